@@ -1,0 +1,3 @@
+module github.com/govsag/vsag
+
+go 1.24
