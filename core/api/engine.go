@@ -1,0 +1,86 @@
+package api
+
+import (
+	"time"
+
+	"github.com/govsag/vsag/core/serial"
+)
+
+// SearchOptions carries one search request's settings to an engine.
+type SearchOptions struct {
+	// Block is the JSON object under the index's name in the search parameters (may be nil).
+	Block []byte
+	// Parallelism is how many goroutines one query may use.
+	Parallelism int
+	// Deadline, when non-zero, ends the search early with the results found so far.
+	Deadline time.Time
+	// Filter restricts the labels returned (nil keeps all). CheckValid true keeps.
+	Filter Filter
+	// Stats, when non-nil, receives counters about the search.
+	Stats *SearchStats
+}
+
+// SearchStats counts the work of one search.
+type SearchStats struct {
+	// DistanceComputations is the number of distances computed.
+	DistanceComputations int64 `json:"dist_cmp"`
+	// Hops is the number of nodes expanded (graph indexes) or rows scanned (flat indexes).
+	Hops int64 `json:"hops"`
+	// ElapsedMs is the wall time of the search in milliseconds.
+	ElapsedMs float64 `json:"elapsed_ms"`
+	// TimedOut is set when the deadline cut the search short.
+	TimedOut bool `json:"timed_out"`
+}
+
+// Engine is the contract between package core and an index implementation. core validates
+// input (dimensions, NaN/Inf, k, JSON shape), converts every dtype to float32 and normalises
+// vectors for cosine before calling an engine, so engines see clean float32 rows.
+//
+// Engines must be safe for concurrent use: searches run in parallel with each other and, where
+// the engine's features say so, with Add and Remove.
+type Engine interface {
+	// Name returns the index type name.
+	Name() string
+	// Features returns the capability flags that really work.
+	Features() FeatureSet
+	// Train learns quantizer state from n vectors without adding them.
+	Train(vectors []float32, n int) error
+	// Build adds the first batch to an empty index; labels that could not be added are returned.
+	Build(vectors []float32, ids []int64) ([]int64, error)
+	// Add inserts a batch; labels that could not be added (duplicates) are returned.
+	Add(vectors []float32, ids []int64) ([]int64, error)
+	// Remove marks labels removed and returns how many were removed.
+	Remove(ids []int64) (int, error)
+	// KnnSearch returns up to k neighbours of query in ascending distance.
+	KnnSearch(query []float32, k int, opts *SearchOptions) ([]Neighbor, error)
+	// RangeSearch returns neighbours within radius in ascending distance; limit < 0 is unlimited.
+	RangeSearch(query []float32, radius float32, limit int, opts *SearchOptions) ([]Neighbor, error)
+	// CalcDistanceByIDs writes the distance of query to each label into out (-1 when missing).
+	CalcDistanceByIDs(query []float32, ids []int64, out []float32) error
+	// GetVectors writes the stored vector of each label into out (row-major); a missing label is
+	// an INVALID_ARGUMENT error.
+	GetVectors(ids []int64, out []float32) error
+	// Contains reports whether label is live.
+	Contains(label int64) bool
+	// NumElements returns the number of live vectors.
+	NumElements() int64
+	// NumRemoved returns the number of vectors marked removed.
+	NumRemoved() int64
+	// MinMaxID returns the smallest and largest live label; INDEX_EMPTY when there is none.
+	MinMaxID() (int64, int64, error)
+	// ExportIDs returns the live labels.
+	ExportIDs() []int64
+	// UpdateID changes a label.
+	UpdateID(from, to int64) error
+	// UpdateVector replaces the vector of a label. Without force the new vector must be close
+	// to the old one (VSAG's rule), otherwise the call fails with INVALID_ARGUMENT.
+	UpdateVector(label int64, v []float32, force bool) error
+	// EstimateMemory estimates the bytes needed to hold n vectors.
+	EstimateMemory(n int64) int64
+	// MemoryUsage returns the bytes held now.
+	MemoryUsage() int64
+	// Save writes the engine's sections into f.
+	Save(f *serial.File) error
+	// Load restores the engine from sections written by Save into an empty engine.
+	Load(f *serial.File) error
+}

@@ -1,0 +1,521 @@
+package core
+
+import (
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/metric"
+	"github.com/govsag/vsag/core/params"
+	"github.com/govsag/vsag/simd"
+)
+
+// Index is an index of any type. All methods are safe for concurrent use; searches run in
+// parallel with each other and with Add/Remove for index types that report the *_CONCURRENT
+// features.
+type Index struct {
+	name      string
+	create    *params.Create
+	eng       api.Engine
+	immutable atomic.Bool
+}
+
+// Name returns the index type, such as "brute_force".
+func (x *Index) Name() string { return x.name }
+
+// Dim returns the vector dimension.
+func (x *Index) Dim() int { return x.create.Dim }
+
+// MetricType returns "l2", "ip" or "cosine".
+func (x *Index) MetricType() string { return x.create.Metric.String() }
+
+// DataType returns the input dtype, such as "float32".
+func (x *Index) DataType() string { return string(x.create.DType) }
+
+// CreateParams returns the create JSON the index was made with.
+func (x *Index) CreateParams() string { return x.create.Raw }
+
+// Engine returns the underlying engine (for tools that need index-specific access).
+func (x *Index) Engine() api.Engine { return x.eng }
+
+// vectors validates ds and returns its first n rows as float32, normalised for cosine. The
+// returned slice never aliases caller memory when it must be modified.
+func (x *Index) vectors(ds *Dataset, what string, needIDs bool) ([]float32, int, error) {
+	if ds == nil {
+		return nil, 0, api.Errorf(api.InvalidArgument, "%s: dataset is nil", what)
+	}
+	n := ds.NumElements
+	if n < 0 {
+		return nil, 0, api.Errorf(api.InvalidArgument, "%s: num_elements %d is negative", what, n)
+	}
+	if n == 0 {
+		return nil, 0, nil
+	}
+	d := x.create.Dim
+	if ds.Dim != d {
+		return nil, 0, api.Errorf(api.DimensionNotEqual, "%s: dataset dim %d does not match the index dim %d", what, ds.Dim, d)
+	}
+	if needIDs && len(ds.IDs) < n {
+		return nil, 0, api.Errorf(api.InvalidArgument, "%s: %d ids for %d vectors", what, len(ds.IDs), n)
+	}
+	v, err := toFloat32(ds, n*d, x.create.DType, what)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i, f := range v {
+		if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
+			return nil, 0, api.Errorf(api.InvalidArgument, "%s: vector %d has a NaN or infinite value at dimension %d", what, i/d, i%d)
+		}
+	}
+	if x.create.Metric.NeedsNormalize() {
+		v = normalizedCopy(v, ds.Float32, d)
+	}
+	return v, n, nil
+}
+
+// toFloat32 returns count values of the dataset's vector field as float32. Float32 input is
+// returned without copying.
+func toFloat32(ds *Dataset, count int, dt params.DType, what string) ([]float32, error) {
+	short := func(field string, have int) error {
+		return api.Errorf(api.InvalidArgument, "%s: %s holds %d values, need num_elements*dim = %d", what, field, have, count)
+	}
+	pick := dt
+	switch {
+	case dt == params.Float32 && ds.Float32 == nil, dt == params.Float16 && ds.Float16 == nil,
+		dt == params.BFloat16 && ds.BFloat16 == nil, dt == params.Int8 && ds.Int8 == nil:
+		// the dtype's field is empty: accept any other vector field that is set
+		switch {
+		case ds.Float32 != nil:
+			pick = params.Float32
+		case ds.Float16 != nil:
+			pick = params.Float16
+		case ds.BFloat16 != nil:
+			pick = params.BFloat16
+		case ds.Int8 != nil:
+			pick = params.Int8
+		default:
+			return nil, api.Errorf(api.InvalidArgument, "%s: dataset has no vectors", what)
+		}
+	}
+	switch pick {
+	case params.Float32:
+		if len(ds.Float32) < count {
+			return nil, short("float32 vectors", len(ds.Float32))
+		}
+		return ds.Float32[:count], nil
+	case params.Float16:
+		if len(ds.Float16) < count {
+			return nil, short("float16 vectors", len(ds.Float16))
+		}
+		out := make([]float32, count)
+		simd.F16ToF32(out, ds.Float16[:count])
+		return out, nil
+	case params.BFloat16:
+		if len(ds.BFloat16) < count {
+			return nil, short("bfloat16 vectors", len(ds.BFloat16))
+		}
+		out := make([]float32, count)
+		simd.BF16ToF32(out, ds.BFloat16[:count])
+		return out, nil
+	default:
+		if len(ds.Int8) < count {
+			return nil, short("int8 vectors", len(ds.Int8))
+		}
+		out := make([]float32, count)
+		for i, b := range ds.Int8[:count] {
+			out[i] = float32(b)
+		}
+		return out, nil
+	}
+}
+
+// normalizedCopy normalises rows of v, copying first when v aliases the caller's float32 slice.
+func normalizedCopy(v, caller []float32, d int) []float32 {
+	if len(caller) > 0 && len(v) > 0 && &v[0] == &caller[0] {
+		v = append([]float32(nil), v...)
+	}
+	for i := 0; i+d <= len(v); i += d {
+		metric.Normalize(v[i : i+d])
+	}
+	return v
+}
+
+func (x *Index) checkMutable(what string) error {
+	if x.immutable.Load() {
+		return api.Errorf(api.WrongStatus, "%s: the index is immutable", what)
+	}
+	return nil
+}
+
+// Build adds the first batch of vectors (training the quantizers first when they need it) and
+// returns the labels that could not be added, such as duplicates.
+func (x *Index) Build(ds *Dataset) ([]int64, error) {
+	if err := x.checkMutable("build"); err != nil {
+		return nil, err
+	}
+	v, n, err := x.vectors(ds, "build", true)
+	if err != nil {
+		return nil, err
+	}
+	return x.eng.Build(v, idsOf(ds, n))
+}
+
+// Train learns the quantizers' state from ds without adding the vectors.
+func (x *Index) Train(ds *Dataset) error {
+	if err := x.checkMutable("train"); err != nil {
+		return err
+	}
+	v, n, err := x.vectors(ds, "train", false)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return api.Errorf(api.InvalidArgument, "train: the dataset is empty")
+	}
+	return x.eng.Train(v, n)
+}
+
+// Add inserts vectors and returns the labels that could not be added, such as duplicates.
+func (x *Index) Add(ds *Dataset) ([]int64, error) {
+	if err := x.checkMutable("add"); err != nil {
+		return nil, err
+	}
+	v, n, err := x.vectors(ds, "add", true)
+	if err != nil {
+		return nil, err
+	}
+	return x.eng.Add(v, idsOf(ds, n))
+}
+
+func idsOf(ds *Dataset, n int) []int64 {
+	if n == 0 {
+		return nil
+	}
+	return ds.IDs[:n]
+}
+
+// Remove marks labels removed and returns how many were removed; absent labels are skipped.
+func (x *Index) Remove(ids ...int64) (int, error) {
+	if err := x.checkMutable("remove"); err != nil {
+		return 0, err
+	}
+	if !x.eng.Features().Has(api.SupportDeleteByID) {
+		return 0, api.Errorf(api.UnsupportedIndexOperation, "remove is not supported by %s", x.name)
+	}
+	return x.eng.Remove(ids)
+}
+
+// UpdateID changes the label of a vector from one label to another.
+func (x *Index) UpdateID(from, to int64) error {
+	if err := x.checkMutable("update id"); err != nil {
+		return err
+	}
+	return x.eng.UpdateID(from, to)
+}
+
+// UpdateVector replaces the vector of label (ds holds one vector). Without force an index may
+// refuse a vector too far from the old one.
+func (x *Index) UpdateVector(label int64, ds *Dataset, force bool) error {
+	if err := x.checkMutable("update vector"); err != nil {
+		return err
+	}
+	v, n, err := x.vectors(ds, "update vector", false)
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return api.Errorf(api.InvalidArgument, "update vector: dataset must hold exactly one vector, has %d", n)
+	}
+	return x.eng.UpdateVector(label, v, force)
+}
+
+// SetImmutable makes the index read-only: later Build, Add, Remove and updates fail with
+// WRONG_STATUS.
+func (x *Index) SetImmutable() error {
+	x.immutable.Store(true)
+	return nil
+}
+
+// Immutable reports whether SetImmutable was called.
+func (x *Index) Immutable() bool { return x.immutable.Load() }
+
+// searchOptions parses search JSON into options for the engine.
+func (x *Index) searchOptions(js string, filter Filter) (*api.SearchOptions, error) {
+	sp, err := params.ParseSearch(x.name, js)
+	if err != nil {
+		return nil, err
+	}
+	opts := &api.SearchOptions{Block: sp.Block, Parallelism: sp.Parallelism, Filter: filter}
+	if sp.TimeoutMs > 0 {
+		opts.Deadline = time.Now().Add(time.Duration(sp.TimeoutMs * float64(time.Millisecond)))
+	}
+	return opts, nil
+}
+
+func (x *Index) query(ds *Dataset, what string) ([]float32, error) {
+	if ds == nil {
+		return nil, api.Errorf(api.InvalidArgument, "%s: query dataset is nil", what)
+	}
+	if ds.NumElements < 1 {
+		return nil, api.Errorf(api.InvalidArgument, "%s: query dataset holds no vector", what)
+	}
+	one := *ds
+	one.NumElements = 1
+	v, _, err := x.vectors(&one, what, false)
+	return v, err
+}
+
+// checkQuery validates a raw float32 query and normalises a copy for cosine.
+func (x *Index) checkQuery(q []float32, what string) ([]float32, error) {
+	return x.query(&Dataset{NumElements: 1, Dim: len(q), Float32: q}, what)
+}
+
+// KnnSearch returns the k nearest neighbours of the first vector of query as a Dataset with
+// IDs and Distances in ascending distance (fewer than k when the index holds fewer).
+func (x *Index) KnnSearch(query *Dataset, k int, searchJSON string, filter Filter) (*Dataset, error) {
+	return x.KnnSearchWithStats(query, k, searchJSON, filter, nil)
+}
+
+// KnnSearchWithStats is KnnSearch that also fills stats (when non-nil).
+func (x *Index) KnnSearchWithStats(query *Dataset, k int, searchJSON string, filter Filter, stats *SearchStats) (*Dataset, error) {
+	q, err := x.query(query, "knn search")
+	if err != nil {
+		return nil, err
+	}
+	ns, err := x.search(q, k, searchJSON, filter, stats)
+	if err != nil {
+		return nil, err
+	}
+	return api.ResultDataset(ns), nil
+}
+
+// Search is KnnSearch on a float32 query returning the neighbours directly.
+func (x *Index) Search(query []float32, k int, searchJSON string, filter Filter) ([]Neighbor, error) {
+	q, err := x.checkQuery(query, "knn search")
+	if err != nil {
+		return nil, err
+	}
+	return x.search(q, k, searchJSON, filter, nil)
+}
+
+func (x *Index) search(q []float32, k int, searchJSON string, filter Filter, stats *SearchStats) ([]Neighbor, error) {
+	if k <= 0 {
+		return nil, api.Errorf(api.InvalidArgument, "knn search: k %d must be positive", k)
+	}
+	opts, err := x.searchOptions(searchJSON, filter)
+	if err != nil {
+		return nil, err
+	}
+	opts.Stats = stats
+	start := time.Now()
+	ns, err := x.eng.KnnSearch(q, k, opts)
+	if stats != nil {
+		stats.ElapsedMs = float64(time.Since(start).Nanoseconds()) / 1e6
+	}
+	return ns, err
+}
+
+// RangeSearch returns every neighbour of the first vector of query within radius (same units as
+// the distances), ascending; limitedSize -1 is unlimited, n > 0 caps the count, 0 is invalid.
+func (x *Index) RangeSearch(query *Dataset, radius float32, searchJSON string, filter Filter, limitedSize int) (*Dataset, error) {
+	q, err := x.query(query, "range search")
+	if err != nil {
+		return nil, err
+	}
+	ns, err := x.rangeSearch(q, radius, searchJSON, filter, limitedSize)
+	if err != nil {
+		return nil, err
+	}
+	return api.ResultDataset(ns), nil
+}
+
+// RangeSearchVector is RangeSearch on a float32 query returning the neighbours directly.
+func (x *Index) RangeSearchVector(query []float32, radius float32, searchJSON string, filter Filter, limitedSize int) ([]Neighbor, error) {
+	q, err := x.checkQuery(query, "range search")
+	if err != nil {
+		return nil, err
+	}
+	return x.rangeSearch(q, radius, searchJSON, filter, limitedSize)
+}
+
+func (x *Index) rangeSearch(q []float32, radius float32, searchJSON string, filter Filter, limitedSize int) ([]Neighbor, error) {
+	if limitedSize == 0 || limitedSize < -1 {
+		return nil, api.Errorf(api.InvalidArgument, "range search: limited_size %d must be -1 (unlimited) or positive", limitedSize)
+	}
+	if math.IsNaN(float64(radius)) || radius < 0 {
+		return nil, api.Errorf(api.InvalidArgument, "range search: radius %g must be a non-negative number", radius)
+	}
+	if !x.eng.Features().Has(api.SupportRangeSearch) {
+		return nil, api.Errorf(api.UnsupportedIndexOperation, "range search is not supported by %s", x.name)
+	}
+	opts, err := x.searchOptions(searchJSON, filter)
+	if err != nil {
+		return nil, err
+	}
+	return x.eng.RangeSearch(q, radius, limitedSize, opts)
+}
+
+// BatchKnnSearch searches every query of queries on all cores and returns a Dataset with
+// NumElements = number of queries, Dim = k, and nq*k IDs/Distances padded with -1 / +Inf.
+func (x *Index) BatchKnnSearch(queries *Dataset, k int, searchJSON string, filter Filter) (*Dataset, error) {
+	if queries == nil {
+		return nil, api.Errorf(api.InvalidArgument, "batch search: query dataset is nil")
+	}
+	if k <= 0 {
+		return nil, api.Errorf(api.InvalidArgument, "batch search: k %d must be positive", k)
+	}
+	v, nq, err := x.vectors(queries, "batch search", false)
+	if err != nil {
+		return nil, err
+	}
+	out := &Dataset{NumElements: nq, Dim: k, IDs: make([]int64, nq*k), Distances: make([]float32, nq*k)}
+	if err := x.batchSearch(v, nq, k, searchJSON, filter, out.IDs, out.Distances); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// BatchSearchInto searches nq float32 queries (row-major, already validated length nq*dim) on
+// all cores, writing row i's results into ids[i*k:(i+1)*k] and dists[i*k:(i+1)*k] with -1 ids
+// and +Inf distances as padding. It is the zero-copy form used by the bindings.
+func (x *Index) BatchSearchInto(queries []float32, nq, k int, searchJSON string, filter Filter, ids []int64, dists []float32) error {
+	if k <= 0 {
+		return api.Errorf(api.InvalidArgument, "batch search: k %d must be positive", k)
+	}
+	if nq < 0 || len(ids) < nq*k || len(dists) < nq*k {
+		return api.Errorf(api.InvalidArgument, "batch search: output buffers hold %d/%d entries, need %d", len(ids), len(dists), nq*k)
+	}
+	v, n, err := x.vectors(&Dataset{NumElements: nq, Dim: x.create.Dim, Float32: queries}, "batch search", false)
+	if err != nil {
+		return err
+	}
+	return x.batchSearch(v, n, k, searchJSON, filter, ids, dists)
+}
+
+func (x *Index) batchSearch(v []float32, nq, k int, searchJSON string, filter Filter, ids []int64, dists []float32) error {
+	if _, err := x.searchOptions(searchJSON, filter); err != nil {
+		return err
+	}
+	d := x.create.Dim
+	workers := min(runtime.GOMAXPROCS(0), nq)
+	var next atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= nq {
+					return
+				}
+				opts, _ := x.searchOptions(searchJSON, filter)
+				ns, err := x.eng.KnnSearch(v[i*d:(i+1)*d], k, opts)
+				if err != nil {
+					once.Do(func() { firstErr = err })
+					return
+				}
+				row := ids[i*k : (i+1)*k]
+				drow := dists[i*k : (i+1)*k]
+				for j := range row {
+					if j < len(ns) {
+						row[j], drow[j] = ns[j].ID, ns[j].Distance
+					} else {
+						row[j], drow[j] = -1, float32(math.Inf(1))
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}
+
+// CalcDistanceByID returns the distance of query to the vector of label, or -1 when the label
+// does not exist.
+func (x *Index) CalcDistanceByID(query []float32, label int64) (float32, error) {
+	out, err := x.CalcDistanceByIDs(query, []int64{label})
+	if err != nil {
+		return 0, err
+	}
+	return out[0], nil
+}
+
+// CalcDistanceByIDs returns the distance of query to each label (-1 where a label is missing).
+func (x *Index) CalcDistanceByIDs(query []float32, labels []int64) ([]float32, error) {
+	q, err := x.checkQuery(query, "calc distance by id")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float32, len(labels))
+	if err := x.eng.CalcDistanceByIDs(q, labels, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// GetRawVectorByIDs returns the stored float32 vectors of labels (normalised for cosine).
+func (x *Index) GetRawVectorByIDs(labels []int64) (*Dataset, error) {
+	if !x.eng.Features().Has(api.SupportGetRawVectorByIDs) {
+		return nil, api.Errorf(api.UnsupportedIndexOperation, "%s does not keep raw vectors with this quantizer", x.name)
+	}
+	d := x.create.Dim
+	out := make([]float32, len(labels)*d)
+	if err := x.eng.GetVectors(labels, out); err != nil {
+		return nil, err
+	}
+	return &Dataset{NumElements: len(labels), Dim: d, IDs: append([]int64(nil), labels...), Float32: out}, nil
+}
+
+// CheckIDExist reports whether label is live in the index.
+func (x *Index) CheckIDExist(label int64) bool { return x.eng.Contains(label) }
+
+// GetMinAndMaxID returns the smallest and largest live label (INDEX_EMPTY when none).
+func (x *Index) GetMinAndMaxID() (int64, int64, error) { return x.eng.MinMaxID() }
+
+// GetNumElements returns the number of live vectors.
+func (x *Index) GetNumElements() int64 { return x.eng.NumElements() }
+
+// GetNumberRemoved returns the number of vectors marked removed.
+func (x *Index) GetNumberRemoved() int64 { return x.eng.NumRemoved() }
+
+// EstimateMemory estimates the bytes an index of this configuration needs for n vectors.
+func (x *Index) EstimateMemory(n uint64) uint64 {
+	if n > 1<<40 {
+		n = 1 << 40
+	}
+	return uint64(x.eng.EstimateMemory(int64(n)))
+}
+
+// GetMemoryUsage returns the bytes the index holds now.
+func (x *Index) GetMemoryUsage() int64 { return x.eng.MemoryUsage() }
+
+// CheckFeature reports whether the index supports feature f (VSAG's numbering).
+func (x *Index) CheckFeature(f Feature) bool { return x.eng.Features().Has(f) }
+
+// Features lists the supported features.
+func (x *Index) Features() []Feature { return x.eng.Features().List() }
+
+// ExportIDs returns the live labels in ascending order.
+func (x *Index) ExportIDs() []int64 { return x.eng.ExportIDs() }
+
+// Clone returns an independent deep copy of the index (mutable, even if x is immutable).
+func (x *Index) Clone() (*Index, error) {
+	f, err := x.file()
+	if err != nil {
+		return nil, err
+	}
+	c, err := CreateIndex(x.name, x.create.Raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.eng.Load(f); err != nil {
+		return nil, err
+	}
+	return c, nil
+}

@@ -1,0 +1,534 @@
+// Package bruteforce is the brute_force index: an exact scan over a flat code store. With the
+// fp32 quantizer its results are the exact neighbours; with a lossy quantizer it scans codes.
+package bruteforce
+
+import (
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/metric"
+	"github.com/govsag/vsag/core/params"
+	"github.com/govsag/vsag/core/quant"
+	"github.com/govsag/vsag/core/serial"
+	"github.com/govsag/vsag/core/store"
+	"github.com/govsag/vsag/core/topk"
+)
+
+// Name is the index type name.
+const Name = "brute_force"
+
+// Params is the brute_force index_param block.
+type Params struct {
+	// BaseQuantizationType names the quantizer of the scanned codes (default fp32; int8 for dtype int8).
+	BaseQuantizationType string `json:"base_quantization_type"`
+	// SQ4UniformTruncRate is passed to the sq4_uniform quantizer.
+	SQ4UniformTruncRate *float64 `json:"sq4_uniform_trunc_rate"`
+}
+
+// SearchParams is the brute_force search block. It has no keys of its own beyond the common ones.
+type SearchParams struct {
+	params.SearchCommon
+}
+
+// Index is the brute_force engine.
+type Index struct {
+	mu     sync.RWMutex
+	dim    int
+	metric metric.Kind
+	q      quant.Quantizer
+	codes  *store.Codes
+	labels *store.Labels
+	pool   sync.Pool // quant.Computer
+}
+
+// New creates an empty brute_force index from parsed create parameters.
+func New(c *params.Create) (*Index, error) {
+	p := Params{BaseQuantizationType: "fp32"}
+	if c.DType == params.Int8 && c.Metric != metric.Cosine {
+		p.BaseQuantizationType = "int8"
+	}
+	if err := params.DecodeStrict(c.IndexParam, &p, "index_param"); err != nil {
+		return nil, err
+	}
+	opts := quant.DefaultOptions()
+	if p.SQ4UniformTruncRate != nil {
+		if err := params.Float("sq4_uniform_trunc_rate", *p.SQ4UniformTruncRate, 0, 0.5); err != nil {
+			return nil, err
+		}
+		opts.SQ4UniformTruncRate = *p.SQ4UniformTruncRate
+	}
+	q, err := quant.New(p.BaseQuantizationType, c.Dim, c.Metric, opts)
+	if err != nil {
+		return nil, api.Wrap(api.InvalidArgument, err, "key \"base_quantization_type\"")
+	}
+	idx := &Index{dim: c.Dim, metric: c.Metric, q: q, codes: store.NewCodes(q), labels: store.NewLabels()}
+	idx.pool.New = func() any { return q.NewComputer() }
+	return idx, nil
+}
+
+// Name implements api.Engine.
+func (x *Index) Name() string { return Name }
+
+// Features implements api.Engine.
+func (x *Index) Features() api.FeatureSet {
+	s := api.NewFeatureSet(
+		api.SupportBuild, api.SupportAddAfterBuild, api.SupportAddFromEmpty,
+		api.SupportKnnSearch, api.SupportKnnSearchWithIDFilter,
+		api.SupportRangeSearch, api.SupportRangeSearchWithIDFilter,
+		api.SupportDeleteByID, api.SupportBatchSearch,
+		api.SupportMetricTypeL2, api.SupportMetricTypeInnerProduct, api.SupportMetricTypeCosine,
+		api.SupportSerializeFile, api.SupportSerializeBinarySet, api.SupportSerializeWriteFunc,
+		api.SupportDeserializeFile, api.SupportDeserializeBinarySet,
+		api.SupportCalDistanceByID, api.SupportBatchCalcDistanceByID,
+		api.SupportSearchWithMultiThread,
+		api.SupportSearchConcurrent, api.SupportAddConcurrent, api.SupportDeleteConcurrent,
+		api.SupportUpdateIDConcurrent, api.SupportUpdateVectorConcurrent,
+		api.SupportAddSearchConcurrent, api.SupportAddDeleteConcurrent, api.SupportSearchDeleteConcurrent,
+		api.SupportAddSearchDeleteConcurrent, api.SupportUpdateIDVectorConcurrent,
+		api.SupportEstimateMemory, api.SupportGetMemoryUsage, api.SupportCheckIDExist,
+		api.SupportGetRawVectorByIDs, api.SupportExportIDs, api.SupportClone,
+	)
+	if x.q.NeedTrain() {
+		s = s.With(api.NeedTrain)
+	}
+	if !quant.Exact(x.q) {
+		// decoded vectors are approximations, not the raw vectors
+		s = s.Without(api.SupportGetRawVectorByIDs)
+	}
+	return s
+}
+
+// Train implements api.Engine.
+func (x *Index) Train(vectors []float32, n int) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if !x.q.NeedTrain() {
+		return nil
+	}
+	if x.codes.Len() > 0 {
+		return api.Errorf(api.WrongStatus, "brute_force: cannot train an index that already holds vectors")
+	}
+	return x.train(vectors, n)
+}
+
+func (x *Index) train(vectors []float32, n int) error {
+	if n == 0 {
+		return api.Errorf(api.InvalidArgument, "brute_force: training needs at least one vector")
+	}
+	if err := x.q.Train(vectors, n); err != nil {
+		return api.Wrap(api.InternalError, err, "brute_force: train %s quantizer", x.q.Name())
+	}
+	return nil
+}
+
+// Build implements api.Engine.
+func (x *Index) Build(vectors []float32, ids []int64) ([]int64, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.labels.Total() > 0 {
+		return nil, api.Errorf(api.BuildTwice, "brute_force: the index is already built")
+	}
+	if x.q.NeedTrain() && !x.q.Trained() && len(ids) > 0 {
+		if err := x.train(vectors, len(ids)); err != nil {
+			return nil, err
+		}
+	}
+	x.codes.Reserve(len(ids))
+	return x.add(vectors, ids)
+}
+
+// Add implements api.Engine.
+func (x *Index) Add(vectors []float32, ids []int64) ([]int64, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.q.NeedTrain() && !x.q.Trained() {
+		if len(ids) == 0 {
+			return nil, nil
+		}
+		if err := x.train(vectors, len(ids)); err != nil {
+			return nil, err
+		}
+	}
+	return x.add(vectors, ids)
+}
+
+func (x *Index) add(vectors []float32, ids []int64) ([]int64, error) {
+	var failed []int64
+	for i, id := range ids {
+		v := vectors[i*x.dim : (i+1)*x.dim]
+		if _, err := x.labels.Append(id); err != nil {
+			failed = append(failed, id)
+			continue
+		}
+		x.codes.Append(v)
+	}
+	return failed, nil
+}
+
+// Remove implements api.Engine.
+func (x *Index) Remove(ids []int64) (int, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	n := 0
+	for _, id := range ids {
+		if _, ok := x.labels.Remove(id); ok {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (x *Index) computer(q []float32) quant.Computer {
+	c := x.pool.Get().(quant.Computer)
+	c.SetQuery(q)
+	return c
+}
+
+const scanBlock = 256
+
+// scan computes distances of rows [lo, hi) and hands each live, valid row to visit.
+// It returns false when the deadline passed.
+func (x *Index) scan(c quant.Computer, lo, hi int, opts *api.SearchOptions, visit func(d float32, r uint32)) bool {
+	var dist [scanBlock]float32
+	slab := x.codes.Slab()
+	stride := x.codes.Stride()
+	removed := x.labels.RemovedWords()
+	checkTime := !opts.Deadline.IsZero()
+	for b := lo; b < hi; b += scanBlock {
+		e := min(b+scanBlock, hi)
+		out := dist[:e-b]
+		c.DistanceRows(slab[b*stride:e*stride], out)
+		for i, d := range out {
+			r := uint32(b + i)
+			if removed[r>>6]&(1<<(r&63)) != 0 {
+				continue
+			}
+			if opts.Filter != nil && !opts.Filter.CheckValid(x.labels.Label(r)) {
+				continue
+			}
+			visit(d, r)
+		}
+		if checkTime && time.Now().After(opts.Deadline) {
+			return false
+		}
+	}
+	return true
+}
+
+// parts splits n rows into at most p contiguous ranges.
+func parts(n, p int) [][2]int {
+	p = max(1, min(p, runtime.GOMAXPROCS(0), (n+scanBlock-1)/scanBlock))
+	out := make([][2]int, 0, p)
+	for i := 0; i < p; i++ {
+		out = append(out, [2]int{n * i / p, n * (i + 1) / p})
+	}
+	return out
+}
+
+// KnnSearch implements api.Engine.
+func (x *Index) KnnSearch(query []float32, k int, opts *api.SearchOptions) ([]api.Neighbor, error) {
+	if _, err := x.searchParams(opts); err != nil {
+		return nil, err
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	n := x.codes.Len()
+	ranges := parts(n, opts.Parallelism)
+	heaps := make([]*topk.MaxHeap, len(ranges))
+	timedOut := false
+	var wg sync.WaitGroup
+	var tmu sync.Mutex
+	for i, rg := range ranges {
+		heaps[i] = topk.NewMaxHeap(k)
+		run := func(i int, rg [2]int) {
+			c := x.computer(query)
+			h := heaps[i]
+			ok := x.scan(c, rg[0], rg[1], opts, func(d float32, r uint32) { h.Push(d, r) })
+			x.pool.Put(c)
+			if !ok {
+				tmu.Lock()
+				timedOut = true
+				tmu.Unlock()
+			}
+		}
+		if len(ranges) == 1 {
+			run(i, rg)
+			continue
+		}
+		wg.Add(1)
+		go func(i int, rg [2]int) { defer wg.Done(); run(i, rg) }(i, rg)
+	}
+	wg.Wait()
+	final := heaps[0]
+	for _, h := range heaps[1:] {
+		for _, it := range h.Items() {
+			final.Push(it.Dist, it.ID)
+		}
+	}
+	if opts.Stats != nil {
+		opts.Stats.DistanceComputations += int64(n)
+		opts.Stats.Hops += int64(n)
+		opts.Stats.TimedOut = timedOut
+	}
+	return x.toNeighbors(final.Sorted()), nil
+}
+
+// RangeSearch implements api.Engine.
+func (x *Index) RangeSearch(query []float32, radius float32, limit int, opts *api.SearchOptions) ([]api.Neighbor, error) {
+	if _, err := x.searchParams(opts); err != nil {
+		return nil, err
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	n := x.codes.Len()
+	ranges := parts(n, opts.Parallelism)
+	found := make([][]topk.Item, len(ranges))
+	var wg sync.WaitGroup
+	for i, rg := range ranges {
+		wg.Add(1)
+		go func(i int, rg [2]int) {
+			defer wg.Done()
+			c := x.computer(query)
+			x.scan(c, rg[0], rg[1], opts, func(d float32, r uint32) {
+				if d <= radius {
+					found[i] = append(found[i], topk.Item{Dist: d, ID: r})
+				}
+			})
+			x.pool.Put(c)
+		}(i, rg)
+	}
+	wg.Wait()
+	var all []topk.Item
+	for _, f := range found {
+		all = append(all, f...)
+	}
+	topk.SortItems(all)
+	if limit > 0 && len(all) > limit {
+		all = all[:limit]
+	}
+	if opts.Stats != nil {
+		opts.Stats.DistanceComputations += int64(n)
+		opts.Stats.Hops += int64(n)
+	}
+	return x.toNeighbors(all), nil
+}
+
+func (x *Index) searchParams(opts *api.SearchOptions) (*SearchParams, error) {
+	sp := &SearchParams{SearchCommon: params.SearchCommon{Parallelism: opts.Parallelism}}
+	if err := params.DecodeStrict(opts.Block, sp, "search parameters \"brute_force\""); err != nil {
+		return nil, err
+	}
+	if err := sp.Validate(); err != nil {
+		return nil, err
+	}
+	opts.Parallelism = sp.Parallelism
+	if sp.TimeoutMs > 0 {
+		opts.Deadline = time.Now().Add(time.Duration(sp.TimeoutMs * float64(time.Millisecond)))
+	}
+	return sp, nil
+}
+
+func (x *Index) toNeighbors(items []topk.Item) []api.Neighbor {
+	out := make([]api.Neighbor, len(items))
+	for i, it := range items {
+		out[i] = api.Neighbor{ID: x.labels.Label(it.ID), Distance: it.Dist}
+	}
+	return out
+}
+
+// CalcDistanceByIDs implements api.Engine.
+func (x *Index) CalcDistanceByIDs(query []float32, ids []int64, out []float32) error {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	c := x.computer(query)
+	defer x.pool.Put(c)
+	for i, id := range ids {
+		r, ok := x.labels.Lookup(id)
+		if !ok {
+			out[i] = -1
+			continue
+		}
+		out[i] = c.Distance(x.codes.Code(int(r)))
+	}
+	return nil
+}
+
+// GetVectors implements api.Engine.
+func (x *Index) GetVectors(ids []int64, out []float32) error {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	for i, id := range ids {
+		r, ok := x.labels.Lookup(id)
+		if !ok {
+			return api.Errorf(api.InvalidArgument, "brute_force: label %d does not exist", id)
+		}
+		x.q.Decode(out[i*x.dim:(i+1)*x.dim], x.codes.Code(int(r)))
+	}
+	return nil
+}
+
+// Contains implements api.Engine.
+func (x *Index) Contains(label int64) bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.labels.Contains(label)
+}
+
+// NumElements implements api.Engine.
+func (x *Index) NumElements() int64 {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return int64(x.labels.Live())
+}
+
+// NumRemoved implements api.Engine.
+func (x *Index) NumRemoved() int64 {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return int64(x.labels.NumRemoved())
+}
+
+// MinMaxID implements api.Engine.
+func (x *Index) MinMaxID() (int64, int64, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	lo, hi, ok := x.labels.MinMax()
+	if !ok {
+		return 0, 0, api.Errorf(api.IndexEmpty, "brute_force: the index holds no vectors")
+	}
+	return lo, hi, nil
+}
+
+// ExportIDs implements api.Engine.
+func (x *Index) ExportIDs() []int64 {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	ids := x.labels.LiveLabels()
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return ids
+}
+
+// UpdateID implements api.Engine.
+func (x *Index) UpdateID(from, to int64) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := x.labels.Relabel(from, to); err != nil {
+		return api.Errorf(api.InvalidArgument, "brute_force: update id: %v", err)
+	}
+	return nil
+}
+
+// UpdateVector implements api.Engine. A flat index has no structure to protect, so the vector
+// is replaced with or without force.
+func (x *Index) UpdateVector(label int64, v []float32, force bool) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	r, ok := x.labels.Lookup(label)
+	if !ok {
+		return api.Errorf(api.InvalidArgument, "brute_force: label %d does not exist", label)
+	}
+	x.codes.Set(int(r), v)
+	return nil
+}
+
+// EstimateMemory implements api.Engine.
+func (x *Index) EstimateMemory(n int64) int64 {
+	return n*int64(x.codes.Stride()) + store.EstimateLabelsMemory(int(n)) + 4096
+}
+
+// MemoryUsage implements api.Engine.
+func (x *Index) MemoryUsage() int64 {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.codes.MemoryUsage() + x.labels.MemoryUsage() + 4096
+}
+
+// Section names.
+const (
+	secQuant  = "brute_force.quantizer"
+	secLabels = "brute_force.labels"
+	secCodes  = "brute_force.codes"
+	secInfo   = "brute_force.info"
+)
+
+type info struct {
+	Quantizer string `json:"quantizer"`
+	Dim       int    `json:"dim"`
+	Trained   bool   `json:"trained"`
+}
+
+// Save implements api.Engine.
+func (x *Index) Save(f *serial.File) error {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	inf, _ := json.Marshal(info{Quantizer: x.q.Name(), Dim: x.dim, Trained: x.q.Trained()})
+	qs, err := x.q.MarshalBinary()
+	if err != nil {
+		return api.Wrap(api.InternalError, err, "brute_force: save quantizer")
+	}
+	ls, _ := x.labels.MarshalBinary()
+	cs, _ := x.codes.MarshalBinary()
+	f.Add(secInfo, inf)
+	f.Add(secQuant, qs)
+	f.Add(secLabels, ls)
+	f.Add(secCodes, cs)
+	return nil
+}
+
+// Load implements api.Engine.
+func (x *Index) Load(f *serial.File) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	bad := func(err error, what string) error {
+		return api.Wrap(api.InvalidBinary, err, "brute_force: load %s", what)
+	}
+	ib, err := f.Need(secInfo)
+	if err != nil {
+		return bad(err, "info")
+	}
+	var inf info
+	if err := json.Unmarshal(ib, &inf); err != nil {
+		return bad(err, "info")
+	}
+	if inf.Quantizer != x.q.Name() {
+		return api.Errorf(api.InvalidArgument, "brute_force: base_quantization_type %q in the file does not match %q", inf.Quantizer, x.q.Name())
+	}
+	if inf.Dim != x.dim {
+		return api.Errorf(api.InvalidArgument, "brute_force: dim %d in the file does not match %d", inf.Dim, x.dim)
+	}
+	qs, err := f.Need(secQuant)
+	if err != nil {
+		return bad(err, "quantizer")
+	}
+	if inf.Trained {
+		if err := x.q.UnmarshalBinary(qs); err != nil {
+			return bad(err, "quantizer")
+		}
+	}
+	ls, err := f.Need(secLabels)
+	if err != nil {
+		return bad(err, "labels")
+	}
+	labels := store.NewLabels()
+	if err := labels.UnmarshalBinary(ls); err != nil {
+		return bad(err, "labels")
+	}
+	cs, err := f.Need(secCodes)
+	if err != nil {
+		return bad(err, "codes")
+	}
+	codes := store.NewCodes(x.q)
+	if err := codes.UnmarshalBinary(cs); err != nil {
+		return bad(err, "codes")
+	}
+	if codes.Len() != labels.Total() {
+		return api.Errorf(api.InvalidBinary, "brute_force: %d codes for %d labels", codes.Len(), labels.Total())
+	}
+	x.labels, x.codes = labels, codes
+	return nil
+}

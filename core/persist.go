@@ -1,0 +1,297 @@
+package core
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/serial"
+)
+
+// BinarySet is a set of named blobs (VSAG's BinarySet).
+type BinarySet = serial.BinarySet
+
+// WriteFunc receives consecutive pieces of a serialized index: data belongs at offset.
+type WriteFunc func(offset uint64, data []byte) error
+
+// ReadFunc fills dst with the bytes of a serialized index starting at offset.
+type ReadFunc func(offset uint64, dst []byte) error
+
+// Version is the library version.
+const Version = "0.1.0"
+
+func (x *Index) file() (*serial.File, error) {
+	f := &serial.File{Meta: serial.Meta{
+		IndexName:    x.name,
+		CreateParams: json.RawMessage(x.create.Raw),
+		Library:      "vsag-go " + Version,
+		NumElements:  x.eng.NumElements(),
+	}}
+	if !json.Valid(f.Meta.CreateParams) {
+		f.Meta.CreateParams = json.RawMessage("{}")
+	}
+	if err := x.eng.Save(f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Serialize writes the index to w in the library's file format.
+func (x *Index) Serialize(w io.Writer) error {
+	f, err := x.file()
+	if err != nil {
+		return err
+	}
+	if err := serial.Write(w, f); err != nil {
+		return api.Wrap(api.InternalError, err, "serialize")
+	}
+	return nil
+}
+
+// SerializeFile writes the index to path atomically: to a temporary file in the same folder
+// that is synced and renamed into place, so a crash never leaves a half-written index.
+func (x *Index) SerializeFile(path string) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return api.Wrap(api.InvalidArgument, err, "serialize to %q", path)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	if err := x.Serialize(bw); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return api.Wrap(api.InternalError, err, "serialize to %q", path)
+	}
+	if err := tmp.Sync(); err != nil {
+		return api.Wrap(api.InternalError, err, "serialize to %q", path)
+	}
+	if err := tmp.Close(); err != nil {
+		return api.Wrap(api.InternalError, err, "serialize to %q", path)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return api.Wrap(api.InternalError, err, "serialize to %q", path)
+	}
+	ok = true
+	return nil
+}
+
+type funcWriter struct {
+	fn  WriteFunc
+	off uint64
+}
+
+func (w *funcWriter) Write(p []byte) (int, error) {
+	if err := w.fn(w.off, p); err != nil {
+		return 0, err
+	}
+	w.off += uint64(len(p))
+	return len(p), nil
+}
+
+// SerializeWriteFunc streams the index to fn in order, piece by piece.
+func (x *Index) SerializeWriteFunc(fn WriteFunc) error {
+	if fn == nil {
+		return api.Errorf(api.InvalidArgument, "serialize: write function is nil")
+	}
+	bw := bufio.NewWriterSize(&funcWriter{fn: fn}, 1<<20)
+	if err := x.Serialize(bw); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return api.Wrap(api.InternalError, err, "serialize to write function")
+	}
+	return nil
+}
+
+// SerializeBinarySet returns the index as named blobs.
+func (x *Index) SerializeBinarySet() (BinarySet, error) {
+	f, err := x.file()
+	if err != nil {
+		return nil, err
+	}
+	set, err := serial.ToBinarySet(f)
+	if err != nil {
+		return nil, api.Wrap(api.InternalError, err, "serialize to binary set")
+	}
+	return set, nil
+}
+
+func readErr(err error, what string) error {
+	if errors.Is(err, serial.ErrCorrupt) {
+		return api.Wrap(api.InvalidBinary, err, "%s", what)
+	}
+	return api.Wrap(api.ReadError, err, "%s", what)
+}
+
+// load checks that the file fits this empty index and restores it.
+func (x *Index) load(f *serial.File) error {
+	if x.eng.NumElements() > 0 || x.eng.NumRemoved() > 0 {
+		return api.Errorf(api.IndexNotEmpty, "deserialize: the index already holds vectors")
+	}
+	if f.Meta.IndexName != x.name {
+		return api.Errorf(api.InvalidArgument, "deserialize: index_name %q in the file does not match %q", f.Meta.IndexName, x.name)
+	}
+	fc, err := parseFileCreate(f)
+	if err != nil {
+		return err
+	}
+	switch {
+	case fc.Dim != x.create.Dim:
+		return api.Errorf(api.InvalidArgument, "deserialize: dim %d in the file does not match %d", fc.Dim, x.create.Dim)
+	case fc.Metric != x.create.Metric:
+		return api.Errorf(api.InvalidArgument, "deserialize: metric_type %q in the file does not match %q", fc.Metric, x.create.Metric)
+	case fc.DType != x.create.DType:
+		return api.Errorf(api.InvalidArgument, "deserialize: dtype %q in the file does not match %q", fc.DType, x.create.DType)
+	}
+	fresh, err := CreateIndex(x.name, x.create.Raw)
+	if err != nil {
+		return err
+	}
+	if err := fresh.eng.Load(f); err != nil {
+		return err
+	}
+	x.eng = fresh.eng
+	return nil
+}
+
+// Deserialize loads an index written by Serialize into this empty index. The file's parameters
+// must match (a mismatch is INVALID_ARGUMENT naming the field); a non-empty index is
+// INDEX_NOT_EMPTY; truncated or corrupted input is INVALID_BINARY.
+func (x *Index) Deserialize(r io.Reader) error {
+	f, err := serial.Read(r)
+	if err != nil {
+		return readErr(err, "deserialize")
+	}
+	return x.load(f)
+}
+
+// DeserializeFile is Deserialize from a file path; a missing file is MISSING_FILE.
+func (x *Index) DeserializeFile(path string) error {
+	fh, err := openIndexFile(path)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	return x.Deserialize(bufio.NewReaderSize(fh, 1<<20))
+}
+
+func openIndexFile(path string) (*os.File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, api.Errorf(api.MissingFile, "index file %q does not exist", path)
+		}
+		return nil, api.Wrap(api.ReadError, err, "open %q", path)
+	}
+	return fh, nil
+}
+
+type funcReader struct {
+	fn   ReadFunc
+	off  uint64
+	size uint64
+}
+
+func (r *funcReader) Read(p []byte) (int, error) {
+	if r.off >= r.size {
+		return 0, io.EOF
+	}
+	if rem := r.size - r.off; uint64(len(p)) > rem {
+		p = p[:rem]
+	}
+	if err := r.fn(r.off, p); err != nil {
+		return 0, err
+	}
+	r.off += uint64(len(p))
+	return len(p), nil
+}
+
+// DeserializeReadFunc loads an index of size bytes through fn.
+func (x *Index) DeserializeReadFunc(fn ReadFunc, size uint64) error {
+	if fn == nil {
+		return api.Errorf(api.InvalidArgument, "deserialize: read function is nil")
+	}
+	return x.Deserialize(bufio.NewReaderSize(&funcReader{fn: fn, size: size}, 1<<20))
+}
+
+// DeserializeBinarySet loads an index from blobs written by SerializeBinarySet.
+func (x *Index) DeserializeBinarySet(set BinarySet) error {
+	f, err := serial.FromBinarySet(set)
+	if err != nil {
+		return readErr(err, "deserialize binary set")
+	}
+	return x.load(f)
+}
+
+func parseFileCreate(f *serial.File) (*paramsCreate, error) {
+	c, err := parseCreate(f.Meta.IndexName, string(f.Meta.CreateParams))
+	if err != nil {
+		return nil, api.Wrap(api.InvalidBinary, err, "deserialize: create parameters in the file")
+	}
+	return c, nil
+}
+
+// Load reads an index from r, recreating it from the parameters stored in the file.
+func Load(r io.Reader) (*Index, error) {
+	f, err := serial.Read(r)
+	if err != nil {
+		return nil, readErr(err, "load")
+	}
+	return fromFile(f)
+}
+
+// LoadBytes is Load from memory.
+func LoadBytes(b []byte) (*Index, error) { return Load(bytes.NewReader(b)) }
+
+// LoadFile reads an index file, recreating the index from the file's metadata.
+func LoadFile(path string) (*Index, error) {
+	fh, err := openIndexFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	idx, err := Load(bufio.NewReaderSize(fh, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("load %q: %w", path, err)
+	}
+	return idx, nil
+}
+
+// LoadBinarySet recreates an index from blobs written by SerializeBinarySet.
+func LoadBinarySet(set BinarySet) (*Index, error) {
+	f, err := serial.FromBinarySet(set)
+	if err != nil {
+		return nil, readErr(err, "load binary set")
+	}
+	return fromFile(f)
+}
+
+func fromFile(f *serial.File) (*Index, error) {
+	if _, ok := factories[f.Meta.IndexName]; !ok {
+		return nil, api.Errorf(api.InvalidBinary, "load: the file holds an index of unknown type %q", f.Meta.IndexName)
+	}
+	idx, err := CreateIndex(f.Meta.IndexName, string(f.Meta.CreateParams))
+	if err != nil {
+		return nil, api.Wrap(api.InvalidBinary, err, "load: create parameters in the file")
+	}
+	if err := idx.eng.Load(f); err != nil {
+		return nil, err
+	}
+	return idx, nil
+}

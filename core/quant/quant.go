@@ -1,0 +1,124 @@
+// Package quant holds the quantizers: each turns a float32 vector into a fixed-size code and
+// computes query-to-code distances with the metric's semantics (squared l2, 1 - ip; cosine is ip
+// on vectors the caller has normalised). Quantizers register themselves by VSAG's
+// base_quantization_type name.
+package quant
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/metric"
+)
+
+// Quantizer encodes vectors of one dimension into codes of CodeSize bytes.
+//
+// Encode and NewComputer must not be called before Train when NeedTrain is true. Quantizers are
+// safe for concurrent use once trained.
+type Quantizer interface {
+	// Name returns the base_quantization_type name, such as "fp32".
+	Name() string
+	// Dim returns the dimension of the vectors it encodes.
+	Dim() int
+	// Metric returns the metric its computers use.
+	Metric() metric.Kind
+	// CodeSize returns the size of one code in bytes.
+	CodeSize() int
+	// NeedTrain reports whether Train must run before Encode.
+	NeedTrain() bool
+	// Trained reports whether the quantizer is ready to encode.
+	Trained() bool
+	// Train learns the quantizer's state from n row-major vectors.
+	Train(vectors []float32, n int) error
+	// Encode writes the code of v into dst (len(dst) >= CodeSize()).
+	Encode(dst []byte, v []float32)
+	// Decode writes the approximate vector of code into dst (len(dst) >= Dim()).
+	Decode(dst []float32, code []byte)
+	// NewComputer returns a distance computer; call SetQuery before use. A computer is used by
+	// one goroutine at a time; pool it for reuse.
+	NewComputer() Computer
+	// MarshalBinary returns the trained state.
+	MarshalBinary() ([]byte, error)
+	// UnmarshalBinary restores the trained state written by MarshalBinary.
+	UnmarshalBinary(data []byte) error
+}
+
+// Computer computes the distance of one query to codes. Codes of row r live at
+// slab[r*CodeSize : (r+1)*CodeSize].
+type Computer interface {
+	// SetQuery prepares the computer for query q (len(q) == Dim()); q is not retained.
+	SetQuery(q []float32)
+	// Distance returns the distance of the query to one code.
+	Distance(code []byte) float32
+	// DistanceBatch writes, for each i, the distance to row ids[i] of slab into out[i].
+	DistanceBatch(slab []byte, ids []uint32, out []float32)
+	// DistanceRows writes the distances to rows 0..len(out)-1 of slab into out.
+	DistanceRows(slab []byte, out []float32)
+}
+
+// Options carries the quantizer-specific keys of index_param.
+type Options struct {
+	// SQ4UniformTruncRate is the fraction of extreme values ignored when learning the global
+	// range of sq4_uniform (default 0.05).
+	SQ4UniformTruncRate float64
+	// Extra holds further settings by key for quantizers that need them.
+	Extra map[string]any
+}
+
+// DefaultOptions returns the defaults of every option.
+func DefaultOptions() Options { return Options{SQ4UniformTruncRate: 0.05} }
+
+// Factory builds a quantizer for vectors of dim dimensions.
+type Factory func(dim int, m metric.Kind, opts Options) (Quantizer, error)
+
+var (
+	regMu    sync.RWMutex
+	registry = map[string]Factory{}
+)
+
+// Register makes a quantizer available under name. It is called from init functions.
+func Register(name string, f Factory) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	registry[name] = f
+}
+
+// New returns a new quantizer by name; unknown names are INVALID_ARGUMENT.
+func New(name string, dim int, m metric.Kind, opts Options) (Quantizer, error) {
+	regMu.RLock()
+	f, ok := registry[name]
+	regMu.RUnlock()
+	if !ok {
+		return nil, api.Errorf(api.InvalidArgument, "quantization type %q is not one of %v", name, Names())
+	}
+	if dim <= 0 {
+		return nil, api.Errorf(api.InvalidArgument, "quantizer %s: dim %d must be positive", name, dim)
+	}
+	q, err := f(dim, m, opts)
+	if err != nil {
+		return nil, api.Wrap(api.InvalidArgument, err, "quantizer %s", name)
+	}
+	return q, nil
+}
+
+// Names lists the registered quantizer names, sorted.
+func Names() []string {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	out := make([]string, 0, len(registry))
+	for k := range registry {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Exact reports whether the quantizer reproduces float32 input exactly (so decoded vectors are
+// the raw vectors).
+func Exact(q Quantizer) bool { return q.Name() == "fp32" }
+
+func errDim(name string, want, got int) error {
+	return fmt.Errorf("%s: vector has %d dimensions, want %d", name, got, want)
+}

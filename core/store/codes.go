@@ -1,0 +1,113 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"unsafe"
+
+	"github.com/govsag/vsag/core/quant"
+)
+
+// Codes is a flat store of quantized vectors: one contiguous 64-byte aligned slab, row r at
+// [r*stride, (r+1)*stride). Growth reallocates the slab, so readers must hold the index's read
+// lock while they use Slab.
+type Codes struct {
+	q      quant.Quantizer
+	stride int
+	buf    []uint64 // backing, 8-byte aligned; slab starts at the first 64-byte boundary
+	slab   []byte
+	n      int
+}
+
+// NewCodes returns an empty store of codes of q.
+func NewCodes(q quant.Quantizer) *Codes { return &Codes{q: q, stride: q.CodeSize()} }
+
+// Quantizer returns the store's quantizer.
+func (c *Codes) Quantizer() quant.Quantizer { return c.q }
+
+// Stride returns the size of one row in bytes.
+func (c *Codes) Stride() int { return c.stride }
+
+// Len returns the number of rows.
+func (c *Codes) Len() int { return c.n }
+
+// Reserve makes room for at least rows rows without further reallocation.
+func (c *Codes) Reserve(rows int) {
+	need := rows * c.stride
+	if need <= len(c.slab) {
+		return
+	}
+	words := (need+63)/8 + 8
+	buf := make([]uint64, words)
+	base := unsafe.Pointer(&buf[0])
+	off := (64 - int(uintptr(base)&63)) & 63
+	all := unsafe.Slice((*byte)(base), words*8)
+	slab := all[off : off+need : off+need]
+	copy(slab, c.slab[:c.n*c.stride])
+	c.buf, c.slab = buf, slab
+}
+
+// Append encodes v as a new row and returns its row number.
+func (c *Codes) Append(v []float32) int {
+	if c.n == len(c.slab)/max(c.stride, 1) {
+		grow := c.n * 2
+		if grow < 64 {
+			grow = 64
+		}
+		c.Reserve(grow)
+	}
+	r := c.n
+	c.n++
+	c.q.Encode(c.slab[r*c.stride:(r+1)*c.stride], v)
+	return r
+}
+
+// Set re-encodes row r with v.
+func (c *Codes) Set(r int, v []float32) { c.q.Encode(c.slab[r*c.stride:(r+1)*c.stride], v) }
+
+// Code returns row r's code.
+func (c *Codes) Code(r int) []byte { return c.slab[r*c.stride : (r+1)*c.stride] }
+
+// Slab returns the rows 0..Len()-1 as one slice.
+func (c *Codes) Slab() []byte { return c.slab[:c.n*c.stride] }
+
+// MemoryUsage returns the bytes held.
+func (c *Codes) MemoryUsage() int64 { return int64(len(c.buf)) * 8 }
+
+// Clone returns a deep copy sharing the (immutable once trained) quantizer.
+func (c *Codes) Clone() *Codes {
+	d := &Codes{q: c.q, stride: c.stride}
+	d.Reserve(c.n)
+	copy(d.slab, c.slab[:c.n*c.stride])
+	d.n = c.n
+	return d
+}
+
+// MarshalBinary writes the row count and the rows.
+func (c *Codes) MarshalBinary() ([]byte, error) {
+	out := make([]byte, 16, 16+c.n*c.stride)
+	binary.LittleEndian.PutUint64(out, uint64(c.n))
+	binary.LittleEndian.PutUint64(out[8:], uint64(c.stride))
+	return append(out, c.slab[:c.n*c.stride]...), nil
+}
+
+// UnmarshalBinary restores rows written by MarshalBinary, checking every length.
+func (c *Codes) UnmarshalBinary(b []byte) error {
+	if len(b) < 16 {
+		return fmt.Errorf("code store: %d bytes is too short", len(b))
+	}
+	n := binary.LittleEndian.Uint64(b)
+	stride := binary.LittleEndian.Uint64(b[8:])
+	if stride != uint64(c.stride) {
+		return fmt.Errorf("code store: row size %d does not match the quantizer's %d", stride, c.stride)
+	}
+	if stride > 0 && n > uint64(len(b)-16)/stride || uint64(len(b)-16) != n*stride {
+		return fmt.Errorf("code store: %d bytes do not hold %d rows of %d bytes", len(b)-16, n, stride)
+	}
+	c.n = 0
+	c.slab = c.slab[:0]
+	c.Reserve(int(n))
+	copy(c.slab, b[16:])
+	c.n = int(n)
+	return nil
+}
