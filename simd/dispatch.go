@@ -1,0 +1,103 @@
+package simd
+
+import (
+	"errors"
+	"os"
+)
+
+// kernels is one dispatch table. The active table lives in the package
+// variable k; exported functions check their arguments and call through it.
+type kernels struct {
+	l2, ip           func(a, b []float32) float32
+	l2Batch, ipBatch func(q, slab []float32, stride int, ids []uint32, out []float32)
+	l2Rows, ipRows   func(q, slab []float32, stride int, out []float32)
+
+	f32ToF16, f32ToBF16 func(dst []uint16, src []float32)
+	f16ToF32, bf16ToF32 func(dst []float32, src []uint16)
+
+	l2F16, ipF16, l2BF16, ipBF16     func(q []float32, c []uint16) float32
+	sq8L2, sq8IP, sq4L2, sq4IP       func(q []float32, code []uint8, lo, diff []float32) float32
+	l2Int8, ipInt8                   func(a, b []int8) int32
+	dotU8, l2U8                      func(a, b []uint8) uint32
+	dotU4, l2U4                      func(a, b []uint8, dim int) uint32
+	hamming, popcountAnd             func(a, b []uint64) int
+	lookupAccumulate32               func(codes, lut []uint8, m int, out *[32]uint16)
+}
+
+// level is a named dispatch table that this machine can run.
+type level struct {
+	name string
+	k    *kernels
+}
+
+var genericKernels = kernels{
+	l2: l2Generic, ip: ipGeneric,
+	l2Batch: batchWith(l2Generic), ipBatch: batchWith(ipGeneric),
+	l2Rows: rowsWith(l2Generic), ipRows: rowsWith(ipGeneric),
+	f32ToF16: f32ToF16Generic, f32ToBF16: f32ToBF16Generic,
+	f16ToF32: f16ToF32Generic, bf16ToF32: bf16ToF32Generic,
+	l2F16: l2F16Generic, ipF16: ipF16Generic, l2BF16: l2BF16Generic, ipBF16: ipBF16Generic,
+	sq8L2: sq8L2Generic, sq8IP: sq8IPGeneric, sq4L2: sq4L2Generic, sq4IP: sq4IPGeneric,
+	l2Int8: l2Int8Generic, ipInt8: ipInt8Generic,
+	dotU8: dotU8Generic, l2U8: l2U8Generic,
+	dotU4: dotU4Generic, l2U4: l2U4Generic,
+	hamming: hammingGeneric, popcountAnd: popcountAndGeneric,
+	lookupAccumulate32: lookupAccumulate32Generic,
+}
+
+var (
+	k          kernels // active table
+	curLevel   string
+	levelTable []level // supported levels, worst to best; filled by init
+)
+
+func init() {
+	levelTable = append([]level{{"generic", &genericKernels}}, archLevels()...)
+	best := levelTable[len(levelTable)-1]
+	if want := os.Getenv("VSAG_SIMD"); want != "" {
+		if SetLevel(want) == nil {
+			return
+		}
+	}
+	k, curLevel = *best.k, best.name
+}
+
+// Level returns the name of the active kernel level: "generic", "avx2" or "avx512".
+func Level() string { return curLevel }
+
+// Levels returns the kernel levels this machine supports, from the reference
+// "generic" to the fastest.
+func Levels() []string {
+	out := make([]string, len(levelTable))
+	for i, l := range levelTable {
+		out[i] = l.name
+	}
+	return out
+}
+
+// ErrUnsupportedLevel is returned by SetLevel for a level this machine (or
+// build) cannot run.
+var ErrUnsupportedLevel = errors.New("simd: unsupported level")
+
+// SetLevel switches every kernel to the named level. It is meant for tests
+// and benchmarks and must not race with kernel calls.
+func SetLevel(name string) error {
+	for _, l := range levelTable {
+		if l.name == name {
+			k, curLevel = *l.k, l.name
+			return nil
+		}
+	}
+	return errors.Join(ErrUnsupportedLevel, errors.New("simd: level "+name+" not available (have "+joinNames()+")"))
+}
+
+func joinNames() string {
+	s := ""
+	for i, l := range levelTable {
+		if i > 0 {
+			s += ", "
+		}
+		s += l.name
+	}
+	return s
+}

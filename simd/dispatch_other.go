@@ -1,0 +1,11 @@
+//go:build purego || !amd64
+
+package simd
+
+import "unsafe"
+
+func archLevels() []level { return nil }
+
+// Prefetch hints that the cache line at p will be read soon. It is a no-op
+// on this architecture or build.
+func Prefetch(p unsafe.Pointer) {}

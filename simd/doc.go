@@ -1,0 +1,25 @@
+// Package simd holds the distance and conversion kernels of vsag-go.
+//
+// Every kernel has a pure-Go reference (files *_generic.go) that is always
+// compiled, serves as the oracle in tests and is the only implementation on
+// non-amd64 machines or with the purego build tag. On amd64 there are two
+// assembly paths, generated with avo by simd/internal/asmgen:
+//
+//	avx2    AVX2 + FMA + F16C (+ POPCNT, BMI2)
+//	avx512  AVX-512 F/BW/DQ/VL; VNNI and VPOPCNTDQ kernels where present
+//
+// The best level is chosen once at start-up from the CPU features
+// (github.com/klauspost/cpuid/v2) and stored in package-level function
+// variables, so a call costs one indirect call and never a feature branch.
+// The environment variable VSAG_SIMD=generic|avx2|avx512 forces a level
+// (falling back to the best supported level if the forced one is not
+// supported); SetLevel switches at run time for tests and benchmarks.
+//
+// Slice-length contracts: binary kernels use the length of the first
+// argument and require the second to be at least as long; violations panic
+// with an index-out-of-range error rather than reading out of bounds.
+// Floating-point results of the assembly paths differ from the reference
+// only by summation order.
+package simd
+
+//go:generate sh -c "cd internal/asmgen && go run ."
