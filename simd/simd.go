@@ -4,13 +4,13 @@ import (
 	"math"
 )
 
-// L2Sqr returns the squared Euclidean distance between a and b[:len(a)].
+// L2Sqr returns the squared Euclidean distance between a and head(b, len(a)).
 // It panics if len(b) < len(a).
-func L2Sqr(a, b []float32) float32 { return k.l2(a, b[:len(a)]) }
+func L2Sqr(a, b []float32) float32 { return k.l2(a, head(b, len(a))) }
 
-// InnerProduct returns the dot product of a and b[:len(a)].
+// InnerProduct returns the dot product of a and head(b, len(a)).
 // It panics if len(b) < len(a).
-func InnerProduct(a, b []float32) float32 { return k.ip(a, b[:len(a)]) }
+func InnerProduct(a, b []float32) float32 { return k.ip(a, head(b, len(a))) }
 
 // L2SqrBatch sets out[i] = L2Sqr(q, row ids[i]) for every i < len(ids), where
 // row r is slab[r*stride : r*stride+len(q)]. The next row is prefetched while
@@ -18,13 +18,13 @@ func InnerProduct(a, b []float32) float32 { return k.ip(a, b[:len(a)]) }
 // stride < 0 or if len(out) < len(ids).
 func L2SqrBatch(q []float32, slab []float32, stride int, ids []uint32, out []float32) {
 	checkBatch(len(q), len(slab), stride, ids)
-	k.l2Batch(q, slab, stride, ids, out[:len(ids)])
+	k.l2Batch(q, slab, stride, ids, head(out, len(ids)))
 }
 
 // InnerProductBatch is L2SqrBatch for the inner product.
 func InnerProductBatch(q []float32, slab []float32, stride int, ids []uint32, out []float32) {
 	checkBatch(len(q), len(slab), stride, ids)
-	k.ipBatch(q, slab, stride, ids, out[:len(ids)])
+	k.ipBatch(q, slab, stride, ids, head(out, len(ids)))
 }
 
 // L2SqrRows sets out[i] = L2Sqr(q, slab[i*stride:]) for i < len(out): a
@@ -38,6 +38,15 @@ func L2SqrRows(q []float32, slab []float32, stride int, out []float32) {
 func InnerProductRows(q []float32, slab []float32, stride int, out []float32) {
 	checkRows(len(q), len(slab), stride, len(out))
 	k.ipRows(q, slab, stride, out)
+}
+
+// head returns s[:n], panicking if len(s) < n (plain reslicing would
+// silently reach into the capacity beyond len).
+func head[T any](s []T, n int) []T {
+	if len(s) < n {
+		panic("simd: slice shorter than required length")
+	}
+	return s[:n]
 }
 
 // checkBatch panics unless every row id addresses len(q)=n elements inside slab.
@@ -69,53 +78,53 @@ func checkRows(n, slabLen, stride, rows int) {
 	}
 }
 
-// F32ToF16 converts src to IEEE 754 half precision in dst[:len(src)] with
+// F32ToF16 converts src to IEEE 754 half precision in head(dst, len(src)) with
 // round-to-nearest-even (F16C where present). Overflow gives ±Inf; NaN stays
 // NaN. It panics if len(dst) < len(src).
-func F32ToF16(dst []uint16, src []float32) { k.f32ToF16(dst[:len(src)], src) }
+func F32ToF16(dst []uint16, src []float32) { k.f32ToF16(head(dst, len(src)), src) }
 
-// F16ToF32 widens IEEE half values in src to dst[:len(src)] (exact).
-func F16ToF32(dst []float32, src []uint16) { k.f16ToF32(dst[:len(src)], src) }
+// F16ToF32 widens IEEE half values in src to head(dst, len(src)) (exact).
+func F16ToF32(dst []float32, src []uint16) { k.f16ToF32(head(dst, len(src)), src) }
 
-// F32ToBF16 converts src to bfloat16 in dst[:len(src)] with
+// F32ToBF16 converts src to bfloat16 in head(dst, len(src)) with
 // round-to-nearest-even; subnormals are rounded, not flushed; NaN stays NaN.
-func F32ToBF16(dst []uint16, src []float32) { k.f32ToBF16(dst[:len(src)], src) }
+func F32ToBF16(dst []uint16, src []float32) { k.f32ToBF16(head(dst, len(src)), src) }
 
-// BF16ToF32 widens bfloat16 values in src to dst[:len(src)] (exact).
-func BF16ToF32(dst []float32, src []uint16) { k.bf16ToF32(dst[:len(src)], src) }
+// BF16ToF32 widens bfloat16 values in src to head(dst, len(src)) (exact).
+func BF16ToF32(dst []float32, src []uint16) { k.bf16ToF32(head(dst, len(src)), src) }
 
 // L2SqrF16 returns the squared L2 distance between the float32 query q and
-// the fp16 code c[:len(q)].
-func L2SqrF16(q []float32, c []uint16) float32 { return k.l2F16(q, c[:len(q)]) }
+// the fp16 code head(c, len(q)).
+func L2SqrF16(q []float32, c []uint16) float32 { return k.l2F16(q, head(c, len(q))) }
 
-// InnerProductF16 returns the dot product of q and the fp16 code c[:len(q)].
-func InnerProductF16(q []float32, c []uint16) float32 { return k.ipF16(q, c[:len(q)]) }
+// InnerProductF16 returns the dot product of q and the fp16 code head(c, len(q)).
+func InnerProductF16(q []float32, c []uint16) float32 { return k.ipF16(q, head(c, len(q))) }
 
-// L2SqrBF16 returns the squared L2 distance between q and the bf16 code c[:len(q)].
-func L2SqrBF16(q []float32, c []uint16) float32 { return k.l2BF16(q, c[:len(q)]) }
+// L2SqrBF16 returns the squared L2 distance between q and the bf16 code head(c, len(q)).
+func L2SqrBF16(q []float32, c []uint16) float32 { return k.l2BF16(q, head(c, len(q))) }
 
-// InnerProductBF16 returns the dot product of q and the bf16 code c[:len(q)].
-func InnerProductBF16(q []float32, c []uint16) float32 { return k.ipBF16(q, c[:len(q)]) }
+// InnerProductBF16 returns the dot product of q and the bf16 code head(c, len(q)).
+func InnerProductBF16(q []float32, c []uint16) float32 { return k.ipBF16(q, head(c, len(q))) }
 
 // L2SqrInt8 returns sum (a[i]-b[i])^2 over len(a) elements, in int32 with
 // wrap-around (exact for len(a) < 33025).
-func L2SqrInt8(a, b []int8) int32 { return k.l2Int8(a, b[:len(a)]) }
+func L2SqrInt8(a, b []int8) int32 { return k.l2Int8(a, head(b, len(a))) }
 
 // InnerProductInt8 returns sum a[i]*b[i] over len(a) elements in int32.
-func InnerProductInt8(a, b []int8) int32 { return k.ipInt8(a, b[:len(a)]) }
+func InnerProductInt8(a, b []int8) int32 { return k.ipInt8(a, head(b, len(a))) }
 
 // SQ8L2Sqr returns the squared L2 distance between q and the SQ8 code, whose
 // dimension j decodes to lo[j] + code[j]/255*diff[j]. code, lo and diff must
 // hold at least len(q) entries.
 func SQ8L2Sqr(q []float32, code []uint8, lo, diff []float32) float32 {
 	n := len(q)
-	return k.sq8L2(q, code[:n], lo[:n], diff[:n])
+	return k.sq8L2(q, head(code, n), head(lo, n), head(diff, n))
 }
 
 // SQ8InnerProduct returns the dot product of q and the decoded SQ8 code.
 func SQ8InnerProduct(q []float32, code []uint8, lo, diff []float32) float32 {
 	n := len(q)
-	return k.sq8IP(q, code[:n], lo[:n], diff[:n])
+	return k.sq8IP(q, head(code, n), head(lo, n), head(diff, n))
 }
 
 // SQ4L2Sqr returns the squared L2 distance between q and the SQ4 code: two
@@ -123,42 +132,42 @@ func SQ8InnerProduct(q []float32, code []uint8, lo, diff []float32) float32 {
 // to lo[j] + code_j/15*diff[j]. code must hold (len(q)+1)/2 bytes.
 func SQ4L2Sqr(q []float32, code []uint8, lo, diff []float32) float32 {
 	n := len(q)
-	return k.sq4L2(q, code[:(n+1)/2], lo[:n], diff[:n])
+	return k.sq4L2(q, head(code, (n+1)/2), head(lo, n), head(diff, n))
 }
 
 // SQ4InnerProduct returns the dot product of q and the decoded SQ4 code.
 func SQ4InnerProduct(q []float32, code []uint8, lo, diff []float32) float32 {
 	n := len(q)
-	return k.sq4IP(q, code[:(n+1)/2], lo[:n], diff[:n])
+	return k.sq4IP(q, head(code, (n+1)/2), head(lo, n), head(diff, n))
 }
 
 // DotU8 returns sum a[i]*b[i] over len(a) bytes, modulo 2^32 (VNNI VPDPBUSD
 // where present).
-func DotU8(a, b []uint8) uint32 { return k.dotU8(a, b[:len(a)]) }
+func DotU8(a, b []uint8) uint32 { return k.dotU8(a, head(b, len(a))) }
 
 // L2SqrU8 returns sum (a[i]-b[i])^2 over len(a) bytes, modulo 2^32.
-func L2SqrU8(a, b []uint8) uint32 { return k.l2U8(a, b[:len(a)]) }
+func L2SqrU8(a, b []uint8) uint32 { return k.l2U8(a, head(b, len(a))) }
 
 // DotU4 returns the dot product of dim packed 4-bit values (SQ4 layout: value
 // j in byte j/2, low nibble for even j). For odd dim the high nibble of the
 // last byte is ignored. a and b must hold (dim+1)/2 bytes.
 func DotU4(a, b []uint8, dim int) uint32 {
 	nb := (dim + 1) / 2
-	return k.dotU4(a[:nb], b[:nb], dim)
+	return k.dotU4(head(a, nb), head(b, nb), dim)
 }
 
 // L2SqrU4 returns the squared L2 distance of dim packed 4-bit values.
 func L2SqrU4(a, b []uint8, dim int) uint32 {
 	nb := (dim + 1) / 2
-	return k.l2U4(a[:nb], b[:nb], dim)
+	return k.l2U4(head(a, nb), head(b, nb), dim)
 }
 
 // Hamming returns the number of differing bits, popcount(a[i] xor b[i]),
 // over len(a) words (VPOPCNTQ where present).
-func Hamming(a, b []uint64) int { return k.hamming(a, b[:len(a)]) }
+func Hamming(a, b []uint64) int { return k.hamming(a, head(b, len(a))) }
 
 // PopcountAnd returns sum popcount(a[i] & b[i]) over len(a) words.
-func PopcountAnd(a, b []uint64) int { return k.popcountAnd(a, b[:len(a)]) }
+func PopcountAnd(a, b []uint64) int { return k.popcountAnd(a, head(b, len(a))) }
 
 // LookupAccumulate32 computes PQ fast-scan distances for a block of 32
 // vectors: codes[s*16+i] packs the 4-bit code of vector i (low nibble) and of
@@ -169,7 +178,7 @@ func LookupAccumulate32(codes []uint8, lut []uint8, m int, out *[32]uint16) {
 	if m < 0 {
 		panic("simd: negative m")
 	}
-	k.lookupAccumulate32(codes[:16*m], lut[:16*m], m, out)
+	k.lookupAccumulate32(head(codes, 16*m), head(lut, 16*m), m, out)
 }
 
 // Normalize scales v in place to unit Euclidean length and returns its
