@@ -52,8 +52,6 @@ func ParseSearch(indexName, js string) (*Search, error) {
 	return s, nil
 }
 
-// MergeCommon lets a block override the common keys; index packages call it after decoding
-// their block with an embedded SearchCommon whose fields were pre-set from s.
 func (s *Search) validate() error {
 	if err := Int("parallelism", s.Parallelism, 1, 1024); err != nil {
 		return err

@@ -6,7 +6,6 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
-	"math/bits"
 )
 
 const emptySlot = ^uint32(0)
@@ -237,10 +236,6 @@ func EstimateLabelsMemory(n int) int64 {
 	for slots*3 < (n+1)*4 {
 		slots *= 2
 	}
-	c := 1
-	for c < n {
-		c += c/4 + 1 // amortised append growth, roughly
-	}
 	return int64(n)*8*9/8 + int64((n+63)/64)*8 + int64(slots)*12
 }
 
@@ -302,6 +297,5 @@ func (l *Labels) UnmarshalBinary(b []byte) error {
 		}
 		l.put(lb, uint32(i))
 	}
-	_ = bits.OnesCount64
 	return nil
 }
