@@ -15,13 +15,13 @@ type kernels struct {
 	f32ToF16, f32ToBF16 func(dst []uint16, src []float32)
 	f16ToF32, bf16ToF32 func(dst []float32, src []uint16)
 
-	l2F16, ipF16, l2BF16, ipBF16     func(q []float32, c []uint16) float32
-	sq8L2, sq8IP, sq4L2, sq4IP       func(q []float32, code []uint8, lo, diff []float32) float32
-	l2Int8, ipInt8                   func(a, b []int8) int32
-	dotU8, l2U8                      func(a, b []uint8) uint32
-	dotU4, l2U4                      func(a, b []uint8, dim int) uint32
-	hamming, popcountAnd             func(a, b []uint64) int
-	lookupAccumulate32               func(codes, lut []uint8, m int, out *[32]uint16)
+	l2F16, ipF16, l2BF16, ipBF16 func(q []float32, c []uint16) float32
+	sq8L2, sq8IP, sq4L2, sq4IP   func(q []float32, code []uint8, lo, diff []float32) float32
+	l2Int8, ipInt8               func(a, b []int8) int32
+	dotU8, l2U8                  func(a, b []uint8) uint32
+	dotU4, l2U4                  func(a, b []uint8, dim int) uint32
+	hamming, popcountAnd         func(a, b []uint64) int
+	lookupAccumulate32           func(codes, lut []uint8, m int, out *[32]uint16)
 }
 
 // level is a named dispatch table that this machine can run.

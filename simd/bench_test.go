@@ -1,0 +1,177 @@
+package simd
+
+import (
+	"fmt"
+	"testing"
+)
+
+var benchDims = []int{96, 128, 784, 960}
+
+var sinkF float32
+var sinkU uint32
+var sinkI int
+
+// benchLevels runs Benchmark<Kernel>/dim=<d>/impl=<level> for every dim and
+// supported level. setup returns the bytes touched per op and the op itself.
+func benchLevels(b *testing.B, setup func(dim int) (int, func())) {
+	orig := Level()
+	defer SetLevel(orig)
+	for _, dim := range benchDims {
+		bytes, op := setup(dim)
+		for _, l := range Levels() {
+			b.Run(fmt.Sprintf("dim=%d/impl=%s", dim, l), func(b *testing.B) {
+				SetLevel(l)
+				b.SetBytes(int64(bytes))
+				for b.Loop() {
+					op()
+				}
+			})
+		}
+	}
+}
+
+func benchVecs(dim int) ([]float32, []float32) {
+	r := newRand(uint64(dim))
+	return randF32(r, dim, 1), randF32(r, dim, 1)
+}
+
+func BenchmarkL2Sqr(b *testing.B) {
+	benchLevels(b, func(dim int) (int, func()) {
+		x, y := benchVecs(dim)
+		return 8 * dim, func() { sinkF = L2Sqr(x, y) }
+	})
+}
+
+func BenchmarkInnerProduct(b *testing.B) {
+	benchLevels(b, func(dim int) (int, func()) {
+		x, y := benchVecs(dim)
+		return 8 * dim, func() { sinkF = InnerProduct(x, y) }
+	})
+}
+
+// BenchmarkL2SqrBatch: 64 random rows of a 4096-row slab (16 MB at dim 960),
+// so rows mostly miss the cache and prefetching matters. Bytes are per batch.
+func BenchmarkL2SqrBatch(b *testing.B) {
+	benchLevels(b, func(dim int) (int, func()) {
+		r := newRand(1)
+		const rows = 4096
+		slab := randF32(r, rows*dim, 1)
+		q := randF32(r, dim, 1)
+		ids := make([]uint32, 64)
+		out := make([]float32, 64)
+		return 4 * dim * len(ids), func() {
+			for i := range ids {
+				ids[i] = uint32(r.IntN(rows))
+			}
+			L2SqrBatch(q, slab, dim, ids, out)
+		}
+	})
+}
+
+func BenchmarkL2SqrF16(b *testing.B) {
+	benchLevels(b, func(dim int) (int, func()) {
+		x, y := benchVecs(dim)
+		c := make([]uint16, dim)
+		F32ToF16(c, y)
+		return 6 * dim, func() { sinkF = L2SqrF16(x, c) }
+	})
+}
+
+func BenchmarkL2SqrBF16(b *testing.B) {
+	benchLevels(b, func(dim int) (int, func()) {
+		x, y := benchVecs(dim)
+		c := make([]uint16, dim)
+		F32ToBF16(c, y)
+		return 6 * dim, func() { sinkF = L2SqrBF16(x, c) }
+	})
+}
+
+func sqInputs(dim int) (q []float32, code []uint8, lo, diff []float32) {
+	r := newRand(uint64(dim))
+	q, lo, diff = randF32(r, dim, 1), randF32(r, dim, 1), randF32(r, dim, 1)
+	code = make([]uint8, dim)
+	for i := range code {
+		code[i] = uint8(r.Uint32())
+	}
+	return
+}
+
+func BenchmarkSQ8L2Sqr(b *testing.B) {
+	benchLevels(b, func(dim int) (int, func()) {
+		q, code, lo, diff := sqInputs(dim)
+		return 13 * dim, func() { sinkF = SQ8L2Sqr(q, code, lo, diff) }
+	})
+}
+
+func BenchmarkSQ4L2Sqr(b *testing.B) {
+	benchLevels(b, func(dim int) (int, func()) {
+		q, code, lo, diff := sqInputs(dim)
+		return 12*dim + dim/2, func() { sinkF = SQ4L2Sqr(q, code, lo, diff) }
+	})
+}
+
+func BenchmarkL2SqrInt8(b *testing.B) {
+	benchLevels(b, func(dim int) (int, func()) {
+		_, code, _, _ := sqInputs(dim)
+		x, y := make([]int8, dim), make([]int8, dim)
+		for i := range x {
+			x[i], y[i] = int8(code[i]), int8(code[dim-1-i])
+		}
+		return 2 * dim, func() { sinkI = int(L2SqrInt8(x, y)) }
+	})
+}
+
+func BenchmarkDotU8(b *testing.B) {
+	benchLevels(b, func(dim int) (int, func()) {
+		_, x, _, _ := sqInputs(dim)
+		_, y, _, _ := sqInputs(dim + 1)
+		return 2 * dim, func() { sinkU = DotU8(x, y) }
+	})
+}
+
+func BenchmarkL2SqrU8(b *testing.B) {
+	benchLevels(b, func(dim int) (int, func()) {
+		_, x, _, _ := sqInputs(dim)
+		_, y, _, _ := sqInputs(dim + 1)
+		return 2 * dim, func() { sinkU = L2SqrU8(x, y) }
+	})
+}
+
+func BenchmarkDotU4(b *testing.B) {
+	benchLevels(b, func(dim int) (int, func()) {
+		_, x, _, _ := sqInputs(dim)
+		_, y, _, _ := sqInputs(dim + 1)
+		return dim, func() { sinkU = DotU4(x, y, dim) }
+	})
+}
+
+// BenchmarkHamming: dim is in bits (dim/64 words), as for RaBitQ codes.
+func BenchmarkHamming(b *testing.B) {
+	benchLevels(b, func(dim int) (int, func()) {
+		r := newRand(1)
+		n := dim / 64 * 8 // 8 bits per dimension
+		x, y := make([]uint64, n), make([]uint64, n)
+		for i := range x {
+			x[i], y[i] = r.Uint64(), r.Uint64()
+		}
+		return 16 * n, func() { sinkI = Hamming(x, y) }
+	})
+}
+
+func BenchmarkF32ToF16(b *testing.B) {
+	benchLevels(b, func(dim int) (int, func()) {
+		x, _ := benchVecs(dim)
+		c := make([]uint16, dim)
+		return 4 * dim, func() { F32ToF16(c, x) }
+	})
+}
+
+// BenchmarkLookupAccumulate32: dim is the number of sub-quantizers m.
+func BenchmarkLookupAccumulate32(b *testing.B) {
+	benchLevels(b, func(dim int) (int, func()) {
+		_, codes, _, _ := sqInputs(16 * dim)
+		_, lut, _, _ := sqInputs(16*dim + 1)
+		var out [32]uint16
+		return 32 * dim, func() { LookupAccumulate32(codes, lut, dim, &out) }
+	})
+}
