@@ -1,0 +1,827 @@
+/*
+ * vsag.h - the C interface of vsag-go (libvsag.so).
+ *
+ * Plain C99; also compiles as C++. Link with -lvsag (build/lib/libvsag.so).
+ *
+ * The header has three layers that share one index handle type (vsag_index_t):
+ *
+ *   1. VSAG C API compatibility (VSAG's vsag_c_api.h): Error_t, SearchResult_t, FilterFunc_t,
+ *      vsag_index_factory, vsag_index_knn_search, ... with the same names, types and semantics,
+ *      so a program written against VSAG's C API compiles and runs unchanged. These functions
+ *      return Error_t by value.
+ *   2. Handle API (VSAG's vsag_ext): dataset, bitset and index handles. These functions return an
+ *      int status.
+ *   3. Batch and introspection extensions: many rows per call, into caller buffers, so that numpy
+ *      arrays and TypedArrays are read and filled without copies. int status.
+ *
+ * Conventions (all layers)
+ *   - Status: 0 (VSAG_SUCCESS) or a negative VSAG error code (VSAG_INVALID_ARGUMENT, ...).
+ *     Every failing call also records a message in a per-thread "last error" slot, read with
+ *     vsag_last_error() / vsag_last_error_code(). A successful call does NOT clear the slot,
+ *     so read it right after the call that failed. vsag_errstr(code) gives a static name.
+ *   - Handles are opaque values, not pointers. A destroyed, forged or wrong-kind handle is
+ *     detected and the call fails with VSAG_INVALID_ARGUMENT (it never crashes). NULL handles
+ *     fail with VSAG_INVALID_ARGUMENT, except in destroy functions, which accept NULL.
+ *   - Ownership: the library never keeps a caller pointer after a call returns, except the
+ *     arrays attached to a dataset handle (which the dataset borrows, or owns after
+ *     vsag_dataset_set_owner(ds, true)). Memory the library hands out is released with the
+ *     function named in its documentation (vsag_free, vsag_dataset_destroy, ...).
+ *   - Threads: every function may be called from any thread. On one index, searches run in
+ *     parallel with each other and with add/remove (for index types reporting the *_CONCURRENT
+ *     features); destroying a handle while another thread uses it is safe (the running call
+ *     finishes, later calls fail). A dataset or bitset handle must not be modified while another
+ *     thread reads it.
+ *   - Distances are smaller-is-better: squared L2 for "l2", 1 - <q,x> for "ip", 1 - cos for
+ *     "cosine". Results ascend by distance.
+ *   - Filter polarity: a FilterFunc_t / vsag_filter_fn returns true to KEEP a label; a set bit in
+ *     a bitset EXCLUDES the label (as in VSAG).
+ *   - A 64-bit platform is assumed (handles are 64-bit values).
+ */
+#ifndef VSAG_H
+#define VSAG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------------------------ */
+/* Versions                                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/** VSAG_VERSION is the library version this header belongs to. */
+#define VSAG_VERSION "0.1.0"
+/** VSAG_VERSION_NUMBER is major*1000000 + minor*1000 + patch. */
+#define VSAG_VERSION_NUMBER 1000
+/** VSAG_ABI_VERSION changes only when a shipped declaration changes incompatibly (never so far). */
+#define VSAG_ABI_VERSION 1
+
+/**
+ * vsag_version returns the library version, such as "0.1.0".
+ * Returns: a static string (never NULL, never freed). Thread-safety: any thread.
+ */
+const char* vsag_version(void);
+
+/** vsag_version_number returns the library's VSAG_VERSION_NUMBER. Thread-safety: any thread. */
+int vsag_version_number(void);
+
+/**
+ * vsag_abi_version returns the library's VSAG_ABI_VERSION; a program can compare it with the
+ * macro it was compiled with. Thread-safety: any thread.
+ */
+int vsag_abi_version(void);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Error codes and the per-thread last error                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+#define VSAG_SUCCESS 0
+#define VSAG_UNKNOWN_ERROR -1
+#define VSAG_INTERNAL_ERROR -2
+#define VSAG_INVALID_ARGUMENT -3
+#define VSAG_WRONG_STATUS -4
+#define VSAG_BUILD_TWICE -5
+#define VSAG_INDEX_NOT_EMPTY -6
+#define VSAG_UNSUPPORTED_INDEX -7
+#define VSAG_UNSUPPORTED_INDEX_OPERATION -8
+#define VSAG_DIMENSION_NOT_EQUAL -9
+#define VSAG_INDEX_EMPTY -10
+#define VSAG_NO_ENOUGH_MEMORY -11
+#define VSAG_READ_ERROR -12
+#define VSAG_MISSING_FILE -13
+#define VSAG_INVALID_BINARY -14
+
+/** VSAG_ERROR_MESSAGE_SIZE is the size of Error_t.message and of the last-error buffer. */
+#define VSAG_ERROR_MESSAGE_SIZE 1024
+
+/**
+ * vsag_errstr returns the name of a status code, such as "INVALID_ARGUMENT" for -3 (3 is
+ * accepted too), "SUCCESS" for 0 and "UNKNOWN_ERROR" for codes it does not know.
+ * Returns: a static string. Thread-safety: any thread.
+ */
+const char* vsag_errstr(int code);
+
+/**
+ * vsag_last_error returns the message of the most recent failed call made by the calling thread
+ * (any function of this header), or "" if none failed yet. Successful calls leave it unchanged.
+ * Returns: a thread-local buffer owned by the library, valid until the thread's next failing
+ * call; never NULL. Thread-safety: each thread has its own slot.
+ */
+const char* vsag_last_error(void);
+
+/**
+ * vsag_last_error_code returns the status code (negative) of the most recent failed call made by
+ * the calling thread, or 0 if none failed yet. Thread-safety: each thread has its own slot.
+ */
+int vsag_last_error_code(void);
+
+/** vsag_clear_last_error resets the calling thread's last error to 0 and "". */
+void vsag_clear_last_error(void);
+
+/**
+ * vsag_free releases memory the library allocated and handed out (vsag_index_serialize_buffer).
+ * NULL is accepted. Thread-safety: any thread.
+ */
+void vsag_free(void* ptr);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Logging                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+#define VSAG_LOG_TRACE 0
+#define VSAG_LOG_DEBUG 1
+#define VSAG_LOG_INFO 2
+#define VSAG_LOG_WARN 3
+#define VSAG_LOG_ERROR 4
+#define VSAG_LOG_CRITICAL 5
+#define VSAG_LOG_OFF 6
+
+/**
+ * vsag_set_log_level sets the library's log level (VSAG_LOG_*; VSAG's numbering). The engine
+ * writes no log output at present, so this only records the level; errors are always reported
+ * through status codes and vsag_last_error().
+ * Returns: 0, or VSAG_INVALID_ARGUMENT for a level outside 0..6. Thread-safety: any thread.
+ */
+int vsag_set_log_level(int level);
+
+/** vsag_get_log_level returns the level last set (VSAG_LOG_INFO by default). */
+int vsag_get_log_level(void);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Enumerations                                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+/** vsag_dtype_t names the element type of a vector buffer. */
+typedef enum vsag_dtype {
+    VSAG_DTYPE_FLOAT32 = 0,  /**< float */
+    VSAG_DTYPE_FLOAT16 = 1,  /**< IEEE 754 half precision, raw bits in uint16_t */
+    VSAG_DTYPE_BFLOAT16 = 2, /**< bfloat16, raw bits in uint16_t */
+    VSAG_DTYPE_INT8 = 3      /**< int8_t */
+} vsag_dtype_t;
+
+/**
+ * vsag_feature_t is a capability flag with VSAG's numbering, for vsag_index_check_feature.
+ * An index reports a flag only when the operation really works.
+ */
+typedef enum vsag_feature {
+    VSAG_FEATURE_NEED_TRAIN = 1,
+    VSAG_FEATURE_SUPPORT_BUILD = 2,
+    VSAG_FEATURE_SUPPORT_ADD_AFTER_BUILD = 3,
+    VSAG_FEATURE_SUPPORT_ADD_FROM_EMPTY = 4,
+    VSAG_FEATURE_SUPPORT_KNN_SEARCH = 5,
+    VSAG_FEATURE_SUPPORT_KNN_SEARCH_WITH_ID_FILTER = 6,
+    VSAG_FEATURE_SUPPORT_RANGE_SEARCH = 7,
+    VSAG_FEATURE_SUPPORT_RANGE_SEARCH_WITH_ID_FILTER = 8,
+    VSAG_FEATURE_SUPPORT_KNN_ITERATOR_FILTER_SEARCH = 9,
+    VSAG_FEATURE_SUPPORT_DELETE_BY_ID = 10,
+    VSAG_FEATURE_SUPPORT_BATCH_SEARCH = 11,
+    VSAG_FEATURE_SUPPORT_METRIC_TYPE_L2 = 12,
+    VSAG_FEATURE_SUPPORT_METRIC_TYPE_INNER_PRODUCT = 13,
+    VSAG_FEATURE_SUPPORT_METRIC_TYPE_COSINE = 14,
+    VSAG_FEATURE_SUPPORT_SERIALIZE_FILE = 15,
+    VSAG_FEATURE_SUPPORT_SERIALIZE_BINARY_SET = 16,
+    VSAG_FEATURE_SUPPORT_SERIALIZE_WRITE_FUNC = 17,
+    VSAG_FEATURE_SUPPORT_DESERIALIZE_FILE = 18,
+    VSAG_FEATURE_SUPPORT_DESERIALIZE_BINARY_SET = 19,
+    VSAG_FEATURE_SUPPORT_DESERIALIZE_READER_SET = 20,
+    VSAG_FEATURE_SUPPORT_RESET = 21,
+    VSAG_FEATURE_SUPPORT_FEEDBACK = 22,
+    VSAG_FEATURE_SUPPORT_CAL_DISTANCE_BY_ID = 23,
+    VSAG_FEATURE_SUPPORT_BUILD_WITH_MULTI_THREAD = 24,
+    VSAG_FEATURE_SUPPORT_ADD_WITH_MULTI_THREAD = 25,
+    VSAG_FEATURE_SUPPORT_SEARCH_WITH_MULTI_THREAD = 26,
+    VSAG_FEATURE_SUPPORT_DELETE_WITH_MULTI_THREAD = 27,
+    VSAG_FEATURE_SUPPORT_SERIALIZE_WITH_MULTI_THREAD = 28,
+    VSAG_FEATURE_SUPPORT_SEARCH_CONCURRENT = 29,
+    VSAG_FEATURE_SUPPORT_ADD_CONCURRENT = 30,
+    VSAG_FEATURE_SUPPORT_DELETE_CONCURRENT = 31,
+    VSAG_FEATURE_SUPPORT_UPDATE_ID_CONCURRENT = 32,
+    VSAG_FEATURE_SUPPORT_UPDATE_VECTOR_CONCURRENT = 33,
+    VSAG_FEATURE_SUPPORT_ADD_SEARCH_CONCURRENT = 34,
+    VSAG_FEATURE_SUPPORT_ADD_DELETE_CONCURRENT = 35,
+    VSAG_FEATURE_SUPPORT_SEARCH_DELETE_CONCURRENT = 36,
+    VSAG_FEATURE_SUPPORT_ADD_SEARCH_DELETE_CONCURRENT = 37,
+    VSAG_FEATURE_SUPPORT_UPDATE_ID_VECTOR_CONCURRENT = 38,
+    VSAG_FEATURE_SUPPORT_ESTIMATE_MEMORY = 39,
+    VSAG_FEATURE_SUPPORT_GET_MEMORY_USAGE = 40,
+    VSAG_FEATURE_SUPPORT_CHECK_ID_EXIST = 41,
+    VSAG_FEATURE_SUPPORT_MERGE_INDEX = 42,
+    VSAG_FEATURE_SUPPORT_GET_EXTRA_INFO_BY_ID = 43,
+    VSAG_FEATURE_SUPPORT_GET_RAW_VECTOR_BY_IDS = 44,
+    VSAG_FEATURE_SUPPORT_GET_DATA_BY_IDS = 45,
+    VSAG_FEATURE_SUPPORT_EXPORT_IDS = 46,
+    VSAG_FEATURE_SUPPORT_KNN_SEARCH_WITH_EX_FILTER = 47,
+    VSAG_FEATURE_SUPPORT_CLONE = 48,
+    VSAG_FEATURE_SUPPORT_EXPORT_MODEL = 49,
+    VSAG_FEATURE_SUPPORT_TUNE = 50,
+    VSAG_FEATURE_SUPPORT_BATCH_CALC_DISTANCE_BY_ID = 51
+} vsag_feature_t;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Handle types                                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+/** vsag_index_t is an index handle (VSAG's type: void*). Used by every layer. */
+typedef void* vsag_index_t;
+
+/** vsag_dataset_t is a dataset handle: vectors, ids, distances, sizes. */
+typedef struct vsag_dataset_s* vsag_dataset_t;
+
+/** vsag_bitset_t is a bitset handle: a set of labels; as a filter a set bit EXCLUDES a label. */
+typedef struct vsag_bitset_s* vsag_bitset_t;
+
+/* ========================================================================================== */
+/* Layer 1: VSAG C API compatibility                                                           */
+/* ========================================================================================== */
+
+/**
+ * Error_t is the status of a compatibility-layer call: code is 0 or a negative VSAG code,
+ * message is "success" or a description of the failure (NUL-terminated, truncated to fit).
+ */
+typedef struct Error {
+    int code;
+    char message[VSAG_ERROR_MESSAGE_SIZE];
+} Error_t;
+
+/**
+ * FilterFunc_t is a filter callback: it returns true to KEEP the label. It is called from the
+ * library's search threads, once per candidate label, which is much slower than a bitset or a
+ * mask (see vsag_filter_t); it must be thread-safe and must not call back into the library.
+ */
+typedef bool (*FilterFunc_t)(int64_t id);
+
+/**
+ * SearchResult_t receives the results of a compatibility-layer search. The caller allocates ids
+ * and dists with room for k entries (knn) or k entries (range, k is the cap) and sets the two
+ * pointers; the search writes at most k results ascending by distance and sets count.
+ * other_result is NULL unless statistics were enabled (vsag_search_result_enable_statistics),
+ * in which case it points to the statistics string after the search.
+ */
+typedef struct SearchResult {
+    float* dists;
+    int64_t* ids;
+    int64_t count;
+    void* other_result;
+} SearchResult_t;
+
+/** OffsetType is a byte offset in a serialized index (VSAG's name). */
+typedef uint64_t OffsetType;
+/** SizeType is a byte count in a serialized index (VSAG's name). */
+typedef uint64_t SizeType;
+
+/**
+ * vsag_search_result_enable_statistics opts in to statistics for the next search that writes
+ * search_result: after it, vsag_search_result_get_statistics returns a JSON object such as
+ * {"dist_cmp":1000,"hops":1000,"elapsed_ms":0.05,"timed_out":false}. It sets
+ * search_result->other_result to NULL.
+ * Errors: NULL search_result, or statistics already enabled/attached for it (destroy first).
+ * Thread-safety: calls on different SearchResult_t objects may run concurrently.
+ */
+Error_t vsag_search_result_enable_statistics(SearchResult_t* search_result);
+
+/**
+ * vsag_search_result_get_statistics returns the statistics JSON attached to search_result by a
+ * search after vsag_search_result_enable_statistics, or NULL if there is none.
+ * Ownership: the string belongs to the library and stays valid until
+ * vsag_search_result_destroy_statistics(search_result). Thread-safety: do not race with destroy
+ * on the same result.
+ */
+const char* vsag_search_result_get_statistics(const SearchResult_t* search_result);
+
+/**
+ * vsag_search_result_destroy_statistics releases the statistics of search_result (pending or
+ * attached) and sets other_result to NULL when it held them. NULL and results without
+ * statistics are accepted.
+ */
+void vsag_search_result_destroy_statistics(SearchResult_t* search_result);
+
+/**
+ * vsag_index_factory creates an empty index of type index_name ("hgraph", "brute_force", ...)
+ * from the create JSON index_param (VSAG's schema: dtype, metric_type, dim, index_param).
+ * Returns: a handle to release with vsag_index_destroy, or NULL on failure; the reason is then
+ * in vsag_last_error() / vsag_last_error_code() (VSAG_UNSUPPORTED_INDEX for an unknown name,
+ * VSAG_INVALID_ARGUMENT for bad JSON or values). Thread-safety: any thread.
+ */
+vsag_index_t vsag_index_factory(const char* index_name, const char* index_param);
+
+/**
+ * vsag_index_destroy releases an index handle; NULL is accepted. Later calls with the handle fail
+ * with VSAG_INVALID_ARGUMENT. Calls already running on other threads finish normally.
+ * Errors: a forged or already destroyed handle.
+ */
+Error_t vsag_index_destroy(vsag_index_t index);
+
+/**
+ * vsag_index_build adds the first count vectors of dimension dim (row-major floats) with labels
+ * ids to an empty index, training it first when it needs training. Labels that cannot be added
+ * (such as duplicates) are skipped. The index must be float32 (other dtypes: use
+ * vsag_index_build_vectors). Errors: NULL arguments, dim mismatch (VSAG_DIMENSION_NOT_EQUAL),
+ * NaN/Inf values, an immutable index (VSAG_WRONG_STATUS). Thread-safety: see conventions.
+ */
+Error_t vsag_index_build(vsag_index_t index, const float* data, const int64_t* ids, uint64_t dim,
+                         uint64_t count);
+
+/** vsag_index_add inserts count vectors with labels ids; as vsag_index_build otherwise. */
+Error_t vsag_index_add(vsag_index_t index, const float* data, const int64_t* ids,
+                       const uint64_t dim, const uint64_t count);
+
+/**
+ * vsag_index_train learns the index's quantizer state from count vectors without adding them.
+ * ids is not used and may be NULL.
+ */
+Error_t vsag_index_train(vsag_index_t index, const float* data, const int64_t* ids,
+                         const uint64_t dim, const uint64_t count);
+
+/**
+ * vsag_index_knn_search finds the k nearest neighbours of one query (dim floats). The caller
+ * provides search_result->ids and ->dists with room for k entries; count is set to the number
+ * written (fewer than k when the index holds fewer). parameters is the search JSON, e.g.
+ * {"hgraph":{"ef_search":100}}; NULL or "" means none.
+ * Errors: NULL index/query/result/buffers, k <= 0, dim mismatch, bad JSON.
+ */
+Error_t vsag_index_knn_search(vsag_index_t index, const float* query, uint64_t dim, int64_t k,
+                              const char* parameters, SearchResult_t* search_result);
+
+/**
+ * vsag_index_knn_search_with_filter is vsag_index_knn_search returning only labels for which
+ * filter returns true (see FilterFunc_t; NULL keeps all).
+ */
+Error_t vsag_index_knn_search_with_filter(vsag_index_t index, const float* query, uint64_t dim,
+                                          int64_t k, const char* parameters, FilterFunc_t filter,
+                                          SearchResult_t* search_result);
+
+/**
+ * vsag_index_range_search finds neighbours within radius (distance units) of one query, at most k
+ * of them (k >= 1; the caller's buffers hold k entries), ascending; count is set.
+ * Errors: as vsag_index_knn_search; NULL index is an error; a negative or NaN radius.
+ */
+Error_t vsag_index_range_search(vsag_index_t index, const float* query, uint64_t dim, float radius,
+                                int64_t k, const char* parameters, SearchResult_t* search_result);
+
+/** vsag_index_range_search_with_filter is vsag_index_range_search with a keep-filter callback. */
+Error_t vsag_index_range_search_with_filter(vsag_index_t index, const float* query, uint64_t dim,
+                                            float radius, int64_t k, const char* parameters,
+                                            FilterFunc_t filter, SearchResult_t* search_result);
+
+/**
+ * vsag_index_clone stores in *clone_index a new, independent, mutable deep copy of index.
+ * Release it with vsag_index_destroy. Errors: NULL arguments; VSAG_UNSUPPORTED_INDEX_OPERATION.
+ */
+Error_t vsag_index_clone(const vsag_index_t index, vsag_index_t* clone_index);
+
+/**
+ * vsag_index_export_model stores in *model_index an empty index holding index's trained model.
+ * Returns VSAG_UNSUPPORTED_INDEX_OPERATION for index types without VSAG_FEATURE_SUPPORT_EXPORT_MODEL.
+ */
+Error_t vsag_index_export_model(const vsag_index_t index, vsag_index_t* model_index);
+
+/**
+ * vsag_index_calculate_distance_by_ids writes into dists[i] the distance from query (dim floats)
+ * to the stored vector of ids[i], or -1 when ids[i] is not in the index.
+ */
+Error_t vsag_index_calculate_distance_by_ids(const vsag_index_t index, const float* query,
+                                             const uint64_t dim, const int64_t* ids,
+                                             const uint64_t count, float* dists);
+
+/**
+ * vsag_index_update_ids changes label old_ids[i] to new_ids[i] for i < count, in order, stopping
+ * at the first failure. dim is not used.
+ */
+Error_t vsag_index_update_ids(vsag_index_t index, const int64_t* old_ids, const int64_t* new_ids,
+                              const uint64_t dim, const uint64_t count);
+
+/**
+ * vsag_index_update_vector replaces the vector of label id with new_data (dim floats). The index
+ * may refuse a vector too far from the old one (VSAG's rule): use the _force variant to replace
+ * unconditionally.
+ */
+Error_t vsag_index_update_vector(vsag_index_t index, const int64_t id, const float* new_data,
+                                 const uint64_t dim);
+
+/** vsag_index_update_vector_force replaces the vector of label id unconditionally. */
+Error_t vsag_index_update_vector_force(vsag_index_t index, const int64_t id, const float* new_data,
+                                       const uint64_t dim);
+
+/**
+ * vsag_index_get_vector_by_ids writes the stored vectors of ids into vectors (count*dim floats,
+ * row-major; normalised for "cosine"). Errors: a missing label; indexes that do not keep raw
+ * vectors (VSAG_UNSUPPORTED_INDEX_OPERATION).
+ */
+Error_t vsag_index_get_vector_by_ids(vsag_index_t index, const int64_t* ids, const uint64_t count,
+                                     float* vectors);
+
+/**
+ * vsag_serialize_file writes index to file_path atomically (temporary file + rename).
+ * Errors: unwritable path (VSAG_INVALID_ARGUMENT / VSAG_INTERNAL_ERROR).
+ */
+Error_t vsag_serialize_file(vsag_index_t index, const char* file_path);
+
+/**
+ * vsag_deserialize_file loads file_path into index, which must be empty and created with
+ * matching parameters. Errors: VSAG_MISSING_FILE, VSAG_INVALID_BINARY (truncated/corrupted),
+ * VSAG_INVALID_ARGUMENT (parameter mismatch, naming the field), VSAG_INDEX_NOT_EMPTY.
+ */
+Error_t vsag_deserialize_file(vsag_index_t index, const char* file_path);
+
+/**
+ * vsag_serialize_write_func streams the serialized index to write_func in order: each call
+ * delivers size bytes at data that belong at offset. data is valid only during the callback.
+ * write_func is called on the calling thread.
+ */
+Error_t vsag_serialize_write_func(vsag_index_t index,
+                                  void (*write_func)(OffsetType offset, SizeType size,
+                                                     const void* data));
+
+/**
+ * vsag_deserialize_read_func loads into the empty index a serialized index of size_func() bytes,
+ * read through read_func, which must copy size bytes starting at offset into data.
+ */
+Error_t vsag_deserialize_read_func(vsag_index_t index,
+                                   void (*read_func)(OffsetType offset, SizeType size, void* data),
+                                   SizeType (*size_func)(void));
+
+/* ========================================================================================== */
+/* Layer 2: handle API (VSAG's vsag_ext)                                                       */
+/* ========================================================================================== */
+
+/* ---- datasets ---------------------------------------------------------------------------- */
+
+/**
+ * vsag_dataset_make creates an empty dataset (0 elements, dim 0, no arrays, not owner).
+ * Release with vsag_dataset_destroy. Errors: NULL out.
+ */
+int vsag_dataset_make(vsag_dataset_t* out);
+
+/**
+ * vsag_dataset_destroy releases a dataset; NULL is accepted. If the dataset owns its arrays
+ * (vsag_dataset_set_owner(ds, true), or any dataset returned by a search), they are freed with
+ * free(). Errors: forged or destroyed handle.
+ */
+int vsag_dataset_destroy(vsag_dataset_t ds);
+
+/**
+ * vsag_dataset_set_owner says whether the dataset owns the arrays attached to it. An owner frees
+ * every attached array with the C library's free() when destroyed, so they must come from
+ * malloc. Default: false (the dataset borrows arrays, which must outlive its use).
+ */
+int vsag_dataset_set_owner(vsag_dataset_t ds, bool is_owner);
+
+/** vsag_dataset_get_owner stores in *out whether the dataset owns its arrays. */
+int vsag_dataset_get_owner(vsag_dataset_t ds, bool* out);
+
+/** vsag_dataset_set_num_elements sets the number of rows (>= 0). */
+int vsag_dataset_set_num_elements(vsag_dataset_t ds, int64_t num_elements);
+
+/** vsag_dataset_get_num_elements stores the number of rows (queries, for a search result). */
+int vsag_dataset_get_num_elements(vsag_dataset_t ds, int64_t* out);
+
+/** vsag_dataset_set_dim sets the vector dimension (>= 0). */
+int vsag_dataset_set_dim(vsag_dataset_t ds, int64_t dim);
+
+/** vsag_dataset_get_dim stores the dimension (the number of results per row, for a result). */
+int vsag_dataset_get_dim(vsag_dataset_t ds, int64_t* out);
+
+/** vsag_dataset_set_ids attaches num_elements labels (borrowed, or owned; see set_owner). */
+int vsag_dataset_set_ids(vsag_dataset_t ds, const int64_t* ids);
+
+/** vsag_dataset_get_ids stores the attached ids array (NULL if none), valid while ds lives. */
+int vsag_dataset_get_ids(vsag_dataset_t ds, const int64_t** out);
+
+/** vsag_dataset_set_distances attaches a distances array. */
+int vsag_dataset_set_distances(vsag_dataset_t ds, const float* dists);
+
+/** vsag_dataset_get_distances stores the attached distances array (NULL if none). */
+int vsag_dataset_get_distances(vsag_dataset_t ds, const float** out);
+
+/** vsag_dataset_set_float32_vectors attaches num_elements*dim floats, row-major. */
+int vsag_dataset_set_float32_vectors(vsag_dataset_t ds, const float* vectors);
+
+/** vsag_dataset_get_float32_vectors stores the attached float32 vectors (NULL if none). */
+int vsag_dataset_get_float32_vectors(vsag_dataset_t ds, const float** out);
+
+/** vsag_dataset_set_float16_vectors attaches IEEE half-precision vectors (raw bits). */
+int vsag_dataset_set_float16_vectors(vsag_dataset_t ds, const uint16_t* vectors);
+
+/** vsag_dataset_get_float16_vectors stores the attached float16 vectors (NULL if none). */
+int vsag_dataset_get_float16_vectors(vsag_dataset_t ds, const uint16_t** out);
+
+/** vsag_dataset_set_bfloat16_vectors attaches bfloat16 vectors (raw bits). */
+int vsag_dataset_set_bfloat16_vectors(vsag_dataset_t ds, const uint16_t* vectors);
+
+/** vsag_dataset_get_bfloat16_vectors stores the attached bfloat16 vectors (NULL if none). */
+int vsag_dataset_get_bfloat16_vectors(vsag_dataset_t ds, const uint16_t** out);
+
+/** vsag_dataset_set_int8_vectors attaches int8 vectors. */
+int vsag_dataset_set_int8_vectors(vsag_dataset_t ds, const int8_t* vectors);
+
+/** vsag_dataset_get_int8_vectors stores the attached int8 vectors (NULL if none). */
+int vsag_dataset_get_int8_vectors(vsag_dataset_t ds, const int8_t** out);
+
+/** vsag_dataset_set_extra_infos attaches num_elements*extra_info_size bytes of extra info. */
+int vsag_dataset_set_extra_infos(vsag_dataset_t ds, const char* extra_infos);
+
+/** vsag_dataset_get_extra_infos stores the attached extra infos (NULL if none). */
+int vsag_dataset_get_extra_infos(vsag_dataset_t ds, const char** out);
+
+/** vsag_dataset_set_extra_info_size sets the bytes of extra info per row (>= 0). */
+int vsag_dataset_set_extra_info_size(vsag_dataset_t ds, int64_t size);
+
+/** vsag_dataset_get_extra_info_size stores the bytes of extra info per row. */
+int vsag_dataset_get_extra_info_size(vsag_dataset_t ds, int64_t* out);
+
+/**
+ * vsag_dataset_get_statistics stores the search statistics JSON of a search result (NULL for
+ * other datasets); the string is owned by the dataset.
+ */
+int vsag_dataset_get_statistics(vsag_dataset_t ds, const char** out);
+
+/* ---- bitsets ----------------------------------------------------------------------------- */
+
+/** vsag_bitset_make creates an empty bitset; release with vsag_bitset_destroy. */
+int vsag_bitset_make(vsag_bitset_t* out);
+
+/** vsag_bitset_destroy releases a bitset; NULL is accepted. */
+int vsag_bitset_destroy(vsag_bitset_t bitset);
+
+/**
+ * vsag_bitset_set sets (value true) or clears bit pos (a label >= 0).
+ * Thread-safety: may run while searches read the bitset; such searches see the bit either way.
+ */
+int vsag_bitset_set(vsag_bitset_t bitset, int64_t pos, bool value);
+
+/** vsag_bitset_set_many sets or clears the bits of count labels in one call. */
+int vsag_bitset_set_many(vsag_bitset_t bitset, const int64_t* pos, uint64_t count, bool value);
+
+/** vsag_bitset_test stores in *out whether bit pos is set (false for pos < 0). */
+int vsag_bitset_test(vsag_bitset_t bitset, int64_t pos, bool* out);
+
+/** vsag_bitset_count stores the number of set bits. */
+int vsag_bitset_count(vsag_bitset_t bitset, uint64_t* out);
+
+/** vsag_bitset_clear clears every bit. */
+int vsag_bitset_clear(vsag_bitset_t bitset);
+
+/* ---- indexes ----------------------------------------------------------------------------- */
+
+/**
+ * vsag_index_make creates an empty index of type name from the create JSON parameters and
+ * stores its handle in *out (released with vsag_index_close or vsag_index_destroy).
+ * Errors: VSAG_UNSUPPORTED_INDEX (unknown name), VSAG_INVALID_ARGUMENT (JSON naming the key).
+ */
+int vsag_index_make(const char* name, const char* parameters, vsag_index_t* out);
+
+/**
+ * vsag_index_close releases an index handle, like vsag_index_destroy but returning a status;
+ * NULL is accepted.
+ */
+int vsag_index_close(vsag_index_t index);
+
+/**
+ * vsag_index_build_dataset builds the empty index from base (num_elements, dim, ids and the
+ * vectors matching the index dtype; another vector type is converted). Labels that could not be
+ * added are written to failed_ids (room for num_elements entries; may be NULL) and their number
+ * to *num_failed (may be NULL).
+ */
+int vsag_index_build_dataset(vsag_index_t index, vsag_dataset_t base, int64_t* failed_ids,
+                             uint64_t* num_failed);
+
+/** vsag_index_add_dataset inserts the rows of base; as vsag_index_build_dataset otherwise. */
+int vsag_index_add_dataset(vsag_index_t index, vsag_dataset_t base, int64_t* failed_ids,
+                           uint64_t* num_failed);
+
+/** vsag_index_train_dataset trains the index's quantizers on base without adding it. */
+int vsag_index_train_dataset(vsag_index_t index, vsag_dataset_t base);
+
+/**
+ * vsag_index_remove marks label id removed; *num_removed (may be NULL) becomes 1, or 0 when the
+ * label was absent. Errors: VSAG_UNSUPPORTED_INDEX_OPERATION, immutable index.
+ */
+int vsag_index_remove(vsag_index_t index, int64_t id, uint32_t* num_removed);
+
+/**
+ * vsag_index_knn_search_dataset searches the first vector of query for its k nearest neighbours,
+ * skipping labels set in invalid (may be NULL), and stores a new result dataset in *result:
+ * num_elements 1, dim = number of results, ids, distances and statistics, owned by the dataset
+ * (release with vsag_dataset_destroy).
+ */
+int vsag_index_knn_search_dataset(vsag_index_t index, vsag_dataset_t query, int64_t k,
+                                  const char* parameters, vsag_bitset_t invalid,
+                                  vsag_dataset_t* result);
+
+/**
+ * vsag_index_range_search_dataset is the range form: every neighbour within radius, at most
+ * limited_size of them (-1: unlimited; 0 is invalid), skipping labels set in invalid.
+ */
+int vsag_index_range_search_dataset(vsag_index_t index, vsag_dataset_t query, float radius,
+                                    const char* parameters, vsag_bitset_t invalid,
+                                    int64_t limited_size, vsag_dataset_t* result);
+
+/** vsag_index_serialize_file writes the index to path atomically. */
+int vsag_index_serialize_file(vsag_index_t index, const char* path);
+
+/** vsag_index_deserialize_file loads path into the empty index created with matching parameters. */
+int vsag_index_deserialize_file(vsag_index_t index, const char* path);
+
+/**
+ * vsag_index_serialize_buffer serializes the index into a new buffer stored in *data (release
+ * with vsag_free) of *size bytes.
+ */
+int vsag_index_serialize_buffer(vsag_index_t index, void** data, uint64_t* size);
+
+/** vsag_index_deserialize_buffer loads size bytes at data into the empty index. */
+int vsag_index_deserialize_buffer(vsag_index_t index, const void* data, uint64_t size);
+
+/** vsag_index_get_num_elements stores the number of live vectors. */
+int vsag_index_get_num_elements(vsag_index_t index, int64_t* out);
+
+/** vsag_index_get_memory_usage stores the bytes the index holds now. */
+int vsag_index_get_memory_usage(vsag_index_t index, uint64_t* out);
+
+/* ========================================================================================== */
+/* Layer 3: batch and introspection extensions                                                 */
+/* ========================================================================================== */
+
+/**
+ * vsag_filter_fn is a keep-filter with a context pointer: it returns true to KEEP label id.
+ * It is called from the library's search threads (several at once during batch search), once
+ * per candidate, which costs a C call per candidate: prefer a mask or a bitset when possible.
+ * It must be thread-safe and must not call back into the library.
+ */
+typedef bool (*vsag_filter_fn)(int64_t id, void* ctx);
+
+/** In vsag_filter_t.flags: a nonzero mask entry KEEPS the label (default: it EXCLUDES it). */
+#define VSAG_FILTER_MASK_KEEP 1u
+/** In vsag_filter_t.flags: the mask holds one bit per label, LSB first (default: one byte). */
+#define VSAG_FILTER_MASK_PACKED 2u
+
+/**
+ * vsag_filter_t describes which labels a search may return. Every part that is set applies; a
+ * label is returned only when all of them keep it. The arrays are read during the call only.
+ *
+ *   struct_size     must be sizeof(vsag_filter_t) (lets the struct grow compatibly)
+ *   flags           VSAG_FILTER_MASK_* bits describing mask
+ *   bitset          a bitset handle: a set bit EXCLUDES the label; NULL for none
+ *   mask, mask_len  a per-label mask for labels 0..mask_len-1 (bytes, or bits if PACKED;
+ *                   mask_len counts labels). Without MASK_KEEP a nonzero entry excludes the label
+ *                   and labels outside the mask are kept (numpy bool "exclude" arrays); with
+ *                   MASK_KEEP a nonzero entry keeps it and labels outside are excluded.
+ *   exclude_ids     num_exclude_ids labels to exclude
+ *   keep, keep_ctx  a callback returning true to keep (see vsag_filter_fn)
+ *   valid_ratio     estimated fraction of labels kept, in (0,1]; 0 when unknown (graph
+ *                   indexes use it to choose a strategy)
+ *
+ * Initialise with VSAG_FILTER_INIT (C: vsag_filter_t f = VSAG_FILTER_INIT;).
+ */
+typedef struct vsag_filter {
+    uint32_t struct_size;
+    uint32_t flags;
+    vsag_bitset_t bitset;
+    const uint8_t* mask;
+    uint64_t mask_len;
+    const int64_t* exclude_ids;
+    uint64_t num_exclude_ids;
+    vsag_filter_fn keep;
+    void* keep_ctx;
+    float valid_ratio;
+} vsag_filter_t;
+
+/** VSAG_FILTER_INIT is an initializer for a filter that keeps everything. */
+#define VSAG_FILTER_INIT {(uint32_t)sizeof(vsag_filter_t), 0u, NULL, NULL, 0u, NULL, 0u, NULL, NULL, 0.0f}
+
+/**
+ * vsag_index_build_vectors builds the empty index from count vectors of dimension dim at vectors
+ * (row-major, element type dtype; converted when it differs from the index dtype) with labels
+ * ids. Labels that could not be added are written to failed_ids (room for count entries; may be
+ * NULL) and their number to *num_failed (may be NULL). Nothing is copied when dtype is the
+ * index's dtype and no conversion or normalisation is needed.
+ */
+int vsag_index_build_vectors(vsag_index_t index, const void* vectors, vsag_dtype_t dtype,
+                             const int64_t* ids, uint64_t count, uint64_t dim,
+                             int64_t* failed_ids, uint64_t* num_failed);
+
+/** vsag_index_add_vectors inserts count vectors; as vsag_index_build_vectors otherwise. */
+int vsag_index_add_vectors(vsag_index_t index, const void* vectors, vsag_dtype_t dtype,
+                           const int64_t* ids, uint64_t count, uint64_t dim, int64_t* failed_ids,
+                           uint64_t* num_failed);
+
+/** vsag_index_train_vectors trains the index on count vectors without adding them. */
+int vsag_index_train_vectors(vsag_index_t index, const void* vectors, vsag_dtype_t dtype,
+                             uint64_t count, uint64_t dim);
+
+/**
+ * vsag_index_remove_many marks count labels removed and stores how many were present in
+ * *num_removed (may be NULL). Absent labels are skipped.
+ */
+int vsag_index_remove_many(vsag_index_t index, const int64_t* ids, uint64_t count,
+                           uint64_t* num_removed);
+
+/**
+ * vsag_index_knn_search_batch searches nq queries (row-major, nq*dim elements of type dtype) for
+ * their k nearest neighbours, on all cores, writing query i's results into ids[i*k .. i*k+k-1]
+ * and dists[i*k .. i*k+k-1] ascending; missing results are padded with id -1 and distance
+ * +INFINITY. ids and dists are caller buffers of nq*k entries (a numpy array or TypedArray can be
+ * passed directly). filter may be NULL. nq == 0 is a successful no-op.
+ * Errors: k <= 0, dim mismatch, bad JSON, NULL buffers; on error the buffers' content is
+ * unspecified.
+ */
+int vsag_index_knn_search_batch(vsag_index_t index, const void* queries, vsag_dtype_t dtype,
+                                uint64_t nq, uint64_t dim, int64_t k, const char* parameters,
+                                const vsag_filter_t* filter, int64_t* ids, float* dists);
+
+/**
+ * vsag_index_range_search_vector finds the neighbours of one query (dim elements of type dtype)
+ * within radius, at most limited_size (-1: unlimited), honouring filter (may be NULL), and stores
+ * a new result dataset in *result (release with vsag_dataset_destroy).
+ */
+int vsag_index_range_search_vector(vsag_index_t index, const void* query, vsag_dtype_t dtype,
+                                   uint64_t dim, float radius, const char* parameters,
+                                   const vsag_filter_t* filter, int64_t limited_size,
+                                   vsag_dataset_t* result);
+
+/**
+ * vsag_index_knn_search_vector searches one query (dim elements of type dtype) for its k nearest
+ * neighbours with filter (may be NULL) and stores a new result dataset (ids, distances and
+ * statistics JSON) in *result; release with vsag_dataset_destroy.
+ */
+int vsag_index_knn_search_vector(vsag_index_t index, const void* query, vsag_dtype_t dtype,
+                                 uint64_t dim, int64_t k, const char* parameters,
+                                 const vsag_filter_t* filter, vsag_dataset_t* result);
+
+/**
+ * vsag_index_calc_distance_by_ids writes into dists[i] the distance from query (dim elements of
+ * type dtype) to the vector of ids[i], -1 where the label is missing.
+ */
+int vsag_index_calc_distance_by_ids(vsag_index_t index, const void* query, vsag_dtype_t dtype,
+                                    uint64_t dim, const int64_t* ids, uint64_t count,
+                                    float* dists);
+
+/** vsag_index_check_feature stores in *out whether the index supports feature (vsag_feature_t). */
+int vsag_index_check_feature(vsag_index_t index, int feature, bool* out);
+
+/**
+ * vsag_index_estimate_memory stores in *out the estimated bytes an index of this configuration
+ * needs for num_elements vectors.
+ */
+int vsag_index_estimate_memory(vsag_index_t index, uint64_t num_elements, uint64_t* out);
+
+/** vsag_index_check_id_exist stores in *out whether label id is live in the index. */
+int vsag_index_check_id_exist(vsag_index_t index, int64_t id, bool* out);
+
+/** vsag_index_check_ids_exist writes into out[i] whether ids[i] is live, for i < count. */
+int vsag_index_check_ids_exist(vsag_index_t index, const int64_t* ids, uint64_t count, bool* out);
+
+/** vsag_index_get_min_max_id stores the smallest and largest live label; VSAG_INDEX_EMPTY if none. */
+int vsag_index_get_min_max_id(vsag_index_t index, int64_t* min_id, int64_t* max_id);
+
+/** vsag_index_get_num_removed stores the number of vectors marked removed. */
+int vsag_index_get_num_removed(vsag_index_t index, int64_t* out);
+
+/** vsag_index_get_dim stores the index's vector dimension. */
+int vsag_index_get_dim(vsag_index_t index, int64_t* out);
+
+/** vsag_index_get_dtype stores the index's input element type. */
+int vsag_index_get_dtype(vsag_index_t index, vsag_dtype_t* out);
+
+/**
+ * vsag_index_get_name copies the index type name ("hgraph", ...) into buf (capacity cap bytes,
+ * NUL-terminated, truncated to fit; buf may be NULL when cap is 0) and stores the full length
+ * without the NUL in *len (may be NULL). Call with cap 0 to learn the size.
+ */
+int vsag_index_get_name(vsag_index_t index, char* buf, uint64_t cap, uint64_t* len);
+
+/**
+ * vsag_index_get_parameters copies the index's create JSON into buf like vsag_index_get_name
+ * (useful after vsag_index_load_file, which recreates the index from the file).
+ */
+int vsag_index_get_parameters(vsag_index_t index, char* buf, uint64_t cap, uint64_t* len);
+
+/**
+ * vsag_index_export_ids writes up to cap live labels, ascending, into ids (may be NULL when cap
+ * is 0) and stores the total number of live labels in *count.
+ */
+int vsag_index_export_ids(vsag_index_t index, int64_t* ids, uint64_t cap, uint64_t* count);
+
+/**
+ * vsag_index_set_immutable makes the index read-only: later build, add, remove and updates fail
+ * with VSAG_WRONG_STATUS. Searches and serialization keep working.
+ */
+int vsag_index_set_immutable(vsag_index_t index);
+
+/**
+ * vsag_index_load_file recreates an index from a file written by any serialize function, using
+ * the parameters stored in the file, and stores its handle in *out.
+ * Errors: VSAG_MISSING_FILE, VSAG_INVALID_BINARY, VSAG_READ_ERROR.
+ */
+int vsag_index_load_file(const char* path, vsag_index_t* out);
+
+/** vsag_index_load_buffer is vsag_index_load_file from size bytes at data. */
+int vsag_index_load_buffer(const void* data, uint64_t size, vsag_index_t* out);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* VSAG_H */
