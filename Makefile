@@ -63,3 +63,9 @@ bench: build $(BENCH_TARGETS)
 
 clean:
 	rm -rf build
+
+# Examples run in CI.
+TEST_TARGETS += test-examples-go
+.PHONY: test-examples-go
+test-examples-go:
+	$(GO) run ./examples/go/quickstart
