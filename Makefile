@@ -18,6 +18,12 @@ all: build
 
 -include mk/*.mk
 
+# Examples run in CI.
+TEST_TARGETS += test-examples-go
+.PHONY: test-examples-go
+test-examples-go:
+	$(GO) run ./examples/go/quickstart
+
 deps-go:
 	@$(GO) mod download
 
@@ -63,9 +69,3 @@ bench: build $(BENCH_TARGETS)
 
 clean:
 	rm -rf build
-
-# Examples run in CI.
-TEST_TARGETS += test-examples-go
-.PHONY: test-examples-go
-test-examples-go:
-	$(GO) run ./examples/go/quickstart
