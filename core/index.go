@@ -396,8 +396,12 @@ func (x *Index) BatchSearchInto(queries []float32, nq, k int, searchJSON string,
 }
 
 func (x *Index) batchSearch(v []float32, nq, k int, searchJSON string, filter Filter, ids []int64, dists []float32) error {
-	if _, err := x.searchOptions(searchJSON, filter); err != nil {
+	opts, err := x.searchOptions(searchJSON, filter)
+	if err != nil {
 		return err
+	}
+	if bs, ok := x.eng.(api.BatchSearcher); ok {
+		return bs.BatchKnnSearch(v, nq, k, opts, ids, dists)
 	}
 	d := x.create.Dim
 	workers := min(runtime.GOMAXPROCS(0), nq)

@@ -84,3 +84,10 @@ type Engine interface {
 	// Load restores the engine from sections written by Save into an empty engine.
 	Load(f *serial.File) error
 }
+
+// BatchSearcher is implemented by engines with a faster path for many queries at once (for
+// example a flat scan that blocks queries against rows so rows are read once per block).
+// Results go to ids/dists row-major, k per query, padded with -1 and +Inf.
+type BatchSearcher interface {
+	BatchKnnSearch(queries []float32, nq, k int, opts *SearchOptions, ids []int64, dists []float32) error
+}
