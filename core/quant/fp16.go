@@ -1,0 +1,143 @@
+package quant
+
+import (
+	"math"
+
+	"github.com/govsag/vsag/core/metric"
+	"github.com/govsag/vsag/simd"
+)
+
+func init() {
+	Register("fp16", func(dim int, m metric.Kind, _ Options) (Quantizer, error) {
+		return &half{name: "fp16", dim: dim, metric: m}, nil
+	})
+}
+
+// maxFP16 is the largest finite IEEE half value; larger magnitudes are clamped to it on encode
+// so that no code decodes to infinity.
+const maxFP16 = 65504
+
+// half stores each dimension as a 16-bit float: IEEE half precision ("fp16", relative error at
+// most 2^-11 within [2^-14, 65504], absolute 2^-25 below) or bfloat16 ("bf16", relative error at
+// most 2^-8 over the whole float32 range). Neither needs training. The computer keeps the query
+// in float32 and widens the codes inside the kernel, so its distances are exactly those between
+// the query and the decoded vector, up to summation order.
+type half struct {
+	name   string
+	bf     bool
+	dim    int
+	metric metric.Kind
+}
+
+func (q *half) Name() string                   { return q.name }
+func (q *half) Dim() int                       { return q.dim }
+func (q *half) Metric() metric.Kind            { return q.metric }
+func (q *half) CodeSize() int                  { return 2 * q.dim }
+func (q *half) NeedTrain() bool                { return false }
+func (q *half) Trained() bool                  { return true }
+func (q *half) Train([]float32, int) error     { return nil }
+func (q *half) MarshalBinary() ([]byte, error) { return nil, nil }
+
+// UnmarshalBinary accepts only the empty state MarshalBinary writes.
+func (q *half) UnmarshalBinary(b []byte) error {
+	if len(b) != 0 {
+		return errState(q.name, len(b))
+	}
+	return nil
+}
+
+func (q *half) Encode(dst []byte, v []float32) {
+	v = v[:q.dim]
+	out := asUint16(dst[:2*q.dim])
+	if q.bf {
+		simd.F32ToBF16(out, v)
+		return
+	}
+	for _, x := range v {
+		if math.Abs(float64(x)) > maxFP16 {
+			c := make([]float32, len(v))
+			for i, y := range v {
+				c[i] = max(-maxFP16, min(maxFP16, y))
+			}
+			v = c
+			break
+		}
+	}
+	simd.F32ToF16(out, v)
+}
+
+func (q *half) Decode(dst []float32, code []byte) {
+	in := asUint16(code[:2*q.dim])
+	if q.bf {
+		simd.BF16ToF32(dst[:q.dim], in)
+		return
+	}
+	simd.F16ToF32(dst[:q.dim], in)
+}
+
+func (q *half) NewComputer() Computer {
+	c := &halfComputer{q: make([]float32, q.dim), size: 2 * q.dim, ip: q.metric.UsesInnerProduct()}
+	switch {
+	case q.bf && c.ip:
+		c.kern = simd.InnerProductBF16
+	case q.bf:
+		c.kern = simd.L2SqrBF16
+	case c.ip:
+		c.kern = simd.InnerProductF16
+	default:
+		c.kern = simd.L2SqrF16
+	}
+	return c
+}
+
+type halfComputer struct {
+	q    []float32
+	size int
+	ip   bool
+	kern func(q []float32, c []uint16) float32
+}
+
+func (c *halfComputer) SetQuery(q []float32) { copy(c.q, q[:len(c.q)]) }
+
+func (c *halfComputer) Distance(code []byte) float32 {
+	d := c.kern(c.q, asUint16(code[:c.size]))
+	if c.ip {
+		return 1 - d
+	}
+	return d
+}
+
+func (c *halfComputer) DistanceBatch(slab []byte, ids []uint32, out []float32) {
+	out = out[:len(ids)]
+	for i, id := range ids {
+		if i+1 < len(ids) {
+			prefetchRow(slab, ids[i+1], c.size)
+		}
+		off := int(id) * c.size
+		out[i] = c.kern(c.q, asUint16(slab[off:off+c.size]))
+	}
+	if c.ip {
+		oneMinus(out)
+	}
+}
+
+func (c *halfComputer) DistanceRows(slab []byte, out []float32) {
+	if len(out) == 0 {
+		return
+	}
+	_ = slab[len(out)*c.size-1]
+	for i := range out {
+		off := i * c.size
+		out[i] = c.kern(c.q, asUint16(slab[off:off+c.size]))
+	}
+	if c.ip {
+		oneMinus(out)
+	}
+}
+
+// oneMinus turns dot products into ip distances in place.
+func oneMinus(out []float32) {
+	for i := range out {
+		out[i] = 1 - out[i]
+	}
+}

@@ -1,0 +1,198 @@
+package quant
+
+import (
+	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/metric"
+	"github.com/govsag/vsag/simd"
+)
+
+func init() {
+	Register("sq8", func(dim int, m metric.Kind, _ Options) (Quantizer, error) {
+		return newSQDim("sq8", 8, dim, m), nil
+	})
+}
+
+// sqTrimRate is the fraction of values ignored at each end of a dimension's distribution when
+// sq8 and sq4 learn its range, so a few outliers do not stretch the range of everyone else.
+var sqTrimRate = map[int]float64{8: 0.001, 4: 0.005}
+
+// sqDim is the scalar quantizer with one range per dimension ("sq8": one byte per dimension,
+// 256 levels; "sq4": one nibble, 16 levels, low nibble for even dimensions). Dimension j decodes
+// to lo[j] + code_j/levels*diff[j]; values outside [lo, lo+diff] are clamped, so within the
+// range the decoding error is at most diff[j]/(2*levels). The ranges are learned by Train from
+// a sample with the extreme tails trimmed. The computer decodes on the fly against the float32
+// query, so its distances are those between the query and the decoded vector.
+type sqDim struct {
+	name     string
+	bits     int
+	levels   int
+	dim      int
+	metric   metric.Kind
+	trained  bool
+	lo, diff []float32
+	inv      []float32 // levels/diff[j], 0 for an empty range
+}
+
+func newSQDim(name string, bits, dim int, m metric.Kind) *sqDim {
+	return &sqDim{
+		name: name, bits: bits, levels: 1<<bits - 1, dim: dim, metric: m,
+		lo: make([]float32, dim), diff: make([]float32, dim), inv: make([]float32, dim),
+	}
+}
+
+func (q *sqDim) Name() string        { return q.name }
+func (q *sqDim) Dim() int            { return q.dim }
+func (q *sqDim) Metric() metric.Kind { return q.metric }
+func (q *sqDim) NeedTrain() bool     { return true }
+func (q *sqDim) Trained() bool       { return q.trained }
+
+func (q *sqDim) CodeSize() int {
+	if q.bits == 4 {
+		return (q.dim + 1) / 2
+	}
+	return q.dim
+}
+
+func (q *sqDim) tag() string {
+	if q.bits == 4 {
+		return "SQ4D"
+	}
+	return "SQ8D"
+}
+
+func (q *sqDim) Train(vectors []float32, n int) error {
+	if err := checkTrain(q.name, vectors, n, q.dim); err != nil {
+		return err
+	}
+	rows := sampleRows(n, maxTrainRows)
+	col := make([]float32, len(rows))
+	lo, diff := make([]float32, q.dim), make([]float32, q.dim)
+	for j := 0; j < q.dim; j++ {
+		for i, r := range rows {
+			col[i] = vectors[r*q.dim+j]
+		}
+		l, h := trimmedRange(col, sqTrimRate[q.bits])
+		lo[j], diff[j] = l, h-l
+	}
+	q.setState(lo, diff)
+	return nil
+}
+
+func (q *sqDim) setState(lo, diff []float32) {
+	q.lo, q.diff = lo, diff
+	q.inv = make([]float32, q.dim)
+	for j := range q.inv {
+		q.inv[j] = invScale(diff[j], q.levels)
+	}
+	q.trained = true
+}
+
+func (q *sqDim) Encode(dst []byte, v []float32) {
+	v = v[:q.dim]
+	if q.bits == 8 {
+		dst = dst[:q.dim]
+		for j, x := range v {
+			dst[j] = level(x, q.lo[j], q.inv[j], 255)
+		}
+		return
+	}
+	packNibbles(dst[:q.CodeSize()], q.dim, func(j int) uint8 { return level(v[j], q.lo[j], q.inv[j], 15) })
+}
+
+func (q *sqDim) Decode(dst []float32, code []byte) {
+	dst = dst[:q.dim]
+	l := float32(q.levels)
+	for j := range dst {
+		var c uint8
+		if q.bits == 8 {
+			c = code[j]
+		} else {
+			c = nibble(code, j)
+		}
+		dst[j] = q.lo[j] + float32(c)/l*q.diff[j]
+	}
+}
+
+func (q *sqDim) MarshalBinary() ([]byte, error) {
+	if !q.trained {
+		return nil, api.Errorf(api.WrongStatus, "%s: the quantizer is not trained", q.name)
+	}
+	return marshalState(q.tag(), q.dim, q.lo, q.diff), nil
+}
+
+func (q *sqDim) UnmarshalBinary(data []byte) error {
+	lo, diff := make([]float32, q.dim), make([]float32, q.dim)
+	if err := unmarshalState(q.name, q.tag(), q.dim, data, lo, diff); err != nil {
+		return err
+	}
+	for j, d := range diff {
+		if d < 0 {
+			return api.Errorf(api.InvalidBinary, "%s: negative range %g at dimension %d", q.name, d, j)
+		}
+	}
+	q.setState(lo, diff)
+	return nil
+}
+
+func (q *sqDim) NewComputer() Computer {
+	c := &sqDimComputer{q: q, query: make([]float32, q.dim), size: q.CodeSize(), ip: q.metric.UsesInnerProduct()}
+	switch {
+	case q.bits == 8 && c.ip:
+		c.kern = simd.SQ8InnerProduct
+	case q.bits == 8:
+		c.kern = simd.SQ8L2Sqr
+	case c.ip:
+		c.kern = simd.SQ4InnerProduct
+	default:
+		c.kern = simd.SQ4L2Sqr
+	}
+	return c
+}
+
+type sqDimComputer struct {
+	q     *sqDim
+	query []float32
+	size  int
+	ip    bool
+	kern  func(q []float32, code []uint8, lo, diff []float32) float32
+}
+
+func (c *sqDimComputer) SetQuery(q []float32) { copy(c.query, q[:c.q.dim]) }
+
+func (c *sqDimComputer) Distance(code []byte) float32 {
+	d := c.kern(c.query, code[:c.size], c.q.lo, c.q.diff)
+	if c.ip {
+		return 1 - d
+	}
+	return d
+}
+
+func (c *sqDimComputer) DistanceBatch(slab []byte, ids []uint32, out []float32) {
+	out = out[:len(ids)]
+	lo, diff := c.q.lo, c.q.diff
+	for i, id := range ids {
+		if i+1 < len(ids) {
+			prefetchRow(slab, ids[i+1], c.size)
+		}
+		off := int(id) * c.size
+		out[i] = c.kern(c.query, slab[off:off+c.size], lo, diff)
+	}
+	if c.ip {
+		oneMinus(out)
+	}
+}
+
+func (c *sqDimComputer) DistanceRows(slab []byte, out []float32) {
+	if len(out) == 0 {
+		return
+	}
+	_ = slab[len(out)*c.size-1]
+	lo, diff := c.q.lo, c.q.diff
+	for i := range out {
+		off := i * c.size
+		out[i] = c.kern(c.query, slab[off:off+c.size], lo, diff)
+	}
+	if c.ip {
+		oneMinus(out)
+	}
+}

@@ -1,0 +1,222 @@
+package quant
+
+import (
+	"encoding/binary"
+
+	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/metric"
+	"github.com/govsag/vsag/simd"
+)
+
+func init() {
+	Register("sq8_uniform", func(dim int, m metric.Kind, _ Options) (Quantizer, error) {
+		return &sqUniform{name: "sq8_uniform", bits: 8, levels: 255, dim: dim, metric: m, trunc: sq8UniformTruncRate}, nil
+	})
+}
+
+// sq8UniformTruncRate is the fraction of values ignored at each end when sq8_uniform learns its
+// range: 256 levels afford a wide range, so only true outliers are cut.
+const sq8UniformTruncRate = 0.0005
+
+// sqUniform is the scalar quantizer with one range [lo, lo+diff] for all dimensions
+// ("sq8_uniform": a byte per dimension, "sq4_uniform": a nibble, low nibble for even
+// dimensions). Value code_j decodes to lo + code_j*s with s = diff/levels. Each code carries the
+// sum of its levels as a little-endian uint32 after the levels, for the inner product.
+//
+// Distances are computed in the integer domain: SetQuery encodes the query once with the same
+// range, giving levels a_j, and then
+//
+//	l2: s² · Σ(a_j - c_j)²
+//	ip: 1 - (dim·lo² + lo·s·(Σa + Σc) + s²·Σ a_j c_j)
+//
+// which are exactly the distances between the quantized query q̂ (q̂_j = lo + a_j·s) and the
+// decoded vector x̂. They differ from the distances between q itself and x̂ by at most
+//
+//	l2: ‖q - q̂‖ · ‖q + q̂ - 2x̂‖    ip: ‖q - q̂‖ · ‖x̂‖   (Cauchy-Schwarz)
+//
+// where ‖q - q̂‖ ≤ sqrt(dim)·s/2 when q lies within the range (components outside it are clamped
+// and add their distance to the range).
+type sqUniform struct {
+	name    string
+	bits    int
+	levels  int
+	dim     int
+	metric  metric.Kind
+	trunc   float64
+	trained bool
+	lo      float32
+	diff    float32
+	inv     float32 // levels/diff, 0 for an empty range
+}
+
+func (q *sqUniform) Name() string        { return q.name }
+func (q *sqUniform) Dim() int            { return q.dim }
+func (q *sqUniform) Metric() metric.Kind { return q.metric }
+func (q *sqUniform) NeedTrain() bool     { return true }
+func (q *sqUniform) Trained() bool       { return q.trained }
+func (q *sqUniform) CodeSize() int       { return q.levelBytes() + 4 }
+
+// levelBytes is the size of the packed levels, before the sum.
+func (q *sqUniform) levelBytes() int {
+	if q.bits == 4 {
+		return (q.dim + 1) / 2
+	}
+	return q.dim
+}
+
+func (q *sqUniform) tag() string {
+	if q.bits == 4 {
+		return "SQ4U"
+	}
+	return "SQ8U"
+}
+
+func (q *sqUniform) Train(vectors []float32, n int) error {
+	if err := checkTrain(q.name, vectors, n, q.dim); err != nil {
+		return err
+	}
+	rows := sampleRows(n, maxTrainValues/q.dim)
+	vals := make([]float32, 0, len(rows)*q.dim)
+	for _, r := range rows {
+		vals = append(vals, vectors[r*q.dim:(r+1)*q.dim]...)
+	}
+	lo, hi := trimmedRange(vals, q.trunc)
+	q.setState(lo, hi-lo)
+	return nil
+}
+
+func (q *sqUniform) setState(lo, diff float32) {
+	q.lo, q.diff, q.inv = lo, diff, invScale(diff, q.levels)
+	q.trained = true
+}
+
+// encodeLevels writes the levels of v into dst and returns their sum.
+func (q *sqUniform) encodeLevels(dst []byte, v []float32) uint32 {
+	v = v[:q.dim]
+	var sum uint32
+	if q.bits == 8 {
+		dst = dst[:q.dim]
+		for j, x := range v {
+			c := level(x, q.lo, q.inv, 255)
+			dst[j] = c
+			sum += uint32(c)
+		}
+		return sum
+	}
+	packNibbles(dst[:q.levelBytes()], q.dim, func(j int) uint8 {
+		c := level(v[j], q.lo, q.inv, 15)
+		sum += uint32(c)
+		return c
+	})
+	return sum
+}
+
+func (q *sqUniform) Encode(dst []byte, v []float32) {
+	nb := q.levelBytes()
+	sum := q.encodeLevels(dst[:nb], v)
+	binary.LittleEndian.PutUint32(dst[nb:nb+4], sum)
+}
+
+func (q *sqUniform) Decode(dst []float32, code []byte) {
+	dst = dst[:q.dim]
+	s := q.diff / float32(q.levels)
+	for j := range dst {
+		var c uint8
+		if q.bits == 8 {
+			c = code[j]
+		} else {
+			c = nibble(code, j)
+		}
+		dst[j] = q.lo + float32(c)*s
+	}
+}
+
+func (q *sqUniform) MarshalBinary() ([]byte, error) {
+	if !q.trained {
+		return nil, api.Errorf(api.WrongStatus, "%s: the quantizer is not trained", q.name)
+	}
+	return marshalState(q.tag(), q.dim, []float32{q.lo, q.diff}), nil
+}
+
+func (q *sqUniform) UnmarshalBinary(data []byte) error {
+	st := make([]float32, 2)
+	if err := unmarshalState(q.name, q.tag(), q.dim, data, st); err != nil {
+		return err
+	}
+	if st[1] < 0 {
+		return api.Errorf(api.InvalidBinary, "%s: negative range %g", q.name, st[1])
+	}
+	q.setState(st[0], st[1])
+	return nil
+}
+
+func (q *sqUniform) NewComputer() Computer {
+	return &sqUniformComputer{
+		q: q, size: q.CodeSize(), nb: q.levelBytes(), ip: q.metric.UsesInnerProduct(),
+		a: make([]byte, q.levelBytes()),
+	}
+}
+
+type sqUniformComputer struct {
+	q    *sqUniform
+	size int // bytes per code
+	nb   int // bytes of levels per code
+	ip   bool
+	a    []byte // the query's levels
+	s2   float64
+	ls   float64 // lo·s
+	base float64 // dim·lo² + lo·s·Σa
+}
+
+func (c *sqUniformComputer) SetQuery(v []float32) {
+	q := c.q
+	sumA := q.encodeLevels(c.a, v)
+	s := float64(q.diff) / float64(q.levels)
+	lo := float64(q.lo)
+	c.s2 = s * s
+	c.ls = lo * s
+	c.base = float64(q.dim)*lo*lo + lo*s*float64(sumA)
+}
+
+func (c *sqUniformComputer) Distance(code []byte) float32 {
+	b := code[:c.size]
+	if c.q.bits == 8 {
+		if c.ip {
+			dot := simd.DotU8(c.a, b[:c.nb])
+			return c.ipDist(dot, b)
+		}
+		return float32(c.s2 * float64(simd.L2SqrU8(c.a, b[:c.nb])))
+	}
+	if c.ip {
+		return c.ipDist(simd.DotU4(c.a, b[:c.nb], c.q.dim), b)
+	}
+	return float32(c.s2 * float64(simd.L2SqrU4(c.a, b[:c.nb], c.q.dim)))
+}
+
+// ipDist applies the scale and the corrections to the integer dot product of one code.
+func (c *sqUniformComputer) ipDist(dot uint32, code []byte) float32 {
+	sumC := binary.LittleEndian.Uint32(code[c.nb:])
+	return float32(1 - (c.base + c.ls*float64(sumC) + c.s2*float64(dot)))
+}
+
+func (c *sqUniformComputer) DistanceBatch(slab []byte, ids []uint32, out []float32) {
+	out = out[:len(ids)]
+	for i, id := range ids {
+		if i+1 < len(ids) {
+			prefetchRow(slab, ids[i+1], c.size)
+		}
+		off := int(id) * c.size
+		out[i] = c.Distance(slab[off : off+c.size])
+	}
+}
+
+func (c *sqUniformComputer) DistanceRows(slab []byte, out []float32) {
+	if len(out) == 0 {
+		return
+	}
+	_ = slab[len(out)*c.size-1]
+	for i := range out {
+		off := i * c.size
+		out[i] = c.Distance(slab[off : off+c.size])
+	}
+}
