@@ -88,12 +88,13 @@ func CreateIndex(name, createJSON string) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.ExtraInfoSize > 0 {
-		return nil, api.Errorf(api.UnsupportedIndexOperation, "key \"extra_info_size\": extra info is not supported by %s", name)
-	}
 	eng, err := f(c)
 	if err != nil {
 		return nil, err
 	}
-	return &Index{name: name, create: c, eng: eng}, nil
+	idx := &Index{name: name, create: c, eng: eng}
+	if c.ExtraInfoSize > 0 {
+		idx.extra = newExtraInfos(c.ExtraInfoSize)
+	}
+	return idx, nil
 }

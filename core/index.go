@@ -10,6 +10,7 @@ import (
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/metric"
 	"github.com/govsag/vsag/core/params"
+	"github.com/govsag/vsag/core/serial"
 	"github.com/govsag/vsag/simd"
 )
 
@@ -21,6 +22,7 @@ type Index struct {
 	create    *params.Create
 	eng       api.Engine
 	immutable atomic.Bool
+	extra     *extraInfos // nil when extra_info_size is 0
 }
 
 // Name returns the index type, such as "brute_force".
@@ -160,7 +162,15 @@ func (x *Index) Build(ds *Dataset) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	return x.eng.Build(v, idsOf(ds, n))
+	if err := x.checkExtra(ds, n, "build"); err != nil {
+		return nil, err
+	}
+	before := x.liveBefore(ds, n)
+	failed, err := x.eng.Build(v, idsOf(ds, n))
+	if err == nil && x.extra != nil {
+		x.extra.afterInsert(ds, n, before, x.eng.Contains)
+	}
+	return failed, err
 }
 
 // Train learns the quantizers' state from ds without adding the vectors.
@@ -187,7 +197,15 @@ func (x *Index) Add(ds *Dataset) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	return x.eng.Add(v, idsOf(ds, n))
+	if err := x.checkExtra(ds, n, "add"); err != nil {
+		return nil, err
+	}
+	before := x.liveBefore(ds, n)
+	failed, err := x.eng.Add(v, idsOf(ds, n))
+	if err == nil && x.extra != nil {
+		x.extra.afterInsert(ds, n, before, x.eng.Contains)
+	}
+	return failed, err
 }
 
 func idsOf(ds *Dataset, n int) []int64 {
@@ -205,7 +223,11 @@ func (x *Index) Remove(ids ...int64) (int, error) {
 	if !x.eng.Features().Has(api.SupportDeleteByID) {
 		return 0, api.Errorf(api.UnsupportedIndexOperation, "remove is not supported by %s", x.name)
 	}
-	return x.eng.Remove(ids)
+	n, err := x.eng.Remove(ids)
+	if x.extra != nil {
+		x.extra.sync(ids, x.eng.Contains)
+	}
+	return n, err
 }
 
 // UpdateID changes the label of a vector from one label to another.
@@ -213,7 +235,13 @@ func (x *Index) UpdateID(from, to int64) error {
 	if err := x.checkMutable("update id"); err != nil {
 		return err
 	}
-	return x.eng.UpdateID(from, to)
+	if err := x.eng.UpdateID(from, to); err != nil {
+		return err
+	}
+	if x.extra != nil {
+		x.extra.relabel(from, to)
+	}
+	return nil
 }
 
 // UpdateVector replaces the vector of label (ds holds one vector). Without force an index may
@@ -289,7 +317,9 @@ func (x *Index) KnnSearchWithStats(query *Dataset, k int, searchJSON string, fil
 	if err != nil {
 		return nil, err
 	}
-	return api.ResultDataset(ns), nil
+	res := api.ResultDataset(ns)
+	x.attachExtra(res)
+	return res, nil
 }
 
 // Search is KnnSearch on a float32 query returning the neighbours directly.
@@ -329,7 +359,9 @@ func (x *Index) RangeSearch(query *Dataset, radius float32, searchJSON string, f
 	if err != nil {
 		return nil, err
 	}
-	return api.ResultDataset(ns), nil
+	res := api.ResultDataset(ns)
+	x.attachExtra(res)
+	return res, nil
 }
 
 // RangeSearchVector is RangeSearch on a float32 query returning the neighbours directly.
@@ -497,13 +529,27 @@ func (x *Index) EstimateMemory(n uint64) uint64 {
 }
 
 // GetMemoryUsage returns the bytes the index holds now.
-func (x *Index) GetMemoryUsage() int64 { return x.eng.MemoryUsage() }
+func (x *Index) GetMemoryUsage() int64 {
+	m := x.eng.MemoryUsage()
+	if x.extra != nil {
+		m += x.extra.memory()
+	}
+	return m
+}
 
 // CheckFeature reports whether the index supports feature f (VSAG's numbering).
-func (x *Index) CheckFeature(f Feature) bool { return x.eng.Features().Has(f) }
+func (x *Index) CheckFeature(f Feature) bool { return x.features().Has(f) }
 
 // Features lists the supported features.
-func (x *Index) Features() []Feature { return x.eng.Features().List() }
+func (x *Index) Features() []Feature { return x.features().List() }
+
+func (x *Index) features() api.FeatureSet {
+	s := x.eng.Features()
+	if x.extra != nil {
+		s = s.With(api.SupportGetExtraInfoByID)
+	}
+	return s
+}
 
 // ExportIDs returns the live labels in ascending order.
 func (x *Index) ExportIDs() []int64 { return x.eng.ExportIDs() }
@@ -518,8 +564,19 @@ func (x *Index) Clone() (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.eng.Load(f); err != nil {
+	if err := c.restore(f); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// restore loads the engine and the index-level sections from f into this fresh index.
+func (x *Index) restore(f *serial.File) error {
+	if err := x.eng.Load(f); err != nil {
+		return err
+	}
+	if x.extra != nil {
+		return x.extra.load(f)
+	}
+	return nil
 }

@@ -41,6 +41,9 @@ func (x *Index) file() (*serial.File, error) {
 	if err := x.eng.Save(f); err != nil {
 		return nil, err
 	}
+	if x.extra != nil {
+		x.extra.save(f)
+	}
 	return f, nil
 }
 
@@ -163,10 +166,10 @@ func (x *Index) load(f *serial.File) error {
 	if err != nil {
 		return err
 	}
-	if err := fresh.eng.Load(f); err != nil {
+	if err := fresh.restore(f); err != nil {
 		return err
 	}
-	x.eng = fresh.eng
+	x.eng, x.extra = fresh.eng, fresh.extra
 	return nil
 }
 
@@ -290,7 +293,7 @@ func fromFile(f *serial.File) (*Index, error) {
 	if err != nil {
 		return nil, api.Wrap(api.InvalidBinary, err, "load: create parameters in the file")
 	}
-	if err := idx.eng.Load(f); err != nil {
+	if err := idx.restore(f); err != nil {
 		return nil, err
 	}
 	return idx, nil
