@@ -201,4 +201,3 @@ func (x *Index) attachExtra(ds *Dataset) {
 		}
 	}
 }
-
