@@ -14,13 +14,15 @@ func init() {
 	})
 }
 
-// sq8UniformTruncRate is the fraction of values ignored at each end when sq8_uniform learns its
-// range: 256 levels afford a wide range, so only true outliers are cut.
-const sq8UniformTruncRate = 0.0005
+// sq8UniformTruncRate is the fraction of values ignored (half at each end) when sq8_uniform
+// learns its range: 256 levels afford a wide range, so only true outliers are cut.
+const sq8UniformTruncRate = 0.001
 
 // sqUniform is the scalar quantizer with one range [lo, lo+diff] for all dimensions
 // ("sq8_uniform": a byte per dimension, "sq4_uniform": a nibble, low nibble for even
-// dimensions). Value code_j decodes to lo + code_j*s with s = diff/levels. Each code carries the
+// dimensions). The range is learned from a sample of the training values with a fraction
+// (sq4_uniform_trunc_rate for sq4_uniform, default 0.05) of the extreme values left outside it,
+// half at each end; values outside are clamped. Value code_j decodes to lo + code_j*s with s = diff/levels. Each code carries the
 // sum of its levels as a little-endian uint32 after the levels, for the inner product.
 //
 // Distances are computed in the integer domain: SetQuery encodes the query once with the same
@@ -42,7 +44,7 @@ type sqUniform struct {
 	levels  int
 	dim     int
 	metric  metric.Kind
-	trunc   float64
+	trunc   float64 // fraction of the training values left outside the range, half at each end
 	trained bool
 	lo      float32
 	diff    float32
@@ -80,7 +82,7 @@ func (q *sqUniform) Train(vectors []float32, n int) error {
 	for _, r := range rows {
 		vals = append(vals, vectors[r*q.dim:(r+1)*q.dim]...)
 	}
-	lo, hi := trimmedRange(vals, q.trunc)
+	lo, hi := trimmedRange(vals, q.trunc/2)
 	q.setState(lo, hi-lo)
 	return nil
 }
