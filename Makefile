@@ -62,6 +62,7 @@ test-fuzz:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^simd/internal/asmgen/')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	sh simd/internal/asmgen/check.sh
 
 bench: build $(BENCH_TARGETS)
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./core/... >/dev/null
