@@ -13,11 +13,8 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
-	"runtime"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // Set is a dense float32 dataset: base vectors, queries and (optionally) ground truth.
@@ -29,7 +26,20 @@ type Set struct {
 	// Neighbors holds GTK exact neighbour ids per query, row-major (may be nil).
 	Neighbors []int32
 	GTK       int
-	Metric    string
+	// Metric is "l2", "ip" or "cosine" when the source says so, "" when it does not.
+	Metric string
+	// DType is the element type of the source vectors: "float32" (also for widened integer
+	// types) or "int8".
+	DType string
+	// Distances holds the ground-truth distances (VSAG units: squared L2, 1-ip, 1-cos),
+	// parallel to Neighbors, when the source provides them.
+	Distances []float32
+	// BaseLabels and QueryLabels hold one attribute label per row for filtered search
+	// (a query may return only base rows with the same label); nil when absent.
+	BaseLabels  []int64
+	QueryLabels []int64
+	// Path is where the set was loaded from.
+	Path string
 }
 
 // NumBase returns the number of base vectors.
@@ -45,15 +55,23 @@ const FashionMNISTDir = "/usr/share/datasets/fashion-mnist"
 var ErrNotFound = errors.New("dataset files not found")
 
 // FashionMNIST loads the 60k x 784 train split as base and the 10k test split as queries
-// (the ann-benchmarks split), as float32 pixel values 0..255.
+// (the ann-benchmarks split), as float32 pixel values 0..255, with the class labels as
+// BaseLabels/QueryLabels when the label files are present. The files may be gzip-compressed.
 func FashionMNIST(dir string) (*Set, error) {
 	if dir == "" {
 		dir = FashionMNISTDir
 	}
-	train := filepath.Join(dir, "train-images-idx3-ubyte.gz")
-	test := filepath.Join(dir, "t10k-images-idx3-ubyte.gz")
-	if _, err := os.Stat(train); err != nil {
-		return nil, fmt.Errorf("%w: %s", ErrNotFound, train)
+	find := func(name string) string {
+		for _, p := range []string{filepath.Join(dir, name+".gz"), filepath.Join(dir, name)} {
+			if _, err := os.Stat(p); err == nil {
+				return p
+			}
+		}
+		return ""
+	}
+	train, test := find("train-images-idx3-ubyte"), find("t10k-images-idx3-ubyte")
+	if train == "" || test == "" {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, filepath.Join(dir, "train-images-idx3-ubyte.gz"))
 	}
 	base, d1, err := ReadIDXFile(train)
 	if err != nil {
@@ -66,7 +84,27 @@ func FashionMNIST(dir string) (*Set, error) {
 	if d1 != d2 {
 		return nil, fmt.Errorf("fashion-mnist: train dim %d != test dim %d", d1, d2)
 	}
-	return &Set{Name: "fashion-mnist-784-euclidean", Dim: d1, Base: base, Queries: q, Metric: "l2"}, nil
+	s := &Set{Name: "fashion-mnist-784-euclidean", Dim: d1, Base: base, Queries: q, Metric: "l2", DType: "float32", Path: dir}
+	if dir != FashionMNISTDir {
+		s.Name = filepath.Base(filepath.Clean(dir))
+	}
+	tl, ql := find("train-labels-idx1-ubyte"), find("t10k-labels-idx1-ubyte")
+	if tl != "" && ql != "" {
+		bl, _, err1 := ReadIDXFile(tl)
+		qlv, _, err2 := ReadIDXFile(ql)
+		if err1 == nil && err2 == nil && len(bl) == s.NumBase() && len(qlv) == s.NumQueries() {
+			s.BaseLabels, s.QueryLabels = floatsToInt64(bl), floatsToInt64(qlv)
+		}
+	}
+	return s, nil
+}
+
+func floatsToInt64(v []float32) []int64 {
+	out := make([]int64, len(v))
+	for i, x := range v {
+		out[i] = int64(x)
+	}
+	return out
 }
 
 // ReadIDXFile reads an IDX file of unsigned bytes (gzip-compressed when the name ends in .gz)
@@ -261,80 +299,17 @@ func Clustered(n, dim, clusters int, seed int64) []float32 {
 // Generated returns a seeded clustered dataset standing in for a real one.
 func Generated(nBase, nQuery, dim int, seed int64) *Set {
 	all := Clustered(nBase+nQuery, dim, 32, seed)
-	return &Set{Name: fmt.Sprintf("generated-%dx%d", nBase, dim), Dim: dim, Base: all[:nBase*dim], Queries: all[nBase*dim:], Metric: "l2"}
+	return &Set{Name: fmt.Sprintf("generated-%dx%d", nBase, dim), Dim: dim, Base: all[:nBase*dim], Queries: all[nBase*dim:], Metric: "l2", DType: "float32"}
 }
 
 // GroundTruth computes the exact k nearest base rows of every query (squared L2 when metric is
-// "l2", largest inner product for "ip", largest cosine for "cosine") on all cores.
+// "l2", largest inner product for "ip", largest cosine for "cosine") on all cores. Ties go to
+// the smaller row id.
 func GroundTruth(base, queries []float32, dim, k int, metric string) []int32 {
 	nb := len(base) / dim
-	nq := len(queries) / dim
 	k = min(k, nb)
-	out := make([]int32, nq*k)
-	var norms []float32
-	if metric == "cosine" {
-		norms = make([]float32, nb)
-		for i := 0; i < nb; i++ {
-			var s float64
-			for _, x := range base[i*dim : (i+1)*dim] {
-				s += float64(x) * float64(x)
-			}
-			norms[i] = float32(math.Sqrt(s))
-		}
-	}
-	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
-	next := make(chan int, nq)
-	for i := 0; i < nq; i++ {
-		next <- i
-	}
-	close(next)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			type cand struct {
-				d  float32
-				id int32
-			}
-			cs := make([]cand, nb)
-			for qi := range next {
-				q := queries[qi*dim : (qi+1)*dim]
-				for i := 0; i < nb; i++ {
-					row := base[i*dim : (i+1)*dim]
-					var d float32
-					switch metric {
-					case "ip", "cosine":
-						var s float32
-						for j, x := range q {
-							s += x * row[j]
-						}
-						if norms != nil && norms[i] > 0 {
-							s /= norms[i]
-						}
-						d = -s
-					default:
-						for j, x := range q {
-							t := x - row[j]
-							d += t * t
-						}
-					}
-					cs[i] = cand{d, int32(i)}
-				}
-				sort.Slice(cs, func(a, b int) bool {
-					if cs[a].d != cs[b].d {
-						return cs[a].d < cs[b].d
-					}
-					return cs[a].id < cs[b].id
-				})
-				for j := 0; j < k; j++ {
-					out[qi*k+j] = cs[j].id
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return out
+	t := ComputeTruth(base, queries, dim, TruthSpec{Metric: metric, K: k})
+	return t.IDs
 }
 
 // Recall returns the mean fraction of the first k ground-truth ids (gt has gtk per query) found
