@@ -1,0 +1,23 @@
+/* Internal declarations shared by the C and Go halves of libvsag.so. Not installed. */
+#ifndef VSAG_CAPI_INTERNAL_H
+#define VSAG_CAPI_INTERNAL_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include "vsag.h"
+
+/* vsagi_set_error records code and the first n bytes of msg as the calling thread's last error. */
+void vsagi_set_error(int code, const char* msg, size_t n);
+
+/* Trampolines: Go cannot call C function pointers directly. */
+bool vsagi_call_filter_func(FilterFunc_t f, int64_t id);
+bool vsagi_call_filter_fn(vsag_filter_fn f, int64_t id, void* ctx);
+void vsagi_call_write_func(void (*f)(OffsetType, SizeType, const void*), uint64_t off, uint64_t size, const void* data);
+void vsagi_call_read_func(void (*f)(OffsetType, SizeType, void*), uint64_t off, uint64_t size, void* data);
+uint64_t vsagi_call_size_func(SizeType (*f)(void));
+
+typedef void (*vsagi_write_func)(OffsetType, SizeType, const void*);
+typedef void (*vsagi_read_func)(OffsetType, SizeType, void*);
+typedef SizeType (*vsagi_size_func)(void);
+
+#endif

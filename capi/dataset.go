@@ -1,0 +1,313 @@
+package main
+
+/*
+#include "capi.h"
+*/
+import "C"
+
+import (
+	"sync"
+	"unsafe"
+
+	"github.com/govsag/vsag/core"
+	"github.com/govsag/vsag/core/api"
+)
+
+// dataset is the object behind a vsag_dataset_t. Its arrays are C memory: borrowed from the
+// caller, or owned (freed with free() on destroy) when owner is set.
+type dataset struct {
+	mu            sync.Mutex
+	owner         bool
+	numElements   int64
+	dim           int64
+	extraInfoSize int64
+	ptrs          [numFields]unsafe.Pointer
+	stats         *C.char // always owned
+}
+
+// Array fields of a dataset, as numbered by vsagi_dataset_set_ptr / get_ptr.
+const (
+	fieldIDs = iota
+	fieldDists
+	fieldF32
+	fieldF16
+	fieldBF16
+	fieldI8
+	fieldExtra
+	numFields
+)
+
+// Integer fields of a dataset.
+const (
+	intNumElements   = 0
+	intDim           = 1
+	intExtraInfoSize = 2
+	intOwner         = 3
+)
+
+func getDataset(h C.uintptr_t) (*dataset, error) {
+	obj, err := handles.get(uint64(h), kindDataset)
+	if err != nil {
+		return nil, err
+	}
+	return obj.(*dataset), nil
+}
+
+// free releases owned arrays and the statistics string.
+func (d *dataset) free() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.owner {
+		for i, p := range d.ptrs {
+			if p == nil {
+				continue
+			}
+			dup := false
+			for _, q := range d.ptrs[:i] {
+				dup = dup || q == p
+			}
+			if !dup {
+				C.free(p)
+			}
+		}
+	}
+	d.ptrs = [numFields]unsafe.Pointer{}
+	if d.stats != nil {
+		C.free(unsafe.Pointer(d.stats))
+		d.stats = nil
+	}
+}
+
+// toCore views the dataset as a core.Dataset without copying. needIDs requires the ids array.
+func (d *dataset) toCore(what string, needIDs bool) (*core.Dataset, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n, dim := d.numElements, d.dim
+	if err := checkSizes(what, uint64(n), uint64(dim)); err != nil {
+		return nil, err
+	}
+	cnt := uint64(n) * uint64(dim)
+	ds := &core.Dataset{NumElements: int(n), Dim: int(dim)}
+	if p := d.ptrs[fieldIDs]; p != nil {
+		ds.IDs = unsafe.Slice((*int64)(p), n)
+	} else if needIDs && n > 0 {
+		return nil, errNil(what, "the dataset's ids")
+	}
+	if p := d.ptrs[fieldF32]; p != nil {
+		ds.Float32 = unsafe.Slice((*float32)(p), cnt)
+	}
+	if p := d.ptrs[fieldF16]; p != nil {
+		ds.Float16 = unsafe.Slice((*uint16)(p), cnt)
+	}
+	if p := d.ptrs[fieldBF16]; p != nil {
+		ds.BFloat16 = unsafe.Slice((*uint16)(p), cnt)
+	}
+	if p := d.ptrs[fieldI8]; p != nil {
+		ds.Int8 = unsafe.Slice((*int8)(p), cnt)
+	}
+	if p := d.ptrs[fieldExtra]; p != nil && d.extraInfoSize > 0 {
+		ds.ExtraInfos = unsafe.Slice((*byte)(p), uint64(n)*uint64(d.extraInfoSize))
+	}
+	return ds, nil
+}
+
+// addResult stores a new owned result dataset (1 row of len(ids) results) in *out.
+func addResult(ids []int64, dists []float32, stats string, out *C.uintptr_t) C.int {
+	d := &dataset{owner: true, numElements: 1, dim: int64(len(ids))}
+	pi := cMalloc(uintptr(len(ids)) * 8)
+	pd := cMalloc(uintptr(len(dists)) * 4)
+	copy(unsafe.Slice((*int64)(pi), len(ids)), ids)
+	copy(unsafe.Slice((*float32)(pd), len(dists)), dists)
+	d.ptrs[fieldIDs], d.ptrs[fieldDists] = pi, pd
+	if stats != "" {
+		d.stats = C.CString(stats)
+	}
+	h, err := handles.add(kindDataset, d)
+	if err != nil {
+		d.free()
+		return fail(err)
+	}
+	*out = C.uintptr_t(h)
+	return 0
+}
+
+//export vsagi_dataset_make
+func vsagi_dataset_make(out *C.uintptr_t) (rc C.int) {
+	defer guard(&rc)
+	if out == nil {
+		return fail(errNil("dataset make", "out"))
+	}
+	h, err := handles.add(kindDataset, &dataset{})
+	if err != nil {
+		return fail(err)
+	}
+	*out = C.uintptr_t(h)
+	return 0
+}
+
+//export vsagi_dataset_destroy
+func vsagi_dataset_destroy(h C.uintptr_t) (rc C.int) {
+	defer guard(&rc)
+	if h == 0 {
+		return 0
+	}
+	obj, err := handles.release(uint64(h), kindDataset)
+	if err != nil {
+		return fail(err)
+	}
+	obj.(*dataset).free()
+	return 0
+}
+
+//export vsagi_dataset_set_ptr
+func vsagi_dataset_set_ptr(h C.uintptr_t, field C.int, p unsafe.Pointer) (rc C.int) {
+	defer guard(&rc)
+	d, err := getDataset(h)
+	if err != nil {
+		return fail(err)
+	}
+	if field < 0 || field >= numFields {
+		return failf(api.InvalidArgument, "dataset field %d does not exist", int(field))
+	}
+	d.mu.Lock()
+	d.ptrs[field] = p
+	d.mu.Unlock()
+	return 0
+}
+
+//export vsagi_dataset_get_ptr
+func vsagi_dataset_get_ptr(h C.uintptr_t, field C.int, out *unsafe.Pointer) (rc C.int) {
+	defer guard(&rc)
+	d, err := getDataset(h)
+	if err != nil {
+		return fail(err)
+	}
+	if out == nil {
+		return fail(errNil("dataset get", "out"))
+	}
+	if field < 0 || field >= numFields {
+		return failf(api.InvalidArgument, "dataset field %d does not exist", int(field))
+	}
+	d.mu.Lock()
+	*out = d.ptrs[field]
+	d.mu.Unlock()
+	return 0
+}
+
+//export vsagi_dataset_get_statistics
+func vsagi_dataset_get_statistics(h C.uintptr_t, out **C.char) (rc C.int) {
+	defer guard(&rc)
+	d, err := getDataset(h)
+	if err != nil {
+		return fail(err)
+	}
+	if out == nil {
+		return fail(errNil("dataset get statistics", "out"))
+	}
+	d.mu.Lock()
+	*out = d.stats
+	d.mu.Unlock()
+	return 0
+}
+
+//export vsagi_dataset_set_int
+func vsagi_dataset_set_int(h C.uintptr_t, field C.int, v C.int64_t) (rc C.int) {
+	defer guard(&rc)
+	d, err := getDataset(h)
+	if err != nil {
+		return fail(err)
+	}
+	if v < 0 {
+		return failf(api.InvalidArgument, "dataset: value %d must not be negative", int64(v))
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	switch field {
+	case intNumElements:
+		d.numElements = int64(v)
+	case intDim:
+		d.dim = int64(v)
+	case intExtraInfoSize:
+		d.extraInfoSize = int64(v)
+	case intOwner:
+		d.owner = v != 0
+	default:
+		return failf(api.InvalidArgument, "dataset field %d does not exist", int(field))
+	}
+	return 0
+}
+
+//export vsagi_dataset_get_int
+func vsagi_dataset_get_int(h C.uintptr_t, field C.int, out *C.int64_t) (rc C.int) {
+	defer guard(&rc)
+	d, err := getDataset(h)
+	if err != nil {
+		return fail(err)
+	}
+	if out == nil {
+		return fail(errNil("dataset get", "out"))
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	switch field {
+	case intNumElements:
+		*out = C.int64_t(d.numElements)
+	case intDim:
+		*out = C.int64_t(d.dim)
+	case intExtraInfoSize:
+		*out = C.int64_t(d.extraInfoSize)
+	case intOwner:
+		*out = 0
+		if d.owner {
+			*out = 1
+		}
+	default:
+		return failf(api.InvalidArgument, "dataset field %d does not exist", int(field))
+	}
+	return 0
+}
+
+//export vsagi_index_insert_dataset
+func vsagi_index_insert_dataset(h C.uintptr_t, mode C.int, dh C.uintptr_t, failed *C.int64_t, numFailed *C.uint64_t) (rc C.int) {
+	defer guard(&rc)
+	what := modeName(mode)
+	x, err := getIndex(h)
+	if err != nil {
+		return fail(err)
+	}
+	d, err := getDataset(dh)
+	if err != nil {
+		return fail(err)
+	}
+	ds, err := d.toCore(what, true)
+	if err != nil {
+		return fail(err)
+	}
+	bad, err := insert(x, mode, ds)
+	if err != nil {
+		return fail(err)
+	}
+	writeFailed(bad, failed, uint64(ds.NumElements), numFailed)
+	return 0
+}
+
+//export vsagi_index_train_dataset
+func vsagi_index_train_dataset(h C.uintptr_t, dh C.uintptr_t) (rc C.int) {
+	defer guard(&rc)
+	x, err := getIndex(h)
+	if err != nil {
+		return fail(err)
+	}
+	d, err := getDataset(dh)
+	if err != nil {
+		return fail(err)
+	}
+	ds, err := d.toCore("train", false)
+	if err != nil {
+		return fail(err)
+	}
+	if err := x.Train(ds); err != nil {
+		return fail(err)
+	}
+	return 0
+}
