@@ -1,0 +1,322 @@
+package graph
+
+import (
+	"sync/atomic"
+
+	"github.com/govsag/vsag/core/quant"
+	"github.com/govsag/vsag/core/topk"
+)
+
+// Builder links new nodes into a graph with NSW insertion and heuristic pruning. One Builder
+// is shared by every inserting goroutine; each goroutine brings its own Worker.
+type Builder struct {
+	// G is the graph being built.
+	G *Graph
+	// Quant is the quantizer of the codes the graph is built on.
+	Quant quant.Quantizer
+	// Slab holds the codes of every node (row id at id*CodeSize). It must not change while
+	// insertions run.
+	Slab []byte
+	// Alpha relaxes pruning: candidate c is dropped when an accepted s has alpha*d(s,c) < d(n,c).
+	Alpha float32
+	// EfConstruction is the beam width of insertion searches.
+	EfConstruction int
+}
+
+// Worker is one goroutine's insertion state.
+type Worker struct {
+	s      *Searcher
+	qc, pc quant.Computer
+	exact  bool
+	stride int
+	vec    []float32
+	cands  []topk.Item
+	sel    []topk.Item
+	selIDs []uint32
+	link   []uint32
+	ids    []uint32
+	dists  []float32
+}
+
+// NewWorker returns insertion state for one goroutine.
+func (b *Builder) NewWorker() *Worker {
+	deg := b.G.MaxDegree()
+	return &Worker{
+		s:      NewSearcher(deg),
+		qc:     b.Quant.NewComputer(),
+		pc:     b.Quant.NewComputer(),
+		exact:  b.Quant.Name() == "fp32",
+		stride: b.Quant.CodeSize(),
+		vec:    make([]float32, b.Quant.Dim()),
+		ids:    make([]uint32, 0, deg+1),
+		dists:  make([]float32, max(deg+1, b.EfConstruction)),
+	}
+}
+
+// vecOf returns the vector of node id as the build codes hold it (a view for fp32 codes).
+func (b *Builder) vecOf(w *Worker, id uint32) []float32 {
+	code := b.Slab[int(id)*w.stride : int(id+1)*w.stride]
+	if w.exact {
+		return quant.AsFloat32(code)
+	}
+	b.Quant.Decode(w.vec, code)
+	return w.vec
+}
+
+// Insert links node id, whose route level is level and whose vector is v, into the graph.
+// The node must have been added with AddNode(level). Re-inserting a linked node replaces its
+// own lists and keeps the edges that point to it.
+func (b *Builder) Insert(w *Worker, id uint32, level int, v []float32) {
+	g := b.G
+	ep, top, ok := g.Entry()
+	if !ok {
+		g.epMu.Lock()
+		ep, top, ok = g.Entry()
+		if !ok {
+			g.setEntry(id, level)
+			g.epMu.Unlock()
+			return
+		}
+		g.epMu.Unlock()
+	}
+	if ep == id && top >= level {
+		// the entry point itself (re-insertion): search from one of its bottom neighbours
+		nb := g.Neighbors(0, id, w.ids[:0])
+		if len(nb) == 0 {
+			return
+		}
+		ep, top = nb[0], 0
+	}
+	w.qc.SetQuery(v)
+	sp := Space{Comp: w.qc, Slab: b.Slab}
+	s := w.s
+	epD := s.Distance(sp, ep)
+	for l := top; l > level; l-- {
+		ep, epD = s.Greedy(g, l, sp, ep, epD)
+	}
+	for l := min(level, top); l >= 0; l-- {
+		s.SearchLayer(g, l, sp, ep, epD, b.EfConstruction, nil)
+		res := s.Results()
+		w.cands = w.cands[:0]
+		for _, it := range res {
+			if it.ID != id {
+				w.cands = append(w.cands, it)
+			}
+		}
+		if len(w.cands) == 0 {
+			continue
+		}
+		ep, epD = w.cands[0].ID, w.cands[0].Dist
+		sel := b.prune(w, w.cands, g.Degree(l))
+		// addReverse reuses every other buffer, so the chosen ids get their own
+		w.link = w.link[:0]
+		for _, it := range sel {
+			w.link = append(w.link, it.ID)
+		}
+		g.Lock(id)
+		g.SetNeighbors(l, id, w.link)
+		g.Unlock(id)
+		for _, nb := range w.link {
+			b.addReverse(w, l, nb, id)
+		}
+	}
+	if level > top {
+		g.epMu.Lock()
+		if _, cur, _ := g.Entry(); level > cur {
+			g.setEntry(id, level)
+		}
+		g.epMu.Unlock()
+	}
+}
+
+// prune selects up to m items of cands (ascending distance to the pivot) with the
+// heuristic: c is accepted unless an already accepted s has alpha*d(s,c) < d(pivot,c). The
+// result lives in w.sel. It uses w.pc.
+func (b *Builder) prune(w *Worker, cands []topk.Item, m int) []topk.Item {
+	w.sel = w.sel[:0]
+	if len(cands) <= m {
+		w.sel = append(w.sel, cands...)
+		return w.sel
+	}
+	ids := w.ids[:0]
+	for _, c := range cands {
+		if len(w.sel) >= m {
+			break
+		}
+		good := true
+		if len(ids) > 0 {
+			w.pc.SetQuery(b.vecOf(w, c.ID))
+			d := w.dists[:len(ids)]
+			w.pc.DistanceBatch(b.Slab, ids, d)
+			for _, dsc := range d {
+				if b.Alpha*dsc < c.Dist {
+					good = false
+					break
+				}
+			}
+		}
+		if good {
+			w.sel = append(w.sel, c)
+			ids = append(ids, c.ID)
+		}
+	}
+	w.ids = ids
+	return w.sel
+}
+
+// addReverse adds the edge s -> x on level, re-pruning s's list when it is full.
+func (b *Builder) addReverse(w *Worker, level int, s, x uint32) {
+	g := b.G
+	g.Lock(s)
+	defer g.Unlock(s)
+	l := g.list(level, s)
+	if l == nil {
+		return
+	}
+	n := min(int(atomic.LoadUint32(&l[0])), len(l)-1)
+	for i := 1; i <= n; i++ {
+		if l[i] == x {
+			return
+		}
+	}
+	if n < len(l)-1 {
+		atomic.StoreUint32(&l[n+1], x)
+		atomic.StoreUint32(&l[0], uint32(n+1))
+		return
+	}
+	// full: rank the old neighbours and x by distance to s and prune back to the degree
+	ids := make32(&w.ids, n+1)
+	copy(ids, l[1:n+1])
+	ids[n] = x
+	w.pc.SetQuery(b.vecOf(w, s))
+	d := w.dists[:n+1]
+	w.pc.DistanceBatch(b.Slab, ids, d)
+	items := w.cands[:0]
+	for i, id := range ids {
+		items = append(items, topk.Item{Dist: d[i], ID: id})
+	}
+	insertionSort(items)
+	w.cands = items
+	sel := b.prune(w, items, n)
+	out := make32(&w.selIDs, len(sel))
+	for i, it := range sel {
+		out[i] = it.ID
+	}
+	g.SetNeighbors(level, s, out)
+}
+
+func make32(buf *[]uint32, n int) []uint32 {
+	if cap(*buf) < n {
+		*buf = make([]uint32, n)
+	}
+	*buf = (*buf)[:n]
+	return *buf
+}
+
+func insertionSort(items []topk.Item) {
+	for i := 1; i < len(items); i++ {
+		x := items[i]
+		j := i
+		for j > 0 && (items[j-1].Dist > x.Dist || items[j-1].Dist == x.Dist && items[j-1].ID > x.ID) {
+			items[j] = items[j-1]
+			j--
+		}
+		items[j] = x
+	}
+}
+
+// Repair makes every bottom node reachable from the entry point. Pruning can drop the last
+// edge into a node; for each such node Repair searches for it from the entry point and links
+// it from the closest reachable node found (replacing that node's farthest neighbour when its
+// list is full), then checks again. It returns the number of edges added.
+func (b *Builder) Repair(w *Worker) int {
+	g := b.G
+	ep, top, ok := g.Entry()
+	if !ok || g.Len() < 2 {
+		return 0
+	}
+	added := 0
+	reach := make([]bool, g.Len())
+	var stack []uint32
+	mark := func(from uint32) {
+		if reach[from] {
+			return
+		}
+		reach[from] = true
+		stack = append(stack[:0], from)
+		for len(stack) > 0 {
+			v := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			w.ids = g.Neighbors(0, v, w.ids[:0])
+			for _, u := range w.ids {
+				if !reach[u] {
+					reach[u] = true
+					stack = append(stack, u)
+				}
+			}
+		}
+	}
+	vec := make([]float32, b.Quant.Dim())
+	for round := 0; round < 4; round++ {
+		clear(reach)
+		mark(ep)
+		missing := false
+		for u := range reach {
+			if reach[u] {
+				continue
+			}
+			missing = true
+			copy(vec, b.vecOf(w, uint32(u)))
+			w.qc.SetQuery(vec)
+			sp := Space{Comp: w.qc, Slab: b.Slab}
+			cur, curD := ep, w.s.Distance(sp, ep)
+			for l := top; l >= 1; l-- {
+				cur, curD = w.s.Greedy(g, l, sp, cur, curD)
+			}
+			w.s.SearchLayer(g, 0, sp, cur, curD, b.EfConstruction, nil)
+			for _, it := range w.s.Results() {
+				if it.ID != uint32(u) && reach[it.ID] {
+					b.forceLink(w, it.ID, uint32(u))
+					added++
+					break
+				}
+			}
+			mark(uint32(u))
+		}
+		if !missing {
+			break
+		}
+	}
+	return added
+}
+
+// forceLink adds s -> u, replacing s's farthest neighbour when the list is full.
+func (b *Builder) forceLink(w *Worker, s, u uint32) {
+	g := b.G
+	g.Lock(s)
+	defer g.Unlock(s)
+	l := g.list(0, s)
+	n := min(int(atomic.LoadUint32(&l[0])), len(l)-1)
+	for i := 1; i <= n; i++ {
+		if l[i] == u {
+			return
+		}
+	}
+	if n < len(l)-1 {
+		atomic.StoreUint32(&l[n+1], u)
+		atomic.StoreUint32(&l[0], uint32(n+1))
+		return
+	}
+	ids := make32(&w.ids, n)
+	copy(ids, l[1:n+1])
+	w.pc.SetQuery(b.vecOf(w, s))
+	d := w.dists[:n]
+	w.pc.DistanceBatch(b.Slab, ids, d)
+	far := 0
+	for i := range d {
+		if d[i] > d[far] {
+			far = i
+		}
+	}
+	atomic.StoreUint32(&l[far+1], u)
+}

@@ -1,0 +1,236 @@
+package graph
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/govsag/vsag/core/quant"
+	"github.com/govsag/vsag/core/topk"
+)
+
+const maxDist = float32(3.4028234663852886e38)
+
+// Space is what a search measures against: a computer whose query is set and the code slab
+// whose rows are the graph's nodes.
+type Space struct {
+	Comp quant.Computer
+	Slab []byte
+}
+
+// Params controls one search.
+type Params struct {
+	// Ef is the size of the result beam (>= 1).
+	Ef int
+	// HopsLimit, when positive, bounds the number of nodes expanded on the bottom layer.
+	HopsLimit int
+	// Deadline, when non-zero, stops the search with what it found so far.
+	Deadline time.Time
+	// Removed is a bit per node: removed nodes are traversed but never returned.
+	Removed []uint64
+	// Keep, when non-nil, is asked before a node enters the results; false leaves it out
+	// (the node is still traversed).
+	Keep func(id uint32) bool
+	// Range, when set, also collects every returned-eligible node within Radius into
+	// Searcher.InRange, and keeps expanding candidates that lie within Radius.
+	Range  bool
+	Radius float32
+}
+
+// Searcher is the per-goroutine state of a search: visited list, heaps and scratch. It is
+// reused across searches (pool it) so that a search does not allocate in steady state.
+type Searcher struct {
+	vis   VisitedList
+	cand  topk.MinHeap
+	top   *topk.MaxHeap
+	ids   []uint32
+	dists []float32
+	out   []topk.Item
+	// InRange holds the nodes found within the radius by a range search (unsorted).
+	InRange []topk.Item
+	// Hops counts expanded nodes, DistCmp computed distances, since the last ResetStats.
+	Hops, DistCmp int64
+	// TimedOut is set when a deadline or hop limit cut the last search short.
+	TimedOut bool
+}
+
+// NewSearcher returns a searcher for graphs of bottom degree up to maxDegree.
+func NewSearcher(maxDegree int) *Searcher {
+	return &Searcher{
+		top:   topk.NewMaxHeap(64),
+		ids:   make([]uint32, 0, maxDegree+1),
+		dists: make([]float32, maxDegree+1),
+	}
+}
+
+// ResetStats zeroes the counters.
+func (s *Searcher) ResetStats() { s.Hops, s.DistCmp, s.TimedOut = 0, 0, false }
+
+func (s *Searcher) scratch(n int) {
+	if cap(s.ids) < n {
+		s.ids = make([]uint32, 0, n)
+	}
+	if len(s.dists) < n {
+		s.dists = make([]float32, n)
+	}
+}
+
+// Distance returns the distance of the space's query to node id.
+func (s *Searcher) Distance(sp Space, id uint32) float32 {
+	s.ids = append(s.ids[:0], id)
+	sp.Comp.DistanceBatch(sp.Slab, s.ids, s.dists[:1])
+	s.DistCmp++
+	return s.dists[0]
+}
+
+// Greedy walks layer level from ep (at distance epD) to a local minimum and returns it.
+func (s *Searcher) Greedy(g *Graph, level int, sp Space, ep uint32, epD float32) (uint32, float32) {
+	s.scratch(g.Degree(level))
+	for {
+		l := g.list(level, ep)
+		if l == nil {
+			return ep, epD
+		}
+		n := min(int(atomic.LoadUint32(&l[0])), len(l)-1)
+		ids := s.ids[:0]
+		for i := 1; i <= n; i++ {
+			ids = append(ids, atomic.LoadUint32(&l[i]))
+		}
+		if len(ids) == 0 {
+			return ep, epD
+		}
+		d := s.dists[:len(ids)]
+		sp.Comp.DistanceBatch(sp.Slab, ids, d)
+		s.DistCmp += int64(len(ids))
+		best, bestD := ep, epD
+		for i, id := range ids {
+			if d[i] < bestD {
+				best, bestD = id, d[i]
+			}
+		}
+		s.ids = ids
+		if best == ep {
+			return ep, epD
+		}
+		ep, epD = best, bestD
+	}
+}
+
+func (s *Searcher) eligible(id uint32, p *Params) bool {
+	if p == nil {
+		return true
+	}
+	if p.Removed != nil && p.Removed[id>>6]&(1<<(id&63)) != 0 {
+		return false
+	}
+	return p.Keep == nil || p.Keep(id)
+}
+
+// SearchLayer runs a best-first beam search on layer level from ep and leaves the ef best
+// eligible nodes in the searcher's result heap (read them with Results). p may be nil for a
+// construction search (no filtering, no limits) with beam ef.
+func (s *Searcher) SearchLayer(g *Graph, level int, sp Space, ep uint32, epD float32, ef int, p *Params) {
+	s.scratch(g.Degree(level))
+	s.vis.Reset(g.Len())
+	s.top.Reset(max(ef, 1))
+	s.cand.Reset()
+	s.InRange = s.InRange[:0]
+	var hopsLimit int
+	var deadline time.Time
+	var rangeMode bool
+	var radius float32
+	if p != nil {
+		hopsLimit, deadline, rangeMode, radius = p.HopsLimit, p.Deadline, p.Range, p.Radius
+	}
+	checkTime := !deadline.IsZero()
+	s.vis.Visit(ep)
+	if s.eligible(ep, p) {
+		s.top.Push(epD, ep)
+		if rangeMode && epD <= radius {
+			s.InRange = append(s.InRange, topk.Item{Dist: epD, ID: ep})
+		}
+	}
+	s.cand.Push(epD, ep)
+	bound := s.top.Bound()
+	hops := 0
+	for s.cand.Len() > 0 {
+		c := s.cand.Top()
+		if c.Dist > bound && (!rangeMode || c.Dist > radius) {
+			break
+		}
+		if hopsLimit > 0 && hops >= hopsLimit {
+			s.TimedOut = true
+			break
+		}
+		s.cand.Pop()
+		hops++
+		if checkTime && hops&31 == 0 && time.Now().After(deadline) {
+			s.TimedOut = true
+			break
+		}
+		l := g.list(level, c.ID)
+		if l == nil {
+			continue
+		}
+		n := min(int(atomic.LoadUint32(&l[0])), len(l)-1)
+		ids := s.ids[:0]
+		for i := 1; i <= n; i++ {
+			id := atomic.LoadUint32(&l[i])
+			if !s.vis.Visit(id) {
+				ids = append(ids, id)
+			}
+		}
+		s.ids = ids
+		if len(ids) == 0 {
+			continue
+		}
+		d := s.dists[:len(ids)]
+		sp.Comp.DistanceBatch(sp.Slab, ids, d)
+		s.DistCmp += int64(len(ids))
+		for i, id := range ids {
+			di := d[i]
+			if di < bound || (rangeMode && di <= radius) {
+				s.cand.Push(di, id)
+				if s.eligible(id, p) {
+					s.top.Push(di, id)
+					bound = s.top.Bound()
+					if rangeMode && di <= radius {
+						s.InRange = append(s.InRange, topk.Item{Dist: di, ID: id})
+					}
+				}
+			}
+		}
+	}
+	s.Hops += int64(hops)
+}
+
+// Results empties the result heap into ascending order; the slice is the searcher's own and
+// is valid until its next use.
+func (s *Searcher) Results() []topk.Item {
+	n := s.top.Len()
+	if cap(s.out) < n {
+		s.out = make([]topk.Item, n)
+	}
+	out := s.out[:n]
+	for i := n - 1; i >= 0; i-- {
+		out[i] = s.top.Pop()
+	}
+	s.out = out
+	return out
+}
+
+// Search descends the route layers greedily from the entry point and runs the beam search on
+// the bottom layer; it returns the best p.Ef eligible nodes in ascending distance (the
+// searcher's own slice). An empty graph gives no results.
+func (s *Searcher) Search(g *Graph, sp Space, p *Params) []topk.Item {
+	ep, top, ok := g.Entry()
+	if !ok {
+		s.out = s.out[:0]
+		return s.out
+	}
+	epD := s.Distance(sp, ep)
+	for l := top; l >= 1; l-- {
+		ep, epD = s.Greedy(g, l, sp, ep, epD)
+	}
+	s.SearchLayer(g, 0, sp, ep, epD, p.Ef, p)
+	return s.Results()
+}

@@ -1,0 +1,650 @@
+// Package hgraph is VSAG's flagship graph index: a flat bottom proximity graph over quantized
+// codes with sparse route layers above it, NSW insertion with heuristic pruning, optional
+// re-ranking with precise codes, mark-remove, and concurrent add/search/remove.
+package hgraph
+
+import (
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/graph"
+	"github.com/govsag/vsag/core/metric"
+	"github.com/govsag/vsag/core/params"
+	"github.com/govsag/vsag/core/quant"
+	"github.com/govsag/vsag/core/store"
+	"github.com/govsag/vsag/core/topk"
+)
+
+// Name is the index type name.
+const Name = "hgraph"
+
+// trainSampleMax bounds the rows handed to a quantizer's training.
+const trainSampleMax = 100_000
+
+// Index is the hgraph engine.
+//
+// Locking: mu guards the node set (labels, code stores, graph node table). Searches hold it
+// shared. Add appends nodes under the exclusive lock and links them under the shared lock, so
+// searches proceed while links are made; the graph's lists are guarded by per-node locks.
+type Index struct {
+	mu      sync.RWMutex
+	dim     int
+	metric  metric.Kind
+	p       Params
+	threads int
+
+	base         quant.Quantizer
+	baseCodes    *store.Codes
+	precise      quant.Quantizer // nil unless use_reorder
+	preciseCodes *store.Codes
+	raw          *store.Codes // fp32 copy when store_raw_vector
+	labels       *store.Labels
+	g            *graph.Graph
+	rng          *rand.Rand
+
+	pools  atomic.Pointer[pools]
+	parsed searchCache
+}
+
+// pools hold per-goroutine state built from the (trained) quantizers; they are replaced when
+// the quantizers are trained.
+type pools struct {
+	search sync.Pool // *searchCtx
+	build  sync.Pool // *graph.Worker
+}
+
+type searchCtx struct {
+	s       *graph.Searcher
+	base    quant.Computer
+	precise quant.Computer
+	ids     []uint32
+	dists   []float32
+	items   []topk.Item
+	heap    *topk.MaxHeap
+	// filter state for keep, set per query
+	filter api.Filter
+	labels *store.Labels
+	keep   func(uint32) bool
+}
+
+// New creates an empty hgraph index from parsed create parameters.
+func New(c *params.Create) (*Index, error) {
+	p, err := parseParams(c)
+	if err != nil {
+		return nil, err
+	}
+	opts := quant.DefaultOptions()
+	if p.SQ4UniformTruncRate != nil {
+		opts.SQ4UniformTruncRate = *p.SQ4UniformTruncRate
+	}
+	if p.BasePQDim > 0 {
+		opts.Extra = map[string]any{"pq_dim": p.BasePQDim}
+	}
+	base, err := quant.New(p.BaseQuantizationType, c.Dim, c.Metric, opts)
+	if err != nil {
+		return nil, api.Wrap(api.InvalidArgument, err, "key \"base_quantization_type\"")
+	}
+	x := &Index{
+		dim: c.Dim, metric: c.Metric, p: p, threads: p.buildThreads(),
+		base: base, baseCodes: store.NewCodes(base),
+		labels: store.NewLabels(),
+		g:      graph.New(p.MaxDegree),
+		rng:    rand.New(rand.NewPCG(0x5eed, 0x4a11)),
+	}
+	if p.UseReorder {
+		pq, err := quant.New(p.PreciseQuantizationType, c.Dim, c.Metric, quant.DefaultOptions())
+		if err != nil {
+			return nil, api.Wrap(api.InvalidArgument, err, "key \"precise_quantization_type\"")
+		}
+		x.precise, x.preciseCodes = pq, store.NewCodes(pq)
+	}
+	if p.StoreRawVector {
+		rq, _ := quant.New("fp32", c.Dim, c.Metric, quant.DefaultOptions())
+		x.raw = store.NewCodes(rq)
+	}
+	x.reserve(p.HGraphInitCapacity)
+	x.resetPools()
+	return x, nil
+}
+
+func (x *Index) reserve(n int) {
+	x.baseCodes.Reserve(n)
+	if x.preciseCodes != nil {
+		x.preciseCodes.Reserve(n)
+	}
+	if x.raw != nil {
+		x.raw.Reserve(n)
+	}
+	x.g.Reserve(n)
+}
+
+func (x *Index) resetPools() { x.pools.Store(&pools{}) }
+
+// buildStore returns the codes the graph is built on: the precise codes unless build_by_base.
+func (x *Index) buildStore() *store.Codes {
+	if x.preciseCodes != nil && !x.p.BuildByBase {
+		return x.preciseCodes
+	}
+	return x.baseCodes
+}
+
+func (x *Index) builder() *graph.Builder {
+	bs := x.buildStore()
+	return &graph.Builder{G: x.g, Quant: bs.Quantizer(), Slab: bs.Slab(), Alpha: float32(x.p.Alpha), EfConstruction: x.p.EfConstruction}
+}
+
+func (x *Index) getWorker(b *graph.Builder) (*graph.Worker, *pools) {
+	ps := x.pools.Load()
+	if w, ok := ps.build.Get().(*graph.Worker); ok {
+		return w, ps
+	}
+	return b.NewWorker(), ps
+}
+
+func (x *Index) getCtx() (*searchCtx, *pools) {
+	ps := x.pools.Load()
+	if c, ok := ps.search.Get().(*searchCtx); ok {
+		return c, ps
+	}
+	c := &searchCtx{s: graph.NewSearcher(x.p.MaxDegree), base: x.base.NewComputer(), heap: topk.NewMaxHeap(16)}
+	if x.precise != nil {
+		c.precise = x.precise.NewComputer()
+	}
+	c.keep = func(id uint32) bool { return c.filter.CheckValid(c.labels.Label(id)) }
+	return c, ps
+}
+
+func (ps *pools) putCtx(c *searchCtx) {
+	c.filter, c.labels = nil, nil
+	ps.search.Put(c)
+}
+
+// Name implements api.Engine.
+func (x *Index) Name() string { return Name }
+
+// Features implements api.Engine.
+func (x *Index) Features() api.FeatureSet {
+	s := api.NewFeatureSet(
+		api.SupportBuild, api.SupportAddAfterBuild, api.SupportAddFromEmpty,
+		api.SupportKnnSearch, api.SupportKnnSearchWithIDFilter,
+		api.SupportRangeSearch, api.SupportRangeSearchWithIDFilter,
+		api.SupportDeleteByID, api.SupportBatchSearch,
+		api.SupportMetricTypeL2, api.SupportMetricTypeInnerProduct, api.SupportMetricTypeCosine,
+		api.SupportSerializeFile, api.SupportSerializeBinarySet, api.SupportSerializeWriteFunc,
+		api.SupportDeserializeFile, api.SupportDeserializeBinarySet,
+		api.SupportCalDistanceByID, api.SupportBatchCalcDistanceByID,
+		api.SupportBuildWithMultiThread, api.SupportAddWithMultiThread,
+		api.SupportSearchConcurrent, api.SupportAddConcurrent, api.SupportDeleteConcurrent,
+		api.SupportUpdateIDConcurrent, api.SupportUpdateVectorConcurrent,
+		api.SupportAddSearchConcurrent, api.SupportAddDeleteConcurrent, api.SupportSearchDeleteConcurrent,
+		api.SupportAddSearchDeleteConcurrent, api.SupportUpdateIDVectorConcurrent,
+		api.SupportEstimateMemory, api.SupportGetMemoryUsage, api.SupportCheckIDExist,
+		api.SupportExportIDs, api.SupportClone,
+	)
+	if x.base.NeedTrain() || (x.precise != nil && x.precise.NeedTrain()) {
+		s = s.With(api.NeedTrain)
+	}
+	if x.vectorSource() != nil {
+		s = s.With(api.SupportGetRawVectorByIDs)
+	}
+	return s
+}
+
+// vectorSource returns a store that reproduces the input vectors exactly, or nil.
+func (x *Index) vectorSource() *store.Codes {
+	switch {
+	case x.raw != nil:
+		return x.raw
+	case x.preciseCodes != nil && quant.Exact(x.precise):
+		return x.preciseCodes
+	case quant.Exact(x.base):
+		return x.baseCodes
+	}
+	return nil
+}
+
+// Train implements api.Engine.
+func (x *Index) Train(vectors []float32, n int) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.labels.Total() > 0 {
+		return api.Errorf(api.WrongStatus, "hgraph: cannot train an index that already holds vectors")
+	}
+	return x.train(vectors, n, true)
+}
+
+// train trains the quantizers that need it (all of them when force).
+func (x *Index) train(vectors []float32, n int, force bool) error {
+	if n == 0 {
+		return api.Errorf(api.InvalidArgument, "hgraph: training needs at least one vector")
+	}
+	sample, sn := vectors[:n*x.dim], n
+	if n > trainSampleMax {
+		// evenly spaced rows keep the sample representative of the whole batch
+		sample = make([]float32, trainSampleMax*x.dim)
+		for i := 0; i < trainSampleMax; i++ {
+			r := i * n / trainSampleMax
+			copy(sample[i*x.dim:(i+1)*x.dim], vectors[r*x.dim:(r+1)*x.dim])
+		}
+		sn = trainSampleMax
+	}
+	for _, q := range []quant.Quantizer{x.base, x.precise} {
+		if q == nil || !q.NeedTrain() || (q.Trained() && !force) {
+			continue
+		}
+		if err := q.Train(sample, sn); err != nil {
+			return api.Wrap(api.InternalError, err, "hgraph: train %s quantizer", q.Name())
+		}
+	}
+	x.resetPools()
+	return nil
+}
+
+func (x *Index) needsTraining() bool {
+	return (x.base.NeedTrain() && !x.base.Trained()) || (x.precise != nil && x.precise.NeedTrain() && !x.precise.Trained())
+}
+
+// Build implements api.Engine.
+func (x *Index) Build(vectors []float32, ids []int64) ([]int64, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.labels.Total() > 0 {
+		return nil, api.Errorf(api.BuildTwice, "hgraph: the index is already built")
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if x.needsTraining() {
+		if err := x.train(vectors, len(ids), false); err != nil {
+			return nil, err
+		}
+	}
+	x.reserve(len(ids))
+	failed, pending := x.appendNodes(vectors, ids)
+	x.link(pending, vectors)
+	return failed, nil
+}
+
+// Add implements api.Engine.
+func (x *Index) Add(vectors []float32, ids []int64) ([]int64, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	x.mu.Lock()
+	if x.needsTraining() {
+		if err := x.train(vectors, len(ids), false); err != nil {
+			x.mu.Unlock()
+			return nil, err
+		}
+	}
+	failed, pending := x.appendNodes(vectors, ids)
+	x.mu.Unlock()
+	if len(pending) == 0 {
+		return failed, nil
+	}
+	// Linking needs only the shared lock: searches run meanwhile and see each edge as it lands.
+	x.mu.RLock()
+	x.link(pending, vectors)
+	x.mu.RUnlock()
+	return failed, nil
+}
+
+// pendingNode is a node appended to the stores but not yet linked into the graph.
+type pendingNode struct {
+	id    uint32
+	level int32
+	row   int32 // row of the input batch
+}
+
+// appendNodes adds labels and codes and allocates graph nodes. Caller holds the exclusive lock.
+func (x *Index) appendNodes(vectors []float32, ids []int64) ([]int64, []pendingNode) {
+	var failed []int64
+	pending := make([]pendingNode, 0, len(ids))
+	total := x.labels.Total() + len(ids)
+	grow := func(c *store.Codes) {
+		if c != nil && c.Len()+len(ids) > len(c.Slab())/max(c.Stride(), 1) {
+			c.Reserve(max(total, c.Len()*3/2))
+		}
+	}
+	grow(x.baseCodes)
+	grow(x.preciseCodes)
+	grow(x.raw)
+	if x.g.Len()+len(ids) > 0 {
+		x.g.Reserve(max(total, x.g.Len()*3/2))
+	}
+	for i, id := range ids {
+		v := vectors[i*x.dim : (i+1)*x.dim]
+		inner, err := x.labels.Append(id)
+		if err != nil {
+			failed = append(failed, id)
+			continue
+		}
+		x.baseCodes.Append(v)
+		if x.preciseCodes != nil {
+			x.preciseCodes.Append(v)
+		}
+		if x.raw != nil {
+			x.raw.Append(v)
+		}
+		level := graph.RandomLevel(1-x.rng.Float64(), x.p.MaxDegree)
+		gid := x.g.AddNode(level)
+		if gid != inner {
+			panic("hgraph: graph and label table disagree") // an internal invariant, never input-driven
+		}
+		pending = append(pending, pendingNode{id: gid, level: int32(level), row: int32(i)})
+	}
+	return failed, pending
+}
+
+// minParallelLink is the batch size below which linking stays on the calling goroutine.
+const minParallelLink = 256
+
+// link inserts pending nodes into the graph on up to x.threads goroutines. The caller holds mu
+// (shared or exclusive), so the code slabs do not move.
+func (x *Index) link(pending []pendingNode, vectors []float32) {
+	b := x.builder()
+	threads := x.threads
+	if len(pending) < minParallelLink {
+		threads = 1
+	}
+	// the first node may become the entry point; inserting it alone avoids a race for it
+	start := 0
+	if _, _, ok := x.g.Entry(); !ok {
+		w, ps := x.getWorker(b)
+		x.insert(b, w, pending[0], vectors)
+		ps.build.Put(w)
+		start = 1
+	}
+	defer func() {
+		if len(pending) >= minParallelLink {
+			// pruning can orphan a node; big batches end with a reachability repair
+			w, ps := x.getWorker(b)
+			b.Repair(w)
+			ps.build.Put(w)
+		}
+	}()
+	if threads == 1 {
+		w, ps := x.getWorker(b)
+		for _, pn := range pending[start:] {
+			x.insert(b, w, pn, vectors)
+		}
+		ps.build.Put(w)
+		return
+	}
+	var next atomic.Int64
+	next.Store(int64(start))
+	var wg sync.WaitGroup
+	for t := 0; t < threads; t++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w, ps := x.getWorker(b)
+			defer ps.build.Put(w)
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(pending) {
+					return
+				}
+				x.insert(b, w, pending[i], vectors)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (x *Index) insert(b *graph.Builder, w *graph.Worker, pn pendingNode, vectors []float32) {
+	// the input vector is the query of the insertion search, as a search query would be
+	b.Insert(w, pn.id, int(pn.level), vectors[int(pn.row)*x.dim:int(pn.row+1)*x.dim])
+}
+
+// Remove implements api.Engine: labels are marked removed; their nodes keep routing searches.
+func (x *Index) Remove(ids []int64) (int, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	n := 0
+	for _, id := range ids {
+		if _, ok := x.labels.Remove(id); ok {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// effective returns the reorder decision of a request.
+func (x *Index) reorder(sp *SearchParams) bool {
+	return x.precise != nil && (sp.EnableReorder == nil || *sp.EnableReorder)
+}
+
+// KnnSearch implements api.Engine.
+func (x *Index) KnnSearch(query []float32, k int, opts *api.SearchOptions) ([]api.Neighbor, error) {
+	sp, err := x.parsed.get(opts.Block)
+	if err != nil {
+		return nil, err
+	}
+	deadline := sp.deadline(opts)
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.labels.Live() == 0 {
+		return []api.Neighbor{}, nil
+	}
+	c, ps := x.getCtx()
+	defer ps.putCtx(c)
+	c.s.ResetStats()
+	var items []topk.Item
+	ef := max(*sp.EfSearch, k)
+	if x.exhaustive(ef, sp, opts.Filter) {
+		items = x.scan(c, query, k, -1, opts.Filter, deadline)
+	} else {
+		items = x.graphSearch(c, query, ef, sp, opts.Filter, deadline, false, 0)
+		if x.reorder(sp) {
+			items = x.rerank(c, query, items)
+		}
+	}
+	if len(items) > k {
+		items = items[:k]
+	}
+	x.fillStats(c, opts)
+	return x.toNeighbors(items), nil
+}
+
+// RangeSearch implements api.Engine.
+func (x *Index) RangeSearch(query []float32, radius float32, limit int, opts *api.SearchOptions) ([]api.Neighbor, error) {
+	sp, err := x.parsed.get(opts.Block)
+	if err != nil {
+		return nil, err
+	}
+	deadline := sp.deadline(opts)
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.labels.Live() == 0 {
+		return []api.Neighbor{}, nil
+	}
+	c, ps := x.getCtx()
+	defer ps.putCtx(c)
+	c.s.ResetStats()
+	var items []topk.Item
+	ef := *sp.EfSearch
+	if limit > 0 {
+		ef = max(ef, limit)
+	}
+	if x.exhaustive(ef, sp, opts.Filter) {
+		items = x.scan(c, query, 0, radius, opts.Filter, deadline)
+	} else {
+		top := x.graphSearch(c, query, ef, sp, opts.Filter, deadline, true, radius)
+		// the nodes found within the radius plus the beam (which may hold more under reorder)
+		items = append(c.items[:0], c.s.InRange...)
+		if x.reorder(sp) {
+			items = append(items, top...)
+			items = dedupe(items)
+			items = x.rerank(c, query, items)
+		} else {
+			topk.SortItems(items)
+		}
+		c.items = items
+		n := sort.Search(len(items), func(i int) bool { return items[i].Dist > radius })
+		items = items[:n]
+	}
+	if limit > 0 && len(items) > limit {
+		items = items[:limit]
+	}
+	x.fillStats(c, opts)
+	return x.toNeighbors(items), nil
+}
+
+// exhaustive decides for an exact scan: when the filter keeps at most brute_force_threshold of
+// the labels, or when the beam would cover every node anyway.
+func (x *Index) exhaustive(ef int, sp *SearchParams, filter api.Filter) bool {
+	if ef >= x.g.Len() {
+		return true
+	}
+	return filter != nil && sp.BruteForceThreshold > 0 && float64(filter.ValidRatio()) <= sp.BruteForceThreshold
+}
+
+func dedupe(items []topk.Item) []topk.Item {
+	sort.Slice(items, func(i, j int) bool { return items[i].ID < items[j].ID })
+	out := items[:0]
+	for i, it := range items {
+		if i == 0 || it.ID != items[i-1].ID {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+func (x *Index) fillStats(c *searchCtx, opts *api.SearchOptions) {
+	if opts.Stats == nil {
+		return
+	}
+	opts.Stats.DistanceComputations += c.s.DistCmp
+	opts.Stats.Hops += c.s.Hops
+	opts.Stats.TimedOut = opts.Stats.TimedOut || c.s.TimedOut
+}
+
+// graphSearch walks the graph with the base codes and returns the ef best eligible nodes
+// (the searcher's slice). Caller holds mu shared.
+func (x *Index) graphSearch(c *searchCtx, query []float32, ef int, sp *SearchParams, filter api.Filter, deadline time.Time, rangeMode bool, radius float32) []topk.Item {
+	c.base.SetQuery(query)
+	p := graph.Params{Ef: ef, HopsLimit: sp.HopsLimit, Deadline: deadline, Range: rangeMode, Radius: radius}
+	if x.labels.NumRemoved() > 0 {
+		p.Removed = x.labels.RemovedWords()
+	}
+	if filter != nil {
+		c.filter, c.labels = filter, x.labels
+		p.Keep = c.keep
+	}
+	return c.s.Search(x.g, graph.Space{Comp: c.base, Slab: x.baseCodes.Slab()}, &p)
+}
+
+// rerank recomputes the distances of items with the precise codes and sorts them.
+func (x *Index) rerank(c *searchCtx, query []float32, items []topk.Item) []topk.Item {
+	if len(items) == 0 {
+		return items
+	}
+	c.precise.SetQuery(query)
+	c.ids = c.ids[:0]
+	for _, it := range items {
+		c.ids = append(c.ids, it.ID)
+	}
+	if cap(c.dists) < len(items) {
+		c.dists = make([]float32, len(items))
+	}
+	d := c.dists[:len(items)]
+	c.precise.DistanceBatch(x.preciseCodes.Slab(), c.ids, d)
+	c.s.DistCmp += int64(len(items))
+	for i := range items {
+		items[i].Dist = d[i]
+	}
+	sortItems(items)
+	return items
+}
+
+// sortItems is an allocation-free insertion sort for the short lists a search returns.
+func sortItems(items []topk.Item) {
+	if len(items) > 256 {
+		topk.SortItems(items)
+		return
+	}
+	for i := 1; i < len(items); i++ {
+		it := items[i]
+		j := i
+		for j > 0 && (items[j-1].Dist > it.Dist || items[j-1].Dist == it.Dist && items[j-1].ID > it.ID) {
+			items[j] = items[j-1]
+			j--
+		}
+		items[j] = it
+	}
+}
+
+const scanBlock = 256
+
+// scan is the exact path for very selective filters: it measures every kept live row with the
+// most precise codes held. k > 0 keeps the k best; otherwise rows within radius are kept.
+func (x *Index) scan(c *searchCtx, query []float32, k int, radius float32, filter api.Filter, deadline time.Time) []topk.Item {
+	codes, comp := x.baseCodes, c.base
+	if x.preciseCodes != nil {
+		codes, comp = x.preciseCodes, c.precise
+	}
+	comp.SetQuery(query)
+	n := codes.Len()
+	stride := codes.Stride()
+	slab := codes.Slab()
+	removed := x.labels.RemovedWords()
+	var dist [scanBlock]float32
+	c.heap.Reset(max(k, 1))
+	c.items = c.items[:0]
+	c.ids = c.ids[:0]
+	for b := 0; b < n; b += scanBlock {
+		e := min(b+scanBlock, n)
+		// filter first: a selective filter leaves few rows to measure
+		ids := c.ids[:0]
+		for r := uint32(b); r < uint32(e); r++ {
+			if removed[r>>6]&(1<<(r&63)) != 0 || (filter != nil && !filter.CheckValid(x.labels.Label(r))) {
+				continue
+			}
+			ids = append(ids, r)
+		}
+		c.ids = ids
+		if len(ids) > 0 {
+			d := dist[:len(ids)]
+			comp.DistanceBatch(slab, ids, d)
+			c.s.DistCmp += int64(len(ids))
+			for i, r := range ids {
+				if k > 0 {
+					c.heap.Push(d[i], r)
+				} else if d[i] <= radius {
+					c.items = append(c.items, topk.Item{Dist: d[i], ID: r})
+				}
+			}
+		}
+		c.s.Hops += int64(e - b)
+		if !deadline.IsZero() && time.Now().After(deadline) {
+			c.s.TimedOut = true
+			break
+		}
+	}
+	_ = stride
+	if k > 0 {
+		c.items = c.items[:0]
+		for c.heap.Len() > 0 {
+			c.items = append(c.items, c.heap.Pop())
+		}
+		for i, j := 0, len(c.items)-1; i < j; i, j = i+1, j-1 {
+			c.items[i], c.items[j] = c.items[j], c.items[i]
+		}
+		return c.items
+	}
+	topk.SortItems(c.items)
+	return c.items
+}
+
+func (x *Index) toNeighbors(items []topk.Item) []api.Neighbor {
+	out := make([]api.Neighbor, len(items))
+	for i, it := range items {
+		out[i] = api.Neighbor{ID: x.labels.Label(it.ID), Distance: it.Dist}
+	}
+	return out
+}

@@ -1,0 +1,335 @@
+package hgraph
+
+import (
+	"slices"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/graph"
+	"github.com/govsag/vsag/core/serial"
+	"github.com/govsag/vsag/core/store"
+)
+
+// CalcDistanceByIDs implements api.Engine, using the precise codes when the index has them.
+func (x *Index) CalcDistanceByIDs(query []float32, ids []int64, out []float32) error {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	c, ps := x.getCtx()
+	defer ps.putCtx(c)
+	codes, comp := x.baseCodes, c.base
+	if x.preciseCodes != nil {
+		codes, comp = x.preciseCodes, c.precise
+	}
+	comp.SetQuery(query)
+	for i, id := range ids {
+		r, ok := x.labels.Lookup(id)
+		if !ok {
+			out[i] = -1
+			continue
+		}
+		out[i] = comp.Distance(codes.Code(int(r)))
+	}
+	return nil
+}
+
+// GetVectors implements api.Engine.
+func (x *Index) GetVectors(ids []int64, out []float32) error {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	src := x.vectorSource()
+	if src == nil {
+		return api.Errorf(api.UnsupportedIndexOperation, "hgraph: %s codes do not keep the raw vectors (set store_raw_vector)", x.base.Name())
+	}
+	for i, id := range ids {
+		r, ok := x.labels.Lookup(id)
+		if !ok {
+			return api.Errorf(api.InvalidArgument, "hgraph: label %d does not exist", id)
+		}
+		src.Quantizer().Decode(out[i*x.dim:(i+1)*x.dim], src.Code(int(r)))
+	}
+	return nil
+}
+
+// Contains implements api.Engine.
+func (x *Index) Contains(label int64) bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.labels.Contains(label)
+}
+
+// NumElements implements api.Engine.
+func (x *Index) NumElements() int64 {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return int64(x.labels.Live())
+}
+
+// NumRemoved implements api.Engine.
+func (x *Index) NumRemoved() int64 {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return int64(x.labels.NumRemoved())
+}
+
+// MinMaxID implements api.Engine.
+func (x *Index) MinMaxID() (int64, int64, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	lo, hi, ok := x.labels.MinMax()
+	if !ok {
+		return 0, 0, api.Errorf(api.IndexEmpty, "hgraph: the index holds no vectors")
+	}
+	return lo, hi, nil
+}
+
+// ExportIDs implements api.Engine.
+func (x *Index) ExportIDs() []int64 {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	ids := x.labels.LiveLabels()
+	slices.Sort(ids)
+	return ids
+}
+
+// UpdateID implements api.Engine.
+func (x *Index) UpdateID(from, to int64) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := x.labels.Relabel(from, to); err != nil {
+		return api.Errorf(api.InvalidArgument, "hgraph: update id: %v", err)
+	}
+	return nil
+}
+
+// UpdateVector implements api.Engine. Without force the new vector must stay inside the old
+// vector's neighbourhood: no farther from the old vector than its farthest bottom neighbour
+// (VSAG's rule protects the graph from a vector that moved elsewhere). The node is then
+// re-encoded and re-linked.
+func (x *Index) UpdateVector(label int64, v []float32, force bool) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	r, ok := x.labels.Lookup(label)
+	if !ok {
+		return api.Errorf(api.InvalidArgument, "hgraph: label %d does not exist", label)
+	}
+	bs := x.buildStore()
+	if !force {
+		comp := bs.Quantizer().NewComputer()
+		comp.SetQuery(v)
+		moved := comp.Distance(bs.Code(int(r)))
+		old := make([]float32, x.dim)
+		bs.Quantizer().Decode(old, bs.Code(int(r)))
+		comp.SetQuery(old)
+		far := float32(0)
+		nbs := x.g.Neighbors(0, r, nil)
+		for _, nb := range nbs {
+			far = max(far, comp.Distance(bs.Code(int(nb))))
+		}
+		if len(nbs) > 0 && moved > far {
+			return api.Errorf(api.InvalidArgument, "hgraph: update vector of label %d: the new vector is farther (%g) from the old one than its neighbours (%g); use force", label, moved, far)
+		}
+	}
+	x.baseCodes.Set(int(r), v)
+	if x.preciseCodes != nil {
+		x.preciseCodes.Set(int(r), v)
+	}
+	if x.raw != nil {
+		x.raw.Set(int(r), v)
+	}
+	b := x.builder()
+	w, ps := x.getWorker(b)
+	b.Insert(w, r, x.g.NodeLevel(r), v)
+	ps.build.Put(w)
+	return nil
+}
+
+const fixedOverhead = 4096
+
+// EstimateMemory implements api.Engine.
+func (x *Index) EstimateMemory(n int64) int64 {
+	per := int64(x.baseCodes.Stride())
+	if x.preciseCodes != nil {
+		per += int64(x.preciseCodes.Stride())
+	}
+	if x.raw != nil {
+		per += int64(x.raw.Stride())
+	}
+	return n*per + store.EstimateLabelsMemory(int(n)) + graph.EstimateMemory(n, x.p.MaxDegree) + fixedOverhead
+}
+
+// MemoryUsage implements api.Engine.
+func (x *Index) MemoryUsage() int64 {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	b := x.baseCodes.MemoryUsage() + x.labels.MemoryUsage() + x.g.MemoryUsage() + fixedOverhead
+	if x.preciseCodes != nil {
+		b += x.preciseCodes.MemoryUsage()
+	}
+	if x.raw != nil {
+		b += x.raw.MemoryUsage()
+	}
+	return b
+}
+
+// Section names.
+const (
+	secInfo         = "hgraph.info"
+	secBaseQuant    = "hgraph.base_quantizer"
+	secPreciseQuant = "hgraph.precise_quantizer"
+	secLabels       = "hgraph.labels"
+	secBaseCodes    = "hgraph.base_codes"
+	secPreciseCodes = "hgraph.precise_codes"
+	secRawCodes     = "hgraph.raw_codes"
+	secGraph        = "hgraph.graph"
+)
+
+type info struct {
+	Base           string `json:"base_quantization_type"`
+	BaseTrained    bool   `json:"base_trained"`
+	Precise        string `json:"precise_quantization_type,omitempty"`
+	PreciseTrained bool   `json:"precise_trained,omitempty"`
+	Raw            bool   `json:"store_raw_vector"`
+	Dim            int    `json:"dim"`
+	MaxDegree      int    `json:"max_degree"`
+}
+
+// Save implements api.Engine.
+func (x *Index) Save(f *serial.File) error {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	inf := info{Base: x.base.Name(), BaseTrained: x.base.Trained(), Raw: x.raw != nil, Dim: x.dim, MaxDegree: x.p.MaxDegree}
+	if x.precise != nil {
+		inf.Precise, inf.PreciseTrained = x.precise.Name(), x.precise.Trained()
+	}
+	ib, _ := json.Marshal(inf)
+	f.Add(secInfo, ib)
+	qs, err := x.base.MarshalBinary()
+	if err != nil {
+		return api.Wrap(api.InternalError, err, "hgraph: save base quantizer")
+	}
+	f.Add(secBaseQuant, qs)
+	ls, _ := x.labels.MarshalBinary()
+	f.Add(secLabels, ls)
+	cs, _ := x.baseCodes.MarshalBinary()
+	f.Add(secBaseCodes, cs)
+	if x.precise != nil {
+		ps, err := x.precise.MarshalBinary()
+		if err != nil {
+			return api.Wrap(api.InternalError, err, "hgraph: save precise quantizer")
+		}
+		f.Add(secPreciseQuant, ps)
+		pc, _ := x.preciseCodes.MarshalBinary()
+		f.Add(secPreciseCodes, pc)
+	}
+	if x.raw != nil {
+		rc, _ := x.raw.MarshalBinary()
+		f.Add(secRawCodes, rc)
+	}
+	gs, _ := x.g.MarshalBinary()
+	f.Add(secGraph, gs)
+	return nil
+}
+
+// Load implements api.Engine.
+func (x *Index) Load(f *serial.File) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	bad := func(err error, what string) error {
+		return api.Wrap(api.InvalidBinary, err, "hgraph: load %s", what)
+	}
+	ib, err := f.Need(secInfo)
+	if err != nil {
+		return bad(err, "info")
+	}
+	var inf info
+	if err := json.Unmarshal(ib, &inf); err != nil {
+		return bad(err, "info")
+	}
+	mismatch := func(key string, file, want any) error {
+		return api.Errorf(api.InvalidArgument, "hgraph: %s %v in the file does not match %v", key, file, want)
+	}
+	switch {
+	case inf.Base != x.base.Name():
+		return mismatch("base_quantization_type", inf.Base, x.base.Name())
+	case inf.Dim != x.dim:
+		return mismatch("dim", inf.Dim, x.dim)
+	case inf.MaxDegree != x.p.MaxDegree:
+		return mismatch("max_degree", inf.MaxDegree, x.p.MaxDegree)
+	case (inf.Precise != "") != (x.precise != nil):
+		return mismatch("use_reorder", inf.Precise != "", x.precise != nil)
+	case x.precise != nil && inf.Precise != x.precise.Name():
+		return mismatch("precise_quantization_type", inf.Precise, x.precise.Name())
+	case inf.Raw != (x.raw != nil):
+		return mismatch("store_raw_vector", inf.Raw, x.raw != nil)
+	}
+	qs, err := f.Need(secBaseQuant)
+	if err != nil {
+		return bad(err, "base quantizer")
+	}
+	if inf.BaseTrained {
+		if err := x.base.UnmarshalBinary(qs); err != nil {
+			return bad(err, "base quantizer")
+		}
+	}
+	ls, err := f.Need(secLabels)
+	if err != nil {
+		return bad(err, "labels")
+	}
+	labels := store.NewLabels()
+	if err := labels.UnmarshalBinary(ls); err != nil {
+		return bad(err, "labels")
+	}
+	loadCodes := func(sec string, c *store.Codes) (*store.Codes, error) {
+		b, err := f.Need(sec)
+		if err != nil {
+			return nil, bad(err, sec)
+		}
+		nc := store.NewCodes(c.Quantizer())
+		if err := nc.UnmarshalBinary(b); err != nil {
+			return nil, bad(err, sec)
+		}
+		if nc.Len() != labels.Total() {
+			return nil, api.Errorf(api.InvalidBinary, "hgraph: %s holds %d rows for %d labels", sec, nc.Len(), labels.Total())
+		}
+		return nc, nil
+	}
+	baseCodes, err := loadCodes(secBaseCodes, x.baseCodes)
+	if err != nil {
+		return err
+	}
+	var preciseCodes, raw *store.Codes
+	if x.precise != nil {
+		ps, err := f.Need(secPreciseQuant)
+		if err != nil {
+			return bad(err, "precise quantizer")
+		}
+		if inf.PreciseTrained {
+			if err := x.precise.UnmarshalBinary(ps); err != nil {
+				return bad(err, "precise quantizer")
+			}
+		}
+		if preciseCodes, err = loadCodes(secPreciseCodes, x.preciseCodes); err != nil {
+			return err
+		}
+	}
+	if x.raw != nil {
+		if raw, err = loadCodes(secRawCodes, x.raw); err != nil {
+			return err
+		}
+	}
+	gs, err := f.Need(secGraph)
+	if err != nil {
+		return bad(err, "graph")
+	}
+	g := graph.New(x.p.MaxDegree)
+	if err := g.UnmarshalBinary(gs); err != nil {
+		return bad(err, "graph")
+	}
+	if g.Len() != labels.Total() {
+		return api.Errorf(api.InvalidBinary, "hgraph: the graph holds %d nodes for %d labels", g.Len(), labels.Total())
+	}
+	x.labels, x.baseCodes, x.preciseCodes, x.raw, x.g = labels, baseCodes, preciseCodes, raw, g
+	x.resetPools()
+	return nil
+}

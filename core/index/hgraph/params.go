@@ -1,0 +1,205 @@
+package hgraph
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/params"
+)
+
+// Params is the hgraph index_param block, with VSAG's key names and defaults.
+type Params struct {
+	// BaseQuantizationType is the quantizer of the codes the search traverses (default fp32).
+	BaseQuantizationType string `json:"base_quantization_type"`
+	// MaxDegree bounds the bottom graph's degree (default 64, valid 4..max(dim,128)); route
+	// layers use half of it.
+	MaxDegree int `json:"max_degree"`
+	// EfConstruction is the beam width of insertions (default 400, valid
+	// max_degree..max(1000, 100*max_degree)).
+	EfConstruction int `json:"ef_construction"`
+	// Alpha relaxes the pruning heuristic (default 1.0, valid 1.0..2.0).
+	Alpha float64 `json:"alpha"`
+	// GraphType is the bottom graph construction; only "nsw" is available.
+	GraphType string `json:"graph_type"`
+	// UseReorder re-ranks the beam with the precise codes.
+	UseReorder bool `json:"use_reorder"`
+	// PreciseQuantizationType is the quantizer of the re-ranking codes (default fp32).
+	PreciseQuantizationType string `json:"precise_quantization_type"`
+	// StoreRawVector keeps an fp32 copy of every vector so raw vectors can be returned.
+	StoreRawVector bool `json:"store_raw_vector"`
+	// BuildThreadCount is the number of goroutines that link nodes (default 100, capped at the
+	// number of CPUs).
+	BuildThreadCount int `json:"build_thread_count"`
+	// BuildByBase builds the graph on the base codes instead of the precise codes.
+	BuildByBase bool `json:"build_by_base"`
+	// SQ4UniformTruncRate is passed to the sq4_uniform quantizer.
+	SQ4UniformTruncRate *float64 `json:"sq4_uniform_trunc_rate"`
+	// HGraphInitCapacity is the number of rows to reserve up front (default 100).
+	HGraphInitCapacity int `json:"hgraph_init_capacity"`
+	// BasePQDim is the number of PQ subspaces for the pq and pqfs quantizers.
+	BasePQDim int `json:"base_pq_dim"`
+	// BaseIOType and PreciseIOType name where codes live; only memory is available.
+	BaseIOType    string `json:"base_io_type"`
+	PreciseIOType string `json:"precise_io_type"`
+	// BaseFilePath and PreciseFilePath are meaningless for in-memory codes and accepted as VSAG does.
+	BaseFilePath    string `json:"base_file_path"`
+	PreciseFilePath string `json:"precise_file_path"`
+	// SupportRemove is accepted for compatibility: removal always works.
+	SupportRemove bool `json:"support_remove"`
+	// SupportDuplicate (duplicate-vector handling) is not available; only false is accepted.
+	SupportDuplicate bool `json:"support_duplicate"`
+	// IgnoreReorder (dropping precise codes on save) is not available; only false is accepted.
+	IgnoreReorder bool `json:"ignore_reorder"`
+	// UseElpOptimizer (automatic tuning) is not available; only false is accepted.
+	UseElpOptimizer bool `json:"use_elp_optimizer"`
+}
+
+func defaultParams() Params {
+	return Params{
+		BaseQuantizationType:    "fp32",
+		MaxDegree:               64,
+		EfConstruction:          400,
+		Alpha:                   1.0,
+		GraphType:               "nsw",
+		PreciseQuantizationType: "fp32",
+		BuildThreadCount:        100,
+		HGraphInitCapacity:      100,
+	}
+}
+
+func parseParams(c *params.Create) (Params, error) {
+	p := defaultParams()
+	if err := params.DecodeStrict(c.IndexParam, &p, "index_param"); err != nil {
+		return p, err
+	}
+	if err := params.Int("max_degree", p.MaxDegree, 4, max(c.Dim, 128)); err != nil {
+		return p, err
+	}
+	if err := params.Int("ef_construction", p.EfConstruction, p.MaxDegree, max(1000, 100*p.MaxDegree)); err != nil {
+		return p, err
+	}
+	if err := params.Float("alpha", p.Alpha, 1.0, 2.0); err != nil {
+		return p, err
+	}
+	if err := params.Int("build_thread_count", p.BuildThreadCount, 1, 1024); err != nil {
+		return p, err
+	}
+	if err := params.Int("hgraph_init_capacity", p.HGraphInitCapacity, 0, 1<<30); err != nil {
+		return p, err
+	}
+	if p.GraphType != "nsw" {
+		return p, api.Errorf(api.InvalidArgument, "key \"graph_type\": %q is not available (only \"nsw\")", p.GraphType)
+	}
+	for _, io := range []struct{ key, v string }{{"base_io_type", p.BaseIOType}, {"precise_io_type", p.PreciseIOType}} {
+		switch io.v {
+		case "", "memory_io", "block_memory_io":
+		default:
+			return p, api.Errorf(api.InvalidArgument, "key %q: %q is not available (only memory_io, block_memory_io)", io.key, io.v)
+		}
+	}
+	for _, f := range []struct {
+		key string
+		v   bool
+	}{{"support_duplicate", p.SupportDuplicate}, {"ignore_reorder", p.IgnoreReorder}, {"use_elp_optimizer", p.UseElpOptimizer}} {
+		if f.v {
+			return p, api.Errorf(api.InvalidArgument, "key %q: true is not available", f.key)
+		}
+	}
+	if p.SQ4UniformTruncRate != nil {
+		if err := params.Float("sq4_uniform_trunc_rate", *p.SQ4UniformTruncRate, 0, 0.5); err != nil {
+			return p, err
+		}
+	}
+	if p.BasePQDim < 0 || p.BasePQDim > c.Dim {
+		return p, api.Errorf(api.InvalidArgument, "key \"base_pq_dim\": %d is out of range [1, %d]", p.BasePQDim, c.Dim)
+	}
+	return p, nil
+}
+
+// buildThreads caps the configured thread count at the CPUs available.
+func (p Params) buildThreads() int { return max(1, min(p.BuildThreadCount, runtime.NumCPU())) }
+
+// SearchParams is the hgraph search block ({"hgraph": {...}}), with VSAG's key names.
+type SearchParams struct {
+	params.SearchCommon
+	// EfSearch is the beam width (required, >= 1); the effective beam is max(ef_search, k).
+	EfSearch *int `json:"ef_search"`
+	// HopsLimit, when positive, bounds the number of nodes expanded.
+	HopsLimit int `json:"hops_limit"`
+	// BruteForceThreshold: when a filter keeps at most this fraction of the labels, the search
+	// scans the kept labels exactly instead of walking the graph (0..1, default 0).
+	BruteForceThreshold float64 `json:"brute_force_threshold"`
+	// EnableReorder, when false, skips re-ranking with the precise codes for this request.
+	EnableReorder *bool `json:"enable_reorder"`
+	// UseExtraInfoFilter filters on extra info, which hgraph does not store; only false.
+	UseExtraInfoFilter bool `json:"use_extra_info_filter"`
+}
+
+const block = "search parameters \"hgraph\""
+
+func parseSearch(raw []byte) (*SearchParams, error) {
+	sp := &SearchParams{}
+	if err := params.DecodeStrict(raw, sp, block); err != nil {
+		return nil, err
+	}
+	if sp.EfSearch == nil {
+		return nil, api.Errorf(api.InvalidArgument, "%s: key \"ef_search\" is required", block)
+	}
+	if err := params.Int("ef_search", *sp.EfSearch, 1, 1<<20); err != nil {
+		return nil, err
+	}
+	if sp.HopsLimit < 0 {
+		return nil, api.Errorf(api.InvalidArgument, "key \"hops_limit\": %d must not be negative", sp.HopsLimit)
+	}
+	if err := params.Float("brute_force_threshold", sp.BruteForceThreshold, 0, 1); err != nil {
+		return nil, err
+	}
+	if sp.UseExtraInfoFilter {
+		return nil, api.Errorf(api.UnsupportedIndexOperation, "key \"use_extra_info_filter\": hgraph stores no extra info")
+	}
+	if sp.Parallelism == 0 {
+		sp.Parallelism = 1
+	}
+	if err := sp.Validate(); err != nil {
+		return nil, err
+	}
+	return sp, nil
+}
+
+// searchCache remembers parsed search blocks so a query loop does not re-parse the same JSON.
+type searchCache struct {
+	m sync.Map // string -> *SearchParams
+	n atomic.Int32
+}
+
+const searchCacheMax = 256
+
+func (c *searchCache) get(raw []byte) (*SearchParams, error) {
+	if v, ok := c.m.Load(string(raw)); ok {
+		return v.(*SearchParams), nil
+	}
+	sp, err := parseSearch(raw)
+	if err != nil {
+		return nil, err
+	}
+	if c.n.Load() < searchCacheMax {
+		c.n.Add(1)
+		c.m.Store(string(raw), sp)
+	}
+	return sp, nil
+}
+
+// deadline combines the request's deadline with the block's timeout_ms.
+func (sp *SearchParams) deadline(opts *api.SearchOptions) time.Time {
+	d := opts.Deadline
+	if sp.TimeoutMs > 0 {
+		t := time.Now().Add(time.Duration(sp.TimeoutMs * float64(time.Millisecond)))
+		if d.IsZero() || t.Before(d) {
+			d = t
+		}
+	}
+	return d
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package hgraph
+
+const raceEnabled = false

@@ -1,0 +1,6 @@
+//go:build race
+
+package hgraph
+
+// raceEnabled shrinks the heavier tests when the race detector slows everything tenfold.
+const raceEnabled = true
