@@ -436,3 +436,44 @@ func TestConstantData(t *testing.T) {
 		assert.Equal(t, data[:5], dec, name)
 	}
 }
+
+// TestScalarConcurrentComputers runs one computer per goroutine over a shared trained
+// quantizer (the way indexes use them) and checks every goroutine sees the same distances.
+func TestScalarConcurrentComputers(t *testing.T) {
+	const n, dim, workers = 64, 24, 4
+	for _, name := range scalarNames {
+		data := testVectors(name, metric.L2, n, dim, 2)
+		q := newTrained(t, name, metric.L2, dim, data)
+		cs := q.CodeSize()
+		slab := make([]byte, n*cs)
+		for i := 0; i < n; i++ {
+			q.Encode(slab[i*cs:(i+1)*cs], data[i*dim:(i+1)*dim])
+		}
+		want := make([]float32, n)
+		c := q.NewComputer()
+		c.SetQuery(data[:dim])
+		c.DistanceRows(slab, want)
+		got := make([][]float32, workers)
+		done := make(chan int)
+		for w := 0; w < workers; w++ {
+			go func(w int) {
+				c := q.NewComputer()
+				out := make([]float32, n)
+				for rep := 0; rep < 20; rep++ {
+					c.SetQuery(data[(rep%n)*dim : (rep%n+1)*dim])
+					c.DistanceRows(slab, out)
+				}
+				c.SetQuery(data[:dim])
+				c.DistanceRows(slab, out)
+				got[w] = out
+				done <- w
+			}(w)
+		}
+		for w := 0; w < workers; w++ {
+			<-done
+		}
+		for w := range got {
+			require.Equal(t, want, got[w], "%s worker %d", name, w)
+		}
+	}
+}
