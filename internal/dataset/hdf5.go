@@ -61,7 +61,15 @@ try:
 except ImportError as e:
     sys.stderr.write("missing python module: %s\n" % e)
     sys.exit(3)
-inp = sys.stdin.buffer
+class Stream:
+    # a plain reader, so numpy reads through read() instead of seeking the pipe
+    def __init__(self, f):
+        self.f = f
+    def read(self, n=-1):
+        return self.f.read(n)
+    def readline(self):
+        return self.f.readline()
+inp = Stream(sys.stdin.buffer)
 hdr = json.loads(inp.readline())
 with h5py.File(sys.argv[1], "w") as f:
     for k, v in hdr["attrs"].items():

@@ -90,7 +90,11 @@ func ComputeTruth(base, queries []float32, dim int, spec TruthSpec) *Truth {
 
 	rowsIDs := make([][]int32, nq)
 	rowsD := make([][]float32, nq)
-	const qBlock = 16
+	workers := runtime.GOMAXPROCS(0)
+	// A block of queries runs over a cache-resident block of base rows, so each base row is
+	// read from memory once per query block; large query blocks matter most (memory-bound),
+	// as long as every worker still gets a couple of blocks.
+	qBlock := max(8, min(128, (nq+2*workers-1)/(2*workers)))
 	blockRows := max(16, (192<<10)/(4*dim))
 	jobs := make(chan int, (nq+qBlock-1)/qBlock)
 	for q0 := 0; q0 < nq; q0 += qBlock {
@@ -98,7 +102,7 @@ func ComputeTruth(base, queries []float32, dim int, spec TruthSpec) *Truth {
 	}
 	close(jobs)
 	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
