@@ -1,0 +1,1652 @@
+/*
+ * addon.c - the N-API addon behind the npm package "vsag".
+ *
+ * A thin layer over include/vsag.h: it converts JavaScript values to C arguments, calls
+ * libvsag.so and turns failures into VsagError exceptions (or rejected Promises). Vectors and
+ * results travel as TypedArrays whose memory is handed to the library directly: nothing is
+ * copied on the way in, and search results are written straight into the ArrayBuffers that
+ * become the returned TypedArrays.
+ *
+ * Threads: synchronous methods run on the calling JavaScript thread. The *Async methods run the
+ * library call on the libuv thread pool (napi_create_async_work) and settle a Promise on the
+ * JavaScript thread; the library's per-thread last error is read on the pool thread right after
+ * the failing call. The JavaScript objects an operation reads or fills are referenced until it
+ * completes, so the garbage collector cannot free them underneath it.
+ *
+ * Lifetime: an index handle is released by close(), or by the finalizer when the object is
+ * collected. close() while asynchronous operations are pending lets them finish and releases
+ * the handle when the last one completes.
+ */
+#ifndef NAPI_VERSION
+#define NAPI_VERSION 8
+#endif
+
+#include <math.h>
+#include <stdarg.h>
+#include <node_api.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vsag.h"
+
+/* ------------------------------------------------------------------------------------------ */
+/* Per-environment state                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/* addon_state holds the constructors this environment needs (set once by init()). */
+typedef struct addon_state {
+    napi_ref error_ctor; /* VsagError, from the TypeScript layer */
+    napi_ref index_ctor; /* NativeIndex */
+    void* adopting;      /* a handle the next NativeIndex construction takes over */
+} addon_state;
+
+static void state_finalize(napi_env env, void* data, void* hint) {
+    addon_state* st = data;
+    (void)hint;
+    if (st->error_ctor) napi_delete_reference(env, st->error_ctor);
+    if (st->index_ctor) napi_delete_reference(env, st->index_ctor);
+    free(st);
+}
+
+static addon_state* get_state(napi_env env) {
+    void* data = NULL;
+    napi_get_instance_data(env, &data);
+    return data;
+}
+
+/* native_index is the C side of one NativeIndex object. */
+typedef struct native_index {
+    vsag_index_t handle;  /* NULL once closed */
+    vsag_dtype_t dtype;   /* the index's input element type */
+    uint64_t dim;         /* the index's vector dimension */
+    uint32_t pending;     /* asynchronous operations not yet completed */
+    bool close_requested; /* close() was called while operations were pending */
+    vsag_index_t closing; /* the handle to release when pending drops to 0 */
+} native_index;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Errors                                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+#define CODE_INVALID_ARGUMENT 3
+#define CODE_WRONG_STATUS 4
+#define CODE_DIMENSION_NOT_EQUAL 9
+#define CODE_NO_ENOUGH_MEMORY 11
+
+/*
+ * make_error builds a VsagError(message, code) with code the positive VSAG error number. If
+ * the TypeScript layer has not registered the class (the addon used on its own), it builds a
+ * plain Error with a numeric code property.
+ */
+static napi_value make_error(napi_env env, int code, const char* message) {
+    napi_value msg, err = NULL, codev, ctor;
+    if (code < 0) code = -code;
+    if (message == NULL || message[0] == '\0') message = vsag_errstr(code);
+    napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
+    napi_create_int32(env, code, &codev);
+    addon_state* st = get_state(env);
+    if (st != NULL && st->error_ctor != NULL &&
+        napi_get_reference_value(env, st->error_ctor, &ctor) == napi_ok && ctor != NULL) {
+        napi_value argv[2] = {msg, codev};
+        if (napi_new_instance(env, ctor, 2, argv, &err) != napi_ok) err = NULL;
+    }
+    if (err == NULL) {
+        napi_create_error(env, NULL, msg, &err);
+        napi_set_named_property(env, err, "code", codev);
+    }
+    return err;
+}
+
+static void throw_error(napi_env env, int code, const char* message) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) return;
+    napi_throw(env, make_error(env, code, message));
+}
+
+static void throw_errorf(napi_env env, int code, const char* fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void throw_errorf(napi_env env, int code, const char* fmt, ...) {
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    throw_error(env, code, buf);
+}
+
+/* throw_status throws the calling thread's last library error for a failed status. */
+static void throw_status(napi_env env, int status) {
+    int code = vsag_last_error_code();
+    const char* msg = vsag_last_error();
+    /* The slot belongs to the most recent failure on this thread, which is the call that just
+     * returned status; fall back to the status itself if the slot disagrees. */
+    if (code != status) msg = NULL;
+    throw_error(env, status, msg);
+}
+
+/* NAPI_CALL checks an N-API status inside a function returning napi_value. */
+#define NAPI_CALL(env, call)                                                    \
+    do {                                                                        \
+        if ((call) != napi_ok) {                                                \
+            const napi_extended_error_info* info_ = NULL;                       \
+            napi_get_last_error_info((env), &info_);                            \
+            throw_error((env), CODE_INVALID_ARGUMENT,                           \
+                        info_ && info_->error_message ? info_->error_message    \
+                                                      : "N-API call failed");   \
+            return NULL;                                                        \
+        }                                                                       \
+    } while (0)
+
+/* ------------------------------------------------------------------------------------------ */
+/* Argument conversion                                                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+static bool is_nullish(napi_env env, napi_value v) {
+    napi_valuetype t;
+    if (v == NULL || napi_typeof(env, v, &t) != napi_ok) return true;
+    return t == napi_undefined || t == napi_null;
+}
+
+/* typed_arg is a TypedArray argument: its element type, data pointer and element count. */
+typedef struct typed_arg {
+    napi_typedarray_type type;
+    void* data;
+    size_t length;
+} typed_arg;
+
+/* empty_data stands in for the NULL data pointer of an empty TypedArray. */
+static int64_t empty_data[1];
+
+static bool get_typed(napi_env env, napi_value v, typed_arg* out) {
+    bool is = false;
+    if (v == NULL || napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
+    napi_value ab;
+    size_t offset;
+    if (napi_get_typedarray_info(env, v, &out->type, &out->length, &out->data, &ab, &offset) !=
+        napi_ok)
+        return false;
+    if (out->data == NULL) out->data = empty_data;
+    return true;
+}
+
+static const char* typed_name(napi_typedarray_type t) {
+    switch (t) {
+        case napi_int8_array: return "Int8Array";
+        case napi_uint8_array: return "Uint8Array";
+        case napi_uint8_clamped_array: return "Uint8ClampedArray";
+        case napi_int16_array: return "Int16Array";
+        case napi_uint16_array: return "Uint16Array";
+        case napi_int32_array: return "Int32Array";
+        case napi_uint32_array: return "Uint32Array";
+        case napi_float32_array: return "Float32Array";
+        case napi_float64_array: return "Float64Array";
+        case napi_bigint64_array: return "BigInt64Array";
+        case napi_biguint64_array: return "BigUint64Array";
+        default: return "TypedArray";
+    }
+}
+
+/*
+ * get_vectors accepts the vector arrays the library understands: Float32Array (float32),
+ * Uint16Array (raw float16 or bfloat16 bits: the index's own 16-bit type, float16 for other
+ * indexes) and Int8Array (int8).
+ */
+static bool get_vectors(napi_env env, const native_index* ni, napi_value v, const char* what,
+                        typed_arg* out, vsag_dtype_t* dtype) {
+    if (!get_typed(env, v, out)) {
+        throw_errorf(env, CODE_INVALID_ARGUMENT,
+                     "%s must be a Float32Array, Uint16Array (float16/bfloat16) or Int8Array",
+                     what);
+        return false;
+    }
+    switch (out->type) {
+        case napi_float32_array: *dtype = VSAG_DTYPE_FLOAT32; return true;
+        case napi_uint16_array:
+            *dtype = ni->dtype == VSAG_DTYPE_BFLOAT16 ? VSAG_DTYPE_BFLOAT16 : VSAG_DTYPE_FLOAT16;
+            return true;
+        case napi_int8_array: *dtype = VSAG_DTYPE_INT8; return true;
+        default: {
+            char buf[256];
+            snprintf(buf, sizeof buf,
+                     "%s must be a Float32Array, Uint16Array (float16/bfloat16) or Int8Array, not %s",
+                     what, typed_name(out->type));
+            throw_error(env, CODE_INVALID_ARGUMENT, buf);
+            return false;
+        }
+    }
+}
+
+static bool get_ids(napi_env env, napi_value v, const char* what, typed_arg* out) {
+    if (!get_typed(env, v, out) || out->type != napi_bigint64_array) {
+        throw_errorf(env, CODE_INVALID_ARGUMENT, "%s must be a BigInt64Array", what);
+        return false;
+    }
+    return true;
+}
+
+/* get_count reads a non-negative integer Number (or BigInt) no larger than max. */
+static bool get_count(napi_env env, napi_value v, const char* what, double max, int64_t* out) {
+    napi_valuetype t = napi_undefined;
+    if (v != NULL) napi_typeof(env, v, &t);
+    if (t == napi_bigint) {
+        bool lossless = false;
+        int64_t x = 0;
+        napi_get_value_bigint_int64(env, v, &x, &lossless);
+        if (!lossless || x < 0 || (double)x > max) {
+            throw_errorf(env, CODE_INVALID_ARGUMENT, "%s must be an integer in [0, %.0f]", what,
+                         max);
+            return false;
+        }
+        *out = x;
+        return true;
+    }
+    double d = -1;
+    if (t != napi_number || napi_get_value_double(env, v, &d) != napi_ok || !(d >= 0) ||
+        d > max || d != floor(d)) {
+        throw_errorf(env, CODE_INVALID_ARGUMENT, "%s must be an integer in [0, %.0f]", what, max);
+        return false;
+    }
+    *out = (int64_t)d;
+    return true;
+}
+
+/* get_label reads a label given as a Number (an exact integer) or a BigInt. */
+static bool get_label(napi_env env, napi_value v, const char* what, int64_t* out) {
+    napi_valuetype t = napi_undefined;
+    if (v != NULL) napi_typeof(env, v, &t);
+    if (t == napi_bigint) {
+        bool lossless = false;
+        if (napi_get_value_bigint_int64(env, v, out, &lossless) != napi_ok || !lossless) {
+            throw_errorf(env, CODE_INVALID_ARGUMENT, "%s does not fit in int64", what);
+            return false;
+        }
+        return true;
+    }
+    double d;
+    if (t != napi_number || napi_get_value_double(env, v, &d) != napi_ok || d != floor(d) ||
+        fabs(d) > 9223372036854775807.0) {
+        throw_errorf(env, CODE_INVALID_ARGUMENT, "%s must be an integer Number or a BigInt",
+                     what);
+        return false;
+    }
+    *out = (int64_t)d;
+    return true;
+}
+
+static bool get_number(napi_env env, napi_value v, const char* what, double* out) {
+    napi_valuetype t = napi_undefined;
+    if (v != NULL) napi_typeof(env, v, &t);
+    if (t != napi_number || napi_get_value_double(env, v, out) != napi_ok) {
+        throw_errorf(env, CODE_INVALID_ARGUMENT, "%s must be a number", what);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * str_arg is a UTF-8 copy of a string argument; short strings (search parameters) live in the
+ * inline buffer so the hot path does not allocate.
+ */
+typedef struct str_arg {
+    char* s;
+    char inline_buf[256];
+} str_arg;
+
+static void str_free(str_arg* a) {
+    if (a->s != NULL && a->s != a->inline_buf) free(a->s);
+    a->s = NULL;
+}
+
+/* get_string copies a string; nullish values give NULL when optional, an error otherwise. */
+static bool get_string(napi_env env, napi_value v, const char* what, bool optional, str_arg* out) {
+    out->s = NULL;
+    napi_valuetype t = napi_undefined;
+    if (v != NULL) napi_typeof(env, v, &t);
+    if (optional && (t == napi_undefined || t == napi_null)) return true;
+    if (t != napi_string) {
+        throw_errorf(env, CODE_INVALID_ARGUMENT, "%s must be a string", what);
+        return false;
+    }
+    size_t len = 0;
+    if (napi_get_value_string_utf8(env, v, out->inline_buf, sizeof out->inline_buf, &len) !=
+        napi_ok) {
+        throw_errorf(env, CODE_INVALID_ARGUMENT, "%s: cannot read string", what);
+        return false;
+    }
+    if (len + 1 < sizeof out->inline_buf) {
+        out->s = out->inline_buf;
+        return true;
+    }
+    napi_get_value_string_utf8(env, v, NULL, 0, &len);
+    out->s = malloc(len + 1);
+    if (out->s == NULL) {
+        throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory copying a string argument");
+        return false;
+    }
+    napi_get_value_string_utf8(env, v, out->s, len + 1, &len);
+    return true;
+}
+
+/* heap_string moves a str_arg into malloc'd memory that outlives the call (async work). */
+static char* heap_string(str_arg* a) {
+    if (a->s == NULL) return NULL;
+    if (a->s != a->inline_buf) {
+        char* s = a->s;
+        a->s = NULL;
+        return s;
+    }
+    char* s = strdup(a->inline_buf);
+    a->s = NULL;
+    return s;
+}
+
+/*
+ * filter_arg is a parsed filter plus the JavaScript arrays it points into (kept referenced by
+ * asynchronous operations). Accepted forms:
+ *   undefined / null         no filter
+ *   BigInt64Array            labels to exclude
+ *   Uint8Array               exclusion bitmask, one bit per label, LSB first (bit set = exclude)
+ *   { excludeIds?, mask?, packed?, keep?, validRatio? }
+ *                            mask is a Uint8Array of bits (packed, the default) or of bytes
+ *                            (packed: false); keep: true makes a nonzero entry KEEP the label and
+ *                            excludes labels outside the mask.
+ */
+typedef struct filter_arg {
+    bool present;
+    vsag_filter_t f;
+    napi_value arrays[2];
+    int narrays;
+} filter_arg;
+
+static bool get_filter(napi_env env, napi_value v, filter_arg* out) {
+    vsag_filter_t init = VSAG_FILTER_INIT;
+    out->f = init;
+    out->present = false;
+    out->narrays = 0;
+    if (is_nullish(env, v)) return true;
+    typed_arg ta;
+    if (get_typed(env, v, &ta)) {
+        if (ta.type == napi_bigint64_array) {
+            out->f.exclude_ids = ta.data;
+            out->f.num_exclude_ids = ta.length;
+        } else if (ta.type == napi_uint8_array) {
+            out->f.mask = ta.data;
+            out->f.mask_len = (uint64_t)ta.length * 8u;
+            out->f.flags = VSAG_FILTER_MASK_PACKED;
+        } else {
+            throw_error(env, CODE_INVALID_ARGUMENT,
+                        "filter must be a BigInt64Array of labels to exclude, a Uint8Array "
+                        "exclusion bitmask or a filter object");
+            return false;
+        }
+        out->arrays[out->narrays++] = v;
+        out->present = true;
+        return true;
+    }
+    napi_valuetype t;
+    napi_typeof(env, v, &t);
+    if (t != napi_object) {
+        throw_error(env, CODE_INVALID_ARGUMENT,
+                    "filter must be a BigInt64Array of labels to exclude, a Uint8Array "
+                    "exclusion bitmask or a filter object");
+        return false;
+    }
+    napi_value p;
+    bool packed = true, keep = false;
+    if (napi_get_named_property(env, v, "packed", &p) == napi_ok && !is_nullish(env, p))
+        napi_get_value_bool(env, p, &packed);
+    if (napi_get_named_property(env, v, "keep", &p) == napi_ok && !is_nullish(env, p))
+        napi_get_value_bool(env, p, &keep);
+    if (napi_get_named_property(env, v, "excludeIds", &p) == napi_ok && !is_nullish(env, p)) {
+        if (!get_ids(env, p, "filter.excludeIds", &ta)) return false;
+        out->f.exclude_ids = ta.data;
+        out->f.num_exclude_ids = ta.length;
+        out->arrays[out->narrays++] = p;
+    }
+    if (napi_get_named_property(env, v, "mask", &p) == napi_ok && !is_nullish(env, p)) {
+        if (!get_typed(env, p, &ta) || ta.type != napi_uint8_array) {
+            throw_error(env, CODE_INVALID_ARGUMENT, "filter.mask must be a Uint8Array");
+            return false;
+        }
+        out->f.mask = ta.data;
+        out->f.mask_len = packed ? (uint64_t)ta.length * 8u : (uint64_t)ta.length;
+        out->f.flags = (packed ? VSAG_FILTER_MASK_PACKED : 0u) | (keep ? VSAG_FILTER_MASK_KEEP : 0u);
+        out->arrays[out->narrays++] = p;
+    }
+    if (napi_get_named_property(env, v, "validRatio", &p) == napi_ok && !is_nullish(env, p)) {
+        double r;
+        if (!get_number(env, p, "filter.validRatio", &r)) return false;
+        if (!(r > 0 && r <= 1)) {
+            throw_error(env, CODE_INVALID_ARGUMENT, "filter.validRatio must be in (0, 1]");
+            return false;
+        }
+        out->f.valid_ratio = (float)r;
+    }
+    out->present = true;
+    return true;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Results                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/* new_buffer creates an ArrayBuffer of bytes and returns its data pointer. */
+static bool new_buffer(napi_env env, size_t bytes, napi_value* ab, void** data) {
+    if (napi_create_arraybuffer(env, bytes, data, ab) != napi_ok) {
+        bool pending = false;
+        napi_is_exception_pending(env, &pending);
+        if (pending) {
+            napi_value ignored;
+            napi_get_and_clear_last_exception(env, &ignored);
+        }
+        throw_errorf(env, CODE_NO_ENOUGH_MEMORY, "cannot allocate %.0f bytes", (double)bytes);
+        return false;
+    }
+    return true;
+}
+
+/* search_result returns {ids: BigInt64Array, distances: Float32Array} over two ArrayBuffers. */
+static napi_value search_result(napi_env env, napi_value ids_ab, napi_value dists_ab, size_t n) {
+    napi_value obj, ids, dists;
+    NAPI_CALL(env, napi_create_typedarray(env, napi_bigint64_array, n, ids_ab, 0, &ids));
+    NAPI_CALL(env, napi_create_typedarray(env, napi_float32_array, n, dists_ab, 0, &dists));
+    NAPI_CALL(env, napi_create_object(env, &obj));
+    NAPI_CALL(env, napi_set_named_property(env, obj, "ids", ids));
+    NAPI_CALL(env, napi_set_named_property(env, obj, "distances", dists));
+    return obj;
+}
+
+/* copy_ids returns a new BigInt64Array holding n labels. */
+static napi_value copy_ids(napi_env env, const int64_t* src, size_t n) {
+    napi_value ab, arr;
+    void* data;
+    if (!new_buffer(env, n * sizeof(int64_t), &ab, &data)) return NULL;
+    if (n > 0) memcpy(data, src, n * sizeof(int64_t));
+    NAPI_CALL(env, napi_create_typedarray(env, napi_bigint64_array, n, ab, 0, &arr));
+    return arr;
+}
+
+/* dataset_result turns a search result dataset into {ids, distances} and destroys it. */
+static napi_value dataset_result(napi_env env, vsag_dataset_t ds) {
+    int64_t n = 0;
+    const int64_t* ids = NULL;
+    const float* dists = NULL;
+    int st = vsag_dataset_get_dim(ds, &n);
+    if (st == 0) st = vsag_dataset_get_ids(ds, &ids);
+    if (st == 0) st = vsag_dataset_get_distances(ds, &dists);
+    if (st != 0) {
+        throw_status(env, st);
+        vsag_dataset_destroy(ds);
+        return NULL;
+    }
+    if (n < 0 || (n > 0 && (ids == NULL || dists == NULL))) n = 0;
+    napi_value ids_ab, dists_ab, out = NULL;
+    void *pi, *pd;
+    if (new_buffer(env, (size_t)n * sizeof(int64_t), &ids_ab, &pi) &&
+        new_buffer(env, (size_t)n * sizeof(float), &dists_ab, &pd)) {
+        if (n > 0) {
+            memcpy(pi, ids, (size_t)n * sizeof(int64_t));
+            memcpy(pd, dists, (size_t)n * sizeof(float));
+        }
+        out = search_result(env, ids_ab, dists_ab, (size_t)n);
+    }
+    vsag_dataset_destroy(ds);
+    return out;
+}
+
+/* padded_count is the number of real results in a row padded with -1 / +Inf. */
+static size_t padded_count(const int64_t* ids, const float* dists, size_t k) {
+    size_t n = k;
+    while (n > 0 && ids[n - 1] == -1 && isinf(dists[n - 1]) && dists[n - 1] > 0) n--;
+    return n;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* NativeIndex: construction, lifetime                                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+/* live_handles counts the handles NativeIndex objects hold (tests watch the finalizer). It is
+ * only touched on JavaScript threads; a process may run several (workers), hence atomics. */
+static int64_t live_handles;
+
+static void release_handle(vsag_index_t h) {
+    if (h == NULL) return;
+    vsag_index_close(h);
+    __atomic_sub_fetch(&live_handles, 1, __ATOMIC_RELAXED);
+}
+
+static void index_finalize(napi_env env, void* data, void* hint) {
+    native_index* ni = data;
+    (void)env;
+    (void)hint;
+    release_handle(ni->handle);
+    release_handle(ni->closing);
+    free(ni);
+}
+
+/* adopt fills ni from a fresh handle (dtype and dim cached for argument checks). */
+static int adopt(native_index* ni, vsag_index_t h) {
+    ni->handle = h;
+    int64_t dim = 0;
+    int st = vsag_index_get_dim(h, &dim);
+    if (st == 0) st = vsag_index_get_dtype(h, &ni->dtype);
+    ni->dim = dim > 0 ? (uint64_t)dim : 0;
+    return st;
+}
+
+/*
+ * NativeIndex(name, parameters) creates an index. When a handle is waiting in
+ * addon_state.adopting (loadFile), the new object takes it over instead and the arguments
+ * are ignored; JavaScript cannot set that slot.
+ */
+static napi_value index_new(napi_env env, napi_callback_info info) {
+    size_t argc = 2;
+    napi_value argv[2], self;
+    NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, &self, NULL));
+    native_index* ni = calloc(1, sizeof *ni);
+    if (ni == NULL) {
+        throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+        return NULL;
+    }
+    addon_state* state = get_state(env);
+    vsag_index_t h = NULL;
+    if (state->adopting != NULL) {
+        h = state->adopting;
+        state->adopting = NULL;
+    } else {
+        str_arg name, params;
+        if (!get_string(env, argc >= 1 ? argv[0] : NULL, "name", false, &name)) {
+            free(ni);
+            return NULL;
+        }
+        if (!get_string(env, argc >= 2 ? argv[1] : NULL, "parameters", false, &params)) {
+            str_free(&name);
+            free(ni);
+            return NULL;
+        }
+        int st = vsag_index_make(name.s, params.s, &h);
+        str_free(&name);
+        str_free(&params);
+        if (st != 0) {
+            throw_status(env, st);
+            free(ni);
+            return NULL;
+        }
+    }
+    int st = adopt(ni, h);
+    if (st != 0) {
+        throw_status(env, st);
+        vsag_index_close(h);
+        free(ni);
+        return NULL;
+    }
+    if (napi_wrap(env, self, ni, index_finalize, NULL, NULL) != napi_ok) {
+        vsag_index_close(h);
+        free(ni);
+        throw_error(env, CODE_INVALID_ARGUMENT, "cannot wrap the index object");
+        return NULL;
+    }
+    __atomic_add_fetch(&live_handles, 1, __ATOMIC_RELAXED);
+    return self;
+}
+
+/* this_index unwraps the receiver and fails when it is closed. */
+static native_index* this_index(napi_env env, napi_callback_info info, size_t* argc,
+                                napi_value* argv, napi_value* self) {
+    napi_value this_arg;
+    size_t want = argc ? *argc : 0;
+    if (napi_get_cb_info(env, info, argc, argv, &this_arg, NULL) != napi_ok) {
+        throw_error(env, CODE_INVALID_ARGUMENT, "bad call");
+        return NULL;
+    }
+    /* Missing trailing arguments read as undefined (napi fills them) but argc reports the real
+     * count; keep the array fully initialised either way. */
+    if (argc && *argc > want) *argc = want;
+    native_index* ni = NULL;
+    if (napi_unwrap(env, this_arg, (void**)&ni) != napi_ok || ni == NULL) {
+        throw_error(env, CODE_INVALID_ARGUMENT, "receiver is not a vsag index");
+        return NULL;
+    }
+    if (ni->handle == NULL) {
+        throw_error(env, CODE_WRONG_STATUS, "the index is closed");
+        return NULL;
+    }
+    if (self) *self = this_arg;
+    return ni;
+}
+
+/* wrap_handle makes a NativeIndex owning h; on failure h is closed and NULL returned. */
+static napi_value wrap_handle(napi_env env, vsag_index_t h) {
+    addon_state* st = get_state(env);
+    napi_value ctor, obj;
+    if (napi_get_reference_value(env, st->index_ctor, &ctor) != napi_ok) {
+        vsag_index_close(h);
+        return NULL;
+    }
+    st->adopting = h;
+    napi_status s = napi_new_instance(env, ctor, 0, NULL, &obj);
+    if (st->adopting != NULL) { /* the constructor never ran */
+        st->adopting = NULL;
+        vsag_index_close(h);
+        return NULL;
+    }
+    return s == napi_ok ? obj : NULL; /* on failure the constructor closed h */
+}
+
+static napi_value undefined(napi_env env) {
+    napi_value u;
+    napi_get_undefined(env, &u);
+    return u;
+}
+
+static napi_value index_close(napi_env env, napi_callback_info info) {
+    napi_value self;
+    NAPI_CALL(env, napi_get_cb_info(env, info, NULL, NULL, &self, NULL));
+    native_index* ni = NULL;
+    if (napi_unwrap(env, self, (void**)&ni) != napi_ok || ni == NULL) {
+        throw_error(env, CODE_INVALID_ARGUMENT, "receiver is not a vsag index");
+        return NULL;
+    }
+    if (ni->handle == NULL) return undefined(env); /* closing twice is a no-op */
+    vsag_index_t h = ni->handle;
+    ni->handle = NULL;
+    if (ni->pending > 0) {
+        ni->close_requested = true;
+        ni->closing = h;
+        return undefined(env);
+    }
+    int st = vsag_index_close(h);
+    __atomic_sub_fetch(&live_handles, 1, __ATOMIC_RELAXED);
+    if (st != 0) throw_status(env, st);
+    return undefined(env);
+}
+
+static napi_value index_is_closed(napi_env env, napi_callback_info info) {
+    napi_value self, out;
+    NAPI_CALL(env, napi_get_cb_info(env, info, NULL, NULL, &self, NULL));
+    native_index* ni = NULL;
+    if (napi_unwrap(env, self, (void**)&ni) != napi_ok || ni == NULL) {
+        throw_error(env, CODE_INVALID_ARGUMENT, "receiver is not a vsag index");
+        return NULL;
+    }
+    napi_get_boolean(env, ni->handle == NULL, &out);
+    return out;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Synchronous methods                                                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+/* insert_args are the checked arguments of build/add. */
+typedef struct insert_args {
+    typed_arg vectors, ids;
+    vsag_dtype_t dtype;
+    int64_t n, dim;
+} insert_args;
+
+static bool get_insert_args(napi_env env, native_index* ni, napi_value* argv, insert_args* a) {
+    if (!get_vectors(env, ni, argv[0], "vectors", &a->vectors, &a->dtype)) return false;
+    if (!get_ids(env, argv[1], "ids", &a->ids)) return false;
+    if (!get_count(env, argv[2], "numElements", 9007199254740991.0, &a->n)) return false;
+    if (!get_count(env, argv[3], "dim", 1e9, &a->dim)) return false;
+    if ((double)a->n * (double)a->dim > (double)a->vectors.length) {
+        char buf[256];
+        snprintf(buf, sizeof buf, "vectors holds %zu values, numElements*dim needs %.0f",
+                 a->vectors.length, (double)a->n * (double)a->dim);
+        throw_error(env, CODE_INVALID_ARGUMENT, buf);
+        return false;
+    }
+    if ((size_t)a->n > a->ids.length) {
+        char buf[256];
+        snprintf(buf, sizeof buf, "ids holds %zu labels, numElements is %lld", a->ids.length,
+                 (long long)a->n);
+        throw_error(env, CODE_INVALID_ARGUMENT, buf);
+        return false;
+    }
+    return true;
+}
+
+typedef int (*insert_fn)(vsag_index_t, const void*, vsag_dtype_t, const int64_t*, uint64_t,
+                         uint64_t, int64_t*, uint64_t*);
+
+static napi_value insert_sync(napi_env env, napi_callback_info info, insert_fn fn) {
+    size_t argc = 4;
+    napi_value argv[4];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    insert_args a;
+    if (!get_insert_args(env, ni, argv, &a)) return NULL;
+    int64_t* failed = malloc(((size_t)a.n + 1) * sizeof(int64_t));
+    if (failed == NULL) {
+        throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+        return NULL;
+    }
+    uint64_t nfailed = 0;
+    int st = fn(ni->handle, a.vectors.data, a.dtype, a.ids.data, (uint64_t)a.n, (uint64_t)a.dim,
+                failed, &nfailed);
+    napi_value out = NULL;
+    if (st != 0)
+        throw_status(env, st);
+    else
+        out = copy_ids(env, failed, (size_t)nfailed);
+    free(failed);
+    return out;
+}
+
+static napi_value index_build(napi_env env, napi_callback_info info) {
+    return insert_sync(env, info, vsag_index_build_vectors);
+}
+
+static napi_value index_add(napi_env env, napi_callback_info info) {
+    return insert_sync(env, info, vsag_index_add_vectors);
+}
+
+static napi_value index_remove(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    typed_arg ids;
+    if (!get_ids(env, argv[0], "ids", &ids)) return NULL;
+    uint64_t removed = 0;
+    int st = ids.length == 0 ? 0 : vsag_index_remove_many(ni->handle, ids.data, ids.length, &removed);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    napi_value out;
+    NAPI_CALL(env, napi_create_double(env, (double)removed, &out));
+    return out;
+}
+
+/* search_args are the checked arguments of the knn searches. */
+typedef struct search_args {
+    typed_arg queries;
+    vsag_dtype_t dtype;
+    int64_t nq, k;
+    str_arg params;
+    filter_arg filter;
+} search_args;
+
+/*
+ * get_search_args reads (queries, [nq,] k, parameters, filter). batch says whether nq is
+ * given; otherwise the queries array is one vector and its length is the dimension.
+ */
+static bool get_search_args(napi_env env, native_index* ni, napi_value* argv, bool batch,
+                            search_args* a) {
+    a->params.s = NULL;
+    if (!get_vectors(env, ni, argv[0], batch ? "queries" : "vector", &a->queries, &a->dtype))
+        return false;
+    int i = 1;
+    if (batch) {
+        if (!get_count(env, argv[i++], "nq", 9007199254740991.0, &a->nq)) return false;
+        if ((double)a->nq * (double)ni->dim != (double)a->queries.length) {
+            char buf[256];
+            bool divisible = a->nq > 0 && a->queries.length % (size_t)a->nq == 0;
+            snprintf(buf, sizeof buf,
+                     "queries holds %zu values, nq*dim needs %.0f (index dim %llu)",
+                     a->queries.length, (double)a->nq * (double)ni->dim,
+                     (unsigned long long)ni->dim);
+            throw_error(env, divisible ? CODE_DIMENSION_NOT_EQUAL : CODE_INVALID_ARGUMENT, buf);
+            return false;
+        }
+    } else {
+        a->nq = 1;
+        if (a->queries.length != ni->dim) {
+            char buf[160];
+            snprintf(buf, sizeof buf, "knn search: vector holds %zu values, the index dim is %llu",
+                     a->queries.length, (unsigned long long)ni->dim);
+            throw_error(env, CODE_DIMENSION_NOT_EQUAL, buf);
+            return false;
+        }
+    }
+    double k;
+    if (!get_number(env, argv[i++], "k", &k)) return false;
+    if (!(k >= 1) || k != floor(k) || k > 1e9) {
+        throw_errorf(env, CODE_INVALID_ARGUMENT, "k must be a positive integer, not %g", k);
+        return false;
+    }
+    a->k = (int64_t)k;
+    if (!get_string(env, argv[i++], "parameters", true, &a->params)) return false;
+    if (!get_filter(env, argv[i], &a->filter)) {
+        str_free(&a->params);
+        return false;
+    }
+    return true;
+}
+
+/* alloc_results creates the id and distance ArrayBuffers of nq*k entries. */
+static bool alloc_results(napi_env env, int64_t nq, int64_t k, napi_value* ids_ab, void** ids,
+                          napi_value* dists_ab, void** dists) {
+    double entries = (double)nq * (double)k;
+    if (entries > 1e10) {
+        throw_errorf(env, CODE_INVALID_ARGUMENT, "nq*k = %.0f results is too many", entries);
+        return false;
+    }
+    return new_buffer(env, (size_t)entries * sizeof(int64_t), ids_ab, ids) &&
+           new_buffer(env, (size_t)entries * sizeof(float), dists_ab, dists);
+}
+
+static napi_value knn_sync(napi_env env, napi_callback_info info, bool batch) {
+    size_t argc = batch ? 5 : 4;
+    napi_value argv[5];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    search_args a;
+    if (!get_search_args(env, ni, argv, batch, &a)) return NULL;
+    napi_value ids_ab, dists_ab, out = NULL;
+    void *ids, *dists;
+    if (alloc_results(env, a.nq, a.k, &ids_ab, &ids, &dists_ab, &dists)) {
+        uint64_t dim = batch ? ni->dim : a.queries.length;
+        int st = a.nq == 0 ? 0 : vsag_index_knn_search_batch(ni->handle, a.queries.data, a.dtype, (uint64_t)a.nq,
+                                             dim, a.k, a.params.s,
+                                             a.filter.present ? &a.filter.f : NULL, ids, dists);
+        if (st != 0) {
+            throw_status(env, st);
+        } else {
+            size_t n = batch ? (size_t)(a.nq * a.k) : padded_count(ids, dists, (size_t)a.k);
+            out = search_result(env, ids_ab, dists_ab, n);
+        }
+    }
+    str_free(&a.params);
+    return out;
+}
+
+static napi_value index_knn_search(napi_env env, napi_callback_info info) {
+    return knn_sync(env, info, false);
+}
+
+static napi_value index_knn_search_batch(napi_env env, napi_callback_info info) {
+    return knn_sync(env, info, true);
+}
+
+/* rangeSearch(vector, radius, parameters, limitedSize, filter) */
+static napi_value index_range_search(napi_env env, napi_callback_info info) {
+    size_t argc = 5;
+    napi_value argv[5];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    typed_arg q;
+    vsag_dtype_t dtype;
+    double radius, limited = -1;
+    str_arg params;
+    filter_arg filter;
+    if (!get_vectors(env, ni, argv[0], "vector", &q, &dtype)) return NULL;
+    if (!get_number(env, argv[1], "threshold", &radius)) return NULL;
+    if (!is_nullish(env, argv[3])) {
+        if (!get_number(env, argv[3], "limitedSize", &limited)) return NULL;
+        if (limited != floor(limited) || limited < -1 || limited > 9.2e18) {
+            throw_error(env, CODE_INVALID_ARGUMENT, "limitedSize must be -1 or a positive integer");
+            return NULL;
+        }
+    }
+    if (!get_string(env, argv[2], "parameters", true, &params)) return NULL;
+    if (!get_filter(env, argv[4], &filter)) {
+        str_free(&params);
+        return NULL;
+    }
+    vsag_dataset_t ds = NULL;
+    int st = vsag_index_range_search_vector(ni->handle, q.data, dtype, q.length, (float)radius,
+                                            params.s, filter.present ? &filter.f : NULL,
+                                            (int64_t)limited, &ds);
+    str_free(&params);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    return dataset_result(env, ds);
+}
+
+static napi_value index_save(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    str_arg path;
+    if (!get_string(env, argv[0], "filename", false, &path)) return NULL;
+    int st = vsag_index_serialize_file(ni->handle, path.s);
+    str_free(&path);
+    if (st != 0) throw_status(env, st);
+    return NULL;
+}
+
+static napi_value index_load(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    str_arg path;
+    if (!get_string(env, argv[0], "filename", false, &path)) return NULL;
+    int st = vsag_index_deserialize_file(ni->handle, path.s);
+    str_free(&path);
+    if (st != 0) throw_status(env, st);
+    return NULL;
+}
+
+static napi_value index_get_num_elements(napi_env env, napi_callback_info info) {
+    native_index* ni = this_index(env, info, NULL, NULL, NULL);
+    if (ni == NULL) return NULL;
+    int64_t n = 0;
+    int st = vsag_index_get_num_elements(ni->handle, &n);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    napi_value out;
+    napi_create_int64(env, n, &out);
+    return out;
+}
+
+static napi_value index_get_num_removed(napi_env env, napi_callback_info info) {
+    native_index* ni = this_index(env, info, NULL, NULL, NULL);
+    if (ni == NULL) return NULL;
+    int64_t n = 0;
+    int st = vsag_index_get_num_removed(ni->handle, &n);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    napi_value out;
+    napi_create_int64(env, n, &out);
+    return out;
+}
+
+static napi_value index_get_memory_usage(napi_env env, napi_callback_info info) {
+    native_index* ni = this_index(env, info, NULL, NULL, NULL);
+    if (ni == NULL) return NULL;
+    uint64_t n = 0;
+    int st = vsag_index_get_memory_usage(ni->handle, &n);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    napi_value out;
+    napi_create_double(env, (double)n, &out);
+    return out;
+}
+
+static napi_value index_estimate_memory(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    int64_t n;
+    if (!get_count(env, argv[0], "numElements", 9007199254740991.0, &n)) return NULL;
+    uint64_t bytes = 0;
+    int st = vsag_index_estimate_memory(ni->handle, (uint64_t)n, &bytes);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    napi_value out;
+    napi_create_double(env, (double)bytes, &out);
+    return out;
+}
+
+static napi_value index_check_id_exist(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    int64_t id;
+    if (!get_label(env, argv[0], "id", &id)) return NULL;
+    bool exists = false;
+    int st = vsag_index_check_id_exist(ni->handle, id, &exists);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    napi_value out;
+    napi_get_boolean(env, exists, &out);
+    return out;
+}
+
+/* checkIdsExist(ids) returns a Uint8Array with 1 where ids[i] is live. */
+static napi_value index_check_ids_exist(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    typed_arg ids;
+    if (!get_ids(env, argv[0], "ids", &ids)) return NULL;
+    napi_value ab, out;
+    void* data;
+    if (!new_buffer(env, ids.length * sizeof(bool), &ab, &data)) return NULL;
+    int st = vsag_index_check_ids_exist(ni->handle, ids.data, ids.length, data);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    NAPI_CALL(env, napi_create_typedarray(env, napi_uint8_array, ids.length, ab, 0, &out));
+    return out;
+}
+
+/*
+ * getMinMaxId() returns {minId, maxId} as Numbers, {-1, -1} for an empty index (as the
+ * upstream package does).
+ */
+static napi_value index_get_min_max_id(napi_env env, napi_callback_info info) {
+    native_index* ni = this_index(env, info, NULL, NULL, NULL);
+    if (ni == NULL) return NULL;
+    int64_t lo = -1, hi = -1;
+    int st = vsag_index_get_min_max_id(ni->handle, &lo, &hi);
+    if (st == VSAG_INDEX_EMPTY) {
+        lo = hi = -1;
+    } else if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    napi_value out, a, b;
+    NAPI_CALL(env, napi_create_object(env, &out));
+    napi_create_int64(env, lo, &a);
+    napi_create_int64(env, hi, &b);
+    napi_set_named_property(env, out, "minId", a);
+    napi_set_named_property(env, out, "maxId", b);
+    return out;
+}
+
+static napi_value index_calc_distances_by_id(napi_env env, napi_callback_info info) {
+    size_t argc = 2;
+    napi_value argv[2];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    typed_arg q, ids;
+    vsag_dtype_t dtype;
+    if (!get_vectors(env, ni, argv[0], "query", &q, &dtype)) return NULL;
+    if (!get_ids(env, argv[1], "ids", &ids)) return NULL;
+    napi_value ab, out;
+    void* data;
+    if (!new_buffer(env, ids.length * sizeof(float), &ab, &data)) return NULL;
+    int st = vsag_index_calc_distance_by_ids(ni->handle, q.data, dtype, q.length, ids.data,
+                                             ids.length, data);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    NAPI_CALL(env, napi_create_typedarray(env, napi_float32_array, ids.length, ab, 0, &out));
+    return out;
+}
+
+static napi_value index_check_feature(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    int64_t f;
+    if (!get_count(env, argv[0], "feature", 1e6, &f)) return NULL;
+    bool yes = false;
+    int st = vsag_index_check_feature(ni->handle, (int)f, &yes);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    napi_value out;
+    napi_get_boolean(env, yes, &out);
+    return out;
+}
+
+static napi_value index_export_ids(napi_env env, napi_callback_info info) {
+    native_index* ni = this_index(env, info, NULL, NULL, NULL);
+    if (ni == NULL) return NULL;
+    uint64_t cap = 0, count = 0;
+    int64_t* buf = NULL;
+    for (;;) {
+        int st = vsag_index_export_ids(ni->handle, buf, cap, &count);
+        if (st != 0) {
+            free(buf);
+            throw_status(env, st);
+            return NULL;
+        }
+        if (count <= cap) break;
+        free(buf);
+        cap = count + count / 8 + 16; /* room for concurrent adds */
+        buf = malloc(cap * sizeof(int64_t));
+        if (buf == NULL) {
+            throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+            return NULL;
+        }
+    }
+    napi_value out = copy_ids(env, buf, (size_t)count);
+    free(buf);
+    return out;
+}
+
+typedef int (*string_getter)(vsag_index_t, char*, uint64_t, uint64_t*);
+
+static napi_value get_index_string(napi_env env, napi_callback_info info, string_getter fn) {
+    native_index* ni = this_index(env, info, NULL, NULL, NULL);
+    if (ni == NULL) return NULL;
+    char small[256];
+    uint64_t len = 0;
+    int st = fn(ni->handle, small, sizeof small, &len);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    napi_value out;
+    if (len < sizeof small) {
+        napi_create_string_utf8(env, small, (size_t)len, &out);
+        return out;
+    }
+    char* big = malloc(len + 1);
+    if (big == NULL) {
+        throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+        return NULL;
+    }
+    st = fn(ni->handle, big, len + 1, &len);
+    if (st != 0) {
+        free(big);
+        throw_status(env, st);
+        return NULL;
+    }
+    napi_create_string_utf8(env, big, strnlen(big, (size_t)len), &out);
+    free(big);
+    return out;
+}
+
+static napi_value index_get_name(napi_env env, napi_callback_info info) {
+    return get_index_string(env, info, vsag_index_get_name);
+}
+
+static napi_value index_get_parameters(napi_env env, napi_callback_info info) {
+    return get_index_string(env, info, vsag_index_get_parameters);
+}
+
+static napi_value index_get_dim(napi_env env, napi_callback_info info) {
+    native_index* ni = this_index(env, info, NULL, NULL, NULL);
+    if (ni == NULL) return NULL;
+    napi_value out;
+    napi_create_double(env, (double)ni->dim, &out);
+    return out;
+}
+
+static napi_value index_set_immutable(napi_env env, napi_callback_info info) {
+    native_index* ni = this_index(env, info, NULL, NULL, NULL);
+    if (ni == NULL) return NULL;
+    int st = vsag_index_set_immutable(ni->handle);
+    if (st != 0) throw_status(env, st);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Asynchronous methods                                                                        */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef enum op_kind { OP_BUILD, OP_ADD, OP_KNN, OP_KNN_BATCH, OP_SAVE, OP_LOAD, OP_LOAD_FILE } op_kind;
+
+/* async_op is one operation queued on the libuv pool. */
+typedef struct async_op {
+    napi_async_work work;
+    napi_deferred deferred;
+    op_kind kind;
+    native_index* ni;  /* NULL for OP_LOAD_FILE */
+    vsag_index_t handle;
+    napi_ref refs[6];  /* the receiver and every array the pool thread reads or writes */
+    int nrefs;
+    /* arguments */
+    const void* vectors;
+    vsag_dtype_t dtype;
+    const int64_t* ids;
+    uint64_t count, dim;
+    int64_t k;
+    char* str; /* parameters JSON or path */
+    vsag_filter_t filter;
+    bool has_filter;
+    /* outputs */
+    int64_t* out_ids; /* search: ArrayBuffer memory; build/add: malloc'd failed labels */
+    float* out_dists;
+    uint64_t num_failed;
+    vsag_index_t loaded;
+    /* status */
+    int status;
+    char* message;
+} async_op;
+
+static void op_free(napi_env env, async_op* op) {
+    for (int i = 0; i < op->nrefs; i++) napi_delete_reference(env, op->refs[i]);
+    if (op->kind == OP_BUILD || op->kind == OP_ADD) free(op->out_ids);
+    free(op->str);
+    free(op->message);
+    if (op->work) napi_delete_async_work(env, op->work);
+    free(op);
+}
+
+static bool op_keep(napi_env env, async_op* op, napi_value v) {
+    if (op->nrefs >= (int)(sizeof op->refs / sizeof op->refs[0])) return false;
+    return napi_create_reference(env, v, 1, &op->refs[op->nrefs++]) == napi_ok;
+}
+
+/* op_execute runs on a libuv pool thread: library calls only, no JavaScript. */
+static void op_execute(napi_env env, void* data) {
+    async_op* op = data;
+    (void)env;
+    switch (op->kind) {
+        case OP_BUILD:
+            op->status = vsag_index_build_vectors(op->handle, op->vectors, op->dtype, op->ids,
+                                                  op->count, op->dim, op->out_ids, &op->num_failed);
+            break;
+        case OP_ADD:
+            op->status = vsag_index_add_vectors(op->handle, op->vectors, op->dtype, op->ids,
+                                                op->count, op->dim, op->out_ids, &op->num_failed);
+            break;
+        case OP_KNN:
+        case OP_KNN_BATCH:
+            if (op->count == 0) break;
+            op->status = vsag_index_knn_search_batch(op->handle, op->vectors, op->dtype, op->count,
+                                                     op->dim, op->k, op->str,
+                                                     op->has_filter ? &op->filter : NULL,
+                                                     op->out_ids, op->out_dists);
+            break;
+        case OP_SAVE: op->status = vsag_index_serialize_file(op->handle, op->str); break;
+        case OP_LOAD: op->status = vsag_index_deserialize_file(op->handle, op->str); break;
+        case OP_LOAD_FILE: {
+            op->status = vsag_index_load_file(op->str, &op->loaded);
+            if (op->status == 0) {
+                /* NativeIndex reads dim and dtype; do it here, off the event loop. */
+                int64_t dim = 0;
+                vsag_dtype_t dt;
+                op->status = vsag_index_get_dim(op->loaded, &dim);
+                if (op->status == 0) op->status = vsag_index_get_dtype(op->loaded, &dt);
+                if (op->status != 0) {
+                    int code = vsag_last_error_code();
+                    op->message = strdup(code == op->status ? vsag_last_error() : "");
+                    vsag_index_close(op->loaded);
+                    op->loaded = NULL;
+                    return;
+                }
+            }
+            break;
+        }
+    }
+    if (op->status != 0 && op->message == NULL) {
+        int code = vsag_last_error_code();
+        op->message = strdup(code == op->status ? vsag_last_error() : "");
+    }
+}
+
+static napi_value op_result(napi_env env, async_op* op) {
+    switch (op->kind) {
+        case OP_BUILD:
+        case OP_ADD: return copy_ids(env, op->out_ids, (size_t)op->num_failed);
+        case OP_KNN:
+        case OP_KNN_BATCH: {
+            napi_value ids_ab, dists_ab;
+            if (napi_get_reference_value(env, op->refs[op->nrefs - 2], &ids_ab) != napi_ok ||
+                napi_get_reference_value(env, op->refs[op->nrefs - 1], &dists_ab) != napi_ok)
+                return NULL;
+            size_t n = op->kind == OP_KNN
+                           ? padded_count(op->out_ids, op->out_dists, (size_t)op->k)
+                           : (size_t)(op->count * (uint64_t)op->k);
+            return search_result(env, ids_ab, dists_ab, n);
+        }
+        case OP_SAVE:
+        case OP_LOAD: return undefined(env);
+        case OP_LOAD_FILE: {
+            vsag_index_t h = op->loaded;
+            op->loaded = NULL; /* owned by the new object, or closed by wrap_handle */
+            return wrap_handle(env, h);
+        }
+    }
+    return NULL;
+}
+
+/* op_complete runs on the JavaScript thread: settle the Promise, release what was kept. */
+static void op_complete(napi_env env, napi_status status, void* data) {
+    async_op* op = data;
+    napi_value value = NULL;
+    bool ok = false;
+    if (status != napi_ok) {
+        value = make_error(env, 2, "the operation was cancelled");
+    } else if (op->status != 0) {
+        value = make_error(env, op->status, op->message);
+    } else {
+        value = op_result(env, op);
+        if (value == NULL) {
+            bool pending = false;
+            napi_is_exception_pending(env, &pending);
+            if (pending)
+                napi_get_and_clear_last_exception(env, &value);
+            else
+                value = make_error(env, 2, "cannot create the result");
+        } else {
+            ok = true;
+        }
+    }
+    if (op->loaded != NULL) vsag_index_close(op->loaded);
+    if (ok)
+        napi_resolve_deferred(env, op->deferred, value);
+    else
+        napi_reject_deferred(env, op->deferred, value);
+    native_index* ni = op->ni;
+    if (ni != NULL && --ni->pending == 0 && ni->close_requested) {
+        ni->close_requested = false;
+        vsag_index_t h = ni->closing;
+        ni->closing = NULL;
+        release_handle(h);
+    }
+    op_free(env, op);
+}
+
+/* op_queue starts op and returns its Promise (or NULL after throwing). */
+static napi_value op_queue(napi_env env, async_op* op, const char* name) {
+    napi_value promise, res_name;
+    if (napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &res_name) != napi_ok ||
+        napi_create_async_work(env, NULL, res_name, op_execute, op_complete, op, &op->work) !=
+            napi_ok ||
+        napi_create_promise(env, &op->deferred, &promise) != napi_ok ||
+        napi_queue_async_work(env, op->work) != napi_ok) {
+        if (op->deferred) {
+            /* The Promise exists but will never settle through op_complete. */
+            napi_reject_deferred(env, op->deferred, make_error(env, 2, "cannot queue the work"));
+        }
+        op_free(env, op);
+        throw_error(env, 2, "cannot queue asynchronous work");
+        return NULL;
+    }
+    if (op->ni != NULL) op->ni->pending++;
+    return promise;
+}
+
+static async_op* op_new(napi_env env, op_kind kind, native_index* ni, napi_value self) {
+    async_op* op = calloc(1, sizeof *op);
+    if (op == NULL) {
+        throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+        return NULL;
+    }
+    op->kind = kind;
+    op->ni = ni;
+    if (ni != NULL) {
+        op->handle = ni->handle;
+        if (!op_keep(env, op, self)) {
+            op_free(env, op);
+            throw_error(env, 2, "cannot reference the index");
+            return NULL;
+        }
+    }
+    return op;
+}
+
+static napi_value insert_async(napi_env env, napi_callback_info info, op_kind kind) {
+    size_t argc = 4;
+    napi_value argv[4], self;
+    native_index* ni = this_index(env, info, &argc, argv, &self);
+    if (ni == NULL) return NULL;
+    insert_args a;
+    if (!get_insert_args(env, ni, argv, &a)) return NULL;
+    async_op* op = op_new(env, kind, ni, self);
+    if (op == NULL) return NULL;
+    op->vectors = a.vectors.data;
+    op->dtype = a.dtype;
+    op->ids = a.ids.data;
+    op->count = (uint64_t)a.n;
+    op->dim = (uint64_t)a.dim;
+    op->out_ids = malloc(((size_t)a.n + 1) * sizeof(int64_t));
+    if (op->out_ids == NULL || !op_keep(env, op, argv[0]) || !op_keep(env, op, argv[1])) {
+        op_free(env, op);
+        throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+        return NULL;
+    }
+    return op_queue(env, op, kind == OP_BUILD ? "vsag.buildAsync" : "vsag.addAsync");
+}
+
+static napi_value index_build_async(napi_env env, napi_callback_info info) {
+    return insert_async(env, info, OP_BUILD);
+}
+
+static napi_value index_add_async(napi_env env, napi_callback_info info) {
+    return insert_async(env, info, OP_ADD);
+}
+
+static napi_value knn_async(napi_env env, napi_callback_info info, bool batch) {
+    size_t argc = batch ? 5 : 4;
+    napi_value argv[5], self;
+    native_index* ni = this_index(env, info, &argc, argv, &self);
+    if (ni == NULL) return NULL;
+    search_args a;
+    if (!get_search_args(env, ni, argv, batch, &a)) return NULL;
+    async_op* op = op_new(env, batch ? OP_KNN_BATCH : OP_KNN, ni, self);
+    if (op == NULL) {
+        str_free(&a.params);
+        return NULL;
+    }
+    op->vectors = a.queries.data;
+    op->dtype = a.dtype;
+    op->count = (uint64_t)a.nq;
+    op->dim = batch ? ni->dim : a.queries.length;
+    op->k = a.k;
+    op->str = heap_string(&a.params);
+    op->filter = a.filter.f;
+    op->has_filter = a.filter.present;
+    napi_value ids_ab, dists_ab;
+    void *ids, *dists;
+    bool ok = op_keep(env, op, argv[0]);
+    for (int i = 0; ok && i < a.filter.narrays; i++) ok = op_keep(env, op, a.filter.arrays[i]);
+    if (!ok) {
+        op_free(env, op);
+        throw_error(env, 2, "cannot reference the arguments");
+        return NULL;
+    }
+    if (!alloc_results(env, a.nq, a.k, &ids_ab, &ids, &dists_ab, &dists)) {
+        op_free(env, op);
+        return NULL;
+    }
+    op->out_ids = ids;
+    op->out_dists = dists;
+    if (!op_keep(env, op, ids_ab) || !op_keep(env, op, dists_ab)) {
+        op->out_ids = NULL;
+        op_free(env, op);
+        throw_error(env, 2, "cannot reference the result buffers");
+        return NULL;
+    }
+    return op_queue(env, op, batch ? "vsag.knnSearchBatchAsync" : "vsag.knnSearchAsync");
+}
+
+static napi_value index_knn_search_async(napi_env env, napi_callback_info info) {
+    return knn_async(env, info, false);
+}
+
+static napi_value index_knn_search_batch_async(napi_env env, napi_callback_info info) {
+    return knn_async(env, info, true);
+}
+
+static napi_value file_async(napi_env env, napi_callback_info info, op_kind kind) {
+    size_t argc = 1;
+    napi_value argv[1], self;
+    native_index* ni = this_index(env, info, &argc, argv, &self);
+    if (ni == NULL) return NULL;
+    str_arg path;
+    if (!get_string(env, argv[0], "filename", false, &path)) return NULL;
+    async_op* op = op_new(env, kind, ni, self);
+    if (op == NULL) {
+        str_free(&path);
+        return NULL;
+    }
+    op->str = heap_string(&path);
+    return op_queue(env, op, kind == OP_SAVE ? "vsag.saveAsync" : "vsag.loadAsync");
+}
+
+static napi_value index_save_async(napi_env env, napi_callback_info info) {
+    return file_async(env, info, OP_SAVE);
+}
+
+static napi_value index_load_async(napi_env env, napi_callback_info info) {
+    return file_async(env, info, OP_LOAD);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Module functions                                                                            */
+/* ------------------------------------------------------------------------------------------ */
+
+/* init(VsagError) registers the error class thrown by every failure. */
+static napi_value mod_init(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    napi_valuetype t = napi_undefined;
+    if (argc >= 1) napi_typeof(env, argv[0], &t);
+    if (t != napi_function) {
+        throw_error(env, CODE_INVALID_ARGUMENT, "init expects the VsagError class");
+        return NULL;
+    }
+    addon_state* st = get_state(env);
+    if (st->error_ctor) napi_delete_reference(env, st->error_ctor);
+    NAPI_CALL(env, napi_create_reference(env, argv[0], 1, &st->error_ctor));
+    return undefined(env);
+}
+
+/* loadFile(path) recreates an index from a file's own metadata. */
+static napi_value mod_load_file(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    str_arg path;
+    if (!get_string(env, argc >= 1 ? argv[0] : NULL, "filename", false, &path)) return NULL;
+    vsag_index_t h = NULL;
+    int st = vsag_index_load_file(path.s, &h);
+    str_free(&path);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    napi_value obj = wrap_handle(env, h);
+    if (obj == NULL) throw_error(env, 2, "cannot create the index object");
+    return obj;
+}
+
+static napi_value mod_load_file_async(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    str_arg path;
+    if (!get_string(env, argc >= 1 ? argv[0] : NULL, "filename", false, &path)) return NULL;
+    async_op* op = op_new(env, OP_LOAD_FILE, NULL, NULL);
+    if (op == NULL) {
+        str_free(&path);
+        return NULL;
+    }
+    op->str = heap_string(&path);
+    return op_queue(env, op, "vsag.loadFileAsync");
+}
+
+/* setLogLevel(level) sets the library log level (VSAG numbering, 0 trace .. 6 off). */
+static napi_value mod_set_log_level(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    int64_t level;
+    if (!get_count(env, argc >= 1 ? argv[0] : NULL, "level", 6, &level)) return NULL;
+    int st = vsag_set_log_level((int)level);
+    if (st != 0) throw_status(env, st);
+    return undefined(env);
+}
+
+static napi_value mod_get_log_level(napi_env env, napi_callback_info info) {
+    (void)info;
+    napi_value out;
+    napi_create_int32(env, vsag_get_log_level(), &out);
+    return out;
+}
+
+static napi_value mod_version(napi_env env, napi_callback_info info) {
+    (void)info;
+    napi_value out;
+    napi_create_string_utf8(env, vsag_version(), NAPI_AUTO_LENGTH, &out);
+    return out;
+}
+
+static napi_value mod_errstr(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1], out;
+    NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    double code = 0;
+    if (!get_number(env, argc >= 1 ? argv[0] : NULL, "code", &code)) return NULL;
+    napi_create_string_utf8(env, vsag_errstr((int)code), NAPI_AUTO_LENGTH, &out);
+    return out;
+}
+
+/* liveHandles() is the number of index handles held by NativeIndex objects in the process. */
+static napi_value mod_live_handles(napi_env env, napi_callback_info info) {
+    (void)info;
+    napi_value out;
+    napi_create_int64(env, __atomic_load_n(&live_handles, __ATOMIC_RELAXED), &out);
+    return out;
+}
+
+/* noop() returns undefined without touching the library: the floor of a call's cost. */
+static napi_value mod_noop(napi_env env, napi_callback_info info) {
+    (void)env;
+    (void)info;
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Registration                                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+#define METHOD(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default, NULL}
+
+NAPI_MODULE_INIT() {
+    addon_state* st = calloc(1, sizeof *st);
+    if (st == NULL) return NULL;
+    if (napi_set_instance_data(env, st, state_finalize, NULL) != napi_ok) {
+        free(st);
+        return NULL;
+    }
+    napi_property_descriptor methods[] = {
+        METHOD("close", index_close),
+        METHOD("isClosed", index_is_closed),
+        METHOD("build", index_build),
+        METHOD("add", index_add),
+        METHOD("remove", index_remove),
+        METHOD("knnSearch", index_knn_search),
+        METHOD("knnSearchBatch", index_knn_search_batch),
+        METHOD("rangeSearch", index_range_search),
+        METHOD("save", index_save),
+        METHOD("load", index_load),
+        METHOD("getNumElements", index_get_num_elements),
+        METHOD("getNumRemoved", index_get_num_removed),
+        METHOD("getMemoryUsage", index_get_memory_usage),
+        METHOD("estimateMemory", index_estimate_memory),
+        METHOD("checkIdExist", index_check_id_exist),
+        METHOD("checkIdsExist", index_check_ids_exist),
+        METHOD("getMinMaxId", index_get_min_max_id),
+        METHOD("calcDistancesById", index_calc_distances_by_id),
+        METHOD("checkFeature", index_check_feature),
+        METHOD("exportIds", index_export_ids),
+        METHOD("getName", index_get_name),
+        METHOD("getParameters", index_get_parameters),
+        METHOD("getDim", index_get_dim),
+        METHOD("setImmutable", index_set_immutable),
+        METHOD("buildAsync", index_build_async),
+        METHOD("addAsync", index_add_async),
+        METHOD("knnSearchAsync", index_knn_search_async),
+        METHOD("knnSearchBatchAsync", index_knn_search_batch_async),
+        METHOD("saveAsync", index_save_async),
+        METHOD("loadAsync", index_load_async),
+    };
+    napi_value ctor;
+    if (napi_define_class(env, "NativeIndex", NAPI_AUTO_LENGTH, index_new, NULL,
+                          sizeof methods / sizeof methods[0], methods, &ctor) != napi_ok)
+        return NULL;
+    if (napi_create_reference(env, ctor, 1, &st->index_ctor) != napi_ok) return NULL;
+    napi_property_descriptor fns[] = {
+        METHOD("init", mod_init),
+        METHOD("loadFile", mod_load_file),
+        METHOD("loadFileAsync", mod_load_file_async),
+        METHOD("setLogLevel", mod_set_log_level),
+        METHOD("getLogLevel", mod_get_log_level),
+        METHOD("version", mod_version),
+        METHOD("errstr", mod_errstr),
+        METHOD("noop", mod_noop),
+        METHOD("liveHandles", mod_live_handles),
+        {"NativeIndex", NULL, NULL, NULL, NULL, ctor, napi_default, NULL},
+    };
+    if (napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) != napi_ok)
+        return NULL;
+    return exports;
+}

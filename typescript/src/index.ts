@@ -1,0 +1,573 @@
+/**
+ * vsag: vector search for Node.js over libvsag.so.
+ *
+ * The API keeps the names of VSAG's npm package (`new Index(name, parameters)`, `build`,
+ * `knnSearch`, ...) and adds batch search, Promise versions that run on the libuv thread pool,
+ * filters, float16/bfloat16/int8 input and explicit lifetime control (`close`).
+ *
+ * Vectors are TypedArrays, row-major: a Float32Array for float32 data, a Uint16Array holding
+ * the raw bits of float16 or bfloat16 values (the index's own 16-bit type; float16 for float32
+ * indexes), or an Int8Array. Labels are BigInt64Array. The arrays are handed to the library
+ * without copying; do not modify or transfer them while an asynchronous call that uses them
+ * is pending.
+ *
+ * Distances are smaller-is-better: squared L2 for "l2", 1 - <q,x> for "ip", 1 - cos for
+ * "cosine"; results ascend by distance.
+ *
+ * @packageDocumentation
+ */
+
+import * as path from "path";
+
+/** Search results: labels and their distances, ascending by distance. */
+export interface SearchResult {
+    ids: BigInt64Array;
+    distances: Float32Array;
+}
+
+/** The smallest and largest label in an index ({-1, -1} when it is empty). */
+export interface MinMaxId {
+    minId: number;
+    maxId: number;
+}
+
+/** A vector buffer: float32, raw float16/bfloat16 bits, or int8 values. */
+export type VectorArray = Float32Array | Uint16Array | Int8Array;
+
+/** Parameters as a JSON string or as an object that is serialized with JSON.stringify. */
+export type Parameters = string | Record<string, unknown>;
+
+/**
+ * FilterOptions describes which labels a search may return; every part that is given applies.
+ *
+ * - `excludeIds`: labels to exclude.
+ * - `mask`: a per-label mask for labels 0..n-1. By default it holds one bit per label
+ *   (least significant bit first) and a set bit EXCLUDES the label, as a VSAG bitset does;
+ *   `packed: false` makes it one byte per label; `keep: true` makes a nonzero entry KEEP the
+ *   label and excludes every label outside the mask.
+ * - `validRatio`: the expected fraction of labels kept, in (0, 1]; graph indexes use it to
+ *   choose a search strategy.
+ */
+export interface FilterOptions {
+    excludeIds?: BigInt64Array;
+    mask?: Uint8Array;
+    packed?: boolean;
+    keep?: boolean;
+    validRatio?: number;
+}
+
+/**
+ * Filter for searches: a BigInt64Array of labels to exclude, a Uint8Array exclusion bitmask
+ * (bit i set = label i excluded; see {@link createBitmask}), or {@link FilterOptions}.
+ */
+export type Filter = BigInt64Array | Uint8Array | FilterOptions;
+
+/** VSAG's error codes, carried by {@link VsagError.code}. */
+export enum ErrorCode {
+    UNKNOWN_ERROR = 1,
+    INTERNAL_ERROR = 2,
+    INVALID_ARGUMENT = 3,
+    WRONG_STATUS = 4,
+    BUILD_TWICE = 5,
+    INDEX_NOT_EMPTY = 6,
+    UNSUPPORTED_INDEX = 7,
+    UNSUPPORTED_INDEX_OPERATION = 8,
+    DIMENSION_NOT_EQUAL = 9,
+    INDEX_EMPTY = 10,
+    NO_ENOUGH_MEMORY = 11,
+    READ_ERROR = 12,
+    MISSING_FILE = 13,
+    INVALID_BINARY = 14,
+}
+
+/** Capability flags with VSAG's numbering, for {@link Index.checkFeature}. */
+export enum Feature {
+    NEED_TRAIN = 1,
+    SUPPORT_BUILD = 2,
+    SUPPORT_ADD_AFTER_BUILD = 3,
+    SUPPORT_ADD_FROM_EMPTY = 4,
+    SUPPORT_KNN_SEARCH = 5,
+    SUPPORT_KNN_SEARCH_WITH_ID_FILTER = 6,
+    SUPPORT_RANGE_SEARCH = 7,
+    SUPPORT_RANGE_SEARCH_WITH_ID_FILTER = 8,
+    SUPPORT_KNN_ITERATOR_FILTER_SEARCH = 9,
+    SUPPORT_DELETE_BY_ID = 10,
+    SUPPORT_BATCH_SEARCH = 11,
+    SUPPORT_METRIC_TYPE_L2 = 12,
+    SUPPORT_METRIC_TYPE_INNER_PRODUCT = 13,
+    SUPPORT_METRIC_TYPE_COSINE = 14,
+    SUPPORT_SERIALIZE_FILE = 15,
+    SUPPORT_SERIALIZE_BINARY_SET = 16,
+    SUPPORT_SERIALIZE_WRITE_FUNC = 17,
+    SUPPORT_DESERIALIZE_FILE = 18,
+    SUPPORT_DESERIALIZE_BINARY_SET = 19,
+    SUPPORT_DESERIALIZE_READER_SET = 20,
+    SUPPORT_RESET = 21,
+    SUPPORT_FEEDBACK = 22,
+    SUPPORT_CAL_DISTANCE_BY_ID = 23,
+    SUPPORT_BUILD_WITH_MULTI_THREAD = 24,
+    SUPPORT_ADD_WITH_MULTI_THREAD = 25,
+    SUPPORT_SEARCH_WITH_MULTI_THREAD = 26,
+    SUPPORT_DELETE_WITH_MULTI_THREAD = 27,
+    SUPPORT_SERIALIZE_WITH_MULTI_THREAD = 28,
+    SUPPORT_SEARCH_CONCURRENT = 29,
+    SUPPORT_ADD_CONCURRENT = 30,
+    SUPPORT_DELETE_CONCURRENT = 31,
+    SUPPORT_UPDATE_ID_CONCURRENT = 32,
+    SUPPORT_UPDATE_VECTOR_CONCURRENT = 33,
+    SUPPORT_ADD_SEARCH_CONCURRENT = 34,
+    SUPPORT_ADD_DELETE_CONCURRENT = 35,
+    SUPPORT_SEARCH_DELETE_CONCURRENT = 36,
+    SUPPORT_ADD_SEARCH_DELETE_CONCURRENT = 37,
+    SUPPORT_UPDATE_ID_VECTOR_CONCURRENT = 38,
+    SUPPORT_ESTIMATE_MEMORY = 39,
+    SUPPORT_GET_MEMORY_USAGE = 40,
+    SUPPORT_CHECK_ID_EXIST = 41,
+    SUPPORT_MERGE_INDEX = 42,
+    SUPPORT_GET_EXTRA_INFO_BY_ID = 43,
+    SUPPORT_GET_RAW_VECTOR_BY_IDS = 44,
+    SUPPORT_GET_DATA_BY_IDS = 45,
+    SUPPORT_EXPORT_IDS = 46,
+    SUPPORT_KNN_SEARCH_WITH_EX_FILTER = 47,
+    SUPPORT_CLONE = 48,
+    SUPPORT_EXPORT_MODEL = 49,
+    SUPPORT_TUNE = 50,
+    SUPPORT_BATCH_CALC_DISTANCE_BY_ID = 51,
+}
+
+/** Log levels with VSAG's numbering, for {@link setLogLevel}. */
+export enum LogLevel {
+    TRACE = 0,
+    DEBUG = 1,
+    INFO = 2,
+    WARN = 3,
+    ERROR = 4,
+    CRITICAL = 5,
+    OFF = 6,
+}
+
+/**
+ * VsagError is thrown (or rejects a Promise) for every failure: `code` is VSAG's error number
+ * ({@link ErrorCode}, such as 3 for INVALID_ARGUMENT) and `codeName` its name.
+ */
+export class VsagError extends Error {
+    /** VSAG's error number (positive), see {@link ErrorCode}. */
+    readonly code: ErrorCode;
+    /** The name of the code, such as "INVALID_ARGUMENT". */
+    readonly codeName: string;
+
+    constructor(message: string, code: number) {
+        super(message);
+        this.name = "VsagError";
+        this.code = code;
+        this.codeName = ErrorCode[code] ?? "UNKNOWN_ERROR";
+    }
+}
+
+/* The addon's surface, as src/addon.c defines it. */
+interface NativeIndex {
+    close(): void;
+    isClosed(): boolean;
+    build(v: VectorArray, ids: BigInt64Array, n: number, dim: number): BigInt64Array;
+    add(v: VectorArray, ids: BigInt64Array, n: number, dim: number): BigInt64Array;
+    remove(ids: BigInt64Array): number;
+    knnSearch(v: VectorArray, k: number, p: string | undefined, f: Filter | undefined): SearchResult;
+    knnSearchBatch(
+        q: VectorArray,
+        nq: number,
+        k: number,
+        p: string | undefined,
+        f: Filter | undefined,
+    ): SearchResult;
+    rangeSearch(
+        v: VectorArray,
+        r: number,
+        p: string | undefined,
+        limit: number | undefined,
+        f: Filter | undefined,
+    ): SearchResult;
+    save(file: string): void;
+    load(file: string): void;
+    getNumElements(): number;
+    getNumRemoved(): number;
+    getMemoryUsage(): number;
+    estimateMemory(n: number): number;
+    checkIdExist(id: number | bigint): boolean;
+    checkIdsExist(ids: BigInt64Array): Uint8Array;
+    getMinMaxId(): MinMaxId;
+    calcDistancesById(q: VectorArray, ids: BigInt64Array): Float32Array;
+    checkFeature(f: number): boolean;
+    exportIds(): BigInt64Array;
+    getName(): string;
+    getParameters(): string;
+    getDim(): number;
+    setImmutable(): void;
+    buildAsync(v: VectorArray, ids: BigInt64Array, n: number, dim: number): Promise<BigInt64Array>;
+    addAsync(v: VectorArray, ids: BigInt64Array, n: number, dim: number): Promise<BigInt64Array>;
+    knnSearchAsync(
+        v: VectorArray,
+        k: number,
+        p: string | undefined,
+        f: Filter | undefined,
+    ): Promise<SearchResult>;
+    knnSearchBatchAsync(
+        q: VectorArray,
+        nq: number,
+        k: number,
+        p: string | undefined,
+        f: Filter | undefined,
+    ): Promise<SearchResult>;
+    saveAsync(file: string): Promise<void>;
+    loadAsync(file: string): Promise<void>;
+}
+
+interface NativeAddon {
+    NativeIndex: new (name: string, parameters: string) => NativeIndex;
+    init(errorClass: typeof VsagError): void;
+    loadFile(file: string): NativeIndex;
+    loadFileAsync(file: string): Promise<NativeIndex>;
+    setLogLevel(level: number): void;
+    getLogLevel(): number;
+    version(): string;
+    errstr(code: number): string;
+    noop(): void;
+    liveHandles(): number;
+}
+
+function loadAddon(): NativeAddon {
+    const file = path.join(__dirname, "..", "build", "Release", "vsag.node");
+    let addon: NativeAddon;
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        addon = require(file) as NativeAddon;
+    } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        throw new Error(
+            `vsag: cannot load the native addon ${file}: ${why}\n` +
+                "Build it with `make build` in the repository, or `npm run build` in typescript/.",
+        );
+    }
+    addon.init(VsagError);
+    return addon;
+}
+
+const native: NativeAddon = loadAddon();
+
+/** @internal Low-level addon access for benchmarks; not part of the stable API. */
+export const _native = native;
+
+function json(p: Parameters | undefined): string | undefined {
+    if (p === undefined || p === null) return undefined;
+    return typeof p === "string" ? p : JSON.stringify(p);
+}
+
+/**
+ * Index is a vector index of one type ("hgraph", "brute_force", ...). It holds a library
+ * handle: call {@link Index.close} when done (a finalizer releases forgotten handles when the
+ * object is garbage-collected, but memory is returned sooner with close()).
+ *
+ * Every synchronous method runs on the calling thread and blocks it for the call's duration;
+ * the *Async methods run on the libuv thread pool and keep the event loop free (they never
+ * throw: a failure, including a bad argument, rejects the Promise).
+ */
+export class Index {
+    private native: NativeIndex;
+
+    /**
+     * Create an empty index.
+     *
+     * @param name - the index type: "hgraph", "brute_force", ...
+     * @param parameters - the create JSON (VSAG's schema), e.g.
+     *   `{"dtype":"float32","metric_type":"l2","dim":128,"index_param":{...}}`
+     * @throws VsagError UNSUPPORTED_INDEX for an unknown name, INVALID_ARGUMENT for bad JSON
+     */
+    constructor(name: string, parameters: Parameters) {
+        this.native = new native.NativeIndex(name, json(parameters) as string);
+    }
+
+    private static wrap(n: NativeIndex): Index {
+        const idx = Object.create(Index.prototype) as Index;
+        idx.native = n;
+        return idx;
+    }
+
+    /**
+     * Recreate an index from a file written by {@link Index.save}, using the parameters
+     * stored in the file (no need to know how it was created).
+     */
+    static loadFile(filename: string): Index {
+        return Index.wrap(native.loadFile(filename));
+    }
+
+    /** {@link Index.loadFile} on the libuv thread pool. */
+    static async loadFileAsync(filename: string): Promise<Index> {
+        return Index.wrap(await native.loadFileAsync(filename));
+    }
+
+    /**
+     * Build the empty index from numElements vectors of dimension dim (row-major) with labels
+     * ids, training it first when the index type needs it.
+     *
+     * @returns the labels that could not be added (such as duplicates); empty normally
+     */
+    build(vectors: VectorArray, ids: BigInt64Array, numElements: number, dim: number): BigInt64Array {
+        return this.native.build(vectors, ids, numElements, dim);
+    }
+
+    /** Add vectors to the index; as {@link Index.build} otherwise. */
+    add(vectors: VectorArray, ids: BigInt64Array, numElements: number, dim: number): BigInt64Array {
+        return this.native.add(vectors, ids, numElements, dim);
+    }
+
+    /**
+     * Remove labels from the index.
+     *
+     * @returns the number of labels that were present and are now removed
+     */
+    remove(ids: BigInt64Array): number {
+        return this.native.remove(ids);
+    }
+
+    /**
+     * Find the k nearest neighbours of one vector.
+     *
+     * @param vector - one query of the index dimension
+     * @param k - number of neighbours (fewer are returned when the index holds fewer)
+     * @param parameters - the search JSON, e.g. `{"hgraph":{"ef_search":100}}`
+     * @param filter - labels the search must not return
+     */
+    knnSearch(vector: VectorArray, k: number, parameters?: Parameters, filter?: Filter): SearchResult {
+        return this.native.knnSearch(vector, k, json(parameters), filter);
+    }
+
+    /**
+     * Search nq queries (row-major, nq*dim values) on all cores.
+     *
+     * @returns nq*k ids and distances: query i's results are at [i*k, i*k+k), ascending, padded
+     *   with id -1 and distance Infinity when fewer than k exist
+     */
+    knnSearchBatch(
+        queries: VectorArray,
+        nq: number,
+        k: number,
+        parameters?: Parameters,
+        filter?: Filter,
+    ): SearchResult {
+        return this.native.knnSearchBatch(queries, nq, k, json(parameters), filter);
+    }
+
+    /**
+     * Find every neighbour within threshold (distance units) of one vector.
+     *
+     * @param limitedSize - at most this many results; -1 (default) for no limit
+     */
+    rangeSearch(
+        vector: VectorArray,
+        threshold: number,
+        parameters?: Parameters,
+        limitedSize = -1,
+        filter?: Filter,
+    ): SearchResult {
+        return this.native.rangeSearch(vector, threshold, json(parameters), limitedSize, filter);
+    }
+
+    /** Write the index to filename (atomically: a temporary file renamed into place). */
+    save(filename: string): void {
+        this.native.save(filename);
+    }
+
+    /**
+     * Load a file written by {@link Index.save} into this empty index, which must have been
+     * created with compatible parameters (see {@link Index.loadFile} otherwise).
+     */
+    load(filename: string): void {
+        this.native.load(filename);
+    }
+
+    /** The number of live vectors. */
+    getNumElements(): number {
+        return this.native.getNumElements();
+    }
+
+    /** The number of vectors marked removed. */
+    getNumRemoved(): number {
+        return this.native.getNumRemoved();
+    }
+
+    /** The bytes of memory the index holds now. */
+    getMemoryUsage(): number {
+        return this.native.getMemoryUsage();
+    }
+
+    /** The estimated bytes an index of this configuration needs for numElements vectors. */
+    estimateMemory(numElements: number): number {
+        return this.native.estimateMemory(numElements);
+    }
+
+    /** Whether label id is live in the index. */
+    checkIdExist(id: number | bigint): boolean {
+        return this.native.checkIdExist(id);
+    }
+
+    /** For each label, 1 if it is live in the index and 0 otherwise. */
+    checkIdsExist(ids: BigInt64Array): Uint8Array {
+        return this.native.checkIdsExist(ids);
+    }
+
+    /** The smallest and largest live label; {minId: -1, maxId: -1} for an empty index. */
+    getMinMaxId(): MinMaxId {
+        return this.native.getMinMaxId();
+    }
+
+    /** The distance from query to the stored vector of each label (-1 for a missing label). */
+    calcDistancesById(query: VectorArray, ids: BigInt64Array): Float32Array {
+        return this.native.calcDistancesById(query, ids);
+    }
+
+    /** Alias of {@link Index.calcDistancesById} (the upstream package's older name). */
+    calDistanceById(query: VectorArray, ids: BigInt64Array): Float32Array {
+        return this.native.calcDistancesById(query, ids);
+    }
+
+    /** Whether the index supports a capability ({@link Feature}). */
+    checkFeature(feature: Feature | number): boolean {
+        return this.native.checkFeature(feature);
+    }
+
+    /** Every live label, ascending. */
+    exportIds(): BigInt64Array {
+        return this.native.exportIds();
+    }
+
+    /** The index type, such as "hgraph". */
+    getName(): string {
+        return this.native.getName();
+    }
+
+    /** The create JSON of the index (useful after {@link Index.loadFile}). */
+    getParameters(): string {
+        return this.native.getParameters();
+    }
+
+    /** The vector dimension. */
+    getDim(): number {
+        return this.native.getDim();
+    }
+
+    /** Make the index read-only: later build, add and remove fail with WRONG_STATUS. */
+    setImmutable(): void {
+        this.native.setImmutable();
+    }
+
+    /** {@link Index.build} on the libuv thread pool. */
+    async buildAsync(
+        vectors: VectorArray,
+        ids: BigInt64Array,
+        numElements: number,
+        dim: number,
+    ): Promise<BigInt64Array> {
+        return this.native.buildAsync(vectors, ids, numElements, dim);
+    }
+
+    /** {@link Index.add} on the libuv thread pool. */
+    async addAsync(
+        vectors: VectorArray,
+        ids: BigInt64Array,
+        numElements: number,
+        dim: number,
+    ): Promise<BigInt64Array> {
+        return this.native.addAsync(vectors, ids, numElements, dim);
+    }
+
+    /** {@link Index.knnSearch} on the libuv thread pool. */
+    async knnSearchAsync(
+        vector: VectorArray,
+        k: number,
+        parameters?: Parameters,
+        filter?: Filter,
+    ): Promise<SearchResult> {
+        return this.native.knnSearchAsync(vector, k, json(parameters), filter);
+    }
+
+    /** {@link Index.knnSearchBatch} on the libuv thread pool. */
+    async knnSearchBatchAsync(
+        queries: VectorArray,
+        nq: number,
+        k: number,
+        parameters?: Parameters,
+        filter?: Filter,
+    ): Promise<SearchResult> {
+        return this.native.knnSearchBatchAsync(queries, nq, k, json(parameters), filter);
+    }
+
+    /** {@link Index.save} on the libuv thread pool. */
+    async saveAsync(filename: string): Promise<void> {
+        return this.native.saveAsync(filename);
+    }
+
+    /** {@link Index.load} on the libuv thread pool. */
+    async loadAsync(filename: string): Promise<void> {
+        return this.native.loadAsync(filename);
+    }
+
+    /**
+     * Release the index. Later calls throw VsagError WRONG_STATUS; closing twice is harmless.
+     * Asynchronous operations already started finish first, then the handle is released.
+     */
+    close(): void {
+        this.native.close();
+    }
+
+    /** Whether {@link Index.close} was called. */
+    get closed(): boolean {
+        return this.native.isClosed();
+    }
+}
+
+/**
+ * createBitmask returns an exclusion bitmask for {@link Filter}: bit `label` set for each
+ * label (labels must be non-negative), with room for at least size labels.
+ */
+export function createBitmask(labels: Iterable<number | bigint>, size = 0): Uint8Array {
+    const list = Array.from(labels, (l) => Number(l));
+    let max = size - 1;
+    for (const l of list) {
+        if (!Number.isInteger(l) || l < 0) {
+            throw new VsagError(`bitmask label ${l} must be a non-negative integer`, ErrorCode.INVALID_ARGUMENT);
+        }
+        if (l > max) max = l;
+    }
+    const mask = new Uint8Array(Math.ceil((max + 1) / 8));
+    for (const l of list) mask[Math.floor(l / 8)] |= 1 << l % 8;
+    return mask;
+}
+
+/** Set the library's log level. */
+export function setLogLevel(level: LogLevel): void {
+    native.setLogLevel(level);
+}
+
+/** The library's log level. */
+export function getLogLevel(): LogLevel {
+    return native.getLogLevel();
+}
+
+/** Disable all logging output from the library. */
+export function setLoggerOff(): void {
+    native.setLogLevel(LogLevel.OFF);
+}
+
+/** Set the library's log level to INFO. */
+export function setLoggerInfo(): void {
+    native.setLogLevel(LogLevel.INFO);
+}
+
+/** Set the library's log level to DEBUG. */
+export function setLoggerDebug(): void {
+    native.setLogLevel(LogLevel.DEBUG);
+}
+
+/** The version of libvsag.so, such as "0.1.0". */
+export function version(): string {
+    return native.version();
+}
