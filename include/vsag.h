@@ -79,20 +79,20 @@ int vsag_abi_version(void);
 /* ------------------------------------------------------------------------------------------ */
 
 #define VSAG_SUCCESS 0
-#define VSAG_UNKNOWN_ERROR -1
-#define VSAG_INTERNAL_ERROR -2
-#define VSAG_INVALID_ARGUMENT -3
-#define VSAG_WRONG_STATUS -4
-#define VSAG_BUILD_TWICE -5
-#define VSAG_INDEX_NOT_EMPTY -6
-#define VSAG_UNSUPPORTED_INDEX -7
-#define VSAG_UNSUPPORTED_INDEX_OPERATION -8
-#define VSAG_DIMENSION_NOT_EQUAL -9
-#define VSAG_INDEX_EMPTY -10
-#define VSAG_NO_ENOUGH_MEMORY -11
-#define VSAG_READ_ERROR -12
-#define VSAG_MISSING_FILE -13
-#define VSAG_INVALID_BINARY -14
+#define VSAG_UNKNOWN_ERROR (-1)
+#define VSAG_INTERNAL_ERROR (-2)
+#define VSAG_INVALID_ARGUMENT (-3)
+#define VSAG_WRONG_STATUS (-4)
+#define VSAG_BUILD_TWICE (-5)
+#define VSAG_INDEX_NOT_EMPTY (-6)
+#define VSAG_UNSUPPORTED_INDEX (-7)
+#define VSAG_UNSUPPORTED_INDEX_OPERATION (-8)
+#define VSAG_DIMENSION_NOT_EQUAL (-9)
+#define VSAG_INDEX_EMPTY (-10)
+#define VSAG_NO_ENOUGH_MEMORY (-11)
+#define VSAG_READ_ERROR (-12)
+#define VSAG_MISSING_FILE (-13)
+#define VSAG_INVALID_BINARY (-14)
 
 /** VSAG_ERROR_MESSAGE_SIZE is the size of Error_t.message and of the last-error buffer. */
 #define VSAG_ERROR_MESSAGE_SIZE 1024

@@ -1,0 +1,576 @@
+// vsag.hpp - header-only C++17 wrapper over the C interface of vsag-go (include/vsag.h).
+//
+// Code shaped like VSAG's C++ quickstart works with it:
+//
+//   auto base = vsag::Dataset::Make();
+//   base->NumElements(n)->Dim(dim)->Ids(ids.data())->Float32Vectors(data.data())->Owner(false);
+//   auto index = vsag::Factory::CreateIndex("hgraph", build_params).value();
+//   if (auto r = index->Build(base); !r.has_value()) { std::cerr << r.error().message; }
+//   auto result = index->KnnSearch(query, 10, R"({"hgraph":{"ef_search":100}})").value();
+//   for (int64_t i = 0; i < result->GetDim(); ++i) use(result->GetIds()[i], result->GetDistances()[i]);
+//
+// Results are vsag::expected<T>: has_value()/value()/error(), where value() on an error throws
+// vsag::Exception (a std::runtime_error carrying the code). Handles are released by destructors.
+// Thread-safety is that of the C functions (see vsag.h): one Index may be searched from many
+// threads at once; Dataset and Bitset objects must not be modified while another thread reads them.
+// Link with -lvsag.
+#ifndef VSAG_HPP
+#define VSAG_HPP
+
+#include <cstdint>
+#include <cstdlib>
+#include <functional>
+#include <istream>
+#include <iterator>
+#include <memory>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "vsag.h"
+
+namespace vsag {
+
+/// ErrorType mirrors VSAG's vsag::ErrorType; its values are the positive VSAG codes.
+enum class ErrorType : int {
+    UNKNOWN_ERROR = 1,
+    INTERNAL_ERROR = 2,
+    INVALID_ARGUMENT = 3,
+    WRONG_STATUS = 4,
+    BUILD_TWICE = 5,
+    INDEX_NOT_EMPTY = 6,
+    UNSUPPORTED_INDEX = 7,
+    UNSUPPORTED_INDEX_OPERATION = 8,
+    DIMENSION_NOT_EQUAL = 9,
+    INDEX_EMPTY = 10,
+    NO_ENOUGH_MEMORY = 11,
+    READ_ERROR = 12,
+    MISSING_FILE = 13,
+    INVALID_BINARY = 14,
+};
+
+/// Error is the error half of an expected: the type and the library's message.
+struct Error {
+    ErrorType type{ErrorType::UNKNOWN_ERROR};
+    std::string message;
+
+    /// code returns the C status code (negative).
+    int code() const { return -static_cast<int>(type); }
+};
+
+/// Exception is thrown by expected<T>::value() on an error, and by constructors that cannot fail
+/// otherwise.
+class Exception : public std::runtime_error {
+public:
+    explicit Exception(Error e) : std::runtime_error(e.message), error_(std::move(e)) {}
+    /// type returns the VSAG error type.
+    ErrorType type() const { return error_.type; }
+    /// code returns the C status code (negative).
+    int code() const { return error_.code(); }
+    /// error returns the error.
+    const Error& error() const { return error_; }
+
+private:
+    Error error_;
+};
+
+namespace detail {
+inline Error last_error(int rc) {
+    Error e;
+    e.type = static_cast<ErrorType>(rc < 0 ? -rc : rc);
+    e.message = vsag_last_error();
+    return e;
+}
+inline Error from_c(const Error_t& err) {
+    Error e;
+    e.type = static_cast<ErrorType>(err.code < 0 ? -err.code : err.code);
+    e.message = err.message;
+    return e;
+}
+inline void check(int rc) {
+    if (rc != VSAG_SUCCESS) throw Exception(last_error(rc));
+}
+}  // namespace detail
+
+/// expected holds a T or an Error, like VSAG's tl::expected<T, Error>.
+template <typename T>
+class expected {
+public:
+    expected(T v) : ok_(true), value_(std::move(v)) {}
+    expected(Error e) : ok_(false), error_(std::move(e)) {}
+
+    bool has_value() const { return ok_; }
+    explicit operator bool() const { return ok_; }
+    /// value returns the value, or throws Exception on an error.
+    T& value() & {
+        if (!ok_) throw Exception(error_);
+        return value_;
+    }
+    const T& value() const& {
+        if (!ok_) throw Exception(error_);
+        return value_;
+    }
+    T&& value() && {
+        if (!ok_) throw Exception(error_);
+        return std::move(value_);
+    }
+    T& operator*() { return value(); }
+    T* operator->() { return &value(); }
+    /// error returns the error (meaningful only when !has_value()).
+    const Error& error() const { return error_; }
+
+private:
+    bool ok_;
+    T value_{};
+    Error error_;
+};
+
+/// expected<void> holds nothing or an Error.
+template <>
+class expected<void> {
+public:
+    expected() = default;
+    expected(Error e) : ok_(false), error_(std::move(e)) {}
+    bool has_value() const { return ok_; }
+    explicit operator bool() const { return ok_; }
+    void value() const {
+        if (!ok_) throw Exception(error_);
+    }
+    const Error& error() const { return error_; }
+
+private:
+    bool ok_{true};
+    Error error_;
+};
+
+namespace detail {
+template <typename T>
+expected<T> fail(int rc) {
+    return expected<T>(last_error(rc));
+}
+}  // namespace detail
+
+/// init exists for source compatibility with VSAG; the library needs no initialisation.
+inline bool init() { return true; }
+
+/// version returns the library version.
+inline std::string version() { return vsag_version(); }
+
+/// IndexFeature lists capability flags (values of vsag.h's vsag_feature_t).
+enum IndexFeature : int {
+    NEED_TRAIN = VSAG_FEATURE_NEED_TRAIN,
+    SUPPORT_BUILD = VSAG_FEATURE_SUPPORT_BUILD,
+    SUPPORT_ADD_AFTER_BUILD = VSAG_FEATURE_SUPPORT_ADD_AFTER_BUILD,
+    SUPPORT_ADD_FROM_EMPTY = VSAG_FEATURE_SUPPORT_ADD_FROM_EMPTY,
+    SUPPORT_KNN_SEARCH = VSAG_FEATURE_SUPPORT_KNN_SEARCH,
+    SUPPORT_KNN_SEARCH_WITH_ID_FILTER = VSAG_FEATURE_SUPPORT_KNN_SEARCH_WITH_ID_FILTER,
+    SUPPORT_RANGE_SEARCH = VSAG_FEATURE_SUPPORT_RANGE_SEARCH,
+    SUPPORT_RANGE_SEARCH_WITH_ID_FILTER = VSAG_FEATURE_SUPPORT_RANGE_SEARCH_WITH_ID_FILTER,
+    SUPPORT_DELETE_BY_ID = VSAG_FEATURE_SUPPORT_DELETE_BY_ID,
+    SUPPORT_BATCH_SEARCH = VSAG_FEATURE_SUPPORT_BATCH_SEARCH,
+    SUPPORT_SERIALIZE_FILE = VSAG_FEATURE_SUPPORT_SERIALIZE_FILE,
+    SUPPORT_DESERIALIZE_FILE = VSAG_FEATURE_SUPPORT_DESERIALIZE_FILE,
+    SUPPORT_CAL_DISTANCE_BY_ID = VSAG_FEATURE_SUPPORT_CAL_DISTANCE_BY_ID,
+    SUPPORT_SEARCH_CONCURRENT = VSAG_FEATURE_SUPPORT_SEARCH_CONCURRENT,
+    SUPPORT_ADD_SEARCH_CONCURRENT = VSAG_FEATURE_SUPPORT_ADD_SEARCH_CONCURRENT,
+    SUPPORT_ESTIMATE_MEMORY = VSAG_FEATURE_SUPPORT_ESTIMATE_MEMORY,
+    SUPPORT_GET_MEMORY_USAGE = VSAG_FEATURE_SUPPORT_GET_MEMORY_USAGE,
+    SUPPORT_CHECK_ID_EXIST = VSAG_FEATURE_SUPPORT_CHECK_ID_EXIST,
+    SUPPORT_GET_RAW_VECTOR_BY_IDS = VSAG_FEATURE_SUPPORT_GET_RAW_VECTOR_BY_IDS,
+    SUPPORT_EXPORT_IDS = VSAG_FEATURE_SUPPORT_EXPORT_IDS,
+    SUPPORT_CLONE = VSAG_FEATURE_SUPPORT_CLONE,
+    SUPPORT_EXPORT_MODEL = VSAG_FEATURE_SUPPORT_EXPORT_MODEL,
+};
+
+class Dataset;
+class Bitset;
+class Index;
+/// DatasetPtr is how datasets are held, as in VSAG.
+using DatasetPtr = std::shared_ptr<Dataset>;
+/// BitsetPtr is how bitsets are held.
+using BitsetPtr = std::shared_ptr<Bitset>;
+/// IndexPtr is how indexes are held.
+using IndexPtr = std::shared_ptr<Index>;
+
+/// Dataset carries vectors in and results out. Setters chain and store pointers without
+/// copying: the arrays must outlive the dataset's use unless Owner(true) hands them over (then
+/// they are freed with free(), so they must come from malloc).
+class Dataset : public std::enable_shared_from_this<Dataset> {
+public:
+    /// Make returns an empty dataset.
+    static DatasetPtr Make() {
+        vsag_dataset_t h = nullptr;
+        detail::check(vsag_dataset_make(&h));
+        return DatasetPtr(new Dataset(h));
+    }
+    ~Dataset() { vsag_dataset_destroy(h_); }
+    Dataset(const Dataset&) = delete;
+    Dataset& operator=(const Dataset&) = delete;
+
+    DatasetPtr Owner(bool is_owner) { return set(vsag_dataset_set_owner(h_, is_owner)); }
+    DatasetPtr NumElements(int64_t n) { return set(vsag_dataset_set_num_elements(h_, n)); }
+    DatasetPtr Dim(int64_t d) { return set(vsag_dataset_set_dim(h_, d)); }
+    DatasetPtr Ids(const int64_t* ids) { return set(vsag_dataset_set_ids(h_, ids)); }
+    DatasetPtr Distances(const float* d) { return set(vsag_dataset_set_distances(h_, d)); }
+    DatasetPtr Float32Vectors(const float* v) { return set(vsag_dataset_set_float32_vectors(h_, v)); }
+    /// Float16Vectors attaches IEEE half-precision bits.
+    DatasetPtr Float16Vectors(const uint16_t* v) { return set(vsag_dataset_set_float16_vectors(h_, v)); }
+    /// BFloat16Vectors attaches bfloat16 bits.
+    DatasetPtr BFloat16Vectors(const uint16_t* v) { return set(vsag_dataset_set_bfloat16_vectors(h_, v)); }
+    DatasetPtr Int8Vectors(const int8_t* v) { return set(vsag_dataset_set_int8_vectors(h_, v)); }
+    DatasetPtr ExtraInfos(const char* e) { return set(vsag_dataset_set_extra_infos(h_, e)); }
+    DatasetPtr ExtraInfoSize(int64_t s) { return set(vsag_dataset_set_extra_info_size(h_, s)); }
+
+    int64_t GetNumElements() const { return get_int(vsag_dataset_get_num_elements); }
+    int64_t GetDim() const { return get_int(vsag_dataset_get_dim); }
+    int64_t GetExtraInfoSize() const { return get_int(vsag_dataset_get_extra_info_size); }
+    const int64_t* GetIds() const { return get_ptr<int64_t>(vsag_dataset_get_ids); }
+    const float* GetDistances() const { return get_ptr<float>(vsag_dataset_get_distances); }
+    const float* GetFloat32Vectors() const { return get_ptr<float>(vsag_dataset_get_float32_vectors); }
+    const uint16_t* GetFloat16Vectors() const { return get_ptr<uint16_t>(vsag_dataset_get_float16_vectors); }
+    const uint16_t* GetBFloat16Vectors() const { return get_ptr<uint16_t>(vsag_dataset_get_bfloat16_vectors); }
+    const int8_t* GetInt8Vectors() const { return get_ptr<int8_t>(vsag_dataset_get_int8_vectors); }
+    const char* GetExtraInfos() const { return get_ptr<char>(vsag_dataset_get_extra_infos); }
+    /// GetStatistics returns the search statistics JSON of a result ("" otherwise).
+    std::string GetStatistics() const {
+        const char* s = get_ptr<char>(vsag_dataset_get_statistics);
+        return s ? s : "";
+    }
+
+    /// handle returns the C handle (owned by this object).
+    vsag_dataset_t handle() const { return h_; }
+
+private:
+    friend class Index;
+    explicit Dataset(vsag_dataset_t h) : h_(h) {}
+    DatasetPtr set(int rc) {
+        detail::check(rc);
+        return shared_from_this();
+    }
+    int64_t get_int(int (*fn)(vsag_dataset_t, int64_t*)) const {
+        int64_t v = 0;
+        detail::check(fn(h_, &v));
+        return v;
+    }
+    template <typename T>
+    const T* get_ptr(int (*fn)(vsag_dataset_t, const T**)) const {
+        const T* p = nullptr;
+        detail::check(fn(h_, &p));
+        return p;
+    }
+    vsag_dataset_t h_;
+};
+
+/// Bitset is a set of labels; used as a filter, a set bit EXCLUDES the label (VSAG's polarity).
+class Bitset {
+public:
+    static BitsetPtr Make() {
+        vsag_bitset_t h = nullptr;
+        detail::check(vsag_bitset_make(&h));
+        return BitsetPtr(new Bitset(h));
+    }
+    ~Bitset() { vsag_bitset_destroy(h_); }
+    Bitset(const Bitset&) = delete;
+    Bitset& operator=(const Bitset&) = delete;
+
+    void Set(int64_t pos, bool value = true) { detail::check(vsag_bitset_set(h_, pos, value)); }
+    void Set(const std::vector<int64_t>& pos, bool value = true) {
+        detail::check(vsag_bitset_set_many(h_, pos.data(), pos.size(), value));
+    }
+    bool Test(int64_t pos) const {
+        bool b = false;
+        detail::check(vsag_bitset_test(h_, pos, &b));
+        return b;
+    }
+    uint64_t Count() const {
+        uint64_t n = 0;
+        detail::check(vsag_bitset_count(h_, &n));
+        return n;
+    }
+    void Clear() { detail::check(vsag_bitset_clear(h_)); }
+    vsag_bitset_t handle() const { return h_; }
+
+private:
+    explicit Bitset(vsag_bitset_t h) : h_(h) {}
+    vsag_bitset_t h_;
+};
+
+/// Index is an index of any type (VSAG's vsag::Index).
+class Index {
+public:
+    /// Adopt wraps a C handle and takes ownership of it.
+    static IndexPtr Adopt(vsag_index_t h) { return IndexPtr(new Index(h)); }
+
+    /// LoadFile recreates an index from a file, with the parameters stored in it.
+    static expected<IndexPtr> LoadFile(const std::string& path) {
+        vsag_index_t h = nullptr;
+        int rc = vsag_index_load_file(path.c_str(), &h);
+        if (rc != VSAG_SUCCESS) return detail::fail<IndexPtr>(rc);
+        return Adopt(h);
+    }
+
+    ~Index() { vsag_index_close(h_); }
+    Index(const Index&) = delete;
+    Index& operator=(const Index&) = delete;
+
+    /// Build adds the first batch and returns the labels that could not be added.
+    expected<std::vector<int64_t>> Build(const DatasetPtr& base) {
+        return insert(base, vsag_index_build_dataset);
+    }
+    /// Add inserts a batch and returns the labels that could not be added.
+    expected<std::vector<int64_t>> Add(const DatasetPtr& base) { return insert(base, vsag_index_add_dataset); }
+    /// Train learns the quantizers without adding the vectors.
+    expected<void> Train(const DatasetPtr& base) {
+        int rc = vsag_index_train_dataset(h_, base ? base->handle() : nullptr);
+        if (rc != VSAG_SUCCESS) return detail::last_error(rc);
+        return {};
+    }
+    /// Remove marks id removed; the value says whether it was present.
+    expected<bool> Remove(int64_t id) {
+        uint32_t n = 0;
+        int rc = vsag_index_remove(h_, id, &n);
+        if (rc != VSAG_SUCCESS) return detail::fail<bool>(rc);
+        return n == 1;
+    }
+    /// Remove marks several ids removed and returns how many were present.
+    expected<uint64_t> Remove(const std::vector<int64_t>& ids) {
+        uint64_t n = 0;
+        int rc = vsag_index_remove_many(h_, ids.data(), ids.size(), &n);
+        if (rc != VSAG_SUCCESS) return detail::fail<uint64_t>(rc);
+        return n;
+    }
+
+    /// KnnSearch returns the k nearest neighbours of the first vector of query, skipping labels
+    /// set in invalid.
+    expected<DatasetPtr> KnnSearch(const DatasetPtr& query, int64_t k, const std::string& parameters,
+                                   const BitsetPtr& invalid = nullptr) const {
+        vsag_dataset_t r = nullptr;
+        int rc = vsag_index_knn_search_dataset(h_, query ? query->handle() : nullptr, k, parameters.c_str(),
+                                               invalid ? invalid->handle() : nullptr, &r);
+        return result(rc, r);
+    }
+    /// KnnSearch with a function filter: it returns true to EXCLUDE a label (VSAG's C++
+    /// std::function polarity). It is called once per candidate from search threads.
+    expected<DatasetPtr> KnnSearch(const DatasetPtr& query, int64_t k, const std::string& parameters,
+                                   const std::function<bool(int64_t)>& filter) const {
+        vsag_filter_t f = VSAG_FILTER_INIT;
+        f.keep = &keep_unless;
+        f.keep_ctx = const_cast<std::function<bool(int64_t)>*>(&filter);
+        const float* v = query ? query->GetFloat32Vectors() : nullptr;
+        vsag_dataset_t r = nullptr;
+        int rc = vsag_index_knn_search_vector(h_, v, VSAG_DTYPE_FLOAT32, query ? query->GetDim() : 0, k,
+                                              parameters.c_str(), filter ? &f : nullptr, &r);
+        return result(rc, r);
+    }
+    /// RangeSearch returns the neighbours within radius, at most limited_size (-1: no cap).
+    expected<DatasetPtr> RangeSearch(const DatasetPtr& query, float radius, const std::string& parameters,
+                                     const BitsetPtr& invalid = nullptr, int64_t limited_size = -1) const {
+        vsag_dataset_t r = nullptr;
+        int rc = vsag_index_range_search_dataset(h_, query ? query->handle() : nullptr, radius,
+                                                 parameters.c_str(), invalid ? invalid->handle() : nullptr,
+                                                 limited_size, &r);
+        return result(rc, r);
+    }
+    /// BatchKnnSearch searches nq float32 queries into caller buffers of nq*k ids and
+    /// distances (-1 / +inf padding), on all cores.
+    expected<void> BatchKnnSearch(const float* queries, uint64_t nq, int64_t k, const std::string& parameters,
+                                  int64_t* ids, float* dists, const vsag_filter_t* filter = nullptr) const {
+        int rc = vsag_index_knn_search_batch(h_, queries, VSAG_DTYPE_FLOAT32, nq, static_cast<uint64_t>(GetDim()),
+                                             k, parameters.c_str(), filter, ids, dists);
+        if (rc != VSAG_SUCCESS) return detail::last_error(rc);
+        return {};
+    }
+
+    /// CalDistanceById returns a dataset whose distances are those from query to each id
+    /// (-1 for a missing id).
+    expected<DatasetPtr> CalDistanceById(const float* query, const int64_t* ids, int64_t count) const {
+        float* d = static_cast<float*>(std::malloc(sizeof(float) * static_cast<size_t>(count > 0 ? count : 1)));
+        int rc = vsag_index_calc_distance_by_ids(h_, query, VSAG_DTYPE_FLOAT32, static_cast<uint64_t>(GetDim()),
+                                                 ids, static_cast<uint64_t>(count), d);
+        if (rc != VSAG_SUCCESS) {
+            std::free(d);
+            return detail::fail<DatasetPtr>(rc);
+        }
+        auto ds = Dataset::Make();
+        ds->NumElements(1)->Dim(count)->Distances(d)->Owner(true);
+        return ds;
+    }
+    /// GetRawVectorByIds returns the stored float32 vectors of ids (count x dim).
+    expected<DatasetPtr> GetRawVectorByIds(const int64_t* ids, int64_t count) const {
+        int64_t dim = GetDim();
+        size_t bytes = sizeof(float) * static_cast<size_t>(count * dim > 0 ? count * dim : 1);
+        float* v = static_cast<float*>(std::malloc(bytes));
+        Error_t e = vsag_index_get_vector_by_ids(h_, ids, static_cast<uint64_t>(count), v);
+        if (e.code != VSAG_SUCCESS) {
+            std::free(v);
+            return detail::from_c(e);
+        }
+        auto ds = Dataset::Make();
+        ds->NumElements(count)->Dim(dim)->Float32Vectors(v)->Owner(true);
+        return ds;
+    }
+
+    /// UpdateId changes a label.
+    expected<void> UpdateId(int64_t old_id, int64_t new_id) {
+        Error_t e = vsag_index_update_ids(h_, &old_id, &new_id, 0, 1);
+        if (e.code != VSAG_SUCCESS) return detail::from_c(e);
+        return {};
+    }
+    /// UpdateVector replaces the vector of id with the first float32 vector of v.
+    expected<void> UpdateVector(int64_t id, const DatasetPtr& v, bool force_update = false) {
+        const float* data = v ? v->GetFloat32Vectors() : nullptr;
+        uint64_t dim = v ? static_cast<uint64_t>(v->GetDim()) : 0;
+        Error_t e = force_update ? vsag_index_update_vector_force(h_, id, data, dim)
+                                 : vsag_index_update_vector(h_, id, data, dim);
+        if (e.code != VSAG_SUCCESS) return detail::from_c(e);
+        return {};
+    }
+
+    /// Clone returns an independent deep copy.
+    expected<IndexPtr> Clone() const {
+        vsag_index_t c = nullptr;
+        Error_t e = vsag_index_clone(h_, &c);
+        if (e.code != VSAG_SUCCESS) return detail::from_c(e);
+        return Adopt(c);
+    }
+    /// ExportModel returns an empty index holding the trained model.
+    expected<IndexPtr> ExportModel() const {
+        vsag_index_t c = nullptr;
+        Error_t e = vsag_index_export_model(h_, &c);
+        if (e.code != VSAG_SUCCESS) return detail::from_c(e);
+        return Adopt(c);
+    }
+
+    /// Serialize writes the index to out.
+    expected<void> Serialize(std::ostream& out) const {
+        void* data = nullptr;
+        uint64_t size = 0;
+        int rc = vsag_index_serialize_buffer(h_, &data, &size);
+        if (rc != VSAG_SUCCESS) return detail::last_error(rc);
+        out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
+        vsag_free(data);
+        if (!out) return Error{ErrorType::INTERNAL_ERROR, "serialize: the stream failed"};
+        return {};
+    }
+    /// Deserialize loads the index from in; this index must be empty and created with
+    /// matching parameters.
+    expected<void> Deserialize(std::istream& in) {
+        std::vector<char> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        int rc = vsag_index_deserialize_buffer(h_, buf.data(), buf.size());
+        if (rc != VSAG_SUCCESS) return detail::last_error(rc);
+        return {};
+    }
+    /// Serialize writes the index to a file atomically.
+    expected<void> Serialize(const std::string& path) const {
+        int rc = vsag_index_serialize_file(h_, path.c_str());
+        if (rc != VSAG_SUCCESS) return detail::last_error(rc);
+        return {};
+    }
+    /// Deserialize loads a file into this empty index.
+    expected<void> Deserialize(const std::string& path) {
+        int rc = vsag_index_deserialize_file(h_, path.c_str());
+        if (rc != VSAG_SUCCESS) return detail::last_error(rc);
+        return {};
+    }
+
+    int64_t GetNumElements() const { return get_i64(vsag_index_get_num_elements); }
+    int64_t GetNumberRemoved() const { return get_i64(vsag_index_get_num_removed); }
+    int64_t GetDim() const { return get_i64(vsag_index_get_dim); }
+    uint64_t GetMemoryUsage() const {
+        uint64_t v = 0;
+        detail::check(vsag_index_get_memory_usage(h_, &v));
+        return v;
+    }
+    uint64_t EstimateMemory(uint64_t num_elements) const {
+        uint64_t v = 0;
+        detail::check(vsag_index_estimate_memory(h_, num_elements, &v));
+        return v;
+    }
+    bool CheckFeature(IndexFeature f) const {
+        bool b = false;
+        detail::check(vsag_index_check_feature(h_, static_cast<int>(f), &b));
+        return b;
+    }
+    bool CheckIdExist(int64_t id) const {
+        bool b = false;
+        detail::check(vsag_index_check_id_exist(h_, id, &b));
+        return b;
+    }
+    expected<std::pair<int64_t, int64_t>> GetMinAndMaxId() const {
+        int64_t lo = 0, hi = 0;
+        int rc = vsag_index_get_min_max_id(h_, &lo, &hi);
+        if (rc != VSAG_SUCCESS) return detail::fail<std::pair<int64_t, int64_t>>(rc);
+        return std::make_pair(lo, hi);
+    }
+    std::vector<int64_t> ExportIDs() const {
+        uint64_t n = 0;
+        detail::check(vsag_index_export_ids(h_, nullptr, 0, &n));
+        std::vector<int64_t> ids(static_cast<size_t>(n));
+        detail::check(vsag_index_export_ids(h_, ids.data(), ids.size(), &n));
+        ids.resize(static_cast<size_t>(n < ids.size() ? n : ids.size()));
+        return ids;
+    }
+    expected<void> SetImmutable() {
+        int rc = vsag_index_set_immutable(h_);
+        if (rc != VSAG_SUCCESS) return detail::last_error(rc);
+        return {};
+    }
+    /// GetIndexName returns the index type name.
+    std::string GetIndexName() const {
+        uint64_t n = 0;
+        detail::check(vsag_index_get_name(h_, nullptr, 0, &n));
+        std::string s(static_cast<size_t>(n) + 1, '\0');
+        detail::check(vsag_index_get_name(h_, &s[0], s.size(), &n));
+        s.resize(static_cast<size_t>(n));
+        return s;
+    }
+
+    /// handle returns the C handle (owned by this object).
+    vsag_index_t handle() const { return h_; }
+
+private:
+    explicit Index(vsag_index_t h) : h_(h) {}
+
+    static bool keep_unless(int64_t id, void* ctx) {
+        return !(*static_cast<std::function<bool(int64_t)>*>(ctx))(id);
+    }
+    static expected<DatasetPtr> result(int rc, vsag_dataset_t r) {
+        if (rc != VSAG_SUCCESS) return detail::fail<DatasetPtr>(rc);
+        return DatasetPtr(new Dataset(r));
+    }
+    expected<std::vector<int64_t>> insert(const DatasetPtr& base,
+                                          int (*fn)(vsag_index_t, vsag_dataset_t, int64_t*, uint64_t*)) {
+        int64_t n = base ? base->GetNumElements() : 0;
+        std::vector<int64_t> failed(static_cast<size_t>(n > 0 ? n : 0));
+        uint64_t nf = 0;
+        int rc = fn(h_, base ? base->handle() : nullptr, failed.data(), &nf);
+        if (rc != VSAG_SUCCESS) return detail::fail<std::vector<int64_t>>(rc);
+        failed.resize(static_cast<size_t>(nf));
+        return failed;
+    }
+    int64_t get_i64(int (*fn)(vsag_index_t, int64_t*)) const {
+        int64_t v = 0;
+        detail::check(fn(h_, &v));
+        return v;
+    }
+
+    vsag_index_t h_;
+};
+
+/// Factory creates indexes by name, as VSAG's vsag::Factory.
+class Factory {
+public:
+    /// CreateIndex returns a new empty index of type name configured by the create JSON.
+    static expected<IndexPtr> CreateIndex(const std::string& name, const std::string& parameters) {
+        vsag_index_t h = nullptr;
+        int rc = vsag_index_make(name.c_str(), parameters.c_str(), &h);
+        if (rc != VSAG_SUCCESS) return detail::fail<IndexPtr>(rc);
+        return Index::Adopt(h);
+    }
+};
+
+}  // namespace vsag
+
+#endif  // VSAG_HPP

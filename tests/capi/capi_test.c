@@ -1,0 +1,1144 @@
+/*
+ * capi_test.c exercises every function of include/vsag.h through libvsag.so, including the
+ * error paths: bad JSON, unknown index, wrong dim, k <= 0, NULL arguments, destroyed and
+ * forged handles, missing and corrupted files. It is compiled only against include/vsag.h
+ * (C99, -Wall -Werror) and also built with AddressSanitizer.
+ *
+ * Usage: capi_test [scratch directory]
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "testutil.h"
+
+#define DIM 16
+#define N 400
+#define K 10
+
+static const char* BF_PARAMS = "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":16}";
+static char scratch[512] = "/tmp";
+
+static char* path_in_scratch(const char* name) {
+    static char buf[4][600];
+    static int next;
+    char* p = buf[next++ & 3];
+    snprintf(p, sizeof(buf[0]), "%s/%s", scratch, name);
+    return p;
+}
+
+static float* base;
+static int64_t ids[N];
+static float* queries;
+
+/* ---------------------------------------------------------------------------------------- */
+
+static void test_versions_and_errors(void) {
+    CHECK(strcmp(vsag_version(), VSAG_VERSION) == 0);
+    CHECK(vsag_version_number() == VSAG_VERSION_NUMBER);
+    CHECK(vsag_abi_version() == VSAG_ABI_VERSION);
+
+    CHECK(strcmp(vsag_errstr(0), "SUCCESS") == 0);
+    CHECK(strcmp(vsag_errstr(VSAG_INVALID_ARGUMENT), "INVALID_ARGUMENT") == 0);
+    CHECK(strcmp(vsag_errstr(3), "INVALID_ARGUMENT") == 0);
+    CHECK(strcmp(vsag_errstr(VSAG_INVALID_BINARY), "INVALID_BINARY") == 0);
+    CHECK(strcmp(vsag_errstr(-99), "UNKNOWN_ERROR") == 0);
+
+    vsag_clear_last_error();
+    CHECK(vsag_last_error_code() == 0);
+    CHECK(strcmp(vsag_last_error(), "") == 0);
+
+    CHECK(vsag_get_log_level() == VSAG_LOG_INFO);
+    OK(vsag_set_log_level(VSAG_LOG_OFF));
+    CHECK(vsag_get_log_level() == VSAG_LOG_OFF);
+    FAILS(vsag_set_log_level(7), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_set_log_level(-1), VSAG_INVALID_ARGUMENT);
+    OK(vsag_set_log_level(VSAG_LOG_INFO));
+
+    vsag_free(NULL);
+}
+
+/* The last error is per thread: a failure on another thread leaves this thread's slot alone. */
+static void* fail_on_thread(void* arg) {
+    (void)arg;
+    int64_t n;
+    int rc = vsag_index_get_num_elements(NULL, &n);
+    static int ok;
+    ok = rc == VSAG_INVALID_ARGUMENT && vsag_last_error_code() == VSAG_INVALID_ARGUMENT &&
+         strstr(vsag_last_error(), "NULL") != NULL;
+    return &ok;
+}
+
+static void test_thread_local_error(void) {
+    vsag_index_t idx = vsag_index_factory("no_such_index", BF_PARAMS);
+    CHECK(idx == NULL);
+    CHECK(vsag_last_error_code() == VSAG_UNSUPPORTED_INDEX);
+    char mine[VSAG_ERROR_MESSAGE_SIZE];
+    snprintf(mine, sizeof(mine), "%s", vsag_last_error());
+    CHECK(strstr(mine, "no_such_index") != NULL);
+
+    pthread_t t;
+    void* res = NULL;
+    CHECK(pthread_create(&t, NULL, fail_on_thread, NULL) == 0);
+    CHECK(pthread_join(t, &res) == 0);
+    CHECK(res != NULL && *(int*)res);
+    CHECK(strcmp(vsag_last_error(), mine) == 0);
+    CHECK(vsag_last_error_code() == VSAG_UNSUPPORTED_INDEX);
+
+    /* success does not clear it */
+    int64_t n;
+    vsag_index_t ok = vsag_index_factory("brute_force", BF_PARAMS);
+    CHECK(ok != NULL);
+    OK(vsag_index_get_num_elements(ok, &n));
+    CHECK(strcmp(vsag_last_error(), mine) == 0);
+    EOK(vsag_index_destroy(ok));
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Layer 1: VSAG C API compatibility                                                         */
+
+static bool keep_even(int64_t id) { return id % 2 == 0; }
+
+static unsigned char* wf_buf;
+static size_t wf_cap, wf_size;
+static void write_func(OffsetType off, SizeType size, const void* data) {
+    if (off + size > wf_cap) {
+        wf_cap = (size_t)(off + size) * 2;
+        wf_buf = (unsigned char*)realloc(wf_buf, wf_cap);
+    }
+    memcpy(wf_buf + off, data, (size_t)size);
+    if (off + size > wf_size) wf_size = (size_t)(off + size);
+}
+static void read_func(OffsetType off, SizeType size, void* data) {
+    memcpy(data, wf_buf + off, (size_t)size);
+}
+static SizeType size_func(void) { return wf_size; }
+
+static void check_knn_exact(vsag_index_t idx, const float* q, int64_t k) {
+    int64_t got[K + 5], want[K + 5];
+    float gd[K + 5], wd[K + 5];
+    SearchResult_t r = {gd, got, 0, NULL};
+    EOK(vsag_index_knn_search(idx, q, DIM, k, "", &r));
+    CHECK(r.count == k);
+    tu_exact_knn(base, ids, N, DIM, q, k, want, wd);
+    for (int64_t j = 0; j < r.count && j < k; j++) {
+        CHECK(tu_near(gd[j], wd[j]));
+        if (j > 0) CHECK(gd[j - 1] <= gd[j]);
+    }
+    CHECK(got[0] == want[0]);
+}
+
+static void compare_search(vsag_index_t a, vsag_index_t b) {
+    for (int qi = 0; qi < 5; qi++) {
+        int64_t ia[K], ib[K];
+        float da[K], db[K];
+        SearchResult_t ra = {da, ia, 0, NULL}, rb = {db, ib, 0, NULL};
+        EOK(vsag_index_knn_search(a, queries + qi * DIM, DIM, K, "", &ra));
+        EOK(vsag_index_knn_search(b, queries + qi * DIM, DIM, K, "", &rb));
+        CHECK(ra.count == rb.count);
+        for (int j = 0; j < K && j < ra.count; j++) CHECK(ia[j] == ib[j] && da[j] == db[j]);
+    }
+}
+
+static void test_compat(void) {
+    /* factory errors */
+    CHECK(vsag_index_factory("brute_force", "{not json") == NULL);
+    CHECK(vsag_last_error_code() == VSAG_INVALID_ARGUMENT);
+    CHECK(vsag_index_factory("brute_force", "{\"dim\":16,\"bogus_key\":1}") == NULL);
+    CHECK(strstr(vsag_last_error(), "bogus_key") != NULL);
+    CHECK(vsag_index_factory("brute_force", "{\"dtype\":\"float32\"}") == NULL);
+    CHECK(vsag_index_factory(NULL, BF_PARAMS) == NULL);
+    CHECK(vsag_index_factory("brute_force", NULL) == NULL);
+    CHECK(vsag_last_error_code() == VSAG_INVALID_ARGUMENT);
+
+    vsag_index_t idx = vsag_index_factory("brute_force", BF_PARAMS);
+    CHECK(idx != NULL);
+    if (idx == NULL) return;
+
+    /* empty index: zero results, not an error */
+    int64_t rid[K + 5];
+    float rd[K + 5];
+    SearchResult_t r = {rd, rid, -1, NULL};
+    EOK(vsag_index_knn_search(idx, queries, DIM, K, "", &r));
+    CHECK(r.count == 0);
+
+    /* build errors */
+    EFAILS(vsag_index_build(idx, base, ids, DIM + 1, N), VSAG_DIMENSION_NOT_EQUAL);
+    EFAILS(vsag_index_build(idx, NULL, ids, DIM, N), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_index_build(idx, base, NULL, DIM, N), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_index_build(NULL, base, ids, DIM, N), VSAG_INVALID_ARGUMENT);
+    float nan_vec[DIM];
+    int64_t nan_id = 999999;
+    memcpy(nan_vec, base, sizeof(nan_vec));
+    nan_vec[3] = NAN;
+    EFAILS(vsag_index_add(idx, nan_vec, &nan_id, DIM, 1), VSAG_INVALID_ARGUMENT);
+
+    /* train: a float32 brute_force index needs none, the call succeeds */
+    EOK(vsag_index_train(idx, base, NULL, DIM, N));
+    EOK(vsag_index_build(idx, base, ids, DIM, N / 2));
+    EOK(vsag_index_add(idx, base + (N / 2) * DIM, ids + N / 2, DIM, N - N / 2));
+    EFAILS(vsag_index_build(idx, base, ids, DIM, N), VSAG_BUILD_TWICE);
+
+    /* knn search */
+    for (int qi = 0; qi < 5; qi++) check_knn_exact(idx, queries + qi * DIM, K);
+    EFAILS(vsag_index_knn_search(idx, queries, DIM, 0, "", &r), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_index_knn_search(idx, queries, DIM, -3, "", &r), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_index_knn_search(idx, queries, DIM - 1, K, "", &r), VSAG_DIMENSION_NOT_EQUAL);
+    EFAILS(vsag_index_knn_search(idx, queries, DIM, K, "{\"brute_force\":", &r), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_index_knn_search(idx, queries, DIM, K, "{\"nope\":{}}", &r), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_index_knn_search(idx, NULL, DIM, K, "", &r), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_index_knn_search(idx, queries, DIM, K, "", NULL), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_index_knn_search(NULL, queries, DIM, K, "", &r), VSAG_INVALID_ARGUMENT);
+    SearchResult_t nobuf = {NULL, NULL, 0, NULL};
+    EFAILS(vsag_index_knn_search(idx, queries, DIM, K, "", &nobuf), VSAG_INVALID_ARGUMENT);
+    EOK(vsag_index_knn_search(idx, queries, DIM, K, NULL, &r));
+    EOK(vsag_index_knn_search(idx, queries, DIM, K, "{\"parallelism\":1}", &r));
+    CHECK(r.count == K);
+
+    /* filter: the callback returns true to keep */
+    EOK(vsag_index_knn_search_with_filter(idx, queries, DIM, K, "", keep_even, &r));
+    CHECK(r.count == K);
+    for (int64_t j = 0; j < r.count; j++) CHECK(rid[j] % 2 == 0);
+    EOK(vsag_index_knn_search_with_filter(idx, queries, DIM, K, "", NULL, &r));
+    CHECK(r.count == K);
+    EFAILS(vsag_index_knn_search_with_filter(NULL, queries, DIM, K, "", keep_even, &r), VSAG_INVALID_ARGUMENT);
+
+    /* range search: radius at the 5th neighbour's distance returns those 5 */
+    int64_t want[K];
+    float wd[K];
+    tu_exact_knn(base, ids, N, DIM, queries, K, want, wd);
+    float radius = wd[4] + 1e-6f;
+    EOK(vsag_index_range_search(idx, queries, DIM, radius, K, "", &r));
+    CHECK(r.count >= 5 && r.count <= K);
+    for (int64_t j = 0; j < r.count; j++) CHECK(rd[j] <= radius);
+    CHECK(rid[0] == want[0]);
+    EOK(vsag_index_range_search(idx, queries, DIM, radius, 2, "", &r));
+    CHECK(r.count == 2);
+    EOK(vsag_index_range_search_with_filter(idx, queries, DIM, wd[K - 1] + 1e-6f, K, "", keep_even, &r));
+    for (int64_t j = 0; j < r.count; j++) CHECK(rid[j] % 2 == 0);
+    EFAILS(vsag_index_range_search(NULL, queries, DIM, radius, K, "", &r), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_index_range_search_with_filter(NULL, queries, DIM, radius, K, "", keep_even, &r), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_index_range_search(idx, queries, DIM, radius, 0, "", &r), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_index_range_search(idx, queries, DIM, -1.0f, K, "", &r), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_index_range_search(idx, queries, DIM + 2, radius, K, "", &r), VSAG_DIMENSION_NOT_EQUAL);
+
+    /* statistics trio */
+    SearchResult_t sr = {rd, rid, 0, (void*)&sr};
+    CHECK(vsag_search_result_get_statistics(&sr) == NULL);
+    EOK(vsag_search_result_enable_statistics(&sr));
+    CHECK(sr.other_result == NULL);
+    EFAILS(vsag_search_result_enable_statistics(&sr), VSAG_INVALID_ARGUMENT);
+    CHECK(vsag_search_result_get_statistics(&sr) == NULL);
+    EOK(vsag_index_knn_search(idx, queries, DIM, K, "", &sr));
+    const char* st = vsag_search_result_get_statistics(&sr);
+    CHECK(st != NULL && strstr(st, "dist_cmp") != NULL);
+    CHECK(sr.other_result == (const void*)st);
+    EFAILS(vsag_search_result_enable_statistics(&sr), VSAG_INVALID_ARGUMENT);
+    vsag_search_result_destroy_statistics(&sr);
+    CHECK(sr.other_result == NULL);
+    CHECK(vsag_search_result_get_statistics(&sr) == NULL);
+    vsag_search_result_destroy_statistics(&sr);
+    vsag_search_result_destroy_statistics(NULL);
+    CHECK(vsag_search_result_get_statistics(NULL) == NULL);
+    EFAILS(vsag_search_result_enable_statistics(NULL), VSAG_INVALID_ARGUMENT);
+    /* range search statistics, and a pending request dropped by destroy */
+    EOK(vsag_search_result_enable_statistics(&sr));
+    EOK(vsag_index_range_search(idx, queries, DIM, radius, K, "", &sr));
+    st = vsag_search_result_get_statistics(&sr);
+    CHECK(st != NULL && strstr(st, "elapsed_ms") != NULL);
+    vsag_search_result_destroy_statistics(&sr);
+    EOK(vsag_search_result_enable_statistics(&sr));
+    vsag_search_result_destroy_statistics(&sr);
+    EOK(vsag_index_knn_search(idx, queries, DIM, K, "", &sr));
+    CHECK(vsag_search_result_get_statistics(&sr) == NULL);
+    CHECK(sr.other_result == NULL);
+
+    /* distance by ids equals the search distance; missing ids give -1 */
+    EOK(vsag_index_knn_search(idx, queries, DIM, K, "", &r));
+    int64_t some[3] = {rid[0], rid[1], 123456789};
+    float dd[3];
+    EOK(vsag_index_calculate_distance_by_ids(idx, queries, DIM, some, 3, dd));
+    CHECK(tu_near(dd[0], rd[0]) && tu_near(dd[1], rd[1]) && dd[2] == -1.0f);
+    EFAILS(vsag_index_calculate_distance_by_ids(idx, queries, DIM + 1, some, 3, dd), VSAG_DIMENSION_NOT_EQUAL);
+    EFAILS(vsag_index_calculate_distance_by_ids(NULL, queries, DIM, some, 3, dd), VSAG_INVALID_ARGUMENT);
+
+    /* vectors by ids */
+    float got[2 * DIM];
+    int64_t two[2] = {ids[7], ids[300]};
+    EOK(vsag_index_get_vector_by_ids(idx, two, 2, got));
+    CHECK(memcmp(got, base + 7 * DIM, sizeof(float) * DIM) == 0);
+    CHECK(memcmp(got + DIM, base + 300 * DIM, sizeof(float) * DIM) == 0);
+    int64_t missing = 987654321;
+    EFAILS(vsag_index_get_vector_by_ids(idx, &missing, 1, got), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_index_get_vector_by_ids(NULL, two, 2, got), VSAG_INVALID_ARGUMENT);
+
+    /* clone is independent */
+    vsag_index_t cl = NULL;
+    EOK(vsag_index_clone(idx, &cl));
+    CHECK(cl != NULL && cl != idx);
+    EFAILS(vsag_index_clone(idx, NULL), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_index_clone(NULL, &cl), VSAG_INVALID_ARGUMENT);
+    compare_search(idx, cl);
+
+    /* update ids and vectors on the clone */
+    int64_t olds[2] = {ids[0], ids[1]}, news[2] = {100000, 100001};
+    EOK(vsag_index_update_ids(cl, olds, news, DIM, 2));
+    int64_t n1 = 0, n2 = 0;
+    bool ex = true;
+    OK(vsag_index_check_id_exist(cl, ids[0], &ex));
+    CHECK(!ex);
+    OK(vsag_index_check_id_exist(cl, 100000, &ex));
+    CHECK(ex);
+    OK(vsag_index_check_id_exist(idx, ids[0], &ex));
+    CHECK(ex);
+    EFAILS(vsag_index_update_ids(cl, olds, news, DIM, 1), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_index_update_ids(NULL, olds, news, DIM, 1), VSAG_INVALID_ARGUMENT);
+    EOK(vsag_index_update_vector(cl, 100000, queries, DIM));
+    EOK(vsag_index_knn_search(cl, queries, DIM, 1, "", &r));
+    CHECK(r.count == 1 && rid[0] == 100000 && rd[0] == 0.0f);
+    EOK(vsag_index_update_vector_force(cl, 100001, queries + DIM, DIM));
+    EOK(vsag_index_knn_search(cl, queries + DIM, DIM, 1, "", &r));
+    CHECK(r.count == 1 && rid[0] == 100001);
+    EFAILS(vsag_index_update_vector(cl, 55555555, queries, DIM), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_index_update_vector_force(cl, 100000, queries, DIM + 1), VSAG_DIMENSION_NOT_EQUAL);
+    EFAILS(vsag_index_update_vector(NULL, 1, queries, DIM), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_index_update_vector_force(NULL, 1, queries, DIM), VSAG_INVALID_ARGUMENT);
+    OK(vsag_index_get_num_elements(idx, &n1));
+    OK(vsag_index_get_num_elements(cl, &n2));
+    CHECK(n1 == N && n2 == N);
+
+    /* export model: either a working empty model or UNSUPPORTED_INDEX_OPERATION */
+    vsag_index_t model = NULL;
+    bool can_export = false;
+    OK(vsag_index_check_feature(idx, VSAG_FEATURE_SUPPORT_EXPORT_MODEL, &can_export));
+    Error_t em = vsag_index_export_model(idx, &model);
+    if (can_export) {
+        CHECK(em.code == VSAG_SUCCESS);
+        int64_t mn = -1;
+        OK(vsag_index_get_num_elements(model, &mn));
+        CHECK(mn == 0);
+        EOK(vsag_index_destroy(model));
+    } else {
+        CHECK(em.code == VSAG_UNSUPPORTED_INDEX_OPERATION);
+    }
+    EFAILS(vsag_index_export_model(NULL, &model), VSAG_INVALID_ARGUMENT);
+
+    /* serialize to a file and back */
+    const char* file = path_in_scratch("compat.vsag");
+    EOK(vsag_serialize_file(idx, file));
+    vsag_index_t loaded = vsag_index_factory("brute_force", BF_PARAMS);
+    EOK(vsag_deserialize_file(loaded, file));
+    compare_search(idx, loaded);
+    EFAILS(vsag_deserialize_file(loaded, file), VSAG_INDEX_NOT_EMPTY);
+    EFAILS(vsag_serialize_file(NULL, file), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_serialize_file(idx, NULL), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_serialize_file(idx, "/nonexistent-dir/x/y.vsag"), VSAG_INVALID_ARGUMENT);
+    EOK(vsag_index_destroy(loaded));
+
+    vsag_index_t fresh = vsag_index_factory("brute_force", BF_PARAMS);
+    EFAILS(vsag_deserialize_file(fresh, path_in_scratch("does-not-exist.vsag")), VSAG_MISSING_FILE);
+    EFAILS(vsag_deserialize_file(NULL, file), VSAG_INVALID_ARGUMENT);
+    /* a parameter mismatch names the field */
+    vsag_index_t other = vsag_index_factory("brute_force", "{\"dtype\":\"float32\",\"metric_type\":\"ip\",\"dim\":16}");
+    Error_t mm = vsag_deserialize_file(other, file);
+    CHECK(mm.code == VSAG_INVALID_ARGUMENT && strstr(mm.message, "metric_type") != NULL);
+    EOK(vsag_index_destroy(other));
+
+    /* corrupted and truncated files */
+    FILE* fp = fopen(file, "rb");
+    CHECK(fp != NULL);
+    unsigned char* bytes = NULL;
+    long size = 0;
+    if (fp != NULL) {
+        fseek(fp, 0, SEEK_END);
+        size = ftell(fp);
+        fseek(fp, 0, SEEK_SET);
+        bytes = (unsigned char*)malloc((size_t)size);
+        CHECK(fread(bytes, 1, (size_t)size, fp) == (size_t)size);
+        fclose(fp);
+    }
+    if (bytes != NULL) {
+        const char* bad = path_in_scratch("corrupt.vsag");
+        unsigned char* copy = (unsigned char*)malloc((size_t)size);
+        memcpy(copy, bytes, (size_t)size);
+        copy[size / 2] ^= 0x5A;
+        fp = fopen(bad, "wb");
+        fwrite(copy, 1, (size_t)size, fp);
+        fclose(fp);
+        EFAILS(vsag_deserialize_file(fresh, bad), VSAG_INVALID_BINARY);
+        fp = fopen(bad, "wb");
+        fwrite(bytes, 1, (size_t)size / 3, fp);
+        fclose(fp);
+        EFAILS(vsag_deserialize_file(fresh, bad), VSAG_INVALID_BINARY);
+        fp = fopen(bad, "wb");
+        fwrite("hello, not an index", 1, 19, fp);
+        fclose(fp);
+        EFAILS(vsag_deserialize_file(fresh, bad), VSAG_INVALID_BINARY);
+        free(copy);
+        int64_t fn = -1;
+        OK(vsag_index_get_num_elements(fresh, &fn));
+        CHECK(fn == 0);
+    }
+
+    /* write/read functions */
+    wf_size = 0;
+    EOK(vsag_serialize_write_func(idx, write_func));
+    CHECK(wf_size > 0 && (long)wf_size == size);
+    if (bytes != NULL && (long)wf_size == size) CHECK(memcmp(bytes, wf_buf, wf_size) == 0);
+    EOK(vsag_deserialize_read_func(fresh, read_func, size_func));
+    compare_search(idx, fresh);
+    EFAILS(vsag_serialize_write_func(idx, NULL), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_serialize_write_func(NULL, write_func), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_deserialize_read_func(fresh, read_func, NULL), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_deserialize_read_func(NULL, read_func, size_func), VSAG_INVALID_ARGUMENT);
+    free(bytes);
+
+    /* destroy: NULL is fine; use after destroy and double destroy are errors, not crashes */
+    EOK(vsag_index_destroy(NULL));
+    EOK(vsag_index_destroy(fresh));
+    EOK(vsag_index_destroy(cl));
+    EOK(vsag_index_destroy(idx));
+    EFAILS(vsag_index_destroy(idx), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_index_knn_search(idx, queries, DIM, K, "", &r), VSAG_INVALID_ARGUMENT);
+    CHECK(strstr(vsag_last_error(), "destroyed") != NULL);
+    EFAILS(vsag_index_add(idx, base, ids, DIM, 1), VSAG_INVALID_ARGUMENT);
+    /* forged handles */
+    EFAILS(vsag_index_knn_search((vsag_index_t)(uintptr_t)0x1234, queries, DIM, K, "", &r), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_index_knn_search((vsag_index_t)&r, queries, DIM, K, "", &r), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_index_destroy((vsag_index_t)(uintptr_t)0xdeadbeefcafeull), VSAG_INVALID_ARGUMENT);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Layer 2: datasets and bitsets                                                            */
+
+static void test_dataset(void) {
+    vsag_dataset_t ds = NULL;
+    OK(vsag_dataset_make(&ds));
+    CHECK(ds != NULL);
+    FAILS(vsag_dataset_make(NULL), VSAG_INVALID_ARGUMENT);
+
+    int64_t v = -1;
+    bool own = true;
+    OK(vsag_dataset_get_num_elements(ds, &v));
+    CHECK(v == 0);
+    OK(vsag_dataset_get_dim(ds, &v));
+    CHECK(v == 0);
+    OK(vsag_dataset_get_owner(ds, &own));
+    CHECK(!own);
+
+    int64_t lids[3] = {1, 2, 3};
+    float dists[3] = {0.5f, 1.5f, 2.5f};
+    uint16_t h16[6] = {1, 2, 3, 4, 5, 6};
+    int8_t i8[6] = {1, -2, 3, -4, 5, -6};
+    char extra[9] = "abcdefgh";
+    OK(vsag_dataset_set_num_elements(ds, 3));
+    OK(vsag_dataset_set_dim(ds, 2));
+    OK(vsag_dataset_set_ids(ds, lids));
+    OK(vsag_dataset_set_distances(ds, dists));
+    OK(vsag_dataset_set_float32_vectors(ds, base));
+    OK(vsag_dataset_set_float16_vectors(ds, h16));
+    OK(vsag_dataset_set_bfloat16_vectors(ds, h16 + 1));
+    OK(vsag_dataset_set_int8_vectors(ds, i8));
+    OK(vsag_dataset_set_extra_infos(ds, extra));
+    OK(vsag_dataset_set_extra_info_size(ds, 2));
+    FAILS(vsag_dataset_set_num_elements(ds, -1), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_dataset_set_dim(ds, -5), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_dataset_set_extra_info_size(ds, -5), VSAG_INVALID_ARGUMENT);
+
+    const int64_t* gi = NULL;
+    const float* gf = NULL;
+    const uint16_t* gh = NULL;
+    const int8_t* gb = NULL;
+    const char* gc = NULL;
+    OK(vsag_dataset_get_num_elements(ds, &v));
+    CHECK(v == 3);
+    OK(vsag_dataset_get_dim(ds, &v));
+    CHECK(v == 2);
+    OK(vsag_dataset_get_ids(ds, &gi));
+    CHECK(gi == lids);
+    OK(vsag_dataset_get_distances(ds, &gf));
+    CHECK(gf == dists);
+    OK(vsag_dataset_get_float32_vectors(ds, &gf));
+    CHECK(gf == base);
+    OK(vsag_dataset_get_float16_vectors(ds, &gh));
+    CHECK(gh == h16);
+    OK(vsag_dataset_get_bfloat16_vectors(ds, &gh));
+    CHECK(gh == h16 + 1);
+    OK(vsag_dataset_get_int8_vectors(ds, &gb));
+    CHECK(gb == i8);
+    OK(vsag_dataset_get_extra_infos(ds, &gc));
+    CHECK(gc == extra);
+    OK(vsag_dataset_get_extra_info_size(ds, &v));
+    CHECK(v == 2);
+    OK(vsag_dataset_get_statistics(ds, &gc));
+    CHECK(gc == NULL);
+    FAILS(vsag_dataset_get_ids(ds, NULL), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_dataset_get_dim(ds, NULL), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_dataset_get_owner(ds, NULL), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_dataset_get_statistics(ds, NULL), VSAG_INVALID_ARGUMENT);
+    OK(vsag_dataset_destroy(ds));
+
+    /* use after destroy, wrong kind, NULL */
+    FAILS(vsag_dataset_get_dim(ds, &v), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_dataset_set_dim(ds, 3), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_dataset_destroy(ds), VSAG_INVALID_ARGUMENT);
+    OK(vsag_dataset_destroy(NULL));
+    FAILS(vsag_dataset_get_dim(NULL, &v), VSAG_INVALID_ARGUMENT);
+    vsag_bitset_t bs = NULL;
+    OK(vsag_bitset_make(&bs));
+    FAILS(vsag_dataset_get_dim((vsag_dataset_t)bs, &v), VSAG_INVALID_ARGUMENT);
+    CHECK(strstr(vsag_last_error(), "bitset handle") != NULL);
+    OK(vsag_bitset_destroy(bs));
+
+    /* an owning dataset frees malloc'd arrays on destroy (checked by ASan/valgrind builds) */
+    OK(vsag_dataset_make(&ds));
+    OK(vsag_dataset_set_owner(ds, true));
+    OK(vsag_dataset_get_owner(ds, &own));
+    CHECK(own);
+    OK(vsag_dataset_set_ids(ds, (int64_t*)malloc(8 * 4)));
+    OK(vsag_dataset_set_float32_vectors(ds, (float*)malloc(4 * 8)));
+    OK(vsag_dataset_destroy(ds));
+}
+
+static void test_bitset(void) {
+    vsag_bitset_t b = NULL;
+    OK(vsag_bitset_make(&b));
+    FAILS(vsag_bitset_make(NULL), VSAG_INVALID_ARGUMENT);
+    uint64_t c = 99;
+    bool t = true;
+    OK(vsag_bitset_count(b, &c));
+    CHECK(c == 0);
+    OK(vsag_bitset_set(b, 5, true));
+    OK(vsag_bitset_set(b, 1000000, true));
+    OK(vsag_bitset_set(b, (int64_t)1 << 40, true));
+    OK(vsag_bitset_test(b, 5, &t));
+    CHECK(t);
+    OK(vsag_bitset_test(b, 6, &t));
+    CHECK(!t);
+    OK(vsag_bitset_test(b, -1, &t));
+    CHECK(!t);
+    OK(vsag_bitset_test(b, (int64_t)1 << 40, &t));
+    CHECK(t);
+    OK(vsag_bitset_count(b, &c));
+    CHECK(c == 3);
+    int64_t many[4] = {7, 8, 9, 5};
+    OK(vsag_bitset_set_many(b, many, 4, true));
+    OK(vsag_bitset_count(b, &c));
+    CHECK(c == 6);
+    OK(vsag_bitset_set(b, 5, false));
+    OK(vsag_bitset_count(b, &c));
+    CHECK(c == 5);
+    OK(vsag_bitset_set_many(b, many, 2, false));
+    OK(vsag_bitset_count(b, &c));
+    CHECK(c == 3);
+    FAILS(vsag_bitset_set(b, -4, true), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_bitset_set_many(b, NULL, 3, true), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_bitset_test(b, 1, NULL), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_bitset_count(b, NULL), VSAG_INVALID_ARGUMENT);
+    OK(vsag_bitset_clear(b));
+    OK(vsag_bitset_count(b, &c));
+    CHECK(c == 0);
+    OK(vsag_bitset_destroy(b));
+    FAILS(vsag_bitset_set(b, 1, true), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_bitset_clear(b), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_bitset_destroy(b), VSAG_INVALID_ARGUMENT);
+    OK(vsag_bitset_destroy(NULL));
+    FAILS(vsag_bitset_count(NULL, &c), VSAG_INVALID_ARGUMENT);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Layer 2: index handles                                                                    */
+
+static void test_index_handles(void) {
+    vsag_index_t idx = NULL;
+    FAILS(vsag_index_make("brute_force", "[1,2]", &idx), VSAG_INVALID_ARGUMENT);
+    CHECK(idx == NULL);
+    FAILS(vsag_index_make("brute_force", "{\"dim\":0}", &idx), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_make("unknown", BF_PARAMS, &idx), VSAG_UNSUPPORTED_INDEX);
+    FAILS(vsag_index_make("brute_force", BF_PARAMS, NULL), VSAG_INVALID_ARGUMENT);
+    OK(vsag_index_make("brute_force", BF_PARAMS, &idx));
+
+    int64_t dup_ids[N];
+    memcpy(dup_ids, ids, sizeof(dup_ids));
+    dup_ids[N - 1] = dup_ids[0]; /* a duplicate label is reported, not fatal */
+    vsag_dataset_t ds = NULL;
+    OK(vsag_dataset_make(&ds));
+    OK(vsag_dataset_set_num_elements(ds, N));
+    OK(vsag_dataset_set_dim(ds, DIM));
+    OK(vsag_dataset_set_ids(ds, dup_ids));
+    OK(vsag_dataset_set_float32_vectors(ds, base));
+    OK(vsag_index_train_dataset(idx, ds));
+    int64_t failed[N];
+    uint64_t nfailed = 99;
+    OK(vsag_index_build_dataset(idx, ds, failed, &nfailed));
+    CHECK(nfailed == 1 && failed[0] == dup_ids[0]);
+    int64_t n = 0;
+    OK(vsag_index_get_num_elements(idx, &n));
+    CHECK(n == N - 1);
+    /* add the last row under its own label */
+    OK(vsag_dataset_set_num_elements(ds, 1));
+    OK(vsag_dataset_set_ids(ds, ids + N - 1));
+    OK(vsag_dataset_set_float32_vectors(ds, base + (N - 1) * DIM));
+    OK(vsag_index_add_dataset(idx, ds, NULL, NULL));
+    OK(vsag_index_add_dataset(idx, ds, failed, &nfailed));
+    CHECK(nfailed == 1);
+    OK(vsag_index_get_num_elements(idx, &n));
+    CHECK(n == N);
+    OK(vsag_dataset_set_dim(ds, DIM + 1));
+    FAILS(vsag_index_add_dataset(idx, ds, NULL, NULL), VSAG_DIMENSION_NOT_EQUAL);
+    OK(vsag_dataset_set_ids(ds, NULL));
+    OK(vsag_dataset_set_dim(ds, DIM));
+    FAILS(vsag_index_add_dataset(idx, ds, NULL, NULL), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_build_dataset(idx, NULL, NULL, NULL), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_train_dataset(NULL, ds), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_add_dataset((vsag_index_t)ds, ds, NULL, NULL), VSAG_INVALID_ARGUMENT);
+
+    uint64_t mem = 0;
+    OK(vsag_index_get_memory_usage(idx, &mem));
+    CHECK(mem > (uint64_t)N * DIM * 4);
+
+    /* knn search with a query dataset and a bitset of excluded labels */
+    vsag_dataset_t q = NULL, res = NULL;
+    OK(vsag_dataset_make(&q));
+    OK(vsag_dataset_set_num_elements(q, 1));
+    OK(vsag_dataset_set_dim(q, DIM));
+    OK(vsag_dataset_set_float32_vectors(q, queries));
+    int64_t want[K];
+    float wd[K];
+    tu_exact_knn(base, ids, N, DIM, queries, K, want, wd);
+    vsag_bitset_t invalid = NULL;
+    OK(vsag_bitset_make(&invalid));
+    OK(vsag_bitset_set(invalid, want[0], true));
+    OK(vsag_index_knn_search_dataset(idx, q, K, "", invalid, &res));
+    int64_t rn = 0, rk = 0;
+    const int64_t* rids = NULL;
+    const float* rds = NULL;
+    const char* st = NULL;
+    OK(vsag_dataset_get_num_elements(res, &rn));
+    OK(vsag_dataset_get_dim(res, &rk));
+    OK(vsag_dataset_get_ids(res, &rids));
+    OK(vsag_dataset_get_distances(res, &rds));
+    OK(vsag_dataset_get_statistics(res, &st));
+    CHECK(rn == 1 && rk == K);
+    CHECK(rids[0] == want[1] && tu_near(rds[0], wd[1]));
+    for (int64_t j = 0; j < rk; j++) CHECK(rids[j] != want[0]);
+    CHECK(st != NULL && strstr(st, "dist_cmp") != NULL);
+    bool own = false;
+    OK(vsag_dataset_get_owner(res, &own));
+    CHECK(own);
+    OK(vsag_dataset_destroy(res));
+    OK(vsag_index_knn_search_dataset(idx, q, K, NULL, NULL, &res));
+    OK(vsag_dataset_get_ids(res, &rids));
+    CHECK(rids[0] == want[0]);
+    OK(vsag_dataset_destroy(res));
+    FAILS(vsag_index_knn_search_dataset(idx, q, 0, "", NULL, &res), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_knn_search_dataset(idx, q, K, "", NULL, NULL), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_knn_search_dataset(idx, NULL, K, "", NULL, &res), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_knn_search_dataset(idx, q, K, "", (vsag_bitset_t)q, &res), VSAG_INVALID_ARGUMENT);
+    CHECK(res == NULL);
+
+    /* range search with a cap */
+    OK(vsag_index_range_search_dataset(idx, q, wd[K - 1] + 1e-6f, "", NULL, -1, &res));
+    OK(vsag_dataset_get_dim(res, &rk));
+    CHECK(rk >= K);
+    OK(vsag_dataset_destroy(res));
+    OK(vsag_index_range_search_dataset(idx, q, wd[K - 1] + 1e-6f, "", invalid, 3, &res));
+    OK(vsag_dataset_get_dim(res, &rk));
+    OK(vsag_dataset_get_ids(res, &rids));
+    CHECK(rk == 3 && rids[0] == want[1]);
+    OK(vsag_dataset_destroy(res));
+    OK(vsag_index_range_search_dataset(idx, q, 0.0f, "", NULL, -1, &res));
+    OK(vsag_dataset_get_dim(res, &rk));
+    OK(vsag_dataset_get_ids(res, &rids));
+    CHECK(rk == 0 && rids != NULL);
+    OK(vsag_dataset_destroy(res));
+    FAILS(vsag_index_range_search_dataset(idx, q, 1.0f, "", NULL, 0, &res), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_range_search_dataset(NULL, q, 1.0f, "", NULL, -1, &res), VSAG_INVALID_ARGUMENT);
+
+    /* remove */
+    uint32_t removed = 9;
+    OK(vsag_index_remove(idx, want[0], &removed));
+    CHECK(removed == 1);
+    OK(vsag_index_remove(idx, want[0], &removed));
+    CHECK(removed == 0);
+    OK(vsag_index_remove(idx, 77777777, NULL));
+    FAILS(vsag_index_remove(NULL, 1, &removed), VSAG_INVALID_ARGUMENT);
+    OK(vsag_index_knn_search_dataset(idx, q, 1, "", NULL, &res));
+    OK(vsag_dataset_get_ids(res, &rids));
+    CHECK(rids[0] == want[1]);
+    OK(vsag_dataset_destroy(res));
+
+    /* memory buffers */
+    void* buf = NULL;
+    uint64_t size = 0;
+    OK(vsag_index_serialize_buffer(idx, &buf, &size));
+    CHECK(buf != NULL && size > 0);
+    FAILS(vsag_index_serialize_buffer(idx, NULL, &size), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_serialize_buffer(NULL, &buf, &size), VSAG_INVALID_ARGUMENT);
+    vsag_index_t copy = NULL;
+    OK(vsag_index_make("brute_force", BF_PARAMS, &copy));
+    OK(vsag_index_deserialize_buffer(copy, buf, size));
+    FAILS(vsag_index_deserialize_buffer(copy, buf, size), VSAG_INDEX_NOT_EMPTY);
+    int64_t cn = 0, rem = 0;
+    OK(vsag_index_get_num_elements(copy, &cn));
+    OK(vsag_index_get_num_removed(copy, &rem));
+    CHECK(cn == N - 1 && rem == 1);
+    OK(vsag_index_close(copy));
+    vsag_index_t lb = NULL;
+    OK(vsag_index_load_buffer(buf, size, &lb));
+    OK(vsag_index_get_num_elements(lb, &cn));
+    CHECK(cn == N - 1);
+    OK(vsag_index_close(lb));
+    FAILS(vsag_index_load_buffer(buf, size / 2, &lb), VSAG_INVALID_BINARY);
+    CHECK(lb == NULL);
+    FAILS(vsag_index_load_buffer(NULL, size, &lb), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_load_buffer(buf, size, NULL), VSAG_INVALID_ARGUMENT);
+    OK(vsag_index_make("brute_force", BF_PARAMS, &copy));
+    FAILS(vsag_index_deserialize_buffer(copy, buf, size - 7), VSAG_INVALID_BINARY);
+    FAILS(vsag_index_deserialize_buffer(copy, NULL, size), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_deserialize_buffer(NULL, buf, size), VSAG_INVALID_ARGUMENT);
+    OK(vsag_index_close(copy));
+    vsag_free(buf);
+
+    /* files through the handle API, and the one-call load */
+    const char* file = path_in_scratch("handles.vsag");
+    OK(vsag_index_serialize_file(idx, file));
+    FAILS(vsag_index_serialize_file(idx, NULL), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_serialize_file(NULL, file), VSAG_INVALID_ARGUMENT);
+    OK(vsag_index_make("brute_force", BF_PARAMS, &copy));
+    OK(vsag_index_deserialize_file(copy, file));
+    OK(vsag_index_get_num_elements(copy, &cn));
+    CHECK(cn == N - 1);
+    OK(vsag_index_close(copy));
+    OK(vsag_index_make("brute_force", BF_PARAMS, &copy));
+    FAILS(vsag_index_deserialize_file(copy, path_in_scratch("missing.vsag")), VSAG_MISSING_FILE);
+    FAILS(vsag_index_deserialize_file(NULL, file), VSAG_INVALID_ARGUMENT);
+    OK(vsag_index_close(copy));
+    vsag_index_t lf = NULL;
+    OK(vsag_index_load_file(file, &lf));
+    OK(vsag_index_get_num_elements(lf, &cn));
+    CHECK(cn == N - 1);
+    char name[32];
+    uint64_t len = 0;
+    OK(vsag_index_get_name(lf, name, sizeof(name), &len));
+    CHECK(strcmp(name, "brute_force") == 0 && len == 11);
+    OK(vsag_index_close(lf));
+    FAILS(vsag_index_load_file(path_in_scratch("missing.vsag"), &lf), VSAG_MISSING_FILE);
+    FAILS(vsag_index_load_file(NULL, &lf), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_load_file(file, NULL), VSAG_INVALID_ARGUMENT);
+
+    OK(vsag_dataset_destroy(q));
+    OK(vsag_dataset_destroy(ds));
+    OK(vsag_bitset_destroy(invalid));
+    OK(vsag_index_close(idx));
+    OK(vsag_index_close(NULL));
+    FAILS(vsag_index_close(idx), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_get_num_elements(idx, &n), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_get_memory_usage(idx, &mem), VSAG_INVALID_ARGUMENT);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Layer 3: batch and introspection                                                          */
+
+static bool keep_multiple(int64_t id, void* ctx) { return id % *(int64_t*)ctx == 0; }
+
+static void test_batch(void) {
+    vsag_index_t idx = NULL;
+    OK(vsag_index_make("brute_force", BF_PARAMS, &idx));
+
+    /* empty index */
+    int64_t lo = 0, hi = 0;
+    FAILS(vsag_index_get_min_max_id(idx, &lo, &hi), VSAG_INDEX_EMPTY);
+
+    OK(vsag_index_train_vectors(idx, base, VSAG_DTYPE_FLOAT32, N, DIM));
+    FAILS(vsag_index_train_vectors(idx, base, VSAG_DTYPE_FLOAT32, 0, DIM), VSAG_INVALID_ARGUMENT);
+    uint64_t nf = 9;
+    OK(vsag_index_build_vectors(idx, base, VSAG_DTYPE_FLOAT32, ids, N / 2, DIM, NULL, &nf));
+    CHECK(nf == 0);
+    int64_t failed[N];
+    OK(vsag_index_add_vectors(idx, base, VSAG_DTYPE_FLOAT32, ids, N, DIM, failed, &nf));
+    CHECK(nf == N / 2 && failed[0] == ids[0]);
+    FAILS(vsag_index_add_vectors(idx, base, VSAG_DTYPE_FLOAT32, ids, N, DIM + 1, NULL, NULL), VSAG_DIMENSION_NOT_EQUAL);
+    FAILS(vsag_index_add_vectors(idx, base, (vsag_dtype_t)9, ids, N, DIM, NULL, NULL), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_add_vectors(idx, NULL, VSAG_DTYPE_FLOAT32, ids, N, DIM, NULL, NULL), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_build_vectors(idx, base, VSAG_DTYPE_FLOAT32, ids, N, DIM, NULL, NULL), VSAG_BUILD_TWICE);
+    FAILS(vsag_index_add_vectors(idx, base, VSAG_DTYPE_FLOAT32, ids, (uint64_t)1 << 62, DIM, NULL, NULL), VSAG_INVALID_ARGUMENT);
+    OK(vsag_index_add_vectors(idx, base, VSAG_DTYPE_FLOAT32, ids, 0, DIM, NULL, NULL));
+
+    /* batch search equals single searches; padding past the index size */
+    enum { NQ = 7 };
+    int64_t bids[NQ * K];
+    float bd[NQ * K];
+    OK(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, NQ, DIM, K, "", NULL, bids, bd));
+    for (int qi = 0; qi < NQ; qi++) {
+        int64_t want[K];
+        float wd[K];
+        tu_exact_knn(base, ids, N, DIM, queries + qi * DIM, K, want, wd);
+        CHECK(bids[qi * K] == want[0]);
+        for (int j = 0; j < K; j++) CHECK(tu_near(bd[qi * K + j], wd[j]));
+        vsag_dataset_t one = NULL;
+        OK(vsag_index_knn_search_vector(idx, queries + qi * DIM, VSAG_DTYPE_FLOAT32, DIM, K, "", NULL, &one));
+        const int64_t* oi = NULL;
+        OK(vsag_dataset_get_ids(one, &oi));
+        for (int j = 0; j < K; j++) CHECK(oi[j] == bids[qi * K + j]);
+        OK(vsag_dataset_destroy(one));
+    }
+    OK(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, 0, DIM, K, "", NULL, NULL, NULL));
+    FAILS(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, NQ, DIM, 0, "", NULL, bids, bd), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, NQ, DIM - 1, K, "", NULL, bids, bd), VSAG_DIMENSION_NOT_EQUAL);
+    FAILS(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, NQ, DIM, K, "", NULL, NULL, bd), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, NQ, DIM, K, "{", NULL, bids, bd), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_knn_search_batch(NULL, queries, VSAG_DTYPE_FLOAT32, NQ, DIM, K, "", NULL, bids, bd), VSAG_INVALID_ARGUMENT);
+
+    vsag_index_t small = NULL;
+    OK(vsag_index_make("brute_force", BF_PARAMS, &small));
+    OK(vsag_index_add_vectors(small, base, VSAG_DTYPE_FLOAT32, ids, 3, DIM, NULL, NULL));
+    OK(vsag_index_knn_search_batch(small, queries, VSAG_DTYPE_FLOAT32, 2, DIM, 5, "", NULL, bids, bd));
+    for (int qi = 0; qi < 2; qi++) {
+        for (int j = 0; j < 3; j++) CHECK(bids[qi * 5 + j] >= 0);
+        for (int j = 3; j < 5; j++) CHECK(bids[qi * 5 + j] == -1 && isinf(bd[qi * 5 + j]));
+    }
+    OK(vsag_index_close(small));
+
+    /* filters: exclude-byte mask, keep-packed mask, exclude ids, callback, bitset, combined */
+    unsigned char mask[N];
+    memset(mask, 0, sizeof(mask));
+    for (int i = 0; i < N; i++) mask[i] = (unsigned char)(i % 3 == 0); /* labels are 0..N-1 */
+    vsag_filter_t f = VSAG_FILTER_INIT;
+    f.mask = mask;
+    f.mask_len = N;
+    OK(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, NQ, DIM, K, "", &f, bids, bd));
+    for (int i = 0; i < NQ * K; i++) CHECK(bids[i] >= 0 && bids[i] % 3 != 0);
+
+    unsigned char packed[(N + 7) / 8];
+    memset(packed, 0, sizeof(packed));
+    for (int i = 0; i < N; i += 4) packed[i / 8] |= (unsigned char)(1u << (i % 8));
+    vsag_filter_t fk = VSAG_FILTER_INIT;
+    fk.flags = VSAG_FILTER_MASK_KEEP | VSAG_FILTER_MASK_PACKED;
+    fk.mask = packed;
+    fk.mask_len = N;
+    OK(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, NQ, DIM, K, "", &fk, bids, bd));
+    for (int i = 0; i < NQ * K; i++) CHECK(bids[i] >= 0 && bids[i] % 4 == 0);
+
+    int64_t want[K];
+    float wd[K];
+    tu_exact_knn(base, ids, N, DIM, queries, K, want, wd);
+    vsag_filter_t fe = VSAG_FILTER_INIT;
+    fe.exclude_ids = want;
+    fe.num_exclude_ids = 3;
+    OK(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K, "", &fe, bids, bd));
+    CHECK(bids[0] == want[3]);
+
+    int64_t modulus = 5;
+    vsag_filter_t fc = VSAG_FILTER_INIT;
+    fc.keep = keep_multiple;
+    fc.keep_ctx = &modulus;
+    fc.valid_ratio = 0.2f;
+    OK(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, NQ, DIM, K, "", &fc, bids, bd));
+    for (int i = 0; i < NQ * K; i++) CHECK(bids[i] >= 0 && bids[i] % 5 == 0);
+
+    vsag_bitset_t bs = NULL;
+    OK(vsag_bitset_make(&bs));
+    OK(vsag_bitset_set(bs, want[0], true));
+    vsag_filter_t fb = VSAG_FILTER_INIT;
+    fb.bitset = bs;
+    fb.keep = keep_multiple; /* combined with the callback */
+    fb.keep_ctx = &modulus;
+    OK(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K, "", &fb, bids, bd));
+    for (int j = 0; j < K; j++) CHECK(bids[j] != want[0] && bids[j] % 5 == 0);
+
+    vsag_filter_t fbad = VSAG_FILTER_INIT;
+    fbad.struct_size = 0;
+    FAILS(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K, "", &fbad, bids, bd), VSAG_INVALID_ARGUMENT);
+    fbad = (vsag_filter_t)VSAG_FILTER_INIT;
+    fbad.valid_ratio = 2.0f;
+    FAILS(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K, "", &fbad, bids, bd), VSAG_INVALID_ARGUMENT);
+    fbad = (vsag_filter_t)VSAG_FILTER_INIT;
+    fbad.bitset = (vsag_bitset_t)idx;
+    FAILS(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K, "", &fbad, bids, bd), VSAG_INVALID_ARGUMENT);
+    /* a caller built against an older, smaller struct: fields past struct_size are ignored */
+    vsag_filter_t fold = VSAG_FILTER_INIT;
+    fold.struct_size = 40; /* up to exclude_ids */
+    fold.mask = mask;
+    fold.mask_len = N;
+    fold.keep = keep_multiple;
+    fold.keep_ctx = NULL; /* would crash if read */
+    OK(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K, "", &fold, bids, bd));
+    for (int j = 0; j < K; j++) CHECK(bids[j] % 3 != 0);
+
+    /* single knn and range searches by vector, with filter and statistics */
+    vsag_dataset_t res = NULL;
+    const char* st = NULL;
+    const int64_t* rids = NULL;
+    int64_t rk = 0;
+    OK(vsag_index_knn_search_vector(idx, queries, VSAG_DTYPE_FLOAT32, DIM, K, "", &fb, &res));
+    OK(vsag_dataset_get_statistics(res, &st));
+    CHECK(st != NULL && strstr(st, "dist_cmp") != NULL);
+    OK(vsag_dataset_destroy(res));
+    FAILS(vsag_index_knn_search_vector(idx, queries, VSAG_DTYPE_FLOAT32, DIM, 0, "", NULL, &res), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_knn_search_vector(idx, NULL, VSAG_DTYPE_FLOAT32, DIM, K, "", NULL, &res), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_knn_search_vector(idx, queries, VSAG_DTYPE_FLOAT32, DIM + 1, K, "", NULL, &res), VSAG_DIMENSION_NOT_EQUAL);
+    FAILS(vsag_index_knn_search_vector(NULL, queries, VSAG_DTYPE_FLOAT32, DIM, K, "", NULL, &res), VSAG_INVALID_ARGUMENT);
+    OK(vsag_index_range_search_vector(idx, queries, VSAG_DTYPE_FLOAT32, DIM, wd[K - 1] + 1e-6f, "", &fe, -1, &res));
+    OK(vsag_dataset_get_dim(res, &rk));
+    OK(vsag_dataset_get_ids(res, &rids));
+    CHECK(rk == K - 3 && rids[0] == want[3]);
+    OK(vsag_dataset_destroy(res));
+    FAILS(vsag_index_range_search_vector(idx, queries, VSAG_DTYPE_FLOAT32, DIM, 1.0f, "", NULL, 0, &res), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_range_search_vector(idx, queries, VSAG_DTYPE_FLOAT32, DIM + 1, 1.0f, "", NULL, -1, &res), VSAG_DIMENSION_NOT_EQUAL);
+    FAILS(vsag_index_range_search_vector(NULL, queries, VSAG_DTYPE_FLOAT32, DIM, 1.0f, "", NULL, -1, &res), VSAG_INVALID_ARGUMENT);
+
+    /* distances by ids */
+    float dd[3];
+    int64_t three[3] = {want[0], want[1], -5};
+    OK(vsag_index_calc_distance_by_ids(idx, queries, VSAG_DTYPE_FLOAT32, DIM, three, 3, dd));
+    CHECK(tu_near(dd[0], wd[0]) && tu_near(dd[1], wd[1]) && dd[2] == -1.0f);
+    FAILS(vsag_index_calc_distance_by_ids(idx, queries, VSAG_DTYPE_FLOAT32, DIM + 1, three, 3, dd), VSAG_DIMENSION_NOT_EQUAL);
+    FAILS(vsag_index_calc_distance_by_ids(NULL, queries, VSAG_DTYPE_FLOAT32, DIM, three, 3, dd), VSAG_INVALID_ARGUMENT);
+
+    /* introspection */
+    bool b = false;
+    OK(vsag_index_check_feature(idx, VSAG_FEATURE_SUPPORT_KNN_SEARCH, &b));
+    CHECK(b);
+    OK(vsag_index_check_feature(idx, VSAG_FEATURE_NEED_TRAIN, &b));
+    CHECK(!b);
+    OK(vsag_index_check_feature(idx, 1000, &b));
+    CHECK(!b);
+    FAILS(vsag_index_check_feature(idx, 5, NULL), VSAG_INVALID_ARGUMENT);
+    uint64_t est1 = 0, est2 = 0;
+    OK(vsag_index_estimate_memory(idx, 1000, &est1));
+    OK(vsag_index_estimate_memory(idx, 100000, &est2));
+    CHECK(est1 > 1000 * DIM * 4 && est2 > est1);
+    FAILS(vsag_index_estimate_memory(NULL, 10, &est1), VSAG_INVALID_ARGUMENT);
+    OK(vsag_index_check_id_exist(idx, ids[5], &b));
+    CHECK(b);
+    OK(vsag_index_check_id_exist(idx, -1, &b));
+    CHECK(!b);
+    OK(vsag_index_check_id_exist(idx, N + 10, &b));
+    CHECK(!b);
+    bool exist[3];
+    int64_t probe[3] = {ids[0], N + 1, ids[N - 1]};
+    OK(vsag_index_check_ids_exist(idx, probe, 3, exist));
+    CHECK(exist[0] && !exist[1] && exist[2]);
+    FAILS(vsag_index_check_ids_exist(idx, NULL, 3, exist), VSAG_INVALID_ARGUMENT);
+    OK(vsag_index_get_min_max_id(idx, &lo, &hi));
+    CHECK(lo == 0 && hi == N - 1);
+    FAILS(vsag_index_get_min_max_id(idx, NULL, &hi), VSAG_INVALID_ARGUMENT);
+
+    uint64_t removed = 0;
+    int64_t rm[3] = {0, 1, 99999};
+    OK(vsag_index_remove_many(idx, rm, 3, &removed));
+    CHECK(removed == 2);
+    OK(vsag_index_get_min_max_id(idx, &lo, &hi));
+    CHECK(lo == 2);
+    int64_t nrem = 0, num = 0, dim = 0;
+    OK(vsag_index_get_num_removed(idx, &nrem));
+    OK(vsag_index_get_num_elements(idx, &num));
+    CHECK(nrem == 2 && num == N - 2);
+    FAILS(vsag_index_remove_many(idx, NULL, 2, &removed), VSAG_INVALID_ARGUMENT);
+    OK(vsag_index_get_dim(idx, &dim));
+    CHECK(dim == DIM);
+    vsag_dtype_t dt = VSAG_DTYPE_INT8;
+    OK(vsag_index_get_dtype(idx, &dt));
+    CHECK(dt == VSAG_DTYPE_FLOAT32);
+    FAILS(vsag_index_get_dtype(idx, NULL), VSAG_INVALID_ARGUMENT);
+    char buf[8];
+    uint64_t len = 0;
+    OK(vsag_index_get_name(idx, NULL, 0, &len));
+    CHECK(len == strlen("brute_force"));
+    OK(vsag_index_get_name(idx, buf, sizeof(buf), &len));
+    CHECK(strcmp(buf, "brute_f") == 0); /* truncated, NUL-terminated */
+    char pbuf[256];
+    OK(vsag_index_get_parameters(idx, pbuf, sizeof(pbuf), &len));
+    CHECK(strcmp(pbuf, BF_PARAMS) == 0 && len == strlen(BF_PARAMS));
+    FAILS(vsag_index_get_parameters(idx, NULL, 10, &len), VSAG_INVALID_ARGUMENT);
+    uint64_t count = 0;
+    int64_t exported[N];
+    OK(vsag_index_export_ids(idx, NULL, 0, &count));
+    CHECK(count == N - 2);
+    OK(vsag_index_export_ids(idx, exported, 5, &count));
+    CHECK(count == N - 2 && exported[0] == 2 && exported[4] == 6);
+    FAILS(vsag_index_export_ids(idx, exported, 5, NULL), VSAG_INVALID_ARGUMENT);
+
+    /* immutable */
+    OK(vsag_index_set_immutable(idx));
+    FAILS(vsag_index_add_vectors(idx, base, VSAG_DTYPE_FLOAT32, ids, 1, DIM, NULL, NULL), VSAG_WRONG_STATUS);
+    FAILS(vsag_index_remove_many(idx, ids + 5, 1, NULL), VSAG_WRONG_STATUS);
+    EFAILS(vsag_index_update_vector_force(idx, ids[5], queries, DIM), VSAG_WRONG_STATUS);
+    OK(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K, "", NULL, bids, bd));
+    FAILS(vsag_index_set_immutable(NULL), VSAG_INVALID_ARGUMENT);
+
+    OK(vsag_bitset_destroy(bs));
+    OK(vsag_index_close(idx));
+}
+
+/* fp16, bf16 and int8 inputs and indexes */
+static void test_dtypes(void) {
+    const char* params[3] = {
+        "{\"dtype\":\"float16\",\"metric_type\":\"l2\",\"dim\":16}",
+        "{\"dtype\":\"bfloat16\",\"metric_type\":\"l2\",\"dim\":16}",
+        "{\"dtype\":\"int8\",\"metric_type\":\"l2\",\"dim\":16}",
+    };
+    vsag_dtype_t dts[3] = {VSAG_DTYPE_FLOAT16, VSAG_DTYPE_BFLOAT16, VSAG_DTYPE_INT8};
+    uint16_t* h = (uint16_t*)malloc(sizeof(uint16_t) * N * DIM);
+    int8_t* i8 = (int8_t*)malloc(N * DIM);
+    float* back = (float*)malloc(sizeof(float) * N * DIM);
+    for (int t = 0; t < 3; t++) {
+        vsag_index_t idx = NULL;
+        OK(vsag_index_make("brute_force", params[t], &idx));
+        if (idx == NULL) continue;
+        vsag_dtype_t got = VSAG_DTYPE_FLOAT32;
+        OK(vsag_index_get_dtype(idx, &got));
+        CHECK(got == dts[t]);
+        const void* vecs;
+        for (int i = 0; i < N * DIM; i++) {
+            if (t == 0) h[i] = tu_f32_to_f16(base[i]);
+            if (t == 1) h[i] = tu_f32_to_bf16(base[i]);
+            if (t == 2) i8[i] = (int8_t)(base[i] * 100.0f - 50.0f);
+        }
+        vecs = t == 2 ? (const void*)i8 : (const void*)h;
+        OK(vsag_index_build_vectors(idx, vecs, dts[t], ids, N, DIM, NULL, NULL));
+        /* the exact answer on the dequantised rows */
+        for (int i = 0; i < N * DIM; i++) {
+            if (t == 2) {
+                back[i] = (float)i8[i];
+            } else {
+                uint32_t bits = 0;
+                if (t == 1) {
+                    bits = (uint32_t)h[i] << 16;
+                    memcpy(&back[i], &bits, 4);
+                } else {
+                    back[i] = base[i]; /* fp16 of [0,1) values: compare the top result only */
+                }
+            }
+        }
+        /* query in the same dtype, through the batch and single paths */
+        int64_t bids[2 * K];
+        float bd[2 * K];
+        const void* q = t == 2 ? (const void*)(i8 + 9 * DIM) : (const void*)(h + 9 * DIM);
+        OK(vsag_index_knn_search_batch(idx, q, dts[t], 1, DIM, K, "", NULL, bids, bd));
+        CHECK(bids[0] == ids[9] && bd[0] == 0.0f);
+        vsag_dataset_t res = NULL;
+        OK(vsag_index_knn_search_vector(idx, q, dts[t], DIM, K, "", NULL, &res));
+        const int64_t* rids = NULL;
+        OK(vsag_dataset_get_ids(res, &rids));
+        for (int j = 0; j < K; j++) CHECK(rids[j] == bids[j]);
+        OK(vsag_dataset_destroy(res));
+        OK(vsag_index_range_search_vector(idx, q, dts[t], DIM, 0.0f, "", NULL, -1, &res));
+        OK(vsag_dataset_get_ids(res, &rids));
+        CHECK(rids[0] == ids[9]);
+        OK(vsag_dataset_destroy(res));
+        float d0 = -1;
+        OK(vsag_index_calc_distance_by_ids(idx, q, dts[t], DIM, ids + 9, 1, &d0));
+        CHECK(d0 == 0.0f);
+        if (t > 0) {
+            int64_t want[K];
+            float wd[K];
+            tu_exact_knn(back, ids, N, DIM, back + 9 * DIM, K, want, wd);
+            for (int j = 0; j < K; j++) CHECK(tu_near(bd[j], wd[j]));
+        }
+        /* a float32 query on a half-precision index is converted */
+        if (t < 2) {
+            OK(vsag_index_knn_search_batch(idx, base + 9 * DIM, VSAG_DTYPE_FLOAT32, 1, DIM, K, "", NULL, bids, bd));
+            CHECK(bids[0] == ids[9]);
+        }
+        /* datasets with half-precision vectors */
+        vsag_dataset_t ds = NULL;
+        OK(vsag_dataset_make(&ds));
+        OK(vsag_dataset_set_num_elements(ds, 1));
+        OK(vsag_dataset_set_dim(ds, DIM));
+        if (t == 0) OK(vsag_dataset_set_float16_vectors(ds, h + 9 * DIM));
+        if (t == 1) OK(vsag_dataset_set_bfloat16_vectors(ds, h + 9 * DIM));
+        if (t == 2) OK(vsag_dataset_set_int8_vectors(ds, i8 + 9 * DIM));
+        OK(vsag_index_knn_search_dataset(idx, ds, 1, "", NULL, &res));
+        OK(vsag_dataset_get_ids(res, &rids));
+        CHECK(rids[0] == ids[9]);
+        OK(vsag_dataset_destroy(res));
+        OK(vsag_dataset_destroy(ds));
+        OK(vsag_index_close(idx));
+    }
+    free(h);
+    free(i8);
+    free(back);
+}
+
+/* hgraph, when the library has it: build, recall against the exact answer, save/load */
+static void test_hgraph(void) {
+    const char* hp = "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":16,"
+                     "\"index_param\":{\"base_quantization_type\":\"fp32\",\"max_degree\":16,"
+                     "\"ef_construction\":100}}";
+    vsag_index_t idx = NULL;
+    int rc = vsag_index_make("hgraph", hp, &idx);
+    if (rc == VSAG_UNSUPPORTED_INDEX) {
+        printf("hgraph is not in this library: skipping its checks\n");
+        return;
+    }
+    OK(rc);
+    if (idx == NULL) return;
+    bool feat = false;
+    OK(vsag_index_check_feature(idx, VSAG_FEATURE_SUPPORT_BUILD, &feat));
+    CHECK(feat);
+    OK(vsag_index_build_vectors(idx, base, VSAG_DTYPE_FLOAT32, ids, N, DIM, NULL, NULL));
+    const char* sp = "{\"hgraph\":{\"ef_search\":100}}";
+    enum { NQ = 20 };
+    int64_t bids[NQ * K];
+    float bd[NQ * K];
+    OK(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, NQ, DIM, K, sp, NULL, bids, bd));
+    int hits = 0;
+    for (int qi = 0; qi < NQ; qi++) {
+        int64_t want[K];
+        float wd[K];
+        tu_exact_knn(base, ids, N, DIM, queries + qi * DIM, K, want, wd);
+        for (int a = 0; a < K; a++)
+            for (int b = 0; b < K; b++) hits += bids[qi * K + a] == want[b];
+    }
+    double recall = (double)hits / (NQ * K);
+    printf("hgraph recall@%d on %d queries: %.3f\n", K, NQ, recall);
+    CHECK(recall >= 0.9);
+    FAILS(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K, "{\"hgraph\":{\"ef_search\":0}}", NULL, bids, bd), VSAG_INVALID_ARGUMENT);
+
+    const char* file = path_in_scratch("hgraph.vsag");
+    EOK(vsag_serialize_file(idx, file));
+    vsag_index_t back = vsag_index_factory("hgraph", hp);
+    EOK(vsag_deserialize_file(back, file));
+    vsag_index_t lf = NULL;
+    OK(vsag_index_load_file(file, &lf));
+    int64_t b2[NQ * K], b3[NQ * K];
+    float d2[NQ * K], d3[NQ * K];
+    OK(vsag_index_knn_search_batch(back, queries, VSAG_DTYPE_FLOAT32, NQ, DIM, K, sp, NULL, b2, d2));
+    OK(vsag_index_knn_search_batch(lf, queries, VSAG_DTYPE_FLOAT32, NQ, DIM, K, sp, NULL, b3, d3));
+    CHECK(memcmp(bids, b2, sizeof(b2)) == 0 && memcmp(bids, b3, sizeof(b3)) == 0);
+    /* compat search and filter callback on hgraph */
+    int64_t rid[K];
+    float rd[K];
+    SearchResult_t r = {rd, rid, 0, NULL};
+    EOK(vsag_index_knn_search_with_filter(idx, queries, DIM, K, sp, keep_even, &r));
+    CHECK(r.count == K);
+    for (int j = 0; j < r.count; j++) CHECK(rid[j] % 2 == 0);
+    EOK(vsag_index_destroy(back));
+    OK(vsag_index_close(lf));
+    OK(vsag_index_close(idx));
+}
+
+int main(int argc, char** argv) {
+    if (argc > 1) snprintf(scratch, sizeof(scratch), "%s", argv[1]);
+    base = tu_vectors(N, DIM, 1);
+    queries = tu_vectors(64, DIM, 2);
+    for (int i = 0; i < N; i++) ids[i] = i;
+
+    test_versions_and_errors();
+    test_thread_local_error();
+    test_compat();
+    test_dataset();
+    test_bitset();
+    test_index_handles();
+    test_batch();
+    test_dtypes();
+    test_hgraph();
+
+    free(base);
+    free(queries);
+    free(wf_buf);
+    return tu_report("capi_test");
+}

@@ -1,0 +1,149 @@
+// cpp_test.cpp checks the C++ wrapper bindings/cpp/vsag.hpp against libvsag.so.
+#include <cmath>
+#include <cstdio>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "vsag.hpp"
+
+static int checks, failures;
+#define CHECK(cond)                                                                        \
+    do {                                                                                   \
+        ++checks;                                                                          \
+        if (!(cond)) {                                                                     \
+            ++failures;                                                                    \
+            std::fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
+        }                                                                                  \
+    } while (0)
+
+int main(int argc, char** argv) {
+    std::string dir = argc > 1 ? argv[1] : "/tmp";
+    const int64_t n = 300, dim = 8;
+    std::vector<int64_t> ids(n);
+    std::vector<float> data(n * dim);
+    uint64_t s = 3;
+    for (int64_t i = 0; i < n; ++i) ids[i] = i;
+    for (auto& v : data) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        v = static_cast<float>(s >> 40) / 16777216.0f;
+    }
+    const std::string params = R"({"dtype":"float32","metric_type":"l2","dim":8})";
+
+    CHECK(vsag::init());
+    CHECK(vsag::version() == VSAG_VERSION);
+
+    // errors as expected values and as exceptions
+    auto bad = vsag::Factory::CreateIndex("brute_force", "{");
+    CHECK(!bad.has_value() && bad.error().type == vsag::ErrorType::INVALID_ARGUMENT);
+    CHECK(bad.error().code() == VSAG_INVALID_ARGUMENT && !bad.error().message.empty());
+    bool thrown = false;
+    try {
+        bad.value();
+    } catch (const vsag::Exception& e) {
+        thrown = e.code() == VSAG_INVALID_ARGUMENT && e.type() == vsag::ErrorType::INVALID_ARGUMENT;
+    }
+    CHECK(thrown);
+    CHECK(!vsag::Factory::CreateIndex("nope", params).has_value());
+
+    auto index = vsag::Factory::CreateIndex("brute_force", params).value();
+    CHECK(index->GetIndexName() == "brute_force");
+    CHECK(!index->GetMinAndMaxId().has_value());
+    auto base = vsag::Dataset::Make();
+    base->NumElements(n)->Dim(dim)->Ids(ids.data())->Float32Vectors(data.data())->Owner(false);
+    CHECK(base->GetNumElements() == n && base->GetDim() == dim && base->GetIds() == ids.data());
+    CHECK(index->Train(base).has_value());
+    auto failed = index->Build(base);
+    CHECK(failed.has_value() && failed.value().empty());
+    auto again = index->Add(base);
+    CHECK(again.has_value() && again.value().size() == static_cast<size_t>(n));
+    CHECK(index->GetNumElements() == n);
+    CHECK(index->CheckFeature(vsag::SUPPORT_KNN_SEARCH));
+    CHECK(index->GetMemoryUsage() > 0 && index->EstimateMemory(1000) > 0);
+
+    auto query = vsag::Dataset::Make();
+    query->NumElements(1)->Dim(dim)->Float32Vectors(data.data() + 7 * dim);
+    auto res = index->KnnSearch(query, 5, "").value();
+    CHECK(res->GetDim() == 5 && res->GetIds()[0] == 7 && res->GetDistances()[0] == 0.0f);
+    CHECK(res->GetStatistics().find("dist_cmp") != std::string::npos);
+    CHECK(!index->KnnSearch(query, 0, "").has_value());
+    CHECK(index->KnnSearch(query, 0, "").error().type == vsag::ErrorType::INVALID_ARGUMENT);
+
+    // a std::function filter returns true to EXCLUDE; a bitset's set bits exclude
+    auto odd = index->KnnSearch(query, 5, "", [](int64_t id) { return id % 2 == 0; }).value();
+    for (int64_t i = 0; i < odd->GetDim(); ++i) CHECK(odd->GetIds()[i] % 2 == 1);
+    auto invalid = vsag::Bitset::Make();
+    invalid->Set(7);
+    invalid->Set(std::vector<int64_t>{1, 2, 3});
+    CHECK(invalid->Test(7) && !invalid->Test(8) && invalid->Count() == 4);
+    auto without7 = index->KnnSearch(query, 5, "", invalid).value();
+    for (int64_t i = 0; i < without7->GetDim(); ++i) CHECK(without7->GetIds()[i] != 7);
+    invalid->Clear();
+    CHECK(invalid->Count() == 0);
+
+    // range search with a cap
+    auto range = index->RangeSearch(query, res->GetDistances()[4], "", nullptr, 3).value();
+    CHECK(range->GetDim() == 3 && range->GetIds()[0] == 7);
+
+    // batch search into caller buffers
+    std::vector<int64_t> bids(4 * 5);
+    std::vector<float> bd(4 * 5);
+    CHECK(index->BatchKnnSearch(data.data(), 4, 5, "", bids.data(), bd.data()).has_value());
+    for (int q = 0; q < 4; ++q) CHECK(bids[q * 5] == q);
+
+    // distances and vectors by id
+    int64_t some[2] = {7, 100};
+    auto dd = index->CalDistanceById(data.data() + 7 * dim, some, 2).value();
+    CHECK(dd->GetDistances()[0] == 0.0f && dd->GetDistances()[1] > 0.0f);
+    auto vv = index->GetRawVectorByIds(some, 2).value();
+    CHECK(vv->GetFloat32Vectors()[dim] == data[100 * dim]);
+    int64_t missing = 99999;
+    CHECK(!index->GetRawVectorByIds(&missing, 1).has_value());
+
+    // clone, update, remove
+    auto copy = index->Clone().value();
+    CHECK(copy->UpdateId(7, 7007).has_value());
+    CHECK(!copy->CheckIdExist(7) && copy->CheckIdExist(7007) && index->CheckIdExist(7));
+    auto upd = vsag::Dataset::Make();
+    upd->NumElements(1)->Dim(dim)->Float32Vectors(data.data());
+    CHECK(copy->UpdateVector(7007, upd, true).has_value());
+    CHECK(copy->Remove(7007).value());
+    CHECK(!copy->Remove(7007).value());
+    CHECK(copy->Remove(std::vector<int64_t>{1, 2, 99999}).value() == 2);
+    CHECK(copy->GetNumberRemoved() == 3 && copy->GetNumElements() == n - 3);
+    auto mm = copy->GetMinAndMaxId().value();
+    CHECK(mm.first == 0 && mm.second == n - 1);
+    CHECK(copy->ExportIDs().size() == static_cast<size_t>(n - 3));
+    auto model = index->ExportModel();
+    CHECK(model.has_value() || model.error().type == vsag::ErrorType::UNSUPPORTED_INDEX_OPERATION);
+
+    // streams and files
+    std::stringstream ss;
+    CHECK(index->Serialize(ss).has_value());
+    auto from_stream = vsag::Factory::CreateIndex("brute_force", params).value();
+    CHECK(from_stream->Deserialize(ss).has_value());
+    CHECK(from_stream->GetNumElements() == n);
+    std::string path = dir + "/cpp_test.vsag";
+    CHECK(index->Serialize(path).has_value());
+    auto loaded = vsag::Index::LoadFile(path).value();
+    CHECK(loaded->GetNumElements() == n);
+    auto r2 = loaded->KnnSearch(query, 5, "").value();
+    for (int i = 0; i < 5; ++i) CHECK(r2->GetIds()[i] == res->GetIds()[i]);
+    auto missing_file = vsag::Index::LoadFile(dir + "/no-such.vsag");
+    CHECK(!missing_file.has_value() && missing_file.error().type == vsag::ErrorType::MISSING_FILE);
+    auto empty = vsag::Factory::CreateIndex("brute_force", params).value();
+    CHECK(empty->Deserialize(dir + "/no-such.vsag").error().type == vsag::ErrorType::MISSING_FILE);
+    std::remove(path.c_str());
+
+    CHECK(index->SetImmutable().has_value());
+    auto imm = index->Add(base);
+    CHECK(!imm.has_value() && imm.error().type == vsag::ErrorType::WRONG_STATUS);
+
+    if (failures) {
+        std::fprintf(stderr, "cpp_test: %d of %d checks FAILED\n", failures, checks);
+        return 1;
+    }
+    std::printf("cpp_test: all %d checks passed\n", checks);
+    return 0;
+}
