@@ -142,7 +142,11 @@ func (r *Runner) RunSweep(c *Config) (*SweepResult, error) {
 		return nil, err
 	}
 	sr := &SweepResult{Dataset: p.info(), Mode: c.SearchMode, K: c.TopK, Key: spec.Key, Threads: max(1, c.NumThreadsSearching)}
-	sr.Title = fmt.Sprintf("%s, %s, %d threads", p.set.Name, modeLabel(c), sr.Threads)
+	threads := "1 thread"
+	if sr.Threads > 1 {
+		threads = fmt.Sprintf("%d threads", sr.Threads)
+	}
+	sr.Title = fmt.Sprintf("%s, %s, %s", p.set.Name, modeLabel(c), threads)
 	var idx *core.Index
 	curve := Curve{Name: "vsag " + c.IndexName}
 	if c.HasBuild() {
@@ -299,7 +303,7 @@ for c in d["curves"]:
     xs = [p["recall"] for p in pts]
     ys = [p["qps"] for p in pts]
     if len(pts) == 1 and not pts[0].get("value"):
-        ax.scatter(xs, ys, marker="*", s=220, zorder=4, label=c["name"])
+        ax.scatter(xs, ys, marker="*", s=220, zorder=4, color="black", label=c["name"])
         continue
     line, = ax.plot(xs, ys, marker="o", linewidth=2, label=c["name"])
     for p in pts:
