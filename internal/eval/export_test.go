@@ -61,7 +61,7 @@ func TestRangeRecallAndPercentiles(t *testing.T) {
 
 func sampleResults() []Named {
 	build := &Result{Action: "build,search", Index: "hgraph", IndexInfo: json.RawMessage(`{"dim":4}`),
-		DatasetInfo: DatasetInfo{FilePath: "/d/x.hdf5", Dim: 4, BaseCount: 100, QueryCount: 10, DataType: "float32", Metric: "l2"},
+		DatasetInfo:   DatasetInfo{FilePath: "/d/x.hdf5", Dim: 4, BaseCount: 100, QueryCount: 10, DataType: "float32", Metric: "l2"},
 		BuildDuration: ptr(1.5), TPS: ptr(66.7), MemoryPeakBuild: "1.00 MB", MemoryPeakBuildBytes: ptr(int64(1 << 20)),
 		IndexMemory: ptr(int64(4096)), IndexSize: ptr(int64(5000)),
 		SearchMode: "knn", SearchParam: `{"hgraph":{"ef_search":10}}`, TopK: 10, SearchCount: 10, NumThreadsSearching: 1,

@@ -111,7 +111,12 @@ func TestRunBuildThenSearchFromFile(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, st.Size(), *res.IndexSize)
 
-	res, err = r.Run(testCase(t, func(c *Config) { c.Type = "search"; c.IndexPath = path; c.DeleteIndexAfterSearch = true; c.SetImmutable = true }))
+	res, err = r.Run(testCase(t, func(c *Config) {
+		c.Type = "search"
+		c.IndexPath = path
+		c.DeleteIndexAfterSearch = true
+		c.SetImmutable = true
+	}))
 	require.NoError(t, err)
 	require.Equal(t, 1.0, *res.RecallAvg)
 	require.Nil(t, res.BuildDuration)
