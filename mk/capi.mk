@@ -1,0 +1,67 @@
+# C ABI: build/lib/libvsag.so from capi/ (include/vsag.h is the contract), C/C++ tests and
+# examples, the CMake package, and the FFI-cost benchmark.
+#
+#   make lib          build/lib/libvsag.so (no CMake needed)
+#   make test-capi    C test (plain and AddressSanitizer), concurrency test, C++ wrapper test,
+#                     exported-symbols check, C and C++ examples
+#   make test-cmake   the CMake route: configure, build, ctest, install, find_package consumer
+#   make bench-capi   FFI cost: batch search through the C ABI vs the Go API, trivial call cost
+
+CAPI_LIB := build/lib/libvsag.so
+CAPI_OUT := build/capi
+# Extra go build tags for the library (for example CAPI_GOTAGS=purego).
+CAPI_GOTAGS ?=
+CAPI_GOFLAGS = -buildmode=c-shared -trimpath $(if $(CAPI_GOTAGS),-tags $(CAPI_GOTAGS)) \
+	-ldflags "-s -w -extldflags '-Wl,--version-script=$(CURDIR)/capi/vsag.map -Wl,-soname,libvsag.so'"
+CAPI_CC ?= gcc
+CAPI_CXX ?= g++
+CAPI_CFLAGS := -std=c99 -Wall -Wextra -Werror -pedantic -O1 -g -Iinclude
+CAPI_CXXFLAGS := -std=c++17 -Wall -Wextra -Werror -pedantic -O1 -g -Iinclude -Ibindings/cpp
+CAPI_LDFLAGS := -L$(CURDIR)/build/lib -lvsag -Wl,-rpath,$(CURDIR)/build/lib -lpthread -lm
+CAPI_ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+BUILD_TARGETS += lib
+TEST_TARGETS += test-capi test-cmake
+BENCH_TARGETS += bench-capi
+
+.PHONY: lib test-capi test-cmake bench-capi
+
+# go build decides what is stale; the library is relinked only when something changed.
+lib:
+	@mkdir -p build/lib
+	CGO_ENABLED=1 $(GO) build $(CAPI_GOFLAGS) -o $(CAPI_LIB) ./capi
+	@rm -f build/lib/libvsag.h
+
+test-capi: lib
+	@mkdir -p $(CAPI_OUT)/scratch
+	$(CAPI_CC) $(CAPI_CFLAGS) tests/capi/capi_test.c -o $(CAPI_OUT)/capi_test $(CAPI_LDFLAGS)
+	$(CAPI_OUT)/capi_test $(CAPI_OUT)/scratch
+	$(CAPI_CC) $(CAPI_CFLAGS) $(CAPI_ASAN) tests/capi/capi_test.c -o $(CAPI_OUT)/capi_test_asan $(CAPI_LDFLAGS)
+	ASAN_OPTIONS=detect_leaks=1 $(CAPI_OUT)/capi_test_asan $(CAPI_OUT)/scratch
+	$(CAPI_CC) $(CAPI_CFLAGS) tests/capi/concurrency_test.c -o $(CAPI_OUT)/concurrency_test $(CAPI_LDFLAGS)
+	$(CAPI_OUT)/concurrency_test
+	$(CAPI_CXX) $(CAPI_CXXFLAGS) tests/capi/cpp_test.cpp -o $(CAPI_OUT)/cpp_test $(CAPI_LDFLAGS)
+	$(CAPI_OUT)/cpp_test $(CAPI_OUT)/scratch
+	CC=$(CAPI_CC) tests/capi/check_symbols.sh include/vsag.h $(CAPI_LIB) tests/capi/capi_test.c
+	$(CAPI_CC) $(CAPI_CFLAGS) examples/c/quickstart.c -o $(CAPI_OUT)/quickstart_c $(CAPI_LDFLAGS)
+	$(CAPI_OUT)/quickstart_c $(CAPI_OUT)/scratch/quickstart_c.vsag
+	$(CAPI_CC) $(CAPI_CFLAGS) examples/c/vsag_c_api.c -o $(CAPI_OUT)/vsag_c_api $(CAPI_LDFLAGS)
+	$(CAPI_OUT)/vsag_c_api $(CAPI_OUT)/scratch/vsag_c_api.vsag
+	$(CAPI_CXX) $(CAPI_CXXFLAGS) examples/cpp/quickstart.cpp -o $(CAPI_OUT)/quickstart_cpp $(CAPI_LDFLAGS)
+	$(CAPI_OUT)/quickstart_cpp $(CAPI_OUT)/scratch/quickstart_cpp.vsag
+
+test-cmake:
+	@command -v cmake >/dev/null || $(MAKE) --no-print-directory deps-apt PKGS="cmake"
+	cmake -S . -B build/cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVSAG_GO=$(GO) >/dev/null
+	cmake --build build/cmake -j 2
+	cd build/cmake && ctest --output-on-failure
+	cmake --install build/cmake --prefix $(CURDIR)/build/cmake-install >/dev/null
+	cmake -S tests/capi/consumer -B build/cmake-consumer -DCMAKE_PREFIX_PATH=$(CURDIR)/build/cmake-install >/dev/null
+	cmake --build build/cmake-consumer
+	build/cmake-consumer/vsag_consumer
+
+bench-capi: lib
+	@mkdir -p $(CAPI_OUT)
+	$(CAPI_CC) -std=c99 -O2 -Wall -Iinclude tests/capi/bench.c -o $(CAPI_OUT)/bench $(CAPI_LDFLAGS)
+	$(CAPI_OUT)/bench
+	$(GO) test -run '^$$' -bench 'BenchmarkGoAPI' -benchtime 5x -count 3 ./capi
