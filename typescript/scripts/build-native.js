@@ -41,7 +41,10 @@ function ensureLibrary() {
         if (!fs.existsSync(from)) return;
         if (fs.existsSync(to) && fs.readFileSync(from).equals(fs.readFileSync(to))) return;
         fs.mkdirSync(path.dirname(to), { recursive: true });
-        fs.copyFileSync(from, to);
+        // Replace by rename: a process that mapped the old library keeps its copy.
+        const tmp = `${to}.tmp-${process.pid}`;
+        fs.copyFileSync(from, tmp);
+        fs.renameSync(tmp, to);
     };
     copy(repoLib, lib);
     copy(repoHeader, header);
@@ -63,8 +66,8 @@ function nodeGyp() {
 function main() {
     ensureLibrary();
     const rebuild = process.argv.includes("--rebuild") || !fs.existsSync(path.join(pkg, "build", "config.gypi"));
-    const args = [nodeGyp(), rebuild ? "rebuild" : "build", `--nodedir=${nodeDir()}`];
-    if (!rebuild) args.pop(); // `build` reuses the configuration
+    const args = [nodeGyp(), rebuild ? "rebuild" : "build", "--loglevel=warn"];
+    if (rebuild) args.push(`--nodedir=${nodeDir()}`); // `build` reuses the configuration
     const r = spawnSync(process.execPath, args, { cwd: pkg, stdio: "inherit" });
     if (r.status !== 0) fail(`node-gyp ${args[1]} failed (status ${r.status})`);
 }
