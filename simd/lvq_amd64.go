@@ -215,7 +215,6 @@ func lvq2Block(b1, b2 int) int {
 	return 8
 }
 
-
 func lvq2IPBatch(b1, b2 int, q []float32, qsum float32, slab []byte, stride int, ids []uint32, out []float32) {
 	n := len(q)
 	m := n - n%lvq2Block(b1, b2)
