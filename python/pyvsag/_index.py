@@ -1,0 +1,694 @@
+"""pyvsag.Index: a vector index held by libvsag.so."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import operator
+import os
+import warnings
+from typing import Any, Dict, Optional, Tuple, Union
+
+import numpy as np
+
+from ._filter import FilterLike, _labels, _Prepared, as_filter
+from ._lib import addr as _addr
+from ._lib import check, check_error, lib
+from ._types import DType, Feature
+from .errors import ErrorCode, IndexEmptyError, InvalidArgumentError, VsagError
+
+__all__ = ["Index"]
+
+Parameters = Union[str, bytes, Dict[str, Any], None]
+PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+
+_EXPECTED = {
+    DType.FLOAT32: "numpy.float32",
+    DType.FLOAT16: "numpy.float16",
+    DType.BFLOAT16: "numpy.uint16 (raw bfloat16 bits)",
+    DType.INT8: "numpy.int8",
+}
+
+_I64 = np.dtype(np.int64)
+_F32 = np.dtype(np.float32)
+
+
+def _params(parameters: Parameters) -> bytes:
+    """_params encodes a search or create JSON given as str, bytes or dict."""
+    if parameters is None:
+        return b""
+    if isinstance(parameters, str):
+        return parameters.encode()
+    if isinstance(parameters, bytes):
+        return parameters
+    if isinstance(parameters, dict):
+        return json.dumps(parameters).encode()
+    raise InvalidArgumentError(
+        f"parameters must be a JSON string or a dict, got {type(parameters).__name__}")
+
+
+def _path(filename: PathLike, what: str) -> bytes:
+    try:
+        return os.fsencode(filename)
+    except TypeError:
+        raise InvalidArgumentError(f"{what} must be a path, got {type(filename).__name__}") from None
+
+
+def _count(value: Any, what: str) -> int:
+    try:
+        n = operator.index(value)
+    except TypeError:
+        raise InvalidArgumentError(f"{what} must be an integer, got {type(value).__name__}") from None
+    if n < 0:
+        raise InvalidArgumentError(f"{what} must be >= 0, got {n}")
+    return n
+
+
+def _k(k: Any) -> int:
+    try:
+        return operator.index(k)
+    except TypeError:
+        raise InvalidArgumentError(f"k must be an integer, got {type(k).__name__}") from None
+
+
+class Index:
+    """Index is a vector index: hgraph, brute_force, ... (any type libvsag.so registers).
+
+    The API is upstream pyvsag's (same names and argument order) plus batch search, filters and
+    the rest of the engine. Errors raise :class:`pyvsag.VsagError` subclasses carrying VSAG's
+    error code and the library's message.
+
+    Arrays: vectors must have the index's element type -- numpy.float32 for ``"float32"``
+    indexes (other float arrays, such as float64, are converted), numpy.float16 for
+    ``"float16"``, numpy.uint16 holding raw bfloat16 bits for ``"bfloat16"`` and numpy.int8 for
+    ``"int8"``; another element type raises :class:`pyvsag.InvalidArgumentError` (a
+    ``ValueError``). C-contiguous arrays of the right type are passed to the library without a
+    copy; other layouts (slices, transposes) and plain Python sequences are copied into a
+    contiguous array first. Ids are int64 (other integer arrays and sequences are converted).
+    Results are ids int64 and distances float32; distances are smaller-is-better (squared L2,
+    1 - inner product, 1 - cosine).
+
+    Threads: every method may be called from several threads at once; searches run in
+    parallel (the GIL is released during every library call). Closing an index while another
+    thread uses it is safe (that call finishes; later calls raise).
+
+    Args:
+        name: the index type, such as ``"hgraph"`` or ``"brute_force"``.
+        parameters: the create JSON (VSAG's schema), as a string or a dict, e.g.
+            ``{"dtype": "float32", "metric_type": "l2", "dim": 128, "index_param": {...}}``.
+    """
+
+    _h: Optional[int] = None
+
+    def __init__(self, name: str, parameters: Parameters) -> None:
+        if not isinstance(name, str):
+            raise InvalidArgumentError(f"name must be a str, got {type(name).__name__}")
+        h = ctypes.c_void_p()
+        check(lib.vsag_index_make(name.encode(), _params(parameters), ctypes.byref(h)), "create index")
+        self._attach(h.value, name)
+
+    # ---- handle management -------------------------------------------------------------------
+
+    @classmethod
+    def _from_handle(cls, h: Optional[int]) -> "Index":
+        obj = cls.__new__(cls)
+        obj._attach(h, None)
+        return obj
+
+    def _attach(self, h: Optional[int], name: Optional[str]) -> None:
+        self._h = h
+        try:
+            d = ctypes.c_int64()
+            check(lib.vsag_index_get_dim(h, ctypes.byref(d)), "Index")
+            t = ctypes.c_int()
+            check(lib.vsag_index_get_dtype(h, ctypes.byref(t)), "Index")
+            self._dim = int(d.value)
+            self._dtype = DType(t.value)
+            self._dt = int(t.value)
+            self._np = self._dtype.numpy_dtype
+            self._name = name if name is not None else self._string(lib.vsag_index_get_name)
+        except BaseException:
+            self.close()
+            raise
+
+    def _handle(self) -> int:
+        h = self._h
+        if h is None:
+            raise InvalidArgumentError("the index is closed")
+        return h
+
+    def close(self) -> None:
+        """close releases the index. Later calls raise; closing twice is harmless.
+
+        Also done by ``with Index(...) as index:`` and when the object is garbage collected.
+        """
+        h, self._h = self._h, None
+        if h is not None:
+            lib.vsag_index_close(h)
+
+    @property
+    def closed(self) -> bool:
+        """closed tells whether close() was called."""
+        return self._h is None
+
+    def __enter__(self) -> "Index":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: the library may already be gone
+            pass
+
+    def __reduce__(self) -> Any:
+        # Pickling serializes the index (e.g. to send it to another process).
+        return (Index.from_bytes, (self.serialize(),))
+
+    def __repr__(self) -> str:
+        if self._h is None:
+            return "<pyvsag.Index (closed)>"
+        return (f"<pyvsag.Index {self._name} dim={self._dim} dtype={self._dtype.json_name} "
+                f"num_elements={self.get_num_elements()}>")
+
+    def __len__(self) -> int:
+        return self.get_num_elements()
+
+    def __contains__(self, label: object) -> bool:
+        try:
+            return self.check_id_exist(operator.index(label))  # type: ignore[arg-type]
+        except TypeError:
+            return False
+
+    # ---- introspection -----------------------------------------------------------------------
+
+    def _string(self, fn: Any) -> str:
+        h = self._handle()
+        n = ctypes.c_uint64()
+        check(fn(h, None, 0, ctypes.byref(n)), "Index")
+        buf = ctypes.create_string_buffer(n.value + 1)
+        check(fn(h, buf, n.value + 1, ctypes.byref(n)), "Index")
+        return buf.value.decode()
+
+    @property
+    def name(self) -> str:
+        """name is the index type, such as "hgraph"."""
+        return self._name
+
+    @property
+    def dim(self) -> int:
+        """dim is the vector dimension."""
+        return self._dim
+
+    @property
+    def dtype(self) -> str:
+        """dtype is the element type of the index's vectors: "float32", "float16", "bfloat16"
+        or "int8"."""
+        return self._dtype.json_name
+
+    @property
+    def parameters(self) -> str:
+        """parameters is the index's create JSON (also after :meth:`load_file`)."""
+        return self._string(lib.vsag_index_get_parameters)
+
+    @property
+    def metric_type(self) -> str:
+        """metric_type is "l2", "ip" or "cosine"."""
+        return str(json.loads(self.parameters).get("metric_type", "l2"))
+
+    def get_num_elements(self) -> int:
+        """get_num_elements returns the number of live vectors."""
+        out = ctypes.c_int64()
+        check(lib.vsag_index_get_num_elements(self._handle(), ctypes.byref(out)),
+              "get_num_elements")
+        return int(out.value)
+
+    def get_num_removed(self) -> int:
+        """get_num_removed returns the number of vectors marked removed."""
+        out = ctypes.c_int64()
+        check(lib.vsag_index_get_num_removed(self._handle(), ctypes.byref(out)),
+              "get_num_removed")
+        return int(out.value)
+
+    def get_memory_usage(self) -> int:
+        """get_memory_usage returns the bytes the index holds now."""
+        out = ctypes.c_uint64()
+        check(lib.vsag_index_get_memory_usage(self._handle(), ctypes.byref(out)),
+              "get_memory_usage")
+        return int(out.value)
+
+    def estimate_memory(self, num_elements: int) -> int:
+        """estimate_memory returns the estimated bytes this configuration needs for
+        num_elements vectors."""
+        out = ctypes.c_uint64()
+        n = _count(num_elements, "num_elements")
+        check(lib.vsag_index_estimate_memory(self._handle(), n, ctypes.byref(out)),
+              "estimate_memory")
+        return int(out.value)
+
+    def check_feature(self, feature: Union[Feature, int, str]) -> bool:
+        """check_feature tells whether the index supports a feature.
+
+        Args:
+            feature: a :class:`pyvsag.Feature`, its number, or its name (e.g.
+                ``"SUPPORT_KNN_SEARCH"``, case-insensitive).
+        """
+        if isinstance(feature, str):
+            try:
+                feature = Feature[feature.upper()]
+            except KeyError:
+                raise InvalidArgumentError(f"unknown feature {feature!r}",
+                                           operation="check_feature") from None
+        out = ctypes.c_bool()
+        check(lib.vsag_index_check_feature(self._handle(), int(feature), ctypes.byref(out)),
+              "check_feature")
+        return bool(out.value)
+
+    def check_id_exist(self, id: Any) -> Any:
+        """check_id_exist tells whether a label is live in the index.
+
+        Args:
+            id: one label (returns bool), or an array of labels (returns a bool array).
+        """
+        if isinstance(id, (int, np.integer)):
+            out = ctypes.c_bool()
+            check(lib.vsag_index_check_id_exist(self._handle(), int(id), ctypes.byref(out)),
+                  "check_id_exist")
+            return bool(out.value)
+        ids = _labels(id, "id")
+        res = np.zeros(ids.shape, dtype=np.bool_)
+        if ids.size:
+            check(lib.vsag_index_check_ids_exist(self._handle(), _addr(ids), ids.size,
+                                                 _addr(res)), "check_id_exist")
+        return res
+
+    def get_min_max_id(self) -> Tuple[int, int]:
+        """get_min_max_id returns (smallest, largest) live label, or (-1, -1) for an empty
+        index (as upstream pyvsag)."""
+        lo, hi = ctypes.c_int64(), ctypes.c_int64()
+        try:
+            check(lib.vsag_index_get_min_max_id(self._handle(), ctypes.byref(lo),
+                                                ctypes.byref(hi)), "get_min_max_id")
+        except IndexEmptyError:
+            return -1, -1
+        return int(lo.value), int(hi.value)
+
+    def export_ids(self) -> np.ndarray:
+        """export_ids returns every live label, ascending (int64)."""
+        h = self._handle()
+        n = ctypes.c_uint64()
+        cap = 0
+        out = np.empty(0, dtype=np.int64)
+        while True:
+            check(lib.vsag_index_export_ids(h, _addr(out) if cap else None, cap,
+                                            ctypes.byref(n)), "export_ids")
+            if n.value <= cap:
+                return out[: n.value]
+            cap = int(n.value) + 64  # room for concurrent inserts
+            out = np.empty(cap, dtype=np.int64)
+
+    # ---- input conversion --------------------------------------------------------------------
+
+    def _vectors(self, x: Any, what: str) -> np.ndarray:
+        """_vectors returns x as a C-contiguous array of the index's element type, without a
+        copy when it already is one, converting what may safely be converted."""
+        want = self._np
+        if isinstance(x, np.ndarray):
+            if x.dtype != want:
+                if self._dtype is DType.FLOAT32 and x.dtype.kind == "f":
+                    return np.ascontiguousarray(x, dtype=np.float32)
+                raise InvalidArgumentError(
+                    f"{what} must be {_EXPECTED[self._dtype]} array for a {self.dtype} index, "
+                    f"got {x.dtype}")
+            if not x.flags.c_contiguous:
+                return np.ascontiguousarray(x)
+            return x
+        try:
+            if self._dtype is DType.BFLOAT16:
+                arr = np.asarray(x)
+                if arr.dtype != want:
+                    raise InvalidArgumentError(
+                        f"{what} must be {_EXPECTED[self._dtype]} array for a bfloat16 index, "
+                        f"got {arr.dtype} (see pyvsag.float32_to_bfloat16)")
+                return np.ascontiguousarray(arr)
+            return np.ascontiguousarray(x, dtype=want)
+        except (TypeError, ValueError, OverflowError) as exc:
+            if isinstance(exc, VsagError):
+                raise
+            raise InvalidArgumentError(f"{what} cannot be read as {_EXPECTED[self._dtype]}: "
+                                       f"{exc}") from None
+
+    def _rows(self, vectors: Any, ids: Any, num_elements: Optional[int], dim: Optional[int],
+              op: str) -> Tuple[np.ndarray, Optional[np.ndarray], int, int]:
+        v = self._vectors(vectors, "vectors")
+        if v.ndim not in (1, 2):
+            raise InvalidArgumentError(
+                f"vectors must be a 1-dimensional array or a 2-dimensional matrix, "
+                f"got shape {v.shape}", operation=op)
+        if dim is None:
+            dim = v.shape[1] if v.ndim == 2 else self._dim
+        dim = _count(dim, "dim")
+        if v.ndim == 2 and v.shape[1] != dim:
+            raise InvalidArgumentError(
+                f"vectors second dimension ({v.shape[1]}) must equal dim ({dim})", operation=op)
+        if num_elements is None:
+            num_elements = v.shape[0] if v.ndim == 2 else (v.size // dim if dim else 0)
+        num_elements = _count(num_elements, "num_elements")
+        if v.size != num_elements * dim:
+            raise InvalidArgumentError(
+                f"vectors size ({v.size}) must equal num_elements * dim ({num_elements} * {dim})",
+                operation=op)
+        idarr = None
+        if ids is not None:
+            idarr = _labels(ids, "ids").reshape(-1)
+            if idarr.size != num_elements:
+                raise InvalidArgumentError(
+                    f"ids length ({idarr.size}) must equal num_elements ({num_elements})",
+                    operation=op)
+        return v, idarr, num_elements, dim
+
+    def _query(self, vector: Any, what: str, op: str) -> np.ndarray:
+        q = self._vectors(vector, what)
+        if q.ndim != 1:
+            raise InvalidArgumentError(f"{what} must be 1-dimensional, got shape {q.shape}",
+                                       operation=op)
+        return q
+
+    # ---- building ------------------------------------------------------------------------------
+
+    def _insert(self, fn: Any, vectors: Any, ids: Any, num_elements: Optional[int],
+                dim: Optional[int], op: str) -> np.ndarray:
+        v, idarr, n, d = self._rows(vectors, ids, num_elements, dim, op)
+        assert idarr is not None
+        failed = np.empty(n, dtype=np.int64)
+        nf = ctypes.c_uint64()
+        check(fn(self._handle(), _addr(v), self._dt, _addr(idarr), n, d,
+                 _addr(failed), ctypes.byref(nf)), op)
+        return failed[: nf.value].copy()
+
+    def build(self, vectors: Any, ids: Any, num_elements: Optional[int] = None,
+              dim: Optional[int] = None) -> np.ndarray:
+        """build fills the empty index with vectors (training it first if it needs training).
+
+        Args:
+            vectors: num_elements x dim vectors, flat (num_elements * dim,) or 2-D
+                (num_elements, dim), of the index's element type (see the class notes).
+            ids: num_elements int64 labels (any integer sequence, such as ``range(n)``).
+            num_elements: the number of vectors (default: inferred from the arrays).
+            dim: the dimension (default: the 2-D array's width, or the index's dim).
+
+        Returns:
+            The labels that could not be added (such as duplicates), int64; usually empty.
+        """
+        return self._insert(lib.vsag_index_build_vectors, vectors, ids, num_elements, dim,
+                            "build")
+
+    def add(self, vectors: Any, ids: Any, num_elements: Optional[int] = None,
+            dim: Optional[int] = None) -> np.ndarray:
+        """add inserts vectors into the index (empty or built); arguments as :meth:`build`.
+
+        Returns:
+            The labels that could not be added (such as labels already present), int64.
+        """
+        return self._insert(lib.vsag_index_add_vectors, vectors, ids, num_elements, dim, "add")
+
+    def train(self, vectors: Any, num_elements: Optional[int] = None,
+              dim: Optional[int] = None) -> None:
+        """train learns the index's quantizer state from vectors without adding them."""
+        v, _, n, d = self._rows(vectors, None, num_elements, dim, "train")
+        check(lib.vsag_index_train_vectors(self._handle(), _addr(v), self._dt, n, d),
+              "train")
+
+    def remove(self, ids: Any) -> int:
+        """remove marks labels removed.
+
+        Args:
+            ids: one label or an array of int64 labels; absent labels are skipped.
+
+        Returns:
+            The number of labels that were present and are now removed.
+        """
+        arr = _labels(ids, "ids").reshape(-1)
+        out = ctypes.c_uint64()
+        check(lib.vsag_index_remove_many(self._handle(), _addr(arr), arr.size,
+                                         ctypes.byref(out)), "remove")
+        return int(out.value)
+
+    def update_id(self, old_id: int, new_id: int) -> None:
+        """update_id changes label old_id to new_id."""
+        a = np.array([old_id], dtype=np.int64)
+        b = np.array([new_id], dtype=np.int64)
+        check_error(lib.vsag_index_update_ids(self._handle(), _addr(a), _addr(b),
+                                              self._dim, 1), "update_id")
+
+    def update_vector(self, id: int, vector: Any, force: bool = False) -> None:
+        """update_vector replaces the vector of label id.
+
+        Without force the index may refuse a vector far from the old one (VSAG's rule).
+        """
+        v = self._float32(self._query(vector, "vector", "update_vector"))
+        fn = lib.vsag_index_update_vector_force if force else lib.vsag_index_update_vector
+        check_error(fn(self._handle(), int(id), _addr(v), v.size), "update_vector")
+
+    def set_immutable(self) -> None:
+        """set_immutable makes the index read-only: later build, add, remove and updates raise
+        WrongStatusError; searches and save keep working."""
+        check(lib.vsag_index_set_immutable(self._handle()), "set_immutable")
+
+    def clone(self) -> "Index":
+        """clone returns an independent, mutable deep copy of the index."""
+        out = ctypes.c_void_p()
+        check_error(lib.vsag_index_clone(self._handle(), ctypes.byref(out)), "clone")
+        return Index._from_handle(out.value)
+
+    def _float32(self, v: np.ndarray) -> np.ndarray:
+        """_float32 widens vectors of the index's element type to float32 exactly."""
+        if self._dtype is DType.BFLOAT16:
+            return (v.astype(np.uint32) << 16).view(np.float32)
+        return np.ascontiguousarray(v, dtype=np.float32)
+
+    def get_vectors_by_ids(self, ids: Any) -> np.ndarray:
+        """get_vectors_by_ids returns the stored vectors of labels as float32, shape
+        (len(ids), dim) (normalised for "cosine")."""
+        arr = _labels(ids, "ids").reshape(-1)
+        out = np.empty((arr.size, self._dim), dtype=np.float32)
+        check_error(lib.vsag_index_get_vector_by_ids(self._handle(), _addr(arr), arr.size,
+                                                     _addr(out)), "get_vectors_by_ids")
+        return out
+
+    # ---- search --------------------------------------------------------------------------------
+
+    def knn_search(self, vector: Any, k: int, parameters: Parameters = "",
+                   filter: FilterLike = None) -> Tuple[np.ndarray, np.ndarray]:
+        """knn_search finds the k nearest neighbours of one query or of a batch of queries.
+
+        Args:
+            vector: one query (dim,) or a batch (nq, dim) of the index's element type.
+            k: the number of neighbours per query (>= 1).
+            parameters: the search JSON as a string or dict, e.g.
+                ``{"hgraph": {"ef_search": 100}}``.
+            filter: labels to leave out (see :mod:`pyvsag._filter`): a boolean mask (True
+                excludes), integer labels to exclude, a callable returning True to exclude
+                (slow: one Python call per candidate), a :class:`pyvsag.Bitset` or a
+                :class:`pyvsag.Filter`.
+
+        Returns:
+            (ids, distances): int64 and float32 arrays of shape (k,) for one query, (nq, k) for
+            a batch, ascending by distance. When fewer than k labels qualify, the rest is
+            padded with id -1 and distance +inf. A batch runs on all cores in one call.
+        """
+        h = self._handle()
+        q = vector
+        if not (type(q) is np.ndarray and q.dtype == self._np and q.flags.c_contiguous):
+            q = self._vectors(vector, "vector")
+        k = _k(k)
+        kk = k if k > 0 else 0
+        if q.ndim == 1:
+            nq, d, shape = 1, q.shape[0], (kk,)
+        elif q.ndim == 2:
+            nq, d = q.shape
+            shape = (nq, kk)
+        else:
+            raise InvalidArgumentError(f"vector must be 1-D or 2-D, got shape {q.shape}",
+                                       operation="knn_search")
+        ids = np.empty(shape, dtype=_I64)
+        dists = np.empty(shape, dtype=_F32)
+        params = parameters.encode() if type(parameters) is str else _params(parameters)
+        if filter is None:
+            rc = lib.vsag_index_knn_search_batch(h, _addr(q), self._dt, nq, d, k, params,
+                                                 None, _addr(ids), _addr(dists))
+        else:
+            prep = _prepare(filter)
+            rc = lib.vsag_index_knn_search_batch(h, _addr(q), self._dt, nq, d, k, params,
+                                                 prep.ptr, _addr(ids), _addr(dists))
+            prep.raise_pending()
+        if rc:
+            check(rc, "knn_search")
+        return ids, dists
+
+    def knn_search_with_statistics(
+        self, vector: Any, k: int, parameters: Parameters = "", filter: FilterLike = None
+    ) -> Tuple[np.ndarray, np.ndarray, str]:
+        """knn_search_with_statistics is :meth:`knn_search` for one query that also returns the
+        search statistics as a JSON string (e.g. ``{"dist_cmp": ..., "hops": ...}``)."""
+        q = self._query(vector, "vector", "knn_search_with_statistics")
+        k = _k(k)
+        prep = _prepare(filter) if filter is not None else None
+        res = ctypes.c_void_p()
+        rc = lib.vsag_index_knn_search_vector(self._handle(), _addr(q), self._dt,
+                                              q.size, k, _params(parameters),
+                                              prep.ptr if prep else None, ctypes.byref(res))
+        if prep:
+            prep.raise_pending()
+        check(rc, "knn_search_with_statistics")
+        ids, dists, stats = _take_result(res.value)
+        if ids.size < k:
+            pad = k - ids.size
+            ids = np.concatenate([ids, np.full(pad, -1, dtype=np.int64)])
+            dists = np.concatenate([dists, np.full(pad, np.inf, dtype=np.float32)])
+        return ids, dists, stats
+
+    def range_search(self, point: Any, threshold: float, parameters: Parameters = "",
+                     limited_size: int = -1,
+                     filter: FilterLike = None) -> Tuple[np.ndarray, np.ndarray]:
+        """range_search finds every neighbour of one query within a distance threshold.
+
+        Args:
+            point: one query (dim,) of the index's element type.
+            threshold: the radius, in distance units (squared L2 for "l2").
+            parameters: the search JSON.
+            limited_size: at most this many results (-1: unlimited; 0 is invalid); the
+                nearest are kept.
+            filter: labels to leave out, as for :meth:`knn_search`.
+
+        Returns:
+            (ids, distances), int64 and float32, ascending by distance.
+        """
+        ids, dists, _ = self._range(point, threshold, parameters, limited_size, filter,
+                                    "range_search")
+        return ids, dists
+
+    def range_search_with_statistics(
+        self, point: Any, threshold: float, parameters: Parameters = "",
+        limited_size: int = -1, filter: FilterLike = None
+    ) -> Tuple[np.ndarray, np.ndarray, str]:
+        """range_search_with_statistics is :meth:`range_search` that also returns the search
+        statistics as a JSON string."""
+        return self._range(point, threshold, parameters, limited_size, filter,
+                           "range_search_with_statistics")
+
+    def _range(self, point: Any, threshold: float, parameters: Parameters, limited_size: int,
+               filter: FilterLike, op: str) -> Tuple[np.ndarray, np.ndarray, str]:
+        q = self._query(point, "point", op)
+        prep = _prepare(filter) if filter is not None else None
+        res = ctypes.c_void_p()
+        rc = lib.vsag_index_range_search_vector(
+            self._handle(), _addr(q), self._dt, q.size, float(threshold),
+            _params(parameters), prep.ptr if prep else None, operator.index(limited_size),
+            ctypes.byref(res))
+        if prep:
+            prep.raise_pending()
+        check(rc, op)
+        return _take_result(res.value)
+
+    def calc_distances_by_id(self, query: Any, ids: Any) -> np.ndarray:
+        """calc_distances_by_id returns the distance from query to each label's stored vector
+        (float32), -1 where a label is not in the index."""
+        q = self._query(query, "query", "calc_distances_by_id")
+        arr = _labels(ids, "ids").reshape(-1)
+        out = np.empty(arr.size, dtype=np.float32)
+        check(lib.vsag_index_calc_distance_by_ids(self._handle(), _addr(q),
+                                                  self._dt, q.size, _addr(arr),
+                                                  arr.size, _addr(out)),
+              "calc_distances_by_id")
+        return out
+
+    def cal_distance_by_id(self, query: Any, ids: Any) -> np.ndarray:
+        """cal_distance_by_id is the deprecated name of :meth:`calc_distances_by_id`."""
+        warnings.warn("cal_distance_by_id is deprecated; use calc_distances_by_id",
+                      DeprecationWarning, stacklevel=2)
+        return self.calc_distances_by_id(query, ids)
+
+    # ---- persistence ---------------------------------------------------------------------------
+
+    def save(self, filename: PathLike) -> None:
+        """save writes the index to a file atomically (a temporary file renamed into place).
+        Errors raise (unlike upstream pyvsag)."""
+        check(lib.vsag_index_serialize_file(self._handle(), _path(filename, "filename")), "save")
+
+    def load(self, filename: PathLike) -> None:
+        """load reads a file written by :meth:`save` into this empty index, which must have
+        been created with matching parameters. Errors raise (MissingFileError,
+        InvalidBinaryError, InvalidArgumentError naming a mismatched field, ...).
+        :meth:`load_file` instead recreates the index from the file alone."""
+        check(lib.vsag_index_deserialize_file(self._handle(), _path(filename, "filename")),
+              "load")
+
+    @classmethod
+    def load_file(cls, filename: PathLike) -> "Index":
+        """load_file recreates an index from a file, using the parameters stored in it."""
+        out = ctypes.c_void_p()
+        check(lib.vsag_index_load_file(_path(filename, "filename"), ctypes.byref(out)),
+              "load_file")
+        return cls._from_handle(out.value)
+
+    def serialize(self) -> bytes:
+        """serialize returns the index in the file format, as bytes."""
+        ptr, size = ctypes.c_void_p(), ctypes.c_uint64()
+        check(lib.vsag_index_serialize_buffer(self._handle(), ctypes.byref(ptr),
+                                              ctypes.byref(size)), "serialize")
+        try:
+            return ctypes.string_at(ptr.value, size.value) if size.value else b""
+        finally:
+            lib.vsag_free(ptr.value)
+
+    def deserialize(self, data: Any) -> None:
+        """deserialize loads bytes from :meth:`serialize` into this empty index (as
+        :meth:`load`)."""
+        buf = np.frombuffer(data, dtype=np.uint8)
+        check(lib.vsag_index_deserialize_buffer(self._handle(), _addr(buf), buf.size),
+              "deserialize")
+
+    @classmethod
+    def from_bytes(cls, data: Any) -> "Index":
+        """from_bytes recreates an index from bytes written by :meth:`serialize`."""
+        buf = np.frombuffer(data, dtype=np.uint8)
+        out = ctypes.c_void_p()
+        check(lib.vsag_index_load_buffer(_addr(buf), buf.size, ctypes.byref(out)),
+              "from_bytes")
+        return cls._from_handle(out.value)
+
+
+def _prepare(filter: FilterLike) -> _Prepared:
+    f = as_filter(filter)
+    if f is None:
+        p = _Prepared()  # an empty filter keeps everything
+        return p
+    return f._prepare()
+
+
+def _take_result(ds: Optional[int]) -> Tuple[np.ndarray, np.ndarray, str]:
+    """_take_result copies a result dataset's ids, distances and statistics and destroys it."""
+    try:
+        n = ctypes.c_int64()
+        check(lib.vsag_dataset_get_dim(ds, ctypes.byref(n)), "result")
+        count = max(int(n.value), 0)
+        ids = np.empty(count, dtype=np.int64)
+        dists = np.empty(count, dtype=np.float32)
+        if count:
+            ip, dp = ctypes.c_void_p(), ctypes.c_void_p()
+            check(lib.vsag_dataset_get_ids(ds, ctypes.byref(ip)), "result")
+            check(lib.vsag_dataset_get_distances(ds, ctypes.byref(dp)), "result")
+            if not ip.value or not dp.value:
+                raise VsagError("the result holds no ids or distances", ErrorCode.INTERNAL_ERROR,
+                                "result")
+            ctypes.memmove(_addr(ids), ip.value, 8 * count)
+            ctypes.memmove(_addr(dists), dp.value, 4 * count)
+        s = ctypes.c_char_p()
+        check(lib.vsag_dataset_get_statistics(ds, ctypes.byref(s)), "result")
+        stats = s.value.decode() if s.value else "{}"
+        return ids, dists, stats
+    finally:
+        lib.vsag_dataset_destroy(ds)
