@@ -1,0 +1,50 @@
+# pyvsag (python/): the Python package over libvsag.so, its tests, examples and benchmark.
+# Python packages come from Debian; $(PYTHON) is /usr/bin/python3, the interpreter that has them.
+#
+#   make pyvsag               copy build/lib/libvsag.so into python/pyvsag/ (part of `make build`);
+#                             afterwards `PYTHONPATH=python /usr/bin/python3 -c 'import pyvsag'` works
+#   make test-python          pytest, examples/python/*.py, and an offline `pip install ./python`
+#                             into a temporary virtual environment (part of `make test`)
+#   make bench-python         batch and single-query search through pyvsag vs the Go API
+
+PYTHON ?= /usr/bin/python3
+PYVSAG_SO := python/pyvsag/libvsag.so
+PYVSAG_TMP := build/pyvsag
+PYVSAG_APT := python3-numpy python3-pytest python3-setuptools python3-wheel python3-pip python3-venv
+
+BUILD_TARGETS += pyvsag
+TEST_TARGETS += test-python
+BENCH_TARGETS += bench-python
+
+.PHONY: pyvsag pyvsag-deps test-python test-python-unit test-python-examples test-python-install bench-python
+
+# The library is replaced by rename, so a running Python keeps the copy it mapped.
+pyvsag: lib
+	@cmp -s build/lib/libvsag.so $(PYVSAG_SO) || \
+	  { cp build/lib/libvsag.so $(PYVSAG_SO).tmp && chmod 0755 $(PYVSAG_SO).tmp && mv -f $(PYVSAG_SO).tmp $(PYVSAG_SO); }
+
+pyvsag-deps:
+	@$(MAKE) --no-print-directory deps-apt PKGS="$(PYVSAG_APT)"
+
+test-python: test-python-unit test-python-examples test-python-install
+
+test-python-unit: pyvsag pyvsag-deps
+	cd python && $(PYTHON) -m pytest -q -p no:cacheprovider tests
+
+test-python-examples: pyvsag pyvsag-deps
+	@set -e; for f in examples/python/*.py; do \
+	  echo "== $$f"; PYTHONPATH=python $(PYTHON) $$f; \
+	done
+
+# Offline install (system setuptools, no index, no build isolation) into a fresh virtual
+# environment, then an import from elsewhere that must find libvsag.so inside the install.
+test-python-install: pyvsag pyvsag-deps
+	@rm -rf $(PYVSAG_TMP) python/build python/pyvsag.egg-info
+	$(PYTHON) -m venv --system-site-packages --without-pip $(PYVSAG_TMP)/venv
+	$(PYVSAG_TMP)/venv/bin/python -m pip install --quiet --no-cache-dir --no-build-isolation --no-index ./python
+	cd $(PYVSAG_TMP) && env -u PYTHONPATH -u VSAG_LIBRARY_PATH ./venv/bin/python ../../python/tests/installed_check.py
+	@rm -rf $(PYVSAG_TMP) python/build python/pyvsag.egg-info
+
+bench-python: pyvsag pyvsag-deps
+	$(GO) build -o build/pyvsag-gobaseline ./python/bench/gobaseline
+	PYTHONPATH=python $(PYTHON) python/bench/bench_search.py --go build/pyvsag-gobaseline $(BENCH_PYTHON_FLAGS)

@@ -1,0 +1,174 @@
+"""Search through pyvsag against the same search through the Go API.
+
+Builds an index in Python (hgraph by default), saves it, and has the Go program
+python/bench/gobaseline load the same file and the same queries, so both sides search the same
+graph. Rounds of Go and Python measurements are interleaved (the machine may be shared) and the
+best time of each side is compared:
+
+* batch: one knn_search over a (nq, dim) array vs Index.BatchSearchInto (all cores);
+  target: pyvsag within 5% of Go;
+* single: nq knn_search calls with one query each vs nq Index.Search calls; the difference per
+  query is pyvsag's overhead (Python wrapper + C ABI); target: under 5 microseconds.
+
+It also splits the single-query overhead into the Python wrapper and the C call (a raw ctypes
+call of vsag_index_knn_search_batch with nq = 1) and times a trivial library call.
+
+    make bench-python
+    PYTHONPATH=python /usr/bin/python3 python/bench/bench_search.py --go build/pyvsag-gobaseline
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Callable, Dict, List
+
+import numpy as np
+
+import pyvsag
+from pyvsag._lib import addr, lib
+
+
+def clustered(n: int, dim: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 3, size=(64, dim))
+    return (centres[rng.integers(0, 64, n)] + rng.normal(0, 1, size=(n, dim))).astype(np.float32)
+
+
+def write_fvecs(path: str, v: np.ndarray) -> None:
+    rows = np.empty((v.shape[0], v.shape[1] + 1), dtype=np.float32)
+    rows[:, 0] = np.array([v.shape[1]], dtype=np.int32).view(np.float32)[0]
+    rows[:, 1:] = v
+    rows.tofile(path)
+
+
+def go_runs(args: argparse.Namespace, mode: str, index_path: str, query_path: str,
+            params: str) -> List[Dict[str, float]]:
+    out = subprocess.run(
+        [args.go, "-index", index_path, "-queries", query_path, "-k", str(args.k),
+         "-params", params, "-mode", mode, "-reps", str(args.reps + 1)],
+        check=True, capture_output=True, text=True)
+    runs = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+    return runs[1:]  # the first repetition warms caches
+
+
+def best_of(reps: int, f: Callable[[], None]) -> float:
+    f()
+    best = float("inf")
+    for _ in range(reps):
+        start = time.perf_counter()
+        f()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def per_call(f: Callable[[], object], n: int = 20000, repeat: int = 5) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(n):
+            f()
+        best = min(best, (time.perf_counter() - start) / n)
+    return best
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--go", required=True, help="the gobaseline binary")
+    ap.add_argument("--index-type", default="hgraph", choices=["hgraph", "brute_force"])
+    ap.add_argument("--n", type=int, default=20000, help="base vectors")
+    ap.add_argument("--dim", type=int, default=128)
+    ap.add_argument("--nq", type=int, default=1000, help="queries")
+    ap.add_argument("--k", type=int, default=10)
+    ap.add_argument("--ef", type=int, default=100, help="hgraph ef_search")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved Go/Python rounds")
+    ap.add_argument("--reps", type=int, default=5, help="repetitions per round and side")
+    ap.add_argument("--check", action="store_true",
+                    help="exit 1 when a target (batch within 5%%, overhead < 5 us) is missed")
+    args = ap.parse_args()
+
+    base = clustered(args.n, args.dim, 1)
+    queries = clustered(args.nq, args.dim, 2)
+    if args.index_type == "hgraph":
+        index_param = {"base_quantization_type": "fp32", "max_degree": 32, "ef_construction": 200}
+        params = json.dumps({"hgraph": {"ef_search": args.ef}})
+    else:
+        index_param = {"base_quantization_type": "fp32"}
+        params = json.dumps({"brute_force": {"parallelism": 1}})
+    create = json.dumps({"dtype": "float32", "metric_type": "l2", "dim": args.dim,
+                         "index_param": index_param})
+    with tempfile.TemporaryDirectory(prefix="pyvsag-bench-") as tmp:
+        start = time.perf_counter()
+        built = pyvsag.Index(args.index_type, create)
+        built.build(base, np.arange(args.n))
+        print(f"{args.index_type} {args.n} x {args.dim}: built in {time.perf_counter() - start:.1f} s; "
+              f"{args.nq} queries, k={args.k}, search {params}, library {pyvsag.library_path}")
+        index_path = os.path.join(tmp, "index.vsag")
+        query_path = os.path.join(tmp, "queries.fvecs")
+        built.save(index_path)
+        built.close()
+        write_fvecs(query_path, queries)
+        index = pyvsag.Index.load_file(index_path)
+
+        ids, _ = index.knn_search(queries, args.k, params)
+        single_check = int(sum(index.knn_search(q, args.k, params)[0][0] for q in queries))
+
+        def py_batch() -> None:
+            index.knn_search(queries, args.k, params)
+
+        def py_single() -> None:
+            for q in queries:
+                index.knn_search(q, args.k, params)
+
+        go_batch: List[float] = []
+        go_single: List[float] = []
+        py_b: List[float] = []
+        py_s: List[float] = []
+        for _ in range(args.rounds):
+            runs = go_runs(args, "batch", index_path, query_path, params)
+            if any(r["check"] != ids[0, 0] for r in runs):
+                raise SystemExit("Go and pyvsag disagree on the batch results")
+            go_batch += [r["seconds"] for r in runs]
+            py_b.append(best_of(args.reps, py_batch))
+            runs = go_runs(args, "single", index_path, query_path, params)
+            if any(r["check"] != single_check for r in runs):
+                raise SystemExit("Go and pyvsag disagree on the single-query results")
+            go_single += [r["seconds"] for r in runs]
+            py_s.append(best_of(args.reps, py_single))
+
+        gb, pb = min(go_batch), min(py_b)
+        gs, ps = min(go_single) / args.nq, min(py_s) / args.nq
+        batch_ratio = pb / gb
+        overhead = ps - gs
+
+        # Where the single-query overhead goes.
+        q = np.ascontiguousarray(queries[0])
+        out_ids = np.empty(args.k, np.int64)
+        out_d = np.empty(args.k, np.float32)
+        h, qa, ia, da, pj = index._h, addr(q), addr(out_ids), addr(out_d), params.encode()
+        raw = per_call(lambda: lib.vsag_index_knn_search_batch(h, qa, 0, 1, args.dim, args.k, pj,
+                                                               None, ia, da), n=2000)
+        wrapped = per_call(lambda: index.knn_search(q, args.k, params), n=2000)
+        trivial = per_call(index.get_num_elements)
+
+    us = 1e6
+    print(f"batch  ({args.nq} queries, one call): Go {gb * 1e3:8.2f} ms   pyvsag {pb * 1e3:8.2f} ms"
+          f"   ratio {batch_ratio:.3f}   target <= 1.05: {'ok' if batch_ratio <= 1.05 else 'MISSED'}")
+    print(f"single (per query):                Go {gs * us:8.2f} us   pyvsag {ps * us:8.2f} us"
+          f"   overhead {overhead * us:5.2f} us   target < 5 us: "
+          f"{'ok' if overhead < 5e-6 else 'MISSED'}")
+    print(f"  one query: raw ctypes call {raw * us:.2f} us, pyvsag.knn_search {wrapped * us:.2f} us"
+          f" (Python wrapper {max(wrapped - raw, 0) * us:.2f} us); trivial library call"
+          f" (get_num_elements) {trivial * us:.2f} us")
+    if args.check and (batch_ratio > 1.05 or overhead >= 5e-6):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+// Command gobaseline times searches through the Go API for python/bench/bench_search.py, on an
+// index file and queries that the Python side wrote, so both sides search the same graph:
+//
+//	gobaseline -index idx.vsag -queries q.fvecs -k 10 -params '{"hgraph":{"ef_search":100}}' -mode batch
+//
+// Mode "batch" times BatchSearchInto over every query (one call, all cores); mode "single" times
+// Search once per query, one after another. It prints one JSON object per repetition:
+// {"mode":"batch","seconds":0.0123,"queries":1000}. The Python side interleaves its own
+// repetitions with these runs and compares the best of each.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/govsag/vsag/core"
+	"github.com/govsag/vsag/internal/dataset"
+)
+
+type report struct {
+	Mode    string  `json:"mode"`
+	Seconds float64 `json:"seconds"`
+	Queries int     `json:"queries"`
+	Check   int64   `json:"check"`
+}
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "gobaseline:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	indexPath := flag.String("index", "", "index file written by pyvsag's Index.save")
+	queryPath := flag.String("queries", "", "queries as .fvecs")
+	k := flag.Int("k", 10, "neighbours per query")
+	params := flag.String("params", "", "search JSON")
+	mode := flag.String("mode", "batch", "batch or single")
+	reps := flag.Int("reps", 1, "repetitions (one JSON line each)")
+	flag.Parse()
+
+	idx, err := core.LoadFile(*indexPath)
+	if err != nil {
+		return err
+	}
+	q, dim, err := dataset.ReadVecs(*queryPath, 0)
+	if err != nil {
+		return err
+	}
+	if dim != idx.Dim() {
+		return fmt.Errorf("queries have dim %d, the index %d", dim, idx.Dim())
+	}
+	nq := len(q) / dim
+	ids := make([]int64, nq**k)
+	dists := make([]float32, nq**k)
+	enc := json.NewEncoder(os.Stdout)
+	for r := 0; r < *reps; r++ {
+		var check int64
+		start := time.Now()
+		switch *mode {
+		case "batch":
+			if err := idx.BatchSearchInto(q, nq, *k, *params, nil, ids, dists); err != nil {
+				return err
+			}
+			check = ids[0]
+		case "single":
+			for i := 0; i < nq; i++ {
+				res, err := idx.Search(q[i*dim:(i+1)*dim], *k, *params, nil)
+				if err != nil {
+					return err
+				}
+				check += res[0].ID
+			}
+		default:
+			return fmt.Errorf("unknown mode %q", *mode)
+		}
+		elapsed := time.Since(start)
+		if err := enc.Encode(report{Mode: *mode, Seconds: elapsed.Seconds(), Queries: nq, Check: check}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
