@@ -5,6 +5,7 @@ import (
 
 	"github.com/govsag/vsag/core/quant"
 	"github.com/govsag/vsag/core/topk"
+	"github.com/govsag/vsag/simd"
 )
 
 // Builder links new nodes into a graph with NSW insertion and heuristic pruning. One Builder
@@ -28,6 +29,8 @@ type Worker struct {
 	s      *Searcher
 	qc, pc quant.Computer
 	exact  bool
+	ip     bool
+	dim    int
 	stride int
 	vec    []float32
 	cands  []topk.Item
@@ -46,6 +49,8 @@ func (b *Builder) NewWorker() *Worker {
 		qc:     b.Quant.NewComputer(),
 		pc:     b.Quant.NewComputer(),
 		exact:  b.Quant.Name() == "fp32",
+		ip:     b.Quant.Metric().UsesInnerProduct(),
+		dim:    b.Quant.Dim(),
 		stride: b.Quant.CodeSize(),
 		vec:    make([]float32, b.Quant.Dim()),
 		ids:    make([]uint32, 0, deg+1),
@@ -61,6 +66,26 @@ func (b *Builder) vecOf(w *Worker, id uint32) []float32 {
 	}
 	b.Quant.Decode(w.vec, code)
 	return w.vec
+}
+
+// pivotBatch writes the distance from node p to each of ids into out. fp32 codes go straight
+// to the kernels with p's row as the query, sparing the computer's copy of the query.
+func (b *Builder) pivotBatch(w *Worker, p uint32, ids []uint32, out []float32) {
+	if w.exact {
+		v := b.vecOf(w, p)
+		rows := quant.AsFloat32(b.Slab)
+		if w.ip {
+			simd.InnerProductBatch(v, rows, w.dim, ids, out)
+			for i := range out[:len(ids)] {
+				out[i] = 1 - out[i]
+			}
+			return
+		}
+		simd.L2SqrBatch(v, rows, w.dim, ids, out)
+		return
+	}
+	w.pc.SetQuery(b.vecOf(w, p))
+	w.pc.DistanceBatch(b.Slab, ids, out)
 }
 
 // Insert links node id, whose route level is level and whose vector is v, into the graph.
@@ -145,9 +170,8 @@ func (b *Builder) prune(w *Worker, cands []topk.Item, m int) []topk.Item {
 		}
 		good := true
 		if len(ids) > 0 {
-			w.pc.SetQuery(b.vecOf(w, c.ID))
 			d := w.dists[:len(ids)]
-			w.pc.DistanceBatch(b.Slab, ids, d)
+			b.pivotBatch(w, c.ID, ids, d)
 			for _, dsc := range d {
 				if b.Alpha*dsc < c.Dist {
 					good = false
@@ -188,9 +212,8 @@ func (b *Builder) addReverse(w *Worker, level int, s, x uint32) {
 	ids := make32(&w.ids, n+1)
 	copy(ids, l[1:n+1])
 	ids[n] = x
-	w.pc.SetQuery(b.vecOf(w, s))
 	d := w.dists[:n+1]
-	w.pc.DistanceBatch(b.Slab, ids, d)
+	b.pivotBatch(w, s, ids, d)
 	items := w.cands[:0]
 	for i, id := range ids {
 		items = append(items, topk.Item{Dist: d[i], ID: id})
@@ -309,9 +332,8 @@ func (b *Builder) forceLink(w *Worker, s, u uint32) {
 	}
 	ids := make32(&w.ids, n)
 	copy(ids, l[1:n+1])
-	w.pc.SetQuery(b.vecOf(w, s))
 	d := w.dists[:n]
-	w.pc.DistanceBatch(b.Slab, ids, d)
+	b.pivotBatch(w, s, ids, d)
 	far := 0
 	for i := range d {
 		if d[i] > d[far] {

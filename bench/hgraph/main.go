@@ -1,0 +1,424 @@
+// Command hgraph compares the hgraph index with hnswlib on Fashion-MNIST (60k x 784, l2): it
+// builds hgraph with several quantizers and hnswlib (M=16, ef_construction=200, through the
+// C++ driver next to this file), sweeps ef_search over single-threaded queries, and prints
+// recall@k, QPS, build time, bytes per vector and the QPS ratio to hnswlib interpolated at
+// fixed recalls.
+//
+// The exact ground truth and the fvecs copies the driver reads are cached under -cache.
+package main
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/govsag/vsag/core"
+	"github.com/govsag/vsag/internal/dataset"
+	"github.com/govsag/vsag/simd"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-hgraph:", err)
+		os.Exit(1)
+	}
+}
+
+// point is one measurement of a sweep.
+type point struct {
+	ef     int
+	recall float64
+	byID   float64
+	qps    float64
+}
+
+// curve is one index configuration's results.
+type curve struct {
+	name   string
+	build  time.Duration
+	bytes  float64
+	points []point
+}
+
+type config struct {
+	name  string
+	param string // index_param body
+}
+
+func run() error {
+	dir := flag.String("fashion-mnist", dataset.FashionMNISTDir, "folder holding the Fashion-MNIST IDX files")
+	cache := flag.String("cache", "build/cache", "folder for the cached ground truth and fvecs files")
+	driver := flag.String("driver", "build/hnswlib_driver", "the compiled hnswlib driver (empty: skip hnswlib)")
+	nq := flag.Int("queries", 1000, "number of test queries")
+	k := flag.Int("k", 10, "neighbours per query")
+	efList := flag.String("ef", "10,16,24,32,48,64,96,128,200,300", "ef_search values to sweep")
+	only := flag.String("only", "", "comma-separated config names to run (default all)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the searches to this file")
+	flag.Parse()
+
+	set, err := dataset.FashionMNIST(*dir)
+	if errors.Is(err, dataset.ErrNotFound) {
+		fmt.Println("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist); using generated data of the same shape.")
+		set = dataset.Generated(60000, 10000, 784, 42)
+	} else if err != nil {
+		return err
+	}
+	d, n := set.Dim, set.NumBase()
+	*nq = min(*nq, set.NumQueries())
+	queries := set.Queries[:*nq*d]
+	efs, err := parseInts(*efList)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("dataset %s: %d x %d, %d queries, k=%d, simd %s, %d CPUs; QPS is one query at a time on one thread\n\n",
+		set.Name, n, d, *nq, *k, simd.Level(), runtime.NumCPU())
+
+	if err := os.MkdirAll(*cache, 0o755); err != nil {
+		return err
+	}
+	gtk := 100
+	gtPath := filepath.Join(*cache, fmt.Sprintf("%s-l2-q%d-k%d.i32", set.Name, *nq, gtk))
+	gt, err := loadOrComputeTruth(gtPath, set.Base, queries, d, gtk)
+	if err != nil {
+		return err
+	}
+	sc := newScorer(set.Base, queries, d, *k, gt, gtk)
+
+	configs := []config{
+		{"hgraph fp32", `"base_quantization_type":"fp32","max_degree":32,"ef_construction":200,"build_thread_count":1`},
+		{"hgraph sq8_uniform+fp32 reorder", `"base_quantization_type":"sq8_uniform","use_reorder":true,"precise_quantization_type":"fp32","max_degree":32,"ef_construction":200,"build_thread_count":1`},
+		{"hgraph fp16", `"base_quantization_type":"fp16","max_degree":32,"ef_construction":200,"build_thread_count":1`},
+	}
+	want := map[string]bool{}
+	for _, s := range strings.Split(*only, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			want[s] = true
+		}
+	}
+	var prof *os.File
+	if *cpuprofile != "" {
+		if prof, err = os.Create(*cpuprofile); err != nil {
+			return err
+		}
+		defer prof.Close()
+	}
+	ids := make([]int64, n)
+	for i := range ids {
+		ids[i] = int64(i)
+	}
+	var curves []curve
+	var build2 time.Duration
+	for _, cf := range configs {
+		if len(want) > 0 && !want[cf.name] {
+			continue
+		}
+		js := fmt.Sprintf(`{"dtype":"float32","metric_type":"l2","dim":%d,"index_param":{%s}}`, d, cf.param)
+		idx, err := core.CreateIndex("hgraph", js)
+		if err != nil {
+			fmt.Printf("%s: skipped (%v)\n", cf.name, err)
+			continue
+		}
+		t0 := time.Now()
+		if _, err := idx.Build(&core.Dataset{NumElements: n, Dim: d, IDs: ids, Float32: set.Base}); err != nil {
+			return err
+		}
+		c := curve{name: cf.name, build: time.Since(t0), bytes: float64(idx.GetMemoryUsage()) / float64(n)}
+		fmt.Printf("%s: built in %.1fs, %.0f bytes/vector\n", cf.name, c.build.Seconds(), c.bytes)
+		if prof != nil && len(curves) == 0 {
+			_ = pprof.StartCPUProfile(prof)
+		}
+		for _, ef := range efs {
+			p, err := sweep(idx, queries, d, *nq, *k, ef, sc)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("  ef %4d  recall %.4f (by id %.4f)  qps %8.0f\n", p.ef, p.recall, p.byID, p.qps)
+			c.points = append(c.points, p)
+		}
+		if prof != nil && len(curves) == 0 {
+			pprof.StopCPUProfile()
+		}
+		curves = append(curves, c)
+		if cf.name == "hgraph fp32" && runtime.NumCPU() >= 2 {
+			js2 := strings.Replace(js, `"build_thread_count":1`, `"build_thread_count":2`, 1)
+			idx2, err := core.CreateIndex("hgraph", js2)
+			if err != nil {
+				return err
+			}
+			t0 := time.Now()
+			if _, err := idx2.Build(&core.Dataset{NumElements: n, Dim: d, IDs: ids, Float32: set.Base}); err != nil {
+				return err
+			}
+			build2 = time.Since(t0)
+			p, err := sweep(idx2, queries, d, *nq, *k, 64, sc)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("hgraph fp32, 2 build threads: built in %.1fs (%.2fx faster than 1 thread); recall at ef 64 %.4f\n",
+				build2.Seconds(), c.build.Seconds()/build2.Seconds(), p.recall)
+		}
+		runtime.GC()
+	}
+
+	var ref *curve
+	if *driver != "" {
+		hc, err := runHnswlib(*driver, *cache, set, queries, gtPath, gtk, *k, efs, sc)
+		if err != nil {
+			fmt.Printf("hnswlib: skipped (%v)\n", err)
+		} else {
+			ref = hc
+			fmt.Printf("%s: built in %.1fs, %.0f bytes/vector\n", hc.name, hc.build.Seconds(), hc.bytes)
+			for _, p := range hc.points {
+				fmt.Printf("  ef %4d  recall %.4f (by id %.4f)  qps %8.0f\n", p.ef, p.recall, p.byID, p.qps)
+			}
+		}
+	}
+	report(curves, ref, build2)
+	return nil
+}
+
+// scorer turns result ids into recall@k. A returned row counts as a hit when its exact
+// distance is within the k-th true neighbour's distance (ann-benchmarks' rule), so that
+// duplicate images at equal distance, which Fashion-MNIST has, are not scored as misses;
+// byID is the plain overlap with the ground-truth ids.
+type scorer struct {
+	base, queries []float32
+	d, k, gtk     int
+	gt            []int32
+	kth           []float32
+}
+
+func newScorer(base, queries []float32, d, k int, gt []int32, gtk int) *scorer {
+	s := &scorer{base: base, queries: queries, d: d, k: k, gtk: gtk, gt: gt}
+	nq := len(queries) / d
+	s.kth = make([]float32, nq)
+	for q := 0; q < nq; q++ {
+		id := int(gt[q*gtk+k-1])
+		s.kth[q] = simd.L2Sqr(queries[q*d:(q+1)*d], base[id*d:(id+1)*d])
+	}
+	return s
+}
+
+func (s *scorer) score(got []int64) (recall, byID float64) {
+	nq := len(s.kth)
+	hit := 0
+	for q := 0; q < nq; q++ {
+		qv := s.queries[q*s.d : (q+1)*s.d]
+		limit := s.kth[q] * (1 + 1e-6)
+		for _, id := range got[q*s.k : (q+1)*s.k] {
+			if id >= 0 && simd.L2Sqr(qv, s.base[int(id)*s.d:int(id+1)*s.d]) <= limit {
+				hit++
+			}
+		}
+	}
+	return float64(hit) / float64(nq*s.k), dataset.Recall(got, s.k, s.gt, s.gtk)
+}
+
+// sweep runs every query once at one ef and returns recall@k and QPS.
+func sweep(idx *core.Index, queries []float32, d, nq, k, ef int, sc *scorer) (point, error) {
+	js := fmt.Sprintf(`{"hgraph":{"ef_search":%d}}`, ef)
+	got := make([]int64, nq*k)
+	// one warm-up pass over a few queries fills the pools
+	for i := 0; i < min(nq, 20); i++ {
+		if _, err := idx.Search(queries[i*d:(i+1)*d], k, js, nil); err != nil {
+			return point{}, err
+		}
+	}
+	t0 := time.Now()
+	for i := 0; i < nq; i++ {
+		res, err := idx.Search(queries[i*d:(i+1)*d], k, js, nil)
+		if err != nil {
+			return point{}, err
+		}
+		row := got[i*k : (i+1)*k]
+		for j := range row {
+			row[j] = -1
+			if j < len(res) {
+				row[j] = res[j].ID
+			}
+		}
+	}
+	secs := time.Since(t0).Seconds()
+	r, byID := sc.score(got)
+	return point{ef: ef, recall: r, byID: byID, qps: float64(nq) / secs}, nil
+}
+
+func loadOrComputeTruth(path string, base, queries []float32, d, k int) ([]int32, error) {
+	nq := len(queries) / d
+	if b, err := os.ReadFile(path); err == nil && len(b) == 4*nq*k {
+		gt := make([]int32, nq*k)
+		for i := range gt {
+			gt[i] = int32(binary.LittleEndian.Uint32(b[4*i:]))
+		}
+		fmt.Printf("ground truth: cached %s\n", path)
+		return gt, nil
+	}
+	t0 := time.Now()
+	gt := dataset.GroundTruth(base, queries, d, k, "l2")
+	b := make([]byte, 4*len(gt))
+	for i, v := range gt {
+		binary.LittleEndian.PutUint32(b[4*i:], uint32(v))
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return nil, err
+	}
+	fmt.Printf("ground truth: computed in %.1fs, cached in %s\n", time.Since(t0).Seconds(), path)
+	return gt, nil
+}
+
+func runHnswlib(driver, cache string, set *dataset.Set, queries []float32, gtPath string, gtk, k int, efs []int, sc *scorer) (*curve, error) {
+	if _, err := os.Stat(driver); err != nil {
+		return nil, fmt.Errorf("driver %s not built", driver)
+	}
+	d := set.Dim
+	basePath := filepath.Join(cache, set.Name+"-base.fvecs")
+	qPath := filepath.Join(cache, fmt.Sprintf("%s-queries-%d.fvecs", set.Name, len(queries)/d))
+	for _, f := range []struct {
+		path string
+		v    []float32
+	}{{basePath, set.Base}, {qPath, queries}} {
+		if st, err := os.Stat(f.path); err == nil && st.Size() == int64(len(f.v)/d*(4+4*d)) {
+			continue
+		}
+		if err := dataset.WriteFvecs(f.path, f.v, d); err != nil {
+			return nil, err
+		}
+	}
+	outPrefix := filepath.Join(cache, "hnswlib-results")
+	args := []string{basePath, qPath, gtPath, strconv.Itoa(gtk), "16", "200", strconv.Itoa(k), outPrefix}
+	for _, ef := range efs {
+		args = append(args, strconv.Itoa(ef))
+	}
+	cmd := exec.Command(driver, args...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	c := &curve{name: "hnswlib M=16 efc=200"}
+	lines := bufio.NewScanner(out)
+	for lines.Scan() {
+		f := strings.Fields(lines.Text())
+		switch {
+		case len(f) == 2 && f[0] == "build_seconds":
+			s, _ := strconv.ParseFloat(f[1], 64)
+			c.build = time.Duration(s * float64(time.Second))
+		case len(f) == 2 && f[0] == "bytes_per_vector":
+			c.bytes, _ = strconv.ParseFloat(f[1], 64)
+		case len(f) == 6 && f[0] == "ef":
+			ef, _ := strconv.Atoi(f[1])
+			q, _ := strconv.ParseFloat(f[5], 64)
+			b, err := os.ReadFile(fmt.Sprintf("%s-ef%d.i64", outPrefix, ef))
+			if err != nil {
+				return nil, err
+			}
+			got := make([]int64, len(b)/8)
+			for i := range got {
+				got[i] = int64(binary.LittleEndian.Uint64(b[8*i:]))
+			}
+			if len(got) != len(sc.kth)*k {
+				return nil, fmt.Errorf("hnswlib results for ef %d hold %d ids", ef, len(got))
+			}
+			r, byID := sc.score(got)
+			c.points = append(c.points, point{ef: ef, recall: r, byID: byID, qps: q})
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// qpsAt interpolates the QPS of a curve at a recall (log-linear between neighbouring
+// measurements); ok is false when the curve never reaches the recall.
+func qpsAt(c *curve, recall float64) (float64, bool) {
+	pts := append([]point(nil), c.points...)
+	sort.Slice(pts, func(i, j int) bool { return pts[i].recall < pts[j].recall })
+	for i := range pts {
+		if pts[i].recall >= recall {
+			if i == 0 {
+				return pts[0].qps, true
+			}
+			a, b := pts[i-1], pts[i]
+			if b.recall == a.recall {
+				return b.qps, true
+			}
+			t := (recall - a.recall) / (b.recall - a.recall)
+			return math.Exp(math.Log(a.qps) + t*(math.Log(b.qps)-math.Log(a.qps))), true
+		}
+	}
+	return 0, false
+}
+
+func report(curves []curve, ref *curve, build2 time.Duration) {
+	targets := []float64{0.90, 0.95, 0.97, 0.99}
+	fmt.Println()
+	fmt.Println("| index | build (s) | bytes/vector | QPS @0.90 | QPS @0.95 | QPS @0.97 | QPS @0.99 | max recall |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
+	all := curves
+	if ref != nil {
+		all = append(append([]curve(nil), curves...), *ref)
+	}
+	for i := range all {
+		c := &all[i]
+		row := fmt.Sprintf("| %s | %.1f | %.0f |", c.name, c.build.Seconds(), c.bytes)
+		for _, r := range targets {
+			q, ok := qpsAt(c, r)
+			cell := "-"
+			if ok {
+				cell = fmt.Sprintf("%.0f", q)
+				if ref != nil && c != &all[len(all)-1] {
+					if rq, rok := qpsAt(ref, r); rok {
+						cell += fmt.Sprintf(" (%.2fx)", q/rq)
+					}
+				}
+			}
+			row += " " + cell + " |"
+		}
+		best := 0.0
+		for _, p := range c.points {
+			best = math.Max(best, p.recall)
+		}
+		fmt.Printf("%s %.4f |\n", row, best)
+	}
+	if ref != nil {
+		for _, c := range curves {
+			if c.name == "hgraph fp32" {
+				fmt.Printf("\nbuild time, max_degree 32 / M 16, ef_construction 200, 1 thread: hgraph %.1fs vs hnswlib %.1fs (%.2fx)\n",
+					c.build.Seconds(), ref.build.Seconds(), c.build.Seconds()/ref.build.Seconds())
+				if build2 > 0 {
+					fmt.Printf("hgraph 2 build threads: %.1fs, %.2fx faster than 1 thread\n", build2.Seconds(), c.build.Seconds()/build2.Seconds())
+				}
+			}
+		}
+	}
+	fmt.Println("(ratios in parentheses: QPS over hnswlib's at the same recall@10, interpolated; recall counts")
+	fmt.Println(" a result as a hit when it is no farther than the 10th true neighbour, so equidistant duplicates are not misses)")
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || v < 1 {
+			return nil, fmt.Errorf("bad ef value %q", f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
