@@ -16,7 +16,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, List, Tuple
 
 from .errors import UnsupportedIndexOperationError, error_for
 
@@ -220,10 +220,6 @@ class _Lib:
             fn.restype = restype
             fn.argtypes = argtypes
             setattr(self, name, fn)
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        # Only reached for names not in _PROTOTYPES.
-        raise AttributeError(name)
 
 
 _dll, library_path = _load()

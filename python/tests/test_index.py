@@ -218,3 +218,22 @@ def test_load_errors_raise(index_type: str, data: Data, tmp_path) -> None:
     assert info.value.code in (pyvsag.ErrorCode.INVALID_BINARY, pyvsag.ErrorCode.READ_ERROR)
     with pytest.raises(pyvsag.VsagError):
         index.save(tmp_path / "no" / "such" / "dir" / "x.vsag")
+
+
+def test_int8_vectors(index_type: str) -> None:
+    rng = np.random.default_rng(4)
+    base = rng.integers(-100, 100, size=(300, 16)).astype(np.int8)
+    index = pyvsag.Index(index_type, create_params(index_type, 16, dtype="int8"))
+    assert index.dtype == "int8"
+    index.build(base, np.arange(300))
+    ids, dists = index.knn_search(base[:5], 3, search_params(index_type))
+    np.testing.assert_array_equal(ids[:, 0], np.arange(5))
+    assert np.all(dists[:, 0] == 0)
+    want = ((base[ids[0]].astype(np.float64) - base[0]) ** 2).sum(1)
+    np.testing.assert_allclose(dists[0], want, rtol=1e-5)
+    with pytest.raises(pyvsag.InvalidArgumentError, match="numpy.int8"):
+        index.knn_search(base[0].astype(np.float32), 3, search_params(index_type))
+    again = pyvsag.Index.from_bytes(index.serialize())
+    assert again.dtype == "int8"
+    np.testing.assert_array_equal(again.knn_search(base[:5], 3, search_params(index_type))[0],
+                                  ids)

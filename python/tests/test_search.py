@@ -164,3 +164,23 @@ def test_filter_callable_errors_propagate(data: Data) -> None:
     # An empty exclusion list excludes nothing.
     np.testing.assert_array_equal(index.knn_search(data.queries[0], 5, "", filter=[])[0],
                                   index.knn_search(data.queries[0], 5, "")[0])
+
+
+@pytest.mark.parametrize("metric", ["l2", "ip", "cosine"])
+def test_metric_distances(metric: str) -> None:
+    d = make_data(n=300, dim=12)
+    index = pyvsag.Index("brute_force", create_params("brute_force", d.dim, metric=metric))
+    index.build(d.base, d.ids)
+    ids, dists = index.knn_search(d.queries, 5, "")
+    b = d.base.astype(np.float64)
+    q = d.queries.astype(np.float64)
+    if metric == "l2":
+        full = ((q[:, None, :] - b[None]) ** 2).sum(-1)
+    elif metric == "ip":
+        full = 1 - q @ b.T
+    else:
+        full = 1 - (q / np.linalg.norm(q, axis=1, keepdims=True)) @ (
+            b / np.linalg.norm(b, axis=1, keepdims=True)).T
+    np.testing.assert_allclose(dists, np.take_along_axis(full, ids, axis=1), rtol=1e-4,
+                               atol=1e-4)
+    np.testing.assert_allclose(dists, np.sort(full, axis=1)[:, :5], rtol=1e-4, atol=1e-4)
