@@ -29,6 +29,13 @@ _EXPECTED = {
     DType.INT8: "numpy.int8",
 }
 
+_VECTOR_SETTERS = {
+    DType.FLOAT32: "vsag_dataset_set_float32_vectors",
+    DType.FLOAT16: "vsag_dataset_set_float16_vectors",
+    DType.BFLOAT16: "vsag_dataset_set_bfloat16_vectors",
+    DType.INT8: "vsag_dataset_set_int8_vectors",
+}
+
 _I64 = np.dtype(np.int64)
 _F32 = np.dtype(np.float32)
 
@@ -378,18 +385,60 @@ class Index:
 
     # ---- building ------------------------------------------------------------------------------
 
-    def _insert(self, fn: Any, vectors: Any, ids: Any, num_elements: Optional[int],
-                dim: Optional[int], op: str) -> np.ndarray:
+    def _insert(self, fn: Any, dataset_fn: Any, vectors: Any, ids: Any,
+                num_elements: Optional[int], dim: Optional[int], extra_infos: Any,
+                op: str) -> np.ndarray:
         v, idarr, n, d = self._rows(vectors, ids, num_elements, dim, op)
         assert idarr is not None
         failed = np.empty(n, dtype=np.int64)
         nf = ctypes.c_uint64()
-        check(fn(self._handle(), _addr(v), self._dt, _addr(idarr), n, d,
-                 _addr(failed), ctypes.byref(nf)), op)
+        h = self._handle()
+        if extra_infos is None:
+            check(fn(h, _addr(v), self._dt, _addr(idarr), n, d, _addr(failed), ctypes.byref(nf)),
+                  op)
+            return failed[: nf.value].copy()
+        extra, size = self._extra_infos(extra_infos, n, op)
+        ds = ctypes.c_void_p()
+        check(lib.vsag_dataset_make(ctypes.byref(ds)), op)
+        try:
+            setter = _VECTOR_SETTERS[self._dtype]
+            for rc in (lib.vsag_dataset_set_num_elements(ds, n), lib.vsag_dataset_set_dim(ds, d),
+                       lib.vsag_dataset_set_ids(ds, _addr(idarr)),
+                       getattr(lib, setter)(ds, _addr(v)),
+                       lib.vsag_dataset_set_extra_info_size(ds, size),
+                       lib.vsag_dataset_set_extra_infos(ds, _addr(extra))):
+                check(rc, op)
+            check(dataset_fn(h, ds, _addr(failed), ctypes.byref(nf)), op)
+        finally:
+            lib.vsag_dataset_destroy(ds)
         return failed[: nf.value].copy()
 
+    @property
+    def extra_info_size(self) -> int:
+        """extra_info_size is the bytes of extra info stored per vector (0: none)."""
+        size = getattr(self, "_extra_size", None)
+        if size is None:
+            size = int(json.loads(self.parameters).get("extra_info_size", 0) or 0)
+            self._extra_size = size
+        return size
+
+    def _extra_infos(self, extra_infos: Any, n: int, op: str) -> Tuple[np.ndarray, int]:
+        size = self.extra_info_size
+        if size <= 0:
+            raise InvalidArgumentError("extra_infos given, but the index was created without "
+                                       "extra_info_size", operation=op)
+        if isinstance(extra_infos, np.ndarray):
+            arr = np.ascontiguousarray(extra_infos).reshape(-1).view(np.uint8)
+        else:
+            arr = np.frombuffer(memoryview(extra_infos).cast("B"), dtype=np.uint8)
+        if arr.size != n * size:
+            raise InvalidArgumentError(
+                f"extra_infos holds {arr.size} bytes, need num_elements * extra_info_size = "
+                f"{n} * {size}", operation=op)
+        return arr, size
+
     def build(self, vectors: Any, ids: Any, num_elements: Optional[int] = None,
-              dim: Optional[int] = None) -> np.ndarray:
+              dim: Optional[int] = None, extra_infos: Any = None) -> np.ndarray:
         """build fills the empty index with vectors (training it first if it needs training).
 
         Args:
@@ -398,21 +447,25 @@ class Index:
             ids: num_elements int64 labels (any integer sequence, such as ``range(n)``).
             num_elements: the number of vectors (default: inferred from the arrays).
             dim: the dimension (default: the 2-D array's width, or the index's dim).
+            extra_infos: for indexes created with ``extra_info_size``: that many bytes per
+                vector, as bytes or a uint8 array of shape (num_elements, extra_info_size);
+                required by such indexes. Stored with the vectors and saved with the index.
 
         Returns:
             The labels that could not be added (such as duplicates), int64; usually empty.
         """
-        return self._insert(lib.vsag_index_build_vectors, vectors, ids, num_elements, dim,
-                            "build")
+        return self._insert(lib.vsag_index_build_vectors, lib.vsag_index_build_dataset, vectors,
+                            ids, num_elements, dim, extra_infos, "build")
 
     def add(self, vectors: Any, ids: Any, num_elements: Optional[int] = None,
-            dim: Optional[int] = None) -> np.ndarray:
+            dim: Optional[int] = None, extra_infos: Any = None) -> np.ndarray:
         """add inserts vectors into the index (empty or built); arguments as :meth:`build`.
 
         Returns:
             The labels that could not be added (such as labels already present), int64.
         """
-        return self._insert(lib.vsag_index_add_vectors, vectors, ids, num_elements, dim, "add")
+        return self._insert(lib.vsag_index_add_vectors, lib.vsag_index_add_dataset, vectors, ids,
+                            num_elements, dim, extra_infos, "add")
 
     def train(self, vectors: Any, num_elements: Optional[int] = None,
               dim: Optional[int] = None) -> None:

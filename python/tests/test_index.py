@@ -237,3 +237,27 @@ def test_int8_vectors(index_type: str) -> None:
     assert again.dtype == "int8"
     np.testing.assert_array_equal(again.knn_search(base[:5], 3, search_params(index_type))[0],
                                   ids)
+
+
+def test_extra_infos(index_type: str, tmp_path) -> None:
+    d = make_data(n=50, dim=8)
+    params = json.loads(create_params(index_type, d.dim))
+    params["extra_info_size"] = 4
+    index = pyvsag.Index(index_type, json.dumps(params))
+    assert index.extra_info_size == 4
+    extra = np.arange(d.n * 4, dtype=np.uint32).astype(np.uint8).reshape(d.n, 4)
+    with pytest.raises(pyvsag.InvalidArgumentError, match="extra_info"):
+        index.build(d.base, d.ids)  # such an index needs them
+    with pytest.raises(pyvsag.InvalidArgumentError, match="150 bytes, need"):
+        index.build(d.base, d.ids, extra_infos=extra[:, :3].tobytes())
+    assert index.build(d.base[:40], d.ids[:40], extra_infos=extra[:40]).size == 0
+    assert index.add(d.base[40:], d.ids[40:], extra_infos=extra[40:].tobytes()).size == 0
+    assert index.get_num_elements() == d.n
+    ids, _ = index.knn_search(d.base[:3], 1, search_params(index_type))
+    np.testing.assert_array_equal(ids[:, 0], [0, 1, 2])
+    index.save(tmp_path / "extra.vsag")
+    loaded = pyvsag.Index.load_file(tmp_path / "extra.vsag")
+    assert loaded.extra_info_size == 4 and loaded.get_num_elements() == d.n
+    plain = pyvsag.Index(index_type, create_params(index_type, d.dim))
+    with pytest.raises(pyvsag.InvalidArgumentError, match="extra_info_size"):
+        plain.build(d.base, d.ids, extra_infos=extra)
