@@ -1,6 +1,8 @@
-// Command vsag-demo builds an index on Fashion-MNIST (or on generated data when the Debian
-// package dataset-fashion-mnist is not installed), runs the test queries and prints recall@10,
-// QPS and latency percentiles.
+// Command vsag-demo builds an hgraph index on Fashion-MNIST (or on generated data when the
+// Debian package dataset-fashion-mnist is not installed), sweeps ef_search, and prints the
+// recall/QPS/latency table next to brute_force's exact figures (and hnswlib's curve when
+// Debian's python3-hnswlib is installed), then writes the recall-vs-QPS plot. Ground truth is
+// computed once and cached under build/cache.
 package main
 
 import (
@@ -8,11 +10,15 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"sort"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/govsag/vsag/core"
 	"github.com/govsag/vsag/internal/dataset"
+	"github.com/govsag/vsag/internal/eval"
 )
 
 func main() {
@@ -26,71 +32,104 @@ func run() error {
 	dir := flag.String("fashion-mnist", dataset.FashionMNISTDir, "folder holding the Fashion-MNIST IDX files")
 	nq := flag.Int("queries", 1000, "number of test queries to run")
 	k := flag.Int("k", 10, "neighbours per query")
+	efs := flag.String("ef", "10,20,40,80,160,320", "ef_search values to sweep")
+	out := flag.String("out", "build/demo", "folder for the sweep's CSV, JSON and PNG")
+	cache := flag.String("cache", "build/cache", "ground-truth cache folder")
+	threads := flag.Int("threads", 1, "concurrent searching goroutines")
+	hnsw := flag.Bool("hnswlib", true, "also measure hnswlib (Debian python3-hnswlib) when it is installed")
 	flag.Parse()
+	start := time.Now()
 
-	set, err := dataset.FashionMNIST(*dir)
-	if errors.Is(err, dataset.ErrNotFound) {
+	datapath := *dir
+	name := "fashion-mnist"
+	if _, err := dataset.FashionMNIST(*dir); errors.Is(err, dataset.ErrNotFound) {
 		fmt.Println("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist); using generated data instead.")
-		set = dataset.Generated(20000, 1000, 128, 42)
+		datapath, name = "generated:20000,1000,128", "generated"
 	} else if err != nil {
 		return err
 	}
-	if *nq > set.NumQueries() {
-		*nq = set.NumQueries()
+
+	index := "hgraph"
+	create := `{"dtype":"float32","metric_type":"l2","index_param":{"base_quantization_type":"fp32","max_degree":32,"ef_construction":200}}`
+	sweep := "ef_search=" + *efs
+	if !slices.Contains(core.IndexNames(), "hgraph") {
+		fmt.Printf("note: the hgraph index is not available in this build (index types: %v); running brute_force instead.\n", core.IndexNames())
+		index, create, sweep = "brute_force", `{"dtype":"float32","metric_type":"l2","index_param":{"base_quantization_type":"fp32"}}`, ".parallelism=1"
 	}
-	queries := set.Queries[:*nq*set.Dim]
-	fmt.Printf("dataset %s: %d base vectors, %d queries, dim %d\n", set.Name, set.NumBase(), *nq, set.Dim)
+	withHNSW := *hnsw && index == "hgraph" && exec.Command(dataset.Python(), "-c", "import hnswlib, numpy").Run() == nil
+	if *hnsw && !withHNSW && index == "hgraph" {
+		fmt.Println("note: python3-hnswlib is not installed; the hnswlib curve is skipped.")
+	}
 
-	t0 := time.Now()
-	gt := dataset.GroundTruth(set.Base, queries, set.Dim, *k, "l2")
-	fmt.Printf("exact ground truth: %.2fs\n", time.Since(t0).Seconds())
+	c := eval.Defaults()
+	c.Name = "demo"
+	c.DataPath = datapath
+	c.Type = "build,search"
+	c.IndexName = index
+	c.CreateParams = create
+	c.IndexPath = "" // in memory
+	c.TopK = *k
+	c.SearchQueryCount = *nq
+	c.NumThreadsSearching = *threads
+	c.Sweep = sweep
+	c.Baseline = true
+	c.HNSWLib = withHNSW
+	c.CacheDir = *cache
+	c.SweepOutput = filepath.Join(*out, fmt.Sprintf("%s-%s-ef_search", name, index))
 
-	idx, err := core.CreateIndex("brute_force", fmt.Sprintf(`{"dtype":"float32","metric_type":"l2","dim":%d,"index_param":{"base_quantization_type":"fp32"}}`, set.Dim))
+	r := eval.NewRunner(os.Stderr, eval.IsTerminal(os.Stderr))
+	sr, err := r.RunSweep(&c)
 	if err != nil {
 		return err
 	}
-	n := set.NumBase()
-	ids := make([]int64, n)
-	for i := range ids {
-		ids[i] = int64(i)
-	}
-	t0 = time.Now()
-	if _, err := idx.Build(&core.Dataset{NumElements: n, Dim: set.Dim, IDs: ids, Float32: set.Base}); err != nil {
-		return err
-	}
-	fmt.Printf("brute_force fp32 build: %.2fs, memory %.1f MiB\n", time.Since(t0).Seconds(), float64(idx.GetMemoryUsage())/(1<<20))
-
-	lat := make([]time.Duration, *nq)
-	got := make([]int64, *nq**k)
-	start := time.Now()
-	for i := 0; i < *nq; i++ {
-		q := queries[i*set.Dim : (i+1)*set.Dim]
-		t := time.Now()
-		res, err := idx.Search(q, *k, `{"brute_force":{"parallelism":1}}`, nil)
-		if err != nil {
-			return err
-		}
-		lat[i] = time.Since(t)
-		for j, r := range res {
-			got[i**k+j] = r.ID
-		}
-	}
-	wall := time.Since(start)
-	recall := dataset.Recall(got, *k, gt, *k)
-	sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
-	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
-	fmt.Printf("single-query search, 1 thread: recall@%d %.4f  QPS %.1f  latency ms p50 %.3f p90 %.3f p99 %.3f\n",
-		*k, recall, float64(*nq)/wall.Seconds(), pct(0.5), pct(0.9), pct(0.99))
-
-	t0 = time.Now()
-	batch, err := idx.BatchKnnSearch(&core.Dataset{NumElements: *nq, Dim: set.Dim, Float32: queries}, *k, "", nil)
+	fmt.Printf("\n%s: %d base vectors x %d dims, %d queries, recall@%d, %d search thread(s)\n\n",
+		sr.Dataset.FilePath, sr.Dataset.BaseCount, sr.Dataset.Dim, min(*nq, sr.Dataset.QueryCount), *k, sr.Threads)
+	fmt.Print(eval.FormatSweepTable(sr))
+	fmt.Println()
+	summarize(sr)
+	note, err := eval.WriteSweepFiles(c.SweepOutput, sr)
 	if err != nil {
 		return err
 	}
-	bw := time.Since(t0)
-	fmt.Printf("batch search, all cores:       recall@%d %.4f  QPS %.1f\n", *k, dataset.Recall(batch.IDs, *k, gt, *k), float64(*nq)/bw.Seconds())
-	if recall < 0.9999 {
-		return fmt.Errorf("exact search recall %.4f is not 1.0", recall)
+	if note != "" {
+		fmt.Printf("note: %s\nwrote %s.csv and %s.json\n", note, c.SweepOutput, c.SweepOutput)
+	} else {
+		fmt.Printf("plot: %s.png (data: %s.csv, %s.json)\n", c.SweepOutput, c.SweepOutput, c.SweepOutput)
+	}
+	fmt.Printf("demo finished in %.0fs\n", time.Since(start).Seconds())
+
+	exact := sr.Curves[len(sr.Curves)-1].Points[0]
+	if exact.Recall < 0.9999 {
+		return fmt.Errorf("exact search recall %.4f is not 1.0", exact.Recall)
 	}
 	return nil
+}
+
+// summarize prints, for a few recall targets, the fastest setting of each curve that reaches
+// it, and its speed-up over exact search.
+func summarize(sr *eval.SweepResult) {
+	exact := sr.Curves[len(sr.Curves)-1].Points[0]
+	fmt.Printf("brute_force (exact): recall %.4f at %.1f QPS\n", exact.Recall, exact.QPS)
+	for _, cv := range sr.Curves[:len(sr.Curves)-1] {
+		var parts []string
+		for _, target := range []float64{0.9, 0.95, 0.99} {
+			best := -1
+			for i, p := range cv.Points {
+				if p.Recall >= target && (best < 0 || p.QPS > cv.Points[best].QPS) {
+					best = i
+				}
+			}
+			if best < 0 {
+				parts = append(parts, fmt.Sprintf("recall %.2f not reached", target))
+				continue
+			}
+			p := cv.Points[best]
+			speed := ""
+			if exact.QPS > 0 {
+				speed = fmt.Sprintf(", %.0fx brute_force", p.QPS/exact.QPS)
+			}
+			parts = append(parts, fmt.Sprintf("recall >= %.2f at %s: %.0f QPS%s", target, p.Label, p.QPS, speed))
+		}
+		fmt.Printf("%s: %s\n", cv.Name, strings.Join(parts, "; "))
+	}
 }

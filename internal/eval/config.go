@@ -453,6 +453,11 @@ type CLI struct {
 	Exporter Exporter
 	// Progress forces the progress bar on or off ("auto": on when stderr is a terminal).
 	Progress string
+	// ExportHDF5 (--export-hdf5), when set, converts the dataset at --datapath into an
+	// ann-benchmarks HDF5 file with exact ground truth (100 neighbours) instead of evaluating.
+	ExportHDF5 string
+	// ExportMetric (--metric) is the metric of an exported file whose source does not say.
+	ExportMetric string
 }
 
 // ParseArgs parses vsag-eval's command line: either one positional YAML file, or VSAG's flags
@@ -500,6 +505,8 @@ func ParseArgs(args []string, stderr io.Writer) (*CLI, error) {
 	fs.StringVar(&cli.Exporter.Format, "format", "json", "result format: table, json or line_protocol")
 	fs.StringVar(&cli.Exporter.To, "output", "stdout", "result destination: stdout or file://<path>")
 	fs.StringVar(&cli.Progress, "progress", "auto", "progress bar on stderr: auto, on or off")
+	fs.StringVar(&cli.ExportHDF5, "export-hdf5", "", "write --datapath as an ann-benchmarks HDF5 file with exact ground truth, then exit")
+	fs.StringVar(&cli.ExportMetric, "metric", "l2", "metric for --export-hdf5 when the source does not say: l2, ip or cosine")
 
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cli.YAMLPath = args[0]
@@ -518,6 +525,17 @@ func ParseArgs(args []string, stderr io.Writer) (*CLI, error) {
 		return nil, fmt.Errorf("unexpected arguments: %v (a YAML file must come first)", fs.Args())
 	}
 	c.Range = float32(radius)
+	if cli.ExportHDF5 != "" {
+		if c.DataPath == "" {
+			return nil, fmt.Errorf("--export-hdf5 needs --datapath")
+		}
+		switch cli.ExportMetric {
+		case "l2", "ip", "cosine":
+		default:
+			return nil, fmt.Errorf("--metric %q is not l2, ip or cosine", cli.ExportMetric)
+		}
+		return cli, cli.checkProgress()
+	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -542,6 +560,7 @@ func usage(fs *flag.FlagSet, w io.Writer) {
 usage:
   vsag-eval --datapath FILE --type build|search|build,search --index_name NAME --create_params JSON [--search_params JSON] [flags]
   vsag-eval CONFIG.yaml
+  vsag-eval --datapath SOURCE --export-hdf5 OUT.hdf5 [--metric l2|ip|cosine]
 
 flags:
 `)

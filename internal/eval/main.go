@@ -6,7 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
+	"time"
+
+	"github.com/govsag/vsag/internal/dataset"
 )
 
 // Main runs vsag-eval with args (without the program name) and returns the exit code.
@@ -26,6 +30,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	r := NewRunner(stderr, progress)
+	if cli.ExportHDF5 != "" {
+		if err := r.ExportHDF5(cli.Config.DataPath, cli.ExportHDF5, cli.ExportMetric); err != nil {
+			fmt.Fprintln(stderr, "vsag-eval:", err)
+			return 1
+		}
+		fmt.Fprintf(stderr, "wrote %s\n", cli.ExportHDF5)
+		return 0
+	}
 	if cli.YAMLPath == "" {
 		return runCLI(r, cli, stdout, stderr)
 	}
@@ -136,4 +148,28 @@ func runCLI(r *Runner, cli *CLI, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// ExportHDF5 writes the dataset at datapath as an ann-benchmarks HDF5 file at out, with the
+// exact 100 nearest neighbours of every query (metric is used when the source has none).
+func (r *Runner) ExportHDF5(datapath, out, metric string) error {
+	s, err := r.Dataset(datapath)
+	if err != nil {
+		return err
+	}
+	if s.Metric == "" {
+		s.Metric = metric
+	}
+	t0 := time.Now()
+	k := min(100, s.NumBase())
+	t := dataset.ComputeTruth(s.Base, s.Queries, s.Dim, dataset.TruthSpec{Metric: s.Metric, K: k})
+	r.logf("ground truth: %d neighbours of %d queries in %.2fs", k, s.NumQueries(), time.Since(t0).Seconds())
+	cp := *s
+	cp.Neighbors, cp.Distances, cp.GTK = t.IDs, t.Dists, k
+	if dir := filepath.Dir(out); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	return dataset.WriteHDF5(out, &cp)
 }

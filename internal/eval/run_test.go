@@ -328,3 +328,21 @@ func TestMainSweep(t *testing.T) {
 		require.True(t, bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")))
 	}
 }
+
+func TestMainExportHDF5(t *testing.T) {
+	writeTestHDF5(t, "l2") // skips without h5py
+	out := filepath.Join(t.TempDir(), "x", "gen.hdf5")
+	var stderr bytes.Buffer
+	require.Equal(t, 0, Main([]string{"-d", "generated:500,20,8", "--export-hdf5", out, "--metric", "ip", "--progress", "off"}, io.Discard, &stderr), stderr.String())
+	s, err := dataset.ReadHDF5(out)
+	require.NoError(t, err)
+	require.Equal(t, 100, s.GTK)
+	require.Equal(t, "l2", s.Metric, "generated data says l2; --metric only fills in a missing metric")
+	src, _ := dataset.Load("generated:500,20,8", dataset.LoadOptions{})
+	require.Equal(t, src.Base, s.Base)
+	require.Equal(t, dataset.GroundTruth(src.Base, src.Queries, 8, 100, "l2"), s.Neighbors)
+	_, err = ParseArgs([]string{"--export-hdf5", out}, io.Discard)
+	require.Error(t, err, "needs --datapath")
+	_, err = ParseArgs([]string{"-d", "x", "--export-hdf5", out, "--metric", "hamming"}, io.Discard)
+	require.Error(t, err)
+}
