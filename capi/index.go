@@ -177,6 +177,23 @@ func vsagi_index_knn_search_batch(h C.uintptr_t, queries unsafe.Pointer, dtype C
 	n := uint64(nq) * uint64(k)
 	outIDs, outDists := int64s(ids, n), float32s(dists, n)
 	js := goStr(params)
+	if nq == 1 {
+		// One query runs on the calling goroutine: the batch path would park this goroutine,
+		// which a C caller's thread can only do by handing its P to another OS thread and
+		// waiting to be woken again.
+		res, err := x.KnnSearch(qs, int(k), js, f.filter())
+		if err != nil {
+			return fail(err)
+		}
+		for j := range outIDs {
+			if j < len(res.IDs) {
+				outIDs[j], outDists[j] = res.IDs[j], res.Distances[j]
+			} else {
+				outIDs[j], outDists[j] = -1, float32(math.Inf(1))
+			}
+		}
+		return 0
+	}
 	if qs.Float32 != nil {
 		err = x.BatchSearchInto(qs.Float32, int(nq), int(k), js, f.filter(), outIDs, outDists)
 	} else {
