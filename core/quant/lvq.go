@@ -397,10 +397,11 @@ func (q *LVQ) NewPrimaryComputer() Computer { return q.newComputer(q.CodeSize(),
 // lvqTag heads the serialized state: tag, dim, b1, b2, then the mean as float32.
 const lvqTag = "LVQ1"
 
-// MarshalBinary implements Quantizer.
+// MarshalBinary implements Quantizer. An untrained quantizer has an empty state (so that an
+// empty index saves); UnmarshalBinary rejects it, as indexes restore only trained state.
 func (q *LVQ) MarshalBinary() ([]byte, error) {
 	if !q.st.trained {
-		return nil, api.Errorf(api.WrongStatus, "%s: not trained", q.name)
+		return nil, nil
 	}
 	out := make([]byte, 0, 16+4*q.dim)
 	out = append(out, lvqTag...)

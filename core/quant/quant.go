@@ -63,6 +63,16 @@ type Options struct {
 	// SQ4UniformTruncRate is the fraction of extreme values ignored when learning the global
 	// range of sq4_uniform (default 0.05).
 	SQ4UniformTruncRate float64
+	// LeanVecDims is leanvec_dims, the dimension leanvec reduces to (0: (dim+1)/2).
+	LeanVecDims int
+	// LeanVecPrimary is leanvec_primary, the encoding of the reduced vectors: fp32, fp16, lvq8
+	// or lvq4 ("": lvq8).
+	LeanVecPrimary string
+	// LeanVecSecondary is leanvec_secondary, the encoding of the full vectors: fp32, fp16 or lvq8
+	// ("": fp16).
+	LeanVecSecondary string
+	// LeanVecTraining is leanvec_training: pca (in-distribution) or ood (query-aware) ("": pca).
+	LeanVecTraining string
 	// Extra holds further settings by key for quantizers that need them.
 	Extra map[string]any
 }
