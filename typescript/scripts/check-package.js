@@ -66,7 +66,7 @@ function main() {
         // 1. npm pack: the tarball holds the compiled JavaScript, types, addon and library.
         const packed = step("npm pack", () => JSON.parse(run(npm, ["pack", "--json", "--pack-destination", tmp, ...quiet], pkg)));
         const files = new Set(packed[0].files.map((f) => f.path));
-        for (const f of ["package.json", "dist/index.js", "dist/index.d.ts", "build/Release/vsag.node", "lib/libvsag.so", "src/addon.c", "binding.gyp"]) {
+        for (const f of ["package.json", "dist/index.js", "dist/index.d.ts", "build/Release/vsag.node", "lib/libvsag.so", "src/addon.c", "src/libvsag.c", "src/libvsag.h", "binding.gyp"]) {
             if (!files.has(f)) throw new Error(`the tarball lacks ${f}`);
         }
         for (const f of files) {
@@ -86,6 +86,32 @@ function main() {
         newProject(linked);
         step("npm install <folder> --offline", () => run(npm, ["install", "--offline", ...quiet, pkg], linked));
         step("require('vsag') from the folder install", () => run(process.execPath, ["-e", smoke], linked));
+
+        // The library is found next to the package first, then through VSAG_LIBRARY_PATH
+        // (file or directory), then the system's search path.
+        const bare = path.join(tmp, "bare");
+        fs.cpSync(path.join(app, "node_modules"), path.join(bare, "node_modules"), { recursive: true, dereference: true });
+        const bareLib = path.join(bare, "node_modules", "vsag", "lib", "libvsag.so");
+        const libDir = path.join(tmp, "libdir");
+        fs.mkdirSync(libDir);
+        fs.renameSync(bareLib, path.join(libDir, "libvsag.so"));
+        const where = `console.log(require("vsag").libraryPath())`;
+        step("library lookup: VSAG_LIBRARY_PATH, LD_LIBRARY_PATH, none", () => {
+            const env = { ...process.env, VSAG_LIBRARY_PATH: "", LD_LIBRARY_PATH: "" };
+            const want = fs.realpathSync(path.join(libDir, "libvsag.so"));
+            for (const [what, extra] of [
+                ["VSAG_LIBRARY_PATH=<dir>", { VSAG_LIBRARY_PATH: libDir }],
+                ["VSAG_LIBRARY_PATH=<file>", { VSAG_LIBRARY_PATH: path.join(libDir, "libvsag.so") }],
+                ["LD_LIBRARY_PATH=<dir>", { LD_LIBRARY_PATH: libDir }],
+            ]) {
+                const got = run(process.execPath, ["-e", smoke + where], bare, { env: { ...env, ...extra } });
+                if (!got.trim().endsWith(want)) throw new Error(`${what}: loaded ${got.trim()}, want ${want}`);
+            }
+            const r = spawnSync(process.execPath, ["-e", where], { cwd: bare, env, encoding: "utf8" });
+            if (r.status === 0 || !/cannot load libvsag\.so; tried: .*VSAG_LIBRARY_PATH/s.test(r.stderr)) {
+                throw new Error(`without a library: status ${r.status}, ${r.stderr}`);
+            }
+        });
 
         // 3. Compile the examples against the installed package's types.
         const sources = fs.readdirSync(examples).filter((f) => f.endsWith(".ts"));

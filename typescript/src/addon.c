@@ -16,6 +16,9 @@
  * Lifetime: an index handle is released by close(), or by the finalizer when the object is
  * collected. close() while asynchronous operations are pending lets them finish and releases
  * the handle when the last one completes.
+ *
+ * The library is opened when the addon loads (libvsag.c): the package's lib/libvsag.so, then
+ * VSAG_LIBRARY_PATH, then the system's search path.
  */
 #ifndef NAPI_VERSION
 #define NAPI_VERSION 8
@@ -30,7 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vsag.h"
+#include "libvsag.h" /* vsag.h, called through pointers into the opened libvsag.so */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Per-environment state                                                                       */
@@ -499,13 +502,6 @@ static napi_value dataset_result(napi_env env, vsag_dataset_t ds) {
     return out;
 }
 
-/* padded_count is the number of real results in a row padded with -1 / +Inf. */
-static size_t padded_count(const int64_t* ids, const float* dists, size_t k) {
-    size_t n = k;
-    while (n > 0 && ids[n - 1] == -1 && isinf(dists[n - 1]) && dists[n - 1] > 0) n--;
-    return n;
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* NativeIndex: construction, lifetime                                                         */
 /* ------------------------------------------------------------------------------------------ */
@@ -832,37 +828,53 @@ static bool alloc_results(napi_env env, int64_t nq, int64_t k, napi_value* ids_a
            new_buffer(env, (size_t)entries * sizeof(float), dists_ab, dists);
 }
 
-static napi_value knn_sync(napi_env env, napi_callback_info info, bool batch) {
-    size_t argc = batch ? 5 : 4;
+/*
+ * knnSearch(vector, k, parameters, filter) uses the single-query entry point: the batch one
+ * fans out to goroutines, and waking the calling (non-Go) thread afterwards costs tens of
+ * microseconds, which matters for one query and not for a thousand.
+ */
+static napi_value index_knn_search(napi_env env, napi_callback_info info) {
+    size_t argc = 4;
+    napi_value argv[4];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    search_args a;
+    if (!get_search_args(env, ni, argv, false, &a)) return NULL;
+    vsag_dataset_t ds = NULL;
+    int st = vsag_index_knn_search_vector(ni->handle, a.queries.data, a.dtype, a.queries.length,
+                                          a.k, a.params.s, a.filter.present ? &a.filter.f : NULL,
+                                          &ds);
+    str_free(&a.params);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    return dataset_result(env, ds);
+}
+
+/* knnSearchBatch(queries, nq, k, parameters, filter) writes straight into the result arrays. */
+static napi_value index_knn_search_batch(napi_env env, napi_callback_info info) {
+    size_t argc = 5;
     napi_value argv[5];
     native_index* ni = this_index(env, info, &argc, argv, NULL);
     if (ni == NULL) return NULL;
     search_args a;
-    if (!get_search_args(env, ni, argv, batch, &a)) return NULL;
+    if (!get_search_args(env, ni, argv, true, &a)) return NULL;
     napi_value ids_ab, dists_ab, out = NULL;
     void *ids, *dists;
     if (alloc_results(env, a.nq, a.k, &ids_ab, &ids, &dists_ab, &dists)) {
-        uint64_t dim = batch ? ni->dim : a.queries.length;
-        int st = a.nq == 0 ? 0 : vsag_index_knn_search_batch(ni->handle, a.queries.data, a.dtype, (uint64_t)a.nq,
-                                             dim, a.k, a.params.s,
-                                             a.filter.present ? &a.filter.f : NULL, ids, dists);
-        if (st != 0) {
+        int st = a.nq == 0 ? 0
+                           : vsag_index_knn_search_batch(ni->handle, a.queries.data, a.dtype,
+                                                         (uint64_t)a.nq, ni->dim, a.k, a.params.s,
+                                                         a.filter.present ? &a.filter.f : NULL,
+                                                         ids, dists);
+        if (st != 0)
             throw_status(env, st);
-        } else {
-            size_t n = batch ? (size_t)(a.nq * a.k) : padded_count(ids, dists, (size_t)a.k);
-            out = search_result(env, ids_ab, dists_ab, n);
-        }
+        else
+            out = search_result(env, ids_ab, dists_ab, (size_t)(a.nq * a.k));
     }
     str_free(&a.params);
     return out;
-}
-
-static napi_value index_knn_search(napi_env env, napi_callback_info info) {
-    return knn_sync(env, info, false);
-}
-
-static napi_value index_knn_search_batch(napi_env env, napi_callback_info info) {
-    return knn_sync(env, info, true);
 }
 
 /* rangeSearch(vector, radius, parameters, limitedSize, filter) */
@@ -1198,8 +1210,9 @@ typedef struct async_op {
     vsag_filter_t filter;
     bool has_filter;
     /* outputs */
-    int64_t* out_ids; /* search: ArrayBuffer memory; build/add: malloc'd failed labels */
+    int64_t* out_ids; /* batch search: ArrayBuffer memory; build/add: malloc'd failed labels */
     float* out_dists;
+    vsag_dataset_t result; /* single-query search */
     uint64_t num_failed;
     vsag_index_t loaded;
     /* status */
@@ -1212,6 +1225,7 @@ static void op_free(napi_env env, async_op* op) {
     if (op->kind == OP_BUILD || op->kind == OP_ADD) free(op->out_ids);
     free(op->str);
     free(op->message);
+    if (op->result) vsag_dataset_destroy(op->result);
     if (op->work) napi_delete_async_work(env, op->work);
     free(op);
 }
@@ -1235,6 +1249,11 @@ static void op_execute(napi_env env, void* data) {
                                                 op->count, op->dim, op->out_ids, &op->num_failed);
             break;
         case OP_KNN:
+            op->status = vsag_index_knn_search_vector(op->handle, op->vectors, op->dtype, op->dim,
+                                                      op->k, op->str,
+                                                      op->has_filter ? &op->filter : NULL,
+                                                      &op->result);
+            break;
         case OP_KNN_BATCH:
             if (op->count == 0) break;
             op->status = vsag_index_knn_search_batch(op->handle, op->vectors, op->dtype, op->count,
@@ -1273,16 +1292,17 @@ static napi_value op_result(napi_env env, async_op* op) {
     switch (op->kind) {
         case OP_BUILD:
         case OP_ADD: return copy_ids(env, op->out_ids, (size_t)op->num_failed);
-        case OP_KNN:
+        case OP_KNN: {
+            vsag_dataset_t ds = op->result;
+            op->result = NULL; /* dataset_result destroys it */
+            return dataset_result(env, ds);
+        }
         case OP_KNN_BATCH: {
             napi_value ids_ab, dists_ab;
             if (napi_get_reference_value(env, op->refs[op->nrefs - 2], &ids_ab) != napi_ok ||
                 napi_get_reference_value(env, op->refs[op->nrefs - 1], &dists_ab) != napi_ok)
                 return NULL;
-            size_t n = op->kind == OP_KNN
-                           ? padded_count(op->out_ids, op->out_dists, (size_t)op->k)
-                           : (size_t)(op->count * (uint64_t)op->k);
-            return search_result(env, ids_ab, dists_ab, n);
+            return search_result(env, ids_ab, dists_ab, (size_t)(op->count * (uint64_t)op->k));
         }
         case OP_SAVE:
         case OP_LOAD: return undefined(env);
@@ -1431,6 +1451,7 @@ static napi_value knn_async(napi_env env, napi_callback_info info, bool batch) {
         throw_error(env, 2, "cannot reference the arguments");
         return NULL;
     }
+    if (!batch) return op_queue(env, op, "vsag.knnSearchAsync");
     if (!alloc_results(env, a.nq, a.k, &ids_ab, &ids, &dists_ab, &dists)) {
         op_free(env, op);
         return NULL;
@@ -1443,7 +1464,7 @@ static napi_value knn_async(napi_env env, napi_callback_info info, bool batch) {
         throw_error(env, 2, "cannot reference the result buffers");
         return NULL;
     }
-    return op_queue(env, op, batch ? "vsag.knnSearchBatchAsync" : "vsag.knnSearchAsync");
+    return op_queue(env, op, "vsag.knnSearchBatchAsync");
 }
 
 static napi_value index_knn_search_async(napi_env env, napi_callback_info info) {
@@ -1552,6 +1573,13 @@ static napi_value mod_get_log_level(napi_env env, napi_callback_info info) {
     return out;
 }
 
+static napi_value mod_library_path(napi_env env, napi_callback_info info) {
+    (void)info;
+    napi_value out;
+    napi_create_string_utf8(env, vsag_library_path(), NAPI_AUTO_LENGTH, &out);
+    return out;
+}
+
 static napi_value mod_version(napi_env env, napi_callback_info info) {
     (void)info;
     napi_value out;
@@ -1591,6 +1619,16 @@ static napi_value mod_noop(napi_env env, napi_callback_info info) {
 #define METHOD(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default, NULL}
 
 NAPI_MODULE_INIT() {
+    char why[4096];
+    if (vsag_open(why, sizeof why) != 0) {
+        char msg[4400];
+        snprintf(msg, sizeof msg,
+                 "vsag: cannot load libvsag.so; tried: %s. Build it with `make build`, or set "
+                 "VSAG_LIBRARY_PATH to the library or its directory.",
+                 why);
+        napi_throw_error(env, NULL, msg);
+        return NULL;
+    }
     addon_state* st = calloc(1, sizeof *st);
     if (st == NULL) return NULL;
     if (napi_set_instance_data(env, st, state_finalize, NULL) != napi_ok) {
@@ -1641,6 +1679,7 @@ NAPI_MODULE_INIT() {
         METHOD("setLogLevel", mod_set_log_level),
         METHOD("getLogLevel", mod_get_log_level),
         METHOD("version", mod_version),
+        METHOD("libraryPath", mod_library_path),
         METHOD("errstr", mod_errstr),
         METHOD("noop", mod_noop),
         METHOD("liveHandles", mod_live_handles),

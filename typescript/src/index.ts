@@ -229,6 +229,7 @@ interface NativeAddon {
     setLogLevel(level: number): void;
     getLogLevel(): number;
     version(): string;
+    libraryPath(): string;
     errstr(code: number): string;
     noop(): void;
     liveHandles(): number;
@@ -570,4 +571,12 @@ export function setLoggerDebug(): void {
 /** The version of libvsag.so, such as "0.1.0". */
 export function version(): string {
     return native.version();
+}
+
+/**
+ * The file libvsag.so was loaded from: the package's lib/libvsag.so, else $VSAG_LIBRARY_PATH
+ * (the file or its directory), else the system's library search path.
+ */
+export function libraryPath(): string {
+    return native.libraryPath();
 }

@@ -1,0 +1,108 @@
+/*
+ * libvsag.h - the functions of include/vsag.h that the addon calls, reached through pointers
+ * filled by vsag_open() from a libvsag.so opened at run time. Opening it ourselves (instead of
+ * linking it) lets the package look for the library where pyvsag does: next to the package
+ * first, then VSAG_LIBRARY_PATH, then the system's search path.
+ *
+ * After this header, a call such as vsag_index_make(...) goes through its pointer; the names
+ * stay those of vsag.h.
+ */
+#ifndef VSAG_NODE_LIBVSAG_H
+#define VSAG_NODE_LIBVSAG_H
+
+#include <stddef.h>
+
+#include "vsag.h"
+
+/* VSAG_IMPORTS lists every imported function. */
+#define VSAG_IMPORTS(X) \
+    X(vsag_version) \
+    X(vsag_errstr) \
+    X(vsag_last_error) \
+    X(vsag_last_error_code) \
+    X(vsag_set_log_level) \
+    X(vsag_get_log_level) \
+    X(vsag_dataset_destroy) \
+    X(vsag_dataset_get_dim) \
+    X(vsag_dataset_get_distances) \
+    X(vsag_dataset_get_ids) \
+    X(vsag_index_make) \
+    X(vsag_index_close) \
+    X(vsag_index_load_file) \
+    X(vsag_index_build_vectors) \
+    X(vsag_index_add_vectors) \
+    X(vsag_index_remove_many) \
+    X(vsag_index_knn_search_batch) \
+    X(vsag_index_knn_search_vector) \
+    X(vsag_index_range_search_vector) \
+    X(vsag_index_calc_distance_by_ids) \
+    X(vsag_index_serialize_file) \
+    X(vsag_index_deserialize_file) \
+    X(vsag_index_get_num_elements) \
+    X(vsag_index_get_num_removed) \
+    X(vsag_index_get_memory_usage) \
+    X(vsag_index_estimate_memory) \
+    X(vsag_index_check_feature) \
+    X(vsag_index_check_id_exist) \
+    X(vsag_index_check_ids_exist) \
+    X(vsag_index_get_min_max_id) \
+    X(vsag_index_export_ids) \
+    X(vsag_index_get_name) \
+    X(vsag_index_get_parameters) \
+    X(vsag_index_get_dim) \
+    X(vsag_index_get_dtype) \
+    X(vsag_index_set_immutable)
+
+#define VSAG_DECLARE_IMPORT(name) extern __typeof__(name)* vsagp_##name;
+VSAG_IMPORTS(VSAG_DECLARE_IMPORT)
+#undef VSAG_DECLARE_IMPORT
+
+/*
+ * vsag_open opens libvsag.so once per process: <dir of this addon>/../../lib/libvsag.so, then
+ * $VSAG_LIBRARY_PATH (the file, or a directory holding libvsag.so), then "libvsag.so" through
+ * the system's search path. Returns 0, or -1 with a description of every attempt in err.
+ * Thread-safety: call from JavaScript threads; concurrent first calls are serialised.
+ */
+int vsag_open(char* err, size_t cap);
+
+/* vsag_library_path returns the path of the opened library ("" before vsag_open succeeds). */
+const char* vsag_library_path(void);
+
+#define vsag_version (*vsagp_vsag_version)
+#define vsag_errstr (*vsagp_vsag_errstr)
+#define vsag_last_error (*vsagp_vsag_last_error)
+#define vsag_last_error_code (*vsagp_vsag_last_error_code)
+#define vsag_set_log_level (*vsagp_vsag_set_log_level)
+#define vsag_get_log_level (*vsagp_vsag_get_log_level)
+#define vsag_dataset_destroy (*vsagp_vsag_dataset_destroy)
+#define vsag_dataset_get_dim (*vsagp_vsag_dataset_get_dim)
+#define vsag_dataset_get_distances (*vsagp_vsag_dataset_get_distances)
+#define vsag_dataset_get_ids (*vsagp_vsag_dataset_get_ids)
+#define vsag_index_make (*vsagp_vsag_index_make)
+#define vsag_index_close (*vsagp_vsag_index_close)
+#define vsag_index_load_file (*vsagp_vsag_index_load_file)
+#define vsag_index_build_vectors (*vsagp_vsag_index_build_vectors)
+#define vsag_index_add_vectors (*vsagp_vsag_index_add_vectors)
+#define vsag_index_remove_many (*vsagp_vsag_index_remove_many)
+#define vsag_index_knn_search_batch (*vsagp_vsag_index_knn_search_batch)
+#define vsag_index_knn_search_vector (*vsagp_vsag_index_knn_search_vector)
+#define vsag_index_range_search_vector (*vsagp_vsag_index_range_search_vector)
+#define vsag_index_calc_distance_by_ids (*vsagp_vsag_index_calc_distance_by_ids)
+#define vsag_index_serialize_file (*vsagp_vsag_index_serialize_file)
+#define vsag_index_deserialize_file (*vsagp_vsag_index_deserialize_file)
+#define vsag_index_get_num_elements (*vsagp_vsag_index_get_num_elements)
+#define vsag_index_get_num_removed (*vsagp_vsag_index_get_num_removed)
+#define vsag_index_get_memory_usage (*vsagp_vsag_index_get_memory_usage)
+#define vsag_index_estimate_memory (*vsagp_vsag_index_estimate_memory)
+#define vsag_index_check_feature (*vsagp_vsag_index_check_feature)
+#define vsag_index_check_id_exist (*vsagp_vsag_index_check_id_exist)
+#define vsag_index_check_ids_exist (*vsagp_vsag_index_check_ids_exist)
+#define vsag_index_get_min_max_id (*vsagp_vsag_index_get_min_max_id)
+#define vsag_index_export_ids (*vsagp_vsag_index_export_ids)
+#define vsag_index_get_name (*vsagp_vsag_index_get_name)
+#define vsag_index_get_parameters (*vsagp_vsag_index_get_parameters)
+#define vsag_index_get_dim (*vsagp_vsag_index_get_dim)
+#define vsag_index_get_dtype (*vsagp_vsag_index_get_dtype)
+#define vsag_index_set_immutable (*vsagp_vsag_index_set_immutable)
+
+#endif
