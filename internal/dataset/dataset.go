@@ -1,5 +1,7 @@
-// Package dataset loads vector datasets for tools, benchmarks and tests: Fashion-MNIST IDX
-// files, .fvecs/.ivecs/.bvecs, tab-separated text, seeded generated data, and exact ground truth.
+// Package dataset loads vector datasets for tools, benchmarks and tests: ann-benchmarks HDF5
+// files (through Debian's python3-h5py), Fashion-MNIST IDX files, .fvecs/.ivecs/.bvecs, .npy,
+// tab-separated text and seeded generated data (see Load), and computes exact ground truth
+// (k-NN, range and label-filtered) on all cores with an on-disk cache.
 package dataset
 
 import (

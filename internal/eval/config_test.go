@@ -2,6 +2,7 @@ package eval
 
 import (
 	"io"
+	"os"
 	"strings"
 	"testing"
 
@@ -275,4 +276,15 @@ func TestSweepSpec(t *testing.T) {
 	require.JSONEq(t, `{"hgraph":{"ef_search":5},"parallelism":2}`, js)
 	_, err = SetSearchParam(`{"hgraph":3}`, "hgraph", "ef_search", "1")
 	require.Error(t, err)
+}
+
+func TestShippedTemplateParses(t *testing.T) {
+	data, err := os.ReadFile("../../cmd/vsag-eval/eval_template.yaml")
+	require.NoError(t, err)
+	job, err := ParseYAML(data)
+	require.NoError(t, err)
+	require.Len(t, job.Cases, 4)
+	require.Len(t, job.Exporters, 2)
+	require.Equal(t, "knn_filter", job.Cases[2].SearchMode)
+	require.Equal(t, "ef_search=10,20,40,80,160", job.Cases[3].Sweep)
 }

@@ -164,3 +164,15 @@ func TestExportDestinations(t *testing.T) {
 	require.ErrorContains(t, err, "401")
 	require.Error(t, Export(Exporter{Name: "x", To: "stdout", Format: "yaml"}, res, io.Discard))
 }
+
+func TestMemMonitorSeesGrowth(t *testing.T) {
+	m := startMemMonitor()
+	buf := make([]byte, 64<<20)
+	for i := range buf {
+		buf[i] = byte(i)
+	}
+	time.Sleep(20 * time.Millisecond)
+	peak := m.Stop()
+	require.GreaterOrEqual(t, peak, int64(60<<20))
+	require.Equal(t, byte(0xff), buf[255])
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime/metrics"
 	"sort"
 	"strconv"
 	"strings"
@@ -107,15 +108,33 @@ func percentiles(v []float64, ps []int) map[string]float64 {
 	return out
 }
 
-// memMonitor measures the peak resident memory of the process over a phase, above the level
-// at its start: from the kernel's high-water mark (reset through /proc/self/clear_refs) when
-// available, and from sampling /proc/self/statm every 5 ms in any case.
+// memMonitor measures the peak memory growth of a phase. It watches two things, sampled every
+// 5 ms, and reports the larger growth: the resident set size of the process (with the
+// kernel's high-water mark, reset through /proc/self/clear_refs, when available) and the Go
+// heap's object bytes, which catches growth that reuses heap pages an earlier case freed but
+// the runtime kept resident.
 type memMonitor struct {
-	start int64
-	peak  atomic.Int64
-	hwm   bool
-	stop  chan struct{}
-	wg    sync.WaitGroup
+	start     int64
+	peak      atomic.Int64
+	heapStart int64
+	heapPeak  atomic.Int64
+	hwm       bool
+	stop      chan struct{}
+	wg        sync.WaitGroup
+}
+
+var heapSample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+var heapMu sync.Mutex
+
+// heapObjects returns the bytes of heap objects, live or not yet swept.
+func heapObjects() int64 {
+	heapMu.Lock()
+	defer heapMu.Unlock()
+	metrics.Read(heapSample)
+	if heapSample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(heapSample[0].Value.Uint64())
 }
 
 func pageSize() int64 { return int64(os.Getpagesize()) }
@@ -159,6 +178,8 @@ func startMemMonitor() *memMonitor {
 	m.hwm = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
 	m.start = rss()
 	m.peak.Store(m.start)
+	m.heapStart = heapObjects()
+	m.heapPeak.Store(m.heapStart)
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
@@ -171,6 +192,9 @@ func startMemMonitor() *memMonitor {
 			case <-t.C:
 				if r := rss(); r > m.peak.Load() {
 					m.peak.Store(r)
+				}
+				if h := heapObjects(); h > m.heapPeak.Load() {
+					m.heapPeak.Store(h)
 				}
 			}
 		}
@@ -186,7 +210,8 @@ func (m *memMonitor) Stop() int64 {
 	if m.hwm {
 		peak = max(peak, vmHWM())
 	}
-	return max(0, peak-m.start)
+	heap := max(m.heapPeak.Load(), heapObjects())
+	return max(0, peak-m.start, heap-m.heapStart)
 }
 
 // HumanBytes formats a byte count as VSAG's eval tool does ("12.34 MB").
