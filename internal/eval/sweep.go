@@ -461,7 +461,7 @@ func (r *Runner) hnswlibCurve(c *Config, p *prepared, spec *SweepSpec) (*Curve, 
 		return nil, fmt.Errorf("hnswlib: bad output: %v", err)
 	}
 	r.logf("hnswlib M=%d ef_construction=%d built in %.2fs (run %.1fs)", m, efc, out.BuildS, time.Since(t0).Seconds())
-	cv := &Curve{Name: fmt.Sprintf("hnswlib M=%d", m), BuildSeconds: out.BuildS}
+	cv := &Curve{Name: fmt.Sprintf("hnswlib M=%d (batch query)", m), BuildSeconds: out.BuildS}
 	for i, pt := range out.Points {
 		a, err := dataset.ReadNPYFile(filepath.Join(dir, fmt.Sprintf("labels-%d.npy", i)))
 		if err != nil {
