@@ -271,8 +271,9 @@ static bool get_label(napi_env env, napi_value v, const char* what, int64_t* out
         return true;
     }
     double d;
+    /* 2^63 itself does not fit; every double below it in magnitude does. */
     if (t != napi_number || napi_get_value_double(env, v, &d) != napi_ok || d != floor(d) ||
-        fabs(d) > 9223372036854775807.0) {
+        !(fabs(d) < 9223372036854775808.0)) {
         throw_errorf(env, CODE_INVALID_ARGUMENT, "%s must be an integer Number or a BigInt",
                      what);
         return false;

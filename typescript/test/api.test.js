@@ -153,3 +153,29 @@ test("logger switches", () => {
     assert.equal(vsag.getLogLevel(), vsag.LogLevel.INFO);
     assert.match(vsag.version(), /^\d+\.\d+\.\d+/);
 });
+
+test("works in worker threads, each with its own addon instance", async () => {
+    const { Worker } = require("node:worker_threads");
+    const code = `
+        const { parentPort, workerData } = require("node:worker_threads");
+        const vsag = require(workerData.pkg);
+        const index = new vsag.Index("brute_force", {dtype: "float32", metric_type: "l2", dim: 2, index_param: {}});
+        index.build(new Float32Array([0, 0, 5, 5]), new BigInt64Array([1n, 2n]), 2, 2);
+        index.knnSearchAsync(new Float32Array([4, 4]), 1).then((r) => {
+            index.close();
+            parentPort.postMessage(Number(r.ids[0]));
+        });`;
+    const results = await Promise.all(
+        [0, 1].map(
+            () =>
+                new Promise((resolve, reject) => {
+                    const w = new Worker(code, { eval: true, workerData: { pkg: require.resolve("..") } });
+                    w.once("message", resolve);
+                    w.once("error", reject);
+                }),
+        ),
+    );
+    assert.deepEqual(results, [2, 2]);
+    // The main thread's addon instance still works.
+    assert.throws(() => new vsag.Index("no_such_index", "{}"), { code: vsag.ErrorCode.UNSUPPORTED_INDEX });
+});
