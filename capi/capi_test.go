@@ -152,7 +152,13 @@ func TestHandleTable(t *testing.T) {
 	_, err = tb.get(a, kindIndex)
 	assert.Error(t, err, "use after release")
 
-	// the slot is reused with a new generation: the old handle stays dead
+	// once enough slots wait, the oldest is reused with a new generation: the old handle stays dead
+	for i := 0; i < reuseAfter; i++ {
+		h, err := tb.add(kindBitset, i)
+		require.NoError(t, err)
+		_, err = tb.release(h, kindBitset)
+		require.NoError(t, err)
+	}
 	c, err := tb.add(kindIndex, "c")
 	require.NoError(t, err)
 	assert.Equal(t, uint32(a), uint32(c), "slot reused")

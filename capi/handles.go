@@ -14,7 +14,8 @@ import (
 //	bits  0..31  slot number
 //
 // Releasing a handle empties its slot and bumps the slot's generation, so every later use of the
-// old value fails cleanly even after the slot is reused. Lookups are lock-free (one atomic load
+// old value fails cleanly even after the slot is reused; released slots are reused oldest first
+// and only once reuseAfter others wait. Lookups are lock-free (one atomic load
 // of the chunk list and one of the slot); creation and release take a mutex.
 
 type handleKind uint8
@@ -42,6 +43,8 @@ const (
 	chunkSize = 1 << chunkBits
 	genMask   = 1<<24 - 1
 	maxSlots  = 1 << 31
+	// reuseAfter is how many released slots wait before one is reused.
+	reuseAfter = 256
 )
 
 type entry struct {
@@ -67,9 +70,11 @@ func (t *handleTable) add(kind handleKind, obj any) (uint64, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var idx uint32
-	if n := len(t.free); n > 0 {
-		idx = t.free[n-1]
-		t.free = t.free[:n-1]
+	if len(t.free) > reuseAfter {
+		// oldest released slot first, so a stale handle would have to outlive 2^24 reuses of
+		// its slot, each after reuseAfter other releases, before its value could come back
+		idx = t.free[0]
+		t.free = t.free[1:]
 	} else {
 		if len(t.gens) >= maxSlots {
 			return 0, api.Errorf(api.NoEnoughMemory, "too many live handles (%d)", len(t.gens))
