@@ -178,3 +178,26 @@ func TestEmptyAndSmall(t *testing.T) {
 	require.Equal(t, []int64{7}, failed)
 	_ = math.Inf
 }
+
+// TestSearchAllocations checks that a steady-state search allocates only its result slice:
+// searcher state, computers and parsed parameters come from pools and caches.
+func TestSearchAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	const n, d = 1000, 16
+	data := clustered(101, n, d, 5)
+	x := newIndex(t, "l2", d, "")
+	_, err := x.Build(data, seq(0, n))
+	require.NoError(t, err)
+	opts := searchOpts(40)
+	q := data[:d]
+	_, err = x.KnnSearch(q, 10, opts)
+	require.NoError(t, err)
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, err := x.KnnSearch(q, 10, opts); err != nil {
+			t.Fatal(err)
+		}
+	})
+	require.LessOrEqual(t, allocs, 1.0)
+}

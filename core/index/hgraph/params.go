@@ -3,7 +3,6 @@ package hgraph
 import (
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/govsag/vsag/core/api"
@@ -170,25 +169,33 @@ func parseSearch(raw []byte) (*SearchParams, error) {
 }
 
 // searchCache remembers parsed search blocks so a query loop does not re-parse the same JSON.
+// A plain map under a read lock lets the lookup convert the key without allocating.
 type searchCache struct {
-	m sync.Map // string -> *SearchParams
-	n atomic.Int32
+	mu sync.RWMutex
+	m  map[string]*SearchParams
 }
 
 const searchCacheMax = 256
 
 func (c *searchCache) get(raw []byte) (*SearchParams, error) {
-	if v, ok := c.m.Load(string(raw)); ok {
-		return v.(*SearchParams), nil
+	c.mu.RLock()
+	sp, ok := c.m[string(raw)]
+	c.mu.RUnlock()
+	if ok {
+		return sp, nil
 	}
 	sp, err := parseSearch(raw)
 	if err != nil {
 		return nil, err
 	}
-	if c.n.Load() < searchCacheMax {
-		c.n.Add(1)
-		c.m.Store(string(raw), sp)
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]*SearchParams{}
 	}
+	if len(c.m) < searchCacheMax {
+		c.m[string(raw)] = sp
+	}
+	c.mu.Unlock()
 	return sp, nil
 }
 
