@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Tuple
 
 import numpy as np
 
@@ -57,14 +57,16 @@ def go_runs(args: argparse.Namespace, mode: str, index_path: str, query_path: st
     return runs[1:]  # the first repetition warms caches
 
 
-def best_of(reps: int, f: Callable[[], None]) -> float:
+def best_of(reps: int, f: Callable[[], None]) -> Tuple[float, float]:
+    """best_of returns the best wall time and the best process CPU time of reps calls."""
     f()
-    best = float("inf")
+    wall = cpu = float("inf")
     for _ in range(reps):
-        start = time.perf_counter()
+        c0, w0 = time.process_time(), time.perf_counter()
         f()
-        best = min(best, time.perf_counter() - start)
-    return best
+        wall = min(wall, time.perf_counter() - w0)
+        cpu = min(cpu, time.process_time() - c0)
+    return wall, cpu
 
 
 def per_call(f: Callable[[], object], n: int = 20000, repeat: int = 5) -> float:
@@ -89,7 +91,8 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3, help="interleaved Go/Python rounds")
     ap.add_argument("--reps", type=int, default=5, help="repetitions per round and side")
     ap.add_argument("--check", action="store_true",
-                    help="exit 1 when a target (batch within 5%%, overhead < 5 us) is missed")
+                    help="exit 1 when a target (batch within 5%%, overhead < 5 us) is missed, "
+                         "judged on CPU time")
     args = ap.parse_args()
 
     base = clustered(args.n, args.dim, 1)
@@ -125,26 +128,31 @@ def main() -> int:
             for q in queries:
                 index.knn_search(q, args.k, params)
 
-        go_batch: List[float] = []
-        go_single: List[float] = []
-        py_b: List[float] = []
-        py_s: List[float] = []
+        go_batch: List[Tuple[float, float]] = []
+        go_single: List[Tuple[float, float]] = []
+        py_b: List[Tuple[float, float]] = []
+        py_s: List[Tuple[float, float]] = []
         for _ in range(args.rounds):
             runs = go_runs(args, "batch", index_path, query_path, params)
             if any(r["check"] != ids[0, 0] for r in runs):
                 raise SystemExit("Go and pyvsag disagree on the batch results")
-            go_batch += [r["seconds"] for r in runs]
+            go_batch += [(r["seconds"], r["cpu_seconds"]) for r in runs]
             py_b.append(best_of(args.reps, py_batch))
             runs = go_runs(args, "single", index_path, query_path, params)
             if any(r["check"] != single_check for r in runs):
                 raise SystemExit("Go and pyvsag disagree on the single-query results")
-            go_single += [r["seconds"] for r in runs]
+            go_single += [(r["seconds"], r["cpu_seconds"]) for r in runs]
             py_s.append(best_of(args.reps, py_single))
 
-        gb, pb = min(go_batch), min(py_b)
-        gs, ps = min(go_single) / args.nq, min(py_s) / args.nq
-        batch_ratio = pb / gb
-        overhead = ps - gs
+        def best(runs: List[Tuple[float, float]], i: int) -> float:
+            return min(r[i] for r in runs)
+
+        gb, pb = best(go_batch, 0), best(py_b, 0)
+        gbc, pbc = best(go_batch, 1), best(py_b, 1)
+        gs, ps = best(go_single, 0) / args.nq, best(py_s, 0) / args.nq
+        gsc, psc = best(go_single, 1) / args.nq, best(py_s, 1) / args.nq
+        batch_ratio, batch_ratio_cpu = pb / gb, pbc / gbc
+        overhead, overhead_cpu = ps - gs, psc - gsc
 
         # Where the single-query overhead goes.
         q = np.ascontiguousarray(queries[0])
@@ -157,15 +165,26 @@ def main() -> int:
         trivial = per_call(index.get_num_elements)
 
     us = 1e6
-    print(f"batch  ({args.nq} queries, one call): Go {gb * 1e3:8.2f} ms   pyvsag {pb * 1e3:8.2f} ms"
-          f"   ratio {batch_ratio:.3f}   target <= 1.05: {'ok' if batch_ratio <= 1.05 else 'MISSED'}")
-    print(f"single (per query):                Go {gs * us:8.2f} us   pyvsag {ps * us:8.2f} us"
-          f"   overhead {overhead * us:5.2f} us   target < 5 us: "
-          f"{'ok' if overhead < 5e-6 else 'MISSED'}")
+
+    def verdict(ok: bool) -> str:
+        return "ok" if ok else "MISSED"
+
+    print(f"batch  ({args.nq} queries, one call)   wall: Go {gb * 1e3:8.2f} ms  pyvsag "
+          f"{pb * 1e3:8.2f} ms  ratio {batch_ratio:.3f}  {verdict(batch_ratio <= 1.05)}")
+    print(f"                                     cpu:  Go {gbc * 1e3:8.2f} ms  pyvsag "
+          f"{pbc * 1e3:8.2f} ms  ratio {batch_ratio_cpu:.3f}  {verdict(batch_ratio_cpu <= 1.05)}"
+          f"   (target: ratio <= 1.05)")
+    print(f"single (per query)                   wall: Go {gs * us:8.2f} us  pyvsag "
+          f"{ps * us:8.2f} us  overhead {overhead * us:6.2f} us  {verdict(overhead < 5e-6)}")
+    print(f"                                     cpu:  Go {gsc * us:8.2f} us  pyvsag "
+          f"{psc * us:8.2f} us  overhead {overhead_cpu * us:6.2f} us  "
+          f"{verdict(overhead_cpu < 5e-6)}   (target: < 5 us)")
     print(f"  one query: raw ctypes call {raw * us:.2f} us, pyvsag.knn_search {wrapped * us:.2f} us"
           f" (Python wrapper {max(wrapped - raw, 0) * us:.2f} us); trivial library call"
           f" (get_num_elements) {trivial * us:.2f} us")
-    if args.check and (batch_ratio > 1.05 or overhead >= 5e-6):
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs: on a busy machine "
+          "trust the cpu lines (process CPU time) over the wall lines")
+    if args.check and (batch_ratio_cpu > 1.05 or overhead_cpu >= 5e-6):
         return 1
     return 0
 
