@@ -158,8 +158,10 @@ class Filter:
         valid_ratio: estimated fraction of labels kept, in (0, 1]; 0 when unknown. Graph
             indexes use it to choose a search strategy.
 
-    Exceptions raised by a callable stop it being consulted further and are re-raised by the
-    search after the library returns.
+    Callables run on the library's search threads (several at once in a batch search, each
+    taking the GIL), so they must be thread-safe and must not call this index or any other
+    pyvsag object. An exception raised by a callable stops it being consulted further and is
+    re-raised by the search after the library returns.
     """
 
     def __init__(

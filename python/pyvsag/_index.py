@@ -542,10 +542,10 @@ class Index:
             k: the number of neighbours per query (>= 1).
             parameters: the search JSON as a string or dict, e.g.
                 ``{"hgraph": {"ef_search": 100}}``.
-            filter: labels to leave out (see :mod:`pyvsag._filter`): a boolean mask (True
-                excludes), integer labels to exclude, a callable returning True to exclude
-                (slow: one Python call per candidate), a :class:`pyvsag.Bitset` or a
-                :class:`pyvsag.Filter`.
+            filter: labels to leave out: a boolean mask (True excludes), integer labels to
+                exclude, a callable returning True to exclude (slow: one Python call per
+                candidate), a :class:`pyvsag.Bitset`, or a :class:`pyvsag.Filter` (which also
+                offers the keep polarity).
 
         Returns:
             (ids, distances): int64 and float32 arrays of shape (k,) for one query, (nq, k) for
