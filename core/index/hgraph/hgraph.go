@@ -414,7 +414,7 @@ func (x *Index) Remove(ids []int64) (int, error) {
 	return n, nil
 }
 
-// effective returns the reorder decision of a request.
+// reorder reports whether a request re-ranks with the precise codes.
 func (x *Index) reorder(sp *SearchParams) bool {
 	return x.precise != nil && (sp.EnableReorder == nil || *sp.EnableReorder)
 }
@@ -590,7 +590,6 @@ func (x *Index) scan(c *searchCtx, query []float32, k int, radius float32, filte
 	}
 	comp.SetQuery(query)
 	n := codes.Len()
-	stride := codes.Stride()
 	slab := codes.Slab()
 	removed := x.labels.RemovedWords()
 	var dist [scanBlock]float32
@@ -626,7 +625,6 @@ func (x *Index) scan(c *searchCtx, query []float32, k int, radius float32, filte
 			break
 		}
 	}
-	_ = stride
 	if k > 0 {
 		c.items = c.items[:0]
 		for c.heap.Len() > 0 {
