@@ -13,9 +13,9 @@ import numpy as np
 
 from ._filter import FilterLike, _labels, _Prepared, as_filter
 from ._lib import addr as _addr
-from ._lib import check, check_error, lib
+from ._lib import SearchResultStruct, check, check_error, lib
 from ._types import DType, Feature
-from .errors import ErrorCode, IndexEmptyError, InvalidArgumentError, VsagError
+from .errors import ErrorCode, IndexEmptyError, InvalidArgumentError, VsagError, error_for
 
 __all__ = ["Index"]
 
@@ -36,6 +36,7 @@ _VECTOR_SETTERS = {
     DType.INT8: "vsag_dataset_set_int8_vectors",
 }
 
+_byref = ctypes.byref
 _I64 = np.dtype(np.int64)
 _F32 = np.dtype(np.float32)
 
@@ -557,18 +558,32 @@ class Index:
         if not (type(q) is np.ndarray and q.dtype == self._np and q.flags.c_contiguous):
             q = self._vectors(vector, "vector")
         k = _k(k)
-        kk = k if k > 0 else 0
-        if q.ndim == 1:
-            nq, d, shape = 1, q.shape[0], (kk,)
-        elif q.ndim == 2:
+        params = parameters.encode() if type(parameters) is str else _params(parameters)
+        ndim = q.ndim
+        if ndim == 1 and filter is None and self._dt == 0:
+            # One float32 query: the compatibility layer's search runs it on the calling
+            # thread (as the Go API's Index.Search) and writes straight into the arrays.
+            ids = np.empty(k if k > 0 else 1, dtype=_I64)
+            dists = np.empty(ids.size, dtype=_F32)
+            sr = SearchResultStruct(_addr(dists), _addr(ids), 0, None)
+            err = lib.vsag_index_knn_search(h, _addr(q), q.shape[0], k, params, _byref(sr))
+            if err.code:
+                raise error_for(err.code, err.message.decode("utf-8", "replace"), "knn_search")
+            n = sr.count
+            if n < k:
+                ids[n:] = -1
+                dists[n:] = np.inf
+            return ids, dists
+        if ndim == 1:
+            nq, d = 1, q.shape[0]
+        elif ndim == 2:
             nq, d = q.shape
-            shape = (nq, kk)
         else:
             raise InvalidArgumentError(f"vector must be 1-D or 2-D, got shape {q.shape}",
                                        operation="knn_search")
-        ids = np.empty(shape, dtype=_I64)
-        dists = np.empty(shape, dtype=_F32)
-        params = parameters.encode() if type(parameters) is str else _params(parameters)
+        kk = k if k > 0 else 0
+        ids = np.empty((nq, kk), dtype=_I64)
+        dists = np.empty((nq, kk), dtype=_F32)
         if filter is None:
             rc = lib.vsag_index_knn_search_batch(h, _addr(q), self._dt, nq, d, k, params,
                                                  None, _addr(ids), _addr(dists))
@@ -579,6 +594,8 @@ class Index:
             prep.raise_pending()
         if rc:
             check(rc, "knn_search")
+        if ndim == 1:
+            return ids[0], dists[0]
         return ids, dists
 
     def knn_search_with_statistics(
@@ -597,10 +614,7 @@ class Index:
             prep.raise_pending()
         check(rc, "knn_search_with_statistics")
         ids, dists, stats = _take_result(res.value)
-        if ids.size < k:
-            pad = k - ids.size
-            ids = np.concatenate([ids, np.full(pad, -1, dtype=np.int64)])
-            dists = np.concatenate([dists, np.full(pad, np.inf, dtype=np.float32)])
+        ids, dists = _pad(ids, dists, k)
         return ids, dists, stats
 
     def range_search(self, point: Any, threshold: float, parameters: Parameters = "",
@@ -712,6 +726,15 @@ class Index:
         check(lib.vsag_index_load_buffer(_addr(buf), buf.size, ctypes.byref(out)),
               "from_bytes")
         return cls._from_handle(out.value)
+
+
+def _pad(ids: np.ndarray, dists: np.ndarray, k: int) -> Tuple[np.ndarray, np.ndarray]:
+    """_pad extends results to k entries with id -1 and distance +inf."""
+    if ids.size >= k:
+        return ids, dists
+    pad = k - ids.size
+    return (np.concatenate([ids, np.full(pad, -1, dtype=np.int64)]),
+            np.concatenate([dists, np.full(pad, np.inf, dtype=np.float32)]))
 
 
 def _prepare(filter: FilterLike) -> _Prepared:

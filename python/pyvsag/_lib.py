@@ -63,6 +63,17 @@ class FilterStruct(ctypes.Structure):
     ]
 
 
+class SearchResultStruct(ctypes.Structure):
+    """SearchResult_t: caller buffers for a compatibility-layer search, and the count written."""
+
+    _fields_ = [
+        ("dists", c_void_p),
+        ("ids", c_void_p),
+        ("count", c_int64),
+        ("other_result", c_void_p),
+    ]
+
+
 FILTER_MASK_KEEP = 1
 FILTER_MASK_PACKED = 2
 
@@ -80,6 +91,11 @@ _PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
     ("vsag_set_log_level", c_int, [c_int]),
     ("vsag_get_log_level", c_int, []),
     # compatibility layer (Error_t by value)
+    (
+        "vsag_index_knn_search",
+        ErrorStruct,
+        [c_void_p, c_void_p, c_uint64, c_int64, c_char_p, P(SearchResultStruct)],
+    ),
     ("vsag_index_clone", ErrorStruct, [c_void_p, P(c_void_p)]),
     ("vsag_index_update_ids", ErrorStruct, [c_void_p, c_void_p, c_void_p, c_uint64, c_uint64]),
     ("vsag_index_update_vector", ErrorStruct, [c_void_p, c_int64, c_void_p, c_uint64]),
