@@ -1,16 +1,17 @@
 package eval
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/govsag/vsag/core"
 	"github.com/govsag/vsag/internal/dataset"
@@ -160,6 +161,19 @@ func (r *Runner) RunSweep(c *Config) (*SweepResult, error) {
 	} else if idx, err = r.load(c, p); err != nil {
 		return nil, err
 	}
+	var hn *hnswProc
+	if c.HNSWLib {
+		for _, v := range spec.Values {
+			if _, err := strconv.Atoi(v); err != nil {
+				return nil, fmt.Errorf("hnswlib takes integer ef values, not %s", v)
+			}
+		}
+		if hn, err = r.startHNSWLib(c, p); err != nil {
+			r.logf("note: hnswlib curve skipped: %v", err)
+		} else {
+			defer hn.close()
+		}
+	}
 	for _, v := range spec.Values {
 		sj, err := SetSearchParam(c.SearchParams, c.IndexName, spec.Key, v)
 		if err != nil {
@@ -174,20 +188,24 @@ func (r *Runner) RunSweep(c *Config) (*SweepResult, error) {
 		r.logf("%-24s recall %.4f  QPS %9.1f", label, deref(res.RecallAvg), deref(res.QPS))
 		sr.Cases = append(sr.Cases, Named{c.Name + "/" + label, res})
 		curve.Points = append(curve.Points, pointOf(label, v, res))
+		if hn != nil {
+			ef, _ := strconv.Atoi(v)
+			if err := hn.measure(ef); err != nil {
+				r.logf("note: hnswlib curve stopped: %v", err)
+				hn.close()
+				hn = nil
+			}
+		}
 	}
 	sr.Curves = append(sr.Curves, curve)
+	if hn != nil {
+		sr.Curves = append(sr.Curves, hn.curve)
+		hn.close()
+	}
 	if c.DeleteIndexAfterSearch && c.IndexPath != "" {
 		os.Remove(c.IndexPath)
 	}
 	idx = nil
-	if c.HNSWLib {
-		hc, err := r.hnswlibCurve(c, p, spec)
-		if err != nil {
-			r.logf("note: hnswlib curve skipped: %v", err)
-		} else {
-			sr.Curves = append(sr.Curves, *hc)
-		}
-	}
 	if c.Baseline {
 		bc := *c
 		bc.IndexName = "brute_force"
@@ -335,6 +353,8 @@ func Plot(jsonPath, pngPath string) error {
 	return nil
 }
 
+// hnswlibScript builds an hnswlib index, answers "ready <build seconds>", then for each "<ef>"
+// line on stdin times one batch knn_query, saves the labels and answers with the seconds.
 const hnswlibScript = `
 import json, sys, time
 try:
@@ -350,19 +370,18 @@ idx.init_index(max_elements=base.shape[0], M=cfg["M"], ef_construction=cfg["ef_c
 idx.set_num_threads(cfg["build_threads"])
 t = time.perf_counter()
 idx.add_items(base, np.arange(base.shape[0]))
-build = time.perf_counter() - t
+print("ready %.6f" % (time.perf_counter() - t), flush=True)
 idx.set_num_threads(cfg["search_threads"])
 k = cfg["k"]
-out = {"build_s": build, "points": []}
-for i, ef in enumerate(cfg["efs"]):
+for line in sys.stdin:
+    ef = int(line)
     idx.set_ef(max(ef, k))
     idx.knn_query(qs[: min(len(qs), 100)], k=k)
     t = time.perf_counter()
     labels, _ = idx.knn_query(qs, k=k)
     dt = time.perf_counter() - t
-    np.save("%s/labels-%d.npy" % (cfg["out"], i), labels.astype(np.int64))
-    out["points"].append({"ef": ef, "seconds": dt})
-print(json.dumps(out))
+    np.save("%s/labels.npy" % cfg["out"], labels.astype(np.int64))
+    print("%.9f" % dt, flush=True)
 `
 
 // hnswlibParams derives hnswlib's M and ef_construction from the case's create parameters:
@@ -393,21 +412,27 @@ func hnswlibParams(indexName, create string) (m, efc int) {
 	return
 }
 
-// hnswlibCurve measures hnswlib (Debian's python3-hnswlib) on the same base and queries: it
-// builds with the matching M and ef_construction, then for every sweep value sets ef and
-// times one batch knn_query over the queries with num_threads_searching threads. Recall is
-// scored here against the same truth as ours; latencies are not available from a batch call.
-func (r *Runner) hnswlibCurve(c *Config, p *prepared, spec *SweepSpec) (*Curve, error) {
+// hnswProc is a running hnswlib (Debian's python3-hnswlib) on the same base and queries,
+// built with the M and ef_construction matching the case. Its points are measured between
+// ours, so that both curves see the same machine conditions: for each ef it times one batch
+// knn_query over the queries with num_threads_searching threads (no per-query latencies).
+// Recall is scored here against the same truth as ours.
+type hnswProc struct {
+	r      *Runner
+	p      *prepared
+	qp     *queryPlan
+	k      int
+	dir    string
+	cmd    *exec.Cmd
+	in     io.WriteCloser
+	out    *bufio.Reader
+	stderr bytes.Buffer
+	curve  Curve
+}
+
+func (r *Runner) startHNSWLib(c *Config, p *prepared) (*hnswProc, error) {
 	if isRange(c.SearchMode) || isFilter(c.SearchMode) {
 		return nil, fmt.Errorf("hnswlib is compared in knn mode only")
-	}
-	efs := make([]int, len(spec.Values))
-	for i, v := range spec.Values {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return nil, fmt.Errorf("hnswlib takes integer ef values, not %s", v)
-		}
-		efs[i] = n
 	}
 	qp, err := r.plan(c, p)
 	if err != nil {
@@ -417,73 +442,111 @@ func (r *Runner) hnswlibCurve(c *Config, p *prepared, spec *SweepSpec) (*Curve, 
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
+	h := &hnswProc{r: r, p: p, qp: qp, k: c.TopK, dir: dir}
+	fail := func(err error) (*hnswProc, error) { h.close(); return nil, err }
 	s := p.set
 	if err := dataset.WriteNPYFile(filepath.Join(dir, "base.npy"), dataset.Float32Array(s.Base, s.NumBase(), s.Dim)); err != nil {
-		return nil, err
+		return fail(err)
 	}
 	if err := dataset.WriteNPYFile(filepath.Join(dir, "queries.npy"), dataset.Float32Array(s.Queries[:qp.distinct*s.Dim], qp.distinct, s.Dim)); err != nil {
-		return nil, err
+		return fail(err)
 	}
 	m, efc := hnswlibParams(c.IndexName, p.create)
-	space := map[string]string{"l2": "l2", "ip": "ip", "cosine": "cosine"}[p.metric]
 	buildThreads := c.NumThreadsBuilding
 	if buildThreads <= 0 {
 		buildThreads = -1 // hnswlib: all cores
 	}
 	cfg, _ := json.Marshal(map[string]any{
 		"base": filepath.Join(dir, "base.npy"), "queries": filepath.Join(dir, "queries.npy"), "out": dir,
-		"space": space, "M": m, "ef_construction": efc, "k": c.TopK, "efs": efs,
+		"space": p.metric, "M": m, "ef_construction": efc, "k": c.TopK,
 		"build_threads": buildThreads, "search_threads": max(1, c.NumThreadsSearching),
 	})
-	bar := StartProgress(r.Log, r.Progress, fmt.Sprintf("hnswlib M=%d ef_construction=%d: build and %d searches", m, efc, len(efs)), 0)
-	cmd := exec.Command(dataset.Python(), "-c", hnswlibScript, string(cfg))
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	t0 := time.Now()
-	err = cmd.Run()
-	bar.Done()
+	h.cmd = exec.Command(dataset.Python(), "-c", hnswlibScript, string(cfg))
+	h.cmd.Stderr = &h.stderr
+	if h.in, err = h.cmd.StdinPipe(); err != nil {
+		return fail(err)
+	}
+	stdout, err := h.cmd.StdoutPipe()
 	if err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
-			msg = msg[i+1:]
-		}
-		return nil, fmt.Errorf("%s with hnswlib (Debian: python3-hnswlib): %v %s", dataset.Python(), err, msg)
+		return fail(err)
 	}
-	var out struct {
-		BuildS float64 `json:"build_s"`
-		Points []struct {
-			EF      int     `json:"ef"`
-			Seconds float64 `json:"seconds"`
-		} `json:"points"`
+	h.out = bufio.NewReader(stdout)
+	if err := h.cmd.Start(); err != nil {
+		return fail(h.failure(err))
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		return nil, fmt.Errorf("hnswlib: bad output: %v", err)
+	bar := StartProgress(r.Log, r.Progress, fmt.Sprintf("building hnswlib M=%d ef_construction=%d", m, efc), 0)
+	line, err := h.out.ReadString('\n')
+	bar.Done()
+	var build float64
+	if err == nil {
+		_, err = fmt.Sscanf(line, "ready %g", &build)
 	}
-	r.logf("hnswlib M=%d ef_construction=%d built in %.2fs (run %.1fs)", m, efc, out.BuildS, time.Since(t0).Seconds())
-	cv := &Curve{Name: fmt.Sprintf("hnswlib M=%d (batch query)", m), BuildSeconds: out.BuildS}
-	for i, pt := range out.Points {
-		a, err := dataset.ReadNPYFile(filepath.Join(dir, fmt.Sprintf("labels-%d.npy", i)))
-		if err != nil {
-			return nil, err
-		}
-		labels, err := a.Int64()
-		if err != nil {
-			return nil, err
-		}
-		var sum float64
-		for qi := 0; qi < qp.distinct; qi++ {
-			ids := labels[qi*c.TopK : (qi+1)*c.TopK]
-			_, td := qp.truth.Row(qi)
-			sum += KNNRecall(ids, resultDistances(p, qi, ids), td)
-		}
-		label := fmt.Sprintf("ef=%d", pt.EF)
-		point := Point{Label: label, Value: strconv.Itoa(pt.EF), Recall: sum / float64(qp.distinct)}
-		if pt.Seconds > 0 {
-			point.QPS = float64(qp.distinct) / pt.Seconds
-		}
-		r.logf("%-24s recall %.4f  QPS %9.1f", "hnswlib "+label, point.Recall, point.QPS)
-		cv.Points = append(cv.Points, point)
+	if err != nil {
+		return fail(h.failure(err))
 	}
-	return cv, nil
+	r.logf("built hnswlib M=%d ef_construction=%d in %.2fs", m, efc, build)
+	h.curve = Curve{Name: fmt.Sprintf("hnswlib M=%d (batch query)", m), BuildSeconds: build}
+	return h, nil
+}
+
+// failure explains a failed hnswlib run with the last line python wrote.
+func (h *hnswProc) failure(err error) error {
+	if h.cmd != nil && h.cmd.Process != nil {
+		h.in.Close()
+		if werr := h.cmd.Wait(); werr != nil {
+			err = werr
+		}
+	}
+	msg := strings.TrimSpace(h.stderr.String())
+	if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
+		msg = msg[i+1:]
+	}
+	return fmt.Errorf("%s with hnswlib (Debian: python3-hnswlib): %v %s", dataset.Python(), err, msg)
+}
+
+// measure runs one ef and adds its point to the curve.
+func (h *hnswProc) measure(ef int) error {
+	if _, err := fmt.Fprintf(h.in, "%d\n", ef); err != nil {
+		return h.failure(err)
+	}
+	line, err := h.out.ReadString('\n')
+	if err != nil {
+		return h.failure(err)
+	}
+	secs, err := strconv.ParseFloat(strings.TrimSpace(line), 64)
+	if err != nil {
+		return fmt.Errorf("hnswlib: bad answer %q", line)
+	}
+	a, err := dataset.ReadNPYFile(filepath.Join(h.dir, "labels.npy"))
+	if err != nil {
+		return err
+	}
+	labels, err := a.Int64()
+	if err != nil {
+		return err
+	}
+	if len(labels) < h.qp.distinct*h.k {
+		return fmt.Errorf("hnswlib: %d labels for %d queries", len(labels), h.qp.distinct)
+	}
+	var sum float64
+	for qi := 0; qi < h.qp.distinct; qi++ {
+		ids := labels[qi*h.k : (qi+1)*h.k]
+		_, td := h.qp.truth.Row(qi)
+		sum += KNNRecall(ids, resultDistances(h.p, qi, ids), td)
+	}
+	pt := Point{Label: fmt.Sprintf("ef=%d", ef), Value: strconv.Itoa(ef), Recall: sum / float64(h.qp.distinct)}
+	if secs > 0 {
+		pt.QPS = float64(h.qp.distinct) / secs
+	}
+	h.r.logf("%-24s recall %.4f  QPS %9.1f", "hnswlib "+pt.Label, pt.Recall, pt.QPS)
+	h.curve.Points = append(h.curve.Points, pt)
+	return nil
+}
+
+func (h *hnswProc) close() {
+	if h.cmd != nil && h.cmd.Process != nil && h.cmd.ProcessState == nil {
+		h.in.Close()
+		h.cmd.Wait()
+	}
+	os.RemoveAll(h.dir)
 }
