@@ -109,7 +109,8 @@ def main() -> int:
         start = time.perf_counter()
         built = pyvsag.Index(args.index_type, create)
         built.build(base, np.arange(args.n))
-        print(f"{args.index_type} {args.n} x {args.dim}: built in {time.perf_counter() - start:.1f} s; "
+        print(f"{args.index_type} {args.n} x {args.dim}: built in "
+              f"{time.perf_counter() - start:.1f} s; "
               f"{args.nq} queries, k={args.k}, search {params}, library {pyvsag.library_path}")
         index_path = os.path.join(tmp, "index.vsag")
         query_path = os.path.join(tmp, "queries.fvecs")

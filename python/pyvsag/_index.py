@@ -59,14 +59,16 @@ def _path(filename: PathLike, what: str) -> bytes:
     try:
         return os.fsencode(filename)
     except TypeError:
-        raise InvalidArgumentError(f"{what} must be a path, got {type(filename).__name__}") from None
+        raise InvalidArgumentError(
+            f"{what} must be a path, got {type(filename).__name__}") from None
 
 
 def _count(value: Any, what: str) -> int:
     try:
         n = operator.index(value)
     except TypeError:
-        raise InvalidArgumentError(f"{what} must be an integer, got {type(value).__name__}") from None
+        raise InvalidArgumentError(
+            f"{what} must be an integer, got {type(value).__name__}") from None
     if n < 0:
         raise InvalidArgumentError(f"{what} must be >= 0, got {n}")
     return n
@@ -112,7 +114,8 @@ class Index:
         if not isinstance(name, str):
             raise InvalidArgumentError(f"name must be a str, got {type(name).__name__}")
         h = ctypes.c_void_p()
-        check(lib.vsag_index_make(name.encode(), _params(parameters), ctypes.byref(h)), "create index")
+        check(lib.vsag_index_make(name.encode(), _params(parameters), ctypes.byref(h)),
+              "create index")
         self._attach(h.value, name)
 
     # ---- handle management -------------------------------------------------------------------
@@ -127,9 +130,9 @@ class Index:
         self._h = h
         try:
             d = ctypes.c_int64()
-            check(lib.vsag_index_get_dim(h, ctypes.byref(d)), "Index")
+            check(lib.vsag_index_get_dim(h, ctypes.byref(d)), "open index")
             t = ctypes.c_int()
-            check(lib.vsag_index_get_dtype(h, ctypes.byref(t)), "Index")
+            check(lib.vsag_index_get_dtype(h, ctypes.byref(t)), "open index")
             self._dim = int(d.value)
             self._dtype = DType(t.value)
             self._dt = int(t.value)
@@ -173,7 +176,7 @@ class Index:
 
     def __reduce__(self) -> Any:
         # Pickling serializes the index (e.g. to send it to another process).
-        return (Index.from_bytes, (self.serialize(),))
+        return (type(self).from_bytes, (self.serialize(),))
 
     def __repr__(self) -> str:
         if self._h is None:

@@ -283,7 +283,7 @@ def check(rc: int, operation: str) -> None:
     if rc != 0:
         code, msg = last_error()
         if code != rc or not msg:
-            # The slot belongs to another call (it is never cleared on success): report what we know.
+            # The slot belongs to another call (it is never cleared on success).
             msg = msg if code == rc else f"{_errstr(rc)} (no message)"
         raise error_for(rc, msg, operation)
 

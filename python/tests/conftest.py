@@ -106,7 +106,8 @@ def data() -> Data:
 
 def build(index_type: str, d: Data, **kw: object) -> pyvsag.Index:
     """build creates an index of the type over d."""
-    index = pyvsag.Index(index_type, create_params(index_type, d.dim, **kw))  # type: ignore[arg-type]
+    params = create_params(index_type, d.dim, **kw)  # type: ignore[arg-type]
+    index = pyvsag.Index(index_type, params)
     failed = index.build(d.base, d.ids, d.n, d.dim)
     assert failed.size == 0
     return index
