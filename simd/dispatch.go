@@ -15,13 +15,19 @@ type kernels struct {
 	f32ToF16, f32ToBF16 func(dst []uint16, src []float32)
 	f16ToF32, bf16ToF32 func(dst []float32, src []uint16)
 
-	l2F16, ipF16, l2BF16, ipBF16 func(q []float32, c []uint16) float32
-	sq8L2, sq8IP, sq4L2, sq4IP   func(q []float32, code []uint8, lo, diff []float32) float32
-	l2Int8, ipInt8               func(a, b []int8) int32
-	dotU8, l2U8                  func(a, b []uint8) uint32
-	dotU4, l2U4                  func(a, b []uint8, dim int) uint32
-	hamming, popcountAnd         func(a, b []uint64) int
-	lookupAccumulate32           func(codes, lut []uint8, m int, out *[32]uint16)
+	l2F16, ipF16, l2BF16, ipBF16   func(q []float32, c []uint16) float32
+	sq8L2, sq8IP, sq4L2, sq4IP     func(q []float32, code []uint8, lo, diff []float32) float32
+	sq8L2S, sq8IPS, sq4L2S, sq4IPS func(q []float32, code []uint8, lo, scale []float32) float32
+
+	l2F16Rows, ipF16Rows, l2BF16Rows, ipBF16Rows func(q []float32, codes []uint16, stride int, out []float32)
+	sq8L2Rows, sq8IPRows                         func(q []float32, codes []uint8, stride int, lo, scale, out []float32)
+	dotU8Rows, l2U8Rows                          func(a, codes []uint8, stride int, out []uint32)
+
+	l2Int8, ipInt8       func(a, b []int8) int32
+	dotU8, l2U8          func(a, b []uint8) uint32
+	dotU4, l2U4          func(a, b []uint8, dim int) uint32
+	hamming, popcountAnd func(a, b []uint64) int
+	lookupAccumulate32   func(codes, lut []uint8, m int, out *[32]uint16)
 }
 
 // level is a named dispatch table that this machine can run.
@@ -38,6 +44,11 @@ var genericKernels = kernels{
 	f16ToF32: f16ToF32Generic, bf16ToF32: bf16ToF32Generic,
 	l2F16: l2F16Generic, ipF16: ipF16Generic, l2BF16: l2BF16Generic, ipBF16: ipBF16Generic,
 	sq8L2: sq8L2Generic, sq8IP: sq8IPGeneric, sq4L2: sq4L2Generic, sq4IP: sq4IPGeneric,
+	sq8L2S: sq8L2ScaledGeneric, sq8IPS: sq8IPScaledGeneric, sq4L2S: sq4L2ScaledGeneric, sq4IPS: sq4IPScaledGeneric,
+	l2F16Rows: halfRowsWith(l2F16Generic), ipF16Rows: halfRowsWith(ipF16Generic),
+	l2BF16Rows: halfRowsWith(l2BF16Generic), ipBF16Rows: halfRowsWith(ipBF16Generic),
+	sq8L2Rows: sqRowsWith(sq8L2ScaledGeneric), sq8IPRows: sqRowsWith(sq8IPScaledGeneric),
+	dotU8Rows: u8RowsWith(dotU8Generic), l2U8Rows: u8RowsWith(l2U8Generic),
 	l2Int8: l2Int8Generic, ipInt8: ipInt8Generic,
 	dotU8: dotU8Generic, l2U8: l2U8Generic,
 	dotU4: dotU4Generic, l2U4: l2U4Generic,

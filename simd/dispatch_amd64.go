@@ -34,6 +34,8 @@ func archLevels() []level {
 	if cpuid.CPU.Supports(cpuid.AVX512VNNI) {
 		k512.dotU8 = asmU8(dotU8VNNI)
 		k512.l2U8 = asmU8(l2U8VNNI)
+		k512.dotU8Rows = asmU8Rows(dotU8RowsVNNI, 1, dotU8Generic)
+		k512.l2U8Rows = asmU8Rows(l2U8RowsVNNI, 1, l2U8Generic)
 		k512.dotU4 = asmU4(dotU4VNNI, 1, dotU4Generic)
 		k512.l2U4 = asmU4(l2U4VNNI, 1, l2U4Generic)
 	}
@@ -54,9 +56,15 @@ var avx2Kernels = kernels{
 	l2BF16: asmHalf(l2BF16AVX2, 8, l2BF16Generic), ipBF16: asmHalf(ipBF16AVX2, 8, ipBF16Generic),
 	sq8L2: asmSQ8(l2SQ8AVX2, 8, sq8L2Generic), sq8IP: asmSQ8(ipSQ8AVX2, 8, sq8IPGeneric),
 	sq4L2: asmSQ4(l2SQ4AVX2, 8, sq4L2Generic), sq4IP: asmSQ4(ipSQ4AVX2, 8, sq4IPGeneric),
+	sq8L2S: asmSQ8(l2SQ8SAVX2, 8, sq8L2ScaledGeneric), sq8IPS: asmSQ8(ipSQ8SAVX2, 8, sq8IPScaledGeneric),
+	sq4L2S: asmSQ4(l2SQ4SAVX2, 8, sq4L2ScaledGeneric), sq4IPS: asmSQ4(ipSQ4SAVX2, 8, sq4IPScaledGeneric),
+	l2F16Rows: asmHalfRows(l2F16RowsAVX2, 8, l2F16Generic), ipF16Rows: asmHalfRows(ipF16RowsAVX2, 8, ipF16Generic),
+	l2BF16Rows: asmHalfRows(l2BF16RowsAVX2, 8, l2BF16Generic), ipBF16Rows: asmHalfRows(ipBF16RowsAVX2, 8, ipBF16Generic),
+	sq8L2Rows: asmSQ8Rows(l2SQ8SRowsAVX2, 8, sq8L2ScaledGeneric), sq8IPRows: asmSQ8Rows(ipSQ8SRowsAVX2, 8, sq8IPScaledGeneric),
+	dotU8Rows: asmU8Rows(dotU8RowsAVX2, 16, dotU8Generic), l2U8Rows: asmU8Rows(l2U8RowsAVX2, 16, l2U8Generic),
 	l2Int8: asmInt8(l2Int8AVX2, 16, l2Int8Generic), ipInt8: asmInt8(ipInt8AVX2, 16, ipInt8Generic),
 	dotU8: asmU8Tail(dotU8AVX2, 16, dotU8Generic), l2U8: asmU8Tail(l2U8AVX2, 16, l2U8Generic),
-	dotU4: asmU4(dotU4AVX2, 32, dotU4Generic), l2U4: asmU4(l2U4AVX2, 32, l2U4Generic),
+	dotU4: asmU4(dotU4AVX2, 16, dotU4Generic), l2U4: asmU4(l2U4AVX2, 16, l2U4Generic),
 	hamming: asmBits(hammingPOPCNT), popcountAnd: asmBits(popcountAndPOPCNT),
 	lookupAccumulate32: asmLookup(lookupAccumulate32AVX2, 2),
 }
@@ -68,13 +76,19 @@ var avx512Kernels = kernels{
 	l2Rows: asmRows(l2F32RowsAVX512), ipRows: asmRows(ipF32RowsAVX512),
 	f32ToF16: asmNarrow(f32ToF16AVX512, 16, f32ToF16Generic), f32ToBF16: asmNarrow(f32ToBF16AVX512, 16, f32ToBF16Generic),
 	f16ToF32: asmWiden(f16ToF32AVX512, 16, f16ToF32Generic), bf16ToF32: asmWiden(bf16ToF32AVX512, 16, bf16ToF32Generic),
-	l2F16: asmHalf(l2F16AVX512, 16, l2F16Generic), ipF16: asmHalf(ipF16AVX512, 16, ipF16Generic),
-	l2BF16: asmHalf(l2BF16AVX512, 16, l2BF16Generic), ipBF16: asmHalf(ipBF16AVX512, 16, ipBF16Generic),
-	sq8L2: asmSQ8(l2SQ8AVX512, 16, sq8L2Generic), sq8IP: asmSQ8(ipSQ8AVX512, 16, sq8IPGeneric),
-	sq4L2: asmSQ4(l2SQ4AVX512, 16, sq4L2Generic), sq4IP: asmSQ4(ipSQ4AVX512, 16, sq4IPGeneric),
+	l2F16: asmHalf(l2F16AVX512, 1, l2F16Generic), ipF16: asmHalf(ipF16AVX512, 1, ipF16Generic),
+	l2BF16: asmHalf(l2BF16AVX512, 1, l2BF16Generic), ipBF16: asmHalf(ipBF16AVX512, 1, ipBF16Generic),
+	sq8L2: asmSQ8(l2SQ8AVX512, 1, sq8L2Generic), sq8IP: asmSQ8(ipSQ8AVX512, 1, sq8IPGeneric),
+	sq4L2: asmSQ4(l2SQ4AVX512, 1, sq4L2Generic), sq4IP: asmSQ4(ipSQ4AVX512, 1, sq4IPGeneric),
+	sq8L2S: asmSQ8(l2SQ8SAVX512, 1, sq8L2ScaledGeneric), sq8IPS: asmSQ8(ipSQ8SAVX512, 1, sq8IPScaledGeneric),
+	sq4L2S: asmSQ4(l2SQ4SAVX512, 1, sq4L2ScaledGeneric), sq4IPS: asmSQ4(ipSQ4SAVX512, 1, sq4IPScaledGeneric),
+	l2F16Rows: asmHalfRows(l2F16RowsAVX512, 1, l2F16Generic), ipF16Rows: asmHalfRows(ipF16RowsAVX512, 1, ipF16Generic),
+	l2BF16Rows: asmHalfRows(l2BF16RowsAVX512, 1, l2BF16Generic), ipBF16Rows: asmHalfRows(ipBF16RowsAVX512, 1, ipBF16Generic),
+	sq8L2Rows: asmSQ8Rows(l2SQ8SRowsAVX512, 1, sq8L2ScaledGeneric), sq8IPRows: asmSQ8Rows(ipSQ8SRowsAVX512, 1, sq8IPScaledGeneric),
+	dotU8Rows: asmU8Rows(dotU8RowsAVX2, 16, dotU8Generic), l2U8Rows: asmU8Rows(l2U8RowsAVX2, 16, l2U8Generic),
 	l2Int8: asmInt8(l2Int8AVX512, 1, l2Int8Generic), ipInt8: asmInt8(ipInt8AVX512, 1, ipInt8Generic),
 	dotU8: asmU8Tail(dotU8AVX2, 16, dotU8Generic), l2U8: asmU8Tail(l2U8AVX2, 16, l2U8Generic),
-	dotU4: asmU4(dotU4AVX2, 32, dotU4Generic), l2U4: asmU4(l2U4AVX2, 32, l2U4Generic),
+	dotU4: asmU4(dotU4AVX2, 16, dotU4Generic), l2U4: asmU4(l2U4AVX2, 16, l2U4Generic),
 	hamming: asmBits(hammingPOPCNT), popcountAnd: asmBits(popcountAndPOPCNT),
 	lookupAccumulate32: asmLookup(lookupAccumulate32AVX512, 4),
 }
@@ -166,14 +180,15 @@ func asmSQ8(f func(q *float32, code *uint8, lo, diff *float32, n int) float32, w
 	}
 }
 
-// asmSQ4: w is even, so the tail starts on a byte boundary.
+// asmSQ4: w is even, so the tail starts on a byte boundary; w == 1 means the
+// stub takes any n (including odd n: it reads (n+1)/2 bytes).
 func asmSQ4(f func(q *float32, code *uint8, lo, diff *float32, n int) float32, w int, g func(q []float32, code []uint8, lo, diff []float32) float32) func(q []float32, code []uint8, lo, diff []float32) float32 {
 	return func(q []float32, code []uint8, lo, diff []float32) float32 {
 		n := len(q)
 		m := n - n%w
 		var s float32
 		if m > 0 {
-			_ = code[m/2-1]
+			_ = code[(m+1)/2-1]
 			s = f(&q[0], &code[0], &lo[0], &diff[0], m)
 		}
 		if m < n {
@@ -253,6 +268,61 @@ func asmLookup(f func(codes, lut *uint8, m int, out *[32]uint16), per int) func(
 		}
 		if mm < m {
 			lookupAddGeneric(codes, lut, mm, m, out)
+		}
+	}
+}
+
+// asmHalfRows runs the stub over the first n - n%w elements of every row and
+// adds the reference over the rest (w == 1: the stub takes any n).
+func asmHalfRows(f func(q *float32, codes *uint16, n, stride int, out *float32, cnt int), w int, g func(q []float32, c []uint16) float32) func(q []float32, codes []uint16, stride int, out []float32) {
+	return func(q []float32, codes []uint16, stride int, out []float32) {
+		if len(out) == 0 {
+			return
+		}
+		n := len(q)
+		m := n - n%w
+		f(unsafe.SliceData(q), unsafe.SliceData(codes), m, stride, &out[0], len(out))
+		if m < n {
+			for i := range out {
+				off := i*stride + m
+				out[i] += g(q[m:], codes[off:off+n-m])
+			}
+		}
+	}
+}
+
+// asmSQ8Rows is asmHalfRows for the scaled SQ8 row kernels.
+func asmSQ8Rows(f func(q *float32, codes *uint8, lo, scale *float32, n, stride int, out *float32, cnt int), w int, g func(q []float32, code []uint8, lo, scale []float32) float32) func(q []float32, codes []uint8, stride int, lo, scale, out []float32) {
+	return func(q []float32, codes []uint8, stride int, lo, scale, out []float32) {
+		if len(out) == 0 {
+			return
+		}
+		n := len(q)
+		m := n - n%w
+		f(unsafe.SliceData(q), unsafe.SliceData(codes), unsafe.SliceData(lo), unsafe.SliceData(scale), m, stride, &out[0], len(out))
+		if m < n {
+			for i := range out {
+				off := i*stride + m
+				out[i] += g(q[m:], codes[off:off+n-m], lo[m:n], scale[m:n])
+			}
+		}
+	}
+}
+
+// asmU8Rows is asmHalfRows for the uint8 row kernels.
+func asmU8Rows(f func(a, codes *uint8, n, stride int, out *uint32, cnt int), w int, g func(a, b []uint8) uint32) func(a, codes []uint8, stride int, out []uint32) {
+	return func(a, codes []uint8, stride int, out []uint32) {
+		if len(out) == 0 {
+			return
+		}
+		n := len(a)
+		m := n - n%w
+		f(unsafe.SliceData(a), unsafe.SliceData(codes), m, stride, &out[0], len(out))
+		if m < n {
+			for i := range out {
+				off := i*stride + m
+				out[i] += g(a[m:], codes[off:off+n-m])
+			}
 		}
 	}
 }

@@ -43,40 +43,90 @@ func ipF32RowsAVX2(q *float32, n int, slab *float32, stride int, out *float32, c
 //go:noescape
 func l2F16AVX2(q *float32, code *uint16, n int) float32
 
+// l2F16RowsAVX2 sets out[i] to the l2 distance between q[:n] and the F16 code at codes[i*stride:] (stride in elements) for i < cnt, prefetching row i+1. Precondition: n % 8 == 0.
+//
+//go:noescape
+func l2F16RowsAVX2(q *float32, codes *uint16, n int, stride int, out *float32, cnt int)
+
 // ipF16AVX2 returns the ip distance between q[:n] and the F16 code. Precondition: n % 8 == 0.
 //
 //go:noescape
 func ipF16AVX2(q *float32, code *uint16, n int) float32
+
+// ipF16RowsAVX2 sets out[i] to the ip distance between q[:n] and the F16 code at codes[i*stride:] (stride in elements) for i < cnt, prefetching row i+1. Precondition: n % 8 == 0.
+//
+//go:noescape
+func ipF16RowsAVX2(q *float32, codes *uint16, n int, stride int, out *float32, cnt int)
 
 // l2BF16AVX2 returns the l2 distance between q[:n] and the BF16 code. Precondition: n % 8 == 0.
 //
 //go:noescape
 func l2BF16AVX2(q *float32, code *uint16, n int) float32
 
+// l2BF16RowsAVX2 sets out[i] to the l2 distance between q[:n] and the BF16 code at codes[i*stride:] (stride in elements) for i < cnt, prefetching row i+1. Precondition: n % 8 == 0.
+//
+//go:noescape
+func l2BF16RowsAVX2(q *float32, codes *uint16, n int, stride int, out *float32, cnt int)
+
 // ipBF16AVX2 returns the ip distance between q[:n] and the BF16 code. Precondition: n % 8 == 0.
 //
 //go:noescape
 func ipBF16AVX2(q *float32, code *uint16, n int) float32
 
-// l2SQ8AVX2 returns the l2 distance between q[:n] and the SQ8 code. Precondition: n % 8 == 0.
+// ipBF16RowsAVX2 sets out[i] to the ip distance between q[:n] and the BF16 code at codes[i*stride:] (stride in elements) for i < cnt, prefetching row i+1. Precondition: n % 8 == 0.
 //
 //go:noescape
-func l2SQ8AVX2(q *float32, code *uint8, lo *float32, diff *float32, n int) float32
+func ipBF16RowsAVX2(q *float32, codes *uint16, n int, stride int, out *float32, cnt int)
 
-// ipSQ8AVX2 returns the ip distance between q[:n] and the SQ8 code. Precondition: n % 8 == 0.
+// l2SQ8AVX2 returns the l2 distance between q[:n] and the SQ8 code (value lo + c*diff/levels). Precondition: n % 8 == 0.
 //
 //go:noescape
-func ipSQ8AVX2(q *float32, code *uint8, lo *float32, diff *float32, n int) float32
+func l2SQ8AVX2(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
 
-// l2SQ4AVX2 returns the l2 distance between q[:n] and the SQ4 code. Precondition: n % 8 == 0.
+// ipSQ8AVX2 returns the ip distance between q[:n] and the SQ8 code (value lo + c*diff/levels). Precondition: n % 8 == 0.
 //
 //go:noescape
-func l2SQ4AVX2(q *float32, code *uint8, lo *float32, diff *float32, n int) float32
+func ipSQ8AVX2(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
 
-// ipSQ4AVX2 returns the ip distance between q[:n] and the SQ4 code. Precondition: n % 8 == 0.
+// l2SQ8SAVX2 returns the l2 distance between q[:n] and the SQ8 code (value lo + c*scale). Precondition: n % 8 == 0.
 //
 //go:noescape
-func ipSQ4AVX2(q *float32, code *uint8, lo *float32, diff *float32, n int) float32
+func l2SQ8SAVX2(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
+
+// l2SQ8SRowsAVX2 sets out[i] to the l2 distance between q[:n] and the SQ8 code at codes[i*stride:] (stride in bytes) for i < cnt, prefetching row i+1. Precondition: n % 8 == 0.
+//
+//go:noescape
+func l2SQ8SRowsAVX2(q *float32, codes *uint8, lo *float32, scale *float32, n int, stride int, out *float32, cnt int)
+
+// ipSQ8SAVX2 returns the ip distance between q[:n] and the SQ8 code (value lo + c*scale). Precondition: n % 8 == 0.
+//
+//go:noescape
+func ipSQ8SAVX2(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
+
+// ipSQ8SRowsAVX2 sets out[i] to the ip distance between q[:n] and the SQ8 code at codes[i*stride:] (stride in bytes) for i < cnt, prefetching row i+1. Precondition: n % 8 == 0.
+//
+//go:noescape
+func ipSQ8SRowsAVX2(q *float32, codes *uint8, lo *float32, scale *float32, n int, stride int, out *float32, cnt int)
+
+// l2SQ4AVX2 returns the l2 distance between q[:n] and the SQ4 code (value lo + c*diff/levels). Precondition: n % 8 == 0.
+//
+//go:noescape
+func l2SQ4AVX2(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
+
+// ipSQ4AVX2 returns the ip distance between q[:n] and the SQ4 code (value lo + c*diff/levels). Precondition: n % 8 == 0.
+//
+//go:noescape
+func ipSQ4AVX2(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
+
+// l2SQ4SAVX2 returns the l2 distance between q[:n] and the SQ4 code (value lo + c*scale). Precondition: n % 8 == 0.
+//
+//go:noescape
+func l2SQ4SAVX2(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
+
+// ipSQ4SAVX2 returns the ip distance between q[:n] and the SQ4 code (value lo + c*scale). Precondition: n % 8 == 0.
+//
+//go:noescape
+func ipSQ4SAVX2(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
 
 // f32ToF16AVX2 converts with round-to-nearest-even (VCVTPS2PH). Precondition: n % 8 == 0, dst and src hold n elements.
 //
@@ -113,17 +163,27 @@ func ipInt8AVX2(a *int8, b *int8, n int) int32
 //go:noescape
 func l2U8AVX2(a *uint8, b *uint8, n int) uint32
 
+// l2U8RowsAVX2 sets out[i] to the uint8 kernel over a[:n] and codes[i*stride:][:n] for i < cnt, prefetching row i+1. Precondition: n % 16 == 0.
+//
+//go:noescape
+func l2U8RowsAVX2(a *uint8, codes *uint8, n int, stride int, out *uint32, cnt int)
+
 // dotU8AVX2 returns the uint8 kernel over a[:n], b[:n] (uint32 wrap-around). Precondition: n % 16 == 0.
 //
 //go:noescape
 func dotU8AVX2(a *uint8, b *uint8, n int) uint32
 
-// l2U4AVX2 returns the packed-nibble kernel over the 2*nb values in a[:nb], b[:nb]. Precondition: nb % 32 == 0.
+// dotU8RowsAVX2 sets out[i] to the uint8 kernel over a[:n] and codes[i*stride:][:n] for i < cnt, prefetching row i+1. Precondition: n % 16 == 0.
+//
+//go:noescape
+func dotU8RowsAVX2(a *uint8, codes *uint8, n int, stride int, out *uint32, cnt int)
+
+// l2U4AVX2 returns the packed-nibble kernel over the 2*nb values in a[:nb], b[:nb]. Precondition: nb % 16 == 0.
 //
 //go:noescape
 func l2U4AVX2(a *uint8, b *uint8, nb int) uint32
 
-// dotU4AVX2 returns the packed-nibble kernel over the 2*nb values in a[:nb], b[:nb]. Precondition: nb % 32 == 0.
+// dotU4AVX2 returns the packed-nibble kernel over the 2*nb values in a[:nb], b[:nb]. Precondition: nb % 16 == 0.
 //
 //go:noescape
 func dotU4AVX2(a *uint8, b *uint8, nb int) uint32

@@ -554,8 +554,8 @@ code4_37:
 	JMP         code4_37
 
 code1_38:
-	TESTQ       DX, DX
-	JZ          code_done_39
+	CMPQ        DX, $0x00000008
+	JL          code_tail_39
 	VCVTPH2PS   (CX), Y4
 	VSUBPS      (AX), Y4, Y4
 	VFMADD231PS Y4, Y4, Y0
@@ -564,7 +564,7 @@ code1_38:
 	SUBQ        $0x00000008, DX
 	JMP         code1_38
 
-code_done_39:
+code_tail_39:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -576,6 +576,96 @@ code_done_39:
 	VADDPS       X0, X1, X1
 	VZEROUPPER
 	MOVSS        X1, ret+24(FP)
+	RET
+
+// func l2F16RowsAVX2(q *float32, codes *uint16, n int, stride int, out *float32, cnt int)
+// Requires: AVX, F16C, FMA3, MMX+
+TEXT ·l2F16RowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ n+16(FP), AX
+	MOVQ stride+24(FP), CX
+	MOVQ AX, DX
+	SHLQ $0x01, CX
+	SHLQ $0x01, DX
+	MOVQ codes+8(FP), BX
+	MOVQ out+32(FP), SI
+	MOVQ cnt+40(FP), DI
+
+rows_loop_41:
+	TESTQ DI, DI
+	JZ    rows_end_42
+	MOVQ  BX, R8
+	CMPQ  DI, $0x00000001
+	JE    rows_next_43
+	ADDQ  CX, R8
+
+rows_next_43:
+	XORQ R9, R9
+
+pf_44:
+	CMPQ       R9, DX
+	JAE        pf_done_45
+	PREFETCHT0 (R8)(R9*1)
+	ADDQ       $0x00000040, R9
+	JMP        pf_44
+
+pf_done_45:
+	MOVQ   q+0(FP), R8
+	MOVQ   BX, R9
+	MOVQ   AX, R10
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+code4_46:
+	CMPQ        R10, $0x00000020
+	JL          code1_47
+	VCVTPH2PS   (R9), Y4
+	VSUBPS      (R8), Y4, Y4
+	VFMADD231PS Y4, Y4, Y0
+	VCVTPH2PS   16(R9), Y4
+	VSUBPS      32(R8), Y4, Y4
+	VFMADD231PS Y4, Y4, Y1
+	VCVTPH2PS   32(R9), Y4
+	VSUBPS      64(R8), Y4, Y4
+	VFMADD231PS Y4, Y4, Y2
+	VCVTPH2PS   48(R9), Y4
+	VSUBPS      96(R8), Y4, Y4
+	VFMADD231PS Y4, Y4, Y3
+	ADDQ        $0x00000080, R8
+	ADDQ        $0x00000040, R9
+	SUBQ        $0x00000020, R10
+	JMP         code4_46
+
+code1_47:
+	CMPQ        R10, $0x00000008
+	JL          code_tail_48
+	VCVTPH2PS   (R9), Y4
+	VSUBPS      (R8), Y4, Y4
+	VFMADD231PS Y4, Y4, Y0
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000010, R9
+	SUBQ        $0x00000008, R10
+	JMP         code1_47
+
+code_tail_48:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X1
+	VPERMILPS    $0x4e, X1, X0
+	VADDPS       X0, X1, X1
+	VPERMILPS    $0xb1, X1, X0
+	VADDPS       X0, X1, X1
+	VMOVSS       X1, (SI)
+	ADDQ         CX, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JMP          rows_loop_41
+
+rows_end_42:
+	VZEROUPPER
 	RET
 
 // func ipF16AVX2(q *float32, code *uint16, n int) float32
@@ -589,9 +679,9 @@ TEXT ·ipF16AVX2(SB), NOSPLIT, $0-28
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_40:
+code4_50:
 	CMPQ        DX, $0x00000020
-	JL          code1_41
+	JL          code1_51
 	VCVTPH2PS   (CX), Y4
 	VFMADD231PS (AX), Y4, Y0
 	VCVTPH2PS   16(CX), Y4
@@ -603,19 +693,19 @@ code4_40:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         code4_40
+	JMP         code4_50
 
-code1_41:
-	TESTQ       DX, DX
-	JZ          code_done_42
+code1_51:
+	CMPQ        DX, $0x00000008
+	JL          code_tail_52
 	VCVTPH2PS   (CX), Y4
 	VFMADD231PS (AX), Y4, Y0
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000010, CX
 	SUBQ        $0x00000008, DX
-	JMP         code1_41
+	JMP         code1_51
 
-code_done_42:
+code_tail_52:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -629,6 +719,91 @@ code_done_42:
 	MOVSS        X1, ret+24(FP)
 	RET
 
+// func ipF16RowsAVX2(q *float32, codes *uint16, n int, stride int, out *float32, cnt int)
+// Requires: AVX, F16C, FMA3, MMX+
+TEXT ·ipF16RowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ n+16(FP), AX
+	MOVQ stride+24(FP), CX
+	MOVQ AX, DX
+	SHLQ $0x01, CX
+	SHLQ $0x01, DX
+	MOVQ codes+8(FP), BX
+	MOVQ out+32(FP), SI
+	MOVQ cnt+40(FP), DI
+
+rows_loop_54:
+	TESTQ DI, DI
+	JZ    rows_end_55
+	MOVQ  BX, R8
+	CMPQ  DI, $0x00000001
+	JE    rows_next_56
+	ADDQ  CX, R8
+
+rows_next_56:
+	XORQ R9, R9
+
+pf_57:
+	CMPQ       R9, DX
+	JAE        pf_done_58
+	PREFETCHT0 (R8)(R9*1)
+	ADDQ       $0x00000040, R9
+	JMP        pf_57
+
+pf_done_58:
+	MOVQ   q+0(FP), R8
+	MOVQ   BX, R9
+	MOVQ   AX, R10
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+code4_59:
+	CMPQ        R10, $0x00000020
+	JL          code1_60
+	VCVTPH2PS   (R9), Y4
+	VFMADD231PS (R8), Y4, Y0
+	VCVTPH2PS   16(R9), Y4
+	VFMADD231PS 32(R8), Y4, Y1
+	VCVTPH2PS   32(R9), Y4
+	VFMADD231PS 64(R8), Y4, Y2
+	VCVTPH2PS   48(R9), Y4
+	VFMADD231PS 96(R8), Y4, Y3
+	ADDQ        $0x00000080, R8
+	ADDQ        $0x00000040, R9
+	SUBQ        $0x00000020, R10
+	JMP         code4_59
+
+code1_60:
+	CMPQ        R10, $0x00000008
+	JL          code_tail_61
+	VCVTPH2PS   (R9), Y4
+	VFMADD231PS (R8), Y4, Y0
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000010, R9
+	SUBQ        $0x00000008, R10
+	JMP         code1_60
+
+code_tail_61:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X1
+	VPERMILPS    $0x4e, X1, X0
+	VADDPS       X0, X1, X1
+	VPERMILPS    $0xb1, X1, X0
+	VADDPS       X0, X1, X1
+	VMOVSS       X1, (SI)
+	ADDQ         CX, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JMP          rows_loop_54
+
+rows_end_55:
+	VZEROUPPER
+	RET
+
 // func l2BF16AVX2(q *float32, code *uint16, n int) float32
 // Requires: AVX, AVX2, FMA3, SSE
 TEXT ·l2BF16AVX2(SB), NOSPLIT, $0-28
@@ -640,9 +815,9 @@ TEXT ·l2BF16AVX2(SB), NOSPLIT, $0-28
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_43:
+code4_63:
 	CMPQ        DX, $0x00000020
-	JL          code1_44
+	JL          code1_64
 	VPMOVZXWD   (CX), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VSUBPS      (AX), Y4, Y4
@@ -662,11 +837,11 @@ code4_43:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         code4_43
+	JMP         code4_63
 
-code1_44:
-	TESTQ       DX, DX
-	JZ          code_done_45
+code1_64:
+	CMPQ        DX, $0x00000008
+	JL          code_tail_65
 	VPMOVZXWD   (CX), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VSUBPS      (AX), Y4, Y4
@@ -674,9 +849,9 @@ code1_44:
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000010, CX
 	SUBQ        $0x00000008, DX
-	JMP         code1_44
+	JMP         code1_64
 
-code_done_45:
+code_tail_65:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -690,6 +865,101 @@ code_done_45:
 	MOVSS        X1, ret+24(FP)
 	RET
 
+// func l2BF16RowsAVX2(q *float32, codes *uint16, n int, stride int, out *float32, cnt int)
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·l2BF16RowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ n+16(FP), AX
+	MOVQ stride+24(FP), CX
+	MOVQ AX, DX
+	SHLQ $0x01, CX
+	SHLQ $0x01, DX
+	MOVQ codes+8(FP), BX
+	MOVQ out+32(FP), SI
+	MOVQ cnt+40(FP), DI
+
+rows_loop_67:
+	TESTQ DI, DI
+	JZ    rows_end_68
+	MOVQ  BX, R8
+	CMPQ  DI, $0x00000001
+	JE    rows_next_69
+	ADDQ  CX, R8
+
+rows_next_69:
+	XORQ R9, R9
+
+pf_70:
+	CMPQ       R9, DX
+	JAE        pf_done_71
+	PREFETCHT0 (R8)(R9*1)
+	ADDQ       $0x00000040, R9
+	JMP        pf_70
+
+pf_done_71:
+	MOVQ   q+0(FP), R8
+	MOVQ   BX, R9
+	MOVQ   AX, R10
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+code4_72:
+	CMPQ        R10, $0x00000020
+	JL          code1_73
+	VPMOVZXWD   (R9), Y4
+	VPSLLD      $0x10, Y4, Y4
+	VSUBPS      (R8), Y4, Y4
+	VFMADD231PS Y4, Y4, Y0
+	VPMOVZXWD   16(R9), Y4
+	VPSLLD      $0x10, Y4, Y4
+	VSUBPS      32(R8), Y4, Y4
+	VFMADD231PS Y4, Y4, Y1
+	VPMOVZXWD   32(R9), Y4
+	VPSLLD      $0x10, Y4, Y4
+	VSUBPS      64(R8), Y4, Y4
+	VFMADD231PS Y4, Y4, Y2
+	VPMOVZXWD   48(R9), Y4
+	VPSLLD      $0x10, Y4, Y4
+	VSUBPS      96(R8), Y4, Y4
+	VFMADD231PS Y4, Y4, Y3
+	ADDQ        $0x00000080, R8
+	ADDQ        $0x00000040, R9
+	SUBQ        $0x00000020, R10
+	JMP         code4_72
+
+code1_73:
+	CMPQ        R10, $0x00000008
+	JL          code_tail_74
+	VPMOVZXWD   (R9), Y4
+	VPSLLD      $0x10, Y4, Y4
+	VSUBPS      (R8), Y4, Y4
+	VFMADD231PS Y4, Y4, Y0
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000010, R9
+	SUBQ        $0x00000008, R10
+	JMP         code1_73
+
+code_tail_74:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X1
+	VPERMILPS    $0x4e, X1, X0
+	VADDPS       X0, X1, X1
+	VPERMILPS    $0xb1, X1, X0
+	VADDPS       X0, X1, X1
+	VMOVSS       X1, (SI)
+	ADDQ         CX, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JMP          rows_loop_67
+
+rows_end_68:
+	VZEROUPPER
+	RET
+
 // func ipBF16AVX2(q *float32, code *uint16, n int) float32
 // Requires: AVX, AVX2, FMA3, SSE
 TEXT ·ipBF16AVX2(SB), NOSPLIT, $0-28
@@ -701,9 +971,9 @@ TEXT ·ipBF16AVX2(SB), NOSPLIT, $0-28
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_46:
+code4_76:
 	CMPQ        DX, $0x00000020
-	JL          code1_47
+	JL          code1_77
 	VPMOVZXWD   (CX), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VFMADD231PS (AX), Y4, Y0
@@ -719,20 +989,20 @@ code4_46:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         code4_46
+	JMP         code4_76
 
-code1_47:
-	TESTQ       DX, DX
-	JZ          code_done_48
+code1_77:
+	CMPQ        DX, $0x00000008
+	JL          code_tail_78
 	VPMOVZXWD   (CX), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VFMADD231PS (AX), Y4, Y0
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000010, CX
 	SUBQ        $0x00000008, DX
-	JMP         code1_47
+	JMP         code1_77
 
-code_done_48:
+code_tail_78:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -746,73 +1016,168 @@ code_done_48:
 	MOVSS        X1, ret+24(FP)
 	RET
 
-// func l2SQ8AVX2(q *float32, code *uint8, lo *float32, diff *float32, n int) float32
+// func ipBF16RowsAVX2(q *float32, codes *uint16, n int, stride int, out *float32, cnt int)
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·ipBF16RowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ n+16(FP), AX
+	MOVQ stride+24(FP), CX
+	MOVQ AX, DX
+	SHLQ $0x01, CX
+	SHLQ $0x01, DX
+	MOVQ codes+8(FP), BX
+	MOVQ out+32(FP), SI
+	MOVQ cnt+40(FP), DI
+
+rows_loop_80:
+	TESTQ DI, DI
+	JZ    rows_end_81
+	MOVQ  BX, R8
+	CMPQ  DI, $0x00000001
+	JE    rows_next_82
+	ADDQ  CX, R8
+
+rows_next_82:
+	XORQ R9, R9
+
+pf_83:
+	CMPQ       R9, DX
+	JAE        pf_done_84
+	PREFETCHT0 (R8)(R9*1)
+	ADDQ       $0x00000040, R9
+	JMP        pf_83
+
+pf_done_84:
+	MOVQ   q+0(FP), R8
+	MOVQ   BX, R9
+	MOVQ   AX, R10
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+code4_85:
+	CMPQ        R10, $0x00000020
+	JL          code1_86
+	VPMOVZXWD   (R9), Y4
+	VPSLLD      $0x10, Y4, Y4
+	VFMADD231PS (R8), Y4, Y0
+	VPMOVZXWD   16(R9), Y4
+	VPSLLD      $0x10, Y4, Y4
+	VFMADD231PS 32(R8), Y4, Y1
+	VPMOVZXWD   32(R9), Y4
+	VPSLLD      $0x10, Y4, Y4
+	VFMADD231PS 64(R8), Y4, Y2
+	VPMOVZXWD   48(R9), Y4
+	VPSLLD      $0x10, Y4, Y4
+	VFMADD231PS 96(R8), Y4, Y3
+	ADDQ        $0x00000080, R8
+	ADDQ        $0x00000040, R9
+	SUBQ        $0x00000020, R10
+	JMP         code4_85
+
+code1_86:
+	CMPQ        R10, $0x00000008
+	JL          code_tail_87
+	VPMOVZXWD   (R9), Y4
+	VPSLLD      $0x10, Y4, Y4
+	VFMADD231PS (R8), Y4, Y0
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000010, R9
+	SUBQ        $0x00000008, R10
+	JMP         code1_86
+
+code_tail_87:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X1
+	VPERMILPS    $0x4e, X1, X0
+	VADDPS       X0, X1, X1
+	VPERMILPS    $0xb1, X1, X0
+	VADDPS       X0, X1, X1
+	VMOVSS       X1, (SI)
+	ADDQ         CX, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JMP          rows_loop_80
+
+rows_end_81:
+	VZEROUPPER
+	RET
+
+// func l2SQ8AVX2(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
 // Requires: AVX, AVX2, FMA3, SSE
 TEXT ·l2SQ8AVX2(SB), NOSPLIT, $0-44
+	MOVL         $0x3b808081, AX
+	VMOVD        AX, X0
+	VPBROADCASTD X0, Y0
 	MOVQ         q+0(FP), AX
 	MOVQ         code+8(FP), CX
 	MOVQ         n+32(FP), DX
 	MOVQ         lo+16(FP), BX
-	MOVQ         diff+24(FP), SI
-	MOVL         $0x3b808081, DI
-	VMOVD        DI, X0
-	VPBROADCASTD X0, Y0
+	MOVQ         scale+24(FP), SI
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
 
-code4_49:
-	CMPQ        DX, $0x00000020
-	JL          code1_50
-	VPMOVZXBD   (CX), Y5
-	VCVTDQ2PS   Y5, Y5
-	VMULPS      (SI), Y5, Y5
-	VFMADD213PS (BX), Y0, Y5
-	VSUBPS      (AX), Y5, Y5
-	VFMADD231PS Y5, Y5, Y1
-	VPMOVZXBD   8(CX), Y5
-	VCVTDQ2PS   Y5, Y5
-	VMULPS      32(SI), Y5, Y5
-	VFMADD213PS 32(BX), Y0, Y5
-	VSUBPS      32(AX), Y5, Y5
-	VFMADD231PS Y5, Y5, Y2
-	VPMOVZXBD   16(CX), Y5
-	VCVTDQ2PS   Y5, Y5
-	VMULPS      64(SI), Y5, Y5
-	VFMADD213PS 64(BX), Y0, Y5
-	VSUBPS      64(AX), Y5, Y5
-	VFMADD231PS Y5, Y5, Y3
-	VPMOVZXBD   24(CX), Y5
-	VCVTDQ2PS   Y5, Y5
-	VMULPS      96(SI), Y5, Y5
-	VFMADD213PS 96(BX), Y0, Y5
-	VSUBPS      96(AX), Y5, Y5
-	VFMADD231PS Y5, Y5, Y4
-	ADDQ        $0x00000080, AX
-	ADDQ        $0x00000020, CX
-	ADDQ        $0x00000080, BX
-	ADDQ        $0x00000080, SI
-	SUBQ        $0x00000020, DX
-	JMP         code4_49
+code4_89:
+	CMPQ         DX, $0x00000020
+	JL           code1_90
+	VPMOVZXBD    (CX), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       (SI), Y5, Y5
+	VMOVUPS      (AX), Y6
+	VSUBPS       (BX), Y6, Y6
+	VFNMADD231PS Y0, Y5, Y6
+	VFMADD231PS  Y6, Y6, Y1
+	VPMOVZXBD    8(CX), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       32(SI), Y5, Y5
+	VMOVUPS      32(AX), Y6
+	VSUBPS       32(BX), Y6, Y6
+	VFNMADD231PS Y0, Y5, Y6
+	VFMADD231PS  Y6, Y6, Y2
+	VPMOVZXBD    16(CX), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       64(SI), Y5, Y5
+	VMOVUPS      64(AX), Y6
+	VSUBPS       64(BX), Y6, Y6
+	VFNMADD231PS Y0, Y5, Y6
+	VFMADD231PS  Y6, Y6, Y3
+	VPMOVZXBD    24(CX), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       96(SI), Y5, Y5
+	VMOVUPS      96(AX), Y6
+	VSUBPS       96(BX), Y6, Y6
+	VFNMADD231PS Y0, Y5, Y6
+	VFMADD231PS  Y6, Y6, Y4
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000080, BX
+	ADDQ         $0x00000080, SI
+	SUBQ         $0x00000020, DX
+	JMP          code4_89
 
-code1_50:
-	TESTQ       DX, DX
-	JZ          code_done_51
-	VPMOVZXBD   (CX), Y5
-	VCVTDQ2PS   Y5, Y5
-	VMULPS      (SI), Y5, Y5
-	VFMADD213PS (BX), Y0, Y5
-	VSUBPS      (AX), Y5, Y5
-	VFMADD231PS Y5, Y5, Y1
-	ADDQ        $0x00000020, AX
-	ADDQ        $0x00000008, CX
-	ADDQ        $0x00000020, BX
-	ADDQ        $0x00000020, SI
-	SUBQ        $0x00000008, DX
-	JMP         code1_50
+code1_90:
+	CMPQ         DX, $0x00000008
+	JL           code_tail_91
+	VPMOVZXBD    (CX), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       (SI), Y5, Y5
+	VMOVUPS      (AX), Y6
+	VSUBPS       (BX), Y6, Y6
+	VFNMADD231PS Y0, Y5, Y6
+	VFMADD231PS  Y6, Y6, Y1
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000008, CX
+	ADDQ         $0x00000020, BX
+	ADDQ         $0x00000020, SI
+	SUBQ         $0x00000008, DX
+	JMP          code1_90
 
-code_done_51:
+code_tail_91:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y4, Y3, Y3
 	VADDPS       Y3, Y1, Y1
@@ -826,25 +1191,25 @@ code_done_51:
 	MOVSS        X0, ret+40(FP)
 	RET
 
-// func ipSQ8AVX2(q *float32, code *uint8, lo *float32, diff *float32, n int) float32
+// func ipSQ8AVX2(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
 // Requires: AVX, AVX2, FMA3, SSE
 TEXT ·ipSQ8AVX2(SB), NOSPLIT, $0-44
+	MOVL         $0x3b808081, AX
+	VMOVD        AX, X0
+	VPBROADCASTD X0, Y0
 	MOVQ         q+0(FP), AX
 	MOVQ         code+8(FP), CX
 	MOVQ         n+32(FP), DX
 	MOVQ         lo+16(FP), BX
-	MOVQ         diff+24(FP), SI
-	MOVL         $0x3b808081, DI
-	VMOVD        DI, X0
-	VPBROADCASTD X0, Y0
+	MOVQ         scale+24(FP), SI
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
 
-code4_52:
+code4_93:
 	CMPQ        DX, $0x00000020
-	JL          code1_53
+	JL          code1_94
 	VPMOVZXBD   (CX), Y5
 	VCVTDQ2PS   Y5, Y5
 	VMULPS      (SI), Y5, Y5
@@ -870,11 +1235,11 @@ code4_52:
 	ADDQ        $0x00000080, BX
 	ADDQ        $0x00000080, SI
 	SUBQ        $0x00000020, DX
-	JMP         code4_52
+	JMP         code4_93
 
-code1_53:
-	TESTQ       DX, DX
-	JZ          code_done_54
+code1_94:
+	CMPQ        DX, $0x00000008
+	JL          code_tail_95
 	VPMOVZXBD   (CX), Y5
 	VCVTDQ2PS   Y5, Y5
 	VMULPS      (SI), Y5, Y5
@@ -885,9 +1250,9 @@ code1_53:
 	ADDQ        $0x00000020, BX
 	ADDQ        $0x00000020, SI
 	SUBQ        $0x00000008, DX
-	JMP         code1_53
+	JMP         code1_94
 
-code_done_54:
+code_tail_95:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y4, Y3, Y3
 	VADDPS       Y3, Y1, Y1
@@ -901,101 +1266,468 @@ code_done_54:
 	MOVSS        X0, ret+40(FP)
 	RET
 
-// func l2SQ4AVX2(q *float32, code *uint8, lo *float32, diff *float32, n int) float32
+// func l2SQ8SAVX2(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
+// Requires: AVX, AVX2, FMA3, SSE
+TEXT ·l2SQ8SAVX2(SB), NOSPLIT, $0-44
+	MOVQ   q+0(FP), AX
+	MOVQ   code+8(FP), CX
+	MOVQ   n+32(FP), DX
+	MOVQ   lo+16(FP), BX
+	MOVQ   scale+24(FP), SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+code4_97:
+	CMPQ         DX, $0x00000020
+	JL           code1_98
+	VPMOVZXBD    (CX), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMOVUPS      (AX), Y5
+	VSUBPS       (BX), Y5, Y5
+	VFNMADD231PS (SI), Y4, Y5
+	VFMADD231PS  Y5, Y5, Y0
+	VPMOVZXBD    8(CX), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMOVUPS      32(AX), Y5
+	VSUBPS       32(BX), Y5, Y5
+	VFNMADD231PS 32(SI), Y4, Y5
+	VFMADD231PS  Y5, Y5, Y1
+	VPMOVZXBD    16(CX), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMOVUPS      64(AX), Y5
+	VSUBPS       64(BX), Y5, Y5
+	VFNMADD231PS 64(SI), Y4, Y5
+	VFMADD231PS  Y5, Y5, Y2
+	VPMOVZXBD    24(CX), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMOVUPS      96(AX), Y5
+	VSUBPS       96(BX), Y5, Y5
+	VFNMADD231PS 96(SI), Y4, Y5
+	VFMADD231PS  Y5, Y5, Y3
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000080, BX
+	ADDQ         $0x00000080, SI
+	SUBQ         $0x00000020, DX
+	JMP          code4_97
+
+code1_98:
+	CMPQ         DX, $0x00000008
+	JL           code_tail_99
+	VPMOVZXBD    (CX), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMOVUPS      (AX), Y5
+	VSUBPS       (BX), Y5, Y5
+	VFNMADD231PS (SI), Y4, Y5
+	VFMADD231PS  Y5, Y5, Y0
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000008, CX
+	ADDQ         $0x00000020, BX
+	ADDQ         $0x00000020, SI
+	SUBQ         $0x00000008, DX
+	JMP          code1_98
+
+code_tail_99:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X1
+	VPERMILPS    $0x4e, X1, X0
+	VADDPS       X0, X1, X1
+	VPERMILPS    $0xb1, X1, X0
+	VADDPS       X0, X1, X1
+	VZEROUPPER
+	MOVSS        X1, ret+40(FP)
+	RET
+
+// func l2SQ8SRowsAVX2(q *float32, codes *uint8, lo *float32, scale *float32, n int, stride int, out *float32, cnt int)
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·l2SQ8SRowsAVX2(SB), NOSPLIT, $0-64
+	MOVQ n+32(FP), AX
+	MOVQ stride+40(FP), CX
+	MOVQ AX, DX
+	MOVQ codes+8(FP), BX
+	MOVQ out+48(FP), SI
+	MOVQ cnt+56(FP), DI
+
+rows_loop_101:
+	TESTQ DI, DI
+	JZ    rows_end_102
+	MOVQ  BX, R8
+	CMPQ  DI, $0x00000001
+	JE    rows_next_103
+	ADDQ  CX, R8
+
+rows_next_103:
+	XORQ R9, R9
+
+pf_104:
+	CMPQ       R9, DX
+	JAE        pf_done_105
+	PREFETCHT0 (R8)(R9*1)
+	ADDQ       $0x00000040, R9
+	JMP        pf_104
+
+pf_done_105:
+	MOVQ   q+0(FP), R8
+	MOVQ   BX, R9
+	MOVQ   AX, R10
+	MOVQ   lo+16(FP), R11
+	MOVQ   scale+24(FP), R12
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+code4_106:
+	CMPQ         R10, $0x00000020
+	JL           code1_107
+	VPMOVZXBD    (R9), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMOVUPS      (R8), Y5
+	VSUBPS       (R11), Y5, Y5
+	VFNMADD231PS (R12), Y4, Y5
+	VFMADD231PS  Y5, Y5, Y0
+	VPMOVZXBD    8(R9), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMOVUPS      32(R8), Y5
+	VSUBPS       32(R11), Y5, Y5
+	VFNMADD231PS 32(R12), Y4, Y5
+	VFMADD231PS  Y5, Y5, Y1
+	VPMOVZXBD    16(R9), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMOVUPS      64(R8), Y5
+	VSUBPS       64(R11), Y5, Y5
+	VFNMADD231PS 64(R12), Y4, Y5
+	VFMADD231PS  Y5, Y5, Y2
+	VPMOVZXBD    24(R9), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMOVUPS      96(R8), Y5
+	VSUBPS       96(R11), Y5, Y5
+	VFNMADD231PS 96(R12), Y4, Y5
+	VFMADD231PS  Y5, Y5, Y3
+	ADDQ         $0x00000080, R8
+	ADDQ         $0x00000020, R9
+	ADDQ         $0x00000080, R11
+	ADDQ         $0x00000080, R12
+	SUBQ         $0x00000020, R10
+	JMP          code4_106
+
+code1_107:
+	CMPQ         R10, $0x00000008
+	JL           code_tail_108
+	VPMOVZXBD    (R9), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMOVUPS      (R8), Y5
+	VSUBPS       (R11), Y5, Y5
+	VFNMADD231PS (R12), Y4, Y5
+	VFMADD231PS  Y5, Y5, Y0
+	ADDQ         $0x00000020, R8
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000020, R11
+	ADDQ         $0x00000020, R12
+	SUBQ         $0x00000008, R10
+	JMP          code1_107
+
+code_tail_108:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X1
+	VPERMILPS    $0x4e, X1, X0
+	VADDPS       X0, X1, X1
+	VPERMILPS    $0xb1, X1, X0
+	VADDPS       X0, X1, X1
+	VMOVSS       X1, (SI)
+	ADDQ         CX, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JMP          rows_loop_101
+
+rows_end_102:
+	VZEROUPPER
+	RET
+
+// func ipSQ8SAVX2(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
+// Requires: AVX, AVX2, FMA3, SSE
+TEXT ·ipSQ8SAVX2(SB), NOSPLIT, $0-44
+	MOVQ   q+0(FP), AX
+	MOVQ   code+8(FP), CX
+	MOVQ   n+32(FP), DX
+	MOVQ   lo+16(FP), BX
+	MOVQ   scale+24(FP), SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+code4_110:
+	CMPQ        DX, $0x00000020
+	JL          code1_111
+	VPMOVZXBD   (CX), Y4
+	VCVTDQ2PS   Y4, Y4
+	VMOVUPS     (SI), Y5
+	VFMADD213PS (BX), Y5, Y4
+	VFMADD231PS (AX), Y4, Y0
+	VPMOVZXBD   8(CX), Y4
+	VCVTDQ2PS   Y4, Y4
+	VMOVUPS     32(SI), Y5
+	VFMADD213PS 32(BX), Y5, Y4
+	VFMADD231PS 32(AX), Y4, Y1
+	VPMOVZXBD   16(CX), Y4
+	VCVTDQ2PS   Y4, Y4
+	VMOVUPS     64(SI), Y5
+	VFMADD213PS 64(BX), Y5, Y4
+	VFMADD231PS 64(AX), Y4, Y2
+	VPMOVZXBD   24(CX), Y4
+	VCVTDQ2PS   Y4, Y4
+	VMOVUPS     96(SI), Y5
+	VFMADD213PS 96(BX), Y5, Y4
+	VFMADD231PS 96(AX), Y4, Y3
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000020, CX
+	ADDQ        $0x00000080, BX
+	ADDQ        $0x00000080, SI
+	SUBQ        $0x00000020, DX
+	JMP         code4_110
+
+code1_111:
+	CMPQ        DX, $0x00000008
+	JL          code_tail_112
+	VPMOVZXBD   (CX), Y4
+	VCVTDQ2PS   Y4, Y4
+	VMOVUPS     (SI), Y5
+	VFMADD213PS (BX), Y5, Y4
+	VFMADD231PS (AX), Y4, Y0
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000008, CX
+	ADDQ        $0x00000020, BX
+	ADDQ        $0x00000020, SI
+	SUBQ        $0x00000008, DX
+	JMP         code1_111
+
+code_tail_112:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X1
+	VPERMILPS    $0x4e, X1, X0
+	VADDPS       X0, X1, X1
+	VPERMILPS    $0xb1, X1, X0
+	VADDPS       X0, X1, X1
+	VZEROUPPER
+	MOVSS        X1, ret+40(FP)
+	RET
+
+// func ipSQ8SRowsAVX2(q *float32, codes *uint8, lo *float32, scale *float32, n int, stride int, out *float32, cnt int)
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·ipSQ8SRowsAVX2(SB), NOSPLIT, $0-64
+	MOVQ n+32(FP), AX
+	MOVQ stride+40(FP), CX
+	MOVQ AX, DX
+	MOVQ codes+8(FP), BX
+	MOVQ out+48(FP), SI
+	MOVQ cnt+56(FP), DI
+
+rows_loop_114:
+	TESTQ DI, DI
+	JZ    rows_end_115
+	MOVQ  BX, R8
+	CMPQ  DI, $0x00000001
+	JE    rows_next_116
+	ADDQ  CX, R8
+
+rows_next_116:
+	XORQ R9, R9
+
+pf_117:
+	CMPQ       R9, DX
+	JAE        pf_done_118
+	PREFETCHT0 (R8)(R9*1)
+	ADDQ       $0x00000040, R9
+	JMP        pf_117
+
+pf_done_118:
+	MOVQ   q+0(FP), R8
+	MOVQ   BX, R9
+	MOVQ   AX, R10
+	MOVQ   lo+16(FP), R11
+	MOVQ   scale+24(FP), R12
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+code4_119:
+	CMPQ        R10, $0x00000020
+	JL          code1_120
+	VPMOVZXBD   (R9), Y4
+	VCVTDQ2PS   Y4, Y4
+	VMOVUPS     (R12), Y5
+	VFMADD213PS (R11), Y5, Y4
+	VFMADD231PS (R8), Y4, Y0
+	VPMOVZXBD   8(R9), Y4
+	VCVTDQ2PS   Y4, Y4
+	VMOVUPS     32(R12), Y5
+	VFMADD213PS 32(R11), Y5, Y4
+	VFMADD231PS 32(R8), Y4, Y1
+	VPMOVZXBD   16(R9), Y4
+	VCVTDQ2PS   Y4, Y4
+	VMOVUPS     64(R12), Y5
+	VFMADD213PS 64(R11), Y5, Y4
+	VFMADD231PS 64(R8), Y4, Y2
+	VPMOVZXBD   24(R9), Y4
+	VCVTDQ2PS   Y4, Y4
+	VMOVUPS     96(R12), Y5
+	VFMADD213PS 96(R11), Y5, Y4
+	VFMADD231PS 96(R8), Y4, Y3
+	ADDQ        $0x00000080, R8
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000080, R11
+	ADDQ        $0x00000080, R12
+	SUBQ        $0x00000020, R10
+	JMP         code4_119
+
+code1_120:
+	CMPQ        R10, $0x00000008
+	JL          code_tail_121
+	VPMOVZXBD   (R9), Y4
+	VCVTDQ2PS   Y4, Y4
+	VMOVUPS     (R12), Y5
+	VFMADD213PS (R11), Y5, Y4
+	VFMADD231PS (R8), Y4, Y0
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000008, R9
+	ADDQ        $0x00000020, R11
+	ADDQ        $0x00000020, R12
+	SUBQ        $0x00000008, R10
+	JMP         code1_120
+
+code_tail_121:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X1
+	VPERMILPS    $0x4e, X1, X0
+	VADDPS       X0, X1, X1
+	VPERMILPS    $0xb1, X1, X0
+	VADDPS       X0, X1, X1
+	VMOVSS       X1, (SI)
+	ADDQ         CX, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JMP          rows_loop_114
+
+rows_end_115:
+	VZEROUPPER
+	RET
+
+// func l2SQ4AVX2(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
 // Requires: AVX, AVX2, FMA3, SSE
 TEXT ·l2SQ4AVX2(SB), NOSPLIT, $0-44
+	MOVL         $0x3d888889, AX
+	VMOVD        AX, X0
+	VPBROADCASTD X0, Y0
+	MOVL         $0x0f0f0f0f, AX
+	VMOVD        AX, X1
+	VPBROADCASTD X1, Y1
 	MOVQ         q+0(FP), AX
 	MOVQ         code+8(FP), CX
 	MOVQ         n+32(FP), DX
 	MOVQ         lo+16(FP), BX
-	MOVQ         diff+24(FP), SI
-	MOVL         $0x3d888889, DI
-	VMOVD        DI, X0
-	VPBROADCASTD X0, Y0
-	MOVL         $0x0f0f0f0f, DI
-	VMOVD        DI, X1
-	VPBROADCASTD X1, Y1
+	MOVQ         scale+24(FP), SI
 	VXORPS       Y2, Y2, Y2
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
 	VXORPS       Y5, Y5, Y5
 
-code4_55:
-	CMPQ        DX, $0x00000020
-	JL          code1_56
-	VMOVD       (CX), X6
-	VPMOVZXBW   X6, X6
-	VPSLLW      $0x04, X6, X7
-	VPOR        X7, X6, X6
-	VPAND       X1, X6, X6
-	VPMOVZXBD   X6, Y6
-	VCVTDQ2PS   Y6, Y6
-	VMULPS      (SI), Y6, Y6
-	VFMADD213PS (BX), Y0, Y6
-	VSUBPS      (AX), Y6, Y6
-	VFMADD231PS Y6, Y6, Y2
-	VMOVD       4(CX), X6
-	VPMOVZXBW   X6, X6
-	VPSLLW      $0x04, X6, X7
-	VPOR        X7, X6, X6
-	VPAND       X1, X6, X6
-	VPMOVZXBD   X6, Y6
-	VCVTDQ2PS   Y6, Y6
-	VMULPS      32(SI), Y6, Y6
-	VFMADD213PS 32(BX), Y0, Y6
-	VSUBPS      32(AX), Y6, Y6
-	VFMADD231PS Y6, Y6, Y3
-	VMOVD       8(CX), X6
-	VPMOVZXBW   X6, X6
-	VPSLLW      $0x04, X6, X7
-	VPOR        X7, X6, X6
-	VPAND       X1, X6, X6
-	VPMOVZXBD   X6, Y6
-	VCVTDQ2PS   Y6, Y6
-	VMULPS      64(SI), Y6, Y6
-	VFMADD213PS 64(BX), Y0, Y6
-	VSUBPS      64(AX), Y6, Y6
-	VFMADD231PS Y6, Y6, Y4
-	VMOVD       12(CX), X6
-	VPMOVZXBW   X6, X6
-	VPSLLW      $0x04, X6, X7
-	VPOR        X7, X6, X6
-	VPAND       X1, X6, X6
-	VPMOVZXBD   X6, Y6
-	VCVTDQ2PS   Y6, Y6
-	VMULPS      96(SI), Y6, Y6
-	VFMADD213PS 96(BX), Y0, Y6
-	VSUBPS      96(AX), Y6, Y6
-	VFMADD231PS Y6, Y6, Y5
-	ADDQ        $0x00000080, AX
-	ADDQ        $0x00000010, CX
-	ADDQ        $0x00000080, BX
-	ADDQ        $0x00000080, SI
-	SUBQ        $0x00000020, DX
-	JMP         code4_55
+code4_123:
+	CMPQ         DX, $0x00000020
+	JL           code1_124
+	VMOVD        (CX), X6
+	VPMOVZXBW    X6, X6
+	VPSLLW       $0x04, X6, X7
+	VPOR         X7, X6, X6
+	VPAND        X1, X6, X6
+	VPMOVZXBD    X6, Y6
+	VCVTDQ2PS    Y6, Y6
+	VMULPS       (SI), Y6, Y6
+	VMOVUPS      (AX), Y7
+	VSUBPS       (BX), Y7, Y7
+	VFNMADD231PS Y0, Y6, Y7
+	VFMADD231PS  Y7, Y7, Y2
+	VMOVD        4(CX), X6
+	VPMOVZXBW    X6, X6
+	VPSLLW       $0x04, X6, X7
+	VPOR         X7, X6, X6
+	VPAND        X1, X6, X6
+	VPMOVZXBD    X6, Y6
+	VCVTDQ2PS    Y6, Y6
+	VMULPS       32(SI), Y6, Y6
+	VMOVUPS      32(AX), Y7
+	VSUBPS       32(BX), Y7, Y7
+	VFNMADD231PS Y0, Y6, Y7
+	VFMADD231PS  Y7, Y7, Y3
+	VMOVD        8(CX), X6
+	VPMOVZXBW    X6, X6
+	VPSLLW       $0x04, X6, X7
+	VPOR         X7, X6, X6
+	VPAND        X1, X6, X6
+	VPMOVZXBD    X6, Y6
+	VCVTDQ2PS    Y6, Y6
+	VMULPS       64(SI), Y6, Y6
+	VMOVUPS      64(AX), Y7
+	VSUBPS       64(BX), Y7, Y7
+	VFNMADD231PS Y0, Y6, Y7
+	VFMADD231PS  Y7, Y7, Y4
+	VMOVD        12(CX), X6
+	VPMOVZXBW    X6, X6
+	VPSLLW       $0x04, X6, X7
+	VPOR         X7, X6, X6
+	VPAND        X1, X6, X6
+	VPMOVZXBD    X6, Y6
+	VCVTDQ2PS    Y6, Y6
+	VMULPS       96(SI), Y6, Y6
+	VMOVUPS      96(AX), Y7
+	VSUBPS       96(BX), Y7, Y7
+	VFNMADD231PS Y0, Y6, Y7
+	VFMADD231PS  Y7, Y7, Y5
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000010, CX
+	ADDQ         $0x00000080, BX
+	ADDQ         $0x00000080, SI
+	SUBQ         $0x00000020, DX
+	JMP          code4_123
 
-code1_56:
-	TESTQ       DX, DX
-	JZ          code_done_57
-	VMOVD       (CX), X6
-	VPMOVZXBW   X6, X6
-	VPSLLW      $0x04, X6, X7
-	VPOR        X7, X6, X6
-	VPAND       X1, X6, X6
-	VPMOVZXBD   X6, Y6
-	VCVTDQ2PS   Y6, Y6
-	VMULPS      (SI), Y6, Y6
-	VFMADD213PS (BX), Y0, Y6
-	VSUBPS      (AX), Y6, Y6
-	VFMADD231PS Y6, Y6, Y2
-	ADDQ        $0x00000020, AX
-	ADDQ        $0x00000004, CX
-	ADDQ        $0x00000020, BX
-	ADDQ        $0x00000020, SI
-	SUBQ        $0x00000008, DX
-	JMP         code1_56
+code1_124:
+	CMPQ         DX, $0x00000008
+	JL           code_tail_125
+	VMOVD        (CX), X6
+	VPMOVZXBW    X6, X6
+	VPSLLW       $0x04, X6, X7
+	VPOR         X7, X6, X6
+	VPAND        X1, X6, X6
+	VPMOVZXBD    X6, Y6
+	VCVTDQ2PS    Y6, Y6
+	VMULPS       (SI), Y6, Y6
+	VMOVUPS      (AX), Y7
+	VSUBPS       (BX), Y7, Y7
+	VFNMADD231PS Y0, Y6, Y7
+	VFMADD231PS  Y7, Y7, Y2
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000004, CX
+	ADDQ         $0x00000020, BX
+	ADDQ         $0x00000020, SI
+	SUBQ         $0x00000008, DX
+	JMP          code1_124
 
-code_done_57:
+code_tail_125:
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y5, Y4, Y4
 	VADDPS       Y4, Y2, Y2
@@ -1009,28 +1741,28 @@ code_done_57:
 	MOVSS        X0, ret+40(FP)
 	RET
 
-// func ipSQ4AVX2(q *float32, code *uint8, lo *float32, diff *float32, n int) float32
+// func ipSQ4AVX2(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
 // Requires: AVX, AVX2, FMA3, SSE
 TEXT ·ipSQ4AVX2(SB), NOSPLIT, $0-44
+	MOVL         $0x3d888889, AX
+	VMOVD        AX, X0
+	VPBROADCASTD X0, Y0
+	MOVL         $0x0f0f0f0f, AX
+	VMOVD        AX, X1
+	VPBROADCASTD X1, Y1
 	MOVQ         q+0(FP), AX
 	MOVQ         code+8(FP), CX
 	MOVQ         n+32(FP), DX
 	MOVQ         lo+16(FP), BX
-	MOVQ         diff+24(FP), SI
-	MOVL         $0x3d888889, DI
-	VMOVD        DI, X0
-	VPBROADCASTD X0, Y0
-	MOVL         $0x0f0f0f0f, DI
-	VMOVD        DI, X1
-	VPBROADCASTD X1, Y1
+	MOVQ         scale+24(FP), SI
 	VXORPS       Y2, Y2, Y2
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
 	VXORPS       Y5, Y5, Y5
 
-code4_58:
+code4_127:
 	CMPQ        DX, $0x00000020
-	JL          code1_59
+	JL          code1_128
 	VMOVD       (CX), X6
 	VPMOVZXBW   X6, X6
 	VPSLLW      $0x04, X6, X7
@@ -1076,11 +1808,11 @@ code4_58:
 	ADDQ        $0x00000080, BX
 	ADDQ        $0x00000080, SI
 	SUBQ        $0x00000020, DX
-	JMP         code4_58
+	JMP         code4_127
 
-code1_59:
-	TESTQ       DX, DX
-	JZ          code_done_60
+code1_128:
+	CMPQ        DX, $0x00000008
+	JL          code_tail_129
 	VMOVD       (CX), X6
 	VPMOVZXBW   X6, X6
 	VPSLLW      $0x04, X6, X7
@@ -1096,14 +1828,219 @@ code1_59:
 	ADDQ        $0x00000020, BX
 	ADDQ        $0x00000020, SI
 	SUBQ        $0x00000008, DX
-	JMP         code1_59
+	JMP         code1_128
 
-code_done_60:
+code_tail_129:
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y5, Y4, Y4
 	VADDPS       Y4, Y2, Y2
 	VEXTRACTF128 $0x01, Y2, X0
 	VADDPS       X0, X2, X0
+	VPERMILPS    $0x4e, X0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VADDPS       X1, X0, X0
+	VZEROUPPER
+	MOVSS        X0, ret+40(FP)
+	RET
+
+// func l2SQ4SAVX2(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
+// Requires: AVX, AVX2, FMA3, SSE
+TEXT ·l2SQ4SAVX2(SB), NOSPLIT, $0-44
+	MOVL         $0x0f0f0f0f, AX
+	VMOVD        AX, X0
+	VPBROADCASTD X0, Y0
+	MOVQ         q+0(FP), AX
+	MOVQ         code+8(FP), CX
+	MOVQ         n+32(FP), DX
+	MOVQ         lo+16(FP), BX
+	MOVQ         scale+24(FP), SI
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+
+code4_131:
+	CMPQ         DX, $0x00000020
+	JL           code1_132
+	VMOVD        (CX), X5
+	VPMOVZXBW    X5, X5
+	VPSLLW       $0x04, X5, X6
+	VPOR         X6, X5, X5
+	VPAND        X0, X5, X5
+	VPMOVZXBD    X5, Y5
+	VCVTDQ2PS    Y5, Y5
+	VMOVUPS      (AX), Y6
+	VSUBPS       (BX), Y6, Y6
+	VFNMADD231PS (SI), Y5, Y6
+	VFMADD231PS  Y6, Y6, Y1
+	VMOVD        4(CX), X5
+	VPMOVZXBW    X5, X5
+	VPSLLW       $0x04, X5, X6
+	VPOR         X6, X5, X5
+	VPAND        X0, X5, X5
+	VPMOVZXBD    X5, Y5
+	VCVTDQ2PS    Y5, Y5
+	VMOVUPS      32(AX), Y6
+	VSUBPS       32(BX), Y6, Y6
+	VFNMADD231PS 32(SI), Y5, Y6
+	VFMADD231PS  Y6, Y6, Y2
+	VMOVD        8(CX), X5
+	VPMOVZXBW    X5, X5
+	VPSLLW       $0x04, X5, X6
+	VPOR         X6, X5, X5
+	VPAND        X0, X5, X5
+	VPMOVZXBD    X5, Y5
+	VCVTDQ2PS    Y5, Y5
+	VMOVUPS      64(AX), Y6
+	VSUBPS       64(BX), Y6, Y6
+	VFNMADD231PS 64(SI), Y5, Y6
+	VFMADD231PS  Y6, Y6, Y3
+	VMOVD        12(CX), X5
+	VPMOVZXBW    X5, X5
+	VPSLLW       $0x04, X5, X6
+	VPOR         X6, X5, X5
+	VPAND        X0, X5, X5
+	VPMOVZXBD    X5, Y5
+	VCVTDQ2PS    Y5, Y5
+	VMOVUPS      96(AX), Y6
+	VSUBPS       96(BX), Y6, Y6
+	VFNMADD231PS 96(SI), Y5, Y6
+	VFMADD231PS  Y6, Y6, Y4
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000010, CX
+	ADDQ         $0x00000080, BX
+	ADDQ         $0x00000080, SI
+	SUBQ         $0x00000020, DX
+	JMP          code4_131
+
+code1_132:
+	CMPQ         DX, $0x00000008
+	JL           code_tail_133
+	VMOVD        (CX), X5
+	VPMOVZXBW    X5, X5
+	VPSLLW       $0x04, X5, X6
+	VPOR         X6, X5, X5
+	VPAND        X0, X5, X5
+	VPMOVZXBD    X5, Y5
+	VCVTDQ2PS    Y5, Y5
+	VMOVUPS      (AX), Y6
+	VSUBPS       (BX), Y6, Y6
+	VFNMADD231PS (SI), Y5, Y6
+	VFMADD231PS  Y6, Y6, Y1
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000004, CX
+	ADDQ         $0x00000020, BX
+	ADDQ         $0x00000020, SI
+	SUBQ         $0x00000008, DX
+	JMP          code1_132
+
+code_tail_133:
+	VADDPS       Y2, Y1, Y1
+	VADDPS       Y4, Y3, Y3
+	VADDPS       Y3, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VPERMILPS    $0x4e, X0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VADDPS       X1, X0, X0
+	VZEROUPPER
+	MOVSS        X0, ret+40(FP)
+	RET
+
+// func ipSQ4SAVX2(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
+// Requires: AVX, AVX2, FMA3, SSE
+TEXT ·ipSQ4SAVX2(SB), NOSPLIT, $0-44
+	MOVL         $0x0f0f0f0f, AX
+	VMOVD        AX, X0
+	VPBROADCASTD X0, Y0
+	MOVQ         q+0(FP), AX
+	MOVQ         code+8(FP), CX
+	MOVQ         n+32(FP), DX
+	MOVQ         lo+16(FP), BX
+	MOVQ         scale+24(FP), SI
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+
+code4_135:
+	CMPQ        DX, $0x00000020
+	JL          code1_136
+	VMOVD       (CX), X5
+	VPMOVZXBW   X5, X5
+	VPSLLW      $0x04, X5, X6
+	VPOR        X6, X5, X5
+	VPAND       X0, X5, X5
+	VPMOVZXBD   X5, Y5
+	VCVTDQ2PS   Y5, Y5
+	VMOVUPS     (SI), Y6
+	VFMADD213PS (BX), Y6, Y5
+	VFMADD231PS (AX), Y5, Y1
+	VMOVD       4(CX), X5
+	VPMOVZXBW   X5, X5
+	VPSLLW      $0x04, X5, X6
+	VPOR        X6, X5, X5
+	VPAND       X0, X5, X5
+	VPMOVZXBD   X5, Y5
+	VCVTDQ2PS   Y5, Y5
+	VMOVUPS     32(SI), Y6
+	VFMADD213PS 32(BX), Y6, Y5
+	VFMADD231PS 32(AX), Y5, Y2
+	VMOVD       8(CX), X5
+	VPMOVZXBW   X5, X5
+	VPSLLW      $0x04, X5, X6
+	VPOR        X6, X5, X5
+	VPAND       X0, X5, X5
+	VPMOVZXBD   X5, Y5
+	VCVTDQ2PS   Y5, Y5
+	VMOVUPS     64(SI), Y6
+	VFMADD213PS 64(BX), Y6, Y5
+	VFMADD231PS 64(AX), Y5, Y3
+	VMOVD       12(CX), X5
+	VPMOVZXBW   X5, X5
+	VPSLLW      $0x04, X5, X6
+	VPOR        X6, X5, X5
+	VPAND       X0, X5, X5
+	VPMOVZXBD   X5, Y5
+	VCVTDQ2PS   Y5, Y5
+	VMOVUPS     96(SI), Y6
+	VFMADD213PS 96(BX), Y6, Y5
+	VFMADD231PS 96(AX), Y5, Y4
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000010, CX
+	ADDQ        $0x00000080, BX
+	ADDQ        $0x00000080, SI
+	SUBQ        $0x00000020, DX
+	JMP         code4_135
+
+code1_136:
+	CMPQ        DX, $0x00000008
+	JL          code_tail_137
+	VMOVD       (CX), X5
+	VPMOVZXBW   X5, X5
+	VPSLLW      $0x04, X5, X6
+	VPOR        X6, X5, X5
+	VPAND       X0, X5, X5
+	VPMOVZXBD   X5, Y5
+	VCVTDQ2PS   Y5, Y5
+	VMOVUPS     (SI), Y6
+	VFMADD213PS (BX), Y6, Y5
+	VFMADD231PS (AX), Y5, Y1
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000004, CX
+	ADDQ        $0x00000020, BX
+	ADDQ        $0x00000020, SI
+	SUBQ        $0x00000008, DX
+	JMP         code1_136
+
+code_tail_137:
+	VADDPS       Y2, Y1, Y1
+	VADDPS       Y4, Y3, Y3
+	VADDPS       Y3, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
 	VPERMILPS    $0x4e, X0, X1
 	VADDPS       X1, X0, X0
 	VPERMILPS    $0xb1, X0, X1
@@ -1119,17 +2056,17 @@ TEXT ·f32ToF16AVX2(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_61:
+conv_139:
 	TESTQ     DX, DX
-	JZ        conv_done_62
+	JZ        conv_done_140
 	VMOVUPS   (CX), Y0
 	VCVTPS2PH $0x00, Y0, (AX)
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000010, AX
 	SUBQ      $0x00000008, DX
-	JMP       conv_61
+	JMP       conv_139
 
-conv_done_62:
+conv_done_140:
 	VZEROUPPER
 	RET
 
@@ -1140,17 +2077,17 @@ TEXT ·f16ToF32AVX2(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_63:
+conv_141:
 	TESTQ     DX, DX
-	JZ        conv_done_64
+	JZ        conv_done_142
 	VCVTPH2PS (CX), Y0
 	VMOVUPS   Y0, (AX)
 	ADDQ      $0x00000010, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000008, DX
-	JMP       conv_63
+	JMP       conv_141
 
-conv_done_64:
+conv_done_142:
 	VZEROUPPER
 	RET
 
@@ -1161,18 +2098,18 @@ TEXT ·bf16ToF32AVX2(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_65:
+conv_143:
 	TESTQ     DX, DX
-	JZ        conv_done_66
+	JZ        conv_done_144
 	VPMOVZXWD (CX), Y0
 	VPSLLD    $0x10, Y0, Y0
 	VMOVUPS   Y0, (AX)
 	ADDQ      $0x00000010, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000008, DX
-	JMP       conv_65
+	JMP       conv_143
 
-conv_done_66:
+conv_done_144:
 	VZEROUPPER
 	RET
 
@@ -1192,9 +2129,9 @@ TEXT ·f32ToBF16AVX2(SB), NOSPLIT, $0-24
 	MOVQ         src+8(FP), CX
 	MOVQ         n+16(FP), DX
 
-conv_67:
+conv_145:
 	TESTQ     DX, DX
-	JZ        conv_done_68
+	JZ        conv_done_146
 	VMOVUPS   (CX), Y3
 	VPSRLD    $0x10, Y3, Y4
 	VPAND     Y0, Y4, Y4
@@ -1211,9 +2148,9 @@ conv_67:
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000010, AX
 	SUBQ      $0x00000008, DX
-	JMP       conv_67
+	JMP       conv_145
 
-conv_done_68:
+conv_done_146:
 	VZEROUPPER
 	RET
 
@@ -1228,9 +2165,9 @@ TEXT ·l2Int8AVX2(SB), NOSPLIT, $0-28
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-i8_4_69:
+i8_4_147:
 	CMPQ      DX, $0x00000040
-	JL        i8_1_70
+	JL        i8_1_148
 	VPMOVSXBW (AX), Y4
 	VPMOVSXBW (CX), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -1254,11 +2191,11 @@ i8_4_69:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       i8_4_69
+	JMP       i8_4_147
 
-i8_1_70:
+i8_1_148:
 	CMPQ      DX, $0x00000010
-	JL        i8_tail_71
+	JL        i8_tail_149
 	VPMOVSXBW (AX), Y4
 	VPMOVSXBW (CX), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -1267,9 +2204,9 @@ i8_1_70:
 	ADDQ      $0x00000010, AX
 	ADDQ      $0x00000010, CX
 	SUBQ      $0x00000010, DX
-	JMP       i8_1_70
+	JMP       i8_1_148
 
-i8_tail_71:
+i8_tail_149:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -1295,9 +2232,9 @@ TEXT ·ipInt8AVX2(SB), NOSPLIT, $0-28
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-i8_4_73:
+i8_4_151:
 	CMPQ      DX, $0x00000040
-	JL        i8_1_74
+	JL        i8_1_152
 	VPMOVSXBW (AX), Y4
 	VPMOVSXBW (CX), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -1317,11 +2254,11 @@ i8_4_73:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       i8_4_73
+	JMP       i8_4_151
 
-i8_1_74:
+i8_1_152:
 	CMPQ      DX, $0x00000010
-	JL        i8_tail_75
+	JL        i8_tail_153
 	VPMOVSXBW (AX), Y4
 	VPMOVSXBW (CX), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -1329,9 +2266,9 @@ i8_1_74:
 	ADDQ      $0x00000010, AX
 	ADDQ      $0x00000010, CX
 	SUBQ      $0x00000010, DX
-	JMP       i8_1_74
+	JMP       i8_1_152
 
-i8_tail_75:
+i8_tail_153:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -1357,9 +2294,9 @@ TEXT ·l2U8AVX2(SB), NOSPLIT, $0-28
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-u8_4_77:
+u8_4_155:
 	CMPQ      DX, $0x00000040
-	JL        u8_1_78
+	JL        u8_1_156
 	VPMOVZXBW (AX), Y4
 	VPMOVZXBW (CX), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -1383,11 +2320,11 @@ u8_4_77:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_4_77
+	JMP       u8_4_155
 
-u8_1_78:
+u8_1_156:
 	TESTQ     DX, DX
-	JZ        u8_done_79
+	JZ        u8_done_157
 	VPMOVZXBW (AX), Y4
 	VPMOVZXBW (CX), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -1396,9 +2333,9 @@ u8_1_78:
 	ADDQ      $0x00000010, AX
 	ADDQ      $0x00000010, CX
 	SUBQ      $0x00000010, DX
-	JMP       u8_1_78
+	JMP       u8_1_156
 
-u8_done_79:
+u8_done_157:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -1413,6 +2350,104 @@ u8_done_79:
 	MOVL         AX, ret+24(FP)
 	RET
 
+// func l2U8RowsAVX2(a *uint8, codes *uint8, n int, stride int, out *uint32, cnt int)
+// Requires: AVX, AVX2, MMX+
+TEXT ·l2U8RowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ n+16(FP), AX
+	MOVQ stride+24(FP), CX
+	MOVQ codes+8(FP), DX
+	MOVQ out+32(FP), BX
+	MOVQ cnt+40(FP), SI
+
+rows_loop_158:
+	TESTQ SI, SI
+	JZ    rows_end_159
+	MOVQ  DX, DI
+	CMPQ  SI, $0x00000001
+	JE    rows_next_160
+	ADDQ  CX, DI
+
+rows_next_160:
+	XORQ R8, R8
+
+pf_161:
+	CMPQ       R8, AX
+	JAE        pf_done_162
+	PREFETCHT0 (DI)(R8*1)
+	ADDQ       $0x00000040, R8
+	JMP        pf_161
+
+pf_done_162:
+	MOVQ  DX, DI
+	MOVQ  AX, R8
+	MOVQ  a+0(FP), R9
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+
+u8_4_163:
+	CMPQ      R8, $0x00000040
+	JL        u8_1_164
+	VPMOVZXBW (R9), Y4
+	VPMOVZXBW (DI), Y5
+	VPSUBW    Y5, Y4, Y4
+	VPMADDWD  Y4, Y4, Y4
+	VPADDD    Y4, Y0, Y0
+	VPMOVZXBW 16(R9), Y4
+	VPMOVZXBW 16(DI), Y5
+	VPSUBW    Y5, Y4, Y4
+	VPMADDWD  Y4, Y4, Y4
+	VPADDD    Y4, Y1, Y1
+	VPMOVZXBW 32(R9), Y4
+	VPMOVZXBW 32(DI), Y5
+	VPSUBW    Y5, Y4, Y4
+	VPMADDWD  Y4, Y4, Y4
+	VPADDD    Y4, Y2, Y2
+	VPMOVZXBW 48(R9), Y4
+	VPMOVZXBW 48(DI), Y5
+	VPSUBW    Y5, Y4, Y4
+	VPMADDWD  Y4, Y4, Y4
+	VPADDD    Y4, Y3, Y3
+	ADDQ      $0x00000040, R9
+	ADDQ      $0x00000040, DI
+	SUBQ      $0x00000040, R8
+	JMP       u8_4_163
+
+u8_1_164:
+	TESTQ     R8, R8
+	JZ        u8_done_165
+	VPMOVZXBW (R9), Y4
+	VPMOVZXBW (DI), Y5
+	VPSUBW    Y5, Y4, Y4
+	VPMADDWD  Y4, Y4, Y4
+	VPADDD    Y4, Y0, Y0
+	ADDQ      $0x00000010, R9
+	ADDQ      $0x00000010, DI
+	SUBQ      $0x00000010, R8
+	JMP       u8_1_164
+
+u8_done_165:
+	VPADDD       Y1, Y0, Y0
+	VPADDD       Y2, Y0, Y0
+	VPADDD       Y3, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPADDD       X1, X0, X1
+	VPSHUFD      $0x4e, X1, X0
+	VPADDD       X0, X1, X1
+	VPSHUFD      $0xb1, X1, X0
+	VPADDD       X0, X1, X1
+	VMOVD        X1, DI
+	MOVL         DI, (BX)
+	ADDQ         CX, DX
+	ADDQ         $0x00000004, BX
+	DECQ         SI
+	JMP          rows_loop_158
+
+rows_end_159:
+	VZEROUPPER
+	RET
+
 // func dotU8AVX2(a *uint8, b *uint8, n int) uint32
 // Requires: AVX, AVX2
 TEXT ·dotU8AVX2(SB), NOSPLIT, $0-28
@@ -1424,9 +2459,9 @@ TEXT ·dotU8AVX2(SB), NOSPLIT, $0-28
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-u8_4_80:
+u8_4_166:
 	CMPQ      DX, $0x00000040
-	JL        u8_1_81
+	JL        u8_1_167
 	VPMOVZXBW (AX), Y4
 	VPMOVZXBW (CX), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -1446,11 +2481,11 @@ u8_4_80:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_4_80
+	JMP       u8_4_166
 
-u8_1_81:
+u8_1_167:
 	TESTQ     DX, DX
-	JZ        u8_done_82
+	JZ        u8_done_168
 	VPMOVZXBW (AX), Y4
 	VPMOVZXBW (CX), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -1458,9 +2493,9 @@ u8_1_81:
 	ADDQ      $0x00000010, AX
 	ADDQ      $0x00000010, CX
 	SUBQ      $0x00000010, DX
-	JMP       u8_1_81
+	JMP       u8_1_167
 
-u8_done_82:
+u8_done_168:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -1473,6 +2508,99 @@ u8_done_82:
 	VMOVD        X1, AX
 	VZEROUPPER
 	MOVL         AX, ret+24(FP)
+	RET
+
+// func dotU8RowsAVX2(a *uint8, codes *uint8, n int, stride int, out *uint32, cnt int)
+// Requires: AVX, AVX2, MMX+
+TEXT ·dotU8RowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ n+16(FP), AX
+	MOVQ stride+24(FP), CX
+	MOVQ codes+8(FP), DX
+	MOVQ out+32(FP), BX
+	MOVQ cnt+40(FP), SI
+
+rows_loop_169:
+	TESTQ SI, SI
+	JZ    rows_end_170
+	MOVQ  DX, DI
+	CMPQ  SI, $0x00000001
+	JE    rows_next_171
+	ADDQ  CX, DI
+
+rows_next_171:
+	XORQ R8, R8
+
+pf_172:
+	CMPQ       R8, AX
+	JAE        pf_done_173
+	PREFETCHT0 (DI)(R8*1)
+	ADDQ       $0x00000040, R8
+	JMP        pf_172
+
+pf_done_173:
+	MOVQ  DX, DI
+	MOVQ  AX, R8
+	MOVQ  a+0(FP), R9
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+
+u8_4_174:
+	CMPQ      R8, $0x00000040
+	JL        u8_1_175
+	VPMOVZXBW (R9), Y4
+	VPMOVZXBW (DI), Y5
+	VPMADDWD  Y5, Y4, Y4
+	VPADDD    Y4, Y0, Y0
+	VPMOVZXBW 16(R9), Y4
+	VPMOVZXBW 16(DI), Y5
+	VPMADDWD  Y5, Y4, Y4
+	VPADDD    Y4, Y1, Y1
+	VPMOVZXBW 32(R9), Y4
+	VPMOVZXBW 32(DI), Y5
+	VPMADDWD  Y5, Y4, Y4
+	VPADDD    Y4, Y2, Y2
+	VPMOVZXBW 48(R9), Y4
+	VPMOVZXBW 48(DI), Y5
+	VPMADDWD  Y5, Y4, Y4
+	VPADDD    Y4, Y3, Y3
+	ADDQ      $0x00000040, R9
+	ADDQ      $0x00000040, DI
+	SUBQ      $0x00000040, R8
+	JMP       u8_4_174
+
+u8_1_175:
+	TESTQ     R8, R8
+	JZ        u8_done_176
+	VPMOVZXBW (R9), Y4
+	VPMOVZXBW (DI), Y5
+	VPMADDWD  Y5, Y4, Y4
+	VPADDD    Y4, Y0, Y0
+	ADDQ      $0x00000010, R9
+	ADDQ      $0x00000010, DI
+	SUBQ      $0x00000010, R8
+	JMP       u8_1_175
+
+u8_done_176:
+	VPADDD       Y1, Y0, Y0
+	VPADDD       Y2, Y0, Y0
+	VPADDD       Y3, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPADDD       X1, X0, X1
+	VPSHUFD      $0x4e, X1, X0
+	VPADDD       X0, X1, X1
+	VPSHUFD      $0xb1, X1, X0
+	VPADDD       X0, X1, X1
+	VMOVD        X1, DI
+	MOVL         DI, (BX)
+	ADDQ         CX, DX
+	ADDQ         $0x00000004, BX
+	DECQ         SI
+	JMP          rows_loop_169
+
+rows_end_170:
+	VZEROUPPER
 	RET
 
 // func l2U4AVX2(a *uint8, b *uint8, nb int) uint32
@@ -1490,18 +2618,18 @@ TEXT ·l2U4AVX2(SB), NOSPLIT, $0-28
 	VPXOR        Y2, Y2, Y2
 	VPXOR        Y3, Y3, Y3
 
-u4_1_83:
+u4_1_177:
 	CMPQ       DX, $0x00000020
-	JL         u4_tail_84
+	JL         u4_tail_178
 	VMOVDQU    (AX), Y4
 	VMOVDQU    (CX), Y5
 	VPAND      Y0, Y4, Y6
 	VPSRLW     $0x04, Y4, Y4
 	VPAND      Y0, Y4, Y4
-	VPAND      Y0, Y5, Y7
+	VPAND      Y0, Y5, Y8
 	VPSRLW     $0x04, Y5, Y5
 	VPAND      Y0, Y5, Y5
-	VPSUBB     Y7, Y6, Y6
+	VPSUBB     Y8, Y6, Y6
 	VPABSB     Y6, Y6
 	VPSUBB     Y5, Y4, Y4
 	VPABSB     Y4, Y4
@@ -1513,9 +2641,30 @@ u4_1_83:
 	ADDQ       $0x00000020, AX
 	ADDQ       $0x00000020, CX
 	SUBQ       $0x00000020, DX
-	JMP        u4_1_83
+	JMP        u4_1_177
 
-u4_tail_84:
+u4_tail_178:
+	TESTQ      DX, DX
+	JZ         u4_done_179
+	VMOVDQU    (AX), X4
+	VMOVDQU    (CX), X5
+	VPAND      X0, X4, X7
+	VPSRLW     $0x04, X4, X4
+	VPAND      X0, X4, X4
+	VPAND      X0, X5, X6
+	VPSRLW     $0x04, X5, X5
+	VPAND      X0, X5, X5
+	VPSUBB     X6, X7, X7
+	VPABSB     X7, X7
+	VPSUBB     X5, X4, X4
+	VPABSB     X4, X4
+	VPMADDUBSW X7, X7, X7
+	VPMADDUBSW X4, X4, X4
+	VPADDW     X4, X7, X7
+	VPMADDWD   X1, X7, X7
+	VPADDD     Y7, Y2, Y2
+
+u4_done_179:
 	VPADDD       Y3, Y2, Y2
 	VEXTRACTI128 $0x01, Y2, X0
 	VPADDD       X0, X2, X0
@@ -1543,18 +2692,18 @@ TEXT ·dotU4AVX2(SB), NOSPLIT, $0-28
 	VPXOR        Y2, Y2, Y2
 	VPXOR        Y3, Y3, Y3
 
-u4_1_86:
+u4_1_180:
 	CMPQ       DX, $0x00000020
-	JL         u4_tail_87
+	JL         u4_tail_181
 	VMOVDQU    (AX), Y4
 	VMOVDQU    (CX), Y5
 	VPAND      Y0, Y4, Y6
 	VPSRLW     $0x04, Y4, Y4
 	VPAND      Y0, Y4, Y4
-	VPAND      Y0, Y5, Y7
+	VPAND      Y0, Y5, Y8
 	VPSRLW     $0x04, Y5, Y5
 	VPAND      Y0, Y5, Y5
-	VPMADDUBSW Y7, Y6, Y6
+	VPMADDUBSW Y8, Y6, Y6
 	VPMADDUBSW Y5, Y4, Y4
 	VPADDW     Y4, Y6, Y6
 	VPMADDWD   Y1, Y6, Y6
@@ -1562,9 +2711,26 @@ u4_1_86:
 	ADDQ       $0x00000020, AX
 	ADDQ       $0x00000020, CX
 	SUBQ       $0x00000020, DX
-	JMP        u4_1_86
+	JMP        u4_1_180
 
-u4_tail_87:
+u4_tail_181:
+	TESTQ      DX, DX
+	JZ         u4_done_182
+	VMOVDQU    (AX), X4
+	VMOVDQU    (CX), X5
+	VPAND      X0, X4, X7
+	VPSRLW     $0x04, X4, X4
+	VPAND      X0, X4, X4
+	VPAND      X0, X5, X6
+	VPSRLW     $0x04, X5, X5
+	VPAND      X0, X5, X5
+	VPMADDUBSW X6, X7, X7
+	VPMADDUBSW X5, X4, X4
+	VPADDW     X4, X7, X7
+	VPMADDWD   X1, X7, X7
+	VPADDD     Y7, Y2, Y2
+
+u4_done_182:
 	VPADDD       Y3, Y2, Y2
 	VEXTRACTI128 $0x01, Y2, X0
 	VPADDD       X0, X2, X0
@@ -1588,9 +2754,9 @@ TEXT ·hammingPOPCNT(SB), NOSPLIT, $0-32
 	XORQ DI, DI
 	XORQ R8, R8
 
-pc4_89:
+pc4_183:
 	CMPQ    DX, $0x00000004
-	JL      pc1_90
+	JL      pc1_184
 	MOVQ    (AX), R9
 	XORQ    (CX), R9
 	POPCNTQ R9, R9
@@ -1610,11 +2776,11 @@ pc4_89:
 	ADDQ    $0x00000020, AX
 	ADDQ    $0x00000020, CX
 	SUBQ    $0x00000004, DX
-	JMP     pc4_89
+	JMP     pc4_183
 
-pc1_90:
+pc1_184:
 	TESTQ   DX, DX
-	JZ      pc_done_91
+	JZ      pc_done_185
 	MOVQ    (AX), R9
 	XORQ    (CX), R9
 	POPCNTQ R9, R9
@@ -1622,9 +2788,9 @@ pc1_90:
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, CX
 	DECQ    DX
-	JMP     pc1_90
+	JMP     pc1_184
 
-pc_done_91:
+pc_done_185:
 	ADDQ SI, BX
 	ADDQ R8, DI
 	ADDQ DI, BX
@@ -1642,9 +2808,9 @@ TEXT ·popcountAndPOPCNT(SB), NOSPLIT, $0-32
 	XORQ DI, DI
 	XORQ R8, R8
 
-pc4_92:
+pc4_186:
 	CMPQ    DX, $0x00000004
-	JL      pc1_93
+	JL      pc1_187
 	MOVQ    (AX), R9
 	ANDQ    (CX), R9
 	POPCNTQ R9, R9
@@ -1664,11 +2830,11 @@ pc4_92:
 	ADDQ    $0x00000020, AX
 	ADDQ    $0x00000020, CX
 	SUBQ    $0x00000004, DX
-	JMP     pc4_92
+	JMP     pc4_186
 
-pc1_93:
+pc1_187:
 	TESTQ   DX, DX
-	JZ      pc_done_94
+	JZ      pc_done_188
 	MOVQ    (AX), R9
 	ANDQ    (CX), R9
 	POPCNTQ R9, R9
@@ -1676,9 +2842,9 @@ pc1_93:
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, CX
 	DECQ    DX
-	JMP     pc1_93
+	JMP     pc1_187
 
-pc_done_94:
+pc_done_188:
 	ADDQ SI, BX
 	ADDQ R8, DI
 	ADDQ DI, BX
@@ -1701,9 +2867,9 @@ TEXT ·lookupAccumulate32AVX2(SB), NOSPLIT, $0-32
 	VPXOR        Y4, Y4, Y4
 	VPXOR        Y5, Y5, Y5
 
-lut_95:
+lut_189:
 	TESTQ      DX, DX
-	JZ         lut_done_96
+	JZ         lut_done_190
 	VMOVDQU    (AX), Y6
 	VMOVDQU    (CX), Y7
 	VPAND      Y0, Y6, Y8
@@ -1722,9 +2888,9 @@ lut_95:
 	ADDQ       $0x00000020, AX
 	ADDQ       $0x00000020, CX
 	SUBQ       $0x00000002, DX
-	JMP        lut_95
+	JMP        lut_189
 
-lut_done_96:
+lut_done_190:
 	VEXTRACTI128 $0x01, Y2, X0
 	VPADDW       X0, X2, X0
 	VMOVDQU      X0, (BX)

@@ -38,45 +38,95 @@ func ipF32BatchAVX512(q *float32, n int, slab *float32, stride int, ids *uint32,
 //go:noescape
 func ipF32RowsAVX512(q *float32, n int, slab *float32, stride int, out *float32, cnt int)
 
-// l2F16AVX512 returns the l2 distance between q[:n] and the F16 code. Precondition: n % 16 == 0.
+// l2F16AVX512 returns the l2 distance between q[:n] and the F16 code. Any n >= 0 (masked tail).
 //
 //go:noescape
 func l2F16AVX512(q *float32, code *uint16, n int) float32
 
-// ipF16AVX512 returns the ip distance between q[:n] and the F16 code. Precondition: n % 16 == 0.
+// l2F16RowsAVX512 sets out[i] to the l2 distance between q[:n] and the F16 code at codes[i*stride:] (stride in elements) for i < cnt, prefetching row i+1. Any n >= 0 (masked tail).
+//
+//go:noescape
+func l2F16RowsAVX512(q *float32, codes *uint16, n int, stride int, out *float32, cnt int)
+
+// ipF16AVX512 returns the ip distance between q[:n] and the F16 code. Any n >= 0 (masked tail).
 //
 //go:noescape
 func ipF16AVX512(q *float32, code *uint16, n int) float32
 
-// l2BF16AVX512 returns the l2 distance between q[:n] and the BF16 code. Precondition: n % 16 == 0.
+// ipF16RowsAVX512 sets out[i] to the ip distance between q[:n] and the F16 code at codes[i*stride:] (stride in elements) for i < cnt, prefetching row i+1. Any n >= 0 (masked tail).
+//
+//go:noescape
+func ipF16RowsAVX512(q *float32, codes *uint16, n int, stride int, out *float32, cnt int)
+
+// l2BF16AVX512 returns the l2 distance between q[:n] and the BF16 code. Any n >= 0 (masked tail).
 //
 //go:noescape
 func l2BF16AVX512(q *float32, code *uint16, n int) float32
 
-// ipBF16AVX512 returns the ip distance between q[:n] and the BF16 code. Precondition: n % 16 == 0.
+// l2BF16RowsAVX512 sets out[i] to the l2 distance between q[:n] and the BF16 code at codes[i*stride:] (stride in elements) for i < cnt, prefetching row i+1. Any n >= 0 (masked tail).
+//
+//go:noescape
+func l2BF16RowsAVX512(q *float32, codes *uint16, n int, stride int, out *float32, cnt int)
+
+// ipBF16AVX512 returns the ip distance between q[:n] and the BF16 code. Any n >= 0 (masked tail).
 //
 //go:noescape
 func ipBF16AVX512(q *float32, code *uint16, n int) float32
 
-// l2SQ8AVX512 returns the l2 distance between q[:n] and the SQ8 code. Precondition: n % 16 == 0.
+// ipBF16RowsAVX512 sets out[i] to the ip distance between q[:n] and the BF16 code at codes[i*stride:] (stride in elements) for i < cnt, prefetching row i+1. Any n >= 0 (masked tail).
 //
 //go:noescape
-func l2SQ8AVX512(q *float32, code *uint8, lo *float32, diff *float32, n int) float32
+func ipBF16RowsAVX512(q *float32, codes *uint16, n int, stride int, out *float32, cnt int)
 
-// ipSQ8AVX512 returns the ip distance between q[:n] and the SQ8 code. Precondition: n % 16 == 0.
+// l2SQ8AVX512 returns the l2 distance between q[:n] and the SQ8 code (value lo + c*diff/levels). Any n >= 0 (masked tail).
 //
 //go:noescape
-func ipSQ8AVX512(q *float32, code *uint8, lo *float32, diff *float32, n int) float32
+func l2SQ8AVX512(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
 
-// l2SQ4AVX512 returns the l2 distance between q[:n] and the SQ4 code. Precondition: n % 16 == 0.
+// ipSQ8AVX512 returns the ip distance between q[:n] and the SQ8 code (value lo + c*diff/levels). Any n >= 0 (masked tail).
 //
 //go:noescape
-func l2SQ4AVX512(q *float32, code *uint8, lo *float32, diff *float32, n int) float32
+func ipSQ8AVX512(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
 
-// ipSQ4AVX512 returns the ip distance between q[:n] and the SQ4 code. Precondition: n % 16 == 0.
+// l2SQ8SAVX512 returns the l2 distance between q[:n] and the SQ8 code (value lo + c*scale). Any n >= 0 (masked tail).
 //
 //go:noescape
-func ipSQ4AVX512(q *float32, code *uint8, lo *float32, diff *float32, n int) float32
+func l2SQ8SAVX512(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
+
+// l2SQ8SRowsAVX512 sets out[i] to the l2 distance between q[:n] and the SQ8 code at codes[i*stride:] (stride in bytes) for i < cnt, prefetching row i+1. Any n >= 0 (masked tail).
+//
+//go:noescape
+func l2SQ8SRowsAVX512(q *float32, codes *uint8, lo *float32, scale *float32, n int, stride int, out *float32, cnt int)
+
+// ipSQ8SAVX512 returns the ip distance between q[:n] and the SQ8 code (value lo + c*scale). Any n >= 0 (masked tail).
+//
+//go:noescape
+func ipSQ8SAVX512(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
+
+// ipSQ8SRowsAVX512 sets out[i] to the ip distance between q[:n] and the SQ8 code at codes[i*stride:] (stride in bytes) for i < cnt, prefetching row i+1. Any n >= 0 (masked tail).
+//
+//go:noescape
+func ipSQ8SRowsAVX512(q *float32, codes *uint8, lo *float32, scale *float32, n int, stride int, out *float32, cnt int)
+
+// l2SQ4AVX512 returns the l2 distance between q[:n] and the SQ4 code (value lo + c*diff/levels). Any n >= 0 (masked tail).
+//
+//go:noescape
+func l2SQ4AVX512(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
+
+// ipSQ4AVX512 returns the ip distance between q[:n] and the SQ4 code (value lo + c*diff/levels). Any n >= 0 (masked tail).
+//
+//go:noescape
+func ipSQ4AVX512(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
+
+// l2SQ4SAVX512 returns the l2 distance between q[:n] and the SQ4 code (value lo + c*scale). Any n >= 0 (masked tail).
+//
+//go:noescape
+func l2SQ4SAVX512(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
+
+// ipSQ4SAVX512 returns the ip distance between q[:n] and the SQ4 code (value lo + c*scale). Any n >= 0 (masked tail).
+//
+//go:noescape
+func ipSQ4SAVX512(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
 
 // f32ToF16AVX512 converts with round-to-nearest-even (VCVTPS2PH). Precondition: n % 16 == 0, dst and src hold n elements.
 //
@@ -108,15 +158,25 @@ func l2Int8AVX512(a *int8, b *int8, n int) int32
 //go:noescape
 func ipInt8AVX512(a *int8, b *int8, n int) int32
 
-// l2U8VNNI returns the uint8 kernel over a[:n], b[:n] (uint32 wrap-around) using VPDPBUSD. Any n >= 0.
+// l2U8VNNI returns the uint8 kernel over a[:n], b[:n] (uint32 wrap-around). Any n >= 0 (masked tail).
 //
 //go:noescape
 func l2U8VNNI(a *uint8, b *uint8, n int) uint32
 
-// dotU8VNNI returns the uint8 kernel over a[:n], b[:n] (uint32 wrap-around) using VPDPBUSD. Any n >= 0.
+// l2U8RowsVNNI sets out[i] to the uint8 kernel over a[:n] and codes[i*stride:][:n] for i < cnt, prefetching row i+1. Any n >= 0 (masked tail).
+//
+//go:noescape
+func l2U8RowsVNNI(a *uint8, codes *uint8, n int, stride int, out *uint32, cnt int)
+
+// dotU8VNNI returns the uint8 kernel over a[:n], b[:n] (uint32 wrap-around). Any n >= 0 (masked tail).
 //
 //go:noescape
 func dotU8VNNI(a *uint8, b *uint8, n int) uint32
+
+// dotU8RowsVNNI sets out[i] to the uint8 kernel over a[:n] and codes[i*stride:][:n] for i < cnt, prefetching row i+1. Any n >= 0 (masked tail).
+//
+//go:noescape
+func dotU8RowsVNNI(a *uint8, codes *uint8, n int, stride int, out *uint32, cnt int)
 
 // l2U4VNNI returns the packed-nibble kernel over the 2*nb values in a[:nb], b[:nb]. Any nb >= 0 (masked tail).
 //

@@ -531,7 +531,7 @@ rows_end_31:
 	RET
 
 // func l2F16AVX512(q *float32, code *uint16, n int) float32
-// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, SSE
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, SSE
 TEXT ·l2F16AVX512(SB), NOSPLIT, $0-28
 	MOVQ   q+0(FP), AX
 	MOVQ   code+8(FP), CX
@@ -562,8 +562,8 @@ code4_37:
 	JMP         code4_37
 
 code1_38:
-	TESTQ       DX, DX
-	JZ          code_done_39
+	CMPQ        DX, $0x00000010
+	JL          code_tail_39
 	VCVTPH2PS   (CX), Z4
 	VSUBPS      (AX), Z4, Z4
 	VFMADD231PS Z4, Z4, Z0
@@ -572,7 +572,19 @@ code1_38:
 	SUBQ        $0x00000010, DX
 	JMP         code1_38
 
-code_done_39:
+code_tail_39:
+	TESTQ       DX, DX
+	JZ          code_done_40
+	MOVL        $0xffffffff, BX
+	BZHIL       DX, BX, BX
+	KMOVW       BX, K1
+	VMOVDQU16.Z (CX), K1, Y4
+	VMOVUPS.Z   (AX), K1, Z5
+	VCVTPH2PS   Y4, Z4
+	VSUBPS      Z5, Z4, Z4
+	VFMADD231PS Z4, Z4, Z1
+
+code_done_40:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -588,8 +600,112 @@ code_done_39:
 	MOVSS         X0, ret+24(FP)
 	RET
 
+// func l2F16RowsAVX512(q *float32, codes *uint16, n int, stride int, out *float32, cnt int)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
+TEXT ·l2F16RowsAVX512(SB), NOSPLIT, $0-48
+	MOVQ n+16(FP), AX
+	MOVQ stride+24(FP), CX
+	MOVQ AX, DX
+	SHLQ $0x01, CX
+	SHLQ $0x01, DX
+	MOVQ codes+8(FP), BX
+	MOVQ out+32(FP), SI
+	MOVQ cnt+40(FP), DI
+
+rows_loop_41:
+	TESTQ DI, DI
+	JZ    rows_end_42
+	MOVQ  BX, R8
+	CMPQ  DI, $0x00000001
+	JE    rows_next_43
+	ADDQ  CX, R8
+
+rows_next_43:
+	XORQ R9, R9
+
+pf_44:
+	CMPQ       R9, DX
+	JAE        pf_done_45
+	PREFETCHT0 (R8)(R9*1)
+	ADDQ       $0x00000040, R9
+	JMP        pf_44
+
+pf_done_45:
+	MOVQ   q+0(FP), R8
+	MOVQ   BX, R9
+	MOVQ   AX, R10
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+code4_46:
+	CMPQ        R10, $0x00000040
+	JL          code1_47
+	VCVTPH2PS   (R9), Z4
+	VSUBPS      (R8), Z4, Z4
+	VFMADD231PS Z4, Z4, Z0
+	VCVTPH2PS   32(R9), Z4
+	VSUBPS      64(R8), Z4, Z4
+	VFMADD231PS Z4, Z4, Z1
+	VCVTPH2PS   64(R9), Z4
+	VSUBPS      128(R8), Z4, Z4
+	VFMADD231PS Z4, Z4, Z2
+	VCVTPH2PS   96(R9), Z4
+	VSUBPS      192(R8), Z4, Z4
+	VFMADD231PS Z4, Z4, Z3
+	ADDQ        $0x00000100, R8
+	ADDQ        $0x00000080, R9
+	SUBQ        $0x00000040, R10
+	JMP         code4_46
+
+code1_47:
+	CMPQ        R10, $0x00000010
+	JL          code_tail_48
+	VCVTPH2PS   (R9), Z4
+	VSUBPS      (R8), Z4, Z4
+	VFMADD231PS Z4, Z4, Z0
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000020, R9
+	SUBQ        $0x00000010, R10
+	JMP         code1_47
+
+code_tail_48:
+	TESTQ       R10, R10
+	JZ          code_done_49
+	MOVL        $0xffffffff, R11
+	BZHIL       R10, R11, R11
+	KMOVW       R11, K1
+	VMOVDQU16.Z (R9), K1, Y4
+	VMOVUPS.Z   (R8), K1, Z5
+	VCVTPH2PS   Y4, Z4
+	VSUBPS      Z5, Z4, Z4
+	VFMADD231PS Z4, Z4, Z1
+
+code_done_49:
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z2, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF32X4 $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSS        X0, (SI)
+	ADDQ          CX, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JMP           rows_loop_41
+
+rows_end_42:
+	VZEROUPPER
+	RET
+
 // func ipF16AVX512(q *float32, code *uint16, n int) float32
-// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, SSE
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, SSE
 TEXT ·ipF16AVX512(SB), NOSPLIT, $0-28
 	MOVQ   q+0(FP), AX
 	MOVQ   code+8(FP), CX
@@ -599,9 +715,9 @@ TEXT ·ipF16AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_40:
+code4_50:
 	CMPQ        DX, $0x00000040
-	JL          code1_41
+	JL          code1_51
 	VCVTPH2PS   (CX), Z4
 	VFMADD231PS (AX), Z4, Z0
 	VCVTPH2PS   32(CX), Z4
@@ -613,19 +729,30 @@ code4_40:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_40
+	JMP         code4_50
 
-code1_41:
-	TESTQ       DX, DX
-	JZ          code_done_42
+code1_51:
+	CMPQ        DX, $0x00000010
+	JL          code_tail_52
 	VCVTPH2PS   (CX), Z4
 	VFMADD231PS (AX), Z4, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_41
+	JMP         code1_51
 
-code_done_42:
+code_tail_52:
+	TESTQ       DX, DX
+	JZ          code_done_53
+	MOVL        $0xffffffff, BX
+	BZHIL       DX, BX, BX
+	KMOVW       BX, K1
+	VMOVDQU16.Z (CX), K1, Y4
+	VMOVUPS.Z   (AX), K1, Z5
+	VCVTPH2PS   Y4, Z4
+	VFMADD231PS Z5, Z4, Z1
+
+code_done_53:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -641,8 +768,106 @@ code_done_42:
 	MOVSS         X0, ret+24(FP)
 	RET
 
+// func ipF16RowsAVX512(q *float32, codes *uint16, n int, stride int, out *float32, cnt int)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
+TEXT ·ipF16RowsAVX512(SB), NOSPLIT, $0-48
+	MOVQ n+16(FP), AX
+	MOVQ stride+24(FP), CX
+	MOVQ AX, DX
+	SHLQ $0x01, CX
+	SHLQ $0x01, DX
+	MOVQ codes+8(FP), BX
+	MOVQ out+32(FP), SI
+	MOVQ cnt+40(FP), DI
+
+rows_loop_54:
+	TESTQ DI, DI
+	JZ    rows_end_55
+	MOVQ  BX, R8
+	CMPQ  DI, $0x00000001
+	JE    rows_next_56
+	ADDQ  CX, R8
+
+rows_next_56:
+	XORQ R9, R9
+
+pf_57:
+	CMPQ       R9, DX
+	JAE        pf_done_58
+	PREFETCHT0 (R8)(R9*1)
+	ADDQ       $0x00000040, R9
+	JMP        pf_57
+
+pf_done_58:
+	MOVQ   q+0(FP), R8
+	MOVQ   BX, R9
+	MOVQ   AX, R10
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+code4_59:
+	CMPQ        R10, $0x00000040
+	JL          code1_60
+	VCVTPH2PS   (R9), Z4
+	VFMADD231PS (R8), Z4, Z0
+	VCVTPH2PS   32(R9), Z4
+	VFMADD231PS 64(R8), Z4, Z1
+	VCVTPH2PS   64(R9), Z4
+	VFMADD231PS 128(R8), Z4, Z2
+	VCVTPH2PS   96(R9), Z4
+	VFMADD231PS 192(R8), Z4, Z3
+	ADDQ        $0x00000100, R8
+	ADDQ        $0x00000080, R9
+	SUBQ        $0x00000040, R10
+	JMP         code4_59
+
+code1_60:
+	CMPQ        R10, $0x00000010
+	JL          code_tail_61
+	VCVTPH2PS   (R9), Z4
+	VFMADD231PS (R8), Z4, Z0
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000020, R9
+	SUBQ        $0x00000010, R10
+	JMP         code1_60
+
+code_tail_61:
+	TESTQ       R10, R10
+	JZ          code_done_62
+	MOVL        $0xffffffff, R11
+	BZHIL       R10, R11, R11
+	KMOVW       R11, K1
+	VMOVDQU16.Z (R9), K1, Y4
+	VMOVUPS.Z   (R8), K1, Z5
+	VCVTPH2PS   Y4, Z4
+	VFMADD231PS Z5, Z4, Z1
+
+code_done_62:
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z2, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF32X4 $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSS        X0, (SI)
+	ADDQ          CX, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JMP           rows_loop_54
+
+rows_end_55:
+	VZEROUPPER
+	RET
+
 // func l2BF16AVX512(q *float32, code *uint16, n int) float32
-// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, SSE
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, SSE
 TEXT ·l2BF16AVX512(SB), NOSPLIT, $0-28
 	MOVQ   q+0(FP), AX
 	MOVQ   code+8(FP), CX
@@ -652,9 +877,9 @@ TEXT ·l2BF16AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_43:
+code4_63:
 	CMPQ        DX, $0x00000040
-	JL          code1_44
+	JL          code1_64
 	VPMOVZXWD   (CX), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VSUBPS      (AX), Z4, Z4
@@ -674,11 +899,11 @@ code4_43:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_43
+	JMP         code4_63
 
-code1_44:
-	TESTQ       DX, DX
-	JZ          code_done_45
+code1_64:
+	CMPQ        DX, $0x00000010
+	JL          code_tail_65
 	VPMOVZXWD   (CX), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VSUBPS      (AX), Z4, Z4
@@ -686,9 +911,22 @@ code1_44:
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_44
+	JMP         code1_64
 
-code_done_45:
+code_tail_65:
+	TESTQ       DX, DX
+	JZ          code_done_66
+	MOVL        $0xffffffff, BX
+	BZHIL       DX, BX, BX
+	KMOVW       BX, K1
+	VMOVDQU16.Z (CX), K1, Y4
+	VMOVUPS.Z   (AX), K1, Z5
+	VPMOVZXWD   Y4, Z4
+	VPSLLD      $0x10, Z4, Z4
+	VSUBPS      Z5, Z4, Z4
+	VFMADD231PS Z4, Z4, Z1
+
+code_done_66:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -704,8 +942,118 @@ code_done_45:
 	MOVSS         X0, ret+24(FP)
 	RET
 
+// func l2BF16RowsAVX512(q *float32, codes *uint16, n int, stride int, out *float32, cnt int)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
+TEXT ·l2BF16RowsAVX512(SB), NOSPLIT, $0-48
+	MOVQ n+16(FP), AX
+	MOVQ stride+24(FP), CX
+	MOVQ AX, DX
+	SHLQ $0x01, CX
+	SHLQ $0x01, DX
+	MOVQ codes+8(FP), BX
+	MOVQ out+32(FP), SI
+	MOVQ cnt+40(FP), DI
+
+rows_loop_67:
+	TESTQ DI, DI
+	JZ    rows_end_68
+	MOVQ  BX, R8
+	CMPQ  DI, $0x00000001
+	JE    rows_next_69
+	ADDQ  CX, R8
+
+rows_next_69:
+	XORQ R9, R9
+
+pf_70:
+	CMPQ       R9, DX
+	JAE        pf_done_71
+	PREFETCHT0 (R8)(R9*1)
+	ADDQ       $0x00000040, R9
+	JMP        pf_70
+
+pf_done_71:
+	MOVQ   q+0(FP), R8
+	MOVQ   BX, R9
+	MOVQ   AX, R10
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+code4_72:
+	CMPQ        R10, $0x00000040
+	JL          code1_73
+	VPMOVZXWD   (R9), Z4
+	VPSLLD      $0x10, Z4, Z4
+	VSUBPS      (R8), Z4, Z4
+	VFMADD231PS Z4, Z4, Z0
+	VPMOVZXWD   32(R9), Z4
+	VPSLLD      $0x10, Z4, Z4
+	VSUBPS      64(R8), Z4, Z4
+	VFMADD231PS Z4, Z4, Z1
+	VPMOVZXWD   64(R9), Z4
+	VPSLLD      $0x10, Z4, Z4
+	VSUBPS      128(R8), Z4, Z4
+	VFMADD231PS Z4, Z4, Z2
+	VPMOVZXWD   96(R9), Z4
+	VPSLLD      $0x10, Z4, Z4
+	VSUBPS      192(R8), Z4, Z4
+	VFMADD231PS Z4, Z4, Z3
+	ADDQ        $0x00000100, R8
+	ADDQ        $0x00000080, R9
+	SUBQ        $0x00000040, R10
+	JMP         code4_72
+
+code1_73:
+	CMPQ        R10, $0x00000010
+	JL          code_tail_74
+	VPMOVZXWD   (R9), Z4
+	VPSLLD      $0x10, Z4, Z4
+	VSUBPS      (R8), Z4, Z4
+	VFMADD231PS Z4, Z4, Z0
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000020, R9
+	SUBQ        $0x00000010, R10
+	JMP         code1_73
+
+code_tail_74:
+	TESTQ       R10, R10
+	JZ          code_done_75
+	MOVL        $0xffffffff, R11
+	BZHIL       R10, R11, R11
+	KMOVW       R11, K1
+	VMOVDQU16.Z (R9), K1, Y4
+	VMOVUPS.Z   (R8), K1, Z5
+	VPMOVZXWD   Y4, Z4
+	VPSLLD      $0x10, Z4, Z4
+	VSUBPS      Z5, Z4, Z4
+	VFMADD231PS Z4, Z4, Z1
+
+code_done_75:
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z2, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF32X4 $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSS        X0, (SI)
+	ADDQ          CX, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JMP           rows_loop_67
+
+rows_end_68:
+	VZEROUPPER
+	RET
+
 // func ipBF16AVX512(q *float32, code *uint16, n int) float32
-// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, SSE
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, SSE
 TEXT ·ipBF16AVX512(SB), NOSPLIT, $0-28
 	MOVQ   q+0(FP), AX
 	MOVQ   code+8(FP), CX
@@ -715,9 +1063,9 @@ TEXT ·ipBF16AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_46:
+code4_76:
 	CMPQ        DX, $0x00000040
-	JL          code1_47
+	JL          code1_77
 	VPMOVZXWD   (CX), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS (AX), Z4, Z0
@@ -733,20 +1081,32 @@ code4_46:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_46
+	JMP         code4_76
 
-code1_47:
-	TESTQ       DX, DX
-	JZ          code_done_48
+code1_77:
+	CMPQ        DX, $0x00000010
+	JL          code_tail_78
 	VPMOVZXWD   (CX), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS (AX), Z4, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_47
+	JMP         code1_77
 
-code_done_48:
+code_tail_78:
+	TESTQ       DX, DX
+	JZ          code_done_79
+	MOVL        $0xffffffff, BX
+	BZHIL       DX, BX, BX
+	KMOVW       BX, K1
+	VMOVDQU16.Z (CX), K1, Y4
+	VMOVUPS.Z   (AX), K1, Z5
+	VPMOVZXWD   Y4, Z4
+	VPSLLD      $0x10, Z4, Z4
+	VFMADD231PS Z5, Z4, Z1
+
+code_done_79:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -762,72 +1122,199 @@ code_done_48:
 	MOVSS         X0, ret+24(FP)
 	RET
 
-// func l2SQ8AVX512(q *float32, code *uint8, lo *float32, diff *float32, n int) float32
-// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, SSE
+// func ipBF16RowsAVX512(q *float32, codes *uint16, n int, stride int, out *float32, cnt int)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
+TEXT ·ipBF16RowsAVX512(SB), NOSPLIT, $0-48
+	MOVQ n+16(FP), AX
+	MOVQ stride+24(FP), CX
+	MOVQ AX, DX
+	SHLQ $0x01, CX
+	SHLQ $0x01, DX
+	MOVQ codes+8(FP), BX
+	MOVQ out+32(FP), SI
+	MOVQ cnt+40(FP), DI
+
+rows_loop_80:
+	TESTQ DI, DI
+	JZ    rows_end_81
+	MOVQ  BX, R8
+	CMPQ  DI, $0x00000001
+	JE    rows_next_82
+	ADDQ  CX, R8
+
+rows_next_82:
+	XORQ R9, R9
+
+pf_83:
+	CMPQ       R9, DX
+	JAE        pf_done_84
+	PREFETCHT0 (R8)(R9*1)
+	ADDQ       $0x00000040, R9
+	JMP        pf_83
+
+pf_done_84:
+	MOVQ   q+0(FP), R8
+	MOVQ   BX, R9
+	MOVQ   AX, R10
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+code4_85:
+	CMPQ        R10, $0x00000040
+	JL          code1_86
+	VPMOVZXWD   (R9), Z4
+	VPSLLD      $0x10, Z4, Z4
+	VFMADD231PS (R8), Z4, Z0
+	VPMOVZXWD   32(R9), Z4
+	VPSLLD      $0x10, Z4, Z4
+	VFMADD231PS 64(R8), Z4, Z1
+	VPMOVZXWD   64(R9), Z4
+	VPSLLD      $0x10, Z4, Z4
+	VFMADD231PS 128(R8), Z4, Z2
+	VPMOVZXWD   96(R9), Z4
+	VPSLLD      $0x10, Z4, Z4
+	VFMADD231PS 192(R8), Z4, Z3
+	ADDQ        $0x00000100, R8
+	ADDQ        $0x00000080, R9
+	SUBQ        $0x00000040, R10
+	JMP         code4_85
+
+code1_86:
+	CMPQ        R10, $0x00000010
+	JL          code_tail_87
+	VPMOVZXWD   (R9), Z4
+	VPSLLD      $0x10, Z4, Z4
+	VFMADD231PS (R8), Z4, Z0
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000020, R9
+	SUBQ        $0x00000010, R10
+	JMP         code1_86
+
+code_tail_87:
+	TESTQ       R10, R10
+	JZ          code_done_88
+	MOVL        $0xffffffff, R11
+	BZHIL       R10, R11, R11
+	KMOVW       R11, K1
+	VMOVDQU16.Z (R9), K1, Y4
+	VMOVUPS.Z   (R8), K1, Z5
+	VPMOVZXWD   Y4, Z4
+	VPSLLD      $0x10, Z4, Z4
+	VFMADD231PS Z5, Z4, Z1
+
+code_done_88:
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z2, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF32X4 $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSS        X0, (SI)
+	ADDQ          CX, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JMP           rows_loop_80
+
+rows_end_81:
+	VZEROUPPER
+	RET
+
+// func l2SQ8AVX512(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, SSE
 TEXT ·l2SQ8AVX512(SB), NOSPLIT, $0-44
+	MOVL         $0x3b808081, AX
+	VPBROADCASTD AX, Z0
 	MOVQ         q+0(FP), AX
 	MOVQ         code+8(FP), CX
 	MOVQ         n+32(FP), DX
 	MOVQ         lo+16(FP), BX
-	MOVQ         diff+24(FP), SI
-	MOVL         $0x3b808081, DI
-	VPBROADCASTD DI, Z0
+	MOVQ         scale+24(FP), SI
 	VXORPS       Z1, Z1, Z1
 	VXORPS       Z2, Z2, Z2
 	VXORPS       Z3, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 
-code4_49:
-	CMPQ        DX, $0x00000040
-	JL          code1_50
-	VPMOVZXBD   (CX), Z5
-	VCVTDQ2PS   Z5, Z5
-	VMULPS      (SI), Z5, Z5
-	VFMADD213PS (BX), Z0, Z5
-	VSUBPS      (AX), Z5, Z5
-	VFMADD231PS Z5, Z5, Z1
-	VPMOVZXBD   16(CX), Z5
-	VCVTDQ2PS   Z5, Z5
-	VMULPS      64(SI), Z5, Z5
-	VFMADD213PS 64(BX), Z0, Z5
-	VSUBPS      64(AX), Z5, Z5
-	VFMADD231PS Z5, Z5, Z2
-	VPMOVZXBD   32(CX), Z5
-	VCVTDQ2PS   Z5, Z5
-	VMULPS      128(SI), Z5, Z5
-	VFMADD213PS 128(BX), Z0, Z5
-	VSUBPS      128(AX), Z5, Z5
-	VFMADD231PS Z5, Z5, Z3
-	VPMOVZXBD   48(CX), Z5
-	VCVTDQ2PS   Z5, Z5
-	VMULPS      192(SI), Z5, Z5
-	VFMADD213PS 192(BX), Z0, Z5
-	VSUBPS      192(AX), Z5, Z5
-	VFMADD231PS Z5, Z5, Z4
-	ADDQ        $0x00000100, AX
-	ADDQ        $0x00000040, CX
-	ADDQ        $0x00000100, BX
-	ADDQ        $0x00000100, SI
-	SUBQ        $0x00000040, DX
-	JMP         code4_49
+code4_89:
+	CMPQ         DX, $0x00000040
+	JL           code1_90
+	VPMOVZXBD    (CX), Z5
+	VCVTDQ2PS    Z5, Z5
+	VMULPS       (SI), Z5, Z5
+	VMOVUPS      (AX), Z6
+	VSUBPS       (BX), Z6, Z6
+	VFNMADD231PS Z0, Z5, Z6
+	VFMADD231PS  Z6, Z6, Z1
+	VPMOVZXBD    16(CX), Z5
+	VCVTDQ2PS    Z5, Z5
+	VMULPS       64(SI), Z5, Z5
+	VMOVUPS      64(AX), Z6
+	VSUBPS       64(BX), Z6, Z6
+	VFNMADD231PS Z0, Z5, Z6
+	VFMADD231PS  Z6, Z6, Z2
+	VPMOVZXBD    32(CX), Z5
+	VCVTDQ2PS    Z5, Z5
+	VMULPS       128(SI), Z5, Z5
+	VMOVUPS      128(AX), Z6
+	VSUBPS       128(BX), Z6, Z6
+	VFNMADD231PS Z0, Z5, Z6
+	VFMADD231PS  Z6, Z6, Z3
+	VPMOVZXBD    48(CX), Z5
+	VCVTDQ2PS    Z5, Z5
+	VMULPS       192(SI), Z5, Z5
+	VMOVUPS      192(AX), Z6
+	VSUBPS       192(BX), Z6, Z6
+	VFNMADD231PS Z0, Z5, Z6
+	VFMADD231PS  Z6, Z6, Z4
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000100, BX
+	ADDQ         $0x00000100, SI
+	SUBQ         $0x00000040, DX
+	JMP          code4_89
 
-code1_50:
-	TESTQ       DX, DX
-	JZ          code_done_51
-	VPMOVZXBD   (CX), Z5
-	VCVTDQ2PS   Z5, Z5
-	VMULPS      (SI), Z5, Z5
-	VFMADD213PS (BX), Z0, Z5
-	VSUBPS      (AX), Z5, Z5
-	VFMADD231PS Z5, Z5, Z1
-	ADDQ        $0x00000040, AX
-	ADDQ        $0x00000010, CX
-	ADDQ        $0x00000040, BX
-	ADDQ        $0x00000040, SI
-	SUBQ        $0x00000010, DX
-	JMP         code1_50
+code1_90:
+	CMPQ         DX, $0x00000010
+	JL           code_tail_91
+	VPMOVZXBD    (CX), Z5
+	VCVTDQ2PS    Z5, Z5
+	VMULPS       (SI), Z5, Z5
+	VMOVUPS      (AX), Z6
+	VSUBPS       (BX), Z6, Z6
+	VFNMADD231PS Z0, Z5, Z6
+	VFMADD231PS  Z6, Z6, Z1
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000010, CX
+	ADDQ         $0x00000040, BX
+	ADDQ         $0x00000040, SI
+	SUBQ         $0x00000010, DX
+	JMP          code1_90
 
-code_done_51:
+code_tail_91:
+	TESTQ        DX, DX
+	JZ           code_done_92
+	MOVL         $0xffffffff, DI
+	BZHIL        DX, DI, DI
+	KMOVW        DI, K1
+	VMOVDQU8.Z   (CX), K1, X5
+	VMOVUPS.Z    (AX), K1, Z6
+	VMOVUPS.Z    (BX), K1, Z7
+	VMOVUPS.Z    (SI), K1, Z8
+	VPMOVZXBD    X5, Z5
+	VCVTDQ2PS    Z5, Z5
+	VMULPS       Z8, Z5, Z5
+	VMOVUPS      Z6, Z6
+	VSUBPS       Z7, Z6, Z6
+	VFNMADD231PS Z0, Z5, Z6
+	VFMADD231PS  Z6, Z6, Z2
+
+code_done_92:
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z4, Z3, Z3
 	VADDPS        Z3, Z1, Z1
@@ -843,24 +1330,24 @@ code_done_51:
 	MOVSS         X1, ret+40(FP)
 	RET
 
-// func ipSQ8AVX512(q *float32, code *uint8, lo *float32, diff *float32, n int) float32
-// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, SSE
+// func ipSQ8AVX512(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, SSE
 TEXT ·ipSQ8AVX512(SB), NOSPLIT, $0-44
+	MOVL         $0x3b808081, AX
+	VPBROADCASTD AX, Z0
 	MOVQ         q+0(FP), AX
 	MOVQ         code+8(FP), CX
 	MOVQ         n+32(FP), DX
 	MOVQ         lo+16(FP), BX
-	MOVQ         diff+24(FP), SI
-	MOVL         $0x3b808081, DI
-	VPBROADCASTD DI, Z0
+	MOVQ         scale+24(FP), SI
 	VXORPS       Z1, Z1, Z1
 	VXORPS       Z2, Z2, Z2
 	VXORPS       Z3, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 
-code4_52:
+code4_93:
 	CMPQ        DX, $0x00000040
-	JL          code1_53
+	JL          code1_94
 	VPMOVZXBD   (CX), Z5
 	VCVTDQ2PS   Z5, Z5
 	VMULPS      (SI), Z5, Z5
@@ -886,11 +1373,11 @@ code4_52:
 	ADDQ        $0x00000100, BX
 	ADDQ        $0x00000100, SI
 	SUBQ        $0x00000040, DX
-	JMP         code4_52
+	JMP         code4_93
 
-code1_53:
-	TESTQ       DX, DX
-	JZ          code_done_54
+code1_94:
+	CMPQ        DX, $0x00000010
+	JL          code_tail_95
 	VPMOVZXBD   (CX), Z5
 	VCVTDQ2PS   Z5, Z5
 	VMULPS      (SI), Z5, Z5
@@ -901,9 +1388,25 @@ code1_53:
 	ADDQ        $0x00000040, BX
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000010, DX
-	JMP         code1_53
+	JMP         code1_94
 
-code_done_54:
+code_tail_95:
+	TESTQ       DX, DX
+	JZ          code_done_96
+	MOVL        $0xffffffff, DI
+	BZHIL       DX, DI, DI
+	KMOVW       DI, K1
+	VMOVDQU8.Z  (CX), K1, X5
+	VMOVUPS.Z   (AX), K1, Z6
+	VMOVUPS.Z   (BX), K1, Z7
+	VMOVUPS.Z   (SI), K1, Z8
+	VPMOVZXBD   X5, Z5
+	VCVTDQ2PS   Z5, Z5
+	VMULPS      Z8, Z5, Z5
+	VFMADD213PS Z7, Z0, Z5
+	VFMADD231PS Z6, Z5, Z2
+
+code_done_96:
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z4, Z3, Z3
 	VADDPS        Z3, Z1, Z1
@@ -919,94 +1422,560 @@ code_done_54:
 	MOVSS         X1, ret+40(FP)
 	RET
 
-// func l2SQ4AVX512(q *float32, code *uint8, lo *float32, diff *float32, n int) float32
-// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, SSE
+// func l2SQ8SAVX512(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, SSE
+TEXT ·l2SQ8SAVX512(SB), NOSPLIT, $0-44
+	MOVQ   q+0(FP), AX
+	MOVQ   code+8(FP), CX
+	MOVQ   n+32(FP), DX
+	MOVQ   lo+16(FP), BX
+	MOVQ   scale+24(FP), SI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+code4_97:
+	CMPQ         DX, $0x00000040
+	JL           code1_98
+	VPMOVZXBD    (CX), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      (AX), Z5
+	VSUBPS       (BX), Z5, Z5
+	VFNMADD231PS (SI), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z0
+	VPMOVZXBD    16(CX), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      64(AX), Z5
+	VSUBPS       64(BX), Z5, Z5
+	VFNMADD231PS 64(SI), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z1
+	VPMOVZXBD    32(CX), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      128(AX), Z5
+	VSUBPS       128(BX), Z5, Z5
+	VFNMADD231PS 128(SI), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z2
+	VPMOVZXBD    48(CX), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      192(AX), Z5
+	VSUBPS       192(BX), Z5, Z5
+	VFNMADD231PS 192(SI), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z3
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000100, BX
+	ADDQ         $0x00000100, SI
+	SUBQ         $0x00000040, DX
+	JMP          code4_97
+
+code1_98:
+	CMPQ         DX, $0x00000010
+	JL           code_tail_99
+	VPMOVZXBD    (CX), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      (AX), Z5
+	VSUBPS       (BX), Z5, Z5
+	VFNMADD231PS (SI), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z0
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000010, CX
+	ADDQ         $0x00000040, BX
+	ADDQ         $0x00000040, SI
+	SUBQ         $0x00000010, DX
+	JMP          code1_98
+
+code_tail_99:
+	TESTQ        DX, DX
+	JZ           code_done_100
+	MOVL         $0xffffffff, DI
+	BZHIL        DX, DI, DI
+	KMOVW        DI, K1
+	VMOVDQU8.Z   (CX), K1, X4
+	VMOVUPS.Z    (AX), K1, Z5
+	VMOVUPS.Z    (BX), K1, Z6
+	VMOVUPS.Z    (SI), K1, Z7
+	VPMOVZXBD    X4, Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      Z5, Z5
+	VSUBPS       Z6, Z5, Z5
+	VFNMADD231PS Z7, Z4, Z5
+	VFMADD231PS  Z5, Z5, Z1
+
+code_done_100:
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z2, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF32X4 $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	VZEROUPPER
+	MOVSS         X0, ret+40(FP)
+	RET
+
+// func l2SQ8SRowsAVX512(q *float32, codes *uint8, lo *float32, scale *float32, n int, stride int, out *float32, cnt int)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
+TEXT ·l2SQ8SRowsAVX512(SB), NOSPLIT, $0-64
+	MOVQ n+32(FP), AX
+	MOVQ stride+40(FP), CX
+	MOVQ AX, DX
+	MOVQ codes+8(FP), BX
+	MOVQ out+48(FP), SI
+	MOVQ cnt+56(FP), DI
+
+rows_loop_101:
+	TESTQ DI, DI
+	JZ    rows_end_102
+	MOVQ  BX, R8
+	CMPQ  DI, $0x00000001
+	JE    rows_next_103
+	ADDQ  CX, R8
+
+rows_next_103:
+	XORQ R9, R9
+
+pf_104:
+	CMPQ       R9, DX
+	JAE        pf_done_105
+	PREFETCHT0 (R8)(R9*1)
+	ADDQ       $0x00000040, R9
+	JMP        pf_104
+
+pf_done_105:
+	MOVQ   q+0(FP), R8
+	MOVQ   BX, R9
+	MOVQ   AX, R10
+	MOVQ   lo+16(FP), R11
+	MOVQ   scale+24(FP), R12
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+code4_106:
+	CMPQ         R10, $0x00000040
+	JL           code1_107
+	VPMOVZXBD    (R9), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      (R8), Z5
+	VSUBPS       (R11), Z5, Z5
+	VFNMADD231PS (R12), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z0
+	VPMOVZXBD    16(R9), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      64(R8), Z5
+	VSUBPS       64(R11), Z5, Z5
+	VFNMADD231PS 64(R12), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z1
+	VPMOVZXBD    32(R9), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      128(R8), Z5
+	VSUBPS       128(R11), Z5, Z5
+	VFNMADD231PS 128(R12), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z2
+	VPMOVZXBD    48(R9), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      192(R8), Z5
+	VSUBPS       192(R11), Z5, Z5
+	VFNMADD231PS 192(R12), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z3
+	ADDQ         $0x00000100, R8
+	ADDQ         $0x00000040, R9
+	ADDQ         $0x00000100, R11
+	ADDQ         $0x00000100, R12
+	SUBQ         $0x00000040, R10
+	JMP          code4_106
+
+code1_107:
+	CMPQ         R10, $0x00000010
+	JL           code_tail_108
+	VPMOVZXBD    (R9), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      (R8), Z5
+	VSUBPS       (R11), Z5, Z5
+	VFNMADD231PS (R12), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z0
+	ADDQ         $0x00000040, R8
+	ADDQ         $0x00000010, R9
+	ADDQ         $0x00000040, R11
+	ADDQ         $0x00000040, R12
+	SUBQ         $0x00000010, R10
+	JMP          code1_107
+
+code_tail_108:
+	TESTQ        R10, R10
+	JZ           code_done_109
+	MOVL         $0xffffffff, R13
+	BZHIL        R10, R13, R13
+	KMOVW        R13, K1
+	VMOVDQU8.Z   (R9), K1, X4
+	VMOVUPS.Z    (R8), K1, Z5
+	VMOVUPS.Z    (R11), K1, Z6
+	VMOVUPS.Z    (R12), K1, Z7
+	VPMOVZXBD    X4, Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      Z5, Z5
+	VSUBPS       Z6, Z5, Z5
+	VFNMADD231PS Z7, Z4, Z5
+	VFMADD231PS  Z5, Z5, Z1
+
+code_done_109:
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z2, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF32X4 $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSS        X0, (SI)
+	ADDQ          CX, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JMP           rows_loop_101
+
+rows_end_102:
+	VZEROUPPER
+	RET
+
+// func ipSQ8SAVX512(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, SSE
+TEXT ·ipSQ8SAVX512(SB), NOSPLIT, $0-44
+	MOVQ   q+0(FP), AX
+	MOVQ   code+8(FP), CX
+	MOVQ   n+32(FP), DX
+	MOVQ   lo+16(FP), BX
+	MOVQ   scale+24(FP), SI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+code4_110:
+	CMPQ        DX, $0x00000040
+	JL          code1_111
+	VPMOVZXBD   (CX), Z4
+	VCVTDQ2PS   Z4, Z4
+	VMOVUPS     (SI), Z5
+	VFMADD213PS (BX), Z5, Z4
+	VFMADD231PS (AX), Z4, Z0
+	VPMOVZXBD   16(CX), Z4
+	VCVTDQ2PS   Z4, Z4
+	VMOVUPS     64(SI), Z5
+	VFMADD213PS 64(BX), Z5, Z4
+	VFMADD231PS 64(AX), Z4, Z1
+	VPMOVZXBD   32(CX), Z4
+	VCVTDQ2PS   Z4, Z4
+	VMOVUPS     128(SI), Z5
+	VFMADD213PS 128(BX), Z5, Z4
+	VFMADD231PS 128(AX), Z4, Z2
+	VPMOVZXBD   48(CX), Z4
+	VCVTDQ2PS   Z4, Z4
+	VMOVUPS     192(SI), Z5
+	VFMADD213PS 192(BX), Z5, Z4
+	VFMADD231PS 192(AX), Z4, Z3
+	ADDQ        $0x00000100, AX
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000100, BX
+	ADDQ        $0x00000100, SI
+	SUBQ        $0x00000040, DX
+	JMP         code4_110
+
+code1_111:
+	CMPQ        DX, $0x00000010
+	JL          code_tail_112
+	VPMOVZXBD   (CX), Z4
+	VCVTDQ2PS   Z4, Z4
+	VMOVUPS     (SI), Z5
+	VFMADD213PS (BX), Z5, Z4
+	VFMADD231PS (AX), Z4, Z0
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000010, CX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
+	SUBQ        $0x00000010, DX
+	JMP         code1_111
+
+code_tail_112:
+	TESTQ       DX, DX
+	JZ          code_done_113
+	MOVL        $0xffffffff, DI
+	BZHIL       DX, DI, DI
+	KMOVW       DI, K1
+	VMOVDQU8.Z  (CX), K1, X4
+	VMOVUPS.Z   (AX), K1, Z5
+	VMOVUPS.Z   (BX), K1, Z6
+	VMOVUPS.Z   (SI), K1, Z7
+	VPMOVZXBD   X4, Z4
+	VCVTDQ2PS   Z4, Z4
+	VFMADD213PS Z6, Z7, Z4
+	VFMADD231PS Z5, Z4, Z1
+
+code_done_113:
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z2, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF32X4 $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	VZEROUPPER
+	MOVSS         X0, ret+40(FP)
+	RET
+
+// func ipSQ8SRowsAVX512(q *float32, codes *uint8, lo *float32, scale *float32, n int, stride int, out *float32, cnt int)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
+TEXT ·ipSQ8SRowsAVX512(SB), NOSPLIT, $0-64
+	MOVQ n+32(FP), AX
+	MOVQ stride+40(FP), CX
+	MOVQ AX, DX
+	MOVQ codes+8(FP), BX
+	MOVQ out+48(FP), SI
+	MOVQ cnt+56(FP), DI
+
+rows_loop_114:
+	TESTQ DI, DI
+	JZ    rows_end_115
+	MOVQ  BX, R8
+	CMPQ  DI, $0x00000001
+	JE    rows_next_116
+	ADDQ  CX, R8
+
+rows_next_116:
+	XORQ R9, R9
+
+pf_117:
+	CMPQ       R9, DX
+	JAE        pf_done_118
+	PREFETCHT0 (R8)(R9*1)
+	ADDQ       $0x00000040, R9
+	JMP        pf_117
+
+pf_done_118:
+	MOVQ   q+0(FP), R8
+	MOVQ   BX, R9
+	MOVQ   AX, R10
+	MOVQ   lo+16(FP), R11
+	MOVQ   scale+24(FP), R12
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+code4_119:
+	CMPQ        R10, $0x00000040
+	JL          code1_120
+	VPMOVZXBD   (R9), Z4
+	VCVTDQ2PS   Z4, Z4
+	VMOVUPS     (R12), Z5
+	VFMADD213PS (R11), Z5, Z4
+	VFMADD231PS (R8), Z4, Z0
+	VPMOVZXBD   16(R9), Z4
+	VCVTDQ2PS   Z4, Z4
+	VMOVUPS     64(R12), Z5
+	VFMADD213PS 64(R11), Z5, Z4
+	VFMADD231PS 64(R8), Z4, Z1
+	VPMOVZXBD   32(R9), Z4
+	VCVTDQ2PS   Z4, Z4
+	VMOVUPS     128(R12), Z5
+	VFMADD213PS 128(R11), Z5, Z4
+	VFMADD231PS 128(R8), Z4, Z2
+	VPMOVZXBD   48(R9), Z4
+	VCVTDQ2PS   Z4, Z4
+	VMOVUPS     192(R12), Z5
+	VFMADD213PS 192(R11), Z5, Z4
+	VFMADD231PS 192(R8), Z4, Z3
+	ADDQ        $0x00000100, R8
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000100, R11
+	ADDQ        $0x00000100, R12
+	SUBQ        $0x00000040, R10
+	JMP         code4_119
+
+code1_120:
+	CMPQ        R10, $0x00000010
+	JL          code_tail_121
+	VPMOVZXBD   (R9), Z4
+	VCVTDQ2PS   Z4, Z4
+	VMOVUPS     (R12), Z5
+	VFMADD213PS (R11), Z5, Z4
+	VFMADD231PS (R8), Z4, Z0
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000010, R9
+	ADDQ        $0x00000040, R11
+	ADDQ        $0x00000040, R12
+	SUBQ        $0x00000010, R10
+	JMP         code1_120
+
+code_tail_121:
+	TESTQ       R10, R10
+	JZ          code_done_122
+	MOVL        $0xffffffff, R13
+	BZHIL       R10, R13, R13
+	KMOVW       R13, K1
+	VMOVDQU8.Z  (R9), K1, X4
+	VMOVUPS.Z   (R8), K1, Z5
+	VMOVUPS.Z   (R11), K1, Z6
+	VMOVUPS.Z   (R12), K1, Z7
+	VPMOVZXBD   X4, Z4
+	VCVTDQ2PS   Z4, Z4
+	VFMADD213PS Z6, Z7, Z4
+	VFMADD231PS Z5, Z4, Z1
+
+code_done_122:
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z2, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF32X4 $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSS        X0, (SI)
+	ADDQ          CX, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JMP           rows_loop_114
+
+rows_end_115:
+	VZEROUPPER
+	RET
+
+// func l2SQ4AVX512(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, SSE
 TEXT ·l2SQ4AVX512(SB), NOSPLIT, $0-44
+	MOVL         $0x3d888889, AX
+	VPBROADCASTD AX, Z0
+	MOVL         $0x0f0f0f0f, AX
+	VPBROADCASTD AX, Z1
 	MOVQ         q+0(FP), AX
 	MOVQ         code+8(FP), CX
 	MOVQ         n+32(FP), DX
 	MOVQ         lo+16(FP), BX
-	MOVQ         diff+24(FP), SI
-	MOVL         $0x3d888889, DI
-	VPBROADCASTD DI, Z0
-	MOVL         $0x0f0f0f0f, DI
-	VPBROADCASTD DI, Z1
+	MOVQ         scale+24(FP), SI
 	VXORPS       Z2, Z2, Z2
 	VXORPS       Z3, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 
-code4_55:
-	CMPQ        DX, $0x00000040
-	JL          code1_56
-	VPMOVZXBW   (CX), X6
-	VPSLLW      $0x04, X6, X7
-	VPORD       X7, X6, X6
-	VPANDD      X1, X6, X6
-	VPMOVZXBD   X6, Z6
-	VCVTDQ2PS   Z6, Z6
-	VMULPS      (SI), Z6, Z6
-	VFMADD213PS (BX), Z0, Z6
-	VSUBPS      (AX), Z6, Z6
-	VFMADD231PS Z6, Z6, Z2
-	VPMOVZXBW   8(CX), X6
-	VPSLLW      $0x04, X6, X7
-	VPORD       X7, X6, X6
-	VPANDD      X1, X6, X6
-	VPMOVZXBD   X6, Z6
-	VCVTDQ2PS   Z6, Z6
-	VMULPS      64(SI), Z6, Z6
-	VFMADD213PS 64(BX), Z0, Z6
-	VSUBPS      64(AX), Z6, Z6
-	VFMADD231PS Z6, Z6, Z3
-	VPMOVZXBW   16(CX), X6
-	VPSLLW      $0x04, X6, X7
-	VPORD       X7, X6, X6
-	VPANDD      X1, X6, X6
-	VPMOVZXBD   X6, Z6
-	VCVTDQ2PS   Z6, Z6
-	VMULPS      128(SI), Z6, Z6
-	VFMADD213PS 128(BX), Z0, Z6
-	VSUBPS      128(AX), Z6, Z6
-	VFMADD231PS Z6, Z6, Z4
-	VPMOVZXBW   24(CX), X6
-	VPSLLW      $0x04, X6, X7
-	VPORD       X7, X6, X6
-	VPANDD      X1, X6, X6
-	VPMOVZXBD   X6, Z6
-	VCVTDQ2PS   Z6, Z6
-	VMULPS      192(SI), Z6, Z6
-	VFMADD213PS 192(BX), Z0, Z6
-	VSUBPS      192(AX), Z6, Z6
-	VFMADD231PS Z6, Z6, Z5
-	ADDQ        $0x00000100, AX
-	ADDQ        $0x00000020, CX
-	ADDQ        $0x00000100, BX
-	ADDQ        $0x00000100, SI
-	SUBQ        $0x00000040, DX
-	JMP         code4_55
+code4_123:
+	CMPQ         DX, $0x00000040
+	JL           code1_124
+	VPMOVZXBW    (CX), X6
+	VPSLLW       $0x04, X6, X7
+	VPORD        X7, X6, X6
+	VPANDD       X1, X6, X6
+	VPMOVZXBD    X6, Z6
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       (SI), Z6, Z6
+	VMOVUPS      (AX), Z7
+	VSUBPS       (BX), Z7, Z7
+	VFNMADD231PS Z0, Z6, Z7
+	VFMADD231PS  Z7, Z7, Z2
+	VPMOVZXBW    8(CX), X6
+	VPSLLW       $0x04, X6, X7
+	VPORD        X7, X6, X6
+	VPANDD       X1, X6, X6
+	VPMOVZXBD    X6, Z6
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       64(SI), Z6, Z6
+	VMOVUPS      64(AX), Z7
+	VSUBPS       64(BX), Z7, Z7
+	VFNMADD231PS Z0, Z6, Z7
+	VFMADD231PS  Z7, Z7, Z3
+	VPMOVZXBW    16(CX), X6
+	VPSLLW       $0x04, X6, X7
+	VPORD        X7, X6, X6
+	VPANDD       X1, X6, X6
+	VPMOVZXBD    X6, Z6
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       128(SI), Z6, Z6
+	VMOVUPS      128(AX), Z7
+	VSUBPS       128(BX), Z7, Z7
+	VFNMADD231PS Z0, Z6, Z7
+	VFMADD231PS  Z7, Z7, Z4
+	VPMOVZXBW    24(CX), X6
+	VPSLLW       $0x04, X6, X7
+	VPORD        X7, X6, X6
+	VPANDD       X1, X6, X6
+	VPMOVZXBD    X6, Z6
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       192(SI), Z6, Z6
+	VMOVUPS      192(AX), Z7
+	VSUBPS       192(BX), Z7, Z7
+	VFNMADD231PS Z0, Z6, Z7
+	VFMADD231PS  Z7, Z7, Z5
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000100, BX
+	ADDQ         $0x00000100, SI
+	SUBQ         $0x00000040, DX
+	JMP          code4_123
 
-code1_56:
-	TESTQ       DX, DX
-	JZ          code_done_57
-	VPMOVZXBW   (CX), X6
-	VPSLLW      $0x04, X6, X7
-	VPORD       X7, X6, X6
-	VPANDD      X1, X6, X6
-	VPMOVZXBD   X6, Z6
-	VCVTDQ2PS   Z6, Z6
-	VMULPS      (SI), Z6, Z6
-	VFMADD213PS (BX), Z0, Z6
-	VSUBPS      (AX), Z6, Z6
-	VFMADD231PS Z6, Z6, Z2
-	ADDQ        $0x00000040, AX
-	ADDQ        $0x00000008, CX
-	ADDQ        $0x00000040, BX
-	ADDQ        $0x00000040, SI
-	SUBQ        $0x00000010, DX
-	JMP         code1_56
+code1_124:
+	CMPQ         DX, $0x00000010
+	JL           code_tail_125
+	VPMOVZXBW    (CX), X6
+	VPSLLW       $0x04, X6, X7
+	VPORD        X7, X6, X6
+	VPANDD       X1, X6, X6
+	VPMOVZXBD    X6, Z6
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       (SI), Z6, Z6
+	VMOVUPS      (AX), Z7
+	VSUBPS       (BX), Z7, Z7
+	VFNMADD231PS Z0, Z6, Z7
+	VFMADD231PS  Z7, Z7, Z2
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000008, CX
+	ADDQ         $0x00000040, BX
+	ADDQ         $0x00000040, SI
+	SUBQ         $0x00000010, DX
+	JMP          code1_124
 
-code_done_57:
+code_tail_125:
+	TESTQ        DX, DX
+	JZ           code_done_126
+	MOVL         $0xffffffff, DI
+	BZHIL        DX, DI, DI
+	KMOVW        DI, K1
+	INCL         DX
+	SHRL         $0x01, DX
+	MOVL         $0xffffffff, DI
+	BZHIL        DX, DI, DI
+	KMOVW        DI, K2
+	VMOVDQU8.Z   (CX), K2, X6
+	VMOVUPS.Z    (AX), K1, Z7
+	VMOVUPS.Z    (BX), K1, Z8
+	VMOVUPS.Z    (SI), K1, Z9
+	VPMOVZXBW    X6, X6
+	VPSLLW       $0x04, X6, X10
+	VPORD        X10, X6, X6
+	VPANDD       X1, X6, X6
+	VPMOVZXBD    X6, Z1
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z9, Z1, Z1
+	VMOVUPS      Z7, Z6
+	VSUBPS       Z8, Z6, Z6
+	VFNMADD231PS Z0, Z1, Z6
+	VFMADD231PS  Z6, Z6, Z3
+
+code_done_126:
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z5, Z4, Z4
 	VADDPS        Z4, Z2, Z2
@@ -1022,26 +1991,26 @@ code_done_57:
 	MOVSS         X1, ret+40(FP)
 	RET
 
-// func ipSQ4AVX512(q *float32, code *uint8, lo *float32, diff *float32, n int) float32
-// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, SSE
+// func ipSQ4AVX512(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, SSE
 TEXT ·ipSQ4AVX512(SB), NOSPLIT, $0-44
+	MOVL         $0x3d888889, AX
+	VPBROADCASTD AX, Z0
+	MOVL         $0x0f0f0f0f, AX
+	VPBROADCASTD AX, Z1
 	MOVQ         q+0(FP), AX
 	MOVQ         code+8(FP), CX
 	MOVQ         n+32(FP), DX
 	MOVQ         lo+16(FP), BX
-	MOVQ         diff+24(FP), SI
-	MOVL         $0x3d888889, DI
-	VPBROADCASTD DI, Z0
-	MOVL         $0x0f0f0f0f, DI
-	VPBROADCASTD DI, Z1
+	MOVQ         scale+24(FP), SI
 	VXORPS       Z2, Z2, Z2
 	VXORPS       Z3, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 
-code4_58:
+code4_127:
 	CMPQ        DX, $0x00000040
-	JL          code1_59
+	JL          code1_128
 	VPMOVZXBW   (CX), X6
 	VPSLLW      $0x04, X6, X7
 	VPORD       X7, X6, X6
@@ -1083,11 +2052,11 @@ code4_58:
 	ADDQ        $0x00000100, BX
 	ADDQ        $0x00000100, SI
 	SUBQ        $0x00000040, DX
-	JMP         code4_58
+	JMP         code4_127
 
-code1_59:
-	TESTQ       DX, DX
-	JZ          code_done_60
+code1_128:
+	CMPQ        DX, $0x00000010
+	JL          code_tail_129
 	VPMOVZXBW   (CX), X6
 	VPSLLW      $0x04, X6, X7
 	VPORD       X7, X6, X6
@@ -1102,14 +2071,286 @@ code1_59:
 	ADDQ        $0x00000040, BX
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000010, DX
-	JMP         code1_59
+	JMP         code1_128
 
-code_done_60:
+code_tail_129:
+	TESTQ       DX, DX
+	JZ          code_done_130
+	MOVL        $0xffffffff, DI
+	BZHIL       DX, DI, DI
+	KMOVW       DI, K1
+	INCL        DX
+	SHRL        $0x01, DX
+	MOVL        $0xffffffff, DI
+	BZHIL       DX, DI, DI
+	KMOVW       DI, K2
+	VMOVDQU8.Z  (CX), K2, X6
+	VMOVUPS.Z   (AX), K1, Z7
+	VMOVUPS.Z   (BX), K1, Z8
+	VMOVUPS.Z   (SI), K1, Z9
+	VPMOVZXBW   X6, X6
+	VPSLLW      $0x04, X6, X10
+	VPORD       X10, X6, X6
+	VPANDD      X1, X6, X6
+	VPMOVZXBD   X6, Z1
+	VCVTDQ2PS   Z1, Z1
+	VMULPS      Z9, Z1, Z1
+	VFMADD213PS Z8, Z0, Z1
+	VFMADD231PS Z7, Z1, Z3
+
+code_done_130:
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z5, Z4, Z4
 	VADDPS        Z4, Z2, Z2
 	VEXTRACTF64X4 $0x01, Z2, Y0
 	VADDPS        Y0, Y2, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPS        X1, X0, X1
+	VPERMILPS     $0x4e, X1, X0
+	VADDPS        X0, X1, X1
+	VPERMILPS     $0xb1, X1, X0
+	VADDPS        X0, X1, X1
+	VZEROUPPER
+	MOVSS         X1, ret+40(FP)
+	RET
+
+// func l2SQ4SAVX512(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, SSE
+TEXT ·l2SQ4SAVX512(SB), NOSPLIT, $0-44
+	MOVL         $0x0f0f0f0f, AX
+	VPBROADCASTD AX, Z0
+	MOVQ         q+0(FP), AX
+	MOVQ         code+8(FP), CX
+	MOVQ         n+32(FP), DX
+	MOVQ         lo+16(FP), BX
+	MOVQ         scale+24(FP), SI
+	VXORPS       Z1, Z1, Z1
+	VXORPS       Z2, Z2, Z2
+	VXORPS       Z3, Z3, Z3
+	VXORPS       Z4, Z4, Z4
+
+code4_131:
+	CMPQ         DX, $0x00000040
+	JL           code1_132
+	VPMOVZXBW    (CX), X5
+	VPSLLW       $0x04, X5, X6
+	VPORD        X6, X5, X5
+	VPANDD       X0, X5, X5
+	VPMOVZXBD    X5, Z5
+	VCVTDQ2PS    Z5, Z5
+	VMOVUPS      (AX), Z6
+	VSUBPS       (BX), Z6, Z6
+	VFNMADD231PS (SI), Z5, Z6
+	VFMADD231PS  Z6, Z6, Z1
+	VPMOVZXBW    8(CX), X5
+	VPSLLW       $0x04, X5, X6
+	VPORD        X6, X5, X5
+	VPANDD       X0, X5, X5
+	VPMOVZXBD    X5, Z5
+	VCVTDQ2PS    Z5, Z5
+	VMOVUPS      64(AX), Z6
+	VSUBPS       64(BX), Z6, Z6
+	VFNMADD231PS 64(SI), Z5, Z6
+	VFMADD231PS  Z6, Z6, Z2
+	VPMOVZXBW    16(CX), X5
+	VPSLLW       $0x04, X5, X6
+	VPORD        X6, X5, X5
+	VPANDD       X0, X5, X5
+	VPMOVZXBD    X5, Z5
+	VCVTDQ2PS    Z5, Z5
+	VMOVUPS      128(AX), Z6
+	VSUBPS       128(BX), Z6, Z6
+	VFNMADD231PS 128(SI), Z5, Z6
+	VFMADD231PS  Z6, Z6, Z3
+	VPMOVZXBW    24(CX), X5
+	VPSLLW       $0x04, X5, X6
+	VPORD        X6, X5, X5
+	VPANDD       X0, X5, X5
+	VPMOVZXBD    X5, Z5
+	VCVTDQ2PS    Z5, Z5
+	VMOVUPS      192(AX), Z6
+	VSUBPS       192(BX), Z6, Z6
+	VFNMADD231PS 192(SI), Z5, Z6
+	VFMADD231PS  Z6, Z6, Z4
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000100, BX
+	ADDQ         $0x00000100, SI
+	SUBQ         $0x00000040, DX
+	JMP          code4_131
+
+code1_132:
+	CMPQ         DX, $0x00000010
+	JL           code_tail_133
+	VPMOVZXBW    (CX), X5
+	VPSLLW       $0x04, X5, X6
+	VPORD        X6, X5, X5
+	VPANDD       X0, X5, X5
+	VPMOVZXBD    X5, Z5
+	VCVTDQ2PS    Z5, Z5
+	VMOVUPS      (AX), Z6
+	VSUBPS       (BX), Z6, Z6
+	VFNMADD231PS (SI), Z5, Z6
+	VFMADD231PS  Z6, Z6, Z1
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000008, CX
+	ADDQ         $0x00000040, BX
+	ADDQ         $0x00000040, SI
+	SUBQ         $0x00000010, DX
+	JMP          code1_132
+
+code_tail_133:
+	TESTQ        DX, DX
+	JZ           code_done_134
+	MOVL         $0xffffffff, DI
+	BZHIL        DX, DI, DI
+	KMOVW        DI, K1
+	INCL         DX
+	SHRL         $0x01, DX
+	MOVL         $0xffffffff, DI
+	BZHIL        DX, DI, DI
+	KMOVW        DI, K2
+	VMOVDQU8.Z   (CX), K2, X5
+	VMOVUPS.Z    (AX), K1, Z6
+	VMOVUPS.Z    (BX), K1, Z7
+	VMOVUPS.Z    (SI), K1, Z8
+	VPMOVZXBW    X5, X5
+	VPSLLW       $0x04, X5, X9
+	VPORD        X9, X5, X5
+	VPANDD       X0, X5, X5
+	VPMOVZXBD    X5, Z0
+	VCVTDQ2PS    Z0, Z0
+	VMOVUPS      Z6, Z5
+	VSUBPS       Z7, Z5, Z5
+	VFNMADD231PS Z8, Z0, Z5
+	VFMADD231PS  Z5, Z5, Z2
+
+code_done_134:
+	VADDPS        Z2, Z1, Z1
+	VADDPS        Z4, Z3, Z3
+	VADDPS        Z3, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VADDPS        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPS        X1, X0, X1
+	VPERMILPS     $0x4e, X1, X0
+	VADDPS        X0, X1, X1
+	VPERMILPS     $0xb1, X1, X0
+	VADDPS        X0, X1, X1
+	VZEROUPPER
+	MOVSS         X1, ret+40(FP)
+	RET
+
+// func ipSQ4SAVX512(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, SSE
+TEXT ·ipSQ4SAVX512(SB), NOSPLIT, $0-44
+	MOVL         $0x0f0f0f0f, AX
+	VPBROADCASTD AX, Z0
+	MOVQ         q+0(FP), AX
+	MOVQ         code+8(FP), CX
+	MOVQ         n+32(FP), DX
+	MOVQ         lo+16(FP), BX
+	MOVQ         scale+24(FP), SI
+	VXORPS       Z1, Z1, Z1
+	VXORPS       Z2, Z2, Z2
+	VXORPS       Z3, Z3, Z3
+	VXORPS       Z4, Z4, Z4
+
+code4_135:
+	CMPQ        DX, $0x00000040
+	JL          code1_136
+	VPMOVZXBW   (CX), X5
+	VPSLLW      $0x04, X5, X6
+	VPORD       X6, X5, X5
+	VPANDD      X0, X5, X5
+	VPMOVZXBD   X5, Z5
+	VCVTDQ2PS   Z5, Z5
+	VMOVUPS     (SI), Z6
+	VFMADD213PS (BX), Z6, Z5
+	VFMADD231PS (AX), Z5, Z1
+	VPMOVZXBW   8(CX), X5
+	VPSLLW      $0x04, X5, X6
+	VPORD       X6, X5, X5
+	VPANDD      X0, X5, X5
+	VPMOVZXBD   X5, Z5
+	VCVTDQ2PS   Z5, Z5
+	VMOVUPS     64(SI), Z6
+	VFMADD213PS 64(BX), Z6, Z5
+	VFMADD231PS 64(AX), Z5, Z2
+	VPMOVZXBW   16(CX), X5
+	VPSLLW      $0x04, X5, X6
+	VPORD       X6, X5, X5
+	VPANDD      X0, X5, X5
+	VPMOVZXBD   X5, Z5
+	VCVTDQ2PS   Z5, Z5
+	VMOVUPS     128(SI), Z6
+	VFMADD213PS 128(BX), Z6, Z5
+	VFMADD231PS 128(AX), Z5, Z3
+	VPMOVZXBW   24(CX), X5
+	VPSLLW      $0x04, X5, X6
+	VPORD       X6, X5, X5
+	VPANDD      X0, X5, X5
+	VPMOVZXBD   X5, Z5
+	VCVTDQ2PS   Z5, Z5
+	VMOVUPS     192(SI), Z6
+	VFMADD213PS 192(BX), Z6, Z5
+	VFMADD231PS 192(AX), Z5, Z4
+	ADDQ        $0x00000100, AX
+	ADDQ        $0x00000020, CX
+	ADDQ        $0x00000100, BX
+	ADDQ        $0x00000100, SI
+	SUBQ        $0x00000040, DX
+	JMP         code4_135
+
+code1_136:
+	CMPQ        DX, $0x00000010
+	JL          code_tail_137
+	VPMOVZXBW   (CX), X5
+	VPSLLW      $0x04, X5, X6
+	VPORD       X6, X5, X5
+	VPANDD      X0, X5, X5
+	VPMOVZXBD   X5, Z5
+	VCVTDQ2PS   Z5, Z5
+	VMOVUPS     (SI), Z6
+	VFMADD213PS (BX), Z6, Z5
+	VFMADD231PS (AX), Z5, Z1
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000008, CX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
+	SUBQ        $0x00000010, DX
+	JMP         code1_136
+
+code_tail_137:
+	TESTQ       DX, DX
+	JZ          code_done_138
+	MOVL        $0xffffffff, DI
+	BZHIL       DX, DI, DI
+	KMOVW       DI, K1
+	INCL        DX
+	SHRL        $0x01, DX
+	MOVL        $0xffffffff, DI
+	BZHIL       DX, DI, DI
+	KMOVW       DI, K2
+	VMOVDQU8.Z  (CX), K2, X5
+	VMOVUPS.Z   (AX), K1, Z6
+	VMOVUPS.Z   (BX), K1, Z7
+	VMOVUPS.Z   (SI), K1, Z8
+	VPMOVZXBW   X5, X5
+	VPSLLW      $0x04, X5, X9
+	VPORD       X9, X5, X5
+	VPANDD      X0, X5, X5
+	VPMOVZXBD   X5, Z0
+	VCVTDQ2PS   Z0, Z0
+	VFMADD213PS Z7, Z8, Z0
+	VFMADD231PS Z6, Z0, Z2
+
+code_done_138:
+	VADDPS        Z2, Z1, Z1
+	VADDPS        Z4, Z3, Z3
+	VADDPS        Z3, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VADDPS        Y0, Y1, Y0
 	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPS        X1, X0, X1
 	VPERMILPS     $0x4e, X1, X0
@@ -1127,17 +2368,17 @@ TEXT ·f32ToF16AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_61:
+conv_139:
 	TESTQ     DX, DX
-	JZ        conv_done_62
+	JZ        conv_done_140
 	VMOVUPS   (CX), Z0
 	VCVTPS2PH $0x00, Z0, (AX)
 	ADDQ      $0x00000040, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_61
+	JMP       conv_139
 
-conv_done_62:
+conv_done_140:
 	VZEROUPPER
 	RET
 
@@ -1148,17 +2389,17 @@ TEXT ·f16ToF32AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_63:
+conv_141:
 	TESTQ     DX, DX
-	JZ        conv_done_64
+	JZ        conv_done_142
 	VCVTPH2PS (CX), Z0
 	VMOVUPS   Z0, (AX)
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000040, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_63
+	JMP       conv_141
 
-conv_done_64:
+conv_done_142:
 	VZEROUPPER
 	RET
 
@@ -1169,18 +2410,18 @@ TEXT ·bf16ToF32AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_65:
+conv_143:
 	TESTQ     DX, DX
-	JZ        conv_done_66
+	JZ        conv_done_144
 	VPMOVZXWD (CX), Z0
 	VPSLLD    $0x10, Z0, Z0
 	VMOVUPS   Z0, (AX)
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000040, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_65
+	JMP       conv_143
 
-conv_done_66:
+conv_done_144:
 	VZEROUPPER
 	RET
 
@@ -1197,9 +2438,9 @@ TEXT ·f32ToBF16AVX512(SB), NOSPLIT, $0-24
 	MOVQ         src+8(FP), CX
 	MOVQ         n+16(FP), DX
 
-conv_67:
+conv_145:
 	TESTQ     DX, DX
-	JZ        conv_done_68
+	JZ        conv_done_146
 	VMOVUPS   (CX), Z3
 	VPSRLD    $0x10, Z3, Z4
 	VPANDD    Z0, Z4, Z4
@@ -1214,9 +2455,9 @@ conv_67:
 	ADDQ      $0x00000040, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_67
+	JMP       conv_145
 
-conv_done_68:
+conv_done_146:
 	VZEROUPPER
 	RET
 
@@ -1231,9 +2472,9 @@ TEXT ·l2Int8AVX512(SB), NOSPLIT, $0-28
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-i8_4_69:
+i8_4_147:
 	CMPQ      DX, $0x00000080
-	JL        i8_1_70
+	JL        i8_1_148
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPSUBW    Z5, Z4, Z4
@@ -1257,11 +2498,11 @@ i8_4_69:
 	ADDQ      $0x00000080, AX
 	ADDQ      $0x00000080, CX
 	SUBQ      $0x00000080, DX
-	JMP       i8_4_69
+	JMP       i8_4_147
 
-i8_1_70:
+i8_1_148:
 	CMPQ      DX, $0x00000020
-	JL        i8_tail_71
+	JL        i8_tail_149
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPSUBW    Z5, Z4, Z4
@@ -1270,11 +2511,11 @@ i8_1_70:
 	ADDQ      $0x00000020, AX
 	ADDQ      $0x00000020, CX
 	SUBQ      $0x00000020, DX
-	JMP       i8_1_70
+	JMP       i8_1_148
 
-i8_tail_71:
+i8_tail_149:
 	TESTQ      DX, DX
-	JZ         i8_done_72
+	JZ         i8_done_150
 	MOVL       $0xffffffff, BX
 	BZHIL      DX, BX, BX
 	KMOVD      BX, K1
@@ -1286,7 +2527,7 @@ i8_tail_71:
 	VPMADDWD   Z4, Z4, Z4
 	VPADDD     Z4, Z1, Z1
 
-i8_done_72:
+i8_done_150:
 	VPADDD        Z1, Z0, Z0
 	VPADDD        Z2, Z0, Z0
 	VPADDD        Z3, Z0, Z0
@@ -1314,9 +2555,9 @@ TEXT ·ipInt8AVX512(SB), NOSPLIT, $0-28
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-i8_4_73:
+i8_4_151:
 	CMPQ      DX, $0x00000080
-	JL        i8_1_74
+	JL        i8_1_152
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPMADDWD  Z5, Z4, Z4
@@ -1336,11 +2577,11 @@ i8_4_73:
 	ADDQ      $0x00000080, AX
 	ADDQ      $0x00000080, CX
 	SUBQ      $0x00000080, DX
-	JMP       i8_4_73
+	JMP       i8_4_151
 
-i8_1_74:
+i8_1_152:
 	CMPQ      DX, $0x00000020
-	JL        i8_tail_75
+	JL        i8_tail_153
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPMADDWD  Z5, Z4, Z4
@@ -1348,11 +2589,11 @@ i8_1_74:
 	ADDQ      $0x00000020, AX
 	ADDQ      $0x00000020, CX
 	SUBQ      $0x00000020, DX
-	JMP       i8_1_74
+	JMP       i8_1_152
 
-i8_tail_75:
+i8_tail_153:
 	TESTQ      DX, DX
-	JZ         i8_done_76
+	JZ         i8_done_154
 	MOVL       $0xffffffff, BX
 	BZHIL      DX, BX, BX
 	KMOVD      BX, K1
@@ -1363,7 +2604,7 @@ i8_tail_75:
 	VPMADDWD   Z5, Z4, Z4
 	VPADDD     Z4, Z1, Z1
 
-i8_done_76:
+i8_done_154:
 	VPADDD        Z1, Z0, Z0
 	VPADDD        Z2, Z0, Z0
 	VPADDD        Z3, Z0, Z0
@@ -1395,9 +2636,9 @@ TEXT ·l2U8VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_77:
+u8_4_155:
 	CMPQ      DX, $0x00000100
-	JL        u8_1_78
+	JL        u8_1_156
 	VMOVDQU64 (AX), Z7
 	VPMINUB   (CX), Z7, Z8
 	VPMAXUB   (CX), Z7, Z7
@@ -1433,11 +2674,11 @@ u8_4_77:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000100, DX
-	JMP       u8_4_77
+	JMP       u8_4_155
 
-u8_1_78:
+u8_1_156:
 	CMPQ      DX, $0x00000040
-	JL        u8_tail_79
+	JL        u8_tail_157
 	VMOVDQU64 (AX), Z7
 	VPMINUB   (CX), Z7, Z8
 	VPMAXUB   (CX), Z7, Z7
@@ -1449,11 +2690,11 @@ u8_1_78:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_1_78
+	JMP       u8_1_156
 
-u8_tail_79:
+u8_tail_157:
 	TESTQ      DX, DX
-	JZ         u8_done_80
+	JZ         u8_done_158
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -1468,7 +2709,7 @@ u8_tail_79:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_80:
+u8_done_158:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -1494,6 +2735,151 @@ u8_done_80:
 	MOVL          AX, ret+24(FP)
 	RET
 
+// func l2U8RowsVNNI(a *uint8, codes *uint8, n int, stride int, out *uint32, cnt int)
+// Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, AVX512_VNNI, BMI2, MMX+
+TEXT ·l2U8RowsVNNI(SB), NOSPLIT, $0-48
+	MOVQ n+16(FP), AX
+	MOVQ stride+24(FP), CX
+	MOVQ codes+8(FP), DX
+	MOVQ out+32(FP), BX
+	MOVQ cnt+40(FP), SI
+
+rows_loop_159:
+	TESTQ SI, SI
+	JZ    rows_end_160
+	MOVQ  DX, DI
+	CMPQ  SI, $0x00000001
+	JE    rows_next_161
+	ADDQ  CX, DI
+
+rows_next_161:
+	XORQ R8, R8
+
+pf_162:
+	CMPQ       R8, AX
+	JAE        pf_done_163
+	PREFETCHT0 (DI)(R8*1)
+	ADDQ       $0x00000040, R8
+	JMP        pf_162
+
+pf_done_163:
+	MOVQ         DX, DI
+	MOVQ         AX, R8
+	MOVQ         a+0(FP), R9
+	MOVL         $0x80808080, R10
+	VPBROADCASTD R10, Z0
+	VPXORD       Z1, Z1, Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z4, Z4, Z4
+	VPXORD       Z5, Z5, Z5
+	VPXORD       Z6, Z6, Z6
+
+u8_4_164:
+	CMPQ      R8, $0x00000100
+	JL        u8_1_165
+	VMOVDQU64 (R9), Z7
+	VPMINUB   (DI), Z7, Z8
+	VPMAXUB   (DI), Z7, Z7
+	VPSUBB    Z8, Z7, Z7
+	VPXORD    Z0, Z7, Z8
+	VPDPBUSD  Z8, Z7, Z2
+	VPSADBW   Z1, Z7, Z7
+	VPADDQ    Z7, Z6, Z6
+	VMOVDQU64 64(R9), Z7
+	VPMINUB   64(DI), Z7, Z8
+	VPMAXUB   64(DI), Z7, Z7
+	VPSUBB    Z8, Z7, Z7
+	VPXORD    Z0, Z7, Z8
+	VPDPBUSD  Z8, Z7, Z3
+	VPSADBW   Z1, Z7, Z7
+	VPADDQ    Z7, Z6, Z6
+	VMOVDQU64 128(R9), Z7
+	VPMINUB   128(DI), Z7, Z8
+	VPMAXUB   128(DI), Z7, Z7
+	VPSUBB    Z8, Z7, Z7
+	VPXORD    Z0, Z7, Z8
+	VPDPBUSD  Z8, Z7, Z4
+	VPSADBW   Z1, Z7, Z7
+	VPADDQ    Z7, Z6, Z6
+	VMOVDQU64 192(R9), Z7
+	VPMINUB   192(DI), Z7, Z8
+	VPMAXUB   192(DI), Z7, Z7
+	VPSUBB    Z8, Z7, Z7
+	VPXORD    Z0, Z7, Z8
+	VPDPBUSD  Z8, Z7, Z5
+	VPSADBW   Z1, Z7, Z7
+	VPADDQ    Z7, Z6, Z6
+	ADDQ      $0x00000100, R9
+	ADDQ      $0x00000100, DI
+	SUBQ      $0x00000100, R8
+	JMP       u8_4_164
+
+u8_1_165:
+	CMPQ      R8, $0x00000040
+	JL        u8_tail_166
+	VMOVDQU64 (R9), Z7
+	VPMINUB   (DI), Z7, Z8
+	VPMAXUB   (DI), Z7, Z7
+	VPSUBB    Z8, Z7, Z7
+	VPXORD    Z0, Z7, Z8
+	VPDPBUSD  Z8, Z7, Z2
+	VPSADBW   Z1, Z7, Z7
+	VPADDQ    Z7, Z6, Z6
+	ADDQ      $0x00000040, R9
+	ADDQ      $0x00000040, DI
+	SUBQ      $0x00000040, R8
+	JMP       u8_1_165
+
+u8_tail_166:
+	TESTQ      R8, R8
+	JZ         u8_done_167
+	MOVQ       $-1, R10
+	BZHIQ      R8, R10, R10
+	KMOVQ      R10, K1
+	VMOVDQU8.Z (R9), K1, Z7
+	VMOVDQU8.Z (DI), K1, Z8
+	VMOVDQU64  Z7, Z7
+	VPMINUB    Z8, Z7, Z9
+	VPMAXUB    Z8, Z7, Z7
+	VPSUBB     Z9, Z7, Z7
+	VPXORD     Z0, Z7, Z9
+	VPDPBUSD   Z9, Z7, Z3
+	VPSADBW    Z1, Z7, Z0
+	VPADDQ     Z0, Z6, Z6
+
+u8_done_167:
+	VPADDD        Z3, Z2, Z2
+	VPADDD        Z4, Z2, Z2
+	VPADDD        Z5, Z2, Z2
+	VEXTRACTI64X4 $0x01, Z2, Y0
+	VPADDD        Y0, Y2, Y0
+	VEXTRACTI32X4 $0x01, Y0, X7
+	VPADDD        X7, X0, X7
+	VPSHUFD       $0x4e, X7, X0
+	VPADDD        X0, X7, X7
+	VPSHUFD       $0xb1, X7, X0
+	VPADDD        X0, X7, X7
+	VMOVD         X7, DI
+	VEXTRACTI64X4 $0x01, Z6, Y0
+	VPADDQ        Y0, Y6, Y0
+	VEXTRACTI32X4 $0x01, Y0, X7
+	VPADDQ        X7, X0, X7
+	VPSHUFD       $0x4e, X7, X0
+	VPADDQ        X0, X7, X7
+	VMOVQ         X7, R8
+	SHLQ          $0x07, R8
+	ADDL          R8, DI
+	MOVL          DI, (BX)
+	ADDQ          CX, DX
+	ADDQ          $0x00000004, BX
+	DECQ          SI
+	JMP           rows_loop_159
+
+rows_end_160:
+	VZEROUPPER
+	RET
+
 // func dotU8VNNI(a *uint8, b *uint8, n int) uint32
 // Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, AVX512_VNNI, BMI2
 TEXT ·dotU8VNNI(SB), NOSPLIT, $0-28
@@ -1509,9 +2895,9 @@ TEXT ·dotU8VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_81:
+u8_4_168:
 	CMPQ      DX, $0x00000100
-	JL        u8_1_82
+	JL        u8_1_169
 	VMOVDQU64 (AX), Z7
 	VPXORD    (CX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -1535,11 +2921,11 @@ u8_4_81:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000100, DX
-	JMP       u8_4_81
+	JMP       u8_4_168
 
-u8_1_82:
+u8_1_169:
 	CMPQ      DX, $0x00000040
-	JL        u8_tail_83
+	JL        u8_tail_170
 	VMOVDQU64 (AX), Z7
 	VPXORD    (CX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -1548,11 +2934,11 @@ u8_1_82:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_1_82
+	JMP       u8_1_169
 
-u8_tail_83:
+u8_tail_170:
 	TESTQ      DX, DX
-	JZ         u8_done_84
+	JZ         u8_done_171
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -1564,7 +2950,7 @@ u8_tail_83:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_84:
+u8_done_171:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -1590,6 +2976,133 @@ u8_done_84:
 	MOVL          AX, ret+24(FP)
 	RET
 
+// func dotU8RowsVNNI(a *uint8, codes *uint8, n int, stride int, out *uint32, cnt int)
+// Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, AVX512_VNNI, BMI2, MMX+
+TEXT ·dotU8RowsVNNI(SB), NOSPLIT, $0-48
+	MOVQ n+16(FP), AX
+	MOVQ stride+24(FP), CX
+	MOVQ codes+8(FP), DX
+	MOVQ out+32(FP), BX
+	MOVQ cnt+40(FP), SI
+
+rows_loop_172:
+	TESTQ SI, SI
+	JZ    rows_end_173
+	MOVQ  DX, DI
+	CMPQ  SI, $0x00000001
+	JE    rows_next_174
+	ADDQ  CX, DI
+
+rows_next_174:
+	XORQ R8, R8
+
+pf_175:
+	CMPQ       R8, AX
+	JAE        pf_done_176
+	PREFETCHT0 (DI)(R8*1)
+	ADDQ       $0x00000040, R8
+	JMP        pf_175
+
+pf_done_176:
+	MOVQ         DX, DI
+	MOVQ         AX, R8
+	MOVQ         a+0(FP), R9
+	MOVL         $0x80808080, R10
+	VPBROADCASTD R10, Z0
+	VPXORD       Z1, Z1, Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z4, Z4, Z4
+	VPXORD       Z5, Z5, Z5
+	VPXORD       Z6, Z6, Z6
+
+u8_4_177:
+	CMPQ      R8, $0x00000100
+	JL        u8_1_178
+	VMOVDQU64 (R9), Z7
+	VPXORD    (DI), Z0, Z8
+	VPDPBUSD  Z8, Z7, Z2
+	VPSADBW   Z1, Z7, Z7
+	VPADDQ    Z7, Z6, Z6
+	VMOVDQU64 64(R9), Z7
+	VPXORD    64(DI), Z0, Z8
+	VPDPBUSD  Z8, Z7, Z3
+	VPSADBW   Z1, Z7, Z7
+	VPADDQ    Z7, Z6, Z6
+	VMOVDQU64 128(R9), Z7
+	VPXORD    128(DI), Z0, Z8
+	VPDPBUSD  Z8, Z7, Z4
+	VPSADBW   Z1, Z7, Z7
+	VPADDQ    Z7, Z6, Z6
+	VMOVDQU64 192(R9), Z7
+	VPXORD    192(DI), Z0, Z8
+	VPDPBUSD  Z8, Z7, Z5
+	VPSADBW   Z1, Z7, Z7
+	VPADDQ    Z7, Z6, Z6
+	ADDQ      $0x00000100, R9
+	ADDQ      $0x00000100, DI
+	SUBQ      $0x00000100, R8
+	JMP       u8_4_177
+
+u8_1_178:
+	CMPQ      R8, $0x00000040
+	JL        u8_tail_179
+	VMOVDQU64 (R9), Z7
+	VPXORD    (DI), Z0, Z8
+	VPDPBUSD  Z8, Z7, Z2
+	VPSADBW   Z1, Z7, Z7
+	VPADDQ    Z7, Z6, Z6
+	ADDQ      $0x00000040, R9
+	ADDQ      $0x00000040, DI
+	SUBQ      $0x00000040, R8
+	JMP       u8_1_178
+
+u8_tail_179:
+	TESTQ      R8, R8
+	JZ         u8_done_180
+	MOVQ       $-1, R10
+	BZHIQ      R8, R10, R10
+	KMOVQ      R10, K1
+	VMOVDQU8.Z (R9), K1, Z7
+	VMOVDQU8.Z (DI), K1, Z8
+	VMOVDQU64  Z7, Z7
+	VPXORD     Z8, Z0, Z0
+	VPDPBUSD   Z0, Z7, Z3
+	VPSADBW    Z1, Z7, Z0
+	VPADDQ     Z0, Z6, Z6
+
+u8_done_180:
+	VPADDD        Z3, Z2, Z2
+	VPADDD        Z4, Z2, Z2
+	VPADDD        Z5, Z2, Z2
+	VEXTRACTI64X4 $0x01, Z2, Y0
+	VPADDD        Y0, Y2, Y0
+	VEXTRACTI32X4 $0x01, Y0, X7
+	VPADDD        X7, X0, X7
+	VPSHUFD       $0x4e, X7, X0
+	VPADDD        X0, X7, X7
+	VPSHUFD       $0xb1, X7, X0
+	VPADDD        X0, X7, X7
+	VMOVD         X7, DI
+	VEXTRACTI64X4 $0x01, Z6, Y0
+	VPADDQ        Y0, Y6, Y0
+	VEXTRACTI32X4 $0x01, Y0, X7
+	VPADDQ        X7, X0, X7
+	VPSHUFD       $0x4e, X7, X0
+	VPADDQ        X0, X7, X7
+	VMOVQ         X7, R8
+	SHLQ          $0x07, R8
+	ADDL          R8, DI
+	MOVL          DI, (BX)
+	ADDQ          CX, DX
+	ADDQ          $0x00000004, BX
+	DECQ          SI
+	JMP           rows_loop_172
+
+rows_end_173:
+	VZEROUPPER
+	RET
+
 // func l2U4VNNI(a *uint8, b *uint8, nb int) uint32
 // Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, AVX512_VNNI, BMI2
 TEXT ·l2U4VNNI(SB), NOSPLIT, $0-28
@@ -1601,9 +3114,9 @@ TEXT ·l2U4VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_85:
+u4_1_181:
 	CMPQ      DX, $0x00000040
-	JL        u4_tail_86
+	JL        u4_tail_182
 	VMOVDQU64 (AX), Z3
 	VMOVDQU64 (CX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -1621,11 +3134,11 @@ u4_1_85:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u4_1_85
+	JMP       u4_1_181
 
-u4_tail_86:
+u4_tail_182:
 	TESTQ      DX, DX
-	JZ         u4_done_87
+	JZ         u4_done_183
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -1646,7 +3159,7 @@ u4_tail_86:
 	VPDPBUSD   Z5, Z5, Z1
 	VPDPBUSD   Z3, Z3, Z2
 
-u4_done_87:
+u4_done_183:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -1672,9 +3185,9 @@ TEXT ·dotU4VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_88:
+u4_1_184:
 	CMPQ      DX, $0x00000040
-	JL        u4_tail_89
+	JL        u4_tail_185
 	VMOVDQU64 (AX), Z3
 	VMOVDQU64 (CX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -1688,11 +3201,11 @@ u4_1_88:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u4_1_88
+	JMP       u4_1_184
 
-u4_tail_89:
+u4_tail_185:
 	TESTQ      DX, DX
-	JZ         u4_done_90
+	JZ         u4_done_186
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -1709,7 +3222,7 @@ u4_tail_89:
 	VPDPBUSD   Z6, Z5, Z1
 	VPDPBUSD   Z4, Z3, Z2
 
-u4_done_90:
+u4_done_186:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -1735,9 +3248,9 @@ TEXT ·hammingVPOPCNTQ(SB), NOSPLIT, $0-32
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-vpc4_91:
+vpc4_187:
 	CMPQ      DX, $0x00000020
-	JL        vpc1_92
+	JL        vpc1_188
 	VMOVDQU64 (AX), Z4
 	VPXORQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -1757,11 +3270,11 @@ vpc4_91:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000020, DX
-	JMP       vpc4_91
+	JMP       vpc4_187
 
-vpc1_92:
+vpc1_188:
 	CMPQ      DX, $0x00000008
-	JL        vpc_tail_93
+	JL        vpc_tail_189
 	VMOVDQU64 (AX), Z4
 	VPXORQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -1769,11 +3282,11 @@ vpc1_92:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000008, DX
-	JMP       vpc1_92
+	JMP       vpc1_188
 
-vpc_tail_93:
+vpc_tail_189:
 	TESTQ       DX, DX
-	JZ          vpc_done_94
+	JZ          vpc_done_190
 	MOVL        $0x000000ff, BX
 	BZHIL       DX, BX, BX
 	KMOVB       BX, K1
@@ -1784,7 +3297,7 @@ vpc_tail_93:
 	VPOPCNTQ    Z4, Z4
 	VPADDQ      Z4, Z1, Z1
 
-vpc_done_94:
+vpc_done_190:
 	VPADDQ        Z1, Z0, Z0
 	VPADDQ        Z3, Z2, Z2
 	VPADDQ        Z2, Z0, Z0
@@ -1810,9 +3323,9 @@ TEXT ·popcountAndVPOPCNTQ(SB), NOSPLIT, $0-32
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-vpc4_95:
+vpc4_191:
 	CMPQ      DX, $0x00000020
-	JL        vpc1_96
+	JL        vpc1_192
 	VMOVDQU64 (AX), Z4
 	VPANDQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -1832,11 +3345,11 @@ vpc4_95:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000020, DX
-	JMP       vpc4_95
+	JMP       vpc4_191
 
-vpc1_96:
+vpc1_192:
 	CMPQ      DX, $0x00000008
-	JL        vpc_tail_97
+	JL        vpc_tail_193
 	VMOVDQU64 (AX), Z4
 	VPANDQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -1844,11 +3357,11 @@ vpc1_96:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000008, DX
-	JMP       vpc1_96
+	JMP       vpc1_192
 
-vpc_tail_97:
+vpc_tail_193:
 	TESTQ       DX, DX
-	JZ          vpc_done_98
+	JZ          vpc_done_194
 	MOVL        $0x000000ff, BX
 	BZHIL       DX, BX, BX
 	KMOVB       BX, K1
@@ -1859,7 +3372,7 @@ vpc_tail_97:
 	VPOPCNTQ    Z4, Z4
 	VPADDQ      Z4, Z1, Z1
 
-vpc_done_98:
+vpc_done_194:
 	VPADDQ        Z1, Z0, Z0
 	VPADDQ        Z3, Z2, Z2
 	VPADDQ        Z2, Z0, Z0
@@ -1889,9 +3402,9 @@ TEXT ·lookupAccumulate32AVX512(SB), NOSPLIT, $0-32
 	VPXORD       Z4, Z4, Z4
 	VPXORD       Z5, Z5, Z5
 
-lut_99:
+lut_195:
 	TESTQ      DX, DX
-	JZ         lut_done_100
+	JZ         lut_done_196
 	VMOVDQU64  (AX), Z6
 	VMOVDQU64  (CX), Z7
 	VPANDD     Z0, Z6, Z8
@@ -1910,9 +3423,9 @@ lut_99:
 	ADDQ       $0x00000040, AX
 	ADDQ       $0x00000040, CX
 	SUBQ       $0x00000004, DX
-	JMP        lut_99
+	JMP        lut_195
 
-lut_done_100:
+lut_done_196:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDW        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1

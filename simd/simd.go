@@ -127,6 +127,34 @@ func SQ8InnerProduct(q []float32, code []uint8, lo, diff []float32) float32 {
 	return k.sq8IP(q, head(code, n), head(lo, n), head(diff, n))
 }
 
+// SQ8L2SqrScaled returns the squared L2 distance between q and the SQ8 code
+// whose dimension j decodes to lo[j] + code[j]*scale[j] (scale = diff/255,
+// computed once per quantizer). code, lo and scale must hold len(q) entries.
+func SQ8L2SqrScaled(q []float32, code []uint8, lo, scale []float32) float32 {
+	n := len(q)
+	return k.sq8L2S(q, head(code, n), head(lo, n), head(scale, n))
+}
+
+// SQ8InnerProductScaled returns the dot product of q and the SQ8 code
+// decoded as in SQ8L2SqrScaled.
+func SQ8InnerProductScaled(q []float32, code []uint8, lo, scale []float32) float32 {
+	n := len(q)
+	return k.sq8IPS(q, head(code, n), head(lo, n), head(scale, n))
+}
+
+// SQ4L2SqrScaled is SQ4L2Sqr with dimension j decoding to
+// lo[j] + code_j*scale[j] (scale = diff/15). code must hold (len(q)+1)/2 bytes.
+func SQ4L2SqrScaled(q []float32, code []uint8, lo, scale []float32) float32 {
+	n := len(q)
+	return k.sq4L2S(q, head(code, (n+1)/2), head(lo, n), head(scale, n))
+}
+
+// SQ4InnerProductScaled is SQ4InnerProduct with the decoding of SQ4L2SqrScaled.
+func SQ4InnerProductScaled(q []float32, code []uint8, lo, scale []float32) float32 {
+	n := len(q)
+	return k.sq4IPS(q, head(code, (n+1)/2), head(lo, n), head(scale, n))
+}
+
 // SQ4L2Sqr returns the squared L2 distance between q and the SQ4 code: two
 // codes per byte, dimension j in byte j/2 (low nibble for even j), decoding
 // to lo[j] + code_j/15*diff[j]. code must hold (len(q)+1)/2 bytes.

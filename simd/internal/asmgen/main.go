@@ -16,7 +16,6 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"math"
 	"os"
 	"path/filepath"
 
@@ -404,171 +403,6 @@ func f32Kernels(sfx string, dist distFn) {
 }
 
 // ---------------------------------------------------------------------------
-// float32 query against encoded codes (fp16, bf16, sq8, sq4).
-
-type codeKind struct {
-	name     string
-	unit     int // bytes of code per element, times 2 (sq4 is 1)
-	sq       bool
-	scaleInv float32
-}
-
-var codeKinds = []codeKind{
-	{"F16", 4, false, 0},
-	{"BF16", 4, false, 0},
-	{"SQ8", 2, true, 1.0 / 255},
-	{"SQ4", 1, true, 1.0 / 15},
-}
-
-// decode loads W values of kind k from code at byte offset disp into a float32 vector.
-func decode(k codeKind, zmm bool, code Register, disp int, lo, diff Register, fdisp int, inv, c0f VecVirtual) VecVirtual {
-	var v VecVirtual
-	if zmm {
-		v = c.ZMM()
-	} else {
-		v = c.YMM()
-	}
-	switch k.name {
-	case "F16":
-		c.VCVTPH2PS(mem(code, disp), v)
-	case "BF16":
-		c.VPMOVZXWD(mem(code, disp), v)
-		c.VPSLLD(U8(16), v, v)
-	case "SQ8":
-		c.VPMOVZXBD(mem(code, disp), v)
-	case "SQ4":
-		x := c.XMM()
-		if zmm {
-			c.VPMOVZXBW(mem(code, disp), x)
-		} else {
-			c.VMOVD(mem(code, disp), x)
-			c.VPMOVZXBW(x, x)
-		}
-		t := c.XMM()
-		c.VPSLLW(U8(4), x, t)
-		if zmm {
-			c.VPORD(t, x, x)
-			c.VPANDD(c0f.AsX(), x, x)
-		} else {
-			c.VPOR(t, x, x)
-			c.VPAND(c0f.AsX(), x, x)
-		}
-		c.VPMOVZXBD(x, v)
-	}
-	if k.sq {
-		c.VCVTDQ2PS(v, v)
-		c.VMULPS(mem(diff, fdisp), v, v)
-		c.VFMADD213PS(mem(lo, fdisp), inv, v)
-	}
-	return v
-}
-
-func codeKernels(sfx string, zmm bool) {
-	W := 8
-	if zmm {
-		W = 16
-	}
-	vec := func() VecVirtual {
-		if zmm {
-			return c.ZMM()
-		}
-		return c.YMM()
-	}
-	for _, k := range codeKinds {
-		for metric := mL2; metric <= mIP; metric++ {
-			mn := metricName[metric]
-			name := map[int]string{mL2: "l2", mIP: "ip"}[metric] + k.name + sfx
-			if k.sq {
-				text(name, "func(q *float32, code *uint8, lo, diff *float32, n int) float32",
-					fmt.Sprintf("%s returns the %s distance between q[:n] and the %s code. Precondition: n %% %d == 0.", name, mn, k.name, W))
-			} else {
-				text(name, "func(q *float32, code *uint16, n int) float32",
-					fmt.Sprintf("%s returns the %s distance between q[:n] and the %s code. Precondition: n %% %d == 0.", name, mn, k.name, W))
-			}
-			q, code, n := ld("q"), ld("code"), ld("n")
-			var lo, diff Register
-			var inv, c0f VecVirtual
-			if k.sq {
-				lo, diff = ld("lo"), ld("diff")
-				inv = vec()
-				r := c.GP32()
-				c.MOVL(U32(math.Float32bits(k.scaleInv)), r)
-				if zmm {
-					c.VPBROADCASTD(r, inv)
-				} else {
-					x := c.XMM()
-					c.VMOVD(r, x)
-					c.VPBROADCASTD(x, inv)
-				}
-			}
-			if k.name == "SQ4" {
-				c0f = bcast32(0x0f0f0f0f, zmm)
-			}
-			var acc [4]VecVirtual
-			for i := range acc {
-				acc[i] = vec()
-				c.VXORPS(acc[i], acc[i], acc[i])
-			}
-			cb := W * k.unit / 2 // code bytes per vector of W elements
-			step := func(a VecVirtual, i int) {
-				v := decode(k, zmm, code, cb*i, lo, diff, 4*W*i, inv, c0f)
-				if metric == mIP {
-					c.VFMADD231PS(mem(q, 4*W*i), v, a)
-				} else {
-					c.VSUBPS(mem(q, 4*W*i), v, v)
-					c.VFMADD231PS(v, v, a)
-				}
-			}
-			advance := func(u int) {
-				c.ADDQ(U32(4*W*u), q)
-				c.ADDQ(U32(cb*u), code)
-				if k.sq {
-					c.ADDQ(U32(4*W*u), lo)
-					c.ADDQ(U32(4*W*u), diff)
-				}
-				c.SUBQ(U32(W*u), n)
-			}
-			l4, l1, ldone := lbl("code4"), lbl("code1"), lbl("code_done")
-			c.Label(l4)
-			c.CMPQ(n, U32(4*W))
-			c.JL(LabelRef(l1))
-			for i := 0; i < 4; i++ {
-				step(acc[i], i)
-			}
-			advance(4)
-			c.JMP(LabelRef(l4))
-			c.Label(l1)
-			c.TESTQ(n, n)
-			c.JZ(LabelRef(ldone))
-			step(acc[0], 0)
-			advance(1)
-			c.JMP(LabelRef(l1))
-			c.Label(ldone)
-			c.VADDPS(acc[1], acc[0], acc[0])
-			c.VADDPS(acc[3], acc[2], acc[2])
-			c.VADDPS(acc[2], acc[0], acc[0])
-			y := acc[0].AsY().(VecVirtual)
-			if zmm {
-				y = c.YMM()
-				c.VEXTRACTF64X4(U8(1), acc[0], y)
-				c.VADDPS(y, acc[0].AsY(), y)
-			}
-			r := c.XMM()
-			if zmm {
-				c.VEXTRACTF32X4(U8(1), y, r)
-			} else {
-				c.VEXTRACTF128(U8(1), y, r)
-			}
-			c.VADDPS(r, y.AsX(), r)
-			hsumPS4(r)
-			c.VZEROUPPER()
-			c.Store(r, c.ReturnIndex(0))
-			c.RET()
-		}
-	}
-}
-
-// ---------------------------------------------------------------------------
 // conversions
 
 func convKernels(sfx string, zmm bool) {
@@ -779,132 +613,146 @@ func reduceQ(z VecVirtual) Register {
 	return r
 }
 
-// u8AVX2: zero-extend to words, VPMADDWD. n % 16 == 0.
-func u8KernelsAVX2() {
+// u8DistAVX2 returns the uint8 kernel over n bytes at pa, pb (all
+// clobbered) in a GP32: zero-extend to words, VPMADDWD. n % 16 == 0.
+func u8DistAVX2(metric int, pa, pb, n Register) Register {
+	var acc [4]VecVirtual
+	for i := range acc {
+		acc[i] = zeroY(c.YMM())
+	}
+	step := func(a VecVirtual, i int) {
+		x, y := c.YMM(), c.YMM()
+		c.VPMOVZXBW(mem(pa, 16*i), x)
+		c.VPMOVZXBW(mem(pb, 16*i), y)
+		if metric == mL2 {
+			c.VPSUBW(y, x, x)
+			c.VPMADDWD(x, x, x)
+		} else {
+			c.VPMADDWD(y, x, x)
+		}
+		c.VPADDD(x, a, a)
+	}
+	l4, l1, ldone := lbl("u8_4"), lbl("u8_1"), lbl("u8_done")
+	c.Label(l4)
+	c.CMPQ(n, U32(64))
+	c.JL(LabelRef(l1))
+	for i := 0; i < 4; i++ {
+		step(acc[i], i)
+	}
+	c.ADDQ(U32(64), pa)
+	c.ADDQ(U32(64), pb)
+	c.SUBQ(U32(64), n)
+	c.JMP(LabelRef(l4))
+	c.Label(l1)
+	c.TESTQ(n, n)
+	c.JZ(LabelRef(ldone))
+	step(acc[0], 0)
+	c.ADDQ(U32(16), pa)
+	c.ADDQ(U32(16), pb)
+	c.SUBQ(U32(16), n)
+	c.JMP(LabelRef(l1))
+	c.Label(ldone)
+	return reduceD(acc[:], false)
+}
+
+var u8Name = [...]string{mL2: "l2U8", mIP: "dotU8"}
+
+// u8Kernels emits the single-pair and row forms of the uint8 kernels.
+func u8Kernels(sfx string, dist func(metric int, pa, pb, n Register) Register, pre string) {
 	for metric := mL2; metric <= mIP; metric++ {
-		name := map[int]string{mL2: "l2U8AVX2", mIP: "dotU8AVX2"}[metric]
-		text(name, "func(a, b *uint8, n int) uint32", name+" returns the uint8 kernel over a[:n], b[:n] (uint32 wrap-around). Precondition: n % 16 == 0.")
-		pa, pb, n := ld("a"), ld("b"), ld("n")
-		var acc [4]VecVirtual
-		for i := range acc {
-			acc[i] = zeroY(c.YMM())
-		}
-		step := func(a VecVirtual, i int) {
-			x, y := c.YMM(), c.YMM()
-			c.VPMOVZXBW(mem(pa, 16*i), x)
-			c.VPMOVZXBW(mem(pb, 16*i), y)
-			if metric == mL2 {
-				c.VPSUBW(y, x, x)
-				c.VPMADDWD(x, x, x)
-			} else {
-				c.VPMADDWD(y, x, x)
-			}
-			c.VPADDD(x, a, a)
-		}
-		l4, l1, ldone := lbl("u8_4"), lbl("u8_1"), lbl("u8_done")
-		c.Label(l4)
-		c.CMPQ(n, U32(64))
-		c.JL(LabelRef(l1))
-		for i := 0; i < 4; i++ {
-			step(acc[i], i)
-		}
-		c.ADDQ(U32(64), pa)
-		c.ADDQ(U32(64), pb)
-		c.SUBQ(U32(64), n)
-		c.JMP(LabelRef(l4))
-		c.Label(l1)
-		c.TESTQ(n, n)
-		c.JZ(LabelRef(ldone))
-		step(acc[0], 0)
-		c.ADDQ(U32(16), pa)
-		c.ADDQ(U32(16), pb)
-		c.SUBQ(U32(16), n)
-		c.JMP(LabelRef(l1))
-		c.Label(ldone)
-		r := reduceD(acc[:], false)
+		name := u8Name[metric] + sfx
+		text(name, "func(a, b *uint8, n int) uint32", name+" returns the uint8 kernel over a[:n], b[:n] (uint32 wrap-around). "+pre)
+		r := dist(metric, ld("a"), ld("b"), ld("n"))
 		c.VZEROUPPER()
 		c.Store(r, c.ReturnIndex(0))
 		c.RET()
+
+		rname := u8Name[metric] + "Rows" + sfx
+		text(rname, "func(a, codes *uint8, n, stride int, out *uint32, cnt int)",
+			rname+" sets out[i] to the uint8 kernel over a[:n] and codes[i*stride:][:n] for i < cnt, prefetching row i+1. "+pre)
+		n, stride := ld("n"), ld("stride")
+		rowsLoop(n, stride, 4, func(row, out Register) {
+			pb, nn := c.GP64(), c.GP64()
+			c.MOVQ(row, pb)
+			c.MOVQ(n, nn)
+			r := dist(metric, ld("a"), pb, nn)
+			c.MOVL(r, mem(out, 0))
+		})
 	}
 }
 
-// u8VNNI: a.b = sum a*(b-128) + 128*sum(a); (a-b)^2 = d*(d-128) + 128*d with d = |a-b|.
-func u8KernelsVNNI() {
-	for metric := mL2; metric <= mIP; metric++ {
-		name := map[int]string{mL2: "l2U8VNNI", mIP: "dotU8VNNI"}[metric]
-		text(name, "func(a, b *uint8, n int) uint32", name+" returns the uint8 kernel over a[:n], b[:n] (uint32 wrap-around) using VPDPBUSD. Any n >= 0.")
-		pa, pb, n := ld("a"), ld("b"), ld("n")
-		c80 := bcast32(0x80808080, true)
-		zr := zero(c.ZMM())
-		var acc [4]VecVirtual
-		for i := range acc {
-			acc[i] = zero(c.ZMM())
-		}
-		sad := zero(c.ZMM())
-		step := func(a VecVirtual, x, y Op) {
-			u, s := c.ZMM(), c.ZMM()
-			if metric == mL2 {
-				c.VMOVDQU64(x, u)
-				c.VPMINUB(y, u, s)
-				c.VPMAXUB(y, u, u)
-				c.VPSUBB(s, u, u)
-				c.VPXORD(c80, u, s)
-			} else {
-				c.VMOVDQU64(x, u)
-				c.VPXORD(y, c80, s)
-			}
-			vpdpbusd(s, u, a)
-			t := c.ZMM()
-			c.VPSADBW(zr, u, t)
-			c.VPADDQ(t, sad, sad)
-		}
-		l4, l1, ltail, ldone := lbl("u8_4"), lbl("u8_1"), lbl("u8_tail"), lbl("u8_done")
-		c.Label(l4)
-		c.CMPQ(n, U32(256))
-		c.JL(LabelRef(l1))
-		for i := 0; i < 4; i++ {
-			step(acc[i], mem(pa, 64*i), mem(pb, 64*i))
-		}
-		c.ADDQ(U32(256), pa)
-		c.ADDQ(U32(256), pb)
-		c.SUBQ(U32(256), n)
-		c.JMP(LabelRef(l4))
-		c.Label(l1)
-		c.CMPQ(n, U32(64))
-		c.JL(LabelRef(ltail))
-		step(acc[0], mem(pa, 0), mem(pb, 0))
-		c.ADDQ(U32(64), pa)
-		c.ADDQ(U32(64), pb)
-		c.SUBQ(U32(64), n)
-		c.JMP(LabelRef(l1))
-		c.Label(ltail)
-		c.TESTQ(n, n)
-		c.JZ(LabelRef(ldone))
-		m := c.GP64()
-		c.MOVQ(I32(-1), m)
-		c.BZHIQ(n, m, m)
-		k := c.K()
-		c.KMOVQ(m, k)
-		xa, xb := c.ZMM(), c.ZMM()
-		c.VMOVDQU8_Z(mem(pa, 0), k, xa)
-		c.VMOVDQU8_Z(mem(pb, 0), k, xb)
-		step(acc[1], xa, xb)
-		c.Label(ldone)
-		d := reduceD(acc[:], true)
-		s := reduceQ(sad)
-		c.SHLQ(U8(7), s)
-		c.ADDL(s.(GPVirtual).As32(), d)
-		c.VZEROUPPER()
-		c.Store(d, c.ReturnIndex(0))
-		c.RET()
+// u8DistVNNI returns the uint8 kernel over n bytes at pa, pb (clobbered) in
+// a GP32 using VPDPBUSD; any n (masked tail).
+// a.b = sum a*(b-128) + 128*sum(a); (a-b)^2 = d*(d-128) + 128*d with d = |a-b|.
+func u8DistVNNI(metric int, pa, pb, n Register) Register {
+	c80 := bcast32(0x80808080, true)
+	zr := zero(c.ZMM())
+	var acc [4]VecVirtual
+	for i := range acc {
+		acc[i] = zero(c.ZMM())
 	}
+	sad := zero(c.ZMM())
+	step := func(a VecVirtual, x, y Op) {
+		u, s := c.ZMM(), c.ZMM()
+		if metric == mL2 {
+			c.VMOVDQU64(x, u)
+			c.VPMINUB(y, u, s)
+			c.VPMAXUB(y, u, u)
+			c.VPSUBB(s, u, u)
+			c.VPXORD(c80, u, s)
+		} else {
+			c.VMOVDQU64(x, u)
+			c.VPXORD(y, c80, s)
+		}
+		vpdpbusd(s, u, a)
+		t := c.ZMM()
+		c.VPSADBW(zr, u, t)
+		c.VPADDQ(t, sad, sad)
+	}
+	l4, l1, ltail, ldone := lbl("u8_4"), lbl("u8_1"), lbl("u8_tail"), lbl("u8_done")
+	c.Label(l4)
+	c.CMPQ(n, U32(256))
+	c.JL(LabelRef(l1))
+	for i := 0; i < 4; i++ {
+		step(acc[i], mem(pa, 64*i), mem(pb, 64*i))
+	}
+	c.ADDQ(U32(256), pa)
+	c.ADDQ(U32(256), pb)
+	c.SUBQ(U32(256), n)
+	c.JMP(LabelRef(l4))
+	c.Label(l1)
+	c.CMPQ(n, U32(64))
+	c.JL(LabelRef(ltail))
+	step(acc[0], mem(pa, 0), mem(pb, 0))
+	c.ADDQ(U32(64), pa)
+	c.ADDQ(U32(64), pb)
+	c.SUBQ(U32(64), n)
+	c.JMP(LabelRef(l1))
+	c.Label(ltail)
+	c.TESTQ(n, n)
+	c.JZ(LabelRef(ldone))
+	m := c.GP64()
+	c.MOVQ(I32(-1), m)
+	c.BZHIQ(n, m, m)
+	k := c.K()
+	c.KMOVQ(m, k)
+	xa, xb := c.ZMM(), c.ZMM()
+	c.VMOVDQU8_Z(mem(pa, 0), k, xa)
+	c.VMOVDQU8_Z(mem(pb, 0), k, xb)
+	step(acc[1], xa, xb)
+	c.Label(ldone)
+	d := reduceD(acc[:], true)
+	s := reduceQ(sad)
+	c.SHLQ(U8(7), s)
+	c.ADDL(s.(GPVirtual).As32(), d)
+	return d
 }
 
 // u4 kernels over nb bytes of packed nibbles (2*nb values).
 func u4Kernels(sfx string, zmm bool) {
 	for metric := mL2; metric <= mIP; metric++ {
 		name := map[int]string{mL2: "l2U4", mIP: "dotU4"}[metric] + sfx
-		pre := "Precondition: nb % 32 == 0."
+		pre := "Precondition: nb % 16 == 0."
 		if zmm {
 			pre = "Any nb >= 0 (masked tail)."
 		}
@@ -992,6 +840,34 @@ func u4Kernels(sfx string, zmm bool) {
 			c.VMOVDQU8_Z(mem(pa, 0), k, xa)
 			c.VMOVDQU8_Z(mem(pb, 0), k, xb)
 			step(xa, xb)
+		} else {
+			// One 16-byte step (nb % 32 == 16). VEX.128 results have their
+			// upper lanes zeroed, so they add into the 256-bit accumulator.
+			c.TESTQ(n, n)
+			c.JZ(LabelRef(ldone))
+			a, b := c.XMM(), c.XMM()
+			c.VMOVDQU(mem(pa, 0), a)
+			c.VMOVDQU(mem(pb, 0), b)
+			alo, ahi, blo, bhi := c.XMM(), c.XMM(), c.XMM(), c.XMM()
+			m := c0f.AsX()
+			c.VPAND(m, a, alo)
+			c.VPSRLW(U8(4), a, ahi)
+			c.VPAND(m, ahi, ahi)
+			c.VPAND(m, b, blo)
+			c.VPSRLW(U8(4), b, bhi)
+			c.VPAND(m, bhi, bhi)
+			if metric == mL2 {
+				c.VPSUBB(blo, alo, alo)
+				c.VPABSB(alo, alo)
+				c.VPSUBB(bhi, ahi, ahi)
+				c.VPABSB(ahi, ahi)
+				blo, bhi = alo, ahi
+			}
+			c.VPMADDUBSW(blo, alo, alo)
+			c.VPMADDUBSW(bhi, ahi, ahi)
+			c.VPADDW(ahi, alo, alo)
+			c.VPMADDWD(ones.AsX(), alo, alo)
+			c.VPADDD(alo.AsY(), acc[0], acc[0])
 		}
 		c.Label(ldone)
 		r := reduceD(acc[:], zmm)
@@ -1209,7 +1085,7 @@ func genAVX2() {
 	codeKernels("AVX2", false)
 	convKernels("AVX2", false)
 	int8Kernels("AVX2", false)
-	u8KernelsAVX2()
+	u8Kernels("AVX2", u8DistAVX2, "Precondition: n % 16 == 0.")
 	u4Kernels("AVX2", false)
 	popcntScalar()
 	lookupKernel("AVX2", false)
@@ -1225,7 +1101,7 @@ func genAVX512() {
 	codeKernels("AVX512", true)
 	convKernels("AVX512", true)
 	int8Kernels("AVX512", true)
-	u8KernelsVNNI()
+	u8Kernels("VNNI", u8DistVNNI, "Any n >= 0 (masked tail).")
 	u4Kernels("VNNI", true)
 	popcntVPOPCNTQ()
 	lookupKernel("AVX512", true)

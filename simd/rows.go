@@ -1,0 +1,63 @@
+package simd
+
+// Row (flat-scan) forms of the code kernels: one call computes a block of
+// contiguous rows, prefetching row i+1 while row i is computed. Row i of a
+// slab starts at element i*stride (stride counted in elements of the code
+// type: uint16 for fp16/bf16, bytes for SQ8 and uint8 codes) and holds
+// len(q) (or len(a)) elements; every function panics if a row lies outside
+// the slab, if stride < 0, or if a per-dimension slice is shorter than the
+// query.
+
+// L2SqrF16Rows sets out[i] = L2SqrF16(q, codes[i*stride:]) for i < len(out).
+func L2SqrF16Rows(q []float32, codes []uint16, stride int, out []float32) {
+	checkRows(len(q), len(codes), stride, len(out))
+	k.l2F16Rows(q, codes, stride, out)
+}
+
+// InnerProductF16Rows sets out[i] = InnerProductF16(q, codes[i*stride:]) for i < len(out).
+func InnerProductF16Rows(q []float32, codes []uint16, stride int, out []float32) {
+	checkRows(len(q), len(codes), stride, len(out))
+	k.ipF16Rows(q, codes, stride, out)
+}
+
+// L2SqrBF16Rows sets out[i] = L2SqrBF16(q, codes[i*stride:]) for i < len(out).
+func L2SqrBF16Rows(q []float32, codes []uint16, stride int, out []float32) {
+	checkRows(len(q), len(codes), stride, len(out))
+	k.l2BF16Rows(q, codes, stride, out)
+}
+
+// InnerProductBF16Rows sets out[i] = InnerProductBF16(q, codes[i*stride:]) for i < len(out).
+func InnerProductBF16Rows(q []float32, codes []uint16, stride int, out []float32) {
+	checkRows(len(q), len(codes), stride, len(out))
+	k.ipBF16Rows(q, codes, stride, out)
+}
+
+// SQ8L2SqrRows sets out[i] = SQ8L2SqrScaled(q, codes[i*stride:], lo, scale)
+// for i < len(out); stride is in bytes.
+func SQ8L2SqrRows(q []float32, codes []uint8, stride int, lo, scale, out []float32) {
+	n := len(q)
+	checkRows(n, len(codes), stride, len(out))
+	k.sq8L2Rows(q, codes, stride, head(lo, n), head(scale, n), out)
+}
+
+// SQ8InnerProductRows sets out[i] = SQ8InnerProductScaled(q, codes[i*stride:], lo, scale)
+// for i < len(out); stride is in bytes.
+func SQ8InnerProductRows(q []float32, codes []uint8, stride int, lo, scale, out []float32) {
+	n := len(q)
+	checkRows(n, len(codes), stride, len(out))
+	k.sq8IPRows(q, codes, stride, head(lo, n), head(scale, n), out)
+}
+
+// DotU8Rows sets out[i] = DotU8(a, codes[i*stride:]) for i < len(out);
+// stride is in bytes.
+func DotU8Rows(a, codes []uint8, stride int, out []uint32) {
+	checkRows(len(a), len(codes), stride, len(out))
+	k.dotU8Rows(a, codes, stride, out)
+}
+
+// L2SqrU8Rows sets out[i] = L2SqrU8(a, codes[i*stride:]) for i < len(out);
+// stride is in bytes.
+func L2SqrU8Rows(a, codes []uint8, stride int, out []uint32) {
+	checkRows(len(a), len(codes), stride, len(out))
+	k.l2U8Rows(a, codes, stride, out)
+}

@@ -1,0 +1,69 @@
+package simd
+
+import (
+	"syscall"
+	"testing"
+	"unsafe"
+)
+
+// TestCodeGuardPage places codes and float operands so that each ends
+// exactly where an unmapped page begins: a kernel whose tail reads past the
+// end faults here.
+func TestCodeGuardPage(t *testing.T) {
+	page := syscall.Getpagesize()
+	mem, err := syscall.Mmap(-1, 0, 4*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		t.Skip("mmap:", err)
+	}
+	defer syscall.Munmap(mem)
+	if syscall.Mprotect(mem[page:2*page], syscall.PROT_NONE) != nil || syscall.Mprotect(mem[3*page:], syscall.PROT_NONE) != nil {
+		t.Skip("mprotect failed")
+	}
+	// floats returns a float32 slice of n ending at the second guard page.
+	floats := func(n int) []float32 {
+		return unsafe.Slice((*float32)(unsafe.Pointer(&mem[3*page-4*n])), n)
+	}
+	r := newRand(13)
+	forLevels(t, func(t *testing.T) {
+		for n := 1; n <= 40; n++ {
+			c := newSQCase(r, n, false)
+			// SQ8 code and u8 rows end at the first guard page.
+			code := mem[page-n : page]
+			copy(code, c.code)
+			for _, f := range []func(q []float32, code []uint8, lo, scale []float32) float32{SQ8L2SqrScaled, SQ8InnerProductScaled, SQ8L2Sqr, SQ8InnerProduct} {
+				q := floats(n)
+				copy(q, c.q)
+				f(q, code, c.lo, c.scale8)
+				lo := floats(n)
+				copy(lo, c.lo)
+				f(c.q, code, lo, c.scale8)
+				sc := floats(n)
+				copy(sc, c.scale8)
+				f(c.q, code, c.lo, sc)
+			}
+			out := make([]float32, 2)
+			SQ8L2SqrRows(c.q, mem[page-2*n:page], n, c.lo, c.scale8, out)
+			outU := make([]uint32, 2)
+			a := make([]uint8, n)
+			DotU8Rows(a, mem[page-2*n:page], n, outU)
+			L2SqrU8Rows(a, mem[page-2*n:page], n, outU)
+			// SQ4: (n+1)/2 bytes.
+			nb := (n + 1) / 2
+			code4 := mem[page-nb : page]
+			copy(code4, c.code[:nb])
+			want := sq4L2ScaledGeneric(c.q, code4, c.lo, c.scale4)
+			if got := SQ4L2SqrScaled(c.q, code4, c.lo, c.scale4); !closeTo(got, want, float64(want)+100, tolFor(n)) {
+				t.Fatalf("SQ4L2SqrScaled n=%d: got %g want %g", n, got, want)
+			}
+			SQ4InnerProduct(c.q, code4, c.lo, c.diff)
+			// fp16 / bf16 codes.
+			h := unsafe.Slice((*uint16)(unsafe.Pointer(&mem[page-2*n])), n)
+			F32ToF16(h, c.q)
+			L2SqrF16(c.q, h)
+			InnerProductBF16(c.q, h)
+			hr := unsafe.Slice((*uint16)(unsafe.Pointer(&mem[page-4*n])), 2*n)
+			L2SqrF16Rows(c.q, hr, n, out)
+			InnerProductBF16Rows(c.q, hr, n, out)
+		}
+	})
+}
