@@ -188,6 +188,31 @@ func (x *Index) Train(ds *Dataset) error {
 	return x.eng.Train(v, n)
 }
 
+// TrainWithQueries is Train that also passes sample queries to quantizers that learn from them
+// (leanvec with leanvec_training "ood"). Index types without such quantizers return
+// UNSUPPORTED_INDEX_OPERATION.
+func (x *Index) TrainWithQueries(ds, queries *Dataset) error {
+	if err := x.checkMutable("train"); err != nil {
+		return err
+	}
+	qt, ok := x.eng.(api.QueryTrainer)
+	if !ok {
+		return api.Errorf(api.UnsupportedIndexOperation, "training with queries is not supported by %s", x.name)
+	}
+	v, n, err := x.vectors(ds, "train", false)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return api.Errorf(api.InvalidArgument, "train: the dataset is empty")
+	}
+	q, nq, err := x.vectors(queries, "train queries", false)
+	if err != nil {
+		return err
+	}
+	return qt.TrainWithQueries(v, n, q, nq)
+}
+
 // Add inserts vectors and returns the labels that could not be added, such as duplicates.
 func (x *Index) Add(ds *Dataset) ([]int64, error) {
 	if err := x.checkMutable("add"); err != nil {

@@ -91,3 +91,9 @@ type Engine interface {
 type BatchSearcher interface {
 	BatchKnnSearch(queries []float32, nq, k int, opts *SearchOptions, ids []int64, dists []float32) error
 }
+
+// QueryTrainer is implemented by engines whose quantizers also learn from sample queries
+// (LeanVec-OOD). vectors holds n rows and queries nq rows, both already validated.
+type QueryTrainer interface {
+	TrainWithQueries(vectors []float32, n int, queries []float32, nq int) error
+}
