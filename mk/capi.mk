@@ -64,5 +64,5 @@ bench-capi: lib
 	@mkdir -p $(CAPI_OUT)
 	$(CAPI_CC) -std=c99 -O2 -Wall -Iinclude tests/capi/bench.c -o $(CAPI_OUT)/bench $(CAPI_LDFLAGS)
 	$(GO) test -c -o $(CAPI_OUT)/capi.test ./capi
-	tests/capi/bench_compare.sh $(CAPI_OUT)/bench $(CAPI_OUT)/capi.test 3
+	$(PYTHON) tests/capi/bench_compare.py $(CAPI_OUT)/bench $(CAPI_OUT)/capi.test 3
 	$(CAPI_OUT)/capi.test -test.run '^$$' -test.bench 'BenchmarkGoAPI/(trivial|tiny|single)' -test.count 3

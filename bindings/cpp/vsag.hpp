@@ -352,7 +352,8 @@ public:
         return result(rc, r);
     }
     /// KnnSearch with a function filter: it returns true to EXCLUDE a label (VSAG's C++
-    /// std::function polarity). It is called once per candidate from search threads.
+    /// std::function polarity). It is called once per candidate from search threads, so it
+    /// must be thread-safe. The query's float32 vectors are used.
     expected<DatasetPtr> KnnSearch(const DatasetPtr& query, int64_t k, const std::string& parameters,
                                    const std::function<bool(int64_t)>& filter) const {
         vsag_filter_t f = VSAG_FILTER_INIT;
