@@ -941,6 +941,66 @@ static napi_value index_load(napi_env env, napi_callback_info info) {
     return NULL;
 }
 
+static void free_serialized(napi_env env, void* data, void* hint) {
+    (void)env;
+    (void)hint;
+    vsag_free(data);
+}
+
+/* serialize() returns the index as a Buffer over the library's memory (no copy when the
+ * runtime allows external buffers), released with vsag_free when the Buffer is collected. */
+static napi_value index_serialize(napi_env env, napi_callback_info info) {
+    native_index* ni = this_index(env, info, NULL, NULL, NULL);
+    if (ni == NULL) return NULL;
+    void* data = NULL;
+    uint64_t size = 0;
+    int st = vsag_index_serialize_buffer(ni->handle, &data, &size);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    napi_value out;
+    if (napi_create_external_buffer(env, (size_t)size, data, free_serialized, NULL, &out) ==
+        napi_ok)
+        return out;
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) {
+        napi_value ignored;
+        napi_get_and_clear_last_exception(env, &ignored);
+    }
+    void* copy;
+    napi_status s = napi_create_buffer_copy(env, (size_t)size, data, &copy, &out);
+    vsag_free(data);
+    if (s != napi_ok) {
+        throw_error(env, CODE_NO_ENOUGH_MEMORY, "cannot allocate the serialized index");
+        return NULL;
+    }
+    return out;
+}
+
+/* get_bytes reads a Buffer / Uint8Array argument. */
+static bool get_bytes(napi_env env, napi_value v, const char* what, typed_arg* out) {
+    if (!get_typed(env, v, out) || out->type != napi_uint8_array) {
+        throw_errorf(env, CODE_INVALID_ARGUMENT, "%s must be a Buffer or Uint8Array", what);
+        return false;
+    }
+    return true;
+}
+
+/* deserialize(buffer) loads a serialized index into this empty index. */
+static napi_value index_deserialize(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    typed_arg b;
+    if (!get_bytes(env, argv[0], "buffer", &b)) return NULL;
+    int st = vsag_index_deserialize_buffer(ni->handle, b.data, b.length);
+    if (st != 0) throw_status(env, st);
+    return NULL;
+}
+
 static napi_value index_get_num_elements(napi_env env, napi_callback_info info) {
     native_index* ni = this_index(env, info, NULL, NULL, NULL);
     if (ni == NULL) return NULL;
@@ -1555,6 +1615,24 @@ static napi_value mod_load_file_async(napi_env env, napi_callback_info info) {
     return op_queue(env, op, "vsag.loadFileAsync");
 }
 
+/* fromBuffer(buffer) recreates an index from serialized bytes and their stored parameters. */
+static napi_value mod_from_buffer(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    typed_arg b;
+    if (!get_bytes(env, argc >= 1 ? argv[0] : NULL, "buffer", &b)) return NULL;
+    vsag_index_t h = NULL;
+    int st = vsag_index_load_buffer(b.data, b.length, &h);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    napi_value obj = wrap_handle(env, h);
+    if (obj == NULL) throw_error(env, 2, "cannot create the index object");
+    return obj;
+}
+
 /* setLogLevel(level) sets the library log level (VSAG numbering, 0 trace .. 6 off). */
 static napi_value mod_set_log_level(napi_env env, napi_callback_info info) {
     size_t argc = 1;
@@ -1661,6 +1739,8 @@ NAPI_MODULE_INIT() {
         METHOD("getParameters", index_get_parameters),
         METHOD("getDim", index_get_dim),
         METHOD("setImmutable", index_set_immutable),
+        METHOD("serialize", index_serialize),
+        METHOD("deserialize", index_deserialize),
         METHOD("buildAsync", index_build_async),
         METHOD("addAsync", index_add_async),
         METHOD("knnSearchAsync", index_knn_search_async),
@@ -1677,6 +1757,7 @@ NAPI_MODULE_INIT() {
         METHOD("init", mod_init),
         METHOD("loadFile", mod_load_file),
         METHOD("loadFileAsync", mod_load_file_async),
+        METHOD("fromBuffer", mod_from_buffer),
         METHOD("setLogLevel", mod_set_log_level),
         METHOD("getLogLevel", mod_get_log_level),
         METHOD("version", mod_version),

@@ -202,6 +202,8 @@ interface NativeIndex {
     getParameters(): string;
     getDim(): number;
     setImmutable(): void;
+    serialize(): Buffer;
+    deserialize(buffer: Uint8Array): void;
     buildAsync(v: VectorArray, ids: BigInt64Array, n: number, dim: number): Promise<BigInt64Array>;
     addAsync(v: VectorArray, ids: BigInt64Array, n: number, dim: number): Promise<BigInt64Array>;
     knnSearchAsync(
@@ -226,6 +228,7 @@ interface NativeAddon {
     init(errorClass: typeof VsagError): void;
     loadFile(file: string): NativeIndex;
     loadFileAsync(file: string): Promise<NativeIndex>;
+    fromBuffer(buffer: Uint8Array): NativeIndex;
     setLogLevel(level: number): void;
     getLogLevel(): number;
     version(): string;
@@ -298,6 +301,14 @@ export class Index {
      */
     static loadFile(filename: string): Index {
         return Index.wrap(native.loadFile(filename));
+    }
+
+    /**
+     * Recreate an index from bytes written by {@link Index.serialize} (or the contents of a
+     * file written by {@link Index.save}), using the parameters stored in them.
+     */
+    static fromBuffer(buffer: Uint8Array): Index {
+        return Index.wrap(native.fromBuffer(buffer));
     }
 
     /** {@link Index.loadFile} on the libuv thread pool. */
@@ -458,6 +469,19 @@ export class Index {
     /** Make the index read-only: later build, add and remove fail with WRONG_STATUS. */
     setImmutable(): void {
         this.native.setImmutable();
+    }
+
+    /**
+     * The index in the file format of {@link Index.save}, as a Buffer (to store in a database
+     * or send over the network).
+     */
+    serialize(): Buffer {
+        return this.native.serialize();
+    }
+
+    /** Load bytes written by {@link Index.serialize} into this empty index (as {@link Index.load}). */
+    deserialize(buffer: Uint8Array): void {
+        this.native.deserialize(buffer);
     }
 
     /** {@link Index.build} on the libuv thread pool. */

@@ -51,7 +51,11 @@
     X(vsag_index_get_parameters) \
     X(vsag_index_get_dim) \
     X(vsag_index_get_dtype) \
-    X(vsag_index_set_immutable)
+    X(vsag_index_set_immutable) \
+    X(vsag_index_serialize_buffer) \
+    X(vsag_index_deserialize_buffer) \
+    X(vsag_index_load_buffer) \
+    X(vsag_free)
 
 #define VSAG_DECLARE_IMPORT(name) extern __typeof__(name)* vsagp_##name;
 VSAG_IMPORTS(VSAG_DECLARE_IMPORT)
@@ -104,5 +108,9 @@ const char* vsag_library_path(void);
 #define vsag_index_get_dim (*vsagp_vsag_index_get_dim)
 #define vsag_index_get_dtype (*vsagp_vsag_index_get_dtype)
 #define vsag_index_set_immutable (*vsagp_vsag_index_set_immutable)
+#define vsag_index_serialize_buffer (*vsagp_vsag_index_serialize_buffer)
+#define vsag_index_deserialize_buffer (*vsagp_vsag_index_deserialize_buffer)
+#define vsag_index_load_buffer (*vsagp_vsag_index_load_buffer)
+#define vsag_free (*vsagp_vsag_free)
 
 #endif

@@ -106,6 +106,18 @@ for (const name of ["brute_force", "hgraph"]) {
                 assert.deepEqual(loaded.knnSearch(qq, K, search), a);
                 assert.deepEqual(byMeta.knnSearch(qq, K, search), a);
             }
+            // The same bytes in memory.
+            const bytes = index.serialize();
+            assert.ok(Buffer.isBuffer(bytes));
+            assert.deepEqual(Buffer.compare(bytes, fs.readFileSync(file)), 0);
+            const fromBytes = vsag.Index.fromBuffer(bytes);
+            const intoEmpty = new vsag.Index(name, params);
+            intoEmpty.deserialize(new Uint8Array(bytes));
+            const qq = queries.subarray(0, DIM);
+            assert.deepEqual(fromBytes.knnSearch(qq, K, search), index.knnSearch(qq, K, search));
+            assert.deepEqual(intoEmpty.knnSearch(qq, K, search), index.knnSearch(qq, K, search));
+            fromBytes.close();
+            intoEmpty.close();
             loaded.close();
             byMeta.close();
 

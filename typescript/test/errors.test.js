@@ -90,6 +90,8 @@ test("file errors", () => {
     assert.throws(() => other.load(good), code(E.INVALID_ARGUMENT));
     other.close();
     assert.throws(() => index.save("/nonexistent-dir/x/y.index"), (e) => e instanceof vsag.VsagError && e.code > 0);
+    assert.throws(() => vsag.Index.fromBuffer(bytes.subarray(0, 100)), (e) => e instanceof vsag.VsagError && [E.INVALID_BINARY, E.READ_ERROR].includes(e.code));
+    assert.throws(() => vsag.Index.fromBuffer("not bytes"), code(E.INVALID_ARGUMENT));
     index.close();
 });
 
@@ -121,6 +123,8 @@ test("every method throws WRONG_STATUS after close()", async () => {
         estimateMemory: () => index.estimateMemory(10),
         exportIds: () => index.exportIds(),
         getName: () => index.getName(),
+        serialize: () => index.serialize(),
+        deserialize: () => index.deserialize(new Uint8Array(8)),
     };
     for (const [name, call] of Object.entries(calls)) assert.throws(call, code(E.WRONG_STATUS), name);
     await assert.rejects(index.buildAsync(q, ids, 1, 4), code(E.WRONG_STATUS));
