@@ -283,3 +283,35 @@ func BenchmarkL2SqrU8Rows(b *testing.B) {
 		return dim * benchRows, func() { L2SqrU8Rows(a, codes, dim, out) }
 	})
 }
+
+func BenchmarkSQ8L2SqrResidual(b *testing.B) {
+	benchLevels(b, func(dim int) (int, func()) {
+		q, code, _, scale := sqScaled(dim)
+		return 9 * dim, func() { sinkF = SQ8L2SqrResidual(q, code, scale) }
+	})
+}
+
+func BenchmarkDotF32U8(b *testing.B) {
+	benchLevels(b, func(dim int) (int, func()) {
+		q, code, _, _ := sqScaled(dim)
+		return 5 * dim, func() { sinkF = DotF32U8(q, code) }
+	})
+}
+
+func BenchmarkSQ8L2SqrResidualRows(b *testing.B) {
+	benchLevels(b, func(dim int) (int, func()) {
+		r, _, _, scale := sqScaled(dim)
+		_, codes, _, _ := sqInputs(benchRows * dim)
+		out := make([]float32, benchRows)
+		return dim * benchRows, func() { SQ8L2SqrResidualRows(r, codes, dim, scale, out) }
+	})
+}
+
+func BenchmarkDotF32U8Rows(b *testing.B) {
+	benchLevels(b, func(dim int) (int, func()) {
+		w, _, _, _ := sqScaled(dim)
+		_, codes, _, _ := sqInputs(benchRows * dim)
+		out := make([]float32, benchRows)
+		return dim * benchRows, func() { DotF32U8Rows(w, codes, dim, out) }
+	})
+}

@@ -23,6 +23,11 @@ type kernels struct {
 	sq8L2Rows, sq8IPRows                         func(q []float32, codes []uint8, stride int, lo, scale, out []float32)
 	dotU8Rows, l2U8Rows                          func(a, codes []uint8, stride int, out []uint32)
 
+	sq8L2R       func(r []float32, code []uint8, scale []float32) float32
+	sq8L2RRows   func(r []float32, codes []uint8, stride int, scale, out []float32)
+	dotF32U8     func(w []float32, code []uint8) float32
+	dotF32U8Rows func(w []float32, codes []uint8, stride int, out []float32)
+
 	l2Int8, ipInt8       func(a, b []int8) int32
 	dotU8, l2U8          func(a, b []uint8) uint32
 	dotU4, l2U4          func(a, b []uint8, dim int) uint32
@@ -49,6 +54,8 @@ var genericKernels = kernels{
 	l2BF16Rows: halfRowsWith(l2BF16Generic), ipBF16Rows: halfRowsWith(ipBF16Generic),
 	sq8L2Rows: sqRowsWith(sq8L2ScaledGeneric), sq8IPRows: sqRowsWith(sq8IPScaledGeneric),
 	dotU8Rows: u8RowsWith(dotU8Generic), l2U8Rows: u8RowsWith(l2U8Generic),
+	sq8L2R: sq8L2ResidualGeneric, sq8L2RRows: residRowsWith(sq8L2ResidualGeneric),
+	dotF32U8: dotF32U8Generic, dotF32U8Rows: dotF32U8RowsWith(dotF32U8Generic),
 	l2Int8: l2Int8Generic, ipInt8: ipInt8Generic,
 	dotU8: dotU8Generic, l2U8: l2U8Generic,
 	dotU4: dotU4Generic, l2U4: l2U4Generic,

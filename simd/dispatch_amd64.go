@@ -62,6 +62,8 @@ var avx2Kernels = kernels{
 	l2BF16Rows: asmHalfRows(l2BF16RowsAVX2, 8, l2BF16Generic), ipBF16Rows: asmHalfRows(ipBF16RowsAVX2, 8, ipBF16Generic),
 	sq8L2Rows: asmSQ8Rows(l2SQ8SRowsAVX2, 8, sq8L2ScaledGeneric), sq8IPRows: asmSQ8Rows(ipSQ8SRowsAVX2, 8, sq8IPScaledGeneric),
 	dotU8Rows: asmU8Rows(dotU8RowsAVX2, 16, dotU8Generic), l2U8Rows: asmU8Rows(l2U8RowsAVX2, 16, l2U8Generic),
+	sq8L2R: asmResid(l2SQ8RAVX2, 8, sq8L2ResidualGeneric), sq8L2RRows: asmResidRows(l2SQ8RRowsAVX2, 8, sq8L2ResidualGeneric),
+	dotF32U8: asmDotF32U8(dotF32U8AVX2, 8, dotF32U8Generic), dotF32U8Rows: asmDotF32U8Rows(dotF32U8RowsAVX2, 8, dotF32U8Generic),
 	l2Int8: asmInt8(l2Int8AVX2, 16, l2Int8Generic), ipInt8: asmInt8(ipInt8AVX2, 16, ipInt8Generic),
 	dotU8: asmU8Tail(dotU8AVX2, 16, dotU8Generic), l2U8: asmU8Tail(l2U8AVX2, 16, l2U8Generic),
 	dotU4: asmU4(dotU4AVX2, 16, dotU4Generic), l2U4: asmU4(l2U4AVX2, 16, l2U4Generic),
@@ -86,6 +88,8 @@ var avx512Kernels = kernels{
 	l2BF16Rows: asmHalfRows(l2BF16RowsAVX512, 1, l2BF16Generic), ipBF16Rows: asmHalfRows(ipBF16RowsAVX512, 1, ipBF16Generic),
 	sq8L2Rows: asmSQ8Rows(l2SQ8SRowsAVX512, 1, sq8L2ScaledGeneric), sq8IPRows: asmSQ8Rows(ipSQ8SRowsAVX512, 1, sq8IPScaledGeneric),
 	dotU8Rows: asmU8Rows(dotU8RowsAVX2, 16, dotU8Generic), l2U8Rows: asmU8Rows(l2U8RowsAVX2, 16, l2U8Generic),
+	sq8L2R: asmResid(l2SQ8RAVX512, 1, sq8L2ResidualGeneric), sq8L2RRows: asmResidRows(l2SQ8RRowsAVX512, 1, sq8L2ResidualGeneric),
+	dotF32U8: asmDotF32U8(dotF32U8AVX512, 1, dotF32U8Generic), dotF32U8Rows: asmDotF32U8Rows(dotF32U8RowsAVX512, 1, dotF32U8Generic),
 	l2Int8: asmInt8(l2Int8AVX512, 1, l2Int8Generic), ipInt8: asmInt8(ipInt8AVX512, 1, ipInt8Generic),
 	dotU8: asmU8Tail(dotU8AVX2, 16, dotU8Generic), l2U8: asmU8Tail(l2U8AVX2, 16, l2U8Generic),
 	dotU4: asmU4(dotU4AVX2, 16, dotU4Generic), l2U4: asmU4(l2U4AVX2, 16, l2U4Generic),
@@ -322,6 +326,70 @@ func asmU8Rows(f func(a, codes *uint8, n, stride int, out *uint32, cnt int), w i
 			for i := range out {
 				off := i*stride + m
 				out[i] += g(a[m:], codes[off:off+n-m])
+			}
+		}
+	}
+}
+
+func asmResid(f func(r *float32, code *uint8, scale *float32, n int) float32, w int, g func(r []float32, code []uint8, scale []float32) float32) func(r []float32, code []uint8, scale []float32) float32 {
+	return func(r []float32, code []uint8, scale []float32) float32 {
+		n := len(r)
+		m := n - n%w
+		var s float32
+		if m > 0 {
+			s = f(&r[0], &code[0], &scale[0], m)
+		}
+		if m < n {
+			s += g(r[m:], code[m:n], scale[m:n])
+		}
+		return s
+	}
+}
+
+func asmResidRows(f func(r *float32, codes *uint8, scale *float32, n, stride int, out *float32, cnt int), w int, g func(r []float32, code []uint8, scale []float32) float32) func(r []float32, codes []uint8, stride int, scale, out []float32) {
+	return func(r []float32, codes []uint8, stride int, scale, out []float32) {
+		if len(out) == 0 {
+			return
+		}
+		n := len(r)
+		m := n - n%w
+		f(unsafe.SliceData(r), unsafe.SliceData(codes), unsafe.SliceData(scale), m, stride, &out[0], len(out))
+		if m < n {
+			for i := range out {
+				off := i*stride + m
+				out[i] += g(r[m:], codes[off:off+n-m], scale[m:n])
+			}
+		}
+	}
+}
+
+func asmDotF32U8(f func(w *float32, code *uint8, n int) float32, wd int, g func(w []float32, code []uint8) float32) func(w []float32, code []uint8) float32 {
+	return func(w []float32, code []uint8) float32 {
+		n := len(w)
+		m := n - n%wd
+		var s float32
+		if m > 0 {
+			s = f(&w[0], &code[0], m)
+		}
+		if m < n {
+			s += g(w[m:], code[m:n])
+		}
+		return s
+	}
+}
+
+func asmDotF32U8Rows(f func(w *float32, codes *uint8, n, stride int, out *float32, cnt int), wd int, g func(w []float32, code []uint8) float32) func(w []float32, codes []uint8, stride int, out []float32) {
+	return func(w []float32, codes []uint8, stride int, out []float32) {
+		if len(out) == 0 {
+			return
+		}
+		n := len(w)
+		m := n - n%wd
+		f(unsafe.SliceData(w), unsafe.SliceData(codes), m, stride, &out[0], len(out))
+		if m < n {
+			for i := range out {
+				off := i*stride + m
+				out[i] += g(w[m:], codes[off:off+n-m])
 			}
 		}
 	}

@@ -128,6 +128,26 @@ func l2SQ4SAVX2(q *float32, code *uint8, lo *float32, scale *float32, n int) flo
 //go:noescape
 func ipSQ4SAVX2(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
 
+// l2SQ8RAVX2 returns sum (r[j] - code[j]*scale[j])^2 over j < n. Precondition: n % 8 == 0.
+//
+//go:noescape
+func l2SQ8RAVX2(r *float32, code *uint8, scale *float32, n int) float32
+
+// l2SQ8RRowsAVX2 sets out[i] to sum (r[j] - code[j]*scale[j])^2 for the code at codes[i*stride:] (stride in bytes), i < cnt, prefetching row i+1. Precondition: n % 8 == 0.
+//
+//go:noescape
+func l2SQ8RRowsAVX2(r *float32, codes *uint8, scale *float32, n int, stride int, out *float32, cnt int)
+
+// dotF32U8AVX2 returns sum w[j]*code[j] over j < n. Precondition: n % 8 == 0.
+//
+//go:noescape
+func dotF32U8AVX2(w *float32, code *uint8, n int) float32
+
+// dotF32U8RowsAVX2 sets out[i] to sum w[j]*code[j] for the code at codes[i*stride:] (stride in bytes), i < cnt, prefetching row i+1. Precondition: n % 8 == 0.
+//
+//go:noescape
+func dotF32U8RowsAVX2(w *float32, codes *uint8, n int, stride int, out *float32, cnt int)
+
 // f32ToF16AVX2 converts with round-to-nearest-even (VCVTPS2PH). Precondition: n % 8 == 0, dst and src hold n elements.
 //
 //go:noescape

@@ -2049,6 +2049,318 @@ code_tail_137:
 	MOVSS        X0, ret+40(FP)
 	RET
 
+// func l2SQ8RAVX2(r *float32, code *uint8, scale *float32, n int) float32
+// Requires: AVX, AVX2, FMA3, SSE
+TEXT ·l2SQ8RAVX2(SB), NOSPLIT, $0-36
+	MOVQ   r+0(FP), AX
+	MOVQ   code+8(FP), CX
+	MOVQ   n+24(FP), DX
+	MOVQ   scale+16(FP), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+code4_139:
+	CMPQ         DX, $0x00000020
+	JL           code1_140
+	VPMOVZXBD    (CX), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMOVUPS      (AX), Y5
+	VFNMADD231PS (BX), Y4, Y5
+	VFMADD231PS  Y5, Y5, Y0
+	VPMOVZXBD    8(CX), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMOVUPS      32(AX), Y5
+	VFNMADD231PS 32(BX), Y4, Y5
+	VFMADD231PS  Y5, Y5, Y1
+	VPMOVZXBD    16(CX), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMOVUPS      64(AX), Y5
+	VFNMADD231PS 64(BX), Y4, Y5
+	VFMADD231PS  Y5, Y5, Y2
+	VPMOVZXBD    24(CX), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMOVUPS      96(AX), Y5
+	VFNMADD231PS 96(BX), Y4, Y5
+	VFMADD231PS  Y5, Y5, Y3
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000080, BX
+	SUBQ         $0x00000020, DX
+	JMP          code4_139
+
+code1_140:
+	CMPQ         DX, $0x00000008
+	JL           code_tail_141
+	VPMOVZXBD    (CX), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMOVUPS      (AX), Y5
+	VFNMADD231PS (BX), Y4, Y5
+	VFMADD231PS  Y5, Y5, Y0
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000008, CX
+	ADDQ         $0x00000020, BX
+	SUBQ         $0x00000008, DX
+	JMP          code1_140
+
+code_tail_141:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X1
+	VPERMILPS    $0x4e, X1, X0
+	VADDPS       X0, X1, X1
+	VPERMILPS    $0xb1, X1, X0
+	VADDPS       X0, X1, X1
+	VZEROUPPER
+	MOVSS        X1, ret+32(FP)
+	RET
+
+// func l2SQ8RRowsAVX2(r *float32, codes *uint8, scale *float32, n int, stride int, out *float32, cnt int)
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·l2SQ8RRowsAVX2(SB), NOSPLIT, $0-56
+	MOVQ n+24(FP), AX
+	MOVQ stride+32(FP), CX
+	MOVQ codes+8(FP), DX
+	MOVQ out+40(FP), BX
+	MOVQ cnt+48(FP), SI
+
+rows_loop_143:
+	TESTQ SI, SI
+	JZ    rows_end_144
+	MOVQ  DX, DI
+	CMPQ  SI, $0x00000001
+	JE    rows_next_145
+	ADDQ  CX, DI
+
+rows_next_145:
+	XORQ R8, R8
+
+pf_146:
+	CMPQ       R8, AX
+	JAE        pf_done_147
+	PREFETCHT0 (DI)(R8*1)
+	ADDQ       $0x00000040, R8
+	JMP        pf_146
+
+pf_done_147:
+	MOVQ   r+0(FP), DI
+	MOVQ   DX, R8
+	MOVQ   AX, R9
+	MOVQ   scale+16(FP), R10
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+code4_148:
+	CMPQ         R9, $0x00000020
+	JL           code1_149
+	VPMOVZXBD    (R8), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMOVUPS      (DI), Y5
+	VFNMADD231PS (R10), Y4, Y5
+	VFMADD231PS  Y5, Y5, Y0
+	VPMOVZXBD    8(R8), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMOVUPS      32(DI), Y5
+	VFNMADD231PS 32(R10), Y4, Y5
+	VFMADD231PS  Y5, Y5, Y1
+	VPMOVZXBD    16(R8), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMOVUPS      64(DI), Y5
+	VFNMADD231PS 64(R10), Y4, Y5
+	VFMADD231PS  Y5, Y5, Y2
+	VPMOVZXBD    24(R8), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMOVUPS      96(DI), Y5
+	VFNMADD231PS 96(R10), Y4, Y5
+	VFMADD231PS  Y5, Y5, Y3
+	ADDQ         $0x00000080, DI
+	ADDQ         $0x00000020, R8
+	ADDQ         $0x00000080, R10
+	SUBQ         $0x00000020, R9
+	JMP          code4_148
+
+code1_149:
+	CMPQ         R9, $0x00000008
+	JL           code_tail_150
+	VPMOVZXBD    (R8), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMOVUPS      (DI), Y5
+	VFNMADD231PS (R10), Y4, Y5
+	VFMADD231PS  Y5, Y5, Y0
+	ADDQ         $0x00000020, DI
+	ADDQ         $0x00000008, R8
+	ADDQ         $0x00000020, R10
+	SUBQ         $0x00000008, R9
+	JMP          code1_149
+
+code_tail_150:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X1
+	VPERMILPS    $0x4e, X1, X0
+	VADDPS       X0, X1, X1
+	VPERMILPS    $0xb1, X1, X0
+	VADDPS       X0, X1, X1
+	VMOVSS       X1, (BX)
+	ADDQ         CX, DX
+	ADDQ         $0x00000004, BX
+	DECQ         SI
+	JMP          rows_loop_143
+
+rows_end_144:
+	VZEROUPPER
+	RET
+
+// func dotF32U8AVX2(w *float32, code *uint8, n int) float32
+// Requires: AVX, AVX2, FMA3, SSE
+TEXT ·dotF32U8AVX2(SB), NOSPLIT, $0-28
+	MOVQ   w+0(FP), AX
+	MOVQ   code+8(FP), CX
+	MOVQ   n+16(FP), DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+code4_152:
+	CMPQ        DX, $0x00000020
+	JL          code1_153
+	VPMOVZXBD   (CX), Y4
+	VCVTDQ2PS   Y4, Y4
+	VFMADD231PS (AX), Y4, Y0
+	VPMOVZXBD   8(CX), Y4
+	VCVTDQ2PS   Y4, Y4
+	VFMADD231PS 32(AX), Y4, Y1
+	VPMOVZXBD   16(CX), Y4
+	VCVTDQ2PS   Y4, Y4
+	VFMADD231PS 64(AX), Y4, Y2
+	VPMOVZXBD   24(CX), Y4
+	VCVTDQ2PS   Y4, Y4
+	VFMADD231PS 96(AX), Y4, Y3
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000020, CX
+	SUBQ        $0x00000020, DX
+	JMP         code4_152
+
+code1_153:
+	CMPQ        DX, $0x00000008
+	JL          code_tail_154
+	VPMOVZXBD   (CX), Y4
+	VCVTDQ2PS   Y4, Y4
+	VFMADD231PS (AX), Y4, Y0
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000008, CX
+	SUBQ        $0x00000008, DX
+	JMP         code1_153
+
+code_tail_154:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X1
+	VPERMILPS    $0x4e, X1, X0
+	VADDPS       X0, X1, X1
+	VPERMILPS    $0xb1, X1, X0
+	VADDPS       X0, X1, X1
+	VZEROUPPER
+	MOVSS        X1, ret+24(FP)
+	RET
+
+// func dotF32U8RowsAVX2(w *float32, codes *uint8, n int, stride int, out *float32, cnt int)
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·dotF32U8RowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ n+16(FP), AX
+	MOVQ stride+24(FP), CX
+	MOVQ codes+8(FP), DX
+	MOVQ out+32(FP), BX
+	MOVQ cnt+40(FP), SI
+
+rows_loop_156:
+	TESTQ SI, SI
+	JZ    rows_end_157
+	MOVQ  DX, DI
+	CMPQ  SI, $0x00000001
+	JE    rows_next_158
+	ADDQ  CX, DI
+
+rows_next_158:
+	XORQ R8, R8
+
+pf_159:
+	CMPQ       R8, AX
+	JAE        pf_done_160
+	PREFETCHT0 (DI)(R8*1)
+	ADDQ       $0x00000040, R8
+	JMP        pf_159
+
+pf_done_160:
+	MOVQ   w+0(FP), DI
+	MOVQ   DX, R8
+	MOVQ   AX, R9
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+code4_161:
+	CMPQ        R9, $0x00000020
+	JL          code1_162
+	VPMOVZXBD   (R8), Y4
+	VCVTDQ2PS   Y4, Y4
+	VFMADD231PS (DI), Y4, Y0
+	VPMOVZXBD   8(R8), Y4
+	VCVTDQ2PS   Y4, Y4
+	VFMADD231PS 32(DI), Y4, Y1
+	VPMOVZXBD   16(R8), Y4
+	VCVTDQ2PS   Y4, Y4
+	VFMADD231PS 64(DI), Y4, Y2
+	VPMOVZXBD   24(R8), Y4
+	VCVTDQ2PS   Y4, Y4
+	VFMADD231PS 96(DI), Y4, Y3
+	ADDQ        $0x00000080, DI
+	ADDQ        $0x00000020, R8
+	SUBQ        $0x00000020, R9
+	JMP         code4_161
+
+code1_162:
+	CMPQ        R9, $0x00000008
+	JL          code_tail_163
+	VPMOVZXBD   (R8), Y4
+	VCVTDQ2PS   Y4, Y4
+	VFMADD231PS (DI), Y4, Y0
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000008, R8
+	SUBQ        $0x00000008, R9
+	JMP         code1_162
+
+code_tail_163:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X1
+	VPERMILPS    $0x4e, X1, X0
+	VADDPS       X0, X1, X1
+	VPERMILPS    $0xb1, X1, X0
+	VADDPS       X0, X1, X1
+	VMOVSS       X1, (BX)
+	ADDQ         CX, DX
+	ADDQ         $0x00000004, BX
+	DECQ         SI
+	JMP          rows_loop_156
+
+rows_end_157:
+	VZEROUPPER
+	RET
+
 // func f32ToF16AVX2(dst *uint16, src *float32, n int)
 // Requires: AVX, F16C
 TEXT ·f32ToF16AVX2(SB), NOSPLIT, $0-24
@@ -2056,17 +2368,17 @@ TEXT ·f32ToF16AVX2(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_139:
+conv_165:
 	TESTQ     DX, DX
-	JZ        conv_done_140
+	JZ        conv_done_166
 	VMOVUPS   (CX), Y0
 	VCVTPS2PH $0x00, Y0, (AX)
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000010, AX
 	SUBQ      $0x00000008, DX
-	JMP       conv_139
+	JMP       conv_165
 
-conv_done_140:
+conv_done_166:
 	VZEROUPPER
 	RET
 
@@ -2077,17 +2389,17 @@ TEXT ·f16ToF32AVX2(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_141:
+conv_167:
 	TESTQ     DX, DX
-	JZ        conv_done_142
+	JZ        conv_done_168
 	VCVTPH2PS (CX), Y0
 	VMOVUPS   Y0, (AX)
 	ADDQ      $0x00000010, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000008, DX
-	JMP       conv_141
+	JMP       conv_167
 
-conv_done_142:
+conv_done_168:
 	VZEROUPPER
 	RET
 
@@ -2098,18 +2410,18 @@ TEXT ·bf16ToF32AVX2(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_143:
+conv_169:
 	TESTQ     DX, DX
-	JZ        conv_done_144
+	JZ        conv_done_170
 	VPMOVZXWD (CX), Y0
 	VPSLLD    $0x10, Y0, Y0
 	VMOVUPS   Y0, (AX)
 	ADDQ      $0x00000010, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000008, DX
-	JMP       conv_143
+	JMP       conv_169
 
-conv_done_144:
+conv_done_170:
 	VZEROUPPER
 	RET
 
@@ -2129,9 +2441,9 @@ TEXT ·f32ToBF16AVX2(SB), NOSPLIT, $0-24
 	MOVQ         src+8(FP), CX
 	MOVQ         n+16(FP), DX
 
-conv_145:
+conv_171:
 	TESTQ     DX, DX
-	JZ        conv_done_146
+	JZ        conv_done_172
 	VMOVUPS   (CX), Y3
 	VPSRLD    $0x10, Y3, Y4
 	VPAND     Y0, Y4, Y4
@@ -2148,9 +2460,9 @@ conv_145:
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000010, AX
 	SUBQ      $0x00000008, DX
-	JMP       conv_145
+	JMP       conv_171
 
-conv_done_146:
+conv_done_172:
 	VZEROUPPER
 	RET
 
@@ -2165,9 +2477,9 @@ TEXT ·l2Int8AVX2(SB), NOSPLIT, $0-28
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-i8_4_147:
+i8_4_173:
 	CMPQ      DX, $0x00000040
-	JL        i8_1_148
+	JL        i8_1_174
 	VPMOVSXBW (AX), Y4
 	VPMOVSXBW (CX), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -2191,11 +2503,11 @@ i8_4_147:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       i8_4_147
+	JMP       i8_4_173
 
-i8_1_148:
+i8_1_174:
 	CMPQ      DX, $0x00000010
-	JL        i8_tail_149
+	JL        i8_tail_175
 	VPMOVSXBW (AX), Y4
 	VPMOVSXBW (CX), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -2204,9 +2516,9 @@ i8_1_148:
 	ADDQ      $0x00000010, AX
 	ADDQ      $0x00000010, CX
 	SUBQ      $0x00000010, DX
-	JMP       i8_1_148
+	JMP       i8_1_174
 
-i8_tail_149:
+i8_tail_175:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -2232,9 +2544,9 @@ TEXT ·ipInt8AVX2(SB), NOSPLIT, $0-28
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-i8_4_151:
+i8_4_177:
 	CMPQ      DX, $0x00000040
-	JL        i8_1_152
+	JL        i8_1_178
 	VPMOVSXBW (AX), Y4
 	VPMOVSXBW (CX), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -2254,11 +2566,11 @@ i8_4_151:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       i8_4_151
+	JMP       i8_4_177
 
-i8_1_152:
+i8_1_178:
 	CMPQ      DX, $0x00000010
-	JL        i8_tail_153
+	JL        i8_tail_179
 	VPMOVSXBW (AX), Y4
 	VPMOVSXBW (CX), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -2266,9 +2578,9 @@ i8_1_152:
 	ADDQ      $0x00000010, AX
 	ADDQ      $0x00000010, CX
 	SUBQ      $0x00000010, DX
-	JMP       i8_1_152
+	JMP       i8_1_178
 
-i8_tail_153:
+i8_tail_179:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -2294,9 +2606,9 @@ TEXT ·l2U8AVX2(SB), NOSPLIT, $0-28
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-u8_4_155:
+u8_4_181:
 	CMPQ      DX, $0x00000040
-	JL        u8_1_156
+	JL        u8_1_182
 	VPMOVZXBW (AX), Y4
 	VPMOVZXBW (CX), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -2320,11 +2632,11 @@ u8_4_155:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_4_155
+	JMP       u8_4_181
 
-u8_1_156:
+u8_1_182:
 	TESTQ     DX, DX
-	JZ        u8_done_157
+	JZ        u8_done_183
 	VPMOVZXBW (AX), Y4
 	VPMOVZXBW (CX), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -2333,9 +2645,9 @@ u8_1_156:
 	ADDQ      $0x00000010, AX
 	ADDQ      $0x00000010, CX
 	SUBQ      $0x00000010, DX
-	JMP       u8_1_156
+	JMP       u8_1_182
 
-u8_done_157:
+u8_done_183:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -2359,25 +2671,25 @@ TEXT ·l2U8RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_158:
+rows_loop_184:
 	TESTQ SI, SI
-	JZ    rows_end_159
+	JZ    rows_end_185
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_160
+	JE    rows_next_186
 	ADDQ  CX, DI
 
-rows_next_160:
+rows_next_186:
 	XORQ R8, R8
 
-pf_161:
+pf_187:
 	CMPQ       R8, AX
-	JAE        pf_done_162
+	JAE        pf_done_188
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_161
+	JMP        pf_187
 
-pf_done_162:
+pf_done_188:
 	MOVQ  DX, DI
 	MOVQ  AX, R8
 	MOVQ  a+0(FP), R9
@@ -2386,9 +2698,9 @@ pf_done_162:
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-u8_4_163:
+u8_4_189:
 	CMPQ      R8, $0x00000040
-	JL        u8_1_164
+	JL        u8_1_190
 	VPMOVZXBW (R9), Y4
 	VPMOVZXBW (DI), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -2412,11 +2724,11 @@ u8_4_163:
 	ADDQ      $0x00000040, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000040, R8
-	JMP       u8_4_163
+	JMP       u8_4_189
 
-u8_1_164:
+u8_1_190:
 	TESTQ     R8, R8
-	JZ        u8_done_165
+	JZ        u8_done_191
 	VPMOVZXBW (R9), Y4
 	VPMOVZXBW (DI), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -2425,9 +2737,9 @@ u8_1_164:
 	ADDQ      $0x00000010, R9
 	ADDQ      $0x00000010, DI
 	SUBQ      $0x00000010, R8
-	JMP       u8_1_164
+	JMP       u8_1_190
 
-u8_done_165:
+u8_done_191:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -2442,9 +2754,9 @@ u8_done_165:
 	ADDQ         CX, DX
 	ADDQ         $0x00000004, BX
 	DECQ         SI
-	JMP          rows_loop_158
+	JMP          rows_loop_184
 
-rows_end_159:
+rows_end_185:
 	VZEROUPPER
 	RET
 
@@ -2459,9 +2771,9 @@ TEXT ·dotU8AVX2(SB), NOSPLIT, $0-28
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-u8_4_166:
+u8_4_192:
 	CMPQ      DX, $0x00000040
-	JL        u8_1_167
+	JL        u8_1_193
 	VPMOVZXBW (AX), Y4
 	VPMOVZXBW (CX), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -2481,11 +2793,11 @@ u8_4_166:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_4_166
+	JMP       u8_4_192
 
-u8_1_167:
+u8_1_193:
 	TESTQ     DX, DX
-	JZ        u8_done_168
+	JZ        u8_done_194
 	VPMOVZXBW (AX), Y4
 	VPMOVZXBW (CX), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -2493,9 +2805,9 @@ u8_1_167:
 	ADDQ      $0x00000010, AX
 	ADDQ      $0x00000010, CX
 	SUBQ      $0x00000010, DX
-	JMP       u8_1_167
+	JMP       u8_1_193
 
-u8_done_168:
+u8_done_194:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -2519,25 +2831,25 @@ TEXT ·dotU8RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_169:
+rows_loop_195:
 	TESTQ SI, SI
-	JZ    rows_end_170
+	JZ    rows_end_196
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_171
+	JE    rows_next_197
 	ADDQ  CX, DI
 
-rows_next_171:
+rows_next_197:
 	XORQ R8, R8
 
-pf_172:
+pf_198:
 	CMPQ       R8, AX
-	JAE        pf_done_173
+	JAE        pf_done_199
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_172
+	JMP        pf_198
 
-pf_done_173:
+pf_done_199:
 	MOVQ  DX, DI
 	MOVQ  AX, R8
 	MOVQ  a+0(FP), R9
@@ -2546,9 +2858,9 @@ pf_done_173:
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-u8_4_174:
+u8_4_200:
 	CMPQ      R8, $0x00000040
-	JL        u8_1_175
+	JL        u8_1_201
 	VPMOVZXBW (R9), Y4
 	VPMOVZXBW (DI), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -2568,11 +2880,11 @@ u8_4_174:
 	ADDQ      $0x00000040, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000040, R8
-	JMP       u8_4_174
+	JMP       u8_4_200
 
-u8_1_175:
+u8_1_201:
 	TESTQ     R8, R8
-	JZ        u8_done_176
+	JZ        u8_done_202
 	VPMOVZXBW (R9), Y4
 	VPMOVZXBW (DI), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -2580,9 +2892,9 @@ u8_1_175:
 	ADDQ      $0x00000010, R9
 	ADDQ      $0x00000010, DI
 	SUBQ      $0x00000010, R8
-	JMP       u8_1_175
+	JMP       u8_1_201
 
-u8_done_176:
+u8_done_202:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -2597,9 +2909,9 @@ u8_done_176:
 	ADDQ         CX, DX
 	ADDQ         $0x00000004, BX
 	DECQ         SI
-	JMP          rows_loop_169
+	JMP          rows_loop_195
 
-rows_end_170:
+rows_end_196:
 	VZEROUPPER
 	RET
 
@@ -2618,9 +2930,9 @@ TEXT ·l2U4AVX2(SB), NOSPLIT, $0-28
 	VPXOR        Y2, Y2, Y2
 	VPXOR        Y3, Y3, Y3
 
-u4_1_177:
+u4_1_203:
 	CMPQ       DX, $0x00000020
-	JL         u4_tail_178
+	JL         u4_tail_204
 	VMOVDQU    (AX), Y4
 	VMOVDQU    (CX), Y5
 	VPAND      Y0, Y4, Y6
@@ -2641,11 +2953,11 @@ u4_1_177:
 	ADDQ       $0x00000020, AX
 	ADDQ       $0x00000020, CX
 	SUBQ       $0x00000020, DX
-	JMP        u4_1_177
+	JMP        u4_1_203
 
-u4_tail_178:
+u4_tail_204:
 	TESTQ      DX, DX
-	JZ         u4_done_179
+	JZ         u4_done_205
 	VMOVDQU    (AX), X4
 	VMOVDQU    (CX), X5
 	VPAND      X0, X4, X7
@@ -2664,7 +2976,7 @@ u4_tail_178:
 	VPMADDWD   X1, X7, X7
 	VPADDD     Y7, Y2, Y2
 
-u4_done_179:
+u4_done_205:
 	VPADDD       Y3, Y2, Y2
 	VEXTRACTI128 $0x01, Y2, X0
 	VPADDD       X0, X2, X0
@@ -2692,9 +3004,9 @@ TEXT ·dotU4AVX2(SB), NOSPLIT, $0-28
 	VPXOR        Y2, Y2, Y2
 	VPXOR        Y3, Y3, Y3
 
-u4_1_180:
+u4_1_206:
 	CMPQ       DX, $0x00000020
-	JL         u4_tail_181
+	JL         u4_tail_207
 	VMOVDQU    (AX), Y4
 	VMOVDQU    (CX), Y5
 	VPAND      Y0, Y4, Y6
@@ -2711,11 +3023,11 @@ u4_1_180:
 	ADDQ       $0x00000020, AX
 	ADDQ       $0x00000020, CX
 	SUBQ       $0x00000020, DX
-	JMP        u4_1_180
+	JMP        u4_1_206
 
-u4_tail_181:
+u4_tail_207:
 	TESTQ      DX, DX
-	JZ         u4_done_182
+	JZ         u4_done_208
 	VMOVDQU    (AX), X4
 	VMOVDQU    (CX), X5
 	VPAND      X0, X4, X7
@@ -2730,7 +3042,7 @@ u4_tail_181:
 	VPMADDWD   X1, X7, X7
 	VPADDD     Y7, Y2, Y2
 
-u4_done_182:
+u4_done_208:
 	VPADDD       Y3, Y2, Y2
 	VEXTRACTI128 $0x01, Y2, X0
 	VPADDD       X0, X2, X0
@@ -2754,9 +3066,9 @@ TEXT ·hammingPOPCNT(SB), NOSPLIT, $0-32
 	XORQ DI, DI
 	XORQ R8, R8
 
-pc4_183:
+pc4_209:
 	CMPQ    DX, $0x00000004
-	JL      pc1_184
+	JL      pc1_210
 	MOVQ    (AX), R9
 	XORQ    (CX), R9
 	POPCNTQ R9, R9
@@ -2776,11 +3088,11 @@ pc4_183:
 	ADDQ    $0x00000020, AX
 	ADDQ    $0x00000020, CX
 	SUBQ    $0x00000004, DX
-	JMP     pc4_183
+	JMP     pc4_209
 
-pc1_184:
+pc1_210:
 	TESTQ   DX, DX
-	JZ      pc_done_185
+	JZ      pc_done_211
 	MOVQ    (AX), R9
 	XORQ    (CX), R9
 	POPCNTQ R9, R9
@@ -2788,9 +3100,9 @@ pc1_184:
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, CX
 	DECQ    DX
-	JMP     pc1_184
+	JMP     pc1_210
 
-pc_done_185:
+pc_done_211:
 	ADDQ SI, BX
 	ADDQ R8, DI
 	ADDQ DI, BX
@@ -2808,9 +3120,9 @@ TEXT ·popcountAndPOPCNT(SB), NOSPLIT, $0-32
 	XORQ DI, DI
 	XORQ R8, R8
 
-pc4_186:
+pc4_212:
 	CMPQ    DX, $0x00000004
-	JL      pc1_187
+	JL      pc1_213
 	MOVQ    (AX), R9
 	ANDQ    (CX), R9
 	POPCNTQ R9, R9
@@ -2830,11 +3142,11 @@ pc4_186:
 	ADDQ    $0x00000020, AX
 	ADDQ    $0x00000020, CX
 	SUBQ    $0x00000004, DX
-	JMP     pc4_186
+	JMP     pc4_212
 
-pc1_187:
+pc1_213:
 	TESTQ   DX, DX
-	JZ      pc_done_188
+	JZ      pc_done_214
 	MOVQ    (AX), R9
 	ANDQ    (CX), R9
 	POPCNTQ R9, R9
@@ -2842,9 +3154,9 @@ pc1_187:
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, CX
 	DECQ    DX
-	JMP     pc1_187
+	JMP     pc1_213
 
-pc_done_188:
+pc_done_214:
 	ADDQ SI, BX
 	ADDQ R8, DI
 	ADDQ DI, BX
@@ -2867,9 +3179,9 @@ TEXT ·lookupAccumulate32AVX2(SB), NOSPLIT, $0-32
 	VPXOR        Y4, Y4, Y4
 	VPXOR        Y5, Y5, Y5
 
-lut_189:
+lut_215:
 	TESTQ      DX, DX
-	JZ         lut_done_190
+	JZ         lut_done_216
 	VMOVDQU    (AX), Y6
 	VMOVDQU    (CX), Y7
 	VPAND      Y0, Y6, Y8
@@ -2888,9 +3200,9 @@ lut_189:
 	ADDQ       $0x00000020, AX
 	ADDQ       $0x00000020, CX
 	SUBQ       $0x00000002, DX
-	JMP        lut_189
+	JMP        lut_215
 
-lut_done_190:
+lut_done_216:
 	VEXTRACTI128 $0x01, Y2, X0
 	VPADDW       X0, X2, X0
 	VMOVDQU      X0, (BX)

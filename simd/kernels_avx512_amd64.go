@@ -128,6 +128,26 @@ func l2SQ4SAVX512(q *float32, code *uint8, lo *float32, scale *float32, n int) f
 //go:noescape
 func ipSQ4SAVX512(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
 
+// l2SQ8RAVX512 returns sum (r[j] - code[j]*scale[j])^2 over j < n. Any n >= 0 (masked tail).
+//
+//go:noescape
+func l2SQ8RAVX512(r *float32, code *uint8, scale *float32, n int) float32
+
+// l2SQ8RRowsAVX512 sets out[i] to sum (r[j] - code[j]*scale[j])^2 for the code at codes[i*stride:] (stride in bytes), i < cnt, prefetching row i+1. Any n >= 0 (masked tail).
+//
+//go:noescape
+func l2SQ8RRowsAVX512(r *float32, codes *uint8, scale *float32, n int, stride int, out *float32, cnt int)
+
+// dotF32U8AVX512 returns sum w[j]*code[j] over j < n. Any n >= 0 (masked tail).
+//
+//go:noescape
+func dotF32U8AVX512(w *float32, code *uint8, n int) float32
+
+// dotF32U8RowsAVX512 sets out[i] to sum w[j]*code[j] for the code at codes[i*stride:] (stride in bytes), i < cnt, prefetching row i+1. Any n >= 0 (masked tail).
+//
+//go:noescape
+func dotF32U8RowsAVX512(w *float32, codes *uint8, n int, stride int, out *float32, cnt int)
+
 // f32ToF16AVX512 converts with round-to-nearest-even (VCVTPS2PH). Precondition: n % 16 == 0, dst and src hold n elements.
 //
 //go:noescape

@@ -2361,6 +2361,380 @@ code_done_138:
 	MOVSS         X1, ret+40(FP)
 	RET
 
+// func l2SQ8RAVX512(r *float32, code *uint8, scale *float32, n int) float32
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, SSE
+TEXT ·l2SQ8RAVX512(SB), NOSPLIT, $0-36
+	MOVQ   r+0(FP), AX
+	MOVQ   code+8(FP), CX
+	MOVQ   n+24(FP), DX
+	MOVQ   scale+16(FP), BX
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+code4_139:
+	CMPQ         DX, $0x00000040
+	JL           code1_140
+	VPMOVZXBD    (CX), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      (AX), Z5
+	VFNMADD231PS (BX), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z0
+	VPMOVZXBD    16(CX), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      64(AX), Z5
+	VFNMADD231PS 64(BX), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z1
+	VPMOVZXBD    32(CX), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      128(AX), Z5
+	VFNMADD231PS 128(BX), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z2
+	VPMOVZXBD    48(CX), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      192(AX), Z5
+	VFNMADD231PS 192(BX), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z3
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000100, BX
+	SUBQ         $0x00000040, DX
+	JMP          code4_139
+
+code1_140:
+	CMPQ         DX, $0x00000010
+	JL           code_tail_141
+	VPMOVZXBD    (CX), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      (AX), Z5
+	VFNMADD231PS (BX), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z0
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000010, CX
+	ADDQ         $0x00000040, BX
+	SUBQ         $0x00000010, DX
+	JMP          code1_140
+
+code_tail_141:
+	TESTQ        DX, DX
+	JZ           code_done_142
+	MOVL         $0xffffffff, SI
+	BZHIL        DX, SI, SI
+	KMOVW        SI, K1
+	VMOVDQU8.Z   (CX), K1, X4
+	VMOVUPS.Z    (AX), K1, Z5
+	VMOVUPS.Z    (BX), K1, Z6
+	VPMOVZXBD    X4, Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      Z5, Z5
+	VFNMADD231PS Z6, Z4, Z5
+	VFMADD231PS  Z5, Z5, Z1
+
+code_done_142:
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z2, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF32X4 $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	VZEROUPPER
+	MOVSS         X0, ret+32(FP)
+	RET
+
+// func l2SQ8RRowsAVX512(r *float32, codes *uint8, scale *float32, n int, stride int, out *float32, cnt int)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
+TEXT ·l2SQ8RRowsAVX512(SB), NOSPLIT, $0-56
+	MOVQ n+24(FP), AX
+	MOVQ stride+32(FP), CX
+	MOVQ codes+8(FP), DX
+	MOVQ out+40(FP), BX
+	MOVQ cnt+48(FP), SI
+
+rows_loop_143:
+	TESTQ SI, SI
+	JZ    rows_end_144
+	MOVQ  DX, DI
+	CMPQ  SI, $0x00000001
+	JE    rows_next_145
+	ADDQ  CX, DI
+
+rows_next_145:
+	XORQ R8, R8
+
+pf_146:
+	CMPQ       R8, AX
+	JAE        pf_done_147
+	PREFETCHT0 (DI)(R8*1)
+	ADDQ       $0x00000040, R8
+	JMP        pf_146
+
+pf_done_147:
+	MOVQ   r+0(FP), DI
+	MOVQ   DX, R8
+	MOVQ   AX, R9
+	MOVQ   scale+16(FP), R10
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+code4_148:
+	CMPQ         R9, $0x00000040
+	JL           code1_149
+	VPMOVZXBD    (R8), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      (DI), Z5
+	VFNMADD231PS (R10), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z0
+	VPMOVZXBD    16(R8), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      64(DI), Z5
+	VFNMADD231PS 64(R10), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z1
+	VPMOVZXBD    32(R8), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      128(DI), Z5
+	VFNMADD231PS 128(R10), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z2
+	VPMOVZXBD    48(R8), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      192(DI), Z5
+	VFNMADD231PS 192(R10), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z3
+	ADDQ         $0x00000100, DI
+	ADDQ         $0x00000040, R8
+	ADDQ         $0x00000100, R10
+	SUBQ         $0x00000040, R9
+	JMP          code4_148
+
+code1_149:
+	CMPQ         R9, $0x00000010
+	JL           code_tail_150
+	VPMOVZXBD    (R8), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      (DI), Z5
+	VFNMADD231PS (R10), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z0
+	ADDQ         $0x00000040, DI
+	ADDQ         $0x00000010, R8
+	ADDQ         $0x00000040, R10
+	SUBQ         $0x00000010, R9
+	JMP          code1_149
+
+code_tail_150:
+	TESTQ        R9, R9
+	JZ           code_done_151
+	MOVL         $0xffffffff, R11
+	BZHIL        R9, R11, R11
+	KMOVW        R11, K1
+	VMOVDQU8.Z   (R8), K1, X4
+	VMOVUPS.Z    (DI), K1, Z5
+	VMOVUPS.Z    (R10), K1, Z6
+	VPMOVZXBD    X4, Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      Z5, Z5
+	VFNMADD231PS Z6, Z4, Z5
+	VFMADD231PS  Z5, Z5, Z1
+
+code_done_151:
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z2, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF32X4 $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSS        X0, (BX)
+	ADDQ          CX, DX
+	ADDQ          $0x00000004, BX
+	DECQ          SI
+	JMP           rows_loop_143
+
+rows_end_144:
+	VZEROUPPER
+	RET
+
+// func dotF32U8AVX512(w *float32, code *uint8, n int) float32
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, SSE
+TEXT ·dotF32U8AVX512(SB), NOSPLIT, $0-28
+	MOVQ   w+0(FP), AX
+	MOVQ   code+8(FP), CX
+	MOVQ   n+16(FP), DX
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+code4_152:
+	CMPQ        DX, $0x00000040
+	JL          code1_153
+	VPMOVZXBD   (CX), Z4
+	VCVTDQ2PS   Z4, Z4
+	VFMADD231PS (AX), Z4, Z0
+	VPMOVZXBD   16(CX), Z4
+	VCVTDQ2PS   Z4, Z4
+	VFMADD231PS 64(AX), Z4, Z1
+	VPMOVZXBD   32(CX), Z4
+	VCVTDQ2PS   Z4, Z4
+	VFMADD231PS 128(AX), Z4, Z2
+	VPMOVZXBD   48(CX), Z4
+	VCVTDQ2PS   Z4, Z4
+	VFMADD231PS 192(AX), Z4, Z3
+	ADDQ        $0x00000100, AX
+	ADDQ        $0x00000040, CX
+	SUBQ        $0x00000040, DX
+	JMP         code4_152
+
+code1_153:
+	CMPQ        DX, $0x00000010
+	JL          code_tail_154
+	VPMOVZXBD   (CX), Z4
+	VCVTDQ2PS   Z4, Z4
+	VFMADD231PS (AX), Z4, Z0
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000010, CX
+	SUBQ        $0x00000010, DX
+	JMP         code1_153
+
+code_tail_154:
+	TESTQ       DX, DX
+	JZ          code_done_155
+	MOVL        $0xffffffff, BX
+	BZHIL       DX, BX, BX
+	KMOVW       BX, K1
+	VMOVDQU8.Z  (CX), K1, X4
+	VMOVUPS.Z   (AX), K1, Z5
+	VPMOVZXBD   X4, Z4
+	VCVTDQ2PS   Z4, Z4
+	VFMADD231PS Z5, Z4, Z1
+
+code_done_155:
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z2, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF32X4 $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	VZEROUPPER
+	MOVSS         X0, ret+24(FP)
+	RET
+
+// func dotF32U8RowsAVX512(w *float32, codes *uint8, n int, stride int, out *float32, cnt int)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
+TEXT ·dotF32U8RowsAVX512(SB), NOSPLIT, $0-48
+	MOVQ n+16(FP), AX
+	MOVQ stride+24(FP), CX
+	MOVQ codes+8(FP), DX
+	MOVQ out+32(FP), BX
+	MOVQ cnt+40(FP), SI
+
+rows_loop_156:
+	TESTQ SI, SI
+	JZ    rows_end_157
+	MOVQ  DX, DI
+	CMPQ  SI, $0x00000001
+	JE    rows_next_158
+	ADDQ  CX, DI
+
+rows_next_158:
+	XORQ R8, R8
+
+pf_159:
+	CMPQ       R8, AX
+	JAE        pf_done_160
+	PREFETCHT0 (DI)(R8*1)
+	ADDQ       $0x00000040, R8
+	JMP        pf_159
+
+pf_done_160:
+	MOVQ   w+0(FP), DI
+	MOVQ   DX, R8
+	MOVQ   AX, R9
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+code4_161:
+	CMPQ        R9, $0x00000040
+	JL          code1_162
+	VPMOVZXBD   (R8), Z4
+	VCVTDQ2PS   Z4, Z4
+	VFMADD231PS (DI), Z4, Z0
+	VPMOVZXBD   16(R8), Z4
+	VCVTDQ2PS   Z4, Z4
+	VFMADD231PS 64(DI), Z4, Z1
+	VPMOVZXBD   32(R8), Z4
+	VCVTDQ2PS   Z4, Z4
+	VFMADD231PS 128(DI), Z4, Z2
+	VPMOVZXBD   48(R8), Z4
+	VCVTDQ2PS   Z4, Z4
+	VFMADD231PS 192(DI), Z4, Z3
+	ADDQ        $0x00000100, DI
+	ADDQ        $0x00000040, R8
+	SUBQ        $0x00000040, R9
+	JMP         code4_161
+
+code1_162:
+	CMPQ        R9, $0x00000010
+	JL          code_tail_163
+	VPMOVZXBD   (R8), Z4
+	VCVTDQ2PS   Z4, Z4
+	VFMADD231PS (DI), Z4, Z0
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000010, R8
+	SUBQ        $0x00000010, R9
+	JMP         code1_162
+
+code_tail_163:
+	TESTQ       R9, R9
+	JZ          code_done_164
+	MOVL        $0xffffffff, R10
+	BZHIL       R9, R10, R10
+	KMOVW       R10, K1
+	VMOVDQU8.Z  (R8), K1, X4
+	VMOVUPS.Z   (DI), K1, Z5
+	VPMOVZXBD   X4, Z4
+	VCVTDQ2PS   Z4, Z4
+	VFMADD231PS Z5, Z4, Z1
+
+code_done_164:
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z2, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF32X4 $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSS        X0, (BX)
+	ADDQ          CX, DX
+	ADDQ          $0x00000004, BX
+	DECQ          SI
+	JMP           rows_loop_156
+
+rows_end_157:
+	VZEROUPPER
+	RET
+
 // func f32ToF16AVX512(dst *uint16, src *float32, n int)
 // Requires: AVX, AVX512F
 TEXT ·f32ToF16AVX512(SB), NOSPLIT, $0-24
@@ -2368,17 +2742,17 @@ TEXT ·f32ToF16AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_139:
+conv_165:
 	TESTQ     DX, DX
-	JZ        conv_done_140
+	JZ        conv_done_166
 	VMOVUPS   (CX), Z0
 	VCVTPS2PH $0x00, Z0, (AX)
 	ADDQ      $0x00000040, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_139
+	JMP       conv_165
 
-conv_done_140:
+conv_done_166:
 	VZEROUPPER
 	RET
 
@@ -2389,17 +2763,17 @@ TEXT ·f16ToF32AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_141:
+conv_167:
 	TESTQ     DX, DX
-	JZ        conv_done_142
+	JZ        conv_done_168
 	VCVTPH2PS (CX), Z0
 	VMOVUPS   Z0, (AX)
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000040, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_141
+	JMP       conv_167
 
-conv_done_142:
+conv_done_168:
 	VZEROUPPER
 	RET
 
@@ -2410,18 +2784,18 @@ TEXT ·bf16ToF32AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_143:
+conv_169:
 	TESTQ     DX, DX
-	JZ        conv_done_144
+	JZ        conv_done_170
 	VPMOVZXWD (CX), Z0
 	VPSLLD    $0x10, Z0, Z0
 	VMOVUPS   Z0, (AX)
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000040, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_143
+	JMP       conv_169
 
-conv_done_144:
+conv_done_170:
 	VZEROUPPER
 	RET
 
@@ -2438,9 +2812,9 @@ TEXT ·f32ToBF16AVX512(SB), NOSPLIT, $0-24
 	MOVQ         src+8(FP), CX
 	MOVQ         n+16(FP), DX
 
-conv_145:
+conv_171:
 	TESTQ     DX, DX
-	JZ        conv_done_146
+	JZ        conv_done_172
 	VMOVUPS   (CX), Z3
 	VPSRLD    $0x10, Z3, Z4
 	VPANDD    Z0, Z4, Z4
@@ -2455,9 +2829,9 @@ conv_145:
 	ADDQ      $0x00000040, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_145
+	JMP       conv_171
 
-conv_done_146:
+conv_done_172:
 	VZEROUPPER
 	RET
 
@@ -2472,9 +2846,9 @@ TEXT ·l2Int8AVX512(SB), NOSPLIT, $0-28
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-i8_4_147:
+i8_4_173:
 	CMPQ      DX, $0x00000080
-	JL        i8_1_148
+	JL        i8_1_174
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPSUBW    Z5, Z4, Z4
@@ -2498,11 +2872,11 @@ i8_4_147:
 	ADDQ      $0x00000080, AX
 	ADDQ      $0x00000080, CX
 	SUBQ      $0x00000080, DX
-	JMP       i8_4_147
+	JMP       i8_4_173
 
-i8_1_148:
+i8_1_174:
 	CMPQ      DX, $0x00000020
-	JL        i8_tail_149
+	JL        i8_tail_175
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPSUBW    Z5, Z4, Z4
@@ -2511,11 +2885,11 @@ i8_1_148:
 	ADDQ      $0x00000020, AX
 	ADDQ      $0x00000020, CX
 	SUBQ      $0x00000020, DX
-	JMP       i8_1_148
+	JMP       i8_1_174
 
-i8_tail_149:
+i8_tail_175:
 	TESTQ      DX, DX
-	JZ         i8_done_150
+	JZ         i8_done_176
 	MOVL       $0xffffffff, BX
 	BZHIL      DX, BX, BX
 	KMOVD      BX, K1
@@ -2527,7 +2901,7 @@ i8_tail_149:
 	VPMADDWD   Z4, Z4, Z4
 	VPADDD     Z4, Z1, Z1
 
-i8_done_150:
+i8_done_176:
 	VPADDD        Z1, Z0, Z0
 	VPADDD        Z2, Z0, Z0
 	VPADDD        Z3, Z0, Z0
@@ -2555,9 +2929,9 @@ TEXT ·ipInt8AVX512(SB), NOSPLIT, $0-28
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-i8_4_151:
+i8_4_177:
 	CMPQ      DX, $0x00000080
-	JL        i8_1_152
+	JL        i8_1_178
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPMADDWD  Z5, Z4, Z4
@@ -2577,11 +2951,11 @@ i8_4_151:
 	ADDQ      $0x00000080, AX
 	ADDQ      $0x00000080, CX
 	SUBQ      $0x00000080, DX
-	JMP       i8_4_151
+	JMP       i8_4_177
 
-i8_1_152:
+i8_1_178:
 	CMPQ      DX, $0x00000020
-	JL        i8_tail_153
+	JL        i8_tail_179
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPMADDWD  Z5, Z4, Z4
@@ -2589,11 +2963,11 @@ i8_1_152:
 	ADDQ      $0x00000020, AX
 	ADDQ      $0x00000020, CX
 	SUBQ      $0x00000020, DX
-	JMP       i8_1_152
+	JMP       i8_1_178
 
-i8_tail_153:
+i8_tail_179:
 	TESTQ      DX, DX
-	JZ         i8_done_154
+	JZ         i8_done_180
 	MOVL       $0xffffffff, BX
 	BZHIL      DX, BX, BX
 	KMOVD      BX, K1
@@ -2604,7 +2978,7 @@ i8_tail_153:
 	VPMADDWD   Z5, Z4, Z4
 	VPADDD     Z4, Z1, Z1
 
-i8_done_154:
+i8_done_180:
 	VPADDD        Z1, Z0, Z0
 	VPADDD        Z2, Z0, Z0
 	VPADDD        Z3, Z0, Z0
@@ -2636,9 +3010,9 @@ TEXT ·l2U8VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_155:
+u8_4_181:
 	CMPQ      DX, $0x00000100
-	JL        u8_1_156
+	JL        u8_1_182
 	VMOVDQU64 (AX), Z7
 	VPMINUB   (CX), Z7, Z8
 	VPMAXUB   (CX), Z7, Z7
@@ -2674,11 +3048,11 @@ u8_4_155:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000100, DX
-	JMP       u8_4_155
+	JMP       u8_4_181
 
-u8_1_156:
+u8_1_182:
 	CMPQ      DX, $0x00000040
-	JL        u8_tail_157
+	JL        u8_tail_183
 	VMOVDQU64 (AX), Z7
 	VPMINUB   (CX), Z7, Z8
 	VPMAXUB   (CX), Z7, Z7
@@ -2690,11 +3064,11 @@ u8_1_156:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_1_156
+	JMP       u8_1_182
 
-u8_tail_157:
+u8_tail_183:
 	TESTQ      DX, DX
-	JZ         u8_done_158
+	JZ         u8_done_184
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -2709,7 +3083,7 @@ u8_tail_157:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_158:
+u8_done_184:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -2744,25 +3118,25 @@ TEXT ·l2U8RowsVNNI(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_159:
+rows_loop_185:
 	TESTQ SI, SI
-	JZ    rows_end_160
+	JZ    rows_end_186
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_161
+	JE    rows_next_187
 	ADDQ  CX, DI
 
-rows_next_161:
+rows_next_187:
 	XORQ R8, R8
 
-pf_162:
+pf_188:
 	CMPQ       R8, AX
-	JAE        pf_done_163
+	JAE        pf_done_189
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_162
+	JMP        pf_188
 
-pf_done_163:
+pf_done_189:
 	MOVQ         DX, DI
 	MOVQ         AX, R8
 	MOVQ         a+0(FP), R9
@@ -2775,9 +3149,9 @@ pf_done_163:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_164:
+u8_4_190:
 	CMPQ      R8, $0x00000100
-	JL        u8_1_165
+	JL        u8_1_191
 	VMOVDQU64 (R9), Z7
 	VPMINUB   (DI), Z7, Z8
 	VPMAXUB   (DI), Z7, Z7
@@ -2813,11 +3187,11 @@ u8_4_164:
 	ADDQ      $0x00000100, R9
 	ADDQ      $0x00000100, DI
 	SUBQ      $0x00000100, R8
-	JMP       u8_4_164
+	JMP       u8_4_190
 
-u8_1_165:
+u8_1_191:
 	CMPQ      R8, $0x00000040
-	JL        u8_tail_166
+	JL        u8_tail_192
 	VMOVDQU64 (R9), Z7
 	VPMINUB   (DI), Z7, Z8
 	VPMAXUB   (DI), Z7, Z7
@@ -2829,11 +3203,11 @@ u8_1_165:
 	ADDQ      $0x00000040, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000040, R8
-	JMP       u8_1_165
+	JMP       u8_1_191
 
-u8_tail_166:
+u8_tail_192:
 	TESTQ      R8, R8
-	JZ         u8_done_167
+	JZ         u8_done_193
 	MOVQ       $-1, R10
 	BZHIQ      R8, R10, R10
 	KMOVQ      R10, K1
@@ -2848,7 +3222,7 @@ u8_tail_166:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_167:
+u8_done_193:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -2874,9 +3248,9 @@ u8_done_167:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_159
+	JMP           rows_loop_185
 
-rows_end_160:
+rows_end_186:
 	VZEROUPPER
 	RET
 
@@ -2895,9 +3269,9 @@ TEXT ·dotU8VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_168:
+u8_4_194:
 	CMPQ      DX, $0x00000100
-	JL        u8_1_169
+	JL        u8_1_195
 	VMOVDQU64 (AX), Z7
 	VPXORD    (CX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -2921,11 +3295,11 @@ u8_4_168:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000100, DX
-	JMP       u8_4_168
+	JMP       u8_4_194
 
-u8_1_169:
+u8_1_195:
 	CMPQ      DX, $0x00000040
-	JL        u8_tail_170
+	JL        u8_tail_196
 	VMOVDQU64 (AX), Z7
 	VPXORD    (CX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -2934,11 +3308,11 @@ u8_1_169:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_1_169
+	JMP       u8_1_195
 
-u8_tail_170:
+u8_tail_196:
 	TESTQ      DX, DX
-	JZ         u8_done_171
+	JZ         u8_done_197
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -2950,7 +3324,7 @@ u8_tail_170:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_171:
+u8_done_197:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -2985,25 +3359,25 @@ TEXT ·dotU8RowsVNNI(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_172:
+rows_loop_198:
 	TESTQ SI, SI
-	JZ    rows_end_173
+	JZ    rows_end_199
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_174
+	JE    rows_next_200
 	ADDQ  CX, DI
 
-rows_next_174:
+rows_next_200:
 	XORQ R8, R8
 
-pf_175:
+pf_201:
 	CMPQ       R8, AX
-	JAE        pf_done_176
+	JAE        pf_done_202
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_175
+	JMP        pf_201
 
-pf_done_176:
+pf_done_202:
 	MOVQ         DX, DI
 	MOVQ         AX, R8
 	MOVQ         a+0(FP), R9
@@ -3016,9 +3390,9 @@ pf_done_176:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_177:
+u8_4_203:
 	CMPQ      R8, $0x00000100
-	JL        u8_1_178
+	JL        u8_1_204
 	VMOVDQU64 (R9), Z7
 	VPXORD    (DI), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -3042,11 +3416,11 @@ u8_4_177:
 	ADDQ      $0x00000100, R9
 	ADDQ      $0x00000100, DI
 	SUBQ      $0x00000100, R8
-	JMP       u8_4_177
+	JMP       u8_4_203
 
-u8_1_178:
+u8_1_204:
 	CMPQ      R8, $0x00000040
-	JL        u8_tail_179
+	JL        u8_tail_205
 	VMOVDQU64 (R9), Z7
 	VPXORD    (DI), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -3055,11 +3429,11 @@ u8_1_178:
 	ADDQ      $0x00000040, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000040, R8
-	JMP       u8_1_178
+	JMP       u8_1_204
 
-u8_tail_179:
+u8_tail_205:
 	TESTQ      R8, R8
-	JZ         u8_done_180
+	JZ         u8_done_206
 	MOVQ       $-1, R10
 	BZHIQ      R8, R10, R10
 	KMOVQ      R10, K1
@@ -3071,7 +3445,7 @@ u8_tail_179:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_180:
+u8_done_206:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -3097,9 +3471,9 @@ u8_done_180:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_172
+	JMP           rows_loop_198
 
-rows_end_173:
+rows_end_199:
 	VZEROUPPER
 	RET
 
@@ -3114,9 +3488,9 @@ TEXT ·l2U4VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_181:
+u4_1_207:
 	CMPQ      DX, $0x00000040
-	JL        u4_tail_182
+	JL        u4_tail_208
 	VMOVDQU64 (AX), Z3
 	VMOVDQU64 (CX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -3134,11 +3508,11 @@ u4_1_181:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u4_1_181
+	JMP       u4_1_207
 
-u4_tail_182:
+u4_tail_208:
 	TESTQ      DX, DX
-	JZ         u4_done_183
+	JZ         u4_done_209
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -3159,7 +3533,7 @@ u4_tail_182:
 	VPDPBUSD   Z5, Z5, Z1
 	VPDPBUSD   Z3, Z3, Z2
 
-u4_done_183:
+u4_done_209:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -3185,9 +3559,9 @@ TEXT ·dotU4VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_184:
+u4_1_210:
 	CMPQ      DX, $0x00000040
-	JL        u4_tail_185
+	JL        u4_tail_211
 	VMOVDQU64 (AX), Z3
 	VMOVDQU64 (CX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -3201,11 +3575,11 @@ u4_1_184:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u4_1_184
+	JMP       u4_1_210
 
-u4_tail_185:
+u4_tail_211:
 	TESTQ      DX, DX
-	JZ         u4_done_186
+	JZ         u4_done_212
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -3222,7 +3596,7 @@ u4_tail_185:
 	VPDPBUSD   Z6, Z5, Z1
 	VPDPBUSD   Z4, Z3, Z2
 
-u4_done_186:
+u4_done_212:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -3248,9 +3622,9 @@ TEXT ·hammingVPOPCNTQ(SB), NOSPLIT, $0-32
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-vpc4_187:
+vpc4_213:
 	CMPQ      DX, $0x00000020
-	JL        vpc1_188
+	JL        vpc1_214
 	VMOVDQU64 (AX), Z4
 	VPXORQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -3270,11 +3644,11 @@ vpc4_187:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000020, DX
-	JMP       vpc4_187
+	JMP       vpc4_213
 
-vpc1_188:
+vpc1_214:
 	CMPQ      DX, $0x00000008
-	JL        vpc_tail_189
+	JL        vpc_tail_215
 	VMOVDQU64 (AX), Z4
 	VPXORQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -3282,11 +3656,11 @@ vpc1_188:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000008, DX
-	JMP       vpc1_188
+	JMP       vpc1_214
 
-vpc_tail_189:
+vpc_tail_215:
 	TESTQ       DX, DX
-	JZ          vpc_done_190
+	JZ          vpc_done_216
 	MOVL        $0x000000ff, BX
 	BZHIL       DX, BX, BX
 	KMOVB       BX, K1
@@ -3297,7 +3671,7 @@ vpc_tail_189:
 	VPOPCNTQ    Z4, Z4
 	VPADDQ      Z4, Z1, Z1
 
-vpc_done_190:
+vpc_done_216:
 	VPADDQ        Z1, Z0, Z0
 	VPADDQ        Z3, Z2, Z2
 	VPADDQ        Z2, Z0, Z0
@@ -3323,9 +3697,9 @@ TEXT ·popcountAndVPOPCNTQ(SB), NOSPLIT, $0-32
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-vpc4_191:
+vpc4_217:
 	CMPQ      DX, $0x00000020
-	JL        vpc1_192
+	JL        vpc1_218
 	VMOVDQU64 (AX), Z4
 	VPANDQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -3345,11 +3719,11 @@ vpc4_191:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000020, DX
-	JMP       vpc4_191
+	JMP       vpc4_217
 
-vpc1_192:
+vpc1_218:
 	CMPQ      DX, $0x00000008
-	JL        vpc_tail_193
+	JL        vpc_tail_219
 	VMOVDQU64 (AX), Z4
 	VPANDQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -3357,11 +3731,11 @@ vpc1_192:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000008, DX
-	JMP       vpc1_192
+	JMP       vpc1_218
 
-vpc_tail_193:
+vpc_tail_219:
 	TESTQ       DX, DX
-	JZ          vpc_done_194
+	JZ          vpc_done_220
 	MOVL        $0x000000ff, BX
 	BZHIL       DX, BX, BX
 	KMOVB       BX, K1
@@ -3372,7 +3746,7 @@ vpc_tail_193:
 	VPOPCNTQ    Z4, Z4
 	VPADDQ      Z4, Z1, Z1
 
-vpc_done_194:
+vpc_done_220:
 	VPADDQ        Z1, Z0, Z0
 	VPADDQ        Z3, Z2, Z2
 	VPADDQ        Z2, Z0, Z0
@@ -3402,9 +3776,9 @@ TEXT ·lookupAccumulate32AVX512(SB), NOSPLIT, $0-32
 	VPXORD       Z4, Z4, Z4
 	VPXORD       Z5, Z5, Z5
 
-lut_195:
+lut_221:
 	TESTQ      DX, DX
-	JZ         lut_done_196
+	JZ         lut_done_222
 	VMOVDQU64  (AX), Z6
 	VMOVDQU64  (CX), Z7
 	VPANDD     Z0, Z6, Z8
@@ -3423,9 +3797,9 @@ lut_195:
 	ADDQ       $0x00000040, AX
 	ADDQ       $0x00000040, CX
 	SUBQ       $0x00000004, DX
-	JMP        lut_195
+	JMP        lut_221
 
-lut_done_196:
+lut_done_222:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDW        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1

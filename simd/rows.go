@@ -61,3 +61,35 @@ func L2SqrU8Rows(a, codes []uint8, stride int, out []uint32) {
 	checkRows(len(a), len(codes), stride, len(out))
 	k.l2U8Rows(a, codes, stride, out)
 }
+
+// SQ8L2SqrResidual returns sum (r[j] - code[j]*scale[j])^2 over j < len(r).
+// With r = q - lo prepared once per query it equals SQ8L2SqrScaled(q, code,
+// lo, scale) and reads two float streams instead of three (the fast form
+// for a per-query distance computer). code and scale must hold len(r) entries.
+func SQ8L2SqrResidual(r []float32, code []uint8, scale []float32) float32 {
+	n := len(r)
+	return k.sq8L2R(r, head(code, n), head(scale, n))
+}
+
+// SQ8L2SqrResidualRows sets out[i] = SQ8L2SqrResidual(r, codes[i*stride:], scale)
+// for i < len(out); stride is in bytes.
+func SQ8L2SqrResidualRows(r []float32, codes []uint8, stride int, scale, out []float32) {
+	n := len(r)
+	checkRows(n, len(codes), stride, len(out))
+	k.sq8L2RRows(r, codes, stride, head(scale, n), out)
+}
+
+// DotF32U8 returns sum w[j]*code[j] over j < len(w). With w = q*scale
+// prepared once per query, SQ8InnerProductScaled(q, code, lo, scale) equals
+// InnerProduct(q, lo) + DotF32U8(w, code) up to rounding, from one float
+// stream. code must hold len(w) bytes.
+func DotF32U8(w []float32, code []uint8) float32 {
+	return k.dotF32U8(w, head(code, len(w)))
+}
+
+// DotF32U8Rows sets out[i] = DotF32U8(w, codes[i*stride:]) for i < len(out);
+// stride is in bytes.
+func DotF32U8Rows(w []float32, codes []uint8, stride int, out []float32) {
+	checkRows(len(w), len(codes), stride, len(out))
+	k.dotF32U8Rows(w, codes, stride, out)
+}

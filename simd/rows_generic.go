@@ -74,3 +74,43 @@ func u8RowsWith(f func(a, b []uint8) uint32) func(a, codes []uint8, stride int, 
 		}
 	}
 }
+
+func sq8L2ResidualGeneric(r []float32, code []uint8, scale []float32) float32 {
+	n := len(r)
+	code, scale = code[:n], scale[:n]
+	var s float32
+	for j, x := range r {
+		d := x - float32(code[j])*scale[j]
+		s += d * d
+	}
+	return s
+}
+
+func dotF32U8Generic(w []float32, code []uint8) float32 {
+	code = code[:len(w)]
+	var s float32
+	for j, x := range w {
+		s += x * float32(code[j])
+	}
+	return s
+}
+
+func residRowsWith(f func(r []float32, code []uint8, scale []float32) float32) func(r []float32, codes []uint8, stride int, scale, out []float32) {
+	return func(r []float32, codes []uint8, stride int, scale, out []float32) {
+		n := len(r)
+		for i := range out {
+			off := i * stride
+			out[i] = f(r, codes[off:off+n], scale)
+		}
+	}
+}
+
+func dotF32U8RowsWith(f func(w []float32, code []uint8) float32) func(w []float32, codes []uint8, stride int, out []float32) {
+	return func(w []float32, codes []uint8, stride int, out []float32) {
+		n := len(w)
+		for i := range out {
+			off := i * stride
+			out[i] = f(w, codes[off:off+n])
+		}
+	}
+}

@@ -41,7 +41,18 @@ func TestCodeGuardPage(t *testing.T) {
 				copy(sc, c.scale8)
 				f(c.q, code, c.lo, sc)
 			}
+			{
+				q := floats(n)
+				copy(q, c.q)
+				SQ8L2SqrResidual(q, code, c.scale8)
+				DotF32U8(q, code)
+				sc := floats(n)
+				copy(sc, c.scale8)
+				SQ8L2SqrResidual(c.q, code, sc)
+			}
 			out := make([]float32, 2)
+			SQ8L2SqrResidualRows(c.q, mem[page-2*n:page], n, c.scale8, out)
+			DotF32U8Rows(c.q, mem[page-2*n:page], n, out)
 			SQ8L2SqrRows(c.q, mem[page-2*n:page], n, c.lo, c.scale8, out)
 			outU := make([]uint32, 2)
 			a := make([]uint8, n)

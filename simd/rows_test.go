@@ -67,6 +67,16 @@ func TestSQScaled(t *testing.T) {
 			check("SQ8InnerProductScaled", SQ8InnerProductScaled(c.q, c.code, c.lo, c.scale8), sq8IPScaledGeneric(c.q, c.code, c.lo, c.scale8), magIP(c.q, d8)*4)
 			check("SQ4L2SqrScaled", SQ4L2SqrScaled(c.q, c.code, c.lo, c.scale4), sq4L2ScaledGeneric(c.q, c.code, c.lo, c.scale4), magL2(c.q, d4)+magIP(c.q, d4)*4)
 			check("SQ4InnerProductScaled", SQ4InnerProductScaled(c.q, c.code, c.lo, c.scale4), sq4IPScaledGeneric(c.q, c.code, c.lo, c.scale4), magIP(c.q, d4)*4)
+			// prepared forms: r = q - lo, w = q*scale
+			rr, w := make([]float32, n), make([]float32, n)
+			u := make([]float32, n) // the codes as floats
+			for j := range rr {
+				rr[j], w[j], u[j] = c.q[j]-c.lo[j], c.q[j]*c.scale8[j], float32(c.code[j])
+			}
+			check("SQ8L2SqrResidual", SQ8L2SqrResidual(rr, c.code, c.scale8), sq8L2ResidualGeneric(rr, c.code, c.scale8), magL2(c.q, d8)+magIP(c.q, d8)*4)
+			check("SQ8L2SqrResidual vs Scaled", SQ8L2SqrResidual(rr, c.code, c.scale8), SQ8L2SqrScaled(c.q, c.code, c.lo, c.scale8), magL2(c.q, d8)+magIP(c.q, d8)*4)
+			check("DotF32U8", DotF32U8(w, c.code), dotF32U8Generic(w, c.code), magIP(w, u))
+			check("DotF32U8 vs Scaled", InnerProduct(c.q, c.lo)+DotF32U8(w, c.code), SQ8InnerProductScaled(c.q, c.code, c.lo, c.scale8), magIP(c.q, d8)*4+magIP(c.q, c.lo))
 			// the scaled and diff forms decode to (nearly) the same values
 			check("SQ8 scaled vs diff", SQ8L2SqrScaled(c.q, c.code, c.lo, c.scale8), sq8L2Generic(c.q, c.code, c.lo, c.diff), magL2(c.q, d8)+magIP(c.q, d8)*8)
 		}
@@ -150,6 +160,22 @@ func TestCodeRows(t *testing.T) {
 						half("InnerProductBF16Rows", InnerProductBF16Rows, ipBF16Generic, bf16, bf16ToF32Generic, true),
 						sq("SQ8L2SqrRows", SQ8L2SqrRows, sq8L2ScaledGeneric, false),
 						sq("SQ8InnerProductRows", SQ8InnerProductRows, sq8IPScaledGeneric, true),
+						{"SQ8L2SqrResidualRows", func(out []float32) { SQ8L2SqrResidualRows(q, u8, stride, c.scale8, out) }, func(i int) (float32, float64) {
+							row := u8[i*stride : i*stride+n]
+							d := make([]float32, n)
+							for j := range d {
+								d[j] = float32(row[j]) * c.scale8[j]
+							}
+							return sq8L2ResidualGeneric(q, row, c.scale8), magL2(q, d) + 4*magIP(q, d)
+						}},
+						{"DotF32U8Rows", func(out []float32) { DotF32U8Rows(q, u8, stride, out) }, func(i int) (float32, float64) {
+							row := u8[i*stride : i*stride+n]
+							d := make([]float32, n)
+							for j := range d {
+								d[j] = float32(row[j])
+							}
+							return dotF32U8Generic(q, row), magIP(q, d)
+						}},
 					} {
 						out[rows] = sentinel
 						fc.run(out[:rows])
@@ -207,6 +233,10 @@ func TestCodeRowsBounds(t *testing.T) {
 	mustPanic("u8 rows past end", func() { DotU8Rows(u8[:8], u8, 9, make([]uint32, 3)) })
 	mustPanic("sq8 scaled short code", func() { SQ8L2SqrScaled(q, u8[:7], lo, lo) })
 	mustPanic("sq4 scaled short code", func() { SQ4InnerProductScaled(q, u8[:3], lo, lo) })
+	mustPanic("residual short scale", func() { SQ8L2SqrResidual(q, u8, lo[:7]) })
+	mustPanic("residual rows past end", func() { SQ8L2SqrResidualRows(q, u8, 9, lo, out) })
+	mustPanic("dot short code", func() { DotF32U8(q, u8[:7]) })
+	mustPanic("dot rows past end", func() { DotF32U8Rows(q, u8, 9, out) })
 	// exact fit is fine
 	L2SqrF16Rows(q, f16, 8, out)
 	SQ8L2SqrRows(q, u8, 8, lo, lo, out)

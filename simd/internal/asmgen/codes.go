@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -33,7 +34,16 @@ type codeSpec struct {
 	// scaled: the sq step comes from a per-dimension scale slice
 	// (value = lo + c*scale); otherwise from diff*scaleInv.
 	scaled bool
+	// form: sqFull (q, lo, scale), sqResid (L2 of r - c*scale, r = q - lo
+	// prepared per query) or sqDot (sum w*c, w = q*scale prepared per query).
+	form int
 }
+
+const (
+	sqFull = iota
+	sqResid
+	sqDot
+)
 
 func (s codeSpec) width() int {
 	if s.zmm {
@@ -114,6 +124,17 @@ func codeStep(s codeSpec, acc VecVirtual, code, q, lo, st Op, cst codeConsts) {
 		}
 		return
 	}
+	switch s.form {
+	case sqDot:
+		c.VFMADD231PS(q, v, acc)
+		return
+	case sqResid:
+		d := s.vec()
+		c.VMOVUPS(q, d)
+		c.VFNMADD231PS(st, v, d)
+		c.VFMADD231PS(d, d, acc)
+		return
+	}
 	var step Op // multiplier of the integer code
 	if s.scaled {
 		step = st
@@ -165,8 +186,10 @@ func codeDist(s codeSpec, p codePtrs, cst codeConsts) VecVirtual {
 	advance := func(u int) {
 		c.ADDQ(U32(4*W*u), p.q)
 		c.ADDQ(U32(cb*u), p.code)
-		if s.k.sq {
+		if p.lo != nil {
 			c.ADDQ(U32(4*W*u), p.lo)
+		}
+		if p.st != nil {
 			c.ADDQ(U32(4*W*u), p.st)
 		}
 		c.SUBQ(U32(W*u), p.n)
@@ -361,5 +384,50 @@ func codeKernels(sfx string, zmm bool) {
 				})
 			}
 		}
+	}
+}
+
+// sqPreparedKernels emits the SQ8 kernels over per-query prepared vectors:
+// l2SQ8R (sum (r - c*scale)^2) and dotF32U8 (sum w*c), single and rows.
+func sqPreparedKernels(sfx string, zmm bool) {
+	pre := "Precondition: n % 8 == 0."
+	if zmm {
+		pre = "Any n >= 0 (masked tail)."
+	}
+	for _, form := range []int{sqResid, sqDot} {
+		s := codeSpec{k: kindSQ8, metric: mL2, zmm: zmm, scaled: true, form: form}
+		name, sig, rsig, doc := "l2SQ8R"+sfx, "func(r *float32, code *uint8, scale *float32, n int) float32",
+			"func(r *float32, codes *uint8, scale *float32, n, stride int, out *float32, cnt int)",
+			"sum (r[j] - code[j]*scale[j])^2"
+		if form == sqDot {
+			s.metric = mIP
+			name, sig, rsig, doc = "dotF32U8"+sfx, "func(w *float32, code *uint8, n int) float32",
+				"func(w *float32, codes *uint8, n, stride int, out *float32, cnt int)",
+				"sum w[j]*code[j]"
+		}
+		qn := map[int]string{sqResid: "r", sqDot: "w"}[form]
+		text(name, sig, fmt.Sprintf("%s returns %s over j < n. %s", name, doc, pre))
+		p := codePtrs{q: ld(qn), code: ld("code"), n: ld("n")}
+		if form == sqResid {
+			p.st = ld("scale")
+		}
+		r := codeDist(s, p, codeConsts{})
+		c.VZEROUPPER()
+		c.Store(r, c.ReturnIndex(0))
+		c.RET()
+
+		rname := strings.Replace(name, sfx, "Rows"+sfx, 1)
+		text(rname, rsig, fmt.Sprintf("%s sets out[i] to %s for the code at codes[i*stride:] (stride in bytes), i < cnt, prefetching row i+1. %s", rname, doc, pre))
+		n, stride := ld("n"), ld("stride")
+		rowsLoop(n, stride, 4, func(row, out Register) {
+			p := codePtrs{q: ld(qn), code: c.GP64(), n: c.GP64()}
+			c.MOVQ(row, p.code)
+			c.MOVQ(n, p.n)
+			if form == sqResid {
+				p.st = ld("scale")
+			}
+			r := codeDist(s, p, codeConsts{})
+			c.VMOVSS(r, mem(out, 0))
+		})
 	}
 }

@@ -1083,6 +1083,7 @@ func lookupKernel(sfx string, zmm bool) {
 func genAVX2() {
 	f32Kernels("AVX2", f32DistAVX2)
 	codeKernels("AVX2", false)
+	sqPreparedKernels("AVX2", false)
 	convKernels("AVX2", false)
 	int8Kernels("AVX2", false)
 	u8Kernels("AVX2", u8DistAVX2, "Precondition: n % 16 == 0.")
@@ -1099,6 +1100,7 @@ func genAVX2() {
 func genAVX512() {
 	f32Kernels("AVX512", f32Dist512)
 	codeKernels("AVX512", true)
+	sqPreparedKernels("AVX512", true)
 	convKernels("AVX512", true)
 	int8Kernels("AVX512", true)
 	u8Kernels("VNNI", u8DistVNNI, "Any n >= 0 (masked tail).")
