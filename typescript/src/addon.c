@@ -545,6 +545,11 @@ static napi_value index_new(napi_env env, napi_callback_info info) {
     size_t argc = 2;
     napi_value argv[2], self;
     NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, &self, NULL));
+    napi_value new_target = NULL;
+    if (napi_get_new_target(env, info, &new_target) != napi_ok || new_target == NULL) {
+        throw_error(env, CODE_INVALID_ARGUMENT, "NativeIndex must be called with new");
+        return NULL;
+    }
     native_index* ni = calloc(1, sizeof *ni);
     if (ni == NULL) {
         throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
