@@ -36,6 +36,10 @@
  *   - Filter polarity: a FilterFunc_t / vsag_filter_fn returns true to KEEP a label; a set bit in
  *     a bitset EXCLUDES the label (as in VSAG).
  *   - A 64-bit platform is assumed (handles are 64-bit values).
+ *   - The library runs the Go runtime: batch calls use GOMAXPROCS threads (default: the number
+ *     of CPUs; set the GOMAXPROCS environment variable before the library loads to change it). A
+ *     child created by fork() must not call the library (the runtime's threads do not survive
+ *     fork); exec first, or load the library after forking.
  */
 #ifndef VSAG_H
 #define VSAG_H
