@@ -315,3 +315,10 @@ func BenchmarkDotF32U8Rows(b *testing.B) {
 		return dim * benchRows, func() { DotF32U8Rows(w, codes, dim, out) }
 	})
 }
+
+func BenchmarkSQ4InnerProduct(b *testing.B) {
+	benchLevels(b, func(dim int) (int, func()) {
+		q, code, lo, diff := sqInputs(dim)
+		return 13 * dim, func() { sinkF = SQ4InnerProduct(q, code, lo, diff) }
+	})
+}

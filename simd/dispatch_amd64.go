@@ -18,8 +18,11 @@ import (
 //	        (AVX512_VNNI), hammingVPOPCNTQ popcountAndVPOPCNTQ (AVX512_VPOPCNTDQ);
 //	        the avx2 kernels stand in where those extensions are missing.
 //
-// Kernels with a "n % W == 0" precondition are wrapped below so the short
-// tail runs in the pure-Go reference.
+// The code kernels (fp16, bf16, SQ8/SQ4 in diff, scaled and prepared forms)
+// and their row forms come from one generator routine per level; the
+// AVX-512 ones take any length (masked tail loads), the AVX2 ones need
+// n % 8 == 0. Kernels with a "n % W == 0" precondition are wrapped below so
+// the short tail runs in the pure-Go reference (per row for the row forms).
 
 func archLevels() []level {
 	var out []level

@@ -15,6 +15,14 @@
 // (falling back to the best supported level if the forced one is not
 // supported); SetLevel switches at run time for tests and benchmarks.
 //
+// Flat scans use the row forms (L2SqrRows, L2SqrF16Rows, SQ8L2SqrRows,
+// DotU8Rows, ...): one call per block of contiguous rows, prefetching the
+// next row. Per-query distance computers over SQ8 codes are fastest with the
+// prepared forms SQ8L2SqrResidual (r = q - lo) and DotF32U8 (w = q*scale),
+// which read one float stream fewer than SQ8L2SqrScaled and two fewer than
+// SQ8InnerProductScaled; the kernels are bound by L1 load bandwidth, so
+// bytes read per dimension decide their speed.
+//
 // Slice-length contracts: binary kernels use the length of the first
 // argument and require the second to be at least as long; violations panic
 // with an index-out-of-range error rather than reading out of bounds.
