@@ -79,13 +79,13 @@ func (q *half) NewComputer() Computer {
 	c := &halfComputer{q: make([]float32, q.dim), size: 2 * q.dim, ip: q.metric.UsesInnerProduct()}
 	switch {
 	case q.bf && c.ip:
-		c.kern = simd.InnerProductBF16
+		c.kern, c.rows = simd.InnerProductBF16, simd.InnerProductBF16Rows
 	case q.bf:
-		c.kern = simd.L2SqrBF16
+		c.kern, c.rows = simd.L2SqrBF16, simd.L2SqrBF16Rows
 	case c.ip:
-		c.kern = simd.InnerProductF16
+		c.kern, c.rows = simd.InnerProductF16, simd.InnerProductF16Rows
 	default:
-		c.kern = simd.L2SqrF16
+		c.kern, c.rows = simd.L2SqrF16, simd.L2SqrF16Rows
 	}
 	return c
 }
@@ -95,6 +95,7 @@ type halfComputer struct {
 	size int
 	ip   bool
 	kern func(q []float32, c []uint16) float32
+	rows func(q []float32, codes []uint16, stride int, out []float32)
 }
 
 func (c *halfComputer) SetQuery(q []float32) { copy(c.q, q[:len(c.q)]) }
@@ -125,11 +126,7 @@ func (c *halfComputer) DistanceRows(slab []byte, out []float32) {
 	if len(out) == 0 {
 		return
 	}
-	_ = slab[len(out)*c.size-1]
-	for i := range out {
-		off := i * c.size
-		out[i] = c.kern(c.q, asUint16(slab[off:off+c.size]))
-	}
+	c.rows(c.q, asUint16(slab[:len(out)*c.size]), c.size/2, out)
 	if c.ip {
 		oneMinus(out)
 	}

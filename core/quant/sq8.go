@@ -31,6 +31,7 @@ type sqDim struct {
 	trained  bool
 	lo, diff []float32
 	inv      []float32 // levels/diff[j], 0 for an empty range
+	scale    []float32 // diff[j]/levels: the step of one code level
 }
 
 func newSQDim(name string, bits, dim int, m metric.Kind) *sqDim {
@@ -81,8 +82,10 @@ func (q *sqDim) Train(vectors []float32, n int) error {
 func (q *sqDim) setState(lo, diff []float32) {
 	q.lo, q.diff = lo, diff
 	q.inv = make([]float32, q.dim)
+	q.scale = make([]float32, q.dim)
 	for j := range q.inv {
 		q.inv[j] = invScale(diff[j], q.levels)
+		q.scale[j] = diff[j] / float32(q.levels)
 	}
 	q.trained = true
 }
@@ -135,6 +138,9 @@ func (q *sqDim) UnmarshalBinary(data []byte) error {
 }
 
 func (q *sqDim) NewComputer() Computer {
+	if q.bits == 8 {
+		return &sq8Computer{q: q, r: make([]float32, q.dim), ip: q.metric.UsesInnerProduct()}
+	}
 	c := &sqDimComputer{q: q, query: make([]float32, q.dim), size: q.CodeSize(), ip: q.metric.UsesInnerProduct()}
 	switch {
 	case q.bits == 8 && c.ip:
@@ -195,4 +201,64 @@ func (c *sqDimComputer) DistanceRows(slab []byte, out []float32) {
 	if c.ip {
 		oneMinus(out)
 	}
+}
+
+// sq8Computer prepares the query once so each code costs one pass over two float slices (l2:
+// r = q - lo, distance = sum (r_j - code_j*scale_j)^2) or one (ip: w = q*scale,
+// <q,x> = <q,lo> + sum w_j*code_j), instead of three.
+type sq8Computer struct {
+	q  *sqDim
+	r  []float32 // q - lo for l2, q*scale for ip
+	c0 float32   // <q,lo> for ip
+	ip bool
+}
+
+func (c *sq8Computer) SetQuery(q []float32) {
+	q = q[:c.q.dim]
+	if c.ip {
+		for j, x := range q {
+			c.r[j] = x * c.q.scale[j]
+		}
+		c.c0 = simd.InnerProduct(q, c.q.lo)
+		return
+	}
+	for j, x := range q {
+		c.r[j] = x - c.q.lo[j]
+	}
+}
+
+func (c *sq8Computer) Distance(code []byte) float32 {
+	code = code[:c.q.dim]
+	if c.ip {
+		return 1 - (c.c0 + simd.DotF32U8(c.r, code))
+	}
+	return simd.SQ8L2SqrResidual(c.r, code, c.q.scale)
+}
+
+func (c *sq8Computer) DistanceBatch(slab []byte, ids []uint32, out []float32) {
+	out = out[:len(ids)]
+	size := c.q.dim
+	for i, id := range ids {
+		if i+1 < len(ids) {
+			prefetchRow(slab, ids[i+1], size)
+		}
+		off := int(id) * size
+		out[i] = c.Distance(slab[off : off+size])
+	}
+}
+
+func (c *sq8Computer) DistanceRows(slab []byte, out []float32) {
+	if len(out) == 0 {
+		return
+	}
+	size := c.q.dim
+	rows := slab[:len(out)*size]
+	if c.ip {
+		simd.DotF32U8Rows(c.r, rows, size, out)
+		for i := range out {
+			out[i] = 1 - (c.c0 + out[i])
+		}
+		return
+	}
+	simd.SQ8L2SqrResidualRows(c.r, rows, size, c.q.scale, out)
 }
