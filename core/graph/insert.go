@@ -22,12 +22,53 @@ type Builder struct {
 	Alpha float32
 	// EfConstruction is the beam width of insertion searches.
 	EfConstruction int
+	// Search and SearchSlab, when set, are the codes that insertion searches traverse (the
+	// cheap primary codes of a two-stage quantizer); Quant and Slab then serve only to rank
+	// the candidates found and to prune, so edges are chosen by the precise distances.
+	Search     quant.Quantizer
+	SearchSlab []byte
+}
+
+// split reports whether searches run on codes other than the pruning codes.
+func (b *Builder) split() bool { return b.Search != nil }
+
+// searchSpace returns the space insertion searches traverse, with the query set to v.
+func (b *Builder) searchSpace(w *Worker, v []float32) Space {
+	if b.split() {
+		w.sc.SetQuery(v)
+		return Space{Comp: w.sc, Slab: b.SearchSlab}
+	}
+	w.qc.SetQuery(v)
+	return Space{Comp: w.qc, Slab: b.Slab}
+}
+
+// rescore replaces the distances of items (search-space distances of the query v) by the
+// pruning-space ones and sorts them; without a split space it does nothing.
+func (b *Builder) rescore(w *Worker, v []float32, items []topk.Item) {
+	if !b.split() || len(items) == 0 {
+		return
+	}
+	w.qc.SetQuery(v)
+	ids := make32(&w.ids, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	if cap(w.dists) < len(ids) {
+		w.dists = make([]float32, len(ids))
+	}
+	d := w.dists[:len(ids)]
+	w.qc.DistanceBatch(b.Slab, ids, d)
+	for i := range items {
+		items[i].Dist = d[i]
+	}
+	sortItems(items)
 }
 
 // Worker is one goroutine's insertion state.
 type Worker struct {
 	s      *Searcher
 	qc, pc quant.Computer
+	sc     quant.Computer // search-space computer when the builder splits spaces
 	exact  bool
 	ip     bool
 	dim    int
@@ -39,12 +80,18 @@ type Worker struct {
 	link   []uint32
 	ids    []uint32
 	dists  []float32
+	vam    vamanaScratch
 }
 
 // NewWorker returns insertion state for one goroutine.
 func (b *Builder) NewWorker() *Worker {
 	deg := b.G.MaxDegree()
+	var sc quant.Computer
+	if b.split() {
+		sc = b.Search.NewComputer()
+	}
 	return &Worker{
+		sc:     sc,
 		s:      NewSearcher(deg),
 		qc:     b.Quant.NewComputer(),
 		pc:     b.Quant.NewComputer(),
@@ -112,8 +159,7 @@ func (b *Builder) Insert(w *Worker, id uint32, level int, v []float32) {
 		}
 		ep, top = nb[0], 0
 	}
-	w.qc.SetQuery(v)
-	sp := Space{Comp: w.qc, Slab: b.Slab}
+	sp := b.searchSpace(w, v)
 	s := w.s
 	epD := s.Distance(sp, ep)
 	for l := top; l > level; l-- {
@@ -132,6 +178,7 @@ func (b *Builder) Insert(w *Worker, id uint32, level int, v []float32) {
 			continue
 		}
 		ep, epD = w.cands[0].ID, w.cands[0].Dist
+		b.rescore(w, v, w.cands)
 		sel := b.prune(w, w.cands, g.Degree(l))
 		// addReverse reuses every other buffer, so the chosen ids get their own
 		w.link = w.link[:0]
@@ -236,6 +283,15 @@ func make32(buf *[]uint32, n int) []uint32 {
 	return *buf
 }
 
+// sortItems sorts by ascending distance, ties by id: insertion sort for short lists.
+func sortItems(items []topk.Item) {
+	if len(items) > 64 {
+		topk.SortItems(items)
+		return
+	}
+	insertionSort(items)
+}
+
 func insertionSort(items []topk.Item) {
 	for i := 1; i < len(items); i++ {
 		x := items[i]
@@ -290,8 +346,7 @@ func (b *Builder) Repair(w *Worker) int {
 			}
 			missing = true
 			copy(vec, b.vecOf(w, uint32(u)))
-			w.qc.SetQuery(vec)
-			sp := Space{Comp: w.qc, Slab: b.Slab}
+			sp := b.searchSpace(w, vec)
 			cur, curD := ep, w.s.Distance(sp, ep)
 			for l := top; l >= 1; l-- {
 				cur, curD = w.s.Greedy(g, l, sp, cur, curD)

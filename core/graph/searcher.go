@@ -34,6 +34,10 @@ type Params struct {
 	// Searcher.InRange, and keeps expanding candidates that lie within Radius.
 	Range  bool
 	Radius float32
+	// Capacity, when larger than Ef, splits the search buffer: Ef (the search window) still
+	// decides which nodes are expanded and when the search stops, but the best Capacity
+	// eligible nodes seen are returned (the candidates a caller reranks).
+	Capacity int
 }
 
 // Searcher is the per-goroutine state of a search: visited list, heaps and scratch. It is
@@ -42,11 +46,18 @@ type Searcher struct {
 	vis   VisitedList
 	cand  topk.MinHeap
 	top   *topk.MaxHeap
+	buf   *topk.MaxHeap // results when the buffer is split (Params.Capacity)
+	split bool
 	ids   []uint32
 	dists []float32
 	out   []topk.Item
 	// InRange holds the nodes found within the radius by a range search (unsorted).
 	InRange []topk.Item
+	// TrackHistory makes SearchLayer record every node it expands, with its distance, in
+	// History (Vamana's candidate pool: the full search history).
+	TrackHistory bool
+	// History holds the expanded nodes of the last SearchLayer when TrackHistory is set.
+	History []topk.Item
 	// Hops counts expanded nodes, DistCmp computed distances, since the last ResetStats.
 	Hops, DistCmp int64
 	// TimedOut is set when a deadline or hop limit cut the last search short.
@@ -57,6 +68,7 @@ type Searcher struct {
 func NewSearcher(maxDegree int) *Searcher {
 	return &Searcher{
 		top:   topk.NewMaxHeap(64),
+		buf:   topk.NewMaxHeap(64),
 		ids:   make([]uint32, 0, maxDegree+1),
 		dists: make([]float32, maxDegree+1),
 	}
@@ -126,7 +138,8 @@ func (s *Searcher) eligible(id uint32, p *Params) bool {
 }
 
 // SearchLayer runs a best-first beam search on layer level from ep and leaves the ef best
-// eligible nodes in the searcher's result heap (read them with Results). p may be nil for a
+// eligible nodes (p.Capacity of them when the buffer is split) in the searcher's result heap
+// (read them with Results). p may be nil for a
 // construction search (no filtering, no limits) with beam ef.
 func (s *Searcher) SearchLayer(g *Graph, level int, sp Space, ep uint32, epD float32, ef int, p *Params) {
 	s.scratch(g.Degree(level))
@@ -134,23 +147,34 @@ func (s *Searcher) SearchLayer(g *Graph, level int, sp Space, ep uint32, epD flo
 	s.top.Reset(max(ef, 1))
 	s.cand.Reset()
 	s.InRange = s.InRange[:0]
+	s.History = s.History[:0]
 	var hopsLimit int
 	var deadline time.Time
 	var rangeMode bool
 	var radius float32
+	s.split = false
 	if p != nil {
 		hopsLimit, deadline, rangeMode, radius = p.HopsLimit, p.Deadline, p.Range, p.Radius
+		if p.Capacity > ef {
+			s.split = true
+			s.buf.Reset(p.Capacity)
+		}
 	}
+	split, track := s.split, s.TrackHistory
 	checkTime := !deadline.IsZero()
 	s.vis.Visit(ep)
 	if s.eligible(ep, p) {
 		s.top.Push(epD, ep)
+		if split {
+			s.buf.Push(epD, ep)
+		}
 		if rangeMode && epD <= radius {
 			s.InRange = append(s.InRange, topk.Item{Dist: epD, ID: ep})
 		}
 	}
 	s.cand.Push(epD, ep)
 	bound := s.top.Bound()
+	bufBound := s.buf.Bound()
 	hops := 0
 	for s.cand.Len() > 0 {
 		c := s.cand.Top()
@@ -163,6 +187,9 @@ func (s *Searcher) SearchLayer(g *Graph, level int, sp Space, ep uint32, epD flo
 		}
 		s.cand.Pop()
 		hops++
+		if track {
+			s.History = append(s.History, c)
+		}
 		if checkTime && hops&31 == 0 && time.Now().After(deadline) {
 			s.TimedOut = true
 			break
@@ -188,15 +215,25 @@ func (s *Searcher) SearchLayer(g *Graph, level int, sp Space, ep uint32, epD flo
 		s.DistCmp += int64(len(ids))
 		for i, id := range ids {
 			di := d[i]
-			if di < bound || (rangeMode && di <= radius) {
+			inWindow := di < bound || (rangeMode && di <= radius)
+			if !inWindow && !(split && di < bufBound) {
+				continue
+			}
+			ok := s.eligible(id, p)
+			if inWindow {
 				s.cand.Push(di, id)
-				if s.eligible(id, p) {
+				if ok {
 					s.top.Push(di, id)
 					bound = s.top.Bound()
 					if rangeMode && di <= radius {
 						s.InRange = append(s.InRange, topk.Item{Dist: di, ID: id})
 					}
 				}
+			}
+			// the split buffer keeps what the window passes over, but never expands it
+			if split && ok && di < bufBound {
+				s.buf.Push(di, id)
+				bufBound = s.buf.Bound()
 			}
 		}
 	}
@@ -206,13 +243,17 @@ func (s *Searcher) SearchLayer(g *Graph, level int, sp Space, ep uint32, epD flo
 // Results empties the result heap into ascending order; the slice is the searcher's own and
 // is valid until its next use.
 func (s *Searcher) Results() []topk.Item {
-	n := s.top.Len()
+	h := s.top
+	if s.split {
+		h = s.buf
+	}
+	n := h.Len()
 	if cap(s.out) < n {
 		s.out = make([]topk.Item, n)
 	}
 	out := s.out[:n]
 	for i := n - 1; i >= 0; i-- {
-		out[i] = s.top.Pop()
+		out[i] = h.Pop()
 	}
 	s.out = out
 	return out

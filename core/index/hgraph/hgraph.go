@@ -39,6 +39,9 @@ type Index struct {
 
 	base         quant.Quantizer
 	baseCodes    *store.Codes
+	ts           quant.TwoStage  // base as a two-stage quantizer, nil when it is not one
+	prim         quant.Quantizer // ts.Primary()
+	primCodes    *primaryStore   // dense primary codes, the ones the graph search reads
 	precise      quant.Quantizer // nil unless use_reorder
 	preciseCodes *store.Codes
 	raw          *store.Codes // fp32 copy when store_raw_vector
@@ -59,7 +62,8 @@ type pools struct {
 
 type searchCtx struct {
 	s       *graph.Searcher
-	base    quant.Computer
+	base    quant.Computer // full distances of the base codes
+	trav    quant.Computer // traversal distances: the primary codes of a two-stage base, else base
 	precise quant.Computer
 	ids     []uint32
 	dists   []float32
@@ -77,13 +81,7 @@ func New(c *params.Create) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := quant.DefaultOptions()
-	if p.SQ4UniformTruncRate != nil {
-		opts.SQ4UniformTruncRate = *p.SQ4UniformTruncRate
-	}
-	if p.BasePQDim > 0 {
-		opts.Extra = map[string]any{"pq_dim": p.BasePQDim}
-	}
+	opts := p.quantOptions()
 	base, err := quant.New(p.BaseQuantizationType, c.Dim, c.Metric, opts)
 	if err != nil {
 		return nil, api.Wrap(api.InvalidArgument, err, "key \"base_quantization_type\"")
@@ -95,8 +93,15 @@ func New(c *params.Create) (*Index, error) {
 		g:      graph.New(p.MaxDegree),
 		rng:    rand.New(rand.NewPCG(0x5eed, 0x4a11)),
 	}
+	if ts, ok := base.(quant.TwoStage); ok && ts.PrimaryCodeSize() < ts.CodeSize() && ts.Primary().CodeSize() == ts.PrimaryCodeSize() {
+		x.ts, x.prim, x.primCodes = ts, ts.Primary(), newPrimaryStore(ts)
+	}
 	if p.UseReorder {
-		pq, err := quant.New(p.PreciseQuantizationType, c.Dim, c.Metric, quant.DefaultOptions())
+		popts := quant.DefaultOptions()
+		if p.PreciseQuantizationType == "leanvec" {
+			popts = opts
+		}
+		pq, err := quant.New(p.PreciseQuantizationType, c.Dim, c.Metric, popts)
 		if err != nil {
 			return nil, api.Wrap(api.InvalidArgument, err, "key \"precise_quantization_type\"")
 		}
@@ -113,6 +118,9 @@ func New(c *params.Create) (*Index, error) {
 
 func (x *Index) reserve(n int) {
 	x.baseCodes.Reserve(n)
+	if x.primCodes != nil {
+		x.primCodes.reserve(n)
+	}
 	if x.preciseCodes != nil {
 		x.preciseCodes.Reserve(n)
 	}
@@ -132,9 +140,31 @@ func (x *Index) buildStore() *store.Codes {
 	return x.baseCodes
 }
 
+// builder returns the graph builder: it prunes with the codes of buildStore and, for a
+// two-stage base, searches on the dense primary codes, as queries do.
 func (x *Index) builder() *graph.Builder {
 	bs := x.buildStore()
-	return &graph.Builder{G: x.g, Quant: bs.Quantizer(), Slab: bs.Slab(), Alpha: float32(x.p.Alpha), EfConstruction: x.p.EfConstruction}
+	b := &graph.Builder{G: x.g, Quant: bs.Quantizer(), Slab: bs.Slab(), Alpha: float32(x.p.Alpha), EfConstruction: x.p.EfConstruction}
+	if x.ts != nil {
+		b.Search, b.SearchSlab = x.prim, x.primCodes.rows()
+	}
+	return b
+}
+
+// vamana returns the Vamana settings of the index.
+func (x *Index) vamana() *graph.VamanaParams {
+	return &graph.VamanaParams{
+		Alpha: float32(x.p.Alpha), IP: x.metric.UsesInnerProduct(), Window: x.p.WindowSize,
+		PoolSize: x.p.MaxCandidatePoolSize, PruneTo: x.p.PruneTo,
+	}
+}
+
+// travSlab returns the codes the graph search reads.
+func (x *Index) travSlab() []byte {
+	if x.primCodes != nil {
+		return x.primCodes.rows()
+	}
+	return x.baseCodes.Slab()
 }
 
 func (x *Index) getWorker(b *graph.Builder) (*graph.Worker, *pools) {
@@ -151,6 +181,10 @@ func (x *Index) getCtx() (*searchCtx, *pools) {
 		return c, ps
 	}
 	c := &searchCtx{s: graph.NewSearcher(x.p.MaxDegree), base: x.base.NewComputer(), heap: topk.NewMaxHeap(16)}
+	c.trav = c.base
+	if x.prim != nil {
+		c.trav = x.prim.NewComputer()
+	}
 	if x.precise != nil {
 		c.precise = x.precise.NewComputer()
 	}
@@ -214,11 +248,29 @@ func (x *Index) Train(vectors []float32, n int) error {
 	if x.labels.Total() > 0 {
 		return api.Errorf(api.WrongStatus, "hgraph: cannot train an index that already holds vectors")
 	}
-	return x.train(vectors, n, true)
+	return x.train(vectors, n, nil, 0, true)
 }
 
-// train trains the quantizers that need it (all of them when force).
-func (x *Index) train(vectors []float32, n int, force bool) error {
+// TrainWithQueries implements api.QueryTrainer: Train that also hands nq sample queries to
+// the quantizers that learn from them (leanvec with leanvec_training "ood"). Without such a
+// quantizer it is UNSUPPORTED_INDEX_OPERATION.
+func (x *Index) TrainWithQueries(vectors []float32, n int, queries []float32, nq int) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	_, b := x.base.(quant.QueryTrainer)
+	_, p := x.precise.(quant.QueryTrainer)
+	if !b && !p {
+		return api.Errorf(api.UnsupportedIndexOperation, "hgraph: no quantizer of this index learns from queries (%s)", x.base.Name())
+	}
+	if x.labels.Total() > 0 {
+		return api.Errorf(api.WrongStatus, "hgraph: cannot train an index that already holds vectors")
+	}
+	return x.train(vectors, n, queries, nq, true)
+}
+
+// train trains the quantizers that need it (all of them when force); quantizers that learn
+// from queries also get the nq sample queries.
+func (x *Index) train(vectors []float32, n int, queries []float32, nq int, force bool) error {
 	if n == 0 {
 		return api.Errorf(api.InvalidArgument, "hgraph: training needs at least one vector")
 	}
@@ -236,7 +288,13 @@ func (x *Index) train(vectors []float32, n int, force bool) error {
 		if q == nil || !q.NeedTrain() || (q.Trained() && !force) {
 			continue
 		}
-		if err := q.Train(sample, sn); err != nil {
+		var err error
+		if qt, ok := q.(quant.QueryTrainer); ok && nq > 0 {
+			err = qt.TrainWithQueries(sample, sn, queries, nq)
+		} else {
+			err = q.Train(sample, sn)
+		}
+		if err != nil {
 			return api.Wrap(api.InternalError, err, "hgraph: train %s quantizer", q.Name())
 		}
 	}
@@ -259,7 +317,7 @@ func (x *Index) Build(vectors []float32, ids []int64) ([]int64, error) {
 		return nil, nil
 	}
 	if x.needsTraining() {
-		if err := x.train(vectors, len(ids), false); err != nil {
+		if err := x.train(vectors, len(ids), nil, 0, false); err != nil {
 			return nil, err
 		}
 	}
@@ -276,7 +334,7 @@ func (x *Index) Add(vectors []float32, ids []int64) ([]int64, error) {
 	}
 	x.mu.Lock()
 	if x.needsTraining() {
-		if err := x.train(vectors, len(ids), false); err != nil {
+		if err := x.train(vectors, len(ids), nil, 0, false); err != nil {
 			x.mu.Unlock()
 			return nil, err
 		}
@@ -311,6 +369,9 @@ func (x *Index) appendNodes(vectors []float32, ids []int64) ([]int64, []pendingN
 		}
 	}
 	grow(x.baseCodes)
+	if x.primCodes != nil {
+		x.primCodes.reserve(max(total, x.baseCodes.Len()*3/2))
+	}
 	grow(x.preciseCodes)
 	grow(x.raw)
 	if x.g.Len()+len(ids) > 0 {
@@ -323,14 +384,20 @@ func (x *Index) appendNodes(vectors []float32, ids []int64) ([]int64, []pendingN
 			failed = append(failed, id)
 			continue
 		}
-		x.baseCodes.Append(v)
+		r := x.baseCodes.Append(v)
+		if x.primCodes != nil {
+			x.primCodes.push(x.baseCodes.Code(r))
+		}
 		if x.preciseCodes != nil {
 			x.preciseCodes.Append(v)
 		}
 		if x.raw != nil {
 			x.raw.Append(v)
 		}
-		level := graph.RandomLevel(1-x.rng.Float64(), x.p.MaxDegree)
+		level := 0 // Vamana graphs have one layer
+		if x.p.GraphType != "vamana" {
+			level = graph.RandomLevel(1-x.rng.Float64(), x.p.MaxDegree)
+		}
 		gid := x.g.AddNode(level)
 		if gid != inner {
 			panic("hgraph: graph and label table disagree") // an internal invariant, never input-driven
@@ -346,6 +413,10 @@ const minParallelLink = 256
 // link inserts pending nodes into the graph on up to x.threads goroutines. The caller holds mu
 // (shared or exclusive), so the code slabs do not move.
 func (x *Index) link(pending []pendingNode, vectors []float32) {
+	if x.p.GraphType == "vamana" {
+		x.linkVamana(pending, vectors)
+		return
+	}
 	b := x.builder()
 	threads := x.threads
 	if len(pending) < minParallelLink {
@@ -396,6 +467,60 @@ func (x *Index) link(pending []pendingNode, vectors []float32) {
 	wg.Wait()
 }
 
+// linkVamana links pending nodes with Vamana's rule on up to x.threads goroutines. The first
+// batch of an empty graph enters at its medoid and is linked in two passes, whose back edges
+// are pruned with alpha 1 and then alpha; later batches are linked once with alpha.
+func (x *Index) linkVamana(pending []pendingNode, vectors []float32) {
+	if len(pending) == 0 {
+		return
+	}
+	b := x.builder()
+	vp := x.vamana()
+	passes := []float32{vp.Alpha}
+	if _, _, ok := x.g.Entry(); !ok {
+		rows := make([]int, len(pending))
+		for i, pn := range pending {
+			rows[i] = int(pn.row)
+		}
+		x.g.SetEntry(pending[graph.Medoid(vectors, x.dim, rows)].id, 0)
+		if vp.Alpha != 1 {
+			passes = []float32{1, vp.Alpha}
+		} else {
+			passes = []float32{1, 1}
+		}
+	}
+	threads := x.threads
+	if len(pending) < minParallelLink {
+		threads = 1
+	}
+	vec := func(pn pendingNode) []float32 { return vectors[int(pn.row)*x.dim : int(pn.row+1)*x.dim] }
+	for _, alpha := range passes {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for t := 0; t < threads; t++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				w, ps := x.getWorker(b)
+				defer ps.build.Put(w)
+				for {
+					i := int(next.Add(1) - 1)
+					if i >= len(pending) {
+						return
+					}
+					b.VamanaLink(w, pending[i].id, vec(pending[i]), vp, alpha)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	if len(pending) >= minParallelLink {
+		w, ps := x.getWorker(b)
+		b.Repair(w)
+		ps.build.Put(w)
+	}
+}
+
 func (x *Index) insert(b *graph.Builder, w *graph.Worker, pn pendingNode, vectors []float32) {
 	// the input vector is the query of the insertion search, as a search query would be
 	b.Insert(w, pn.id, int(pn.level), vectors[int(pn.row)*x.dim:int(pn.row+1)*x.dim])
@@ -419,6 +544,13 @@ func (x *Index) reorder(sp *SearchParams) bool {
 	return x.precise != nil && (sp.EnableReorder == nil || *sp.EnableReorder)
 }
 
+// reranks reports whether a request re-ranks its search buffer: with the precise codes, or
+// with the full codes of a two-stage base (enable_reorder false skips both, and the results
+// carry the traversal distances).
+func (x *Index) reranks(sp *SearchParams) bool {
+	return (x.precise != nil || x.ts != nil) && (sp.EnableReorder == nil || *sp.EnableReorder)
+}
+
 // KnnSearch implements api.Engine.
 func (x *Index) KnnSearch(query []float32, k int, opts *api.SearchOptions) ([]api.Neighbor, error) {
 	sp, err := x.parsed.get(opts.Block)
@@ -436,13 +568,12 @@ func (x *Index) KnnSearch(query []float32, k int, opts *api.SearchOptions) ([]ap
 	c.s.ResetStats()
 	var items []topk.Item
 	ef := max(*sp.EfSearch, k)
-	if x.exhaustive(ef, sp, opts.Filter) {
+	capacity := max(sp.SearchBufferCapacity, ef)
+	if x.exhaustive(capacity, sp, opts.Filter) {
 		items = x.scan(c, query, k, -1, opts.Filter, deadline)
 	} else {
-		items = x.graphSearch(c, query, ef, sp, opts.Filter, deadline, false, 0)
-		if x.reorder(sp) {
-			items = x.rerank(c, query, items)
-		}
+		items = x.graphSearch(c, query, ef, capacity, sp, opts.Filter, deadline, false, 0)
+		items = x.rerank(c, sp, query, items)
 	}
 	if len(items) > k {
 		items = items[:k]
@@ -474,13 +605,13 @@ func (x *Index) RangeSearch(query []float32, radius float32, limit int, opts *ap
 	if x.exhaustive(ef, sp, opts.Filter) {
 		items = x.scan(c, query, 0, radius, opts.Filter, deadline)
 	} else {
-		top := x.graphSearch(c, query, ef, sp, opts.Filter, deadline, true, radius)
+		top := x.graphSearch(c, query, ef, max(sp.SearchBufferCapacity, ef), sp, opts.Filter, deadline, true, radius)
 		// the nodes found within the radius plus the beam (which may hold more under reorder)
 		items = append(c.items[:0], c.s.InRange...)
-		if x.reorder(sp) {
+		if x.reranks(sp) {
 			items = append(items, top...)
 			items = dedupe(items)
-			items = x.rerank(c, query, items)
+			items = x.rerank(c, sp, query, items)
 		} else {
 			topk.SortItems(items)
 		}
@@ -526,9 +657,9 @@ func (x *Index) fillStats(c *searchCtx, opts *api.SearchOptions) {
 
 // graphSearch walks the graph with the base codes and returns the ef best eligible nodes
 // (the searcher's slice). Caller holds mu shared.
-func (x *Index) graphSearch(c *searchCtx, query []float32, ef int, sp *SearchParams, filter api.Filter, deadline time.Time, rangeMode bool, radius float32) []topk.Item {
-	c.base.SetQuery(query)
-	p := graph.Params{Ef: ef, HopsLimit: sp.HopsLimit, Deadline: deadline, Range: rangeMode, Radius: radius}
+func (x *Index) graphSearch(c *searchCtx, query []float32, ef, capacity int, sp *SearchParams, filter api.Filter, deadline time.Time, rangeMode bool, radius float32) []topk.Item {
+	c.trav.SetQuery(query)
+	p := graph.Params{Ef: ef, Capacity: capacity, HopsLimit: sp.HopsLimit, Deadline: deadline, Range: rangeMode, Radius: radius}
 	if x.labels.NumRemoved() > 0 {
 		p.Removed = x.labels.RemovedWords()
 	}
@@ -536,15 +667,20 @@ func (x *Index) graphSearch(c *searchCtx, query []float32, ef int, sp *SearchPar
 		c.filter, c.labels = filter, x.labels
 		p.Keep = c.keep
 	}
-	return c.s.Search(x.g, graph.Space{Comp: c.base, Slab: x.baseCodes.Slab()}, &p)
+	return c.s.Search(x.g, graph.Space{Comp: c.trav, Slab: x.travSlab()}, &p)
 }
 
-// rerank recomputes the distances of items with the precise codes and sorts them.
-func (x *Index) rerank(c *searchCtx, query []float32, items []topk.Item) []topk.Item {
-	if len(items) == 0 {
+// rerank recomputes the distances of items, when the request reranks, with the precise codes
+// (use_reorder) or else the full codes of a two-stage base, and sorts them.
+func (x *Index) rerank(c *searchCtx, sp *SearchParams, query []float32, items []topk.Item) []topk.Item {
+	if len(items) == 0 || !x.reranks(sp) {
 		return items
 	}
-	c.precise.SetQuery(query)
+	comp, codes := c.base, x.baseCodes
+	if x.precise != nil {
+		comp, codes = c.precise, x.preciseCodes
+	}
+	comp.SetQuery(query)
 	c.ids = c.ids[:0]
 	for _, it := range items {
 		c.ids = append(c.ids, it.ID)
@@ -553,7 +689,7 @@ func (x *Index) rerank(c *searchCtx, query []float32, items []topk.Item) []topk.
 		c.dists = make([]float32, len(items))
 	}
 	d := c.dists[:len(items)]
-	c.precise.DistanceBatch(x.preciseCodes.Slab(), c.ids, d)
+	comp.DistanceBatch(codes.Slab(), c.ids, d)
 	c.s.DistCmp += int64(len(items))
 	for i := range items {
 		items[i].Dist = d[i]

@@ -131,6 +131,9 @@ func (x *Index) UpdateVector(label int64, v []float32, force bool) error {
 		}
 	}
 	x.baseCodes.Set(int(r), v)
+	if x.primCodes != nil {
+		x.primCodes.set(int(r), x.baseCodes.Code(int(r)))
+	}
 	if x.preciseCodes != nil {
 		x.preciseCodes.Set(int(r), v)
 	}
@@ -139,7 +142,11 @@ func (x *Index) UpdateVector(label int64, v []float32, force bool) error {
 	}
 	b := x.builder()
 	w, ps := x.getWorker(b)
-	b.Insert(w, r, x.g.NodeLevel(r), v)
+	if x.p.GraphType == "vamana" {
+		b.VamanaLink(w, r, v, x.vamana(), float32(x.p.Alpha))
+	} else {
+		b.Insert(w, r, x.g.NodeLevel(r), v)
+	}
 	ps.build.Put(w)
 	return nil
 }
@@ -149,6 +156,9 @@ const fixedOverhead = 4096
 // EstimateMemory implements api.Engine.
 func (x *Index) EstimateMemory(n int64) int64 {
 	per := int64(x.baseCodes.Stride())
+	if x.primCodes != nil {
+		per += int64(x.primCodes.stride)
+	}
 	if x.preciseCodes != nil {
 		per += int64(x.preciseCodes.Stride())
 	}
@@ -163,6 +173,9 @@ func (x *Index) MemoryUsage() int64 {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	b := x.baseCodes.MemoryUsage() + x.labels.MemoryUsage() + x.g.MemoryUsage() + fixedOverhead
+	if x.primCodes != nil {
+		b += x.primCodes.memoryUsage()
+	}
 	if x.preciseCodes != nil {
 		b += x.preciseCodes.MemoryUsage()
 	}
@@ -192,6 +205,7 @@ type info struct {
 	Raw            bool   `json:"store_raw_vector"`
 	Dim            int    `json:"dim"`
 	MaxDegree      int    `json:"max_degree"`
+	GraphType      string `json:"graph_type,omitempty"` // absent: nsw
 }
 
 // Save implements api.Engine.
@@ -199,6 +213,9 @@ func (x *Index) Save(f *serial.File) error {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	inf := info{Base: x.base.Name(), BaseTrained: x.base.Trained(), Raw: x.raw != nil, Dim: x.dim, MaxDegree: x.p.MaxDegree}
+	if x.p.GraphType != "nsw" {
+		inf.GraphType = x.p.GraphType
+	}
 	if x.precise != nil {
 		inf.Precise, inf.PreciseTrained = x.precise.Name(), x.precise.Trained()
 	}
@@ -249,7 +266,12 @@ func (x *Index) Load(f *serial.File) error {
 	mismatch := func(key string, file, want any) error {
 		return api.Errorf(api.InvalidArgument, "hgraph: %s %v in the file does not match %v", key, file, want)
 	}
+	if inf.GraphType == "" {
+		inf.GraphType = "nsw"
+	}
 	switch {
+	case inf.GraphType != x.p.GraphType:
+		return mismatch("graph_type", inf.GraphType, x.p.GraphType)
 	case inf.Base != x.base.Name():
 		return mismatch("base_quantization_type", inf.Base, x.base.Name())
 	case inf.Dim != x.dim:
@@ -328,6 +350,11 @@ func (x *Index) Load(f *serial.File) error {
 	}
 	if g.Len() != labels.Total() {
 		return api.Errorf(api.InvalidBinary, "hgraph: the graph holds %d nodes for %d labels", g.Len(), labels.Total())
+	}
+	if x.ts != nil {
+		// the dense primary codes are the prefixes of the base codes
+		x.primCodes = newPrimaryStore(x.ts)
+		x.primCodes.fill(baseCodes.Slab(), baseCodes.Stride(), baseCodes.Len())
 	}
 	x.labels, x.baseCodes, x.preciseCodes, x.raw, x.g = labels, baseCodes, preciseCodes, raw, g
 	x.resetPools()

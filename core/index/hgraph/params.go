@@ -7,11 +7,16 @@ import (
 
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/params"
+	"github.com/govsag/vsag/core/quant"
 )
 
 // Params is the hgraph index_param block, with VSAG's key names and defaults.
 type Params struct {
 	// BaseQuantizationType is the quantizer of the codes the search traverses (default fp32).
+	// Two-stage quantizers (leanvec and the two-level lvq4x4, lvq4x8, lvq8x8) keep their
+	// primary codes in a dense store of their own: the graph is searched on those, and every
+	// candidate of the search buffer is reranked with the full codes (leanvec's secondary
+	// encoding), whose distances are the ones returned.
 	BaseQuantizationType string `json:"base_quantization_type"`
 	// MaxDegree bounds the bottom graph's degree (default 64, valid 4..max(dim,128)); route
 	// layers use half of it.
@@ -19,10 +24,32 @@ type Params struct {
 	// EfConstruction is the beam width of insertions (default 400, valid
 	// max_degree..max(1000, 100*max_degree)).
 	EfConstruction int `json:"ef_construction"`
-	// Alpha relaxes the pruning heuristic (default 1.0, valid 1.0..2.0).
+	// Alpha relaxes the pruning heuristic (default 1.0, valid 1.0..2.0). With graph_type
+	// "vamana" and metric ip or cosine the rule compares similarities, as SVS does, so values
+	// below 1 relax it (valid 0.5..2.0 there; SVS uses 0.95).
 	Alpha float64 `json:"alpha"`
-	// GraphType is the bottom graph construction; only "nsw" is available.
+	// GraphType is the bottom graph construction: "nsw" (hierarchical, VSAG's default) or
+	// "vamana" (one layer entered at the medoid, built in two passes whose back edges are
+	// pruned with alpha 1, then alpha).
 	GraphType string `json:"graph_type"`
+	// WindowSize is Vamana's build search window (default ef_construction).
+	WindowSize int `json:"window_size"`
+	// MaxCandidatePoolSize caps Vamana's candidate pool, the nodes a build search expanded
+	// plus the current neighbours (default 3 x window_size).
+	MaxCandidatePoolSize int `json:"max_candidate_pool_size"`
+	// PruneTo is the degree Vamana prunes an overflowing list back to (default max_degree-4).
+	PruneTo int `json:"prune_to"`
+	// LeanVecDims is leanvec's reduced dimension (default (dim+1)/2).
+	LeanVecDims int `json:"leanvec_dims"`
+	// LeanVecPrimary is the encoding of the reduced vectors: fp32, fp16, lvq8 (default), lvq4.
+	LeanVecPrimary string `json:"leanvec_primary"`
+	// LeanVecSecondary is the encoding of the full vectors used for reranking: fp32, fp16
+	// (default), lvq8.
+	LeanVecSecondary string `json:"leanvec_secondary"`
+	// LeanVecTraining is pca (LeanVec-ID, default) or ood (LeanVec-OOD, learned from sample
+	// queries passed to TrainWithQueries). An ood index built without training queries learns
+	// from its base vectors standing in for the queries, which is the in-distribution case.
+	LeanVecTraining string `json:"leanvec_training"`
 	// UseReorder re-ranks the beam with the precise codes.
 	UseReorder bool `json:"use_reorder"`
 	// PreciseQuantizationType is the quantizer of the re-ranking codes (default fp32).
@@ -80,7 +107,11 @@ func parseParams(c *params.Create) (Params, error) {
 	if err := params.Int("ef_construction", p.EfConstruction, p.MaxDegree, max(1000, 100*p.MaxDegree)); err != nil {
 		return p, err
 	}
-	if err := params.Float("alpha", p.Alpha, 1.0, 2.0); err != nil {
+	alphaLo := 1.0
+	if p.GraphType == "vamana" && c.Metric.UsesInnerProduct() {
+		alphaLo = 0.5
+	}
+	if err := params.Float("alpha", p.Alpha, alphaLo, 2.0); err != nil {
 		return p, err
 	}
 	if err := params.Int("build_thread_count", p.BuildThreadCount, 1, 1024); err != nil {
@@ -89,8 +120,48 @@ func parseParams(c *params.Create) (Params, error) {
 	if err := params.Int("hgraph_init_capacity", p.HGraphInitCapacity, 0, 1<<30); err != nil {
 		return p, err
 	}
-	if p.GraphType != "nsw" {
-		return p, api.Errorf(api.InvalidArgument, "key \"graph_type\": %q is not available (only \"nsw\")", p.GraphType)
+	switch p.GraphType {
+	case "nsw":
+		for _, k := range []struct {
+			key string
+			v   int
+		}{{"window_size", p.WindowSize}, {"max_candidate_pool_size", p.MaxCandidatePoolSize}, {"prune_to", p.PruneTo}} {
+			if k.v != 0 {
+				return p, api.Errorf(api.InvalidArgument, "key %q is only for graph_type \"vamana\"", k.key)
+			}
+		}
+	case "vamana":
+		if p.WindowSize == 0 {
+			p.WindowSize = p.EfConstruction
+		}
+		if err := params.Int("window_size", p.WindowSize, 1, 1<<16); err != nil {
+			return p, err
+		}
+		if p.MaxCandidatePoolSize == 0 {
+			p.MaxCandidatePoolSize = 3 * p.WindowSize
+		}
+		if err := params.Int("max_candidate_pool_size", p.MaxCandidatePoolSize, 1, 1<<18); err != nil {
+			return p, err
+		}
+		if p.PruneTo == 0 {
+			p.PruneTo = max(p.MaxDegree-4, 1)
+		}
+		if err := params.Int("prune_to", p.PruneTo, 1, p.MaxDegree); err != nil {
+			return p, err
+		}
+	default:
+		return p, api.Errorf(api.InvalidArgument, "key \"graph_type\": %q is not one of nsw, vamana", p.GraphType)
+	}
+	if p.BaseQuantizationType != "leanvec" && (!p.UseReorder || p.PreciseQuantizationType != "leanvec") {
+		for _, k := range []struct {
+			key string
+			set bool
+		}{{"leanvec_dims", p.LeanVecDims != 0}, {"leanvec_primary", p.LeanVecPrimary != ""},
+			{"leanvec_secondary", p.LeanVecSecondary != ""}, {"leanvec_training", p.LeanVecTraining != ""}} {
+			if k.set {
+				return p, api.Errorf(api.InvalidArgument, "key %q needs base_quantization_type \"leanvec\"", k.key)
+			}
+		}
 	}
 	for _, io := range []struct{ key, v string }{{"base_io_type", p.BaseIOType}, {"precise_io_type", p.PreciseIOType}} {
 		switch io.v {
@@ -118,14 +189,34 @@ func parseParams(c *params.Create) (Params, error) {
 	return p, nil
 }
 
+// quantOptions returns the quantizer options the index_param keys carry.
+func (p Params) quantOptions() quant.Options {
+	o := quant.DefaultOptions()
+	if p.SQ4UniformTruncRate != nil {
+		o.SQ4UniformTruncRate = *p.SQ4UniformTruncRate
+	}
+	if p.BasePQDim > 0 {
+		o.Extra = map[string]any{"pq_dim": p.BasePQDim}
+	}
+	o.LeanVecDims, o.LeanVecPrimary, o.LeanVecSecondary, o.LeanVecTraining = p.LeanVecDims, p.LeanVecPrimary, p.LeanVecSecondary, p.LeanVecTraining
+	return o
+}
+
 // buildThreads caps the configured thread count at the CPUs available.
 func (p Params) buildThreads() int { return max(1, min(p.BuildThreadCount, runtime.NumCPU())) }
 
 // SearchParams is the hgraph search block ({"hgraph": {...}}), with VSAG's key names.
 type SearchParams struct {
 	params.SearchCommon
-	// EfSearch is the beam width (required, >= 1); the effective beam is max(ef_search, k).
+	// EfSearch is the beam width (required unless search_window_size is given, >= 1); the
+	// effective beam is max(ef_search, k).
 	EfSearch *int `json:"ef_search"`
+	// SearchWindowSize is SVS's name for the search window, the same as ef_search: it decides
+	// which nodes are expanded and when the search stops.
+	SearchWindowSize *int `json:"search_window_size"`
+	// SearchBufferCapacity, when larger than the window, is how many of the best nodes seen
+	// are kept and reranked (SVS's split search buffer); default the window.
+	SearchBufferCapacity int `json:"search_buffer_capacity"`
 	// HopsLimit, when positive, bounds the number of nodes expanded.
 	HopsLimit int `json:"hops_limit"`
 	// BruteForceThreshold: when a filter keeps at most this fraction of the labels, the search
@@ -144,11 +235,21 @@ func parseSearch(raw []byte) (*SearchParams, error) {
 	if err := params.DecodeStrict(raw, sp, block); err != nil {
 		return nil, err
 	}
-	if sp.EfSearch == nil {
-		return nil, api.Errorf(api.InvalidArgument, "%s: key \"ef_search\" is required", block)
+	switch {
+	case sp.EfSearch == nil && sp.SearchWindowSize == nil:
+		return nil, api.Errorf(api.InvalidArgument, "%s: key \"ef_search\" (or \"search_window_size\") is required", block)
+	case sp.EfSearch == nil:
+		sp.EfSearch = sp.SearchWindowSize
+	case sp.SearchWindowSize != nil && *sp.SearchWindowSize != *sp.EfSearch:
+		return nil, api.Errorf(api.InvalidArgument, "%s: keys \"ef_search\" (%d) and \"search_window_size\" (%d) name the same window and disagree", block, *sp.EfSearch, *sp.SearchWindowSize)
 	}
 	if err := params.Int("ef_search", *sp.EfSearch, 1, 1<<20); err != nil {
 		return nil, err
+	}
+	if sp.SearchBufferCapacity != 0 {
+		if err := params.Int("search_buffer_capacity", sp.SearchBufferCapacity, *sp.EfSearch, 1<<20); err != nil {
+			return nil, err
+		}
 	}
 	if sp.HopsLimit < 0 {
 		return nil, api.Errorf(api.InvalidArgument, "key \"hops_limit\": %d must not be negative", sp.HopsLimit)
