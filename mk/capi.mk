@@ -5,7 +5,9 @@
 #   make test-capi    C test (plain and AddressSanitizer), concurrency test, C++ wrapper test,
 #                     exported-symbols check, C and C++ examples
 #   make test-cmake   the CMake route: configure, build, ctest, install, find_package consumer
-#   make bench-capi   FFI cost: batch search through the C ABI vs the Go API, trivial call cost
+#   make bench-capi   FFI cost: batch search through the C ABI vs the Go API (C program against
+#                     Go benchmark in alternating rounds, and in one process call by call),
+#                     trivial call cost
 
 CAPI_LIB := build/lib/libvsag.so
 CAPI_OUT := build/capi
@@ -66,3 +68,4 @@ bench-capi: lib
 	$(GO) test -c -o $(CAPI_OUT)/capi.test ./capi
 	$(PYTHON) tests/capi/bench_compare.py $(CAPI_OUT)/bench $(CAPI_OUT)/capi.test 3
 	$(CAPI_OUT)/capi.test -test.run '^$$' -test.bench 'BenchmarkGoAPI/(trivial|tiny|single)' -test.count 3
+	$(CAPI_OUT)/capi.test -test.run '^$$' -test.bench 'BenchmarkFFIBatch' -test.benchtime 30x -test.count 3
