@@ -172,9 +172,12 @@ func vamanaDrops(ip bool, a, dsc, dpc float32) bool {
 }
 
 // vamanaPrune selects up to m of cands (ascending distance to the pivot, the pivot itself
-// absent) in two rounds: the first accepts, in order, every candidate no accepted neighbour
-// drops with relaxation 1; if the list is not full, the second does the same with alpha,
-// checked against every neighbour accepted in either round. The result lives in the worker.
+// absent) in two rounds, relaxation 1 and then alpha, each accepting in order the candidates
+// not dropped by an accepted neighbour, until m are accepted. The rounds follow SVS: for l2
+// (progressive) a candidate of the second round is checked against every accepted
+// neighbour; for inner products (iterative) the second round starts afresh, each candidate
+// checked only against the neighbours accepted in that round, which fills the list further.
+// The result lives in the worker.
 func (b *Builder) vamanaPrune(w *Worker, cands []topk.Item, m int, alpha float32, ip bool) []topk.Item {
 	vs := &w.vam
 	sel := vs.sel[:0]
@@ -192,7 +195,13 @@ func (b *Builder) vamanaPrune(w *Worker, cands []topk.Item, m int, alpha float32
 	all := uint8(1<<len(rounds) - 1)
 	for r := range rounds {
 		bit := uint8(1 << r)
-		rest := all &^ (bit - 1) // this round and the ones after it
+		rest := all &^ (bit - 1) // the rounds a drop still matters for
+		if ip {
+			rest = bit
+			for i := range state {
+				state[i] &= accepted
+			}
+		}
 		for i := 0; i < n && len(sel) < m; i++ {
 			if state[i]&(bit|accepted) != 0 {
 				continue
@@ -219,8 +228,8 @@ func (b *Builder) vamanaPrune(w *Worker, cands []topk.Item, m int, alpha float32
 				if state[t]&accepted != 0 || state[t]&rest == rest {
 					continue
 				}
-				for rr, a := range rounds {
-					if vamanaDrops(ip, a, d[j], cands[t].Dist) {
+				for rr := r; rr < len(rounds); rr++ {
+					if rest&(1<<rr) != 0 && vamanaDrops(ip, rounds[rr], d[j], cands[t].Dist) {
 						state[t] |= 1 << rr
 					}
 				}
