@@ -465,34 +465,40 @@ func (x *Index) batchSearch(v []float32, nq, k int, searchJSON string, filter Fi
 	var next atomic.Int64
 	var firstErr error
 	var once sync.Once
+	work := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= nq {
+				return
+			}
+			o, _ := x.searchOptions(searchJSON, filter) // per query: a fresh deadline
+			ns, err := x.eng.KnnSearch(v[i*d:(i+1)*d], k, o)
+			if err != nil {
+				once.Do(func() { firstErr = err })
+				return
+			}
+			row := ids[i*k : (i+1)*k]
+			drow := dists[i*k : (i+1)*k]
+			for j := range row {
+				if j < len(ns) {
+					row[j], drow[j] = ns[j].ID, ns[j].Distance
+				} else {
+					row[j], drow[j] = -1, float32(math.Inf(1))
+				}
+			}
+		}
+	}
+	// The calling goroutine is one of the workers, so a caller on a foreign (C) thread keeps
+	// its thread busy instead of parking it while others run.
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
+	for w := 1; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= nq {
-					return
-				}
-				opts, _ := x.searchOptions(searchJSON, filter)
-				ns, err := x.eng.KnnSearch(v[i*d:(i+1)*d], k, opts)
-				if err != nil {
-					once.Do(func() { firstErr = err })
-					return
-				}
-				row := ids[i*k : (i+1)*k]
-				drow := dists[i*k : (i+1)*k]
-				for j := range row {
-					if j < len(ns) {
-						row[j], drow[j] = ns[j].ID, ns[j].Distance
-					} else {
-						row[j], drow[j] = -1, float32(math.Inf(1))
-					}
-				}
-			}
+			work()
 		}()
 	}
+	work()
 	wg.Wait()
 	return firstErr
 }
