@@ -30,11 +30,8 @@ func (x *Index) BatchKnnSearch(queries []float32, nq, k int, opts *api.SearchOpt
 	groups := (nq + batchQueries - 1) / batchQueries
 	workers := max(1, min(runtime.GOMAXPROCS(0), groups))
 	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	work := func() {
+		{
 			comps := make([]quant.Computer, 0, batchQueries)
 			heaps := make([]*topk.MaxHeap, batchQueries)
 			for i := range heaps {
@@ -66,8 +63,18 @@ func (x *Index) BatchKnnSearch(queries []float32, nq, k int, opts *api.SearchOpt
 					}
 				}
 			}
+		}
+	}
+	// The calling goroutine works too, so a caller on a foreign (C) thread is not parked.
+	var wg sync.WaitGroup
+	for w := 1; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work()
 		}()
 	}
+	work()
 	wg.Wait()
 	return nil
 }
