@@ -78,6 +78,7 @@ type Worker struct {
 	sel    []topk.Item
 	selIDs []uint32
 	link   []uint32
+	levels [][]uint32 // chosen neighbours per level, published bottom-up
 	ids    []uint32
 	dists  []float32
 	vam    vamanaScratch
@@ -165,7 +166,15 @@ func (b *Builder) Insert(w *Worker, id uint32, level int, v []float32) {
 	for l := top; l > level; l-- {
 		ep, epD = s.Greedy(g, l, sp, ep, epD)
 	}
-	for l := min(level, top); l >= 0; l-- {
+	// Neighbours are chosen top-down but published bottom-up: a concurrent search that reaches
+	// this node through a route layer must find its bottom-layer list already in place, or its
+	// bottom search would start from a node with no edges.
+	hi := min(level, top)
+	for len(w.levels) <= hi {
+		w.levels = append(w.levels, nil)
+	}
+	for l := hi; l >= 0; l-- {
+		w.levels[l] = w.levels[l][:0]
 		s.SearchLayer(g, l, sp, ep, epD, b.EfConstruction, nil)
 		res := s.Results()
 		w.cands = w.cands[:0]
@@ -180,11 +189,16 @@ func (b *Builder) Insert(w *Worker, id uint32, level int, v []float32) {
 		ep, epD = w.cands[0].ID, w.cands[0].Dist
 		b.rescore(w, v, w.cands)
 		sel := b.prune(w, w.cands, g.Degree(l))
-		// addReverse reuses every other buffer, so the chosen ids get their own
-		w.link = w.link[:0]
 		for _, it := range sel {
-			w.link = append(w.link, it.ID)
+			w.levels[l] = append(w.levels[l], it.ID)
 		}
+	}
+	for l := 0; l <= hi; l++ {
+		if len(w.levels[l]) == 0 {
+			continue
+		}
+		// addReverse reuses every other buffer, so the chosen ids get their own
+		w.link = append(w.link[:0], w.levels[l]...)
 		g.Lock(id)
 		g.SetNeighbors(l, id, w.link)
 		g.Unlock(id)

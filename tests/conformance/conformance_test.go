@@ -710,3 +710,51 @@ func TestFeatureFlagsAreTruthful(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentAddKeepsFullResults checks that searches running while vectors are added still
+// return k results: a node being inserted must never strand a search (run with -race too).
+func TestConcurrentAddKeepsFullResults(t *testing.T) {
+	forEach(t, func(t *testing.T, c Case) {
+		idx := newIndex(t, c, "l2")
+		if !idx.CheckFeature(api.SupportAddSearchConcurrent) {
+			t.Skip("not concurrent")
+		}
+		half := nb / 2
+		_, err := idx.Build(&core.Dataset{NumElements: half, Dim: dim, IDs: data.ids[:half], Float32: data.base[:half*dim]})
+		require.NoError(t, err)
+		done := make(chan struct{})
+		short := make(chan int, 64)
+		var wg sync.WaitGroup
+		for g := 0; g < 3; g++ {
+			wg.Add(1)
+			go func(g int) {
+				defer wg.Done()
+				for i := g; ; i = (i + 1) % nq {
+					select {
+					case <-done:
+						return
+					default:
+					}
+					res, err := idx.Search(query(i), k, c.Search, nil)
+					if err != nil || len(res) < k {
+						select {
+						case short <- len(res):
+						default:
+						}
+					}
+				}
+			}(g)
+		}
+		for i := half; i < nb; i += 10 {
+			e := min(i+10, nb)
+			_, err := idx.Add(&core.Dataset{NumElements: e - i, Dim: dim, IDs: data.ids[i:e], Float32: data.base[i*dim : e*dim]})
+			require.NoError(t, err)
+		}
+		close(done)
+		wg.Wait()
+		close(short)
+		for n := range short {
+			t.Errorf("a search during adds returned %d results, want %d", n, k)
+		}
+	})
+}
