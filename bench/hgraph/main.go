@@ -60,6 +60,9 @@ type curve struct {
 type config struct {
 	name  string
 	param string // index_param body
+	// search is the search block with {W} for the swept window and {2W} for twice it
+	// (default: ef_search only)
+	search string
 }
 
 func run() error {
@@ -71,6 +74,7 @@ func run() error {
 	efList := flag.String("ef", "10,16,24,32,48,64,96,128,200,300", "ef_search values to sweep")
 	only := flag.String("only", "", "comma-separated config names to run (default all)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the searches to this file")
+	mode := flag.String("mode", "hnswlib", "hnswlib: quantizers against hnswlib; leanvec: LeanVec and LVQ-8 against fp32 (no hnswlib)")
 	flag.Parse()
 
 	set, err := dataset.FashionMNIST(*dir)
@@ -102,11 +106,15 @@ func run() error {
 	sc := newScorer(set.Base, queries, d, *k, gt, gtk)
 
 	configs := []config{
-		{"hgraph fp32", `"base_quantization_type":"fp32","max_degree":32,"ef_construction":200,"build_thread_count":1`},
-		{"hgraph sq8_uniform+fp32 reorder", `"base_quantization_type":"sq8_uniform","use_reorder":true,"precise_quantization_type":"fp32","max_degree":32,"ef_construction":200,"build_thread_count":1`},
-		{"hgraph fp16", `"base_quantization_type":"fp16","max_degree":32,"ef_construction":200,"build_thread_count":1`},
+		{"hgraph fp32", `"base_quantization_type":"fp32","max_degree":32,"ef_construction":200,"build_thread_count":1`, ""},
+		{"hgraph sq8_uniform+fp32 reorder", `"base_quantization_type":"sq8_uniform","use_reorder":true,"precise_quantization_type":"fp32","max_degree":32,"ef_construction":200,"build_thread_count":1`, ""},
+		{"hgraph fp16", `"base_quantization_type":"fp16","max_degree":32,"ef_construction":200,"build_thread_count":1`, ""},
 		// alpha > 1 keeps more edges through pruning: a denser graph that reaches higher recall
-		{"hgraph fp32 alpha=1.2", `"base_quantization_type":"fp32","max_degree":32,"ef_construction":200,"alpha":1.2,"build_thread_count":1`},
+		{"hgraph fp32 alpha=1.2", `"base_quantization_type":"fp32","max_degree":32,"ef_construction":200,"alpha":1.2,"build_thread_count":1`, ""},
+	}
+	if *mode == "leanvec" {
+		configs = leanvecConfigs(d)
+		*driver = ""
 	}
 	want := map[string]bool{}
 	for _, s := range strings.Split(*only, ",") {
@@ -147,7 +155,7 @@ func run() error {
 			_ = pprof.StartCPUProfile(prof)
 		}
 		for _, ef := range efs {
-			p, err := sweep(idx, queries, d, *nq, *k, ef, sc)
+			p, err := sweep(idx, cf.searchJSON(ef), queries, d, *nq, *k, ef, sc)
 			if err != nil {
 				return err
 			}
@@ -158,7 +166,7 @@ func run() error {
 			pprof.StopCPUProfile()
 		}
 		curves = append(curves, c)
-		if cf.name == "hgraph fp32" && runtime.NumCPU() >= 2 {
+		if cf.name == "hgraph fp32" && runtime.NumCPU() >= 2 && *mode != "leanvec" {
 			js2 := strings.Replace(js, `"build_thread_count":1`, `"build_thread_count":2`, 1)
 			idx2, err := core.CreateIndex("hgraph", js2)
 			if err != nil {
@@ -170,7 +178,7 @@ func run() error {
 			}
 			build2 = time.Since(t0)
 			cpu := cpuTime() - cpu0
-			p, err := sweep(idx2, queries, d, *nq, *k, 64, sc)
+			p, err := sweep(idx2, cf.searchJSON(64), queries, d, *nq, *k, 64, sc)
 			if err != nil {
 				return err
 			}
@@ -196,7 +204,85 @@ func run() error {
 		}
 	}
 	report(curves, ref, build2)
+	if *mode == "leanvec" {
+		leanvecReport(curves)
+	}
 	return nil
+}
+
+func (c config) searchJSON(ef int) string {
+	if c.search == "" {
+		return fmt.Sprintf(`{"hgraph":{"ef_search":%d}}`, ef)
+	}
+	return strings.NewReplacer("{2W}", strconv.Itoa(2*ef), "{W}", strconv.Itoa(ef)).Replace(c.search)
+}
+
+// leanvecConfigs are the configurations of -mode leanvec: fp32 as the reference, LVQ-8 codes
+// without reranking on the same graph settings, and LeanVec to about d/5 dimensions (lvq8
+// primary codes for the graph, fp16 full vectors for reranking) on an nsw and a Vamana graph.
+func leanvecConfigs(dim int) []config {
+	ld := (dim/5 + 15) / 16 * 16 // 784 -> 160
+	common := `"max_degree":32,"ef_construction":200,"build_thread_count":1`
+	lv := fmt.Sprintf(`"base_quantization_type":"leanvec","leanvec_dims":%d,"leanvec_primary":"lvq8","leanvec_secondary":"fp16",`, ld)
+	return []config{
+		{name: "hgraph fp32", param: `"base_quantization_type":"fp32",` + common},
+		{name: "hgraph lvq8", param: `"base_quantization_type":"lvq8",` + common},
+		{name: fmt.Sprintf("hgraph leanvec %d lvq8/fp16", ld), param: lv + common},
+		{name: fmt.Sprintf("hgraph leanvec %d lvq8/fp16 buffer 2x", ld), param: lv + common,
+			search: `{"hgraph":{"search_window_size":{W},"search_buffer_capacity":{2W}}}`},
+		{name: fmt.Sprintf("hgraph vamana leanvec %d lvq8/fp16", ld), param: lv + `"graph_type":"vamana","alpha":1.2,"window_size":100,` + common},
+	}
+}
+
+// leanvecReport prints the issue's targets: LeanVec's QPS at recall@10 0.95 against fp32's,
+// and LVQ-8's recall at each ef against fp32's.
+func leanvecReport(curves []curve) {
+	var fp, lq *curve
+	for i := range curves {
+		switch curves[i].name {
+		case "hgraph fp32":
+			fp = &curves[i]
+		case "hgraph lvq8":
+			lq = &curves[i]
+		}
+	}
+	if fp == nil {
+		return
+	}
+	fmt.Println()
+	for _, cpu := range []bool{true, false} {
+		fq, ok := qpsAt(fp, 0.95, cpu)
+		if !ok {
+			continue
+		}
+		unit := "CPU"
+		if !cpu {
+			unit = "wall"
+		}
+		for i := range curves {
+			c := &curves[i]
+			if c == fp || c == lq {
+				continue
+			}
+			if q, ok := qpsAt(c, 0.95, cpu); ok {
+				fmt.Printf("%s at recall@10 0.95: %.0f QPS (%s) vs fp32 %.0f: %.2fx; build %.1fs vs %.1fs; %.0f vs %.0f bytes/vector\n",
+					c.name, q, unit, fq, q/fq, c.build.Seconds(), fp.build.Seconds(), c.bytes, fp.bytes)
+			} else {
+				fmt.Printf("%s: never reaches recall@10 0.95\n", c.name)
+			}
+		}
+	}
+	if lq != nil {
+		worst := 0.0
+		for i, p := range lq.points {
+			if i < len(fp.points) && fp.points[i].ef == p.ef {
+				diff := fp.points[i].recall - p.recall
+				worst = math.Max(worst, diff)
+				fmt.Printf("ef %4d: fp32 recall %.4f, lvq8 %.4f (%+.4f)\n", p.ef, fp.points[i].recall, p.recall, -diff)
+			}
+		}
+		fmt.Printf("lvq8 without rerank: largest recall@10 loss to fp32 at the same ef %.4f\n", worst)
+	}
 }
 
 // scorer turns result ids into recall@k. A returned row counts as a hit when its exact
@@ -237,8 +323,7 @@ func (s *scorer) score(got []int64) (recall, byID float64) {
 }
 
 // sweep runs every query once at one ef and returns recall@k and QPS.
-func sweep(idx *core.Index, queries []float32, d, nq, k, ef int, sc *scorer) (point, error) {
-	js := fmt.Sprintf(`{"hgraph":{"ef_search":%d}}`, ef)
+func sweep(idx *core.Index, js string, queries []float32, d, nq, k, ef int, sc *scorer) (point, error) {
 	got := make([]int64, nq*k)
 	// one warm-up pass over a few queries fills the pools
 	for i := 0; i < min(nq, 20); i++ {
