@@ -10,8 +10,8 @@ best time of each side is compared:
 * single: nq knn_search calls with one query each vs nq Index.Search calls; the difference per
   query is pyvsag's overhead (Python wrapper + C ABI); target: under 5 microseconds.
 
-It also splits the single-query overhead into the Python wrapper and the C call (a raw ctypes
-call of vsag_index_knn_search_batch with nq = 1) and times a trivial library call.
+It also splits the single-query overhead into the Python wrapper and the C call (the same
+vsag_index_knn_search call made directly through ctypes) and times a trivial library call.
 
     make bench-python
     PYTHONPATH=python /usr/bin/python3 python/bench/bench_search.py --go build/pyvsag-gobaseline
@@ -20,6 +20,7 @@ call of vsag_index_knn_search_batch with nq = 1) and times a trivial library cal
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import subprocess
@@ -31,7 +32,7 @@ from typing import Callable, Dict, List, Tuple
 import numpy as np
 
 import pyvsag
-from pyvsag._lib import addr, lib
+from pyvsag._lib import SearchResultStruct, addr, lib
 
 
 def clustered(n: int, dim: int, seed: int) -> np.ndarray:
@@ -155,13 +156,14 @@ def main() -> int:
         batch_ratio, batch_ratio_cpu = pb / gb, pbc / gbc
         overhead, overhead_cpu = ps - gs, psc - gsc
 
-        # Where the single-query overhead goes.
+        # Where the single-query overhead goes: the same C call pyvsag makes for one float32
+        # query (the compatibility layer's search, straight into the arrays), made directly.
         q = np.ascontiguousarray(queries[0])
         out_ids = np.empty(args.k, np.int64)
         out_d = np.empty(args.k, np.float32)
-        h, qa, ia, da, pj = index._h, addr(q), addr(out_ids), addr(out_d), params.encode()
-        raw = per_call(lambda: lib.vsag_index_knn_search_batch(h, qa, 0, 1, args.dim, args.k, pj,
-                                                               None, ia, da), n=2000)
+        sr = ctypes.byref(SearchResultStruct(addr(out_d), addr(out_ids), 0, None))
+        h, qa, pj = index._h, addr(q), params.encode()
+        raw = per_call(lambda: lib.vsag_index_knn_search(h, qa, args.dim, args.k, pj, sr), n=2000)
         wrapped = per_call(lambda: index.knn_search(q, args.k, params), n=2000)
         trivial = per_call(index.get_num_elements)
 

@@ -37,6 +37,8 @@ _VECTOR_SETTERS = {
 }
 
 _byref = ctypes.byref
+_addressof = ctypes.addressof
+_from_buffer = ctypes.c_char.from_buffer  # for arrays allocated here (writable, non-empty)
 _I64 = np.dtype(np.int64)
 _F32 = np.dtype(np.float32)
 
@@ -556,11 +558,14 @@ class Index:
             a batch, ascending by distance. When fewer than k labels qualify, the rest is
             padded with id -1 and distance +inf. A batch runs on all cores in one call.
         """
-        h = self._handle()
+        h = self._h
+        if h is None:
+            self._handle()  # raises
         q = vector
         if not (type(q) is np.ndarray and q.dtype == self._np and q.flags.c_contiguous):
             q = self._vectors(vector, "vector")
-        k = _k(k)
+        if type(k) is not int:
+            k = _k(k)
         params = parameters.encode() if type(parameters) is str else _params(parameters)
         ndim = q.ndim
         if ndim == 1 and filter is None and self._dt == 0:
@@ -568,7 +573,8 @@ class Index:
             # thread (as the Go API's Index.Search) and writes straight into the arrays.
             ids = np.empty(k if k > 0 else 1, dtype=_I64)
             dists = np.empty(ids.size, dtype=_F32)
-            sr = SearchResultStruct(_addr(dists), _addr(ids), 0, None)
+            sr = SearchResultStruct(_addressof(_from_buffer(dists)), _addressof(_from_buffer(ids)),
+                                    0, None)
             err = lib.vsag_index_knn_search(h, _addr(q), q.shape[0], k, params, _byref(sr))
             if err.code:
                 raise error_for(err.code, err.message.decode("utf-8", "replace"), "knn_search")
