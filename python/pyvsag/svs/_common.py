@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import itertools
 import os
 import struct
 from typing import Any, Optional, Tuple, Union
