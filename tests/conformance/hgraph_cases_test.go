@@ -8,9 +8,25 @@ func hgraphCreate(base, extra string) func(string, int) string {
 	}
 }
 
+// vamanaCreate is hgraph with a Vamana graph; ip and cosine take alpha 0.95 as SVS does.
+func vamanaCreate(base, extra string) func(string, int) string {
+	return func(metric string, dim int) string {
+		alpha := "1.2"
+		if metric != "l2" {
+			alpha = "0.95"
+		}
+		return hgraphCreate(base, `,"graph_type":"vamana","window_size":60,"alpha":`+alpha+extra)(metric, dim)
+	}
+}
+
 func init() {
 	register(Case{Name: "hgraph/fp32", Index: "hgraph", Create: hgraphCreate("fp32", ""), Search: `{"hgraph":{"ef_search":100}}`, Exact: false, MinRecall: 0.95})
 	register(Case{Name: "hgraph/sq8_uniform+reorder", Index: "hgraph", Create: hgraphCreate("sq8_uniform", `,"use_reorder":true,"precise_quantization_type":"fp32"`), Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.95, Quantizer: "sq8_uniform"})
 	register(Case{Name: "hgraph/fp16", Index: "hgraph", Create: hgraphCreate("fp16", ""), Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.95, Quantizer: "fp16"})
 	register(Case{Name: "hgraph/sq8+raw", Index: "hgraph", Create: hgraphCreate("sq8", `,"store_raw_vector":true`), Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.9, Quantizer: "sq8"})
+	register(Case{Name: "hgraph/lvq8", Index: "hgraph", Create: hgraphCreate("lvq8", ""), Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.95, Quantizer: "lvq8"})
+	register(Case{Name: "hgraph/lvq4x8", Index: "hgraph", Create: hgraphCreate("lvq4x8", ""), Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.95, Quantizer: "lvq4x8"})
+	register(Case{Name: "hgraph/leanvec", Index: "hgraph", Create: hgraphCreate("leanvec", `,"leanvec_dims":12`), Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.9, Quantizer: "leanvec"})
+	register(Case{Name: "hgraph/vamana", Index: "hgraph", Create: vamanaCreate("fp32", ""), Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.95})
+	register(Case{Name: "hgraph/vamana+leanvec", Index: "hgraph", Create: vamanaCreate("leanvec", `,"leanvec_dims":12,"leanvec_primary":"lvq8","leanvec_secondary":"fp16"`), Search: `{"hgraph":{"search_window_size":50,"search_buffer_capacity":100}}`, MinRecall: 0.9, Quantizer: "leanvec"})
 }

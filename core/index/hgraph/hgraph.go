@@ -1,6 +1,19 @@
 // Package hgraph is VSAG's flagship graph index: a flat bottom proximity graph over quantized
 // codes with sparse route layers above it, NSW insertion with heuristic pruning, optional
 // re-ranking with precise codes, mark-remove, and concurrent add/search/remove.
+//
+// graph_type "vamana" builds instead a single-layer Vamana graph (DiskANN, SVS) entered at the
+// medoid of the first batch: two passes over it, each node linked from its search history and
+// back edges pruned with alpha 1 in the first pass and alpha in the second; later batches are
+// linked in one pass.
+//
+// A two-stage base quantizer (leanvec; the two-level lvq4x4, lvq4x8, lvq8x8) keeps its
+// primary codes in a dense store of their own: searches traverse those, and every candidate of
+// the search buffer (search_buffer_capacity of them when the buffer is split) is reranked with
+// the full codes, whose distances are returned. The graph is built by the same search over the
+// primary codes, with the candidates then ranked and pruned by the full codes. leanvec's "ood"
+// training learns from the queries given to TrainWithQueries; an index built without them
+// trains on its base vectors standing in for the queries (the in-distribution case).
 package hgraph
 
 import (
