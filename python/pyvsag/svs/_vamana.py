@@ -10,6 +10,7 @@ from typing import Any, Dict, Optional, Tuple, Union
 import numpy as np
 
 from .._index import Index
+from ..errors import UnsupportedIndexOperationError
 from ._common import DistanceType, PathLike
 from ._loaders import (GraphLoader, LeanVecLoader, LVQLoader, VectorDataLoader,
                        base_quantization_for)
@@ -262,10 +263,15 @@ class _Searchable:
         return _results(ids, dists, self._distance)
 
     def reconstruct(self, ids: Any) -> np.ndarray:
-        """reconstruct returns the stored vectors of row numbers ids as float32 (decoded
-        from the index's codes; normalised for Cosine)."""
+        """reconstruct returns the stored vectors of row numbers ids as float32, shape
+        ids.shape + (dimensions,) (normalised for Cosine). Available for float32 data stored
+        uncompressed; other encodings raise NotImplementedError."""
         arr = np.asarray(ids, dtype=np.int64)
-        out = self._index.get_vectors_by_ids(arr.reshape(-1))
+        try:
+            out = self._index.get_vectors_by_ids(arr.reshape(-1))
+        except UnsupportedIndexOperationError as exc:
+            raise NotImplementedError(
+                f"reconstruct is not available for this index's encoding ({exc})") from None
         return out.reshape(arr.shape + (self.dimensions,))
 
 
