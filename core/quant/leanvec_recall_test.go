@@ -75,7 +75,8 @@ func twoStageRecall(q quant.TwoStage, slab []byte, n int, queries []float32, dim
 // BenchmarkLeanVecFashionMNIST trains leanvec on Fashion-MNIST (l2) and reports training
 // time, bytes per vector and recall@10 of the primary distances alone and after reranking the
 // best 50 with the secondary codes (an exhaustive stand-in for graph traversal), for a few
-// reduced dimensions and encodings.
+// reduced dimensions and encodings. VSAG_BENCH_LEANVEC_OOD=1 adds LeanVec-OOD trained on the
+// last 1000 test images.
 func BenchmarkLeanVecFashionMNIST(b *testing.B) {
 	dir := os.Getenv("VSAG_FASHION_MNIST")
 	if dir == "" {
@@ -89,12 +90,16 @@ func BenchmarkLeanVecFashionMNIST(b *testing.B) {
 	dim, n := set.Dim, set.NumBase()
 	queries := set.Queries[:nq*dim]
 	truth := dataset.GroundTruth(set.Base, queries, dim, k, "l2")
-	for _, cfg := range []quant.Options{
+	configs := []quant.Options{
 		{LeanVecDims: 160, LeanVecPrimary: "lvq8", LeanVecSecondary: "fp16"},
 		{LeanVecDims: 160, LeanVecPrimary: "lvq4", LeanVecSecondary: "fp16"},
 		{LeanVecDims: 96, LeanVecPrimary: "lvq8", LeanVecSecondary: "lvq8"},
-		{LeanVecDims: 160, LeanVecPrimary: "lvq8", LeanVecSecondary: "fp16", LeanVecTraining: "ood"},
-	} {
+	}
+	if os.Getenv("VSAG_BENCH_LEANVEC_OOD") != "" {
+		// minutes: up to 500 Frank-Wolfe steps of 784x784x160 products
+		configs = append(configs, quant.Options{LeanVecDims: 160, LeanVecPrimary: "lvq8", LeanVecSecondary: "fp16", LeanVecTraining: "ood"})
+	}
+	for _, cfg := range configs {
 		name := fmt.Sprintf("d=%d/%s-%s/%s", cfg.LeanVecDims, cfg.LeanVecPrimary, cfg.LeanVecSecondary, cfg.LeanVecTraining)
 		b.Run(name, func(b *testing.B) {
 			for it := 0; it < b.N; it++ {

@@ -110,7 +110,8 @@ func TestLVQBruteForceRecall(t *testing.T) {
 }
 
 // BenchmarkLVQFashionMNIST reports recall@10 of brute_force with lvq8 (and the other LVQ
-// codes) against fp32 on Fashion-MNIST (VSAG_FASHION_MNIST or the Debian location).
+// codes) against fp32 on Fashion-MNIST (VSAG_FASHION_MNIST or the Debian location), over the
+// first 200 test images.
 func BenchmarkLVQFashionMNIST(b *testing.B) {
 	dir := os.Getenv("VSAG_FASHION_MNIST")
 	if dir == "" {
@@ -120,7 +121,7 @@ func BenchmarkLVQFashionMNIST(b *testing.B) {
 	if err != nil {
 		b.Skip("Fashion-MNIST not available:", err)
 	}
-	const nq, k = 1000, 10
+	const nq, k = 200, 10
 	dim := set.Dim
 	queries := set.Queries[:nq*dim]
 	truth := dataset.GroundTruth(set.Base, queries, dim, k, "l2")
