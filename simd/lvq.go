@@ -28,8 +28,8 @@ package simd
 // computing the current one. Implementations (lvq_amd64.s): AVX-512 F
 // kernels for every length (masked tails); AVX2+FMA+F16C kernels for whole
 // blocks with the tail in the pure-Go reference; the pure-Go references in
-// lvq_generic.go otherwise. The level follows Level() as chosen at start-up
-// (VSAG_SIMD is honoured).
+// lvq_generic.go otherwise. The level is Level() as chosen at start-up
+// (VSAG_SIMD is honoured); a later SetLevel does not switch the LVQ kernels.
 
 // LVQCodeBytes returns the bytes of the codes of n dimensions at bits bits
 // (8 or 4) per dimension.

@@ -11,8 +11,8 @@ import "unsafe"
 //	avx2:   the same names with AVX2 (whole blocks of 8 or 32 dimensions)
 //
 // The kernel set is chosen once at start-up from Level() (this file's init
-// runs after dispatch.go's, which sets the level) and switched with the rest
-// by the tests. The choice is a small integer compared in each call rather
+// runs after dispatch.go's, which sets the level); the tests switch it with
+// lvqSetLevel next to SetLevel. The choice is a small integer compared in each call rather
 // than a function variable: arguments of a call through a function variable
 // escape, which would put every caller's output buffer on the heap.
 
