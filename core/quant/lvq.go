@@ -38,7 +38,8 @@ func init() {
 //     distances.
 //
 // Train, MarshalBinary and UnmarshalBinary belong to the TwoStage quantizer; Primary() shares
-// its state and must not be serialised separately.
+// its state and need not be serialised separately. The one-level lvq8 and lvq4 satisfy the
+// interface too, with PrimaryCodeSize() == CodeSize(): nothing cheaper to traverse with.
 type TwoStage interface {
 	Quantizer
 	// Primary returns the quantizer of the traversal codes. It shares this quantizer's state.
