@@ -273,6 +273,12 @@ def test_build_inputs_and_errors(tmp_path):
     with pytest.raises(NotImplementedError):
         svs.Vamana.build(_small_params(use_full_search_history=False), x,
                          svs.DistanceType.L2)
+    # SVS's keyword names.
+    index = svs.Vamana.build(build_parameters=_small_params(), data_loader=x,
+                             distance_type=svs.DistanceType.L2, num_threads=1)
+    assert index.size == 400
+    with pytest.raises(TypeError):
+        svs.Vamana.build(_small_params(), x, svs.DistanceType.L2, data_loader=x)
 
 
 def test_save_and_reload(tmp_path):

@@ -331,20 +331,32 @@ class Vamana(_Searchable):
         self._apply()
 
     @classmethod
-    def build(cls, parameters: VamanaBuildParameters, data: Any,
-              distance_type: DistanceType = DistanceType.L2, num_threads: int = 1) -> "Vamana":
+    def build(cls, parameters: Optional[VamanaBuildParameters] = None, data: Any = None,
+              distance_type: DistanceType = DistanceType.L2, num_threads: int = 1,
+              **aliases: Any) -> "Vamana":
         """build constructs an index over data.
 
         Args:
-            parameters: a :class:`VamanaBuildParameters`.
+            parameters: a :class:`VamanaBuildParameters` (SVS's keyword names
+                ``build_parameters`` and ``parameters`` are both accepted).
             data: a numpy array (float32, float16, uint8 or int8; stored exactly), a
-                :class:`VectorDataLoader`, an :class:`LVQLoader` or a :class:`LeanVecLoader`.
+                :class:`VectorDataLoader`, an :class:`LVQLoader` or a :class:`LeanVecLoader`
+                (SVS's keyword names ``data_loader`` and ``py_data`` are accepted too).
             distance_type: a :class:`DistanceType`.
             num_threads: the threads that build the graph.
 
         Returns:
             The index; vector i of data has id i.
         """
+        for name, value in aliases.items():
+            if name == "build_parameters" and parameters is None:
+                parameters = value
+            elif name in ("data_loader", "py_data") and data is None:
+                data = value
+            else:
+                raise TypeError(f"Vamana.build got an unexpected or repeated argument {name!r}")
+        if data is None:
+            raise TypeError("Vamana.build needs the data (an array or a loader)")
         distance = _distance(distance_type)
         if not isinstance(parameters, VamanaBuildParameters):
             raise TypeError(f"parameters must be VamanaBuildParameters, got "
