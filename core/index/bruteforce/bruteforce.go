@@ -28,6 +28,13 @@ type Params struct {
 	BaseQuantizationType string `json:"base_quantization_type"`
 	// SQ4UniformTruncRate is passed to the sq4_uniform quantizer.
 	SQ4UniformTruncRate *float64 `json:"sq4_uniform_trunc_rate"`
+	// LeanVecDims, LeanVecPrimary, LeanVecSecondary and LeanVecTraining configure the leanvec
+	// quantizer (brute_force scans with its secondary codes, which makes it a reference for
+	// checking graph indexes built on leanvec).
+	LeanVecDims      int    `json:"leanvec_dims"`
+	LeanVecPrimary   string `json:"leanvec_primary"`
+	LeanVecSecondary string `json:"leanvec_secondary"`
+	LeanVecTraining  string `json:"leanvec_training"`
 }
 
 // SearchParams is the brute_force search block. It has no keys of its own beyond the common ones.
@@ -62,6 +69,10 @@ func New(c *params.Create) (*Index, error) {
 		}
 		opts.SQ4UniformTruncRate = *p.SQ4UniformTruncRate
 	}
+	if p.BaseQuantizationType != "leanvec" && (p.LeanVecDims != 0 || p.LeanVecPrimary != "" || p.LeanVecSecondary != "" || p.LeanVecTraining != "") {
+		return nil, api.Errorf(api.InvalidArgument, "keys \"leanvec_*\" need base_quantization_type \"leanvec\"")
+	}
+	opts.LeanVecDims, opts.LeanVecPrimary, opts.LeanVecSecondary, opts.LeanVecTraining = p.LeanVecDims, p.LeanVecPrimary, p.LeanVecSecondary, p.LeanVecTraining
 	q, err := quant.New(p.BaseQuantizationType, c.Dim, c.Metric, opts)
 	if err != nil {
 		return nil, api.Wrap(api.InvalidArgument, err, "key \"base_quantization_type\"")
@@ -114,6 +125,27 @@ func (x *Index) Train(vectors []float32, n int) error {
 		return api.Errorf(api.WrongStatus, "brute_force: cannot train an index that already holds vectors")
 	}
 	return x.train(vectors, n)
+}
+
+// TrainWithQueries implements api.QueryTrainer for quantizers that learn from sample queries
+// (leanvec with leanvec_training "ood"); other quantizers ignore the queries.
+func (x *Index) TrainWithQueries(vectors []float32, n int, queries []float32, nq int) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.codes.Len() > 0 {
+		return api.Errorf(api.WrongStatus, "brute_force: cannot train an index that already holds vectors")
+	}
+	qt, ok := x.q.(quant.QueryTrainer)
+	if !ok {
+		if !x.q.NeedTrain() {
+			return nil
+		}
+		return x.train(vectors, n)
+	}
+	if err := qt.TrainWithQueries(vectors, n, queries, nq); err != nil {
+		return api.Wrap(api.InternalError, err, "brute_force: train %s quantizer with queries", x.q.Name())
+	}
+	return nil
 }
 
 func (x *Index) train(vectors []float32, n int) error {

@@ -65,3 +65,31 @@ func TestBatchEqualsSingle(t *testing.T) {
 		}
 	}
 }
+
+func TestLeanVecKeys(t *testing.T) {
+	c, err := params.ParseCreate(Name, `{"dim":16,"metric_type":"l2","index_param":{"base_quantization_type":"leanvec","leanvec_dims":6,"leanvec_primary":"lvq8","leanvec_secondary":"fp32"}}`)
+	require.NoError(t, err)
+	x, err := New(c)
+	require.NoError(t, err)
+	rng := rand.New(rand.NewSource(9))
+	const n = 300
+	vecs := make([]float32, n*16)
+	for i := range vecs {
+		vecs[i] = float32(rng.NormFloat64())
+	}
+	ids := make([]int64, n)
+	for i := range ids {
+		ids[i] = int64(i)
+	}
+	_, err = x.Build(vecs, ids)
+	require.NoError(t, err)
+	res, err := x.KnnSearch(vecs[5*16:6*16], 1, &api.SearchOptions{Parallelism: 1})
+	require.NoError(t, err)
+	require.EqualValues(t, 5, res[0].ID, "the secondary (fp32) codes find the vector itself")
+	require.InDelta(t, 0, res[0].Distance, 1e-4)
+
+	c, err = params.ParseCreate(Name, `{"dim":16,"index_param":{"base_quantization_type":"fp32","leanvec_dims":6}}`)
+	require.NoError(t, err)
+	_, err = New(c)
+	require.Equal(t, api.InvalidArgument, api.CodeOf(err))
+}
