@@ -103,11 +103,18 @@ func SetLevel(name string) error {
 	for _, l := range levelTable {
 		if l.name == name {
 			k, curLevel = *l.k, l.name
+			for _, hook := range levelHooks {
+				hook(name)
+			}
 			return nil
 		}
 	}
 	return errors.Join(ErrUnsupportedLevel, errors.New("simd: level "+name+" not available (have "+joinNames()+")"))
 }
+
+// levelHooks are called by SetLevel so kernel families dispatched outside the main table
+// (the LVQ kernels) follow the level too.
+var levelHooks []func(name string)
 
 func joinNames() string {
 	s := ""

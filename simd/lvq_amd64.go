@@ -12,7 +12,7 @@ import "unsafe"
 //
 // The kernel set is chosen once at start-up from Level() (this file's init
 // runs after dispatch.go's, which sets the level); the tests switch it with
-// lvqSetLevel next to SetLevel. The choice is a small integer compared in each call rather
+// lvqSetLevel, and SetLevel switches them through levelHooks. The choice is a small integer compared in each call rather
 // than a function variable: arguments of a call through a function variable
 // escape, which would put every caller's output buffer on the heap.
 
@@ -24,7 +24,10 @@ const (
 
 var lvqUse = lvqUseGeneric
 
-func init() { lvqSetLevel(Level()) }
+func init() {
+	lvqSetLevel(Level())
+	levelHooks = append(levelHooks, lvqSetLevel)
+}
 
 // lvqSetLevel selects the LVQ kernels of the named level.
 func lvqSetLevel(name string) {
