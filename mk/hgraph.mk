@@ -29,4 +29,4 @@ BENCH_TARGETS += bench-leanvec
 
 bench-leanvec:
 	@$(MAKE) --no-print-directory deps-apt PKGS="dataset-fashion-mnist" || true
-	$(GO) run ./bench/hgraph -mode leanvec -cache build/cache -ef 10,12,16,20,24,32,48,64,96,128 $(BENCH_LEANVEC_FLAGS)
+	$(GO) run ./bench/hgraph -mode leanvec -cache build/cache -ef 10,12,14,16,20,24,32,48,64,96 $(BENCH_LEANVEC_FLAGS)
