@@ -157,7 +157,7 @@ func (x *Index) buildStore() *store.Codes {
 // two-stage base, searches on the dense primary codes, as queries do.
 func (x *Index) builder() *graph.Builder {
 	bs := x.buildStore()
-	b := &graph.Builder{G: x.g, Quant: bs.Quantizer(), Slab: bs.Slab(), Alpha: float32(x.p.Alpha), EfConstruction: x.p.EfConstruction}
+	b := &graph.Builder{G: x.g, Quant: withFastDecode(bs.Quantizer()), Slab: bs.Slab(), Alpha: float32(x.p.Alpha), EfConstruction: x.p.EfConstruction}
 	if x.ts != nil {
 		b.Search, b.SearchSlab = x.prim, x.primCodes.rows()
 	}

@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"github.com/govsag/vsag/core/quant"
+	"github.com/govsag/vsag/simd"
 )
 
 // primaryStore is the dense copy of the primary codes of a two-stage base quantizer (leanvec,
@@ -63,4 +64,39 @@ func (p *primaryStore) fill(slab []byte, full, n int) {
 	for r := 0; r < n; r++ {
 		p.push(slab[r*full : (r+1)*full])
 	}
+}
+
+// fastDecoder wraps a leanvec quantizer whose secondary encoding is fp16 or fp32 so that
+// Decode, which the graph builder calls for every pruning pivot, converts the secondary code
+// with the simd kernels. The secondary code starts at the first 4-byte boundary after the
+// primary prefix (the layout leanvec documents).
+type fastDecoder struct {
+	quant.Quantizer
+	off  int
+	half bool
+}
+
+// withFastDecode returns q wrapped in a fastDecoder when q is leanvec with an fp16 or fp32
+// secondary encoding, else q.
+func withFastDecode(q quant.Quantizer) quant.Quantizer {
+	lv, ok := q.(*quant.LeanVec)
+	if !ok {
+		return q
+	}
+	_, sec, _ := lv.Kinds()
+	if sec != "fp16" && sec != "fp32" {
+		return q
+	}
+	return &fastDecoder{Quantizer: q, off: (lv.PrimaryCodeSize() + 3) &^ 3, half: sec == "fp16"}
+}
+
+// Decode writes the decoded secondary code, as the wrapped quantizer's Decode does.
+func (f *fastDecoder) Decode(dst []float32, code []byte) {
+	n := f.Dim()
+	c := code[f.off:]
+	if f.half {
+		simd.F16ToF32(dst[:n], unsafe.Slice((*uint16)(unsafe.Pointer(&c[0])), n))
+		return
+	}
+	copy(dst[:n], unsafe.Slice((*float32)(unsafe.Pointer(&c[0])), n))
 }

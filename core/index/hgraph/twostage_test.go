@@ -211,3 +211,23 @@ func TestVamanaAndLeanVecParams(t *testing.T) {
 		}
 	}
 }
+
+func TestFastDecodeMatchesLeanVec(t *testing.T) {
+	const d = 40
+	data := clustered(61, 300, d, 4)
+	for _, sec := range []string{"fp16", "fp32", "lvq8"} {
+		x := newWith(t, "l2", d, `"base_quantization_type":"leanvec","leanvec_dims":9,"leanvec_secondary":"`+sec+`"`)
+		require.NoError(t, x.Train(data, 300))
+		f := withFastDecode(x.base)
+		_, wrapped := f.(*fastDecoder)
+		require.Equal(t, sec != "lvq8", wrapped)
+		code := make([]byte, x.base.CodeSize())
+		a, b := make([]float32, d), make([]float32, d)
+		for i := 0; i < 20; i++ {
+			x.base.Encode(code, data[i*d:(i+1)*d])
+			x.base.Decode(a, code)
+			f.Decode(b, code)
+			require.Equal(t, a, b, sec)
+		}
+	}
+}
