@@ -6,6 +6,7 @@ import ctypes
 import json
 import operator
 import os
+import threading
 import warnings
 from typing import Any, Dict, Optional, Tuple, Union
 
@@ -37,6 +38,7 @@ _VECTOR_SETTERS = {
 }
 
 _byref = ctypes.byref
+_tls = threading.local()  # per-thread scratch: a SearchResult_t for single-query searches
 _addressof = ctypes.addressof
 _from_buffer = ctypes.c_char.from_buffer  # for arrays allocated here (writable, non-empty)
 _I64 = np.dtype(np.int64)
@@ -570,12 +572,19 @@ class Index:
         ndim = q.ndim
         if ndim == 1 and filter is None and self._dt == 0:
             # One float32 query: the compatibility layer's search runs it on the calling
-            # thread (as the Go API's Index.Search) and writes straight into the arrays.
+            # thread (as the Go API's Index.Search) and writes straight into the arrays,
+            # through a SearchResult_t owned by the calling thread.
             ids = np.empty(k if k > 0 else 1, dtype=_I64)
             dists = np.empty(ids.size, dtype=_F32)
-            sr = SearchResultStruct(_addressof(_from_buffer(dists)), _addressof(_from_buffer(ids)),
-                                    0, None)
-            err = lib.vsag_index_knn_search(h, _addr(q), q.shape[0], k, params, _byref(sr))
+            try:
+                sr, sr_addr = _tls.sr
+            except AttributeError:
+                sr = SearchResultStruct()
+                sr_addr = ctypes.addressof(sr)
+                _tls.sr = (sr, sr_addr)
+            sr.ids = _addressof(_from_buffer(ids))
+            sr.dists = _addressof(_from_buffer(dists))
+            err = lib.vsag_index_knn_search(h, _addr(q), q.shape[0], k, params, sr_addr)
             if err.code:
                 raise error_for(err.code, err.message.decode("utf-8", "replace"), "knn_search")
             n = sr.count

@@ -91,10 +91,11 @@ _PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
     ("vsag_set_log_level", c_int, [c_int]),
     ("vsag_get_log_level", c_int, []),
     # compatibility layer (Error_t by value)
+    # The SearchResult_t* is passed as an address (c_void_p): cheaper than a checked pointer.
     (
         "vsag_index_knn_search",
         ErrorStruct,
-        [c_void_p, c_void_p, c_uint64, c_int64, c_char_p, P(SearchResultStruct)],
+        [c_void_p, c_void_p, c_uint64, c_int64, c_char_p, c_void_p],
     ),
     ("vsag_index_clone", ErrorStruct, [c_void_p, P(c_void_p)]),
     ("vsag_index_update_ids", ErrorStruct, [c_void_p, c_void_p, c_void_p, c_uint64, c_uint64]),
