@@ -609,12 +609,12 @@ func (c *lvFloat) encode(dst []byte, v []float32) {
 }
 
 func (c *lvFloat) decode(dst []float32, code []byte) {
+	if c.half {
+		simd.F16ToF32(dst[:c.dim], asUint16(code[:2*c.dim]))
+		return
+	}
 	for j := range dst[:c.dim] {
-		if c.half {
-			dst[j] = lvqFromHalf(binary.LittleEndian.Uint16(code[2*j:]))
-		} else {
-			dst[j] = math.Float32frombits(binary.LittleEndian.Uint32(code[4*j:]))
-		}
+		dst[j] = math.Float32frombits(binary.LittleEndian.Uint32(code[4*j:]))
 	}
 }
 
