@@ -4,7 +4,7 @@
 //	gobaseline -index idx.vsag -queries q.fvecs -k 10 -params '{"hgraph":{"ef_search":100}}' -mode batch
 //
 // Mode "batch" times BatchSearchInto over every query (one call, all cores); mode "single" times
-// Search once per query, one after another. It prints one JSON object per repetition:
+// Search once per query, one after another, and also reports each query's time. It prints one JSON object per repetition:
 // {"mode":"batch","seconds":0.0123,"cpu_seconds":0.0241,"queries":1000,"check":...}, where
 // cpu_seconds is the process's user+system time (all threads), which a busy machine disturbs
 // less than the wall time. The Python side interleaves its own repetitions with these runs and
@@ -29,6 +29,8 @@ type report struct {
 	CPU     float64 `json:"cpu_seconds"`
 	Queries int     `json:"queries"`
 	Check   int64   `json:"check"`
+	// PerQuery holds each query's time in seconds (mode "single").
+	PerQuery []float64 `json:"per_query,omitempty"`
 }
 
 func main() {
@@ -64,6 +66,7 @@ func run() error {
 	enc := json.NewEncoder(os.Stdout)
 	for r := 0; r < *reps; r++ {
 		var check int64
+		var perQuery []float64
 		cpu0 := cpuSeconds()
 		start := time.Now()
 		switch *mode {
@@ -73,8 +76,11 @@ func run() error {
 			}
 			check = ids[0]
 		case "single":
+			perQuery = make([]float64, nq)
 			for i := 0; i < nq; i++ {
+				t := time.Now()
 				res, err := idx.Search(q[i*dim:(i+1)*dim], *k, *params, nil)
+				perQuery[i] = time.Since(t).Seconds()
 				if err != nil {
 					return err
 				}
@@ -85,7 +91,7 @@ func run() error {
 		}
 		elapsed := time.Since(start)
 		cpu := cpuSeconds() - cpu0
-		if err := enc.Encode(report{Mode: *mode, Seconds: elapsed.Seconds(), CPU: cpu, Queries: nq, Check: check}); err != nil {
+		if err := enc.Encode(report{Mode: *mode, Seconds: elapsed.Seconds(), CPU: cpu, Queries: nq, Check: check, PerQuery: perQuery}); err != nil {
 			return err
 		}
 	}
