@@ -45,6 +45,9 @@ test-python-install: pyvsag pyvsag-deps
 	cd $(PYVSAG_TMP) && env -u PYTHONPATH -u VSAG_LIBRARY_PATH ./venv/bin/python ../../python/tests/installed_check.py
 	@rm -rf $(PYVSAG_TMP) python/build python/pyvsag.egg-info
 
+# Twice: a 20k x 128 hgraph (each search evicts much of the caches the Python side uses) and a
+# small index where everything stays cached (the bare per-call cost).
 bench-python: pyvsag pyvsag-deps
 	$(GO) build -o build/pyvsag-gobaseline ./python/bench/gobaseline
 	PYTHONPATH=python $(PYTHON) python/bench/bench_search.py --go build/pyvsag-gobaseline $(BENCH_PYTHON_FLAGS)
+	PYTHONPATH=python $(PYTHON) python/bench/bench_search.py --go build/pyvsag-gobaseline --n 500 --dim 16 --ef 10 $(BENCH_PYTHON_FLAGS)
