@@ -380,6 +380,20 @@ int vsag_index_train_vectors(vsag_index_t index, const void* vectors, vsag_dtype
     return vsagi_index_train(H(index), (void*)vectors, dtype, count, dim);
 }
 
+int vsag_index_train_with_queries(vsag_index_t index, const void* vectors, vsag_dtype_t dtype,
+                                  uint64_t count, const void* queries, uint64_t num_queries,
+                                  uint64_t dim) {
+    return vsagi_index_train_with_queries(H(index), (void*)vectors, dtype, count, (void*)queries,
+                                          num_queries, dim);
+}
+
+int vsag_index_set_leanvec_matrices(vsag_index_t index, const float* data_matrix,
+                                    const float* query_matrix, const float* mean,
+                                    uint64_t reduced_dim, uint64_t dim) {
+    return vsagi_index_set_leanvec_matrices(H(index), (float*)data_matrix, (float*)query_matrix,
+                                            (float*)mean, reduced_dim, dim);
+}
+
 int vsag_index_remove_many(vsag_index_t index, const int64_t* ids, uint64_t count,
                            uint64_t* num_removed) {
     return vsagi_index_remove_many(H(index), (int64_t*)ids, count, num_removed);

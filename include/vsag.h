@@ -716,6 +716,50 @@ int vsag_index_train_vectors(vsag_index_t index, const void* vectors, vsag_dtype
                              uint64_t count, uint64_t dim);
 
 /**
+ * vsag_index_train_with_queries is vsag_index_train_vectors that also hands num_queries sample
+ * queries (row-major, num_queries*dim elements of type dtype, like vectors) to the quantizers
+ * that learn from them: leanvec with "leanvec_training": "ood" learns its data and query
+ * matrices from the vectors and the queries (LeanVec-OOD). Other quantizers of the index train
+ * as vsag_index_train_vectors trains them. queries may be NULL when num_queries is 0 (the
+ * vectors then stand in for the queries).
+ * Returns: 0, or VSAG_UNSUPPORTED_INDEX_OPERATION (an index type without such quantizers),
+ * VSAG_WRONG_STATUS (the index holds vectors or is immutable), VSAG_DIMENSION_NOT_EQUAL,
+ * VSAG_INVALID_ARGUMENT (count 0, NULL arrays, NaN or infinite values, bad dtype).
+ * Ownership: vectors and queries are read during the call only.
+ * Thread-safety: any thread; it excludes other operations on the index while it runs.
+ */
+int vsag_index_train_with_queries(vsag_index_t index, const void* vectors, vsag_dtype_t dtype,
+                                  uint64_t count, const void* queries, uint64_t num_queries,
+                                  uint64_t dim);
+
+/**
+ * vsag_index_set_leanvec_matrices makes the index's leanvec quantizer (base_quantization_type
+ * "leanvec", or a leanvec precise quantizer) use explicit LeanVec matrices instead of learning
+ * them, as SVS's LeanVecLoader does with data_matrix and query_matrix.
+ *   data_matrix   reduced_dim*dim floats, a row-major reduced_dim x dim matrix: row r holds
+ *                 the weights of reduced coordinate r (SVS's dim x reduced_dim matrices
+ *                 transposed). A data vector x is reduced to data_matrix (x - mean).
+ *   query_matrix  the same shape, or NULL for data_matrix. One matrix (or two equal ones) is
+ *                 LeanVec-ID; different matrices are LeanVec-OOD and need "leanvec_training":
+ *                 "ood".
+ *   mean          dim floats subtracted from data vectors before the projection, or NULL for
+ *                 none (zero, as LeanVec-OOD uses).
+ *   reduced_dim   the index's "leanvec_dims"; dim the index dim.
+ * For cosine indexes the matrices apply to the normalised vectors. Call it on an empty,
+ * untrained index: the next train or build trains the primary and secondary encodings with
+ * these matrices, and serialization keeps them.
+ * Returns: 0, or VSAG_INVALID_ARGUMENT (NULL data_matrix, reduced_dim not leanvec_dims, a NaN or
+ * infinite value, different matrices with "leanvec_training": "pca"), VSAG_DIMENSION_NOT_EQUAL
+ * (dim), VSAG_UNSUPPORTED_INDEX_OPERATION (the index has no leanvec quantizer),
+ * VSAG_WRONG_STATUS (the index is trained, holds vectors or is immutable).
+ * Ownership: the arrays are copied; the library keeps no pointer to them.
+ * Thread-safety: any thread; it excludes other operations on the index while it runs.
+ */
+int vsag_index_set_leanvec_matrices(vsag_index_t index, const float* data_matrix,
+                                    const float* query_matrix, const float* mean,
+                                    uint64_t reduced_dim, uint64_t dim);
+
+/**
  * vsag_index_remove_many marks count labels removed and stores how many were present in
  * *num_removed (may be NULL). Absent labels are skipped.
  */

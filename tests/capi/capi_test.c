@@ -1121,6 +1121,138 @@ static void test_hgraph(void) {
     OK(vsag_index_close(idx));
 }
 
+/* hgraph recall@K of NQ queries against the exact neighbours. */
+static double hgraph_recall(vsag_index_t idx, const char* sp, int nq) {
+    int64_t bids[64 * K];
+    float bd[64 * K];
+    OK(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, (uint64_t)nq, DIM, K, sp, NULL, bids, bd));
+    int hits = 0;
+    for (int qi = 0; qi < nq; qi++) {
+        int64_t want[K];
+        float wd[K];
+        tu_exact_knn(base, ids, N, DIM, queries + qi * DIM, K, want, wd);
+        for (int a = 0; a < K; a++)
+            for (int b = 0; b < K; b++) hits += bids[qi * K + a] == want[b];
+    }
+    return (double)hits / (nq * K);
+}
+
+/* LeanVec: explicit matrices (SVS's LeanVecLoader) and training with sample queries (OOD). */
+static void test_leanvec(void) {
+    enum { LD = 4, NQ = 20 };
+    const char* ood = "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":16,"
+                      "\"index_param\":{\"base_quantization_type\":\"leanvec\",\"leanvec_dims\":4,"
+                      "\"leanvec_training\":\"ood\",\"max_degree\":16,\"ef_construction\":60,"
+                      "\"build_thread_count\":1}}";
+    const char* pca = "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":16,"
+                      "\"index_param\":{\"base_quantization_type\":\"leanvec\",\"leanvec_dims\":4,"
+                      "\"max_degree\":16,\"ef_construction\":60}}";
+    const char* fp = "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":16,"
+                     "\"index_param\":{\"base_quantization_type\":\"fp32\"}}";
+    const char* sp = "{\"hgraph\":{\"ef_search\":80}}";
+    vsag_index_t idx = NULL;
+    int rc = vsag_index_make("hgraph", ood, &idx);
+    if (rc == VSAG_UNSUPPORTED_INDEX) {
+        printf("hgraph is not in this library: skipping the leanvec checks\n");
+        return;
+    }
+    OK(rc);
+
+    /* LD x DIM row-major: row r averages coordinates 4r..4r+3 (orthonormal rows); the query
+     * matrix weighs them differently. */
+    float dm[LD * DIM], qm[LD * DIM], mean[DIM], bad[LD * DIM];
+    memset(dm, 0, sizeof(dm));
+    for (int r = 0; r < LD; r++)
+        for (int j = 4 * r; j < 4 * r + 4; j++) dm[r * DIM + j] = 0.5f;
+    for (int i = 0; i < LD * DIM; i++) qm[i] = dm[i] * (1.0f + 0.1f * (float)(i % 3));
+    for (int j = 0; j < DIM; j++) mean[j] = 0.5f;
+    memcpy(bad, dm, sizeof(dm));
+    bad[DIM + 3] = NAN;
+
+    FAILS(vsag_index_set_leanvec_matrices(NULL, dm, NULL, NULL, LD, DIM), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_set_leanvec_matrices(idx, NULL, qm, NULL, LD, DIM), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_set_leanvec_matrices(idx, dm, NULL, NULL, LD, DIM + 1), VSAG_DIMENSION_NOT_EQUAL);
+    FAILS(vsag_index_set_leanvec_matrices(idx, dm, NULL, NULL, 0, DIM), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_set_leanvec_matrices(idx, dm, NULL, NULL, DIM + 1, DIM), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_set_leanvec_matrices(idx, dm, NULL, NULL, LD - 1, DIM), VSAG_INVALID_ARGUMENT);
+    CHECK(strstr(vsag_last_error(), "want 16 to 4") != NULL);
+    FAILS(vsag_index_set_leanvec_matrices(idx, bad, NULL, NULL, LD, DIM), VSAG_INVALID_ARGUMENT);
+    CHECK(strstr(vsag_last_error(), "row 1, column 3") != NULL);
+    FAILS(vsag_index_set_leanvec_matrices(idx, dm, bad, NULL, LD, DIM), VSAG_INVALID_ARGUMENT);
+
+    /* OOD: different data and query matrices and a mean */
+    OK(vsag_index_set_leanvec_matrices(idx, dm, qm, mean, LD, DIM));
+    OK(vsag_index_build_vectors(idx, base, VSAG_DTYPE_FLOAT32, ids, N, DIM, NULL, NULL));
+    double recall = hgraph_recall(idx, sp, NQ);
+    printf("hgraph leanvec with given matrices recall@%d: %.3f\n", K, recall);
+    /* uniform data has no 4-dimensional structure: the block averages keep part of the order,
+     * and the rerank of ef_search candidates (a fifth of the index) recovers most of the rest */
+    CHECK(recall >= 0.5);
+    FAILS(vsag_index_set_leanvec_matrices(idx, dm, qm, mean, LD, DIM), VSAG_WRONG_STATUS);
+    FAILS(vsag_index_train_with_queries(idx, base, VSAG_DTYPE_FLOAT32, N, queries, NQ, DIM), VSAG_WRONG_STATUS);
+
+    /* the matrices survive serialization: a reloaded index answers identically, also without
+     * the rerank (the primary distances depend on the matrices) */
+    void* buf = NULL;
+    uint64_t size = 0;
+    OK(vsag_index_serialize_buffer(idx, &buf, &size));
+    vsag_index_t back = NULL;
+    OK(vsag_index_load_buffer(buf, size, &back));
+    vsag_free(buf);
+    FAILS(vsag_index_set_leanvec_matrices(back, dm, qm, mean, LD, DIM), VSAG_WRONG_STATUS);
+    const char* noreorder = "{\"hgraph\":{\"ef_search\":40,\"enable_reorder\":false}}";
+    int64_t a[NQ * K], b[NQ * K];
+    float ad[NQ * K], bd[NQ * K];
+    for (int pass = 0; pass < 2; pass++) {
+        const char* p = pass ? noreorder : sp;
+        OK(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, NQ, DIM, K, p, NULL, a, ad));
+        OK(vsag_index_knn_search_batch(back, queries, VSAG_DTYPE_FLOAT32, NQ, DIM, K, p, NULL, b, bd));
+        CHECK(memcmp(a, b, sizeof(a)) == 0 && memcmp(ad, bd, sizeof(ad)) == 0);
+    }
+    OK(vsag_index_close(back));
+    OK(vsag_index_close(idx));
+
+    /* LeanVec-ID takes one matrix (or two equal ones) */
+    OK(vsag_index_make("hgraph", pca, &idx));
+    FAILS(vsag_index_set_leanvec_matrices(idx, dm, qm, NULL, LD, DIM), VSAG_INVALID_ARGUMENT);
+    OK(vsag_index_set_leanvec_matrices(idx, dm, dm, NULL, LD, DIM));
+    OK(vsag_index_train_vectors(idx, base, VSAG_DTYPE_FLOAT32, N, DIM));
+    FAILS(vsag_index_set_leanvec_matrices(idx, dm, NULL, NULL, LD, DIM), VSAG_WRONG_STATUS);
+    OK(vsag_index_close(idx));
+
+    /* indexes without a leanvec quantizer */
+    OK(vsag_index_make("hgraph", fp, &idx));
+    FAILS(vsag_index_set_leanvec_matrices(idx, dm, NULL, NULL, LD, DIM), VSAG_UNSUPPORTED_INDEX_OPERATION);
+    FAILS(vsag_index_train_with_queries(idx, base, VSAG_DTYPE_FLOAT32, N, queries, NQ, DIM), VSAG_UNSUPPORTED_INDEX_OPERATION);
+    OK(vsag_index_close(idx));
+    OK(vsag_index_make("brute_force", BF_PARAMS, &idx));
+    FAILS(vsag_index_set_leanvec_matrices(idx, dm, NULL, NULL, LD, DIM), VSAG_UNSUPPORTED_INDEX_OPERATION);
+    OK(vsag_index_close(idx));
+
+    /* training with sample queries (LeanVec-OOD learned) */
+    OK(vsag_index_make("hgraph", ood, &idx));
+    FAILS(vsag_index_train_with_queries(NULL, base, VSAG_DTYPE_FLOAT32, N, queries, NQ, DIM), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_train_with_queries(idx, base, VSAG_DTYPE_FLOAT32, 0, queries, NQ, DIM), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_train_with_queries(idx, NULL, VSAG_DTYPE_FLOAT32, N, queries, NQ, DIM), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_train_with_queries(idx, base, VSAG_DTYPE_FLOAT32, N, NULL, NQ, DIM), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_train_with_queries(idx, base, VSAG_DTYPE_FLOAT32, N, queries, NQ, DIM + 1), VSAG_DIMENSION_NOT_EQUAL);
+    FAILS(vsag_index_train_with_queries(idx, base, (vsag_dtype_t)9, N, queries, NQ, DIM), VSAG_INVALID_ARGUMENT);
+    float* nanq = tu_vectors(NQ, DIM, 3);
+    nanq[5] = NAN;
+    FAILS(vsag_index_train_with_queries(idx, base, VSAG_DTYPE_FLOAT32, N, nanq, NQ, DIM), VSAG_INVALID_ARGUMENT);
+    free(nanq);
+    OK(vsag_index_train_with_queries(idx, base, VSAG_DTYPE_FLOAT32, N, NULL, 0, DIM));
+    OK(vsag_index_train_with_queries(idx, base, VSAG_DTYPE_FLOAT32, N, queries, NQ, DIM));
+    OK(vsag_index_build_vectors(idx, base, VSAG_DTYPE_FLOAT32, ids, N, DIM, NULL, NULL));
+    recall = hgraph_recall(idx, sp, NQ);
+    printf("hgraph leanvec trained with queries recall@%d: %.3f\n", K, recall);
+    CHECK(recall >= 0.8);
+    FAILS(vsag_index_train_with_queries(idx, base, VSAG_DTYPE_FLOAT32, N, queries, NQ, DIM), VSAG_WRONG_STATUS);
+    OK(vsag_index_close(idx));
+    FAILS(vsag_index_train_with_queries(idx, base, VSAG_DTYPE_FLOAT32, N, queries, NQ, DIM), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_set_leanvec_matrices(idx, dm, NULL, NULL, LD, DIM), VSAG_INVALID_ARGUMENT);
+}
+
 int main(int argc, char** argv) {
     if (argc > 1) snprintf(scratch, sizeof(scratch), "%s", argv[1]);
     base = tu_vectors(N, DIM, 1);
@@ -1136,6 +1268,7 @@ int main(int argc, char** argv) {
     test_batch();
     test_dtypes();
     test_hgraph();
+    test_leanvec();
 
     free(base);
     free(queries);
