@@ -476,11 +476,76 @@ class Index:
                             num_elements, dim, extra_infos, "add")
 
     def train(self, vectors: Any, num_elements: Optional[int] = None,
-              dim: Optional[int] = None) -> None:
-        """train learns the index's quantizer state from vectors without adding them."""
+              dim: Optional[int] = None, queries: Any = None) -> None:
+        """train learns the index's quantizer state from vectors without adding them.
+
+        Args:
+            vectors, num_elements, dim: as :meth:`build`.
+            queries: sample queries, (num_queries, dim) or flat, of the vectors' element type,
+                for quantizers that learn from them: leanvec with ``"leanvec_training":
+                "ood"`` learns its data and query matrices from the vectors and these queries
+                (LeanVec-OOD). Index types without such a quantizer raise
+                UnsupportedIndexOperationError. None (default): plain training.
+        """
         v, _, n, d = self._rows(vectors, None, num_elements, dim, "train")
-        check(lib.vsag_index_train_vectors(self._handle(), _addr(v), self._dt, n, d),
-              "train")
+        if queries is None:
+            check(lib.vsag_index_train_vectors(self._handle(), _addr(v), self._dt, n, d),
+                  "train")
+            return
+        q, _, nq, _ = self._rows(queries, None, None, d, "train")
+        check(lib.vsag_index_train_with_queries(self._handle(), _addr(v), self._dt, n,
+                                                _addr(q), nq, d), "train")
+
+    def train_with_queries(self, vectors: Any, queries: Any) -> None:
+        """train_with_queries is ``train(vectors, queries=queries)``."""
+        self.train(vectors, queries=queries)
+
+    def set_leanvec_matrices(self, data_matrix: Any, query_matrix: Any = None,
+                             mean: Any = None) -> None:
+        """set_leanvec_matrices makes the index's leanvec quantizer use explicit LeanVec
+        matrices instead of learning them. Call it on an empty, untrained index; the next
+        train or build trains the rest of the quantizer with them, and save keeps them.
+
+        Args:
+            data_matrix: float array of shape (leanvec_dims, dim): row r holds the weights of
+                reduced coordinate r, so a vector x is reduced to ``data_matrix @ (x - mean)``.
+                SVS's matrices (:func:`pyvsag.svs.compute_leanvec_matrices`) are
+                (dim, leanvec_dims): pass their transpose.
+            query_matrix: the query matrix, same shape, or None for data_matrix. One matrix
+                is LeanVec-ID; different matrices are LeanVec-OOD and need
+                ``"leanvec_training": "ood"``.
+            mean: dim values subtracted from data vectors before the reduction, or None for
+                no centring.
+
+        Raises:
+            InvalidArgumentError: a shape that does not fit, NaN or infinity, different
+                matrices with ``"leanvec_training": "pca"``.
+            UnsupportedIndexOperationError: the index has no leanvec quantizer.
+            WrongStatusError: the index is trained or holds vectors.
+        """
+        op = "set_leanvec_matrices"
+        dm = _float_matrix(data_matrix, "data_matrix", op)
+        if dm.ndim != 2 or dm.shape[1] != self._dim:
+            raise InvalidArgumentError(
+                f"data_matrix must have shape (leanvec_dims, dim={self._dim}), got {dm.shape}"
+                + (" (SVS's (dim, leanvec_dims) matrices are passed transposed: .T)"
+                   if dm.ndim == 2 and dm.shape[0] == self._dim else ""), operation=op)
+        qm = None
+        if query_matrix is not None:
+            qm = _float_matrix(query_matrix, "query_matrix", op)
+            if qm.shape != dm.shape:
+                raise InvalidArgumentError(
+                    f"query_matrix must have the shape of data_matrix {dm.shape}, got "
+                    f"{qm.shape}", operation=op)
+        mv = None
+        if mean is not None:
+            mv = _float_matrix(mean, "mean", op).reshape(-1)
+            if mv.size != self._dim:
+                raise InvalidArgumentError(f"mean must hold dim={self._dim} values, got "
+                                           f"{mv.size}", operation=op)
+        check(lib.vsag_index_set_leanvec_matrices(
+            self._handle(), _addr(dm), None if qm is None else _addr(qm),
+            None if mv is None else _addr(mv), dm.shape[0], dm.shape[1]), op)
 
     def remove(self, ids: Any) -> int:
         """remove marks labels removed.
@@ -744,6 +809,15 @@ class Index:
         check(lib.vsag_index_load_buffer(_addr(buf), buf.size, ctypes.byref(out)),
               "from_bytes")
         return cls._from_handle(out.value)
+
+
+def _float_matrix(x: Any, what: str, op: str) -> np.ndarray:
+    """_float_matrix returns x as a C-contiguous float32 array (a copy unless it is one)."""
+    try:
+        return np.ascontiguousarray(x, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgumentError(f"{what} cannot be read as float32: {exc}",
+                                   operation=op) from None
 
 
 def _pad(ids: np.ndarray, dists: np.ndarray, k: int) -> Tuple[np.ndarray, np.ndarray]:

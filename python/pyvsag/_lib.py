@@ -153,6 +153,16 @@ _PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
         [c_void_p, c_void_p, c_int, c_void_p, c_uint64, c_uint64, c_void_p, P(c_uint64)],
     ),
     ("vsag_index_train_vectors", c_int, [c_void_p, c_void_p, c_int, c_uint64, c_uint64]),
+    (
+        "vsag_index_train_with_queries",
+        c_int,
+        [c_void_p, c_void_p, c_int, c_uint64, c_void_p, c_uint64, c_uint64],
+    ),
+    (
+        "vsag_index_set_leanvec_matrices",
+        c_int,
+        [c_void_p, c_void_p, c_void_p, c_void_p, c_uint64, c_uint64],
+    ),
     ("vsag_index_remove_many", c_int, [c_void_p, c_void_p, c_uint64, P(c_uint64)]),
     (
         "vsag_index_knn_search_batch",

@@ -115,11 +115,22 @@ def test_lvq_and_leanvec_loaders(tmp_path):
     assert svs.LeanVecLoader(src, 8).secondary_kind is svs.LeanVecKind.lvq8  # SVS's default
     with pytest.raises(NotImplementedError, match="secondary_kind lvq4"):
         svs.LeanVecLoader(src, 8, secondary_kind=svs.LeanVecKind.lvq4)
-    m = np.zeros((16, 8), np.float32)
-    with pytest.raises(NotImplementedError, match="data_matrix"):
-        svs.LeanVecLoader(src, 8, data_matrix=m, query_matrix=m)
+    m = np.eye(16, 8, dtype=np.float32)
     with pytest.raises(ValueError, match="without data_matrix"):
         svs.LeanVecLoader(src, 8, query_matrix=m)
+    # one matrix (or two equal ones) is LeanVec-ID, different ones LeanVec-OOD
+    for qm in (None, m.copy()):
+        one = svs.LeanVecLoader(src, 8, data_matrix=m, query_matrix=qm)
+        assert not one.ood and one.index_param(np.dtype(np.float32))["leanvec_training"] == "pca"
+    two = svs.LeanVecLoader(src, 8, data_matrix=m, query_matrix=2 * m)
+    assert two.ood and two.index_param(np.dtype(np.float32))["leanvec_training"] == "ood"
+    for bad in (m.T, np.zeros((4, 8), np.float32), m[:, :4]):
+        with pytest.raises(ValueError, match="shape"):
+            svs.LeanVecLoader(src, 8, data_matrix=bad)
+    with pytest.raises(ValueError, match="shape"):
+        svs.LeanVecLoader(src, 8, data_matrix=m, query_matrix=np.eye(20, 8))
+    with pytest.raises(ValueError, match="NaN"):
+        svs.LeanVecLoader(src, 8, data_matrix=np.full((16, 8), np.nan, np.float32))
     with pytest.raises(ValueError):
         svs.LeanVecLoader(src, 0)
 
@@ -334,3 +345,48 @@ def test_svs_leanvec_example(tmp_path):
     recall = example.run(str(tmp_path / "example_data_vamana"))
     print(f"SVS LeanVec example: recall@10 = {recall}")
     assert abs(recall - 0.86) <= 0.03
+
+
+def test_leanvec_loader_matrices(tmp_path):
+    """LeanVecLoader with the matrices of compute_leanvec_matrices builds a LeanVec-OOD index:
+    on queries outside the data's principal directions it finds what LeanVec-ID misses, and
+    save/reload keeps the matrices."""
+    rng = np.random.default_rng(9)
+    x = (rng.normal(size=(1000, 32)) * np.r_[np.full(16, 3.0), np.linspace(0.2, 1.5, 16)])
+    q = np.zeros((250, 32))
+    q[:, 16:] = rng.normal(size=(250, 16)) * np.linspace(0.2, 2.0, 16)
+    x, q = x.astype(np.float32), q.astype(np.float32)
+    path = str(tmp_path / "x.fvecs")
+    svs.write_vecs(x, path)
+    src = svs.VectorDataLoader(path, svs.DataType.float32)
+    gt = np.argsort(-(q[200:] @ x.T), axis=1)[:, :10].astype(np.uint32)
+    B, A = svs.compute_leanvec_matrices(x, q[:200], 8)
+
+    def build(loader):
+        index = svs.Vamana.build(_small_params(), loader, svs.DistanceType.MIP)
+        # a buffer of 10: the rerank sees only what the reduced vectors find
+        index.search_parameters = svs.VamanaSearchParameters(svs.SearchBufferConfig(10, 10))
+        return index
+
+    ood = build(svs.LeanVecLoader(src, 8, svs.LeanVecKind.float32, svs.LeanVecKind.float32,
+                                  data_matrix=B, query_matrix=A))
+    pca = build(svs.LeanVecLoader(src, 8, svs.LeanVecKind.float32, svs.LeanVecKind.float32))
+    I, D = ood.search(q[200:], 10)
+    r_ood = svs.k_recall_at(gt, I, 10, 10)
+    r_pca = svs.k_recall_at(gt, pca.search(q[200:], 10)[0], 10, 10)
+    print(f"recall@10 with a buffer of 10: LeanVec-OOD matrices {r_ood:.3f}, LeanVec-ID "
+          f"{r_pca:.3f}")
+    assert r_ood >= 0.5 and r_pca < 0.3
+
+    dirs = [str(tmp_path / n) for n in ("config", "graph", "data")]
+    ood.save(*dirs)
+    loaded = svs.Vamana(dirs[0], svs.GraphLoader(dirs[1]),
+                        svs.VectorDataLoader(dirs[2], svs.DataType.float32),
+                        svs.DistanceType.MIP)
+    loaded.search_parameters = svs.VamanaSearchParameters(svs.SearchBufferConfig(10, 10))
+    I2, D2 = loaded.search(q[200:], 10)
+    np.testing.assert_array_equal(I, I2)
+    np.testing.assert_allclose(D, D2)
+
+    with pytest.raises(ValueError, match="rows"):
+        build(svs.LeanVecLoader(src, 8, data_matrix=np.eye(20, 8, dtype=np.float32)))

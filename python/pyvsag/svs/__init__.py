@@ -22,8 +22,11 @@ choose ``base_quantization_type``: fp32/fp16, the LVQ types or leanvec), :class:
 brute_force. Results follow SVS's conventions: ids are uint64 row numbers of the data; for
 MIP and Cosine the distances are similarities (larger is better).
 
-Not available: explicit LeanVec matrices in :class:`LeanVecLoader` (NotImplementedError),
-reloading data sets saved by SVS, and dynamic and IVF indexes.
+LeanVec-OOD: ``B, A = svs.compute_leanvec_matrices(X, Q, d)`` learns the data and query
+matrices from sample queries, and ``svs.LeanVecLoader(loader, d, data_matrix=B,
+query_matrix=A)`` builds with them (saved with the index).
+
+Not available: reloading data sets saved by SVS, and dynamic and IVF indexes.
 """
 
 from ._common import (

@@ -29,12 +29,6 @@ __all__ = [
     "LeanVecLoader",
 ]
 
-_MATRICES_MISSING = (
-    "LeanVecLoader(data_matrix=..., query_matrix=...) is not available: libvsag.so has no call "
-    "that installs explicit LeanVec matrices, so the index learns its own (LeanVec-ID, by PCA "
-    "of the data). Leave data_matrix and query_matrix out")
-
-
 def base_quantization_for(dtype: np.dtype) -> str:
     """base_quantization_for returns the codes that hold uncompressed vectors of dtype
     exactly: fp32 for float32 (and wider types, rounded to float32), fp16 for float16 and
@@ -221,13 +215,29 @@ class LeanVecKind(enum.Enum):
 _SECONDARY = (LeanVecKind.float32, LeanVecKind.float16, LeanVecKind.lvq8)
 
 
+def _leanvec_matrix(m: Any, leanvec_dims: int, what: str) -> np.ndarray:
+    a = np.asarray(m)
+    if a.dtype.kind not in "fiu":
+        raise TypeError(f"{what} must be a float array, got {a.dtype}")
+    if a.ndim != 2 or a.shape[1] != leanvec_dims or a.shape[0] < leanvec_dims:
+        raise ValueError(f"{what} must have shape (dimensions, leanvec_dims={leanvec_dims}) "
+                         f"with dimensions >= leanvec_dims, got {a.shape}")
+    if not np.isfinite(a).all():
+        raise ValueError(f"{what} holds NaN or infinity")
+    return np.ascontiguousarray(a, dtype=np.float32)
+
+
 class LeanVecLoader:
     """LeanVecLoader reduces the vectors of a loader with LeanVec when the index is built.
 
     The graph is built and searched on the reduced vectors (primary encoding); every candidate
     of the search buffer is reranked with the full vectors (secondary encoding), whose
-    distances are returned. The reduction is LeanVec-ID: the data's mean and its top
-    leanvec_dims principal directions.
+    distances are returned. Without matrices the reduction is LeanVec-ID: the data's mean and
+    its top leanvec_dims principal directions. With data_matrix (and query_matrix) the index
+    uses those matrices, as SVS does: a data vector x is reduced to ``data_matrix.T @ x`` and a
+    query q to ``query_matrix.T @ q``; different matrices are LeanVec-OOD (learned from sample
+    queries by :func:`compute_leanvec_matrices`), one matrix (query_matrix None or equal) is
+    LeanVec-ID with that matrix and no centring.
 
     Args:
         datafile: a :class:`VectorDataLoader` of the uncompressed vectors.
@@ -235,8 +245,10 @@ class LeanVecLoader:
         primary_kind: :class:`LeanVecKind` of the reduced vectors (default lvq8).
         secondary_kind: :class:`LeanVecKind` of the full vectors (default lvq8; float32,
             float16 and lvq8 are available).
-        data_matrix, query_matrix: explicit LeanVec matrices (as from
-            :func:`compute_leanvec_matrices`); not available yet: raises NotImplementedError.
+        data_matrix, query_matrix: explicit LeanVec matrices of shape (dimensions,
+            leanvec_dims), as :func:`compute_leanvec_matrices` returns them; query_matrix
+            None means data_matrix. Checked against the data's dimension when the index is
+            built.
         alignment: accepted for SVS's signature.
     """
 
@@ -257,10 +269,25 @@ class LeanVecLoader:
                 f"(available: float32, float16, lvq8)")
         if query_matrix is not None and data_matrix is None:
             raise ValueError("query_matrix given without data_matrix")
+        self.data_matrix: Optional[np.ndarray] = None
+        self.query_matrix: Optional[np.ndarray] = None
         if data_matrix is not None:
-            raise NotImplementedError(_MATRICES_MISSING)
+            self.data_matrix = _leanvec_matrix(data_matrix, self.leanvec_dims, "data_matrix")
+            if query_matrix is not None:
+                qm = _leanvec_matrix(query_matrix, self.leanvec_dims, "query_matrix")
+                if qm.shape != self.data_matrix.shape:
+                    raise ValueError(f"query_matrix has shape {qm.shape}, data_matrix "
+                                     f"{self.data_matrix.shape}")
+                if not np.array_equal(qm, self.data_matrix):
+                    self.query_matrix = qm
         self.alignment = int(alignment)
         self.dims = self.source.dims
+
+    @property
+    def ood(self) -> bool:
+        """ood tells whether the loader holds different data and query matrices
+        (LeanVec-OOD)."""
+        return self.query_matrix is not None
 
     def __repr__(self) -> str:
         return (f"LeanVecLoader({self.source!r}, {self.leanvec_dims}, "
@@ -275,7 +302,19 @@ class LeanVecLoader:
         del dtype
         return {"base_quantization_type": "leanvec", "leanvec_dims": self.leanvec_dims,
                 "leanvec_primary": self.primary_kind.value,
-                "leanvec_secondary": self.secondary_kind.value, "leanvec_training": "pca"}
+                "leanvec_secondary": self.secondary_kind.value,
+                "leanvec_training": "ood" if self.ood else "pca"}
+
+    def prepare(self, index: Any) -> None:
+        """prepare installs the loader's matrices, if any, into the empty index (a
+        :class:`pyvsag.Index` created with :meth:`index_param`) before it is built."""
+        if self.data_matrix is None:
+            return
+        if self.data_matrix.shape[0] != index.dim:
+            raise ValueError(f"data_matrix has {self.data_matrix.shape[0]} rows, the data "
+                             f"{index.dim} dimensions")
+        index.set_leanvec_matrices(
+            self.data_matrix.T, None if self.query_matrix is None else self.query_matrix.T)
 
 
 Loader = Union[VectorDataLoader, LVQLoader, LeanVecLoader]

@@ -369,6 +369,8 @@ class Vamana(_Searchable):
                   "index_param": index_param}
         index = Index("hgraph", create)
         try:
+            if isinstance(data, LeanVecLoader):
+                data.prepare(index)
             failed = index.build(x, np.arange(n, dtype=np.int64))
             if failed.size:
                 raise RuntimeError(f"{failed.size} vectors could not be added")
