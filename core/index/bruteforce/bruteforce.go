@@ -4,7 +4,6 @@ package bruteforce
 
 import (
 	"runtime"
-	"sort"
 	"sync"
 	"time"
 
@@ -44,6 +43,7 @@ type SearchParams struct {
 
 // Index is the brute_force engine.
 type Index struct {
+	store.LabelView
 	mu     sync.RWMutex
 	dim    int
 	metric metric.Kind
@@ -78,6 +78,7 @@ func New(c *params.Create) (*Index, error) {
 		return nil, api.Wrap(api.InvalidArgument, err, "key \"base_quantization_type\"")
 	}
 	idx := &Index{dim: c.Dim, metric: c.Metric, q: q, codes: store.NewCodes(q), labels: store.NewLabels()}
+	idx.LabelView = store.LabelView{Mu: &idx.mu, Table: func() *store.Labels { return idx.labels }, Index: Name}
 	idx.pool.New = func() any { return q.NewComputer() }
 	return idx, nil
 }
@@ -402,47 +403,6 @@ func (x *Index) GetVectors(ids []int64, out []float32) error {
 		x.q.Decode(out[i*x.dim:(i+1)*x.dim], x.codes.Code(int(r)))
 	}
 	return nil
-}
-
-// Contains implements api.Engine.
-func (x *Index) Contains(label int64) bool {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	return x.labels.Contains(label)
-}
-
-// NumElements implements api.Engine.
-func (x *Index) NumElements() int64 {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	return int64(x.labels.Live())
-}
-
-// NumRemoved implements api.Engine.
-func (x *Index) NumRemoved() int64 {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	return int64(x.labels.NumRemoved())
-}
-
-// MinMaxID implements api.Engine.
-func (x *Index) MinMaxID() (int64, int64, error) {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	lo, hi, ok := x.labels.MinMax()
-	if !ok {
-		return 0, 0, api.Errorf(api.IndexEmpty, "brute_force: the index holds no vectors")
-	}
-	return lo, hi, nil
-}
-
-// ExportIDs implements api.Engine.
-func (x *Index) ExportIDs() []int64 {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	ids := x.labels.LiveLabels()
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	return ids
 }
 
 // UpdateID implements api.Engine.

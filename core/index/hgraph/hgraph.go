@@ -44,6 +44,7 @@ const trainSampleMax = 100_000
 // shared. Add appends nodes under the exclusive lock and links them under the shared lock, so
 // searches proceed while links are made; the graph's lists are guarded by per-node locks.
 type Index struct {
+	store.LabelView
 	mu      sync.RWMutex
 	dim     int
 	metric  metric.Kind
@@ -106,6 +107,7 @@ func New(c *params.Create) (*Index, error) {
 		g:      graph.New(p.MaxDegree),
 		rng:    rand.New(rand.NewPCG(0x5eed, 0x4a11)),
 	}
+	x.LabelView = store.LabelView{Mu: &x.mu, Table: func() *store.Labels { return x.labels }, Index: Name}
 	if ts, ok := base.(quant.TwoStage); ok && ts.PrimaryCodeSize() < ts.CodeSize() && ts.Primary().CodeSize() == ts.PrimaryCodeSize() {
 		x.ts, x.prim, x.primCodes = ts, ts.Primary(), newPrimaryStore(ts)
 	}

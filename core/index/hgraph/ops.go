@@ -1,7 +1,6 @@
 package hgraph
 
 import (
-	"slices"
 
 	json "github.com/goccy/go-json"
 
@@ -49,47 +48,6 @@ func (x *Index) GetVectors(ids []int64, out []float32) error {
 		src.Quantizer().Decode(out[i*x.dim:(i+1)*x.dim], src.Code(int(r)))
 	}
 	return nil
-}
-
-// Contains implements api.Engine.
-func (x *Index) Contains(label int64) bool {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	return x.labels.Contains(label)
-}
-
-// NumElements implements api.Engine.
-func (x *Index) NumElements() int64 {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	return int64(x.labels.Live())
-}
-
-// NumRemoved implements api.Engine.
-func (x *Index) NumRemoved() int64 {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	return int64(x.labels.NumRemoved())
-}
-
-// MinMaxID implements api.Engine.
-func (x *Index) MinMaxID() (int64, int64, error) {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	lo, hi, ok := x.labels.MinMax()
-	if !ok {
-		return 0, 0, api.Errorf(api.IndexEmpty, "hgraph: the index holds no vectors")
-	}
-	return lo, hi, nil
-}
-
-// ExportIDs implements api.Engine.
-func (x *Index) ExportIDs() []int64 {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	ids := x.labels.LiveLabels()
-	slices.Sort(ids)
-	return ids
 }
 
 // UpdateID implements api.Engine.
