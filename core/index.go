@@ -22,7 +22,8 @@ type Index struct {
 	create    *params.Create
 	eng       api.Engine
 	immutable atomic.Bool
-	extra     *extraInfos // nil when extra_info_size is 0
+	extra     *extraInfos                // nil when extra_info_size is 0
+	attrTable atomic.Pointer[attributes] // nil until a label gets attributes
 }
 
 // Name returns the index type, such as "brute_force".
@@ -165,10 +166,17 @@ func (x *Index) Build(ds *Dataset) ([]int64, error) {
 	if err := x.checkExtra(ds, n, "build"); err != nil {
 		return nil, err
 	}
+	ab, err := x.prepareAttrs(ds, n, "build")
+	if err != nil {
+		return nil, err
+	}
 	before := x.liveBefore(ds, n)
 	failed, err := x.eng.Build(v, idsOf(ds, n))
 	if err == nil && x.extra != nil {
 		x.extra.afterInsert(ds, n, before, x.eng.Contains)
+	}
+	if err == nil {
+		x.commitAttrs(ds, ab)
 	}
 	return failed, err
 }
@@ -225,10 +233,17 @@ func (x *Index) Add(ds *Dataset) ([]int64, error) {
 	if err := x.checkExtra(ds, n, "add"); err != nil {
 		return nil, err
 	}
+	ab, err := x.prepareAttrs(ds, n, "add")
+	if err != nil {
+		return nil, err
+	}
 	before := x.liveBefore(ds, n)
 	failed, err := x.eng.Add(v, idsOf(ds, n))
 	if err == nil && x.extra != nil {
 		x.extra.afterInsert(ds, n, before, x.eng.Contains)
+	}
+	if err == nil {
+		x.commitAttrs(ds, ab)
 	}
 	return failed, err
 }
@@ -252,6 +267,7 @@ func (x *Index) Remove(ids ...int64) (int, error) {
 	if x.extra != nil {
 		x.extra.sync(ids, x.eng.Contains)
 	}
+	x.syncAttrs(ids)
 	return n, err
 }
 
@@ -266,6 +282,7 @@ func (x *Index) UpdateID(from, to int64) error {
 	if x.extra != nil {
 		x.extra.relabel(from, to)
 	}
+	x.relabelAttrs(from, to)
 	return nil
 }
 
@@ -565,7 +582,7 @@ func (x *Index) GetMemoryUsage() int64 {
 	if x.extra != nil {
 		m += x.extra.memory()
 	}
-	return m
+	return m + x.attrMemory()
 }
 
 // CheckFeature reports whether the index supports feature f (VSAG's numbering).
@@ -607,7 +624,9 @@ func (x *Index) restore(f *serial.File) error {
 		return err
 	}
 	if x.extra != nil {
-		return x.extra.load(f)
+		if err := x.extra.load(f); err != nil {
+			return err
+		}
 	}
-	return nil
+	return x.loadAttrs(f)
 }

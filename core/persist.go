@@ -44,6 +44,7 @@ func (x *Index) file() (*serial.File, error) {
 	if x.extra != nil {
 		x.extra.save(f)
 	}
+	x.saveAttrs(f)
 	return f, nil
 }
 
@@ -170,6 +171,7 @@ func (x *Index) load(f *serial.File) error {
 		return err
 	}
 	x.eng, x.extra = fresh.eng, fresh.extra
+	x.attrTable.Store(fresh.attrTable.Load())
 	return nil
 }
 

@@ -22,6 +22,10 @@ type Dataset struct {
 	Distances []float32
 	// ExtraInfos holds extra_info_size bytes per row.
 	ExtraInfos []byte
+	// Attributes holds one attribute map per input row (nil or empty: none), for attribute
+	// filtering at search time. Values are integers, floats, strings, bools (stored as 1/0) or
+	// lists of one of these; see package core/attr. Leave the slice nil when no row has any.
+	Attributes []map[string]any
 }
 
 // Neighbor is one search result: a label and its distance (smaller is closer).

@@ -1,0 +1,356 @@
+package core
+
+import (
+	"encoding/binary"
+	"errors"
+	"sort"
+	"sync"
+
+	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/attr"
+	"github.com/govsag/vsag/core/serial"
+)
+
+// attributes keeps the attribute set of each live label, for every index type alike. Labels
+// without attributes have no entry.
+type attributes struct {
+	mu sync.RWMutex
+	m  map[int64]attr.Set
+}
+
+// attrs returns the index's attribute table, creating it on first use.
+func (x *Index) attrs() *attributes {
+	if a := x.attrTable.Load(); a != nil {
+		return a
+	}
+	x.attrTable.CompareAndSwap(nil, &attributes{m: map[int64]attr.Set{}})
+	return x.attrTable.Load()
+}
+
+// attrBatch is the converted attributes of one Build/Add call.
+type attrBatch struct {
+	sets    []attr.Set
+	wasLive map[int64]bool
+}
+
+// prepareAttrs validates and converts ds.Attributes before an insert (nil when there are none).
+func (x *Index) prepareAttrs(ds *Dataset, n int, what string) (*attrBatch, error) {
+	if len(ds.Attributes) == 0 || n == 0 {
+		return nil, nil
+	}
+	if len(ds.Attributes) < n {
+		return nil, api.Errorf(api.InvalidArgument, "%s: %d attribute rows for %d vectors", what, len(ds.Attributes), n)
+	}
+	b := &attrBatch{sets: make([]attr.Set, n), wasLive: make(map[int64]bool, n)}
+	any := false
+	for i := 0; i < n; i++ {
+		s, err := attr.FromMap(ds.Attributes[i])
+		if err != nil {
+			return nil, api.Wrap(api.InvalidArgument, err, "%s: attributes of row %d", what, i)
+		}
+		b.sets[i] = s
+		any = any || len(s) > 0
+	}
+	if !any {
+		return nil, nil
+	}
+	for _, id := range ds.IDs[:n] {
+		if x.eng.Contains(id) {
+			b.wasLive[id] = true
+		}
+	}
+	return b, nil
+}
+
+// commitAttrs records the attributes of the rows the engine accepted: labels live now that were
+// not live before the call; within one batch the first occurrence wins.
+func (x *Index) commitAttrs(ds *Dataset, b *attrBatch) {
+	if b == nil {
+		return
+	}
+	a := x.attrs()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	seen := make(map[int64]bool, len(b.sets))
+	for i, s := range b.sets {
+		id := ds.IDs[i]
+		if seen[id] || b.wasLive[id] || !x.eng.Contains(id) {
+			continue
+		}
+		seen[id] = true
+		if len(s) > 0 {
+			a.m[id] = s
+		}
+	}
+}
+
+// syncAttrs drops the attributes of labels that are no longer live.
+func (x *Index) syncAttrs(ids []int64) {
+	a := x.attrTable.Load()
+	if a == nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, id := range ids {
+		if _, ok := a.m[id]; ok && !x.eng.Contains(id) {
+			delete(a.m, id)
+		}
+	}
+}
+
+func (x *Index) relabelAttrs(from, to int64) {
+	a := x.attrTable.Load()
+	if a == nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if s, ok := a.m[from]; ok {
+		delete(a.m, from)
+		a.m[to] = s
+	}
+}
+
+func (x *Index) attrMemory() int64 {
+	a := x.attrTable.Load()
+	if a == nil {
+		return 0
+	}
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	var m int64
+	for _, s := range a.m {
+		m += 64
+		for k, v := range s {
+			m += int64(len(k)) + 64 + int64(len(v.Ints)+len(v.Floats))*8
+			for _, str := range v.Strs {
+				m += int64(len(str)) + 16
+			}
+		}
+	}
+	return m
+}
+
+// GetAttributesByIDs returns the attributes of each label as plain Go values (see
+// attr.Value.Any); a label without attributes gives nil. A label that is not live is
+// INVALID_ARGUMENT.
+func (x *Index) GetAttributesByIDs(labels []int64) ([]map[string]any, error) {
+	out := make([]map[string]any, len(labels))
+	a := x.attrTable.Load()
+	for i, id := range labels {
+		if !x.eng.Contains(id) {
+			return nil, api.Errorf(api.InvalidArgument, "attributes: label %d does not exist", id)
+		}
+		if a != nil {
+			a.mu.RLock()
+			s := a.m[id]
+			a.mu.RUnlock()
+			out[i] = s.ToMap()
+		}
+	}
+	return out, nil
+}
+
+const secAttributes = "core.attributes"
+
+// saveAttrs adds the attributes section when any label has attributes.
+func (x *Index) saveAttrs(f *serial.File) {
+	a := x.attrTable.Load()
+	if a == nil {
+		return
+	}
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	if len(a.m) == 0 {
+		return
+	}
+	labels := make([]int64, 0, len(a.m))
+	for l := range a.m {
+		labels = append(labels, l)
+	}
+	sort.Slice(labels, func(i, j int) bool { return labels[i] < labels[j] })
+	out := binary.LittleEndian.AppendUint64(nil, uint64(len(labels)))
+	for _, l := range labels {
+		out = binary.LittleEndian.AppendUint64(out, uint64(l))
+		out = attr.AppendBinary(out, a.m[l])
+	}
+	f.Add(secAttributes, out)
+}
+
+// loadAttrs restores the attributes section (absent: no attributes).
+func (x *Index) loadAttrs(f *serial.File) error {
+	b, ok := f.Get(secAttributes)
+	m := map[int64]attr.Set{}
+	if ok {
+		if len(b) < 8 {
+			return api.Errorf(api.InvalidBinary, "load attributes: section too short")
+		}
+		n := binary.LittleEndian.Uint64(b)
+		p := b[8:]
+		if n > uint64(len(p))/12 {
+			return api.Errorf(api.InvalidBinary, "load attributes: %d rows do not fit in %d bytes", n, len(p))
+		}
+		for i := uint64(0); i < n; i++ {
+			if len(p) < 8 {
+				return api.Errorf(api.InvalidBinary, "load attributes: truncated at row %d", i)
+			}
+			l := int64(binary.LittleEndian.Uint64(p))
+			s, rest, err := attr.ReadBinary(p[8:])
+			if err != nil {
+				return api.Wrap(api.InvalidBinary, err, "load attributes: row %d", i)
+			}
+			if _, dup := m[l]; dup {
+				return api.Errorf(api.InvalidBinary, "load attributes: label %d appears twice", l)
+			}
+			if !x.eng.Contains(l) {
+				return api.Errorf(api.InvalidBinary, "load attributes: label %d is not in the index", l)
+			}
+			m[l] = s
+			p = rest
+		}
+		if len(p) != 0 {
+			return api.Errorf(api.InvalidBinary, "load attributes: %d bytes left over", len(p))
+		}
+	}
+	x.attrTable.Store(&attributes{m: m})
+	return nil
+}
+
+// CompileFilterExpression parses an attribute filter expression (see package core/attr for the
+// syntax). A syntax error is INVALID_ARGUMENT naming the position and the token.
+func CompileFilterExpression(expr string) (*attr.Expr, error) {
+	e, err := attr.Compile(expr)
+	if err != nil {
+		var se *attr.SyntaxError
+		if errors.As(err, &se) {
+			return nil, api.Errorf(api.InvalidArgument, "%s", se.Error())
+		}
+		return nil, api.Wrap(api.InvalidArgument, err, "filter expression")
+	}
+	return e, nil
+}
+
+// attrFilter keeps labels whose attributes satisfy an expression and that pass an optional id
+// filter as well.
+type attrFilter struct {
+	table *attributes
+	expr  *attr.Expr
+	ids   Filter
+	ratio float32
+}
+
+func (f *attrFilter) CheckValid(label int64) bool {
+	if f.ids != nil && !f.ids.CheckValid(label) {
+		return false
+	}
+	var s attr.Set
+	if f.table != nil {
+		f.table.mu.RLock()
+		s = f.table.m[label]
+		f.table.mu.RUnlock()
+	}
+	return f.expr.Eval(s)
+}
+
+func (f *attrFilter) ValidRatio() float32 { return f.ratio }
+
+// ratioSamples is how many labels with attributes the ValidRatio estimate evaluates.
+const ratioSamples = 256
+
+// AttributeFilter compiles expr and returns a Filter keeping the labels whose attributes satisfy
+// it and that filter (nil: none) keeps as well; pass it to any search. An empty expr returns
+// filter unchanged. ValidRatio is estimated from a sample of the labels, so graph indexes can
+// switch to an exact scan for selective expressions.
+func (x *Index) AttributeFilter(expr string, filter Filter) (Filter, error) {
+	if expr == "" {
+		return filter, nil
+	}
+	e, err := CompileFilterExpression(expr)
+	if err != nil {
+		return nil, err
+	}
+	f := &attrFilter{table: x.attrTable.Load(), expr: e, ids: filter}
+	f.ratio = x.estimateRatio(f)
+	return f, nil
+}
+
+func (x *Index) estimateRatio(f *attrFilter) float32 {
+	total := float64(x.eng.NumElements())
+	if total <= 0 {
+		return 1
+	}
+	var withAttrs, sampled, passed float64
+	if f.table != nil {
+		f.table.mu.RLock()
+		withAttrs = float64(len(f.table.m))
+		// Map iteration starts at a random position, so the first entries are a fair sample.
+		for _, s := range f.table.m {
+			if sampled >= ratioSamples {
+				break
+			}
+			sampled++
+			if f.expr.Eval(s) {
+				passed++
+			}
+		}
+		f.table.mu.RUnlock()
+	}
+	r := 0.0
+	if sampled > 0 {
+		r = passed / sampled * min(withAttrs, total) / total
+	}
+	if f.expr.Eval(nil) {
+		r += max(total-withAttrs, 0) / total
+	}
+	if f.ids != nil {
+		r *= float64(f.ids.ValidRatio())
+	}
+	switch {
+	case r > 1:
+		r = 1
+	case r < 1/total:
+		r = 1 / total // never claim that nothing passes: a sample can miss the few that do
+	}
+	return float32(r)
+}
+
+// SearchWithFilterString is Search with an attribute filter expression: a label is returned
+// only when its attributes satisfy filterExpr and filter (nil: none) keeps it. The expression
+// is compiled once per call; an empty one filters nothing.
+func (x *Index) SearchWithFilterString(query []float32, k int, searchJSON, filterExpr string, filter Filter) ([]Neighbor, error) {
+	f, err := x.AttributeFilter(filterExpr, filter)
+	if err != nil {
+		return nil, err
+	}
+	return x.Search(query, k, searchJSON, f)
+}
+
+// KnnSearchWithFilterString is KnnSearch with an attribute filter expression (see
+// SearchWithFilterString); the result carries extra infos like KnnSearch.
+func (x *Index) KnnSearchWithFilterString(query *Dataset, k int, searchJSON, filterExpr string, filter Filter) (*Dataset, error) {
+	f, err := x.AttributeFilter(filterExpr, filter)
+	if err != nil {
+		return nil, err
+	}
+	return x.KnnSearch(query, k, searchJSON, f)
+}
+
+// RangeSearchWithFilterString is RangeSearch with an attribute filter expression.
+func (x *Index) RangeSearchWithFilterString(query *Dataset, radius float32, searchJSON, filterExpr string, filter Filter, limitedSize int) (*Dataset, error) {
+	f, err := x.AttributeFilter(filterExpr, filter)
+	if err != nil {
+		return nil, err
+	}
+	return x.RangeSearch(query, radius, searchJSON, f, limitedSize)
+}
+
+// BatchSearchIntoWithFilterString is BatchSearchInto with an attribute filter expression,
+// compiled once for all queries.
+func (x *Index) BatchSearchIntoWithFilterString(queries []float32, nq, k int, searchJSON, filterExpr string, filter Filter, ids []int64, dists []float32) error {
+	f, err := x.AttributeFilter(filterExpr, filter)
+	if err != nil {
+		return err
+	}
+	return x.BatchSearchInto(queries, nq, k, searchJSON, f, ids, dists)
+}
