@@ -68,9 +68,9 @@ func (x *Index) commitAttrs(ds *Dataset, b *attrBatch) {
 	if b == nil {
 		return
 	}
-	a := x.attrs()
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	// Liveness is read before taking the table lock: searches hold engine locks while they
+	// read the table, so the table lock is never held while asking the engine.
+	accept := make([]bool, len(b.sets))
 	seen := make(map[int64]bool, len(b.sets))
 	for i, s := range b.sets {
 		id := ds.IDs[i]
@@ -78,8 +78,14 @@ func (x *Index) commitAttrs(ds *Dataset, b *attrBatch) {
 			continue
 		}
 		seen[id] = true
-		if len(s) > 0 {
-			a.m[id] = s
+		accept[i] = len(s) > 0
+	}
+	a := x.attrs()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i, s := range b.sets {
+		if accept[i] {
+			a.m[ds.IDs[i]] = s
 		}
 	}
 }
@@ -90,12 +96,16 @@ func (x *Index) syncAttrs(ids []int64) {
 	if a == nil {
 		return
 	}
+	var dead []int64
+	for _, id := range ids {
+		if !x.eng.Contains(id) {
+			dead = append(dead, id)
+		}
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for _, id := range ids {
-		if _, ok := a.m[id]; ok && !x.eng.Contains(id) {
-			delete(a.m, id)
-		}
+	for _, id := range dead {
+		delete(a.m, id)
 	}
 }
 
@@ -154,26 +164,33 @@ func (x *Index) GetAttributesByIDs(labels []int64) ([]map[string]any, error) {
 
 const secAttributes = "core.attributes"
 
-// saveAttrs adds the attributes section when any label has attributes.
+// saveAttrs adds the attributes section when any live label has attributes.
 func (x *Index) saveAttrs(f *serial.File) {
 	a := x.attrTable.Load()
 	if a == nil {
 		return
 	}
+	// Sets are never modified once stored, so a shallow copy is a consistent snapshot.
 	a.mu.RLock()
-	defer a.mu.RUnlock()
-	if len(a.m) == 0 {
-		return
+	snap := make(map[int64]attr.Set, len(a.m))
+	for l, s := range a.m {
+		snap[l] = s
 	}
-	labels := make([]int64, 0, len(a.m))
-	for l := range a.m {
-		labels = append(labels, l)
+	a.mu.RUnlock()
+	labels := make([]int64, 0, len(snap))
+	for l := range snap {
+		if x.eng.Contains(l) {
+			labels = append(labels, l)
+		}
+	}
+	if len(labels) == 0 {
+		return
 	}
 	sort.Slice(labels, func(i, j int) bool { return labels[i] < labels[j] })
 	out := binary.LittleEndian.AppendUint64(nil, uint64(len(labels)))
 	for _, l := range labels {
 		out = binary.LittleEndian.AppendUint64(out, uint64(l))
-		out = attr.AppendBinary(out, a.m[l])
+		out = attr.AppendBinary(out, snap[l])
 	}
 	f.Add(secAttributes, out)
 }
