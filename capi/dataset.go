@@ -23,6 +23,7 @@ type dataset struct {
 	extraInfoSize int64
 	ptrs          [numFields]unsafe.Pointer
 	stats         *C.char // always owned
+	attributes    string  // JSON array of one object per row, copied from C ("" when none)
 }
 
 // Array fields of a dataset, as numbered by vsagi_dataset_set_ptr / get_ptr.
@@ -107,6 +108,13 @@ func (d *dataset) toCore(what string, needIDs bool) (*core.Dataset, error) {
 	}
 	if p := d.ptrs[fieldExtra]; p != nil && d.extraInfoSize > 0 {
 		ds.ExtraInfos = unsafe.Slice((*byte)(p), uint64(n)*uint64(d.extraInfoSize))
+	}
+	if needIDs && d.attributes != "" {
+		rows, err := attributeRows(what, d.attributes, uint64(n))
+		if err != nil {
+			return nil, err
+		}
+		ds.Attributes = rows
 	}
 	return ds, nil
 }

@@ -80,6 +80,13 @@ func modeName(mode C.int) string {
 func vsagi_index_insert(h C.uintptr_t, mode C.int, vectors unsafe.Pointer, dtype C.vsag_dtype_t,
 	ids *C.int64_t, count, dim C.uint64_t, failed *C.int64_t, numFailed *C.uint64_t) (rc C.int) {
 	defer guard(&rc)
+	return insertVectors(h, mode, vectors, dtype, ids, count, dim, nil, failed, numFailed)
+}
+
+// insertVectors is the build/add behind vsag_index_{build,add}_vectors and their forms with
+// attributes (attrs NULL: none).
+func insertVectors(h C.uintptr_t, mode C.int, vectors unsafe.Pointer, dtype C.vsag_dtype_t,
+	ids *C.int64_t, count, dim C.uint64_t, attrs *C.char, failed *C.int64_t, numFailed *C.uint64_t) C.int {
 	what := modeName(mode)
 	x, err := getIndex(h)
 	if err != nil {
@@ -93,6 +100,11 @@ func vsagi_index_insert(h C.uintptr_t, mode C.int, vectors unsafe.Pointer, dtype
 		return fail(err)
 	}
 	ds.IDs = int64s(ids, uint64(count))
+	if attrs != nil {
+		if ds.Attributes, err = attributeRows(what, C.GoString(attrs), uint64(count)); err != nil {
+			return fail(err)
+		}
+	}
 	bad, err := insert(x, mode, ds)
 	if err != nil {
 		return fail(err)
@@ -145,6 +157,13 @@ func vsagi_index_remove_many(h C.uintptr_t, ids *C.int64_t, count C.uint64_t, re
 func vsagi_index_knn_search_batch(h C.uintptr_t, queries unsafe.Pointer, dtype C.vsag_dtype_t, nq, dim C.uint64_t,
 	k C.int64_t, params *C.char, cf *C.vsag_filter_t, ids *C.int64_t, dists *C.float) (rc C.int) {
 	defer guard(&rc)
+	return knnSearchBatch(h, queries, dtype, nq, dim, k, params, nil, cf, ids, dists)
+}
+
+// knnSearchBatch is the batch search behind vsag_index_knn_search_batch and its form with a
+// filter expression (expr NULL or "": none).
+func knnSearchBatch(h C.uintptr_t, queries unsafe.Pointer, dtype C.vsag_dtype_t, nq, dim C.uint64_t,
+	k C.int64_t, params, expr *C.char, cf *C.vsag_filter_t, ids *C.int64_t, dists *C.float) C.int {
 	const what = "batch search"
 	x, err := getIndex(h)
 	if err != nil {
@@ -174,6 +193,10 @@ func vsagi_index_knn_search_batch(h C.uintptr_t, queries unsafe.Pointer, dtype C
 		return fail(err)
 	}
 	defer f.release()
+	filter, err := x.AttributeFilter(goStr(expr), f.filter())
+	if err != nil {
+		return fail(err)
+	}
 	n := uint64(nq) * uint64(k)
 	outIDs, outDists := int64s(ids, n), float32s(dists, n)
 	js := goStr(params)
@@ -181,7 +204,7 @@ func vsagi_index_knn_search_batch(h C.uintptr_t, queries unsafe.Pointer, dtype C
 		// One query runs on the calling goroutine: the batch path would park this goroutine,
 		// which a C caller's thread can only do by handing its P to another OS thread and
 		// waiting to be woken again.
-		res, err := x.KnnSearch(qs, int(k), js, f.filter())
+		res, err := x.KnnSearch(qs, int(k), js, filter)
 		if err != nil {
 			return fail(err)
 		}
@@ -195,10 +218,10 @@ func vsagi_index_knn_search_batch(h C.uintptr_t, queries unsafe.Pointer, dtype C
 		return 0
 	}
 	if qs.Float32 != nil {
-		err = x.BatchSearchInto(qs.Float32, int(nq), int(k), js, f.filter(), outIDs, outDists)
+		err = x.BatchSearchInto(qs.Float32, int(nq), int(k), js, filter, outIDs, outDists)
 	} else {
 		var res *core.Dataset
-		res, err = x.BatchKnnSearch(qs, int(k), js, f.filter())
+		res, err = x.BatchKnnSearch(qs, int(k), js, filter)
 		if err == nil {
 			copy(outIDs, res.IDs)
 			copy(outDists, res.Distances)

@@ -498,3 +498,47 @@ int vsag_index_load_buffer(const void* data, uint64_t size, vsag_index_t* out) {
     }
     return rc;
 }
+
+/* ---- extra info and attributes ---- */
+
+int vsag_index_get_extra_info_by_ids(vsag_index_t index, const int64_t* ids, uint64_t count,
+                                     char* out) {
+    return vsagi_index_get_extra_info_by_ids(H(index), (int64_t*)ids, count, out);
+}
+
+int vsag_dataset_set_attributes(vsag_dataset_t ds, const char* attributes_json) {
+    return vsagi_dataset_set_attributes(H(ds), (char*)attributes_json);
+}
+
+int vsag_index_build_vectors_with_attributes(vsag_index_t index, const void* vectors,
+                                             vsag_dtype_t dtype, const int64_t* ids,
+                                             uint64_t count, uint64_t dim,
+                                             const char* attributes_json, int64_t* failed_ids,
+                                             uint64_t* num_failed) {
+    return vsagi_index_insert_attributes(H(index), 0, (void*)vectors, dtype, (int64_t*)ids, count,
+                                         dim, (char*)attributes_json, failed_ids, num_failed);
+}
+
+int vsag_index_add_vectors_with_attributes(vsag_index_t index, const void* vectors,
+                                           vsag_dtype_t dtype, const int64_t* ids, uint64_t count,
+                                           uint64_t dim, const char* attributes_json,
+                                           int64_t* failed_ids, uint64_t* num_failed) {
+    return vsagi_index_insert_attributes(H(index), 1, (void*)vectors, dtype, (int64_t*)ids, count,
+                                         dim, (char*)attributes_json, failed_ids, num_failed);
+}
+
+int vsag_index_knn_search_batch_with_filter_string(vsag_index_t index, const void* queries,
+                                                   vsag_dtype_t dtype, uint64_t nq, uint64_t dim,
+                                                   int64_t k, const char* parameters,
+                                                   const char* filter_expr,
+                                                   const vsag_filter_t* filter, int64_t* ids,
+                                                   float* dists) {
+    return vsagi_index_knn_search_batch_expr(H(index), (void*)queries, dtype, nq, dim, k,
+                                             (char*)parameters, (char*)filter_expr,
+                                             (vsag_filter_t*)filter, ids, dists);
+}
+
+int vsag_index_get_attributes(vsag_index_t index, const int64_t* ids, uint64_t count, char** out,
+                              uint64_t* size) {
+    return vsagi_index_get_attributes(H(index), (int64_t*)ids, count, out, size);
+}

@@ -868,6 +868,87 @@ int vsag_index_load_file(const char* path, vsag_index_t* out);
 /** vsag_index_load_buffer is vsag_index_load_file from size bytes at data. */
 int vsag_index_load_buffer(const void* data, uint64_t size, vsag_index_t* out);
 
+/* ---- extra info and attributes ------------------------------------------------------------ */
+
+/**
+ * vsag_index_get_extra_info_by_ids copies the extra info of count labels into out, row i at
+ * out + i*extra_info_size (out holds count*extra_info_size bytes).
+ * Returns: 0, or VSAG_UNSUPPORTED_INDEX_OPERATION (the index was created without
+ * extra_info_size), VSAG_INVALID_ARGUMENT (a label that does not exist, NULL arrays with count
+ * > 0). count 0 is a successful no-op.
+ * Ownership: ids and out are read and written during the call only.
+ * Thread-safety: any thread, concurrently with searches.
+ */
+int vsag_index_get_extra_info_by_ids(vsag_index_t index, const int64_t* ids, uint64_t count,
+                                     char* out);
+
+/**
+ * vsag_dataset_set_attributes attaches attributes to the rows of a dataset for
+ * vsag_index_build_dataset / vsag_index_add_dataset: a JSON array of num_elements objects, one
+ * per row, or null for a row without attributes, e.g.
+ *   [{"color":"red","price":3,"tags":["a","b"]}, null, ...]
+ * Values are integers, floats, strings, booleans (stored as 1/0) or arrays of one kind; they
+ * are checked when the dataset is inserted. NULL or "" detaches them.
+ * Ownership: the string is copied. Thread-safety: not while the dataset is in use.
+ */
+int vsag_dataset_set_attributes(vsag_dataset_t ds, const char* attributes_json);
+
+/**
+ * vsag_index_build_vectors_with_attributes is vsag_index_build_vectors that also stores the
+ * attributes of each row, given as a JSON array of count objects (or nulls) like
+ * vsag_dataset_set_attributes; attributes_json may be NULL for none. Only the rows the index
+ * accepts keep their attributes; they are removed, relabelled, serialized and cloned with
+ * their vectors.
+ * Returns: as vsag_index_build_vectors, and VSAG_INVALID_ARGUMENT for malformed attributes
+ * (naming the row), or an array whose length is not count; then nothing is inserted.
+ * Ownership: every array is read during the call only.
+ */
+int vsag_index_build_vectors_with_attributes(vsag_index_t index, const void* vectors,
+                                             vsag_dtype_t dtype, const int64_t* ids,
+                                             uint64_t count, uint64_t dim,
+                                             const char* attributes_json, int64_t* failed_ids,
+                                             uint64_t* num_failed);
+
+/** vsag_index_add_vectors_with_attributes is the add form of the function above. */
+int vsag_index_add_vectors_with_attributes(vsag_index_t index, const void* vectors,
+                                           vsag_dtype_t dtype, const int64_t* ids, uint64_t count,
+                                           uint64_t dim, const char* attributes_json,
+                                           int64_t* failed_ids, uint64_t* num_failed);
+
+/**
+ * vsag_index_knn_search_batch_with_filter_string is vsag_index_knn_search_batch that also
+ * applies an attribute filter expression: a label is returned only when its attributes satisfy
+ * filter_expr and filter (may be NULL) keeps it. The expression (NULL or "": none) is compiled
+ * once per call, e.g.
+ *   color = "red" AND price < 10
+ *   id IN [1, 2, 3] OR tags NOT IN ["a", "b"]
+ *   multi_in(tags, "a|b") AND NOT (score >= 0.5)
+ * Comparisons =, !=, <, <=, >, >= take a number or a quoted string; IN / NOT IN take a list in
+ * [...]; AND (&&), OR (||), NOT (!) and parentheses combine them. On a list-valued attribute a
+ * predicate holds when any element satisfies it; != and NOT IN are the negations of = and IN
+ * (so a label without the attribute passes them). Results are written as in
+ * vsag_index_knn_search_batch, padded with id -1 and distance +INFINITY.
+ * Returns: as vsag_index_knn_search_batch, and VSAG_INVALID_ARGUMENT for a malformed
+ * expression, with a message naming the position and the token.
+ * Thread-safety: any thread, concurrently with other searches.
+ */
+int vsag_index_knn_search_batch_with_filter_string(vsag_index_t index, const void* queries,
+                                                   vsag_dtype_t dtype, uint64_t nq, uint64_t dim,
+                                                   int64_t k, const char* parameters,
+                                                   const char* filter_expr,
+                                                   const vsag_filter_t* filter, int64_t* ids,
+                                                   float* dists);
+
+/**
+ * vsag_index_get_attributes stores in *out a new NUL-terminated JSON array with the attributes
+ * of count labels (one object per label, null for a label without attributes) and its length
+ * without the NUL in *size (may be NULL). Release *out with vsag_free.
+ * Returns: 0, or VSAG_INVALID_ARGUMENT (a label that does not exist, NULL out).
+ * Thread-safety: any thread, concurrently with searches.
+ */
+int vsag_index_get_attributes(vsag_index_t index, const int64_t* ids, uint64_t count, char** out,
+                              uint64_t* size);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -243,6 +243,22 @@ func TestParseJSON(t *testing.T) {
 	assert.Error(t, err)
 }
 
+func TestDecodeJSONRows(t *testing.T) {
+	rows, err := DecodeJSONRows([]byte(` [{"a":9007199254740993,"b":[1,2.5]}, null, {}] `))
+	require.NoError(t, err)
+	require.Len(t, rows, 3)
+	s, err := FromMap(rows[0])
+	require.NoError(t, err)
+	assert.Equal(t, Int(9007199254740993), s["a"])
+	assert.Equal(t, Floats(1, 2.5), s["b"])
+	assert.Nil(t, rows[1])
+	assert.Empty(t, rows[2])
+	for _, bad := range []string{``, `null`, `{}`, `[1]`, `["x"]`, `[{}] x`, `[{"a":1}`} {
+		_, err := DecodeJSONRows([]byte(bad))
+		assert.Error(t, err, bad)
+	}
+}
+
 func TestBinaryRoundTrip(t *testing.T) {
 	s := sample()
 	s["empty"] = Strings()

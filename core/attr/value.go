@@ -383,3 +383,23 @@ func (s Set) Names() []string {
 	sort.Strings(out)
 	return out
 }
+
+// DecodeJSONRows parses a JSON array holding one object (or null) per row into plain maps that
+// FromMap accepts (numbers stay json.Number, so integers keep their full range). Values are
+// checked by FromMap, not here.
+func DecodeJSONRows(b []byte) ([]map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var rows []map[string]any
+	if err := dec.Decode(&rows); err != nil {
+		return nil, fmt.Errorf("attributes are not a JSON array of objects: %v", err)
+	}
+	var rest any
+	if err := dec.Decode(&rest); err != io.EOF {
+		return nil, fmt.Errorf("attributes: unexpected data after the JSON array")
+	}
+	if rows == nil {
+		return nil, fmt.Errorf("attributes are not a JSON array of objects: null")
+	}
+	return rows, nil
+}

@@ -1253,6 +1253,222 @@ static void test_leanvec(void) {
     FAILS(vsag_index_set_leanvec_matrices(idx, dm, NULL, NULL, LD, DIM), VSAG_INVALID_ARGUMENT);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+
+static const char* COLORS[3] = {"red", "green", "blue"};
+
+/* attr_pass is the C oracle of `color = "red" AND price < 20` over the rows of attrs_json. */
+static int attr_pass(int64_t i) { return i % 5 != 4 && i % 3 == 0 && i % 40 < 20; }
+
+/* attrs_json returns a malloc'ed JSON array for rows 0..n-1; every fifth row has none. */
+static char* attrs_json(int n) {
+    size_t cap = (size_t)n * 80 + 16, len = 0;
+    char* s = malloc(cap);
+    len += (size_t)snprintf(s + len, cap - len, "[");
+    for (int i = 0; i < n; i++) {
+        if (i % 5 == 4)
+            len += (size_t)snprintf(s + len, cap - len, "%snull", i ? "," : "");
+        else
+            len += (size_t)snprintf(s + len, cap - len,
+                                    "%s{\"color\":\"%s\",\"price\":%d,\"tags\":[\"t%d\",\"all\"]}",
+                                    i ? "," : "", COLORS[i % 3], i % 40, i % 4);
+    }
+    snprintf(s + len, cap - len, "]");
+    return s;
+}
+
+static void test_attributes(void) {
+    enum { NQ = 6 };
+    char* js = attrs_json(N);
+    vsag_index_t idx = NULL;
+    OK(vsag_index_make("brute_force", BF_PARAMS, &idx));
+    FAILS(vsag_index_build_vectors_with_attributes(idx, base, VSAG_DTYPE_FLOAT32, ids, N, DIM,
+                                                   "[{}]", NULL, NULL),
+          VSAG_INVALID_ARGUMENT);
+    CHECK(strstr(vsag_last_error(), "1 rows for 400") != NULL);
+    FAILS(vsag_index_build_vectors_with_attributes(idx, base, VSAG_DTYPE_FLOAT32, ids, 2, DIM,
+                                                   "[{\"a\":{\"b\":1}}, null]", NULL, NULL),
+          VSAG_INVALID_ARGUMENT);
+    CHECK(strstr(vsag_last_error(), "row 0") != NULL);
+    FAILS(vsag_index_build_vectors_with_attributes(idx, base, VSAG_DTYPE_FLOAT32, ids, 1, DIM,
+                                                   "not json", NULL, NULL),
+          VSAG_INVALID_ARGUMENT);
+    int64_t n = -1;
+    OK(vsag_index_get_num_elements(idx, &n));
+    CHECK(n == 0);
+    OK(vsag_index_build_vectors_with_attributes(idx, base, VSAG_DTYPE_FLOAT32, ids, N, DIM, js,
+                                                NULL, NULL));
+
+    /* the filtered batch equals an exact scan of the passing rows */
+    float* pass_base = malloc(sizeof(float) * N * DIM);
+    int64_t pass_ids[N];
+    int np = 0;
+    for (int i = 0; i < N; i++)
+        if (attr_pass(i)) {
+            memcpy(pass_base + np * DIM, base + i * DIM, sizeof(float) * DIM);
+            pass_ids[np++] = i;
+        }
+    int64_t got[NQ * K], want[K];
+    float gd[NQ * K], wd[K];
+    const char* expr = "color = \"red\" AND price < 20";
+    OK(vsag_index_knn_search_batch_with_filter_string(idx, queries, VSAG_DTYPE_FLOAT32, NQ, DIM, K,
+                                                      "", expr, NULL, got, gd));
+    for (int q = 0; q < NQ; q++) {
+        tu_exact_knn(pass_base, pass_ids, np, DIM, queries + q * DIM, K, want, wd);
+        for (int j = 0; j < K; j++) CHECK(got[q * K + j] == want[j]);
+    }
+    /* one query takes the single-query path */
+    OK(vsag_index_knn_search_batch_with_filter_string(idx, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K,
+                                                      NULL, expr, NULL, got, gd));
+    tu_exact_knn(pass_base, pass_ids, np, DIM, queries, K, want, wd);
+    for (int j = 0; j < K; j++) CHECK(got[j] == want[j]);
+
+    /* combined with an id filter: both must keep the label */
+    int64_t excl[K];
+    memcpy(excl, want, sizeof(excl));
+    vsag_filter_t f = VSAG_FILTER_INIT;
+    f.exclude_ids = excl;
+    f.num_exclude_ids = 5;
+    OK(vsag_index_knn_search_batch_with_filter_string(idx, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K,
+                                                      "", expr, &f, got, gd));
+    for (int j = 0; j < K; j++) {
+        CHECK(got[j] >= 0 && attr_pass(got[j]));
+        for (int e = 0; e < 5; e++) CHECK(got[j] != excl[e]);
+    }
+    CHECK(got[0] == want[5]);
+
+    /* a selective expression pads with -1; multi-valued IN and NOT */
+    OK(vsag_index_knn_search_batch_with_filter_string(
+        idx, queries, VSAG_DTYPE_FLOAT32, 2, DIM, K, "",
+        "price = 7 AND tags IN [\"t3\"] AND NOT color = \"green\"", NULL, got, gd));
+    for (int q = 0; q < 2; q++) {
+        int cnt = 0;
+        for (int j = 0; j < K; j++) {
+            int64_t l = got[q * K + j];
+            if (l < 0) {
+                CHECK(isinf(gd[q * K + j]));
+                continue;
+            }
+            cnt++;
+            CHECK(l % 40 == 7 && l % 4 == 3 && l % 3 != 1 && l % 5 != 4);
+        }
+        CHECK(cnt > 0 && cnt < K);
+    }
+    /* no expression: like vsag_index_knn_search_batch */
+    int64_t plain[K];
+    float pd[K];
+    OK(vsag_index_knn_search_batch_with_filter_string(idx, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K,
+                                                      "", "", NULL, got, gd));
+    OK(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K, "", NULL, plain, pd));
+    for (int j = 0; j < K; j++) CHECK(got[j] == plain[j]);
+    FAILS(vsag_index_knn_search_batch_with_filter_string(idx, queries, VSAG_DTYPE_FLOAT32, 1, DIM,
+                                                         K, "", "price >", NULL, got, gd),
+          VSAG_INVALID_ARGUMENT);
+    CHECK(strstr(vsag_last_error(), "position 7") != NULL);
+    FAILS(vsag_index_knn_search_batch_with_filter_string(NULL, queries, VSAG_DTYPE_FLOAT32, 1, DIM,
+                                                         K, "", expr, NULL, got, gd),
+          VSAG_INVALID_ARGUMENT);
+
+    /* add with attributes, read them back, survive a round trip */
+    float extra_v[2 * DIM];
+    memcpy(extra_v, queries, sizeof(extra_v));
+    int64_t new_ids[2] = {5000, 5001};
+    OK(vsag_index_add_vectors_with_attributes(
+        idx, extra_v, VSAG_DTYPE_FLOAT32, new_ids, 2, DIM,
+        "[{\"color\":\"new\",\"w\":2.5}, {\"color\":\"new\",\"flag\":true}]", NULL, NULL));
+    char* out = NULL;
+    uint64_t len = 0;
+    int64_t look[3] = {5000, 4, 0};
+    OK(vsag_index_get_attributes(idx, look, 3, &out, &len));
+    CHECK(out != NULL && strlen(out) == len);
+    CHECK(out != NULL && strstr(out, "\"w\":2.5") != NULL && strstr(out, "null") != NULL &&
+          strstr(out, "\"red\"") != NULL);
+    vsag_free(out);
+    int64_t missing = 99999;
+    FAILS(vsag_index_get_attributes(idx, &missing, 1, &out, NULL), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_get_attributes(idx, look, 1, NULL, NULL), VSAG_INVALID_ARGUMENT);
+
+    void* buf = NULL;
+    uint64_t size = 0;
+    OK(vsag_index_serialize_buffer(idx, &buf, &size));
+    vsag_index_t back = NULL;
+    OK(vsag_index_load_buffer(buf, size, &back));
+    vsag_free(buf);
+    OK(vsag_index_knn_search_batch_with_filter_string(back, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K,
+                                                      "", "color = \"new\" AND flag = 1", NULL,
+                                                      got, gd));
+    CHECK(got[0] == 5001 && got[1] == -1);
+    vsag_index_destroy(back);
+    vsag_index_destroy(idx);
+
+    /* the dataset route */
+    OK(vsag_index_make("brute_force", BF_PARAMS, &idx));
+    vsag_dataset_t ds = NULL;
+    OK(vsag_dataset_make(&ds));
+    OK(vsag_dataset_set_num_elements(ds, N));
+    OK(vsag_dataset_set_dim(ds, DIM));
+    OK(vsag_dataset_set_ids(ds, ids));
+    OK(vsag_dataset_set_float32_vectors(ds, base));
+    OK(vsag_dataset_set_attributes(ds, "[{}]"));
+    FAILS(vsag_index_build_dataset(idx, ds, NULL, NULL), VSAG_INVALID_ARGUMENT);
+    OK(vsag_dataset_set_attributes(ds, js));
+    OK(vsag_index_build_dataset(idx, ds, NULL, NULL));
+    FAILS(vsag_dataset_set_attributes(NULL, js), VSAG_INVALID_ARGUMENT);
+    OK(vsag_index_knn_search_batch_with_filter_string(idx, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K,
+                                                      "", expr, NULL, got, gd));
+    tu_exact_knn(pass_base, pass_ids, np, DIM, queries, K, want, wd);
+    for (int j = 0; j < K; j++) CHECK(got[j] == want[j]);
+    vsag_dataset_destroy(ds);
+    vsag_index_destroy(idx);
+    free(pass_base);
+    free(js);
+}
+
+static void test_extra_info(void) {
+    const char* params = "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":16,"
+                         "\"extra_info_size\":4}";
+    vsag_index_t idx = NULL;
+    OK(vsag_index_make("brute_force", params, &idx));
+    char extra[N * 4 + 1];
+    for (int i = 0; i < N; i++) {
+        extra[4 * i] = (char)('0' + i / 1000 % 10);
+        extra[4 * i + 1] = (char)('0' + i / 100 % 10);
+        extra[4 * i + 2] = (char)('0' + i / 10 % 10);
+        extra[4 * i + 3] = (char)('0' + i % 10);
+    }
+    vsag_dataset_t ds = NULL;
+    OK(vsag_dataset_make(&ds));
+    OK(vsag_dataset_set_num_elements(ds, N));
+    OK(vsag_dataset_set_dim(ds, DIM));
+    OK(vsag_dataset_set_ids(ds, ids));
+    OK(vsag_dataset_set_float32_vectors(ds, base));
+    OK(vsag_dataset_set_extra_info_size(ds, 4));
+    OK(vsag_dataset_set_extra_infos(ds, extra));
+    OK(vsag_index_build_dataset(idx, ds, NULL, NULL));
+    vsag_dataset_destroy(ds);
+
+    int64_t look[3] = {7, 0, 399};
+    char out[3 * 4 + 1];
+    out[12] = 'Z';
+    OK(vsag_index_get_extra_info_by_ids(idx, look, 3, out));
+    CHECK(memcmp(out, "000700000399", 12) == 0);
+    CHECK(out[12] == 'Z'); /* nothing past count*extra_info_size */
+    OK(vsag_index_get_extra_info_by_ids(idx, NULL, 0, NULL));
+    int64_t missing = 1234;
+    FAILS(vsag_index_get_extra_info_by_ids(idx, &missing, 1, out), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_get_extra_info_by_ids(idx, look, 1, NULL), VSAG_INVALID_ARGUMENT);
+    uint64_t removed = 0;
+    OK(vsag_index_remove_many(idx, look, 1, &removed));
+    FAILS(vsag_index_get_extra_info_by_ids(idx, look, 1, out), VSAG_INVALID_ARGUMENT);
+    vsag_index_destroy(idx);
+
+    OK(vsag_index_make("brute_force", BF_PARAMS, &idx));
+    OK(vsag_index_build_vectors(idx, base, VSAG_DTYPE_FLOAT32, ids, N, DIM, NULL, NULL));
+    FAILS(vsag_index_get_extra_info_by_ids(idx, look, 1, out), VSAG_UNSUPPORTED_INDEX_OPERATION);
+    vsag_index_destroy(idx);
+    FAILS(vsag_index_get_extra_info_by_ids(idx, look, 1, out), VSAG_INVALID_ARGUMENT);
+}
+
 int main(int argc, char** argv) {
     if (argc > 1) snprintf(scratch, sizeof(scratch), "%s", argv[1]);
     base = tu_vectors(N, DIM, 1);
@@ -1269,6 +1485,8 @@ int main(int argc, char** argv) {
     test_dtypes();
     test_hgraph();
     test_leanvec();
+    test_attributes();
+    test_extra_info();
 
     free(base);
     free(queries);
