@@ -222,6 +222,9 @@ public:
     DatasetPtr Int8Vectors(const int8_t* v) { return set(vsag_dataset_set_int8_vectors(h_, v)); }
     DatasetPtr ExtraInfos(const char* e) { return set(vsag_dataset_set_extra_infos(h_, e)); }
     DatasetPtr ExtraInfoSize(int64_t s) { return set(vsag_dataset_set_extra_info_size(h_, s)); }
+    /// Attributes attaches one attribute object per row as a JSON array (null for a row without
+    /// any), e.g. [{"color":"red","price":3,"tags":["a","b"]}, null]; the string is copied.
+    DatasetPtr Attributes(const std::string& json) { return set(vsag_dataset_set_attributes(h_, json.c_str())); }
 
     int64_t GetNumElements() const { return get_int(vsag_dataset_get_num_elements); }
     int64_t GetDim() const { return get_int(vsag_dataset_get_dim); }
@@ -384,6 +387,65 @@ public:
         return {};
     }
 
+    /// BatchKnnSearchWithFilterString is BatchKnnSearch that also applies an attribute filter
+    /// expression such as `color = "red" AND price < 10` (empty: none); a label must satisfy it
+    /// and be kept by filter.
+    expected<void> BatchKnnSearchWithFilterString(const float* queries, uint64_t nq, int64_t k,
+                                                  const std::string& parameters, const std::string& filter_expr,
+                                                  int64_t* ids, float* dists,
+                                                  const vsag_filter_t* filter = nullptr) const {
+        int rc = vsag_index_knn_search_batch_with_filter_string(h_, queries, VSAG_DTYPE_FLOAT32, nq,
+                                                                static_cast<uint64_t>(GetDim()), k,
+                                                                parameters.c_str(), filter_expr.c_str(), filter,
+                                                                ids, dists);
+        if (rc != VSAG_SUCCESS) return detail::last_error(rc);
+        return {};
+    }
+    /// BuildWithAttributes builds from count float32 vectors with labels ids and their
+    /// attributes as a JSON array of count objects; returns the labels that could not be added.
+    expected<std::vector<int64_t>> BuildWithAttributes(const float* vectors, const int64_t* ids, uint64_t count,
+                                                       const std::string& attributes_json) {
+        return insert_attrs(vsag_index_build_vectors_with_attributes, vectors, ids, count, attributes_json);
+    }
+    /// AddWithAttributes is the add form of BuildWithAttributes.
+    expected<std::vector<int64_t>> AddWithAttributes(const float* vectors, const int64_t* ids, uint64_t count,
+                                                     const std::string& attributes_json) {
+        return insert_attrs(vsag_index_add_vectors_with_attributes, vectors, ids, count, attributes_json);
+    }
+    /// GetAttributes returns the attributes of count labels as a JSON array (null for none).
+    expected<std::string> GetAttributes(const int64_t* ids, uint64_t count) const {
+        char* out = nullptr;
+        uint64_t len = 0;
+        int rc = vsag_index_get_attributes(h_, ids, count, &out, &len);
+        if (rc != VSAG_SUCCESS) return detail::fail<std::string>(rc);
+        std::string s(out, static_cast<size_t>(len));
+        vsag_free(out);
+        return s;
+    }
+    /// GetExtraInfoByIds copies the extra info of count labels into out (count *
+    /// extra_info_size bytes).
+    expected<void> GetExtraInfoByIds(const int64_t* ids, uint64_t count, char* out) const {
+        int rc = vsag_index_get_extra_info_by_ids(h_, ids, count, out);
+        if (rc != VSAG_SUCCESS) return detail::last_error(rc);
+        return {};
+    }
+    /// SetLeanVecMatrices gives the leanvec quantizer explicit reduced_dim x dim matrices
+    /// (query_matrix and mean may be null); call it on an empty, untrained index.
+    expected<void> SetLeanVecMatrices(const float* data_matrix, const float* query_matrix, const float* mean,
+                                      uint64_t reduced_dim) {
+        int rc = vsag_index_set_leanvec_matrices(h_, data_matrix, query_matrix, mean, reduced_dim,
+                                                 static_cast<uint64_t>(GetDim()));
+        if (rc != VSAG_SUCCESS) return detail::last_error(rc);
+        return {};
+    }
+    /// TrainWithQueries trains on count float32 vectors and nq sample queries (LeanVec-OOD).
+    expected<void> TrainWithQueries(const float* vectors, uint64_t count, const float* queries, uint64_t nq) {
+        int rc = vsag_index_train_with_queries(h_, vectors, VSAG_DTYPE_FLOAT32, count, queries, nq,
+                                               static_cast<uint64_t>(GetDim()));
+        if (rc != VSAG_SUCCESS) return detail::last_error(rc);
+        return {};
+    }
+
     /// CalDistanceById returns a dataset whose distances are those from query to each id
     /// (-1 for a missing id).
     expected<DatasetPtr> CalDistanceById(const float* query, const int64_t* ids, int64_t count) const {
@@ -540,6 +602,17 @@ private:
     static expected<DatasetPtr> result(int rc, vsag_dataset_t r) {
         if (rc != VSAG_SUCCESS) return detail::fail<DatasetPtr>(rc);
         return DatasetPtr(new Dataset(r));
+    }
+    template <typename Fn>
+    expected<std::vector<int64_t>> insert_attrs(Fn fn, const float* vectors, const int64_t* ids, uint64_t count,
+                                                const std::string& attributes_json) {
+        std::vector<int64_t> failed(static_cast<size_t>(count));
+        uint64_t nf = 0;
+        int rc = fn(h_, vectors, VSAG_DTYPE_FLOAT32, ids, count, static_cast<uint64_t>(GetDim()),
+                    attributes_json.c_str(), failed.data(), &nf);
+        if (rc != VSAG_SUCCESS) return detail::fail<std::vector<int64_t>>(rc);
+        failed.resize(static_cast<size_t>(nf));
+        return failed;
     }
     expected<std::vector<int64_t>> insert(const DatasetPtr& base,
                                           int (*fn)(vsag_index_t, vsag_dataset_t, int64_t*, uint64_t*)) {

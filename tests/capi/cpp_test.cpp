@@ -136,6 +136,84 @@ int main(int argc, char** argv) {
     CHECK(empty->Deserialize(dir + "/no-such.vsag").error().type == vsag::ErrorType::MISSING_FILE);
     std::remove(path.c_str());
 
+    // attributes: a dataset route and a vectors route, then a filter expression with an id filter
+    {
+        std::string js = "[";
+        for (int64_t i = 0; i < n; ++i) {
+            js += (i ? "," : "");
+            js += "{\"c\":\"" + std::string(i % 2 ? "odd" : "even") + "\",\"i\":" + std::to_string(i) + "}";
+        }
+        js += "]";
+        auto ai = vsag::Factory::CreateIndex("brute_force", params).value();
+        auto ab = vsag::Dataset::Make();
+        ab->NumElements(n)->Dim(dim)->Ids(ids.data())->Float32Vectors(data.data())->Attributes(js);
+        CHECK(ai->Build(ab).value().empty());
+        auto av = vsag::Factory::CreateIndex("brute_force", params).value();
+        CHECK(av->BuildWithAttributes(data.data(), ids.data(), 100, js.substr(0, js.find(",{\"c\":\"even\",\"i\":100}")) + "]")
+                  .value()
+                  .empty());
+        CHECK(av->AddWithAttributes(data.data() + 7 * dim, ids.data() + 7, 1, "[{\"c\":\"x\"}]").value().size() == 1);
+        CHECK(!av->AddWithAttributes(data.data(), ids.data(), 2, "[{}]").has_value());
+        for (auto* x : {ai.get(), av.get()}) {
+            std::vector<int64_t> fi(2 * 5);
+            std::vector<float> fd(2 * 5);
+            vsag_filter_t f = VSAG_FILTER_INIT;
+            int64_t excl = 3;
+            f.exclude_ids = &excl;
+            f.num_exclude_ids = 1;
+            CHECK(x->BatchKnnSearchWithFilterString(data.data(), 2, 5, "", "c = \"odd\" AND i < 20", fi.data(),
+                                                    fd.data(), &f)
+                      .has_value());
+            for (int64_t l : fi) CHECK(l == -1 || (l % 2 == 1 && l < 20 && l != 3));
+            CHECK(x->BatchKnnSearchWithFilterString(data.data(), 1, 5, "", "c =", fi.data(), fd.data())
+                      .error()
+                      .type == vsag::ErrorType::INVALID_ARGUMENT);
+        }
+        int64_t some_ids[2] = {7, 8};
+        auto got = av->GetAttributes(some_ids, 2).value();
+        CHECK(got.find("\"odd\"") != std::string::npos && got.find("\"even\"") != std::string::npos);
+        CHECK(!av->GetAttributes(&missing, 1).has_value());
+        char ebuf[4];
+        CHECK(av->GetExtraInfoByIds(some_ids, 1, ebuf).error().type == vsag::ErrorType::UNSUPPORTED_INDEX_OPERATION);
+        auto ei = vsag::Factory::CreateIndex("brute_force", R"({"dtype":"float32","metric_type":"l2","dim":8,"extra_info_size":2})").value();
+        std::vector<char> extra(static_cast<size_t>(n * 2));
+        for (int64_t i = 0; i < n; ++i) extra[i * 2] = static_cast<char>('a' + i % 26), extra[i * 2 + 1] = '!';
+        auto eb = vsag::Dataset::Make();
+        eb->NumElements(n)->Dim(dim)->Ids(ids.data())->Float32Vectors(data.data())->ExtraInfoSize(2)->ExtraInfos(extra.data());
+        CHECK(ei->Build(eb).value().empty());
+        CHECK(ei->GetExtraInfoByIds(some_ids, 2, ebuf).has_value());
+        CHECK(ebuf[0] == 'h' && ebuf[1] == '!' && ebuf[2] == 'i');
+    }
+
+    // LeanVec calls: errors on a brute_force fp32 index come back as values
+    {
+        std::vector<float> m(2 * dim, 0.5f);
+        auto lv = index->SetLeanVecMatrices(m.data(), nullptr, nullptr, 2);
+        CHECK(!lv.has_value());
+        auto tq = index->TrainWithQueries(data.data(), 10, data.data(), 5);
+        CHECK(!tq.has_value());
+        auto fresh = vsag::Factory::CreateIndex("brute_force", params).value();
+        auto tq2 = fresh->TrainWithQueries(data.data(), 10, data.data(), 5);
+        CHECK(tq2.has_value() || tq2.error().type == vsag::ErrorType::UNSUPPORTED_INDEX_OPERATION);
+        auto lvi = vsag::Factory::CreateIndex(
+            "hgraph", R"({"dtype":"float32","metric_type":"l2","dim":8,"index_param":{"base_quantization_type":"leanvec","leanvec_dims":2,"leanvec_training":"ood","max_degree":8,"ef_construction":20}})");
+        if (lvi.has_value()) {
+            std::vector<float> dm(2 * dim, 0.0f), qm(2 * dim, 0.0f);
+            for (int64_t j = 0; j < dim; ++j) dm[(j / 4) * dim + j] = 0.5f, qm[(j / 4) * dim + j] = 0.4f;
+            CHECK(lvi.value()->SetLeanVecMatrices(dm.data(), qm.data(), nullptr, 2).has_value());
+            CHECK(lvi.value()->Build(base).value().empty());
+            CHECK(lvi.value()->SetLeanVecMatrices(dm.data(), qm.data(), nullptr, 2).error().type ==
+                  vsag::ErrorType::WRONG_STATUS);
+            auto lvt = vsag::Factory::CreateIndex(
+                           "hgraph", R"({"dtype":"float32","metric_type":"l2","dim":8,"index_param":{"base_quantization_type":"leanvec","leanvec_dims":2,"leanvec_training":"ood","max_degree":8,"ef_construction":20}})")
+                           .value();
+            CHECK(lvt->TrainWithQueries(data.data(), n, data.data(), 50).has_value());
+            CHECK(lvt->Build(base).value().empty());
+            auto lr = lvt->KnnSearch(query, 5, R"({"hgraph":{"ef_search":50}})").value();
+            CHECK(lr->GetDim() == 5);
+        }
+    }
+
     CHECK(index->SetImmutable().has_value());
     auto imm = index->Add(base);
     CHECK(!imm.has_value() && imm.error().type == vsag::ErrorType::WRONG_STATUS);
