@@ -65,6 +65,10 @@ func vsagi_index_get_extra_info_by_ids(h C.uintptr_t, ids *C.int64_t, count C.ui
 	if err := checkSizes(what, uint64(count), 1); err != nil {
 		return fail(err)
 	}
+	if x.ExtraInfoSize() == 0 {
+		_, err := x.GetExtraInfoByIDs(nil) // UNSUPPORTED_INDEX_OPERATION, with its message
+		return fail(err)
+	}
 	if count == 0 {
 		return 0
 	}

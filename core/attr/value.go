@@ -268,6 +268,8 @@ func valueOf(x any) (Value, error) {
 		for i, e := range t {
 			elems[i] = e
 		}
+	case map[string]any:
+		return Value{}, fmt.Errorf("nested objects are not supported")
 	default:
 		return Value{}, fmt.Errorf("type %T is not supported (use integers, floats, strings or lists of them)", x)
 	}

@@ -8,7 +8,7 @@ import operator
 import os
 import threading
 import warnings
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -57,6 +57,45 @@ def _params(parameters: Parameters) -> bytes:
         return json.dumps(parameters).encode()
     raise InvalidArgumentError(
         f"parameters must be a JSON string or a dict, got {type(parameters).__name__}")
+
+
+Attributes = Optional[Sequence[Optional[Mapping[str, Any]]]]
+
+
+def _json_default(value: Any) -> Any:
+    """_json_default turns numpy scalars and arrays inside attributes into JSON values."""
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (tuple, set, frozenset)):
+        return list(value)
+    raise TypeError(f"attribute value of type {type(value).__name__} is not supported "
+                    "(use int, float, str, bool or a list of one of them)")
+
+
+def _attributes_json(attributes: Attributes, n: int, op: str) -> bytes:
+    """_attributes_json encodes one attribute dict (or None) per row as the C ABI's JSON array."""
+    if isinstance(attributes, (str, bytes, Mapping)):
+        raise InvalidArgumentError("attributes must be a sequence with one dict (or None) per "
+                                   "vector", operation=op)
+    rows = list(attributes)  # type: ignore[arg-type]
+    if len(rows) != n:
+        raise InvalidArgumentError(f"attributes has {len(rows)} rows for {n} vectors",
+                                   operation=op)
+    for i, row in enumerate(rows):
+        if row is not None and not isinstance(row, Mapping):
+            raise InvalidArgumentError(f"attributes[{i}] must be a dict or None, got "
+                                       f"{type(row).__name__}", operation=op)
+    try:
+        return json.dumps([None if r is None else dict(r) for r in rows],
+                          default=_json_default, allow_nan=False).encode()
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgumentError(f"attributes: {exc}", operation=op) from None
 
 
 def _path(filename: PathLike, what: str) -> bytes:
@@ -395,15 +434,22 @@ class Index:
 
     def _insert(self, fn: Any, dataset_fn: Any, vectors: Any, ids: Any,
                 num_elements: Optional[int], dim: Optional[int], extra_infos: Any,
-                op: str) -> np.ndarray:
+                op: str, attributes: Attributes = None) -> np.ndarray:
         v, idarr, n, d = self._rows(vectors, ids, num_elements, dim, op)
         assert idarr is not None
         failed = np.empty(n, dtype=np.int64)
         nf = ctypes.c_uint64()
         h = self._handle()
+        attrs = None if attributes is None else _attributes_json(attributes, n, op)
         if extra_infos is None:
-            check(fn(h, _addr(v), self._dt, _addr(idarr), n, d, _addr(failed), ctypes.byref(nf)),
-                  op)
+            if attrs is None:
+                rc = fn(h, _addr(v), self._dt, _addr(idarr), n, d, _addr(failed), ctypes.byref(nf))
+            else:
+                afn = (lib.vsag_index_build_vectors_with_attributes if op == "build"
+                       else lib.vsag_index_add_vectors_with_attributes)
+                rc = afn(h, _addr(v), self._dt, _addr(idarr), n, d, attrs, _addr(failed),
+                         ctypes.byref(nf))
+            check(rc, op)
             return failed[: nf.value].copy()
         extra, size = self._extra_infos(extra_infos, n, op)
         ds = ctypes.c_void_p()
@@ -414,7 +460,8 @@ class Index:
                        lib.vsag_dataset_set_ids(ds, _addr(idarr)),
                        getattr(lib, setter)(ds, _addr(v)),
                        lib.vsag_dataset_set_extra_info_size(ds, size),
-                       lib.vsag_dataset_set_extra_infos(ds, _addr(extra))):
+                       lib.vsag_dataset_set_extra_infos(ds, _addr(extra)),
+                       lib.vsag_dataset_set_attributes(ds, attrs)):
                 check(rc, op)
             check(dataset_fn(h, ds, _addr(failed), ctypes.byref(nf)), op)
         finally:
@@ -446,7 +493,8 @@ class Index:
         return arr, size
 
     def build(self, vectors: Any, ids: Any, num_elements: Optional[int] = None,
-              dim: Optional[int] = None, extra_infos: Any = None) -> np.ndarray:
+              dim: Optional[int] = None, extra_infos: Any = None,
+              attributes: Attributes = None) -> np.ndarray:
         """build fills the empty index with vectors (training it first if it needs training).
 
         Args:
@@ -458,22 +506,29 @@ class Index:
             extra_infos: for indexes created with ``extra_info_size``: that many bytes per
                 vector, as bytes or a uint8 array of shape (num_elements, extra_info_size);
                 required by such indexes. Stored with the vectors and saved with the index.
+            attributes: one dict per vector (or None for a vector without attributes) for
+                attribute filtering with ``knn_search(..., filter_expr=...)``, e.g.
+                ``[{"color": "red", "price": 3, "tags": ["a", "b"]}, ...]``. Values are int,
+                float, str, bool (stored as 1/0) or lists of one of these (numpy scalars and
+                arrays are accepted). Only accepted vectors keep their attributes; they are
+                removed, saved, loaded and cloned with them.
 
         Returns:
             The labels that could not be added (such as duplicates), int64; usually empty.
         """
         return self._insert(lib.vsag_index_build_vectors, lib.vsag_index_build_dataset, vectors,
-                            ids, num_elements, dim, extra_infos, "build")
+                            ids, num_elements, dim, extra_infos, "build", attributes)
 
     def add(self, vectors: Any, ids: Any, num_elements: Optional[int] = None,
-            dim: Optional[int] = None, extra_infos: Any = None) -> np.ndarray:
+            dim: Optional[int] = None, extra_infos: Any = None,
+            attributes: Attributes = None) -> np.ndarray:
         """add inserts vectors into the index (empty or built); arguments as :meth:`build`.
 
         Returns:
             The labels that could not be added (such as labels already present), int64.
         """
         return self._insert(lib.vsag_index_add_vectors, lib.vsag_index_add_dataset, vectors, ids,
-                            num_elements, dim, extra_infos, "add")
+                            num_elements, dim, extra_infos, "add", attributes)
 
     def train(self, vectors: Any, num_elements: Optional[int] = None,
               dim: Optional[int] = None, queries: Any = None) -> None:
@@ -607,7 +662,9 @@ class Index:
     # ---- search --------------------------------------------------------------------------------
 
     def knn_search(self, vector: Any, k: int, parameters: Parameters = "",
-                   filter: FilterLike = None) -> Tuple[np.ndarray, np.ndarray]:
+                   filter: FilterLike = None, filter_expr: Optional[str] = None,
+                   *, attribute_filter_str: Optional[str] = None
+                   ) -> Tuple[np.ndarray, np.ndarray]:
         """knn_search finds the k nearest neighbours of one query or of a batch of queries.
 
         Args:
@@ -619,6 +676,13 @@ class Index:
                 exclude, a callable returning True to exclude (slow: one Python call per
                 candidate), a :class:`pyvsag.Bitset`, or a :class:`pyvsag.Filter` (which also
                 offers the keep polarity).
+            filter_expr: an attribute filter expression over the ``attributes`` given to
+                build/add, e.g. ``'color = "red" AND price < 10'``,
+                ``'tags IN ["a", "b"] OR NOT (score >= 0.5)'`` or VSAG's
+                ``'multi_in(tags, "a|b", "|")'``. Comparisons =, !=, <, <=, >, >= take a number
+                or a quoted string; IN / NOT IN take a [...] list; AND, OR, NOT and parentheses
+                combine them. A label is returned only when it satisfies the expression and
+                ``filter`` keeps it. ``attribute_filter_str`` (VSAG's name) is an alias.
 
         Returns:
             (ids, distances): int64 and float32 arrays of shape (k,) for one query, (nq, k) for
@@ -635,6 +699,13 @@ class Index:
             k = _k(k)
         params = parameters.encode() if type(parameters) is str else _params(parameters)
         ndim = q.ndim
+        if attribute_filter_str is not None:
+            if filter_expr is not None and filter_expr != attribute_filter_str:
+                raise InvalidArgumentError("filter_expr and attribute_filter_str disagree",
+                                           operation="knn_search")
+            filter_expr = attribute_filter_str
+        if filter_expr:
+            return self._knn_search_expr(q, k, params, filter, filter_expr)
         if ndim == 1 and filter is None and self._dt == 0:
             # One float32 query: the compatibility layer's search runs it on the calling
             # thread (as the Go API's Index.Search) and writes straight into the arrays,
@@ -680,6 +751,61 @@ class Index:
         if ndim == 1:
             return ids[0], dists[0]
         return ids, dists
+
+    def _knn_search_expr(self, q: np.ndarray, k: int, params: bytes, filter: FilterLike,
+                         filter_expr: str) -> Tuple[np.ndarray, np.ndarray]:
+        if not isinstance(filter_expr, str):
+            raise InvalidArgumentError(
+                f"filter_expr must be a string, got {type(filter_expr).__name__}",
+                operation="knn_search")
+        if q.ndim == 1:
+            nq, d = 1, q.shape[0]
+        elif q.ndim == 2:
+            nq, d = q.shape
+        else:
+            raise InvalidArgumentError(f"vector must be 1-D or 2-D, got shape {q.shape}",
+                                       operation="knn_search")
+        kk = k if k > 0 else 0
+        ids = np.empty((nq, kk), dtype=_I64)
+        dists = np.empty((nq, kk), dtype=_F32)
+        prep = _prepare(filter) if filter is not None else None
+        rc = lib.vsag_index_knn_search_batch_with_filter_string(
+            self._handle(), _addr(q), self._dt, nq, d, k, params, filter_expr.encode(),
+            prep.ptr if prep else None, _addr(ids), _addr(dists))
+        if prep:
+            prep.raise_pending()
+        if rc:
+            check(rc, "knn_search")
+        if q.ndim == 1:
+            return ids[0], dists[0]
+        return ids, dists
+
+    def get_extra_info_by_ids(self, ids: Any) -> np.ndarray:
+        """get_extra_info_by_ids returns the extra info of labels ids as a uint8 array of shape
+        (len(ids), extra_info_size). Raises for a label that does not exist, and
+        UnsupportedIndexOperationError when the index was created without extra_info_size."""
+        arr = _labels(ids, "ids").reshape(-1)
+        size = self.extra_info_size
+        out = np.empty((arr.size, size), dtype=np.uint8)
+        check(lib.vsag_index_get_extra_info_by_ids(self._handle(), _addr(arr), arr.size,
+                                                   _addr(out) if out.size else None),
+              "get_extra_info_by_ids")
+        return out
+
+    def get_attributes_by_ids(self, ids: Any) -> List[Optional[Dict[str, Any]]]:
+        """get_attributes_by_ids returns the attributes of labels ids: one dict per label, or
+        None for a label stored without attributes. Raises for a label that does not exist."""
+        arr = _labels(ids, "ids").reshape(-1)
+        out = ctypes.c_void_p()
+        size = ctypes.c_uint64()
+        check(lib.vsag_index_get_attributes(self._handle(), _addr(arr), arr.size,
+                                            ctypes.byref(out), ctypes.byref(size)),
+              "get_attributes_by_ids")
+        try:
+            text = ctypes.string_at(out.value, size.value).decode("utf-8")
+        finally:
+            lib.vsag_free(out)
+        return json.loads(text)
 
     def knn_search_with_statistics(
         self, vector: Any, k: int, parameters: Parameters = "", filter: FilterLike = None

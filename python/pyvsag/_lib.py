@@ -200,6 +200,28 @@ _PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
     ("vsag_index_set_immutable", c_int, [c_void_p]),
     ("vsag_index_load_file", c_int, [c_char_p, P(c_void_p)]),
     ("vsag_index_load_buffer", c_int, [c_void_p, c_uint64, P(c_void_p)]),
+    # extra info and attributes
+    ("vsag_index_get_extra_info_by_ids", c_int, [c_void_p, c_void_p, c_uint64, c_void_p]),
+    ("vsag_dataset_set_attributes", c_int, [c_void_p, c_char_p]),
+    (
+        "vsag_index_build_vectors_with_attributes",
+        c_int,
+        [c_void_p, c_void_p, c_int, c_void_p, c_uint64, c_uint64, c_char_p, c_void_p,
+         P(c_uint64)],
+    ),
+    (
+        "vsag_index_add_vectors_with_attributes",
+        c_int,
+        [c_void_p, c_void_p, c_int, c_void_p, c_uint64, c_uint64, c_char_p, c_void_p,
+         P(c_uint64)],
+    ),
+    (
+        "vsag_index_knn_search_batch_with_filter_string",
+        c_int,
+        [c_void_p, c_void_p, c_int, c_uint64, c_uint64, c_int64, c_char_p, c_char_p, c_void_p,
+         c_void_p, c_void_p],
+    ),
+    ("vsag_index_get_attributes", c_int, [c_void_p, c_void_p, c_uint64, P(c_void_p), P(c_uint64)]),
 ]
 
 
