@@ -715,22 +715,33 @@ static bool get_insert_args(napi_env env, native_index* ni, napi_value* argv, in
 
 typedef int (*insert_fn)(vsag_index_t, const void*, vsag_dtype_t, const int64_t*, uint64_t,
                          uint64_t, int64_t*, uint64_t*);
+typedef int (*insert_attrs_fn)(vsag_index_t, const void*, vsag_dtype_t, const int64_t*, uint64_t,
+                               uint64_t, const char*, int64_t*, uint64_t*);
 
-static napi_value insert_sync(napi_env env, napi_callback_info info, insert_fn fn) {
-    size_t argc = 4;
-    napi_value argv[4];
+/* build/add(vectors, ids, numElements, dim[, attributesJson]) */
+static napi_value insert_sync(napi_env env, napi_callback_info info, insert_fn fn,
+                              insert_attrs_fn afn) {
+    size_t argc = 5;
+    napi_value argv[5];
     native_index* ni = this_index(env, info, &argc, argv, NULL);
     if (ni == NULL) return NULL;
     insert_args a;
     if (!get_insert_args(env, ni, argv, &a)) return NULL;
+    str_arg attrs;
+    if (!get_string(env, argv[4], "attributes", true, &attrs)) return NULL;
     int64_t* failed = malloc(((size_t)a.n + 1) * sizeof(int64_t));
     if (failed == NULL) {
+        str_free(&attrs);
         throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
         return NULL;
     }
     uint64_t nfailed = 0;
-    int st = fn(ni->handle, a.vectors.data, a.dtype, a.ids.data, (uint64_t)a.n, (uint64_t)a.dim,
-                failed, &nfailed);
+    int st = attrs.s == NULL
+                 ? fn(ni->handle, a.vectors.data, a.dtype, a.ids.data, (uint64_t)a.n,
+                      (uint64_t)a.dim, failed, &nfailed)
+                 : afn(ni->handle, a.vectors.data, a.dtype, a.ids.data, (uint64_t)a.n,
+                       (uint64_t)a.dim, attrs.s, failed, &nfailed);
+    str_free(&attrs);
     napi_value out = NULL;
     if (st != 0)
         throw_status(env, st);
@@ -741,11 +752,12 @@ static napi_value insert_sync(napi_env env, napi_callback_info info, insert_fn f
 }
 
 static napi_value index_build(napi_env env, napi_callback_info info) {
-    return insert_sync(env, info, vsag_index_build_vectors);
+    return insert_sync(env, info, vsag_index_build_vectors,
+                       vsag_index_build_vectors_with_attributes);
 }
 
 static napi_value index_add(napi_env env, napi_callback_info info) {
-    return insert_sync(env, info, vsag_index_add_vectors);
+    return insert_sync(env, info, vsag_index_add_vectors, vsag_index_add_vectors_with_attributes);
 }
 
 static napi_value index_remove(napi_env env, napi_callback_info info) {
@@ -858,28 +870,41 @@ static napi_value index_knn_search(napi_env env, napi_callback_info info) {
     return dataset_result(env, ds);
 }
 
-/* knnSearchBatch(queries, nq, k, parameters, filter) writes straight into the result arrays. */
+/*
+ * knnSearchBatch(queries, nq, k, parameters, filter[, filterExpr]) writes straight into the
+ * result arrays; filterExpr is an attribute filter expression.
+ */
 static napi_value index_knn_search_batch(napi_env env, napi_callback_info info) {
-    size_t argc = 5;
-    napi_value argv[5];
+    size_t argc = 6;
+    napi_value argv[6];
     native_index* ni = this_index(env, info, &argc, argv, NULL);
     if (ni == NULL) return NULL;
     search_args a;
     if (!get_search_args(env, ni, argv, true, &a)) return NULL;
+    str_arg expr;
+    if (!get_string(env, argv[5], "filterExpr", true, &expr)) {
+        str_free(&a.params);
+        return NULL;
+    }
     napi_value ids_ab, dists_ab, out = NULL;
     void *ids, *dists;
     if (alloc_results(env, a.nq, a.k, &ids_ab, &ids, &dists_ab, &dists)) {
+        const vsag_filter_t* f = a.filter.present ? &a.filter.f : NULL;
         int st = a.nq == 0 ? 0
-                           : vsag_index_knn_search_batch(ni->handle, a.queries.data, a.dtype,
-                                                         (uint64_t)a.nq, ni->dim, a.k, a.params.s,
-                                                         a.filter.present ? &a.filter.f : NULL,
-                                                         ids, dists);
+                 : expr.s == NULL
+                     ? vsag_index_knn_search_batch(ni->handle, a.queries.data, a.dtype,
+                                                   (uint64_t)a.nq, ni->dim, a.k, a.params.s, f,
+                                                   ids, dists)
+                     : vsag_index_knn_search_batch_with_filter_string(
+                           ni->handle, a.queries.data, a.dtype, (uint64_t)a.nq, ni->dim, a.k,
+                           a.params.s, expr.s, f, ids, dists);
         if (st != 0)
             throw_status(env, st);
         else
             out = search_result(env, ids_ab, dists_ab, (size_t)(a.nq * a.k));
     }
     str_free(&a.params);
+    str_free(&expr);
     return out;
 }
 
@@ -1251,6 +1276,204 @@ static napi_value index_set_immutable(napi_env env, napi_callback_info info) {
     return NULL;
 }
 
+/*
+ * insertExtra(add, vectors, ids, numElements, dim, extraInfos, extraInfoSize[, attributesJson])
+ * builds (add false) or adds through a dataset that also carries extra infos (Uint8Array of
+ * numElements*extraInfoSize bytes) and attributes.
+ */
+static napi_value index_insert_extra(napi_env env, napi_callback_info info) {
+    size_t argc = 8;
+    napi_value argv[8];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    bool add = false;
+    if (napi_get_value_bool(env, argv[0], &add) != napi_ok) {
+        throw_error(env, CODE_INVALID_ARGUMENT, "add must be a boolean");
+        return NULL;
+    }
+    insert_args a;
+    if (!get_insert_args(env, ni, argv + 1, &a)) return NULL;
+    typed_arg extra;
+    int64_t esize;
+    if (!get_typed(env, argv[5], &extra) || extra.type != napi_uint8_array) {
+        throw_error(env, CODE_INVALID_ARGUMENT, "extraInfos must be a Uint8Array");
+        return NULL;
+    }
+    if (!get_count(env, argv[6], "extraInfoSize", 1e9, &esize)) return NULL;
+    if ((double)extra.length != (double)a.n * (double)esize) {
+        throw_errorf(env, CODE_INVALID_ARGUMENT,
+                     "extraInfos holds %zu bytes, numElements*extra_info_size needs %.0f",
+                     extra.length, (double)a.n * (double)esize);
+        return NULL;
+    }
+    str_arg attrs;
+    if (!get_string(env, argv[7], "attributes", true, &attrs)) return NULL;
+    int64_t* failed = malloc(((size_t)a.n + 1) * sizeof(int64_t));
+    vsag_dataset_t ds = NULL;
+    int st = failed == NULL ? -CODE_NO_ENOUGH_MEMORY : vsag_dataset_make(&ds);
+    if (st == 0) st = vsag_dataset_set_num_elements(ds, a.n);
+    if (st == 0) st = vsag_dataset_set_dim(ds, a.dim);
+    if (st == 0) st = vsag_dataset_set_ids(ds, a.ids.data);
+    if (st == 0) {
+        switch (a.dtype) {
+            case VSAG_DTYPE_FLOAT16: st = vsag_dataset_set_float16_vectors(ds, a.vectors.data); break;
+            case VSAG_DTYPE_BFLOAT16: st = vsag_dataset_set_bfloat16_vectors(ds, a.vectors.data); break;
+            case VSAG_DTYPE_INT8: st = vsag_dataset_set_int8_vectors(ds, a.vectors.data); break;
+            default: st = vsag_dataset_set_float32_vectors(ds, a.vectors.data); break;
+        }
+    }
+    if (st == 0) st = vsag_dataset_set_extra_info_size(ds, esize);
+    if (st == 0) st = vsag_dataset_set_extra_infos(ds, (const char*)extra.data);
+    if (st == 0 && attrs.s != NULL) st = vsag_dataset_set_attributes(ds, attrs.s);
+    uint64_t nfailed = 0;
+    if (st == 0)
+        st = add ? vsag_index_add_dataset(ni->handle, ds, failed, &nfailed)
+                 : vsag_index_build_dataset(ni->handle, ds, failed, &nfailed);
+    napi_value out = NULL;
+    if (st == -CODE_NO_ENOUGH_MEMORY && failed == NULL)
+        throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+    else if (st != 0)
+        throw_status(env, st);
+    else
+        out = copy_ids(env, failed, (size_t)nfailed);
+    vsag_dataset_destroy(ds);
+    free(failed);
+    str_free(&attrs);
+    return out;
+}
+
+/* getExtraInfoByIds(ids, extraInfoSize) returns a Uint8Array of ids.length*extraInfoSize. */
+static napi_value index_get_extra_info_by_ids(napi_env env, napi_callback_info info) {
+    size_t argc = 2;
+    napi_value argv[2];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    typed_arg ids;
+    int64_t size;
+    if (!get_ids(env, argv[0], "ids", &ids)) return NULL;
+    if (!get_count(env, argv[1], "extraInfoSize", 1e9, &size)) return NULL;
+    double bytes = (double)ids.length * (double)size;
+    if (bytes > 1e12) {
+        throw_errorf(env, CODE_INVALID_ARGUMENT, "%.0f bytes of extra info is too many", bytes);
+        return NULL;
+    }
+    napi_value ab, out;
+    void* data;
+    if (!new_buffer(env, (size_t)bytes, &ab, &data)) return NULL;
+    int st = vsag_index_get_extra_info_by_ids(ni->handle, ids.data, ids.length,
+                                              bytes > 0 ? data : NULL);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    NAPI_CALL(env, napi_create_typedarray(env, napi_uint8_array, (size_t)bytes, ab, 0, &out));
+    return out;
+}
+
+/* getAttributesByIds(ids) returns the attributes as a JSON array string. */
+static napi_value index_get_attributes(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    typed_arg ids;
+    if (!get_ids(env, argv[0], "ids", &ids)) return NULL;
+    char* js = NULL;
+    uint64_t len = 0;
+    int st = vsag_index_get_attributes(ni->handle, ids.data, ids.length, &js, &len);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    napi_value out = NULL;
+    if (napi_create_string_utf8(env, js, (size_t)len, &out) != napi_ok) out = NULL;
+    vsag_free(js);
+    if (out == NULL) throw_error(env, 2, "cannot create the attributes string");
+    return out;
+}
+
+/* get_floats reads a Float32Array argument, or NULL for a nullish optional one. */
+static bool get_floats(napi_env env, napi_value v, const char* what, bool optional,
+                       typed_arg* out) {
+    if (optional && is_nullish(env, v)) {
+        out->data = NULL;
+        out->length = 0;
+        return true;
+    }
+    if (!get_typed(env, v, out) || out->type != napi_float32_array) {
+        throw_errorf(env, CODE_INVALID_ARGUMENT, "%s must be a Float32Array", what);
+        return false;
+    }
+    return true;
+}
+
+/* setLeanVecMatrices(dataMatrix, queryMatrix | null, mean | null, reducedDim) */
+static napi_value index_set_leanvec_matrices(napi_env env, napi_callback_info info) {
+    size_t argc = 4;
+    napi_value argv[4];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    typed_arg dm, qm, mean;
+    int64_t rd;
+    if (!get_floats(env, argv[0], "dataMatrix", false, &dm)) return NULL;
+    if (!get_floats(env, argv[1], "queryMatrix", true, &qm)) return NULL;
+    if (!get_floats(env, argv[2], "mean", true, &mean)) return NULL;
+    if (!get_count(env, argv[3], "reducedDim", 1e9, &rd)) return NULL;
+    double need = (double)rd * (double)ni->dim;
+    if ((double)dm.length != need || (qm.data != NULL && (double)qm.length != need)) {
+        throw_errorf(env, CODE_INVALID_ARGUMENT,
+                     "the matrices must hold reducedDim*dim = %.0f values (dataMatrix has %zu)",
+                     need, dm.length);
+        return NULL;
+    }
+    if (mean.data != NULL && mean.length != ni->dim) {
+        throw_errorf(env, CODE_INVALID_ARGUMENT, "mean must hold dim = %llu values, not %zu",
+                     (unsigned long long)ni->dim, mean.length);
+        return NULL;
+    }
+    int st = vsag_index_set_leanvec_matrices(ni->handle, dm.data, qm.data, mean.data,
+                                             (uint64_t)rd, ni->dim);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    return undefined(env);
+}
+
+/* trainWithQueries(vectors, numElements, queries | null, numQueries, dim) */
+static napi_value index_train_with_queries(napi_env env, napi_callback_info info) {
+    size_t argc = 5;
+    napi_value argv[5];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    typed_arg v, q = {napi_float32_array, NULL, 0};
+    vsag_dtype_t dt, qdt;
+    int64_t n, nq, dim;
+    if (!get_vectors(env, ni, argv[0], "vectors", &v, &dt)) return NULL;
+    if (!get_count(env, argv[1], "numElements", 9007199254740991.0, &n)) return NULL;
+    if (!is_nullish(env, argv[2])) {
+        if (!get_vectors(env, ni, argv[2], "queries", &q, &qdt)) return NULL;
+        if (qdt != dt) {
+            throw_error(env, CODE_INVALID_ARGUMENT, "queries must have the type of vectors");
+            return NULL;
+        }
+    }
+    if (!get_count(env, argv[3], "numQueries", 9007199254740991.0, &nq)) return NULL;
+    if (!get_count(env, argv[4], "dim", 1e9, &dim)) return NULL;
+    if ((double)n * (double)dim > (double)v.length || (double)nq * (double)dim > (double)q.length) {
+        throw_error(env, CODE_INVALID_ARGUMENT,
+                    "vectors or queries hold fewer than count*dim values");
+        return NULL;
+    }
+    int st = vsag_index_train_with_queries(ni->handle, v.data, dt, (uint64_t)n,
+                                           nq > 0 ? q.data : NULL, (uint64_t)nq, (uint64_t)dim);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    return undefined(env);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Asynchronous methods                                                                        */
 /* ------------------------------------------------------------------------------------------ */
@@ -1272,7 +1495,8 @@ typedef struct async_op {
     const int64_t* ids;
     uint64_t count, dim;
     int64_t k;
-    char* str; /* parameters JSON or path */
+    char* str;  /* parameters JSON, path, or build/add attributes JSON */
+    char* expr; /* batch search: attribute filter expression (NULL: none) */
     vsag_filter_t filter;
     bool has_filter;
     /* outputs */
@@ -1290,6 +1514,7 @@ static void op_free(napi_env env, async_op* op) {
     for (int i = 0; i < op->nrefs; i++) napi_delete_reference(env, op->refs[i]);
     if (op->kind == OP_BUILD || op->kind == OP_ADD) free(op->out_ids);
     free(op->str);
+    free(op->expr);
     free(op->message);
     if (op->result) vsag_dataset_destroy(op->result);
     if (op->work) napi_delete_async_work(env, op->work);
@@ -1307,12 +1532,22 @@ static void op_execute(napi_env env, void* data) {
     (void)env;
     switch (op->kind) {
         case OP_BUILD:
-            op->status = vsag_index_build_vectors(op->handle, op->vectors, op->dtype, op->ids,
-                                                  op->count, op->dim, op->out_ids, &op->num_failed);
+            op->status =
+                op->str == NULL
+                    ? vsag_index_build_vectors(op->handle, op->vectors, op->dtype, op->ids,
+                                               op->count, op->dim, op->out_ids, &op->num_failed)
+                    : vsag_index_build_vectors_with_attributes(op->handle, op->vectors, op->dtype,
+                                                               op->ids, op->count, op->dim, op->str,
+                                                               op->out_ids, &op->num_failed);
             break;
         case OP_ADD:
-            op->status = vsag_index_add_vectors(op->handle, op->vectors, op->dtype, op->ids,
-                                                op->count, op->dim, op->out_ids, &op->num_failed);
+            op->status =
+                op->str == NULL
+                    ? vsag_index_add_vectors(op->handle, op->vectors, op->dtype, op->ids,
+                                             op->count, op->dim, op->out_ids, &op->num_failed)
+                    : vsag_index_add_vectors_with_attributes(op->handle, op->vectors, op->dtype,
+                                                             op->ids, op->count, op->dim, op->str,
+                                                             op->out_ids, &op->num_failed);
             break;
         case OP_KNN:
             op->status = vsag_index_knn_search_vector(op->handle, op->vectors, op->dtype, op->dim,
@@ -1322,10 +1557,15 @@ static void op_execute(napi_env env, void* data) {
             break;
         case OP_KNN_BATCH:
             if (op->count == 0) break;
-            op->status = vsag_index_knn_search_batch(op->handle, op->vectors, op->dtype, op->count,
-                                                     op->dim, op->k, op->str,
-                                                     op->has_filter ? &op->filter : NULL,
-                                                     op->out_ids, op->out_dists);
+            if (op->expr != NULL)
+                op->status = vsag_index_knn_search_batch_with_filter_string(
+                    op->handle, op->vectors, op->dtype, op->count, op->dim, op->k, op->str,
+                    op->expr, op->has_filter ? &op->filter : NULL, op->out_ids, op->out_dists);
+            else
+                op->status = vsag_index_knn_search_batch(op->handle, op->vectors, op->dtype,
+                                                         op->count, op->dim, op->k, op->str,
+                                                         op->has_filter ? &op->filter : NULL,
+                                                         op->out_ids, op->out_dists);
             break;
         case OP_SAVE: op->status = vsag_index_serialize_file(op->handle, op->str); break;
         case OP_LOAD: op->status = vsag_index_deserialize_file(op->handle, op->str); break;
@@ -1458,14 +1698,20 @@ static async_op* op_new(napi_env env, op_kind kind, native_index* ni, napi_value
 }
 
 static napi_value insert_async(napi_env env, napi_callback_info info, op_kind kind) {
-    size_t argc = 4;
-    napi_value argv[4], self;
+    size_t argc = 5;
+    napi_value argv[5], self;
     native_index* ni = this_index(env, info, &argc, argv, &self);
     if (ni == NULL) return NULL;
     insert_args a;
     if (!get_insert_args(env, ni, argv, &a)) return NULL;
+    str_arg attrs;
+    if (!get_string(env, argv[4], "attributes", true, &attrs)) return NULL;
     async_op* op = op_new(env, kind, ni, self);
-    if (op == NULL) return NULL;
+    if (op == NULL) {
+        str_free(&attrs);
+        return NULL;
+    }
+    op->str = heap_string(&attrs);
     op->vectors = a.vectors.data;
     op->dtype = a.dtype;
     op->ids = a.ids.data;
@@ -1489,17 +1735,24 @@ static napi_value index_add_async(napi_env env, napi_callback_info info) {
 }
 
 static napi_value knn_async(napi_env env, napi_callback_info info, bool batch) {
-    size_t argc = batch ? 5 : 4;
-    napi_value argv[5], self;
+    size_t argc = batch ? 6 : 4;
+    napi_value argv[6], self;
     native_index* ni = this_index(env, info, &argc, argv, &self);
     if (ni == NULL) return NULL;
     search_args a;
     if (!get_search_args(env, ni, argv, batch, &a)) return NULL;
-    async_op* op = op_new(env, batch ? OP_KNN_BATCH : OP_KNN, ni, self);
-    if (op == NULL) {
+    str_arg expr = {NULL, {0}};
+    if (batch && !get_string(env, argv[5], "filterExpr", true, &expr)) {
         str_free(&a.params);
         return NULL;
     }
+    async_op* op = op_new(env, batch ? OP_KNN_BATCH : OP_KNN, ni, self);
+    if (op == NULL) {
+        str_free(&a.params);
+        str_free(&expr);
+        return NULL;
+    }
+    op->expr = heap_string(&expr);
     op->vectors = a.queries.data;
     op->dtype = a.dtype;
     op->count = (uint64_t)a.nq;
@@ -1744,6 +1997,11 @@ NAPI_MODULE_INIT() {
         METHOD("getParameters", index_get_parameters),
         METHOD("getDim", index_get_dim),
         METHOD("setImmutable", index_set_immutable),
+        METHOD("getExtraInfoByIds", index_get_extra_info_by_ids),
+        METHOD("insertExtra", index_insert_extra),
+        METHOD("getAttributesByIds", index_get_attributes),
+        METHOD("setLeanVecMatrices", index_set_leanvec_matrices),
+        METHOD("trainWithQueries", index_train_with_queries),
         METHOD("serialize", index_serialize),
         METHOD("deserialize", index_deserialize),
         METHOD("buildAsync", index_build_async),

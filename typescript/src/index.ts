@@ -62,6 +62,40 @@ export interface FilterOptions {
  */
 export type Filter = BigInt64Array | Uint8Array | FilterOptions;
 
+/** One attribute value: a number, string, boolean (stored as 1/0) or a list of one kind. */
+export type AttributeValue = number | bigint | string | boolean | number[] | bigint[] | string[] | boolean[];
+
+/** The attributes of one vector, by name; null or undefined for a vector without any. */
+export type Attributes = Record<string, AttributeValue> | null | undefined;
+
+/** Options of {@link Index.build} and {@link Index.add}. */
+export interface InsertOptions {
+    /**
+     * One attribute object per vector (null for a vector without attributes), for attribute
+     * filtering with {@link SearchOptions.filterExpr}, e.g.
+     * `[{color: "red", price: 3, tags: ["a", "b"]}, ...]`. Only the vectors the index accepts
+     * keep their attributes; they are removed, saved, loaded and cloned with them.
+     */
+    attributes?: Attributes[];
+    /**
+     * For indexes created with `extra_info_size`: that many bytes per vector (required by such
+     * indexes), read back with {@link Index.getExtraInfoByIds}. Synchronous build/add only.
+     */
+    extraInfos?: Uint8Array;
+}
+
+/** Options of the knn searches. */
+export interface SearchOptions {
+    /**
+     * An attribute filter expression over the attributes given to build/add, e.g.
+     * `color = "red" AND price < 10`, `tags IN ["a", "b"] OR NOT (score >= 0.5)` or VSAG's
+     * `multi_in(tags, "a|b", "|")`. Comparisons =, !=, <, <=, >, >= take a number or a quoted
+     * string; IN / NOT IN take a [...] list; AND, OR, NOT and parentheses combine them. A label
+     * is returned only when it satisfies the expression and the filter keeps it.
+     */
+    filterExpr?: string;
+}
+
 /** VSAG's error codes, carried by {@link VsagError.code}. */
 export enum ErrorCode {
     UNKNOWN_ERROR = 1,
@@ -168,8 +202,8 @@ export class VsagError extends Error {
 interface NativeIndex {
     close(): void;
     isClosed(): boolean;
-    build(v: VectorArray, ids: BigInt64Array, n: number, dim: number): BigInt64Array;
-    add(v: VectorArray, ids: BigInt64Array, n: number, dim: number): BigInt64Array;
+    build(v: VectorArray, ids: BigInt64Array, n: number, dim: number, attrs?: string): BigInt64Array;
+    add(v: VectorArray, ids: BigInt64Array, n: number, dim: number, attrs?: string): BigInt64Array;
     remove(ids: BigInt64Array): number;
     knnSearch(v: VectorArray, k: number, p: string | undefined, f: Filter | undefined): SearchResult;
     knnSearchBatch(
@@ -178,6 +212,7 @@ interface NativeIndex {
         k: number,
         p: string | undefined,
         f: Filter | undefined,
+        expr?: string,
     ): SearchResult;
     rangeSearch(
         v: VectorArray,
@@ -202,10 +237,29 @@ interface NativeIndex {
     getParameters(): string;
     getDim(): number;
     setImmutable(): void;
+    getExtraInfoByIds(ids: BigInt64Array, size: number): Uint8Array;
+    insertExtra(
+        add: boolean,
+        v: VectorArray,
+        ids: BigInt64Array,
+        n: number,
+        dim: number,
+        extra: Uint8Array,
+        size: number,
+        attrs?: string,
+    ): BigInt64Array;
+    getAttributesByIds(ids: BigInt64Array): string;
+    setLeanVecMatrices(
+        dataMatrix: Float32Array,
+        queryMatrix: Float32Array | null,
+        mean: Float32Array | null,
+        reducedDim: number,
+    ): void;
+    trainWithQueries(v: VectorArray, n: number, q: VectorArray | null, nq: number, dim: number): void;
     serialize(): Buffer;
     deserialize(buffer: Uint8Array): void;
-    buildAsync(v: VectorArray, ids: BigInt64Array, n: number, dim: number): Promise<BigInt64Array>;
-    addAsync(v: VectorArray, ids: BigInt64Array, n: number, dim: number): Promise<BigInt64Array>;
+    buildAsync(v: VectorArray, ids: BigInt64Array, n: number, dim: number, attrs?: string): Promise<BigInt64Array>;
+    addAsync(v: VectorArray, ids: BigInt64Array, n: number, dim: number, attrs?: string): Promise<BigInt64Array>;
     knnSearchAsync(
         v: VectorArray,
         k: number,
@@ -218,6 +272,7 @@ interface NativeIndex {
         k: number,
         p: string | undefined,
         f: Filter | undefined,
+        expr?: string,
     ): Promise<SearchResult>;
     saveAsync(file: string): Promise<void>;
     loadAsync(file: string): Promise<void>;
@@ -263,6 +318,41 @@ export const _native = native;
 function json(p: Parameters | undefined): string | undefined {
     if (p === undefined || p === null) return undefined;
     return typeof p === "string" ? p : JSON.stringify(p);
+}
+
+/* attributesJson encodes one attribute object per vector as the library's JSON array. */
+function attributesJson(options: InsertOptions | undefined, n: number): string | undefined {
+    const attrs = options?.attributes;
+    if (attrs === undefined || attrs === null) return undefined;
+    if (!Array.isArray(attrs)) {
+        throw new VsagError("attributes must be an array with one object (or null) per vector", ErrorCode.INVALID_ARGUMENT);
+    }
+    if (attrs.length !== n) {
+        throw new VsagError(`attributes has ${attrs.length} rows for ${n} vectors`, ErrorCode.INVALID_ARGUMENT);
+    }
+    return JSON.stringify(attrs, (_key, value: unknown) => {
+        if (typeof value === "bigint") {
+            if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+                throw new VsagError(`attribute value ${value} is beyond 2^53; pass it as a string`, ErrorCode.INVALID_ARGUMENT);
+            }
+            return Number(value);
+        }
+        if (typeof value === "number" && !Number.isFinite(value)) {
+            throw new VsagError(`attribute value ${value} is not a finite number`, ErrorCode.INVALID_ARGUMENT);
+        }
+        return value;
+    });
+}
+
+/* trim drops the -1 padding of a one-query batch result (knnSearch returns only real results). */
+function trim(r: SearchResult): SearchResult {
+    let n = r.ids.length;
+    while (n > 0 && r.ids[n - 1] < 0n) n--;
+    return n === r.ids.length ? r : { ids: r.ids.subarray(0, n), distances: r.distances.subarray(0, n) };
+}
+
+function queryLength(v: VectorArray): number {
+    return v.length;
 }
 
 /**
@@ -322,13 +412,37 @@ export class Index {
      *
      * @returns the labels that could not be added (such as duplicates); empty normally
      */
-    build(vectors: VectorArray, ids: BigInt64Array, numElements: number, dim: number): BigInt64Array {
-        return this.native.build(vectors, ids, numElements, dim);
+    build(
+        vectors: VectorArray,
+        ids: BigInt64Array,
+        numElements: number,
+        dim: number,
+        options?: InsertOptions,
+    ): BigInt64Array {
+        if (options?.extraInfos) return this.insertExtra(false, vectors, ids, numElements, dim, options);
+        return this.native.build(vectors, ids, numElements, dim, attributesJson(options, numElements));
+    }
+
+    private insertExtra(
+        add: boolean,
+        vectors: VectorArray,
+        ids: BigInt64Array,
+        numElements: number,
+        dim: number,
+        options: InsertOptions,
+    ): BigInt64Array {
+        const extra = options.extraInfos as Uint8Array;
+        return this.native.insertExtra(add, vectors, ids, numElements, dim, extra, this.extraInfoSize(), attributesJson(options, numElements));
+    }
+
+    private extraInfoSize(): number {
+        return Number((JSON.parse(this.native.getParameters()) as { extra_info_size?: number }).extra_info_size ?? 0);
     }
 
     /** Add vectors to the index; as {@link Index.build} otherwise. */
-    add(vectors: VectorArray, ids: BigInt64Array, numElements: number, dim: number): BigInt64Array {
-        return this.native.add(vectors, ids, numElements, dim);
+    add(vectors: VectorArray, ids: BigInt64Array, numElements: number, dim: number, options?: InsertOptions): BigInt64Array {
+        if (options?.extraInfos) return this.insertExtra(true, vectors, ids, numElements, dim, options);
+        return this.native.add(vectors, ids, numElements, dim, attributesJson(options, numElements));
     }
 
     /**
@@ -347,8 +461,16 @@ export class Index {
      * @param k - number of neighbours (fewer are returned when the index holds fewer)
      * @param parameters - the search JSON, e.g. `{"hgraph":{"ef_search":100}}`
      * @param filter - labels the search must not return
+     * @param options - `filterExpr`: an attribute filter expression ({@link SearchOptions})
      */
-    knnSearch(vector: VectorArray, k: number, parameters?: Parameters, filter?: Filter): SearchResult {
+    knnSearch(vector: VectorArray, k: number, parameters?: Parameters, filter?: Filter, options?: SearchOptions): SearchResult {
+        const expr = options?.filterExpr;
+        if (expr) {
+            if (queryLength(vector) !== this.getDim()) {
+                return this.native.knnSearch(vector, k, json(parameters), filter); // throws the dim error
+            }
+            return trim(this.native.knnSearchBatch(vector, 1, k, json(parameters), filter, expr));
+        }
         return this.native.knnSearch(vector, k, json(parameters), filter);
     }
 
@@ -364,8 +486,9 @@ export class Index {
         k: number,
         parameters?: Parameters,
         filter?: Filter,
+        options?: SearchOptions,
     ): SearchResult {
-        return this.native.knnSearchBatch(queries, nq, k, json(parameters), filter);
+        return this.native.knnSearchBatch(queries, nq, k, json(parameters), filter, options?.filterExpr || undefined);
     }
 
     /**
@@ -466,6 +589,50 @@ export class Index {
         return this.native.getDim();
     }
 
+    /**
+     * The extra info of each label (indexes created with `extra_info_size`): a Uint8Array of
+     * ids.length * extra_info_size bytes, label i's at [i*size, (i+1)*size). Throws for a
+     * label that does not exist, and UNSUPPORTED_INDEX_OPERATION without extra_info_size.
+     */
+    getExtraInfoByIds(ids: BigInt64Array): Uint8Array {
+        return this.native.getExtraInfoByIds(ids, this.extraInfoSize());
+    }
+
+    /** The attributes of each label (null for a label stored without any); throws for a missing label. */
+    getAttributesByIds(ids: BigInt64Array): (Record<string, AttributeValue> | null)[] {
+        return JSON.parse(this.native.getAttributesByIds(ids)) as (Record<string, AttributeValue> | null)[];
+    }
+
+    /**
+     * Give the index's leanvec quantizer explicit matrices instead of learning them (SVS's
+     * LeanVecLoader data_matrix / query_matrix): reducedDim x dim row-major Float32Arrays; a
+     * different queryMatrix makes LeanVec-OOD (needs `"leanvec_training": "ood"`), mean (dim
+     * values) is subtracted from data vectors. Call on an empty, untrained index.
+     */
+    setLeanVecMatrices(
+        dataMatrix: Float32Array,
+        queryMatrix?: Float32Array | null,
+        mean?: Float32Array | null,
+        reducedDim?: number,
+    ): void {
+        const rd = reducedDim ?? dataMatrix.length / this.getDim();
+        this.native.setLeanVecMatrices(dataMatrix, queryMatrix ?? null, mean ?? null, rd);
+    }
+
+    /**
+     * Train the quantizers on numElements vectors and numQueries sample queries (leanvec with
+     * `"leanvec_training": "ood"` learns its query matrix from them), without adding vectors.
+     */
+    trainWithQueries(
+        vectors: VectorArray,
+        numElements: number,
+        queries: VectorArray | null,
+        numQueries: number,
+        dim: number,
+    ): void {
+        this.native.trainWithQueries(vectors, numElements, queries, numQueries, dim);
+    }
+
     /** Make the index read-only: later build, add and remove fail with WRONG_STATUS. */
     setImmutable(): void {
         this.native.setImmutable();
@@ -490,8 +657,9 @@ export class Index {
         ids: BigInt64Array,
         numElements: number,
         dim: number,
+        options?: InsertOptions,
     ): Promise<BigInt64Array> {
-        return this.native.buildAsync(vectors, ids, numElements, dim);
+        return this.native.buildAsync(vectors, ids, numElements, dim, attributesJson(options, numElements));
     }
 
     /** {@link Index.add} on the libuv thread pool. */
@@ -500,8 +668,9 @@ export class Index {
         ids: BigInt64Array,
         numElements: number,
         dim: number,
+        options?: InsertOptions,
     ): Promise<BigInt64Array> {
-        return this.native.addAsync(vectors, ids, numElements, dim);
+        return this.native.addAsync(vectors, ids, numElements, dim, attributesJson(options, numElements));
     }
 
     /** {@link Index.knnSearch} on the libuv thread pool. */
@@ -510,7 +679,12 @@ export class Index {
         k: number,
         parameters?: Parameters,
         filter?: Filter,
+        options?: SearchOptions,
     ): Promise<SearchResult> {
+        const expr = options?.filterExpr;
+        if (expr && queryLength(vector) === this.getDim()) {
+            return trim(await this.native.knnSearchBatchAsync(vector, 1, k, json(parameters), filter, expr));
+        }
         return this.native.knnSearchAsync(vector, k, json(parameters), filter);
     }
 
@@ -521,8 +695,9 @@ export class Index {
         k: number,
         parameters?: Parameters,
         filter?: Filter,
+        options?: SearchOptions,
     ): Promise<SearchResult> {
-        return this.native.knnSearchBatchAsync(queries, nq, k, json(parameters), filter);
+        return this.native.knnSearchBatchAsync(queries, nq, k, json(parameters), filter, options?.filterExpr || undefined);
     }
 
     /** {@link Index.save} on the libuv thread pool. */

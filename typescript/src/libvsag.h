@@ -55,7 +55,27 @@
     X(vsag_index_serialize_buffer) \
     X(vsag_index_deserialize_buffer) \
     X(vsag_index_load_buffer) \
-    X(vsag_free)
+    X(vsag_free) \
+    X(vsag_index_build_vectors_with_attributes) \
+    X(vsag_index_add_vectors_with_attributes) \
+    X(vsag_index_knn_search_batch_with_filter_string) \
+    X(vsag_index_get_extra_info_by_ids) \
+    X(vsag_index_get_attributes) \
+    X(vsag_index_set_leanvec_matrices) \
+    X(vsag_index_train_with_queries) \
+    X(vsag_dataset_make) \
+    X(vsag_dataset_set_num_elements) \
+    X(vsag_dataset_set_dim) \
+    X(vsag_dataset_set_ids) \
+    X(vsag_dataset_set_float32_vectors) \
+    X(vsag_dataset_set_float16_vectors) \
+    X(vsag_dataset_set_bfloat16_vectors) \
+    X(vsag_dataset_set_int8_vectors) \
+    X(vsag_dataset_set_extra_info_size) \
+    X(vsag_dataset_set_extra_infos) \
+    X(vsag_dataset_set_attributes) \
+    X(vsag_index_build_dataset) \
+    X(vsag_index_add_dataset)
 
 #define VSAG_DECLARE_IMPORT(name) extern __typeof__(name)* vsagp_##name;
 VSAG_IMPORTS(VSAG_DECLARE_IMPORT)
@@ -112,5 +132,25 @@ const char* vsag_library_path(void);
 #define vsag_index_deserialize_buffer (*vsagp_vsag_index_deserialize_buffer)
 #define vsag_index_load_buffer (*vsagp_vsag_index_load_buffer)
 #define vsag_free (*vsagp_vsag_free)
+#define vsag_index_build_vectors_with_attributes (*vsagp_vsag_index_build_vectors_with_attributes)
+#define vsag_index_add_vectors_with_attributes (*vsagp_vsag_index_add_vectors_with_attributes)
+#define vsag_index_knn_search_batch_with_filter_string (*vsagp_vsag_index_knn_search_batch_with_filter_string)
+#define vsag_index_get_extra_info_by_ids (*vsagp_vsag_index_get_extra_info_by_ids)
+#define vsag_index_get_attributes (*vsagp_vsag_index_get_attributes)
+#define vsag_index_set_leanvec_matrices (*vsagp_vsag_index_set_leanvec_matrices)
+#define vsag_index_train_with_queries (*vsagp_vsag_index_train_with_queries)
+#define vsag_dataset_make (*vsagp_vsag_dataset_make)
+#define vsag_dataset_set_num_elements (*vsagp_vsag_dataset_set_num_elements)
+#define vsag_dataset_set_dim (*vsagp_vsag_dataset_set_dim)
+#define vsag_dataset_set_ids (*vsagp_vsag_dataset_set_ids)
+#define vsag_dataset_set_float32_vectors (*vsagp_vsag_dataset_set_float32_vectors)
+#define vsag_dataset_set_float16_vectors (*vsagp_vsag_dataset_set_float16_vectors)
+#define vsag_dataset_set_bfloat16_vectors (*vsagp_vsag_dataset_set_bfloat16_vectors)
+#define vsag_dataset_set_int8_vectors (*vsagp_vsag_dataset_set_int8_vectors)
+#define vsag_dataset_set_extra_info_size (*vsagp_vsag_dataset_set_extra_info_size)
+#define vsag_dataset_set_extra_infos (*vsagp_vsag_dataset_set_extra_infos)
+#define vsag_dataset_set_attributes (*vsagp_vsag_dataset_set_attributes)
+#define vsag_index_build_dataset (*vsagp_vsag_index_build_dataset)
+#define vsag_index_add_dataset (*vsagp_vsag_index_add_dataset)
 
 #endif
