@@ -193,7 +193,11 @@ func knnSearchBatch(h C.uintptr_t, queries unsafe.Pointer, dtype C.vsag_dtype_t,
 		return fail(err)
 	}
 	defer f.release()
-	filter, err := x.AttributeFilter(goStr(expr), f.filter())
+	attrFilter := x.AttributeFilter
+	if nq > 1 {
+		attrFilter = x.BatchAttributeFilter // evaluated once per label, not per query
+	}
+	filter, err := attrFilter(goStr(expr), f.filter())
 	if err != nil {
 		return fail(err)
 	}

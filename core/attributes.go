@@ -272,6 +272,56 @@ func (f *attrFilter) CheckValid(label int64) bool {
 
 func (f *attrFilter) ValidRatio() float32 { return f.ratio }
 
+// passSet is an expression evaluated once for every label with attributes: a search then tests
+// bits instead of evaluating per candidate and query.
+type passSet struct {
+	has, pass *api.Bitset // labels with attributes; those of them that pass
+	nilPass   bool        // whether a label without attributes passes
+	lazy      *attrFilter // for negative labels, which bitsets cannot hold
+}
+
+func (p *passSet) CheckValid(label int64) bool {
+	if label < 0 {
+		return p.lazy.CheckValid(label)
+	}
+	if p.lazy.ids != nil && !p.lazy.ids.CheckValid(label) {
+		return false
+	}
+	if p.has.Test(label) {
+		return p.pass.Test(label)
+	}
+	return p.nilPass
+}
+
+func (p *passSet) ValidRatio() float32 { return p.lazy.ratio }
+
+// BatchAttributeFilter is AttributeFilter for searches of many queries: it evaluates expr once
+// for every label up front (one pass over the attribute table), so each candidate of each query
+// costs a bit test. Labels added while the filter is in use are judged as labels without
+// attributes.
+func (x *Index) BatchAttributeFilter(expr string, filter Filter) (Filter, error) {
+	f, err := x.AttributeFilter(expr, filter)
+	if err != nil || expr == "" {
+		return f, err
+	}
+	af := f.(*attrFilter)
+	p := &passSet{has: api.NewBitset(), pass: api.NewBitset(), nilPass: af.expr.Eval(nil), lazy: af}
+	if t := af.table; t != nil {
+		t.mu.RLock()
+		for l, s := range t.m {
+			if l < 0 {
+				continue
+			}
+			p.has.Set(l, true)
+			if af.expr.Eval(s) {
+				p.pass.Set(l, true)
+			}
+		}
+		t.mu.RUnlock()
+	}
+	return p, nil
+}
+
 // ratioSamples is how many labels with attributes the ValidRatio estimate evaluates.
 const ratioSamples = 256
 
@@ -365,7 +415,11 @@ func (x *Index) RangeSearchWithFilterString(query *Dataset, radius float32, sear
 // BatchSearchIntoWithFilterString is BatchSearchInto with an attribute filter expression,
 // compiled once for all queries.
 func (x *Index) BatchSearchIntoWithFilterString(queries []float32, nq, k int, searchJSON, filterExpr string, filter Filter, ids []int64, dists []float32) error {
-	f, err := x.AttributeFilter(filterExpr, filter)
+	af := x.AttributeFilter
+	if nq > 1 {
+		af = x.BatchAttributeFilter
+	}
+	f, err := af(filterExpr, filter)
 	if err != nil {
 		return err
 	}

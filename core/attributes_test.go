@@ -295,6 +295,34 @@ func TestAttributeErrors(t *testing.T) {
 	assert.Empty(t, ns)
 }
 
+func TestBatchAttributeFilterAgrees(t *testing.T) {
+	const n, d = 300, 2
+	v, ids, as := attrData(8, n, d)
+	ids[0], ids[1] = -5, 1<<40 // a negative label and one beyond the dense bitset range
+	idx, err := CreateIndex("brute_force", `{"dim":2}`)
+	require.NoError(t, err)
+	_, err = idx.Build(&Dataset{NumElements: n, Dim: d, IDs: ids, Float32: v, Attributes: as})
+	require.NoError(t, err)
+	keepOdd := KeepFunc(func(l int64) bool { return l%2 != 0 }, 0.5)
+	for _, expr := range attrExprs {
+		for _, idf := range []Filter{nil, keepOdd} {
+			lazy, err := idx.AttributeFilter(expr, idf)
+			require.NoError(t, err)
+			batch, err := idx.BatchAttributeFilter(expr, idf)
+			require.NoError(t, err)
+			for _, l := range append(ids, 99999, -7) {
+				require.Equal(t, lazy.CheckValid(l), batch.CheckValid(l), "%s label %d", expr, l)
+			}
+			require.InDelta(t, lazy.ValidRatio(), batch.ValidRatio(), 0.1) // both sampled
+		}
+	}
+	_, err = idx.BatchAttributeFilter("a ==", nil)
+	require.Equal(t, api.InvalidArgument, CodeOf(err))
+	f, err := idx.BatchAttributeFilter("", nil)
+	require.NoError(t, err)
+	require.Nil(t, f)
+}
+
 func TestAttributeFilterValidRatio(t *testing.T) {
 	const n, d = 700, 2
 	v, ids, as := attrData(5, n, d)
@@ -353,4 +381,53 @@ func TestAttributeFilterConcurrent(t *testing.T) {
 		}
 	}()
 	wg.Wait()
+}
+
+// BenchmarkAttributeFilter compares a brute_force search without a filter, with an expression
+// that keeps about a quarter of the labels, and with the same selection as a KeepFunc.
+func BenchmarkAttributeFilter(b *testing.B) {
+	const n, d = 20000, 64
+	v, ids, as := attrData(7, n, d)
+	idx, err := CreateIndex("brute_force", fmt.Sprintf(`{"dtype":"float32","metric_type":"l2","dim":%d}`, d))
+	require.NoError(b, err)
+	_, err = idx.Build(&Dataset{NumElements: n, Dim: d, IDs: ids, Float32: v, Attributes: as})
+	require.NoError(b, err)
+	q := v[:d]
+	expr := `color = "red" AND price < 40`
+	b.Run("none", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			_, _ = idx.Search(q, 10, "", nil)
+		}
+	})
+	b.Run("expr", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			_, _ = idx.SearchWithFilterString(q, 10, "", expr, nil)
+		}
+	})
+	b.Run("keepfunc", func(b *testing.B) {
+		keep := KeepFunc(func(l int64) bool {
+			i := l - 1000
+			return i%7 != 6 && i%4 == 0 && i%50 < 40
+		}, 0.2)
+		for i := 0; i < b.N; i++ {
+			_, _ = idx.Search(q, 10, "", keep)
+		}
+	})
+	b.Run("batch16/expr", func(b *testing.B) {
+		ids, dists := make([]int64, 16*10), make([]float32, 16*10)
+		for i := 0; i < b.N; i++ {
+			_ = idx.BatchSearchIntoWithFilterString(v[:16*d], 16, 10, "", expr, nil, ids, dists)
+		}
+	})
+	b.Run("batch16/none", func(b *testing.B) {
+		ids, dists := make([]int64, 16*10), make([]float32, 16*10)
+		for i := 0; i < b.N; i++ {
+			_ = idx.BatchSearchInto(v[:16*d], 16, 10, "", nil, ids, dists)
+		}
+	})
+	b.Run("compile", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			_, _ = idx.AttributeFilter(expr, nil)
+		}
+	})
 }
