@@ -55,9 +55,16 @@ test-go:
 test-race:
 	$(GO) test -count=1 -race -timeout 20m -run 'Concurren|Race|Parallel' ./core/... ./tests/...
 
-# Short fuzzing of the file reader and parsers (corpus seeds run in test-go as well).
+# Short fuzzing of the file readers, parsers and kernels (their seed corpora run in test-go too).
+FUZZ_TARGETS := FuzzRead@./core/serial FuzzLabelsUnmarshal@./core/store FuzzCompile@./core/attr \
+	FuzzReadBinary@./core/attr FuzzLVQUnmarshal@./core/quant FuzzLeanVecUnmarshal@./core/quant \
+	FuzzL2Sqr@./simd FuzzConvert@./simd
+FUZZ_TIME ?= 5s
 test-fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime 10s ./core/serial
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz $${t%@*} in $${t#*@} for $(FUZZ_TIME)"; \
+	  out=$$($(GO) test -run '^$$' -fuzz "^$${t%@*}$$" -fuzztime $(FUZZ_TIME) "$${t#*@}" 2>&1) || { echo "$$out"; exit 1; }; \
+	done
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^simd/internal/asmgen/')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -1,7 +1,6 @@
 package hgraph
 
 import (
-
 	json "github.com/goccy/go-json"
 
 	"github.com/govsag/vsag/core/api"
