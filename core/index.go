@@ -478,6 +478,10 @@ func (x *Index) batchSearch(v []float32, nq, k int, searchJSON string, filter Fi
 		return bs.BatchKnnSearch(v, nq, k, opts, ids, dists)
 	}
 	d := x.create.Dim
+	var timeout time.Duration
+	if !opts.Deadline.IsZero() {
+		timeout = time.Until(opts.Deadline)
+	}
 	workers := min(runtime.GOMAXPROCS(0), nq)
 	var next atomic.Int64
 	var firstErr error
@@ -488,8 +492,11 @@ func (x *Index) batchSearch(v []float32, nq, k int, searchJSON string, filter Fi
 			if i >= nq {
 				return
 			}
-			o, _ := x.searchOptions(searchJSON, filter) // per query: a fresh deadline
-			ns, err := x.eng.KnnSearch(v[i*d:(i+1)*d], k, o)
+			o := *opts // parsed once; each query gets its own copy and its own deadline
+			if timeout > 0 {
+				o.Deadline = time.Now().Add(timeout)
+			}
+			ns, err := x.eng.KnnSearch(v[i*d:(i+1)*d], k, &o)
 			if err != nil {
 				once.Do(func() { firstErr = err })
 				return
