@@ -24,6 +24,9 @@ type Index struct {
 	immutable atomic.Bool
 	extra     *extraInfos                // nil when extra_info_size is 0
 	attrTable atomic.Pointer[attributes] // nil until a label gets attributes
+
+	searchMu    sync.RWMutex
+	searchCache map[string]*params.Search // parsed search JSON by string
 }
 
 // Name returns the index type, such as "brute_force".
@@ -314,7 +317,7 @@ func (x *Index) Immutable() bool { return x.immutable.Load() }
 
 // searchOptions parses search JSON into options for the engine.
 func (x *Index) searchOptions(js string, filter Filter) (*api.SearchOptions, error) {
-	sp, err := params.ParseSearch(x.name, js)
+	sp, err := x.parsedSearch(js)
 	if err != nil {
 		return nil, err
 	}
@@ -323,6 +326,34 @@ func (x *Index) searchOptions(js string, filter Filter) (*api.SearchOptions, err
 		opts.Deadline = time.Now().Add(time.Duration(sp.TimeoutMs * float64(time.Millisecond)))
 	}
 	return opts, nil
+}
+
+// searchCacheMax bounds the parsed search strings an index remembers.
+const searchCacheMax = 64
+
+// parsedSearch parses search JSON, remembering the result per string: callers repeat the same
+// few parameter strings, and parsing is a map allocation per query otherwise. Parsed values are
+// never modified after they are stored.
+func (x *Index) parsedSearch(js string) (*params.Search, error) {
+	x.searchMu.RLock()
+	sp, ok := x.searchCache[js]
+	x.searchMu.RUnlock()
+	if ok {
+		return sp, nil
+	}
+	sp, err := params.ParseSearch(x.name, js)
+	if err != nil {
+		return nil, err
+	}
+	x.searchMu.Lock()
+	if x.searchCache == nil {
+		x.searchCache = map[string]*params.Search{}
+	}
+	if len(x.searchCache) < searchCacheMax {
+		x.searchCache[js] = sp
+	}
+	x.searchMu.Unlock()
+	return sp, nil
 }
 
 func (x *Index) query(ds *Dataset, what string) ([]float32, error) {
