@@ -59,3 +59,13 @@ func (v LabelView) ExportIDs() []int64 {
 	slices.Sort(ids)
 	return ids
 }
+
+// UpdateID implements api.Engine: it relabels under the index's exclusive lock.
+func (v LabelView) UpdateID(from, to int64) error {
+	v.Mu.Lock()
+	defer v.Mu.Unlock()
+	if err := v.Table().Relabel(from, to); err != nil {
+		return api.Errorf(api.InvalidArgument, "%s: update id: %v", v.Index, err)
+	}
+	return nil
+}

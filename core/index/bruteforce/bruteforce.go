@@ -405,16 +405,6 @@ func (x *Index) GetVectors(ids []int64, out []float32) error {
 	return nil
 }
 
-// UpdateID implements api.Engine.
-func (x *Index) UpdateID(from, to int64) error {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if err := x.labels.Relabel(from, to); err != nil {
-		return api.Errorf(api.InvalidArgument, "brute_force: update id: %v", err)
-	}
-	return nil
-}
-
 // UpdateVector implements api.Engine. A flat index has no structure to protect, so the vector
 // is replaced with or without force.
 func (x *Index) UpdateVector(label int64, v []float32, force bool) error {

@@ -49,16 +49,6 @@ func (x *Index) GetVectors(ids []int64, out []float32) error {
 	return nil
 }
 
-// UpdateID implements api.Engine.
-func (x *Index) UpdateID(from, to int64) error {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if err := x.labels.Relabel(from, to); err != nil {
-		return api.Errorf(api.InvalidArgument, "hgraph: update id: %v", err)
-	}
-	return nil
-}
-
 // UpdateVector implements api.Engine. Without force the new vector must stay inside the old
 // vector's neighbourhood: no farther from the old vector than its farthest bottom neighbour
 // (VSAG's rule protects the graph from a vector that moved elsewhere). The node is then
