@@ -13,6 +13,8 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
+
+	"github.com/govsag/vsag/core/hugepage"
 )
 
 const lockStripes = 1 << 12
@@ -73,6 +75,7 @@ func (g *Graph) Reserve(n int) {
 		return
 	}
 	adj := make([]uint32, n*g.stride)
+	hugepage.Slice(adj)
 	copy(adj, g.adj[:g.n*g.stride])
 	g.adj = adj
 }

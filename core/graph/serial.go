@@ -3,6 +3,8 @@ package graph
 import (
 	"encoding/binary"
 	"fmt"
+
+	"github.com/govsag/vsag/core/hugepage"
 )
 
 // MarshalBinary encodes the graph: header (nodes, degree, entry, entry level, layer count),
@@ -76,6 +78,7 @@ func (g *Graph) UnmarshalBinary(b []byte) error {
 		return fmt.Errorf("graph: bad header (entry %d level %d layers %d nodes %d)", ep, lvl, nl, n)
 	}
 	adj := make([]uint32, n*g.stride)
+	hugepage.Slice(adj)
 	for i := range adj {
 		adj[i] = r.u32()
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"unsafe"
 
+	"github.com/govsag/vsag/core/hugepage"
 	"github.com/govsag/vsag/core/quant"
 )
 
@@ -39,6 +40,7 @@ func (c *Codes) Reserve(rows int) {
 	}
 	words := (need+63)/8 + 8
 	buf := make([]uint64, words)
+	hugepage.Slice(buf)
 	base := unsafe.Pointer(&buf[0])
 	off := (64 - int(uintptr(base)&63)) & 63
 	all := unsafe.Slice((*byte)(base), words*8)

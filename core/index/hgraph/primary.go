@@ -3,6 +3,7 @@ package hgraph
 import (
 	"unsafe"
 
+	"github.com/govsag/vsag/core/hugepage"
 	"github.com/govsag/vsag/core/quant"
 	"github.com/govsag/vsag/simd"
 )
@@ -30,6 +31,7 @@ func (p *primaryStore) reserve(rows int) {
 	}
 	words := (need+63)/8 + 8
 	buf := make([]uint64, words)
+	hugepage.Slice(buf)
 	base := unsafe.Pointer(&buf[0])
 	off := (64 - int(uintptr(base)&63)) & 63
 	slab := unsafe.Slice((*byte)(base), words*8)[off : off+need : off+need]
