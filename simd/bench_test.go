@@ -212,6 +212,38 @@ func BenchmarkSQ4L2SqrScaled(b *testing.B) {
 	})
 }
 
+// BenchmarkL2SqrBatchInCache: a batch of 8 ids cycling over 4 rows, so rows and
+// query stay in L1 and the kernel runs at its compute/load limit. The metric
+// ns/distance is per query-row pair; the FMA peak for comparison is
+// dim / 16 cycles (two 8-lane FMA pipes) at the core clock.
+func BenchmarkL2SqrBatchInCache(b *testing.B) {
+	benchLevels(b, func(dim int) (int, func()) {
+		r := newRand(1)
+		slab := randF32(r, 4*dim, 1)
+		q := randF32(r, dim, 1)
+		ids := []uint32{0, 1, 2, 3, 3, 2, 1, 0}
+		out := make([]float32, len(ids))
+		return 4 * dim * len(ids), func() { L2SqrBatch(q, slab, dim, ids, out) }
+	})
+}
+
+// BenchmarkL2SqrPairInCache is BenchmarkL2SqrBatchInCache one pair at a time
+// (the single-pair kernel), for the ratio.
+func BenchmarkL2SqrPairInCache(b *testing.B) {
+	benchLevels(b, func(dim int) (int, func()) {
+		r := newRand(1)
+		slab := randF32(r, 4*dim, 1)
+		q := randF32(r, dim, 1)
+		ids := []uint32{0, 1, 2, 3, 3, 2, 1, 0}
+		out := make([]float32, len(ids))
+		return 4 * dim * len(ids), func() {
+			for i, id := range ids {
+				out[i] = L2Sqr(q, slab[int(id)*dim:int(id+1)*dim])
+			}
+		}
+	})
+}
+
 // benchRows is the number of contiguous rows per call in the *Rows
 // benchmarks (at dim 960 the fp16 block is 480 KB: in L2, not in L1).
 // ns/op is per block of benchRows rows.

@@ -76,14 +76,190 @@ f32_done_4:
 // func l2F32BatchAVX2(q *float32, n int, slab *float32, stride int, ids *uint32, out *float32, cnt int)
 // Requires: AVX, FMA3, MMX+
 TEXT ·l2F32BatchAVX2(SB), NOSPLIT, $0-56
-	MOVQ n+8(FP), AX
-	MOVQ slab+16(FP), CX
-	MOVQ stride+24(FP), DX
-	MOVQ ids+32(FP), BX
-	MOVQ out+40(FP), SI
-	MOVQ cnt+48(FP), DI
-	SHLQ $0x02, DX
+	MOVQ  n+8(FP), AX
+	MOVQ  slab+16(FP), CX
+	MOVQ  stride+24(FP), DX
+	MOVQ  ids+32(FP), BX
+	MOVQ  out+40(FP), SI
+	MOVQ  cnt+48(FP), DI
+	SHLQ  $0x02, DX
+	TESTQ AX, AX
+	JZ    batch_one_8
+	TESTQ $0x00000007, AX
+	JNZ   batch_one_8
 
+batch4_loop_9:
+	CMPQ  DI, $0x00000004
+	JL    batch4_done_10
+	CMPQ  DI, $0x00000008
+	JL    batch4_nopf_11
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	MOVQ  AX, R8
+	ADDQ  $0x0000000f, R8
+	SHRQ  $0x04, R8
+	CMPQ  R8, $0x00000008
+	JLE   pf_capped_12
+	MOVQ  $0x00000008, R8
+
+pf_capped_12:
+pf_rows_13:
+	PREFETCHT0 (R9)
+	ADDQ       $0x00000040, R9
+	DECQ       R8
+	JNZ        pf_rows_13
+	MOVL       20(BX), R9
+	IMULQ      DX, R9
+	ADDQ       CX, R9
+	MOVQ       AX, R8
+	ADDQ       $0x0000000f, R8
+	SHRQ       $0x04, R8
+	CMPQ       R8, $0x00000008
+	JLE        pf_capped_14
+	MOVQ       $0x00000008, R8
+
+pf_capped_14:
+pf_rows_15:
+	PREFETCHT0 (R9)
+	ADDQ       $0x00000040, R9
+	DECQ       R8
+	JNZ        pf_rows_15
+	MOVL       24(BX), R9
+	IMULQ      DX, R9
+	ADDQ       CX, R9
+	MOVQ       AX, R8
+	ADDQ       $0x0000000f, R8
+	SHRQ       $0x04, R8
+	CMPQ       R8, $0x00000008
+	JLE        pf_capped_16
+	MOVQ       $0x00000008, R8
+
+pf_capped_16:
+pf_rows_17:
+	PREFETCHT0 (R9)
+	ADDQ       $0x00000040, R9
+	DECQ       R8
+	JNZ        pf_rows_17
+	MOVL       28(BX), R9
+	IMULQ      DX, R9
+	ADDQ       CX, R9
+	MOVQ       AX, R8
+	ADDQ       $0x0000000f, R8
+	SHRQ       $0x04, R8
+	CMPQ       R8, $0x00000008
+	JLE        pf_capped_18
+	MOVQ       $0x00000008, R8
+
+pf_capped_18:
+pf_rows_19:
+	PREFETCHT0 (R9)
+	ADDQ       $0x00000040, R9
+	DECQ       R8
+	JNZ        pf_rows_19
+
+batch4_nopf_11:
+	MOVL   (BX), R8
+	IMULQ  DX, R8
+	ADDQ   CX, R8
+	MOVL   4(BX), R9
+	IMULQ  DX, R9
+	ADDQ   CX, R9
+	MOVL   8(BX), R10
+	IMULQ  DX, R10
+	ADDQ   CX, R10
+	MOVL   12(BX), R11
+	IMULQ  DX, R11
+	ADDQ   CX, R11
+	MOVQ   q+0(FP), R12
+	MOVQ   AX, R13
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+f32x4_2v_20:
+	CMPQ        R13, $0x00000010
+	JL          f32x4_1v_21
+	VMOVUPS     (R12), Y8
+	VSUBPS      (R8), Y8, Y9
+	VFMADD231PS Y9, Y9, Y0
+	VSUBPS      (R9), Y8, Y9
+	VFMADD231PS Y9, Y9, Y2
+	VSUBPS      (R10), Y8, Y9
+	VFMADD231PS Y9, Y9, Y4
+	VSUBPS      (R11), Y8, Y8
+	VFMADD231PS Y8, Y8, Y6
+	VMOVUPS     32(R12), Y8
+	VSUBPS      32(R8), Y8, Y9
+	VFMADD231PS Y9, Y9, Y1
+	VSUBPS      32(R9), Y8, Y9
+	VFMADD231PS Y9, Y9, Y3
+	VSUBPS      32(R10), Y8, Y9
+	VFMADD231PS Y9, Y9, Y5
+	VSUBPS      32(R11), Y8, Y8
+	VFMADD231PS Y8, Y8, Y7
+	ADDQ        $0x00000040, R12
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000040, R10
+	ADDQ        $0x00000040, R11
+	SUBQ        $0x00000010, R13
+	JMP         f32x4_2v_20
+
+f32x4_1v_21:
+	CMPQ        R13, $0x00000008
+	JL          f32x4_tail_22
+	VMOVUPS     (R12), Y8
+	VSUBPS      (R8), Y8, Y9
+	VFMADD231PS Y9, Y9, Y0
+	VSUBPS      (R9), Y8, Y9
+	VFMADD231PS Y9, Y9, Y2
+	VSUBPS      (R10), Y8, Y9
+	VFMADD231PS Y9, Y9, Y4
+	VSUBPS      (R11), Y8, Y8
+	VFMADD231PS Y8, Y8, Y6
+	ADDQ        $0x00000020, R12
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000020, R10
+	ADDQ        $0x00000020, R11
+	SUBQ        $0x00000008, R13
+
+f32x4_tail_22:
+	VADDPS       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X1
+	VADDPS       Y3, Y2, Y2
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
+	VADDPS       Y5, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X2
+	VADDPS       X2, X4, X2
+	VADDPS       Y7, Y6, Y6
+	VEXTRACTF128 $0x01, Y6, X3
+	VADDPS       X3, X6, X3
+	VUNPCKLPS    X0, X1, X4
+	VUNPCKHPS    X0, X1, X0
+	VADDPS       X0, X4, X4
+	VUNPCKLPS    X3, X2, X0
+	VUNPCKHPS    X3, X2, X1
+	VADDPS       X1, X0, X0
+	VMOVLHPS     X0, X4, X1
+	VMOVHLPS     X4, X0, X0
+	VADDPS       X0, X1, X1
+	VMOVUPS      X1, (SI)
+	ADDQ         $0x00000010, BX
+	ADDQ         $0x00000010, SI
+	SUBQ         $0x00000004, DI
+	JMP          batch4_loop_9
+
+batch4_done_10:
+batch_one_8:
 batch_loop_5:
 	TESTQ DI, DI
 	JZ    batch_end_6
@@ -107,9 +283,9 @@ batch_next_7:
 	VXORPS     Y3, Y3, Y3
 	VXORPS     X4, X4, X4
 
-f32_32_8:
+f32_32_24:
 	CMPQ        R11, $0x00000020
-	JL          f32_8_9
+	JL          f32_8_25
 	VMOVUPS     (R10), Y5
 	VSUBPS      (R8), Y5, Y5
 	VFMADD231PS Y5, Y5, Y0
@@ -128,11 +304,11 @@ f32_32_8:
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000020, R11
-	JMP         f32_32_8
+	JMP         f32_32_24
 
-f32_8_9:
+f32_8_25:
 	CMPQ        R11, $0x00000008
-	JL          f32_tail_10
+	JL          f32_tail_26
 	VMOVUPS     (R10), Y5
 	VSUBPS      (R8), Y5, Y5
 	VFMADD231PS Y5, Y5, Y0
@@ -141,20 +317,20 @@ f32_8_9:
 	ADDQ        $0x00000020, R8
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000008, R11
-	JMP         f32_8_9
+	JMP         f32_8_25
 
-f32_tail_10:
+f32_tail_26:
 	TESTQ       R11, R11
-	JZ          f32_done_11
+	JZ          f32_done_27
 	VMOVSS      (R10), X5
 	VSUBSS      (R8), X5, X5
 	VFMADD231SS X5, X5, X4
 	ADDQ        $0x00000004, R10
 	ADDQ        $0x00000004, R8
 	DECQ        R11
-	JMP         f32_tail_10
+	JMP         f32_tail_26
 
-f32_done_11:
+f32_done_27:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -178,23 +354,123 @@ batch_end_6:
 // func l2F32RowsAVX2(q *float32, n int, slab *float32, stride int, out *float32, cnt int)
 // Requires: AVX, FMA3, MMX+
 TEXT ·l2F32RowsAVX2(SB), NOSPLIT, $0-48
-	MOVQ n+8(FP), AX
-	MOVQ slab+16(FP), CX
-	MOVQ stride+24(FP), DX
-	MOVQ out+32(FP), BX
-	MOVQ cnt+40(FP), SI
-	SHLQ $0x02, DX
+	MOVQ  n+8(FP), AX
+	MOVQ  slab+16(FP), CX
+	MOVQ  stride+24(FP), DX
+	MOVQ  out+32(FP), BX
+	MOVQ  cnt+40(FP), SI
+	SHLQ  $0x02, DX
+	TESTQ AX, AX
+	JZ    rows_one_31
+	TESTQ $0x00000007, AX
+	JNZ   rows_one_31
 
-rows_loop_12:
+rows4_loop_32:
+	CMPQ   SI, $0x00000004
+	JL     rows4_done_33
+	MOVQ   CX, DI
+	LEAQ   (DI)(DX*1), R8
+	LEAQ   (R8)(DX*1), R9
+	LEAQ   (R9)(DX*1), R10
+	LEAQ   (R10)(DX*1), CX
+	MOVQ   q+0(FP), R11
+	MOVQ   AX, R12
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+f32x4_2v_34:
+	CMPQ        R12, $0x00000010
+	JL          f32x4_1v_35
+	VMOVUPS     (R11), Y8
+	VSUBPS      (DI), Y8, Y9
+	VFMADD231PS Y9, Y9, Y0
+	VSUBPS      (R8), Y8, Y9
+	VFMADD231PS Y9, Y9, Y2
+	VSUBPS      (R9), Y8, Y9
+	VFMADD231PS Y9, Y9, Y4
+	VSUBPS      (R10), Y8, Y8
+	VFMADD231PS Y8, Y8, Y6
+	VMOVUPS     32(R11), Y8
+	VSUBPS      32(DI), Y8, Y9
+	VFMADD231PS Y9, Y9, Y1
+	VSUBPS      32(R8), Y8, Y9
+	VFMADD231PS Y9, Y9, Y3
+	VSUBPS      32(R9), Y8, Y9
+	VFMADD231PS Y9, Y9, Y5
+	VSUBPS      32(R10), Y8, Y8
+	VFMADD231PS Y8, Y8, Y7
+	ADDQ        $0x00000040, R11
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000040, R10
+	SUBQ        $0x00000010, R12
+	JMP         f32x4_2v_34
+
+f32x4_1v_35:
+	CMPQ        R12, $0x00000008
+	JL          f32x4_tail_36
+	VMOVUPS     (R11), Y8
+	VSUBPS      (DI), Y8, Y9
+	VFMADD231PS Y9, Y9, Y0
+	VSUBPS      (R8), Y8, Y9
+	VFMADD231PS Y9, Y9, Y2
+	VSUBPS      (R9), Y8, Y9
+	VFMADD231PS Y9, Y9, Y4
+	VSUBPS      (R10), Y8, Y8
+	VFMADD231PS Y8, Y8, Y6
+	ADDQ        $0x00000020, R11
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000020, R10
+	SUBQ        $0x00000008, R12
+
+f32x4_tail_36:
+	VADDPS       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X1
+	VADDPS       Y3, Y2, Y2
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
+	VADDPS       Y5, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X2
+	VADDPS       X2, X4, X2
+	VADDPS       Y7, Y6, Y6
+	VEXTRACTF128 $0x01, Y6, X3
+	VADDPS       X3, X6, X3
+	VUNPCKLPS    X0, X1, X4
+	VUNPCKHPS    X0, X1, X0
+	VADDPS       X0, X4, X4
+	VUNPCKLPS    X3, X2, X0
+	VUNPCKHPS    X3, X2, X1
+	VADDPS       X1, X0, X0
+	VMOVLHPS     X0, X4, X1
+	VMOVHLPS     X4, X0, X0
+	VADDPS       X0, X1, X1
+	VMOVUPS      X1, (BX)
+	ADDQ         $0x00000010, BX
+	SUBQ         $0x00000004, SI
+	JMP          rows4_loop_32
+
+rows4_done_33:
+rows_one_31:
+rows_loop_28:
 	TESTQ SI, SI
-	JZ    rows_end_13
+	JZ    rows_end_29
 	MOVQ  CX, DI
 	MOVQ  CX, R8
 	CMPQ  SI, $0x00000001
-	JE    rows_next_14
+	JE    rows_next_30
 	ADDQ  DX, R8
 
-rows_next_14:
+rows_next_30:
 	PREFETCHT0 -4(R8)(AX*4)
 	MOVQ       q+0(FP), R9
 	MOVQ       AX, R10
@@ -204,9 +480,9 @@ rows_next_14:
 	VXORPS     Y3, Y3, Y3
 	VXORPS     X4, X4, X4
 
-f32_32_15:
+f32_32_38:
 	CMPQ        R10, $0x00000020
-	JL          f32_8_16
+	JL          f32_8_39
 	VMOVUPS     (R9), Y5
 	VSUBPS      (DI), Y5, Y5
 	VFMADD231PS Y5, Y5, Y0
@@ -225,11 +501,11 @@ f32_32_15:
 	ADDQ        $0x00000080, DI
 	ADDQ        $0x00000080, R8
 	SUBQ        $0x00000020, R10
-	JMP         f32_32_15
+	JMP         f32_32_38
 
-f32_8_16:
+f32_8_39:
 	CMPQ        R10, $0x00000008
-	JL          f32_tail_17
+	JL          f32_tail_40
 	VMOVUPS     (R9), Y5
 	VSUBPS      (DI), Y5, Y5
 	VFMADD231PS Y5, Y5, Y0
@@ -238,20 +514,20 @@ f32_8_16:
 	ADDQ        $0x00000020, DI
 	ADDQ        $0x00000020, R8
 	SUBQ        $0x00000008, R10
-	JMP         f32_8_16
+	JMP         f32_8_39
 
-f32_tail_17:
+f32_tail_40:
 	TESTQ       R10, R10
-	JZ          f32_done_18
+	JZ          f32_done_41
 	VMOVSS      (R9), X5
 	VSUBSS      (DI), X5, X5
 	VFMADD231SS X5, X5, X4
 	ADDQ        $0x00000004, R9
 	ADDQ        $0x00000004, DI
 	DECQ        R10
-	JMP         f32_tail_17
+	JMP         f32_tail_40
 
-f32_done_18:
+f32_done_41:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -266,9 +542,9 @@ f32_done_18:
 	ADDQ         DX, CX
 	ADDQ         $0x00000004, BX
 	DECQ         SI
-	JMP          rows_loop_12
+	JMP          rows_loop_28
 
-rows_end_13:
+rows_end_29:
 	VZEROUPPER
 	RET
 
@@ -284,9 +560,9 @@ TEXT ·ipF32AVX2(SB), NOSPLIT, $0-28
 	VXORPS Y3, Y3, Y3
 	VXORPS X4, X4, X4
 
-f32_32_19:
+f32_32_42:
 	CMPQ        DX, $0x00000020
-	JL          f32_8_20
+	JL          f32_8_43
 	VMOVUPS     (AX), Y5
 	VFMADD231PS (CX), Y5, Y0
 	VMOVUPS     32(AX), Y5
@@ -298,29 +574,29 @@ f32_32_19:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000020, DX
-	JMP         f32_32_19
+	JMP         f32_32_42
 
-f32_8_20:
+f32_8_43:
 	CMPQ        DX, $0x00000008
-	JL          f32_tail_21
+	JL          f32_tail_44
 	VMOVUPS     (AX), Y5
 	VFMADD231PS (CX), Y5, Y0
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000008, DX
-	JMP         f32_8_20
+	JMP         f32_8_43
 
-f32_tail_21:
+f32_tail_44:
 	TESTQ       DX, DX
-	JZ          f32_done_22
+	JZ          f32_done_45
 	VMOVSS      (AX), X5
 	VFMADD231SS (CX), X5, X4
 	ADDQ        $0x00000004, AX
 	ADDQ        $0x00000004, CX
 	DECQ        DX
-	JMP         f32_tail_21
+	JMP         f32_tail_44
 
-f32_done_22:
+f32_done_45:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -338,28 +614,192 @@ f32_done_22:
 // func ipF32BatchAVX2(q *float32, n int, slab *float32, stride int, ids *uint32, out *float32, cnt int)
 // Requires: AVX, FMA3, MMX+
 TEXT ·ipF32BatchAVX2(SB), NOSPLIT, $0-56
-	MOVQ n+8(FP), AX
-	MOVQ slab+16(FP), CX
-	MOVQ stride+24(FP), DX
-	MOVQ ids+32(FP), BX
-	MOVQ out+40(FP), SI
-	MOVQ cnt+48(FP), DI
-	SHLQ $0x02, DX
+	MOVQ  n+8(FP), AX
+	MOVQ  slab+16(FP), CX
+	MOVQ  stride+24(FP), DX
+	MOVQ  ids+32(FP), BX
+	MOVQ  out+40(FP), SI
+	MOVQ  cnt+48(FP), DI
+	SHLQ  $0x02, DX
+	TESTQ AX, AX
+	JZ    batch_one_49
+	TESTQ $0x00000007, AX
+	JNZ   batch_one_49
 
-batch_loop_23:
+batch4_loop_50:
+	CMPQ  DI, $0x00000004
+	JL    batch4_done_51
+	CMPQ  DI, $0x00000008
+	JL    batch4_nopf_52
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	MOVQ  AX, R8
+	ADDQ  $0x0000000f, R8
+	SHRQ  $0x04, R8
+	CMPQ  R8, $0x00000008
+	JLE   pf_capped_53
+	MOVQ  $0x00000008, R8
+
+pf_capped_53:
+pf_rows_54:
+	PREFETCHT0 (R9)
+	ADDQ       $0x00000040, R9
+	DECQ       R8
+	JNZ        pf_rows_54
+	MOVL       20(BX), R9
+	IMULQ      DX, R9
+	ADDQ       CX, R9
+	MOVQ       AX, R8
+	ADDQ       $0x0000000f, R8
+	SHRQ       $0x04, R8
+	CMPQ       R8, $0x00000008
+	JLE        pf_capped_55
+	MOVQ       $0x00000008, R8
+
+pf_capped_55:
+pf_rows_56:
+	PREFETCHT0 (R9)
+	ADDQ       $0x00000040, R9
+	DECQ       R8
+	JNZ        pf_rows_56
+	MOVL       24(BX), R9
+	IMULQ      DX, R9
+	ADDQ       CX, R9
+	MOVQ       AX, R8
+	ADDQ       $0x0000000f, R8
+	SHRQ       $0x04, R8
+	CMPQ       R8, $0x00000008
+	JLE        pf_capped_57
+	MOVQ       $0x00000008, R8
+
+pf_capped_57:
+pf_rows_58:
+	PREFETCHT0 (R9)
+	ADDQ       $0x00000040, R9
+	DECQ       R8
+	JNZ        pf_rows_58
+	MOVL       28(BX), R9
+	IMULQ      DX, R9
+	ADDQ       CX, R9
+	MOVQ       AX, R8
+	ADDQ       $0x0000000f, R8
+	SHRQ       $0x04, R8
+	CMPQ       R8, $0x00000008
+	JLE        pf_capped_59
+	MOVQ       $0x00000008, R8
+
+pf_capped_59:
+pf_rows_60:
+	PREFETCHT0 (R9)
+	ADDQ       $0x00000040, R9
+	DECQ       R8
+	JNZ        pf_rows_60
+
+batch4_nopf_52:
+	MOVL   (BX), R8
+	IMULQ  DX, R8
+	ADDQ   CX, R8
+	MOVL   4(BX), R9
+	IMULQ  DX, R9
+	ADDQ   CX, R9
+	MOVL   8(BX), R10
+	IMULQ  DX, R10
+	ADDQ   CX, R10
+	MOVL   12(BX), R11
+	IMULQ  DX, R11
+	ADDQ   CX, R11
+	MOVQ   q+0(FP), R12
+	MOVQ   AX, R13
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+f32x4_2v_61:
+	CMPQ        R13, $0x00000010
+	JL          f32x4_1v_62
+	VMOVUPS     (R12), Y8
+	VFMADD231PS (R8), Y8, Y0
+	VFMADD231PS (R9), Y8, Y2
+	VFMADD231PS (R10), Y8, Y4
+	VFMADD231PS (R11), Y8, Y6
+	VMOVUPS     32(R12), Y8
+	VFMADD231PS 32(R8), Y8, Y1
+	VFMADD231PS 32(R9), Y8, Y3
+	VFMADD231PS 32(R10), Y8, Y5
+	VFMADD231PS 32(R11), Y8, Y7
+	ADDQ        $0x00000040, R12
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000040, R10
+	ADDQ        $0x00000040, R11
+	SUBQ        $0x00000010, R13
+	JMP         f32x4_2v_61
+
+f32x4_1v_62:
+	CMPQ        R13, $0x00000008
+	JL          f32x4_tail_63
+	VMOVUPS     (R12), Y8
+	VFMADD231PS (R8), Y8, Y0
+	VFMADD231PS (R9), Y8, Y2
+	VFMADD231PS (R10), Y8, Y4
+	VFMADD231PS (R11), Y8, Y6
+	ADDQ        $0x00000020, R12
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000020, R10
+	ADDQ        $0x00000020, R11
+	SUBQ        $0x00000008, R13
+
+f32x4_tail_63:
+	VADDPS       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X1
+	VADDPS       Y3, Y2, Y2
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
+	VADDPS       Y5, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X2
+	VADDPS       X2, X4, X2
+	VADDPS       Y7, Y6, Y6
+	VEXTRACTF128 $0x01, Y6, X3
+	VADDPS       X3, X6, X3
+	VUNPCKLPS    X0, X1, X4
+	VUNPCKHPS    X0, X1, X0
+	VADDPS       X0, X4, X4
+	VUNPCKLPS    X3, X2, X0
+	VUNPCKHPS    X3, X2, X1
+	VADDPS       X1, X0, X0
+	VMOVLHPS     X0, X4, X1
+	VMOVHLPS     X4, X0, X0
+	VADDPS       X0, X1, X1
+	VMOVUPS      X1, (SI)
+	ADDQ         $0x00000010, BX
+	ADDQ         $0x00000010, SI
+	SUBQ         $0x00000004, DI
+	JMP          batch4_loop_50
+
+batch4_done_51:
+batch_one_49:
+batch_loop_46:
 	TESTQ DI, DI
-	JZ    batch_end_24
+	JZ    batch_end_47
 	MOVL  (BX), R8
 	IMULQ DX, R8
 	ADDQ  CX, R8
 	MOVQ  R8, R9
 	CMPQ  DI, $0x00000001
-	JE    batch_next_25
+	JE    batch_next_48
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 
-batch_next_25:
+batch_next_48:
 	PREFETCHT0 -4(R9)(AX*4)
 	MOVQ       q+0(FP), R10
 	MOVQ       AX, R11
@@ -369,9 +809,9 @@ batch_next_25:
 	VXORPS     Y3, Y3, Y3
 	VXORPS     X4, X4, X4
 
-f32_32_26:
+f32_32_65:
 	CMPQ        R11, $0x00000020
-	JL          f32_8_27
+	JL          f32_8_66
 	VMOVUPS     (R10), Y5
 	VFMADD231PS (R8), Y5, Y0
 	PREFETCHT0  (R9)
@@ -386,11 +826,11 @@ f32_32_26:
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000020, R11
-	JMP         f32_32_26
+	JMP         f32_32_65
 
-f32_8_27:
+f32_8_66:
 	CMPQ        R11, $0x00000008
-	JL          f32_tail_28
+	JL          f32_tail_67
 	VMOVUPS     (R10), Y5
 	VFMADD231PS (R8), Y5, Y0
 	PREFETCHT0  (R9)
@@ -398,19 +838,19 @@ f32_8_27:
 	ADDQ        $0x00000020, R8
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000008, R11
-	JMP         f32_8_27
+	JMP         f32_8_66
 
-f32_tail_28:
+f32_tail_67:
 	TESTQ       R11, R11
-	JZ          f32_done_29
+	JZ          f32_done_68
 	VMOVSS      (R10), X5
 	VFMADD231SS (R8), X5, X4
 	ADDQ        $0x00000004, R10
 	ADDQ        $0x00000004, R8
 	DECQ        R11
-	JMP         f32_tail_28
+	JMP         f32_tail_67
 
-f32_done_29:
+f32_done_68:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -425,32 +865,120 @@ f32_done_29:
 	ADDQ         $0x00000004, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          batch_loop_23
+	JMP          batch_loop_46
 
-batch_end_24:
+batch_end_47:
 	VZEROUPPER
 	RET
 
 // func ipF32RowsAVX2(q *float32, n int, slab *float32, stride int, out *float32, cnt int)
 // Requires: AVX, FMA3, MMX+
 TEXT ·ipF32RowsAVX2(SB), NOSPLIT, $0-48
-	MOVQ n+8(FP), AX
-	MOVQ slab+16(FP), CX
-	MOVQ stride+24(FP), DX
-	MOVQ out+32(FP), BX
-	MOVQ cnt+40(FP), SI
-	SHLQ $0x02, DX
+	MOVQ  n+8(FP), AX
+	MOVQ  slab+16(FP), CX
+	MOVQ  stride+24(FP), DX
+	MOVQ  out+32(FP), BX
+	MOVQ  cnt+40(FP), SI
+	SHLQ  $0x02, DX
+	TESTQ AX, AX
+	JZ    rows_one_72
+	TESTQ $0x00000007, AX
+	JNZ   rows_one_72
 
-rows_loop_30:
+rows4_loop_73:
+	CMPQ   SI, $0x00000004
+	JL     rows4_done_74
+	MOVQ   CX, DI
+	LEAQ   (DI)(DX*1), R8
+	LEAQ   (R8)(DX*1), R9
+	LEAQ   (R9)(DX*1), R10
+	LEAQ   (R10)(DX*1), CX
+	MOVQ   q+0(FP), R11
+	MOVQ   AX, R12
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+f32x4_2v_75:
+	CMPQ        R12, $0x00000010
+	JL          f32x4_1v_76
+	VMOVUPS     (R11), Y8
+	VFMADD231PS (DI), Y8, Y0
+	VFMADD231PS (R8), Y8, Y2
+	VFMADD231PS (R9), Y8, Y4
+	VFMADD231PS (R10), Y8, Y6
+	VMOVUPS     32(R11), Y8
+	VFMADD231PS 32(DI), Y8, Y1
+	VFMADD231PS 32(R8), Y8, Y3
+	VFMADD231PS 32(R9), Y8, Y5
+	VFMADD231PS 32(R10), Y8, Y7
+	ADDQ        $0x00000040, R11
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000040, R10
+	SUBQ        $0x00000010, R12
+	JMP         f32x4_2v_75
+
+f32x4_1v_76:
+	CMPQ        R12, $0x00000008
+	JL          f32x4_tail_77
+	VMOVUPS     (R11), Y8
+	VFMADD231PS (DI), Y8, Y0
+	VFMADD231PS (R8), Y8, Y2
+	VFMADD231PS (R9), Y8, Y4
+	VFMADD231PS (R10), Y8, Y6
+	ADDQ        $0x00000020, R11
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000020, R10
+	SUBQ        $0x00000008, R12
+
+f32x4_tail_77:
+	VADDPS       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X1
+	VADDPS       Y3, Y2, Y2
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
+	VADDPS       Y5, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X2
+	VADDPS       X2, X4, X2
+	VADDPS       Y7, Y6, Y6
+	VEXTRACTF128 $0x01, Y6, X3
+	VADDPS       X3, X6, X3
+	VUNPCKLPS    X0, X1, X4
+	VUNPCKHPS    X0, X1, X0
+	VADDPS       X0, X4, X4
+	VUNPCKLPS    X3, X2, X0
+	VUNPCKHPS    X3, X2, X1
+	VADDPS       X1, X0, X0
+	VMOVLHPS     X0, X4, X1
+	VMOVHLPS     X4, X0, X0
+	VADDPS       X0, X1, X1
+	VMOVUPS      X1, (BX)
+	ADDQ         $0x00000010, BX
+	SUBQ         $0x00000004, SI
+	JMP          rows4_loop_73
+
+rows4_done_74:
+rows_one_72:
+rows_loop_69:
 	TESTQ SI, SI
-	JZ    rows_end_31
+	JZ    rows_end_70
 	MOVQ  CX, DI
 	MOVQ  CX, R8
 	CMPQ  SI, $0x00000001
-	JE    rows_next_32
+	JE    rows_next_71
 	ADDQ  DX, R8
 
-rows_next_32:
+rows_next_71:
 	PREFETCHT0 -4(R8)(AX*4)
 	MOVQ       q+0(FP), R9
 	MOVQ       AX, R10
@@ -460,9 +988,9 @@ rows_next_32:
 	VXORPS     Y3, Y3, Y3
 	VXORPS     X4, X4, X4
 
-f32_32_33:
+f32_32_79:
 	CMPQ        R10, $0x00000020
-	JL          f32_8_34
+	JL          f32_8_80
 	VMOVUPS     (R9), Y5
 	VFMADD231PS (DI), Y5, Y0
 	PREFETCHT0  (R8)
@@ -477,11 +1005,11 @@ f32_32_33:
 	ADDQ        $0x00000080, DI
 	ADDQ        $0x00000080, R8
 	SUBQ        $0x00000020, R10
-	JMP         f32_32_33
+	JMP         f32_32_79
 
-f32_8_34:
+f32_8_80:
 	CMPQ        R10, $0x00000008
-	JL          f32_tail_35
+	JL          f32_tail_81
 	VMOVUPS     (R9), Y5
 	VFMADD231PS (DI), Y5, Y0
 	PREFETCHT0  (R8)
@@ -489,19 +1017,19 @@ f32_8_34:
 	ADDQ        $0x00000020, DI
 	ADDQ        $0x00000020, R8
 	SUBQ        $0x00000008, R10
-	JMP         f32_8_34
+	JMP         f32_8_80
 
-f32_tail_35:
+f32_tail_81:
 	TESTQ       R10, R10
-	JZ          f32_done_36
+	JZ          f32_done_82
 	VMOVSS      (R9), X5
 	VFMADD231SS (DI), X5, X4
 	ADDQ        $0x00000004, R9
 	ADDQ        $0x00000004, DI
 	DECQ        R10
-	JMP         f32_tail_35
+	JMP         f32_tail_81
 
-f32_done_36:
+f32_done_82:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -516,9 +1044,9 @@ f32_done_36:
 	ADDQ         DX, CX
 	ADDQ         $0x00000004, BX
 	DECQ         SI
-	JMP          rows_loop_30
+	JMP          rows_loop_69
 
-rows_end_31:
+rows_end_70:
 	VZEROUPPER
 	RET
 
@@ -533,9 +1061,9 @@ TEXT ·l2F16AVX2(SB), NOSPLIT, $0-28
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_37:
+code4_83:
 	CMPQ        DX, $0x00000020
-	JL          code1_38
+	JL          code1_84
 	VCVTPH2PS   (CX), Y4
 	VSUBPS      (AX), Y4, Y4
 	VFMADD231PS Y4, Y4, Y0
@@ -551,20 +1079,20 @@ code4_37:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         code4_37
+	JMP         code4_83
 
-code1_38:
+code1_84:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_39
+	JL          code_tail_85
 	VCVTPH2PS   (CX), Y4
 	VSUBPS      (AX), Y4, Y4
 	VFMADD231PS Y4, Y4, Y0
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000010, CX
 	SUBQ        $0x00000008, DX
-	JMP         code1_38
+	JMP         code1_84
 
-code_tail_39:
+code_tail_85:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -590,25 +1118,25 @@ TEXT ·l2F16RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_41:
+rows_loop_87:
 	TESTQ DI, DI
-	JZ    rows_end_42
+	JZ    rows_end_88
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_43
+	JE    rows_next_89
 	ADDQ  CX, R8
 
-rows_next_43:
+rows_next_89:
 	XORQ R9, R9
 
-pf_44:
+pf_90:
 	CMPQ       R9, DX
-	JAE        pf_done_45
+	JAE        pf_done_91
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_44
+	JMP        pf_90
 
-pf_done_45:
+pf_done_91:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -617,9 +1145,9 @@ pf_done_45:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_46:
+code4_92:
 	CMPQ        R10, $0x00000020
-	JL          code1_47
+	JL          code1_93
 	VCVTPH2PS   (R9), Y4
 	VSUBPS      (R8), Y4, Y4
 	VFMADD231PS Y4, Y4, Y0
@@ -635,20 +1163,20 @@ code4_46:
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000040, R9
 	SUBQ        $0x00000020, R10
-	JMP         code4_46
+	JMP         code4_92
 
-code1_47:
+code1_93:
 	CMPQ        R10, $0x00000008
-	JL          code_tail_48
+	JL          code_tail_94
 	VCVTPH2PS   (R9), Y4
 	VSUBPS      (R8), Y4, Y4
 	VFMADD231PS Y4, Y4, Y0
 	ADDQ        $0x00000020, R8
 	ADDQ        $0x00000010, R9
 	SUBQ        $0x00000008, R10
-	JMP         code1_47
+	JMP         code1_93
 
-code_tail_48:
+code_tail_94:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -662,9 +1190,9 @@ code_tail_48:
 	ADDQ         CX, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          rows_loop_41
+	JMP          rows_loop_87
 
-rows_end_42:
+rows_end_88:
 	VZEROUPPER
 	RET
 
@@ -679,9 +1207,9 @@ TEXT ·ipF16AVX2(SB), NOSPLIT, $0-28
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_50:
+code4_96:
 	CMPQ        DX, $0x00000020
-	JL          code1_51
+	JL          code1_97
 	VCVTPH2PS   (CX), Y4
 	VFMADD231PS (AX), Y4, Y0
 	VCVTPH2PS   16(CX), Y4
@@ -693,19 +1221,19 @@ code4_50:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         code4_50
+	JMP         code4_96
 
-code1_51:
+code1_97:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_52
+	JL          code_tail_98
 	VCVTPH2PS   (CX), Y4
 	VFMADD231PS (AX), Y4, Y0
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000010, CX
 	SUBQ        $0x00000008, DX
-	JMP         code1_51
+	JMP         code1_97
 
-code_tail_52:
+code_tail_98:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -731,25 +1259,25 @@ TEXT ·ipF16RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_54:
+rows_loop_100:
 	TESTQ DI, DI
-	JZ    rows_end_55
+	JZ    rows_end_101
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_56
+	JE    rows_next_102
 	ADDQ  CX, R8
 
-rows_next_56:
+rows_next_102:
 	XORQ R9, R9
 
-pf_57:
+pf_103:
 	CMPQ       R9, DX
-	JAE        pf_done_58
+	JAE        pf_done_104
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_57
+	JMP        pf_103
 
-pf_done_58:
+pf_done_104:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -758,9 +1286,9 @@ pf_done_58:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_59:
+code4_105:
 	CMPQ        R10, $0x00000020
-	JL          code1_60
+	JL          code1_106
 	VCVTPH2PS   (R9), Y4
 	VFMADD231PS (R8), Y4, Y0
 	VCVTPH2PS   16(R9), Y4
@@ -772,19 +1300,19 @@ code4_59:
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000040, R9
 	SUBQ        $0x00000020, R10
-	JMP         code4_59
+	JMP         code4_105
 
-code1_60:
+code1_106:
 	CMPQ        R10, $0x00000008
-	JL          code_tail_61
+	JL          code_tail_107
 	VCVTPH2PS   (R9), Y4
 	VFMADD231PS (R8), Y4, Y0
 	ADDQ        $0x00000020, R8
 	ADDQ        $0x00000010, R9
 	SUBQ        $0x00000008, R10
-	JMP         code1_60
+	JMP         code1_106
 
-code_tail_61:
+code_tail_107:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -798,9 +1326,9 @@ code_tail_61:
 	ADDQ         CX, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          rows_loop_54
+	JMP          rows_loop_100
 
-rows_end_55:
+rows_end_101:
 	VZEROUPPER
 	RET
 
@@ -815,9 +1343,9 @@ TEXT ·l2BF16AVX2(SB), NOSPLIT, $0-28
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_63:
+code4_109:
 	CMPQ        DX, $0x00000020
-	JL          code1_64
+	JL          code1_110
 	VPMOVZXWD   (CX), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VSUBPS      (AX), Y4, Y4
@@ -837,11 +1365,11 @@ code4_63:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         code4_63
+	JMP         code4_109
 
-code1_64:
+code1_110:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_65
+	JL          code_tail_111
 	VPMOVZXWD   (CX), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VSUBPS      (AX), Y4, Y4
@@ -849,9 +1377,9 @@ code1_64:
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000010, CX
 	SUBQ        $0x00000008, DX
-	JMP         code1_64
+	JMP         code1_110
 
-code_tail_65:
+code_tail_111:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -877,25 +1405,25 @@ TEXT ·l2BF16RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_67:
+rows_loop_113:
 	TESTQ DI, DI
-	JZ    rows_end_68
+	JZ    rows_end_114
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_69
+	JE    rows_next_115
 	ADDQ  CX, R8
 
-rows_next_69:
+rows_next_115:
 	XORQ R9, R9
 
-pf_70:
+pf_116:
 	CMPQ       R9, DX
-	JAE        pf_done_71
+	JAE        pf_done_117
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_70
+	JMP        pf_116
 
-pf_done_71:
+pf_done_117:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -904,9 +1432,9 @@ pf_done_71:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_72:
+code4_118:
 	CMPQ        R10, $0x00000020
-	JL          code1_73
+	JL          code1_119
 	VPMOVZXWD   (R9), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VSUBPS      (R8), Y4, Y4
@@ -926,11 +1454,11 @@ code4_72:
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000040, R9
 	SUBQ        $0x00000020, R10
-	JMP         code4_72
+	JMP         code4_118
 
-code1_73:
+code1_119:
 	CMPQ        R10, $0x00000008
-	JL          code_tail_74
+	JL          code_tail_120
 	VPMOVZXWD   (R9), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VSUBPS      (R8), Y4, Y4
@@ -938,9 +1466,9 @@ code1_73:
 	ADDQ        $0x00000020, R8
 	ADDQ        $0x00000010, R9
 	SUBQ        $0x00000008, R10
-	JMP         code1_73
+	JMP         code1_119
 
-code_tail_74:
+code_tail_120:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -954,9 +1482,9 @@ code_tail_74:
 	ADDQ         CX, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          rows_loop_67
+	JMP          rows_loop_113
 
-rows_end_68:
+rows_end_114:
 	VZEROUPPER
 	RET
 
@@ -971,9 +1499,9 @@ TEXT ·ipBF16AVX2(SB), NOSPLIT, $0-28
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_76:
+code4_122:
 	CMPQ        DX, $0x00000020
-	JL          code1_77
+	JL          code1_123
 	VPMOVZXWD   (CX), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VFMADD231PS (AX), Y4, Y0
@@ -989,20 +1517,20 @@ code4_76:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         code4_76
+	JMP         code4_122
 
-code1_77:
+code1_123:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_78
+	JL          code_tail_124
 	VPMOVZXWD   (CX), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VFMADD231PS (AX), Y4, Y0
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000010, CX
 	SUBQ        $0x00000008, DX
-	JMP         code1_77
+	JMP         code1_123
 
-code_tail_78:
+code_tail_124:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -1028,25 +1556,25 @@ TEXT ·ipBF16RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_80:
+rows_loop_126:
 	TESTQ DI, DI
-	JZ    rows_end_81
+	JZ    rows_end_127
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_82
+	JE    rows_next_128
 	ADDQ  CX, R8
 
-rows_next_82:
+rows_next_128:
 	XORQ R9, R9
 
-pf_83:
+pf_129:
 	CMPQ       R9, DX
-	JAE        pf_done_84
+	JAE        pf_done_130
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_83
+	JMP        pf_129
 
-pf_done_84:
+pf_done_130:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -1055,9 +1583,9 @@ pf_done_84:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_85:
+code4_131:
 	CMPQ        R10, $0x00000020
-	JL          code1_86
+	JL          code1_132
 	VPMOVZXWD   (R9), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VFMADD231PS (R8), Y4, Y0
@@ -1073,20 +1601,20 @@ code4_85:
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000040, R9
 	SUBQ        $0x00000020, R10
-	JMP         code4_85
+	JMP         code4_131
 
-code1_86:
+code1_132:
 	CMPQ        R10, $0x00000008
-	JL          code_tail_87
+	JL          code_tail_133
 	VPMOVZXWD   (R9), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VFMADD231PS (R8), Y4, Y0
 	ADDQ        $0x00000020, R8
 	ADDQ        $0x00000010, R9
 	SUBQ        $0x00000008, R10
-	JMP         code1_86
+	JMP         code1_132
 
-code_tail_87:
+code_tail_133:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -1100,9 +1628,9 @@ code_tail_87:
 	ADDQ         CX, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          rows_loop_80
+	JMP          rows_loop_126
 
-rows_end_81:
+rows_end_127:
 	VZEROUPPER
 	RET
 
@@ -1122,9 +1650,9 @@ TEXT ·l2SQ8AVX2(SB), NOSPLIT, $0-44
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
 
-code4_89:
+code4_135:
 	CMPQ         DX, $0x00000020
-	JL           code1_90
+	JL           code1_136
 	VPMOVZXBD    (CX), Y5
 	VCVTDQ2PS    Y5, Y5
 	VMULPS       (SI), Y5, Y5
@@ -1158,11 +1686,11 @@ code4_89:
 	ADDQ         $0x00000080, BX
 	ADDQ         $0x00000080, SI
 	SUBQ         $0x00000020, DX
-	JMP          code4_89
+	JMP          code4_135
 
-code1_90:
+code1_136:
 	CMPQ         DX, $0x00000008
-	JL           code_tail_91
+	JL           code_tail_137
 	VPMOVZXBD    (CX), Y5
 	VCVTDQ2PS    Y5, Y5
 	VMULPS       (SI), Y5, Y5
@@ -1175,9 +1703,9 @@ code1_90:
 	ADDQ         $0x00000020, BX
 	ADDQ         $0x00000020, SI
 	SUBQ         $0x00000008, DX
-	JMP          code1_90
+	JMP          code1_136
 
-code_tail_91:
+code_tail_137:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y4, Y3, Y3
 	VADDPS       Y3, Y1, Y1
@@ -1207,9 +1735,9 @@ TEXT ·ipSQ8AVX2(SB), NOSPLIT, $0-44
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
 
-code4_93:
+code4_139:
 	CMPQ        DX, $0x00000020
-	JL          code1_94
+	JL          code1_140
 	VPMOVZXBD   (CX), Y5
 	VCVTDQ2PS   Y5, Y5
 	VMULPS      (SI), Y5, Y5
@@ -1235,11 +1763,11 @@ code4_93:
 	ADDQ        $0x00000080, BX
 	ADDQ        $0x00000080, SI
 	SUBQ        $0x00000020, DX
-	JMP         code4_93
+	JMP         code4_139
 
-code1_94:
+code1_140:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_95
+	JL          code_tail_141
 	VPMOVZXBD   (CX), Y5
 	VCVTDQ2PS   Y5, Y5
 	VMULPS      (SI), Y5, Y5
@@ -1250,9 +1778,9 @@ code1_94:
 	ADDQ        $0x00000020, BX
 	ADDQ        $0x00000020, SI
 	SUBQ        $0x00000008, DX
-	JMP         code1_94
+	JMP         code1_140
 
-code_tail_95:
+code_tail_141:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y4, Y3, Y3
 	VADDPS       Y3, Y1, Y1
@@ -1279,9 +1807,9 @@ TEXT ·l2SQ8SAVX2(SB), NOSPLIT, $0-44
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_97:
+code4_143:
 	CMPQ         DX, $0x00000020
-	JL           code1_98
+	JL           code1_144
 	VPMOVZXBD    (CX), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (AX), Y5
@@ -1311,11 +1839,11 @@ code4_97:
 	ADDQ         $0x00000080, BX
 	ADDQ         $0x00000080, SI
 	SUBQ         $0x00000020, DX
-	JMP          code4_97
+	JMP          code4_143
 
-code1_98:
+code1_144:
 	CMPQ         DX, $0x00000008
-	JL           code_tail_99
+	JL           code_tail_145
 	VPMOVZXBD    (CX), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (AX), Y5
@@ -1327,9 +1855,9 @@ code1_98:
 	ADDQ         $0x00000020, BX
 	ADDQ         $0x00000020, SI
 	SUBQ         $0x00000008, DX
-	JMP          code1_98
+	JMP          code1_144
 
-code_tail_99:
+code_tail_145:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -1353,25 +1881,25 @@ TEXT ·l2SQ8SRowsAVX2(SB), NOSPLIT, $0-64
 	MOVQ out+48(FP), SI
 	MOVQ cnt+56(FP), DI
 
-rows_loop_101:
+rows_loop_147:
 	TESTQ DI, DI
-	JZ    rows_end_102
+	JZ    rows_end_148
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_103
+	JE    rows_next_149
 	ADDQ  CX, R8
 
-rows_next_103:
+rows_next_149:
 	XORQ R9, R9
 
-pf_104:
+pf_150:
 	CMPQ       R9, DX
-	JAE        pf_done_105
+	JAE        pf_done_151
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_104
+	JMP        pf_150
 
-pf_done_105:
+pf_done_151:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -1382,9 +1910,9 @@ pf_done_105:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_106:
+code4_152:
 	CMPQ         R10, $0x00000020
-	JL           code1_107
+	JL           code1_153
 	VPMOVZXBD    (R9), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (R8), Y5
@@ -1414,11 +1942,11 @@ code4_106:
 	ADDQ         $0x00000080, R11
 	ADDQ         $0x00000080, R12
 	SUBQ         $0x00000020, R10
-	JMP          code4_106
+	JMP          code4_152
 
-code1_107:
+code1_153:
 	CMPQ         R10, $0x00000008
-	JL           code_tail_108
+	JL           code_tail_154
 	VPMOVZXBD    (R9), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (R8), Y5
@@ -1430,9 +1958,9 @@ code1_107:
 	ADDQ         $0x00000020, R11
 	ADDQ         $0x00000020, R12
 	SUBQ         $0x00000008, R10
-	JMP          code1_107
+	JMP          code1_153
 
-code_tail_108:
+code_tail_154:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -1446,9 +1974,9 @@ code_tail_108:
 	ADDQ         CX, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          rows_loop_101
+	JMP          rows_loop_147
 
-rows_end_102:
+rows_end_148:
 	VZEROUPPER
 	RET
 
@@ -1465,9 +1993,9 @@ TEXT ·ipSQ8SAVX2(SB), NOSPLIT, $0-44
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_110:
+code4_156:
 	CMPQ        DX, $0x00000020
-	JL          code1_111
+	JL          code1_157
 	VPMOVZXBD   (CX), Y4
 	VCVTDQ2PS   Y4, Y4
 	VMOVUPS     (SI), Y5
@@ -1493,11 +2021,11 @@ code4_110:
 	ADDQ        $0x00000080, BX
 	ADDQ        $0x00000080, SI
 	SUBQ        $0x00000020, DX
-	JMP         code4_110
+	JMP         code4_156
 
-code1_111:
+code1_157:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_112
+	JL          code_tail_158
 	VPMOVZXBD   (CX), Y4
 	VCVTDQ2PS   Y4, Y4
 	VMOVUPS     (SI), Y5
@@ -1508,9 +2036,9 @@ code1_111:
 	ADDQ        $0x00000020, BX
 	ADDQ        $0x00000020, SI
 	SUBQ        $0x00000008, DX
-	JMP         code1_111
+	JMP         code1_157
 
-code_tail_112:
+code_tail_158:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -1534,25 +2062,25 @@ TEXT ·ipSQ8SRowsAVX2(SB), NOSPLIT, $0-64
 	MOVQ out+48(FP), SI
 	MOVQ cnt+56(FP), DI
 
-rows_loop_114:
+rows_loop_160:
 	TESTQ DI, DI
-	JZ    rows_end_115
+	JZ    rows_end_161
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_116
+	JE    rows_next_162
 	ADDQ  CX, R8
 
-rows_next_116:
+rows_next_162:
 	XORQ R9, R9
 
-pf_117:
+pf_163:
 	CMPQ       R9, DX
-	JAE        pf_done_118
+	JAE        pf_done_164
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_117
+	JMP        pf_163
 
-pf_done_118:
+pf_done_164:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -1563,9 +2091,9 @@ pf_done_118:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_119:
+code4_165:
 	CMPQ        R10, $0x00000020
-	JL          code1_120
+	JL          code1_166
 	VPMOVZXBD   (R9), Y4
 	VCVTDQ2PS   Y4, Y4
 	VMOVUPS     (R12), Y5
@@ -1591,11 +2119,11 @@ code4_119:
 	ADDQ        $0x00000080, R11
 	ADDQ        $0x00000080, R12
 	SUBQ        $0x00000020, R10
-	JMP         code4_119
+	JMP         code4_165
 
-code1_120:
+code1_166:
 	CMPQ        R10, $0x00000008
-	JL          code_tail_121
+	JL          code_tail_167
 	VPMOVZXBD   (R9), Y4
 	VCVTDQ2PS   Y4, Y4
 	VMOVUPS     (R12), Y5
@@ -1606,9 +2134,9 @@ code1_120:
 	ADDQ        $0x00000020, R11
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000008, R10
-	JMP         code1_120
+	JMP         code1_166
 
-code_tail_121:
+code_tail_167:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -1622,9 +2150,9 @@ code_tail_121:
 	ADDQ         CX, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          rows_loop_114
+	JMP          rows_loop_160
 
-rows_end_115:
+rows_end_161:
 	VZEROUPPER
 	RET
 
@@ -1647,9 +2175,9 @@ TEXT ·l2SQ4AVX2(SB), NOSPLIT, $0-44
 	VXORPS       Y4, Y4, Y4
 	VXORPS       Y5, Y5, Y5
 
-code4_123:
+code4_169:
 	CMPQ         DX, $0x00000020
-	JL           code1_124
+	JL           code1_170
 	VMOVD        (CX), X6
 	VPMOVZXBW    X6, X6
 	VPSLLW       $0x04, X6, X7
@@ -1703,11 +2231,11 @@ code4_123:
 	ADDQ         $0x00000080, BX
 	ADDQ         $0x00000080, SI
 	SUBQ         $0x00000020, DX
-	JMP          code4_123
+	JMP          code4_169
 
-code1_124:
+code1_170:
 	CMPQ         DX, $0x00000008
-	JL           code_tail_125
+	JL           code_tail_171
 	VMOVD        (CX), X6
 	VPMOVZXBW    X6, X6
 	VPSLLW       $0x04, X6, X7
@@ -1725,9 +2253,9 @@ code1_124:
 	ADDQ         $0x00000020, BX
 	ADDQ         $0x00000020, SI
 	SUBQ         $0x00000008, DX
-	JMP          code1_124
+	JMP          code1_170
 
-code_tail_125:
+code_tail_171:
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y5, Y4, Y4
 	VADDPS       Y4, Y2, Y2
@@ -1760,9 +2288,9 @@ TEXT ·ipSQ4AVX2(SB), NOSPLIT, $0-44
 	VXORPS       Y4, Y4, Y4
 	VXORPS       Y5, Y5, Y5
 
-code4_127:
+code4_173:
 	CMPQ        DX, $0x00000020
-	JL          code1_128
+	JL          code1_174
 	VMOVD       (CX), X6
 	VPMOVZXBW   X6, X6
 	VPSLLW      $0x04, X6, X7
@@ -1808,11 +2336,11 @@ code4_127:
 	ADDQ        $0x00000080, BX
 	ADDQ        $0x00000080, SI
 	SUBQ        $0x00000020, DX
-	JMP         code4_127
+	JMP         code4_173
 
-code1_128:
+code1_174:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_129
+	JL          code_tail_175
 	VMOVD       (CX), X6
 	VPMOVZXBW   X6, X6
 	VPSLLW      $0x04, X6, X7
@@ -1828,9 +2356,9 @@ code1_128:
 	ADDQ        $0x00000020, BX
 	ADDQ        $0x00000020, SI
 	SUBQ        $0x00000008, DX
-	JMP         code1_128
+	JMP         code1_174
 
-code_tail_129:
+code_tail_175:
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y5, Y4, Y4
 	VADDPS       Y4, Y2, Y2
@@ -1860,9 +2388,9 @@ TEXT ·l2SQ4SAVX2(SB), NOSPLIT, $0-44
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
 
-code4_131:
+code4_177:
 	CMPQ         DX, $0x00000020
-	JL           code1_132
+	JL           code1_178
 	VMOVD        (CX), X5
 	VPMOVZXBW    X5, X5
 	VPSLLW       $0x04, X5, X6
@@ -1912,11 +2440,11 @@ code4_131:
 	ADDQ         $0x00000080, BX
 	ADDQ         $0x00000080, SI
 	SUBQ         $0x00000020, DX
-	JMP          code4_131
+	JMP          code4_177
 
-code1_132:
+code1_178:
 	CMPQ         DX, $0x00000008
-	JL           code_tail_133
+	JL           code_tail_179
 	VMOVD        (CX), X5
 	VPMOVZXBW    X5, X5
 	VPSLLW       $0x04, X5, X6
@@ -1933,9 +2461,9 @@ code1_132:
 	ADDQ         $0x00000020, BX
 	ADDQ         $0x00000020, SI
 	SUBQ         $0x00000008, DX
-	JMP          code1_132
+	JMP          code1_178
 
-code_tail_133:
+code_tail_179:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y4, Y3, Y3
 	VADDPS       Y3, Y1, Y1
@@ -1965,9 +2493,9 @@ TEXT ·ipSQ4SAVX2(SB), NOSPLIT, $0-44
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
 
-code4_135:
+code4_181:
 	CMPQ        DX, $0x00000020
-	JL          code1_136
+	JL          code1_182
 	VMOVD       (CX), X5
 	VPMOVZXBW   X5, X5
 	VPSLLW      $0x04, X5, X6
@@ -2013,11 +2541,11 @@ code4_135:
 	ADDQ        $0x00000080, BX
 	ADDQ        $0x00000080, SI
 	SUBQ        $0x00000020, DX
-	JMP         code4_135
+	JMP         code4_181
 
-code1_136:
+code1_182:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_137
+	JL          code_tail_183
 	VMOVD       (CX), X5
 	VPMOVZXBW   X5, X5
 	VPSLLW      $0x04, X5, X6
@@ -2033,9 +2561,9 @@ code1_136:
 	ADDQ        $0x00000020, BX
 	ADDQ        $0x00000020, SI
 	SUBQ        $0x00000008, DX
-	JMP         code1_136
+	JMP         code1_182
 
-code_tail_137:
+code_tail_183:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y4, Y3, Y3
 	VADDPS       Y3, Y1, Y1
@@ -2061,9 +2589,9 @@ TEXT ·l2SQ8RAVX2(SB), NOSPLIT, $0-36
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_139:
+code4_185:
 	CMPQ         DX, $0x00000020
-	JL           code1_140
+	JL           code1_186
 	VPMOVZXBD    (CX), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (AX), Y5
@@ -2088,11 +2616,11 @@ code4_139:
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000080, BX
 	SUBQ         $0x00000020, DX
-	JMP          code4_139
+	JMP          code4_185
 
-code1_140:
+code1_186:
 	CMPQ         DX, $0x00000008
-	JL           code_tail_141
+	JL           code_tail_187
 	VPMOVZXBD    (CX), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (AX), Y5
@@ -2102,9 +2630,9 @@ code1_140:
 	ADDQ         $0x00000008, CX
 	ADDQ         $0x00000020, BX
 	SUBQ         $0x00000008, DX
-	JMP          code1_140
+	JMP          code1_186
 
-code_tail_141:
+code_tail_187:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -2127,25 +2655,25 @@ TEXT ·l2SQ8RRowsAVX2(SB), NOSPLIT, $0-56
 	MOVQ out+40(FP), BX
 	MOVQ cnt+48(FP), SI
 
-rows_loop_143:
+rows_loop_189:
 	TESTQ SI, SI
-	JZ    rows_end_144
+	JZ    rows_end_190
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_145
+	JE    rows_next_191
 	ADDQ  CX, DI
 
-rows_next_145:
+rows_next_191:
 	XORQ R8, R8
 
-pf_146:
+pf_192:
 	CMPQ       R8, AX
-	JAE        pf_done_147
+	JAE        pf_done_193
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_146
+	JMP        pf_192
 
-pf_done_147:
+pf_done_193:
 	MOVQ   r+0(FP), DI
 	MOVQ   DX, R8
 	MOVQ   AX, R9
@@ -2155,9 +2683,9 @@ pf_done_147:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_148:
+code4_194:
 	CMPQ         R9, $0x00000020
-	JL           code1_149
+	JL           code1_195
 	VPMOVZXBD    (R8), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (DI), Y5
@@ -2182,11 +2710,11 @@ code4_148:
 	ADDQ         $0x00000020, R8
 	ADDQ         $0x00000080, R10
 	SUBQ         $0x00000020, R9
-	JMP          code4_148
+	JMP          code4_194
 
-code1_149:
+code1_195:
 	CMPQ         R9, $0x00000008
-	JL           code_tail_150
+	JL           code_tail_196
 	VPMOVZXBD    (R8), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (DI), Y5
@@ -2196,9 +2724,9 @@ code1_149:
 	ADDQ         $0x00000008, R8
 	ADDQ         $0x00000020, R10
 	SUBQ         $0x00000008, R9
-	JMP          code1_149
+	JMP          code1_195
 
-code_tail_150:
+code_tail_196:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -2212,9 +2740,9 @@ code_tail_150:
 	ADDQ         CX, DX
 	ADDQ         $0x00000004, BX
 	DECQ         SI
-	JMP          rows_loop_143
+	JMP          rows_loop_189
 
-rows_end_144:
+rows_end_190:
 	VZEROUPPER
 	RET
 
@@ -2229,9 +2757,9 @@ TEXT ·dotF32U8AVX2(SB), NOSPLIT, $0-28
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_152:
+code4_198:
 	CMPQ        DX, $0x00000020
-	JL          code1_153
+	JL          code1_199
 	VPMOVZXBD   (CX), Y4
 	VCVTDQ2PS   Y4, Y4
 	VFMADD231PS (AX), Y4, Y0
@@ -2247,20 +2775,20 @@ code4_152:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000020, DX
-	JMP         code4_152
+	JMP         code4_198
 
-code1_153:
+code1_199:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_154
+	JL          code_tail_200
 	VPMOVZXBD   (CX), Y4
 	VCVTDQ2PS   Y4, Y4
 	VFMADD231PS (AX), Y4, Y0
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000008, CX
 	SUBQ        $0x00000008, DX
-	JMP         code1_153
+	JMP         code1_199
 
-code_tail_154:
+code_tail_200:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -2283,25 +2811,25 @@ TEXT ·dotF32U8RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_156:
+rows_loop_202:
 	TESTQ SI, SI
-	JZ    rows_end_157
+	JZ    rows_end_203
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_158
+	JE    rows_next_204
 	ADDQ  CX, DI
 
-rows_next_158:
+rows_next_204:
 	XORQ R8, R8
 
-pf_159:
+pf_205:
 	CMPQ       R8, AX
-	JAE        pf_done_160
+	JAE        pf_done_206
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_159
+	JMP        pf_205
 
-pf_done_160:
+pf_done_206:
 	MOVQ   w+0(FP), DI
 	MOVQ   DX, R8
 	MOVQ   AX, R9
@@ -2310,9 +2838,9 @@ pf_done_160:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_161:
+code4_207:
 	CMPQ        R9, $0x00000020
-	JL          code1_162
+	JL          code1_208
 	VPMOVZXBD   (R8), Y4
 	VCVTDQ2PS   Y4, Y4
 	VFMADD231PS (DI), Y4, Y0
@@ -2328,20 +2856,20 @@ code4_161:
 	ADDQ        $0x00000080, DI
 	ADDQ        $0x00000020, R8
 	SUBQ        $0x00000020, R9
-	JMP         code4_161
+	JMP         code4_207
 
-code1_162:
+code1_208:
 	CMPQ        R9, $0x00000008
-	JL          code_tail_163
+	JL          code_tail_209
 	VPMOVZXBD   (R8), Y4
 	VCVTDQ2PS   Y4, Y4
 	VFMADD231PS (DI), Y4, Y0
 	ADDQ        $0x00000020, DI
 	ADDQ        $0x00000008, R8
 	SUBQ        $0x00000008, R9
-	JMP         code1_162
+	JMP         code1_208
 
-code_tail_163:
+code_tail_209:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -2355,9 +2883,9 @@ code_tail_163:
 	ADDQ         CX, DX
 	ADDQ         $0x00000004, BX
 	DECQ         SI
-	JMP          rows_loop_156
+	JMP          rows_loop_202
 
-rows_end_157:
+rows_end_203:
 	VZEROUPPER
 	RET
 
@@ -2368,17 +2896,17 @@ TEXT ·f32ToF16AVX2(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_165:
+conv_211:
 	TESTQ     DX, DX
-	JZ        conv_done_166
+	JZ        conv_done_212
 	VMOVUPS   (CX), Y0
 	VCVTPS2PH $0x00, Y0, (AX)
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000010, AX
 	SUBQ      $0x00000008, DX
-	JMP       conv_165
+	JMP       conv_211
 
-conv_done_166:
+conv_done_212:
 	VZEROUPPER
 	RET
 
@@ -2389,17 +2917,17 @@ TEXT ·f16ToF32AVX2(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_167:
+conv_213:
 	TESTQ     DX, DX
-	JZ        conv_done_168
+	JZ        conv_done_214
 	VCVTPH2PS (CX), Y0
 	VMOVUPS   Y0, (AX)
 	ADDQ      $0x00000010, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000008, DX
-	JMP       conv_167
+	JMP       conv_213
 
-conv_done_168:
+conv_done_214:
 	VZEROUPPER
 	RET
 
@@ -2410,18 +2938,18 @@ TEXT ·bf16ToF32AVX2(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_169:
+conv_215:
 	TESTQ     DX, DX
-	JZ        conv_done_170
+	JZ        conv_done_216
 	VPMOVZXWD (CX), Y0
 	VPSLLD    $0x10, Y0, Y0
 	VMOVUPS   Y0, (AX)
 	ADDQ      $0x00000010, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000008, DX
-	JMP       conv_169
+	JMP       conv_215
 
-conv_done_170:
+conv_done_216:
 	VZEROUPPER
 	RET
 
@@ -2441,9 +2969,9 @@ TEXT ·f32ToBF16AVX2(SB), NOSPLIT, $0-24
 	MOVQ         src+8(FP), CX
 	MOVQ         n+16(FP), DX
 
-conv_171:
+conv_217:
 	TESTQ     DX, DX
-	JZ        conv_done_172
+	JZ        conv_done_218
 	VMOVUPS   (CX), Y3
 	VPSRLD    $0x10, Y3, Y4
 	VPAND     Y0, Y4, Y4
@@ -2460,9 +2988,9 @@ conv_171:
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000010, AX
 	SUBQ      $0x00000008, DX
-	JMP       conv_171
+	JMP       conv_217
 
-conv_done_172:
+conv_done_218:
 	VZEROUPPER
 	RET
 
@@ -2477,9 +3005,9 @@ TEXT ·l2Int8AVX2(SB), NOSPLIT, $0-28
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-i8_4_173:
+i8_4_219:
 	CMPQ      DX, $0x00000040
-	JL        i8_1_174
+	JL        i8_1_220
 	VPMOVSXBW (AX), Y4
 	VPMOVSXBW (CX), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -2503,11 +3031,11 @@ i8_4_173:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       i8_4_173
+	JMP       i8_4_219
 
-i8_1_174:
+i8_1_220:
 	CMPQ      DX, $0x00000010
-	JL        i8_tail_175
+	JL        i8_tail_221
 	VPMOVSXBW (AX), Y4
 	VPMOVSXBW (CX), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -2516,9 +3044,9 @@ i8_1_174:
 	ADDQ      $0x00000010, AX
 	ADDQ      $0x00000010, CX
 	SUBQ      $0x00000010, DX
-	JMP       i8_1_174
+	JMP       i8_1_220
 
-i8_tail_175:
+i8_tail_221:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -2544,9 +3072,9 @@ TEXT ·ipInt8AVX2(SB), NOSPLIT, $0-28
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-i8_4_177:
+i8_4_223:
 	CMPQ      DX, $0x00000040
-	JL        i8_1_178
+	JL        i8_1_224
 	VPMOVSXBW (AX), Y4
 	VPMOVSXBW (CX), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -2566,11 +3094,11 @@ i8_4_177:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       i8_4_177
+	JMP       i8_4_223
 
-i8_1_178:
+i8_1_224:
 	CMPQ      DX, $0x00000010
-	JL        i8_tail_179
+	JL        i8_tail_225
 	VPMOVSXBW (AX), Y4
 	VPMOVSXBW (CX), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -2578,9 +3106,9 @@ i8_1_178:
 	ADDQ      $0x00000010, AX
 	ADDQ      $0x00000010, CX
 	SUBQ      $0x00000010, DX
-	JMP       i8_1_178
+	JMP       i8_1_224
 
-i8_tail_179:
+i8_tail_225:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -2606,9 +3134,9 @@ TEXT ·l2U8AVX2(SB), NOSPLIT, $0-28
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-u8_4_181:
+u8_4_227:
 	CMPQ      DX, $0x00000040
-	JL        u8_1_182
+	JL        u8_1_228
 	VPMOVZXBW (AX), Y4
 	VPMOVZXBW (CX), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -2632,11 +3160,11 @@ u8_4_181:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_4_181
+	JMP       u8_4_227
 
-u8_1_182:
+u8_1_228:
 	TESTQ     DX, DX
-	JZ        u8_done_183
+	JZ        u8_done_229
 	VPMOVZXBW (AX), Y4
 	VPMOVZXBW (CX), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -2645,9 +3173,9 @@ u8_1_182:
 	ADDQ      $0x00000010, AX
 	ADDQ      $0x00000010, CX
 	SUBQ      $0x00000010, DX
-	JMP       u8_1_182
+	JMP       u8_1_228
 
-u8_done_183:
+u8_done_229:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -2671,25 +3199,25 @@ TEXT ·l2U8RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_184:
+rows_loop_230:
 	TESTQ SI, SI
-	JZ    rows_end_185
+	JZ    rows_end_231
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_186
+	JE    rows_next_232
 	ADDQ  CX, DI
 
-rows_next_186:
+rows_next_232:
 	XORQ R8, R8
 
-pf_187:
+pf_233:
 	CMPQ       R8, AX
-	JAE        pf_done_188
+	JAE        pf_done_234
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_187
+	JMP        pf_233
 
-pf_done_188:
+pf_done_234:
 	MOVQ  DX, DI
 	MOVQ  AX, R8
 	MOVQ  a+0(FP), R9
@@ -2698,9 +3226,9 @@ pf_done_188:
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-u8_4_189:
+u8_4_235:
 	CMPQ      R8, $0x00000040
-	JL        u8_1_190
+	JL        u8_1_236
 	VPMOVZXBW (R9), Y4
 	VPMOVZXBW (DI), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -2724,11 +3252,11 @@ u8_4_189:
 	ADDQ      $0x00000040, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000040, R8
-	JMP       u8_4_189
+	JMP       u8_4_235
 
-u8_1_190:
+u8_1_236:
 	TESTQ     R8, R8
-	JZ        u8_done_191
+	JZ        u8_done_237
 	VPMOVZXBW (R9), Y4
 	VPMOVZXBW (DI), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -2737,9 +3265,9 @@ u8_1_190:
 	ADDQ      $0x00000010, R9
 	ADDQ      $0x00000010, DI
 	SUBQ      $0x00000010, R8
-	JMP       u8_1_190
+	JMP       u8_1_236
 
-u8_done_191:
+u8_done_237:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -2754,9 +3282,9 @@ u8_done_191:
 	ADDQ         CX, DX
 	ADDQ         $0x00000004, BX
 	DECQ         SI
-	JMP          rows_loop_184
+	JMP          rows_loop_230
 
-rows_end_185:
+rows_end_231:
 	VZEROUPPER
 	RET
 
@@ -2771,9 +3299,9 @@ TEXT ·dotU8AVX2(SB), NOSPLIT, $0-28
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-u8_4_192:
+u8_4_238:
 	CMPQ      DX, $0x00000040
-	JL        u8_1_193
+	JL        u8_1_239
 	VPMOVZXBW (AX), Y4
 	VPMOVZXBW (CX), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -2793,11 +3321,11 @@ u8_4_192:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_4_192
+	JMP       u8_4_238
 
-u8_1_193:
+u8_1_239:
 	TESTQ     DX, DX
-	JZ        u8_done_194
+	JZ        u8_done_240
 	VPMOVZXBW (AX), Y4
 	VPMOVZXBW (CX), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -2805,9 +3333,9 @@ u8_1_193:
 	ADDQ      $0x00000010, AX
 	ADDQ      $0x00000010, CX
 	SUBQ      $0x00000010, DX
-	JMP       u8_1_193
+	JMP       u8_1_239
 
-u8_done_194:
+u8_done_240:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -2831,25 +3359,25 @@ TEXT ·dotU8RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_195:
+rows_loop_241:
 	TESTQ SI, SI
-	JZ    rows_end_196
+	JZ    rows_end_242
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_197
+	JE    rows_next_243
 	ADDQ  CX, DI
 
-rows_next_197:
+rows_next_243:
 	XORQ R8, R8
 
-pf_198:
+pf_244:
 	CMPQ       R8, AX
-	JAE        pf_done_199
+	JAE        pf_done_245
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_198
+	JMP        pf_244
 
-pf_done_199:
+pf_done_245:
 	MOVQ  DX, DI
 	MOVQ  AX, R8
 	MOVQ  a+0(FP), R9
@@ -2858,9 +3386,9 @@ pf_done_199:
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-u8_4_200:
+u8_4_246:
 	CMPQ      R8, $0x00000040
-	JL        u8_1_201
+	JL        u8_1_247
 	VPMOVZXBW (R9), Y4
 	VPMOVZXBW (DI), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -2880,11 +3408,11 @@ u8_4_200:
 	ADDQ      $0x00000040, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000040, R8
-	JMP       u8_4_200
+	JMP       u8_4_246
 
-u8_1_201:
+u8_1_247:
 	TESTQ     R8, R8
-	JZ        u8_done_202
+	JZ        u8_done_248
 	VPMOVZXBW (R9), Y4
 	VPMOVZXBW (DI), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -2892,9 +3420,9 @@ u8_1_201:
 	ADDQ      $0x00000010, R9
 	ADDQ      $0x00000010, DI
 	SUBQ      $0x00000010, R8
-	JMP       u8_1_201
+	JMP       u8_1_247
 
-u8_done_202:
+u8_done_248:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -2909,9 +3437,9 @@ u8_done_202:
 	ADDQ         CX, DX
 	ADDQ         $0x00000004, BX
 	DECQ         SI
-	JMP          rows_loop_195
+	JMP          rows_loop_241
 
-rows_end_196:
+rows_end_242:
 	VZEROUPPER
 	RET
 
@@ -2930,9 +3458,9 @@ TEXT ·l2U4AVX2(SB), NOSPLIT, $0-28
 	VPXOR        Y2, Y2, Y2
 	VPXOR        Y3, Y3, Y3
 
-u4_1_203:
+u4_1_249:
 	CMPQ       DX, $0x00000020
-	JL         u4_tail_204
+	JL         u4_tail_250
 	VMOVDQU    (AX), Y4
 	VMOVDQU    (CX), Y5
 	VPAND      Y0, Y4, Y6
@@ -2953,11 +3481,11 @@ u4_1_203:
 	ADDQ       $0x00000020, AX
 	ADDQ       $0x00000020, CX
 	SUBQ       $0x00000020, DX
-	JMP        u4_1_203
+	JMP        u4_1_249
 
-u4_tail_204:
+u4_tail_250:
 	TESTQ      DX, DX
-	JZ         u4_done_205
+	JZ         u4_done_251
 	VMOVDQU    (AX), X4
 	VMOVDQU    (CX), X5
 	VPAND      X0, X4, X7
@@ -2976,7 +3504,7 @@ u4_tail_204:
 	VPMADDWD   X1, X7, X7
 	VPADDD     Y7, Y2, Y2
 
-u4_done_205:
+u4_done_251:
 	VPADDD       Y3, Y2, Y2
 	VEXTRACTI128 $0x01, Y2, X0
 	VPADDD       X0, X2, X0
@@ -3004,9 +3532,9 @@ TEXT ·dotU4AVX2(SB), NOSPLIT, $0-28
 	VPXOR        Y2, Y2, Y2
 	VPXOR        Y3, Y3, Y3
 
-u4_1_206:
+u4_1_252:
 	CMPQ       DX, $0x00000020
-	JL         u4_tail_207
+	JL         u4_tail_253
 	VMOVDQU    (AX), Y4
 	VMOVDQU    (CX), Y5
 	VPAND      Y0, Y4, Y6
@@ -3023,11 +3551,11 @@ u4_1_206:
 	ADDQ       $0x00000020, AX
 	ADDQ       $0x00000020, CX
 	SUBQ       $0x00000020, DX
-	JMP        u4_1_206
+	JMP        u4_1_252
 
-u4_tail_207:
+u4_tail_253:
 	TESTQ      DX, DX
-	JZ         u4_done_208
+	JZ         u4_done_254
 	VMOVDQU    (AX), X4
 	VMOVDQU    (CX), X5
 	VPAND      X0, X4, X7
@@ -3042,7 +3570,7 @@ u4_tail_207:
 	VPMADDWD   X1, X7, X7
 	VPADDD     Y7, Y2, Y2
 
-u4_done_208:
+u4_done_254:
 	VPADDD       Y3, Y2, Y2
 	VEXTRACTI128 $0x01, Y2, X0
 	VPADDD       X0, X2, X0
@@ -3066,9 +3594,9 @@ TEXT ·hammingPOPCNT(SB), NOSPLIT, $0-32
 	XORQ DI, DI
 	XORQ R8, R8
 
-pc4_209:
+pc4_255:
 	CMPQ    DX, $0x00000004
-	JL      pc1_210
+	JL      pc1_256
 	MOVQ    (AX), R9
 	XORQ    (CX), R9
 	POPCNTQ R9, R9
@@ -3088,11 +3616,11 @@ pc4_209:
 	ADDQ    $0x00000020, AX
 	ADDQ    $0x00000020, CX
 	SUBQ    $0x00000004, DX
-	JMP     pc4_209
+	JMP     pc4_255
 
-pc1_210:
+pc1_256:
 	TESTQ   DX, DX
-	JZ      pc_done_211
+	JZ      pc_done_257
 	MOVQ    (AX), R9
 	XORQ    (CX), R9
 	POPCNTQ R9, R9
@@ -3100,9 +3628,9 @@ pc1_210:
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, CX
 	DECQ    DX
-	JMP     pc1_210
+	JMP     pc1_256
 
-pc_done_211:
+pc_done_257:
 	ADDQ SI, BX
 	ADDQ R8, DI
 	ADDQ DI, BX
@@ -3120,9 +3648,9 @@ TEXT ·popcountAndPOPCNT(SB), NOSPLIT, $0-32
 	XORQ DI, DI
 	XORQ R8, R8
 
-pc4_212:
+pc4_258:
 	CMPQ    DX, $0x00000004
-	JL      pc1_213
+	JL      pc1_259
 	MOVQ    (AX), R9
 	ANDQ    (CX), R9
 	POPCNTQ R9, R9
@@ -3142,11 +3670,11 @@ pc4_212:
 	ADDQ    $0x00000020, AX
 	ADDQ    $0x00000020, CX
 	SUBQ    $0x00000004, DX
-	JMP     pc4_212
+	JMP     pc4_258
 
-pc1_213:
+pc1_259:
 	TESTQ   DX, DX
-	JZ      pc_done_214
+	JZ      pc_done_260
 	MOVQ    (AX), R9
 	ANDQ    (CX), R9
 	POPCNTQ R9, R9
@@ -3154,9 +3682,9 @@ pc1_213:
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, CX
 	DECQ    DX
-	JMP     pc1_213
+	JMP     pc1_259
 
-pc_done_214:
+pc_done_260:
 	ADDQ SI, BX
 	ADDQ R8, DI
 	ADDQ DI, BX
@@ -3179,9 +3707,9 @@ TEXT ·lookupAccumulate32AVX2(SB), NOSPLIT, $0-32
 	VPXOR        Y4, Y4, Y4
 	VPXOR        Y5, Y5, Y5
 
-lut_215:
+lut_261:
 	TESTQ      DX, DX
-	JZ         lut_done_216
+	JZ         lut_done_262
 	VMOVDQU    (AX), Y6
 	VMOVDQU    (CX), Y7
 	VPAND      Y0, Y6, Y8
@@ -3200,9 +3728,9 @@ lut_215:
 	ADDQ       $0x00000020, AX
 	ADDQ       $0x00000020, CX
 	SUBQ       $0x00000002, DX
-	JMP        lut_215
+	JMP        lut_261
 
-lut_done_216:
+lut_done_262:
 	VEXTRACTI128 $0x01, Y2, X0
 	VPADDW       X0, X2, X0
 	VMOVDQU      X0, (BX)

@@ -76,14 +76,216 @@ f32_done_4:
 // func l2F32BatchAVX512(q *float32, n int, slab *float32, stride int, ids *uint32, out *float32, cnt int)
 // Requires: AVX, AVX512F, AVX512VL, BMI2, MMX+
 TEXT ·l2F32BatchAVX512(SB), NOSPLIT, $0-56
-	MOVQ n+8(FP), AX
-	MOVQ slab+16(FP), CX
-	MOVQ stride+24(FP), DX
-	MOVQ ids+32(FP), BX
-	MOVQ out+40(FP), SI
-	MOVQ cnt+48(FP), DI
-	SHLQ $0x02, DX
+	MOVQ  n+8(FP), AX
+	MOVQ  slab+16(FP), CX
+	MOVQ  stride+24(FP), DX
+	MOVQ  ids+32(FP), BX
+	MOVQ  out+40(FP), SI
+	MOVQ  cnt+48(FP), DI
+	SHLQ  $0x02, DX
+	TESTQ AX, AX
+	JZ    batch_one_8
 
+batch4_loop_9:
+	CMPQ  DI, $0x00000004
+	JL    batch4_done_10
+	CMPQ  DI, $0x00000008
+	JL    batch4_nopf_11
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	MOVQ  AX, R8
+	ADDQ  $0x0000000f, R8
+	SHRQ  $0x04, R8
+	CMPQ  R8, $0x00000008
+	JLE   pf_capped_12
+	MOVQ  $0x00000008, R8
+
+pf_capped_12:
+pf_rows_13:
+	PREFETCHT0 (R9)
+	ADDQ       $0x00000040, R9
+	DECQ       R8
+	JNZ        pf_rows_13
+	MOVL       20(BX), R9
+	IMULQ      DX, R9
+	ADDQ       CX, R9
+	MOVQ       AX, R8
+	ADDQ       $0x0000000f, R8
+	SHRQ       $0x04, R8
+	CMPQ       R8, $0x00000008
+	JLE        pf_capped_14
+	MOVQ       $0x00000008, R8
+
+pf_capped_14:
+pf_rows_15:
+	PREFETCHT0 (R9)
+	ADDQ       $0x00000040, R9
+	DECQ       R8
+	JNZ        pf_rows_15
+	MOVL       24(BX), R9
+	IMULQ      DX, R9
+	ADDQ       CX, R9
+	MOVQ       AX, R8
+	ADDQ       $0x0000000f, R8
+	SHRQ       $0x04, R8
+	CMPQ       R8, $0x00000008
+	JLE        pf_capped_16
+	MOVQ       $0x00000008, R8
+
+pf_capped_16:
+pf_rows_17:
+	PREFETCHT0 (R9)
+	ADDQ       $0x00000040, R9
+	DECQ       R8
+	JNZ        pf_rows_17
+	MOVL       28(BX), R9
+	IMULQ      DX, R9
+	ADDQ       CX, R9
+	MOVQ       AX, R8
+	ADDQ       $0x0000000f, R8
+	SHRQ       $0x04, R8
+	CMPQ       R8, $0x00000008
+	JLE        pf_capped_18
+	MOVQ       $0x00000008, R8
+
+pf_capped_18:
+pf_rows_19:
+	PREFETCHT0 (R9)
+	ADDQ       $0x00000040, R9
+	DECQ       R8
+	JNZ        pf_rows_19
+
+batch4_nopf_11:
+	MOVL   (BX), R8
+	IMULQ  DX, R8
+	ADDQ   CX, R8
+	MOVL   4(BX), R9
+	IMULQ  DX, R9
+	ADDQ   CX, R9
+	MOVL   8(BX), R10
+	IMULQ  DX, R10
+	ADDQ   CX, R10
+	MOVL   12(BX), R11
+	IMULQ  DX, R11
+	ADDQ   CX, R11
+	MOVQ   q+0(FP), R12
+	MOVQ   AX, R13
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+f32x4_2v_20:
+	CMPQ        R13, $0x00000020
+	JL          f32x4_1v_21
+	VMOVUPS     (R12), Z8
+	VSUBPS      (R8), Z8, Z9
+	VFMADD231PS Z9, Z9, Z0
+	VSUBPS      (R9), Z8, Z9
+	VFMADD231PS Z9, Z9, Z2
+	VSUBPS      (R10), Z8, Z9
+	VFMADD231PS Z9, Z9, Z4
+	VSUBPS      (R11), Z8, Z8
+	VFMADD231PS Z8, Z8, Z6
+	VMOVUPS     64(R12), Z8
+	VSUBPS      64(R8), Z8, Z9
+	VFMADD231PS Z9, Z9, Z1
+	VSUBPS      64(R9), Z8, Z9
+	VFMADD231PS Z9, Z9, Z3
+	VSUBPS      64(R10), Z8, Z9
+	VFMADD231PS Z9, Z9, Z5
+	VSUBPS      64(R11), Z8, Z8
+	VFMADD231PS Z8, Z8, Z7
+	ADDQ        $0x00000080, R12
+	ADDQ        $0x00000080, R8
+	ADDQ        $0x00000080, R9
+	ADDQ        $0x00000080, R10
+	ADDQ        $0x00000080, R11
+	SUBQ        $0x00000020, R13
+	JMP         f32x4_2v_20
+
+f32x4_1v_21:
+	CMPQ        R13, $0x00000010
+	JL          f32x4_tail_22
+	VMOVUPS     (R12), Z8
+	VSUBPS      (R8), Z8, Z9
+	VFMADD231PS Z9, Z9, Z0
+	VSUBPS      (R9), Z8, Z9
+	VFMADD231PS Z9, Z9, Z2
+	VSUBPS      (R10), Z8, Z9
+	VFMADD231PS Z9, Z9, Z4
+	VSUBPS      (R11), Z8, Z8
+	VFMADD231PS Z8, Z8, Z6
+	ADDQ        $0x00000040, R12
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000040, R10
+	ADDQ        $0x00000040, R11
+	SUBQ        $0x00000010, R13
+
+f32x4_tail_22:
+	TESTQ       R13, R13
+	JZ          f32x4_done_23
+	MOVL        $0xffffffff, R14
+	BZHIL       R13, R14, R14
+	KMOVW       R14, K1
+	VMOVUPS.Z   (R12), K1, Z8
+	VMOVUPS.Z   (R8), K1, Z9
+	VSUBPS      Z9, Z8, Z9
+	VFMADD231PS Z9, Z9, Z1
+	VMOVUPS.Z   (R9), K1, Z9
+	VSUBPS      Z9, Z8, Z9
+	VFMADD231PS Z9, Z9, Z3
+	VMOVUPS.Z   (R10), K1, Z9
+	VSUBPS      Z9, Z8, Z9
+	VFMADD231PS Z9, Z9, Z5
+	VMOVUPS.Z   (R11), K1, Z9
+	VSUBPS      Z9, Z8, Z9
+	VFMADD231PS Z9, Z9, Z7
+
+f32x4_done_23:
+	VADDPS        Z1, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y8
+	VADDPS        Y8, Y0, Y8
+	VEXTRACTF32X4 $0x01, Y8, X9
+	VADDPS        X9, X8, X9
+	VADDPS        Z3, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y8
+	VADDPS        Y8, Y2, Y8
+	VEXTRACTF32X4 $0x01, Y8, X14
+	VADDPS        X14, X8, X14
+	VADDPS        Z5, Z4, Z4
+	VEXTRACTF64X4 $0x01, Z4, Y8
+	VADDPS        Y8, Y4, Y8
+	VEXTRACTF32X4 $0x01, Y8, X15
+	VADDPS        X15, X8, X15
+	VADDPS        Z7, Z6, Z6
+	VEXTRACTF64X4 $0x01, Z6, Y8
+	VADDPS        Y8, Y6, Y8
+	VEXTRACTF32X4 $0x01, Y8, X16
+	VADDPS        X16, X8, X16
+	VUNPCKLPS     X14, X9, X8
+	VUNPCKHPS     X14, X9, X9
+	VADDPS        X9, X8, X8
+	VUNPCKLPS     X16, X15, X9
+	VUNPCKHPS     X16, X15, X14
+	VADDPS        X14, X9, X9
+	VMOVLHPS      X9, X8, X14
+	VMOVHLPS      X8, X9, X8
+	VADDPS        X8, X14, X14
+	VMOVUPS       X14, (SI)
+	ADDQ          $0x00000010, BX
+	ADDQ          $0x00000010, SI
+	SUBQ          $0x00000004, DI
+	JMP           batch4_loop_9
+
+batch4_done_10:
+batch_one_8:
 batch_loop_5:
 	TESTQ DI, DI
 	JZ    batch_end_6
@@ -101,73 +303,73 @@ batch_next_7:
 	PREFETCHT0 -4(R9)(AX*4)
 	MOVQ       q+0(FP), R10
 	MOVQ       AX, R11
-	VPXORD     Z0, Z0, Z0
-	VPXORD     Z1, Z1, Z1
-	VPXORD     Z2, Z2, Z2
-	VPXORD     Z3, Z3, Z3
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	VPXORD     Z12, Z12, Z12
+	VPXORD     Z13, Z13, Z13
 
-f32_64_8:
+f32_64_24:
 	CMPQ        R11, $0x00000040
-	JL          f32_16_9
-	VMOVUPS     (R10), Z4
-	VSUBPS      (R8), Z4, Z4
-	VFMADD231PS Z4, Z4, Z0
+	JL          f32_16_25
+	VMOVUPS     (R10), Z0
+	VSUBPS      (R8), Z0, Z0
+	VFMADD231PS Z0, Z0, Z10
 	PREFETCHT0  (R9)
-	VMOVUPS     64(R10), Z4
-	VSUBPS      64(R8), Z4, Z4
-	VFMADD231PS Z4, Z4, Z1
+	VMOVUPS     64(R10), Z0
+	VSUBPS      64(R8), Z0, Z0
+	VFMADD231PS Z0, Z0, Z11
 	PREFETCHT0  64(R9)
-	VMOVUPS     128(R10), Z4
-	VSUBPS      128(R8), Z4, Z4
-	VFMADD231PS Z4, Z4, Z2
+	VMOVUPS     128(R10), Z0
+	VSUBPS      128(R8), Z0, Z0
+	VFMADD231PS Z0, Z0, Z12
 	PREFETCHT0  128(R9)
-	VMOVUPS     192(R10), Z4
-	VSUBPS      192(R8), Z4, Z4
-	VFMADD231PS Z4, Z4, Z3
+	VMOVUPS     192(R10), Z0
+	VSUBPS      192(R8), Z0, Z0
+	VFMADD231PS Z0, Z0, Z13
 	PREFETCHT0  192(R9)
 	ADDQ        $0x00000100, R10
 	ADDQ        $0x00000100, R8
 	ADDQ        $0x00000100, R9
 	SUBQ        $0x00000040, R11
-	JMP         f32_64_8
+	JMP         f32_64_24
 
-f32_16_9:
+f32_16_25:
 	CMPQ        R11, $0x00000010
-	JL          f32_tail_10
-	VMOVUPS     (R10), Z4
-	VSUBPS      (R8), Z4, Z4
-	VFMADD231PS Z4, Z4, Z0
+	JL          f32_tail_26
+	VMOVUPS     (R10), Z0
+	VSUBPS      (R8), Z0, Z0
+	VFMADD231PS Z0, Z0, Z10
 	PREFETCHT0  (R9)
 	ADDQ        $0x00000040, R10
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000040, R9
 	SUBQ        $0x00000010, R11
-	JMP         f32_16_9
+	JMP         f32_16_25
 
-f32_tail_10:
+f32_tail_26:
 	TESTQ       R11, R11
-	JZ          f32_done_11
+	JZ          f32_done_27
 	MOVL        $0xffffffff, R9
 	BZHIL       R11, R9, R9
 	KMOVW       R9, K1
-	VMOVUPS.Z   (R10), K1, Z4
-	VMOVUPS.Z   (R8), K1, Z5
-	VSUBPS      Z5, Z4, Z4
-	VFMADD231PS Z4, Z4, Z1
+	VMOVUPS.Z   (R10), K1, Z0
+	VMOVUPS.Z   (R8), K1, Z1
+	VSUBPS      Z1, Z0, Z0
+	VFMADD231PS Z0, Z0, Z11
 
-f32_done_11:
-	VADDPS        Z1, Z0, Z0
-	VADDPS        Z3, Z2, Z2
-	VADDPS        Z2, Z0, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y4
-	VADDPS        Y4, Y0, Y4
-	VEXTRACTF32X4 $0x01, Y4, X5
-	VADDPS        X5, X4, X5
-	VPERMILPS     $0x4e, X5, X4
-	VADDPS        X4, X5, X5
-	VPERMILPS     $0xb1, X5, X4
-	VADDPS        X4, X5, X5
-	VMOVSS        X5, (SI)
+f32_done_27:
+	VADDPS        Z11, Z10, Z10
+	VADDPS        Z13, Z12, Z12
+	VADDPS        Z12, Z10, Z10
+	VEXTRACTF64X4 $0x01, Z10, Y0
+	VADDPS        Y0, Y10, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPS        X1, X0, X1
+	VPERMILPS     $0x4e, X1, X0
+	VADDPS        X0, X1, X1
+	VPERMILPS     $0xb1, X1, X0
+	VADDPS        X0, X1, X1
+	VMOVSS        X1, (SI)
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
@@ -180,99 +382,225 @@ batch_end_6:
 // func l2F32RowsAVX512(q *float32, n int, slab *float32, stride int, out *float32, cnt int)
 // Requires: AVX, AVX512F, AVX512VL, BMI2, MMX+
 TEXT ·l2F32RowsAVX512(SB), NOSPLIT, $0-48
-	MOVQ n+8(FP), AX
-	MOVQ slab+16(FP), CX
-	MOVQ stride+24(FP), DX
-	MOVQ out+32(FP), BX
-	MOVQ cnt+40(FP), SI
-	SHLQ $0x02, DX
+	MOVQ  n+8(FP), AX
+	MOVQ  slab+16(FP), CX
+	MOVQ  stride+24(FP), DX
+	MOVQ  out+32(FP), BX
+	MOVQ  cnt+40(FP), SI
+	SHLQ  $0x02, DX
+	TESTQ AX, AX
+	JZ    rows_one_31
 
-rows_loop_12:
+rows4_loop_32:
+	CMPQ   SI, $0x00000004
+	JL     rows4_done_33
+	MOVQ   CX, DI
+	LEAQ   (DI)(DX*1), R8
+	LEAQ   (R8)(DX*1), R9
+	LEAQ   (R9)(DX*1), R10
+	LEAQ   (R10)(DX*1), CX
+	MOVQ   q+0(FP), R11
+	MOVQ   AX, R12
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+f32x4_2v_34:
+	CMPQ        R12, $0x00000020
+	JL          f32x4_1v_35
+	VMOVUPS     (R11), Z8
+	VSUBPS      (DI), Z8, Z9
+	VFMADD231PS Z9, Z9, Z0
+	VSUBPS      (R8), Z8, Z9
+	VFMADD231PS Z9, Z9, Z2
+	VSUBPS      (R9), Z8, Z9
+	VFMADD231PS Z9, Z9, Z4
+	VSUBPS      (R10), Z8, Z8
+	VFMADD231PS Z8, Z8, Z6
+	VMOVUPS     64(R11), Z8
+	VSUBPS      64(DI), Z8, Z9
+	VFMADD231PS Z9, Z9, Z1
+	VSUBPS      64(R8), Z8, Z9
+	VFMADD231PS Z9, Z9, Z3
+	VSUBPS      64(R9), Z8, Z9
+	VFMADD231PS Z9, Z9, Z5
+	VSUBPS      64(R10), Z8, Z8
+	VFMADD231PS Z8, Z8, Z7
+	ADDQ        $0x00000080, R11
+	ADDQ        $0x00000080, DI
+	ADDQ        $0x00000080, R8
+	ADDQ        $0x00000080, R9
+	ADDQ        $0x00000080, R10
+	SUBQ        $0x00000020, R12
+	JMP         f32x4_2v_34
+
+f32x4_1v_35:
+	CMPQ        R12, $0x00000010
+	JL          f32x4_tail_36
+	VMOVUPS     (R11), Z8
+	VSUBPS      (DI), Z8, Z9
+	VFMADD231PS Z9, Z9, Z0
+	VSUBPS      (R8), Z8, Z9
+	VFMADD231PS Z9, Z9, Z2
+	VSUBPS      (R9), Z8, Z9
+	VFMADD231PS Z9, Z9, Z4
+	VSUBPS      (R10), Z8, Z8
+	VFMADD231PS Z8, Z8, Z6
+	ADDQ        $0x00000040, R11
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000040, R10
+	SUBQ        $0x00000010, R12
+
+f32x4_tail_36:
+	TESTQ       R12, R12
+	JZ          f32x4_done_37
+	MOVL        $0xffffffff, R13
+	BZHIL       R12, R13, R13
+	KMOVW       R13, K1
+	VMOVUPS.Z   (R11), K1, Z8
+	VMOVUPS.Z   (DI), K1, Z9
+	VSUBPS      Z9, Z8, Z9
+	VFMADD231PS Z9, Z9, Z1
+	VMOVUPS.Z   (R8), K1, Z9
+	VSUBPS      Z9, Z8, Z9
+	VFMADD231PS Z9, Z9, Z3
+	VMOVUPS.Z   (R9), K1, Z9
+	VSUBPS      Z9, Z8, Z9
+	VFMADD231PS Z9, Z9, Z5
+	VMOVUPS.Z   (R10), K1, Z9
+	VSUBPS      Z9, Z8, Z9
+	VFMADD231PS Z9, Z9, Z7
+
+f32x4_done_37:
+	VADDPS        Z1, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y8
+	VADDPS        Y8, Y0, Y8
+	VEXTRACTF32X4 $0x01, Y8, X9
+	VADDPS        X9, X8, X9
+	VADDPS        Z3, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y8
+	VADDPS        Y8, Y2, Y8
+	VEXTRACTF32X4 $0x01, Y8, X14
+	VADDPS        X14, X8, X14
+	VADDPS        Z5, Z4, Z4
+	VEXTRACTF64X4 $0x01, Z4, Y8
+	VADDPS        Y8, Y4, Y8
+	VEXTRACTF32X4 $0x01, Y8, X15
+	VADDPS        X15, X8, X15
+	VADDPS        Z7, Z6, Z6
+	VEXTRACTF64X4 $0x01, Z6, Y8
+	VADDPS        Y8, Y6, Y8
+	VEXTRACTF32X4 $0x01, Y8, X16
+	VADDPS        X16, X8, X16
+	VUNPCKLPS     X14, X9, X8
+	VUNPCKHPS     X14, X9, X9
+	VADDPS        X9, X8, X8
+	VUNPCKLPS     X16, X15, X9
+	VUNPCKHPS     X16, X15, X14
+	VADDPS        X14, X9, X9
+	VMOVLHPS      X9, X8, X14
+	VMOVHLPS      X8, X9, X8
+	VADDPS        X8, X14, X14
+	VMOVUPS       X14, (BX)
+	ADDQ          $0x00000010, BX
+	SUBQ          $0x00000004, SI
+	JMP           rows4_loop_32
+
+rows4_done_33:
+rows_one_31:
+rows_loop_28:
 	TESTQ SI, SI
-	JZ    rows_end_13
+	JZ    rows_end_29
 	MOVQ  CX, DI
 	MOVQ  CX, R8
 	CMPQ  SI, $0x00000001
-	JE    rows_next_14
+	JE    rows_next_30
 	ADDQ  DX, R8
 
-rows_next_14:
+rows_next_30:
 	PREFETCHT0 -4(R8)(AX*4)
 	MOVQ       q+0(FP), R9
 	MOVQ       AX, R10
-	VPXORD     Z0, Z0, Z0
-	VPXORD     Z1, Z1, Z1
-	VPXORD     Z2, Z2, Z2
-	VPXORD     Z3, Z3, Z3
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	VPXORD     Z12, Z12, Z12
+	VPXORD     Z13, Z13, Z13
 
-f32_64_15:
+f32_64_38:
 	CMPQ        R10, $0x00000040
-	JL          f32_16_16
-	VMOVUPS     (R9), Z4
-	VSUBPS      (DI), Z4, Z4
-	VFMADD231PS Z4, Z4, Z0
+	JL          f32_16_39
+	VMOVUPS     (R9), Z0
+	VSUBPS      (DI), Z0, Z0
+	VFMADD231PS Z0, Z0, Z10
 	PREFETCHT0  (R8)
-	VMOVUPS     64(R9), Z4
-	VSUBPS      64(DI), Z4, Z4
-	VFMADD231PS Z4, Z4, Z1
+	VMOVUPS     64(R9), Z0
+	VSUBPS      64(DI), Z0, Z0
+	VFMADD231PS Z0, Z0, Z11
 	PREFETCHT0  64(R8)
-	VMOVUPS     128(R9), Z4
-	VSUBPS      128(DI), Z4, Z4
-	VFMADD231PS Z4, Z4, Z2
+	VMOVUPS     128(R9), Z0
+	VSUBPS      128(DI), Z0, Z0
+	VFMADD231PS Z0, Z0, Z12
 	PREFETCHT0  128(R8)
-	VMOVUPS     192(R9), Z4
-	VSUBPS      192(DI), Z4, Z4
-	VFMADD231PS Z4, Z4, Z3
+	VMOVUPS     192(R9), Z0
+	VSUBPS      192(DI), Z0, Z0
+	VFMADD231PS Z0, Z0, Z13
 	PREFETCHT0  192(R8)
 	ADDQ        $0x00000100, R9
 	ADDQ        $0x00000100, DI
 	ADDQ        $0x00000100, R8
 	SUBQ        $0x00000040, R10
-	JMP         f32_64_15
+	JMP         f32_64_38
 
-f32_16_16:
+f32_16_39:
 	CMPQ        R10, $0x00000010
-	JL          f32_tail_17
-	VMOVUPS     (R9), Z4
-	VSUBPS      (DI), Z4, Z4
-	VFMADD231PS Z4, Z4, Z0
+	JL          f32_tail_40
+	VMOVUPS     (R9), Z0
+	VSUBPS      (DI), Z0, Z0
+	VFMADD231PS Z0, Z0, Z10
 	PREFETCHT0  (R8)
 	ADDQ        $0x00000040, R9
 	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000040, R8
 	SUBQ        $0x00000010, R10
-	JMP         f32_16_16
+	JMP         f32_16_39
 
-f32_tail_17:
+f32_tail_40:
 	TESTQ       R10, R10
-	JZ          f32_done_18
+	JZ          f32_done_41
 	MOVL        $0xffffffff, R8
 	BZHIL       R10, R8, R8
 	KMOVW       R8, K1
-	VMOVUPS.Z   (R9), K1, Z4
-	VMOVUPS.Z   (DI), K1, Z5
-	VSUBPS      Z5, Z4, Z4
-	VFMADD231PS Z4, Z4, Z1
+	VMOVUPS.Z   (R9), K1, Z0
+	VMOVUPS.Z   (DI), K1, Z1
+	VSUBPS      Z1, Z0, Z0
+	VFMADD231PS Z0, Z0, Z11
 
-f32_done_18:
-	VADDPS        Z1, Z0, Z0
-	VADDPS        Z3, Z2, Z2
-	VADDPS        Z2, Z0, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y4
-	VADDPS        Y4, Y0, Y4
-	VEXTRACTF32X4 $0x01, Y4, X5
-	VADDPS        X5, X4, X5
-	VPERMILPS     $0x4e, X5, X4
-	VADDPS        X4, X5, X5
-	VPERMILPS     $0xb1, X5, X4
-	VADDPS        X4, X5, X5
-	VMOVSS        X5, (BX)
+f32_done_41:
+	VADDPS        Z11, Z10, Z10
+	VADDPS        Z13, Z12, Z12
+	VADDPS        Z12, Z10, Z10
+	VEXTRACTF64X4 $0x01, Z10, Y0
+	VADDPS        Y0, Y10, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPS        X1, X0, X1
+	VPERMILPS     $0x4e, X1, X0
+	VADDPS        X0, X1, X1
+	VPERMILPS     $0xb1, X1, X0
+	VADDPS        X0, X1, X1
+	VMOVSS        X1, (BX)
 	ADDQ          DX, CX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_12
+	JMP           rows_loop_28
 
-rows_end_13:
+rows_end_29:
 	VZEROUPPER
 	RET
 
@@ -287,9 +615,9 @@ TEXT ·ipF32AVX512(SB), NOSPLIT, $0-28
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-f32_64_19:
+f32_64_42:
 	CMPQ        DX, $0x00000040
-	JL          f32_16_20
+	JL          f32_16_43
 	VMOVUPS     (AX), Z4
 	VFMADD231PS (CX), Z4, Z0
 	VMOVUPS     64(AX), Z4
@@ -301,21 +629,21 @@ f32_64_19:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000100, CX
 	SUBQ        $0x00000040, DX
-	JMP         f32_64_19
+	JMP         f32_64_42
 
-f32_16_20:
+f32_16_43:
 	CMPQ        DX, $0x00000010
-	JL          f32_tail_21
+	JL          f32_tail_44
 	VMOVUPS     (AX), Z4
 	VFMADD231PS (CX), Z4, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000010, DX
-	JMP         f32_16_20
+	JMP         f32_16_43
 
-f32_tail_21:
+f32_tail_44:
 	TESTQ       DX, DX
-	JZ          f32_done_22
+	JZ          f32_done_45
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -323,7 +651,7 @@ f32_tail_21:
 	VMOVUPS.Z   (CX), K1, Z5
 	VFMADD231PS Z5, Z4, Z1
 
-f32_done_22:
+f32_done_45:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -342,191 +670,487 @@ f32_done_22:
 // func ipF32BatchAVX512(q *float32, n int, slab *float32, stride int, ids *uint32, out *float32, cnt int)
 // Requires: AVX, AVX512F, AVX512VL, BMI2, MMX+
 TEXT ·ipF32BatchAVX512(SB), NOSPLIT, $0-56
-	MOVQ n+8(FP), AX
-	MOVQ slab+16(FP), CX
-	MOVQ stride+24(FP), DX
-	MOVQ ids+32(FP), BX
-	MOVQ out+40(FP), SI
-	MOVQ cnt+48(FP), DI
-	SHLQ $0x02, DX
+	MOVQ  n+8(FP), AX
+	MOVQ  slab+16(FP), CX
+	MOVQ  stride+24(FP), DX
+	MOVQ  ids+32(FP), BX
+	MOVQ  out+40(FP), SI
+	MOVQ  cnt+48(FP), DI
+	SHLQ  $0x02, DX
+	TESTQ AX, AX
+	JZ    batch_one_49
 
-batch_loop_23:
+batch4_loop_50:
+	CMPQ  DI, $0x00000004
+	JL    batch4_done_51
+	CMPQ  DI, $0x00000008
+	JL    batch4_nopf_52
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	MOVQ  AX, R8
+	ADDQ  $0x0000000f, R8
+	SHRQ  $0x04, R8
+	CMPQ  R8, $0x00000008
+	JLE   pf_capped_53
+	MOVQ  $0x00000008, R8
+
+pf_capped_53:
+pf_rows_54:
+	PREFETCHT0 (R9)
+	ADDQ       $0x00000040, R9
+	DECQ       R8
+	JNZ        pf_rows_54
+	MOVL       20(BX), R9
+	IMULQ      DX, R9
+	ADDQ       CX, R9
+	MOVQ       AX, R8
+	ADDQ       $0x0000000f, R8
+	SHRQ       $0x04, R8
+	CMPQ       R8, $0x00000008
+	JLE        pf_capped_55
+	MOVQ       $0x00000008, R8
+
+pf_capped_55:
+pf_rows_56:
+	PREFETCHT0 (R9)
+	ADDQ       $0x00000040, R9
+	DECQ       R8
+	JNZ        pf_rows_56
+	MOVL       24(BX), R9
+	IMULQ      DX, R9
+	ADDQ       CX, R9
+	MOVQ       AX, R8
+	ADDQ       $0x0000000f, R8
+	SHRQ       $0x04, R8
+	CMPQ       R8, $0x00000008
+	JLE        pf_capped_57
+	MOVQ       $0x00000008, R8
+
+pf_capped_57:
+pf_rows_58:
+	PREFETCHT0 (R9)
+	ADDQ       $0x00000040, R9
+	DECQ       R8
+	JNZ        pf_rows_58
+	MOVL       28(BX), R9
+	IMULQ      DX, R9
+	ADDQ       CX, R9
+	MOVQ       AX, R8
+	ADDQ       $0x0000000f, R8
+	SHRQ       $0x04, R8
+	CMPQ       R8, $0x00000008
+	JLE        pf_capped_59
+	MOVQ       $0x00000008, R8
+
+pf_capped_59:
+pf_rows_60:
+	PREFETCHT0 (R9)
+	ADDQ       $0x00000040, R9
+	DECQ       R8
+	JNZ        pf_rows_60
+
+batch4_nopf_52:
+	MOVL   (BX), R8
+	IMULQ  DX, R8
+	ADDQ   CX, R8
+	MOVL   4(BX), R9
+	IMULQ  DX, R9
+	ADDQ   CX, R9
+	MOVL   8(BX), R10
+	IMULQ  DX, R10
+	ADDQ   CX, R10
+	MOVL   12(BX), R11
+	IMULQ  DX, R11
+	ADDQ   CX, R11
+	MOVQ   q+0(FP), R12
+	MOVQ   AX, R13
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+f32x4_2v_61:
+	CMPQ        R13, $0x00000020
+	JL          f32x4_1v_62
+	VMOVUPS     (R12), Z8
+	VFMADD231PS (R8), Z8, Z0
+	VFMADD231PS (R9), Z8, Z2
+	VFMADD231PS (R10), Z8, Z4
+	VFMADD231PS (R11), Z8, Z6
+	VMOVUPS     64(R12), Z8
+	VFMADD231PS 64(R8), Z8, Z1
+	VFMADD231PS 64(R9), Z8, Z3
+	VFMADD231PS 64(R10), Z8, Z5
+	VFMADD231PS 64(R11), Z8, Z7
+	ADDQ        $0x00000080, R12
+	ADDQ        $0x00000080, R8
+	ADDQ        $0x00000080, R9
+	ADDQ        $0x00000080, R10
+	ADDQ        $0x00000080, R11
+	SUBQ        $0x00000020, R13
+	JMP         f32x4_2v_61
+
+f32x4_1v_62:
+	CMPQ        R13, $0x00000010
+	JL          f32x4_tail_63
+	VMOVUPS     (R12), Z8
+	VFMADD231PS (R8), Z8, Z0
+	VFMADD231PS (R9), Z8, Z2
+	VFMADD231PS (R10), Z8, Z4
+	VFMADD231PS (R11), Z8, Z6
+	ADDQ        $0x00000040, R12
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000040, R10
+	ADDQ        $0x00000040, R11
+	SUBQ        $0x00000010, R13
+
+f32x4_tail_63:
+	TESTQ       R13, R13
+	JZ          f32x4_done_64
+	MOVL        $0xffffffff, R14
+	BZHIL       R13, R14, R14
+	KMOVW       R14, K1
+	VMOVUPS.Z   (R12), K1, Z8
+	VMOVUPS.Z   (R8), K1, Z13
+	VFMADD231PS Z13, Z8, Z1
+	VMOVUPS.Z   (R9), K1, Z13
+	VFMADD231PS Z13, Z8, Z3
+	VMOVUPS.Z   (R10), K1, Z13
+	VFMADD231PS Z13, Z8, Z5
+	VMOVUPS.Z   (R11), K1, Z13
+	VFMADD231PS Z13, Z8, Z7
+
+f32x4_done_64:
+	VADDPS        Z1, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y8
+	VADDPS        Y8, Y0, Y8
+	VEXTRACTF32X4 $0x01, Y8, X13
+	VADDPS        X13, X8, X13
+	VADDPS        Z3, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y8
+	VADDPS        Y8, Y2, Y8
+	VEXTRACTF32X4 $0x01, Y8, X14
+	VADDPS        X14, X8, X14
+	VADDPS        Z5, Z4, Z4
+	VEXTRACTF64X4 $0x01, Z4, Y8
+	VADDPS        Y8, Y4, Y8
+	VEXTRACTF32X4 $0x01, Y8, X15
+	VADDPS        X15, X8, X15
+	VADDPS        Z7, Z6, Z6
+	VEXTRACTF64X4 $0x01, Z6, Y8
+	VADDPS        Y8, Y6, Y8
+	VEXTRACTF32X4 $0x01, Y8, X16
+	VADDPS        X16, X8, X16
+	VUNPCKLPS     X14, X13, X8
+	VUNPCKHPS     X14, X13, X13
+	VADDPS        X13, X8, X8
+	VUNPCKLPS     X16, X15, X13
+	VUNPCKHPS     X16, X15, X14
+	VADDPS        X14, X13, X13
+	VMOVLHPS      X13, X8, X14
+	VMOVHLPS      X8, X13, X8
+	VADDPS        X8, X14, X14
+	VMOVUPS       X14, (SI)
+	ADDQ          $0x00000010, BX
+	ADDQ          $0x00000010, SI
+	SUBQ          $0x00000004, DI
+	JMP           batch4_loop_50
+
+batch4_done_51:
+batch_one_49:
+batch_loop_46:
 	TESTQ DI, DI
-	JZ    batch_end_24
+	JZ    batch_end_47
 	MOVL  (BX), R8
 	IMULQ DX, R8
 	ADDQ  CX, R8
 	MOVQ  R8, R9
 	CMPQ  DI, $0x00000001
-	JE    batch_next_25
+	JE    batch_next_48
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 
-batch_next_25:
+batch_next_48:
 	PREFETCHT0 -4(R9)(AX*4)
 	MOVQ       q+0(FP), R10
 	MOVQ       AX, R11
-	VPXORD     Z0, Z0, Z0
-	VPXORD     Z1, Z1, Z1
-	VPXORD     Z2, Z2, Z2
-	VPXORD     Z3, Z3, Z3
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	VPXORD     Z12, Z12, Z12
 
-f32_64_26:
+f32_64_65:
 	CMPQ        R11, $0x00000040
-	JL          f32_16_27
-	VMOVUPS     (R10), Z4
-	VFMADD231PS (R8), Z4, Z0
+	JL          f32_16_66
+	VMOVUPS     (R10), Z0
+	VFMADD231PS (R8), Z0, Z9
 	PREFETCHT0  (R9)
-	VMOVUPS     64(R10), Z4
-	VFMADD231PS 64(R8), Z4, Z1
+	VMOVUPS     64(R10), Z0
+	VFMADD231PS 64(R8), Z0, Z10
 	PREFETCHT0  64(R9)
-	VMOVUPS     128(R10), Z4
-	VFMADD231PS 128(R8), Z4, Z2
+	VMOVUPS     128(R10), Z0
+	VFMADD231PS 128(R8), Z0, Z11
 	PREFETCHT0  128(R9)
-	VMOVUPS     192(R10), Z4
-	VFMADD231PS 192(R8), Z4, Z3
+	VMOVUPS     192(R10), Z0
+	VFMADD231PS 192(R8), Z0, Z12
 	PREFETCHT0  192(R9)
 	ADDQ        $0x00000100, R10
 	ADDQ        $0x00000100, R8
 	ADDQ        $0x00000100, R9
 	SUBQ        $0x00000040, R11
-	JMP         f32_64_26
+	JMP         f32_64_65
 
-f32_16_27:
+f32_16_66:
 	CMPQ        R11, $0x00000010
-	JL          f32_tail_28
-	VMOVUPS     (R10), Z4
-	VFMADD231PS (R8), Z4, Z0
+	JL          f32_tail_67
+	VMOVUPS     (R10), Z0
+	VFMADD231PS (R8), Z0, Z9
 	PREFETCHT0  (R9)
 	ADDQ        $0x00000040, R10
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000040, R9
 	SUBQ        $0x00000010, R11
-	JMP         f32_16_27
+	JMP         f32_16_66
 
-f32_tail_28:
+f32_tail_67:
 	TESTQ       R11, R11
-	JZ          f32_done_29
+	JZ          f32_done_68
 	MOVL        $0xffffffff, R9
 	BZHIL       R11, R9, R9
 	KMOVW       R9, K1
-	VMOVUPS.Z   (R10), K1, Z4
-	VMOVUPS.Z   (R8), K1, Z5
-	VFMADD231PS Z5, Z4, Z1
+	VMOVUPS.Z   (R10), K1, Z0
+	VMOVUPS.Z   (R8), K1, Z1
+	VFMADD231PS Z1, Z0, Z10
 
-f32_done_29:
-	VADDPS        Z1, Z0, Z0
-	VADDPS        Z3, Z2, Z2
-	VADDPS        Z2, Z0, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y4
-	VADDPS        Y4, Y0, Y4
-	VEXTRACTF32X4 $0x01, Y4, X5
-	VADDPS        X5, X4, X5
-	VPERMILPS     $0x4e, X5, X4
-	VADDPS        X4, X5, X5
-	VPERMILPS     $0xb1, X5, X4
-	VADDPS        X4, X5, X5
-	VMOVSS        X5, (SI)
+f32_done_68:
+	VADDPS        Z10, Z9, Z9
+	VADDPS        Z12, Z11, Z11
+	VADDPS        Z11, Z9, Z9
+	VEXTRACTF64X4 $0x01, Z9, Y0
+	VADDPS        Y0, Y9, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPS        X1, X0, X1
+	VPERMILPS     $0x4e, X1, X0
+	VADDPS        X0, X1, X1
+	VPERMILPS     $0xb1, X1, X0
+	VADDPS        X0, X1, X1
+	VMOVSS        X1, (SI)
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           batch_loop_23
+	JMP           batch_loop_46
 
-batch_end_24:
+batch_end_47:
 	VZEROUPPER
 	RET
 
 // func ipF32RowsAVX512(q *float32, n int, slab *float32, stride int, out *float32, cnt int)
 // Requires: AVX, AVX512F, AVX512VL, BMI2, MMX+
 TEXT ·ipF32RowsAVX512(SB), NOSPLIT, $0-48
-	MOVQ n+8(FP), AX
-	MOVQ slab+16(FP), CX
-	MOVQ stride+24(FP), DX
-	MOVQ out+32(FP), BX
-	MOVQ cnt+40(FP), SI
-	SHLQ $0x02, DX
+	MOVQ  n+8(FP), AX
+	MOVQ  slab+16(FP), CX
+	MOVQ  stride+24(FP), DX
+	MOVQ  out+32(FP), BX
+	MOVQ  cnt+40(FP), SI
+	SHLQ  $0x02, DX
+	TESTQ AX, AX
+	JZ    rows_one_72
 
-rows_loop_30:
+rows4_loop_73:
+	CMPQ   SI, $0x00000004
+	JL     rows4_done_74
+	MOVQ   CX, DI
+	LEAQ   (DI)(DX*1), R8
+	LEAQ   (R8)(DX*1), R9
+	LEAQ   (R9)(DX*1), R10
+	LEAQ   (R10)(DX*1), CX
+	MOVQ   q+0(FP), R11
+	MOVQ   AX, R12
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+f32x4_2v_75:
+	CMPQ        R12, $0x00000020
+	JL          f32x4_1v_76
+	VMOVUPS     (R11), Z8
+	VFMADD231PS (DI), Z8, Z0
+	VFMADD231PS (R8), Z8, Z2
+	VFMADD231PS (R9), Z8, Z4
+	VFMADD231PS (R10), Z8, Z6
+	VMOVUPS     64(R11), Z8
+	VFMADD231PS 64(DI), Z8, Z1
+	VFMADD231PS 64(R8), Z8, Z3
+	VFMADD231PS 64(R9), Z8, Z5
+	VFMADD231PS 64(R10), Z8, Z7
+	ADDQ        $0x00000080, R11
+	ADDQ        $0x00000080, DI
+	ADDQ        $0x00000080, R8
+	ADDQ        $0x00000080, R9
+	ADDQ        $0x00000080, R10
+	SUBQ        $0x00000020, R12
+	JMP         f32x4_2v_75
+
+f32x4_1v_76:
+	CMPQ        R12, $0x00000010
+	JL          f32x4_tail_77
+	VMOVUPS     (R11), Z8
+	VFMADD231PS (DI), Z8, Z0
+	VFMADD231PS (R8), Z8, Z2
+	VFMADD231PS (R9), Z8, Z4
+	VFMADD231PS (R10), Z8, Z6
+	ADDQ        $0x00000040, R11
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000040, R10
+	SUBQ        $0x00000010, R12
+
+f32x4_tail_77:
+	TESTQ       R12, R12
+	JZ          f32x4_done_78
+	MOVL        $0xffffffff, R13
+	BZHIL       R12, R13, R13
+	KMOVW       R13, K1
+	VMOVUPS.Z   (R11), K1, Z8
+	VMOVUPS.Z   (DI), K1, Z13
+	VFMADD231PS Z13, Z8, Z1
+	VMOVUPS.Z   (R8), K1, Z13
+	VFMADD231PS Z13, Z8, Z3
+	VMOVUPS.Z   (R9), K1, Z13
+	VFMADD231PS Z13, Z8, Z5
+	VMOVUPS.Z   (R10), K1, Z13
+	VFMADD231PS Z13, Z8, Z7
+
+f32x4_done_78:
+	VADDPS        Z1, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y8
+	VADDPS        Y8, Y0, Y8
+	VEXTRACTF32X4 $0x01, Y8, X13
+	VADDPS        X13, X8, X13
+	VADDPS        Z3, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y8
+	VADDPS        Y8, Y2, Y8
+	VEXTRACTF32X4 $0x01, Y8, X14
+	VADDPS        X14, X8, X14
+	VADDPS        Z5, Z4, Z4
+	VEXTRACTF64X4 $0x01, Z4, Y8
+	VADDPS        Y8, Y4, Y8
+	VEXTRACTF32X4 $0x01, Y8, X15
+	VADDPS        X15, X8, X15
+	VADDPS        Z7, Z6, Z6
+	VEXTRACTF64X4 $0x01, Z6, Y8
+	VADDPS        Y8, Y6, Y8
+	VEXTRACTF32X4 $0x01, Y8, X16
+	VADDPS        X16, X8, X16
+	VUNPCKLPS     X14, X13, X8
+	VUNPCKHPS     X14, X13, X13
+	VADDPS        X13, X8, X8
+	VUNPCKLPS     X16, X15, X13
+	VUNPCKHPS     X16, X15, X14
+	VADDPS        X14, X13, X13
+	VMOVLHPS      X13, X8, X14
+	VMOVHLPS      X8, X13, X8
+	VADDPS        X8, X14, X14
+	VMOVUPS       X14, (BX)
+	ADDQ          $0x00000010, BX
+	SUBQ          $0x00000004, SI
+	JMP           rows4_loop_73
+
+rows4_done_74:
+rows_one_72:
+rows_loop_69:
 	TESTQ SI, SI
-	JZ    rows_end_31
+	JZ    rows_end_70
 	MOVQ  CX, DI
 	MOVQ  CX, R8
 	CMPQ  SI, $0x00000001
-	JE    rows_next_32
+	JE    rows_next_71
 	ADDQ  DX, R8
 
-rows_next_32:
+rows_next_71:
 	PREFETCHT0 -4(R8)(AX*4)
 	MOVQ       q+0(FP), R9
 	MOVQ       AX, R10
-	VPXORD     Z0, Z0, Z0
-	VPXORD     Z1, Z1, Z1
-	VPXORD     Z2, Z2, Z2
-	VPXORD     Z3, Z3, Z3
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	VPXORD     Z12, Z12, Z12
 
-f32_64_33:
+f32_64_79:
 	CMPQ        R10, $0x00000040
-	JL          f32_16_34
-	VMOVUPS     (R9), Z4
-	VFMADD231PS (DI), Z4, Z0
+	JL          f32_16_80
+	VMOVUPS     (R9), Z0
+	VFMADD231PS (DI), Z0, Z9
 	PREFETCHT0  (R8)
-	VMOVUPS     64(R9), Z4
-	VFMADD231PS 64(DI), Z4, Z1
+	VMOVUPS     64(R9), Z0
+	VFMADD231PS 64(DI), Z0, Z10
 	PREFETCHT0  64(R8)
-	VMOVUPS     128(R9), Z4
-	VFMADD231PS 128(DI), Z4, Z2
+	VMOVUPS     128(R9), Z0
+	VFMADD231PS 128(DI), Z0, Z11
 	PREFETCHT0  128(R8)
-	VMOVUPS     192(R9), Z4
-	VFMADD231PS 192(DI), Z4, Z3
+	VMOVUPS     192(R9), Z0
+	VFMADD231PS 192(DI), Z0, Z12
 	PREFETCHT0  192(R8)
 	ADDQ        $0x00000100, R9
 	ADDQ        $0x00000100, DI
 	ADDQ        $0x00000100, R8
 	SUBQ        $0x00000040, R10
-	JMP         f32_64_33
+	JMP         f32_64_79
 
-f32_16_34:
+f32_16_80:
 	CMPQ        R10, $0x00000010
-	JL          f32_tail_35
-	VMOVUPS     (R9), Z4
-	VFMADD231PS (DI), Z4, Z0
+	JL          f32_tail_81
+	VMOVUPS     (R9), Z0
+	VFMADD231PS (DI), Z0, Z9
 	PREFETCHT0  (R8)
 	ADDQ        $0x00000040, R9
 	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000040, R8
 	SUBQ        $0x00000010, R10
-	JMP         f32_16_34
+	JMP         f32_16_80
 
-f32_tail_35:
+f32_tail_81:
 	TESTQ       R10, R10
-	JZ          f32_done_36
+	JZ          f32_done_82
 	MOVL        $0xffffffff, R8
 	BZHIL       R10, R8, R8
 	KMOVW       R8, K1
-	VMOVUPS.Z   (R9), K1, Z4
-	VMOVUPS.Z   (DI), K1, Z5
-	VFMADD231PS Z5, Z4, Z1
+	VMOVUPS.Z   (R9), K1, Z0
+	VMOVUPS.Z   (DI), K1, Z1
+	VFMADD231PS Z1, Z0, Z10
 
-f32_done_36:
-	VADDPS        Z1, Z0, Z0
-	VADDPS        Z3, Z2, Z2
-	VADDPS        Z2, Z0, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y4
-	VADDPS        Y4, Y0, Y4
-	VEXTRACTF32X4 $0x01, Y4, X5
-	VADDPS        X5, X4, X5
-	VPERMILPS     $0x4e, X5, X4
-	VADDPS        X4, X5, X5
-	VPERMILPS     $0xb1, X5, X4
-	VADDPS        X4, X5, X5
-	VMOVSS        X5, (BX)
+f32_done_82:
+	VADDPS        Z10, Z9, Z9
+	VADDPS        Z12, Z11, Z11
+	VADDPS        Z11, Z9, Z9
+	VEXTRACTF64X4 $0x01, Z9, Y0
+	VADDPS        Y0, Y9, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPS        X1, X0, X1
+	VPERMILPS     $0x4e, X1, X0
+	VADDPS        X0, X1, X1
+	VPERMILPS     $0xb1, X1, X0
+	VADDPS        X0, X1, X1
+	VMOVSS        X1, (BX)
 	ADDQ          DX, CX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_30
+	JMP           rows_loop_69
 
-rows_end_31:
+rows_end_70:
 	VZEROUPPER
 	RET
 
@@ -541,9 +1165,9 @@ TEXT ·l2F16AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_37:
+code4_83:
 	CMPQ        DX, $0x00000040
-	JL          code1_38
+	JL          code1_84
 	VCVTPH2PS   (CX), Z4
 	VSUBPS      (AX), Z4, Z4
 	VFMADD231PS Z4, Z4, Z0
@@ -559,22 +1183,22 @@ code4_37:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_37
+	JMP         code4_83
 
-code1_38:
+code1_84:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_39
+	JL          code_tail_85
 	VCVTPH2PS   (CX), Z4
 	VSUBPS      (AX), Z4, Z4
 	VFMADD231PS Z4, Z4, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_38
+	JMP         code1_84
 
-code_tail_39:
+code_tail_85:
 	TESTQ       DX, DX
-	JZ          code_done_40
+	JZ          code_done_86
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -584,7 +1208,7 @@ code_tail_39:
 	VSUBPS      Z5, Z4, Z4
 	VFMADD231PS Z4, Z4, Z1
 
-code_done_40:
+code_done_86:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -612,25 +1236,25 @@ TEXT ·l2F16RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_41:
+rows_loop_87:
 	TESTQ DI, DI
-	JZ    rows_end_42
+	JZ    rows_end_88
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_43
+	JE    rows_next_89
 	ADDQ  CX, R8
 
-rows_next_43:
+rows_next_89:
 	XORQ R9, R9
 
-pf_44:
+pf_90:
 	CMPQ       R9, DX
-	JAE        pf_done_45
+	JAE        pf_done_91
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_44
+	JMP        pf_90
 
-pf_done_45:
+pf_done_91:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -639,9 +1263,9 @@ pf_done_45:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_46:
+code4_92:
 	CMPQ        R10, $0x00000040
-	JL          code1_47
+	JL          code1_93
 	VCVTPH2PS   (R9), Z4
 	VSUBPS      (R8), Z4, Z4
 	VFMADD231PS Z4, Z4, Z0
@@ -657,22 +1281,22 @@ code4_46:
 	ADDQ        $0x00000100, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000040, R10
-	JMP         code4_46
+	JMP         code4_92
 
-code1_47:
+code1_93:
 	CMPQ        R10, $0x00000010
-	JL          code_tail_48
+	JL          code_tail_94
 	VCVTPH2PS   (R9), Z4
 	VSUBPS      (R8), Z4, Z4
 	VFMADD231PS Z4, Z4, Z0
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000010, R10
-	JMP         code1_47
+	JMP         code1_93
 
-code_tail_48:
+code_tail_94:
 	TESTQ       R10, R10
-	JZ          code_done_49
+	JZ          code_done_95
 	MOVL        $0xffffffff, R11
 	BZHIL       R10, R11, R11
 	KMOVW       R11, K1
@@ -682,7 +1306,7 @@ code_tail_48:
 	VSUBPS      Z5, Z4, Z4
 	VFMADD231PS Z4, Z4, Z1
 
-code_done_49:
+code_done_95:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -698,9 +1322,9 @@ code_done_49:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_41
+	JMP           rows_loop_87
 
-rows_end_42:
+rows_end_88:
 	VZEROUPPER
 	RET
 
@@ -715,9 +1339,9 @@ TEXT ·ipF16AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_50:
+code4_96:
 	CMPQ        DX, $0x00000040
-	JL          code1_51
+	JL          code1_97
 	VCVTPH2PS   (CX), Z4
 	VFMADD231PS (AX), Z4, Z0
 	VCVTPH2PS   32(CX), Z4
@@ -729,21 +1353,21 @@ code4_50:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_50
+	JMP         code4_96
 
-code1_51:
+code1_97:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_52
+	JL          code_tail_98
 	VCVTPH2PS   (CX), Z4
 	VFMADD231PS (AX), Z4, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_51
+	JMP         code1_97
 
-code_tail_52:
+code_tail_98:
 	TESTQ       DX, DX
-	JZ          code_done_53
+	JZ          code_done_99
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -752,7 +1376,7 @@ code_tail_52:
 	VCVTPH2PS   Y4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_53:
+code_done_99:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -780,25 +1404,25 @@ TEXT ·ipF16RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_54:
+rows_loop_100:
 	TESTQ DI, DI
-	JZ    rows_end_55
+	JZ    rows_end_101
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_56
+	JE    rows_next_102
 	ADDQ  CX, R8
 
-rows_next_56:
+rows_next_102:
 	XORQ R9, R9
 
-pf_57:
+pf_103:
 	CMPQ       R9, DX
-	JAE        pf_done_58
+	JAE        pf_done_104
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_57
+	JMP        pf_103
 
-pf_done_58:
+pf_done_104:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -807,9 +1431,9 @@ pf_done_58:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_59:
+code4_105:
 	CMPQ        R10, $0x00000040
-	JL          code1_60
+	JL          code1_106
 	VCVTPH2PS   (R9), Z4
 	VFMADD231PS (R8), Z4, Z0
 	VCVTPH2PS   32(R9), Z4
@@ -821,21 +1445,21 @@ code4_59:
 	ADDQ        $0x00000100, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000040, R10
-	JMP         code4_59
+	JMP         code4_105
 
-code1_60:
+code1_106:
 	CMPQ        R10, $0x00000010
-	JL          code_tail_61
+	JL          code_tail_107
 	VCVTPH2PS   (R9), Z4
 	VFMADD231PS (R8), Z4, Z0
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000010, R10
-	JMP         code1_60
+	JMP         code1_106
 
-code_tail_61:
+code_tail_107:
 	TESTQ       R10, R10
-	JZ          code_done_62
+	JZ          code_done_108
 	MOVL        $0xffffffff, R11
 	BZHIL       R10, R11, R11
 	KMOVW       R11, K1
@@ -844,7 +1468,7 @@ code_tail_61:
 	VCVTPH2PS   Y4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_62:
+code_done_108:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -860,9 +1484,9 @@ code_done_62:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_54
+	JMP           rows_loop_100
 
-rows_end_55:
+rows_end_101:
 	VZEROUPPER
 	RET
 
@@ -877,9 +1501,9 @@ TEXT ·l2BF16AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_63:
+code4_109:
 	CMPQ        DX, $0x00000040
-	JL          code1_64
+	JL          code1_110
 	VPMOVZXWD   (CX), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VSUBPS      (AX), Z4, Z4
@@ -899,11 +1523,11 @@ code4_63:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_63
+	JMP         code4_109
 
-code1_64:
+code1_110:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_65
+	JL          code_tail_111
 	VPMOVZXWD   (CX), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VSUBPS      (AX), Z4, Z4
@@ -911,11 +1535,11 @@ code1_64:
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_64
+	JMP         code1_110
 
-code_tail_65:
+code_tail_111:
 	TESTQ       DX, DX
-	JZ          code_done_66
+	JZ          code_done_112
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -926,7 +1550,7 @@ code_tail_65:
 	VSUBPS      Z5, Z4, Z4
 	VFMADD231PS Z4, Z4, Z1
 
-code_done_66:
+code_done_112:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -954,25 +1578,25 @@ TEXT ·l2BF16RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_67:
+rows_loop_113:
 	TESTQ DI, DI
-	JZ    rows_end_68
+	JZ    rows_end_114
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_69
+	JE    rows_next_115
 	ADDQ  CX, R8
 
-rows_next_69:
+rows_next_115:
 	XORQ R9, R9
 
-pf_70:
+pf_116:
 	CMPQ       R9, DX
-	JAE        pf_done_71
+	JAE        pf_done_117
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_70
+	JMP        pf_116
 
-pf_done_71:
+pf_done_117:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -981,9 +1605,9 @@ pf_done_71:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_72:
+code4_118:
 	CMPQ        R10, $0x00000040
-	JL          code1_73
+	JL          code1_119
 	VPMOVZXWD   (R9), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VSUBPS      (R8), Z4, Z4
@@ -1003,11 +1627,11 @@ code4_72:
 	ADDQ        $0x00000100, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000040, R10
-	JMP         code4_72
+	JMP         code4_118
 
-code1_73:
+code1_119:
 	CMPQ        R10, $0x00000010
-	JL          code_tail_74
+	JL          code_tail_120
 	VPMOVZXWD   (R9), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VSUBPS      (R8), Z4, Z4
@@ -1015,11 +1639,11 @@ code1_73:
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000010, R10
-	JMP         code1_73
+	JMP         code1_119
 
-code_tail_74:
+code_tail_120:
 	TESTQ       R10, R10
-	JZ          code_done_75
+	JZ          code_done_121
 	MOVL        $0xffffffff, R11
 	BZHIL       R10, R11, R11
 	KMOVW       R11, K1
@@ -1030,7 +1654,7 @@ code_tail_74:
 	VSUBPS      Z5, Z4, Z4
 	VFMADD231PS Z4, Z4, Z1
 
-code_done_75:
+code_done_121:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -1046,9 +1670,9 @@ code_done_75:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_67
+	JMP           rows_loop_113
 
-rows_end_68:
+rows_end_114:
 	VZEROUPPER
 	RET
 
@@ -1063,9 +1687,9 @@ TEXT ·ipBF16AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_76:
+code4_122:
 	CMPQ        DX, $0x00000040
-	JL          code1_77
+	JL          code1_123
 	VPMOVZXWD   (CX), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS (AX), Z4, Z0
@@ -1081,22 +1705,22 @@ code4_76:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_76
+	JMP         code4_122
 
-code1_77:
+code1_123:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_78
+	JL          code_tail_124
 	VPMOVZXWD   (CX), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS (AX), Z4, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_77
+	JMP         code1_123
 
-code_tail_78:
+code_tail_124:
 	TESTQ       DX, DX
-	JZ          code_done_79
+	JZ          code_done_125
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -1106,7 +1730,7 @@ code_tail_78:
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_79:
+code_done_125:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -1134,25 +1758,25 @@ TEXT ·ipBF16RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_80:
+rows_loop_126:
 	TESTQ DI, DI
-	JZ    rows_end_81
+	JZ    rows_end_127
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_82
+	JE    rows_next_128
 	ADDQ  CX, R8
 
-rows_next_82:
+rows_next_128:
 	XORQ R9, R9
 
-pf_83:
+pf_129:
 	CMPQ       R9, DX
-	JAE        pf_done_84
+	JAE        pf_done_130
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_83
+	JMP        pf_129
 
-pf_done_84:
+pf_done_130:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -1161,9 +1785,9 @@ pf_done_84:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_85:
+code4_131:
 	CMPQ        R10, $0x00000040
-	JL          code1_86
+	JL          code1_132
 	VPMOVZXWD   (R9), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS (R8), Z4, Z0
@@ -1179,22 +1803,22 @@ code4_85:
 	ADDQ        $0x00000100, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000040, R10
-	JMP         code4_85
+	JMP         code4_131
 
-code1_86:
+code1_132:
 	CMPQ        R10, $0x00000010
-	JL          code_tail_87
+	JL          code_tail_133
 	VPMOVZXWD   (R9), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS (R8), Z4, Z0
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000010, R10
-	JMP         code1_86
+	JMP         code1_132
 
-code_tail_87:
+code_tail_133:
 	TESTQ       R10, R10
-	JZ          code_done_88
+	JZ          code_done_134
 	MOVL        $0xffffffff, R11
 	BZHIL       R10, R11, R11
 	KMOVW       R11, K1
@@ -1204,7 +1828,7 @@ code_tail_87:
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_88:
+code_done_134:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -1220,9 +1844,9 @@ code_done_88:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_80
+	JMP           rows_loop_126
 
-rows_end_81:
+rows_end_127:
 	VZEROUPPER
 	RET
 
@@ -1241,9 +1865,9 @@ TEXT ·l2SQ8AVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z3, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 
-code4_89:
+code4_135:
 	CMPQ         DX, $0x00000040
-	JL           code1_90
+	JL           code1_136
 	VPMOVZXBD    (CX), Z5
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       (SI), Z5, Z5
@@ -1277,11 +1901,11 @@ code4_89:
 	ADDQ         $0x00000100, BX
 	ADDQ         $0x00000100, SI
 	SUBQ         $0x00000040, DX
-	JMP          code4_89
+	JMP          code4_135
 
-code1_90:
+code1_136:
 	CMPQ         DX, $0x00000010
-	JL           code_tail_91
+	JL           code_tail_137
 	VPMOVZXBD    (CX), Z5
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       (SI), Z5, Z5
@@ -1294,11 +1918,11 @@ code1_90:
 	ADDQ         $0x00000040, BX
 	ADDQ         $0x00000040, SI
 	SUBQ         $0x00000010, DX
-	JMP          code1_90
+	JMP          code1_136
 
-code_tail_91:
+code_tail_137:
 	TESTQ        DX, DX
-	JZ           code_done_92
+	JZ           code_done_138
 	MOVL         $0xffffffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
@@ -1314,7 +1938,7 @@ code_tail_91:
 	VFNMADD231PS Z0, Z5, Z6
 	VFMADD231PS  Z6, Z6, Z2
 
-code_done_92:
+code_done_138:
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z4, Z3, Z3
 	VADDPS        Z3, Z1, Z1
@@ -1345,9 +1969,9 @@ TEXT ·ipSQ8AVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z3, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 
-code4_93:
+code4_139:
 	CMPQ        DX, $0x00000040
-	JL          code1_94
+	JL          code1_140
 	VPMOVZXBD   (CX), Z5
 	VCVTDQ2PS   Z5, Z5
 	VMULPS      (SI), Z5, Z5
@@ -1373,11 +1997,11 @@ code4_93:
 	ADDQ        $0x00000100, BX
 	ADDQ        $0x00000100, SI
 	SUBQ        $0x00000040, DX
-	JMP         code4_93
+	JMP         code4_139
 
-code1_94:
+code1_140:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_95
+	JL          code_tail_141
 	VPMOVZXBD   (CX), Z5
 	VCVTDQ2PS   Z5, Z5
 	VMULPS      (SI), Z5, Z5
@@ -1388,11 +2012,11 @@ code1_94:
 	ADDQ        $0x00000040, BX
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000010, DX
-	JMP         code1_94
+	JMP         code1_140
 
-code_tail_95:
+code_tail_141:
 	TESTQ       DX, DX
-	JZ          code_done_96
+	JZ          code_done_142
 	MOVL        $0xffffffff, DI
 	BZHIL       DX, DI, DI
 	KMOVW       DI, K1
@@ -1406,7 +2030,7 @@ code_tail_95:
 	VFMADD213PS Z7, Z0, Z5
 	VFMADD231PS Z6, Z5, Z2
 
-code_done_96:
+code_done_142:
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z4, Z3, Z3
 	VADDPS        Z3, Z1, Z1
@@ -1435,9 +2059,9 @@ TEXT ·l2SQ8SAVX512(SB), NOSPLIT, $0-44
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_97:
+code4_143:
 	CMPQ         DX, $0x00000040
-	JL           code1_98
+	JL           code1_144
 	VPMOVZXBD    (CX), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (AX), Z5
@@ -1467,11 +2091,11 @@ code4_97:
 	ADDQ         $0x00000100, BX
 	ADDQ         $0x00000100, SI
 	SUBQ         $0x00000040, DX
-	JMP          code4_97
+	JMP          code4_143
 
-code1_98:
+code1_144:
 	CMPQ         DX, $0x00000010
-	JL           code_tail_99
+	JL           code_tail_145
 	VPMOVZXBD    (CX), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (AX), Z5
@@ -1483,11 +2107,11 @@ code1_98:
 	ADDQ         $0x00000040, BX
 	ADDQ         $0x00000040, SI
 	SUBQ         $0x00000010, DX
-	JMP          code1_98
+	JMP          code1_144
 
-code_tail_99:
+code_tail_145:
 	TESTQ        DX, DX
-	JZ           code_done_100
+	JZ           code_done_146
 	MOVL         $0xffffffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
@@ -1502,7 +2126,7 @@ code_tail_99:
 	VFNMADD231PS Z7, Z4, Z5
 	VFMADD231PS  Z5, Z5, Z1
 
-code_done_100:
+code_done_146:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -1528,25 +2152,25 @@ TEXT ·l2SQ8SRowsAVX512(SB), NOSPLIT, $0-64
 	MOVQ out+48(FP), SI
 	MOVQ cnt+56(FP), DI
 
-rows_loop_101:
+rows_loop_147:
 	TESTQ DI, DI
-	JZ    rows_end_102
+	JZ    rows_end_148
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_103
+	JE    rows_next_149
 	ADDQ  CX, R8
 
-rows_next_103:
+rows_next_149:
 	XORQ R9, R9
 
-pf_104:
+pf_150:
 	CMPQ       R9, DX
-	JAE        pf_done_105
+	JAE        pf_done_151
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_104
+	JMP        pf_150
 
-pf_done_105:
+pf_done_151:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -1557,9 +2181,9 @@ pf_done_105:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_106:
+code4_152:
 	CMPQ         R10, $0x00000040
-	JL           code1_107
+	JL           code1_153
 	VPMOVZXBD    (R9), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (R8), Z5
@@ -1589,11 +2213,11 @@ code4_106:
 	ADDQ         $0x00000100, R11
 	ADDQ         $0x00000100, R12
 	SUBQ         $0x00000040, R10
-	JMP          code4_106
+	JMP          code4_152
 
-code1_107:
+code1_153:
 	CMPQ         R10, $0x00000010
-	JL           code_tail_108
+	JL           code_tail_154
 	VPMOVZXBD    (R9), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (R8), Z5
@@ -1605,11 +2229,11 @@ code1_107:
 	ADDQ         $0x00000040, R11
 	ADDQ         $0x00000040, R12
 	SUBQ         $0x00000010, R10
-	JMP          code1_107
+	JMP          code1_153
 
-code_tail_108:
+code_tail_154:
 	TESTQ        R10, R10
-	JZ           code_done_109
+	JZ           code_done_155
 	MOVL         $0xffffffff, R13
 	BZHIL        R10, R13, R13
 	KMOVW        R13, K1
@@ -1624,7 +2248,7 @@ code_tail_108:
 	VFNMADD231PS Z7, Z4, Z5
 	VFMADD231PS  Z5, Z5, Z1
 
-code_done_109:
+code_done_155:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -1640,9 +2264,9 @@ code_done_109:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_101
+	JMP           rows_loop_147
 
-rows_end_102:
+rows_end_148:
 	VZEROUPPER
 	RET
 
@@ -1659,9 +2283,9 @@ TEXT ·ipSQ8SAVX512(SB), NOSPLIT, $0-44
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_110:
+code4_156:
 	CMPQ        DX, $0x00000040
-	JL          code1_111
+	JL          code1_157
 	VPMOVZXBD   (CX), Z4
 	VCVTDQ2PS   Z4, Z4
 	VMOVUPS     (SI), Z5
@@ -1687,11 +2311,11 @@ code4_110:
 	ADDQ        $0x00000100, BX
 	ADDQ        $0x00000100, SI
 	SUBQ        $0x00000040, DX
-	JMP         code4_110
+	JMP         code4_156
 
-code1_111:
+code1_157:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_112
+	JL          code_tail_158
 	VPMOVZXBD   (CX), Z4
 	VCVTDQ2PS   Z4, Z4
 	VMOVUPS     (SI), Z5
@@ -1702,11 +2326,11 @@ code1_111:
 	ADDQ        $0x00000040, BX
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000010, DX
-	JMP         code1_111
+	JMP         code1_157
 
-code_tail_112:
+code_tail_158:
 	TESTQ       DX, DX
-	JZ          code_done_113
+	JZ          code_done_159
 	MOVL        $0xffffffff, DI
 	BZHIL       DX, DI, DI
 	KMOVW       DI, K1
@@ -1719,7 +2343,7 @@ code_tail_112:
 	VFMADD213PS Z6, Z7, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_113:
+code_done_159:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -1745,25 +2369,25 @@ TEXT ·ipSQ8SRowsAVX512(SB), NOSPLIT, $0-64
 	MOVQ out+48(FP), SI
 	MOVQ cnt+56(FP), DI
 
-rows_loop_114:
+rows_loop_160:
 	TESTQ DI, DI
-	JZ    rows_end_115
+	JZ    rows_end_161
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_116
+	JE    rows_next_162
 	ADDQ  CX, R8
 
-rows_next_116:
+rows_next_162:
 	XORQ R9, R9
 
-pf_117:
+pf_163:
 	CMPQ       R9, DX
-	JAE        pf_done_118
+	JAE        pf_done_164
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_117
+	JMP        pf_163
 
-pf_done_118:
+pf_done_164:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -1774,9 +2398,9 @@ pf_done_118:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_119:
+code4_165:
 	CMPQ        R10, $0x00000040
-	JL          code1_120
+	JL          code1_166
 	VPMOVZXBD   (R9), Z4
 	VCVTDQ2PS   Z4, Z4
 	VMOVUPS     (R12), Z5
@@ -1802,11 +2426,11 @@ code4_119:
 	ADDQ        $0x00000100, R11
 	ADDQ        $0x00000100, R12
 	SUBQ        $0x00000040, R10
-	JMP         code4_119
+	JMP         code4_165
 
-code1_120:
+code1_166:
 	CMPQ        R10, $0x00000010
-	JL          code_tail_121
+	JL          code_tail_167
 	VPMOVZXBD   (R9), Z4
 	VCVTDQ2PS   Z4, Z4
 	VMOVUPS     (R12), Z5
@@ -1817,11 +2441,11 @@ code1_120:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000010, R10
-	JMP         code1_120
+	JMP         code1_166
 
-code_tail_121:
+code_tail_167:
 	TESTQ       R10, R10
-	JZ          code_done_122
+	JZ          code_done_168
 	MOVL        $0xffffffff, R13
 	BZHIL       R10, R13, R13
 	KMOVW       R13, K1
@@ -1834,7 +2458,7 @@ code_tail_121:
 	VFMADD213PS Z6, Z7, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_122:
+code_done_168:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -1850,9 +2474,9 @@ code_done_122:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_114
+	JMP           rows_loop_160
 
-rows_end_115:
+rows_end_161:
 	VZEROUPPER
 	RET
 
@@ -1873,9 +2497,9 @@ TEXT ·l2SQ4AVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z4, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 
-code4_123:
+code4_169:
 	CMPQ         DX, $0x00000040
-	JL           code1_124
+	JL           code1_170
 	VPMOVZXBW    (CX), X6
 	VPSLLW       $0x04, X6, X7
 	VPORD        X7, X6, X6
@@ -1925,11 +2549,11 @@ code4_123:
 	ADDQ         $0x00000100, BX
 	ADDQ         $0x00000100, SI
 	SUBQ         $0x00000040, DX
-	JMP          code4_123
+	JMP          code4_169
 
-code1_124:
+code1_170:
 	CMPQ         DX, $0x00000010
-	JL           code_tail_125
+	JL           code_tail_171
 	VPMOVZXBW    (CX), X6
 	VPSLLW       $0x04, X6, X7
 	VPORD        X7, X6, X6
@@ -1946,11 +2570,11 @@ code1_124:
 	ADDQ         $0x00000040, BX
 	ADDQ         $0x00000040, SI
 	SUBQ         $0x00000010, DX
-	JMP          code1_124
+	JMP          code1_170
 
-code_tail_125:
+code_tail_171:
 	TESTQ        DX, DX
-	JZ           code_done_126
+	JZ           code_done_172
 	MOVL         $0xffffffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
@@ -1975,7 +2599,7 @@ code_tail_125:
 	VFNMADD231PS Z0, Z1, Z6
 	VFMADD231PS  Z6, Z6, Z3
 
-code_done_126:
+code_done_172:
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z5, Z4, Z4
 	VADDPS        Z4, Z2, Z2
@@ -2008,9 +2632,9 @@ TEXT ·ipSQ4AVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z4, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 
-code4_127:
+code4_173:
 	CMPQ        DX, $0x00000040
-	JL          code1_128
+	JL          code1_174
 	VPMOVZXBW   (CX), X6
 	VPSLLW      $0x04, X6, X7
 	VPORD       X7, X6, X6
@@ -2052,11 +2676,11 @@ code4_127:
 	ADDQ        $0x00000100, BX
 	ADDQ        $0x00000100, SI
 	SUBQ        $0x00000040, DX
-	JMP         code4_127
+	JMP         code4_173
 
-code1_128:
+code1_174:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_129
+	JL          code_tail_175
 	VPMOVZXBW   (CX), X6
 	VPSLLW      $0x04, X6, X7
 	VPORD       X7, X6, X6
@@ -2071,11 +2695,11 @@ code1_128:
 	ADDQ        $0x00000040, BX
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000010, DX
-	JMP         code1_128
+	JMP         code1_174
 
-code_tail_129:
+code_tail_175:
 	TESTQ       DX, DX
-	JZ          code_done_130
+	JZ          code_done_176
 	MOVL        $0xffffffff, DI
 	BZHIL       DX, DI, DI
 	KMOVW       DI, K1
@@ -2098,7 +2722,7 @@ code_tail_129:
 	VFMADD213PS Z8, Z0, Z1
 	VFMADD231PS Z7, Z1, Z3
 
-code_done_130:
+code_done_176:
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z5, Z4, Z4
 	VADDPS        Z4, Z2, Z2
@@ -2129,9 +2753,9 @@ TEXT ·l2SQ4SAVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z3, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 
-code4_131:
+code4_177:
 	CMPQ         DX, $0x00000040
-	JL           code1_132
+	JL           code1_178
 	VPMOVZXBW    (CX), X5
 	VPSLLW       $0x04, X5, X6
 	VPORD        X6, X5, X5
@@ -2177,11 +2801,11 @@ code4_131:
 	ADDQ         $0x00000100, BX
 	ADDQ         $0x00000100, SI
 	SUBQ         $0x00000040, DX
-	JMP          code4_131
+	JMP          code4_177
 
-code1_132:
+code1_178:
 	CMPQ         DX, $0x00000010
-	JL           code_tail_133
+	JL           code_tail_179
 	VPMOVZXBW    (CX), X5
 	VPSLLW       $0x04, X5, X6
 	VPORD        X6, X5, X5
@@ -2197,11 +2821,11 @@ code1_132:
 	ADDQ         $0x00000040, BX
 	ADDQ         $0x00000040, SI
 	SUBQ         $0x00000010, DX
-	JMP          code1_132
+	JMP          code1_178
 
-code_tail_133:
+code_tail_179:
 	TESTQ        DX, DX
-	JZ           code_done_134
+	JZ           code_done_180
 	MOVL         $0xffffffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
@@ -2225,7 +2849,7 @@ code_tail_133:
 	VFNMADD231PS Z8, Z0, Z5
 	VFMADD231PS  Z5, Z5, Z2
 
-code_done_134:
+code_done_180:
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z4, Z3, Z3
 	VADDPS        Z3, Z1, Z1
@@ -2256,9 +2880,9 @@ TEXT ·ipSQ4SAVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z3, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 
-code4_135:
+code4_181:
 	CMPQ        DX, $0x00000040
-	JL          code1_136
+	JL          code1_182
 	VPMOVZXBW   (CX), X5
 	VPSLLW      $0x04, X5, X6
 	VPORD       X6, X5, X5
@@ -2300,11 +2924,11 @@ code4_135:
 	ADDQ        $0x00000100, BX
 	ADDQ        $0x00000100, SI
 	SUBQ        $0x00000040, DX
-	JMP         code4_135
+	JMP         code4_181
 
-code1_136:
+code1_182:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_137
+	JL          code_tail_183
 	VPMOVZXBW   (CX), X5
 	VPSLLW      $0x04, X5, X6
 	VPORD       X6, X5, X5
@@ -2319,11 +2943,11 @@ code1_136:
 	ADDQ        $0x00000040, BX
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000010, DX
-	JMP         code1_136
+	JMP         code1_182
 
-code_tail_137:
+code_tail_183:
 	TESTQ       DX, DX
-	JZ          code_done_138
+	JZ          code_done_184
 	MOVL        $0xffffffff, DI
 	BZHIL       DX, DI, DI
 	KMOVW       DI, K1
@@ -2345,7 +2969,7 @@ code_tail_137:
 	VFMADD213PS Z7, Z8, Z0
 	VFMADD231PS Z6, Z0, Z2
 
-code_done_138:
+code_done_184:
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z4, Z3, Z3
 	VADDPS        Z3, Z1, Z1
@@ -2373,9 +2997,9 @@ TEXT ·l2SQ8RAVX512(SB), NOSPLIT, $0-36
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_139:
+code4_185:
 	CMPQ         DX, $0x00000040
-	JL           code1_140
+	JL           code1_186
 	VPMOVZXBD    (CX), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (AX), Z5
@@ -2400,11 +3024,11 @@ code4_139:
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000100, BX
 	SUBQ         $0x00000040, DX
-	JMP          code4_139
+	JMP          code4_185
 
-code1_140:
+code1_186:
 	CMPQ         DX, $0x00000010
-	JL           code_tail_141
+	JL           code_tail_187
 	VPMOVZXBD    (CX), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (AX), Z5
@@ -2414,11 +3038,11 @@ code1_140:
 	ADDQ         $0x00000010, CX
 	ADDQ         $0x00000040, BX
 	SUBQ         $0x00000010, DX
-	JMP          code1_140
+	JMP          code1_186
 
-code_tail_141:
+code_tail_187:
 	TESTQ        DX, DX
-	JZ           code_done_142
+	JZ           code_done_188
 	MOVL         $0xffffffff, SI
 	BZHIL        DX, SI, SI
 	KMOVW        SI, K1
@@ -2431,7 +3055,7 @@ code_tail_141:
 	VFNMADD231PS Z6, Z4, Z5
 	VFMADD231PS  Z5, Z5, Z1
 
-code_done_142:
+code_done_188:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2456,25 +3080,25 @@ TEXT ·l2SQ8RRowsAVX512(SB), NOSPLIT, $0-56
 	MOVQ out+40(FP), BX
 	MOVQ cnt+48(FP), SI
 
-rows_loop_143:
+rows_loop_189:
 	TESTQ SI, SI
-	JZ    rows_end_144
+	JZ    rows_end_190
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_145
+	JE    rows_next_191
 	ADDQ  CX, DI
 
-rows_next_145:
+rows_next_191:
 	XORQ R8, R8
 
-pf_146:
+pf_192:
 	CMPQ       R8, AX
-	JAE        pf_done_147
+	JAE        pf_done_193
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_146
+	JMP        pf_192
 
-pf_done_147:
+pf_done_193:
 	MOVQ   r+0(FP), DI
 	MOVQ   DX, R8
 	MOVQ   AX, R9
@@ -2484,9 +3108,9 @@ pf_done_147:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_148:
+code4_194:
 	CMPQ         R9, $0x00000040
-	JL           code1_149
+	JL           code1_195
 	VPMOVZXBD    (R8), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (DI), Z5
@@ -2511,11 +3135,11 @@ code4_148:
 	ADDQ         $0x00000040, R8
 	ADDQ         $0x00000100, R10
 	SUBQ         $0x00000040, R9
-	JMP          code4_148
+	JMP          code4_194
 
-code1_149:
+code1_195:
 	CMPQ         R9, $0x00000010
-	JL           code_tail_150
+	JL           code_tail_196
 	VPMOVZXBD    (R8), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (DI), Z5
@@ -2525,11 +3149,11 @@ code1_149:
 	ADDQ         $0x00000010, R8
 	ADDQ         $0x00000040, R10
 	SUBQ         $0x00000010, R9
-	JMP          code1_149
+	JMP          code1_195
 
-code_tail_150:
+code_tail_196:
 	TESTQ        R9, R9
-	JZ           code_done_151
+	JZ           code_done_197
 	MOVL         $0xffffffff, R11
 	BZHIL        R9, R11, R11
 	KMOVW        R11, K1
@@ -2542,7 +3166,7 @@ code_tail_150:
 	VFNMADD231PS Z6, Z4, Z5
 	VFMADD231PS  Z5, Z5, Z1
 
-code_done_151:
+code_done_197:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2558,9 +3182,9 @@ code_done_151:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_143
+	JMP           rows_loop_189
 
-rows_end_144:
+rows_end_190:
 	VZEROUPPER
 	RET
 
@@ -2575,9 +3199,9 @@ TEXT ·dotF32U8AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_152:
+code4_198:
 	CMPQ        DX, $0x00000040
-	JL          code1_153
+	JL          code1_199
 	VPMOVZXBD   (CX), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (AX), Z4, Z0
@@ -2593,22 +3217,22 @@ code4_152:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_152
+	JMP         code4_198
 
-code1_153:
+code1_199:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_154
+	JL          code_tail_200
 	VPMOVZXBD   (CX), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (AX), Z4, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000010, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_153
+	JMP         code1_199
 
-code_tail_154:
+code_tail_200:
 	TESTQ       DX, DX
-	JZ          code_done_155
+	JZ          code_done_201
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -2618,7 +3242,7 @@ code_tail_154:
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_155:
+code_done_201:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2643,25 +3267,25 @@ TEXT ·dotF32U8RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_156:
+rows_loop_202:
 	TESTQ SI, SI
-	JZ    rows_end_157
+	JZ    rows_end_203
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_158
+	JE    rows_next_204
 	ADDQ  CX, DI
 
-rows_next_158:
+rows_next_204:
 	XORQ R8, R8
 
-pf_159:
+pf_205:
 	CMPQ       R8, AX
-	JAE        pf_done_160
+	JAE        pf_done_206
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_159
+	JMP        pf_205
 
-pf_done_160:
+pf_done_206:
 	MOVQ   w+0(FP), DI
 	MOVQ   DX, R8
 	MOVQ   AX, R9
@@ -2670,9 +3294,9 @@ pf_done_160:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_161:
+code4_207:
 	CMPQ        R9, $0x00000040
-	JL          code1_162
+	JL          code1_208
 	VPMOVZXBD   (R8), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (DI), Z4, Z0
@@ -2688,22 +3312,22 @@ code4_161:
 	ADDQ        $0x00000100, DI
 	ADDQ        $0x00000040, R8
 	SUBQ        $0x00000040, R9
-	JMP         code4_161
+	JMP         code4_207
 
-code1_162:
+code1_208:
 	CMPQ        R9, $0x00000010
-	JL          code_tail_163
+	JL          code_tail_209
 	VPMOVZXBD   (R8), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (DI), Z4, Z0
 	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000010, R8
 	SUBQ        $0x00000010, R9
-	JMP         code1_162
+	JMP         code1_208
 
-code_tail_163:
+code_tail_209:
 	TESTQ       R9, R9
-	JZ          code_done_164
+	JZ          code_done_210
 	MOVL        $0xffffffff, R10
 	BZHIL       R9, R10, R10
 	KMOVW       R10, K1
@@ -2713,7 +3337,7 @@ code_tail_163:
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_164:
+code_done_210:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2729,9 +3353,9 @@ code_done_164:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_156
+	JMP           rows_loop_202
 
-rows_end_157:
+rows_end_203:
 	VZEROUPPER
 	RET
 
@@ -2742,17 +3366,17 @@ TEXT ·f32ToF16AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_165:
+conv_211:
 	TESTQ     DX, DX
-	JZ        conv_done_166
+	JZ        conv_done_212
 	VMOVUPS   (CX), Z0
 	VCVTPS2PH $0x00, Z0, (AX)
 	ADDQ      $0x00000040, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_165
+	JMP       conv_211
 
-conv_done_166:
+conv_done_212:
 	VZEROUPPER
 	RET
 
@@ -2763,17 +3387,17 @@ TEXT ·f16ToF32AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_167:
+conv_213:
 	TESTQ     DX, DX
-	JZ        conv_done_168
+	JZ        conv_done_214
 	VCVTPH2PS (CX), Z0
 	VMOVUPS   Z0, (AX)
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000040, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_167
+	JMP       conv_213
 
-conv_done_168:
+conv_done_214:
 	VZEROUPPER
 	RET
 
@@ -2784,18 +3408,18 @@ TEXT ·bf16ToF32AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_169:
+conv_215:
 	TESTQ     DX, DX
-	JZ        conv_done_170
+	JZ        conv_done_216
 	VPMOVZXWD (CX), Z0
 	VPSLLD    $0x10, Z0, Z0
 	VMOVUPS   Z0, (AX)
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000040, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_169
+	JMP       conv_215
 
-conv_done_170:
+conv_done_216:
 	VZEROUPPER
 	RET
 
@@ -2812,9 +3436,9 @@ TEXT ·f32ToBF16AVX512(SB), NOSPLIT, $0-24
 	MOVQ         src+8(FP), CX
 	MOVQ         n+16(FP), DX
 
-conv_171:
+conv_217:
 	TESTQ     DX, DX
-	JZ        conv_done_172
+	JZ        conv_done_218
 	VMOVUPS   (CX), Z3
 	VPSRLD    $0x10, Z3, Z4
 	VPANDD    Z0, Z4, Z4
@@ -2829,9 +3453,9 @@ conv_171:
 	ADDQ      $0x00000040, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_171
+	JMP       conv_217
 
-conv_done_172:
+conv_done_218:
 	VZEROUPPER
 	RET
 
@@ -2846,9 +3470,9 @@ TEXT ·l2Int8AVX512(SB), NOSPLIT, $0-28
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-i8_4_173:
+i8_4_219:
 	CMPQ      DX, $0x00000080
-	JL        i8_1_174
+	JL        i8_1_220
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPSUBW    Z5, Z4, Z4
@@ -2872,11 +3496,11 @@ i8_4_173:
 	ADDQ      $0x00000080, AX
 	ADDQ      $0x00000080, CX
 	SUBQ      $0x00000080, DX
-	JMP       i8_4_173
+	JMP       i8_4_219
 
-i8_1_174:
+i8_1_220:
 	CMPQ      DX, $0x00000020
-	JL        i8_tail_175
+	JL        i8_tail_221
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPSUBW    Z5, Z4, Z4
@@ -2885,11 +3509,11 @@ i8_1_174:
 	ADDQ      $0x00000020, AX
 	ADDQ      $0x00000020, CX
 	SUBQ      $0x00000020, DX
-	JMP       i8_1_174
+	JMP       i8_1_220
 
-i8_tail_175:
+i8_tail_221:
 	TESTQ      DX, DX
-	JZ         i8_done_176
+	JZ         i8_done_222
 	MOVL       $0xffffffff, BX
 	BZHIL      DX, BX, BX
 	KMOVD      BX, K1
@@ -2901,7 +3525,7 @@ i8_tail_175:
 	VPMADDWD   Z4, Z4, Z4
 	VPADDD     Z4, Z1, Z1
 
-i8_done_176:
+i8_done_222:
 	VPADDD        Z1, Z0, Z0
 	VPADDD        Z2, Z0, Z0
 	VPADDD        Z3, Z0, Z0
@@ -2929,9 +3553,9 @@ TEXT ·ipInt8AVX512(SB), NOSPLIT, $0-28
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-i8_4_177:
+i8_4_223:
 	CMPQ      DX, $0x00000080
-	JL        i8_1_178
+	JL        i8_1_224
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPMADDWD  Z5, Z4, Z4
@@ -2951,11 +3575,11 @@ i8_4_177:
 	ADDQ      $0x00000080, AX
 	ADDQ      $0x00000080, CX
 	SUBQ      $0x00000080, DX
-	JMP       i8_4_177
+	JMP       i8_4_223
 
-i8_1_178:
+i8_1_224:
 	CMPQ      DX, $0x00000020
-	JL        i8_tail_179
+	JL        i8_tail_225
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPMADDWD  Z5, Z4, Z4
@@ -2963,11 +3587,11 @@ i8_1_178:
 	ADDQ      $0x00000020, AX
 	ADDQ      $0x00000020, CX
 	SUBQ      $0x00000020, DX
-	JMP       i8_1_178
+	JMP       i8_1_224
 
-i8_tail_179:
+i8_tail_225:
 	TESTQ      DX, DX
-	JZ         i8_done_180
+	JZ         i8_done_226
 	MOVL       $0xffffffff, BX
 	BZHIL      DX, BX, BX
 	KMOVD      BX, K1
@@ -2978,7 +3602,7 @@ i8_tail_179:
 	VPMADDWD   Z5, Z4, Z4
 	VPADDD     Z4, Z1, Z1
 
-i8_done_180:
+i8_done_226:
 	VPADDD        Z1, Z0, Z0
 	VPADDD        Z2, Z0, Z0
 	VPADDD        Z3, Z0, Z0
@@ -3010,9 +3634,9 @@ TEXT ·l2U8VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_181:
+u8_4_227:
 	CMPQ      DX, $0x00000100
-	JL        u8_1_182
+	JL        u8_1_228
 	VMOVDQU64 (AX), Z7
 	VPMINUB   (CX), Z7, Z8
 	VPMAXUB   (CX), Z7, Z7
@@ -3048,11 +3672,11 @@ u8_4_181:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000100, DX
-	JMP       u8_4_181
+	JMP       u8_4_227
 
-u8_1_182:
+u8_1_228:
 	CMPQ      DX, $0x00000040
-	JL        u8_tail_183
+	JL        u8_tail_229
 	VMOVDQU64 (AX), Z7
 	VPMINUB   (CX), Z7, Z8
 	VPMAXUB   (CX), Z7, Z7
@@ -3064,11 +3688,11 @@ u8_1_182:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_1_182
+	JMP       u8_1_228
 
-u8_tail_183:
+u8_tail_229:
 	TESTQ      DX, DX
-	JZ         u8_done_184
+	JZ         u8_done_230
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -3083,7 +3707,7 @@ u8_tail_183:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_184:
+u8_done_230:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -3118,25 +3742,25 @@ TEXT ·l2U8RowsVNNI(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_185:
+rows_loop_231:
 	TESTQ SI, SI
-	JZ    rows_end_186
+	JZ    rows_end_232
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_187
+	JE    rows_next_233
 	ADDQ  CX, DI
 
-rows_next_187:
+rows_next_233:
 	XORQ R8, R8
 
-pf_188:
+pf_234:
 	CMPQ       R8, AX
-	JAE        pf_done_189
+	JAE        pf_done_235
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_188
+	JMP        pf_234
 
-pf_done_189:
+pf_done_235:
 	MOVQ         DX, DI
 	MOVQ         AX, R8
 	MOVQ         a+0(FP), R9
@@ -3149,9 +3773,9 @@ pf_done_189:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_190:
+u8_4_236:
 	CMPQ      R8, $0x00000100
-	JL        u8_1_191
+	JL        u8_1_237
 	VMOVDQU64 (R9), Z7
 	VPMINUB   (DI), Z7, Z8
 	VPMAXUB   (DI), Z7, Z7
@@ -3187,11 +3811,11 @@ u8_4_190:
 	ADDQ      $0x00000100, R9
 	ADDQ      $0x00000100, DI
 	SUBQ      $0x00000100, R8
-	JMP       u8_4_190
+	JMP       u8_4_236
 
-u8_1_191:
+u8_1_237:
 	CMPQ      R8, $0x00000040
-	JL        u8_tail_192
+	JL        u8_tail_238
 	VMOVDQU64 (R9), Z7
 	VPMINUB   (DI), Z7, Z8
 	VPMAXUB   (DI), Z7, Z7
@@ -3203,11 +3827,11 @@ u8_1_191:
 	ADDQ      $0x00000040, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000040, R8
-	JMP       u8_1_191
+	JMP       u8_1_237
 
-u8_tail_192:
+u8_tail_238:
 	TESTQ      R8, R8
-	JZ         u8_done_193
+	JZ         u8_done_239
 	MOVQ       $-1, R10
 	BZHIQ      R8, R10, R10
 	KMOVQ      R10, K1
@@ -3222,7 +3846,7 @@ u8_tail_192:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_193:
+u8_done_239:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -3248,9 +3872,9 @@ u8_done_193:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_185
+	JMP           rows_loop_231
 
-rows_end_186:
+rows_end_232:
 	VZEROUPPER
 	RET
 
@@ -3269,9 +3893,9 @@ TEXT ·dotU8VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_194:
+u8_4_240:
 	CMPQ      DX, $0x00000100
-	JL        u8_1_195
+	JL        u8_1_241
 	VMOVDQU64 (AX), Z7
 	VPXORD    (CX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -3295,11 +3919,11 @@ u8_4_194:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000100, DX
-	JMP       u8_4_194
+	JMP       u8_4_240
 
-u8_1_195:
+u8_1_241:
 	CMPQ      DX, $0x00000040
-	JL        u8_tail_196
+	JL        u8_tail_242
 	VMOVDQU64 (AX), Z7
 	VPXORD    (CX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -3308,11 +3932,11 @@ u8_1_195:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_1_195
+	JMP       u8_1_241
 
-u8_tail_196:
+u8_tail_242:
 	TESTQ      DX, DX
-	JZ         u8_done_197
+	JZ         u8_done_243
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -3324,7 +3948,7 @@ u8_tail_196:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_197:
+u8_done_243:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -3359,25 +3983,25 @@ TEXT ·dotU8RowsVNNI(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_198:
+rows_loop_244:
 	TESTQ SI, SI
-	JZ    rows_end_199
+	JZ    rows_end_245
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_200
+	JE    rows_next_246
 	ADDQ  CX, DI
 
-rows_next_200:
+rows_next_246:
 	XORQ R8, R8
 
-pf_201:
+pf_247:
 	CMPQ       R8, AX
-	JAE        pf_done_202
+	JAE        pf_done_248
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_201
+	JMP        pf_247
 
-pf_done_202:
+pf_done_248:
 	MOVQ         DX, DI
 	MOVQ         AX, R8
 	MOVQ         a+0(FP), R9
@@ -3390,9 +4014,9 @@ pf_done_202:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_203:
+u8_4_249:
 	CMPQ      R8, $0x00000100
-	JL        u8_1_204
+	JL        u8_1_250
 	VMOVDQU64 (R9), Z7
 	VPXORD    (DI), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -3416,11 +4040,11 @@ u8_4_203:
 	ADDQ      $0x00000100, R9
 	ADDQ      $0x00000100, DI
 	SUBQ      $0x00000100, R8
-	JMP       u8_4_203
+	JMP       u8_4_249
 
-u8_1_204:
+u8_1_250:
 	CMPQ      R8, $0x00000040
-	JL        u8_tail_205
+	JL        u8_tail_251
 	VMOVDQU64 (R9), Z7
 	VPXORD    (DI), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -3429,11 +4053,11 @@ u8_1_204:
 	ADDQ      $0x00000040, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000040, R8
-	JMP       u8_1_204
+	JMP       u8_1_250
 
-u8_tail_205:
+u8_tail_251:
 	TESTQ      R8, R8
-	JZ         u8_done_206
+	JZ         u8_done_252
 	MOVQ       $-1, R10
 	BZHIQ      R8, R10, R10
 	KMOVQ      R10, K1
@@ -3445,7 +4069,7 @@ u8_tail_205:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_206:
+u8_done_252:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -3471,9 +4095,9 @@ u8_done_206:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_198
+	JMP           rows_loop_244
 
-rows_end_199:
+rows_end_245:
 	VZEROUPPER
 	RET
 
@@ -3488,9 +4112,9 @@ TEXT ·l2U4VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_207:
+u4_1_253:
 	CMPQ      DX, $0x00000040
-	JL        u4_tail_208
+	JL        u4_tail_254
 	VMOVDQU64 (AX), Z3
 	VMOVDQU64 (CX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -3508,11 +4132,11 @@ u4_1_207:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u4_1_207
+	JMP       u4_1_253
 
-u4_tail_208:
+u4_tail_254:
 	TESTQ      DX, DX
-	JZ         u4_done_209
+	JZ         u4_done_255
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -3533,7 +4157,7 @@ u4_tail_208:
 	VPDPBUSD   Z5, Z5, Z1
 	VPDPBUSD   Z3, Z3, Z2
 
-u4_done_209:
+u4_done_255:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -3559,9 +4183,9 @@ TEXT ·dotU4VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_210:
+u4_1_256:
 	CMPQ      DX, $0x00000040
-	JL        u4_tail_211
+	JL        u4_tail_257
 	VMOVDQU64 (AX), Z3
 	VMOVDQU64 (CX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -3575,11 +4199,11 @@ u4_1_210:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u4_1_210
+	JMP       u4_1_256
 
-u4_tail_211:
+u4_tail_257:
 	TESTQ      DX, DX
-	JZ         u4_done_212
+	JZ         u4_done_258
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -3596,7 +4220,7 @@ u4_tail_211:
 	VPDPBUSD   Z6, Z5, Z1
 	VPDPBUSD   Z4, Z3, Z2
 
-u4_done_212:
+u4_done_258:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -3622,9 +4246,9 @@ TEXT ·hammingVPOPCNTQ(SB), NOSPLIT, $0-32
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-vpc4_213:
+vpc4_259:
 	CMPQ      DX, $0x00000020
-	JL        vpc1_214
+	JL        vpc1_260
 	VMOVDQU64 (AX), Z4
 	VPXORQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -3644,11 +4268,11 @@ vpc4_213:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000020, DX
-	JMP       vpc4_213
+	JMP       vpc4_259
 
-vpc1_214:
+vpc1_260:
 	CMPQ      DX, $0x00000008
-	JL        vpc_tail_215
+	JL        vpc_tail_261
 	VMOVDQU64 (AX), Z4
 	VPXORQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -3656,11 +4280,11 @@ vpc1_214:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000008, DX
-	JMP       vpc1_214
+	JMP       vpc1_260
 
-vpc_tail_215:
+vpc_tail_261:
 	TESTQ       DX, DX
-	JZ          vpc_done_216
+	JZ          vpc_done_262
 	MOVL        $0x000000ff, BX
 	BZHIL       DX, BX, BX
 	KMOVB       BX, K1
@@ -3671,7 +4295,7 @@ vpc_tail_215:
 	VPOPCNTQ    Z4, Z4
 	VPADDQ      Z4, Z1, Z1
 
-vpc_done_216:
+vpc_done_262:
 	VPADDQ        Z1, Z0, Z0
 	VPADDQ        Z3, Z2, Z2
 	VPADDQ        Z2, Z0, Z0
@@ -3697,9 +4321,9 @@ TEXT ·popcountAndVPOPCNTQ(SB), NOSPLIT, $0-32
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-vpc4_217:
+vpc4_263:
 	CMPQ      DX, $0x00000020
-	JL        vpc1_218
+	JL        vpc1_264
 	VMOVDQU64 (AX), Z4
 	VPANDQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -3719,11 +4343,11 @@ vpc4_217:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000020, DX
-	JMP       vpc4_217
+	JMP       vpc4_263
 
-vpc1_218:
+vpc1_264:
 	CMPQ      DX, $0x00000008
-	JL        vpc_tail_219
+	JL        vpc_tail_265
 	VMOVDQU64 (AX), Z4
 	VPANDQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -3731,11 +4355,11 @@ vpc1_218:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000008, DX
-	JMP       vpc1_218
+	JMP       vpc1_264
 
-vpc_tail_219:
+vpc_tail_265:
 	TESTQ       DX, DX
-	JZ          vpc_done_220
+	JZ          vpc_done_266
 	MOVL        $0x000000ff, BX
 	BZHIL       DX, BX, BX
 	KMOVB       BX, K1
@@ -3746,7 +4370,7 @@ vpc_tail_219:
 	VPOPCNTQ    Z4, Z4
 	VPADDQ      Z4, Z1, Z1
 
-vpc_done_220:
+vpc_done_266:
 	VPADDQ        Z1, Z0, Z0
 	VPADDQ        Z3, Z2, Z2
 	VPADDQ        Z2, Z0, Z0
@@ -3776,9 +4400,9 @@ TEXT ·lookupAccumulate32AVX512(SB), NOSPLIT, $0-32
 	VPXORD       Z4, Z4, Z4
 	VPXORD       Z5, Z5, Z5
 
-lut_221:
+lut_267:
 	TESTQ      DX, DX
-	JZ         lut_done_222
+	JZ         lut_done_268
 	VMOVDQU64  (AX), Z6
 	VMOVDQU64  (CX), Z7
 	VPANDD     Z0, Z6, Z8
@@ -3797,9 +4421,9 @@ lut_221:
 	ADDQ       $0x00000040, AX
 	ADDQ       $0x00000040, CX
 	SUBQ       $0x00000004, DX
-	JMP        lut_221
+	JMP        lut_267
 
-lut_done_222:
+lut_done_268:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDW        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1

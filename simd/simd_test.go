@@ -161,7 +161,7 @@ func TestFloat32Batch(t *testing.T) {
 				rows := 20
 				slab := randF32(r, rows*stride+n, 1)
 				q := randF32(r, n+1, 1)[1:]
-				for _, cnt := range []int{0, 1, 2, 3, 17} {
+				for _, cnt := range []int{0, 1, 2, 3, 4, 5, 8, 9, 17} {
 					ids := make([]uint32, cnt)
 					for i := range ids {
 						ids[i] = uint32(r.IntN(rows + 1))

@@ -320,6 +320,7 @@ type distFn func(metric int, pa, pb, n, pf Register) VecVirtual
 var metricName = [...]string{"l2", "ip"}
 
 func f32Kernels(sfx string, dist distFn) {
+	zmm := sfx == "AVX512"
 	for metric := mL2; metric <= mIP; metric++ {
 		mn := metricName[metric]
 		text(mn+"F32"+sfx, "func(a, b *float32, n int) float32",
@@ -337,7 +338,15 @@ func f32Kernels(sfx string, dist distFn) {
 		{
 			n, slab, stride, ids, out, cnt := ld("n"), ld("slab"), ld("stride"), ld("ids"), ld("out"), ld("cnt")
 			c.SHLQ(U8(2), stride)
-			lloop, lend, lnext := lbl("batch_loop"), lbl("batch_end"), lbl("batch_next")
+			lloop, lend, lnext, lone := lbl("batch_loop"), lbl("batch_end"), lbl("batch_next"), lbl("batch_one")
+			c.TESTQ(n, n)
+			c.JZ(LabelRef(lone))
+			if !zmm {
+				c.TESTQ(U32(7), n)
+				c.JNZ(LabelRef(lone))
+			}
+			batch4(metric, zmm, n, slab, stride, ids, out, cnt)
+			c.Label(lone)
 			c.Label(lloop)
 			c.TESTQ(cnt, cnt)
 			c.JZ(LabelRef(lend))
@@ -374,7 +383,15 @@ func f32Kernels(sfx string, dist distFn) {
 		{
 			n, row, stride, out, cnt := ld("n"), ld("slab"), ld("stride"), ld("out"), ld("cnt")
 			c.SHLQ(U8(2), stride)
-			lloop, lend, lnext := lbl("rows_loop"), lbl("rows_end"), lbl("rows_next")
+			lloop, lend, lnext, lone := lbl("rows_loop"), lbl("rows_end"), lbl("rows_next"), lbl("rows_one")
+			c.TESTQ(n, n)
+			c.JZ(LabelRef(lone))
+			if !zmm {
+				c.TESTQ(U32(7), n)
+				c.JNZ(LabelRef(lone))
+			}
+			rows4(metric, zmm, n, row, stride, out, cnt)
+			c.Label(lone)
 			c.Label(lloop)
 			c.TESTQ(cnt, cnt)
 			c.JZ(LabelRef(lend))
