@@ -76,103 +76,108 @@ f32_done_4:
 // func l2F32BatchAVX2(q *float32, n int, slab *float32, stride int, ids *uint32, out *float32, cnt int)
 // Requires: AVX, FMA3, MMX+
 TEXT ·l2F32BatchAVX2(SB), NOSPLIT, $0-56
+	MOVQ  stride+24(FP), AX
+	SHLQ  $0x02, AX
+	MOVQ  AX, stride+24(FP)
 	MOVQ  n+8(FP), AX
-	MOVQ  slab+16(FP), CX
-	MOVQ  stride+24(FP), DX
-	MOVQ  ids+32(FP), BX
-	MOVQ  out+40(FP), SI
-	MOVQ  cnt+48(FP), DI
-	SHLQ  $0x02, DX
 	TESTQ AX, AX
-	JZ    batch_one_8
+	JZ    groups_skip_5
 	TESTQ $0x00000007, AX
-	JNZ   batch_one_8
+	JNZ   groups_skip_5
 
-batch4_loop_9:
-	CMPQ  DI, $0x00000004
-	JL    batch4_done_10
-	CMPQ  DI, $0x00000008
-	JL    batch4_nopf_11
-	MOVL  16(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	MOVQ  AX, R8
-	ADDQ  $0x0000000f, R8
-	SHRQ  $0x04, R8
-	CMPQ  R8, $0x00000008
-	JLE   pf_capped_12
-	MOVQ  $0x00000008, R8
+group_loop_6:
+	MOVQ  cnt+48(FP), AX
+	CMPQ  AX, $0x00000004
+	JL    group_done_7
+	MOVQ  slab+16(FP), AX
+	MOVQ  stride+24(FP), CX
+	MOVQ  ids+32(FP), DX
+	MOVQ  cnt+48(FP), BX
+	CMPQ  BX, $0x00000008
+	JL    group_nopf_8
+	MOVQ  n+8(FP), BX
+	MOVL  16(DX), DI
+	IMULQ CX, DI
+	ADDQ  AX, DI
+	MOVQ  BX, SI
+	ADDQ  $0x0000000f, SI
+	SHRQ  $0x04, SI
+	CMPQ  SI, $0x00000004
+	JLE   pf_capped_9
+	MOVQ  $0x00000004, SI
 
-pf_capped_12:
-pf_rows_13:
-	PREFETCHT0 (R9)
-	ADDQ       $0x00000040, R9
-	DECQ       R8
-	JNZ        pf_rows_13
-	MOVL       20(BX), R9
-	IMULQ      DX, R9
-	ADDQ       CX, R9
-	MOVQ       AX, R8
-	ADDQ       $0x0000000f, R8
-	SHRQ       $0x04, R8
-	CMPQ       R8, $0x00000008
-	JLE        pf_capped_14
-	MOVQ       $0x00000008, R8
+pf_capped_9:
+pf_rows_10:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_10
+	MOVL       20(DX), DI
+	IMULQ      CX, DI
+	ADDQ       AX, DI
+	MOVQ       BX, SI
+	ADDQ       $0x0000000f, SI
+	SHRQ       $0x04, SI
+	CMPQ       SI, $0x00000004
+	JLE        pf_capped_11
+	MOVQ       $0x00000004, SI
 
-pf_capped_14:
-pf_rows_15:
-	PREFETCHT0 (R9)
-	ADDQ       $0x00000040, R9
-	DECQ       R8
-	JNZ        pf_rows_15
-	MOVL       24(BX), R9
-	IMULQ      DX, R9
-	ADDQ       CX, R9
-	MOVQ       AX, R8
-	ADDQ       $0x0000000f, R8
-	SHRQ       $0x04, R8
-	CMPQ       R8, $0x00000008
-	JLE        pf_capped_16
-	MOVQ       $0x00000008, R8
+pf_capped_11:
+pf_rows_12:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_12
+	MOVL       24(DX), DI
+	IMULQ      CX, DI
+	ADDQ       AX, DI
+	MOVQ       BX, SI
+	ADDQ       $0x0000000f, SI
+	SHRQ       $0x04, SI
+	CMPQ       SI, $0x00000004
+	JLE        pf_capped_13
+	MOVQ       $0x00000004, SI
 
-pf_capped_16:
-pf_rows_17:
-	PREFETCHT0 (R9)
-	ADDQ       $0x00000040, R9
-	DECQ       R8
-	JNZ        pf_rows_17
-	MOVL       28(BX), R9
-	IMULQ      DX, R9
-	ADDQ       CX, R9
-	MOVQ       AX, R8
-	ADDQ       $0x0000000f, R8
-	SHRQ       $0x04, R8
-	CMPQ       R8, $0x00000008
-	JLE        pf_capped_18
-	MOVQ       $0x00000008, R8
+pf_capped_13:
+pf_rows_14:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_14
+	MOVL       28(DX), DI
+	IMULQ      CX, DI
+	ADDQ       AX, DI
+	MOVQ       BX, SI
+	ADDQ       $0x0000000f, SI
+	SHRQ       $0x04, SI
+	CMPQ       SI, $0x00000004
+	JLE        pf_capped_15
+	MOVQ       $0x00000004, SI
 
-pf_capped_18:
-pf_rows_19:
-	PREFETCHT0 (R9)
-	ADDQ       $0x00000040, R9
-	DECQ       R8
-	JNZ        pf_rows_19
+pf_capped_15:
+pf_rows_16:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_16
 
-batch4_nopf_11:
-	MOVL   (BX), R8
-	IMULQ  DX, R8
-	ADDQ   CX, R8
-	MOVL   4(BX), R9
-	IMULQ  DX, R9
-	ADDQ   CX, R9
-	MOVL   8(BX), R10
-	IMULQ  DX, R10
-	ADDQ   CX, R10
-	MOVL   12(BX), R11
-	IMULQ  DX, R11
-	ADDQ   CX, R11
-	MOVQ   q+0(FP), R12
-	MOVQ   AX, R13
+group_nopf_8:
+	MOVL   (DX), BX
+	IMULQ  CX, BX
+	ADDQ   AX, BX
+	MOVL   4(DX), SI
+	IMULQ  CX, SI
+	ADDQ   AX, SI
+	MOVL   8(DX), DI
+	IMULQ  CX, DI
+	ADDQ   AX, DI
+	MOVL   12(DX), R8
+	IMULQ  CX, R8
+	ADDQ   AX, R8
+	ADDQ   $0x00000010, DX
+	MOVQ   DX, ids+32(FP)
+	MOVQ   q+0(FP), AX
+	MOVQ   n+8(FP), CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -182,55 +187,55 @@ batch4_nopf_11:
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 
-f32x4_2v_20:
-	CMPQ        R13, $0x00000010
-	JL          f32x4_1v_21
-	VMOVUPS     (R12), Y8
-	VSUBPS      (R8), Y8, Y9
+f32xr_2v_17:
+	CMPQ        CX, $0x00000010
+	JL          f32xr_1v_18
+	VMOVUPS     (AX), Y8
+	VSUBPS      (BX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y0
-	VSUBPS      (R9), Y8, Y9
+	VSUBPS      (SI), Y8, Y9
 	VFMADD231PS Y9, Y9, Y2
-	VSUBPS      (R10), Y8, Y9
+	VSUBPS      (DI), Y8, Y9
 	VFMADD231PS Y9, Y9, Y4
-	VSUBPS      (R11), Y8, Y8
+	VSUBPS      (R8), Y8, Y8
 	VFMADD231PS Y8, Y8, Y6
-	VMOVUPS     32(R12), Y8
-	VSUBPS      32(R8), Y8, Y9
+	VMOVUPS     32(AX), Y8
+	VSUBPS      32(BX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y1
-	VSUBPS      32(R9), Y8, Y9
+	VSUBPS      32(SI), Y8, Y9
 	VFMADD231PS Y9, Y9, Y3
-	VSUBPS      32(R10), Y8, Y9
+	VSUBPS      32(DI), Y8, Y9
 	VFMADD231PS Y9, Y9, Y5
-	VSUBPS      32(R11), Y8, Y8
+	VSUBPS      32(R8), Y8, Y8
 	VFMADD231PS Y8, Y8, Y7
-	ADDQ        $0x00000040, R12
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
+	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000040, R8
-	ADDQ        $0x00000040, R9
-	ADDQ        $0x00000040, R10
-	ADDQ        $0x00000040, R11
-	SUBQ        $0x00000010, R13
-	JMP         f32x4_2v_20
+	SUBQ        $0x00000010, CX
+	JMP         f32xr_2v_17
 
-f32x4_1v_21:
-	CMPQ        R13, $0x00000008
-	JL          f32x4_tail_22
-	VMOVUPS     (R12), Y8
-	VSUBPS      (R8), Y8, Y9
+f32xr_1v_18:
+	CMPQ        CX, $0x00000008
+	JL          f32xr_tail_19
+	VMOVUPS     (AX), Y8
+	VSUBPS      (BX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y0
-	VSUBPS      (R9), Y8, Y9
+	VSUBPS      (SI), Y8, Y9
 	VFMADD231PS Y9, Y9, Y2
-	VSUBPS      (R10), Y8, Y9
+	VSUBPS      (DI), Y8, Y9
 	VFMADD231PS Y9, Y9, Y4
-	VSUBPS      (R11), Y8, Y8
+	VSUBPS      (R8), Y8, Y8
 	VFMADD231PS Y8, Y8, Y6
-	ADDQ        $0x00000020, R12
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, BX
+	ADDQ        $0x00000020, SI
+	ADDQ        $0x00000020, DI
 	ADDQ        $0x00000020, R8
-	ADDQ        $0x00000020, R9
-	ADDQ        $0x00000020, R10
-	ADDQ        $0x00000020, R11
-	SUBQ        $0x00000008, R13
+	SUBQ        $0x00000008, CX
 
-f32x4_tail_22:
+f32xr_tail_19:
 	VADDPS       Y1, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X1
@@ -252,28 +257,38 @@ f32x4_tail_22:
 	VMOVLHPS     X0, X4, X1
 	VMOVHLPS     X4, X0, X0
 	VADDPS       X0, X1, X1
-	VMOVUPS      X1, (SI)
-	ADDQ         $0x00000010, BX
-	ADDQ         $0x00000010, SI
-	SUBQ         $0x00000004, DI
-	JMP          batch4_loop_9
+	MOVQ         out+40(FP), AX
+	VMOVUPS      X1, (AX)
+	ADDQ         $0x00000010, AX
+	MOVQ         AX, out+40(FP)
+	MOVQ         cnt+48(FP), AX
+	SUBQ         $0x00000004, AX
+	MOVQ         AX, cnt+48(FP)
+	JMP          group_loop_6
 
-batch4_done_10:
-batch_one_8:
-batch_loop_5:
+group_done_7:
+groups_skip_5:
+	MOVQ n+8(FP), AX
+	MOVQ slab+16(FP), CX
+	MOVQ stride+24(FP), DX
+	MOVQ ids+32(FP), BX
+	MOVQ out+40(FP), SI
+	MOVQ cnt+48(FP), DI
+
+batch_loop_21:
 	TESTQ DI, DI
-	JZ    batch_end_6
+	JZ    batch_end_22
 	MOVL  (BX), R8
 	IMULQ DX, R8
 	ADDQ  CX, R8
 	MOVQ  R8, R9
 	CMPQ  DI, $0x00000001
-	JE    batch_next_7
+	JE    batch_next_23
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 
-batch_next_7:
+batch_next_23:
 	PREFETCHT0 -4(R9)(AX*4)
 	MOVQ       q+0(FP), R10
 	MOVQ       AX, R11
@@ -345,36 +360,37 @@ f32_done_27:
 	ADDQ         $0x00000004, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          batch_loop_5
+	JMP          batch_loop_21
 
-batch_end_6:
+batch_end_22:
 	VZEROUPPER
 	RET
 
 // func l2F32RowsAVX2(q *float32, n int, slab *float32, stride int, out *float32, cnt int)
 // Requires: AVX, FMA3, MMX+
 TEXT ·l2F32RowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ  stride+24(FP), AX
+	SHLQ  $0x02, AX
+	MOVQ  AX, stride+24(FP)
 	MOVQ  n+8(FP), AX
-	MOVQ  slab+16(FP), CX
-	MOVQ  stride+24(FP), DX
-	MOVQ  out+32(FP), BX
-	MOVQ  cnt+40(FP), SI
-	SHLQ  $0x02, DX
 	TESTQ AX, AX
-	JZ    rows_one_31
+	JZ    groups_skip_28
 	TESTQ $0x00000007, AX
-	JNZ   rows_one_31
+	JNZ   groups_skip_28
 
-rows4_loop_32:
-	CMPQ   SI, $0x00000004
-	JL     rows4_done_33
-	MOVQ   CX, DI
-	LEAQ   (DI)(DX*1), R8
-	LEAQ   (R8)(DX*1), R9
-	LEAQ   (R9)(DX*1), R10
-	LEAQ   (R10)(DX*1), CX
-	MOVQ   q+0(FP), R11
-	MOVQ   AX, R12
+group_loop_29:
+	MOVQ   cnt+40(FP), AX
+	CMPQ   AX, $0x00000004
+	JL     group_done_30
+	MOVQ   slab+16(FP), AX
+	MOVQ   stride+24(FP), CX
+	LEAQ   (AX)(CX*1), DX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), SI
+	LEAQ   (SI)(CX*1), CX
+	MOVQ   CX, slab+16(FP)
+	MOVQ   q+0(FP), CX
+	MOVQ   n+8(FP), DI
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -384,55 +400,55 @@ rows4_loop_32:
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 
-f32x4_2v_34:
-	CMPQ        R12, $0x00000010
-	JL          f32x4_1v_35
-	VMOVUPS     (R11), Y8
-	VSUBPS      (DI), Y8, Y9
+f32xr_2v_31:
+	CMPQ        DI, $0x00000010
+	JL          f32xr_1v_32
+	VMOVUPS     (CX), Y8
+	VSUBPS      (AX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y0
-	VSUBPS      (R8), Y8, Y9
+	VSUBPS      (DX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y2
-	VSUBPS      (R9), Y8, Y9
+	VSUBPS      (BX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y4
-	VSUBPS      (R10), Y8, Y8
+	VSUBPS      (SI), Y8, Y8
 	VFMADD231PS Y8, Y8, Y6
-	VMOVUPS     32(R11), Y8
-	VSUBPS      32(DI), Y8, Y9
+	VMOVUPS     32(CX), Y8
+	VSUBPS      32(AX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y1
-	VSUBPS      32(R8), Y8, Y9
+	VSUBPS      32(DX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y3
-	VSUBPS      32(R9), Y8, Y9
+	VSUBPS      32(BX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y5
-	VSUBPS      32(R10), Y8, Y8
+	VSUBPS      32(SI), Y8, Y8
 	VFMADD231PS Y8, Y8, Y7
-	ADDQ        $0x00000040, R11
-	ADDQ        $0x00000040, DI
-	ADDQ        $0x00000040, R8
-	ADDQ        $0x00000040, R9
-	ADDQ        $0x00000040, R10
-	SUBQ        $0x00000010, R12
-	JMP         f32x4_2v_34
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, DX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
+	SUBQ        $0x00000010, DI
+	JMP         f32xr_2v_31
 
-f32x4_1v_35:
-	CMPQ        R12, $0x00000008
-	JL          f32x4_tail_36
-	VMOVUPS     (R11), Y8
-	VSUBPS      (DI), Y8, Y9
+f32xr_1v_32:
+	CMPQ        DI, $0x00000008
+	JL          f32xr_tail_33
+	VMOVUPS     (CX), Y8
+	VSUBPS      (AX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y0
-	VSUBPS      (R8), Y8, Y9
+	VSUBPS      (DX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y2
-	VSUBPS      (R9), Y8, Y9
+	VSUBPS      (BX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y4
-	VSUBPS      (R10), Y8, Y8
+	VSUBPS      (SI), Y8, Y8
 	VFMADD231PS Y8, Y8, Y6
-	ADDQ        $0x00000020, R11
-	ADDQ        $0x00000020, DI
-	ADDQ        $0x00000020, R8
-	ADDQ        $0x00000020, R9
-	ADDQ        $0x00000020, R10
-	SUBQ        $0x00000008, R12
+	ADDQ        $0x00000020, CX
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, DX
+	ADDQ        $0x00000020, BX
+	ADDQ        $0x00000020, SI
+	SUBQ        $0x00000008, DI
 
-f32x4_tail_36:
+f32xr_tail_33:
 	VADDPS       Y1, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X1
@@ -454,23 +470,33 @@ f32x4_tail_36:
 	VMOVLHPS     X0, X4, X1
 	VMOVHLPS     X4, X0, X0
 	VADDPS       X0, X1, X1
-	VMOVUPS      X1, (BX)
-	ADDQ         $0x00000010, BX
-	SUBQ         $0x00000004, SI
-	JMP          rows4_loop_32
+	MOVQ         out+32(FP), AX
+	VMOVUPS      X1, (AX)
+	ADDQ         $0x00000010, AX
+	MOVQ         AX, out+32(FP)
+	MOVQ         cnt+40(FP), AX
+	SUBQ         $0x00000004, AX
+	MOVQ         AX, cnt+40(FP)
+	JMP          group_loop_29
 
-rows4_done_33:
-rows_one_31:
-rows_loop_28:
+group_done_30:
+groups_skip_28:
+	MOVQ n+8(FP), AX
+	MOVQ slab+16(FP), CX
+	MOVQ stride+24(FP), DX
+	MOVQ out+32(FP), BX
+	MOVQ cnt+40(FP), SI
+
+rows_loop_35:
 	TESTQ SI, SI
-	JZ    rows_end_29
+	JZ    rows_end_36
 	MOVQ  CX, DI
 	MOVQ  CX, R8
 	CMPQ  SI, $0x00000001
-	JE    rows_next_30
+	JE    rows_next_37
 	ADDQ  DX, R8
 
-rows_next_30:
+rows_next_37:
 	PREFETCHT0 -4(R8)(AX*4)
 	MOVQ       q+0(FP), R9
 	MOVQ       AX, R10
@@ -542,9 +568,9 @@ f32_done_41:
 	ADDQ         DX, CX
 	ADDQ         $0x00000004, BX
 	DECQ         SI
-	JMP          rows_loop_28
+	JMP          rows_loop_35
 
-rows_end_29:
+rows_end_36:
 	VZEROUPPER
 	RET
 
@@ -614,103 +640,108 @@ f32_done_45:
 // func ipF32BatchAVX2(q *float32, n int, slab *float32, stride int, ids *uint32, out *float32, cnt int)
 // Requires: AVX, FMA3, MMX+
 TEXT ·ipF32BatchAVX2(SB), NOSPLIT, $0-56
+	MOVQ  stride+24(FP), AX
+	SHLQ  $0x02, AX
+	MOVQ  AX, stride+24(FP)
 	MOVQ  n+8(FP), AX
-	MOVQ  slab+16(FP), CX
-	MOVQ  stride+24(FP), DX
-	MOVQ  ids+32(FP), BX
-	MOVQ  out+40(FP), SI
-	MOVQ  cnt+48(FP), DI
-	SHLQ  $0x02, DX
 	TESTQ AX, AX
-	JZ    batch_one_49
+	JZ    groups_skip_46
 	TESTQ $0x00000007, AX
-	JNZ   batch_one_49
+	JNZ   groups_skip_46
 
-batch4_loop_50:
-	CMPQ  DI, $0x00000004
-	JL    batch4_done_51
-	CMPQ  DI, $0x00000008
-	JL    batch4_nopf_52
-	MOVL  16(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	MOVQ  AX, R8
-	ADDQ  $0x0000000f, R8
-	SHRQ  $0x04, R8
-	CMPQ  R8, $0x00000008
-	JLE   pf_capped_53
-	MOVQ  $0x00000008, R8
+group_loop_47:
+	MOVQ  cnt+48(FP), AX
+	CMPQ  AX, $0x00000004
+	JL    group_done_48
+	MOVQ  slab+16(FP), AX
+	MOVQ  stride+24(FP), CX
+	MOVQ  ids+32(FP), DX
+	MOVQ  cnt+48(FP), BX
+	CMPQ  BX, $0x00000008
+	JL    group_nopf_49
+	MOVQ  n+8(FP), BX
+	MOVL  16(DX), DI
+	IMULQ CX, DI
+	ADDQ  AX, DI
+	MOVQ  BX, SI
+	ADDQ  $0x0000000f, SI
+	SHRQ  $0x04, SI
+	CMPQ  SI, $0x00000004
+	JLE   pf_capped_50
+	MOVQ  $0x00000004, SI
 
-pf_capped_53:
-pf_rows_54:
-	PREFETCHT0 (R9)
-	ADDQ       $0x00000040, R9
-	DECQ       R8
-	JNZ        pf_rows_54
-	MOVL       20(BX), R9
-	IMULQ      DX, R9
-	ADDQ       CX, R9
-	MOVQ       AX, R8
-	ADDQ       $0x0000000f, R8
-	SHRQ       $0x04, R8
-	CMPQ       R8, $0x00000008
-	JLE        pf_capped_55
-	MOVQ       $0x00000008, R8
+pf_capped_50:
+pf_rows_51:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_51
+	MOVL       20(DX), DI
+	IMULQ      CX, DI
+	ADDQ       AX, DI
+	MOVQ       BX, SI
+	ADDQ       $0x0000000f, SI
+	SHRQ       $0x04, SI
+	CMPQ       SI, $0x00000004
+	JLE        pf_capped_52
+	MOVQ       $0x00000004, SI
 
-pf_capped_55:
-pf_rows_56:
-	PREFETCHT0 (R9)
-	ADDQ       $0x00000040, R9
-	DECQ       R8
-	JNZ        pf_rows_56
-	MOVL       24(BX), R9
-	IMULQ      DX, R9
-	ADDQ       CX, R9
-	MOVQ       AX, R8
-	ADDQ       $0x0000000f, R8
-	SHRQ       $0x04, R8
-	CMPQ       R8, $0x00000008
-	JLE        pf_capped_57
-	MOVQ       $0x00000008, R8
+pf_capped_52:
+pf_rows_53:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_53
+	MOVL       24(DX), DI
+	IMULQ      CX, DI
+	ADDQ       AX, DI
+	MOVQ       BX, SI
+	ADDQ       $0x0000000f, SI
+	SHRQ       $0x04, SI
+	CMPQ       SI, $0x00000004
+	JLE        pf_capped_54
+	MOVQ       $0x00000004, SI
 
-pf_capped_57:
-pf_rows_58:
-	PREFETCHT0 (R9)
-	ADDQ       $0x00000040, R9
-	DECQ       R8
-	JNZ        pf_rows_58
-	MOVL       28(BX), R9
-	IMULQ      DX, R9
-	ADDQ       CX, R9
-	MOVQ       AX, R8
-	ADDQ       $0x0000000f, R8
-	SHRQ       $0x04, R8
-	CMPQ       R8, $0x00000008
-	JLE        pf_capped_59
-	MOVQ       $0x00000008, R8
+pf_capped_54:
+pf_rows_55:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_55
+	MOVL       28(DX), DI
+	IMULQ      CX, DI
+	ADDQ       AX, DI
+	MOVQ       BX, SI
+	ADDQ       $0x0000000f, SI
+	SHRQ       $0x04, SI
+	CMPQ       SI, $0x00000004
+	JLE        pf_capped_56
+	MOVQ       $0x00000004, SI
 
-pf_capped_59:
-pf_rows_60:
-	PREFETCHT0 (R9)
-	ADDQ       $0x00000040, R9
-	DECQ       R8
-	JNZ        pf_rows_60
+pf_capped_56:
+pf_rows_57:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_57
 
-batch4_nopf_52:
-	MOVL   (BX), R8
-	IMULQ  DX, R8
-	ADDQ   CX, R8
-	MOVL   4(BX), R9
-	IMULQ  DX, R9
-	ADDQ   CX, R9
-	MOVL   8(BX), R10
-	IMULQ  DX, R10
-	ADDQ   CX, R10
-	MOVL   12(BX), R11
-	IMULQ  DX, R11
-	ADDQ   CX, R11
-	MOVQ   q+0(FP), R12
-	MOVQ   AX, R13
+group_nopf_49:
+	MOVL   (DX), BX
+	IMULQ  CX, BX
+	ADDQ   AX, BX
+	MOVL   4(DX), SI
+	IMULQ  CX, SI
+	ADDQ   AX, SI
+	MOVL   8(DX), DI
+	IMULQ  CX, DI
+	ADDQ   AX, DI
+	MOVL   12(DX), R8
+	IMULQ  CX, R8
+	ADDQ   AX, R8
+	ADDQ   $0x00000010, DX
+	MOVQ   DX, ids+32(FP)
+	MOVQ   q+0(FP), AX
+	MOVQ   n+8(FP), CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -720,43 +751,43 @@ batch4_nopf_52:
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 
-f32x4_2v_61:
-	CMPQ        R13, $0x00000010
-	JL          f32x4_1v_62
-	VMOVUPS     (R12), Y8
-	VFMADD231PS (R8), Y8, Y0
-	VFMADD231PS (R9), Y8, Y2
-	VFMADD231PS (R10), Y8, Y4
-	VFMADD231PS (R11), Y8, Y6
-	VMOVUPS     32(R12), Y8
-	VFMADD231PS 32(R8), Y8, Y1
-	VFMADD231PS 32(R9), Y8, Y3
-	VFMADD231PS 32(R10), Y8, Y5
-	VFMADD231PS 32(R11), Y8, Y7
-	ADDQ        $0x00000040, R12
+f32xr_2v_58:
+	CMPQ        CX, $0x00000010
+	JL          f32xr_1v_59
+	VMOVUPS     (AX), Y8
+	VFMADD231PS (BX), Y8, Y0
+	VFMADD231PS (SI), Y8, Y2
+	VFMADD231PS (DI), Y8, Y4
+	VFMADD231PS (R8), Y8, Y6
+	VMOVUPS     32(AX), Y8
+	VFMADD231PS 32(BX), Y8, Y1
+	VFMADD231PS 32(SI), Y8, Y3
+	VFMADD231PS 32(DI), Y8, Y5
+	VFMADD231PS 32(R8), Y8, Y7
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
+	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000040, R8
-	ADDQ        $0x00000040, R9
-	ADDQ        $0x00000040, R10
-	ADDQ        $0x00000040, R11
-	SUBQ        $0x00000010, R13
-	JMP         f32x4_2v_61
+	SUBQ        $0x00000010, CX
+	JMP         f32xr_2v_58
 
-f32x4_1v_62:
-	CMPQ        R13, $0x00000008
-	JL          f32x4_tail_63
-	VMOVUPS     (R12), Y8
-	VFMADD231PS (R8), Y8, Y0
-	VFMADD231PS (R9), Y8, Y2
-	VFMADD231PS (R10), Y8, Y4
-	VFMADD231PS (R11), Y8, Y6
-	ADDQ        $0x00000020, R12
+f32xr_1v_59:
+	CMPQ        CX, $0x00000008
+	JL          f32xr_tail_60
+	VMOVUPS     (AX), Y8
+	VFMADD231PS (BX), Y8, Y0
+	VFMADD231PS (SI), Y8, Y2
+	VFMADD231PS (DI), Y8, Y4
+	VFMADD231PS (R8), Y8, Y6
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, BX
+	ADDQ        $0x00000020, SI
+	ADDQ        $0x00000020, DI
 	ADDQ        $0x00000020, R8
-	ADDQ        $0x00000020, R9
-	ADDQ        $0x00000020, R10
-	ADDQ        $0x00000020, R11
-	SUBQ        $0x00000008, R13
+	SUBQ        $0x00000008, CX
 
-f32x4_tail_63:
+f32xr_tail_60:
 	VADDPS       Y1, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X1
@@ -778,28 +809,38 @@ f32x4_tail_63:
 	VMOVLHPS     X0, X4, X1
 	VMOVHLPS     X4, X0, X0
 	VADDPS       X0, X1, X1
-	VMOVUPS      X1, (SI)
-	ADDQ         $0x00000010, BX
-	ADDQ         $0x00000010, SI
-	SUBQ         $0x00000004, DI
-	JMP          batch4_loop_50
+	MOVQ         out+40(FP), AX
+	VMOVUPS      X1, (AX)
+	ADDQ         $0x00000010, AX
+	MOVQ         AX, out+40(FP)
+	MOVQ         cnt+48(FP), AX
+	SUBQ         $0x00000004, AX
+	MOVQ         AX, cnt+48(FP)
+	JMP          group_loop_47
 
-batch4_done_51:
-batch_one_49:
-batch_loop_46:
+group_done_48:
+groups_skip_46:
+	MOVQ n+8(FP), AX
+	MOVQ slab+16(FP), CX
+	MOVQ stride+24(FP), DX
+	MOVQ ids+32(FP), BX
+	MOVQ out+40(FP), SI
+	MOVQ cnt+48(FP), DI
+
+batch_loop_62:
 	TESTQ DI, DI
-	JZ    batch_end_47
+	JZ    batch_end_63
 	MOVL  (BX), R8
 	IMULQ DX, R8
 	ADDQ  CX, R8
 	MOVQ  R8, R9
 	CMPQ  DI, $0x00000001
-	JE    batch_next_48
+	JE    batch_next_64
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 
-batch_next_48:
+batch_next_64:
 	PREFETCHT0 -4(R9)(AX*4)
 	MOVQ       q+0(FP), R10
 	MOVQ       AX, R11
@@ -865,36 +906,37 @@ f32_done_68:
 	ADDQ         $0x00000004, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          batch_loop_46
+	JMP          batch_loop_62
 
-batch_end_47:
+batch_end_63:
 	VZEROUPPER
 	RET
 
 // func ipF32RowsAVX2(q *float32, n int, slab *float32, stride int, out *float32, cnt int)
 // Requires: AVX, FMA3, MMX+
 TEXT ·ipF32RowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ  stride+24(FP), AX
+	SHLQ  $0x02, AX
+	MOVQ  AX, stride+24(FP)
 	MOVQ  n+8(FP), AX
-	MOVQ  slab+16(FP), CX
-	MOVQ  stride+24(FP), DX
-	MOVQ  out+32(FP), BX
-	MOVQ  cnt+40(FP), SI
-	SHLQ  $0x02, DX
 	TESTQ AX, AX
-	JZ    rows_one_72
+	JZ    groups_skip_69
 	TESTQ $0x00000007, AX
-	JNZ   rows_one_72
+	JNZ   groups_skip_69
 
-rows4_loop_73:
-	CMPQ   SI, $0x00000004
-	JL     rows4_done_74
-	MOVQ   CX, DI
-	LEAQ   (DI)(DX*1), R8
-	LEAQ   (R8)(DX*1), R9
-	LEAQ   (R9)(DX*1), R10
-	LEAQ   (R10)(DX*1), CX
-	MOVQ   q+0(FP), R11
-	MOVQ   AX, R12
+group_loop_70:
+	MOVQ   cnt+40(FP), AX
+	CMPQ   AX, $0x00000004
+	JL     group_done_71
+	MOVQ   slab+16(FP), AX
+	MOVQ   stride+24(FP), CX
+	LEAQ   (AX)(CX*1), DX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), SI
+	LEAQ   (SI)(CX*1), CX
+	MOVQ   CX, slab+16(FP)
+	MOVQ   q+0(FP), CX
+	MOVQ   n+8(FP), DI
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -904,43 +946,43 @@ rows4_loop_73:
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 
-f32x4_2v_75:
-	CMPQ        R12, $0x00000010
-	JL          f32x4_1v_76
-	VMOVUPS     (R11), Y8
-	VFMADD231PS (DI), Y8, Y0
-	VFMADD231PS (R8), Y8, Y2
-	VFMADD231PS (R9), Y8, Y4
-	VFMADD231PS (R10), Y8, Y6
-	VMOVUPS     32(R11), Y8
-	VFMADD231PS 32(DI), Y8, Y1
-	VFMADD231PS 32(R8), Y8, Y3
-	VFMADD231PS 32(R9), Y8, Y5
-	VFMADD231PS 32(R10), Y8, Y7
-	ADDQ        $0x00000040, R11
-	ADDQ        $0x00000040, DI
-	ADDQ        $0x00000040, R8
-	ADDQ        $0x00000040, R9
-	ADDQ        $0x00000040, R10
-	SUBQ        $0x00000010, R12
-	JMP         f32x4_2v_75
+f32xr_2v_72:
+	CMPQ        DI, $0x00000010
+	JL          f32xr_1v_73
+	VMOVUPS     (CX), Y8
+	VFMADD231PS (AX), Y8, Y0
+	VFMADD231PS (DX), Y8, Y2
+	VFMADD231PS (BX), Y8, Y4
+	VFMADD231PS (SI), Y8, Y6
+	VMOVUPS     32(CX), Y8
+	VFMADD231PS 32(AX), Y8, Y1
+	VFMADD231PS 32(DX), Y8, Y3
+	VFMADD231PS 32(BX), Y8, Y5
+	VFMADD231PS 32(SI), Y8, Y7
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, DX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
+	SUBQ        $0x00000010, DI
+	JMP         f32xr_2v_72
 
-f32x4_1v_76:
-	CMPQ        R12, $0x00000008
-	JL          f32x4_tail_77
-	VMOVUPS     (R11), Y8
-	VFMADD231PS (DI), Y8, Y0
-	VFMADD231PS (R8), Y8, Y2
-	VFMADD231PS (R9), Y8, Y4
-	VFMADD231PS (R10), Y8, Y6
-	ADDQ        $0x00000020, R11
-	ADDQ        $0x00000020, DI
-	ADDQ        $0x00000020, R8
-	ADDQ        $0x00000020, R9
-	ADDQ        $0x00000020, R10
-	SUBQ        $0x00000008, R12
+f32xr_1v_73:
+	CMPQ        DI, $0x00000008
+	JL          f32xr_tail_74
+	VMOVUPS     (CX), Y8
+	VFMADD231PS (AX), Y8, Y0
+	VFMADD231PS (DX), Y8, Y2
+	VFMADD231PS (BX), Y8, Y4
+	VFMADD231PS (SI), Y8, Y6
+	ADDQ        $0x00000020, CX
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, DX
+	ADDQ        $0x00000020, BX
+	ADDQ        $0x00000020, SI
+	SUBQ        $0x00000008, DI
 
-f32x4_tail_77:
+f32xr_tail_74:
 	VADDPS       Y1, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X1
@@ -962,23 +1004,33 @@ f32x4_tail_77:
 	VMOVLHPS     X0, X4, X1
 	VMOVHLPS     X4, X0, X0
 	VADDPS       X0, X1, X1
-	VMOVUPS      X1, (BX)
-	ADDQ         $0x00000010, BX
-	SUBQ         $0x00000004, SI
-	JMP          rows4_loop_73
+	MOVQ         out+32(FP), AX
+	VMOVUPS      X1, (AX)
+	ADDQ         $0x00000010, AX
+	MOVQ         AX, out+32(FP)
+	MOVQ         cnt+40(FP), AX
+	SUBQ         $0x00000004, AX
+	MOVQ         AX, cnt+40(FP)
+	JMP          group_loop_70
 
-rows4_done_74:
-rows_one_72:
-rows_loop_69:
+group_done_71:
+groups_skip_69:
+	MOVQ n+8(FP), AX
+	MOVQ slab+16(FP), CX
+	MOVQ stride+24(FP), DX
+	MOVQ out+32(FP), BX
+	MOVQ cnt+40(FP), SI
+
+rows_loop_76:
 	TESTQ SI, SI
-	JZ    rows_end_70
+	JZ    rows_end_77
 	MOVQ  CX, DI
 	MOVQ  CX, R8
 	CMPQ  SI, $0x00000001
-	JE    rows_next_71
+	JE    rows_next_78
 	ADDQ  DX, R8
 
-rows_next_71:
+rows_next_78:
 	PREFETCHT0 -4(R8)(AX*4)
 	MOVQ       q+0(FP), R9
 	MOVQ       AX, R10
@@ -1044,9 +1096,9 @@ f32_done_82:
 	ADDQ         DX, CX
 	ADDQ         $0x00000004, BX
 	DECQ         SI
-	JMP          rows_loop_69
+	JMP          rows_loop_76
 
-rows_end_70:
+rows_end_77:
 	VZEROUPPER
 	RET
 

@@ -76,101 +76,182 @@ f32_done_4:
 // func l2F32BatchAVX512(q *float32, n int, slab *float32, stride int, ids *uint32, out *float32, cnt int)
 // Requires: AVX, AVX512F, AVX512VL, BMI2, MMX+
 TEXT ·l2F32BatchAVX512(SB), NOSPLIT, $0-56
+	MOVQ  stride+24(FP), AX
+	SHLQ  $0x02, AX
+	MOVQ  AX, stride+24(FP)
 	MOVQ  n+8(FP), AX
-	MOVQ  slab+16(FP), CX
-	MOVQ  stride+24(FP), DX
-	MOVQ  ids+32(FP), BX
-	MOVQ  out+40(FP), SI
-	MOVQ  cnt+48(FP), DI
-	SHLQ  $0x02, DX
 	TESTQ AX, AX
-	JZ    batch_one_8
+	JZ    groups_skip_5
 
-batch4_loop_9:
-	CMPQ  DI, $0x00000004
-	JL    batch4_done_10
-	CMPQ  DI, $0x00000008
-	JL    batch4_nopf_11
-	MOVL  16(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	MOVQ  AX, R8
-	ADDQ  $0x0000000f, R8
-	SHRQ  $0x04, R8
-	CMPQ  R8, $0x00000008
-	JLE   pf_capped_12
-	MOVQ  $0x00000008, R8
+group_loop_6:
+	MOVQ  cnt+48(FP), AX
+	CMPQ  AX, $0x00000008
+	JL    group_done_7
+	MOVQ  slab+16(FP), AX
+	MOVQ  stride+24(FP), CX
+	MOVQ  ids+32(FP), DX
+	MOVQ  cnt+48(FP), BX
+	CMPQ  BX, $0x00000010
+	JL    group_nopf_8
+	MOVQ  n+8(FP), BX
+	MOVL  32(DX), DI
+	IMULQ CX, DI
+	ADDQ  AX, DI
+	MOVQ  BX, SI
+	ADDQ  $0x0000000f, SI
+	SHRQ  $0x04, SI
+	CMPQ  SI, $0x00000004
+	JLE   pf_capped_9
+	MOVQ  $0x00000004, SI
 
-pf_capped_12:
-pf_rows_13:
-	PREFETCHT0 (R9)
-	ADDQ       $0x00000040, R9
-	DECQ       R8
-	JNZ        pf_rows_13
-	MOVL       20(BX), R9
-	IMULQ      DX, R9
-	ADDQ       CX, R9
-	MOVQ       AX, R8
-	ADDQ       $0x0000000f, R8
-	SHRQ       $0x04, R8
-	CMPQ       R8, $0x00000008
-	JLE        pf_capped_14
-	MOVQ       $0x00000008, R8
+pf_capped_9:
+pf_rows_10:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_10
+	MOVL       36(DX), DI
+	IMULQ      CX, DI
+	ADDQ       AX, DI
+	MOVQ       BX, SI
+	ADDQ       $0x0000000f, SI
+	SHRQ       $0x04, SI
+	CMPQ       SI, $0x00000004
+	JLE        pf_capped_11
+	MOVQ       $0x00000004, SI
 
-pf_capped_14:
-pf_rows_15:
-	PREFETCHT0 (R9)
-	ADDQ       $0x00000040, R9
-	DECQ       R8
-	JNZ        pf_rows_15
-	MOVL       24(BX), R9
-	IMULQ      DX, R9
-	ADDQ       CX, R9
-	MOVQ       AX, R8
-	ADDQ       $0x0000000f, R8
-	SHRQ       $0x04, R8
-	CMPQ       R8, $0x00000008
-	JLE        pf_capped_16
-	MOVQ       $0x00000008, R8
+pf_capped_11:
+pf_rows_12:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_12
+	MOVL       40(DX), DI
+	IMULQ      CX, DI
+	ADDQ       AX, DI
+	MOVQ       BX, SI
+	ADDQ       $0x0000000f, SI
+	SHRQ       $0x04, SI
+	CMPQ       SI, $0x00000004
+	JLE        pf_capped_13
+	MOVQ       $0x00000004, SI
 
-pf_capped_16:
-pf_rows_17:
-	PREFETCHT0 (R9)
-	ADDQ       $0x00000040, R9
-	DECQ       R8
-	JNZ        pf_rows_17
-	MOVL       28(BX), R9
-	IMULQ      DX, R9
-	ADDQ       CX, R9
-	MOVQ       AX, R8
-	ADDQ       $0x0000000f, R8
-	SHRQ       $0x04, R8
-	CMPQ       R8, $0x00000008
-	JLE        pf_capped_18
-	MOVQ       $0x00000008, R8
+pf_capped_13:
+pf_rows_14:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_14
+	MOVL       44(DX), DI
+	IMULQ      CX, DI
+	ADDQ       AX, DI
+	MOVQ       BX, SI
+	ADDQ       $0x0000000f, SI
+	SHRQ       $0x04, SI
+	CMPQ       SI, $0x00000004
+	JLE        pf_capped_15
+	MOVQ       $0x00000004, SI
 
-pf_capped_18:
-pf_rows_19:
-	PREFETCHT0 (R9)
-	ADDQ       $0x00000040, R9
-	DECQ       R8
-	JNZ        pf_rows_19
+pf_capped_15:
+pf_rows_16:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_16
+	MOVL       48(DX), DI
+	IMULQ      CX, DI
+	ADDQ       AX, DI
+	MOVQ       BX, SI
+	ADDQ       $0x0000000f, SI
+	SHRQ       $0x04, SI
+	CMPQ       SI, $0x00000004
+	JLE        pf_capped_17
+	MOVQ       $0x00000004, SI
 
-batch4_nopf_11:
-	MOVL   (BX), R8
-	IMULQ  DX, R8
-	ADDQ   CX, R8
-	MOVL   4(BX), R9
-	IMULQ  DX, R9
-	ADDQ   CX, R9
-	MOVL   8(BX), R10
-	IMULQ  DX, R10
-	ADDQ   CX, R10
-	MOVL   12(BX), R11
-	IMULQ  DX, R11
-	ADDQ   CX, R11
-	MOVQ   q+0(FP), R12
-	MOVQ   AX, R13
+pf_capped_17:
+pf_rows_18:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_18
+	MOVL       52(DX), DI
+	IMULQ      CX, DI
+	ADDQ       AX, DI
+	MOVQ       BX, SI
+	ADDQ       $0x0000000f, SI
+	SHRQ       $0x04, SI
+	CMPQ       SI, $0x00000004
+	JLE        pf_capped_19
+	MOVQ       $0x00000004, SI
+
+pf_capped_19:
+pf_rows_20:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_20
+	MOVL       56(DX), DI
+	IMULQ      CX, DI
+	ADDQ       AX, DI
+	MOVQ       BX, SI
+	ADDQ       $0x0000000f, SI
+	SHRQ       $0x04, SI
+	CMPQ       SI, $0x00000004
+	JLE        pf_capped_21
+	MOVQ       $0x00000004, SI
+
+pf_capped_21:
+pf_rows_22:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_22
+	MOVL       60(DX), DI
+	IMULQ      CX, DI
+	ADDQ       AX, DI
+	MOVQ       BX, SI
+	ADDQ       $0x0000000f, SI
+	SHRQ       $0x04, SI
+	CMPQ       SI, $0x00000004
+	JLE        pf_capped_23
+	MOVQ       $0x00000004, SI
+
+pf_capped_23:
+pf_rows_24:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_24
+
+group_nopf_8:
+	MOVL   (DX), BX
+	IMULQ  CX, BX
+	ADDQ   AX, BX
+	MOVL   4(DX), SI
+	IMULQ  CX, SI
+	ADDQ   AX, SI
+	MOVL   8(DX), DI
+	IMULQ  CX, DI
+	ADDQ   AX, DI
+	MOVL   12(DX), R8
+	IMULQ  CX, R8
+	ADDQ   AX, R8
+	MOVL   16(DX), R9
+	IMULQ  CX, R9
+	ADDQ   AX, R9
+	MOVL   20(DX), R10
+	IMULQ  CX, R10
+	ADDQ   AX, R10
+	MOVL   24(DX), R11
+	IMULQ  CX, R11
+	ADDQ   AX, R11
+	MOVL   28(DX), R12
+	IMULQ  CX, R12
+	ADDQ   AX, R12
+	ADDQ   $0x00000020, DX
+	MOVQ   DX, ids+32(FP)
+	MOVQ   q+0(FP), AX
+	MOVQ   n+8(FP), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -180,95 +261,151 @@ batch4_nopf_11:
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
 
-f32x4_2v_20:
-	CMPQ        R13, $0x00000020
-	JL          f32x4_1v_21
-	VMOVUPS     (R12), Z8
-	VSUBPS      (R8), Z8, Z9
+f32xr_2v_25:
+	CMPQ        CX, $0x00000020
+	JL          f32xr_1v_26
+	VMOVUPS     (AX), Z8
+	VSUBPS      (BX), Z8, Z9
 	VFMADD231PS Z9, Z9, Z0
-	VSUBPS      (R9), Z8, Z9
-	VFMADD231PS Z9, Z9, Z2
-	VSUBPS      (R10), Z8, Z9
-	VFMADD231PS Z9, Z9, Z4
-	VSUBPS      (R11), Z8, Z8
-	VFMADD231PS Z8, Z8, Z6
-	VMOVUPS     64(R12), Z8
-	VSUBPS      64(R8), Z8, Z9
+	VSUBPS      (SI), Z8, Z9
 	VFMADD231PS Z9, Z9, Z1
-	VSUBPS      64(R9), Z8, Z9
+	VSUBPS      (DI), Z8, Z9
+	VFMADD231PS Z9, Z9, Z2
+	VSUBPS      (R8), Z8, Z9
 	VFMADD231PS Z9, Z9, Z3
+	VSUBPS      (R9), Z8, Z9
+	VFMADD231PS Z9, Z9, Z4
+	VSUBPS      (R10), Z8, Z9
+	VFMADD231PS Z9, Z9, Z5
+	VSUBPS      (R11), Z8, Z9
+	VFMADD231PS Z9, Z9, Z6
+	VSUBPS      (R12), Z8, Z8
+	VFMADD231PS Z8, Z8, Z7
+	VMOVUPS     64(AX), Z8
+	VSUBPS      64(BX), Z8, Z9
+	VFMADD231PS Z9, Z9, Z0
+	VSUBPS      64(SI), Z8, Z9
+	VFMADD231PS Z9, Z9, Z1
+	VSUBPS      64(DI), Z8, Z9
+	VFMADD231PS Z9, Z9, Z2
+	VSUBPS      64(R8), Z8, Z9
+	VFMADD231PS Z9, Z9, Z3
+	VSUBPS      64(R9), Z8, Z9
+	VFMADD231PS Z9, Z9, Z4
 	VSUBPS      64(R10), Z8, Z9
 	VFMADD231PS Z9, Z9, Z5
-	VSUBPS      64(R11), Z8, Z8
+	VSUBPS      64(R11), Z8, Z9
+	VFMADD231PS Z9, Z9, Z6
+	VSUBPS      64(R12), Z8, Z8
 	VFMADD231PS Z8, Z8, Z7
-	ADDQ        $0x00000080, R12
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, BX
+	ADDQ        $0x00000080, SI
+	ADDQ        $0x00000080, DI
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000080, R9
 	ADDQ        $0x00000080, R10
 	ADDQ        $0x00000080, R11
-	SUBQ        $0x00000020, R13
-	JMP         f32x4_2v_20
+	ADDQ        $0x00000080, R12
+	SUBQ        $0x00000020, CX
+	JMP         f32xr_2v_25
 
-f32x4_1v_21:
-	CMPQ        R13, $0x00000010
-	JL          f32x4_tail_22
-	VMOVUPS     (R12), Z8
-	VSUBPS      (R8), Z8, Z9
+f32xr_1v_26:
+	CMPQ        CX, $0x00000010
+	JL          f32xr_tail_27
+	VMOVUPS     (AX), Z8
+	VSUBPS      (BX), Z8, Z9
 	VFMADD231PS Z9, Z9, Z0
-	VSUBPS      (R9), Z8, Z9
+	VSUBPS      (SI), Z8, Z9
+	VFMADD231PS Z9, Z9, Z1
+	VSUBPS      (DI), Z8, Z9
 	VFMADD231PS Z9, Z9, Z2
-	VSUBPS      (R10), Z8, Z9
+	VSUBPS      (R8), Z8, Z9
+	VFMADD231PS Z9, Z9, Z3
+	VSUBPS      (R9), Z8, Z9
 	VFMADD231PS Z9, Z9, Z4
-	VSUBPS      (R11), Z8, Z8
-	VFMADD231PS Z8, Z8, Z6
-	ADDQ        $0x00000040, R12
+	VSUBPS      (R10), Z8, Z9
+	VFMADD231PS Z9, Z9, Z5
+	VSUBPS      (R11), Z8, Z9
+	VFMADD231PS Z9, Z9, Z6
+	VSUBPS      (R12), Z8, Z8
+	VFMADD231PS Z8, Z8, Z7
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
+	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000040, R9
 	ADDQ        $0x00000040, R10
 	ADDQ        $0x00000040, R11
-	SUBQ        $0x00000010, R13
+	ADDQ        $0x00000040, R12
+	SUBQ        $0x00000010, CX
 
-f32x4_tail_22:
-	TESTQ       R13, R13
-	JZ          f32x4_done_23
-	MOVL        $0xffffffff, R14
-	BZHIL       R13, R14, R14
-	KMOVW       R14, K1
-	VMOVUPS.Z   (R12), K1, Z8
-	VMOVUPS.Z   (R8), K1, Z9
+f32xr_tail_27:
+	TESTQ       CX, CX
+	JZ          f32xr_done_28
+	MOVL        $0xffffffff, DX
+	BZHIL       CX, DX, DX
+	KMOVW       DX, K1
+	VMOVUPS.Z   (AX), K1, Z8
+	VMOVUPS.Z   (BX), K1, Z9
+	VSUBPS      Z9, Z8, Z9
+	VFMADD231PS Z9, Z9, Z0
+	VMOVUPS.Z   (SI), K1, Z9
 	VSUBPS      Z9, Z8, Z9
 	VFMADD231PS Z9, Z9, Z1
-	VMOVUPS.Z   (R9), K1, Z9
+	VMOVUPS.Z   (DI), K1, Z9
+	VSUBPS      Z9, Z8, Z9
+	VFMADD231PS Z9, Z9, Z2
+	VMOVUPS.Z   (R8), K1, Z9
 	VSUBPS      Z9, Z8, Z9
 	VFMADD231PS Z9, Z9, Z3
+	VMOVUPS.Z   (R9), K1, Z9
+	VSUBPS      Z9, Z8, Z9
+	VFMADD231PS Z9, Z9, Z4
 	VMOVUPS.Z   (R10), K1, Z9
 	VSUBPS      Z9, Z8, Z9
 	VFMADD231PS Z9, Z9, Z5
 	VMOVUPS.Z   (R11), K1, Z9
 	VSUBPS      Z9, Z8, Z9
+	VFMADD231PS Z9, Z9, Z6
+	VMOVUPS.Z   (R12), K1, Z9
+	VSUBPS      Z9, Z8, Z9
 	VFMADD231PS Z9, Z9, Z7
 
-f32x4_done_23:
-	VADDPS        Z1, Z0, Z0
+f32xr_done_28:
 	VEXTRACTF64X4 $0x01, Z0, Y8
 	VADDPS        Y8, Y0, Y8
 	VEXTRACTF32X4 $0x01, Y8, X9
 	VADDPS        X9, X8, X9
-	VADDPS        Z3, Z2, Z2
-	VEXTRACTF64X4 $0x01, Z2, Y8
-	VADDPS        Y8, Y2, Y8
+	VEXTRACTF64X4 $0x01, Z1, Y8
+	VADDPS        Y8, Y1, Y8
 	VEXTRACTF32X4 $0x01, Y8, X14
 	VADDPS        X14, X8, X14
-	VADDPS        Z5, Z4, Z4
-	VEXTRACTF64X4 $0x01, Z4, Y8
-	VADDPS        Y8, Y4, Y8
+	VEXTRACTF64X4 $0x01, Z2, Y8
+	VADDPS        Y8, Y2, Y8
 	VEXTRACTF32X4 $0x01, Y8, X15
 	VADDPS        X15, X8, X15
-	VADDPS        Z7, Z6, Z6
-	VEXTRACTF64X4 $0x01, Z6, Y8
-	VADDPS        Y8, Y6, Y8
+	VEXTRACTF64X4 $0x01, Z3, Y8
+	VADDPS        Y8, Y3, Y8
 	VEXTRACTF32X4 $0x01, Y8, X16
 	VADDPS        X16, X8, X16
+	VEXTRACTF64X4 $0x01, Z4, Y8
+	VADDPS        Y8, Y4, Y8
+	VEXTRACTF32X4 $0x01, Y8, X17
+	VADDPS        X17, X8, X17
+	VEXTRACTF64X4 $0x01, Z5, Y8
+	VADDPS        Y8, Y5, Y8
+	VEXTRACTF32X4 $0x01, Y8, X18
+	VADDPS        X18, X8, X18
+	VEXTRACTF64X4 $0x01, Z6, Y8
+	VADDPS        Y8, Y6, Y8
+	VEXTRACTF32X4 $0x01, Y8, X19
+	VADDPS        X19, X8, X19
+	VEXTRACTF64X4 $0x01, Z7, Y8
+	VADDPS        Y8, Y7, Y8
+	VEXTRACTF32X4 $0x01, Y8, X20
+	VADDPS        X20, X8, X20
 	VUNPCKLPS     X14, X9, X8
 	VUNPCKHPS     X14, X9, X9
 	VADDPS        X9, X8, X8
@@ -278,28 +415,48 @@ f32x4_done_23:
 	VMOVLHPS      X9, X8, X14
 	VMOVHLPS      X8, X9, X8
 	VADDPS        X8, X14, X14
-	VMOVUPS       X14, (SI)
-	ADDQ          $0x00000010, BX
-	ADDQ          $0x00000010, SI
-	SUBQ          $0x00000004, DI
-	JMP           batch4_loop_9
+	VUNPCKLPS     X18, X17, X8
+	VUNPCKHPS     X18, X17, X9
+	VADDPS        X9, X8, X8
+	VUNPCKLPS     X20, X19, X9
+	VUNPCKHPS     X20, X19, X15
+	VADDPS        X15, X9, X9
+	VMOVLHPS      X9, X8, X15
+	VMOVHLPS      X8, X9, X8
+	VADDPS        X8, X15, X15
+	MOVQ          out+40(FP), AX
+	VMOVUPS       X14, (AX)
+	VMOVUPS       X15, 16(AX)
+	ADDQ          $0x00000020, AX
+	MOVQ          AX, out+40(FP)
+	MOVQ          cnt+48(FP), AX
+	SUBQ          $0x00000008, AX
+	MOVQ          AX, cnt+48(FP)
+	JMP           group_loop_6
 
-batch4_done_10:
-batch_one_8:
-batch_loop_5:
+group_done_7:
+groups_skip_5:
+	MOVQ n+8(FP), AX
+	MOVQ slab+16(FP), CX
+	MOVQ stride+24(FP), DX
+	MOVQ ids+32(FP), BX
+	MOVQ out+40(FP), SI
+	MOVQ cnt+48(FP), DI
+
+batch_loop_29:
 	TESTQ DI, DI
-	JZ    batch_end_6
+	JZ    batch_end_30
 	MOVL  (BX), R8
 	IMULQ DX, R8
 	ADDQ  CX, R8
 	MOVQ  R8, R9
 	CMPQ  DI, $0x00000001
-	JE    batch_next_7
+	JE    batch_next_31
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 
-batch_next_7:
+batch_next_31:
 	PREFETCHT0 -4(R9)(AX*4)
 	MOVQ       q+0(FP), R10
 	MOVQ       AX, R11
@@ -308,9 +465,9 @@ batch_next_7:
 	VPXORD     Z12, Z12, Z12
 	VPXORD     Z13, Z13, Z13
 
-f32_64_24:
+f32_64_32:
 	CMPQ        R11, $0x00000040
-	JL          f32_16_25
+	JL          f32_16_33
 	VMOVUPS     (R10), Z0
 	VSUBPS      (R8), Z0, Z0
 	VFMADD231PS Z0, Z0, Z10
@@ -331,11 +488,11 @@ f32_64_24:
 	ADDQ        $0x00000100, R8
 	ADDQ        $0x00000100, R9
 	SUBQ        $0x00000040, R11
-	JMP         f32_64_24
+	JMP         f32_64_32
 
-f32_16_25:
+f32_16_33:
 	CMPQ        R11, $0x00000010
-	JL          f32_tail_26
+	JL          f32_tail_34
 	VMOVUPS     (R10), Z0
 	VSUBPS      (R8), Z0, Z0
 	VFMADD231PS Z0, Z0, Z10
@@ -344,11 +501,11 @@ f32_16_25:
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000040, R9
 	SUBQ        $0x00000010, R11
-	JMP         f32_16_25
+	JMP         f32_16_33
 
-f32_tail_26:
+f32_tail_34:
 	TESTQ       R11, R11
-	JZ          f32_done_27
+	JZ          f32_done_35
 	MOVL        $0xffffffff, R9
 	BZHIL       R11, R9, R9
 	KMOVW       R9, K1
@@ -357,7 +514,7 @@ f32_tail_26:
 	VSUBPS      Z1, Z0, Z0
 	VFMADD231PS Z0, Z0, Z11
 
-f32_done_27:
+f32_done_35:
 	VADDPS        Z11, Z10, Z10
 	VADDPS        Z13, Z12, Z12
 	VADDPS        Z12, Z10, Z10
@@ -373,34 +530,39 @@ f32_done_27:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           batch_loop_5
+	JMP           batch_loop_29
 
-batch_end_6:
+batch_end_30:
 	VZEROUPPER
 	RET
 
 // func l2F32RowsAVX512(q *float32, n int, slab *float32, stride int, out *float32, cnt int)
 // Requires: AVX, AVX512F, AVX512VL, BMI2, MMX+
 TEXT ·l2F32RowsAVX512(SB), NOSPLIT, $0-48
+	MOVQ  stride+24(FP), AX
+	SHLQ  $0x02, AX
+	MOVQ  AX, stride+24(FP)
 	MOVQ  n+8(FP), AX
-	MOVQ  slab+16(FP), CX
-	MOVQ  stride+24(FP), DX
-	MOVQ  out+32(FP), BX
-	MOVQ  cnt+40(FP), SI
-	SHLQ  $0x02, DX
 	TESTQ AX, AX
-	JZ    rows_one_31
+	JZ    groups_skip_36
 
-rows4_loop_32:
-	CMPQ   SI, $0x00000004
-	JL     rows4_done_33
-	MOVQ   CX, DI
-	LEAQ   (DI)(DX*1), R8
-	LEAQ   (R8)(DX*1), R9
-	LEAQ   (R9)(DX*1), R10
-	LEAQ   (R10)(DX*1), CX
-	MOVQ   q+0(FP), R11
-	MOVQ   AX, R12
+group_loop_37:
+	MOVQ   cnt+40(FP), AX
+	CMPQ   AX, $0x00000008
+	JL     group_done_38
+	MOVQ   slab+16(FP), AX
+	MOVQ   stride+24(FP), CX
+	LEAQ   (AX)(CX*1), DX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), SI
+	LEAQ   (SI)(CX*1), DI
+	LEAQ   (DI)(CX*1), R8
+	LEAQ   (R8)(CX*1), R9
+	LEAQ   (R9)(CX*1), R10
+	LEAQ   (R10)(CX*1), CX
+	MOVQ   CX, slab+16(FP)
+	MOVQ   q+0(FP), CX
+	MOVQ   n+8(FP), R11
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -410,95 +572,151 @@ rows4_loop_32:
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
 
-f32x4_2v_34:
-	CMPQ        R12, $0x00000020
-	JL          f32x4_1v_35
-	VMOVUPS     (R11), Z8
-	VSUBPS      (DI), Z8, Z9
+f32xr_2v_39:
+	CMPQ        R11, $0x00000020
+	JL          f32xr_1v_40
+	VMOVUPS     (CX), Z8
+	VSUBPS      (AX), Z8, Z9
 	VFMADD231PS Z9, Z9, Z0
-	VSUBPS      (R8), Z8, Z9
-	VFMADD231PS Z9, Z9, Z2
-	VSUBPS      (R9), Z8, Z9
-	VFMADD231PS Z9, Z9, Z4
-	VSUBPS      (R10), Z8, Z8
-	VFMADD231PS Z8, Z8, Z6
-	VMOVUPS     64(R11), Z8
-	VSUBPS      64(DI), Z8, Z9
+	VSUBPS      (DX), Z8, Z9
 	VFMADD231PS Z9, Z9, Z1
-	VSUBPS      64(R8), Z8, Z9
+	VSUBPS      (BX), Z8, Z9
+	VFMADD231PS Z9, Z9, Z2
+	VSUBPS      (SI), Z8, Z9
 	VFMADD231PS Z9, Z9, Z3
-	VSUBPS      64(R9), Z8, Z9
+	VSUBPS      (DI), Z8, Z9
+	VFMADD231PS Z9, Z9, Z4
+	VSUBPS      (R8), Z8, Z9
 	VFMADD231PS Z9, Z9, Z5
+	VSUBPS      (R9), Z8, Z9
+	VFMADD231PS Z9, Z9, Z6
+	VSUBPS      (R10), Z8, Z8
+	VFMADD231PS Z8, Z8, Z7
+	VMOVUPS     64(CX), Z8
+	VSUBPS      64(AX), Z8, Z9
+	VFMADD231PS Z9, Z9, Z0
+	VSUBPS      64(DX), Z8, Z9
+	VFMADD231PS Z9, Z9, Z1
+	VSUBPS      64(BX), Z8, Z9
+	VFMADD231PS Z9, Z9, Z2
+	VSUBPS      64(SI), Z8, Z9
+	VFMADD231PS Z9, Z9, Z3
+	VSUBPS      64(DI), Z8, Z9
+	VFMADD231PS Z9, Z9, Z4
+	VSUBPS      64(R8), Z8, Z9
+	VFMADD231PS Z9, Z9, Z5
+	VSUBPS      64(R9), Z8, Z9
+	VFMADD231PS Z9, Z9, Z6
 	VSUBPS      64(R10), Z8, Z8
 	VFMADD231PS Z8, Z8, Z7
-	ADDQ        $0x00000080, R11
+	ADDQ        $0x00000080, CX
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, DX
+	ADDQ        $0x00000080, BX
+	ADDQ        $0x00000080, SI
 	ADDQ        $0x00000080, DI
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000080, R9
 	ADDQ        $0x00000080, R10
-	SUBQ        $0x00000020, R12
-	JMP         f32x4_2v_34
+	SUBQ        $0x00000020, R11
+	JMP         f32xr_2v_39
 
-f32x4_1v_35:
-	CMPQ        R12, $0x00000010
-	JL          f32x4_tail_36
-	VMOVUPS     (R11), Z8
-	VSUBPS      (DI), Z8, Z9
+f32xr_1v_40:
+	CMPQ        R11, $0x00000010
+	JL          f32xr_tail_41
+	VMOVUPS     (CX), Z8
+	VSUBPS      (AX), Z8, Z9
 	VFMADD231PS Z9, Z9, Z0
-	VSUBPS      (R8), Z8, Z9
+	VSUBPS      (DX), Z8, Z9
+	VFMADD231PS Z9, Z9, Z1
+	VSUBPS      (BX), Z8, Z9
 	VFMADD231PS Z9, Z9, Z2
-	VSUBPS      (R9), Z8, Z9
+	VSUBPS      (SI), Z8, Z9
+	VFMADD231PS Z9, Z9, Z3
+	VSUBPS      (DI), Z8, Z9
 	VFMADD231PS Z9, Z9, Z4
+	VSUBPS      (R8), Z8, Z9
+	VFMADD231PS Z9, Z9, Z5
+	VSUBPS      (R9), Z8, Z9
+	VFMADD231PS Z9, Z9, Z6
 	VSUBPS      (R10), Z8, Z8
-	VFMADD231PS Z8, Z8, Z6
-	ADDQ        $0x00000040, R11
+	VFMADD231PS Z8, Z8, Z7
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, DX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
 	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000040, R9
 	ADDQ        $0x00000040, R10
-	SUBQ        $0x00000010, R12
+	SUBQ        $0x00000010, R11
 
-f32x4_tail_36:
-	TESTQ       R12, R12
-	JZ          f32x4_done_37
-	MOVL        $0xffffffff, R13
-	BZHIL       R12, R13, R13
-	KMOVW       R13, K1
-	VMOVUPS.Z   (R11), K1, Z8
-	VMOVUPS.Z   (DI), K1, Z9
+f32xr_tail_41:
+	TESTQ       R11, R11
+	JZ          f32xr_done_42
+	MOVL        $0xffffffff, R12
+	BZHIL       R11, R12, R12
+	KMOVW       R12, K1
+	VMOVUPS.Z   (CX), K1, Z8
+	VMOVUPS.Z   (AX), K1, Z9
+	VSUBPS      Z9, Z8, Z9
+	VFMADD231PS Z9, Z9, Z0
+	VMOVUPS.Z   (DX), K1, Z9
 	VSUBPS      Z9, Z8, Z9
 	VFMADD231PS Z9, Z9, Z1
-	VMOVUPS.Z   (R8), K1, Z9
+	VMOVUPS.Z   (BX), K1, Z9
+	VSUBPS      Z9, Z8, Z9
+	VFMADD231PS Z9, Z9, Z2
+	VMOVUPS.Z   (SI), K1, Z9
 	VSUBPS      Z9, Z8, Z9
 	VFMADD231PS Z9, Z9, Z3
-	VMOVUPS.Z   (R9), K1, Z9
+	VMOVUPS.Z   (DI), K1, Z9
+	VSUBPS      Z9, Z8, Z9
+	VFMADD231PS Z9, Z9, Z4
+	VMOVUPS.Z   (R8), K1, Z9
 	VSUBPS      Z9, Z8, Z9
 	VFMADD231PS Z9, Z9, Z5
+	VMOVUPS.Z   (R9), K1, Z9
+	VSUBPS      Z9, Z8, Z9
+	VFMADD231PS Z9, Z9, Z6
 	VMOVUPS.Z   (R10), K1, Z9
 	VSUBPS      Z9, Z8, Z9
 	VFMADD231PS Z9, Z9, Z7
 
-f32x4_done_37:
-	VADDPS        Z1, Z0, Z0
+f32xr_done_42:
 	VEXTRACTF64X4 $0x01, Z0, Y8
 	VADDPS        Y8, Y0, Y8
 	VEXTRACTF32X4 $0x01, Y8, X9
 	VADDPS        X9, X8, X9
-	VADDPS        Z3, Z2, Z2
-	VEXTRACTF64X4 $0x01, Z2, Y8
-	VADDPS        Y8, Y2, Y8
+	VEXTRACTF64X4 $0x01, Z1, Y8
+	VADDPS        Y8, Y1, Y8
 	VEXTRACTF32X4 $0x01, Y8, X14
 	VADDPS        X14, X8, X14
-	VADDPS        Z5, Z4, Z4
-	VEXTRACTF64X4 $0x01, Z4, Y8
-	VADDPS        Y8, Y4, Y8
+	VEXTRACTF64X4 $0x01, Z2, Y8
+	VADDPS        Y8, Y2, Y8
 	VEXTRACTF32X4 $0x01, Y8, X15
 	VADDPS        X15, X8, X15
-	VADDPS        Z7, Z6, Z6
-	VEXTRACTF64X4 $0x01, Z6, Y8
-	VADDPS        Y8, Y6, Y8
+	VEXTRACTF64X4 $0x01, Z3, Y8
+	VADDPS        Y8, Y3, Y8
 	VEXTRACTF32X4 $0x01, Y8, X16
 	VADDPS        X16, X8, X16
+	VEXTRACTF64X4 $0x01, Z4, Y8
+	VADDPS        Y8, Y4, Y8
+	VEXTRACTF32X4 $0x01, Y8, X17
+	VADDPS        X17, X8, X17
+	VEXTRACTF64X4 $0x01, Z5, Y8
+	VADDPS        Y8, Y5, Y8
+	VEXTRACTF32X4 $0x01, Y8, X18
+	VADDPS        X18, X8, X18
+	VEXTRACTF64X4 $0x01, Z6, Y8
+	VADDPS        Y8, Y6, Y8
+	VEXTRACTF32X4 $0x01, Y8, X19
+	VADDPS        X19, X8, X19
+	VEXTRACTF64X4 $0x01, Z7, Y8
+	VADDPS        Y8, Y7, Y8
+	VEXTRACTF32X4 $0x01, Y8, X20
+	VADDPS        X20, X8, X20
 	VUNPCKLPS     X14, X9, X8
 	VUNPCKHPS     X14, X9, X9
 	VADDPS        X9, X8, X8
@@ -508,23 +726,43 @@ f32x4_done_37:
 	VMOVLHPS      X9, X8, X14
 	VMOVHLPS      X8, X9, X8
 	VADDPS        X8, X14, X14
-	VMOVUPS       X14, (BX)
-	ADDQ          $0x00000010, BX
-	SUBQ          $0x00000004, SI
-	JMP           rows4_loop_32
+	VUNPCKLPS     X18, X17, X8
+	VUNPCKHPS     X18, X17, X9
+	VADDPS        X9, X8, X8
+	VUNPCKLPS     X20, X19, X9
+	VUNPCKHPS     X20, X19, X15
+	VADDPS        X15, X9, X9
+	VMOVLHPS      X9, X8, X15
+	VMOVHLPS      X8, X9, X8
+	VADDPS        X8, X15, X15
+	MOVQ          out+32(FP), AX
+	VMOVUPS       X14, (AX)
+	VMOVUPS       X15, 16(AX)
+	ADDQ          $0x00000020, AX
+	MOVQ          AX, out+32(FP)
+	MOVQ          cnt+40(FP), AX
+	SUBQ          $0x00000008, AX
+	MOVQ          AX, cnt+40(FP)
+	JMP           group_loop_37
 
-rows4_done_33:
-rows_one_31:
-rows_loop_28:
+group_done_38:
+groups_skip_36:
+	MOVQ n+8(FP), AX
+	MOVQ slab+16(FP), CX
+	MOVQ stride+24(FP), DX
+	MOVQ out+32(FP), BX
+	MOVQ cnt+40(FP), SI
+
+rows_loop_43:
 	TESTQ SI, SI
-	JZ    rows_end_29
+	JZ    rows_end_44
 	MOVQ  CX, DI
 	MOVQ  CX, R8
 	CMPQ  SI, $0x00000001
-	JE    rows_next_30
+	JE    rows_next_45
 	ADDQ  DX, R8
 
-rows_next_30:
+rows_next_45:
 	PREFETCHT0 -4(R8)(AX*4)
 	MOVQ       q+0(FP), R9
 	MOVQ       AX, R10
@@ -533,9 +771,9 @@ rows_next_30:
 	VPXORD     Z12, Z12, Z12
 	VPXORD     Z13, Z13, Z13
 
-f32_64_38:
+f32_64_46:
 	CMPQ        R10, $0x00000040
-	JL          f32_16_39
+	JL          f32_16_47
 	VMOVUPS     (R9), Z0
 	VSUBPS      (DI), Z0, Z0
 	VFMADD231PS Z0, Z0, Z10
@@ -556,11 +794,11 @@ f32_64_38:
 	ADDQ        $0x00000100, DI
 	ADDQ        $0x00000100, R8
 	SUBQ        $0x00000040, R10
-	JMP         f32_64_38
+	JMP         f32_64_46
 
-f32_16_39:
+f32_16_47:
 	CMPQ        R10, $0x00000010
-	JL          f32_tail_40
+	JL          f32_tail_48
 	VMOVUPS     (R9), Z0
 	VSUBPS      (DI), Z0, Z0
 	VFMADD231PS Z0, Z0, Z10
@@ -569,11 +807,11 @@ f32_16_39:
 	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000040, R8
 	SUBQ        $0x00000010, R10
-	JMP         f32_16_39
+	JMP         f32_16_47
 
-f32_tail_40:
+f32_tail_48:
 	TESTQ       R10, R10
-	JZ          f32_done_41
+	JZ          f32_done_49
 	MOVL        $0xffffffff, R8
 	BZHIL       R10, R8, R8
 	KMOVW       R8, K1
@@ -582,7 +820,7 @@ f32_tail_40:
 	VSUBPS      Z1, Z0, Z0
 	VFMADD231PS Z0, Z0, Z11
 
-f32_done_41:
+f32_done_49:
 	VADDPS        Z11, Z10, Z10
 	VADDPS        Z13, Z12, Z12
 	VADDPS        Z12, Z10, Z10
@@ -598,9 +836,9 @@ f32_done_41:
 	ADDQ          DX, CX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_28
+	JMP           rows_loop_43
 
-rows_end_29:
+rows_end_44:
 	VZEROUPPER
 	RET
 
@@ -615,9 +853,9 @@ TEXT ·ipF32AVX512(SB), NOSPLIT, $0-28
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-f32_64_42:
+f32_64_50:
 	CMPQ        DX, $0x00000040
-	JL          f32_16_43
+	JL          f32_16_51
 	VMOVUPS     (AX), Z4
 	VFMADD231PS (CX), Z4, Z0
 	VMOVUPS     64(AX), Z4
@@ -629,21 +867,21 @@ f32_64_42:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000100, CX
 	SUBQ        $0x00000040, DX
-	JMP         f32_64_42
+	JMP         f32_64_50
 
-f32_16_43:
+f32_16_51:
 	CMPQ        DX, $0x00000010
-	JL          f32_tail_44
+	JL          f32_tail_52
 	VMOVUPS     (AX), Z4
 	VFMADD231PS (CX), Z4, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000010, DX
-	JMP         f32_16_43
+	JMP         f32_16_51
 
-f32_tail_44:
+f32_tail_52:
 	TESTQ       DX, DX
-	JZ          f32_done_45
+	JZ          f32_done_53
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -651,7 +889,7 @@ f32_tail_44:
 	VMOVUPS.Z   (CX), K1, Z5
 	VFMADD231PS Z5, Z4, Z1
 
-f32_done_45:
+f32_done_53:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -670,101 +908,182 @@ f32_done_45:
 // func ipF32BatchAVX512(q *float32, n int, slab *float32, stride int, ids *uint32, out *float32, cnt int)
 // Requires: AVX, AVX512F, AVX512VL, BMI2, MMX+
 TEXT ·ipF32BatchAVX512(SB), NOSPLIT, $0-56
+	MOVQ  stride+24(FP), AX
+	SHLQ  $0x02, AX
+	MOVQ  AX, stride+24(FP)
 	MOVQ  n+8(FP), AX
-	MOVQ  slab+16(FP), CX
-	MOVQ  stride+24(FP), DX
-	MOVQ  ids+32(FP), BX
-	MOVQ  out+40(FP), SI
-	MOVQ  cnt+48(FP), DI
-	SHLQ  $0x02, DX
 	TESTQ AX, AX
-	JZ    batch_one_49
+	JZ    groups_skip_54
 
-batch4_loop_50:
-	CMPQ  DI, $0x00000004
-	JL    batch4_done_51
-	CMPQ  DI, $0x00000008
-	JL    batch4_nopf_52
-	MOVL  16(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	MOVQ  AX, R8
-	ADDQ  $0x0000000f, R8
-	SHRQ  $0x04, R8
-	CMPQ  R8, $0x00000008
-	JLE   pf_capped_53
-	MOVQ  $0x00000008, R8
+group_loop_55:
+	MOVQ  cnt+48(FP), AX
+	CMPQ  AX, $0x00000008
+	JL    group_done_56
+	MOVQ  slab+16(FP), AX
+	MOVQ  stride+24(FP), CX
+	MOVQ  ids+32(FP), DX
+	MOVQ  cnt+48(FP), BX
+	CMPQ  BX, $0x00000010
+	JL    group_nopf_57
+	MOVQ  n+8(FP), BX
+	MOVL  32(DX), DI
+	IMULQ CX, DI
+	ADDQ  AX, DI
+	MOVQ  BX, SI
+	ADDQ  $0x0000000f, SI
+	SHRQ  $0x04, SI
+	CMPQ  SI, $0x00000004
+	JLE   pf_capped_58
+	MOVQ  $0x00000004, SI
 
-pf_capped_53:
-pf_rows_54:
-	PREFETCHT0 (R9)
-	ADDQ       $0x00000040, R9
-	DECQ       R8
-	JNZ        pf_rows_54
-	MOVL       20(BX), R9
-	IMULQ      DX, R9
-	ADDQ       CX, R9
-	MOVQ       AX, R8
-	ADDQ       $0x0000000f, R8
-	SHRQ       $0x04, R8
-	CMPQ       R8, $0x00000008
-	JLE        pf_capped_55
-	MOVQ       $0x00000008, R8
+pf_capped_58:
+pf_rows_59:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_59
+	MOVL       36(DX), DI
+	IMULQ      CX, DI
+	ADDQ       AX, DI
+	MOVQ       BX, SI
+	ADDQ       $0x0000000f, SI
+	SHRQ       $0x04, SI
+	CMPQ       SI, $0x00000004
+	JLE        pf_capped_60
+	MOVQ       $0x00000004, SI
 
-pf_capped_55:
-pf_rows_56:
-	PREFETCHT0 (R9)
-	ADDQ       $0x00000040, R9
-	DECQ       R8
-	JNZ        pf_rows_56
-	MOVL       24(BX), R9
-	IMULQ      DX, R9
-	ADDQ       CX, R9
-	MOVQ       AX, R8
-	ADDQ       $0x0000000f, R8
-	SHRQ       $0x04, R8
-	CMPQ       R8, $0x00000008
-	JLE        pf_capped_57
-	MOVQ       $0x00000008, R8
+pf_capped_60:
+pf_rows_61:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_61
+	MOVL       40(DX), DI
+	IMULQ      CX, DI
+	ADDQ       AX, DI
+	MOVQ       BX, SI
+	ADDQ       $0x0000000f, SI
+	SHRQ       $0x04, SI
+	CMPQ       SI, $0x00000004
+	JLE        pf_capped_62
+	MOVQ       $0x00000004, SI
 
-pf_capped_57:
-pf_rows_58:
-	PREFETCHT0 (R9)
-	ADDQ       $0x00000040, R9
-	DECQ       R8
-	JNZ        pf_rows_58
-	MOVL       28(BX), R9
-	IMULQ      DX, R9
-	ADDQ       CX, R9
-	MOVQ       AX, R8
-	ADDQ       $0x0000000f, R8
-	SHRQ       $0x04, R8
-	CMPQ       R8, $0x00000008
-	JLE        pf_capped_59
-	MOVQ       $0x00000008, R8
+pf_capped_62:
+pf_rows_63:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_63
+	MOVL       44(DX), DI
+	IMULQ      CX, DI
+	ADDQ       AX, DI
+	MOVQ       BX, SI
+	ADDQ       $0x0000000f, SI
+	SHRQ       $0x04, SI
+	CMPQ       SI, $0x00000004
+	JLE        pf_capped_64
+	MOVQ       $0x00000004, SI
 
-pf_capped_59:
-pf_rows_60:
-	PREFETCHT0 (R9)
-	ADDQ       $0x00000040, R9
-	DECQ       R8
-	JNZ        pf_rows_60
+pf_capped_64:
+pf_rows_65:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_65
+	MOVL       48(DX), DI
+	IMULQ      CX, DI
+	ADDQ       AX, DI
+	MOVQ       BX, SI
+	ADDQ       $0x0000000f, SI
+	SHRQ       $0x04, SI
+	CMPQ       SI, $0x00000004
+	JLE        pf_capped_66
+	MOVQ       $0x00000004, SI
 
-batch4_nopf_52:
-	MOVL   (BX), R8
-	IMULQ  DX, R8
-	ADDQ   CX, R8
-	MOVL   4(BX), R9
-	IMULQ  DX, R9
-	ADDQ   CX, R9
-	MOVL   8(BX), R10
-	IMULQ  DX, R10
-	ADDQ   CX, R10
-	MOVL   12(BX), R11
-	IMULQ  DX, R11
-	ADDQ   CX, R11
-	MOVQ   q+0(FP), R12
-	MOVQ   AX, R13
+pf_capped_66:
+pf_rows_67:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_67
+	MOVL       52(DX), DI
+	IMULQ      CX, DI
+	ADDQ       AX, DI
+	MOVQ       BX, SI
+	ADDQ       $0x0000000f, SI
+	SHRQ       $0x04, SI
+	CMPQ       SI, $0x00000004
+	JLE        pf_capped_68
+	MOVQ       $0x00000004, SI
+
+pf_capped_68:
+pf_rows_69:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_69
+	MOVL       56(DX), DI
+	IMULQ      CX, DI
+	ADDQ       AX, DI
+	MOVQ       BX, SI
+	ADDQ       $0x0000000f, SI
+	SHRQ       $0x04, SI
+	CMPQ       SI, $0x00000004
+	JLE        pf_capped_70
+	MOVQ       $0x00000004, SI
+
+pf_capped_70:
+pf_rows_71:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_71
+	MOVL       60(DX), DI
+	IMULQ      CX, DI
+	ADDQ       AX, DI
+	MOVQ       BX, SI
+	ADDQ       $0x0000000f, SI
+	SHRQ       $0x04, SI
+	CMPQ       SI, $0x00000004
+	JLE        pf_capped_72
+	MOVQ       $0x00000004, SI
+
+pf_capped_72:
+pf_rows_73:
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       SI
+	JNZ        pf_rows_73
+
+group_nopf_57:
+	MOVL   (DX), BX
+	IMULQ  CX, BX
+	ADDQ   AX, BX
+	MOVL   4(DX), SI
+	IMULQ  CX, SI
+	ADDQ   AX, SI
+	MOVL   8(DX), DI
+	IMULQ  CX, DI
+	ADDQ   AX, DI
+	MOVL   12(DX), R8
+	IMULQ  CX, R8
+	ADDQ   AX, R8
+	MOVL   16(DX), R9
+	IMULQ  CX, R9
+	ADDQ   AX, R9
+	MOVL   20(DX), R10
+	IMULQ  CX, R10
+	ADDQ   AX, R10
+	MOVL   24(DX), R11
+	IMULQ  CX, R11
+	ADDQ   AX, R11
+	MOVL   28(DX), R12
+	IMULQ  CX, R12
+	ADDQ   AX, R12
+	ADDQ   $0x00000020, DX
+	MOVQ   DX, ids+32(FP)
+	MOVQ   q+0(FP), AX
+	MOVQ   n+8(FP), CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -774,79 +1093,119 @@ batch4_nopf_52:
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
 
-f32x4_2v_61:
-	CMPQ        R13, $0x00000020
-	JL          f32x4_1v_62
-	VMOVUPS     (R12), Z8
-	VFMADD231PS (R8), Z8, Z0
-	VFMADD231PS (R9), Z8, Z2
-	VFMADD231PS (R10), Z8, Z4
+f32xr_2v_74:
+	CMPQ        CX, $0x00000020
+	JL          f32xr_1v_75
+	VMOVUPS     (AX), Z8
+	VFMADD231PS (BX), Z8, Z0
+	VFMADD231PS (SI), Z8, Z1
+	VFMADD231PS (DI), Z8, Z2
+	VFMADD231PS (R8), Z8, Z3
+	VFMADD231PS (R9), Z8, Z4
+	VFMADD231PS (R10), Z8, Z5
 	VFMADD231PS (R11), Z8, Z6
-	VMOVUPS     64(R12), Z8
-	VFMADD231PS 64(R8), Z8, Z1
-	VFMADD231PS 64(R9), Z8, Z3
+	VFMADD231PS (R12), Z8, Z7
+	VMOVUPS     64(AX), Z8
+	VFMADD231PS 64(BX), Z8, Z0
+	VFMADD231PS 64(SI), Z8, Z1
+	VFMADD231PS 64(DI), Z8, Z2
+	VFMADD231PS 64(R8), Z8, Z3
+	VFMADD231PS 64(R9), Z8, Z4
 	VFMADD231PS 64(R10), Z8, Z5
-	VFMADD231PS 64(R11), Z8, Z7
-	ADDQ        $0x00000080, R12
+	VFMADD231PS 64(R11), Z8, Z6
+	VFMADD231PS 64(R12), Z8, Z7
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, BX
+	ADDQ        $0x00000080, SI
+	ADDQ        $0x00000080, DI
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000080, R9
 	ADDQ        $0x00000080, R10
 	ADDQ        $0x00000080, R11
-	SUBQ        $0x00000020, R13
-	JMP         f32x4_2v_61
+	ADDQ        $0x00000080, R12
+	SUBQ        $0x00000020, CX
+	JMP         f32xr_2v_74
 
-f32x4_1v_62:
-	CMPQ        R13, $0x00000010
-	JL          f32x4_tail_63
-	VMOVUPS     (R12), Z8
-	VFMADD231PS (R8), Z8, Z0
-	VFMADD231PS (R9), Z8, Z2
-	VFMADD231PS (R10), Z8, Z4
+f32xr_1v_75:
+	CMPQ        CX, $0x00000010
+	JL          f32xr_tail_76
+	VMOVUPS     (AX), Z8
+	VFMADD231PS (BX), Z8, Z0
+	VFMADD231PS (SI), Z8, Z1
+	VFMADD231PS (DI), Z8, Z2
+	VFMADD231PS (R8), Z8, Z3
+	VFMADD231PS (R9), Z8, Z4
+	VFMADD231PS (R10), Z8, Z5
 	VFMADD231PS (R11), Z8, Z6
-	ADDQ        $0x00000040, R12
+	VFMADD231PS (R12), Z8, Z7
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
+	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000040, R9
 	ADDQ        $0x00000040, R10
 	ADDQ        $0x00000040, R11
-	SUBQ        $0x00000010, R13
+	ADDQ        $0x00000040, R12
+	SUBQ        $0x00000010, CX
 
-f32x4_tail_63:
-	TESTQ       R13, R13
-	JZ          f32x4_done_64
-	MOVL        $0xffffffff, R14
-	BZHIL       R13, R14, R14
-	KMOVW       R14, K1
-	VMOVUPS.Z   (R12), K1, Z8
-	VMOVUPS.Z   (R8), K1, Z13
+f32xr_tail_76:
+	TESTQ       CX, CX
+	JZ          f32xr_done_77
+	MOVL        $0xffffffff, DX
+	BZHIL       CX, DX, DX
+	KMOVW       DX, K1
+	VMOVUPS.Z   (AX), K1, Z8
+	VMOVUPS.Z   (BX), K1, Z13
+	VFMADD231PS Z13, Z8, Z0
+	VMOVUPS.Z   (SI), K1, Z13
 	VFMADD231PS Z13, Z8, Z1
-	VMOVUPS.Z   (R9), K1, Z13
+	VMOVUPS.Z   (DI), K1, Z13
+	VFMADD231PS Z13, Z8, Z2
+	VMOVUPS.Z   (R8), K1, Z13
 	VFMADD231PS Z13, Z8, Z3
+	VMOVUPS.Z   (R9), K1, Z13
+	VFMADD231PS Z13, Z8, Z4
 	VMOVUPS.Z   (R10), K1, Z13
 	VFMADD231PS Z13, Z8, Z5
 	VMOVUPS.Z   (R11), K1, Z13
+	VFMADD231PS Z13, Z8, Z6
+	VMOVUPS.Z   (R12), K1, Z13
 	VFMADD231PS Z13, Z8, Z7
 
-f32x4_done_64:
-	VADDPS        Z1, Z0, Z0
+f32xr_done_77:
 	VEXTRACTF64X4 $0x01, Z0, Y8
 	VADDPS        Y8, Y0, Y8
 	VEXTRACTF32X4 $0x01, Y8, X13
 	VADDPS        X13, X8, X13
-	VADDPS        Z3, Z2, Z2
-	VEXTRACTF64X4 $0x01, Z2, Y8
-	VADDPS        Y8, Y2, Y8
+	VEXTRACTF64X4 $0x01, Z1, Y8
+	VADDPS        Y8, Y1, Y8
 	VEXTRACTF32X4 $0x01, Y8, X14
 	VADDPS        X14, X8, X14
-	VADDPS        Z5, Z4, Z4
-	VEXTRACTF64X4 $0x01, Z4, Y8
-	VADDPS        Y8, Y4, Y8
+	VEXTRACTF64X4 $0x01, Z2, Y8
+	VADDPS        Y8, Y2, Y8
 	VEXTRACTF32X4 $0x01, Y8, X15
 	VADDPS        X15, X8, X15
-	VADDPS        Z7, Z6, Z6
-	VEXTRACTF64X4 $0x01, Z6, Y8
-	VADDPS        Y8, Y6, Y8
+	VEXTRACTF64X4 $0x01, Z3, Y8
+	VADDPS        Y8, Y3, Y8
 	VEXTRACTF32X4 $0x01, Y8, X16
 	VADDPS        X16, X8, X16
+	VEXTRACTF64X4 $0x01, Z4, Y8
+	VADDPS        Y8, Y4, Y8
+	VEXTRACTF32X4 $0x01, Y8, X17
+	VADDPS        X17, X8, X17
+	VEXTRACTF64X4 $0x01, Z5, Y8
+	VADDPS        Y8, Y5, Y8
+	VEXTRACTF32X4 $0x01, Y8, X18
+	VADDPS        X18, X8, X18
+	VEXTRACTF64X4 $0x01, Z6, Y8
+	VADDPS        Y8, Y6, Y8
+	VEXTRACTF32X4 $0x01, Y8, X19
+	VADDPS        X19, X8, X19
+	VEXTRACTF64X4 $0x01, Z7, Y8
+	VADDPS        Y8, Y7, Y8
+	VEXTRACTF32X4 $0x01, Y8, X20
+	VADDPS        X20, X8, X20
 	VUNPCKLPS     X14, X13, X8
 	VUNPCKHPS     X14, X13, X13
 	VADDPS        X13, X8, X8
@@ -856,28 +1215,48 @@ f32x4_done_64:
 	VMOVLHPS      X13, X8, X14
 	VMOVHLPS      X8, X13, X8
 	VADDPS        X8, X14, X14
-	VMOVUPS       X14, (SI)
-	ADDQ          $0x00000010, BX
-	ADDQ          $0x00000010, SI
-	SUBQ          $0x00000004, DI
-	JMP           batch4_loop_50
+	VUNPCKLPS     X18, X17, X8
+	VUNPCKHPS     X18, X17, X13
+	VADDPS        X13, X8, X8
+	VUNPCKLPS     X20, X19, X13
+	VUNPCKHPS     X20, X19, X15
+	VADDPS        X15, X13, X13
+	VMOVLHPS      X13, X8, X15
+	VMOVHLPS      X8, X13, X8
+	VADDPS        X8, X15, X15
+	MOVQ          out+40(FP), AX
+	VMOVUPS       X14, (AX)
+	VMOVUPS       X15, 16(AX)
+	ADDQ          $0x00000020, AX
+	MOVQ          AX, out+40(FP)
+	MOVQ          cnt+48(FP), AX
+	SUBQ          $0x00000008, AX
+	MOVQ          AX, cnt+48(FP)
+	JMP           group_loop_55
 
-batch4_done_51:
-batch_one_49:
-batch_loop_46:
+group_done_56:
+groups_skip_54:
+	MOVQ n+8(FP), AX
+	MOVQ slab+16(FP), CX
+	MOVQ stride+24(FP), DX
+	MOVQ ids+32(FP), BX
+	MOVQ out+40(FP), SI
+	MOVQ cnt+48(FP), DI
+
+batch_loop_78:
 	TESTQ DI, DI
-	JZ    batch_end_47
+	JZ    batch_end_79
 	MOVL  (BX), R8
 	IMULQ DX, R8
 	ADDQ  CX, R8
 	MOVQ  R8, R9
 	CMPQ  DI, $0x00000001
-	JE    batch_next_48
+	JE    batch_next_80
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 
-batch_next_48:
+batch_next_80:
 	PREFETCHT0 -4(R9)(AX*4)
 	MOVQ       q+0(FP), R10
 	MOVQ       AX, R11
@@ -886,9 +1265,9 @@ batch_next_48:
 	VPXORD     Z11, Z11, Z11
 	VPXORD     Z12, Z12, Z12
 
-f32_64_65:
+f32_64_81:
 	CMPQ        R11, $0x00000040
-	JL          f32_16_66
+	JL          f32_16_82
 	VMOVUPS     (R10), Z0
 	VFMADD231PS (R8), Z0, Z9
 	PREFETCHT0  (R9)
@@ -905,11 +1284,11 @@ f32_64_65:
 	ADDQ        $0x00000100, R8
 	ADDQ        $0x00000100, R9
 	SUBQ        $0x00000040, R11
-	JMP         f32_64_65
+	JMP         f32_64_81
 
-f32_16_66:
+f32_16_82:
 	CMPQ        R11, $0x00000010
-	JL          f32_tail_67
+	JL          f32_tail_83
 	VMOVUPS     (R10), Z0
 	VFMADD231PS (R8), Z0, Z9
 	PREFETCHT0  (R9)
@@ -917,11 +1296,11 @@ f32_16_66:
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000040, R9
 	SUBQ        $0x00000010, R11
-	JMP         f32_16_66
+	JMP         f32_16_82
 
-f32_tail_67:
+f32_tail_83:
 	TESTQ       R11, R11
-	JZ          f32_done_68
+	JZ          f32_done_84
 	MOVL        $0xffffffff, R9
 	BZHIL       R11, R9, R9
 	KMOVW       R9, K1
@@ -929,7 +1308,7 @@ f32_tail_67:
 	VMOVUPS.Z   (R8), K1, Z1
 	VFMADD231PS Z1, Z0, Z10
 
-f32_done_68:
+f32_done_84:
 	VADDPS        Z10, Z9, Z9
 	VADDPS        Z12, Z11, Z11
 	VADDPS        Z11, Z9, Z9
@@ -945,34 +1324,39 @@ f32_done_68:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           batch_loop_46
+	JMP           batch_loop_78
 
-batch_end_47:
+batch_end_79:
 	VZEROUPPER
 	RET
 
 // func ipF32RowsAVX512(q *float32, n int, slab *float32, stride int, out *float32, cnt int)
 // Requires: AVX, AVX512F, AVX512VL, BMI2, MMX+
 TEXT ·ipF32RowsAVX512(SB), NOSPLIT, $0-48
+	MOVQ  stride+24(FP), AX
+	SHLQ  $0x02, AX
+	MOVQ  AX, stride+24(FP)
 	MOVQ  n+8(FP), AX
-	MOVQ  slab+16(FP), CX
-	MOVQ  stride+24(FP), DX
-	MOVQ  out+32(FP), BX
-	MOVQ  cnt+40(FP), SI
-	SHLQ  $0x02, DX
 	TESTQ AX, AX
-	JZ    rows_one_72
+	JZ    groups_skip_85
 
-rows4_loop_73:
-	CMPQ   SI, $0x00000004
-	JL     rows4_done_74
-	MOVQ   CX, DI
-	LEAQ   (DI)(DX*1), R8
-	LEAQ   (R8)(DX*1), R9
-	LEAQ   (R9)(DX*1), R10
-	LEAQ   (R10)(DX*1), CX
-	MOVQ   q+0(FP), R11
-	MOVQ   AX, R12
+group_loop_86:
+	MOVQ   cnt+40(FP), AX
+	CMPQ   AX, $0x00000008
+	JL     group_done_87
+	MOVQ   slab+16(FP), AX
+	MOVQ   stride+24(FP), CX
+	LEAQ   (AX)(CX*1), DX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), SI
+	LEAQ   (SI)(CX*1), DI
+	LEAQ   (DI)(CX*1), R8
+	LEAQ   (R8)(CX*1), R9
+	LEAQ   (R9)(CX*1), R10
+	LEAQ   (R10)(CX*1), CX
+	MOVQ   CX, slab+16(FP)
+	MOVQ   q+0(FP), CX
+	MOVQ   n+8(FP), R11
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -982,79 +1366,119 @@ rows4_loop_73:
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
 
-f32x4_2v_75:
-	CMPQ        R12, $0x00000020
-	JL          f32x4_1v_76
-	VMOVUPS     (R11), Z8
-	VFMADD231PS (DI), Z8, Z0
-	VFMADD231PS (R8), Z8, Z2
-	VFMADD231PS (R9), Z8, Z4
-	VFMADD231PS (R10), Z8, Z6
-	VMOVUPS     64(R11), Z8
-	VFMADD231PS 64(DI), Z8, Z1
-	VFMADD231PS 64(R8), Z8, Z3
-	VFMADD231PS 64(R9), Z8, Z5
+f32xr_2v_88:
+	CMPQ        R11, $0x00000020
+	JL          f32xr_1v_89
+	VMOVUPS     (CX), Z8
+	VFMADD231PS (AX), Z8, Z0
+	VFMADD231PS (DX), Z8, Z1
+	VFMADD231PS (BX), Z8, Z2
+	VFMADD231PS (SI), Z8, Z3
+	VFMADD231PS (DI), Z8, Z4
+	VFMADD231PS (R8), Z8, Z5
+	VFMADD231PS (R9), Z8, Z6
+	VFMADD231PS (R10), Z8, Z7
+	VMOVUPS     64(CX), Z8
+	VFMADD231PS 64(AX), Z8, Z0
+	VFMADD231PS 64(DX), Z8, Z1
+	VFMADD231PS 64(BX), Z8, Z2
+	VFMADD231PS 64(SI), Z8, Z3
+	VFMADD231PS 64(DI), Z8, Z4
+	VFMADD231PS 64(R8), Z8, Z5
+	VFMADD231PS 64(R9), Z8, Z6
 	VFMADD231PS 64(R10), Z8, Z7
-	ADDQ        $0x00000080, R11
+	ADDQ        $0x00000080, CX
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, DX
+	ADDQ        $0x00000080, BX
+	ADDQ        $0x00000080, SI
 	ADDQ        $0x00000080, DI
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000080, R9
 	ADDQ        $0x00000080, R10
-	SUBQ        $0x00000020, R12
-	JMP         f32x4_2v_75
+	SUBQ        $0x00000020, R11
+	JMP         f32xr_2v_88
 
-f32x4_1v_76:
-	CMPQ        R12, $0x00000010
-	JL          f32x4_tail_77
-	VMOVUPS     (R11), Z8
-	VFMADD231PS (DI), Z8, Z0
-	VFMADD231PS (R8), Z8, Z2
-	VFMADD231PS (R9), Z8, Z4
-	VFMADD231PS (R10), Z8, Z6
-	ADDQ        $0x00000040, R11
+f32xr_1v_89:
+	CMPQ        R11, $0x00000010
+	JL          f32xr_tail_90
+	VMOVUPS     (CX), Z8
+	VFMADD231PS (AX), Z8, Z0
+	VFMADD231PS (DX), Z8, Z1
+	VFMADD231PS (BX), Z8, Z2
+	VFMADD231PS (SI), Z8, Z3
+	VFMADD231PS (DI), Z8, Z4
+	VFMADD231PS (R8), Z8, Z5
+	VFMADD231PS (R9), Z8, Z6
+	VFMADD231PS (R10), Z8, Z7
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, DX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
 	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000040, R9
 	ADDQ        $0x00000040, R10
-	SUBQ        $0x00000010, R12
+	SUBQ        $0x00000010, R11
 
-f32x4_tail_77:
-	TESTQ       R12, R12
-	JZ          f32x4_done_78
-	MOVL        $0xffffffff, R13
-	BZHIL       R12, R13, R13
-	KMOVW       R13, K1
-	VMOVUPS.Z   (R11), K1, Z8
-	VMOVUPS.Z   (DI), K1, Z13
+f32xr_tail_90:
+	TESTQ       R11, R11
+	JZ          f32xr_done_91
+	MOVL        $0xffffffff, R12
+	BZHIL       R11, R12, R12
+	KMOVW       R12, K1
+	VMOVUPS.Z   (CX), K1, Z8
+	VMOVUPS.Z   (AX), K1, Z13
+	VFMADD231PS Z13, Z8, Z0
+	VMOVUPS.Z   (DX), K1, Z13
 	VFMADD231PS Z13, Z8, Z1
-	VMOVUPS.Z   (R8), K1, Z13
+	VMOVUPS.Z   (BX), K1, Z13
+	VFMADD231PS Z13, Z8, Z2
+	VMOVUPS.Z   (SI), K1, Z13
 	VFMADD231PS Z13, Z8, Z3
-	VMOVUPS.Z   (R9), K1, Z13
+	VMOVUPS.Z   (DI), K1, Z13
+	VFMADD231PS Z13, Z8, Z4
+	VMOVUPS.Z   (R8), K1, Z13
 	VFMADD231PS Z13, Z8, Z5
+	VMOVUPS.Z   (R9), K1, Z13
+	VFMADD231PS Z13, Z8, Z6
 	VMOVUPS.Z   (R10), K1, Z13
 	VFMADD231PS Z13, Z8, Z7
 
-f32x4_done_78:
-	VADDPS        Z1, Z0, Z0
+f32xr_done_91:
 	VEXTRACTF64X4 $0x01, Z0, Y8
 	VADDPS        Y8, Y0, Y8
 	VEXTRACTF32X4 $0x01, Y8, X13
 	VADDPS        X13, X8, X13
-	VADDPS        Z3, Z2, Z2
-	VEXTRACTF64X4 $0x01, Z2, Y8
-	VADDPS        Y8, Y2, Y8
+	VEXTRACTF64X4 $0x01, Z1, Y8
+	VADDPS        Y8, Y1, Y8
 	VEXTRACTF32X4 $0x01, Y8, X14
 	VADDPS        X14, X8, X14
-	VADDPS        Z5, Z4, Z4
-	VEXTRACTF64X4 $0x01, Z4, Y8
-	VADDPS        Y8, Y4, Y8
+	VEXTRACTF64X4 $0x01, Z2, Y8
+	VADDPS        Y8, Y2, Y8
 	VEXTRACTF32X4 $0x01, Y8, X15
 	VADDPS        X15, X8, X15
-	VADDPS        Z7, Z6, Z6
-	VEXTRACTF64X4 $0x01, Z6, Y8
-	VADDPS        Y8, Y6, Y8
+	VEXTRACTF64X4 $0x01, Z3, Y8
+	VADDPS        Y8, Y3, Y8
 	VEXTRACTF32X4 $0x01, Y8, X16
 	VADDPS        X16, X8, X16
+	VEXTRACTF64X4 $0x01, Z4, Y8
+	VADDPS        Y8, Y4, Y8
+	VEXTRACTF32X4 $0x01, Y8, X17
+	VADDPS        X17, X8, X17
+	VEXTRACTF64X4 $0x01, Z5, Y8
+	VADDPS        Y8, Y5, Y8
+	VEXTRACTF32X4 $0x01, Y8, X18
+	VADDPS        X18, X8, X18
+	VEXTRACTF64X4 $0x01, Z6, Y8
+	VADDPS        Y8, Y6, Y8
+	VEXTRACTF32X4 $0x01, Y8, X19
+	VADDPS        X19, X8, X19
+	VEXTRACTF64X4 $0x01, Z7, Y8
+	VADDPS        Y8, Y7, Y8
+	VEXTRACTF32X4 $0x01, Y8, X20
+	VADDPS        X20, X8, X20
 	VUNPCKLPS     X14, X13, X8
 	VUNPCKHPS     X14, X13, X13
 	VADDPS        X13, X8, X8
@@ -1064,23 +1488,43 @@ f32x4_done_78:
 	VMOVLHPS      X13, X8, X14
 	VMOVHLPS      X8, X13, X8
 	VADDPS        X8, X14, X14
-	VMOVUPS       X14, (BX)
-	ADDQ          $0x00000010, BX
-	SUBQ          $0x00000004, SI
-	JMP           rows4_loop_73
+	VUNPCKLPS     X18, X17, X8
+	VUNPCKHPS     X18, X17, X13
+	VADDPS        X13, X8, X8
+	VUNPCKLPS     X20, X19, X13
+	VUNPCKHPS     X20, X19, X15
+	VADDPS        X15, X13, X13
+	VMOVLHPS      X13, X8, X15
+	VMOVHLPS      X8, X13, X8
+	VADDPS        X8, X15, X15
+	MOVQ          out+32(FP), AX
+	VMOVUPS       X14, (AX)
+	VMOVUPS       X15, 16(AX)
+	ADDQ          $0x00000020, AX
+	MOVQ          AX, out+32(FP)
+	MOVQ          cnt+40(FP), AX
+	SUBQ          $0x00000008, AX
+	MOVQ          AX, cnt+40(FP)
+	JMP           group_loop_86
 
-rows4_done_74:
-rows_one_72:
-rows_loop_69:
+group_done_87:
+groups_skip_85:
+	MOVQ n+8(FP), AX
+	MOVQ slab+16(FP), CX
+	MOVQ stride+24(FP), DX
+	MOVQ out+32(FP), BX
+	MOVQ cnt+40(FP), SI
+
+rows_loop_92:
 	TESTQ SI, SI
-	JZ    rows_end_70
+	JZ    rows_end_93
 	MOVQ  CX, DI
 	MOVQ  CX, R8
 	CMPQ  SI, $0x00000001
-	JE    rows_next_71
+	JE    rows_next_94
 	ADDQ  DX, R8
 
-rows_next_71:
+rows_next_94:
 	PREFETCHT0 -4(R8)(AX*4)
 	MOVQ       q+0(FP), R9
 	MOVQ       AX, R10
@@ -1089,9 +1533,9 @@ rows_next_71:
 	VPXORD     Z11, Z11, Z11
 	VPXORD     Z12, Z12, Z12
 
-f32_64_79:
+f32_64_95:
 	CMPQ        R10, $0x00000040
-	JL          f32_16_80
+	JL          f32_16_96
 	VMOVUPS     (R9), Z0
 	VFMADD231PS (DI), Z0, Z9
 	PREFETCHT0  (R8)
@@ -1108,11 +1552,11 @@ f32_64_79:
 	ADDQ        $0x00000100, DI
 	ADDQ        $0x00000100, R8
 	SUBQ        $0x00000040, R10
-	JMP         f32_64_79
+	JMP         f32_64_95
 
-f32_16_80:
+f32_16_96:
 	CMPQ        R10, $0x00000010
-	JL          f32_tail_81
+	JL          f32_tail_97
 	VMOVUPS     (R9), Z0
 	VFMADD231PS (DI), Z0, Z9
 	PREFETCHT0  (R8)
@@ -1120,11 +1564,11 @@ f32_16_80:
 	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000040, R8
 	SUBQ        $0x00000010, R10
-	JMP         f32_16_80
+	JMP         f32_16_96
 
-f32_tail_81:
+f32_tail_97:
 	TESTQ       R10, R10
-	JZ          f32_done_82
+	JZ          f32_done_98
 	MOVL        $0xffffffff, R8
 	BZHIL       R10, R8, R8
 	KMOVW       R8, K1
@@ -1132,7 +1576,7 @@ f32_tail_81:
 	VMOVUPS.Z   (DI), K1, Z1
 	VFMADD231PS Z1, Z0, Z10
 
-f32_done_82:
+f32_done_98:
 	VADDPS        Z10, Z9, Z9
 	VADDPS        Z12, Z11, Z11
 	VADDPS        Z11, Z9, Z9
@@ -1148,9 +1592,9 @@ f32_done_82:
 	ADDQ          DX, CX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_69
+	JMP           rows_loop_92
 
-rows_end_70:
+rows_end_93:
 	VZEROUPPER
 	RET
 
@@ -1165,9 +1609,9 @@ TEXT ·l2F16AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_83:
+code4_99:
 	CMPQ        DX, $0x00000040
-	JL          code1_84
+	JL          code1_100
 	VCVTPH2PS   (CX), Z4
 	VSUBPS      (AX), Z4, Z4
 	VFMADD231PS Z4, Z4, Z0
@@ -1183,22 +1627,22 @@ code4_83:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_83
+	JMP         code4_99
 
-code1_84:
+code1_100:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_85
+	JL          code_tail_101
 	VCVTPH2PS   (CX), Z4
 	VSUBPS      (AX), Z4, Z4
 	VFMADD231PS Z4, Z4, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_84
+	JMP         code1_100
 
-code_tail_85:
+code_tail_101:
 	TESTQ       DX, DX
-	JZ          code_done_86
+	JZ          code_done_102
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -1208,7 +1652,7 @@ code_tail_85:
 	VSUBPS      Z5, Z4, Z4
 	VFMADD231PS Z4, Z4, Z1
 
-code_done_86:
+code_done_102:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -1236,25 +1680,25 @@ TEXT ·l2F16RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_87:
+rows_loop_103:
 	TESTQ DI, DI
-	JZ    rows_end_88
+	JZ    rows_end_104
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_89
+	JE    rows_next_105
 	ADDQ  CX, R8
 
-rows_next_89:
+rows_next_105:
 	XORQ R9, R9
 
-pf_90:
+pf_106:
 	CMPQ       R9, DX
-	JAE        pf_done_91
+	JAE        pf_done_107
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_90
+	JMP        pf_106
 
-pf_done_91:
+pf_done_107:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -1263,9 +1707,9 @@ pf_done_91:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_92:
+code4_108:
 	CMPQ        R10, $0x00000040
-	JL          code1_93
+	JL          code1_109
 	VCVTPH2PS   (R9), Z4
 	VSUBPS      (R8), Z4, Z4
 	VFMADD231PS Z4, Z4, Z0
@@ -1281,22 +1725,22 @@ code4_92:
 	ADDQ        $0x00000100, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000040, R10
-	JMP         code4_92
+	JMP         code4_108
 
-code1_93:
+code1_109:
 	CMPQ        R10, $0x00000010
-	JL          code_tail_94
+	JL          code_tail_110
 	VCVTPH2PS   (R9), Z4
 	VSUBPS      (R8), Z4, Z4
 	VFMADD231PS Z4, Z4, Z0
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000010, R10
-	JMP         code1_93
+	JMP         code1_109
 
-code_tail_94:
+code_tail_110:
 	TESTQ       R10, R10
-	JZ          code_done_95
+	JZ          code_done_111
 	MOVL        $0xffffffff, R11
 	BZHIL       R10, R11, R11
 	KMOVW       R11, K1
@@ -1306,7 +1750,7 @@ code_tail_94:
 	VSUBPS      Z5, Z4, Z4
 	VFMADD231PS Z4, Z4, Z1
 
-code_done_95:
+code_done_111:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -1322,9 +1766,9 @@ code_done_95:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_87
+	JMP           rows_loop_103
 
-rows_end_88:
+rows_end_104:
 	VZEROUPPER
 	RET
 
@@ -1339,9 +1783,9 @@ TEXT ·ipF16AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_96:
+code4_112:
 	CMPQ        DX, $0x00000040
-	JL          code1_97
+	JL          code1_113
 	VCVTPH2PS   (CX), Z4
 	VFMADD231PS (AX), Z4, Z0
 	VCVTPH2PS   32(CX), Z4
@@ -1353,21 +1797,21 @@ code4_96:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_96
+	JMP         code4_112
 
-code1_97:
+code1_113:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_98
+	JL          code_tail_114
 	VCVTPH2PS   (CX), Z4
 	VFMADD231PS (AX), Z4, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_97
+	JMP         code1_113
 
-code_tail_98:
+code_tail_114:
 	TESTQ       DX, DX
-	JZ          code_done_99
+	JZ          code_done_115
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -1376,7 +1820,7 @@ code_tail_98:
 	VCVTPH2PS   Y4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_99:
+code_done_115:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -1404,25 +1848,25 @@ TEXT ·ipF16RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_100:
+rows_loop_116:
 	TESTQ DI, DI
-	JZ    rows_end_101
+	JZ    rows_end_117
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_102
+	JE    rows_next_118
 	ADDQ  CX, R8
 
-rows_next_102:
+rows_next_118:
 	XORQ R9, R9
 
-pf_103:
+pf_119:
 	CMPQ       R9, DX
-	JAE        pf_done_104
+	JAE        pf_done_120
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_103
+	JMP        pf_119
 
-pf_done_104:
+pf_done_120:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -1431,9 +1875,9 @@ pf_done_104:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_105:
+code4_121:
 	CMPQ        R10, $0x00000040
-	JL          code1_106
+	JL          code1_122
 	VCVTPH2PS   (R9), Z4
 	VFMADD231PS (R8), Z4, Z0
 	VCVTPH2PS   32(R9), Z4
@@ -1445,21 +1889,21 @@ code4_105:
 	ADDQ        $0x00000100, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000040, R10
-	JMP         code4_105
+	JMP         code4_121
 
-code1_106:
+code1_122:
 	CMPQ        R10, $0x00000010
-	JL          code_tail_107
+	JL          code_tail_123
 	VCVTPH2PS   (R9), Z4
 	VFMADD231PS (R8), Z4, Z0
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000010, R10
-	JMP         code1_106
+	JMP         code1_122
 
-code_tail_107:
+code_tail_123:
 	TESTQ       R10, R10
-	JZ          code_done_108
+	JZ          code_done_124
 	MOVL        $0xffffffff, R11
 	BZHIL       R10, R11, R11
 	KMOVW       R11, K1
@@ -1468,7 +1912,7 @@ code_tail_107:
 	VCVTPH2PS   Y4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_108:
+code_done_124:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -1484,9 +1928,9 @@ code_done_108:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_100
+	JMP           rows_loop_116
 
-rows_end_101:
+rows_end_117:
 	VZEROUPPER
 	RET
 
@@ -1501,9 +1945,9 @@ TEXT ·l2BF16AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_109:
+code4_125:
 	CMPQ        DX, $0x00000040
-	JL          code1_110
+	JL          code1_126
 	VPMOVZXWD   (CX), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VSUBPS      (AX), Z4, Z4
@@ -1523,11 +1967,11 @@ code4_109:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_109
+	JMP         code4_125
 
-code1_110:
+code1_126:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_111
+	JL          code_tail_127
 	VPMOVZXWD   (CX), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VSUBPS      (AX), Z4, Z4
@@ -1535,11 +1979,11 @@ code1_110:
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_110
+	JMP         code1_126
 
-code_tail_111:
+code_tail_127:
 	TESTQ       DX, DX
-	JZ          code_done_112
+	JZ          code_done_128
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -1550,7 +1994,7 @@ code_tail_111:
 	VSUBPS      Z5, Z4, Z4
 	VFMADD231PS Z4, Z4, Z1
 
-code_done_112:
+code_done_128:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -1578,25 +2022,25 @@ TEXT ·l2BF16RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_113:
+rows_loop_129:
 	TESTQ DI, DI
-	JZ    rows_end_114
+	JZ    rows_end_130
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_115
+	JE    rows_next_131
 	ADDQ  CX, R8
 
-rows_next_115:
+rows_next_131:
 	XORQ R9, R9
 
-pf_116:
+pf_132:
 	CMPQ       R9, DX
-	JAE        pf_done_117
+	JAE        pf_done_133
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_116
+	JMP        pf_132
 
-pf_done_117:
+pf_done_133:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -1605,9 +2049,9 @@ pf_done_117:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_118:
+code4_134:
 	CMPQ        R10, $0x00000040
-	JL          code1_119
+	JL          code1_135
 	VPMOVZXWD   (R9), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VSUBPS      (R8), Z4, Z4
@@ -1627,11 +2071,11 @@ code4_118:
 	ADDQ        $0x00000100, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000040, R10
-	JMP         code4_118
+	JMP         code4_134
 
-code1_119:
+code1_135:
 	CMPQ        R10, $0x00000010
-	JL          code_tail_120
+	JL          code_tail_136
 	VPMOVZXWD   (R9), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VSUBPS      (R8), Z4, Z4
@@ -1639,11 +2083,11 @@ code1_119:
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000010, R10
-	JMP         code1_119
+	JMP         code1_135
 
-code_tail_120:
+code_tail_136:
 	TESTQ       R10, R10
-	JZ          code_done_121
+	JZ          code_done_137
 	MOVL        $0xffffffff, R11
 	BZHIL       R10, R11, R11
 	KMOVW       R11, K1
@@ -1654,7 +2098,7 @@ code_tail_120:
 	VSUBPS      Z5, Z4, Z4
 	VFMADD231PS Z4, Z4, Z1
 
-code_done_121:
+code_done_137:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -1670,9 +2114,9 @@ code_done_121:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_113
+	JMP           rows_loop_129
 
-rows_end_114:
+rows_end_130:
 	VZEROUPPER
 	RET
 
@@ -1687,9 +2131,9 @@ TEXT ·ipBF16AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_122:
+code4_138:
 	CMPQ        DX, $0x00000040
-	JL          code1_123
+	JL          code1_139
 	VPMOVZXWD   (CX), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS (AX), Z4, Z0
@@ -1705,22 +2149,22 @@ code4_122:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_122
+	JMP         code4_138
 
-code1_123:
+code1_139:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_124
+	JL          code_tail_140
 	VPMOVZXWD   (CX), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS (AX), Z4, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_123
+	JMP         code1_139
 
-code_tail_124:
+code_tail_140:
 	TESTQ       DX, DX
-	JZ          code_done_125
+	JZ          code_done_141
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -1730,7 +2174,7 @@ code_tail_124:
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_125:
+code_done_141:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -1758,25 +2202,25 @@ TEXT ·ipBF16RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_126:
+rows_loop_142:
 	TESTQ DI, DI
-	JZ    rows_end_127
+	JZ    rows_end_143
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_128
+	JE    rows_next_144
 	ADDQ  CX, R8
 
-rows_next_128:
+rows_next_144:
 	XORQ R9, R9
 
-pf_129:
+pf_145:
 	CMPQ       R9, DX
-	JAE        pf_done_130
+	JAE        pf_done_146
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_129
+	JMP        pf_145
 
-pf_done_130:
+pf_done_146:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -1785,9 +2229,9 @@ pf_done_130:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_131:
+code4_147:
 	CMPQ        R10, $0x00000040
-	JL          code1_132
+	JL          code1_148
 	VPMOVZXWD   (R9), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS (R8), Z4, Z0
@@ -1803,22 +2247,22 @@ code4_131:
 	ADDQ        $0x00000100, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000040, R10
-	JMP         code4_131
+	JMP         code4_147
 
-code1_132:
+code1_148:
 	CMPQ        R10, $0x00000010
-	JL          code_tail_133
+	JL          code_tail_149
 	VPMOVZXWD   (R9), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS (R8), Z4, Z0
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000010, R10
-	JMP         code1_132
+	JMP         code1_148
 
-code_tail_133:
+code_tail_149:
 	TESTQ       R10, R10
-	JZ          code_done_134
+	JZ          code_done_150
 	MOVL        $0xffffffff, R11
 	BZHIL       R10, R11, R11
 	KMOVW       R11, K1
@@ -1828,7 +2272,7 @@ code_tail_133:
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_134:
+code_done_150:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -1844,9 +2288,9 @@ code_done_134:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_126
+	JMP           rows_loop_142
 
-rows_end_127:
+rows_end_143:
 	VZEROUPPER
 	RET
 
@@ -1865,9 +2309,9 @@ TEXT ·l2SQ8AVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z3, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 
-code4_135:
+code4_151:
 	CMPQ         DX, $0x00000040
-	JL           code1_136
+	JL           code1_152
 	VPMOVZXBD    (CX), Z5
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       (SI), Z5, Z5
@@ -1901,11 +2345,11 @@ code4_135:
 	ADDQ         $0x00000100, BX
 	ADDQ         $0x00000100, SI
 	SUBQ         $0x00000040, DX
-	JMP          code4_135
+	JMP          code4_151
 
-code1_136:
+code1_152:
 	CMPQ         DX, $0x00000010
-	JL           code_tail_137
+	JL           code_tail_153
 	VPMOVZXBD    (CX), Z5
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       (SI), Z5, Z5
@@ -1918,11 +2362,11 @@ code1_136:
 	ADDQ         $0x00000040, BX
 	ADDQ         $0x00000040, SI
 	SUBQ         $0x00000010, DX
-	JMP          code1_136
+	JMP          code1_152
 
-code_tail_137:
+code_tail_153:
 	TESTQ        DX, DX
-	JZ           code_done_138
+	JZ           code_done_154
 	MOVL         $0xffffffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
@@ -1938,7 +2382,7 @@ code_tail_137:
 	VFNMADD231PS Z0, Z5, Z6
 	VFMADD231PS  Z6, Z6, Z2
 
-code_done_138:
+code_done_154:
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z4, Z3, Z3
 	VADDPS        Z3, Z1, Z1
@@ -1969,9 +2413,9 @@ TEXT ·ipSQ8AVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z3, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 
-code4_139:
+code4_155:
 	CMPQ        DX, $0x00000040
-	JL          code1_140
+	JL          code1_156
 	VPMOVZXBD   (CX), Z5
 	VCVTDQ2PS   Z5, Z5
 	VMULPS      (SI), Z5, Z5
@@ -1997,11 +2441,11 @@ code4_139:
 	ADDQ        $0x00000100, BX
 	ADDQ        $0x00000100, SI
 	SUBQ        $0x00000040, DX
-	JMP         code4_139
+	JMP         code4_155
 
-code1_140:
+code1_156:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_141
+	JL          code_tail_157
 	VPMOVZXBD   (CX), Z5
 	VCVTDQ2PS   Z5, Z5
 	VMULPS      (SI), Z5, Z5
@@ -2012,11 +2456,11 @@ code1_140:
 	ADDQ        $0x00000040, BX
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000010, DX
-	JMP         code1_140
+	JMP         code1_156
 
-code_tail_141:
+code_tail_157:
 	TESTQ       DX, DX
-	JZ          code_done_142
+	JZ          code_done_158
 	MOVL        $0xffffffff, DI
 	BZHIL       DX, DI, DI
 	KMOVW       DI, K1
@@ -2030,7 +2474,7 @@ code_tail_141:
 	VFMADD213PS Z7, Z0, Z5
 	VFMADD231PS Z6, Z5, Z2
 
-code_done_142:
+code_done_158:
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z4, Z3, Z3
 	VADDPS        Z3, Z1, Z1
@@ -2059,9 +2503,9 @@ TEXT ·l2SQ8SAVX512(SB), NOSPLIT, $0-44
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_143:
+code4_159:
 	CMPQ         DX, $0x00000040
-	JL           code1_144
+	JL           code1_160
 	VPMOVZXBD    (CX), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (AX), Z5
@@ -2091,11 +2535,11 @@ code4_143:
 	ADDQ         $0x00000100, BX
 	ADDQ         $0x00000100, SI
 	SUBQ         $0x00000040, DX
-	JMP          code4_143
+	JMP          code4_159
 
-code1_144:
+code1_160:
 	CMPQ         DX, $0x00000010
-	JL           code_tail_145
+	JL           code_tail_161
 	VPMOVZXBD    (CX), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (AX), Z5
@@ -2107,11 +2551,11 @@ code1_144:
 	ADDQ         $0x00000040, BX
 	ADDQ         $0x00000040, SI
 	SUBQ         $0x00000010, DX
-	JMP          code1_144
+	JMP          code1_160
 
-code_tail_145:
+code_tail_161:
 	TESTQ        DX, DX
-	JZ           code_done_146
+	JZ           code_done_162
 	MOVL         $0xffffffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
@@ -2126,7 +2570,7 @@ code_tail_145:
 	VFNMADD231PS Z7, Z4, Z5
 	VFMADD231PS  Z5, Z5, Z1
 
-code_done_146:
+code_done_162:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2152,25 +2596,25 @@ TEXT ·l2SQ8SRowsAVX512(SB), NOSPLIT, $0-64
 	MOVQ out+48(FP), SI
 	MOVQ cnt+56(FP), DI
 
-rows_loop_147:
+rows_loop_163:
 	TESTQ DI, DI
-	JZ    rows_end_148
+	JZ    rows_end_164
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_149
+	JE    rows_next_165
 	ADDQ  CX, R8
 
-rows_next_149:
+rows_next_165:
 	XORQ R9, R9
 
-pf_150:
+pf_166:
 	CMPQ       R9, DX
-	JAE        pf_done_151
+	JAE        pf_done_167
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_150
+	JMP        pf_166
 
-pf_done_151:
+pf_done_167:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -2181,9 +2625,9 @@ pf_done_151:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_152:
+code4_168:
 	CMPQ         R10, $0x00000040
-	JL           code1_153
+	JL           code1_169
 	VPMOVZXBD    (R9), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (R8), Z5
@@ -2213,11 +2657,11 @@ code4_152:
 	ADDQ         $0x00000100, R11
 	ADDQ         $0x00000100, R12
 	SUBQ         $0x00000040, R10
-	JMP          code4_152
+	JMP          code4_168
 
-code1_153:
+code1_169:
 	CMPQ         R10, $0x00000010
-	JL           code_tail_154
+	JL           code_tail_170
 	VPMOVZXBD    (R9), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (R8), Z5
@@ -2229,11 +2673,11 @@ code1_153:
 	ADDQ         $0x00000040, R11
 	ADDQ         $0x00000040, R12
 	SUBQ         $0x00000010, R10
-	JMP          code1_153
+	JMP          code1_169
 
-code_tail_154:
+code_tail_170:
 	TESTQ        R10, R10
-	JZ           code_done_155
+	JZ           code_done_171
 	MOVL         $0xffffffff, R13
 	BZHIL        R10, R13, R13
 	KMOVW        R13, K1
@@ -2248,7 +2692,7 @@ code_tail_154:
 	VFNMADD231PS Z7, Z4, Z5
 	VFMADD231PS  Z5, Z5, Z1
 
-code_done_155:
+code_done_171:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2264,9 +2708,9 @@ code_done_155:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_147
+	JMP           rows_loop_163
 
-rows_end_148:
+rows_end_164:
 	VZEROUPPER
 	RET
 
@@ -2283,9 +2727,9 @@ TEXT ·ipSQ8SAVX512(SB), NOSPLIT, $0-44
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_156:
+code4_172:
 	CMPQ        DX, $0x00000040
-	JL          code1_157
+	JL          code1_173
 	VPMOVZXBD   (CX), Z4
 	VCVTDQ2PS   Z4, Z4
 	VMOVUPS     (SI), Z5
@@ -2311,11 +2755,11 @@ code4_156:
 	ADDQ        $0x00000100, BX
 	ADDQ        $0x00000100, SI
 	SUBQ        $0x00000040, DX
-	JMP         code4_156
+	JMP         code4_172
 
-code1_157:
+code1_173:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_158
+	JL          code_tail_174
 	VPMOVZXBD   (CX), Z4
 	VCVTDQ2PS   Z4, Z4
 	VMOVUPS     (SI), Z5
@@ -2326,11 +2770,11 @@ code1_157:
 	ADDQ        $0x00000040, BX
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000010, DX
-	JMP         code1_157
+	JMP         code1_173
 
-code_tail_158:
+code_tail_174:
 	TESTQ       DX, DX
-	JZ          code_done_159
+	JZ          code_done_175
 	MOVL        $0xffffffff, DI
 	BZHIL       DX, DI, DI
 	KMOVW       DI, K1
@@ -2343,7 +2787,7 @@ code_tail_158:
 	VFMADD213PS Z6, Z7, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_159:
+code_done_175:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2369,25 +2813,25 @@ TEXT ·ipSQ8SRowsAVX512(SB), NOSPLIT, $0-64
 	MOVQ out+48(FP), SI
 	MOVQ cnt+56(FP), DI
 
-rows_loop_160:
+rows_loop_176:
 	TESTQ DI, DI
-	JZ    rows_end_161
+	JZ    rows_end_177
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_162
+	JE    rows_next_178
 	ADDQ  CX, R8
 
-rows_next_162:
+rows_next_178:
 	XORQ R9, R9
 
-pf_163:
+pf_179:
 	CMPQ       R9, DX
-	JAE        pf_done_164
+	JAE        pf_done_180
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_163
+	JMP        pf_179
 
-pf_done_164:
+pf_done_180:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -2398,9 +2842,9 @@ pf_done_164:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_165:
+code4_181:
 	CMPQ        R10, $0x00000040
-	JL          code1_166
+	JL          code1_182
 	VPMOVZXBD   (R9), Z4
 	VCVTDQ2PS   Z4, Z4
 	VMOVUPS     (R12), Z5
@@ -2426,11 +2870,11 @@ code4_165:
 	ADDQ        $0x00000100, R11
 	ADDQ        $0x00000100, R12
 	SUBQ        $0x00000040, R10
-	JMP         code4_165
+	JMP         code4_181
 
-code1_166:
+code1_182:
 	CMPQ        R10, $0x00000010
-	JL          code_tail_167
+	JL          code_tail_183
 	VPMOVZXBD   (R9), Z4
 	VCVTDQ2PS   Z4, Z4
 	VMOVUPS     (R12), Z5
@@ -2441,11 +2885,11 @@ code1_166:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000010, R10
-	JMP         code1_166
+	JMP         code1_182
 
-code_tail_167:
+code_tail_183:
 	TESTQ       R10, R10
-	JZ          code_done_168
+	JZ          code_done_184
 	MOVL        $0xffffffff, R13
 	BZHIL       R10, R13, R13
 	KMOVW       R13, K1
@@ -2458,7 +2902,7 @@ code_tail_167:
 	VFMADD213PS Z6, Z7, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_168:
+code_done_184:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2474,9 +2918,9 @@ code_done_168:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_160
+	JMP           rows_loop_176
 
-rows_end_161:
+rows_end_177:
 	VZEROUPPER
 	RET
 
@@ -2497,9 +2941,9 @@ TEXT ·l2SQ4AVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z4, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 
-code4_169:
+code4_185:
 	CMPQ         DX, $0x00000040
-	JL           code1_170
+	JL           code1_186
 	VPMOVZXBW    (CX), X6
 	VPSLLW       $0x04, X6, X7
 	VPORD        X7, X6, X6
@@ -2549,11 +2993,11 @@ code4_169:
 	ADDQ         $0x00000100, BX
 	ADDQ         $0x00000100, SI
 	SUBQ         $0x00000040, DX
-	JMP          code4_169
+	JMP          code4_185
 
-code1_170:
+code1_186:
 	CMPQ         DX, $0x00000010
-	JL           code_tail_171
+	JL           code_tail_187
 	VPMOVZXBW    (CX), X6
 	VPSLLW       $0x04, X6, X7
 	VPORD        X7, X6, X6
@@ -2570,11 +3014,11 @@ code1_170:
 	ADDQ         $0x00000040, BX
 	ADDQ         $0x00000040, SI
 	SUBQ         $0x00000010, DX
-	JMP          code1_170
+	JMP          code1_186
 
-code_tail_171:
+code_tail_187:
 	TESTQ        DX, DX
-	JZ           code_done_172
+	JZ           code_done_188
 	MOVL         $0xffffffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
@@ -2599,7 +3043,7 @@ code_tail_171:
 	VFNMADD231PS Z0, Z1, Z6
 	VFMADD231PS  Z6, Z6, Z3
 
-code_done_172:
+code_done_188:
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z5, Z4, Z4
 	VADDPS        Z4, Z2, Z2
@@ -2632,9 +3076,9 @@ TEXT ·ipSQ4AVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z4, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 
-code4_173:
+code4_189:
 	CMPQ        DX, $0x00000040
-	JL          code1_174
+	JL          code1_190
 	VPMOVZXBW   (CX), X6
 	VPSLLW      $0x04, X6, X7
 	VPORD       X7, X6, X6
@@ -2676,11 +3120,11 @@ code4_173:
 	ADDQ        $0x00000100, BX
 	ADDQ        $0x00000100, SI
 	SUBQ        $0x00000040, DX
-	JMP         code4_173
+	JMP         code4_189
 
-code1_174:
+code1_190:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_175
+	JL          code_tail_191
 	VPMOVZXBW   (CX), X6
 	VPSLLW      $0x04, X6, X7
 	VPORD       X7, X6, X6
@@ -2695,11 +3139,11 @@ code1_174:
 	ADDQ        $0x00000040, BX
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000010, DX
-	JMP         code1_174
+	JMP         code1_190
 
-code_tail_175:
+code_tail_191:
 	TESTQ       DX, DX
-	JZ          code_done_176
+	JZ          code_done_192
 	MOVL        $0xffffffff, DI
 	BZHIL       DX, DI, DI
 	KMOVW       DI, K1
@@ -2722,7 +3166,7 @@ code_tail_175:
 	VFMADD213PS Z8, Z0, Z1
 	VFMADD231PS Z7, Z1, Z3
 
-code_done_176:
+code_done_192:
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z5, Z4, Z4
 	VADDPS        Z4, Z2, Z2
@@ -2753,9 +3197,9 @@ TEXT ·l2SQ4SAVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z3, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 
-code4_177:
+code4_193:
 	CMPQ         DX, $0x00000040
-	JL           code1_178
+	JL           code1_194
 	VPMOVZXBW    (CX), X5
 	VPSLLW       $0x04, X5, X6
 	VPORD        X6, X5, X5
@@ -2801,11 +3245,11 @@ code4_177:
 	ADDQ         $0x00000100, BX
 	ADDQ         $0x00000100, SI
 	SUBQ         $0x00000040, DX
-	JMP          code4_177
+	JMP          code4_193
 
-code1_178:
+code1_194:
 	CMPQ         DX, $0x00000010
-	JL           code_tail_179
+	JL           code_tail_195
 	VPMOVZXBW    (CX), X5
 	VPSLLW       $0x04, X5, X6
 	VPORD        X6, X5, X5
@@ -2821,11 +3265,11 @@ code1_178:
 	ADDQ         $0x00000040, BX
 	ADDQ         $0x00000040, SI
 	SUBQ         $0x00000010, DX
-	JMP          code1_178
+	JMP          code1_194
 
-code_tail_179:
+code_tail_195:
 	TESTQ        DX, DX
-	JZ           code_done_180
+	JZ           code_done_196
 	MOVL         $0xffffffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
@@ -2849,7 +3293,7 @@ code_tail_179:
 	VFNMADD231PS Z8, Z0, Z5
 	VFMADD231PS  Z5, Z5, Z2
 
-code_done_180:
+code_done_196:
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z4, Z3, Z3
 	VADDPS        Z3, Z1, Z1
@@ -2880,9 +3324,9 @@ TEXT ·ipSQ4SAVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z3, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 
-code4_181:
+code4_197:
 	CMPQ        DX, $0x00000040
-	JL          code1_182
+	JL          code1_198
 	VPMOVZXBW   (CX), X5
 	VPSLLW      $0x04, X5, X6
 	VPORD       X6, X5, X5
@@ -2924,11 +3368,11 @@ code4_181:
 	ADDQ        $0x00000100, BX
 	ADDQ        $0x00000100, SI
 	SUBQ        $0x00000040, DX
-	JMP         code4_181
+	JMP         code4_197
 
-code1_182:
+code1_198:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_183
+	JL          code_tail_199
 	VPMOVZXBW   (CX), X5
 	VPSLLW      $0x04, X5, X6
 	VPORD       X6, X5, X5
@@ -2943,11 +3387,11 @@ code1_182:
 	ADDQ        $0x00000040, BX
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000010, DX
-	JMP         code1_182
+	JMP         code1_198
 
-code_tail_183:
+code_tail_199:
 	TESTQ       DX, DX
-	JZ          code_done_184
+	JZ          code_done_200
 	MOVL        $0xffffffff, DI
 	BZHIL       DX, DI, DI
 	KMOVW       DI, K1
@@ -2969,7 +3413,7 @@ code_tail_183:
 	VFMADD213PS Z7, Z8, Z0
 	VFMADD231PS Z6, Z0, Z2
 
-code_done_184:
+code_done_200:
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z4, Z3, Z3
 	VADDPS        Z3, Z1, Z1
@@ -2997,9 +3441,9 @@ TEXT ·l2SQ8RAVX512(SB), NOSPLIT, $0-36
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_185:
+code4_201:
 	CMPQ         DX, $0x00000040
-	JL           code1_186
+	JL           code1_202
 	VPMOVZXBD    (CX), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (AX), Z5
@@ -3024,11 +3468,11 @@ code4_185:
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000100, BX
 	SUBQ         $0x00000040, DX
-	JMP          code4_185
+	JMP          code4_201
 
-code1_186:
+code1_202:
 	CMPQ         DX, $0x00000010
-	JL           code_tail_187
+	JL           code_tail_203
 	VPMOVZXBD    (CX), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (AX), Z5
@@ -3038,11 +3482,11 @@ code1_186:
 	ADDQ         $0x00000010, CX
 	ADDQ         $0x00000040, BX
 	SUBQ         $0x00000010, DX
-	JMP          code1_186
+	JMP          code1_202
 
-code_tail_187:
+code_tail_203:
 	TESTQ        DX, DX
-	JZ           code_done_188
+	JZ           code_done_204
 	MOVL         $0xffffffff, SI
 	BZHIL        DX, SI, SI
 	KMOVW        SI, K1
@@ -3055,7 +3499,7 @@ code_tail_187:
 	VFNMADD231PS Z6, Z4, Z5
 	VFMADD231PS  Z5, Z5, Z1
 
-code_done_188:
+code_done_204:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -3080,25 +3524,25 @@ TEXT ·l2SQ8RRowsAVX512(SB), NOSPLIT, $0-56
 	MOVQ out+40(FP), BX
 	MOVQ cnt+48(FP), SI
 
-rows_loop_189:
+rows_loop_205:
 	TESTQ SI, SI
-	JZ    rows_end_190
+	JZ    rows_end_206
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_191
+	JE    rows_next_207
 	ADDQ  CX, DI
 
-rows_next_191:
+rows_next_207:
 	XORQ R8, R8
 
-pf_192:
+pf_208:
 	CMPQ       R8, AX
-	JAE        pf_done_193
+	JAE        pf_done_209
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_192
+	JMP        pf_208
 
-pf_done_193:
+pf_done_209:
 	MOVQ   r+0(FP), DI
 	MOVQ   DX, R8
 	MOVQ   AX, R9
@@ -3108,9 +3552,9 @@ pf_done_193:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_194:
+code4_210:
 	CMPQ         R9, $0x00000040
-	JL           code1_195
+	JL           code1_211
 	VPMOVZXBD    (R8), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (DI), Z5
@@ -3135,11 +3579,11 @@ code4_194:
 	ADDQ         $0x00000040, R8
 	ADDQ         $0x00000100, R10
 	SUBQ         $0x00000040, R9
-	JMP          code4_194
+	JMP          code4_210
 
-code1_195:
+code1_211:
 	CMPQ         R9, $0x00000010
-	JL           code_tail_196
+	JL           code_tail_212
 	VPMOVZXBD    (R8), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (DI), Z5
@@ -3149,11 +3593,11 @@ code1_195:
 	ADDQ         $0x00000010, R8
 	ADDQ         $0x00000040, R10
 	SUBQ         $0x00000010, R9
-	JMP          code1_195
+	JMP          code1_211
 
-code_tail_196:
+code_tail_212:
 	TESTQ        R9, R9
-	JZ           code_done_197
+	JZ           code_done_213
 	MOVL         $0xffffffff, R11
 	BZHIL        R9, R11, R11
 	KMOVW        R11, K1
@@ -3166,7 +3610,7 @@ code_tail_196:
 	VFNMADD231PS Z6, Z4, Z5
 	VFMADD231PS  Z5, Z5, Z1
 
-code_done_197:
+code_done_213:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -3182,9 +3626,9 @@ code_done_197:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_189
+	JMP           rows_loop_205
 
-rows_end_190:
+rows_end_206:
 	VZEROUPPER
 	RET
 
@@ -3199,9 +3643,9 @@ TEXT ·dotF32U8AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_198:
+code4_214:
 	CMPQ        DX, $0x00000040
-	JL          code1_199
+	JL          code1_215
 	VPMOVZXBD   (CX), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (AX), Z4, Z0
@@ -3217,22 +3661,22 @@ code4_198:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_198
+	JMP         code4_214
 
-code1_199:
+code1_215:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_200
+	JL          code_tail_216
 	VPMOVZXBD   (CX), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (AX), Z4, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000010, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_199
+	JMP         code1_215
 
-code_tail_200:
+code_tail_216:
 	TESTQ       DX, DX
-	JZ          code_done_201
+	JZ          code_done_217
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -3242,7 +3686,7 @@ code_tail_200:
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_201:
+code_done_217:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -3267,25 +3711,25 @@ TEXT ·dotF32U8RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_202:
+rows_loop_218:
 	TESTQ SI, SI
-	JZ    rows_end_203
+	JZ    rows_end_219
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_204
+	JE    rows_next_220
 	ADDQ  CX, DI
 
-rows_next_204:
+rows_next_220:
 	XORQ R8, R8
 
-pf_205:
+pf_221:
 	CMPQ       R8, AX
-	JAE        pf_done_206
+	JAE        pf_done_222
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_205
+	JMP        pf_221
 
-pf_done_206:
+pf_done_222:
 	MOVQ   w+0(FP), DI
 	MOVQ   DX, R8
 	MOVQ   AX, R9
@@ -3294,9 +3738,9 @@ pf_done_206:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_207:
+code4_223:
 	CMPQ        R9, $0x00000040
-	JL          code1_208
+	JL          code1_224
 	VPMOVZXBD   (R8), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (DI), Z4, Z0
@@ -3312,22 +3756,22 @@ code4_207:
 	ADDQ        $0x00000100, DI
 	ADDQ        $0x00000040, R8
 	SUBQ        $0x00000040, R9
-	JMP         code4_207
+	JMP         code4_223
 
-code1_208:
+code1_224:
 	CMPQ        R9, $0x00000010
-	JL          code_tail_209
+	JL          code_tail_225
 	VPMOVZXBD   (R8), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (DI), Z4, Z0
 	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000010, R8
 	SUBQ        $0x00000010, R9
-	JMP         code1_208
+	JMP         code1_224
 
-code_tail_209:
+code_tail_225:
 	TESTQ       R9, R9
-	JZ          code_done_210
+	JZ          code_done_226
 	MOVL        $0xffffffff, R10
 	BZHIL       R9, R10, R10
 	KMOVW       R10, K1
@@ -3337,7 +3781,7 @@ code_tail_209:
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_210:
+code_done_226:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -3353,9 +3797,9 @@ code_done_210:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_202
+	JMP           rows_loop_218
 
-rows_end_203:
+rows_end_219:
 	VZEROUPPER
 	RET
 
@@ -3366,17 +3810,17 @@ TEXT ·f32ToF16AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_211:
+conv_227:
 	TESTQ     DX, DX
-	JZ        conv_done_212
+	JZ        conv_done_228
 	VMOVUPS   (CX), Z0
 	VCVTPS2PH $0x00, Z0, (AX)
 	ADDQ      $0x00000040, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_211
+	JMP       conv_227
 
-conv_done_212:
+conv_done_228:
 	VZEROUPPER
 	RET
 
@@ -3387,17 +3831,17 @@ TEXT ·f16ToF32AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_213:
+conv_229:
 	TESTQ     DX, DX
-	JZ        conv_done_214
+	JZ        conv_done_230
 	VCVTPH2PS (CX), Z0
 	VMOVUPS   Z0, (AX)
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000040, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_213
+	JMP       conv_229
 
-conv_done_214:
+conv_done_230:
 	VZEROUPPER
 	RET
 
@@ -3408,18 +3852,18 @@ TEXT ·bf16ToF32AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_215:
+conv_231:
 	TESTQ     DX, DX
-	JZ        conv_done_216
+	JZ        conv_done_232
 	VPMOVZXWD (CX), Z0
 	VPSLLD    $0x10, Z0, Z0
 	VMOVUPS   Z0, (AX)
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000040, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_215
+	JMP       conv_231
 
-conv_done_216:
+conv_done_232:
 	VZEROUPPER
 	RET
 
@@ -3436,9 +3880,9 @@ TEXT ·f32ToBF16AVX512(SB), NOSPLIT, $0-24
 	MOVQ         src+8(FP), CX
 	MOVQ         n+16(FP), DX
 
-conv_217:
+conv_233:
 	TESTQ     DX, DX
-	JZ        conv_done_218
+	JZ        conv_done_234
 	VMOVUPS   (CX), Z3
 	VPSRLD    $0x10, Z3, Z4
 	VPANDD    Z0, Z4, Z4
@@ -3453,9 +3897,9 @@ conv_217:
 	ADDQ      $0x00000040, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_217
+	JMP       conv_233
 
-conv_done_218:
+conv_done_234:
 	VZEROUPPER
 	RET
 
@@ -3470,9 +3914,9 @@ TEXT ·l2Int8AVX512(SB), NOSPLIT, $0-28
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-i8_4_219:
+i8_4_235:
 	CMPQ      DX, $0x00000080
-	JL        i8_1_220
+	JL        i8_1_236
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPSUBW    Z5, Z4, Z4
@@ -3496,11 +3940,11 @@ i8_4_219:
 	ADDQ      $0x00000080, AX
 	ADDQ      $0x00000080, CX
 	SUBQ      $0x00000080, DX
-	JMP       i8_4_219
+	JMP       i8_4_235
 
-i8_1_220:
+i8_1_236:
 	CMPQ      DX, $0x00000020
-	JL        i8_tail_221
+	JL        i8_tail_237
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPSUBW    Z5, Z4, Z4
@@ -3509,11 +3953,11 @@ i8_1_220:
 	ADDQ      $0x00000020, AX
 	ADDQ      $0x00000020, CX
 	SUBQ      $0x00000020, DX
-	JMP       i8_1_220
+	JMP       i8_1_236
 
-i8_tail_221:
+i8_tail_237:
 	TESTQ      DX, DX
-	JZ         i8_done_222
+	JZ         i8_done_238
 	MOVL       $0xffffffff, BX
 	BZHIL      DX, BX, BX
 	KMOVD      BX, K1
@@ -3525,7 +3969,7 @@ i8_tail_221:
 	VPMADDWD   Z4, Z4, Z4
 	VPADDD     Z4, Z1, Z1
 
-i8_done_222:
+i8_done_238:
 	VPADDD        Z1, Z0, Z0
 	VPADDD        Z2, Z0, Z0
 	VPADDD        Z3, Z0, Z0
@@ -3553,9 +3997,9 @@ TEXT ·ipInt8AVX512(SB), NOSPLIT, $0-28
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-i8_4_223:
+i8_4_239:
 	CMPQ      DX, $0x00000080
-	JL        i8_1_224
+	JL        i8_1_240
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPMADDWD  Z5, Z4, Z4
@@ -3575,11 +4019,11 @@ i8_4_223:
 	ADDQ      $0x00000080, AX
 	ADDQ      $0x00000080, CX
 	SUBQ      $0x00000080, DX
-	JMP       i8_4_223
+	JMP       i8_4_239
 
-i8_1_224:
+i8_1_240:
 	CMPQ      DX, $0x00000020
-	JL        i8_tail_225
+	JL        i8_tail_241
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPMADDWD  Z5, Z4, Z4
@@ -3587,11 +4031,11 @@ i8_1_224:
 	ADDQ      $0x00000020, AX
 	ADDQ      $0x00000020, CX
 	SUBQ      $0x00000020, DX
-	JMP       i8_1_224
+	JMP       i8_1_240
 
-i8_tail_225:
+i8_tail_241:
 	TESTQ      DX, DX
-	JZ         i8_done_226
+	JZ         i8_done_242
 	MOVL       $0xffffffff, BX
 	BZHIL      DX, BX, BX
 	KMOVD      BX, K1
@@ -3602,7 +4046,7 @@ i8_tail_225:
 	VPMADDWD   Z5, Z4, Z4
 	VPADDD     Z4, Z1, Z1
 
-i8_done_226:
+i8_done_242:
 	VPADDD        Z1, Z0, Z0
 	VPADDD        Z2, Z0, Z0
 	VPADDD        Z3, Z0, Z0
@@ -3634,9 +4078,9 @@ TEXT ·l2U8VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_227:
+u8_4_243:
 	CMPQ      DX, $0x00000100
-	JL        u8_1_228
+	JL        u8_1_244
 	VMOVDQU64 (AX), Z7
 	VPMINUB   (CX), Z7, Z8
 	VPMAXUB   (CX), Z7, Z7
@@ -3672,11 +4116,11 @@ u8_4_227:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000100, DX
-	JMP       u8_4_227
+	JMP       u8_4_243
 
-u8_1_228:
+u8_1_244:
 	CMPQ      DX, $0x00000040
-	JL        u8_tail_229
+	JL        u8_tail_245
 	VMOVDQU64 (AX), Z7
 	VPMINUB   (CX), Z7, Z8
 	VPMAXUB   (CX), Z7, Z7
@@ -3688,11 +4132,11 @@ u8_1_228:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_1_228
+	JMP       u8_1_244
 
-u8_tail_229:
+u8_tail_245:
 	TESTQ      DX, DX
-	JZ         u8_done_230
+	JZ         u8_done_246
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -3707,7 +4151,7 @@ u8_tail_229:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_230:
+u8_done_246:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -3742,25 +4186,25 @@ TEXT ·l2U8RowsVNNI(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_231:
+rows_loop_247:
 	TESTQ SI, SI
-	JZ    rows_end_232
+	JZ    rows_end_248
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_233
+	JE    rows_next_249
 	ADDQ  CX, DI
 
-rows_next_233:
+rows_next_249:
 	XORQ R8, R8
 
-pf_234:
+pf_250:
 	CMPQ       R8, AX
-	JAE        pf_done_235
+	JAE        pf_done_251
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_234
+	JMP        pf_250
 
-pf_done_235:
+pf_done_251:
 	MOVQ         DX, DI
 	MOVQ         AX, R8
 	MOVQ         a+0(FP), R9
@@ -3773,9 +4217,9 @@ pf_done_235:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_236:
+u8_4_252:
 	CMPQ      R8, $0x00000100
-	JL        u8_1_237
+	JL        u8_1_253
 	VMOVDQU64 (R9), Z7
 	VPMINUB   (DI), Z7, Z8
 	VPMAXUB   (DI), Z7, Z7
@@ -3811,11 +4255,11 @@ u8_4_236:
 	ADDQ      $0x00000100, R9
 	ADDQ      $0x00000100, DI
 	SUBQ      $0x00000100, R8
-	JMP       u8_4_236
+	JMP       u8_4_252
 
-u8_1_237:
+u8_1_253:
 	CMPQ      R8, $0x00000040
-	JL        u8_tail_238
+	JL        u8_tail_254
 	VMOVDQU64 (R9), Z7
 	VPMINUB   (DI), Z7, Z8
 	VPMAXUB   (DI), Z7, Z7
@@ -3827,11 +4271,11 @@ u8_1_237:
 	ADDQ      $0x00000040, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000040, R8
-	JMP       u8_1_237
+	JMP       u8_1_253
 
-u8_tail_238:
+u8_tail_254:
 	TESTQ      R8, R8
-	JZ         u8_done_239
+	JZ         u8_done_255
 	MOVQ       $-1, R10
 	BZHIQ      R8, R10, R10
 	KMOVQ      R10, K1
@@ -3846,7 +4290,7 @@ u8_tail_238:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_239:
+u8_done_255:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -3872,9 +4316,9 @@ u8_done_239:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_231
+	JMP           rows_loop_247
 
-rows_end_232:
+rows_end_248:
 	VZEROUPPER
 	RET
 
@@ -3893,9 +4337,9 @@ TEXT ·dotU8VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_240:
+u8_4_256:
 	CMPQ      DX, $0x00000100
-	JL        u8_1_241
+	JL        u8_1_257
 	VMOVDQU64 (AX), Z7
 	VPXORD    (CX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -3919,11 +4363,11 @@ u8_4_240:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000100, DX
-	JMP       u8_4_240
+	JMP       u8_4_256
 
-u8_1_241:
+u8_1_257:
 	CMPQ      DX, $0x00000040
-	JL        u8_tail_242
+	JL        u8_tail_258
 	VMOVDQU64 (AX), Z7
 	VPXORD    (CX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -3932,11 +4376,11 @@ u8_1_241:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_1_241
+	JMP       u8_1_257
 
-u8_tail_242:
+u8_tail_258:
 	TESTQ      DX, DX
-	JZ         u8_done_243
+	JZ         u8_done_259
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -3948,7 +4392,7 @@ u8_tail_242:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_243:
+u8_done_259:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -3983,25 +4427,25 @@ TEXT ·dotU8RowsVNNI(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_244:
+rows_loop_260:
 	TESTQ SI, SI
-	JZ    rows_end_245
+	JZ    rows_end_261
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_246
+	JE    rows_next_262
 	ADDQ  CX, DI
 
-rows_next_246:
+rows_next_262:
 	XORQ R8, R8
 
-pf_247:
+pf_263:
 	CMPQ       R8, AX
-	JAE        pf_done_248
+	JAE        pf_done_264
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_247
+	JMP        pf_263
 
-pf_done_248:
+pf_done_264:
 	MOVQ         DX, DI
 	MOVQ         AX, R8
 	MOVQ         a+0(FP), R9
@@ -4014,9 +4458,9 @@ pf_done_248:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_249:
+u8_4_265:
 	CMPQ      R8, $0x00000100
-	JL        u8_1_250
+	JL        u8_1_266
 	VMOVDQU64 (R9), Z7
 	VPXORD    (DI), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -4040,11 +4484,11 @@ u8_4_249:
 	ADDQ      $0x00000100, R9
 	ADDQ      $0x00000100, DI
 	SUBQ      $0x00000100, R8
-	JMP       u8_4_249
+	JMP       u8_4_265
 
-u8_1_250:
+u8_1_266:
 	CMPQ      R8, $0x00000040
-	JL        u8_tail_251
+	JL        u8_tail_267
 	VMOVDQU64 (R9), Z7
 	VPXORD    (DI), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -4053,11 +4497,11 @@ u8_1_250:
 	ADDQ      $0x00000040, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000040, R8
-	JMP       u8_1_250
+	JMP       u8_1_266
 
-u8_tail_251:
+u8_tail_267:
 	TESTQ      R8, R8
-	JZ         u8_done_252
+	JZ         u8_done_268
 	MOVQ       $-1, R10
 	BZHIQ      R8, R10, R10
 	KMOVQ      R10, K1
@@ -4069,7 +4513,7 @@ u8_tail_251:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_252:
+u8_done_268:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -4095,9 +4539,9 @@ u8_done_252:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_244
+	JMP           rows_loop_260
 
-rows_end_245:
+rows_end_261:
 	VZEROUPPER
 	RET
 
@@ -4112,9 +4556,9 @@ TEXT ·l2U4VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_253:
+u4_1_269:
 	CMPQ      DX, $0x00000040
-	JL        u4_tail_254
+	JL        u4_tail_270
 	VMOVDQU64 (AX), Z3
 	VMOVDQU64 (CX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -4132,11 +4576,11 @@ u4_1_253:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u4_1_253
+	JMP       u4_1_269
 
-u4_tail_254:
+u4_tail_270:
 	TESTQ      DX, DX
-	JZ         u4_done_255
+	JZ         u4_done_271
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -4157,7 +4601,7 @@ u4_tail_254:
 	VPDPBUSD   Z5, Z5, Z1
 	VPDPBUSD   Z3, Z3, Z2
 
-u4_done_255:
+u4_done_271:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -4183,9 +4627,9 @@ TEXT ·dotU4VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_256:
+u4_1_272:
 	CMPQ      DX, $0x00000040
-	JL        u4_tail_257
+	JL        u4_tail_273
 	VMOVDQU64 (AX), Z3
 	VMOVDQU64 (CX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -4199,11 +4643,11 @@ u4_1_256:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u4_1_256
+	JMP       u4_1_272
 
-u4_tail_257:
+u4_tail_273:
 	TESTQ      DX, DX
-	JZ         u4_done_258
+	JZ         u4_done_274
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -4220,7 +4664,7 @@ u4_tail_257:
 	VPDPBUSD   Z6, Z5, Z1
 	VPDPBUSD   Z4, Z3, Z2
 
-u4_done_258:
+u4_done_274:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -4246,9 +4690,9 @@ TEXT ·hammingVPOPCNTQ(SB), NOSPLIT, $0-32
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-vpc4_259:
+vpc4_275:
 	CMPQ      DX, $0x00000020
-	JL        vpc1_260
+	JL        vpc1_276
 	VMOVDQU64 (AX), Z4
 	VPXORQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -4268,11 +4712,11 @@ vpc4_259:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000020, DX
-	JMP       vpc4_259
+	JMP       vpc4_275
 
-vpc1_260:
+vpc1_276:
 	CMPQ      DX, $0x00000008
-	JL        vpc_tail_261
+	JL        vpc_tail_277
 	VMOVDQU64 (AX), Z4
 	VPXORQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -4280,11 +4724,11 @@ vpc1_260:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000008, DX
-	JMP       vpc1_260
+	JMP       vpc1_276
 
-vpc_tail_261:
+vpc_tail_277:
 	TESTQ       DX, DX
-	JZ          vpc_done_262
+	JZ          vpc_done_278
 	MOVL        $0x000000ff, BX
 	BZHIL       DX, BX, BX
 	KMOVB       BX, K1
@@ -4295,7 +4739,7 @@ vpc_tail_261:
 	VPOPCNTQ    Z4, Z4
 	VPADDQ      Z4, Z1, Z1
 
-vpc_done_262:
+vpc_done_278:
 	VPADDQ        Z1, Z0, Z0
 	VPADDQ        Z3, Z2, Z2
 	VPADDQ        Z2, Z0, Z0
@@ -4321,9 +4765,9 @@ TEXT ·popcountAndVPOPCNTQ(SB), NOSPLIT, $0-32
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-vpc4_263:
+vpc4_279:
 	CMPQ      DX, $0x00000020
-	JL        vpc1_264
+	JL        vpc1_280
 	VMOVDQU64 (AX), Z4
 	VPANDQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -4343,11 +4787,11 @@ vpc4_263:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000020, DX
-	JMP       vpc4_263
+	JMP       vpc4_279
 
-vpc1_264:
+vpc1_280:
 	CMPQ      DX, $0x00000008
-	JL        vpc_tail_265
+	JL        vpc_tail_281
 	VMOVDQU64 (AX), Z4
 	VPANDQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -4355,11 +4799,11 @@ vpc1_264:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000008, DX
-	JMP       vpc1_264
+	JMP       vpc1_280
 
-vpc_tail_265:
+vpc_tail_281:
 	TESTQ       DX, DX
-	JZ          vpc_done_266
+	JZ          vpc_done_282
 	MOVL        $0x000000ff, BX
 	BZHIL       DX, BX, BX
 	KMOVB       BX, K1
@@ -4370,7 +4814,7 @@ vpc_tail_265:
 	VPOPCNTQ    Z4, Z4
 	VPADDQ      Z4, Z1, Z1
 
-vpc_done_266:
+vpc_done_282:
 	VPADDQ        Z1, Z0, Z0
 	VPADDQ        Z3, Z2, Z2
 	VPADDQ        Z2, Z0, Z0
@@ -4400,9 +4844,9 @@ TEXT ·lookupAccumulate32AVX512(SB), NOSPLIT, $0-32
 	VPXORD       Z4, Z4, Z4
 	VPXORD       Z5, Z5, Z5
 
-lut_267:
+lut_283:
 	TESTQ      DX, DX
-	JZ         lut_done_268
+	JZ         lut_done_284
 	VMOVDQU64  (AX), Z6
 	VMOVDQU64  (CX), Z7
 	VPANDD     Z0, Z6, Z8
@@ -4421,9 +4865,9 @@ lut_267:
 	ADDQ       $0x00000040, AX
 	ADDQ       $0x00000040, CX
 	SUBQ       $0x00000004, DX
-	JMP        lut_267
+	JMP        lut_283
 
-lut_done_268:
+lut_done_284:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDW        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1

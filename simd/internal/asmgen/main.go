@@ -336,17 +336,9 @@ func f32Kernels(sfx string, dist distFn) {
 			fmt.Sprintf("%sF32Batch%s sets out[i] = %s(q[:n], slab[ids[i]*stride:][:n]) for i < cnt.", mn, sfx, mn),
 			"Preconditions: every row lies inside slab; out has cnt entries. Prefetches row ids[i+1].")
 		{
+			groupsFirst(metric, zmm, true)
 			n, slab, stride, ids, out, cnt := ld("n"), ld("slab"), ld("stride"), ld("ids"), ld("out"), ld("cnt")
-			c.SHLQ(U8(2), stride)
-			lloop, lend, lnext, lone := lbl("batch_loop"), lbl("batch_end"), lbl("batch_next"), lbl("batch_one")
-			c.TESTQ(n, n)
-			c.JZ(LabelRef(lone))
-			if !zmm {
-				c.TESTQ(U32(7), n)
-				c.JNZ(LabelRef(lone))
-			}
-			batch4(metric, zmm, n, slab, stride, ids, out, cnt)
-			c.Label(lone)
+			lloop, lend, lnext := lbl("batch_loop"), lbl("batch_end"), lbl("batch_next")
 			c.Label(lloop)
 			c.TESTQ(cnt, cnt)
 			c.JZ(LabelRef(lend))
@@ -381,17 +373,9 @@ func f32Kernels(sfx string, dist distFn) {
 			fmt.Sprintf("%sF32Rows%s sets out[i] = %s(q[:n], slab[i*stride:][:n]) for i < cnt.", mn, sfx, mn),
 			"Preconditions: every row lies inside slab; out has cnt entries. Prefetches row i+1.")
 		{
+			groupsFirst(metric, zmm, false)
 			n, row, stride, out, cnt := ld("n"), ld("slab"), ld("stride"), ld("out"), ld("cnt")
-			c.SHLQ(U8(2), stride)
-			lloop, lend, lnext, lone := lbl("rows_loop"), lbl("rows_end"), lbl("rows_next"), lbl("rows_one")
-			c.TESTQ(n, n)
-			c.JZ(LabelRef(lone))
-			if !zmm {
-				c.TESTQ(U32(7), n)
-				c.JNZ(LabelRef(lone))
-			}
-			rows4(metric, zmm, n, row, stride, out, cnt)
-			c.Label(lone)
+			lloop, lend, lnext := lbl("rows_loop"), lbl("rows_end"), lbl("rows_next")
 			c.Label(lloop)
 			c.TESTQ(cnt, cnt)
 			c.JZ(LabelRef(lend))
