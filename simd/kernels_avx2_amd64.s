@@ -16,9 +16,9 @@ TEXT ·l2F32AVX2(SB), NOSPLIT, $0-28
 	VXORPS Y3, Y3, Y3
 	VXORPS X4, X4, X4
 
-f32_32_1:
+f32xr_block_1:
 	CMPQ        DX, $0x00000020
-	JL          f32_8_2
+	JL          f32xr_singles_3
 	VMOVUPS     (AX), Y5
 	VSUBPS      (CX), Y5, Y5
 	VFMADD231PS Y5, Y5, Y0
@@ -34,34 +34,52 @@ f32_32_1:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000020, DX
-	JMP         f32_32_1
+	JMP         f32xr_block_1
 
-f32_8_2:
+f32xr_singles_3:
 	CMPQ        DX, $0x00000008
-	JL          f32_tail_3
+	JL          f32xr_tail_4
 	VMOVUPS     (AX), Y5
 	VSUBPS      (CX), Y5, Y5
 	VFMADD231PS Y5, Y5, Y0
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000008, DX
-	JMP         f32_8_2
+	CMPQ        DX, $0x00000008
+	JL          f32xr_tail_5
+	VMOVUPS     (AX), Y5
+	VSUBPS      (CX), Y5, Y5
+	VFMADD231PS Y5, Y5, Y1
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, CX
+	SUBQ        $0x00000008, DX
+	CMPQ        DX, $0x00000008
+	JL          f32xr_tail_6
+	VMOVUPS     (AX), Y5
+	VSUBPS      (CX), Y5, Y5
+	VFMADD231PS Y5, Y5, Y2
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, CX
+	SUBQ        $0x00000008, DX
 
-f32_tail_3:
+f32xr_tail_6:
+f32xr_tail_5:
+f32xr_tail_4:
+f32xr_stail_8:
 	TESTQ       DX, DX
-	JZ          f32_done_4
+	JZ          f32xr_stail_end_9
 	VMOVSS      (AX), X5
 	VSUBSS      (CX), X5, X5
 	VFMADD231SS X5, X5, X4
 	ADDQ        $0x00000004, AX
 	ADDQ        $0x00000004, CX
 	DECQ        DX
-	JMP         f32_tail_3
+	JMP         f32xr_stail_8
 
-f32_done_4:
+f32xr_stail_end_9:
+	VADDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y0, Y0
-	VADDPS       Y3, Y2, Y2
-	VADDPS       Y2, Y0, Y0
+	VADDPS       Y3, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X1
 	VADDPS       X4, X1, X1
@@ -81,100 +99,62 @@ TEXT ·l2F32BatchAVX2(SB), NOSPLIT, $0-56
 	MOVQ  AX, stride+24(FP)
 	MOVQ  n+8(FP), AX
 	TESTQ AX, AX
-	JZ    groups_skip_5
+	JZ    groups_skip_10
 	TESTQ $0x00000007, AX
-	JNZ   groups_skip_5
+	JNZ   groups_skip_10
 
-group_loop_6:
+group_loop_11:
 	MOVQ  cnt+48(FP), AX
-	CMPQ  AX, $0x00000004
-	JL    group_done_7
+	CMPQ  AX, $0x00000002
+	JL    group_done_12
 	MOVQ  slab+16(FP), AX
 	MOVQ  stride+24(FP), CX
 	MOVQ  ids+32(FP), DX
 	MOVQ  cnt+48(FP), BX
-	CMPQ  BX, $0x00000008
-	JL    group_nopf_8
+	CMPQ  BX, $0x00000004
+	JL    group_nopf_13
 	MOVQ  n+8(FP), BX
-	MOVL  16(DX), DI
+	MOVL  8(DX), DI
 	IMULQ CX, DI
 	ADDQ  AX, DI
 	MOVQ  BX, SI
 	ADDQ  $0x0000000f, SI
 	SHRQ  $0x04, SI
 	CMPQ  SI, $0x00000004
-	JLE   pf_capped_9
+	JLE   pf_capped_14
 	MOVQ  $0x00000004, SI
 
-pf_capped_9:
-pf_rows_10:
+pf_capped_14:
+pf_rows_15:
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       SI
-	JNZ        pf_rows_10
-	MOVL       20(DX), DI
+	JNZ        pf_rows_15
+	MOVL       12(DX), DI
 	IMULQ      CX, DI
 	ADDQ       AX, DI
 	MOVQ       BX, SI
 	ADDQ       $0x0000000f, SI
 	SHRQ       $0x04, SI
 	CMPQ       SI, $0x00000004
-	JLE        pf_capped_11
+	JLE        pf_capped_16
 	MOVQ       $0x00000004, SI
 
-pf_capped_11:
-pf_rows_12:
+pf_capped_16:
+pf_rows_17:
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       SI
-	JNZ        pf_rows_12
-	MOVL       24(DX), DI
-	IMULQ      CX, DI
-	ADDQ       AX, DI
-	MOVQ       BX, SI
-	ADDQ       $0x0000000f, SI
-	SHRQ       $0x04, SI
-	CMPQ       SI, $0x00000004
-	JLE        pf_capped_13
-	MOVQ       $0x00000004, SI
+	JNZ        pf_rows_17
 
-pf_capped_13:
-pf_rows_14:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
-	JNZ        pf_rows_14
-	MOVL       28(DX), DI
-	IMULQ      CX, DI
-	ADDQ       AX, DI
-	MOVQ       BX, SI
-	ADDQ       $0x0000000f, SI
-	SHRQ       $0x04, SI
-	CMPQ       SI, $0x00000004
-	JLE        pf_capped_15
-	MOVQ       $0x00000004, SI
-
-pf_capped_15:
-pf_rows_16:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
-	JNZ        pf_rows_16
-
-group_nopf_8:
+group_nopf_13:
 	MOVL   (DX), BX
 	IMULQ  CX, BX
 	ADDQ   AX, BX
 	MOVL   4(DX), SI
 	IMULQ  CX, SI
 	ADDQ   AX, SI
-	MOVL   8(DX), DI
-	IMULQ  CX, DI
-	ADDQ   AX, DI
-	MOVL   12(DX), R8
-	IMULQ  CX, R8
-	ADDQ   AX, R8
-	ADDQ   $0x00000010, DX
+	ADDQ   $0x00000008, DX
 	MOVQ   DX, ids+32(FP)
 	MOVQ   q+0(FP), AX
 	MOVQ   n+8(FP), CX
@@ -187,87 +167,99 @@ group_nopf_8:
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 
-f32xr_2v_17:
-	CMPQ        CX, $0x00000010
-	JL          f32xr_1v_18
+f32xr_block_18:
+	CMPQ        CX, $0x00000020
+	JL          f32xr_singles_20
 	VMOVUPS     (AX), Y8
 	VSUBPS      (BX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y0
-	VSUBPS      (SI), Y8, Y9
-	VFMADD231PS Y9, Y9, Y2
-	VSUBPS      (DI), Y8, Y9
-	VFMADD231PS Y9, Y9, Y4
-	VSUBPS      (R8), Y8, Y8
-	VFMADD231PS Y8, Y8, Y6
+	VSUBPS      (SI), Y8, Y8
+	VFMADD231PS Y8, Y8, Y4
 	VMOVUPS     32(AX), Y8
 	VSUBPS      32(BX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y1
-	VSUBPS      32(SI), Y8, Y9
+	VSUBPS      32(SI), Y8, Y8
+	VFMADD231PS Y8, Y8, Y5
+	VMOVUPS     64(AX), Y8
+	VSUBPS      64(BX), Y8, Y9
+	VFMADD231PS Y9, Y9, Y2
+	VSUBPS      64(SI), Y8, Y8
+	VFMADD231PS Y8, Y8, Y6
+	VMOVUPS     96(AX), Y8
+	VSUBPS      96(BX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y3
-	VSUBPS      32(DI), Y8, Y9
-	VFMADD231PS Y9, Y9, Y5
-	VSUBPS      32(R8), Y8, Y8
+	VSUBPS      96(SI), Y8, Y8
 	VFMADD231PS Y8, Y8, Y7
-	ADDQ        $0x00000040, AX
-	ADDQ        $0x00000040, BX
-	ADDQ        $0x00000040, SI
-	ADDQ        $0x00000040, DI
-	ADDQ        $0x00000040, R8
-	SUBQ        $0x00000010, CX
-	JMP         f32xr_2v_17
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, BX
+	ADDQ        $0x00000080, SI
+	SUBQ        $0x00000020, CX
+	JMP         f32xr_block_18
 
-f32xr_1v_18:
+f32xr_singles_20:
 	CMPQ        CX, $0x00000008
-	JL          f32xr_tail_19
+	JL          f32xr_tail_21
 	VMOVUPS     (AX), Y8
 	VSUBPS      (BX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y0
-	VSUBPS      (SI), Y8, Y9
+	VSUBPS      (SI), Y8, Y8
+	VFMADD231PS Y8, Y8, Y4
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, BX
+	ADDQ        $0x00000020, SI
+	SUBQ        $0x00000008, CX
+	CMPQ        CX, $0x00000008
+	JL          f32xr_tail_22
+	VMOVUPS     (AX), Y8
+	VSUBPS      (BX), Y8, Y9
+	VFMADD231PS Y9, Y9, Y1
+	VSUBPS      (SI), Y8, Y8
+	VFMADD231PS Y8, Y8, Y5
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, BX
+	ADDQ        $0x00000020, SI
+	SUBQ        $0x00000008, CX
+	CMPQ        CX, $0x00000008
+	JL          f32xr_tail_23
+	VMOVUPS     (AX), Y8
+	VSUBPS      (BX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y2
-	VSUBPS      (DI), Y8, Y9
-	VFMADD231PS Y9, Y9, Y4
-	VSUBPS      (R8), Y8, Y8
+	VSUBPS      (SI), Y8, Y8
 	VFMADD231PS Y8, Y8, Y6
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000020, BX
 	ADDQ        $0x00000020, SI
-	ADDQ        $0x00000020, DI
-	ADDQ        $0x00000020, R8
 	SUBQ        $0x00000008, CX
 
-f32xr_tail_19:
+f32xr_tail_23:
+f32xr_tail_22:
+f32xr_tail_21:
+	VADDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X1
-	VADDPS       Y3, Y2, Y2
-	VEXTRACTF128 $0x01, Y2, X0
-	VADDPS       X0, X2, X0
+	VADDPS       Y6, Y5, Y5
 	VADDPS       Y5, Y4, Y4
-	VEXTRACTF128 $0x01, Y4, X2
-	VADDPS       X2, X4, X2
-	VADDPS       Y7, Y6, Y6
-	VEXTRACTF128 $0x01, Y6, X3
-	VADDPS       X3, X6, X3
-	VUNPCKLPS    X0, X1, X4
+	VADDPS       Y7, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X0
+	VUNPCKLPS    X0, X1, X2
 	VUNPCKHPS    X0, X1, X0
-	VADDPS       X0, X4, X4
-	VUNPCKLPS    X3, X2, X0
-	VUNPCKHPS    X3, X2, X1
-	VADDPS       X1, X0, X0
-	VMOVLHPS     X0, X4, X1
-	VMOVHLPS     X4, X0, X0
-	VADDPS       X0, X1, X1
+	VADDPS       X0, X2, X2
+	VMOVHLPS     X2, X2, X0
+	VADDPS       X0, X2, X2
 	MOVQ         out+40(FP), AX
-	VMOVUPS      X1, (AX)
-	ADDQ         $0x00000010, AX
+	VMOVSD       X2, (AX)
+	ADDQ         $0x00000008, AX
 	MOVQ         AX, out+40(FP)
 	MOVQ         cnt+48(FP), AX
-	SUBQ         $0x00000004, AX
+	SUBQ         $0x00000002, AX
 	MOVQ         AX, cnt+48(FP)
-	JMP          group_loop_6
+	JMP          group_loop_11
 
-group_done_7:
-groups_skip_5:
+group_done_12:
+groups_skip_10:
 	MOVQ n+8(FP), AX
 	MOVQ slab+16(FP), CX
 	MOVQ stride+24(FP), DX
@@ -275,20 +267,20 @@ groups_skip_5:
 	MOVQ out+40(FP), SI
 	MOVQ cnt+48(FP), DI
 
-batch_loop_21:
+batch_loop_25:
 	TESTQ DI, DI
-	JZ    batch_end_22
+	JZ    batch_end_26
 	MOVL  (BX), R8
 	IMULQ DX, R8
 	ADDQ  CX, R8
 	MOVQ  R8, R9
 	CMPQ  DI, $0x00000001
-	JE    batch_next_23
+	JE    batch_next_27
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 
-batch_next_23:
+batch_next_27:
 	PREFETCHT0 -4(R9)(AX*4)
 	MOVQ       q+0(FP), R10
 	MOVQ       AX, R11
@@ -298,32 +290,32 @@ batch_next_23:
 	VXORPS     Y3, Y3, Y3
 	VXORPS     X4, X4, X4
 
-f32_32_24:
+f32xr_block_28:
 	CMPQ        R11, $0x00000020
-	JL          f32_8_25
+	JL          f32xr_singles_30
 	VMOVUPS     (R10), Y5
 	VSUBPS      (R8), Y5, Y5
 	VFMADD231PS Y5, Y5, Y0
-	PREFETCHT0  (R9)
 	VMOVUPS     32(R10), Y5
 	VSUBPS      32(R8), Y5, Y5
 	VFMADD231PS Y5, Y5, Y1
 	VMOVUPS     64(R10), Y5
 	VSUBPS      64(R8), Y5, Y5
 	VFMADD231PS Y5, Y5, Y2
-	PREFETCHT0  64(R9)
 	VMOVUPS     96(R10), Y5
 	VSUBPS      96(R8), Y5, Y5
 	VFMADD231PS Y5, Y5, Y3
+	PREFETCHT0  (R9)
+	PREFETCHT0  64(R9)
 	ADDQ        $0x00000080, R10
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000020, R11
-	JMP         f32_32_24
+	JMP         f32xr_block_28
 
-f32_8_25:
+f32xr_singles_30:
 	CMPQ        R11, $0x00000008
-	JL          f32_tail_26
+	JL          f32xr_tail_31
 	VMOVUPS     (R10), Y5
 	VSUBPS      (R8), Y5, Y5
 	VFMADD231PS Y5, Y5, Y0
@@ -332,23 +324,45 @@ f32_8_25:
 	ADDQ        $0x00000020, R8
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000008, R11
-	JMP         f32_8_25
+	CMPQ        R11, $0x00000008
+	JL          f32xr_tail_32
+	VMOVUPS     (R10), Y5
+	VSUBPS      (R8), Y5, Y5
+	VFMADD231PS Y5, Y5, Y1
+	PREFETCHT0  (R9)
+	ADDQ        $0x00000020, R10
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, R9
+	SUBQ        $0x00000008, R11
+	CMPQ        R11, $0x00000008
+	JL          f32xr_tail_33
+	VMOVUPS     (R10), Y5
+	VSUBPS      (R8), Y5, Y5
+	VFMADD231PS Y5, Y5, Y2
+	PREFETCHT0  (R9)
+	ADDQ        $0x00000020, R10
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, R9
+	SUBQ        $0x00000008, R11
 
-f32_tail_26:
+f32xr_tail_33:
+f32xr_tail_32:
+f32xr_tail_31:
+f32xr_stail_35:
 	TESTQ       R11, R11
-	JZ          f32_done_27
+	JZ          f32xr_stail_end_36
 	VMOVSS      (R10), X5
 	VSUBSS      (R8), X5, X5
 	VFMADD231SS X5, X5, X4
 	ADDQ        $0x00000004, R10
 	ADDQ        $0x00000004, R8
 	DECQ        R11
-	JMP         f32_tail_26
+	JMP         f32xr_stail_35
 
-f32_done_27:
+f32xr_stail_end_36:
+	VADDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y0, Y0
-	VADDPS       Y3, Y2, Y2
-	VADDPS       Y2, Y0, Y0
+	VADDPS       Y3, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X1
 	VADDPS       X4, X1, X1
@@ -360,9 +374,9 @@ f32_done_27:
 	ADDQ         $0x00000004, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          batch_loop_21
+	JMP          batch_loop_25
 
-batch_end_22:
+batch_end_26:
 	VZEROUPPER
 	RET
 
@@ -374,23 +388,21 @@ TEXT ·l2F32RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ  AX, stride+24(FP)
 	MOVQ  n+8(FP), AX
 	TESTQ AX, AX
-	JZ    groups_skip_28
+	JZ    groups_skip_37
 	TESTQ $0x00000007, AX
-	JNZ   groups_skip_28
+	JNZ   groups_skip_37
 
-group_loop_29:
+group_loop_38:
 	MOVQ   cnt+40(FP), AX
-	CMPQ   AX, $0x00000004
-	JL     group_done_30
+	CMPQ   AX, $0x00000002
+	JL     group_done_39
 	MOVQ   slab+16(FP), AX
 	MOVQ   stride+24(FP), CX
 	LEAQ   (AX)(CX*1), DX
-	LEAQ   (DX)(CX*1), BX
-	LEAQ   (BX)(CX*1), SI
-	LEAQ   (SI)(CX*1), CX
+	LEAQ   (DX)(CX*1), CX
 	MOVQ   CX, slab+16(FP)
 	MOVQ   q+0(FP), CX
-	MOVQ   n+8(FP), DI
+	MOVQ   n+8(FP), BX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -400,103 +412,115 @@ group_loop_29:
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 
-f32xr_2v_31:
-	CMPQ        DI, $0x00000010
-	JL          f32xr_1v_32
+f32xr_block_40:
+	CMPQ        BX, $0x00000020
+	JL          f32xr_singles_42
 	VMOVUPS     (CX), Y8
 	VSUBPS      (AX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y0
-	VSUBPS      (DX), Y8, Y9
-	VFMADD231PS Y9, Y9, Y2
-	VSUBPS      (BX), Y8, Y9
-	VFMADD231PS Y9, Y9, Y4
-	VSUBPS      (SI), Y8, Y8
-	VFMADD231PS Y8, Y8, Y6
+	VSUBPS      (DX), Y8, Y8
+	VFMADD231PS Y8, Y8, Y4
 	VMOVUPS     32(CX), Y8
 	VSUBPS      32(AX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y1
-	VSUBPS      32(DX), Y8, Y9
+	VSUBPS      32(DX), Y8, Y8
+	VFMADD231PS Y8, Y8, Y5
+	VMOVUPS     64(CX), Y8
+	VSUBPS      64(AX), Y8, Y9
+	VFMADD231PS Y9, Y9, Y2
+	VSUBPS      64(DX), Y8, Y8
+	VFMADD231PS Y8, Y8, Y6
+	VMOVUPS     96(CX), Y8
+	VSUBPS      96(AX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y3
-	VSUBPS      32(BX), Y8, Y9
-	VFMADD231PS Y9, Y9, Y5
-	VSUBPS      32(SI), Y8, Y8
+	VSUBPS      96(DX), Y8, Y8
 	VFMADD231PS Y8, Y8, Y7
-	ADDQ        $0x00000040, CX
-	ADDQ        $0x00000040, AX
-	ADDQ        $0x00000040, DX
-	ADDQ        $0x00000040, BX
-	ADDQ        $0x00000040, SI
-	SUBQ        $0x00000010, DI
-	JMP         f32xr_2v_31
+	ADDQ        $0x00000080, CX
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, DX
+	SUBQ        $0x00000020, BX
+	JMP         f32xr_block_40
 
-f32xr_1v_32:
-	CMPQ        DI, $0x00000008
-	JL          f32xr_tail_33
+f32xr_singles_42:
+	CMPQ        BX, $0x00000008
+	JL          f32xr_tail_43
 	VMOVUPS     (CX), Y8
 	VSUBPS      (AX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y0
-	VSUBPS      (DX), Y8, Y9
+	VSUBPS      (DX), Y8, Y8
+	VFMADD231PS Y8, Y8, Y4
+	ADDQ        $0x00000020, CX
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, DX
+	SUBQ        $0x00000008, BX
+	CMPQ        BX, $0x00000008
+	JL          f32xr_tail_44
+	VMOVUPS     (CX), Y8
+	VSUBPS      (AX), Y8, Y9
+	VFMADD231PS Y9, Y9, Y1
+	VSUBPS      (DX), Y8, Y8
+	VFMADD231PS Y8, Y8, Y5
+	ADDQ        $0x00000020, CX
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, DX
+	SUBQ        $0x00000008, BX
+	CMPQ        BX, $0x00000008
+	JL          f32xr_tail_45
+	VMOVUPS     (CX), Y8
+	VSUBPS      (AX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y2
-	VSUBPS      (BX), Y8, Y9
-	VFMADD231PS Y9, Y9, Y4
-	VSUBPS      (SI), Y8, Y8
+	VSUBPS      (DX), Y8, Y8
 	VFMADD231PS Y8, Y8, Y6
 	ADDQ        $0x00000020, CX
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000020, DX
-	ADDQ        $0x00000020, BX
-	ADDQ        $0x00000020, SI
-	SUBQ        $0x00000008, DI
+	SUBQ        $0x00000008, BX
 
-f32xr_tail_33:
+f32xr_tail_45:
+f32xr_tail_44:
+f32xr_tail_43:
+	VADDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X1
-	VADDPS       Y3, Y2, Y2
-	VEXTRACTF128 $0x01, Y2, X0
-	VADDPS       X0, X2, X0
+	VADDPS       Y6, Y5, Y5
 	VADDPS       Y5, Y4, Y4
-	VEXTRACTF128 $0x01, Y4, X2
-	VADDPS       X2, X4, X2
-	VADDPS       Y7, Y6, Y6
-	VEXTRACTF128 $0x01, Y6, X3
-	VADDPS       X3, X6, X3
-	VUNPCKLPS    X0, X1, X4
+	VADDPS       Y7, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X0
+	VUNPCKLPS    X0, X1, X2
 	VUNPCKHPS    X0, X1, X0
-	VADDPS       X0, X4, X4
-	VUNPCKLPS    X3, X2, X0
-	VUNPCKHPS    X3, X2, X1
-	VADDPS       X1, X0, X0
-	VMOVLHPS     X0, X4, X1
-	VMOVHLPS     X4, X0, X0
-	VADDPS       X0, X1, X1
+	VADDPS       X0, X2, X2
+	VMOVHLPS     X2, X2, X0
+	VADDPS       X0, X2, X2
 	MOVQ         out+32(FP), AX
-	VMOVUPS      X1, (AX)
-	ADDQ         $0x00000010, AX
+	VMOVSD       X2, (AX)
+	ADDQ         $0x00000008, AX
 	MOVQ         AX, out+32(FP)
 	MOVQ         cnt+40(FP), AX
-	SUBQ         $0x00000004, AX
+	SUBQ         $0x00000002, AX
 	MOVQ         AX, cnt+40(FP)
-	JMP          group_loop_29
+	JMP          group_loop_38
 
-group_done_30:
-groups_skip_28:
+group_done_39:
+groups_skip_37:
 	MOVQ n+8(FP), AX
 	MOVQ slab+16(FP), CX
 	MOVQ stride+24(FP), DX
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_35:
+rows_loop_47:
 	TESTQ SI, SI
-	JZ    rows_end_36
+	JZ    rows_end_48
 	MOVQ  CX, DI
 	MOVQ  CX, R8
 	CMPQ  SI, $0x00000001
-	JE    rows_next_37
+	JE    rows_next_49
 	ADDQ  DX, R8
 
-rows_next_37:
+rows_next_49:
 	PREFETCHT0 -4(R8)(AX*4)
 	MOVQ       q+0(FP), R9
 	MOVQ       AX, R10
@@ -506,32 +530,32 @@ rows_next_37:
 	VXORPS     Y3, Y3, Y3
 	VXORPS     X4, X4, X4
 
-f32_32_38:
+f32xr_block_50:
 	CMPQ        R10, $0x00000020
-	JL          f32_8_39
+	JL          f32xr_singles_52
 	VMOVUPS     (R9), Y5
 	VSUBPS      (DI), Y5, Y5
 	VFMADD231PS Y5, Y5, Y0
-	PREFETCHT0  (R8)
 	VMOVUPS     32(R9), Y5
 	VSUBPS      32(DI), Y5, Y5
 	VFMADD231PS Y5, Y5, Y1
 	VMOVUPS     64(R9), Y5
 	VSUBPS      64(DI), Y5, Y5
 	VFMADD231PS Y5, Y5, Y2
-	PREFETCHT0  64(R8)
 	VMOVUPS     96(R9), Y5
 	VSUBPS      96(DI), Y5, Y5
 	VFMADD231PS Y5, Y5, Y3
+	PREFETCHT0  (R8)
+	PREFETCHT0  64(R8)
 	ADDQ        $0x00000080, R9
 	ADDQ        $0x00000080, DI
 	ADDQ        $0x00000080, R8
 	SUBQ        $0x00000020, R10
-	JMP         f32_32_38
+	JMP         f32xr_block_50
 
-f32_8_39:
+f32xr_singles_52:
 	CMPQ        R10, $0x00000008
-	JL          f32_tail_40
+	JL          f32xr_tail_53
 	VMOVUPS     (R9), Y5
 	VSUBPS      (DI), Y5, Y5
 	VFMADD231PS Y5, Y5, Y0
@@ -540,23 +564,45 @@ f32_8_39:
 	ADDQ        $0x00000020, DI
 	ADDQ        $0x00000020, R8
 	SUBQ        $0x00000008, R10
-	JMP         f32_8_39
+	CMPQ        R10, $0x00000008
+	JL          f32xr_tail_54
+	VMOVUPS     (R9), Y5
+	VSUBPS      (DI), Y5, Y5
+	VFMADD231PS Y5, Y5, Y1
+	PREFETCHT0  (R8)
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000020, R8
+	SUBQ        $0x00000008, R10
+	CMPQ        R10, $0x00000008
+	JL          f32xr_tail_55
+	VMOVUPS     (R9), Y5
+	VSUBPS      (DI), Y5, Y5
+	VFMADD231PS Y5, Y5, Y2
+	PREFETCHT0  (R8)
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000020, R8
+	SUBQ        $0x00000008, R10
 
-f32_tail_40:
+f32xr_tail_55:
+f32xr_tail_54:
+f32xr_tail_53:
+f32xr_stail_57:
 	TESTQ       R10, R10
-	JZ          f32_done_41
+	JZ          f32xr_stail_end_58
 	VMOVSS      (R9), X5
 	VSUBSS      (DI), X5, X5
 	VFMADD231SS X5, X5, X4
 	ADDQ        $0x00000004, R9
 	ADDQ        $0x00000004, DI
 	DECQ        R10
-	JMP         f32_tail_40
+	JMP         f32xr_stail_57
 
-f32_done_41:
+f32xr_stail_end_58:
+	VADDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y0, Y0
-	VADDPS       Y3, Y2, Y2
-	VADDPS       Y2, Y0, Y0
+	VADDPS       Y3, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X1
 	VADDPS       X4, X1, X1
@@ -568,9 +614,9 @@ f32_done_41:
 	ADDQ         DX, CX
 	ADDQ         $0x00000004, BX
 	DECQ         SI
-	JMP          rows_loop_35
+	JMP          rows_loop_47
 
-rows_end_36:
+rows_end_48:
 	VZEROUPPER
 	RET
 
@@ -586,9 +632,9 @@ TEXT ·ipF32AVX2(SB), NOSPLIT, $0-28
 	VXORPS Y3, Y3, Y3
 	VXORPS X4, X4, X4
 
-f32_32_42:
+f32xr_block_59:
 	CMPQ        DX, $0x00000020
-	JL          f32_8_43
+	JL          f32xr_singles_61
 	VMOVUPS     (AX), Y5
 	VFMADD231PS (CX), Y5, Y0
 	VMOVUPS     32(AX), Y5
@@ -600,32 +646,48 @@ f32_32_42:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000020, DX
-	JMP         f32_32_42
+	JMP         f32xr_block_59
 
-f32_8_43:
+f32xr_singles_61:
 	CMPQ        DX, $0x00000008
-	JL          f32_tail_44
+	JL          f32xr_tail_62
 	VMOVUPS     (AX), Y5
 	VFMADD231PS (CX), Y5, Y0
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000008, DX
-	JMP         f32_8_43
+	CMPQ        DX, $0x00000008
+	JL          f32xr_tail_63
+	VMOVUPS     (AX), Y5
+	VFMADD231PS (CX), Y5, Y1
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, CX
+	SUBQ        $0x00000008, DX
+	CMPQ        DX, $0x00000008
+	JL          f32xr_tail_64
+	VMOVUPS     (AX), Y5
+	VFMADD231PS (CX), Y5, Y2
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, CX
+	SUBQ        $0x00000008, DX
 
-f32_tail_44:
+f32xr_tail_64:
+f32xr_tail_63:
+f32xr_tail_62:
+f32xr_stail_66:
 	TESTQ       DX, DX
-	JZ          f32_done_45
+	JZ          f32xr_stail_end_67
 	VMOVSS      (AX), X5
 	VFMADD231SS (CX), X5, X4
 	ADDQ        $0x00000004, AX
 	ADDQ        $0x00000004, CX
 	DECQ        DX
-	JMP         f32_tail_44
+	JMP         f32xr_stail_66
 
-f32_done_45:
+f32xr_stail_end_67:
+	VADDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y0, Y0
-	VADDPS       Y3, Y2, Y2
-	VADDPS       Y2, Y0, Y0
+	VADDPS       Y3, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X1
 	VADDPS       X4, X1, X1
@@ -645,100 +707,62 @@ TEXT ·ipF32BatchAVX2(SB), NOSPLIT, $0-56
 	MOVQ  AX, stride+24(FP)
 	MOVQ  n+8(FP), AX
 	TESTQ AX, AX
-	JZ    groups_skip_46
+	JZ    groups_skip_68
 	TESTQ $0x00000007, AX
-	JNZ   groups_skip_46
+	JNZ   groups_skip_68
 
-group_loop_47:
+group_loop_69:
 	MOVQ  cnt+48(FP), AX
-	CMPQ  AX, $0x00000004
-	JL    group_done_48
+	CMPQ  AX, $0x00000002
+	JL    group_done_70
 	MOVQ  slab+16(FP), AX
 	MOVQ  stride+24(FP), CX
 	MOVQ  ids+32(FP), DX
 	MOVQ  cnt+48(FP), BX
-	CMPQ  BX, $0x00000008
-	JL    group_nopf_49
+	CMPQ  BX, $0x00000004
+	JL    group_nopf_71
 	MOVQ  n+8(FP), BX
-	MOVL  16(DX), DI
+	MOVL  8(DX), DI
 	IMULQ CX, DI
 	ADDQ  AX, DI
 	MOVQ  BX, SI
 	ADDQ  $0x0000000f, SI
 	SHRQ  $0x04, SI
 	CMPQ  SI, $0x00000004
-	JLE   pf_capped_50
+	JLE   pf_capped_72
 	MOVQ  $0x00000004, SI
 
-pf_capped_50:
-pf_rows_51:
+pf_capped_72:
+pf_rows_73:
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       SI
-	JNZ        pf_rows_51
-	MOVL       20(DX), DI
+	JNZ        pf_rows_73
+	MOVL       12(DX), DI
 	IMULQ      CX, DI
 	ADDQ       AX, DI
 	MOVQ       BX, SI
 	ADDQ       $0x0000000f, SI
 	SHRQ       $0x04, SI
 	CMPQ       SI, $0x00000004
-	JLE        pf_capped_52
+	JLE        pf_capped_74
 	MOVQ       $0x00000004, SI
 
-pf_capped_52:
-pf_rows_53:
+pf_capped_74:
+pf_rows_75:
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       SI
-	JNZ        pf_rows_53
-	MOVL       24(DX), DI
-	IMULQ      CX, DI
-	ADDQ       AX, DI
-	MOVQ       BX, SI
-	ADDQ       $0x0000000f, SI
-	SHRQ       $0x04, SI
-	CMPQ       SI, $0x00000004
-	JLE        pf_capped_54
-	MOVQ       $0x00000004, SI
+	JNZ        pf_rows_75
 
-pf_capped_54:
-pf_rows_55:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
-	JNZ        pf_rows_55
-	MOVL       28(DX), DI
-	IMULQ      CX, DI
-	ADDQ       AX, DI
-	MOVQ       BX, SI
-	ADDQ       $0x0000000f, SI
-	SHRQ       $0x04, SI
-	CMPQ       SI, $0x00000004
-	JLE        pf_capped_56
-	MOVQ       $0x00000004, SI
-
-pf_capped_56:
-pf_rows_57:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
-	JNZ        pf_rows_57
-
-group_nopf_49:
+group_nopf_71:
 	MOVL   (DX), BX
 	IMULQ  CX, BX
 	ADDQ   AX, BX
 	MOVL   4(DX), SI
 	IMULQ  CX, SI
 	ADDQ   AX, SI
-	MOVL   8(DX), DI
-	IMULQ  CX, DI
-	ADDQ   AX, DI
-	MOVL   12(DX), R8
-	IMULQ  CX, R8
-	ADDQ   AX, R8
-	ADDQ   $0x00000010, DX
+	ADDQ   $0x00000008, DX
 	MOVQ   DX, ids+32(FP)
 	MOVQ   q+0(FP), AX
 	MOVQ   n+8(FP), CX
@@ -751,75 +775,85 @@ group_nopf_49:
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 
-f32xr_2v_58:
-	CMPQ        CX, $0x00000010
-	JL          f32xr_1v_59
+f32xr_block_76:
+	CMPQ        CX, $0x00000020
+	JL          f32xr_singles_78
 	VMOVUPS     (AX), Y8
 	VFMADD231PS (BX), Y8, Y0
-	VFMADD231PS (SI), Y8, Y2
-	VFMADD231PS (DI), Y8, Y4
-	VFMADD231PS (R8), Y8, Y6
+	VFMADD231PS (SI), Y8, Y4
 	VMOVUPS     32(AX), Y8
 	VFMADD231PS 32(BX), Y8, Y1
-	VFMADD231PS 32(SI), Y8, Y3
-	VFMADD231PS 32(DI), Y8, Y5
-	VFMADD231PS 32(R8), Y8, Y7
-	ADDQ        $0x00000040, AX
-	ADDQ        $0x00000040, BX
-	ADDQ        $0x00000040, SI
-	ADDQ        $0x00000040, DI
-	ADDQ        $0x00000040, R8
-	SUBQ        $0x00000010, CX
-	JMP         f32xr_2v_58
+	VFMADD231PS 32(SI), Y8, Y5
+	VMOVUPS     64(AX), Y8
+	VFMADD231PS 64(BX), Y8, Y2
+	VFMADD231PS 64(SI), Y8, Y6
+	VMOVUPS     96(AX), Y8
+	VFMADD231PS 96(BX), Y8, Y3
+	VFMADD231PS 96(SI), Y8, Y7
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, BX
+	ADDQ        $0x00000080, SI
+	SUBQ        $0x00000020, CX
+	JMP         f32xr_block_76
 
-f32xr_1v_59:
+f32xr_singles_78:
 	CMPQ        CX, $0x00000008
-	JL          f32xr_tail_60
+	JL          f32xr_tail_79
 	VMOVUPS     (AX), Y8
 	VFMADD231PS (BX), Y8, Y0
-	VFMADD231PS (SI), Y8, Y2
-	VFMADD231PS (DI), Y8, Y4
-	VFMADD231PS (R8), Y8, Y6
+	VFMADD231PS (SI), Y8, Y4
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000020, BX
 	ADDQ        $0x00000020, SI
-	ADDQ        $0x00000020, DI
-	ADDQ        $0x00000020, R8
+	SUBQ        $0x00000008, CX
+	CMPQ        CX, $0x00000008
+	JL          f32xr_tail_80
+	VMOVUPS     (AX), Y8
+	VFMADD231PS (BX), Y8, Y1
+	VFMADD231PS (SI), Y8, Y5
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, BX
+	ADDQ        $0x00000020, SI
+	SUBQ        $0x00000008, CX
+	CMPQ        CX, $0x00000008
+	JL          f32xr_tail_81
+	VMOVUPS     (AX), Y8
+	VFMADD231PS (BX), Y8, Y2
+	VFMADD231PS (SI), Y8, Y6
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, BX
+	ADDQ        $0x00000020, SI
 	SUBQ        $0x00000008, CX
 
-f32xr_tail_60:
+f32xr_tail_81:
+f32xr_tail_80:
+f32xr_tail_79:
+	VADDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X1
-	VADDPS       Y3, Y2, Y2
-	VEXTRACTF128 $0x01, Y2, X0
-	VADDPS       X0, X2, X0
+	VADDPS       Y6, Y5, Y5
 	VADDPS       Y5, Y4, Y4
-	VEXTRACTF128 $0x01, Y4, X2
-	VADDPS       X2, X4, X2
-	VADDPS       Y7, Y6, Y6
-	VEXTRACTF128 $0x01, Y6, X3
-	VADDPS       X3, X6, X3
-	VUNPCKLPS    X0, X1, X4
+	VADDPS       Y7, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X0
+	VUNPCKLPS    X0, X1, X2
 	VUNPCKHPS    X0, X1, X0
-	VADDPS       X0, X4, X4
-	VUNPCKLPS    X3, X2, X0
-	VUNPCKHPS    X3, X2, X1
-	VADDPS       X1, X0, X0
-	VMOVLHPS     X0, X4, X1
-	VMOVHLPS     X4, X0, X0
-	VADDPS       X0, X1, X1
+	VADDPS       X0, X2, X2
+	VMOVHLPS     X2, X2, X0
+	VADDPS       X0, X2, X2
 	MOVQ         out+40(FP), AX
-	VMOVUPS      X1, (AX)
-	ADDQ         $0x00000010, AX
+	VMOVSD       X2, (AX)
+	ADDQ         $0x00000008, AX
 	MOVQ         AX, out+40(FP)
 	MOVQ         cnt+48(FP), AX
-	SUBQ         $0x00000004, AX
+	SUBQ         $0x00000002, AX
 	MOVQ         AX, cnt+48(FP)
-	JMP          group_loop_47
+	JMP          group_loop_69
 
-group_done_48:
-groups_skip_46:
+group_done_70:
+groups_skip_68:
 	MOVQ n+8(FP), AX
 	MOVQ slab+16(FP), CX
 	MOVQ stride+24(FP), DX
@@ -827,20 +861,20 @@ groups_skip_46:
 	MOVQ out+40(FP), SI
 	MOVQ cnt+48(FP), DI
 
-batch_loop_62:
+batch_loop_83:
 	TESTQ DI, DI
-	JZ    batch_end_63
+	JZ    batch_end_84
 	MOVL  (BX), R8
 	IMULQ DX, R8
 	ADDQ  CX, R8
 	MOVQ  R8, R9
 	CMPQ  DI, $0x00000001
-	JE    batch_next_64
+	JE    batch_next_85
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 
-batch_next_64:
+batch_next_85:
 	PREFETCHT0 -4(R9)(AX*4)
 	MOVQ       q+0(FP), R10
 	MOVQ       AX, R11
@@ -850,28 +884,28 @@ batch_next_64:
 	VXORPS     Y3, Y3, Y3
 	VXORPS     X4, X4, X4
 
-f32_32_65:
+f32xr_block_86:
 	CMPQ        R11, $0x00000020
-	JL          f32_8_66
+	JL          f32xr_singles_88
 	VMOVUPS     (R10), Y5
 	VFMADD231PS (R8), Y5, Y0
-	PREFETCHT0  (R9)
 	VMOVUPS     32(R10), Y5
 	VFMADD231PS 32(R8), Y5, Y1
 	VMOVUPS     64(R10), Y5
 	VFMADD231PS 64(R8), Y5, Y2
-	PREFETCHT0  64(R9)
 	VMOVUPS     96(R10), Y5
 	VFMADD231PS 96(R8), Y5, Y3
+	PREFETCHT0  (R9)
+	PREFETCHT0  64(R9)
 	ADDQ        $0x00000080, R10
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000020, R11
-	JMP         f32_32_65
+	JMP         f32xr_block_86
 
-f32_8_66:
+f32xr_singles_88:
 	CMPQ        R11, $0x00000008
-	JL          f32_tail_67
+	JL          f32xr_tail_89
 	VMOVUPS     (R10), Y5
 	VFMADD231PS (R8), Y5, Y0
 	PREFETCHT0  (R9)
@@ -879,22 +913,42 @@ f32_8_66:
 	ADDQ        $0x00000020, R8
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000008, R11
-	JMP         f32_8_66
+	CMPQ        R11, $0x00000008
+	JL          f32xr_tail_90
+	VMOVUPS     (R10), Y5
+	VFMADD231PS (R8), Y5, Y1
+	PREFETCHT0  (R9)
+	ADDQ        $0x00000020, R10
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, R9
+	SUBQ        $0x00000008, R11
+	CMPQ        R11, $0x00000008
+	JL          f32xr_tail_91
+	VMOVUPS     (R10), Y5
+	VFMADD231PS (R8), Y5, Y2
+	PREFETCHT0  (R9)
+	ADDQ        $0x00000020, R10
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, R9
+	SUBQ        $0x00000008, R11
 
-f32_tail_67:
+f32xr_tail_91:
+f32xr_tail_90:
+f32xr_tail_89:
+f32xr_stail_93:
 	TESTQ       R11, R11
-	JZ          f32_done_68
+	JZ          f32xr_stail_end_94
 	VMOVSS      (R10), X5
 	VFMADD231SS (R8), X5, X4
 	ADDQ        $0x00000004, R10
 	ADDQ        $0x00000004, R8
 	DECQ        R11
-	JMP         f32_tail_67
+	JMP         f32xr_stail_93
 
-f32_done_68:
+f32xr_stail_end_94:
+	VADDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y0, Y0
-	VADDPS       Y3, Y2, Y2
-	VADDPS       Y2, Y0, Y0
+	VADDPS       Y3, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X1
 	VADDPS       X4, X1, X1
@@ -906,9 +960,9 @@ f32_done_68:
 	ADDQ         $0x00000004, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          batch_loop_62
+	JMP          batch_loop_83
 
-batch_end_63:
+batch_end_84:
 	VZEROUPPER
 	RET
 
@@ -920,23 +974,21 @@ TEXT ·ipF32RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ  AX, stride+24(FP)
 	MOVQ  n+8(FP), AX
 	TESTQ AX, AX
-	JZ    groups_skip_69
+	JZ    groups_skip_95
 	TESTQ $0x00000007, AX
-	JNZ   groups_skip_69
+	JNZ   groups_skip_95
 
-group_loop_70:
+group_loop_96:
 	MOVQ   cnt+40(FP), AX
-	CMPQ   AX, $0x00000004
-	JL     group_done_71
+	CMPQ   AX, $0x00000002
+	JL     group_done_97
 	MOVQ   slab+16(FP), AX
 	MOVQ   stride+24(FP), CX
 	LEAQ   (AX)(CX*1), DX
-	LEAQ   (DX)(CX*1), BX
-	LEAQ   (BX)(CX*1), SI
-	LEAQ   (SI)(CX*1), CX
+	LEAQ   (DX)(CX*1), CX
 	MOVQ   CX, slab+16(FP)
 	MOVQ   q+0(FP), CX
-	MOVQ   n+8(FP), DI
+	MOVQ   n+8(FP), BX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -946,91 +998,101 @@ group_loop_70:
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 
-f32xr_2v_72:
-	CMPQ        DI, $0x00000010
-	JL          f32xr_1v_73
+f32xr_block_98:
+	CMPQ        BX, $0x00000020
+	JL          f32xr_singles_100
 	VMOVUPS     (CX), Y8
 	VFMADD231PS (AX), Y8, Y0
-	VFMADD231PS (DX), Y8, Y2
-	VFMADD231PS (BX), Y8, Y4
-	VFMADD231PS (SI), Y8, Y6
+	VFMADD231PS (DX), Y8, Y4
 	VMOVUPS     32(CX), Y8
 	VFMADD231PS 32(AX), Y8, Y1
-	VFMADD231PS 32(DX), Y8, Y3
-	VFMADD231PS 32(BX), Y8, Y5
-	VFMADD231PS 32(SI), Y8, Y7
-	ADDQ        $0x00000040, CX
-	ADDQ        $0x00000040, AX
-	ADDQ        $0x00000040, DX
-	ADDQ        $0x00000040, BX
-	ADDQ        $0x00000040, SI
-	SUBQ        $0x00000010, DI
-	JMP         f32xr_2v_72
+	VFMADD231PS 32(DX), Y8, Y5
+	VMOVUPS     64(CX), Y8
+	VFMADD231PS 64(AX), Y8, Y2
+	VFMADD231PS 64(DX), Y8, Y6
+	VMOVUPS     96(CX), Y8
+	VFMADD231PS 96(AX), Y8, Y3
+	VFMADD231PS 96(DX), Y8, Y7
+	ADDQ        $0x00000080, CX
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, DX
+	SUBQ        $0x00000020, BX
+	JMP         f32xr_block_98
 
-f32xr_1v_73:
-	CMPQ        DI, $0x00000008
-	JL          f32xr_tail_74
+f32xr_singles_100:
+	CMPQ        BX, $0x00000008
+	JL          f32xr_tail_101
 	VMOVUPS     (CX), Y8
 	VFMADD231PS (AX), Y8, Y0
-	VFMADD231PS (DX), Y8, Y2
-	VFMADD231PS (BX), Y8, Y4
-	VFMADD231PS (SI), Y8, Y6
+	VFMADD231PS (DX), Y8, Y4
 	ADDQ        $0x00000020, CX
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000020, DX
-	ADDQ        $0x00000020, BX
-	ADDQ        $0x00000020, SI
-	SUBQ        $0x00000008, DI
+	SUBQ        $0x00000008, BX
+	CMPQ        BX, $0x00000008
+	JL          f32xr_tail_102
+	VMOVUPS     (CX), Y8
+	VFMADD231PS (AX), Y8, Y1
+	VFMADD231PS (DX), Y8, Y5
+	ADDQ        $0x00000020, CX
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, DX
+	SUBQ        $0x00000008, BX
+	CMPQ        BX, $0x00000008
+	JL          f32xr_tail_103
+	VMOVUPS     (CX), Y8
+	VFMADD231PS (AX), Y8, Y2
+	VFMADD231PS (DX), Y8, Y6
+	ADDQ        $0x00000020, CX
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, DX
+	SUBQ        $0x00000008, BX
 
-f32xr_tail_74:
+f32xr_tail_103:
+f32xr_tail_102:
+f32xr_tail_101:
+	VADDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X1
-	VADDPS       Y3, Y2, Y2
-	VEXTRACTF128 $0x01, Y2, X0
-	VADDPS       X0, X2, X0
+	VADDPS       Y6, Y5, Y5
 	VADDPS       Y5, Y4, Y4
-	VEXTRACTF128 $0x01, Y4, X2
-	VADDPS       X2, X4, X2
-	VADDPS       Y7, Y6, Y6
-	VEXTRACTF128 $0x01, Y6, X3
-	VADDPS       X3, X6, X3
-	VUNPCKLPS    X0, X1, X4
+	VADDPS       Y7, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X0
+	VUNPCKLPS    X0, X1, X2
 	VUNPCKHPS    X0, X1, X0
-	VADDPS       X0, X4, X4
-	VUNPCKLPS    X3, X2, X0
-	VUNPCKHPS    X3, X2, X1
-	VADDPS       X1, X0, X0
-	VMOVLHPS     X0, X4, X1
-	VMOVHLPS     X4, X0, X0
-	VADDPS       X0, X1, X1
+	VADDPS       X0, X2, X2
+	VMOVHLPS     X2, X2, X0
+	VADDPS       X0, X2, X2
 	MOVQ         out+32(FP), AX
-	VMOVUPS      X1, (AX)
-	ADDQ         $0x00000010, AX
+	VMOVSD       X2, (AX)
+	ADDQ         $0x00000008, AX
 	MOVQ         AX, out+32(FP)
 	MOVQ         cnt+40(FP), AX
-	SUBQ         $0x00000004, AX
+	SUBQ         $0x00000002, AX
 	MOVQ         AX, cnt+40(FP)
-	JMP          group_loop_70
+	JMP          group_loop_96
 
-group_done_71:
-groups_skip_69:
+group_done_97:
+groups_skip_95:
 	MOVQ n+8(FP), AX
 	MOVQ slab+16(FP), CX
 	MOVQ stride+24(FP), DX
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_76:
+rows_loop_105:
 	TESTQ SI, SI
-	JZ    rows_end_77
+	JZ    rows_end_106
 	MOVQ  CX, DI
 	MOVQ  CX, R8
 	CMPQ  SI, $0x00000001
-	JE    rows_next_78
+	JE    rows_next_107
 	ADDQ  DX, R8
 
-rows_next_78:
+rows_next_107:
 	PREFETCHT0 -4(R8)(AX*4)
 	MOVQ       q+0(FP), R9
 	MOVQ       AX, R10
@@ -1040,28 +1102,28 @@ rows_next_78:
 	VXORPS     Y3, Y3, Y3
 	VXORPS     X4, X4, X4
 
-f32_32_79:
+f32xr_block_108:
 	CMPQ        R10, $0x00000020
-	JL          f32_8_80
+	JL          f32xr_singles_110
 	VMOVUPS     (R9), Y5
 	VFMADD231PS (DI), Y5, Y0
-	PREFETCHT0  (R8)
 	VMOVUPS     32(R9), Y5
 	VFMADD231PS 32(DI), Y5, Y1
 	VMOVUPS     64(R9), Y5
 	VFMADD231PS 64(DI), Y5, Y2
-	PREFETCHT0  64(R8)
 	VMOVUPS     96(R9), Y5
 	VFMADD231PS 96(DI), Y5, Y3
+	PREFETCHT0  (R8)
+	PREFETCHT0  64(R8)
 	ADDQ        $0x00000080, R9
 	ADDQ        $0x00000080, DI
 	ADDQ        $0x00000080, R8
 	SUBQ        $0x00000020, R10
-	JMP         f32_32_79
+	JMP         f32xr_block_108
 
-f32_8_80:
+f32xr_singles_110:
 	CMPQ        R10, $0x00000008
-	JL          f32_tail_81
+	JL          f32xr_tail_111
 	VMOVUPS     (R9), Y5
 	VFMADD231PS (DI), Y5, Y0
 	PREFETCHT0  (R8)
@@ -1069,22 +1131,42 @@ f32_8_80:
 	ADDQ        $0x00000020, DI
 	ADDQ        $0x00000020, R8
 	SUBQ        $0x00000008, R10
-	JMP         f32_8_80
+	CMPQ        R10, $0x00000008
+	JL          f32xr_tail_112
+	VMOVUPS     (R9), Y5
+	VFMADD231PS (DI), Y5, Y1
+	PREFETCHT0  (R8)
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000020, R8
+	SUBQ        $0x00000008, R10
+	CMPQ        R10, $0x00000008
+	JL          f32xr_tail_113
+	VMOVUPS     (R9), Y5
+	VFMADD231PS (DI), Y5, Y2
+	PREFETCHT0  (R8)
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000020, R8
+	SUBQ        $0x00000008, R10
 
-f32_tail_81:
+f32xr_tail_113:
+f32xr_tail_112:
+f32xr_tail_111:
+f32xr_stail_115:
 	TESTQ       R10, R10
-	JZ          f32_done_82
+	JZ          f32xr_stail_end_116
 	VMOVSS      (R9), X5
 	VFMADD231SS (DI), X5, X4
 	ADDQ        $0x00000004, R9
 	ADDQ        $0x00000004, DI
 	DECQ        R10
-	JMP         f32_tail_81
+	JMP         f32xr_stail_115
 
-f32_done_82:
+f32xr_stail_end_116:
+	VADDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y0, Y0
-	VADDPS       Y3, Y2, Y2
-	VADDPS       Y2, Y0, Y0
+	VADDPS       Y3, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X1
 	VADDPS       X4, X1, X1
@@ -1096,9 +1178,9 @@ f32_done_82:
 	ADDQ         DX, CX
 	ADDQ         $0x00000004, BX
 	DECQ         SI
-	JMP          rows_loop_76
+	JMP          rows_loop_105
 
-rows_end_77:
+rows_end_106:
 	VZEROUPPER
 	RET
 
@@ -1113,9 +1195,9 @@ TEXT ·l2F16AVX2(SB), NOSPLIT, $0-28
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_83:
+code4_117:
 	CMPQ        DX, $0x00000020
-	JL          code1_84
+	JL          code1_118
 	VCVTPH2PS   (CX), Y4
 	VSUBPS      (AX), Y4, Y4
 	VFMADD231PS Y4, Y4, Y0
@@ -1131,20 +1213,20 @@ code4_83:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         code4_83
+	JMP         code4_117
 
-code1_84:
+code1_118:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_85
+	JL          code_tail_119
 	VCVTPH2PS   (CX), Y4
 	VSUBPS      (AX), Y4, Y4
 	VFMADD231PS Y4, Y4, Y0
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000010, CX
 	SUBQ        $0x00000008, DX
-	JMP         code1_84
+	JMP         code1_118
 
-code_tail_85:
+code_tail_119:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -1170,25 +1252,25 @@ TEXT ·l2F16RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_87:
+rows_loop_121:
 	TESTQ DI, DI
-	JZ    rows_end_88
+	JZ    rows_end_122
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_89
+	JE    rows_next_123
 	ADDQ  CX, R8
 
-rows_next_89:
+rows_next_123:
 	XORQ R9, R9
 
-pf_90:
+pf_124:
 	CMPQ       R9, DX
-	JAE        pf_done_91
+	JAE        pf_done_125
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_90
+	JMP        pf_124
 
-pf_done_91:
+pf_done_125:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -1197,9 +1279,9 @@ pf_done_91:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_92:
+code4_126:
 	CMPQ        R10, $0x00000020
-	JL          code1_93
+	JL          code1_127
 	VCVTPH2PS   (R9), Y4
 	VSUBPS      (R8), Y4, Y4
 	VFMADD231PS Y4, Y4, Y0
@@ -1215,20 +1297,20 @@ code4_92:
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000040, R9
 	SUBQ        $0x00000020, R10
-	JMP         code4_92
+	JMP         code4_126
 
-code1_93:
+code1_127:
 	CMPQ        R10, $0x00000008
-	JL          code_tail_94
+	JL          code_tail_128
 	VCVTPH2PS   (R9), Y4
 	VSUBPS      (R8), Y4, Y4
 	VFMADD231PS Y4, Y4, Y0
 	ADDQ        $0x00000020, R8
 	ADDQ        $0x00000010, R9
 	SUBQ        $0x00000008, R10
-	JMP         code1_93
+	JMP         code1_127
 
-code_tail_94:
+code_tail_128:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -1242,9 +1324,9 @@ code_tail_94:
 	ADDQ         CX, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          rows_loop_87
+	JMP          rows_loop_121
 
-rows_end_88:
+rows_end_122:
 	VZEROUPPER
 	RET
 
@@ -1259,9 +1341,9 @@ TEXT ·ipF16AVX2(SB), NOSPLIT, $0-28
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_96:
+code4_130:
 	CMPQ        DX, $0x00000020
-	JL          code1_97
+	JL          code1_131
 	VCVTPH2PS   (CX), Y4
 	VFMADD231PS (AX), Y4, Y0
 	VCVTPH2PS   16(CX), Y4
@@ -1273,19 +1355,19 @@ code4_96:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         code4_96
+	JMP         code4_130
 
-code1_97:
+code1_131:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_98
+	JL          code_tail_132
 	VCVTPH2PS   (CX), Y4
 	VFMADD231PS (AX), Y4, Y0
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000010, CX
 	SUBQ        $0x00000008, DX
-	JMP         code1_97
+	JMP         code1_131
 
-code_tail_98:
+code_tail_132:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -1311,25 +1393,25 @@ TEXT ·ipF16RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_100:
+rows_loop_134:
 	TESTQ DI, DI
-	JZ    rows_end_101
+	JZ    rows_end_135
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_102
+	JE    rows_next_136
 	ADDQ  CX, R8
 
-rows_next_102:
+rows_next_136:
 	XORQ R9, R9
 
-pf_103:
+pf_137:
 	CMPQ       R9, DX
-	JAE        pf_done_104
+	JAE        pf_done_138
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_103
+	JMP        pf_137
 
-pf_done_104:
+pf_done_138:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -1338,9 +1420,9 @@ pf_done_104:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_105:
+code4_139:
 	CMPQ        R10, $0x00000020
-	JL          code1_106
+	JL          code1_140
 	VCVTPH2PS   (R9), Y4
 	VFMADD231PS (R8), Y4, Y0
 	VCVTPH2PS   16(R9), Y4
@@ -1352,19 +1434,19 @@ code4_105:
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000040, R9
 	SUBQ        $0x00000020, R10
-	JMP         code4_105
+	JMP         code4_139
 
-code1_106:
+code1_140:
 	CMPQ        R10, $0x00000008
-	JL          code_tail_107
+	JL          code_tail_141
 	VCVTPH2PS   (R9), Y4
 	VFMADD231PS (R8), Y4, Y0
 	ADDQ        $0x00000020, R8
 	ADDQ        $0x00000010, R9
 	SUBQ        $0x00000008, R10
-	JMP         code1_106
+	JMP         code1_140
 
-code_tail_107:
+code_tail_141:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -1378,9 +1460,9 @@ code_tail_107:
 	ADDQ         CX, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          rows_loop_100
+	JMP          rows_loop_134
 
-rows_end_101:
+rows_end_135:
 	VZEROUPPER
 	RET
 
@@ -1395,9 +1477,9 @@ TEXT ·l2BF16AVX2(SB), NOSPLIT, $0-28
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_109:
+code4_143:
 	CMPQ        DX, $0x00000020
-	JL          code1_110
+	JL          code1_144
 	VPMOVZXWD   (CX), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VSUBPS      (AX), Y4, Y4
@@ -1417,11 +1499,11 @@ code4_109:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         code4_109
+	JMP         code4_143
 
-code1_110:
+code1_144:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_111
+	JL          code_tail_145
 	VPMOVZXWD   (CX), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VSUBPS      (AX), Y4, Y4
@@ -1429,9 +1511,9 @@ code1_110:
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000010, CX
 	SUBQ        $0x00000008, DX
-	JMP         code1_110
+	JMP         code1_144
 
-code_tail_111:
+code_tail_145:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -1457,25 +1539,25 @@ TEXT ·l2BF16RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_113:
+rows_loop_147:
 	TESTQ DI, DI
-	JZ    rows_end_114
+	JZ    rows_end_148
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_115
+	JE    rows_next_149
 	ADDQ  CX, R8
 
-rows_next_115:
+rows_next_149:
 	XORQ R9, R9
 
-pf_116:
+pf_150:
 	CMPQ       R9, DX
-	JAE        pf_done_117
+	JAE        pf_done_151
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_116
+	JMP        pf_150
 
-pf_done_117:
+pf_done_151:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -1484,9 +1566,9 @@ pf_done_117:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_118:
+code4_152:
 	CMPQ        R10, $0x00000020
-	JL          code1_119
+	JL          code1_153
 	VPMOVZXWD   (R9), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VSUBPS      (R8), Y4, Y4
@@ -1506,11 +1588,11 @@ code4_118:
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000040, R9
 	SUBQ        $0x00000020, R10
-	JMP         code4_118
+	JMP         code4_152
 
-code1_119:
+code1_153:
 	CMPQ        R10, $0x00000008
-	JL          code_tail_120
+	JL          code_tail_154
 	VPMOVZXWD   (R9), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VSUBPS      (R8), Y4, Y4
@@ -1518,9 +1600,9 @@ code1_119:
 	ADDQ        $0x00000020, R8
 	ADDQ        $0x00000010, R9
 	SUBQ        $0x00000008, R10
-	JMP         code1_119
+	JMP         code1_153
 
-code_tail_120:
+code_tail_154:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -1534,9 +1616,9 @@ code_tail_120:
 	ADDQ         CX, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          rows_loop_113
+	JMP          rows_loop_147
 
-rows_end_114:
+rows_end_148:
 	VZEROUPPER
 	RET
 
@@ -1551,9 +1633,9 @@ TEXT ·ipBF16AVX2(SB), NOSPLIT, $0-28
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_122:
+code4_156:
 	CMPQ        DX, $0x00000020
-	JL          code1_123
+	JL          code1_157
 	VPMOVZXWD   (CX), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VFMADD231PS (AX), Y4, Y0
@@ -1569,20 +1651,20 @@ code4_122:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         code4_122
+	JMP         code4_156
 
-code1_123:
+code1_157:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_124
+	JL          code_tail_158
 	VPMOVZXWD   (CX), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VFMADD231PS (AX), Y4, Y0
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000010, CX
 	SUBQ        $0x00000008, DX
-	JMP         code1_123
+	JMP         code1_157
 
-code_tail_124:
+code_tail_158:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -1608,25 +1690,25 @@ TEXT ·ipBF16RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_126:
+rows_loop_160:
 	TESTQ DI, DI
-	JZ    rows_end_127
+	JZ    rows_end_161
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_128
+	JE    rows_next_162
 	ADDQ  CX, R8
 
-rows_next_128:
+rows_next_162:
 	XORQ R9, R9
 
-pf_129:
+pf_163:
 	CMPQ       R9, DX
-	JAE        pf_done_130
+	JAE        pf_done_164
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_129
+	JMP        pf_163
 
-pf_done_130:
+pf_done_164:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -1635,9 +1717,9 @@ pf_done_130:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_131:
+code4_165:
 	CMPQ        R10, $0x00000020
-	JL          code1_132
+	JL          code1_166
 	VPMOVZXWD   (R9), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VFMADD231PS (R8), Y4, Y0
@@ -1653,20 +1735,20 @@ code4_131:
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000040, R9
 	SUBQ        $0x00000020, R10
-	JMP         code4_131
+	JMP         code4_165
 
-code1_132:
+code1_166:
 	CMPQ        R10, $0x00000008
-	JL          code_tail_133
+	JL          code_tail_167
 	VPMOVZXWD   (R9), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VFMADD231PS (R8), Y4, Y0
 	ADDQ        $0x00000020, R8
 	ADDQ        $0x00000010, R9
 	SUBQ        $0x00000008, R10
-	JMP         code1_132
+	JMP         code1_166
 
-code_tail_133:
+code_tail_167:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -1680,9 +1762,9 @@ code_tail_133:
 	ADDQ         CX, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          rows_loop_126
+	JMP          rows_loop_160
 
-rows_end_127:
+rows_end_161:
 	VZEROUPPER
 	RET
 
@@ -1702,9 +1784,9 @@ TEXT ·l2SQ8AVX2(SB), NOSPLIT, $0-44
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
 
-code4_135:
+code4_169:
 	CMPQ         DX, $0x00000020
-	JL           code1_136
+	JL           code1_170
 	VPMOVZXBD    (CX), Y5
 	VCVTDQ2PS    Y5, Y5
 	VMULPS       (SI), Y5, Y5
@@ -1738,11 +1820,11 @@ code4_135:
 	ADDQ         $0x00000080, BX
 	ADDQ         $0x00000080, SI
 	SUBQ         $0x00000020, DX
-	JMP          code4_135
+	JMP          code4_169
 
-code1_136:
+code1_170:
 	CMPQ         DX, $0x00000008
-	JL           code_tail_137
+	JL           code_tail_171
 	VPMOVZXBD    (CX), Y5
 	VCVTDQ2PS    Y5, Y5
 	VMULPS       (SI), Y5, Y5
@@ -1755,9 +1837,9 @@ code1_136:
 	ADDQ         $0x00000020, BX
 	ADDQ         $0x00000020, SI
 	SUBQ         $0x00000008, DX
-	JMP          code1_136
+	JMP          code1_170
 
-code_tail_137:
+code_tail_171:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y4, Y3, Y3
 	VADDPS       Y3, Y1, Y1
@@ -1787,9 +1869,9 @@ TEXT ·ipSQ8AVX2(SB), NOSPLIT, $0-44
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
 
-code4_139:
+code4_173:
 	CMPQ        DX, $0x00000020
-	JL          code1_140
+	JL          code1_174
 	VPMOVZXBD   (CX), Y5
 	VCVTDQ2PS   Y5, Y5
 	VMULPS      (SI), Y5, Y5
@@ -1815,11 +1897,11 @@ code4_139:
 	ADDQ        $0x00000080, BX
 	ADDQ        $0x00000080, SI
 	SUBQ        $0x00000020, DX
-	JMP         code4_139
+	JMP         code4_173
 
-code1_140:
+code1_174:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_141
+	JL          code_tail_175
 	VPMOVZXBD   (CX), Y5
 	VCVTDQ2PS   Y5, Y5
 	VMULPS      (SI), Y5, Y5
@@ -1830,9 +1912,9 @@ code1_140:
 	ADDQ        $0x00000020, BX
 	ADDQ        $0x00000020, SI
 	SUBQ        $0x00000008, DX
-	JMP         code1_140
+	JMP         code1_174
 
-code_tail_141:
+code_tail_175:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y4, Y3, Y3
 	VADDPS       Y3, Y1, Y1
@@ -1859,9 +1941,9 @@ TEXT ·l2SQ8SAVX2(SB), NOSPLIT, $0-44
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_143:
+code4_177:
 	CMPQ         DX, $0x00000020
-	JL           code1_144
+	JL           code1_178
 	VPMOVZXBD    (CX), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (AX), Y5
@@ -1891,11 +1973,11 @@ code4_143:
 	ADDQ         $0x00000080, BX
 	ADDQ         $0x00000080, SI
 	SUBQ         $0x00000020, DX
-	JMP          code4_143
+	JMP          code4_177
 
-code1_144:
+code1_178:
 	CMPQ         DX, $0x00000008
-	JL           code_tail_145
+	JL           code_tail_179
 	VPMOVZXBD    (CX), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (AX), Y5
@@ -1907,9 +1989,9 @@ code1_144:
 	ADDQ         $0x00000020, BX
 	ADDQ         $0x00000020, SI
 	SUBQ         $0x00000008, DX
-	JMP          code1_144
+	JMP          code1_178
 
-code_tail_145:
+code_tail_179:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -1933,25 +2015,25 @@ TEXT ·l2SQ8SRowsAVX2(SB), NOSPLIT, $0-64
 	MOVQ out+48(FP), SI
 	MOVQ cnt+56(FP), DI
 
-rows_loop_147:
+rows_loop_181:
 	TESTQ DI, DI
-	JZ    rows_end_148
+	JZ    rows_end_182
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_149
+	JE    rows_next_183
 	ADDQ  CX, R8
 
-rows_next_149:
+rows_next_183:
 	XORQ R9, R9
 
-pf_150:
+pf_184:
 	CMPQ       R9, DX
-	JAE        pf_done_151
+	JAE        pf_done_185
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_150
+	JMP        pf_184
 
-pf_done_151:
+pf_done_185:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -1962,9 +2044,9 @@ pf_done_151:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_152:
+code4_186:
 	CMPQ         R10, $0x00000020
-	JL           code1_153
+	JL           code1_187
 	VPMOVZXBD    (R9), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (R8), Y5
@@ -1994,11 +2076,11 @@ code4_152:
 	ADDQ         $0x00000080, R11
 	ADDQ         $0x00000080, R12
 	SUBQ         $0x00000020, R10
-	JMP          code4_152
+	JMP          code4_186
 
-code1_153:
+code1_187:
 	CMPQ         R10, $0x00000008
-	JL           code_tail_154
+	JL           code_tail_188
 	VPMOVZXBD    (R9), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (R8), Y5
@@ -2010,9 +2092,9 @@ code1_153:
 	ADDQ         $0x00000020, R11
 	ADDQ         $0x00000020, R12
 	SUBQ         $0x00000008, R10
-	JMP          code1_153
+	JMP          code1_187
 
-code_tail_154:
+code_tail_188:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -2026,9 +2108,9 @@ code_tail_154:
 	ADDQ         CX, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          rows_loop_147
+	JMP          rows_loop_181
 
-rows_end_148:
+rows_end_182:
 	VZEROUPPER
 	RET
 
@@ -2045,9 +2127,9 @@ TEXT ·ipSQ8SAVX2(SB), NOSPLIT, $0-44
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_156:
+code4_190:
 	CMPQ        DX, $0x00000020
-	JL          code1_157
+	JL          code1_191
 	VPMOVZXBD   (CX), Y4
 	VCVTDQ2PS   Y4, Y4
 	VMOVUPS     (SI), Y5
@@ -2073,11 +2155,11 @@ code4_156:
 	ADDQ        $0x00000080, BX
 	ADDQ        $0x00000080, SI
 	SUBQ        $0x00000020, DX
-	JMP         code4_156
+	JMP         code4_190
 
-code1_157:
+code1_191:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_158
+	JL          code_tail_192
 	VPMOVZXBD   (CX), Y4
 	VCVTDQ2PS   Y4, Y4
 	VMOVUPS     (SI), Y5
@@ -2088,9 +2170,9 @@ code1_157:
 	ADDQ        $0x00000020, BX
 	ADDQ        $0x00000020, SI
 	SUBQ        $0x00000008, DX
-	JMP         code1_157
+	JMP         code1_191
 
-code_tail_158:
+code_tail_192:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -2114,25 +2196,25 @@ TEXT ·ipSQ8SRowsAVX2(SB), NOSPLIT, $0-64
 	MOVQ out+48(FP), SI
 	MOVQ cnt+56(FP), DI
 
-rows_loop_160:
+rows_loop_194:
 	TESTQ DI, DI
-	JZ    rows_end_161
+	JZ    rows_end_195
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_162
+	JE    rows_next_196
 	ADDQ  CX, R8
 
-rows_next_162:
+rows_next_196:
 	XORQ R9, R9
 
-pf_163:
+pf_197:
 	CMPQ       R9, DX
-	JAE        pf_done_164
+	JAE        pf_done_198
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_163
+	JMP        pf_197
 
-pf_done_164:
+pf_done_198:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -2143,9 +2225,9 @@ pf_done_164:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_165:
+code4_199:
 	CMPQ        R10, $0x00000020
-	JL          code1_166
+	JL          code1_200
 	VPMOVZXBD   (R9), Y4
 	VCVTDQ2PS   Y4, Y4
 	VMOVUPS     (R12), Y5
@@ -2171,11 +2253,11 @@ code4_165:
 	ADDQ        $0x00000080, R11
 	ADDQ        $0x00000080, R12
 	SUBQ        $0x00000020, R10
-	JMP         code4_165
+	JMP         code4_199
 
-code1_166:
+code1_200:
 	CMPQ        R10, $0x00000008
-	JL          code_tail_167
+	JL          code_tail_201
 	VPMOVZXBD   (R9), Y4
 	VCVTDQ2PS   Y4, Y4
 	VMOVUPS     (R12), Y5
@@ -2186,9 +2268,9 @@ code1_166:
 	ADDQ        $0x00000020, R11
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000008, R10
-	JMP         code1_166
+	JMP         code1_200
 
-code_tail_167:
+code_tail_201:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -2202,9 +2284,9 @@ code_tail_167:
 	ADDQ         CX, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          rows_loop_160
+	JMP          rows_loop_194
 
-rows_end_161:
+rows_end_195:
 	VZEROUPPER
 	RET
 
@@ -2227,9 +2309,9 @@ TEXT ·l2SQ4AVX2(SB), NOSPLIT, $0-44
 	VXORPS       Y4, Y4, Y4
 	VXORPS       Y5, Y5, Y5
 
-code4_169:
+code4_203:
 	CMPQ         DX, $0x00000020
-	JL           code1_170
+	JL           code1_204
 	VMOVD        (CX), X6
 	VPMOVZXBW    X6, X6
 	VPSLLW       $0x04, X6, X7
@@ -2283,11 +2365,11 @@ code4_169:
 	ADDQ         $0x00000080, BX
 	ADDQ         $0x00000080, SI
 	SUBQ         $0x00000020, DX
-	JMP          code4_169
+	JMP          code4_203
 
-code1_170:
+code1_204:
 	CMPQ         DX, $0x00000008
-	JL           code_tail_171
+	JL           code_tail_205
 	VMOVD        (CX), X6
 	VPMOVZXBW    X6, X6
 	VPSLLW       $0x04, X6, X7
@@ -2305,9 +2387,9 @@ code1_170:
 	ADDQ         $0x00000020, BX
 	ADDQ         $0x00000020, SI
 	SUBQ         $0x00000008, DX
-	JMP          code1_170
+	JMP          code1_204
 
-code_tail_171:
+code_tail_205:
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y5, Y4, Y4
 	VADDPS       Y4, Y2, Y2
@@ -2340,9 +2422,9 @@ TEXT ·ipSQ4AVX2(SB), NOSPLIT, $0-44
 	VXORPS       Y4, Y4, Y4
 	VXORPS       Y5, Y5, Y5
 
-code4_173:
+code4_207:
 	CMPQ        DX, $0x00000020
-	JL          code1_174
+	JL          code1_208
 	VMOVD       (CX), X6
 	VPMOVZXBW   X6, X6
 	VPSLLW      $0x04, X6, X7
@@ -2388,11 +2470,11 @@ code4_173:
 	ADDQ        $0x00000080, BX
 	ADDQ        $0x00000080, SI
 	SUBQ        $0x00000020, DX
-	JMP         code4_173
+	JMP         code4_207
 
-code1_174:
+code1_208:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_175
+	JL          code_tail_209
 	VMOVD       (CX), X6
 	VPMOVZXBW   X6, X6
 	VPSLLW      $0x04, X6, X7
@@ -2408,9 +2490,9 @@ code1_174:
 	ADDQ        $0x00000020, BX
 	ADDQ        $0x00000020, SI
 	SUBQ        $0x00000008, DX
-	JMP         code1_174
+	JMP         code1_208
 
-code_tail_175:
+code_tail_209:
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y5, Y4, Y4
 	VADDPS       Y4, Y2, Y2
@@ -2440,9 +2522,9 @@ TEXT ·l2SQ4SAVX2(SB), NOSPLIT, $0-44
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
 
-code4_177:
+code4_211:
 	CMPQ         DX, $0x00000020
-	JL           code1_178
+	JL           code1_212
 	VMOVD        (CX), X5
 	VPMOVZXBW    X5, X5
 	VPSLLW       $0x04, X5, X6
@@ -2492,11 +2574,11 @@ code4_177:
 	ADDQ         $0x00000080, BX
 	ADDQ         $0x00000080, SI
 	SUBQ         $0x00000020, DX
-	JMP          code4_177
+	JMP          code4_211
 
-code1_178:
+code1_212:
 	CMPQ         DX, $0x00000008
-	JL           code_tail_179
+	JL           code_tail_213
 	VMOVD        (CX), X5
 	VPMOVZXBW    X5, X5
 	VPSLLW       $0x04, X5, X6
@@ -2513,9 +2595,9 @@ code1_178:
 	ADDQ         $0x00000020, BX
 	ADDQ         $0x00000020, SI
 	SUBQ         $0x00000008, DX
-	JMP          code1_178
+	JMP          code1_212
 
-code_tail_179:
+code_tail_213:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y4, Y3, Y3
 	VADDPS       Y3, Y1, Y1
@@ -2545,9 +2627,9 @@ TEXT ·ipSQ4SAVX2(SB), NOSPLIT, $0-44
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
 
-code4_181:
+code4_215:
 	CMPQ        DX, $0x00000020
-	JL          code1_182
+	JL          code1_216
 	VMOVD       (CX), X5
 	VPMOVZXBW   X5, X5
 	VPSLLW      $0x04, X5, X6
@@ -2593,11 +2675,11 @@ code4_181:
 	ADDQ        $0x00000080, BX
 	ADDQ        $0x00000080, SI
 	SUBQ        $0x00000020, DX
-	JMP         code4_181
+	JMP         code4_215
 
-code1_182:
+code1_216:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_183
+	JL          code_tail_217
 	VMOVD       (CX), X5
 	VPMOVZXBW   X5, X5
 	VPSLLW      $0x04, X5, X6
@@ -2613,9 +2695,9 @@ code1_182:
 	ADDQ        $0x00000020, BX
 	ADDQ        $0x00000020, SI
 	SUBQ        $0x00000008, DX
-	JMP         code1_182
+	JMP         code1_216
 
-code_tail_183:
+code_tail_217:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y4, Y3, Y3
 	VADDPS       Y3, Y1, Y1
@@ -2641,9 +2723,9 @@ TEXT ·l2SQ8RAVX2(SB), NOSPLIT, $0-36
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_185:
+code4_219:
 	CMPQ         DX, $0x00000020
-	JL           code1_186
+	JL           code1_220
 	VPMOVZXBD    (CX), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (AX), Y5
@@ -2668,11 +2750,11 @@ code4_185:
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000080, BX
 	SUBQ         $0x00000020, DX
-	JMP          code4_185
+	JMP          code4_219
 
-code1_186:
+code1_220:
 	CMPQ         DX, $0x00000008
-	JL           code_tail_187
+	JL           code_tail_221
 	VPMOVZXBD    (CX), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (AX), Y5
@@ -2682,9 +2764,9 @@ code1_186:
 	ADDQ         $0x00000008, CX
 	ADDQ         $0x00000020, BX
 	SUBQ         $0x00000008, DX
-	JMP          code1_186
+	JMP          code1_220
 
-code_tail_187:
+code_tail_221:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -2707,25 +2789,25 @@ TEXT ·l2SQ8RRowsAVX2(SB), NOSPLIT, $0-56
 	MOVQ out+40(FP), BX
 	MOVQ cnt+48(FP), SI
 
-rows_loop_189:
+rows_loop_223:
 	TESTQ SI, SI
-	JZ    rows_end_190
+	JZ    rows_end_224
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_191
+	JE    rows_next_225
 	ADDQ  CX, DI
 
-rows_next_191:
+rows_next_225:
 	XORQ R8, R8
 
-pf_192:
+pf_226:
 	CMPQ       R8, AX
-	JAE        pf_done_193
+	JAE        pf_done_227
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_192
+	JMP        pf_226
 
-pf_done_193:
+pf_done_227:
 	MOVQ   r+0(FP), DI
 	MOVQ   DX, R8
 	MOVQ   AX, R9
@@ -2735,9 +2817,9 @@ pf_done_193:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_194:
+code4_228:
 	CMPQ         R9, $0x00000020
-	JL           code1_195
+	JL           code1_229
 	VPMOVZXBD    (R8), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (DI), Y5
@@ -2762,11 +2844,11 @@ code4_194:
 	ADDQ         $0x00000020, R8
 	ADDQ         $0x00000080, R10
 	SUBQ         $0x00000020, R9
-	JMP          code4_194
+	JMP          code4_228
 
-code1_195:
+code1_229:
 	CMPQ         R9, $0x00000008
-	JL           code_tail_196
+	JL           code_tail_230
 	VPMOVZXBD    (R8), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (DI), Y5
@@ -2776,9 +2858,9 @@ code1_195:
 	ADDQ         $0x00000008, R8
 	ADDQ         $0x00000020, R10
 	SUBQ         $0x00000008, R9
-	JMP          code1_195
+	JMP          code1_229
 
-code_tail_196:
+code_tail_230:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -2792,9 +2874,9 @@ code_tail_196:
 	ADDQ         CX, DX
 	ADDQ         $0x00000004, BX
 	DECQ         SI
-	JMP          rows_loop_189
+	JMP          rows_loop_223
 
-rows_end_190:
+rows_end_224:
 	VZEROUPPER
 	RET
 
@@ -2809,9 +2891,9 @@ TEXT ·dotF32U8AVX2(SB), NOSPLIT, $0-28
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_198:
+code4_232:
 	CMPQ        DX, $0x00000020
-	JL          code1_199
+	JL          code1_233
 	VPMOVZXBD   (CX), Y4
 	VCVTDQ2PS   Y4, Y4
 	VFMADD231PS (AX), Y4, Y0
@@ -2827,20 +2909,20 @@ code4_198:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000020, DX
-	JMP         code4_198
+	JMP         code4_232
 
-code1_199:
+code1_233:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_200
+	JL          code_tail_234
 	VPMOVZXBD   (CX), Y4
 	VCVTDQ2PS   Y4, Y4
 	VFMADD231PS (AX), Y4, Y0
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000008, CX
 	SUBQ        $0x00000008, DX
-	JMP         code1_199
+	JMP         code1_233
 
-code_tail_200:
+code_tail_234:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -2863,25 +2945,25 @@ TEXT ·dotF32U8RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_202:
+rows_loop_236:
 	TESTQ SI, SI
-	JZ    rows_end_203
+	JZ    rows_end_237
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_204
+	JE    rows_next_238
 	ADDQ  CX, DI
 
-rows_next_204:
+rows_next_238:
 	XORQ R8, R8
 
-pf_205:
+pf_239:
 	CMPQ       R8, AX
-	JAE        pf_done_206
+	JAE        pf_done_240
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_205
+	JMP        pf_239
 
-pf_done_206:
+pf_done_240:
 	MOVQ   w+0(FP), DI
 	MOVQ   DX, R8
 	MOVQ   AX, R9
@@ -2890,9 +2972,9 @@ pf_done_206:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_207:
+code4_241:
 	CMPQ        R9, $0x00000020
-	JL          code1_208
+	JL          code1_242
 	VPMOVZXBD   (R8), Y4
 	VCVTDQ2PS   Y4, Y4
 	VFMADD231PS (DI), Y4, Y0
@@ -2908,20 +2990,20 @@ code4_207:
 	ADDQ        $0x00000080, DI
 	ADDQ        $0x00000020, R8
 	SUBQ        $0x00000020, R9
-	JMP         code4_207
+	JMP         code4_241
 
-code1_208:
+code1_242:
 	CMPQ        R9, $0x00000008
-	JL          code_tail_209
+	JL          code_tail_243
 	VPMOVZXBD   (R8), Y4
 	VCVTDQ2PS   Y4, Y4
 	VFMADD231PS (DI), Y4, Y0
 	ADDQ        $0x00000020, DI
 	ADDQ        $0x00000008, R8
 	SUBQ        $0x00000008, R9
-	JMP         code1_208
+	JMP         code1_242
 
-code_tail_209:
+code_tail_243:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -2935,9 +3017,9 @@ code_tail_209:
 	ADDQ         CX, DX
 	ADDQ         $0x00000004, BX
 	DECQ         SI
-	JMP          rows_loop_202
+	JMP          rows_loop_236
 
-rows_end_203:
+rows_end_237:
 	VZEROUPPER
 	RET
 
@@ -2948,17 +3030,17 @@ TEXT ·f32ToF16AVX2(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_211:
+conv_245:
 	TESTQ     DX, DX
-	JZ        conv_done_212
+	JZ        conv_done_246
 	VMOVUPS   (CX), Y0
 	VCVTPS2PH $0x00, Y0, (AX)
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000010, AX
 	SUBQ      $0x00000008, DX
-	JMP       conv_211
+	JMP       conv_245
 
-conv_done_212:
+conv_done_246:
 	VZEROUPPER
 	RET
 
@@ -2969,17 +3051,17 @@ TEXT ·f16ToF32AVX2(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_213:
+conv_247:
 	TESTQ     DX, DX
-	JZ        conv_done_214
+	JZ        conv_done_248
 	VCVTPH2PS (CX), Y0
 	VMOVUPS   Y0, (AX)
 	ADDQ      $0x00000010, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000008, DX
-	JMP       conv_213
+	JMP       conv_247
 
-conv_done_214:
+conv_done_248:
 	VZEROUPPER
 	RET
 
@@ -2990,18 +3072,18 @@ TEXT ·bf16ToF32AVX2(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_215:
+conv_249:
 	TESTQ     DX, DX
-	JZ        conv_done_216
+	JZ        conv_done_250
 	VPMOVZXWD (CX), Y0
 	VPSLLD    $0x10, Y0, Y0
 	VMOVUPS   Y0, (AX)
 	ADDQ      $0x00000010, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000008, DX
-	JMP       conv_215
+	JMP       conv_249
 
-conv_done_216:
+conv_done_250:
 	VZEROUPPER
 	RET
 
@@ -3021,9 +3103,9 @@ TEXT ·f32ToBF16AVX2(SB), NOSPLIT, $0-24
 	MOVQ         src+8(FP), CX
 	MOVQ         n+16(FP), DX
 
-conv_217:
+conv_251:
 	TESTQ     DX, DX
-	JZ        conv_done_218
+	JZ        conv_done_252
 	VMOVUPS   (CX), Y3
 	VPSRLD    $0x10, Y3, Y4
 	VPAND     Y0, Y4, Y4
@@ -3040,9 +3122,9 @@ conv_217:
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000010, AX
 	SUBQ      $0x00000008, DX
-	JMP       conv_217
+	JMP       conv_251
 
-conv_done_218:
+conv_done_252:
 	VZEROUPPER
 	RET
 
@@ -3057,9 +3139,9 @@ TEXT ·l2Int8AVX2(SB), NOSPLIT, $0-28
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-i8_4_219:
+i8_4_253:
 	CMPQ      DX, $0x00000040
-	JL        i8_1_220
+	JL        i8_1_254
 	VPMOVSXBW (AX), Y4
 	VPMOVSXBW (CX), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -3083,11 +3165,11 @@ i8_4_219:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       i8_4_219
+	JMP       i8_4_253
 
-i8_1_220:
+i8_1_254:
 	CMPQ      DX, $0x00000010
-	JL        i8_tail_221
+	JL        i8_tail_255
 	VPMOVSXBW (AX), Y4
 	VPMOVSXBW (CX), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -3096,9 +3178,9 @@ i8_1_220:
 	ADDQ      $0x00000010, AX
 	ADDQ      $0x00000010, CX
 	SUBQ      $0x00000010, DX
-	JMP       i8_1_220
+	JMP       i8_1_254
 
-i8_tail_221:
+i8_tail_255:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -3124,9 +3206,9 @@ TEXT ·ipInt8AVX2(SB), NOSPLIT, $0-28
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-i8_4_223:
+i8_4_257:
 	CMPQ      DX, $0x00000040
-	JL        i8_1_224
+	JL        i8_1_258
 	VPMOVSXBW (AX), Y4
 	VPMOVSXBW (CX), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -3146,11 +3228,11 @@ i8_4_223:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       i8_4_223
+	JMP       i8_4_257
 
-i8_1_224:
+i8_1_258:
 	CMPQ      DX, $0x00000010
-	JL        i8_tail_225
+	JL        i8_tail_259
 	VPMOVSXBW (AX), Y4
 	VPMOVSXBW (CX), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -3158,9 +3240,9 @@ i8_1_224:
 	ADDQ      $0x00000010, AX
 	ADDQ      $0x00000010, CX
 	SUBQ      $0x00000010, DX
-	JMP       i8_1_224
+	JMP       i8_1_258
 
-i8_tail_225:
+i8_tail_259:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -3186,9 +3268,9 @@ TEXT ·l2U8AVX2(SB), NOSPLIT, $0-28
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-u8_4_227:
+u8_4_261:
 	CMPQ      DX, $0x00000040
-	JL        u8_1_228
+	JL        u8_1_262
 	VPMOVZXBW (AX), Y4
 	VPMOVZXBW (CX), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -3212,11 +3294,11 @@ u8_4_227:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_4_227
+	JMP       u8_4_261
 
-u8_1_228:
+u8_1_262:
 	TESTQ     DX, DX
-	JZ        u8_done_229
+	JZ        u8_done_263
 	VPMOVZXBW (AX), Y4
 	VPMOVZXBW (CX), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -3225,9 +3307,9 @@ u8_1_228:
 	ADDQ      $0x00000010, AX
 	ADDQ      $0x00000010, CX
 	SUBQ      $0x00000010, DX
-	JMP       u8_1_228
+	JMP       u8_1_262
 
-u8_done_229:
+u8_done_263:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -3251,25 +3333,25 @@ TEXT ·l2U8RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_230:
+rows_loop_264:
 	TESTQ SI, SI
-	JZ    rows_end_231
+	JZ    rows_end_265
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_232
+	JE    rows_next_266
 	ADDQ  CX, DI
 
-rows_next_232:
+rows_next_266:
 	XORQ R8, R8
 
-pf_233:
+pf_267:
 	CMPQ       R8, AX
-	JAE        pf_done_234
+	JAE        pf_done_268
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_233
+	JMP        pf_267
 
-pf_done_234:
+pf_done_268:
 	MOVQ  DX, DI
 	MOVQ  AX, R8
 	MOVQ  a+0(FP), R9
@@ -3278,9 +3360,9 @@ pf_done_234:
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-u8_4_235:
+u8_4_269:
 	CMPQ      R8, $0x00000040
-	JL        u8_1_236
+	JL        u8_1_270
 	VPMOVZXBW (R9), Y4
 	VPMOVZXBW (DI), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -3304,11 +3386,11 @@ u8_4_235:
 	ADDQ      $0x00000040, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000040, R8
-	JMP       u8_4_235
+	JMP       u8_4_269
 
-u8_1_236:
+u8_1_270:
 	TESTQ     R8, R8
-	JZ        u8_done_237
+	JZ        u8_done_271
 	VPMOVZXBW (R9), Y4
 	VPMOVZXBW (DI), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -3317,9 +3399,9 @@ u8_1_236:
 	ADDQ      $0x00000010, R9
 	ADDQ      $0x00000010, DI
 	SUBQ      $0x00000010, R8
-	JMP       u8_1_236
+	JMP       u8_1_270
 
-u8_done_237:
+u8_done_271:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -3334,9 +3416,9 @@ u8_done_237:
 	ADDQ         CX, DX
 	ADDQ         $0x00000004, BX
 	DECQ         SI
-	JMP          rows_loop_230
+	JMP          rows_loop_264
 
-rows_end_231:
+rows_end_265:
 	VZEROUPPER
 	RET
 
@@ -3351,9 +3433,9 @@ TEXT ·dotU8AVX2(SB), NOSPLIT, $0-28
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-u8_4_238:
+u8_4_272:
 	CMPQ      DX, $0x00000040
-	JL        u8_1_239
+	JL        u8_1_273
 	VPMOVZXBW (AX), Y4
 	VPMOVZXBW (CX), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -3373,11 +3455,11 @@ u8_4_238:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_4_238
+	JMP       u8_4_272
 
-u8_1_239:
+u8_1_273:
 	TESTQ     DX, DX
-	JZ        u8_done_240
+	JZ        u8_done_274
 	VPMOVZXBW (AX), Y4
 	VPMOVZXBW (CX), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -3385,9 +3467,9 @@ u8_1_239:
 	ADDQ      $0x00000010, AX
 	ADDQ      $0x00000010, CX
 	SUBQ      $0x00000010, DX
-	JMP       u8_1_239
+	JMP       u8_1_273
 
-u8_done_240:
+u8_done_274:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -3411,25 +3493,25 @@ TEXT ·dotU8RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_241:
+rows_loop_275:
 	TESTQ SI, SI
-	JZ    rows_end_242
+	JZ    rows_end_276
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_243
+	JE    rows_next_277
 	ADDQ  CX, DI
 
-rows_next_243:
+rows_next_277:
 	XORQ R8, R8
 
-pf_244:
+pf_278:
 	CMPQ       R8, AX
-	JAE        pf_done_245
+	JAE        pf_done_279
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_244
+	JMP        pf_278
 
-pf_done_245:
+pf_done_279:
 	MOVQ  DX, DI
 	MOVQ  AX, R8
 	MOVQ  a+0(FP), R9
@@ -3438,9 +3520,9 @@ pf_done_245:
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-u8_4_246:
+u8_4_280:
 	CMPQ      R8, $0x00000040
-	JL        u8_1_247
+	JL        u8_1_281
 	VPMOVZXBW (R9), Y4
 	VPMOVZXBW (DI), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -3460,11 +3542,11 @@ u8_4_246:
 	ADDQ      $0x00000040, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000040, R8
-	JMP       u8_4_246
+	JMP       u8_4_280
 
-u8_1_247:
+u8_1_281:
 	TESTQ     R8, R8
-	JZ        u8_done_248
+	JZ        u8_done_282
 	VPMOVZXBW (R9), Y4
 	VPMOVZXBW (DI), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -3472,9 +3554,9 @@ u8_1_247:
 	ADDQ      $0x00000010, R9
 	ADDQ      $0x00000010, DI
 	SUBQ      $0x00000010, R8
-	JMP       u8_1_247
+	JMP       u8_1_281
 
-u8_done_248:
+u8_done_282:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -3489,9 +3571,9 @@ u8_done_248:
 	ADDQ         CX, DX
 	ADDQ         $0x00000004, BX
 	DECQ         SI
-	JMP          rows_loop_241
+	JMP          rows_loop_275
 
-rows_end_242:
+rows_end_276:
 	VZEROUPPER
 	RET
 
@@ -3510,9 +3592,9 @@ TEXT ·l2U4AVX2(SB), NOSPLIT, $0-28
 	VPXOR        Y2, Y2, Y2
 	VPXOR        Y3, Y3, Y3
 
-u4_1_249:
+u4_1_283:
 	CMPQ       DX, $0x00000020
-	JL         u4_tail_250
+	JL         u4_tail_284
 	VMOVDQU    (AX), Y4
 	VMOVDQU    (CX), Y5
 	VPAND      Y0, Y4, Y6
@@ -3533,11 +3615,11 @@ u4_1_249:
 	ADDQ       $0x00000020, AX
 	ADDQ       $0x00000020, CX
 	SUBQ       $0x00000020, DX
-	JMP        u4_1_249
+	JMP        u4_1_283
 
-u4_tail_250:
+u4_tail_284:
 	TESTQ      DX, DX
-	JZ         u4_done_251
+	JZ         u4_done_285
 	VMOVDQU    (AX), X4
 	VMOVDQU    (CX), X5
 	VPAND      X0, X4, X7
@@ -3556,7 +3638,7 @@ u4_tail_250:
 	VPMADDWD   X1, X7, X7
 	VPADDD     Y7, Y2, Y2
 
-u4_done_251:
+u4_done_285:
 	VPADDD       Y3, Y2, Y2
 	VEXTRACTI128 $0x01, Y2, X0
 	VPADDD       X0, X2, X0
@@ -3584,9 +3666,9 @@ TEXT ·dotU4AVX2(SB), NOSPLIT, $0-28
 	VPXOR        Y2, Y2, Y2
 	VPXOR        Y3, Y3, Y3
 
-u4_1_252:
+u4_1_286:
 	CMPQ       DX, $0x00000020
-	JL         u4_tail_253
+	JL         u4_tail_287
 	VMOVDQU    (AX), Y4
 	VMOVDQU    (CX), Y5
 	VPAND      Y0, Y4, Y6
@@ -3603,11 +3685,11 @@ u4_1_252:
 	ADDQ       $0x00000020, AX
 	ADDQ       $0x00000020, CX
 	SUBQ       $0x00000020, DX
-	JMP        u4_1_252
+	JMP        u4_1_286
 
-u4_tail_253:
+u4_tail_287:
 	TESTQ      DX, DX
-	JZ         u4_done_254
+	JZ         u4_done_288
 	VMOVDQU    (AX), X4
 	VMOVDQU    (CX), X5
 	VPAND      X0, X4, X7
@@ -3622,7 +3704,7 @@ u4_tail_253:
 	VPMADDWD   X1, X7, X7
 	VPADDD     Y7, Y2, Y2
 
-u4_done_254:
+u4_done_288:
 	VPADDD       Y3, Y2, Y2
 	VEXTRACTI128 $0x01, Y2, X0
 	VPADDD       X0, X2, X0
@@ -3646,9 +3728,9 @@ TEXT ·hammingPOPCNT(SB), NOSPLIT, $0-32
 	XORQ DI, DI
 	XORQ R8, R8
 
-pc4_255:
+pc4_289:
 	CMPQ    DX, $0x00000004
-	JL      pc1_256
+	JL      pc1_290
 	MOVQ    (AX), R9
 	XORQ    (CX), R9
 	POPCNTQ R9, R9
@@ -3668,11 +3750,11 @@ pc4_255:
 	ADDQ    $0x00000020, AX
 	ADDQ    $0x00000020, CX
 	SUBQ    $0x00000004, DX
-	JMP     pc4_255
+	JMP     pc4_289
 
-pc1_256:
+pc1_290:
 	TESTQ   DX, DX
-	JZ      pc_done_257
+	JZ      pc_done_291
 	MOVQ    (AX), R9
 	XORQ    (CX), R9
 	POPCNTQ R9, R9
@@ -3680,9 +3762,9 @@ pc1_256:
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, CX
 	DECQ    DX
-	JMP     pc1_256
+	JMP     pc1_290
 
-pc_done_257:
+pc_done_291:
 	ADDQ SI, BX
 	ADDQ R8, DI
 	ADDQ DI, BX
@@ -3700,9 +3782,9 @@ TEXT ·popcountAndPOPCNT(SB), NOSPLIT, $0-32
 	XORQ DI, DI
 	XORQ R8, R8
 
-pc4_258:
+pc4_292:
 	CMPQ    DX, $0x00000004
-	JL      pc1_259
+	JL      pc1_293
 	MOVQ    (AX), R9
 	ANDQ    (CX), R9
 	POPCNTQ R9, R9
@@ -3722,11 +3804,11 @@ pc4_258:
 	ADDQ    $0x00000020, AX
 	ADDQ    $0x00000020, CX
 	SUBQ    $0x00000004, DX
-	JMP     pc4_258
+	JMP     pc4_292
 
-pc1_259:
+pc1_293:
 	TESTQ   DX, DX
-	JZ      pc_done_260
+	JZ      pc_done_294
 	MOVQ    (AX), R9
 	ANDQ    (CX), R9
 	POPCNTQ R9, R9
@@ -3734,9 +3816,9 @@ pc1_259:
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, CX
 	DECQ    DX
-	JMP     pc1_259
+	JMP     pc1_293
 
-pc_done_260:
+pc_done_294:
 	ADDQ SI, BX
 	ADDQ R8, DI
 	ADDQ DI, BX
@@ -3759,9 +3841,9 @@ TEXT ·lookupAccumulate32AVX2(SB), NOSPLIT, $0-32
 	VPXOR        Y4, Y4, Y4
 	VPXOR        Y5, Y5, Y5
 
-lut_261:
+lut_295:
 	TESTQ      DX, DX
-	JZ         lut_done_262
+	JZ         lut_done_296
 	VMOVDQU    (AX), Y6
 	VMOVDQU    (CX), Y7
 	VPAND      Y0, Y6, Y8
@@ -3780,9 +3862,9 @@ lut_261:
 	ADDQ       $0x00000020, AX
 	ADDQ       $0x00000020, CX
 	SUBQ       $0x00000002, DX
-	JMP        lut_261
+	JMP        lut_295
 
-lut_done_262:
+lut_done_296:
 	VEXTRACTI128 $0x01, Y2, X0
 	VPADDW       X0, X2, X0
 	VMOVDQU      X0, (BX)

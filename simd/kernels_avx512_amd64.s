@@ -12,55 +12,57 @@ TEXT ·l2F32AVX512(SB), NOSPLIT, $0-28
 	MOVQ   n+16(FP), DX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
 
-f32_64_1:
-	CMPQ        DX, $0x00000040
-	JL          f32_16_2
-	VMOVUPS     (AX), Z4
-	VSUBPS      (CX), Z4, Z4
-	VFMADD231PS Z4, Z4, Z0
-	VMOVUPS     64(AX), Z4
-	VSUBPS      64(CX), Z4, Z4
-	VFMADD231PS Z4, Z4, Z1
-	VMOVUPS     128(AX), Z4
-	VSUBPS      128(CX), Z4, Z4
-	VFMADD231PS Z4, Z4, Z2
-	VMOVUPS     192(AX), Z4
-	VSUBPS      192(CX), Z4, Z4
-	VFMADD231PS Z4, Z4, Z3
-	ADDQ        $0x00000100, AX
-	ADDQ        $0x00000100, CX
-	SUBQ        $0x00000040, DX
-	JMP         f32_64_1
+f32xr_block_1:
+	CMPQ        DX, $0x00000020
+	JL          f32xr_singles_3
+	VMOVUPS     (AX), Z2
+	VSUBPS      (CX), Z2, Z2
+	VFMADD231PS Z2, Z2, Z0
+	VMOVUPS     64(AX), Z2
+	VSUBPS      64(CX), Z2, Z2
+	VFMADD231PS Z2, Z2, Z1
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, CX
+	SUBQ        $0x00000020, DX
+	JMP         f32xr_block_1
 
-f32_16_2:
+f32xr_singles_3:
 	CMPQ        DX, $0x00000010
-	JL          f32_tail_3
-	VMOVUPS     (AX), Z4
-	VSUBPS      (CX), Z4, Z4
-	VFMADD231PS Z4, Z4, Z0
+	JL          f32xr_tail_4
+	VMOVUPS     (AX), Z2
+	VSUBPS      (CX), Z2, Z2
+	VFMADD231PS Z2, Z2, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000010, DX
-	JMP         f32_16_2
-
-f32_tail_3:
 	TESTQ       DX, DX
-	JZ          f32_done_4
+	JZ          f32xr_notail_6
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
-	VMOVUPS.Z   (AX), K1, Z4
-	VMOVUPS.Z   (CX), K1, Z5
-	VSUBPS      Z5, Z4, Z4
-	VFMADD231PS Z4, Z4, Z1
+	VMOVUPS.Z   (AX), K1, Z2
+	VMOVUPS.Z   (CX), K1, Z3
+	VSUBPS      Z3, Z2, Z3
+	VFMADD231PS Z3, Z3, Z1
 
-f32_done_4:
+f32xr_notail_6:
+	JMP f32xr_done_2
+
+f32xr_tail_4:
+	TESTQ       DX, DX
+	JZ          f32xr_notail_7
+	MOVL        $0xffffffff, BX
+	BZHIL       DX, BX, BX
+	KMOVW       BX, K1
+	VMOVUPS.Z   (AX), K1, Z2
+	VMOVUPS.Z   (CX), K1, Z3
+	VSUBPS      Z3, Z2, Z3
+	VFMADD231PS Z3, Z3, Z0
+
+f32xr_notail_7:
+f32xr_done_2:
 	VADDPS        Z1, Z0, Z0
-	VADDPS        Z3, Z2, Z2
-	VADDPS        Z2, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
 	VADDPS        Y1, Y0, Y1
 	VEXTRACTF32X4 $0x01, Y1, X0
@@ -81,18 +83,18 @@ TEXT ·l2F32BatchAVX512(SB), NOSPLIT, $0-56
 	MOVQ  AX, stride+24(FP)
 	MOVQ  n+8(FP), AX
 	TESTQ AX, AX
-	JZ    groups_skip_5
+	JZ    groups_skip_8
 
-group_loop_6:
+group_loop_9:
 	MOVQ  cnt+48(FP), AX
 	CMPQ  AX, $0x00000008
-	JL    group_done_7
+	JL    group_done_10
 	MOVQ  slab+16(FP), AX
 	MOVQ  stride+24(FP), CX
 	MOVQ  ids+32(FP), DX
 	MOVQ  cnt+48(FP), BX
 	CMPQ  BX, $0x00000010
-	JL    group_nopf_8
+	JL    group_nopf_11
 	MOVQ  n+8(FP), BX
 	MOVL  32(DX), DI
 	IMULQ CX, DI
@@ -101,15 +103,15 @@ group_loop_6:
 	ADDQ  $0x0000000f, SI
 	SHRQ  $0x04, SI
 	CMPQ  SI, $0x00000004
-	JLE   pf_capped_9
+	JLE   pf_capped_12
 	MOVQ  $0x00000004, SI
 
-pf_capped_9:
-pf_rows_10:
+pf_capped_12:
+pf_rows_13:
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       SI
-	JNZ        pf_rows_10
+	JNZ        pf_rows_13
 	MOVL       36(DX), DI
 	IMULQ      CX, DI
 	ADDQ       AX, DI
@@ -117,15 +119,15 @@ pf_rows_10:
 	ADDQ       $0x0000000f, SI
 	SHRQ       $0x04, SI
 	CMPQ       SI, $0x00000004
-	JLE        pf_capped_11
+	JLE        pf_capped_14
 	MOVQ       $0x00000004, SI
 
-pf_capped_11:
-pf_rows_12:
+pf_capped_14:
+pf_rows_15:
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       SI
-	JNZ        pf_rows_12
+	JNZ        pf_rows_15
 	MOVL       40(DX), DI
 	IMULQ      CX, DI
 	ADDQ       AX, DI
@@ -133,15 +135,15 @@ pf_rows_12:
 	ADDQ       $0x0000000f, SI
 	SHRQ       $0x04, SI
 	CMPQ       SI, $0x00000004
-	JLE        pf_capped_13
+	JLE        pf_capped_16
 	MOVQ       $0x00000004, SI
 
-pf_capped_13:
-pf_rows_14:
+pf_capped_16:
+pf_rows_17:
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       SI
-	JNZ        pf_rows_14
+	JNZ        pf_rows_17
 	MOVL       44(DX), DI
 	IMULQ      CX, DI
 	ADDQ       AX, DI
@@ -149,15 +151,15 @@ pf_rows_14:
 	ADDQ       $0x0000000f, SI
 	SHRQ       $0x04, SI
 	CMPQ       SI, $0x00000004
-	JLE        pf_capped_15
+	JLE        pf_capped_18
 	MOVQ       $0x00000004, SI
 
-pf_capped_15:
-pf_rows_16:
+pf_capped_18:
+pf_rows_19:
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       SI
-	JNZ        pf_rows_16
+	JNZ        pf_rows_19
 	MOVL       48(DX), DI
 	IMULQ      CX, DI
 	ADDQ       AX, DI
@@ -165,15 +167,15 @@ pf_rows_16:
 	ADDQ       $0x0000000f, SI
 	SHRQ       $0x04, SI
 	CMPQ       SI, $0x00000004
-	JLE        pf_capped_17
+	JLE        pf_capped_20
 	MOVQ       $0x00000004, SI
 
-pf_capped_17:
-pf_rows_18:
+pf_capped_20:
+pf_rows_21:
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       SI
-	JNZ        pf_rows_18
+	JNZ        pf_rows_21
 	MOVL       52(DX), DI
 	IMULQ      CX, DI
 	ADDQ       AX, DI
@@ -181,15 +183,15 @@ pf_rows_18:
 	ADDQ       $0x0000000f, SI
 	SHRQ       $0x04, SI
 	CMPQ       SI, $0x00000004
-	JLE        pf_capped_19
+	JLE        pf_capped_22
 	MOVQ       $0x00000004, SI
 
-pf_capped_19:
-pf_rows_20:
+pf_capped_22:
+pf_rows_23:
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       SI
-	JNZ        pf_rows_20
+	JNZ        pf_rows_23
 	MOVL       56(DX), DI
 	IMULQ      CX, DI
 	ADDQ       AX, DI
@@ -197,15 +199,15 @@ pf_rows_20:
 	ADDQ       $0x0000000f, SI
 	SHRQ       $0x04, SI
 	CMPQ       SI, $0x00000004
-	JLE        pf_capped_21
+	JLE        pf_capped_24
 	MOVQ       $0x00000004, SI
 
-pf_capped_21:
-pf_rows_22:
+pf_capped_24:
+pf_rows_25:
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       SI
-	JNZ        pf_rows_22
+	JNZ        pf_rows_25
 	MOVL       60(DX), DI
 	IMULQ      CX, DI
 	ADDQ       AX, DI
@@ -213,17 +215,17 @@ pf_rows_22:
 	ADDQ       $0x0000000f, SI
 	SHRQ       $0x04, SI
 	CMPQ       SI, $0x00000004
-	JLE        pf_capped_23
+	JLE        pf_capped_26
 	MOVQ       $0x00000004, SI
 
-pf_capped_23:
-pf_rows_24:
+pf_capped_26:
+pf_rows_27:
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       SI
-	JNZ        pf_rows_24
+	JNZ        pf_rows_27
 
-group_nopf_8:
+group_nopf_11:
 	MOVL   (DX), BX
 	IMULQ  CX, BX
 	ADDQ   AX, BX
@@ -260,44 +262,52 @@ group_nopf_8:
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
 
-f32xr_2v_25:
+f32xr_block_28:
 	CMPQ        CX, $0x00000020
-	JL          f32xr_1v_26
-	VMOVUPS     (AX), Z8
-	VSUBPS      (BX), Z8, Z9
-	VFMADD231PS Z9, Z9, Z0
-	VSUBPS      (SI), Z8, Z9
-	VFMADD231PS Z9, Z9, Z1
-	VSUBPS      (DI), Z8, Z9
-	VFMADD231PS Z9, Z9, Z2
-	VSUBPS      (R8), Z8, Z9
-	VFMADD231PS Z9, Z9, Z3
-	VSUBPS      (R9), Z8, Z9
-	VFMADD231PS Z9, Z9, Z4
-	VSUBPS      (R10), Z8, Z9
-	VFMADD231PS Z9, Z9, Z5
-	VSUBPS      (R11), Z8, Z9
-	VFMADD231PS Z9, Z9, Z6
-	VSUBPS      (R12), Z8, Z8
-	VFMADD231PS Z8, Z8, Z7
-	VMOVUPS     64(AX), Z8
-	VSUBPS      64(BX), Z8, Z9
-	VFMADD231PS Z9, Z9, Z0
-	VSUBPS      64(SI), Z8, Z9
-	VFMADD231PS Z9, Z9, Z1
-	VSUBPS      64(DI), Z8, Z9
-	VFMADD231PS Z9, Z9, Z2
-	VSUBPS      64(R8), Z8, Z9
-	VFMADD231PS Z9, Z9, Z3
-	VSUBPS      64(R9), Z8, Z9
-	VFMADD231PS Z9, Z9, Z4
-	VSUBPS      64(R10), Z8, Z9
-	VFMADD231PS Z9, Z9, Z5
-	VSUBPS      64(R11), Z8, Z9
-	VFMADD231PS Z9, Z9, Z6
-	VSUBPS      64(R12), Z8, Z8
-	VFMADD231PS Z8, Z8, Z7
+	JL          f32xr_singles_30
+	VMOVUPS     (AX), Z16
+	VSUBPS      (BX), Z16, Z17
+	VFMADD231PS Z17, Z17, Z0
+	VSUBPS      (SI), Z16, Z17
+	VFMADD231PS Z17, Z17, Z2
+	VSUBPS      (DI), Z16, Z17
+	VFMADD231PS Z17, Z17, Z4
+	VSUBPS      (R8), Z16, Z17
+	VFMADD231PS Z17, Z17, Z6
+	VSUBPS      (R9), Z16, Z17
+	VFMADD231PS Z17, Z17, Z8
+	VSUBPS      (R10), Z16, Z17
+	VFMADD231PS Z17, Z17, Z10
+	VSUBPS      (R11), Z16, Z17
+	VFMADD231PS Z17, Z17, Z12
+	VSUBPS      (R12), Z16, Z16
+	VFMADD231PS Z16, Z16, Z14
+	VMOVUPS     64(AX), Z16
+	VSUBPS      64(BX), Z16, Z17
+	VFMADD231PS Z17, Z17, Z1
+	VSUBPS      64(SI), Z16, Z17
+	VFMADD231PS Z17, Z17, Z3
+	VSUBPS      64(DI), Z16, Z17
+	VFMADD231PS Z17, Z17, Z5
+	VSUBPS      64(R8), Z16, Z17
+	VFMADD231PS Z17, Z17, Z7
+	VSUBPS      64(R9), Z16, Z17
+	VFMADD231PS Z17, Z17, Z9
+	VSUBPS      64(R10), Z16, Z17
+	VFMADD231PS Z17, Z17, Z11
+	VSUBPS      64(R11), Z16, Z17
+	VFMADD231PS Z17, Z17, Z13
+	VSUBPS      64(R12), Z16, Z16
+	VFMADD231PS Z16, Z16, Z15
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000080, BX
 	ADDQ        $0x00000080, SI
@@ -308,28 +318,28 @@ f32xr_2v_25:
 	ADDQ        $0x00000080, R11
 	ADDQ        $0x00000080, R12
 	SUBQ        $0x00000020, CX
-	JMP         f32xr_2v_25
+	JMP         f32xr_block_28
 
-f32xr_1v_26:
+f32xr_singles_30:
 	CMPQ        CX, $0x00000010
-	JL          f32xr_tail_27
-	VMOVUPS     (AX), Z8
-	VSUBPS      (BX), Z8, Z9
-	VFMADD231PS Z9, Z9, Z0
-	VSUBPS      (SI), Z8, Z9
-	VFMADD231PS Z9, Z9, Z1
-	VSUBPS      (DI), Z8, Z9
-	VFMADD231PS Z9, Z9, Z2
-	VSUBPS      (R8), Z8, Z9
-	VFMADD231PS Z9, Z9, Z3
-	VSUBPS      (R9), Z8, Z9
-	VFMADD231PS Z9, Z9, Z4
-	VSUBPS      (R10), Z8, Z9
-	VFMADD231PS Z9, Z9, Z5
-	VSUBPS      (R11), Z8, Z9
-	VFMADD231PS Z9, Z9, Z6
-	VSUBPS      (R12), Z8, Z8
-	VFMADD231PS Z8, Z8, Z7
+	JL          f32xr_tail_31
+	VMOVUPS     (AX), Z16
+	VSUBPS      (BX), Z16, Z17
+	VFMADD231PS Z17, Z17, Z0
+	VSUBPS      (SI), Z16, Z17
+	VFMADD231PS Z17, Z17, Z2
+	VSUBPS      (DI), Z16, Z17
+	VFMADD231PS Z17, Z17, Z4
+	VSUBPS      (R8), Z16, Z17
+	VFMADD231PS Z17, Z17, Z6
+	VSUBPS      (R9), Z16, Z17
+	VFMADD231PS Z17, Z17, Z8
+	VSUBPS      (R10), Z16, Z17
+	VFMADD231PS Z17, Z17, Z10
+	VSUBPS      (R11), Z16, Z17
+	VFMADD231PS Z17, Z17, Z12
+	VSUBPS      (R12), Z16, Z16
+	VFMADD231PS Z16, Z16, Z14
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000040, BX
 	ADDQ        $0x00000040, SI
@@ -340,102 +350,144 @@ f32xr_1v_26:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000010, CX
-
-f32xr_tail_27:
 	TESTQ       CX, CX
-	JZ          f32xr_done_28
+	JZ          f32xr_notail_33
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
-	VMOVUPS.Z   (AX), K1, Z8
-	VMOVUPS.Z   (BX), K1, Z9
-	VSUBPS      Z9, Z8, Z9
-	VFMADD231PS Z9, Z9, Z0
-	VMOVUPS.Z   (SI), K1, Z9
-	VSUBPS      Z9, Z8, Z9
-	VFMADD231PS Z9, Z9, Z1
-	VMOVUPS.Z   (DI), K1, Z9
-	VSUBPS      Z9, Z8, Z9
-	VFMADD231PS Z9, Z9, Z2
-	VMOVUPS.Z   (R8), K1, Z9
-	VSUBPS      Z9, Z8, Z9
-	VFMADD231PS Z9, Z9, Z3
-	VMOVUPS.Z   (R9), K1, Z9
-	VSUBPS      Z9, Z8, Z9
-	VFMADD231PS Z9, Z9, Z4
-	VMOVUPS.Z   (R10), K1, Z9
-	VSUBPS      Z9, Z8, Z9
-	VFMADD231PS Z9, Z9, Z5
-	VMOVUPS.Z   (R11), K1, Z9
-	VSUBPS      Z9, Z8, Z9
-	VFMADD231PS Z9, Z9, Z6
-	VMOVUPS.Z   (R12), K1, Z9
-	VSUBPS      Z9, Z8, Z9
-	VFMADD231PS Z9, Z9, Z7
+	VMOVUPS.Z   (AX), K1, Z16
+	VMOVUPS.Z   (BX), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z1
+	VMOVUPS.Z   (SI), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z3
+	VMOVUPS.Z   (DI), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z5
+	VMOVUPS.Z   (R8), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z7
+	VMOVUPS.Z   (R9), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z9
+	VMOVUPS.Z   (R10), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z11
+	VMOVUPS.Z   (R11), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z13
+	VMOVUPS.Z   (R12), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z15
 
-f32xr_done_28:
-	VEXTRACTF64X4 $0x01, Z0, Y8
-	VADDPS        Y8, Y0, Y8
-	VEXTRACTF32X4 $0x01, Y8, X9
-	VADDPS        X9, X8, X9
-	VEXTRACTF64X4 $0x01, Z1, Y8
-	VADDPS        Y8, Y1, Y8
-	VEXTRACTF32X4 $0x01, Y8, X14
-	VADDPS        X14, X8, X14
-	VEXTRACTF64X4 $0x01, Z2, Y8
-	VADDPS        Y8, Y2, Y8
-	VEXTRACTF32X4 $0x01, Y8, X15
-	VADDPS        X15, X8, X15
-	VEXTRACTF64X4 $0x01, Z3, Y8
-	VADDPS        Y8, Y3, Y8
-	VEXTRACTF32X4 $0x01, Y8, X16
-	VADDPS        X16, X8, X16
-	VEXTRACTF64X4 $0x01, Z4, Y8
-	VADDPS        Y8, Y4, Y8
-	VEXTRACTF32X4 $0x01, Y8, X17
-	VADDPS        X17, X8, X17
-	VEXTRACTF64X4 $0x01, Z5, Y8
-	VADDPS        Y8, Y5, Y8
-	VEXTRACTF32X4 $0x01, Y8, X18
-	VADDPS        X18, X8, X18
-	VEXTRACTF64X4 $0x01, Z6, Y8
-	VADDPS        Y8, Y6, Y8
-	VEXTRACTF32X4 $0x01, Y8, X19
-	VADDPS        X19, X8, X19
-	VEXTRACTF64X4 $0x01, Z7, Y8
-	VADDPS        Y8, Y7, Y8
-	VEXTRACTF32X4 $0x01, Y8, X20
-	VADDPS        X20, X8, X20
-	VUNPCKLPS     X14, X9, X8
-	VUNPCKHPS     X14, X9, X9
-	VADDPS        X9, X8, X8
-	VUNPCKLPS     X16, X15, X9
-	VUNPCKHPS     X16, X15, X14
-	VADDPS        X14, X9, X9
-	VMOVLHPS      X9, X8, X14
-	VMOVHLPS      X8, X9, X8
-	VADDPS        X8, X14, X14
-	VUNPCKLPS     X18, X17, X8
-	VUNPCKHPS     X18, X17, X9
-	VADDPS        X9, X8, X8
-	VUNPCKLPS     X20, X19, X9
-	VUNPCKHPS     X20, X19, X15
-	VADDPS        X15, X9, X9
-	VMOVLHPS      X9, X8, X15
-	VMOVHLPS      X8, X9, X8
-	VADDPS        X8, X15, X15
+f32xr_notail_33:
+	JMP f32xr_done_29
+
+f32xr_tail_31:
+	TESTQ       CX, CX
+	JZ          f32xr_notail_34
+	MOVL        $0xffffffff, DX
+	BZHIL       CX, DX, DX
+	KMOVW       DX, K1
+	VMOVUPS.Z   (AX), K1, Z16
+	VMOVUPS.Z   (BX), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z0
+	VMOVUPS.Z   (SI), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z2
+	VMOVUPS.Z   (DI), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z4
+	VMOVUPS.Z   (R8), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z6
+	VMOVUPS.Z   (R9), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z8
+	VMOVUPS.Z   (R10), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z10
+	VMOVUPS.Z   (R11), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z12
+	VMOVUPS.Z   (R12), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z14
+
+f32xr_notail_34:
+f32xr_done_29:
+	VADDPS        Z1, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y16
+	VADDPS        Y16, Y0, Y16
+	VEXTRACTF32X4 $0x01, Y16, X17
+	VADDPS        X17, X16, X17
+	VADDPS        Z3, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y16
+	VADDPS        Y16, Y2, Y16
+	VEXTRACTF32X4 $0x01, Y16, X20
+	VADDPS        X20, X16, X20
+	VADDPS        Z5, Z4, Z4
+	VEXTRACTF64X4 $0x01, Z4, Y16
+	VADDPS        Y16, Y4, Y16
+	VEXTRACTF32X4 $0x01, Y16, X21
+	VADDPS        X21, X16, X21
+	VADDPS        Z7, Z6, Z6
+	VEXTRACTF64X4 $0x01, Z6, Y16
+	VADDPS        Y16, Y6, Y16
+	VEXTRACTF32X4 $0x01, Y16, X22
+	VADDPS        X22, X16, X22
+	VADDPS        Z9, Z8, Z8
+	VEXTRACTF64X4 $0x01, Z8, Y16
+	VADDPS        Y16, Y8, Y16
+	VEXTRACTF32X4 $0x01, Y16, X23
+	VADDPS        X23, X16, X23
+	VADDPS        Z11, Z10, Z10
+	VEXTRACTF64X4 $0x01, Z10, Y16
+	VADDPS        Y16, Y10, Y16
+	VEXTRACTF32X4 $0x01, Y16, X24
+	VADDPS        X24, X16, X24
+	VADDPS        Z13, Z12, Z12
+	VEXTRACTF64X4 $0x01, Z12, Y16
+	VADDPS        Y16, Y12, Y16
+	VEXTRACTF32X4 $0x01, Y16, X25
+	VADDPS        X25, X16, X25
+	VADDPS        Z15, Z14, Z14
+	VEXTRACTF64X4 $0x01, Z14, Y16
+	VADDPS        Y16, Y14, Y16
+	VEXTRACTF32X4 $0x01, Y16, X26
+	VADDPS        X26, X16, X26
+	VUNPCKLPS     X20, X17, X16
+	VUNPCKHPS     X20, X17, X17
+	VADDPS        X17, X16, X16
+	VUNPCKLPS     X22, X21, X17
+	VUNPCKHPS     X22, X21, X20
+	VADDPS        X20, X17, X17
+	VMOVLHPS      X17, X16, X20
+	VMOVHLPS      X16, X17, X16
+	VADDPS        X16, X20, X20
+	VUNPCKLPS     X24, X23, X16
+	VUNPCKHPS     X24, X23, X17
+	VADDPS        X17, X16, X16
+	VUNPCKLPS     X26, X25, X17
+	VUNPCKHPS     X26, X25, X21
+	VADDPS        X21, X17, X17
+	VMOVLHPS      X17, X16, X21
+	VMOVHLPS      X16, X17, X16
+	VADDPS        X16, X21, X21
 	MOVQ          out+40(FP), AX
-	VMOVUPS       X14, (AX)
-	VMOVUPS       X15, 16(AX)
+	VMOVUPS       X20, (AX)
+	VMOVUPS       X21, 16(AX)
 	ADDQ          $0x00000020, AX
 	MOVQ          AX, out+40(FP)
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           group_loop_6
+	JMP           group_loop_9
 
-group_done_7:
-groups_skip_5:
+group_done_10:
+groups_skip_8:
 	MOVQ n+8(FP), AX
 	MOVQ slab+16(FP), CX
 	MOVQ stride+24(FP), DX
@@ -443,83 +495,83 @@ groups_skip_5:
 	MOVQ out+40(FP), SI
 	MOVQ cnt+48(FP), DI
 
-batch_loop_29:
+batch_loop_35:
 	TESTQ DI, DI
-	JZ    batch_end_30
+	JZ    batch_end_36
 	MOVL  (BX), R8
 	IMULQ DX, R8
 	ADDQ  CX, R8
 	MOVQ  R8, R9
 	CMPQ  DI, $0x00000001
-	JE    batch_next_31
+	JE    batch_next_37
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 
-batch_next_31:
+batch_next_37:
 	PREFETCHT0 -4(R9)(AX*4)
 	MOVQ       q+0(FP), R10
 	MOVQ       AX, R11
-	VPXORD     Z10, Z10, Z10
-	VPXORD     Z11, Z11, Z11
-	VPXORD     Z12, Z12, Z12
-	VPXORD     Z13, Z13, Z13
+	VPXORD     Z18, Z18, Z18
+	VPXORD     Z19, Z19, Z19
 
-f32_64_32:
-	CMPQ        R11, $0x00000040
-	JL          f32_16_33
+f32xr_block_38:
+	CMPQ        R11, $0x00000020
+	JL          f32xr_singles_40
 	VMOVUPS     (R10), Z0
 	VSUBPS      (R8), Z0, Z0
-	VFMADD231PS Z0, Z0, Z10
-	PREFETCHT0  (R9)
+	VFMADD231PS Z0, Z0, Z18
 	VMOVUPS     64(R10), Z0
 	VSUBPS      64(R8), Z0, Z0
-	VFMADD231PS Z0, Z0, Z11
+	VFMADD231PS Z0, Z0, Z19
+	PREFETCHT0  (R9)
 	PREFETCHT0  64(R9)
-	VMOVUPS     128(R10), Z0
-	VSUBPS      128(R8), Z0, Z0
-	VFMADD231PS Z0, Z0, Z12
-	PREFETCHT0  128(R9)
-	VMOVUPS     192(R10), Z0
-	VSUBPS      192(R8), Z0, Z0
-	VFMADD231PS Z0, Z0, Z13
-	PREFETCHT0  192(R9)
-	ADDQ        $0x00000100, R10
-	ADDQ        $0x00000100, R8
-	ADDQ        $0x00000100, R9
-	SUBQ        $0x00000040, R11
-	JMP         f32_64_32
+	ADDQ        $0x00000080, R10
+	ADDQ        $0x00000080, R8
+	ADDQ        $0x00000080, R9
+	SUBQ        $0x00000020, R11
+	JMP         f32xr_block_38
 
-f32_16_33:
+f32xr_singles_40:
 	CMPQ        R11, $0x00000010
-	JL          f32_tail_34
+	JL          f32xr_tail_41
 	VMOVUPS     (R10), Z0
 	VSUBPS      (R8), Z0, Z0
-	VFMADD231PS Z0, Z0, Z10
+	VFMADD231PS Z0, Z0, Z18
 	PREFETCHT0  (R9)
 	ADDQ        $0x00000040, R10
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000040, R9
 	SUBQ        $0x00000010, R11
-	JMP         f32_16_33
-
-f32_tail_34:
 	TESTQ       R11, R11
-	JZ          f32_done_35
+	JZ          f32xr_notail_43
 	MOVL        $0xffffffff, R9
 	BZHIL       R11, R9, R9
 	KMOVW       R9, K1
 	VMOVUPS.Z   (R10), K1, Z0
 	VMOVUPS.Z   (R8), K1, Z1
-	VSUBPS      Z1, Z0, Z0
-	VFMADD231PS Z0, Z0, Z11
+	VSUBPS      Z1, Z0, Z1
+	VFMADD231PS Z1, Z1, Z19
 
-f32_done_35:
-	VADDPS        Z11, Z10, Z10
-	VADDPS        Z13, Z12, Z12
-	VADDPS        Z12, Z10, Z10
-	VEXTRACTF64X4 $0x01, Z10, Y0
-	VADDPS        Y0, Y10, Y0
+f32xr_notail_43:
+	JMP f32xr_done_39
+
+f32xr_tail_41:
+	TESTQ       R11, R11
+	JZ          f32xr_notail_44
+	MOVL        $0xffffffff, R9
+	BZHIL       R11, R9, R9
+	KMOVW       R9, K1
+	VMOVUPS.Z   (R10), K1, Z0
+	VMOVUPS.Z   (R8), K1, Z1
+	VSUBPS      Z1, Z0, Z1
+	VFMADD231PS Z1, Z1, Z18
+
+f32xr_notail_44:
+f32xr_done_39:
+	VADDPS        Z19, Z18, Z18
+	VEXTRACTF64X4 $0x01, Z18, Y0
+	VADDPS        Y0, Y18, Y0
 	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPS        X1, X0, X1
 	VPERMILPS     $0x4e, X1, X0
@@ -530,9 +582,9 @@ f32_done_35:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           batch_loop_29
+	JMP           batch_loop_35
 
-batch_end_30:
+batch_end_36:
 	VZEROUPPER
 	RET
 
@@ -544,12 +596,12 @@ TEXT ·l2F32RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ  AX, stride+24(FP)
 	MOVQ  n+8(FP), AX
 	TESTQ AX, AX
-	JZ    groups_skip_36
+	JZ    groups_skip_45
 
-group_loop_37:
+group_loop_46:
 	MOVQ   cnt+40(FP), AX
 	CMPQ   AX, $0x00000008
-	JL     group_done_38
+	JL     group_done_47
 	MOVQ   slab+16(FP), AX
 	MOVQ   stride+24(FP), CX
 	LEAQ   (AX)(CX*1), DX
@@ -571,44 +623,52 @@ group_loop_37:
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
 
-f32xr_2v_39:
+f32xr_block_48:
 	CMPQ        R11, $0x00000020
-	JL          f32xr_1v_40
-	VMOVUPS     (CX), Z8
-	VSUBPS      (AX), Z8, Z9
-	VFMADD231PS Z9, Z9, Z0
-	VSUBPS      (DX), Z8, Z9
-	VFMADD231PS Z9, Z9, Z1
-	VSUBPS      (BX), Z8, Z9
-	VFMADD231PS Z9, Z9, Z2
-	VSUBPS      (SI), Z8, Z9
-	VFMADD231PS Z9, Z9, Z3
-	VSUBPS      (DI), Z8, Z9
-	VFMADD231PS Z9, Z9, Z4
-	VSUBPS      (R8), Z8, Z9
-	VFMADD231PS Z9, Z9, Z5
-	VSUBPS      (R9), Z8, Z9
-	VFMADD231PS Z9, Z9, Z6
-	VSUBPS      (R10), Z8, Z8
-	VFMADD231PS Z8, Z8, Z7
-	VMOVUPS     64(CX), Z8
-	VSUBPS      64(AX), Z8, Z9
-	VFMADD231PS Z9, Z9, Z0
-	VSUBPS      64(DX), Z8, Z9
-	VFMADD231PS Z9, Z9, Z1
-	VSUBPS      64(BX), Z8, Z9
-	VFMADD231PS Z9, Z9, Z2
-	VSUBPS      64(SI), Z8, Z9
-	VFMADD231PS Z9, Z9, Z3
-	VSUBPS      64(DI), Z8, Z9
-	VFMADD231PS Z9, Z9, Z4
-	VSUBPS      64(R8), Z8, Z9
-	VFMADD231PS Z9, Z9, Z5
-	VSUBPS      64(R9), Z8, Z9
-	VFMADD231PS Z9, Z9, Z6
-	VSUBPS      64(R10), Z8, Z8
-	VFMADD231PS Z8, Z8, Z7
+	JL          f32xr_singles_50
+	VMOVUPS     (CX), Z16
+	VSUBPS      (AX), Z16, Z17
+	VFMADD231PS Z17, Z17, Z0
+	VSUBPS      (DX), Z16, Z17
+	VFMADD231PS Z17, Z17, Z2
+	VSUBPS      (BX), Z16, Z17
+	VFMADD231PS Z17, Z17, Z4
+	VSUBPS      (SI), Z16, Z17
+	VFMADD231PS Z17, Z17, Z6
+	VSUBPS      (DI), Z16, Z17
+	VFMADD231PS Z17, Z17, Z8
+	VSUBPS      (R8), Z16, Z17
+	VFMADD231PS Z17, Z17, Z10
+	VSUBPS      (R9), Z16, Z17
+	VFMADD231PS Z17, Z17, Z12
+	VSUBPS      (R10), Z16, Z16
+	VFMADD231PS Z16, Z16, Z14
+	VMOVUPS     64(CX), Z16
+	VSUBPS      64(AX), Z16, Z17
+	VFMADD231PS Z17, Z17, Z1
+	VSUBPS      64(DX), Z16, Z17
+	VFMADD231PS Z17, Z17, Z3
+	VSUBPS      64(BX), Z16, Z17
+	VFMADD231PS Z17, Z17, Z5
+	VSUBPS      64(SI), Z16, Z17
+	VFMADD231PS Z17, Z17, Z7
+	VSUBPS      64(DI), Z16, Z17
+	VFMADD231PS Z17, Z17, Z9
+	VSUBPS      64(R8), Z16, Z17
+	VFMADD231PS Z17, Z17, Z11
+	VSUBPS      64(R9), Z16, Z17
+	VFMADD231PS Z17, Z17, Z13
+	VSUBPS      64(R10), Z16, Z16
+	VFMADD231PS Z16, Z16, Z15
 	ADDQ        $0x00000080, CX
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000080, DX
@@ -619,28 +679,28 @@ f32xr_2v_39:
 	ADDQ        $0x00000080, R9
 	ADDQ        $0x00000080, R10
 	SUBQ        $0x00000020, R11
-	JMP         f32xr_2v_39
+	JMP         f32xr_block_48
 
-f32xr_1v_40:
+f32xr_singles_50:
 	CMPQ        R11, $0x00000010
-	JL          f32xr_tail_41
-	VMOVUPS     (CX), Z8
-	VSUBPS      (AX), Z8, Z9
-	VFMADD231PS Z9, Z9, Z0
-	VSUBPS      (DX), Z8, Z9
-	VFMADD231PS Z9, Z9, Z1
-	VSUBPS      (BX), Z8, Z9
-	VFMADD231PS Z9, Z9, Z2
-	VSUBPS      (SI), Z8, Z9
-	VFMADD231PS Z9, Z9, Z3
-	VSUBPS      (DI), Z8, Z9
-	VFMADD231PS Z9, Z9, Z4
-	VSUBPS      (R8), Z8, Z9
-	VFMADD231PS Z9, Z9, Z5
-	VSUBPS      (R9), Z8, Z9
-	VFMADD231PS Z9, Z9, Z6
-	VSUBPS      (R10), Z8, Z8
-	VFMADD231PS Z8, Z8, Z7
+	JL          f32xr_tail_51
+	VMOVUPS     (CX), Z16
+	VSUBPS      (AX), Z16, Z17
+	VFMADD231PS Z17, Z17, Z0
+	VSUBPS      (DX), Z16, Z17
+	VFMADD231PS Z17, Z17, Z2
+	VSUBPS      (BX), Z16, Z17
+	VFMADD231PS Z17, Z17, Z4
+	VSUBPS      (SI), Z16, Z17
+	VFMADD231PS Z17, Z17, Z6
+	VSUBPS      (DI), Z16, Z17
+	VFMADD231PS Z17, Z17, Z8
+	VSUBPS      (R8), Z16, Z17
+	VFMADD231PS Z17, Z17, Z10
+	VSUBPS      (R9), Z16, Z17
+	VFMADD231PS Z17, Z17, Z12
+	VSUBPS      (R10), Z16, Z16
+	VFMADD231PS Z16, Z16, Z14
 	ADDQ        $0x00000040, CX
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000040, DX
@@ -651,181 +711,223 @@ f32xr_1v_40:
 	ADDQ        $0x00000040, R9
 	ADDQ        $0x00000040, R10
 	SUBQ        $0x00000010, R11
-
-f32xr_tail_41:
 	TESTQ       R11, R11
-	JZ          f32xr_done_42
+	JZ          f32xr_notail_53
 	MOVL        $0xffffffff, R12
 	BZHIL       R11, R12, R12
 	KMOVW       R12, K1
-	VMOVUPS.Z   (CX), K1, Z8
-	VMOVUPS.Z   (AX), K1, Z9
-	VSUBPS      Z9, Z8, Z9
-	VFMADD231PS Z9, Z9, Z0
-	VMOVUPS.Z   (DX), K1, Z9
-	VSUBPS      Z9, Z8, Z9
-	VFMADD231PS Z9, Z9, Z1
-	VMOVUPS.Z   (BX), K1, Z9
-	VSUBPS      Z9, Z8, Z9
-	VFMADD231PS Z9, Z9, Z2
-	VMOVUPS.Z   (SI), K1, Z9
-	VSUBPS      Z9, Z8, Z9
-	VFMADD231PS Z9, Z9, Z3
-	VMOVUPS.Z   (DI), K1, Z9
-	VSUBPS      Z9, Z8, Z9
-	VFMADD231PS Z9, Z9, Z4
-	VMOVUPS.Z   (R8), K1, Z9
-	VSUBPS      Z9, Z8, Z9
-	VFMADD231PS Z9, Z9, Z5
-	VMOVUPS.Z   (R9), K1, Z9
-	VSUBPS      Z9, Z8, Z9
-	VFMADD231PS Z9, Z9, Z6
-	VMOVUPS.Z   (R10), K1, Z9
-	VSUBPS      Z9, Z8, Z9
-	VFMADD231PS Z9, Z9, Z7
+	VMOVUPS.Z   (CX), K1, Z16
+	VMOVUPS.Z   (AX), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z1
+	VMOVUPS.Z   (DX), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z3
+	VMOVUPS.Z   (BX), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z5
+	VMOVUPS.Z   (SI), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z7
+	VMOVUPS.Z   (DI), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z9
+	VMOVUPS.Z   (R8), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z11
+	VMOVUPS.Z   (R9), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z13
+	VMOVUPS.Z   (R10), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z15
 
-f32xr_done_42:
-	VEXTRACTF64X4 $0x01, Z0, Y8
-	VADDPS        Y8, Y0, Y8
-	VEXTRACTF32X4 $0x01, Y8, X9
-	VADDPS        X9, X8, X9
-	VEXTRACTF64X4 $0x01, Z1, Y8
-	VADDPS        Y8, Y1, Y8
-	VEXTRACTF32X4 $0x01, Y8, X14
-	VADDPS        X14, X8, X14
-	VEXTRACTF64X4 $0x01, Z2, Y8
-	VADDPS        Y8, Y2, Y8
-	VEXTRACTF32X4 $0x01, Y8, X15
-	VADDPS        X15, X8, X15
-	VEXTRACTF64X4 $0x01, Z3, Y8
-	VADDPS        Y8, Y3, Y8
-	VEXTRACTF32X4 $0x01, Y8, X16
-	VADDPS        X16, X8, X16
-	VEXTRACTF64X4 $0x01, Z4, Y8
-	VADDPS        Y8, Y4, Y8
-	VEXTRACTF32X4 $0x01, Y8, X17
-	VADDPS        X17, X8, X17
-	VEXTRACTF64X4 $0x01, Z5, Y8
-	VADDPS        Y8, Y5, Y8
-	VEXTRACTF32X4 $0x01, Y8, X18
-	VADDPS        X18, X8, X18
-	VEXTRACTF64X4 $0x01, Z6, Y8
-	VADDPS        Y8, Y6, Y8
-	VEXTRACTF32X4 $0x01, Y8, X19
-	VADDPS        X19, X8, X19
-	VEXTRACTF64X4 $0x01, Z7, Y8
-	VADDPS        Y8, Y7, Y8
-	VEXTRACTF32X4 $0x01, Y8, X20
-	VADDPS        X20, X8, X20
-	VUNPCKLPS     X14, X9, X8
-	VUNPCKHPS     X14, X9, X9
-	VADDPS        X9, X8, X8
-	VUNPCKLPS     X16, X15, X9
-	VUNPCKHPS     X16, X15, X14
-	VADDPS        X14, X9, X9
-	VMOVLHPS      X9, X8, X14
-	VMOVHLPS      X8, X9, X8
-	VADDPS        X8, X14, X14
-	VUNPCKLPS     X18, X17, X8
-	VUNPCKHPS     X18, X17, X9
-	VADDPS        X9, X8, X8
-	VUNPCKLPS     X20, X19, X9
-	VUNPCKHPS     X20, X19, X15
-	VADDPS        X15, X9, X9
-	VMOVLHPS      X9, X8, X15
-	VMOVHLPS      X8, X9, X8
-	VADDPS        X8, X15, X15
+f32xr_notail_53:
+	JMP f32xr_done_49
+
+f32xr_tail_51:
+	TESTQ       R11, R11
+	JZ          f32xr_notail_54
+	MOVL        $0xffffffff, R12
+	BZHIL       R11, R12, R12
+	KMOVW       R12, K1
+	VMOVUPS.Z   (CX), K1, Z16
+	VMOVUPS.Z   (AX), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z0
+	VMOVUPS.Z   (DX), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z2
+	VMOVUPS.Z   (BX), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z4
+	VMOVUPS.Z   (SI), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z6
+	VMOVUPS.Z   (DI), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z8
+	VMOVUPS.Z   (R8), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z10
+	VMOVUPS.Z   (R9), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z12
+	VMOVUPS.Z   (R10), K1, Z17
+	VSUBPS      Z17, Z16, Z17
+	VFMADD231PS Z17, Z17, Z14
+
+f32xr_notail_54:
+f32xr_done_49:
+	VADDPS        Z1, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y16
+	VADDPS        Y16, Y0, Y16
+	VEXTRACTF32X4 $0x01, Y16, X17
+	VADDPS        X17, X16, X17
+	VADDPS        Z3, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y16
+	VADDPS        Y16, Y2, Y16
+	VEXTRACTF32X4 $0x01, Y16, X20
+	VADDPS        X20, X16, X20
+	VADDPS        Z5, Z4, Z4
+	VEXTRACTF64X4 $0x01, Z4, Y16
+	VADDPS        Y16, Y4, Y16
+	VEXTRACTF32X4 $0x01, Y16, X21
+	VADDPS        X21, X16, X21
+	VADDPS        Z7, Z6, Z6
+	VEXTRACTF64X4 $0x01, Z6, Y16
+	VADDPS        Y16, Y6, Y16
+	VEXTRACTF32X4 $0x01, Y16, X22
+	VADDPS        X22, X16, X22
+	VADDPS        Z9, Z8, Z8
+	VEXTRACTF64X4 $0x01, Z8, Y16
+	VADDPS        Y16, Y8, Y16
+	VEXTRACTF32X4 $0x01, Y16, X23
+	VADDPS        X23, X16, X23
+	VADDPS        Z11, Z10, Z10
+	VEXTRACTF64X4 $0x01, Z10, Y16
+	VADDPS        Y16, Y10, Y16
+	VEXTRACTF32X4 $0x01, Y16, X24
+	VADDPS        X24, X16, X24
+	VADDPS        Z13, Z12, Z12
+	VEXTRACTF64X4 $0x01, Z12, Y16
+	VADDPS        Y16, Y12, Y16
+	VEXTRACTF32X4 $0x01, Y16, X25
+	VADDPS        X25, X16, X25
+	VADDPS        Z15, Z14, Z14
+	VEXTRACTF64X4 $0x01, Z14, Y16
+	VADDPS        Y16, Y14, Y16
+	VEXTRACTF32X4 $0x01, Y16, X26
+	VADDPS        X26, X16, X26
+	VUNPCKLPS     X20, X17, X16
+	VUNPCKHPS     X20, X17, X17
+	VADDPS        X17, X16, X16
+	VUNPCKLPS     X22, X21, X17
+	VUNPCKHPS     X22, X21, X20
+	VADDPS        X20, X17, X17
+	VMOVLHPS      X17, X16, X20
+	VMOVHLPS      X16, X17, X16
+	VADDPS        X16, X20, X20
+	VUNPCKLPS     X24, X23, X16
+	VUNPCKHPS     X24, X23, X17
+	VADDPS        X17, X16, X16
+	VUNPCKLPS     X26, X25, X17
+	VUNPCKHPS     X26, X25, X21
+	VADDPS        X21, X17, X17
+	VMOVLHPS      X17, X16, X21
+	VMOVHLPS      X16, X17, X16
+	VADDPS        X16, X21, X21
 	MOVQ          out+32(FP), AX
-	VMOVUPS       X14, (AX)
-	VMOVUPS       X15, 16(AX)
+	VMOVUPS       X20, (AX)
+	VMOVUPS       X21, 16(AX)
 	ADDQ          $0x00000020, AX
 	MOVQ          AX, out+32(FP)
 	MOVQ          cnt+40(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+40(FP)
-	JMP           group_loop_37
+	JMP           group_loop_46
 
-group_done_38:
-groups_skip_36:
+group_done_47:
+groups_skip_45:
 	MOVQ n+8(FP), AX
 	MOVQ slab+16(FP), CX
 	MOVQ stride+24(FP), DX
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_43:
+rows_loop_55:
 	TESTQ SI, SI
-	JZ    rows_end_44
+	JZ    rows_end_56
 	MOVQ  CX, DI
 	MOVQ  CX, R8
 	CMPQ  SI, $0x00000001
-	JE    rows_next_45
+	JE    rows_next_57
 	ADDQ  DX, R8
 
-rows_next_45:
+rows_next_57:
 	PREFETCHT0 -4(R8)(AX*4)
 	MOVQ       q+0(FP), R9
 	MOVQ       AX, R10
-	VPXORD     Z10, Z10, Z10
-	VPXORD     Z11, Z11, Z11
-	VPXORD     Z12, Z12, Z12
-	VPXORD     Z13, Z13, Z13
+	VPXORD     Z18, Z18, Z18
+	VPXORD     Z19, Z19, Z19
 
-f32_64_46:
-	CMPQ        R10, $0x00000040
-	JL          f32_16_47
+f32xr_block_58:
+	CMPQ        R10, $0x00000020
+	JL          f32xr_singles_60
 	VMOVUPS     (R9), Z0
 	VSUBPS      (DI), Z0, Z0
-	VFMADD231PS Z0, Z0, Z10
-	PREFETCHT0  (R8)
+	VFMADD231PS Z0, Z0, Z18
 	VMOVUPS     64(R9), Z0
 	VSUBPS      64(DI), Z0, Z0
-	VFMADD231PS Z0, Z0, Z11
+	VFMADD231PS Z0, Z0, Z19
+	PREFETCHT0  (R8)
 	PREFETCHT0  64(R8)
-	VMOVUPS     128(R9), Z0
-	VSUBPS      128(DI), Z0, Z0
-	VFMADD231PS Z0, Z0, Z12
-	PREFETCHT0  128(R8)
-	VMOVUPS     192(R9), Z0
-	VSUBPS      192(DI), Z0, Z0
-	VFMADD231PS Z0, Z0, Z13
-	PREFETCHT0  192(R8)
-	ADDQ        $0x00000100, R9
-	ADDQ        $0x00000100, DI
-	ADDQ        $0x00000100, R8
-	SUBQ        $0x00000040, R10
-	JMP         f32_64_46
+	ADDQ        $0x00000080, R9
+	ADDQ        $0x00000080, DI
+	ADDQ        $0x00000080, R8
+	SUBQ        $0x00000020, R10
+	JMP         f32xr_block_58
 
-f32_16_47:
+f32xr_singles_60:
 	CMPQ        R10, $0x00000010
-	JL          f32_tail_48
+	JL          f32xr_tail_61
 	VMOVUPS     (R9), Z0
 	VSUBPS      (DI), Z0, Z0
-	VFMADD231PS Z0, Z0, Z10
+	VFMADD231PS Z0, Z0, Z18
 	PREFETCHT0  (R8)
 	ADDQ        $0x00000040, R9
 	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000040, R8
 	SUBQ        $0x00000010, R10
-	JMP         f32_16_47
-
-f32_tail_48:
 	TESTQ       R10, R10
-	JZ          f32_done_49
+	JZ          f32xr_notail_63
 	MOVL        $0xffffffff, R8
 	BZHIL       R10, R8, R8
 	KMOVW       R8, K1
 	VMOVUPS.Z   (R9), K1, Z0
 	VMOVUPS.Z   (DI), K1, Z1
-	VSUBPS      Z1, Z0, Z0
-	VFMADD231PS Z0, Z0, Z11
+	VSUBPS      Z1, Z0, Z1
+	VFMADD231PS Z1, Z1, Z19
 
-f32_done_49:
-	VADDPS        Z11, Z10, Z10
-	VADDPS        Z13, Z12, Z12
-	VADDPS        Z12, Z10, Z10
-	VEXTRACTF64X4 $0x01, Z10, Y0
-	VADDPS        Y0, Y10, Y0
+f32xr_notail_63:
+	JMP f32xr_done_59
+
+f32xr_tail_61:
+	TESTQ       R10, R10
+	JZ          f32xr_notail_64
+	MOVL        $0xffffffff, R8
+	BZHIL       R10, R8, R8
+	KMOVW       R8, K1
+	VMOVUPS.Z   (R9), K1, Z0
+	VMOVUPS.Z   (DI), K1, Z1
+	VSUBPS      Z1, Z0, Z1
+	VFMADD231PS Z1, Z1, Z18
+
+f32xr_notail_64:
+f32xr_done_59:
+	VADDPS        Z19, Z18, Z18
+	VEXTRACTF64X4 $0x01, Z18, Y0
+	VADDPS        Y0, Y18, Y0
 	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPS        X1, X0, X1
 	VPERMILPS     $0x4e, X1, X0
@@ -836,9 +938,9 @@ f32_done_49:
 	ADDQ          DX, CX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_43
+	JMP           rows_loop_55
 
-rows_end_44:
+rows_end_56:
 	VZEROUPPER
 	RET
 
@@ -850,49 +952,52 @@ TEXT ·ipF32AVX512(SB), NOSPLIT, $0-28
 	MOVQ   n+16(FP), DX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
 
-f32_64_50:
-	CMPQ        DX, $0x00000040
-	JL          f32_16_51
-	VMOVUPS     (AX), Z4
-	VFMADD231PS (CX), Z4, Z0
-	VMOVUPS     64(AX), Z4
-	VFMADD231PS 64(CX), Z4, Z1
-	VMOVUPS     128(AX), Z4
-	VFMADD231PS 128(CX), Z4, Z2
-	VMOVUPS     192(AX), Z4
-	VFMADD231PS 192(CX), Z4, Z3
-	ADDQ        $0x00000100, AX
-	ADDQ        $0x00000100, CX
-	SUBQ        $0x00000040, DX
-	JMP         f32_64_50
+f32xr_block_65:
+	CMPQ        DX, $0x00000020
+	JL          f32xr_singles_67
+	VMOVUPS     (AX), Z2
+	VFMADD231PS (CX), Z2, Z0
+	VMOVUPS     64(AX), Z2
+	VFMADD231PS 64(CX), Z2, Z1
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, CX
+	SUBQ        $0x00000020, DX
+	JMP         f32xr_block_65
 
-f32_16_51:
+f32xr_singles_67:
 	CMPQ        DX, $0x00000010
-	JL          f32_tail_52
-	VMOVUPS     (AX), Z4
-	VFMADD231PS (CX), Z4, Z0
+	JL          f32xr_tail_68
+	VMOVUPS     (AX), Z2
+	VFMADD231PS (CX), Z2, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000010, DX
-	JMP         f32_16_51
-
-f32_tail_52:
 	TESTQ       DX, DX
-	JZ          f32_done_53
+	JZ          f32xr_notail_70
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
-	VMOVUPS.Z   (AX), K1, Z4
-	VMOVUPS.Z   (CX), K1, Z5
-	VFMADD231PS Z5, Z4, Z1
+	VMOVUPS.Z   (AX), K1, Z2
+	VMOVUPS.Z   (CX), K1, Z3
+	VFMADD231PS Z3, Z2, Z1
 
-f32_done_53:
+f32xr_notail_70:
+	JMP f32xr_done_66
+
+f32xr_tail_68:
+	TESTQ       DX, DX
+	JZ          f32xr_notail_71
+	MOVL        $0xffffffff, BX
+	BZHIL       DX, BX, BX
+	KMOVW       BX, K1
+	VMOVUPS.Z   (AX), K1, Z2
+	VMOVUPS.Z   (CX), K1, Z3
+	VFMADD231PS Z3, Z2, Z0
+
+f32xr_notail_71:
+f32xr_done_66:
 	VADDPS        Z1, Z0, Z0
-	VADDPS        Z3, Z2, Z2
-	VADDPS        Z2, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
 	VADDPS        Y1, Y0, Y1
 	VEXTRACTF32X4 $0x01, Y1, X0
@@ -913,18 +1018,18 @@ TEXT ·ipF32BatchAVX512(SB), NOSPLIT, $0-56
 	MOVQ  AX, stride+24(FP)
 	MOVQ  n+8(FP), AX
 	TESTQ AX, AX
-	JZ    groups_skip_54
+	JZ    groups_skip_72
 
-group_loop_55:
+group_loop_73:
 	MOVQ  cnt+48(FP), AX
 	CMPQ  AX, $0x00000008
-	JL    group_done_56
+	JL    group_done_74
 	MOVQ  slab+16(FP), AX
 	MOVQ  stride+24(FP), CX
 	MOVQ  ids+32(FP), DX
 	MOVQ  cnt+48(FP), BX
 	CMPQ  BX, $0x00000010
-	JL    group_nopf_57
+	JL    group_nopf_75
 	MOVQ  n+8(FP), BX
 	MOVL  32(DX), DI
 	IMULQ CX, DI
@@ -933,15 +1038,15 @@ group_loop_55:
 	ADDQ  $0x0000000f, SI
 	SHRQ  $0x04, SI
 	CMPQ  SI, $0x00000004
-	JLE   pf_capped_58
+	JLE   pf_capped_76
 	MOVQ  $0x00000004, SI
 
-pf_capped_58:
-pf_rows_59:
+pf_capped_76:
+pf_rows_77:
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       SI
-	JNZ        pf_rows_59
+	JNZ        pf_rows_77
 	MOVL       36(DX), DI
 	IMULQ      CX, DI
 	ADDQ       AX, DI
@@ -949,15 +1054,15 @@ pf_rows_59:
 	ADDQ       $0x0000000f, SI
 	SHRQ       $0x04, SI
 	CMPQ       SI, $0x00000004
-	JLE        pf_capped_60
+	JLE        pf_capped_78
 	MOVQ       $0x00000004, SI
 
-pf_capped_60:
-pf_rows_61:
+pf_capped_78:
+pf_rows_79:
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       SI
-	JNZ        pf_rows_61
+	JNZ        pf_rows_79
 	MOVL       40(DX), DI
 	IMULQ      CX, DI
 	ADDQ       AX, DI
@@ -965,15 +1070,15 @@ pf_rows_61:
 	ADDQ       $0x0000000f, SI
 	SHRQ       $0x04, SI
 	CMPQ       SI, $0x00000004
-	JLE        pf_capped_62
+	JLE        pf_capped_80
 	MOVQ       $0x00000004, SI
 
-pf_capped_62:
-pf_rows_63:
+pf_capped_80:
+pf_rows_81:
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       SI
-	JNZ        pf_rows_63
+	JNZ        pf_rows_81
 	MOVL       44(DX), DI
 	IMULQ      CX, DI
 	ADDQ       AX, DI
@@ -981,15 +1086,15 @@ pf_rows_63:
 	ADDQ       $0x0000000f, SI
 	SHRQ       $0x04, SI
 	CMPQ       SI, $0x00000004
-	JLE        pf_capped_64
+	JLE        pf_capped_82
 	MOVQ       $0x00000004, SI
 
-pf_capped_64:
-pf_rows_65:
+pf_capped_82:
+pf_rows_83:
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       SI
-	JNZ        pf_rows_65
+	JNZ        pf_rows_83
 	MOVL       48(DX), DI
 	IMULQ      CX, DI
 	ADDQ       AX, DI
@@ -997,15 +1102,15 @@ pf_rows_65:
 	ADDQ       $0x0000000f, SI
 	SHRQ       $0x04, SI
 	CMPQ       SI, $0x00000004
-	JLE        pf_capped_66
+	JLE        pf_capped_84
 	MOVQ       $0x00000004, SI
 
-pf_capped_66:
-pf_rows_67:
+pf_capped_84:
+pf_rows_85:
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       SI
-	JNZ        pf_rows_67
+	JNZ        pf_rows_85
 	MOVL       52(DX), DI
 	IMULQ      CX, DI
 	ADDQ       AX, DI
@@ -1013,15 +1118,15 @@ pf_rows_67:
 	ADDQ       $0x0000000f, SI
 	SHRQ       $0x04, SI
 	CMPQ       SI, $0x00000004
-	JLE        pf_capped_68
+	JLE        pf_capped_86
 	MOVQ       $0x00000004, SI
 
-pf_capped_68:
-pf_rows_69:
+pf_capped_86:
+pf_rows_87:
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       SI
-	JNZ        pf_rows_69
+	JNZ        pf_rows_87
 	MOVL       56(DX), DI
 	IMULQ      CX, DI
 	ADDQ       AX, DI
@@ -1029,15 +1134,15 @@ pf_rows_69:
 	ADDQ       $0x0000000f, SI
 	SHRQ       $0x04, SI
 	CMPQ       SI, $0x00000004
-	JLE        pf_capped_70
+	JLE        pf_capped_88
 	MOVQ       $0x00000004, SI
 
-pf_capped_70:
-pf_rows_71:
+pf_capped_88:
+pf_rows_89:
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       SI
-	JNZ        pf_rows_71
+	JNZ        pf_rows_89
 	MOVL       60(DX), DI
 	IMULQ      CX, DI
 	ADDQ       AX, DI
@@ -1045,17 +1150,17 @@ pf_rows_71:
 	ADDQ       $0x0000000f, SI
 	SHRQ       $0x04, SI
 	CMPQ       SI, $0x00000004
-	JLE        pf_capped_72
+	JLE        pf_capped_90
 	MOVQ       $0x00000004, SI
 
-pf_capped_72:
-pf_rows_73:
+pf_capped_90:
+pf_rows_91:
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       SI
-	JNZ        pf_rows_73
+	JNZ        pf_rows_91
 
-group_nopf_57:
+group_nopf_75:
 	MOVL   (DX), BX
 	IMULQ  CX, BX
 	ADDQ   AX, BX
@@ -1092,28 +1197,36 @@ group_nopf_57:
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
 
-f32xr_2v_74:
+f32xr_block_92:
 	CMPQ        CX, $0x00000020
-	JL          f32xr_1v_75
-	VMOVUPS     (AX), Z8
-	VFMADD231PS (BX), Z8, Z0
-	VFMADD231PS (SI), Z8, Z1
-	VFMADD231PS (DI), Z8, Z2
-	VFMADD231PS (R8), Z8, Z3
-	VFMADD231PS (R9), Z8, Z4
-	VFMADD231PS (R10), Z8, Z5
-	VFMADD231PS (R11), Z8, Z6
-	VFMADD231PS (R12), Z8, Z7
-	VMOVUPS     64(AX), Z8
-	VFMADD231PS 64(BX), Z8, Z0
-	VFMADD231PS 64(SI), Z8, Z1
-	VFMADD231PS 64(DI), Z8, Z2
-	VFMADD231PS 64(R8), Z8, Z3
-	VFMADD231PS 64(R9), Z8, Z4
-	VFMADD231PS 64(R10), Z8, Z5
-	VFMADD231PS 64(R11), Z8, Z6
-	VFMADD231PS 64(R12), Z8, Z7
+	JL          f32xr_singles_94
+	VMOVUPS     (AX), Z16
+	VFMADD231PS (BX), Z16, Z0
+	VFMADD231PS (SI), Z16, Z2
+	VFMADD231PS (DI), Z16, Z4
+	VFMADD231PS (R8), Z16, Z6
+	VFMADD231PS (R9), Z16, Z8
+	VFMADD231PS (R10), Z16, Z10
+	VFMADD231PS (R11), Z16, Z12
+	VFMADD231PS (R12), Z16, Z14
+	VMOVUPS     64(AX), Z16
+	VFMADD231PS 64(BX), Z16, Z1
+	VFMADD231PS 64(SI), Z16, Z3
+	VFMADD231PS 64(DI), Z16, Z5
+	VFMADD231PS 64(R8), Z16, Z7
+	VFMADD231PS 64(R9), Z16, Z9
+	VFMADD231PS 64(R10), Z16, Z11
+	VFMADD231PS 64(R11), Z16, Z13
+	VFMADD231PS 64(R12), Z16, Z15
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000080, BX
 	ADDQ        $0x00000080, SI
@@ -1124,20 +1237,20 @@ f32xr_2v_74:
 	ADDQ        $0x00000080, R11
 	ADDQ        $0x00000080, R12
 	SUBQ        $0x00000020, CX
-	JMP         f32xr_2v_74
+	JMP         f32xr_block_92
 
-f32xr_1v_75:
+f32xr_singles_94:
 	CMPQ        CX, $0x00000010
-	JL          f32xr_tail_76
-	VMOVUPS     (AX), Z8
-	VFMADD231PS (BX), Z8, Z0
-	VFMADD231PS (SI), Z8, Z1
-	VFMADD231PS (DI), Z8, Z2
-	VFMADD231PS (R8), Z8, Z3
-	VFMADD231PS (R9), Z8, Z4
-	VFMADD231PS (R10), Z8, Z5
-	VFMADD231PS (R11), Z8, Z6
-	VFMADD231PS (R12), Z8, Z7
+	JL          f32xr_tail_95
+	VMOVUPS     (AX), Z16
+	VFMADD231PS (BX), Z16, Z0
+	VFMADD231PS (SI), Z16, Z2
+	VFMADD231PS (DI), Z16, Z4
+	VFMADD231PS (R8), Z16, Z6
+	VFMADD231PS (R9), Z16, Z8
+	VFMADD231PS (R10), Z16, Z10
+	VFMADD231PS (R11), Z16, Z12
+	VFMADD231PS (R12), Z16, Z14
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000040, BX
 	ADDQ        $0x00000040, SI
@@ -1148,94 +1261,128 @@ f32xr_1v_75:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000010, CX
-
-f32xr_tail_76:
 	TESTQ       CX, CX
-	JZ          f32xr_done_77
+	JZ          f32xr_notail_97
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
-	VMOVUPS.Z   (AX), K1, Z8
-	VMOVUPS.Z   (BX), K1, Z13
-	VFMADD231PS Z13, Z8, Z0
-	VMOVUPS.Z   (SI), K1, Z13
-	VFMADD231PS Z13, Z8, Z1
-	VMOVUPS.Z   (DI), K1, Z13
-	VFMADD231PS Z13, Z8, Z2
-	VMOVUPS.Z   (R8), K1, Z13
-	VFMADD231PS Z13, Z8, Z3
-	VMOVUPS.Z   (R9), K1, Z13
-	VFMADD231PS Z13, Z8, Z4
-	VMOVUPS.Z   (R10), K1, Z13
-	VFMADD231PS Z13, Z8, Z5
-	VMOVUPS.Z   (R11), K1, Z13
-	VFMADD231PS Z13, Z8, Z6
-	VMOVUPS.Z   (R12), K1, Z13
-	VFMADD231PS Z13, Z8, Z7
+	VMOVUPS.Z   (AX), K1, Z16
+	VMOVUPS.Z   (BX), K1, Z19
+	VFMADD231PS Z19, Z16, Z1
+	VMOVUPS.Z   (SI), K1, Z19
+	VFMADD231PS Z19, Z16, Z3
+	VMOVUPS.Z   (DI), K1, Z19
+	VFMADD231PS Z19, Z16, Z5
+	VMOVUPS.Z   (R8), K1, Z19
+	VFMADD231PS Z19, Z16, Z7
+	VMOVUPS.Z   (R9), K1, Z19
+	VFMADD231PS Z19, Z16, Z9
+	VMOVUPS.Z   (R10), K1, Z19
+	VFMADD231PS Z19, Z16, Z11
+	VMOVUPS.Z   (R11), K1, Z19
+	VFMADD231PS Z19, Z16, Z13
+	VMOVUPS.Z   (R12), K1, Z19
+	VFMADD231PS Z19, Z16, Z15
 
-f32xr_done_77:
-	VEXTRACTF64X4 $0x01, Z0, Y8
-	VADDPS        Y8, Y0, Y8
-	VEXTRACTF32X4 $0x01, Y8, X13
-	VADDPS        X13, X8, X13
-	VEXTRACTF64X4 $0x01, Z1, Y8
-	VADDPS        Y8, Y1, Y8
-	VEXTRACTF32X4 $0x01, Y8, X14
-	VADDPS        X14, X8, X14
-	VEXTRACTF64X4 $0x01, Z2, Y8
-	VADDPS        Y8, Y2, Y8
-	VEXTRACTF32X4 $0x01, Y8, X15
-	VADDPS        X15, X8, X15
-	VEXTRACTF64X4 $0x01, Z3, Y8
-	VADDPS        Y8, Y3, Y8
-	VEXTRACTF32X4 $0x01, Y8, X16
-	VADDPS        X16, X8, X16
-	VEXTRACTF64X4 $0x01, Z4, Y8
-	VADDPS        Y8, Y4, Y8
-	VEXTRACTF32X4 $0x01, Y8, X17
-	VADDPS        X17, X8, X17
-	VEXTRACTF64X4 $0x01, Z5, Y8
-	VADDPS        Y8, Y5, Y8
-	VEXTRACTF32X4 $0x01, Y8, X18
-	VADDPS        X18, X8, X18
-	VEXTRACTF64X4 $0x01, Z6, Y8
-	VADDPS        Y8, Y6, Y8
-	VEXTRACTF32X4 $0x01, Y8, X19
-	VADDPS        X19, X8, X19
-	VEXTRACTF64X4 $0x01, Z7, Y8
-	VADDPS        Y8, Y7, Y8
-	VEXTRACTF32X4 $0x01, Y8, X20
-	VADDPS        X20, X8, X20
-	VUNPCKLPS     X14, X13, X8
-	VUNPCKHPS     X14, X13, X13
-	VADDPS        X13, X8, X8
-	VUNPCKLPS     X16, X15, X13
-	VUNPCKHPS     X16, X15, X14
-	VADDPS        X14, X13, X13
-	VMOVLHPS      X13, X8, X14
-	VMOVHLPS      X8, X13, X8
-	VADDPS        X8, X14, X14
-	VUNPCKLPS     X18, X17, X8
-	VUNPCKHPS     X18, X17, X13
-	VADDPS        X13, X8, X8
-	VUNPCKLPS     X20, X19, X13
-	VUNPCKHPS     X20, X19, X15
-	VADDPS        X15, X13, X13
-	VMOVLHPS      X13, X8, X15
-	VMOVHLPS      X8, X13, X8
-	VADDPS        X8, X15, X15
+f32xr_notail_97:
+	JMP f32xr_done_93
+
+f32xr_tail_95:
+	TESTQ       CX, CX
+	JZ          f32xr_notail_98
+	MOVL        $0xffffffff, DX
+	BZHIL       CX, DX, DX
+	KMOVW       DX, K1
+	VMOVUPS.Z   (AX), K1, Z16
+	VMOVUPS.Z   (BX), K1, Z19
+	VFMADD231PS Z19, Z16, Z0
+	VMOVUPS.Z   (SI), K1, Z19
+	VFMADD231PS Z19, Z16, Z2
+	VMOVUPS.Z   (DI), K1, Z19
+	VFMADD231PS Z19, Z16, Z4
+	VMOVUPS.Z   (R8), K1, Z19
+	VFMADD231PS Z19, Z16, Z6
+	VMOVUPS.Z   (R9), K1, Z19
+	VFMADD231PS Z19, Z16, Z8
+	VMOVUPS.Z   (R10), K1, Z19
+	VFMADD231PS Z19, Z16, Z10
+	VMOVUPS.Z   (R11), K1, Z19
+	VFMADD231PS Z19, Z16, Z12
+	VMOVUPS.Z   (R12), K1, Z19
+	VFMADD231PS Z19, Z16, Z14
+
+f32xr_notail_98:
+f32xr_done_93:
+	VADDPS        Z1, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y16
+	VADDPS        Y16, Y0, Y16
+	VEXTRACTF32X4 $0x01, Y16, X19
+	VADDPS        X19, X16, X19
+	VADDPS        Z3, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y16
+	VADDPS        Y16, Y2, Y16
+	VEXTRACTF32X4 $0x01, Y16, X20
+	VADDPS        X20, X16, X20
+	VADDPS        Z5, Z4, Z4
+	VEXTRACTF64X4 $0x01, Z4, Y16
+	VADDPS        Y16, Y4, Y16
+	VEXTRACTF32X4 $0x01, Y16, X21
+	VADDPS        X21, X16, X21
+	VADDPS        Z7, Z6, Z6
+	VEXTRACTF64X4 $0x01, Z6, Y16
+	VADDPS        Y16, Y6, Y16
+	VEXTRACTF32X4 $0x01, Y16, X22
+	VADDPS        X22, X16, X22
+	VADDPS        Z9, Z8, Z8
+	VEXTRACTF64X4 $0x01, Z8, Y16
+	VADDPS        Y16, Y8, Y16
+	VEXTRACTF32X4 $0x01, Y16, X23
+	VADDPS        X23, X16, X23
+	VADDPS        Z11, Z10, Z10
+	VEXTRACTF64X4 $0x01, Z10, Y16
+	VADDPS        Y16, Y10, Y16
+	VEXTRACTF32X4 $0x01, Y16, X24
+	VADDPS        X24, X16, X24
+	VADDPS        Z13, Z12, Z12
+	VEXTRACTF64X4 $0x01, Z12, Y16
+	VADDPS        Y16, Y12, Y16
+	VEXTRACTF32X4 $0x01, Y16, X25
+	VADDPS        X25, X16, X25
+	VADDPS        Z15, Z14, Z14
+	VEXTRACTF64X4 $0x01, Z14, Y16
+	VADDPS        Y16, Y14, Y16
+	VEXTRACTF32X4 $0x01, Y16, X26
+	VADDPS        X26, X16, X26
+	VUNPCKLPS     X20, X19, X16
+	VUNPCKHPS     X20, X19, X19
+	VADDPS        X19, X16, X16
+	VUNPCKLPS     X22, X21, X19
+	VUNPCKHPS     X22, X21, X20
+	VADDPS        X20, X19, X19
+	VMOVLHPS      X19, X16, X20
+	VMOVHLPS      X16, X19, X16
+	VADDPS        X16, X20, X20
+	VUNPCKLPS     X24, X23, X16
+	VUNPCKHPS     X24, X23, X19
+	VADDPS        X19, X16, X16
+	VUNPCKLPS     X26, X25, X19
+	VUNPCKHPS     X26, X25, X21
+	VADDPS        X21, X19, X19
+	VMOVLHPS      X19, X16, X21
+	VMOVHLPS      X16, X19, X16
+	VADDPS        X16, X21, X21
 	MOVQ          out+40(FP), AX
-	VMOVUPS       X14, (AX)
-	VMOVUPS       X15, 16(AX)
+	VMOVUPS       X20, (AX)
+	VMOVUPS       X21, 16(AX)
 	ADDQ          $0x00000020, AX
 	MOVQ          AX, out+40(FP)
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           group_loop_55
+	JMP           group_loop_73
 
-group_done_56:
-groups_skip_54:
+group_done_74:
+groups_skip_72:
 	MOVQ n+8(FP), AX
 	MOVQ slab+16(FP), CX
 	MOVQ stride+24(FP), DX
@@ -1243,77 +1390,78 @@ groups_skip_54:
 	MOVQ out+40(FP), SI
 	MOVQ cnt+48(FP), DI
 
-batch_loop_78:
+batch_loop_99:
 	TESTQ DI, DI
-	JZ    batch_end_79
+	JZ    batch_end_100
 	MOVL  (BX), R8
 	IMULQ DX, R8
 	ADDQ  CX, R8
 	MOVQ  R8, R9
 	CMPQ  DI, $0x00000001
-	JE    batch_next_80
+	JE    batch_next_101
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 
-batch_next_80:
+batch_next_101:
 	PREFETCHT0 -4(R9)(AX*4)
 	MOVQ       q+0(FP), R10
 	MOVQ       AX, R11
-	VPXORD     Z9, Z9, Z9
-	VPXORD     Z10, Z10, Z10
-	VPXORD     Z11, Z11, Z11
-	VPXORD     Z12, Z12, Z12
+	VPXORD     Z17, Z17, Z17
+	VPXORD     Z18, Z18, Z18
 
-f32_64_81:
-	CMPQ        R11, $0x00000040
-	JL          f32_16_82
+f32xr_block_102:
+	CMPQ        R11, $0x00000020
+	JL          f32xr_singles_104
 	VMOVUPS     (R10), Z0
-	VFMADD231PS (R8), Z0, Z9
-	PREFETCHT0  (R9)
+	VFMADD231PS (R8), Z0, Z17
 	VMOVUPS     64(R10), Z0
-	VFMADD231PS 64(R8), Z0, Z10
+	VFMADD231PS 64(R8), Z0, Z18
+	PREFETCHT0  (R9)
 	PREFETCHT0  64(R9)
-	VMOVUPS     128(R10), Z0
-	VFMADD231PS 128(R8), Z0, Z11
-	PREFETCHT0  128(R9)
-	VMOVUPS     192(R10), Z0
-	VFMADD231PS 192(R8), Z0, Z12
-	PREFETCHT0  192(R9)
-	ADDQ        $0x00000100, R10
-	ADDQ        $0x00000100, R8
-	ADDQ        $0x00000100, R9
-	SUBQ        $0x00000040, R11
-	JMP         f32_64_81
+	ADDQ        $0x00000080, R10
+	ADDQ        $0x00000080, R8
+	ADDQ        $0x00000080, R9
+	SUBQ        $0x00000020, R11
+	JMP         f32xr_block_102
 
-f32_16_82:
+f32xr_singles_104:
 	CMPQ        R11, $0x00000010
-	JL          f32_tail_83
+	JL          f32xr_tail_105
 	VMOVUPS     (R10), Z0
-	VFMADD231PS (R8), Z0, Z9
+	VFMADD231PS (R8), Z0, Z17
 	PREFETCHT0  (R9)
 	ADDQ        $0x00000040, R10
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000040, R9
 	SUBQ        $0x00000010, R11
-	JMP         f32_16_82
-
-f32_tail_83:
 	TESTQ       R11, R11
-	JZ          f32_done_84
+	JZ          f32xr_notail_107
 	MOVL        $0xffffffff, R9
 	BZHIL       R11, R9, R9
 	KMOVW       R9, K1
 	VMOVUPS.Z   (R10), K1, Z0
 	VMOVUPS.Z   (R8), K1, Z1
-	VFMADD231PS Z1, Z0, Z10
+	VFMADD231PS Z1, Z0, Z18
 
-f32_done_84:
-	VADDPS        Z10, Z9, Z9
-	VADDPS        Z12, Z11, Z11
-	VADDPS        Z11, Z9, Z9
-	VEXTRACTF64X4 $0x01, Z9, Y0
-	VADDPS        Y0, Y9, Y0
+f32xr_notail_107:
+	JMP f32xr_done_103
+
+f32xr_tail_105:
+	TESTQ       R11, R11
+	JZ          f32xr_notail_108
+	MOVL        $0xffffffff, R9
+	BZHIL       R11, R9, R9
+	KMOVW       R9, K1
+	VMOVUPS.Z   (R10), K1, Z0
+	VMOVUPS.Z   (R8), K1, Z1
+	VFMADD231PS Z1, Z0, Z17
+
+f32xr_notail_108:
+f32xr_done_103:
+	VADDPS        Z18, Z17, Z17
+	VEXTRACTF64X4 $0x01, Z17, Y0
+	VADDPS        Y0, Y17, Y0
 	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPS        X1, X0, X1
 	VPERMILPS     $0x4e, X1, X0
@@ -1324,9 +1472,9 @@ f32_done_84:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           batch_loop_78
+	JMP           batch_loop_99
 
-batch_end_79:
+batch_end_100:
 	VZEROUPPER
 	RET
 
@@ -1338,12 +1486,12 @@ TEXT ·ipF32RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ  AX, stride+24(FP)
 	MOVQ  n+8(FP), AX
 	TESTQ AX, AX
-	JZ    groups_skip_85
+	JZ    groups_skip_109
 
-group_loop_86:
+group_loop_110:
 	MOVQ   cnt+40(FP), AX
 	CMPQ   AX, $0x00000008
-	JL     group_done_87
+	JL     group_done_111
 	MOVQ   slab+16(FP), AX
 	MOVQ   stride+24(FP), CX
 	LEAQ   (AX)(CX*1), DX
@@ -1365,28 +1513,36 @@ group_loop_86:
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
 
-f32xr_2v_88:
+f32xr_block_112:
 	CMPQ        R11, $0x00000020
-	JL          f32xr_1v_89
-	VMOVUPS     (CX), Z8
-	VFMADD231PS (AX), Z8, Z0
-	VFMADD231PS (DX), Z8, Z1
-	VFMADD231PS (BX), Z8, Z2
-	VFMADD231PS (SI), Z8, Z3
-	VFMADD231PS (DI), Z8, Z4
-	VFMADD231PS (R8), Z8, Z5
-	VFMADD231PS (R9), Z8, Z6
-	VFMADD231PS (R10), Z8, Z7
-	VMOVUPS     64(CX), Z8
-	VFMADD231PS 64(AX), Z8, Z0
-	VFMADD231PS 64(DX), Z8, Z1
-	VFMADD231PS 64(BX), Z8, Z2
-	VFMADD231PS 64(SI), Z8, Z3
-	VFMADD231PS 64(DI), Z8, Z4
-	VFMADD231PS 64(R8), Z8, Z5
-	VFMADD231PS 64(R9), Z8, Z6
-	VFMADD231PS 64(R10), Z8, Z7
+	JL          f32xr_singles_114
+	VMOVUPS     (CX), Z16
+	VFMADD231PS (AX), Z16, Z0
+	VFMADD231PS (DX), Z16, Z2
+	VFMADD231PS (BX), Z16, Z4
+	VFMADD231PS (SI), Z16, Z6
+	VFMADD231PS (DI), Z16, Z8
+	VFMADD231PS (R8), Z16, Z10
+	VFMADD231PS (R9), Z16, Z12
+	VFMADD231PS (R10), Z16, Z14
+	VMOVUPS     64(CX), Z16
+	VFMADD231PS 64(AX), Z16, Z1
+	VFMADD231PS 64(DX), Z16, Z3
+	VFMADD231PS 64(BX), Z16, Z5
+	VFMADD231PS 64(SI), Z16, Z7
+	VFMADD231PS 64(DI), Z16, Z9
+	VFMADD231PS 64(R8), Z16, Z11
+	VFMADD231PS 64(R9), Z16, Z13
+	VFMADD231PS 64(R10), Z16, Z15
 	ADDQ        $0x00000080, CX
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000080, DX
@@ -1397,20 +1553,20 @@ f32xr_2v_88:
 	ADDQ        $0x00000080, R9
 	ADDQ        $0x00000080, R10
 	SUBQ        $0x00000020, R11
-	JMP         f32xr_2v_88
+	JMP         f32xr_block_112
 
-f32xr_1v_89:
+f32xr_singles_114:
 	CMPQ        R11, $0x00000010
-	JL          f32xr_tail_90
-	VMOVUPS     (CX), Z8
-	VFMADD231PS (AX), Z8, Z0
-	VFMADD231PS (DX), Z8, Z1
-	VFMADD231PS (BX), Z8, Z2
-	VFMADD231PS (SI), Z8, Z3
-	VFMADD231PS (DI), Z8, Z4
-	VFMADD231PS (R8), Z8, Z5
-	VFMADD231PS (R9), Z8, Z6
-	VFMADD231PS (R10), Z8, Z7
+	JL          f32xr_tail_115
+	VMOVUPS     (CX), Z16
+	VFMADD231PS (AX), Z16, Z0
+	VFMADD231PS (DX), Z16, Z2
+	VFMADD231PS (BX), Z16, Z4
+	VFMADD231PS (SI), Z16, Z6
+	VFMADD231PS (DI), Z16, Z8
+	VFMADD231PS (R8), Z16, Z10
+	VFMADD231PS (R9), Z16, Z12
+	VFMADD231PS (R10), Z16, Z14
 	ADDQ        $0x00000040, CX
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000040, DX
@@ -1421,167 +1577,202 @@ f32xr_1v_89:
 	ADDQ        $0x00000040, R9
 	ADDQ        $0x00000040, R10
 	SUBQ        $0x00000010, R11
-
-f32xr_tail_90:
 	TESTQ       R11, R11
-	JZ          f32xr_done_91
+	JZ          f32xr_notail_117
 	MOVL        $0xffffffff, R12
 	BZHIL       R11, R12, R12
 	KMOVW       R12, K1
-	VMOVUPS.Z   (CX), K1, Z8
-	VMOVUPS.Z   (AX), K1, Z13
-	VFMADD231PS Z13, Z8, Z0
-	VMOVUPS.Z   (DX), K1, Z13
-	VFMADD231PS Z13, Z8, Z1
-	VMOVUPS.Z   (BX), K1, Z13
-	VFMADD231PS Z13, Z8, Z2
-	VMOVUPS.Z   (SI), K1, Z13
-	VFMADD231PS Z13, Z8, Z3
-	VMOVUPS.Z   (DI), K1, Z13
-	VFMADD231PS Z13, Z8, Z4
-	VMOVUPS.Z   (R8), K1, Z13
-	VFMADD231PS Z13, Z8, Z5
-	VMOVUPS.Z   (R9), K1, Z13
-	VFMADD231PS Z13, Z8, Z6
-	VMOVUPS.Z   (R10), K1, Z13
-	VFMADD231PS Z13, Z8, Z7
+	VMOVUPS.Z   (CX), K1, Z16
+	VMOVUPS.Z   (AX), K1, Z19
+	VFMADD231PS Z19, Z16, Z1
+	VMOVUPS.Z   (DX), K1, Z19
+	VFMADD231PS Z19, Z16, Z3
+	VMOVUPS.Z   (BX), K1, Z19
+	VFMADD231PS Z19, Z16, Z5
+	VMOVUPS.Z   (SI), K1, Z19
+	VFMADD231PS Z19, Z16, Z7
+	VMOVUPS.Z   (DI), K1, Z19
+	VFMADD231PS Z19, Z16, Z9
+	VMOVUPS.Z   (R8), K1, Z19
+	VFMADD231PS Z19, Z16, Z11
+	VMOVUPS.Z   (R9), K1, Z19
+	VFMADD231PS Z19, Z16, Z13
+	VMOVUPS.Z   (R10), K1, Z19
+	VFMADD231PS Z19, Z16, Z15
 
-f32xr_done_91:
-	VEXTRACTF64X4 $0x01, Z0, Y8
-	VADDPS        Y8, Y0, Y8
-	VEXTRACTF32X4 $0x01, Y8, X13
-	VADDPS        X13, X8, X13
-	VEXTRACTF64X4 $0x01, Z1, Y8
-	VADDPS        Y8, Y1, Y8
-	VEXTRACTF32X4 $0x01, Y8, X14
-	VADDPS        X14, X8, X14
-	VEXTRACTF64X4 $0x01, Z2, Y8
-	VADDPS        Y8, Y2, Y8
-	VEXTRACTF32X4 $0x01, Y8, X15
-	VADDPS        X15, X8, X15
-	VEXTRACTF64X4 $0x01, Z3, Y8
-	VADDPS        Y8, Y3, Y8
-	VEXTRACTF32X4 $0x01, Y8, X16
-	VADDPS        X16, X8, X16
-	VEXTRACTF64X4 $0x01, Z4, Y8
-	VADDPS        Y8, Y4, Y8
-	VEXTRACTF32X4 $0x01, Y8, X17
-	VADDPS        X17, X8, X17
-	VEXTRACTF64X4 $0x01, Z5, Y8
-	VADDPS        Y8, Y5, Y8
-	VEXTRACTF32X4 $0x01, Y8, X18
-	VADDPS        X18, X8, X18
-	VEXTRACTF64X4 $0x01, Z6, Y8
-	VADDPS        Y8, Y6, Y8
-	VEXTRACTF32X4 $0x01, Y8, X19
-	VADDPS        X19, X8, X19
-	VEXTRACTF64X4 $0x01, Z7, Y8
-	VADDPS        Y8, Y7, Y8
-	VEXTRACTF32X4 $0x01, Y8, X20
-	VADDPS        X20, X8, X20
-	VUNPCKLPS     X14, X13, X8
-	VUNPCKHPS     X14, X13, X13
-	VADDPS        X13, X8, X8
-	VUNPCKLPS     X16, X15, X13
-	VUNPCKHPS     X16, X15, X14
-	VADDPS        X14, X13, X13
-	VMOVLHPS      X13, X8, X14
-	VMOVHLPS      X8, X13, X8
-	VADDPS        X8, X14, X14
-	VUNPCKLPS     X18, X17, X8
-	VUNPCKHPS     X18, X17, X13
-	VADDPS        X13, X8, X8
-	VUNPCKLPS     X20, X19, X13
-	VUNPCKHPS     X20, X19, X15
-	VADDPS        X15, X13, X13
-	VMOVLHPS      X13, X8, X15
-	VMOVHLPS      X8, X13, X8
-	VADDPS        X8, X15, X15
+f32xr_notail_117:
+	JMP f32xr_done_113
+
+f32xr_tail_115:
+	TESTQ       R11, R11
+	JZ          f32xr_notail_118
+	MOVL        $0xffffffff, R12
+	BZHIL       R11, R12, R12
+	KMOVW       R12, K1
+	VMOVUPS.Z   (CX), K1, Z16
+	VMOVUPS.Z   (AX), K1, Z19
+	VFMADD231PS Z19, Z16, Z0
+	VMOVUPS.Z   (DX), K1, Z19
+	VFMADD231PS Z19, Z16, Z2
+	VMOVUPS.Z   (BX), K1, Z19
+	VFMADD231PS Z19, Z16, Z4
+	VMOVUPS.Z   (SI), K1, Z19
+	VFMADD231PS Z19, Z16, Z6
+	VMOVUPS.Z   (DI), K1, Z19
+	VFMADD231PS Z19, Z16, Z8
+	VMOVUPS.Z   (R8), K1, Z19
+	VFMADD231PS Z19, Z16, Z10
+	VMOVUPS.Z   (R9), K1, Z19
+	VFMADD231PS Z19, Z16, Z12
+	VMOVUPS.Z   (R10), K1, Z19
+	VFMADD231PS Z19, Z16, Z14
+
+f32xr_notail_118:
+f32xr_done_113:
+	VADDPS        Z1, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y16
+	VADDPS        Y16, Y0, Y16
+	VEXTRACTF32X4 $0x01, Y16, X19
+	VADDPS        X19, X16, X19
+	VADDPS        Z3, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y16
+	VADDPS        Y16, Y2, Y16
+	VEXTRACTF32X4 $0x01, Y16, X20
+	VADDPS        X20, X16, X20
+	VADDPS        Z5, Z4, Z4
+	VEXTRACTF64X4 $0x01, Z4, Y16
+	VADDPS        Y16, Y4, Y16
+	VEXTRACTF32X4 $0x01, Y16, X21
+	VADDPS        X21, X16, X21
+	VADDPS        Z7, Z6, Z6
+	VEXTRACTF64X4 $0x01, Z6, Y16
+	VADDPS        Y16, Y6, Y16
+	VEXTRACTF32X4 $0x01, Y16, X22
+	VADDPS        X22, X16, X22
+	VADDPS        Z9, Z8, Z8
+	VEXTRACTF64X4 $0x01, Z8, Y16
+	VADDPS        Y16, Y8, Y16
+	VEXTRACTF32X4 $0x01, Y16, X23
+	VADDPS        X23, X16, X23
+	VADDPS        Z11, Z10, Z10
+	VEXTRACTF64X4 $0x01, Z10, Y16
+	VADDPS        Y16, Y10, Y16
+	VEXTRACTF32X4 $0x01, Y16, X24
+	VADDPS        X24, X16, X24
+	VADDPS        Z13, Z12, Z12
+	VEXTRACTF64X4 $0x01, Z12, Y16
+	VADDPS        Y16, Y12, Y16
+	VEXTRACTF32X4 $0x01, Y16, X25
+	VADDPS        X25, X16, X25
+	VADDPS        Z15, Z14, Z14
+	VEXTRACTF64X4 $0x01, Z14, Y16
+	VADDPS        Y16, Y14, Y16
+	VEXTRACTF32X4 $0x01, Y16, X26
+	VADDPS        X26, X16, X26
+	VUNPCKLPS     X20, X19, X16
+	VUNPCKHPS     X20, X19, X19
+	VADDPS        X19, X16, X16
+	VUNPCKLPS     X22, X21, X19
+	VUNPCKHPS     X22, X21, X20
+	VADDPS        X20, X19, X19
+	VMOVLHPS      X19, X16, X20
+	VMOVHLPS      X16, X19, X16
+	VADDPS        X16, X20, X20
+	VUNPCKLPS     X24, X23, X16
+	VUNPCKHPS     X24, X23, X19
+	VADDPS        X19, X16, X16
+	VUNPCKLPS     X26, X25, X19
+	VUNPCKHPS     X26, X25, X21
+	VADDPS        X21, X19, X19
+	VMOVLHPS      X19, X16, X21
+	VMOVHLPS      X16, X19, X16
+	VADDPS        X16, X21, X21
 	MOVQ          out+32(FP), AX
-	VMOVUPS       X14, (AX)
-	VMOVUPS       X15, 16(AX)
+	VMOVUPS       X20, (AX)
+	VMOVUPS       X21, 16(AX)
 	ADDQ          $0x00000020, AX
 	MOVQ          AX, out+32(FP)
 	MOVQ          cnt+40(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+40(FP)
-	JMP           group_loop_86
+	JMP           group_loop_110
 
-group_done_87:
-groups_skip_85:
+group_done_111:
+groups_skip_109:
 	MOVQ n+8(FP), AX
 	MOVQ slab+16(FP), CX
 	MOVQ stride+24(FP), DX
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_92:
+rows_loop_119:
 	TESTQ SI, SI
-	JZ    rows_end_93
+	JZ    rows_end_120
 	MOVQ  CX, DI
 	MOVQ  CX, R8
 	CMPQ  SI, $0x00000001
-	JE    rows_next_94
+	JE    rows_next_121
 	ADDQ  DX, R8
 
-rows_next_94:
+rows_next_121:
 	PREFETCHT0 -4(R8)(AX*4)
 	MOVQ       q+0(FP), R9
 	MOVQ       AX, R10
-	VPXORD     Z9, Z9, Z9
-	VPXORD     Z10, Z10, Z10
-	VPXORD     Z11, Z11, Z11
-	VPXORD     Z12, Z12, Z12
+	VPXORD     Z17, Z17, Z17
+	VPXORD     Z18, Z18, Z18
 
-f32_64_95:
-	CMPQ        R10, $0x00000040
-	JL          f32_16_96
+f32xr_block_122:
+	CMPQ        R10, $0x00000020
+	JL          f32xr_singles_124
 	VMOVUPS     (R9), Z0
-	VFMADD231PS (DI), Z0, Z9
-	PREFETCHT0  (R8)
+	VFMADD231PS (DI), Z0, Z17
 	VMOVUPS     64(R9), Z0
-	VFMADD231PS 64(DI), Z0, Z10
+	VFMADD231PS 64(DI), Z0, Z18
+	PREFETCHT0  (R8)
 	PREFETCHT0  64(R8)
-	VMOVUPS     128(R9), Z0
-	VFMADD231PS 128(DI), Z0, Z11
-	PREFETCHT0  128(R8)
-	VMOVUPS     192(R9), Z0
-	VFMADD231PS 192(DI), Z0, Z12
-	PREFETCHT0  192(R8)
-	ADDQ        $0x00000100, R9
-	ADDQ        $0x00000100, DI
-	ADDQ        $0x00000100, R8
-	SUBQ        $0x00000040, R10
-	JMP         f32_64_95
+	ADDQ        $0x00000080, R9
+	ADDQ        $0x00000080, DI
+	ADDQ        $0x00000080, R8
+	SUBQ        $0x00000020, R10
+	JMP         f32xr_block_122
 
-f32_16_96:
+f32xr_singles_124:
 	CMPQ        R10, $0x00000010
-	JL          f32_tail_97
+	JL          f32xr_tail_125
 	VMOVUPS     (R9), Z0
-	VFMADD231PS (DI), Z0, Z9
+	VFMADD231PS (DI), Z0, Z17
 	PREFETCHT0  (R8)
 	ADDQ        $0x00000040, R9
 	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000040, R8
 	SUBQ        $0x00000010, R10
-	JMP         f32_16_96
-
-f32_tail_97:
 	TESTQ       R10, R10
-	JZ          f32_done_98
+	JZ          f32xr_notail_127
 	MOVL        $0xffffffff, R8
 	BZHIL       R10, R8, R8
 	KMOVW       R8, K1
 	VMOVUPS.Z   (R9), K1, Z0
 	VMOVUPS.Z   (DI), K1, Z1
-	VFMADD231PS Z1, Z0, Z10
+	VFMADD231PS Z1, Z0, Z18
 
-f32_done_98:
-	VADDPS        Z10, Z9, Z9
-	VADDPS        Z12, Z11, Z11
-	VADDPS        Z11, Z9, Z9
-	VEXTRACTF64X4 $0x01, Z9, Y0
-	VADDPS        Y0, Y9, Y0
+f32xr_notail_127:
+	JMP f32xr_done_123
+
+f32xr_tail_125:
+	TESTQ       R10, R10
+	JZ          f32xr_notail_128
+	MOVL        $0xffffffff, R8
+	BZHIL       R10, R8, R8
+	KMOVW       R8, K1
+	VMOVUPS.Z   (R9), K1, Z0
+	VMOVUPS.Z   (DI), K1, Z1
+	VFMADD231PS Z1, Z0, Z17
+
+f32xr_notail_128:
+f32xr_done_123:
+	VADDPS        Z18, Z17, Z17
+	VEXTRACTF64X4 $0x01, Z17, Y0
+	VADDPS        Y0, Y17, Y0
 	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPS        X1, X0, X1
 	VPERMILPS     $0x4e, X1, X0
@@ -1592,9 +1783,9 @@ f32_done_98:
 	ADDQ          DX, CX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_92
+	JMP           rows_loop_119
 
-rows_end_93:
+rows_end_120:
 	VZEROUPPER
 	RET
 
@@ -1609,9 +1800,9 @@ TEXT ·l2F16AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_99:
+code4_129:
 	CMPQ        DX, $0x00000040
-	JL          code1_100
+	JL          code1_130
 	VCVTPH2PS   (CX), Z4
 	VSUBPS      (AX), Z4, Z4
 	VFMADD231PS Z4, Z4, Z0
@@ -1627,22 +1818,22 @@ code4_99:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_99
+	JMP         code4_129
 
-code1_100:
+code1_130:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_101
+	JL          code_tail_131
 	VCVTPH2PS   (CX), Z4
 	VSUBPS      (AX), Z4, Z4
 	VFMADD231PS Z4, Z4, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_100
+	JMP         code1_130
 
-code_tail_101:
+code_tail_131:
 	TESTQ       DX, DX
-	JZ          code_done_102
+	JZ          code_done_132
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -1652,7 +1843,7 @@ code_tail_101:
 	VSUBPS      Z5, Z4, Z4
 	VFMADD231PS Z4, Z4, Z1
 
-code_done_102:
+code_done_132:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -1680,25 +1871,25 @@ TEXT ·l2F16RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_103:
+rows_loop_133:
 	TESTQ DI, DI
-	JZ    rows_end_104
+	JZ    rows_end_134
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_105
+	JE    rows_next_135
 	ADDQ  CX, R8
 
-rows_next_105:
+rows_next_135:
 	XORQ R9, R9
 
-pf_106:
+pf_136:
 	CMPQ       R9, DX
-	JAE        pf_done_107
+	JAE        pf_done_137
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_106
+	JMP        pf_136
 
-pf_done_107:
+pf_done_137:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -1707,9 +1898,9 @@ pf_done_107:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_108:
+code4_138:
 	CMPQ        R10, $0x00000040
-	JL          code1_109
+	JL          code1_139
 	VCVTPH2PS   (R9), Z4
 	VSUBPS      (R8), Z4, Z4
 	VFMADD231PS Z4, Z4, Z0
@@ -1725,22 +1916,22 @@ code4_108:
 	ADDQ        $0x00000100, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000040, R10
-	JMP         code4_108
+	JMP         code4_138
 
-code1_109:
+code1_139:
 	CMPQ        R10, $0x00000010
-	JL          code_tail_110
+	JL          code_tail_140
 	VCVTPH2PS   (R9), Z4
 	VSUBPS      (R8), Z4, Z4
 	VFMADD231PS Z4, Z4, Z0
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000010, R10
-	JMP         code1_109
+	JMP         code1_139
 
-code_tail_110:
+code_tail_140:
 	TESTQ       R10, R10
-	JZ          code_done_111
+	JZ          code_done_141
 	MOVL        $0xffffffff, R11
 	BZHIL       R10, R11, R11
 	KMOVW       R11, K1
@@ -1750,7 +1941,7 @@ code_tail_110:
 	VSUBPS      Z5, Z4, Z4
 	VFMADD231PS Z4, Z4, Z1
 
-code_done_111:
+code_done_141:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -1766,9 +1957,9 @@ code_done_111:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_103
+	JMP           rows_loop_133
 
-rows_end_104:
+rows_end_134:
 	VZEROUPPER
 	RET
 
@@ -1783,9 +1974,9 @@ TEXT ·ipF16AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_112:
+code4_142:
 	CMPQ        DX, $0x00000040
-	JL          code1_113
+	JL          code1_143
 	VCVTPH2PS   (CX), Z4
 	VFMADD231PS (AX), Z4, Z0
 	VCVTPH2PS   32(CX), Z4
@@ -1797,21 +1988,21 @@ code4_112:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_112
+	JMP         code4_142
 
-code1_113:
+code1_143:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_114
+	JL          code_tail_144
 	VCVTPH2PS   (CX), Z4
 	VFMADD231PS (AX), Z4, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_113
+	JMP         code1_143
 
-code_tail_114:
+code_tail_144:
 	TESTQ       DX, DX
-	JZ          code_done_115
+	JZ          code_done_145
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -1820,7 +2011,7 @@ code_tail_114:
 	VCVTPH2PS   Y4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_115:
+code_done_145:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -1848,25 +2039,25 @@ TEXT ·ipF16RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_116:
+rows_loop_146:
 	TESTQ DI, DI
-	JZ    rows_end_117
+	JZ    rows_end_147
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_118
+	JE    rows_next_148
 	ADDQ  CX, R8
 
-rows_next_118:
+rows_next_148:
 	XORQ R9, R9
 
-pf_119:
+pf_149:
 	CMPQ       R9, DX
-	JAE        pf_done_120
+	JAE        pf_done_150
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_119
+	JMP        pf_149
 
-pf_done_120:
+pf_done_150:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -1875,9 +2066,9 @@ pf_done_120:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_121:
+code4_151:
 	CMPQ        R10, $0x00000040
-	JL          code1_122
+	JL          code1_152
 	VCVTPH2PS   (R9), Z4
 	VFMADD231PS (R8), Z4, Z0
 	VCVTPH2PS   32(R9), Z4
@@ -1889,21 +2080,21 @@ code4_121:
 	ADDQ        $0x00000100, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000040, R10
-	JMP         code4_121
+	JMP         code4_151
 
-code1_122:
+code1_152:
 	CMPQ        R10, $0x00000010
-	JL          code_tail_123
+	JL          code_tail_153
 	VCVTPH2PS   (R9), Z4
 	VFMADD231PS (R8), Z4, Z0
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000010, R10
-	JMP         code1_122
+	JMP         code1_152
 
-code_tail_123:
+code_tail_153:
 	TESTQ       R10, R10
-	JZ          code_done_124
+	JZ          code_done_154
 	MOVL        $0xffffffff, R11
 	BZHIL       R10, R11, R11
 	KMOVW       R11, K1
@@ -1912,7 +2103,7 @@ code_tail_123:
 	VCVTPH2PS   Y4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_124:
+code_done_154:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -1928,9 +2119,9 @@ code_done_124:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_116
+	JMP           rows_loop_146
 
-rows_end_117:
+rows_end_147:
 	VZEROUPPER
 	RET
 
@@ -1945,9 +2136,9 @@ TEXT ·l2BF16AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_125:
+code4_155:
 	CMPQ        DX, $0x00000040
-	JL          code1_126
+	JL          code1_156
 	VPMOVZXWD   (CX), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VSUBPS      (AX), Z4, Z4
@@ -1967,11 +2158,11 @@ code4_125:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_125
+	JMP         code4_155
 
-code1_126:
+code1_156:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_127
+	JL          code_tail_157
 	VPMOVZXWD   (CX), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VSUBPS      (AX), Z4, Z4
@@ -1979,11 +2170,11 @@ code1_126:
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_126
+	JMP         code1_156
 
-code_tail_127:
+code_tail_157:
 	TESTQ       DX, DX
-	JZ          code_done_128
+	JZ          code_done_158
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -1994,7 +2185,7 @@ code_tail_127:
 	VSUBPS      Z5, Z4, Z4
 	VFMADD231PS Z4, Z4, Z1
 
-code_done_128:
+code_done_158:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2022,25 +2213,25 @@ TEXT ·l2BF16RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_129:
+rows_loop_159:
 	TESTQ DI, DI
-	JZ    rows_end_130
+	JZ    rows_end_160
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_131
+	JE    rows_next_161
 	ADDQ  CX, R8
 
-rows_next_131:
+rows_next_161:
 	XORQ R9, R9
 
-pf_132:
+pf_162:
 	CMPQ       R9, DX
-	JAE        pf_done_133
+	JAE        pf_done_163
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_132
+	JMP        pf_162
 
-pf_done_133:
+pf_done_163:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -2049,9 +2240,9 @@ pf_done_133:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_134:
+code4_164:
 	CMPQ        R10, $0x00000040
-	JL          code1_135
+	JL          code1_165
 	VPMOVZXWD   (R9), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VSUBPS      (R8), Z4, Z4
@@ -2071,11 +2262,11 @@ code4_134:
 	ADDQ        $0x00000100, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000040, R10
-	JMP         code4_134
+	JMP         code4_164
 
-code1_135:
+code1_165:
 	CMPQ        R10, $0x00000010
-	JL          code_tail_136
+	JL          code_tail_166
 	VPMOVZXWD   (R9), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VSUBPS      (R8), Z4, Z4
@@ -2083,11 +2274,11 @@ code1_135:
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000010, R10
-	JMP         code1_135
+	JMP         code1_165
 
-code_tail_136:
+code_tail_166:
 	TESTQ       R10, R10
-	JZ          code_done_137
+	JZ          code_done_167
 	MOVL        $0xffffffff, R11
 	BZHIL       R10, R11, R11
 	KMOVW       R11, K1
@@ -2098,7 +2289,7 @@ code_tail_136:
 	VSUBPS      Z5, Z4, Z4
 	VFMADD231PS Z4, Z4, Z1
 
-code_done_137:
+code_done_167:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2114,9 +2305,9 @@ code_done_137:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_129
+	JMP           rows_loop_159
 
-rows_end_130:
+rows_end_160:
 	VZEROUPPER
 	RET
 
@@ -2131,9 +2322,9 @@ TEXT ·ipBF16AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_138:
+code4_168:
 	CMPQ        DX, $0x00000040
-	JL          code1_139
+	JL          code1_169
 	VPMOVZXWD   (CX), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS (AX), Z4, Z0
@@ -2149,22 +2340,22 @@ code4_138:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_138
+	JMP         code4_168
 
-code1_139:
+code1_169:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_140
+	JL          code_tail_170
 	VPMOVZXWD   (CX), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS (AX), Z4, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_139
+	JMP         code1_169
 
-code_tail_140:
+code_tail_170:
 	TESTQ       DX, DX
-	JZ          code_done_141
+	JZ          code_done_171
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -2174,7 +2365,7 @@ code_tail_140:
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_141:
+code_done_171:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2202,25 +2393,25 @@ TEXT ·ipBF16RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_142:
+rows_loop_172:
 	TESTQ DI, DI
-	JZ    rows_end_143
+	JZ    rows_end_173
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_144
+	JE    rows_next_174
 	ADDQ  CX, R8
 
-rows_next_144:
+rows_next_174:
 	XORQ R9, R9
 
-pf_145:
+pf_175:
 	CMPQ       R9, DX
-	JAE        pf_done_146
+	JAE        pf_done_176
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_145
+	JMP        pf_175
 
-pf_done_146:
+pf_done_176:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -2229,9 +2420,9 @@ pf_done_146:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_147:
+code4_177:
 	CMPQ        R10, $0x00000040
-	JL          code1_148
+	JL          code1_178
 	VPMOVZXWD   (R9), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS (R8), Z4, Z0
@@ -2247,22 +2438,22 @@ code4_147:
 	ADDQ        $0x00000100, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000040, R10
-	JMP         code4_147
+	JMP         code4_177
 
-code1_148:
+code1_178:
 	CMPQ        R10, $0x00000010
-	JL          code_tail_149
+	JL          code_tail_179
 	VPMOVZXWD   (R9), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS (R8), Z4, Z0
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000010, R10
-	JMP         code1_148
+	JMP         code1_178
 
-code_tail_149:
+code_tail_179:
 	TESTQ       R10, R10
-	JZ          code_done_150
+	JZ          code_done_180
 	MOVL        $0xffffffff, R11
 	BZHIL       R10, R11, R11
 	KMOVW       R11, K1
@@ -2272,7 +2463,7 @@ code_tail_149:
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_150:
+code_done_180:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2288,9 +2479,9 @@ code_done_150:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_142
+	JMP           rows_loop_172
 
-rows_end_143:
+rows_end_173:
 	VZEROUPPER
 	RET
 
@@ -2309,9 +2500,9 @@ TEXT ·l2SQ8AVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z3, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 
-code4_151:
+code4_181:
 	CMPQ         DX, $0x00000040
-	JL           code1_152
+	JL           code1_182
 	VPMOVZXBD    (CX), Z5
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       (SI), Z5, Z5
@@ -2345,11 +2536,11 @@ code4_151:
 	ADDQ         $0x00000100, BX
 	ADDQ         $0x00000100, SI
 	SUBQ         $0x00000040, DX
-	JMP          code4_151
+	JMP          code4_181
 
-code1_152:
+code1_182:
 	CMPQ         DX, $0x00000010
-	JL           code_tail_153
+	JL           code_tail_183
 	VPMOVZXBD    (CX), Z5
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       (SI), Z5, Z5
@@ -2362,11 +2553,11 @@ code1_152:
 	ADDQ         $0x00000040, BX
 	ADDQ         $0x00000040, SI
 	SUBQ         $0x00000010, DX
-	JMP          code1_152
+	JMP          code1_182
 
-code_tail_153:
+code_tail_183:
 	TESTQ        DX, DX
-	JZ           code_done_154
+	JZ           code_done_184
 	MOVL         $0xffffffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
@@ -2382,7 +2573,7 @@ code_tail_153:
 	VFNMADD231PS Z0, Z5, Z6
 	VFMADD231PS  Z6, Z6, Z2
 
-code_done_154:
+code_done_184:
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z4, Z3, Z3
 	VADDPS        Z3, Z1, Z1
@@ -2413,9 +2604,9 @@ TEXT ·ipSQ8AVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z3, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 
-code4_155:
+code4_185:
 	CMPQ        DX, $0x00000040
-	JL          code1_156
+	JL          code1_186
 	VPMOVZXBD   (CX), Z5
 	VCVTDQ2PS   Z5, Z5
 	VMULPS      (SI), Z5, Z5
@@ -2441,11 +2632,11 @@ code4_155:
 	ADDQ        $0x00000100, BX
 	ADDQ        $0x00000100, SI
 	SUBQ        $0x00000040, DX
-	JMP         code4_155
+	JMP         code4_185
 
-code1_156:
+code1_186:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_157
+	JL          code_tail_187
 	VPMOVZXBD   (CX), Z5
 	VCVTDQ2PS   Z5, Z5
 	VMULPS      (SI), Z5, Z5
@@ -2456,11 +2647,11 @@ code1_156:
 	ADDQ        $0x00000040, BX
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000010, DX
-	JMP         code1_156
+	JMP         code1_186
 
-code_tail_157:
+code_tail_187:
 	TESTQ       DX, DX
-	JZ          code_done_158
+	JZ          code_done_188
 	MOVL        $0xffffffff, DI
 	BZHIL       DX, DI, DI
 	KMOVW       DI, K1
@@ -2474,7 +2665,7 @@ code_tail_157:
 	VFMADD213PS Z7, Z0, Z5
 	VFMADD231PS Z6, Z5, Z2
 
-code_done_158:
+code_done_188:
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z4, Z3, Z3
 	VADDPS        Z3, Z1, Z1
@@ -2503,9 +2694,9 @@ TEXT ·l2SQ8SAVX512(SB), NOSPLIT, $0-44
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_159:
+code4_189:
 	CMPQ         DX, $0x00000040
-	JL           code1_160
+	JL           code1_190
 	VPMOVZXBD    (CX), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (AX), Z5
@@ -2535,11 +2726,11 @@ code4_159:
 	ADDQ         $0x00000100, BX
 	ADDQ         $0x00000100, SI
 	SUBQ         $0x00000040, DX
-	JMP          code4_159
+	JMP          code4_189
 
-code1_160:
+code1_190:
 	CMPQ         DX, $0x00000010
-	JL           code_tail_161
+	JL           code_tail_191
 	VPMOVZXBD    (CX), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (AX), Z5
@@ -2551,11 +2742,11 @@ code1_160:
 	ADDQ         $0x00000040, BX
 	ADDQ         $0x00000040, SI
 	SUBQ         $0x00000010, DX
-	JMP          code1_160
+	JMP          code1_190
 
-code_tail_161:
+code_tail_191:
 	TESTQ        DX, DX
-	JZ           code_done_162
+	JZ           code_done_192
 	MOVL         $0xffffffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
@@ -2570,7 +2761,7 @@ code_tail_161:
 	VFNMADD231PS Z7, Z4, Z5
 	VFMADD231PS  Z5, Z5, Z1
 
-code_done_162:
+code_done_192:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2596,25 +2787,25 @@ TEXT ·l2SQ8SRowsAVX512(SB), NOSPLIT, $0-64
 	MOVQ out+48(FP), SI
 	MOVQ cnt+56(FP), DI
 
-rows_loop_163:
+rows_loop_193:
 	TESTQ DI, DI
-	JZ    rows_end_164
+	JZ    rows_end_194
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_165
+	JE    rows_next_195
 	ADDQ  CX, R8
 
-rows_next_165:
+rows_next_195:
 	XORQ R9, R9
 
-pf_166:
+pf_196:
 	CMPQ       R9, DX
-	JAE        pf_done_167
+	JAE        pf_done_197
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_166
+	JMP        pf_196
 
-pf_done_167:
+pf_done_197:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -2625,9 +2816,9 @@ pf_done_167:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_168:
+code4_198:
 	CMPQ         R10, $0x00000040
-	JL           code1_169
+	JL           code1_199
 	VPMOVZXBD    (R9), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (R8), Z5
@@ -2657,11 +2848,11 @@ code4_168:
 	ADDQ         $0x00000100, R11
 	ADDQ         $0x00000100, R12
 	SUBQ         $0x00000040, R10
-	JMP          code4_168
+	JMP          code4_198
 
-code1_169:
+code1_199:
 	CMPQ         R10, $0x00000010
-	JL           code_tail_170
+	JL           code_tail_200
 	VPMOVZXBD    (R9), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (R8), Z5
@@ -2673,11 +2864,11 @@ code1_169:
 	ADDQ         $0x00000040, R11
 	ADDQ         $0x00000040, R12
 	SUBQ         $0x00000010, R10
-	JMP          code1_169
+	JMP          code1_199
 
-code_tail_170:
+code_tail_200:
 	TESTQ        R10, R10
-	JZ           code_done_171
+	JZ           code_done_201
 	MOVL         $0xffffffff, R13
 	BZHIL        R10, R13, R13
 	KMOVW        R13, K1
@@ -2692,7 +2883,7 @@ code_tail_170:
 	VFNMADD231PS Z7, Z4, Z5
 	VFMADD231PS  Z5, Z5, Z1
 
-code_done_171:
+code_done_201:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2708,9 +2899,9 @@ code_done_171:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_163
+	JMP           rows_loop_193
 
-rows_end_164:
+rows_end_194:
 	VZEROUPPER
 	RET
 
@@ -2727,9 +2918,9 @@ TEXT ·ipSQ8SAVX512(SB), NOSPLIT, $0-44
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_172:
+code4_202:
 	CMPQ        DX, $0x00000040
-	JL          code1_173
+	JL          code1_203
 	VPMOVZXBD   (CX), Z4
 	VCVTDQ2PS   Z4, Z4
 	VMOVUPS     (SI), Z5
@@ -2755,11 +2946,11 @@ code4_172:
 	ADDQ        $0x00000100, BX
 	ADDQ        $0x00000100, SI
 	SUBQ        $0x00000040, DX
-	JMP         code4_172
+	JMP         code4_202
 
-code1_173:
+code1_203:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_174
+	JL          code_tail_204
 	VPMOVZXBD   (CX), Z4
 	VCVTDQ2PS   Z4, Z4
 	VMOVUPS     (SI), Z5
@@ -2770,11 +2961,11 @@ code1_173:
 	ADDQ        $0x00000040, BX
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000010, DX
-	JMP         code1_173
+	JMP         code1_203
 
-code_tail_174:
+code_tail_204:
 	TESTQ       DX, DX
-	JZ          code_done_175
+	JZ          code_done_205
 	MOVL        $0xffffffff, DI
 	BZHIL       DX, DI, DI
 	KMOVW       DI, K1
@@ -2787,7 +2978,7 @@ code_tail_174:
 	VFMADD213PS Z6, Z7, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_175:
+code_done_205:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2813,25 +3004,25 @@ TEXT ·ipSQ8SRowsAVX512(SB), NOSPLIT, $0-64
 	MOVQ out+48(FP), SI
 	MOVQ cnt+56(FP), DI
 
-rows_loop_176:
+rows_loop_206:
 	TESTQ DI, DI
-	JZ    rows_end_177
+	JZ    rows_end_207
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_178
+	JE    rows_next_208
 	ADDQ  CX, R8
 
-rows_next_178:
+rows_next_208:
 	XORQ R9, R9
 
-pf_179:
+pf_209:
 	CMPQ       R9, DX
-	JAE        pf_done_180
+	JAE        pf_done_210
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_179
+	JMP        pf_209
 
-pf_done_180:
+pf_done_210:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -2842,9 +3033,9 @@ pf_done_180:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_181:
+code4_211:
 	CMPQ        R10, $0x00000040
-	JL          code1_182
+	JL          code1_212
 	VPMOVZXBD   (R9), Z4
 	VCVTDQ2PS   Z4, Z4
 	VMOVUPS     (R12), Z5
@@ -2870,11 +3061,11 @@ code4_181:
 	ADDQ        $0x00000100, R11
 	ADDQ        $0x00000100, R12
 	SUBQ        $0x00000040, R10
-	JMP         code4_181
+	JMP         code4_211
 
-code1_182:
+code1_212:
 	CMPQ        R10, $0x00000010
-	JL          code_tail_183
+	JL          code_tail_213
 	VPMOVZXBD   (R9), Z4
 	VCVTDQ2PS   Z4, Z4
 	VMOVUPS     (R12), Z5
@@ -2885,11 +3076,11 @@ code1_182:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000010, R10
-	JMP         code1_182
+	JMP         code1_212
 
-code_tail_183:
+code_tail_213:
 	TESTQ       R10, R10
-	JZ          code_done_184
+	JZ          code_done_214
 	MOVL        $0xffffffff, R13
 	BZHIL       R10, R13, R13
 	KMOVW       R13, K1
@@ -2902,7 +3093,7 @@ code_tail_183:
 	VFMADD213PS Z6, Z7, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_184:
+code_done_214:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2918,9 +3109,9 @@ code_done_184:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_176
+	JMP           rows_loop_206
 
-rows_end_177:
+rows_end_207:
 	VZEROUPPER
 	RET
 
@@ -2941,9 +3132,9 @@ TEXT ·l2SQ4AVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z4, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 
-code4_185:
+code4_215:
 	CMPQ         DX, $0x00000040
-	JL           code1_186
+	JL           code1_216
 	VPMOVZXBW    (CX), X6
 	VPSLLW       $0x04, X6, X7
 	VPORD        X7, X6, X6
@@ -2993,11 +3184,11 @@ code4_185:
 	ADDQ         $0x00000100, BX
 	ADDQ         $0x00000100, SI
 	SUBQ         $0x00000040, DX
-	JMP          code4_185
+	JMP          code4_215
 
-code1_186:
+code1_216:
 	CMPQ         DX, $0x00000010
-	JL           code_tail_187
+	JL           code_tail_217
 	VPMOVZXBW    (CX), X6
 	VPSLLW       $0x04, X6, X7
 	VPORD        X7, X6, X6
@@ -3014,11 +3205,11 @@ code1_186:
 	ADDQ         $0x00000040, BX
 	ADDQ         $0x00000040, SI
 	SUBQ         $0x00000010, DX
-	JMP          code1_186
+	JMP          code1_216
 
-code_tail_187:
+code_tail_217:
 	TESTQ        DX, DX
-	JZ           code_done_188
+	JZ           code_done_218
 	MOVL         $0xffffffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
@@ -3043,7 +3234,7 @@ code_tail_187:
 	VFNMADD231PS Z0, Z1, Z6
 	VFMADD231PS  Z6, Z6, Z3
 
-code_done_188:
+code_done_218:
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z5, Z4, Z4
 	VADDPS        Z4, Z2, Z2
@@ -3076,9 +3267,9 @@ TEXT ·ipSQ4AVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z4, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 
-code4_189:
+code4_219:
 	CMPQ        DX, $0x00000040
-	JL          code1_190
+	JL          code1_220
 	VPMOVZXBW   (CX), X6
 	VPSLLW      $0x04, X6, X7
 	VPORD       X7, X6, X6
@@ -3120,11 +3311,11 @@ code4_189:
 	ADDQ        $0x00000100, BX
 	ADDQ        $0x00000100, SI
 	SUBQ        $0x00000040, DX
-	JMP         code4_189
+	JMP         code4_219
 
-code1_190:
+code1_220:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_191
+	JL          code_tail_221
 	VPMOVZXBW   (CX), X6
 	VPSLLW      $0x04, X6, X7
 	VPORD       X7, X6, X6
@@ -3139,11 +3330,11 @@ code1_190:
 	ADDQ        $0x00000040, BX
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000010, DX
-	JMP         code1_190
+	JMP         code1_220
 
-code_tail_191:
+code_tail_221:
 	TESTQ       DX, DX
-	JZ          code_done_192
+	JZ          code_done_222
 	MOVL        $0xffffffff, DI
 	BZHIL       DX, DI, DI
 	KMOVW       DI, K1
@@ -3166,7 +3357,7 @@ code_tail_191:
 	VFMADD213PS Z8, Z0, Z1
 	VFMADD231PS Z7, Z1, Z3
 
-code_done_192:
+code_done_222:
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z5, Z4, Z4
 	VADDPS        Z4, Z2, Z2
@@ -3197,9 +3388,9 @@ TEXT ·l2SQ4SAVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z3, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 
-code4_193:
+code4_223:
 	CMPQ         DX, $0x00000040
-	JL           code1_194
+	JL           code1_224
 	VPMOVZXBW    (CX), X5
 	VPSLLW       $0x04, X5, X6
 	VPORD        X6, X5, X5
@@ -3245,11 +3436,11 @@ code4_193:
 	ADDQ         $0x00000100, BX
 	ADDQ         $0x00000100, SI
 	SUBQ         $0x00000040, DX
-	JMP          code4_193
+	JMP          code4_223
 
-code1_194:
+code1_224:
 	CMPQ         DX, $0x00000010
-	JL           code_tail_195
+	JL           code_tail_225
 	VPMOVZXBW    (CX), X5
 	VPSLLW       $0x04, X5, X6
 	VPORD        X6, X5, X5
@@ -3265,11 +3456,11 @@ code1_194:
 	ADDQ         $0x00000040, BX
 	ADDQ         $0x00000040, SI
 	SUBQ         $0x00000010, DX
-	JMP          code1_194
+	JMP          code1_224
 
-code_tail_195:
+code_tail_225:
 	TESTQ        DX, DX
-	JZ           code_done_196
+	JZ           code_done_226
 	MOVL         $0xffffffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
@@ -3293,7 +3484,7 @@ code_tail_195:
 	VFNMADD231PS Z8, Z0, Z5
 	VFMADD231PS  Z5, Z5, Z2
 
-code_done_196:
+code_done_226:
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z4, Z3, Z3
 	VADDPS        Z3, Z1, Z1
@@ -3324,9 +3515,9 @@ TEXT ·ipSQ4SAVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z3, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 
-code4_197:
+code4_227:
 	CMPQ        DX, $0x00000040
-	JL          code1_198
+	JL          code1_228
 	VPMOVZXBW   (CX), X5
 	VPSLLW      $0x04, X5, X6
 	VPORD       X6, X5, X5
@@ -3368,11 +3559,11 @@ code4_197:
 	ADDQ        $0x00000100, BX
 	ADDQ        $0x00000100, SI
 	SUBQ        $0x00000040, DX
-	JMP         code4_197
+	JMP         code4_227
 
-code1_198:
+code1_228:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_199
+	JL          code_tail_229
 	VPMOVZXBW   (CX), X5
 	VPSLLW      $0x04, X5, X6
 	VPORD       X6, X5, X5
@@ -3387,11 +3578,11 @@ code1_198:
 	ADDQ        $0x00000040, BX
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000010, DX
-	JMP         code1_198
+	JMP         code1_228
 
-code_tail_199:
+code_tail_229:
 	TESTQ       DX, DX
-	JZ          code_done_200
+	JZ          code_done_230
 	MOVL        $0xffffffff, DI
 	BZHIL       DX, DI, DI
 	KMOVW       DI, K1
@@ -3413,7 +3604,7 @@ code_tail_199:
 	VFMADD213PS Z7, Z8, Z0
 	VFMADD231PS Z6, Z0, Z2
 
-code_done_200:
+code_done_230:
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z4, Z3, Z3
 	VADDPS        Z3, Z1, Z1
@@ -3441,9 +3632,9 @@ TEXT ·l2SQ8RAVX512(SB), NOSPLIT, $0-36
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_201:
+code4_231:
 	CMPQ         DX, $0x00000040
-	JL           code1_202
+	JL           code1_232
 	VPMOVZXBD    (CX), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (AX), Z5
@@ -3468,11 +3659,11 @@ code4_201:
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000100, BX
 	SUBQ         $0x00000040, DX
-	JMP          code4_201
+	JMP          code4_231
 
-code1_202:
+code1_232:
 	CMPQ         DX, $0x00000010
-	JL           code_tail_203
+	JL           code_tail_233
 	VPMOVZXBD    (CX), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (AX), Z5
@@ -3482,11 +3673,11 @@ code1_202:
 	ADDQ         $0x00000010, CX
 	ADDQ         $0x00000040, BX
 	SUBQ         $0x00000010, DX
-	JMP          code1_202
+	JMP          code1_232
 
-code_tail_203:
+code_tail_233:
 	TESTQ        DX, DX
-	JZ           code_done_204
+	JZ           code_done_234
 	MOVL         $0xffffffff, SI
 	BZHIL        DX, SI, SI
 	KMOVW        SI, K1
@@ -3499,7 +3690,7 @@ code_tail_203:
 	VFNMADD231PS Z6, Z4, Z5
 	VFMADD231PS  Z5, Z5, Z1
 
-code_done_204:
+code_done_234:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -3524,25 +3715,25 @@ TEXT ·l2SQ8RRowsAVX512(SB), NOSPLIT, $0-56
 	MOVQ out+40(FP), BX
 	MOVQ cnt+48(FP), SI
 
-rows_loop_205:
+rows_loop_235:
 	TESTQ SI, SI
-	JZ    rows_end_206
+	JZ    rows_end_236
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_207
+	JE    rows_next_237
 	ADDQ  CX, DI
 
-rows_next_207:
+rows_next_237:
 	XORQ R8, R8
 
-pf_208:
+pf_238:
 	CMPQ       R8, AX
-	JAE        pf_done_209
+	JAE        pf_done_239
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_208
+	JMP        pf_238
 
-pf_done_209:
+pf_done_239:
 	MOVQ   r+0(FP), DI
 	MOVQ   DX, R8
 	MOVQ   AX, R9
@@ -3552,9 +3743,9 @@ pf_done_209:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_210:
+code4_240:
 	CMPQ         R9, $0x00000040
-	JL           code1_211
+	JL           code1_241
 	VPMOVZXBD    (R8), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (DI), Z5
@@ -3579,11 +3770,11 @@ code4_210:
 	ADDQ         $0x00000040, R8
 	ADDQ         $0x00000100, R10
 	SUBQ         $0x00000040, R9
-	JMP          code4_210
+	JMP          code4_240
 
-code1_211:
+code1_241:
 	CMPQ         R9, $0x00000010
-	JL           code_tail_212
+	JL           code_tail_242
 	VPMOVZXBD    (R8), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (DI), Z5
@@ -3593,11 +3784,11 @@ code1_211:
 	ADDQ         $0x00000010, R8
 	ADDQ         $0x00000040, R10
 	SUBQ         $0x00000010, R9
-	JMP          code1_211
+	JMP          code1_241
 
-code_tail_212:
+code_tail_242:
 	TESTQ        R9, R9
-	JZ           code_done_213
+	JZ           code_done_243
 	MOVL         $0xffffffff, R11
 	BZHIL        R9, R11, R11
 	KMOVW        R11, K1
@@ -3610,7 +3801,7 @@ code_tail_212:
 	VFNMADD231PS Z6, Z4, Z5
 	VFMADD231PS  Z5, Z5, Z1
 
-code_done_213:
+code_done_243:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -3626,9 +3817,9 @@ code_done_213:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_205
+	JMP           rows_loop_235
 
-rows_end_206:
+rows_end_236:
 	VZEROUPPER
 	RET
 
@@ -3643,9 +3834,9 @@ TEXT ·dotF32U8AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_214:
+code4_244:
 	CMPQ        DX, $0x00000040
-	JL          code1_215
+	JL          code1_245
 	VPMOVZXBD   (CX), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (AX), Z4, Z0
@@ -3661,22 +3852,22 @@ code4_214:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_214
+	JMP         code4_244
 
-code1_215:
+code1_245:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_216
+	JL          code_tail_246
 	VPMOVZXBD   (CX), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (AX), Z4, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000010, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_215
+	JMP         code1_245
 
-code_tail_216:
+code_tail_246:
 	TESTQ       DX, DX
-	JZ          code_done_217
+	JZ          code_done_247
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -3686,7 +3877,7 @@ code_tail_216:
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_217:
+code_done_247:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -3711,25 +3902,25 @@ TEXT ·dotF32U8RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_218:
+rows_loop_248:
 	TESTQ SI, SI
-	JZ    rows_end_219
+	JZ    rows_end_249
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_220
+	JE    rows_next_250
 	ADDQ  CX, DI
 
-rows_next_220:
+rows_next_250:
 	XORQ R8, R8
 
-pf_221:
+pf_251:
 	CMPQ       R8, AX
-	JAE        pf_done_222
+	JAE        pf_done_252
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_221
+	JMP        pf_251
 
-pf_done_222:
+pf_done_252:
 	MOVQ   w+0(FP), DI
 	MOVQ   DX, R8
 	MOVQ   AX, R9
@@ -3738,9 +3929,9 @@ pf_done_222:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_223:
+code4_253:
 	CMPQ        R9, $0x00000040
-	JL          code1_224
+	JL          code1_254
 	VPMOVZXBD   (R8), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (DI), Z4, Z0
@@ -3756,22 +3947,22 @@ code4_223:
 	ADDQ        $0x00000100, DI
 	ADDQ        $0x00000040, R8
 	SUBQ        $0x00000040, R9
-	JMP         code4_223
+	JMP         code4_253
 
-code1_224:
+code1_254:
 	CMPQ        R9, $0x00000010
-	JL          code_tail_225
+	JL          code_tail_255
 	VPMOVZXBD   (R8), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (DI), Z4, Z0
 	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000010, R8
 	SUBQ        $0x00000010, R9
-	JMP         code1_224
+	JMP         code1_254
 
-code_tail_225:
+code_tail_255:
 	TESTQ       R9, R9
-	JZ          code_done_226
+	JZ          code_done_256
 	MOVL        $0xffffffff, R10
 	BZHIL       R9, R10, R10
 	KMOVW       R10, K1
@@ -3781,7 +3972,7 @@ code_tail_225:
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_226:
+code_done_256:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -3797,9 +3988,9 @@ code_done_226:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_218
+	JMP           rows_loop_248
 
-rows_end_219:
+rows_end_249:
 	VZEROUPPER
 	RET
 
@@ -3810,17 +4001,17 @@ TEXT ·f32ToF16AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_227:
+conv_257:
 	TESTQ     DX, DX
-	JZ        conv_done_228
+	JZ        conv_done_258
 	VMOVUPS   (CX), Z0
 	VCVTPS2PH $0x00, Z0, (AX)
 	ADDQ      $0x00000040, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_227
+	JMP       conv_257
 
-conv_done_228:
+conv_done_258:
 	VZEROUPPER
 	RET
 
@@ -3831,17 +4022,17 @@ TEXT ·f16ToF32AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_229:
+conv_259:
 	TESTQ     DX, DX
-	JZ        conv_done_230
+	JZ        conv_done_260
 	VCVTPH2PS (CX), Z0
 	VMOVUPS   Z0, (AX)
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000040, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_229
+	JMP       conv_259
 
-conv_done_230:
+conv_done_260:
 	VZEROUPPER
 	RET
 
@@ -3852,18 +4043,18 @@ TEXT ·bf16ToF32AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_231:
+conv_261:
 	TESTQ     DX, DX
-	JZ        conv_done_232
+	JZ        conv_done_262
 	VPMOVZXWD (CX), Z0
 	VPSLLD    $0x10, Z0, Z0
 	VMOVUPS   Z0, (AX)
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000040, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_231
+	JMP       conv_261
 
-conv_done_232:
+conv_done_262:
 	VZEROUPPER
 	RET
 
@@ -3880,9 +4071,9 @@ TEXT ·f32ToBF16AVX512(SB), NOSPLIT, $0-24
 	MOVQ         src+8(FP), CX
 	MOVQ         n+16(FP), DX
 
-conv_233:
+conv_263:
 	TESTQ     DX, DX
-	JZ        conv_done_234
+	JZ        conv_done_264
 	VMOVUPS   (CX), Z3
 	VPSRLD    $0x10, Z3, Z4
 	VPANDD    Z0, Z4, Z4
@@ -3897,9 +4088,9 @@ conv_233:
 	ADDQ      $0x00000040, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_233
+	JMP       conv_263
 
-conv_done_234:
+conv_done_264:
 	VZEROUPPER
 	RET
 
@@ -3914,9 +4105,9 @@ TEXT ·l2Int8AVX512(SB), NOSPLIT, $0-28
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-i8_4_235:
+i8_4_265:
 	CMPQ      DX, $0x00000080
-	JL        i8_1_236
+	JL        i8_1_266
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPSUBW    Z5, Z4, Z4
@@ -3940,11 +4131,11 @@ i8_4_235:
 	ADDQ      $0x00000080, AX
 	ADDQ      $0x00000080, CX
 	SUBQ      $0x00000080, DX
-	JMP       i8_4_235
+	JMP       i8_4_265
 
-i8_1_236:
+i8_1_266:
 	CMPQ      DX, $0x00000020
-	JL        i8_tail_237
+	JL        i8_tail_267
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPSUBW    Z5, Z4, Z4
@@ -3953,11 +4144,11 @@ i8_1_236:
 	ADDQ      $0x00000020, AX
 	ADDQ      $0x00000020, CX
 	SUBQ      $0x00000020, DX
-	JMP       i8_1_236
+	JMP       i8_1_266
 
-i8_tail_237:
+i8_tail_267:
 	TESTQ      DX, DX
-	JZ         i8_done_238
+	JZ         i8_done_268
 	MOVL       $0xffffffff, BX
 	BZHIL      DX, BX, BX
 	KMOVD      BX, K1
@@ -3969,7 +4160,7 @@ i8_tail_237:
 	VPMADDWD   Z4, Z4, Z4
 	VPADDD     Z4, Z1, Z1
 
-i8_done_238:
+i8_done_268:
 	VPADDD        Z1, Z0, Z0
 	VPADDD        Z2, Z0, Z0
 	VPADDD        Z3, Z0, Z0
@@ -3997,9 +4188,9 @@ TEXT ·ipInt8AVX512(SB), NOSPLIT, $0-28
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-i8_4_239:
+i8_4_269:
 	CMPQ      DX, $0x00000080
-	JL        i8_1_240
+	JL        i8_1_270
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPMADDWD  Z5, Z4, Z4
@@ -4019,11 +4210,11 @@ i8_4_239:
 	ADDQ      $0x00000080, AX
 	ADDQ      $0x00000080, CX
 	SUBQ      $0x00000080, DX
-	JMP       i8_4_239
+	JMP       i8_4_269
 
-i8_1_240:
+i8_1_270:
 	CMPQ      DX, $0x00000020
-	JL        i8_tail_241
+	JL        i8_tail_271
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPMADDWD  Z5, Z4, Z4
@@ -4031,11 +4222,11 @@ i8_1_240:
 	ADDQ      $0x00000020, AX
 	ADDQ      $0x00000020, CX
 	SUBQ      $0x00000020, DX
-	JMP       i8_1_240
+	JMP       i8_1_270
 
-i8_tail_241:
+i8_tail_271:
 	TESTQ      DX, DX
-	JZ         i8_done_242
+	JZ         i8_done_272
 	MOVL       $0xffffffff, BX
 	BZHIL      DX, BX, BX
 	KMOVD      BX, K1
@@ -4046,7 +4237,7 @@ i8_tail_241:
 	VPMADDWD   Z5, Z4, Z4
 	VPADDD     Z4, Z1, Z1
 
-i8_done_242:
+i8_done_272:
 	VPADDD        Z1, Z0, Z0
 	VPADDD        Z2, Z0, Z0
 	VPADDD        Z3, Z0, Z0
@@ -4078,9 +4269,9 @@ TEXT ·l2U8VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_243:
+u8_4_273:
 	CMPQ      DX, $0x00000100
-	JL        u8_1_244
+	JL        u8_1_274
 	VMOVDQU64 (AX), Z7
 	VPMINUB   (CX), Z7, Z8
 	VPMAXUB   (CX), Z7, Z7
@@ -4116,11 +4307,11 @@ u8_4_243:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000100, DX
-	JMP       u8_4_243
+	JMP       u8_4_273
 
-u8_1_244:
+u8_1_274:
 	CMPQ      DX, $0x00000040
-	JL        u8_tail_245
+	JL        u8_tail_275
 	VMOVDQU64 (AX), Z7
 	VPMINUB   (CX), Z7, Z8
 	VPMAXUB   (CX), Z7, Z7
@@ -4132,11 +4323,11 @@ u8_1_244:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_1_244
+	JMP       u8_1_274
 
-u8_tail_245:
+u8_tail_275:
 	TESTQ      DX, DX
-	JZ         u8_done_246
+	JZ         u8_done_276
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -4151,7 +4342,7 @@ u8_tail_245:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_246:
+u8_done_276:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -4186,25 +4377,25 @@ TEXT ·l2U8RowsVNNI(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_247:
+rows_loop_277:
 	TESTQ SI, SI
-	JZ    rows_end_248
+	JZ    rows_end_278
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_249
+	JE    rows_next_279
 	ADDQ  CX, DI
 
-rows_next_249:
+rows_next_279:
 	XORQ R8, R8
 
-pf_250:
+pf_280:
 	CMPQ       R8, AX
-	JAE        pf_done_251
+	JAE        pf_done_281
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_250
+	JMP        pf_280
 
-pf_done_251:
+pf_done_281:
 	MOVQ         DX, DI
 	MOVQ         AX, R8
 	MOVQ         a+0(FP), R9
@@ -4217,9 +4408,9 @@ pf_done_251:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_252:
+u8_4_282:
 	CMPQ      R8, $0x00000100
-	JL        u8_1_253
+	JL        u8_1_283
 	VMOVDQU64 (R9), Z7
 	VPMINUB   (DI), Z7, Z8
 	VPMAXUB   (DI), Z7, Z7
@@ -4255,11 +4446,11 @@ u8_4_252:
 	ADDQ      $0x00000100, R9
 	ADDQ      $0x00000100, DI
 	SUBQ      $0x00000100, R8
-	JMP       u8_4_252
+	JMP       u8_4_282
 
-u8_1_253:
+u8_1_283:
 	CMPQ      R8, $0x00000040
-	JL        u8_tail_254
+	JL        u8_tail_284
 	VMOVDQU64 (R9), Z7
 	VPMINUB   (DI), Z7, Z8
 	VPMAXUB   (DI), Z7, Z7
@@ -4271,11 +4462,11 @@ u8_1_253:
 	ADDQ      $0x00000040, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000040, R8
-	JMP       u8_1_253
+	JMP       u8_1_283
 
-u8_tail_254:
+u8_tail_284:
 	TESTQ      R8, R8
-	JZ         u8_done_255
+	JZ         u8_done_285
 	MOVQ       $-1, R10
 	BZHIQ      R8, R10, R10
 	KMOVQ      R10, K1
@@ -4290,7 +4481,7 @@ u8_tail_254:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_255:
+u8_done_285:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -4316,9 +4507,9 @@ u8_done_255:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_247
+	JMP           rows_loop_277
 
-rows_end_248:
+rows_end_278:
 	VZEROUPPER
 	RET
 
@@ -4337,9 +4528,9 @@ TEXT ·dotU8VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_256:
+u8_4_286:
 	CMPQ      DX, $0x00000100
-	JL        u8_1_257
+	JL        u8_1_287
 	VMOVDQU64 (AX), Z7
 	VPXORD    (CX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -4363,11 +4554,11 @@ u8_4_256:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000100, DX
-	JMP       u8_4_256
+	JMP       u8_4_286
 
-u8_1_257:
+u8_1_287:
 	CMPQ      DX, $0x00000040
-	JL        u8_tail_258
+	JL        u8_tail_288
 	VMOVDQU64 (AX), Z7
 	VPXORD    (CX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -4376,11 +4567,11 @@ u8_1_257:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_1_257
+	JMP       u8_1_287
 
-u8_tail_258:
+u8_tail_288:
 	TESTQ      DX, DX
-	JZ         u8_done_259
+	JZ         u8_done_289
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -4392,7 +4583,7 @@ u8_tail_258:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_259:
+u8_done_289:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -4427,25 +4618,25 @@ TEXT ·dotU8RowsVNNI(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_260:
+rows_loop_290:
 	TESTQ SI, SI
-	JZ    rows_end_261
+	JZ    rows_end_291
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_262
+	JE    rows_next_292
 	ADDQ  CX, DI
 
-rows_next_262:
+rows_next_292:
 	XORQ R8, R8
 
-pf_263:
+pf_293:
 	CMPQ       R8, AX
-	JAE        pf_done_264
+	JAE        pf_done_294
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_263
+	JMP        pf_293
 
-pf_done_264:
+pf_done_294:
 	MOVQ         DX, DI
 	MOVQ         AX, R8
 	MOVQ         a+0(FP), R9
@@ -4458,9 +4649,9 @@ pf_done_264:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_265:
+u8_4_295:
 	CMPQ      R8, $0x00000100
-	JL        u8_1_266
+	JL        u8_1_296
 	VMOVDQU64 (R9), Z7
 	VPXORD    (DI), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -4484,11 +4675,11 @@ u8_4_265:
 	ADDQ      $0x00000100, R9
 	ADDQ      $0x00000100, DI
 	SUBQ      $0x00000100, R8
-	JMP       u8_4_265
+	JMP       u8_4_295
 
-u8_1_266:
+u8_1_296:
 	CMPQ      R8, $0x00000040
-	JL        u8_tail_267
+	JL        u8_tail_297
 	VMOVDQU64 (R9), Z7
 	VPXORD    (DI), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -4497,11 +4688,11 @@ u8_1_266:
 	ADDQ      $0x00000040, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000040, R8
-	JMP       u8_1_266
+	JMP       u8_1_296
 
-u8_tail_267:
+u8_tail_297:
 	TESTQ      R8, R8
-	JZ         u8_done_268
+	JZ         u8_done_298
 	MOVQ       $-1, R10
 	BZHIQ      R8, R10, R10
 	KMOVQ      R10, K1
@@ -4513,7 +4704,7 @@ u8_tail_267:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_268:
+u8_done_298:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -4539,9 +4730,9 @@ u8_done_268:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_260
+	JMP           rows_loop_290
 
-rows_end_261:
+rows_end_291:
 	VZEROUPPER
 	RET
 
@@ -4556,9 +4747,9 @@ TEXT ·l2U4VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_269:
+u4_1_299:
 	CMPQ      DX, $0x00000040
-	JL        u4_tail_270
+	JL        u4_tail_300
 	VMOVDQU64 (AX), Z3
 	VMOVDQU64 (CX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -4576,11 +4767,11 @@ u4_1_269:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u4_1_269
+	JMP       u4_1_299
 
-u4_tail_270:
+u4_tail_300:
 	TESTQ      DX, DX
-	JZ         u4_done_271
+	JZ         u4_done_301
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -4601,7 +4792,7 @@ u4_tail_270:
 	VPDPBUSD   Z5, Z5, Z1
 	VPDPBUSD   Z3, Z3, Z2
 
-u4_done_271:
+u4_done_301:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -4627,9 +4818,9 @@ TEXT ·dotU4VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_272:
+u4_1_302:
 	CMPQ      DX, $0x00000040
-	JL        u4_tail_273
+	JL        u4_tail_303
 	VMOVDQU64 (AX), Z3
 	VMOVDQU64 (CX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -4643,11 +4834,11 @@ u4_1_272:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u4_1_272
+	JMP       u4_1_302
 
-u4_tail_273:
+u4_tail_303:
 	TESTQ      DX, DX
-	JZ         u4_done_274
+	JZ         u4_done_304
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -4664,7 +4855,7 @@ u4_tail_273:
 	VPDPBUSD   Z6, Z5, Z1
 	VPDPBUSD   Z4, Z3, Z2
 
-u4_done_274:
+u4_done_304:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -4690,9 +4881,9 @@ TEXT ·hammingVPOPCNTQ(SB), NOSPLIT, $0-32
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-vpc4_275:
+vpc4_305:
 	CMPQ      DX, $0x00000020
-	JL        vpc1_276
+	JL        vpc1_306
 	VMOVDQU64 (AX), Z4
 	VPXORQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -4712,11 +4903,11 @@ vpc4_275:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000020, DX
-	JMP       vpc4_275
+	JMP       vpc4_305
 
-vpc1_276:
+vpc1_306:
 	CMPQ      DX, $0x00000008
-	JL        vpc_tail_277
+	JL        vpc_tail_307
 	VMOVDQU64 (AX), Z4
 	VPXORQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -4724,11 +4915,11 @@ vpc1_276:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000008, DX
-	JMP       vpc1_276
+	JMP       vpc1_306
 
-vpc_tail_277:
+vpc_tail_307:
 	TESTQ       DX, DX
-	JZ          vpc_done_278
+	JZ          vpc_done_308
 	MOVL        $0x000000ff, BX
 	BZHIL       DX, BX, BX
 	KMOVB       BX, K1
@@ -4739,7 +4930,7 @@ vpc_tail_277:
 	VPOPCNTQ    Z4, Z4
 	VPADDQ      Z4, Z1, Z1
 
-vpc_done_278:
+vpc_done_308:
 	VPADDQ        Z1, Z0, Z0
 	VPADDQ        Z3, Z2, Z2
 	VPADDQ        Z2, Z0, Z0
@@ -4765,9 +4956,9 @@ TEXT ·popcountAndVPOPCNTQ(SB), NOSPLIT, $0-32
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-vpc4_279:
+vpc4_309:
 	CMPQ      DX, $0x00000020
-	JL        vpc1_280
+	JL        vpc1_310
 	VMOVDQU64 (AX), Z4
 	VPANDQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -4787,11 +4978,11 @@ vpc4_279:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000020, DX
-	JMP       vpc4_279
+	JMP       vpc4_309
 
-vpc1_280:
+vpc1_310:
 	CMPQ      DX, $0x00000008
-	JL        vpc_tail_281
+	JL        vpc_tail_311
 	VMOVDQU64 (AX), Z4
 	VPANDQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -4799,11 +4990,11 @@ vpc1_280:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000008, DX
-	JMP       vpc1_280
+	JMP       vpc1_310
 
-vpc_tail_281:
+vpc_tail_311:
 	TESTQ       DX, DX
-	JZ          vpc_done_282
+	JZ          vpc_done_312
 	MOVL        $0x000000ff, BX
 	BZHIL       DX, BX, BX
 	KMOVB       BX, K1
@@ -4814,7 +5005,7 @@ vpc_tail_281:
 	VPOPCNTQ    Z4, Z4
 	VPADDQ      Z4, Z1, Z1
 
-vpc_done_282:
+vpc_done_312:
 	VPADDQ        Z1, Z0, Z0
 	VPADDQ        Z3, Z2, Z2
 	VPADDQ        Z2, Z0, Z0
@@ -4844,9 +5035,9 @@ TEXT ·lookupAccumulate32AVX512(SB), NOSPLIT, $0-32
 	VPXORD       Z4, Z4, Z4
 	VPXORD       Z5, Z5, Z5
 
-lut_283:
+lut_313:
 	TESTQ      DX, DX
-	JZ         lut_done_284
+	JZ         lut_done_314
 	VMOVDQU64  (AX), Z6
 	VMOVDQU64  (CX), Z7
 	VPANDD     Z0, Z6, Z8
@@ -4865,9 +5056,9 @@ lut_283:
 	ADDQ       $0x00000040, AX
 	ADDQ       $0x00000040, CX
 	SUBQ       $0x00000004, DX
-	JMP        lut_283
+	JMP        lut_313
 
-lut_done_284:
+lut_done_314:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDW        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1

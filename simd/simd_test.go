@@ -653,3 +653,40 @@ func FuzzConvert(f *testing.F) {
 		}
 	})
 }
+
+// TestFloat32BatchMatchesPair: a distance does not depend on the batch form or
+// on where in a batch the row falls (grouped rows sum in the pair kernel's order).
+func TestFloat32BatchMatchesPair(t *testing.T) {
+	r := newRand(7)
+	forLevels(t, func(t *testing.T) {
+		for _, n := range []int{1, 8, 15, 16, 24, 31, 32, 33, 100, 128, 784, 960, 1025} {
+			const rows = 19
+			slab := randF32(r, rows*n, 3)
+			q := randF32(r, n, 3)
+			ids := make([]uint32, 2*rows+3)
+			for i := range ids {
+				ids[i] = uint32(r.IntN(rows))
+			}
+			for _, ip := range []bool{false, true} {
+				pair, batch, rowsF := L2Sqr, L2SqrBatch, L2SqrRows
+				if ip {
+					pair, batch, rowsF = InnerProduct, InnerProductBatch, InnerProductRows
+				}
+				out := make([]float32, len(ids))
+				batch(q, slab, n, ids, out)
+				for i, id := range ids {
+					if want := pair(q, slab[int(id)*n:int(id+1)*n]); out[i] != want {
+						t.Fatalf("ip=%v n=%d batch[%d] = %g, pair %g", ip, n, i, out[i], want)
+					}
+				}
+				all := make([]float32, rows)
+				rowsF(q, slab, n, all)
+				for i := range all {
+					if want := pair(q, slab[i*n:(i+1)*n]); all[i] != want {
+						t.Fatalf("ip=%v n=%d rows[%d] = %g, pair %g", ip, n, i, all[i], want)
+					}
+				}
+			}
+		}
+	})
+}

@@ -157,170 +157,17 @@ const (
 	mIP
 )
 
-// f32Dist512 computes over n float32 at pa and pb (all three clobbered) and
-// returns an XMM holding the result in lane 0. If pf is non-nil, one
-// PREFETCHT0 is issued per 64 bytes consumed, at pf advanced in step with pb.
-func f32Dist512(metric int, pa, pb, n, pf Register) VecVirtual {
-	var acc [4]VecVirtual
-	for i := range acc {
-		acc[i] = zero(c.ZMM())
-	}
-	l64, l16, ltail, ldone := lbl("f32_64"), lbl("f32_16"), lbl("f32_tail"), lbl("f32_done")
-	step := func(a VecVirtual, disp int, x, y Op) {
-		if metric == mIP {
-			c.VFMADD231PS(y, x, a)
-		} else {
-			c.VSUBPS(y, x, x)
-			c.VFMADD231PS(x, x, a)
-		}
-	}
-	advance := func(bytes, elems int) {
-		c.ADDQ(U32(bytes), pa)
-		c.ADDQ(U32(bytes), pb)
-		if pf != nil {
-			c.ADDQ(U32(bytes), pf)
-		}
-		c.SUBQ(U32(elems), n)
-	}
-	c.Label(l64)
-	c.CMPQ(n, U32(64))
-	c.JL(LabelRef(l16))
-	for k := 0; k < 4; k++ {
-		x := c.ZMM()
-		c.VMOVUPS(mem(pa, 64*k), x)
-		step(acc[k], 64*k, x, mem(pb, 64*k))
-		if pf != nil {
-			c.PREFETCHT0(mem(pf, 64*k))
-		}
-	}
-	advance(256, 64)
-	c.JMP(LabelRef(l64))
-
-	c.Label(l16)
-	c.CMPQ(n, U32(16))
-	c.JL(LabelRef(ltail))
-	x := c.ZMM()
-	c.VMOVUPS(mem(pa, 0), x)
-	step(acc[0], 0, x, mem(pb, 0))
-	if pf != nil {
-		c.PREFETCHT0(mem(pf, 0))
-	}
-	advance(64, 16)
-	c.JMP(LabelRef(l16))
-
-	c.Label(ltail)
-	c.TESTQ(n, n)
-	c.JZ(LabelRef(ldone))
-	m := c.GP32()
-	c.MOVL(U32(0xffffffff), m)
-	c.BZHIL(n.(GPVirtual).As32(), m, m)
-	k := c.K()
-	c.KMOVW(m, k)
-	xa, xb := c.ZMM(), c.ZMM()
-	c.VMOVUPS_Z(mem(pa, 0), k, xa)
-	c.VMOVUPS_Z(mem(pb, 0), k, xb)
-	step(acc[1], 0, xa, xb)
-
-	c.Label(ldone)
-	c.VADDPS(acc[1], acc[0], acc[0])
-	c.VADDPS(acc[3], acc[2], acc[2])
-	c.VADDPS(acc[2], acc[0], acc[0])
-	y := c.YMM()
-	c.VEXTRACTF64X4(U8(1), acc[0], y)
-	c.VADDPS(y, acc[0].AsY(), y)
-	r := c.XMM()
-	c.VEXTRACTF32X4(U8(1), y, r)
-	c.VADDPS(r, y.AsX(), r)
-	hsumPS4(r)
-	return r
+// f32Dist computes over n float32 at pa and pb (all three clobbered) and returns
+// an XMM holding the result in lane 0: f32DistRows for one row.
+func f32Dist(metric int, zmm bool, pa, pb, n, pf Register) VecVirtual {
+	return f32DistRows(metric, zmm, pa, []Register{pb}, n, pf)[0]
 }
-
-// f32DistAVX2 is f32Dist512 for AVX2+FMA; the tail (< 8) is a scalar loop.
-func f32DistAVX2(metric int, pa, pb, n, pf Register) VecVirtual {
-	var acc [4]VecVirtual
-	for i := range acc {
-		acc[i] = c.YMM()
-		c.VXORPS(acc[i], acc[i], acc[i])
-	}
-	s := c.XMM()
-	c.VXORPS(s, s, s)
-	l32, l8, ltail, ldone := lbl("f32_32"), lbl("f32_8"), lbl("f32_tail"), lbl("f32_done")
-	step := func(a VecVirtual, x VecVirtual, y Op) {
-		if metric == mIP {
-			c.VFMADD231PS(y, x, a)
-		} else {
-			c.VSUBPS(y, x, x)
-			c.VFMADD231PS(x, x, a)
-		}
-	}
-	advance := func(bytes, elems int) {
-		c.ADDQ(U32(bytes), pa)
-		c.ADDQ(U32(bytes), pb)
-		if pf != nil {
-			c.ADDQ(U32(bytes), pf)
-		}
-		c.SUBQ(U32(elems), n)
-	}
-	c.Label(l32)
-	c.CMPQ(n, U32(32))
-	c.JL(LabelRef(l8))
-	for k := 0; k < 4; k++ {
-		x := c.YMM()
-		c.VMOVUPS(mem(pa, 32*k), x)
-		step(acc[k], x, mem(pb, 32*k))
-		if pf != nil && k%2 == 0 {
-			c.PREFETCHT0(mem(pf, 32*k))
-		}
-	}
-	advance(128, 32)
-	c.JMP(LabelRef(l32))
-
-	c.Label(l8)
-	c.CMPQ(n, U32(8))
-	c.JL(LabelRef(ltail))
-	x := c.YMM()
-	c.VMOVUPS(mem(pa, 0), x)
-	step(acc[0], x, mem(pb, 0))
-	if pf != nil {
-		c.PREFETCHT0(mem(pf, 0))
-	}
-	advance(32, 8)
-	c.JMP(LabelRef(l8))
-
-	c.Label(ltail)
-	c.TESTQ(n, n)
-	c.JZ(LabelRef(ldone))
-	xs := c.XMM()
-	c.VMOVSS(mem(pa, 0), xs)
-	if metric == mIP {
-		c.VFMADD231SS(mem(pb, 0), xs, s)
-	} else {
-		c.VSUBSS(mem(pb, 0), xs, xs)
-		c.VFMADD231SS(xs, xs, s)
-	}
-	c.ADDQ(U32(4), pa)
-	c.ADDQ(U32(4), pb)
-	c.DECQ(n)
-	c.JMP(LabelRef(ltail))
-
-	c.Label(ldone)
-	c.VADDPS(acc[1], acc[0], acc[0])
-	c.VADDPS(acc[3], acc[2], acc[2])
-	c.VADDPS(acc[2], acc[0], acc[0])
-	r := c.XMM()
-	c.VEXTRACTF128(U8(1), acc[0], r)
-	c.VADDPS(r, acc[0].AsX(), r)
-	c.VADDPS(s, r, r)
-	hsumPS4(r)
-	return r
-}
-
-type distFn func(metric int, pa, pb, n, pf Register) VecVirtual
 
 var metricName = [...]string{"l2", "ip"}
 
-func f32Kernels(sfx string, dist distFn) {
+func f32Kernels(sfx string) {
 	zmm := sfx == "AVX512"
+	dist := func(metric int, pa, pb, n, pf Register) VecVirtual { return f32Dist(metric, zmm, pa, pb, n, pf) }
 	for metric := mL2; metric <= mIP; metric++ {
 		mn := metricName[metric]
 		text(mn+"F32"+sfx, "func(a, b *float32, n int) float32",
@@ -1082,7 +929,7 @@ func lookupKernel(sfx string, zmm bool) {
 // ---------------------------------------------------------------------------
 
 func genAVX2() {
-	f32Kernels("AVX2", f32DistAVX2)
+	f32Kernels("AVX2")
 	codeKernels("AVX2", false)
 	sqPreparedKernels("AVX2", false)
 	convKernels("AVX2", false)
@@ -1099,7 +946,7 @@ func genAVX2() {
 }
 
 func genAVX512() {
-	f32Kernels("AVX512", f32Dist512)
+	f32Kernels("AVX512")
 	codeKernels("AVX512", true)
 	sqPreparedKernels("AVX512", true)
 	convKernels("AVX512", true)

@@ -12,21 +12,42 @@ import (
 // The batch and row forms measure one query against many rows: processing R rows
 // per pass loads each query vector once for R rows, (R+1)/R loads per FMA, which
 // lets the kernel run close to the FMA peak. AVX-512 takes R = 8 (32 vector
-// registers), AVX2 R = 4 (16).
+// registers), AVX2 R = 2 (16).
 
 // groupRows is R for the level.
 func groupRows(zmm bool) int {
 	if zmm {
 		return 8
 	}
+	return 2
+}
+
+// accsPerRow is the number of accumulators per row: enough FMA chains in flight
+// for a single row (FMA latency 4 cycles) and the same for every R, so that all
+// forms sum in one order. AVX-512: 8 rows x 2 accumulators; AVX2 (16 registers):
+// 2 rows x 4.
+func accsPerRow(zmm bool) int {
+	if zmm {
+		return 2
+	}
 	return 4
 }
 
 // f32DistRows computes the float32 kernel of the query at pq against the rows at
 // p[0..R-1] over n elements (pq, p and n are clobbered) and returns R/4 XMMs,
-// lane k of XMM j holding the result of row 4j+k. zmm selects AVX-512 (any n,
-// masked tail); the AVX2 form requires n % 8 == 0.
-func f32DistRows(metric int, zmm bool, pq Register, p []Register, n Register) []VecVirtual {
+// lane k of XMM j holding the result of row 4j+k (R = 1 or 2: one XMM, results
+// in lanes 0 and 1). zmm selects AVX-512 (any n, masked tail). On AVX2 a single row takes any n
+// (scalar tail); several rows need n % 8 == 0.
+//
+// Every row is summed in the same order whatever R is: vectors go to the
+// accumulators in turn (blocks of accsPerRow, then single vectors, then the
+// masked tail), the accumulators are added in a fixed order and folded to four
+// lanes, which are summed as (l0+l2)+(l1+l3). So a distance does not depend on how a batch was grouped, and
+// the single-pair kernel (R = 1) agrees bit for bit with the batch forms.
+//
+// If pf is non-nil (R = 1 only), one PREFETCHT0 is issued per 64 bytes consumed,
+// at pf advanced in step with the row.
+func f32DistRows(metric int, zmm bool, pq Register, p []Register, n, pf Register) []VecVirtual {
 	width := 8 // float32 lanes per vector
 	if zmm {
 		width = 16
@@ -39,12 +60,7 @@ func f32DistRows(metric int, zmm bool, pq Register, p []Register, n Register) []
 		return c.YMM()
 	}
 	rows := len(p)
-	// Two accumulators per row when there are few rows, so that enough FMA chains are
-	// in flight to cover the FMA latency.
-	accs := 1
-	if rows <= 4 {
-		accs = 2
-	}
+	accs := accsPerRow(zmm)
 	acc := make([][]VecVirtual, rows)
 	for k := range acc {
 		acc[k] = make([]VecVirtual, accs)
@@ -57,10 +73,11 @@ func f32DistRows(metric int, zmm bool, pq Register, p []Register, n Register) []
 			}
 		}
 	}
-	// step accumulates one vector of the query (x) against each row at displacement disp.
+	// step accumulates one vector of the query (x) against each row at displacement disp
+	// into accumulator u.
 	step := func(u int, x VecVirtual, disp int) {
 		for k := 0; k < rows; k++ {
-			a := acc[k][u%accs]
+			a := acc[k][u]
 			if metric == mIP {
 				c.VFMADD231PS(mem(p[k], disp), x, a)
 				continue
@@ -75,32 +92,53 @@ func f32DistRows(metric int, zmm bool, pq Register, p []Register, n Register) []
 		for k := 0; k < rows; k++ {
 			c.ADDQ(U32(bytes), p[k])
 		}
+		if pf != nil {
+			c.ADDQ(U32(bytes), pf)
+		}
 		c.SUBQ(U32(elems), n)
 	}
-	l2x, l1x, ltail, ldone := lbl("f32xr_2v"), lbl("f32xr_1v"), lbl("f32xr_tail"), lbl("f32xr_done")
-	c.Label(l2x)
-	c.CMPQ(n, U32(2*width))
-	c.JL(LabelRef(l1x))
-	for u := 0; u < 2; u++ {
-		x := newVec()
-		c.VMOVUPS(mem(pq, u*vb), x)
-		step(u, x, u*vb)
+	prefetch := func(bytes int) {
+		if pf == nil {
+			return
+		}
+		for off := 0; off < bytes; off += 64 {
+			c.PREFETCHT0(mem(pf, off))
+		}
 	}
-	advance(2*vb, 2*width)
-	c.JMP(LabelRef(l2x))
-
-	c.Label(l1x)
-	c.CMPQ(n, U32(width))
-	c.JL(LabelRef(ltail))
-	x := newVec()
-	c.VMOVUPS(mem(pq, 0), x)
-	step(0, x, 0)
-	advance(vb, width)
-
-	c.Label(ltail)
-	if zmm {
+	var s VecVirtual // AVX2 single row: scalar tail sum
+	if !zmm && rows == 1 {
+		s = c.XMM()
+		c.VXORPS(s, s, s)
+	}
+	// tail handles the last n < width elements: AVX-512 masked, into accumulator u;
+	// AVX2 (one row) a scalar loop into s.
+	tail := func(u int) {
+		if !zmm {
+			if rows != 1 {
+				return
+			}
+			loop, end := lbl("f32xr_stail"), lbl("f32xr_stail_end")
+			c.Label(loop)
+			c.TESTQ(n, n)
+			c.JZ(LabelRef(end))
+			xs := c.XMM()
+			c.VMOVSS(mem(pq, 0), xs)
+			if metric == mIP {
+				c.VFMADD231SS(mem(p[0], 0), xs, s)
+			} else {
+				c.VSUBSS(mem(p[0], 0), xs, xs)
+				c.VFMADD231SS(xs, xs, s)
+			}
+			c.ADDQ(U32(4), pq)
+			c.ADDQ(U32(4), p[0])
+			c.DECQ(n)
+			c.JMP(LabelRef(loop))
+			c.Label(end)
+			return
+		}
+		skip := lbl("f32xr_notail")
 		c.TESTQ(n, n)
-		c.JZ(LabelRef(ldone))
+		c.JZ(LabelRef(skip))
 		m := c.GP32()
 		c.MOVL(U32(0xffffffff), m)
 		c.BZHIL(n.(GPVirtual).As32(), m, m)
@@ -111,13 +149,52 @@ func f32DistRows(metric int, zmm bool, pq Register, p []Register, n Register) []
 		for k := 0; k < rows; k++ {
 			xr := c.ZMM()
 			c.VMOVUPS_Z(mem(p[k], 0), km, xr)
-			a := acc[k][accs-1]
+			a := acc[k][u]
 			if metric == mIP {
 				c.VFMADD231PS(xr, xq, a)
 			} else {
 				c.VSUBPS(xr, xq, xr)
 				c.VFMADD231PS(xr, xr, a)
 			}
+		}
+		c.Label(skip)
+	}
+
+	// Whole blocks of accs vectors, vector u of a block into accumulator u; then up to
+	// accs-1 single vectors into accumulators 0, 1, ...; then the tail into the next one.
+	lblock, ldone := lbl("f32xr_block"), lbl("f32xr_done")
+	lsingles := lbl("f32xr_singles")
+	c.Label(lblock)
+	c.CMPQ(n, U32(accs*width))
+	c.JL(LabelRef(lsingles))
+	for u := 0; u < accs; u++ {
+		x := newVec()
+		c.VMOVUPS(mem(pq, u*vb), x)
+		step(u, x, u*vb)
+	}
+	prefetch(accs * vb)
+	advance(accs*vb, accs*width)
+	c.JMP(LabelRef(lblock))
+
+	c.Label(lsingles)
+	tails := make([]string, accs)
+	for u := range tails {
+		tails[u] = lbl("f32xr_tail")
+	}
+	for u := 0; u < accs-1; u++ {
+		c.CMPQ(n, U32(width))
+		c.JL(LabelRef(tails[u]))
+		x := newVec()
+		c.VMOVUPS(mem(pq, 0), x)
+		step(u, x, 0)
+		prefetch(vb)
+		advance(vb, width)
+	}
+	for u := accs - 1; u >= 0; u-- {
+		c.Label(tails[u])
+		if zmm || u == 0 {
+			tail(u)
+			c.JMP(LabelRef(ldone))
 		}
 	}
 	c.Label(ldone)
@@ -127,7 +204,10 @@ func f32DistRows(metric int, zmm bool, pq Register, p []Register, n Register) []
 	part := make([]VecVirtual, rows)
 	for k := 0; k < rows; k++ {
 		a := acc[k][0]
-		for u := 1; u < accs; u++ {
+		for u := 1; u < accs; u += 2 {
+			if u+1 < accs {
+				c.VADDPS(acc[k][u+1], acc[k][u], acc[k][u])
+			}
 			c.VADDPS(acc[k][u], a, a)
 		}
 		y := a
@@ -145,12 +225,27 @@ func f32DistRows(metric int, zmm bool, pq Register, p []Register, n Register) []
 		c.VADDPS(r, y.AsX(), r)
 		part[k] = r
 	}
+	if rows == 1 {
+		r := part[0]
+		if s != nil {
+			c.VADDPS(s, r, r) // lane 0 only: s holds the scalar tail there, zeros elsewhere
+		}
+		hsumPS4(r) // (l0+l2)+(l1+l3), as the transposition below
+		return []VecVirtual{r}
+	}
 	pair := func(a, b VecVirtual) VecVirtual {
 		lo, hi := c.XMM(), c.XMM()
 		c.VUNPCKLPS(b, a, lo) // a0 b0 a1 b1
 		c.VUNPCKHPS(b, a, hi) // a2 b2 a3 b3
 		c.VADDPS(hi, lo, lo)
 		return lo
+	}
+	if rows == 2 {
+		lo := pair(part[0], part[1]) // a0+a2 b0+b2 a1+a3 b1+b3
+		hi := c.XMM()
+		c.VMOVHLPS(lo, lo, hi)
+		c.VADDPS(hi, lo, lo)
+		return []VecVirtual{lo}
 	}
 	var out []VecVirtual
 	for j := 0; j < rows; j += 4 {
@@ -164,9 +259,6 @@ func f32DistRows(metric int, zmm bool, pq Register, p []Register, n Register) []
 	return out
 }
 
-// prefetchNext issues PREFETCHT0 on the first cache lines (up to pfLines)
-// of each of the rows ids[rows..2*rows-1] of a batch: the next group, loaded while
-// the current group is computed. n is the row length in float32 elements (> 0).
 // pfLines is how many cache lines of each next-group row are prefetched. The
 // hardware prefetcher follows a row once its first lines were requested; on
 // Fashion-MNIST graph search 2, 4 and 8 lines measured alike (within noise) and
@@ -246,10 +338,14 @@ func groupLoop(metric int, zmm, byID bool) {
 			c.Store(next, c.Param("slab"))
 		}
 	}
-	res := f32DistRows(metric, zmm, ld("q"), p, ld("n"))
+	res := f32DistRows(metric, zmm, ld("q"), p, ld("n"), nil)
 	out := ld("out")
 	for j, r := range res {
-		c.VMOVUPS(r, mem(out, 16*j))
+		if rows == 2 {
+			c.VMOVSD(r, mem(out, 0))
+		} else {
+			c.VMOVUPS(r, mem(out, 16*j))
+		}
 	}
 	c.ADDQ(U32(uint32(4*rows)), out)
 	c.Store(out, c.Param("out"))
