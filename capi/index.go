@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"math"
+	"time"
 	"unsafe"
 
 	json "github.com/goccy/go-json"
@@ -184,6 +185,9 @@ func knnSearchBatch(h C.uintptr_t, queries unsafe.Pointer, dtype C.vsag_dtype_t,
 	if ids == nil || dists == nil {
 		return fail(errNil(what, "ids or dists buffer"))
 	}
+	if nq == 1 && (expr == nil || *expr == 0) {
+		return knnSearchOne(x, what, queries, dtype, uint64(dim), int(k), params, cf, ids, dists)
+	}
 	qs, err := vectorDataset(what, queries, dtype, uint64(nq), uint64(dim))
 	if err != nil {
 		return fail(err)
@@ -233,6 +237,100 @@ func knnSearchBatch(h C.uintptr_t, queries unsafe.Pointer, dtype C.vsag_dtype_t,
 	}
 	if err != nil {
 		return fail(err)
+	}
+	return 0
+}
+
+// knnSearchOne is the batch search of a single query without a filter expression: the
+// query runs on the calling goroutine through Index.Search (as a Go program would call it)
+// and the results go straight into the caller's k-entry buffers, padded with -1 / +Inf.
+func knnSearchOne(x *core.Index, what string, query unsafe.Pointer, dtype C.vsag_dtype_t, dim uint64, k int,
+	params *C.char, cf *C.vsag_filter_t, ids *C.int64_t, dists *C.float) C.int {
+	q, err := float32Query(x, what, query, dtype, dim)
+	if err != nil {
+		return fail(err)
+	}
+	var filter core.Filter
+	if cf != nil {
+		f, err := buildFilter(x, what, cf)
+		if err != nil {
+			return fail(err)
+		}
+		defer f.release()
+		filter = f.filter()
+	}
+	ns, err := x.Search(q, k, goStr(params), filter)
+	if err != nil {
+		return fail(err)
+	}
+	outIDs, outDists := int64s(ids, uint64(k)), float32s(dists, uint64(k))
+	for j := range outIDs {
+		if j < len(ns) {
+			outIDs[j], outDists[j] = ns[j].ID, ns[j].Distance
+		} else {
+			outIDs[j], outDists[j] = -1, float32(math.Inf(1))
+		}
+	}
+	return 0
+}
+
+//export vsagi_index_knn_search_timed
+func vsagi_index_knn_search_timed(h C.uintptr_t, queries unsafe.Pointer, dtype C.vsag_dtype_t, nq, dim C.uint64_t,
+	k C.int64_t, params *C.char, ids *C.int64_t, dists *C.float, seconds *C.double) (rc C.int) {
+	defer guard(&rc)
+	const what = "timed search"
+	x, err := getIndex(h)
+	if err != nil {
+		return fail(err)
+	}
+	if k <= 0 {
+		return failf(api.InvalidArgument, "%s: k %d must be positive", what, int64(k))
+	}
+	if uint64(dim) != uint64(x.Dim()) {
+		return failf(api.DimensionNotEqual, "%s: query dim %d does not match the index dim %d", what, uint64(dim), x.Dim())
+	}
+	if nq == 0 {
+		return 0
+	}
+	if err := checkSizes(what, uint64(nq), uint64(k)); err != nil {
+		return fail(err)
+	}
+	if ids == nil || dists == nil || seconds == nil {
+		return fail(errNil(what, "ids, dists or seconds buffer"))
+	}
+	if _, err := vectorDataset(what, queries, dtype, uint64(nq), uint64(dim)); err != nil {
+		return fail(err) // checks the dtype and the pointer
+	}
+	esize := uintptr(4)
+	switch dtype {
+	case C.VSAG_DTYPE_FLOAT16, C.VSAG_DTYPE_BFLOAT16:
+		esize = 2
+	case C.VSAG_DTYPE_INT8:
+		esize = 1
+	}
+	n := int(nq)
+	outIDs, outDists := int64s(ids, uint64(n)*uint64(k)), float32s(dists, uint64(n)*uint64(k))
+	secs := unsafe.Slice((*float64)(unsafe.Pointer(seconds)), n)
+	js := goStr(params)
+	for i := 0; i < n; i++ {
+		q, err := float32Query(x, what, unsafe.Add(queries, uintptr(i)*uintptr(dim)*esize), dtype, uint64(dim))
+		if err != nil {
+			return fail(err)
+		}
+		start := time.Now()
+		ns, err := x.Search(q, int(k), js, nil)
+		secs[i] = time.Since(start).Seconds()
+		if err != nil {
+			return fail(err)
+		}
+		row, rowD := outIDs[i*int(k):(i+1)*int(k)], outDists[i*int(k):(i+1)*int(k)]
+		for j := range row {
+			if j < len(ns) {
+				row[j], rowD[j] = ns[j].ID, ns[j].Distance
+			} else {
+				row[j], rowD[j] = -1, float32(math.Inf(1))
+			}
+		}
 	}
 	return 0
 }

@@ -6,7 +6,6 @@ import ctypes
 import json
 import operator
 import os
-import threading
 import warnings
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -14,9 +13,9 @@ import numpy as np
 
 from ._filter import FilterLike, _labels, _Prepared, as_filter
 from ._lib import addr as _addr
-from ._lib import SearchResultStruct, check, check_error, lib
+from ._lib import check, check_error, lib
 from ._types import DType, Feature
-from .errors import ErrorCode, IndexEmptyError, InvalidArgumentError, VsagError, error_for
+from .errors import ErrorCode, IndexEmptyError, InvalidArgumentError, VsagError
 
 __all__ = ["Index"]
 
@@ -38,9 +37,9 @@ _VECTOR_SETTERS = {
 }
 
 _byref = ctypes.byref
-_tls = threading.local()  # per-thread scratch: a SearchResult_t for single-query searches
 _addressof = ctypes.addressof
 _from_buffer = ctypes.c_char.from_buffer  # for arrays allocated here (writable, non-empty)
+_search_one = lib.vsag_index_knn_search_batch  # nq = 1 runs on the calling thread
 _I64 = np.dtype(np.int64)
 _F32 = np.dtype(np.float32)
 
@@ -690,6 +689,27 @@ class Index:
             padded with id -1 and distance +inf. A batch runs on all cores in one call.
         """
         h = self._h
+        if (type(vector) is np.ndarray and vector.dtype is self._np and vector.ndim == 1
+                and type(k) is int and k > 0 and filter is None and h is not None
+                and filter_expr is None and attribute_filter_str is None):
+            # One query of the index's element type, no filter: the library runs it on the
+            # calling thread (as the Go API's Index.Search) and writes straight into the
+            # arrays. Read-only or strided arrays fail the buffer import and take the
+            # general path below.
+            try:
+                qa = _addressof(_from_buffer(vector))
+            except (TypeError, ValueError, BufferError):
+                qa = 0
+            if qa:
+                params = (parameters.encode() if type(parameters) is str
+                          else _params(parameters))
+                ids = np.empty(k, dtype=_I64)
+                dists = np.empty(k, dtype=_F32)
+                rc = _search_one(h, qa, self._dt, 1, len(vector), k, params, None,
+                                 _addressof(_from_buffer(ids)), _addressof(_from_buffer(dists)))
+                if rc:
+                    check(rc, "knn_search")
+                return ids, dists
         if h is None:
             self._handle()  # raises
         q = vector
@@ -706,28 +726,6 @@ class Index:
             filter_expr = attribute_filter_str
         if filter_expr:
             return self._knn_search_expr(q, k, params, filter, filter_expr)
-        if ndim == 1 and filter is None and self._dt == 0:
-            # One float32 query: the compatibility layer's search runs it on the calling
-            # thread (as the Go API's Index.Search) and writes straight into the arrays,
-            # through a SearchResult_t owned by the calling thread.
-            ids = np.empty(k if k > 0 else 1, dtype=_I64)
-            dists = np.empty(ids.size, dtype=_F32)
-            try:
-                sr, sr_addr = _tls.sr
-            except AttributeError:
-                sr = SearchResultStruct()
-                sr_addr = ctypes.addressof(sr)
-                _tls.sr = (sr, sr_addr)
-            sr.ids = _addressof(_from_buffer(ids))
-            sr.dists = _addressof(_from_buffer(dists))
-            err = lib.vsag_index_knn_search(h, _addr(q), q.shape[0], k, params, sr_addr)
-            if err.code:
-                raise error_for(err.code, err.message.decode("utf-8", "replace"), "knn_search")
-            n = sr.count
-            if n < k:
-                ids[n:] = -1
-                dists[n:] = np.inf
-            return ids, dists
         if ndim == 1:
             nq, d = 1, q.shape[0]
         elif ndim == 2:

@@ -38,6 +38,14 @@ def test_batch_equals_single(index_type: str, data: Data) -> None:
     # The search JSON may be a dict.
     as_dict = json.loads(sp)
     np.testing.assert_array_equal(index.knn_search(data.queries, 7, as_dict)[0], ids)
+    # One query that is read-only, strided, or a numpy integer k: same results.
+    ro = data.queries[3].copy()
+    ro.setflags(write=False)
+    np.testing.assert_array_equal(index.knn_search(ro, 7, sp)[0], ids[3])
+    col = np.asfortranarray(data.queries)[3]
+    assert not col.flags.c_contiguous
+    np.testing.assert_array_equal(index.knn_search(col, 7, sp)[0], ids[3])
+    np.testing.assert_array_equal(index.knn_search(data.queries[3], np.int64(7), as_dict)[0], ids[3])
 
 
 def test_padding_and_empty(index_type: str) -> None:
@@ -48,7 +56,11 @@ def test_padding_and_empty(index_type: str) -> None:
     np.testing.assert_array_equal(ids, [-1, -1, -1])
     assert np.all(np.isinf(dists))
     index.build(d.base, d.ids)
+    one_ids, one_dists = index.knn_search(d.queries[0], 8, sp)  # one query, k > size
+    assert one_ids.shape == one_dists.shape == (8,)
+    assert np.all(one_ids[5:] == -1) and np.all(np.isinf(one_dists[5:]))
     ids, dists = index.knn_search(d.queries[:4], 8, sp)
+    np.testing.assert_array_equal(ids[0], one_ids)
     assert ids.shape == (4, 8)
     assert np.all(ids[:, 5:] == -1) and np.all(np.isinf(dists[:, 5:]))
     assert np.all(np.sort(ids[:, :5], axis=1) == np.arange(5))
