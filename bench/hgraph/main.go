@@ -4,6 +4,10 @@
 // recall@k, QPS, build time, bytes per vector and the QPS ratio to hnswlib interpolated at
 // fixed recalls.
 //
+// Searches are measured in -rounds rounds; each round sweeps every hgraph index and then
+// hnswlib (its driver keeps its index and answers one ef at a time), and each point keeps its
+// best QPS, so that load from other work on a shared machine falls on every index alike.
+//
 // The exact ground truth and the fvecs copies the driver reads are cached under -cache.
 package main
 
@@ -13,6 +17,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -74,7 +79,7 @@ func run() error {
 	efList := flag.String("ef", "10,16,24,32,48,64,96,128,200,300", "ef_search values to sweep")
 	only := flag.String("only", "", "comma-separated config names to run (default all)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the searches to this file")
-	rounds := flag.Int("rounds", 3, "-mode leanvec: measurement rounds over all indexes, interleaved; each point keeps its best")
+	rounds := flag.Int("rounds", 3, "measurement rounds over all indexes and hnswlib, interleaved; each point keeps its best")
 	mode := flag.String("mode", "hnswlib", "hnswlib: quantizers against hnswlib; leanvec: LeanVec and LVQ-8 against fp32 (no hnswlib)")
 	flag.Parse()
 
@@ -159,28 +164,10 @@ func run() error {
 		}
 		c := curve{name: cf.name, build: time.Since(t0), buildCPU: cpuTime() - cpu0, bytes: float64(idx.GetMemoryUsage()) / float64(n)}
 		fmt.Printf("%s: built in %.1fs (%.1fs of CPU), %.0f bytes/vector\n", cf.name, c.build.Seconds(), c.buildCPU.Seconds(), c.bytes)
-		if *mode == "leanvec" {
-			// measured below in interleaved rounds, so that load from other work on the
-			// machine falls on every index alike
-			curves = append(curves, c)
-			built = append(built, builtIndex{idx, cf})
-			continue
-		}
-		if prof != nil && len(curves) == 0 {
-			_ = pprof.StartCPUProfile(prof)
-		}
-		for _, ef := range efs {
-			p, err := sweep(idx, cf.searchJSON(ef), queries, d, *nq, *k, ef, sc)
-			if err != nil {
-				return err
-			}
-			fmt.Printf("  ef %4d  recall %.4f (by id %.4f)  qps %8.0f  cpu-qps %8.0f\n", p.ef, p.recall, p.byID, p.qps, p.cpuQPS)
-			c.points = append(c.points, p)
-		}
-		if prof != nil && len(curves) == 0 {
-			pprof.StopCPUProfile()
-		}
+		// measured below in interleaved rounds, so that load from other work on the machine
+		// falls on every index (and on hnswlib) alike
 		curves = append(curves, c)
+		built = append(built, builtIndex{idx, cf})
 		if cf.name == "hgraph fp32" && runtime.NumCPU() >= 2 && *mode != "leanvec" {
 			js2 := strings.Replace(js, `"build_thread_count":1`, `"build_thread_count":2`, 1)
 			idx2, err := core.CreateIndex("hgraph", js2)
@@ -205,25 +192,54 @@ func run() error {
 		runtime.GC()
 	}
 
+	var hn *hnswlibProc
+	if *driver != "" {
+		if hn, err = startHnswlib(*driver, *cache, set, queries, gtPath, gtk, *k, sc); err != nil {
+			fmt.Printf("hnswlib: skipped (%v)\n", err)
+		} else {
+			defer hn.close()
+			fmt.Printf("%s: built in %.1fs (%.1fs of CPU), %.0f bytes/vector\n", hn.curve.name, hn.curve.build.Seconds(), hn.curve.buildCPU.Seconds(), hn.curve.bytes)
+		}
+	}
+	keep := func(c *curve, r, j int, p point) {
+		if r == 0 {
+			c.points = append(c.points, p)
+			return
+		}
+		c.points[j].qps = math.Max(c.points[j].qps, p.qps)
+		c.points[j].cpuQPS = math.Max(c.points[j].cpuQPS, p.cpuQPS)
+	}
 	for r := 0; r < *rounds && len(built) > 0; r++ {
 		for i, b := range built {
-			c := &curves[i]
+			if prof != nil && r == 0 && i == 0 {
+				_ = pprof.StartCPUProfile(prof)
+			}
 			for j, ef := range efs {
 				p, err := sweep(b.idx, b.cf.searchJSON(ef), queries, d, *nq, *k, ef, sc)
 				if err != nil {
 					return err
 				}
-				if r == 0 {
-					c.points = append(c.points, p)
-					continue
+				keep(&curves[i], r, j, p)
+			}
+			if prof != nil && r == 0 && i == 0 {
+				pprof.StopCPUProfile()
+			}
+		}
+		if hn != nil {
+			for j, ef := range efs {
+				p, err := hn.sweep(ef)
+				if err != nil {
+					return err
 				}
-				c.points[j].qps = math.Max(c.points[j].qps, p.qps)
-				c.points[j].cpuQPS = math.Max(c.points[j].cpuQPS, p.cpuQPS)
+				keep(&hn.curve, r, j, p)
 			}
 		}
 	}
-	for i := range built {
-		c := &curves[i]
+	all := curves
+	if hn != nil {
+		all = append(append([]curve(nil), curves...), hn.curve)
+	}
+	for _, c := range all {
 		fmt.Printf("%s (best of %d rounds):\n", c.name, *rounds)
 		for _, p := range c.points {
 			fmt.Printf("  ef %4d  recall %.4f (by id %.4f)  qps %8.0f  cpu-qps %8.0f\n", p.ef, p.recall, p.byID, p.qps, p.cpuQPS)
@@ -231,17 +247,8 @@ func run() error {
 	}
 
 	var ref *curve
-	if *driver != "" {
-		hc, err := runHnswlib(*driver, *cache, set, queries, gtPath, gtk, *k, efs, sc)
-		if err != nil {
-			fmt.Printf("hnswlib: skipped (%v)\n", err)
-		} else {
-			ref = hc
-			fmt.Printf("%s: built in %.1fs (%.1fs of CPU), %.0f bytes/vector\n", hc.name, hc.build.Seconds(), hc.buildCPU.Seconds(), hc.bytes)
-			for _, p := range hc.points {
-				fmt.Printf("  ef %4d  recall %.4f (by id %.4f)  qps %8.0f  cpu-qps %8.0f\n", p.ef, p.recall, p.byID, p.qps, p.cpuQPS)
-			}
-		}
+	if hn != nil {
+		ref = &hn.curve
 	}
 	report(curves, ref, build2)
 	if *mode == "leanvec" {
@@ -433,7 +440,20 @@ func loadOrComputeTruth(path string, base, queries []float32, d, k int) ([]int32
 	return gt, nil
 }
 
-func runHnswlib(driver, cache string, set *dataset.Set, queries []float32, gtPath string, gtk, k int, efs []int, sc *scorer) (*curve, error) {
+// hnswlibProc is the hnswlib driver running interactively: it builds its index once, then
+// answers one ef sweep point per line written to its input, so that its searches can be
+// interleaved with hgraph's in measurement rounds.
+type hnswlibProc struct {
+	cmd       *exec.Cmd
+	in        io.WriteCloser
+	lines     *bufio.Scanner
+	outPrefix string
+	k         int
+	sc        *scorer
+	curve     curve
+}
+
+func startHnswlib(driver, cache string, set *dataset.Set, queries []float32, gtPath string, gtk, k int, sc *scorer) (*hnswlibProc, error) {
 	if _, err := os.Stat(driver); err != nil {
 		return nil, fmt.Errorf("driver %s not built", driver)
 	}
@@ -451,55 +471,73 @@ func runHnswlib(driver, cache string, set *dataset.Set, queries []float32, gtPat
 			return nil, err
 		}
 	}
-	outPrefix := filepath.Join(cache, "hnswlib-results")
-	args := []string{basePath, qPath, gtPath, strconv.Itoa(gtk), "16", "200", strconv.Itoa(k), outPrefix}
-	for _, ef := range efs {
-		args = append(args, strconv.Itoa(ef))
+	h := &hnswlibProc{outPrefix: filepath.Join(cache, "hnswlib-results"), k: k, sc: sc,
+		curve: curve{name: "hnswlib M=16 efc=200"}}
+	h.cmd = exec.Command(driver, basePath, qPath, gtPath, strconv.Itoa(gtk), "16", "200", strconv.Itoa(k), h.outPrefix, "-")
+	h.cmd.Stderr = os.Stderr
+	var err error
+	if h.in, err = h.cmd.StdinPipe(); err != nil {
+		return nil, err
 	}
-	cmd := exec.Command(driver, args...)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
+	out, err := h.cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	if err := h.cmd.Start(); err != nil {
 		return nil, err
 	}
-	c := &curve{name: "hnswlib M=16 efc=200"}
-	lines := bufio.NewScanner(out)
-	for lines.Scan() {
-		f := strings.Fields(lines.Text())
+	h.lines = bufio.NewScanner(out)
+	for h.curve.bytes == 0 && h.lines.Scan() {
+		f := strings.Fields(h.lines.Text())
 		switch {
 		case len(f) == 3 && f[0] == "build_seconds":
 			s, _ := strconv.ParseFloat(f[1], 64)
-			c.build = time.Duration(s * float64(time.Second))
+			h.curve.build = time.Duration(s * float64(time.Second))
 			s, _ = strconv.ParseFloat(f[2], 64)
-			c.buildCPU = time.Duration(s * float64(time.Second))
+			h.curve.buildCPU = time.Duration(s * float64(time.Second))
 		case len(f) == 2 && f[0] == "bytes_per_vector":
-			c.bytes, _ = strconv.ParseFloat(f[1], 64)
-		case len(f) == 8 && f[0] == "ef":
-			ef, _ := strconv.Atoi(f[1])
-			q, _ := strconv.ParseFloat(f[5], 64)
-			cq, _ := strconv.ParseFloat(f[7], 64)
-			b, err := os.ReadFile(fmt.Sprintf("%s-ef%d.i64", outPrefix, ef))
-			if err != nil {
-				return nil, err
-			}
-			got := make([]int64, len(b)/8)
-			for i := range got {
-				got[i] = int64(binary.LittleEndian.Uint64(b[8*i:]))
-			}
-			if len(got) != len(sc.kth)*k {
-				return nil, fmt.Errorf("hnswlib results for ef %d hold %d ids", ef, len(got))
-			}
-			r, byID := sc.score(got)
-			c.points = append(c.points, point{ef: ef, recall: r, byID: byID, qps: q, cpuQPS: cq})
+			h.curve.bytes, _ = strconv.ParseFloat(f[1], 64)
 		}
 	}
-	if err := cmd.Wait(); err != nil {
-		return nil, err
+	if h.curve.bytes == 0 {
+		h.close()
+		return nil, fmt.Errorf("hnswlib driver ended before its index was built")
 	}
-	return c, nil
+	return h, nil
+}
+
+// sweep has the driver search every query at ef and scores its results.
+func (h *hnswlibProc) sweep(ef int) (point, error) {
+	if _, err := fmt.Fprintf(h.in, "%d\n", ef); err != nil {
+		return point{}, err
+	}
+	if !h.lines.Scan() {
+		return point{}, fmt.Errorf("hnswlib driver ended: %v", h.lines.Err())
+	}
+	f := strings.Fields(h.lines.Text())
+	if len(f) != 8 || f[0] != "ef" {
+		return point{}, fmt.Errorf("hnswlib driver said %q", h.lines.Text())
+	}
+	q, _ := strconv.ParseFloat(f[5], 64)
+	cq, _ := strconv.ParseFloat(f[7], 64)
+	b, err := os.ReadFile(fmt.Sprintf("%s-ef%d.i64", h.outPrefix, ef))
+	if err != nil {
+		return point{}, err
+	}
+	got := make([]int64, len(b)/8)
+	for i := range got {
+		got[i] = int64(binary.LittleEndian.Uint64(b[8*i:]))
+	}
+	if len(got) != len(h.sc.kth)*h.k {
+		return point{}, fmt.Errorf("hnswlib results for ef %d hold %d ids", ef, len(got))
+	}
+	r, byID := h.sc.score(got)
+	return point{ef: ef, recall: r, byID: byID, qps: q, cpuQPS: cq}, nil
+}
+
+func (h *hnswlibProc) close() {
+	_ = h.in.Close()
+	_ = h.cmd.Wait()
 }
 
 // qpsAt interpolates the QPS (wall or CPU) of a curve at a recall, log-linearly between

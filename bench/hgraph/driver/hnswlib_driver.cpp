@@ -5,6 +5,7 @@
 // caller can score them exactly as it scores its own results.
 //
 // usage: hnswlib_driver base.fvecs queries.fvecs truth.i32 gtk M ef_construction k out ef...
+//        (ef "-": read ef values from stdin, one per line, and answer each as it comes)
 // output lines: "build_seconds <wall s> <cpu s>", "bytes_per_vector <b>" and
 // "ef <ef> recall <r> qps <q> cpu_qps <c>", where cpu_qps divides by the thread's CPU time, a
 // figure that holds on a machine shared with other work.
@@ -82,8 +83,7 @@ int main(int argc, char** argv) {
         std::printf("bytes_per_vector %.0f\n", bytes);
         std::fflush(stdout);
 
-        for (int a = 9; a < argc; a++) {
-            size_t ef = std::atoi(argv[a]);
+        auto search = [&](size_t ef) {
             index.setEf(std::max(ef, k));
             std::vector<std::vector<size_t>> got(nq);
             auto s0 = std::chrono::steady_clock::now();
@@ -113,6 +113,13 @@ int main(int argc, char** argv) {
             }
             std::printf("ef %zu recall %.4f qps %.1f cpu_qps %.1f\n", ef, static_cast<double>(hit) / (nq * k), nq / secs, nq / cpu);
             std::fflush(stdout);
+        };
+        if (std::string(argv[9]) == "-") {
+            // interactive: one ef per line on stdin, one result line each, until end of input
+            size_t ef;
+            while (std::scanf("%zu", &ef) == 1) search(ef);
+        } else {
+            for (int a = 9; a < argc; a++) search(static_cast<size_t>(std::atoi(argv[a])));
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "hnswlib_driver: %s\n", e.what());
