@@ -79,7 +79,7 @@ func run() error {
 	efList := flag.String("ef", "10,16,24,32,48,64,96,128,200,300", "ef_search values to sweep")
 	only := flag.String("only", "", "comma-separated config names to run (default all)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the searches to this file")
-	rounds := flag.Int("rounds", 3, "measurement rounds over all indexes and hnswlib, interleaved; each point keeps its best")
+	rounds := flag.Int("rounds", 5, "measurement rounds over all indexes and hnswlib, interleaved; each point keeps its best")
 	mode := flag.String("mode", "hnswlib", "hnswlib: quantizers against hnswlib; leanvec: LeanVec and LVQ-8 against fp32 (no hnswlib)")
 	flag.Parse()
 
