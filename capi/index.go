@@ -216,13 +216,9 @@ func knnSearchBatch(h C.uintptr_t, queries unsafe.Pointer, dtype C.vsag_dtype_t,
 		if err != nil {
 			return fail(err)
 		}
-		for j := range outIDs {
-			if j < len(res.IDs) {
-				outIDs[j], outDists[j] = res.IDs[j], res.Distances[j]
-			} else {
-				outIDs[j], outDists[j] = -1, float32(math.Inf(1))
-			}
-		}
+		n := copy(outIDs, res.IDs)
+		copy(outDists, res.Distances)
+		pad(outIDs[n:], outDists[n:])
 		return 0
 	}
 	if qs.Float32 != nil {
@@ -263,14 +259,7 @@ func knnSearchOne(x *core.Index, what string, query unsafe.Pointer, dtype C.vsag
 	if err != nil {
 		return fail(err)
 	}
-	outIDs, outDists := int64s(ids, uint64(k)), float32s(dists, uint64(k))
-	for j := range outIDs {
-		if j < len(ns) {
-			outIDs[j], outDists[j] = ns[j].ID, ns[j].Distance
-		} else {
-			outIDs[j], outDists[j] = -1, float32(math.Inf(1))
-		}
-	}
+	writeNeighbors(ns, int64s(ids, uint64(k)), float32s(dists, uint64(k)))
 	return 0
 }
 
@@ -323,16 +312,25 @@ func vsagi_index_knn_search_timed(h C.uintptr_t, queries unsafe.Pointer, dtype C
 		if err != nil {
 			return fail(err)
 		}
-		row, rowD := outIDs[i*int(k):(i+1)*int(k)], outDists[i*int(k):(i+1)*int(k)]
-		for j := range row {
-			if j < len(ns) {
-				row[j], rowD[j] = ns[j].ID, ns[j].Distance
-			} else {
-				row[j], rowD[j] = -1, float32(math.Inf(1))
-			}
-		}
+		writeNeighbors(ns, outIDs[i*int(k):(i+1)*int(k)], outDists[i*int(k):(i+1)*int(k)])
 	}
 	return 0
+}
+
+// writeNeighbors writes ns into the k-entry rows ids and dists, padding with -1 / +Inf.
+func writeNeighbors(ns []core.Neighbor, ids []int64, dists []float32) {
+	n := min(len(ns), len(ids))
+	for j := 0; j < n; j++ {
+		ids[j], dists[j] = ns[j].ID, ns[j].Distance
+	}
+	pad(ids[n:], dists[n:])
+}
+
+// pad fills unfilled result slots with id -1 and distance +Inf.
+func pad(ids []int64, dists []float32) {
+	for j := range ids {
+		ids[j], dists[j] = -1, float32(math.Inf(1))
+	}
 }
 
 // statsJSON renders search statistics as the JSON object reported to C.
