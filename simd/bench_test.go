@@ -228,14 +228,19 @@ func aligned64(v []float32) []float32 {
 // and the kernel runs at its compute/load limit.
 var inCacheIDs = []uint32{0, 1, 2, 3, 3, 2, 1, 0, 1, 3, 0, 2, 2, 0, 3, 1, 0, 1, 2, 3, 3, 2, 1, 0, 1, 3, 0, 2, 2, 0, 3, 1}
 
+// inCache returns the 64-byte aligned query and 4-row slab of the *InCache benchmarks.
+func inCache(dim int) (q, slab []float32) {
+	r := newRand(1)
+	slab = aligned64(randF32(r, 4*dim, 1))
+	return aligned64(randF32(r, dim, 1)), slab
+}
+
 // BenchmarkL2SqrBatchInCache: L2SqrBatch over inCacheIDs; ns/distance is per
 // query-row pair. The FMA peak for comparison is dim/16 cycles per distance
 // (two 8-lane FMA pipes) at the core clock.
 func BenchmarkL2SqrBatchInCache(b *testing.B) {
 	benchLevels(b, func(dim int) (int, func()) {
-		r := newRand(1)
-		slab := aligned64(randF32(r, 4*dim, 1))
-		q := aligned64(randF32(r, dim, 1))
+		q, slab := inCache(dim)
 		out := make([]float32, len(inCacheIDs))
 		return 4 * dim * len(inCacheIDs), func() { L2SqrBatch(q, slab, dim, inCacheIDs, out) }
 	})
@@ -245,13 +250,10 @@ func BenchmarkL2SqrBatchInCache(b *testing.B) {
 // (the single-pair kernel), for the ratio.
 func BenchmarkL2SqrPairInCache(b *testing.B) {
 	benchLevels(b, func(dim int) (int, func()) {
-		r := newRand(1)
-		slab := aligned64(randF32(r, 4*dim, 1))
-		q := aligned64(randF32(r, dim, 1))
-		ids := inCacheIDs
-		out := make([]float32, len(ids))
-		return 4 * dim * len(ids), func() {
-			for i, id := range ids {
+		q, slab := inCache(dim)
+		out := make([]float32, len(inCacheIDs))
+		return 4 * dim * len(inCacheIDs), func() {
+			for i, id := range inCacheIDs {
 				out[i] = L2Sqr(q, slab[int(id)*dim:int(id+1)*dim])
 			}
 		}

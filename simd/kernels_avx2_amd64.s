@@ -104,48 +104,42 @@ TEXT ·l2F32BatchAVX2(SB), NOSPLIT, $0-56
 	JNZ   groups_skip_10
 
 group_loop_11:
-	MOVQ  cnt+48(FP), AX
-	CMPQ  AX, $0x00000002
-	JL    group_done_12
-	MOVQ  slab+16(FP), AX
-	MOVQ  stride+24(FP), CX
-	MOVQ  ids+32(FP), DX
-	MOVQ  cnt+48(FP), BX
-	CMPQ  BX, $0x00000004
-	JL    group_nopf_13
-	MOVQ  n+8(FP), BX
-	MOVL  8(DX), DI
-	IMULQ CX, DI
-	ADDQ  AX, DI
-	MOVQ  BX, SI
-	ADDQ  $0x0000000f, SI
-	SHRQ  $0x04, SI
-	CMPQ  SI, $0x00000004
-	JLE   pf_capped_14
-	MOVQ  $0x00000004, SI
+	MOVQ cnt+48(FP), AX
+	CMPQ AX, $0x00000002
+	JL   group_done_12
+	MOVQ slab+16(FP), AX
+	MOVQ stride+24(FP), CX
+	MOVQ ids+32(FP), DX
+	MOVQ cnt+48(FP), BX
+	CMPQ BX, $0x00000004
+	JL   group_nopf_13
+	MOVQ n+8(FP), BX
+	ADDQ $0x0000000f, BX
+	SHRQ $0x04, BX
+	CMPQ BX, $0x00000004
+	JLE  pf_capped_14
+	MOVQ $0x00000004, BX
 
 pf_capped_14:
-pf_rows_15:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
-	JNZ        pf_rows_15
-	MOVL       12(DX), DI
-	IMULQ      CX, DI
-	ADDQ       AX, DI
-	MOVQ       BX, SI
-	ADDQ       $0x0000000f, SI
-	SHRQ       $0x04, SI
-	CMPQ       SI, $0x00000004
-	JLE        pf_capped_16
-	MOVQ       $0x00000004, SI
+	MOVL  8(DX), SI
+	IMULQ CX, SI
+	ADDQ  AX, SI
+	MOVQ  BX, DI
 
-pf_capped_16:
-pf_rows_17:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
-	JNZ        pf_rows_17
+pf_rows_15:
+	PREFETCHT0 (SI)
+	ADDQ       $0x00000040, SI
+	DECQ       DI
+	JNZ        pf_rows_15
+	MOVL       12(DX), SI
+	IMULQ      CX, SI
+	ADDQ       AX, SI
+
+pf_rows_16:
+	PREFETCHT0 (SI)
+	ADDQ       $0x00000040, SI
+	DECQ       BX
+	JNZ        pf_rows_16
 
 group_nopf_13:
 	MOVL   (DX), BX
@@ -167,9 +161,9 @@ group_nopf_13:
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 
-f32xr_block_18:
+f32xr_block_17:
 	CMPQ        CX, $0x00000020
-	JL          f32xr_singles_20
+	JL          f32xr_singles_19
 	VMOVUPS     (AX), Y8
 	VSUBPS      (BX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y0
@@ -194,11 +188,11 @@ f32xr_block_18:
 	ADDQ        $0x00000080, BX
 	ADDQ        $0x00000080, SI
 	SUBQ        $0x00000020, CX
-	JMP         f32xr_block_18
+	JMP         f32xr_block_17
 
-f32xr_singles_20:
+f32xr_singles_19:
 	CMPQ        CX, $0x00000008
-	JL          f32xr_tail_21
+	JL          f32xr_tail_20
 	VMOVUPS     (AX), Y8
 	VSUBPS      (BX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y0
@@ -209,7 +203,7 @@ f32xr_singles_20:
 	ADDQ        $0x00000020, SI
 	SUBQ        $0x00000008, CX
 	CMPQ        CX, $0x00000008
-	JL          f32xr_tail_22
+	JL          f32xr_tail_21
 	VMOVUPS     (AX), Y8
 	VSUBPS      (BX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y1
@@ -220,7 +214,7 @@ f32xr_singles_20:
 	ADDQ        $0x00000020, SI
 	SUBQ        $0x00000008, CX
 	CMPQ        CX, $0x00000008
-	JL          f32xr_tail_23
+	JL          f32xr_tail_22
 	VMOVUPS     (AX), Y8
 	VSUBPS      (BX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y2
@@ -231,9 +225,9 @@ f32xr_singles_20:
 	ADDQ        $0x00000020, SI
 	SUBQ        $0x00000008, CX
 
-f32xr_tail_23:
 f32xr_tail_22:
 f32xr_tail_21:
+f32xr_tail_20:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y0, Y0
@@ -267,20 +261,20 @@ groups_skip_10:
 	MOVQ out+40(FP), SI
 	MOVQ cnt+48(FP), DI
 
-batch_loop_25:
+batch_loop_24:
 	TESTQ DI, DI
-	JZ    batch_end_26
+	JZ    batch_end_25
 	MOVL  (BX), R8
 	IMULQ DX, R8
 	ADDQ  CX, R8
 	MOVQ  R8, R9
 	CMPQ  DI, $0x00000001
-	JE    batch_next_27
+	JE    batch_next_26
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 
-batch_next_27:
+batch_next_26:
 	PREFETCHT0 -4(R9)(AX*4)
 	MOVQ       q+0(FP), R10
 	MOVQ       AX, R11
@@ -290,9 +284,9 @@ batch_next_27:
 	VXORPS     Y3, Y3, Y3
 	VXORPS     X4, X4, X4
 
-f32xr_block_28:
+f32xr_block_27:
 	CMPQ        R11, $0x00000020
-	JL          f32xr_singles_30
+	JL          f32xr_singles_29
 	VMOVUPS     (R10), Y5
 	VSUBPS      (R8), Y5, Y5
 	VFMADD231PS Y5, Y5, Y0
@@ -311,11 +305,11 @@ f32xr_block_28:
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000020, R11
-	JMP         f32xr_block_28
+	JMP         f32xr_block_27
 
-f32xr_singles_30:
+f32xr_singles_29:
 	CMPQ        R11, $0x00000008
-	JL          f32xr_tail_31
+	JL          f32xr_tail_30
 	VMOVUPS     (R10), Y5
 	VSUBPS      (R8), Y5, Y5
 	VFMADD231PS Y5, Y5, Y0
@@ -325,7 +319,7 @@ f32xr_singles_30:
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000008, R11
 	CMPQ        R11, $0x00000008
-	JL          f32xr_tail_32
+	JL          f32xr_tail_31
 	VMOVUPS     (R10), Y5
 	VSUBPS      (R8), Y5, Y5
 	VFMADD231PS Y5, Y5, Y1
@@ -335,7 +329,7 @@ f32xr_singles_30:
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000008, R11
 	CMPQ        R11, $0x00000008
-	JL          f32xr_tail_33
+	JL          f32xr_tail_32
 	VMOVUPS     (R10), Y5
 	VSUBPS      (R8), Y5, Y5
 	VFMADD231PS Y5, Y5, Y2
@@ -345,21 +339,21 @@ f32xr_singles_30:
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000008, R11
 
-f32xr_tail_33:
 f32xr_tail_32:
 f32xr_tail_31:
-f32xr_stail_35:
+f32xr_tail_30:
+f32xr_stail_34:
 	TESTQ       R11, R11
-	JZ          f32xr_stail_end_36
+	JZ          f32xr_stail_end_35
 	VMOVSS      (R10), X5
 	VSUBSS      (R8), X5, X5
 	VFMADD231SS X5, X5, X4
 	ADDQ        $0x00000004, R10
 	ADDQ        $0x00000004, R8
 	DECQ        R11
-	JMP         f32xr_stail_35
+	JMP         f32xr_stail_34
 
-f32xr_stail_end_36:
+f32xr_stail_end_35:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y0, Y0
@@ -374,9 +368,9 @@ f32xr_stail_end_36:
 	ADDQ         $0x00000004, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          batch_loop_25
+	JMP          batch_loop_24
 
-batch_end_26:
+batch_end_25:
 	VZEROUPPER
 	RET
 
@@ -388,14 +382,14 @@ TEXT ·l2F32RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ  AX, stride+24(FP)
 	MOVQ  n+8(FP), AX
 	TESTQ AX, AX
-	JZ    groups_skip_37
+	JZ    groups_skip_36
 	TESTQ $0x00000007, AX
-	JNZ   groups_skip_37
+	JNZ   groups_skip_36
 
-group_loop_38:
+group_loop_37:
 	MOVQ   cnt+40(FP), AX
 	CMPQ   AX, $0x00000002
-	JL     group_done_39
+	JL     group_done_38
 	MOVQ   slab+16(FP), AX
 	MOVQ   stride+24(FP), CX
 	LEAQ   (AX)(CX*1), DX
@@ -412,9 +406,9 @@ group_loop_38:
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 
-f32xr_block_40:
+f32xr_block_39:
 	CMPQ        BX, $0x00000020
-	JL          f32xr_singles_42
+	JL          f32xr_singles_41
 	VMOVUPS     (CX), Y8
 	VSUBPS      (AX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y0
@@ -439,11 +433,11 @@ f32xr_block_40:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000080, DX
 	SUBQ        $0x00000020, BX
-	JMP         f32xr_block_40
+	JMP         f32xr_block_39
 
-f32xr_singles_42:
+f32xr_singles_41:
 	CMPQ        BX, $0x00000008
-	JL          f32xr_tail_43
+	JL          f32xr_tail_42
 	VMOVUPS     (CX), Y8
 	VSUBPS      (AX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y0
@@ -454,7 +448,7 @@ f32xr_singles_42:
 	ADDQ        $0x00000020, DX
 	SUBQ        $0x00000008, BX
 	CMPQ        BX, $0x00000008
-	JL          f32xr_tail_44
+	JL          f32xr_tail_43
 	VMOVUPS     (CX), Y8
 	VSUBPS      (AX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y1
@@ -465,7 +459,7 @@ f32xr_singles_42:
 	ADDQ        $0x00000020, DX
 	SUBQ        $0x00000008, BX
 	CMPQ        BX, $0x00000008
-	JL          f32xr_tail_45
+	JL          f32xr_tail_44
 	VMOVUPS     (CX), Y8
 	VSUBPS      (AX), Y8, Y9
 	VFMADD231PS Y9, Y9, Y2
@@ -476,9 +470,9 @@ f32xr_singles_42:
 	ADDQ        $0x00000020, DX
 	SUBQ        $0x00000008, BX
 
-f32xr_tail_45:
 f32xr_tail_44:
 f32xr_tail_43:
+f32xr_tail_42:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y0, Y0
@@ -501,26 +495,26 @@ f32xr_tail_43:
 	MOVQ         cnt+40(FP), AX
 	SUBQ         $0x00000002, AX
 	MOVQ         AX, cnt+40(FP)
-	JMP          group_loop_38
+	JMP          group_loop_37
 
-group_done_39:
-groups_skip_37:
+group_done_38:
+groups_skip_36:
 	MOVQ n+8(FP), AX
 	MOVQ slab+16(FP), CX
 	MOVQ stride+24(FP), DX
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_47:
+rows_loop_46:
 	TESTQ SI, SI
-	JZ    rows_end_48
+	JZ    rows_end_47
 	MOVQ  CX, DI
 	MOVQ  CX, R8
 	CMPQ  SI, $0x00000001
-	JE    rows_next_49
+	JE    rows_next_48
 	ADDQ  DX, R8
 
-rows_next_49:
+rows_next_48:
 	PREFETCHT0 -4(R8)(AX*4)
 	MOVQ       q+0(FP), R9
 	MOVQ       AX, R10
@@ -530,9 +524,9 @@ rows_next_49:
 	VXORPS     Y3, Y3, Y3
 	VXORPS     X4, X4, X4
 
-f32xr_block_50:
+f32xr_block_49:
 	CMPQ        R10, $0x00000020
-	JL          f32xr_singles_52
+	JL          f32xr_singles_51
 	VMOVUPS     (R9), Y5
 	VSUBPS      (DI), Y5, Y5
 	VFMADD231PS Y5, Y5, Y0
@@ -551,11 +545,11 @@ f32xr_block_50:
 	ADDQ        $0x00000080, DI
 	ADDQ        $0x00000080, R8
 	SUBQ        $0x00000020, R10
-	JMP         f32xr_block_50
+	JMP         f32xr_block_49
 
-f32xr_singles_52:
+f32xr_singles_51:
 	CMPQ        R10, $0x00000008
-	JL          f32xr_tail_53
+	JL          f32xr_tail_52
 	VMOVUPS     (R9), Y5
 	VSUBPS      (DI), Y5, Y5
 	VFMADD231PS Y5, Y5, Y0
@@ -565,7 +559,7 @@ f32xr_singles_52:
 	ADDQ        $0x00000020, R8
 	SUBQ        $0x00000008, R10
 	CMPQ        R10, $0x00000008
-	JL          f32xr_tail_54
+	JL          f32xr_tail_53
 	VMOVUPS     (R9), Y5
 	VSUBPS      (DI), Y5, Y5
 	VFMADD231PS Y5, Y5, Y1
@@ -575,7 +569,7 @@ f32xr_singles_52:
 	ADDQ        $0x00000020, R8
 	SUBQ        $0x00000008, R10
 	CMPQ        R10, $0x00000008
-	JL          f32xr_tail_55
+	JL          f32xr_tail_54
 	VMOVUPS     (R9), Y5
 	VSUBPS      (DI), Y5, Y5
 	VFMADD231PS Y5, Y5, Y2
@@ -585,21 +579,21 @@ f32xr_singles_52:
 	ADDQ        $0x00000020, R8
 	SUBQ        $0x00000008, R10
 
-f32xr_tail_55:
 f32xr_tail_54:
 f32xr_tail_53:
-f32xr_stail_57:
+f32xr_tail_52:
+f32xr_stail_56:
 	TESTQ       R10, R10
-	JZ          f32xr_stail_end_58
+	JZ          f32xr_stail_end_57
 	VMOVSS      (R9), X5
 	VSUBSS      (DI), X5, X5
 	VFMADD231SS X5, X5, X4
 	ADDQ        $0x00000004, R9
 	ADDQ        $0x00000004, DI
 	DECQ        R10
-	JMP         f32xr_stail_57
+	JMP         f32xr_stail_56
 
-f32xr_stail_end_58:
+f32xr_stail_end_57:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y0, Y0
@@ -614,9 +608,9 @@ f32xr_stail_end_58:
 	ADDQ         DX, CX
 	ADDQ         $0x00000004, BX
 	DECQ         SI
-	JMP          rows_loop_47
+	JMP          rows_loop_46
 
-rows_end_48:
+rows_end_47:
 	VZEROUPPER
 	RET
 
@@ -632,9 +626,9 @@ TEXT ·ipF32AVX2(SB), NOSPLIT, $0-28
 	VXORPS Y3, Y3, Y3
 	VXORPS X4, X4, X4
 
-f32xr_block_59:
+f32xr_block_58:
 	CMPQ        DX, $0x00000020
-	JL          f32xr_singles_61
+	JL          f32xr_singles_60
 	VMOVUPS     (AX), Y5
 	VFMADD231PS (CX), Y5, Y0
 	VMOVUPS     32(AX), Y5
@@ -646,45 +640,45 @@ f32xr_block_59:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000020, DX
-	JMP         f32xr_block_59
+	JMP         f32xr_block_58
 
-f32xr_singles_61:
+f32xr_singles_60:
 	CMPQ        DX, $0x00000008
-	JL          f32xr_tail_62
+	JL          f32xr_tail_61
 	VMOVUPS     (AX), Y5
 	VFMADD231PS (CX), Y5, Y0
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000008, DX
 	CMPQ        DX, $0x00000008
-	JL          f32xr_tail_63
+	JL          f32xr_tail_62
 	VMOVUPS     (AX), Y5
 	VFMADD231PS (CX), Y5, Y1
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000008, DX
 	CMPQ        DX, $0x00000008
-	JL          f32xr_tail_64
+	JL          f32xr_tail_63
 	VMOVUPS     (AX), Y5
 	VFMADD231PS (CX), Y5, Y2
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000008, DX
 
-f32xr_tail_64:
 f32xr_tail_63:
 f32xr_tail_62:
-f32xr_stail_66:
+f32xr_tail_61:
+f32xr_stail_65:
 	TESTQ       DX, DX
-	JZ          f32xr_stail_end_67
+	JZ          f32xr_stail_end_66
 	VMOVSS      (AX), X5
 	VFMADD231SS (CX), X5, X4
 	ADDQ        $0x00000004, AX
 	ADDQ        $0x00000004, CX
 	DECQ        DX
-	JMP         f32xr_stail_66
+	JMP         f32xr_stail_65
 
-f32xr_stail_end_67:
+f32xr_stail_end_66:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y0, Y0
@@ -707,55 +701,49 @@ TEXT ·ipF32BatchAVX2(SB), NOSPLIT, $0-56
 	MOVQ  AX, stride+24(FP)
 	MOVQ  n+8(FP), AX
 	TESTQ AX, AX
-	JZ    groups_skip_68
+	JZ    groups_skip_67
 	TESTQ $0x00000007, AX
-	JNZ   groups_skip_68
+	JNZ   groups_skip_67
 
-group_loop_69:
-	MOVQ  cnt+48(FP), AX
-	CMPQ  AX, $0x00000002
-	JL    group_done_70
-	MOVQ  slab+16(FP), AX
-	MOVQ  stride+24(FP), CX
-	MOVQ  ids+32(FP), DX
-	MOVQ  cnt+48(FP), BX
-	CMPQ  BX, $0x00000004
-	JL    group_nopf_71
-	MOVQ  n+8(FP), BX
-	MOVL  8(DX), DI
-	IMULQ CX, DI
-	ADDQ  AX, DI
-	MOVQ  BX, SI
-	ADDQ  $0x0000000f, SI
-	SHRQ  $0x04, SI
-	CMPQ  SI, $0x00000004
-	JLE   pf_capped_72
-	MOVQ  $0x00000004, SI
+group_loop_68:
+	MOVQ cnt+48(FP), AX
+	CMPQ AX, $0x00000002
+	JL   group_done_69
+	MOVQ slab+16(FP), AX
+	MOVQ stride+24(FP), CX
+	MOVQ ids+32(FP), DX
+	MOVQ cnt+48(FP), BX
+	CMPQ BX, $0x00000004
+	JL   group_nopf_70
+	MOVQ n+8(FP), BX
+	ADDQ $0x0000000f, BX
+	SHRQ $0x04, BX
+	CMPQ BX, $0x00000004
+	JLE  pf_capped_71
+	MOVQ $0x00000004, BX
 
-pf_capped_72:
+pf_capped_71:
+	MOVL  8(DX), SI
+	IMULQ CX, SI
+	ADDQ  AX, SI
+	MOVQ  BX, DI
+
+pf_rows_72:
+	PREFETCHT0 (SI)
+	ADDQ       $0x00000040, SI
+	DECQ       DI
+	JNZ        pf_rows_72
+	MOVL       12(DX), SI
+	IMULQ      CX, SI
+	ADDQ       AX, SI
+
 pf_rows_73:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
+	PREFETCHT0 (SI)
+	ADDQ       $0x00000040, SI
+	DECQ       BX
 	JNZ        pf_rows_73
-	MOVL       12(DX), DI
-	IMULQ      CX, DI
-	ADDQ       AX, DI
-	MOVQ       BX, SI
-	ADDQ       $0x0000000f, SI
-	SHRQ       $0x04, SI
-	CMPQ       SI, $0x00000004
-	JLE        pf_capped_74
-	MOVQ       $0x00000004, SI
 
-pf_capped_74:
-pf_rows_75:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
-	JNZ        pf_rows_75
-
-group_nopf_71:
+group_nopf_70:
 	MOVL   (DX), BX
 	IMULQ  CX, BX
 	ADDQ   AX, BX
@@ -775,9 +763,9 @@ group_nopf_71:
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 
-f32xr_block_76:
+f32xr_block_74:
 	CMPQ        CX, $0x00000020
-	JL          f32xr_singles_78
+	JL          f32xr_singles_76
 	VMOVUPS     (AX), Y8
 	VFMADD231PS (BX), Y8, Y0
 	VFMADD231PS (SI), Y8, Y4
@@ -794,11 +782,11 @@ f32xr_block_76:
 	ADDQ        $0x00000080, BX
 	ADDQ        $0x00000080, SI
 	SUBQ        $0x00000020, CX
-	JMP         f32xr_block_76
+	JMP         f32xr_block_74
 
-f32xr_singles_78:
+f32xr_singles_76:
 	CMPQ        CX, $0x00000008
-	JL          f32xr_tail_79
+	JL          f32xr_tail_77
 	VMOVUPS     (AX), Y8
 	VFMADD231PS (BX), Y8, Y0
 	VFMADD231PS (SI), Y8, Y4
@@ -807,7 +795,7 @@ f32xr_singles_78:
 	ADDQ        $0x00000020, SI
 	SUBQ        $0x00000008, CX
 	CMPQ        CX, $0x00000008
-	JL          f32xr_tail_80
+	JL          f32xr_tail_78
 	VMOVUPS     (AX), Y8
 	VFMADD231PS (BX), Y8, Y1
 	VFMADD231PS (SI), Y8, Y5
@@ -816,7 +804,7 @@ f32xr_singles_78:
 	ADDQ        $0x00000020, SI
 	SUBQ        $0x00000008, CX
 	CMPQ        CX, $0x00000008
-	JL          f32xr_tail_81
+	JL          f32xr_tail_79
 	VMOVUPS     (AX), Y8
 	VFMADD231PS (BX), Y8, Y2
 	VFMADD231PS (SI), Y8, Y6
@@ -825,9 +813,9 @@ f32xr_singles_78:
 	ADDQ        $0x00000020, SI
 	SUBQ        $0x00000008, CX
 
-f32xr_tail_81:
-f32xr_tail_80:
 f32xr_tail_79:
+f32xr_tail_78:
+f32xr_tail_77:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y0, Y0
@@ -850,10 +838,10 @@ f32xr_tail_79:
 	MOVQ         cnt+48(FP), AX
 	SUBQ         $0x00000002, AX
 	MOVQ         AX, cnt+48(FP)
-	JMP          group_loop_69
+	JMP          group_loop_68
 
-group_done_70:
-groups_skip_68:
+group_done_69:
+groups_skip_67:
 	MOVQ n+8(FP), AX
 	MOVQ slab+16(FP), CX
 	MOVQ stride+24(FP), DX
@@ -861,20 +849,20 @@ groups_skip_68:
 	MOVQ out+40(FP), SI
 	MOVQ cnt+48(FP), DI
 
-batch_loop_83:
+batch_loop_81:
 	TESTQ DI, DI
-	JZ    batch_end_84
+	JZ    batch_end_82
 	MOVL  (BX), R8
 	IMULQ DX, R8
 	ADDQ  CX, R8
 	MOVQ  R8, R9
 	CMPQ  DI, $0x00000001
-	JE    batch_next_85
+	JE    batch_next_83
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 
-batch_next_85:
+batch_next_83:
 	PREFETCHT0 -4(R9)(AX*4)
 	MOVQ       q+0(FP), R10
 	MOVQ       AX, R11
@@ -884,9 +872,9 @@ batch_next_85:
 	VXORPS     Y3, Y3, Y3
 	VXORPS     X4, X4, X4
 
-f32xr_block_86:
+f32xr_block_84:
 	CMPQ        R11, $0x00000020
-	JL          f32xr_singles_88
+	JL          f32xr_singles_86
 	VMOVUPS     (R10), Y5
 	VFMADD231PS (R8), Y5, Y0
 	VMOVUPS     32(R10), Y5
@@ -901,11 +889,11 @@ f32xr_block_86:
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000020, R11
-	JMP         f32xr_block_86
+	JMP         f32xr_block_84
 
-f32xr_singles_88:
+f32xr_singles_86:
 	CMPQ        R11, $0x00000008
-	JL          f32xr_tail_89
+	JL          f32xr_tail_87
 	VMOVUPS     (R10), Y5
 	VFMADD231PS (R8), Y5, Y0
 	PREFETCHT0  (R9)
@@ -914,7 +902,7 @@ f32xr_singles_88:
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000008, R11
 	CMPQ        R11, $0x00000008
-	JL          f32xr_tail_90
+	JL          f32xr_tail_88
 	VMOVUPS     (R10), Y5
 	VFMADD231PS (R8), Y5, Y1
 	PREFETCHT0  (R9)
@@ -923,7 +911,7 @@ f32xr_singles_88:
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000008, R11
 	CMPQ        R11, $0x00000008
-	JL          f32xr_tail_91
+	JL          f32xr_tail_89
 	VMOVUPS     (R10), Y5
 	VFMADD231PS (R8), Y5, Y2
 	PREFETCHT0  (R9)
@@ -932,20 +920,20 @@ f32xr_singles_88:
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000008, R11
 
-f32xr_tail_91:
-f32xr_tail_90:
 f32xr_tail_89:
-f32xr_stail_93:
+f32xr_tail_88:
+f32xr_tail_87:
+f32xr_stail_91:
 	TESTQ       R11, R11
-	JZ          f32xr_stail_end_94
+	JZ          f32xr_stail_end_92
 	VMOVSS      (R10), X5
 	VFMADD231SS (R8), X5, X4
 	ADDQ        $0x00000004, R10
 	ADDQ        $0x00000004, R8
 	DECQ        R11
-	JMP         f32xr_stail_93
+	JMP         f32xr_stail_91
 
-f32xr_stail_end_94:
+f32xr_stail_end_92:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y0, Y0
@@ -960,9 +948,9 @@ f32xr_stail_end_94:
 	ADDQ         $0x00000004, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          batch_loop_83
+	JMP          batch_loop_81
 
-batch_end_84:
+batch_end_82:
 	VZEROUPPER
 	RET
 
@@ -974,14 +962,14 @@ TEXT ·ipF32RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ  AX, stride+24(FP)
 	MOVQ  n+8(FP), AX
 	TESTQ AX, AX
-	JZ    groups_skip_95
+	JZ    groups_skip_93
 	TESTQ $0x00000007, AX
-	JNZ   groups_skip_95
+	JNZ   groups_skip_93
 
-group_loop_96:
+group_loop_94:
 	MOVQ   cnt+40(FP), AX
 	CMPQ   AX, $0x00000002
-	JL     group_done_97
+	JL     group_done_95
 	MOVQ   slab+16(FP), AX
 	MOVQ   stride+24(FP), CX
 	LEAQ   (AX)(CX*1), DX
@@ -998,9 +986,9 @@ group_loop_96:
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 
-f32xr_block_98:
+f32xr_block_96:
 	CMPQ        BX, $0x00000020
-	JL          f32xr_singles_100
+	JL          f32xr_singles_98
 	VMOVUPS     (CX), Y8
 	VFMADD231PS (AX), Y8, Y0
 	VFMADD231PS (DX), Y8, Y4
@@ -1017,11 +1005,11 @@ f32xr_block_98:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000080, DX
 	SUBQ        $0x00000020, BX
-	JMP         f32xr_block_98
+	JMP         f32xr_block_96
 
-f32xr_singles_100:
+f32xr_singles_98:
 	CMPQ        BX, $0x00000008
-	JL          f32xr_tail_101
+	JL          f32xr_tail_99
 	VMOVUPS     (CX), Y8
 	VFMADD231PS (AX), Y8, Y0
 	VFMADD231PS (DX), Y8, Y4
@@ -1030,7 +1018,7 @@ f32xr_singles_100:
 	ADDQ        $0x00000020, DX
 	SUBQ        $0x00000008, BX
 	CMPQ        BX, $0x00000008
-	JL          f32xr_tail_102
+	JL          f32xr_tail_100
 	VMOVUPS     (CX), Y8
 	VFMADD231PS (AX), Y8, Y1
 	VFMADD231PS (DX), Y8, Y5
@@ -1039,7 +1027,7 @@ f32xr_singles_100:
 	ADDQ        $0x00000020, DX
 	SUBQ        $0x00000008, BX
 	CMPQ        BX, $0x00000008
-	JL          f32xr_tail_103
+	JL          f32xr_tail_101
 	VMOVUPS     (CX), Y8
 	VFMADD231PS (AX), Y8, Y2
 	VFMADD231PS (DX), Y8, Y6
@@ -1048,9 +1036,9 @@ f32xr_singles_100:
 	ADDQ        $0x00000020, DX
 	SUBQ        $0x00000008, BX
 
-f32xr_tail_103:
-f32xr_tail_102:
 f32xr_tail_101:
+f32xr_tail_100:
+f32xr_tail_99:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y0, Y0
@@ -1073,26 +1061,26 @@ f32xr_tail_101:
 	MOVQ         cnt+40(FP), AX
 	SUBQ         $0x00000002, AX
 	MOVQ         AX, cnt+40(FP)
-	JMP          group_loop_96
+	JMP          group_loop_94
 
-group_done_97:
-groups_skip_95:
+group_done_95:
+groups_skip_93:
 	MOVQ n+8(FP), AX
 	MOVQ slab+16(FP), CX
 	MOVQ stride+24(FP), DX
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_105:
+rows_loop_103:
 	TESTQ SI, SI
-	JZ    rows_end_106
+	JZ    rows_end_104
 	MOVQ  CX, DI
 	MOVQ  CX, R8
 	CMPQ  SI, $0x00000001
-	JE    rows_next_107
+	JE    rows_next_105
 	ADDQ  DX, R8
 
-rows_next_107:
+rows_next_105:
 	PREFETCHT0 -4(R8)(AX*4)
 	MOVQ       q+0(FP), R9
 	MOVQ       AX, R10
@@ -1102,9 +1090,9 @@ rows_next_107:
 	VXORPS     Y3, Y3, Y3
 	VXORPS     X4, X4, X4
 
-f32xr_block_108:
+f32xr_block_106:
 	CMPQ        R10, $0x00000020
-	JL          f32xr_singles_110
+	JL          f32xr_singles_108
 	VMOVUPS     (R9), Y5
 	VFMADD231PS (DI), Y5, Y0
 	VMOVUPS     32(R9), Y5
@@ -1119,11 +1107,11 @@ f32xr_block_108:
 	ADDQ        $0x00000080, DI
 	ADDQ        $0x00000080, R8
 	SUBQ        $0x00000020, R10
-	JMP         f32xr_block_108
+	JMP         f32xr_block_106
 
-f32xr_singles_110:
+f32xr_singles_108:
 	CMPQ        R10, $0x00000008
-	JL          f32xr_tail_111
+	JL          f32xr_tail_109
 	VMOVUPS     (R9), Y5
 	VFMADD231PS (DI), Y5, Y0
 	PREFETCHT0  (R8)
@@ -1132,7 +1120,7 @@ f32xr_singles_110:
 	ADDQ        $0x00000020, R8
 	SUBQ        $0x00000008, R10
 	CMPQ        R10, $0x00000008
-	JL          f32xr_tail_112
+	JL          f32xr_tail_110
 	VMOVUPS     (R9), Y5
 	VFMADD231PS (DI), Y5, Y1
 	PREFETCHT0  (R8)
@@ -1141,7 +1129,7 @@ f32xr_singles_110:
 	ADDQ        $0x00000020, R8
 	SUBQ        $0x00000008, R10
 	CMPQ        R10, $0x00000008
-	JL          f32xr_tail_113
+	JL          f32xr_tail_111
 	VMOVUPS     (R9), Y5
 	VFMADD231PS (DI), Y5, Y2
 	PREFETCHT0  (R8)
@@ -1150,20 +1138,20 @@ f32xr_singles_110:
 	ADDQ        $0x00000020, R8
 	SUBQ        $0x00000008, R10
 
-f32xr_tail_113:
-f32xr_tail_112:
 f32xr_tail_111:
-f32xr_stail_115:
+f32xr_tail_110:
+f32xr_tail_109:
+f32xr_stail_113:
 	TESTQ       R10, R10
-	JZ          f32xr_stail_end_116
+	JZ          f32xr_stail_end_114
 	VMOVSS      (R9), X5
 	VFMADD231SS (DI), X5, X4
 	ADDQ        $0x00000004, R9
 	ADDQ        $0x00000004, DI
 	DECQ        R10
-	JMP         f32xr_stail_115
+	JMP         f32xr_stail_113
 
-f32xr_stail_end_116:
+f32xr_stail_end_114:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y0, Y0
@@ -1178,9 +1166,9 @@ f32xr_stail_end_116:
 	ADDQ         DX, CX
 	ADDQ         $0x00000004, BX
 	DECQ         SI
-	JMP          rows_loop_105
+	JMP          rows_loop_103
 
-rows_end_106:
+rows_end_104:
 	VZEROUPPER
 	RET
 
@@ -1195,9 +1183,9 @@ TEXT ·l2F16AVX2(SB), NOSPLIT, $0-28
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_117:
+code4_115:
 	CMPQ        DX, $0x00000020
-	JL          code1_118
+	JL          code1_116
 	VCVTPH2PS   (CX), Y4
 	VSUBPS      (AX), Y4, Y4
 	VFMADD231PS Y4, Y4, Y0
@@ -1213,20 +1201,20 @@ code4_117:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         code4_117
+	JMP         code4_115
 
-code1_118:
+code1_116:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_119
+	JL          code_tail_117
 	VCVTPH2PS   (CX), Y4
 	VSUBPS      (AX), Y4, Y4
 	VFMADD231PS Y4, Y4, Y0
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000010, CX
 	SUBQ        $0x00000008, DX
-	JMP         code1_118
+	JMP         code1_116
 
-code_tail_119:
+code_tail_117:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -1252,25 +1240,25 @@ TEXT ·l2F16RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_121:
+rows_loop_119:
 	TESTQ DI, DI
-	JZ    rows_end_122
+	JZ    rows_end_120
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_123
+	JE    rows_next_121
 	ADDQ  CX, R8
 
-rows_next_123:
+rows_next_121:
 	XORQ R9, R9
 
-pf_124:
+pf_122:
 	CMPQ       R9, DX
-	JAE        pf_done_125
+	JAE        pf_done_123
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_124
+	JMP        pf_122
 
-pf_done_125:
+pf_done_123:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -1279,9 +1267,9 @@ pf_done_125:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_126:
+code4_124:
 	CMPQ        R10, $0x00000020
-	JL          code1_127
+	JL          code1_125
 	VCVTPH2PS   (R9), Y4
 	VSUBPS      (R8), Y4, Y4
 	VFMADD231PS Y4, Y4, Y0
@@ -1297,20 +1285,20 @@ code4_126:
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000040, R9
 	SUBQ        $0x00000020, R10
-	JMP         code4_126
+	JMP         code4_124
 
-code1_127:
+code1_125:
 	CMPQ        R10, $0x00000008
-	JL          code_tail_128
+	JL          code_tail_126
 	VCVTPH2PS   (R9), Y4
 	VSUBPS      (R8), Y4, Y4
 	VFMADD231PS Y4, Y4, Y0
 	ADDQ        $0x00000020, R8
 	ADDQ        $0x00000010, R9
 	SUBQ        $0x00000008, R10
-	JMP         code1_127
+	JMP         code1_125
 
-code_tail_128:
+code_tail_126:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -1324,9 +1312,9 @@ code_tail_128:
 	ADDQ         CX, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          rows_loop_121
+	JMP          rows_loop_119
 
-rows_end_122:
+rows_end_120:
 	VZEROUPPER
 	RET
 
@@ -1341,9 +1329,9 @@ TEXT ·ipF16AVX2(SB), NOSPLIT, $0-28
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_130:
+code4_128:
 	CMPQ        DX, $0x00000020
-	JL          code1_131
+	JL          code1_129
 	VCVTPH2PS   (CX), Y4
 	VFMADD231PS (AX), Y4, Y0
 	VCVTPH2PS   16(CX), Y4
@@ -1355,19 +1343,19 @@ code4_130:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         code4_130
+	JMP         code4_128
 
-code1_131:
+code1_129:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_132
+	JL          code_tail_130
 	VCVTPH2PS   (CX), Y4
 	VFMADD231PS (AX), Y4, Y0
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000010, CX
 	SUBQ        $0x00000008, DX
-	JMP         code1_131
+	JMP         code1_129
 
-code_tail_132:
+code_tail_130:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -1393,25 +1381,25 @@ TEXT ·ipF16RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_134:
+rows_loop_132:
 	TESTQ DI, DI
-	JZ    rows_end_135
+	JZ    rows_end_133
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_136
+	JE    rows_next_134
 	ADDQ  CX, R8
 
-rows_next_136:
+rows_next_134:
 	XORQ R9, R9
 
-pf_137:
+pf_135:
 	CMPQ       R9, DX
-	JAE        pf_done_138
+	JAE        pf_done_136
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_137
+	JMP        pf_135
 
-pf_done_138:
+pf_done_136:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -1420,9 +1408,9 @@ pf_done_138:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_139:
+code4_137:
 	CMPQ        R10, $0x00000020
-	JL          code1_140
+	JL          code1_138
 	VCVTPH2PS   (R9), Y4
 	VFMADD231PS (R8), Y4, Y0
 	VCVTPH2PS   16(R9), Y4
@@ -1434,19 +1422,19 @@ code4_139:
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000040, R9
 	SUBQ        $0x00000020, R10
-	JMP         code4_139
+	JMP         code4_137
 
-code1_140:
+code1_138:
 	CMPQ        R10, $0x00000008
-	JL          code_tail_141
+	JL          code_tail_139
 	VCVTPH2PS   (R9), Y4
 	VFMADD231PS (R8), Y4, Y0
 	ADDQ        $0x00000020, R8
 	ADDQ        $0x00000010, R9
 	SUBQ        $0x00000008, R10
-	JMP         code1_140
+	JMP         code1_138
 
-code_tail_141:
+code_tail_139:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -1460,9 +1448,9 @@ code_tail_141:
 	ADDQ         CX, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          rows_loop_134
+	JMP          rows_loop_132
 
-rows_end_135:
+rows_end_133:
 	VZEROUPPER
 	RET
 
@@ -1477,9 +1465,9 @@ TEXT ·l2BF16AVX2(SB), NOSPLIT, $0-28
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_143:
+code4_141:
 	CMPQ        DX, $0x00000020
-	JL          code1_144
+	JL          code1_142
 	VPMOVZXWD   (CX), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VSUBPS      (AX), Y4, Y4
@@ -1499,11 +1487,11 @@ code4_143:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         code4_143
+	JMP         code4_141
 
-code1_144:
+code1_142:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_145
+	JL          code_tail_143
 	VPMOVZXWD   (CX), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VSUBPS      (AX), Y4, Y4
@@ -1511,9 +1499,9 @@ code1_144:
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000010, CX
 	SUBQ        $0x00000008, DX
-	JMP         code1_144
+	JMP         code1_142
 
-code_tail_145:
+code_tail_143:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -1539,25 +1527,25 @@ TEXT ·l2BF16RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_147:
+rows_loop_145:
 	TESTQ DI, DI
-	JZ    rows_end_148
+	JZ    rows_end_146
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_149
+	JE    rows_next_147
 	ADDQ  CX, R8
 
-rows_next_149:
+rows_next_147:
 	XORQ R9, R9
 
-pf_150:
+pf_148:
 	CMPQ       R9, DX
-	JAE        pf_done_151
+	JAE        pf_done_149
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_150
+	JMP        pf_148
 
-pf_done_151:
+pf_done_149:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -1566,9 +1554,9 @@ pf_done_151:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_152:
+code4_150:
 	CMPQ        R10, $0x00000020
-	JL          code1_153
+	JL          code1_151
 	VPMOVZXWD   (R9), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VSUBPS      (R8), Y4, Y4
@@ -1588,11 +1576,11 @@ code4_152:
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000040, R9
 	SUBQ        $0x00000020, R10
-	JMP         code4_152
+	JMP         code4_150
 
-code1_153:
+code1_151:
 	CMPQ        R10, $0x00000008
-	JL          code_tail_154
+	JL          code_tail_152
 	VPMOVZXWD   (R9), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VSUBPS      (R8), Y4, Y4
@@ -1600,9 +1588,9 @@ code1_153:
 	ADDQ        $0x00000020, R8
 	ADDQ        $0x00000010, R9
 	SUBQ        $0x00000008, R10
-	JMP         code1_153
+	JMP         code1_151
 
-code_tail_154:
+code_tail_152:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -1616,9 +1604,9 @@ code_tail_154:
 	ADDQ         CX, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          rows_loop_147
+	JMP          rows_loop_145
 
-rows_end_148:
+rows_end_146:
 	VZEROUPPER
 	RET
 
@@ -1633,9 +1621,9 @@ TEXT ·ipBF16AVX2(SB), NOSPLIT, $0-28
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_156:
+code4_154:
 	CMPQ        DX, $0x00000020
-	JL          code1_157
+	JL          code1_155
 	VPMOVZXWD   (CX), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VFMADD231PS (AX), Y4, Y0
@@ -1651,20 +1639,20 @@ code4_156:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         code4_156
+	JMP         code4_154
 
-code1_157:
+code1_155:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_158
+	JL          code_tail_156
 	VPMOVZXWD   (CX), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VFMADD231PS (AX), Y4, Y0
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000010, CX
 	SUBQ        $0x00000008, DX
-	JMP         code1_157
+	JMP         code1_155
 
-code_tail_158:
+code_tail_156:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -1690,25 +1678,25 @@ TEXT ·ipBF16RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_160:
+rows_loop_158:
 	TESTQ DI, DI
-	JZ    rows_end_161
+	JZ    rows_end_159
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_162
+	JE    rows_next_160
 	ADDQ  CX, R8
 
-rows_next_162:
+rows_next_160:
 	XORQ R9, R9
 
-pf_163:
+pf_161:
 	CMPQ       R9, DX
-	JAE        pf_done_164
+	JAE        pf_done_162
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_163
+	JMP        pf_161
 
-pf_done_164:
+pf_done_162:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -1717,9 +1705,9 @@ pf_done_164:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_165:
+code4_163:
 	CMPQ        R10, $0x00000020
-	JL          code1_166
+	JL          code1_164
 	VPMOVZXWD   (R9), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VFMADD231PS (R8), Y4, Y0
@@ -1735,20 +1723,20 @@ code4_165:
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000040, R9
 	SUBQ        $0x00000020, R10
-	JMP         code4_165
+	JMP         code4_163
 
-code1_166:
+code1_164:
 	CMPQ        R10, $0x00000008
-	JL          code_tail_167
+	JL          code_tail_165
 	VPMOVZXWD   (R9), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VFMADD231PS (R8), Y4, Y0
 	ADDQ        $0x00000020, R8
 	ADDQ        $0x00000010, R9
 	SUBQ        $0x00000008, R10
-	JMP         code1_166
+	JMP         code1_164
 
-code_tail_167:
+code_tail_165:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -1762,9 +1750,9 @@ code_tail_167:
 	ADDQ         CX, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          rows_loop_160
+	JMP          rows_loop_158
 
-rows_end_161:
+rows_end_159:
 	VZEROUPPER
 	RET
 
@@ -1784,9 +1772,9 @@ TEXT ·l2SQ8AVX2(SB), NOSPLIT, $0-44
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
 
-code4_169:
+code4_167:
 	CMPQ         DX, $0x00000020
-	JL           code1_170
+	JL           code1_168
 	VPMOVZXBD    (CX), Y5
 	VCVTDQ2PS    Y5, Y5
 	VMULPS       (SI), Y5, Y5
@@ -1820,11 +1808,11 @@ code4_169:
 	ADDQ         $0x00000080, BX
 	ADDQ         $0x00000080, SI
 	SUBQ         $0x00000020, DX
-	JMP          code4_169
+	JMP          code4_167
 
-code1_170:
+code1_168:
 	CMPQ         DX, $0x00000008
-	JL           code_tail_171
+	JL           code_tail_169
 	VPMOVZXBD    (CX), Y5
 	VCVTDQ2PS    Y5, Y5
 	VMULPS       (SI), Y5, Y5
@@ -1837,9 +1825,9 @@ code1_170:
 	ADDQ         $0x00000020, BX
 	ADDQ         $0x00000020, SI
 	SUBQ         $0x00000008, DX
-	JMP          code1_170
+	JMP          code1_168
 
-code_tail_171:
+code_tail_169:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y4, Y3, Y3
 	VADDPS       Y3, Y1, Y1
@@ -1869,9 +1857,9 @@ TEXT ·ipSQ8AVX2(SB), NOSPLIT, $0-44
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
 
-code4_173:
+code4_171:
 	CMPQ        DX, $0x00000020
-	JL          code1_174
+	JL          code1_172
 	VPMOVZXBD   (CX), Y5
 	VCVTDQ2PS   Y5, Y5
 	VMULPS      (SI), Y5, Y5
@@ -1897,11 +1885,11 @@ code4_173:
 	ADDQ        $0x00000080, BX
 	ADDQ        $0x00000080, SI
 	SUBQ        $0x00000020, DX
-	JMP         code4_173
+	JMP         code4_171
 
-code1_174:
+code1_172:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_175
+	JL          code_tail_173
 	VPMOVZXBD   (CX), Y5
 	VCVTDQ2PS   Y5, Y5
 	VMULPS      (SI), Y5, Y5
@@ -1912,9 +1900,9 @@ code1_174:
 	ADDQ        $0x00000020, BX
 	ADDQ        $0x00000020, SI
 	SUBQ        $0x00000008, DX
-	JMP         code1_174
+	JMP         code1_172
 
-code_tail_175:
+code_tail_173:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y4, Y3, Y3
 	VADDPS       Y3, Y1, Y1
@@ -1941,9 +1929,9 @@ TEXT ·l2SQ8SAVX2(SB), NOSPLIT, $0-44
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_177:
+code4_175:
 	CMPQ         DX, $0x00000020
-	JL           code1_178
+	JL           code1_176
 	VPMOVZXBD    (CX), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (AX), Y5
@@ -1973,11 +1961,11 @@ code4_177:
 	ADDQ         $0x00000080, BX
 	ADDQ         $0x00000080, SI
 	SUBQ         $0x00000020, DX
-	JMP          code4_177
+	JMP          code4_175
 
-code1_178:
+code1_176:
 	CMPQ         DX, $0x00000008
-	JL           code_tail_179
+	JL           code_tail_177
 	VPMOVZXBD    (CX), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (AX), Y5
@@ -1989,9 +1977,9 @@ code1_178:
 	ADDQ         $0x00000020, BX
 	ADDQ         $0x00000020, SI
 	SUBQ         $0x00000008, DX
-	JMP          code1_178
+	JMP          code1_176
 
-code_tail_179:
+code_tail_177:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -2015,25 +2003,25 @@ TEXT ·l2SQ8SRowsAVX2(SB), NOSPLIT, $0-64
 	MOVQ out+48(FP), SI
 	MOVQ cnt+56(FP), DI
 
-rows_loop_181:
+rows_loop_179:
 	TESTQ DI, DI
-	JZ    rows_end_182
+	JZ    rows_end_180
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_183
+	JE    rows_next_181
 	ADDQ  CX, R8
 
-rows_next_183:
+rows_next_181:
 	XORQ R9, R9
 
-pf_184:
+pf_182:
 	CMPQ       R9, DX
-	JAE        pf_done_185
+	JAE        pf_done_183
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_184
+	JMP        pf_182
 
-pf_done_185:
+pf_done_183:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -2044,9 +2032,9 @@ pf_done_185:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_186:
+code4_184:
 	CMPQ         R10, $0x00000020
-	JL           code1_187
+	JL           code1_185
 	VPMOVZXBD    (R9), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (R8), Y5
@@ -2076,11 +2064,11 @@ code4_186:
 	ADDQ         $0x00000080, R11
 	ADDQ         $0x00000080, R12
 	SUBQ         $0x00000020, R10
-	JMP          code4_186
+	JMP          code4_184
 
-code1_187:
+code1_185:
 	CMPQ         R10, $0x00000008
-	JL           code_tail_188
+	JL           code_tail_186
 	VPMOVZXBD    (R9), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (R8), Y5
@@ -2092,9 +2080,9 @@ code1_187:
 	ADDQ         $0x00000020, R11
 	ADDQ         $0x00000020, R12
 	SUBQ         $0x00000008, R10
-	JMP          code1_187
+	JMP          code1_185
 
-code_tail_188:
+code_tail_186:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -2108,9 +2096,9 @@ code_tail_188:
 	ADDQ         CX, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          rows_loop_181
+	JMP          rows_loop_179
 
-rows_end_182:
+rows_end_180:
 	VZEROUPPER
 	RET
 
@@ -2127,9 +2115,9 @@ TEXT ·ipSQ8SAVX2(SB), NOSPLIT, $0-44
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_190:
+code4_188:
 	CMPQ        DX, $0x00000020
-	JL          code1_191
+	JL          code1_189
 	VPMOVZXBD   (CX), Y4
 	VCVTDQ2PS   Y4, Y4
 	VMOVUPS     (SI), Y5
@@ -2155,11 +2143,11 @@ code4_190:
 	ADDQ        $0x00000080, BX
 	ADDQ        $0x00000080, SI
 	SUBQ        $0x00000020, DX
-	JMP         code4_190
+	JMP         code4_188
 
-code1_191:
+code1_189:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_192
+	JL          code_tail_190
 	VPMOVZXBD   (CX), Y4
 	VCVTDQ2PS   Y4, Y4
 	VMOVUPS     (SI), Y5
@@ -2170,9 +2158,9 @@ code1_191:
 	ADDQ        $0x00000020, BX
 	ADDQ        $0x00000020, SI
 	SUBQ        $0x00000008, DX
-	JMP         code1_191
+	JMP         code1_189
 
-code_tail_192:
+code_tail_190:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -2196,25 +2184,25 @@ TEXT ·ipSQ8SRowsAVX2(SB), NOSPLIT, $0-64
 	MOVQ out+48(FP), SI
 	MOVQ cnt+56(FP), DI
 
-rows_loop_194:
+rows_loop_192:
 	TESTQ DI, DI
-	JZ    rows_end_195
+	JZ    rows_end_193
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_196
+	JE    rows_next_194
 	ADDQ  CX, R8
 
-rows_next_196:
+rows_next_194:
 	XORQ R9, R9
 
-pf_197:
+pf_195:
 	CMPQ       R9, DX
-	JAE        pf_done_198
+	JAE        pf_done_196
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_197
+	JMP        pf_195
 
-pf_done_198:
+pf_done_196:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -2225,9 +2213,9 @@ pf_done_198:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_199:
+code4_197:
 	CMPQ        R10, $0x00000020
-	JL          code1_200
+	JL          code1_198
 	VPMOVZXBD   (R9), Y4
 	VCVTDQ2PS   Y4, Y4
 	VMOVUPS     (R12), Y5
@@ -2253,11 +2241,11 @@ code4_199:
 	ADDQ        $0x00000080, R11
 	ADDQ        $0x00000080, R12
 	SUBQ        $0x00000020, R10
-	JMP         code4_199
+	JMP         code4_197
 
-code1_200:
+code1_198:
 	CMPQ        R10, $0x00000008
-	JL          code_tail_201
+	JL          code_tail_199
 	VPMOVZXBD   (R9), Y4
 	VCVTDQ2PS   Y4, Y4
 	VMOVUPS     (R12), Y5
@@ -2268,9 +2256,9 @@ code1_200:
 	ADDQ        $0x00000020, R11
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000008, R10
-	JMP         code1_200
+	JMP         code1_198
 
-code_tail_201:
+code_tail_199:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -2284,9 +2272,9 @@ code_tail_201:
 	ADDQ         CX, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JMP          rows_loop_194
+	JMP          rows_loop_192
 
-rows_end_195:
+rows_end_193:
 	VZEROUPPER
 	RET
 
@@ -2309,9 +2297,9 @@ TEXT ·l2SQ4AVX2(SB), NOSPLIT, $0-44
 	VXORPS       Y4, Y4, Y4
 	VXORPS       Y5, Y5, Y5
 
-code4_203:
+code4_201:
 	CMPQ         DX, $0x00000020
-	JL           code1_204
+	JL           code1_202
 	VMOVD        (CX), X6
 	VPMOVZXBW    X6, X6
 	VPSLLW       $0x04, X6, X7
@@ -2365,11 +2353,11 @@ code4_203:
 	ADDQ         $0x00000080, BX
 	ADDQ         $0x00000080, SI
 	SUBQ         $0x00000020, DX
-	JMP          code4_203
+	JMP          code4_201
 
-code1_204:
+code1_202:
 	CMPQ         DX, $0x00000008
-	JL           code_tail_205
+	JL           code_tail_203
 	VMOVD        (CX), X6
 	VPMOVZXBW    X6, X6
 	VPSLLW       $0x04, X6, X7
@@ -2387,9 +2375,9 @@ code1_204:
 	ADDQ         $0x00000020, BX
 	ADDQ         $0x00000020, SI
 	SUBQ         $0x00000008, DX
-	JMP          code1_204
+	JMP          code1_202
 
-code_tail_205:
+code_tail_203:
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y5, Y4, Y4
 	VADDPS       Y4, Y2, Y2
@@ -2422,9 +2410,9 @@ TEXT ·ipSQ4AVX2(SB), NOSPLIT, $0-44
 	VXORPS       Y4, Y4, Y4
 	VXORPS       Y5, Y5, Y5
 
-code4_207:
+code4_205:
 	CMPQ        DX, $0x00000020
-	JL          code1_208
+	JL          code1_206
 	VMOVD       (CX), X6
 	VPMOVZXBW   X6, X6
 	VPSLLW      $0x04, X6, X7
@@ -2470,11 +2458,11 @@ code4_207:
 	ADDQ        $0x00000080, BX
 	ADDQ        $0x00000080, SI
 	SUBQ        $0x00000020, DX
-	JMP         code4_207
+	JMP         code4_205
 
-code1_208:
+code1_206:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_209
+	JL          code_tail_207
 	VMOVD       (CX), X6
 	VPMOVZXBW   X6, X6
 	VPSLLW      $0x04, X6, X7
@@ -2490,9 +2478,9 @@ code1_208:
 	ADDQ        $0x00000020, BX
 	ADDQ        $0x00000020, SI
 	SUBQ        $0x00000008, DX
-	JMP         code1_208
+	JMP         code1_206
 
-code_tail_209:
+code_tail_207:
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y5, Y4, Y4
 	VADDPS       Y4, Y2, Y2
@@ -2522,9 +2510,9 @@ TEXT ·l2SQ4SAVX2(SB), NOSPLIT, $0-44
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
 
-code4_211:
+code4_209:
 	CMPQ         DX, $0x00000020
-	JL           code1_212
+	JL           code1_210
 	VMOVD        (CX), X5
 	VPMOVZXBW    X5, X5
 	VPSLLW       $0x04, X5, X6
@@ -2574,11 +2562,11 @@ code4_211:
 	ADDQ         $0x00000080, BX
 	ADDQ         $0x00000080, SI
 	SUBQ         $0x00000020, DX
-	JMP          code4_211
+	JMP          code4_209
 
-code1_212:
+code1_210:
 	CMPQ         DX, $0x00000008
-	JL           code_tail_213
+	JL           code_tail_211
 	VMOVD        (CX), X5
 	VPMOVZXBW    X5, X5
 	VPSLLW       $0x04, X5, X6
@@ -2595,9 +2583,9 @@ code1_212:
 	ADDQ         $0x00000020, BX
 	ADDQ         $0x00000020, SI
 	SUBQ         $0x00000008, DX
-	JMP          code1_212
+	JMP          code1_210
 
-code_tail_213:
+code_tail_211:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y4, Y3, Y3
 	VADDPS       Y3, Y1, Y1
@@ -2627,9 +2615,9 @@ TEXT ·ipSQ4SAVX2(SB), NOSPLIT, $0-44
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
 
-code4_215:
+code4_213:
 	CMPQ        DX, $0x00000020
-	JL          code1_216
+	JL          code1_214
 	VMOVD       (CX), X5
 	VPMOVZXBW   X5, X5
 	VPSLLW      $0x04, X5, X6
@@ -2675,11 +2663,11 @@ code4_215:
 	ADDQ        $0x00000080, BX
 	ADDQ        $0x00000080, SI
 	SUBQ        $0x00000020, DX
-	JMP         code4_215
+	JMP         code4_213
 
-code1_216:
+code1_214:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_217
+	JL          code_tail_215
 	VMOVD       (CX), X5
 	VPMOVZXBW   X5, X5
 	VPSLLW      $0x04, X5, X6
@@ -2695,9 +2683,9 @@ code1_216:
 	ADDQ        $0x00000020, BX
 	ADDQ        $0x00000020, SI
 	SUBQ        $0x00000008, DX
-	JMP         code1_216
+	JMP         code1_214
 
-code_tail_217:
+code_tail_215:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y4, Y3, Y3
 	VADDPS       Y3, Y1, Y1
@@ -2723,9 +2711,9 @@ TEXT ·l2SQ8RAVX2(SB), NOSPLIT, $0-36
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_219:
+code4_217:
 	CMPQ         DX, $0x00000020
-	JL           code1_220
+	JL           code1_218
 	VPMOVZXBD    (CX), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (AX), Y5
@@ -2750,11 +2738,11 @@ code4_219:
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000080, BX
 	SUBQ         $0x00000020, DX
-	JMP          code4_219
+	JMP          code4_217
 
-code1_220:
+code1_218:
 	CMPQ         DX, $0x00000008
-	JL           code_tail_221
+	JL           code_tail_219
 	VPMOVZXBD    (CX), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (AX), Y5
@@ -2764,9 +2752,9 @@ code1_220:
 	ADDQ         $0x00000008, CX
 	ADDQ         $0x00000020, BX
 	SUBQ         $0x00000008, DX
-	JMP          code1_220
+	JMP          code1_218
 
-code_tail_221:
+code_tail_219:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -2789,25 +2777,25 @@ TEXT ·l2SQ8RRowsAVX2(SB), NOSPLIT, $0-56
 	MOVQ out+40(FP), BX
 	MOVQ cnt+48(FP), SI
 
-rows_loop_223:
+rows_loop_221:
 	TESTQ SI, SI
-	JZ    rows_end_224
+	JZ    rows_end_222
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_225
+	JE    rows_next_223
 	ADDQ  CX, DI
 
-rows_next_225:
+rows_next_223:
 	XORQ R8, R8
 
-pf_226:
+pf_224:
 	CMPQ       R8, AX
-	JAE        pf_done_227
+	JAE        pf_done_225
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_226
+	JMP        pf_224
 
-pf_done_227:
+pf_done_225:
 	MOVQ   r+0(FP), DI
 	MOVQ   DX, R8
 	MOVQ   AX, R9
@@ -2817,9 +2805,9 @@ pf_done_227:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_228:
+code4_226:
 	CMPQ         R9, $0x00000020
-	JL           code1_229
+	JL           code1_227
 	VPMOVZXBD    (R8), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (DI), Y5
@@ -2844,11 +2832,11 @@ code4_228:
 	ADDQ         $0x00000020, R8
 	ADDQ         $0x00000080, R10
 	SUBQ         $0x00000020, R9
-	JMP          code4_228
+	JMP          code4_226
 
-code1_229:
+code1_227:
 	CMPQ         R9, $0x00000008
-	JL           code_tail_230
+	JL           code_tail_228
 	VPMOVZXBD    (R8), Y4
 	VCVTDQ2PS    Y4, Y4
 	VMOVUPS      (DI), Y5
@@ -2858,9 +2846,9 @@ code1_229:
 	ADDQ         $0x00000008, R8
 	ADDQ         $0x00000020, R10
 	SUBQ         $0x00000008, R9
-	JMP          code1_229
+	JMP          code1_227
 
-code_tail_230:
+code_tail_228:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -2874,9 +2862,9 @@ code_tail_230:
 	ADDQ         CX, DX
 	ADDQ         $0x00000004, BX
 	DECQ         SI
-	JMP          rows_loop_223
+	JMP          rows_loop_221
 
-rows_end_224:
+rows_end_222:
 	VZEROUPPER
 	RET
 
@@ -2891,9 +2879,9 @@ TEXT ·dotF32U8AVX2(SB), NOSPLIT, $0-28
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_232:
+code4_230:
 	CMPQ        DX, $0x00000020
-	JL          code1_233
+	JL          code1_231
 	VPMOVZXBD   (CX), Y4
 	VCVTDQ2PS   Y4, Y4
 	VFMADD231PS (AX), Y4, Y0
@@ -2909,20 +2897,20 @@ code4_232:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000020, DX
-	JMP         code4_232
+	JMP         code4_230
 
-code1_233:
+code1_231:
 	CMPQ        DX, $0x00000008
-	JL          code_tail_234
+	JL          code_tail_232
 	VPMOVZXBD   (CX), Y4
 	VCVTDQ2PS   Y4, Y4
 	VFMADD231PS (AX), Y4, Y0
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000008, CX
 	SUBQ        $0x00000008, DX
-	JMP         code1_233
+	JMP         code1_231
 
-code_tail_234:
+code_tail_232:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -2945,25 +2933,25 @@ TEXT ·dotF32U8RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_236:
+rows_loop_234:
 	TESTQ SI, SI
-	JZ    rows_end_237
+	JZ    rows_end_235
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_238
+	JE    rows_next_236
 	ADDQ  CX, DI
 
-rows_next_238:
+rows_next_236:
 	XORQ R8, R8
 
-pf_239:
+pf_237:
 	CMPQ       R8, AX
-	JAE        pf_done_240
+	JAE        pf_done_238
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_239
+	JMP        pf_237
 
-pf_done_240:
+pf_done_238:
 	MOVQ   w+0(FP), DI
 	MOVQ   DX, R8
 	MOVQ   AX, R9
@@ -2972,9 +2960,9 @@ pf_done_240:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-code4_241:
+code4_239:
 	CMPQ        R9, $0x00000020
-	JL          code1_242
+	JL          code1_240
 	VPMOVZXBD   (R8), Y4
 	VCVTDQ2PS   Y4, Y4
 	VFMADD231PS (DI), Y4, Y0
@@ -2990,20 +2978,20 @@ code4_241:
 	ADDQ        $0x00000080, DI
 	ADDQ        $0x00000020, R8
 	SUBQ        $0x00000020, R9
-	JMP         code4_241
+	JMP         code4_239
 
-code1_242:
+code1_240:
 	CMPQ        R9, $0x00000008
-	JL          code_tail_243
+	JL          code_tail_241
 	VPMOVZXBD   (R8), Y4
 	VCVTDQ2PS   Y4, Y4
 	VFMADD231PS (DI), Y4, Y0
 	ADDQ        $0x00000020, DI
 	ADDQ        $0x00000008, R8
 	SUBQ        $0x00000008, R9
-	JMP         code1_242
+	JMP         code1_240
 
-code_tail_243:
+code_tail_241:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -3017,9 +3005,9 @@ code_tail_243:
 	ADDQ         CX, DX
 	ADDQ         $0x00000004, BX
 	DECQ         SI
-	JMP          rows_loop_236
+	JMP          rows_loop_234
 
-rows_end_237:
+rows_end_235:
 	VZEROUPPER
 	RET
 
@@ -3030,17 +3018,17 @@ TEXT ·f32ToF16AVX2(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_245:
+conv_243:
 	TESTQ     DX, DX
-	JZ        conv_done_246
+	JZ        conv_done_244
 	VMOVUPS   (CX), Y0
 	VCVTPS2PH $0x00, Y0, (AX)
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000010, AX
 	SUBQ      $0x00000008, DX
-	JMP       conv_245
+	JMP       conv_243
 
-conv_done_246:
+conv_done_244:
 	VZEROUPPER
 	RET
 
@@ -3051,17 +3039,17 @@ TEXT ·f16ToF32AVX2(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_247:
+conv_245:
 	TESTQ     DX, DX
-	JZ        conv_done_248
+	JZ        conv_done_246
 	VCVTPH2PS (CX), Y0
 	VMOVUPS   Y0, (AX)
 	ADDQ      $0x00000010, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000008, DX
-	JMP       conv_247
+	JMP       conv_245
 
-conv_done_248:
+conv_done_246:
 	VZEROUPPER
 	RET
 
@@ -3072,18 +3060,18 @@ TEXT ·bf16ToF32AVX2(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_249:
+conv_247:
 	TESTQ     DX, DX
-	JZ        conv_done_250
+	JZ        conv_done_248
 	VPMOVZXWD (CX), Y0
 	VPSLLD    $0x10, Y0, Y0
 	VMOVUPS   Y0, (AX)
 	ADDQ      $0x00000010, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000008, DX
-	JMP       conv_249
+	JMP       conv_247
 
-conv_done_250:
+conv_done_248:
 	VZEROUPPER
 	RET
 
@@ -3103,9 +3091,9 @@ TEXT ·f32ToBF16AVX2(SB), NOSPLIT, $0-24
 	MOVQ         src+8(FP), CX
 	MOVQ         n+16(FP), DX
 
-conv_251:
+conv_249:
 	TESTQ     DX, DX
-	JZ        conv_done_252
+	JZ        conv_done_250
 	VMOVUPS   (CX), Y3
 	VPSRLD    $0x10, Y3, Y4
 	VPAND     Y0, Y4, Y4
@@ -3122,9 +3110,9 @@ conv_251:
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000010, AX
 	SUBQ      $0x00000008, DX
-	JMP       conv_251
+	JMP       conv_249
 
-conv_done_252:
+conv_done_250:
 	VZEROUPPER
 	RET
 
@@ -3139,9 +3127,9 @@ TEXT ·l2Int8AVX2(SB), NOSPLIT, $0-28
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-i8_4_253:
+i8_4_251:
 	CMPQ      DX, $0x00000040
-	JL        i8_1_254
+	JL        i8_1_252
 	VPMOVSXBW (AX), Y4
 	VPMOVSXBW (CX), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -3165,11 +3153,11 @@ i8_4_253:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       i8_4_253
+	JMP       i8_4_251
 
-i8_1_254:
+i8_1_252:
 	CMPQ      DX, $0x00000010
-	JL        i8_tail_255
+	JL        i8_tail_253
 	VPMOVSXBW (AX), Y4
 	VPMOVSXBW (CX), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -3178,9 +3166,9 @@ i8_1_254:
 	ADDQ      $0x00000010, AX
 	ADDQ      $0x00000010, CX
 	SUBQ      $0x00000010, DX
-	JMP       i8_1_254
+	JMP       i8_1_252
 
-i8_tail_255:
+i8_tail_253:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -3206,9 +3194,9 @@ TEXT ·ipInt8AVX2(SB), NOSPLIT, $0-28
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-i8_4_257:
+i8_4_255:
 	CMPQ      DX, $0x00000040
-	JL        i8_1_258
+	JL        i8_1_256
 	VPMOVSXBW (AX), Y4
 	VPMOVSXBW (CX), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -3228,11 +3216,11 @@ i8_4_257:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       i8_4_257
+	JMP       i8_4_255
 
-i8_1_258:
+i8_1_256:
 	CMPQ      DX, $0x00000010
-	JL        i8_tail_259
+	JL        i8_tail_257
 	VPMOVSXBW (AX), Y4
 	VPMOVSXBW (CX), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -3240,9 +3228,9 @@ i8_1_258:
 	ADDQ      $0x00000010, AX
 	ADDQ      $0x00000010, CX
 	SUBQ      $0x00000010, DX
-	JMP       i8_1_258
+	JMP       i8_1_256
 
-i8_tail_259:
+i8_tail_257:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -3268,9 +3256,9 @@ TEXT ·l2U8AVX2(SB), NOSPLIT, $0-28
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-u8_4_261:
+u8_4_259:
 	CMPQ      DX, $0x00000040
-	JL        u8_1_262
+	JL        u8_1_260
 	VPMOVZXBW (AX), Y4
 	VPMOVZXBW (CX), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -3294,11 +3282,11 @@ u8_4_261:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_4_261
+	JMP       u8_4_259
 
-u8_1_262:
+u8_1_260:
 	TESTQ     DX, DX
-	JZ        u8_done_263
+	JZ        u8_done_261
 	VPMOVZXBW (AX), Y4
 	VPMOVZXBW (CX), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -3307,9 +3295,9 @@ u8_1_262:
 	ADDQ      $0x00000010, AX
 	ADDQ      $0x00000010, CX
 	SUBQ      $0x00000010, DX
-	JMP       u8_1_262
+	JMP       u8_1_260
 
-u8_done_263:
+u8_done_261:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -3333,25 +3321,25 @@ TEXT ·l2U8RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_264:
+rows_loop_262:
 	TESTQ SI, SI
-	JZ    rows_end_265
+	JZ    rows_end_263
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_266
+	JE    rows_next_264
 	ADDQ  CX, DI
 
-rows_next_266:
+rows_next_264:
 	XORQ R8, R8
 
-pf_267:
+pf_265:
 	CMPQ       R8, AX
-	JAE        pf_done_268
+	JAE        pf_done_266
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_267
+	JMP        pf_265
 
-pf_done_268:
+pf_done_266:
 	MOVQ  DX, DI
 	MOVQ  AX, R8
 	MOVQ  a+0(FP), R9
@@ -3360,9 +3348,9 @@ pf_done_268:
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-u8_4_269:
+u8_4_267:
 	CMPQ      R8, $0x00000040
-	JL        u8_1_270
+	JL        u8_1_268
 	VPMOVZXBW (R9), Y4
 	VPMOVZXBW (DI), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -3386,11 +3374,11 @@ u8_4_269:
 	ADDQ      $0x00000040, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000040, R8
-	JMP       u8_4_269
+	JMP       u8_4_267
 
-u8_1_270:
+u8_1_268:
 	TESTQ     R8, R8
-	JZ        u8_done_271
+	JZ        u8_done_269
 	VPMOVZXBW (R9), Y4
 	VPMOVZXBW (DI), Y5
 	VPSUBW    Y5, Y4, Y4
@@ -3399,9 +3387,9 @@ u8_1_270:
 	ADDQ      $0x00000010, R9
 	ADDQ      $0x00000010, DI
 	SUBQ      $0x00000010, R8
-	JMP       u8_1_270
+	JMP       u8_1_268
 
-u8_done_271:
+u8_done_269:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -3416,9 +3404,9 @@ u8_done_271:
 	ADDQ         CX, DX
 	ADDQ         $0x00000004, BX
 	DECQ         SI
-	JMP          rows_loop_264
+	JMP          rows_loop_262
 
-rows_end_265:
+rows_end_263:
 	VZEROUPPER
 	RET
 
@@ -3433,9 +3421,9 @@ TEXT ·dotU8AVX2(SB), NOSPLIT, $0-28
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-u8_4_272:
+u8_4_270:
 	CMPQ      DX, $0x00000040
-	JL        u8_1_273
+	JL        u8_1_271
 	VPMOVZXBW (AX), Y4
 	VPMOVZXBW (CX), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -3455,11 +3443,11 @@ u8_4_272:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_4_272
+	JMP       u8_4_270
 
-u8_1_273:
+u8_1_271:
 	TESTQ     DX, DX
-	JZ        u8_done_274
+	JZ        u8_done_272
 	VPMOVZXBW (AX), Y4
 	VPMOVZXBW (CX), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -3467,9 +3455,9 @@ u8_1_273:
 	ADDQ      $0x00000010, AX
 	ADDQ      $0x00000010, CX
 	SUBQ      $0x00000010, DX
-	JMP       u8_1_273
+	JMP       u8_1_271
 
-u8_done_274:
+u8_done_272:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -3493,25 +3481,25 @@ TEXT ·dotU8RowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_275:
+rows_loop_273:
 	TESTQ SI, SI
-	JZ    rows_end_276
+	JZ    rows_end_274
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_277
+	JE    rows_next_275
 	ADDQ  CX, DI
 
-rows_next_277:
+rows_next_275:
 	XORQ R8, R8
 
-pf_278:
+pf_276:
 	CMPQ       R8, AX
-	JAE        pf_done_279
+	JAE        pf_done_277
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_278
+	JMP        pf_276
 
-pf_done_279:
+pf_done_277:
 	MOVQ  DX, DI
 	MOVQ  AX, R8
 	MOVQ  a+0(FP), R9
@@ -3520,9 +3508,9 @@ pf_done_279:
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 
-u8_4_280:
+u8_4_278:
 	CMPQ      R8, $0x00000040
-	JL        u8_1_281
+	JL        u8_1_279
 	VPMOVZXBW (R9), Y4
 	VPMOVZXBW (DI), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -3542,11 +3530,11 @@ u8_4_280:
 	ADDQ      $0x00000040, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000040, R8
-	JMP       u8_4_280
+	JMP       u8_4_278
 
-u8_1_281:
+u8_1_279:
 	TESTQ     R8, R8
-	JZ        u8_done_282
+	JZ        u8_done_280
 	VPMOVZXBW (R9), Y4
 	VPMOVZXBW (DI), Y5
 	VPMADDWD  Y5, Y4, Y4
@@ -3554,9 +3542,9 @@ u8_1_281:
 	ADDQ      $0x00000010, R9
 	ADDQ      $0x00000010, DI
 	SUBQ      $0x00000010, R8
-	JMP       u8_1_281
+	JMP       u8_1_279
 
-u8_done_282:
+u8_done_280:
 	VPADDD       Y1, Y0, Y0
 	VPADDD       Y2, Y0, Y0
 	VPADDD       Y3, Y0, Y0
@@ -3571,9 +3559,9 @@ u8_done_282:
 	ADDQ         CX, DX
 	ADDQ         $0x00000004, BX
 	DECQ         SI
-	JMP          rows_loop_275
+	JMP          rows_loop_273
 
-rows_end_276:
+rows_end_274:
 	VZEROUPPER
 	RET
 
@@ -3592,9 +3580,9 @@ TEXT ·l2U4AVX2(SB), NOSPLIT, $0-28
 	VPXOR        Y2, Y2, Y2
 	VPXOR        Y3, Y3, Y3
 
-u4_1_283:
+u4_1_281:
 	CMPQ       DX, $0x00000020
-	JL         u4_tail_284
+	JL         u4_tail_282
 	VMOVDQU    (AX), Y4
 	VMOVDQU    (CX), Y5
 	VPAND      Y0, Y4, Y6
@@ -3615,11 +3603,11 @@ u4_1_283:
 	ADDQ       $0x00000020, AX
 	ADDQ       $0x00000020, CX
 	SUBQ       $0x00000020, DX
-	JMP        u4_1_283
+	JMP        u4_1_281
 
-u4_tail_284:
+u4_tail_282:
 	TESTQ      DX, DX
-	JZ         u4_done_285
+	JZ         u4_done_283
 	VMOVDQU    (AX), X4
 	VMOVDQU    (CX), X5
 	VPAND      X0, X4, X7
@@ -3638,7 +3626,7 @@ u4_tail_284:
 	VPMADDWD   X1, X7, X7
 	VPADDD     Y7, Y2, Y2
 
-u4_done_285:
+u4_done_283:
 	VPADDD       Y3, Y2, Y2
 	VEXTRACTI128 $0x01, Y2, X0
 	VPADDD       X0, X2, X0
@@ -3666,9 +3654,9 @@ TEXT ·dotU4AVX2(SB), NOSPLIT, $0-28
 	VPXOR        Y2, Y2, Y2
 	VPXOR        Y3, Y3, Y3
 
-u4_1_286:
+u4_1_284:
 	CMPQ       DX, $0x00000020
-	JL         u4_tail_287
+	JL         u4_tail_285
 	VMOVDQU    (AX), Y4
 	VMOVDQU    (CX), Y5
 	VPAND      Y0, Y4, Y6
@@ -3685,11 +3673,11 @@ u4_1_286:
 	ADDQ       $0x00000020, AX
 	ADDQ       $0x00000020, CX
 	SUBQ       $0x00000020, DX
-	JMP        u4_1_286
+	JMP        u4_1_284
 
-u4_tail_287:
+u4_tail_285:
 	TESTQ      DX, DX
-	JZ         u4_done_288
+	JZ         u4_done_286
 	VMOVDQU    (AX), X4
 	VMOVDQU    (CX), X5
 	VPAND      X0, X4, X7
@@ -3704,7 +3692,7 @@ u4_tail_287:
 	VPMADDWD   X1, X7, X7
 	VPADDD     Y7, Y2, Y2
 
-u4_done_288:
+u4_done_286:
 	VPADDD       Y3, Y2, Y2
 	VEXTRACTI128 $0x01, Y2, X0
 	VPADDD       X0, X2, X0
@@ -3728,9 +3716,9 @@ TEXT ·hammingPOPCNT(SB), NOSPLIT, $0-32
 	XORQ DI, DI
 	XORQ R8, R8
 
-pc4_289:
+pc4_287:
 	CMPQ    DX, $0x00000004
-	JL      pc1_290
+	JL      pc1_288
 	MOVQ    (AX), R9
 	XORQ    (CX), R9
 	POPCNTQ R9, R9
@@ -3750,11 +3738,11 @@ pc4_289:
 	ADDQ    $0x00000020, AX
 	ADDQ    $0x00000020, CX
 	SUBQ    $0x00000004, DX
-	JMP     pc4_289
+	JMP     pc4_287
 
-pc1_290:
+pc1_288:
 	TESTQ   DX, DX
-	JZ      pc_done_291
+	JZ      pc_done_289
 	MOVQ    (AX), R9
 	XORQ    (CX), R9
 	POPCNTQ R9, R9
@@ -3762,9 +3750,9 @@ pc1_290:
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, CX
 	DECQ    DX
-	JMP     pc1_290
+	JMP     pc1_288
 
-pc_done_291:
+pc_done_289:
 	ADDQ SI, BX
 	ADDQ R8, DI
 	ADDQ DI, BX
@@ -3782,9 +3770,9 @@ TEXT ·popcountAndPOPCNT(SB), NOSPLIT, $0-32
 	XORQ DI, DI
 	XORQ R8, R8
 
-pc4_292:
+pc4_290:
 	CMPQ    DX, $0x00000004
-	JL      pc1_293
+	JL      pc1_291
 	MOVQ    (AX), R9
 	ANDQ    (CX), R9
 	POPCNTQ R9, R9
@@ -3804,11 +3792,11 @@ pc4_292:
 	ADDQ    $0x00000020, AX
 	ADDQ    $0x00000020, CX
 	SUBQ    $0x00000004, DX
-	JMP     pc4_292
+	JMP     pc4_290
 
-pc1_293:
+pc1_291:
 	TESTQ   DX, DX
-	JZ      pc_done_294
+	JZ      pc_done_292
 	MOVQ    (AX), R9
 	ANDQ    (CX), R9
 	POPCNTQ R9, R9
@@ -3816,9 +3804,9 @@ pc1_293:
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, CX
 	DECQ    DX
-	JMP     pc1_293
+	JMP     pc1_291
 
-pc_done_294:
+pc_done_292:
 	ADDQ SI, BX
 	ADDQ R8, DI
 	ADDQ DI, BX
@@ -3841,9 +3829,9 @@ TEXT ·lookupAccumulate32AVX2(SB), NOSPLIT, $0-32
 	VPXOR        Y4, Y4, Y4
 	VPXOR        Y5, Y5, Y5
 
-lut_295:
+lut_293:
 	TESTQ      DX, DX
-	JZ         lut_done_296
+	JZ         lut_done_294
 	VMOVDQU    (AX), Y6
 	VMOVDQU    (CX), Y7
 	VPAND      Y0, Y6, Y8
@@ -3862,9 +3850,9 @@ lut_295:
 	ADDQ       $0x00000020, AX
 	ADDQ       $0x00000020, CX
 	SUBQ       $0x00000002, DX
-	JMP        lut_295
+	JMP        lut_293
 
-lut_done_296:
+lut_done_294:
 	VEXTRACTI128 $0x01, Y2, X0
 	VPADDW       X0, X2, X0
 	VMOVDQU      X0, (BX)

@@ -10,13 +10,15 @@ package simd
 func l2F32AVX512(a *float32, b *float32, n int) float32
 
 // l2F32BatchAVX512 sets out[i] = l2(q[:n], slab[ids[i]*stride:][:n]) for i < cnt.
-// Preconditions: every row lies inside slab; out has cnt entries. Prefetches row ids[i+1].
+// Preconditions: every row lies inside slab; out has cnt entries. Rows go in groups
+// (next group prefetched), the rest one at a time (next row prefetched).
 //
 //go:noescape
 func l2F32BatchAVX512(q *float32, n int, slab *float32, stride int, ids *uint32, out *float32, cnt int)
 
 // l2F32RowsAVX512 sets out[i] = l2(q[:n], slab[i*stride:][:n]) for i < cnt.
-// Preconditions: every row lies inside slab; out has cnt entries. Prefetches row i+1.
+// Preconditions: every row lies inside slab; out has cnt entries. Rows go in groups,
+// the rest one at a time (next row prefetched).
 //
 //go:noescape
 func l2F32RowsAVX512(q *float32, n int, slab *float32, stride int, out *float32, cnt int)
@@ -27,13 +29,15 @@ func l2F32RowsAVX512(q *float32, n int, slab *float32, stride int, out *float32,
 func ipF32AVX512(a *float32, b *float32, n int) float32
 
 // ipF32BatchAVX512 sets out[i] = ip(q[:n], slab[ids[i]*stride:][:n]) for i < cnt.
-// Preconditions: every row lies inside slab; out has cnt entries. Prefetches row ids[i+1].
+// Preconditions: every row lies inside slab; out has cnt entries. Rows go in groups
+// (next group prefetched), the rest one at a time (next row prefetched).
 //
 //go:noescape
 func ipF32BatchAVX512(q *float32, n int, slab *float32, stride int, ids *uint32, out *float32, cnt int)
 
 // ipF32RowsAVX512 sets out[i] = ip(q[:n], slab[i*stride:][:n]) for i < cnt.
-// Preconditions: every row lies inside slab; out has cnt entries. Prefetches row i+1.
+// Preconditions: every row lies inside slab; out has cnt entries. Rows go in groups,
+// the rest one at a time (next row prefetched).
 //
 //go:noescape
 func ipF32RowsAVX512(q *float32, n int, slab *float32, stride int, out *float32, cnt int)

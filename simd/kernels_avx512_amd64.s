@@ -86,144 +86,102 @@ TEXT ·l2F32BatchAVX512(SB), NOSPLIT, $0-56
 	JZ    groups_skip_8
 
 group_loop_9:
-	MOVQ  cnt+48(FP), AX
-	CMPQ  AX, $0x00000008
-	JL    group_done_10
-	MOVQ  slab+16(FP), AX
-	MOVQ  stride+24(FP), CX
-	MOVQ  ids+32(FP), DX
-	MOVQ  cnt+48(FP), BX
-	CMPQ  BX, $0x00000010
-	JL    group_nopf_11
-	MOVQ  n+8(FP), BX
-	MOVL  32(DX), DI
-	IMULQ CX, DI
-	ADDQ  AX, DI
-	MOVQ  BX, SI
-	ADDQ  $0x0000000f, SI
-	SHRQ  $0x04, SI
-	CMPQ  SI, $0x00000004
-	JLE   pf_capped_12
-	MOVQ  $0x00000004, SI
+	MOVQ cnt+48(FP), AX
+	CMPQ AX, $0x00000008
+	JL   group_done_10
+	MOVQ slab+16(FP), AX
+	MOVQ stride+24(FP), CX
+	MOVQ ids+32(FP), DX
+	MOVQ cnt+48(FP), BX
+	CMPQ BX, $0x00000010
+	JL   group_nopf_11
+	MOVQ n+8(FP), BX
+	ADDQ $0x0000000f, BX
+	SHRQ $0x04, BX
+	CMPQ BX, $0x00000004
+	JLE  pf_capped_12
+	MOVQ $0x00000004, BX
 
 pf_capped_12:
+	MOVL  32(DX), SI
+	IMULQ CX, SI
+	ADDQ  AX, SI
+	MOVQ  BX, DI
+
 pf_rows_13:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
+	PREFETCHT0 (SI)
+	ADDQ       $0x00000040, SI
+	DECQ       DI
 	JNZ        pf_rows_13
-	MOVL       36(DX), DI
-	IMULQ      CX, DI
-	ADDQ       AX, DI
-	MOVQ       BX, SI
-	ADDQ       $0x0000000f, SI
-	SHRQ       $0x04, SI
-	CMPQ       SI, $0x00000004
-	JLE        pf_capped_14
-	MOVQ       $0x00000004, SI
+	MOVL       36(DX), SI
+	IMULQ      CX, SI
+	ADDQ       AX, SI
+	MOVQ       BX, DI
 
-pf_capped_14:
+pf_rows_14:
+	PREFETCHT0 (SI)
+	ADDQ       $0x00000040, SI
+	DECQ       DI
+	JNZ        pf_rows_14
+	MOVL       40(DX), SI
+	IMULQ      CX, SI
+	ADDQ       AX, SI
+	MOVQ       BX, DI
+
 pf_rows_15:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
+	PREFETCHT0 (SI)
+	ADDQ       $0x00000040, SI
+	DECQ       DI
 	JNZ        pf_rows_15
-	MOVL       40(DX), DI
-	IMULQ      CX, DI
-	ADDQ       AX, DI
-	MOVQ       BX, SI
-	ADDQ       $0x0000000f, SI
-	SHRQ       $0x04, SI
-	CMPQ       SI, $0x00000004
-	JLE        pf_capped_16
-	MOVQ       $0x00000004, SI
+	MOVL       44(DX), SI
+	IMULQ      CX, SI
+	ADDQ       AX, SI
+	MOVQ       BX, DI
 
-pf_capped_16:
+pf_rows_16:
+	PREFETCHT0 (SI)
+	ADDQ       $0x00000040, SI
+	DECQ       DI
+	JNZ        pf_rows_16
+	MOVL       48(DX), SI
+	IMULQ      CX, SI
+	ADDQ       AX, SI
+	MOVQ       BX, DI
+
 pf_rows_17:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
+	PREFETCHT0 (SI)
+	ADDQ       $0x00000040, SI
+	DECQ       DI
 	JNZ        pf_rows_17
-	MOVL       44(DX), DI
-	IMULQ      CX, DI
-	ADDQ       AX, DI
-	MOVQ       BX, SI
-	ADDQ       $0x0000000f, SI
-	SHRQ       $0x04, SI
-	CMPQ       SI, $0x00000004
-	JLE        pf_capped_18
-	MOVQ       $0x00000004, SI
+	MOVL       52(DX), SI
+	IMULQ      CX, SI
+	ADDQ       AX, SI
+	MOVQ       BX, DI
 
-pf_capped_18:
+pf_rows_18:
+	PREFETCHT0 (SI)
+	ADDQ       $0x00000040, SI
+	DECQ       DI
+	JNZ        pf_rows_18
+	MOVL       56(DX), SI
+	IMULQ      CX, SI
+	ADDQ       AX, SI
+	MOVQ       BX, DI
+
 pf_rows_19:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
+	PREFETCHT0 (SI)
+	ADDQ       $0x00000040, SI
+	DECQ       DI
 	JNZ        pf_rows_19
-	MOVL       48(DX), DI
-	IMULQ      CX, DI
-	ADDQ       AX, DI
-	MOVQ       BX, SI
-	ADDQ       $0x0000000f, SI
-	SHRQ       $0x04, SI
-	CMPQ       SI, $0x00000004
-	JLE        pf_capped_20
-	MOVQ       $0x00000004, SI
+	MOVL       60(DX), SI
+	IMULQ      CX, SI
+	ADDQ       AX, SI
 
-pf_capped_20:
-pf_rows_21:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
-	JNZ        pf_rows_21
-	MOVL       52(DX), DI
-	IMULQ      CX, DI
-	ADDQ       AX, DI
-	MOVQ       BX, SI
-	ADDQ       $0x0000000f, SI
-	SHRQ       $0x04, SI
-	CMPQ       SI, $0x00000004
-	JLE        pf_capped_22
-	MOVQ       $0x00000004, SI
-
-pf_capped_22:
-pf_rows_23:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
-	JNZ        pf_rows_23
-	MOVL       56(DX), DI
-	IMULQ      CX, DI
-	ADDQ       AX, DI
-	MOVQ       BX, SI
-	ADDQ       $0x0000000f, SI
-	SHRQ       $0x04, SI
-	CMPQ       SI, $0x00000004
-	JLE        pf_capped_24
-	MOVQ       $0x00000004, SI
-
-pf_capped_24:
-pf_rows_25:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
-	JNZ        pf_rows_25
-	MOVL       60(DX), DI
-	IMULQ      CX, DI
-	ADDQ       AX, DI
-	MOVQ       BX, SI
-	ADDQ       $0x0000000f, SI
-	SHRQ       $0x04, SI
-	CMPQ       SI, $0x00000004
-	JLE        pf_capped_26
-	MOVQ       $0x00000004, SI
-
-pf_capped_26:
-pf_rows_27:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
-	JNZ        pf_rows_27
+pf_rows_20:
+	PREFETCHT0 (SI)
+	ADDQ       $0x00000040, SI
+	DECQ       BX
+	JNZ        pf_rows_20
 
 group_nopf_11:
 	MOVL   (DX), BX
@@ -271,9 +229,9 @@ group_nopf_11:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f32xr_block_28:
+f32xr_block_21:
 	CMPQ        CX, $0x00000020
-	JL          f32xr_singles_30
+	JL          f32xr_singles_23
 	VMOVUPS     (AX), Z16
 	VSUBPS      (BX), Z16, Z17
 	VFMADD231PS Z17, Z17, Z0
@@ -318,11 +276,11 @@ f32xr_block_28:
 	ADDQ        $0x00000080, R11
 	ADDQ        $0x00000080, R12
 	SUBQ        $0x00000020, CX
-	JMP         f32xr_block_28
+	JMP         f32xr_block_21
 
-f32xr_singles_30:
+f32xr_singles_23:
 	CMPQ        CX, $0x00000010
-	JL          f32xr_tail_31
+	JL          f32xr_tail_24
 	VMOVUPS     (AX), Z16
 	VSUBPS      (BX), Z16, Z17
 	VFMADD231PS Z17, Z17, Z0
@@ -351,7 +309,7 @@ f32xr_singles_30:
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000010, CX
 	TESTQ       CX, CX
-	JZ          f32xr_notail_33
+	JZ          f32xr_notail_26
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -381,12 +339,12 @@ f32xr_singles_30:
 	VSUBPS      Z17, Z16, Z17
 	VFMADD231PS Z17, Z17, Z15
 
-f32xr_notail_33:
-	JMP f32xr_done_29
+f32xr_notail_26:
+	JMP f32xr_done_22
 
-f32xr_tail_31:
+f32xr_tail_24:
 	TESTQ       CX, CX
-	JZ          f32xr_notail_34
+	JZ          f32xr_notail_27
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -416,8 +374,8 @@ f32xr_tail_31:
 	VSUBPS      Z17, Z16, Z17
 	VFMADD231PS Z17, Z17, Z14
 
-f32xr_notail_34:
-f32xr_done_29:
+f32xr_notail_27:
+f32xr_done_22:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -495,29 +453,29 @@ groups_skip_8:
 	MOVQ out+40(FP), SI
 	MOVQ cnt+48(FP), DI
 
-batch_loop_35:
+batch_loop_28:
 	TESTQ DI, DI
-	JZ    batch_end_36
+	JZ    batch_end_29
 	MOVL  (BX), R8
 	IMULQ DX, R8
 	ADDQ  CX, R8
 	MOVQ  R8, R9
 	CMPQ  DI, $0x00000001
-	JE    batch_next_37
+	JE    batch_next_30
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 
-batch_next_37:
+batch_next_30:
 	PREFETCHT0 -4(R9)(AX*4)
 	MOVQ       q+0(FP), R10
 	MOVQ       AX, R11
 	VPXORD     Z18, Z18, Z18
 	VPXORD     Z19, Z19, Z19
 
-f32xr_block_38:
+f32xr_block_31:
 	CMPQ        R11, $0x00000020
-	JL          f32xr_singles_40
+	JL          f32xr_singles_33
 	VMOVUPS     (R10), Z0
 	VSUBPS      (R8), Z0, Z0
 	VFMADD231PS Z0, Z0, Z18
@@ -530,11 +488,11 @@ f32xr_block_38:
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000020, R11
-	JMP         f32xr_block_38
+	JMP         f32xr_block_31
 
-f32xr_singles_40:
+f32xr_singles_33:
 	CMPQ        R11, $0x00000010
-	JL          f32xr_tail_41
+	JL          f32xr_tail_34
 	VMOVUPS     (R10), Z0
 	VSUBPS      (R8), Z0, Z0
 	VFMADD231PS Z0, Z0, Z18
@@ -544,7 +502,7 @@ f32xr_singles_40:
 	ADDQ        $0x00000040, R9
 	SUBQ        $0x00000010, R11
 	TESTQ       R11, R11
-	JZ          f32xr_notail_43
+	JZ          f32xr_notail_36
 	MOVL        $0xffffffff, R9
 	BZHIL       R11, R9, R9
 	KMOVW       R9, K1
@@ -553,12 +511,12 @@ f32xr_singles_40:
 	VSUBPS      Z1, Z0, Z1
 	VFMADD231PS Z1, Z1, Z19
 
-f32xr_notail_43:
-	JMP f32xr_done_39
+f32xr_notail_36:
+	JMP f32xr_done_32
 
-f32xr_tail_41:
+f32xr_tail_34:
 	TESTQ       R11, R11
-	JZ          f32xr_notail_44
+	JZ          f32xr_notail_37
 	MOVL        $0xffffffff, R9
 	BZHIL       R11, R9, R9
 	KMOVW       R9, K1
@@ -567,8 +525,8 @@ f32xr_tail_41:
 	VSUBPS      Z1, Z0, Z1
 	VFMADD231PS Z1, Z1, Z18
 
-f32xr_notail_44:
-f32xr_done_39:
+f32xr_notail_37:
+f32xr_done_32:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -582,9 +540,9 @@ f32xr_done_39:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           batch_loop_35
+	JMP           batch_loop_28
 
-batch_end_36:
+batch_end_29:
 	VZEROUPPER
 	RET
 
@@ -596,12 +554,12 @@ TEXT ·l2F32RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ  AX, stride+24(FP)
 	MOVQ  n+8(FP), AX
 	TESTQ AX, AX
-	JZ    groups_skip_45
+	JZ    groups_skip_38
 
-group_loop_46:
+group_loop_39:
 	MOVQ   cnt+40(FP), AX
 	CMPQ   AX, $0x00000008
-	JL     group_done_47
+	JL     group_done_40
 	MOVQ   slab+16(FP), AX
 	MOVQ   stride+24(FP), CX
 	LEAQ   (AX)(CX*1), DX
@@ -632,9 +590,9 @@ group_loop_46:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f32xr_block_48:
+f32xr_block_41:
 	CMPQ        R11, $0x00000020
-	JL          f32xr_singles_50
+	JL          f32xr_singles_43
 	VMOVUPS     (CX), Z16
 	VSUBPS      (AX), Z16, Z17
 	VFMADD231PS Z17, Z17, Z0
@@ -679,11 +637,11 @@ f32xr_block_48:
 	ADDQ        $0x00000080, R9
 	ADDQ        $0x00000080, R10
 	SUBQ        $0x00000020, R11
-	JMP         f32xr_block_48
+	JMP         f32xr_block_41
 
-f32xr_singles_50:
+f32xr_singles_43:
 	CMPQ        R11, $0x00000010
-	JL          f32xr_tail_51
+	JL          f32xr_tail_44
 	VMOVUPS     (CX), Z16
 	VSUBPS      (AX), Z16, Z17
 	VFMADD231PS Z17, Z17, Z0
@@ -712,7 +670,7 @@ f32xr_singles_50:
 	ADDQ        $0x00000040, R10
 	SUBQ        $0x00000010, R11
 	TESTQ       R11, R11
-	JZ          f32xr_notail_53
+	JZ          f32xr_notail_46
 	MOVL        $0xffffffff, R12
 	BZHIL       R11, R12, R12
 	KMOVW       R12, K1
@@ -742,12 +700,12 @@ f32xr_singles_50:
 	VSUBPS      Z17, Z16, Z17
 	VFMADD231PS Z17, Z17, Z15
 
-f32xr_notail_53:
-	JMP f32xr_done_49
+f32xr_notail_46:
+	JMP f32xr_done_42
 
-f32xr_tail_51:
+f32xr_tail_44:
 	TESTQ       R11, R11
-	JZ          f32xr_notail_54
+	JZ          f32xr_notail_47
 	MOVL        $0xffffffff, R12
 	BZHIL       R11, R12, R12
 	KMOVW       R12, K1
@@ -777,8 +735,8 @@ f32xr_tail_51:
 	VSUBPS      Z17, Z16, Z17
 	VFMADD231PS Z17, Z17, Z14
 
-f32xr_notail_54:
-f32xr_done_49:
+f32xr_notail_47:
+f32xr_done_42:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -845,35 +803,35 @@ f32xr_done_49:
 	MOVQ          cnt+40(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+40(FP)
-	JMP           group_loop_46
+	JMP           group_loop_39
 
-group_done_47:
-groups_skip_45:
+group_done_40:
+groups_skip_38:
 	MOVQ n+8(FP), AX
 	MOVQ slab+16(FP), CX
 	MOVQ stride+24(FP), DX
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_55:
+rows_loop_48:
 	TESTQ SI, SI
-	JZ    rows_end_56
+	JZ    rows_end_49
 	MOVQ  CX, DI
 	MOVQ  CX, R8
 	CMPQ  SI, $0x00000001
-	JE    rows_next_57
+	JE    rows_next_50
 	ADDQ  DX, R8
 
-rows_next_57:
+rows_next_50:
 	PREFETCHT0 -4(R8)(AX*4)
 	MOVQ       q+0(FP), R9
 	MOVQ       AX, R10
 	VPXORD     Z18, Z18, Z18
 	VPXORD     Z19, Z19, Z19
 
-f32xr_block_58:
+f32xr_block_51:
 	CMPQ        R10, $0x00000020
-	JL          f32xr_singles_60
+	JL          f32xr_singles_53
 	VMOVUPS     (R9), Z0
 	VSUBPS      (DI), Z0, Z0
 	VFMADD231PS Z0, Z0, Z18
@@ -886,11 +844,11 @@ f32xr_block_58:
 	ADDQ        $0x00000080, DI
 	ADDQ        $0x00000080, R8
 	SUBQ        $0x00000020, R10
-	JMP         f32xr_block_58
+	JMP         f32xr_block_51
 
-f32xr_singles_60:
+f32xr_singles_53:
 	CMPQ        R10, $0x00000010
-	JL          f32xr_tail_61
+	JL          f32xr_tail_54
 	VMOVUPS     (R9), Z0
 	VSUBPS      (DI), Z0, Z0
 	VFMADD231PS Z0, Z0, Z18
@@ -900,7 +858,7 @@ f32xr_singles_60:
 	ADDQ        $0x00000040, R8
 	SUBQ        $0x00000010, R10
 	TESTQ       R10, R10
-	JZ          f32xr_notail_63
+	JZ          f32xr_notail_56
 	MOVL        $0xffffffff, R8
 	BZHIL       R10, R8, R8
 	KMOVW       R8, K1
@@ -909,12 +867,12 @@ f32xr_singles_60:
 	VSUBPS      Z1, Z0, Z1
 	VFMADD231PS Z1, Z1, Z19
 
-f32xr_notail_63:
-	JMP f32xr_done_59
+f32xr_notail_56:
+	JMP f32xr_done_52
 
-f32xr_tail_61:
+f32xr_tail_54:
 	TESTQ       R10, R10
-	JZ          f32xr_notail_64
+	JZ          f32xr_notail_57
 	MOVL        $0xffffffff, R8
 	BZHIL       R10, R8, R8
 	KMOVW       R8, K1
@@ -923,8 +881,8 @@ f32xr_tail_61:
 	VSUBPS      Z1, Z0, Z1
 	VFMADD231PS Z1, Z1, Z18
 
-f32xr_notail_64:
-f32xr_done_59:
+f32xr_notail_57:
+f32xr_done_52:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -938,9 +896,9 @@ f32xr_done_59:
 	ADDQ          DX, CX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_55
+	JMP           rows_loop_48
 
-rows_end_56:
+rows_end_49:
 	VZEROUPPER
 	RET
 
@@ -953,9 +911,9 @@ TEXT ·ipF32AVX512(SB), NOSPLIT, $0-28
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 
-f32xr_block_65:
+f32xr_block_58:
 	CMPQ        DX, $0x00000020
-	JL          f32xr_singles_67
+	JL          f32xr_singles_60
 	VMOVUPS     (AX), Z2
 	VFMADD231PS (CX), Z2, Z0
 	VMOVUPS     64(AX), Z2
@@ -963,18 +921,18 @@ f32xr_block_65:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000020, DX
-	JMP         f32xr_block_65
+	JMP         f32xr_block_58
 
-f32xr_singles_67:
+f32xr_singles_60:
 	CMPQ        DX, $0x00000010
-	JL          f32xr_tail_68
+	JL          f32xr_tail_61
 	VMOVUPS     (AX), Z2
 	VFMADD231PS (CX), Z2, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000010, DX
 	TESTQ       DX, DX
-	JZ          f32xr_notail_70
+	JZ          f32xr_notail_63
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -982,12 +940,12 @@ f32xr_singles_67:
 	VMOVUPS.Z   (CX), K1, Z3
 	VFMADD231PS Z3, Z2, Z1
 
-f32xr_notail_70:
-	JMP f32xr_done_66
+f32xr_notail_63:
+	JMP f32xr_done_59
 
-f32xr_tail_68:
+f32xr_tail_61:
 	TESTQ       DX, DX
-	JZ          f32xr_notail_71
+	JZ          f32xr_notail_64
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -995,8 +953,8 @@ f32xr_tail_68:
 	VMOVUPS.Z   (CX), K1, Z3
 	VFMADD231PS Z3, Z2, Z0
 
-f32xr_notail_71:
-f32xr_done_66:
+f32xr_notail_64:
+f32xr_done_59:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
 	VADDPS        Y1, Y0, Y1
@@ -1018,149 +976,107 @@ TEXT ·ipF32BatchAVX512(SB), NOSPLIT, $0-56
 	MOVQ  AX, stride+24(FP)
 	MOVQ  n+8(FP), AX
 	TESTQ AX, AX
-	JZ    groups_skip_72
+	JZ    groups_skip_65
 
-group_loop_73:
-	MOVQ  cnt+48(FP), AX
-	CMPQ  AX, $0x00000008
-	JL    group_done_74
-	MOVQ  slab+16(FP), AX
-	MOVQ  stride+24(FP), CX
-	MOVQ  ids+32(FP), DX
-	MOVQ  cnt+48(FP), BX
-	CMPQ  BX, $0x00000010
-	JL    group_nopf_75
-	MOVQ  n+8(FP), BX
-	MOVL  32(DX), DI
-	IMULQ CX, DI
-	ADDQ  AX, DI
-	MOVQ  BX, SI
-	ADDQ  $0x0000000f, SI
-	SHRQ  $0x04, SI
-	CMPQ  SI, $0x00000004
-	JLE   pf_capped_76
-	MOVQ  $0x00000004, SI
+group_loop_66:
+	MOVQ cnt+48(FP), AX
+	CMPQ AX, $0x00000008
+	JL   group_done_67
+	MOVQ slab+16(FP), AX
+	MOVQ stride+24(FP), CX
+	MOVQ ids+32(FP), DX
+	MOVQ cnt+48(FP), BX
+	CMPQ BX, $0x00000010
+	JL   group_nopf_68
+	MOVQ n+8(FP), BX
+	ADDQ $0x0000000f, BX
+	SHRQ $0x04, BX
+	CMPQ BX, $0x00000004
+	JLE  pf_capped_69
+	MOVQ $0x00000004, BX
 
-pf_capped_76:
+pf_capped_69:
+	MOVL  32(DX), SI
+	IMULQ CX, SI
+	ADDQ  AX, SI
+	MOVQ  BX, DI
+
+pf_rows_70:
+	PREFETCHT0 (SI)
+	ADDQ       $0x00000040, SI
+	DECQ       DI
+	JNZ        pf_rows_70
+	MOVL       36(DX), SI
+	IMULQ      CX, SI
+	ADDQ       AX, SI
+	MOVQ       BX, DI
+
+pf_rows_71:
+	PREFETCHT0 (SI)
+	ADDQ       $0x00000040, SI
+	DECQ       DI
+	JNZ        pf_rows_71
+	MOVL       40(DX), SI
+	IMULQ      CX, SI
+	ADDQ       AX, SI
+	MOVQ       BX, DI
+
+pf_rows_72:
+	PREFETCHT0 (SI)
+	ADDQ       $0x00000040, SI
+	DECQ       DI
+	JNZ        pf_rows_72
+	MOVL       44(DX), SI
+	IMULQ      CX, SI
+	ADDQ       AX, SI
+	MOVQ       BX, DI
+
+pf_rows_73:
+	PREFETCHT0 (SI)
+	ADDQ       $0x00000040, SI
+	DECQ       DI
+	JNZ        pf_rows_73
+	MOVL       48(DX), SI
+	IMULQ      CX, SI
+	ADDQ       AX, SI
+	MOVQ       BX, DI
+
+pf_rows_74:
+	PREFETCHT0 (SI)
+	ADDQ       $0x00000040, SI
+	DECQ       DI
+	JNZ        pf_rows_74
+	MOVL       52(DX), SI
+	IMULQ      CX, SI
+	ADDQ       AX, SI
+	MOVQ       BX, DI
+
+pf_rows_75:
+	PREFETCHT0 (SI)
+	ADDQ       $0x00000040, SI
+	DECQ       DI
+	JNZ        pf_rows_75
+	MOVL       56(DX), SI
+	IMULQ      CX, SI
+	ADDQ       AX, SI
+	MOVQ       BX, DI
+
+pf_rows_76:
+	PREFETCHT0 (SI)
+	ADDQ       $0x00000040, SI
+	DECQ       DI
+	JNZ        pf_rows_76
+	MOVL       60(DX), SI
+	IMULQ      CX, SI
+	ADDQ       AX, SI
+
 pf_rows_77:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
+	PREFETCHT0 (SI)
+	ADDQ       $0x00000040, SI
+	DECQ       BX
 	JNZ        pf_rows_77
-	MOVL       36(DX), DI
-	IMULQ      CX, DI
-	ADDQ       AX, DI
-	MOVQ       BX, SI
-	ADDQ       $0x0000000f, SI
-	SHRQ       $0x04, SI
-	CMPQ       SI, $0x00000004
-	JLE        pf_capped_78
-	MOVQ       $0x00000004, SI
 
-pf_capped_78:
-pf_rows_79:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
-	JNZ        pf_rows_79
-	MOVL       40(DX), DI
-	IMULQ      CX, DI
-	ADDQ       AX, DI
-	MOVQ       BX, SI
-	ADDQ       $0x0000000f, SI
-	SHRQ       $0x04, SI
-	CMPQ       SI, $0x00000004
-	JLE        pf_capped_80
-	MOVQ       $0x00000004, SI
-
-pf_capped_80:
-pf_rows_81:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
-	JNZ        pf_rows_81
-	MOVL       44(DX), DI
-	IMULQ      CX, DI
-	ADDQ       AX, DI
-	MOVQ       BX, SI
-	ADDQ       $0x0000000f, SI
-	SHRQ       $0x04, SI
-	CMPQ       SI, $0x00000004
-	JLE        pf_capped_82
-	MOVQ       $0x00000004, SI
-
-pf_capped_82:
-pf_rows_83:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
-	JNZ        pf_rows_83
-	MOVL       48(DX), DI
-	IMULQ      CX, DI
-	ADDQ       AX, DI
-	MOVQ       BX, SI
-	ADDQ       $0x0000000f, SI
-	SHRQ       $0x04, SI
-	CMPQ       SI, $0x00000004
-	JLE        pf_capped_84
-	MOVQ       $0x00000004, SI
-
-pf_capped_84:
-pf_rows_85:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
-	JNZ        pf_rows_85
-	MOVL       52(DX), DI
-	IMULQ      CX, DI
-	ADDQ       AX, DI
-	MOVQ       BX, SI
-	ADDQ       $0x0000000f, SI
-	SHRQ       $0x04, SI
-	CMPQ       SI, $0x00000004
-	JLE        pf_capped_86
-	MOVQ       $0x00000004, SI
-
-pf_capped_86:
-pf_rows_87:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
-	JNZ        pf_rows_87
-	MOVL       56(DX), DI
-	IMULQ      CX, DI
-	ADDQ       AX, DI
-	MOVQ       BX, SI
-	ADDQ       $0x0000000f, SI
-	SHRQ       $0x04, SI
-	CMPQ       SI, $0x00000004
-	JLE        pf_capped_88
-	MOVQ       $0x00000004, SI
-
-pf_capped_88:
-pf_rows_89:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
-	JNZ        pf_rows_89
-	MOVL       60(DX), DI
-	IMULQ      CX, DI
-	ADDQ       AX, DI
-	MOVQ       BX, SI
-	ADDQ       $0x0000000f, SI
-	SHRQ       $0x04, SI
-	CMPQ       SI, $0x00000004
-	JLE        pf_capped_90
-	MOVQ       $0x00000004, SI
-
-pf_capped_90:
-pf_rows_91:
-	PREFETCHT0 (DI)
-	ADDQ       $0x00000040, DI
-	DECQ       SI
-	JNZ        pf_rows_91
-
-group_nopf_75:
+group_nopf_68:
 	MOVL   (DX), BX
 	IMULQ  CX, BX
 	ADDQ   AX, BX
@@ -1206,9 +1122,9 @@ group_nopf_75:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f32xr_block_92:
+f32xr_block_78:
 	CMPQ        CX, $0x00000020
-	JL          f32xr_singles_94
+	JL          f32xr_singles_80
 	VMOVUPS     (AX), Z16
 	VFMADD231PS (BX), Z16, Z0
 	VFMADD231PS (SI), Z16, Z2
@@ -1237,11 +1153,11 @@ f32xr_block_92:
 	ADDQ        $0x00000080, R11
 	ADDQ        $0x00000080, R12
 	SUBQ        $0x00000020, CX
-	JMP         f32xr_block_92
+	JMP         f32xr_block_78
 
-f32xr_singles_94:
+f32xr_singles_80:
 	CMPQ        CX, $0x00000010
-	JL          f32xr_tail_95
+	JL          f32xr_tail_81
 	VMOVUPS     (AX), Z16
 	VFMADD231PS (BX), Z16, Z0
 	VFMADD231PS (SI), Z16, Z2
@@ -1262,7 +1178,7 @@ f32xr_singles_94:
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000010, CX
 	TESTQ       CX, CX
-	JZ          f32xr_notail_97
+	JZ          f32xr_notail_83
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -1284,12 +1200,12 @@ f32xr_singles_94:
 	VMOVUPS.Z   (R12), K1, Z19
 	VFMADD231PS Z19, Z16, Z15
 
-f32xr_notail_97:
-	JMP f32xr_done_93
+f32xr_notail_83:
+	JMP f32xr_done_79
 
-f32xr_tail_95:
+f32xr_tail_81:
 	TESTQ       CX, CX
-	JZ          f32xr_notail_98
+	JZ          f32xr_notail_84
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -1311,8 +1227,8 @@ f32xr_tail_95:
 	VMOVUPS.Z   (R12), K1, Z19
 	VFMADD231PS Z19, Z16, Z14
 
-f32xr_notail_98:
-f32xr_done_93:
+f32xr_notail_84:
+f32xr_done_79:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -1379,10 +1295,10 @@ f32xr_done_93:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           group_loop_73
+	JMP           group_loop_66
 
-group_done_74:
-groups_skip_72:
+group_done_67:
+groups_skip_65:
 	MOVQ n+8(FP), AX
 	MOVQ slab+16(FP), CX
 	MOVQ stride+24(FP), DX
@@ -1390,29 +1306,29 @@ groups_skip_72:
 	MOVQ out+40(FP), SI
 	MOVQ cnt+48(FP), DI
 
-batch_loop_99:
+batch_loop_85:
 	TESTQ DI, DI
-	JZ    batch_end_100
+	JZ    batch_end_86
 	MOVL  (BX), R8
 	IMULQ DX, R8
 	ADDQ  CX, R8
 	MOVQ  R8, R9
 	CMPQ  DI, $0x00000001
-	JE    batch_next_101
+	JE    batch_next_87
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 
-batch_next_101:
+batch_next_87:
 	PREFETCHT0 -4(R9)(AX*4)
 	MOVQ       q+0(FP), R10
 	MOVQ       AX, R11
 	VPXORD     Z17, Z17, Z17
 	VPXORD     Z18, Z18, Z18
 
-f32xr_block_102:
+f32xr_block_88:
 	CMPQ        R11, $0x00000020
-	JL          f32xr_singles_104
+	JL          f32xr_singles_90
 	VMOVUPS     (R10), Z0
 	VFMADD231PS (R8), Z0, Z17
 	VMOVUPS     64(R10), Z0
@@ -1423,11 +1339,11 @@ f32xr_block_102:
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000020, R11
-	JMP         f32xr_block_102
+	JMP         f32xr_block_88
 
-f32xr_singles_104:
+f32xr_singles_90:
 	CMPQ        R11, $0x00000010
-	JL          f32xr_tail_105
+	JL          f32xr_tail_91
 	VMOVUPS     (R10), Z0
 	VFMADD231PS (R8), Z0, Z17
 	PREFETCHT0  (R9)
@@ -1436,7 +1352,7 @@ f32xr_singles_104:
 	ADDQ        $0x00000040, R9
 	SUBQ        $0x00000010, R11
 	TESTQ       R11, R11
-	JZ          f32xr_notail_107
+	JZ          f32xr_notail_93
 	MOVL        $0xffffffff, R9
 	BZHIL       R11, R9, R9
 	KMOVW       R9, K1
@@ -1444,12 +1360,12 @@ f32xr_singles_104:
 	VMOVUPS.Z   (R8), K1, Z1
 	VFMADD231PS Z1, Z0, Z18
 
-f32xr_notail_107:
-	JMP f32xr_done_103
+f32xr_notail_93:
+	JMP f32xr_done_89
 
-f32xr_tail_105:
+f32xr_tail_91:
 	TESTQ       R11, R11
-	JZ          f32xr_notail_108
+	JZ          f32xr_notail_94
 	MOVL        $0xffffffff, R9
 	BZHIL       R11, R9, R9
 	KMOVW       R9, K1
@@ -1457,8 +1373,8 @@ f32xr_tail_105:
 	VMOVUPS.Z   (R8), K1, Z1
 	VFMADD231PS Z1, Z0, Z17
 
-f32xr_notail_108:
-f32xr_done_103:
+f32xr_notail_94:
+f32xr_done_89:
 	VADDPS        Z18, Z17, Z17
 	VEXTRACTF64X4 $0x01, Z17, Y0
 	VADDPS        Y0, Y17, Y0
@@ -1472,9 +1388,9 @@ f32xr_done_103:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           batch_loop_99
+	JMP           batch_loop_85
 
-batch_end_100:
+batch_end_86:
 	VZEROUPPER
 	RET
 
@@ -1486,12 +1402,12 @@ TEXT ·ipF32RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ  AX, stride+24(FP)
 	MOVQ  n+8(FP), AX
 	TESTQ AX, AX
-	JZ    groups_skip_109
+	JZ    groups_skip_95
 
-group_loop_110:
+group_loop_96:
 	MOVQ   cnt+40(FP), AX
 	CMPQ   AX, $0x00000008
-	JL     group_done_111
+	JL     group_done_97
 	MOVQ   slab+16(FP), AX
 	MOVQ   stride+24(FP), CX
 	LEAQ   (AX)(CX*1), DX
@@ -1522,9 +1438,9 @@ group_loop_110:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f32xr_block_112:
+f32xr_block_98:
 	CMPQ        R11, $0x00000020
-	JL          f32xr_singles_114
+	JL          f32xr_singles_100
 	VMOVUPS     (CX), Z16
 	VFMADD231PS (AX), Z16, Z0
 	VFMADD231PS (DX), Z16, Z2
@@ -1553,11 +1469,11 @@ f32xr_block_112:
 	ADDQ        $0x00000080, R9
 	ADDQ        $0x00000080, R10
 	SUBQ        $0x00000020, R11
-	JMP         f32xr_block_112
+	JMP         f32xr_block_98
 
-f32xr_singles_114:
+f32xr_singles_100:
 	CMPQ        R11, $0x00000010
-	JL          f32xr_tail_115
+	JL          f32xr_tail_101
 	VMOVUPS     (CX), Z16
 	VFMADD231PS (AX), Z16, Z0
 	VFMADD231PS (DX), Z16, Z2
@@ -1578,7 +1494,7 @@ f32xr_singles_114:
 	ADDQ        $0x00000040, R10
 	SUBQ        $0x00000010, R11
 	TESTQ       R11, R11
-	JZ          f32xr_notail_117
+	JZ          f32xr_notail_103
 	MOVL        $0xffffffff, R12
 	BZHIL       R11, R12, R12
 	KMOVW       R12, K1
@@ -1600,12 +1516,12 @@ f32xr_singles_114:
 	VMOVUPS.Z   (R10), K1, Z19
 	VFMADD231PS Z19, Z16, Z15
 
-f32xr_notail_117:
-	JMP f32xr_done_113
+f32xr_notail_103:
+	JMP f32xr_done_99
 
-f32xr_tail_115:
+f32xr_tail_101:
 	TESTQ       R11, R11
-	JZ          f32xr_notail_118
+	JZ          f32xr_notail_104
 	MOVL        $0xffffffff, R12
 	BZHIL       R11, R12, R12
 	KMOVW       R12, K1
@@ -1627,8 +1543,8 @@ f32xr_tail_115:
 	VMOVUPS.Z   (R10), K1, Z19
 	VFMADD231PS Z19, Z16, Z14
 
-f32xr_notail_118:
-f32xr_done_113:
+f32xr_notail_104:
+f32xr_done_99:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -1695,35 +1611,35 @@ f32xr_done_113:
 	MOVQ          cnt+40(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+40(FP)
-	JMP           group_loop_110
+	JMP           group_loop_96
 
-group_done_111:
-groups_skip_109:
+group_done_97:
+groups_skip_95:
 	MOVQ n+8(FP), AX
 	MOVQ slab+16(FP), CX
 	MOVQ stride+24(FP), DX
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_119:
+rows_loop_105:
 	TESTQ SI, SI
-	JZ    rows_end_120
+	JZ    rows_end_106
 	MOVQ  CX, DI
 	MOVQ  CX, R8
 	CMPQ  SI, $0x00000001
-	JE    rows_next_121
+	JE    rows_next_107
 	ADDQ  DX, R8
 
-rows_next_121:
+rows_next_107:
 	PREFETCHT0 -4(R8)(AX*4)
 	MOVQ       q+0(FP), R9
 	MOVQ       AX, R10
 	VPXORD     Z17, Z17, Z17
 	VPXORD     Z18, Z18, Z18
 
-f32xr_block_122:
+f32xr_block_108:
 	CMPQ        R10, $0x00000020
-	JL          f32xr_singles_124
+	JL          f32xr_singles_110
 	VMOVUPS     (R9), Z0
 	VFMADD231PS (DI), Z0, Z17
 	VMOVUPS     64(R9), Z0
@@ -1734,11 +1650,11 @@ f32xr_block_122:
 	ADDQ        $0x00000080, DI
 	ADDQ        $0x00000080, R8
 	SUBQ        $0x00000020, R10
-	JMP         f32xr_block_122
+	JMP         f32xr_block_108
 
-f32xr_singles_124:
+f32xr_singles_110:
 	CMPQ        R10, $0x00000010
-	JL          f32xr_tail_125
+	JL          f32xr_tail_111
 	VMOVUPS     (R9), Z0
 	VFMADD231PS (DI), Z0, Z17
 	PREFETCHT0  (R8)
@@ -1747,7 +1663,7 @@ f32xr_singles_124:
 	ADDQ        $0x00000040, R8
 	SUBQ        $0x00000010, R10
 	TESTQ       R10, R10
-	JZ          f32xr_notail_127
+	JZ          f32xr_notail_113
 	MOVL        $0xffffffff, R8
 	BZHIL       R10, R8, R8
 	KMOVW       R8, K1
@@ -1755,12 +1671,12 @@ f32xr_singles_124:
 	VMOVUPS.Z   (DI), K1, Z1
 	VFMADD231PS Z1, Z0, Z18
 
-f32xr_notail_127:
-	JMP f32xr_done_123
+f32xr_notail_113:
+	JMP f32xr_done_109
 
-f32xr_tail_125:
+f32xr_tail_111:
 	TESTQ       R10, R10
-	JZ          f32xr_notail_128
+	JZ          f32xr_notail_114
 	MOVL        $0xffffffff, R8
 	BZHIL       R10, R8, R8
 	KMOVW       R8, K1
@@ -1768,8 +1684,8 @@ f32xr_tail_125:
 	VMOVUPS.Z   (DI), K1, Z1
 	VFMADD231PS Z1, Z0, Z17
 
-f32xr_notail_128:
-f32xr_done_123:
+f32xr_notail_114:
+f32xr_done_109:
 	VADDPS        Z18, Z17, Z17
 	VEXTRACTF64X4 $0x01, Z17, Y0
 	VADDPS        Y0, Y17, Y0
@@ -1783,9 +1699,9 @@ f32xr_done_123:
 	ADDQ          DX, CX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_119
+	JMP           rows_loop_105
 
-rows_end_120:
+rows_end_106:
 	VZEROUPPER
 	RET
 
@@ -1800,9 +1716,9 @@ TEXT ·l2F16AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_129:
+code4_115:
 	CMPQ        DX, $0x00000040
-	JL          code1_130
+	JL          code1_116
 	VCVTPH2PS   (CX), Z4
 	VSUBPS      (AX), Z4, Z4
 	VFMADD231PS Z4, Z4, Z0
@@ -1818,22 +1734,22 @@ code4_129:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_129
+	JMP         code4_115
 
-code1_130:
+code1_116:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_131
+	JL          code_tail_117
 	VCVTPH2PS   (CX), Z4
 	VSUBPS      (AX), Z4, Z4
 	VFMADD231PS Z4, Z4, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_130
+	JMP         code1_116
 
-code_tail_131:
+code_tail_117:
 	TESTQ       DX, DX
-	JZ          code_done_132
+	JZ          code_done_118
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -1843,7 +1759,7 @@ code_tail_131:
 	VSUBPS      Z5, Z4, Z4
 	VFMADD231PS Z4, Z4, Z1
 
-code_done_132:
+code_done_118:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -1871,25 +1787,25 @@ TEXT ·l2F16RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_133:
+rows_loop_119:
 	TESTQ DI, DI
-	JZ    rows_end_134
+	JZ    rows_end_120
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_135
+	JE    rows_next_121
 	ADDQ  CX, R8
 
-rows_next_135:
+rows_next_121:
 	XORQ R9, R9
 
-pf_136:
+pf_122:
 	CMPQ       R9, DX
-	JAE        pf_done_137
+	JAE        pf_done_123
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_136
+	JMP        pf_122
 
-pf_done_137:
+pf_done_123:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -1898,9 +1814,9 @@ pf_done_137:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_138:
+code4_124:
 	CMPQ        R10, $0x00000040
-	JL          code1_139
+	JL          code1_125
 	VCVTPH2PS   (R9), Z4
 	VSUBPS      (R8), Z4, Z4
 	VFMADD231PS Z4, Z4, Z0
@@ -1916,22 +1832,22 @@ code4_138:
 	ADDQ        $0x00000100, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000040, R10
-	JMP         code4_138
+	JMP         code4_124
 
-code1_139:
+code1_125:
 	CMPQ        R10, $0x00000010
-	JL          code_tail_140
+	JL          code_tail_126
 	VCVTPH2PS   (R9), Z4
 	VSUBPS      (R8), Z4, Z4
 	VFMADD231PS Z4, Z4, Z0
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000010, R10
-	JMP         code1_139
+	JMP         code1_125
 
-code_tail_140:
+code_tail_126:
 	TESTQ       R10, R10
-	JZ          code_done_141
+	JZ          code_done_127
 	MOVL        $0xffffffff, R11
 	BZHIL       R10, R11, R11
 	KMOVW       R11, K1
@@ -1941,7 +1857,7 @@ code_tail_140:
 	VSUBPS      Z5, Z4, Z4
 	VFMADD231PS Z4, Z4, Z1
 
-code_done_141:
+code_done_127:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -1957,9 +1873,9 @@ code_done_141:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_133
+	JMP           rows_loop_119
 
-rows_end_134:
+rows_end_120:
 	VZEROUPPER
 	RET
 
@@ -1974,9 +1890,9 @@ TEXT ·ipF16AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_142:
+code4_128:
 	CMPQ        DX, $0x00000040
-	JL          code1_143
+	JL          code1_129
 	VCVTPH2PS   (CX), Z4
 	VFMADD231PS (AX), Z4, Z0
 	VCVTPH2PS   32(CX), Z4
@@ -1988,21 +1904,21 @@ code4_142:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_142
+	JMP         code4_128
 
-code1_143:
+code1_129:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_144
+	JL          code_tail_130
 	VCVTPH2PS   (CX), Z4
 	VFMADD231PS (AX), Z4, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_143
+	JMP         code1_129
 
-code_tail_144:
+code_tail_130:
 	TESTQ       DX, DX
-	JZ          code_done_145
+	JZ          code_done_131
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -2011,7 +1927,7 @@ code_tail_144:
 	VCVTPH2PS   Y4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_145:
+code_done_131:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2039,25 +1955,25 @@ TEXT ·ipF16RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_146:
+rows_loop_132:
 	TESTQ DI, DI
-	JZ    rows_end_147
+	JZ    rows_end_133
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_148
+	JE    rows_next_134
 	ADDQ  CX, R8
 
-rows_next_148:
+rows_next_134:
 	XORQ R9, R9
 
-pf_149:
+pf_135:
 	CMPQ       R9, DX
-	JAE        pf_done_150
+	JAE        pf_done_136
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_149
+	JMP        pf_135
 
-pf_done_150:
+pf_done_136:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -2066,9 +1982,9 @@ pf_done_150:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_151:
+code4_137:
 	CMPQ        R10, $0x00000040
-	JL          code1_152
+	JL          code1_138
 	VCVTPH2PS   (R9), Z4
 	VFMADD231PS (R8), Z4, Z0
 	VCVTPH2PS   32(R9), Z4
@@ -2080,21 +1996,21 @@ code4_151:
 	ADDQ        $0x00000100, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000040, R10
-	JMP         code4_151
+	JMP         code4_137
 
-code1_152:
+code1_138:
 	CMPQ        R10, $0x00000010
-	JL          code_tail_153
+	JL          code_tail_139
 	VCVTPH2PS   (R9), Z4
 	VFMADD231PS (R8), Z4, Z0
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000010, R10
-	JMP         code1_152
+	JMP         code1_138
 
-code_tail_153:
+code_tail_139:
 	TESTQ       R10, R10
-	JZ          code_done_154
+	JZ          code_done_140
 	MOVL        $0xffffffff, R11
 	BZHIL       R10, R11, R11
 	KMOVW       R11, K1
@@ -2103,7 +2019,7 @@ code_tail_153:
 	VCVTPH2PS   Y4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_154:
+code_done_140:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2119,9 +2035,9 @@ code_done_154:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_146
+	JMP           rows_loop_132
 
-rows_end_147:
+rows_end_133:
 	VZEROUPPER
 	RET
 
@@ -2136,9 +2052,9 @@ TEXT ·l2BF16AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_155:
+code4_141:
 	CMPQ        DX, $0x00000040
-	JL          code1_156
+	JL          code1_142
 	VPMOVZXWD   (CX), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VSUBPS      (AX), Z4, Z4
@@ -2158,11 +2074,11 @@ code4_155:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_155
+	JMP         code4_141
 
-code1_156:
+code1_142:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_157
+	JL          code_tail_143
 	VPMOVZXWD   (CX), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VSUBPS      (AX), Z4, Z4
@@ -2170,11 +2086,11 @@ code1_156:
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_156
+	JMP         code1_142
 
-code_tail_157:
+code_tail_143:
 	TESTQ       DX, DX
-	JZ          code_done_158
+	JZ          code_done_144
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -2185,7 +2101,7 @@ code_tail_157:
 	VSUBPS      Z5, Z4, Z4
 	VFMADD231PS Z4, Z4, Z1
 
-code_done_158:
+code_done_144:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2213,25 +2129,25 @@ TEXT ·l2BF16RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_159:
+rows_loop_145:
 	TESTQ DI, DI
-	JZ    rows_end_160
+	JZ    rows_end_146
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_161
+	JE    rows_next_147
 	ADDQ  CX, R8
 
-rows_next_161:
+rows_next_147:
 	XORQ R9, R9
 
-pf_162:
+pf_148:
 	CMPQ       R9, DX
-	JAE        pf_done_163
+	JAE        pf_done_149
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_162
+	JMP        pf_148
 
-pf_done_163:
+pf_done_149:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -2240,9 +2156,9 @@ pf_done_163:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_164:
+code4_150:
 	CMPQ        R10, $0x00000040
-	JL          code1_165
+	JL          code1_151
 	VPMOVZXWD   (R9), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VSUBPS      (R8), Z4, Z4
@@ -2262,11 +2178,11 @@ code4_164:
 	ADDQ        $0x00000100, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000040, R10
-	JMP         code4_164
+	JMP         code4_150
 
-code1_165:
+code1_151:
 	CMPQ        R10, $0x00000010
-	JL          code_tail_166
+	JL          code_tail_152
 	VPMOVZXWD   (R9), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VSUBPS      (R8), Z4, Z4
@@ -2274,11 +2190,11 @@ code1_165:
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000010, R10
-	JMP         code1_165
+	JMP         code1_151
 
-code_tail_166:
+code_tail_152:
 	TESTQ       R10, R10
-	JZ          code_done_167
+	JZ          code_done_153
 	MOVL        $0xffffffff, R11
 	BZHIL       R10, R11, R11
 	KMOVW       R11, K1
@@ -2289,7 +2205,7 @@ code_tail_166:
 	VSUBPS      Z5, Z4, Z4
 	VFMADD231PS Z4, Z4, Z1
 
-code_done_167:
+code_done_153:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2305,9 +2221,9 @@ code_done_167:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_159
+	JMP           rows_loop_145
 
-rows_end_160:
+rows_end_146:
 	VZEROUPPER
 	RET
 
@@ -2322,9 +2238,9 @@ TEXT ·ipBF16AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_168:
+code4_154:
 	CMPQ        DX, $0x00000040
-	JL          code1_169
+	JL          code1_155
 	VPMOVZXWD   (CX), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS (AX), Z4, Z0
@@ -2340,22 +2256,22 @@ code4_168:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_168
+	JMP         code4_154
 
-code1_169:
+code1_155:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_170
+	JL          code_tail_156
 	VPMOVZXWD   (CX), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS (AX), Z4, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_169
+	JMP         code1_155
 
-code_tail_170:
+code_tail_156:
 	TESTQ       DX, DX
-	JZ          code_done_171
+	JZ          code_done_157
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -2365,7 +2281,7 @@ code_tail_170:
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_171:
+code_done_157:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2393,25 +2309,25 @@ TEXT ·ipBF16RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), SI
 	MOVQ cnt+40(FP), DI
 
-rows_loop_172:
+rows_loop_158:
 	TESTQ DI, DI
-	JZ    rows_end_173
+	JZ    rows_end_159
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_174
+	JE    rows_next_160
 	ADDQ  CX, R8
 
-rows_next_174:
+rows_next_160:
 	XORQ R9, R9
 
-pf_175:
+pf_161:
 	CMPQ       R9, DX
-	JAE        pf_done_176
+	JAE        pf_done_162
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_175
+	JMP        pf_161
 
-pf_done_176:
+pf_done_162:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -2420,9 +2336,9 @@ pf_done_176:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_177:
+code4_163:
 	CMPQ        R10, $0x00000040
-	JL          code1_178
+	JL          code1_164
 	VPMOVZXWD   (R9), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS (R8), Z4, Z0
@@ -2438,22 +2354,22 @@ code4_177:
 	ADDQ        $0x00000100, R8
 	ADDQ        $0x00000080, R9
 	SUBQ        $0x00000040, R10
-	JMP         code4_177
+	JMP         code4_163
 
-code1_178:
+code1_164:
 	CMPQ        R10, $0x00000010
-	JL          code_tail_179
+	JL          code_tail_165
 	VPMOVZXWD   (R9), Z4
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS (R8), Z4, Z0
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000020, R9
 	SUBQ        $0x00000010, R10
-	JMP         code1_178
+	JMP         code1_164
 
-code_tail_179:
+code_tail_165:
 	TESTQ       R10, R10
-	JZ          code_done_180
+	JZ          code_done_166
 	MOVL        $0xffffffff, R11
 	BZHIL       R10, R11, R11
 	KMOVW       R11, K1
@@ -2463,7 +2379,7 @@ code_tail_179:
 	VPSLLD      $0x10, Z4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_180:
+code_done_166:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2479,9 +2395,9 @@ code_done_180:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_172
+	JMP           rows_loop_158
 
-rows_end_173:
+rows_end_159:
 	VZEROUPPER
 	RET
 
@@ -2500,9 +2416,9 @@ TEXT ·l2SQ8AVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z3, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 
-code4_181:
+code4_167:
 	CMPQ         DX, $0x00000040
-	JL           code1_182
+	JL           code1_168
 	VPMOVZXBD    (CX), Z5
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       (SI), Z5, Z5
@@ -2536,11 +2452,11 @@ code4_181:
 	ADDQ         $0x00000100, BX
 	ADDQ         $0x00000100, SI
 	SUBQ         $0x00000040, DX
-	JMP          code4_181
+	JMP          code4_167
 
-code1_182:
+code1_168:
 	CMPQ         DX, $0x00000010
-	JL           code_tail_183
+	JL           code_tail_169
 	VPMOVZXBD    (CX), Z5
 	VCVTDQ2PS    Z5, Z5
 	VMULPS       (SI), Z5, Z5
@@ -2553,11 +2469,11 @@ code1_182:
 	ADDQ         $0x00000040, BX
 	ADDQ         $0x00000040, SI
 	SUBQ         $0x00000010, DX
-	JMP          code1_182
+	JMP          code1_168
 
-code_tail_183:
+code_tail_169:
 	TESTQ        DX, DX
-	JZ           code_done_184
+	JZ           code_done_170
 	MOVL         $0xffffffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
@@ -2573,7 +2489,7 @@ code_tail_183:
 	VFNMADD231PS Z0, Z5, Z6
 	VFMADD231PS  Z6, Z6, Z2
 
-code_done_184:
+code_done_170:
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z4, Z3, Z3
 	VADDPS        Z3, Z1, Z1
@@ -2604,9 +2520,9 @@ TEXT ·ipSQ8AVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z3, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 
-code4_185:
+code4_171:
 	CMPQ        DX, $0x00000040
-	JL          code1_186
+	JL          code1_172
 	VPMOVZXBD   (CX), Z5
 	VCVTDQ2PS   Z5, Z5
 	VMULPS      (SI), Z5, Z5
@@ -2632,11 +2548,11 @@ code4_185:
 	ADDQ        $0x00000100, BX
 	ADDQ        $0x00000100, SI
 	SUBQ        $0x00000040, DX
-	JMP         code4_185
+	JMP         code4_171
 
-code1_186:
+code1_172:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_187
+	JL          code_tail_173
 	VPMOVZXBD   (CX), Z5
 	VCVTDQ2PS   Z5, Z5
 	VMULPS      (SI), Z5, Z5
@@ -2647,11 +2563,11 @@ code1_186:
 	ADDQ        $0x00000040, BX
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000010, DX
-	JMP         code1_186
+	JMP         code1_172
 
-code_tail_187:
+code_tail_173:
 	TESTQ       DX, DX
-	JZ          code_done_188
+	JZ          code_done_174
 	MOVL        $0xffffffff, DI
 	BZHIL       DX, DI, DI
 	KMOVW       DI, K1
@@ -2665,7 +2581,7 @@ code_tail_187:
 	VFMADD213PS Z7, Z0, Z5
 	VFMADD231PS Z6, Z5, Z2
 
-code_done_188:
+code_done_174:
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z4, Z3, Z3
 	VADDPS        Z3, Z1, Z1
@@ -2694,9 +2610,9 @@ TEXT ·l2SQ8SAVX512(SB), NOSPLIT, $0-44
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_189:
+code4_175:
 	CMPQ         DX, $0x00000040
-	JL           code1_190
+	JL           code1_176
 	VPMOVZXBD    (CX), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (AX), Z5
@@ -2726,11 +2642,11 @@ code4_189:
 	ADDQ         $0x00000100, BX
 	ADDQ         $0x00000100, SI
 	SUBQ         $0x00000040, DX
-	JMP          code4_189
+	JMP          code4_175
 
-code1_190:
+code1_176:
 	CMPQ         DX, $0x00000010
-	JL           code_tail_191
+	JL           code_tail_177
 	VPMOVZXBD    (CX), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (AX), Z5
@@ -2742,11 +2658,11 @@ code1_190:
 	ADDQ         $0x00000040, BX
 	ADDQ         $0x00000040, SI
 	SUBQ         $0x00000010, DX
-	JMP          code1_190
+	JMP          code1_176
 
-code_tail_191:
+code_tail_177:
 	TESTQ        DX, DX
-	JZ           code_done_192
+	JZ           code_done_178
 	MOVL         $0xffffffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
@@ -2761,7 +2677,7 @@ code_tail_191:
 	VFNMADD231PS Z7, Z4, Z5
 	VFMADD231PS  Z5, Z5, Z1
 
-code_done_192:
+code_done_178:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2787,25 +2703,25 @@ TEXT ·l2SQ8SRowsAVX512(SB), NOSPLIT, $0-64
 	MOVQ out+48(FP), SI
 	MOVQ cnt+56(FP), DI
 
-rows_loop_193:
+rows_loop_179:
 	TESTQ DI, DI
-	JZ    rows_end_194
+	JZ    rows_end_180
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_195
+	JE    rows_next_181
 	ADDQ  CX, R8
 
-rows_next_195:
+rows_next_181:
 	XORQ R9, R9
 
-pf_196:
+pf_182:
 	CMPQ       R9, DX
-	JAE        pf_done_197
+	JAE        pf_done_183
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_196
+	JMP        pf_182
 
-pf_done_197:
+pf_done_183:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -2816,9 +2732,9 @@ pf_done_197:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_198:
+code4_184:
 	CMPQ         R10, $0x00000040
-	JL           code1_199
+	JL           code1_185
 	VPMOVZXBD    (R9), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (R8), Z5
@@ -2848,11 +2764,11 @@ code4_198:
 	ADDQ         $0x00000100, R11
 	ADDQ         $0x00000100, R12
 	SUBQ         $0x00000040, R10
-	JMP          code4_198
+	JMP          code4_184
 
-code1_199:
+code1_185:
 	CMPQ         R10, $0x00000010
-	JL           code_tail_200
+	JL           code_tail_186
 	VPMOVZXBD    (R9), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (R8), Z5
@@ -2864,11 +2780,11 @@ code1_199:
 	ADDQ         $0x00000040, R11
 	ADDQ         $0x00000040, R12
 	SUBQ         $0x00000010, R10
-	JMP          code1_199
+	JMP          code1_185
 
-code_tail_200:
+code_tail_186:
 	TESTQ        R10, R10
-	JZ           code_done_201
+	JZ           code_done_187
 	MOVL         $0xffffffff, R13
 	BZHIL        R10, R13, R13
 	KMOVW        R13, K1
@@ -2883,7 +2799,7 @@ code_tail_200:
 	VFNMADD231PS Z7, Z4, Z5
 	VFMADD231PS  Z5, Z5, Z1
 
-code_done_201:
+code_done_187:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -2899,9 +2815,9 @@ code_done_201:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_193
+	JMP           rows_loop_179
 
-rows_end_194:
+rows_end_180:
 	VZEROUPPER
 	RET
 
@@ -2918,9 +2834,9 @@ TEXT ·ipSQ8SAVX512(SB), NOSPLIT, $0-44
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_202:
+code4_188:
 	CMPQ        DX, $0x00000040
-	JL          code1_203
+	JL          code1_189
 	VPMOVZXBD   (CX), Z4
 	VCVTDQ2PS   Z4, Z4
 	VMOVUPS     (SI), Z5
@@ -2946,11 +2862,11 @@ code4_202:
 	ADDQ        $0x00000100, BX
 	ADDQ        $0x00000100, SI
 	SUBQ        $0x00000040, DX
-	JMP         code4_202
+	JMP         code4_188
 
-code1_203:
+code1_189:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_204
+	JL          code_tail_190
 	VPMOVZXBD   (CX), Z4
 	VCVTDQ2PS   Z4, Z4
 	VMOVUPS     (SI), Z5
@@ -2961,11 +2877,11 @@ code1_203:
 	ADDQ        $0x00000040, BX
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000010, DX
-	JMP         code1_203
+	JMP         code1_189
 
-code_tail_204:
+code_tail_190:
 	TESTQ       DX, DX
-	JZ          code_done_205
+	JZ          code_done_191
 	MOVL        $0xffffffff, DI
 	BZHIL       DX, DI, DI
 	KMOVW       DI, K1
@@ -2978,7 +2894,7 @@ code_tail_204:
 	VFMADD213PS Z6, Z7, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_205:
+code_done_191:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -3004,25 +2920,25 @@ TEXT ·ipSQ8SRowsAVX512(SB), NOSPLIT, $0-64
 	MOVQ out+48(FP), SI
 	MOVQ cnt+56(FP), DI
 
-rows_loop_206:
+rows_loop_192:
 	TESTQ DI, DI
-	JZ    rows_end_207
+	JZ    rows_end_193
 	MOVQ  BX, R8
 	CMPQ  DI, $0x00000001
-	JE    rows_next_208
+	JE    rows_next_194
 	ADDQ  CX, R8
 
-rows_next_208:
+rows_next_194:
 	XORQ R9, R9
 
-pf_209:
+pf_195:
 	CMPQ       R9, DX
-	JAE        pf_done_210
+	JAE        pf_done_196
 	PREFETCHT0 (R8)(R9*1)
 	ADDQ       $0x00000040, R9
-	JMP        pf_209
+	JMP        pf_195
 
-pf_done_210:
+pf_done_196:
 	MOVQ   q+0(FP), R8
 	MOVQ   BX, R9
 	MOVQ   AX, R10
@@ -3033,9 +2949,9 @@ pf_done_210:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_211:
+code4_197:
 	CMPQ        R10, $0x00000040
-	JL          code1_212
+	JL          code1_198
 	VPMOVZXBD   (R9), Z4
 	VCVTDQ2PS   Z4, Z4
 	VMOVUPS     (R12), Z5
@@ -3061,11 +2977,11 @@ code4_211:
 	ADDQ        $0x00000100, R11
 	ADDQ        $0x00000100, R12
 	SUBQ        $0x00000040, R10
-	JMP         code4_211
+	JMP         code4_197
 
-code1_212:
+code1_198:
 	CMPQ        R10, $0x00000010
-	JL          code_tail_213
+	JL          code_tail_199
 	VPMOVZXBD   (R9), Z4
 	VCVTDQ2PS   Z4, Z4
 	VMOVUPS     (R12), Z5
@@ -3076,11 +2992,11 @@ code1_212:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000010, R10
-	JMP         code1_212
+	JMP         code1_198
 
-code_tail_213:
+code_tail_199:
 	TESTQ       R10, R10
-	JZ          code_done_214
+	JZ          code_done_200
 	MOVL        $0xffffffff, R13
 	BZHIL       R10, R13, R13
 	KMOVW       R13, K1
@@ -3093,7 +3009,7 @@ code_tail_213:
 	VFMADD213PS Z6, Z7, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_214:
+code_done_200:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -3109,9 +3025,9 @@ code_done_214:
 	ADDQ          CX, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JMP           rows_loop_206
+	JMP           rows_loop_192
 
-rows_end_207:
+rows_end_193:
 	VZEROUPPER
 	RET
 
@@ -3132,9 +3048,9 @@ TEXT ·l2SQ4AVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z4, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 
-code4_215:
+code4_201:
 	CMPQ         DX, $0x00000040
-	JL           code1_216
+	JL           code1_202
 	VPMOVZXBW    (CX), X6
 	VPSLLW       $0x04, X6, X7
 	VPORD        X7, X6, X6
@@ -3184,11 +3100,11 @@ code4_215:
 	ADDQ         $0x00000100, BX
 	ADDQ         $0x00000100, SI
 	SUBQ         $0x00000040, DX
-	JMP          code4_215
+	JMP          code4_201
 
-code1_216:
+code1_202:
 	CMPQ         DX, $0x00000010
-	JL           code_tail_217
+	JL           code_tail_203
 	VPMOVZXBW    (CX), X6
 	VPSLLW       $0x04, X6, X7
 	VPORD        X7, X6, X6
@@ -3205,11 +3121,11 @@ code1_216:
 	ADDQ         $0x00000040, BX
 	ADDQ         $0x00000040, SI
 	SUBQ         $0x00000010, DX
-	JMP          code1_216
+	JMP          code1_202
 
-code_tail_217:
+code_tail_203:
 	TESTQ        DX, DX
-	JZ           code_done_218
+	JZ           code_done_204
 	MOVL         $0xffffffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
@@ -3234,7 +3150,7 @@ code_tail_217:
 	VFNMADD231PS Z0, Z1, Z6
 	VFMADD231PS  Z6, Z6, Z3
 
-code_done_218:
+code_done_204:
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z5, Z4, Z4
 	VADDPS        Z4, Z2, Z2
@@ -3267,9 +3183,9 @@ TEXT ·ipSQ4AVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z4, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 
-code4_219:
+code4_205:
 	CMPQ        DX, $0x00000040
-	JL          code1_220
+	JL          code1_206
 	VPMOVZXBW   (CX), X6
 	VPSLLW      $0x04, X6, X7
 	VPORD       X7, X6, X6
@@ -3311,11 +3227,11 @@ code4_219:
 	ADDQ        $0x00000100, BX
 	ADDQ        $0x00000100, SI
 	SUBQ        $0x00000040, DX
-	JMP         code4_219
+	JMP         code4_205
 
-code1_220:
+code1_206:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_221
+	JL          code_tail_207
 	VPMOVZXBW   (CX), X6
 	VPSLLW      $0x04, X6, X7
 	VPORD       X7, X6, X6
@@ -3330,11 +3246,11 @@ code1_220:
 	ADDQ        $0x00000040, BX
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000010, DX
-	JMP         code1_220
+	JMP         code1_206
 
-code_tail_221:
+code_tail_207:
 	TESTQ       DX, DX
-	JZ          code_done_222
+	JZ          code_done_208
 	MOVL        $0xffffffff, DI
 	BZHIL       DX, DI, DI
 	KMOVW       DI, K1
@@ -3357,7 +3273,7 @@ code_tail_221:
 	VFMADD213PS Z8, Z0, Z1
 	VFMADD231PS Z7, Z1, Z3
 
-code_done_222:
+code_done_208:
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z5, Z4, Z4
 	VADDPS        Z4, Z2, Z2
@@ -3388,9 +3304,9 @@ TEXT ·l2SQ4SAVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z3, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 
-code4_223:
+code4_209:
 	CMPQ         DX, $0x00000040
-	JL           code1_224
+	JL           code1_210
 	VPMOVZXBW    (CX), X5
 	VPSLLW       $0x04, X5, X6
 	VPORD        X6, X5, X5
@@ -3436,11 +3352,11 @@ code4_223:
 	ADDQ         $0x00000100, BX
 	ADDQ         $0x00000100, SI
 	SUBQ         $0x00000040, DX
-	JMP          code4_223
+	JMP          code4_209
 
-code1_224:
+code1_210:
 	CMPQ         DX, $0x00000010
-	JL           code_tail_225
+	JL           code_tail_211
 	VPMOVZXBW    (CX), X5
 	VPSLLW       $0x04, X5, X6
 	VPORD        X6, X5, X5
@@ -3456,11 +3372,11 @@ code1_224:
 	ADDQ         $0x00000040, BX
 	ADDQ         $0x00000040, SI
 	SUBQ         $0x00000010, DX
-	JMP          code1_224
+	JMP          code1_210
 
-code_tail_225:
+code_tail_211:
 	TESTQ        DX, DX
-	JZ           code_done_226
+	JZ           code_done_212
 	MOVL         $0xffffffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
@@ -3484,7 +3400,7 @@ code_tail_225:
 	VFNMADD231PS Z8, Z0, Z5
 	VFMADD231PS  Z5, Z5, Z2
 
-code_done_226:
+code_done_212:
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z4, Z3, Z3
 	VADDPS        Z3, Z1, Z1
@@ -3515,9 +3431,9 @@ TEXT ·ipSQ4SAVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z3, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 
-code4_227:
+code4_213:
 	CMPQ        DX, $0x00000040
-	JL          code1_228
+	JL          code1_214
 	VPMOVZXBW   (CX), X5
 	VPSLLW      $0x04, X5, X6
 	VPORD       X6, X5, X5
@@ -3559,11 +3475,11 @@ code4_227:
 	ADDQ        $0x00000100, BX
 	ADDQ        $0x00000100, SI
 	SUBQ        $0x00000040, DX
-	JMP         code4_227
+	JMP         code4_213
 
-code1_228:
+code1_214:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_229
+	JL          code_tail_215
 	VPMOVZXBW   (CX), X5
 	VPSLLW      $0x04, X5, X6
 	VPORD       X6, X5, X5
@@ -3578,11 +3494,11 @@ code1_228:
 	ADDQ        $0x00000040, BX
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000010, DX
-	JMP         code1_228
+	JMP         code1_214
 
-code_tail_229:
+code_tail_215:
 	TESTQ       DX, DX
-	JZ          code_done_230
+	JZ          code_done_216
 	MOVL        $0xffffffff, DI
 	BZHIL       DX, DI, DI
 	KMOVW       DI, K1
@@ -3604,7 +3520,7 @@ code_tail_229:
 	VFMADD213PS Z7, Z8, Z0
 	VFMADD231PS Z6, Z0, Z2
 
-code_done_230:
+code_done_216:
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z4, Z3, Z3
 	VADDPS        Z3, Z1, Z1
@@ -3632,9 +3548,9 @@ TEXT ·l2SQ8RAVX512(SB), NOSPLIT, $0-36
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_231:
+code4_217:
 	CMPQ         DX, $0x00000040
-	JL           code1_232
+	JL           code1_218
 	VPMOVZXBD    (CX), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (AX), Z5
@@ -3659,11 +3575,11 @@ code4_231:
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000100, BX
 	SUBQ         $0x00000040, DX
-	JMP          code4_231
+	JMP          code4_217
 
-code1_232:
+code1_218:
 	CMPQ         DX, $0x00000010
-	JL           code_tail_233
+	JL           code_tail_219
 	VPMOVZXBD    (CX), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (AX), Z5
@@ -3673,11 +3589,11 @@ code1_232:
 	ADDQ         $0x00000010, CX
 	ADDQ         $0x00000040, BX
 	SUBQ         $0x00000010, DX
-	JMP          code1_232
+	JMP          code1_218
 
-code_tail_233:
+code_tail_219:
 	TESTQ        DX, DX
-	JZ           code_done_234
+	JZ           code_done_220
 	MOVL         $0xffffffff, SI
 	BZHIL        DX, SI, SI
 	KMOVW        SI, K1
@@ -3690,7 +3606,7 @@ code_tail_233:
 	VFNMADD231PS Z6, Z4, Z5
 	VFMADD231PS  Z5, Z5, Z1
 
-code_done_234:
+code_done_220:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -3715,25 +3631,25 @@ TEXT ·l2SQ8RRowsAVX512(SB), NOSPLIT, $0-56
 	MOVQ out+40(FP), BX
 	MOVQ cnt+48(FP), SI
 
-rows_loop_235:
+rows_loop_221:
 	TESTQ SI, SI
-	JZ    rows_end_236
+	JZ    rows_end_222
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_237
+	JE    rows_next_223
 	ADDQ  CX, DI
 
-rows_next_237:
+rows_next_223:
 	XORQ R8, R8
 
-pf_238:
+pf_224:
 	CMPQ       R8, AX
-	JAE        pf_done_239
+	JAE        pf_done_225
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_238
+	JMP        pf_224
 
-pf_done_239:
+pf_done_225:
 	MOVQ   r+0(FP), DI
 	MOVQ   DX, R8
 	MOVQ   AX, R9
@@ -3743,9 +3659,9 @@ pf_done_239:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_240:
+code4_226:
 	CMPQ         R9, $0x00000040
-	JL           code1_241
+	JL           code1_227
 	VPMOVZXBD    (R8), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (DI), Z5
@@ -3770,11 +3686,11 @@ code4_240:
 	ADDQ         $0x00000040, R8
 	ADDQ         $0x00000100, R10
 	SUBQ         $0x00000040, R9
-	JMP          code4_240
+	JMP          code4_226
 
-code1_241:
+code1_227:
 	CMPQ         R9, $0x00000010
-	JL           code_tail_242
+	JL           code_tail_228
 	VPMOVZXBD    (R8), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (DI), Z5
@@ -3784,11 +3700,11 @@ code1_241:
 	ADDQ         $0x00000010, R8
 	ADDQ         $0x00000040, R10
 	SUBQ         $0x00000010, R9
-	JMP          code1_241
+	JMP          code1_227
 
-code_tail_242:
+code_tail_228:
 	TESTQ        R9, R9
-	JZ           code_done_243
+	JZ           code_done_229
 	MOVL         $0xffffffff, R11
 	BZHIL        R9, R11, R11
 	KMOVW        R11, K1
@@ -3801,7 +3717,7 @@ code_tail_242:
 	VFNMADD231PS Z6, Z4, Z5
 	VFMADD231PS  Z5, Z5, Z1
 
-code_done_243:
+code_done_229:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -3817,9 +3733,9 @@ code_done_243:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_235
+	JMP           rows_loop_221
 
-rows_end_236:
+rows_end_222:
 	VZEROUPPER
 	RET
 
@@ -3834,9 +3750,9 @@ TEXT ·dotF32U8AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_244:
+code4_230:
 	CMPQ        DX, $0x00000040
-	JL          code1_245
+	JL          code1_231
 	VPMOVZXBD   (CX), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (AX), Z4, Z0
@@ -3852,22 +3768,22 @@ code4_244:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_244
+	JMP         code4_230
 
-code1_245:
+code1_231:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_246
+	JL          code_tail_232
 	VPMOVZXBD   (CX), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (AX), Z4, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000010, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_245
+	JMP         code1_231
 
-code_tail_246:
+code_tail_232:
 	TESTQ       DX, DX
-	JZ          code_done_247
+	JZ          code_done_233
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -3877,7 +3793,7 @@ code_tail_246:
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_247:
+code_done_233:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -3902,25 +3818,25 @@ TEXT ·dotF32U8RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_248:
+rows_loop_234:
 	TESTQ SI, SI
-	JZ    rows_end_249
+	JZ    rows_end_235
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_250
+	JE    rows_next_236
 	ADDQ  CX, DI
 
-rows_next_250:
+rows_next_236:
 	XORQ R8, R8
 
-pf_251:
+pf_237:
 	CMPQ       R8, AX
-	JAE        pf_done_252
+	JAE        pf_done_238
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_251
+	JMP        pf_237
 
-pf_done_252:
+pf_done_238:
 	MOVQ   w+0(FP), DI
 	MOVQ   DX, R8
 	MOVQ   AX, R9
@@ -3929,9 +3845,9 @@ pf_done_252:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_253:
+code4_239:
 	CMPQ        R9, $0x00000040
-	JL          code1_254
+	JL          code1_240
 	VPMOVZXBD   (R8), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (DI), Z4, Z0
@@ -3947,22 +3863,22 @@ code4_253:
 	ADDQ        $0x00000100, DI
 	ADDQ        $0x00000040, R8
 	SUBQ        $0x00000040, R9
-	JMP         code4_253
+	JMP         code4_239
 
-code1_254:
+code1_240:
 	CMPQ        R9, $0x00000010
-	JL          code_tail_255
+	JL          code_tail_241
 	VPMOVZXBD   (R8), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (DI), Z4, Z0
 	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000010, R8
 	SUBQ        $0x00000010, R9
-	JMP         code1_254
+	JMP         code1_240
 
-code_tail_255:
+code_tail_241:
 	TESTQ       R9, R9
-	JZ          code_done_256
+	JZ          code_done_242
 	MOVL        $0xffffffff, R10
 	BZHIL       R9, R10, R10
 	KMOVW       R10, K1
@@ -3972,7 +3888,7 @@ code_tail_255:
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_256:
+code_done_242:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -3988,9 +3904,9 @@ code_done_256:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_248
+	JMP           rows_loop_234
 
-rows_end_249:
+rows_end_235:
 	VZEROUPPER
 	RET
 
@@ -4001,17 +3917,17 @@ TEXT ·f32ToF16AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_257:
+conv_243:
 	TESTQ     DX, DX
-	JZ        conv_done_258
+	JZ        conv_done_244
 	VMOVUPS   (CX), Z0
 	VCVTPS2PH $0x00, Z0, (AX)
 	ADDQ      $0x00000040, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_257
+	JMP       conv_243
 
-conv_done_258:
+conv_done_244:
 	VZEROUPPER
 	RET
 
@@ -4022,17 +3938,17 @@ TEXT ·f16ToF32AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_259:
+conv_245:
 	TESTQ     DX, DX
-	JZ        conv_done_260
+	JZ        conv_done_246
 	VCVTPH2PS (CX), Z0
 	VMOVUPS   Z0, (AX)
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000040, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_259
+	JMP       conv_245
 
-conv_done_260:
+conv_done_246:
 	VZEROUPPER
 	RET
 
@@ -4043,18 +3959,18 @@ TEXT ·bf16ToF32AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_261:
+conv_247:
 	TESTQ     DX, DX
-	JZ        conv_done_262
+	JZ        conv_done_248
 	VPMOVZXWD (CX), Z0
 	VPSLLD    $0x10, Z0, Z0
 	VMOVUPS   Z0, (AX)
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000040, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_261
+	JMP       conv_247
 
-conv_done_262:
+conv_done_248:
 	VZEROUPPER
 	RET
 
@@ -4071,9 +3987,9 @@ TEXT ·f32ToBF16AVX512(SB), NOSPLIT, $0-24
 	MOVQ         src+8(FP), CX
 	MOVQ         n+16(FP), DX
 
-conv_263:
+conv_249:
 	TESTQ     DX, DX
-	JZ        conv_done_264
+	JZ        conv_done_250
 	VMOVUPS   (CX), Z3
 	VPSRLD    $0x10, Z3, Z4
 	VPANDD    Z0, Z4, Z4
@@ -4088,9 +4004,9 @@ conv_263:
 	ADDQ      $0x00000040, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_263
+	JMP       conv_249
 
-conv_done_264:
+conv_done_250:
 	VZEROUPPER
 	RET
 
@@ -4105,9 +4021,9 @@ TEXT ·l2Int8AVX512(SB), NOSPLIT, $0-28
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-i8_4_265:
+i8_4_251:
 	CMPQ      DX, $0x00000080
-	JL        i8_1_266
+	JL        i8_1_252
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPSUBW    Z5, Z4, Z4
@@ -4131,11 +4047,11 @@ i8_4_265:
 	ADDQ      $0x00000080, AX
 	ADDQ      $0x00000080, CX
 	SUBQ      $0x00000080, DX
-	JMP       i8_4_265
+	JMP       i8_4_251
 
-i8_1_266:
+i8_1_252:
 	CMPQ      DX, $0x00000020
-	JL        i8_tail_267
+	JL        i8_tail_253
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPSUBW    Z5, Z4, Z4
@@ -4144,11 +4060,11 @@ i8_1_266:
 	ADDQ      $0x00000020, AX
 	ADDQ      $0x00000020, CX
 	SUBQ      $0x00000020, DX
-	JMP       i8_1_266
+	JMP       i8_1_252
 
-i8_tail_267:
+i8_tail_253:
 	TESTQ      DX, DX
-	JZ         i8_done_268
+	JZ         i8_done_254
 	MOVL       $0xffffffff, BX
 	BZHIL      DX, BX, BX
 	KMOVD      BX, K1
@@ -4160,7 +4076,7 @@ i8_tail_267:
 	VPMADDWD   Z4, Z4, Z4
 	VPADDD     Z4, Z1, Z1
 
-i8_done_268:
+i8_done_254:
 	VPADDD        Z1, Z0, Z0
 	VPADDD        Z2, Z0, Z0
 	VPADDD        Z3, Z0, Z0
@@ -4188,9 +4104,9 @@ TEXT ·ipInt8AVX512(SB), NOSPLIT, $0-28
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-i8_4_269:
+i8_4_255:
 	CMPQ      DX, $0x00000080
-	JL        i8_1_270
+	JL        i8_1_256
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPMADDWD  Z5, Z4, Z4
@@ -4210,11 +4126,11 @@ i8_4_269:
 	ADDQ      $0x00000080, AX
 	ADDQ      $0x00000080, CX
 	SUBQ      $0x00000080, DX
-	JMP       i8_4_269
+	JMP       i8_4_255
 
-i8_1_270:
+i8_1_256:
 	CMPQ      DX, $0x00000020
-	JL        i8_tail_271
+	JL        i8_tail_257
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPMADDWD  Z5, Z4, Z4
@@ -4222,11 +4138,11 @@ i8_1_270:
 	ADDQ      $0x00000020, AX
 	ADDQ      $0x00000020, CX
 	SUBQ      $0x00000020, DX
-	JMP       i8_1_270
+	JMP       i8_1_256
 
-i8_tail_271:
+i8_tail_257:
 	TESTQ      DX, DX
-	JZ         i8_done_272
+	JZ         i8_done_258
 	MOVL       $0xffffffff, BX
 	BZHIL      DX, BX, BX
 	KMOVD      BX, K1
@@ -4237,7 +4153,7 @@ i8_tail_271:
 	VPMADDWD   Z5, Z4, Z4
 	VPADDD     Z4, Z1, Z1
 
-i8_done_272:
+i8_done_258:
 	VPADDD        Z1, Z0, Z0
 	VPADDD        Z2, Z0, Z0
 	VPADDD        Z3, Z0, Z0
@@ -4269,9 +4185,9 @@ TEXT ·l2U8VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_273:
+u8_4_259:
 	CMPQ      DX, $0x00000100
-	JL        u8_1_274
+	JL        u8_1_260
 	VMOVDQU64 (AX), Z7
 	VPMINUB   (CX), Z7, Z8
 	VPMAXUB   (CX), Z7, Z7
@@ -4307,11 +4223,11 @@ u8_4_273:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000100, DX
-	JMP       u8_4_273
+	JMP       u8_4_259
 
-u8_1_274:
+u8_1_260:
 	CMPQ      DX, $0x00000040
-	JL        u8_tail_275
+	JL        u8_tail_261
 	VMOVDQU64 (AX), Z7
 	VPMINUB   (CX), Z7, Z8
 	VPMAXUB   (CX), Z7, Z7
@@ -4323,11 +4239,11 @@ u8_1_274:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_1_274
+	JMP       u8_1_260
 
-u8_tail_275:
+u8_tail_261:
 	TESTQ      DX, DX
-	JZ         u8_done_276
+	JZ         u8_done_262
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -4342,7 +4258,7 @@ u8_tail_275:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_276:
+u8_done_262:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -4377,25 +4293,25 @@ TEXT ·l2U8RowsVNNI(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_277:
+rows_loop_263:
 	TESTQ SI, SI
-	JZ    rows_end_278
+	JZ    rows_end_264
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_279
+	JE    rows_next_265
 	ADDQ  CX, DI
 
-rows_next_279:
+rows_next_265:
 	XORQ R8, R8
 
-pf_280:
+pf_266:
 	CMPQ       R8, AX
-	JAE        pf_done_281
+	JAE        pf_done_267
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_280
+	JMP        pf_266
 
-pf_done_281:
+pf_done_267:
 	MOVQ         DX, DI
 	MOVQ         AX, R8
 	MOVQ         a+0(FP), R9
@@ -4408,9 +4324,9 @@ pf_done_281:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_282:
+u8_4_268:
 	CMPQ      R8, $0x00000100
-	JL        u8_1_283
+	JL        u8_1_269
 	VMOVDQU64 (R9), Z7
 	VPMINUB   (DI), Z7, Z8
 	VPMAXUB   (DI), Z7, Z7
@@ -4446,11 +4362,11 @@ u8_4_282:
 	ADDQ      $0x00000100, R9
 	ADDQ      $0x00000100, DI
 	SUBQ      $0x00000100, R8
-	JMP       u8_4_282
+	JMP       u8_4_268
 
-u8_1_283:
+u8_1_269:
 	CMPQ      R8, $0x00000040
-	JL        u8_tail_284
+	JL        u8_tail_270
 	VMOVDQU64 (R9), Z7
 	VPMINUB   (DI), Z7, Z8
 	VPMAXUB   (DI), Z7, Z7
@@ -4462,11 +4378,11 @@ u8_1_283:
 	ADDQ      $0x00000040, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000040, R8
-	JMP       u8_1_283
+	JMP       u8_1_269
 
-u8_tail_284:
+u8_tail_270:
 	TESTQ      R8, R8
-	JZ         u8_done_285
+	JZ         u8_done_271
 	MOVQ       $-1, R10
 	BZHIQ      R8, R10, R10
 	KMOVQ      R10, K1
@@ -4481,7 +4397,7 @@ u8_tail_284:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_285:
+u8_done_271:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -4507,9 +4423,9 @@ u8_done_285:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_277
+	JMP           rows_loop_263
 
-rows_end_278:
+rows_end_264:
 	VZEROUPPER
 	RET
 
@@ -4528,9 +4444,9 @@ TEXT ·dotU8VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_286:
+u8_4_272:
 	CMPQ      DX, $0x00000100
-	JL        u8_1_287
+	JL        u8_1_273
 	VMOVDQU64 (AX), Z7
 	VPXORD    (CX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -4554,11 +4470,11 @@ u8_4_286:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000100, DX
-	JMP       u8_4_286
+	JMP       u8_4_272
 
-u8_1_287:
+u8_1_273:
 	CMPQ      DX, $0x00000040
-	JL        u8_tail_288
+	JL        u8_tail_274
 	VMOVDQU64 (AX), Z7
 	VPXORD    (CX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -4567,11 +4483,11 @@ u8_1_287:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_1_287
+	JMP       u8_1_273
 
-u8_tail_288:
+u8_tail_274:
 	TESTQ      DX, DX
-	JZ         u8_done_289
+	JZ         u8_done_275
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -4583,7 +4499,7 @@ u8_tail_288:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_289:
+u8_done_275:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -4618,25 +4534,25 @@ TEXT ·dotU8RowsVNNI(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_290:
+rows_loop_276:
 	TESTQ SI, SI
-	JZ    rows_end_291
+	JZ    rows_end_277
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_292
+	JE    rows_next_278
 	ADDQ  CX, DI
 
-rows_next_292:
+rows_next_278:
 	XORQ R8, R8
 
-pf_293:
+pf_279:
 	CMPQ       R8, AX
-	JAE        pf_done_294
+	JAE        pf_done_280
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_293
+	JMP        pf_279
 
-pf_done_294:
+pf_done_280:
 	MOVQ         DX, DI
 	MOVQ         AX, R8
 	MOVQ         a+0(FP), R9
@@ -4649,9 +4565,9 @@ pf_done_294:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_295:
+u8_4_281:
 	CMPQ      R8, $0x00000100
-	JL        u8_1_296
+	JL        u8_1_282
 	VMOVDQU64 (R9), Z7
 	VPXORD    (DI), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -4675,11 +4591,11 @@ u8_4_295:
 	ADDQ      $0x00000100, R9
 	ADDQ      $0x00000100, DI
 	SUBQ      $0x00000100, R8
-	JMP       u8_4_295
+	JMP       u8_4_281
 
-u8_1_296:
+u8_1_282:
 	CMPQ      R8, $0x00000040
-	JL        u8_tail_297
+	JL        u8_tail_283
 	VMOVDQU64 (R9), Z7
 	VPXORD    (DI), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -4688,11 +4604,11 @@ u8_1_296:
 	ADDQ      $0x00000040, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000040, R8
-	JMP       u8_1_296
+	JMP       u8_1_282
 
-u8_tail_297:
+u8_tail_283:
 	TESTQ      R8, R8
-	JZ         u8_done_298
+	JZ         u8_done_284
 	MOVQ       $-1, R10
 	BZHIQ      R8, R10, R10
 	KMOVQ      R10, K1
@@ -4704,7 +4620,7 @@ u8_tail_297:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_298:
+u8_done_284:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -4730,9 +4646,9 @@ u8_done_298:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_290
+	JMP           rows_loop_276
 
-rows_end_291:
+rows_end_277:
 	VZEROUPPER
 	RET
 
@@ -4747,9 +4663,9 @@ TEXT ·l2U4VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_299:
+u4_1_285:
 	CMPQ      DX, $0x00000040
-	JL        u4_tail_300
+	JL        u4_tail_286
 	VMOVDQU64 (AX), Z3
 	VMOVDQU64 (CX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -4767,11 +4683,11 @@ u4_1_299:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u4_1_299
+	JMP       u4_1_285
 
-u4_tail_300:
+u4_tail_286:
 	TESTQ      DX, DX
-	JZ         u4_done_301
+	JZ         u4_done_287
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -4792,7 +4708,7 @@ u4_tail_300:
 	VPDPBUSD   Z5, Z5, Z1
 	VPDPBUSD   Z3, Z3, Z2
 
-u4_done_301:
+u4_done_287:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -4818,9 +4734,9 @@ TEXT ·dotU4VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_302:
+u4_1_288:
 	CMPQ      DX, $0x00000040
-	JL        u4_tail_303
+	JL        u4_tail_289
 	VMOVDQU64 (AX), Z3
 	VMOVDQU64 (CX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -4834,11 +4750,11 @@ u4_1_302:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u4_1_302
+	JMP       u4_1_288
 
-u4_tail_303:
+u4_tail_289:
 	TESTQ      DX, DX
-	JZ         u4_done_304
+	JZ         u4_done_290
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -4855,7 +4771,7 @@ u4_tail_303:
 	VPDPBUSD   Z6, Z5, Z1
 	VPDPBUSD   Z4, Z3, Z2
 
-u4_done_304:
+u4_done_290:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -4881,9 +4797,9 @@ TEXT ·hammingVPOPCNTQ(SB), NOSPLIT, $0-32
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-vpc4_305:
+vpc4_291:
 	CMPQ      DX, $0x00000020
-	JL        vpc1_306
+	JL        vpc1_292
 	VMOVDQU64 (AX), Z4
 	VPXORQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -4903,11 +4819,11 @@ vpc4_305:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000020, DX
-	JMP       vpc4_305
+	JMP       vpc4_291
 
-vpc1_306:
+vpc1_292:
 	CMPQ      DX, $0x00000008
-	JL        vpc_tail_307
+	JL        vpc_tail_293
 	VMOVDQU64 (AX), Z4
 	VPXORQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -4915,11 +4831,11 @@ vpc1_306:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000008, DX
-	JMP       vpc1_306
+	JMP       vpc1_292
 
-vpc_tail_307:
+vpc_tail_293:
 	TESTQ       DX, DX
-	JZ          vpc_done_308
+	JZ          vpc_done_294
 	MOVL        $0x000000ff, BX
 	BZHIL       DX, BX, BX
 	KMOVB       BX, K1
@@ -4930,7 +4846,7 @@ vpc_tail_307:
 	VPOPCNTQ    Z4, Z4
 	VPADDQ      Z4, Z1, Z1
 
-vpc_done_308:
+vpc_done_294:
 	VPADDQ        Z1, Z0, Z0
 	VPADDQ        Z3, Z2, Z2
 	VPADDQ        Z2, Z0, Z0
@@ -4956,9 +4872,9 @@ TEXT ·popcountAndVPOPCNTQ(SB), NOSPLIT, $0-32
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-vpc4_309:
+vpc4_295:
 	CMPQ      DX, $0x00000020
-	JL        vpc1_310
+	JL        vpc1_296
 	VMOVDQU64 (AX), Z4
 	VPANDQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -4978,11 +4894,11 @@ vpc4_309:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000020, DX
-	JMP       vpc4_309
+	JMP       vpc4_295
 
-vpc1_310:
+vpc1_296:
 	CMPQ      DX, $0x00000008
-	JL        vpc_tail_311
+	JL        vpc_tail_297
 	VMOVDQU64 (AX), Z4
 	VPANDQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -4990,11 +4906,11 @@ vpc1_310:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000008, DX
-	JMP       vpc1_310
+	JMP       vpc1_296
 
-vpc_tail_311:
+vpc_tail_297:
 	TESTQ       DX, DX
-	JZ          vpc_done_312
+	JZ          vpc_done_298
 	MOVL        $0x000000ff, BX
 	BZHIL       DX, BX, BX
 	KMOVB       BX, K1
@@ -5005,7 +4921,7 @@ vpc_tail_311:
 	VPOPCNTQ    Z4, Z4
 	VPADDQ      Z4, Z1, Z1
 
-vpc_done_312:
+vpc_done_298:
 	VPADDQ        Z1, Z0, Z0
 	VPADDQ        Z3, Z2, Z2
 	VPADDQ        Z2, Z0, Z0
@@ -5035,9 +4951,9 @@ TEXT ·lookupAccumulate32AVX512(SB), NOSPLIT, $0-32
 	VPXORD       Z4, Z4, Z4
 	VPXORD       Z5, Z5, Z5
 
-lut_313:
+lut_299:
 	TESTQ      DX, DX
-	JZ         lut_done_314
+	JZ         lut_done_300
 	VMOVDQU64  (AX), Z6
 	VMOVDQU64  (CX), Z7
 	VPANDD     Z0, Z6, Z8
@@ -5056,9 +4972,9 @@ lut_313:
 	ADDQ       $0x00000040, AX
 	ADDQ       $0x00000040, CX
 	SUBQ       $0x00000004, DX
-	JMP        lut_313
+	JMP        lut_299
 
-lut_done_314:
+lut_done_300:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDW        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1

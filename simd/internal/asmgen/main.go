@@ -157,17 +157,14 @@ const (
 	mIP
 )
 
-// f32Dist computes over n float32 at pa and pb (all three clobbered) and returns
-// an XMM holding the result in lane 0: f32DistRows for one row.
-func f32Dist(metric int, zmm bool, pa, pb, n, pf Register) VecVirtual {
-	return f32DistRows(metric, zmm, pa, []Register{pb}, n, pf)[0]
-}
-
 var metricName = [...]string{"l2", "ip"}
 
 func f32Kernels(sfx string) {
 	zmm := sfx == "AVX512"
-	dist := func(metric int, pa, pb, n, pf Register) VecVirtual { return f32Dist(metric, zmm, pa, pb, n, pf) }
+	// dist is the one-row case of the grouped kernel (same summation order).
+	dist := func(metric int, pa, pb, n, pf Register) VecVirtual {
+		return f32DistRows(metric, zmm, pa, []Register{pb}, n, pf)[0]
+	}
 	for metric := mL2; metric <= mIP; metric++ {
 		mn := metricName[metric]
 		text(mn+"F32"+sfx, "func(a, b *float32, n int) float32",
@@ -178,10 +175,12 @@ func f32Kernels(sfx string) {
 		c.Store(r, c.ReturnIndex(0))
 		c.RET()
 
-		// Batch over row ids, prefetching the next row while computing the current one.
+		// Batch over row ids: groups of groupRows(zmm) rows (the next group prefetched), then
+		// the remaining rows one at a time (the next row prefetched in step).
 		text(mn+"F32Batch"+sfx, "func(q *float32, n int, slab *float32, stride int, ids *uint32, out *float32, cnt int)",
 			fmt.Sprintf("%sF32Batch%s sets out[i] = %s(q[:n], slab[ids[i]*stride:][:n]) for i < cnt.", mn, sfx, mn),
-			"Preconditions: every row lies inside slab; out has cnt entries. Prefetches row ids[i+1].")
+			"Preconditions: every row lies inside slab; out has cnt entries. Rows go in groups",
+			"(next group prefetched), the rest one at a time (next row prefetched).")
 		{
 			groupsFirst(metric, zmm, true)
 			n, slab, stride, ids, out, cnt := ld("n"), ld("slab"), ld("stride"), ld("ids"), ld("out"), ld("cnt")
@@ -218,7 +217,8 @@ func f32Kernels(sfx string) {
 
 		text(mn+"F32Rows"+sfx, "func(q *float32, n int, slab *float32, stride int, out *float32, cnt int)",
 			fmt.Sprintf("%sF32Rows%s sets out[i] = %s(q[:n], slab[i*stride:][:n]) for i < cnt.", mn, sfx, mn),
-			"Preconditions: every row lies inside slab; out has cnt entries. Prefetches row i+1.")
+			"Preconditions: every row lies inside slab; out has cnt entries. Rows go in groups,",
+			"the rest one at a time (next row prefetched).")
 		{
 			groupsFirst(metric, zmm, false)
 			n, row, stride, out, cnt := ld("n"), ld("slab"), ld("stride"), ld("out"), ld("cnt")

@@ -266,26 +266,27 @@ func f32DistRows(metric int, zmm bool, pq Register, p []Register, n, pf Register
 const pfLines = 4
 
 func prefetchNext(rows int, ids, slab, stride, n Register) {
+	// lines = min(ceil(n/16), pfLines)
 	lines := c.GP64()
+	c.MOVQ(n, lines)
+	c.ADDQ(U32(15), lines)
+	c.SHRQ(U8(4), lines)
+	capped := lbl("pf_capped")
+	c.CMPQ(lines, U32(uint32(pfLines)))
+	c.JLE(LabelRef(capped))
+	c.MOVQ(U32(uint32(pfLines)), lines)
+	c.Label(capped)
 	for k := 0; k < rows; k++ {
-		pf := c.GP64()
+		pf, l := c.GP64(), c.GP64()
 		c.MOVL(mem(ids, 4*(rows+k)), pf.As32())
 		c.IMULQ(stride, pf)
 		c.ADDQ(slab, pf)
-		// lines = min(ceil(n/16), pfLines)
-		c.MOVQ(n, lines)
-		c.ADDQ(U32(15), lines)
-		c.SHRQ(U8(4), lines)
-		capped := lbl("pf_capped")
-		c.CMPQ(lines, U32(uint32(pfLines)))
-		c.JLE(LabelRef(capped))
-		c.MOVQ(U32(uint32(pfLines)), lines)
-		c.Label(capped)
+		c.MOVQ(lines, l)
 		loop := lbl("pf_rows")
 		c.Label(loop)
 		c.PREFETCHT0(mem(pf, 0))
 		c.ADDQ(U32(64), pf)
-		c.DECQ(lines)
+		c.DECQ(l)
 		c.JNZ(LabelRef(loop))
 	}
 }
