@@ -17,7 +17,7 @@ best time of each side is compared:
   machine runs at that moment) that make the first swing by several microseconds here.
 
 It also splits the single-query overhead into the Python wrapper and the rest (the same
-vsag_index_knn_search calls made directly through ctypes) and times a trivial library call.
+vsag_index_knn_search_batch (nq = 1) calls made directly through ctypes) and times a trivial library call.
 
     make bench-python
     PYTHONPATH=python /usr/bin/python3 python/bench/bench_search.py --go build/pyvsag-gobaseline
@@ -26,7 +26,6 @@ vsag_index_knn_search calls made directly through ctypes) and times a trivial li
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import os
 import subprocess
@@ -38,7 +37,7 @@ from typing import Callable, Dict, List, Tuple
 import numpy as np
 
 import pyvsag
-from pyvsag._lib import SearchResultStruct, addr, lib
+from pyvsag._lib import addr, lib
 
 
 def clustered(n: int, dim: int, seed: int) -> np.ndarray:
@@ -137,46 +136,37 @@ def main() -> int:
         raw_pq = np.full(args.nq, np.inf)
         go_pq = np.full(args.nq, np.inf)
 
-        def py_single(best_pq: np.ndarray = py_pq) -> None:
+        def py_single() -> None:
             pc, knn, k = time.perf_counter, index.knn_search, args.k
             for i, q in enumerate(rows):
                 t = pc()
                 knn(q, k, params)
                 t = pc() - t
-                if t < best_pq[i]:
-                    best_pq[i] = t
+                if t < py_pq[i]:
+                    py_pq[i] = t
 
-        # The same C call pyvsag makes for one float32 query (the compatibility layer's
-        # search, straight into the arrays), made directly through ctypes.
+        # The same C call pyvsag makes for one query (the batch search with nq = 1, which runs on
+        # the calling thread straight into the arrays), made directly through ctypes.
         out_ids = np.empty(args.k, np.int64)
         out_d = np.empty(args.k, np.float32)
-        sr = SearchResultStruct(addr(out_d), addr(out_ids), 0, None)
-        h, sr_addr, pj = index._h, ctypes.addressof(sr), params.encode()
+        h, pj = index._h, params.encode()
+        oi, od = addr(out_ids), addr(out_d)
         qaddrs = [addr(q) for q in queries]
 
         def raw_single() -> None:
-            pc, f, d, k = time.perf_counter, lib.vsag_index_knn_search, args.dim, args.k
+            pc, f, d, k = time.perf_counter, lib.vsag_index_knn_search_batch, args.dim, args.k
             for i, qa in enumerate(qaddrs):
                 t = pc()
-                f(h, qa, d, k, pj, sr_addr)
+                f(h, qa, 0, 1, d, k, pj, None, oi, od)
                 t = pc() - t
                 if t < raw_pq[i]:
                     raw_pq[i] = t
 
-        # The engine's own time for each query, measured inside the library in this process
-        # (vsag_index_knn_search_timed runs the queries one at a time, as Index.Search).
+        # Best per query in this process: the engine's own time (inproc_pq) and pyvsag's
+        # (py_in_pq), filled by adjacent() below.
         inproc_pq = np.full(args.nq, np.inf)
         py_in_pq = np.full(args.nq, np.inf)
-        t_ids = np.empty((args.nq, args.k), np.int64)
-        t_d = np.empty((args.nq, args.k), np.float32)
-        t_secs = np.empty(args.nq, np.float64)
         qbatch = np.ascontiguousarray(queries)
-
-        def go_timed() -> None:
-            rc = lib.vsag_index_knn_search_timed(h, addr(qbatch), 0, args.nq, args.dim, args.k,
-                                                 pj, addr(t_ids), addr(t_d), addr(t_secs))
-            if rc:
-                raise SystemExit(f"vsag_index_knn_search_timed failed: {rc}")
 
         b_ids = np.empty((args.nq, args.k), np.int64)
         b_d = np.empty((args.nq, args.k), np.float32)
@@ -237,7 +227,12 @@ def main() -> int:
                 adjacent(rep % 2 == 0)
                 raw_b.append(best_of(1, raw_batch))
                 py_b2.append(best_of(1, py_batch))
-        go_timed()
+        t_ids = np.empty((args.nq, args.k), np.int64)
+        t_d = np.empty((args.nq, args.k), np.float32)
+        t_secs = np.empty(args.nq, np.float64)
+        if lib.vsag_index_knn_search_timed(h, addr(qbatch), 0, args.nq, args.dim, args.k, pj,
+                                           addr(t_ids), addr(t_d), addr(t_secs)):
+            raise SystemExit("vsag_index_knn_search_timed failed")
         if int(t_ids[:, 0].sum()) != single_check:
             raise SystemExit("the timed searches and pyvsag disagree")
 
