@@ -66,7 +66,7 @@ var avx2Kernels = kernels{
 	sq8L2Rows: asmSQ8Rows(l2SQ8SRowsAVX2, 8, sq8L2ScaledGeneric), sq8IPRows: asmSQ8Rows(ipSQ8SRowsAVX2, 8, sq8IPScaledGeneric),
 	dotU8Rows: asmU8Rows(dotU8RowsAVX2, 16, dotU8Generic), l2U8Rows: asmU8Rows(l2U8RowsAVX2, 16, l2U8Generic),
 	sq8L2R: asmResid(l2SQ8RAVX2, 8, sq8L2ResidualGeneric), sq8L2RRows: asmResidRows(l2SQ8RRowsAVX2, 8, sq8L2ResidualGeneric),
-	dotF32U8: asmDotF32U8(dotF32U8AVX2, 8, dotF32U8Generic), dotF32U8Rows: asmDotF32U8Rows(dotF32U8RowsAVX2, 8, dotF32U8Generic),
+	dotF32U8: asmHalf(dotF32U8AVX2, 8, dotF32U8Generic), dotF32U8Rows: asmHalfRows(dotF32U8RowsAVX2, 8, dotF32U8Generic),
 	l2Int8: asmInt8(l2Int8AVX2, 16, l2Int8Generic), ipInt8: asmInt8(ipInt8AVX2, 16, ipInt8Generic),
 	dotU8: asmU8Tail(dotU8AVX2, 16, dotU8Generic), l2U8: asmU8Tail(l2U8AVX2, 16, l2U8Generic),
 	dotU4: asmU4(dotU4AVX2, 16, dotU4Generic), l2U4: asmU4(l2U4AVX2, 16, l2U4Generic),
@@ -92,7 +92,7 @@ var avx512Kernels = kernels{
 	sq8L2Rows: asmSQ8Rows(l2SQ8SRowsAVX512, 1, sq8L2ScaledGeneric), sq8IPRows: asmSQ8Rows(ipSQ8SRowsAVX512, 1, sq8IPScaledGeneric),
 	dotU8Rows: asmU8Rows(dotU8RowsAVX2, 16, dotU8Generic), l2U8Rows: asmU8Rows(l2U8RowsAVX2, 16, l2U8Generic),
 	sq8L2R: asmResid(l2SQ8RAVX512, 1, sq8L2ResidualGeneric), sq8L2RRows: asmResidRows(l2SQ8RRowsAVX512, 1, sq8L2ResidualGeneric),
-	dotF32U8: asmDotF32U8(dotF32U8AVX512, 1, dotF32U8Generic), dotF32U8Rows: asmDotF32U8Rows(dotF32U8RowsAVX512, 1, dotF32U8Generic),
+	dotF32U8: asmHalf(dotF32U8AVX512, 1, dotF32U8Generic), dotF32U8Rows: asmHalfRows(dotF32U8RowsAVX512, 1, dotF32U8Generic),
 	l2Int8: asmInt8(l2Int8AVX512, 1, l2Int8Generic), ipInt8: asmInt8(ipInt8AVX512, 1, ipInt8Generic),
 	dotU8: asmU8Tail(dotU8AVX2, 16, dotU8Generic), l2U8: asmU8Tail(l2U8AVX2, 16, l2U8Generic),
 	dotU4: asmU4(dotU4AVX2, 16, dotU4Generic), l2U4: asmU4(l2U4AVX2, 16, l2U4Generic),
@@ -157,8 +157,11 @@ func asmWiden(f func(dst *float32, src *uint16, n int), w int, g func(dst []floa
 	}
 }
 
-func asmHalf(f func(q *float32, code *uint16, n int) float32, w int, g func(q []float32, c []uint16) float32) func(q []float32, c []uint16) float32 {
-	return func(q []float32, c []uint16) float32 {
+// asmHalf adapts a float32-query kernel over codes of element type E (fp16/bf16 bits,
+// or the uint8 codes of the dot-product kernels): the stub runs over the first n - n%w
+// elements and the reference over the rest (w == 1: the stub takes any n).
+func asmHalf[E uint8 | uint16](f func(q *float32, code *E, n int) float32, w int, g func(q []float32, c []E) float32) func(q []float32, c []E) float32 {
+	return func(q []float32, c []E) float32 {
 		n := len(q)
 		m := n - n%w
 		var s float32
@@ -280,9 +283,9 @@ func asmLookup(f func(codes, lut *uint8, m int, out *[32]uint16), per int) func(
 }
 
 // asmHalfRows runs the stub over the first n - n%w elements of every row and
-// adds the reference over the rest (w == 1: the stub takes any n).
-func asmHalfRows(f func(q *float32, codes *uint16, n, stride int, out *float32, cnt int), w int, g func(q []float32, c []uint16) float32) func(q []float32, codes []uint16, stride int, out []float32) {
-	return func(q []float32, codes []uint16, stride int, out []float32) {
+// adds the reference over the rest (w == 1: the stub takes any n); E as for asmHalf.
+func asmHalfRows[E uint8 | uint16](f func(q *float32, codes *E, n, stride int, out *float32, cnt int), w int, g func(q []float32, c []E) float32) func(q []float32, codes []E, stride int, out []float32) {
+	return func(q []float32, codes []E, stride int, out []float32) {
 		if len(out) == 0 {
 			return
 		}
@@ -361,38 +364,6 @@ func asmResidRows(f func(r *float32, codes *uint8, scale *float32, n, stride int
 			for i := range out {
 				off := i*stride + m
 				out[i] += g(r[m:], codes[off:off+n-m], scale[m:n])
-			}
-		}
-	}
-}
-
-func asmDotF32U8(f func(w *float32, code *uint8, n int) float32, wd int, g func(w []float32, code []uint8) float32) func(w []float32, code []uint8) float32 {
-	return func(w []float32, code []uint8) float32 {
-		n := len(w)
-		m := n - n%wd
-		var s float32
-		if m > 0 {
-			s = f(&w[0], &code[0], m)
-		}
-		if m < n {
-			s += g(w[m:], code[m:n])
-		}
-		return s
-	}
-}
-
-func asmDotF32U8Rows(f func(w *float32, codes *uint8, n, stride int, out *float32, cnt int), wd int, g func(w []float32, code []uint8) float32) func(w []float32, codes []uint8, stride int, out []float32) {
-	return func(w []float32, codes []uint8, stride int, out []float32) {
-		if len(out) == 0 {
-			return
-		}
-		n := len(w)
-		m := n - n%wd
-		f(unsafe.SliceData(w), unsafe.SliceData(codes), m, stride, &out[0], len(out))
-		if m < n {
-			for i := range out {
-				off := i*stride + m
-				out[i] += g(w[m:], codes[off:off+n-m])
 			}
 		}
 	}
