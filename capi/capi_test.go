@@ -99,11 +99,11 @@ func TestHeaderMatchesEngine(t *testing.T) {
 
 func TestSnake(t *testing.T) {
 	for in, want := range map[string]string{
-		"NeedTrain":                       "NEED_TRAIN",
-		"SupportKnnSearchWithIDFilter":    "SUPPORT_KNN_SEARCH_WITH_ID_FILTER",
-		"SupportGetRawVectorByIDs":        "SUPPORT_GET_RAW_VECTOR_BY_IDS",
-		"SupportUpdateIDVectorConcurrent": "SUPPORT_UPDATE_ID_VECTOR_CONCURRENT",
-		"SupportMetricTypeL2":             "SUPPORT_METRIC_TYPE_L2",
+		"NeedTrain":                        "NEED_TRAIN",
+		"SupportKnnSearchWithIDFilter":     "SUPPORT_KNN_SEARCH_WITH_ID_FILTER",
+		"SupportGetRawVectorByIDs":         "SUPPORT_GET_RAW_VECTOR_BY_IDS",
+		"SupportUpdateExtraInfoConcurrent": "SUPPORT_UPDATE_EXTRA_INFO_CONCURRENT",
+		"SupportMetricTypeL2":              "SUPPORT_METRIC_TYPE_L2",
 	} {
 		assert.Equal(t, want, snake(in))
 	}

@@ -226,11 +226,11 @@ func (x *Index) Features() api.FeatureSet {
 		api.SupportSerializeFile, api.SupportSerializeBinarySet, api.SupportSerializeWriteFunc,
 		api.SupportDeserializeFile, api.SupportDeserializeBinarySet,
 		api.SupportCalDistanceByID, api.SupportBatchCalcDistanceByID,
-		api.SupportBuildWithMultiThread, api.SupportAddWithMultiThread,
+		api.SupportBuildWithMultiThread, api.SupportBatchAddWithMultiThread, api.SupportBatchSearchWithMultiThread,
 		api.SupportSearchConcurrent, api.SupportAddConcurrent, api.SupportDeleteConcurrent,
 		api.SupportUpdateIDConcurrent, api.SupportUpdateVectorConcurrent,
 		api.SupportAddSearchConcurrent, api.SupportAddDeleteConcurrent, api.SupportSearchDeleteConcurrent,
-		api.SupportAddSearchDeleteConcurrent, api.SupportUpdateIDVectorConcurrent,
+		api.SupportAddSearchDeleteConcurrent,
 		api.SupportEstimateMemory, api.SupportGetMemoryUsage, api.SupportCheckIDExist,
 		api.SupportExportIDs, api.SupportClone,
 	)
