@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	json "github.com/goccy/go-json"
 
@@ -60,39 +59,10 @@ func (x *Index) Serialize(w io.Writer) error {
 	return nil
 }
 
-// SerializeFile writes the index to path atomically: to a temporary file in the same folder
-// that is synced and renamed into place, so a crash never leaves a half-written index.
+// SerializeFile writes the index to path atomically and durably; see writeFileAtomic
+// (atomicfile.go) for the temporary file, the modes it gives and how concurrent saves behave.
 func (x *Index) SerializeFile(path string) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return api.Wrap(api.InvalidArgument, err, "serialize to %q", path)
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	if err := x.Serialize(bw); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return api.Wrap(api.InternalError, err, "serialize to %q", path)
-	}
-	if err := tmp.Sync(); err != nil {
-		return api.Wrap(api.InternalError, err, "serialize to %q", path)
-	}
-	if err := tmp.Close(); err != nil {
-		return api.Wrap(api.InternalError, err, "serialize to %q", path)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return api.Wrap(api.InternalError, err, "serialize to %q", path)
-	}
-	ok = true
-	return nil
+	return writeFileAtomic(path, x.Serialize)
 }
 
 type funcWriter struct {
