@@ -27,86 +27,62 @@ func (x *Index) attrs() *attributes {
 	return x.attrTable.Load()
 }
 
-// attrBatch is the converted attributes of one Build/Add call.
-type attrBatch struct {
-	sets    []attr.Set
-	wasLive map[int64]bool
-}
-
-// prepareAttrs validates and converts ds.Attributes before an insert (nil when there are none).
-func (x *Index) prepareAttrs(ds *Dataset, n int, what string) (*attrBatch, error) {
+// prepareAttrs validates and converts ds.Attributes before an insert (nil when no row has any).
+func (x *Index) prepareAttrs(ds *Dataset, n int, what string) ([]attr.Set, error) {
 	if len(ds.Attributes) == 0 || n == 0 {
 		return nil, nil
 	}
 	if len(ds.Attributes) < n {
 		return nil, api.Errorf(api.InvalidArgument, "%s: %d attribute rows for %d vectors", what, len(ds.Attributes), n)
 	}
-	b := &attrBatch{sets: make([]attr.Set, n), wasLive: make(map[int64]bool, n)}
+	sets := make([]attr.Set, n)
 	any := false
 	for i := 0; i < n; i++ {
 		s, err := attr.FromMap(ds.Attributes[i])
 		if err != nil {
 			return nil, api.Wrap(api.InvalidArgument, err, "%s: attributes of row %d", what, i)
 		}
-		b.sets[i] = s
+		sets[i] = s
 		any = any || len(s) > 0
 	}
 	if !any {
 		return nil, nil
 	}
-	for _, id := range ds.IDs[:n] {
-		if x.eng.Contains(id) {
-			b.wasLive[id] = true
-		}
-	}
-	return b, nil
+	return sets, nil
 }
 
-// commitAttrs records the attributes of the rows the engine accepted: labels live now that were
-// not live before the call; within one batch the first occurrence wins.
-func (x *Index) commitAttrs(ds *Dataset, b *attrBatch) {
-	if b == nil {
-		return
+// insertHook returns the engine hook that records the extra info and attributes of each row
+// stored, or nil when there is nothing to record.
+func (x *Index) insertHook(ds *Dataset, sets []attr.Set) api.InsertHook {
+	ex := x.extra
+	if sets != nil {
+		x.attrs() // create the table before the engine runs the hook
 	}
-	// Liveness is read before taking the table lock: searches hold engine locks while they
-	// read the table, so the table lock is never held while asking the engine.
-	accept := make([]bool, len(b.sets))
-	seen := make(map[int64]bool, len(b.sets))
-	for i, s := range b.sets {
-		id := ds.IDs[i]
-		if seen[id] || b.wasLive[id] || !x.eng.Contains(id) {
-			continue
+	return func(row int, label int64) {
+		if ex != nil {
+			ex.set(label, ds.ExtraInfos[row*ex.size:(row+1)*ex.size])
 		}
-		seen[id] = true
-		accept[i] = len(s) > 0
-	}
-	a := x.attrs()
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for i, s := range b.sets {
-		if accept[i] {
-			a.m[ds.IDs[i]] = s
+		// loaded per row: another write may have created the table since this one started
+		if table := x.attrTable.Load(); table != nil {
+			// a label added again without attributes loses the ones it had before
+			var s attr.Set
+			if sets != nil {
+				s = sets[row]
+			}
+			table.set(label, s)
 		}
 	}
 }
 
-// syncAttrs drops the attributes of labels that are no longer live.
-func (x *Index) syncAttrs(ids []int64) {
-	a := x.attrTable.Load()
-	if a == nil {
-		return
-	}
-	var dead []int64
-	for _, id := range ids {
-		if !x.eng.Contains(id) {
-			dead = append(dead, id)
-		}
-	}
+// set stores the attributes of label (none: the entry is dropped).
+func (a *attributes) set(label int64, s attr.Set) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for _, id := range dead {
-		delete(a.m, id)
+	if len(s) == 0 {
+		delete(a.m, label)
+		return
 	}
+	a.m[label] = s
 }
 
 func (x *Index) relabelAttrs(from, to int64) {
@@ -149,7 +125,7 @@ func (x *Index) GetAttributesByIDs(labels []int64) ([]map[string]any, error) {
 	out := make([]map[string]any, len(labels))
 	a := x.attrTable.Load()
 	for i, id := range labels {
-		if !x.eng.Contains(id) {
+		if !x.eng().Contains(id) {
 			return nil, api.Errorf(api.InvalidArgument, "attributes: label %d does not exist", id)
 		}
 		if a != nil {
@@ -179,7 +155,7 @@ func (x *Index) saveAttrs(f *serial.File) {
 	a.mu.RUnlock()
 	labels := make([]int64, 0, len(snap))
 	for l := range snap {
-		if x.eng.Contains(l) {
+		if x.eng().Contains(l) {
 			labels = append(labels, l)
 		}
 	}
@@ -220,7 +196,7 @@ func (x *Index) loadAttrs(f *serial.File) error {
 			if _, dup := m[l]; dup {
 				return api.Errorf(api.InvalidBinary, "load attributes: label %d appears twice", l)
 			}
-			if !x.eng.Contains(l) {
+			if !x.eng().Contains(l) {
 				return api.Errorf(api.InvalidBinary, "load attributes: label %d is not in the index", l)
 			}
 			m[l] = s
@@ -343,7 +319,7 @@ func (x *Index) AttributeFilter(expr string, filter Filter) (Filter, error) {
 }
 
 func (x *Index) estimateRatio(f *attrFilter) float32 {
-	total := float64(x.eng.NumElements())
+	total := float64(x.eng().NumElements())
 	if total <= 0 {
 		return 1
 	}

@@ -92,7 +92,8 @@ func CreateIndex(name, createJSON string) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	idx := &Index{name: name, create: c, eng: eng}
+	idx := &Index{name: name, create: c}
+	idx.engine.Store(&engineRef{e: eng})
 	if c.ExtraInfoSize > 0 {
 		idx.extra = newExtraInfos(c.ExtraInfoSize)
 	}

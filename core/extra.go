@@ -45,31 +45,21 @@ func (e *extraInfos) drop(label int64) {
 	}
 }
 
-// afterInsert records the extra info of the rows the engine accepted. A label is accepted when
-// it is live now and was not live before the call; within one batch the first occurrence wins.
-func (e *extraInfos) afterInsert(ds *Dataset, n int, wasLive map[int64]bool, live func(int64) bool) {
+// set records the extra info of label (the insert hook calls it under the engine's lock).
+func (e *extraInfos) set(label int64, b []byte) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	seen := map[int64]bool{}
-	for i := 0; i < n; i++ {
-		id := ds.IDs[i]
-		if seen[id] || wasLive[id] || !live(id) {
-			continue
-		}
-		seen[id] = true
-		e.put(id, ds.ExtraInfos[i*e.size:(i+1)*e.size])
-	}
+	e.put(label, b)
+	e.mu.Unlock()
 }
 
-// sync drops labels that are no longer live.
-func (e *extraInfos) sync(ids []int64, live func(int64) bool) {
+// replace takes over the rows of o (Deserialize into an empty index).
+func (e *extraInfos) replace(o *extraInfos) {
+	o.mu.RLock()
+	rows, slab, free := o.rows, o.slab, o.free
+	o.mu.RUnlock()
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	for _, id := range ids {
-		if !live(id) {
-			e.drop(id)
-		}
-	}
+	e.rows, e.slab, e.free = rows, slab, free
+	e.mu.Unlock()
 }
 
 func (e *extraInfos) relabel(from, to int64) {
@@ -81,7 +71,13 @@ func (e *extraInfos) relabel(from, to int64) {
 	}
 }
 
-func (e *extraInfos) get(ids []int64, out []byte) error {
+// get copies the extra info of each label into out; a label that is not live is an error.
+func (e *extraInfos) get(ids []int64, out []byte, live func(int64) bool) error {
+	for _, id := range ids {
+		if !live(id) {
+			return api.Errorf(api.InvalidArgument, "extra info: label %d does not exist", id)
+		}
+	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	for i, id := range ids {
@@ -102,12 +98,16 @@ func (e *extraInfos) memory() int64 {
 
 const secExtra = "core.extra_info"
 
-func (e *extraInfos) save(f *serial.File) {
+// save writes the extra info of the live labels (removed labels keep theirs in memory until
+// they are added again).
+func (e *extraInfos) save(f *serial.File, live func(int64) bool) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	labels := make([]int64, 0, len(e.rows))
 	for l := range e.rows {
-		labels = append(labels, l)
+		if live(l) {
+			labels = append(labels, l)
+		}
 	}
 	sort.Slice(labels, func(i, j int) bool { return labels[i] < labels[j] })
 	out := binary.LittleEndian.AppendUint64(nil, uint64(len(labels)))
@@ -155,7 +155,7 @@ func (x *Index) GetExtraInfoByIDs(labels []int64) ([]byte, error) {
 		return nil, api.Errorf(api.UnsupportedIndexOperation, "extra info: the index was created with extra_info_size 0")
 	}
 	out := make([]byte, len(labels)*x.extra.size)
-	if err := x.extra.get(labels, out); err != nil {
+	if err := x.extra.get(labels, out, x.eng().Contains); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -172,19 +172,6 @@ func (x *Index) checkExtra(ds *Dataset, n int, what string) error {
 		return api.Errorf(api.InvalidArgument, "%s: extra_infos holds %d bytes, need num_elements*extra_info_size = %d", what, len(ds.ExtraInfos), n*x.extra.size)
 	}
 	return nil
-}
-
-func (x *Index) liveBefore(ds *Dataset, n int) map[int64]bool {
-	if x.extra == nil {
-		return nil
-	}
-	m := make(map[int64]bool, n)
-	for _, id := range ds.IDs[:n] {
-		if x.eng.Contains(id) {
-			m[id] = true
-		}
-	}
-	return m
 }
 
 // attachExtra adds the extra infos of the result labels to a result dataset.

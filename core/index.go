@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/internal/parallel"
 	"github.com/govsag/vsag/core/metric"
 	"github.com/govsag/vsag/core/params"
 	"github.com/govsag/vsag/core/serial"
@@ -20,10 +21,14 @@ import (
 type Index struct {
 	name      string
 	create    *params.Create
-	eng       api.Engine
+	engine    atomic.Pointer[engineRef] // replaced whole by Deserialize into an empty index
 	immutable atomic.Bool
 	extra     *extraInfos                // nil when extra_info_size is 0
 	attrTable atomic.Pointer[attributes] // nil until a label gets attributes
+
+	// snap orders writes against snapshots: writes hold it shared, snapshots (Serialize in
+	// every form, Clone) and Deserialize hold it exclusively. Searches never take it.
+	snap sync.RWMutex
 
 	searchMu    sync.RWMutex
 	searchCache map[string]*params.Search // parsed search JSON by string
@@ -45,7 +50,13 @@ func (x *Index) DataType() string { return string(x.create.DType) }
 func (x *Index) CreateParams() string { return x.create.Raw }
 
 // Engine returns the underlying engine (for tools that need index-specific access).
-func (x *Index) Engine() api.Engine { return x.eng }
+func (x *Index) Engine() api.Engine { return x.eng() }
+
+// engineRef holds the engine so that it can be swapped atomically.
+type engineRef struct{ e api.Engine }
+
+// eng returns the current engine.
+func (x *Index) eng() api.Engine { return x.engine.Load().e }
 
 // vectors validates ds and returns its first n rows as float32, normalised for cosine. The
 // returned slice never aliases caller memory when it must be modified.
@@ -158,30 +169,47 @@ func (x *Index) checkMutable(what string) error {
 
 // Build adds the first batch of vectors (training the quantizers first when they need it) and
 // returns the labels that could not be added, such as duplicates.
-func (x *Index) Build(ds *Dataset) ([]int64, error) {
-	if err := x.checkMutable("build"); err != nil {
+func (x *Index) Build(ds *Dataset) ([]int64, error) { return x.insert(ds, "build") }
+
+// insert validates ds and hands it to the engine's Build or Add. The extra info and
+// attributes of each row are recorded through the engine's insert hook, in the same step as
+// its label, so searches, snapshots and concurrent writes never see one without the other.
+func (x *Index) insert(ds *Dataset, what string) ([]int64, error) {
+	if err := x.checkMutable(what); err != nil {
 		return nil, err
 	}
-	v, n, err := x.vectors(ds, "build", true)
+	v, n, err := x.vectors(ds, what, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := x.checkExtra(ds, n, "build"); err != nil {
+	if err := x.checkExtra(ds, n, what); err != nil {
 		return nil, err
 	}
-	ab, err := x.prepareAttrs(ds, n, "build")
+	sets, err := x.prepareAttrs(ds, n, what)
 	if err != nil {
 		return nil, err
 	}
-	before := x.liveBefore(ds, n)
-	failed, err := x.eng.Build(v, idsOf(ds, n))
-	if err == nil && x.extra != nil {
-		x.extra.afterInsert(ds, n, before, x.eng.Contains)
+	hook := x.insertHook(ds, sets)
+	defer x.writing()()
+	if what == "build" {
+		return x.eng().Build(v, idsOf(ds, n), hook)
 	}
-	if err == nil {
-		x.commitAttrs(ds, ab)
-	}
-	return failed, err
+	return x.eng().Add(v, idsOf(ds, n), hook)
+}
+
+// writing holds the snapshot lock shared for the length of a write and returns its release.
+// Writes run in parallel with each other and with searches (which never take it); a snapshot
+// takes it exclusively, so it waits for the writes in flight to finish and sees each label
+// with its codes, edges, extra info and attributes, or not at all.
+func (x *Index) writing() func() {
+	x.snap.RLock()
+	return x.snap.RUnlock
+}
+
+// snapshotting holds the snapshot lock exclusively and returns its release.
+func (x *Index) snapshotting() func() {
+	x.snap.Lock()
+	return x.snap.Unlock
 }
 
 // Train learns the quantizers' state from ds without adding the vectors.
@@ -196,7 +224,8 @@ func (x *Index) Train(ds *Dataset) error {
 	if n == 0 {
 		return api.Errorf(api.InvalidArgument, "train: the dataset is empty")
 	}
-	return x.eng.Train(v, n)
+	defer x.writing()()
+	return x.eng().Train(v, n)
 }
 
 // TrainWithQueries is Train that also passes sample queries to quantizers that learn from them
@@ -206,7 +235,7 @@ func (x *Index) TrainWithQueries(ds, queries *Dataset) error {
 	if err := x.checkMutable("train"); err != nil {
 		return err
 	}
-	qt, ok := x.eng.(api.QueryTrainer)
+	qt, ok := x.eng().(api.QueryTrainer)
 	if !ok {
 		return api.Errorf(api.UnsupportedIndexOperation, "training with queries is not supported by %s", x.name)
 	}
@@ -221,35 +250,12 @@ func (x *Index) TrainWithQueries(ds, queries *Dataset) error {
 	if err != nil {
 		return err
 	}
+	defer x.writing()()
 	return qt.TrainWithQueries(v, n, q, nq)
 }
 
 // Add inserts vectors and returns the labels that could not be added, such as duplicates.
-func (x *Index) Add(ds *Dataset) ([]int64, error) {
-	if err := x.checkMutable("add"); err != nil {
-		return nil, err
-	}
-	v, n, err := x.vectors(ds, "add", true)
-	if err != nil {
-		return nil, err
-	}
-	if err := x.checkExtra(ds, n, "add"); err != nil {
-		return nil, err
-	}
-	ab, err := x.prepareAttrs(ds, n, "add")
-	if err != nil {
-		return nil, err
-	}
-	before := x.liveBefore(ds, n)
-	failed, err := x.eng.Add(v, idsOf(ds, n))
-	if err == nil && x.extra != nil {
-		x.extra.afterInsert(ds, n, before, x.eng.Contains)
-	}
-	if err == nil {
-		x.commitAttrs(ds, ab)
-	}
-	return failed, err
-}
+func (x *Index) Add(ds *Dataset) ([]int64, error) { return x.insert(ds, "add") }
 
 func idsOf(ds *Dataset, n int) []int64 {
 	if n == 0 {
@@ -263,15 +269,14 @@ func (x *Index) Remove(ids ...int64) (int, error) {
 	if err := x.checkMutable("remove"); err != nil {
 		return 0, err
 	}
-	if !x.eng.Features().Has(api.SupportDeleteByID) {
+	if !x.eng().Features().Has(api.SupportDeleteByID) {
 		return 0, api.Errorf(api.UnsupportedIndexOperation, "remove is not supported by %s", x.name)
 	}
-	n, err := x.eng.Remove(ids)
-	if x.extra != nil {
-		x.extra.sync(ids, x.eng.Contains)
-	}
-	x.syncAttrs(ids)
-	return n, err
+	// The extra info and attributes of a removed label stay until the label is added again
+	// (they are overwritten then) or the index is saved (only live labels are written): a search
+	// that found the label just before the removal still reads them.
+	defer x.writing()()
+	return x.eng().Remove(ids)
 }
 
 // UpdateID changes the label of a vector from one label to another.
@@ -279,14 +284,13 @@ func (x *Index) UpdateID(from, to int64) error {
 	if err := x.checkMutable("update id"); err != nil {
 		return err
 	}
-	if err := x.eng.UpdateID(from, to); err != nil {
-		return err
-	}
-	if x.extra != nil {
-		x.extra.relabel(from, to)
-	}
-	x.relabelAttrs(from, to)
-	return nil
+	defer x.writing()()
+	return x.eng().UpdateID(from, to, func() {
+		if x.extra != nil {
+			x.extra.relabel(from, to)
+		}
+		x.relabelAttrs(from, to)
+	})
 }
 
 // UpdateVector replaces the vector of label (ds holds one vector). Without force an index may
@@ -302,7 +306,8 @@ func (x *Index) UpdateVector(label int64, ds *Dataset, force bool) error {
 	if n != 1 {
 		return api.Errorf(api.InvalidArgument, "update vector: dataset must hold exactly one vector, has %d", n)
 	}
-	return x.eng.UpdateVector(label, v, force)
+	defer x.writing()()
+	return x.eng().UpdateVector(label, v, force)
 }
 
 // SetImmutable makes the index read-only: later Build, Add, Remove and updates fail with
@@ -414,7 +419,9 @@ func (x *Index) search(q []float32, k int, searchJSON string, filter Filter, sta
 	}
 	opts.Stats = stats
 	start := time.Now()
-	ns, err := x.eng.KnnSearch(q, k, opts)
+	// k never sizes an allocation beyond the live count (a caller's k may be 1<<43)
+	k = x.capK(k)
+	ns, err := x.eng().KnnSearch(q, k, opts)
 	if stats != nil {
 		stats.ElapsedMs = float64(time.Since(start).Nanoseconds()) / 1e6
 	}
@@ -453,14 +460,14 @@ func (x *Index) rangeSearch(q []float32, radius float32, searchJSON string, filt
 	if math.IsNaN(float64(radius)) || radius < 0 {
 		return nil, api.Errorf(api.InvalidArgument, "range search: radius %g must be a non-negative number", radius)
 	}
-	if !x.eng.Features().Has(api.SupportRangeSearch) {
+	if !x.eng().Features().Has(api.SupportRangeSearch) {
 		return nil, api.Errorf(api.UnsupportedIndexOperation, "range search is not supported by %s", x.name)
 	}
 	opts, err := x.searchOptions(searchJSON, filter)
 	if err != nil {
 		return nil, err
 	}
-	return x.eng.RangeSearch(q, radius, limitedSize, opts)
+	return x.eng().RangeSearch(q, radius, limitedSize, opts)
 }
 
 // BatchKnnSearch searches every query of queries on all cores and returns a Dataset with
@@ -476,6 +483,10 @@ func (x *Index) BatchKnnSearch(queries *Dataset, k int, searchJSON string, filte
 	if err != nil {
 		return nil, err
 	}
+	k = x.capK(k) // the result rows hold at most the live count
+	if nq > 0 && k > maxResultEntries/nq {
+		return nil, api.Errorf(api.NoEnoughMemory, "batch search: %d queries x k %d results do not fit in memory", nq, k)
+	}
 	out := &Dataset{NumElements: nq, Dim: k, IDs: make([]int64, nq*k), Distances: make([]float32, nq*k)}
 	if err := x.batchSearch(v, nq, k, searchJSON, filter, out.IDs, out.Distances); err != nil {
 		return nil, err
@@ -490,7 +501,7 @@ func (x *Index) BatchSearchInto(queries []float32, nq, k int, searchJSON string,
 	if k <= 0 {
 		return api.Errorf(api.InvalidArgument, "batch search: k %d must be positive", k)
 	}
-	if nq < 0 || len(ids) < nq*k || len(dists) < nq*k {
+	if nq < 0 || (nq > 0 && (k > len(ids)/nq || k > len(dists)/nq)) {
 		return api.Errorf(api.InvalidArgument, "batch search: output buffers hold %d/%d entries, need %d", len(ids), len(dists), nq*k)
 	}
 	v, n, err := x.vectors(&Dataset{NumElements: nq, Dim: x.create.Dim, Float32: queries}, "batch search", false)
@@ -505,7 +516,36 @@ func (x *Index) batchSearch(v []float32, nq, k int, searchJSON string, filter Fi
 	if err != nil {
 		return err
 	}
-	if bs, ok := x.eng.(api.BatchSearcher); ok {
+	if kk := x.capK(k); kk < k {
+		// fewer live rows than k: search for kk per query, then spread the rows out to stride k
+		sids, sdists := make([]int64, nq*kk), make([]float32, nq*kk)
+		if err := x.batchSearchOpts(v, nq, kk, opts, sids, sdists); err != nil {
+			return err
+		}
+		for i := 0; i < nq; i++ {
+			copy(ids[i*k:], sids[i*kk:(i+1)*kk])
+			copy(dists[i*k:], sdists[i*kk:(i+1)*kk])
+			padResults(ids[i*k+kk:(i+1)*k], dists[i*k+kk:(i+1)*k])
+		}
+		return nil
+	}
+	return x.batchSearchOpts(v, nq, k, opts, ids, dists)
+}
+
+// maxResultEntries bounds the result entries (ids and distances) one batch search allocates.
+const maxResultEntries = 1 << 31
+
+// capK caps a requested k at the live count (at least 1), so that no caller-given k sizes an
+// allocation beyond what the index can return.
+func (x *Index) capK(k int) int {
+	if live := x.eng().NumElements(); int64(k) > live {
+		return int(max(live, 1))
+	}
+	return k
+}
+
+func (x *Index) batchSearchOpts(v []float32, nq, k int, opts *api.SearchOptions, ids []int64, dists []float32) error {
+	if bs, ok := x.eng().(api.BatchSearcher); ok {
 		return bs.BatchKnnSearch(v, nq, k, opts, ids, dists)
 	}
 	d := x.create.Dim
@@ -513,49 +553,41 @@ func (x *Index) batchSearch(v []float32, nq, k int, searchJSON string, filter Fi
 	if !opts.Deadline.IsZero() {
 		timeout = time.Until(opts.Deadline)
 	}
-	workers := min(runtime.GOMAXPROCS(0), nq)
-	var next atomic.Int64
-	var firstErr error
-	var once sync.Once
-	work := func() {
-		for {
-			i := int(next.Add(1) - 1)
-			if i >= nq {
-				return
-			}
-			o := *opts // parsed once; each query gets its own copy and its own deadline
-			if timeout > 0 {
-				o.Deadline = time.Now().Add(timeout)
-			}
-			ns, err := x.eng.KnnSearch(v[i*d:(i+1)*d], k, &o)
-			if err != nil {
-				once.Do(func() { firstErr = err })
-				return
-			}
-			row := ids[i*k : (i+1)*k]
-			drow := dists[i*k : (i+1)*k]
-			for j := range row {
-				if j < len(ns) {
-					row[j], drow[j] = ns[j].ID, ns[j].Distance
-				} else {
-					row[j], drow[j] = -1, float32(math.Inf(1))
-				}
-			}
+	return parallel.For(nq, runtime.GOMAXPROCS(0), func(_, i int) error {
+		o := *opts // parsed once; each query gets its own copy and its own deadline
+		if timeout > 0 {
+			o.Deadline = time.Now().Add(timeout)
 		}
+		ns, err := x.eng().KnnSearch(v[i*d:(i+1)*d], k, &o)
+		if err != nil {
+			return err
+		}
+		row := ids[i*k : (i+1)*k]
+		drow := dists[i*k : (i+1)*k]
+		n := copyNeighbors(ns, row, drow)
+		padResults(row[n:], drow[n:])
+		return nil
+	})
+}
+
+// copyNeighbors writes ns into ids/dists and returns how many it wrote.
+func copyNeighbors(ns []Neighbor, ids []int64, dists []float32) int {
+	n := min(len(ns), len(ids))
+	for j := 0; j < n; j++ {
+		ids[j], dists[j] = ns[j].ID, ns[j].Distance
 	}
-	// The calling goroutine is one of the workers, so a caller on a foreign (C) thread keeps
-	// its thread busy instead of parking it while others run.
-	var wg sync.WaitGroup
-	for w := 1; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			work()
-		}()
+	return n
+}
+
+// padResults fills result slots without a neighbour with -1 and +Inf.
+func padResults(ids []int64, dists []float32) {
+	for j := range ids {
+		ids[j] = -1
 	}
-	work()
-	wg.Wait()
-	return firstErr
+	inf := float32(math.Inf(1))
+	for j := range dists {
+		dists[j] = inf
+	}
 }
 
 // CalcDistanceByID returns the distance of query to the vector of label, or -1 when the label
@@ -575,7 +607,7 @@ func (x *Index) CalcDistanceByIDs(query []float32, labels []int64) ([]float32, e
 		return nil, err
 	}
 	out := make([]float32, len(labels))
-	if err := x.eng.CalcDistanceByIDs(q, labels, out); err != nil {
+	if err := x.eng().CalcDistanceByIDs(q, labels, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -583,40 +615,40 @@ func (x *Index) CalcDistanceByIDs(query []float32, labels []int64) ([]float32, e
 
 // GetRawVectorByIDs returns the stored float32 vectors of labels (normalised for cosine).
 func (x *Index) GetRawVectorByIDs(labels []int64) (*Dataset, error) {
-	if !x.eng.Features().Has(api.SupportGetRawVectorByIDs) {
+	if !x.eng().Features().Has(api.SupportGetRawVectorByIDs) {
 		return nil, api.Errorf(api.UnsupportedIndexOperation, "%s does not keep raw vectors with this quantizer", x.name)
 	}
 	d := x.create.Dim
 	out := make([]float32, len(labels)*d)
-	if err := x.eng.GetVectors(labels, out); err != nil {
+	if err := x.eng().GetVectors(labels, out); err != nil {
 		return nil, err
 	}
 	return &Dataset{NumElements: len(labels), Dim: d, IDs: append([]int64(nil), labels...), Float32: out}, nil
 }
 
 // CheckIDExist reports whether label is live in the index.
-func (x *Index) CheckIDExist(label int64) bool { return x.eng.Contains(label) }
+func (x *Index) CheckIDExist(label int64) bool { return x.eng().Contains(label) }
 
 // GetMinAndMaxID returns the smallest and largest live label (INDEX_EMPTY when none).
-func (x *Index) GetMinAndMaxID() (int64, int64, error) { return x.eng.MinMaxID() }
+func (x *Index) GetMinAndMaxID() (int64, int64, error) { return x.eng().MinMaxID() }
 
 // GetNumElements returns the number of live vectors.
-func (x *Index) GetNumElements() int64 { return x.eng.NumElements() }
+func (x *Index) GetNumElements() int64 { return x.eng().NumElements() }
 
 // GetNumberRemoved returns the number of vectors marked removed.
-func (x *Index) GetNumberRemoved() int64 { return x.eng.NumRemoved() }
+func (x *Index) GetNumberRemoved() int64 { return x.eng().NumRemoved() }
 
 // EstimateMemory estimates the bytes an index of this configuration needs for n vectors.
 func (x *Index) EstimateMemory(n uint64) uint64 {
 	if n > 1<<40 {
 		n = 1 << 40
 	}
-	return uint64(x.eng.EstimateMemory(int64(n)))
+	return uint64(x.eng().EstimateMemory(int64(n)))
 }
 
 // GetMemoryUsage returns the bytes the index holds now.
 func (x *Index) GetMemoryUsage() int64 {
-	m := x.eng.MemoryUsage()
+	m := x.eng().MemoryUsage()
 	if x.extra != nil {
 		m += x.extra.memory()
 	}
@@ -630,7 +662,7 @@ func (x *Index) CheckFeature(f Feature) bool { return x.features().Has(f) }
 func (x *Index) Features() []Feature { return x.features().List() }
 
 func (x *Index) features() api.FeatureSet {
-	s := x.eng.Features()
+	s := x.eng().Features()
 	if x.extra != nil {
 		s = s.With(api.SupportGetExtraInfoByID)
 	}
@@ -638,11 +670,11 @@ func (x *Index) features() api.FeatureSet {
 }
 
 // ExportIDs returns the live labels in ascending order.
-func (x *Index) ExportIDs() []int64 { return x.eng.ExportIDs() }
+func (x *Index) ExportIDs() []int64 { return x.eng().ExportIDs() }
 
 // Clone returns an independent deep copy of the index (mutable, even if x is immutable).
 func (x *Index) Clone() (*Index, error) {
-	f, err := x.file()
+	f, err := x.snapshot()
 	if err != nil {
 		return nil, err
 	}
@@ -658,7 +690,7 @@ func (x *Index) Clone() (*Index, error) {
 
 // restore loads the engine and the index-level sections from f into this fresh index.
 func (x *Index) restore(f *serial.File) error {
-	if err := x.eng.Load(f); err != nil {
+	if err := x.eng().Load(f); err != nil {
 		return err
 	}
 	if x.extra != nil {

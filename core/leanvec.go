@@ -61,7 +61,7 @@ func (x *Index) SetLeanVecMatrices(dataMatrix, queryMatrix []float32, mean []flo
 			}
 		}
 	}
-	setter, ok := x.eng.(leanVecTransformSetter)
+	setter, ok := x.eng().(leanVecTransformSetter)
 	if !ok {
 		return api.Errorf(api.UnsupportedIndexOperation, "set leanvec matrices: %s has no leanvec quantizer", x.name)
 	}

@@ -27,21 +27,28 @@ type ReadFunc func(offset uint64, dst []byte) error
 // Version is the library version.
 const Version = "0.1.0"
 
+// snapshot returns the index's sections, taken while no write is in flight.
+func (x *Index) snapshot() (*serial.File, error) {
+	defer x.snapshotting()()
+	return x.file()
+}
+
+// file returns the index's sections. Caller holds the snapshot lock exclusively.
 func (x *Index) file() (*serial.File, error) {
 	f := &serial.File{Meta: serial.Meta{
 		IndexName:    x.name,
 		CreateParams: json.RawMessage(x.create.Raw),
 		Library:      "vsag-go " + Version,
-		NumElements:  x.eng.NumElements(),
+		NumElements:  x.eng().NumElements(),
 	}}
 	if !json.Valid(f.Meta.CreateParams) {
 		f.Meta.CreateParams = json.RawMessage("{}")
 	}
-	if err := x.eng.Save(f); err != nil {
+	if err := x.eng().Save(f); err != nil {
 		return nil, err
 	}
 	if x.extra != nil {
-		x.extra.save(f)
+		x.extra.save(f, x.eng().Contains)
 	}
 	x.saveAttrs(f)
 	return f, nil
@@ -49,7 +56,7 @@ func (x *Index) file() (*serial.File, error) {
 
 // Serialize writes the index to w in the library's file format.
 func (x *Index) Serialize(w io.Writer) error {
-	f, err := x.file()
+	f, err := x.snapshot()
 	if err != nil {
 		return err
 	}
@@ -95,7 +102,7 @@ func (x *Index) SerializeWriteFunc(fn WriteFunc) error {
 
 // SerializeBinarySet returns the index as named blobs.
 func (x *Index) SerializeBinarySet() (BinarySet, error) {
-	f, err := x.file()
+	f, err := x.snapshot()
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +122,8 @@ func readErr(err error, what string) error {
 
 // load checks that the file fits this empty index and restores it.
 func (x *Index) load(f *serial.File) error {
-	if x.eng.NumElements() > 0 || x.eng.NumRemoved() > 0 {
+	defer x.snapshotting()()
+	if x.eng().NumElements() > 0 || x.eng().NumRemoved() > 0 {
 		return api.Errorf(api.IndexNotEmpty, "deserialize: the index already holds vectors")
 	}
 	if f.Meta.IndexName != x.name {
@@ -140,7 +148,10 @@ func (x *Index) load(f *serial.File) error {
 	if err := fresh.restore(f); err != nil {
 		return err
 	}
-	x.eng, x.extra = fresh.eng, fresh.extra
+	if x.extra != nil {
+		x.extra.replace(fresh.extra)
+	}
+	x.engine.Store(fresh.engine.Load())
 	x.attrTable.Store(fresh.attrTable.Load())
 	return nil
 }

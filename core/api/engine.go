@@ -32,6 +32,12 @@ type SearchStats struct {
 	TimedOut bool `json:"timed_out"`
 }
 
+// InsertHook is called by an engine's Build and Add for every row of the batch it stores (row
+// is the row of the batch, label its label), under the engine's exclusive lock and before any
+// search can see the label. Core keeps per-label data outside the engine (extra info,
+// attributes) in step with the label table through it. A hook must not call the engine.
+type InsertHook func(row int, label int64)
+
 // Engine is the contract between package core and an index implementation. core validates
 // input (dimensions, NaN/Inf, k, JSON shape), converts every dtype to float32 and normalises
 // vectors for cosine before calling an engine, so engines see clean float32 rows.
@@ -46,9 +52,11 @@ type Engine interface {
 	// Train learns quantizer state from n vectors without adding them.
 	Train(vectors []float32, n int) error
 	// Build adds the first batch to an empty index; labels that could not be added are returned.
-	Build(vectors []float32, ids []int64) ([]int64, error)
-	// Add inserts a batch; labels that could not be added (duplicates) are returned.
-	Add(vectors []float32, ids []int64) ([]int64, error)
+	// onInsert (may be nil) is called for every row stored, as InsertHook says.
+	Build(vectors []float32, ids []int64, onInsert InsertHook) ([]int64, error)
+	// Add inserts a batch; labels that could not be added (duplicates) are returned. onInsert
+	// (may be nil) is called for every row stored, as InsertHook says.
+	Add(vectors []float32, ids []int64, onInsert InsertHook) ([]int64, error)
 	// Remove marks labels removed and returns how many were removed.
 	Remove(ids []int64) (int, error)
 	// KnnSearch returns up to k neighbours of query in ascending distance.
@@ -70,8 +78,9 @@ type Engine interface {
 	MinMaxID() (int64, int64, error)
 	// ExportIDs returns the live labels.
 	ExportIDs() []int64
-	// UpdateID changes a label.
-	UpdateID(from, to int64) error
+	// UpdateID changes a label. onRelabel (may be nil) is called once the label has changed,
+	// under the engine's exclusive lock, before any other call can see the new label.
+	UpdateID(from, to int64, onRelabel func()) error
 	// UpdateVector replaces the vector of a label. Without force the new vector must be close
 	// to the old one (VSAG's rule), otherwise the call fails with INVALID_ARGUMENT.
 	UpdateVector(label int64, v []float32, force bool) error

@@ -237,3 +237,6 @@ func (g *Graph) Clone() *Graph {
 	c.entry.Store(g.entry.Load())
 	return c
 }
+
+// Cap returns the nodes the bottom layer has room for without growing.
+func (g *Graph) Cap() int { return len(g.adj) / g.stride }

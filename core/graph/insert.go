@@ -81,6 +81,7 @@ type Worker struct {
 	levels [][]uint32 // chosen neighbours per level, published bottom-up
 	ids    []uint32
 	dists  []float32
+	back   []uint32 // LinkBack's copy of a list
 	vam    vamanaScratch
 }
 
@@ -410,4 +411,29 @@ func (b *Builder) forceLink(w *Worker, s, u uint32) {
 		}
 	}
 	atomic.StoreUint32(&l[far+1], u)
+}
+
+// LinkBack makes sure some bottom-layer neighbour of u links back to u, the cheap local form
+// of Repair for nodes just inserted: pruning the lists of u's neighbours may have dropped the
+// reverse edges insertion gave them. When none of u's neighbours links to u, the first (the
+// nearest) links to it, replacing its farthest neighbour when its list is full. It reports
+// whether an edge was added. Nodes reached through other nodes only are left to Repair.
+func (b *Builder) LinkBack(w *Worker, u uint32) bool {
+	g := b.G
+	out := g.Neighbors(0, u, w.back[:0])
+	w.back = out
+	if len(out) == 0 {
+		return false
+	}
+	for _, s := range out {
+		l := g.list(0, s)
+		n := min(int(atomic.LoadUint32(&l[0])), len(l)-1)
+		for i := 1; i <= n; i++ {
+			if atomic.LoadUint32(&l[i]) == u {
+				return false
+			}
+		}
+	}
+	b.forceLink(w, out[0], u)
+	return true
 }

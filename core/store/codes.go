@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/govsag/vsag/core/hugepage"
+	"github.com/govsag/vsag/core/internal/memguard"
 	"github.com/govsag/vsag/core/quant"
 )
 
@@ -47,6 +48,25 @@ func (c *Codes) Reserve(rows int) {
 	slab := all[off : off+need : off+need]
 	copy(slab, c.slab[:c.n*c.stride])
 	c.buf, c.slab = buf, slab
+}
+
+// Ensure makes room for extra more rows (growing to at least twice the rows held, as Append
+// does), or returns NO_ENOUGH_MEMORY with nothing changed when the machine cannot hold the
+// grown slab.
+func (c *Codes) Ensure(extra int) error {
+	need := int64(c.n) + int64(max(extra, 0))
+	if need*int64(c.stride) <= int64(len(c.slab)) {
+		return nil
+	}
+	rows := max(need, int64(c.n)*2, 64)
+	if err := memguard.Check(memguard.Mul(rows, int64(c.stride)), "growing a code store"); err != nil {
+		rows = need // try the exact size before giving up
+		if err := memguard.Check(memguard.Mul(rows, int64(c.stride)), "growing a code store"); err != nil {
+			return err
+		}
+	}
+	c.Reserve(int(rows))
+	return nil
 }
 
 // Append encodes v as a new row and returns its row number.

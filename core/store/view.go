@@ -61,11 +61,14 @@ func (v LabelView) ExportIDs() []int64 {
 }
 
 // UpdateID implements api.Engine: it relabels under the index's exclusive lock.
-func (v LabelView) UpdateID(from, to int64) error {
+func (v LabelView) UpdateID(from, to int64, onRelabel func()) error {
 	v.Mu.Lock()
 	defer v.Mu.Unlock()
 	if err := v.Table().Relabel(from, to); err != nil {
 		return api.Errorf(api.InvalidArgument, "%s: update id: %v", v.Index, err)
+	}
+	if onRelabel != nil {
+		onRelabel()
 	}
 	return nil
 }

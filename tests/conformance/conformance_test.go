@@ -615,14 +615,28 @@ func TestBatchSearchEqualsSingle(t *testing.T) {
 				require.Equal(t, r.ID, res.IDs[i*k+j])
 			}
 		}
-		// padding when k exceeds the count
+		// k above the count: the rows hold the count (k never sizes the result beyond it)
 		small := newIndex(t, c, "l2")
 		_, err = small.Build(&core.Dataset{NumElements: 3, Dim: dim, IDs: data.ids[:3], Float32: data.base[:3*dim]})
 		require.NoError(t, err)
 		res, err = small.BatchKnnSearch(&core.Dataset{NumElements: 2, Dim: dim, Float32: data.queries[:2*dim]}, 5, c.Search, nil)
 		require.NoError(t, err)
-		require.EqualValues(t, -1, res.IDs[3])
-		require.EqualValues(t, -1, res.IDs[9])
+		require.Equal(t, 3, res.Dim)
+		require.Len(t, res.IDs, 6)
+		// the zero-copy form keeps the caller's stride and pads
+		ids, dists := make([]int64, 10), make([]float32, 10)
+		require.NoError(t, small.BatchSearchInto(data.queries[:2*dim], 2, 5, c.Search, nil, ids, dists))
+		require.EqualValues(t, -1, ids[3])
+		require.EqualValues(t, -1, ids[9])
+		require.True(t, math.IsInf(float64(dists[9]), 1))
+		require.NotEqualValues(t, -1, ids[7])
+		// a hostile k is capped before anything is allocated
+		res, err = small.BatchKnnSearch(&core.Dataset{NumElements: 2, Dim: dim, Float32: data.queries[:2*dim]}, 1<<43, c.Search, nil)
+		require.NoError(t, err)
+		require.Equal(t, 3, res.Dim)
+		one, err := small.Search(query(0), 1<<43, c.Search, nil)
+		require.NoError(t, err)
+		require.Len(t, one, 3)
 	})
 }
 

@@ -3,11 +3,11 @@ package bruteforce
 import (
 	"math"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/internal/parallel"
 	"github.com/govsag/vsag/core/quant"
 	"github.com/govsag/vsag/core/topk"
 )
@@ -30,53 +30,39 @@ func (x *Index) BatchKnnSearch(queries []float32, nq, k int, opts *api.SearchOpt
 	groups := (nq + batchQueries - 1) / batchQueries
 	workers := max(1, min(runtime.GOMAXPROCS(0), groups))
 	var next atomic.Int64
-	work := func() {
-		{
-			comps := make([]quant.Computer, 0, batchQueries)
-			heaps := make([]*topk.MaxHeap, batchQueries)
-			for i := range heaps {
-				heaps[i] = topk.NewMaxHeap(k)
+	return parallel.Run(workers, func(int) error {
+		comps := make([]quant.Computer, 0, batchQueries)
+		heaps := make([]*topk.MaxHeap, batchQueries)
+		for i := range heaps {
+			heaps[i] = topk.NewMaxHeap(k)
+		}
+		for {
+			g := int(next.Add(1) - 1)
+			if g >= groups {
+				return nil
 			}
-			for {
-				g := int(next.Add(1) - 1)
-				if g >= groups {
-					break
-				}
-				lo, hi := g*batchQueries, min((g+1)*batchQueries, nq)
-				comps = comps[:0]
-				for q := lo; q < hi; q++ {
-					comps = append(comps, x.computer(queries[q*x.dim:(q+1)*x.dim]))
-					heaps[q-lo].Reset(k)
-				}
-				x.scanTiles(comps, heaps, opts)
-				for i, c := range comps {
-					x.pool.Put(c)
-					q := lo + i
-					items := heaps[i].Sorted()
-					row, drow := ids[q*k:(q+1)*k], dists[q*k:(q+1)*k]
-					for j := range row {
-						if j < len(items) {
-							row[j], drow[j] = x.labels.Label(items[j].ID), items[j].Dist
-						} else {
-							row[j], drow[j] = -1, float32(math.Inf(1))
-						}
+			lo, hi := g*batchQueries, min((g+1)*batchQueries, nq)
+			comps = comps[:0]
+			for q := lo; q < hi; q++ {
+				comps = append(comps, x.computer(queries[q*x.dim:(q+1)*x.dim]))
+				heaps[q-lo].Reset(k)
+			}
+			x.scanTiles(comps, heaps, opts)
+			for i, c := range comps {
+				x.pool.Put(c)
+				q := lo + i
+				items := heaps[i].Sorted()
+				row, drow := ids[q*k:(q+1)*k], dists[q*k:(q+1)*k]
+				for j := range row {
+					if j < len(items) {
+						row[j], drow[j] = x.labels.Label(items[j].ID), items[j].Dist
+					} else {
+						row[j], drow[j] = -1, float32(math.Inf(1))
 					}
 				}
 			}
 		}
-	}
-	// The calling goroutine works too, so a caller on a foreign (C) thread is not parked.
-	var wg sync.WaitGroup
-	for w := 1; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			work()
-		}()
-	}
-	work()
-	wg.Wait()
-	return nil
+	})
 }
 
 func (x *Index) scanTiles(comps []quant.Computer, heaps []*topk.MaxHeap, opts *api.SearchOptions) {

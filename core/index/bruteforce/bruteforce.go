@@ -5,11 +5,13 @@ package bruteforce
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	json "github.com/goccy/go-json"
 
 	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/internal/parallel"
 	"github.com/govsag/vsag/core/metric"
 	"github.com/govsag/vsag/core/params"
 	"github.com/govsag/vsag/core/quant"
@@ -160,7 +162,7 @@ func (x *Index) train(vectors []float32, n int) error {
 }
 
 // Build implements api.Engine.
-func (x *Index) Build(vectors []float32, ids []int64) ([]int64, error) {
+func (x *Index) Build(vectors []float32, ids []int64, onInsert api.InsertHook) ([]int64, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.labels.Total() > 0 {
@@ -171,12 +173,11 @@ func (x *Index) Build(vectors []float32, ids []int64) ([]int64, error) {
 			return nil, err
 		}
 	}
-	x.codes.Reserve(len(ids))
-	return x.add(vectors, ids)
+	return x.add(vectors, ids, onInsert)
 }
 
 // Add implements api.Engine.
-func (x *Index) Add(vectors []float32, ids []int64) ([]int64, error) {
+func (x *Index) Add(vectors []float32, ids []int64, onInsert api.InsertHook) ([]int64, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.q.NeedTrain() && !x.q.Trained() {
@@ -187,10 +188,14 @@ func (x *Index) Add(vectors []float32, ids []int64) ([]int64, error) {
 			return nil, err
 		}
 	}
-	return x.add(vectors, ids)
+	return x.add(vectors, ids, onInsert)
 }
 
-func (x *Index) add(vectors []float32, ids []int64) ([]int64, error) {
+// add stores a batch under the exclusive lock; nothing changes when the codes cannot grow.
+func (x *Index) add(vectors []float32, ids []int64, onInsert api.InsertHook) ([]int64, error) {
+	if err := x.codes.Ensure(len(ids)); err != nil {
+		return nil, api.Wrap(api.NoEnoughMemory, err, "brute_force: add %d vectors", len(ids))
+	}
 	var failed []int64
 	for i, id := range ids {
 		v := vectors[i*x.dim : (i+1)*x.dim]
@@ -199,6 +204,9 @@ func (x *Index) add(vectors []float32, ids []int64) ([]int64, error) {
 			continue
 		}
 		x.codes.Append(v)
+		if onInsert != nil {
+			onInsert(i, id)
+		}
 	}
 	return failed, nil
 }
@@ -273,30 +281,22 @@ func (x *Index) KnnSearch(query []float32, k int, opts *api.SearchOptions) ([]ap
 	n := x.codes.Len()
 	ranges := parts(n, opts.Parallelism)
 	heaps := make([]*topk.MaxHeap, len(ranges))
-	timedOut := false
-	var wg sync.WaitGroup
-	var tmu sync.Mutex
-	for i, rg := range ranges {
-		heaps[i] = topk.NewMaxHeap(k)
-		run := func(i int, rg [2]int) {
-			c := x.computer(query)
-			h := heaps[i]
-			ok := x.scan(c, rg[0], rg[1], opts, func(d float32, r uint32) { h.Push(d, r) })
-			x.pool.Put(c)
-			if !ok {
-				tmu.Lock()
-				timedOut = true
-				tmu.Unlock()
-			}
+	var timedOut atomic.Bool
+	err := parallel.Run(len(ranges), func(i int) error {
+		rg := ranges[i]
+		c := x.computer(query)
+		h := topk.NewMaxHeap(k)
+		heaps[i] = h
+		ok := x.scan(c, rg[0], rg[1], opts, func(d float32, r uint32) { h.Push(d, r) })
+		x.pool.Put(c)
+		if !ok {
+			timedOut.Store(true)
 		}
-		if len(ranges) == 1 {
-			run(i, rg)
-			continue
-		}
-		wg.Add(1)
-		go func(i int, rg [2]int) { defer wg.Done(); run(i, rg) }(i, rg)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	wg.Wait()
 	final := heaps[0]
 	for _, h := range heaps[1:] {
 		for _, it := range h.Items() {
@@ -306,7 +306,7 @@ func (x *Index) KnnSearch(query []float32, k int, opts *api.SearchOptions) ([]ap
 	if opts.Stats != nil {
 		opts.Stats.DistanceComputations += int64(n)
 		opts.Stats.Hops += int64(n)
-		opts.Stats.TimedOut = timedOut
+		opts.Stats.TimedOut = timedOut.Load()
 	}
 	return x.toNeighbors(final.Sorted()), nil
 }
@@ -321,21 +321,20 @@ func (x *Index) RangeSearch(query []float32, radius float32, limit int, opts *ap
 	n := x.codes.Len()
 	ranges := parts(n, opts.Parallelism)
 	found := make([][]topk.Item, len(ranges))
-	var wg sync.WaitGroup
-	for i, rg := range ranges {
-		wg.Add(1)
-		go func(i int, rg [2]int) {
-			defer wg.Done()
-			c := x.computer(query)
-			x.scan(c, rg[0], rg[1], opts, func(d float32, r uint32) {
-				if d <= radius {
-					found[i] = append(found[i], topk.Item{Dist: d, ID: r})
-				}
-			})
-			x.pool.Put(c)
-		}(i, rg)
+	err := parallel.Run(len(ranges), func(i int) error {
+		rg := ranges[i]
+		c := x.computer(query)
+		x.scan(c, rg[0], rg[1], opts, func(d float32, r uint32) {
+			if d <= radius {
+				found[i] = append(found[i], topk.Item{Dist: d, ID: r})
+			}
+		})
+		x.pool.Put(c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	wg.Wait()
 	var all []topk.Item
 	for _, f := range found {
 		all = append(all, f...)

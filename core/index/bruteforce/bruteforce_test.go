@@ -42,7 +42,7 @@ func TestBatchEqualsSingle(t *testing.T) {
 		ids[i] = int64(i * 2)
 	}
 	x := newTestIndex(t, dim)
-	_, err := x.Build(vecs, ids)
+	_, err := x.Build(vecs, ids, nil)
 	require.NoError(t, err)
 	_, err = x.Remove([]int64{0, 2, 4, 600})
 	require.NoError(t, err)
@@ -81,7 +81,7 @@ func TestLeanVecKeys(t *testing.T) {
 	for i := range ids {
 		ids[i] = int64(i)
 	}
-	_, err = x.Build(vecs, ids)
+	_, err = x.Build(vecs, ids, nil)
 	require.NoError(t, err)
 	res, err := x.KnnSearch(vecs[5*16:6*16], 1, &api.SearchOptions{Parallelism: 1})
 	require.NoError(t, err)

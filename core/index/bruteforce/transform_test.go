@@ -41,7 +41,7 @@ func TestSetLeanVecTransform(t *testing.T) {
 
 	x := newLeanVecIndex(t, d, param)
 	require.NoError(t, x.SetLeanVecTransform(tr))
-	_, err = x.Build(data, ids)
+	_, err = x.Build(data, ids, nil)
 	require.NoError(t, err)
 	lv := x.q.(*quant.LeanVec)
 	require.Equal(t, tr.Data, lv.Transform().Data)

@@ -18,13 +18,17 @@ package hgraph
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/graph"
+	"github.com/govsag/vsag/core/internal/memguard"
+	"github.com/govsag/vsag/core/internal/parallel"
 	"github.com/govsag/vsag/core/metric"
 	"github.com/govsag/vsag/core/params"
 	"github.com/govsag/vsag/core/quant"
@@ -65,6 +69,9 @@ type Index struct {
 
 	pools  atomic.Pointer[pools]
 	parsed searchCache
+
+	// sinceRepair counts the nodes linked since the last full reachability repair.
+	sinceRepair atomic.Int64
 }
 
 // pools hold per-goroutine state built from the (trained) quantizers; they are replaced when
@@ -126,11 +133,16 @@ func New(c *params.Create) (*Index, error) {
 		rq, _ := quant.New("fp32", c.Dim, c.Metric, quant.DefaultOptions())
 		x.raw = store.NewCodes(rq)
 	}
-	x.reserve(p.HGraphInitCapacity)
+	// hgraph_init_capacity is a hint taken up at the first insert, when the machine can hold it
+	x.reserve(min(p.HGraphInitCapacity, initReserveMax))
 	x.resetPools()
 	return x, nil
 }
 
+// initReserveMax bounds the rows reserved when an index is created.
+const initReserveMax = 1024
+
+// reserve makes room for n nodes in every store. Caller holds the exclusive lock (or owns x).
 func (x *Index) reserve(n int) {
 	x.baseCodes.Reserve(n)
 	if x.primCodes != nil {
@@ -322,47 +334,42 @@ func (x *Index) needsTraining() bool {
 }
 
 // Build implements api.Engine.
-func (x *Index) Build(vectors []float32, ids []int64) ([]int64, error) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.labels.Total() > 0 {
-		return nil, api.Errorf(api.BuildTwice, "hgraph: the index is already built")
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	if x.needsTraining() {
-		if err := x.train(vectors, len(ids), nil, 0, false); err != nil {
-			return nil, err
-		}
-	}
-	x.reserve(len(ids))
-	failed, pending := x.appendNodes(vectors, ids)
-	x.link(pending, vectors)
-	return failed, nil
+func (x *Index) Build(vectors []float32, ids []int64, onInsert api.InsertHook) ([]int64, error) {
+	return x.insertBatch(vectors, ids, onInsert, true)
 }
 
 // Add implements api.Engine.
-func (x *Index) Add(vectors []float32, ids []int64) ([]int64, error) {
+func (x *Index) Add(vectors []float32, ids []int64, onInsert api.InsertHook) ([]int64, error) {
+	return x.insertBatch(vectors, ids, onInsert, false)
+}
+
+// insertBatch trains the quantizers when they still need it and appends the batch under the
+// exclusive lock, then links it under the shared lock in chunks (linkAll), so searches run
+// meanwhile and never wait for a whole batch. A build refuses an index that holds vectors.
+func (x *Index) insertBatch(vectors []float32, ids []int64, onInsert api.InsertHook, build bool) ([]int64, error) {
+	x.mu.Lock()
+	if build && x.labels.Total() > 0 {
+		x.mu.Unlock()
+		return nil, api.Errorf(api.BuildTwice, "hgraph: the index is already built")
+	}
 	if len(ids) == 0 {
+		x.mu.Unlock()
 		return nil, nil
 	}
-	x.mu.Lock()
 	if x.needsTraining() {
 		if err := x.train(vectors, len(ids), nil, 0, false); err != nil {
 			x.mu.Unlock()
 			return nil, err
 		}
 	}
-	failed, pending := x.appendNodes(vectors, ids)
+	failed, pending, err := x.appendNodes(vectors, ids, onInsert)
 	x.mu.Unlock()
-	if len(pending) == 0 {
-		return failed, nil
+	if err != nil {
+		return nil, err
 	}
-	// Linking needs only the shared lock: searches run meanwhile and see each edge as it lands.
-	x.mu.RLock()
-	x.link(pending, vectors)
-	x.mu.RUnlock()
+	if err := x.linkAll(pending, vectors); err != nil {
+		return failed, err
+	}
 	return failed, nil
 }
 
@@ -373,25 +380,67 @@ type pendingNode struct {
 	row   int32 // row of the input batch
 }
 
-// appendNodes adds labels and codes and allocates graph nodes. Caller holds the exclusive lock.
-func (x *Index) appendNodes(vectors []float32, ids []int64) ([]int64, []pendingNode) {
-	var failed []int64
-	pending := make([]pendingNode, 0, len(ids))
-	total := x.labels.Total() + len(ids)
-	grow := func(c *store.Codes) {
-		if c != nil && c.Len()+len(ids) > len(c.Slab())/max(c.Stride(), 1) {
-			c.Reserve(max(total, c.Len()*3/2))
+// bytesPerNode returns the bytes one node takes in the code stores and the bottom graph.
+func (x *Index) bytesPerNode() int64 {
+	b := int64(x.baseCodes.Stride()) + int64(x.p.MaxDegree+1)*4
+	if x.primCodes != nil {
+		b += int64(x.primCodes.stride)
+	}
+	if x.preciseCodes != nil {
+		b += int64(x.preciseCodes.Stride())
+	}
+	if x.raw != nil {
+		b += int64(x.raw.Stride())
+	}
+	return b
+}
+
+// growFor makes room for total nodes before anything is appended. It grows to one and a half
+// times the nodes held (or to hgraph_init_capacity the first time, when that is larger), falling
+// back to exactly total when the machine cannot hold more, and returns NO_ENOUGH_MEMORY with
+// nothing changed when even that does not fit. Caller holds the exclusive lock.
+func (x *Index) growFor(total int) error {
+	if x.g.Len() > 0 && total <= x.capacity() {
+		return nil
+	}
+	per := x.bytesPerNode()
+	grown := max(total, x.g.Len()*3/2)
+	tries := []int{grown, total}
+	if x.g.Len() == 0 && x.p.HGraphInitCapacity > grown {
+		tries = append([]int{x.p.HGraphInitCapacity}, tries...)
+	}
+	var err error
+	for _, n := range tries {
+		if err = memguard.Check(memguard.Mul(int64(n), per), "hgraph: growing to "+strconv.Itoa(n)+" nodes"); err == nil {
+			x.reserve(n)
+			return nil
 		}
 	}
-	grow(x.baseCodes)
+	return err
+}
+
+// capacity returns the nodes every store has room for.
+func (x *Index) capacity() int {
+	c := len(x.baseCodes.Slab()) / max(x.baseCodes.Stride(), 1)
+	for _, s := range []*store.Codes{x.preciseCodes, x.raw} {
+		if s != nil {
+			c = min(c, len(s.Slab())/max(s.Stride(), 1))
+		}
+	}
 	if x.primCodes != nil {
-		x.primCodes.reserve(max(total, x.baseCodes.Len()*3/2))
+		c = min(c, len(x.primCodes.slab)/max(x.primCodes.stride, 1))
 	}
-	grow(x.preciseCodes)
-	grow(x.raw)
-	if x.g.Len()+len(ids) > 0 {
-		x.g.Reserve(max(total, x.g.Len()*3/2))
+	return min(c, x.g.Cap())
+}
+
+// appendNodes adds labels and codes and allocates graph nodes, calling onInsert for each row
+// stored. Caller holds the exclusive lock.
+func (x *Index) appendNodes(vectors []float32, ids []int64, onInsert api.InsertHook) ([]int64, []pendingNode, error) {
+	if err := x.growFor(x.labels.Total() + len(ids)); err != nil {
+		return nil, nil, err
 	}
+	var failed []int64
+	pending := make([]pendingNode, 0, len(ids))
 	for i, id := range ids {
 		v := vectors[i*x.dim : (i+1)*x.dim]
 		inner, err := x.labels.Append(id)
@@ -417,123 +466,135 @@ func (x *Index) appendNodes(vectors []float32, ids []int64) ([]int64, []pendingN
 		if gid != inner {
 			panic("hgraph: graph and label table disagree") // an internal invariant, never input-driven
 		}
+		if onInsert != nil {
+			onInsert(i, id)
+		}
 		pending = append(pending, pendingNode{id: gid, level: int32(level), row: int32(i)})
 	}
-	return failed, pending
+	return failed, pending, nil
 }
 
 // minParallelLink is the batch size below which linking stays on the calling goroutine.
 const minParallelLink = 256
 
-// link inserts pending nodes into the graph on up to x.threads goroutines. The caller holds mu
-// (shared or exclusive), so the code slabs do not move.
-func (x *Index) link(pending []pendingNode, vectors []float32) {
-	if x.p.GraphType == "vamana" {
-		x.linkVamana(pending, vectors)
-		return
-	}
-	b := x.builder()
-	threads := x.threads
-	if len(pending) < minParallelLink {
-		threads = 1
-	}
-	// the first node may become the entry point; inserting it alone avoids a race for it
-	start := 0
-	if _, _, ok := x.g.Entry(); !ok {
-		w, ps := x.getWorker(b)
-		x.insert(b, w, pending[0], vectors)
-		ps.build.Put(w)
-		start = 1
-	}
-	defer func() {
-		if len(pending) >= minParallelLink {
-			// pruning can orphan a node; big batches end with a reachability repair
-			w, ps := x.getWorker(b)
-			b.Repair(w)
-			ps.build.Put(w)
-		}
-	}()
-	if threads == 1 {
-		w, ps := x.getWorker(b)
-		for _, pn := range pending[start:] {
-			x.insert(b, w, pn, vectors)
-		}
-		ps.build.Put(w)
-		return
-	}
-	var next atomic.Int64
-	next.Store(int64(start))
-	var wg sync.WaitGroup
-	for t := 0; t < threads; t++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w, ps := x.getWorker(b)
-			defer ps.build.Put(w)
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(pending) {
-					return
-				}
-				x.insert(b, w, pending[i], vectors)
-			}
-		}()
-	}
-	wg.Wait()
+// linkChunk is the number of nodes linked per hold of the shared lock. Between chunks the lock
+// is released, so a writer waiting for it (and the searches queued behind that writer) waits
+// for one chunk, not for the whole batch.
+const linkChunk = 128
+
+// underShared runs fn with the shared lock held.
+func (x *Index) underShared(fn func() error) error {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return fn()
 }
 
-// linkVamana links pending nodes with Vamana's rule on up to x.threads goroutines. The first
-// batch of an empty graph enters at its medoid and is linked in two passes, whose back edges
-// are pruned with alpha 1 and then alpha; later batches are linked once with alpha.
-func (x *Index) linkVamana(pending []pendingNode, vectors []float32) {
+// linkAll links pending nodes into the graph on up to x.threads goroutines, chunk by chunk
+// under the shared lock (the code slabs may move between chunks, so each chunk takes a fresh
+// builder), then checks reachability: every new node is linked back from a neighbour, and the
+// whole graph is repaired once the nodes added since the last full repair reach a quarter of it.
+func (x *Index) linkAll(pending []pendingNode, vectors []float32) error {
 	if len(pending) == 0 {
-		return
-	}
-	b := x.builder()
-	vp := x.vamana()
-	passes := []float32{vp.Alpha}
-	if _, _, ok := x.g.Entry(); !ok {
-		rows := make([]int, len(pending))
-		for i, pn := range pending {
-			rows[i] = int(pn.row)
-		}
-		x.g.SetEntry(pending[graph.Medoid(vectors, x.dim, rows)].id, 0)
-		if vp.Alpha != 1 {
-			passes = []float32{1, vp.Alpha}
-		} else {
-			passes = []float32{1, 1}
-		}
+		return nil
 	}
 	threads := x.threads
 	if len(pending) < minParallelLink {
 		threads = 1
 	}
-	vec := func(pn pendingNode) []float32 { return vectors[int(pn.row)*x.dim : int(pn.row+1)*x.dim] }
-	for _, alpha := range passes {
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for t := 0; t < threads; t++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				w, ps := x.getWorker(b)
-				defer ps.build.Put(w)
-				for {
-					i := int(next.Add(1) - 1)
-					if i >= len(pending) {
-						return
-					}
-					b.VamanaLink(w, pending[i].id, vec(pending[i]), vp, alpha)
-				}
-			}()
+	var passes []float32
+	start := 0
+	err := x.underShared(func() error {
+		if x.p.GraphType == "vamana" {
+			passes = x.vamanaPasses(pending, vectors)
+			return nil
 		}
-		wg.Wait()
+		passes = []float32{0}
+		// the first node may become the entry point; inserting it alone avoids a race for it
+		if _, _, ok := x.g.Entry(); !ok {
+			b := x.builder()
+			w, ps := x.getWorker(b)
+			x.insert(b, w, pending[0], vectors)
+			ps.build.Put(w)
+			start = 1
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	if len(pending) >= minParallelLink {
+	vp := x.vamana()
+	for _, alpha := range passes {
+		for lo := start; lo < len(pending); lo += linkChunk {
+			chunk := pending[lo:min(lo+linkChunk, len(pending))]
+			err := x.underShared(func() error {
+				b := x.builder()
+				return x.eachNode(b, chunk, threads, func(w *graph.Worker, pn pendingNode) {
+					if x.p.GraphType == "vamana" {
+						b.VamanaLink(w, pn.id, vectors[int(pn.row)*x.dim:int(pn.row+1)*x.dim], vp, alpha)
+					} else {
+						x.insert(b, w, pn, vectors)
+					}
+				})
+			})
+			if err != nil {
+				return err
+			}
+		}
+		start = 0
+	}
+	return x.underShared(func() error {
+		b := x.builder()
+		if err := x.eachNode(b, pending, threads, func(w *graph.Worker, pn pendingNode) { b.LinkBack(w, pn.id) }); err != nil {
+			return err
+		}
+		since := x.sinceRepair.Add(int64(len(pending)))
+		if len(pending) < minParallelLink || since*4 < int64(x.g.Len()) {
+			return nil
+		}
+		x.sinceRepair.Store(0)
 		w, ps := x.getWorker(b)
-		b.Repair(w)
-		ps.build.Put(w)
+		defer ps.build.Put(w)
+		return parallel.Run(1, func(int) error {
+			b.Repair(w)
+			return nil
+		})
+	})
+}
+
+// eachNode calls fn for every node of nodes on up to threads goroutines, each with a pooled
+// worker; a panic in any of them is returned as INTERNAL_ERROR. Workers yield between nodes so
+// that searches sharing the cores get their turn within one insertion, not one time slice.
+func (x *Index) eachNode(b *graph.Builder, nodes []pendingNode, threads int, fn func(*graph.Worker, pendingNode)) error {
+	var next atomic.Int64
+	return parallel.Run(min(threads, len(nodes)), func(int) error {
+		w, ps := x.getWorker(b)
+		defer ps.build.Put(w)
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(nodes) {
+				return nil
+			}
+			fn(w, nodes[i])
+			runtime.Gosched()
+		}
+	})
+}
+
+// vamanaPasses returns the back-edge alphas of the passes that link pending with Vamana's
+// rule. The first batch of an empty graph enters at its medoid and is linked twice, pruning
+// back edges with alpha 1 and then alpha; later batches are linked once with alpha. Caller
+// holds the shared lock.
+func (x *Index) vamanaPasses(pending []pendingNode, vectors []float32) []float32 {
+	vp := x.vamana()
+	if _, _, ok := x.g.Entry(); ok {
+		return []float32{vp.Alpha}
 	}
+	rows := make([]int, len(pending))
+	for i, pn := range pending {
+		rows[i] = int(pn.row)
+	}
+	x.g.SetEntry(pending[graph.Medoid(vectors, x.dim, rows)].id, 0)
+	return []float32{1, vp.Alpha}
 }
 
 func (x *Index) insert(b *graph.Builder, w *graph.Worker, pn pendingNode, vectors []float32) {

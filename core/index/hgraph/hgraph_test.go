@@ -121,7 +121,7 @@ func TestRecallAgainstOracle(t *testing.T) {
 				normalizeRows(queries, d)
 			}
 			x := newIndex(t, mt.String(), d, "")
-			failed, err := x.Build(data, seq(0, n))
+			failed, err := x.Build(data, seq(0, n), nil)
 			require.NoError(t, err)
 			require.Empty(t, failed)
 			r := meanRecall(t, x, mt, data, queries, d, k, 100, nil)
@@ -135,7 +135,7 @@ func TestSaveLoadIdentical(t *testing.T) {
 	const n, d = 2000, 16
 	data := clustered(3, n, d, 10)
 	x := newIndex(t, "l2", d, "")
-	_, err := x.Build(data, seq(100, n))
+	_, err := x.Build(data, seq(100, n), nil)
 	require.NoError(t, err)
 	_, err = x.Remove([]int64{100, 150, 170})
 	require.NoError(t, err)
@@ -165,7 +165,7 @@ func TestEmptyAndSmall(t *testing.T) {
 	got, err := x.KnnSearch([]float32{1, 2, 3, 4}, 5, searchOpts(10))
 	require.NoError(t, err)
 	require.Empty(t, got)
-	_, err = x.Add([]float32{1, 2, 3, 4, 5, 6, 7, 8}, []int64{7, 9})
+	_, err = x.Add([]float32{1, 2, 3, 4, 5, 6, 7, 8}, []int64{7, 9}, nil)
 	require.NoError(t, err)
 	got, err = x.KnnSearch([]float32{1, 2, 3, 4}, 5, searchOpts(10))
 	require.NoError(t, err)
@@ -173,7 +173,7 @@ func TestEmptyAndSmall(t *testing.T) {
 	require.Equal(t, int64(7), got[0].ID)
 	require.InDelta(t, 0, got[0].Distance, 1e-6)
 	require.InDelta(t, 64, got[1].Distance, 1e-4)
-	failed, err := x.Add([]float32{0, 0, 0, 0}, []int64{7})
+	failed, err := x.Add([]float32{0, 0, 0, 0}, []int64{7}, nil)
 	require.NoError(t, err)
 	require.Equal(t, []int64{7}, failed)
 	_ = math.Inf
@@ -188,7 +188,7 @@ func TestSearchAllocations(t *testing.T) {
 	const n, d = 1000, 16
 	data := clustered(101, n, d, 5)
 	x := newIndex(t, "l2", d, "")
-	_, err := x.Build(data, seq(0, n))
+	_, err := x.Build(data, seq(0, n), nil)
 	require.NoError(t, err)
 	opts := searchOpts(40)
 	q := data[:d]

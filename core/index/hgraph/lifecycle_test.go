@@ -18,7 +18,7 @@ func TestRemoveAndReAddKeepsRecall(t *testing.T) {
 	data := clustered(11, n, d, 15)
 	queries := clustered(12, 60, d, 15)
 	x := newIndex(t, "l2", d, "")
-	_, err := x.Build(data, seq(0, n))
+	_, err := x.Build(data, seq(0, n), nil)
 	require.NoError(t, err)
 	before := meanRecall(t, x, metric.L2, data, queries, d, k, 60, nil)
 
@@ -44,7 +44,7 @@ func TestRemoveAndReAddKeepsRecall(t *testing.T) {
 	for _, id := range ids {
 		vecs = append(vecs, data[int(id)*d:int(id+1)*d]...)
 	}
-	failed, err := x.Add(vecs, ids)
+	failed, err := x.Add(vecs, ids, nil)
 	require.NoError(t, err)
 	require.Empty(t, failed)
 	require.EqualValues(t, n, x.NumElements())
@@ -57,7 +57,7 @@ func TestFilterAndBruteForceThreshold(t *testing.T) {
 	const n, d, k = 2000, 12, 10
 	data := clustered(21, n, d, 10)
 	x := newIndex(t, "l2", d, "")
-	_, err := x.Build(data, seq(0, n))
+	_, err := x.Build(data, seq(0, n), nil)
 	require.NoError(t, err)
 	keepOdd := api.KeepFunc(func(l int64) bool { return l%2 == 1 }, 0.5)
 	rare := api.KeepFunc(func(l int64) bool { return l%50 == 0 }, 0.02)
@@ -87,7 +87,7 @@ func TestRangeSearchMatchesOracle(t *testing.T) {
 	const n, d = 1500, 8
 	data := clustered(31, n, d, 8)
 	x := newIndex(t, "l2", d, "")
-	_, err := x.Build(data, seq(0, n))
+	_, err := x.Build(data, seq(0, n), nil)
 	require.NoError(t, err)
 	q := data[:d]
 	all := oracle(metric.L2, data, d, q, n, nil)
@@ -110,7 +110,7 @@ func TestHopsLimitAndTimeout(t *testing.T) {
 	const n, d = 3000, 16
 	data := clustered(41, n, d, 10)
 	x := newIndex(t, "l2", d, "")
-	_, err := x.Build(data, seq(0, n))
+	_, err := x.Build(data, seq(0, n), nil)
 	require.NoError(t, err)
 	stats := &api.SearchStats{}
 	got, err := x.KnnSearch(data[:d], 10, &api.SearchOptions{Block: []byte(`{"ef_search":500,"hops_limit":2}`), Stats: stats})
@@ -142,7 +142,7 @@ func TestParamErrors(t *testing.T) {
 		require.Contains(t, err.Error(), tc.key)
 	}
 	x := newIndex(t, "l2", 4, "")
-	_, err := x.Add([]float32{1, 2, 3, 4}, []int64{1})
+	_, err := x.Add([]float32{1, 2, 3, 4}, []int64{1}, nil)
 	require.NoError(t, err)
 	for _, tc := range []struct{ js, key string }{
 		{`{}`, "ef_search"},
@@ -168,7 +168,7 @@ func TestEstimateMemory(t *testing.T) {
 	data := clustered(51, n, d, 10)
 	for _, extra := range []string{"", `,"store_raw_vector":true`} {
 		x := newIndex(t, "l2", d, extra)
-		_, err := x.Build(data, seq(0, n))
+		_, err := x.Build(data, seq(0, n), nil)
 		require.NoError(t, err)
 		ratio := float64(x.EstimateMemory(n)) / float64(x.MemoryUsage())
 		t.Logf("estimate/usage = %.3f", ratio)
@@ -180,7 +180,7 @@ func TestUpdateVector(t *testing.T) {
 	const n, d = 1000, 8
 	data := clustered(61, n, d, 5)
 	x := newIndex(t, "l2", d, "")
-	_, err := x.Build(data, seq(0, n))
+	_, err := x.Build(data, seq(0, n), nil)
 	require.NoError(t, err)
 	far := make([]float32, d)
 	for i := range far {
@@ -194,7 +194,7 @@ func TestUpdateVector(t *testing.T) {
 	near := append([]float32(nil), data[7*d:8*d]...)
 	near[0] += 1e-4
 	require.NoError(t, x.UpdateVector(7, near, false))
-	require.NoError(t, x.UpdateID(7, 70000))
+	require.NoError(t, x.UpdateID(7, 70000, nil))
 	got, err = x.KnnSearch(near, 1, searchOpts(20))
 	require.NoError(t, err)
 	require.Equal(t, int64(70000), got[0].ID)
@@ -204,7 +204,7 @@ func TestConcurrentAddSearchRemove(t *testing.T) {
 	const n, d = 1200, 8
 	data := clustered(71, n, d, 6)
 	x := newIndex(t, "l2", d, `,"build_thread_count":2`)
-	_, err := x.Build(data[:400*d], seq(0, 400))
+	_, err := x.Build(data[:400*d], seq(0, 400), nil)
 	require.NoError(t, err)
 	var wg sync.WaitGroup
 	for w := 0; w < 2; w++ {
@@ -212,7 +212,7 @@ func TestConcurrentAddSearchRemove(t *testing.T) {
 		go func(w int) {
 			defer wg.Done()
 			for i := 400 + w; i < n; i += 2 {
-				_, err := x.Add(data[i*d:(i+1)*d], []int64{int64(i)})
+				_, err := x.Add(data[i*d:(i+1)*d], []int64{int64(i)}, nil)
 				require.NoError(t, err)
 			}
 		}(w)
@@ -249,7 +249,7 @@ func TestParallelBuildQuality(t *testing.T) {
 	var rec [2]float64
 	for i, threads := range []int{1, 2} {
 		x := newIndex(t, "l2", d, fmt.Sprintf(`,"build_thread_count":%d`, threads))
-		_, err := x.Build(data, seq(0, n))
+		_, err := x.Build(data, seq(0, n), nil)
 		require.NoError(t, err)
 		rec[i] = meanRecall(t, x, metric.L2, data, queries, d, k, 80, nil)
 	}

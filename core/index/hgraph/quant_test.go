@@ -37,9 +37,9 @@ func TestReorderWithTrainedQuantizer(t *testing.T) {
 	require.True(t, x.Features().Has(api.SupportGetRawVectorByIDs), "fp32 precise codes hold the raw vectors")
 	data := clustered(91, n, d, 12)
 	queries := clustered(92, 40, d, 12)
-	_, err := x.Add(data[:1000*d], seq(0, 1000))
+	_, err := x.Add(data[:1000*d], seq(0, 1000), nil)
 	require.NoError(t, err)
-	_, err = x.Add(data[1000*d:], seq(1000, n-1000))
+	_, err = x.Add(data[1000*d:], seq(1000, n-1000), nil)
 	require.NoError(t, err)
 	with := meanRecall(t, x, metric.L2, data, queries, d, k, 60, nil)
 	var without float64
@@ -73,7 +73,7 @@ func TestRawVectorStore(t *testing.T) {
 	const n, d = 500, 16
 	x := newQuantIndex(t, "sq8", `,"store_raw_vector":true`, d)
 	data := clustered(93, n, d, 5)
-	_, err := x.Build(data, seq(0, n))
+	_, err := x.Build(data, seq(0, n), nil)
 	require.NoError(t, err)
 	require.True(t, x.Features().Has(api.SupportGetRawVectorByIDs))
 	out := make([]float32, 2*d)

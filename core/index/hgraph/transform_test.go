@@ -28,7 +28,7 @@ func TestSetLeanVecTransform(t *testing.T) {
 	x := newWith(t, "ip", d, param)
 	require.NoError(t, x.SetLeanVecTransform(tr))
 	require.False(t, x.base.Trained(), "setting matrices does not train the encodings")
-	_, err = x.Build(data, seq(0, n))
+	_, err = x.Build(data, seq(0, n), nil)
 	require.NoError(t, err)
 	got := x.base.(*quant.LeanVec).Transform()
 	require.Equal(t, tr.Data, got.Data)
@@ -38,7 +38,7 @@ func TestSetLeanVecTransform(t *testing.T) {
 
 	learned := newWith(t, "ip", d, param)
 	require.NoError(t, learned.TrainWithQueries(data, n, queries, 100))
-	_, err = learned.Build(data, seq(0, n))
+	_, err = learned.Build(data, seq(0, n), nil)
 	require.NoError(t, err)
 	require.Equal(t, learned.primCodes.rows(), x.primCodes.rows(), "the dense primary store is encoded with the given matrices")
 	require.Equal(t, learned.baseCodes.Slab()[:n*learned.baseCodes.Stride()], x.baseCodes.Slab()[:n*x.baseCodes.Stride()])
@@ -94,7 +94,7 @@ func TestSetLeanVecTransformErrors(t *testing.T) {
 			if tc.want != api.OK {
 				return
 			}
-			_, err := x.Build(data, seq(0, 200))
+			_, err := x.Build(data, seq(0, 200), nil)
 			require.NoError(t, err)
 			for _, q := range []quant.Quantizer{x.base, x.precise} {
 				if lv, ok := q.(*quant.LeanVec); ok {
