@@ -132,9 +132,6 @@ func vsagi_compat_search(h C.uintptr_t, query *C.float, dim C.uint64_t, isRange 
 	if limit <= 0 {
 		return failf(api.InvalidArgument, "%s: k %d must be positive", what, int64(limit))
 	}
-	if limit > 1<<31 {
-		return failf(api.InvalidArgument, "%s: k %d is too large", what, int64(limit))
-	}
 	q, err := float32Query(x, what, unsafe.Pointer(query), C.VSAG_DTYPE_FLOAT32, uint64(dim))
 	if err != nil {
 		return fail(err)

@@ -50,6 +50,22 @@ func checkSizes(what string, n, dim uint64) error {
 	return nil
 }
 
+// checkResults checks the result layout of a batch search: nq rows of k entries in the
+// caller's buffers. k itself is not limited (the search caps it at the live count and pads the
+// rest of each row); only nq*k must stay addressable.
+func checkResults(what string, nq uint64, k int64) error {
+	if nq > maxRows {
+		return api.Errorf(api.InvalidArgument, "%s: nq %d is too large", what, nq)
+	}
+	if k <= 0 {
+		return api.Errorf(api.InvalidArgument, "%s: k %d must be positive", what, k)
+	}
+	if nq > 0 && uint64(k) > maxVals/nq {
+		return api.Errorf(api.InvalidArgument, "%s: nq*k = %d*%d result entries is too large", what, nq, k)
+	}
+	return nil
+}
+
 // vectorDataset wraps n rows of dim elements of type dt at p, without copying.
 func vectorDataset(what string, p unsafe.Pointer, dt C.vsag_dtype_t, n, dim uint64) (*core.Dataset, error) {
 	if err := checkSizes(what, n, dim); err != nil {

@@ -179,7 +179,7 @@ func knnSearchBatch(h C.uintptr_t, queries unsafe.Pointer, dtype C.vsag_dtype_t,
 	if nq == 0 {
 		return 0
 	}
-	if err := checkSizes(what, uint64(nq), uint64(k)); err != nil {
+	if err := checkResults(what, uint64(nq), int64(k)); err != nil {
 		return fail(err)
 	}
 	if ids == nil || dists == nil {
@@ -281,7 +281,7 @@ func vsagi_index_knn_search_timed(h C.uintptr_t, queries unsafe.Pointer, dtype C
 	if nq == 0 {
 		return 0
 	}
-	if err := checkSizes(what, uint64(nq), uint64(k)); err != nil {
+	if err := checkResults(what, uint64(nq), int64(k)); err != nil {
 		return fail(err)
 	}
 	if ids == nil || dists == nil || seconds == nil {
@@ -507,6 +507,37 @@ func vsagi_index_calc_distance(h C.uintptr_t, query unsafe.Pointer, dtype C.vsag
 		return fail(err)
 	}
 	copy(float32s(dists, uint64(count)), out)
+	return 0
+}
+
+//export vsagi_index_batch_calc_distance
+func vsagi_index_batch_calc_distance(h C.uintptr_t, queries unsafe.Pointer, dtype C.vsag_dtype_t, nq, dim C.uint64_t,
+	ids *C.int64_t, perQuery C.uint64_t, dists *C.float) (rc C.int) {
+	defer guard(&rc)
+	const what = "batch calc distance by id"
+	x, err := getIndex(h)
+	if err != nil {
+		return fail(err)
+	}
+	if uint64(dim) != uint64(x.Dim()) {
+		return failf(api.DimensionNotEqual, "%s: query dim %d does not match the index dim %d", what, uint64(dim), x.Dim())
+	}
+	if nq > maxRows || perQuery > maxRows || (nq > 0 && uint64(perQuery) > maxVals/uint64(nq)) {
+		return failf(api.InvalidArgument, "%s: nq*ids_per_query = %d*%d is too large", what, uint64(nq), uint64(perQuery))
+	}
+	total := uint64(nq) * uint64(perQuery)
+	if total > 0 && (ids == nil || dists == nil) {
+		return fail(errNil(what, "ids or dists"))
+	}
+	qs, err := vectorDataset(what, queries, dtype, uint64(nq), uint64(dim))
+	if err != nil {
+		return fail(err)
+	}
+	out, err := x.BatchCalcDistanceByIDs(qs, int64s(ids, total), int(perQuery))
+	if err != nil {
+		return fail(err)
+	}
+	copy(float32s(dists, total), out)
 	return 0
 }
 

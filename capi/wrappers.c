@@ -439,6 +439,14 @@ int vsag_index_calc_distance_by_ids(vsag_index_t index, const void* query, vsag_
     return vsagi_index_calc_distance(H(index), (void*)query, dtype, dim, (int64_t*)ids, count, dists);
 }
 
+int vsag_index_batch_calc_distance_by_ids(vsag_index_t index, const void* queries,
+                                          vsag_dtype_t dtype, uint64_t nq, uint64_t dim,
+                                          const int64_t* ids, uint64_t ids_per_query,
+                                          float* dists) {
+    return vsagi_index_batch_calc_distance(H(index), (void*)queries, dtype, nq, dim, (int64_t*)ids,
+                                           ids_per_query, dists);
+}
+
 int vsag_index_check_feature(vsag_index_t index, int feature, bool* out) {
     return vsagi_index_check_feature(H(index), feature, out);
 }

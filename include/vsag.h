@@ -344,9 +344,11 @@ Error_t vsag_index_train(vsag_index_t index, const float* data, const int64_t* i
 
 /**
  * vsag_index_knn_search finds the k nearest neighbours of one query (dim floats). The caller
- * provides search_result->ids and ->dists with room for k entries; count is set to the number
- * written (fewer than k when the index holds fewer). parameters is the search JSON, e.g.
- * {"hgraph":{"ef_search":100}}; NULL or "" means none.
+ * provides search_result->ids and ->dists with room for min(k, number of live vectors)
+ * entries; count is set to the number written (fewer than k when the index holds fewer). k is
+ * capped at the index's live count before the search allocates anything, so any positive k is
+ * accepted. parameters is the search JSON, e.g. {"hgraph":{"ef_search":100}}; NULL or "" means
+ * none.
  * Errors: NULL index/query/result/buffers, k <= 0, dim mismatch, bad JSON.
  */
 Error_t vsag_index_knn_search(vsag_index_t index, const float* query, uint64_t dim, int64_t k,
@@ -774,9 +776,11 @@ int vsag_index_remove_many(vsag_index_t index, const int64_t* ids, uint64_t coun
  * their k nearest neighbours, on all cores, writing query i's results into ids[i*k .. i*k+k-1]
  * and dists[i*k .. i*k+k-1] ascending; missing results are padded with id -1 and distance
  * +INFINITY. ids and dists are caller buffers of nq*k entries (a numpy array or TypedArray can be
- * passed directly). filter may be NULL. nq == 0 is a successful no-op.
- * Errors: k <= 0, dim mismatch, bad JSON, NULL buffers; on error the buffers' content is
- * unspecified.
+ * passed directly). filter may be NULL. nq == 0 is a successful no-op. k larger than the index's
+ * live count is capped at that count for the search (nothing is allocated by k); the rest of
+ * each row is padding.
+ * Errors: k <= 0, nq*k beyond 2^46 entries, dim mismatch, bad JSON, NULL buffers; on error the
+ * buffers' content is unspecified.
  */
 int vsag_index_knn_search_batch(vsag_index_t index, const void* queries, vsag_dtype_t dtype,
                                 uint64_t nq, uint64_t dim, int64_t k, const char* parameters,
@@ -807,7 +811,8 @@ int vsag_index_range_search_vector(vsag_index_t index, const void* query, vsag_d
 /**
  * vsag_index_knn_search_vector searches one query (dim elements of type dtype) for its k nearest
  * neighbours with filter (may be NULL) and stores a new result dataset (ids, distances and
- * statistics JSON) in *result; release with vsag_dataset_destroy.
+ * statistics JSON) in *result; release with vsag_dataset_destroy. The result holds at most
+ * min(k, number of live vectors) entries: k is capped before anything is allocated.
  */
 int vsag_index_knn_search_vector(vsag_index_t index, const void* query, vsag_dtype_t dtype,
                                  uint64_t dim, int64_t k, const char* parameters,
@@ -820,6 +825,24 @@ int vsag_index_knn_search_vector(vsag_index_t index, const void* query, vsag_dty
 int vsag_index_calc_distance_by_ids(vsag_index_t index, const void* query, vsag_dtype_t dtype,
                                     uint64_t dim, const int64_t* ids, uint64_t count,
                                     float* dists);
+
+/**
+ * vsag_index_batch_calc_distance_by_ids computes distances for nq queries in one call
+ * (VSAG_FEATURE_SUPPORT_BATCH_CALC_DISTANCE_BY_ID): queries holds nq*dim elements of type dtype
+ * (row-major), ids holds nq*ids_per_query labels row-major (query i's labels at
+ * ids[i*ids_per_query .. i*ids_per_query+ids_per_query-1]), and dists receives the distance
+ * from query i to the stored vector of each of its labels in the same layout, -1 where a label
+ * does not exist. nq == 0 or ids_per_query == 0 is a successful no-op (ids and dists may then
+ * be NULL).
+ * Returns: 0, or VSAG_DIMENSION_NOT_EQUAL (dim), VSAG_INVALID_ARGUMENT (NULL arrays, a NaN or
+ * infinite query value, a bad dtype, nq*ids_per_query too large).
+ * Ownership: every array is read or written during the call only.
+ * Thread-safety: any thread, concurrently with searches.
+ */
+int vsag_index_batch_calc_distance_by_ids(vsag_index_t index, const void* queries,
+                                          vsag_dtype_t dtype, uint64_t nq, uint64_t dim,
+                                          const int64_t* ids, uint64_t ids_per_query,
+                                          float* dists);
 
 /** vsag_index_check_feature stores in *out whether the index supports feature (vsag_feature_t). */
 int vsag_index_check_feature(vsag_index_t index, int feature, bool* out);

@@ -2,8 +2,9 @@
 # examples, the CMake package, and the FFI-cost benchmark.
 #
 #   make lib          build/lib/libvsag.so (no CMake needed)
-#   make test-capi    C test (plain and AddressSanitizer), concurrency test, C++ wrapper test,
-#                     exported-symbols check, C and C++ examples
+#   make test-capi    C test (plain and AddressSanitizer), reliability test (feature numbers,
+#                     hostile sizes, bad-input matrix, create/destroy cycles), concurrency test,
+#                     C++ wrapper test, exported-symbols check, C and C++ examples
 #   make test-cmake   the CMake route: configure, build, ctest, install, find_package consumer
 #   make bench-capi   FFI cost: batch search through the C ABI vs the Go API (C program against
 #                     Go benchmark in alternating rounds, and in one process call by call),
@@ -40,6 +41,8 @@ test-capi: lib
 	$(CAPI_OUT)/capi_test $(CAPI_OUT)/scratch
 	$(CAPI_CC) $(CAPI_CFLAGS) $(CAPI_ASAN) tests/capi/capi_test.c -o $(CAPI_OUT)/capi_test_asan $(CAPI_LDFLAGS)
 	ASAN_OPTIONS=detect_leaks=1 $(CAPI_OUT)/capi_test_asan $(CAPI_OUT)/scratch
+	$(CAPI_CC) $(CAPI_CFLAGS) tests/capi/reliability_test.c -o $(CAPI_OUT)/reliability_test $(CAPI_LDFLAGS)
+	$(CAPI_OUT)/reliability_test $(CAPI_OUT)/scratch
 	$(CAPI_CC) $(CAPI_CFLAGS) tests/capi/concurrency_test.c -o $(CAPI_OUT)/concurrency_test $(CAPI_LDFLAGS)
 	$(CAPI_OUT)/concurrency_test
 	$(CAPI_CXX) $(CAPI_CXXFLAGS) tests/capi/cpp_test.cpp -o $(CAPI_OUT)/cpp_test $(CAPI_LDFLAGS)

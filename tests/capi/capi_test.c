@@ -915,6 +915,39 @@ static void test_batch(void) {
     FAILS(vsag_index_calc_distance_by_ids(idx, queries, VSAG_DTYPE_FLOAT32, DIM + 1, three, 3, dd), VSAG_DIMENSION_NOT_EQUAL);
     FAILS(vsag_index_calc_distance_by_ids(NULL, queries, VSAG_DTYPE_FLOAT32, DIM, three, 3, dd), VSAG_INVALID_ARGUMENT);
 
+    /* many queries in one call: NQ queries x 3 labels each, row-major, -1 for a missing label */
+    {
+        int64_t per[NQ * 3];
+        float pd[NQ * 3];
+        for (int qi = 0; qi < NQ; qi++) {
+            per[qi * 3] = ids[qi];
+            per[qi * 3 + 1] = ids[N - 1 - qi];
+            per[qi * 3 + 2] = qi % 2 ? -7 : N + 1000; /* missing */
+        }
+        OK(vsag_index_batch_calc_distance_by_ids(idx, queries, VSAG_DTYPE_FLOAT32, NQ, DIM, per, 3, pd));
+        for (int qi = 0; qi < NQ; qi++) {
+            const float* q = queries + qi * DIM;
+            CHECK(tu_near(pd[qi * 3], tu_l2(base + qi * DIM, q, DIM)));
+            CHECK(tu_near(pd[qi * 3 + 1], tu_l2(base + (N - 1 - qi) * DIM, q, DIM)));
+            CHECK(pd[qi * 3 + 2] == -1.0f);
+            float one[3];
+            OK(vsag_index_calc_distance_by_ids(idx, q, VSAG_DTYPE_FLOAT32, DIM, per + qi * 3, 3, one));
+            for (int j = 0; j < 3; j++) CHECK(one[j] == pd[qi * 3 + j]);
+        }
+        OK(vsag_index_batch_calc_distance_by_ids(idx, queries, VSAG_DTYPE_FLOAT32, 0, DIM, NULL, 3, NULL));
+        OK(vsag_index_batch_calc_distance_by_ids(idx, queries, VSAG_DTYPE_FLOAT32, NQ, DIM, NULL, 0, NULL));
+        FAILS(vsag_index_batch_calc_distance_by_ids(idx, queries, VSAG_DTYPE_FLOAT32, NQ, DIM + 1, per, 3, pd), VSAG_DIMENSION_NOT_EQUAL);
+        FAILS(vsag_index_batch_calc_distance_by_ids(idx, queries, VSAG_DTYPE_FLOAT32, NQ, DIM, NULL, 3, pd), VSAG_INVALID_ARGUMENT);
+        FAILS(vsag_index_batch_calc_distance_by_ids(idx, queries, VSAG_DTYPE_FLOAT32, NQ, DIM, per, 3, NULL), VSAG_INVALID_ARGUMENT);
+        FAILS(vsag_index_batch_calc_distance_by_ids(idx, NULL, VSAG_DTYPE_FLOAT32, NQ, DIM, per, 3, pd), VSAG_INVALID_ARGUMENT);
+        FAILS(vsag_index_batch_calc_distance_by_ids(idx, queries, (vsag_dtype_t)9, NQ, DIM, per, 3, pd), VSAG_INVALID_ARGUMENT);
+        FAILS(vsag_index_batch_calc_distance_by_ids(idx, queries, VSAG_DTYPE_FLOAT32, (uint64_t)1 << 40, DIM, per, (uint64_t)1 << 40, pd), VSAG_INVALID_ARGUMENT);
+        FAILS(vsag_index_batch_calc_distance_by_ids(NULL, queries, VSAG_DTYPE_FLOAT32, NQ, DIM, per, 3, pd), VSAG_INVALID_ARGUMENT);
+        bool can = false;
+        OK(vsag_index_check_feature(idx, VSAG_FEATURE_SUPPORT_BATCH_CALC_DISTANCE_BY_ID, &can));
+        CHECK(can);
+    }
+
     /* introspection */
     bool b = false;
     OK(vsag_index_check_feature(idx, VSAG_FEATURE_SUPPORT_KNN_SEARCH, &b));

@@ -96,6 +96,14 @@ int main(int argc, char** argv) {
     int64_t some[2] = {7, 100};
     auto dd = index->CalDistanceById(data.data() + 7 * dim, some, 2).value();
     CHECK(dd->GetDistances()[0] == 0.0f && dd->GetDistances()[1] > 0.0f);
+    // many queries in one call: query q (row q of data) against labels {q, 100, -1}
+    int64_t per[3 * 3] = {0, 100, -1, 1, 100, -1, 2, 100, -1};
+    float pd[3 * 3];
+    CHECK(index->BatchCalcDistanceById(data.data(), 3, per, 3, pd).has_value());
+    for (int q = 0; q < 3; ++q) CHECK(pd[q * 3] == 0.0f && pd[q * 3 + 1] > 0.0f && pd[q * 3 + 2] == -1.0f);
+    CHECK(index->CheckFeature(vsag::SUPPORT_BATCH_CALC_DISTANCE_BY_ID));
+    CHECK(vsag::SUPPORT_BATCH_CALC_DISTANCE_BY_ID == 51 && vsag::SUPPORT_ANALYZE_INDEX_BY_SEARCH == 54);
+    CHECK(vsag::SUPPORT_TRAIN_WITH_MULTI_THREAD == 24 && vsag::SUPPORT_ADD_SEARCH_DELETE_CONCURRENT == 38);
     auto vv = index->GetRawVectorByIds(some, 2).value();
     CHECK(vv->GetFloat32Vectors()[dim] == data[100 * dim]);
     int64_t missing = 99999;
