@@ -3,11 +3,11 @@ package quant
 import (
 	"math"
 	"runtime"
-	"sync"
 
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/internal/parallel"
 	"github.com/govsag/vsag/simd"
 )
 
@@ -107,7 +107,7 @@ func finiteRows(vectors []float32, n, dim, limit int) []int {
 // scaled by 1/len(rows) (centre nil: no shift). The products run on the float32 dot-product
 // kernel over blocks of rows held by column, accumulated in float64 between blocks and spread
 // over the cores.
-func gram(vectors []float32, dim int, rows []int, centre []float32) *mat.SymDense {
+func gram(vectors []float32, dim int, rows []int, centre []float32) (*mat.SymDense, error) {
 	const blk = 256
 	out := make([]float64, dim*dim)
 	cols := make([]float32, dim*blk)
@@ -123,21 +123,19 @@ func gram(vectors []float32, dim int, rows []int, centre []float32) *mat.SymDens
 				cols[a*blk+r] = v
 			}
 		}
-		var wg sync.WaitGroup
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func(w int) {
-				defer wg.Done()
-				for a := w; a < dim; a += workers {
-					ca := cols[a*blk : a*blk+m]
-					row := out[a*dim : (a+1)*dim]
-					for b := a; b < dim; b++ {
-						row[b] += float64(simd.InnerProduct(ca, cols[b*blk:b*blk+m]))
-					}
+		err := parallel.Run(workers, func(w int) error {
+			for a := w; a < dim; a += workers {
+				ca := cols[a*blk : a*blk+m]
+				row := out[a*dim : (a+1)*dim]
+				for b := a; b < dim; b++ {
+					row[b] += float64(simd.InnerProduct(ca, cols[b*blk:b*blk+m]))
 				}
-			}(w)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		wg.Wait()
 	}
 	scale := 1 / float64(max(1, len(rows)))
 	for a := 0; a < dim; a++ {
@@ -146,7 +144,7 @@ func gram(vectors []float32, dim int, rows []int, centre []float32) *mat.SymDens
 			out[a*dim+b], out[b*dim+a] = v, v
 		}
 	}
-	return mat.NewSymDense(dim, out)
+	return mat.NewSymDense(dim, out), nil
 }
 
 // topEigenvectors returns the eigenvectors of the d largest eigenvalues of s as the columns of
@@ -191,7 +189,11 @@ func LearnPCA(vectors []float32, n, dim, d int) (*Transform, error) {
 	if len(rows) == 0 {
 		return nil, api.Errorf(api.InvalidArgument, "leanvec: no finite training vector")
 	}
-	m, err := topEigenvectors(gram(vectors, dim, rows, mean), d)
+	g, err := gram(vectors, dim, rows, mean)
+	if err != nil {
+		return nil, err
+	}
+	m, err := topEigenvectors(g, d)
 	if err != nil {
 		return nil, err
 	}
@@ -235,8 +237,14 @@ func LearnOOD(vectors []float32, n int, queries []float32, nq, dim, d int) (*Tra
 	if len(xr) == 0 || len(qr) == 0 {
 		return nil, nil, api.Errorf(api.InvalidArgument, "leanvec: no finite training vector or query")
 	}
-	xtx := gram(vectors, dim, xr, nil)
-	qtq := gram(queries, dim, qr, nil)
+	xtx, err := gram(vectors, dim, xr, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	qtq, err := gram(queries, dim, qr, nil)
+	if err != nil {
+		return nil, nil, err
+	}
 	a0, err := topEigenvectors(xtx, d)
 	if err != nil {
 		return nil, nil, err
