@@ -56,7 +56,7 @@ test-race:
 	$(GO) test -count=1 -race -timeout 20m -run 'Concurren|Race|Parallel' ./core/... ./tests/...
 
 # Short fuzzing of the file readers, parsers and kernels (their seed corpora run in test-go too).
-FUZZ_TARGETS := FuzzRead@./core/serial FuzzLabelsUnmarshal@./core/store FuzzCompile@./core/attr \
+FUZZ_TARGETS := FuzzRead@./core/serial FuzzLoad@./core FuzzLoadParts@./core FuzzLabelsUnmarshal@./core/store FuzzCompile@./core/attr \
 	FuzzReadBinary@./core/attr FuzzLVQUnmarshal@./core/quant FuzzLeanVecUnmarshal@./core/quant \
 	FuzzL2Sqr@./simd FuzzConvert@./simd
 FUZZ_TIME ?= 5s
