@@ -51,9 +51,29 @@ func TestAdviseMarksTheAlignedInterior(t *testing.T) {
 }
 
 func TestAdviseIgnoresEmptyAndTinyRanges(t *testing.T) {
+	// no advice for ranges below MinBytes or without a whole aligned huge page inside
+	for _, tc := range []struct {
+		p uintptr
+		n int
+	}{{0, 0}, {size, 1}, {size, 64}, {size, MinBytes - 1}, {size + 1, int(size)}, {size + 1, int(2*size) - 2}} {
+		_, length := span(tc.p, tc.n)
+		require.Zero(t, length, "span(%#x, %d)", tc.p, tc.n)
+	}
+	// a range holding exactly one aligned huge page gets exactly that page
+	start, length := span(size-1, int(2*size))
+	require.Equal(t, size, start)
+	require.Equal(t, size, length)
+
+	// the calls on empty and tiny buffers return and leave the contents alone
 	Slice[byte](nil)
 	Slice(make([]uint32, 0, 8))
 	Advise(nil, 0)
 	x := make([]byte, 64)
+	for i := range x {
+		x[i] = byte(i)
+	}
 	Advise(unsafe.Pointer(&x[0]), len(x))
+	for i := range x {
+		require.Equal(t, byte(i), x[i])
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/govsag/vsag/core/api"
@@ -213,7 +214,7 @@ func TestConcurrentAddSearchRemove(t *testing.T) {
 			defer wg.Done()
 			for i := 400 + w; i < n; i += 2 {
 				_, err := x.Add(data[i*d:(i+1)*d], []int64{int64(i)}, nil)
-				require.NoError(t, err)
+				assert.NoError(t, err)
 			}
 		}(w)
 	}
@@ -222,14 +223,14 @@ func TestConcurrentAddSearchRemove(t *testing.T) {
 		defer wg.Done()
 		for i := 0; i < 300; i++ {
 			_, err := x.KnnSearch(data[(i%n)*d:(i%n+1)*d], 5, searchOpts(30))
-			require.NoError(t, err)
+			assert.NoError(t, err)
 		}
 	}()
 	go func() {
 		defer wg.Done()
 		for i := 0; i < 200; i += 4 {
 			_, err := x.Remove([]int64{int64(i)})
-			require.NoError(t, err)
+			assert.NoError(t, err)
 		}
 	}()
 	wg.Wait()
