@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"os"
 	"runtime/metrics"
 	"strings"
 	"testing"
@@ -339,4 +340,32 @@ func TestFixChecksumsReachesSections(t *testing.T) {
 	require.Contains(t, fmt.Sprint(err), "checksum")
 	_, err = LoadBytes(fixChecksums(mut))
 	require.NotContains(t, fmt.Sprint(err), "checksum")
+}
+
+// TestLoadSmallFileAllocatesLittle: a file of a few hundred bytes whose create parameters ask for
+// the largest stores the parameter checks allow must not make Load reserve them up front.
+func TestLoadSmallFileAllocatesLittle(t *testing.T) {
+	if os.Getenv("VSAG_TEST_KNOWN_DEFECTS") == "" {
+		// Known: hgraph.New reserves min(hgraph_init_capacity, 1024) rows in every store at
+		// creation (core/index/hgraph/hgraph.go, x.reserve(min(p.HGraphInitCapacity,
+		// initReserveMax))), 1 GiB for dim 65536 with max_degree 65536, reorder and raw vectors,
+		// even though Load replaces those stores right away. Remove this skip once creation
+		// reserves by bytes rather than rows (or Load skips the reservation).
+		t.Skip("known defect in core/index/hgraph (set VSAG_TEST_KNOWN_DEFECTS=1 to run)")
+	}
+	for _, create := range []string{
+		`{"dtype":"float32","metric_type":"l2","dim":65536,"index_param":{"base_quantization_type":"fp32","max_degree":65536,"ef_construction":65536,"hgraph_init_capacity":1073741824}}`,
+		`{"dtype":"float32","metric_type":"l2","dim":65536,"index_param":{"base_quantization_type":"fp32","use_reorder":true,"precise_quantization_type":"fp32","store_raw_vector":true,"max_degree":65536,"ef_construction":65536,"hgraph_init_capacity":1073741824}}`,
+		`{"dtype":"float32","metric_type":"l2","dim":65536,"index_param":{"base_quantization_type":"leanvec","leanvec_dims":65536}}`,
+	} {
+		// The file of the empty index is written by hand so that the test itself never
+		// creates such an index.
+		meta, err := json.Marshal(serial.Meta{IndexName: "hgraph", CreateParams: json.RawMessage(create), Library: "test"})
+		require.NoError(t, err)
+		file := encodeFile(meta, nil, nil)
+		before := allocatedBytes()
+		_, err = LoadBytes(file)
+		got := allocatedBytes() - before
+		require.LessOrEqual(t, got, loadAllocBudget(len(file)), "a %d-byte file made Load allocate %d MiB (%v)", len(file), got>>20, err)
+	}
 }
