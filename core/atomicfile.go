@@ -3,11 +3,15 @@ package core
 import (
 	"bufio"
 	"errors"
+	"fmt"
+	"hash/fnv"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/govsag/vsag/core/api"
 )
@@ -23,7 +27,9 @@ import (
 // the new complete file — never a half-written index, even if the process is killed mid-save.
 //
 // The temporary name is predictable, so a save killed mid-write leaves at most one temporary per
-// target, and the next save to that target reuses its name and leaves none. Saves to the same
+// target, and the next save to that target reuses its name and leaves none. (Temporaries of
+// earlier versions, ".NAME.tmp-DIGITS", are removed by the next save once they have gone
+// unmodified for ten minutes.) Saves to the same
 // target are serialized: within a process by a mutex, and across processes (on Unix) by an
 // exclusive flock on the temporary file; a second save waits for the first and then replaces its
 // result (the last one to finish wins). A temporary left by a killed save is recognized because
@@ -45,10 +51,49 @@ import (
 // tempSuffix ends the name of the temporary file a save writes before renaming it into place.
 const tempSuffix = ".vsag-tmp"
 
-// tempPathFor returns the temporary file used while saving to target.
+// maxTempName keeps the temporary's name within the 255 bytes most file systems allow.
+const maxTempName = 255
+
+// tempPathFor returns the temporary file used while saving to target: ".NAME.vsag-tmp", or for
+// a name too long for that, its first bytes and a hash of the whole name.
 func tempPathFor(target string) string {
 	dir, base := filepath.Split(target)
-	return filepath.Join(dir, "."+base+tempSuffix)
+	name := "." + base + tempSuffix
+	if len(name) > maxTempName {
+		h := fnv.New64a()
+		h.Write([]byte(base))
+		tag := fmt.Sprintf("-%016x", h.Sum64())
+		name = "." + base[:maxTempName-1-len(tag)-len(tempSuffix)] + tag + tempSuffix
+	}
+	return filepath.Join(dir, name)
+}
+
+// legacyTempAge is how long a temporary of an earlier version (".NAME.tmp-DIGITS", from
+// os.CreateTemp) must have gone unmodified before a save removes it: a save in progress keeps
+// writing to its temporary and renames it as soon as it is complete.
+const legacyTempAge = 10 * time.Minute
+
+// removeLegacyTemps removes what saves of earlier versions killed mid-write left next to target.
+// Best effort: errors are ignored.
+func removeLegacyTemps(target string) {
+	dir, base := filepath.Split(target)
+	if dir == "" {
+		dir = "."
+	}
+	prefix := "." + base + ".tmp-"
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		rest, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok || rest == "" || strings.Trim(rest, "0123456789") != "" || !e.Type().IsRegular() {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > legacyTempAge {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // pathLocks serializes saves to the same temporary path within this process.
@@ -163,6 +208,7 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 		return api.Wrap(api.InternalError, err, "serialize to %q: rename into place", path)
 	}
 	renamed = true
+	removeLegacyTemps(target)
 	if err := syncDir(filepath.Dir(target)); err != nil {
 		return api.Wrap(api.InternalError, err, "serialize to %q: sync the folder after the rename", path)
 	}

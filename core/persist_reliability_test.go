@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -373,4 +374,33 @@ func TestSerializeFileConcurrentSamePath(t *testing.T) {
 	pathLocks.Lock()
 	require.Empty(t, pathLocks.m, "the per-path locks are released")
 	pathLocks.Unlock()
+}
+
+func TestSerializeFileLongName(t *testing.T) {
+	idx := persistIndex(t, "brute_force", "", 10, 4, 8)
+	dir := t.TempDir()
+	p := filepath.Join(dir, strings.Repeat("n", 250)+".vsag") // 255 bytes, the usual limit
+	require.LessOrEqual(t, len(filepath.Base(tempPathFor(p))), maxTempName)
+	require.NotEqual(t, tempPathFor(p), tempPathFor(filepath.Join(dir, strings.Repeat("n", 250)+".vsaG")))
+	require.NoError(t, idx.SerializeFile(p))
+	_, err := LoadFile(p)
+	require.NoError(t, err)
+	require.Empty(t, tempLeftovers(t, dir))
+}
+
+func TestSerializeFileRemovesLegacyTemporaries(t *testing.T) {
+	idx := persistIndex(t, "brute_force", "", 10, 4, 9)
+	dir := t.TempDir()
+	p := filepath.Join(dir, "x.vsag")
+	old := time.Now().Add(-time.Hour)
+	// Left by earlier versions' os.CreateTemp: two old ones, one recent (maybe still being
+	// written), and files that only look similar.
+	for _, name := range []string{".x.vsag.tmp-123456", ".x.vsag.tmp-987", ".x.vsag.tmp-555", ".x.vsag.tmp-abc", ".y.vsag.tmp-123"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("partial"), 0o600))
+		if name != ".x.vsag.tmp-555" {
+			require.NoError(t, os.Chtimes(filepath.Join(dir, name), old, old))
+		}
+	}
+	require.NoError(t, idx.SerializeFile(p))
+	require.ElementsMatch(t, []string{".x.vsag.tmp-555", ".x.vsag.tmp-abc", ".y.vsag.tmp-123"}, tempLeftovers(t, dir))
 }
