@@ -291,7 +291,8 @@ func TestSerializeFileModes(t *testing.T) {
 
 	// A symbolic link is followed: the file it points to is replaced, the link stays.
 	real := filepath.Join(dir, "real.vsag")
-	require.NoError(t, os.WriteFile(real, []byte("old"), 0o640))
+	require.NoError(t, os.WriteFile(real, []byte("old"), 0o600))
+	require.NoError(t, os.Chmod(real, 0o640)) // whatever the umask
 	link := filepath.Join(dir, "link.vsag")
 	if err := os.Symlink("real.vsag", link); err != nil {
 		t.Logf("no symbolic links here: %v", err)
