@@ -72,6 +72,7 @@ func (x *Index) SetLeanVecMatrices(dataMatrix, queryMatrix []float32, mean []flo
 	if queryMatrix != nil && !equalFloats(queryMatrix, dataMatrix) {
 		t.Query = queryMatrix
 	}
+	defer x.writing()()
 	return setter.SetLeanVecTransform(t)
 }
 
