@@ -186,6 +186,11 @@ func readFull(r io.Reader, b []byte, what string) error {
 	return nil
 }
 
+// firstChunk is the most a reader allocates for a payload before its bytes arrive; beyond it
+// the buffer doubles as data comes in (never past the claimed length), so a short input that
+// claims a long payload costs at most this much.
+const firstChunk = 1 << 20
+
 // readBlob reads length | crc | payload, allocating only as bytes arrive.
 func readBlob(r io.Reader, limit uint64, what string) ([]byte, error) {
 	var h [12]byte
@@ -197,21 +202,34 @@ func readBlob(r io.Reader, limit uint64, what string) ([]byte, error) {
 	if n > limit {
 		return nil, corrupt("%s claims %d bytes (limit %d)", what, n, limit)
 	}
-	var buf bytes.Buffer
-	const chunk = 1 << 24
-	if n <= chunk {
-		buf.Grow(int(n))
-	}
-	got, err := io.CopyN(&buf, r, int64(n))
+	b, err := readPayload(r, n, what)
 	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, corrupt("truncated in %s (%d of %d bytes)", what, got, n)
-		}
-		return nil, fmt.Errorf("read %s: %w", what, err)
+		return nil, err
 	}
-	b := buf.Bytes()
 	if crc32.ChecksumIEEE(b) != sum {
 		return nil, corrupt("checksum mismatch in %s", what)
+	}
+	return b, nil
+}
+
+// readPayload reads exactly n bytes. The buffer starts at min(n, firstChunk) and doubles as it
+// fills, so what is allocated stays within twice the bytes actually read (plus firstChunk).
+func readPayload(r io.Reader, n uint64, what string) ([]byte, error) {
+	b := make([]byte, 0, min(n, firstChunk))
+	for uint64(len(b)) < n {
+		if len(b) == cap(b) {
+			nb := make([]byte, len(b), min(2*uint64(cap(b)), n))
+			copy(nb, b)
+			b = nb
+		}
+		k, err := io.ReadFull(r, b[len(b):cap(b)])
+		b = b[:len(b)+k]
+		if err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, corrupt("truncated in %s (%d of %d bytes)", what, len(b), n)
+			}
+			return nil, fmt.Errorf("read %s: %w", what, err)
+		}
 	}
 	return b, nil
 }

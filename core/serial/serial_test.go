@@ -80,7 +80,11 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte("VSAGGOIX"))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
+		before := allocated()
 		file, err := Read(bytes.NewReader(data))
+		if got := allocated() - before; got > readBudget(len(data)) {
+			t.Fatalf("reading %d bytes allocated %d", len(data), got)
+		}
 		if err != nil {
 			return
 		}
