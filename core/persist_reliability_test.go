@@ -200,6 +200,19 @@ func TestDeserializeFileMismatchKeepsIndex(t *testing.T) {
 	err = full.DeserializeFile(p)
 	require.Equal(t, api.IndexNotEmpty, api.CodeOf(err), "%v", err)
 	require.EqualValues(t, 10, full.GetNumElements(), "a refused deserialize keeps the vectors")
+
+	// A corrupt file offered to an index that holds vectors takes nothing from it either.
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	bad := filepath.Join(filepath.Dir(p), "bad.vsag")
+	require.NoError(t, os.WriteFile(bad, b[:len(b)/2], 0o644))
+	err = full.DeserializeFile(bad)
+	require.Error(t, err)
+	require.Contains(t, []api.ErrorCode{api.InvalidBinary, api.IndexNotEmpty}, api.CodeOf(err), "%v", err)
+	require.EqualValues(t, 10, full.GetNumElements())
+	res, err := full.Search([]float32{0.5, 0.5, 0.5, 0.5}, 3, "", nil)
+	require.NoError(t, err)
+	require.Len(t, res, 3)
 }
 
 func TestSerializeFileBadTargets(t *testing.T) {

@@ -33,7 +33,7 @@ import numpy as np
 
 from . import _lib
 from ._filter import Bitset, Filter
-from ._index import Index
+from ._index import PAD_LIMIT, Index
 from ._types import DType, Feature, LogLevel
 from .errors import (
     BuildTwiceError,
@@ -58,6 +58,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Index",
+    "PAD_LIMIT",
     "Filter",
     "Bitset",
     "Feature",

@@ -70,7 +70,8 @@ class Bitset:
     def test(self, label: int) -> bool:
         """test returns whether label's bit is set (False for negative labels)."""
         out = ctypes.c_bool()
-        check(lib.vsag_bitset_test(self.handle, int(label), ctypes.byref(out)), "Bitset.test")
+        check(lib.vsag_bitset_test(self.handle, _label(label, "label"), ctypes.byref(out)),
+              "Bitset.test")
         return bool(out.value)
 
     def count(self) -> int:
@@ -90,7 +91,10 @@ class Bitset:
             lib.vsag_bitset_destroy(h)
 
     def __contains__(self, label: object) -> bool:
-        return self.test(int(label))  # type: ignore[call-overload]
+        try:
+            return self.test(_label(label, "label"))
+        except InvalidArgumentError:
+            return False
 
     def __len__(self) -> int:
         return self.count()
@@ -108,16 +112,104 @@ class Bitset:
             pass
 
 
-def _labels(ids: Any, what: str) -> np.ndarray:
-    """_labels returns ids as a C-contiguous int64 array (a scalar stays 0-d)."""
-    try:
-        arr = np.ascontiguousarray(ids, dtype=np.int64) if not isinstance(ids, range) else (
-            np.arange(ids.start, ids.stop, ids.step, dtype=np.int64))
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise InvalidArgumentError(f"{what} must be int64 labels: {exc}") from None
-    if arr.ndim > 1:
-        raise InvalidArgumentError(f"{what} must be 1-dimensional, got shape {arr.shape}")
+_INT64_MIN = -(1 << 63)
+_INT64_MAX = (1 << 63) - 1
+_I64 = np.dtype(np.int64)
+
+
+def _bad_label(what: str, why: str) -> InvalidArgumentError:
+    return InvalidArgumentError(f"{what} must be int64 labels: {why}")
+
+
+def _has_bool(seq: Any, depth: int = 0) -> bool:
+    """_has_bool tells whether a list or tuple (or one nested level of them) holds a bool,
+    which numpy would silently turn into the label 0 or 1."""
+    for x in seq:
+        if isinstance(x, (bool, np.bool_)):
+            return True
+        if depth == 0 and isinstance(x, (list, tuple)) and _has_bool(x, 1):
+            return True
+    return False
+
+
+def _labels(ids: Any, what: str, max_ndim: int = 1) -> np.ndarray:
+    """_labels returns ids as a C-contiguous int64 array (a scalar stays 0-d).
+
+    Only values that are exactly int64 are accepted: integers in [-2^63, 2^63) of any integer
+    dtype, Python ints, and floats that are whole numbers in that range. Fractional, NaN or
+    infinite floats, integers beyond int64 (such as a uint64 of 2^63 or more), bools, strings
+    and other objects raise InvalidArgumentError, so no label is ever changed by a cast.
+    """
+    if isinstance(ids, np.ndarray) and ids.dtype == _I64 and ids.flags.c_contiguous:
+        arr = ids  # the common case: nothing to check
+    else:
+        if isinstance(ids, range):
+            if len(ids) and not (_INT64_MIN <= min(ids[0], ids[-1]) and
+                                 max(ids[0], ids[-1]) <= _INT64_MAX):
+                raise _bad_label(what, f"{ids} reaches beyond int64")
+            return np.arange(ids.start, ids.stop, ids.step, dtype=np.int64)
+        if isinstance(ids, (bool, np.bool_)):
+            raise _bad_label(what, f"got the bool {ids!r}")
+        if isinstance(ids, (str, bytes, bytearray)):
+            raise _bad_label(what, f"got {type(ids).__name__} {ids!r}")
+        if isinstance(ids, (list, tuple)) and _has_bool(ids):
+            raise _bad_label(what, "a bool is not a label")
+        try:
+            arr = np.asarray(ids)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise _bad_label(what, str(exc)) from None
+        arr = _exact_int64(arr, what)
+    if arr.ndim > max_ndim:
+        if max_ndim == 0:
+            raise InvalidArgumentError(f"{what} must be one label, got shape {arr.shape}")
+        raise InvalidArgumentError(f"{what} must be {max_ndim}-dimensional, got shape "
+                                   f"{arr.shape}")
     return arr
+
+
+def _exact_int64(arr: np.ndarray, what: str) -> np.ndarray:
+    """_exact_int64 converts an array to C-contiguous int64 when every value is exact."""
+    kind = arr.dtype.kind
+    if kind == "i":
+        return np.asarray(arr, dtype=np.int64, order="C")
+    if kind == "u":
+        top = int(arr.max()) if arr.size else 0  # an int: numpy compares uint64 with int as float
+        if top > _INT64_MAX:
+            raise _bad_label(what, f"{top} ({arr.dtype}) is beyond int64")
+        return np.asarray(arr, dtype=np.int64, order="C")
+    if kind == "f":
+        if arr.size == 0:
+            return np.asarray(arr, dtype=np.int64, order="C")
+        f = arr.astype(np.float64)
+        bad = ~np.isfinite(f) | (f != np.floor(f)) | (f < -2.0**63) | (f >= 2.0**63)
+        if bad.any():
+            v = f[bad].flat[0] if f.ndim else f
+            raise _bad_label(what, f"{v!r} ({arr.dtype}) is not a whole number in int64 range")
+        return np.asarray(f.astype(np.int64), order="C")
+    if kind == "O":
+        flat = arr.reshape(-1)
+        out = np.empty(flat.size, dtype=np.int64)
+        for i, x in enumerate(flat):
+            if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)):
+                raise _bad_label(what, f"{x!r} ({type(x).__name__}) is not an integer")
+            v = int(x)
+            if not _INT64_MIN <= v <= _INT64_MAX:
+                raise _bad_label(what, f"{v} is beyond int64")
+            out[i] = v
+        return out.reshape(arr.shape)
+    if kind == "b":
+        raise _bad_label(what, "a bool array is not labels (a boolean mask is a filter)")
+    raise _bad_label(what, f"got dtype {arr.dtype}")
+
+
+def _label(x: Any, what: str) -> int:
+    """_label returns one label (see _labels for what is exact enough)."""
+    if type(x) is int:
+        if not _INT64_MIN <= x <= _INT64_MAX:
+            raise _bad_label(what, f"{x} is beyond int64")
+        return x
+    arr = _labels(x, what, max_ndim=0)
+    return int(arr)
 
 
 class _Prepared:
@@ -309,7 +401,8 @@ def as_filter(f: Any) -> Optional[Filter]:
     if arr.size == 0:
         return None
     if np.issubdtype(arr.dtype, np.integer):
-        return Filter(exclude_ids=arr)
+        # the original goes to the label check, which also refuses bools mixed into a list
+        return Filter(exclude_ids=f if isinstance(f, (list, tuple)) else arr)
     raise InvalidArgumentError(
         "filter must be a pyvsag.Filter, a pyvsag.Bitset, a boolean mask, integer labels to "
         f"exclude or a callable; got {type(f).__name__} with dtype {arr.dtype}")

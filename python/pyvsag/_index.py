@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ._filter import FilterLike, _labels, _Prepared, as_filter
+from ._filter import FilterLike, _has_bool, _label, _labels, _Prepared, as_filter
 from ._lib import addr as _addr
 from ._lib import check, check_error, lib
 from ._types import DType, Feature
@@ -42,6 +42,16 @@ _from_buffer = ctypes.c_char.from_buffer  # for arrays allocated here (writable,
 _search_one = lib.vsag_index_knn_search_batch  # nq = 1 runs on the calling thread
 _I64 = np.dtype(np.int64)
 _F32 = np.dtype(np.float32)
+_INT64_MAX = (1 << 63) - 1
+
+# PAD_LIMIT: a result has k columns (padded with id -1 and distance +inf) for k up to this;
+# a larger k is capped at the index's live count (but not below PAD_LIMIT) before anything is
+# allocated, so a hostile k never sizes memory.
+PAD_LIMIT = 1024
+
+# Largest finite values of the floating types vectors may be converted to.
+_FMAX = {np.dtype(np.float32): float(np.finfo(np.float32).max),
+         np.dtype(np.float16): float(np.finfo(np.float16).max)}
 
 
 def _params(parameters: Parameters) -> bytes:
@@ -117,10 +127,19 @@ def _count(value: Any, what: str) -> int:
 
 
 def _k(k: Any) -> int:
+    """_k reads k: an integer (not a bool); values beyond int64 become int64's maximum (k is
+    capped at the live count anyway); the library refuses k <= 0."""
+    if isinstance(k, (bool, np.bool_)):
+        raise InvalidArgumentError("k must be an integer, got bool")
     try:
-        return operator.index(k)
+        k = operator.index(k)
     except TypeError:
         raise InvalidArgumentError(f"k must be an integer, got {type(k).__name__}") from None
+    if k > _INT64_MAX:
+        return _INT64_MAX
+    if k < 0:
+        return -1 if k < -_INT64_MAX else k
+    return k
 
 
 class Index:
@@ -231,9 +250,10 @@ class Index:
 
     def __contains__(self, label: object) -> bool:
         try:
-            return self.check_id_exist(operator.index(label))  # type: ignore[arg-type]
-        except TypeError:
+            lab = _label(label, "label")
+        except InvalidArgumentError:
             return False
+        return self.check_id_exist(lab)
 
     # ---- introspection -----------------------------------------------------------------------
 
@@ -270,6 +290,13 @@ class Index:
     def metric_type(self) -> str:
         """metric_type is "l2", "ip" or "cosine"."""
         return str(json.loads(self.parameters).get("metric_type", "l2"))
+
+    def _width(self, k: int) -> int:
+        """_width is the number of result columns for k: k up to PAD_LIMIT, otherwise k capped
+        at the live count (not below PAD_LIMIT). Nothing is allocated from k before this."""
+        if k <= PAD_LIMIT:
+            return k
+        return min(k, max(self.get_num_elements(), PAD_LIMIT))
 
     def get_num_elements(self) -> int:
         """get_num_elements returns the number of live vectors."""
@@ -325,10 +352,10 @@ class Index:
         Args:
             id: one label (returns bool), or an array of labels (returns a bool array).
         """
-        if isinstance(id, (int, np.integer)):
+        if np.ndim(id) == 0 and not isinstance(id, range):
             out = ctypes.c_bool()
-            check(lib.vsag_index_check_id_exist(self._handle(), int(id), ctypes.byref(out)),
-                  "check_id_exist")
+            check(lib.vsag_index_check_id_exist(self._handle(), _label(id, "id"),
+                                                ctypes.byref(out)), "check_id_exist")
             return bool(out.value)
         ids = _labels(id, "id")
         res = np.zeros(ids.shape, dtype=np.bool_)
@@ -366,32 +393,74 @@ class Index:
 
     def _vectors(self, x: Any, what: str) -> np.ndarray:
         """_vectors returns x as a C-contiguous array of the index's element type, without a
-        copy when it already is one, converting what may safely be converted."""
+        copy when it already is one, converting only what converts without changing values
+        (other float widths to float32 or float16, other byte orders, integers within int8's
+        range for int8 indexes). Anything else raises InvalidArgumentError; nothing is ever
+        reinterpreted."""
         want = self._np
+        given = x
+        if isinstance(x, np.ma.MaskedArray):
+            if np.ma.getmask(x) is not np.ma.nomask and np.ma.getmask(x).any():
+                raise InvalidArgumentError(f"{what} has masked values")
+            x = np.ma.getdata(x)
         if isinstance(x, np.ndarray):
-            if x.dtype != want:
-                if self._dtype is DType.FLOAT32 and x.dtype.kind == "f":
-                    return np.ascontiguousarray(x, dtype=np.float32)
-                raise InvalidArgumentError(
-                    f"{what} must be {_EXPECTED[self._dtype]} array for a {self.dtype} index, "
-                    f"got {x.dtype}")
-            if not x.flags.c_contiguous:
-                return np.ascontiguousarray(x)
-            return x
+            if type(x) is not np.ndarray:
+                x = np.asarray(x)  # matrix and other subclasses: the plain array
+            if x.dtype == want:
+                return x if x.flags.c_contiguous else np.ascontiguousarray(x)
+            if x.dtype.newbyteorder("=") == want:  # the right type in the other byte order
+                return np.ascontiguousarray(x, dtype=want)
+            if self._dtype is DType.FLOAT32 and x.dtype.kind == "f":
+                return self._narrow(x, what)
+            raise InvalidArgumentError(
+                f"{what} must be {_EXPECTED[self._dtype]} array for a {self.dtype} index, "
+                f"got {x.dtype}")
+        if isinstance(x, (str, bytes)):
+            raise InvalidArgumentError(f"{what} must be an array of numbers, got "
+                                       f"{type(x).__name__}")
         try:
-            if self._dtype is DType.BFLOAT16:
-                arr = np.asarray(x)
-                if arr.dtype != want:
-                    raise InvalidArgumentError(
-                        f"{what} must be {_EXPECTED[self._dtype]} array for a bfloat16 index, "
-                        f"got {arr.dtype} (see pyvsag.float32_to_bfloat16)")
-                return np.ascontiguousarray(arr)
-            return np.ascontiguousarray(x, dtype=want)
+            arr = np.asarray(x)
         except (TypeError, ValueError, OverflowError) as exc:
-            if isinstance(exc, VsagError):
-                raise
             raise InvalidArgumentError(f"{what} cannot be read as {_EXPECTED[self._dtype]}: "
                                        f"{exc}") from None
+        kind = arr.dtype.kind
+        if isinstance(given, (list, tuple)) and kind in "iuf" and _has_bool(given):
+            kind = "b"  # numpy turned bools mixed with numbers into 0/1
+        if self._dtype is DType.BFLOAT16:
+            if arr.dtype != want:
+                raise InvalidArgumentError(
+                    f"{what} must be {_EXPECTED[self._dtype]} array for a bfloat16 index, "
+                    f"got {arr.dtype} (see pyvsag.float32_to_bfloat16)")
+            return np.ascontiguousarray(arr)
+        if kind not in "iuf":
+            raise InvalidArgumentError(f"{what} cannot be read as {_EXPECTED[self._dtype]}: "
+                                       f"got {'bool' if kind == 'b' else arr.dtype} values")
+        if self._dtype is DType.INT8:
+            if kind == "f":
+                f = arr.astype(np.float64)
+                if not (np.isfinite(f) & (f == np.floor(f))).all():
+                    raise InvalidArgumentError(f"{what}: int8 vectors need whole numbers")
+            if arr.size and (arr.min() < -128 or arr.max() > 127):
+                raise InvalidArgumentError(f"{what}: values beyond int8's range [-128, 127]")
+            return np.ascontiguousarray(arr, dtype=want)
+        return self._narrow(arr, what)
+
+    def _narrow(self, x: np.ndarray, what: str) -> np.ndarray:
+        """_narrow converts numbers to the index's float type, refusing finite values the type
+        cannot hold (they would become infinite)."""
+        want = self._np
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = np.ascontiguousarray(x, dtype=want)
+        if x.dtype.kind == "f" and x.dtype.itemsize <= want.itemsize:
+            return out
+        if out.size and not np.isfinite(out).all():
+            src = np.asarray(x, dtype=np.float64) if x.dtype.kind != "f" else x
+            over = np.isinf(out) & np.isfinite(src)
+            if over.any():
+                raise InvalidArgumentError(
+                    f"{what}: {src[over].flat[0]!r} is beyond the range of {want} "
+                    f"(largest {_FMAX[want]:g})")
+        return out
 
     def _rows(self, vectors: Any, ids: Any, num_elements: Optional[int], dim: Optional[int],
               op: str) -> Tuple[np.ndarray, Optional[np.ndarray], int, int]:
@@ -618,8 +687,8 @@ class Index:
 
     def update_id(self, old_id: int, new_id: int) -> None:
         """update_id changes label old_id to new_id."""
-        a = np.array([old_id], dtype=np.int64)
-        b = np.array([new_id], dtype=np.int64)
+        a = np.array([_label(old_id, "old_id")], dtype=np.int64)
+        b = np.array([_label(new_id, "new_id")], dtype=np.int64)
         check_error(lib.vsag_index_update_ids(self._handle(), _addr(a), _addr(b),
                                               self._dim, 1), "update_id")
 
@@ -630,7 +699,7 @@ class Index:
         """
         v = self._float32(self._query(vector, "vector", "update_vector"))
         fn = lib.vsag_index_update_vector_force if force else lib.vsag_index_update_vector
-        check_error(fn(self._handle(), int(id), _addr(v), v.size), "update_vector")
+        check_error(fn(self._handle(), _label(id, "id"), _addr(v), v.size), "update_vector")
 
     def set_immutable(self) -> None:
         """set_immutable makes the index read-only: later build, add, remove and updates raise
@@ -668,7 +737,7 @@ class Index:
 
         Args:
             vector: one query (dim,) or a batch (nq, dim) of the index's element type.
-            k: the number of neighbours per query (>= 1).
+            k: the number of neighbours per query (>= 1; any size, see Returns).
             parameters: the search JSON as a string or dict, e.g.
                 ``{"hgraph": {"ef_search": 100}}``.
             filter: labels to leave out: a boolean mask (True excludes), integer labels to
@@ -686,11 +755,13 @@ class Index:
         Returns:
             (ids, distances): int64 and float32 arrays of shape (k,) for one query, (nq, k) for
             a batch, ascending by distance. When fewer than k labels qualify, the rest is
-            padded with id -1 and distance +inf. A batch runs on all cores in one call.
+            padded with id -1 and distance +inf. A k above ``pyvsag.PAD_LIMIT`` (1024) is first
+            capped at the number of live vectors (but not below 1024), so the arrays are never
+            sized by a hostile k. A batch runs on all cores in one call.
         """
         h = self._h
         if (type(vector) is np.ndarray and vector.dtype is self._np and vector.ndim == 1
-                and type(k) is int and k > 0 and filter is None and h is not None
+                and type(k) is int and 0 < k <= PAD_LIMIT and filter is None and h is not None
                 and filter_expr is None and attribute_filter_str is None):
             # One query of the index's element type, no filter: the library runs it on the
             # calling thread (as the Go API's Index.Search) and writes straight into the
@@ -715,8 +786,7 @@ class Index:
         q = vector
         if not (type(q) is np.ndarray and q.dtype == self._np and q.flags.c_contiguous):
             q = self._vectors(vector, "vector")
-        if type(k) is not int:
-            k = _k(k)
+        k = _k(k)
         params = parameters.encode() if type(parameters) is str else _params(parameters)
         ndim = q.ndim
         if attribute_filter_str is not None:
@@ -733,6 +803,8 @@ class Index:
         else:
             raise InvalidArgumentError(f"vector must be 1-D or 2-D, got shape {q.shape}",
                                        operation="knn_search")
+        if k > PAD_LIMIT:
+            k = self._width(k)
         kk = k if k > 0 else 0
         ids = np.empty((nq, kk), dtype=_I64)
         dists = np.empty((nq, kk), dtype=_F32)
@@ -763,6 +835,8 @@ class Index:
         else:
             raise InvalidArgumentError(f"vector must be 1-D or 2-D, got shape {q.shape}",
                                        operation="knn_search")
+        if k > PAD_LIMIT:
+            k = self._width(k)
         kk = k if k > 0 else 0
         ids = np.empty((nq, kk), dtype=_I64)
         dists = np.empty((nq, kk), dtype=_F32)
@@ -821,7 +895,7 @@ class Index:
             prep.raise_pending()
         check(rc, "knn_search_with_statistics")
         ids, dists, stats = _take_result(res.value)
-        ids, dists = _pad(ids, dists, k)
+        ids, dists = _pad(ids, dists, self._width(k))
         return ids, dists, stats
 
     def range_search(self, point: Any, threshold: float, parameters: Parameters = "",
@@ -868,15 +942,43 @@ class Index:
         return _take_result(res.value)
 
     def calc_distances_by_id(self, query: Any, ids: Any) -> np.ndarray:
-        """calc_distances_by_id returns the distance from query to each label's stored vector
-        (float32), -1 where a label is not in the index."""
-        q = self._query(query, "query", "calc_distances_by_id")
-        arr = _labels(ids, "ids").reshape(-1)
-        out = np.empty(arr.size, dtype=np.float32)
-        check(lib.vsag_index_calc_distance_by_ids(self._handle(), _addr(q),
-                                                  self._dt, q.size, _addr(arr),
-                                                  arr.size, _addr(out)),
-              "calc_distances_by_id")
+        """calc_distances_by_id returns distances from queries to the stored vectors of labels
+        (float32), -1 where a label is not in the index.
+
+        Args:
+            query: one query (dim,), or a batch (nq, dim) of the index's element type.
+            ids: for one query, the labels (n,); for a batch, the labels of each query as an
+                (nq, n) array (row i for query i), or one (n,) array used for every query.
+
+        Returns:
+            (n,) distances for one query; (nq, n) for a batch, computed in one library call
+            (VSAG's BATCH_CALC_DISTANCE_BY_ID).
+        """
+        op = "calc_distances_by_id"
+        q = self._vectors(query, "query")
+        if q.ndim == 1:
+            arr = _labels(ids, "ids").reshape(-1)
+            out = np.empty(arr.size, dtype=np.float32)
+            check(lib.vsag_index_calc_distance_by_ids(self._handle(), _addr(q),
+                                                      self._dt, q.size, _addr(arr),
+                                                      arr.size, _addr(out)), op)
+            return out
+        if q.ndim != 2:
+            raise InvalidArgumentError(f"query must be 1-D or 2-D, got shape {q.shape}",
+                                       operation=op)
+        nq, d = q.shape
+        arr = _labels(ids, "ids", max_ndim=2)
+        if arr.ndim < 2:
+            arr = np.ascontiguousarray(np.broadcast_to(arr.reshape(1, -1), (nq, arr.size)))
+        elif arr.shape[0] != nq:
+            raise InvalidArgumentError(
+                f"ids must have one row per query: {arr.shape[0]} rows for {nq} queries",
+                operation=op)
+        per = arr.shape[1]
+        out = np.empty((nq, per), dtype=np.float32)
+        check(lib.vsag_index_batch_calc_distance_by_ids(
+            self._handle(), _addr(q), self._dt, nq, d, _addr(arr) if arr.size else None, per,
+            _addr(out) if out.size else None), op)
         return out
 
     def cal_distance_by_id(self, query: Any, ids: Any) -> np.ndarray:
