@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/govsag/vsag/core/api"
-	"github.com/govsag/vsag/core/internal/parallel"
 	"github.com/govsag/vsag/core/metric"
 	"github.com/govsag/vsag/core/params"
 	"github.com/govsag/vsag/core/serial"
+	"github.com/govsag/vsag/internal/parallel"
 	"github.com/govsag/vsag/simd"
 )
 

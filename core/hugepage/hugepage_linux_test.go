@@ -61,8 +61,8 @@ func TestAdviseIgnoresEmptyAndTinyRanges(t *testing.T) {
 	}
 	// a range holding exactly one aligned huge page gets exactly that page
 	start, length := span(size-1, int(2*size))
-	require.Equal(t, size, start)
-	require.Equal(t, size, length)
+	require.Equal(t, uintptr(size), start)
+	require.Equal(t, uintptr(size), length)
 
 	// the calls on empty and tiny buffers return and leave the contents alone
 	Slice[byte](nil)

@@ -7,7 +7,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/govsag/vsag/core/api"
-	"github.com/govsag/vsag/core/internal/parallel"
+	"github.com/govsag/vsag/internal/parallel"
 	"github.com/govsag/vsag/simd"
 )
 

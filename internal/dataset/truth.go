@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/govsag/vsag/internal/parallel"
 	"hash/crc32"
 	"io"
 	"math"
@@ -14,7 +15,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"sync"
 	"unsafe"
 
 	"github.com/govsag/vsag/simd"
@@ -101,66 +101,64 @@ func ComputeTruth(base, queries []float32, dim int, spec TruthSpec) *Truth {
 		jobs <- q0
 	}
 	close(jobs)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out := make([]float32, blockRows)
-			heaps := make([]topK, qBlock)
-			for q0 := range jobs {
-				q1 := min(nq, q0+qBlock)
-				for i := range heaps {
-					heaps[i].reset(k)
-				}
-				for b0 := 0; b0 < nb; b0 += blockRows {
-					b1 := min(nb, b0+blockRows)
-					slab := base[b0*dim : b1*dim]
-					d := out[:b1-b0]
-					for qi := q0; qi < q1; qi++ {
-						q := queries[qi*dim : (qi+1)*dim]
-						if ip {
-							simd.InnerProductRows(q, slab, dim, d)
-							for j := range d {
-								d[j] = 1 - d[j]
-							}
-						} else {
-							simd.L2SqrRows(q, slab, dim, d)
+	err := parallel.Run(workers, func(int) error {
+		out := make([]float32, blockRows)
+		heaps := make([]topK, qBlock)
+		for q0 := range jobs {
+			q1 := min(nq, q0+qBlock)
+			for i := range heaps {
+				heaps[i].reset(k)
+			}
+			for b0 := 0; b0 < nb; b0 += blockRows {
+				b1 := min(nb, b0+blockRows)
+				slab := base[b0*dim : b1*dim]
+				d := out[:b1-b0]
+				for qi := q0; qi < q1; qi++ {
+					q := queries[qi*dim : (qi+1)*dim]
+					if ip {
+						simd.InnerProductRows(q, slab, dim, d)
+						for j := range d {
+							d[j] = 1 - d[j]
 						}
-						var ql int64
-						if filtered {
-							ql = spec.QueryLabels[qi]
-						}
-						if spec.Range {
-							for j, x := range d {
-								if x <= spec.Radius && (!filtered || spec.BaseLabels[b0+j] == ql) {
-									rowsIDs[qi] = append(rowsIDs[qi], int32(b0+j))
-									rowsD[qi] = append(rowsD[qi], x)
-								}
-							}
-							continue
-						}
-						h := &heaps[qi-q0]
+					} else {
+						simd.L2SqrRows(q, slab, dim, d)
+					}
+					var ql int64
+					if filtered {
+						ql = spec.QueryLabels[qi]
+					}
+					if spec.Range {
 						for j, x := range d {
-							if h.accepts(x) && (!filtered || spec.BaseLabels[b0+j] == ql) {
-								h.push(x, int32(b0+j))
+							if x <= spec.Radius && (!filtered || spec.BaseLabels[b0+j] == ql) {
+								rowsIDs[qi] = append(rowsIDs[qi], int32(b0+j))
+								rowsD[qi] = append(rowsD[qi], x)
 							}
 						}
+						continue
 					}
-				}
-				if !spec.Range {
-					for qi := q0; qi < q1; qi++ {
-						rowsIDs[qi], rowsD[qi] = heaps[qi-q0].sorted()
-					}
-				} else {
-					for qi := q0; qi < q1; qi++ {
-						sortByDist(rowsIDs[qi], rowsD[qi])
+					h := &heaps[qi-q0]
+					for j, x := range d {
+						if h.accepts(x) && (!filtered || spec.BaseLabels[b0+j] == ql) {
+							h.push(x, int32(b0+j))
+						}
 					}
 				}
 			}
-		}()
+			if !spec.Range {
+				for qi := q0; qi < q1; qi++ {
+					rowsIDs[qi], rowsD[qi] = heaps[qi-q0].sorted()
+				}
+			} else {
+				for qi := q0; qi < q1; qi++ {
+					sortByDist(rowsIDs[qi], rowsD[qi])
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		panic(err) // a fault in a worker surfaces on the caller's goroutine, where it can be recovered
 	}
-	wg.Wait()
 	t := &Truth{Offsets: make([]int64, nq+1)}
 	for i := range rowsIDs {
 		t.Offsets[i+1] = t.Offsets[i] + int64(len(rowsIDs[i]))

@@ -3,12 +3,11 @@ package eval
 import (
 	"encoding/json"
 	"fmt"
+	workers "github.com/govsag/vsag/internal/parallel"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/govsag/vsag/core"
@@ -538,33 +537,13 @@ func resultDistances(p *prepared, qi int, ids []int64) []float32 {
 // parallel runs f(0..n-1) on `threads` goroutines, each taking the next index when free, and
 // returns the wall time. The first error stops the run.
 func parallel(n, threads int, bar *Progress, f func(i int) error) (time.Duration, error) {
-	if n <= 0 {
-		return 0, nil
-	}
-	var next atomic.Int64
-	var once sync.Once
-	var firstErr error
-	var failed atomic.Bool
-	var wg sync.WaitGroup
 	t0 := time.Now()
-	for w := 0; w < min(threads, n); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for !failed.Load() {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				if err := f(i); err != nil {
-					once.Do(func() { firstErr = err })
-					failed.Store(true)
-					return
-				}
-				bar.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	return time.Since(t0), firstErr
+	err := workers.For(n, threads, func(_, i int) error {
+		if err := f(i); err != nil {
+			return err
+		}
+		bar.Add(1)
+		return nil
+	})
+	return time.Since(t0), err
 }

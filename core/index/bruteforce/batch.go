@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/govsag/vsag/core/api"
-	"github.com/govsag/vsag/core/internal/parallel"
 	"github.com/govsag/vsag/core/quant"
 	"github.com/govsag/vsag/core/topk"
+	"github.com/govsag/vsag/internal/parallel"
 )
 
 // Queries and rows are processed in tiles so one tile of rows is read from memory once and

@@ -11,13 +11,13 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/govsag/vsag/core/api"
-	"github.com/govsag/vsag/core/internal/parallel"
 	"github.com/govsag/vsag/core/metric"
 	"github.com/govsag/vsag/core/params"
 	"github.com/govsag/vsag/core/quant"
 	"github.com/govsag/vsag/core/serial"
 	"github.com/govsag/vsag/core/store"
 	"github.com/govsag/vsag/core/topk"
+	"github.com/govsag/vsag/internal/parallel"
 )
 
 // Name is the index type name.

@@ -28,12 +28,12 @@ import (
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/graph"
 	"github.com/govsag/vsag/core/internal/memguard"
-	"github.com/govsag/vsag/core/internal/parallel"
 	"github.com/govsag/vsag/core/metric"
 	"github.com/govsag/vsag/core/params"
 	"github.com/govsag/vsag/core/quant"
 	"github.com/govsag/vsag/core/store"
 	"github.com/govsag/vsag/core/topk"
+	"github.com/govsag/vsag/internal/parallel"
 )
 
 // Name is the index type name.
