@@ -122,6 +122,36 @@ static void throw_errorf(napi_env env, int code, const char* fmt, ...) {
     throw_error(env, code, buf);
 }
 
+/*
+ * throw_arg_error throws a TypeError (range false) or RangeError (range true) for a label or
+ * filter that cannot be taken exactly. Like a VsagError it carries code 3 and codeName
+ * "INVALID_ARGUMENT", so code that checks err.code keeps working.
+ */
+static void throw_arg_error(napi_env env, bool range, const char* fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void throw_arg_error(napi_env env, bool range, const char* fmt, ...) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) return;
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    napi_value msg, err, code, name;
+    napi_create_string_utf8(env, buf, NAPI_AUTO_LENGTH, &msg);
+    if (range)
+        napi_create_range_error(env, NULL, msg, &err);
+    else
+        napi_create_type_error(env, NULL, msg, &err);
+    napi_create_int32(env, CODE_INVALID_ARGUMENT, &code);
+    napi_create_string_utf8(env, "INVALID_ARGUMENT", NAPI_AUTO_LENGTH, &name);
+    napi_set_named_property(env, err, "code", code);
+    napi_set_named_property(env, err, "codeName", name);
+    napi_throw(env, err);
+}
+
 /* throw_status throws the calling thread's last library error for a failed status. */
 static void throw_status(napi_env env, int status) {
     int code = vsag_last_error_code();
@@ -258,27 +288,73 @@ static bool get_count(napi_env env, napi_value v, const char* what, double max, 
     return true;
 }
 
-/* get_label reads a label given as a Number (an exact integer) or a BigInt. */
+/*
+ * get_label reads a label given as a Number or a BigInt, exactly: a Number must be a safe
+ * integer (|x| <= 2^53 - 1; larger Numbers may already have been rounded), a BigInt must fit
+ * in int64. Anything else throws a TypeError (not an integer) or a RangeError (too large).
+ */
 static bool get_label(napi_env env, napi_value v, const char* what, int64_t* out) {
     napi_valuetype t = napi_undefined;
     if (v != NULL) napi_typeof(env, v, &t);
     if (t == napi_bigint) {
         bool lossless = false;
         if (napi_get_value_bigint_int64(env, v, out, &lossless) != napi_ok || !lossless) {
-            throw_errorf(env, CODE_INVALID_ARGUMENT, "%s does not fit in int64", what);
+            throw_arg_error(env, true, "%s does not fit in int64", what);
             return false;
         }
         return true;
     }
-    double d;
-    /* 2^63 itself does not fit; every double below it in magnitude does. */
-    if (t != napi_number || napi_get_value_double(env, v, &d) != napi_ok || d != floor(d) ||
-        !(fabs(d) < 9223372036854775808.0)) {
-        throw_errorf(env, CODE_INVALID_ARGUMENT, "%s must be an integer Number or a BigInt",
-                     what);
+    double d = 0;
+    if (t != napi_number || napi_get_value_double(env, v, &d) != napi_ok) {
+        throw_arg_error(env, false, "%s must be an integer Number or a BigInt", what);
+        return false;
+    }
+    if (!isfinite(d) || d != floor(d)) {
+        throw_arg_error(env, false, "%s must be an integer, not %g", what, d);
+        return false;
+    }
+    if (fabs(d) > 9007199254740991.0) {
+        throw_arg_error(env, true,
+                        "%s %.0f is not a safe integer (beyond 2^53 - 1); pass it as a BigInt",
+                        what, d);
         return false;
     }
     *out = (int64_t)d;
+    return true;
+}
+
+/*
+ * get_k reads k: an integer Number or BigInt >= 1. Values beyond int64 become int64's maximum:
+ * searches cap k at the live count, so a huge k asks for every vector.
+ */
+static bool get_k(napi_env env, napi_value v, int64_t* out) {
+    napi_valuetype t = napi_undefined;
+    if (v != NULL) napi_typeof(env, v, &t);
+    if (t == napi_bigint) {
+        int sign = 0;
+        size_t words = 2;
+        uint64_t w[2] = {0, 0};
+        if (napi_get_value_bigint_words(env, v, &sign, &words, w) != napi_ok) {
+            throw_error(env, CODE_INVALID_ARGUMENT, "k must be a positive integer");
+            return false;
+        }
+        if (sign || (words <= 1 && w[0] == 0)) {
+            throw_error(env, CODE_INVALID_ARGUMENT, "k must be a positive integer");
+            return false;
+        }
+        *out = (words > 1 || w[0] > (uint64_t)INT64_MAX) ? INT64_MAX : (int64_t)w[0];
+        return true;
+    }
+    double k = 0;
+    if (t != napi_number || napi_get_value_double(env, v, &k) != napi_ok || !(k >= 1) ||
+        !isfinite(k) || k != floor(k)) {
+        if (t == napi_number)
+            throw_errorf(env, CODE_INVALID_ARGUMENT, "k must be a positive integer, not %g", k);
+        else
+            throw_error(env, CODE_INVALID_ARGUMENT, "k must be a positive integer");
+        return false;
+    }
+    *out = k >= 9223372036854775807.0 ? INT64_MAX : (int64_t)k;
     return true;
 }
 
@@ -367,6 +443,55 @@ typedef struct filter_arg {
     int narrays;
 } filter_arg;
 
+static bool new_buffer(napi_env env, size_t bytes, napi_value* ab, void** data);
+
+/*
+ * get_label_list reads labels to exclude given as a BigInt64Array (used in place) or a plain
+ * Array of Numbers and BigInts (each checked by get_label, copied into a new BigInt64Array that
+ * *keep receives, so asynchronous work can hold it). Other values throw a TypeError.
+ */
+static bool get_label_list(napi_env env, napi_value v, const char* what, const int64_t** ids,
+                           uint64_t* n, napi_value* keep) {
+    typed_arg ta;
+    if (get_typed(env, v, &ta)) {
+        if (ta.type != napi_bigint64_array) {
+            throw_arg_error(env, false, "%s must be a BigInt64Array or an Array of labels, not a %s",
+                            what, typed_name(ta.type));
+            return false;
+        }
+        *ids = ta.data;
+        *n = ta.length;
+        *keep = v;
+        return true;
+    }
+    bool is_array = false;
+    if (napi_is_array(env, v, &is_array) != napi_ok || !is_array) {
+        throw_arg_error(env, false, "%s must be a BigInt64Array or an Array of labels", what);
+        return false;
+    }
+    uint32_t len = 0;
+    napi_get_array_length(env, v, &len);
+    napi_value ab, arr;
+    void* data;
+    if (!new_buffer(env, (size_t)len * sizeof(int64_t), &ab, &data)) return false;
+    if (napi_create_typedarray(env, napi_bigint64_array, len, ab, 0, &arr) != napi_ok) {
+        throw_error(env, 2, "cannot create the label array");
+        return false;
+    }
+    int64_t* out = data;
+    for (uint32_t i = 0; i < len; i++) {
+        napi_value e;
+        char name[96];
+        snprintf(name, sizeof name, "%s[%u]", what, i);
+        if (napi_get_element(env, v, i, &e) != napi_ok || !get_label(env, e, name, &out[i]))
+            return false;
+    }
+    *ids = len ? out : (const int64_t*)empty_data;
+    *n = len;
+    *keep = arr;
+    return true;
+}
+
 static bool get_filter(napi_env env, napi_value v, filter_arg* out) {
     vsag_filter_t init = VSAG_FILTER_INIT;
     out->f = init;
@@ -374,6 +499,16 @@ static bool get_filter(napi_env env, napi_value v, filter_arg* out) {
     out->narrays = 0;
     if (is_nullish(env, v)) return true;
     typed_arg ta;
+    bool is_array = false;
+    napi_is_array(env, v, &is_array);
+    if (is_array) {
+        napi_value keep;
+        if (!get_label_list(env, v, "filter", &out->f.exclude_ids, &out->f.num_exclude_ids, &keep))
+            return false;
+        out->arrays[out->narrays++] = keep;
+        out->present = true;
+        return true;
+    }
     if (get_typed(env, v, &ta)) {
         if (ta.type == napi_bigint64_array) {
             out->f.exclude_ids = ta.data;
@@ -383,9 +518,10 @@ static bool get_filter(napi_env env, napi_value v, filter_arg* out) {
             out->f.mask_len = (uint64_t)ta.length * 8u;
             out->f.flags = VSAG_FILTER_MASK_PACKED;
         } else {
-            throw_error(env, CODE_INVALID_ARGUMENT,
-                        "filter must be a BigInt64Array of labels to exclude, a Uint8Array "
-                        "exclusion bitmask or a filter object");
+            throw_arg_error(env, false,
+                            "filter must be labels to exclude (a BigInt64Array or an Array), a "
+                            "Uint8Array exclusion bitmask or a filter object, not a %s",
+                            typed_name(ta.type));
             return false;
         }
         out->arrays[out->narrays++] = v;
@@ -395,9 +531,9 @@ static bool get_filter(napi_env env, napi_value v, filter_arg* out) {
     napi_valuetype t;
     napi_typeof(env, v, &t);
     if (t != napi_object) {
-        throw_error(env, CODE_INVALID_ARGUMENT,
-                    "filter must be a BigInt64Array of labels to exclude, a Uint8Array "
-                    "exclusion bitmask or a filter object");
+        throw_arg_error(env, false,
+                        "filter must be labels to exclude (a BigInt64Array or an Array), a "
+                        "Uint8Array exclusion bitmask or a filter object");
         return false;
     }
     napi_value p;
@@ -407,10 +543,11 @@ static bool get_filter(napi_env env, napi_value v, filter_arg* out) {
     if (napi_get_named_property(env, v, "keep", &p) == napi_ok && !is_nullish(env, p))
         napi_get_value_bool(env, p, &keep);
     if (napi_get_named_property(env, v, "excludeIds", &p) == napi_ok && !is_nullish(env, p)) {
-        if (!get_ids(env, p, "filter.excludeIds", &ta)) return false;
-        out->f.exclude_ids = ta.data;
-        out->f.num_exclude_ids = ta.length;
-        out->arrays[out->narrays++] = p;
+        napi_value keep;
+        if (!get_label_list(env, p, "filter.excludeIds", &out->f.exclude_ids,
+                            &out->f.num_exclude_ids, &keep))
+            return false;
+        out->arrays[out->narrays++] = keep;
     }
     if (napi_get_named_property(env, v, "mask", &p) == napi_ok && !is_nullish(env, p)) {
         if (!get_typed(env, p, &ta) || ta.type != napi_uint8_array) {
@@ -462,6 +599,17 @@ static napi_value search_result(napi_env env, napi_value ids_ab, napi_value dist
     NAPI_CALL(env, napi_create_object(env, &obj));
     NAPI_CALL(env, napi_set_named_property(env, obj, "ids", ids));
     NAPI_CALL(env, napi_set_named_property(env, obj, "distances", dists));
+    return obj;
+}
+
+/* batch_result is search_result for nq rows of k entries, with the row width as k. */
+static napi_value batch_result(napi_env env, napi_value ids_ab, napi_value dists_ab, int64_t nq,
+                               int64_t k) {
+    napi_value obj = search_result(env, ids_ab, dists_ab, (size_t)(nq * k));
+    if (obj == NULL) return NULL;
+    napi_value kv;
+    NAPI_CALL(env, napi_create_int64(env, k, &kv));
+    NAPI_CALL(env, napi_set_named_property(env, obj, "k", kv));
     return obj;
 }
 
@@ -819,18 +967,36 @@ static bool get_search_args(napi_env env, native_index* ni, napi_value* argv, bo
             return false;
         }
     }
-    double k;
-    if (!get_number(env, argv[i++], "k", &k)) return false;
-    if (!(k >= 1) || k != floor(k) || k > 1e9) {
-        throw_errorf(env, CODE_INVALID_ARGUMENT, "k must be a positive integer, not %g", k);
-        return false;
-    }
-    a->k = (int64_t)k;
+    if (!get_k(env, argv[i++], &a->k)) return false;
     if (!get_string(env, argv[i++], "parameters", true, &a->params)) return false;
     if (!get_filter(env, argv[i], &a->filter)) {
         str_free(&a->params);
         return false;
     }
+    return true;
+}
+
+/*
+ * PAD_LIMIT: a batch result has k entries per query (padded with -1 / Infinity) for k up to
+ * this; a larger k is first capped at the index's live count (not below PAD_LIMIT), so no
+ * buffer is ever sized by a hostile k. The row width is returned as the result's k.
+ */
+#define PAD_LIMIT 1024
+
+/* result_width returns the row width of a batch result for k (see PAD_LIMIT). */
+static bool result_width(napi_env env, native_index* ni, int64_t k, int64_t* width) {
+    if (k <= PAD_LIMIT) {
+        *width = k;
+        return true;
+    }
+    int64_t live = 0;
+    int st = vsag_index_get_num_elements(ni->handle, &live);
+    if (st != 0) {
+        throw_status(env, st);
+        return false;
+    }
+    if (live < PAD_LIMIT) live = PAD_LIMIT;
+    *width = k < live ? k : live;
     return true;
 }
 
@@ -888,7 +1054,8 @@ static napi_value index_knn_search_batch(napi_env env, napi_callback_info info) 
     }
     napi_value ids_ab, dists_ab, out = NULL;
     void *ids, *dists;
-    if (alloc_results(env, a.nq, a.k, &ids_ab, &ids, &dists_ab, &dists)) {
+    if (result_width(env, ni, a.k, &a.k) &&
+        alloc_results(env, a.nq, a.k, &ids_ab, &ids, &dists_ab, &dists)) {
         const vsag_filter_t* f = a.filter.present ? &a.filter.f : NULL;
         int st = a.nq == 0 ? 0
                  : expr.s == NULL
@@ -901,7 +1068,7 @@ static napi_value index_knn_search_batch(napi_env env, napi_callback_info info) 
         if (st != 0)
             throw_status(env, st);
         else
-            out = search_result(env, ids_ab, dists_ab, (size_t)(a.nq * a.k));
+            out = batch_result(env, ids_ab, dists_ab, a.nq, a.k);
     }
     str_free(&a.params);
     str_free(&expr);
@@ -1167,6 +1334,50 @@ static napi_value index_calc_distances_by_id(napi_env env, napi_callback_info in
     if (!new_buffer(env, ids.length * sizeof(float), &ab, &data)) return NULL;
     int st = vsag_index_calc_distance_by_ids(ni->handle, q.data, dtype, q.length, ids.data,
                                              ids.length, data);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    NAPI_CALL(env, napi_create_typedarray(env, napi_float32_array, ids.length, ab, 0, &out));
+    return out;
+}
+
+/*
+ * calcDistancesByIdBatch(queries, nq, ids) computes, in one library call, the distance from
+ * each of nq queries (row-major, nq*dim values) to ids.length/nq labels of its own: query i's
+ * labels are ids[i*m .. i*m+m-1] and its distances the same entries of the Float32Array
+ * returned (-1 for a missing label).
+ */
+static napi_value index_calc_distances_by_id_batch(napi_env env, napi_callback_info info) {
+    size_t argc = 3;
+    napi_value argv[3];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    typed_arg q, ids;
+    vsag_dtype_t dtype;
+    int64_t nq;
+    if (!get_vectors(env, ni, argv[0], "queries", &q, &dtype)) return NULL;
+    if (!get_count(env, argv[1], "nq", 9007199254740991.0, &nq)) return NULL;
+    if (!get_ids(env, argv[2], "ids", &ids)) return NULL;
+    if ((double)nq * (double)ni->dim != (double)q.length) {
+        bool divisible = nq > 0 && q.length % (size_t)nq == 0;
+        throw_errorf(env, divisible ? CODE_DIMENSION_NOT_EQUAL : CODE_INVALID_ARGUMENT,
+                     "queries holds %zu values, nq*dim needs %.0f (index dim %llu)", q.length,
+                     (double)nq * (double)ni->dim, (unsigned long long)ni->dim);
+        return NULL;
+    }
+    if ((nq == 0 && ids.length != 0) || (nq > 0 && ids.length % (size_t)nq != 0)) {
+        throw_errorf(env, CODE_INVALID_ARGUMENT,
+                     "ids holds %zu labels, not the same number for each of %lld queries",
+                     ids.length, (long long)nq);
+        return NULL;
+    }
+    uint64_t per = nq > 0 ? (uint64_t)(ids.length / (size_t)nq) : 0;
+    napi_value ab, out;
+    void* data;
+    if (!new_buffer(env, ids.length * sizeof(float), &ab, &data)) return NULL;
+    int st = vsag_index_batch_calc_distance_by_ids(ni->handle, q.data, dtype, (uint64_t)nq, ni->dim,
+                                                   ids.data, per, data);
     if (st != 0) {
         throw_status(env, st);
         return NULL;
@@ -1608,7 +1819,7 @@ static napi_value op_result(napi_env env, async_op* op) {
             if (napi_get_reference_value(env, op->refs[op->nrefs - 2], &ids_ab) != napi_ok ||
                 napi_get_reference_value(env, op->refs[op->nrefs - 1], &dists_ab) != napi_ok)
                 return NULL;
-            return search_result(env, ids_ab, dists_ab, (size_t)(op->count * (uint64_t)op->k));
+            return batch_result(env, ids_ab, dists_ab, (int64_t)op->count, op->k);
         }
         case OP_SAVE:
         case OP_LOAD: return undefined(env);
@@ -1771,7 +1982,8 @@ static napi_value knn_async(napi_env env, napi_callback_info info, bool batch) {
         return NULL;
     }
     if (!batch) return op_queue(env, op, "vsag.knnSearchAsync");
-    if (!alloc_results(env, a.nq, a.k, &ids_ab, &ids, &dists_ab, &dists)) {
+    if (!result_width(env, ni, a.k, &op->k) ||
+        !alloc_results(env, a.nq, op->k, &ids_ab, &ids, &dists_ab, &dists)) {
         op_free(env, op);
         return NULL;
     }
@@ -1991,6 +2203,7 @@ NAPI_MODULE_INIT() {
         METHOD("checkIdsExist", index_check_ids_exist),
         METHOD("getMinMaxId", index_get_min_max_id),
         METHOD("calcDistancesById", index_calc_distances_by_id),
+        METHOD("calcDistancesByIdBatch", index_calc_distances_by_id_batch),
         METHOD("checkFeature", index_check_feature),
         METHOD("exportIds", index_export_ids),
         METHOD("getName", index_get_name),

@@ -23,7 +23,28 @@ import * as path from "path";
 export interface SearchResult {
     ids: BigInt64Array;
     distances: Float32Array;
+    /**
+     * Batch searches only: the number of entries per query in ids and distances (query i's
+     * results are at [i*k, i*k+k)). It is the k asked for, except that a k above
+     * {@link PAD_LIMIT} is capped at the index's live count (not below PAD_LIMIT).
+     */
+    k?: number;
 }
+
+/**
+ * A batch search returns k entries per query, padded with -1 / Infinity, for k up to
+ * PAD_LIMIT; a larger k is capped at the number of live vectors (but not below PAD_LIMIT)
+ * before anything is allocated, so a hostile k never sizes memory. Read the row width from
+ * {@link SearchResult.k}.
+ */
+export const PAD_LIMIT = 1024;
+
+/**
+ * A label given as a number must be a safe integer (|x| <= 2^53 - 1); larger labels are given
+ * as bigint. A label that is not an integer is refused with a TypeError, one that is not safe
+ * or does not fit in int64 with a RangeError; both carry code 3 (INVALID_ARGUMENT).
+ */
+export type Label = number | bigint;
 
 /** The smallest and largest label in an index ({-1, -1} when it is empty). */
 export interface MinMaxId {
@@ -40,7 +61,7 @@ export type Parameters = string | Record<string, unknown>;
 /**
  * FilterOptions describes which labels a search may return; every part that is given applies.
  *
- * - `excludeIds`: labels to exclude.
+ * - `excludeIds`: labels to exclude (a BigInt64Array or an Array of {@link Label}s).
  * - `mask`: a per-label mask for labels 0..n-1. By default it holds one bit per label
  *   (least significant bit first) and a set bit EXCLUDES the label, as a VSAG bitset does;
  *   `packed: false` makes it one byte per label; `keep: true` makes a nonzero entry KEEP the
@@ -49,7 +70,7 @@ export type Parameters = string | Record<string, unknown>;
  *   choose a search strategy.
  */
 export interface FilterOptions {
-    excludeIds?: BigInt64Array;
+    excludeIds?: BigInt64Array | readonly Label[];
     mask?: Uint8Array;
     packed?: boolean;
     keep?: boolean;
@@ -57,10 +78,11 @@ export interface FilterOptions {
 }
 
 /**
- * Filter for searches: a BigInt64Array of labels to exclude, a Uint8Array exclusion bitmask
- * (bit i set = label i excluded; see {@link createBitmask}), or {@link FilterOptions}.
+ * Filter for searches: labels to exclude (a BigInt64Array, or an Array of {@link Label}s, each
+ * checked exactly), a Uint8Array exclusion bitmask (bit i set = label i excluded; see
+ * {@link createBitmask}), or {@link FilterOptions}.
  */
-export type Filter = BigInt64Array | Uint8Array | FilterOptions;
+export type Filter = BigInt64Array | readonly Label[] | Uint8Array | FilterOptions;
 
 /** One attribute value: a number, string, boolean (stored as 1/0) or a list of one kind. */
 export type AttributeValue = number | bigint | string | boolean | number[] | bigint[] | string[] | boolean[];
@@ -114,7 +136,11 @@ export enum ErrorCode {
     INVALID_BINARY = 14,
 }
 
-/** Capability flags with VSAG's numbering, for {@link Index.checkFeature}. */
+/**
+ * Capability flags with VSAG's IndexFeature numbering (1 NEED_TRAIN .. 54
+ * SUPPORT_ANALYZE_INDEX_BY_SEARCH, the values of vsag.h's vsag_feature_t), for
+ * {@link Index.checkFeature}.
+ */
 export enum Feature {
     NEED_TRAIN = 1,
     SUPPORT_BUILD = 2,
@@ -139,21 +165,21 @@ export enum Feature {
     SUPPORT_RESET = 21,
     SUPPORT_FEEDBACK = 22,
     SUPPORT_CAL_DISTANCE_BY_ID = 23,
-    SUPPORT_BUILD_WITH_MULTI_THREAD = 24,
-    SUPPORT_ADD_WITH_MULTI_THREAD = 25,
-    SUPPORT_SEARCH_WITH_MULTI_THREAD = 26,
-    SUPPORT_DELETE_WITH_MULTI_THREAD = 27,
-    SUPPORT_SERIALIZE_WITH_MULTI_THREAD = 28,
-    SUPPORT_SEARCH_CONCURRENT = 29,
-    SUPPORT_ADD_CONCURRENT = 30,
-    SUPPORT_DELETE_CONCURRENT = 31,
-    SUPPORT_UPDATE_ID_CONCURRENT = 32,
-    SUPPORT_UPDATE_VECTOR_CONCURRENT = 33,
-    SUPPORT_ADD_SEARCH_CONCURRENT = 34,
-    SUPPORT_ADD_DELETE_CONCURRENT = 35,
-    SUPPORT_SEARCH_DELETE_CONCURRENT = 36,
-    SUPPORT_ADD_SEARCH_DELETE_CONCURRENT = 37,
-    SUPPORT_UPDATE_ID_VECTOR_CONCURRENT = 38,
+    SUPPORT_TRAIN_WITH_MULTI_THREAD = 24,
+    SUPPORT_BUILD_WITH_MULTI_THREAD = 25,
+    SUPPORT_BATCH_ADD_WITH_MULTI_THREAD = 26,
+    SUPPORT_SEARCH_ONE_WITH_MULTI_THREAD = 27,
+    SUPPORT_BATCH_SEARCH_WITH_MULTI_THREAD = 28,
+    SUPPORT_ADD_CONCURRENT = 29,
+    SUPPORT_UPDATE_ID_CONCURRENT = 30,
+    SUPPORT_UPDATE_VECTOR_CONCURRENT = 31,
+    SUPPORT_UPDATE_EXTRA_INFO_CONCURRENT = 32,
+    SUPPORT_SEARCH_CONCURRENT = 33,
+    SUPPORT_DELETE_CONCURRENT = 34,
+    SUPPORT_ADD_SEARCH_CONCURRENT = 35,
+    SUPPORT_ADD_DELETE_CONCURRENT = 36,
+    SUPPORT_SEARCH_DELETE_CONCURRENT = 37,
+    SUPPORT_ADD_SEARCH_DELETE_CONCURRENT = 38,
     SUPPORT_ESTIMATE_MEMORY = 39,
     SUPPORT_GET_MEMORY_USAGE = 40,
     SUPPORT_CHECK_ID_EXIST = 41,
@@ -167,6 +193,9 @@ export enum Feature {
     SUPPORT_EXPORT_MODEL = 49,
     SUPPORT_TUNE = 50,
     SUPPORT_BATCH_CALC_DISTANCE_BY_ID = 51,
+    SUPPORT_CONTINUE_SEARCH_SESSION = 52,
+    SUPPORT_GET_STATS = 53,
+    SUPPORT_ANALYZE_INDEX_BY_SEARCH = 54,
 }
 
 /** Log levels with VSAG's numbering, for {@link setLogLevel}. */
@@ -205,11 +234,11 @@ interface NativeIndex {
     build(v: VectorArray, ids: BigInt64Array, n: number, dim: number, attrs?: string): BigInt64Array;
     add(v: VectorArray, ids: BigInt64Array, n: number, dim: number, attrs?: string): BigInt64Array;
     remove(ids: BigInt64Array): number;
-    knnSearch(v: VectorArray, k: number, p: string | undefined, f: Filter | undefined): SearchResult;
+    knnSearch(v: VectorArray, k: number | bigint, p: string | undefined, f: Filter | undefined): SearchResult;
     knnSearchBatch(
         q: VectorArray,
         nq: number,
-        k: number,
+        k: number | bigint,
         p: string | undefined,
         f: Filter | undefined,
         expr?: string,
@@ -227,10 +256,11 @@ interface NativeIndex {
     getNumRemoved(): number;
     getMemoryUsage(): number;
     estimateMemory(n: number): number;
-    checkIdExist(id: number | bigint): boolean;
+    checkIdExist(id: Label): boolean;
     checkIdsExist(ids: BigInt64Array): Uint8Array;
     getMinMaxId(): MinMaxId;
     calcDistancesById(q: VectorArray, ids: BigInt64Array): Float32Array;
+    calcDistancesByIdBatch(q: VectorArray, nq: number, ids: BigInt64Array): Float32Array;
     checkFeature(f: number): boolean;
     exportIds(): BigInt64Array;
     getName(): string;
@@ -262,14 +292,14 @@ interface NativeIndex {
     addAsync(v: VectorArray, ids: BigInt64Array, n: number, dim: number, attrs?: string): Promise<BigInt64Array>;
     knnSearchAsync(
         v: VectorArray,
-        k: number,
+        k: number | bigint,
         p: string | undefined,
         f: Filter | undefined,
     ): Promise<SearchResult>;
     knnSearchBatchAsync(
         q: VectorArray,
         nq: number,
-        k: number,
+        k: number | bigint,
         p: string | undefined,
         f: Filter | undefined,
         expr?: string,
@@ -458,12 +488,13 @@ export class Index {
      * Find the k nearest neighbours of one vector.
      *
      * @param vector - one query of the index dimension
-     * @param k - number of neighbours (fewer are returned when the index holds fewer)
+     * @param k - number of neighbours (fewer are returned when the index holds fewer; any
+     *   size: it is capped at the live count before anything is allocated)
      * @param parameters - the search JSON, e.g. `{"hgraph":{"ef_search":100}}`
      * @param filter - labels the search must not return
      * @param options - `filterExpr`: an attribute filter expression ({@link SearchOptions})
      */
-    knnSearch(vector: VectorArray, k: number, parameters?: Parameters, filter?: Filter, options?: SearchOptions): SearchResult {
+    knnSearch(vector: VectorArray, k: number | bigint, parameters?: Parameters, filter?: Filter, options?: SearchOptions): SearchResult {
         const expr = options?.filterExpr;
         if (expr) {
             if (queryLength(vector) !== this.getDim()) {
@@ -478,12 +509,13 @@ export class Index {
      * Search nq queries (row-major, nq*dim values) on all cores.
      *
      * @returns nq*k ids and distances: query i's results are at [i*k, i*k+k), ascending, padded
-     *   with id -1 and distance Infinity when fewer than k exist
+     *   with id -1 and distance Infinity when fewer than k exist; `k` in the result is the row
+     *   width (k itself up to {@link PAD_LIMIT}, otherwise capped at the live count)
      */
     knnSearchBatch(
         queries: VectorArray,
         nq: number,
-        k: number,
+        k: number | bigint,
         parameters?: Parameters,
         filter?: Filter,
         options?: SearchOptions,
@@ -539,8 +571,8 @@ export class Index {
         return this.native.estimateMemory(numElements);
     }
 
-    /** Whether label id is live in the index. */
-    checkIdExist(id: number | bigint): boolean {
+    /** Whether label id is live in the index (see {@link Label} for what a label may be). */
+    checkIdExist(id: Label): boolean {
         return this.native.checkIdExist(id);
     }
 
@@ -557,6 +589,16 @@ export class Index {
     /** The distance from query to the stored vector of each label (-1 for a missing label). */
     calcDistancesById(query: VectorArray, ids: BigInt64Array): Float32Array {
         return this.native.calcDistancesById(query, ids);
+    }
+
+    /**
+     * Distances for many queries in one call (VSAG's BATCH_CALC_DISTANCE_BY_ID): queries holds
+     * nq*dim values row-major and ids the labels of each query row-major, the same number m =
+     * ids.length / nq per query; entry i*m + j of the result is the distance from query i to
+     * ids[i*m + j] (-1 for a missing label).
+     */
+    calcDistancesByIdBatch(queries: VectorArray, nq: number, ids: BigInt64Array): Float32Array {
+        return this.native.calcDistancesByIdBatch(queries, nq, ids);
     }
 
     /** Alias of {@link Index.calcDistancesById} (the upstream package's older name). */
@@ -676,7 +718,7 @@ export class Index {
     /** {@link Index.knnSearch} on the libuv thread pool. */
     async knnSearchAsync(
         vector: VectorArray,
-        k: number,
+        k: number | bigint,
         parameters?: Parameters,
         filter?: Filter,
         options?: SearchOptions,
@@ -692,7 +734,7 @@ export class Index {
     async knnSearchBatchAsync(
         queries: VectorArray,
         nq: number,
-        k: number,
+        k: number | bigint,
         parameters?: Parameters,
         filter?: Filter,
         options?: SearchOptions,
@@ -724,18 +766,41 @@ export class Index {
     }
 }
 
+/* argumentError is a TypeError or RangeError carrying VSAG's INVALID_ARGUMENT code. */
+function argumentError(range: boolean, message: string): Error {
+    const e = range ? new RangeError(message) : new TypeError(message);
+    Object.assign(e, { code: ErrorCode.INVALID_ARGUMENT, codeName: "INVALID_ARGUMENT" });
+    return e;
+}
+
+/* bitmaskLabel checks one label of createBitmask: a non-negative safe integer or bigint. */
+function bitmaskLabel(l: unknown): number {
+    if (typeof l === "bigint") {
+        if (l < 0n || l > BigInt(Number.MAX_SAFE_INTEGER)) {
+            throw argumentError(true, `bitmask label ${l} must be in [0, 2^53 - 1]`);
+        }
+        return Number(l);
+    }
+    if (typeof l !== "number" || !Number.isInteger(l)) {
+        throw argumentError(false, `bitmask label ${String(l)} must be a non-negative integer`);
+    }
+    if (l < 0 || !Number.isSafeInteger(l)) {
+        throw argumentError(true, `bitmask label ${l} must be in [0, 2^53 - 1]`);
+    }
+    return l;
+}
+
 /**
  * createBitmask returns an exclusion bitmask for {@link Filter}: bit `label` set for each
- * label (labels must be non-negative), with room for at least size labels.
+ * label (non-negative safe integers or bigints; anything else throws a TypeError or
+ * RangeError), with room for at least size labels.
  */
-export function createBitmask(labels: Iterable<number | bigint>, size = 0): Uint8Array {
-    const list = Array.from(labels, (l) => Number(l));
+export function createBitmask(labels: Iterable<Label>, size = 0): Uint8Array {
+    const list = Array.from(labels, bitmaskLabel);
     let max = size - 1;
-    for (const l of list) {
-        if (!Number.isInteger(l) || l < 0) {
-            throw new VsagError(`bitmask label ${l} must be a non-negative integer`, ErrorCode.INVALID_ARGUMENT);
-        }
-        if (l > max) max = l;
+    for (const l of list) if (l > max) max = l;
+    if (max + 1 > 2 ** 32) {
+        throw argumentError(true, `bitmask for label ${max} would take ${Math.ceil((max + 1) / 8)} bytes`);
     }
     const mask = new Uint8Array(Math.ceil((max + 1) / 8));
     for (const l of list) mask[Math.floor(l / 8)] |= 1 << l % 8;

@@ -36,6 +36,7 @@
     X(vsag_index_knn_search_vector) \
     X(vsag_index_range_search_vector) \
     X(vsag_index_calc_distance_by_ids) \
+    X(vsag_index_batch_calc_distance_by_ids) \
     X(vsag_index_serialize_file) \
     X(vsag_index_deserialize_file) \
     X(vsag_index_get_num_elements) \
@@ -112,6 +113,7 @@ const char* vsag_library_path(void);
 #define vsag_index_knn_search_vector (*vsagp_vsag_index_knn_search_vector)
 #define vsag_index_range_search_vector (*vsagp_vsag_index_range_search_vector)
 #define vsag_index_calc_distance_by_ids (*vsagp_vsag_index_calc_distance_by_ids)
+#define vsag_index_batch_calc_distance_by_ids (*vsagp_vsag_index_batch_calc_distance_by_ids)
 #define vsag_index_serialize_file (*vsagp_vsag_index_serialize_file)
 #define vsag_index_deserialize_file (*vsagp_vsag_index_deserialize_file)
 #define vsag_index_get_num_elements (*vsagp_vsag_index_get_num_elements)

@@ -22,6 +22,17 @@ function code(c) {
     };
 }
 
+/* argument checks a label or filter error: a TypeError or RangeError carrying code 3. */
+function argument(cls) {
+    return (err) => {
+        assert.ok(err instanceof cls, `not a ${cls.name}: ${err}`);
+        assert.equal(err.code, E.INVALID_ARGUMENT);
+        assert.equal(err.codeName, "INVALID_ARGUMENT");
+        assert.ok(err.message.length > 0);
+        return true;
+    };
+}
+
 test("creation errors", () => {
     assert.throws(() => new vsag.Index("no_such_index", h.params("brute_force", 4)), code(E.UNSUPPORTED_INDEX));
     assert.throws(() => new vsag.Index("brute_force", "{not json"), code(E.INVALID_ARGUMENT));
@@ -64,8 +75,9 @@ test("argument and data errors", () => {
     assert.throws(() => index.rangeSearch(q, 1, "", 0), code(E.INVALID_ARGUMENT));
     assert.throws(() => index.rangeSearch(q, NaN), code(E.INVALID_ARGUMENT));
     assert.throws(() => index.calcDistancesById(new Float32Array(5), ids), code(E.DIMENSION_NOT_EQUAL));
-    assert.throws(() => index.checkIdExist(1.5), code(E.INVALID_ARGUMENT));
-    assert.throws(() => index.checkIdExist(2n ** 70n), code(E.INVALID_ARGUMENT));
+    // labels that are not exact: TypeError / RangeError, with VSAG's code
+    assert.throws(() => index.checkIdExist(1.5), argument(TypeError));
+    assert.throws(() => index.checkIdExist(2n ** 70n), argument(RangeError));
     index.close();
 });
 
