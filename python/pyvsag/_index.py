@@ -115,7 +115,11 @@ def _path(filename: PathLike, what: str) -> bytes:
             f"{what} must be a path, got {type(filename).__name__}") from None
 
 
-def _count(value: Any, what: str) -> int:
+def _count(value: Any, what: str, limit: int = _INT64_MAX) -> int:
+    """_count reads a non-negative integer (not a bool) no larger than limit: ctypes would
+    silently wrap a larger one."""
+    if isinstance(value, (bool, np.bool_)):
+        raise InvalidArgumentError(f"{what} must be an integer, got bool")
     try:
         n = operator.index(value)
     except TypeError:
@@ -123,6 +127,25 @@ def _count(value: Any, what: str) -> int:
             f"{what} must be an integer, got {type(value).__name__}") from None
     if n < 0:
         raise InvalidArgumentError(f"{what} must be >= 0, got {n}")
+    if n > limit:
+        raise InvalidArgumentError(f"{what} {n} is too large (at most {limit})")
+    return n
+
+
+def _limited_size(value: Any) -> int:
+    """_limited_size reads range_search's cap: -1 (unlimited) or a positive integer; caps beyond
+    int64 mean the same as int64's maximum."""
+    if isinstance(value, (bool, np.bool_)):
+        raise InvalidArgumentError("limited_size must be an integer, got bool")
+    try:
+        n = operator.index(value)
+    except TypeError:
+        raise InvalidArgumentError(
+            f"limited_size must be an integer, got {type(value).__name__}") from None
+    if n > _INT64_MAX:
+        return _INT64_MAX
+    if n < -1:
+        return -2 if n < -_INT64_MAX else n  # refused by the library with its own message
     return n
 
 
@@ -323,7 +346,8 @@ class Index:
         """estimate_memory returns the estimated bytes this configuration needs for
         num_elements vectors."""
         out = ctypes.c_uint64()
-        n = _count(num_elements, "num_elements")
+        # the estimate saturates long before 2^64 - 1: larger counts ask the same question
+        n = min(_count(num_elements, "num_elements", limit=1 << 200), (1 << 64) - 1)
         check(lib.vsag_index_estimate_memory(self._handle(), n, ctypes.byref(out)),
               "estimate_memory")
         return int(out.value)
@@ -341,9 +365,20 @@ class Index:
             except KeyError:
                 raise InvalidArgumentError(f"unknown feature {feature!r}",
                                            operation="check_feature") from None
+        if isinstance(feature, (bool, np.bool_)):
+            raise InvalidArgumentError("feature must be a Feature, an integer or a name, got "
+                                       "bool", operation="check_feature")
+        try:
+            number = operator.index(feature)
+        except TypeError:
+            raise InvalidArgumentError(f"feature must be a Feature, an integer or a name, got "
+                                       f"{type(feature).__name__}",
+                                       operation="check_feature") from None
         out = ctypes.c_bool()
-        check(lib.vsag_index_check_feature(self._handle(), int(feature), ctypes.byref(out)),
-              "check_feature")
+        h = self._handle()
+        if not -(1 << 31) <= number < (1 << 31):
+            return False  # no such feature (and ctypes would wrap it into another number)
+        check(lib.vsag_index_check_feature(h, number, ctypes.byref(out)), "check_feature")
         return bool(out.value)
 
     def check_id_exist(self, id: Any) -> Any:
@@ -934,7 +969,7 @@ class Index:
         res = ctypes.c_void_p()
         rc = lib.vsag_index_range_search_vector(
             self._handle(), _addr(q), self._dt, q.size, float(threshold),
-            _params(parameters), prep.ptr if prep else None, operator.index(limited_size),
+            _params(parameters), prep.ptr if prep else None, _limited_size(limited_size),
             ctypes.byref(res))
         if prep:
             prep.raise_pending()

@@ -443,6 +443,30 @@ def test_hostile_sizes() -> None:
     assert proc.stdout.strip().endswith("ok"), proc.stdout
 
 
+def test_integers_beyond_c_types_are_not_wrapped() -> None:
+    # ctypes wraps integers modulo 2^32 or 2^64 silently; pyvsag refuses or saturates first
+    d = make_data(n=20, dim=8)
+    index = build("brute_force", d)
+    assert index.estimate_memory(2**70) == index.estimate_memory(2**64 - 1) > index.estimate_memory(0)
+    assert not index.check_feature(2**32 + int(pyvsag.Feature.SUPPORT_KNN_SEARCH))
+    assert not index.check_feature(-(2**40))
+    ids, _ = index.range_search(d.base[0], 1e30, "", limited_size=2**70)
+    assert len(ids) == d.n
+    with pytest.raises(pyvsag.InvalidArgumentError):
+        index.range_search(d.base[0], 1e30, "", limited_size=-(2**70))
+    with pytest.raises(pyvsag.InvalidArgumentError):
+        index.range_search(d.base[0], 1e30, "", limited_size=True)
+    with pytest.raises(pyvsag.InvalidArgumentError):
+        index.add(d.base[:1].reshape(-1), [100], num_elements=1, dim=2**64 + 8)
+    with pytest.raises(pyvsag.InvalidArgumentError):
+        index.add(d.base[:1], [100], num_elements=2**64 + 1)
+    with pytest.raises(pyvsag.InvalidArgumentError):
+        index.check_feature(True)
+    with pytest.raises(pyvsag.InvalidArgumentError):
+        index.knn_search(d.base[0], True)
+    assert index.get_num_elements() == d.n
+
+
 # ---- the bad-input matrix ---------------------------------------------------------------------
 
 
