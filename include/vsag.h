@@ -364,7 +364,8 @@ Error_t vsag_index_knn_search_with_filter(vsag_index_t index, const float* query
 
 /**
  * vsag_index_range_search finds neighbours within radius (distance units) of one query, at most k
- * of them (k >= 1; the caller's buffers hold k entries), ascending; count is set.
+ * of them (k >= 1; the caller's buffers hold min(k, number of live vectors) entries), ascending;
+ * count is set.
  * Errors: as vsag_index_knn_search; NULL index is an error; a negative or NaN radius.
  */
 Error_t vsag_index_range_search(vsag_index_t index, const float* query, uint64_t dim, float radius,
