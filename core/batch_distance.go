@@ -46,7 +46,10 @@ func (x *Index) BatchCalcDistanceByIDs(queries *Dataset, ids []int64, perQuery i
 		return out, nil
 	}
 	d := x.Dim()
-	eng := x.Engine()
+	eng, ok := x.Engine().(api.DistanceCalculator)
+	if !ok {
+		return nil, api.Errorf(api.UnsupportedIndexOperation, "%s: calc distance by id is not supported by %s", what, x.name)
+	}
 	for i := 0; i < n; i++ {
 		row := i * perQuery
 		if err := eng.CalcDistanceByIDs(v[i*d:(i+1)*d], ids[row:row+perQuery], out[row:row+perQuery]); err != nil {

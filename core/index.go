@@ -191,10 +191,16 @@ func (x *Index) insert(ds *Dataset, what string) ([]int64, error) {
 	}
 	hook := x.insertHook(ds, sets)
 	defer x.writing()()
+	eng := x.eng()
 	if what == "build" {
-		return x.eng().Build(v, idsOf(ds, n), hook)
+		if b, ok := eng.(api.Builder); ok {
+			return b.Build(v, idsOf(ds, n), hook)
+		}
+		if eng.NumElements() > 0 || x.numRemoved(eng) > 0 {
+			return nil, api.Errorf(api.BuildTwice, "%s: the index is already built", x.name)
+		}
 	}
-	return x.eng().Add(v, idsOf(ds, n), hook)
+	return eng.Add(v, idsOf(ds, n), hook)
 }
 
 // writing holds the snapshot lock shared for the length of a write and returns its release.
@@ -224,8 +230,12 @@ func (x *Index) Train(ds *Dataset) error {
 	if n == 0 {
 		return api.Errorf(api.InvalidArgument, "train: the dataset is empty")
 	}
+	tr, ok := x.eng().(api.Trainer)
+	if !ok {
+		return api.Errorf(api.UnsupportedIndexOperation, "train is not supported by %s", x.name)
+	}
 	defer x.writing()()
-	return x.eng().Train(v, n)
+	return tr.Train(v, n)
 }
 
 // TrainWithQueries is Train that also passes sample queries to quantizers that learn from them
@@ -269,14 +279,15 @@ func (x *Index) Remove(ids ...int64) (int, error) {
 	if err := x.checkMutable("remove"); err != nil {
 		return 0, err
 	}
-	if !x.eng().Features().Has(api.SupportDeleteByID) {
+	rm, ok := x.eng().(api.Remover)
+	if !ok {
 		return 0, api.Errorf(api.UnsupportedIndexOperation, "remove is not supported by %s", x.name)
 	}
 	// The extra info and attributes of a removed label stay until the label is added again
 	// (they are overwritten then) or the index is saved (only live labels are written): a search
 	// that found the label just before the removal still reads them.
 	defer x.writing()()
-	return x.eng().Remove(ids)
+	return rm.Remove(ids)
 }
 
 // UpdateID changes the label of a vector from one label to another.
@@ -284,8 +295,12 @@ func (x *Index) UpdateID(from, to int64) error {
 	if err := x.checkMutable("update id"); err != nil {
 		return err
 	}
+	rl, ok := x.eng().(api.Relabeler)
+	if !ok {
+		return api.Errorf(api.UnsupportedIndexOperation, "update id is not supported by %s", x.name)
+	}
 	defer x.writing()()
-	return x.eng().UpdateID(from, to, func() {
+	return rl.UpdateID(from, to, func() {
 		if x.extra != nil {
 			x.extra.relabel(from, to)
 		}
@@ -306,8 +321,12 @@ func (x *Index) UpdateVector(label int64, ds *Dataset, force bool) error {
 	if n != 1 {
 		return api.Errorf(api.InvalidArgument, "update vector: dataset must hold exactly one vector, has %d", n)
 	}
+	up, ok := x.eng().(api.VectorUpdater)
+	if !ok {
+		return api.Errorf(api.UnsupportedIndexOperation, "update vector is not supported by %s", x.name)
+	}
 	defer x.writing()()
-	return x.eng().UpdateVector(label, v, force)
+	return up.UpdateVector(label, v, force)
 }
 
 // SetImmutable makes the index read-only: later Build, Add, Remove and updates fail with
@@ -460,14 +479,15 @@ func (x *Index) rangeSearch(q []float32, radius float32, searchJSON string, filt
 	if math.IsNaN(float64(radius)) || radius < 0 {
 		return nil, api.Errorf(api.InvalidArgument, "range search: radius %g must be a non-negative number", radius)
 	}
-	if !x.eng().Features().Has(api.SupportRangeSearch) {
+	rs, ok := x.eng().(api.RangeSearcher)
+	if !ok {
 		return nil, api.Errorf(api.UnsupportedIndexOperation, "range search is not supported by %s", x.name)
 	}
 	opts, err := x.searchOptions(searchJSON, filter)
 	if err != nil {
 		return nil, err
 	}
-	return x.eng().RangeSearch(q, radius, limitedSize, opts)
+	return rs.RangeSearch(q, radius, limitedSize, opts)
 }
 
 // BatchKnnSearch searches every query of queries on all cores and returns a Dataset with
@@ -606,8 +626,12 @@ func (x *Index) CalcDistanceByIDs(query []float32, labels []int64) ([]float32, e
 	if err != nil {
 		return nil, err
 	}
+	dc, ok := x.eng().(api.DistanceCalculator)
+	if !ok {
+		return nil, api.Errorf(api.UnsupportedIndexOperation, "calc distance by id is not supported by %s", x.name)
+	}
 	out := make([]float32, len(labels))
-	if err := x.eng().CalcDistanceByIDs(q, labels, out); err != nil {
+	if err := dc.CalcDistanceByIDs(q, labels, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -615,12 +639,13 @@ func (x *Index) CalcDistanceByIDs(query []float32, labels []int64) ([]float32, e
 
 // GetRawVectorByIDs returns the stored float32 vectors of labels (normalised for cosine).
 func (x *Index) GetRawVectorByIDs(labels []int64) (*Dataset, error) {
-	if !x.eng().Features().Has(api.SupportGetRawVectorByIDs) {
+	vr, ok := x.eng().(api.VectorReader)
+	if !ok || !vr.KeepsRawVectors() {
 		return nil, api.Errorf(api.UnsupportedIndexOperation, "%s does not keep raw vectors with this quantizer", x.name)
 	}
 	d := x.create.Dim
 	out := make([]float32, len(labels)*d)
-	if err := x.eng().GetVectors(labels, out); err != nil {
+	if err := vr.GetVectors(labels, out); err != nil {
 		return nil, err
 	}
 	return &Dataset{NumElements: len(labels), Dim: d, IDs: append([]int64(nil), labels...), Float32: out}, nil
@@ -630,20 +655,42 @@ func (x *Index) GetRawVectorByIDs(labels []int64) (*Dataset, error) {
 func (x *Index) CheckIDExist(label int64) bool { return x.eng().Contains(label) }
 
 // GetMinAndMaxID returns the smallest and largest live label (INDEX_EMPTY when none).
-func (x *Index) GetMinAndMaxID() (int64, int64, error) { return x.eng().MinMaxID() }
+func (x *Index) GetMinAndMaxID() (int64, int64, error) {
+	eng := x.eng()
+	if mm, ok := eng.(api.MinMaxer); ok {
+		return mm.MinMaxID()
+	}
+	ids := eng.ExportIDs()
+	if len(ids) == 0 {
+		return 0, 0, api.Errorf(api.IndexEmpty, "%s: the index holds no vectors", x.name)
+	}
+	return ids[0], ids[len(ids)-1], nil
+}
 
 // GetNumElements returns the number of live vectors.
 func (x *Index) GetNumElements() int64 { return x.eng().NumElements() }
 
 // GetNumberRemoved returns the number of vectors marked removed.
-func (x *Index) GetNumberRemoved() int64 { return x.eng().NumRemoved() }
+func (x *Index) GetNumberRemoved() int64 { return x.numRemoved(x.eng()) }
+
+// numRemoved returns the vectors eng holds marked removed (0 for engines that cannot remove).
+func (x *Index) numRemoved(eng api.Engine) int64 {
+	if rm, ok := eng.(api.Remover); ok {
+		return rm.NumRemoved()
+	}
+	return 0
+}
 
 // EstimateMemory estimates the bytes an index of this configuration needs for n vectors.
 func (x *Index) EstimateMemory(n uint64) uint64 {
 	if n > 1<<40 {
 		n = 1 << 40
 	}
-	return uint64(x.eng().EstimateMemory(int64(n)))
+	me, ok := x.eng().(api.MemoryEstimator)
+	if !ok {
+		return 0
+	}
+	return uint64(me.EstimateMemory(int64(n)))
 }
 
 // GetMemoryUsage returns the bytes the index holds now.
@@ -661,8 +708,38 @@ func (x *Index) CheckFeature(f Feature) bool { return x.features().Has(f) }
 // Features lists the supported features.
 func (x *Index) Features() []Feature { return x.features().List() }
 
+// features derives the flags from the capabilities the engine implements, adds the ones core
+// provides for every engine and the ones the engine declares (metrics, multi-thread and
+// concurrency flags).
 func (x *Index) features() api.FeatureSet {
-	s := x.eng().Features()
+	eng := x.eng()
+	s := eng.Features().With(api.SupportBuild).With(api.SupportAddAfterBuild).With(api.SupportAddFromEmpty)
+	for _, f := range []api.Feature{
+		api.SupportKnnSearch, api.SupportKnnSearchWithIDFilter, api.SupportBatchSearch, api.SupportBatchSearchWithMultiThread,
+		api.SupportSerializeFile, api.SupportSerializeBinarySet, api.SupportSerializeWriteFunc,
+		api.SupportDeserializeFile, api.SupportDeserializeBinarySet,
+		api.SupportGetMemoryUsage, api.SupportCheckIDExist, api.SupportExportIDs, api.SupportClone,
+	} {
+		s = s.With(f)
+	}
+	if tr, ok := eng.(api.Trainer); ok && tr.NeedsTraining() {
+		s = s.With(api.NeedTrain)
+	}
+	if _, ok := eng.(api.Remover); ok {
+		s = s.With(api.SupportDeleteByID)
+	}
+	if _, ok := eng.(api.RangeSearcher); ok {
+		s = s.With(api.SupportRangeSearch).With(api.SupportRangeSearchWithIDFilter)
+	}
+	if _, ok := eng.(api.DistanceCalculator); ok {
+		s = s.With(api.SupportCalDistanceByID).With(api.SupportBatchCalcDistanceByID)
+	}
+	if vr, ok := eng.(api.VectorReader); ok && vr.KeepsRawVectors() {
+		s = s.With(api.SupportGetRawVectorByIDs)
+	}
+	if _, ok := eng.(api.MemoryEstimator); ok {
+		s = s.With(api.SupportEstimateMemory)
+	}
 	if x.extra != nil {
 		s = s.With(api.SupportGetExtraInfoByID)
 	}

@@ -123,7 +123,7 @@ func readErr(err error, what string) error {
 // load checks that the file fits this empty index and restores it.
 func (x *Index) load(f *serial.File) error {
 	defer x.snapshotting()()
-	if x.eng().NumElements() > 0 || x.eng().NumRemoved() > 0 {
+	if x.eng().NumElements() > 0 || x.numRemoved(x.eng()) > 0 {
 		return api.Errorf(api.IndexNotEmpty, "deserialize: the index already holds vectors")
 	}
 	if f.Meta.IndexName != x.name {

@@ -38,60 +38,118 @@ type SearchStats struct {
 // attributes) in step with the label table through it. A hook must not call the engine.
 type InsertHook func(row int, label int64)
 
-// Engine is the contract between package core and an index implementation. core validates
-// input (dimensions, NaN/Inf, k, JSON shape), converts every dtype to float32 and normalises
-// vectors for cosine before calling an engine, so engines see clean float32 rows.
+// Engine is the narrow contract every index type implements. Everything else an index can do
+// is an optional capability (the small interfaces below); core derives the feature flags from
+// the capabilities an engine implements and answers UNSUPPORTED_INDEX_OPERATION for the rest,
+// so no engine carries stub methods.
 //
-// Engines must be safe for concurrent use: searches run in parallel with each other and, where
-// the engine's features say so, with Add and Remove.
+// core validates input (dimensions, NaN/Inf, k, JSON shape), converts every dtype to float32
+// and normalises vectors for cosine before calling an engine, so engines see clean float32
+// rows. Engines must be safe for concurrent use: searches run in parallel with each other and,
+// where the engine's features say so, with writes.
+//
+// Adding an index type: a package under core/index implementing Engine (and the capabilities
+// it has), plus one registration line in package core.
 type Engine interface {
 	// Name returns the index type name.
 	Name() string
-	// Features returns the capability flags that really work.
+	// Features returns the flags core cannot derive from the capabilities: the metric types,
+	// the *_WITH_MULTI_THREAD and *_CONCURRENT flags. Flags core derives may be listed too.
 	Features() FeatureSet
-	// Train learns quantizer state from n vectors without adding them.
-	Train(vectors []float32, n int) error
-	// Build adds the first batch to an empty index; labels that could not be added are returned.
-	// onInsert (may be nil) is called for every row stored, as InsertHook says.
-	Build(vectors []float32, ids []int64, onInsert InsertHook) ([]int64, error)
 	// Add inserts a batch; labels that could not be added (duplicates) are returned. onInsert
 	// (may be nil) is called for every row stored, as InsertHook says.
 	Add(vectors []float32, ids []int64, onInsert InsertHook) ([]int64, error)
-	// Remove marks labels removed and returns how many were removed.
-	Remove(ids []int64) (int, error)
-	// KnnSearch returns up to k neighbours of query in ascending distance.
+	// KnnSearch returns up to k neighbours of query in ascending distance, honouring
+	// opts.Filter (SUPPORT_KNN_SEARCH_WITH_ID_FILTER is part of the contract).
 	KnnSearch(query []float32, k int, opts *SearchOptions) ([]Neighbor, error)
-	// RangeSearch returns neighbours within radius in ascending distance; limit < 0 is unlimited.
-	RangeSearch(query []float32, radius float32, limit int, opts *SearchOptions) ([]Neighbor, error)
-	// CalcDistanceByIDs writes the distance of query to each label into out (-1 when missing).
-	CalcDistanceByIDs(query []float32, ids []int64, out []float32) error
-	// GetVectors writes the stored vector of each label into out (row-major); a missing label is
-	// an INVALID_ARGUMENT error.
-	GetVectors(ids []int64, out []float32) error
 	// Contains reports whether label is live.
 	Contains(label int64) bool
 	// NumElements returns the number of live vectors.
 	NumElements() int64
-	// NumRemoved returns the number of vectors marked removed.
-	NumRemoved() int64
-	// MinMaxID returns the smallest and largest live label; INDEX_EMPTY when there is none.
-	MinMaxID() (int64, int64, error)
-	// ExportIDs returns the live labels.
+	// ExportIDs returns the live labels in ascending order.
 	ExportIDs() []int64
-	// UpdateID changes a label. onRelabel (may be nil) is called once the label has changed,
-	// under the engine's exclusive lock, before any other call can see the new label.
-	UpdateID(from, to int64, onRelabel func()) error
-	// UpdateVector replaces the vector of a label. Without force the new vector must be close
-	// to the old one (VSAG's rule), otherwise the call fails with INVALID_ARGUMENT.
-	UpdateVector(label int64, v []float32, force bool) error
-	// EstimateMemory estimates the bytes needed to hold n vectors.
-	EstimateMemory(n int64) int64
 	// MemoryUsage returns the bytes held now.
 	MemoryUsage() int64
 	// Save writes the engine's sections into f.
 	Save(f *serial.File) error
 	// Load restores the engine from sections written by Save into an empty engine.
 	Load(f *serial.File) error
+}
+
+// Builder is implemented by engines with a build of their own (a first batch handled
+// differently from later adds, and refused with BUILD_TWICE on a non-empty index). Without it
+// core builds by adding to the empty index.
+type Builder interface {
+	Build(vectors []float32, ids []int64, onInsert InsertHook) ([]int64, error)
+}
+
+// Trainer is implemented by engines whose quantizers learn from data (NEED_TRAIN while
+// NeedsTraining reports true before a build).
+type Trainer interface {
+	// Train learns quantizer state from n vectors without adding them.
+	Train(vectors []float32, n int) error
+	// NeedsTraining reports whether some quantizer of the engine learns from data.
+	NeedsTraining() bool
+}
+
+// Remover is implemented by engines that mark labels removed (SUPPORT_DELETE_BY_ID).
+type Remover interface {
+	// Remove marks labels removed and returns how many were removed.
+	Remove(ids []int64) (int, error)
+	// NumRemoved returns the number of vectors marked removed.
+	NumRemoved() int64
+}
+
+// RangeSearcher is implemented by engines with range search (SUPPORT_RANGE_SEARCH and
+// SUPPORT_RANGE_SEARCH_WITH_ID_FILTER).
+type RangeSearcher interface {
+	// RangeSearch returns neighbours within radius in ascending distance; limit < 0 is unlimited.
+	RangeSearch(query []float32, radius float32, limit int, opts *SearchOptions) ([]Neighbor, error)
+}
+
+// DistanceCalculator is implemented by engines that measure a query against stored labels
+// (SUPPORT_CAL_DISTANCE_BY_ID and SUPPORT_BATCH_CALC_DISTANCE_BY_ID).
+type DistanceCalculator interface {
+	// CalcDistanceByIDs writes the distance of query to each label into out (-1 when missing).
+	CalcDistanceByIDs(query []float32, ids []int64, out []float32) error
+}
+
+// VectorReader is implemented by engines that can return stored vectors
+// (SUPPORT_GET_RAW_VECTOR_BY_IDS while KeepsRawVectors reports true).
+type VectorReader interface {
+	// GetVectors writes the stored vector of each label into out (row-major); a missing label
+	// is an INVALID_ARGUMENT error.
+	GetVectors(ids []int64, out []float32) error
+	// KeepsRawVectors reports whether GetVectors reproduces the input exactly.
+	KeepsRawVectors() bool
+}
+
+// Relabeler is implemented by engines that change labels in place.
+type Relabeler interface {
+	// UpdateID changes a label. onRelabel (may be nil) is called once the label has changed,
+	// under the engine's exclusive lock, before any other call can see the new label.
+	UpdateID(from, to int64, onRelabel func()) error
+}
+
+// VectorUpdater is implemented by engines that replace a stored vector in place.
+type VectorUpdater interface {
+	// UpdateVector replaces the vector of a label. Without force the new vector must be close
+	// to the old one (VSAG's rule), otherwise the call fails with INVALID_ARGUMENT.
+	UpdateVector(label int64, v []float32, force bool) error
+}
+
+// MemoryEstimator is implemented by engines that can size themselves in advance
+// (SUPPORT_ESTIMATE_MEMORY).
+type MemoryEstimator interface {
+	// EstimateMemory estimates the bytes needed to hold n vectors.
+	EstimateMemory(n int64) int64
+}
+
+// MinMaxer is implemented by engines that know their smallest and largest label without
+// listing them all; without it core derives them from ExportIDs.
+type MinMaxer interface {
+	// MinMaxID returns the smallest and largest live label; INDEX_EMPTY when there is none.
+	MinMaxID() (int64, int64, error)
 }
 
 // BatchSearcher is implemented by engines with a faster path for many queries at once (for

@@ -90,32 +90,22 @@ func (x *Index) Name() string { return Name }
 
 // Features implements api.Engine.
 func (x *Index) Features() api.FeatureSet {
-	s := api.NewFeatureSet(
-		api.SupportBuild, api.SupportAddAfterBuild, api.SupportAddFromEmpty,
-		api.SupportKnnSearch, api.SupportKnnSearchWithIDFilter,
-		api.SupportRangeSearch, api.SupportRangeSearchWithIDFilter,
-		api.SupportDeleteByID, api.SupportBatchSearch,
+	return api.NewFeatureSet(
 		api.SupportMetricTypeL2, api.SupportMetricTypeInnerProduct, api.SupportMetricTypeCosine,
-		api.SupportSerializeFile, api.SupportSerializeBinarySet, api.SupportSerializeWriteFunc,
-		api.SupportDeserializeFile, api.SupportDeserializeBinarySet,
-		api.SupportCalDistanceByID, api.SupportBatchCalcDistanceByID,
-		api.SupportSearchOneWithMultiThread, api.SupportBatchSearchWithMultiThread,
+		api.SupportSearchOneWithMultiThread,
 		api.SupportSearchConcurrent, api.SupportAddConcurrent, api.SupportDeleteConcurrent,
 		api.SupportUpdateIDConcurrent, api.SupportUpdateVectorConcurrent,
 		api.SupportAddSearchConcurrent, api.SupportAddDeleteConcurrent, api.SupportSearchDeleteConcurrent,
 		api.SupportAddSearchDeleteConcurrent,
-		api.SupportEstimateMemory, api.SupportGetMemoryUsage, api.SupportCheckIDExist,
-		api.SupportGetRawVectorByIDs, api.SupportExportIDs, api.SupportClone,
 	)
-	if x.q.NeedTrain() {
-		s = s.With(api.NeedTrain)
-	}
-	if !quant.Exact(x.q) {
-		// decoded vectors are approximations, not the raw vectors
-		s = s.Without(api.SupportGetRawVectorByIDs)
-	}
-	return s
 }
+
+// NeedsTraining implements api.Trainer.
+func (x *Index) NeedsTraining() bool { return x.q.NeedTrain() }
+
+// KeepsRawVectors implements api.VectorReader: decoded vectors of a lossy quantizer are
+// approximations, not the raw vectors.
+func (x *Index) KeepsRawVectors() bool { return quant.Exact(x.q) }
 
 // Train implements api.Engine.
 func (x *Index) Train(vectors []float32, n int) error {

@@ -227,33 +227,26 @@ func (ps *pools) putCtx(c *searchCtx) {
 // Name implements api.Engine.
 func (x *Index) Name() string { return Name }
 
-// Features implements api.Engine.
+// Features implements api.Engine: the metrics and the multi-thread and concurrency flags;
+// core derives the rest from the capabilities hgraph implements.
 func (x *Index) Features() api.FeatureSet {
-	s := api.NewFeatureSet(
-		api.SupportBuild, api.SupportAddAfterBuild, api.SupportAddFromEmpty,
-		api.SupportKnnSearch, api.SupportKnnSearchWithIDFilter,
-		api.SupportRangeSearch, api.SupportRangeSearchWithIDFilter,
-		api.SupportDeleteByID, api.SupportBatchSearch,
+	return api.NewFeatureSet(
 		api.SupportMetricTypeL2, api.SupportMetricTypeInnerProduct, api.SupportMetricTypeCosine,
-		api.SupportSerializeFile, api.SupportSerializeBinarySet, api.SupportSerializeWriteFunc,
-		api.SupportDeserializeFile, api.SupportDeserializeBinarySet,
-		api.SupportCalDistanceByID, api.SupportBatchCalcDistanceByID,
-		api.SupportBuildWithMultiThread, api.SupportBatchAddWithMultiThread, api.SupportBatchSearchWithMultiThread,
+		api.SupportBuildWithMultiThread, api.SupportBatchAddWithMultiThread,
 		api.SupportSearchConcurrent, api.SupportAddConcurrent, api.SupportDeleteConcurrent,
 		api.SupportUpdateIDConcurrent, api.SupportUpdateVectorConcurrent,
 		api.SupportAddSearchConcurrent, api.SupportAddDeleteConcurrent, api.SupportSearchDeleteConcurrent,
 		api.SupportAddSearchDeleteConcurrent,
-		api.SupportEstimateMemory, api.SupportGetMemoryUsage, api.SupportCheckIDExist,
-		api.SupportExportIDs, api.SupportClone,
 	)
-	if x.base.NeedTrain() || (x.precise != nil && x.precise.NeedTrain()) {
-		s = s.With(api.NeedTrain)
-	}
-	if x.vectorSource() != nil {
-		s = s.With(api.SupportGetRawVectorByIDs)
-	}
-	return s
 }
+
+// NeedsTraining implements api.Trainer.
+func (x *Index) NeedsTraining() bool {
+	return x.base.NeedTrain() || (x.precise != nil && x.precise.NeedTrain())
+}
+
+// KeepsRawVectors implements api.VectorReader.
+func (x *Index) KeepsRawVectors() bool { return x.vectorSource() != nil }
 
 // vectorSource returns a store that reproduces the input vectors exactly, or nil.
 func (x *Index) vectorSource() *store.Codes {
@@ -329,7 +322,7 @@ func (x *Index) train(vectors []float32, n int, queries []float32, nq int, force
 	return nil
 }
 
-func (x *Index) needsTraining() bool {
+func (x *Index) untrained() bool {
 	return (x.base.NeedTrain() && !x.base.Trained()) || (x.precise != nil && x.precise.NeedTrain() && !x.precise.Trained())
 }
 
@@ -356,7 +349,7 @@ func (x *Index) insertBatch(vectors []float32, ids []int64, onInsert api.InsertH
 		x.mu.Unlock()
 		return nil, nil
 	}
-	if x.needsTraining() {
+	if x.untrained() {
 		if err := x.train(vectors, len(ids), nil, 0, false); err != nil {
 			x.mu.Unlock()
 			return nil, err

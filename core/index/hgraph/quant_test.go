@@ -33,8 +33,8 @@ func newQuantIndex(t *testing.T, base, extra string, d int) *Index {
 func TestReorderWithTrainedQuantizer(t *testing.T) {
 	const n, d, k = 2500, 32, 10
 	x := newQuantIndex(t, "sq8_uniform", `,"use_reorder":true,"precise_quantization_type":"fp32"`, d)
-	require.True(t, x.Features().Has(api.NeedTrain))
-	require.True(t, x.Features().Has(api.SupportGetRawVectorByIDs), "fp32 precise codes hold the raw vectors")
+	require.True(t, x.NeedsTraining())
+	require.True(t, x.KeepsRawVectors(), "fp32 precise codes hold the raw vectors")
 	data := clustered(91, n, d, 12)
 	queries := clustered(92, 40, d, 12)
 	_, err := x.Add(data[:1000*d], seq(0, 1000), nil)
@@ -75,11 +75,11 @@ func TestRawVectorStore(t *testing.T) {
 	data := clustered(93, n, d, 5)
 	_, err := x.Build(data, seq(0, n), nil)
 	require.NoError(t, err)
-	require.True(t, x.Features().Has(api.SupportGetRawVectorByIDs))
+	require.True(t, x.KeepsRawVectors())
 	out := make([]float32, 2*d)
 	require.NoError(t, x.GetVectors([]int64{3, 499}, out))
 	require.Equal(t, data[3*d:4*d], out[:d])
 	require.Equal(t, data[499*d:], out[d:])
 	y := newQuantIndex(t, "sq8", "", d)
-	require.False(t, y.Features().Has(api.SupportGetRawVectorByIDs))
+	require.False(t, y.KeepsRawVectors())
 }

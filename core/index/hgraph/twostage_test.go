@@ -47,7 +47,7 @@ func TestTwoStageBase(t *testing.T) {
 			queries := clustered(32, 30, d, 10)
 			x := newWith(t, "l2", d, tc.param+`,"max_degree":16,"ef_construction":80,"build_thread_count":1`)
 			require.NotNil(t, x.ts, "a two-stage base keeps a primary store")
-			require.True(t, x.Features().Has(api.NeedTrain))
+			require.True(t, x.NeedsTraining())
 			_, err := x.Build(data, seq(0, n), nil)
 			require.NoError(t, err)
 			require.Equal(t, n, x.primCodes.n)
