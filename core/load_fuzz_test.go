@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"os"
 	"runtime/metrics"
 	"strings"
 	"testing"
@@ -345,14 +344,6 @@ func TestFixChecksumsReachesSections(t *testing.T) {
 // TestLoadSmallFileAllocatesLittle: a file of a few hundred bytes whose create parameters ask for
 // the largest stores the parameter checks allow must not make Load reserve them up front.
 func TestLoadSmallFileAllocatesLittle(t *testing.T) {
-	if os.Getenv("VSAG_TEST_KNOWN_DEFECTS") == "" {
-		// Known: hgraph.New reserves min(hgraph_init_capacity, 1024) rows in every store at
-		// creation (core/index/hgraph/hgraph.go, x.reserve(min(p.HGraphInitCapacity,
-		// initReserveMax))), 1 GiB for dim 65536 with max_degree 65536, reorder and raw vectors,
-		// even though Load replaces those stores right away. Remove this skip once creation
-		// reserves by bytes rather than rows (or Load skips the reservation).
-		t.Skip("known defect in core/index/hgraph (set VSAG_TEST_KNOWN_DEFECTS=1 to run)")
-	}
 	for _, create := range []string{
 		`{"dtype":"float32","metric_type":"l2","dim":65536,"index_param":{"base_quantization_type":"fp32","max_degree":65536,"ef_construction":65536,"hgraph_init_capacity":1073741824}}`,
 		`{"dtype":"float32","metric_type":"l2","dim":65536,"index_param":{"base_quantization_type":"fp32","use_reorder":true,"precise_quantization_type":"fp32","store_raw_vector":true,"max_degree":65536,"ef_construction":65536,"hgraph_init_capacity":1073741824}}`,

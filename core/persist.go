@@ -167,6 +167,20 @@ func (x *Index) Deserialize(r io.Reader) error {
 	return x.load(f)
 }
 
+// readWhole reads one index from r, which must end with it: a file, a byte slice or a read
+// function of a given size holds one index and nothing after it.
+func readWhole(r io.Reader, what string) (*serial.File, error) {
+	f, err := serial.Read(r)
+	if err != nil {
+		return nil, readErr(err, what)
+	}
+	var one [1]byte
+	if n, _ := io.ReadFull(r, one[:]); n > 0 {
+		return nil, api.Errorf(api.InvalidBinary, "%s: bytes follow the end of the index", what)
+	}
+	return f, nil
+}
+
 // DeserializeFile is Deserialize from a file path; a missing file is MISSING_FILE.
 func (x *Index) DeserializeFile(path string) error {
 	fh, err := openIndexFile(path)
@@ -174,7 +188,11 @@ func (x *Index) DeserializeFile(path string) error {
 		return err
 	}
 	defer fh.Close()
-	return x.Deserialize(bufio.NewReaderSize(fh, 1<<20))
+	f, err := readWhole(bufio.NewReaderSize(fh, 1<<20), "deserialize")
+	if err != nil {
+		return err
+	}
+	return x.load(f)
 }
 
 func openIndexFile(path string) (*os.File, error) {
@@ -213,7 +231,11 @@ func (x *Index) DeserializeReadFunc(fn ReadFunc, size uint64) error {
 	if fn == nil {
 		return api.Errorf(api.InvalidArgument, "deserialize: read function is nil")
 	}
-	return x.Deserialize(bufio.NewReaderSize(&funcReader{fn: fn, size: size}, 1<<20))
+	f, err := readWhole(bufio.NewReaderSize(&funcReader{fn: fn, size: size}, 1<<20), "deserialize")
+	if err != nil {
+		return err
+	}
+	return x.load(f)
 }
 
 // DeserializeBinarySet loads an index from blobs written by SerializeBinarySet.
@@ -243,7 +265,13 @@ func Load(r io.Reader) (*Index, error) {
 }
 
 // LoadBytes is Load from memory.
-func LoadBytes(b []byte) (*Index, error) { return Load(bytes.NewReader(b)) }
+func LoadBytes(b []byte) (*Index, error) {
+	f, err := readWhole(bytes.NewReader(b), "load")
+	if err != nil {
+		return nil, err
+	}
+	return fromFile(f)
+}
 
 // LoadFile reads an index file, recreating the index from the file's metadata.
 func LoadFile(path string) (*Index, error) {
@@ -252,11 +280,14 @@ func LoadFile(path string) (*Index, error) {
 		return nil, err
 	}
 	defer fh.Close()
-	idx, err := Load(bufio.NewReaderSize(fh, 1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("load %q: %w", path, err)
+	f, err := readWhole(bufio.NewReaderSize(fh, 1<<20), "load")
+	if err == nil {
+		var idx *Index
+		if idx, err = fromFile(f); err == nil {
+			return idx, nil
+		}
 	}
-	return idx, nil
+	return nil, fmt.Errorf("load %q: %w", path, err)
 }
 
 // LoadBinarySet recreates an index from blobs written by SerializeBinarySet.

@@ -132,3 +132,12 @@ func Exact(q Quantizer) bool { return q.Name() == "fp32" }
 func errDim(name string, want, got int) error {
 	return fmt.Errorf("%s: vector has %d dimensions, want %d", name, got, want)
 }
+
+// MarshalState returns q's learned state for a file: empty for a quantizer that still waits for
+// its training (an empty index of a trained type saves and loads as untrained).
+func MarshalState(q Quantizer) ([]byte, error) {
+	if q.NeedTrain() && !q.Trained() {
+		return []byte{}, nil
+	}
+	return q.MarshalBinary()
+}

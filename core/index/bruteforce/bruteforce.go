@@ -438,7 +438,7 @@ func (x *Index) Save(f *serial.File) error {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	inf, _ := json.Marshal(info{Quantizer: x.q.Name(), Dim: x.dim, Trained: x.q.Trained()})
-	qs, err := x.q.MarshalBinary()
+	qs, err := quant.MarshalState(x.q)
 	if err != nil {
 		return api.Wrap(api.InternalError, err, "brute_force: save quantizer")
 	}

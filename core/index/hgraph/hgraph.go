@@ -133,14 +133,11 @@ func New(c *params.Create) (*Index, error) {
 		rq, _ := quant.New("fp32", c.Dim, c.Metric, quant.DefaultOptions())
 		x.raw = store.NewCodes(rq)
 	}
-	// hgraph_init_capacity is a hint taken up at the first insert, when the machine can hold it
-	x.reserve(min(p.HGraphInitCapacity, initReserveMax))
+	// Nothing is reserved here: hgraph_init_capacity is a hint taken up at the first insert, when
+	// the machine can hold it, so parameters read from a file cannot size an allocation.
 	x.resetPools()
 	return x, nil
 }
-
-// initReserveMax bounds the rows reserved when an index is created.
-const initReserveMax = 1024
 
 // reserve makes room for n nodes in every store. Caller holds the exclusive lock (or owns x).
 func (x *Index) reserve(n int) {

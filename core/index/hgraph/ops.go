@@ -5,6 +5,7 @@ import (
 
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/graph"
+	"github.com/govsag/vsag/core/quant"
 	"github.com/govsag/vsag/core/serial"
 	"github.com/govsag/vsag/core/store"
 )
@@ -168,7 +169,7 @@ func (x *Index) Save(f *serial.File) error {
 	}
 	ib, _ := json.Marshal(inf)
 	f.Add(secInfo, ib)
-	qs, err := x.base.MarshalBinary()
+	qs, err := quant.MarshalState(x.base)
 	if err != nil {
 		return api.Wrap(api.InternalError, err, "hgraph: save base quantizer")
 	}
@@ -178,7 +179,7 @@ func (x *Index) Save(f *serial.File) error {
 	cs, _ := x.baseCodes.MarshalBinary()
 	f.Add(secBaseCodes, cs)
 	if x.precise != nil {
-		ps, err := x.precise.MarshalBinary()
+		ps, err := quant.MarshalState(x.precise)
 		if err != nil {
 			return api.Wrap(api.InternalError, err, "hgraph: save precise quantizer")
 		}
