@@ -362,30 +362,35 @@ func (x *Index) estimateRatio(f *attrFilter) float32 {
 // only when its attributes satisfy filterExpr and filter (nil: none) keeps it. The expression
 // is compiled once per call; an empty one filters nothing.
 func (x *Index) SearchWithFilterString(query []float32, k int, searchJSON, filterExpr string, filter Filter) ([]Neighbor, error) {
-	f, err := x.AttributeFilter(filterExpr, filter)
+	q, err := x.checkQuery(query, "knn search")
 	if err != nil {
 		return nil, err
 	}
-	return x.Search(query, k, searchJSON, f)
+	ns, _, err := x.searchVector(&SearchRequest{TopK: k, Params: searchJSON, Filter: filter, FilterExpr: filterExpr}, q)
+	return ns, err
 }
 
 // KnnSearchWithFilterString is KnnSearch with an attribute filter expression (see
 // SearchWithFilterString); the result carries extra infos like KnnSearch.
 func (x *Index) KnnSearchWithFilterString(query *Dataset, k int, searchJSON, filterExpr string, filter Filter) (*Dataset, error) {
-	f, err := x.AttributeFilter(filterExpr, filter)
+	res, err := x.SearchWithRequest(&SearchRequest{Query: query, TopK: k, Params: searchJSON, Filter: filter, FilterExpr: filterExpr})
 	if err != nil {
 		return nil, err
 	}
-	return x.KnnSearch(query, k, searchJSON, f)
+	return res.Dataset, nil
 }
 
 // RangeSearchWithFilterString is RangeSearch with an attribute filter expression.
 func (x *Index) RangeSearchWithFilterString(query *Dataset, radius float32, searchJSON, filterExpr string, filter Filter, limitedSize int) (*Dataset, error) {
-	f, err := x.AttributeFilter(filterExpr, filter)
+	if err := checkLimitedSize(limitedSize); err != nil {
+		return nil, err
+	}
+	res, err := x.SearchWithRequest(&SearchRequest{Query: query, Mode: RangeSearchMode, Radius: radius, LimitedSize: limitedSize,
+		Params: searchJSON, Filter: filter, FilterExpr: filterExpr})
 	if err != nil {
 		return nil, err
 	}
-	return x.RangeSearch(query, radius, searchJSON, f, limitedSize)
+	return res.Dataset, nil
 }
 
 // BatchSearchIntoWithFilterString is BatchSearchInto with an attribute filter expression,

@@ -406,17 +406,11 @@ func (x *Index) KnnSearch(query *Dataset, k int, searchJSON string, filter Filte
 
 // KnnSearchWithStats is KnnSearch that also fills stats (when non-nil).
 func (x *Index) KnnSearchWithStats(query *Dataset, k int, searchJSON string, filter Filter, stats *SearchStats) (*Dataset, error) {
-	q, err := x.query(query, "knn search")
+	res, err := x.SearchWithRequest(&SearchRequest{Query: query, TopK: k, Params: searchJSON, Filter: filter, Stats: stats})
 	if err != nil {
 		return nil, err
 	}
-	ns, err := x.search(q, k, searchJSON, filter, stats)
-	if err != nil {
-		return nil, err
-	}
-	res := api.ResultDataset(ns)
-	x.attachExtra(res)
-	return res, nil
+	return res.Dataset, nil
 }
 
 // Search is KnnSearch on a float32 query returning the neighbours directly.
@@ -425,7 +419,8 @@ func (x *Index) Search(query []float32, k int, searchJSON string, filter Filter)
 	if err != nil {
 		return nil, err
 	}
-	return x.search(q, k, searchJSON, filter, nil)
+	ns, _, err := x.searchVector(&SearchRequest{TopK: k, Params: searchJSON, Filter: filter}, q)
+	return ns, err
 }
 
 func (x *Index) search(q []float32, k int, searchJSON string, filter Filter, stats *SearchStats) ([]Neighbor, error) {
@@ -450,31 +445,40 @@ func (x *Index) search(q []float32, k int, searchJSON string, filter Filter, sta
 // RangeSearch returns every neighbour of the first vector of query within radius (same units as
 // the distances), ascending; limitedSize -1 is unlimited, n > 0 caps the count, 0 is invalid.
 func (x *Index) RangeSearch(query *Dataset, radius float32, searchJSON string, filter Filter, limitedSize int) (*Dataset, error) {
-	q, err := x.query(query, "range search")
+	if err := checkLimitedSize(limitedSize); err != nil {
+		return nil, err
+	}
+	res, err := x.SearchWithRequest(&SearchRequest{Query: query, Mode: RangeSearchMode, Radius: radius, LimitedSize: limitedSize, Params: searchJSON, Filter: filter})
 	if err != nil {
 		return nil, err
 	}
-	ns, err := x.rangeSearch(q, radius, searchJSON, filter, limitedSize)
-	if err != nil {
-		return nil, err
+	return res.Dataset, nil
+}
+
+// checkLimitedSize refuses a range search's limited_size other than -1 (unlimited) or positive.
+func checkLimitedSize(limitedSize int) error {
+	if limitedSize == 0 || limitedSize < -1 {
+		return api.Errorf(api.InvalidArgument, "range search: limited_size %d must be -1 (unlimited) or positive", limitedSize)
 	}
-	res := api.ResultDataset(ns)
-	x.attachExtra(res)
-	return res, nil
+	return nil
 }
 
 // RangeSearchVector is RangeSearch on a float32 query returning the neighbours directly.
 func (x *Index) RangeSearchVector(query []float32, radius float32, searchJSON string, filter Filter, limitedSize int) ([]Neighbor, error) {
+	if err := checkLimitedSize(limitedSize); err != nil {
+		return nil, err
+	}
 	q, err := x.checkQuery(query, "range search")
 	if err != nil {
 		return nil, err
 	}
-	return x.rangeSearch(q, radius, searchJSON, filter, limitedSize)
+	ns, _, err := x.searchVector(&SearchRequest{Mode: RangeSearchMode, Radius: radius, LimitedSize: limitedSize, Params: searchJSON, Filter: filter}, q)
+	return ns, err
 }
 
 func (x *Index) rangeSearch(q []float32, radius float32, searchJSON string, filter Filter, limitedSize int) ([]Neighbor, error) {
-	if limitedSize == 0 || limitedSize < -1 {
-		return nil, api.Errorf(api.InvalidArgument, "range search: limited_size %d must be -1 (unlimited) or positive", limitedSize)
+	if err := checkLimitedSize(limitedSize); err != nil {
+		return nil, err
 	}
 	if math.IsNaN(float64(radius)) || radius < 0 {
 		return nil, api.Errorf(api.InvalidArgument, "range search: radius %g must be a non-negative number", radius)
