@@ -68,6 +68,9 @@ func (x *Index) vectors(ds *Dataset, what string, needIDs bool) ([]float32, int,
 	if n < 0 {
 		return nil, 0, api.Errorf(api.InvalidArgument, "%s: num_elements %d is negative", what, n)
 	}
+	if err := x.checkRowKind(ds, what); err != nil {
+		return nil, 0, err
+	}
 	if n == 0 {
 		return nil, 0, nil
 	}
@@ -91,6 +94,30 @@ func (x *Index) vectors(ds *Dataset, what string, needIDs bool) ([]float32, int,
 		v = normalizedCopy(v, ds.Float32, d)
 	}
 	return v, n, nil
+}
+
+// checkRowKind validates sparse rows, multi-vector rows and paths and refuses them: the index
+// types available take dense vectors only.
+func (x *Index) checkRowKind(ds *Dataset, what string) error {
+	switch ds.Kind() {
+	case api.SparseRows:
+		if err := ds.CheckSparse(what); err != nil {
+			return err
+		}
+		return api.Errorf(api.InvalidArgument, "%s: %s takes dense %s vectors, the dataset holds sparse rows", what, x.name, x.create.DType)
+	case api.MultiVectorRows:
+		if _, err := ds.CheckMultiVector(what); err != nil {
+			return err
+		}
+		return api.Errorf(api.InvalidArgument, "%s: %s takes one vector per row, the dataset holds multi-vector documents", what, x.name)
+	}
+	if ds.Paths != nil {
+		if err := ds.CheckPaths(what); err != nil {
+			return err
+		}
+		return api.Errorf(api.InvalidArgument, "%s: paths are for pyramid indexes, not %s", what, x.name)
+	}
+	return nil
 }
 
 // toFloat32 returns count values of the dataset's vector field as float32. Float32 input is
