@@ -149,8 +149,10 @@ func (x *Index) requestFilter(req *SearchRequest) (Filter, error) {
 // bothFilter keeps a label when both filters keep it.
 type bothFilter struct{ a, b Filter }
 
-func (f bothFilter) CheckValid(label int64) bool { return f.a.CheckValid(label) && f.b.CheckValid(label) }
-func (f bothFilter) ValidRatio() float32         { return f.a.ValidRatio() * f.b.ValidRatio() }
+func (f bothFilter) CheckValid(label int64) bool {
+	return f.a.CheckValid(label) && f.b.CheckValid(label)
+}
+func (f bothFilter) ValidRatio() float32 { return f.a.ValidRatio() * f.b.ValidRatio() }
 
 // explain tells, for each expected label of req, whether ns holds it and why not.
 func (x *Index) explain(req *SearchRequest, q []float32, ns []Neighbor, filter Filter) []Explanation {
