@@ -13,7 +13,6 @@ import (
 	"sort"
 
 	"github.com/govsag/vsag/core/api"
-	"github.com/govsag/vsag/core/index/bruteforce"
 	"github.com/govsag/vsag/core/params"
 )
 
@@ -58,9 +57,7 @@ func CodeOf(err error) ErrorCode { return api.CodeOf(err) }
 // EngineFactory creates an engine from parsed create parameters.
 type EngineFactory func(c *params.Create) (api.Engine, error)
 
-var factories = map[string]EngineFactory{
-	bruteforce.Name: func(c *params.Create) (api.Engine, error) { return bruteforce.New(c) },
-}
+var factories = map[string]EngineFactory{}
 
 // RegisterIndex makes an index type available to CreateIndex. It is meant for init functions of
 // the engine's own index packages.

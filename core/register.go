@@ -2,10 +2,13 @@ package core
 
 import (
 	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/index/bruteforce"
 	"github.com/govsag/vsag/core/index/hgraph"
 	"github.com/govsag/vsag/core/params"
 )
 
+// The index types of this library, one registration line each.
 func init() {
+	RegisterIndex(bruteforce.Name, func(c *params.Create) (api.Engine, error) { return bruteforce.New(c) })
 	RegisterIndex(hgraph.Name, func(c *params.Create) (api.Engine, error) { return hgraph.New(c) })
 }
