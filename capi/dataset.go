@@ -22,8 +22,11 @@ type dataset struct {
 	dim           int64
 	extraInfoSize int64
 	ptrs          [numFields]unsafe.Pointer
-	stats         *C.char // always owned
-	attributes    string  // JSON array of one object per row, copied from C ("" when none)
+	stats         *C.char  // always owned
+	attributes    string   // JSON array of one object per row, copied from C ("" when none)
+	nnz           uint64   // entries of the sparse term id and value arrays
+	numVectors    uint64   // sub-vectors of a multi-vector dataset (sum of the counts)
+	paths         []string // one path per row, copied from C (nil when none)
 }
 
 // Array fields of a dataset, as numbered by vsagi_dataset_set_ptr / get_ptr.
@@ -35,6 +38,10 @@ const (
 	fieldBF16
 	fieldI8
 	fieldExtra
+	fieldSparseOffsets
+	fieldSparseIDs
+	fieldSparseValues
+	fieldVectorCounts
 	numFields
 )
 
@@ -95,8 +102,39 @@ func (d *dataset) toCore(what string, needIDs bool) (*core.Dataset, error) {
 		return nil, errNil(what, "the dataset's ids")
 	}
 	if p := d.ptrs[fieldF32]; p != nil {
-		ds.Float32 = unsafe.Slice((*float32)(p), cnt)
+		n32 := cnt
+		if d.ptrs[fieldVectorCounts] != nil {
+			// multi-vector documents: numVectors sub-vectors of dim floats
+			if err := checkSizes(what, d.numVectors, uint64(dim)); err != nil {
+				return nil, err
+			}
+			n32 = d.numVectors * uint64(dim)
+		}
+		ds.Float32 = unsafe.Slice((*float32)(p), n32)
 	}
+	if p := d.ptrs[fieldVectorCounts]; p != nil {
+		// int is int64 on the 64-bit platforms the header requires: a view, not a copy
+		ds.VectorCounts = unsafe.Slice((*int)(p), n)
+		if ds.VectorCounts == nil {
+			ds.VectorCounts = []int{}
+		}
+		if ds.Float32 == nil {
+			ds.Float32 = []float32{} // no vectors attached: the counts cannot add up
+		}
+	}
+	if p := d.ptrs[fieldSparseOffsets]; p != nil {
+		ds.SparseOffsets = unsafe.Slice((*int64)(p), uint64(n)+1)
+		ds.SparseIDs, ds.SparseValues = []uint32{}, []float32{}
+		if d.nnz > 0 {
+			ids, vals := d.ptrs[fieldSparseIDs], d.ptrs[fieldSparseValues]
+			if ids == nil || vals == nil {
+				return nil, errNil(what, "the dataset's sparse term ids or values")
+			}
+			ds.SparseIDs = unsafe.Slice((*uint32)(ids), d.nnz)
+			ds.SparseValues = unsafe.Slice((*float32)(vals), d.nnz)
+		}
+	}
+	ds.Paths = d.paths
 	if p := d.ptrs[fieldF16]; p != nil {
 		ds.Float16 = unsafe.Slice((*uint16)(p), cnt)
 	}
@@ -317,5 +355,156 @@ func vsagi_index_train_dataset(h C.uintptr_t, dh C.uintptr_t) (rc C.int) {
 	if err := x.Train(ds); err != nil {
 		return fail(err)
 	}
+	return 0
+}
+
+//export vsagi_dataset_set_sparse
+func vsagi_dataset_set_sparse(h C.uintptr_t, offsets *C.int64_t, ids *C.uint32_t, vals *C.float, nnz C.uint64_t) (rc C.int) {
+	defer guard(&rc)
+	d, err := getDataset(h)
+	if err != nil {
+		return fail(err)
+	}
+	if offsets != nil {
+		if uint64(nnz) > maxVals {
+			return failf(api.InvalidArgument, "dataset set sparse vectors: nnz %d is too large", uint64(nnz))
+		}
+		if nnz > 0 && (ids == nil || vals == nil) {
+			return fail(errNil("dataset set sparse vectors", "term_ids or values"))
+		}
+	} else {
+		ids, vals, nnz = nil, nil, 0
+	}
+	d.mu.Lock()
+	d.ptrs[fieldSparseOffsets] = unsafe.Pointer(offsets)
+	d.ptrs[fieldSparseIDs] = unsafe.Pointer(ids)
+	d.ptrs[fieldSparseValues] = unsafe.Pointer(vals)
+	d.nnz = uint64(nnz)
+	d.mu.Unlock()
+	return 0
+}
+
+//export vsagi_dataset_get_sparse
+func vsagi_dataset_get_sparse(h C.uintptr_t, offsets **C.int64_t, ids **C.uint32_t, vals **C.float, nnz *C.uint64_t) (rc C.int) {
+	defer guard(&rc)
+	d, err := getDataset(h)
+	if err != nil {
+		return fail(err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if offsets != nil {
+		*offsets = (*C.int64_t)(d.ptrs[fieldSparseOffsets])
+	}
+	if ids != nil {
+		*ids = (*C.uint32_t)(d.ptrs[fieldSparseIDs])
+	}
+	if vals != nil {
+		*vals = (*C.float)(d.ptrs[fieldSparseValues])
+	}
+	if nnz != nil {
+		*nnz = C.uint64_t(d.nnz)
+	}
+	return 0
+}
+
+//export vsagi_dataset_set_vector_counts
+func vsagi_dataset_set_vector_counts(h C.uintptr_t, counts *C.int64_t, numVectors C.uint64_t) (rc C.int) {
+	defer guard(&rc)
+	d, err := getDataset(h)
+	if err != nil {
+		return fail(err)
+	}
+	if counts == nil {
+		numVectors = 0
+	} else if uint64(numVectors) > maxRows {
+		return failf(api.InvalidArgument, "dataset set vector counts: num_vectors %d is too large", uint64(numVectors))
+	}
+	d.mu.Lock()
+	d.ptrs[fieldVectorCounts] = unsafe.Pointer(counts)
+	d.numVectors = uint64(numVectors)
+	d.mu.Unlock()
+	return 0
+}
+
+//export vsagi_dataset_get_vector_counts
+func vsagi_dataset_get_vector_counts(h C.uintptr_t, counts **C.int64_t, numVectors *C.uint64_t) (rc C.int) {
+	defer guard(&rc)
+	d, err := getDataset(h)
+	if err != nil {
+		return fail(err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if counts != nil {
+		*counts = (*C.int64_t)(d.ptrs[fieldVectorCounts])
+	}
+	if numVectors != nil {
+		*numVectors = C.uint64_t(d.numVectors)
+	}
+	return 0
+}
+
+//export vsagi_dataset_set_paths
+func vsagi_dataset_set_paths(h C.uintptr_t, paths **C.char, count C.uint64_t) (rc C.int) {
+	defer guard(&rc)
+	const what = "dataset set paths"
+	d, err := getDataset(h)
+	if err != nil {
+		return fail(err)
+	}
+	var out []string
+	if paths != nil {
+		if uint64(count) > maxRows {
+			return failf(api.InvalidArgument, "%s: count %d is too large", what, uint64(count))
+		}
+		// grown as the strings are read: the caller's count never sizes an allocation
+		out = []string{}
+		for i := uint64(0); i < uint64(count); i++ {
+			p := *(**C.char)(unsafe.Add(unsafe.Pointer(paths), uintptr(i)*unsafe.Sizeof(uintptr(0))))
+			if p == nil {
+				return failf(api.InvalidArgument, "%s: paths[%d] is NULL", what, i)
+			}
+			out = append(out, C.GoString(p))
+		}
+	}
+	d.mu.Lock()
+	d.paths = out
+	d.mu.Unlock()
+	return 0
+}
+
+//export vsagi_dataset_get_path
+func vsagi_dataset_get_path(h C.uintptr_t, row C.uint64_t, buf *C.char, capacity C.uint64_t, length *C.uint64_t) (rc C.int) {
+	defer guard(&rc)
+	d, err := getDataset(h)
+	if err != nil {
+		return fail(err)
+	}
+	if buf == nil && capacity > 0 {
+		return fail(errNil("dataset get path", "buf"))
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if uint64(row) >= uint64(len(d.paths)) {
+		return failf(api.InvalidArgument, "dataset get path: row %d is beyond the %d paths", uint64(row), len(d.paths))
+	}
+	copyOut(d.paths[row], buf, capacity, length)
+	return 0
+}
+
+//export vsagi_dataset_get_num_paths
+func vsagi_dataset_get_num_paths(h C.uintptr_t, out *C.uint64_t) (rc C.int) {
+	defer guard(&rc)
+	d, err := getDataset(h)
+	if err != nil {
+		return fail(err)
+	}
+	if out == nil {
+		return fail(errNil("dataset get num paths", "out"))
+	}
+	d.mu.Lock()
+	*out = C.uint64_t(len(d.paths))
+	d.mu.Unlock()
 	return 0
 }

@@ -557,3 +557,51 @@ int vsag_index_get_attributes(vsag_index_t index, const int64_t* ids, uint64_t c
                               uint64_t* size) {
     return vsagi_index_get_attributes(H(index), (int64_t*)ids, count, out, size);
 }
+
+/* ---- sparse, multi-vector and path rows ---- */
+
+int vsag_dataset_set_sparse_vectors(vsag_dataset_t ds, const int64_t* offsets,
+                                    const uint32_t* term_ids, const float* values, uint64_t nnz) {
+    return vsagi_dataset_set_sparse(H(ds), (int64_t*)offsets, (uint32_t*)term_ids, (float*)values,
+                                    nnz);
+}
+
+int vsag_dataset_get_sparse_vectors(vsag_dataset_t ds, const int64_t** offsets,
+                                    const uint32_t** term_ids, const float** values,
+                                    uint64_t* nnz) {
+    return vsagi_dataset_get_sparse(H(ds), (int64_t**)offsets, (uint32_t**)term_ids,
+                                    (float**)values, nnz);
+}
+
+int vsag_dataset_set_vector_counts(vsag_dataset_t ds, const int64_t* counts,
+                                   uint64_t num_vectors) {
+    return vsagi_dataset_set_vector_counts(H(ds), (int64_t*)counts, num_vectors);
+}
+
+int vsag_dataset_get_vector_counts(vsag_dataset_t ds, const int64_t** counts,
+                                   uint64_t* num_vectors) {
+    return vsagi_dataset_get_vector_counts(H(ds), (int64_t**)counts, num_vectors);
+}
+
+int vsag_dataset_set_paths(vsag_dataset_t ds, const char* const* paths, uint64_t count) {
+    return vsagi_dataset_set_paths(H(ds), (char**)paths, count);
+}
+
+int vsag_dataset_get_num_paths(vsag_dataset_t ds, uint64_t* out) {
+    return vsagi_dataset_get_num_paths(H(ds), out);
+}
+
+int vsag_dataset_get_path(vsag_dataset_t ds, uint64_t row, char* buf, uint64_t cap,
+                          uint64_t* len) {
+    return vsagi_dataset_get_path(H(ds), row, buf, cap, len);
+}
+
+/* ---- search requests ---- */
+
+int vsag_index_search_request(vsag_index_t index, const vsag_search_request_t* request,
+                              int64_t* ids, float* dists, char* extra_infos, uint64_t capacity,
+                              uint64_t* count, uint64_t* total,
+                              vsag_search_explanation_t* explanations) {
+    return vsagi_index_search_request(H(index), (vsag_search_request_t*)request, ids, dists,
+                                      extra_infos, capacity, count, total, explanations);
+}

@@ -163,7 +163,10 @@ typedef enum vsag_dtype {
     VSAG_DTYPE_FLOAT32 = 0,  /**< float */
     VSAG_DTYPE_FLOAT16 = 1,  /**< IEEE 754 half precision, raw bits in uint16_t */
     VSAG_DTYPE_BFLOAT16 = 2, /**< bfloat16, raw bits in uint16_t */
-    VSAG_DTYPE_INT8 = 3      /**< int8_t */
+    VSAG_DTYPE_INT8 = 3,     /**< int8_t */
+    VSAG_DTYPE_SPARSE = 4    /**< sparse rows: term ids (uint32_t) + weights (float); see
+                                  vsag_dataset_set_sparse_vectors and vsag_search_request_t.
+                                  Not a vector buffer type: the dense calls refuse it. */
 } vsag_dtype_t;
 
 /**
@@ -987,6 +990,233 @@ int vsag_index_knn_search_batch_with_filter_string(vsag_index_t index, const voi
  */
 int vsag_index_get_attributes(vsag_index_t index, const int64_t* ids, uint64_t count, char** out,
                               uint64_t* size);
+
+/* ---- sparse, multi-vector and path rows ------------------------------------------------- */
+
+/*
+ * Besides dense vectors, a dataset can carry the other kinds of rows VSAG knows:
+ *   - sparse rows (indexes created with "dtype": "sparse"), in CSR form;
+ *   - multi-vector rows: each row a document of several sub-vectors of dim floats;
+ *   - paths: one string per row, such as "tenant/shop/item" (pyramid indexes).
+ * They are checked when the dataset is used (build, add, train, search), with
+ * VSAG_INVALID_ARGUMENT and a message naming the row for: offsets that do not start at 0,
+ * decrease or do not end at nnz; term ids that are not sorted ascending or repeat within a row;
+ * NaN or infinite weights; vector counts below 1 or not adding up to num_vectors; a number of
+ * paths other than num_elements; empty paths or empty path segments ("a//b", "/a", "a/").
+ * A failed call inserts nothing. Index types that take dense vectors only (hgraph,
+ * brute_force, ...) validate these rows and then refuse them with VSAG_INVALID_ARGUMENT naming
+ * the kind ("... the dataset holds sparse rows", "... multi-vector documents", "paths are for
+ * pyramid indexes ...").
+ */
+
+/**
+ * vsag_dataset_set_sparse_vectors attaches num_elements sparse rows in CSR form: row i's term
+ * ids are term_ids[offsets[i] .. offsets[i+1]-1], sorted ascending and unique, with their
+ * weights at the same positions of values. offsets holds num_elements+1 entries (offsets[0] is
+ * 0, offsets[num_elements] is nnz); term_ids and values hold nnz entries each (they may be NULL
+ * when nnz is 0). Like the dense arrays the three arrays are borrowed, or owned after
+ * vsag_dataset_set_owner(ds, true) (then freed with free()). NULL offsets detaches the sparse
+ * rows. A dataset with sparse rows is a sparse dataset even when dense vectors are attached.
+ * Returns: 0, or VSAG_INVALID_ARGUMENT (NULL term_ids or values with nnz > 0, nnz beyond 2^46).
+ * Thread-safety: not while the dataset is in use.
+ */
+int vsag_dataset_set_sparse_vectors(vsag_dataset_t ds, const int64_t* offsets,
+                                    const uint32_t* term_ids, const float* values, uint64_t nnz);
+
+/**
+ * vsag_dataset_get_sparse_vectors stores the attached CSR arrays (NULL when none) and nnz;
+ * any output pointer may be NULL.
+ */
+int vsag_dataset_get_sparse_vectors(vsag_dataset_t ds, const int64_t** offsets,
+                                    const uint32_t** term_ids, const float** values,
+                                    uint64_t* nnz);
+
+/**
+ * vsag_dataset_set_vector_counts makes the rows multi-vector documents: row i is counts[i]
+ * (>= 1) sub-vectors of dim floats, concatenated row after row in the float32 vectors
+ * (vsag_dataset_set_float32_vectors), which then hold num_vectors*dim floats; counts holds
+ * num_elements entries and must add up to num_vectors. The counts array is borrowed (or owned,
+ * as the other arrays). NULL counts detaches them.
+ * Returns: 0, or VSAG_INVALID_ARGUMENT (num_vectors beyond 2^40).
+ * Thread-safety: not while the dataset is in use.
+ */
+int vsag_dataset_set_vector_counts(vsag_dataset_t ds, const int64_t* counts,
+                                   uint64_t num_vectors);
+
+/** vsag_dataset_get_vector_counts stores the attached counts (NULL when none) and num_vectors. */
+int vsag_dataset_get_vector_counts(vsag_dataset_t ds, const int64_t** counts,
+                                   uint64_t* num_vectors);
+
+/**
+ * vsag_dataset_set_paths gives the rows their paths, such as "tenant/shop/item" (pyramid
+ * indexes): count NUL-terminated UTF-8 strings, copied (the caller may free them afterwards).
+ * count must equal num_elements when the dataset is used. NULL paths detaches them (count is
+ * then ignored).
+ * Returns: 0, or VSAG_INVALID_ARGUMENT (a NULL entry, naming it; count beyond 2^40); on error
+ * the dataset's earlier paths are kept.
+ * Thread-safety: not while the dataset is in use.
+ */
+int vsag_dataset_set_paths(vsag_dataset_t ds, const char* const* paths, uint64_t count);
+
+/** vsag_dataset_get_num_paths stores the number of attached paths (0 when none). */
+int vsag_dataset_get_num_paths(vsag_dataset_t ds, uint64_t* out);
+
+/**
+ * vsag_dataset_get_path copies path number row into buf like vsag_index_get_name (capacity cap
+ * bytes, NUL-terminated, truncated to fit; buf may be NULL when cap is 0) and stores its full
+ * length in *len (may be NULL). Errors: row beyond the attached paths.
+ */
+int vsag_dataset_get_path(vsag_dataset_t ds, uint64_t row, char* buf, uint64_t cap,
+                          uint64_t* len);
+
+/* ---- search requests ---------------------------------------------------------------------- */
+
+/** vsag_search_mode_t selects the kind of search of a vsag_search_request_t. */
+typedef enum vsag_search_mode {
+    VSAG_SEARCH_KNN = 0,  /**< the topk nearest neighbours */
+    VSAG_SEARCH_RANGE = 1 /**< the neighbours within radius */
+} vsag_search_mode_t;
+
+/** vsag_search_reason_t tells what became of an expected label (vsag_search_explanation_t). */
+typedef enum vsag_search_reason {
+    VSAG_REASON_FOUND = 0,      /**< the label is in the result */
+    VSAG_REASON_ABSENT = 1,     /**< the label is not live in the index */
+    VSAG_REASON_FILTERED = 2,   /**< the bitset, a filter or the expression excludes it */
+    VSAG_REASON_BEYOND_K = 3,   /**< farther than the last result (knn: the k-th; range: beyond
+                                     radius or the last result kept by limited_size): an exact
+                                     search would not return it either */
+    VSAG_REASON_NOT_REACHED = 4 /**< an exact search would return it; the index's search did
+                                     not reach it (raise ef_search, ...) */
+} vsag_search_reason_t;
+
+/**
+ * vsag_search_explanation_t is the fate of one expected label: reason is a
+ * vsag_search_reason_t, distance the label's distance to the query (NAN when the label is
+ * absent or the distance cannot be measured).
+ */
+typedef struct vsag_search_explanation {
+    int64_t label;
+    float distance;
+    int32_t reason;
+} vsag_search_explanation_t;
+
+/**
+ * vsag_search_request_t is one search, VSAG's SearchRequest. Initialise it with
+ * VSAG_SEARCH_REQUEST_INIT (every field zero but struct_size), then set what applies. Fields:
+ *
+ *   struct_size     sizeof(vsag_search_request_t). The struct may grow at its end in later
+ *                   versions: the library reads only the fields struct_size covers, refuses a
+ *                   struct_size smaller than this first version's, and refuses nonzero bytes
+ *                   beyond the fields it knows (a newer request it cannot honour).
+ *   mode            VSAG_SEARCH_KNN (default) or VSAG_SEARCH_RANGE.
+ *
+ * The query, in exactly one of these forms:
+ *   query, query_dim, query_dtype
+ *                   one dense vector of query_dim elements of type query_dtype (vsag_dtype_t;
+ *                   0 is float32), converted to the index dtype as the other calls convert.
+ *   ... + query_vector_count
+ *                   when nonzero, the query is a multi-vector document: query holds
+ *                   query_vector_count sub-vectors of query_dim floats (float32 only).
+ *   query_dtype == VSAG_DTYPE_SPARSE with query_term_ids, query_term_values, query_nnz
+ *                   one sparse row (a CSR row): query_nnz sorted unique term ids and their
+ *                   weights; query must be NULL.
+ *   query_dataset   the first row of a dataset handle of any kind (dense, sparse,
+ *                   multi-vector, with a path); query and query_term_ids must be NULL.
+ *   query_path      the query's path (pyramid indexes) for the pointer forms; NULL: none.
+ *
+ * What to return:
+ *   topk            knn: the number of neighbours (>= 1; capped at the live count before
+ *                   anything is allocated).
+ *   radius          range: the distance bound (>= 0, distance units).
+ *   limited_size    range: at most this many results, the nearest (-1 or 0: unlimited).
+ *   parameters      the search JSON, e.g. {"hgraph":{"ef_search":100}}; NULL or "": none.
+ *
+ * Which labels may be returned (every part that is set applies; a label must pass all):
+ *   invalid         a bitset handle: a set bit EXCLUDES the label; NULL: none.
+ *   filter, filter_ctx
+ *                   a callback returning true to KEEP the label (see vsag_filter_fn); NULL:
+ *                   none.
+ *   filter_spec     a vsag_filter_t (masks, excluded ids, bitset, callback, valid ratio);
+ *                   NULL: none.
+ *   filter_expr     an attribute filter expression (see
+ *                   vsag_index_knn_search_batch_with_filter_string); NULL or "": none.
+ *   bucket_ids, num_bucket_ids
+ *                   the buckets an ivf index scans; a non-NULL bucket_ids is refused with
+ *                   VSAG_INVALID_ARGUMENT by the other index types.
+ *
+ * Explanations:
+ *   expected_labels, num_expected_labels
+ *                   labels whose fate the search reports in the explanations array of
+ *                   vsag_index_search_request (found, or why not); NULL / 0: none.
+ *
+ * Ownership: the library reads the request and everything it points to during the call only.
+ */
+typedef struct vsag_search_request {
+    size_t struct_size;
+    int32_t mode;
+    int32_t query_dtype;
+    const void* query;
+    uint64_t query_dim;
+    uint64_t query_vector_count;
+    const uint32_t* query_term_ids;
+    const float* query_term_values;
+    uint64_t query_nnz;
+    vsag_dataset_t query_dataset;
+    const char* query_path;
+    int64_t topk;
+    float radius;
+    int64_t limited_size;
+    const char* parameters;
+    vsag_bitset_t invalid;
+    vsag_filter_fn filter;
+    void* filter_ctx;
+    const vsag_filter_t* filter_spec;
+    const char* filter_expr;
+    const int64_t* bucket_ids;
+    uint64_t num_bucket_ids;
+    const int64_t* expected_labels;
+    uint64_t num_expected_labels;
+} vsag_search_request_t;
+
+/** VSAG_SEARCH_REQUEST_INIT initialises a request: a knn search with nothing else set. */
+#define VSAG_SEARCH_REQUEST_INIT                                                               \
+    {sizeof(vsag_search_request_t), 0, 0, NULL, 0u, 0u, NULL, NULL, 0u, NULL, NULL, 0, 0.0f, 0, \
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0u, NULL, 0u}
+
+/**
+ * vsag_index_search_request runs one search as request describes (knn or range, one query of
+ * any kind, the bitset, filters and attribute expression ANDed) and writes its results into
+ * caller buffers:
+ *
+ *   ids, dists      room for capacity entries each: the results, ascending by distance; the
+ *                   entries after the last result are padded with id -1 and distance
+ *                   +INFINITY. May be NULL when capacity is 0 (to learn *total only).
+ *   extra_infos     NULL, or room for capacity*extra_info_size bytes: the extra info of each
+ *                   result (indexes created with extra_info_size; others refuse a non-NULL
+ *                   buffer with VSAG_UNSUPPORTED_INDEX_OPERATION); padding entries are zeroed.
+ *   count           (may be NULL) the number of results written, at most capacity.
+ *   total           (may be NULL) the number of results the search found. When it exceeds
+ *                   capacity the buffers were too small: the nearest capacity results are
+ *                   written and the call still succeeds (as vsag_index_range_search keeps at
+ *                   most k); call again with a larger buffer (or a limited_size) to get them
+ *                   all. A knn search finds at most min(topk, live count), so capacity = topk
+ *                   always suffices.
+ *   explanations    room for request->num_expected_labels entries (NULL when there are none):
+ *                   entry i explains expected_labels[i].
+ *
+ * Returns: 0 (an empty index gives 0 results), or VSAG_INVALID_ARGUMENT (NULL request, bad
+ * struct_size, no query or two query forms, topk <= 0, a negative or NaN radius, limited_size
+ * below -1, malformed sparse / multi-vector / path rows, bad JSON or expression, bucket_ids on a
+ * non-ivf index, NULL buffers with capacity > 0, capacity beyond 2^46), VSAG_DIMENSION_NOT_EQUAL,
+ * VSAG_UNSUPPORTED_INDEX_OPERATION. On error the buffers' content is unspecified.
+ * Ownership: every array is read or written during the call only.
+ * Thread-safety: any thread, concurrently with other searches and with add/remove (as the other
+ * searches); the bitsets it names are read-locked for the call.
+ */
+int vsag_index_search_request(vsag_index_t index, const vsag_search_request_t* request,
+                              int64_t* ids, float* dists, char* extra_infos, uint64_t capacity,
+                              uint64_t* count, uint64_t* total,
+                              vsag_search_explanation_t* explanations);
 
 #ifdef __cplusplus
 } /* extern "C" */

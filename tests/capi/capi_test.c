@@ -1520,6 +1520,435 @@ static void test_extra_info(void) {
     FAILS(vsag_index_get_extra_info_by_ids(idx, look, 1, out), VSAG_INVALID_ARGUMENT);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* search requests                                                                          */
+
+static bool keep_below_200(int64_t id, void* ctx) {
+    (void)ctx;
+    return id < 200;
+}
+
+static int32_t extra_label(const char* e) {
+    int32_t v;
+    memcpy(&v, e, 4);
+    return v;
+}
+
+static void test_search_request(void) {
+    const char* params = "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":16,"
+                         "\"extra_info_size\":4}";
+    char* js = attrs_json(N);
+    static char extra[N * 4];
+    for (int32_t i = 0; i < N; i++) memcpy(extra + 4 * i, &i, 4);
+    vsag_index_t idx = NULL;
+    OK(vsag_index_make("brute_force", params, &idx));
+    vsag_dataset_t ds = NULL;
+    OK(vsag_dataset_make(&ds));
+    OK(vsag_dataset_set_num_elements(ds, N));
+    OK(vsag_dataset_set_dim(ds, DIM));
+    OK(vsag_dataset_set_ids(ds, ids));
+    OK(vsag_dataset_set_float32_vectors(ds, base));
+    OK(vsag_dataset_set_extra_info_size(ds, 4));
+    OK(vsag_dataset_set_extra_infos(ds, extra));
+    OK(vsag_dataset_set_attributes(ds, js));
+    OK(vsag_index_build_dataset(idx, ds, NULL, NULL));
+    free(js);
+
+    int64_t want[K];
+    float wd[K];
+    tu_exact_knn(base, ids, N, DIM, queries, K, want, wd);
+
+    /* knn: results, extra infos and padding in caller buffers */
+    vsag_search_request_t req = VSAG_SEARCH_REQUEST_INIT;
+    CHECK(req.struct_size == sizeof(vsag_search_request_t));
+    req.query = queries;
+    req.query_dim = DIM;
+    req.topk = K;
+    int64_t got[K + 2];
+    float gd[K + 2];
+    char ge[(K + 2) * 4];
+    uint64_t count = 99, total = 99;
+    OK(vsag_index_search_request(idx, &req, got, gd, ge, K + 2, &count, &total, NULL));
+    CHECK(count == K && total == K);
+    for (int j = 0; j < K; j++) {
+        CHECK(got[j] == want[j]);
+        CHECK(tu_near(gd[j], wd[j]));
+        CHECK(extra_label(ge + 4 * j) == want[j]);
+    }
+    CHECK(got[K] == -1 && got[K + 1] == -1 && isinf(gd[K]) && extra_label(ge + 4 * K) == 0);
+    /* the same through a query dataset (its first row) and through float16 input */
+    vsag_dataset_t qds = NULL;
+    OK(vsag_dataset_make(&qds));
+    OK(vsag_dataset_set_num_elements(qds, 2));
+    OK(vsag_dataset_set_dim(qds, DIM));
+    OK(vsag_dataset_set_float32_vectors(qds, queries));
+    vsag_search_request_t rq = VSAG_SEARCH_REQUEST_INIT;
+    rq.query_dataset = qds;
+    rq.topk = K;
+    OK(vsag_index_search_request(idx, &rq, got, gd, NULL, K, &count, NULL, NULL));
+    CHECK(count == K && got[0] == want[0] && got[K - 1] == want[K - 1]);
+    rq.query = queries; /* two query forms */
+    FAILS(vsag_index_search_request(idx, &rq, got, gd, NULL, K, &count, NULL, NULL),
+          VSAG_INVALID_ARGUMENT);
+    uint16_t q16[DIM];
+    for (int i = 0; i < DIM; i++) q16[i] = tu_f32_to_f16(queries[i]);
+    vsag_search_request_t r16 = VSAG_SEARCH_REQUEST_INIT;
+    r16.query = q16;
+    r16.query_dtype = VSAG_DTYPE_FLOAT16;
+    r16.query_dim = DIM;
+    r16.topk = 1;
+    OK(vsag_index_search_request(idx, &r16, got, gd, NULL, 1, &count, NULL, NULL));
+    CHECK(count == 1 && got[0] == want[0]);
+
+    /* every filter ANDed, and the expected labels explained */
+    float* pass_base = malloc(sizeof(float) * N * DIM);
+    int64_t pass_ids[N];
+    int np = 0;
+    for (int i = 0; i < N; i++)
+        if (attr_pass(i) && i < 200 && i != 0 && i != 3) {
+            memcpy(pass_base + np * DIM, base + i * DIM, sizeof(float) * DIM);
+            pass_ids[np++] = i;
+        }
+    int64_t pw[N];
+    float pwd[N];
+    tu_exact_knn(pass_base, pass_ids, np, DIM, queries, np, pw, pwd);
+    vsag_bitset_t bs = NULL;
+    OK(vsag_bitset_make(&bs));
+    OK(vsag_bitset_set(bs, 0, true));
+    int64_t three = 3;
+    vsag_filter_t spec = VSAG_FILTER_INIT;
+    spec.exclude_ids = &three;
+    spec.num_exclude_ids = 1;
+    req.invalid = bs;
+    req.filter = keep_below_200;
+    req.filter_spec = &spec;
+    req.filter_expr = "color = \"red\" AND price < 20";
+    int64_t expected[5] = {0, 9999, pw[0], pw[np - 1], 201};
+    vsag_search_explanation_t ex[5];
+    memset(ex, 0, sizeof ex);
+    req.expected_labels = expected;
+    req.num_expected_labels = 5;
+    OK(vsag_index_search_request(idx, &req, got, gd, NULL, K, &count, &total, ex));
+    CHECK(count == K && total == K);
+    for (int j = 0; j < K; j++) CHECK(got[j] == pw[j]);
+    CHECK(ex[0].label == 0 && ex[0].reason == VSAG_REASON_FILTERED && isnan(ex[0].distance));
+    CHECK(ex[1].label == 9999 && ex[1].reason == VSAG_REASON_ABSENT && isnan(ex[1].distance));
+    CHECK(ex[2].label == pw[0] && ex[2].reason == VSAG_REASON_FOUND && tu_near(ex[2].distance, pwd[0]));
+    CHECK(ex[3].reason == VSAG_REASON_BEYOND_K && ex[3].distance >= gd[K - 1]);
+    CHECK(ex[4].reason == VSAG_REASON_FILTERED); /* 201: the callback keeps ids below 200 */
+    FAILS(vsag_index_search_request(idx, &req, got, gd, NULL, K, &count, &total, NULL),
+          VSAG_INVALID_ARGUMENT); /* expected labels need an explanations buffer */
+    req.invalid = NULL;
+    req.filter = NULL;
+    req.filter_spec = NULL;
+    req.filter_expr = NULL;
+    req.expected_labels = NULL;
+    req.num_expected_labels = 0;
+
+    /* range search: total, too small a buffer, limited_size */
+    req.mode = VSAG_SEARCH_RANGE;
+    req.radius = wd[4];
+    OK(vsag_index_search_request(idx, &req, got, gd, NULL, K, &count, &total, NULL));
+    CHECK(count == 5 && total == 5 && got[4] == want[4] && got[5] == -1);
+    OK(vsag_index_search_request(idx, &req, got, gd, NULL, 3, &count, &total, NULL));
+    CHECK(count == 3 && total == 5 && got[2] == want[2]);
+    OK(vsag_index_search_request(idx, &req, NULL, NULL, NULL, 0, &count, &total, NULL));
+    CHECK(count == 0 && total == 5);
+    req.limited_size = 2;
+    OK(vsag_index_search_request(idx, &req, got, gd, NULL, K, &count, &total, NULL));
+    CHECK(count == 2 && total == 2 && got[1] == want[1]);
+    req.limited_size = -2;
+    FAILS(vsag_index_search_request(idx, &req, got, gd, NULL, K, &count, &total, NULL),
+          VSAG_INVALID_ARGUMENT);
+    req.limited_size = 0;
+    req.radius = -1;
+    FAILS(vsag_index_search_request(idx, &req, got, gd, NULL, K, &count, &total, NULL),
+          VSAG_INVALID_ARGUMENT);
+    req.radius = wd[4];
+    req.mode = 7;
+    FAILS(vsag_index_search_request(idx, &req, got, gd, NULL, K, &count, &total, NULL),
+          VSAG_INVALID_ARGUMENT);
+    req.mode = VSAG_SEARCH_KNN;
+
+    /* struct_size: smaller than the first version, absurd, or a longer struct from a later
+     * version: accepted only when the fields this library does not know are zero */
+    req.struct_size = sizeof(vsag_search_request_t) - 8;
+    FAILS(vsag_index_search_request(idx, &req, got, gd, NULL, K, &count, NULL, NULL),
+          VSAG_INVALID_ARGUMENT);
+    CHECK(strstr(vsag_last_error(), "struct_size") != NULL);
+    req.struct_size = 0;
+    FAILS(vsag_index_search_request(idx, &req, got, gd, NULL, K, &count, NULL, NULL),
+          VSAG_INVALID_ARGUMENT);
+    req.struct_size = (size_t)1 << 40;
+    FAILS(vsag_index_search_request(idx, &req, got, gd, NULL, K, &count, NULL, NULL),
+          VSAG_INVALID_ARGUMENT);
+    struct {
+        vsag_search_request_t r;
+        uint64_t later_field;
+    } longer;
+    memset(&longer, 0, sizeof longer);
+    longer.r = req;
+    longer.r.struct_size = sizeof longer;
+    OK(vsag_index_search_request(idx, &longer.r, got, gd, NULL, K, &count, NULL, NULL));
+    CHECK(count == K && got[0] == want[0]);
+    longer.later_field = 1;
+    FAILS(vsag_index_search_request(idx, &longer.r, got, gd, NULL, K, &count, NULL, NULL),
+          VSAG_INVALID_ARGUMENT);
+    req.struct_size = sizeof req;
+
+    /* other bad requests */
+    FAILS(vsag_index_search_request(idx, NULL, got, gd, NULL, K, &count, NULL, NULL),
+          VSAG_INVALID_ARGUMENT);
+    req.topk = 0;
+    FAILS(vsag_index_search_request(idx, &req, got, gd, NULL, K, &count, NULL, NULL),
+          VSAG_INVALID_ARGUMENT);
+    req.topk = K;
+    FAILS(vsag_index_search_request(idx, &req, NULL, gd, NULL, K, &count, NULL, NULL),
+          VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_search_request(idx, &req, got, gd, NULL, (uint64_t)1 << 50, &count, NULL, NULL),
+          VSAG_INVALID_ARGUMENT);
+    req.query_dim = DIM - 1;
+    FAILS(vsag_index_search_request(idx, &req, got, gd, NULL, K, &count, NULL, NULL),
+          VSAG_DIMENSION_NOT_EQUAL);
+    req.query_dim = DIM;
+    req.parameters = "{not json";
+    FAILS(vsag_index_search_request(idx, &req, got, gd, NULL, K, &count, NULL, NULL),
+          VSAG_INVALID_ARGUMENT);
+    req.parameters = NULL;
+    req.filter_expr = "color = ";
+    FAILS(vsag_index_search_request(idx, &req, got, gd, NULL, K, &count, NULL, NULL),
+          VSAG_INVALID_ARGUMENT);
+    req.filter_expr = NULL;
+    int64_t bucket = 1;
+    req.bucket_ids = &bucket;
+    req.num_bucket_ids = 1;
+    FAILS(vsag_index_search_request(idx, &req, got, gd, NULL, K, &count, NULL, NULL),
+          VSAG_INVALID_ARGUMENT);
+    CHECK(strstr(vsag_last_error(), "bucket_ids") != NULL);
+    req.bucket_ids = NULL;
+    req.num_bucket_ids = 0;
+    req.invalid = (vsag_bitset_t)qds; /* a dataset handle where a bitset belongs */
+    FAILS(vsag_index_search_request(idx, &req, got, gd, NULL, K, &count, NULL, NULL),
+          VSAG_INVALID_ARGUMENT);
+    req.invalid = NULL;
+    req.query = NULL;
+    FAILS(vsag_index_search_request(idx, &req, got, gd, NULL, K, &count, NULL, NULL),
+          VSAG_INVALID_ARGUMENT);
+    CHECK(strstr(vsag_last_error(), "no query") != NULL);
+    req.query = queries;
+
+    /* an index without extra infos refuses an extra_infos buffer; a destroyed index fails */
+    vsag_index_t plain = NULL;
+    OK(vsag_index_make("brute_force", BF_PARAMS, &plain));
+    OK(vsag_index_search_request(plain, &req, got, gd, NULL, K, &count, &total, NULL));
+    CHECK(count == 0 && total == 0 && got[0] == -1); /* empty index: no results, no error */
+    FAILS(vsag_index_search_request(plain, &req, got, gd, ge, K, &count, NULL, NULL),
+          VSAG_UNSUPPORTED_INDEX_OPERATION);
+    vsag_index_destroy(plain);
+    FAILS(vsag_index_search_request(plain, &req, got, gd, NULL, K, &count, NULL, NULL),
+          VSAG_INVALID_ARGUMENT);
+
+    free(pass_base);
+    vsag_bitset_destroy(bs);
+    vsag_dataset_destroy(qds);
+    vsag_dataset_destroy(ds);
+    vsag_index_destroy(idx);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* sparse, multi-vector and path rows                                                       */
+
+/* insert_fails checks that building idx from ds fails with INVALID_ARGUMENT, a message holding
+ * want, and nothing inserted. */
+static void insert_fails(vsag_index_t idx, vsag_dataset_t ds, const char* want) {
+    FAILS(vsag_index_build_dataset(idx, ds, NULL, NULL), VSAG_INVALID_ARGUMENT);
+    if (strstr(vsag_last_error(), want) == NULL) {
+        tu_failures++;
+        fprintf(stderr, "message %s lacks %s\n", vsag_last_error(), want);
+    }
+    FAILS(vsag_index_add_dataset(idx, ds, NULL, NULL), VSAG_INVALID_ARGUMENT);
+    int64_t n = -1;
+    OK(vsag_index_get_num_elements(idx, &n));
+    CHECK(n == 0);
+}
+
+/* search_fails checks that a request fails with INVALID_ARGUMENT and a message holding want. */
+static void search_fails(vsag_index_t idx, const vsag_search_request_t* req, const char* want) {
+    int64_t got[K];
+    float gd[K];
+    FAILS(vsag_index_search_request(idx, req, got, gd, NULL, K, NULL, NULL, NULL),
+          VSAG_INVALID_ARGUMENT);
+    if (strstr(vsag_last_error(), want) == NULL) {
+        tu_failures++;
+        fprintf(stderr, "message %s lacks %s\n", vsag_last_error(), want);
+    }
+}
+
+static void test_row_kinds(void) {
+    vsag_index_t idx = NULL;
+    OK(vsag_index_make("brute_force", BF_PARAMS, &idx));
+    int64_t rid[3] = {10, 11, 12};
+
+    /* sparse rows */
+    int64_t off[4] = {0, 2, 2, 5};
+    uint32_t tid[5] = {1, 7, 0, 3, 9};
+    float tv[5] = {0.5f, 1, 2, 3, 4};
+    vsag_dataset_t ds = NULL;
+    OK(vsag_dataset_make(&ds));
+    OK(vsag_dataset_set_num_elements(ds, 3));
+    OK(vsag_dataset_set_ids(ds, rid));
+    OK(vsag_dataset_set_sparse_vectors(ds, off, tid, tv, 5));
+    const int64_t* go = NULL;
+    const uint32_t* gt = NULL;
+    const float* gv = NULL;
+    uint64_t nnz = 0;
+    OK(vsag_dataset_get_sparse_vectors(ds, &go, &gt, &gv, &nnz));
+    CHECK(go == off && gt == tid && gv == tv && nnz == 5);
+    OK(vsag_dataset_get_sparse_vectors(ds, NULL, NULL, NULL, NULL));
+    insert_fails(idx, ds, "the dataset holds sparse rows");
+    FAILS(vsag_index_train_dataset(idx, ds), VSAG_INVALID_ARGUMENT);
+    tid[1] = 1; /* duplicate term id */
+    insert_fails(idx, ds, "sorted and unique");
+    tid[1] = 0; /* unsorted */
+    insert_fails(idx, ds, "sorted and unique");
+    tid[1] = 7;
+    OK(vsag_dataset_set_sparse_vectors(ds, off, tid, tv, 4)); /* offsets do not end at nnz */
+    insert_fails(idx, ds, "last sparse offset");
+    off[1] = 3;
+    off[2] = 1; /* decreasing */
+    OK(vsag_dataset_set_sparse_vectors(ds, off, tid, tv, 5));
+    insert_fails(idx, ds, "decrease");
+    off[1] = 2;
+    off[2] = 2;
+    tv[3] = NAN;
+    insert_fails(idx, ds, "NaN");
+    tv[3] = 3;
+    FAILS(vsag_dataset_set_sparse_vectors(ds, off, NULL, tv, 5), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_dataset_set_sparse_vectors(ds, off, tid, tv, (uint64_t)1 << 60), VSAG_INVALID_ARGUMENT);
+    OK(vsag_dataset_set_sparse_vectors(ds, NULL, NULL, NULL, 0));
+    OK(vsag_dataset_get_sparse_vectors(ds, &go, NULL, NULL, &nnz));
+    CHECK(go == NULL && nnz == 0);
+    vsag_dataset_destroy(ds);
+
+    /* multi-vector rows: 2 + 1 + 3 sub-vectors of DIM floats */
+    int64_t counts[3] = {2, 1, 3};
+    OK(vsag_dataset_make(&ds));
+    OK(vsag_dataset_set_num_elements(ds, 3));
+    OK(vsag_dataset_set_dim(ds, DIM));
+    OK(vsag_dataset_set_ids(ds, rid));
+    OK(vsag_dataset_set_float32_vectors(ds, base));
+    OK(vsag_dataset_set_vector_counts(ds, counts, 6));
+    const int64_t* gc = NULL;
+    uint64_t nv = 0;
+    OK(vsag_dataset_get_vector_counts(ds, &gc, &nv));
+    CHECK(gc == counts && nv == 6);
+    insert_fails(idx, ds, "multi-vector documents");
+    OK(vsag_dataset_set_vector_counts(ds, counts, 7));
+    insert_fails(idx, ds, "the vector counts add up to 6");
+    counts[1] = 0;
+    OK(vsag_dataset_set_vector_counts(ds, counts, 5));
+    insert_fails(idx, ds, "at least one");
+    counts[1] = 1;
+    FAILS(vsag_dataset_set_vector_counts(ds, counts, (uint64_t)1 << 50), VSAG_INVALID_ARGUMENT);
+    OK(vsag_dataset_set_vector_counts(ds, NULL, 0));
+    OK(vsag_dataset_get_vector_counts(ds, &gc, &nv));
+    CHECK(gc == NULL && nv == 0);
+
+    /* paths, on the same dense rows */
+    const char* paths[3] = {"a/b", "a/c", "d"};
+    OK(vsag_dataset_set_paths(ds, paths, 3));
+    uint64_t np = 0, len = 0;
+    OK(vsag_dataset_get_num_paths(ds, &np));
+    CHECK(np == 3);
+    char buf[8];
+    OK(vsag_dataset_get_path(ds, 1, buf, sizeof buf, &len));
+    CHECK(strcmp(buf, "a/c") == 0 && len == 3);
+    OK(vsag_dataset_get_path(ds, 0, NULL, 0, &len));
+    CHECK(len == 3);
+    FAILS(vsag_dataset_get_path(ds, 3, buf, sizeof buf, &len), VSAG_INVALID_ARGUMENT);
+    insert_fails(idx, ds, "paths are for pyramid indexes");
+    const char* bad[3] = {"a/b", NULL, "d"};
+    FAILS(vsag_dataset_set_paths(ds, bad, 3), VSAG_INVALID_ARGUMENT);
+    CHECK(strstr(vsag_last_error(), "paths[1]") != NULL);
+    OK(vsag_dataset_get_num_paths(ds, &np));
+    CHECK(np == 3); /* the earlier paths are kept */
+    bad[1] = "";
+    OK(vsag_dataset_set_paths(ds, bad, 3));
+    insert_fails(idx, ds, "row 1 has an empty path");
+    bad[1] = "a//b";
+    OK(vsag_dataset_set_paths(ds, bad, 3));
+    insert_fails(idx, ds, "empty segment");
+    OK(vsag_dataset_set_paths(ds, paths, 2));
+    insert_fails(idx, ds, "2 paths for 3 rows");
+    OK(vsag_dataset_set_paths(ds, NULL, 0));
+    OK(vsag_dataset_get_num_paths(ds, &np));
+    CHECK(np == 0);
+    /* without the extra kinds the same dataset builds */
+    OK(vsag_index_build_dataset(idx, ds, NULL, NULL));
+    int64_t n = 0;
+    OK(vsag_index_get_num_elements(idx, &n));
+    CHECK(n == 3);
+
+    /* queries of every kind reach the index, which refuses them with the kind named */
+    vsag_search_request_t req = VSAG_SEARCH_REQUEST_INIT;
+    req.topk = K;
+    req.query_dtype = VSAG_DTYPE_SPARSE;
+    req.query_term_ids = tid;
+    req.query_term_values = tv;
+    req.query_nnz = 2;
+    search_fails(idx, &req, "the dataset holds sparse rows");
+    uint32_t unsorted[2] = {7, 1};
+    req.query_term_ids = unsorted;
+    search_fails(idx, &req, "sorted and unique");
+    req.query = base; /* sparse query with a dense pointer */
+    search_fails(idx, &req, "query must be NULL");
+    req.query = NULL;
+    req.query_nnz = 0; /* an empty sparse row is still a sparse row */
+    search_fails(idx, &req, "sparse rows");
+    vsag_search_request_t mv = VSAG_SEARCH_REQUEST_INIT;
+    mv.topk = K;
+    mv.query = base;
+    mv.query_dim = DIM;
+    mv.query_vector_count = 2;
+    search_fails(idx, &mv, "multi-vector documents");
+    mv.query_dtype = VSAG_DTYPE_INT8;
+    search_fails(idx, &mv, "float32");
+    vsag_search_request_t pr = VSAG_SEARCH_REQUEST_INIT;
+    pr.topk = K;
+    pr.query = base;
+    pr.query_dim = DIM;
+    pr.query_path = "a/b";
+    search_fails(idx, &pr, "paths are for pyramid indexes");
+    pr.query_path = "";
+    search_fails(idx, &pr, "empty path");
+    /* a query dataset of sparse rows (owned, malloc'd arrays: freed by destroy) */
+    vsag_dataset_t qs = NULL;
+    OK(vsag_dataset_make(&qs));
+    OK(vsag_dataset_set_num_elements(qs, 2));
+    int64_t* qo = malloc(3 * sizeof(int64_t));
+    uint32_t* qt = malloc(3 * sizeof(uint32_t));
+    float* qv = malloc(3 * sizeof(float));
+    qo[0] = 0, qo[1] = 2, qo[2] = 3;
+    qt[0] = 4, qt[1] = 5, qt[2] = 1;
+    qv[0] = qv[1] = qv[2] = 1;
+    OK(vsag_dataset_set_sparse_vectors(qs, qo, qt, qv, 3));
+    OK(vsag_dataset_set_owner(qs, true));
+    vsag_search_request_t dr = VSAG_SEARCH_REQUEST_INIT;
+    dr.topk = K;
+    dr.query_dataset = qs;
+    search_fails(idx, &dr, "the dataset holds sparse rows");
+    qt[1] = 4; /* the first row is checked */
+    search_fails(idx, &dr, "sorted and unique");
+    dr.query_path = "a";
+    search_fails(idx, &dr, "query_path");
+    vsag_dataset_destroy(qs);
+    OK(vsag_index_get_num_elements(idx, &n));
+    CHECK(n == 3);
+
+    vsag_dataset_destroy(ds);
+    vsag_index_destroy(idx);
+}
+
 int main(int argc, char** argv) {
     if (argc > 1) snprintf(scratch, sizeof(scratch), "%s", argv[1]);
     base = tu_vectors(N, DIM, 1);
@@ -1538,6 +1967,8 @@ int main(int argc, char** argv) {
     test_leanvec();
     test_attributes();
     test_extra_info();
+    test_search_request();
+    test_row_kinds();
 
     free(base);
     free(queries);
