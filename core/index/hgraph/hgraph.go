@@ -72,6 +72,10 @@ type Index struct {
 
 	// sinceRepair counts the nodes linked since the last full reachability repair.
 	sinceRepair atomic.Int64
+	// growMu lets one insert at a time grow the code stores ahead of its write (pregrow).
+	growMu sync.Mutex
+	// rowEdits counts rows rewritten in place (UpdateVector); guarded by mu.
+	rowEdits int64
 }
 
 // pools hold per-goroutine state built from the (trained) quantizers; they are replaced when
@@ -346,22 +350,48 @@ func (x *Index) insertBatch(vectors []float32, ids []int64, onInsert api.InsertH
 		x.mu.Unlock()
 		return nil, nil
 	}
+	x.mu.Unlock()
+	// the slow part of growing the code stores happens under the shared lock, so searches go on
+	pre := x.pregrow(len(ids))
+	x.mu.Lock()
+	if build && x.labels.Total() > 0 {
+		x.mu.Unlock()
+		return nil, api.Errorf(api.BuildTwice, "hgraph: the index is already built")
+	}
+	x.adopt(pre)
 	if x.untrained() {
 		if err := x.train(vectors, len(ids), nil, 0, false); err != nil {
 			x.mu.Unlock()
 			return nil, err
 		}
 	}
-	failed, pending, err := x.appendNodes(vectors, ids, onInsert)
-	x.mu.Unlock()
-	if err != nil {
-		return nil, err
+	// Rows are appended appendChunk at a time, the write lock released in between, so a large
+	// batch keeps searches waiting for one chunk at most. A chunk that cannot grow the stores
+	// stops the batch: the rows appended before it are linked and the error returned.
+	var failed []int64
+	pending := make([]pendingNode, 0, len(ids))
+	var err error
+	for lo := 0; lo < len(ids); lo += appendChunk {
+		if lo > 0 {
+			x.mu.Lock()
+		}
+		var f []int64
+		var p []pendingNode
+		f, p, err = x.appendNodes(vectors, ids, lo, min(lo+appendChunk, len(ids)), onInsert)
+		x.mu.Unlock()
+		failed, pending = append(failed, f...), append(pending, p...)
+		if err != nil {
+			break
+		}
 	}
-	if err := x.linkAll(pending, vectors); err != nil {
-		return failed, err
+	if lerr := x.linkAll(pending, vectors); lerr != nil {
+		return failed, lerr
 	}
-	return failed, nil
+	return failed, err
 }
+
+// appendChunk is the number of rows appended per hold of the write lock.
+const appendChunk = 1024
 
 // pendingNode is a node appended to the stores but not yet linked into the graph.
 type pendingNode struct {
@@ -409,29 +439,95 @@ func (x *Index) growFor(total int) error {
 	return err
 }
 
-// capacity returns the nodes every store has room for.
-func (x *Index) capacity() int {
-	c := len(x.baseCodes.Slab()) / max(x.baseCodes.Stride(), 1)
+// grownStores are copies of the code stores with room for more rows, made under the shared lock
+// by pregrow and put in place under the exclusive lock by adopt.
+type grownStores struct {
+	base, precise, raw *store.Codes
+	prim               *primaryStore
+	edits              int64 // x.rowEdits when the copies were made
+}
+
+// pregrow copies the code stores into larger ones when n more rows would not fit, holding only
+// the shared lock: the copy of a large slab takes tens of milliseconds, which searches would
+// otherwise wait for. It returns nil when no growth is needed, when another insert is growing
+// already, or when the machine cannot hold the copies (appendNodes then grows, or refuses, under
+// the exclusive lock as before).
+func (x *Index) pregrow(n int) *grownStores {
+	if !x.growMu.TryLock() {
+		return nil
+	}
+	defer x.growMu.Unlock()
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	total := x.labels.Total() + n
+	if x.g.Len() == 0 || total <= x.storeCapacity() {
+		return nil
+	}
+	rows := max(total, x.g.Len()*3/2)
+	if memguard.Check(memguard.Mul(int64(rows), x.bytesPerNode()), "hgraph: growing the code stores") != nil {
+		return nil
+	}
+	gs := &grownStores{base: x.baseCodes.Grown(rows), edits: x.rowEdits}
+	if x.preciseCodes != nil {
+		gs.precise = x.preciseCodes.Grown(rows)
+	}
+	if x.raw != nil {
+		gs.raw = x.raw.Grown(rows)
+	}
+	if x.primCodes != nil {
+		gs.prim = x.primCodes.grown(rows)
+	}
+	return gs
+}
+
+// adopt puts stores grown by pregrow in place, first copying the rows appended since. Copies
+// made before a row was rewritten (UpdateVector) or without room for the rows added since are
+// dropped. Caller holds the exclusive lock.
+func (x *Index) adopt(gs *grownStores) {
+	if gs == nil || gs.edits != x.rowEdits {
+		return
+	}
+	ok := gs.base.CatchUp(x.baseCodes)
+	ok = ok && (gs.precise == nil || gs.precise.CatchUp(x.preciseCodes))
+	ok = ok && (gs.raw == nil || gs.raw.CatchUp(x.raw))
+	ok = ok && (gs.prim == nil || gs.prim.catchUp(x.primCodes))
+	if !ok {
+		return
+	}
+	x.baseCodes, x.preciseCodes, x.raw = gs.base, gs.precise, gs.raw
+	if gs.prim != nil {
+		x.primCodes = gs.prim
+	}
+}
+
+// storeCapacity returns the rows every code store has room for.
+func (x *Index) storeCapacity() int {
+	c := x.baseCodes.Cap()
 	for _, s := range []*store.Codes{x.preciseCodes, x.raw} {
 		if s != nil {
-			c = min(c, len(s.Slab())/max(s.Stride(), 1))
+			c = min(c, s.Cap())
 		}
 	}
 	if x.primCodes != nil {
-		c = min(c, len(x.primCodes.slab)/max(x.primCodes.stride, 1))
+		c = min(c, x.primCodes.capRows())
 	}
-	return min(c, x.g.Cap())
+	return c
 }
 
-// appendNodes adds labels and codes and allocates graph nodes, calling onInsert for each row
-// stored. Caller holds the exclusive lock.
-func (x *Index) appendNodes(vectors []float32, ids []int64, onInsert api.InsertHook) ([]int64, []pendingNode, error) {
-	if err := x.growFor(x.labels.Total() + len(ids)); err != nil {
+// capacity returns the nodes every store and the graph have room for.
+func (x *Index) capacity() int { return min(x.storeCapacity(), x.g.Cap()) }
+
+// appendNodes adds rows lo..hi-1 of the batch (labels, codes, graph nodes), calling onInsert
+// for each row stored; the stores are grown for the rest of the batch first. Caller holds the
+// exclusive lock.
+func (x *Index) appendNodes(vectors []float32, ids []int64, lo, hi int, onInsert api.InsertHook) ([]int64, []pendingNode, error) {
+	if err := x.growFor(x.labels.Total() + len(ids) - lo); err != nil {
 		return nil, nil, err
 	}
 	var failed []int64
-	pending := make([]pendingNode, 0, len(ids))
-	for i, id := range ids {
+	pending := make([]pendingNode, 0, hi-lo)
+	for i := lo; i < hi; i++ {
+		id := ids[i]
 		v := vectors[i*x.dim : (i+1)*x.dim]
 		inner, err := x.labels.Append(id)
 		if err != nil {

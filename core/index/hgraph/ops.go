@@ -78,6 +78,7 @@ func (x *Index) UpdateVector(label int64, v []float32, force bool) error {
 			return api.Errorf(api.InvalidArgument, "hgraph: update vector of label %d: the new vector is farther (%g) from the old one than its neighbours (%g); use force", label, moved, far)
 		}
 	}
+	x.rowEdits++ // store copies grown before this rewrite are stale
 	x.baseCodes.Set(int(r), v)
 	if x.primCodes != nil {
 		x.primCodes.set(int(r), x.baseCodes.Code(int(r)))

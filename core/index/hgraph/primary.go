@@ -102,3 +102,25 @@ func (f *fastDecoder) Decode(dst []float32, code []byte) {
 	}
 	copy(dst[:n], unsafe.Slice((*float32)(unsafe.Pointer(&c[0])), n))
 }
+
+// grown is store.Codes.Grown for the primary codes.
+func (p *primaryStore) grown(rows int) *primaryStore {
+	g := &primaryStore{stride: p.stride}
+	g.reserve(max(rows, p.n))
+	copy(g.slab, p.slab[:p.n*p.stride])
+	g.n = p.n
+	return g
+}
+
+// catchUp is store.Codes.CatchUp for the primary codes.
+func (g *primaryStore) catchUp(p *primaryStore) bool {
+	if p.n < g.n || p.n*p.stride > len(g.slab) {
+		return false
+	}
+	copy(g.slab[g.n*g.stride:p.n*p.stride], p.slab[g.n*p.stride:p.n*p.stride])
+	g.n = p.n
+	return true
+}
+
+// capRows returns the rows the store has room for without growing.
+func (p *primaryStore) capRows() int { return len(p.slab) / max(p.stride, 1) }

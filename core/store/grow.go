@@ -1,0 +1,28 @@
+package store
+
+// Grown returns a new store with room for rows rows holding a copy of c's rows: the slow part
+// of growing, done without the index's exclusive lock. c's rows change only under that lock,
+// so the caller holds the index's shared lock while Grown copies; it then takes the exclusive
+// lock, calls CatchUp and replaces c with the result.
+func (c *Codes) Grown(rows int) *Codes {
+	g := &Codes{q: c.q, stride: c.stride}
+	g.Reserve(max(rows, c.n))
+	copy(g.slab, c.slab[:c.n*c.stride])
+	g.n = c.n
+	return g
+}
+
+// CatchUp copies into g the rows c gained since g was made from it by Grown. It reports false,
+// changing nothing, when g has no room for them. The caller holds the index's exclusive lock
+// and knows that no row g already holds has been rewritten since.
+func (g *Codes) CatchUp(c *Codes) bool {
+	if c.stride != g.stride || c.n < g.n || c.n*c.stride > len(g.slab) {
+		return false
+	}
+	copy(g.slab[g.n*g.stride:c.n*c.stride], c.slab[g.n*c.stride:c.n*c.stride])
+	g.n = c.n
+	return true
+}
+
+// Cap returns the rows the store has room for without growing.
+func (c *Codes) Cap() int { return len(c.slab) / max(c.stride, 1) }
