@@ -258,6 +258,24 @@ public:
     /// Attributes attaches one attribute object per row as a JSON array (null for a row without
     /// any), e.g. [{"color":"red","price":3,"tags":["a","b"]}, null]; the string is copied.
     DatasetPtr Attributes(const std::string& json) { return set(vsag_dataset_set_attributes(h_, json.c_str())); }
+    /// SparseVectors attaches NumElements sparse rows in CSR form: row i's term ids are
+    /// term_ids[offsets[i], offsets[i+1]) (sorted, unique) with their weights in values;
+    /// offsets holds NumElements+1 entries ending at nnz. Borrowed (or owned, see Owner).
+    DatasetPtr SparseVectors(const int64_t* offsets, const uint32_t* term_ids, const float* values, uint64_t nnz) {
+        return set(vsag_dataset_set_sparse_vectors(h_, offsets, term_ids, values, nnz));
+    }
+    /// VectorCounts makes the rows multi-vector documents: row i is counts[i] sub-vectors of Dim
+    /// floats in Float32Vectors, num_vectors of them in all. Borrowed (or owned, see Owner).
+    DatasetPtr VectorCounts(const int64_t* counts, uint64_t num_vectors) {
+        return set(vsag_dataset_set_vector_counts(h_, counts, num_vectors));
+    }
+    /// Paths gives each row a path such as "tenant/shop/item" (pyramid indexes); copied.
+    DatasetPtr Paths(const std::vector<std::string>& paths) {
+        std::vector<const char*> p;
+        p.reserve(paths.size());
+        for (const auto& x : paths) p.push_back(x.c_str());
+        return set(vsag_dataset_set_paths(h_, p.data(), p.size()));
+    }
 
     int64_t GetNumElements() const { return get_int(vsag_dataset_get_num_elements); }
     int64_t GetDim() const { return get_int(vsag_dataset_get_dim); }
@@ -269,6 +287,42 @@ public:
     const uint16_t* GetBFloat16Vectors() const { return get_ptr<uint16_t>(vsag_dataset_get_bfloat16_vectors); }
     const int8_t* GetInt8Vectors() const { return get_ptr<int8_t>(vsag_dataset_get_int8_vectors); }
     const char* GetExtraInfos() const { return get_ptr<char>(vsag_dataset_get_extra_infos); }
+    /// SparseView is the CSR arrays of a sparse dataset (null pointers when none).
+    struct SparseView {
+        const int64_t* offsets{nullptr};
+        const uint32_t* term_ids{nullptr};
+        const float* values{nullptr};
+        uint64_t nnz{0};
+    };
+    SparseView GetSparseVectors() const {
+        SparseView v;
+        detail::check(vsag_dataset_get_sparse_vectors(h_, &v.offsets, &v.term_ids, &v.values, &v.nnz));
+        return v;
+    }
+    /// GetVectorCounts returns the multi-vector counts (null when none); num_vectors receives
+    /// their sum as declared.
+    const int64_t* GetVectorCounts(uint64_t* num_vectors = nullptr) const {
+        const int64_t* c = nullptr;
+        uint64_t n = 0;
+        detail::check(vsag_dataset_get_vector_counts(h_, &c, &n));
+        if (num_vectors != nullptr) *num_vectors = n;
+        return c;
+    }
+    /// GetPaths returns a copy of the attached paths (empty when none).
+    std::vector<std::string> GetPaths() const {
+        uint64_t n = 0;
+        detail::check(vsag_dataset_get_num_paths(h_, &n));
+        std::vector<std::string> out;
+        for (uint64_t i = 0; i < n; ++i) {
+            uint64_t len = 0;
+            detail::check(vsag_dataset_get_path(h_, i, nullptr, 0, &len));
+            std::string p(static_cast<size_t>(len) + 1, '\0');
+            detail::check(vsag_dataset_get_path(h_, i, &p[0], p.size(), &len));
+            p.resize(static_cast<size_t>(len));
+            out.push_back(std::move(p));
+        }
+        return out;
+    }
     /// GetStatistics returns the search statistics JSON of a result ("" otherwise).
     std::string GetStatistics() const {
         const char* s = get_ptr<char>(vsag_dataset_get_statistics);
@@ -331,6 +385,227 @@ public:
 private:
     explicit Bitset(vsag_bitset_t h) : h_(h) {}
     vsag_bitset_t h_;
+};
+
+/// SearchReason tells what became of an expected label (vsag_search_reason_t).
+enum class SearchReason : int32_t {
+    FOUND = VSAG_REASON_FOUND,            ///< in the result
+    ABSENT = VSAG_REASON_ABSENT,          ///< not live in the index
+    FILTERED = VSAG_REASON_FILTERED,      ///< excluded by the bitset, a filter or the expression
+    BEYOND_K = VSAG_REASON_BEYOND_K,      ///< farther than the last result: an exact search agrees
+    NOT_REACHED = VSAG_REASON_NOT_REACHED ///< an exact search returns it; the index did not reach it
+};
+
+/// Explanation is the fate of one expected label; distance is NaN when unknown.
+struct Explanation {
+    int64_t label{0};
+    float distance{0};
+    SearchReason reason{SearchReason::ABSENT};
+};
+
+/// SearchResult is the answer of Index::Search: the results ascending by distance, their extra
+/// infos (ids.size() * extra_info_size bytes, for indexes created with extra_info_size), and
+/// one Explanation per expected label, in the request's order.
+struct SearchResult {
+    std::vector<int64_t> ids;
+    std::vector<float> distances;
+    std::vector<char> extra_infos;
+    std::vector<Explanation> expected;
+};
+
+/// SearchRequest describes one search (VSAG's SearchRequest) for Index::Search: a knn or range
+/// search of one query (dense, multi-vector, sparse or the first row of a Dataset, optionally
+/// with a path), with a bitset, keep/exclude functions, a vsag_filter_t and an attribute
+/// expression, all ANDed; ivf bucket ids; labels to explain. Setters chain. Strings, id lists,
+/// functions and Dataset/Bitset pointers are held by the request; the query arrays and a
+/// vsag_filter_t are borrowed and must outlive the search. The request may be copied and reused.
+class SearchRequest {
+public:
+    /// Knn starts a knn search for the k nearest neighbours.
+    static SearchRequest Knn(int64_t k) {
+        SearchRequest r;
+        r.mode_ = VSAG_SEARCH_KNN;
+        r.topk_ = k;
+        return r;
+    }
+    /// Range starts a range search: every neighbour within radius, at most limited_size (-1 or
+    /// 0: no cap).
+    static SearchRequest Range(float radius, int64_t limited_size = -1) {
+        SearchRequest r;
+        r.mode_ = VSAG_SEARCH_RANGE;
+        r.radius_ = radius;
+        r.limited_ = limited_size;
+        return r;
+    }
+
+    /// Query sets one dense query of dim elements of type dtype (borrowed).
+    SearchRequest& Query(const void* vector, uint64_t dim, vsag_dtype_t dtype = VSAG_DTYPE_FLOAT32) {
+        clear_query();
+        query_ = vector;
+        dim_ = dim;
+        dtype_ = dtype;
+        return *this;
+    }
+    /// MultiVectorQuery sets a multi-vector query: count sub-vectors of dim floats (borrowed).
+    SearchRequest& MultiVectorQuery(const float* vectors, uint64_t count, uint64_t dim) {
+        clear_query();
+        query_ = vectors;
+        dim_ = dim;
+        count_ = count;
+        return *this;
+    }
+    /// SparseQuery sets one sparse query row: nnz sorted, unique term ids and their weights
+    /// (borrowed).
+    SearchRequest& SparseQuery(const uint32_t* term_ids, const float* values, uint64_t nnz) {
+        clear_query();
+        dtype_ = VSAG_DTYPE_SPARSE;
+        term_ids_ = term_ids;
+        term_values_ = values;
+        nnz_ = nnz;
+        return *this;
+    }
+    /// Query sets the first row of a dataset (of any kind, with its path) as the query.
+    SearchRequest& Query(const DatasetPtr& dataset) {
+        clear_query();
+        dataset_ = dataset;
+        return *this;
+    }
+    /// Path sets the query's path (pyramid indexes) for the vector forms.
+    SearchRequest& Path(const std::string& path) {
+        path_ = path;
+        has_path_ = true;
+        return *this;
+    }
+    SearchRequest& TopK(int64_t k) {
+        topk_ = k;
+        return *this;
+    }
+    SearchRequest& Radius(float radius) {
+        radius_ = radius;
+        return *this;
+    }
+    SearchRequest& LimitedSize(int64_t limited_size) {
+        limited_ = limited_size;
+        return *this;
+    }
+    /// Parameters sets the search JSON, e.g. {"hgraph":{"ef_search":100}}.
+    SearchRequest& Parameters(const std::string& json) {
+        params_ = json;
+        return *this;
+    }
+    /// Invalid sets a bitset whose set bits EXCLUDE labels.
+    SearchRequest& Invalid(const BitsetPtr& bitset) {
+        invalid_ = bitset;
+        return *this;
+    }
+    /// KeepIf keeps only labels for which keep returns true (VSAG's Filter::CheckValid
+    /// polarity). Called from search threads once per candidate: it must be thread-safe.
+    SearchRequest& KeepIf(std::function<bool(int64_t)> keep) {
+        keep_ = std::move(keep);
+        return *this;
+    }
+    /// ExcludeIf leaves out labels for which exclude returns true (the polarity of
+    /// Index::KnnSearch's std::function filter).
+    SearchRequest& ExcludeIf(std::function<bool(int64_t)> exclude) {
+        if (!exclude) {
+            keep_ = nullptr;
+            return *this;
+        }
+        keep_ = [f = std::move(exclude)](int64_t id) { return !f(id); };
+        return *this;
+    }
+    /// FilterSpec sets a vsag_filter_t (masks, excluded ids, bitset, callback); borrowed.
+    SearchRequest& FilterSpec(const vsag_filter_t* filter) {
+        spec_ = filter;
+        return *this;
+    }
+    /// FilterExpr sets an attribute filter expression such as `color = "red" AND price < 10`.
+    SearchRequest& FilterExpr(const std::string& expr) {
+        expr_ = expr;
+        return *this;
+    }
+    /// BucketIds names the buckets an ivf index scans (other index types refuse them).
+    SearchRequest& BucketIds(std::vector<int64_t> ids) {
+        buckets_ = std::move(ids);
+        has_buckets_ = true;
+        return *this;
+    }
+    /// ExpectedLabels asks the search to explain what became of these labels.
+    SearchRequest& ExpectedLabels(std::vector<int64_t> labels) {
+        expected_ = std::move(labels);
+        return *this;
+    }
+
+    int32_t mode() const { return mode_; }
+    int64_t topk() const { return topk_; }
+    int64_t limited_size() const { return limited_; }
+    size_t num_expected() const { return expected_.size(); }
+
+    /// c returns the C request pointing into this object (valid while it lives unchanged).
+    vsag_search_request_t c() const {
+        vsag_search_request_t r = VSAG_SEARCH_REQUEST_INIT;
+        r.mode = mode_;
+        r.query_dtype = dtype_;
+        r.query = query_;
+        r.query_dim = dim_;
+        r.query_vector_count = count_;
+        r.query_term_ids = term_ids_;
+        r.query_term_values = term_values_;
+        r.query_nnz = nnz_;
+        r.query_dataset = dataset_ ? dataset_->handle() : nullptr;
+        r.query_path = has_path_ ? path_.c_str() : nullptr;
+        r.topk = topk_;
+        r.radius = radius_;
+        r.limited_size = limited_;
+        r.parameters = params_.c_str();
+        r.invalid = invalid_ ? invalid_->handle() : nullptr;
+        if (keep_) {
+            r.filter = &call_keep;
+            r.filter_ctx = const_cast<std::function<bool(int64_t)>*>(&keep_);
+        }
+        r.filter_spec = spec_;
+        r.filter_expr = expr_.empty() ? nullptr : expr_.c_str();
+        if (has_buckets_) {
+            static const int64_t none = 0;
+            r.bucket_ids = buckets_.empty() ? &none : buckets_.data();
+            r.num_bucket_ids = buckets_.size();
+        }
+        r.expected_labels = expected_.empty() ? nullptr : expected_.data();
+        r.num_expected_labels = expected_.size();
+        return r;
+    }
+
+private:
+    static bool call_keep(int64_t id, void* ctx) { return (*static_cast<std::function<bool(int64_t)>*>(ctx))(id); }
+    void clear_query() {
+        query_ = nullptr;
+        dim_ = count_ = nnz_ = 0;
+        dtype_ = VSAG_DTYPE_FLOAT32;
+        term_ids_ = nullptr;
+        term_values_ = nullptr;
+        dataset_.reset();
+    }
+
+    int32_t mode_{VSAG_SEARCH_KNN};
+    int32_t dtype_{VSAG_DTYPE_FLOAT32};
+    const void* query_{nullptr};
+    uint64_t dim_{0}, count_{0}, nnz_{0};
+    const uint32_t* term_ids_{nullptr};
+    const float* term_values_{nullptr};
+    DatasetPtr dataset_;
+    std::string path_;
+    bool has_path_{false};
+    int64_t topk_{0};
+    float radius_{0};
+    int64_t limited_{-1};
+    std::string params_;
+    BitsetPtr invalid_;
+    std::function<bool(int64_t)> keep_;
+    const vsag_filter_t* spec_{nullptr};
+    std::string expr_;
+    std::vector<int64_t> buckets_;
+    bool has_buckets_{false};
+    std::vector<int64_t> expected_;
 };
 
 /// Index is an index of any type (VSAG's vsag::Index).
@@ -410,6 +685,64 @@ public:
                                                  limited_size, &r);
         return result(rc, r);
     }
+    /// Search runs one SearchRequest and returns every result (a range search whose results
+    /// outgrow the first buffer is repeated with room for all of them), with extra infos when
+    /// the index has them and the explanations of the request's expected labels.
+    expected<SearchResult> Search(const SearchRequest& request) const {
+        vsag_search_request_t r = request.c();
+        uint64_t esize = ExtraInfoSize();
+        uint64_t cap = 64;
+        if (request.mode() == VSAG_SEARCH_KNN && request.topk() > 0) {
+            uint64_t live = static_cast<uint64_t>(GetNumElements());
+            cap = static_cast<uint64_t>(request.topk()) < live ? static_cast<uint64_t>(request.topk()) : live;
+        } else if (request.mode() == VSAG_SEARCH_RANGE && request.limited_size() > 0 &&
+                   static_cast<uint64_t>(request.limited_size()) < cap) {
+            cap = static_cast<uint64_t>(request.limited_size());
+        }
+        SearchResult out;
+        out.expected.resize(request.num_expected());
+        std::vector<vsag_search_explanation_t> ex(request.num_expected());
+        for (;;) {
+            out.ids.resize(static_cast<size_t>(cap));
+            out.distances.resize(static_cast<size_t>(cap));
+            out.extra_infos.resize(static_cast<size_t>(cap * esize));
+            uint64_t count = 0, total = 0;
+            int rc = vsag_index_search_request(h_, &r, cap ? out.ids.data() : nullptr,
+                                               cap ? out.distances.data() : nullptr,
+                                               esize && cap ? out.extra_infos.data() : nullptr, cap, &count,
+                                               &total, ex.empty() ? nullptr : ex.data());
+            if (rc != VSAG_SUCCESS) return detail::fail<SearchResult>(rc);
+            if (total <= cap) {
+                out.ids.resize(static_cast<size_t>(count));
+                out.distances.resize(static_cast<size_t>(count));
+                out.extra_infos.resize(static_cast<size_t>(count * esize));
+                break;
+            }
+            cap = total;  // the buffers were too small: again with room for every result
+        }
+        for (size_t i = 0; i < ex.size(); ++i) {
+            out.expected[i].label = ex[i].label;
+            out.expected[i].distance = ex[i].distance;
+            out.expected[i].reason = static_cast<SearchReason>(ex[i].reason);
+        }
+        return out;
+    }
+
+    /// ExtraInfoSize returns the bytes of extra info stored per vector (0: none), read from the
+    /// create parameters.
+    uint64_t ExtraInfoSize() const {
+        uint64_t n = 0;
+        detail::check(vsag_index_get_parameters(h_, nullptr, 0, &n));
+        std::string p(static_cast<size_t>(n) + 1, '\0');
+        detail::check(vsag_index_get_parameters(h_, &p[0], p.size(), &n));
+        const std::string key = "\"extra_info_size\"";
+        size_t at = p.find(key);
+        if (at == std::string::npos) return 0;
+        at = p.find(':', at + key.size());
+        if (at == std::string::npos) return 0;
+        return std::strtoull(p.c_str() + at + 1, nullptr, 10);
+    }
+
     /// BatchKnnSearch searches nq float32 queries into caller buffers of nq*k ids and
     /// distances (-1 / +inf padding), on all cores.
     expected<void> BatchKnnSearch(const float* queries, uint64_t nq, int64_t k, const std::string& parameters,

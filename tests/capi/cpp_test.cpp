@@ -222,6 +222,124 @@ int main(int argc, char** argv) {
         }
     }
 
+    // SearchRequest: knn with every filter ANDed and expected labels, range with a growing
+    // buffer, extra infos, and the query kinds the dense index refuses
+    {
+        auto ri = vsag::Factory::CreateIndex("brute_force", R"({"dtype":"float32","metric_type":"l2","dim":8,"extra_info_size":2})").value();
+        std::vector<char> extra(static_cast<size_t>(n * 2));
+        for (int64_t i = 0; i < n; ++i) extra[i * 2] = static_cast<char>(i % 128), extra[i * 2 + 1] = '#';
+        auto rb = vsag::Dataset::Make();
+        rb->NumElements(n)->Dim(dim)->Ids(ids.data())->Float32Vectors(data.data())->ExtraInfoSize(2)->ExtraInfos(extra.data());
+        CHECK(ri->Build(rb).value().empty());
+        CHECK(ri->ExtraInfoSize() == 2 && index->ExtraInfoSize() == 0);
+        const float* q = data.data() + 7 * dim;
+        auto all = ri->Search(vsag::SearchRequest::Knn(10).Query(q, dim)).value();
+        CHECK(all.ids.size() == 10 && all.ids[0] == 7 && all.distances[0] == 0.0f);
+        CHECK(all.extra_infos.size() == 20 && all.extra_infos[0] == 7 && all.extra_infos[1] == '#');
+        for (size_t i = 1; i < all.ids.size(); ++i) CHECK(all.distances[i] >= all.distances[i - 1]);
+
+        auto bs = vsag::Bitset::Make();
+        bs->Set(all.ids[1]);
+        vsag_filter_t spec = VSAG_FILTER_INIT;
+        int64_t excl = all.ids[2];
+        spec.exclude_ids = &excl;
+        spec.num_exclude_ids = 1;
+        auto req = vsag::SearchRequest::Knn(5)
+                       .Query(q, dim)
+                       .Invalid(bs)
+                       .FilterSpec(&spec)
+                       .ExcludeIf([&](int64_t id) { return id == all.ids[3]; })
+                       .ExpectedLabels({all.ids[0], all.ids[1], all.ids[2], all.ids[3], 424242, all.ids[9]});
+        auto fr = ri->Search(req).value();
+        CHECK(fr.ids.size() == 5 && fr.ids[0] == 7 && fr.ids[1] == all.ids[4]);
+        CHECK(fr.expected.size() == 6);
+        CHECK(fr.expected[0].reason == vsag::SearchReason::FOUND && fr.expected[0].distance == 0.0f);
+        for (int i = 1; i <= 3; ++i) CHECK(fr.expected[i].reason == vsag::SearchReason::FILTERED);
+        CHECK(fr.expected[4].reason == vsag::SearchReason::ABSENT && std::isnan(fr.expected[4].distance));
+        CHECK(fr.expected[5].reason == vsag::SearchReason::BEYOND_K && fr.expected[5].label == all.ids[9]);
+        auto kept = ri->Search(vsag::SearchRequest::Knn(3).Query(q, dim).KeepIf([](int64_t id) { return id % 3 == 0; })).value();
+        for (int64_t l : kept.ids) CHECK(l % 3 == 0);
+
+        // range: more results than the first buffer holds (64) are fetched in a second call
+        auto wide = ri->Search(vsag::SearchRequest::Range(1e9f).Query(q, dim)).value();
+        CHECK(wide.ids.size() == static_cast<size_t>(n) && wide.ids[0] == 7 && wide.extra_infos.size() == static_cast<size_t>(2 * n));
+        auto capped = ri->Search(vsag::SearchRequest::Range(1e9f, 4).Query(q, dim)).value();
+        CHECK(capped.ids.size() == 4 && capped.ids[3] == all.ids[3]);
+        auto within = ri->Search(vsag::SearchRequest::Range(all.distances[2]).Query(q, dim)).value();
+        CHECK(within.ids.size() == 3);
+
+        // a dataset query (its first row), and errors as values
+        auto qd = vsag::Dataset::Make();
+        qd->NumElements(2)->Dim(dim)->Float32Vectors(q);
+        auto dq = ri->Search(vsag::SearchRequest::Knn(1).Query(qd)).value();
+        CHECK(dq.ids.size() == 1 && dq.ids[0] == 7);
+        auto e0 = ri->Search(vsag::SearchRequest::Knn(0).Query(q, dim));
+        CHECK(!e0.has_value() && e0.error().type == vsag::ErrorType::INVALID_ARGUMENT);
+        auto eb = ri->Search(vsag::SearchRequest::Knn(1).Query(q, dim).BucketIds({1, 2}));
+        CHECK(!eb.has_value() && eb.error().message.find("bucket_ids") != std::string::npos);
+        auto ed = ri->Search(vsag::SearchRequest::Knn(1).Query(q, dim - 1));
+        CHECK(!ed.has_value() && ed.error().type == vsag::ErrorType::DIMENSION_NOT_EQUAL);
+        auto ex = ri->Search(vsag::SearchRequest::Knn(1).Query(q, dim).FilterExpr("c ="));
+        CHECK(!ex.has_value() && ex.error().type == vsag::ErrorType::INVALID_ARGUMENT);
+
+        // sparse, multi-vector and path queries reach the index, which names the kind it refuses
+        uint32_t tids[3] = {2, 5, 9};
+        float tvals[3] = {1, 2, 3};
+        auto sq = ri->Search(vsag::SearchRequest::Knn(1).SparseQuery(tids, tvals, 3));
+        CHECK(!sq.has_value() && sq.error().message.find("sparse rows") != std::string::npos);
+        tids[1] = 1;
+        auto su = ri->Search(vsag::SearchRequest::Knn(1).SparseQuery(tids, tvals, 3));
+        CHECK(!su.has_value() && su.error().message.find("sorted and unique") != std::string::npos);
+        auto mq = ri->Search(vsag::SearchRequest::Knn(1).MultiVectorQuery(data.data(), 3, dim));
+        CHECK(!mq.has_value() && mq.error().message.find("multi-vector documents") != std::string::npos);
+        auto pq = ri->Search(vsag::SearchRequest::Knn(1).Query(q, dim).Path("a/b"));
+        CHECK(!pq.has_value() && pq.error().message.find("pyramid") != std::string::npos);
+        auto ep = ri->Search(vsag::SearchRequest::Knn(1).Query(q, dim).Path("a//b"));
+        CHECK(!ep.has_value() && ep.error().message.find("empty segment") != std::string::npos);
+    }
+
+    // datasets of sparse, multi-vector and path rows: bad rows are INVALID_ARGUMENT with the
+    // reason, good ones reach the index (which takes dense vectors), nothing is inserted
+    {
+        auto di = vsag::Factory::CreateIndex("brute_force", params).value();
+        int64_t off[3] = {0, 2, 3};
+        uint32_t tid[3] = {4, 8, 1};
+        float tv[3] = {1, 1, 1};
+        auto sd = vsag::Dataset::Make();
+        sd->NumElements(2)->Ids(ids.data())->SparseVectors(off, tid, tv, 3);
+        auto sv = sd->GetSparseVectors();
+        CHECK(sv.offsets == off && sv.term_ids == tid && sv.values == tv && sv.nnz == 3);
+        auto r1 = di->Build(sd);
+        CHECK(!r1.has_value() && r1.error().message.find("sparse rows") != std::string::npos);
+        tid[1] = 4;
+        auto r2b = di->Build(sd);
+        CHECK(!r2b.has_value() && r2b.error().message.find("sorted and unique") != std::string::npos);
+        sd->SparseVectors(off, tid, tv, 2);
+        auto r3 = di->Build(sd);
+        CHECK(!r3.has_value() && r3.error().type == vsag::ErrorType::INVALID_ARGUMENT);
+
+        int64_t counts[2] = {2, 3};
+        auto md = vsag::Dataset::Make();
+        md->NumElements(2)->Dim(dim)->Ids(ids.data())->Float32Vectors(data.data())->VectorCounts(counts, 5);
+        uint64_t nv = 0;
+        CHECK(md->GetVectorCounts(&nv) == counts && nv == 5);
+        auto r4 = di->Build(md);
+        CHECK(!r4.has_value() && r4.error().message.find("multi-vector documents") != std::string::npos);
+        md->VectorCounts(counts, 6);
+        auto r5 = di->Add(md);
+        CHECK(!r5.has_value() && r5.error().message.find("add up") != std::string::npos);
+
+        auto pd2 = vsag::Dataset::Make();
+        pd2->NumElements(2)->Dim(dim)->Ids(ids.data())->Float32Vectors(data.data())->Paths({"x/y", "x/z"});
+        CHECK(pd2->GetPaths() == (std::vector<std::string>{"x/y", "x/z"}));
+        auto r6 = di->Build(pd2);
+        CHECK(!r6.has_value() && r6.error().message.find("pyramid") != std::string::npos);
+        pd2->Paths({"x/y", ""});
+        auto r7 = di->Build(pd2);
+        CHECK(!r7.has_value() && r7.error().message.find("empty path") != std::string::npos);
+        CHECK(di->GetNumElements() == 0);
+    }
+
     CHECK(index->SetImmutable().has_value());
     auto imm = index->Add(base);
     CHECK(!imm.has_value() && imm.error().type == vsag::ErrorType::WRONG_STATUS);
