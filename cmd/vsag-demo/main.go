@@ -37,6 +37,7 @@ func run() error {
 	cache := flag.String("cache", "build/cache", "ground-truth cache folder")
 	threads := flag.Int("threads", 1, "concurrent searching goroutines")
 	hnsw := flag.Bool("hnswlib", true, "also measure hnswlib (Debian python3-hnswlib) when it is installed")
+	rounds := flag.Int("rounds", 3, "measurements of each point, interleaved with hnswlib's; the best is kept")
 	flag.Parse()
 	start := time.Now()
 
@@ -72,6 +73,7 @@ func run() error {
 	c.SearchQueryCount = *nq
 	c.NumThreadsSearching = *threads
 	c.Sweep = sweep
+	c.SweepRounds = *rounds
 	c.Baseline = true
 	c.HNSWLib = withHNSW
 	c.CacheDir = *cache
@@ -82,8 +84,9 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\n%s: %d base vectors x %d dims, %d queries, recall@%d, %d search thread(s)\n\n",
+	fmt.Printf("\n%s: %d base vectors x %d dims, %d queries, recall@%d, %d search thread(s)\n",
 		sr.Dataset.FilePath, sr.Dataset.BaseCount, sr.Dataset.Dim, min(*nq, sr.Dataset.QueryCount), *k, sr.Threads)
+	fmt.Printf("QPS: after one untimed warm-up pass, the best of %d rounds per point (index and hnswlib interleaved)\n\n", max(1, *rounds))
 	fmt.Print(eval.FormatSweepTable(sr))
 	fmt.Println()
 	summarize(sr)

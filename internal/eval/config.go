@@ -70,6 +70,9 @@ type Config struct {
 	// SweepOutput (--sweep-output / sweep_output) is the path prefix of the .csv, .json and
 	// .png files a sweep writes.
 	SweepOutput string
+	// SweepRounds (--sweep-rounds / sweep_rounds) measures each point of a sweep this many times,
+	// interleaved with hnswlib's, and keeps the best (default 1).
+	SweepRounds int
 	// HNSWLib (--hnswlib / hnswlib) measures hnswlib's curve in the same sweep.
 	HNSWLib bool
 	// Baseline (--sweep-baseline / sweep_baseline) adds brute_force's exact point to a sweep.
@@ -216,6 +219,7 @@ var caseKeys = map[string]func(c *Config, n *yaml.Node) error{
 	"disable_percent_latency":   boolean(func(c *Config) *bool { return &c.DisablePercentLatency }),
 	"sweep":                     str(func(c *Config) *string { return &c.Sweep }),
 	"sweep_output":              str(func(c *Config) *string { return &c.SweepOutput }),
+	"sweep_rounds":              integer(func(c *Config) *int { return &c.SweepRounds }),
 	"hnswlib":                   boolean(func(c *Config) *bool { return &c.HNSWLib }),
 	"sweep_baseline":            boolean(func(c *Config) *bool { return &c.Baseline }),
 	"cache_dir":                 str(func(c *Config) *string { return &c.CacheDir }),
@@ -499,6 +503,7 @@ func ParseArgs(args []string, stderr io.Writer) (*CLI, error) {
 	fs.BoolVar(&c.DisablePercentLatency, "disable_percent_latency", false, "disable percentile latency (p50, p80, p90, p95, p99)")
 	fs.StringVar(&c.Sweep, "sweep", "", "sweep a search parameter: key=v1,v2,... (e.g. ef_search=10,20,40,80,160)")
 	fs.StringVar(&c.SweepOutput, "sweep-output", "", "path prefix for the sweep's .csv, .json and .png (default <index>-<key>-sweep)")
+	fs.IntVar(&c.SweepRounds, "sweep-rounds", 1, "measure each sweep point this many times and keep the best")
 	fs.BoolVar(&c.HNSWLib, "hnswlib", false, "measure hnswlib (Debian python3-hnswlib) in the same sweep")
 	fs.BoolVar(&c.Baseline, "sweep-baseline", false, "add brute_force's exact search to the sweep")
 	fs.StringVar(&c.CacheDir, "cache-dir", c.CacheDir, "ground-truth cache folder (\"\" disables)")

@@ -174,28 +174,71 @@ func (r *Runner) RunSweep(c *Config) (*SweepResult, error) {
 			defer hn.close()
 		}
 	}
+	rounds := max(1, c.SweepRounds)
+	if len(spec.Values) > 0 && rounds > 1 {
+		// one untimed pass first, so the first point is not measured on cold caches and pages
+		sj, err := SetSearchParam(c.SearchParams, c.IndexName, spec.Key, spec.Values[0])
+		if err != nil {
+			return nil, err
+		}
+		if err := r.search(c, p, idx, sj, newResult(c, p)); err != nil {
+			return nil, err
+		}
+		if hn != nil {
+			ef, _ := strconv.Atoi(spec.Values[0])
+			if err := hn.measure(ef); err != nil {
+				r.logf("note: hnswlib curve stopped: %v", err)
+				hn.close()
+				hn = nil
+			} else {
+				hn.curve.Points = hn.curve.Points[:0]
+			}
+		}
+	}
 	for _, v := range spec.Values {
 		sj, err := SetSearchParam(c.SearchParams, c.IndexName, spec.Key, v)
 		if err != nil {
 			return nil, err
 		}
-		res := newResult(c, p)
-		res.Action = "search"
-		if err := r.search(c, p, idx, sj, res); err != nil {
-			return nil, err
-		}
 		label := spec.Key + "=" + v
-		r.logf("%-24s recall %.4f  QPS %9.1f", label, deref(res.RecallAvg), deref(res.QPS))
-		sr.Cases = append(sr.Cases, Named{c.Name + "/" + label, res})
-		curve.Points = append(curve.Points, pointOf(label, v, res))
-		if hn != nil {
-			ef, _ := strconv.Atoi(v)
-			if err := hn.measure(ef); err != nil {
-				r.logf("note: hnswlib curve stopped: %v", err)
-				hn.close()
-				hn = nil
+		// rounds interleave the index and hnswlib, so the machine's load falls on both alike;
+		// each keeps its fastest round
+		var best *Result
+		var hnBest *Point
+		for round := 0; round < rounds; round++ {
+			res := newResult(c, p)
+			res.Action = "search"
+			if err := r.search(c, p, idx, sj, res); err != nil {
+				return nil, err
+			}
+			if best == nil || deref(res.QPS) > deref(best.QPS) {
+				best = res
+			}
+			if hn != nil {
+				ef, _ := strconv.Atoi(v)
+				if err := hn.measure(ef); err != nil {
+					r.logf("note: hnswlib curve stopped: %v", err)
+					hn.close()
+					hn = nil
+					continue
+				}
+				last := hn.curve.Points[len(hn.curve.Points)-1]
+				hn.curve.Points = hn.curve.Points[:len(hn.curve.Points)-1]
+				if hnBest == nil || last.QPS > hnBest.QPS {
+					hnBest = &last
+				}
 			}
 		}
+		if hn != nil && hnBest != nil {
+			hn.curve.Points = append(hn.curve.Points, *hnBest)
+		}
+		if rounds > 1 {
+			r.logf("%-24s recall %.4f  QPS %9.1f (best of %d rounds)", label, deref(best.RecallAvg), deref(best.QPS), rounds)
+		} else {
+			r.logf("%-24s recall %.4f  QPS %9.1f", label, deref(best.RecallAvg), deref(best.QPS))
+		}
+		sr.Cases = append(sr.Cases, Named{c.Name + "/" + label, best})
+		curve.Points = append(curve.Points, pointOf(label, v, best))
 	}
 	sr.Curves = append(sr.Curves, curve)
 	if hn != nil {
