@@ -9,7 +9,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -41,11 +40,8 @@ func run() error {
 	mode := flag.String("mode", "stall,streaming", "which measurements to run")
 	flag.Parse()
 
-	set, err := dataset.FashionMNIST(*dir)
-	if errors.Is(err, dataset.ErrNotFound) {
-		fmt.Println("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist); using generated data of the same shape.")
-		set = dataset.Generated(60000, 10000, 784, 42)
-	} else if err != nil {
+	set, err := dataset.FashionMNISTOrGenerated(*dir, os.Stdout)
+	if err != nil {
 		return err
 	}
 	d := set.Dim

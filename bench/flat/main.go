@@ -45,11 +45,8 @@ func run() error {
 	check := flag.Bool("check", false, "exit non-zero when fp16/sq8 miss their QPS or recall targets")
 	flag.Parse()
 
-	set, err := dataset.FashionMNIST(*dir)
-	if errors.Is(err, dataset.ErrNotFound) {
-		fmt.Println("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist); using generated data of the same shape.")
-		set = dataset.Generated(60000, 10000, 784, 42)
-	} else if err != nil {
+	set, err := dataset.FashionMNISTOrGenerated(*dir, os.Stdout)
+	if err != nil {
 		return err
 	}
 	*nq = min(*nq, set.NumQueries())

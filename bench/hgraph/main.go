@@ -14,7 +14,6 @@ package main
 import (
 	"bufio"
 	"encoding/binary"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -83,11 +82,8 @@ func run() error {
 	mode := flag.String("mode", "hnswlib", "hnswlib: quantizers against hnswlib; leanvec: LeanVec and LVQ-8 against fp32 (no hnswlib)")
 	flag.Parse()
 
-	set, err := dataset.FashionMNIST(*dir)
-	if errors.Is(err, dataset.ErrNotFound) {
-		fmt.Println("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist); using generated data of the same shape.")
-		set = dataset.Generated(60000, 10000, 784, 42)
-	} else if err != nil {
+	set, err := dataset.FashionMNISTOrGenerated(*dir, os.Stdout)
+	if err != nil {
 		return err
 	}
 	d, n := set.Dim, set.NumBase()

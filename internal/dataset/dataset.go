@@ -344,3 +344,15 @@ func RecallOne(got []int64, truth []int32) float64 {
 	}
 	return float64(hit) / float64(len(truth))
 }
+
+// FashionMNISTOrGenerated loads Fashion-MNIST from dir or, when the Debian package
+// dataset-fashion-mnist is not installed, generated data of the same shape (60 000 x 784 base
+// rows, 10 000 queries), saying so on out.
+func FashionMNISTOrGenerated(dir string, out io.Writer) (*Set, error) {
+	set, err := FashionMNIST(dir)
+	if errors.Is(err, ErrNotFound) {
+		fmt.Fprintln(out, "Fashion-MNIST is not installed (Debian package dataset-fashion-mnist); using generated data of the same shape.")
+		return Generated(60000, 10000, 784, 42), nil
+	}
+	return set, err
+}
