@@ -3,7 +3,9 @@
 The API is upstream pyvsag's -- ``Index(name, parameters)``, ``build``, ``add``, ``remove``,
 ``knn_search``, ``range_search``, ``save``/``load``, ``get_num_elements``, ... with the same names
 and argument order -- plus batch search over 2-D query arrays, filters, ``train``,
-``check_feature``, ``estimate_memory``, ``clone``, ``set_immutable``, ``Index.load_file`` and
+``check_feature``, ``estimate_memory``, ``clone``, ``set_immutable``, ``Index.load_file``,
+``Index.search`` (VSAG's SearchRequest: knn or range, every filter, explained expected labels),
+sparse (``scipy.sparse`` or ``(indptr, indices, values)``), multi-vector and path rows, and
 exceptions that carry VSAG's error codes.
 
 Quick start::
@@ -34,6 +36,7 @@ import numpy as np
 from . import _lib
 from ._filter import Bitset, Filter
 from ._index import PAD_LIMIT, Index
+from ._rows import Explanation, Reason, SearchResult
 from ._types import DType, Feature, LogLevel
 from .errors import (
     BuildTwiceError,
@@ -59,6 +62,9 @@ __version__ = "0.1.0"
 __all__ = [
     "Index",
     "PAD_LIMIT",
+    "SearchResult",
+    "Explanation",
+    "Reason",
     "Filter",
     "Bitset",
     "Feature",

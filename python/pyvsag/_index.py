@@ -12,8 +12,11 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ._filter import FilterLike, _has_bool, _label, _labels, _Prepared, as_filter
+from ._lib import DTYPE_SPARSE, EXPLANATION_DTYPE, SEARCH_KNN, SEARCH_RANGE, SearchRequestStruct
 from ._lib import addr as _addr
 from ._lib import check, check_error, lib
+from ._rows import (Explanation, SearchResult, SparseRows, as_sparse, is_sparse, path_bytes,
+                    path_list, reason_of)
 from ._types import DType, Feature
 from .errors import ErrorCode, IndexEmptyError, InvalidArgumentError, VsagError
 
@@ -537,7 +540,12 @@ class Index:
 
     def _insert(self, fn: Any, dataset_fn: Any, vectors: Any, ids: Any,
                 num_elements: Optional[int], dim: Optional[int], extra_infos: Any,
-                op: str, attributes: Attributes = None) -> np.ndarray:
+                op: str, attributes: Attributes = None, vector_counts: Any = None,
+                paths: Any = None) -> np.ndarray:
+        sparse = as_sparse(vectors, "vectors", op)
+        if sparse is not None or vector_counts is not None or paths is not None:
+            return self._insert_rows(dataset_fn, vectors, sparse, ids, num_elements, dim,
+                                     extra_infos, op, attributes, vector_counts, paths)
         v, idarr, n, d = self._rows(vectors, ids, num_elements, dim, op)
         assert idarr is not None
         failed = np.empty(n, dtype=np.int64)
@@ -571,6 +579,87 @@ class Index:
             lib.vsag_dataset_destroy(ds)
         return failed[: nf.value].copy()
 
+    def _insert_rows(self, dataset_fn: Any, vectors: Any, sparse: Optional[SparseRows], ids: Any,
+                     num_elements: Optional[int], dim: Optional[int], extra_infos: Any, op: str,
+                     attributes: Attributes, vector_counts: Any, paths: Any) -> np.ndarray:
+        """_insert_rows builds or adds through a dataset handle carrying sparse rows,
+        multi-vector rows or paths (with extra infos and attributes as usual)."""
+        keep: List[Any] = []  # everything the dataset borrows, alive until the call returns
+        counts = None
+        num_vectors = 0
+        if sparse is not None:
+            if vector_counts is not None:
+                raise InvalidArgumentError("vector_counts is for dense multi-vector rows, not "
+                                           "sparse rows", operation=op)
+            n, d = sparse.nrows, 0
+            keep.append(sparse)
+        elif vector_counts is not None:
+            v = _float_matrix(vectors, "vectors", op)
+            if v.ndim == 1:
+                width = self._dim if dim is None else _count(dim, "dim")
+                if width <= 0 or v.size % width:
+                    raise InvalidArgumentError(
+                        f"vectors holds {v.size} values, not a whole number of sub-vectors of "
+                        f"dim {width}", operation=op)
+                v = v.reshape(-1, width)
+            if v.ndim != 2:
+                raise InvalidArgumentError(
+                    f"multi-vector rows are a 2-D array (all sub-vectors, dim), got shape "
+                    f"{v.shape}", operation=op)
+            if dim is not None and v.shape[1] != _count(dim, "dim"):
+                raise InvalidArgumentError(f"vectors second dimension ({v.shape[1]}) must "
+                                           f"equal dim ({dim})", operation=op)
+            counts = _integers(vector_counts, "vector_counts", op)
+            n, d, num_vectors = counts.size, v.shape[1], v.shape[0]
+            keep += [v, counts]
+        else:
+            v, _, n, d = self._rows(vectors, None, num_elements, dim, op)
+            keep.append(v)
+        if num_elements is not None and _count(num_elements, "num_elements") != n:
+            raise InvalidArgumentError(f"num_elements ({num_elements}) must equal the number "
+                                       f"of rows ({n})", operation=op)
+        idarr = _labels(ids, "ids").reshape(-1)
+        if idarr.size != n:
+            raise InvalidArgumentError(f"ids length ({idarr.size}) must equal the number of "
+                                       f"rows ({n})", operation=op)
+        attrs = None if attributes is None else _attributes_json(attributes, n, op)
+        extra, size = (None, 0) if extra_infos is None else self._extra_infos(extra_infos, n, op)
+        plist = None
+        if paths is not None:
+            encoded = path_list(paths, n, op)
+            plist = (ctypes.c_char_p * max(len(encoded), 1))(*encoded)
+        failed = np.empty(n, dtype=np.int64)
+        nf = ctypes.c_uint64()
+        h = self._handle()
+        ds = ctypes.c_void_p()
+        check(lib.vsag_dataset_make(ctypes.byref(ds)), op)
+        try:
+            check(lib.vsag_dataset_set_num_elements(ds, n), op)
+            check(lib.vsag_dataset_set_dim(ds, d), op)
+            check(lib.vsag_dataset_set_ids(ds, _addr(idarr)), op)
+            if sparse is not None:
+                nnz = sparse.nnz
+                check(lib.vsag_dataset_set_sparse_vectors(
+                    ds, _addr(sparse.indptr), _addr(sparse.indices) if nnz else None,
+                    _addr(sparse.values) if nnz else None, nnz), op)
+            elif counts is not None:
+                check(lib.vsag_dataset_set_float32_vectors(ds, _addr(v)), op)
+                check(lib.vsag_dataset_set_vector_counts(ds, _addr(counts), num_vectors), op)
+            else:
+                check(getattr(lib, _VECTOR_SETTERS[self._dtype])(ds, _addr(v)), op)
+            if extra is not None:
+                check(lib.vsag_dataset_set_extra_info_size(ds, size), op)
+                check(lib.vsag_dataset_set_extra_infos(ds, _addr(extra)), op)
+            if attrs is not None:
+                check(lib.vsag_dataset_set_attributes(ds, attrs), op)
+            if plist is not None:
+                check(lib.vsag_dataset_set_paths(ds, plist, len(encoded)), op)
+            check(dataset_fn(h, ds, _addr(failed), ctypes.byref(nf)), op)
+        finally:
+            lib.vsag_dataset_destroy(ds)
+        del keep
+        return failed[: nf.value].copy()
+
     @property
     def extra_info_size(self) -> int:
         """extra_info_size is the bytes of extra info stored per vector (0: none)."""
@@ -597,12 +686,20 @@ class Index:
 
     def build(self, vectors: Any, ids: Any, num_elements: Optional[int] = None,
               dim: Optional[int] = None, extra_infos: Any = None,
-              attributes: Attributes = None) -> np.ndarray:
+              attributes: Attributes = None, *, vector_counts: Any = None,
+              paths: Any = None) -> np.ndarray:
         """build fills the empty index with vectors (training it first if it needs training).
 
         Args:
             vectors: num_elements x dim vectors, flat (num_elements * dim,) or 2-D
                 (num_elements, dim), of the index's element type (see the class notes).
+                Sparse rows (indexes created with ``"dtype": "sparse"``) are a
+                ``scipy.sparse`` matrix (CSR, or anything ``tocsr()`` converts) or a tuple
+                ``(indptr, indices, values)``: row i's term ids are
+                ``indices[indptr[i]:indptr[i+1]]``, sorted ascending and unique (call
+                ``sort_indices()`` / ``sum_duplicates()`` on a scipy matrix that may not be),
+                with float weights in values. Multi-vector rows are all sub-vectors as one
+                float32 array (total, dim) with ``vector_counts``.
             ids: num_elements int64 labels (any integer sequence, such as ``range(n)``).
             num_elements: the number of vectors (default: inferred from the arrays).
             dim: the dimension (default: the 2-D array's width, or the index's dim).
@@ -615,23 +712,36 @@ class Index:
                 float, str, bool (stored as 1/0) or lists of one of these (numpy scalars and
                 arrays are accepted). Only accepted vectors keep their attributes; they are
                 removed, saved, loaded and cloned with them.
+            vector_counts: for multi-vector documents: one count (>= 1) of sub-vectors per
+                document; ``vectors`` then holds sum(vector_counts) rows of dim floats, the
+                documents' sub-vectors one document after the other (the eval HDF5 format's
+                ``vector_counts``).
+            paths: one path per row, such as ``"tenant/shop/item"``, for pyramid indexes.
+
+        Sparse rows, multi-vector rows and paths are checked by the library (unsorted or
+        duplicate term ids, offsets or counts that do not add up, empty paths raise
+        InvalidArgumentError naming the row, and nothing is inserted). Index types that take
+        dense vectors only (hgraph, brute_force, ...) refuse them with InvalidArgumentError.
 
         Returns:
             The labels that could not be added (such as duplicates), int64; usually empty.
         """
         return self._insert(lib.vsag_index_build_vectors, lib.vsag_index_build_dataset, vectors,
-                            ids, num_elements, dim, extra_infos, "build", attributes)
+                            ids, num_elements, dim, extra_infos, "build", attributes,
+                            vector_counts, paths)
 
     def add(self, vectors: Any, ids: Any, num_elements: Optional[int] = None,
             dim: Optional[int] = None, extra_infos: Any = None,
-            attributes: Attributes = None) -> np.ndarray:
+            attributes: Attributes = None, *, vector_counts: Any = None,
+            paths: Any = None) -> np.ndarray:
         """add inserts vectors into the index (empty or built); arguments as :meth:`build`.
 
         Returns:
             The labels that could not be added (such as labels already present), int64.
         """
         return self._insert(lib.vsag_index_add_vectors, lib.vsag_index_add_dataset, vectors, ids,
-                            num_elements, dim, extra_infos, "add", attributes)
+                            num_elements, dim, extra_infos, "add", attributes, vector_counts,
+                            paths)
 
     def train(self, vectors: Any, num_elements: Optional[int] = None,
               dim: Optional[int] = None, queries: Any = None) -> None:
@@ -766,7 +876,7 @@ class Index:
 
     def knn_search(self, vector: Any, k: int, parameters: Parameters = "",
                    filter: FilterLike = None, filter_expr: Optional[str] = None,
-                   *, attribute_filter_str: Optional[str] = None
+                   *, attribute_filter_str: Optional[str] = None, path: Optional[str] = None
                    ) -> Tuple[np.ndarray, np.ndarray]:
         """knn_search finds the k nearest neighbours of one query or of a batch of queries.
 
@@ -786,6 +896,12 @@ class Index:
                 or a quoted string; IN / NOT IN take a [...] list; AND, OR, NOT and parentheses
                 combine them. A label is returned only when it satisfies the expression and
                 ``filter`` keeps it. ``attribute_filter_str`` (VSAG's name) is an alias.
+            path: the queries' path (pyramid indexes), such as ``"tenant/shop"``.
+
+        Sparse queries (sparse indexes) are a ``scipy.sparse`` matrix or a tuple
+        ``(indptr, indices, values)`` as for :meth:`build`, one query per row; the results
+        then have shape (rows, k). Sparse queries and queries with a path run one
+        :meth:`search` per query.
 
         Returns:
             (ids, distances): int64 and float32 arrays of shape (k,) for one query, (nq, k) for
@@ -797,7 +913,7 @@ class Index:
         h = self._h
         if (type(vector) is np.ndarray and vector.dtype is self._np and vector.ndim == 1
                 and type(k) is int and 0 < k <= PAD_LIMIT and filter is None and h is not None
-                and filter_expr is None and attribute_filter_str is None):
+                and filter_expr is None and attribute_filter_str is None and path is None):
             # One query of the index's element type, no filter: the library runs it on the
             # calling thread (as the Go API's Index.Search) and writes straight into the
             # arrays. Read-only or strided arrays fail the buffer import and take the
@@ -818,17 +934,20 @@ class Index:
                 return ids, dists
         if h is None:
             self._handle()  # raises
+        if attribute_filter_str is not None:
+            if filter_expr is not None and filter_expr != attribute_filter_str:
+                raise InvalidArgumentError("filter_expr and attribute_filter_str disagree",
+                                           operation="knn_search")
+            filter_expr = attribute_filter_str
+            attribute_filter_str = None
+        if path is not None or is_sparse(vector):
+            return self._knn_by_request(vector, k, parameters, filter, filter_expr, path)
         q = vector
         if not (type(q) is np.ndarray and q.dtype == self._np and q.flags.c_contiguous):
             q = self._vectors(vector, "vector")
         k = _k(k)
         params = parameters.encode() if type(parameters) is str else _params(parameters)
         ndim = q.ndim
-        if attribute_filter_str is not None:
-            if filter_expr is not None and filter_expr != attribute_filter_str:
-                raise InvalidArgumentError("filter_expr and attribute_filter_str disagree",
-                                           operation="knn_search")
-            filter_expr = attribute_filter_str
         if filter_expr:
             return self._knn_search_expr(q, k, params, filter, filter_expr)
         if ndim == 1:
@@ -934,8 +1053,8 @@ class Index:
         return ids, dists, stats
 
     def range_search(self, point: Any, threshold: float, parameters: Parameters = "",
-                     limited_size: int = -1,
-                     filter: FilterLike = None) -> Tuple[np.ndarray, np.ndarray]:
+                     limited_size: int = -1, filter: FilterLike = None, *,
+                     path: Optional[str] = None) -> Tuple[np.ndarray, np.ndarray]:
         """range_search finds every neighbour of one query within a distance threshold.
 
         Args:
@@ -945,10 +1064,22 @@ class Index:
             limited_size: at most this many results (-1: unlimited; 0 is invalid); the
                 nearest are kept.
             filter: labels to leave out, as for :meth:`knn_search`.
+            path: the query's path (pyramid indexes).
+
+        A sparse query (sparse indexes) is a one-row ``scipy.sparse`` matrix or tuple
+        ``(indptr, indices, values)``.
 
         Returns:
             (ids, distances), int64 and float32, ascending by distance.
         """
+        if path is not None or is_sparse(point):
+            lim = _limited_size(limited_size)
+            if lim == 0:
+                raise InvalidArgumentError("limited_size 0 is invalid (-1: unlimited)",
+                                           operation="range_search")
+            res = self.search(point, radius=threshold, parameters=parameters, filter=filter,
+                              limited_size=lim, path=path)
+            return res.ids, res.distances
         ids, dists, _ = self._range(point, threshold, parameters, limited_size, filter,
                                     "range_search")
         return ids, dists
@@ -975,6 +1106,191 @@ class Index:
             prep.raise_pending()
         check(rc, op)
         return _take_result(res.value)
+
+    def search(self, query: Any, k: Optional[int] = None, radius: Optional[float] = None,
+               parameters: Parameters = "", filter: FilterLike = None,
+               filter_expr: Optional[str] = None, limited_size: Optional[int] = None,
+               bucket_ids: Any = None, expected_labels: Any = None, *,
+               path: Optional[str] = None, multi_vector: bool = False) -> SearchResult:
+        """search runs one search request (VSAG's SearchRequest): a knn search (``k``) or a
+        range search (``radius``) of one query, with every filter ANDed.
+
+        Args:
+            query: one query: a 1-D vector of the index's element type; a sparse row (a one-row
+                ``scipy.sparse`` matrix or a tuple ``(indptr, indices, values)``, sparse
+                indexes); or, with ``multi_vector=True``, a multi-vector document as a float32
+                array (sub-vectors, dim).
+            k: the number of neighbours of a knn search (>= 1). Give k or radius, not both.
+            radius: the distance bound of a range search (>= 0, distance units).
+            parameters: the search JSON, as for :meth:`knn_search`.
+            filter: labels to leave out, as for :meth:`knn_search`.
+            filter_expr: an attribute filter expression, as for :meth:`knn_search`.
+            limited_size: range search: at most this many results, the nearest (None, -1 or 0:
+                unlimited).
+            bucket_ids: the buckets an ivf index scans; other index types raise
+                InvalidArgumentError.
+            expected_labels: labels whose fate to explain: each comes back in
+                ``result.expected`` as an :class:`pyvsag.Explanation` (label, reason,
+                distance), the reason one of :class:`pyvsag.Reason`: found, absent, filtered,
+                beyond_k (an exact search would not return it either) or not_reached (an
+                exact search would: raise ef_search).
+            path: the query's path (pyramid indexes), such as ``"tenant/shop"``.
+            multi_vector: the query is a multi-vector document (see query).
+
+        Returns:
+            A :class:`pyvsag.SearchResult` (a named tuple ``ids, distances, extra_infos,
+            expected``): the results ascending by distance, without padding (so ``ids,
+            distances, *_ = index.search(...)`` unpacks them); ``extra_infos`` a uint8 array
+            (len(ids), extra_info_size) for indexes created with extra_info_size, else None;
+            ``expected`` the explanations when expected_labels were given, else None.
+        """
+        op = "search"
+        h = self._handle()
+        req = SearchRequestStruct()
+        req.struct_size = ctypes.sizeof(SearchRequestStruct)
+        if (k is None) == (radius is None):
+            raise InvalidArgumentError("give k (a knn search) or radius (a range search), "
+                                       "not both" if k is not None else
+                                       "give k (a knn search) or radius (a range search)",
+                                       operation=op)
+        if k is not None:
+            if limited_size is not None:
+                raise InvalidArgumentError("limited_size is for range searches (radius=...)",
+                                           operation=op)
+            kk = _k(k)
+            req.mode, req.topk = SEARCH_KNN, kk
+            cap = max(self._width(kk), 0)
+        else:
+            if isinstance(radius, (bool, np.bool_)):
+                raise InvalidArgumentError("radius must be a number, got bool", operation=op)
+            try:
+                req.radius = float(radius)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                raise InvalidArgumentError(f"radius must be a number, got "
+                                           f"{type(radius).__name__}", operation=op) from None
+            lim = 0 if limited_size is None else _limited_size(limited_size)
+            req.mode, req.limited_size = SEARCH_RANGE, lim
+            cap = lim if 0 < lim <= PAD_LIMIT else 256
+        refs: List[Any] = []
+        self._request_query(req, query, refs, path, multi_vector, op)
+        req.parameters = parameters.encode() if type(parameters) is str else _params(parameters)
+        if filter_expr is not None:
+            if not isinstance(filter_expr, str):
+                raise InvalidArgumentError(f"filter_expr must be a string, got "
+                                           f"{type(filter_expr).__name__}", operation=op)
+            req.filter_expr = filter_expr.encode()
+        if bucket_ids is not None:
+            b = _labels(bucket_ids, "bucket_ids").reshape(-1)
+            refs.append(b)
+            req.bucket_ids = _addr(b) if b.size else _addr(np.zeros(1, dtype=np.int64))
+            req.num_bucket_ids = b.size
+        ex = None
+        if expected_labels is not None:
+            labels = _labels(expected_labels, "expected_labels").reshape(-1)
+            refs.append(labels)
+            if labels.size:
+                ex = np.zeros(labels.size, dtype=EXPLANATION_DTYPE)
+                req.expected_labels = _addr(labels)
+                req.num_expected_labels = labels.size
+        prep = _prepare(filter) if filter is not None else None
+        if prep is not None:
+            req.filter_spec = prep.ptr
+        esize = self.extra_info_size
+        count, total = ctypes.c_uint64(), ctypes.c_uint64()
+        while True:
+            ids = np.empty(cap, dtype=_I64)
+            dists = np.empty(cap, dtype=_F32)
+            extra = np.empty((cap, esize), dtype=np.uint8) if esize else None
+            rc = lib.vsag_index_search_request(
+                h, _byref(req), _addr(ids) if cap else None, _addr(dists) if cap else None,
+                _addr(extra) if extra is not None and cap else None, cap, _byref(count),
+                _byref(total), _addr(ex) if ex is not None else None)
+            if prep is not None:
+                prep.raise_pending()
+            if rc:
+                check(rc, op)
+            if total.value <= cap:
+                break
+            cap = int(total.value)  # the buffers were too small: again with room for all
+        n = int(count.value)
+        expected = None
+        if expected_labels is not None:
+            expected = [] if ex is None else [
+                Explanation(int(e["label"]), reason_of(int(e["reason"])), float(e["distance"]))
+                for e in ex]
+        return SearchResult(ids[:n], dists[:n], None if extra is None else extra[:n], expected)
+
+    def _request_query(self, req: SearchRequestStruct, query: Any, refs: List[Any],
+                       path: Optional[str], multi_vector: bool, op: str) -> None:
+        """_request_query points req at one query (kept alive in refs)."""
+        sparse = as_sparse(query, "query", op)
+        if sparse is not None:
+            if multi_vector:
+                raise InvalidArgumentError("a sparse query is not a multi-vector document",
+                                           operation=op)
+            if sparse.nrows != 1:
+                raise InvalidArgumentError(
+                    f"search takes one query; the sparse query has {sparse.nrows} rows "
+                    "(knn_search takes a batch)", operation=op)
+            tids, tvals = sparse.row(0, op)
+            tids, tvals = np.ascontiguousarray(tids), np.ascontiguousarray(tvals)
+            refs += [tids, tvals]
+            req.query_dtype = DTYPE_SPARSE
+            if tids.size:
+                req.query_term_ids, req.query_term_values = _addr(tids), _addr(tvals)
+            req.query_nnz = tids.size
+        elif multi_vector:
+            v = _float_matrix(query, "query", op)
+            if v.ndim != 2 or v.shape[0] == 0:
+                raise InvalidArgumentError(
+                    f"a multi-vector query is a 2-D float32 array (sub-vectors, dim) with at "
+                    f"least one sub-vector, got shape {v.shape}", operation=op)
+            refs.append(v)
+            req.query, req.query_dim, req.query_vector_count = _addr(v), v.shape[1], v.shape[0]
+        else:
+            q = self._vectors(query, "query")
+            if q.ndim != 1:
+                raise InvalidArgumentError(
+                    f"search takes one query vector (1-D), got shape {q.shape}: use knn_search "
+                    "for a batch, or multi_vector=True for a multi-vector document",
+                    operation=op)
+            refs.append(q)
+            req.query, req.query_dtype, req.query_dim = _addr(q), self._dt, q.size
+        if path is not None:
+            req.query_path = path_bytes(path, "path", op)
+
+    def _knn_by_request(self, vector: Any, k: Any, parameters: Parameters, filter: FilterLike,
+                        filter_expr: Optional[str], path: Optional[str]
+                        ) -> Tuple[np.ndarray, np.ndarray]:
+        """_knn_by_request is knn_search for sparse queries and queries with a path: one
+        search() per query, padded to k columns like knn_search."""
+        op = "knn_search"
+        kk = _k(k)
+        sparse = as_sparse(vector, "vector", op)
+        if sparse is not None:
+            rows: List[Any] = []
+            for i in range(sparse.nrows):
+                tids, tvals = sparse.row(i, op)
+                rows.append((np.array([0, tids.size], dtype=np.int64), tids, tvals))
+            one = False
+        else:
+            q = self._vectors(vector, "vector")
+            if q.ndim not in (1, 2):
+                raise InvalidArgumentError(f"vector must be 1-D or 2-D, got shape {q.shape}",
+                                           operation=op)
+            one = q.ndim == 1
+            rows = [q] if one else list(q)
+        width = max(self._width(kk), 0) if kk > 0 else 0
+        ids = np.full((len(rows), width), -1, dtype=_I64)
+        dists = np.full((len(rows), width), np.inf, dtype=_F32)
+        for i, row in enumerate(rows):
+            res = self.search(row, k=kk, parameters=parameters, filter=filter,
+                              filter_expr=filter_expr, path=path)
+            m = min(res.ids.size, width)
+            ids[i, :m], dists[i, :m] = res.ids[:m], res.distances[:m]
+        if one:
+            return ids[0], dists[0]
+        return ids, dists
 
     def calc_distances_by_id(self, query: Any, ids: Any) -> np.ndarray:
         """calc_distances_by_id returns distances from queries to the stored vectors of labels
@@ -1070,6 +1386,22 @@ class Index:
         check(lib.vsag_index_load_buffer(_addr(buf), buf.size, ctypes.byref(out)),
               "from_bytes")
         return cls._from_handle(out.value)
+
+
+def _integers(x: Any, what: str, op: str) -> np.ndarray:
+    """_integers returns x as a 1-D C-contiguous int64 array of exact integers (no bools)."""
+    if isinstance(x, (list, tuple)) and _has_bool(x):
+        raise InvalidArgumentError(f"{what} must be integers, got a bool", operation=op)
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgumentError(f"{what} must be integers: {exc}", operation=op) from None
+    if arr.dtype.kind not in "iu" and not (arr.dtype.kind == "f" and arr.size == 0):
+        raise InvalidArgumentError(f"{what} must be integers, got dtype {arr.dtype}",
+                                   operation=op)
+    if arr.dtype.kind == "u" and arr.size and int(arr.max()) >= 1 << 63:
+        raise InvalidArgumentError(f"{what} holds values beyond int64", operation=op)
+    return np.ascontiguousarray(arr.reshape(-1), dtype=np.int64)
 
 
 def _float_matrix(x: Any, what: str, op: str) -> np.ndarray:

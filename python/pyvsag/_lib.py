@@ -18,9 +18,12 @@ import ctypes.util
 import os
 from typing import Any, List, Tuple
 
+import numpy as np
+
 from .errors import UnsupportedIndexOperationError, error_for
 
-__all__ = ["lib", "library_path", "addr", "check", "check_error", "last_error", "FilterStruct"]
+__all__ = ["lib", "library_path", "addr", "check", "check_error", "last_error", "FilterStruct",
+           "SearchRequestStruct", "EXPLANATION_DTYPE"]
 
 _LIBNAME = "libvsag.so"
 
@@ -76,6 +79,46 @@ class SearchResultStruct(ctypes.Structure):
 
 FILTER_MASK_KEEP = 1
 FILTER_MASK_PACKED = 2
+
+DTYPE_SPARSE = 4  # vsag_dtype_t VSAG_DTYPE_SPARSE
+SEARCH_KNN = 0  # vsag_search_mode_t
+SEARCH_RANGE = 1
+
+
+class SearchRequestStruct(ctypes.Structure):
+    """vsag_search_request_t: one search (see vsag.h); struct_size must be its sizeof."""
+
+    _fields_ = [
+        ("struct_size", ctypes.c_size_t),
+        ("mode", ctypes.c_int32),
+        ("query_dtype", ctypes.c_int32),
+        ("query", c_void_p),
+        ("query_dim", c_uint64),
+        ("query_vector_count", c_uint64),
+        ("query_term_ids", c_void_p),
+        ("query_term_values", c_void_p),
+        ("query_nnz", c_uint64),
+        ("query_dataset", c_void_p),
+        ("query_path", c_char_p),
+        ("topk", c_int64),
+        ("radius", c_float),
+        ("limited_size", c_int64),
+        ("parameters", c_char_p),
+        ("invalid", c_void_p),
+        ("filter", c_void_p),
+        ("filter_ctx", c_void_p),
+        ("filter_spec", c_void_p),
+        ("filter_expr", c_char_p),
+        ("bucket_ids", c_void_p),
+        ("num_bucket_ids", c_uint64),
+        ("expected_labels", c_void_p),
+        ("num_expected_labels", c_uint64),
+    ]
+
+
+# vsag_search_explanation_t as a numpy record: the library writes an array of them in place.
+EXPLANATION_DTYPE = np.dtype([("label", np.int64), ("distance", np.float32),
+                              ("reason", np.int32)], align=True)
 
 # (name, restype, argtypes). Pointers to caller buffers are c_void_p so that numpy addresses
 # (plain ints) pass without conversion objects.
@@ -233,6 +276,20 @@ _PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
          c_void_p, c_void_p],
     ),
     ("vsag_index_get_attributes", c_int, [c_void_p, c_void_p, c_uint64, P(c_void_p), P(c_uint64)]),
+    # sparse, multi-vector and path rows; search requests
+    (
+        "vsag_dataset_set_sparse_vectors",
+        c_int,
+        [c_void_p, c_void_p, c_void_p, c_void_p, c_uint64],
+    ),
+    ("vsag_dataset_set_vector_counts", c_int, [c_void_p, c_void_p, c_uint64]),
+    ("vsag_dataset_set_paths", c_int, [c_void_p, c_void_p, c_uint64]),
+    (
+        "vsag_index_search_request",
+        c_int,
+        [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_uint64, P(c_uint64), P(c_uint64),
+         c_void_p],
+    ),
 ]
 
 
