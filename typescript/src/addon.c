@@ -1686,10 +1686,697 @@ static napi_value index_train_with_queries(napi_env env, napi_callback_info info
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Sparse, multi-vector and path rows; search requests                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+/* rows_arg is a parsed rows argument: dense vectors, sparse CSR rows or multi-vector rows. */
+typedef enum rows_kind { ROWS_DENSE, ROWS_SPARSE, ROWS_MULTI } rows_kind;
+
+typedef struct rows_arg {
+    rows_kind kind;
+    typed_arg vectors;  /* dense and multi-vector rows */
+    vsag_dtype_t dtype; /* dense: the vectors' type */
+    int64_t* offsets;   /* sparse: nrows+1 offsets */
+    bool offsets_owned; /* offsets is a malloc'd copy */
+    uint64_t nrows;     /* sparse: offsets - 1; multi-vector: the number of counts */
+    const uint32_t* indices;
+    const float* values;
+    uint64_t nnz;
+    int64_t* counts;    /* multi-vector: a malloc'd copy of the counts */
+    napi_value keep[3]; /* the TypedArrays the library reads (asynchronous work keeps them) */
+    int nkeep;
+} rows_arg;
+
+static void rows_free(rows_arg* r) {
+    if (r->offsets_owned) free(r->offsets);
+    free(r->counts);
+    r->offsets = NULL;
+    r->counts = NULL;
+    r->offsets_owned = false;
+}
+
+static bool has_prop(napi_env env, napi_value obj, const char* name) {
+    bool has = false;
+    return napi_has_named_property(env, obj, name, &has) == napi_ok && has;
+}
+
+/*
+ * get_int64_list copies integers given as a BigInt64Array, Int32Array, Uint32Array or an Array
+ * of exact integers (Numbers or BigInts, checked by get_label) into a new malloc'd array.
+ */
+static bool get_int64_list(napi_env env, napi_value v, const char* what, int64_t** out,
+                           uint64_t* n) {
+    typed_arg ta;
+    if (get_typed(env, v, &ta)) {
+        size_t len = ta.length;
+        if (ta.type != napi_bigint64_array && ta.type != napi_int32_array &&
+            ta.type != napi_uint32_array) {
+            throw_arg_error(env, false,
+                            "%s must be a BigInt64Array, Int32Array, Uint32Array or an Array of "
+                            "integers, not a %s",
+                            what, typed_name(ta.type));
+            return false;
+        }
+        int64_t* p = malloc((len ? len : 1) * sizeof(int64_t));
+        if (p == NULL) {
+            throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+            return false;
+        }
+        for (size_t i = 0; i < len; i++) {
+            if (ta.type == napi_bigint64_array)
+                p[i] = ((const int64_t*)ta.data)[i];
+            else if (ta.type == napi_int32_array)
+                p[i] = ((const int32_t*)ta.data)[i];
+            else
+                p[i] = ((const uint32_t*)ta.data)[i];
+        }
+        *out = p;
+        *n = len;
+        return true;
+    }
+    bool is_array = false;
+    if (napi_is_array(env, v, &is_array) != napi_ok || !is_array) {
+        throw_arg_error(env, false,
+                        "%s must be a BigInt64Array, Int32Array, Uint32Array or an Array of "
+                        "integers",
+                        what);
+        return false;
+    }
+    uint32_t len = 0;
+    napi_get_array_length(env, v, &len);
+    int64_t* p = malloc(((size_t)len + 1) * sizeof(int64_t));
+    if (p == NULL) {
+        throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+        return false;
+    }
+    for (uint32_t i = 0; i < len; i++) {
+        napi_value e;
+        char name[96];
+        snprintf(name, sizeof name, "%s[%u]", what, i);
+        if (napi_get_element(env, v, i, &e) != napi_ok || !get_label(env, e, name, &p[i])) {
+            free(p);
+            return false;
+        }
+    }
+    *out = p;
+    *n = len;
+    return true;
+}
+
+/*
+ * get_rows reads rows: a vector TypedArray (dense), {indptr, indices, values} (sparse CSR rows:
+ * row i's term ids are indices[indptr[i] .. indptr[i+1]-1]) or {vectors, vectorCounts}
+ * (multi-vector rows: row i is vectorCounts[i] sub-vectors of dim floats in vectors). On
+ * failure it throws and owns nothing.
+ */
+static bool get_rows(napi_env env, const native_index* ni, napi_value v, const char* what,
+                     rows_arg* r) {
+    memset(r, 0, sizeof *r);
+    typed_arg ta;
+    if (get_typed(env, v, &ta)) {
+        r->kind = ROWS_DENSE;
+        r->keep[r->nkeep++] = v;
+        return get_vectors(env, ni, v, what, &r->vectors, &r->dtype);
+    }
+    napi_valuetype t = napi_undefined;
+    if (v != NULL) napi_typeof(env, v, &t);
+    napi_value p;
+    if (t == napi_object && has_prop(env, v, "indptr")) {
+        r->kind = ROWS_SPARSE;
+        napi_get_named_property(env, v, "indptr", &p);
+        uint64_t len = 0;
+        if (get_typed(env, p, &ta) && ta.type == napi_bigint64_array) {
+            r->offsets = ta.data;
+            len = ta.length;
+            r->keep[r->nkeep++] = p;
+        } else {
+            if (!get_int64_list(env, p, "indptr", &r->offsets, &len)) return false;
+            r->offsets_owned = true;
+        }
+        if (len == 0) {
+            rows_free(r);
+            throw_error(env, CODE_INVALID_ARGUMENT, "indptr must hold numRows + 1 offsets");
+            return false;
+        }
+        r->nrows = len - 1;
+        napi_get_named_property(env, v, "indices", &p);
+        if (!get_typed(env, p, &ta) ||
+            (ta.type != napi_uint32_array && ta.type != napi_int32_array)) {
+            rows_free(r);
+            throw_error(env, CODE_INVALID_ARGUMENT, "indices must be a Uint32Array of term ids");
+            return false;
+        }
+        if (ta.type == napi_int32_array) {
+            for (size_t i = 0; i < ta.length; i++) {
+                if (((const int32_t*)ta.data)[i] < 0) {
+                    rows_free(r);
+                    throw_errorf(env, CODE_INVALID_ARGUMENT,
+                                 "indices[%zu] is negative: term ids lie in [0, 2^32)", i);
+                    return false;
+                }
+            }
+        }
+        r->indices = ta.data;
+        r->nnz = ta.length;
+        r->keep[r->nkeep++] = p;
+        napi_get_named_property(env, v, "values", &p);
+        if (!get_typed(env, p, &ta) || ta.type != napi_float32_array) {
+            rows_free(r);
+            throw_error(env, CODE_INVALID_ARGUMENT, "values must be a Float32Array of weights");
+            return false;
+        }
+        if (ta.length != r->nnz) {
+            rows_free(r);
+            throw_errorf(env, CODE_INVALID_ARGUMENT, "%llu term ids but %zu values",
+                         (unsigned long long)r->nnz, ta.length);
+            return false;
+        }
+        r->values = ta.data;
+        r->keep[r->nkeep++] = p;
+        return true;
+    }
+    if (t == napi_object && has_prop(env, v, "vectors")) {
+        r->kind = ROWS_MULTI;
+        r->dtype = VSAG_DTYPE_FLOAT32;
+        napi_get_named_property(env, v, "vectors", &p);
+        if (!get_typed(env, p, &r->vectors) || r->vectors.type != napi_float32_array) {
+            throw_error(env, CODE_INVALID_ARGUMENT,
+                        "multi-vector rows: vectors must be a Float32Array");
+            return false;
+        }
+        r->keep[r->nkeep++] = p;
+        napi_get_named_property(env, v, "vectorCounts", &p);
+        if (is_nullish(env, p)) {
+            throw_error(env, CODE_INVALID_ARGUMENT,
+                        "multi-vector rows need vectorCounts (sub-vectors per row)");
+            return false;
+        }
+        return get_int64_list(env, p, "vectorCounts", &r->counts, &r->nrows);
+    }
+    throw_errorf(env, CODE_INVALID_ARGUMENT,
+                 "%s must be a Float32Array, Uint16Array or Int8Array of vectors, sparse rows "
+                 "{indptr, indices, values} or multi-vector rows {vectors, vectorCounts}",
+                 what);
+    return false;
+}
+
+/*
+ * insertRows(add, rows, ids, numElements, dim, extraInfos | null, extraInfoSize,
+ *            attributesJson | undefined, paths | undefined)
+ * builds (add false) or adds rows of any kind (see get_rows) through a dataset, with extra
+ * infos, attributes and one path per row.
+ */
+static napi_value index_insert_rows(napi_env env, napi_callback_info info) {
+    size_t argc = 9;
+    napi_value argv[9];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    bool add = false;
+    if (napi_get_value_bool(env, argv[0], &add) != napi_ok) {
+        throw_error(env, CODE_INVALID_ARGUMENT, "add must be a boolean");
+        return NULL;
+    }
+    rows_arg rw;
+    if (!get_rows(env, ni, argv[1], "vectors", &rw)) return NULL;
+    typed_arg ids, extra = {napi_uint8_array, NULL, 0};
+    int64_t n = 0, dim = 0, esize = 0;
+    uint64_t num_vectors = 0;
+    str_arg attrs = {NULL, {0}};
+    char** paths = NULL;
+    uint32_t npaths = 0;
+    int64_t* failed = NULL;
+    vsag_dataset_t ds = NULL;
+    napi_value out = NULL;
+    bool ok = get_ids(env, argv[2], "ids", &ids) &&
+              get_count(env, argv[3], "numElements", 9007199254740991.0, &n) &&
+              get_count(env, argv[4], "dim", 1e9, &dim);
+    if (ok) {
+        switch (rw.kind) {
+            case ROWS_DENSE:
+                if ((double)n * (double)dim > (double)rw.vectors.length) {
+                    throw_errorf(env, CODE_INVALID_ARGUMENT,
+                                 "vectors holds %zu values, numElements*dim needs %.0f",
+                                 rw.vectors.length, (double)n * (double)dim);
+                    ok = false;
+                }
+                break;
+            case ROWS_SPARSE:
+                if ((uint64_t)n != rw.nrows) {
+                    throw_errorf(env, CODE_INVALID_ARGUMENT,
+                                 "numElements is %lld, the sparse rows hold %llu rows",
+                                 (long long)n, (unsigned long long)rw.nrows);
+                    ok = false;
+                }
+                break;
+            case ROWS_MULTI:
+                if ((uint64_t)n != rw.nrows) {
+                    throw_errorf(env, CODE_INVALID_ARGUMENT,
+                                 "numElements is %lld, vectorCounts holds %llu counts",
+                                 (long long)n, (unsigned long long)rw.nrows);
+                    ok = false;
+                } else if (dim <= 0 || rw.vectors.length % (size_t)dim != 0) {
+                    throw_errorf(env, CODE_INVALID_ARGUMENT,
+                                 "vectors holds %zu values, not a whole number of sub-vectors "
+                                 "of dim %lld",
+                                 rw.vectors.length, (long long)dim);
+                    ok = false;
+                } else {
+                    num_vectors = rw.vectors.length / (size_t)dim;
+                }
+                break;
+        }
+    }
+    if (ok && (size_t)n > ids.length) {
+        throw_errorf(env, CODE_INVALID_ARGUMENT, "ids holds %zu labels, numElements is %lld",
+                     ids.length, (long long)n);
+        ok = false;
+    }
+    if (ok && !is_nullish(env, argv[5])) {
+        if (!get_typed(env, argv[5], &extra) || extra.type != napi_uint8_array) {
+            throw_error(env, CODE_INVALID_ARGUMENT, "extraInfos must be a Uint8Array");
+            ok = false;
+        } else if (!get_count(env, argv[6], "extraInfoSize", 1e9, &esize)) {
+            ok = false;
+        } else if ((double)extra.length != (double)n * (double)esize) {
+            throw_errorf(env, CODE_INVALID_ARGUMENT,
+                         "extraInfos holds %zu bytes, numElements*extra_info_size needs %.0f",
+                         extra.length, (double)n * (double)esize);
+            ok = false;
+        }
+    }
+    if (ok) ok = get_string(env, argv[7], "attributes", true, &attrs);
+    if (ok && !is_nullish(env, argv[8])) {
+        bool is_array = false;
+        napi_is_array(env, argv[8], &is_array);
+        if (!is_array) {
+            throw_arg_error(env, false, "paths must be an Array of strings");
+            ok = false;
+        } else {
+            napi_get_array_length(env, argv[8], &npaths);
+            paths = calloc((size_t)npaths + 1, sizeof(char*));
+            if (paths == NULL) {
+                throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+                ok = false;
+            }
+            for (uint32_t i = 0; ok && i < npaths; i++) {
+                napi_value e;
+                napi_valuetype et = napi_undefined;
+                if (napi_get_element(env, argv[8], i, &e) == napi_ok) napi_typeof(env, e, &et);
+                if (et != napi_string) {
+                    throw_arg_error(env, false, "paths[%u] must be a string", i);
+                    ok = false;
+                    break;
+                }
+                str_arg s;
+                if (!get_string(env, e, "path", false, &s)) {
+                    ok = false;
+                    break;
+                }
+                paths[i] = heap_string(&s);
+                if (paths[i] == NULL) {
+                    throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+                    ok = false;
+                }
+            }
+        }
+    }
+    if (ok) {
+        failed = malloc(((size_t)n + 1) * sizeof(int64_t));
+        int st = failed == NULL ? -CODE_NO_ENOUGH_MEMORY : vsag_dataset_make(&ds);
+        if (st == 0) st = vsag_dataset_set_num_elements(ds, n);
+        if (st == 0) st = vsag_dataset_set_dim(ds, rw.kind == ROWS_SPARSE ? 0 : dim);
+        if (st == 0) st = vsag_dataset_set_ids(ds, ids.data);
+        if (st == 0) {
+            switch (rw.kind) {
+                case ROWS_SPARSE:
+                    st = vsag_dataset_set_sparse_vectors(ds, rw.offsets, rw.indices, rw.values,
+                                                         rw.nnz);
+                    break;
+                case ROWS_MULTI:
+                    st = vsag_dataset_set_float32_vectors(ds, rw.vectors.data);
+                    if (st == 0) st = vsag_dataset_set_vector_counts(ds, rw.counts, num_vectors);
+                    break;
+                case ROWS_DENSE:
+                    switch (rw.dtype) {
+                        case VSAG_DTYPE_FLOAT16:
+                            st = vsag_dataset_set_float16_vectors(ds, rw.vectors.data);
+                            break;
+                        case VSAG_DTYPE_BFLOAT16:
+                            st = vsag_dataset_set_bfloat16_vectors(ds, rw.vectors.data);
+                            break;
+                        case VSAG_DTYPE_INT8:
+                            st = vsag_dataset_set_int8_vectors(ds, rw.vectors.data);
+                            break;
+                        default: st = vsag_dataset_set_float32_vectors(ds, rw.vectors.data); break;
+                    }
+                    break;
+            }
+        }
+        if (st == 0 && extra.data != NULL) st = vsag_dataset_set_extra_info_size(ds, esize);
+        if (st == 0 && extra.data != NULL)
+            st = vsag_dataset_set_extra_infos(ds, (const char*)extra.data);
+        if (st == 0 && attrs.s != NULL) st = vsag_dataset_set_attributes(ds, attrs.s);
+        if (st == 0 && paths != NULL)
+            st = vsag_dataset_set_paths(ds, (const char* const*)paths, npaths);
+        uint64_t nfailed = 0;
+        if (st == 0)
+            st = add ? vsag_index_add_dataset(ni->handle, ds, failed, &nfailed)
+                     : vsag_index_build_dataset(ni->handle, ds, failed, &nfailed);
+        if (st == -CODE_NO_ENOUGH_MEMORY && failed == NULL)
+            throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+        else if (st != 0)
+            throw_status(env, st);
+        else
+            out = copy_ids(env, failed, (size_t)nfailed);
+    }
+    vsag_dataset_destroy(ds);
+    free(failed);
+    str_free(&attrs);
+    if (paths != NULL) {
+        for (uint32_t i = 0; i < npaths; i++) free(paths[i]);
+        free(paths);
+    }
+    rows_free(&rw);
+    return out;
+}
+
+/* search_req is one parsed search(query, options) with everything it points to. */
+typedef struct search_req {
+    vsag_search_request_t r;
+    rows_arg q;
+    filter_arg filter;
+    char* params;
+    char* expr;
+    char* path;
+    int64_t* buckets;
+    int64_t* expected;
+    uint64_t nexp;
+    uint64_t esize;
+    /* outputs */
+    uint64_t cap, count, total;
+    int64_t* ids;
+    float* dists;
+    char* extra;
+    vsag_search_explanation_t* ex;
+    int status;
+    char* message;
+} search_req;
+
+static void search_req_free(search_req* s) {
+    if (s == NULL) return;
+    rows_free(&s->q);
+    free(s->params);
+    free(s->expr);
+    free(s->path);
+    free(s->buckets);
+    free(s->expected);
+    free(s->ids);
+    free(s->dists);
+    free(s->extra);
+    free(s->ex);
+    free(s->message);
+    free(s);
+}
+
+/* get_opt reads an optional property (NULL when absent, undefined or null). */
+static napi_value get_opt(napi_env env, napi_value obj, const char* name) {
+    napi_value v = NULL;
+    if (napi_get_named_property(env, obj, name, &v) != napi_ok || is_nullish(env, v)) return NULL;
+    return v;
+}
+
+/* copy_labels reads a label list (see get_label_list) into a malloc'd copy. */
+static bool copy_labels(napi_env env, napi_value v, const char* what, int64_t** out,
+                        uint64_t* n) {
+    const int64_t* ids = NULL;
+    napi_value keep;
+    if (!get_label_list(env, v, what, &ids, n, &keep)) return false;
+    *out = malloc(((size_t)*n + 1) * sizeof(int64_t));
+    if (*out == NULL) {
+        throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+        return false;
+    }
+    if (*n > 0) memcpy(*out, ids, (size_t)*n * sizeof(int64_t));
+    return true;
+}
+
+/*
+ * get_search_req parses search(query, options, extraInfoSize). options: {k | radius, params,
+ * filter, filterExpr, limitedSize, bucketIds, expectedLabels, path}; params is a string (the
+ * TypeScript layer serializes objects).
+ */
+static search_req* get_search_req(napi_env env, native_index* ni, napi_value query,
+                                  napi_value opts, napi_value esize_v) {
+    search_req* s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+        return NULL;
+    }
+    vsag_search_request_t init = VSAG_SEARCH_REQUEST_INIT;
+    s->r = init;
+    if (!get_rows(env, ni, query, "query", &s->q)) goto fail;
+    vsag_search_request_t* r = &s->r;
+    switch (s->q.kind) {
+        case ROWS_DENSE:
+            r->query = s->q.vectors.data;
+            r->query_dtype = s->q.dtype;
+            r->query_dim = s->q.vectors.length;
+            break;
+        case ROWS_SPARSE: {
+            if (s->q.nrows != 1) {
+                throw_errorf(env, CODE_INVALID_ARGUMENT,
+                             "search takes one query; the sparse query holds %llu rows",
+                             (unsigned long long)s->q.nrows);
+                goto fail;
+            }
+            int64_t lo = s->q.offsets[0], hi = s->q.offsets[1];
+            if (lo < 0 || hi < lo || (uint64_t)hi > s->q.nnz) {
+                throw_errorf(env, CODE_INVALID_ARGUMENT,
+                             "sparse query: offsets %lld..%lld do not lie within the %llu term "
+                             "ids",
+                             (long long)lo, (long long)hi, (unsigned long long)s->q.nnz);
+                goto fail;
+            }
+            r->query_dtype = VSAG_DTYPE_SPARSE;
+            r->query_nnz = (uint64_t)(hi - lo);
+            if (hi > lo) {
+                r->query_term_ids = s->q.indices + lo;
+                r->query_term_values = s->q.values + lo;
+            }
+            break;
+        }
+        case ROWS_MULTI: {
+            int64_t c = s->q.nrows == 1 ? s->q.counts[0] : 0;
+            if (s->q.nrows != 1 || c <= 0 || s->q.vectors.length % (size_t)c != 0) {
+                throw_error(env, CODE_INVALID_ARGUMENT,
+                            "a multi-vector query is one document: vectorCounts holds one count "
+                            "(>= 1) that divides vectors.length");
+                goto fail;
+            }
+            r->query = s->q.vectors.data;
+            r->query_dim = s->q.vectors.length / (size_t)c;
+            r->query_vector_count = (uint64_t)c;
+            break;
+        }
+    }
+    napi_valuetype t = napi_undefined;
+    if (opts != NULL) napi_typeof(env, opts, &t);
+    if (t != napi_object) {
+        throw_error(env, CODE_INVALID_ARGUMENT, "options must be an object with k or radius");
+        goto fail;
+    }
+    napi_value kv = get_opt(env, opts, "k"), rv = get_opt(env, opts, "radius"),
+               lv = get_opt(env, opts, "limitedSize"), v;
+    if ((kv == NULL) == (rv == NULL)) {
+        throw_error(env, CODE_INVALID_ARGUMENT,
+                    kv == NULL ? "options need k (a knn search) or radius (a range search)"
+                               : "give k (a knn search) or radius (a range search), not both");
+        goto fail;
+    }
+    if (kv != NULL) {
+        if (lv != NULL) {
+            throw_error(env, CODE_INVALID_ARGUMENT, "limitedSize is for range searches");
+            goto fail;
+        }
+        r->mode = VSAG_SEARCH_KNN;
+        if (!get_k(env, kv, &r->topk)) goto fail;
+        int64_t width = 0;
+        if (!result_width(env, ni, r->topk, &width)) goto fail;
+        s->cap = (uint64_t)width;
+    } else {
+        double radius = 0, limited = 0;
+        r->mode = VSAG_SEARCH_RANGE;
+        if (!get_number(env, rv, "radius", &radius)) goto fail;
+        r->radius = (float)radius;
+        if (lv != NULL) {
+            if (!get_number(env, lv, "limitedSize", &limited)) goto fail;
+            if (limited != floor(limited) || limited < -1 || limited > 9.2e18) {
+                throw_error(env, CODE_INVALID_ARGUMENT,
+                            "limitedSize must be -1 or 0 (unlimited) or a positive integer");
+                goto fail;
+            }
+        }
+        r->limited_size = (int64_t)limited;
+        s->cap = limited > 0 && limited <= PAD_LIMIT ? (uint64_t)limited : 256;
+    }
+    str_arg a;
+    if ((v = get_opt(env, opts, "params")) != NULL) {
+        if (!get_string(env, v, "params", false, &a)) goto fail;
+        s->params = heap_string(&a);
+    }
+    if ((v = get_opt(env, opts, "filterExpr")) != NULL) {
+        if (!get_string(env, v, "filterExpr", false, &a)) goto fail;
+        s->expr = heap_string(&a);
+    }
+    if ((v = get_opt(env, opts, "path")) != NULL) {
+        if (!get_string(env, v, "path", false, &a)) goto fail;
+        s->path = heap_string(&a);
+    }
+    if (!get_filter(env, get_opt(env, opts, "filter"), &s->filter)) goto fail;
+    if ((v = get_opt(env, opts, "bucketIds")) != NULL) {
+        uint64_t nb = 0;
+        if (!copy_labels(env, v, "bucketIds", &s->buckets, &nb)) goto fail;
+        r->bucket_ids = s->buckets;
+        r->num_bucket_ids = nb;
+    }
+    if ((v = get_opt(env, opts, "expectedLabels")) != NULL) {
+        if (!copy_labels(env, v, "expectedLabels", &s->expected, &s->nexp)) goto fail;
+        if (s->nexp > 0) {
+            r->expected_labels = s->expected;
+            r->num_expected_labels = s->nexp;
+        }
+    }
+    int64_t esize = 0;
+    if (!get_count(env, esize_v, "extraInfoSize", 1e9, &esize)) goto fail;
+    s->esize = (uint64_t)esize;
+    r->parameters = s->params;
+    r->filter_expr = s->expr;
+    r->query_path = s->path;
+    return s;
+fail:
+    search_req_free(s);
+    return NULL;
+}
+
+/* search_run runs a parsed request (any thread, no JavaScript), growing the result buffers
+ * until every result fits. */
+static void search_run(vsag_index_t h, search_req* s) {
+    if (s->filter.present) s->r.filter_spec = &s->filter.f;
+    for (;;) {
+        free(s->ids);
+        free(s->dists);
+        free(s->extra);
+        free(s->ex);
+        size_t cap = (size_t)s->cap;
+        s->ids = malloc((cap + 1) * sizeof(int64_t));
+        s->dists = malloc((cap + 1) * sizeof(float));
+        s->extra = s->esize ? malloc(cap * (size_t)s->esize + 1) : NULL;
+        s->ex = malloc(((size_t)s->nexp + 1) * sizeof(vsag_search_explanation_t));
+        if (s->ids == NULL || s->dists == NULL || s->ex == NULL ||
+            (s->esize && s->extra == NULL)) {
+            s->status = -CODE_NO_ENOUGH_MEMORY;
+            s->message = strdup("out of memory for the search results");
+            return;
+        }
+        int st = vsag_index_search_request(h, &s->r, cap ? s->ids : NULL, cap ? s->dists : NULL,
+                                           s->esize && cap ? s->extra : NULL, s->cap, &s->count,
+                                           &s->total, s->nexp ? s->ex : NULL);
+        if (st != 0) {
+            s->status = st;
+            s->message = strdup(vsag_last_error_code() == st ? vsag_last_error() : "");
+            return;
+        }
+        if (s->total <= s->cap) return;
+        s->cap = s->total; /* the buffers were too small: again with room for every result */
+    }
+}
+
+static const char* reason_name(int32_t r) {
+    switch (r) {
+        case VSAG_REASON_FOUND: return "found";
+        case VSAG_REASON_ABSENT: return "absent";
+        case VSAG_REASON_FILTERED: return "filtered";
+        case VSAG_REASON_BEYOND_K: return "beyond_k";
+        case VSAG_REASON_NOT_REACHED: return "not_reached";
+        default: return "unknown";
+    }
+}
+
+/* search_result_js turns a finished request into {ids, distances, extraInfos?, expected?}. */
+static napi_value search_result_js(napi_env env, const search_req* s) {
+    size_t n = (size_t)s->count;
+    napi_value ids_ab, dists_ab, obj;
+    void *pi, *pd;
+    if (!new_buffer(env, n * sizeof(int64_t), &ids_ab, &pi) ||
+        !new_buffer(env, n * sizeof(float), &dists_ab, &pd))
+        return NULL;
+    if (n > 0) {
+        memcpy(pi, s->ids, n * sizeof(int64_t));
+        memcpy(pd, s->dists, n * sizeof(float));
+    }
+    obj = search_result(env, ids_ab, dists_ab, n);
+    if (obj == NULL) return NULL;
+    if (s->esize > 0) {
+        napi_value ab, arr;
+        void* pe;
+        size_t bytes = n * (size_t)s->esize;
+        if (!new_buffer(env, bytes, &ab, &pe)) return NULL;
+        if (bytes > 0) memcpy(pe, s->extra, bytes);
+        NAPI_CALL(env, napi_create_typedarray(env, napi_uint8_array, bytes, ab, 0, &arr));
+        NAPI_CALL(env, napi_set_named_property(env, obj, "extraInfos", arr));
+    }
+    if (s->r.expected_labels != NULL || s->expected != NULL) {
+        napi_value list;
+        NAPI_CALL(env, napi_create_array_with_length(env, (size_t)s->nexp, &list));
+        for (uint64_t i = 0; i < s->nexp; i++) {
+            napi_value e, label, reason, dist;
+            NAPI_CALL(env, napi_create_object(env, &e));
+            NAPI_CALL(env, napi_create_bigint_int64(env, s->ex[i].label, &label));
+            NAPI_CALL(env, napi_create_string_utf8(env, reason_name(s->ex[i].reason),
+                                                   NAPI_AUTO_LENGTH, &reason));
+            NAPI_CALL(env, napi_create_double(env, (double)s->ex[i].distance, &dist));
+            NAPI_CALL(env, napi_set_named_property(env, e, "label", label));
+            NAPI_CALL(env, napi_set_named_property(env, e, "reason", reason));
+            NAPI_CALL(env, napi_set_named_property(env, e, "distance", dist));
+            NAPI_CALL(env, napi_set_element(env, list, (uint32_t)i, e));
+        }
+        NAPI_CALL(env, napi_set_named_property(env, obj, "expected", list));
+    }
+    return obj;
+}
+
+/* search(query, options, extraInfoSize): one SearchRequest on the calling thread. */
+static napi_value index_search(napi_env env, napi_callback_info info) {
+    size_t argc = 3;
+    napi_value argv[3];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    search_req* s = get_search_req(env, ni, argv[0], argv[1], argv[2]);
+    if (s == NULL) return NULL;
+    search_run(ni->handle, s);
+    napi_value out = NULL;
+    if (s->status != 0)
+        throw_error(env, s->status, s->message);
+    else
+        out = search_result_js(env, s);
+    search_req_free(s);
+    return out;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Asynchronous methods                                                                        */
 /* ------------------------------------------------------------------------------------------ */
 
-typedef enum op_kind { OP_BUILD, OP_ADD, OP_KNN, OP_KNN_BATCH, OP_SAVE, OP_LOAD, OP_LOAD_FILE } op_kind;
+typedef enum op_kind {
+    OP_BUILD,
+    OP_ADD,
+    OP_KNN,
+    OP_KNN_BATCH,
+    OP_SAVE,
+    OP_LOAD,
+    OP_LOAD_FILE,
+    OP_SEARCH
+} op_kind;
 
 /* async_op is one operation queued on the libuv pool. */
 typedef struct async_op {
@@ -1716,6 +2403,7 @@ typedef struct async_op {
     vsag_dataset_t result; /* single-query search */
     uint64_t num_failed;
     vsag_index_t loaded;
+    search_req* search; /* OP_SEARCH: the request and its results */
     /* status */
     int status;
     char* message;
@@ -1728,6 +2416,7 @@ static void op_free(napi_env env, async_op* op) {
     free(op->expr);
     free(op->message);
     if (op->result) vsag_dataset_destroy(op->result);
+    search_req_free(op->search);
     if (op->work) napi_delete_async_work(env, op->work);
     free(op);
 }
@@ -1778,6 +2467,11 @@ static void op_execute(napi_env env, void* data) {
                                                          op->has_filter ? &op->filter : NULL,
                                                          op->out_ids, op->out_dists);
             break;
+        case OP_SEARCH:
+            search_run(op->handle, op->search);
+            op->status = op->search->status;
+            if (op->status != 0) op->message = strdup(op->search->message ? op->search->message : "");
+            break;
         case OP_SAVE: op->status = vsag_index_serialize_file(op->handle, op->str); break;
         case OP_LOAD: op->status = vsag_index_deserialize_file(op->handle, op->str); break;
         case OP_LOAD_FILE: {
@@ -1821,6 +2515,7 @@ static napi_value op_result(napi_env env, async_op* op) {
                 return NULL;
             return batch_result(env, ids_ab, dists_ab, (int64_t)op->count, op->k);
         }
+        case OP_SEARCH: return search_result_js(env, op->search);
         case OP_SAVE:
         case OP_LOAD: return undefined(env);
         case OP_LOAD_FILE: {
@@ -2004,6 +2699,31 @@ static napi_value index_knn_search_async(napi_env env, napi_callback_info info) 
 
 static napi_value index_knn_search_batch_async(napi_env env, napi_callback_info info) {
     return knn_async(env, info, true);
+}
+
+/* searchAsync(query, options, extraInfoSize): search on the libuv thread pool. */
+static napi_value index_search_async(napi_env env, napi_callback_info info) {
+    size_t argc = 3;
+    napi_value argv[3], self;
+    native_index* ni = this_index(env, info, &argc, argv, &self);
+    if (ni == NULL) return NULL;
+    search_req* s = get_search_req(env, ni, argv[0], argv[1], argv[2]);
+    if (s == NULL) return NULL;
+    async_op* op = op_new(env, OP_SEARCH, ni, self);
+    if (op == NULL) {
+        search_req_free(s);
+        return NULL;
+    }
+    op->search = s;
+    bool ok = true;
+    for (int i = 0; ok && i < s->q.nkeep; i++) ok = op_keep(env, op, s->q.keep[i]);
+    for (int i = 0; ok && i < s->filter.narrays; i++) ok = op_keep(env, op, s->filter.arrays[i]);
+    if (!ok) {
+        op_free(env, op);
+        throw_error(env, 2, "cannot reference the arguments");
+        return NULL;
+    }
+    return op_queue(env, op, "vsag.searchAsync");
 }
 
 static napi_value file_async(napi_env env, napi_callback_info info, op_kind kind) {
@@ -2223,6 +2943,9 @@ NAPI_MODULE_INIT() {
         METHOD("knnSearchBatchAsync", index_knn_search_batch_async),
         METHOD("saveAsync", index_save_async),
         METHOD("loadAsync", index_load_async),
+        METHOD("search", index_search),
+        METHOD("searchAsync", index_search_async),
+        METHOD("insertRows", index_insert_rows),
     };
     napi_value ctor;
     if (napi_define_class(env, "NativeIndex", NAPI_AUTO_LENGTH, index_new, NULL,

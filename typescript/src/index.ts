@@ -90,8 +90,90 @@ export type AttributeValue = number | bigint | string | boolean | number[] | big
 /** The attributes of one vector, by name; null or undefined for a vector without any. */
 export type Attributes = Record<string, AttributeValue> | null | undefined;
 
+/**
+ * Sparse rows (indexes created with `"dtype": "sparse"`) in CSR form: row i's term ids are
+ * `indices[indptr[i] .. indptr[i+1]-1]`, sorted ascending and unique, with their weights at the
+ * same positions of `values`; `indptr` holds numRows + 1 offsets starting at 0 and ending at
+ * `indices.length`. The library checks every row (unsorted or duplicate term ids, offsets
+ * that do not add up, NaN weights: VsagError INVALID_ARGUMENT naming the row).
+ */
+export interface SparseRows {
+    indptr: BigInt64Array | Int32Array | Uint32Array | readonly Label[];
+    indices: Uint32Array | Int32Array;
+    values: Float32Array;
+}
+
+/**
+ * Multi-vector rows: row i is a document of `vectorCounts[i]` (>= 1) sub-vectors of dim floats,
+ * the documents' sub-vectors concatenated in `vectors` (sum(vectorCounts) * dim values).
+ */
+export interface MultiVectorRows {
+    vectors: Float32Array;
+    vectorCounts: BigInt64Array | Int32Array | Uint32Array | readonly Label[];
+}
+
+/** Rows for build/add and queries for {@link Index.search}: dense, sparse or multi-vector. */
+export type Rows = VectorArray | SparseRows | MultiVectorRows;
+
+/**
+ * Options of {@link Index.search}: give `k` (a knn search) or `radius` (a range search).
+ * Every filter that is given applies (a label must pass them all).
+ */
+export interface RequestOptions {
+    /** knn: the number of neighbours (>= 1; capped at the live count before allocating). */
+    k?: number | bigint;
+    /** range: the distance bound (>= 0, distance units). */
+    radius?: number;
+    /** the search JSON, e.g. `{"hgraph":{"ef_search":100}}`. */
+    params?: Parameters;
+    /** labels the search must not return ({@link Filter}). */
+    filter?: Filter;
+    /** an attribute filter expression ({@link SearchOptions.filterExpr}). */
+    filterExpr?: string;
+    /** range: at most this many results, the nearest (-1, 0 or absent: unlimited). */
+    limitedSize?: number;
+    /** the buckets an ivf index scans; other index types refuse them (INVALID_ARGUMENT). */
+    bucketIds?: BigInt64Array | readonly Label[];
+    /** labels whose fate the result explains ({@link RequestResult.expected}). */
+    expectedLabels?: BigInt64Array | readonly Label[];
+    /** the query's path (pyramid indexes), such as "tenant/shop". */
+    path?: string;
+}
+
+/**
+ * What became of an expected label: `found` (in the result), `absent` (not live in the index),
+ * `filtered` (a filter or the expression excludes it), `beyond_k` (farther than the last
+ * result: an exact search would not return it either) or `not_reached` (an exact search would
+ * return it; the index's search did not reach it: raise ef_search).
+ */
+export type Reason = "found" | "absent" | "filtered" | "beyond_k" | "not_reached";
+
+/** The fate of one expected label; distance is NaN when unknown (absent labels). */
+export interface Explanation {
+    label: bigint;
+    reason: Reason;
+    distance: number;
+}
+
+/** The answer of {@link Index.search}. */
+export interface RequestResult {
+    /** the results, ascending by distance (no padding). */
+    ids: BigInt64Array;
+    distances: Float32Array;
+    /** for indexes created with extra_info_size: ids.length * extra_info_size bytes. */
+    extraInfos?: Uint8Array;
+    /** with expectedLabels: one explanation per label, in their order. */
+    expected?: Explanation[];
+}
+
 /** Options of {@link Index.build} and {@link Index.add}. */
 export interface InsertOptions {
+    /**
+     * One path per row, such as "tenant/shop/item", for pyramid indexes (the index types
+     * available today refuse them with INVALID_ARGUMENT). Empty paths or empty segments are
+     * refused naming the row.
+     */
+    paths?: string[];
     /**
      * One attribute object per vector (null for a vector without attributes), for attribute
      * filtering with {@link SearchOptions.filterExpr}, e.g.
@@ -306,7 +388,23 @@ interface NativeIndex {
     ): Promise<SearchResult>;
     saveAsync(file: string): Promise<void>;
     loadAsync(file: string): Promise<void>;
+    search(query: Rows, options: NativeRequestOptions, extraInfoSize: number): RequestResult;
+    searchAsync(query: Rows, options: NativeRequestOptions, extraInfoSize: number): Promise<RequestResult>;
+    insertRows(
+        add: boolean,
+        rows: Rows,
+        ids: BigInt64Array,
+        n: number,
+        dim: number,
+        extra: Uint8Array | null,
+        extraSize: number,
+        attrs: string | undefined,
+        paths: string[] | undefined,
+    ): BigInt64Array;
 }
+
+/* RequestOptions with the search JSON serialized. */
+type NativeRequestOptions = Omit<RequestOptions, "params"> & { params?: string };
 
 interface NativeAddon {
     NativeIndex: new (name: string, parameters: string) => NativeIndex;
@@ -385,6 +483,24 @@ function queryLength(v: VectorArray): number {
     return v.length;
 }
 
+function isVectorArray(v: unknown): v is VectorArray {
+    return v instanceof Float32Array || v instanceof Uint16Array || v instanceof Int8Array;
+}
+
+/* rowCount is the number of rows of sparse or multi-vector rows (for numElements). */
+function rowCount(rows: Rows): number {
+    if (isVectorArray(rows)) return 0;
+    if ("indptr" in rows) return Math.max((rows.indptr?.length ?? 0) - 1, 0);
+    return rows.vectorCounts?.length ?? 0;
+}
+
+function nativeOptions(options: RequestOptions): NativeRequestOptions {
+    if (options === null || typeof options !== "object") {
+        throw new VsagError("search options must be an object with k or radius", ErrorCode.INVALID_ARGUMENT);
+    }
+    return { ...options, params: json(options.params) };
+}
+
 /**
  * Index is a vector index of one type ("hgraph", "brute_force", ...). It holds a library
  * handle: call {@link Index.close} when done (a finalizer releases forgotten handles when the
@@ -440,17 +556,51 @@ export class Index {
      * Build the empty index from numElements vectors of dimension dim (row-major) with labels
      * ids, training it first when the index type needs it.
      *
+     * `vectors` may also be sparse rows ({@link SparseRows}) or multi-vector rows
+     * ({@link MultiVectorRows}), and `options.paths` gives each row a path; the library checks
+     * them (INVALID_ARGUMENT naming the row, nothing inserted), and index types that take dense
+     * vectors only (hgraph, brute_force, ...) refuse them with INVALID_ARGUMENT. numElements
+     * defaults to the number of rows and dim to the index dimension.
+     *
      * @returns the labels that could not be added (such as duplicates); empty normally
      */
     build(
-        vectors: VectorArray,
+        vectors: Rows,
         ids: BigInt64Array,
-        numElements: number,
-        dim: number,
+        numElements?: number,
+        dim?: number,
         options?: InsertOptions,
     ): BigInt64Array {
-        if (options?.extraInfos) return this.insertExtra(false, vectors, ids, numElements, dim, options);
-        return this.native.build(vectors, ids, numElements, dim, attributesJson(options, numElements));
+        if (!isVectorArray(vectors) || options?.paths) return this.insertRows(false, vectors, ids, numElements, dim, options);
+        const d = dim ?? this.getDim();
+        const n = numElements ?? Math.floor(vectors.length / Math.max(d, 1));
+        if (options?.extraInfos) return this.insertExtra(false, vectors, ids, n, d, options);
+        return this.native.build(vectors, ids, n, d, attributesJson(options, n));
+    }
+
+    /* insertRows builds or adds sparse rows, multi-vector rows or rows with paths. */
+    private insertRows(
+        add: boolean,
+        rows: Rows,
+        ids: BigInt64Array,
+        numElements: number | undefined,
+        dim: number | undefined,
+        options: InsertOptions | undefined,
+    ): BigInt64Array {
+        const d = dim ?? this.getDim();
+        const n = numElements ?? (isVectorArray(rows) ? Math.floor(rows.length / Math.max(d, 1)) : rowCount(rows));
+        const extra = options?.extraInfos ?? null;
+        return this.native.insertRows(
+            add,
+            rows,
+            ids,
+            n,
+            d,
+            extra,
+            extra ? this.extraInfoSize() : 0,
+            attributesJson(options, n),
+            options?.paths,
+        );
     }
 
     private insertExtra(
@@ -465,14 +615,44 @@ export class Index {
         return this.native.insertExtra(add, vectors, ids, numElements, dim, extra, this.extraInfoSize(), attributesJson(options, numElements));
     }
 
+    private extraSize?: number;
+
     private extraInfoSize(): number {
-        return Number((JSON.parse(this.native.getParameters()) as { extra_info_size?: number }).extra_info_size ?? 0);
+        if (this.extraSize === undefined) {
+            const p = JSON.parse(this.native.getParameters()) as { extra_info_size?: number };
+            this.extraSize = Number(p.extra_info_size ?? 0);
+        }
+        return this.extraSize;
     }
 
     /** Add vectors to the index; as {@link Index.build} otherwise. */
-    add(vectors: VectorArray, ids: BigInt64Array, numElements: number, dim: number, options?: InsertOptions): BigInt64Array {
-        if (options?.extraInfos) return this.insertExtra(true, vectors, ids, numElements, dim, options);
-        return this.native.add(vectors, ids, numElements, dim, attributesJson(options, numElements));
+    add(vectors: Rows, ids: BigInt64Array, numElements?: number, dim?: number, options?: InsertOptions): BigInt64Array {
+        if (!isVectorArray(vectors) || options?.paths) return this.insertRows(true, vectors, ids, numElements, dim, options);
+        const d = dim ?? this.getDim();
+        const n = numElements ?? Math.floor(vectors.length / Math.max(d, 1));
+        if (options?.extraInfos) return this.insertExtra(true, vectors, ids, n, d, options);
+        return this.native.add(vectors, ids, n, d, attributesJson(options, n));
+    }
+
+    /**
+     * Run one search request (VSAG's SearchRequest): a knn search (`options.k`) or a range
+     * search (`options.radius`) of one query, with the filter, the attribute expression and the
+     * bucket ids all applied, on the calling thread.
+     *
+     * @param query - one dense vector; one sparse row `{indptr, indices, values}` (indptr of
+     *   two offsets); or one multi-vector document `{vectors, vectorCounts: [count]}`
+     * @param options - see {@link RequestOptions}
+     * @returns the results without padding (a range search returns all of them), the extra
+     *   infos of indexes created with extra_info_size, and with `expectedLabels` one
+     *   {@link Explanation} per label
+     */
+    search(query: Rows, options: RequestOptions): RequestResult {
+        return this.native.search(query, nativeOptions(options), this.extraInfoSize());
+    }
+
+    /** {@link Index.search} on the libuv thread pool. */
+    async searchAsync(query: Rows, options: RequestOptions): Promise<RequestResult> {
+        return this.native.searchAsync(query, nativeOptions(options), this.extraInfoSize());
     }
 
     /**

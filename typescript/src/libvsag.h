@@ -76,7 +76,11 @@
     X(vsag_dataset_set_extra_infos) \
     X(vsag_dataset_set_attributes) \
     X(vsag_index_build_dataset) \
-    X(vsag_index_add_dataset)
+    X(vsag_index_add_dataset) \
+    X(vsag_dataset_set_sparse_vectors) \
+    X(vsag_dataset_set_vector_counts) \
+    X(vsag_dataset_set_paths) \
+    X(vsag_index_search_request)
 
 #define VSAG_DECLARE_IMPORT(name) extern __typeof__(name)* vsagp_##name;
 VSAG_IMPORTS(VSAG_DECLARE_IMPORT)
@@ -154,5 +158,9 @@ const char* vsag_library_path(void);
 #define vsag_dataset_set_attributes (*vsagp_vsag_dataset_set_attributes)
 #define vsag_index_build_dataset (*vsagp_vsag_index_build_dataset)
 #define vsag_index_add_dataset (*vsagp_vsag_index_add_dataset)
+#define vsag_dataset_set_sparse_vectors (*vsagp_vsag_dataset_set_sparse_vectors)
+#define vsag_dataset_set_vector_counts (*vsagp_vsag_dataset_set_vector_counts)
+#define vsag_dataset_set_paths (*vsagp_vsag_dataset_set_paths)
+#define vsag_index_search_request (*vsagp_vsag_index_search_request)
 
 #endif
