@@ -201,7 +201,8 @@ func (x *Index) Build(ds *Dataset) ([]int64, error) { return x.insert(ds, "build
 // insert validates ds and hands it to the engine's Build or Add. The extra info and
 // attributes of each row are recorded through the engine's insert hook, in the same step as
 // its label, so searches, snapshots and concurrent writes never see one without the other.
-func (x *Index) insert(ds *Dataset, what string) ([]int64, error) {
+func (x *Index) insert(ds *Dataset, what string) (_ []int64, err error) {
+	defer recovered(&err)
 	if err := x.checkMutable(what); err != nil {
 		return nil, err
 	}
@@ -246,7 +247,8 @@ func (x *Index) snapshotting() func() {
 }
 
 // Train learns the quantizers' state from ds without adding the vectors.
-func (x *Index) Train(ds *Dataset) error {
+func (x *Index) Train(ds *Dataset) (err error) {
+	defer recovered(&err)
 	if err := x.checkMutable("train"); err != nil {
 		return err
 	}
@@ -268,7 +270,8 @@ func (x *Index) Train(ds *Dataset) error {
 // TrainWithQueries is Train that also passes sample queries to quantizers that learn from them
 // (leanvec with leanvec_training "ood"). Index types without such quantizers return
 // UNSUPPORTED_INDEX_OPERATION.
-func (x *Index) TrainWithQueries(ds, queries *Dataset) error {
+func (x *Index) TrainWithQueries(ds, queries *Dataset) (err error) {
+	defer recovered(&err)
 	if err := x.checkMutable("train"); err != nil {
 		return err
 	}
@@ -302,7 +305,8 @@ func idsOf(ds *Dataset, n int) []int64 {
 }
 
 // Remove marks labels removed and returns how many were removed; absent labels are skipped.
-func (x *Index) Remove(ids ...int64) (int, error) {
+func (x *Index) Remove(ids ...int64) (_ int, err error) {
+	defer recovered(&err)
 	if err := x.checkMutable("remove"); err != nil {
 		return 0, err
 	}
@@ -318,7 +322,8 @@ func (x *Index) Remove(ids ...int64) (int, error) {
 }
 
 // UpdateID changes the label of a vector from one label to another.
-func (x *Index) UpdateID(from, to int64) error {
+func (x *Index) UpdateID(from, to int64) (err error) {
+	defer recovered(&err)
 	if err := x.checkMutable("update id"); err != nil {
 		return err
 	}
@@ -337,7 +342,8 @@ func (x *Index) UpdateID(from, to int64) error {
 
 // UpdateVector replaces the vector of label (ds holds one vector). Without force an index may
 // refuse a vector too far from the old one.
-func (x *Index) UpdateVector(label int64, ds *Dataset, force bool) error {
+func (x *Index) UpdateVector(label int64, ds *Dataset, force bool) (err error) {
+	defer recovered(&err)
 	if err := x.checkMutable("update vector"); err != nil {
 		return err
 	}
@@ -450,7 +456,8 @@ func (x *Index) Search(query []float32, k int, searchJSON string, filter Filter)
 	return ns, err
 }
 
-func (x *Index) search(q []float32, k int, searchJSON string, filter Filter, stats *SearchStats) ([]Neighbor, error) {
+func (x *Index) search(q []float32, k int, searchJSON string, filter Filter, stats *SearchStats) (_ []Neighbor, err error) {
+	defer recovered(&err)
 	if k <= 0 {
 		return nil, api.Errorf(api.InvalidArgument, "knn search: k %d must be positive", k)
 	}
@@ -503,7 +510,8 @@ func (x *Index) RangeSearchVector(query []float32, radius float32, searchJSON st
 	return ns, err
 }
 
-func (x *Index) rangeSearch(q []float32, radius float32, searchJSON string, filter Filter, limitedSize int) ([]Neighbor, error) {
+func (x *Index) rangeSearch(q []float32, radius float32, searchJSON string, filter Filter, limitedSize int) (_ []Neighbor, err error) {
+	defer recovered(&err)
 	if err := checkLimitedSize(limitedSize); err != nil {
 		return nil, err
 	}
@@ -562,7 +570,8 @@ func (x *Index) BatchSearchInto(queries []float32, nq, k int, searchJSON string,
 	return x.batchSearch(v, n, k, searchJSON, filter, ids, dists)
 }
 
-func (x *Index) batchSearch(v []float32, nq, k int, searchJSON string, filter Filter, ids []int64, dists []float32) error {
+func (x *Index) batchSearch(v []float32, nq, k int, searchJSON string, filter Filter, ids []int64, dists []float32) (err error) {
+	defer recovered(&err)
 	opts, err := x.searchOptions(searchJSON, filter)
 	if err != nil {
 		return err
@@ -652,7 +661,8 @@ func (x *Index) CalcDistanceByID(query []float32, label int64) (float32, error) 
 }
 
 // CalcDistanceByIDs returns the distance of query to each label (-1 where a label is missing).
-func (x *Index) CalcDistanceByIDs(query []float32, labels []int64) ([]float32, error) {
+func (x *Index) CalcDistanceByIDs(query []float32, labels []int64) (_ []float32, err error) {
+	defer recovered(&err)
 	q, err := x.checkQuery(query, "calc distance by id")
 	if err != nil {
 		return nil, err
@@ -669,7 +679,8 @@ func (x *Index) CalcDistanceByIDs(query []float32, labels []int64) ([]float32, e
 }
 
 // GetRawVectorByIDs returns the stored float32 vectors of labels (normalised for cosine).
-func (x *Index) GetRawVectorByIDs(labels []int64) (*Dataset, error) {
+func (x *Index) GetRawVectorByIDs(labels []int64) (_ *Dataset, err error) {
+	defer recovered(&err)
 	vr, ok := x.eng().(api.VectorReader)
 	if !ok || !vr.KeepsRawVectors() {
 		return nil, api.Errorf(api.UnsupportedIndexOperation, "%s does not keep raw vectors with this quantizer", x.name)
@@ -807,4 +818,12 @@ func (x *Index) restore(f *serial.File) error {
 		}
 	}
 	return x.loadAttrs(f)
+}
+
+// recovered, deferred in a public call, turns a panic inside it (a fault in an engine, or in a
+// caller's filter) into INTERNAL_ERROR for the caller, so no panic crosses the Go API.
+func recovered(err *error) {
+	if r := recover(); r != nil {
+		*err = parallel.Recovered(r)
+	}
 }

@@ -81,7 +81,8 @@ type SearchResult struct {
 }
 
 // SearchWithRequest runs one search as req describes.
-func (x *Index) SearchWithRequest(req *SearchRequest) (*SearchResult, error) {
+func (x *Index) SearchWithRequest(req *SearchRequest) (_ *SearchResult, err error) {
+	defer recovered(&err)
 	if req == nil {
 		return nil, api.Errorf(api.InvalidArgument, "search: request is nil")
 	}

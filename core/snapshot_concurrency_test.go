@@ -330,3 +330,25 @@ func TestHostileInitCapacity(t *testing.T) {
 	require.EqualValues(t, 3, idx.GetNumElements())
 	require.Less(t, idx.GetMemoryUsage(), int64(256<<20))
 }
+
+// A filter that panics on the caller's goroutine comes back as INTERNAL_ERROR too.
+func TestParallelCallerPanicIsAnError(t *testing.T) {
+	idx, err := CreateIndex("hgraph", concCreate(0))
+	require.NoError(t, err)
+	v, ids, _ := concRows(5, 0, 300)
+	_, err = idx.Build(&Dataset{NumElements: 300, Dim: concDim, IDs: ids, Float32: v})
+	require.NoError(t, err)
+	boom := KeepFunc(func(int64) bool { panic("caller-side filter fault") }, 1)
+	_, err = idx.Search(v[:concDim], 5, concSearch, boom)
+	require.Equal(t, api.InternalError, api.CodeOf(err))
+	_, err = idx.SearchWithRequest(&SearchRequest{Query: &Dataset{NumElements: 1, Dim: concDim, Float32: v[:concDim]}, TopK: 5, Params: concSearch, Filter: boom})
+	require.Equal(t, api.InternalError, api.CodeOf(err))
+	_, err = idx.RangeSearchVector(v[:concDim], 1, concSearch, boom, -1)
+	require.Equal(t, api.InternalError, api.CodeOf(err))
+	res, err := idx.Search(v[:concDim], 1, concSearch, nil)
+	require.NoError(t, err)
+	require.EqualValues(t, 0, res[0].ID)
+	// writes still go through: no engine lock was left held
+	_, err = idx.Add(&Dataset{NumElements: 1, Dim: concDim, IDs: []int64{5000}, Float32: v[:concDim]})
+	require.NoError(t, err)
+}

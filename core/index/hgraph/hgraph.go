@@ -341,53 +341,55 @@ func (x *Index) Add(vectors []float32, ids []int64, onInsert api.InsertHook) ([]
 // exclusive lock, then links it under the shared lock in chunks (linkAll), so searches run
 // meanwhile and never wait for a whole batch. A build refuses an index that holds vectors.
 func (x *Index) insertBatch(vectors []float32, ids []int64, onInsert api.InsertHook, build bool) ([]int64, error) {
-	x.mu.Lock()
-	if build && x.labels.Total() > 0 {
-		x.mu.Unlock()
-		return nil, api.Errorf(api.BuildTwice, "hgraph: the index is already built")
-	}
 	if len(ids) == 0 {
-		x.mu.Unlock()
-		return nil, nil
+		return nil, x.underExclusive(func() error { return x.checkBuild(build) })
 	}
-	x.mu.Unlock()
 	// the slow part of growing the code stores happens under the shared lock, so searches go on
 	pre := x.pregrow(len(ids))
-	x.mu.Lock()
-	if build && x.labels.Total() > 0 {
-		x.mu.Unlock()
-		return nil, api.Errorf(api.BuildTwice, "hgraph: the index is already built")
-	}
-	x.adopt(pre)
-	if x.untrained() {
-		if err := x.train(vectors, len(ids), nil, 0, false); err != nil {
-			x.mu.Unlock()
-			return nil, err
+	err := x.underExclusive(func() error {
+		if err := x.checkBuild(build); err != nil {
+			return err
 		}
+		x.adopt(pre)
+		if x.untrained() {
+			return x.train(vectors, len(ids), nil, 0, false)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	// Rows are appended appendChunk at a time, the write lock released in between, so a large
 	// batch keeps searches waiting for one chunk at most. A chunk that cannot grow the stores
 	// stops the batch: the rows appended before it are linked and the error returned.
 	var failed []int64
 	pending := make([]pendingNode, 0, len(ids))
-	var err error
-	for lo := 0; lo < len(ids); lo += appendChunk {
-		if lo > 0 {
-			x.mu.Lock()
-		}
-		var f []int64
-		var p []pendingNode
-		f, p, err = x.appendNodes(vectors, ids, lo, min(lo+appendChunk, len(ids)), onInsert)
-		x.mu.Unlock()
-		failed, pending = append(failed, f...), append(pending, p...)
-		if err != nil {
-			break
-		}
+	for lo := 0; lo < len(ids) && err == nil; lo += appendChunk {
+		err = x.underExclusive(func() error {
+			f, p, err := x.appendNodes(vectors, ids, lo, min(lo+appendChunk, len(ids)), onInsert)
+			failed, pending = append(failed, f...), append(pending, p...)
+			return err
+		})
 	}
 	if lerr := x.linkAll(pending, vectors); lerr != nil {
 		return failed, lerr
 	}
 	return failed, err
+}
+
+// checkBuild refuses a build of an index that holds vectors. Caller holds mu.
+func (x *Index) checkBuild(build bool) error {
+	if build && x.labels.Total() > 0 {
+		return api.Errorf(api.BuildTwice, "hgraph: the index is already built")
+	}
+	return nil
+}
+
+// underExclusive runs fn with the exclusive lock held (released even if fn panics).
+func (x *Index) underExclusive(fn func() error) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return fn()
 }
 
 // appendChunk is the number of rows appended per hold of the write lock.
