@@ -118,6 +118,24 @@ static void* searcher(void* arg) {
         rc = vsag_index_knn_search_vector(shared, q, VSAG_DTYPE_FLOAT32, DIM, K, search_params, NULL, &res);
         if (rc != 0) report("vector search", rc);
         vsag_dataset_destroy(res);
+        /* a search request explaining its own first result and a label being removed */
+        vsag_search_request_t req = VSAG_SEARCH_REQUEST_INIT;
+        req.query = q;
+        req.query_dim = DIM;
+        req.topk = K;
+        req.parameters = search_params;
+        int64_t expect[2] = {ids[0], labels[(rounds * 10) % INITIAL]};
+        vsag_search_explanation_t ex[2];
+        req.expected_labels = expect;
+        req.num_expected_labels = 2;
+        uint64_t cnt = 0, tot = 0;
+        rc = vsag_index_search_request(shared, &req, ids, d, NULL, K, &cnt, &tot, ex);
+        if (rc != 0 || cnt < 1 || cnt > K || tot != cnt) {
+            report("search request", rc);
+        } else if (ex[1].reason != VSAG_REASON_ABSENT && ex[1].reason != VSAG_REASON_FOUND &&
+                   ex[1].reason != VSAG_REASON_BEYOND_K && ex[1].reason != VSAG_REASON_NOT_REACHED) {
+            report("search request explanation", ex[1].reason);
+        }
         int64_t n = 0;
         if (vsag_index_get_num_elements(shared, &n) != 0 || n < INITIAL - INITIAL / 10 || n > INITIAL + ADDED)
             report("num elements", 0);

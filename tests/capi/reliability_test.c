@@ -245,6 +245,64 @@ static void test_hostile_k(const char* name, const char* params) {
     EOK(vsag_index_range_search(idx, queries, DIM, 1e30f, huge, SP, &sr));
     CHECK(sr.count == N);
 
+    /* search requests: a huge topk is capped at the live count; hostile sizes are refused
+     * before anything is allocated; a range search reports how many results did not fit */
+    {
+        vsag_search_request_t req = VSAG_SEARCH_REQUEST_INIT;
+        req.query = queries;
+        req.query_dim = DIM;
+        req.topk = INT64_MAX;
+        req.parameters = SP;
+        int64_t* qids = malloc(sizeof(int64_t) * (N + 1));
+        float* qd = malloc(sizeof(float) * (N + 1));
+        uint64_t cnt = 0, tot = 0;
+        OK(vsag_index_search_request(idx, &req, qids, qd, NULL, N + 1, &cnt, &tot, NULL));
+        CHECK(cnt == N && tot == N && qids[N] == -1);
+        check_full_answer(queries, qids, qd, (int64_t)cnt);
+        FAILS(vsag_index_search_request(idx, &req, qids, qd, NULL, UINT64_MAX, &cnt, &tot, NULL),
+              VSAG_INVALID_ARGUMENT);
+        int64_t lab1 = 1;
+        vsag_search_explanation_t ex1;
+        req.expected_labels = &lab1;
+        req.num_expected_labels = UINT64_MAX;
+        FAILS(vsag_index_search_request(idx, &req, qids, qd, NULL, N, &cnt, &tot, &ex1),
+              VSAG_INVALID_ARGUMENT);
+        req.num_expected_labels = 0;
+        req.bucket_ids = &lab1;
+        req.num_bucket_ids = UINT64_MAX;
+        FAILS(vsag_index_search_request(idx, &req, qids, qd, NULL, N, &cnt, &tot, NULL),
+              VSAG_INVALID_ARGUMENT);
+        req.bucket_ids = NULL;
+        req.num_bucket_ids = 0;
+        req.query = NULL;
+        req.query_dtype = VSAG_DTYPE_SPARSE;
+        req.query_nnz = UINT64_MAX;
+        FAILS(vsag_index_search_request(idx, &req, qids, qd, NULL, N, &cnt, &tot, NULL),
+              VSAG_INVALID_ARGUMENT);
+        req.query_dtype = VSAG_DTYPE_FLOAT32;
+        req.query = queries;
+        req.query_vector_count = UINT64_MAX;
+        FAILS(vsag_index_search_request(idx, &req, qids, qd, NULL, N, &cnt, &tot, NULL),
+              VSAG_INVALID_ARGUMENT);
+        req.query_vector_count = 0;
+        req.mode = VSAG_SEARCH_RANGE;
+        req.radius = 1e30f;
+        req.limited_size = INT64_MAX;
+        OK(vsag_index_search_request(idx, &req, qids, qd, NULL, 1, &cnt, &tot, NULL));
+        CHECK(cnt == 1 && tot == N);
+        free(qids);
+        free(qd);
+        /* dataset setters refuse sizes no buffer can have */
+        vsag_dataset_t hd = NULL;
+        OK(vsag_dataset_make(&hd));
+        uint32_t term = 1;
+        FAILS(vsag_dataset_set_sparse_vectors(hd, &lab1, &term, queries, UINT64_MAX), VSAG_INVALID_ARGUMENT);
+        FAILS(vsag_dataset_set_vector_counts(hd, &lab1, UINT64_MAX), VSAG_INVALID_ARGUMENT);
+        const char* one_path[1] = {"a"};
+        FAILS(vsag_dataset_set_paths(hd, one_path, UINT64_MAX), VSAG_INVALID_ARGUMENT);
+        OK(vsag_dataset_destroy(hd));
+    }
+
     /* estimates for absurd sizes do not allocate */
     uint64_t est = 0;
     OK(vsag_index_estimate_memory(idx, UINT64_MAX, &est));
@@ -640,6 +698,11 @@ static void sweep_index(vsag_index_t h) {
                                                          rid, rd),
           E);
     FAILS(vsag_index_get_attributes(h, lab, 1, &str, &u), E);
+    vsag_search_request_t req = VSAG_SEARCH_REQUEST_INIT;
+    req.query = queries;
+    req.query_dim = DIM;
+    req.topk = 2;
+    FAILS(vsag_index_search_request(h, &req, rid, rd, NULL, 2, &u, NULL, NULL), E);
 
     EFAILS(vsag_index_build(h, base, lab, DIM, 2), E);
     EFAILS(vsag_index_add(h, base, lab, DIM, 2), E);
@@ -697,6 +760,19 @@ static void sweep_dataset(vsag_dataset_t d) {
     FAILS(vsag_dataset_get_extra_info_size(d, &i64), E);
     FAILS(vsag_dataset_get_statistics(d, &pc), E);
     FAILS(vsag_dataset_set_attributes(d, "[null]"), E);
+    const int64_t* po;
+    const uint32_t* pt;
+    uint64_t u;
+    uint32_t term = 1;
+    const char* one_path[1] = {"a"};
+    char buf[4];
+    FAILS(vsag_dataset_set_sparse_vectors(d, lab, &term, base, 1), E);
+    FAILS(vsag_dataset_get_sparse_vectors(d, &po, &pt, &pf, &u), E);
+    FAILS(vsag_dataset_set_vector_counts(d, lab, 1), E);
+    FAILS(vsag_dataset_get_vector_counts(d, &pi, &u), E);
+    FAILS(vsag_dataset_set_paths(d, one_path, 1), E);
+    FAILS(vsag_dataset_get_num_paths(d, &u), E);
+    FAILS(vsag_dataset_get_path(d, 0, buf, sizeof buf, &u), E);
 }
 
 static void sweep_bitset(vsag_bitset_t b) {
