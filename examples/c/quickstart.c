@@ -1,6 +1,7 @@
 /*
  * Quickstart in C: build an hgraph index over random vectors, search it (one batch call for
- * many queries), save it to a file and load it back with the parameters stored in the file.
+ * many queries), run one search request that explains what became of two labels, save it to a
+ * file and load it back with the parameters stored in the file.
  *
  *   cc -std=c99 -Iinclude examples/c/quickstart.c -Lbuild/lib -lvsag -Wl,-rpath,build/lib
  *   ./a.out [index file]
@@ -76,6 +77,33 @@ int main(int argc, char** argv) {
         printf(" ...\n");
         ok &= res_ids[q * K] == q;
     }
+
+    /* one search request: exclude query 0's own vector with a bitset and ask what became of
+     * it and of its former second neighbour */
+    vsag_bitset_t excluded = NULL;
+    check(vsag_bitset_make(&excluded), "bitset");
+    check(vsag_bitset_set(excluded, 0, true), "bitset set");
+    vsag_search_request_t req = VSAG_SEARCH_REQUEST_INIT;
+    req.query = data;
+    req.query_dim = DIM;
+    req.topk = K;
+    req.parameters = search_params;
+    req.invalid = excluded;
+    int64_t expected[2] = {0, res_ids[1]};
+    req.expected_labels = expected;
+    req.num_expected_labels = 2;
+    vsag_search_explanation_t why[2];
+    int64_t req_ids[K];
+    float req_dists[K];
+    uint64_t count = 0;
+    check(vsag_index_search_request(index, &req, req_ids, req_dists, NULL, K, &count, NULL, why),
+          "search request");
+    static const char* reasons[] = {"found", "absent", "filtered", "beyond_k", "not_reached"};
+    printf("request: %llu results; label %lld %s, label %lld %s\n", (unsigned long long)count,
+           (long long)why[0].label, reasons[why[0].reason], (long long)why[1].label,
+           reasons[why[1].reason]);
+    ok &= why[0].reason == VSAG_REASON_FILTERED && req_ids[0] != 0;
+    vsag_bitset_destroy(excluded);
 
     /* save, then load into a new index recreated from the file */
     check(vsag_index_serialize_file(index, path), "save");
