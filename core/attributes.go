@@ -173,7 +173,10 @@ func (x *Index) saveAttrs(f *serial.File) {
 
 // loadAttrs restores the attributes section (absent: no attributes).
 func (x *Index) loadAttrs(f *serial.File) error {
-	b, ok := f.Get(secAttributes)
+	b, ok, err := f.Lookup(secAttributes)
+	if err != nil {
+		return readErr(err, "load attributes")
+	}
 	m := map[int64]attr.Set{}
 	if ok {
 		if len(b) < 8 {

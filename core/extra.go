@@ -2,10 +2,13 @@ package core
 
 import (
 	"encoding/binary"
+	"fmt"
+	"io"
 	"sort"
 	"sync"
 
 	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/internal/memguard"
 	"github.com/govsag/vsag/core/serial"
 )
 
@@ -98,52 +101,94 @@ func (e *extraInfos) memory() int64 {
 
 const secExtra = "core.extra_info"
 
-// save writes the extra info of the live labels (removed labels keep theirs in memory until
-// they are added again).
+// save adds the extra info of the live labels (removed labels keep theirs in memory until
+// they are added again): the row count u64, then per label in ascending order the label i64
+// and its bytes. The labels are listed now; the rows are streamed from the slab when f is
+// written.
 func (e *extraInfos) save(f *serial.File, live func(int64) bool) {
 	e.mu.RLock()
-	defer e.mu.RUnlock()
 	labels := make([]int64, 0, len(e.rows))
 	for l := range e.rows {
 		if live(l) {
 			labels = append(labels, l)
 		}
 	}
+	e.mu.RUnlock()
 	sort.Slice(labels, func(i, j int) bool { return labels[i] < labels[j] })
-	out := binary.LittleEndian.AppendUint64(nil, uint64(len(labels)))
-	for _, l := range labels {
-		r := e.rows[l]
-		out = binary.LittleEndian.AppendUint64(out, uint64(l))
-		out = append(out, e.slab[r*e.size:(r+1)*e.size]...)
-	}
-	f.Add(secExtra, out)
+	size := 8 + int64(len(labels))*int64(8+e.size)
+	f.AddStream(secExtra, serial.Critical, size, func(w io.Writer) error {
+		e.mu.RLock()
+		defer e.mu.RUnlock()
+		buf := binary.LittleEndian.AppendUint64(make([]byte, 0, 64<<10), uint64(len(labels)))
+		for _, l := range labels {
+			r, ok := e.rows[l]
+			if !ok {
+				return fmt.Errorf("extra info of label %d changed during the save", l)
+			}
+			if len(buf)+8+e.size > cap(buf) && len(buf) > 0 {
+				if _, err := w.Write(buf); err != nil {
+					return err
+				}
+				buf = buf[:0]
+			}
+			buf = binary.LittleEndian.AppendUint64(buf, uint64(l))
+			buf = append(buf, e.slab[r*e.size:(r+1)*e.size]...)
+		}
+		_, err := w.Write(buf)
+		return err
+	})
 }
 
 func (e *extraInfos) load(f *serial.File) error {
-	b, err := f.Need(secExtra)
-	if err != nil {
+	bad := func(err error) error {
+		if serial.IsReadError(err) {
+			return api.Wrap(api.ReadError, err, "load extra info")
+		}
 		return api.Wrap(api.InvalidBinary, err, "load extra info")
 	}
-	if len(b) < 8 {
+	sr, err := f.Open(secExtra)
+	if err != nil {
+		return bad(err)
+	}
+	if sr.Size() < 8 {
 		return api.Errorf(api.InvalidBinary, "load extra info: section too short")
 	}
-	n := binary.LittleEndian.Uint64(b)
+	var h [8]byte
+	if _, err := io.ReadFull(sr, h[:]); err != nil {
+		return bad(err)
+	}
+	n := binary.LittleEndian.Uint64(h[:])
 	row := uint64(8 + e.size)
-	if n > uint64(len(b)-8)/row || uint64(len(b)-8) != n*row {
-		return api.Errorf(api.InvalidBinary, "load extra info: %d bytes do not hold %d rows", len(b)-8, n)
+	rest := uint64(sr.Size() - 8)
+	if n > rest/row || rest != n*row {
+		return api.Errorf(api.InvalidBinary, "load extra info: %d bytes do not hold %d rows", rest, n)
+	}
+	if err := memguard.Check(int64(n)*int64(e.size+64), "loading extra info"); err != nil {
+		return err
+	}
+	rows, slab := make(map[int64]int, n), make([]byte, 0, int(n)*e.size)
+	buf := make([]byte, row*max(1, min(n, (64<<10)/row)))
+	for left := n; left > 0; {
+		k := min(left, uint64(len(buf))/row)
+		if _, err := io.ReadFull(sr, buf[:k*row]); err != nil {
+			return bad(err)
+		}
+		for p := buf[:k*row]; len(p) > 0; p = p[row:] {
+			l := int64(binary.LittleEndian.Uint64(p))
+			if _, dup := rows[l]; dup {
+				return api.Errorf(api.InvalidBinary, "load extra info: label %d appears twice", l)
+			}
+			rows[l] = len(slab) / max(e.size, 1)
+			slab = append(slab, p[8:row]...)
+		}
+		left -= k
+	}
+	if err := sr.Done(); err != nil {
+		return bad(err)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.rows, e.slab, e.free = map[int64]int{}, nil, nil
-	p := b[8:]
-	for i := uint64(0); i < n; i++ {
-		l := int64(binary.LittleEndian.Uint64(p))
-		if _, dup := e.rows[l]; dup {
-			return api.Errorf(api.InvalidBinary, "load extra info: label %d appears twice", l)
-		}
-		e.put(l, p[8:row])
-		p = p[row:]
-	}
+	e.rows, e.slab, e.free = rows, slab, nil
 	return nil
 }
 

@@ -812,12 +812,7 @@ func (x *Index) restore(f *serial.File) error {
 	if err := x.eng().Load(f); err != nil {
 		return err
 	}
-	if x.extra != nil {
-		if err := x.extra.load(f); err != nil {
-			return err
-		}
-	}
-	return x.loadAttrs(f)
+	return x.restoreCore(f)
 }
 
 // recovered, deferred in a public call, turns a panic inside it (a fault in an engine, or in a

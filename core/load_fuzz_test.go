@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime/metrics"
 	"strings"
 	"testing"
@@ -73,10 +75,11 @@ func (s loadFuzzSeed) file(t testing.TB) []byte {
 	return buf.Bytes()
 }
 
-// fixChecksums rewrites every checksum and the footer of a (mutated) index file so that the
-// bytes behind them are what the loaders see: without it the fuzzer would almost never get past
-// the CRCs into the metadata and the sections. Lengths are left as they are; the walk stops
-// where the structure no longer parses.
+// fixChecksums rewrites every checksum of a (mutated) index file so that the bytes behind them
+// are what the loaders see: without it the fuzzer would almost never get past the CRCs into the
+// metadata and the sections. Lengths are left as they are; the walk stops where the structure
+// no longer parses. In a version-2 file the section table and footer are rebuilt from the
+// records walked (so they agree with mutated records); in a version-1 file the footer is.
 func fixChecksums(in []byte) []byte {
 	b := append([]byte(nil), in...)
 	le := binary.LittleEndian
@@ -98,29 +101,74 @@ func fixChecksums(in []byte) []byte {
 	}
 	count := le.Uint32(b[off:])
 	off += 4
-	all := crc32.NewIEEE()
+	if le.Uint32(b[8:]) < 2 {
+		all := crc32.NewIEEE()
+		for i := uint32(0); i < count; i++ {
+			if off+2 > len(b) {
+				return b
+			}
+			l := int(le.Uint16(b[off:]))
+			if off+2+l > len(b) {
+				return b
+			}
+			name := b[off+2 : off+2+l]
+			off += 2 + l
+			crcAt := off + 8
+			if !blob() {
+				return b
+			}
+			all.Write(name)
+			all.Write(b[crcAt : crcAt+4])
+		}
+		if off+20 <= len(b) {
+			le.PutUint64(b[off+8:], uint64(off))
+			le.PutUint32(b[off+16:], all.Sum32())
+		}
+		return b
+	}
+	table := le.AppendUint32(nil, count)
 	for i := uint32(0); i < count; i++ {
-		if off+2 > len(b) {
+		rec := off
+		if off+20 > len(b) {
 			return b
 		}
 		l := int(le.Uint16(b[off:]))
-		if off+2+l > len(b) {
+		n := le.Uint64(b[off+8:])
+		if off+20+l > len(b) {
 			return b
 		}
-		name := b[off+2 : off+2+l]
-		off += 2 + l
-		crcAt := off + 8
-		if !blob() {
+		name := b[off+20 : off+20+l]
+		c := crc32.Update(0, crc32.IEEETable, b[off:off+16])
+		le.PutUint32(b[off+16:], crc32.Update(c, crc32.IEEETable, name))
+		off += 20 + l
+		off += (64 - off%64) % 64
+		if off > len(b) || n > uint64(len(b)-off) || len(b)-off-int(n) < 4 {
 			return b
 		}
-		all.Write(name)
-		all.Write(b[crcAt : crcAt+4])
+		sum := crc32.ChecksumIEEE(b[off : off+int(n)])
+		off += int(n)
+		le.PutUint32(b[off:], sum)
+		off += 4
+		table = le.AppendUint16(table, uint16(l))
+		table = append(table, b[rec+2:rec+4]...) // flags
+		table = le.AppendUint64(table, uint64(rec))
+		table = le.AppendUint64(table, n)
+		table = le.AppendUint32(table, sum)
+		table = append(table, name...)
 	}
-	if off+20 <= len(b) {
-		le.PutUint64(b[off+8:], uint64(off))
-		le.PutUint32(b[off+16:], all.Sum32())
-	}
-	return b
+	return append(b[:off], v2Footer(off, table)...)
+}
+
+// v2Footer returns the section table followed by the footer for a table at off.
+func v2Footer(off int, table []byte) []byte {
+	le := binary.LittleEndian
+	out := append([]byte(nil), table...)
+	ftr := append([]byte("VSAGGOEN"), make([]byte, 24)...)
+	le.PutUint64(ftr[8:], uint64(off))
+	le.PutUint64(ftr[16:], uint64(len(table)))
+	le.PutUint32(ftr[24:], crc32.ChecksumIEEE(table))
+	le.PutUint32(ftr[28:], crc32.ChecksumIEEE(ftr[:28]))
+	return append(out, ftr...)
 }
 
 var heapAllocs = []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
@@ -210,6 +258,12 @@ func FuzzLoad(f *testing.F) {
 		f.Add(b[:20])
 		f.Add(b[:len(b)-1])
 	}
+	for _, fx := range v1Fixtures {
+		if b, err := os.ReadFile(filepath.Join("testdata", "v1", fx.file)); err == nil {
+			f.Add(b)
+			f.Add(b[:len(b)/2])
+		}
+	}
 	f.Add([]byte{})
 	f.Add([]byte("VSAGGOIX"))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -218,41 +272,48 @@ func FuzzLoad(f *testing.F) {
 			checkLoad(t, fixed)
 		}
 		// The streaming path reads the same bytes through a reader that hands them out in
-		// small pieces.
-		if _, err := Load(io.LimitReader(&oneByteReader{data}, int64(len(data)))); err == nil {
-			if _, err2 := LoadBytes(data); err2 != nil {
+		// small pieces. It stops at the end of the index, so what it accepts is the prefix it
+		// read, which LoadBytes must accept too.
+		r := &oneByteReader{b: data}
+		if _, err := Load(io.LimitReader(r, int64(len(data)))); err == nil {
+			if _, err2 := LoadBytes(data[:len(data)-len(r.b)]); err2 != nil {
 				t.Fatalf("Load accepts what LoadBytes refuses: %v", err2)
 			}
 		}
 	})
 }
 
-// encodeFile writes an index file around raw metadata bytes and sections, with correct
-// lengths, checksums and footer (the layout documented in package serial).
+// encodeFile writes a version-2 index file around raw metadata bytes and sections (all
+// critical), with correct lengths, padding, checksums, table and footer (the layout documented
+// in package serial).
 func encodeFile(meta []byte, names []string, payloads [][]byte) []byte {
 	le := binary.LittleEndian
-	out := append([]byte("VSAGGOIX"), 1, 0, 0, 0, 0, 0, 0, 0)
-	blob := func(b []byte) {
-		out = le.AppendUint64(out, uint64(len(b)))
-		out = le.AppendUint32(out, crc32.ChecksumIEEE(b))
-		out = append(out, b...)
-	}
-	blob(meta)
+	out := append([]byte("VSAGGOIX"), 2, 0, 0, 0, 0, 0, 0, 0)
+	out = le.AppendUint64(out, uint64(len(meta)))
+	out = le.AppendUint32(out, crc32.ChecksumIEEE(meta))
+	out = append(out, meta...)
 	out = le.AppendUint32(out, uint32(len(names)))
-	all := crc32.NewIEEE()
+	table := le.AppendUint32(nil, uint32(len(names)))
 	for i, name := range names {
-		out = le.AppendUint16(out, uint16(len(name)))
-		out = append(out, name...)
-		var sum [4]byte
-		le.PutUint32(sum[:], crc32.ChecksumIEEE(payloads[i]))
-		all.Write([]byte(name))
-		all.Write(sum[:])
-		blob(payloads[i])
+		rec := len(out)
+		h := le.AppendUint16(nil, uint16(len(name)))
+		h = le.AppendUint16(h, 1)
+		h = le.AppendUint32(h, 0)
+		h = le.AppendUint64(h, uint64(len(payloads[i])))
+		c := crc32.Update(crc32.ChecksumIEEE(h), crc32.IEEETable, []byte(name))
+		out = append(le.AppendUint32(append(out, h...), c), name...)
+		out = append(out, make([]byte, (64-len(out)%64)%64)...)
+		out = append(out, payloads[i]...)
+		sum := crc32.ChecksumIEEE(payloads[i])
+		out = le.AppendUint32(out, sum)
+		table = le.AppendUint16(table, uint16(len(name)))
+		table = le.AppendUint16(table, 1)
+		table = le.AppendUint64(table, uint64(rec))
+		table = le.AppendUint64(table, uint64(len(payloads[i])))
+		table = le.AppendUint32(table, sum)
+		table = append(table, name...)
 	}
-	n := uint64(len(out))
-	out = append(out, "VSAGGOEN"...)
-	out = le.AppendUint64(out, n)
-	return le.AppendUint32(out, all.Sum32())
+	return append(out, v2Footer(len(out), table)...)
 }
 
 const maxFuzzSections = 8
@@ -333,9 +394,25 @@ func TestLoadFuzzSeedsAreReal(t *testing.T) {
 // past the CRC once repaired.
 func TestFixChecksumsReachesSections(t *testing.T) {
 	b := loadFuzzSeeds[0].file(t)
+	// a byte inside the attributes' payload: it starts at the first multiple of 64 after the
+	// section's record (20 bytes and the name)
+	rec := bytes.Index(b, []byte("core.attributes")) - 20
+	require.Greater(t, rec, 0)
+	payload := rec + 20 + len("core.attributes")
+	payload += (64 - payload%64) % 64
 	mut := append([]byte(nil), b...)
-	mut[len(mut)-30] ^= 0xff
+	mut[payload+10] ^= 0xff
 	_, err := LoadBytes(mut)
+	require.Contains(t, fmt.Sprint(err), "checksum")
+	_, err = LoadBytes(fixChecksums(mut))
+	require.NotContains(t, fmt.Sprint(err), "checksum")
+	// the same for a version-1 file
+	v1, err := os.ReadFile(filepath.Join("testdata", "v1", v1Fixtures[0].file))
+	require.NoError(t, err)
+	require.Equal(t, v1, fixChecksums(v1))
+	mut = append([]byte(nil), v1...)
+	mut[len(mut)-30] ^= 0xff
+	_, err = LoadBytes(mut)
 	require.Contains(t, fmt.Sprint(err), "checksum")
 	_, err = LoadBytes(fixChecksums(mut))
 	require.NotContains(t, fmt.Sprint(err), "checksum")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 
 	json "github.com/goccy/go-json"
@@ -27,13 +28,23 @@ type ReadFunc func(offset uint64, dst []byte) error
 // Version is the library version.
 const Version = "0.1.0"
 
-// snapshot returns the index's sections, taken while no write is in flight.
+// snapshot returns the index's sections held in memory (Clone, SerializeBinarySet), taken
+// while no write is in flight.
 func (x *Index) snapshot() (*serial.File, error) {
 	defer x.snapshotting()()
-	return x.file()
+	f, err := x.file()
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Materialize(); err != nil {
+		return nil, api.Wrap(api.InternalError, err, "snapshot")
+	}
+	return f, nil
 }
 
-// file returns the index's sections. Caller holds the snapshot lock exclusively.
+// file returns the index's sections: the small ones encoded, the stores' as functions that
+// stream them from the stores when the file is written. Caller holds the snapshot lock
+// exclusively until the file has been written or materialized.
 func (x *Index) file() (*serial.File, error) {
 	f := &serial.File{Meta: serial.Meta{
 		IndexName:    x.name,
@@ -54,9 +65,13 @@ func (x *Index) file() (*serial.File, error) {
 	return f, nil
 }
 
-// Serialize writes the index to w in the library's file format.
+// Serialize writes the index to w in the library's file format (version 2), streaming every
+// store straight from memory: saving costs next to no memory beyond the index. The snapshot
+// is consistent: writes (Add, Remove, updates) wait until the last byte has been handed to w;
+// searches go on. w must not call back into the index to modify it.
 func (x *Index) Serialize(w io.Writer) error {
-	f, err := x.snapshot()
+	defer x.snapshotting()()
+	f, err := x.file()
 	if err != nil {
 		return err
 	}
@@ -85,7 +100,8 @@ func (w *funcWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// SerializeWriteFunc streams the index to fn in order, piece by piece.
+// SerializeWriteFunc streams the index to fn in order, piece by piece (writes to the index
+// wait until it returns, as for Serialize; fn must not modify the index).
 func (x *Index) SerializeWriteFunc(fn WriteFunc) error {
 	if fn == nil {
 		return api.Errorf(api.InvalidArgument, "serialize: write function is nil")
@@ -156,43 +172,99 @@ func (x *Index) load(f *serial.File) error {
 	return nil
 }
 
-// Deserialize loads an index written by Serialize into this empty index. The file's parameters
-// must match (a mismatch is INVALID_ARGUMENT naming the field); a non-empty index is
+// restoreCore loads the index-level sections (extra info, attributes) after the engine's and
+// ends the load (File.Finish: critical sections nobody read, the rest of a stream, the footer).
+func (x *Index) restoreCore(f *serial.File) error {
+	if x.extra != nil {
+		if err := x.extra.load(f); err != nil {
+			return err
+		}
+	} else {
+		f.Skip(secExtra) // an index without extra_info_size has no place for it (as before)
+	}
+	if err := x.loadAttrs(f); err != nil {
+		return err
+	}
+	if err := f.Finish(); err != nil {
+		return readErr(err, "load")
+	}
+	return nil
+}
+
+// Deserialize loads an index written by Serialize into this empty index, reading r section by
+// section straight into the stores; nothing is read past the end of the index. The file's
+// parameters must match (a mismatch is INVALID_ARGUMENT naming the field); a non-empty index is
 // INDEX_NOT_EMPTY; truncated or corrupted input is INVALID_BINARY.
 func (x *Index) Deserialize(r io.Reader) error {
-	f, err := serial.Read(r)
+	f, err := serial.NewReader(r)
 	if err != nil {
 		return readErr(err, "deserialize")
 	}
 	return x.load(f)
 }
 
-// readWhole reads one index from r, which must end with it: a file, a byte slice or a read
-// function of a given size holds one index and nothing after it.
-func readWhole(r io.Reader, what string) (*serial.File, error) {
-	f, err := serial.Read(r)
+// openWhole opens an input that holds one index and nothing after it: a regular file or a
+// byte slice is read at offsets (only what the loader asks for, each store straight into its
+// slab); anything else (a pipe) is read as a stream and must end with the index.
+func openWhole(ra io.ReaderAt, size int64, what string) (*serial.File, error) {
+	f, err := serial.OpenAt(ra, size)
 	if err != nil {
 		return nil, readErr(err, what)
-	}
-	var one [1]byte
-	if n, _ := io.ReadFull(r, one[:]); n > 0 {
-		return nil, api.Errorf(api.InvalidBinary, "%s: bytes follow the end of the index", what)
 	}
 	return f, nil
 }
 
-// DeserializeFile is Deserialize from a file path; a missing file is MISSING_FILE.
-func (x *Index) DeserializeFile(path string) error {
+// openIndexPath opens path for loading: the File, and the function that closes it and checks
+// (for a stream) that nothing follows the index.
+func openIndexPath(path, what string) (*serial.File, func(loaded bool) error, error) {
 	fh, err := openIndexFile(path)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer fh.Close()
-	f, err := readWhole(bufio.NewReaderSize(fh, 1<<20), "deserialize")
+	st, err := fh.Stat()
+	if err != nil {
+		fh.Close()
+		return nil, nil, api.Wrap(api.ReadError, err, "stat %q", path)
+	}
+	if st.Mode().IsRegular() {
+		f, err := openWhole(fh, st.Size(), what)
+		if err != nil {
+			fh.Close()
+			return nil, nil, err
+		}
+		return f, func(bool) error { return fh.Close() }, nil
+	}
+	br := bufio.NewReaderSize(fh, 1<<20)
+	f, err := serial.NewReader(br)
+	if err != nil {
+		fh.Close()
+		return nil, nil, readErr(err, what)
+	}
+	return f, func(loaded bool) error {
+		defer fh.Close()
+		if !loaded {
+			return nil
+		}
+		var one [1]byte
+		if n, _ := io.ReadFull(br, one[:]); n > 0 {
+			return api.Errorf(api.InvalidBinary, "%s: bytes follow the end of the index", what)
+		}
+		return nil
+	}, nil
+}
+
+// DeserializeFile is Deserialize from a file path; a missing file is MISSING_FILE. The file is
+// read only while loading: the index does not depend on it afterwards.
+func (x *Index) DeserializeFile(path string) error {
+	f, done, err := openIndexPath(path, "deserialize")
 	if err != nil {
 		return err
 	}
-	return x.load(f)
+	if err := x.load(f); err != nil {
+		done(false)
+		return err
+	}
+	return done(true)
 }
 
 func openIndexFile(path string) (*os.File, error) {
@@ -206,32 +278,39 @@ func openIndexFile(path string) (*os.File, error) {
 	return fh, nil
 }
 
+// funcReader reads through a ReadFunc at offsets below size.
 type funcReader struct {
 	fn   ReadFunc
-	off  uint64
 	size uint64
 }
 
-func (r *funcReader) Read(p []byte) (int, error) {
-	if r.off >= r.size {
+func (r *funcReader) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || uint64(off) >= r.size {
 		return 0, io.EOF
 	}
-	if rem := r.size - r.off; uint64(len(p)) > rem {
-		p = p[:rem]
+	short := false
+	if rem := r.size - uint64(off); uint64(len(p)) > rem {
+		p, short = p[:rem], true
 	}
-	if err := r.fn(r.off, p); err != nil {
+	if err := r.fn(uint64(off), p); err != nil {
 		return 0, err
 	}
-	r.off += uint64(len(p))
+	if short {
+		return len(p), io.EOF
+	}
 	return len(p), nil
 }
 
-// DeserializeReadFunc loads an index of size bytes through fn.
+// DeserializeReadFunc loads an index of size bytes through fn, which is asked for the pieces
+// the loader needs, at their offsets (each store's bytes straight into its slab).
 func (x *Index) DeserializeReadFunc(fn ReadFunc, size uint64) error {
 	if fn == nil {
 		return api.Errorf(api.InvalidArgument, "deserialize: read function is nil")
 	}
-	f, err := readWhole(bufio.NewReaderSize(&funcReader{fn: fn, size: size}, 1<<20), "deserialize")
+	if size > math.MaxInt64 {
+		return api.Errorf(api.InvalidBinary, "deserialize: size %d is too large", size)
+	}
+	f, err := openWhole(&funcReader{fn: fn, size: size}, int64(size), "deserialize")
 	if err != nil {
 		return err
 	}
@@ -255,36 +334,39 @@ func parseFileCreate(f *serial.File) (*paramsCreate, error) {
 	return c, nil
 }
 
-// Load reads an index from r, recreating it from the parameters stored in the file.
+// Load reads an index from r, recreating it from the parameters stored in the file; r is read
+// section by section straight into the stores, and not past the end of the index.
 func Load(r io.Reader) (*Index, error) {
-	f, err := serial.Read(r)
+	f, err := serial.NewReader(r)
 	if err != nil {
 		return nil, readErr(err, "load")
 	}
 	return fromFile(f)
 }
 
-// LoadBytes is Load from memory.
+// LoadBytes is Load from memory; b must hold one index and nothing after it. The index copies
+// what it needs: it does not keep b.
 func LoadBytes(b []byte) (*Index, error) {
-	f, err := readWhole(bytes.NewReader(b), "load")
+	f, err := openWhole(bytes.NewReader(b), int64(len(b)), "load")
 	if err != nil {
 		return nil, err
 	}
 	return fromFile(f)
 }
 
-// LoadFile reads an index file, recreating the index from the file's metadata.
+// LoadFile reads an index file, recreating the index from the file's metadata. The stores are
+// read straight from the file into memory (no whole-file buffer); the index does not depend on
+// the file afterwards.
 func LoadFile(path string) (*Index, error) {
-	fh, err := openIndexFile(path)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	f, err := readWhole(bufio.NewReaderSize(fh, 1<<20), "load")
+	f, done, err := openIndexPath(path, "load")
 	if err == nil {
 		var idx *Index
 		if idx, err = fromFile(f); err == nil {
-			return idx, nil
+			if err = done(true); err == nil {
+				return idx, nil
+			}
+		} else {
+			done(false)
 		}
 	}
 	return nil, fmt.Errorf("load %q: %w", path, err)

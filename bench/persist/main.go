@@ -66,11 +66,8 @@ func run() error {
 		return child(*childLoad, *childHow, *childQ)
 	}
 
-	set, err := dataset.FashionMNIST(*dir)
-	if errors.Is(err, dataset.ErrNotFound) {
-		fmt.Println("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist); using generated data of the same shape.")
-		set = dataset.Generated(60000, 100, 784, 42)
-	} else if err != nil {
+	set, err := dataset.FashionMNISTOrGenerated(*dir, os.Stdout)
+	if err != nil {
 		return err
 	}
 	d := set.Dim

@@ -1,103 +1,150 @@
 package graph
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
+	"io"
 
 	"github.com/govsag/vsag/core/hugepage"
+	"github.com/govsag/vsag/core/internal/memguard"
+	"github.com/govsag/vsag/core/serial"
 )
 
-// MarshalBinary encodes the graph: header (nodes, degree, entry, entry level, layer count),
-// the bottom lists, then per route layer its member count and, per member, the node id and
-// its list.
-func (g *Graph) MarshalBinary() ([]byte, error) {
-	ep, lvl, ok := g.Entry()
-	out := make([]byte, 0, 40+4*g.n*g.stride)
-	out = binary.LittleEndian.AppendUint64(out, uint64(g.n))
-	out = binary.LittleEndian.AppendUint32(out, uint32(g.maxDeg))
-	if ok {
-		out = binary.LittleEndian.AppendUint32(out, 1)
-	} else {
-		out = binary.LittleEndian.AppendUint32(out, 0)
+// The graph section: header (nodes u64, degree, has-entry, entry, entry level, layer count,
+// each u32), the bottom lists (nodes x (degree+1) u32), then per route layer its member count
+// and, per member, the node id and its list. The encoding is the same in format versions 1
+// and 2.
+
+const graphHeader = 28
+
+// SectionSize returns the bytes WriteSection writes.
+func (g *Graph) SectionSize() int64 {
+	size := graphHeader + 4*int64(g.n)*int64(g.stride)
+	st := int64(g.routeDeg + 1)
+	for _, r := range g.layers {
+		size += 4 + int64(len(r.nodes))*4*(st+1)
 	}
-	out = binary.LittleEndian.AppendUint32(out, ep)
-	out = binary.LittleEndian.AppendUint32(out, uint32(lvl))
-	out = binary.LittleEndian.AppendUint32(out, uint32(len(g.layers)))
-	for _, w := range g.adj[:g.n*g.stride] {
-		out = binary.LittleEndian.AppendUint32(out, w)
+	return size
+}
+
+// WriteSection writes the graph as it is now, straight from its lists.
+func (g *Graph) WriteSection(w io.Writer) error {
+	ep, lvl, ok := g.Entry()
+	h := make([]byte, 0, graphHeader)
+	h = binary.LittleEndian.AppendUint64(h, uint64(g.n))
+	h = binary.LittleEndian.AppendUint32(h, uint32(g.maxDeg))
+	if ok {
+		h = binary.LittleEndian.AppendUint32(h, 1)
+	} else {
+		h = binary.LittleEndian.AppendUint32(h, 0)
+	}
+	h = binary.LittleEndian.AppendUint32(h, ep)
+	h = binary.LittleEndian.AppendUint32(h, uint32(lvl))
+	h = binary.LittleEndian.AppendUint32(h, uint32(len(g.layers)))
+	if _, err := w.Write(h); err != nil {
+		return err
+	}
+	if err := serial.WriteUint32s(w, g.adj[:g.n*g.stride]); err != nil {
+		return err
 	}
 	st := g.routeDeg + 1
+	buf := make([]uint32, 0, 16<<10)
+	flush := func() error {
+		err := serial.WriteUint32s(w, buf)
+		buf = buf[:0]
+		return err
+	}
 	for _, r := range g.layers {
-		out = binary.LittleEndian.AppendUint32(out, uint32(len(r.nodes)))
+		buf = append(buf, uint32(len(r.nodes)))
 		for s, id := range r.nodes {
-			out = binary.LittleEndian.AppendUint32(out, id)
-			for _, w := range r.adj[s*st : (s+1)*st] {
-				out = binary.LittleEndian.AppendUint32(out, w)
+			if len(buf)+st+1 > cap(buf) {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
+			buf = append(buf, id)
+			buf = append(buf, r.adj[s*st:(s+1)*st]...)
 		}
 	}
-	return out, nil
+	return flush()
 }
 
-type reader struct {
-	b   []byte
-	err error
-}
-
-func (r *reader) u32() uint32 {
-	if r.err != nil {
-		return 0
+// MarshalBinary encodes the graph (WriteSection into memory).
+func (g *Graph) MarshalBinary() ([]byte, error) {
+	var b bytes.Buffer
+	b.Grow(int(g.SectionSize()))
+	if err := g.WriteSection(&b); err != nil {
+		return nil, err
 	}
-	if len(r.b) < 4 {
-		r.err = fmt.Errorf("graph: truncated")
-		return 0
-	}
-	v := binary.LittleEndian.Uint32(r.b)
-	r.b = r.b[4:]
-	return v
+	return b.Bytes(), nil
 }
 
-// UnmarshalBinary restores a graph written by MarshalBinary into g (created with New using the
-// same degree), checking every count and id against the node count.
+// UnmarshalBinary restores a graph written by MarshalBinary (ReadSection from memory).
 func (g *Graph) UnmarshalBinary(b []byte) error {
-	if len(b) < 28 {
-		return fmt.Errorf("graph: %d bytes is too short", len(b))
+	return g.ReadSection(serial.NewSectionReader("graph", serial.FormatVersion, b))
+}
+
+// ReadSection restores a graph written by WriteSection into g (created with New using the
+// same degree), reading the lists straight into new arrays and checking every count and id
+// against the node count and the section's size before allocating.
+func (g *Graph) ReadSection(sr *serial.SectionReader) error {
+	if sr.Size() < graphHeader {
+		return fmt.Errorf("graph: %d bytes is too short", sr.Size())
 	}
-	n64 := binary.LittleEndian.Uint64(b)
-	r := &reader{b: b[8:]}
-	deg := int(r.u32())
+	h := make([]byte, graphHeader)
+	if _, err := io.ReadFull(sr, h); err != nil {
+		return err
+	}
+	n64 := binary.LittleEndian.Uint64(h)
+	u := func(i int) uint32 { return binary.LittleEndian.Uint32(h[8+4*i:]) }
+	deg := int(u(0))
 	if deg != g.maxDeg {
 		return fmt.Errorf("graph: max degree %d does not match %d", deg, g.maxDeg)
 	}
-	hasEntry, ep, lvl, nl := r.u32(), r.u32(), r.u32(), r.u32()
-	if n64 > uint64(len(r.b))/uint64(4*g.stride) {
-		return fmt.Errorf("graph: %d nodes do not fit in %d bytes", n64, len(r.b))
+	hasEntry, ep, lvl, nl := u(1), u(2), u(3), u(4)
+	if n64 > uint64(sr.Remaining())/uint64(4*g.stride) {
+		return fmt.Errorf("graph: %d nodes do not fit in %d bytes", n64, sr.Remaining())
 	}
 	n := int(n64)
 	if nl > 64 || lvl > nl || (hasEntry == 1 && ep >= uint32(n)) || (hasEntry == 0 && n > 0) {
 		return fmt.Errorf("graph: bad header (entry %d level %d layers %d nodes %d)", ep, lvl, nl, n)
 	}
+	if err := memguard.Check(4*int64(n)*int64(g.stride), "loading a graph"); err != nil {
+		return err
+	}
 	adj := make([]uint32, n*g.stride)
 	hugepage.Slice(adj)
-	for i := range adj {
-		adj[i] = r.u32()
+	if err := serial.ReadUint32s(sr, adj); err != nil {
+		return err
 	}
 	if err := checkLists(adj, g.stride, n); err != nil {
 		return err
 	}
 	st := g.routeDeg + 1
 	layers := make([]*routeLayer, 0, nl)
+	var cb [4]byte
 	for l := 0; l < int(nl); l++ {
-		cnt := r.u32()
-		if r.err != nil {
-			return r.err
+		if sr.Remaining() < 4 {
+			return fmt.Errorf("graph: truncated")
 		}
-		if uint64(cnt) > uint64(n) || uint64(cnt)*uint64(4*(st+1)) > uint64(len(r.b)) {
+		if _, err := io.ReadFull(sr, cb[:]); err != nil {
+			return err
+		}
+		cnt := binary.LittleEndian.Uint32(cb[:])
+		if uint64(cnt) > uint64(n) || uint64(cnt)*uint64(4*(st+1)) > uint64(sr.Remaining()) {
 			return fmt.Errorf("graph: layer %d claims %d nodes", l+1, cnt)
+		}
+		if err := memguard.Check(int64(cnt)*int64(4*(st+1)+16), "loading a graph layer"); err != nil {
+			return err
+		}
+		words := make([]uint32, int(cnt)*(st+1))
+		if err := serial.ReadUint32s(sr, words); err != nil {
+			return err
 		}
 		rl := &routeLayer{slot: make(map[uint32]uint32, cnt), nodes: make([]uint32, cnt), adj: make([]uint32, int(cnt)*st)}
 		for s := 0; s < int(cnt); s++ {
-			id := r.u32()
+			id := words[s*(st+1)]
 			if id >= uint32(n) {
 				return fmt.Errorf("graph: layer %d names node %d of %d", l+1, id, n)
 			}
@@ -111,9 +158,7 @@ func (g *Graph) UnmarshalBinary(b []byte) error {
 			}
 			rl.slot[id] = uint32(s)
 			rl.nodes[s] = id
-			for j := 0; j < st; j++ {
-				rl.adj[s*st+j] = r.u32()
-			}
+			copy(rl.adj[s*st:(s+1)*st], words[s*(st+1)+1:(s+1)*(st+1)])
 		}
 		if err := checkLists(rl.adj, st, n); err != nil {
 			return err
@@ -127,11 +172,11 @@ func (g *Graph) UnmarshalBinary(b []byte) error {
 		}
 		layers = append(layers, rl)
 	}
-	if r.err != nil {
-		return r.err
+	if sr.Remaining() != 0 {
+		return fmt.Errorf("graph: %d trailing bytes", sr.Remaining())
 	}
-	if len(r.b) != 0 {
-		return fmt.Errorf("graph: %d trailing bytes", len(r.b))
+	if err := sr.Done(); err != nil {
+		return err
 	}
 	if hasEntry == 1 && lvl > 0 {
 		if _, ok := layers[lvl-1].slot[ep]; !ok {

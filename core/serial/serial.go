@@ -1,28 +1,57 @@
-// Package serial reads and writes the index file format:
+// Package serial reads and writes the index file format. Version 2 (written since streaming
+// persistence) is laid out so that sections stream straight from the stores to a writer and
+// back into them from a reader, and so that a reader with random access finds every section
+// from a table at the end:
 //
-//	header   "VSAGGOIX" | format version u32 | flags u32
+//	header   "VSAGGOIX" | format version u32 (2) | flags u32 (0)
+//	meta     length u64 | crc32 u32 | JSON metadata
+//	count    number of sections u32
+//	section  (count times, back to back)
+//	         name length u16 | flags u16 | reserved u32 (0) | payload length u64 |
+//	         crc32 of the 16 bytes before and the name u32 | name |
+//	         zero padding to the next multiple of 64 bytes from the start of the file |
+//	         payload | crc32(payload) u32
+//	table    count u32 | per section: name length u16 | flags u16 | offset of its record u64 |
+//	         payload length u64 | crc32(payload) u32 | name
+//	footer   "VSAGGOEN" | offset of the table u64 | length of the table u64 | crc32(table) u32 |
+//	         crc32 of the footer's first 28 bytes u32
+//
+// The payload checksum follows the payload so that a writer computes it while streaming; the
+// payload starts 64-byte aligned so that a store can be mapped from the file. Section flag bit 0
+// (Critical) says that a reader which does not know the section must refuse the file; other
+// unknown sections are skipped. A file is exactly header to footer: the table's offsets chain
+// the records back to back, so nothing can hide between them and nothing may follow.
+//
+// Version 1 (read, no longer written):
+//
+//	header   "VSAGGOIX" | format version u32 (1) | flags u32 (0)
 //	meta     length u64 | crc32 u32 | JSON metadata
 //	count    number of sections u32
 //	section  name length u16 | name | payload length u64 | crc32(payload) u32 | payload  (repeated)
 //	footer   "VSAGGOEN" | total bytes before the footer u64 | crc32 over every section's name and crc u32
 //
 // All integers are little-endian; checksums are CRC-32 (IEEE). Every length and offset read is
-// treated as hostile: the reader never allocates more than the bytes that actually arrive.
+// treated as hostile: a reader with random access checks each against the size of its input,
+// and a sequential reader never allocates for a whole-section read more than the bytes that
+// actually arrive (sections streamed into stores are sized by the stores, which check the
+// machine's memory first).
+//
+// Three ways to read: Read decodes a whole file into memory; NewReader reads a stream section
+// by section, in order, as the loader asks for them; OpenAt reads from a file or byte slice at
+// any offset, only the sections asked for.
 package serial
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 
 	json "github.com/goccy/go-json"
 )
 
-// FormatVersion is the version written by this package; readers accept versions <= it.
-const FormatVersion = 1
+// FormatVersion is the version written by this package; readers accept versions 1 to it.
+const FormatVersion = 2
 
 var (
 	headerMagic = [8]byte{'V', 'S', 'A', 'G', 'G', 'O', 'I', 'X'}
@@ -37,8 +66,24 @@ const (
 	maxNameBytes    = 256
 )
 
+// Alignment is the file offset every version-2 payload starts at a multiple of.
+const Alignment = 64
+
 // ErrCorrupt is wrapped by every error about malformed input.
 var ErrCorrupt = errors.New("not a valid vsag index file")
+
+// ReadError wraps an error of the underlying reader (as opposed to malformed input).
+type ReadError struct{ Err error }
+
+func (e *ReadError) Error() string { return e.Err.Error() }
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// IsReadError reports whether err comes from the underlying reader rather than from the bytes
+// it returned.
+func IsReadError(err error) bool {
+	var re *ReadError
+	return errors.As(err, &re) && !errors.Is(err, ErrCorrupt)
+}
 
 // Meta is the self-description stored in every file.
 type Meta struct {
@@ -52,327 +97,235 @@ type Meta struct {
 	NumElements int64 `json:"num_elements"`
 }
 
-// Section is one named, checksummed payload.
+// Flags describe a section.
+type Flags uint16
+
+// Critical marks a section a reader must understand: a reader that does not know it refuses
+// the file. Sections without it are skipped by readers that do not know them.
+const Critical Flags = 1
+
+const knownFlags = Critical
+
+// Section is one named, checksummed payload. Its bytes are either held in Data or produced,
+// Size bytes exactly, by a writer function when the file is written (AddStream).
 type Section struct {
-	Name string
-	Data []byte
+	Name  string
+	Flags Flags
+	Data  []byte
+	size  int64
+	write func(io.Writer) error
 }
 
-// File is a whole index file in memory.
+// Size returns the payload's length in bytes.
+func (s *Section) Size() int64 {
+	if s.write != nil {
+		return s.size
+	}
+	return int64(len(s.Data))
+}
+
+// File is an index file: its metadata and its sections. A File being written holds its
+// sections (in memory or as writer functions); a File being read (NewReader, OpenAt) reads them
+// from its source as they are asked for.
 type File struct {
 	Meta     Meta
 	Sections []Section
+
+	version int    // format version of the sections' encodings; 0 is FormatVersion
+	src     source // nil: the sections are in Sections
+	used    map[string]bool
+	err     error // first error met by Get
 }
 
-// Add appends a section.
-func (f *File) Add(name string, data []byte) { f.Sections = append(f.Sections, Section{name, data}) }
-
-// Get returns the payload of the named section.
-func (f *File) Get(name string) ([]byte, bool) {
-	for _, s := range f.Sections {
-		if s.Name == name {
-			return s.Data, true
-		}
+// Version returns the format version whose section encodings the file holds: the version of
+// the file read, FormatVersion for a file being written.
+func (f *File) Version() int {
+	if f.version == 0 {
+		return FormatVersion
 	}
-	return nil, false
+	return f.version
 }
 
-// Need returns the payload of the named section or an error naming it.
-func (f *File) Need(name string) ([]byte, error) {
-	if b, ok := f.Get(name); ok {
-		return b, nil
-	}
-	return nil, fmt.Errorf("%w: section %q is missing", ErrCorrupt, name)
+// Add appends a critical section held in memory.
+func (f *File) Add(name string, data []byte) {
+	f.Sections = append(f.Sections, Section{Name: name, Flags: Critical, Data: data})
 }
 
-// Write encodes f to w.
-func Write(w io.Writer, f *File) error {
-	meta, err := json.Marshal(f.Meta)
-	if err != nil {
-		return fmt.Errorf("encode metadata: %w", err)
-	}
-	if len(f.Sections) > MaxSections {
-		return fmt.Errorf("too many sections: %d", len(f.Sections))
-	}
-	cw := &countWriter{w: w}
-	var hdr [16]byte
-	copy(hdr[:], headerMagic[:])
-	binary.LittleEndian.PutUint32(hdr[8:], FormatVersion)
-	if _, err := cw.Write(hdr[:]); err != nil {
-		return err
-	}
-	if err := writeBlob(cw, meta); err != nil {
-		return err
-	}
-	var u32 [4]byte
-	binary.LittleEndian.PutUint32(u32[:], uint32(len(f.Sections)))
-	if _, err := cw.Write(u32[:]); err != nil {
-		return err
-	}
-	all := crc32.NewIEEE()
-	for _, s := range f.Sections {
-		if len(s.Name) == 0 || len(s.Name) > maxNameBytes {
-			return fmt.Errorf("section name %q has a bad length", s.Name)
-		}
-		var nl [2]byte
-		binary.LittleEndian.PutUint16(nl[:], uint16(len(s.Name)))
-		if _, err := cw.Write(nl[:]); err != nil {
-			return err
-		}
-		if _, err := io.WriteString(cw, s.Name); err != nil {
-			return err
-		}
-		binary.LittleEndian.PutUint32(u32[:], crc32.ChecksumIEEE(s.Data))
-		all.Write([]byte(s.Name))
-		all.Write(u32[:])
-		if err := writeBlob(cw, s.Data); err != nil {
+// AddOptional appends a section held in memory that readers which do not know it skip.
+func (f *File) AddOptional(name string, data []byte) {
+	f.Sections = append(f.Sections, Section{Name: name, Data: data})
+}
+
+// AddStream appends a section of size bytes that write produces when the file is written
+// (straight to the file's writer: nothing is copied into memory). write must write exactly
+// size bytes; the caller keeps what it writes unchanged until the file has been written.
+func (f *File) AddStream(name string, flags Flags, size int64, write func(io.Writer) error) {
+	f.Sections = append(f.Sections, Section{Name: name, Flags: flags, size: size, write: write})
+}
+
+// Materialize runs the writer functions of streamed sections into memory, so that the file no
+// longer depends on the stores it was made from.
+func (f *File) Materialize() error {
+	for i := range f.Sections {
+		if err := f.Sections[i].materialize(); err != nil {
 			return err
 		}
 	}
-	var ftr [20]byte
-	copy(ftr[:], footerMagic[:])
-	binary.LittleEndian.PutUint64(ftr[8:], uint64(cw.n))
-	binary.LittleEndian.PutUint32(ftr[16:], all.Sum32())
-	_, err = cw.Write(ftr[:])
-	return err
+	return nil
 }
 
-// writeBlob writes a length u64, a crc32 u32, then the bytes (metadata and sections alike).
-func writeBlob(w io.Writer, b []byte) error {
-	var h [12]byte
-	binary.LittleEndian.PutUint64(h[:], uint64(len(b)))
-	binary.LittleEndian.PutUint32(h[8:], crc32.ChecksumIEEE(b))
-	if _, err := w.Write(h[:]); err != nil {
-		return err
+func (s *Section) materialize() error {
+	if s.write == nil {
+		return nil
 	}
-	_, err := w.Write(b)
-	return err
-}
-
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
-}
-
-type countReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
+	if s.size < 0 || s.size > MaxSectionBytes {
+		return fmt.Errorf("section %q: bad size %d", s.Name, s.size)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, s.size))
+	if err := s.write(buf); err != nil {
+		return fmt.Errorf("section %q: %w", s.Name, err)
+	}
+	if int64(buf.Len()) != s.size {
+		return fmt.Errorf("section %q: wrote %d bytes, declared %d", s.Name, buf.Len(), s.size)
+	}
+	s.Data, s.write = buf.Bytes(), nil
+	return nil
 }
 
 func corrupt(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrCorrupt, fmt.Sprintf(format, args...))
 }
 
-// readFull reads exactly len(b) bytes; a short read is reported as truncation.
-func readFull(r io.Reader, b []byte, what string) error {
-	if _, err := io.ReadFull(r, b); err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return corrupt("truncated while reading %s", what)
+func (f *File) memSection(name string) *Section {
+	for i := range f.Sections {
+		if f.Sections[i].Name == name {
+			return &f.Sections[i]
 		}
-		return fmt.Errorf("read %s: %w", what, err)
 	}
 	return nil
 }
 
-// firstChunk is the most a reader allocates for a payload before its bytes arrive; beyond it
-// the buffer doubles as data comes in (never past the claimed length), so a short input that
-// claims a long payload costs at most this much.
-const firstChunk = 1 << 20
-
-// readBlob reads length | crc | payload, allocating only as bytes arrive.
-func readBlob(r io.Reader, limit uint64, what string) ([]byte, error) {
-	var h [12]byte
-	if err := readFull(r, h[:], what+" header"); err != nil {
-		return nil, err
-	}
-	n := binary.LittleEndian.Uint64(h[:])
-	sum := binary.LittleEndian.Uint32(h[8:])
-	if n > limit {
-		return nil, corrupt("%s claims %d bytes (limit %d)", what, n, limit)
-	}
-	b, err := readPayload(r, n, what)
+// Open returns a reader over the payload of the named section; a missing section is an error
+// wrapping ErrCorrupt. Read it to its end and call Done to check its checksum. A sequential
+// file reads sections fastest in the order they were written (a section passed over to reach
+// a later one is kept in memory until asked for), and a section streamed once cannot be read
+// again.
+func (f *File) Open(name string) (*SectionReader, error) {
+	sr, ok, err := f.open(name)
 	if err != nil {
 		return nil, err
 	}
-	if crc32.ChecksumIEEE(b) != sum {
-		return nil, corrupt("checksum mismatch in %s", what)
-	}
-	return b, nil
-}
-
-// readPayload reads exactly n bytes. The buffer starts at min(n, firstChunk) and doubles as it
-// fills, so what is allocated stays within twice the bytes actually read (plus firstChunk).
-func readPayload(r io.Reader, n uint64, what string) ([]byte, error) {
-	b := make([]byte, 0, min(n, firstChunk))
-	for uint64(len(b)) < n {
-		if len(b) == cap(b) {
-			nb := make([]byte, len(b), min(2*uint64(cap(b)), n))
-			copy(nb, b)
-			b = nb
-		}
-		k, err := io.ReadFull(r, b[len(b):cap(b)])
-		b = b[:len(b)+k]
-		if err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				return nil, corrupt("truncated in %s (%d of %d bytes)", what, len(b), n)
-			}
-			return nil, fmt.Errorf("read %s: %w", what, err)
-		}
-	}
-	return b, nil
-}
-
-// Read decodes a whole file from r.
-func Read(r io.Reader) (*File, error) {
-	cr := &countReader{r: r}
-	var hdr [16]byte
-	if err := readFull(cr, hdr[:], "header"); err != nil {
-		return nil, err
-	}
-	if !bytes.Equal(hdr[:8], headerMagic[:]) {
-		return nil, corrupt("bad magic (not written by this library)")
-	}
-	if v := binary.LittleEndian.Uint32(hdr[8:]); v == 0 || v > FormatVersion {
-		return nil, corrupt("format version %d is not supported (this library reads up to %d)", v, FormatVersion)
-	}
-	if fl := binary.LittleEndian.Uint32(hdr[12:]); fl != 0 {
-		return nil, corrupt("unknown header flags %#x", fl)
-	}
-	meta, err := readBlob(cr, MaxMetaBytes, "metadata")
-	if err != nil {
-		return nil, err
-	}
-	f := &File{}
-	if err := json.Unmarshal(meta, &f.Meta); err != nil {
-		return nil, corrupt("metadata is not valid JSON: %v", err)
-	}
-	var u32 [4]byte
-	if err := readFull(cr, u32[:], "section count"); err != nil {
-		return nil, err
-	}
-	count := binary.LittleEndian.Uint32(u32[:])
-	if count > MaxSections {
-		return nil, corrupt("%d sections is over the limit %d", count, MaxSections)
-	}
-	all := crc32.NewIEEE()
-	for i := uint32(0); i < count; i++ {
-		var nl [2]byte
-		if err := readFull(cr, nl[:], "section name length"); err != nil {
-			return nil, err
-		}
-		l := binary.LittleEndian.Uint16(nl[:])
-		if l == 0 || l > maxNameBytes {
-			return nil, corrupt("section name length %d", l)
-		}
-		name := make([]byte, l)
-		if err := readFull(cr, name, "section name"); err != nil {
-			return nil, err
-		}
-		data, err := readBlob(cr, MaxSectionBytes, fmt.Sprintf("section %q", name))
-		if err != nil {
-			return nil, err
-		}
-		binary.LittleEndian.PutUint32(u32[:], crc32.ChecksumIEEE(data))
-		all.Write(name)
-		all.Write(u32[:])
-		f.Sections = append(f.Sections, Section{Name: string(name), Data: data})
-	}
-	body := cr.n
-	var ftr [20]byte
-	if err := readFull(cr, ftr[:], "footer"); err != nil {
-		return nil, err
-	}
-	if !bytes.Equal(ftr[:8], footerMagic[:]) {
-		return nil, corrupt("bad footer magic")
-	}
-	if n := binary.LittleEndian.Uint64(ftr[8:]); n != uint64(body) {
-		return nil, corrupt("footer length %d does not match %d bytes read", n, body)
-	}
-	if binary.LittleEndian.Uint32(ftr[16:]) != all.Sum32() {
-		return nil, corrupt("footer checksum mismatch")
-	}
-	return f, nil
-}
-
-// BinarySet is a set of named blobs, VSAG's BinarySet.
-type BinarySet map[string][]byte
-
-// MetaKey is the BinarySet entry holding the header and metadata.
-const MetaKey = "__vsag_meta__"
-
-// ToBinarySet splits f into named blobs: MetaKey holds a file with the metadata and no
-// sections; every section is its own blob, with its checksum kept in the metadata blob.
-func ToBinarySet(f *File) (BinarySet, error) {
-	type entry struct {
-		Name string `json:"name"`
-		CRC  uint32 `json:"crc32"`
-		Size int    `json:"size"`
-	}
-	idx := make([]entry, 0, len(f.Sections))
-	set := BinarySet{}
-	for _, s := range f.Sections {
-		if s.Name == MetaKey {
-			return nil, fmt.Errorf("section name %q is reserved", MetaKey)
-		}
-		idx = append(idx, entry{s.Name, crc32.ChecksumIEEE(s.Data), len(s.Data)})
-		set[s.Name] = s.Data
-	}
-	tab, err := json.Marshal(idx)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if err := Write(&buf, &File{Meta: f.Meta, Sections: []Section{{Name: "__sections__", Data: tab}}}); err != nil {
-		return nil, err
-	}
-	set[MetaKey] = buf.Bytes()
-	return set, nil
-}
-
-// FromBinarySet rebuilds a File from blobs written by ToBinarySet, checking each checksum.
-func FromBinarySet(set BinarySet) (*File, error) {
-	mb, ok := set[MetaKey]
 	if !ok {
-		return nil, corrupt("binary set has no %q entry", MetaKey)
+		return nil, corrupt("section %q is missing", name)
 	}
-	mf, err := Read(bytes.NewReader(mb))
+	return sr, nil
+}
+
+func (f *File) open(name string) (*SectionReader, bool, error) {
+	if f.src == nil {
+		s := f.memSection(name)
+		if s == nil {
+			return nil, false, nil
+		}
+		if err := s.materialize(); err != nil {
+			return nil, false, err
+		}
+		f.markUsed(name)
+		return bytesSection(name, f.Version(), s.Data), true, nil
+	}
+	return f.src.open(name)
+}
+
+func (f *File) markUsed(name string) {
+	if f.used == nil {
+		f.used = map[string]bool{}
+	}
+	f.used[name] = true
+}
+
+// Lookup returns the whole payload of the named section, false when the file has none.
+func (f *File) Lookup(name string) ([]byte, bool, error) {
+	if f.src == nil {
+		if s := f.memSection(name); s != nil {
+			if err := s.materialize(); err != nil {
+				return nil, false, err
+			}
+			f.markUsed(name)
+			return s.Data, true, nil
+		}
+		return nil, false, nil
+	}
+	sr, ok, err := f.src.open(name)
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	b, err := sr.readAll()
+	if err != nil {
+		return nil, false, err
+	}
+	return b, true, nil
+}
+
+// Get returns the payload of the named section. An error reading it reads as absent and is
+// kept for Err.
+func (f *File) Get(name string) ([]byte, bool) {
+	b, ok, err := f.Lookup(name)
+	if err != nil {
+		if f.err == nil {
+			f.err = err
+		}
+		return nil, false
+	}
+	return b, ok
+}
+
+// Err returns the first error Get met.
+func (f *File) Err() error { return f.err }
+
+// Need returns the payload of the named section or an error naming it.
+func (f *File) Need(name string) ([]byte, error) {
+	b, ok, err := f.Lookup(name)
 	if err != nil {
 		return nil, err
 	}
-	tab, err := mf.Need("__sections__")
-	if err != nil {
-		return nil, err
+	if !ok {
+		return nil, corrupt("section %q is missing", name)
 	}
-	var idx []struct {
-		Name string `json:"name"`
-		CRC  uint32 `json:"crc32"`
-		Size int    `json:"size"`
+	return b, nil
+}
+
+// Skip marks a section the loader knows and chooses not to read (such as data the target
+// index has no place for), so that Finish does not take it for an unknown critical section.
+func (f *File) Skip(name string) {
+	if f.src == nil {
+		f.markUsed(name)
+		return
 	}
-	if err := json.Unmarshal(tab, &idx); err != nil {
-		return nil, corrupt("section table: %v", err)
+	f.src.skip(name)
+}
+
+// Finish ends a load: it checks that every critical section was read, reads what a stream
+// still holds up to the end of the file (skipping sections nobody asked for, checking their
+// checksums) and checks the file's table and footer. A load is complete only when Finish
+// returns nil.
+func (f *File) Finish() error {
+	if f.err != nil {
+		return f.err
 	}
-	f := &File{Meta: mf.Meta}
-	for _, e := range idx {
-		b, ok := set[e.Name]
-		if !ok {
-			return nil, corrupt("binary set is missing section %q", e.Name)
+	if f.src == nil {
+		for _, s := range f.Sections {
+			if s.Flags&Critical != 0 && !f.used[s.Name] {
+				return corrupt("section %q is marked critical and this library does not know it", s.Name)
+			}
 		}
-		if len(b) != e.Size || crc32.ChecksumIEEE(b) != e.CRC {
-			return nil, corrupt("checksum mismatch in section %q", e.Name)
-		}
-		f.Sections = append(f.Sections, Section{Name: e.Name, Data: b})
+		return nil
 	}
-	return f, nil
+	return f.src.finish()
+}
+
+// source is where a File being read takes its sections from.
+type source interface {
+	open(name string) (*SectionReader, bool, error)
+	skip(name string)
+	finish() error
 }

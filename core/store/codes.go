@@ -2,12 +2,12 @@ package store
 
 import (
 	"encoding/binary"
-	"fmt"
 	"unsafe"
 
 	"github.com/govsag/vsag/core/hugepage"
 	"github.com/govsag/vsag/core/internal/memguard"
 	"github.com/govsag/vsag/core/quant"
+	"github.com/govsag/vsag/core/serial"
 )
 
 // Codes is a flat store of quantized vectors: one contiguous 64-byte aligned slab, row r at
@@ -105,7 +105,8 @@ func (c *Codes) Clone() *Codes {
 	return d
 }
 
-// MarshalBinary writes the row count and the rows.
+// MarshalBinary writes the row count, the row size and the rows (format version 1's encoding;
+// files are written with WriteSection).
 func (c *Codes) MarshalBinary() ([]byte, error) {
 	out := make([]byte, 16, 16+c.n*c.stride)
 	binary.LittleEndian.PutUint64(out, uint64(c.n))
@@ -113,23 +114,8 @@ func (c *Codes) MarshalBinary() ([]byte, error) {
 	return append(out, c.slab[:c.n*c.stride]...), nil
 }
 
-// UnmarshalBinary restores rows written by MarshalBinary, checking every length.
+// UnmarshalBinary restores rows written by MarshalBinary (format version 1's encoding),
+// checking every length.
 func (c *Codes) UnmarshalBinary(b []byte) error {
-	if len(b) < 16 {
-		return fmt.Errorf("code store: %d bytes is too short", len(b))
-	}
-	n := binary.LittleEndian.Uint64(b)
-	stride := binary.LittleEndian.Uint64(b[8:])
-	if stride != uint64(c.stride) {
-		return fmt.Errorf("code store: row size %d does not match the quantizer's %d", stride, c.stride)
-	}
-	if stride > 0 && n > uint64(len(b)-16)/stride || uint64(len(b)-16) != n*stride {
-		return fmt.Errorf("code store: %d bytes do not hold %d rows of %d bytes", len(b)-16, n, stride)
-	}
-	c.n = 0
-	c.slab = c.slab[:0]
-	c.Reserve(int(n))
-	copy(c.slab, b[16:])
-	c.n = int(n)
-	return nil
+	return c.ReadSection(serial.NewSectionReader("codes", 1, b))
 }

@@ -6,6 +6,8 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
+
+	"github.com/govsag/vsag/core/serial"
 )
 
 const emptySlot = ^uint32(0)
@@ -265,37 +267,5 @@ func (l *Labels) MarshalBinary() ([]byte, error) {
 
 // UnmarshalBinary restores a table written by MarshalBinary, checking every length.
 func (l *Labels) UnmarshalBinary(b []byte) error {
-	if len(b) < 8 {
-		return fmt.Errorf("label table: %d bytes is too short", len(b))
-	}
-	n := binary.LittleEndian.Uint64(b)
-	words := (n + 63) / 64
-	if n > uint64(emptySlot) || uint64(len(b)-8) != 8*n+8*words {
-		return fmt.Errorf("label table: length %d does not match %d labels", len(b), n)
-	}
-	*l = Labels{}
-	l.labels = make([]int64, n)
-	l.removed = make([]uint64, words)
-	p := b[8:]
-	for i := range l.labels {
-		l.labels[i] = int64(binary.LittleEndian.Uint64(p[8*i:]))
-	}
-	p = p[8*n:]
-	for i := range l.removed {
-		l.removed[i] = binary.LittleEndian.Uint64(p[8*i:])
-	}
-	if tail := n & 63; tail != 0 && words > 0 {
-		l.removed[words-1] &= (1 << tail) - 1
-	}
-	for i, lb := range l.labels {
-		if l.IsRemoved(uint32(i)) {
-			l.nRemove++
-			continue
-		}
-		if l.Contains(lb) {
-			return fmt.Errorf("label table: label %d appears twice", lb)
-		}
-		l.put(lb, uint32(i))
-	}
-	return nil
+	return l.ReadSection(serial.NewSectionReader("labels", serial.FormatVersion, b))
 }

@@ -3,6 +3,7 @@
 package bruteforce
 
 import (
+	"io"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -433,7 +434,9 @@ type info struct {
 	Trained   bool   `json:"trained"`
 }
 
-// Save implements api.Engine.
+// Save implements api.Engine: the info and quantizer state now, the label table and the codes
+// streamed from the stores when f is written (under the shared lock; core holds its snapshot
+// lock until then, so they do not change in between).
 func (x *Index) Save(f *serial.File) error {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
@@ -442,21 +445,31 @@ func (x *Index) Save(f *serial.File) error {
 	if err != nil {
 		return api.Wrap(api.InternalError, err, "brute_force: save quantizer")
 	}
-	ls, _ := x.labels.MarshalBinary()
-	cs, _ := x.codes.MarshalBinary()
 	f.Add(secInfo, inf)
 	f.Add(secQuant, qs)
-	f.Add(secLabels, ls)
-	f.Add(secCodes, cs)
+	f.AddStream(secLabels, serial.Critical, x.labels.SectionSize(), func(w io.Writer) error {
+		x.mu.RLock()
+		defer x.mu.RUnlock()
+		return x.labels.WriteSection(w)
+	})
+	f.AddStream(secCodes, serial.Critical, x.codes.SectionSize(), func(w io.Writer) error {
+		x.mu.RLock()
+		defer x.mu.RUnlock()
+		return x.codes.WriteSection(w)
+	})
 	return nil
 }
 
-// Load implements api.Engine.
+// Load implements api.Engine, reading the label table and the codes straight into new stores.
 func (x *Index) Load(f *serial.File) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	bad := func(err error, what string) error {
-		return api.Wrap(api.InvalidBinary, err, "brute_force: load %s", what)
+		code := api.InvalidBinary
+		if serial.IsReadError(err) {
+			code = api.ReadError
+		}
+		return api.Wrap(code, err, "brute_force: load %s", what)
 	}
 	ib, err := f.Need(secInfo)
 	if err != nil {
@@ -481,20 +494,20 @@ func (x *Index) Load(f *serial.File) error {
 			return bad(err, "quantizer")
 		}
 	}
-	ls, err := f.Need(secLabels)
-	if err != nil {
-		return bad(err, "labels")
-	}
 	labels := store.NewLabels()
-	if err := labels.UnmarshalBinary(ls); err != nil {
-		return bad(err, "labels")
+	sr, err := f.Open(secLabels)
+	if err == nil {
+		err = labels.ReadSection(sr)
 	}
-	cs, err := f.Need(secCodes)
 	if err != nil {
-		return bad(err, "codes")
+		return bad(err, "labels")
 	}
 	codes := store.NewCodes(x.q)
-	if err := codes.UnmarshalBinary(cs); err != nil {
+	sr, err = f.Open(secCodes)
+	if err == nil {
+		err = codes.ReadSection(sr)
+	}
+	if err != nil {
 		return bad(err, "codes")
 	}
 	if codes.Len() != labels.Total() {

@@ -1,6 +1,8 @@
 package hgraph
 
 import (
+	"io"
+
 	json "github.com/goccy/go-json"
 
 	"github.com/govsag/vsag/core/api"
@@ -157,7 +159,11 @@ type info struct {
 	GraphType      string `json:"graph_type,omitempty"` // absent: nsw
 }
 
-// Save implements api.Engine.
+// Save implements api.Engine. The small sections (info, quantizer states) are encoded now;
+// the label table, the code stores and the graph are streamed from the stores when f is
+// written (each under the shared lock, writing the stores in place then), so no slab is
+// copied. Core holds its snapshot lock from Save until f has been written, so the stores do
+// not change in between.
 func (x *Index) Save(f *serial.File) error {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
@@ -175,34 +181,41 @@ func (x *Index) Save(f *serial.File) error {
 		return api.Wrap(api.InternalError, err, "hgraph: save base quantizer")
 	}
 	f.Add(secBaseQuant, qs)
-	ls, _ := x.labels.MarshalBinary()
-	f.Add(secLabels, ls)
-	cs, _ := x.baseCodes.MarshalBinary()
-	f.Add(secBaseCodes, cs)
+	stream := func(name string, size int64, write func(w io.Writer) error) {
+		f.AddStream(name, serial.Critical, size, func(w io.Writer) error {
+			x.mu.RLock()
+			defer x.mu.RUnlock()
+			return write(w)
+		})
+	}
+	stream(secLabels, x.labels.SectionSize(), func(w io.Writer) error { return x.labels.WriteSection(w) })
+	stream(secBaseCodes, x.baseCodes.SectionSize(), func(w io.Writer) error { return x.baseCodes.WriteSection(w) })
 	if x.precise != nil {
 		ps, err := quant.MarshalState(x.precise)
 		if err != nil {
 			return api.Wrap(api.InternalError, err, "hgraph: save precise quantizer")
 		}
 		f.Add(secPreciseQuant, ps)
-		pc, _ := x.preciseCodes.MarshalBinary()
-		f.Add(secPreciseCodes, pc)
+		stream(secPreciseCodes, x.preciseCodes.SectionSize(), func(w io.Writer) error { return x.preciseCodes.WriteSection(w) })
 	}
 	if x.raw != nil {
-		rc, _ := x.raw.MarshalBinary()
-		f.Add(secRawCodes, rc)
+		stream(secRawCodes, x.raw.SectionSize(), func(w io.Writer) error { return x.raw.WriteSection(w) })
 	}
-	gs, _ := x.g.MarshalBinary()
-	f.Add(secGraph, gs)
+	stream(secGraph, x.g.SectionSize(), func(w io.Writer) error { return x.g.WriteSection(w) })
 	return nil
 }
 
-// Load implements api.Engine.
+// Load implements api.Engine. It reads the sections in the order Save writes them, the label
+// table, code stores and graph straight into new stores (no copy of a section in memory).
 func (x *Index) Load(f *serial.File) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	bad := func(err error, what string) error {
-		return api.Wrap(api.InvalidBinary, err, "hgraph: load %s", what)
+		code := api.InvalidBinary
+		if serial.IsReadError(err) {
+			code = api.ReadError
+		}
+		return api.Wrap(code, err, "hgraph: load %s", what)
 	}
 	ib, err := f.Need(secInfo)
 	if err != nil {
@@ -243,21 +256,21 @@ func (x *Index) Load(f *serial.File) error {
 			return bad(err, "base quantizer")
 		}
 	}
-	ls, err := f.Need(secLabels)
+	labels := store.NewLabels()
+	sr, err := f.Open(secLabels)
+	if err == nil {
+		err = labels.ReadSection(sr)
+	}
 	if err != nil {
 		return bad(err, "labels")
 	}
-	labels := store.NewLabels()
-	if err := labels.UnmarshalBinary(ls); err != nil {
-		return bad(err, "labels")
-	}
 	loadCodes := func(sec string, c *store.Codes) (*store.Codes, error) {
-		b, err := f.Need(sec)
+		sr, err := f.Open(sec)
 		if err != nil {
 			return nil, bad(err, sec)
 		}
 		nc := store.NewCodes(c.Quantizer())
-		if err := nc.UnmarshalBinary(b); err != nil {
+		if err := nc.ReadSection(sr); err != nil {
 			return nil, bad(err, sec)
 		}
 		if nc.Len() != labels.Total() {
@@ -289,12 +302,12 @@ func (x *Index) Load(f *serial.File) error {
 			return err
 		}
 	}
-	gs, err := f.Need(secGraph)
-	if err != nil {
-		return bad(err, "graph")
-	}
 	g := graph.New(x.p.MaxDegree)
-	if err := g.UnmarshalBinary(gs); err != nil {
+	sr, err = f.Open(secGraph)
+	if err == nil {
+		err = g.ReadSection(sr)
+	}
+	if err != nil {
 		return bad(err, "graph")
 	}
 	if g.Len() != labels.Total() {
