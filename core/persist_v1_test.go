@@ -116,24 +116,9 @@ func (f v1Fixture) answers(t testing.TB, idx *Index) []string {
 	return out
 }
 
-// TestWriteV1Fixtures (re)writes testdata/v1 when VSAG_WRITE_V1_FIXTURES is set. It was run once
-// with the version-1 writer; files written by later versions are not version 1.
-func TestWriteV1Fixtures(t *testing.T) {
-	if os.Getenv("VSAG_WRITE_V1_FIXTURES") == "" {
-		t.Skip("set VSAG_WRITE_V1_FIXTURES=1 to rewrite testdata/v1 (only meaningful with the version-1 writer)")
-	}
-	dir := filepath.Join("testdata", "v1")
-	require.NoError(t, os.MkdirAll(dir, 0o755))
-	for _, f := range v1Fixtures {
-		idx := f.build(t)
-		require.NoError(t, idx.SerializeFile(filepath.Join(dir, f.file)))
-		fmt.Printf("\t%q: {\n", f.file)
-		for _, l := range f.answers(t, idx) {
-			fmt.Printf("\t\t%q,\n", l)
-		}
-		fmt.Printf("\t},\n")
-	}
-}
+// The files were written by TestWriteV1Fixtures of commit da94153 (the version-1 writer):
+// SerializeFile of f.build() for each fixture, and v1Answers are f.answers() of those indexes.
+// Later writers write later versions, so the files are not regenerated.
 
 // v1Answers are the answers of the original indexes, before they were saved as version 1.
 var v1Answers = map[string][]string{
