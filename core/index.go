@@ -1,6 +1,8 @@
 package core
 
 import (
+	"errors"
+	"io"
 	"math"
 	"runtime"
 	"sync"
@@ -792,20 +794,29 @@ func (x *Index) features() api.FeatureSet {
 func (x *Index) ExportIDs() []int64 { return x.eng().ExportIDs() }
 
 // Clone returns an independent deep copy of the index (mutable, even if x is immutable).
-func (x *Index) Clone() (*Index, error) {
-	f, err := x.snapshot()
-	if err != nil {
-		return nil, err
+func (x *Index) Clone() (_ *Index, err error) {
+	defer recovered(&err)
+	// The index streams through a pipe into the copy: the sections are never held in memory
+	// whole, so a clone costs the copy itself plus the pipe's buffers.
+	pr, pw := io.Pipe()
+	wait := parallel.Go(func() error {
+		err := x.Serialize(pw)
+		pw.CloseWithError(err)
+		return err
+	})
+	c, lerr := Load(pr)
+	pr.CloseWithError(errCloneDone) // unblocks the writer if the copy stopped early
+	if serr := wait(); serr != nil && !errors.Is(serr, errCloneDone) {
+		return nil, serr
 	}
-	c, err := CreateIndex(x.name, x.create.Raw)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.restore(f); err != nil {
-		return nil, err
+	if lerr != nil {
+		return nil, lerr
 	}
 	return c, nil
 }
+
+// errCloneDone tells Clone's writer that the reading side has finished.
+var errCloneDone = errors.New("clone: the copy has finished reading")
 
 // restore loads the engine and the index-level sections from f into this fresh index.
 func (x *Index) restore(f *serial.File) error {
