@@ -650,11 +650,14 @@ func (x *Index) linkAll(pending []pendingNode, vectors []float32) error {
 }
 
 // eachNode calls fn for every node of nodes on up to threads goroutines, each with a pooled
-// worker; a panic in any of them is returned as INTERNAL_ERROR. Workers yield between nodes so
-// that searches sharing the cores get their turn within one insertion, not one time slice.
+// worker; a panic in any of them is returned as INTERNAL_ERROR. When the workers take every core,
+// they yield between nodes so that searches get their turn within one insertion, not one time
+// slice.
 func (x *Index) eachNode(b *graph.Builder, nodes []pendingNode, threads int, fn func(*graph.Worker, pendingNode)) error {
 	var next atomic.Int64
-	return parallel.Run(min(threads, len(nodes)), func(int) error {
+	threads = min(threads, len(nodes))
+	yield := threads >= runtime.GOMAXPROCS(0)
+	return parallel.Run(threads, func(int) error {
 		w, ps := x.getWorker(b)
 		defer ps.build.Put(w)
 		for {
@@ -663,7 +666,9 @@ func (x *Index) eachNode(b *graph.Builder, nodes []pendingNode, threads int, fn 
 				return nil
 			}
 			fn(w, nodes[i])
-			runtime.Gosched()
+			if yield {
+				runtime.Gosched()
+			}
 		}
 	})
 }
