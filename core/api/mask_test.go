@@ -34,7 +34,7 @@ func TestCountMask(t *testing.T) {
 }
 
 func TestMaskFilterPolarities(t *testing.T) {
-	mask := []byte{1, 0, 0, 7, 0}       // labels 0 and 3
+	mask := []byte{1, 0, 0, 7, 0}      // labels 0 and 3
 	packed := []byte{0b00001001, 0xff} // labels 0 and 3 (the second byte lies beyond n = 5)
 	tests := []struct {
 		name       string
