@@ -16,10 +16,6 @@ void vsagi_call_write_func(void (*f)(OffsetType, SizeType, const void*), uint64_
 void vsagi_call_read_func(void (*f)(OffsetType, SizeType, void*), uint64_t off, uint64_t size, void* data);
 uint64_t vsagi_call_size_func(SizeType (*f)(void));
 
-/* vsagi_bench_batch is vsag_index_knn_search_batch for the in-process FFI benchmark. */
-int vsagi_bench_batch(uintptr_t index, const float* queries, uint64_t nq, uint64_t dim, int64_t k,
-                      const char* parameters, int64_t* ids, float* dists);
-
 typedef void (*vsagi_write_func)(OffsetType, SizeType, const void*);
 typedef void (*vsagi_read_func)(OffsetType, SizeType, void*);
 typedef SizeType (*vsagi_size_func)(void);

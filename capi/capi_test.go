@@ -4,7 +4,6 @@ package main
 
 import (
 	"fmt"
-	"math/rand"
 	"os"
 	"regexp"
 	"strconv"
@@ -211,60 +210,4 @@ func TestHandleTableConcurrent(t *testing.T) {
 		}(w)
 	}
 	wg.Wait()
-}
-
-func TestCountMask(t *testing.T) {
-	rng := rand.New(rand.NewSource(1))
-	for _, n := range []int{0, 1, 7, 8, 9, 63, 64, 65, 1000} {
-		b := make([]byte, n)
-		want := int64(0)
-		for i := range b {
-			if rng.Intn(3) == 0 {
-				b[i] = byte(1 + rng.Intn(255))
-				want++
-			}
-		}
-		assert.Equal(t, want, countNonzeroBytes(b), "n=%d", n)
-
-		// the first nbits bits of b, LSB first, with a partial last byte
-		nbits := int64(n) * 5 / 8
-		want = 0
-		for i := int64(0); i < nbits; i++ {
-			if b[i>>3]&(1<<uint(i&7)) != 0 {
-				want++
-			}
-		}
-		assert.Equal(t, want, countBits(b, nbits), "bits n=%d", n)
-	}
-}
-
-func TestFilterCheckValid(t *testing.T) {
-	mask := []byte{1, 0, 0, 1, 0} // labels 0 and 3
-	packed := []byte{0b00001001}  // labels 0 and 3
-	tests := []struct {
-		name string
-		f    *cFilter
-		keep []int64
-		drop []int64
-	}{
-		{"exclude bytes", &cFilter{mask: mask, maskLen: 5}, []int64{1, 2, 4, 5, 100, -1}, []int64{0, 3}},
-		{"keep bytes", &cFilter{mask: mask, maskLen: 5, maskKeep: true}, []int64{0, 3}, []int64{1, 2, 4, 5, -1}},
-		{"exclude bits", &cFilter{mask: packed, maskLen: 5, packed: true}, []int64{1, 2, 4, 7, 8}, []int64{0, 3}},
-		{"keep bits", &cFilter{mask: packed, maskLen: 5, packed: true, maskKeep: true}, []int64{0, 3}, []int64{1, 4, 5, 8}},
-		{"exclude ids", &cFilter{exclude: map[int64]struct{}{7: {}, 9: {}}}, []int64{0, 8}, []int64{7, 9}},
-		{"combined", &cFilter{mask: mask, maskLen: 5, exclude: map[int64]struct{}{1: {}}}, []int64{2, 4}, []int64{0, 1, 3}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			for _, l := range tc.keep {
-				assert.True(t, tc.f.CheckValid(l), "label %d kept", l)
-			}
-			for _, l := range tc.drop {
-				assert.False(t, tc.f.CheckValid(l), "label %d dropped", l)
-			}
-		})
-	}
-	var nilFilter *cFilter
-	assert.Nil(t, nilFilter.filter())
-	nilFilter.release()
 }

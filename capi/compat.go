@@ -6,10 +6,8 @@ package main
 import "C"
 
 import (
-	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 	"unsafe"
 
 	"github.com/govsag/vsag/core"
@@ -138,44 +136,46 @@ func vsagi_compat_search(h C.uintptr_t, query *C.float, dim C.uint64_t, isRange 
 	}
 	var f api.Filter
 	if filter != nil {
-		f = &cFilter{compat: filter, ratio: 1}
+		f = compatFilter(filter)
 	}
 	js := goStr(params)
 	var ns []core.Neighbor
-	var st core.SearchStats
+	var res *core.SearchResult
+	stats := ""
 	withStats := wantStats(sr)
-	start := time.Now()
-	if isRange {
-		ns, err = x.RangeSearchVector(q, float32(radius), js, f, int(limit))
-	} else if withStats {
-		var res *core.Dataset
-		res, err = x.KnnSearchWithStats(&core.Dataset{NumElements: 1, Dim: len(q), Float32: q}, int(limit), js, f, &st)
-		if err == nil {
-			ns = make([]core.Neighbor, len(res.IDs))
-			for i := range ns {
-				ns[i] = core.Neighbor{ID: res.IDs[i], Distance: res.Distances[i]}
-			}
+	switch {
+	case withStats:
+		req := &core.SearchRequest{Query: &core.Dataset{NumElements: 1, Dim: len(q), Float32: q}, Params: js, Filter: f}
+		if isRange {
+			req.Mode, req.Radius, req.LimitedSize = core.RangeSearchMode, float32(radius), int(limit)
+		} else {
+			req.TopK = int(limit)
 		}
-	} else {
+		res, stats, err = x.SearchWithStatistics(req)
+	case bool(isRange):
+		ns, err = x.RangeSearchVector(q, float32(radius), js, f, int(limit))
+	default:
 		ns, err = x.Search(q, int(limit), js, f)
 	}
 	if err != nil {
 		return fail(err)
 	}
-	n := min(len(ns), int(limit))
-	ids := unsafe.Slice((*int64)(unsafe.Pointer(sr.ids)), n)
-	dists := unsafe.Slice((*float32)(unsafe.Pointer(sr.dists)), n)
-	for i := 0; i < n; i++ {
-		ids[i], dists[i] = ns[i].ID, ns[i].Distance
+	var n int
+	if res != nil {
+		n = min(len(res.IDs), int(limit))
+		copy(unsafe.Slice((*int64)(unsafe.Pointer(sr.ids)), n), res.IDs)
+		copy(unsafe.Slice((*float32)(unsafe.Pointer(sr.dists)), n), res.Distances)
+	} else {
+		n = min(len(ns), int(limit))
+		ids := unsafe.Slice((*int64)(unsafe.Pointer(sr.ids)), n)
+		dists := unsafe.Slice((*float32)(unsafe.Pointer(sr.dists)), n)
+		for i := 0; i < n; i++ {
+			ids[i], dists[i] = ns[i].ID, ns[i].Distance
+		}
 	}
 	sr.count = C.int64_t(n)
 	if withStats {
-		if isRange {
-			// range search reports no counters through the Go API: only the wall time
-			attachStats(sr, fmt.Sprintf(`{"elapsed_ms":%g}`, float64(time.Since(start).Nanoseconds())/1e6))
-		} else {
-			attachStats(sr, statsJSON(&st))
-		}
+		attachStats(sr, stats)
 	}
 	return 0
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/govsag/vsag/core"
 	"github.com/govsag/vsag/core/api"
-	"github.com/govsag/vsag/simd"
 )
 
 // Limits on sizes coming from C, so that products never overflow and hostile values fail
@@ -122,8 +121,9 @@ func float32s(p *C.float, n uint64) []float32 {
 	return unsafe.Slice((*float32)(unsafe.Pointer(p)), n)
 }
 
-// float32Query returns one query of dim elements of type dt as float32 for the calls of core
-// that take a float32 query; other element types are converted with core's own rules.
+// float32Query returns one query of dim elements of type dt at p as float32, for the calls of
+// core that take a float32 query: float32 memory is viewed in place, other element types are
+// converted by core (Index.QueryFloat32). The dimension is checked before the memory is viewed.
 func float32Query(x *core.Index, what string, p unsafe.Pointer, dt C.vsag_dtype_t, dim uint64) ([]float32, error) {
 	if p == nil {
 		return nil, errNil(what, "query")
@@ -138,18 +138,7 @@ func float32Query(x *core.Index, what string, p unsafe.Pointer, dt C.vsag_dtype_
 	if err != nil {
 		return nil, err
 	}
-	out := make([]float32, dim)
-	switch {
-	case ds.Float16 != nil:
-		simd.F16ToF32(out, ds.Float16)
-	case ds.BFloat16 != nil:
-		simd.BF16ToF32(out, ds.BFloat16)
-	default:
-		for i, v := range ds.Int8 {
-			out[i] = float32(v)
-		}
-	}
-	return out, nil
+	return x.QueryFloat32(ds, what)
 }
 
 // writeFailed copies the labels that could not be inserted to the caller's buffers.

@@ -90,11 +90,3 @@ void vsagi_call_read_func(void (*f)(OffsetType, SizeType, void*), uint64_t off, 
 }
 
 uint64_t vsagi_call_size_func(SizeType (*f)(void)) { return f(); }
-
-/* vsagi_bench_batch calls the public batch search with a handle held as an integer; only the
- * FFI benchmark (ffi_bench_test.go) uses it, to cross Go -> C -> Go in one process. */
-int vsagi_bench_batch(uintptr_t index, const float* queries, uint64_t nq, uint64_t dim, int64_t k,
-                      const char* parameters, int64_t* ids, float* dists) {
-    return vsag_index_knn_search_batch((vsag_index_t)index, queries, VSAG_DTYPE_FLOAT32, nq, dim, k, parameters,
-                                       NULL, ids, dists);
-}

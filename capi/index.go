@@ -7,10 +7,7 @@ import "C"
 
 import (
 	"math"
-	"time"
 	"unsafe"
-
-	json "github.com/goccy/go-json"
 
 	"github.com/govsag/vsag/core"
 	"github.com/govsag/vsag/core/api"
@@ -185,161 +182,27 @@ func knnSearchBatch(h C.uintptr_t, queries unsafe.Pointer, dtype C.vsag_dtype_t,
 	if ids == nil || dists == nil {
 		return fail(errNil(what, "ids or dists buffer"))
 	}
-	if nq == 1 && (expr == nil || *expr == 0) {
-		return knnSearchOne(x, what, queries, dtype, uint64(dim), int(k), params, cf, ids, dists)
-	}
 	qs, err := vectorDataset(what, queries, dtype, uint64(nq), uint64(dim))
 	if err != nil {
 		return fail(err)
 	}
-	f, err := buildFilter(x, what, cf)
+	f, release, err := buildFilter(x, what, cf)
 	if err != nil {
 		return fail(err)
 	}
-	defer f.release()
-	attrFilter := x.AttributeFilter
-	if nq > 1 {
-		attrFilter = x.BatchAttributeFilter // evaluated once per label, not per query
-	}
-	filter, err := attrFilter(goStr(expr), f.filter())
-	if err != nil {
-		return fail(err)
-	}
+	defer release()
 	n := uint64(nq) * uint64(k)
-	outIDs, outDists := int64s(ids, n), float32s(dists, n)
-	js := goStr(params)
-	if nq == 1 {
-		// One query runs on the calling goroutine: the batch path would park this goroutine,
-		// which a C caller's thread can only do by handing its P to another OS thread and
-		// waiting to be woken again.
-		res, err := x.KnnSearch(qs, int(k), js, filter)
-		if err != nil {
-			return fail(err)
-		}
-		n := copy(outIDs, res.IDs)
-		copy(outDists, res.Distances)
-		pad(outIDs[n:], outDists[n:])
-		return 0
-	}
-	if qs.Float32 != nil {
-		err = x.BatchSearchInto(qs.Float32, int(nq), int(k), js, filter, outIDs, outDists)
-	} else {
-		var res *core.Dataset
-		res, err = x.BatchKnnSearch(qs, int(k), js, filter)
-		if err == nil {
-			copy(outIDs, res.IDs)
-			copy(outDists, res.Distances)
-		}
-	}
-	if err != nil {
+	if err := x.BatchKnnSearchInto(qs, int(k), goStr(params), goStr(expr), f, int64s(ids, n), float32s(dists, n)); err != nil {
 		return fail(err)
 	}
 	return 0
 }
 
-// knnSearchOne is the batch search of a single query without a filter expression: the
-// query runs on the calling goroutine through Index.Search (as a Go program would call it)
-// and the results go straight into the caller's k-entry buffers, padded with -1 / +Inf.
-func knnSearchOne(x *core.Index, what string, query unsafe.Pointer, dtype C.vsag_dtype_t, dim uint64, k int,
-	params *C.char, cf *C.vsag_filter_t, ids *C.int64_t, dists *C.float) C.int {
-	q, err := float32Query(x, what, query, dtype, dim)
-	if err != nil {
-		return fail(err)
-	}
-	var filter core.Filter
-	if cf != nil {
-		f, err := buildFilter(x, what, cf)
-		if err != nil {
-			return fail(err)
-		}
-		defer f.release()
-		filter = f.filter()
-	}
-	ns, err := x.Search(q, k, goStr(params), filter)
-	if err != nil {
-		return fail(err)
-	}
-	writeNeighbors(ns, int64s(ids, uint64(k)), float32s(dists, uint64(k)))
-	return 0
-}
-
-//export vsagi_index_knn_search_timed
-func vsagi_index_knn_search_timed(h C.uintptr_t, queries unsafe.Pointer, dtype C.vsag_dtype_t, nq, dim C.uint64_t,
-	k C.int64_t, params *C.char, ids *C.int64_t, dists *C.float, seconds *C.double) (rc C.int) {
-	defer guard(&rc)
-	const what = "timed search"
-	x, err := getIndex(h)
-	if err != nil {
-		return fail(err)
-	}
-	if k <= 0 {
-		return failf(api.InvalidArgument, "%s: k %d must be positive", what, int64(k))
-	}
-	if uint64(dim) != uint64(x.Dim()) {
-		return failf(api.DimensionNotEqual, "%s: query dim %d does not match the index dim %d", what, uint64(dim), x.Dim())
-	}
-	if nq == 0 {
-		return 0
-	}
-	if err := checkResults(what, uint64(nq), int64(k)); err != nil {
-		return fail(err)
-	}
-	if ids == nil || dists == nil || seconds == nil {
-		return fail(errNil(what, "ids, dists or seconds buffer"))
-	}
-	if _, err := vectorDataset(what, queries, dtype, uint64(nq), uint64(dim)); err != nil {
-		return fail(err) // checks the dtype and the pointer
-	}
-	esize := uintptr(4)
-	switch dtype {
-	case C.VSAG_DTYPE_FLOAT16, C.VSAG_DTYPE_BFLOAT16:
-		esize = 2
-	case C.VSAG_DTYPE_INT8:
-		esize = 1
-	}
-	n := int(nq)
-	outIDs, outDists := int64s(ids, uint64(n)*uint64(k)), float32s(dists, uint64(n)*uint64(k))
-	secs := unsafe.Slice((*float64)(unsafe.Pointer(seconds)), n)
-	js := goStr(params)
-	for i := 0; i < n; i++ {
-		q, err := float32Query(x, what, unsafe.Add(queries, uintptr(i)*uintptr(dim)*esize), dtype, uint64(dim))
-		if err != nil {
-			return fail(err)
-		}
-		start := time.Now()
-		ns, err := x.Search(q, int(k), js, nil)
-		secs[i] = time.Since(start).Seconds()
-		if err != nil {
-			return fail(err)
-		}
-		writeNeighbors(ns, outIDs[i*int(k):(i+1)*int(k)], outDists[i*int(k):(i+1)*int(k)])
-	}
-	return 0
-}
-
-// writeNeighbors writes ns into the k-entry rows ids and dists, padding with -1 / +Inf.
-func writeNeighbors(ns []core.Neighbor, ids []int64, dists []float32) {
-	n := min(len(ns), len(ids))
-	for j := 0; j < n; j++ {
-		ids[j], dists[j] = ns[j].ID, ns[j].Distance
-	}
-	pad(ids[n:], dists[n:])
-}
-
-// pad fills unfilled result slots with id -1 and distance +Inf.
+// pad fills unfilled result slots of a caller's buffers with id -1 and distance +Inf.
 func pad(ids []int64, dists []float32) {
 	for j := range ids {
 		ids[j], dists[j] = -1, float32(math.Inf(1))
 	}
-}
-
-// statsJSON renders search statistics as the JSON object reported to C.
-func statsJSON(s *core.SearchStats) string {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return "{}"
-	}
-	return string(b)
 }
 
 //export vsagi_index_knn_search_vector
@@ -368,17 +231,16 @@ func vsagi_index_knn_search_vector(h C.uintptr_t, query unsafe.Pointer, dtype C.
 	if err != nil {
 		return fail(err)
 	}
-	f, err := buildFilter(x, what, cf)
+	f, release, err := buildFilter(x, what, cf)
 	if err != nil {
 		return fail(err)
 	}
-	defer f.release()
-	var st core.SearchStats
-	res, err := x.KnnSearchWithStats(q, int(k), goStr(params), f.filter(), &st)
+	defer release()
+	res, stats, err := x.SearchWithStatistics(&core.SearchRequest{Query: q, TopK: int(k), Params: goStr(params), Filter: f})
 	if err != nil {
 		return fail(err)
 	}
-	return addResult(res.IDs, res.Distances, statsJSON(&st), result)
+	return addResult(res.IDs, res.Distances, stats, result)
 }
 
 //export vsagi_index_range_search_vector
@@ -407,12 +269,12 @@ func vsagi_index_range_search_vector(h C.uintptr_t, query unsafe.Pointer, dtype 
 	if err != nil {
 		return fail(err)
 	}
-	f, err := buildFilter(x, what, cf)
+	f, release, err := buildFilter(x, what, cf)
 	if err != nil {
 		return fail(err)
 	}
-	defer f.release()
-	res, err := x.RangeSearch(q, float32(radius), goStr(params), f.filter(), int(limited))
+	defer release()
+	res, err := x.RangeSearch(q, float32(radius), goStr(params), f, int(limited))
 	if err != nil {
 		return fail(err)
 	}
@@ -472,12 +334,11 @@ func vsagi_index_search_dataset(h C.uintptr_t, mode C.int, qh C.uintptr_t, k C.i
 	if k <= 0 {
 		return failf(api.InvalidArgument, "%s: k %d must be positive", what, int64(k))
 	}
-	var st core.SearchStats
-	res, err := x.KnnSearchWithStats(q, int(k), goStr(params), filter, &st)
+	res, stats, err := x.SearchWithStatistics(&core.SearchRequest{Query: q, TopK: int(k), Params: goStr(params), Filter: filter})
 	if err != nil {
 		return fail(err)
 	}
-	return addResult(res.IDs, res.Distances, statsJSON(&st), result)
+	return addResult(res.IDs, res.Distances, stats, result)
 }
 
 //export vsagi_index_calc_distance

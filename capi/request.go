@@ -36,26 +36,6 @@ func handleField(p unsafe.Pointer) C.uintptr_t {
 	return C.uintptr_t(*(*uintptr)(p))
 }
 
-// allFilter keeps a label only when every filter keeps it.
-type allFilter []api.Filter
-
-func (f allFilter) CheckValid(label int64) bool {
-	for _, g := range f {
-		if !g.CheckValid(label) {
-			return false
-		}
-	}
-	return true
-}
-
-func (f allFilter) ValidRatio() float32 {
-	r := float32(1)
-	for _, g := range f {
-		r *= g.ValidRatio()
-	}
-	return r
-}
-
 // checkRequestSize validates struct_size: at least the first version's, at most
 // maxRequestSize, and zero in every byte beyond the fields this library knows.
 func checkRequestSize(what string, req *C.vsag_search_request_t) error {
@@ -95,7 +75,7 @@ func requestQuery(what string, req *C.vsag_search_request_t) (*core.Dataset, err
 		if err != nil {
 			return nil, err
 		}
-		return firstRow(ds), nil
+		return ds.FirstRow(), nil
 	}
 	var ds *core.Dataset
 	switch {
@@ -146,33 +126,6 @@ func requestQuery(what string, req *C.vsag_search_request_t) (*core.Dataset, err
 		ds.Paths = []string{C.GoString(req.query_path)}
 	}
 	return ds, nil
-}
-
-// firstRow narrows a query dataset of sparse, multi-vector or path rows to its first row
-// (dense rows need nothing: core reads the first vector). Arrays that do not describe a first
-// row are left alone for core to report.
-func firstRow(ds *core.Dataset) *core.Dataset {
-	if ds.NumElements <= 1 {
-		return ds
-	}
-	one := *ds
-	one.NumElements = 1
-	if o := ds.SparseOffsets; len(o) >= 2 && o[0] == 0 && o[1] >= 0 &&
-		o[1] <= int64(len(ds.SparseIDs)) && o[1] <= int64(len(ds.SparseValues)) {
-		one.SparseOffsets = o[:2]
-		one.SparseIDs = ds.SparseIDs[:o[1]]
-		one.SparseValues = ds.SparseValues[:o[1]]
-	}
-	if c := ds.VectorCounts; len(c) >= 1 {
-		one.VectorCounts = c[:1]
-		if c[0] > 0 && ds.Dim > 0 && c[0] <= len(ds.Float32)/ds.Dim {
-			one.Float32 = ds.Float32[:c[0]*ds.Dim]
-		}
-	}
-	if len(ds.Paths) >= 1 {
-		one.Paths = ds.Paths[:1]
-	}
-	return &one
 }
 
 //export vsagi_index_search_request
@@ -261,27 +214,16 @@ func vsagi_index_search_request(h C.uintptr_t, req *C.vsag_search_request_t, ids
 		defer b.mu.RUnlock()
 		sr.IDs = b.b
 	}
-	var filters allFilter
+	var keep api.Filter
 	if req.filter != nil {
-		filters = append(filters, &cFilter{keep: req.filter, keepCtx: req.filter_ctx, ratio: 1})
+		keep = api.KeepFunc(keepFn(req.filter, req.filter_ctx), 1)
 	}
-	if req.filter_spec != nil {
-		f, err := buildFilter(x, what, req.filter_spec)
-		if err != nil {
-			return fail(err)
-		}
-		defer f.release()
-		if f != nil {
-			filters = append(filters, f)
-		}
+	spec, release, err := buildFilter(x, what, req.filter_spec)
+	if err != nil {
+		return fail(err)
 	}
-	switch len(filters) {
-	case 0:
-	case 1:
-		sr.Filter = filters[0]
-	default:
-		sr.Filter = filters
-	}
+	defer release()
+	sr.Filter = api.AllOf(keep, spec)
 	res, err := x.SearchWithRequest(sr)
 	if err != nil {
 		return fail(err)

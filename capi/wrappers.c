@@ -406,13 +406,6 @@ int vsag_index_knn_search_batch(vsag_index_t index, const void* queries, vsag_dt
                                         (char*)parameters, (vsag_filter_t*)filter, ids, dists);
 }
 
-int vsag_index_knn_search_timed(vsag_index_t index, const void* queries, vsag_dtype_t dtype,
-                                uint64_t nq, uint64_t dim, int64_t k, const char* parameters,
-                                int64_t* ids, float* dists, double* seconds) {
-    return vsagi_index_knn_search_timed(H(index), (void*)queries, dtype, nq, dim, k,
-                                        (char*)parameters, ids, dists, seconds);
-}
-
 int vsag_index_range_search_vector(vsag_index_t index, const void* query, vsag_dtype_t dtype,
                                    uint64_t dim, float radius, const char* parameters,
                                    const vsag_filter_t* filter, int64_t limited_size,

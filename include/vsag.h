@@ -791,18 +791,6 @@ int vsag_index_knn_search_batch(vsag_index_t index, const void* queries, vsag_dt
                                 const vsag_filter_t* filter, int64_t* ids, float* dists);
 
 /**
- * vsag_index_knn_search_timed runs nq queries one at a time on the calling thread, as a program
- * calling the engine directly would (no filter), writes the results as
- * vsag_index_knn_search_batch does, and stores each query's search time, measured inside the
- * library, in seconds[i]. It lets a benchmark compare the time a binding's single-query call
- * takes with the engine's own time for the same queries in the same process.
- * Errors: as vsag_index_knn_search_batch; seconds must hold nq entries.
- */
-int vsag_index_knn_search_timed(vsag_index_t index, const void* queries, vsag_dtype_t dtype,
-                                uint64_t nq, uint64_t dim, int64_t k, const char* parameters,
-                                int64_t* ids, float* dists, double* seconds);
-
-/**
  * vsag_index_range_search_vector finds the neighbours of one query (dim elements of type dtype)
  * within radius, at most limited_size (-1: unlimited), honouring filter (may be NULL), and stores
  * a new result dataset in *result (release with vsag_dataset_destroy).

@@ -2,32 +2,47 @@
 # examples, the CMake package, and the FFI-cost benchmark.
 #
 #   make lib          build/lib/libvsag.so (no CMake needed)
+#   make lib-bench    build/lib-bench/libvsag.so: the same library built with the Go build tag
+#                     vsagbench, which adds the benchmark hooks of capi/vsag_bench.h
+#                     (vsag_index_knn_search_timed; vsagi_bench_batch for the in-process FFI
+#                     benchmark). Only benchmarks and their tests use it; it is never installed.
 #   make test-capi    C test (plain and AddressSanitizer), reliability test (feature numbers,
 #                     hostile sizes, bad-input matrix, create/destroy cycles), concurrency test,
-#                     C++ wrapper test, exported-symbols check, C and C++ examples
+#                     C++ wrapper test, exported-symbols check (the public library exports the
+#                     header's functions and no benchmark hook), C and C++ examples, and the
+#                     benchmark hooks' test against build/lib-bench
 #   make test-cmake   the CMake route: configure, build, ctest, install, find_package consumer
 #   make bench-capi   FFI cost: batch search through the C ABI vs the Go API (C program against
 #                     Go benchmark in alternating rounds, and in one process call by call),
 #                     trivial call cost
 
 CAPI_LIB := build/lib/libvsag.so
+CAPI_BENCH_LIB := build/lib-bench/libvsag.so
 CAPI_OUT := build/capi
 # Extra go build tags for the library (for example CAPI_GOTAGS=purego).
 CAPI_GOTAGS ?=
-CAPI_GOFLAGS = -buildmode=c-shared -trimpath $(if $(CAPI_GOTAGS),-tags $(CAPI_GOTAGS)) \
+capi_comma := ,
+# capi_goflags: the go build flags of libvsag.so with the build tags $(1) (may be empty).
+capi_goflags = -buildmode=c-shared -trimpath $(if $(1),-tags $(1)) \
 	-ldflags "-s -w -extldflags '-Wl,--version-script=$(CURDIR)/capi/vsag.map -Wl,-soname,libvsag.so'"
+CAPI_GOFLAGS = $(call capi_goflags,$(CAPI_GOTAGS))
+# The benchmark build: the tag vsagbench on top of CAPI_GOTAGS.
+CAPI_BENCH_GOTAGS = vsagbench$(if $(CAPI_GOTAGS),$(capi_comma)$(CAPI_GOTAGS))
 CAPI_CC ?= gcc
 CAPI_CXX ?= g++
 CAPI_CFLAGS := -std=c99 -Wall -Wextra -Werror -pedantic -O1 -g -Iinclude
 CAPI_CXXFLAGS := -std=c++17 -Wall -Wextra -Werror -pedantic -O1 -g -Iinclude -Ibindings/cpp
 CAPI_LDFLAGS := -L$(CURDIR)/build/lib -lvsag -Wl,-rpath,$(CURDIR)/build/lib -lpthread -lm
 CAPI_ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# C programs that use the benchmark hooks: vsag_bench.h and the benchmark build.
+CAPI_BENCH_CFLAGS := $(CAPI_CFLAGS) -Icapi
+CAPI_BENCH_LDFLAGS := -L$(CURDIR)/build/lib-bench -lvsag -Wl,-rpath,$(CURDIR)/build/lib-bench -lpthread -lm
 
 BUILD_TARGETS += lib
 TEST_TARGETS += test-capi test-cmake
 BENCH_TARGETS += bench-capi
 
-.PHONY: lib test-capi test-cmake bench-capi
+.PHONY: lib lib-bench test-capi test-cmake bench-capi
 
 # go build decides what is stale; the library is relinked only when something changed.
 lib:
@@ -35,7 +50,12 @@ lib:
 	CGO_ENABLED=1 $(GO) build $(CAPI_GOFLAGS) -o $(CAPI_LIB) ./capi
 	@rm -f build/lib/libvsag.h
 
-test-capi: lib
+lib-bench:
+	@mkdir -p build/lib-bench
+	CGO_ENABLED=1 $(GO) build $(call capi_goflags,$(CAPI_BENCH_GOTAGS)) -o $(CAPI_BENCH_LIB) ./capi
+	@rm -f build/lib-bench/libvsag.h
+
+test-capi: lib lib-bench
 	@mkdir -p $(CAPI_OUT)/scratch
 	$(CAPI_CC) $(CAPI_CFLAGS) tests/capi/capi_test.c -o $(CAPI_OUT)/capi_test $(CAPI_LDFLAGS)
 	$(CAPI_OUT)/capi_test $(CAPI_OUT)/scratch
@@ -48,6 +68,11 @@ test-capi: lib
 	$(CAPI_CXX) $(CAPI_CXXFLAGS) tests/capi/cpp_test.cpp -o $(CAPI_OUT)/cpp_test $(CAPI_LDFLAGS)
 	$(CAPI_OUT)/cpp_test $(CAPI_OUT)/scratch
 	CC=$(CAPI_CC) tests/capi/check_symbols.sh include/vsag.h $(CAPI_LIB) tests/capi/capi_test.c
+	$(CAPI_CC) $(CAPI_BENCH_CFLAGS) tests/capi/bench_hooks_test.c -o $(CAPI_OUT)/bench_hooks_test $(CAPI_BENCH_LDFLAGS)
+	$(CAPI_OUT)/bench_hooks_test
+	cat include/vsag.h capi/vsag_bench.h >$(CAPI_OUT)/vsag_with_bench.h
+	cat tests/capi/capi_test.c tests/capi/bench_hooks_test.c >$(CAPI_OUT)/tests_with_bench.c
+	CC=$(CAPI_CC) tests/capi/check_symbols.sh $(CAPI_OUT)/vsag_with_bench.h $(CAPI_BENCH_LIB) $(CAPI_OUT)/tests_with_bench.c
 	$(CAPI_CC) $(CAPI_CFLAGS) examples/c/quickstart.c -o $(CAPI_OUT)/quickstart_c $(CAPI_LDFLAGS)
 	$(CAPI_OUT)/quickstart_c $(CAPI_OUT)/scratch/quickstart_c.vsag
 	$(CAPI_CC) $(CAPI_CFLAGS) examples/c/vsag_c_api.c -o $(CAPI_OUT)/vsag_c_api $(CAPI_LDFLAGS)
@@ -68,7 +93,7 @@ test-cmake:
 bench-capi: lib
 	@mkdir -p $(CAPI_OUT)
 	$(CAPI_CC) -std=c99 -O2 -Wall -Iinclude tests/capi/bench.c -o $(CAPI_OUT)/bench $(CAPI_LDFLAGS)
-	$(GO) test -c -o $(CAPI_OUT)/capi.test ./capi
+	$(GO) test -c -tags vsagbench -o $(CAPI_OUT)/capi.test ./capi
 	$(PYTHON) tests/capi/bench_compare.py $(CAPI_OUT)/bench $(CAPI_OUT)/capi.test 3
 	$(CAPI_OUT)/capi.test -test.run '^$$' -test.bench 'BenchmarkGoAPI/(trivial|tiny|single)' -test.count 3
 	$(CAPI_OUT)/capi.test -test.run '^$$' -test.bench 'BenchmarkFFIBatch' -test.benchtime 30x -test.count 3

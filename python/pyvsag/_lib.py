@@ -214,12 +214,6 @@ _PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
          c_void_p],
     ),
     (
-        "vsag_index_knn_search_timed",
-        c_int,
-        [c_void_p, c_void_p, c_int, c_uint64, c_uint64, c_int64, c_char_p, c_void_p, c_void_p,
-         c_void_p],
-    ),
-    (
         "vsag_index_range_search_vector",
         c_int,
         [c_void_p, c_void_p, c_int, c_uint64, c_float, c_char_p, c_void_p, c_int64,

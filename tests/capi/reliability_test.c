@@ -221,9 +221,6 @@ static void test_hostile_k(const char* name, const char* params) {
     OK(vsag_index_knn_search_batch_with_filter_string(idx, queries, VSAG_DTYPE_FLOAT32, 2, DIM, bigk, SP, "x = 1",
                                                       NULL, bids, bd));
     CHECK(bids[0] == -1 && bids[2 * bigk - 1] == -1);
-    double secs[2];
-    OK(vsag_index_knn_search_timed(idx, queries, VSAG_DTYPE_FLOAT32, 2, DIM, bigk, SP, bids, bd, secs));
-    check_full_answer(queries + DIM, bids + bigk, bd + bigk, N);
     free(bids);
     free(bd);
     /* nq*k beyond what any buffer can hold: refused, naming k, not the dimension */
@@ -674,7 +671,6 @@ static void sweep_index(vsag_index_t h) {
     FAILS(vsag_index_set_leanvec_matrices(h, mat, NULL, NULL, 4, DIM), E);
     FAILS(vsag_index_remove_many(h, lab, 2, &u), E);
     FAILS(vsag_index_knn_search_batch(h, queries, VSAG_DTYPE_FLOAT32, 2, DIM, 2, "", NULL, rid, rd), E);
-    FAILS(vsag_index_knn_search_timed(h, queries, VSAG_DTYPE_FLOAT32, 1, DIM, 2, "", rid, rd, (double[1]){0}), E);
     FAILS(vsag_index_range_search_vector(h, queries, VSAG_DTYPE_FLOAT32, DIM, 1.0f, "", NULL, -1, &res), E);
     FAILS(vsag_index_knn_search_vector(h, queries, VSAG_DTYPE_FLOAT32, DIM, 2, "", NULL, &res), E);
     FAILS(vsag_index_calc_distance_by_ids(h, queries, VSAG_DTYPE_FLOAT32, DIM, lab, 2, rd), E);
