@@ -442,7 +442,9 @@ Error_t vsag_deserialize_file(vsag_index_t index, const char* file_path);
 /**
  * vsag_serialize_write_func streams the serialized index to write_func in order: each call
  * delivers size bytes at data that belong at offset. data is valid only during the callback.
- * write_func is called on the calling thread.
+ * write_func is called on the calling thread, while the index holds its snapshot lock: writes to
+ * the same index wait until the save ends (searches do not), so write_func must not add to,
+ * remove from or otherwise modify the index it is saving.
  */
 Error_t vsag_serialize_write_func(vsag_index_t index,
                                   void (*write_func)(OffsetType offset, SizeType size,
