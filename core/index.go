@@ -785,9 +785,9 @@ func (x *Index) features() api.FeatureSet {
 		s = s.With(api.SupportEstimateMemory)
 	}
 	if x.extra != nil {
-		s = s.With(api.SupportGetExtraInfoByID)
+		s = s.With(api.SupportGetExtraInfoByID).With(api.SupportUpdateExtraInfoConcurrent)
 	}
-	return s
+	return s.With(api.SupportReset)
 }
 
 // ExportIDs returns the live labels in ascending order.

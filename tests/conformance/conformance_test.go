@@ -712,6 +712,32 @@ func TestConcurrentAddSearchRemove(t *testing.T) {
 	})
 }
 
+func TestReset(t *testing.T) {
+	forEach(t, func(t *testing.T, c Case) {
+		require.True(t, newIndex(t, c, "l2").CheckFeature(api.SupportReset))
+		idx := built(t, c, "l2")
+		require.NoError(t, idx.Reset())
+		require.Zero(t, idx.GetNumElements())
+		require.Zero(t, idx.GetNumberRemoved())
+		res, err := idx.Search(query(0), k, c.Search, nil)
+		require.NoError(t, err)
+		require.Empty(t, res)
+		// built again from scratch, it answers as a fresh index does
+		_, err = idx.Build(&core.Dataset{NumElements: nb, Dim: dim, IDs: data.ids, Float32: data.base})
+		require.NoError(t, err)
+		fresh := built(t, c, "l2")
+		for i := 0; i < 5; i++ {
+			a, err := idx.Search(query(i), k, c.Search, nil)
+			require.NoError(t, err)
+			b, err := fresh.Search(query(i), k, c.Search, nil)
+			require.NoError(t, err)
+			require.Equal(t, b, a)
+		}
+		require.NoError(t, idx.SetImmutable())
+		require.Equal(t, api.WrongStatus, core.CodeOf(idx.Reset()))
+	})
+}
+
 func TestFeatureFlagsAreTruthful(t *testing.T) {
 	forEach(t, func(t *testing.T, c Case) {
 		idx := newIndex(t, c, "l2")
@@ -719,7 +745,7 @@ func TestFeatureFlagsAreTruthful(t *testing.T) {
 		require.False(t, idx.CheckFeature(0))
 		require.False(t, idx.CheckFeature(api.MaxFeature+1))
 		// flags this engine does not implement anywhere must be off
-		for _, f := range []api.Feature{api.SupportMergeIndex, api.SupportTune, api.SupportFeedback, api.SupportReset, api.SupportGetExtraInfoByID} {
+		for _, f := range []api.Feature{api.SupportMergeIndex, api.SupportTune, api.SupportFeedback, api.SupportGetExtraInfoByID, api.SupportUpdateExtraInfoConcurrent} {
 			require.False(t, idx.CheckFeature(f), "feature %d", f)
 		}
 	})
