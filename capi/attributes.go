@@ -83,6 +83,34 @@ func vsagi_index_get_extra_info_by_ids(h C.uintptr_t, ids *C.int64_t, count C.ui
 	return 0
 }
 
+//export vsagi_index_update_extra_info
+func vsagi_index_update_extra_info(h C.uintptr_t, ids *C.int64_t, count C.uint64_t, infos *C.char) (rc C.int) {
+	defer guard(&rc)
+	const what = "update extra info"
+	x, err := getIndex(h)
+	if err != nil {
+		return fail(err)
+	}
+	size := x.ExtraInfoSize()
+	if size == 0 {
+		return fail(x.UpdateExtraInfo(nil, nil)) // WRONG_STATUS or UNSUPPORTED_INDEX_OPERATION, with its message
+	}
+	if err := checkSizes(what, uint64(count), uint64(size)); err != nil {
+		return fail(err)
+	}
+	if (ids == nil || infos == nil) && count > 0 {
+		return fail(errNil(what, "ids or infos"))
+	}
+	var b []byte
+	if count > 0 {
+		b = unsafe.Slice((*byte)(unsafe.Pointer(infos)), uint64(count)*uint64(size))
+	}
+	if err := x.UpdateExtraInfo(int64s(ids, uint64(count)), b); err != nil {
+		return fail(err)
+	}
+	return 0
+}
+
 //export vsagi_index_get_attributes
 func vsagi_index_get_attributes(h C.uintptr_t, ids *C.int64_t, count C.uint64_t, out **C.char, size *C.uint64_t) (rc C.int) {
 	defer guard(&rc)

@@ -675,3 +675,16 @@ func vsagi_index_set_immutable(h C.uintptr_t) (rc C.int) {
 	}
 	return 0
 }
+
+//export vsagi_index_reset
+func vsagi_index_reset(h C.uintptr_t) (rc C.int) {
+	defer guard(&rc)
+	x, err := getIndex(h)
+	if err != nil {
+		return fail(err)
+	}
+	if err := x.Reset(); err != nil {
+		return fail(err)
+	}
+	return 0
+}

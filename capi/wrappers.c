@@ -489,6 +489,8 @@ int vsag_index_export_ids(vsag_index_t index, int64_t* ids, uint64_t cap, uint64
 
 int vsag_index_set_immutable(vsag_index_t index) { return vsagi_index_set_immutable(H(index)); }
 
+int vsag_index_reset(vsag_index_t index) { return vsagi_index_reset(H(index)); }
+
 int vsag_index_load_file(const char* path, vsag_index_t* out) {
     uintptr_t h = 0;
     int rc = vsagi_index_load_file((char*)path, out == NULL ? NULL : &h);
@@ -512,6 +514,11 @@ int vsag_index_load_buffer(const void* data, uint64_t size, vsag_index_t* out) {
 int vsag_index_get_extra_info_by_ids(vsag_index_t index, const int64_t* ids, uint64_t count,
                                      char* out) {
     return vsagi_index_get_extra_info_by_ids(H(index), (int64_t*)ids, count, out);
+}
+
+int vsag_index_update_extra_info(vsag_index_t index, const int64_t* ids, uint64_t count,
+                                 const char* infos) {
+    return vsagi_index_update_extra_info(H(index), (int64_t*)ids, count, (char*)infos);
 }
 
 int vsag_dataset_set_attributes(vsag_dataset_t ds, const char* attributes_json) {

@@ -891,6 +891,18 @@ int vsag_index_export_ids(vsag_index_t index, int64_t* ids, uint64_t cap, uint64
 int vsag_index_set_immutable(vsag_index_t index);
 
 /**
+ * vsag_index_reset empties the index and returns it to the state it had right after it was
+ * created (VSAG_FEATURE_SUPPORT_RESET, reported by every index type): every vector, label,
+ * extra info and attribute is dropped and trained quantizers forget their training; the create
+ * parameters stay, so the index can be trained, built or added to again.
+ * Returns: 0, or VSAG_WRONG_STATUS (the index is immutable), VSAG_INVALID_ARGUMENT (NULL or
+ * destroyed handle).
+ * Thread-safety: any thread; it waits for the writes in flight (as a snapshot does), and
+ * searches running meanwhile finish on the old contents.
+ */
+int vsag_index_reset(vsag_index_t index);
+
+/**
  * vsag_index_load_file recreates an index from a file written by any serialize function, using
  * the parameters stored in the file, and stores its handle in *out.
  * Errors: VSAG_MISSING_FILE, VSAG_INVALID_BINARY, VSAG_READ_ERROR.
@@ -913,6 +925,21 @@ int vsag_index_load_buffer(const void* data, uint64_t size, vsag_index_t* out);
  */
 int vsag_index_get_extra_info_by_ids(vsag_index_t index, const int64_t* ids, uint64_t count,
                                      char* out);
+
+/**
+ * vsag_index_update_extra_info replaces the extra info of count live labels: infos holds
+ * count*extra_info_size bytes, row i (at infos + i*extra_info_size) for ids[i]. Every label is
+ * checked first: if one is not live, nothing is changed. count 0 is a successful no-op (ids and
+ * infos may then be NULL).
+ * Returns: 0, or VSAG_INVALID_ARGUMENT (a label that does not exist, NULL arrays with count > 0,
+ * count too large), VSAG_UNSUPPORTED_INDEX_OPERATION (the index was created without
+ * extra_info_size), VSAG_WRONG_STATUS (the index is immutable).
+ * Ownership: ids and infos are read during the call only.
+ * Thread-safety: any thread, concurrently with searches and other writes
+ * (VSAG_FEATURE_SUPPORT_UPDATE_EXTRA_INFO_CONCURRENT, reported when extra_info_size > 0).
+ */
+int vsag_index_update_extra_info(vsag_index_t index, const int64_t* ids, uint64_t count,
+                                 const char* infos);
 
 /**
  * vsag_dataset_set_attributes attaches attributes to the rows of a dataset for

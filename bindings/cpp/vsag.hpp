@@ -795,6 +795,28 @@ public:
         if (rc != VSAG_SUCCESS) return detail::last_error(rc);
         return {};
     }
+    /// UpdateExtraInfo replaces the extra info of count live labels: infos holds count *
+    /// extra_info_size bytes, row i for ids[i]. A label that is not live is INVALID_ARGUMENT and
+    /// nothing changes; an index without extra_info_size refuses (UNSUPPORTED_INDEX_OPERATION).
+    expected<void> UpdateExtraInfo(const int64_t* ids, uint64_t count, const char* infos) {
+        int rc = vsag_index_update_extra_info(h_, ids, count, infos);
+        if (rc != VSAG_SUCCESS) return detail::last_error(rc);
+        return {};
+    }
+    /// UpdateExtraInfo with the ids and extra infos of a dataset (as VSAG takes them); its
+    /// extra_info_size must be the index's.
+    expected<void> UpdateExtraInfo(const DatasetPtr& base) {
+        if (!base) return Error{ErrorType::INVALID_ARGUMENT, "update extra info: the dataset is null"};
+        uint64_t size = ExtraInfoSize();
+        if (size > 0 && static_cast<uint64_t>(base->GetExtraInfoSize()) != size) {
+            return Error{ErrorType::INVALID_ARGUMENT,
+                         "update extra info: the dataset's extra_info_size " +
+                             std::to_string(base->GetExtraInfoSize()) + " is not the index's " +
+                             std::to_string(size)};
+        }
+        return UpdateExtraInfo(base->GetIds(), static_cast<uint64_t>(base->GetNumElements()),
+                               base->GetExtraInfos());
+    }
     /// SetLeanVecMatrices gives the leanvec quantizer explicit reduced_dim x dim matrices
     /// (query_matrix and mean may be null); call it on an empty, untrained index.
     expected<void> SetLeanVecMatrices(const float* data_matrix, const float* query_matrix, const float* mean,
@@ -953,6 +975,13 @@ public:
     }
     expected<void> SetImmutable() {
         int rc = vsag_index_set_immutable(h_);
+        if (rc != VSAG_SUCCESS) return detail::last_error(rc);
+        return {};
+    }
+    /// Reset empties the index back to its freshly created state (the create parameters stay);
+    /// an immutable index refuses it (WRONG_STATUS).
+    expected<void> Reset() {
+        int rc = vsag_index_reset(h_);
         if (rc != VSAG_SUCCESS) return detail::last_error(rc);
         return {};
     }

@@ -1746,6 +1746,140 @@ static void test_search_request(void) {
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* reset and update extra info                                                              */
+
+/* reset_checks builds an index of name/params, resets it and builds it again; sp are its search
+ * parameters. */
+static void reset_checks(const char* name, const char* params, const char* sp) {
+    vsag_index_t idx = NULL;
+    int rc = vsag_index_make(name, params, &idx);
+    if (rc == VSAG_UNSUPPORTED_INDEX) {
+        printf("%s is not in this library: skipping its reset checks\n", name);
+        return;
+    }
+    OK(rc);
+    if (idx == NULL) return;
+    bool feat = false;
+    OK(vsag_index_check_feature(idx, VSAG_FEATURE_SUPPORT_RESET, &feat));
+    CHECK(feat);
+    CHECK(VSAG_FEATURE_SUPPORT_RESET == 21);
+    OK(vsag_index_build_vectors(idx, base, VSAG_DTYPE_FLOAT32, ids, N, DIM, NULL, NULL));
+    int64_t n = -1;
+    OK(vsag_index_get_num_elements(idx, &n));
+    CHECK(n == N);
+
+    OK(vsag_index_reset(idx));
+    OK(vsag_index_get_num_elements(idx, &n));
+    CHECK(n == 0);
+    bool ex = true;
+    OK(vsag_index_check_id_exist(idx, 7, &ex));
+    CHECK(!ex);
+    int64_t got[K];
+    float gd[K];
+    OK(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K, sp, NULL, got, gd));
+    for (int j = 0; j < K; j++) CHECK(got[j] == -1 && isinf(gd[j]));
+    OK(vsag_index_reset(idx)); /* an empty index resets too */
+
+    /* built again (the same labels: nothing of the old contents is left), it answers */
+    OK(vsag_index_build_vectors(idx, base, VSAG_DTYPE_FLOAT32, ids, N, DIM, NULL, NULL));
+    OK(vsag_index_get_num_elements(idx, &n));
+    CHECK(n == N);
+    OK(vsag_index_knn_search_batch(idx, base + 7 * DIM, VSAG_DTYPE_FLOAT32, 1, DIM, K, sp, NULL,
+                                   got, gd));
+    CHECK(got[0] == 7 && gd[0] < 1e-2f);
+
+    OK(vsag_index_set_immutable(idx));
+    FAILS(vsag_index_reset(idx), VSAG_WRONG_STATUS);
+    OK(vsag_index_get_num_elements(idx, &n));
+    CHECK(n == N);
+    vsag_index_destroy(idx);
+    FAILS(vsag_index_reset(idx), VSAG_INVALID_ARGUMENT);
+}
+
+static void test_reset_and_update_extra_info(void) {
+    reset_checks("brute_force", BF_PARAMS, NULL);
+    reset_checks("hgraph",
+                 "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":16,"
+                 "\"index_param\":{\"base_quantization_type\":\"sq8\",\"max_degree\":16,"
+                 "\"ef_construction\":100}}",
+                 "{\"hgraph\":{\"ef_search\":100}}");
+    FAILS(vsag_index_reset(NULL), VSAG_INVALID_ARGUMENT);
+    CHECK(VSAG_FEATURE_SUPPORT_UPDATE_EXTRA_INFO_CONCURRENT == 32);
+
+    const char* params = "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":16,"
+                         "\"extra_info_size\":4}";
+    vsag_index_t idx = NULL;
+    OK(vsag_index_make("brute_force", params, &idx));
+    bool feat = false;
+    OK(vsag_index_check_feature(idx, VSAG_FEATURE_SUPPORT_UPDATE_EXTRA_INFO_CONCURRENT, &feat));
+    CHECK(feat);
+    static char extra[N * 4];
+    for (int32_t i = 0; i < N; i++) memcpy(extra + 4 * i, &i, 4);
+    vsag_dataset_t ds = NULL;
+    OK(vsag_dataset_make(&ds));
+    OK(vsag_dataset_set_num_elements(ds, N));
+    OK(vsag_dataset_set_dim(ds, DIM));
+    OK(vsag_dataset_set_ids(ds, ids));
+    OK(vsag_dataset_set_float32_vectors(ds, base));
+    OK(vsag_dataset_set_extra_info_size(ds, 4));
+    OK(vsag_dataset_set_extra_infos(ds, extra));
+    OK(vsag_index_build_dataset(idx, ds, NULL, NULL));
+
+    int64_t upd[2] = {7, 0};
+    OK(vsag_index_update_extra_info(idx, upd, 2, "abcdwxyz"));
+    int64_t look[3] = {7, 0, 1};
+    char out[12];
+    OK(vsag_index_get_extra_info_by_ids(idx, look, 3, out));
+    CHECK(memcmp(out, "abcdwxyz", 8) == 0 && extra_label(out + 8) == 1);
+    /* a search returns the new extra info */
+    vsag_search_request_t req = VSAG_SEARCH_REQUEST_INIT;
+    req.query = base + 7 * DIM;
+    req.query_dim = DIM;
+    req.topk = 1;
+    int64_t got[1];
+    float gd[1];
+    char ge[4];
+    uint64_t count = 0;
+    OK(vsag_index_search_request(idx, &req, got, gd, ge, 1, &count, NULL, NULL));
+    CHECK(count == 1 && got[0] == 7 && memcmp(ge, "abcd", 4) == 0);
+    OK(vsag_index_update_extra_info(idx, NULL, 0, NULL)); /* count 0: a no-op */
+
+    /* a missing label (even after a live one) changes nothing */
+    int64_t bad[2] = {1, 12345};
+    FAILS(vsag_index_update_extra_info(idx, bad, 2, "qqqqrrrr"), VSAG_INVALID_ARGUMENT);
+    CHECK(strstr(vsag_last_error(), "12345") != NULL);
+    OK(vsag_index_get_extra_info_by_ids(idx, look, 3, out));
+    CHECK(memcmp(out, "abcdwxyz", 8) == 0 && extra_label(out + 8) == 1);
+    uint64_t removed = 0;
+    OK(vsag_index_remove_many(idx, look + 2, 1, &removed)); /* a removed label is missing too */
+    FAILS(vsag_index_update_extra_info(idx, look + 2, 1, "qqqq"), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_update_extra_info(idx, upd, 1, NULL), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_update_extra_info(idx, NULL, 1, "qqqq"), VSAG_INVALID_ARGUMENT);
+
+    /* reset drops the extra infos; a new build brings its own */
+    OK(vsag_index_reset(idx));
+    FAILS(vsag_index_get_extra_info_by_ids(idx, upd, 1, out), VSAG_INVALID_ARGUMENT);
+    OK(vsag_index_build_dataset(idx, ds, NULL, NULL));
+    vsag_dataset_destroy(ds);
+    OK(vsag_index_get_extra_info_by_ids(idx, upd, 1, out));
+    CHECK(extra_label(out) == 7);
+
+    OK(vsag_index_set_immutable(idx));
+    FAILS(vsag_index_update_extra_info(idx, upd, 1, "abcd"), VSAG_WRONG_STATUS);
+    vsag_index_destroy(idx);
+    FAILS(vsag_index_update_extra_info(idx, upd, 1, "abcd"), VSAG_INVALID_ARGUMENT);
+
+    /* an index without extra info refuses, and does not report the feature */
+    OK(vsag_index_make("brute_force", BF_PARAMS, &idx));
+    OK(vsag_index_build_vectors(idx, base, VSAG_DTYPE_FLOAT32, ids, N, DIM, NULL, NULL));
+    OK(vsag_index_check_feature(idx, VSAG_FEATURE_SUPPORT_UPDATE_EXTRA_INFO_CONCURRENT, &feat));
+    CHECK(!feat);
+    FAILS(vsag_index_update_extra_info(idx, upd, 1, "abcd"), VSAG_UNSUPPORTED_INDEX_OPERATION);
+    vsag_index_destroy(idx);
+    FAILS(vsag_index_update_extra_info(NULL, upd, 1, "abcd"), VSAG_INVALID_ARGUMENT);
+}
+
+/* ---------------------------------------------------------------------------------------- */
 /* sparse, multi-vector and path rows                                                       */
 
 /* insert_fails checks that building idx from ds fails with INVALID_ARGUMENT, a message holding
@@ -1958,6 +2092,7 @@ int main(int argc, char** argv) {
     test_attributes();
     test_extra_info();
     test_search_request();
+    test_reset_and_update_extra_info();
     test_row_kinds();
 
     free(base);

@@ -340,6 +340,52 @@ int main(int argc, char** argv) {
         CHECK(di->GetNumElements() == 0);
     }
 
+    // Reset and UpdateExtraInfo
+    {
+        const char* ep = R"({"dtype":"float32","metric_type":"l2","dim":8,"extra_info_size":2})";
+        auto ui = vsag::Factory::CreateIndex("brute_force", ep).value();
+        CHECK(ui->CheckFeature(vsag::SUPPORT_RESET) && ui->CheckFeature(vsag::SUPPORT_UPDATE_EXTRA_INFO_CONCURRENT));
+        std::vector<char> extra(static_cast<size_t>(n * 2), '.');
+        auto ub = vsag::Dataset::Make();
+        ub->NumElements(n)->Dim(dim)->Ids(ids.data())->Float32Vectors(data.data())->ExtraInfoSize(2)->ExtraInfos(extra.data());
+        CHECK(ui->Build(ub).value().empty());
+        int64_t up[2] = {7, 9};
+        CHECK(ui->UpdateExtraInfo(up, 2, "abcd").has_value());
+        char eb[4];
+        CHECK(ui->GetExtraInfoByIds(up, 2, eb).has_value() && std::string(eb, 4) == "abcd");
+        auto sr = ui->Search(vsag::SearchRequest::Knn(1).Query(data.data() + 7 * dim, dim)).value();
+        CHECK(sr.ids.size() == 1 && sr.ids[0] == 7 && sr.extra_infos.size() == 2 && sr.extra_infos[0] == 'a');
+        int64_t bad[2] = {9, 100000};
+        auto ue = ui->UpdateExtraInfo(bad, 2, "xxyy");
+        CHECK(!ue.has_value() && ue.error().type == vsag::ErrorType::INVALID_ARGUMENT);
+        CHECK(ui->GetExtraInfoByIds(up, 2, eb).has_value() && std::string(eb, 4) == "abcd");
+        // the dataset form: ids and extra infos of a dataset
+        std::vector<char> two = {'p', 'q', 'r', 's'};
+        auto ud = vsag::Dataset::Make();
+        ud->NumElements(2)->Ids(up)->ExtraInfoSize(2)->ExtraInfos(two.data());
+        CHECK(ui->UpdateExtraInfo(ud).has_value());
+        CHECK(ui->GetExtraInfoByIds(up, 2, eb).has_value() && std::string(eb, 4) == "pqrs");
+        ud->ExtraInfoSize(1);
+        CHECK(ui->UpdateExtraInfo(ud).error().type == vsag::ErrorType::INVALID_ARGUMENT);
+
+        CHECK(ui->Reset().has_value());
+        CHECK(ui->GetNumElements() == 0);
+        CHECK(ui->KnnSearch(query, 5, "").value()->GetDim() == 0);
+        CHECK(ui->Build(ub).value().empty());
+        CHECK(ui->GetNumElements() == n);
+        auto again = ui->KnnSearch(query, 5, "").value();
+        CHECK(again->GetDim() == 5 && again->GetIds()[0] == 7);
+        CHECK(ui->GetExtraInfoByIds(up, 1, eb).has_value() && eb[0] == '.');
+        CHECK(ui->SetImmutable().has_value());
+        CHECK(ui->Reset().error().type == vsag::ErrorType::WRONG_STATUS);
+        CHECK(ui->UpdateExtraInfo(up, 1, "zz").error().type == vsag::ErrorType::WRONG_STATUS);
+
+        auto plain = vsag::Factory::CreateIndex("brute_force", params).value();
+        CHECK(plain->CheckFeature(vsag::SUPPORT_RESET) && !plain->CheckFeature(vsag::SUPPORT_UPDATE_EXTRA_INFO_CONCURRENT));
+        CHECK(plain->Build(base).value().empty());
+        CHECK(plain->UpdateExtraInfo(up, 1, "zz").error().type == vsag::ErrorType::UNSUPPORTED_INDEX_OPERATION);
+    }
+
     CHECK(index->SetImmutable().has_value());
     auto imm = index->Add(base);
     CHECK(!imm.has_value() && imm.error().type == vsag::ErrorType::WRONG_STATUS);

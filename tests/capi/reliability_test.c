@@ -688,6 +688,8 @@ static void sweep_index(vsag_index_t h) {
     FAILS(vsag_index_export_ids(h, rid, 4, &u), E);
     FAILS(vsag_index_set_immutable(h), E);
     FAILS(vsag_index_get_extra_info_by_ids(h, lab, 1, buf), E);
+    FAILS(vsag_index_update_extra_info(h, lab, 1, buf), E);
+    FAILS(vsag_index_reset(h), E);
     FAILS(vsag_index_build_vectors_with_attributes(h, base, VSAG_DTYPE_FLOAT32, lab, 1, DIM, "[null]", NULL, NULL), E);
     FAILS(vsag_index_add_vectors_with_attributes(h, base, VSAG_DTYPE_FLOAT32, lab, 1, DIM, "[null]", NULL, NULL), E);
     FAILS(vsag_index_knn_search_batch_with_filter_string(h, queries, VSAG_DTYPE_FLOAT32, 1, DIM, 2, "", "a = 1", NULL,
