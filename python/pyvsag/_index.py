@@ -851,6 +851,13 @@ class Index:
         WrongStatusError; searches and save keep working."""
         check(lib.vsag_index_set_immutable(self._handle()), "set_immutable")
 
+    def reset(self) -> None:
+        """reset empties the index back to the state it had right after it was created: every
+        vector, label, extra info and attribute is dropped and trained quantizers forget their
+        training; the create parameters stay, so it can be built again. Searches running
+        meanwhile finish on the old contents. An immutable index raises WrongStatusError."""
+        check(lib.vsag_index_reset(self._handle()), "reset")
+
     def clone(self) -> "Index":
         """clone returns an independent, mutable deep copy of the index."""
         out = ctypes.c_void_p()
@@ -1017,6 +1024,56 @@ class Index:
                                                    _addr(out) if out.size else None),
               "get_extra_info_by_ids")
         return out
+
+    def update_extra_info(self, ids: Any, infos: Any) -> None:
+        """update_extra_info replaces the extra info of live labels.
+
+        Args:
+            ids: one label or an array of int64 labels.
+            infos: len(ids) * extra_info_size bytes, row i for ids[i]: bytes-like, a 1-D uint8
+                array, or a (len(ids), extra_info_size) uint8 array.
+
+        Every label is checked first: a label that is not live, or infos of another length,
+        raises InvalidArgumentError and nothing is changed. An index created without
+        extra_info_size raises UnsupportedIndexOperationError, an immutable one
+        WrongStatusError. It runs alongside searches and other writes.
+        """
+        op = "update_extra_info"
+        arr = _labels(ids, "ids").reshape(-1)
+        size = self.extra_info_size
+        if size <= 0:
+            # the library refuses it (UNSUPPORTED_INDEX_OPERATION, or WRONG_STATUS if immutable)
+            check(lib.vsag_index_update_extra_info(self._handle(), _addr(arr), arr.size, None),
+                  op)
+            return
+        if isinstance(infos, np.ndarray):
+            if infos.dtype != np.uint8:
+                raise InvalidArgumentError(f"infos must be a uint8 array, got dtype {infos.dtype}",
+                                           operation=op)
+            if infos.ndim == 2 and infos.shape != (arr.size, size):
+                raise InvalidArgumentError(
+                    f"infos has shape {infos.shape}, need (len(ids), extra_info_size) = "
+                    f"({arr.size}, {size})", operation=op)
+            if infos.ndim > 2:
+                raise InvalidArgumentError(f"infos must be 1-D or 2-D, got {infos.ndim} dims",
+                                           operation=op)
+            buf = np.ascontiguousarray(infos).reshape(-1)
+        else:
+            if isinstance(infos, str) or infos is None:
+                raise InvalidArgumentError(
+                    f"infos must be bytes or a uint8 array, got {type(infos).__name__}",
+                    operation=op)
+            try:
+                buf = np.frombuffer(memoryview(infos).cast("B"), dtype=np.uint8)
+            except TypeError as exc:
+                raise InvalidArgumentError(f"infos must be bytes or a uint8 array: {exc}",
+                                           operation=op) from None
+        if buf.size != arr.size * size:
+            raise InvalidArgumentError(
+                f"infos holds {buf.size} bytes, need len(ids) * extra_info_size = "
+                f"{arr.size} * {size}", operation=op)
+        check(lib.vsag_index_update_extra_info(self._handle(), _addr(arr), arr.size,
+                                               _addr(buf) if buf.size else None), op)
 
     def get_attributes_by_ids(self, ids: Any) -> List[Optional[Dict[str, Any]]]:
         """get_attributes_by_ids returns the attributes of labels ids: one dict per label, or

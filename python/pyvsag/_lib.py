@@ -246,10 +246,12 @@ _PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
     ("vsag_index_get_parameters", c_int, [c_void_p, c_void_p, c_uint64, P(c_uint64)]),
     ("vsag_index_export_ids", c_int, [c_void_p, c_void_p, c_uint64, P(c_uint64)]),
     ("vsag_index_set_immutable", c_int, [c_void_p]),
+    ("vsag_index_reset", c_int, [c_void_p]),
     ("vsag_index_load_file", c_int, [c_char_p, P(c_void_p)]),
     ("vsag_index_load_buffer", c_int, [c_void_p, c_uint64, P(c_void_p)]),
     # extra info and attributes
     ("vsag_index_get_extra_info_by_ids", c_int, [c_void_p, c_void_p, c_uint64, c_void_p]),
+    ("vsag_index_update_extra_info", c_int, [c_void_p, c_void_p, c_uint64, c_void_p]),
     ("vsag_dataset_set_attributes", c_int, [c_void_p, c_char_p]),
     (
         "vsag_index_build_vectors_with_attributes",
