@@ -1487,6 +1487,45 @@ static napi_value index_set_immutable(napi_env env, napi_callback_info info) {
     return NULL;
 }
 
+/* reset() empties the index back to its freshly created state. */
+static napi_value index_reset(napi_env env, napi_callback_info info) {
+    native_index* ni = this_index(env, info, NULL, NULL, NULL);
+    if (ni == NULL) return NULL;
+    int st = vsag_index_reset(ni->handle);
+    if (st != 0) throw_status(env, st);
+    return NULL;
+}
+
+/*
+ * updateExtraInfo(ids, infos, extraInfoSize) replaces the extra info of live labels: infos is a
+ * Uint8Array of ids.length*extraInfoSize bytes. With extraInfoSize 0 the library refuses it
+ * (UNSUPPORTED_INDEX_OPERATION, or WRONG_STATUS for an immutable index).
+ */
+static napi_value index_update_extra_info(napi_env env, napi_callback_info info) {
+    size_t argc = 3;
+    napi_value argv[3];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    typed_arg ids, infos;
+    int64_t size;
+    if (!get_ids(env, argv[0], "ids", &ids)) return NULL;
+    if (!get_typed(env, argv[1], &infos) || infos.type != napi_uint8_array) {
+        throw_error(env, CODE_INVALID_ARGUMENT, "infos must be a Uint8Array");
+        return NULL;
+    }
+    if (!get_count(env, argv[2], "extraInfoSize", 1e9, &size)) return NULL;
+    if (size > 0 && (double)infos.length != (double)ids.length * (double)size) {
+        throw_errorf(env, CODE_INVALID_ARGUMENT,
+                     "infos holds %zu bytes, ids.length*extra_info_size needs %.0f", infos.length,
+                     (double)ids.length * (double)size);
+        return NULL;
+    }
+    int st = vsag_index_update_extra_info(ni->handle, ids.data, ids.length,
+                                          size > 0 ? (const char*)infos.data : NULL);
+    if (st != 0) throw_status(env, st);
+    return NULL;
+}
+
 /*
  * insertExtra(add, vectors, ids, numElements, dim, extraInfos, extraInfoSize[, attributesJson])
  * builds (add false) or adds through a dataset that also carries extra infos (Uint8Array of
@@ -2930,6 +2969,8 @@ NAPI_MODULE_INIT() {
         METHOD("getParameters", index_get_parameters),
         METHOD("getDim", index_get_dim),
         METHOD("setImmutable", index_set_immutable),
+        METHOD("reset", index_reset),
+        METHOD("updateExtraInfo", index_update_extra_info),
         METHOD("getExtraInfoByIds", index_get_extra_info_by_ids),
         METHOD("insertExtra", index_insert_extra),
         METHOD("getAttributesByIds", index_get_attributes),

@@ -349,7 +349,9 @@ interface NativeIndex {
     getParameters(): string;
     getDim(): number;
     setImmutable(): void;
+    reset(): void;
     getExtraInfoByIds(ids: BigInt64Array, size: number): Uint8Array;
+    updateExtraInfo(ids: BigInt64Array, infos: Uint8Array, size: number): void;
     insertExtra(
         add: boolean,
         v: VectorArray,
@@ -820,6 +822,18 @@ export class Index {
         return this.native.getExtraInfoByIds(ids, this.extraInfoSize());
     }
 
+    /**
+     * Replace the extra info of live labels (indexes created with `extra_info_size`): infos
+     * holds ids.length * extra_info_size bytes, label ids[i]'s at [i*size, (i+1)*size). Every
+     * label is checked first: a label that is not live, or infos of another length, throws
+     * INVALID_ARGUMENT and nothing changes. Throws UNSUPPORTED_INDEX_OPERATION without
+     * extra_info_size and WRONG_STATUS on an immutable index. It runs alongside searches and
+     * other writes (Feature.SUPPORT_UPDATE_EXTRA_INFO_CONCURRENT).
+     */
+    updateExtraInfo(ids: BigInt64Array, infos: Uint8Array): void {
+        this.native.updateExtraInfo(ids, infos, this.extraInfoSize());
+    }
+
     /** The attributes of each label (null for a label stored without any); throws for a missing label. */
     getAttributesByIds(ids: BigInt64Array): (Record<string, AttributeValue> | null)[] {
         return JSON.parse(this.native.getAttributesByIds(ids)) as (Record<string, AttributeValue> | null)[];
@@ -858,6 +872,16 @@ export class Index {
     /** Make the index read-only: later build, add and remove fail with WRONG_STATUS. */
     setImmutable(): void {
         this.native.setImmutable();
+    }
+
+    /**
+     * Empty the index back to the state it had right after it was created: every vector,
+     * label, extra info and attribute is dropped and trained quantizers forget their training;
+     * the create parameters stay, so it can be built again (Feature.SUPPORT_RESET). Searches
+     * running meanwhile finish on the old contents. Throws WRONG_STATUS on an immutable index.
+     */
+    reset(): void {
+        this.native.reset();
     }
 
     /**

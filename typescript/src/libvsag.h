@@ -53,6 +53,7 @@
     X(vsag_index_get_dim) \
     X(vsag_index_get_dtype) \
     X(vsag_index_set_immutable) \
+    X(vsag_index_reset) \
     X(vsag_index_serialize_buffer) \
     X(vsag_index_deserialize_buffer) \
     X(vsag_index_load_buffer) \
@@ -61,6 +62,7 @@
     X(vsag_index_add_vectors_with_attributes) \
     X(vsag_index_knn_search_batch_with_filter_string) \
     X(vsag_index_get_extra_info_by_ids) \
+    X(vsag_index_update_extra_info) \
     X(vsag_index_get_attributes) \
     X(vsag_index_set_leanvec_matrices) \
     X(vsag_index_train_with_queries) \
@@ -134,6 +136,7 @@ const char* vsag_library_path(void);
 #define vsag_index_get_dim (*vsagp_vsag_index_get_dim)
 #define vsag_index_get_dtype (*vsagp_vsag_index_get_dtype)
 #define vsag_index_set_immutable (*vsagp_vsag_index_set_immutable)
+#define vsag_index_reset (*vsagp_vsag_index_reset)
 #define vsag_index_serialize_buffer (*vsagp_vsag_index_serialize_buffer)
 #define vsag_index_deserialize_buffer (*vsagp_vsag_index_deserialize_buffer)
 #define vsag_index_load_buffer (*vsagp_vsag_index_load_buffer)
@@ -142,6 +145,7 @@ const char* vsag_library_path(void);
 #define vsag_index_add_vectors_with_attributes (*vsagp_vsag_index_add_vectors_with_attributes)
 #define vsag_index_knn_search_batch_with_filter_string (*vsagp_vsag_index_knn_search_batch_with_filter_string)
 #define vsag_index_get_extra_info_by_ids (*vsagp_vsag_index_get_extra_info_by_ids)
+#define vsag_index_update_extra_info (*vsagp_vsag_index_update_extra_info)
 #define vsag_index_get_attributes (*vsagp_vsag_index_get_attributes)
 #define vsag_index_set_leanvec_matrices (*vsagp_vsag_index_set_leanvec_matrices)
 #define vsag_index_train_with_queries (*vsagp_vsag_index_train_with_queries)
