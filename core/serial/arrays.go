@@ -11,77 +11,43 @@ const arrayChunk = 64 << 10
 
 // WriteUint32s writes v little-endian.
 func WriteUint32s(w io.Writer, v []uint32) error {
-	buf := make([]byte, min(len(v)*4, arrayChunk))
-	for len(v) > 0 {
-		n := min(len(v), len(buf)/4)
-		for i, x := range v[:n] {
-			binary.LittleEndian.PutUint32(buf[4*i:], x)
-		}
-		if _, err := w.Write(buf[:4*n]); err != nil {
-			return err
-		}
-		v = v[n:]
-	}
-	return nil
+	return writeFixed(w, v, 4, func(b []byte, x uint32) { binary.LittleEndian.PutUint32(b, x) })
 }
 
 // ReadUint32s fills v from little-endian bytes.
 func ReadUint32s(r io.Reader, v []uint32) error {
-	buf := make([]byte, min(len(v)*4, arrayChunk))
-	for len(v) > 0 {
-		n := min(len(v), len(buf)/4)
-		if _, err := io.ReadFull(r, buf[:4*n]); err != nil {
-			return err
-		}
-		for i := range v[:n] {
-			v[i] = binary.LittleEndian.Uint32(buf[4*i:])
-		}
-		v = v[n:]
-	}
-	return nil
+	return readFixed(r, v, 4, binary.LittleEndian.Uint32)
 }
 
 // WriteUint64s writes v little-endian.
 func WriteUint64s(w io.Writer, v []uint64) error {
-	buf := make([]byte, min(len(v)*8, arrayChunk))
-	for len(v) > 0 {
-		n := min(len(v), len(buf)/8)
-		for i, x := range v[:n] {
-			binary.LittleEndian.PutUint64(buf[8*i:], x)
-		}
-		if _, err := w.Write(buf[:8*n]); err != nil {
-			return err
-		}
-		v = v[n:]
-	}
-	return nil
+	return writeFixed(w, v, 8, func(b []byte, x uint64) { binary.LittleEndian.PutUint64(b, x) })
 }
 
 // ReadUint64s fills v from little-endian bytes.
 func ReadUint64s(r io.Reader, v []uint64) error {
-	buf := make([]byte, min(len(v)*8, arrayChunk))
-	for len(v) > 0 {
-		n := min(len(v), len(buf)/8)
-		if _, err := io.ReadFull(r, buf[:8*n]); err != nil {
-			return err
-		}
-		for i := range v[:n] {
-			v[i] = binary.LittleEndian.Uint64(buf[8*i:])
-		}
-		v = v[n:]
-	}
-	return nil
+	return readFixed(r, v, 8, binary.LittleEndian.Uint64)
 }
 
 // WriteInt64s writes v little-endian.
 func WriteInt64s(w io.Writer, v []int64) error {
-	buf := make([]byte, min(len(v)*8, arrayChunk))
+	return writeFixed(w, v, 8, func(b []byte, x int64) { binary.LittleEndian.PutUint64(b, uint64(x)) })
+}
+
+// ReadInt64s fills v from little-endian bytes.
+func ReadInt64s(r io.Reader, v []int64) error {
+	return readFixed(r, v, 8, func(b []byte) int64 { return int64(binary.LittleEndian.Uint64(b)) })
+}
+
+// writeFixed writes v as width-byte little-endian values through a buffer of at most arrayChunk.
+func writeFixed[T any](w io.Writer, v []T, width int, put func([]byte, T)) error {
+	buf := make([]byte, min(len(v)*width, arrayChunk))
 	for len(v) > 0 {
-		n := min(len(v), len(buf)/8)
+		n := min(len(v), len(buf)/width)
 		for i, x := range v[:n] {
-			binary.LittleEndian.PutUint64(buf[8*i:], uint64(x))
+			put(buf[width*i:], x)
 		}
-		if _, err := w.Write(buf[:8*n]); err != nil {
+		if _, err := w.Write(buf[:width*n]); err != nil {
 			return err
 		}
 		v = v[n:]
@@ -89,16 +55,16 @@ func WriteInt64s(w io.Writer, v []int64) error {
 	return nil
 }
 
-// ReadInt64s fills v from little-endian bytes.
-func ReadInt64s(r io.Reader, v []int64) error {
-	buf := make([]byte, min(len(v)*8, arrayChunk))
+// readFixed fills v from width-byte little-endian values through a buffer of at most arrayChunk.
+func readFixed[T any](r io.Reader, v []T, width int, get func([]byte) T) error {
+	buf := make([]byte, min(len(v)*width, arrayChunk))
 	for len(v) > 0 {
-		n := min(len(v), len(buf)/8)
-		if _, err := io.ReadFull(r, buf[:8*n]); err != nil {
+		n := min(len(v), len(buf)/width)
+		if _, err := io.ReadFull(r, buf[:width*n]); err != nil {
 			return err
 		}
 		for i := range v[:n] {
-			v[i] = int64(binary.LittleEndian.Uint64(buf[8*i:]))
+			v[i] = get(buf[width*i:])
 		}
 		v = v[n:]
 	}
