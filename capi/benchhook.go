@@ -12,39 +12,16 @@ int vsagi_bench_batch(uintptr_t index, const float* queries, uint64_t nq, uint64
 */
 import "C"
 
-import (
-	"unsafe"
-
-	"github.com/govsag/vsag/core/api"
-)
+import "unsafe"
 
 //export vsagi_index_knn_search_timed
 func vsagi_index_knn_search_timed(h C.uintptr_t, queries unsafe.Pointer, dtype C.vsag_dtype_t, nq, dim C.uint64_t,
 	k C.int64_t, params *C.char, ids *C.int64_t, dists *C.float, seconds *C.double) (rc C.int) {
 	defer guard(&rc)
 	const what = "timed search"
-	x, err := getIndex(h)
-	if err != nil {
-		return fail(err)
-	}
-	if k <= 0 {
-		return failf(api.InvalidArgument, "%s: k %d must be positive", what, int64(k))
-	}
-	if uint64(dim) != uint64(x.Dim()) {
-		return failf(api.DimensionNotEqual, "%s: query dim %d does not match the index dim %d", what, uint64(dim), x.Dim())
-	}
-	if nq == 0 {
-		return 0
-	}
-	if err := checkResults(what, uint64(nq), int64(k)); err != nil {
-		return fail(err)
-	}
-	if ids == nil || dists == nil || seconds == nil {
-		return fail(errNil(what, "ids, dists or seconds buffer"))
-	}
-	qs, err := vectorDataset(what, queries, dtype, uint64(nq), uint64(dim))
-	if err != nil {
-		return fail(err) // checks the dtype and the pointer
+	x, qs, done, rc := batchSearchArgs(what, h, queries, dtype, nq, dim, k, ids != nil && dists != nil && seconds != nil)
+	if done {
+		return rc
 	}
 	n := uint64(nq) * uint64(k)
 	secs := unsafe.Slice((*float64)(unsafe.Pointer(seconds)), uint64(nq))

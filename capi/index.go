@@ -163,28 +163,9 @@ func vsagi_index_knn_search_batch(h C.uintptr_t, queries unsafe.Pointer, dtype C
 func knnSearchBatch(h C.uintptr_t, queries unsafe.Pointer, dtype C.vsag_dtype_t, nq, dim C.uint64_t,
 	k C.int64_t, params, expr *C.char, cf *C.vsag_filter_t, ids *C.int64_t, dists *C.float) C.int {
 	const what = "batch search"
-	x, err := getIndex(h)
-	if err != nil {
-		return fail(err)
-	}
-	if k <= 0 {
-		return failf(api.InvalidArgument, "%s: k %d must be positive", what, int64(k))
-	}
-	if uint64(dim) != uint64(x.Dim()) {
-		return failf(api.DimensionNotEqual, "%s: query dim %d does not match the index dim %d", what, uint64(dim), x.Dim())
-	}
-	if nq == 0 {
-		return 0
-	}
-	if err := checkResults(what, uint64(nq), int64(k)); err != nil {
-		return fail(err)
-	}
-	if ids == nil || dists == nil {
-		return fail(errNil(what, "ids or dists buffer"))
-	}
-	qs, err := vectorDataset(what, queries, dtype, uint64(nq), uint64(dim))
-	if err != nil {
-		return fail(err)
+	x, qs, done, rc := batchSearchArgs(what, h, queries, dtype, nq, dim, k, ids != nil && dists != nil)
+	if done {
+		return rc
 	}
 	f, release, err := buildFilter(x, what, cf)
 	if err != nil {
@@ -196,6 +177,37 @@ func knnSearchBatch(h C.uintptr_t, queries unsafe.Pointer, dtype C.vsag_dtype_t,
 		return fail(err)
 	}
 	return 0
+}
+
+// batchSearchArgs checks the arguments every batch search takes and views the queries. done
+// reports that the call is over, with status rc: an error, or nothing to search (nq 0).
+// buffers tells whether the caller gave its output buffers.
+func batchSearchArgs(what string, h C.uintptr_t, queries unsafe.Pointer, dtype C.vsag_dtype_t, nq, dim C.uint64_t,
+	k C.int64_t, buffers bool) (x *core.Index, qs *core.Dataset, done bool, rc C.int) {
+	x, err := getIndex(h)
+	if err != nil {
+		return nil, nil, true, fail(err)
+	}
+	if k <= 0 {
+		return nil, nil, true, failf(api.InvalidArgument, "%s: k %d must be positive", what, int64(k))
+	}
+	if uint64(dim) != uint64(x.Dim()) {
+		return nil, nil, true, failf(api.DimensionNotEqual, "%s: query dim %d does not match the index dim %d", what, uint64(dim), x.Dim())
+	}
+	if nq == 0 {
+		return nil, nil, true, 0
+	}
+	if err := checkResults(what, uint64(nq), int64(k)); err != nil {
+		return nil, nil, true, fail(err)
+	}
+	if !buffers {
+		return nil, nil, true, fail(errNil(what, "output buffer"))
+	}
+	qs, err = vectorDataset(what, queries, dtype, uint64(nq), uint64(dim))
+	if err != nil {
+		return nil, nil, true, fail(err) // checks the dtype and the pointer
+	}
+	return x, qs, false, 0
 }
 
 // pad fills unfilled result slots of a caller's buffers with id -1 and distance +Inf.
