@@ -587,7 +587,7 @@ func (x *Index) batchSearch(v []float32, nq, k int, searchJSON string, filter Fi
 		for i := 0; i < nq; i++ {
 			copy(ids[i*k:], sids[i*kk:(i+1)*kk])
 			copy(dists[i*k:], sdists[i*kk:(i+1)*kk])
-			padResults(ids[i*k+kk:(i+1)*k], dists[i*k+kk:(i+1)*k])
+			padRow(ids[i*k+kk:(i+1)*k], dists[i*k+kk:(i+1)*k])
 		}
 		return nil
 	}
@@ -624,32 +624,9 @@ func (x *Index) batchSearchOpts(v []float32, nq, k int, opts *api.SearchOptions,
 		if err != nil {
 			return err
 		}
-		row := ids[i*k : (i+1)*k]
-		drow := dists[i*k : (i+1)*k]
-		n := copyNeighbors(ns, row, drow)
-		padResults(row[n:], drow[n:])
+		writeRow(ns, ids[i*k:(i+1)*k], dists[i*k:(i+1)*k])
 		return nil
 	})
-}
-
-// copyNeighbors writes ns into ids/dists and returns how many it wrote.
-func copyNeighbors(ns []Neighbor, ids []int64, dists []float32) int {
-	n := min(len(ns), len(ids))
-	for j := 0; j < n; j++ {
-		ids[j], dists[j] = ns[j].ID, ns[j].Distance
-	}
-	return n
-}
-
-// padResults fills result slots without a neighbour with -1 and +Inf.
-func padResults(ids []int64, dists []float32) {
-	for j := range ids {
-		ids[j] = -1
-	}
-	inf := float32(math.Inf(1))
-	for j := range dists {
-		dists[j] = inf
-	}
 }
 
 // CalcDistanceByID returns the distance of query to the vector of label, or -1 when the label

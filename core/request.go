@@ -137,23 +137,10 @@ func (x *Index) searchVector(req *SearchRequest, q []float32) ([]Neighbor, Filte
 func (x *Index) requestFilter(req *SearchRequest) (Filter, error) {
 	filter := req.Filter
 	if req.IDs != nil {
-		bits := api.BitsetFilter(req.IDs, int(x.eng().NumElements()))
-		if filter == nil {
-			filter = bits
-		} else {
-			filter = bothFilter{a: bits, b: filter}
-		}
+		filter = api.AllOf(api.BitsetFilter(req.IDs, int(x.eng().NumElements())), filter)
 	}
 	return x.AttributeFilter(req.FilterExpr, filter)
 }
-
-// bothFilter keeps a label when both filters keep it.
-type bothFilter struct{ a, b Filter }
-
-func (f bothFilter) CheckValid(label int64) bool {
-	return f.a.CheckValid(label) && f.b.CheckValid(label)
-}
-func (f bothFilter) ValidRatio() float32 { return f.a.ValidRatio() * f.b.ValidRatio() }
 
 // explain tells, for each expected label of req, whether ns holds it and why not.
 func (x *Index) explain(req *SearchRequest, q []float32, ns []Neighbor, filter Filter) []Explanation {
