@@ -13,13 +13,14 @@ import (
 )
 
 // extraInfos keeps extra_info_size bytes per live label, for every index type alike. The bytes
-// live in one slab indexed by a label -> row map; freed rows are reused.
+// live in one slab indexed by a label -> row map. A removed label keeps its row until it is
+// added again (its row is then overwritten), so a search that found it just before the removal
+// still reads it; only live labels are saved.
 type extraInfos struct {
 	mu   sync.RWMutex
 	size int
 	rows map[int64]int
 	slab []byte
-	free []int
 }
 
 func newExtraInfos(size int) *extraInfos {
@@ -29,23 +30,11 @@ func newExtraInfos(size int) *extraInfos {
 func (e *extraInfos) put(label int64, b []byte) {
 	r, ok := e.rows[label]
 	if !ok {
-		if n := len(e.free); n > 0 {
-			r = e.free[n-1]
-			e.free = e.free[:n-1]
-		} else {
-			r = len(e.slab) / e.size
-			e.slab = append(e.slab, make([]byte, e.size)...)
-		}
+		r = len(e.slab) / e.size
+		e.slab = append(e.slab, make([]byte, e.size)...)
 		e.rows[label] = r
 	}
 	copy(e.slab[r*e.size:(r+1)*e.size], b)
-}
-
-func (e *extraInfos) drop(label int64) {
-	if r, ok := e.rows[label]; ok {
-		delete(e.rows, label)
-		e.free = append(e.free, r)
-	}
 }
 
 // set records the extra info of label (the insert hook calls it under the engine's lock).
@@ -58,10 +47,10 @@ func (e *extraInfos) set(label int64, b []byte) {
 // replace takes over the rows of o (Deserialize into an empty index).
 func (e *extraInfos) replace(o *extraInfos) {
 	o.mu.RLock()
-	rows, slab, free := o.rows, o.slab, o.free
+	rows, slab := o.rows, o.slab
 	o.mu.RUnlock()
 	e.mu.Lock()
-	e.rows, e.slab, e.free = rows, slab, free
+	e.rows, e.slab = rows, slab
 	e.mu.Unlock()
 }
 
@@ -96,7 +85,7 @@ func (e *extraInfos) get(ids []int64, out []byte, live func(int64) bool) error {
 func (e *extraInfos) memory() int64 {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	return int64(cap(e.slab)) + int64(len(e.rows))*48 + int64(cap(e.free))*8
+	return int64(cap(e.slab)) + int64(len(e.rows))*48
 }
 
 const secExtra = "core.extra_info"
@@ -188,7 +177,7 @@ func (e *extraInfos) load(f *serial.File) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.rows, e.slab, e.free = rows, slab, nil
+	e.rows, e.slab = rows, slab
 	return nil
 }
 

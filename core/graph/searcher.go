@@ -8,8 +8,6 @@ import (
 	"github.com/govsag/vsag/core/topk"
 )
 
-const maxDist = float32(3.4028234663852886e38)
-
 // Space is what a search measures against: a computer whose query is set and the code slab
 // whose rows are the graph's nodes.
 type Space struct {

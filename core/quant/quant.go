@@ -5,7 +5,6 @@
 package quant
 
 import (
-	"fmt"
 	"sort"
 	"sync"
 
@@ -128,10 +127,6 @@ func Names() []string {
 // Exact reports whether the quantizer reproduces float32 input exactly (so decoded vectors are
 // the raw vectors).
 func Exact(q Quantizer) bool { return q.Name() == "fp32" }
-
-func errDim(name string, want, got int) error {
-	return fmt.Errorf("%s: vector has %d dimensions, want %d", name, got, want)
-}
 
 // MarshalState returns q's learned state for a file: empty for a quantizer that still waits for
 // its training (an empty index of a trained type saves and loads as untrained).

@@ -708,11 +708,6 @@ func (x *Index) Remove(ids []int64) (int, error) {
 	return n, nil
 }
 
-// reorder reports whether a request re-ranks with the precise codes.
-func (x *Index) reorder(sp *SearchParams) bool {
-	return x.precise != nil && (sp.EnableReorder == nil || *sp.EnableReorder)
-}
-
 // reranks reports whether a request re-ranks its search buffer: with the precise codes, or
 // with the full codes of a two-stage base (enable_reorder false skips both, and the results
 // carry the traversal distances).
