@@ -397,15 +397,7 @@ func (x *Index) RangeSearchWithFilterString(query *Dataset, radius float32, sear
 }
 
 // BatchSearchIntoWithFilterString is BatchSearchInto with an attribute filter expression,
-// compiled once for all queries.
+// compiled once for all queries (BatchKnnSearchInto over float32 rows).
 func (x *Index) BatchSearchIntoWithFilterString(queries []float32, nq, k int, searchJSON, filterExpr string, filter Filter, ids []int64, dists []float32) error {
-	af := x.AttributeFilter
-	if nq > 1 {
-		af = x.BatchAttributeFilter
-	}
-	f, err := af(filterExpr, filter)
-	if err != nil {
-		return err
-	}
-	return x.BatchSearchInto(queries, nq, k, searchJSON, f, ids, dists)
+	return x.BatchKnnSearchInto(&Dataset{NumElements: nq, Dim: x.Dim(), Float32: queries}, k, searchJSON, filterExpr, filter, ids, dists)
 }
