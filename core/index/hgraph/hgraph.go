@@ -403,8 +403,11 @@ type pendingNode struct {
 }
 
 // bytesPerNode returns the bytes one node takes in the code stores and the bottom graph.
-func (x *Index) bytesPerNode() int64 {
-	b := int64(x.baseCodes.Stride()) + int64(x.p.MaxDegree+1)*4
+func (x *Index) bytesPerNode() int64 { return x.codeBytesPerRow() + int64(x.p.MaxDegree+1)*4 }
+
+// codeBytesPerRow returns the bytes one row takes across the code stores.
+func (x *Index) codeBytesPerRow() int64 {
+	b := int64(x.baseCodes.Stride())
 	if x.primCodes != nil {
 		b += int64(x.primCodes.stride)
 	}

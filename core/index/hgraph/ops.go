@@ -106,17 +106,7 @@ const fixedOverhead = 4096
 
 // EstimateMemory implements api.Engine.
 func (x *Index) EstimateMemory(n int64) int64 {
-	per := int64(x.baseCodes.Stride())
-	if x.primCodes != nil {
-		per += int64(x.primCodes.stride)
-	}
-	if x.preciseCodes != nil {
-		per += int64(x.preciseCodes.Stride())
-	}
-	if x.raw != nil {
-		per += int64(x.raw.Stride())
-	}
-	return n*per + store.EstimateLabelsMemory(int(n)) + graph.EstimateMemory(n, x.p.MaxDegree) + fixedOverhead
+	return n*x.codeBytesPerRow() + store.EstimateLabelsMemory(int(n)) + graph.EstimateMemory(n, x.p.MaxDegree) + fixedOverhead
 }
 
 // MemoryUsage implements api.Engine.
