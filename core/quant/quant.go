@@ -72,12 +72,16 @@ type Options struct {
 	LeanVecSecondary string
 	// LeanVecTraining is leanvec_training: pca (in-distribution) or ood (query-aware) ("": pca).
 	LeanVecTraining string
+	// Codebook configures pq, pqfs, rabitq and tq.
+	Codebook CodebookOptions
 	// Extra holds further settings by key for quantizers that need them.
 	Extra map[string]any
 }
 
 // DefaultOptions returns the defaults of every option.
-func DefaultOptions() Options { return Options{SQ4UniformTruncRate: 0.05} }
+func DefaultOptions() Options {
+	return Options{SQ4UniformTruncRate: 0.05, Codebook: DefaultCodebook()}
+}
 
 // Factory builds a quantizer for vectors of dim dimensions.
 type Factory func(dim int, m metric.Kind, opts Options) (Quantizer, error)

@@ -37,6 +37,8 @@ type Params struct {
 	LeanVecPrimary   string `json:"leanvec_primary"`
 	LeanVecSecondary string `json:"leanvec_secondary"`
 	LeanVecTraining  string `json:"leanvec_training"`
+	// Keys are the codebook quantizers' keys (base_pq_dim, rabitq_*, tq_chain, mrle_dim).
+	quant.Keys
 }
 
 // SearchParams is the brute_force search block. It has no keys of its own beyond the common ones.
@@ -76,6 +78,11 @@ func New(c *params.Create) (*Index, error) {
 		return nil, api.Errorf(api.InvalidArgument, "keys \"leanvec_*\" need base_quantization_type \"leanvec\"")
 	}
 	opts.LeanVecDims, opts.LeanVecPrimary, opts.LeanVecSecondary, opts.LeanVecTraining = p.LeanVecDims, p.LeanVecPrimary, p.LeanVecSecondary, p.LeanVecTraining
+	cb, err := p.Keys.Validate(c.Dim, p.BaseQuantizationType)
+	if err != nil {
+		return nil, err
+	}
+	opts.Codebook = cb
 	q, err := quant.New(p.BaseQuantizationType, c.Dim, c.Metric, opts)
 	if err != nil {
 		return nil, api.Wrap(api.InvalidArgument, err, "key \"base_quantization_type\"")

@@ -123,11 +123,7 @@ func New(c *params.Create) (*Index, error) {
 		x.ts, x.prim, x.primCodes = ts, ts.Primary(), newPrimaryStore(ts)
 	}
 	if p.UseReorder {
-		popts := quant.DefaultOptions()
-		if p.PreciseQuantizationType == "leanvec" {
-			popts = opts
-		}
-		pq, err := quant.New(p.PreciseQuantizationType, c.Dim, c.Metric, popts)
+		pq, err := quant.New(p.PreciseQuantizationType, c.Dim, c.Metric, p.preciseOptions())
 		if err != nil {
 			return nil, api.Wrap(api.InvalidArgument, err, "key \"precise_quantization_type\"")
 		}

@@ -65,8 +65,10 @@ type Params struct {
 	SQ4UniformTruncRate *float64 `json:"sq4_uniform_trunc_rate"`
 	// HGraphInitCapacity is the number of rows to reserve up front (default 100).
 	HGraphInitCapacity int `json:"hgraph_init_capacity"`
-	// BasePQDim is the number of PQ subspaces for the pq and pqfs quantizers.
-	BasePQDim int `json:"base_pq_dim"`
+	// Keys are the codebook quantizers' keys (base_pq_dim, rabitq_*, tq_chain, mrle_dim).
+	quant.Keys
+	// codebook is what the Keys carry, validated.
+	codebook quant.CodebookOptions
 	// BaseIOType and PreciseIOType name where codes live; only memory is available.
 	BaseIOType    string `json:"base_io_type"`
 	PreciseIOType string `json:"precise_io_type"`
@@ -183,9 +185,11 @@ func parseParams(c *params.Create) (Params, error) {
 			return p, err
 		}
 	}
-	if p.BasePQDim < 0 || p.BasePQDim > c.Dim {
-		return p, api.Errorf(api.InvalidArgument, "key \"base_pq_dim\": %d is out of range [1, %d]", p.BasePQDim, c.Dim)
+	cb, err := p.Keys.Validate(c.Dim, p.BaseQuantizationType)
+	if err != nil {
+		return p, err
 	}
+	p.codebook = cb
 	return p, nil
 }
 
@@ -195,10 +199,20 @@ func (p Params) quantOptions() quant.Options {
 	if p.SQ4UniformTruncRate != nil {
 		o.SQ4UniformTruncRate = *p.SQ4UniformTruncRate
 	}
-	if p.BasePQDim > 0 {
-		o.Extra = map[string]any{"pq_dim": p.BasePQDim}
-	}
+	o.Codebook = p.codebook
 	o.LeanVecDims, o.LeanVecPrimary, o.LeanVecSecondary, o.LeanVecTraining = p.LeanVecDims, p.LeanVecPrimary, p.LeanVecSecondary, p.LeanVecTraining
+	return o
+}
+
+// preciseOptions returns the options of the precise quantizer: the defaults, with leanvec's and
+// the codebook keys of the base, except that rabitq precise codes take
+// rabitq_bits_per_dim_precise bits when it is given.
+func (p Params) preciseOptions() quant.Options {
+	o := p.quantOptions()
+	o.SQ4UniformTruncRate = quant.DefaultOptions().SQ4UniformTruncRate
+	if p.codebook.RaBitQBitsPrecise > 0 {
+		o.Codebook.RaBitQBitsBase = p.codebook.RaBitQBitsPrecise
+	}
 	return o
 }
 
