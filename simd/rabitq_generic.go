@@ -1,0 +1,25 @@
+package simd
+
+// maskedSumGeneric is the reference of MaskedSum; len(bits) >= (len(q)+7)/8.
+func maskedSumGeneric(q []float32, bits []byte) float32 {
+	var s0, s1, s2, s3 float32
+	n := len(q)
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		b := bits[i>>3]
+		if b == 0 {
+			continue
+		}
+		w := q[i : i+8 : i+8]
+		s0 += w[0]*float32(b&1) + w[4]*float32(b>>4&1)
+		s1 += w[1]*float32(b>>1&1) + w[5]*float32(b>>5&1)
+		s2 += w[2]*float32(b>>2&1) + w[6]*float32(b>>6&1)
+		s3 += w[3]*float32(b>>3&1) + w[7]*float32(b>>7)
+	}
+	for ; i < n; i++ {
+		if bits[i>>3]>>(i&7)&1 != 0 {
+			s0 += q[i]
+		}
+	}
+	return (s0 + s1) + (s2 + s3)
+}

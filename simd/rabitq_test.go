@@ -1,0 +1,92 @@
+package simd
+
+import (
+	"math"
+	"math/rand"
+	"testing"
+)
+
+// TestMaskedSum checks every level against a plain loop, for lengths around the block sizes
+// and for MaskedSumRows.
+func TestMaskedSum(t *testing.T) {
+	defer func() { _ = SetLevel(Levels()[len(Levels())-1]) }()
+	rng := rand.New(rand.NewSource(1))
+	for _, lvl := range Levels() {
+		if err := SetLevel(lvl); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 128, 784, 1000} {
+			q := make([]float32, n)
+			for i := range q {
+				q[i] = float32(rng.NormFloat64())
+			}
+			bits := make([]byte, (n+7)/8)
+			rng.Read(bits)
+			var want float64
+			for i := 0; i < n; i++ {
+				if bits[i/8]>>(i%8)&1 == 1 {
+					want += float64(q[i])
+				}
+			}
+			got := MaskedSum(q, bits)
+			if math.Abs(float64(got)-want) > 1e-4*(1+math.Abs(want))*math.Sqrt(float64(n+1)) {
+				t.Fatalf("%s n=%d: MaskedSum %g, want %g", lvl, n, got, want)
+			}
+			if n == 0 {
+				continue
+			}
+			const rows, stride, off = 5, 300, 3
+			if off+len(bits) > stride {
+				continue
+			}
+			slab := make([]byte, rows*stride)
+			rng.Read(slab)
+			ids := []uint32{4, 0, 2, 2}
+			out := make([]float32, len(ids))
+			MaskedSumRows(q, slab, stride, off, ids, out)
+			for i, id := range ids {
+				if w := MaskedSum(q, slab[int(id)*stride+off:]); out[i] != w {
+					t.Fatalf("%s n=%d: MaskedSumRows[%d] %g, want %g", lvl, n, i, out[i], w)
+				}
+			}
+		}
+	}
+}
+
+func TestMaskedSumPanics(t *testing.T) {
+	mustPanic := func(name string, f func()) {
+		t.Helper()
+		defer func() {
+			if recover() == nil {
+				t.Fatalf("%s: no panic", name)
+			}
+		}()
+		f()
+	}
+	q := make([]float32, 17)
+	mustPanic("short bits", func() { MaskedSum(q, make([]byte, 2)) })
+	mustPanic("row outside", func() { MaskedSumRows(q, make([]byte, 10), 5, 0, []uint32{2}, make([]float32, 1)) })
+	mustPanic("short out", func() { MaskedSumRows(q, make([]byte, 10), 0, 0, []uint32{0}, nil) })
+}
+
+func BenchmarkMaskedSum784(b *testing.B) {
+	q := make([]float32, 784)
+	bits := make([]byte, 98)
+	for i := range q {
+		q[i] = float32(i)
+	}
+	for i := range bits {
+		bits[i] = byte(i * 37)
+	}
+	for _, lvl := range Levels() {
+		b.Run(lvl, func(b *testing.B) {
+			_ = SetLevel(lvl)
+			defer func() { _ = SetLevel(Levels()[len(Levels())-1]) }()
+			var s float32
+			for i := 0; i < b.N; i++ {
+				s += MaskedSum(q, bits)
+			}
+			_ = s
+		})
+	}
+}
