@@ -458,7 +458,7 @@ func (x *Index) Search(query []float32, k int, searchJSON string, filter Filter)
 	return ns, err
 }
 
-func (x *Index) search(q []float32, k int, searchJSON string, filter Filter, stats *SearchStats) (_ []Neighbor, err error) {
+func (x *Index) search(q []float32, k int, searchJSON string, filter Filter, stats *SearchStats, buckets []int64) (_ []Neighbor, err error) {
 	defer recovered(&err)
 	if k <= 0 {
 		return nil, api.Errorf(api.InvalidArgument, "knn search: k %d must be positive", k)
@@ -468,6 +468,7 @@ func (x *Index) search(q []float32, k int, searchJSON string, filter Filter, sta
 		return nil, err
 	}
 	opts.Stats = stats
+	opts.BucketIDs = buckets
 	start := time.Now()
 	// k never sizes an allocation beyond the live count (a caller's k may be 1<<43)
 	k = x.capK(k)
@@ -512,7 +513,7 @@ func (x *Index) RangeSearchVector(query []float32, radius float32, searchJSON st
 	return ns, err
 }
 
-func (x *Index) rangeSearch(q []float32, radius float32, searchJSON string, filter Filter, limitedSize int) (_ []Neighbor, err error) {
+func (x *Index) rangeSearch(q []float32, radius float32, searchJSON string, filter Filter, limitedSize int, buckets []int64) (_ []Neighbor, err error) {
 	defer recovered(&err)
 	if err := checkLimitedSize(limitedSize); err != nil {
 		return nil, err
@@ -528,6 +529,7 @@ func (x *Index) rangeSearch(q []float32, radius float32, searchJSON string, filt
 	if err != nil {
 		return nil, err
 	}
+	opts.BucketIDs = buckets
 	return rs.RangeSearch(q, radius, limitedSize, opts)
 }
 

@@ -4,6 +4,7 @@ import (
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/index/bruteforce"
 	"github.com/govsag/vsag/core/index/hgraph"
+	"github.com/govsag/vsag/core/index/ivf"
 	"github.com/govsag/vsag/core/params"
 )
 
@@ -11,4 +12,5 @@ import (
 func init() {
 	RegisterIndex(bruteforce.Name, func(c *params.Create) (api.Engine, error) { return bruteforce.New(c) })
 	RegisterIndex(hgraph.Name, func(c *params.Create) (api.Engine, error) { return hgraph.New(c) })
+	RegisterIndex(ivf.Name, func(c *params.Create) (api.Engine, error) { return ivf.New(c) })
 }

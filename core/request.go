@@ -110,7 +110,9 @@ func (x *Index) SearchWithRequest(req *SearchRequest) (_ *SearchResult, err erro
 // combined filter it applied.
 func (x *Index) searchVector(req *SearchRequest, q []float32) ([]Neighbor, Filter, error) {
 	if req.BucketIDs != nil {
-		return nil, nil, api.Errorf(api.InvalidArgument, "search: bucket_ids are for ivf indexes, not %s", x.name)
+		if _, ok := x.eng().(api.BucketScanner); !ok {
+			return nil, nil, api.Errorf(api.InvalidArgument, "search: bucket_ids are for ivf indexes, not %s", x.name)
+		}
 	}
 	filter, err := x.requestFilter(req)
 	if err != nil {
@@ -119,13 +121,13 @@ func (x *Index) searchVector(req *SearchRequest, q []float32) ([]Neighbor, Filte
 	var ns []Neighbor
 	switch req.Mode {
 	case KnnSearchMode:
-		ns, err = x.search(q, req.TopK, req.Params, filter, req.Stats)
+		ns, err = x.search(q, req.TopK, req.Params, filter, req.Stats, req.BucketIDs)
 	case RangeSearchMode:
 		limit := req.LimitedSize
 		if limit == 0 {
 			limit = -1
 		}
-		ns, err = x.rangeSearch(q, req.Radius, req.Params, filter, limit)
+		ns, err = x.rangeSearch(q, req.Radius, req.Params, filter, limit, req.BucketIDs)
 	default:
 		return nil, nil, api.Errorf(api.InvalidArgument, "search: unknown mode %d", req.Mode)
 	}

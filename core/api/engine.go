@@ -18,6 +18,9 @@ type SearchOptions struct {
 	Filter Filter
 	// Stats, when non-nil, receives counters about the search.
 	Stats *SearchStats
+	// BucketIDs, when non-nil, names the buckets a BucketScanner scans instead of the ones
+	// its routing picks.
+	BucketIDs []int64
 }
 
 // SearchStats counts the work of one search.
@@ -157,6 +160,13 @@ type MinMaxer interface {
 // Results go to ids/dists row-major, k per query, padded with -1 and +Inf.
 type BatchSearcher interface {
 	BatchKnnSearch(queries []float32, nq, k int, opts *SearchOptions, ids []int64, dists []float32) error
+}
+
+// BucketScanner is implemented by engines that partition vectors into buckets a search may
+// name (SearchRequest's bucket ids).
+type BucketScanner interface {
+	// BucketCount returns the number of buckets.
+	BucketCount() int
 }
 
 // QueryTrainer is implemented by engines whose quantizers also learn from sample queries

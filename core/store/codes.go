@@ -84,6 +84,17 @@ func (c *Codes) Append(v []float32) int {
 	return r
 }
 
+// AppendCode appends a row whose code is already encoded (CodeSize bytes) and returns its row.
+func (c *Codes) AppendCode(code []byte) int {
+	if c.n == len(c.slab)/max(c.stride, 1) {
+		c.Reserve(max(c.n*2, 64))
+	}
+	r := c.n
+	c.n++
+	copy(c.slab[r*c.stride:(r+1)*c.stride], code)
+	return r
+}
+
 // Set re-encodes row r with v.
 func (c *Codes) Set(r int, v []float32) { c.q.Encode(c.slab[r*c.stride:(r+1)*c.stride], v) }
 
