@@ -44,60 +44,163 @@ func Assign(data []float32, n, dim int, centroids []float32, k int, m metric.Kin
 	return nil
 }
 
-// assigner finds nearest centroids for blocks of vectors.
+// assigner finds nearest centroids the way a BLAS-based k-means does, without BLAS: the
+// distances of a block of vectors to all centroids are one matrix product, computed tile by
+// tile. A tile of centroids small enough to stay in the L1 cache is multiplied with every
+// vector of a block that stays in L2, eight dot products per kernel call
+// (simd.InnerProductRows), and each vector keeps its best centroid so far.
+//
+// For l2 the squared distance is expanded as ||x||^2 + ||c||^2 - 2<x,c>; only ||c||^2 - 2<x,c>
+// is needed to rank the centroids of one vector. To keep that expansion accurate when the data
+// sit far from the origin, vectors and centroids are first shifted by the centroids' mean (l2
+// distances do not change under a common shift). The distance reported for the chosen
+// centroid is computed directly, not from the expansion.
 type assigner struct {
 	dim, k  int
 	metric  metric.Kind
 	threads int
+	tile    int // centroids per tile
+	block   int // vectors per block
+
+	shift   []float32 // l2: the mean of the centroids
+	shifted []float32 // l2: the centroids minus shift
+	norms   []float32 // l2: squared norms of the shifted centroids
+	scratch []*assignScratch
 }
+
+// assignScratch is one worker's buffers.
+type assignScratch struct {
+	xs    []float32 // l2: the block's vectors minus shift
+	out   []float32 // the dot products of one vector with one tile
+	bestD []float32 // per vector of the block: the best ranking value so far
+	bestI []int32   // and its centroid
+}
+
+// Cache budgets of the tiling, in bytes.
+const (
+	tileBytes  = 24 << 10  // a tile of centroids: half of a typical L1 data cache
+	blockBytes = 256 << 10 // a block of vectors: a quarter of a typical L2 cache
+)
 
 func newAssigner(dim, k int, m metric.Kind, threads int) (*assigner, error) {
-	return &assigner{dim: dim, k: k, metric: m, threads: threads}, nil
+	tile := tileBytes / (4 * dim) / 8 * 8
+	tile = max(8, min(tile, k))
+	block := max(16, min(blockBytes/(4*dim), 1024))
+	a := &assigner{dim: dim, k: k, metric: m, threads: max(threads, 1), tile: tile, block: block}
+	if m == metric.L2 {
+		a.shift = make([]float32, dim)
+		a.shifted = make([]float32, k*dim)
+		a.norms = make([]float32, k)
+	}
+	return a, nil
 }
 
-// assignBlock is the number of vectors one worker takes at a time.
-const assignBlock = 64
+// prepare computes the shifted centroids and their norms for l2.
+func (a *assigner) prepare(cent []float32) {
+	if a.metric != metric.L2 {
+		return
+	}
+	dim, k := a.dim, a.k
+	mean := make([]float64, dim)
+	for c := 0; c < k; c++ {
+		for j, x := range cent[c*dim : (c+1)*dim] {
+			mean[j] += float64(x)
+		}
+	}
+	for j := range mean {
+		a.shift[j] = float32(mean[j] / float64(k))
+	}
+	for c := 0; c < k; c++ {
+		dst := a.shifted[c*dim : (c+1)*dim]
+		for j, x := range cent[c*dim : (c+1)*dim] {
+			dst[j] = x - a.shift[j]
+		}
+		a.norms[c] = simd.InnerProduct(dst, dst)
+	}
+}
 
 // assign sets labels[i] (and dists[i] when dists is not nil) for the n vectors of data.
 func (a *assigner) assign(data []float32, n int, cent []float32, labels []int32, dists []float32) error {
-	dim, k := a.dim, a.k
-	blocks := (n + assignBlock - 1) / assignBlock
+	if n == 0 {
+		return nil
+	}
+	dim := a.dim
+	a.prepare(cent)
+	block := min(a.block, max(16, (n+4*a.threads-1)/(4*a.threads)))
+	blocks := (n + block - 1) / block
 	workers := min(a.threads, blocks)
-	scratch := make([][]float32, max(workers, 1))
+	for len(a.scratch) < workers {
+		a.scratch = append(a.scratch, nil)
+	}
 	return parallel.For(blocks, workers, func(w, b int) error {
-		if scratch[w] == nil {
-			scratch[w] = make([]float32, k)
-		}
-		out := scratch[w]
-		lo, hi := b*assignBlock, min((b+1)*assignBlock, n)
-		for i := lo; i < hi; i++ {
-			x := data[i*dim : (i+1)*dim]
-			best := 0
-			var d float32
+		s := a.scratch[w]
+		if s == nil || len(s.bestD) < block {
+			s = &assignScratch{out: make([]float32, a.tile), bestD: make([]float32, block), bestI: make([]int32, block)}
 			if a.metric == metric.L2 {
-				simd.L2SqrRows(x, cent, dim, out)
-				bd := float32(math.Inf(1))
-				for c, v := range out {
-					if v < bd {
-						bd, best = v, c
-					}
-				}
-				d = out[best]
-			} else {
-				simd.InnerProductRows(x, cent, dim, out)
-				bd := float32(math.Inf(-1))
-				for c, v := range out {
-					if v > bd {
-						bd, best = v, c
-					}
-				}
-				d = 1 - out[best]
+				s.xs = make([]float32, block*dim)
 			}
-			labels[i] = int32(best)
-			if dists != nil {
-				dists[i] = d
+			a.scratch[w] = s
+		}
+		lo, hi := b*block, min((b+1)*block, n)
+		a.assignBlock(s, data[lo*dim:hi*dim], hi-lo, cent)
+		copy(labels[lo:hi], s.bestI[:hi-lo])
+		if dists != nil {
+			for i := lo; i < hi; i++ {
+				x := data[i*dim : (i+1)*dim]
+				c := cent[int(labels[i])*dim : int(labels[i]+1)*dim]
+				if a.metric == metric.L2 {
+					dists[i] = simd.L2Sqr(x, c)
+				} else {
+					dists[i] = 1 - simd.InnerProduct(x, c)
+				}
 			}
 		}
 		return nil
 	})
+}
+
+// assignBlock finds the best centroid of each of the m vectors of xs into s.bestI.
+func (a *assigner) assignBlock(s *assignScratch, xs []float32, m int, cent []float32) {
+	dim, k := a.dim, a.k
+	l2 := a.metric == metric.L2
+	if l2 {
+		dst := s.xs[:m*dim]
+		for i := 0; i < m; i++ {
+			row, out := xs[i*dim:(i+1)*dim], dst[i*dim:(i+1)*dim]
+			for j, x := range row {
+				out[j] = x - a.shift[j]
+			}
+		}
+		xs, cent = dst, a.shifted
+	}
+	bestD, bestI := s.bestD[:m], s.bestI[:m]
+	for i := range bestD {
+		bestD[i] = float32(math.Inf(1))
+		bestI[i] = 0
+	}
+	for c0 := 0; c0 < k; c0 += a.tile {
+		c1 := min(k, c0+a.tile)
+		tile := cent[c0*dim : c1*dim]
+		out := s.out[:c1-c0]
+		for i := 0; i < m; i++ {
+			simd.InnerProductRows(xs[i*dim:(i+1)*dim], tile, dim, out)
+			bd, bi := bestD[i], bestI[i]
+			if l2 {
+				norms := a.norms[c0:c1]
+				norms = norms[:len(out)]
+				for j, v := range out {
+					if d := norms[j] - 2*v; d < bd {
+						bd, bi = d, int32(c0+j)
+					}
+				}
+			} else {
+				for j, v := range out {
+					if -v < bd {
+						bd, bi = -v, int32(c0+j)
+					}
+				}
+			}
+			bestD[i], bestI[i] = bd, bi
+		}
+	}
 }

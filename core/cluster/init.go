@@ -13,6 +13,17 @@ import (
 // enough to be scanned k times from cache.
 const plusPlusBudget = 1 << 31
 
+// plusPlusMax is the most work k-means++ seeding may take even on its smallest sample (2k
+// vectors). Beyond it (k of several thousands) the seeding would cost more than the Lloyd
+// iterations it is meant to save, and Train starts from random vectors instead.
+const plusPlusMax = 1 << 33
+
+// plusPlusAffordable reports whether k-means++ seeding fits plusPlusMax.
+func plusPlusAffordable(n, dim, k int) bool {
+	m := min(n, 2*k)
+	return int64(m)*int64(k)*int64(dim) <= plusPlusMax
+}
+
 // plusPlusChunk is the number of sample vectors one worker updates at a time during seeding.
 const plusPlusChunk = 256
 

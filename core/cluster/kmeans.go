@@ -20,6 +20,11 @@ import (
 )
 
 // Options configures Train.
+//
+// Seeding: "kmeans++" runs D^2 sampling on squared l2 distances, over a random sample of the
+// vectors when n*K*dim is large, and falls back to a random start when even that would cost
+// more than the iterations (K in the thousands at typical dimensions). "random" starts from K
+// distinct vectors drawn uniformly.
 type Options struct {
 	K          int         // number of centroids (>= 1)
 	Iterations int         // Lloyd iterations (0: 25)
@@ -57,16 +62,12 @@ func Train(data []float32, n, dim int, o Options) ([]float32, error) {
 		iters = DefaultIterations
 	}
 	threads := threadCount(o.Threads)
-	seed := o.Seed
-	if seed == 0 {
-		seed = defaultSeed
-	}
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	rng := newRand(o.Seed)
 	data = data[:n*dim]
 
 	var cent []float32
 	var err error
-	if o.Init == "random" {
+	if o.Init == "random" || !plusPlusAffordable(n, dim, k) {
 		cent = initRandom(data, n, dim, k, rng)
 	} else {
 		cent, err = initPlusPlus(data, n, dim, k, threads, rng)
@@ -113,6 +114,15 @@ func Train(data []float32, n, dim int, o Options) ([]float32, error) {
 		}
 	}
 	return cent, nil
+}
+
+// newRand returns the random source of a training run: seeded by seed, or by a fixed default
+// when seed is 0.
+func newRand(seed uint64) *rand.Rand {
+	if seed == 0 {
+		seed = defaultSeed
+	}
+	return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 }
 
 // checkTrain validates Train's arguments.

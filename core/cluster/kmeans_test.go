@@ -268,43 +268,59 @@ func TestTrainErrors(t *testing.T) {
 }
 
 func TestAssignMatchesReference(t *testing.T) {
-	const n, dim, k = 300, 13, 37
-	rng := rand.New(rand.NewPCG(1, 2))
-	data := make([]float32, n*dim)
-	cent := make([]float32, k*dim)
-	for i := range data {
-		data[i] = float32(rng.NormFloat64())
+	cases := []struct {
+		name      string
+		n, dim, k int
+		offset    float32 // added to every value: data far from the origin
+	}{
+		{"one tile", 300, 13, 37, 0},
+		{"several tiles", 150, 200, 37, 0},
+		{"dim 1", 40, 1, 5, 0},
+		{"k 1", 70, 33, 1, 0},
+		{"far from origin", 200, 24, 50, 1000},
 	}
-	for i := range cent {
-		cent[i] = float32(rng.NormFloat64())
-	}
-	for _, m := range []metric.Kind{metric.L2, metric.IP, metric.Cosine} {
-		labels := make([]int32, n)
-		dists := make([]float32, n)
-		require.NoError(t, Assign(data, n, dim, cent, k, m, 3, labels, dists))
-		noDists := make([]int32, n)
-		require.NoError(t, Assign(data, n, dim, cent, k, m, 1, noDists, nil))
-		require.Equal(t, labels, noDists)
-		for i := 0; i < n; i++ {
-			x := data[i*dim : (i+1)*dim]
-			best, bd := -1, math.Inf(1)
-			for c := 0; c < k; c++ {
-				var d float64
-				if m == metric.L2 {
-					d = float64(metric.Reference(metric.L2, x, cent[c*dim:(c+1)*dim]))
-				} else {
-					d = 1 - dot(x, cent[c*dim:(c+1)*dim])
-				}
-				if d < bd {
-					best, bd = c, d
-				}
+	for _, tc := range cases {
+		n, dim, k := tc.n, tc.dim, tc.k
+		rng := rand.New(rand.NewPCG(1, uint64(dim)))
+		data := make([]float32, n*dim)
+		cent := make([]float32, k*dim)
+		for i := range data {
+			data[i] = float32(rng.NormFloat64()) + tc.offset
+		}
+		for i := range cent {
+			cent[i] = float32(rng.NormFloat64()) + tc.offset
+		}
+		for _, m := range []metric.Kind{metric.L2, metric.IP, metric.Cosine} {
+			if tc.offset != 0 && m != metric.L2 {
+				continue
 			}
-			got := int(labels[i])
-			gotD := float64(dists[i])
-			require.InDelta(t, bd, gotD, 1e-3*(1+math.Abs(bd)), "%v vector %d", m, i)
-			if got != best {
-				// Only a near tie may pick another centroid.
-				require.InDelta(t, bd, gotD, 1e-4*(1+math.Abs(bd)), "%v vector %d: label %d, want %d", m, i, got, best)
+			what := tc.name + " " + m.String()
+			labels := make([]int32, n)
+			dists := make([]float32, n)
+			require.NoError(t, Assign(data, n, dim, cent, k, m, 3, labels, dists), what)
+			noDists := make([]int32, n)
+			require.NoError(t, Assign(data, n, dim, cent, k, m, 1, noDists, nil), what)
+			require.Equal(t, labels, noDists, what)
+			for i := 0; i < n; i++ {
+				x := data[i*dim : (i+1)*dim]
+				best, bd := -1, math.Inf(1)
+				for c := 0; c < k; c++ {
+					var d float64
+					if m == metric.L2 {
+						d = float64(metric.Reference(metric.L2, x, cent[c*dim:(c+1)*dim]))
+					} else {
+						d = 1 - dot(x, cent[c*dim:(c+1)*dim])
+					}
+					if d < bd {
+						best, bd = c, d
+					}
+				}
+				got := int(labels[i])
+				gotD := float64(dists[i])
+				// The reported distance is the chosen centroid's; only a near tie may choose
+				// another centroid than the exact search.
+				tol := 1e-4 * (1 + math.Abs(bd))
+				require.InDelta(t, bd, gotD, tol, "%s vector %d: label %d, want %d", what, i, got, best)
 			}
 		}
 	}
@@ -349,10 +365,10 @@ func TestAssignErrors(t *testing.T) {
 }
 
 func TestWorkerPanicBecomesError(t *testing.T) {
-	// Centroids shorter than k*dim make the distance kernel panic inside a worker.
+	// A distance slice shorter than the data makes a worker index out of range.
 	a, err := newAssigner(4, 3, metric.L2, 2)
 	require.NoError(t, err)
-	err = a.assign(make([]float32, 400), 100, make([]float32, 8), make([]int32, 100), nil)
+	err = a.assign(make([]float32, 400), 100, make([]float32, 12), make([]int32, 100), make([]float32, 50))
 	require.Error(t, err)
 	require.Equal(t, api.InternalError, api.CodeOf(err))
 }
