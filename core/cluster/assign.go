@@ -34,10 +34,7 @@ func Assign(data []float32, n, dim int, centroids []float32, k int, m metric.Kin
 	if err := checkMetric(m); err != nil {
 		return err
 	}
-	a, err := newAssigner(dim, k, m, threadCount(threads))
-	if err != nil {
-		return err
-	}
+	a := newAssigner(dim, k, m, threadCount(threads))
 	if err := a.assign(data[:n*dim], n, centroids[:k*dim], labels, dists); err != nil {
 		return api.Wrap(api.InternalError, err, "k-means assign of %d vectors to %d centroids", n, k)
 	}
@@ -76,23 +73,22 @@ type assignScratch struct {
 	bestI []int32   // and its centroid
 }
 
+// directMax is the number of vectors below which assign computes each vector's distances to
+// all centroids directly: for a handful of vectors (an index adding a few) preparing the shifted
+// centroids would cost as much as the assignment.
+const directMax = 32
+
 // Cache budgets of the tiling, in bytes.
 const (
 	tileBytes  = 24 << 10  // a tile of centroids: half of a typical L1 data cache
 	blockBytes = 256 << 10 // a block of vectors: a quarter of a typical L2 cache
 )
 
-func newAssigner(dim, k int, m metric.Kind, threads int) (*assigner, error) {
+func newAssigner(dim, k int, m metric.Kind, threads int) *assigner {
 	tile := tileBytes / (4 * dim) / 8 * 8
 	tile = max(8, min(tile, k))
 	block := max(16, min(blockBytes/(4*dim), 1024))
-	a := &assigner{dim: dim, k: k, metric: m, threads: max(threads, 1), tile: tile, block: block}
-	if m == metric.L2 {
-		a.shift = make([]float32, dim)
-		a.shifted = make([]float32, k*dim)
-		a.norms = make([]float32, k)
-	}
-	return a, nil
+	return &assigner{dim: dim, k: k, metric: m, threads: max(threads, 1), tile: tile, block: block}
 }
 
 // prepare computes the shifted centroids and their norms for l2.
@@ -101,6 +97,11 @@ func (a *assigner) prepare(cent []float32) {
 		return
 	}
 	dim, k := a.dim, a.k
+	if a.shifted == nil {
+		a.shift = make([]float32, dim)
+		a.shifted = make([]float32, k*dim)
+		a.norms = make([]float32, k)
+	}
 	mean := make([]float64, dim)
 	for c := 0; c < k; c++ {
 		for j, x := range cent[c*dim : (c+1)*dim] {
@@ -123,6 +124,9 @@ func (a *assigner) prepare(cent []float32) {
 func (a *assigner) assign(data []float32, n int, cent []float32, labels []int32, dists []float32) error {
 	if n == 0 {
 		return nil
+	}
+	if n < directMax {
+		return a.assignDirect(data, n, cent, labels, dists)
 	}
 	dim := a.dim
 	a.prepare(cent)
@@ -203,4 +207,38 @@ func (a *assigner) assignBlock(s *assignScratch, xs []float32, m int, cent []flo
 			bestD[i], bestI[i] = bd, bi
 		}
 	}
+}
+
+// assignDirect assigns each vector by one scan of all centroids with the metric's own kernel
+// (one goroutine per vector at most).
+func (a *assigner) assignDirect(data []float32, n int, cent []float32, labels []int32, dists []float32) error {
+	dim, k := a.dim, a.k
+	workers := min(a.threads, n)
+	out := make([]float32, workers*k)
+	return parallel.For(n, workers, func(w, i int) error {
+		d := out[w*k : (w+1)*k]
+		x := data[i*dim : (i+1)*dim]
+		best := 0
+		if a.metric == metric.L2 {
+			simd.L2SqrRows(x, cent, dim, d)
+			for c, v := range d {
+				if v < d[best] {
+					best = c
+				}
+			}
+		} else {
+			simd.InnerProductRows(x, cent, dim, d)
+			for c, v := range d {
+				if v > d[best] {
+					best = c
+				}
+			}
+			d[best] = 1 - d[best]
+		}
+		labels[i] = int32(best)
+		if dists != nil {
+			dists[i] = d[best]
+		}
+		return nil
+	})
 }

@@ -80,10 +80,7 @@ func Train(data []float32, n, dim int, o Options) ([]float32, error) {
 		normalizeRows(cent, dim)
 	}
 
-	a, err := newAssigner(dim, k, o.Metric, threads)
-	if err != nil {
-		return nil, err
-	}
+	a := newAssigner(dim, k, o.Metric, threads)
 	labels := make([]int32, n)
 	prev := make([]int32, n)
 	sizes := make([]int, k)

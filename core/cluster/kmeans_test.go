@@ -274,6 +274,7 @@ func TestAssignMatchesReference(t *testing.T) {
 		offset    float32 // added to every value: data far from the origin
 	}{
 		{"one tile", 300, 13, 37, 0},
+		{"few vectors", 10, 20, 30, 0},
 		{"several tiles", 150, 200, 37, 0},
 		{"dim 1", 40, 1, 5, 0},
 		{"k 1", 70, 33, 1, 0},
@@ -366,9 +367,8 @@ func TestAssignErrors(t *testing.T) {
 
 func TestWorkerPanicBecomesError(t *testing.T) {
 	// A distance slice shorter than the data makes a worker index out of range.
-	a, err := newAssigner(4, 3, metric.L2, 2)
-	require.NoError(t, err)
-	err = a.assign(make([]float32, 400), 100, make([]float32, 12), make([]int32, 100), make([]float32, 50))
+	a := newAssigner(4, 3, metric.L2, 2)
+	err := a.assign(make([]float32, 400), 100, make([]float32, 12), make([]int32, 100), make([]float32, 50))
 	require.Error(t, err)
 	require.Equal(t, api.InternalError, api.CodeOf(err))
 }
