@@ -763,6 +763,12 @@ func (x *Index) features() api.FeatureSet {
 	if _, ok := eng.(api.MemoryEstimator); ok {
 		s = s.With(api.SupportEstimateMemory)
 	}
+	if _, ok := eng.(api.ModelExporter); ok {
+		s = s.With(api.SupportExportModel)
+	}
+	if _, ok := eng.(api.Merger); ok {
+		s = s.With(api.SupportMergeIndex)
+	}
 	if x.extra != nil {
 		s = s.With(api.SupportGetExtraInfoByID).With(api.SupportUpdateExtraInfoConcurrent)
 	}

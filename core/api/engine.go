@@ -169,6 +169,33 @@ type BucketScanner interface {
 	BucketCount() int
 }
 
+// ModelExporter is implemented by engines whose trained state can be shipped without their
+// vectors (SUPPORT_EXPORT_MODEL): the exported engine is filled elsewhere and merged back.
+type ModelExporter interface {
+	// ExportModel returns a new engine with the same parameters and trained state and no
+	// vectors.
+	ExportModel() (Engine, error)
+}
+
+// MergeSource is one engine to merge and the map of its labels.
+type MergeSource struct {
+	// Engine is the source; it is only read.
+	Engine Engine
+	// Map returns the label a source label takes in the merged engine, or false to leave the
+	// label out; nil keeps every label as it is.
+	Map func(label int64) (int64, bool)
+}
+
+// Merger is implemented by engines that take in the vectors of engines of the same type and
+// trained model without re-training or re-encoding (SUPPORT_MERGE_INDEX).
+type Merger interface {
+	// Merge adds the live vectors of every source. A source of another type, parameters or
+	// model is INVALID_ARGUMENT and nothing is merged. Labels already present are returned
+	// (as mapped) and skipped. onMerge (may be nil) is called for every vector merged, under
+	// the engine's exclusive lock, with the source's number, the source label and the new one.
+	Merge(sources []MergeSource, onMerge func(src int, from, to int64)) ([]int64, error)
+}
+
 // QueryTrainer is implemented by engines whose quantizers also learn from sample queries
 // (LeanVec-OOD). vectors holds n rows and queries nq rows, both already validated.
 type QueryTrainer interface {

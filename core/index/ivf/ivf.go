@@ -81,6 +81,11 @@ func New(c *params.Create) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newIndex(c, p)
+}
+
+// newIndex creates an empty index of validated parameters.
+func newIndex(c *params.Create, p Params) (*Index, error) {
 	if p.GraphBuildThreshold > 0 {
 		return nil, api.Errorf(api.UnsupportedIndexOperation, "ivf: key \"graph_build_threshold\": graphs inside buckets are not available; use 0")
 	}
@@ -468,7 +473,7 @@ func (x *Index) knn(q []float32, order []uint32, want int, sr *search, keep func
 	heaps := make([]*topk.MaxHeap, workers)
 	var next atomic.Int64
 	var timedOut atomic.Bool
-	var rows atomic.Int64
+	var rows, scanned atomic.Int64
 	err := parallel.Run(workers, func(w int) error {
 		s := x.newScanner(q, want)
 		defer x.release(s)
@@ -488,6 +493,7 @@ func (x *Index) knn(q []float32, order []uint32, want int, sr *search, keep func
 					h.Push(d, r)
 				}
 			})
+			scanned.Add(1)
 		}
 		rows.Add(s.rows)
 		return nil
@@ -505,7 +511,7 @@ func (x *Index) knn(q []float32, order []uint32, want int, sr *search, keep func
 	}
 	if stats != nil {
 		stats.DistanceComputations += rows.Load()
-		stats.Hops += int64(len(order))
+		stats.Hops += scanned.Load()
 	}
 	return final.Sorted(), timedOut.Load(), nil
 }
