@@ -162,6 +162,29 @@ func TestRunHGraph(t *testing.T) {
 	require.Greater(t, *res.RecallAvg, 0.95)
 }
 
+// TestRunIVFBuildThenSearch: ivf trains on the build, is saved and loaded back, and its
+// recall grows with the buckets scanned.
+func TestRunIVFBuildThenSearch(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ivf.index")
+	create := `{"dtype":"float32","metric_type":"l2","dim":16,"index_param":{"buckets_count":32,"base_quantization_type":"sq8","use_reorder":true}}`
+	r := NewRunner(io.Discard, false)
+	_, err := r.Run(testCase(t, func(c *Config) {
+		c.Type, c.IndexName, c.CreateParams, c.IndexPath = "build", "ivf", create, path
+	}))
+	require.NoError(t, err)
+	prev := 0.0
+	for _, probe := range []string{"1", "8", "32"} {
+		res, err := r.Run(testCase(t, func(c *Config) {
+			c.Type, c.IndexName, c.CreateParams, c.IndexPath = "search", "ivf", create, path
+			c.SearchParams = `{"ivf":{"scan_buckets_count":` + probe + `,"factor":4}}`
+		}))
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, *res.RecallAvg, prev, "scan_buckets_count %s", probe)
+		prev = *res.RecallAvg
+	}
+	require.Greater(t, prev, 0.97)
+}
+
 func writeTestHDF5(t *testing.T, metric string) string {
 	t.Helper()
 	if err := exec.Command(dataset.Python(), "-c", "import h5py, numpy").Run(); err != nil {
