@@ -38,10 +38,18 @@ type productCodebook struct {
 	m    int // subspaces (pq_dim)
 	sub  int // coordinates per subspace
 	k    int // centroids per subspace
-	// cent holds centroid c of subspace s at cent[(s*k+c)*sub:][:sub]. Train replaces the
-	// slice as a whole, so computers made before keep a consistent codebook.
+	// cent holds centroid c of subspace s at cent[(s*k+c)*sub:][:sub].
 	cent []float32
+	// centT holds the same values transposed per subspace, coordinate j of centroid c of
+	// subspace s at centT[(s*sub+j)*k+c], so that short subspaces compute their k distances
+	// over contiguous memory.
+	centT []float32
 }
+
+// pqTransposeBelow is the subspace length below which distances to a subspace's centroids run
+// over the transposed codebook; longer subspaces use the row kernels of simd, whose cost per
+// row outweighs the scalar loops only from there on.
+const pqTransposeBelow = 4
 
 func newProductCodebook(name string, dim, pqDim, k int) (productCodebook, error) {
 	if pqDim < 1 {
@@ -50,7 +58,22 @@ func newProductCodebook(name string, dim, pqDim, k int) (productCodebook, error)
 	if dim%pqDim != 0 {
 		return productCodebook{}, api.Errorf(api.InvalidArgument, "pq_dim(%d) does not divide evenly into dim(%d)", pqDim, dim)
 	}
-	return productCodebook{name: name, dim: dim, m: pqDim, sub: dim / pqDim, k: k, cent: make([]float32, dim*k)}, nil
+	b := productCodebook{name: name, dim: dim, m: pqDim, sub: dim / pqDim, k: k}
+	b.setCentroids(make([]float32, dim*k))
+	return b, nil
+}
+
+// setCentroids makes cent the codebook.
+func (b *productCodebook) setCentroids(cent []float32) {
+	t := make([]float32, len(cent))
+	for s := 0; s < b.m; s++ {
+		for c := 0; c < b.k; c++ {
+			for j, x := range cent[(s*b.k+c)*b.sub : (s*b.k+c+1)*b.sub] {
+				t[(s*b.sub+j)*b.k+c] = x
+			}
+		}
+	}
+	b.cent, b.centT = cent, t
 }
 
 // train learns the centroids of every subspace from at most pqMaxTrainRows rows spread evenly
@@ -92,20 +115,63 @@ func (b *productCodebook) train(vectors []float32, n int) error {
 			cent[i] = 0
 		}
 	}
-	b.cent = cent
+	b.setCentroids(cent)
 	return nil
+}
+
+// subDistances writes into d (len k) the squared l2 distances of x, the coordinates of subspace
+// s, to the k centroids of subspace s, or (neg) their negated dot products with x.
+func (b *productCodebook) subDistances(x []float32, s int, neg bool, d []float32) {
+	k := b.k
+	if b.sub >= pqTransposeBelow {
+		cs := b.cent[s*k*b.sub : (s+1)*k*b.sub]
+		if !neg {
+			simd.L2SqrRows(x, cs, b.sub, d)
+			return
+		}
+		simd.InnerProductRows(x, cs, b.sub, d)
+		for c := range d {
+			d[c] = -d[c]
+		}
+		return
+	}
+	d = d[:k]
+	ct := b.centT[s*b.sub*k : (s+1)*b.sub*k]
+	for j, xj := range x {
+		t := ct[j*k : (j+1)*k]
+		t = t[:len(d)]
+		switch {
+		case neg && j == 0:
+			for c, y := range t {
+				d[c] = -(xj * y)
+			}
+		case neg:
+			for c, y := range t {
+				d[c] -= xj * y
+			}
+		case j == 0:
+			for c, y := range t {
+				e := xj - y
+				d[c] = e * e
+			}
+		default:
+			for c, y := range t {
+				e := xj - y
+				d[c] += e * e
+			}
+		}
+	}
 }
 
 // nearest returns the centroid of subspace s nearest (l2) to v's part of it; dist is scratch.
 // Non-finite distances never win over centroid 0.
 func (b *productCodebook) nearest(v []float32, s int, dist *[pqCentroids]float32) int {
-	span := b.k * b.sub
 	d := dist[:b.k]
-	simd.L2SqrRows(v[s*b.sub:(s+1)*b.sub], b.cent[s*span:(s+1)*span], b.sub, d)
-	best := 0
-	for c := 1; c < len(d); c++ {
-		if d[c] < d[best] {
-			best = c
+	b.subDistances(v[s*b.sub:(s+1)*b.sub], s, false, d)
+	best, bd := 0, d[0]
+	for c, x := range d {
+		if x < bd {
+			best, bd = c, x
 		}
 	}
 	return best
@@ -116,20 +182,8 @@ func (b *productCodebook) nearest(v []float32, s int, dist *[pqCentroids]float32
 // negated dot product for ip (the distance is then 1 + the sum).
 func (b *productCodebook) tables(q []float32, ip bool, lut []float32) {
 	q = q[:b.dim]
-	span := b.k * b.sub
-	cent := b.cent
 	for s := 0; s < b.m; s++ {
-		x := q[s*b.sub : (s+1)*b.sub]
-		cs := cent[s*span : (s+1)*span]
-		t := lut[s*b.k : (s+1)*b.k]
-		if !ip {
-			simd.L2SqrRows(x, cs, b.sub, t)
-			continue
-		}
-		simd.InnerProductRows(x, cs, b.sub, t)
-		for i := range t {
-			t[i] = -t[i]
-		}
+		b.subDistances(q[s*b.sub:(s+1)*b.sub], s, ip, lut[s*b.k:(s+1)*b.k])
 	}
 }
 
@@ -241,7 +295,8 @@ func (q *pqQuant) UnmarshalBinary(data []byte) error {
 	if err != nil {
 		return err
 	}
-	q.cent, q.trained = cent, true
+	q.setCentroids(cent)
+	q.trained = true
 	return nil
 }
 

@@ -113,7 +113,8 @@ func (q *pqfsQuant) UnmarshalBinary(data []byte) error {
 	if err != nil {
 		return err
 	}
-	q.cent, q.trained = cent, true
+	q.setCentroids(cent)
+	q.trained = true
 	return nil
 }
 
