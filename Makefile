@@ -43,7 +43,7 @@ build: deps-go $(BUILD_TARGETS)
 # The main job: build an index on Fashion-MNIST (or generated data), search, print recall/QPS/latency.
 demo: build
 	@$(MAKE) --no-print-directory deps-apt PKGS="dataset-fashion-mnist" || true
-	$(GO) run ./cmd/vsag-demo
+	$(GO) run ./cmd/vsag-demo $(DEMO_FLAGS)
 
 test: build lint test-go test-race test-fuzz $(TEST_TARGETS)
 	@echo "all tests passed"

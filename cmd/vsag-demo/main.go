@@ -1,5 +1,6 @@
-// Command vsag-demo builds an hgraph index on Fashion-MNIST (or on generated data when the
-// Debian package dataset-fashion-mnist is not installed), sweeps ef_search, and prints the
+// Command vsag-demo builds an hgraph index (or, with -index ivf, an ivf index of 256 k-means
+// buckets) on Fashion-MNIST (or on generated data when the Debian package
+// dataset-fashion-mnist is not installed), sweeps ef_search (scan_buckets_count), and prints the
 // recall/QPS/latency table next to brute_force's exact figures (and hnswlib's curve when
 // Debian's python3-hnswlib is installed), then writes the recall-vs-QPS plot. Ground truth is
 // computed once and cached under build/cache.
@@ -38,6 +39,8 @@ func run() error {
 	threads := flag.Int("threads", 1, "concurrent searching goroutines")
 	hnsw := flag.Bool("hnswlib", true, "also measure hnswlib (Debian python3-hnswlib) when it is installed")
 	rounds := flag.Int("rounds", 3, "measurements of each point, interleaved with hnswlib's; the best is kept")
+	which := flag.String("index", "hgraph", "index type: hgraph or ivf")
+	probes := flag.String("probes", "1,2,4,8,16,32,64", "scan_buckets_count values to sweep with -index ivf")
 	flag.Parse()
 	start := time.Now()
 
@@ -50,11 +53,20 @@ func run() error {
 		return err
 	}
 
-	index := "hgraph"
-	create := `{"dtype":"float32","metric_type":"l2","index_param":{"base_quantization_type":"fp32","max_degree":32,"ef_construction":200}}`
-	sweep := "ef_search=" + *efs
-	if !slices.Contains(core.IndexNames(), "hgraph") {
-		fmt.Printf("note: the hgraph index is not available in this build (index types: %v); running brute_force instead.\n", core.IndexNames())
+	index := *which
+	var create, sweep string
+	switch index {
+	case "hgraph":
+		create = `{"dtype":"float32","metric_type":"l2","index_param":{"base_quantization_type":"fp32","max_degree":32,"ef_construction":200}}`
+		sweep = "ef_search=" + *efs
+	case "ivf":
+		create = `{"dtype":"float32","metric_type":"l2","index_param":{"base_quantization_type":"fp32","buckets_count":256,"thread_count":8}}`
+		sweep = "scan_buckets_count=" + *probes
+	default:
+		return fmt.Errorf("-index %q: want hgraph or ivf", index)
+	}
+	if !slices.Contains(core.IndexNames(), index) {
+		fmt.Printf("note: the %s index is not available in this build (index types: %v); running brute_force instead.\n", index, core.IndexNames())
 		index, create, sweep = "brute_force", `{"dtype":"float32","metric_type":"l2","index_param":{"base_quantization_type":"fp32"}}`, ".parallelism=1"
 	}
 	withHNSW := *hnsw && index == "hgraph" && exec.Command(dataset.Python(), "-c", "import hnswlib, numpy").Run() == nil
@@ -77,7 +89,7 @@ func run() error {
 	c.Baseline = true
 	c.HNSWLib = withHNSW
 	c.CacheDir = *cache
-	c.SweepOutput = filepath.Join(*out, fmt.Sprintf("%s-%s-ef_search", name, index))
+	c.SweepOutput = filepath.Join(*out, fmt.Sprintf("%s-%s-%s", name, index, strings.SplitN(sweep, "=", 2)[0]))
 
 	r := eval.NewRunner(os.Stderr, eval.IsTerminal(os.Stderr))
 	sr, err := r.RunSweep(&c)

@@ -21,6 +21,9 @@ func init() {
 		}
 		return ivfCreate("pqfs", fmt.Sprintf(`,"base_pq_dim":%d,"use_reorder":true,"precise_codes_layout":"bucket"`, pq))(metric, dim)
 	}, Search: `{"ivf":{"scan_buckets_count":8,"factor":8}}`, MinRecall: 0.95, Quantizer: "pqfs", Partial: true})
+	register(Case{Name: "ivf/graph", Index: "ivf", Create: func(metric string, dim int) string {
+		return fmt.Sprintf(`{"dtype":"float32","metric_type":%q,"dim":%d,"index_param":{"buckets_count":4,"graph_build_threshold":100}}`, metric, dim)
+	}, Search: `{"ivf":{"scan_buckets_count":3,"ef_search":60}}`, MinRecall: 0.9, Partial: true})
 	register(Case{Name: "ivf/gno_imi", Index: "ivf", Create: func(metric string, dim int) string {
 		return fmt.Sprintf(`{"dtype":"float32","metric_type":%q,"dim":%d,"index_param":{"base_quantization_type":"fp32","partition_strategy_type":"gno_imi","first_order_buckets_count":4,"buckets_per_data":2}}`, metric, dim)
 	}, Search: `{"ivf":{"scan_buckets_count":8}}`, MinRecall: 0.9, Partial: true})

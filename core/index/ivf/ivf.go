@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/graph"
 	"github.com/govsag/vsag/core/internal/memguard"
 	"github.com/govsag/vsag/core/metric"
 	"github.com/govsag/vsag/core/params"
@@ -38,10 +39,11 @@ type packedComputer interface {
 
 // bucket is one inverted list: the rows stored in it and their codes, in insertion order.
 type bucket struct {
-	rows    []uint32 // inner ids
-	codes   []byte   // base codes, row-major
-	packed  []byte   // base codes in the quantizer's packed layout (a packer), or nil
-	precise []byte   // precise codes, with precise_codes_layout "bucket"
+	rows    []uint32     // inner ids
+	codes   []byte       // base codes, row-major
+	packed  []byte       // base codes in the quantizer's packed layout (a packer), or nil
+	precise []byte       // precise codes, with precise_codes_layout "bucket"
+	graph   *bucketGraph // graph over the first rows, for buckets of graph_build_threshold rows
 }
 
 // Index is the ivf engine.
@@ -86,9 +88,6 @@ func New(c *params.Create) (*Index, error) {
 
 // newIndex creates an empty index of validated parameters.
 func newIndex(c *params.Create, p Params) (*Index, error) {
-	if p.GraphBuildThreshold > 0 {
-		return nil, api.Errorf(api.UnsupportedIndexOperation, "ivf: key \"graph_build_threshold\": graphs inside buckets are not available; use 0")
-	}
 	base, err := quant.New(p.BaseQuantizationType, c.Dim, c.Metric, p.quantOptions())
 	if err != nil {
 		return nil, api.Wrap(api.InvalidArgument, err, "key \"base_quantization_type\"")
@@ -306,7 +305,7 @@ func (x *Index) add(vectors []float32, ids []int64, onInsert api.InsertHook) ([]
 		}
 		x.mu.Unlock()
 	}
-	return failed, nil
+	return failed, x.refreshGraphs()
 }
 
 // push appends one code to bucket b and returns its position there; it holds mu.
@@ -423,8 +422,9 @@ func (x *Index) newScanner(q []float32, want int) *scanner {
 func (x *Index) release(s *scanner) { x.basePool.Put(s.c) }
 
 // scanBucket computes the distances of q to every row of bucket b and offers the live, kept
-// ones to visit. It holds mu shared.
-func (x *Index) scanBucket(s *scanner, q []float32, b uint32, keep func(uint32) bool, visit func(d float32, row uint32)) {
+// ones to visit. With graphEf > 0, the rows a bucket graph covers are searched through it
+// (graphEf best offered) and only the rest are scanned. It holds mu shared.
+func (x *Index) scanBucket(s *scanner, q []float32, b uint32, graphEf int, keep func(uint32) bool, visit func(d float32, row uint32)) {
 	bk := &x.buckets[b]
 	n := len(bk.rows)
 	if n == 0 {
@@ -446,19 +446,27 @@ func (x *Index) scanBucket(s *scanner, q []float32, b uint32, keep func(uint32) 
 			bias = -ip
 		}
 	}
-	if cap(s.dist) < n {
-		s.dist = make([]float32, n)
+	from := 0
+	if graphEf > 0 && bk.graph != nil {
+		from = x.searchGraph(s, bk, graphEf, keep, bias, visit)
 	}
-	dist := s.dist[:n]
-	if s.pc != nil {
+	if cap(s.dist) < n-from {
+		s.dist = make([]float32, n-from)
+	}
+	dist := s.dist[:n-from]
+	switch {
+	case from > 0:
+		cs := x.base.CodeSize()
+		s.c.DistanceRows(bk.codes[from*cs:], dist)
+	case s.pc != nil:
 		s.pc.DistancePacked(bk.packed, dist)
-	} else {
+	default:
 		s.c.DistanceRows(bk.codes, dist)
 	}
-	s.rows += int64(n)
+	s.rows += int64(len(dist))
 	removed := x.labels.RemovedWords()
 	for i, d := range dist {
-		r := bk.rows[i]
+		r := bk.rows[from+i]
 		if removed[r>>6]&(1<<(r&63)) != 0 || (keep != nil && !keep(r)) {
 			continue
 		}
@@ -488,7 +496,7 @@ func (x *Index) knn(q []float32, order []uint32, want int, sr *search, keep func
 				timedOut.Store(true)
 				break
 			}
-			x.scanBucket(s, q, order[i], keep, func(d float32, r uint32) {
+			x.scanBucket(s, q, order[i], max(sr.ef, want), keep, func(d float32, r uint32) {
 				if !h.Full() || d < h.Bound() {
 					h.Push(d, r)
 				}
@@ -650,7 +658,7 @@ func (x *Index) RangeSearch(query []float32, radius float32, limit int, opts *ap
 			}
 			break
 		}
-		x.scanBucket(s, query, b, keep, func(d float32, r uint32) {
+		x.scanBucket(s, query, b, 0, keep, func(d float32, r uint32) {
 			if reorder {
 				d = pc.Distance(x.preciseCode(r))
 			}
@@ -763,6 +771,9 @@ func (x *Index) perRow() int64 {
 // EstimateMemory implements api.MemoryEstimator.
 func (x *Index) EstimateMemory(n int64) int64 {
 	fixed := int64(x.p.BucketsCount)*(int64(x.dim)*4+64) + 4096
+	if t := int64(x.p.GraphBuildThreshold); t > 0 && n/int64(x.p.BucketsCount) >= t {
+		fixed += graph.EstimateMemory(n, bucketGraphDegree) // buckets of average size get graphs
+	}
 	// growing slices hold a quarter more than they use on average
 	return fixed + memguard.Mul(n, x.perRow()*5/4) + store.EstimateLabelsMemory(int(min(n, math.MaxInt32)))
 }
@@ -775,6 +786,9 @@ func (x *Index) MemoryUsage() int64 {
 	for i := range x.buckets {
 		bk := &x.buckets[i]
 		m += int64(cap(bk.rows))*4 + int64(cap(bk.codes)+cap(bk.packed)+cap(bk.precise)) + 64
+		if bk.graph != nil {
+			m += bk.graph.g.MemoryUsage()
+		}
 	}
 	if x.preciseCodes != nil {
 		m += x.preciseCodes.MemoryUsage()

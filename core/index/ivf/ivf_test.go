@@ -110,7 +110,6 @@ func TestParamsValidation(t *testing.T) {
 		"route degree":          {"float32", `"route_max_degree":2`, api.InvalidArgument, "route_max_degree"},
 		"route ef":              {"float32", `"route_max_degree":64,"route_ef_construction":10`, api.InvalidArgument, "route_ef_construction"},
 		"negative threshold":    {"float32", `"graph_build_threshold":-1`, api.InvalidArgument, "non-negative"},
-		"graphs in buckets":     {"float32", `"graph_build_threshold":100`, api.UnsupportedIndexOperation, "graph_build_threshold"},
 		"bpd above buckets":     {"float32", `"buckets_count":2,"buckets_per_data":3`, api.InvalidArgument, "buckets_per_data"},
 		"pq dim divides":        {"float32", `"base_quantization_type":"fp32","base_pq_dim":5`, 0, ""},
 		"io type":               {"float32", `"base_io_type":"mmap_io"`, api.InvalidArgument, "base_io_type"},
@@ -290,4 +289,64 @@ func TestPersistRoundTripAndHostileBytes(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, api.InvalidArgument, api.CodeOf(other.Load(rf)))
 	}
+}
+
+// TestBucketGraphs: buckets of graph_build_threshold rows are searched through graphs, which
+// grow with later adds, survive a save and load, and skip removed rows.
+func TestBucketGraphs(t *testing.T) {
+	d, n := 16, 4000
+	data := clustered(6, n+40, d, 8)
+	base, queries := data[:n*d], data[n*d:]
+	x := mustIndex(t, "l2", d, `"buckets_count":8,"graph_build_threshold":150,"thread_count":2`)
+	_, err := x.Build(base[:n/2*d], seq(n/2), nil)
+	require.NoError(t, err)
+	graphs := 0
+	for b := range x.buckets {
+		if bg := x.buckets[b].graph; bg != nil {
+			graphs++
+			require.Equal(t, len(x.buckets[b].rows), bg.n)
+		}
+	}
+	require.Positive(t, graphs)
+	ids := seq(n)
+	_, err = x.Add(base[n/2*d:], ids[n/2:], nil)
+	require.NoError(t, err)
+	for b := range x.buckets {
+		if len(x.buckets[b].rows) >= 150 {
+			require.NotNil(t, x.buckets[b].graph)
+			require.Equal(t, len(x.buckets[b].rows), x.buckets[b].graph.n, "graphs extended by the add")
+		}
+	}
+	block := `{"scan_buckets_count":3,"ef_search":100}`
+	r := recall(t, x, base, queries, d, 10, block)
+	require.Greater(t, r, 0.9)
+	stats := &api.SearchStats{}
+	_, err = x.KnnSearch(queries[:d], 10, &api.SearchOptions{Block: []byte(block), Parallelism: 1, Stats: stats})
+	require.NoError(t, err)
+	require.Less(t, stats.DistanceComputations, int64(n*3/8), "graphs compare fewer rows than a scan")
+
+	top, err := x.KnnSearch(queries[:d], 1, &api.SearchOptions{Block: []byte(block), Parallelism: 1})
+	require.NoError(t, err)
+	_, err = x.Remove([]int64{top[0].ID})
+	require.NoError(t, err)
+	again, err := x.KnnSearch(queries[:d], 10, &api.SearchOptions{Block: []byte(block), Parallelism: 1})
+	require.NoError(t, err)
+	for _, nb := range again {
+		require.NotEqual(t, top[0].ID, nb.ID)
+	}
+
+	var buf bytes.Buffer
+	f := &serial.File{}
+	require.NoError(t, x.Save(f))
+	require.NoError(t, serial.Write(&buf, f))
+	y := mustIndex(t, "l2", d, `"buckets_count":8,"graph_build_threshold":150,"thread_count":2`)
+	rf, err := serial.NewReader(bytes.NewReader(buf.Bytes()))
+	require.NoError(t, err)
+	require.NoError(t, y.Load(rf))
+	for b := range y.buckets {
+		require.Equal(t, x.buckets[b].graph != nil, y.buckets[b].graph != nil)
+	}
+	got, err := y.KnnSearch(queries[:d], 10, &api.SearchOptions{Block: []byte(block), Parallelism: 1})
+	require.NoError(t, err)
+	require.Equal(t, again, got)
 }

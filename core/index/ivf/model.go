@@ -114,7 +114,7 @@ func (x *Index) Merge(sources []api.MergeSource, onMerge func(src int, from, to 
 	for i, y := range srcs {
 		failed = x.mergeOne(i, y, sources[i].Map, onMerge, failed)
 	}
-	return failed, nil
+	return failed, x.refreshGraphs()
 }
 
 // mergeOne appends the live rows of y, bucket by bucket, holding mu for one bucket at a time.

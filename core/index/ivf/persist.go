@@ -21,6 +21,7 @@ const (
 	secLabels    = "ivf.labels"
 	secBuckets   = "ivf.buckets"
 	secPrecise   = "ivf.precise_codes"
+	secGraphs    = "ivf.bucket_graphs"
 )
 
 // info describes the layout a file was written with; Load checks it against the index.
@@ -36,12 +37,13 @@ type info struct {
 	Trained   bool   `json:"trained"`
 	BaseSize  int    `json:"base_code_size"`
 	PreciseSz int    `json:"precise_code_size"`
+	Threshold int    `json:"graph_build_threshold"`
 }
 
 func (x *Index) info() info {
 	in := info{Dim: x.dim, Buckets: x.p.BucketsCount, Strategy: x.p.PartitionStrategyType, Base: x.base.Name(),
 		Layout: x.p.PreciseCodesLayout, PerData: x.p.BucketsPerData, Residual: x.p.UseResidual, Trained: x.trained,
-		BaseSize: x.base.CodeSize()}
+		BaseSize: x.base.CodeSize(), Threshold: x.p.GraphBuildThreshold}
 	if x.precise != nil {
 		in.Precise, in.PreciseSz = x.precise.Name(), x.precise.CodeSize()
 	}
@@ -119,6 +121,9 @@ func (x *Index) Save(f *serial.File) error {
 	f.AddStream(secBuckets, serial.Critical, x.bucketsSize(), locked(x.writeBuckets))
 	if x.preciseCodes != nil {
 		f.AddStream(secPrecise, serial.Critical, x.preciseCodes.SectionSize(), locked(x.preciseCodes.WriteSection))
+	}
+	if x.p.GraphBuildThreshold > 0 {
+		f.AddStream(secGraphs, serial.Critical, x.graphsSize(), locked(x.writeGraphs))
 	}
 	return nil
 }
@@ -200,6 +205,15 @@ func (x *Index) Load(f *serial.File) error {
 		}
 		if precise.Len() != labels.Total() {
 			return api.Errorf(api.InvalidBinary, "ivf: %d precise codes for %d labels", precise.Len(), labels.Total())
+		}
+	}
+	if x.p.GraphBuildThreshold > 0 {
+		sr, err = f.Open(secGraphs)
+		if err == nil {
+			err = readGraphs(sr, buckets)
+		}
+		if err != nil {
+			return bad(err, "bucket graphs")
 		}
 	}
 	x.labels, x.buckets, x.loc, x.trained = labels, buckets, loc, in.Trained
