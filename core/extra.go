@@ -222,3 +222,38 @@ func (x *Index) attachExtra(ds *Dataset) {
 		}
 	}
 }
+
+// ExtraInfoFilter returns a Filter that keeps the labels whose extra info keep accepts (true
+// keeps, as VSAG's Filter::CheckValid on extra-info bytes). keep sees the stored bytes, which it
+// must not retain or modify; it runs on the searching goroutines. validRatio estimates the
+// fraction kept (1 when unknown). It is UNSUPPORTED_INDEX_OPERATION on an index without
+// extra info.
+func (x *Index) ExtraInfoFilter(keep func(info []byte) bool, validRatio float32) (Filter, error) {
+	if x.extra == nil {
+		return nil, api.Errorf(api.UnsupportedIndexOperation, "extra info filter: the index was created with extra_info_size 0")
+	}
+	if keep == nil {
+		return nil, api.Errorf(api.InvalidArgument, "extra info filter: keep is nil")
+	}
+	return &extraInfoFilter{e: x.extra, keep: keep, ratio: validRatio}, nil
+}
+
+type extraInfoFilter struct {
+	e     *extraInfos
+	keep  func([]byte) bool
+	ratio float32
+}
+
+func (f *extraInfoFilter) CheckValid(label int64) bool {
+	f.e.mu.RLock()
+	defer f.e.mu.RUnlock()
+	r, ok := f.e.rows[label]
+	return ok && f.keep(f.e.slab[r*f.e.size:(r+1)*f.e.size])
+}
+
+func (f *extraInfoFilter) ValidRatio() float32 {
+	if f.ratio <= 0 || f.ratio > 1 {
+		return 1
+	}
+	return f.ratio
+}

@@ -770,7 +770,7 @@ func (x *Index) features() api.FeatureSet {
 		s = s.With(api.SupportMergeIndex)
 	}
 	if x.extra != nil {
-		s = s.With(api.SupportGetExtraInfoByID).With(api.SupportUpdateExtraInfoConcurrent)
+		s = s.With(api.SupportGetExtraInfoByID).With(api.SupportUpdateExtraInfoConcurrent).With(api.SupportKnnSearchWithExFilter)
 	}
 	return s.With(api.SupportReset)
 }
