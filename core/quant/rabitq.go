@@ -25,6 +25,16 @@ type Bounded interface {
 	DistanceBound(code []byte) (est, lower float32)
 }
 
+// Margined is implemented by Bounded computers that also give the width of the bound alone, so
+// that a caller already holding a code's estimate (the distance a graph search computed with
+// the same computer and query) gets its lower bound as estimate - Margin without recomputing
+// the estimate.
+type Margined interface {
+	Bounded
+	// Margin returns est - lower for code, as DistanceBound would give them.
+	Margin(code []byte) float32
+}
+
 // RaBitQ is the rabitq quantizer (RaBitQ, with the multi-bit codes of Extended RaBitQ).
 //
 // Training learns an optional PCA projection to rabitq_pca_dim dimensions (centred, top
@@ -595,24 +605,31 @@ type rabitqComputer struct {
 func (c *rabitqComputer) SetQuery(query []float32) {
 	q := c.q
 	res := q.forward(c.qn, query, c.s)
-	var n2 float64
-	for _, x := range c.qn {
-		n2 += float64(x) * float64(x)
-	}
+	n2 := float64(simd.InnerProduct(c.qn, c.qn))
 	nq := math.Sqrt(n2)
-	var sum float64
-	for i, x := range c.qn {
-		v := float32(0)
-		if nq > 0 {
-			v = float32(float64(x) / nq)
-		}
-		if v != v {
-			v = 0
-		}
-		c.qn[i] = v
-		sum += float64(v)
+	inv := float32(0)
+	if nq > 0 && !math.IsInf(nq, 0) {
+		inv = float32(1 / nq)
 	}
-	c.csum = float32(sum * float64(int(1)<<q.bits-1) / 2)
+	var s0, s1 float32
+	qn := c.qn
+	i := 0
+	for ; i+2 <= len(qn); i += 2 {
+		a, b := qn[i]*inv, qn[i+1]*inv
+		qn[i], qn[i+1] = a, b
+		s0 += a
+		s1 += b
+	}
+	for ; i < len(qn); i++ {
+		qn[i] *= inv
+		s0 += qn[i]
+	}
+	sum := s0 + s1
+	if sum != sum { // a non-finite query: make every estimate the same instead of NaN
+		clear(qn)
+		sum, n2, nq = 0, 0, 0
+	}
+	c.csum = sum * float32(int(1)<<q.bits-1) / 2
 	base := float32(n2) + res // ||q'-c||^2 + residual energy
 	rq := float32(math.Sqrt(float64(res)))
 	if q.metric.UsesInnerProduct() {
@@ -737,17 +754,22 @@ func (c *rabitqComputer) finish(code []byte, s float32) float32 {
 func (c *rabitqComputer) DistanceBound(code []byte) (est, lower float32) {
 	code = code[:c.q.size]
 	est = c.Distance(code)
-	f := code[c.q.foff:]
+	return est, est - c.Margin(code)
+}
+
+// Margin implements Margined: the width of the error bound below the estimate of code.
+func (c *rabitqComputer) Margin(code []byte) float32 {
+	f := code[c.q.foff:c.q.size]
 	g := getF32(f[4*rqG:])
 	if c.dq > 0 {
 		hd := getF32(f[4*rqH:]) * c.dq
 		g = float32(math.Sqrt(float64(g*g + hd*hd)))
 	}
-	lower = est - c.kb*g
+	m := c.kb * g
 	if c.q.pca != nil {
-		lower -= c.kr * getF32(f[4*rqR:])
+		m += c.kr * getF32(f[4*rqR:])
 	}
-	return est, lower
+	return m
 }
 
 // DistanceBatch implements Computer.
@@ -755,6 +777,14 @@ func (c *rabitqComputer) DistanceBatch(slab []byte, ids []uint32, out []float32)
 	out = out[:len(ids)]
 	q := c.q
 	if q.qbits == 32 && len(ids) > 0 {
+		// a code spans two or three cache lines: ask for all of them before the first is read
+		for _, id := range ids {
+			off := int(id) * q.size
+			if off+q.size <= len(slab) {
+				simd.Prefetch(unsafe.Pointer(&slab[off]))
+				simd.Prefetch(unsafe.Pointer(&slab[off+q.size-1]))
+			}
+		}
 		simd.MaskedSumRows(c.qn, slab, q.size, 0, ids, out)
 		if q.bits > 1 {
 			if cap(c.sums) < len(ids) {

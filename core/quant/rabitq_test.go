@@ -119,6 +119,7 @@ func TestRaBitQEstimates(t *testing.T) {
 						truth := metric.Reference(m, qv, data[j*dim:(j+1)*dim])
 						est, lower := b.DistanceBound(code)
 						require.InDelta(t, est, c.Distance(code), 1e-5*(1+math.Abs(float64(est))))
+						require.InDelta(t, est-lower, c.(Margined).Margin(code), 1e-5*(1+math.Abs(float64(est))+math.Abs(float64(est-lower))))
 						require.InDelta(t, est, batch[j], 1e-4*(1+math.Abs(float64(est))))
 						bias += float64(est) - float64(truth)
 						spread += math.Abs(float64(est) - float64(truth))
@@ -401,4 +402,37 @@ func FuzzRaBitQUnmarshal(f *testing.F) {
 		out := make([]float32, dim)
 		q.Decode(out, code)
 	})
+}
+
+// TestFWHT compares the transform with its definition, H[i][j] = (-1)^popcount(i&j)/sqrt(n).
+func TestFWHT(t *testing.T) {
+	rng := rand.New(rand.NewSource(8))
+	for _, n := range []int{1, 2, 4, 8, 16, 32, 64, 128} {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.NormFloat64())
+		}
+		want := make([]float64, n)
+		for i := range want {
+			for j, x := range v {
+				s := 1.0
+				if bitsOnes(i&j)%2 == 1 {
+					s = -1
+				}
+				want[i] += s * float64(x) / math.Sqrt(float64(n))
+			}
+		}
+		fwht(v)
+		for i := range v {
+			require.InDelta(t, want[i], v[i], 1e-4, "n=%d i=%d", n, i)
+		}
+	}
+}
+
+func bitsOnes(x int) int {
+	c := 0
+	for ; x != 0; x &= x - 1 {
+		c++
+	}
+	return c
 }

@@ -3,6 +3,7 @@ package quant
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 
 	"gonum.org/v1/gonum/mat"
@@ -86,11 +87,7 @@ func (r *denseRotation) train(seed uint64) error {
 }
 
 func (r *denseRotation) apply(dst, src []float32) {
-	d := r.d
-	src = src[:d]
-	for i := range dst[:d] {
-		dst[i] = simd.InnerProduct(r.m[i*d:(i+1)*d], src)
-	}
+	simd.InnerProductRows(src[:r.d], r.m, r.d, dst[:r.d])
 }
 
 func (r *denseRotation) inverse(dst, src []float32) {
@@ -126,7 +123,8 @@ const fhtRounds = 4
 // ((a+b)/√2, (a-b)/√2), so every coordinate is mixed with every other; the dimension is kept.
 type fhtRotation struct {
 	d, t  int
-	flips []byte // fhtRounds rounds of (d+7)/8 bytes, bit i of a round flips coordinate i
+	flips []byte   // fhtRounds rounds of (d+7)/8 bytes, bit i of a round flips coordinate i
+	signs []uint32 // fhtRounds rounds of d sign masks (0 or 1<<31) derived from flips
 }
 
 func newFHTRotation(d int) *fhtRotation {
@@ -142,41 +140,73 @@ func (r *fhtRotation) dim() int { return r.d }
 // train draws the sign flips from the seeded generator.
 func (r *fhtRotation) train(seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, rotSeed2))
-	r.flips = make([]byte, fhtRounds*((r.d+7)/8))
-	for i := range r.flips {
-		r.flips[i] = byte(rng.Uint32())
+	flips := make([]byte, fhtRounds*((r.d+7)/8))
+	for i := range flips {
+		flips[i] = byte(rng.Uint32())
+	}
+	r.setFlips(flips)
+}
+
+// setFlips installs the flip bits and derives the sign masks.
+func (r *fhtRotation) setFlips(flips []byte) {
+	nb := (r.d + 7) / 8
+	r.flips = flips
+	r.signs = make([]uint32, fhtRounds*r.d)
+	for k := 0; k < fhtRounds; k++ {
+		for i := 0; i < r.d; i++ {
+			r.signs[k*r.d+i] = uint32(flips[k*nb+i>>3]>>(i&7)&1) << 31
+		}
 	}
 }
 
-func (r *fhtRotation) round(k int) []byte {
-	nb := (r.d + 7) / 8
-	return r.flips[k*nb : (k+1)*nb]
-}
+// round returns the sign masks of round k.
+func (r *fhtRotation) round(k int) []uint32 { return r.signs[k*r.d : (k+1)*r.d] }
 
-func flipSigns(v []float32, flips []byte) {
-	for i := range v {
-		if flips[i>>3]>>(i&7)&1 != 0 {
-			v[i] = -v[i]
-		}
+// flipSigns flips the sign of v[i] where signs[i] is 1<<31.
+func flipSigns(v []float32, signs []uint32) {
+	signs = signs[:len(v)]
+	for i, x := range v {
+		v[i] = math.Float32frombits(math.Float32bits(x) ^ signs[i])
 	}
 }
 
 // fwht applies the normalized Walsh-Hadamard transform (its own inverse) to v, len(v) a power
-// of two.
+// of two: radix-4 passes (two levels per pass over v), one radix-2 pass first when the number of
+// levels is odd, the scaling 1/sqrt(len) folded into the last pass.
 func fwht(v []float32) {
 	n := len(v)
-	for h := 1; h < n; h *= 2 {
-		for i := 0; i < n; i += 2 * h {
-			a, b := v[i:i+h], v[i+h:i+2*h]
-			for j := range a {
-				x, y := a[j], b[j]
-				a[j], b[j] = x+y, x-y
-			}
-		}
+	if n < 2 {
+		return
 	}
 	s := float32(1 / math.Sqrt(float64(n)))
-	for i := range v {
-		v[i] *= s
+	levels := bits.TrailingZeros(uint(n))
+	h := 1
+	if levels%2 == 1 {
+		sc := float32(1)
+		if n == 2 {
+			sc = s
+		}
+		for i := 0; i+2 <= n; i += 2 {
+			w := v[i : i+2 : i+2]
+			w[0], w[1] = (w[0]+w[1])*sc, (w[0]-w[1])*sc
+		}
+		h = 2
+	}
+	for ; h < n; h *= 4 {
+		sc := float32(1)
+		if 4*h == n {
+			sc = s
+		}
+		for i := 0; i < n; i += 4 * h {
+			a := v[i : i+h : i+h]
+			b := v[i+h : i+2*h : i+2*h]
+			c := v[i+2*h : i+3*h : i+3*h]
+			d := v[i+3*h : i+4*h : i+4*h]
+			for j := range a {
+				p, q, r, t := a[j]+b[j], a[j]-b[j], c[j]+d[j], c[j]-d[j]
+				a[j], b[j], c[j], d[j] = (p+r)*sc, (q+t)*sc, (p-r)*sc, (q-t)*sc
+			}
+		}
 	}
 }
 
@@ -238,7 +268,10 @@ func (r *fhtRotation) inverse(dst, src []float32) {
 func (r *fhtRotation) marshal(w *stateWriter) { w.raw(r.flips) }
 
 func (r *fhtRotation) unmarshal(rd *stateReader) {
-	r.flips = append([]byte(nil), rd.bytes(fhtRounds*((r.d+7)/8))...)
+	b := rd.bytes(fhtRounds * ((r.d + 7) / 8))
+	if rd.err == nil {
+		r.setFlips(append([]byte(nil), b...))
+	}
 }
 
 // trainRotation fills rot from its seed.

@@ -106,6 +106,9 @@ func New(c *params.Create) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p.codebook.RaBitQVersion == "split" {
+		return nil, api.Errorf(api.UnsupportedIndexOperation, "hgraph: key \"rabitq_version\": %q (traversal on the low-bit record, the remaining bits read at rerank) is not available; use the standard layout: base_quantization_type \"rabitq\" with use_reorder and precise_quantization_type \"fp32\" (or \"rabitq\" with rabitq_bits_per_dim_precise bits)", p.RaBitQVersion)
+	}
 	opts := p.quantOptions()
 	base, err := quant.New(p.BaseQuantizationType, c.Dim, c.Metric, opts)
 	if err != nil {
@@ -736,7 +739,7 @@ func (x *Index) KnnSearch(query []float32, k int, opts *api.SearchOptions) ([]ap
 		items = x.scan(c, query, k, -1, opts.Filter, deadline)
 	} else {
 		items = x.graphSearch(c, query, ef, capacity, sp, opts.Filter, deadline, false, 0)
-		items = x.rerank(c, sp, query, items)
+		items = x.rerank(c, sp, query, items, k)
 	}
 	if len(items) > k {
 		items = items[:k]
@@ -774,7 +777,7 @@ func (x *Index) RangeSearch(query []float32, radius float32, limit int, opts *ap
 		if x.reranks(sp) {
 			items = append(items, top...)
 			items = dedupe(items)
-			items = x.rerank(c, sp, query, items)
+			items = x.rerank(c, sp, query, items, 0)
 		} else {
 			topk.SortItems(items)
 		}
@@ -834,14 +837,19 @@ func (x *Index) graphSearch(c *searchCtx, query []float32, ef, capacity int, sp 
 }
 
 // rerank recomputes the distances of items, when the request reranks, with the precise codes
-// (use_reorder) or else the full codes of a two-stage base, and sorts them.
-func (x *Index) rerank(c *searchCtx, sp *SearchParams, query []float32, items []topk.Item) []topk.Item {
+// (use_reorder) or else the full codes of a two-stage base, and sorts them. With k > 0 only the
+// k best are wanted: when the base codes give error bounds (rabitq), candidates that cannot be
+// among them are skipped (rerankBounded) and at most k items are returned.
+func (x *Index) rerank(c *searchCtx, sp *SearchParams, query []float32, items []topk.Item, k int) []topk.Item {
 	if len(items) == 0 || !x.reranks(sp) {
 		return items
 	}
 	comp, codes := c.base, x.baseCodes
 	if x.precise != nil {
 		comp, codes = c.precise, x.preciseCodes
+		if b, ok := c.base.(quant.Bounded); ok && boundedRerank && x.ts == nil && k > 0 && len(items) > k {
+			return x.rerankBounded(c, b, query, items, k)
+		}
 	}
 	comp.SetQuery(query)
 	c.ids = c.ids[:0]
@@ -859,6 +867,62 @@ func (x *Index) rerank(c *searchCtx, sp *SearchParams, query []float32, items []
 	}
 	sortItems(items)
 	return items
+}
+
+// boundedRerank enables the skipping of rerankBounded; tests and benchmarks turn it off to
+// compare.
+var boundedRerank = true
+
+// rerankChunk is the number of candidates measured per batch of precise distances.
+const rerankChunk = 8
+
+// rerankBounded reranks the traversal's candidates with the precise codes, keeping the k best.
+// items carry the base estimates and the base computer still holds the query (the traversal
+// ran on it), so with a Margined computer a lower bound is the estimate minus the margin. Candidates are visited by ascending estimate, in chunks measured by one batch
+// call; once k precise distances are known, a candidate whose lower bound of the true distance
+// (at rabitq_error_rate) exceeds the k-th of them is skipped without reading its precise code.
+// Skipped candidates are not counted as distance computations: their estimates were counted
+// by the traversal. It returns the k best, sorted.
+func (x *Index) rerankBounded(c *searchCtx, b quant.Bounded, query []float32, items []topk.Item, k int) []topk.Item {
+	sortItems(items)
+	c.precise.SetQuery(query)
+	slab := x.preciseCodes.Slab()
+	m, margined := b.(quant.Margined)
+	var dist [rerankChunk]float32
+	c.heap.Reset(k)
+	for i := 0; i < len(items); {
+		ids := c.ids[:0]
+		bound := c.heap.Bound()
+		for ; i < len(items) && len(ids) < rerankChunk; i++ {
+			id := items[i].ID
+			if c.heap.Full() {
+				code := x.baseCodes.Code(int(id))
+				var lower float32
+				if margined {
+					lower = items[i].Dist - m.Margin(code)
+				} else {
+					_, lower = b.DistanceBound(code)
+				}
+				if lower > bound {
+					continue
+				}
+			}
+			ids = append(ids, id)
+		}
+		c.ids = ids
+		if len(ids) == 0 {
+			continue
+		}
+		d := dist[:len(ids)]
+		c.precise.DistanceBatch(slab, ids, d)
+		c.s.DistCmp += int64(len(ids))
+		for j, id := range ids {
+			c.heap.Push(d[j], id)
+		}
+	}
+	out := append(items[:0], c.heap.Items()...)
+	sortItems(out)
+	return out
 }
 
 // sortItems is an allocation-free insertion sort for the short lists a search returns.
