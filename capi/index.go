@@ -505,10 +505,11 @@ func vsagi_index_export_model(h C.uintptr_t, out *C.uintptr_t) (rc C.int) {
 	if out == nil {
 		return fail(errNil("export model", "model_index"))
 	}
-	if !x.CheckFeature(api.SupportExportModel) {
-		return failf(api.UnsupportedIndexOperation, "export model is not supported by %s", x.Name())
+	m, err := x.ExportModel()
+	if err != nil {
+		return fail(err)
 	}
-	return failf(api.UnsupportedIndexOperation, "export model is not available in this library version")
+	return addIndex(m, out)
 }
 
 // Integer properties of vsagi_index_get_int.

@@ -605,3 +605,10 @@ int vsag_index_search_request(vsag_index_t index, const vsag_search_request_t* r
     return vsagi_index_search_request(H(index), (vsag_search_request_t*)request, ids, dists,
                                       extra_infos, capacity, count, total, explanations);
 }
+
+/* ---- merging ---- */
+
+int vsag_index_merge(vsag_index_t index, const vsag_merge_unit_t* units, uint64_t num_units,
+                     int64_t* failed_ids, uint64_t capacity, uint64_t* num_failed) {
+    return vsagi_index_merge(H(index), (void*)units, num_units, failed_ids, capacity, num_failed);
+}

@@ -386,8 +386,14 @@ Error_t vsag_index_range_search_with_filter(vsag_index_t index, const float* que
 Error_t vsag_index_clone(const vsag_index_t index, vsag_index_t* clone_index);
 
 /**
- * vsag_index_export_model stores in *model_index an empty index holding index's trained model.
- * Returns VSAG_UNSUPPORTED_INDEX_OPERATION for index types without VSAG_FEATURE_SUPPORT_EXPORT_MODEL.
+ * vsag_index_export_model stores in *model_index a new, empty, mutable index with index's type,
+ * create parameters and trained state (centroids, codebooks, quantizer ranges): copies of it
+ * (vsag_index_clone) filled elsewhere share the model and can be merged back with
+ * vsag_index_merge. Release it with vsag_index_destroy. The vectors, labels, extra info and
+ * attributes of index are not carried.
+ * Errors: NULL arguments, VSAG_UNSUPPORTED_INDEX_OPERATION for index types without
+ * VSAG_FEATURE_SUPPORT_EXPORT_MODEL (only "ivf" has it). *model_index is unchanged on error.
+ * Thread-safety: any thread; it runs as a write to index (concurrently with searches).
  */
 Error_t vsag_index_export_model(const vsag_index_t index, vsag_index_t* model_index);
 
@@ -1234,6 +1240,66 @@ int vsag_index_search_request(vsag_index_t index, const vsag_search_request_t* r
                               int64_t* ids, float* dists, char* extra_infos, uint64_t capacity,
                               uint64_t* count, uint64_t* total,
                               vsag_search_explanation_t* explanations);
+
+/* ---- merging indexes of one model ---------------------------------------------------------- */
+
+/**
+ * vsag_merge_unit_t is one source of vsag_index_merge: an index and an optional map of its
+ * labels. Initialise it with VSAG_MERGE_UNIT_INIT, then set what applies. Fields:
+ *
+ *   struct_size     sizeof(vsag_merge_unit_t). The struct may grow at its end in later
+ *                   versions: the library refuses a struct_size smaller than this first
+ *                   version's and nonzero bytes beyond the fields it knows. It is also the
+ *                   stride of the units array, so every unit of one call has the same value.
+ *   index           the source index handle. It is read, never changed.
+ *   id_map_from, id_map_to, id_map_count
+ *                   NULL id_map_from (with NULL id_map_to and id_map_count 0): the source's
+ *                   labels are merged as they are. Otherwise a map of id_map_count pairs:
+ *                   source label id_map_from[i] is merged as id_map_to[i], and the source's
+ *                   labels the map does not name are left out (so id_map_count 0 with a non-NULL
+ *                   id_map_from merges nothing). A label may appear only once in id_map_from.
+ */
+typedef struct vsag_merge_unit {
+    size_t struct_size;
+    vsag_index_t index;
+    const int64_t* id_map_from;
+    const int64_t* id_map_to;
+    uint64_t id_map_count;
+} vsag_merge_unit_t;
+
+/** VSAG_MERGE_UNIT_INIT initialises a unit: no index, no id map. */
+#define VSAG_MERGE_UNIT_INIT {sizeof(vsag_merge_unit_t), NULL, NULL, NULL, 0u}
+
+/**
+ * vsag_index_merge adds to index the live vectors of num_units source indexes, with their extra
+ * info and attributes (VSAG_FEATURE_SUPPORT_MERGE_INDEX; only "ivf" has it). Every source must be
+ * of index's type and create parameters and share its trained model: indexes made with
+ * vsag_index_export_model from one index (or clones of such a model) and then filled, or indexes
+ * trained identically. Their codes are taken over without re-encoding. Removed source labels are
+ * not merged. A label already present in index (or merged earlier in the same call) is left out
+ * and counted as failed:
+ *
+ *   failed_ids      room for capacity labels (may be NULL when capacity is 0): the first
+ *                   capacity failed labels, as mapped.
+ *   num_failed      (may be NULL) the number of failed labels, which may exceed capacity (then
+ *                   only capacity were written). The sum of the sources' live counts
+ *                   (vsag_index_get_num_elements) as capacity always suffices.
+ *
+ * num_units 0 is a successful no-op for index types that merge (units may then be NULL).
+ * Returns: 0, or VSAG_INVALID_ARGUMENT (NULL or destroyed handles, NULL units with num_units > 0,
+ * bad struct_size, an id map with NULL arrays or a repeated source label, a source of another
+ * type, dim, metric, dtype or extra_info_size, a source trained on another model, a source that
+ * is index itself or appears twice, NULL failed_ids with capacity > 0),
+ * VSAG_UNSUPPORTED_INDEX_OPERATION (index types without VSAG_FEATURE_SUPPORT_MERGE_INDEX),
+ * VSAG_WRONG_STATUS (index is immutable). On error index is unchanged.
+ * Ownership: units and the arrays they point to are read during the call only.
+ * Thread-safety: any thread. It writes to index as an add does (searches on index run
+ * meanwhile) and reads each source under that source's snapshot lock: writes to the sources
+ * (and saving them) wait until the merge ends, searches on them do not. Merges run one at a
+ * time within the library.
+ */
+int vsag_index_merge(vsag_index_t index, const vsag_merge_unit_t* units, uint64_t num_units,
+                     int64_t* failed_ids, uint64_t capacity, uint64_t* num_failed);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -23,9 +23,12 @@
 #include <istream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -226,6 +229,22 @@ using DatasetPtr = std::shared_ptr<Dataset>;
 using BitsetPtr = std::shared_ptr<Bitset>;
 /// IndexPtr is how indexes are held.
 using IndexPtr = std::shared_ptr<Index>;
+
+/// IdMapFunction maps a label of a merged index to the label it takes in the target: {true, to}
+/// merges it as to, {false, ignored} leaves it out (VSAG's type).
+using IdMapFunction = std::function<std::tuple<bool, int64_t>(int64_t)>;
+
+/// MergeUnit is one source of Index::Merge: an index sharing the target's trained model (see
+/// Index::ExportModel) and at most one of two forms of map of its labels:
+///   - id_map: a map {from: to}; labels it does not name are left out;
+///   - id_map_func: VSAG's form, asked for every live label of the source (read with
+///     ExportIDs before the merge; labels added to the source meanwhile are left out).
+/// With neither, the labels are merged as they are.
+struct MergeUnit {
+    IndexPtr index;
+    IdMapFunction id_map_func{nullptr};
+    std::optional<std::unordered_map<int64_t, int64_t>> id_map{std::nullopt};
+};
 
 /// Dataset carries vectors in and results out. Setters chain and store pointers without
 /// copying: the arrays must outlive the dataset's use unless Owner(true) hands them over (then
@@ -896,12 +915,62 @@ public:
         if (e.code != VSAG_SUCCESS) return detail::from_c(e);
         return Adopt(c);
     }
-    /// ExportModel returns an empty index holding the trained model.
+    /// ExportModel returns a new, empty index with this index's parameters and trained model
+    /// (SUPPORT_EXPORT_MODEL): fill copies of it (Clone) elsewhere and Merge them back.
+    /// UNSUPPORTED_INDEX_OPERATION for index types without a model to export.
     expected<IndexPtr> ExportModel() const {
         vsag_index_t c = nullptr;
         Error_t e = vsag_index_export_model(h_, &c);
         if (e.code != VSAG_SUCCESS) return detail::from_c(e);
         return Adopt(c);
+    }
+    /// Merge adds the live vectors, extra info and attributes of the units' indexes, which share
+    /// this index's model (SUPPORT_MERGE_INDEX), and returns the labels (as mapped) that were
+    /// already present and were left out. A unit with a null index, or with both id_map and
+    /// id_map_func, is INVALID_ARGUMENT; on any error nothing is merged.
+    expected<std::vector<int64_t>> Merge(const std::vector<MergeUnit>& units) {
+        std::vector<std::vector<int64_t>> from(units.size()), to(units.size());
+        std::vector<vsag_merge_unit_t> c(units.size());
+        uint64_t cap = 0;
+        for (size_t i = 0; i < units.size(); ++i) {
+            const MergeUnit& u = units[i];
+            c[i] = vsag_merge_unit_t VSAG_MERGE_UNIT_INIT;
+            c[i].index = u.index ? u.index->h_ : nullptr;
+            if (u.id_map_func && u.id_map) {
+                return Error{ErrorType::INVALID_ARGUMENT,
+                             "merge: unit " + std::to_string(i) + " has both id_map and id_map_func"};
+            }
+            if (u.id_map) {
+                from[i].reserve(u.id_map->size());
+                to[i].reserve(u.id_map->size());
+                for (const auto& kv : *u.id_map) {
+                    from[i].push_back(kv.first);
+                    to[i].push_back(kv.second);
+                }
+            } else if (u.id_map_func && u.index) {
+                for (int64_t label : u.index->ExportIDs()) {
+                    auto [keep, target] = u.id_map_func(label);
+                    if (keep) {
+                        from[i].push_back(label);
+                        to[i].push_back(target);
+                    }
+                }
+            }
+            if (u.id_map || u.id_map_func) {
+                static const int64_t none = 0;  // a non-NULL map that names nothing
+                c[i].id_map_from = from[i].empty() ? &none : from[i].data();
+                c[i].id_map_to = to[i].empty() ? &none : to[i].data();
+                c[i].id_map_count = from[i].size();
+            }
+            if (u.index) cap += static_cast<uint64_t>(u.index->GetNumElements());
+        }
+        std::vector<int64_t> failed(static_cast<size_t>(cap));
+        uint64_t nf = 0;
+        int rc = vsag_index_merge(h_, c.data(), c.size(), failed.data(), failed.size(), &nf);
+        if (rc != VSAG_SUCCESS) return detail::fail<std::vector<int64_t>>(rc);
+        // a source that grew after it was counted may fail more labels than the buffer holds
+        failed.resize(static_cast<size_t>(nf < cap ? nf : cap));
+        return failed;
     }
 
     /// Serialize writes the index to out.

@@ -2073,6 +2073,411 @@ static void test_row_kinds(void) {
     vsag_index_destroy(idx);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* ivf: training, bucket_ids, exported models and merging                                    */
+
+#define IVF_BUCKETS 8
+static const char* IVF_PARAMS = "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":16,"
+                                "\"extra_info_size\":4,\"index_param\":{\"buckets_count\":8}}";
+/* every bucket scanned: the search is exact on fp32 codes */
+static const char* IVF_ALL = "{\"ivf\":{\"scan_buckets_count\":8}}";
+
+/* ivf_features_checked compares every feature number of idx with the list Go's core reports
+ * for an ivf index; extra_info_size adds UPDATE_EXTRA_INFO_CONCURRENT (32),
+ * GET_EXTRA_INFO_BY_ID (43) and KNN_SEARCH_WITH_EX_FILTER (47). */
+static void ivf_features_checked(vsag_index_t idx, bool extra) {
+    static const int want[] = {1,  2,  3,  4,  5,  6,  7,  8,  10, 11, 12, 13, 14, 15,
+                               16, 17, 18, 19, 21, 23, 24, 25, 26, 27, 28, 29, 30, 33,
+                               34, 35, 36, 37, 38, 39, 40, 41, 42, 44, 46, 48, 49, 51};
+    for (int f = -1; f <= 60; f++) {
+        bool has = false, expect = extra && (f == 32 || f == 43 || f == 47);
+        for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) expect = expect || want[w] == f;
+        OK(vsag_index_check_feature(idx, f, &has));
+        if (has != expect) fprintf(stderr, "ivf feature %d: got %d\n", f, (int)has);
+        CHECK(has == expect);
+    }
+}
+
+/* ivf_add fills idx with rows [from, to) of base under labels ids[i] + offset, extra info the
+ * row number and attributes {"shard": shard}. */
+static void ivf_add(vsag_index_t idx, int from, int to, int64_t offset, const char* shard) {
+    int n = to - from;
+    int64_t* labels = malloc(sizeof(int64_t) * (size_t)n);
+    char* extra = malloc(4 * (size_t)n);
+    char* js = malloc((size_t)n * 32 + 8);
+    size_t len = 0;
+    js[len++] = '[';
+    for (int i = 0; i < n; i++) {
+        int32_t row = from + i;
+        labels[i] = ids[from + i] + offset;
+        memcpy(extra + 4 * i, &row, 4);
+        len += (size_t)sprintf(js + len, "%s{\"shard\":\"%s\"}", i ? "," : "", shard);
+    }
+    js[len++] = ']';
+    js[len] = '\0';
+    vsag_dataset_t ds = NULL;
+    OK(vsag_dataset_make(&ds));
+    OK(vsag_dataset_set_num_elements(ds, n));
+    OK(vsag_dataset_set_dim(ds, DIM));
+    OK(vsag_dataset_set_ids(ds, labels));
+    OK(vsag_dataset_set_float32_vectors(ds, base + (size_t)from * DIM));
+    OK(vsag_dataset_set_extra_info_size(ds, 4));
+    OK(vsag_dataset_set_extra_infos(ds, extra));
+    OK(vsag_dataset_set_attributes(ds, js));
+    uint64_t nf = 99;
+    OK(vsag_index_add_dataset(idx, ds, NULL, &nf));
+    CHECK(nf == 0);
+    vsag_dataset_destroy(ds);
+    free(labels);
+    free(extra);
+    free(js);
+}
+
+static int64_t ivf_count(vsag_index_t idx) {
+    int64_t n = -1;
+    OK(vsag_index_get_num_elements(idx, &n));
+    return n;
+}
+
+/* ivf_same_answers checks that a and b give the same distances for NQ queries (all buckets). */
+static void ivf_same_answers(vsag_index_t a, vsag_index_t b) {
+    enum { NQ = 8 };
+    int64_t ia[NQ * K], ib[NQ * K];
+    float da[NQ * K], db[NQ * K];
+    OK(vsag_index_knn_search_batch(a, queries, VSAG_DTYPE_FLOAT32, NQ, DIM, K, IVF_ALL, NULL, ia, da));
+    OK(vsag_index_knn_search_batch(b, queries, VSAG_DTYPE_FLOAT32, NQ, DIM, K, IVF_ALL, NULL, ib, db));
+    for (int i = 0; i < NQ * K; i++) CHECK(ib[i] >= 0 && tu_near(da[i], db[i]));
+}
+
+static void test_ivf(void) {
+    enum { HALF = N / 2 };
+    const int64_t OFFSET = (int64_t)1 << 40;
+    vsag_index_t full = NULL;
+    int rc = vsag_index_make("ivf", IVF_PARAMS, &full);
+    if (rc == VSAG_UNSUPPORTED_INDEX) {
+        printf("ivf is not in this library: skipping its checks\n");
+        return;
+    }
+    OK(rc);
+    CHECK(VSAG_FEATURE_SUPPORT_MERGE_INDEX == 42 && VSAG_FEATURE_SUPPORT_EXPORT_MODEL == 49);
+    ivf_features_checked(full, true);
+
+    /* an untrained ivf index has no model to merge into: train, then add */
+    float* sample = tu_vectors(N, DIM, 9);
+    OK(vsag_index_train_vectors(full, sample, VSAG_DTYPE_FLOAT32, N, DIM));
+    free(sample);
+    ivf_add(full, 0, N, 0, "full");
+    CHECK(ivf_count(full) == N);
+    ivf_features_checked(full, true);
+
+    /* every bucket scanned: exact */
+    int64_t got[K], want[K];
+    float gd[K], wd[K];
+    for (int q = 0; q < 4; q++) {
+        OK(vsag_index_knn_search_batch(full, queries + q * DIM, VSAG_DTYPE_FLOAT32, 1, DIM, K,
+                                       IVF_ALL, NULL, got, gd));
+        tu_exact_knn(base, ids, N, DIM, queries + q * DIM, K, want, wd);
+        for (int j = 0; j < K; j++) CHECK(got[j] == want[j]);
+    }
+    /* fewer buckets: still the nearest first, at most the same quality */
+    OK(vsag_index_knn_search_batch(full, base + 5 * DIM, VSAG_DTYPE_FLOAT32, 1, DIM, K,
+                                   "{\"ivf\":{\"scan_buckets_count\":1}}", NULL, got, gd));
+    CHECK(got[0] == 5 && gd[0] < 1e-4f);
+    int64_t one[K];
+    float onef[K];
+    FAILS(vsag_index_knn_search_batch(full, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K,
+                                      "{\"ivf\":{\"scan_buckets_count\":9}}", NULL, one, onef),
+          VSAG_INVALID_ARGUMENT);
+
+    /* bucket_ids: each label lives in exactly one bucket; all buckets together are exact */
+    static int seen[N];
+    memset(seen, 0, sizeof(seen));
+    static int64_t bid[N];
+    static float bd[N];
+    vsag_search_request_t req = VSAG_SEARCH_REQUEST_INIT;
+    req.query = queries;
+    req.query_dim = DIM;
+    req.topk = N;
+    req.parameters = "{\"ivf\":{\"scan_buckets_count\":1}}";
+    uint64_t total_found = 0;
+    for (int64_t b = 0; b < IVF_BUCKETS; b++) {
+        req.bucket_ids = &b;
+        req.num_bucket_ids = 1;
+        uint64_t cnt = 0;
+        OK(vsag_index_search_request(full, &req, bid, bd, NULL, N, &cnt, NULL, NULL));
+        for (uint64_t i = 0; i < cnt; i++) {
+            CHECK(bid[i] >= 0 && bid[i] < N);
+            if (bid[i] >= 0 && bid[i] < N) seen[bid[i]]++;
+        }
+        total_found += cnt;
+    }
+    CHECK(total_found == N);
+    for (int i = 0; i < N; i++) CHECK(seen[i] == 1);
+    int64_t all_buckets[IVF_BUCKETS];
+    for (int b = 0; b < IVF_BUCKETS; b++) all_buckets[b] = b;
+    req.bucket_ids = all_buckets;
+    req.num_bucket_ids = IVF_BUCKETS;
+    req.topk = K;
+    uint64_t cnt = 0;
+    OK(vsag_index_search_request(full, &req, got, gd, NULL, K, &cnt, NULL, NULL));
+    tu_exact_knn(base, ids, N, DIM, queries, K, want, wd);
+    CHECK(cnt == K);
+    for (int j = 0; j < K; j++) CHECK(got[j] == want[j]);
+    int64_t out_of_range = IVF_BUCKETS;
+    req.bucket_ids = &out_of_range;
+    req.num_bucket_ids = 1;
+    FAILS(vsag_index_search_request(full, &req, got, gd, NULL, K, &cnt, NULL, NULL),
+          VSAG_INVALID_ARGUMENT);
+
+    /* the exported model: empty, same parameters and features, trained */
+    vsag_index_t model = NULL;
+    EFAILS(vsag_index_export_model(full, NULL), VSAG_INVALID_ARGUMENT);
+    EOK(vsag_index_export_model(full, &model));
+    CHECK(model != NULL && ivf_count(model) == 0);
+    ivf_features_checked(model, true);
+    char pa[1024], pb[1024];
+    OK(vsag_index_get_parameters(full, pa, sizeof(pa), NULL));
+    OK(vsag_index_get_parameters(model, pb, sizeof(pb), NULL));
+    CHECK(strcmp(pa, pb) == 0);
+    OK(vsag_index_knn_search_batch(model, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K, IVF_ALL, NULL,
+                                   got, gd));
+    CHECK(got[0] == -1);
+
+    /* two shards filled from copies of the model; shard b under shifted labels, one removed */
+    vsag_index_t shard_a = NULL, shard_b = NULL, merged = NULL;
+    EOK(vsag_index_clone(model, &shard_a));
+    EOK(vsag_index_clone(model, &shard_b));
+    EOK(vsag_index_clone(model, &merged));
+    ivf_add(shard_a, 0, HALF, 0, "a");
+    ivf_add(shard_b, HALF, N, OFFSET, "b");
+    uint64_t removed = 0;
+    int64_t gone = ids[HALF] + OFFSET;
+    OK(vsag_index_remove_many(shard_b, &gone, 1, &removed));
+    CHECK(removed == 1);
+
+    /* shard b's map takes every label back but ids[HALF + 1], which it leaves out */
+    int64_t from[N - HALF], to[N - HALF];
+    uint64_t nmap = 0;
+    for (int i = HALF; i < N; i++) {
+        if (i == HALF + 1) continue;
+        from[nmap] = ids[i] + OFFSET;
+        to[nmap] = ids[i];
+        nmap++;
+    }
+    vsag_merge_unit_t units[2] = {VSAG_MERGE_UNIT_INIT, VSAG_MERGE_UNIT_INIT};
+    units[0].index = shard_a;
+    units[1].index = shard_b;
+    units[1].id_map_from = from;
+    units[1].id_map_to = to;
+    units[1].id_map_count = nmap;
+    int64_t failed[N];
+    uint64_t nf = 99;
+    OK(vsag_index_merge(merged, units, 2, failed, N, &nf));
+    CHECK(nf == 0);
+    CHECK(ivf_count(merged) == N - 2);
+    CHECK(ivf_count(shard_a) == HALF && ivf_count(shard_b) == N - HALF - 1);
+    bool ex = true;
+    OK(vsag_index_check_id_exist(merged, ids[HALF], &ex));
+    CHECK(!ex); /* removed in the source */
+    OK(vsag_index_check_id_exist(merged, ids[HALF + 1], &ex));
+    CHECK(!ex); /* not in the map */
+    OK(vsag_index_check_id_exist(merged, ids[HALF + 2], &ex));
+    CHECK(ex);
+    OK(vsag_index_check_id_exist(merged, ids[HALF + 2] + OFFSET, &ex));
+    CHECK(!ex);
+
+    /* extra info and attributes came along */
+    int64_t look[2] = {ids[3], ids[HALF + 5]};
+    char ex_out[8];
+    OK(vsag_index_get_extra_info_by_ids(merged, look, 2, ex_out));
+    int32_t r0, r1;
+    memcpy(&r0, ex_out, 4);
+    memcpy(&r1, ex_out + 4, 4);
+    CHECK(r0 == 3 && r1 == HALF + 5);
+    char* attrs = NULL;
+    OK(vsag_index_get_attributes(merged, look, 2, &attrs, NULL));
+    CHECK(attrs != NULL && strstr(attrs, "\"a\"") != NULL && strstr(attrs, "\"b\"") != NULL);
+    vsag_free(attrs);
+    vsag_search_request_t er = VSAG_SEARCH_REQUEST_INIT;
+    er.query = base + (HALF + 5) * DIM;
+    er.query_dim = DIM;
+    er.topk = 1;
+    er.parameters = IVF_ALL;
+    er.filter_expr = "shard = \"b\"";
+    char einfo[4];
+    OK(vsag_index_search_request(merged, &er, got, gd, einfo, 1, &cnt, NULL, NULL));
+    memcpy(&r1, einfo, 4);
+    CHECK(cnt == 1 && got[0] == ids[HALF + 5] && r1 == HALF + 5);
+
+    /* the merged index answers as the whole index without the two labels */
+    int64_t drop[2] = {ids[HALF], ids[HALF + 1]};
+    OK(vsag_index_remove_many(full, drop, 2, &removed));
+    CHECK(removed == 2);
+    ivf_same_answers(full, merged);
+
+    /* merging shard a again fails label by label; the buffer takes what fits */
+    int64_t few[3] = {-7, -7, -7};
+    nf = 0;
+    OK(vsag_index_merge(merged, units, 1, few, 2, &nf));
+    CHECK(nf == HALF);
+    CHECK(few[0] >= 0 && few[0] < HALF && few[1] >= 0 && few[1] < HALF && few[2] == -7);
+    CHECK(ivf_count(merged) == N - 2);
+    OK(vsag_index_merge(merged, units, 1, NULL, 0, NULL));
+    OK(vsag_index_merge(merged, NULL, 0, NULL, 0, NULL)); /* nothing to merge */
+    /* an empty map merges nothing */
+    vsag_index_t fresh = NULL;
+    EOK(vsag_index_clone(model, &fresh));
+    vsag_merge_unit_t empty_map = VSAG_MERGE_UNIT_INIT;
+    empty_map.index = shard_a;
+    empty_map.id_map_from = from;
+    empty_map.id_map_to = to;
+    OK(vsag_index_merge(fresh, &empty_map, 1, failed, N, &nf));
+    CHECK(nf == 0 && ivf_count(fresh) == 0);
+
+    /* the merged index saves and loads */
+    void* buf = NULL;
+    uint64_t size = 0;
+    OK(vsag_index_serialize_buffer(merged, &buf, &size));
+    vsag_index_t loaded = NULL;
+    OK(vsag_index_load_buffer(buf, size, &loaded));
+    vsag_free(buf);
+    CHECK(ivf_count(loaded) == N - 2);
+    ivf_same_answers(merged, loaded);
+    vsag_index_destroy(loaded);
+
+    /* refusals change nothing */
+    vsag_index_t other = NULL;
+    OK(vsag_index_make("ivf", IVF_PARAMS, &other));
+    float* other_data = tu_vectors(N, DIM, 77);
+    for (int i = 0; i < N * DIM; i++) other_data[i] = other_data[i] * 5 - 2;
+    OK(vsag_index_train_vectors(other, other_data, VSAG_DTYPE_FLOAT32, N, DIM));
+    free(other_data);
+    ivf_add(other, 0, 50, 5000, "other");
+    vsag_merge_unit_t u = VSAG_MERGE_UNIT_INIT;
+    u.index = other;
+    FAILS(vsag_index_merge(merged, &u, 1, failed, N, &nf), VSAG_INVALID_ARGUMENT);
+    CHECK(ivf_count(merged) == N - 2);
+    u.index = merged;
+    FAILS(vsag_index_merge(merged, &u, 1, failed, N, &nf), VSAG_INVALID_ARGUMENT);
+    units[1] = units[0];
+    FAILS(vsag_index_merge(merged, units, 2, failed, N, &nf), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_merge(merged, NULL, 1, failed, N, &nf), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_merge(merged, units, 1, NULL, 4, &nf), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_merge(NULL, units, 1, failed, N, &nf), VSAG_INVALID_ARGUMENT);
+    u = (vsag_merge_unit_t)VSAG_MERGE_UNIT_INIT;
+    FAILS(vsag_index_merge(merged, &u, 1, failed, N, &nf), VSAG_INVALID_ARGUMENT); /* no index */
+    u.index = shard_a;
+    u.struct_size = 8;
+    FAILS(vsag_index_merge(merged, &u, 1, failed, N, &nf), VSAG_INVALID_ARGUMENT);
+    CHECK(strstr(vsag_last_error(), "struct_size") != NULL);
+    u.struct_size = sizeof(u);
+    u.id_map_from = from;
+    FAILS(vsag_index_merge(merged, &u, 1, failed, N, &nf), VSAG_INVALID_ARGUMENT); /* no id_map_to */
+    u.id_map_from = NULL;
+    u.id_map_count = 3;
+    FAILS(vsag_index_merge(merged, &u, 1, failed, N, &nf), VSAG_INVALID_ARGUMENT);
+    int64_t dup_from[2] = {1, 1}, dup_to[2] = {1, 2};
+    u.id_map_from = dup_from;
+    u.id_map_to = dup_to;
+    u.id_map_count = 2;
+    FAILS(vsag_index_merge(fresh, &u, 1, failed, N, &nf), VSAG_INVALID_ARGUMENT);
+    CHECK(strstr(vsag_last_error(), "twice") != NULL && ivf_count(fresh) == 0);
+    /* a later version's unit: bigger, its unknown tail zero, is read with its stride */
+    struct {
+        vsag_merge_unit_t u;
+        uint64_t later;
+    } big[2];
+    memset(big, 0, sizeof(big));
+    for (int i = 0; i < 2; i++) big[i].u.struct_size = sizeof(big[0]);
+    big[0].u.index = shard_a;
+    big[1].u.index = shard_b;
+    big[1].u.id_map_from = from + 1; /* ids[HALF + 2] and ids[HALF + 3] */
+    big[1].u.id_map_to = to + 1;
+    big[1].u.id_map_count = 2;
+    OK(vsag_index_merge(fresh, &big[0].u, 2, failed, N, &nf));
+    CHECK(nf == 0 && ivf_count(fresh) == HALF + 2);
+    big[1].later = 1;
+    FAILS(vsag_index_merge(other, &big[0].u, 2, failed, N, &nf), VSAG_INVALID_ARGUMENT);
+    big[1].later = 0;
+    big[1].u.struct_size = sizeof(vsag_merge_unit_t);
+    FAILS(vsag_index_merge(other, &big[0].u, 2, failed, N, &nf), VSAG_INVALID_ARGUMENT);
+    CHECK(strstr(vsag_last_error(), "struct_size") != NULL);
+
+    /* gno_imi partitions, sq8 codes reranked by fp32, no extra info: built (trained by the
+     * build), searched, its model exported */
+    vsag_index_t gno = NULL;
+    OK(vsag_index_make("ivf",
+                       "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":16,\"index_param\":"
+                       "{\"partition_strategy_type\":\"gno_imi\",\"first_order_buckets_count\":4,"
+                       "\"second_order_buckets_count\":2,\"base_quantization_type\":\"sq8\","
+                       "\"use_reorder\":true,\"precise_quantization_type\":\"fp32\"}}",
+                       &gno));
+    ivf_features_checked(gno, false);
+    OK(vsag_index_build_vectors(gno, base, VSAG_DTYPE_FLOAT32, ids, N, DIM, NULL, &nf));
+    CHECK(nf == 0 && ivf_count(gno) == N);
+    for (int q = 0; q < 4; q++) {
+        OK(vsag_index_knn_search_batch(gno, base + (q * 37) * DIM, VSAG_DTYPE_FLOAT32, 1, DIM, K,
+                                       "{\"ivf\":{\"scan_buckets_count\":8}}", NULL, got, gd));
+        CHECK(got[0] == q * 37 && gd[0] < 1e-4f);
+    }
+    vsag_index_t gno_model = NULL;
+    EOK(vsag_index_export_model(gno, &gno_model));
+    CHECK(ivf_count(gno_model) == 0);
+    ivf_features_checked(gno_model, false);
+    u = (vsag_merge_unit_t)VSAG_MERGE_UNIT_INIT;
+    u.index = gno;
+    OK(vsag_index_merge(gno_model, &u, 1, failed, N, &nf));
+    CHECK(nf == 0 && ivf_count(gno_model) == N);
+    ivf_same_answers(gno, gno_model);
+    vsag_index_destroy(gno_model);
+    vsag_index_destroy(gno);
+
+    /* other types: no model, no merge */
+    vsag_index_t hg = NULL;
+    OK(vsag_index_make("hgraph",
+                       "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":16,"
+                       "\"index_param\":{\"base_quantization_type\":\"fp32\",\"max_degree\":16,"
+                       "\"ef_construction\":100}}",
+                       &hg));
+    OK(vsag_index_build_vectors(hg, base, VSAG_DTYPE_FLOAT32, ids, 20, DIM, NULL, NULL));
+    bool feat = true;
+    OK(vsag_index_check_feature(hg, VSAG_FEATURE_SUPPORT_EXPORT_MODEL, &feat));
+    CHECK(!feat);
+    OK(vsag_index_check_feature(hg, VSAG_FEATURE_SUPPORT_MERGE_INDEX, &feat));
+    CHECK(!feat);
+    vsag_index_t none = NULL;
+    EFAILS(vsag_index_export_model(hg, &none), VSAG_UNSUPPORTED_INDEX_OPERATION);
+    CHECK(none == NULL);
+    u = (vsag_merge_unit_t)VSAG_MERGE_UNIT_INIT;
+    u.index = shard_a;
+    FAILS(vsag_index_merge(hg, &u, 1, failed, N, &nf), VSAG_UNSUPPORTED_INDEX_OPERATION);
+    u.index = hg;
+    FAILS(vsag_index_merge(fresh, &u, 1, failed, N, &nf), VSAG_INVALID_ARGUMENT);
+    req.bucket_ids = all_buckets;
+    req.parameters = "{\"hgraph\":{\"ef_search\":50}}";
+    FAILS(vsag_index_search_request(hg, &req, got, gd, NULL, K, &cnt, NULL, NULL),
+          VSAG_INVALID_ARGUMENT);
+    vsag_index_destroy(hg);
+
+    /* an immutable target refuses; destroyed handles are errors */
+    u.index = shard_a;
+    OK(vsag_index_set_immutable(fresh));
+    FAILS(vsag_index_merge(fresh, &u, 1, failed, N, &nf), VSAG_WRONG_STATUS);
+    vsag_index_destroy(other);
+    u.index = other;
+    FAILS(vsag_index_merge(merged, &u, 1, failed, N, &nf), VSAG_INVALID_ARGUMENT);
+    vsag_index_destroy(fresh);
+    u.index = shard_a;
+    FAILS(vsag_index_merge(fresh, &u, 1, failed, N, &nf), VSAG_INVALID_ARGUMENT);
+    EFAILS(vsag_index_export_model(fresh, &none), VSAG_INVALID_ARGUMENT);
+
+    vsag_index_destroy(shard_a);
+    vsag_index_destroy(shard_b);
+    vsag_index_destroy(merged);
+    vsag_index_destroy(model);
+    vsag_index_destroy(full);
+}
+
 int main(int argc, char** argv) {
     if (argc > 1) snprintf(scratch, sizeof(scratch), "%s", argv[1]);
     base = tu_vectors(N, DIM, 1);
@@ -2094,6 +2499,7 @@ int main(int argc, char** argv) {
     test_search_request();
     test_reset_and_update_extra_info();
     test_row_kinds();
+    test_ivf();
 
     free(base);
     free(queries);

@@ -3,12 +3,15 @@
  * while one thread adds vectors and another removes some; then threads race a destroy against
  * searches on a second index. Checks that every call either succeeds with well-formed results
  * or fails cleanly, and that the final counts are exact. Runs for brute_force and, when the
- * library has it, hgraph.
+ * library has it, hgraph. Then ivf merges race each other over the same indexes in opposite
+ * orders (A and B into C, B and A into D, C into D, D into C) while other threads search and
+ * save them: none may wait forever (an alarm ends a hung run) and the counts are exact.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -214,6 +217,95 @@ static void run(const char* name, const char* params, const char* sp) {
     printf("%s: concurrent search/add/remove and destroy races done\n", name);
 }
 
+/* ---- ivf merges racing each other ---- */
+
+#define MERGE_ROUNDS 15
+#define SHARD 600
+static vsag_index_t ma, mb, mc, md;
+
+struct merge_job {
+    vsag_index_t target;
+    vsag_index_t sources[2];
+    int n;
+};
+
+static void* merger(void* arg) {
+    struct merge_job* j = (struct merge_job*)arg;
+    vsag_merge_unit_t u[2] = {VSAG_MERGE_UNIT_INIT, VSAG_MERGE_UNIT_INIT};
+    for (int i = 0; i < j->n; i++) u[i].index = j->sources[i];
+    for (int r = 0; r < MERGE_ROUNDS; r++) {
+        uint64_t nf = 0;
+        int rc = vsag_index_merge(j->target, u, (uint64_t)j->n, NULL, 0, &nf);
+        if (rc != 0) report("merge", rc);
+    }
+    return NULL;
+}
+
+static volatile int merging_done;
+static void* merge_watcher(void* arg) {
+    vsag_index_t idx = (vsag_index_t)arg;
+    int64_t ids[K];
+    float d[K];
+    while (!merging_done) {
+        int rc = vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K,
+                                             "{\"ivf\":{\"scan_buckets_count\":4}}", NULL, ids, d);
+        if (rc != 0) report("search during merges", rc);
+        void* buf = NULL;
+        uint64_t size = 0;
+        rc = vsag_index_serialize_buffer(idx, &buf, &size);
+        if (rc != 0) report("save during merges", rc);
+        vsag_free(buf);
+    }
+    return NULL;
+}
+
+static void run_merges(void) {
+    index_name = "ivf";
+    vsag_index_t full = NULL;
+    int rc = vsag_index_make("ivf",
+                             "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":16,"
+                             "\"index_param\":{\"buckets_count\":4}}",
+                             &full);
+    if (rc == VSAG_UNSUPPORTED_INDEX) {
+        printf("ivf is not in this library: skipped\n");
+        return;
+    }
+    OK(rc);
+    alarm(120); /* a merge waiting forever ends the test */
+    OK(vsag_index_train_vectors(full, vecs, VSAG_DTYPE_FLOAT32, 2 * SHARD, DIM));
+    vsag_index_t model = NULL;
+    EOK(vsag_index_export_model(full, &model));
+    EOK(vsag_index_clone(model, &ma));
+    EOK(vsag_index_clone(model, &mb));
+    EOK(vsag_index_clone(model, &mc));
+    EOK(vsag_index_clone(model, &md));
+    OK(vsag_index_add_vectors(ma, vecs, VSAG_DTYPE_FLOAT32, labels, SHARD, DIM, NULL, NULL));
+    OK(vsag_index_add_vectors(mb, vecs + SHARD * DIM, VSAG_DTYPE_FLOAT32, labels + SHARD, SHARD, DIM,
+                              NULL, NULL));
+    struct merge_job jobs[4] = {{mc, {ma, mb}, 2}, {md, {mb, ma}, 2}, {md, {mc, NULL}, 1},
+                                {mc, {md, NULL}, 1}};
+    merging_done = 0;
+    pthread_t t[4], w[2];
+    for (int i = 0; i < 4; i++) CHECK(pthread_create(&t[i], NULL, merger, &jobs[i]) == 0);
+    CHECK(pthread_create(&w[0], NULL, merge_watcher, mc) == 0);
+    CHECK(pthread_create(&w[1], NULL, merge_watcher, ma) == 0);
+    for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
+    merging_done = 1;
+    pthread_join(w[0], NULL);
+    pthread_join(w[1], NULL);
+    alarm(0);
+    int64_t n[4] = {0, 0, 0, 0};
+    OK(vsag_index_get_num_elements(ma, &n[0]));
+    OK(vsag_index_get_num_elements(mb, &n[1]));
+    OK(vsag_index_get_num_elements(mc, &n[2]));
+    OK(vsag_index_get_num_elements(md, &n[3]));
+    CHECK(n[0] == SHARD && n[1] == SHARD && n[2] == 2 * SHARD && n[3] == 2 * SHARD);
+    vsag_index_t all[6] = {full, model, ma, mb, mc, md};
+    for (int i = 0; i < 6; i++) OK(vsag_index_close(all[i]));
+    printf("ivf: %d rounds of four merges in opposite orders with searches and saves done\n",
+           MERGE_ROUNDS);
+}
+
 int main(void) {
     vecs = tu_vectors(INITIAL + ADDED, DIM, 11);
     queries = tu_vectors(64, DIM, 12);
@@ -225,6 +317,7 @@ int main(void) {
         "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":16,\"index_param\":"
         "{\"base_quantization_type\":\"fp32\",\"max_degree\":16,\"ef_construction\":80}}",
         "{\"hgraph\":{\"ef_search\":40}}");
+    run_merges();
 
     CHECK(thread_errors == 0);
     free(vecs);

@@ -386,6 +386,106 @@ int main(int argc, char** argv) {
         CHECK(plain->UpdateExtraInfo(up, 1, "zz").error().type == vsag::ErrorType::UNSUPPORTED_INDEX_OPERATION);
     }
 
+    // ivf: train, export the model, fill two copies, merge them back
+    {
+        const std::string ivf_params =
+            R"({"dtype":"float32","metric_type":"l2","dim":8,"extra_info_size":2,"index_param":{"buckets_count":4}})";
+        const std::string all = R"({"ivf":{"scan_buckets_count":4}})";
+        auto full = vsag::Factory::CreateIndex("ivf", ivf_params).value();
+        CHECK(full->CheckFeature(vsag::NEED_TRAIN) && full->CheckFeature(vsag::SUPPORT_EXPORT_MODEL) &&
+              full->CheckFeature(vsag::SUPPORT_MERGE_INDEX));
+        std::vector<char> extra(static_cast<size_t>(n) * 2);
+        for (int64_t i = 0; i < n; ++i) {
+            extra[2 * i] = static_cast<char>('a' + i % 26);
+            extra[2 * i + 1] = static_cast<char>(i % 100);
+        }
+        auto fb = vsag::Dataset::Make();
+        fb->NumElements(n)->Dim(dim)->Ids(ids.data())->Float32Vectors(data.data())->ExtraInfoSize(2)->ExtraInfos(
+            extra.data());
+        CHECK(full->Train(fb).has_value());
+        CHECK(full->Add(fb).value().empty());
+        auto model = full->ExportModel().value();
+        CHECK(model->GetNumElements() == 0 && model->GetIndexName() == "ivf");
+
+        const int64_t half = n / 2, offset = int64_t(1) << 33;
+        auto shard_a = model->Clone().value();
+        auto shard_b = model->Clone().value();
+        auto shard_c = model->Clone().value();
+        auto merged = model->Clone().value();
+        auto da = vsag::Dataset::Make();
+        da->NumElements(half)->Dim(dim)->Ids(ids.data())->Float32Vectors(data.data())->ExtraInfoSize(2)->ExtraInfos(
+            extra.data());
+        CHECK(shard_a->Add(da).value().empty());
+        std::vector<int64_t> shifted(n - half);
+        for (int64_t i = 0; i < n - half; ++i) shifted[i] = ids[half + i] + offset;
+        auto db = vsag::Dataset::Make();
+        db->NumElements(n - half)->Dim(dim)->Ids(shifted.data())->Float32Vectors(data.data() + half * dim)
+            ->ExtraInfoSize(2)->ExtraInfos(extra.data() + half * 2);
+        CHECK(shard_b->Add(db).value().empty());
+        // shard c holds the last ten rows again, under their own labels
+        auto dc = vsag::Dataset::Make();
+        dc->NumElements(10)->Dim(dim)->Ids(ids.data() + n - 10)->Float32Vectors(data.data() + (n - 10) * dim)
+            ->ExtraInfoSize(2)->ExtraInfos(extra.data() + (n - 10) * 2);
+        CHECK(shard_c->Add(dc).value().empty());
+
+        // shard b through VSAG's id map function (one label left out), shard c through a map
+        vsag::MergeUnit ua{shard_a};
+        vsag::MergeUnit ub{shard_b, [&](int64_t l) -> std::tuple<bool, int64_t> {
+                               return {l != ids[half] + offset, l - offset};
+                           }};
+        vsag::MergeUnit uc{shard_c};
+        uc.id_map = std::unordered_map<int64_t, int64_t>{{n - 1, n - 1}, {n - 2, n - 2}};
+        auto fails = merged->Merge({ua, ub, uc});
+        CHECK(fails.has_value());
+        CHECK(fails.value().size() == 2);  // n-1 and n-2 came from shard b already
+        CHECK(std::set<int64_t>(fails.value().begin(), fails.value().end()) == (std::set<int64_t>{n - 1, n - 2}));
+        CHECK(merged->GetNumElements() == n - 1);
+        CHECK(!merged->CheckIdExist(ids[half]) && merged->CheckIdExist(ids[half + 1]));
+        char eb[2] = {0, 0};
+        int64_t look = ids[half + 3];
+        CHECK(merged->GetExtraInfoByIds(&look, 1, eb).has_value());
+        CHECK(eb[0] == extra[2 * (half + 3)] && eb[1] == extra[2 * (half + 3) + 1]);
+
+        CHECK(full->Remove(ids[half]).value());
+        for (int q = 0; q < 5; ++q) {
+            auto qd = vsag::Dataset::Make();
+            qd->NumElements(1)->Dim(dim)->Float32Vectors(data.data() + (q * 31 + 1) * dim);
+            auto want = full->KnnSearch(qd, 10, all).value();
+            auto got = merged->KnnSearch(qd, 10, all).value();
+            CHECK(want->GetDim() == got->GetDim());
+            for (int64_t j = 0; j < want->GetDim() && j < got->GetDim(); ++j)
+                CHECK(std::fabs(want->GetDistances()[j] - got->GetDistances()[j]) < 1e-4f);
+        }
+        // buckets named by the request: together they hold every label once
+        std::set<int64_t> seen;
+        size_t total = 0;
+        for (int64_t b = 0; b < 4; ++b) {
+            auto r = merged->Search(vsag::SearchRequest::Knn(n).Query(data.data(), dim).Parameters(all).BucketIds({b}));
+            CHECK(r.has_value());
+            total += r.value().ids.size();
+            seen.insert(r.value().ids.begin(), r.value().ids.end());
+        }
+        CHECK(total == static_cast<size_t>(n - 1) && seen.size() == static_cast<size_t>(n - 1));
+
+        // refusals
+        vsag::MergeUnit both{shard_a, [](int64_t l) -> std::tuple<bool, int64_t> { return {true, l}; }};
+        both.id_map = std::unordered_map<int64_t, int64_t>{};
+        CHECK(merged->Merge({both}).error().type == vsag::ErrorType::INVALID_ARGUMENT);
+        CHECK(merged->Merge({vsag::MergeUnit{}}).error().type == vsag::ErrorType::INVALID_ARGUMENT);
+        auto other = vsag::Factory::CreateIndex("ivf", ivf_params).value();
+        std::vector<float> far(data);
+        for (auto& v : far) v = v * 7 - 3;
+        auto fo = vsag::Dataset::Make();
+        fo->NumElements(n)->Dim(dim)->Ids(ids.data())->Float32Vectors(far.data())->ExtraInfoSize(2)->ExtraInfos(
+            extra.data());
+        CHECK(other->Build(fo).value().empty());
+        CHECK(merged->Merge({vsag::MergeUnit{other}}).error().type == vsag::ErrorType::INVALID_ARGUMENT);
+        CHECK(merged->GetNumElements() == n - 1);
+        CHECK(index->ExportModel().error().type == vsag::ErrorType::UNSUPPORTED_INDEX_OPERATION);
+        CHECK(index->Merge({}).error().type == vsag::ErrorType::UNSUPPORTED_INDEX_OPERATION);
+        CHECK(merged->Merge({}).value().empty());
+    }
+
     CHECK(index->SetImmutable().has_value());
     auto imm = index->Add(base);
     CHECK(!imm.has_value() && imm.error().type == vsag::ErrorType::WRONG_STATUS);

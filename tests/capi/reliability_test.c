@@ -701,6 +701,10 @@ static void sweep_index(vsag_index_t h) {
     req.query_dim = DIM;
     req.topk = 2;
     FAILS(vsag_index_search_request(h, &req, rid, rd, NULL, 2, &u, NULL, NULL), E);
+    vsag_merge_unit_t mu = VSAG_MERGE_UNIT_INIT;
+    mu.index = h;
+    FAILS(vsag_index_merge(h, &mu, 1, rid, 4, &u), E);
+    FAILS(vsag_index_merge(h, NULL, 0, NULL, 0, &u), E);
 
     EFAILS(vsag_index_build(h, base, lab, DIM, 2), E);
     EFAILS(vsag_index_add(h, base, lab, DIM, 2), E);
@@ -826,6 +830,16 @@ static void test_bad_handles(void) {
     sweep_dataset((vsag_dataset_t)live_bs);
     sweep_bitset((vsag_bitset_t)idx);
     sweep_bitset((vsag_bitset_t)live_ds);
+    /* the same handles as merge sources into a live index */
+    const uintptr_t bad_sources[7] = {0, (uintptr_t)gone, forged[0], forged[1], forged[3],
+                                      (uintptr_t)live_ds, (uintptr_t)live_bs};
+    for (int i = 0; i < 7; i++) {
+        vsag_merge_unit_t mu = VSAG_MERGE_UNIT_INIT;
+        mu.index = (vsag_index_t)bad_sources[i];
+        uint64_t nf = 0;
+        FAILS(vsag_index_merge(idx, &mu, 1, NULL, 0, &nf), VSAG_INVALID_ARGUMENT);
+        CHECK(strstr(vsag_last_error(), "unit 0") != NULL);
+    }
     /* the live objects were not touched by the wrong-kind calls */
     int64_t n = 0;
     OK(vsag_index_get_num_elements(idx, &n));
