@@ -12,7 +12,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ._filter import FilterLike, _has_bool, _label, _labels, _Prepared, as_filter
-from ._lib import DTYPE_SPARSE, EXPLANATION_DTYPE, SEARCH_KNN, SEARCH_RANGE, SearchRequestStruct
+from ._lib import (DTYPE_SPARSE, EXPLANATION_DTYPE, SEARCH_KNN, SEARCH_RANGE, MergeUnitStruct,
+                   SearchRequestStruct)
 from ._lib import addr as _addr
 from ._lib import check, check_error, lib
 from ._rows import (Explanation, SearchResult, SparseRows, as_sparse, is_sparse, path_bytes,
@@ -864,6 +865,85 @@ class Index:
         check_error(lib.vsag_index_clone(self._handle(), ctypes.byref(out)), "clone")
         return Index._from_handle(out.value)
 
+    def export_model(self) -> "Index":
+        """export_model returns a new, empty index with this index's type, parameters and
+        trained model (centroids, codebooks, quantizer ranges), but none of its vectors.
+
+        Fill copies of it (:meth:`clone`) elsewhere -- other threads, processes (pickle or
+        :meth:`serialize` it) or machines -- and :meth:`merge` them back: indexes of one model
+        merge without retraining or re-encoding. Index types without a model to export
+        (``Feature.SUPPORT_EXPORT_MODEL``; ``"ivf"`` has it) raise
+        UnsupportedIndexOperationError.
+        """
+        out = ctypes.c_void_p()
+        check_error(lib.vsag_index_export_model(self._handle(), ctypes.byref(out)),
+                    "export_model")
+        return Index._from_handle(out.value)
+
+    def merge(self, units: Any) -> np.ndarray:
+        """merge adds to this index the live vectors, extra info and attributes of other
+        indexes that share its trained model (made with :meth:`export_model` from one index,
+        or trained identically), without re-encoding them (``Feature.SUPPORT_MERGE_INDEX``).
+
+        Args:
+            units: a list of sources, each an :class:`Index` (its labels are kept) or a tuple
+                ``(index, id_map)`` where id_map renames the source's labels: a dict
+                ``{from: to}`` or two equal-length label arrays ``(from, to)`` (or a
+                ``(2, n)`` array); labels the map does not name are left out, and None means
+                no map. The sources are only read.
+
+        Returns:
+            The labels (as mapped) already present in this index, which were left out, as an
+            int64 array (empty when everything was merged).
+
+        Raises:
+            InvalidArgumentError: a malformed unit or map (a label named twice), a closed
+                index, a source of another type, dimension, metric, dtype or
+                extra_info_size, one trained on another model, this index itself or one
+                given twice; nothing is merged then.
+            UnsupportedIndexOperationError: index types without merge.
+            WrongStatusError: this index is immutable.
+        """
+        op = "merge"
+        h = self._handle()
+        if isinstance(units, (Index, str, bytes, Mapping)) or not hasattr(units, "__iter__"):
+            raise InvalidArgumentError(
+                f"units must be a list of Index or (Index, id_map), got "
+                f"{type(units).__name__}", operation=op)
+        items = list(units)
+        structs = (MergeUnitStruct * max(len(items), 1))()
+        refs: List[Any] = []
+        cap = 0
+        for i, item in enumerate(items):
+            id_map: Any = None
+            if isinstance(item, Index):
+                source = item
+            elif isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], Index):
+                source, id_map = item
+            else:
+                raise InvalidArgumentError(
+                    f"unit {i} must be an Index or a tuple (Index, id_map), got "
+                    f"{type(item).__name__}", operation=op)
+            u = structs[i]
+            u.struct_size = ctypes.sizeof(MergeUnitStruct)
+            u.index = source._handle()
+            if id_map is not None:
+                src, dst = _id_map(id_map, i)
+                n = src.size
+                if n == 0:  # a map that names nothing still needs non-NULL arrays
+                    src = dst = np.zeros(1, dtype=_I64)
+                refs.extend((src, dst))
+                u.id_map_from = _addr(src)
+                u.id_map_to = _addr(dst)
+                u.id_map_count = n
+            cap += source.get_num_elements()
+        failed = np.empty(max(cap, 1), dtype=_I64)
+        nf = ctypes.c_uint64()
+        check(lib.vsag_index_merge(h, _byref(structs) if items else None, len(items),
+                                   _addr(failed), cap, _byref(nf)), op)
+        # a source that grew after it was counted may fail more labels than the buffer holds
+        return failed[:min(int(nf.value), cap)].copy() if nf.value else np.empty(0, dtype=_I64)
+
     def _float32(self, v: np.ndarray) -> np.ndarray:
         """_float32 widens vectors of the index's element type to float32 exactly."""
         if self._dtype is DType.BFLOAT16:
@@ -1443,6 +1523,28 @@ class Index:
         check(lib.vsag_index_load_buffer(_addr(buf), buf.size, ctypes.byref(out)),
               "from_bytes")
         return cls._from_handle(out.value)
+
+
+def _id_map(id_map: Any, unit: int) -> Tuple[np.ndarray, np.ndarray]:
+    """_id_map returns the (from, to) label arrays of a merge unit's id map: a dict, two
+    equal-length label arrays or a (2, n) array."""
+    what = f"unit {unit}: id_map"
+    if isinstance(id_map, Mapping):
+        src = _labels(list(id_map.keys()), f"{what} keys").reshape(-1)
+        dst = _labels(list(id_map.values()), f"{what} values").reshape(-1)
+    else:
+        if isinstance(id_map, (str, bytes)) or not hasattr(id_map, "__len__") or \
+                len(id_map) != 2:
+            raise InvalidArgumentError(
+                f"{what} must be a dict {{from: to}} or two label arrays (from, to), got "
+                f"{type(id_map).__name__}", operation="merge")
+        src = _labels(id_map[0], f"{what} from")
+        dst = _labels(id_map[1], f"{what} to")
+        if src.ndim != 1 or dst.ndim != 1 or src.size != dst.size:
+            raise InvalidArgumentError(
+                f"{what} must be two 1-D label arrays of one length, got shapes {src.shape} and "
+                f"{dst.shape}", operation="merge")
+    return np.ascontiguousarray(src), np.ascontiguousarray(dst)
 
 
 def _integers(x: Any, what: str, op: str) -> np.ndarray:

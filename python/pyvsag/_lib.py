@@ -23,7 +23,7 @@ import numpy as np
 from .errors import UnsupportedIndexOperationError, error_for
 
 __all__ = ["lib", "library_path", "addr", "check", "check_error", "last_error", "FilterStruct",
-           "SearchRequestStruct", "EXPLANATION_DTYPE"]
+           "SearchRequestStruct", "MergeUnitStruct", "EXPLANATION_DTYPE"]
 
 _LIBNAME = "libvsag.so"
 
@@ -113,6 +113,18 @@ class SearchRequestStruct(ctypes.Structure):
         ("num_bucket_ids", c_uint64),
         ("expected_labels", c_void_p),
         ("num_expected_labels", c_uint64),
+    ]
+
+
+class MergeUnitStruct(ctypes.Structure):
+    """vsag_merge_unit_t: one source of a merge and the optional map of its labels."""
+
+    _fields_ = [
+        ("struct_size", ctypes.c_size_t),
+        ("index", c_void_p),
+        ("id_map_from", c_void_p),
+        ("id_map_to", c_void_p),
+        ("id_map_count", c_uint64),
     ]
 
 
@@ -286,6 +298,8 @@ _PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
         [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_uint64, P(c_uint64), P(c_uint64),
          c_void_p],
     ),
+    # merging indexes of one model
+    ("vsag_index_merge", c_int, [c_void_p, c_void_p, c_uint64, c_void_p, c_uint64, P(c_uint64)]),
 ]
 
 

@@ -596,6 +596,7 @@ def test_closed_index_refuses_everything() -> None:
         lambda: index.update_id(1, 2), lambda: index.get_vectors_by_ids([1]),
         lambda: index.train(d.base), lambda: index.set_immutable(),
         lambda: index.knn_search_with_statistics(d.queries[0], 3),
+        lambda: index.export_model(), lambda: index.merge([]),
     ):
         with pytest.raises(E):
             call()
