@@ -2,11 +2,16 @@
 
 package simd
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/klauspost/cpuid/v2"
+)
 
 // MaskedSum kernels per level (rabitq_amd64.s, hand-written):
 //
-//	avx512: maskedSumAVX512, whole blocks of 16 dimensions (one KMOVW per block)
+//	avx512: maskedSumAVX512, whole blocks of 16 dimensions (one KMOVW per block);
+//	        popcountPlanes4AVX512 where the CPU has AVX512_VPOPCNTDQ (any length)
 //	avx2:   maskedSumAVX2, whole blocks of 8 dimensions (one byte widened to a lane mask)
 //
 // The tail of fewer than a block runs in the pure-Go reference. As for the LVQ kernels the
@@ -18,7 +23,11 @@ const (
 	rabitqUseAVX512
 )
 
-var rabitqUse = rabitqUseGeneric
+var (
+	rabitqUse    = rabitqUseGeneric
+	rabitqPopcnt = false // popcountPlanes4AVX512 is in use
+	hasVPOPCNTDQ = cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512VPOPCNTDQ)
+)
 
 func init() {
 	rabitqSetLevel(Level())
@@ -27,6 +36,7 @@ func init() {
 
 // rabitqSetLevel selects the MaskedSum kernel of the named level.
 func rabitqSetLevel(name string) {
+	rabitqPopcnt = name == "avx512" && hasVPOPCNTDQ
 	switch name {
 	case "avx512":
 		rabitqUse = rabitqUseAVX512
@@ -47,6 +57,18 @@ func maskedSumAVX512(q *float32, n int, bits *byte) float32
 //
 //go:noescape
 func maskedSumAVX2(q *float32, n int, bits *byte) float32
+
+// popcountPlanes4AVX512 is PopcountPlanes4 for w >= 1 words.
+//
+//go:noescape
+func popcountPlanes4AVX512(a *uint64, q *uint64, w int) (weighted int, ones int)
+
+func popcountPlanes4(a, q []uint64) (int, int) {
+	if !rabitqPopcnt || len(a) == 0 {
+		return popcountPlanes4Generic(a, q)
+	}
+	return popcountPlanes4AVX512(unsafe.SliceData(a), unsafe.SliceData(q), len(a))
+}
 
 func maskedSum(q []float32, bits []byte) float32 {
 	var blk int

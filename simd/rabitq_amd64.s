@@ -124,3 +124,77 @@ reduce:
 	VZEROUPPER
 	MOVSS        X0, ret+24(FP)
 	RET
+
+// func popcountPlanes4AVX512(a *uint64, q *uint64, w int) (weighted int, ones int)
+// Registers: SI a, DI query plane 0, R8 plane stride (w*8 bytes), R9 plane 3, CX words left;
+// Z0-Z3 per-plane counts, Z4 popcount(a), K1 the words of this step.
+TEXT ·popcountPlanes4AVX512(SB), NOSPLIT, $0-40
+	MOVQ    a+0(FP), SI
+	MOVQ    q+8(FP), DI
+	MOVQ    w+16(FP), CX
+	MOVQ    CX, R8
+	SHLQ    $3, R8
+	LEAQ    (DI)(R8*2), R9
+	ADDQ    R8, R9
+	VPXORQ  Z0, Z0, Z0
+	VPXORQ  Z1, Z1, Z1
+	VPXORQ  Z2, Z2, Z2
+	VPXORQ  Z3, Z3, Z3
+	VPXORQ  Z4, Z4, Z4
+
+step:
+	MOVQ          $0xff, AX
+	CMPQ          CX, $8
+	JGE           full
+	MOVQ          $1, AX
+	SHLQ          CX, AX
+	DECQ          AX
+
+full:
+	KMOVB         AX, K1
+	VMOVDQU64.Z   (SI), K1, Z5
+	VPOPCNTQ      Z5, Z6
+	VPADDQ        Z6, Z4, Z4
+	VPANDQ.Z      (DI), Z5, K1, Z6
+	VPOPCNTQ      Z6, Z6
+	VPADDQ        Z6, Z0, Z0
+	VPANDQ.Z      (DI)(R8*1), Z5, K1, Z6
+	VPOPCNTQ      Z6, Z6
+	VPADDQ        Z6, Z1, Z1
+	VPANDQ.Z      (DI)(R8*2), Z5, K1, Z6
+	VPOPCNTQ      Z6, Z6
+	VPADDQ        Z6, Z2, Z2
+	VPANDQ.Z      (R9), Z5, K1, Z6
+	VPOPCNTQ      Z6, Z6
+	VPADDQ        Z6, Z3, Z3
+	ADDQ          $64, SI
+	ADDQ          $64, DI
+	ADDQ          $64, R9
+	SUBQ          $8, CX
+	JG            step
+
+	// weighted = c0 + 2 c1 + 4 c2 + 8 c3
+	VPSLLQ        $1, Z1, Z1
+	VPSLLQ        $2, Z2, Z2
+	VPSLLQ        $3, Z3, Z3
+	VPADDQ        Z1, Z0, Z0
+	VPADDQ        Z3, Z2, Z2
+	VPADDQ        Z2, Z0, Z0
+	VEXTRACTI64X4 $1, Z0, Y1
+	VPADDQ        Y1, Y0, Y0
+	VEXTRACTI128  $1, Y0, X1
+	VPADDQ        X1, X0, X0
+	VPSHUFD       $0x4e, X0, X1
+	VPADDQ        X1, X0, X0
+	VMOVQ         X0, AX
+	VEXTRACTI64X4 $1, Z4, Y1
+	VPADDQ        Y1, Y4, Y4
+	VEXTRACTI128  $1, Y4, X1
+	VPADDQ        X1, X4, X4
+	VPSHUFD       $0x4e, X4, X1
+	VPADDQ        X1, X4, X4
+	VMOVQ         X4, BX
+	VZEROUPPER
+	MOVQ          AX, weighted+24(FP)
+	MOVQ          BX, ones+32(FP)
+	RET

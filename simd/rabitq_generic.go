@@ -1,5 +1,7 @@
 package simd
 
+import "math/bits"
+
 // maskedSumGeneric is the reference of MaskedSum; len(bits) >= (len(q)+7)/8.
 func maskedSumGeneric(q []float32, bits []byte) float32 {
 	var s0, s1, s2, s3 float32
@@ -22,4 +24,19 @@ func maskedSumGeneric(q []float32, bits []byte) float32 {
 		}
 	}
 	return (s0 + s1) + (s2 + s3)
+}
+
+// popcountPlanes4Generic is the reference of PopcountPlanes4; len(q) >= 4*len(a).
+func popcountPlanes4Generic(a, q []uint64) (weighted, ones int) {
+	w := len(a)
+	q0, q1, q2, q3 := q[:w], q[w:2*w], q[2*w:3*w], q[3*w:4*w]
+	var c0, c1, c2, c3 int
+	for i, x := range a {
+		ones += bits.OnesCount64(x)
+		c0 += bits.OnesCount64(x & q0[i])
+		c1 += bits.OnesCount64(x & q1[i])
+		c2 += bits.OnesCount64(x & q2[i])
+		c3 += bits.OnesCount64(x & q3[i])
+	}
+	return c0 + 2*c1 + 4*c2 + 8*c3, ones
 }

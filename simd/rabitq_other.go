@@ -2,8 +2,10 @@
 
 package simd
 
-// Without assembly MaskedSum is its pure-Go reference.
+// Without assembly MaskedSum and PopcountPlanes4 are their pure-Go references.
 
 func maskedSum(q []float32, bits []byte) float32 { return maskedSumGeneric(q, bits) }
+
+func popcountPlanes4(a, q []uint64) (int, int) { return popcountPlanes4Generic(a, q) }
 
 func prefetchByte(slab []byte, off int) {}

@@ -2,6 +2,7 @@ package simd
 
 import (
 	"math"
+	"math/bits"
 	"math/rand"
 	"testing"
 )
@@ -89,4 +90,43 @@ func BenchmarkMaskedSum784(b *testing.B) {
 			_ = s
 		})
 	}
+}
+
+// TestPopcountPlanes4 checks every level against the definition for lengths around the
+// eight-word step.
+func TestPopcountPlanes4(t *testing.T) {
+	defer func() { _ = SetLevel(Levels()[len(Levels())-1]) }()
+	rng := rand.New(rand.NewSource(2))
+	for _, lvl := range Levels() {
+		if err := SetLevel(lvl); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range []int{0, 1, 2, 7, 8, 9, 13, 16, 17, 40} {
+			a := make([]uint64, w)
+			q := make([]uint64, 4*w+3)
+			for i := range a {
+				a[i] = rng.Uint64()
+			}
+			for i := range q {
+				q[i] = rng.Uint64()
+			}
+			var ww, wo int
+			for i, x := range a {
+				wo += bits.OnesCount64(x)
+				for j := 0; j < 4; j++ {
+					ww += bits.OnesCount64(x&q[j*w+i]) << j
+				}
+			}
+			gw, gones := PopcountPlanes4(a, q)
+			if gw != ww || gones != wo {
+				t.Fatalf("%s w=%d: got (%d, %d), want (%d, %d)", lvl, w, gw, gones, ww, wo)
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("short query planes: no panic")
+		}
+	}()
+	PopcountPlanes4(make([]uint64, 2), make([]uint64, 7))
 }

@@ -4,7 +4,6 @@ import (
 	"container/heap"
 	"encoding/binary"
 	"math"
-	"math/bits"
 	"sync"
 	"unsafe"
 
@@ -51,7 +50,7 @@ type Margined interface {
 // For a query q the computer forms q_n = (R·P(q - m) - c)/||R·P(q - m) - c|| and estimates
 // <o, q_n> by <ybar, q_n>/<ybar, o>, which is unbiased; with a 32-bit query <u, q_n> is a sum
 // of query coordinates selected by the bit planes (simd.MaskedSum), with a 4-bit query q_n is
-// scalar-quantized into 4 bit planes and the products are popcounts (simd.PopcountAnd). The l2
+// scalar-quantized into 4 bit planes and the products are popcounts (simd.PopcountPlanes4). The l2
 // estimate is ||x'-c||^2 + ||q'-c||^2 - 2||x'-c|| ||q'-c|| <o, q_n> plus the residual energies
 // of both vectors; ip is 1 - (||q||^2 + ||x||^2 - l2)/2 (cosine: vectors are normalised by the
 // caller). The estimate of <o, q_n> lies within rabitq_error_rate·sqrt((1 - <ybar,o>^2) /
@@ -655,8 +654,13 @@ func (c *rabitqComputer) SetQuery(query []float32) {
 // fixed per query and would shift every distance of a code the same way.
 func (c *rabitqComputer) quantizeQuery() {
 	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
-	for _, x := range c.qn {
-		lo, hi = min(lo, x), max(hi, x)
+	for _, x := range c.qn { // plain comparisons: q_n is finite, and min/max pay for NaN rules
+		if x < lo {
+			lo = x
+		}
+		if x > hi {
+			hi = x
+		}
 	}
 	if len(c.qn) == 0 || !(hi > lo) {
 		if len(c.qn) == 0 {
@@ -672,17 +676,38 @@ func (c *rabitqComputer) quantizeQuery() {
 	clear(c.qplanes)
 	w := c.q.plane / 8
 	var lsum uint64
-	seed := uint64(0xcbf29ce484222325)
-	for _, x := range c.qn {
-		seed = (seed ^ uint64(math.Float32bits(x))) * 0x100000001b3
-	}
+	var seed uint64 // a digest of the query: independent products, no serial chain
 	for i, x := range c.qn {
-		r := float32(splitmix64(seed+uint64(i))>>40) / (1 << 24)
-		l := uint64(min(max((x-lo)*inv+r, 0), 15))
-		lsum += l
-		for j := 0; j < 4; j++ {
-			c.qplanes[j*w+i>>6] |= (l >> j & 1) << (i & 63)
+		seed += uint64(math.Float32bits(x)) * uint64(2*i+1)
+	}
+	rng := splitmix64(seed) | 1
+	var r64 uint64
+	for wi := 0; wi*64 < len(c.qn); wi++ {
+		var p0, p1, p2, p3 uint64
+		blk := c.qn[wi*64 : min(len(c.qn), wi*64+64)]
+		for j, x := range blk {
+			if j&3 == 0 { // xorshift64*: 16 bits of dither per coordinate
+				rng ^= rng >> 12
+				rng ^= rng << 25
+				rng ^= rng >> 27
+				r64 = rng * 0x2545f4914f6cdd1d
+			}
+			r := float32(r64>>(16*(j&3))&0xffff) * (1.0 / 65536)
+			v := (x-lo)*inv + r
+			if v < 0 {
+				v = 0
+			}
+			if v > 15 {
+				v = 15
+			}
+			l := uint64(v)
+			lsum += l
+			p0 |= (l & 1) << j
+			p1 |= (l >> 1 & 1) << j
+			p2 |= (l >> 2 & 1) << j
+			p3 |= (l >> 3) << j
 		}
+		c.qplanes[wi], c.qplanes[w+wi], c.qplanes[2*w+wi], c.qplanes[3*w+wi] = p0, p1, p2, p3
 	}
 	// the centre term from the quantized query too, so the rounding errors are weighed by the
 	// centred code u - (2^B-1)/2
@@ -726,15 +751,9 @@ func (c *rabitqComputer) dot(code []byte) float32 {
 	words := c.words(code[:q.foff])
 	var ones, prod int
 	for b := 0; b < q.bits; b++ {
-		pl := words[b*w : (b+1)*w]
-		pc := 0
-		for _, x := range pl {
-			pc += bits.OnesCount64(x)
-		}
-		ones += pc << b
-		for j := 0; j < 4; j++ {
-			prod += simd.PopcountAnd(pl, c.qplanes[j*w:(j+1)*w]) << (b + j)
-		}
+		pw, po := simd.PopcountPlanes4(words[b*w:(b+1)*w], c.qplanes)
+		prod += pw << b
+		ones += po << b
 	}
 	return c.lo*float32(ones) + c.dq*float32(prod) - c.csum
 }
@@ -776,15 +795,15 @@ func (c *rabitqComputer) Margin(code []byte) float32 {
 func (c *rabitqComputer) DistanceBatch(slab []byte, ids []uint32, out []float32) {
 	out = out[:len(ids)]
 	q := c.q
-	if q.qbits == 32 && len(ids) > 0 {
-		// a code spans two or three cache lines: ask for all of them before the first is read
-		for _, id := range ids {
-			off := int(id) * q.size
-			if off+q.size <= len(slab) {
-				simd.Prefetch(unsafe.Pointer(&slab[off]))
-				simd.Prefetch(unsafe.Pointer(&slab[off+q.size-1]))
-			}
+	// a code spans two or three cache lines: ask for all of them before the first is read
+	for _, id := range ids {
+		off := int(id) * q.size
+		if off+q.size <= len(slab) {
+			simd.Prefetch(unsafe.Pointer(&slab[off]))
+			simd.Prefetch(unsafe.Pointer(&slab[off+q.size-1]))
 		}
+	}
+	if q.qbits == 32 && len(ids) > 0 {
 		simd.MaskedSumRows(c.qn, slab, q.size, 0, ids, out)
 		if q.bits > 1 {
 			if cap(c.sums) < len(ids) {
@@ -806,9 +825,6 @@ func (c *rabitqComputer) DistanceBatch(slab []byte, ids []uint32, out []float32)
 		return
 	}
 	for i, id := range ids {
-		if i+1 < len(ids) {
-			prefetchRow(slab, ids[i+1], q.size)
-		}
 		off := int(id) * q.size
 		out[i] = c.Distance(slab[off : off+q.size])
 	}
