@@ -739,7 +739,7 @@ func (x *Index) KnnSearch(query []float32, k int, opts *api.SearchOptions) ([]ap
 		items = x.scan(c, query, k, -1, opts.Filter, deadline)
 	} else {
 		items = x.graphSearch(c, query, ef, capacity, sp, opts.Filter, deadline, false, 0)
-		items = x.rerank(c, sp, query, items, k)
+		items = x.rerank(c, sp, query, items, k, 0)
 	}
 	if len(items) > k {
 		items = items[:k]
@@ -777,7 +777,7 @@ func (x *Index) RangeSearch(query []float32, radius float32, limit int, opts *ap
 		if x.reranks(sp) {
 			items = append(items, top...)
 			items = dedupe(items)
-			items = x.rerank(c, sp, query, items, 0)
+			items = x.rerank(c, sp, query, items, 0, radius)
 		} else {
 			topk.SortItems(items)
 		}
@@ -837,18 +837,24 @@ func (x *Index) graphSearch(c *searchCtx, query []float32, ef, capacity int, sp 
 }
 
 // rerank recomputes the distances of items, when the request reranks, with the precise codes
-// (use_reorder) or else the full codes of a two-stage base, and sorts them. With k > 0 only the
-// k best are wanted: when the base codes give error bounds (rabitq), candidates that cannot be
-// among them are skipped (rerankBounded) and at most k items are returned.
-func (x *Index) rerank(c *searchCtx, sp *SearchParams, query []float32, items []topk.Item, k int) []topk.Item {
+// (use_reorder) or else the full codes of a two-stage base, and sorts them. When the base codes
+// give error bounds (rabitq), candidates that cannot qualify are not reranked: with k > 0 (knn)
+// only the k best are wanted (rerankBounded, at most k items returned); with k == 0 (range)
+// candidates whose lower bound exceeds radius are dropped.
+func (x *Index) rerank(c *searchCtx, sp *SearchParams, query []float32, items []topk.Item, k int, radius float32) []topk.Item {
 	if len(items) == 0 || !x.reranks(sp) {
 		return items
 	}
 	comp, codes := c.base, x.baseCodes
 	if x.precise != nil {
 		comp, codes = c.precise, x.preciseCodes
-		if b, ok := c.base.(quant.Bounded); ok && boundedRerank && x.ts == nil && k > 0 && len(items) > k {
-			return x.rerankBounded(c, b, query, items, k)
+		if b, ok := c.base.(quant.Bounded); ok && boundedRerank && x.ts == nil {
+			if k > 0 && len(items) > k {
+				return x.rerankBounded(c, b, query, items, k)
+			}
+			if k == 0 {
+				items = x.dropBeyond(b, items, radius)
+			}
 		}
 	}
 	comp.SetQuery(query)
@@ -922,6 +928,26 @@ func (x *Index) rerankBounded(c *searchCtx, b quant.Bounded, query []float32, it
 	}
 	out := append(items[:0], c.heap.Items()...)
 	sortItems(out)
+	return out
+}
+
+// dropBeyond removes the items whose lower bound of the true distance exceeds radius; items
+// carry the base estimates, as in rerankBounded.
+func (x *Index) dropBeyond(b quant.Bounded, items []topk.Item, radius float32) []topk.Item {
+	m, margined := b.(quant.Margined)
+	out := items[:0]
+	for _, it := range items {
+		code := x.baseCodes.Code(int(it.ID))
+		var lower float32
+		if margined {
+			lower = it.Dist - m.Margin(code)
+		} else {
+			_, lower = b.DistanceBound(code)
+		}
+		if lower <= radius {
+			out = append(out, it)
+		}
+	}
 	return out
 }
 

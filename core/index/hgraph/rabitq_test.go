@@ -97,8 +97,8 @@ func TestRaBitQBase(t *testing.T) {
 
 // TestRaBitQBoundedRerank: with rabitq base codes and fp32 reorder, candidates whose lower
 // bound exceeds the k-th precise distance are not reranked; the results match a full rerank
-// (the bound fails rarely) with fewer precise distances, for knn through a tq chain of
-// rotations too. Range search reranks everything.
+// (the bound fails rarely) with fewer precise distances, through a tq chain of rotations too.
+// Range searches drop the candidates whose lower bound exceeds the radius.
 func TestRaBitQBoundedRerank(t *testing.T) {
 	const n, d, k, nq, ef = 2000, 64, 10, 30, 300
 	defer func() { boundedRerank = true }()
@@ -134,6 +134,18 @@ func TestRaBitQBoundedRerank(t *testing.T) {
 				}
 				with += s1.DistanceComputations
 				without += s2.DistanceComputations
+				// range search: candidates whose lower bound exceeds the radius are dropped
+				radius := b[k-1].Distance
+				boundedRerank = true
+				ra, err := x.RangeSearch(q, radius, -1, &api.SearchOptions{Block: block})
+				require.NoError(t, err)
+				boundedRerank = false
+				rb, err := x.RangeSearch(q, radius, -1, &api.SearchOptions{Block: block})
+				require.NoError(t, err)
+				require.GreaterOrEqual(t, len(ra), len(rb)-1)
+				for _, r := range ra {
+					require.LessOrEqual(t, r.Distance, radius)
+				}
 			}
 			t.Logf("identical results for %d of %d queries; %d distances with the bound, %d without", same, nq, with, without)
 			require.GreaterOrEqual(t, same, nq*9/10)
@@ -210,8 +222,8 @@ func TestRaBitQParamErrors(t *testing.T) {
 
 // BenchmarkRaBitQFashionMNIST reports hgraph on Fashion-MNIST (60 000 x 784, l2, the first
 // 1 000 test images as queries, k = 10; max_degree 32, ef_construction 200) with 1-bit rabitq
-// base codes and fp32 reorder (dense rotation, and Hadamard rotation with rabitq_use_fht), next
-// to fp32 codes: recall@10, the base code's size against fp32, queries per CPU-second of the
+// base codes and fp32 reorder (Hadamard rotation with 32- and 4-bit queries, and the dense
+// rotation), next to fp32 codes: recall@10, the base code's size against fp32, queries per CPU-second of the
 // searching thread (so other work on the machine does not distort it) and precise distances per
 // query with and without the error-bound skip. It skips when the Debian package
 // dataset-fashion-mnist is not installed.
@@ -228,6 +240,7 @@ func BenchmarkRaBitQFashionMNIST(b *testing.B) {
 	defer func() { boundedRerank = true }()
 	for _, cfg := range []struct{ name, param string }{
 		{"rabitq1-fht+fp32", `"base_quantization_type":"rabitq","rabitq_use_fht":true,"use_reorder":true,"precise_quantization_type":"fp32"`},
+		{"rabitq1-fht-q4+fp32", `"base_quantization_type":"rabitq","rabitq_use_fht":true,"rabitq_bits_per_dim_query":4,"use_reorder":true,"precise_quantization_type":"fp32"`},
 		{"rabitq1+fp32", `"base_quantization_type":"rabitq","use_reorder":true,"precise_quantization_type":"fp32"`},
 		{"fp32", `"base_quantization_type":"fp32"`},
 	} {
@@ -238,7 +251,7 @@ func BenchmarkRaBitQFashionMNIST(b *testing.B) {
 		build := time.Since(start)
 		ratio := float64(4*d) / float64(x.base.CodeSize())
 		b.Logf("%s: built %d vectors in %v; base code %d bytes, %.1fx smaller than fp32", cfg.name, n, build.Round(time.Millisecond), x.base.CodeSize(), ratio)
-		for _, ef := range []int{20, 40, 60, 100} {
+		for _, ef := range []int{20, 30, 40, 60, 100} {
 			block := []byte(fmt.Sprintf(`{"ef_search":%d}`, ef))
 			run := func(skip bool) (recall, qps, dists float64) {
 				boundedRerank = skip
