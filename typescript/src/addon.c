@@ -899,6 +899,39 @@ static napi_value insert_sync(napi_env env, napi_callback_info info, insert_fn f
     return out;
 }
 
+/* train_args are the checked arguments of train/trainAsync(vectors, numElements, dim). */
+typedef struct train_args {
+    typed_arg vectors;
+    vsag_dtype_t dtype;
+    int64_t n, dim;
+} train_args;
+
+static bool get_train_args(napi_env env, native_index* ni, napi_value* argv, train_args* a) {
+    if (!get_vectors(env, ni, argv[0], "vectors", &a->vectors, &a->dtype)) return false;
+    if (!get_count(env, argv[1], "numElements", 9007199254740991.0, &a->n)) return false;
+    if (!get_count(env, argv[2], "dim", 1e9, &a->dim)) return false;
+    if ((double)a->n * (double)a->dim > (double)a->vectors.length) {
+        throw_errorf(env, CODE_INVALID_ARGUMENT, "vectors holds %zu values, numElements*dim needs %.0f",
+                     a->vectors.length, (double)a->n * (double)a->dim);
+        return false;
+    }
+    return true;
+}
+
+/* train(vectors, numElements, dim) learns the index's trained state without adding vectors. */
+static napi_value index_train(napi_env env, napi_callback_info info) {
+    size_t argc = 3;
+    napi_value argv[3];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    train_args a;
+    if (!get_train_args(env, ni, argv, &a)) return NULL;
+    int st = vsag_index_train_vectors(ni->handle, a.vectors.data, a.dtype, (uint64_t)a.n,
+                                      (uint64_t)a.dim);
+    if (st != 0) throw_status(env, st);
+    return NULL;
+}
+
 static napi_value index_build(napi_env env, napi_callback_info info) {
     return insert_sync(env, info, vsag_index_build_vectors,
                        vsag_index_build_vectors_with_attributes);
@@ -2403,6 +2436,222 @@ static napi_value index_search(napi_env env, napi_callback_info info) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Exported models and merging                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/* adopt_result wraps the handle a compatibility-layer call stored, or throws its error. */
+static napi_value adopt_result(napi_env env, Error_t e, vsag_index_t h) {
+    if (e.code != 0) {
+        throw_error(env, e.code, e.message);
+        return NULL;
+    }
+    napi_value obj = wrap_handle(env, h);
+    if (obj == NULL) throw_error(env, 2, "cannot create the index object");
+    return obj;
+}
+
+/* clone() returns an independent deep copy of the index. */
+static napi_value index_clone(napi_env env, napi_callback_info info) {
+    native_index* ni = this_index(env, info, NULL, NULL, NULL);
+    if (ni == NULL) return NULL;
+    vsag_index_t h = NULL;
+    Error_t e = vsag_index_clone(ni->handle, &h);
+    return adopt_result(env, e, h);
+}
+
+/* exportModel() returns a new empty index holding the index's parameters and trained model. */
+static napi_value index_export_model(napi_env env, napi_callback_info info) {
+    native_index* ni = this_index(env, info, NULL, NULL, NULL);
+    if (ni == NULL) return NULL;
+    vsag_index_t h = NULL;
+    Error_t e = vsag_index_export_model(ni->handle, &h);
+    return adopt_result(env, e, h);
+}
+
+/*
+ * merge_req is the checked arguments of merge/mergeAsync: the units (handles and malloc'd
+ * copies of the id maps), references to the source objects (so the garbage collector keeps
+ * them, and their handles, while an asynchronous merge waits), and the failed labels.
+ */
+typedef struct merge_req {
+    vsag_merge_unit_t* units;
+    int64_t** maps; /* per unit: from and to, or NULL */
+    napi_ref* refs;
+    uint32_t n;
+    int64_t* failed;
+    uint64_t num_failed;
+} merge_req;
+
+static void merge_req_free(napi_env env, merge_req* m) {
+    if (m == NULL) return;
+    for (uint32_t i = 0; i < m->n; i++) {
+        if (m->maps) free(m->maps[i]);
+        if (m->refs && m->refs[i]) napi_delete_reference(env, m->refs[i]);
+    }
+    free(m->units);
+    free(m->maps);
+    free(m->refs);
+    free(m->failed);
+    free(m);
+}
+
+/*
+ * get_merge_req reads merge(sources, froms, tos): sources an Array of NativeIndex objects,
+ * froms and tos Arrays of the same length whose entries are both null (no map) or both label
+ * lists (BigInt64Array or Array of labels) of one length. Throws and returns NULL on error.
+ */
+static merge_req* get_merge_req(napi_env env, napi_value* argv) {
+    bool is_array = false;
+    for (int a = 0; a < 3; a++) {
+        if (napi_is_array(env, argv[a], &is_array) != napi_ok || !is_array) {
+            throw_arg_error(env, false, "merge: units must be an Array");
+            return NULL;
+        }
+    }
+    uint32_t n = 0, nf = 0, nt = 0;
+    napi_get_array_length(env, argv[0], &n);
+    napi_get_array_length(env, argv[1], &nf);
+    napi_get_array_length(env, argv[2], &nt);
+    if (nf != n || nt != n) {
+        throw_error(env, CODE_INVALID_ARGUMENT, "merge: the id maps do not match the units");
+        return NULL;
+    }
+    merge_req* m = calloc(1, sizeof *m);
+    if (m == NULL || (n > 0 && ((m->units = calloc(n, sizeof *m->units)) == NULL ||
+                                (m->maps = calloc(n, sizeof *m->maps)) == NULL ||
+                                (m->refs = calloc(n, sizeof *m->refs)) == NULL))) {
+        merge_req_free(env, m);
+        throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+        return NULL;
+    }
+    m->n = n;
+    addon_state* st = get_state(env);
+    napi_value ctor;
+    if (napi_get_reference_value(env, st->index_ctor, &ctor) != napi_ok) {
+        merge_req_free(env, m);
+        throw_error(env, 2, "cannot reach the index class");
+        return NULL;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        vsag_merge_unit_t init = VSAG_MERGE_UNIT_INIT;
+        m->units[i] = init;
+        napi_value src, from, to;
+        bool is = false;
+        native_index* si = NULL;
+        if (napi_get_element(env, argv[0], i, &src) != napi_ok ||
+            napi_instanceof(env, src, ctor, &is) != napi_ok || !is ||
+            napi_unwrap(env, src, (void**)&si) != napi_ok || si == NULL) {
+            merge_req_free(env, m);
+            throw_arg_error(env, false, "merge: unit %u is not a vsag index", i);
+            return NULL;
+        }
+        if (si->handle == NULL) {
+            merge_req_free(env, m);
+            throw_errorf(env, CODE_WRONG_STATUS, "merge: unit %u: the index is closed", i);
+            return NULL;
+        }
+        m->units[i].index = si->handle;
+        if (napi_create_reference(env, src, 1, &m->refs[i]) != napi_ok) {
+            merge_req_free(env, m);
+            throw_error(env, 2, "cannot reference the index");
+            return NULL;
+        }
+        napi_get_element(env, argv[1], i, &from);
+        napi_get_element(env, argv[2], i, &to);
+        bool no_from = is_nullish(env, from), no_to = is_nullish(env, to);
+        if (no_from && no_to) continue;
+        if (no_from != no_to) {
+            merge_req_free(env, m);
+            throw_errorf(env, CODE_INVALID_ARGUMENT, "merge: unit %u: the id map lacks its %s labels",
+                         i, no_from ? "from" : "to");
+            return NULL;
+        }
+        char what[64];
+        int64_t *f = NULL, *t = NULL;
+        uint64_t fn = 0, tn = 0;
+        snprintf(what, sizeof what, "merge: unit %u: idMap from", i);
+        if (!copy_labels(env, from, what, &f, &fn)) {
+            merge_req_free(env, m);
+            return NULL;
+        }
+        snprintf(what, sizeof what, "merge: unit %u: idMap to", i);
+        if (!copy_labels(env, to, what, &t, &tn)) {
+            free(f);
+            merge_req_free(env, m);
+            return NULL;
+        }
+        if (fn != tn) {
+            free(f);
+            free(t);
+            merge_req_free(env, m);
+            throw_errorf(env, CODE_INVALID_ARGUMENT,
+                         "merge: unit %u: the id map has %llu from and %llu to labels", i,
+                         (unsigned long long)fn, (unsigned long long)tn);
+            return NULL;
+        }
+        /* one block: from at [0, fn), to at [fn, 2fn) (+1 so it is never empty) */
+        int64_t* both = malloc((2 * (size_t)fn + 1) * sizeof(int64_t));
+        if (both == NULL) {
+            free(f);
+            free(t);
+            merge_req_free(env, m);
+            throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+            return NULL;
+        }
+        if (fn > 0) {
+            memcpy(both, f, (size_t)fn * sizeof(int64_t));
+            memcpy(both + fn, t, (size_t)fn * sizeof(int64_t));
+        }
+        free(f);
+        free(t);
+        m->maps[i] = both;
+        m->units[i].id_map_from = both;
+        m->units[i].id_map_to = both + fn;
+        m->units[i].id_map_count = fn;
+    }
+    return m;
+}
+
+/*
+ * merge_run merges m's units into h (any thread): the failed-label buffer holds the sources'
+ * live counts, which bound the failures. Returns the status; the last error is the caller
+ * thread's.
+ */
+static int merge_run(vsag_index_t h, merge_req* m) {
+    uint64_t cap = 0;
+    for (uint32_t i = 0; i < m->n; i++) {
+        int64_t c = 0;
+        if (vsag_index_get_num_elements(m->units[i].index, &c) == 0 && c > 0) cap += (uint64_t)c;
+    }
+    m->failed = malloc(((size_t)cap + 1) * sizeof(int64_t));
+    if (m->failed == NULL) return -CODE_NO_ENOUGH_MEMORY;
+    int st = vsag_index_merge(h, m->n ? m->units : NULL, m->n, m->failed, cap, &m->num_failed);
+    /* a source that grew after it was counted may fail more labels than the buffer holds */
+    if (st == 0 && m->num_failed > cap) m->num_failed = cap;
+    return st;
+}
+
+/* merge(sources, froms, tos) merges synchronously and returns the failed labels. */
+static napi_value index_merge(napi_env env, napi_callback_info info) {
+    size_t argc = 3;
+    napi_value argv[3];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    merge_req* m = get_merge_req(env, argv);
+    if (m == NULL) return NULL;
+    napi_value out = NULL;
+    int st = merge_run(ni->handle, m);
+    if (st == -CODE_NO_ENOUGH_MEMORY && m->failed == NULL)
+        throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+    else if (st != 0)
+        throw_status(env, st);
+    else
+        out = copy_ids(env, m->failed, (size_t)m->num_failed);
+    merge_req_free(env, m);
+    return out;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Asynchronous methods                                                                        */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -2414,7 +2663,9 @@ typedef enum op_kind {
     OP_SAVE,
     OP_LOAD,
     OP_LOAD_FILE,
-    OP_SEARCH
+    OP_SEARCH,
+    OP_MERGE,
+    OP_TRAIN
 } op_kind;
 
 /* async_op is one operation queued on the libuv pool. */
@@ -2443,6 +2694,7 @@ typedef struct async_op {
     uint64_t num_failed;
     vsag_index_t loaded;
     search_req* search; /* OP_SEARCH: the request and its results */
+    merge_req* merge;   /* OP_MERGE: the units and the failed labels */
     /* status */
     int status;
     char* message;
@@ -2456,6 +2708,7 @@ static void op_free(napi_env env, async_op* op) {
     free(op->message);
     if (op->result) vsag_dataset_destroy(op->result);
     search_req_free(op->search);
+    merge_req_free(env, op->merge);
     if (op->work) napi_delete_async_work(env, op->work);
     free(op);
 }
@@ -2511,6 +2764,11 @@ static void op_execute(napi_env env, void* data) {
             op->status = op->search->status;
             if (op->status != 0) op->message = strdup(op->search->message ? op->search->message : "");
             break;
+        case OP_MERGE: op->status = merge_run(op->handle, op->merge); break;
+        case OP_TRAIN:
+            op->status = vsag_index_train_vectors(op->handle, op->vectors, op->dtype, op->count,
+                                                  op->dim);
+            break;
         case OP_SAVE: op->status = vsag_index_serialize_file(op->handle, op->str); break;
         case OP_LOAD: op->status = vsag_index_deserialize_file(op->handle, op->str); break;
         case OP_LOAD_FILE: {
@@ -2555,8 +2813,10 @@ static napi_value op_result(napi_env env, async_op* op) {
             return batch_result(env, ids_ab, dists_ab, (int64_t)op->count, op->k);
         }
         case OP_SEARCH: return search_result_js(env, op->search);
+        case OP_MERGE: return copy_ids(env, op->merge->failed, (size_t)op->merge->num_failed);
         case OP_SAVE:
-        case OP_LOAD: return undefined(env);
+        case OP_LOAD:
+        case OP_TRAIN: return undefined(env);
         case OP_LOAD_FILE: {
             vsag_index_t h = op->loaded;
             op->loaded = NULL; /* owned by the new object, or closed by wrap_handle */
@@ -2669,6 +2929,45 @@ static napi_value insert_async(napi_env env, napi_callback_info info, op_kind ki
         return NULL;
     }
     return op_queue(env, op, kind == OP_BUILD ? "vsag.buildAsync" : "vsag.addAsync");
+}
+
+/* trainAsync(vectors, numElements, dim): train on the libuv thread pool. */
+static napi_value index_train_async(napi_env env, napi_callback_info info) {
+    size_t argc = 3;
+    napi_value argv[3], self;
+    native_index* ni = this_index(env, info, &argc, argv, &self);
+    if (ni == NULL) return NULL;
+    train_args a;
+    if (!get_train_args(env, ni, argv, &a)) return NULL;
+    async_op* op = op_new(env, OP_TRAIN, ni, self);
+    if (op == NULL) return NULL;
+    op->vectors = a.vectors.data;
+    op->dtype = a.dtype;
+    op->count = (uint64_t)a.n;
+    op->dim = (uint64_t)a.dim;
+    if (!op_keep(env, op, argv[0])) {
+        op_free(env, op);
+        throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+        return NULL;
+    }
+    return op_queue(env, op, "vsag.trainAsync");
+}
+
+/* mergeAsync(sources, froms, tos): merge on the libuv thread pool. */
+static napi_value index_merge_async(napi_env env, napi_callback_info info) {
+    size_t argc = 3;
+    napi_value argv[3], self;
+    native_index* ni = this_index(env, info, &argc, argv, &self);
+    if (ni == NULL) return NULL;
+    merge_req* m = get_merge_req(env, argv);
+    if (m == NULL) return NULL;
+    async_op* op = op_new(env, OP_MERGE, ni, self);
+    if (op == NULL) {
+        merge_req_free(env, m);
+        return NULL;
+    }
+    op->merge = m;
+    return op_queue(env, op, "vsag.mergeAsync");
 }
 
 static napi_value index_build_async(napi_env env, napi_callback_info info) {
@@ -2987,6 +3286,12 @@ NAPI_MODULE_INIT() {
         METHOD("search", index_search),
         METHOD("searchAsync", index_search_async),
         METHOD("insertRows", index_insert_rows),
+        METHOD("train", index_train),
+        METHOD("trainAsync", index_train_async),
+        METHOD("clone", index_clone),
+        METHOD("exportModel", index_export_model),
+        METHOD("merge", index_merge),
+        METHOD("mergeAsync", index_merge_async),
     };
     napi_value ctor;
     if (napi_define_class(env, "NativeIndex", NAPI_AUTO_LENGTH, index_new, NULL,

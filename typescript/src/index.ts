@@ -166,6 +166,22 @@ export interface RequestResult {
     expected?: Explanation[];
 }
 
+/**
+ * How a merged index's labels are renamed ({@link MergeUnit}): a Map from source label to the
+ * label it takes, or two label lists `[from, to]` of one length. Labels the map does not name
+ * are left out.
+ */
+export type IdMap = ReadonlyMap<Label, Label> | readonly [BigInt64Array | readonly Label[], BigInt64Array | readonly Label[]];
+
+/**
+ * One source of {@link Index.merge}: an index sharing the target's trained model, and
+ * optionally a map of its labels (absent or null: the labels are kept).
+ */
+export interface MergeUnit {
+    index: Index;
+    idMap?: IdMap | null;
+}
+
 /** Options of {@link Index.build} and {@link Index.add}. */
 export interface InsertOptions {
     /**
@@ -403,7 +419,16 @@ interface NativeIndex {
         attrs: string | undefined,
         paths: string[] | undefined,
     ): BigInt64Array;
+    train(v: VectorArray, n: number, dim: number): void;
+    trainAsync(v: VectorArray, n: number, dim: number): Promise<void>;
+    clone(): NativeIndex;
+    exportModel(): NativeIndex;
+    merge(sources: NativeIndex[], froms: (LabelList | null)[], tos: (LabelList | null)[]): BigInt64Array;
+    mergeAsync(sources: NativeIndex[], froms: (LabelList | null)[], tos: (LabelList | null)[]): Promise<BigInt64Array>;
 }
+
+/* The units of a merge, split for the addon: one source and one optional id map per entry. */
+type LabelList = BigInt64Array | readonly Label[];
 
 /* RequestOptions with the search JSON serialized. */
 type NativeRequestOptions = Omit<RequestOptions, "params"> & { params?: string };
@@ -885,6 +910,74 @@ export class Index {
     }
 
     /**
+     * Learn the index's trained state (ivf centroids, quantizer ranges and codebooks) from
+     * numElements vectors of dimension dim without adding them; {@link Index.build} trains
+     * by itself, so this is for indexes filled with {@link Index.add} afterwards (or whose
+     * model is exported). Index types that need no training accept it for their quantizers.
+     *
+     * @param numElements - default: vectors.length / dim
+     * @param dim - default: the index dimension
+     */
+    train(vectors: VectorArray, numElements?: number, dim?: number): void {
+        const d = dim ?? this.getDim();
+        this.native.train(vectors, numElements ?? Math.floor(vectors.length / Math.max(d, 1)), d);
+    }
+
+    /** {@link Index.train} on the libuv thread pool. */
+    async trainAsync(vectors: VectorArray, numElements?: number, dim?: number): Promise<void> {
+        const d = dim ?? this.getDim();
+        return this.native.trainAsync(vectors, numElements ?? Math.floor(vectors.length / Math.max(d, 1)), d);
+    }
+
+    /** An independent, mutable deep copy of the index (Feature.SUPPORT_CLONE). */
+    clone(): Index {
+        return Index.wrap(this.native.clone());
+    }
+
+    /**
+     * A new, empty index with this index's type, parameters and trained model (centroids,
+     * codebooks, quantizer ranges) but none of its vectors (Feature.SUPPORT_EXPORT_MODEL;
+     * "ivf" has it, other types throw UNSUPPORTED_INDEX_OPERATION). Fill copies of it
+     * ({@link Index.clone}, or {@link Index.serialize} to other processes) and
+     * {@link Index.merge} them back without retraining.
+     */
+    exportModel(): Index {
+        return Index.wrap(this.native.exportModel());
+    }
+
+    /**
+     * Add the live vectors, extra info and attributes of indexes sharing this index's trained
+     * model (made with {@link Index.exportModel}, or trained identically) without re-encoding
+     * them (Feature.SUPPORT_MERGE_INDEX). Each unit is an Index (labels kept) or
+     * `{index, idMap}` ({@link IdMap}: labels it does not name are left out). The sources are
+     * only read.
+     *
+     * @returns the labels (as mapped) already present in this index, which were left out
+     * @throws VsagError INVALID_ARGUMENT for a source of another type, parameters or model,
+     *   this index itself, a source given twice or a label named twice in a map (nothing is
+     *   merged then); UNSUPPORTED_INDEX_OPERATION for index types without merge;
+     *   WRONG_STATUS for an immutable index or a closed one
+     */
+    merge(units: readonly (Index | MergeUnit)[]): BigInt64Array {
+        const [sources, froms, tos] = mergeArgs(units);
+        return this.native.merge(sources, froms, tos);
+    }
+
+    /**
+     * {@link Index.merge} on the libuv thread pool. Do not close the sources while it is
+     * pending (the merge then fails).
+     */
+    async mergeAsync(units: readonly (Index | MergeUnit)[]): Promise<BigInt64Array> {
+        const [sources, froms, tos] = mergeArgs(units);
+        return this.native.mergeAsync(sources, froms, tos);
+    }
+
+    /** @internal the addon object behind an index, for {@link Index.merge}. */
+    static _nativeOf(index: Index): NativeIndex {
+        return index.native;
+    }
+
+    /**
      * The index in the file format of {@link Index.save}, as a Buffer (to store in a database
      * or send over the network).
      */
@@ -968,6 +1061,41 @@ export class Index {
     get closed(): boolean {
         return this.native.isClosed();
     }
+}
+
+/* mergeArgs splits merge units into the addon's parallel arrays: sources and id maps. */
+function mergeArgs(units: readonly (Index | MergeUnit)[]): [NativeIndex[], (LabelList | null)[], (LabelList | null)[]] {
+    if (!Array.isArray(units)) {
+        throw argumentError(false, "merge: units must be an Array of Index or {index, idMap}");
+    }
+    const sources: NativeIndex[] = [];
+    const froms: (LabelList | null)[] = [];
+    const tos: (LabelList | null)[] = [];
+    units.forEach((u: unknown, i: number) => {
+        let index: unknown = u;
+        let idMap: unknown = null;
+        if (!(u instanceof Index)) {
+            if (u === null || typeof u !== "object" || !((u as MergeUnit).index instanceof Index)) {
+                throw argumentError(false, `merge: unit ${i} must be an Index or {index, idMap}`);
+            }
+            index = (u as MergeUnit).index;
+            idMap = (u as MergeUnit).idMap ?? null;
+        }
+        sources.push(Index._nativeOf(index as Index));
+        if (idMap === null) {
+            froms.push(null);
+            tos.push(null);
+        } else if (idMap instanceof Map) {
+            froms.push(Array.from(idMap.keys()) as Label[]);
+            tos.push(Array.from(idMap.values()) as Label[]);
+        } else if (Array.isArray(idMap) && idMap.length === 2) {
+            froms.push(idMap[0] as LabelList);
+            tos.push(idMap[1] as LabelList);
+        } else {
+            throw argumentError(false, `merge: unit ${i}: idMap must be a Map or [from, to] label lists`);
+        }
+    });
+    return [sources, froms, tos];
 }
 
 /* argumentError is a TypeError or RangeError carrying VSAG's INVALID_ARGUMENT code. */

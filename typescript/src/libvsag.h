@@ -82,7 +82,11 @@
     X(vsag_dataset_set_sparse_vectors) \
     X(vsag_dataset_set_vector_counts) \
     X(vsag_dataset_set_paths) \
-    X(vsag_index_search_request)
+    X(vsag_index_search_request) \
+    X(vsag_index_clone) \
+    X(vsag_index_export_model) \
+    X(vsag_index_merge) \
+    X(vsag_index_train_vectors)
 
 #define VSAG_DECLARE_IMPORT(name) extern __typeof__(name)* vsagp_##name;
 VSAG_IMPORTS(VSAG_DECLARE_IMPORT)
@@ -166,5 +170,9 @@ const char* vsag_library_path(void);
 #define vsag_dataset_set_vector_counts (*vsagp_vsag_dataset_set_vector_counts)
 #define vsag_dataset_set_paths (*vsagp_vsag_dataset_set_paths)
 #define vsag_index_search_request (*vsagp_vsag_index_search_request)
+#define vsag_index_clone (*vsagp_vsag_index_clone)
+#define vsag_index_export_model (*vsagp_vsag_index_export_model)
+#define vsag_index_merge (*vsagp_vsag_index_merge)
+#define vsag_index_train_vectors (*vsagp_vsag_index_train_vectors)
 
 #endif

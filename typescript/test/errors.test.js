@@ -137,11 +137,17 @@ test("every method throws WRONG_STATUS after close()", async () => {
         getName: () => index.getName(),
         serialize: () => index.serialize(),
         deserialize: () => index.deserialize(new Uint8Array(8)),
+        train: () => index.train(q, 1, 4),
+        clone: () => index.clone(),
+        exportModel: () => index.exportModel(),
+        merge: () => index.merge([]),
     };
     for (const [name, call] of Object.entries(calls)) assert.throws(call, code(E.WRONG_STATUS), name);
     await assert.rejects(index.buildAsync(q, ids, 1, 4), code(E.WRONG_STATUS));
     await assert.rejects(index.knnSearchBatchAsync(q, 1, 1), code(E.WRONG_STATUS));
     await assert.rejects(index.saveAsync(h.tmpPath("closed.index")), code(E.WRONG_STATUS));
+    await assert.rejects(index.trainAsync(q, 1, 4), code(E.WRONG_STATUS));
+    await assert.rejects(index.mergeAsync([]), code(E.WRONG_STATUS));
 });
 
 test("the finalizer releases indexes that were never closed", async () => {
