@@ -1291,7 +1291,8 @@ typedef struct vsag_merge_unit {
  * type, dim, metric, dtype or extra_info_size, a source trained on another model, a source that
  * is index itself or appears twice, NULL failed_ids with capacity > 0),
  * VSAG_UNSUPPORTED_INDEX_OPERATION (index types without VSAG_FEATURE_SUPPORT_MERGE_INDEX),
- * VSAG_WRONG_STATUS (index is immutable). On error index is unchanged.
+ * VSAG_WRONG_STATUS (index is immutable, or untrained: merge into an exported model or a
+ * trained index). On error index is unchanged.
  * Ownership: units and the arrays they point to are read during the call only.
  * Thread-safety: any thread. It writes to index as an add does (searches on index run
  * meanwhile) and reads each source under that source's snapshot lock: writes to the sources

@@ -2459,8 +2459,13 @@ static void test_ivf(void) {
           VSAG_INVALID_ARGUMENT);
     vsag_index_destroy(hg);
 
-    /* an immutable target refuses; destroyed handles are errors */
+    /* an untrained or immutable target refuses; destroyed handles are errors */
     u.index = shard_a;
+    vsag_index_t untrained = NULL;
+    OK(vsag_index_make("ivf", IVF_PARAMS, &untrained));
+    FAILS(vsag_index_merge(untrained, &u, 1, failed, N, &nf), VSAG_WRONG_STATUS);
+    CHECK(ivf_count(untrained) == 0);
+    vsag_index_destroy(untrained);
     OK(vsag_index_set_immutable(fresh));
     FAILS(vsag_index_merge(fresh, &u, 1, failed, N, &nf), VSAG_WRONG_STATUS);
     vsag_index_destroy(other);
