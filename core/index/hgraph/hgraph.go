@@ -14,6 +14,12 @@
 // primary codes, with the candidates then ranked and pruned by the full codes. leanvec's "ood"
 // training learns from the queries given to TrainWithQueries; an index built without them
 // trains on its base vectors standing in for the queries (the in-distribution case).
+//
+// Base codes whose distances are estimates with an error bound (rabitq, and tq chains of
+// rotations ending in rabitq; quant.Bounded) let the rerank with precise codes skip
+// candidates: a knn rerank visits candidates by ascending estimate and skips one whose lower
+// bound (at rabitq_error_rate) exceeds the k-th precise distance found so far; a range search
+// drops candidates whose lower bound exceeds the radius. rabitq_version "split" is refused.
 package hgraph
 
 import (
