@@ -6,7 +6,6 @@ package main
 import "C"
 
 import (
-	"sync"
 	"unsafe"
 
 	"github.com/govsag/vsag/core"
@@ -22,12 +21,6 @@ const maxMergeUnitSize = 1 << 10
 
 // maxMergeUnits bounds the number of units of one merge (each holds its index's snapshot lock).
 const maxMergeUnits = 1 << 16
-
-// mergeMu runs the merges of this library one at a time. A merge holds the snapshot lock of
-// every source while it writes to its target, so two merges taking the same indexes in
-// different orders (A into B and B into A, or sources [A, B] and [B, A]) would otherwise wait
-// for each other forever.
-var mergeMu sync.Mutex
 
 // mergeUnits reads n units of the array at p, whose stride is the struct_size of the first
 // unit, into core's form. Nothing of the caller's memory is kept: the maps are copied.
@@ -107,11 +100,7 @@ func vsagi_index_merge(h C.uintptr_t, units unsafe.Pointer, numUnits C.uint64_t,
 	if err != nil {
 		return fail(err)
 	}
-	bad, err := func() ([]int64, error) {
-		mergeMu.Lock()
-		defer mergeMu.Unlock()
-		return x.Merge(us)
-	}()
+	bad, err := x.Merge(us) // core runs merges one at a time
 	if err != nil {
 		return fail(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -89,4 +90,62 @@ func TestConcurrentUpdateExtraInfo(t *testing.T) {
 	got, err := idx.GetExtraInfoByIDs([]int64{7})
 	require.NoError(t, err)
 	require.EqualValues(t, 7*3+1+50*1000, binary.LittleEndian.Uint64(got))
+}
+
+// TestMergeInOppositeOrdersDoesNotDeadlock: merges taking the same indexes in opposite orders
+// run one after the other instead of waiting for each other.
+func TestMergeInOppositeOrdersDoesNotDeadlock(t *testing.T) {
+	create := `{"dtype":"float32","metric_type":"l2","dim":4,"index_param":{"buckets_count":2}}`
+	seed, err := CreateIndex("ivf", create)
+	require.NoError(t, err)
+	v := make([]float32, 40*4)
+	for i := range v {
+		v[i] = float32(i%13) * 0.5
+	}
+	ids := make([]int64, 40)
+	for i := range ids {
+		ids[i] = int64(i)
+	}
+	require.NoError(t, seed.Train(&Dataset{NumElements: 40, Dim: 4, Float32: v}))
+	a, err := seed.ExportModel()
+	require.NoError(t, err)
+	b, err := seed.ExportModel()
+	require.NoError(t, err)
+	_, err = a.Add(&Dataset{NumElements: 20, Dim: 4, IDs: ids[:20], Float32: v[:80]})
+	require.NoError(t, err)
+	_, err = b.Add(&Dataset{NumElements: 20, Dim: 4, IDs: ids[20:], Float32: v[80:]})
+	require.NoError(t, err)
+	// many goroutines merge in both directions at once; without one order between merges,
+	// two of them soon hold each other's source lock and wait for the other's target
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 300; i++ {
+				src, dst := a, b
+				if (g+i)%2 == 0 {
+					src, dst = b, a
+				}
+				if _, err := dst.Merge([]MergeUnit{{Index: src}}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-time.After(20 * time.Second):
+		t.Fatal("merges in opposite orders deadlocked")
+	}
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.EqualValues(t, 40, a.GetNumElements())
+	require.EqualValues(t, 40, b.GetNumElements())
 }

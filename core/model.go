@@ -1,6 +1,8 @@
 package core
 
 import (
+	"sync"
+
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/attr"
 )
@@ -27,6 +29,11 @@ func (x *Index) ExportModel() (_ *Index, err error) {
 	}
 	return out, nil
 }
+
+// mergeMu runs merges one at a time. A merge holds the snapshot lock of every source while it
+// writes to its target, so two merges taking the same indexes in different orders (A into B
+// and B into A, or sources [A, B] and [B, A]) would otherwise wait for each other forever.
+var mergeMu sync.Mutex
 
 // MergeUnit is one index to merge into another and the map of its labels.
 type MergeUnit struct {
@@ -78,6 +85,8 @@ func (x *Index) Merge(units []MergeUnit) (_ []int64, err error) {
 		}
 		sources[i] = api.MergeSource{Engine: u.Index.eng(), Map: u.IDMap}
 	}
+	mergeMu.Lock()
+	defer mergeMu.Unlock()
 	// every source is read under its snapshot lock, so it is consistent and cannot change
 	for _, u := range units {
 		defer u.Index.snapshotting()()
