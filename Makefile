@@ -23,6 +23,7 @@ TEST_TARGETS += test-examples-go
 .PHONY: test-examples-go
 test-examples-go:
 	$(GO) run ./examples/go/quickstart
+	$(GO) run ./examples/go/ivf
 
 deps-go:
 	@$(GO) mod download

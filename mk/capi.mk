@@ -79,6 +79,10 @@ test-capi: lib lib-bench
 	$(CAPI_OUT)/vsag_c_api $(CAPI_OUT)/scratch/vsag_c_api.vsag
 	$(CAPI_CXX) $(CAPI_CXXFLAGS) examples/cpp/quickstart.cpp -o $(CAPI_OUT)/quickstart_cpp $(CAPI_LDFLAGS)
 	$(CAPI_OUT)/quickstart_cpp $(CAPI_OUT)/scratch/quickstart_cpp.vsag
+	$(CAPI_CC) $(CAPI_CFLAGS) examples/c/ivf.c -o $(CAPI_OUT)/ivf_c $(CAPI_LDFLAGS)
+	$(CAPI_OUT)/ivf_c $(CAPI_OUT)/scratch/ivf_c.vsag
+	$(CAPI_CXX) $(CAPI_CXXFLAGS) examples/cpp/ivf.cpp -o $(CAPI_OUT)/ivf_cpp $(CAPI_LDFLAGS)
+	$(CAPI_OUT)/ivf_cpp $(CAPI_OUT)/scratch/ivf_cpp.vsag
 
 test-cmake:
 	@command -v cmake >/dev/null || $(MAKE) --no-print-directory deps-apt PKGS="cmake"

@@ -27,6 +27,21 @@ func init() {
 	register(Case{Name: "hgraph/lvq8", Index: "hgraph", Create: hgraphCreate("lvq8", ""), Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.95, Quantizer: "lvq8"})
 	register(Case{Name: "hgraph/lvq4x8", Index: "hgraph", Create: hgraphCreate("lvq4x8", ""), Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.95, Quantizer: "lvq4x8"})
 	register(Case{Name: "hgraph/leanvec", Index: "hgraph", Create: hgraphCreate("leanvec", `,"leanvec_dims":12`), Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.9, Quantizer: "leanvec"})
+	register(Case{Name: "hgraph/rabitq+reorder", Index: "hgraph", Create: hgraphCreate("rabitq", `,"rabitq_use_fht":true,"use_reorder":true,"precise_quantization_type":"fp32"`), Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.95, Quantizer: "rabitq"})
+	register(Case{Name: "hgraph/tq-fht-rabitq4", Index: "hgraph", Create: hgraphCreate("tq", `,"tq_chain":"fht, rabitq","rabitq_bits_per_dim_query":4,"use_reorder":true,"precise_quantization_type":"fp32"`), Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.95, Quantizer: "tq"})
+	register(Case{Name: "hgraph/tq-pca-rom-sq8u", Index: "hgraph", Create: hgraphCreate("tq", `,"tq_chain":"pca, rom, sq8_uniform","rabitq_pca_dim":16,"use_reorder":true,"precise_quantization_type":"fp32"`), Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.95, Quantizer: "tq"})
+	register(Case{Name: "hgraph/pq+reorder", Index: "hgraph", Create: func(metric string, dim int) string {
+		return hgraphCreate("pq", fmt.Sprintf(`,"base_pq_dim":%d,"use_reorder":true,"precise_quantization_type":"fp32"`, pqDimFor(dim)))(metric, dim)
+	}, Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.95, Quantizer: "pq"})
 	register(Case{Name: "hgraph/vamana", Index: "hgraph", Create: vamanaCreate("fp32", ""), Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.95})
 	register(Case{Name: "hgraph/vamana+leanvec", Index: "hgraph", Create: vamanaCreate("leanvec", `,"leanvec_dims":12,"leanvec_primary":"lvq8","leanvec_secondary":"fp16"`), Search: `{"hgraph":{"search_window_size":50,"search_buffer_capacity":100}}`, MinRecall: 0.9, Quantizer: "leanvec"})
+}
+
+// pqDimFor returns a pq_dim that divides dim: two dimensions per subspace when dim is even,
+// one otherwise.
+func pqDimFor(dim int) int {
+	if dim%2 == 0 {
+		return dim / 2
+	}
+	return dim
 }

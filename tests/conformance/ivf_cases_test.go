@@ -15,12 +15,9 @@ func init() {
 	register(Case{Name: "ivf/fp32-probe", Index: "ivf", Create: ivfCreate("fp32", `,"thread_count":2`), Search: `{"ivf":{"scan_buckets_count":6,"parallelism":2}}`, MinRecall: 0.9, Partial: true})
 	register(Case{Name: "ivf/sq8+residual+reorder", Index: "ivf", Create: ivfCreate("sq8", `,"use_residual":true,"use_reorder":true,"precise_quantization_type":"fp32"`), Search: `{"ivf":{"scan_buckets_count":8,"factor":4}}`, MinRecall: 0.95, Quantizer: "sq8", Partial: true})
 	register(Case{Name: "ivf/pqfs+reorder", Index: "ivf", Create: func(metric string, dim int) string {
-		pq := dim // one subspace per dimension: every dimension divides
-		if dim%2 == 0 {
-			pq = dim / 2
-		}
-		return ivfCreate("pqfs", fmt.Sprintf(`,"base_pq_dim":%d,"use_reorder":true,"precise_codes_layout":"bucket"`, pq))(metric, dim)
+		return ivfCreate("pqfs", fmt.Sprintf(`,"base_pq_dim":%d,"use_reorder":true,"precise_codes_layout":"bucket"`, pqDimFor(dim)))(metric, dim)
 	}, Search: `{"ivf":{"scan_buckets_count":8,"factor":8}}`, MinRecall: 0.95, Quantizer: "pqfs", Partial: true})
+	register(Case{Name: "ivf/rabitq+residual+reorder", Index: "ivf", Create: ivfCreate("rabitq", `,"use_residual":true,"rabitq_bits_per_dim_base":4,"use_reorder":true`), Search: `{"ivf":{"scan_buckets_count":8,"factor":4}}`, MinRecall: 0.95, Quantizer: "rabitq", Partial: true})
 	register(Case{Name: "ivf/graph", Index: "ivf", Create: func(metric string, dim int) string {
 		return fmt.Sprintf(`{"dtype":"float32","metric_type":%q,"dim":%d,"index_param":{"buckets_count":4,"graph_build_threshold":100}}`, metric, dim)
 	}, Search: `{"ivf":{"scan_buckets_count":3,"ef_search":60}}`, MinRecall: 0.9, Partial: true})
