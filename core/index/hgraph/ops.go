@@ -147,6 +147,10 @@ type info struct {
 	Dim            int    `json:"dim"`
 	MaxDegree      int    `json:"max_degree"`
 	GraphType      string `json:"graph_type,omitempty"` // absent: nsw
+	// BaseCodeSize and PreciseCodeSize tell quantizers of one name but other settings
+	// (base_pq_dim, rabitq bits, tq chains) apart; absent in older files.
+	BaseCodeSize    int `json:"base_code_size,omitempty"`
+	PreciseCodeSize int `json:"precise_code_size,omitempty"`
 }
 
 // Save implements api.Engine. The small sections (info, quantizer states) are encoded now;
@@ -157,12 +161,12 @@ type info struct {
 func (x *Index) Save(f *serial.File) error {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	inf := info{Base: x.base.Name(), BaseTrained: x.base.Trained(), Raw: x.raw != nil, Dim: x.dim, MaxDegree: x.p.MaxDegree}
+	inf := info{Base: x.base.Name(), BaseTrained: x.base.Trained(), Raw: x.raw != nil, Dim: x.dim, MaxDegree: x.p.MaxDegree, BaseCodeSize: x.base.CodeSize()}
 	if x.p.GraphType != "nsw" {
 		inf.GraphType = x.p.GraphType
 	}
 	if x.precise != nil {
-		inf.Precise, inf.PreciseTrained = x.precise.Name(), x.precise.Trained()
+		inf.Precise, inf.PreciseTrained, inf.PreciseCodeSize = x.precise.Name(), x.precise.Trained(), x.precise.CodeSize()
 	}
 	ib, _ := json.Marshal(inf)
 	f.Add(secInfo, ib)
@@ -234,6 +238,10 @@ func (x *Index) Load(f *serial.File) error {
 		return mismatch("use_reorder", inf.Precise != "", x.precise != nil)
 	case x.precise != nil && inf.Precise != x.precise.Name():
 		return mismatch("precise_quantization_type", inf.Precise, x.precise.Name())
+	case inf.BaseCodeSize != 0 && inf.BaseCodeSize != x.base.CodeSize():
+		return mismatch("base code size (base_pq_dim, rabitq or tq settings)", inf.BaseCodeSize, x.base.CodeSize())
+	case x.precise != nil && inf.PreciseCodeSize != 0 && inf.PreciseCodeSize != x.precise.CodeSize():
+		return mismatch("precise code size (rabitq_bits_per_dim_precise)", inf.PreciseCodeSize, x.precise.CodeSize())
 	case inf.Raw != (x.raw != nil):
 		return mismatch("store_raw_vector", inf.Raw, x.raw != nil)
 	}

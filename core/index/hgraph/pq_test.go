@@ -1,6 +1,7 @@
 package hgraph
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 
@@ -84,4 +85,24 @@ func TestProductQuantizedBaseParams(t *testing.T) {
 		require.Equal(t, api.InvalidArgument, api.CodeOf(err))
 		require.Contains(t, err.Error(), "pq_dim(7) does not divide evenly into dim(30)")
 	}
+}
+
+// TestLoadOtherPQDimIsInvalidArgument: a file of another base_pq_dim is refused naming the
+// setting, not read as a broken file.
+func TestLoadOtherPQDimIsInvalidArgument(t *testing.T) {
+	d := 16
+	data := clustered(9, 300, d, 4)
+	x := newIndex(t, "l2", d, `,"base_quantization_type":"pq","base_pq_dim":8`)
+	_, err := x.Build(data, seq(0, 300), nil)
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	f := &serial.File{}
+	require.NoError(t, x.Save(f))
+	require.NoError(t, serial.Write(&buf, f))
+	y := newIndex(t, "l2", d, `,"base_quantization_type":"pq","base_pq_dim":4`)
+	rf, err := serial.NewReader(bytes.NewReader(buf.Bytes()))
+	require.NoError(t, err)
+	err = y.Load(rf)
+	require.Equal(t, api.InvalidArgument, api.CodeOf(err), "%v", err)
+	require.Contains(t, err.Error(), "base_pq_dim")
 }
