@@ -157,6 +157,18 @@ func (f *flatPartition) routeSearch(q []float32, want, ef int, dst []uint32) []u
 }
 
 func (f *flatPartition) classify(data []float32, n, bpd int, out []uint32) error {
+	if bpd == 1 && f.graph == nil {
+		// the nearest centroid of many vectors at once: a blocked product of vectors and
+		// centroids, which reads each centroid tile once per block of vectors
+		labels := make([]int32, n)
+		if err := cluster.Assign(data, n, f.dim, f.cents, len(f.cents)/f.dim, f.m, f.threads, labels, nil); err != nil {
+			return api.Wrap(api.InternalError, err, "ivf: route %d vectors", n)
+		}
+		for i, l := range labels {
+			out[i] = uint32(l)
+		}
+		return nil
+	}
 	type scratch struct {
 		d   []float32
 		h   *topk.MaxHeap
