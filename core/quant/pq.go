@@ -25,6 +25,9 @@ const (
 	pqCentroids = 256
 	// pqMaxTrainRows caps the rows pq and pqfs learn their codebooks from.
 	pqMaxTrainRows = 65536
+	// pqRowsPerCentroid caps them further at this many per centroid (pqfs's 16 centroids
+	// learn from 4 096 rows; more rows do not move them, and cost k-means time).
+	pqRowsPerCentroid = 256
 )
 
 // productCodebook is the learned state of pq and pqfs: the dim coordinates split into m
@@ -76,14 +79,14 @@ func (b *productCodebook) setCentroids(cent []float32) {
 	b.cent, b.centT = cent, t
 }
 
-// train learns the centroids of every subspace from at most pqMaxTrainRows rows spread evenly
-// over the n vectors. Non-finite values count as 0. With fewer distinct rows than centroids,
+// train learns the centroids of every subspace from at most pqMaxTrainRows rows (and
+// pqRowsPerCentroid per centroid) spread evenly over the n vectors. Non-finite values count as 0. With fewer distinct rows than centroids,
 // the missing centroids repeat learned ones (Encode picks the first of equal ones).
 func (b *productCodebook) train(vectors []float32, n int) error {
 	if err := checkTrain(b.name, vectors, n, b.dim); err != nil {
 		return err
 	}
-	rows := sampleRows(n, pqMaxTrainRows)
+	rows := sampleRows(n, min(pqMaxTrainRows, pqRowsPerCentroid*b.k))
 	cnt := len(rows)
 	k := min(b.k, cnt)
 	slice := make([]float32, cnt*b.sub)

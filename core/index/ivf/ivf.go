@@ -7,6 +7,7 @@ package ivf
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -269,6 +270,7 @@ func (x *Index) add(vectors []float32, ids []int64, onInsert api.InsertHook) ([]
 	if x.precise != nil {
 		ps = x.precise.CodeSize()
 	}
+	x.reserve(e.assign, n, ps)
 	var failed []int64
 	for lo := 0; lo < n; lo += appendChunk {
 		hi := min(lo+appendChunk, n)
@@ -308,6 +310,30 @@ func (x *Index) add(vectors []float32, ids []int64, onInsert api.InsertHook) ([]
 	return failed, x.refreshGraphs()
 }
 
+// reserve grows every bucket the batch goes to once, to the size it will have, so the appends
+// neither copy a bucket again and again nor leave it with spare room.
+func (x *Index) reserve(assign []uint32, n, ps int) {
+	counts := make(map[uint32]int)
+	for _, b := range assign {
+		counts[b]++
+	}
+	cs := x.base.CodeSize()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.loc = slices.Grow(x.loc, n)
+	for b, c := range counts {
+		bk := &x.buckets[b]
+		bk.rows = slices.Grow(bk.rows, c)
+		bk.codes = slices.Grow(bk.codes, c*cs)
+		if x.precise != nil && x.preciseCodes == nil {
+			bk.precise = slices.Grow(bk.precise, c*ps)
+		}
+		if x.packed != nil {
+			bk.packed = slices.Grow(bk.packed, x.packed.PackedSize(len(bk.rows)+c)-len(bk.packed))
+		}
+	}
+}
+
 // push appends one code to bucket b and returns its position there; it holds mu.
 func (x *Index) push(b uint32, row uint32, code []byte) uint32 {
 	bk := &x.buckets[b]
@@ -316,7 +342,9 @@ func (x *Index) push(b uint32, row uint32, code []byte) uint32 {
 	bk.codes = append(bk.codes, code...)
 	if x.packed != nil {
 		if need := x.packed.PackedSize(pos + 1); need > len(bk.packed) {
-			bk.packed = append(bk.packed, make([]byte, need-len(bk.packed))...)
+			old := len(bk.packed)
+			bk.packed = slices.Grow(bk.packed, need-old)[:need]
+			clear(bk.packed[old:])
 		}
 		x.packed.PackRow(bk.packed, pos, code)
 	}

@@ -350,3 +350,40 @@ func TestBucketGraphs(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, again, got)
 }
+
+// TestFP16RouteFindsTheExactBuckets: with many buckets a query is routed on fp16 centroids
+// first and the candidates re-ranked on fp32 ones; the buckets chosen are the exact nearest.
+func TestFP16RouteFindsTheExactBuckets(t *testing.T) {
+	d, n := 32, 4000
+	data := clustered(7, n+50, d, 40)
+	for _, m := range []string{"l2", "ip"} {
+		x := mustIndex(t, m, d, `"buckets_count":512,"ivf_train_type":"random"`)
+		_, err := x.Build(data[:n*d], seq(n), nil)
+		require.NoError(t, err)
+		fp := x.part.(*flatPartition)
+		require.NotNil(t, fp.cents16)
+		kind, _ := metric.Parse(m)
+		same, total := 0, 0
+		for q := 0; q < 50; q++ {
+			qv := data[(n+q)*d : (n+q+1)*d]
+			for _, scan := range []int{1, 8, 32} {
+				got := fp.route(qv, &search{scan: scan}, nil)
+				dist := make([]float32, 512)
+				distanceRows(kind, qv, fp.cents, d, dist)
+				want := nearest(dist, scan, topk.NewMaxHeap(scan), nil)
+				in := map[uint32]bool{}
+				for _, b := range want {
+					in[b] = true
+				}
+				for _, b := range got {
+					if in[b] {
+						same++
+					}
+				}
+				total += scan
+				require.Len(t, got, scan)
+			}
+		}
+		require.GreaterOrEqual(t, float64(same)/float64(total), 0.99, m)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 
 	json "github.com/goccy/go-json"
 
@@ -79,8 +80,21 @@ type flatPartition struct {
 	p            *Params
 	threads      int
 	cents        []float32
+	cents16      []uint16      // fp16 copy of cents, read first when routing among many
 	graph        *hgraph.Index // nil below routeGraphMin buckets
+	scratch      sync.Pool     // *routeScratch
 }
+
+// routeScratch is one route's buffers.
+type routeScratch struct {
+	d    []float32
+	h    *topk.MaxHeap
+	cand []uint32
+}
+
+// fp16RouteMin is the bucket count from which queries are routed on fp16 centroids first (half
+// the bytes read), the candidates then re-ranked on the fp32 ones.
+const fp16RouteMin = 256
 
 func newFlatPartition(dim int, m metric.Kind, p *Params) *flatPartition {
 	return &flatPartition{dim: dim, buckets: p.BucketsCount, m: m, p: p, threads: p.threads()}
@@ -123,6 +137,11 @@ func (f *flatPartition) setCentroids(cents []float32) error {
 	f.cents = cents
 	f.graph = nil
 	active := len(cents) / f.dim
+	f.cents16 = nil
+	if active >= fp16RouteMin {
+		f.cents16 = make([]uint16, len(cents))
+		simd.F32ToF16(f.cents16, cents)
+	}
 	if active < routeGraphMin {
 		return nil
 	}
@@ -196,15 +215,53 @@ func (f *flatPartition) route(q []float32, s *search, dst []uint32) []uint32 {
 	if f.graph != nil {
 		return f.routeSearch(q, s.scan, max(s.ef, s.scan*6/5), dst)
 	}
-	d := make([]float32, len(f.cents)/f.dim)
-	distanceRows(f.m, q, f.cents, f.dim, d)
-	return nearest(d, s.scan, topk.NewMaxHeap(s.scan), dst)
+	n := len(f.cents) / f.dim
+	sc, _ := f.scratch.Get().(*routeScratch)
+	if sc == nil {
+		sc = &routeScratch{h: topk.NewMaxHeap(s.scan)}
+	}
+	defer f.scratch.Put(sc)
+	if cap(sc.d) < n {
+		sc.d = make([]float32, n)
+	}
+	d := sc.d[:n]
+	want := 2*s.scan + 8 // candidates of the fp16 pass, re-ranked exactly
+	if f.cents16 == nil || want >= n {
+		distanceRows(f.m, q, f.cents, f.dim, d)
+		return nearest(d, s.scan, sc.h, dst)
+	}
+	if f.m == metric.L2 {
+		simd.L2SqrF16Rows(q, f.cents16, f.dim, d)
+	} else {
+		simd.InnerProductF16Rows(q, f.cents16, f.dim, d)
+		for i, v := range d {
+			d[i] = 1 - v
+		}
+	}
+	sc.cand = nearest(d, want, sc.h, sc.cand[:0])
+	sc.h.Reset(s.scan)
+	for _, c := range sc.cand {
+		row := f.cents[int(c)*f.dim : int(c+1)*f.dim]
+		var dd float32
+		if f.m == metric.L2 {
+			dd = simd.L2Sqr(q, row)
+		} else {
+			dd = 1 - simd.InnerProduct(q, row)
+		}
+		if !sc.h.Full() || dd < sc.h.Bound() {
+			sc.h.Push(dd, c)
+		}
+	}
+	for _, it := range sc.h.Sorted() {
+		dst = append(dst, it.ID)
+	}
+	return dst
 }
 
 func (f *flatPartition) centroid(b int, dst []float32) { copy(dst, f.cents[b*f.dim:(b+1)*f.dim]) }
 
 func (f *flatPartition) memory() int64 {
-	m := int64(len(f.cents)) * 4
+	m := int64(len(f.cents))*4 + int64(len(f.cents16))*2
 	if f.graph != nil {
 		m += f.graph.MemoryUsage()
 	}
