@@ -11,12 +11,12 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/govsag/vsag/internal/benchutil"
 	"os"
 	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/govsag/vsag/core"
@@ -155,11 +155,11 @@ func streaming(create, search string, base []float32, ids []int64, queries []flo
 	if err != nil {
 		return err
 	}
-	t, c0 := time.Now(), cpuTime()
+	t, c0 := time.Now(), benchutil.ProcessCPU()
 	if _, err := one.Build(&core.Dataset{NumElements: n, Dim: d, IDs: ids, Float32: base}); err != nil {
 		return err
 	}
-	buildTime, buildCPU := time.Since(t), cpuTime()-c0
+	buildTime, buildCPU := time.Since(t), benchutil.ProcessCPU()-c0
 	r1, err := recall(one)
 	if err != nil {
 		return err
@@ -170,14 +170,14 @@ func streaming(create, search string, base []float32, ids []int64, queries []flo
 	if err != nil {
 		return err
 	}
-	t, c0 = time.Now(), cpuTime()
+	t, c0 = time.Now(), benchutil.ProcessCPU()
 	for lo := 0; lo < n; lo += batch {
 		hi := min(lo+batch, n)
 		if _, err := stream.Add(&core.Dataset{NumElements: hi - lo, Dim: d, IDs: ids[lo:hi], Float32: base[lo*d : hi*d]}); err != nil {
 			return err
 		}
 	}
-	streamTime, streamCPU := time.Since(t), cpuTime()-c0
+	streamTime, streamCPU := time.Since(t), benchutil.ProcessCPU()-c0
 	r2, err := recall(stream)
 	if err != nil {
 		return err
@@ -212,13 +212,4 @@ func splitComma(s string) []string {
 		}
 	}
 	return out
-}
-
-// cpuTime returns the CPU time the process has used (user and system).
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -16,6 +16,7 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
+	"github.com/govsag/vsag/internal/benchutil"
 	"io"
 	"math"
 	"os"
@@ -26,10 +27,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/govsag/vsag/core"
 	"github.com/govsag/vsag/internal/dataset"
@@ -101,7 +99,7 @@ func run() error {
 	}
 	gtk := 100
 	gtPath := filepath.Join(*cache, fmt.Sprintf("%s-l2-q%d-k%d.i32", set.Name, *nq, gtk))
-	gt, err := loadOrComputeTruth(gtPath, set.Base, queries, d, gtk)
+	gt, err := benchutil.LoadOrComputeTruth(gtPath, set.Base, queries, d, gtk)
 	if err != nil {
 		return err
 	}
@@ -154,11 +152,11 @@ func run() error {
 			fmt.Printf("%s: skipped (%v)\n", cf.name, err)
 			continue
 		}
-		t0, cpu0 := time.Now(), cpuTime()
+		t0, cpu0 := time.Now(), benchutil.ProcessCPU()
 		if _, err := idx.Build(&core.Dataset{NumElements: n, Dim: d, IDs: ids, Float32: set.Base}); err != nil {
 			return err
 		}
-		c := curve{name: cf.name, build: time.Since(t0), buildCPU: cpuTime() - cpu0, bytes: float64(idx.GetMemoryUsage()) / float64(n)}
+		c := curve{name: cf.name, build: time.Since(t0), buildCPU: benchutil.ProcessCPU() - cpu0, bytes: float64(idx.GetMemoryUsage()) / float64(n)}
 		fmt.Printf("%s: built in %.1fs (%.1fs of CPU), %.0f bytes/vector\n", cf.name, c.build.Seconds(), c.buildCPU.Seconds(), c.bytes)
 		// measured below in interleaved rounds, so that load from other work on the machine
 		// falls on every index (and on hnswlib) alike
@@ -170,12 +168,12 @@ func run() error {
 			if err != nil {
 				return err
 			}
-			t0, cpu0 := time.Now(), cpuTime()
+			t0, cpu0 := time.Now(), benchutil.ProcessCPU()
 			if _, err := idx2.Build(&core.Dataset{NumElements: n, Dim: d, IDs: ids, Float32: set.Base}); err != nil {
 				return err
 			}
 			build2 = time.Since(t0)
-			cpu := cpuTime() - cpu0
+			cpu := benchutil.ProcessCPU() - cpu0
 			p, err := sweep(idx2, cf.searchJSON(64), queries, d, *nq, *k, 64, sc)
 			if err != nil {
 				return err
@@ -376,7 +374,7 @@ func sweep(idx *core.Index, js string, queries []float32, d, nq, k, ef int, sc *
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	t0, c0 := time.Now(), threadCPU()
+	t0, c0 := time.Now(), benchutil.ThreadCPU()
 	for i := 0; i < nq; i++ {
 		res, err := idx.Search(queries[i*d:(i+1)*d], k, js, nil)
 		if err != nil {
@@ -390,50 +388,9 @@ func sweep(idx *core.Index, js string, queries []float32, d, nq, k, ef int, sc *
 			}
 		}
 	}
-	secs, cpu := time.Since(t0).Seconds(), (threadCPU() - c0).Seconds()
+	secs, cpu := time.Since(t0).Seconds(), (benchutil.ThreadCPU() - c0).Seconds()
 	r, byID := sc.score(got)
 	return point{ef: ef, recall: r, byID: byID, qps: float64(nq) / secs, cpuQPS: float64(nq) / cpu}, nil
-}
-
-// threadCPU returns the CPU time of the calling OS thread.
-func threadCPU() time.Duration {
-	var ts unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
-		return 0
-	}
-	return time.Duration(ts.Nano())
-}
-
-// cpuTime returns the CPU time the process has used (user + system, all threads).
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func loadOrComputeTruth(path string, base, queries []float32, d, k int) ([]int32, error) {
-	nq := len(queries) / d
-	if b, err := os.ReadFile(path); err == nil && len(b) == 4*nq*k {
-		gt := make([]int32, nq*k)
-		for i := range gt {
-			gt[i] = int32(binary.LittleEndian.Uint32(b[4*i:]))
-		}
-		fmt.Printf("ground truth: cached %s\n", path)
-		return gt, nil
-	}
-	t0 := time.Now()
-	gt := dataset.GroundTruth(base, queries, d, k, "l2")
-	b := make([]byte, 4*len(gt))
-	for i, v := range gt {
-		binary.LittleEndian.PutUint32(b[4*i:], uint32(v))
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		return nil, err
-	}
-	fmt.Printf("ground truth: computed in %.1fs, cached in %s\n", time.Since(t0).Seconds(), path)
-	return gt, nil
 }
 
 // hnswlibProc is the hnswlib driver running interactively: it builds its index once, then

@@ -30,6 +30,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/govsag/vsag/internal/benchutil"
 	"io"
 	"math"
 	"os"
@@ -41,10 +42,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/govsag/vsag/core"
 	"github.com/govsag/vsag/core/quant"
@@ -185,7 +183,7 @@ func run() error {
 	}
 	gtk := 100
 	gtPath := filepath.Join(*cache, fmt.Sprintf("%s-l2-q%d-k%d.i32", set.Name, *nq, gtk))
-	gt, err := loadOrComputeTruth(gtPath, set.Base, queries, d, gtk)
+	gt, err := benchutil.LoadOrComputeTruth(gtPath, set.Base, queries, d, gtk)
 	if err != nil {
 		return err
 	}
@@ -387,7 +385,7 @@ func (b *bench) buildOurs(base []float32, ids []int64, dim int, residual bool) e
 		return err
 	}
 	ds := &core.Dataset{NumElements: len(ids), Dim: dim, IDs: ids, Float32: base}
-	c0, t0 := cpuTime(), time.Now()
+	c0, t0 := benchutil.ProcessCPU(), time.Now()
 	if err := idx.Train(ds); err != nil {
 		return err
 	}
@@ -395,7 +393,7 @@ func (b *bench) buildOurs(base []float32, ids []int64, dim int, residual bool) e
 	if _, err := idx.Build(ds); err != nil {
 		return err
 	}
-	b.build = buildInfo{train: t1.Sub(t0), add: time.Since(t1), cpu: cpuTime() - c0,
+	b.build = buildInfo{train: t1.Sub(t0), add: time.Since(t1), cpu: benchutil.ProcessCPU() - c0,
 		bytes: float64(idx.GetMemoryUsage()) / float64(len(ids))}
 	b.idx = idx
 	return nil
@@ -413,7 +411,7 @@ func sweep(idx *core.Index, s setting, queries []float32, d, nq, k int, sc *scor
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	t0, c0 := time.Now(), threadCPU()
+	t0, c0 := time.Now(), benchutil.ThreadCPU()
 	for i := 0; i < nq; i++ {
 		res, err := idx.Search(queries[i*d:(i+1)*d], k, js, nil)
 		if err != nil {
@@ -427,7 +425,7 @@ func sweep(idx *core.Index, s setting, queries []float32, d, nq, k int, sc *scor
 			}
 		}
 	}
-	secs, cpu := time.Since(t0).Seconds(), (threadCPU() - c0).Seconds()
+	secs, cpu := time.Since(t0).Seconds(), (benchutil.ThreadCPU() - c0).Seconds()
 	r, byID := sc.score(got)
 	return point{setting: s, recall: r, byID: byID, qps: float64(nq) / secs, cpuQPS: float64(nq) / cpu}, nil
 }
@@ -616,47 +614,6 @@ func (s *scorer) score(got []int64) (recall, byID float64) {
 		}
 	}
 	return float64(hit) / float64(nq*s.k), dataset.Recall(got, s.k, s.gt, s.gtk)
-}
-
-// threadCPU returns the CPU time of the calling OS thread.
-func threadCPU() time.Duration {
-	var ts unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
-		return 0
-	}
-	return time.Duration(ts.Nano())
-}
-
-// cpuTime returns the CPU time the process has used (user + system, all threads).
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func loadOrComputeTruth(path string, base, queries []float32, d, k int) ([]int32, error) {
-	nq := len(queries) / d
-	if b, err := os.ReadFile(path); err == nil && len(b) == 4*nq*k {
-		gt := make([]int32, nq*k)
-		for i := range gt {
-			gt[i] = int32(binary.LittleEndian.Uint32(b[4*i:]))
-		}
-		fmt.Printf("ground truth: cached %s\n", path)
-		return gt, nil
-	}
-	t0 := time.Now()
-	gt := dataset.GroundTruth(base, queries, d, k, "l2")
-	b := make([]byte, 4*len(gt))
-	for i, v := range gt {
-		binary.LittleEndian.PutUint32(b[4*i:], uint32(v))
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		return nil, err
-	}
-	fmt.Printf("ground truth: computed in %.1fs, cached in %s\n", time.Since(t0).Seconds(), path)
-	return gt, nil
 }
 
 // frontier returns the points no other point beats on both recall and QPS, by recall.

@@ -5,6 +5,8 @@ package api
 import (
 	"errors"
 	"fmt"
+
+	"github.com/govsag/vsag/core/serial"
 )
 
 // ErrorCode is one of VSAG's error codes. The C ABI returns its negative.
@@ -100,4 +102,14 @@ func CodeOf(err error) ErrorCode {
 		return e.Code
 	}
 	return UnknownError
+}
+
+// LoadError is the error of an engine's Load that failed reading what (a section or a part
+// of one): READ_ERROR when the source failed, INVALID_BINARY when its bytes are wrong.
+func LoadError(err error, index, what string) error {
+	code := InvalidBinary
+	if serial.IsReadError(err) {
+		code = ReadError
+	}
+	return Wrap(code, err, "%s: load %s", index, what)
 }

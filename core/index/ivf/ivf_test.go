@@ -3,7 +3,6 @@ package ivf
 import (
 	"bytes"
 	"fmt"
-	"math/rand/v2"
 	"sort"
 	"testing"
 	"time"
@@ -15,23 +14,8 @@ import (
 	"github.com/govsag/vsag/core/params"
 	"github.com/govsag/vsag/core/serial"
 	"github.com/govsag/vsag/core/topk"
+	"github.com/govsag/vsag/internal/dataset"
 )
-
-func clustered(seed uint64, n, d, clusters int) []float32 {
-	r := rand.New(rand.NewPCG(seed, 7))
-	centers := make([]float32, clusters*d)
-	for i := range centers {
-		centers[i] = float32(r.NormFloat64() * 3)
-	}
-	out := make([]float32, n*d)
-	for i := 0; i < n; i++ {
-		c := r.IntN(clusters)
-		for j := 0; j < d; j++ {
-			out[i*d+j] = centers[c*d+j] + float32(r.NormFloat64())
-		}
-	}
-	return out
-}
 
 func seq(n int) []int64 {
 	ids := make([]int64, n)
@@ -144,7 +128,7 @@ func TestParamsValidation(t *testing.T) {
 
 func TestSearchValidation(t *testing.T) {
 	d := 8
-	data := clustered(1, 400, d, 8)
+	data := dataset.Clustered(400, d, 8, 1)
 	x := mustIndex(t, "l2", d, `"buckets_count":8`)
 	_, err := x.Build(data, seq(400), nil)
 	require.NoError(t, err)
@@ -165,7 +149,7 @@ func TestSearchValidation(t *testing.T) {
 // TestRecallGrowsWithProbes: more buckets scanned, better recall; all buckets is exact.
 func TestRecallGrowsWithProbes(t *testing.T) {
 	d, n := 16, 3000
-	data := clustered(2, n+50, d, 30)
+	data := dataset.Clustered(n+50, d, 30, 2)
 	base, queries := data[:n*d], data[n*d:]
 	for _, block := range []string{`"buckets_count":32`, `"buckets_count":32,"ivf_train_type":"random"`, `"buckets_count":32,"use_residual":true,"base_quantization_type":"sq8"`} {
 		x := mustIndex(t, "l2", d, block+`,"thread_count":2`)
@@ -189,7 +173,7 @@ func TestRecallGrowsWithProbes(t *testing.T) {
 // nearly the buckets an exact scan finds.
 func TestRouteGraph(t *testing.T) {
 	d, n := 8, 6000
-	data := clustered(3, n+40, d, 50)
+	data := dataset.Clustered(n+40, d, 50, 3)
 	base, queries := data[:n*d], data[n*d:]
 	x := mustIndex(t, "l2", d, `"buckets_count":2048,"ivf_train_type":"random","route_max_degree":16,"route_ef_construction":64,"thread_count":2`)
 	_, err := x.Build(base, seq(n), nil)
@@ -220,7 +204,7 @@ func TestRouteGraph(t *testing.T) {
 
 func TestBucketIDsAndTimeout(t *testing.T) {
 	d := 8
-	data := clustered(4, 800, d, 8)
+	data := dataset.Clustered(800, d, 8, 4)
 	x := mustIndex(t, "l2", d, `"buckets_count":8`)
 	_, err := x.Build(data, seq(800), nil)
 	require.NoError(t, err)
@@ -245,7 +229,7 @@ func TestBucketIDsAndTimeout(t *testing.T) {
 
 func TestPersistRoundTripAndHostileBytes(t *testing.T) {
 	d := 8
-	data := clustered(5, 600, d, 8)
+	data := dataset.Clustered(600, d, 8, 5)
 	for _, block := range []string{
 		`"buckets_count":8`,
 		`"buckets_count":8,"use_reorder":true,"base_quantization_type":"sq8","precise_codes_layout":"bucket"`,
@@ -295,7 +279,7 @@ func TestPersistRoundTripAndHostileBytes(t *testing.T) {
 // grow with later adds, survive a save and load, and skip removed rows.
 func TestBucketGraphs(t *testing.T) {
 	d, n := 16, 4000
-	data := clustered(6, n+40, d, 8)
+	data := dataset.Clustered(n+40, d, 8, 6)
 	base, queries := data[:n*d], data[n*d:]
 	x := mustIndex(t, "l2", d, `"buckets_count":8,"graph_build_threshold":150,"thread_count":2`)
 	_, err := x.Build(base[:n/2*d], seq(n/2), nil)
@@ -355,7 +339,7 @@ func TestBucketGraphs(t *testing.T) {
 // first and the candidates re-ranked on fp32 ones; the buckets chosen are the exact nearest.
 func TestFP16RouteFindsTheExactBuckets(t *testing.T) {
 	d, n := 32, 4000
-	data := clustered(7, n+50, d, 40)
+	data := dataset.Clustered(n+50, d, 40, 7)
 	for _, m := range []string{"l2", "ip"} {
 		x := mustIndex(t, m, d, `"buckets_count":512,"ivf_train_type":"random"`)
 		_, err := x.Build(data[:n*d], seq(n), nil)

@@ -134,13 +134,7 @@ func (x *Index) Load(f *serial.File) error {
 	defer x.wmu.Unlock()
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	bad := func(err error, what string) error {
-		code := api.InvalidBinary
-		if serial.IsReadError(err) {
-			code = api.ReadError
-		}
-		return api.Wrap(code, err, "ivf: load %s", what)
-	}
+	bad := func(err error, what string) error { return api.LoadError(err, "ivf", what) }
 	ib, err := f.Need(secInfo)
 	if err != nil {
 		return bad(err, "info")
