@@ -37,7 +37,8 @@ type Params struct {
 	BucketsPerData int `json:"buckets_per_data"`
 	// UseResidual encodes a vector's difference from its bucket's centroid.
 	UseResidual bool `json:"use_residual"`
-	// ThreadCount is the number of goroutines building uses (default 1, capped at the CPUs).
+	// ThreadCount is the number of goroutines routing and encoding use (default 1, capped at
+	// the CPUs); k-means runs on all of them.
 	ThreadCount int `json:"thread_count"`
 	// RouteMaxDegree and RouteEfConstruction configure the graph over the centroids used to
 	// route vectors and queries when there are many buckets (defaults 64 and 300).

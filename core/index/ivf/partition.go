@@ -41,6 +41,10 @@ type partition interface {
 // kmeansIterations is the number of Lloyd iterations of the bucket centroids, as VSAG has it.
 const kmeansIterations = 25
 
+// trainThreads is the goroutines k-means runs on: all cores (0), as VSAG's shared pool does;
+// thread_count sizes routing and encoding.
+const trainThreads = 0
+
 // routeGraphMin is the bucket count from which ivf routes through a graph over the centroids
 // instead of comparing a query with every centroid.
 const routeGraphMin = 2048
@@ -119,7 +123,7 @@ func (f *flatPartition) train(data []float32, n int) error {
 			km = metric.Cosine
 		}
 		var err error
-		cents, err = cluster.Train(data, n, f.dim, cluster.Options{K: f.buckets, Iterations: kmeansIterations, Metric: km, Threads: f.threads})
+		cents, err = cluster.Train(data, n, f.dim, cluster.Options{K: f.buckets, Iterations: kmeansIterations, Metric: km, Threads: trainThreads})
 		if err != nil {
 			return api.Wrap(api.InternalError, err, "ivf: k-means of %d buckets", f.buckets)
 		}
@@ -316,7 +320,7 @@ func (g *gnoimiPartition) train(data []float32, n int) error {
 	resid := append([]float32(nil), data[:n*g.dim]...)
 	labels := make([]int32, n)
 	level := func(k int) ([]float32, error) {
-		c, err := cluster.Train(resid, n, g.dim, cluster.Options{K: k, Iterations: kmeansIterations, Metric: metric.L2, Threads: g.threads})
+		c, err := cluster.Train(resid, n, g.dim, cluster.Options{K: k, Iterations: kmeansIterations, Metric: metric.L2, Threads: trainThreads})
 		if err != nil {
 			return nil, api.Wrap(api.InternalError, err, "ivf: gno_imi k-means of %d centroids", k)
 		}
