@@ -880,7 +880,7 @@ class Index:
                     "export_model")
         return Index._from_handle(out.value)
 
-    def merge(self, units: Any) -> np.ndarray:
+    def merge(self, units: Any, id_maps: Any = None) -> np.ndarray:
         """merge adds to this index the live vectors, extra info and attributes of other
         indexes that share its trained model (made with :meth:`export_model` from one index,
         or trained identically), without re-encoding them (``Feature.SUPPORT_MERGE_INDEX``).
@@ -891,6 +891,8 @@ class Index:
                 ``{from: to}`` or two equal-length label arrays ``(from, to)`` (or a
                 ``(2, n)`` array); labels the map does not name are left out, and None means
                 no map. The sources are only read.
+            id_maps: VSAG's form ``merge(others, id_maps)``: one map per source (or None),
+                for sources given as plain indexes.
 
         Returns:
             The labels (as mapped) already present in this index, which were left out, as an
@@ -911,6 +913,13 @@ class Index:
                 f"units must be a list of Index or (Index, id_map), got "
                 f"{type(units).__name__}", operation=op)
         items = list(units)
+        if id_maps is not None:
+            maps = list(id_maps)
+            if len(maps) != len(items) or not all(isinstance(u, Index) for u in items):
+                raise InvalidArgumentError(
+                    f"id_maps needs one map (or None) per source Index: {len(maps)} maps for "
+                    f"{len(items)} sources", operation=op)
+            items = [(u, m) for u, m in zip(items, maps)]
         structs = (MergeUnitStruct * max(len(items), 1))()
         refs: List[Any] = []
         cap = 0

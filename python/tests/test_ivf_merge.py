@@ -203,6 +203,12 @@ def test_export_model_and_merge(data: Data) -> None:
     assert fresh.merge([(shard_b, None)]).size == 0
     assert len(fresh) == 8 + len(shard_b)
     assert fresh.merge([]).size == 0 and fresh.merge(()).size == 0
+    # VSAG's form: the sources, then one map per source
+    other = model.clone()
+    assert other.merge([shard_a, shard_b], id_maps=[None, id_map]).size == 0
+    assert len(other) == N - 2
+    with pytest.raises(pyvsag.InvalidArgumentError, match="id_maps"):
+        other.merge([shard_a], id_maps=[None, None])
 
     # saved and loaded, the merged index answers the same
     loaded = pyvsag.Index.from_bytes(merged.serialize())
