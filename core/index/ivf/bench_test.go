@@ -35,3 +35,35 @@ func BenchmarkSearchFashionMNIST(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBatchFashionMNIST compares the grouped batch search (each bucket read once per
+// group of queries) with answering the same 1 000 queries one by one on all cores.
+func BenchmarkBatchFashionMNIST(b *testing.B) {
+	s, err := dataset.FashionMNISTOrGenerated(dataset.FashionMNISTDir, io.Discard)
+	if err != nil {
+		b.Skip(err)
+	}
+	n, nq := len(s.Base)/s.Dim, min(1000, len(s.Queries)/s.Dim)
+	x := mustIndex(b, "l2", s.Dim, `"buckets_count":1024,"thread_count":2`)
+	if _, err := x.Build(s.Base, seq(n), nil); err != nil {
+		b.Fatal(err)
+	}
+	ids, dists := make([]int64, nq*10), make([]float32, nq*10)
+	for _, probes := range []int{4, 16, 64} {
+		opts := &api.SearchOptions{Block: []byte(fmt.Sprintf(`{"scan_buckets_count":%d}`, probes)), Parallelism: 1}
+		b.Run(fmt.Sprintf("grouped/probe%d", probes), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if err := x.BatchKnnSearch(s.Queries[:nq*s.Dim], nq, 10, opts, ids, dists); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("onebyone/probe%d", probes), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if err := x.batchOneByOne(s.Queries[:nq*s.Dim], nq, 10, opts, ids, dists); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
