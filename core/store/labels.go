@@ -7,7 +7,9 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/serial"
+	"github.com/govsag/vsag/core/topk"
 )
 
 const emptySlot = ^uint32(0)
@@ -268,4 +270,13 @@ func (l *Labels) MarshalBinary() ([]byte, error) {
 // UnmarshalBinary restores a table written by MarshalBinary, checking every length.
 func (l *Labels) UnmarshalBinary(b []byte) error {
 	return l.ReadSection(serial.NewSectionReader("labels", serial.FormatVersion, b))
+}
+
+// Neighbors turns search results over inner ids into labelled neighbours, in order.
+func (l *Labels) Neighbors(items []topk.Item) []api.Neighbor {
+	out := make([]api.Neighbor, len(items))
+	for i, it := range items {
+		out[i] = api.Neighbor{ID: l.labels[it.ID], Distance: it.Dist}
+	}
+	return out
 }

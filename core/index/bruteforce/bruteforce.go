@@ -306,7 +306,7 @@ func (x *Index) KnnSearch(query []float32, k int, opts *api.SearchOptions) ([]ap
 		opts.Stats.Hops += int64(n)
 		opts.Stats.TimedOut = timedOut.Load()
 	}
-	return x.toNeighbors(final.Sorted()), nil
+	return x.labels.Neighbors(final.Sorted()), nil
 }
 
 // RangeSearch implements api.Engine.
@@ -345,7 +345,7 @@ func (x *Index) RangeSearch(query []float32, radius float32, limit int, opts *ap
 		opts.Stats.DistanceComputations += int64(n)
 		opts.Stats.Hops += int64(n)
 	}
-	return x.toNeighbors(all), nil
+	return x.labels.Neighbors(all), nil
 }
 
 func (x *Index) searchParams(opts *api.SearchOptions) (*SearchParams, error) {
@@ -363,13 +363,6 @@ func (x *Index) searchParams(opts *api.SearchOptions) (*SearchParams, error) {
 	return sp, nil
 }
 
-func (x *Index) toNeighbors(items []topk.Item) []api.Neighbor {
-	out := make([]api.Neighbor, len(items))
-	for i, it := range items {
-		out[i] = api.Neighbor{ID: x.labels.Label(it.ID), Distance: it.Dist}
-	}
-	return out
-}
 
 // CalcDistanceByIDs implements api.Engine.
 func (x *Index) CalcDistanceByIDs(query []float32, ids []int64, out []float32) error {

@@ -20,7 +20,7 @@ const batchQueries = 32
 // Results are k per query, padded with -1 and +Inf. With a timeout, queries run one by one,
 // each with its own deadline.
 func (x *Index) BatchKnnSearch(queries []float32, nq, k int, opts *api.SearchOptions, ids []int64, dists []float32) error {
-	sp, err := x.cache.get(opts.Block, x.p.BucketsCount)
+	sp, err := x.cache.Get(opts.Block)
 	if err != nil {
 		return err
 	}

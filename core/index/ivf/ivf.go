@@ -75,7 +75,7 @@ type Index struct {
 	labels *store.Labels
 
 	basePool, precisePool sync.Pool // quant.Computer
-	cache                 searchCache
+	cache                 params.Cache[*SearchParams]
 }
 
 // New creates an empty ivf index from parsed create parameters.
@@ -118,6 +118,7 @@ func newIndex(c *params.Create, p Params) (*Index, error) {
 	}
 	x.buckets = make([]bucket, p.BucketsCount)
 	x.basePool.New = func() any { return base.NewComputer() }
+	x.cache.Parse = func(raw []byte) (*SearchParams, error) { return parseSearch(raw, p.BucketsCount) }
 	x.LabelView = store.LabelView{Mu: &x.mu, Table: func() *store.Labels { return x.labels }, Index: Name}
 	return x, nil
 }
@@ -593,7 +594,7 @@ func (x *Index) rerank(q []float32, items []candidate, stats *api.SearchStats) {
 
 // prepare parses the search block and finds the buckets to scan; it holds mu shared.
 func (x *Index) prepare(q []float32, opts *api.SearchOptions) (*search, []uint32, error) {
-	sp, err := x.cache.get(opts.Block, x.p.BucketsCount)
+	sp, err := x.cache.Get(opts.Block)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -655,7 +656,7 @@ func (x *Index) KnnSearch(query []float32, k int, opts *api.SearchOptions) ([]ap
 	if opts.Stats != nil {
 		opts.Stats.TimedOut = opts.Stats.TimedOut || timedOut
 	}
-	return x.toNeighbors(items), nil
+	return x.labels.Neighbors(items), nil
 }
 
 // RangeSearch implements api.RangeSearcher: every live row of the scanned buckets within
@@ -706,16 +707,9 @@ func (x *Index) RangeSearch(query []float32, radius float32, limit int, opts *ap
 		opts.Stats.DistanceComputations += s.rows
 		opts.Stats.Hops += int64(len(order))
 	}
-	return x.toNeighbors(found), nil
+	return x.labels.Neighbors(found), nil
 }
 
-func (x *Index) toNeighbors(items []candidate) []api.Neighbor {
-	out := make([]api.Neighbor, len(items))
-	for i, it := range items {
-		out[i] = api.Neighbor{ID: x.labels.Label(it.ID), Distance: it.Dist}
-	}
-	return out
-}
 
 // baseCode returns the base code of row's first copy and its bucket; it holds mu shared.
 func (x *Index) baseCode(row uint32) ([]byte, uint32) {

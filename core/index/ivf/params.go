@@ -2,7 +2,6 @@ package ivf
 
 import (
 	"runtime"
-	"sync"
 	"time"
 
 	"github.com/govsag/vsag/core/api"
@@ -226,6 +225,11 @@ type SearchParams struct {
 	DisableBucketScan bool `json:"disable_bucket_scan"`
 }
 
+// parseSearch parses a search block of this index.
+func (x *Index) parseSearch(raw []byte) (*SearchParams, error) {
+	return parseSearch(raw, x.p.BucketsCount)
+}
+
 // search is a validated search block.
 type search struct {
 	scan     int
@@ -273,36 +277,6 @@ func parseSearch(raw []byte, buckets int) (*SearchParams, error) {
 	if err := common.Validate(); err != nil {
 		return nil, err
 	}
-	return sp, nil
-}
-
-// searchCache remembers parsed search blocks so a query loop does not re-parse the same JSON.
-type searchCache struct {
-	mu sync.RWMutex
-	m  map[string]*SearchParams
-}
-
-const searchCacheMax = 256
-
-func (c *searchCache) get(raw []byte, buckets int) (*SearchParams, error) {
-	c.mu.RLock()
-	sp, ok := c.m[string(raw)]
-	c.mu.RUnlock()
-	if ok {
-		return sp, nil
-	}
-	sp, err := parseSearch(raw, buckets)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if c.m == nil {
-		c.m = map[string]*SearchParams{}
-	}
-	if len(c.m) < searchCacheMax {
-		c.m[string(raw)] = sp
-	}
-	c.mu.Unlock()
 	return sp, nil
 }
 
