@@ -92,7 +92,6 @@ func (t *handleTable) add(kind handleKind, obj any) (uint64, error) {
 			copy(grown, cs)
 			grown[len(cs)] = new(chunk)
 			t.chunks.Store(&grown)
-			cs = grown
 		}
 	}
 	gen := t.gens[idx]
