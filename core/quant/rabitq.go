@@ -82,7 +82,10 @@ type RaBitQ struct {
 	foff     int // offset of the factors
 	nf       int // number of factors
 	size     int
-	scratch  sync.Pool // *rqScratch
+	// splitBits, when above bits, is the width of the full code whose top planes the base
+	// records of the split layout hold (NewRaBitQSplit).
+	splitBits int
+	scratch   sync.Pool // *rqScratch
 }
 
 // Factor indexes.
@@ -240,64 +243,32 @@ func getF32(b []byte) float32 { return math.Float32frombits(binary.LittleEndian.
 // factor returns factor k of code.
 func (q *RaBitQ) factor(code []byte, k int) float32 { return getF32(code[q.foff+4*k:]) }
 
-// Encode implements Quantizer.
+// Encode implements Quantizer. A base quantizer of the split layout (NewRaBitQSplit) writes the
+// top Bits() bit planes of the code the full base+precise bits would give, with the factors of
+// that truncated code.
 func (q *RaBitQ) Encode(dst []byte, v []float32) {
 	dst = dst[:q.size]
 	clear(dst)
 	s := q.scratch.Get().(*rqScratch)
 	defer q.scratch.Put(s)
-	res := q.forward(s.x, v, s)
-	var n2 float64
-	for _, x := range s.x {
-		n2 += float64(x) * float64(x)
+	bits := q.bits
+	if q.splitBits > q.bits {
+		bits = q.splitBits
 	}
-	norm := math.Sqrt(n2)
-	o := s.o
-	for i, x := range s.x {
-		if norm > 0 {
-			o[i] = float64(x) / norm
-		} else {
-			o[i] = 0
-		}
-		if math.IsNaN(o[i]) {
-			o[i] = 0
+	res, n2, norm := q.encodeDir(v, s, bits)
+	if shift := bits - q.bits; shift > 0 {
+		for i := range s.u[:q.d] {
+			s.u[i] >>= shift
 		}
 	}
-	u := s.u
-	switch {
-	case q.bits == 1:
-		for i, x := range o {
-			u[i] = 0
-			if x >= 0 {
-				u[i] = 1
-			}
-		}
-	case q.fast:
-		rqFastEncode(o, u, q.bits, q.rounds)
-	default:
-		rqExactEncode(o, u, q.bits)
-	}
-	// planes and the alignment <ybar, o>
-	c := float64(int(1)<<q.bits-1) / 2
-	var ip, yn2 float64
-	for i, x := range o {
-		y := float64(u[i]) - c
-		ip += y * x
-		yn2 += y * y
+	for i, u := range s.u[:q.d] {
 		for b := 0; b < q.bits; b++ {
-			if u[i]>>b&1 != 0 {
+			if u>>b&1 != 0 {
 				dst[b*q.plane+i>>3] |= 1 << (i & 7)
 			}
 		}
 	}
-	ynorm := math.Sqrt(yn2)
-	var f, g, h float64
-	if norm > 0 && ynorm > 0 && ip > 0 {
-		e := ip / ynorm
-		h = norm / e
-		f = h / ynorm
-		g = 2 * norm * math.Sqrt(max(0, 1-e*e)/(e*e*float64(max(1, q.d-1))))
-	}
+	f, g, h := rqFactors(s.o, s.u, q.bits, norm, q.d)
 	a := n2 + float64(res)
 	if q.metric.UsesInnerProduct() {
 		raw := float64(simd.InnerProduct(v[:q.dim], v[:q.dim]))
@@ -311,6 +282,62 @@ func (q *RaBitQ) Encode(dst []byte, v []float32) {
 	if q.pca != nil {
 		putF32(fac[4*rqR:], float32(math.Sqrt(float64(res))))
 	}
+}
+
+// encodeDir maps v to the unit direction o (s.o) and its codes u at bits bits per dimension
+// (s.u), and returns the PCA residual energy, ||x' - c||^2 and ||x' - c||.
+func (q *RaBitQ) encodeDir(v []float32, s *rqScratch, bits int) (res float32, n2, norm float64) {
+	res = q.forward(s.x, v, s)
+	for _, x := range s.x {
+		n2 += float64(x) * float64(x)
+	}
+	norm = math.Sqrt(n2)
+	o := s.o
+	for i, x := range s.x {
+		if norm > 0 {
+			o[i] = float64(x) / norm
+		} else {
+			o[i] = 0
+		}
+		if math.IsNaN(o[i]) {
+			o[i] = 0
+		}
+	}
+	u := s.u
+	switch {
+	case bits == 1:
+		for i, x := range o {
+			u[i] = 0
+			if x >= 0 {
+				u[i] = 1
+			}
+		}
+	case q.fast:
+		rqFastEncode(o, u, bits, q.rounds)
+	default:
+		rqExactEncode(o, u, bits)
+	}
+	return res, n2, norm
+}
+
+// rqFactors returns the factors F, G and H of the bits-bit codes u of the unit direction o of
+// a vector at distance norm from the centroid, in d coded dimensions.
+func rqFactors(o []float64, u []uint8, bits int, norm float64, d int) (f, g, h float64) {
+	c := float64(int(1)<<bits-1) / 2
+	var ip, yn2 float64
+	for i, x := range o {
+		y := float64(u[i]) - c
+		ip += y * x
+		yn2 += y * y
+	}
+	ynorm := math.Sqrt(yn2)
+	if norm > 0 && ynorm > 0 && ip > 0 {
+		e := ip / ynorm
+		h = norm / e
+		f = h / ynorm
+		g = 2 * norm * math.Sqrt(max(0, 1-e*e)/(e*e*float64(max(1, d-1))))
+	}
+	return f, g, h
 }
 
 // rqFastEncode picks B-bit codes u for the unit direction o: a uniform grid over

@@ -28,6 +28,7 @@ func init() {
 	register(Case{Name: "hgraph/lvq4x8", Index: "hgraph", Create: hgraphCreate("lvq4x8", ""), Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.95, Quantizer: "lvq4x8"})
 	register(Case{Name: "hgraph/leanvec", Index: "hgraph", Create: hgraphCreate("leanvec", `,"leanvec_dims":12`), Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.9, Quantizer: "leanvec"})
 	register(Case{Name: "hgraph/rabitq+reorder", Index: "hgraph", Create: hgraphCreate("rabitq", `,"rabitq_use_fht":true,"use_reorder":true,"precise_quantization_type":"fp32"`), Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.95, Quantizer: "rabitq"})
+	register(Case{Name: "hgraph/rabitq-split", Index: "hgraph", Create: hgraphCreate("rabitq", `,"rabitq_version":"split_1bit_7bit","use_reorder":true,"precise_quantization_type":"rabitq"`), Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.95, Quantizer: "rabitq"})
 	register(Case{Name: "hgraph/tq-fht-rabitq4", Index: "hgraph", Create: hgraphCreate("tq", `,"tq_chain":"fht, rabitq","rabitq_bits_per_dim_query":4,"use_reorder":true,"precise_quantization_type":"fp32"`), Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.95, Quantizer: "tq"})
 	register(Case{Name: "hgraph/tq-pca-rom-sq8u", Index: "hgraph", Create: hgraphCreate("tq", `,"tq_chain":"pca, rom, sq8_uniform","rabitq_pca_dim":16,"use_reorder":true,"precise_quantization_type":"fp32"`), Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.95, Quantizer: "tq"})
 	register(Case{Name: "hgraph/pq+reorder", Index: "hgraph", Create: func(metric string, dim int) string {

@@ -19,7 +19,13 @@
 // rotations ending in rabitq; quant.Bounded) let the rerank with precise codes skip
 // candidates: a knn rerank visits candidates by ascending estimate and skips one whose lower
 // bound (at rabitq_error_rate) exceeds the k-th precise distance found so far; a range search
-// drops candidates whose lower bound exceeds the radius. rabitq_version "split" is refused.
+// drops candidates whose lower bound exceeds the radius.
+//
+// rabitq_version "split" (or "split_1bit_7bit") codes each vector once at base + precise bits
+// per dimension: the base store holds the top rabitq_bits_per_dim_base bit planes (read by the
+// traversal as any rabitq code of that width) and the precise store only the remaining planes
+// (quant.RaBitQSplit), which the rerank reads together with the base record. The graph is built
+// on the pairs of records as on precise codes (on the base records with build_by_base).
 package hgraph
 
 import (
@@ -68,7 +74,8 @@ type Index struct {
 	primCodes    *primaryStore   // dense primary codes, the ones the graph search reads
 	precise      quant.Quantizer // nil unless use_reorder
 	preciseCodes *store.Codes
-	raw          *store.Codes // fp32 copy when store_raw_vector
+	split        quant.SplitPrecise // precise as the rest records of the split layout, else nil
+	raw          *store.Codes       // fp32 copy when store_raw_vector
 	labels       *store.Labels
 	g            *graph.Graph
 	rng          *rand.Rand
@@ -112,13 +119,20 @@ func New(c *params.Create) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.codebook.RaBitQVersion == "split" {
-		return nil, api.Errorf(api.UnsupportedIndexOperation, "hgraph: key \"rabitq_version\": %q (traversal on the low-bit record, the remaining bits read at rerank) is not available; use the standard layout: base_quantization_type \"rabitq\" with use_reorder and precise_quantization_type \"fp32\" (or \"rabitq\" with rabitq_bits_per_dim_precise bits)", p.RaBitQVersion)
-	}
 	opts := p.quantOptions()
-	base, err := quant.New(p.BaseQuantizationType, c.Dim, c.Metric, opts)
-	if err != nil {
-		return nil, api.Wrap(api.InvalidArgument, err, "key \"base_quantization_type\"")
+	var base quant.Quantizer
+	var split quant.SplitPrecise
+	if p.splitLayout() {
+		b, s, err := quant.NewRaBitQSplit(c.Dim, c.Metric, p.codebook)
+		if err != nil {
+			return nil, api.Wrap(api.InvalidArgument, err, "key \"rabitq_version\"")
+		}
+		base, split = b, s
+	} else {
+		base, err = quant.New(p.BaseQuantizationType, c.Dim, c.Metric, opts)
+		if err != nil {
+			return nil, api.Wrap(api.InvalidArgument, err, "key \"base_quantization_type\"")
+		}
 	}
 	x := &Index{
 		dim: c.Dim, metric: c.Metric, p: p, threads: p.buildThreads(),
@@ -131,7 +145,10 @@ func New(c *params.Create) (*Index, error) {
 	if ts, ok := base.(quant.TwoStage); ok && ts.PrimaryCodeSize() < ts.CodeSize() && ts.Primary().CodeSize() == ts.PrimaryCodeSize() {
 		x.ts, x.prim, x.primCodes = ts, ts.Primary(), newPrimaryStore(ts)
 	}
-	if p.UseReorder {
+	switch {
+	case split != nil:
+		x.precise, x.preciseCodes, x.split = split, store.NewCodes(split), split
+	case p.UseReorder:
 		pq, err := quant.New(p.PreciseQuantizationType, c.Dim, c.Metric, p.preciseOptions())
 		if err != nil {
 			return nil, api.Wrap(api.InvalidArgument, err, "key \"precise_quantization_type\"")
@@ -177,11 +194,20 @@ func (x *Index) buildStore() *store.Codes {
 // two-stage base, searches on the dense primary codes, as queries do.
 func (x *Index) builder() *graph.Builder {
 	bs := x.buildStore()
-	b := &graph.Builder{G: x.g, Quant: withFastDecode(bs.Quantizer()), Slab: bs.Slab(), Alpha: float32(x.p.Alpha), EfConstruction: x.p.EfConstruction}
+	b := &graph.Builder{G: x.g, Quant: x.buildQuant(bs), Slab: bs.Slab(), Alpha: float32(x.p.Alpha), EfConstruction: x.p.EfConstruction}
 	if x.ts != nil {
 		b.Search, b.SearchSlab = x.prim, x.primCodes.rows()
 	}
 	return b
+}
+
+// buildQuant returns the quantizer that measures and decodes the rows of bs, the build store:
+// for the rest records of the split layout, one that reads them with their base records.
+func (x *Index) buildQuant(bs *store.Codes) quant.Quantizer {
+	if x.split != nil && bs == x.preciseCodes {
+		return &splitQuant{Quantizer: x.split, x: x}
+	}
+	return withFastDecode(bs.Quantizer())
 }
 
 // vamana returns the Vamana settings of the index.
@@ -218,7 +244,10 @@ func (x *Index) getCtx() (*searchCtx, *pools) {
 	if x.prim != nil {
 		c.trav = x.prim.NewComputer()
 	}
-	if x.precise != nil {
+	switch {
+	case x.split != nil:
+		c.precise = &splitComputer{sc: x.split.NewSplitComputer(), x: x}
+	case x.precise != nil:
 		c.precise = x.precise.NewComputer()
 	}
 	c.keep = func(id uint32) bool { return c.filter.CheckValid(c.labels.Label(id)) }

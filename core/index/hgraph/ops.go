@@ -29,7 +29,9 @@ func (x *Index) CalcDistanceByIDs(query []float32, ids []int64, out []float32) e
 			out[i] = -1
 			continue
 		}
-		out[i] = comp.Distance(codes.Code(int(r)))
+		var one [1]uint32
+		one[0] = r
+		comp.DistanceBatch(codes.Slab(), one[:], out[i:i+1])
 	}
 	return nil
 }
@@ -65,11 +67,12 @@ func (x *Index) UpdateVector(label int64, v []float32, force bool) error {
 	}
 	bs := x.buildStore()
 	if !force {
-		comp := bs.Quantizer().NewComputer()
+		bq := x.buildQuant(bs)
+		comp := bq.NewComputer()
 		comp.SetQuery(v)
 		moved := comp.Distance(bs.Code(int(r)))
 		old := make([]float32, x.dim)
-		bs.Quantizer().Decode(old, bs.Code(int(r)))
+		bq.Decode(old, bs.Code(int(r)))
 		comp.SetQuery(old)
 		far := float32(0)
 		nbs := x.g.Neighbors(0, r, nil)

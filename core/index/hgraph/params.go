@@ -190,8 +190,23 @@ func parseParams(c *params.Create) (Params, error) {
 		return p, err
 	}
 	p.codebook = cb
+	if cb.RaBitQVersion == "split" {
+		switch {
+		case p.BaseQuantizationType != "rabitq":
+			return p, api.Errorf(api.InvalidArgument, "key \"rabitq_version\": %q needs base_quantization_type \"rabitq\", got %q", p.RaBitQVersion, p.BaseQuantizationType)
+		case !p.UseReorder:
+			return p, api.Errorf(api.InvalidArgument, "key \"rabitq_version\": %q keeps the remaining bits in the precise codes and needs use_reorder true", p.RaBitQVersion)
+		case p.PreciseQuantizationType != "rabitq":
+			return p, api.Errorf(api.InvalidArgument, "key \"rabitq_version\": %q needs precise_quantization_type \"rabitq\", got %q", p.RaBitQVersion, p.PreciseQuantizationType)
+		case cb.RaBitQBitsPrecise < 1:
+			return p, api.Errorf(api.InvalidArgument, "key \"rabitq_version\": %q needs rabitq_bits_per_dim_precise (1..%d)", p.RaBitQVersion, 8-cb.RaBitQBitsBase)
+		}
+	}
 	return p, nil
 }
+
+// splitLayout reports whether the codes use rabitq's split layout.
+func (p Params) splitLayout() bool { return p.codebook.RaBitQVersion == "split" }
 
 // quantOptions returns the quantizer options the index_param keys carry.
 func (p Params) quantOptions() quant.Options {

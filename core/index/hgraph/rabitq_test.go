@@ -194,8 +194,8 @@ func TestTQBase(t *testing.T) {
 	}
 }
 
-// TestRaBitQParamErrors: tq chain errors and the split layout are refused when the index is
-// created.
+// TestRaBitQParamErrors: tq chain errors and split layouts without rabitq base and precise
+// codes under use_reorder are refused when the index is created.
 func TestRaBitQParamErrors(t *testing.T) {
 	for _, tc := range []struct {
 		param string
@@ -206,8 +206,13 @@ func TestRaBitQParamErrors(t *testing.T) {
 		{`"base_quantization_type":"tq","tq_chain":"rom, mrle, fp32"`, api.InvalidArgument, "MRLE must be first"},
 		{`"base_quantization_type":"tq","tq_chain":"rom, int8"`, api.InvalidArgument, `base quantizer: "int8" is invalid`},
 		{`"base_quantization_type":"tq","tq_chain":"kac, fp32"`, api.InvalidArgument, "invalid transformer name kac"},
-		{`"base_quantization_type":"rabitq","rabitq_version":"split","use_reorder":true,"precise_quantization_type":"rabitq","rabitq_bits_per_dim_precise":3`, api.UnsupportedIndexOperation, "rabitq_version"},
-		{`"base_quantization_type":"rabitq","rabitq_version":"split_1bit_7bit","use_reorder":true,"precise_quantization_type":"rabitq"`, api.UnsupportedIndexOperation, "not available"},
+		{`"base_quantization_type":"rabitq","rabitq_version":"split","precise_quantization_type":"rabitq","rabitq_bits_per_dim_precise":3`, api.InvalidArgument, "needs use_reorder true"},
+		{`"base_quantization_type":"rabitq","rabitq_version":"split_1bit_7bit","use_reorder":true,"precise_quantization_type":"fp32"`, api.InvalidArgument, "needs precise_quantization_type \"rabitq\""},
+		{`"base_quantization_type":"rabitq","rabitq_version":"split_1bit_7bit","use_reorder":true`, api.InvalidArgument, "needs precise_quantization_type \"rabitq\""},
+		{`"base_quantization_type":"fp32","rabitq_version":"split_1bit_7bit","use_reorder":true,"precise_quantization_type":"rabitq"`, api.InvalidArgument, "needs base_quantization_type \"rabitq\""},
+		{`"base_quantization_type":"rabitq","rabitq_version":"split","use_reorder":true,"precise_quantization_type":"rabitq"`, api.InvalidArgument, "needs rabitq_bits_per_dim_precise"},
+		{`"base_quantization_type":"rabitq","rabitq_version":"split","rabitq_bits_per_dim_base":4,"rabitq_bits_per_dim_precise":5,"use_reorder":true,"precise_quantization_type":"rabitq"`, api.InvalidArgument, "must not exceed 8"},
+		{`"base_quantization_type":"rabitq","rabitq_version":"split_1bit_7bit","rabitq_bits_per_dim_query":4,"use_reorder":true,"precise_quantization_type":"rabitq"`, api.InvalidArgument, "rabitq_bits_per_dim_query=32"},
 		{`"base_quantization_type":"rabitq","rabitq_bits_per_dim_query":8`, api.InvalidArgument, "rabitq_bits_per_dim_query"},
 	} {
 		c, err := params.ParseCreate(Name, fmt.Sprintf(`{"dtype":"float32","metric_type":"l2","dim":32,"index_param":{%s}}`, tc.param))
