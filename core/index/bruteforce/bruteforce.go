@@ -363,7 +363,6 @@ func (x *Index) searchParams(opts *api.SearchOptions) (*SearchParams, error) {
 	return sp, nil
 }
 
-
 // CalcDistanceByIDs implements api.Engine.
 func (x *Index) CalcDistanceByIDs(query []float32, ids []int64, out []float32) error {
 	x.mu.RLock()

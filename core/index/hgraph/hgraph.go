@@ -81,7 +81,7 @@ type Index struct {
 	rng          *rand.Rand
 
 	pools  atomic.Pointer[pools]
-	parsed searchCache
+	parsed params.Cache[*SearchParams]
 
 	// sinceRepair counts the nodes linked since the last full reachability repair.
 	sinceRepair atomic.Int64
@@ -142,6 +142,7 @@ func New(c *params.Create) (*Index, error) {
 		rng:    rand.New(rand.NewPCG(0x5eed, 0x4a11)),
 	}
 	x.LabelView = store.LabelView{Mu: &x.mu, Table: func() *store.Labels { return x.labels }, Index: Name}
+	x.parsed.Parse = parseSearch
 	if ts, ok := base.(quant.TwoStage); ok && ts.PrimaryCodeSize() < ts.CodeSize() && ts.Primary().CodeSize() == ts.PrimaryCodeSize() {
 		x.ts, x.prim, x.primCodes = ts, ts.Primary(), newPrimaryStore(ts)
 	}
@@ -754,7 +755,7 @@ func (x *Index) reranks(sp *SearchParams) bool {
 
 // KnnSearch implements api.Engine.
 func (x *Index) KnnSearch(query []float32, k int, opts *api.SearchOptions) ([]api.Neighbor, error) {
-	sp, err := x.parsed.get(opts.Block)
+	sp, err := x.parsed.Get(opts.Block)
 	if err != nil {
 		return nil, err
 	}
@@ -780,12 +781,12 @@ func (x *Index) KnnSearch(query []float32, k int, opts *api.SearchOptions) ([]ap
 		items = items[:k]
 	}
 	x.fillStats(c, opts)
-	return x.toNeighbors(items), nil
+	return x.labels.Neighbors(items), nil
 }
 
 // RangeSearch implements api.Engine.
 func (x *Index) RangeSearch(query []float32, radius float32, limit int, opts *api.SearchOptions) ([]api.Neighbor, error) {
-	sp, err := x.parsed.get(opts.Block)
+	sp, err := x.parsed.Get(opts.Block)
 	if err != nil {
 		return nil, err
 	}
@@ -824,7 +825,7 @@ func (x *Index) RangeSearch(query []float32, radius float32, limit int, opts *ap
 		items = items[:limit]
 	}
 	x.fillStats(c, opts)
-	return x.toNeighbors(items), nil
+	return x.labels.Neighbors(items), nil
 }
 
 // exhaustive decides for an exact scan: when the filter keeps at most brute_force_threshold of
@@ -1061,12 +1062,4 @@ func (x *Index) scan(c *searchCtx, query []float32, k int, radius float32, filte
 	}
 	topk.SortItems(c.items)
 	return c.items
-}
-
-func (x *Index) toNeighbors(items []topk.Item) []api.Neighbor {
-	out := make([]api.Neighbor, len(items))
-	for i, it := range items {
-		out[i] = api.Neighbor{ID: x.labels.Label(it.ID), Distance: it.Dist}
-	}
-	return out
 }

@@ -207,13 +207,7 @@ func (x *Index) Save(f *serial.File) error {
 func (x *Index) Load(f *serial.File) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	bad := func(err error, what string) error {
-		code := api.InvalidBinary
-		if serial.IsReadError(err) {
-			code = api.ReadError
-		}
-		return api.Wrap(code, err, "hgraph: load %s", what)
-	}
+	bad := func(err error, what string) error { return api.LoadError(err, "hgraph", what) }
 	ib, err := f.Need(secInfo)
 	if err != nil {
 		return bad(err, "info")

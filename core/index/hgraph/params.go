@@ -2,7 +2,6 @@ package hgraph
 
 import (
 	"runtime"
-	"sync"
 	"time"
 
 	"github.com/govsag/vsag/core/api"
@@ -295,37 +294,6 @@ func parseSearch(raw []byte) (*SearchParams, error) {
 	if err := sp.Validate(); err != nil {
 		return nil, err
 	}
-	return sp, nil
-}
-
-// searchCache remembers parsed search blocks so a query loop does not re-parse the same JSON.
-// A plain map under a read lock lets the lookup convert the key without allocating.
-type searchCache struct {
-	mu sync.RWMutex
-	m  map[string]*SearchParams
-}
-
-const searchCacheMax = 256
-
-func (c *searchCache) get(raw []byte) (*SearchParams, error) {
-	c.mu.RLock()
-	sp, ok := c.m[string(raw)]
-	c.mu.RUnlock()
-	if ok {
-		return sp, nil
-	}
-	sp, err := parseSearch(raw)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if c.m == nil {
-		c.m = map[string]*SearchParams{}
-	}
-	if len(c.m) < searchCacheMax {
-		c.m[string(raw)] = sp
-	}
-	c.mu.Unlock()
 	return sp, nil
 }
 

@@ -710,7 +710,6 @@ func (x *Index) RangeSearch(query []float32, radius float32, limit int, opts *ap
 	return x.labels.Neighbors(found), nil
 }
 
-
 // baseCode returns the base code of row's first copy and its bucket; it holds mu shared.
 func (x *Index) baseCode(row uint32) ([]byte, uint32) {
 	l := x.loc[row]
