@@ -365,30 +365,10 @@ func (s *scorer) score(got []int64) (recall, byID float64) {
 
 // sweep runs every query once at one ef and returns recall@k and QPS.
 func sweep(idx *core.Index, js string, queries []float32, d, nq, k, ef int, sc *scorer) (point, error) {
-	got := make([]int64, nq*k)
-	// one warm-up pass over a few queries fills the pools
-	for i := 0; i < min(nq, 20); i++ {
-		if _, err := idx.Search(queries[i*d:(i+1)*d], k, js, nil); err != nil {
-			return point{}, err
-		}
+	got, secs, cpu, err := benchutil.TimedSearch(idx, js, queries, d, nq, k)
+	if err != nil {
+		return point{}, err
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	t0, c0 := time.Now(), benchutil.ThreadCPU()
-	for i := 0; i < nq; i++ {
-		res, err := idx.Search(queries[i*d:(i+1)*d], k, js, nil)
-		if err != nil {
-			return point{}, err
-		}
-		row := got[i*k : (i+1)*k]
-		for j := range row {
-			row[j] = -1
-			if j < len(res) {
-				row[j] = res[j].ID
-			}
-		}
-	}
-	secs, cpu := time.Since(t0).Seconds(), (benchutil.ThreadCPU() - c0).Seconds()
 	r, byID := sc.score(got)
 	return point{ef: ef, recall: r, byID: byID, qps: float64(nq) / secs, cpuQPS: float64(nq) / cpu}, nil
 }

@@ -402,30 +402,10 @@ func (b *bench) buildOurs(base []float32, ids []int64, dim int, residual bool) e
 // sweep searches every query once at one setting, one query at a time on a locked thread,
 // after a warm-up over the first few, and returns recall@k and QPS.
 func sweep(idx *core.Index, s setting, queries []float32, d, nq, k int, sc *scorer) (point, error) {
-	js := searchJSON(s)
-	got := make([]int64, nq*k)
-	for i := 0; i < min(nq, 20); i++ {
-		if _, err := idx.Search(queries[i*d:(i+1)*d], k, js, nil); err != nil {
-			return point{}, err
-		}
+	got, secs, cpu, err := benchutil.TimedSearch(idx, searchJSON(s), queries, d, nq, k)
+	if err != nil {
+		return point{}, err
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	t0, c0 := time.Now(), benchutil.ThreadCPU()
-	for i := 0; i < nq; i++ {
-		res, err := idx.Search(queries[i*d:(i+1)*d], k, js, nil)
-		if err != nil {
-			return point{}, err
-		}
-		row := got[i*k : (i+1)*k]
-		for j := range row {
-			row[j] = -1
-			if j < len(res) {
-				row[j] = res[j].ID
-			}
-		}
-	}
-	secs, cpu := time.Since(t0).Seconds(), (benchutil.ThreadCPU() - c0).Seconds()
 	r, byID := sc.score(got)
 	return point{setting: s, recall: r, byID: byID, qps: float64(nq) / secs, cpuQPS: float64(nq) / cpu}, nil
 }

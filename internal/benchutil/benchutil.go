@@ -6,11 +6,13 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"runtime"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/govsag/vsag/core"
 	"github.com/govsag/vsag/internal/dataset"
 )
 
@@ -57,4 +59,33 @@ func LoadOrComputeTruth(path string, base, queries []float32, d, k int) ([]int32
 	}
 	fmt.Printf("ground truth: computed in %.1fs, cached in %s\n", time.Since(t0).Seconds(), path)
 	return gt, nil
+}
+
+// TimedSearch searches the nq queries once each with search JSON js, one query at a time on a
+// locked OS thread after a warm-up over the first few, and returns the k labels per query (-1
+// padded), the wall seconds and the CPU seconds of the searching thread.
+func TimedSearch(idx *core.Index, js string, queries []float32, d, nq, k int) (got []int64, secs, cpu float64, err error) {
+	got = make([]int64, nq*k)
+	for i := 0; i < min(nq, 20); i++ { // the warm-up fills the pools
+		if _, err := idx.Search(queries[i*d:(i+1)*d], k, js, nil); err != nil {
+			return nil, 0, 0, err
+		}
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	t0, c0 := time.Now(), ThreadCPU()
+	for i := 0; i < nq; i++ {
+		res, err := idx.Search(queries[i*d:(i+1)*d], k, js, nil)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		row := got[i*k : (i+1)*k]
+		for j := range row {
+			row[j] = -1
+			if j < len(res) {
+				row[j] = res[j].ID
+			}
+		}
+	}
+	return got, time.Since(t0).Seconds(), (ThreadCPU() - c0).Seconds(), nil
 }
