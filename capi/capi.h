@@ -12,6 +12,7 @@ void vsagi_set_error(int code, const char* msg, size_t n);
 /* Trampolines: Go cannot call C function pointers directly. */
 bool vsagi_call_filter_func(FilterFunc_t f, int64_t id);
 bool vsagi_call_filter_fn(vsag_filter_fn f, int64_t id, void* ctx);
+bool vsagi_call_extra_info_filter_fn(vsag_extra_info_filter_fn f, const uint8_t* info, uint64_t size, void* ctx);
 void vsagi_call_write_func(void (*f)(OffsetType, SizeType, const void*), uint64_t off, uint64_t size, const void* data);
 void vsagi_call_read_func(void (*f)(OffsetType, SizeType, void*), uint64_t off, uint64_t size, void* data);
 uint64_t vsagi_call_size_func(SizeType (*f)(void));

@@ -80,6 +80,11 @@ bool vsagi_call_filter_func(FilterFunc_t f, int64_t id) { return f(id); }
 
 bool vsagi_call_filter_fn(vsag_filter_fn f, int64_t id, void* ctx) { return f(id, ctx); }
 
+bool vsagi_call_extra_info_filter_fn(vsag_extra_info_filter_fn f, const uint8_t* info, uint64_t size,
+                                     void* ctx) {
+    return f(info, size, ctx);
+}
+
 void vsagi_call_write_func(void (*f)(OffsetType, SizeType, const void*), uint64_t off, uint64_t size,
                            const void* data) {
     f(off, size, data);

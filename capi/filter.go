@@ -18,6 +18,18 @@ func keepFn(fn C.vsag_filter_fn, ctx unsafe.Pointer) func(int64) bool {
 }
 
 // compatFilter wraps a FilterFunc_t of the compatibility layer as a filter.
+// extraKeepFn wraps a vsag_extra_info_filter_fn (true keeps) as a predicate on extra-info
+// bytes. The bytes hold no Go pointers and the callback may not retain them.
+func extraKeepFn(fn C.vsag_extra_info_filter_fn, ctx unsafe.Pointer) func([]byte) bool {
+	return func(info []byte) bool {
+		var p *C.uint8_t
+		if len(info) > 0 {
+			p = (*C.uint8_t)(unsafe.Pointer(&info[0]))
+		}
+		return bool(C.vsagi_call_extra_info_filter_fn(fn, p, C.uint64_t(len(info)), ctx))
+	}
+}
+
 func compatFilter(fn C.FilterFunc_t) api.Filter {
 	return api.KeepFunc(func(label int64) bool { return bool(C.vsagi_call_filter_func(fn, C.int64_t(label))) }, 1)
 }
@@ -39,6 +51,16 @@ func buildFilter(x *core.Index, what string, cf *C.vsag_filter_t) (api.Filter, f
 	size := uintptr(cf.struct_size)
 	if size < unsafe.Offsetof(cf.bitset) {
 		return nil, noRelease, api.Errorf(api.InvalidArgument, "%s: filter struct_size %d is too small (set it to sizeof(vsag_filter_t) = %d)", what, size, unsafe.Sizeof(*cf))
+	}
+	// The extra-info callback (struct versions that have it): checked first so that an index
+	// without extra info fails before anything is locked.
+	var extra api.Filter
+	if fieldFits(size, unsafe.Offsetof(cf.keep_extra_info_ctx), 8) && cf.keep_extra_info != nil {
+		ef, err := x.ExtraInfoFilter(extraKeepFn(cf.keep_extra_info, cf.keep_extra_info_ctx), 1)
+		if err != nil {
+			return nil, noRelease, api.Wrap(api.UnsupportedIndexOperation, err, "%s: filter keep_extra_info", what)
+		}
+		extra = ef
 	}
 	var spec core.FilterSpec
 	if fieldFits(size, unsafe.Offsetof(cf.mask_len), 8) && cf.mask != nil {
@@ -82,6 +104,9 @@ func buildFilter(x *core.Index, what string, cf *C.vsag_filter_t) (api.Filter, f
 		}
 	}
 	f, err := x.NewFilter(&spec, what)
+	if err == nil {
+		f = core.AllOf(f, extra)
+	}
 	if err != nil || f == nil {
 		release()
 		return nil, noRelease, err

@@ -673,6 +673,15 @@ int vsag_index_get_memory_usage(vsag_index_t index, uint64_t* out);
  */
 typedef bool (*vsag_filter_fn)(int64_t id, void* ctx);
 
+/**
+ * vsag_extra_info_filter_fn is a keep-filter on a label's extra info: it receives the
+ * extra_info_size bytes stored with a candidate label and returns true to KEEP the label. info
+ * is valid only during the call: it must not be retained or modified. Like vsag_filter_fn it is
+ * called from the library's search threads (several at once during batch search), once per
+ * candidate, so it must be thread-safe and must not call back into the library.
+ */
+typedef bool (*vsag_extra_info_filter_fn)(const uint8_t* info, uint64_t size, void* ctx);
+
 /** In vsag_filter_t.flags: a nonzero mask entry KEEPS the label (default: it EXCLUDES it). */
 #define VSAG_FILTER_MASK_KEEP 1u
 /** In vsag_filter_t.flags: the mask holds one bit per label, LSB first (default: one byte). */
@@ -693,6 +702,14 @@ typedef bool (*vsag_filter_fn)(int64_t id, void* ctx);
  *   keep, keep_ctx  a callback returning true to keep (see vsag_filter_fn)
  *   valid_ratio     estimated fraction of labels kept, in (0,1]; 0 when unknown (graph
  *                   indexes use it to choose a strategy)
+ *   keep_extra_info, keep_extra_info_ctx
+ *                   a callback on the label's stored extra info returning true to keep (see
+ *                   vsag_extra_info_filter_fn); only for an index created with
+ *                   extra_info_size > 0 (otherwise a non-NULL keep_extra_info fails with
+ *                   VSAG_UNSUPPORTED_INDEX_OPERATION; such indexes report
+ *                   VSAG_FEATURE_SUPPORT_KNN_SEARCH_WITH_EX_FILTER). Read only when struct_size covers
+ *                   them: a caller built against the older struct without these two fields
+ *                   (struct_size = offsetof(vsag_filter_t, keep_extra_info)) keeps working.
  *
  * Initialise with VSAG_FILTER_INIT (C: vsag_filter_t f = VSAG_FILTER_INIT;).
  */
@@ -707,10 +724,12 @@ typedef struct vsag_filter {
     vsag_filter_fn keep;
     void* keep_ctx;
     float valid_ratio;
+    vsag_extra_info_filter_fn keep_extra_info;
+    void* keep_extra_info_ctx;
 } vsag_filter_t;
 
 /** VSAG_FILTER_INIT is an initializer for a filter that keeps everything. */
-#define VSAG_FILTER_INIT {(uint32_t)sizeof(vsag_filter_t), 0u, NULL, NULL, 0u, NULL, 0u, NULL, NULL, 0.0f}
+#define VSAG_FILTER_INIT {(uint32_t)sizeof(vsag_filter_t), 0u, NULL, NULL, 0u, NULL, 0u, NULL, NULL, 0.0f, NULL, NULL}
 
 /**
  * vsag_index_build_vectors builds the empty index from count vectors of dimension dim at vectors

@@ -1465,6 +1465,10 @@ static void test_attributes(void) {
     free(js);
 }
 
+static bool keep_digit_below(const uint8_t* info, uint64_t size, void* ctx) {
+    return size == 4 && info[3] < (uint8_t)*(const char*)ctx;
+}
+
 static void test_extra_info(void) {
     const char* params = "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":16,"
                          "\"extra_info_size\":4}";
@@ -1501,11 +1505,71 @@ static void test_extra_info(void) {
     uint64_t removed = 0;
     OK(vsag_index_remove_many(idx, look, 1, &removed));
     FAILS(vsag_index_get_extra_info_by_ids(idx, look, 1, out), VSAG_INVALID_ARGUMENT);
+
+    enum { NQ = 5 };
+    /* extra-info filter: keeps labels whose last digit is below *ctx, ANDed with the mask
+       (which excludes multiples of 3); label 7 is removed. Exact against a scan. */
+    bool ex = false;
+    OK(vsag_index_check_feature(idx, VSAG_FEATURE_SUPPORT_KNN_SEARCH_WITH_EX_FILTER, &ex));
+    CHECK(ex);
+    char below = '5';
+    unsigned char m3[N];
+    for (int i = 0; i < N; i++) m3[i] = (unsigned char)(i % 3 == 0);
+    vsag_filter_t fx = VSAG_FILTER_INIT;
+    fx.mask = m3;
+    fx.mask_len = N;
+    fx.keep_extra_info = keep_digit_below;
+    fx.keep_extra_info_ctx = &below;
+    int64_t xids[NQ * K];
+    float xd[NQ * K];
+    OK(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, NQ, DIM, K, "", &fx, xids, xd));
+    float* pass_base = malloc(sizeof(float) * N * DIM);
+    int64_t pass_ids[N];
+    int np = 0;
+    for (int i = 0; i < N; i++) {
+        if (i == 7 || i % 3 == 0 || i % 10 >= 5) continue;
+        memcpy(pass_base + (size_t)np * DIM, base + (size_t)i * DIM, sizeof(float) * DIM);
+        pass_ids[np++] = i;
+    }
+    for (int q = 0; q < NQ; q++) {
+        int64_t want[K];
+        float wd[K];
+        tu_exact_knn(pass_base, pass_ids, np, DIM, queries + (size_t)q * DIM, K, want, wd);
+        for (int j = 0; j < K; j++) CHECK(xids[q * K + j] == want[j]);
+    }
+    /* the single-query path and a search request take it too */
+    vsag_dataset_t xr = NULL;
+    OK(vsag_index_knn_search_vector(idx, queries, VSAG_DTYPE_FLOAT32, DIM, K, "", &fx, &xr));
+    const int64_t* xr_ids = NULL;
+    OK(vsag_dataset_get_ids(xr, &xr_ids));
+    for (int j = 0; j < K; j++) CHECK(xr_ids[j] == xids[j]);
+    vsag_dataset_destroy(xr);
+    /* the callback alone: rejecting everything returns nothing */
+    char none = '0';
+    vsag_filter_t fn0 = VSAG_FILTER_INIT;
+    fn0.keep_extra_info = keep_digit_below;
+    fn0.keep_extra_info_ctx = &none;
+    OK(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K, "", &fn0, xids, xd));
+    for (int j = 0; j < K; j++) CHECK(xids[j] == -1);
+    /* an older caller's struct_size ends before keep_extra_info: the fields are not read */
+    vsag_filter_t fo = VSAG_FILTER_INIT;
+    fo.struct_size = (uint32_t)offsetof(vsag_filter_t, keep_extra_info);
+    fo.keep_extra_info = keep_digit_below;
+    fo.keep_extra_info_ctx = NULL; /* would crash if read */
+    OK(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K, "", &fo, xids, xd));
+    for (int j = 0; j < K; j++) CHECK(xids[j] >= 0);
+    free(pass_base);
     vsag_index_destroy(idx);
 
     OK(vsag_index_make("brute_force", BF_PARAMS, &idx));
     OK(vsag_index_build_vectors(idx, base, VSAG_DTYPE_FLOAT32, ids, N, DIM, NULL, NULL));
     FAILS(vsag_index_get_extra_info_by_ids(idx, look, 1, out), VSAG_UNSUPPORTED_INDEX_OPERATION);
+    ex = true;
+    OK(vsag_index_check_feature(idx, VSAG_FEATURE_SUPPORT_KNN_SEARCH_WITH_EX_FILTER, &ex));
+    CHECK(!ex);
+    FAILS(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K, "", &fn0, xids, xd),
+          VSAG_UNSUPPORTED_INDEX_OPERATION);
+    OK(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K, "", &fo, xids, xd));
     vsag_index_destroy(idx);
     FAILS(vsag_index_get_extra_info_by_ids(idx, look, 1, out), VSAG_INVALID_ARGUMENT);
 }
