@@ -17,8 +17,10 @@
 #ifndef VSAG_HPP
 #define VSAG_HPP
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <istream>
 #include <iterator>
@@ -533,6 +535,15 @@ public:
         keep_ = [f = std::move(exclude)](int64_t id) { return !f(id); };
         return *this;
     }
+    /// KeepExtraInfoIf keeps only labels whose stored extra info keep accepts (true keeps; it
+    /// receives the extra_info_size bytes, valid only during the call). Only for an index with
+    /// extra info (others fail with UNSUPPORTED_INDEX_OPERATION). Called from search threads
+    /// once per candidate: it must be thread-safe. ANDed with every other filter, including a
+    /// FilterSpec's own keep_extra_info.
+    SearchRequest& KeepExtraInfoIf(std::function<bool(const uint8_t*, uint64_t)> keep) {
+        keep_extra_ = std::move(keep);
+        return *this;
+    }
     /// FilterSpec sets a vsag_filter_t (masks, excluded ids, bitset, callback); borrowed.
     SearchRequest& FilterSpec(const vsag_filter_t* filter) {
         spec_ = filter;
@@ -583,6 +594,25 @@ public:
             r.filter_ctx = const_cast<std::function<bool(int64_t)>*>(&keep_);
         }
         r.filter_spec = spec_;
+        if (keep_extra_) {
+            // The request's own spec: a copy of the borrowed one (the part its struct_size
+            // covers) plus the extra-info callback, chained to the borrowed one's if it has one.
+            own_spec_ = vsag_filter_t VSAG_FILTER_INIT;
+            if (spec_ != nullptr) {
+                size_t n = spec_->struct_size < sizeof(vsag_filter_t) ? spec_->struct_size : sizeof(vsag_filter_t);
+                std::memcpy(&own_spec_, spec_, n);
+                own_spec_.struct_size = static_cast<uint32_t>(sizeof(vsag_filter_t));
+                if (n < offsetof(vsag_filter_t, keep_extra_info_ctx) + sizeof(void*)) {
+                    own_spec_.keep_extra_info = nullptr;
+                    own_spec_.keep_extra_info_ctx = nullptr;
+                }
+            }
+            inner_extra_ = own_spec_.keep_extra_info;
+            inner_extra_ctx_ = own_spec_.keep_extra_info_ctx;
+            own_spec_.keep_extra_info = &call_keep_extra;
+            own_spec_.keep_extra_info_ctx = const_cast<SearchRequest*>(this);
+            r.filter_spec = &own_spec_;
+        }
         r.filter_expr = expr_.empty() ? nullptr : expr_.c_str();
         if (has_buckets_) {
             static const int64_t none = 0;
@@ -596,6 +626,11 @@ public:
 
 private:
     static bool call_keep(int64_t id, void* ctx) { return (*static_cast<std::function<bool(int64_t)>*>(ctx))(id); }
+    static bool call_keep_extra(const uint8_t* info, uint64_t size, void* ctx) {
+        const SearchRequest* self = static_cast<const SearchRequest*>(ctx);
+        if (self->inner_extra_ != nullptr && !self->inner_extra_(info, size, self->inner_extra_ctx_)) return false;
+        return self->keep_extra_(info, size);
+    }
     void clear_query() {
         query_ = nullptr;
         dim_ = count_ = nnz_ = 0;
@@ -621,6 +656,10 @@ private:
     BitsetPtr invalid_;
     std::function<bool(int64_t)> keep_;
     const vsag_filter_t* spec_{nullptr};
+    std::function<bool(const uint8_t*, uint64_t)> keep_extra_;
+    mutable vsag_filter_t own_spec_ = VSAG_FILTER_INIT;
+    mutable vsag_extra_info_filter_fn inner_extra_{nullptr};
+    mutable void* inner_extra_ctx_{nullptr};
     std::string expr_;
     std::vector<int64_t> buckets_;
     bool has_buckets_{false};

@@ -259,6 +259,25 @@ int main(int argc, char** argv) {
         CHECK(fr.expected[5].reason == vsag::SearchReason::BEYOND_K && fr.expected[5].label == all.ids[9]);
         auto kept = ri->Search(vsag::SearchRequest::Knn(3).Query(q, dim).KeepIf([](int64_t id) { return id % 3 == 0; })).value();
         for (int64_t l : kept.ids) CHECK(l % 3 == 0);
+        // extra-info filter: the first extra byte is label % 128; ANDed with a FilterSpec
+        auto xr = ri->Search(vsag::SearchRequest::Knn(5).Query(q, dim).FilterSpec(&spec).KeepExtraInfoIf(
+                                 [](const uint8_t* info, uint64_t size) { return size == 2 && info[0] % 2 == 1; }))
+                      .value();
+        CHECK(xr.ids.size() == 5);
+        for (int64_t l : xr.ids) CHECK(l % 2 == 1 && l != excl);
+        {
+            std::vector<int64_t> odd;
+            for (int64_t l : all.ids)
+                if (l % 2 == 1 && l != excl) odd.push_back(l);
+            for (size_t i = 0; i < odd.size() && i < xr.ids.size(); ++i) CHECK(xr.ids[i] == odd[i]);
+        }
+        auto none = ri->Search(vsag::SearchRequest::Knn(5).Query(q, dim).KeepExtraInfoIf(
+                                   [](const uint8_t*, uint64_t) { return false; }))
+                        .value();
+        CHECK(none.ids.empty() || none.ids[0] == -1);
+        auto unsup = index->Search(vsag::SearchRequest::Knn(5).Query(q, dim).KeepExtraInfoIf(
+            [](const uint8_t*, uint64_t) { return true; }));
+        CHECK(!unsup && unsup.error().code() == VSAG_UNSUPPORTED_INDEX_OPERATION);
 
         // range: more results than the first buffer holds (64) are fetched in a second call
         auto wide = ri->Search(vsag::SearchRequest::Range(1e9f).Query(q, dim)).value();
