@@ -16,12 +16,13 @@ slower and serialises batch searches: prefer a mask or an id array when possible
 
 from __future__ import annotations
 
+import copy
 import ctypes
 from typing import Any, Callable, List, Optional, Sequence, Union
 
 import numpy as np
 
-from ._lib import FILTER_FN, FILTER_MASK_KEEP, FilterStruct, check, lib
+from ._lib import EXTRA_INFO_FILTER_FN, FILTER_FN, FILTER_MASK_KEEP, FilterStruct, check, lib
 from ._lib import addr as _addr
 from .errors import InvalidArgumentError
 
@@ -249,6 +250,10 @@ class Filter:
         bitset: a :class:`Bitset`; a set bit excludes the label.
         valid_ratio: estimated fraction of labels kept, in (0, 1]; 0 when unknown. Graph
             indexes use it to choose a search strategy.
+        keep_extra_info: callable ``f(info: bytes) -> bool`` on a candidate's stored extra
+            info (``extra_info_size`` bytes), True keeps (slow, like ``keep``). Only for an
+            index created with ``extra_info_size`` > 0; on others the search raises
+            UnsupportedIndexOperationError.
 
     Callables run on the library's search threads (several at once in a batch search, each
     taking the GIL), so they must be thread-safe and must not call this index or any other
@@ -267,13 +272,15 @@ class Filter:
         keep: Optional[Callable[[int], bool]] = None,
         bitset: Optional[Bitset] = None,
         valid_ratio: float = 0.0,
+        keep_extra_info: Optional[Callable[[bytes], bool]] = None,
     ) -> None:
         if sum(x is not None for x in (exclude_mask, keep_mask, keep_ids)) > 1:
             raise InvalidArgumentError(
                 "Filter: at most one of exclude_mask, keep_mask and keep_ids may be given")
         if exclude is not None and keep is not None:
             raise InvalidArgumentError("Filter: at most one of exclude and keep may be given")
-        for name, fn in (("exclude", exclude), ("keep", keep)):
+        for name, fn in (("exclude", exclude), ("keep", keep),
+                         ("keep_extra_info", keep_extra_info)):
             if fn is not None and not callable(fn):
                 raise InvalidArgumentError(f"Filter: {name} must be callable")
         if bitset is not None and not isinstance(bitset, Bitset):
@@ -287,6 +294,7 @@ class Filter:
         self._fn_keeps = True
         self._bitset = bitset
         self._valid_ratio = float(valid_ratio)
+        self._extra_fn: Optional[Callable[[bytes], bool]] = keep_extra_info
         if exclude_mask is not None:
             self._mask = _mask(exclude_mask, "exclude_mask")
         if keep_mask is not None:
@@ -313,8 +321,22 @@ class Filter:
         elif exclude is not None:
             self._fn, self._fn_keeps = exclude, False
         self._static: Optional[_Prepared] = None
-        if self._fn is None:
+        if self._fn is None and self._extra_fn is None:
             self._static = self._build()
+
+    def _with_extra_info(self, keep_extra_info: Callable[[bytes], bool]) -> "Filter":
+        """_with_extra_info returns a copy of this filter that also requires keep_extra_info
+        (ANDed with an extra-info callable it may already have)."""
+        if not callable(keep_extra_info):
+            raise InvalidArgumentError("extra_info_filter must be callable")
+        f = copy.copy(self)
+        prev = self._extra_fn
+        if prev is None:
+            f._extra_fn = keep_extra_info
+        else:
+            f._extra_fn = lambda b, p=prev, n=keep_extra_info: bool(p(b)) and bool(n(b))
+        f._static = None
+        return f
 
     def _build(self) -> _Prepared:
         p = _Prepared()
@@ -347,6 +369,21 @@ class Filter:
             cb = FILTER_FN(thunk)
             s.keep = cb
             p.refs.append(cb)
+        if self._extra_fn is not None:
+            xfn, xerrors = self._extra_fn, p.errors
+
+            def xthunk(info: Any, size: int, _ctx: Any) -> bool:
+                if xerrors:
+                    return False
+                try:
+                    return bool(xfn(ctypes.string_at(info, size)))
+                except BaseException as exc:  # re-raised by the search
+                    xerrors.append(exc)
+                    return False
+
+            xcb = EXTRA_INFO_FILTER_FN(xthunk)
+            s.keep_extra_info = xcb
+            p.refs.append(xcb)
         s.valid_ratio = self._valid_ratio
         return p
 
@@ -367,6 +404,8 @@ class Filter:
             parts.append(f"exclude_ids[{self._exclude_ids.size}]")
         if self._fn is not None:
             parts.append("keep=fn" if self._fn_keeps else "exclude=fn")
+        if self._extra_fn is not None:
+            parts.append("keep_extra_info=fn")
         return f"Filter({', '.join(parts)})"
 
 
@@ -406,4 +445,17 @@ def as_filter(f: Any) -> Optional[Filter]:
     raise InvalidArgumentError(
         "filter must be a pyvsag.Filter, a pyvsag.Bitset, a boolean mask, integer labels to "
         f"exclude or a callable; got {type(f).__name__} with dtype {arr.dtype}")
+
+
+def with_extra_info(f: Any, extra_info_filter: Optional[Callable[[bytes], bool]]) -> Any:
+    """with_extra_info turns a ``filter=`` argument and an ``extra_info_filter=`` callable
+    (True keeps) into one Filter; without extra_info_filter, f is returned unchanged."""
+    if extra_info_filter is None:
+        return f
+    if not callable(extra_info_filter):
+        raise InvalidArgumentError("extra_info_filter must be callable")
+    base = as_filter(f)
+    if base is None:
+        return Filter(keep_extra_info=extra_info_filter)
+    return base._with_extra_info(extra_info_filter)
 

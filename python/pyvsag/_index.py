@@ -7,11 +7,11 @@ import json
 import operator
 import os
 import warnings
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ._filter import FilterLike, _has_bool, _label, _labels, _Prepared, as_filter
+from ._filter import FilterLike, _has_bool, _label, _labels, _Prepared, as_filter, with_extra_info
 from ._lib import (DTYPE_SPARSE, EXPLANATION_DTYPE, SEARCH_KNN, SEARCH_RANGE, MergeUnitStruct,
                    SearchRequestStruct)
 from ._lib import addr as _addr
@@ -972,7 +972,8 @@ class Index:
 
     def knn_search(self, vector: Any, k: int, parameters: Parameters = "",
                    filter: FilterLike = None, filter_expr: Optional[str] = None,
-                   *, attribute_filter_str: Optional[str] = None, path: Optional[str] = None
+                   *, attribute_filter_str: Optional[str] = None, path: Optional[str] = None,
+                   extra_info_filter: Optional[Callable[[bytes], bool]] = None
                    ) -> Tuple[np.ndarray, np.ndarray]:
         """knn_search finds the k nearest neighbours of one query or of a batch of queries.
 
@@ -993,6 +994,12 @@ class Index:
                 combine them. A label is returned only when it satisfies the expression and
                 ``filter`` keeps it. ``attribute_filter_str`` (VSAG's name) is an alias.
             path: the queries' path (pyramid indexes), such as ``"tenant/shop"``.
+            extra_info_filter: a callable ``f(info: bytes) -> bool`` on a candidate's stored
+                extra info (``extra_info_size`` bytes); True KEEPS the label. ANDed with
+                ``filter`` and ``filter_expr``; slow like a callable filter (one Python call per
+                candidate, on the library's search threads, under the GIL). Also accepted by
+                :meth:`range_search`, :meth:`search` and the ``*_with_statistics`` variants.
+                Raises UnsupportedIndexOperationError on an index without extra info.
 
         Sparse queries (sparse indexes) are a ``scipy.sparse`` matrix or a tuple
         ``(indptr, indices, values)`` as for :meth:`build`, one query per row; the results
@@ -1006,6 +1013,7 @@ class Index:
             capped at the number of live vectors (but not below 1024), so the arrays are never
             sized by a hostile k. A batch runs on all cores in one call.
         """
+        filter = with_extra_info(filter, extra_info_filter)
         h = self._h
         if (type(vector) is np.ndarray and vector.dtype is self._np and vector.ndim == 1
                 and type(k) is int and 0 < k <= PAD_LIMIT and filter is None and h is not None
@@ -1180,10 +1188,12 @@ class Index:
         return json.loads(text)
 
     def knn_search_with_statistics(
-        self, vector: Any, k: int, parameters: Parameters = "", filter: FilterLike = None
+        self, vector: Any, k: int, parameters: Parameters = "", filter: FilterLike = None,
+        *, extra_info_filter: Optional[Callable[[bytes], bool]] = None
     ) -> Tuple[np.ndarray, np.ndarray, str]:
         """knn_search_with_statistics is :meth:`knn_search` for one query that also returns the
         search statistics as a JSON string (e.g. ``{"dist_cmp": ..., "hops": ...}``)."""
+        filter = with_extra_info(filter, extra_info_filter)
         q = self._query(vector, "vector", "knn_search_with_statistics")
         k = _k(k)
         prep = _prepare(filter) if filter is not None else None
@@ -1200,7 +1210,9 @@ class Index:
 
     def range_search(self, point: Any, threshold: float, parameters: Parameters = "",
                      limited_size: int = -1, filter: FilterLike = None, *,
-                     path: Optional[str] = None) -> Tuple[np.ndarray, np.ndarray]:
+                     path: Optional[str] = None,
+                     extra_info_filter: Optional[Callable[[bytes], bool]] = None
+                     ) -> Tuple[np.ndarray, np.ndarray]:
         """range_search finds every neighbour of one query within a distance threshold.
 
         Args:
@@ -1218,6 +1230,7 @@ class Index:
         Returns:
             (ids, distances), int64 and float32, ascending by distance.
         """
+        filter = with_extra_info(filter, extra_info_filter)
         if path is not None or is_sparse(point):
             lim = _limited_size(limited_size)
             if lim == 0:
@@ -1232,10 +1245,12 @@ class Index:
 
     def range_search_with_statistics(
         self, point: Any, threshold: float, parameters: Parameters = "",
-        limited_size: int = -1, filter: FilterLike = None
+        limited_size: int = -1, filter: FilterLike = None,
+        *, extra_info_filter: Optional[Callable[[bytes], bool]] = None
     ) -> Tuple[np.ndarray, np.ndarray, str]:
         """range_search_with_statistics is :meth:`range_search` that also returns the search
         statistics as a JSON string."""
+        filter = with_extra_info(filter, extra_info_filter)
         return self._range(point, threshold, parameters, limited_size, filter,
                            "range_search_with_statistics")
 
@@ -1257,7 +1272,8 @@ class Index:
                parameters: Parameters = "", filter: FilterLike = None,
                filter_expr: Optional[str] = None, limited_size: Optional[int] = None,
                bucket_ids: Any = None, expected_labels: Any = None, *,
-               path: Optional[str] = None, multi_vector: bool = False) -> SearchResult:
+               path: Optional[str] = None, multi_vector: bool = False,
+               extra_info_filter: Optional[Callable[[bytes], bool]] = None) -> SearchResult:
         """search runs one search request (VSAG's SearchRequest): a knn search (``k``) or a
         range search (``radius``) of one query, with every filter ANDed.
 
@@ -1290,6 +1306,7 @@ class Index:
             (len(ids), extra_info_size) for indexes created with extra_info_size, else None;
             ``expected`` the explanations when expected_labels were given, else None.
         """
+        filter = with_extra_info(filter, extra_info_filter)
         op = "search"
         h = self._handle()
         req = SearchRequestStruct()

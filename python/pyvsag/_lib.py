@@ -39,6 +39,9 @@ P = ctypes.POINTER
 
 # vsag_filter_fn: bool (*)(int64_t id, void* ctx); returns true to KEEP the label.
 FILTER_FN = ctypes.CFUNCTYPE(c_bool, c_int64, c_void_p)
+# vsag_extra_info_filter_fn: bool (*)(const uint8_t* info, uint64_t size, void* ctx); returns
+# true to KEEP the label whose stored extra info is info.
+EXTRA_INFO_FILTER_FN = ctypes.CFUNCTYPE(c_bool, ctypes.POINTER(ctypes.c_uint8), c_uint64, c_void_p)
 
 ERROR_MESSAGE_SIZE = 1024
 
@@ -63,6 +66,8 @@ class FilterStruct(ctypes.Structure):
         ("keep", FILTER_FN),
         ("keep_ctx", c_void_p),
         ("valid_ratio", c_float),
+        ("keep_extra_info", EXTRA_INFO_FILTER_FN),
+        ("keep_extra_info_ctx", c_void_p),
     ]
 
 
