@@ -138,6 +138,18 @@ export interface RequestOptions {
     expectedLabels?: BigInt64Array | readonly Label[];
     /** the query's path (pyramid indexes), such as "tenant/shop". */
     path?: string;
+    /**
+     * A filter on each label's stored extra info (indexes created with extra_info_size > 0):
+     * it receives the label's extra_info_size bytes and returns true to KEEP the label. It is
+     * ANDed with the filter and the expression. JavaScript can only run on the JavaScript
+     * thread, so the function is never called from the library's search threads: before the
+     * search starts (also for the *Async methods) it is called once for every live label, on
+     * the calling thread, and the labels it rejects are excluded. That costs one call per
+     * label in the index, whatever k is. Labels added while an asynchronous search runs are
+     * not checked. The Uint8Array is a view valid during the call only. An index without
+     * extra info throws UNSUPPORTED_INDEX_OPERATION.
+     */
+    extraInfoFilter?: (info: Uint8Array) => boolean;
 }
 
 /**
@@ -214,6 +226,18 @@ export interface SearchOptions {
      * is returned only when it satisfies the expression and the filter keeps it.
      */
     filterExpr?: string;
+    /**
+     * A filter on each label's stored extra info (indexes created with extra_info_size > 0):
+     * it receives the label's extra_info_size bytes and returns true to KEEP the label. It is
+     * ANDed with the filter and the expression. JavaScript can only run on the JavaScript
+     * thread, so the function is never called from the library's search threads: before the
+     * search starts (also for the *Async methods) it is called once for every live label, on
+     * the calling thread, and the labels it rejects are excluded. That costs one call per
+     * label in the index, whatever k is. Labels added while an asynchronous search runs are
+     * not checked. The Uint8Array is a view valid during the call only. An index without
+     * extra info throws UNSUPPORTED_INDEX_OPERATION.
+     */
+    extraInfoFilter?: (info: Uint8Array) => boolean;
 }
 
 /** VSAG's error codes, carried by {@link VsagError.code}. */
@@ -525,7 +549,48 @@ function nativeOptions(options: RequestOptions): NativeRequestOptions {
     if (options === null || typeof options !== "object") {
         throw new VsagError("search options must be an object with k or radius", ErrorCode.INVALID_ARGUMENT);
     }
-    return { ...options, params: json(options.params) };
+    const { extraInfoFilter: _unused, ...rest } = options;
+    void _unused;
+    return { ...rest, params: json(options.params) };
+}
+
+/* labelArray turns labels to exclude into a BigInt64Array (every entry an exact integer). */
+function labelArray(ids: BigInt64Array | readonly Label[], what: string): BigInt64Array {
+    if (ids instanceof BigInt64Array) return ids;
+    if (!Array.isArray(ids)) {
+        throw new VsagError(`${what} must be a BigInt64Array or an Array of labels`, ErrorCode.INVALID_ARGUMENT);
+    }
+    const out = new BigInt64Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+        const v = ids[i];
+        if (typeof v === "bigint") out[i] = v;
+        else if (typeof v === "number" && Number.isSafeInteger(v)) out[i] = BigInt(v);
+        else throw new VsagError(`${what}[${i}] is not an exact integer label`, ErrorCode.INVALID_ARGUMENT);
+    }
+    return out;
+}
+
+/* concatLabels joins two label arrays. */
+function concatLabels(a: BigInt64Array, b: BigInt64Array): BigInt64Array {
+    if (a.length === 0) return b;
+    if (b.length === 0) return a;
+    const out = new BigInt64Array(a.length + b.length);
+    out.set(a, 0);
+    out.set(b, a.length);
+    return out;
+}
+
+/* excludeMore returns filter with the labels of rejected excluded as well. */
+function excludeMore(filter: Filter | undefined | null, rejected: BigInt64Array): Filter {
+    if (filter === undefined || filter === null) return { excludeIds: rejected };
+    if (filter instanceof Uint8Array) return { mask: filter, excludeIds: rejected };
+    if (filter instanceof BigInt64Array || Array.isArray(filter)) {
+        return concatLabels(labelArray(filter as BigInt64Array | readonly Label[], "filter"), rejected);
+    }
+    if (typeof filter !== "object") return filter; // the addon reports the bad filter
+    const f = filter as FilterOptions;
+    const prev = f.excludeIds === undefined || f.excludeIds === null ? new BigInt64Array(0) : labelArray(f.excludeIds, "filter.excludeIds");
+    return { ...f, excludeIds: concatLabels(prev, rejected) };
 }
 
 /**
@@ -652,6 +717,32 @@ export class Index {
         return this.extraSize;
     }
 
+    /*
+     * withExtraInfoFilter returns filter with the labels keep rejects excluded (see
+     * SearchOptions.extraInfoFilter): keep runs here, on the JavaScript thread, once per live
+     * label; never on the library's search threads.
+     */
+    private withExtraInfoFilter(filter: Filter | undefined, keep: ((info: Uint8Array) => boolean) | undefined): Filter | undefined {
+        if (keep === undefined || keep === null) return filter;
+        if (typeof keep !== "function") {
+            throw new VsagError("extraInfoFilter must be a function", ErrorCode.INVALID_ARGUMENT);
+        }
+        const size = this.extraInfoSize();
+        if (size <= 0) {
+            throw new VsagError(
+                "extraInfoFilter: the index was created with extra_info_size 0",
+                ErrorCode.UNSUPPORTED_INDEX_OPERATION,
+            );
+        }
+        const ids = this.native.exportIds();
+        const infos = ids.length ? this.native.getExtraInfoByIds(ids, size) : new Uint8Array(0);
+        const rejected: bigint[] = [];
+        for (let i = 0; i < ids.length; i++) {
+            if (!keep(infos.subarray(i * size, (i + 1) * size))) rejected.push(ids[i]);
+        }
+        return excludeMore(filter, BigInt64Array.from(rejected));
+    }
+
     /** Add vectors to the index; as {@link Index.build} otherwise. */
     add(vectors: Rows, ids: BigInt64Array, numElements?: number, dim?: number, options?: InsertOptions): BigInt64Array {
         if (!isVectorArray(vectors) || options?.paths) return this.insertRows(true, vectors, ids, numElements, dim, options);
@@ -674,12 +765,18 @@ export class Index {
      *   {@link Explanation} per label
      */
     search(query: Rows, options: RequestOptions): RequestResult {
-        return this.native.search(query, nativeOptions(options), this.extraInfoSize());
+        return this.native.search(query, this.requestOptions(options), this.extraInfoSize());
     }
 
     /** {@link Index.search} on the libuv thread pool. */
     async searchAsync(query: Rows, options: RequestOptions): Promise<RequestResult> {
-        return this.native.searchAsync(query, nativeOptions(options), this.extraInfoSize());
+        return this.native.searchAsync(query, this.requestOptions(options), this.extraInfoSize());
+    }
+
+    private requestOptions(options: RequestOptions): NativeRequestOptions {
+        const o = nativeOptions(options);
+        if (options.extraInfoFilter === undefined || options.extraInfoFilter === null) return o;
+        return { ...o, filter: this.withExtraInfoFilter(options.filter, options.extraInfoFilter) };
     }
 
     /**
@@ -702,6 +799,7 @@ export class Index {
      * @param options - `filterExpr`: an attribute filter expression ({@link SearchOptions})
      */
     knnSearch(vector: VectorArray, k: number | bigint, parameters?: Parameters, filter?: Filter, options?: SearchOptions): SearchResult {
+        filter = this.withExtraInfoFilter(filter, options?.extraInfoFilter);
         const expr = options?.filterExpr;
         if (expr) {
             if (queryLength(vector) !== this.getDim()) {
@@ -727,6 +825,7 @@ export class Index {
         filter?: Filter,
         options?: SearchOptions,
     ): SearchResult {
+        filter = this.withExtraInfoFilter(filter, options?.extraInfoFilter);
         return this.native.knnSearchBatch(queries, nq, k, json(parameters), filter, options?.filterExpr || undefined);
     }
 
@@ -734,6 +833,7 @@ export class Index {
      * Find every neighbour within threshold (distance units) of one vector.
      *
      * @param limitedSize - at most this many results; -1 (default) for no limit
+     * @param options - `extraInfoFilter` ({@link SearchOptions}; `filterExpr` is not taken here)
      */
     rangeSearch(
         vector: VectorArray,
@@ -741,7 +841,9 @@ export class Index {
         parameters?: Parameters,
         limitedSize = -1,
         filter?: Filter,
+        options?: Pick<SearchOptions, "extraInfoFilter">,
     ): SearchResult {
+        filter = this.withExtraInfoFilter(filter, options?.extraInfoFilter);
         return this.native.rangeSearch(vector, threshold, json(parameters), limitedSize, filter);
     }
 
@@ -1020,6 +1122,7 @@ export class Index {
         filter?: Filter,
         options?: SearchOptions,
     ): Promise<SearchResult> {
+        filter = this.withExtraInfoFilter(filter, options?.extraInfoFilter);
         const expr = options?.filterExpr;
         if (expr && queryLength(vector) === this.getDim()) {
             return trim(await this.native.knnSearchBatchAsync(vector, 1, k, json(parameters), filter, expr));
@@ -1036,6 +1139,7 @@ export class Index {
         filter?: Filter,
         options?: SearchOptions,
     ): Promise<SearchResult> {
+        filter = this.withExtraInfoFilter(filter, options?.extraInfoFilter);
         return this.native.knnSearchBatchAsync(queries, nq, k, json(parameters), filter, options?.filterExpr || undefined);
     }
 
