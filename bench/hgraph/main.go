@@ -103,7 +103,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	sc := newScorer(set.Base, queries, d, *k, gt, gtk)
+	sc := benchutil.NewScorer(set.Base, queries, d, *k, gt, gtk)
 
 	configs := []config{
 		{"hgraph fp32", `"base_quantization_type":"fp32","max_degree":32,"ef_construction":200,"build_thread_count":1`, ""},
@@ -326,50 +326,13 @@ func leanvecReport(curves []curve) {
 	}
 }
 
-// scorer turns result ids into recall@k. A returned row counts as a hit when its exact
-// distance is within the k-th true neighbour's distance (ann-benchmarks' rule), so that
-// duplicate images at equal distance, which Fashion-MNIST has, are not scored as misses;
-// byID is the plain overlap with the ground-truth ids.
-type scorer struct {
-	base, queries []float32
-	d, k, gtk     int
-	gt            []int32
-	kth           []float32
-}
-
-func newScorer(base, queries []float32, d, k int, gt []int32, gtk int) *scorer {
-	s := &scorer{base: base, queries: queries, d: d, k: k, gtk: gtk, gt: gt}
-	nq := len(queries) / d
-	s.kth = make([]float32, nq)
-	for q := 0; q < nq; q++ {
-		id := int(gt[q*gtk+k-1])
-		s.kth[q] = simd.L2Sqr(queries[q*d:(q+1)*d], base[id*d:(id+1)*d])
-	}
-	return s
-}
-
-func (s *scorer) score(got []int64) (recall, byID float64) {
-	nq := len(s.kth)
-	hit := 0
-	for q := 0; q < nq; q++ {
-		qv := s.queries[q*s.d : (q+1)*s.d]
-		limit := s.kth[q] * (1 + 1e-6)
-		for _, id := range got[q*s.k : (q+1)*s.k] {
-			if id >= 0 && simd.L2Sqr(qv, s.base[int(id)*s.d:int(id+1)*s.d]) <= limit {
-				hit++
-			}
-		}
-	}
-	return float64(hit) / float64(nq*s.k), dataset.Recall(got, s.k, s.gt, s.gtk)
-}
-
 // sweep runs every query once at one ef and returns recall@k and QPS.
-func sweep(idx *core.Index, js string, queries []float32, d, nq, k, ef int, sc *scorer) (point, error) {
+func sweep(idx *core.Index, js string, queries []float32, d, nq, k, ef int, sc *benchutil.Scorer) (point, error) {
 	got, secs, cpu, err := benchutil.TimedSearch(idx, js, queries, d, nq, k)
 	if err != nil {
 		return point{}, err
 	}
-	r, byID := sc.score(got)
+	r, byID := sc.Score(got)
 	return point{ef: ef, recall: r, byID: byID, qps: float64(nq) / secs, cpuQPS: float64(nq) / cpu}, nil
 }
 
@@ -382,11 +345,11 @@ type hnswlibProc struct {
 	lines     *bufio.Scanner
 	outPrefix string
 	k         int
-	sc        *scorer
+	sc        *benchutil.Scorer
 	curve     curve
 }
 
-func startHnswlib(driver, cache string, set *dataset.Set, queries []float32, gtPath string, gtk, k int, sc *scorer) (*hnswlibProc, error) {
+func startHnswlib(driver, cache string, set *dataset.Set, queries []float32, gtPath string, gtk, k int, sc *benchutil.Scorer) (*hnswlibProc, error) {
 	if _, err := os.Stat(driver); err != nil {
 		return nil, fmt.Errorf("driver %s not built", driver)
 	}
@@ -461,10 +424,10 @@ func (h *hnswlibProc) sweep(ef int) (point, error) {
 	for i := range got {
 		got[i] = int64(binary.LittleEndian.Uint64(b[8*i:]))
 	}
-	if len(got) != len(h.sc.kth)*h.k {
+	if len(got) != h.sc.Queries()*h.k {
 		return point{}, fmt.Errorf("hnswlib results for ef %d hold %d ids", ef, len(got))
 	}
-	r, byID := h.sc.score(got)
+	r, byID := h.sc.Score(got)
 	return point{ef: ef, recall: r, byID: byID, qps: q, cpuQPS: cq}, nil
 }
 

@@ -187,7 +187,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	sc := newScorer(set.Base, queries, d, *k, gt, gtk)
+	sc := benchutil.NewScorer(set.Base, queries, d, *k, gt, gtk)
 
 	// from here on one thread: builds with thread_count 1, searches on one goroutine, and no
 	// garbage collector work on a second core
@@ -336,7 +336,7 @@ func run() error {
 }
 
 // profileSearches writes a CPU profile of passes sweeps of every configuration of ours.
-func profileSearches(path string, passes int, benches []*bench, queries []float32, d, nq, k int, sc *scorer) error {
+func profileSearches(path string, passes int, benches []*bench, queries []float32, d, nq, k int, sc *benchutil.Scorer) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -401,12 +401,12 @@ func (b *bench) buildOurs(base []float32, ids []int64, dim int, residual bool) e
 
 // sweep searches every query once at one setting, one query at a time on a locked thread,
 // after a warm-up over the first few, and returns recall@k and QPS.
-func sweep(idx *core.Index, s setting, queries []float32, d, nq, k int, sc *scorer) (point, error) {
+func sweep(idx *core.Index, s setting, queries []float32, d, nq, k int, sc *benchutil.Scorer) (point, error) {
 	got, secs, cpu, err := benchutil.TimedSearch(idx, searchJSON(s), queries, d, nq, k)
 	if err != nil {
 		return point{}, err
 	}
-	r, byID := sc.score(got)
+	r, byID := sc.Score(got)
 	return point{setting: s, recall: r, byID: byID, qps: float64(nq) / secs, cpuQPS: float64(nq) / cpu}, nil
 }
 
@@ -418,10 +418,10 @@ type faissProc struct {
 	k   int
 	nq  int
 	nb  int
-	sc  *scorer
+	sc  *benchutil.Scorer
 }
 
-func startFaiss(python, driver, cache string, set *dataset.Set, queries []float32, k int, sc *scorer) (*faissProc, error) {
+func startFaiss(python, driver, cache string, set *dataset.Set, queries []float32, k int, sc *benchutil.Scorer) (*faissProc, error) {
 	if _, err := os.Stat(driver); err != nil {
 		return nil, fmt.Errorf("driver %s not found", driver)
 	}
@@ -546,7 +546,7 @@ func (f *faissProc) search(name string, s setting, mode string) (point, error) {
 	for i := range got {
 		got[i] = int64(binary.LittleEndian.Uint64(rep.IDs[8*i:]))
 	}
-	r, byID := f.sc.score(got)
+	r, byID := f.sc.Score(got)
 	// the thread's CPU time, or the process's when other threads did part of the work
 	cpu := math.Max(rep.CPU, rep.ProcCPU)
 	return point{setting: s, recall: r, byID: byID, qps: float64(f.nq) / rep.Wall, cpuQPS: float64(f.nq) / cpu}, nil
@@ -556,44 +556,6 @@ func (f *faissProc) close() {
 	_, _ = f.in.Write([]byte(`{"op":"quit"}` + "\n"))
 	_ = f.in.Close()
 	_ = f.cmd.Wait()
-}
-
-// scorer turns result ids into recall@k. A returned row counts as a hit when its exact
-// distance is within the k-th true neighbour's distance, so that duplicate images at equal
-// distance, which Fashion-MNIST has, are not scored as misses; byID is the plain overlap with
-// the ground-truth ids.
-type scorer struct {
-	base, queries []float32
-	d, k, gtk     int
-	gt            []int32
-	kth           []float32
-}
-
-func newScorer(base, queries []float32, d, k int, gt []int32, gtk int) *scorer {
-	s := &scorer{base: base, queries: queries, d: d, k: k, gtk: gtk, gt: gt}
-	nq := len(queries) / d
-	s.kth = make([]float32, nq)
-	for q := 0; q < nq; q++ {
-		id := int(gt[q*gtk+k-1])
-		s.kth[q] = simd.L2Sqr(queries[q*d:(q+1)*d], base[id*d:(id+1)*d])
-	}
-	return s
-}
-
-func (s *scorer) score(got []int64) (recall, byID float64) {
-	nq := len(s.kth)
-	hit := 0
-	nb := int64(len(s.base) / s.d)
-	for q := 0; q < nq; q++ {
-		qv := s.queries[q*s.d : (q+1)*s.d]
-		limit := s.kth[q] * (1 + 1e-6)
-		for _, id := range got[q*s.k : (q+1)*s.k] {
-			if id >= 0 && id < nb && simd.L2Sqr(qv, s.base[int(id)*s.d:int(id+1)*s.d]) <= limit {
-				hit++
-			}
-		}
-	}
-	return float64(hit) / float64(nq*s.k), dataset.Recall(got, s.k, s.gt, s.gtk)
 }
 
 // frontier returns the points no other point beats on both recall and QPS, by recall.

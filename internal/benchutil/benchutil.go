@@ -14,6 +14,7 @@ import (
 
 	"github.com/govsag/vsag/core"
 	"github.com/govsag/vsag/internal/dataset"
+	"github.com/govsag/vsag/simd"
 )
 
 // ThreadCPU returns the CPU time of the calling OS thread (lock the goroutine to its thread
@@ -89,3 +90,47 @@ func TimedSearch(idx *core.Index, js string, queries []float32, d, nq, k int) (g
 	}
 	return got, time.Since(t0).Seconds(), (ThreadCPU() - c0).Seconds(), nil
 }
+
+// Scorer turns result ids into recall@k. A returned row counts as a hit when its exact
+// distance is within the k-th true neighbour's distance (ann-benchmarks' rule), so that
+// duplicate images at equal distance, which Fashion-MNIST has, are not scored as misses; the
+// plain overlap with the ground-truth ids is reported beside it.
+type Scorer struct {
+	base, queries []float32
+	d, k, gtk     int
+	gt            []int32
+	kth           []float32
+}
+
+// NewScorer prepares the k-th true distance of every query (gt holds gtk ids per query).
+func NewScorer(base, queries []float32, d, k int, gt []int32, gtk int) *Scorer {
+	s := &Scorer{base: base, queries: queries, d: d, k: k, gtk: gtk, gt: gt}
+	nq := len(queries) / d
+	s.kth = make([]float32, nq)
+	for q := 0; q < nq; q++ {
+		id := int(gt[q*gtk+k-1])
+		s.kth[q] = simd.L2Sqr(queries[q*d:(q+1)*d], base[id*d:(id+1)*d])
+	}
+	return s
+}
+
+// Score returns the recall@k of got (k labels per query, row ids of base, -1 for none) and
+// the plain id overlap.
+func (s *Scorer) Score(got []int64) (recall, byID float64) {
+	nq := len(s.kth)
+	hit := 0
+	nb := int64(len(s.base) / s.d)
+	for q := 0; q < nq; q++ {
+		qv := s.queries[q*s.d : (q+1)*s.d]
+		limit := s.kth[q] * (1 + 1e-6)
+		for _, id := range got[q*s.k : (q+1)*s.k] {
+			if id >= 0 && id < nb && simd.L2Sqr(qv, s.base[int(id)*s.d:int(id+1)*s.d]) <= limit {
+				hit++
+			}
+		}
+	}
+	return float64(hit) / float64(nq*s.k), dataset.Recall(got, s.k, s.gt, s.gtk)
+}
+
+// Queries returns the number of queries scored.
+func (s *Scorer) Queries() int { return len(s.kth) }
