@@ -494,7 +494,12 @@ func (q *RaBitQ) Decode(dst []float32, code []byte) {
 		s.o[i] = y
 		yn2 += y * y
 	}
-	norm := q.codeNorm(code)
+	q.unrotate(dst, s, yn2, q.codeNorm(code))
+}
+
+// unrotate finishes a decode: the code's centred levels in s.o (their squared length yn2) are
+// scaled to norm, moved back by the centroid, rotated back and, with PCA, lifted.
+func (q *RaBitQ) unrotate(dst []float32, s *rqScratch, yn2, norm float64) {
 	scale := 0.0
 	if yn2 > 0 {
 		scale = norm / math.Sqrt(yn2)

@@ -162,20 +162,7 @@ func (s *RaBitQSplit) DecodeSplit(dst []float32, base, rest []byte) {
 		yn2 += y * y
 	}
 	// the base record's norm: its factors describe the same vector
-	norm := q.codeNorm(base)
-	scale := 0.0
-	if yn2 > 0 {
-		scale = norm / math.Sqrt(yn2)
-	}
-	for i := range sc.x {
-		sc.x[i] = float32(sc.o[i]*scale) + q.centroid[i]
-	}
-	if q.pca == nil {
-		q.rot.inverse(dst[:q.dim], sc.x)
-		return
-	}
-	q.rot.inverse(sc.p, sc.x)
-	q.pca.lift(dst[:q.dim], sc.p)
+	q.unrotate(dst, sc, yn2, q.codeNorm(base))
 }
 
 // MarshalBinary implements Quantizer: tag "RBS1", the code dimension and the base and rest
