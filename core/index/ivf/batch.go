@@ -94,14 +94,8 @@ func (x *Index) searchGroup(queries []float32, lo, hi, k int, opts *api.SearchOp
 	keep := x.keeper(opts)
 	ef := max(sr.ef, want)
 	for _, p := range probes {
-		s := scanners[p.query]
-		h := s.h
 		q := queries[(lo+int(p.query))*x.dim : (lo+int(p.query)+1)*x.dim]
-		x.scanBucket(s, q, p.bucket, ef, keep, func(d float32, r uint32) {
-			if !h.Full() || d < h.Bound() {
-				h.Push(d, r)
-			}
-		})
+		x.scanBucket(scanners[p.query], q, p.bucket, ef, keep, nil)
 	}
 	var rows int64
 	for i, s := range scanners {

@@ -451,8 +451,10 @@ func (x *Index) newScanner(q []float32, want int) *scanner {
 func (x *Index) release(s *scanner) { x.basePool.Put(s.c) }
 
 // scanBucket computes the distances of q to every row of bucket b and offers the live, kept
-// ones to visit. With graphEf > 0, the rows a bucket graph covers are searched through it
-// (graphEf best offered) and only the rest are scanned. It holds mu shared.
+// ones to visit, or, when visit is nil, pushes those that beat its bound into the scanner's
+// heap (tested before the removed bit and the filter, with no call per row). With graphEf > 0,
+// the rows a bucket graph covers are searched through it (graphEf best offered) and only the
+// rest are scanned. It holds mu shared.
 func (x *Index) scanBucket(s *scanner, q []float32, b uint32, graphEf int, keep func(uint32) bool, visit func(d float32, row uint32)) {
 	bk := &x.buckets[b]
 	n := len(bk.rows)
@@ -475,9 +477,18 @@ func (x *Index) scanBucket(s *scanner, q []float32, b uint32, graphEf int, keep 
 			bias = -ip
 		}
 	}
+	h := s.h
 	from := 0
 	if graphEf > 0 && bk.graph != nil {
-		from = x.searchGraph(s, bk, graphEf, keep, bias, visit)
+		offer := visit
+		if offer == nil {
+			offer = func(d float32, r uint32) {
+				if !h.Full() || d < h.Bound() {
+					h.Push(d, r)
+				}
+			}
+		}
+		from = x.searchGraph(s, bk, graphEf, keep, bias, offer)
 	}
 	if cap(s.dist) < n-from {
 		s.dist = make([]float32, n-from)
@@ -495,11 +506,19 @@ func (x *Index) scanBucket(s *scanner, q []float32, b uint32, graphEf int, keep 
 	s.rows += int64(len(dist))
 	removed := x.labels.RemovedWords()
 	for i, d := range dist {
+		d += bias
+		if visit == nil && h.Full() && d >= h.Bound() {
+			continue
+		}
 		r := bk.rows[from+i]
 		if removed[r>>6]&(1<<(r&63)) != 0 || (keep != nil && !keep(r)) {
 			continue
 		}
-		visit(d+bias, r)
+		if visit == nil {
+			h.Push(d, r)
+		} else {
+			visit(d, r)
+		}
 	}
 }
 
@@ -515,7 +534,6 @@ func (x *Index) knn(q []float32, order []uint32, want int, sr *search, keep func
 		s := x.newScanner(q, want)
 		defer x.release(s)
 		heaps[w] = s.h
-		h := s.h
 		for {
 			i := int(next.Add(1) - 1)
 			if i >= len(order) {
@@ -525,11 +543,7 @@ func (x *Index) knn(q []float32, order []uint32, want int, sr *search, keep func
 				timedOut.Store(true)
 				break
 			}
-			x.scanBucket(s, q, order[i], max(sr.ef, want), keep, func(d float32, r uint32) {
-				if !h.Full() || d < h.Bound() {
-					h.Push(d, r)
-				}
-			})
+			x.scanBucket(s, q, order[i], max(sr.ef, want), keep, nil)
 			scanned.Add(1)
 		}
 		rows.Add(s.rows)
