@@ -167,3 +167,12 @@ func (k Keys) Validate(dim int, base string) (CodebookOptions, error) {
 	o.MRLEDim = k.MRLEDim
 	return o, nil
 }
+
+// Precise returns the options of a precise (reranking) quantizer configured by the same keys:
+// rabitq precise codes take rabitq_bits_per_dim_precise bits when it is given.
+func (o CodebookOptions) Precise() CodebookOptions {
+	if o.RaBitQBitsPrecise > 0 {
+		o.RaBitQBitsBase = o.RaBitQBitsPrecise
+	}
+	return o
+}

@@ -224,9 +224,7 @@ func (p Params) quantOptions() quant.Options {
 func (p Params) preciseOptions() quant.Options {
 	o := p.quantOptions()
 	o.SQ4UniformTruncRate = quant.DefaultOptions().SQ4UniformTruncRate
-	if p.codebook.RaBitQBitsPrecise > 0 {
-		o.Codebook.RaBitQBitsBase = p.codebook.RaBitQBitsPrecise
-	}
+	o.Codebook = p.codebook.Precise()
 	return o
 }
 

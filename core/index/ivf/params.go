@@ -197,10 +197,7 @@ func (p Params) quantOptions() quant.Options {
 // preciseOptions returns the options of the precise quantizer.
 func (p Params) preciseOptions() quant.Options {
 	o := quant.DefaultOptions()
-	o.Codebook = p.codebook
-	if p.codebook.RaBitQBitsPrecise > 0 {
-		o.Codebook.RaBitQBitsBase = p.codebook.RaBitQBitsPrecise
-	}
+	o.Codebook = p.codebook.Precise()
 	return o
 }
 
