@@ -45,6 +45,15 @@ func blockKey(indexName string) string {
 	return "index_param"
 }
 
+// blockAlias returns a second key an index accepts for its own parameters ("lazy_hgraph" takes
+// its block as "lazy_hgraph" or as "index_param"), or blockKey's when there is none.
+func blockAlias(indexName string) string {
+	if indexName == "lazy_hgraph" {
+		return indexName
+	}
+	return blockKey(indexName)
+}
+
 // ParseCreate parses and validates the create JSON of index indexName.
 func ParseCreate(indexName, js string) (*Create, error) {
 	top, err := splitObject([]byte(js), "create parameters")
@@ -96,7 +105,10 @@ func ParseCreate(indexName, js string) (*Create, error) {
 				return nil, api.Errorf(api.InvalidArgument, "key \"extra_info_size\": %d is out of range [0, %d]", d, 1<<20)
 			}
 			c.ExtraInfoSize = int(d)
-		case block:
+		case block, blockAlias(indexName):
+			if c.IndexParam != nil {
+				return nil, api.Errorf(api.InvalidArgument, "create parameters hold both %q and %q", block, blockAlias(indexName))
+			}
 			c.IndexParam = v
 		default:
 			return nil, api.Errorf(api.InvalidArgument, "unknown key %q in create parameters", k)

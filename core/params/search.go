@@ -30,6 +30,7 @@ func ParseSearch(indexName, js string) (*Search, error) {
 		return nil, err
 	}
 	s := &Search{SearchCommon: SearchCommon{Parallelism: 1}}
+	indexName = SearchBlockKey(indexName)
 	for k, v := range top {
 		switch k {
 		case indexName:
@@ -50,6 +51,15 @@ func ParseSearch(indexName, js string) (*Search, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// SearchBlockKey returns the key of an index's search block: its name, except lazy_hgraph, which
+// takes hgraph's search parameters ({"hgraph": {...}}) in both of its phases.
+func SearchBlockKey(indexName string) string {
+	if indexName == "lazy_hgraph" {
+		return "hgraph"
+	}
+	return indexName
 }
 
 func (s *Search) validate() error {

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/govsag/vsag/core"
+	"github.com/govsag/vsag/core/params"
 	"github.com/govsag/vsag/internal/dataset"
 )
 
@@ -45,14 +46,14 @@ func ParseSweep(s string) (*SweepSpec, error) {
 	return sp, nil
 }
 
-// SetSearchParam returns searchJSON with key set to the JSON literal value: inside the block
-// named indexName, or along a dotted path from the top ("hgraph.ef_search", "parallelism" is
+// SetSearchParam returns searchJSON with key set to the JSON literal value: inside the search
+// block of indexName (its name; "hgraph" for lazy_hgraph), or along a dotted path from the top ("hgraph.ef_search", "parallelism" is
 // written as ".parallelism").
 func SetSearchParam(searchJSON, indexName, key, value string) (string, error) {
 	if strings.TrimSpace(searchJSON) == "" {
 		searchJSON = "{}"
 	}
-	path := []string{indexName, key}
+	path := []string{params.SearchBlockKey(indexName), key}
 	if strings.Contains(key, ".") {
 		path = strings.Split(strings.TrimPrefix(key, "."), ".")
 	}

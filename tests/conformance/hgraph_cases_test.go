@@ -46,3 +46,16 @@ func pqDimFor(dim int) int {
 	}
 	return dim
 }
+
+// lazyCreate is lazy_hgraph with an fp32 hgraph for its graph phase.
+func lazyCreate(threshold int) func(string, int) string {
+	return func(metric string, dim int) string {
+		return fmt.Sprintf(`{"dtype":"float32","metric_type":%q,"dim":%d,"lazy_hgraph":{"transition_threshold":%d,"hgraph":{"base_quantization_type":"fp32","max_degree":16,"ef_construction":100}}}`, metric, dim, threshold)
+	}
+}
+
+func init() {
+	// Below its threshold lazy_hgraph answers exactly; past it, as the hgraph it becomes.
+	register(Case{Name: "lazy_hgraph/flat", Index: "lazy_hgraph", Create: lazyCreate(1 << 20), Search: `{"hgraph":{"ef_search":100}}`, Exact: true, MinRecall: 1})
+	register(Case{Name: "lazy_hgraph/graph", Index: "lazy_hgraph", Create: lazyCreate(300), Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.95})
+}

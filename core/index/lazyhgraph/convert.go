@@ -1,0 +1,83 @@
+package lazyhgraph
+
+import (
+	"fmt"
+
+	"github.com/govsag/vsag/core/index/hgraph"
+)
+
+// replayQuiet is the log length below which the conversion pauses the flat phase and replays
+// the rest: longer logs are replayed with writes still going on.
+const replayQuiet = 64
+
+// convert builds the hgraph from a snapshot of the flat phase, replays the writes logged
+// meanwhile and switches to it. On failure the flat phase stays and the next conversion waits
+// for the collection to double.
+func (x *Index) convert(c *conversion, vectors []float32, ids []int64) {
+	defer close(c.done)
+	if x.convertHook != nil {
+		x.convertHook()
+	}
+	g, err := hgraph.New(&x.graphCreate)
+	if err == nil {
+		var failed []int64
+		failed, err = g.Build(vectors, ids, nil)
+		if err == nil && len(failed) > 0 {
+			err = fmt.Errorf("lazy_hgraph: the graph build refused %d labels", len(failed))
+		}
+	}
+	vectors, ids = nil, nil
+	for err == nil {
+		x.logMu.Lock()
+		ops := c.log
+		if len(ops) < replayQuiet {
+			x.logMu.Unlock()
+			break
+		}
+		c.log = nil
+		x.logMu.Unlock()
+		err = replay(g, ops)
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.logMu.Lock()
+	defer x.logMu.Unlock()
+	if err == nil {
+		// No flat-phase write is in flight now (they hold mu shared): the log is complete.
+		err = replay(g, c.log)
+	}
+	c.log = nil
+	x.conv = nil
+	if err != nil {
+		x.convErr = fmt.Errorf("lazy_hgraph: conversion to hgraph: %w", err)
+		x.failedAt = x.flat.NumElements()
+		return
+	}
+	x.convErr = nil
+	x.graph, x.flat = g, nil
+}
+
+// replay applies logged flat-phase writes to the graph in order.
+func replay(g *hgraph.Index, ops []op) error {
+	for _, o := range ops {
+		var err error
+		switch o.kind {
+		case opAdd:
+			var failed []int64
+			failed, err = g.Add(o.vectors, o.ids, nil)
+			if err == nil && len(failed) > 0 {
+				err = fmt.Errorf("replaying an add: %d labels refused", len(failed))
+			}
+		case opRemove:
+			_, err = g.Remove(o.ids)
+		case opRelabel:
+			err = g.UpdateID(o.from, o.to, nil)
+		case opUpdate:
+			err = g.UpdateVector(o.ids[0], o.vectors, true)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
