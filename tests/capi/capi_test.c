@@ -2547,6 +2547,56 @@ static void test_ivf(void) {
     vsag_index_destroy(full);
 }
 
+/* lazy_hgraph: exact below transition_threshold, the hgraph past it (built in the background),
+ * hgraph's search parameters in both phases, both phases serialized. */
+static void test_lazy_hgraph(void) {
+    const char* params =
+        "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":16,\"lazy_hgraph\":"
+        "{\"transition_threshold\":200,\"hgraph\":{\"max_degree\":16,\"ef_construction\":100}}}";
+    const char* search = "{\"hgraph\":{\"ef_search\":100}}";
+    vsag_index_t idx = NULL;
+    OK(vsag_index_make("lazy_hgraph", params, &idx));
+    OK(vsag_index_add_vectors(idx, base, VSAG_DTYPE_FLOAT32, ids, 100, DIM, NULL, NULL));
+    int64_t got[K], want[K];
+    float gd[K], wd[K];
+    OK(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K, search, NULL, got,
+                                   gd));
+    tu_exact_knn(base, ids, 100, DIM, queries, K, want, wd);
+    for (int j = 0; j < K; j++) CHECK(got[j] == want[j]);
+    FAILS(vsag_index_knn_search_batch(idx, queries, VSAG_DTYPE_FLOAT32, 1, DIM, K,
+                                      "{\"lazy_hgraph\":{\"ef_search\":10}}", NULL, got, gd),
+          VSAG_INVALID_ARGUMENT);
+    void* flat = NULL;
+    uint64_t flat_size = 0;
+    OK(vsag_index_serialize_buffer(idx, &flat, &flat_size));
+    for (int lo = 100; lo < N; lo += 100)
+        OK(vsag_index_add_vectors(idx, base + lo * DIM, VSAG_DTYPE_FLOAT32, ids + lo, 100, DIM, NULL,
+                                  NULL));
+    int64_t count = 0;
+    OK(vsag_index_get_num_elements(idx, &count));
+    CHECK(count == N);
+    int hits = 0;
+    for (int q = 0; q < 10; q++) {
+        OK(vsag_index_knn_search_batch(idx, queries + q * DIM, VSAG_DTYPE_FLOAT32, 1, DIM, K, search,
+                                       NULL, got, gd));
+        tu_exact_knn(base, ids, N, DIM, queries + q * DIM, K, want, wd);
+        for (int i = 0; i < K; i++)
+            for (int j = 0; j < K; j++) hits += got[i] == want[j];
+    }
+    CHECK(hits >= 95);
+    vsag_index_t loaded = NULL;
+    OK(vsag_index_make("lazy_hgraph", params, &loaded));
+    OK(vsag_index_deserialize_buffer(loaded, flat, flat_size));
+    OK(vsag_index_get_num_elements(loaded, &count));
+    CHECK(count == 100);
+    vsag_free(flat);
+    vsag_index_destroy(loaded);
+    vsag_index_destroy(idx);
+    FAILS(vsag_index_make("lazy_hgraph",
+                          "{\"dtype\":\"float16\",\"metric_type\":\"l2\",\"dim\":16}", &idx),
+          VSAG_INVALID_ARGUMENT);
+}
+
 int main(int argc, char** argv) {
     if (argc > 1) snprintf(scratch, sizeof(scratch), "%s", argv[1]);
     base = tu_vectors(N, DIM, 1);
@@ -2569,6 +2619,7 @@ int main(int argc, char** argv) {
     test_reset_and_update_extra_info();
     test_row_kinds();
     test_ivf();
+    test_lazy_hgraph();
 
     free(base);
     free(queries);
