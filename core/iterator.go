@@ -22,7 +22,9 @@ import (
 //
 // brute_force sessions are exact: taken one after the other, pages ascend by distance. hgraph
 // sessions continue one approximate graph search, so a later page may start slightly below the
-// previous page's last distance when the walk reaches a node late (see the hgraph package).
+// previous page's last distance when the walk reaches a node late; ivf sessions scan further
+// buckets as results are handed out (scan_buckets_count more per first page's worth), with
+// the same caveat. See each package's NewIterator.
 //
 // Sessions hold no lock between pages: writes to the index (add, remove, update) run between
 // them. The methods of one session are safe for concurrent use (they are serialised); an index

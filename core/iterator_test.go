@@ -11,13 +11,25 @@ import (
 
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/metric"
+	"github.com/govsag/vsag/core/params"
 	"github.com/govsag/vsag/internal/dataset"
 )
 
 const (
 	itDim = 16
 	itN   = 2000
+	// itIVF and itIVFReorder are ivf index_param blocks for the iterator tests.
+	itIVF        = `{"buckets_count":16,"base_quantization_type":"fp32"}`
+	itIVFReorder = `{"buckets_count":16,"base_quantization_type":"sq8","use_reorder":true,"precise_quantization_type":"fp32"}`
 )
+
+// indexType maps a test case name to its index type ("ivf_reorder" is ivf).
+func indexType(name string) string {
+	if name == "ivf_reorder" {
+		return "ivf"
+	}
+	return name
+}
 
 var itData = dataset.Clustered(itN+20, itDim, 10, 3)
 
@@ -82,6 +94,7 @@ func TestIteratorFlags(t *testing.T) {
 	for name, param := range map[string]string{
 		"brute_force": `{}`,
 		"hgraph":      `{"base_quantization_type":"fp32","max_degree":16,"ef_construction":100}`,
+		"ivf":         itIVF,
 	} {
 		x := itIndex(t, name, param)
 		require.True(t, x.CheckFeature(api.SupportKnnIteratorFilterSearch), name)
@@ -116,6 +129,7 @@ func TestIteratorFilterRemoveAdd(t *testing.T) {
 	for _, c := range []struct{ name, param, search string }{
 		{"brute_force", `{}`, `{}`},
 		{"hgraph", `{"base_quantization_type":"fp32","max_degree":16,"ef_construction":100}`, `{"hgraph":{"ef_search":60}}`},
+		{"ivf", itIVF, `{"ivf":{"scan_buckets_count":4}}`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			x := itIndex(t, c.name, c.param)
@@ -275,9 +289,11 @@ func TestIteratorDrainCloseErrors(t *testing.T) {
 	for _, c := range []struct{ name, param, search string }{
 		{"brute_force", `{}`, `{}`},
 		{"hgraph", `{"base_quantization_type":"fp32","max_degree":16,"ef_construction":100}`, `{"hgraph":{"ef_search":50}}`},
+		{"ivf", itIVF, `{"ivf":{"scan_buckets_count":4}}`},
+		{"ivf_reorder", itIVFReorder, `{"ivf":{"scan_buckets_count":4,"factor":3}}`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			x := itIndex(t, c.name, c.param)
+			x := itIndex(t, indexType(c.name), c.param)
 			q := itQuery(5)
 			it, err := x.NewSearchIterator(q, c.search, nil)
 			require.NoError(t, err)
@@ -314,13 +330,15 @@ func TestIteratorDrainCloseErrors(t *testing.T) {
 			require.Equal(t, api.InvalidArgument, CodeOf(err))
 		})
 	}
-	// an index type without sessions
-	x, err := CreateIndex("ivf", fmt.Sprintf(`{"dtype":"float32","metric_type":"l2","dim":%d,"index_param":{"buckets_count":4}}`, itDim))
+	// an index type without sessions: no flags, UNSUPPORTED_INDEX_OPERATION
+	RegisterIndex("minimal_iter_test", func(c *params.Create) (api.Engine, error) { return &minimalEngine{dim: c.Dim}, nil })
+	defer delete(factories, "minimal_iter_test")
+	x, err := CreateIndex("minimal_iter_test", `{"dtype":"float32","metric_type":"l2","dim":2,"index_param":{}}`)
 	require.NoError(t, err)
-	if !x.CheckFeature(api.SupportKnnIteratorFilterSearch) {
-		_, err = x.NewSearchIterator(itQuery(0), `{}`, nil)
-		require.Equal(t, api.UnsupportedIndexOperation, CodeOf(err))
-	}
+	require.False(t, x.CheckFeature(api.SupportKnnIteratorFilterSearch))
+	require.False(t, x.CheckFeature(api.SupportContinueSearchSession))
+	_, err = x.NewSearchIterator([]float32{0, 0}, `{}`, nil)
+	require.Equal(t, api.UnsupportedIndexOperation, CodeOf(err))
 }
 
 // TestIteratorConcurrentWrites takes pages while other goroutines add and remove (run with
@@ -329,6 +347,7 @@ func TestIteratorConcurrentWrites(t *testing.T) {
 	for _, c := range []struct{ name, param, search string }{
 		{"brute_force", `{}`, `{}`},
 		{"hgraph", `{"base_quantization_type":"fp32","max_degree":16,"ef_construction":60}`, `{"hgraph":{"ef_search":30}}`},
+		{"ivf", itIVF, `{"ivf":{"scan_buckets_count":4}}`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			x := itIndex(t, c.name, c.param)
@@ -399,5 +418,32 @@ func TestIteratorConcurrentWrites(t *testing.T) {
 			close(stop)
 			wg.Wait()
 		})
+	}
+}
+
+// TestIteratorIVFScansInProportion checks ivf's scan policy: the first page is the knn search
+// with the same probes, and each further page of the same size scans scan_buckets_count more
+// buckets.
+func TestIteratorIVFScansInProportion(t *testing.T) {
+	x := itIndex(t, "ivf", itIVF)
+	const search = `{"ivf":{"scan_buckets_count":2}}`
+	for qi := 0; qi < 5; qi++ {
+		q := itQuery(qi)
+		want, err := x.Search(q, 10, search, nil)
+		require.NoError(t, err)
+		it, err := x.NewSearchIterator(q, search, nil)
+		require.NoError(t, err)
+		var st SearchStats
+		first, err := it.NextWithStats(10, &st)
+		require.NoError(t, err)
+		require.Equal(t, ids(want), ids(first), "the first page is the knn search")
+		require.EqualValues(t, 2, st.Hops, "buckets scanned by the first page")
+		for p := 2; p <= 4; p++ {
+			page, err := it.NextWithStats(10, &st)
+			require.NoError(t, err)
+			require.Len(t, page, 10)
+			require.EqualValues(t, 2*p, st.Hops, "page %d", p)
+		}
+		it.Close()
 	}
 }

@@ -1344,7 +1344,10 @@ typedef struct vsag_iterator_s* vsag_iterator_t;
  * every label returned. "brute_force" sessions are exact: page after page the distances never
  * decrease. "hgraph" sessions continue one graph search (its visited nodes and candidates are
  * kept between pages, so no page restarts it), and a page may start slightly below the
- * previous page's last distance when the walk reaches a node late.
+ * previous page's last distance when the walk reaches a node late. "ivf" sessions scan
+ * buckets nearest centroid first, scan_buckets_count more for each first page's worth of
+ * results, with the same caveat. A session run until an empty page has returned every label
+ * the filter keeps among those live at its start and not removed since.
  *
  * Ownership: query is read during the call only. The filter struct, its mask and its exclude_ids
  * are copied; its bitset is looked up at each page (changes between pages apply; destroying it

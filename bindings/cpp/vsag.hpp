@@ -1154,7 +1154,8 @@ using SearchIteratorPtr = std::unique_ptr<SearchIterator>;
 /// each page the next ones not returned before. The destructor releases it (RAII). Pages are
 /// disjoint and ascend; labels removed before a page are never in it; labels added after the
 /// session started are not returned. brute_force pages are exact, page after page; hgraph
-/// continues one graph search (see vsag_iterator_create in vsag.h).
+/// continues one graph search; ivf scans further buckets as results are handed out (see
+/// vsag_iterator_create in vsag.h).
 class SearchIterator {
 public:
     /// Page is one page of results, ascending by distance.

@@ -7,10 +7,11 @@ import "time"
 // (SUPPORT_KNN_ITERATOR_FILTER_SEARCH and SUPPORT_CONTINUE_SEARCH_SESSION, VSAG's KnnSearch
 // with an IteratorContext).
 type IteratorSearcher interface {
-	// NewIterator starts a session for query (validated, normalised for cosine) with the
-	// search block and filter of opts; opts.Deadline and opts.Stats are ignored (each page has
-	// its own). The filter is kept for the life of the session. Creating a session does no
-	// search work beyond checking the parameters.
+	// NewIterator starts a session for query (validated, normalised for cosine; it may alias
+	// the caller's memory, so an engine keeps a copy) with the search block and filter of opts;
+	// opts.Deadline and opts.Stats are ignored (each page has its own). The filter is kept for
+	// the life of the session. Creating a session does no search work beyond checking the
+	// parameters.
 	NewIterator(query []float32, opts *SearchOptions) (Iterator, error)
 }
 
@@ -33,7 +34,9 @@ type PageOptions struct {
 //   - only labels live when the session was created are returned (a label added later is
 //     not), and a label is returned as it is named when its page is cut (after an UpdateID,
 //     the new name);
-//   - the filter is applied to every label returned.
+//   - the filter is applied to every label returned;
+//   - a session run until it returns an empty page has returned every label the filter keeps
+//     among those live at its start and not removed since (an empty page is its end).
 //
 // How pages relate in distance is the engine's own guarantee, documented on its iterator.
 type Iterator interface {

@@ -63,7 +63,9 @@ class SearchIterator:
     filter applies to every label returned. ``brute_force`` pages are exact, page after page
     (distances never decrease); ``hgraph`` continues one graph search (its visited nodes and
     candidates are kept between pages), so a page may start slightly below the previous page's
-    last distance when the walk reaches a node late.
+    last distance when the walk reaches a node late; ``ivf`` scans buckets nearest centroid
+    first, ``scan_buckets_count`` more for each first page's worth of results, with the same
+    caveat. A session run to its end has returned every label the filter keeps.
 
     Create it with :meth:`pyvsag.Index.search_iterator`; close it (or use it as a context
     manager) to release the session at once; it is also released when garbage collected.

@@ -139,9 +139,18 @@ def test_threads_share_a_session(data: Data) -> None:
     assert len(got) == len(set(got)) == 280
 
 
-def test_unsupported_type() -> None:
-    index = pyvsag.Index("ivf", json.dumps({"dtype": "float32", "metric_type": "l2", "dim": 4,
-                                            "index_param": {"buckets_count": 2}}))
-    if not index.check_feature(pyvsag.Feature.SUPPORT_KNN_ITERATOR_FILTER_SEARCH):
-        with pytest.raises(pyvsag.UnsupportedIndexOperationError):
-            index.search_iterator(np.zeros(4, dtype=np.float32), 3)
+def test_ivf_pages(data: Data) -> None:
+    index = pyvsag.Index("ivf", json.dumps({"dtype": "float32", "metric_type": "l2",
+                                            "dim": data.dim,
+                                            "index_param": {"buckets_count": 8}}))
+    index.build(data.base, data.ids, data.n, data.dim)
+    assert index.check_feature(pyvsag.Feature.SUPPORT_KNN_ITERATOR_FILTER_SEARCH)
+    params = {"ivf": {"scan_buckets_count": 2}}
+    want, _ = index.knn_search(data.queries[5], 10, params)
+    seen = []
+    for i, (ids, dists) in enumerate(index.search_iterator(data.queries[5], 10, params)):
+        if i == 0:
+            assert ids.tolist() == want.tolist()  # the first page is the knn search
+        assert np.all(np.diff(dists) >= 0)
+        seen.extend(ids.tolist())
+    assert len(seen) == len(set(seen)) == data.n

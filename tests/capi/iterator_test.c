@@ -161,19 +161,33 @@ static void bad_input(const float* base, const int64_t* ids, const float* q) {
     FAILS(vsag_iterator_next(it, 4, page, dist, &n), VSAG_WRONG_STATUS);
     OK(vsag_iterator_destroy(it));
     OK(vsag_index_close(idx));
+}
 
-    /* ivf has no sessions (until it reports the flags) */
-    char params[256];
-    snprintf(params, sizeof params,
-             "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":%d,\"index_param\":{\"buckets_count\":4}}",
-             DIM);
-    OK(vsag_index_make("ivf", params, &idx));
-    bool on = true;
+/* ivf_pages runs an ivf session to its end: every label once, each page ascending. */
+static void ivf_pages(const float* base, const int64_t* ids, const float* q) {
+    vsag_index_t idx = make_index("ivf", "{\"buckets_count\":8}", base, ids);
+    bool on = false;
     OK(vsag_index_check_feature(idx, VSAG_FEATURE_SUPPORT_KNN_ITERATOR_FILTER_SEARCH, &on));
-    if (!on) {
-        FAILS(vsag_iterator_create(idx, q, VSAG_DTYPE_FLOAT32, DIM, "{}", NULL, &it),
-              VSAG_UNSUPPORTED_INDEX_OPERATION);
+    CHECK(on);
+    vsag_iterator_t it = NULL;
+    OK(vsag_iterator_create(idx, q, VSAG_DTYPE_FLOAT32, DIM, "{\"ivf\":{\"scan_buckets_count\":2}}",
+                            NULL, &it));
+    int64_t seen[N];
+    uint64_t nseen = 0;
+    int64_t page[PAGE];
+    float dist[PAGE];
+    for (int p = 0; p < N; p++) {
+        uint64_t n = 0;
+        OK(vsag_iterator_next(it, PAGE, page, dist, &n));
+        if (n == 0) break;
+        for (uint64_t i = 0; i < n; i++) {
+            CHECK(!contains(seen, nseen, page[i]));
+            seen[nseen++] = page[i];
+            if (i > 0) CHECK(dist[i - 1] <= dist[i]);
+        }
     }
+    CHECK(nseen == N);
+    OK(vsag_iterator_destroy(it));
     OK(vsag_index_close(idx));
 }
 
@@ -185,6 +199,7 @@ int main(void) {
     exact_order(base, ids, q);
     filtered_graph(base, ids, q);
     bad_input(base, ids, q);
+    ivf_pages(base, ids, q);
     free(base);
     free(q);
     return tu_report("iterator_test");

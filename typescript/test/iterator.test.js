@@ -106,10 +106,20 @@ for (const name of ["brute_force", "hgraph"]) {
     });
 }
 
-test("ivf: no sessions unless the flags say so", () => {
-    const index = new vsag.Index("ivf", JSON.stringify({ dtype: "float32", metric_type: "l2", dim: 4, index_param: { buckets_count: 2 } }));
-    if (!index.checkFeature(vsag.Feature.SUPPORT_KNN_ITERATOR_FILTER_SEARCH)) {
-        assert.throws(() => index.searchIterator(new Float32Array(4), 3), (e) => e.code === vsag.ErrorCode.UNSUPPORTED_INDEX_OPERATION);
+test("ivf: the first page is the knn search; the session covers the index", async () => {
+    const index = new vsag.Index("ivf", JSON.stringify({ dtype: "float32", metric_type: "l2", dim, index_param: { buckets_count: 8 } }));
+    assert.equal(index.build(base, ids, n, dim).length, 0);
+    assert.ok(index.checkFeature(vsag.Feature.SUPPORT_KNN_ITERATOR_FILTER_SEARCH));
+    const params = { ivf: { scan_buckets_count: 2 } };
+    const q = queries.subarray(3 * dim, 4 * dim);
+    const want = index.knnSearch(q, 10, params);
+    const seen = new Set();
+    let first = true;
+    for await (const page of index.searchIterator(q, 10, params)) {
+        if (first) assert.deepEqual(Array.from(page.ids), Array.from(want.ids));
+        first = false;
+        for (const id of page.ids) seen.add(id);
     }
+    assert.equal(seen.size, n);
     index.close();
 });
