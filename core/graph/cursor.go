@@ -55,6 +55,16 @@ type Cursor struct {
 // NewCursor returns a cursor that has not started.
 func NewCursor() *Cursor { return &Cursor{} }
 
+// Reset returns the cursor to the state of NewCursor, keeping its memory for reuse.
+func (c *Cursor) Reset() {
+	clear(c.vis)
+	c.cand.Reset()
+	c.spill.Reset()
+	c.window = c.window[:0]
+	c.capacity, c.started = 0, false
+	c.ResetStats()
+}
+
 // ResetStats zeroes the counters.
 func (c *Cursor) ResetStats() { c.Hops, c.DistCmp, c.TimedOut = 0, 0, false }
 
@@ -121,6 +131,9 @@ func (c *Cursor) start(g *Graph, sp Space, p *CursorParams) bool {
 	ep, top, ok := g.Entry()
 	if !ok {
 		return false
+	}
+	if need := (g.Len() + 63) / 64; len(c.vis) < need {
+		c.vis = make([]uint64, need+need/8)
 	}
 	if c.route == nil {
 		c.route = NewSearcher(g.MaxDegree())

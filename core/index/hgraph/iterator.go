@@ -2,6 +2,7 @@ package hgraph
 
 import (
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/govsag/vsag/core/api"
@@ -90,8 +91,10 @@ func (it *iterator) Next(k int, page *api.PageOptions) ([]api.Neighbor, error) {
 		ef := max(*it.sp.EfSearch, k)
 		it.exact = x.exhaustive(max(it.sp.SearchBufferCapacity, ef), it.sp, it.filter)
 		if !it.exact {
-			it.cur = graph.NewCursor()
-			it.final = map[uint32]float32{}
+			it.cur = cursors.Get().(*graph.Cursor)
+			if x.reranks(it.sp) {
+				it.final = map[uint32]float32{}
+			}
 		}
 		it.started = true
 	}
@@ -208,17 +211,31 @@ func (it *iterator) nextGraph(c *searchCtx, k int, page *api.PageOptions) []topk
 		}
 		take := cands[:min(k-len(out), len(cands))]
 		out = append(out, take...)
-		taken := make(map[uint32]struct{}, len(take))
-		for _, e := range take {
-			taken[e.ID] = struct{}{}
-		}
-		cur.Retain(func(e topk.Item) bool {
-			if _, ok := taken[e.ID]; ok || removed[e.ID>>6]&(1<<(e.ID&63)) != 0 {
-				delete(it.final, e.ID)
-				return false
+		if rerank {
+			taken := make(map[uint32]struct{}, len(take))
+			for _, e := range take {
+				taken[e.ID] = struct{}{}
 			}
-			return true
-		})
+			cur.Retain(func(e topk.Item) bool {
+				if _, ok := taken[e.ID]; ok || removed[e.ID>>6]&(1<<(e.ID&63)) != 0 {
+					delete(it.final, e.ID)
+					return false
+				}
+				return true
+			})
+		} else {
+			// take is the first live nodes of the window, in order: drop the window up to the
+			// last of them, and the removed nodes after it
+			last := len(take)
+			cur.Retain(func(e topk.Item) bool {
+				live := removed[e.ID>>6]&(1<<(e.ID&63)) == 0
+				if live && last > 0 {
+					last--
+					return false
+				}
+				return live
+			})
+		}
 		if cur.TimedOut {
 			break // the page's budget is spent: return what it holds
 		}
@@ -302,5 +319,12 @@ func (it *iterator) Drain(k int) ([]api.Neighbor, error) {
 // Close implements api.Iterator.
 func (it *iterator) Close() {
 	it.done = true
+	if it.cur != nil {
+		it.cur.Reset()
+		cursors.Put(it.cur)
+	}
 	it.cur, it.final, it.order = nil, nil, topk.MinHeap{}
 }
+
+// cursors holds graph cursors of closed sessions for reuse (their heaps and visited bits).
+var cursors = sync.Pool{New: func() any { return graph.NewCursor() }}
