@@ -447,3 +447,43 @@ func TestIteratorIVFScansInProportion(t *testing.T) {
 		it.Close()
 	}
 }
+
+// TestIteratorFilterChangesBetweenPages checks that the filter is asked again when a page is
+// cut: labels it starts excluding between pages are not returned afterwards, even those the
+// session had already found.
+func TestIteratorFilterChangesBetweenPages(t *testing.T) {
+	for _, c := range []struct{ name, param, search string }{
+		{"brute_force", `{}`, `{}`},
+		{"hgraph", `{"base_quantization_type":"fp32","max_degree":16,"ef_construction":100}`, `{"hgraph":{"ef_search":60}}`},
+		{"hgraph", `{"base_quantization_type":"sq8","use_reorder":true,"precise_quantization_type":"fp32","max_degree":16,"ef_construction":100}`, `{"hgraph":{"ef_search":60}}`},
+		{"ivf", itIVF, `{"ivf":{"scan_buckets_count":4}}`},
+		{"ivf_reorder", itIVFReorder, `{"ivf":{"scan_buckets_count":4}}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			x := itIndex(t, indexType(c.name), c.param)
+			q := itQuery(6)
+			var mu sync.Mutex
+			excluded := map[int64]bool{}
+			f := KeepFunc(func(l int64) bool { mu.Lock(); defer mu.Unlock(); return !excluded[l] }, 1)
+			it, err := x.NewSearchIterator(q, c.search, f)
+			require.NoError(t, err)
+			defer it.Close()
+			first, err := it.Next(10)
+			require.NoError(t, err)
+			mu.Lock()
+			for _, n := range itExact(q, nil)[:40] {
+				if !containsID(first, n.ID) {
+					excluded[n.ID] = true
+				}
+			}
+			mu.Unlock()
+			for p := 0; p < 5; p++ {
+				page, err := it.Next(10)
+				require.NoError(t, err)
+				for _, n := range page {
+					require.False(t, excluded[n.ID], "label %d excluded before page %d", n.ID, p+2)
+				}
+			}
+		})
+	}
+}

@@ -34,7 +34,8 @@ type PageOptions struct {
 //   - only labels live when the session was created are returned (a label added later is
 //     not), and a label is returned as it is named when its page is cut (after an UpdateID,
 //     the new name);
-//   - the filter is applied to every label returned;
+//   - the filter is applied to every label returned, when its page is cut (a filter whose
+//     answers change between pages applies as it answers then);
 //   - a session run until it returns an empty page has returned every label the filter keeps
 //     among those live at its start and not removed since (an empty page is its end).
 //

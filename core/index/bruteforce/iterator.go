@@ -75,13 +75,15 @@ func (it *iterator) scan(stats *api.SearchStats) error {
 	return nil
 }
 
-// take pops up to k rows that are still live. Caller holds mu shared.
+// take pops up to k rows that are still live and kept by the filter (checked again: the
+// filter may have changed since the scan). Caller holds mu shared.
 func (it *iterator) take(k int) []topk.Item {
-	removed := it.x.labels.RemovedWords()
+	labels := it.x.labels
+	removed := labels.RemovedWords()
 	out := make([]topk.Item, 0, min(k, it.order.Len()))
 	for len(out) < k && it.order.Len() > 0 {
 		r := it.order.Pop()
-		if removed[r.ID>>6]&(1<<(r.ID&63)) == 0 {
+		if removed[r.ID>>6]&(1<<(r.ID&63)) == 0 && (it.filter == nil || it.filter.CheckValid(labels.Label(r.ID))) {
 			out = append(out, r)
 		}
 	}

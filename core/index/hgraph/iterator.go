@@ -62,7 +62,9 @@ type iterator struct {
 }
 
 // eligibleFn returns the test a node passes to be returned: it existed when the session
-// started, it is not removed, the filter keeps it. Caller holds mu shared.
+// started, it is not removed, the filter keeps it. It is applied when a node is reached and
+// again when its page is cut (a removal or a change of the filter in between counts). Caller
+// holds mu shared.
 func (it *iterator) eligibleFn() func(uint32) bool {
 	labels := it.x.labels
 	removed := labels.RemovedWords()
@@ -147,11 +149,10 @@ func (it *iterator) nextExact(c *searchCtx, k int) []topk.Item {
 		}
 		it.order.Init(all)
 	}
-	removed := x.labels.RemovedWords()
+	eligible := it.eligibleFn()
 	out := make([]topk.Item, 0, min(k, it.order.Len()))
 	for len(out) < k && it.order.Len() > 0 {
-		r := it.order.Pop()
-		if removed[r.ID>>6]&(1<<(r.ID&63)) == 0 {
+		if r := it.order.Pop(); eligible(r.ID) {
 			out = append(out, r)
 		}
 	}
@@ -180,7 +181,6 @@ func (it *iterator) nextGraph(c *searchCtx, k int, page *api.PageOptions) []topk
 	cur.ResetStats()
 	c.trav.SetQuery(it.query)
 	eligible := it.eligibleFn()
-	removed := x.labels.RemovedWords()
 	rerank := x.reranks(it.sp)
 	ef := max(*it.sp.EfSearch, k)
 	p := &graph.CursorParams{
@@ -195,45 +195,44 @@ func (it *iterator) nextGraph(c *searchCtx, k int, page *api.PageOptions) []topk
 		if len(w) == 0 {
 			break
 		}
-		// candidates not removed since they were found, with their final distances
-		cands := make([]topk.Item, 0, len(w))
-		for _, e := range w {
-			if removed[e.ID>>6]&(1<<(e.ID&63)) == 0 {
-				cands = append(cands, e)
+		if !rerank {
+			// the window ascends: take its first eligible nodes, dropping those that stopped
+			// being eligible (removed, or filtered out by a filter that changed) on the way
+			pos := 0
+			for ; pos < len(w) && len(out) < k; pos++ {
+				if eligible(w[pos].ID) {
+					out = append(out, w[pos])
+				}
 			}
-		}
-		if rerank {
+			i := 0
+			cur.Retain(func(topk.Item) bool { i++; return i > pos })
+		} else {
+			// every eligible candidate of the window with its final distance; take the best
+			cands := make([]topk.Item, 0, len(w))
+			drop := make(map[uint32]struct{})
+			for _, e := range w {
+				if eligible(e.ID) {
+					cands = append(cands, e)
+				} else {
+					drop[e.ID] = struct{}{}
+				}
+			}
 			it.rerank(c, cands)
 			for i := range cands {
 				cands[i].Dist = it.final[cands[i].ID]
 			}
 			topk.SortItems(cands)
-		}
-		take := cands[:min(k-len(out), len(cands))]
-		out = append(out, take...)
-		if rerank {
-			taken := make(map[uint32]struct{}, len(take))
+			take := cands[:min(k-len(out), len(cands))]
+			out = append(out, take...)
 			for _, e := range take {
-				taken[e.ID] = struct{}{}
+				drop[e.ID] = struct{}{}
 			}
 			cur.Retain(func(e topk.Item) bool {
-				if _, ok := taken[e.ID]; ok || removed[e.ID>>6]&(1<<(e.ID&63)) != 0 {
+				if _, ok := drop[e.ID]; ok {
 					delete(it.final, e.ID)
 					return false
 				}
 				return true
-			})
-		} else {
-			// take is the first live nodes of the window, in order: drop the window up to the
-			// last of them, and the removed nodes after it
-			last := len(take)
-			cur.Retain(func(e topk.Item) bool {
-				live := removed[e.ID>>6]&(1<<(e.ID&63)) == 0
-				if live && last > 0 {
-					last--
-					return false
-				}
-				return live
 			})
 		}
 		if cur.TimedOut {
@@ -293,10 +292,10 @@ func (it *iterator) Drain(k int) ([]api.Neighbor, error) {
 		defer ps.putCtx(c)
 		return x.labels.Neighbors(it.nextExact(c, k)), nil
 	}
-	removed := x.labels.RemovedWords()
+	eligible := it.eligibleFn()
 	var cands []topk.Item
 	for _, e := range it.cur.Pending() {
-		if removed[e.ID>>6]&(1<<(e.ID&63)) == 0 {
+		if eligible(e.ID) {
 			cands = append(cands, e)
 		}
 	}

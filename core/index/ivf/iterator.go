@@ -182,7 +182,10 @@ func (it *iterator) Next(k int, page *api.PageOptions) ([]api.Neighbor, error) {
 func (it *iterator) take(k int, sr *search, stats *api.SearchStats) []topk.Item {
 	x := it.x
 	removed := x.labels.RemovedWords()
-	live := func(r uint32) bool { return removed[r>>6]&(1<<(r&63)) == 0 }
+	// still live and kept by the filter (checked again: the filter may have changed)
+	live := func(r uint32) bool {
+		return removed[r>>6]&(1<<(r&63)) == 0 && (it.filter == nil || it.filter.CheckValid(x.labels.Label(r)))
+	}
 	out := make([]topk.Item, 0, min(k, it.pool.Len()+it.ranked.Len()))
 	if !it.reordered {
 		for len(out) < k && it.pool.Len() > 0 {
