@@ -36,6 +36,8 @@ func (k handleKind) String() string {
 		return "dataset"
 	case kindBitset:
 		return "bitset"
+	case kindIterator:
+		return "iterator"
 	}
 	return "unknown"
 }
@@ -120,7 +122,7 @@ func lookupErr(h uint64, want handleKind) error {
 	if h == 0 {
 		return api.Errorf(api.InvalidArgument, "the %s handle is NULL", want)
 	}
-	if got := handleKind(h >> 56); got != want && got >= kindIndex && got <= kindBitset {
+	if got := handleKind(h >> 56); got != want && (got >= kindIndex && got <= kindBitset || got == kindIterator) {
 		return api.Errorf(api.InvalidArgument, "a %s handle was passed where a %s handle is expected", got, want)
 	}
 	return api.Errorf(api.InvalidArgument, "the %s handle is invalid or was already destroyed", want)

@@ -772,6 +772,7 @@ func (x *Index) features() api.FeatureSet {
 	if x.extra != nil {
 		s = s.With(api.SupportGetExtraInfoByID).With(api.SupportUpdateExtraInfoConcurrent).With(api.SupportKnnSearchWithExFilter)
 	}
+	s = iteratorFeatures(eng, s)
 	return s.With(api.SupportReset)
 }
 

@@ -1321,6 +1321,69 @@ typedef struct vsag_merge_unit {
 int vsag_index_merge(vsag_index_t index, const vsag_merge_unit_t* units, uint64_t num_units,
                      int64_t* failed_ids, uint64_t capacity, uint64_t* num_failed);
 
+/* ========================================================================================== */
+/* Iterator search sessions                                                                    */
+/* ========================================================================================== */
+
+/**
+ * vsag_iterator_t is an iterator search session handle: the neighbours of one query, page by
+ * page, each page the next ones not returned before (VSAG's KnnSearch with an IteratorContext;
+ * VSAG_FEATURE_SUPPORT_KNN_ITERATOR_FILTER_SEARCH and VSAG_FEATURE_SUPPORT_CONTINUE_SEARCH_SESSION).
+ */
+typedef struct vsag_iterator_s* vsag_iterator_t;
+
+/**
+ * vsag_iterator_create starts a session on index for one query (dim elements of type dtype)
+ * with the search parameters (JSON as for vsag_index_knn_search_vector; ef_search is the window
+ * of each page) and filter (may be NULL), and stores its handle in *out (release with
+ * vsag_iterator_destroy). No search runs until the first vsag_iterator_next.
+ *
+ * Every session guarantees: pages are disjoint (a label is returned at most once); each page
+ * ascends by distance; a label removed before a page is cut is never returned by it or a later
+ * page; labels added after the session was created are not returned; the filter applies to
+ * every label returned. "brute_force" sessions are exact: page after page the distances never
+ * decrease. "hgraph" sessions continue one graph search (its visited nodes and candidates are
+ * kept between pages, so no page restarts it), and a page may start slightly below the
+ * previous page's last distance when the walk reaches a node late. "ivf" sessions scan
+ * buckets nearest centroid first, scan_buckets_count more for each first page's worth of
+ * results, with the same caveat. A session run until an empty page has returned every label
+ * the filter keeps among those live at its start and not removed since.
+ *
+ * Ownership: query is read during the call only. The filter struct, its mask and its exclude_ids
+ * are copied; its bitset is looked up at each page (changes between pages apply; destroying it
+ * makes the next page fail with VSAG_INVALID_ARGUMENT); its keep / keep_extra_info callbacks
+ * are called during each page, so their contexts must stay valid until the session is destroyed.
+ * Errors: VSAG_UNSUPPORTED_INDEX_OPERATION (index types without the flags), dim mismatch, bad
+ * JSON, bad filter, NULL arguments.
+ * Thread-safety: any thread; sessions hold no lock between pages, so writes to the index run
+ * between them. A session whose index is reset or loaded into fails with VSAG_WRONG_STATUS.
+ */
+int vsag_iterator_create(vsag_index_t index, const void* query, vsag_dtype_t dtype, uint64_t dim,
+                         const char* parameters, const vsag_filter_t* filter,
+                         vsag_iterator_t* out);
+
+/**
+ * vsag_iterator_next writes the next page, up to k neighbours not returned before, ascending,
+ * into ids and dists (caller buffers of k entries) and their number into *count. A page shorter
+ * than k is possible when timeout_ms cut it; *count 0 means the session has nothing more.
+ * Errors: k <= 0, NULL buffers, a destroyed handle, a drained session (VSAG_WRONG_STATUS).
+ * Thread-safety: any thread; calls on one session are serialised.
+ */
+int vsag_iterator_next(vsag_iterator_t iterator, int64_t k, int64_t* ids, float* dists,
+                       uint64_t* count);
+
+/**
+ * vsag_iterator_drain writes up to k of the neighbours the session has found but not returned,
+ * ascending, without searching further (VSAG's is_last_search), and ends the session: later
+ * vsag_iterator_next calls fail with VSAG_WRONG_STATUS. Optional: vsag_iterator_destroy alone
+ * releases a session. Same buffers and errors as vsag_iterator_next.
+ */
+int vsag_iterator_drain(vsag_iterator_t iterator, int64_t k, int64_t* ids, float* dists,
+                        uint64_t* count);
+
+/** vsag_iterator_destroy releases a session (NULL is a no-op); the handle is invalid afterwards. */
+int vsag_iterator_destroy(vsag_iterator_t iterator);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

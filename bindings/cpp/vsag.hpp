@@ -1146,6 +1146,91 @@ private:
     vsag_index_t h_;
 };
 
+class SearchIterator;
+using SearchIteratorPtr = std::unique_ptr<SearchIterator>;
+
+/// SearchIterator is an iterator search session (VSAG's KnnSearch with an IteratorContext;
+/// IndexFeature SUPPORT_KNN_ITERATOR_FILTER_SEARCH): the neighbours of one query, page by page,
+/// each page the next ones not returned before. The destructor releases it (RAII). Pages are
+/// disjoint and ascend; labels removed before a page are never in it; labels added after the
+/// session started are not returned. brute_force pages are exact, page after page; hgraph
+/// continues one graph search; ivf scans further buckets as results are handed out (see
+/// vsag_iterator_create in vsag.h).
+class SearchIterator {
+public:
+    /// Page is one page of results, ascending by distance.
+    struct Page {
+        std::vector<int64_t> ids;
+        std::vector<float> distances;
+        size_t size() const { return ids.size(); }
+        bool empty() const { return ids.empty(); }
+    };
+
+    /// Create starts a session on index for dim(index) float32 values at query, with the search
+    /// parameters and filter (may be NULL; its arrays are copied, its callbacks' contexts must
+    /// outlive the session).
+    static expected<SearchIteratorPtr> Create(const Index& index, const float* query, const std::string& parameters,
+                                              const vsag_filter_t* filter = nullptr) {
+        SearchIteratorPtr it(new SearchIterator(index.handle()));
+        int rc = vsag_iterator_create(index.handle(), query, VSAG_DTYPE_FLOAT32,
+                                      static_cast<uint64_t>(index.GetDim()), parameters.c_str(), filter, &it->h_);
+        if (rc != VSAG_SUCCESS) return detail::fail<SearchIteratorPtr>(rc);
+        return it;
+    }
+    /// Create with a function filter that returns true to EXCLUDE a label (VSAG's C++
+    /// polarity); the session keeps its own copy of the function.
+    static expected<SearchIteratorPtr> Create(const Index& index, const float* query, const std::string& parameters,
+                                              std::function<bool(int64_t)> exclude) {
+        SearchIteratorPtr it(new SearchIterator(index.handle()));
+        it->exclude_ = std::move(exclude);
+        vsag_filter_t f = VSAG_FILTER_INIT;
+        f.keep = &keep_unless;
+        f.keep_ctx = &it->exclude_;
+        int rc = vsag_iterator_create(index.handle(), query, VSAG_DTYPE_FLOAT32,
+                                      static_cast<uint64_t>(index.GetDim()), parameters.c_str(),
+                                      it->exclude_ ? &f : nullptr, &it->h_);
+        if (rc != VSAG_SUCCESS) return detail::fail<SearchIteratorPtr>(rc);
+        return it;
+    }
+
+    ~SearchIterator() { vsag_iterator_destroy(h_); }
+    SearchIterator(const SearchIterator&) = delete;
+    SearchIterator& operator=(const SearchIterator&) = delete;
+
+    /// Next returns up to k neighbours not returned before; an empty page ends the session.
+    expected<Page> Next(int64_t k) { return page(k, vsag_iterator_next); }
+    /// Drain returns up to k of the neighbours found and not returned, without searching
+    /// further (VSAG's is_last_search), and ends the session.
+    expected<Page> Drain(int64_t k) { return page(k, vsag_iterator_drain); }
+    /// handle returns the C handle (owned by this object).
+    vsag_iterator_t handle() const { return h_; }
+
+private:
+    explicit SearchIterator(vsag_index_t index) : index_(index) {}
+    static bool keep_unless(int64_t id, void* ctx) {
+        return !(*static_cast<std::function<bool(int64_t)>*>(ctx))(id);
+    }
+    expected<Page> page(int64_t k, int (*fn)(vsag_iterator_t, int64_t, int64_t*, float*, uint64_t*)) {
+        Page p;
+        int64_t live = 0;
+        // the buffers hold at most the live count (a page never holds more)
+        if (k > 0 && vsag_index_get_num_elements(index_, &live) == VSAG_SUCCESS && live < k) k = live > 0 ? live : 1;
+        size_t cap = k > 0 ? static_cast<size_t>(k) : 0;
+        p.ids.resize(cap);
+        p.distances.resize(cap);
+        uint64_t n = 0;
+        int rc = fn(h_, k, p.ids.data(), p.distances.data(), &n);
+        if (rc != VSAG_SUCCESS) return detail::fail<Page>(rc);
+        p.ids.resize(static_cast<size_t>(n));
+        p.distances.resize(static_cast<size_t>(n));
+        return p;
+    }
+
+    vsag_index_t index_;
+    vsag_iterator_t h_ = nullptr;
+    std::function<bool(int64_t)> exclude_;
+};
+
 /// Factory creates indexes by name, as VSAG's vsag::Factory.
 class Factory {
 public:

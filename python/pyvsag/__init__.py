@@ -36,6 +36,7 @@ import numpy as np
 from . import _lib
 from ._filter import Bitset, Filter
 from ._index import PAD_LIMIT, Index
+from ._iterator import SearchIterator
 from ._rows import Explanation, Reason, SearchResult
 from ._types import DType, Feature, LogLevel
 from .errors import (
@@ -61,6 +62,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Index",
+    "SearchIterator",
     "PAD_LIMIT",
     "SearchResult",
     "Explanation",

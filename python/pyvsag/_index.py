@@ -20,6 +20,7 @@ from ._rows import (Explanation, SearchResult, SparseRows, as_sparse, is_sparse,
                     path_list, reason_of)
 from ._types import DType, Feature
 from .errors import ErrorCode, IndexEmptyError, InvalidArgumentError, VsagError
+from ._iterator import SearchIterator
 
 __all__ = ["Index"]
 
@@ -1549,6 +1550,38 @@ class Index:
         check(lib.vsag_index_load_buffer(_addr(buf), buf.size, ctypes.byref(out)),
               "from_bytes")
         return cls._from_handle(out.value)
+
+    def search_iterator(self, query: Any, page_size: int = 10, parameters: Parameters = "",
+                        filter: FilterLike = None, *,
+                        extra_info_filter: Optional[Callable[[bytes], bool]] = None
+                        ) -> SearchIterator:
+        """search_iterator starts an iterator search session for one query: iterating it yields
+        pages ``(ids, distances)`` of ``page_size`` neighbours, each page the next ones not
+        returned before, until the session has nothing more (VSAG's KnnSearch with an
+        IteratorContext; ``Feature.SUPPORT_KNN_ITERATOR_FILTER_SEARCH``).
+
+        Args:
+            query: one query (dim,) of the index's element type.
+            page_size: neighbours per page when iterating (``next_page(k)`` takes any size).
+            parameters: the search JSON as for :meth:`knn_search`; ``ef_search`` is the window
+                of each page.
+            filter: as for :meth:`knn_search`; it applies to every page (a Bitset is read at
+                each page, so changes between pages apply).
+            extra_info_filter: as for :meth:`knn_search`.
+
+        Returns:
+            a :class:`pyvsag.SearchIterator` (also a context manager; see its guarantees).
+            Index types without iterator search raise UnsupportedIndexOperationError.
+
+        Example::
+
+            for ids, dists in index.search_iterator(q, 10, {"hgraph": {"ef_search": 50}}):
+                ...  # stop whenever enough results passed an external check
+        """
+        filter = with_extra_info(filter, extra_info_filter)
+        q = self._query(query, "query", "search_iterator")
+        prep = _prepare(filter) if filter is not None else None
+        return SearchIterator(self, q, page_size, _params(parameters), prep)
 
 
 def _id_map(id_map: Any, unit: int) -> Tuple[np.ndarray, np.ndarray]:

@@ -3220,6 +3220,260 @@ static napi_value mod_noop(napi_env env, napi_callback_info info) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Iterator search sessions (vsag_iterator_*)                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * native_iter is the state behind the External a session is handed to JavaScript as. A session
+ * returns at most the labels live when it was created, so its pages' buffers are capped at that
+ * count (max_results) and never sized by a caller's k alone. Closing while a page runs on the
+ * thread pool defers the destroy until that page completes.
+ */
+typedef struct native_iter {
+    vsag_iterator_t h;
+    int64_t max_results;
+    int pending;
+    bool close_requested;
+} native_iter;
+
+static void iter_finalize(napi_env env, void* data, void* hint) {
+    (void)env;
+    (void)hint;
+    native_iter* it = data;
+    if (it->h != NULL) vsag_iterator_destroy(it->h);
+    free(it);
+}
+
+/* index.iteratorCreate(vector, parameters, filter) starts a session and returns its External. */
+static napi_value index_iterator_create(napi_env env, napi_callback_info info) {
+    size_t argc = 3;
+    napi_value argv[3];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    typed_arg q;
+    vsag_dtype_t dt;
+    if (!get_vectors(env, ni, argv[0], "vector", &q, &dt)) return NULL;
+    if (q.length != ni->dim) {
+        throw_errorf(env, CODE_DIMENSION_NOT_EQUAL,
+                     "search iterator: vector holds %zu values, the index dim is %llu", q.length,
+                     (unsigned long long)ni->dim);
+        return NULL;
+    }
+    str_arg params;
+    if (!get_string(env, argv[1], "parameters", true, &params)) return NULL;
+    filter_arg f;
+    if (!get_filter(env, argv[2], &f)) {
+        str_free(&params);
+        return NULL;
+    }
+    int64_t live = 0;
+    int st = vsag_index_get_num_elements(ni->handle, &live);
+    vsag_iterator_t h = NULL;
+    if (st == 0)
+        st = vsag_iterator_create(ni->handle, q.data, dt, q.length, params.s,
+                                  f.present ? &f.f : NULL, &h);
+    str_free(&params);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    native_iter* it = calloc(1, sizeof *it);
+    if (it == NULL) {
+        vsag_iterator_destroy(h);
+        throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+        return NULL;
+    }
+    it->h = h;
+    it->max_results = live > 0 ? live : 1;
+    napi_value ext;
+    if (napi_create_external(env, it, iter_finalize, NULL, &ext) != napi_ok) {
+        iter_finalize(env, it, NULL);
+        throw_error(env, 2, "cannot create the iterator object");
+        return NULL;
+    }
+    return ext;
+}
+
+/* get_iter reads the External of a session; closed sessions throw WRONG_STATUS. */
+static native_iter* get_iter(napi_env env, napi_value v) {
+    native_iter* it = NULL;
+    napi_valuetype t;
+    if (napi_typeof(env, v, &t) != napi_ok || t != napi_external ||
+        napi_get_value_external(env, v, (void**)&it) != napi_ok || it == NULL) {
+        throw_error(env, CODE_INVALID_ARGUMENT, "not a search iterator");
+        return NULL;
+    }
+    if (it->h == NULL || it->close_requested) {
+        throw_error(env, CODE_WRONG_STATUS, "the search iterator is closed");
+        return NULL;
+    }
+    return it;
+}
+
+/* iter_op is one page computed on the thread pool. */
+typedef struct iter_op {
+    napi_async_work work;
+    napi_deferred deferred;
+    napi_ref ext, ids, dists;
+    native_iter* it;
+    vsag_iterator_t h;
+    bool drain;
+    int64_t k;
+    void* ids_data;
+    void* dists_data;
+    uint64_t n;
+    int status;
+    char* message;
+} iter_op;
+
+static void iter_execute(napi_env env, void* data) {
+    (void)env;
+    iter_op* op = data;
+    op->status = op->drain ? vsag_iterator_drain(op->h, op->k, op->ids_data, op->dists_data, &op->n)
+                           : vsag_iterator_next(op->h, op->k, op->ids_data, op->dists_data, &op->n);
+    if (op->status != 0) {
+        int code = vsag_last_error_code();
+        op->message = strdup(code == op->status ? vsag_last_error() : "");
+    }
+}
+
+static void iter_complete(napi_env env, napi_status status, void* data) {
+    iter_op* op = data;
+    napi_value value = NULL, ids_ab = NULL, dists_ab = NULL;
+    bool ok = false;
+    if (status != napi_ok) {
+        value = make_error(env, 2, "the operation was cancelled");
+    } else if (op->status != 0) {
+        value = make_error(env, op->status, op->message);
+    } else if (napi_get_reference_value(env, op->ids, &ids_ab) == napi_ok &&
+               napi_get_reference_value(env, op->dists, &dists_ab) == napi_ok &&
+               (value = search_result(env, ids_ab, dists_ab, (size_t)op->n)) != NULL) {
+        ok = true;
+    } else {
+        bool pending = false;
+        napi_is_exception_pending(env, &pending);
+        if (pending)
+            napi_get_and_clear_last_exception(env, &value);
+        else
+            value = make_error(env, 2, "cannot create the result");
+    }
+    if (ok)
+        napi_resolve_deferred(env, op->deferred, value);
+    else
+        napi_reject_deferred(env, op->deferred, value);
+    native_iter* it = op->it;
+    if (--it->pending == 0 && it->close_requested && it->h != NULL) {
+        vsag_iterator_destroy(it->h);
+        it->h = NULL;
+    }
+    napi_delete_reference(env, op->ext);
+    napi_delete_reference(env, op->ids);
+    napi_delete_reference(env, op->dists);
+    napi_delete_async_work(env, op->work);
+    free(op->message);
+    free(op);
+}
+
+/*
+ * iter_page is iteratorNext / iteratorDrain (ext, k) and their Async forms: a page of up to k
+ * results as {ids, distances}, or a Promise of one computed on the thread pool.
+ */
+static napi_value iter_page(napi_env env, napi_callback_info info, bool drain, bool async) {
+    size_t argc = 2;
+    napi_value argv[2];
+    if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) {
+        throw_error(env, CODE_INVALID_ARGUMENT, "expected (iterator, k)");
+        return NULL;
+    }
+    native_iter* it = get_iter(env, argv[0]);
+    if (it == NULL) return NULL;
+    int64_t k;
+    if (!get_k(env, argv[1], &k)) return NULL;
+    if (k > it->max_results) k = it->max_results;
+    napi_value ids_ab, dists_ab;
+    void *ids, *dists;
+    if (!new_buffer(env, (size_t)k * sizeof(int64_t), &ids_ab, &ids) ||
+        !new_buffer(env, (size_t)k * sizeof(float), &dists_ab, &dists))
+        return NULL;
+    if (!async) {
+        uint64_t n = 0;
+        int st = drain ? vsag_iterator_drain(it->h, k, ids, dists, &n)
+                       : vsag_iterator_next(it->h, k, ids, dists, &n);
+        if (st != 0) {
+            throw_status(env, st);
+            return NULL;
+        }
+        return search_result(env, ids_ab, dists_ab, (size_t)n);
+    }
+    iter_op* op = calloc(1, sizeof *op);
+    if (op == NULL) {
+        throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+        return NULL;
+    }
+    op->it = it;
+    op->h = it->h;
+    op->drain = drain;
+    op->k = k;
+    op->ids_data = ids;
+    op->dists_data = dists;
+    napi_value promise, name;
+    if (napi_create_reference(env, argv[0], 1, &op->ext) != napi_ok ||
+        napi_create_reference(env, ids_ab, 1, &op->ids) != napi_ok ||
+        napi_create_reference(env, dists_ab, 1, &op->dists) != napi_ok ||
+        napi_create_string_utf8(env, "vsag.iterator", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+        napi_create_async_work(env, NULL, name, iter_execute, iter_complete, op, &op->work) !=
+            napi_ok ||
+        napi_create_promise(env, &op->deferred, &promise) != napi_ok ||
+        napi_queue_async_work(env, op->work) != napi_ok) {
+        if (op->deferred)
+            napi_reject_deferred(env, op->deferred, make_error(env, 2, "cannot queue the work"));
+        if (op->ext) napi_delete_reference(env, op->ext);
+        if (op->ids) napi_delete_reference(env, op->ids);
+        if (op->dists) napi_delete_reference(env, op->dists);
+        if (op->work) napi_delete_async_work(env, op->work);
+        free(op);
+        throw_error(env, 2, "cannot queue asynchronous work");
+        return NULL;
+    }
+    it->pending++;
+    return promise;
+}
+
+static napi_value mod_iterator_next(napi_env env, napi_callback_info info) {
+    return iter_page(env, info, false, false);
+}
+static napi_value mod_iterator_next_async(napi_env env, napi_callback_info info) {
+    return iter_page(env, info, false, true);
+}
+static napi_value mod_iterator_drain(napi_env env, napi_callback_info info) {
+    return iter_page(env, info, true, false);
+}
+static napi_value mod_iterator_drain_async(napi_env env, napi_callback_info info) {
+    return iter_page(env, info, true, true);
+}
+
+/* iteratorClose(ext) releases the session (after the page under way, if any); idempotent. */
+static napi_value mod_iterator_close(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    native_iter* it = NULL;
+    napi_valuetype t;
+    if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+        napi_typeof(env, argv[0], &t) != napi_ok || t != napi_external ||
+        napi_get_value_external(env, argv[0], (void**)&it) != napi_ok || it == NULL) {
+        throw_error(env, CODE_INVALID_ARGUMENT, "not a search iterator");
+        return NULL;
+    }
+    if (it->pending > 0) {
+        it->close_requested = true;
+    } else if (it->h != NULL) {
+        vsag_iterator_destroy(it->h);
+        it->h = NULL;
+    }
+    return undefined(env);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Registration                                                                                */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -3292,6 +3546,7 @@ NAPI_MODULE_INIT() {
         METHOD("exportModel", index_export_model),
         METHOD("merge", index_merge),
         METHOD("mergeAsync", index_merge_async),
+        METHOD("iteratorCreate", index_iterator_create),
     };
     napi_value ctor;
     if (napi_define_class(env, "NativeIndex", NAPI_AUTO_LENGTH, index_new, NULL,
@@ -3310,6 +3565,11 @@ NAPI_MODULE_INIT() {
         METHOD("errstr", mod_errstr),
         METHOD("noop", mod_noop),
         METHOD("liveHandles", mod_live_handles),
+        METHOD("iteratorNext", mod_iterator_next),
+        METHOD("iteratorNextAsync", mod_iterator_next_async),
+        METHOD("iteratorDrain", mod_iterator_drain),
+        METHOD("iteratorDrainAsync", mod_iterator_drain_async),
+        METHOD("iteratorClose", mod_iterator_close),
         {"NativeIndex", NULL, NULL, NULL, NULL, ctor, napi_default, NULL},
     };
     if (napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) != napi_ok)

@@ -18,6 +18,8 @@
  */
 
 import * as path from "path";
+import { SearchIterator, type NativeIteratorFns } from "./iterator";
+export { SearchIterator } from "./iterator";
 
 /** Search results: labels and their distances, ascending by distance. */
 export interface SearchResult {
@@ -449,6 +451,7 @@ interface NativeIndex {
     exportModel(): NativeIndex;
     merge(sources: NativeIndex[], froms: (LabelList | null)[], tos: (LabelList | null)[]): BigInt64Array;
     mergeAsync(sources: NativeIndex[], froms: (LabelList | null)[], tos: (LabelList | null)[]): Promise<BigInt64Array>;
+    iteratorCreate(v: VectorArray, p: string | undefined, f: Filter | undefined): unknown;
 }
 
 /* The units of a merge, split for the addon: one source and one optional id map per entry. */
@@ -457,7 +460,7 @@ type LabelList = BigInt64Array | readonly Label[];
 /* RequestOptions with the search JSON serialized. */
 type NativeRequestOptions = Omit<RequestOptions, "params"> & { params?: string };
 
-interface NativeAddon {
+interface NativeAddon extends NativeIteratorFns {
     NativeIndex: new (name: string, parameters: string) => NativeIndex;
     init(errorClass: typeof VsagError): void;
     loadFile(file: string): NativeIndex;
@@ -1112,6 +1115,25 @@ export class Index {
         options?: InsertOptions,
     ): Promise<BigInt64Array> {
         return this.native.addAsync(vectors, ids, numElements, dim, attributesJson(options, numElements));
+    }
+
+    /**
+     * Start an iterator search session for one query (VSAG's KnnSearch with an
+     * IteratorContext; {@link Feature} SUPPORT_KNN_ITERATOR_FILTER_SEARCH): iterate it
+     * with `for await` (or `for`) to get pages of `pageSize` neighbours, each page the next
+     * ones not returned before. Index types without iterator search throw
+     * UNSUPPORTED_INDEX_OPERATION.
+     *
+     * @param query - one query of dim values
+     * @param pageSize - neighbours per page when iterating (nextPage(k) takes any size)
+     * @param parameters - the search JSON; `ef_search` is the window of each page
+     * @param options - `filter`: labels no page may return (arrays and masks are copied)
+     */
+    searchIterator(query: VectorArray, pageSize: number = 10, parameters?: Parameters, options?: { filter?: Filter }): SearchIterator {
+        if (!Number.isInteger(pageSize) || pageSize <= 0) {
+            throw new VsagError(`search iterator: pageSize ${pageSize} must be a positive integer`, ErrorCode.INVALID_ARGUMENT);
+        }
+        return new SearchIterator(native, this.native.iteratorCreate(query, json(parameters), options?.filter), pageSize);
     }
 
     /** {@link Index.knnSearch} on the libuv thread pool. */

@@ -58,6 +58,10 @@
     X(vsag_index_deserialize_buffer) \
     X(vsag_index_load_buffer) \
     X(vsag_free) \
+    X(vsag_iterator_create) \
+    X(vsag_iterator_next) \
+    X(vsag_iterator_drain) \
+    X(vsag_iterator_destroy) \
     X(vsag_index_build_vectors_with_attributes) \
     X(vsag_index_add_vectors_with_attributes) \
     X(vsag_index_knn_search_batch_with_filter_string) \
@@ -145,6 +149,10 @@ const char* vsag_library_path(void);
 #define vsag_index_deserialize_buffer (*vsagp_vsag_index_deserialize_buffer)
 #define vsag_index_load_buffer (*vsagp_vsag_index_load_buffer)
 #define vsag_free (*vsagp_vsag_free)
+#define vsag_iterator_create (*vsagp_vsag_iterator_create)
+#define vsag_iterator_next (*vsagp_vsag_iterator_next)
+#define vsag_iterator_drain (*vsagp_vsag_iterator_drain)
+#define vsag_iterator_destroy (*vsagp_vsag_iterator_destroy)
 #define vsag_index_build_vectors_with_attributes (*vsagp_vsag_index_build_vectors_with_attributes)
 #define vsag_index_add_vectors_with_attributes (*vsagp_vsag_index_add_vectors_with_attributes)
 #define vsag_index_knn_search_batch_with_filter_string (*vsagp_vsag_index_knn_search_batch_with_filter_string)
