@@ -65,8 +65,12 @@ test-capi: lib lib-bench
 	$(CAPI_OUT)/reliability_test $(CAPI_OUT)/scratch
 	$(CAPI_CC) $(CAPI_CFLAGS) tests/capi/concurrency_test.c -o $(CAPI_OUT)/concurrency_test $(CAPI_LDFLAGS)
 	$(CAPI_OUT)/concurrency_test
+	$(CAPI_CC) $(CAPI_CFLAGS) tests/capi/remove_test.c -o $(CAPI_OUT)/remove_test $(CAPI_LDFLAGS)
+	$(CAPI_OUT)/remove_test $(CAPI_OUT)/scratch
 	$(CAPI_CXX) $(CAPI_CXXFLAGS) tests/capi/cpp_test.cpp -o $(CAPI_OUT)/cpp_test $(CAPI_LDFLAGS)
 	$(CAPI_OUT)/cpp_test $(CAPI_OUT)/scratch
+	$(CAPI_CXX) $(CAPI_CXXFLAGS) tests/capi/cpp_remove_test.cpp -o $(CAPI_OUT)/cpp_remove_test $(CAPI_LDFLAGS)
+	$(CAPI_OUT)/cpp_remove_test
 	CC=$(CAPI_CC) tests/capi/check_symbols.sh include/vsag.h $(CAPI_LIB) tests/capi/capi_test.c
 	$(CAPI_CC) $(CAPI_BENCH_CFLAGS) tests/capi/bench_hooks_test.c -o $(CAPI_OUT)/bench_hooks_test $(CAPI_BENCH_LDFLAGS)
 	$(CAPI_OUT)/bench_hooks_test
