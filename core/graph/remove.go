@@ -292,4 +292,3 @@ func (g *Graph) IncomingCount(level int, id uint32) int {
 	}
 	return n
 }
-
