@@ -51,8 +51,9 @@ const repairPool = 2
 // nearest candidates the rule refused fill it back to its former length. Keeping the list's
 // length and its edges that are not the rule's choice (the back edges insertions add) keeps
 // the graph as dense as a built one; re-selecting whole lists with the rule thins it out round
-// after round. The edges added are appended to rs.Back as (to, from) pairs, for the caller to
-// add back edges to once every list is repaired (AddBackEdges), as an insertion does.
+// after round. For every edge id -> u added, the back edge (u, id) is appended to rs.Back, for
+// the caller to add once every list is repaired (AddBackEdges), as an insertion adds back
+// edges: without them the graph loses its two-way links a little more with every removal.
 //
 // It reports whether the list changed. Searches may run meanwhile; the caller makes sure no
 // other goroutine writes id's list and that no node is added or detached while it runs.

@@ -1,6 +1,7 @@
 // Package hgraph is VSAG's flagship graph index: a flat bottom proximity graph over quantized
 // codes with sparse route layers above it, NSW insertion with heuristic pruning, optional
-// re-ranking with precise codes, mark-remove, and concurrent add/search/remove.
+// re-ranking with precise codes, mark-remove and force remove (remove.go), and concurrent
+// add/search/remove.
 //
 // graph_type "vamana" builds instead a single-layer Vamana graph (DiskANN, SVS) entered at the
 // medoid of the first batch: two passes over it, each node linked from its search history and

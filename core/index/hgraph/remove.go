@@ -21,9 +21,11 @@ import (
 //
 //  1. under the exclusive lock, the labels are taken out of the label table (their slots stay
 //     marked removed, so searches skip them from then on) and core drops their per-label data;
-//  2. under the shared lock, a chunk at a time, so searches go on: every list on every level that
-//     points at a removed node is repaired (graph.Builder.RepairList: the removed neighbours are
-//     replaced by their own neighbours and the list is pruned with the graph's rule);
+//  2. under the shared lock, a chunk at a time, so searches go on: on every level, every list
+//     that points at a removed node or that a removed node pointed at is repaired
+//     (graph.Builder.RepairList: remaining neighbours kept, replacements from the removed
+//     nodes' and the remaining neighbours' neighbourhoods added under the graph's rule, the
+//     list's former length restored), then the back edges of the edges added are linked;
 //  3. under the exclusive lock, the nodes are detached (lists emptied, out of the route layers,
 //     a new entry point when it was one of them) and their slots go to the free list;
 //  4. under the shared lock, the bottom graph is checked for nodes no longer reachable from the
