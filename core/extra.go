@@ -21,6 +21,7 @@ type extraInfos struct {
 	size int
 	rows map[int64]int
 	slab []byte
+	free []int // rows of force-removed labels, reused first
 }
 
 func newExtraInfos(size int) *extraInfos {
@@ -29,6 +30,11 @@ func newExtraInfos(size int) *extraInfos {
 
 func (e *extraInfos) put(label int64, b []byte) {
 	r, ok := e.rows[label]
+	if !ok && len(e.free) > 0 {
+		r, ok = e.free[len(e.free)-1], true
+		e.free = e.free[:len(e.free)-1]
+		e.rows[label] = r
+	}
 	if !ok {
 		r = len(e.slab) / e.size
 		e.slab = append(e.slab, make([]byte, e.size)...)
@@ -47,10 +53,10 @@ func (e *extraInfos) set(label int64, b []byte) {
 // replace takes over the rows of o (Deserialize into an empty index).
 func (e *extraInfos) replace(o *extraInfos) {
 	o.mu.RLock()
-	rows, slab := o.rows, o.slab
+	rows, slab, free := o.rows, o.slab, o.free
 	o.mu.RUnlock()
 	e.mu.Lock()
-	e.rows, e.slab = rows, slab
+	e.rows, e.slab, e.free = rows, slab, free
 	e.mu.Unlock()
 }
 
@@ -177,7 +183,7 @@ func (e *extraInfos) load(f *serial.File) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.rows, e.slab = rows, slab
+	e.rows, e.slab, e.free = rows, slab, nil
 	return nil
 }
 

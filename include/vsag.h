@@ -802,6 +802,25 @@ int vsag_index_set_leanvec_matrices(vsag_index_t index, const float* data_matrix
 int vsag_index_remove_many(vsag_index_t index, const int64_t* ids, uint64_t count,
                            uint64_t* num_removed);
 
+/** Remove modes of vsag_index_remove_with_mode (VSAG's RemoveMode). */
+#define VSAG_REMOVE_MARK 0  /**< mark labels removed: fast, storage kept (MARK_REMOVE) */
+#define VSAG_REMOVE_FORCE 1 /**< take labels out and reclaim their storage (FORCE_REMOVE) */
+
+/**
+ * vsag_index_remove_with_mode removes count labels with mode VSAG_REMOVE_MARK (as
+ * vsag_index_remove_many) or VSAG_REMOVE_FORCE, and stores how many were removed in
+ * *num_removed (may be NULL). Absent labels are skipped. VSAG_REMOVE_FORCE repairs the index
+ * around the labels and reclaims their slots, codes, extra info and attributes for later adds;
+ * labels only marked removed are reclaimed too. It needs an hgraph index created with
+ * "support_force_remove": true (VSAG_INVALID_ARGUMENT otherwise); other index types return
+ * VSAG_UNSUPPORTED_INDEX_OPERATION. Another mode is VSAG_INVALID_ARGUMENT.
+ * Ownership: ids is read during the call only.
+ * Thread-safety: any thread, concurrently with searches, which never return a reclaimed label;
+ * adds to the same index wait for a force removal to finish.
+ */
+int vsag_index_remove_with_mode(vsag_index_t index, const int64_t* ids, uint64_t count, int mode,
+                                uint64_t* num_removed);
+
 /**
  * vsag_index_knn_search_batch searches nq queries (row-major, nq*dim elements of type dtype) for
  * their k nearest neighbours, on all cores, writing query i's results into ids[i*k .. i*k+k-1]

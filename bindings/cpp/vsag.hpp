@@ -667,6 +667,14 @@ private:
 };
 
 /// Index is an index of any type (VSAG's vsag::Index).
+/// RemoveMode selects how Index::Remove takes ids out (VSAG's RemoveMode): MARK_REMOVE marks
+/// them removed (fast, storage kept), FORCE_REMOVE takes them out of the index and reclaims
+/// their storage.
+enum class RemoveMode : int {
+    MARK_REMOVE = VSAG_REMOVE_MARK,
+    FORCE_REMOVE = VSAG_REMOVE_FORCE,
+};
+
 class Index {
 public:
     /// Adopt wraps a C handle and takes ownership of it.
@@ -709,6 +717,23 @@ public:
         int rc = vsag_index_remove_many(h_, ids.data(), ids.size(), &n);
         if (rc != VSAG_SUCCESS) return detail::fail<uint64_t>(rc);
         return n;
+    }
+    /// Remove removes several ids with mode (VSAG's RemoveMode) and returns how many were
+    /// removed. RemoveMode::FORCE_REMOVE takes them out and reclaims their storage for later
+    /// adds (hgraph created with "support_force_remove": true; other index types return
+    /// UNSUPPORTED_INDEX_OPERATION).
+    expected<uint64_t> Remove(const std::vector<int64_t>& ids, RemoveMode mode) {
+        uint64_t n = 0;
+        int rc = vsag_index_remove_with_mode(h_, ids.data(), ids.size(), static_cast<int>(mode), &n);
+        if (rc != VSAG_SUCCESS) return detail::fail<uint64_t>(rc);
+        return n;
+    }
+    /// Remove removes one id with mode and reports whether it was present.
+    expected<bool> Remove(int64_t id, RemoveMode mode) {
+        uint64_t n = 0;
+        int rc = vsag_index_remove_with_mode(h_, &id, 1, static_cast<int>(mode), &n);
+        if (rc != VSAG_SUCCESS) return detail::fail<bool>(rc);
+        return n == 1;
     }
 
     /// KnnSearch returns the k nearest neighbours of the first vector of query, skipping labels

@@ -27,6 +27,9 @@ type Builder struct {
 	// the candidates found and to prune, so edges are chosen by the precise distances.
 	Search     quant.Quantizer
 	SearchSlab []byte
+	// Skip, when set, reports the node slots Repair leaves alone: free slots of removed nodes,
+	// which have no edges and must not gain any.
+	Skip func(id uint32) bool
 }
 
 // split reports whether searches run on codes other than the pruning codes.
@@ -356,7 +359,7 @@ func (b *Builder) Repair(w *Worker) int {
 		mark(ep)
 		missing := false
 		for u := range reach {
-			if reach[u] {
+			if reach[u] || b.Skip != nil && b.Skip(uint32(u)) {
 				continue
 			}
 			missing = true

@@ -817,19 +817,32 @@ class Index:
             self._handle(), _addr(dm), None if qm is None else _addr(qm),
             None if mv is None else _addr(mv), dm.shape[0], dm.shape[1]), op)
 
-    def remove(self, ids: Any) -> int:
-        """remove marks labels removed.
+    def remove(self, ids: Any, mode: str = "mark") -> int:
+        """remove takes labels out of the index.
 
         Args:
             ids: one label or an array of int64 labels; absent labels are skipped.
+            mode: "mark" (VSAG's MARK_REMOVE, the default) marks them removed; "force"
+                (FORCE_REMOVE) takes them out and reclaims their storage for later adds,
+                labels only marked removed included. "force" needs an hgraph index created
+                with "support_force_remove": true (InvalidArgumentError otherwise); other index
+                types raise UnsupportedIndexOperationError.
 
         Returns:
-            The number of labels that were present and are now removed.
+            The number of labels removed.
         """
+        code = _REMOVE_MODES.get(mode) if isinstance(mode, str) else None
+        if code is None:
+            raise InvalidArgumentError(f'remove mode must be "mark" or "force", got {mode!r}',
+                                       operation="remove")
         arr = _labels(ids, "ids").reshape(-1)
         out = ctypes.c_uint64()
-        check(lib.vsag_index_remove_many(self._handle(), _addr(arr), arr.size,
-                                         ctypes.byref(out)), "remove")
+        if code == 0:
+            check(lib.vsag_index_remove_many(self._handle(), _addr(arr), arr.size,
+                                             ctypes.byref(out)), "remove")
+        else:
+            check(lib.vsag_index_remove_with_mode(self._handle(), _addr(arr), arr.size, code,
+                                                  ctypes.byref(out)), "remove")
         return int(out.value)
 
     def update_id(self, old_id: int, new_id: int) -> None:
@@ -1671,3 +1684,7 @@ def _take_result(ds: Optional[int]) -> Tuple[np.ndarray, np.ndarray, str]:
         return ids, dists, stats
     finally:
         lib.vsag_dataset_destroy(ds)
+
+
+# remove modes by name (VSAG's RemoveMode numbering; the C constants VSAG_REMOVE_*)
+_REMOVE_MODES = {"mark": 0, "force": 1, "MARK_REMOVE": 0, "FORCE_REMOVE": 1}

@@ -224,6 +224,7 @@ _PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
         [c_void_p, c_void_p, c_void_p, c_void_p, c_uint64, c_uint64],
     ),
     ("vsag_index_remove_many", c_int, [c_void_p, c_void_p, c_uint64, P(c_uint64)]),
+    ("vsag_index_remove_with_mode", c_int, [c_void_p, c_void_p, c_uint64, c_int, P(c_uint64)]),
     (
         "vsag_index_knn_search_batch",
         c_int,

@@ -978,6 +978,9 @@ static void test_batch(void) {
     OK(vsag_index_get_num_elements(idx, &num));
     CHECK(nrem == 2 && num == N - 2);
     FAILS(vsag_index_remove_many(idx, NULL, 2, &removed), VSAG_INVALID_ARGUMENT);
+    /* the remove modes have their own test (remove_test.c); mark mode is remove_many */
+    OK(vsag_index_remove_with_mode(idx, rm, 3, VSAG_REMOVE_MARK, &removed));
+    CHECK(removed == 0);
     OK(vsag_index_get_dim(idx, &dim));
     CHECK(dim == DIM);
     vsag_dtype_t dt = VSAG_DTYPE_INT8;

@@ -941,15 +941,25 @@ static napi_value index_add(napi_env env, napi_callback_info info) {
     return insert_sync(env, info, vsag_index_add_vectors, vsag_index_add_vectors_with_attributes);
 }
 
+/* index_remove is remove(ids[, mode]): mode VSAG_REMOVE_MARK (absent) or VSAG_REMOVE_FORCE. */
 static napi_value index_remove(napi_env env, napi_callback_info info) {
-    size_t argc = 1;
-    napi_value argv[1];
+    size_t argc = 2;
+    napi_value argv[2];
     native_index* ni = this_index(env, info, &argc, argv, NULL);
     if (ni == NULL) return NULL;
     typed_arg ids;
     if (!get_ids(env, argv[0], "ids", &ids)) return NULL;
+    double mode = VSAG_REMOVE_MARK;
+    if (argc > 1 && !is_nullish(env, argv[1]) && !get_number(env, argv[1], "mode", &mode)) return NULL;
     uint64_t removed = 0;
-    int st = ids.length == 0 ? 0 : vsag_index_remove_many(ni->handle, ids.data, ids.length, &removed);
+    int st;
+    if (mode == VSAG_REMOVE_MARK) {
+        st = ids.length == 0 ? 0 : vsag_index_remove_many(ni->handle, ids.data, ids.length, &removed);
+    } else {
+        /* any other number reaches the library, which refuses modes it does not know */
+        int m = mode >= 0 && mode <= 1 && mode == (int)mode ? (int)mode : -1;
+        st = vsag_index_remove_with_mode(ni->handle, ids.data, ids.length, m, &removed);
+    }
     if (st != 0) {
         throw_status(env, st);
         return NULL;

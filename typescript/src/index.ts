@@ -357,7 +357,7 @@ interface NativeIndex {
     isClosed(): boolean;
     build(v: VectorArray, ids: BigInt64Array, n: number, dim: number, attrs?: string): BigInt64Array;
     add(v: VectorArray, ids: BigInt64Array, n: number, dim: number, attrs?: string): BigInt64Array;
-    remove(ids: BigInt64Array): number;
+    remove(ids: BigInt64Array, mode?: number): number;
     knnSearch(v: VectorArray, k: number | bigint, p: string | undefined, f: Filter | undefined): SearchResult;
     knnSearchBatch(
         q: VectorArray,
@@ -785,10 +785,15 @@ export class Index {
     /**
      * Remove labels from the index.
      *
-     * @returns the number of labels that were present and are now removed
+     * @param mode "mark" (VSAG's MARK_REMOVE, the default) marks them removed; "force"
+     *   (FORCE_REMOVE) takes them out and reclaims their storage for later adds, labels only
+     *   marked removed included. "force" needs an hgraph index created with
+     *   `"support_force_remove": true` (INVALID_ARGUMENT otherwise); other index types throw
+     *   UNSUPPORTED_INDEX_OPERATION. Also accepted as `{ mode }`.
+     * @returns the number of labels removed
      */
-    remove(ids: BigInt64Array): number {
-        return this.native.remove(ids);
+    remove(ids: BigInt64Array, mode?: RemoveMode | RemoveOptions): number {
+        return this.native.remove(ids, removeModeCode(mode));
     }
 
     /**
@@ -1301,4 +1306,21 @@ export function version(): string {
  */
 export function libraryPath(): string {
     return native.libraryPath();
+}
+
+/** How {@link Index.remove} takes labels out (VSAG's RemoveMode). */
+export type RemoveMode = "mark" | "force";
+
+/** The options form of {@link Index.remove}'s mode. */
+export interface RemoveOptions {
+    /** "mark" (the default) or "force". */
+    mode?: RemoveMode;
+}
+
+/** removeModeCode maps a remove mode to the C constants VSAG_REMOVE_MARK and VSAG_REMOVE_FORCE. */
+function removeModeCode(mode: RemoveMode | RemoveOptions | undefined | null): number {
+    const m = mode !== null && typeof mode === "object" ? mode.mode : mode;
+    if (m === undefined || m === null || m === "mark") return 0;
+    if (m === "force") return 1;
+    throw new VsagError(`remove mode must be "mark" or "force", got ${String(m)}`, ErrorCode.INVALID_ARGUMENT);
 }

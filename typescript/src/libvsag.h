@@ -32,6 +32,7 @@
     X(vsag_index_build_vectors) \
     X(vsag_index_add_vectors) \
     X(vsag_index_remove_many) \
+    X(vsag_index_remove_with_mode) \
     X(vsag_index_knn_search_batch) \
     X(vsag_index_knn_search_vector) \
     X(vsag_index_range_search_vector) \
@@ -123,6 +124,7 @@ const char* vsag_library_path(void);
 #define vsag_index_build_vectors (*vsagp_vsag_index_build_vectors)
 #define vsag_index_add_vectors (*vsagp_vsag_index_add_vectors)
 #define vsag_index_remove_many (*vsagp_vsag_index_remove_many)
+#define vsag_index_remove_with_mode (*vsagp_vsag_index_remove_with_mode)
 #define vsag_index_knn_search_batch (*vsagp_vsag_index_knn_search_batch)
 #define vsag_index_knn_search_vector (*vsagp_vsag_index_knn_search_vector)
 #define vsag_index_range_search_vector (*vsagp_vsag_index_range_search_vector)

@@ -1,6 +1,7 @@
 // Package hgraph is VSAG's flagship graph index: a flat bottom proximity graph over quantized
 // codes with sparse route layers above it, NSW insertion with heuristic pruning, optional
-// re-ranking with precise codes, mark-remove, and concurrent add/search/remove.
+// re-ranking with precise codes, mark-remove and force remove (remove.go), and concurrent
+// add/search/remove.
 //
 // graph_type "vamana" builds instead a single-layer Vamana graph (DiskANN, SVS) entered at the
 // medoid of the first batch: two passes over it, each node linked from its search history and
@@ -87,8 +88,13 @@ type Index struct {
 	sinceRepair atomic.Int64
 	// growMu lets one insert at a time grow the code stores ahead of its write (pregrow).
 	growMu sync.Mutex
-	// rowEdits counts rows rewritten in place (UpdateVector); guarded by mu.
+	// rowEdits counts rows rewritten in place (UpdateVector, a reused slot); guarded by mu.
 	rowEdits int64
+	// writeMu orders force removes against the other graph writes: inserts and vector updates
+	// hold it shared, a force remove exclusively (remove.go). Taken before mu.
+	writeMu sync.RWMutex
+	// slots is the free list of force-removed node slots (remove.go); guarded by mu.
+	slots freeSlots
 }
 
 // pools hold per-goroutine state built from the (trained) quantizers; they are replaced when
@@ -196,6 +202,7 @@ func (x *Index) buildStore() *store.Codes {
 func (x *Index) builder() *graph.Builder {
 	bs := x.buildStore()
 	b := &graph.Builder{G: x.g, Quant: x.buildQuant(bs), Slab: bs.Slab(), Alpha: float32(x.p.Alpha), EfConstruction: x.p.EfConstruction}
+	b.Skip = x.slots.has // free slots of force-removed nodes stay out of the graph
 	if x.ts != nil {
 		b.Search, b.SearchSlab = x.prim, x.primCodes.rows()
 	}
@@ -376,6 +383,8 @@ func (x *Index) Add(vectors []float32, ids []int64, onInsert api.InsertHook) ([]
 // exclusive lock, then links it under the shared lock in chunks (linkAll), so searches run
 // meanwhile and never wait for a whole batch. A build refuses an index that holds vectors.
 func (x *Index) insertBatch(vectors []float32, ids []int64, onInsert api.InsertHook, build bool) ([]int64, error) {
+	x.writeMu.RLock() // no force remove while the batch is linked
+	defer x.writeMu.RUnlock()
 	if len(ids) == 0 {
 		return nil, x.underExclusive(func() error { return x.checkBuild(build) })
 	}
@@ -414,7 +423,7 @@ func (x *Index) insertBatch(vectors []float32, ids []int64, onInsert api.InsertH
 
 // checkBuild refuses a build of an index that holds vectors. Caller holds mu.
 func (x *Index) checkBuild(build bool) error {
-	if build && x.labels.Total() > 0 {
+	if build && x.labels.Total() > x.slots.len() {
 		return api.Errorf(api.BuildTwice, "hgraph: the index is already built")
 	}
 	return nil
@@ -499,7 +508,7 @@ func (x *Index) pregrow(n int) *grownStores {
 	defer x.growMu.Unlock()
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	total := x.labels.Total() + n
+	total := x.labels.Total() + x.newRows(n)
 	if x.g.Len() == 0 || total <= x.storeCapacity() {
 		return nil
 	}
@@ -561,7 +570,7 @@ func (x *Index) capacity() int { return min(x.storeCapacity(), x.g.Cap()) }
 // for each row stored; the stores are grown for the rest of the batch first. Caller holds the
 // exclusive lock.
 func (x *Index) appendNodes(vectors []float32, ids []int64, lo, hi int, onInsert api.InsertHook) ([]int64, []pendingNode, error) {
-	if err := x.growFor(x.labels.Total() + len(ids) - lo); err != nil {
+	if err := x.growFor(x.labels.Total() + x.newRows(len(ids)-lo)); err != nil {
 		return nil, nil, err
 	}
 	var failed []int64
@@ -569,6 +578,14 @@ func (x *Index) appendNodes(vectors []float32, ids []int64, lo, hi int, onInsert
 	for i := lo; i < hi; i++ {
 		id := ids[i]
 		v := vectors[i*x.dim : (i+1)*x.dim]
+		if x.slots.len() > 0 { // slots of force-removed nodes first
+			if pn, ok := x.takeSlot(i, id, v, onInsert); ok {
+				pending = append(pending, pn)
+			} else {
+				failed = append(failed, id)
+			}
+			continue
+		}
 		inner, err := x.labels.Append(id)
 		if err != nil {
 			failed = append(failed, id)

@@ -59,6 +59,8 @@ func (x *Index) GetVectors(ids []int64, out []float32) error {
 // (VSAG's rule protects the graph from a vector that moved elsewhere). The node is then
 // re-encoded and re-linked.
 func (x *Index) UpdateVector(label int64, v []float32, force bool) error {
+	x.writeMu.RLock() // no force remove while the node is re-linked
+	defer x.writeMu.RUnlock()
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	r, ok := x.labels.Lookup(label)
@@ -116,7 +118,7 @@ func (x *Index) EstimateMemory(n int64) int64 {
 func (x *Index) MemoryUsage() int64 {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	b := x.baseCodes.MemoryUsage() + x.labels.MemoryUsage() + x.g.MemoryUsage() + fixedOverhead
+	b := x.baseCodes.MemoryUsage() + x.labels.MemoryUsage() + x.g.MemoryUsage() + fixedOverhead + x.slots.memoryUsage()
 	if x.primCodes != nil {
 		b += x.primCodes.memoryUsage()
 	}
@@ -154,6 +156,8 @@ type info struct {
 	// (base_pq_dim, rabitq bits, tq chains) apart; absent in older files.
 	BaseCodeSize    int `json:"base_code_size,omitempty"`
 	PreciseCodeSize int `json:"precise_code_size,omitempty"`
+	// FreeSlots is the length of the free list of force-removed slots (secFreeSlots); absent: 0.
+	FreeSlots int `json:"free_slots,omitempty"`
 }
 
 // Save implements api.Engine. The small sections (info, quantizer states) are encoded now;
@@ -164,7 +168,7 @@ type info struct {
 func (x *Index) Save(f *serial.File) error {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	inf := info{Base: x.base.Name(), BaseTrained: x.base.Trained(), Raw: x.raw != nil, Dim: x.dim, MaxDegree: x.p.MaxDegree, BaseCodeSize: x.base.CodeSize()}
+	inf := info{Base: x.base.Name(), BaseTrained: x.base.Trained(), Raw: x.raw != nil, Dim: x.dim, MaxDegree: x.p.MaxDegree, BaseCodeSize: x.base.CodeSize(), FreeSlots: x.slots.len()}
 	if x.p.GraphType != "nsw" {
 		inf.GraphType = x.p.GraphType
 	}
@@ -199,6 +203,7 @@ func (x *Index) Save(f *serial.File) error {
 		stream(secRawCodes, x.raw.SectionSize(), func(w io.Writer) error { return x.raw.WriteSection(w) })
 	}
 	stream(secGraph, x.g.SectionSize(), func(w io.Writer) error { return x.g.WriteSection(w) })
+	x.saveFreeSlots(f)
 	return nil
 }
 
@@ -308,12 +313,26 @@ func (x *Index) Load(f *serial.File) error {
 	if g.Len() != labels.Total() {
 		return api.Errorf(api.InvalidBinary, "hgraph: the graph holds %d nodes for %d labels", g.Len(), labels.Total())
 	}
+	var slots freeSlots
+	if inf.FreeSlots != 0 {
+		b, err := f.Need(secFreeSlots)
+		if err != nil {
+			return bad(err, "free slots")
+		}
+		if inf.FreeSlots < 0 || inf.FreeSlots > labels.Total() {
+			return api.Errorf(api.InvalidBinary, "hgraph: %d free slots for %d labels", inf.FreeSlots, labels.Total())
+		}
+		if slots, err = loadFreeSlots(b, inf.FreeSlots, labels, g); err != nil {
+			return err
+		}
+	}
 	if x.ts != nil {
 		// the dense primary codes are the prefixes of the base codes
 		x.primCodes = newPrimaryStore(x.ts)
 		x.primCodes.fill(baseCodes.Slab(), baseCodes.Stride(), baseCodes.Len())
 	}
 	x.labels, x.baseCodes, x.preciseCodes, x.raw, x.g = labels, baseCodes, preciseCodes, raw, g
+	x.slots = slots
 	x.resetPools()
 	return nil
 }

@@ -82,6 +82,9 @@ type Params struct {
 	IgnoreReorder bool `json:"ignore_reorder"`
 	// UseElpOptimizer (automatic tuning) is not available; only false is accepted.
 	UseElpOptimizer bool `json:"use_elp_optimizer"`
+	// SupportForceRemove enables removal with RemoveForce (VSAG's support_force_remove,
+	// default false): nodes are taken out of the graph and their slots reused.
+	SupportForceRemove bool `json:"support_force_remove"`
 }
 
 func defaultParams() Params {
