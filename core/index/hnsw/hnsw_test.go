@@ -95,7 +95,7 @@ func TestCreateParams(t *testing.T) {
 	good := `{"max_degree":16,"ef_construction":200}`
 	for _, tc := range []struct {
 		name, js, want string
-		code         api.ErrorCode
+		code           api.ErrorCode
 	}{
 		{"no block", `{"dtype":"float32","metric_type":"l2","dim":8}`, `"hnsw"`, api.InvalidArgument},
 		{"no max_degree", `{"dim":8,"hnsw":{"ef_construction":200}}`, "max_degree", api.InvalidArgument},
@@ -118,7 +118,7 @@ func TestCreateParams(t *testing.T) {
 		})
 	}
 	for _, js := range []string{
-		`{"dim":8,"hnsw":{"max_degree":4,"ef_construction":4}}`,          // M is clamped to 8 inside
+		`{"dim":8,"hnsw":{"max_degree":4,"ef_construction":4}}`,         // M is clamped to 8 inside
 		`{"dim":200,"hnsw":{"max_degree":200,"ef_construction":20000}}`, // max(dim,128), 100 x max_degree
 		`{"dim":8,"dtype":"int8","metric_type":"ip","hnsw":` + good + `}`,
 		`{"dim":8,"metric_type":"cosine","hnsw":{"max_degree":16,"ef_construction":1000,"use_conjugate_graph":true}}`,
