@@ -149,17 +149,18 @@ func (c *Conjugate) Enhance(results []api.Neighbor, keep func(label int64) bool,
 	if len(cand) == 0 {
 		return results, 0, nil
 	}
-	seen := make(map[int64]struct{}, len(results)+len(cand))
-	for _, r := range results {
-		seen[r.ID] = struct{}{}
+	// drop the candidates that are results already or repeated: sorted, the repeats are
+	// neighbours, and each result is found by a binary search
+	slices.Sort(cand)
+	cand = slices.Compact(cand)
+	ids := make([]int64, len(results))
+	for i, r := range results {
+		ids[i] = r.ID
 	}
+	slices.Sort(ids)
 	fresh := cand[:0]
 	for _, l := range cand {
-		if _, ok := seen[l]; ok {
-			continue
-		}
-		seen[l] = struct{}{}
-		if keep == nil || keep(l) {
+		if _, found := slices.BinarySearch(ids, l); !found && (keep == nil || keep(l)) {
 			fresh = append(fresh, l)
 		}
 	}

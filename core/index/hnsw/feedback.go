@@ -2,6 +2,7 @@ package hnsw
 
 import (
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/govsag/vsag/core/api"
@@ -32,11 +33,14 @@ func (x *Index) checkFeedback(what string, k int) error {
 	return nil
 }
 
-// Feedback implements api.Feedbacker: it searches query with opts for k results (consulting
-// the conjugate graph as the request says) and adds an edge from each result to
-// globalOptimum, the query's true nearest neighbour (found by an exact scan when it is
-// api.GlobalOptimumUnknown). It returns the number of edges added: edges present already, self
-// edges and edges beyond a label's 128 are not.
+// Feedback implements api.Feedbacker: it searches query with opts for k results and adds an
+// edge to globalOptimum, the query's true nearest neighbour, from each of the k best nodes the
+// graph search found (the nodes whose conjugate edges a later search of the query follows),
+// as VSAG does. With api.GlobalOptimumUnknown the index finds the query's true k nearest
+// neighbours by an exact scan and links those nodes to the nearest one and to every other one
+// the search missed, so that a later search of the query finds all of them. It returns the
+// number of edges added: edges present already, self edges and edges beyond a label's 128 are
+// not.
 func (x *Index) Feedback(query []float32, k int, opts *api.SearchOptions, globalOptimum int64) (int, error) {
 	if err := x.checkFeedback("feedback", k); err != nil {
 		return 0, err
@@ -44,23 +48,33 @@ func (x *Index) Feedback(query []float32, k int, opts *api.SearchOptions, global
 	if x.g.NumElements() == 0 {
 		return 0, nil
 	}
+	var truth []api.Neighbor
 	if globalOptimum == api.GlobalOptimumUnknown {
-		exact, err := x.g.ExactKnn(query, 1)
-		if err != nil {
+		var err error
+		if truth, err = x.g.ExactKnn(query, k); err != nil {
 			return 0, err
 		}
-		if len(exact) == 0 { // emptied meanwhile
+		if len(truth) == 0 { // emptied meanwhile
 			return 0, nil
 		}
-		globalOptimum = exact[0].ID
 	} else if !x.g.Contains(globalOptimum) {
 		return 0, api.Errorf(api.InvalidArgument, "hnsw: feedback: the global optimum label %d is not in the index", globalOptimum)
 	}
-	res, err := x.KnnSearch(query, k, opts)
+	raw, res, err := x.search(query, k, opts, true)
 	if err != nil {
 		return 0, err
 	}
-	return x.link(res[:min(k, len(res))], globalOptimum), nil
+	from := raw[:min(k, len(raw))]
+	if truth == nil {
+		return x.link(from, globalOptimum), nil
+	}
+	n := x.link(from, truth[0].ID)
+	for _, t := range truth[1:] {
+		if !slices.ContainsFunc(res, func(r api.Neighbor) bool { return r.ID == t.ID }) {
+			n += x.link(from, t.ID)
+		}
+	}
+	return n, nil
 }
 
 // link adds an edge from each result to target and returns how many were added.
@@ -116,14 +130,14 @@ func (x *Index) Pretrain(ids []int64, k int, opts *api.SearchOptions) (int, erro
 			if x.metric.NeedsNormalize() {
 				metric.Normalize(q)
 			}
-			res, err := x.KnnSearch(q, k, opts)
+			n, err := x.Feedback(q, k, opts, id)
 			if err != nil {
+				if !x.g.Contains(id) {
+					break // removed meanwhile
+				}
 				return added, err
 			}
-			if !x.g.Contains(id) {
-				break
-			}
-			added += x.link(res[:min(k, len(res))], id)
+			added += n
 		}
 	}
 	return added, nil

@@ -11,6 +11,8 @@
 package hnsw
 
 import (
+	"slices"
+
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/graph"
 	"github.com/govsag/vsag/core/index/hgraph"
@@ -92,25 +94,36 @@ func (x *Index) Add(vectors []float32, ids []int64, onInsert api.InsertHook) ([]
 // graph search asks for at least graph.ConjugateLookAtK results, which the conjugate graph
 // enhances before the k best are returned.
 func (x *Index) KnnSearch(query []float32, k int, opts *api.SearchOptions) ([]api.Neighbor, error) {
+	_, res, err := x.search(query, k, opts, false)
+	return res, err
+}
+
+// search returns the k best results of a knn search and, when keepRaw is set, the results of
+// the graph search before the conjugate graph enhanced them (those whose conjugate edges a
+// search follows).
+func (x *Index) search(query []float32, k int, opts *api.SearchOptions, keepRaw bool) (raw, res []api.Neighbor, err error) {
 	sp, err := x.parsed.Get(opts.Block)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := sp.checkKnn(k); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if x.cg == nil || !sp.conjugate() {
-		return x.g.KnnSearch(query, k, opts)
+		res, err = x.g.KnnSearch(query, k, opts)
+		return res, res, err
 	}
-	res, err := x.g.KnnSearch(query, max(k, graph.ConjugateLookAtK), opts)
-	if err != nil {
-		return nil, err
+	if raw, err = x.g.KnnSearch(query, max(k, graph.ConjugateLookAtK), opts); err != nil {
+		return nil, nil, err
 	}
-	res, err = x.enhance(query, res, opts.Filter)
-	if err != nil {
-		return nil, err
+	res = raw
+	if keepRaw {
+		res = slices.Clone(raw)
 	}
-	return res[:min(k, len(res))], nil
+	if res, err = x.enhance(query, res, opts.Filter); err != nil {
+		return nil, nil, err
+	}
+	return raw, res[:min(k, len(res))], nil
 }
 
 // enhance merges the conjugate neighbours of the best results into res; only live labels the
