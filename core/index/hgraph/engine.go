@@ -1,6 +1,7 @@
 package hgraph
 
 import (
+	"math"
 	"time"
 
 	"github.com/govsag/vsag/core/api"
@@ -58,6 +59,47 @@ func (x *Index) ExactKnn(query []float32, k int) ([]api.Neighbor, error) {
 	defer ps.putCtx(c)
 	items := x.scan(c, query, min(k, x.labels.Live()), -1, nil, time.Time{})
 	return x.labels.Neighbors(items), nil
+}
+
+// LabelDistances writes into out the distance of query to each of labels, measured with the
+// most precise codes the index holds in one batch, and NaN for a label that is not live.
+func (x *Index) LabelDistances(query []float32, labels []int64, out []float32) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	c, ps := x.getCtx()
+	defer ps.putCtx(c)
+	codes, comp := x.baseCodes, c.base
+	if x.preciseCodes != nil {
+		codes, comp = x.preciseCodes, c.precise
+	}
+	rows := c.ids[:0]
+	for i, l := range labels {
+		r, ok := x.labels.Lookup(l)
+		if !ok {
+			out[i] = float32(math.NaN())
+			continue
+		}
+		out[i] = 0
+		rows = append(rows, r)
+	}
+	c.ids = rows
+	if len(rows) == 0 {
+		return
+	}
+	if cap(c.dists) < len(rows) {
+		c.dists = make([]float32, len(rows))
+	}
+	d := c.dists[:len(rows)]
+	comp.SetQuery(query)
+	comp.DistanceBatch(codes.Slab(), rows, d)
+	j := 0
+	for i := range labels {
+		if math.IsNaN(float64(out[i])) { // not live
+			continue
+		}
+		out[i] = d[j]
+		j++
+	}
 }
 
 // SkipStrategy is VSAG's filter-search skip of hnsw: of the neighbours a filtered search meets,

@@ -1,7 +1,6 @@
 package hnsw
 
 import (
-	"math"
 	"slices"
 	"strconv"
 
@@ -17,8 +16,6 @@ const (
 	generateSearchL = 400
 	generateOmega   = 0.51
 )
-
-var nan32 = float32(math.NaN())
 
 // FeedbackEnabled implements api.Feedbacker: with use_conjugate_graph.
 func (x *Index) FeedbackEnabled() bool { return x.cg != nil }

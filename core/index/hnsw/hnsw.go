@@ -134,15 +134,7 @@ func (x *Index) enhance(query []float32, res []api.Neighbor, filter api.Filter) 
 		keep = filter.CheckValid
 	}
 	res, _, err := x.cg.Enhance(res, keep, func(labels []int64, out []float32) error {
-		if err := x.g.CalcDistanceByIDs(query, labels, out); err != nil {
-			return err
-		}
-		for i, l := range labels {
-			// -1 marks a label that is gone (removed meanwhile), unless -1 is its distance
-			if out[i] == -1 && !x.g.Contains(l) {
-				out[i] = nan32
-			}
-		}
+		x.g.LabelDistances(query, labels, out)
 		return nil
 	})
 	return res, err
