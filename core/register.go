@@ -4,6 +4,7 @@ import (
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/index/bruteforce"
 	"github.com/govsag/vsag/core/index/hgraph"
+	"github.com/govsag/vsag/core/index/hnsw"
 	"github.com/govsag/vsag/core/index/ivf"
 	"github.com/govsag/vsag/core/index/lazyhgraph"
 	"github.com/govsag/vsag/core/params"
@@ -13,6 +14,7 @@ import (
 func init() {
 	RegisterIndex(bruteforce.Name, func(c *params.Create) (api.Engine, error) { return bruteforce.New(c) })
 	RegisterIndex(hgraph.Name, func(c *params.Create) (api.Engine, error) { return hgraph.New(c) })
+	RegisterIndex(hnsw.Name, func(c *params.Create) (api.Engine, error) { return hnsw.New(c) })
 	RegisterIndex(ivf.Name, func(c *params.Create) (api.Engine, error) { return ivf.New(c) })
 	RegisterIndex(lazyhgraph.Name, func(c *params.Create) (api.Engine, error) { return lazyhgraph.New(c) })
 }

@@ -1402,6 +1402,49 @@ int vsag_iterator_drain(vsag_iterator_t iterator, int64_t k, int64_t* ids, float
 
 /** vsag_iterator_destroy releases a session (NULL is a no-op); the handle is invalid afterwards. */
 int vsag_iterator_destroy(vsag_iterator_t iterator);
+/* ---- conjugate graph: feedback and pretraining ------------------------------------------- */
+
+/**
+ * VSAG_GLOBAL_OPTIMUM_UNKNOWN, as vsag_index_feedback's global_optimum_id, makes the index find
+ * the query's true nearest neighbour itself by an exact scan (VSAG's default argument).
+ */
+#define VSAG_GLOBAL_OPTIMUM_UNKNOWN INT64_MAX
+
+/**
+ * vsag_index_feedback teaches the conjugate graph of index (VSAG_FEATURE_SUPPORT_FEEDBACK: an
+ * "hnsw" index created with "use_conjugate_graph": true) from one query, as VSAG's
+ * Index::Feedback: the query (dim elements of type dtype) is searched for its k nearest
+ * neighbours with parameters (the search JSON, such as {"hnsw":{"ef_search":16}}), and an edge
+ * is added from each result to global_optimum_id, the label of the query's true nearest
+ * neighbour (VSAG_GLOBAL_OPTIMUM_UNKNOWN: found by an exact scan over the index). Later knn
+ * searches with "use_conjugate_graph_search" (true by default) follow these edges from their
+ * best results. *num_edges (may be NULL) receives the number of edges added: edges already
+ * present, self edges and edges beyond 128 per label are not. An empty index adds none.
+ * Returns: 0, or VSAG_UNSUPPORTED_INDEX_OPERATION (an index without a conjugate graph),
+ * VSAG_INVALID_ARGUMENT (k <= 0, NULL query, a NaN or infinite value, bad JSON, a
+ * global_optimum_id that is not in the index), VSAG_DIMENSION_NOT_EQUAL (dim),
+ * VSAG_WRONG_STATUS (an immutable index). On error nothing is added.
+ * Ownership: query and parameters are read during the call only.
+ * Thread-safety: any thread; it runs beside searches and writes, and a save waits for it.
+ */
+int vsag_index_feedback(vsag_index_t index, const void* query, vsag_dtype_t dtype, uint64_t dim,
+                        int64_t k, const char* parameters, int64_t global_optimum_id,
+                        uint64_t* num_edges);
+
+/**
+ * vsag_index_pretrain teaches the conjugate graph without queries, as VSAG's Index::Pretrain:
+ * for each of the count labels of ids, its stored vector is searched for 50 neighbours, and for
+ * each neighbour a query made 51% of the way from the neighbour to the vector is given as
+ * feedback (k results searched with parameters) with the label as the global optimum.
+ * *num_edges (may be NULL) receives the number of edges added.
+ * Returns: 0, or VSAG_UNSUPPORTED_INDEX_OPERATION (an index without a conjugate graph),
+ * VSAG_INVALID_ARGUMENT (k <= 0, NULL ids with count > 0, bad JSON, a label that is not in the
+ * index: then nothing is added), VSAG_WRONG_STATUS (an immutable index).
+ * Ownership: ids and parameters are read during the call only.
+ * Thread-safety: as vsag_index_feedback. It costs about 51 searches per label.
+ */
+int vsag_index_pretrain(vsag_index_t index, const int64_t* ids, uint64_t count, int64_t k,
+                        const char* parameters, uint64_t* num_edges);
 
 #ifdef __cplusplus
 } /* extern "C" */

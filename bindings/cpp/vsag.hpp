@@ -972,6 +972,30 @@ public:
         return {};
     }
 
+    /// Feedback teaches the conjugate graph (SUPPORT_FEEDBACK: hnsw created with
+    /// "use_conjugate_graph": true) from the first float32 vector of query: it is searched for k
+    /// results with parameters and its results are linked to global_optimum_tag_id, its true
+    /// nearest neighbour (by default found by an exact scan, together with the other true
+    /// neighbours the search missed). Returns the number of edges added.
+    expected<uint32_t> Feedback(const DatasetPtr& query, int64_t k, const std::string& parameters,
+                                int64_t global_optimum_tag_id = VSAG_GLOBAL_OPTIMUM_UNKNOWN) {
+        const float* v = query ? query->GetFloat32Vectors() : nullptr;
+        uint64_t dim = query ? static_cast<uint64_t>(query->GetDim()) : 0;
+        uint64_t n = 0;
+        int rc = vsag_index_feedback(h_, v, VSAG_DTYPE_FLOAT32, dim, k, parameters.c_str(), global_optimum_tag_id, &n);
+        if (rc != VSAG_SUCCESS) return detail::fail<uint32_t>(rc);
+        return static_cast<uint32_t>(n);
+    }
+    /// Pretrain teaches the conjugate graph from queries made around the stored vectors of
+    /// base_tag_ids (k results searched with parameters each). Returns the number of edges added.
+    expected<uint32_t> Pretrain(const std::vector<int64_t>& base_tag_ids, uint32_t k, const std::string& parameters) {
+        uint64_t n = 0;
+        int rc = vsag_index_pretrain(h_, base_tag_ids.data(), base_tag_ids.size(), static_cast<int64_t>(k),
+                                     parameters.c_str(), &n);
+        if (rc != VSAG_SUCCESS) return detail::fail<uint32_t>(rc);
+        return static_cast<uint32_t>(n);
+    }
+
     /// Clone returns an independent deep copy.
     expected<IndexPtr> Clone() const {
         vsag_index_t c = nullptr;

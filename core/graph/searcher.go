@@ -36,6 +36,10 @@ type Params struct {
 	// decides which nodes are expanded and when the search stops, but the best Capacity
 	// eligible nodes seen are returned (the candidates a caller reranks).
 	Capacity int
+	// Visit, when non-nil, is asked about every neighbour of the bottom layer not visited yet,
+	// before its distance is computed; false leaves the neighbour out of the search (hnsw's
+	// skip_ratio skips a share of the neighbours its filter rejects this way).
+	Visit func(id uint32) bool
 }
 
 // Searcher is the per-goroutine state of a search: visited list, heaps and scratch. It is
@@ -150,9 +154,10 @@ func (s *Searcher) SearchLayer(g *Graph, level int, sp Space, ep uint32, epD flo
 	var deadline time.Time
 	var rangeMode bool
 	var radius float32
+	var visit func(uint32) bool
 	s.split = false
 	if p != nil {
-		hopsLimit, deadline, rangeMode, radius = p.HopsLimit, p.Deadline, p.Range, p.Radius
+		hopsLimit, deadline, rangeMode, radius, visit = p.HopsLimit, p.Deadline, p.Range, p.Radius, p.Visit
 		if p.Capacity > ef {
 			s.split = true
 			s.buf.Reset(p.Capacity)
@@ -200,7 +205,7 @@ func (s *Searcher) SearchLayer(g *Graph, level int, sp Space, ep uint32, epD flo
 		ids := s.ids[:0]
 		for i := 1; i <= n; i++ {
 			id := atomic.LoadUint32(&l[i])
-			if !s.vis.Visit(id) {
+			if !s.vis.Visit(id) && (visit == nil || visit(id)) {
 				ids = append(ids, id)
 			}
 		}

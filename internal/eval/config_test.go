@@ -283,10 +283,12 @@ func TestShippedTemplateParses(t *testing.T) {
 	require.NoError(t, err)
 	job, err := ParseYAML(data)
 	require.NoError(t, err)
-	require.Len(t, job.Cases, 5)
+	require.Len(t, job.Cases, 6)
 	require.Len(t, job.Exporters, 2)
 	require.Equal(t, "knn_filter", job.Cases[2].SearchMode)
 	require.Equal(t, "ef_search=10,20,40,80,160", job.Cases[3].Sweep)
 	require.Equal(t, "ivf", job.Cases[4].IndexName)
 	require.Equal(t, "scan_buckets_count=1,2,4,8,16,32,64", job.Cases[4].Sweep)
+	require.Equal(t, "hnsw", job.Cases[5].IndexName)
+	require.True(t, job.Cases[5].HNSWLib)
 }

@@ -879,6 +879,58 @@ class Index:
         check_error(lib.vsag_index_clone(self._handle(), ctypes.byref(out)), "clone")
         return Index._from_handle(out.value)
 
+    def feedback(self, query: Any, k: int, parameters: Parameters = "",
+                 global_optimum_tag_id: Optional[int] = None) -> int:
+        """feedback teaches the index's conjugate graph from one query (SUPPORT_FEEDBACK: an
+        "hnsw" index created with "use_conjugate_graph": true), as VSAG's Index::Feedback.
+
+        The query is searched for k results with parameters, and the nodes the graph search
+        found are linked to global_optimum_tag_id, the label of the query's true nearest
+        neighbour. With None the index finds the query's true k nearest neighbours itself by an
+        exact scan and links to the nearest one and to every other one the search missed. Later
+        searches with "use_conjugate_graph_search" (true by default) follow these links.
+
+        Args:
+            query: one vector (dim,) of the index's element type.
+            k: the number of results searched and linked (> 0).
+            parameters: the search JSON (str or dict), such as {"hnsw": {"ef_search": 16}}.
+            global_optimum_tag_id: the label of the query's nearest neighbour, or None.
+
+        Returns:
+            The number of edges added (edges already present are not counted).
+
+        Raises:
+            UnsupportedIndexOperationError: the index has no conjugate graph.
+            InvalidArgumentError: k <= 0, a bad query or JSON, a global optimum not in the index.
+        """
+        op = "feedback"
+        q = self._query(query, "query", op)
+        opt = _INT64_MAX if global_optimum_tag_id is None else _label(global_optimum_tag_id,
+                                                                       "global_optimum_tag_id")
+        out = ctypes.c_uint64()
+        check(lib.vsag_index_feedback(self._handle(), _addr(q), self._dt, q.size, _k(k),
+                                      _params(parameters), opt, ctypes.byref(out)), op)
+        return int(out.value)
+
+    def pretrain(self, ids: Any, k: int, parameters: Parameters = "") -> int:
+        """pretrain teaches the conjugate graph without queries, as VSAG's Index::Pretrain: for
+        each label of ids, queries are made around its stored vector (moved 49% of the way
+        towards each of its 50 nearest neighbours) and given as feedback with the label as the
+        global optimum, k results searched with parameters each (about 51 searches per label).
+
+        Returns:
+            The number of edges added.
+
+        Raises:
+            UnsupportedIndexOperationError: the index has no conjugate graph.
+            InvalidArgumentError: k <= 0, bad JSON, a label not in the index (nothing is added).
+        """
+        arr = _labels(ids, "ids").reshape(-1)
+        out = ctypes.c_uint64()
+        check(lib.vsag_index_pretrain(self._handle(), _addr(arr), arr.size, _k(k),
+                                      _params(parameters), ctypes.byref(out)), "pretrain")
+        return int(out.value)
+
     def export_model(self) -> "Index":
         """export_model returns a new, empty index with this index's type, parameters and
         trained model (centroids, codebooks, quantizer ranges), but none of its vectors.

@@ -253,6 +253,12 @@ _PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
         [c_void_p, c_void_p, c_int, c_uint64, c_uint64, c_void_p, c_uint64, c_void_p],
     ),
     ("vsag_index_check_feature", c_int, [c_void_p, c_int, P(c_bool)]),
+    (
+        "vsag_index_feedback",
+        c_int,
+        [c_void_p, c_void_p, c_int, c_uint64, c_int64, c_char_p, c_int64, P(c_uint64)],
+    ),
+    ("vsag_index_pretrain", c_int, [c_void_p, c_void_p, c_uint64, c_int64, c_char_p, P(c_uint64)]),
     ("vsag_index_estimate_memory", c_int, [c_void_p, c_uint64, P(c_uint64)]),
     ("vsag_index_check_id_exist", c_int, [c_void_p, c_int64, P(c_bool)]),
     ("vsag_index_check_ids_exist", c_int, [c_void_p, c_void_p, c_uint64, c_void_p]),

@@ -2600,6 +2600,18 @@ static void test_lazy_hgraph(void) {
           VSAG_INVALID_ARGUMENT);
 }
 
+/* The conjugate graph functions; tests/capi/feedback_test.c covers them on hnsw. */
+static void test_feedback_unsupported(void) {
+    vsag_index_t idx = NULL;
+    OK(vsag_index_make("brute_force", BF_PARAMS, &idx));
+    OK(vsag_index_build_vectors(idx, base, VSAG_DTYPE_FLOAT32, ids, N, DIM, NULL, NULL));
+    uint64_t edges = 0;
+    FAILS(vsag_index_feedback(idx, queries, VSAG_DTYPE_FLOAT32, DIM, K, "", VSAG_GLOBAL_OPTIMUM_UNKNOWN, &edges),
+          VSAG_UNSUPPORTED_INDEX_OPERATION);
+    FAILS(vsag_index_pretrain(idx, ids, 1, K, "", &edges), VSAG_UNSUPPORTED_INDEX_OPERATION);
+    OK(vsag_index_close(idx));
+}
+
 int main(int argc, char** argv) {
     if (argc > 1) snprintf(scratch, sizeof(scratch), "%s", argv[1]);
     base = tu_vectors(N, DIM, 1);
@@ -2623,6 +2635,7 @@ int main(int argc, char** argv) {
     test_row_kinds();
     test_ivf();
     test_lazy_hgraph();
+    test_feedback_unsupported();
 
     free(base);
     free(queries);

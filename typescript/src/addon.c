@@ -2662,6 +2662,67 @@ static napi_value index_merge(napi_env env, napi_callback_info info) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Conjugate graph (hnsw with use_conjugate_graph)                                            */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * feedback(query, k, parameters, globalOptimumId) teaches the conjugate graph from one query
+ * and returns the number of edges added; globalOptimumId undefined or null: the index finds
+ * the query's true neighbours by an exact scan (VSAG_GLOBAL_OPTIMUM_UNKNOWN).
+ */
+static napi_value index_feedback(napi_env env, napi_callback_info info) {
+    size_t argc = 4;
+    napi_value argv[4];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    typed_arg q;
+    vsag_dtype_t dtype;
+    int64_t k, optimum = VSAG_GLOBAL_OPTIMUM_UNKNOWN;
+    if (!get_vectors(env, ni, argv[0], "query", &q, &dtype)) return NULL;
+    if (!get_k(env, argv[1], &k)) return NULL;
+    napi_valuetype t = napi_undefined;
+    napi_typeof(env, argv[3], &t);
+    if (t != napi_undefined && t != napi_null && !get_label(env, argv[3], "globalOptimumId", &optimum))
+        return NULL;
+    str_arg params;
+    if (!get_string(env, argv[2], "parameters", true, &params)) return NULL;
+    uint64_t edges = 0;
+    int st = vsag_index_feedback(ni->handle, q.data, dtype, q.length, k, params.s, optimum, &edges);
+    str_free(&params);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    napi_value out;
+    NAPI_CALL(env, napi_create_double(env, (double)edges, &out));
+    return out;
+}
+
+/* pretrain(ids, k, parameters) teaches the conjugate graph from the stored vectors of ids. */
+static napi_value index_pretrain(napi_env env, napi_callback_info info) {
+    size_t argc = 3;
+    napi_value argv[3];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    typed_arg ids;
+    int64_t k;
+    if (!get_ids(env, argv[0], "ids", &ids)) return NULL;
+    if (!get_k(env, argv[1], &k)) return NULL;
+    str_arg params;
+    if (!get_string(env, argv[2], "parameters", true, &params)) return NULL;
+    uint64_t edges = 0;
+    int st = vsag_index_pretrain(ni->handle, ids.data, ids.length, k, params.s, &edges);
+    str_free(&params);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    napi_value out;
+    NAPI_CALL(env, napi_create_double(env, (double)edges, &out));
+    return out;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Asynchronous methods                                                                        */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -2675,7 +2736,8 @@ typedef enum op_kind {
     OP_LOAD_FILE,
     OP_SEARCH,
     OP_MERGE,
-    OP_TRAIN
+    OP_TRAIN,
+    OP_PRETRAIN
 } op_kind;
 
 /* async_op is one operation queued on the libuv pool. */
@@ -2779,6 +2841,10 @@ static void op_execute(napi_env env, void* data) {
             op->status = vsag_index_train_vectors(op->handle, op->vectors, op->dtype, op->count,
                                                   op->dim);
             break;
+        case OP_PRETRAIN:
+            op->status = vsag_index_pretrain(op->handle, op->ids, op->count, op->k, op->str,
+                                             &op->num_failed);
+            break;
         case OP_SAVE: op->status = vsag_index_serialize_file(op->handle, op->str); break;
         case OP_LOAD: op->status = vsag_index_deserialize_file(op->handle, op->str); break;
         case OP_LOAD_FILE: {
@@ -2827,6 +2893,10 @@ static napi_value op_result(napi_env env, async_op* op) {
         case OP_SAVE:
         case OP_LOAD:
         case OP_TRAIN: return undefined(env);
+        case OP_PRETRAIN: {
+            napi_value n;
+            return napi_create_double(env, (double)op->num_failed, &n) == napi_ok ? n : NULL;
+        }
         case OP_LOAD_FILE: {
             vsag_index_t h = op->loaded;
             op->loaded = NULL; /* owned by the new object, or closed by wrap_handle */
@@ -2961,6 +3031,35 @@ static napi_value index_train_async(napi_env env, napi_callback_info info) {
         return NULL;
     }
     return op_queue(env, op, "vsag.trainAsync");
+}
+
+/* pretrainAsync(ids, k, parameters): pretrain on the libuv thread pool; resolves to the edges added. */
+static napi_value index_pretrain_async(napi_env env, napi_callback_info info) {
+    size_t argc = 3;
+    napi_value argv[3], self;
+    native_index* ni = this_index(env, info, &argc, argv, &self);
+    if (ni == NULL) return NULL;
+    typed_arg ids;
+    int64_t k;
+    if (!get_ids(env, argv[0], "ids", &ids)) return NULL;
+    if (!get_k(env, argv[1], &k)) return NULL;
+    str_arg params;
+    if (!get_string(env, argv[2], "parameters", true, &params)) return NULL;
+    async_op* op = op_new(env, OP_PRETRAIN, ni, self);
+    if (op == NULL) {
+        str_free(&params);
+        return NULL;
+    }
+    op->ids = ids.data;
+    op->count = ids.length;
+    op->k = k;
+    op->str = heap_string(&params);
+    if (!op_keep(env, op, argv[0])) {
+        op_free(env, op);
+        throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+        return NULL;
+    }
+    return op_queue(env, op, "vsag.pretrainAsync");
 }
 
 /* mergeAsync(sources, froms, tos): merge on the libuv thread pool. */
@@ -3557,6 +3656,9 @@ NAPI_MODULE_INIT() {
         METHOD("merge", index_merge),
         METHOD("mergeAsync", index_merge_async),
         METHOD("iteratorCreate", index_iterator_create),
+        METHOD("feedback", index_feedback),
+        METHOD("pretrain", index_pretrain),
+        METHOD("pretrainAsync", index_pretrain_async),
     };
     napi_value ctor;
     if (napi_define_class(env, "NativeIndex", NAPI_AUTO_LENGTH, index_new, NULL,

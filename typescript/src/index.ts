@@ -452,6 +452,9 @@ interface NativeIndex {
     merge(sources: NativeIndex[], froms: (LabelList | null)[], tos: (LabelList | null)[]): BigInt64Array;
     mergeAsync(sources: NativeIndex[], froms: (LabelList | null)[], tos: (LabelList | null)[]): Promise<BigInt64Array>;
     iteratorCreate(v: VectorArray, p: string | undefined, f: Filter | undefined): unknown;
+    feedback(q: VectorArray, k: number | bigint, p: string | undefined, optimum: Label | undefined): number;
+    pretrain(ids: BigInt64Array, k: number | bigint, p: string | undefined): number;
+    pretrainAsync(ids: BigInt64Array, k: number | bigint, p: string | undefined): Promise<number>;
 }
 
 /* The units of a merge, split for the addon: one source and one optional id map per entry. */
@@ -916,6 +919,36 @@ export class Index {
      */
     calcDistancesByIdBatch(queries: VectorArray, nq: number, ids: BigInt64Array): Float32Array {
         return this.native.calcDistancesByIdBatch(queries, nq, ids);
+    }
+
+    /**
+     * Teach the conjugate graph from one query (Feature.SUPPORT_FEEDBACK: an "hnsw" index
+     * created with `"use_conjugate_graph": true`), as VSAG's Index::Feedback: the query is
+     * searched for k results with parameters and the nodes the graph search found are linked to
+     * globalOptimumId, the label of the query's true nearest neighbour. Without it the index
+     * finds the query's true k nearest neighbours itself by an exact scan and links to the
+     * nearest one and to every other one the search missed. Searches with
+     * `use_conjugate_graph_search` (true by default) follow these links. Returns the number of
+     * edges added. Throws UNSUPPORTED_INDEX_OPERATION without a conjugate graph.
+     */
+    feedback(query: VectorArray, k: number | bigint, parameters?: Parameters, globalOptimumId?: Label): number {
+        return this.native.feedback(query, k, json(parameters), globalOptimumId);
+    }
+
+    /**
+     * Teach the conjugate graph without queries, as VSAG's Index::Pretrain: for each label,
+     * queries made around its stored vector (49% of the way towards each of its 50 nearest
+     * neighbours) are given as feedback with the label as the global optimum, searched for k
+     * results with parameters (about 51 searches per label). Returns the number of edges added;
+     * a label not in the index throws INVALID_ARGUMENT and nothing is added.
+     */
+    pretrain(ids: BigInt64Array | readonly Label[], k: number | bigint, parameters?: Parameters): number {
+        return this.native.pretrain(labelArray(ids, "ids"), k, json(parameters));
+    }
+
+    /** {@link Index.pretrain} on the libuv thread pool. */
+    async pretrainAsync(ids: BigInt64Array | readonly Label[], k: number | bigint, parameters?: Parameters): Promise<number> {
+        return this.native.pretrainAsync(labelArray(ids, "ids"), k, json(parameters));
     }
 
     /** Alias of {@link Index.calcDistancesById} (the upstream package's older name). */

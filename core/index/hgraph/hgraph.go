@@ -117,6 +117,7 @@ type searchCtx struct {
 	filter api.Filter
 	labels *store.Labels
 	keep   func(uint32) bool
+	skip   skipState // SearchParams.Skip's state, set per query
 }
 
 // New creates an empty hgraph index from parsed create parameters.
@@ -125,6 +126,12 @@ func New(c *params.Create) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newFromParams(c, p)
+}
+
+// newFromParams creates an empty index with validated parameters.
+func newFromParams(c *params.Create, p Params) (*Index, error) {
+	var err error
 	opts := p.quantOptions()
 	var base quant.Quantizer
 	var split quant.SplitPrecise
@@ -885,6 +892,9 @@ func (x *Index) graphSearch(c *searchCtx, query []float32, ef, capacity int, sp 
 	if filter != nil {
 		c.filter, c.labels = filter, x.labels
 		p.Keep = c.keep
+		if sp.Skip != nil {
+			p.Visit = c.skipGate(sp.Skip, filter)
+		}
 	}
 	return c.s.Search(x.g, graph.Space{Comp: c.trav, Slab: x.travSlab()}, &p)
 }

@@ -255,6 +255,9 @@ type SearchParams struct {
 	EnableReorder *bool `json:"enable_reorder"`
 	// UseExtraInfoFilter filters on extra info, which hgraph does not store; only false.
 	UseExtraInfoFilter bool `json:"use_extra_info_filter"`
+	// Skip, set only by index types built on this engine (hnsw's skip_ratio and
+	// skip_strategy), skips a share of the neighbours a filter rejects without measuring them.
+	Skip *SkipStrategy `json:"-"`
 }
 
 const block = "search parameters \"hgraph\""
