@@ -587,3 +587,14 @@ func (a *analysis) neighborRecall(q []float32, p *perQuery, gt []Neighbor, label
 	}
 	p.nbRecall, p.nbRecallOK = float64(min(hits, n))/float64(n), true
 }
+
+// AnalysisSearchParams returns the search JSON GetStats searches with by default (hgraph:
+// ef_search = ef_construction), a starting point for AnalyzeIndexBySearch;
+// UNSUPPORTED_INDEX_OPERATION for index types without analysis.
+func (x *Index) AnalysisSearchParams() (string, error) {
+	in, ok := x.eng().(api.Introspector)
+	if !ok {
+		return "", api.Errorf(api.UnsupportedIndexOperation, "index analysis is not supported by %s", x.name)
+	}
+	return in.AnalysisSearchParams(), nil
+}
