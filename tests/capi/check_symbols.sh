@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# check_symbols.sh HEADER LIBRARY TEST_SOURCE
+# check_symbols.sh HEADER LIBRARY TEST_SOURCE [MORE_TEST_SOURCES...]
 # Fails unless the functions declared in the header and the symbols exported by the library are
-# the same set, and the C test program calls every one of them.
+# the same set, and the C test programs call every one of them.
 set -euo pipefail
 header=${1:-include/vsag.h}
 lib=${2:-build/lib/libvsag.so}
 test_src=${3:-tests/capi/capi_test.c}
+test_srcs=("$test_src" "${@:4}")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -23,8 +24,8 @@ if ! cmp -s "$tmp/header" "$tmp/lib"; then
   status=1
 fi
 while read -r fn; do
-  if ! grep -qE "\b$fn\b" "$test_src"; then
-    echo "  not called by $test_src: $fn"
+  if ! grep -qE "\b$fn\b" "${test_srcs[@]}"; then
+    echo "  not called by ${test_srcs[*]}: $fn"
     status=1
   fi
 done <"$tmp/header"
