@@ -25,7 +25,9 @@ import (
 // ivf: bucket_count, bucket_num, bucket_radius, ...); duplicate_ratio; and, from a sample of
 // stored vectors searched as queries: recall_base, self_recall, avg_distance_base,
 // time_cost_query, quantization_bias_ratio, quantization_inversion_count_rate and, for graphs,
-// proximity_recall_neighbor.
+// proximity_recall_neighbor. self_recall is the fraction of sampled vectors found among their
+// own k results (or an identical vector found); under ip a vector need not be its own nearest
+// neighbour, so it can be below 1 on a perfect index.
 //
 // AnalyzeIndexBySearch: for a query set, recall_query, avg_distance_query, time_cost_query,
 // latency_ms, quantization_bias_ratio_query and quantization_inversion_count_rate_query.
