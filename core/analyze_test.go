@@ -225,3 +225,68 @@ func nanVec() []float32 {
 }
 
 func nan() float64 { var z float64; return z / z }
+
+// TestGetStatsConcurrentWithWrites runs GetStats and AnalyzeIndexBySearch while other
+// goroutines add, remove and search: every statistics object is a snapshot, its histograms
+// covering exactly the live count it reports (run with -race too).
+func TestGetStatsConcurrentWithWrites(t *testing.T) {
+	idx, queries := analyzed(t, "hgraph", fmt.Sprintf(`{"dtype":"float32","metric_type":"l2","dim":%d,"index_param":{"base_quantization_type":"fp32","max_degree":12,"ef_construction":40}}`, anDim))
+	extra := dataset.Clustered(400, anDim, 8, 4)
+	done := make(chan struct{})
+	errs := make(chan error, 3)
+	go func() { // writer: adds in small batches, removes every other batch's first label
+		defer close(done)
+		defer func() { errs <- nil }()
+		for b := 0; b < 20; b++ {
+			ids := make([]int64, 20)
+			for i := range ids {
+				ids[i] = int64(100000 + b*20 + i)
+			}
+			if _, err := idx.Add(&Dataset{NumElements: 20, Dim: anDim, IDs: ids, Float32: extra[b*20*anDim : (b+1)*20*anDim]}); err != nil {
+				errs <- err
+				return
+			}
+			if b%2 == 0 {
+				if _, err := idx.Remove(ids[0]); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}
+	}()
+	go func() { // reader: searches keep running
+		for {
+			select {
+			case <-done:
+				errs <- nil
+				return
+			default:
+			}
+			if _, err := idx.Search(queries[:anDim], 5, `{"hgraph":{"ef_search":20}}`, nil); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	for i := 0; ; i++ {
+		s, err := idx.GetStatsWithOptions(StatsOptions{SampleSize: 10, TopK: 10})
+		require.NoError(t, err)
+		m := parseStats(t, s)
+		var sum float64
+		for _, c := range m["out_degree_distribution"].([]any) {
+			sum += c.(float64)
+		}
+		require.EqualValues(t, m["num_elements"], sum, "a snapshot: histogram and count agree")
+		require.EqualValues(t, m["total_count"], m["num_elements"].(float64)+m["deleted_count"].(float64))
+		_, err = idx.AnalyzeIndexBySearch(&Dataset{NumElements: 2, Dim: anDim, Float32: queries[:2*anDim]}, 5, `{"hgraph":{"ef_search":20}}`)
+		require.NoError(t, err)
+		select {
+		case <-done:
+			require.NoError(t, <-errs)
+			require.NoError(t, <-errs)
+			return
+		default:
+		}
+		require.Less(t, i, 10000)
+	}
+}
