@@ -769,6 +769,9 @@ func (x *Index) features() api.FeatureSet {
 	if _, ok := eng.(api.Merger); ok {
 		s = s.With(api.SupportMergeIndex)
 	}
+	if _, ok := eng.(api.Introspector); ok {
+		s = s.With(api.SupportGetStats).With(api.SupportAnalyzeIndexBySearch)
+	}
 	if x.extra != nil {
 		s = s.With(api.SupportGetExtraInfoByID).With(api.SupportUpdateExtraInfoConcurrent).With(api.SupportKnnSearchWithExFilter)
 	}

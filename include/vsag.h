@@ -1446,6 +1446,45 @@ int vsag_index_feedback(vsag_index_t index, const void* query, vsag_dtype_t dtyp
 int vsag_index_pretrain(vsag_index_t index, const int64_t* ids, uint64_t count, int64_t k,
                         const char* parameters, uint64_t* num_edges);
 
+/* ---- index introspection ---------------------------------------------------------------- */
+
+/**
+ * vsag_index_get_stats stores in *out a new NUL-terminated JSON object with the index's
+ * statistics, VSAG's GetStats (VSAG_FEATURE_SUPPORT_GET_STATS), and its length without the NUL
+ * in *size (may be NULL). Release *out with vsag_free. Keys, VSAG's where VSAG has them:
+ * total_count, deleted_count, num_elements; the structure (hgraph: connect_components,
+ * maximal_component_size, in_degree_distribution, out_degree_distribution, average_degree,
+ * unreachable_from_entry, ...; ivf: bucket_count, bucket_num, bucket_radius, ...);
+ * duplicate_ratio; and from a sample of stored vectors searched as queries: recall_base,
+ * self_recall, avg_distance_base, time_cost_query, quantization_bias_ratio,
+ * quantization_inversion_count_rate (an object {"skipped_reason": ...} when the index keeps
+ * nothing more precise than lossy base codes) and, on graphs, proximity_recall_neighbor.
+ * Returns: 0, VSAG_INVALID_ARGUMENT (bad handle, NULL out), VSAG_UNSUPPORTED_INDEX_OPERATION
+ * (index types without the feature).
+ * Thread-safety: any thread; searches run meanwhile, writes to index wait until it returns.
+ */
+int vsag_index_get_stats(vsag_index_t index, char** out, uint64_t* size);
+
+/**
+ * vsag_index_analyze_by_search searches nq queries (row-major, nq x dim of dtype, as
+ * vsag_index_knn_search_batch takes them) for their k nearest neighbours with the search JSON
+ * parameters, one query at a time, and stores in *out a new NUL-terminated JSON object with
+ * VSAG's AnalyzeIndexBySearch analysis (VSAG_FEATURE_SUPPORT_ANALYZE_INDEX_BY_SEARCH) and its
+ * length without the NUL in *size (may be NULL): recall_query (against exact ground truth over
+ * the stored vectors), avg_distance_query, time_cost_query and latency_ms {mean, p50, p90, p99,
+ * max} in milliseconds, quantization_bias_ratio_query and
+ * quantization_inversion_count_rate_query. Release *out with vsag_free. A k above the number
+ * of vectors is capped at it.
+ * Returns: 0, VSAG_INVALID_ARGUMENT (bad handle, NULL out or queries, nq 0, k <= 0, bad JSON,
+ * NaN/Inf in a query, bad dtype), VSAG_DIMENSION_NOT_EQUAL, VSAG_INDEX_EMPTY (no vectors),
+ * VSAG_UNSUPPORTED_INDEX_OPERATION (index types without the feature).
+ * Ownership: queries and parameters are read during the call only.
+ * Thread-safety: any thread; searches run meanwhile, writes to index wait until it returns.
+ */
+int vsag_index_analyze_by_search(vsag_index_t index, const void* queries, vsag_dtype_t dtype,
+                                 uint64_t nq, uint64_t dim, int64_t k, const char* parameters,
+                                 char** out, uint64_t* size);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -1151,6 +1151,38 @@ public:
         s.resize(static_cast<size_t>(n));
         return s;
     }
+    /// GetStats returns the index's statistics as VSAG's GetStats JSON object (graph
+    /// connectivity and degrees, bucket sizes, duplicates, sampled self-recall, quantization
+    /// error; see vsag_index_get_stats).
+    expected<std::string> GetStats() const {
+        char* out = nullptr;
+        uint64_t len = 0;
+        int rc = vsag_index_get_stats(h_, &out, &len);
+        if (rc != VSAG_SUCCESS) return detail::fail<std::string>(rc);
+        std::string s(out, static_cast<size_t>(len));
+        vsag_free(out);
+        return s;
+    }
+    /// AnalyzeIndexBySearch searches nq float32 queries (row-major) for k neighbours with the
+    /// search JSON parameters and returns VSAG's AnalyzeIndexBySearch JSON object (recall against
+    /// exact ground truth, latency, quantization error; see vsag_index_analyze_by_search).
+    expected<std::string> AnalyzeIndexBySearch(const float* queries, uint64_t nq, int64_t k,
+                                               const std::string& parameters) const {
+        char* out = nullptr;
+        uint64_t len = 0;
+        int rc = vsag_index_analyze_by_search(h_, queries, VSAG_DTYPE_FLOAT32, nq, static_cast<uint64_t>(GetDim()),
+                                              k, parameters.c_str(), &out, &len);
+        if (rc != VSAG_SUCCESS) return detail::fail<std::string>(rc);
+        std::string s(out, static_cast<size_t>(len));
+        vsag_free(out);
+        return s;
+    }
+    /// AnalyzeIndexBySearch with every row of a float32 dataset as a query.
+    expected<std::string> AnalyzeIndexBySearch(const DatasetPtr& queries, int64_t k, const std::string& parameters) const {
+        if (!queries) return Error{ErrorType::INVALID_ARGUMENT, "analyze index by search: the dataset is null"};
+        return AnalyzeIndexBySearch(queries->GetFloat32Vectors(), static_cast<uint64_t>(queries->GetNumElements()), k,
+                                    parameters);
+    }
 
     /// handle returns the C handle (owned by this object).
     vsag_index_t handle() const { return h_; }

@@ -1253,6 +1253,58 @@ class Index:
             lib.vsag_free(out)
         return json.loads(text)
 
+    def _json_out(self, call: Any, op: str) -> Dict[str, Any]:
+        """_json_out runs call(out, size) for a JSON object the library allocates, frees it and
+        returns it parsed."""
+        out = ctypes.c_void_p()
+        size = ctypes.c_uint64()
+        check(call(ctypes.byref(out), ctypes.byref(size)), op)
+        try:
+            text = ctypes.string_at(out.value, size.value).decode("utf-8")
+        finally:
+            lib.vsag_free(out)
+        result: Dict[str, Any] = json.loads(text)
+        return result
+
+    def get_stats(self) -> Dict[str, Any]:
+        """get_stats returns the index's statistics (VSAG's GetStats) as a dict: total_count,
+        deleted_count, num_elements; the structure (hgraph: connect_components,
+        maximal_component_size, in_degree_distribution, out_degree_distribution,
+        average_degree, unreachable_from_entry, ...; ivf: bucket_count, bucket_num,
+        bucket_radius, ...); duplicate_ratio; and, from a sample of stored vectors searched as
+        queries, recall_base, self_recall, avg_distance_base, time_cost_query,
+        quantization_bias_ratio, quantization_inversion_count_rate (a dict with
+        ``skipped_reason`` when the index keeps nothing more precise than lossy base codes) and,
+        on graphs, proximity_recall_neighbor. Writes wait while it runs; searches do not.
+        Raises UnsupportedIndexOperationError on index types without SUPPORT_GET_STATS."""
+        h = self._handle()
+        return self._json_out(lambda out, size: lib.vsag_index_get_stats(h, out, size),
+                              "get_stats")
+
+    def analyze_index_by_search(self, queries: Any, k: int,
+                                parameters: Parameters = "") -> Dict[str, Any]:
+        """analyze_index_by_search searches every query of queries (nq, dim) (or one query (dim,))
+        for k neighbours with the search parameters, one at a time, and returns VSAG's
+        AnalyzeIndexBySearch analysis as a dict: recall_query (against exact ground truth over
+        the stored vectors), avg_distance_query, time_cost_query and latency_ms (mean, p50, p90,
+        p99, max, in milliseconds), dist_cmp_query, hops_query, quantization_bias_ratio_query and
+        quantization_inversion_count_rate_query. A k above the number of vectors is capped at
+        it. Raises IndexEmptyError on an empty index."""
+        op = "analyze_index_by_search"
+        q = self._vectors(queries, "queries")
+        if q.ndim == 1:
+            q = q.reshape(1, -1)
+        if q.ndim != 2:
+            raise InvalidArgumentError(f"queries must be 1-D or 2-D, got shape {q.shape}",
+                                       operation=op)
+        nq, d = q.shape
+        kk = _k(k)
+        params = _params(parameters)
+        h = self._handle()
+        return self._json_out(
+            lambda out, size: lib.vsag_index_analyze_by_search(
+                h, _addr(q) if q.size else None, self._dt, nq, d, kk, params, out, size), op)
+
     def knn_search_with_statistics(
         self, vector: Any, k: int, parameters: Parameters = "", filter: FilterLike = None,
         *, extra_info_filter: Optional[Callable[[bytes], bool]] = None

@@ -312,6 +312,14 @@ _PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
     ),
     # merging indexes of one model
     ("vsag_index_merge", c_int, [c_void_p, c_void_p, c_uint64, c_void_p, c_uint64, P(c_uint64)]),
+    # index introspection
+    ("vsag_index_get_stats", c_int, [c_void_p, P(c_void_p), P(c_uint64)]),
+    (
+        "vsag_index_analyze_by_search",
+        c_int,
+        [c_void_p, c_void_p, c_int, c_uint64, c_uint64, c_int64, c_char_p, P(c_void_p),
+         P(c_uint64)],
+    ),
 ]
 
 

@@ -2155,7 +2155,8 @@ static const char* IVF_ALL = "{\"ivf\":{\"scan_buckets_count\":8}}";
 static void ivf_features_checked(vsag_index_t idx, bool extra) {
     static const int want[] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
                                16, 17, 18, 19, 21, 23, 24, 25, 26, 27, 28, 29, 30, 33,
-                               34, 35, 36, 37, 38, 39, 40, 41, 42, 44, 46, 48, 49, 51, 52};
+                               34, 35, 36, 37, 38, 39, 40, 41, 42, 44, 46, 48, 49, 51, 52,
+                               53, 54};
     for (int f = -1; f <= 60; f++) {
         bool has = false, expect = extra && (f == 32 || f == 43 || f == 47);
         for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) expect = expect || want[w] == f;

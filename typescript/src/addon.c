@@ -3586,6 +3586,56 @@ static napi_value mod_iterator_close(napi_env env, napi_callback_info info) {
 /* Registration                                                                                */
 /* ------------------------------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------------------------------ */
+/* Index introspection                                                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+/* json_string turns a JSON text the library allocated into a JavaScript string and frees it. */
+static napi_value json_string(napi_env env, char* js, uint64_t len) {
+    napi_value out = NULL;
+    if (napi_create_string_utf8(env, js, (size_t)len, &out) != napi_ok) out = NULL;
+    vsag_free(js);
+    if (out == NULL) throw_error(env, 2, "cannot create the JSON string");
+    return out;
+}
+
+/* getStats() returns the statistics as a JSON string (vsag_index_get_stats). */
+static napi_value index_get_stats(napi_env env, napi_callback_info info) {
+    size_t argc = 0;
+    native_index* ni = this_index(env, info, &argc, NULL, NULL);
+    if (ni == NULL) return NULL;
+    char* js = NULL;
+    uint64_t len = 0;
+    int st = vsag_index_get_stats(ni->handle, &js, &len);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    return json_string(env, js, len);
+}
+
+/* analyzeIndexBySearch(queries, nq, k, parameters) returns the analysis of searching nq
+ * queries as a JSON string (vsag_index_analyze_by_search). */
+static napi_value index_analyze_by_search(napi_env env, napi_callback_info info) {
+    size_t argc = 5;
+    napi_value argv[5];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    if (napi_get_undefined(env, &argv[4]) != napi_ok) return NULL; /* no filter */
+    search_args a;
+    if (!get_search_args(env, ni, argv, true, &a)) return NULL;
+    char* js = NULL;
+    uint64_t len = 0;
+    int st = vsag_index_analyze_by_search(ni->handle, a.queries.data, a.dtype, (uint64_t)a.nq,
+                                          ni->dim, a.k, a.params.s, &js, &len);
+    str_free(&a.params);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    return json_string(env, js, len);
+}
+
 #define METHOD(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default, NULL}
 
 NAPI_MODULE_INIT() {
@@ -3636,6 +3686,8 @@ NAPI_MODULE_INIT() {
         METHOD("getExtraInfoByIds", index_get_extra_info_by_ids),
         METHOD("insertExtra", index_insert_extra),
         METHOD("getAttributesByIds", index_get_attributes),
+        METHOD("getStats", index_get_stats),
+        METHOD("analyzeIndexBySearch", index_analyze_by_search),
         METHOD("setLeanVecMatrices", index_set_leanvec_matrices),
         METHOD("trainWithQueries", index_train_with_queries),
         METHOD("serialize", index_serialize),

@@ -405,6 +405,8 @@ interface NativeIndex {
         attrs?: string,
     ): BigInt64Array;
     getAttributesByIds(ids: BigInt64Array): string;
+    getStats(): string;
+    analyzeIndexBySearch(queries: VectorArray, nq: number, k: number | bigint, parameters: string | undefined): string;
     setLeanVecMatrices(
         dataMatrix: Float32Array,
         queryMatrix: Float32Array | null,
@@ -1008,6 +1010,27 @@ export class Index {
     }
 
     /**
+     * The index's statistics (VSAG's GetStats): counts, the structure (hgraph: connect_components,
+     * in/out degree distributions, ...; ivf: bucket_count, bucket_num, bucket_radius, ...),
+     * duplicate_ratio, and from a sample of stored vectors searched as queries recall_base,
+     * self_recall, quantization_bias_ratio, ... Writes wait while it runs; searches do not.
+     */
+    getStats(): IndexStats {
+        return JSON.parse(this.native.getStats()) as IndexStats;
+    }
+
+    /**
+     * Search every query (row-major, a multiple of dim values) for k neighbours, one at a time,
+     * and report VSAG's AnalyzeIndexBySearch analysis: recall against exact ground truth,
+     * latency and the quantization error seen on the results. k above the count is capped.
+     */
+    analyzeIndexBySearch(queries: VectorArray, k: number | bigint, parameters?: Parameters): SearchAnalysis {
+        const dim = this.getDim();
+        const nq = dim > 0 ? Math.floor(queryLength(queries) / dim) : 0;
+        return JSON.parse(this.native.analyzeIndexBySearch(queries, nq, k, json(parameters))) as SearchAnalysis;
+    }
+
+    /**
      * Give the index's leanvec quantizer explicit matrices instead of learning them (SVS's
      * LeanVecLoader data_matrix / query_matrix): reducedDim x dim row-major Float32Arrays; a
      * different queryMatrix makes LeanVec-OOD (needs `"leanvec_training": "ood"`), mean (dim
@@ -1356,4 +1379,45 @@ function removeModeCode(mode: RemoveMode | RemoveOptions | undefined | null): nu
     if (m === undefined || m === null || m === "mark") return 0;
     if (m === "force") return 1;
     throw new VsagError(`remove mode must be "mark" or "force", got ${String(m)}`, ErrorCode.INVALID_ARGUMENT);
+}
+
+/** A metric that could not be measured on this index, with the reason. */
+export interface Skipped {
+    skipped_reason: string;
+}
+
+/** {@link Index.getStats}: VSAG's GetStats keys (those of the index type present). */
+export interface IndexStats {
+    total_count: number;
+    deleted_count: number;
+    num_elements: number;
+    duplicate_ratio: number;
+    sample_size: number;
+    recall_base?: number;
+    self_recall?: number;
+    avg_distance_base?: number;
+    time_cost_query?: number;
+    quantization_bias_ratio?: number | Skipped;
+    quantization_inversion_count_rate?: number | Skipped;
+    connect_components?: number;
+    maximal_component_size?: number;
+    in_degree_distribution?: number[];
+    out_degree_distribution?: number[];
+    average_degree?: number;
+    proximity_recall_neighbor?: number;
+    bucket_count?: number;
+    [key: string]: unknown;
+}
+
+/** {@link Index.analyzeIndexBySearch}: VSAG's AnalyzeIndexBySearch keys. */
+export interface SearchAnalysis {
+    num_queries: number;
+    topk: number;
+    recall_query: number;
+    avg_distance_query: number;
+    time_cost_query: number;
+    latency_ms: { mean: number; p50: number; p90: number; p99: number; max: number };
+    quantization_bias_ratio_query: number | Skipped;
+    quantization_inversion_count_rate_query: number | Skipped;
+    [key: string]: unknown;
 }

@@ -93,7 +93,9 @@
     X(vsag_index_merge) \
     X(vsag_index_train_vectors) \
     X(vsag_index_feedback) \
-    X(vsag_index_pretrain)
+    X(vsag_index_pretrain) \
+    X(vsag_index_get_stats) \
+    X(vsag_index_analyze_by_search)
 
 #define VSAG_DECLARE_IMPORT(name) extern __typeof__(name)* vsagp_##name;
 VSAG_IMPORTS(VSAG_DECLARE_IMPORT)
@@ -188,5 +190,7 @@ const char* vsag_library_path(void);
 #define vsag_index_train_vectors (*vsagp_vsag_index_train_vectors)
 #define vsag_index_feedback (*vsagp_vsag_index_feedback)
 #define vsag_index_pretrain (*vsagp_vsag_index_pretrain)
+#define vsag_index_get_stats (*vsagp_vsag_index_get_stats)
+#define vsag_index_analyze_by_search (*vsagp_vsag_index_analyze_by_search)
 
 #endif

@@ -17,7 +17,7 @@ const skip = h.skipUnless("ivf");
 
 // The features Go's core reports for an ivf index; extra_info_size adds
 // UPDATE_EXTRA_INFO_CONCURRENT (32), GET_EXTRA_INFO_BY_ID (43) and KNN_SEARCH_WITH_EX_FILTER (47).
-const IVF_FEATURES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 23, 24, 25, 26, 27, 28, 29, 30, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 44, 46, 48, 49, 51, 52];
+const IVF_FEATURES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 23, 24, 25, 26, 27, 28, 29, 30, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 44, 46, 48, 49, 51, 52, 53, 54];
 const EXTRA_FEATURES = [32, 43, 47];
 
 function code(c) {
