@@ -45,7 +45,8 @@ func NewEngine(c *params.Create, ep EngineParams) (*Index, error) {
 }
 
 // ExactKnn returns the k nearest live labels of query by a scan of every vector with the most
-// precise codes the index holds (exact with fp32 codes), in ascending distance.
+// precise codes the index holds (exact with fp32 codes), in ascending distance. It implements
+// api.Introspector.
 func (x *Index) ExactKnn(query []float32, k int) ([]api.Neighbor, error) {
 	if k <= 0 {
 		return nil, api.Errorf(api.InvalidArgument, "exact search: k %d must be positive", k)

@@ -204,16 +204,6 @@ func (x *Index) MeasureByIDs(query []float32, ids []int64, r api.Representation,
 	return nil
 }
 
-// ExactKnn implements api.Introspector.
-func (x *Index) ExactKnn(query []float32, k int) ([]api.Neighbor, error) {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	codes, q := x.best()
-	comp := q.NewComputer()
-	comp.SetQuery(query)
-	return store.ExactKnn(comp, codes.Slab(), min(codes.Len(), x.labels.Total()), x.labels, k), nil
-}
-
 // DecodeByIDs implements api.Introspector.
 func (x *Index) DecodeByIDs(ids []int64, out []float32) error {
 	x.mu.RLock()
