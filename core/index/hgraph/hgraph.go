@@ -119,6 +119,12 @@ func New(c *params.Create) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newWithParams(c, p)
+}
+
+// newWithParams creates an empty index from validated parameters.
+func newWithParams(c *params.Create, p Params) (*Index, error) {
+	var err error
 	opts := p.quantOptions()
 	var base quant.Quantizer
 	var split quant.SplitPrecise
