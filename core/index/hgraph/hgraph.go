@@ -89,6 +89,10 @@ type Index struct {
 	growMu sync.Mutex
 	// rowEdits counts rows rewritten in place (UpdateVector); guarded by mu.
 	rowEdits int64
+	// tuneMu runs Tune and Merge one at a time (tune.go); tuneOff, guarded by mu, is set by a
+	// Tune with disable_future_tuning.
+	tuneMu  sync.Mutex
+	tuneOff bool
 }
 
 // pools hold per-goroutine state built from the (trained) quantizers; they are replaced when

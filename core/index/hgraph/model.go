@@ -91,6 +91,8 @@ func (x *Index) Merge(sources []api.MergeSource, onMerge func(src int, from, to 
 		}
 		srcs[i] = y
 	}
+	x.tuneMu.Lock() // the codes keep their format for the length of the merge
+	defer x.tuneMu.Unlock()
 	x.mu.RLock()
 	mine, err := x.model()
 	want, untrained := x.mergeParams(), x.untrained()
@@ -122,6 +124,9 @@ func (x *Index) Merge(sources []api.MergeSource, onMerge func(src int, from, to 
 		if len(part.rows) == 0 {
 			continue
 		}
+		if !bytes.Equal(mine, part.model) || !reflect.DeepEqual(want, part.params) {
+			return failed, api.Errorf(api.InvalidArgument, "hgraph: merge source %d was tuned during the merge", i)
+		}
 		f, err := x.mergeIn(i, part, onMerge)
 		failed = append(failed, f...)
 		if err != nil {
@@ -141,6 +146,8 @@ type mergePart struct {
 	bs, ps, rs       int          // their strides
 	g                *graph.Graph // the source's graph when every row is kept, else nil
 	dim, sinceRepair int
+	model            []byte // the source's model and parameters when the rows were taken
+	params           Params
 }
 
 // mergeRows copies out of y, under its shared lock, the live rows that mapID keeps.
@@ -148,7 +155,8 @@ func (y *Index) mergeRows(mapID func(int64) (int64, bool)) *mergePart {
 	y.mu.RLock()
 	defer y.mu.RUnlock()
 	n := y.labels.Total()
-	m := &mergePart{dim: y.dim, bs: y.baseCodes.Stride()}
+	m := &mergePart{dim: y.dim, bs: y.baseCodes.Stride(), params: y.mergeParams()}
+	m.model, _ = y.model() // Merge has seen it marshal without error
 	seen := make(map[int64]struct{})
 	whole := y.labels.NumRemoved() == 0
 	for r := uint32(0); r < uint32(n); r++ {

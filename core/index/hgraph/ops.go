@@ -154,6 +154,8 @@ type info struct {
 	// (base_pq_dim, rabitq bits, tq chains) apart; absent in older files.
 	BaseCodeSize    int `json:"base_code_size,omitempty"`
 	PreciseCodeSize int `json:"precise_code_size,omitempty"`
+	// TuneDisabled is set by a Tune with disable_future_tuning.
+	TuneDisabled bool `json:"tune_disabled,omitempty"`
 }
 
 // Save implements api.Engine. The small sections (info, quantizer states) are encoded now;
@@ -168,6 +170,7 @@ func (x *Index) Save(f *serial.File) error {
 	if x.p.GraphType != "nsw" {
 		inf.GraphType = x.p.GraphType
 	}
+	inf.TuneDisabled = x.tuneOff
 	if x.precise != nil {
 		inf.Precise, inf.PreciseTrained, inf.PreciseCodeSize = x.precise.Name(), x.precise.Trained(), x.precise.CodeSize()
 	}
@@ -314,6 +317,7 @@ func (x *Index) Load(f *serial.File) error {
 		x.primCodes.fill(baseCodes.Slab(), baseCodes.Stride(), baseCodes.Len())
 	}
 	x.labels, x.baseCodes, x.preciseCodes, x.raw, x.g = labels, baseCodes, preciseCodes, raw, g
+	x.tuneOff = inf.TuneDisabled
 	x.resetPools()
 	return nil
 }
