@@ -752,8 +752,9 @@ func TestFeatureFlagsAreTruthful(t *testing.T) {
 		require.True(t, idx.CheckFeature(api.SupportKnnSearch))
 		require.False(t, idx.CheckFeature(0))
 		require.False(t, idx.CheckFeature(api.MaxFeature+1))
-		// flags no engine implements must be off (merge is checked by TestExportModelAndMerge)
-		for _, f := range []api.Feature{api.SupportTune, api.SupportFeedback, api.SupportGetExtraInfoByID, api.SupportUpdateExtraInfoConcurrent} {
+		// flags no engine implements must be off (merge is checked by TestExportModelAndMerge,
+		// tune by TestTune)
+		for _, f := range []api.Feature{api.SupportFeedback, api.SupportGetExtraInfoByID, api.SupportUpdateExtraInfoConcurrent} {
 			require.False(t, idx.CheckFeature(f), "feature %d", f)
 		}
 	})
