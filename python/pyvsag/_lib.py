@@ -305,6 +305,8 @@ _PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
     ),
     # merging indexes of one model
     ("vsag_index_merge", c_int, [c_void_p, c_void_p, c_uint64, c_void_p, c_uint64, P(c_uint64)]),
+    # tuning
+    ("vsag_index_tune", c_int, [c_void_p, c_char_p, c_bool]),
 ]
 
 
