@@ -298,6 +298,19 @@ func (x *Index) adoptGraph(src int, m *mergePart, onMerge func(int, int64, int64
 // codes, else decoded from the codes x builds its graph on (the split layout's rest records
 // with their own base records, as m's rows are not in x's stores).
 func (m *mergePart) decode(x *Index) []float32 {
+	// fp32 rows (raw vectors first) are the vectors already, one after the other
+	rawQ := quant.Quantizer(nil)
+	if x.raw != nil {
+		rawQ = x.raw.Quantizer()
+	}
+	for _, c := range []struct {
+		q    quant.Quantizer
+		slab []byte
+	}{{rawQ, m.raw}, {x.precise, m.prec}, {x.base, m.base}} {
+		if c.q != nil && quant.Exact(c.q) && len(c.slab) == len(m.rows)*m.dim*4 {
+			return quant.AsFloat32(c.slab)
+		}
+	}
 	out := make([]float32, len(m.rows)*m.dim)
 	byBase := x.precise == nil || x.p.BuildByBase
 	for i := range m.rows {
