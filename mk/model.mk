@@ -5,8 +5,9 @@
 #                      exported model (fp32, and sq8_uniform with fp32 reorder): recall@10 and QPS
 #                      over ef_search 32..200, the largest recall gap, build and merge times
 #   make bench-tune    an fp32 index tuned to other codes (sq8_uniform + fp32 reorder, fp16,
-#                      sq8_uniform + fp16 reorder) against itself before the tune and, for the
-#                      first, an index built with those codes: recall@10, QPS, tune time, memory
+#                      sq4_uniform + fp16 reorder, sq4_uniform) against itself before the tune
+#                      and, for the first, an index built with those codes: recall@10, QPS, tune
+#                      time, memory
 #
 # Options go in BENCH_MODEL_FLAGS, e.g. BENCH_MODEL_FLAGS="-rounds 5 -only fp32".
 BENCH_TARGETS += bench-merge bench-tune

@@ -5,9 +5,10 @@
 // them. The merged index and the whole one are searched over an ef_search sweep: recall@k, the
 // largest recall gap, QPS, and the times of the whole build, the half builds and the merge.
 //
-// -mode tune: one fp32 index is built; clones of it are tuned to other codes (Tune), each
-// measured against the fp32 index and, for the first target, against an index built directly
-// with those codes: recall@k and QPS over the sweep, tune time and memory.
+// -mode tune: one fp32 index is built; clones of it are tuned to other codes (Tune): sq8_uniform
+// with fp32 reorder, fp16, sq4_uniform with fp16 reorder, sq4_uniform alone. Each is measured
+// against the fp32 index and, for the first target, against an index built directly with those
+// codes: recall@k and QPS over the sweep, tune time and memory.
 //
 // Searches run one query at a time on one thread; QPS is per CPU-second of the searching
 // thread. Each point is measured in -rounds interleaved rounds and keeps its best QPS, so load
@@ -266,7 +267,8 @@ func benchTune(o *options, want map[string]bool) error {
 	targets := []config{
 		{"sq8_uniform+fp32 reorder", `"base_quantization_type":"sq8_uniform","use_reorder":true,"precise_quantization_type":"fp32"`},
 		{"fp16", `"base_quantization_type":"fp16"`},
-		{"sq8_uniform+fp16 reorder", `"base_quantization_type":"sq8_uniform","use_reorder":true,"precise_quantization_type":"fp16"`},
+		{"sq4_uniform+fp16 reorder", `"base_quantization_type":"sq4_uniform","use_reorder":true,"precise_quantization_type":"fp16"`},
+		{"sq4_uniform", `"base_quantization_type":"sq4_uniform"`},
 	}
 	for i, tg := range targets {
 		if len(want) > 0 && !want[tg.name] {
