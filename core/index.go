@@ -28,6 +28,9 @@ type Index struct {
 	extra     *extraInfos                // nil when extra_info_size is 0
 	attrTable atomic.Pointer[attributes] // nil until a label gets attributes
 
+	// tuned holds the create parameters of the last Tune (tune.go), nil before one.
+	tuned atomic.Pointer[params.Create]
+
 	// snap orders writes against snapshots: writes hold it shared, snapshots (Serialize in
 	// every form, Clone) and Deserialize hold it exclusively. Searches never take it.
 	snap sync.RWMutex
@@ -48,8 +51,8 @@ func (x *Index) MetricType() string { return x.create.Metric.String() }
 // DataType returns the input dtype, such as "float32".
 func (x *Index) DataType() string { return string(x.create.DType) }
 
-// CreateParams returns the create JSON the index was made with.
-func (x *Index) CreateParams() string { return x.create.Raw }
+// CreateParams returns the create JSON the index was made with, or the one a Tune put in force.
+func (x *Index) CreateParams() string { return x.createParams().Raw }
 
 // Engine returns the underlying engine (for tools that need index-specific access).
 func (x *Index) Engine() api.Engine { return x.eng() }
@@ -771,6 +774,9 @@ func (x *Index) features() api.FeatureSet {
 	}
 	if _, ok := eng.(api.Introspector); ok {
 		s = s.With(api.SupportGetStats).With(api.SupportAnalyzeIndexBySearch)
+	}
+	if tn, ok := eng.(api.Tuner); ok && tn.CanTune() && !x.immutable.Load() {
+		s = s.With(api.SupportTune)
 	}
 	if x.extra != nil {
 		s = s.With(api.SupportGetExtraInfoByID).With(api.SupportUpdateExtraInfoConcurrent).With(api.SupportKnnSearchWithExFilter)

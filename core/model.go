@@ -22,7 +22,7 @@ func (x *Index) ExportModel() (_ *Index, err error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Index{name: x.name, create: x.create}
+	out := &Index{name: x.name, create: x.createParams()}
 	out.engine.Store(&engineRef{e: eng})
 	if x.create.ExtraInfoSize > 0 {
 		out.extra = newExtraInfos(x.create.ExtraInfoSize)

@@ -48,7 +48,7 @@ func (x *Index) snapshot() (*serial.File, error) {
 func (x *Index) file() (*serial.File, error) {
 	f := &serial.File{Meta: serial.Meta{
 		IndexName:    x.name,
-		CreateParams: json.RawMessage(x.create.Raw),
+		CreateParams: json.RawMessage(x.createParams().Raw),
 		Library:      "vsag-go " + Version,
 		NumElements:  x.eng().NumElements(),
 	}}
@@ -157,7 +157,7 @@ func (x *Index) load(f *serial.File) error {
 	case fc.DType != x.create.DType:
 		return api.Errorf(api.InvalidArgument, "deserialize: dtype %q in the file does not match %q", fc.DType, x.create.DType)
 	}
-	fresh, err := CreateIndex(x.name, x.create.Raw)
+	fresh, err := CreateIndex(x.name, x.createParams().Raw)
 	if err != nil {
 		return err
 	}

@@ -392,7 +392,8 @@ Error_t vsag_index_clone(const vsag_index_t index, vsag_index_t* clone_index);
  * vsag_index_merge. Release it with vsag_index_destroy. The vectors, labels, extra info and
  * attributes of index are not carried.
  * Errors: NULL arguments, VSAG_UNSUPPORTED_INDEX_OPERATION for index types without
- * VSAG_FEATURE_SUPPORT_EXPORT_MODEL (only "ivf" has it). *model_index is unchanged on error.
+ * VSAG_FEATURE_SUPPORT_EXPORT_MODEL ("ivf" and "hgraph" have it). *model_index is unchanged on
+ * error.
  * Thread-safety: any thread; it runs as a write to index (concurrently with searches).
  */
 Error_t vsag_index_export_model(const vsag_index_t index, vsag_index_t* model_index);
@@ -1310,11 +1311,12 @@ typedef struct vsag_merge_unit {
 
 /**
  * vsag_index_merge adds to index the live vectors of num_units source indexes, with their extra
- * info and attributes (VSAG_FEATURE_SUPPORT_MERGE_INDEX; only "ivf" has it). Every source must be
- * of index's type and create parameters and share its trained model: indexes made with
- * vsag_index_export_model from one index (or clones of such a model) and then filled, or indexes
- * trained identically. Their codes are taken over without re-encoding. Removed source labels are
- * not merged. A label already present in index (or merged earlier in the same call) is left out
+ * info and attributes (VSAG_FEATURE_SUPPORT_MERGE_INDEX; "ivf" and "hgraph" have it). Every
+ * source must be of index's type and create parameters and share its trained model: indexes
+ * made with vsag_index_export_model from one index (or clones of such a model) and then filled,
+ * or indexes trained identically. Their codes are taken over without re-encoding (hgraph links
+ * the merged nodes into its graph; the first source merged whole into an empty index brings its
+ * graph along). Removed source labels are not merged. A label already present in index (or merged earlier in the same call) is left out
  * and counted as failed:
  *
  *   failed_ids      room for capacity labels (may be NULL when capacity is 0): the first
@@ -1484,6 +1486,31 @@ int vsag_index_get_stats(vsag_index_t index, char** out, uint64_t* size);
 int vsag_index_analyze_by_search(vsag_index_t index, const void* queries, vsag_dtype_t dtype,
                                  uint64_t nq, uint64_t dim, int64_t k, const char* parameters,
                                  char** out, uint64_t* size);
+
+/* ---- tuning ---------------------------------------------------------------------------------- */
+
+/**
+ * vsag_index_tune changes how index encodes its vectors without rebuilding its graph (VSAG's
+ * Index::Tune; VSAG_FEATURE_SUPPORT_TUNE, reported by "hgraph" while it keeps a precise source).
+ * params_json is {"index_param": {...}}; the whole create JSON may be given, its dim, dtype,
+ * metric_type and extra_info_size then being index's. For hgraph the block gives
+ * base_quantization_type, use_reorder, precise_quantization_type, store_raw_vector and the
+ * quantizer keys anew (absent ones take their defaults); max_degree, ef_construction, alpha,
+ * graph_type and Vamana's keys cannot change (absent, they keep index's values). The stores whose
+ * quantizer changes are trained again and re-encoded from the raw vectors (store_raw_vector),
+ * else from fp32 precise or base codes; precise codes use_reorder no longer asks for are dropped.
+ * The raw vectors stay, so the index can be tuned again, until a call with
+ * disable_future_tuning true drops them (unless the block asks for store_raw_vector) and refuses
+ * every later tune. The tuned parameters become index's create parameters
+ * (vsag_index_get_parameters), and the index saves and loads tuned.
+ * Returns: 0, or VSAG_INVALID_ARGUMENT (NULL or destroyed handle, NULL params_json, bad JSON, an
+ * unknown key, a graph key that differs, a create key that is not index's),
+ * VSAG_UNSUPPORTED_INDEX_OPERATION (index types without tuning; an index that keeps no precise
+ * source to re-encode from; tuning disabled by an earlier call), VSAG_WRONG_STATUS (immutable).
+ * On error index is unchanged.
+ * Thread-safety: any thread. Searches run meanwhile; writes to index and saves wait for it.
+ */
+int vsag_index_tune(vsag_index_t index, const char* params_json, bool disable_future_tuning);
 
 #ifdef __cplusplus
 } /* extern "C" */

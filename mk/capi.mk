@@ -8,7 +8,8 @@
 #                     benchmark). Only benchmarks and their tests use it; it is never installed.
 #   make test-capi    C test (plain and AddressSanitizer), reliability test (feature numbers,
 #                     hostile sizes, bad-input matrix, create/destroy cycles), concurrency test,
-#                     C++ wrapper test, exported-symbols check (the public library exports the
+#                     C++ wrapper test, hgraph merge and tune tests (C under AddressSanitizer, C++),
+#                     exported-symbols check (the public library exports the
 #                     header's functions and no benchmark hook), C and C++ examples, and the
 #                     benchmark hooks' test against build/lib-bench
 #   make test-cmake   the CMake route: configure, build, ctest, install, find_package consumer
@@ -79,6 +80,12 @@ test-capi: lib lib-bench
 	ASAN_OPTIONS=detect_leaks=1 $(CAPI_OUT)/stats_test
 	$(CAPI_CXX) $(CAPI_CXXFLAGS) tests/capi/cpp_stats_test.cpp -o $(CAPI_OUT)/cpp_stats_test $(CAPI_LDFLAGS)
 	$(CAPI_OUT)/cpp_stats_test
+	$(CAPI_CC) $(CAPI_CFLAGS) $(CAPI_ASAN) tests/capi/hgraph_merge_test.c -o $(CAPI_OUT)/hgraph_merge_test $(CAPI_LDFLAGS)
+	ASAN_OPTIONS=detect_leaks=1 $(CAPI_OUT)/hgraph_merge_test
+	$(CAPI_CC) $(CAPI_CFLAGS) $(CAPI_ASAN) tests/capi/tune_test.c -o $(CAPI_OUT)/tune_test $(CAPI_LDFLAGS)
+	ASAN_OPTIONS=detect_leaks=1 $(CAPI_OUT)/tune_test
+	$(CAPI_CXX) $(CAPI_CXXFLAGS) tests/capi/cpp_model_test.cpp -o $(CAPI_OUT)/cpp_model_test $(CAPI_LDFLAGS)
+	$(CAPI_OUT)/cpp_model_test
 	CC=$(CAPI_CC) tests/capi/check_symbols.sh include/vsag.h $(CAPI_LIB) tests/capi/capi_test.c tests/capi/iterator_test.c tests/capi/remove_test.c tests/capi/stats_test.c
 	$(CAPI_CC) $(CAPI_BENCH_CFLAGS) tests/capi/bench_hooks_test.c -o $(CAPI_OUT)/bench_hooks_test $(CAPI_BENCH_LDFLAGS)
 	$(CAPI_OUT)/bench_hooks_test

@@ -1060,6 +1060,16 @@ public:
         failed.resize(static_cast<size_t>(nf < cap ? nf : cap));
         return failed;
     }
+    /// Tune re-encodes the index's vectors with the storage settings of parameters
+    /// ({"index_param": {...}}, as VSAG's Index::Tune) without rebuilding its graph
+    /// (SUPPORT_TUNE; see vsag_index_tune). It returns true once applied; an index without a
+    /// precise source to re-encode from, or whose tuning was disabled, is
+    /// UNSUPPORTED_INDEX_OPERATION, and bad parameters INVALID_ARGUMENT.
+    expected<bool> Tune(const std::string& parameters, bool disable_future_tuning = false) {
+        int rc = vsag_index_tune(h_, parameters.c_str(), disable_future_tuning);
+        if (rc != VSAG_SUCCESS) return detail::fail<bool>(rc);
+        return true;
+    }
 
     /// Serialize writes the index to out.
     expected<void> Serialize(std::ostream& out) const {

@@ -938,7 +938,7 @@ class Index:
         Fill copies of it (:meth:`clone`) elsewhere -- other threads, processes (pickle or
         :meth:`serialize` it) or machines -- and :meth:`merge` them back: indexes of one model
         merge without retraining or re-encoding. Index types without a model to export
-        (``Feature.SUPPORT_EXPORT_MODEL``; ``"ivf"`` has it) raise
+        (``Feature.SUPPORT_EXPORT_MODEL``; ``"ivf"`` and ``"hgraph"`` have it) raise
         UnsupportedIndexOperationError.
         """
         out = ctypes.c_void_p()
@@ -1018,6 +1018,42 @@ class Index:
                                    _addr(failed), cap, _byref(nf)), op)
         # a source that grew after it was counted may fail more labels than the buffer holds
         return failed[:min(int(nf.value), cap)].copy() if nf.value else np.empty(0, dtype=_I64)
+
+    def tune(self, parameters: Parameters, disable_future_tuning: bool = False) -> bool:
+        """tune changes how the index encodes its vectors without rebuilding its graph, as
+        VSAG's ``Index::Tune`` (``Feature.SUPPORT_TUNE``; ``"hgraph"`` while it keeps a
+        precise source).
+
+        Args:
+            parameters: ``{"index_param": {...}}`` as a string or dict (the whole create JSON
+                may be given; its dim, dtype, metric_type and extra_info_size must be the
+                index's). For hgraph the block gives ``base_quantization_type``,
+                ``use_reorder``, ``precise_quantization_type``, ``store_raw_vector`` and the
+                quantizer keys anew; ``max_degree``, ``ef_construction``, ``alpha``,
+                ``graph_type`` and Vamana's keys cannot change. The stores whose quantizer
+                changes are re-encoded from the raw vectors, else from fp32 precise or base
+                codes. Raw vectors stay so the index can be tuned again.
+            disable_future_tuning: drop the raw vectors (unless the block asks for
+                ``store_raw_vector``) and refuse every later tune.
+
+        Returns:
+            True once applied. :attr:`parameters` then holds the tuned create JSON, and the
+            index saves, loads and pickles tuned.
+
+        Raises:
+            InvalidArgumentError: bad JSON, an unknown key, a graph key that differs, a create
+                key that is not the index's.
+            UnsupportedIndexOperationError: index types without tuning, an index that keeps no
+                precise source, or whose tuning was disabled.
+            WrongStatusError: the index is immutable.
+        """
+        if not isinstance(disable_future_tuning, (bool, np.bool_)):
+            raise InvalidArgumentError(
+                f"disable_future_tuning must be a bool, got {type(disable_future_tuning).__name__}",
+                operation="tune")
+        check(lib.vsag_index_tune(self._handle(), _params(parameters), bool(disable_future_tuning)),
+              "tune")
+        return True
 
     def _float32(self, v: np.ndarray) -> np.ndarray:
         """_float32 widens vectors of the index's element type to float32 exactly."""

@@ -320,6 +320,8 @@ _PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
         [c_void_p, c_void_p, c_int, c_uint64, c_uint64, c_int64, c_char_p, P(c_void_p),
          P(c_uint64)],
     ),
+    # tuning
+    ("vsag_index_tune", c_int, [c_void_p, c_char_p, c_bool]),
 ]
 
 

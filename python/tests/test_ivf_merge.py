@@ -272,14 +272,12 @@ def test_merge_refusals(data: Data) -> None:
     assert len(target) == 0
 
 
-@pytest.mark.parametrize("name", ["hgraph", "brute_force"])
+@pytest.mark.parametrize("name", ["brute_force"])  # hgraph merges: test_hgraph_merge.py
 def test_unsupported_elsewhere(name: str, data: Data) -> None:
     if not available(name):
         pytest.skip(f"{name} is not registered")
     p = {"dtype": "float32", "metric_type": "l2", "dim": DIM,
          "index_param": {"base_quantization_type": "fp32"}}
-    if name == "hgraph":
-        p["index_param"].update({"max_degree": 16, "ef_construction": 100})
     index = pyvsag.Index(name, json.dumps(p))
     index.build(data.base[:100], data.ids[:100])
     assert not index.check_feature(pyvsag.Feature.SUPPORT_EXPORT_MODEL)

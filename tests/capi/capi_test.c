@@ -2500,13 +2500,9 @@ static void test_ivf(void) {
     vsag_index_destroy(gno_model);
     vsag_index_destroy(gno);
 
-    /* other types: no model, no merge */
+    /* types without a model: no export, no merge (hgraph merges too: tests/capi/hgraph_merge_test.c) */
     vsag_index_t hg = NULL;
-    OK(vsag_index_make("hgraph",
-                       "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":16,"
-                       "\"index_param\":{\"base_quantization_type\":\"fp32\",\"max_degree\":16,"
-                       "\"ef_construction\":100}}",
-                       &hg));
+    OK(vsag_index_make("brute_force", BF_PARAMS, &hg));
     OK(vsag_index_build_vectors(hg, base, VSAG_DTYPE_FLOAT32, ids, 20, DIM, NULL, NULL));
     bool feat = true;
     OK(vsag_index_check_feature(hg, VSAG_FEATURE_SUPPORT_EXPORT_MODEL, &feat));
@@ -2522,9 +2518,11 @@ static void test_ivf(void) {
     u.index = hg;
     FAILS(vsag_index_merge(fresh, &u, 1, failed, N, &nf), VSAG_INVALID_ARGUMENT);
     req.bucket_ids = all_buckets;
-    req.parameters = "{\"hgraph\":{\"ef_search\":50}}";
+    req.parameters = "";
     FAILS(vsag_index_search_request(hg, &req, got, gd, NULL, K, &cnt, NULL, NULL),
           VSAG_INVALID_ARGUMENT);
+    /* nor tuning (hgraph's: tests/capi/tune_test.c) */
+    FAILS(vsag_index_tune(hg, "{\"index_param\":{}}", false), VSAG_UNSUPPORTED_INDEX_OPERATION);
     vsag_index_destroy(hg);
 
     /* an untrained or immutable target refuses; destroyed handles are errors */

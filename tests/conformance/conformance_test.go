@@ -753,8 +753,8 @@ func TestFeatureFlagsAreTruthful(t *testing.T) {
 		require.False(t, idx.CheckFeature(0))
 		require.False(t, idx.CheckFeature(api.MaxFeature+1))
 		// flags no engine implements must be off (merge is checked by TestExportModelAndMerge,
-		// feedback by TestFeedbackFlagIsTruthful)
-		for _, f := range []api.Feature{api.SupportTune, api.SupportGetExtraInfoByID, api.SupportUpdateExtraInfoConcurrent} {
+		// feedback by TestFeedbackFlagIsTruthful, tune by TestTune)
+		for _, f := range []api.Feature{api.SupportGetExtraInfoByID, api.SupportUpdateExtraInfoConcurrent} {
 			require.False(t, idx.CheckFeature(f), "feature %d", f)
 		}
 	})

@@ -2737,7 +2737,8 @@ typedef enum op_kind {
     OP_SEARCH,
     OP_MERGE,
     OP_TRAIN,
-    OP_PRETRAIN
+    OP_PRETRAIN,
+    OP_TUNE
 } op_kind;
 
 /* async_op is one operation queued on the libuv pool. */
@@ -2845,6 +2846,7 @@ static void op_execute(napi_env env, void* data) {
             op->status = vsag_index_pretrain(op->handle, op->ids, op->count, op->k, op->str,
                                              &op->num_failed);
             break;
+        case OP_TUNE: op->status = vsag_index_tune(op->handle, op->str, op->count != 0); break;
         case OP_SAVE: op->status = vsag_index_serialize_file(op->handle, op->str); break;
         case OP_LOAD: op->status = vsag_index_deserialize_file(op->handle, op->str); break;
         case OP_LOAD_FILE: {
@@ -2892,7 +2894,8 @@ static napi_value op_result(napi_env env, async_op* op) {
         case OP_MERGE: return copy_ids(env, op->merge->failed, (size_t)op->merge->num_failed);
         case OP_SAVE:
         case OP_LOAD:
-        case OP_TRAIN: return undefined(env);
+        case OP_TRAIN:
+        case OP_TUNE: return undefined(env);
         case OP_PRETRAIN: {
             napi_value n;
             return napi_create_double(env, (double)op->num_failed, &n) == napi_ok ? n : NULL;
@@ -3060,6 +3063,60 @@ static napi_value index_pretrain_async(napi_env env, napi_callback_info info) {
         return NULL;
     }
     return op_queue(env, op, "vsag.pretrainAsync");
+}
+
+/* get_tune_args reads tune's arguments: the parameters JSON and disableFutureTuning. */
+static bool get_tune_args(napi_env env, napi_value* argv, str_arg* params, bool* disable) {
+    if (!get_string(env, argv[0], "params", false, params)) return false;
+    napi_valuetype t = napi_undefined;
+    napi_typeof(env, argv[1], &t);
+    *disable = false;
+    if (t == napi_undefined) return true;
+    if (t != napi_boolean || napi_get_value_bool(env, argv[1], disable) != napi_ok) {
+        str_free(params);
+        throw_error(env, CODE_INVALID_ARGUMENT, "disableFutureTuning must be a boolean");
+        return false;
+    }
+    return true;
+}
+
+/* tune(params, disableFutureTuning): re-encode the index's vectors (vsag_index_tune). */
+static napi_value index_tune(napi_env env, napi_callback_info info) {
+    size_t argc = 2;
+    napi_value argv[2];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    str_arg params;
+    bool disable;
+    if (!get_tune_args(env, argv, &params, &disable)) return NULL;
+    int st = vsag_index_tune(ni->handle, params.s, disable);
+    str_free(&params);
+    if (st != 0) throw_status(env, st);
+    return NULL;
+}
+
+/* tuneAsync(params, disableFutureTuning): tune on the libuv thread pool. */
+static napi_value index_tune_async(napi_env env, napi_callback_info info) {
+    size_t argc = 2;
+    napi_value argv[2], self;
+    native_index* ni = this_index(env, info, &argc, argv, &self);
+    if (ni == NULL) return NULL;
+    str_arg params;
+    bool disable;
+    if (!get_tune_args(env, argv, &params, &disable)) return NULL;
+    async_op* op = op_new(env, OP_TUNE, ni, self);
+    if (op == NULL) {
+        str_free(&params);
+        return NULL;
+    }
+    op->str = heap_string(&params);
+    op->count = disable ? 1 : 0;
+    if (op->str == NULL) {
+        op_free(env, op);
+        throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+        return NULL;
+    }
+    return op_queue(env, op, "vsag.tuneAsync");
 }
 
 /* mergeAsync(sources, froms, tos): merge on the libuv thread pool. */
@@ -3711,6 +3768,8 @@ NAPI_MODULE_INIT() {
         METHOD("feedback", index_feedback),
         METHOD("pretrain", index_pretrain),
         METHOD("pretrainAsync", index_pretrain_async),
+        METHOD("tune", index_tune),
+        METHOD("tuneAsync", index_tune_async),
     };
     napi_value ctor;
     if (napi_define_class(env, "NativeIndex", NAPI_AUTO_LENGTH, index_new, NULL,

@@ -457,6 +457,8 @@ interface NativeIndex {
     feedback(q: VectorArray, k: number | bigint, p: string | undefined, optimum: Label | undefined): number;
     pretrain(ids: BigInt64Array, k: number | bigint, p: string | undefined): number;
     pretrainAsync(ids: BigInt64Array, k: number | bigint, p: string | undefined): Promise<number>;
+    tune(params: string, disableFutureTuning: boolean): void;
+    tuneAsync(params: string, disableFutureTuning: boolean): Promise<void>;
 }
 
 /* The units of a merge, split for the addon: one source and one optional id map per entry. */
@@ -1103,7 +1105,7 @@ export class Index {
     /**
      * A new, empty index with this index's type, parameters and trained model (centroids,
      * codebooks, quantizer ranges) but none of its vectors (Feature.SUPPORT_EXPORT_MODEL;
-     * "ivf" has it, other types throw UNSUPPORTED_INDEX_OPERATION). Fill copies of it
+     * "ivf" and "hgraph" have it, other types throw UNSUPPORTED_INDEX_OPERATION). Fill copies of it
      * ({@link Index.clone}, or {@link Index.serialize} to other processes) and
      * {@link Index.merge} them back without retraining.
      */
@@ -1136,6 +1138,36 @@ export class Index {
     async mergeAsync(units: readonly (Index | MergeUnit)[]): Promise<BigInt64Array> {
         const [sources, froms, tos] = mergeArgs(units);
         return this.native.mergeAsync(sources, froms, tos);
+    }
+
+    /**
+     * Change how the index encodes its vectors without rebuilding its graph, as VSAG's
+     * `Index::Tune` (Feature.SUPPORT_TUNE; "hgraph" while it keeps a precise source).
+     * `params` is `{index_param: {...}}` (the whole create JSON may be given; its dim, dtype,
+     * metric_type and extra_info_size must be the index's). For hgraph the block gives
+     * base_quantization_type, use_reorder, precise_quantization_type, store_raw_vector and the
+     * quantizer keys anew; max_degree, ef_construction, alpha, graph_type and Vamana's keys
+     * cannot change. The stores whose quantizer changes are re-encoded from the raw vectors,
+     * else from fp32 precise or base codes; the raw vectors stay so the index can be tuned
+     * again, until `disableFutureTuning` drops them (unless the block asks for
+     * store_raw_vector) and refuses every later tune. {@link Index.getParameters} then returns
+     * the tuned create JSON, and the index saves and loads tuned.
+     *
+     * @returns true once applied
+     * @throws VsagError INVALID_ARGUMENT for bad JSON, an unknown key, a graph key that
+     *   differs or a create key that is not the index's; UNSUPPORTED_INDEX_OPERATION for index
+     *   types without tuning, an index that keeps no precise source or whose tuning was
+     *   disabled; WRONG_STATUS for an immutable or closed index
+     */
+    tune(params: Parameters, disableFutureTuning = false): boolean {
+        this.native.tune(json(params) as string, disableFutureTuning);
+        return true;
+    }
+
+    /** {@link Index.tune} on the libuv thread pool (searches go on meanwhile). */
+    async tuneAsync(params: Parameters, disableFutureTuning = false): Promise<boolean> {
+        await this.native.tuneAsync(json(params) as string, disableFutureTuning);
+        return true;
     }
 
     /** @internal the addon object behind an index, for {@link Index.merge}. */

@@ -237,7 +237,7 @@ test("ivf: merge refusals change nothing", skip, () => {
     assert.equal(target.getNumElements(), 0);
 });
 
-for (const name of ["hgraph", "brute_force"]) {
+for (const name of ["brute_force"]) { // hgraph merges: hgraph_merge.test.js
     test(`${name}: no model to export, no merge, no bucketIds`, h.skipUnless(name), () => {
         const index = new vsag.Index(name, h.params(name, DIM));
         index.build(rows(0, 100), ids.subarray(0, 100), 100, DIM);

@@ -95,6 +95,10 @@ type Index struct {
 	writeMu sync.RWMutex
 	// slots is the free list of force-removed node slots (remove.go); guarded by mu.
 	slots freeSlots
+	// tuneMu runs Tune and Merge one at a time (tune.go); tuneOff, guarded by mu, is set by a
+	// Tune with disable_future_tuning.
+	tuneMu  sync.Mutex
+	tuneOff bool
 }
 
 // pools hold per-goroutine state built from the (trained) quantizers; they are replaced when

@@ -158,6 +158,8 @@ type info struct {
 	PreciseCodeSize int `json:"precise_code_size,omitempty"`
 	// FreeSlots is the length of the free list of force-removed slots (secFreeSlots); absent: 0.
 	FreeSlots int `json:"free_slots,omitempty"`
+	// TuneDisabled is set by a Tune with disable_future_tuning.
+	TuneDisabled bool `json:"tune_disabled,omitempty"`
 }
 
 // Save implements api.Engine. The small sections (info, quantizer states) are encoded now;
@@ -172,6 +174,7 @@ func (x *Index) Save(f *serial.File) error {
 	if x.p.GraphType != "nsw" {
 		inf.GraphType = x.p.GraphType
 	}
+	inf.TuneDisabled = x.tuneOff
 	if x.precise != nil {
 		inf.Precise, inf.PreciseTrained, inf.PreciseCodeSize = x.precise.Name(), x.precise.Trained(), x.precise.CodeSize()
 	}
@@ -333,6 +336,7 @@ func (x *Index) Load(f *serial.File) error {
 	}
 	x.labels, x.baseCodes, x.preciseCodes, x.raw, x.g = labels, baseCodes, preciseCodes, raw, g
 	x.slots = slots
+	x.tuneOff = inf.TuneDisabled
 	x.resetPools()
 	return nil
 }
