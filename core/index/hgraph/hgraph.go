@@ -651,13 +651,13 @@ func (x *Index) linkAll(pending []pendingNode, vectors []float32) error {
 	if len(pending) == 0 {
 		return nil
 	}
-	threads := x.threads
-	if len(pending) < minParallelLink {
-		threads = 1
-	}
+	threads := 1
 	var passes []float32
 	start := 0
 	err := x.underShared(func() error {
+		if len(pending) >= minParallelLink {
+			threads = x.threads // a Tune replaces it under the exclusive lock
+		}
 		if x.p.GraphType == "vamana" {
 			passes = x.vamanaPasses(pending, vectors)
 			return nil
@@ -676,12 +676,11 @@ func (x *Index) linkAll(pending []pendingNode, vectors []float32) error {
 	if err != nil {
 		return err
 	}
-	vp := x.vamana()
 	for _, alpha := range passes {
 		for lo := start; lo < len(pending); lo += linkChunk {
 			chunk := pending[lo:min(lo+linkChunk, len(pending))]
 			err := x.underShared(func() error {
-				b := x.builder()
+				b, vp := x.builder(), x.vamana() // a Tune may replace the parameters in between
 				return x.eachNode(b, chunk, threads, func(w *graph.Worker, pn pendingNode) {
 					if x.p.GraphType == "vamana" {
 						b.VamanaLink(w, pn.id, vectors[int(pn.row)*x.dim:int(pn.row+1)*x.dim], vp, alpha)
