@@ -128,7 +128,7 @@ func run() error {
 			}
 			wall, cpu := time.Since(t0), benchutil.ProcessCPU()-cpu0
 			c.builds, c.cpu = append(c.builds, wall), append(c.cpu, cpu)
-			line := fmt.Sprintf("round %d %-28s build %6.2fs (%.1f cores busy)  recall@%d", r+1, c.name, wall.Seconds(), cpu.Seconds()/wall.Seconds(), *k)
+			line := fmt.Sprintf("round %d %-28s build %6.2fs, %6.2fs of CPU (%.1f cores busy)  recall@%d", r+1, c.name, wall.Seconds(), cpu.Seconds(), cpu.Seconds()/wall.Seconds(), *k)
 			for j, ef := range efs {
 				got, _, secs, err := benchutil.TimedSearch(idx, fmt.Sprintf(`{"hgraph":{"ef_search":%d}}`, ef), queries, d, *nq, *k)
 				if err != nil {
@@ -145,11 +145,11 @@ func run() error {
 	}
 
 	ref := configs[0]
-	refBuild := median(ref.builds)
+	refBuild, refCPU := median(ref.builds), median(ref.cpu)
 	fmt.Printf("\nsummary over %d rounds (median build time, mean recall@%d; QPS per CPU-second of the searching thread, median):\n", *rounds, *k)
 	for _, c := range configs {
-		b := median(c.builds)
-		fmt.Printf("%-30s build %6.2fs (%.2fx nsw's speed)\n", c.name, b.Seconds(), refBuild.Seconds()/b.Seconds())
+		b, cpu := median(c.builds), median(c.cpu)
+		fmt.Printf("%-30s build %6.2fs (%.2fx nsw's speed), %6.2fs of CPU (%.2fx nsw's)\n", c.name, b.Seconds(), refBuild.Seconds()/b.Seconds(), cpu.Seconds(), refCPU.Seconds()/cpu.Seconds())
 		worst := 0.0
 		for j, ef := range efs {
 			rec, rr := mean(c.recall[j]), mean(ref.recall[j])

@@ -1,9 +1,6 @@
 package graph
 
 import (
-	"math"
-	"os"
-	"runtime"
 	"sync/atomic"
 
 	"github.com/govsag/vsag/core/topk"
@@ -39,8 +36,6 @@ type ODescentParams struct {
 // join.
 const odNew = 1 << 31
 
-var odDebug = os.Getenv("ODDEBUG") != ""
-var odOffers, odDup atomic.Int64
 
 // BuildODescent links nodes, which hold no edges yet, with ODescent: the bottom layer over all
 // of them at MaxDegree and each route layer over its members at RouteDegree; levels[i] is the
@@ -260,6 +255,11 @@ func (l *odLists) list(i int) []topk.Item { return l.items[i*l.deg : i*l.deg+int
 
 // odLayer is the state of one layer's build. Node i of the layer (a local index) is graph node
 // nodes[i]; every list holds local indexes.
+//
+// A round samples the pools, then joins the samples chunk by chunk: the join measures pairs and
+// records the offers that beat the farthest pool entry as it stood before the chunk, bucketed by
+// the block of the node offered to; then each block's offers are applied by one goroutine, in
+// node order, so pools change without locks and are walked in memory order.
 type odLayer struct {
 	b     *Builder
 	p     *ODescentParams
@@ -268,13 +268,14 @@ type odLayer struct {
 	k     int // pool size: min(deg, n-1)
 	deg   int
 	minIn int
-	blk   int
+	blk   int // nodes per block
+	chunk int // nodes joined between two applications of offers (a multiple of blk)
 	// The pool of node i, its k nearest found so far, is pid[i*k:(i+1)*k] (ids, the odNew bit
-	// marking an entry not yet joined) with the distances pd[i*k:(i+1)*k], ascending. head[i]
-	// holds the lock of the pool and its largest distance, side by side in one cache line.
-	pid  []uint32
-	pd   []float32
-	head []odHead
+	// marking an entry not yet joined) with the distances pd[i*k:(i+1)*k], ascending; worst[i]
+	// is pd[i*k+k-1].
+	pid   []uint32
+	pd    []float32
+	worst []float32
 	// forward samples of the current round, up to k per node, and their reverses
 	fwdNew, fwdOld []uint32
 	nNew, nOld     []int32
@@ -283,11 +284,10 @@ type odLayer struct {
 	scr            []odScratch
 }
 
-// odHead is a pool's spin lock (held while the pool changes) and the float bits of its largest
-// distance (written under the lock, read without it).
-type odHead struct {
-	lock  uint32
-	worst uint32
+// odOffer proposes v at distance d for u's pool.
+type odOffer struct {
+	u, v uint32
+	d    float32
 }
 
 // odScratch is one goroutine's buffers.
@@ -300,9 +300,11 @@ type odScratch struct {
 	gids    []uint32
 	dists   []float32
 	items   []topk.Item
+	offers  [][]odOffer // per block of the node offered to
+	sorted  []odOffer
+	cnt     []int32
 	count   int64
 	updates int64
-	dcount  int64
 }
 
 // next returns a pseudo-random 64-bit value (splitmix64).
@@ -354,6 +356,10 @@ func (c *csr) reverse(n, k int, fwd []uint32, cnt []int32) {
 	}
 }
 
+// odChunk bounds the nodes joined before their offers are applied, which bounds the memory the
+// recorded offers take (a node's join records up to a few hundred).
+const odChunk = 1 << 15
+
 // odescentLayer builds the lists of one layer over nodes with degree deg.
 func (b *Builder) odescentLayer(nodes []uint32, deg int, p *ODescentParams, workers []*Worker) (*odLists, error) {
 	n := len(nodes)
@@ -363,12 +369,15 @@ func (b *Builder) odescentLayer(nodes []uint32, deg int, p *ODescentParams, work
 	}
 	k := min(deg, n-1)
 	threads := len(workers)
-	blk := max(min(p.BlockSize, (n+4*threads-1)/(4*threads)), 64)
+	// blocks of at most build_block_size, small enough that every goroutine gets several
+	// blocks of each chunk
+	blk := max(min(p.BlockSize, (min(n, odChunk)+4*threads-1)/(4*threads)), 16)
 	o := &odLayer{
 		b: b, p: p, nodes: nodes, n: n, k: k, deg: deg, minIn: min(max(p.MinInDegree, 0), k), blk: blk,
+		chunk:   max(odChunk/blk, 1) * blk,
 		pid:     make([]uint32, n*k),
 		pd:      make([]float32, n*k),
-		head:    make([]odHead, n),
+		worst:   make([]float32, n),
 		fwdNew:  make([]uint32, n*k),
 		fwdOld:  make([]uint32, n*k),
 		nNew:    make([]int32, n),
@@ -376,11 +385,24 @@ func (b *Builder) odescentLayer(nodes []uint32, deg int, p *ODescentParams, work
 		workers: workers,
 		scr:     make([]odScratch, threads),
 	}
-	if err := o.blocks(0, o.initBlock); err != nil {
+	// Room for the offers of a first round's chunk, where nearly every pair measured beats
+	// the random pools: 2 offers for each of about 2*(k*rate)^2 pairs per node, spread over
+	// the blocks and goroutines. Growing slices this large by appending would copy them
+	// several times over.
+	nb := (n + blk - 1) / blk
+	per := float64(k) * min(p.SampleRate, 1)
+	room := int(4*per*per*float64(min(n, o.chunk))/float64(nb*threads)) + 64
+	for i := range o.scr {
+		o.scr[i].offers = make([][]odOffer, nb)
+		for j := range o.scr[i].offers {
+			o.scr[i].offers[j] = make([]odOffer, 0, room)
+		}
+	}
+	if err := o.blocks(0, 0, n, o.initBlock); err != nil {
 		return nil, err
 	}
 	for t := 1; t <= p.Turns; t++ {
-		if err := o.blocks(uint64(t), o.sampleBlock); err != nil {
+		if err := o.blocks(uint64(t), 0, n, o.sampleBlock); err != nil {
 			return nil, err
 		}
 		pending := int64(0)
@@ -392,18 +414,15 @@ func (b *Builder) odescentLayer(nodes []uint32, deg int, p *ODescentParams, work
 		}
 		o.revNew.reverse(n, k, o.fwdNew, o.nNew)
 		o.revOld.reverse(n, k, o.fwdOld, o.nOld)
-		if err := o.blocks(uint64(t), o.joinBlock); err != nil {
-			return nil, err
+		for lo := 0; lo < n; lo += o.chunk {
+			if err := o.blocks(uint64(t), lo, min(lo+o.chunk, n), o.joinBlock); err != nil {
+				return nil, err
+			}
+			if err := o.blocks(uint64(t), 0, n, o.applyBlock); err != nil {
+				return nil, err
+			}
 		}
 		o.repairInDegree()
-		if odDebug {
-			var upd, dc int64
-			for i := range o.scr {
-				upd += o.scr[i].updates
-				dc += o.scr[i].dcount
-			}
-			println("turn", t, "n", n, "pending", pending, "updates", upd, "dists", dc, "offers", odOffers.Swap(0), "dups", odDup.Swap(0))
-		}
 	}
 	if err := o.prune(out); err != nil {
 		return nil, err
@@ -412,36 +431,23 @@ func (b *Builder) odescentLayer(nodes []uint32, deg int, p *ODescentParams, work
 	return out, nil
 }
 
-// blocks runs fn over the layer's nodes in blocks on the layer's goroutines. Each block's
-// random stream depends on the phase and the block only.
-func (o *odLayer) blocks(phase uint64, fn func(s *odScratch, w *Worker, lo, hi int)) error {
-	nb := (o.n + o.blk - 1) / o.blk
+// blocks runs fn over the blocks of nodes lo..hi-1 (lo a multiple of the block size) on the
+// layer's goroutines; fn gets the block's number and node range. Each block's random stream
+// depends on the phase and the block only.
+func (o *odLayer) blocks(phase uint64, lo, hi int, fn func(s *odScratch, w *Worker, b, lo, hi int)) error {
+	first := lo / o.blk
+	nb := (hi - lo + o.blk - 1) / o.blk
 	for i := range o.scr {
-		o.scr[i].count, o.scr[i].updates, o.scr[i].dcount = 0, 0, 0
+		o.scr[i].count, o.scr[i].updates = 0, 0
 	}
 	return parallel.For(nb, len(o.workers), func(w, i int) error {
 		s := &o.scr[w]
-		s.rng = o.p.Seed ^ phase*0x2545f4914f6cdd1d ^ uint64(i)*0x9e3779b97f4a7c15 ^ uint64(o.n)<<40
-		fn(s, o.workers[w], i*o.blk, min((i+1)*o.blk, o.n))
+		b := first + i
+		s.rng = o.p.Seed ^ phase*0x2545f4914f6cdd1d ^ uint64(b)*0x9e3779b97f4a7c15 ^ uint64(o.n)<<40
+		fn(s, o.workers[w], b, b*o.blk, min((b+1)*o.blk, hi))
 		return nil
 	})
 }
-
-func (o *odLayer) setWorst(i int, d float32) {
-	atomic.StoreUint32(&o.head[i].worst, math.Float32bits(d))
-}
-
-func (o *odLayer) worstOf(i uint32) float32 {
-	return math.Float32frombits(atomic.LoadUint32(&o.head[i].worst))
-}
-
-func (o *odLayer) lock(i uint32) {
-	for h := &o.head[i].lock; !atomic.CompareAndSwapUint32(h, 0, 1); {
-		runtime.Gosched()
-	}
-}
-
-func (o *odLayer) unlock(i uint32) { atomic.StoreUint32(&o.head[i].lock, 0) }
 
 // setPool sorts items and makes them node i's pool.
 func (o *odLayer) setPool(i int, items []topk.Item) {
@@ -450,17 +456,7 @@ func (o *odLayer) setPool(i int, items []topk.Item) {
 	for j, it := range items {
 		o.pid[i*k+j], o.pd[i*k+j] = it.ID, it.Dist
 	}
-	o.setWorst(i, items[k-1].Dist)
-}
-
-// poolItems returns node i's pool as items (ids without the odNew bit) in buf.
-func (o *odLayer) poolItems(i int, buf []topk.Item) []topk.Item {
-	k := o.k
-	buf = buf[:0]
-	for j := i * k; j < (i+1)*k; j++ {
-		buf = append(buf, topk.Item{Dist: o.pd[j], ID: o.pid[j] &^ odNew})
-	}
-	return buf
+	o.worst[i] = items[k-1].Dist
 }
 
 // distances measures node u against the nodes ids (local indexes) into s.dists.
@@ -470,14 +466,13 @@ func (o *odLayer) distances(s *odScratch, w *Worker, u uint32, ids []uint32) []f
 		s.gids = append(s.gids, o.nodes[v])
 	}
 	d := growF32(&s.dists, len(ids))
-	s.dcount += int64(len(ids))
 	o.b.pivotBatch(w, o.nodes[u], s.gids, d)
 	return d
 }
 
 // initBlock gives every node of the block k distinct random neighbours (all other nodes when
 // there are no more than k), all flagged new.
-func (o *odLayer) initBlock(s *odScratch, w *Worker, lo, hi int) {
+func (o *odLayer) initBlock(s *odScratch, w *Worker, _, lo, hi int) {
 	k, n := o.k, o.n
 	for i := lo; i < hi; i++ {
 		ids := s.newL[:0]
@@ -510,7 +505,7 @@ func (o *odLayer) initBlock(s *odScratch, w *Worker, lo, hi int) {
 // sampleBlock picks each pool entry of the block's nodes with probability SampleRate into the
 // node's forward new or old sample, and marks the new ones joined. It counts in s.count the
 // entries still flagged new before sampling.
-func (o *odLayer) sampleBlock(s *odScratch, _ *Worker, lo, hi int) {
+func (o *odLayer) sampleBlock(s *odScratch, _ *Worker, _, lo, hi int) {
 	k := o.k
 	all := o.p.SampleRate >= 1
 	thr := uint64(o.p.SampleRate * (1 << 32))
@@ -518,12 +513,18 @@ func (o *odLayer) sampleBlock(s *odScratch, _ *Worker, lo, hi int) {
 		pool := o.pid[i*k : (i+1)*k]
 		fn, fo := o.fwdNew[i*k:(i+1)*k], o.fwdOld[i*k:(i+1)*k]
 		nn, no := 0, 0
+		var r uint64
 		for j := range pool {
 			id := pool[j]
 			if id&odNew != 0 {
 				s.count++
 			}
-			if !all && s.next()>>32 >= thr {
+			if j&1 == 0 {
+				r = s.next() // two 32-bit draws
+			} else {
+				r <<= 32
+			}
+			if !all && r>>32 >= thr {
 				continue
 			}
 			if id&odNew != 0 {
@@ -540,8 +541,9 @@ func (o *odLayer) sampleBlock(s *odScratch, _ *Worker, lo, hi int) {
 }
 
 // joinBlock runs the local join of every node of the block: each pair of its new samples, and
-// each new sample with each old one, is measured, and each side offered to the other's pool.
-func (o *odLayer) joinBlock(s *odScratch, w *Worker, lo, hi int) {
+// each new sample with each old one, is measured, and each side offered to the other's pool
+// when it beats that pool's farthest entry (recorded, applied by applyBlock).
+func (o *odLayer) joinBlock(s *odScratch, w *Worker, _, lo, hi int) {
 	k := o.k
 	for i := lo; i < hi; i++ {
 		s.mark.Reset(o.n)
@@ -579,30 +581,72 @@ func (o *odLayer) joinBlock(s *odScratch, w *Worker, lo, hi int) {
 				continue
 			}
 			d := o.distances(s, w, u, cand)
-			wu := o.worstOf(u)
+			wu, bu := o.worst[u], int(u)/o.blk
 			for j, v := range cand {
 				dd := d[j]
-				if dd < wu && o.offer(u, v, dd) {
-					s.updates++
-					wu = o.worstOf(u)
+				if dd < wu {
+					s.offers[bu] = append(s.offers[bu], odOffer{u: u, v: v, d: dd})
 				}
-				if dd < o.worstOf(v) && o.offer(v, u, dd) {
-					s.updates++
+				if dd < o.worst[v] {
+					bv := int(v) / o.blk
+					s.offers[bv] = append(s.offers[bv], odOffer{u: v, v: u, d: dd})
 				}
 			}
 		}
 	}
 }
 
+// applyBlock applies every goroutine's recorded offers to the pools of block b's nodes, sorted
+// by node so that each pool is visited once.
+func (o *odLayer) applyBlock(s *odScratch, _ *Worker, b, lo, hi int) {
+	total := 0
+	for w := range o.scr {
+		total += len(o.scr[w].offers[b])
+	}
+	if total == 0 {
+		return
+	}
+	// counting sort by node
+	cnt := s.cnt[:0]
+	for range hi - lo + 1 {
+		cnt = append(cnt, 0)
+	}
+	s.cnt = cnt
+	for w := range o.scr {
+		for _, of := range o.scr[w].offers[b] {
+			cnt[int(of.u)-lo+1]++
+		}
+	}
+	for i := 1; i < len(cnt); i++ {
+		cnt[i] += cnt[i-1]
+	}
+	if cap(s.sorted) < total {
+		s.sorted = make([]odOffer, total+total/4)
+	}
+	sorted := s.sorted[:total]
+	for w := range o.scr {
+		for _, of := range o.scr[w].offers[b] {
+			j := int(of.u) - lo
+			sorted[cnt[j]] = of
+			cnt[j]++
+		}
+		o.scr[w].offers[b] = o.scr[w].offers[b][:0]
+	}
+	for _, of := range sorted {
+		if o.offer(of.u, of.v, of.d) {
+			s.updates++
+		}
+	}
+}
+
 // offer puts v at distance d into u's pool when it is closer than the farthest entry and not
-// there yet; it reports whether the pool changed.
+// there yet; it reports whether the pool changed. Only the goroutine applying u's block calls
+// it.
 func (o *odLayer) offer(u, v uint32, d float32) bool {
-	k := o.k
-	o.lock(u)
-	defer o.unlock(u)
-	if d >= math.Float32frombits(o.head[u].worst) {
+	if d >= o.worst[u] {
 		return false
 	}
+	k := o.k
 	ids := o.pid[int(u)*k : int(u+1)*k]
 	for _, id := range ids {
 		if id&^odNew == v {
@@ -616,7 +660,7 @@ func (o *odLayer) offer(u, v uint32, d float32) bool {
 		j--
 	}
 	ds[j], ids[j] = d, v|odNew
-	o.setWorst(int(u), ds[k-1])
+	o.worst[u] = ds[k-1]
 	return true
 }
 
@@ -700,7 +744,7 @@ func (o *odLayer) prune(out *odLists) error {
 	indeg := o.inDegrees(nil)
 	kept := make([]topk.Item, n*k)
 	nk := make([]int32, n)
-	err := o.blocks(0, func(s *odScratch, w *Worker, lo, hi int) {
+	err := o.blocks(0, 0, n, func(s *odScratch, w *Worker, _, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			acc := kept[i*k : i*k : (i+1)*k]
 			for j := i * k; j < (i+1)*k; j++ {
@@ -736,7 +780,7 @@ func (o *odLayer) prune(out *odLists) error {
 			cur[it.ID]++
 		}
 	}
-	return o.blocks(0, func(s *odScratch, _ *Worker, lo, hi int) {
+	return o.blocks(0, 0, n, func(s *odScratch, _ *Worker, _, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			all := append(append(s.items[:0], kept[i*k:i*k+int(nk[i])]...), revItems[rev.off[i]:rev.off[i+1]]...)
 			sortItems(all)

@@ -200,7 +200,7 @@ func defaultOD() ODescentParams {
 }
 
 func TestODescentGraphInvariants(t *testing.T) {
-	n := 3000
+	n := 1500
 	if raceEnabled {
 		n = 800
 	}
@@ -237,7 +237,7 @@ func TestODescentRecallMatchesNSW(t *testing.T) {
 		// layers misses for some queries (a known weakness of the method)
 		tol float64
 		d   int
-	}{{metric.L2, 1, 0.02, 24}, {metric.Cosine, 1, 0.02, 16}, {metric.L2, 3, 0.1, 24}} {
+	}{{metric.L2, 1, 0.02, 16}, {metric.Cosine, 1, 0.02, 16}, {metric.L2, 3, 0.1, 24}} {
 		od := newODData(t, "fp32", tc.m, n, tc.d, tc.spread, 21)
 		nsw := od.recall(od.buildNSW(16), 100, 10, 32)
 		odr := od.recall(od.buildOD(t, 16, 2, defaultOD()), 100, 10, 32)
