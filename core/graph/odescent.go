@@ -36,13 +36,19 @@ type ODescentParams struct {
 // join.
 const odNew = 1 << 31
 
-
-// BuildODescent links nodes, which hold no edges yet, with ODescent: the bottom layer over all
-// of them at MaxDegree and each route layer over its members at RouteDegree; levels[i] is the
-// number of route layers nodes[i] joined (AddNode's level). The first node of the highest level
-// becomes the entry point unless the graph has one of at least that level, and every bottom
-// node is then made reachable from it (Repair). Distances are the builder's pruning distances
-// (Quant and Slab). A panic in any goroutine is returned as an error.
+// BuildODescent links nodes, which hold no edges yet, with ODescent (NN-descent over a random
+// initial graph, in-degree repair, alpha pruning, reverse edges; see odescentLayer): the bottom
+// layer over all of them at MaxDegree, then each route layer over its members at RouteDegree,
+// refining pools of MaxDegree entries; levels[i] is the number of route layers nodes[i] joined
+// (AddNode's level). The first node of the highest level becomes the entry point unless the
+// graph has one of a higher level. Lists refined from nearest neighbours lack the long edges
+// that an insertion-built graph gets from its early nodes, so three steps follow, each cheap:
+// every route layer is made reachable from the entry point and every route node findable by
+// the greedy descent searches use (odescentConnect, odescentNavigate); each route node's bottom
+// list takes in its first route layer's list (odescentLongEdges), which gives the bottom layer
+// long edges at one node in max_degree; and every bottom node is made reachable. Distances are
+// the builder's pruning distances (Quant and Slab). A panic in any goroutine is returned as an
+// error.
 func (b *Builder) BuildODescent(nodes []uint32, levels []int, p *ODescentParams) error {
 	if len(nodes) == 0 {
 		return nil
@@ -57,7 +63,7 @@ func (b *Builder) buildODescent(nodes []uint32, levels []int, p *ODescentParams)
 	for i := range workers {
 		workers[i] = b.NewWorker()
 	}
-	lists, err := b.odescentLayer(nodes, g.MaxDegree(), p, workers)
+	lists, err := b.odescentLayer(nodes, g.MaxDegree(), g.MaxDegree(), p, workers)
 	if err != nil {
 		return err
 	}
@@ -66,14 +72,21 @@ func (b *Builder) buildODescent(nodes []uint32, levels []int, p *ODescentParams)
 	for _, l := range levels {
 		top = max(top, l)
 	}
-	for l := 1; l <= top; l++ {
+	layer := func(l int) []uint32 {
+		if l == 0 {
+			return nodes
+		}
 		var members []uint32
 		for i, lv := range levels {
 			if lv >= l {
 				members = append(members, nodes[i])
 			}
 		}
-		lists, err := b.odescentLayer(members, g.RouteDegree(), p, workers)
+		return members
+	}
+	for l := 1; l <= top; l++ {
+		members := layer(l)
+		lists, err := b.odescentLayer(members, g.RouteDegree(), g.MaxDegree(), p, workers)
 		if err != nil {
 			return err
 		}
@@ -91,22 +104,69 @@ func (b *Builder) buildODescent(nodes []uint32, levels []int, p *ODescentParams)
 		g.setEntry(ep, top)
 	}
 	g.epMu.Unlock()
-	for l := top; l >= 0; l-- {
-		members := nodes
-		if l > 0 {
-			members = members[:0:0]
-			for i, lv := range levels {
-				if lv >= l {
-					members = append(members, nodes[i])
-				}
-			}
-		}
+	for l := top; l >= 1; l-- {
+		members := layer(l)
 		b.odescentConnect(workers[0], l, members, ep, top)
-		if l > 0 {
-			b.odescentNavigate(workers[0], l, members, ep, top)
+		b.odescentNavigate(workers[0], l, members, ep, top)
+	}
+	if top > 0 {
+		if err := b.odescentLongEdges(layer(1), workers); err != nil {
+			return err
 		}
 	}
+	b.odescentConnect(workers[0], 0, nodes, ep, top)
 	return nil
+}
+
+// odescentLongEdges adds to the bottom list of each route node its first route layer's list.
+// A list with room keeps all its edges; a full one keeps the degree's worth chosen by the
+// pruning heuristic (as nsw re-prunes a list that a reverse edge overflows), which keeps edges
+// that point in new directions, as these long ones do.
+func (b *Builder) odescentLongEdges(members []uint32, workers []*Worker) error {
+	g := b.G
+	deg := g.MaxDegree()
+	return parallel.For(len(members), len(workers), func(wi, i int) error {
+		w := workers[wi]
+		u := members[i]
+		vs := &w.vam
+		ids := g.Neighbors(0, u, vs.ids[:0])
+		have := len(ids)
+		vs.mark.Reset(g.Len())
+		vs.mark.Visit(u)
+		for _, v := range ids {
+			vs.mark.Visit(v)
+		}
+		ids = g.Neighbors(1, u, ids)
+		all := ids[:have]
+		for _, v := range ids[have:] {
+			if !vs.mark.Visit(v) {
+				all = append(all, v)
+			}
+		}
+		vs.ids = ids
+		if len(all) == have {
+			return nil
+		}
+		if len(all) > deg {
+			d := growF32(&vs.dists, len(all))
+			b.pivotBatch(w, u, all, d)
+			items := vs.pool[:0]
+			for j, v := range all {
+				items = append(items, topk.Item{Dist: d[j], ID: v})
+			}
+			sortItems(items)
+			vs.pool = items
+			sel := b.prune(w, items, deg)
+			all = all[:0]
+			for _, it := range sel {
+				all = append(all, it.ID)
+			}
+		}
+		g.Lock(u)
+		g.SetNeighbors(0, u, all)
+		g.Unlock(u)
+		return nil
+	})
 }
 
 // odescentNavigate makes each member of route layer level found by the greedy descent that
@@ -360,20 +420,21 @@ func (c *csr) reverse(n, k int, fwd []uint32, cnt []int32) {
 // recorded offers take (a node's join records up to a few hundred).
 const odChunk = 1 << 15
 
-// odescentLayer builds the lists of one layer over nodes with degree deg.
-func (b *Builder) odescentLayer(nodes []uint32, deg int, p *ODescentParams, workers []*Worker) (*odLists, error) {
+// odescentLayer builds the lists of one layer over nodes with degree deg, refining pools of
+// poolDeg (at least deg) nearest neighbours.
+func (b *Builder) odescentLayer(nodes []uint32, deg, poolDeg int, p *ODescentParams, workers []*Worker) (*odLists, error) {
 	n := len(nodes)
 	out := &odLists{deg: deg, items: make([]topk.Item, n*deg), n: make([]int32, n)}
 	if n < 2 {
 		return out, nil
 	}
-	k := min(deg, n-1)
+	k := min(poolDeg, n-1)
 	threads := len(workers)
 	// blocks of at most build_block_size, small enough that every goroutine gets several
 	// blocks of each chunk
 	blk := max(min(p.BlockSize, (min(n, odChunk)+4*threads-1)/(4*threads)), 16)
 	o := &odLayer{
-		b: b, p: p, nodes: nodes, n: n, k: k, deg: deg, minIn: min(max(p.MinInDegree, 0), k), blk: blk,
+		b: b, p: p, nodes: nodes, n: n, k: k, deg: deg, minIn: min(max(p.MinInDegree, 0), k, deg), blk: blk,
 		chunk:   max(odChunk/blk, 1) * blk,
 		pid:     make([]uint32, n*k),
 		pd:      make([]float32, n*k),
@@ -736,8 +797,8 @@ func (o *odLayer) repairInDegree() {
 const pruneChunk = 8
 
 // prune turns the pools into the final lists: each pool is pruned with alpha (a candidate
-// whose node has no more than minIn in-edges left is kept), then every kept edge is also
-// offered in reverse, and each list keeps its deg nearest.
+// whose node has no more than minIn in-edges left is kept), then every kept edge is also added
+// in reverse; a list left with more than deg entries keeps deg of them chosen by the alpha rule.
 func (o *odLayer) prune(out *odLists) error {
 	n, k := o.n, o.k
 	m := int32(o.minIn)
@@ -780,19 +841,32 @@ func (o *odLayer) prune(out *odLists) error {
 			cur[it.ID]++
 		}
 	}
-	return o.blocks(0, 0, n, func(s *odScratch, _ *Worker, _, lo, hi int) {
+	return o.blocks(0, 0, n, func(s *odScratch, w *Worker, _, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			all := append(append(s.items[:0], kept[i*k:i*k+int(nk[i])]...), revItems[rev.off[i]:rev.off[i+1]]...)
 			sortItems(all)
 			s.items = all
 			s.mark.Reset(n)
-			dst := out.items[i*out.deg : i*out.deg : (i+1)*out.deg]
+			uniq := all[:0]
 			for _, it := range all {
-				if len(dst) == out.deg {
-					break
-				}
 				if !s.mark.Visit(it.ID) {
-					dst = append(dst, it)
+					uniq = append(uniq, it)
+				}
+			}
+			dst := out.items[i*out.deg : i*out.deg : (i+1)*out.deg]
+			if len(uniq) <= out.deg {
+				dst = append(dst, uniq...)
+			} else {
+				// too many: keep those the alpha rule selects, nearest first, as nsw re-prunes a
+				// list that reverse edges overflow (VSAG keeps the nearest, which drops the long
+				// reverse edges that lead out of a cluster)
+				for _, c := range uniq {
+					if len(dst) == out.deg {
+						break
+					}
+					if len(dst) == 0 || !o.dominated(s, w, c.ID, c.Dist, dst) {
+						dst = append(dst, c)
+					}
 				}
 			}
 			out.n[i] = int32(len(dst))

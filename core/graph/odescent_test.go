@@ -259,7 +259,7 @@ func TestODescentMinInDegree(t *testing.T) {
 		p := defaultOD()
 		p.MinInDegree, p.Threads, p.Turns = m, 2, 10
 		workers := []*Worker{b.NewWorker(), b.NewWorker()}
-		lists, err := b.odescentLayer(nodes, 12, &p, workers)
+		lists, err := b.odescentLayer(nodes, 12, 12, &p, workers)
 		require.NoError(t, err)
 		indeg := make([]int, n)
 		for i := 0; i < n; i++ {
@@ -308,7 +308,7 @@ func TestODescentPoolsConverge(t *testing.T) {
 	g, nodes, _ := od.graphWithNodes(k, 2)
 	b := od.builder(g)
 	p := ODescentParams{Turns: 20, SampleRate: 1, BlockSize: 64, Alpha: 1, Threads: 2, Seed: 5}
-	lists, err := b.odescentLayer(nodes, k, &p, []*Worker{b.NewWorker(), b.NewWorker()})
+	lists, err := b.odescentLayer(nodes, k, k, &p, []*Worker{b.NewWorker(), b.NewWorker()})
 	require.NoError(t, err)
 	// alpha 1 with min_in_degree 0 keeps the nearest neighbour of every node
 	hit := 0
