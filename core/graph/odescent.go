@@ -416,6 +416,20 @@ func (c *csr) reverse(n, k int, fwd []uint32, cnt []int32) {
 	}
 }
 
+// ODescentMemory estimates the bytes BuildODescent allocates for the while of a build over n
+// nodes of bottom degree maxDegree (pools, samples, candidate and final lists, recorded offers),
+// none of which stays after it.
+func ODescentMemory(n int64, maxDegree int, sampleRate float64) int64 {
+	k := int64(maxDegree)
+	per := 8*k + 4*2*k + 4*2*k + 8*k + 8*k + 64 // pool, samples, reverses, pruned, final lists
+	s := float64(k) * min(sampleRate, 1)
+	offers := int64(4*s*s*12) * min(n, odChunk)
+	if per > 0 && n > (1<<62)/per {
+		return -1
+	}
+	return n*per + offers
+}
+
 // odChunk bounds the nodes joined before their offers are applied, which bounds the memory the
 // recorded offers take (a node's join records up to a few hundred).
 const odChunk = 1 << 15

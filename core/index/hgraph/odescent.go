@@ -5,6 +5,7 @@ import (
 
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/graph"
+	"github.com/govsag/vsag/core/internal/memguard"
 	"github.com/govsag/vsag/core/params"
 )
 
@@ -76,8 +77,8 @@ func (p *Params) odescentKeys(raw json.RawMessage) error {
 
 // linkODescent links the nodes of a Build on an odescent index: ODescent over all of them at
 // once (graph.BuildODescent) on the build threads, with the distances of the codes the nsw
-// build prunes with. When the graph already has an entry point (an Add ran meanwhile), the
-// nodes are inserted as nsw does instead.
+// build prunes with. When the graph already has an entry point (an Add ran meanwhile), or the
+// machine cannot hold the build's working memory, the nodes are inserted as nsw does instead.
 func (x *Index) linkODescent(pending []pendingNode, vectors []float32) error {
 	if len(pending) == 0 {
 		return nil
@@ -87,6 +88,11 @@ func (x *Index) linkODescent(pending []pendingNode, vectors []float32) error {
 		_, _, linked = x.g.Entry()
 		return nil
 	}); err != nil || linked {
+		return x.linkAll(pending, vectors)
+	}
+	// The build's own lists and pools live for its while only; a machine that cannot hold them
+	// still gets its graph, by insertion.
+	if memguard.Check(graph.ODescentMemory(int64(len(pending)), x.p.MaxDegree, x.p.NeighborSampleRate), "hgraph: odescent build") != nil {
 		return x.linkAll(pending, vectors)
 	}
 	return x.underShared(func() error {

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/internal/memguard"
 	"github.com/govsag/vsag/core/metric"
 	"github.com/govsag/vsag/core/params"
 	"github.com/govsag/vsag/core/serial"
@@ -207,4 +208,32 @@ func TestODescentBuildSmall(t *testing.T) {
 	require.NoError(t, err)
 	_, err = x.Build(clustered(1, 10, d, 2), seq(0, 10), nil)
 	require.NoError(t, err)
+}
+
+func TestODescentFallsBackToInsertionWithoutMemory(t *testing.T) {
+	const n, d = 1500, 16
+	data := clustered(11, n, d, 10)
+	lists := func(x *Index) [][]uint32 {
+		out := make([][]uint32, x.g.Len())
+		for i := range out {
+			out[i] = x.g.Neighbors(0, uint32(i), nil)
+		}
+		return out
+	}
+	build := func(extra string) *Index {
+		x := newIndex(t, "l2", d, `,"alpha":1.2,"build_thread_count":1`+extra)
+		_, err := x.Build(data, seq(0, n), nil)
+		require.NoError(t, err)
+		got, err := x.KnnSearch(data[7*d:8*d], 1, searchOpts(40))
+		require.NoError(t, err)
+		require.Equal(t, int64(7), got[0].ID)
+		return x
+	}
+	nsw := lists(build(""))
+	require.NotEqual(t, nsw, lists(build(`,"graph_type":"odescent"`)))
+	// room for the stores (about 200 KiB) but not for the build's working memory (about 2 MiB):
+	// the same graph as nsw's (one thread, the same levels)
+	restore := memguard.SetAvailableForTest(1 << 20)
+	defer restore()
+	require.Equal(t, nsw, lists(build(`,"graph_type":"odescent"`)))
 }
