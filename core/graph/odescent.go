@@ -325,7 +325,7 @@ type odLayer struct {
 	p     *ODescentParams
 	nodes []uint32
 	n     int
-	k     int // pool size: min(deg, n-1)
+	k     int // pool size: min(poolDeg, n-1)
 	deg   int
 	minIn int
 	blk   int // nodes per block

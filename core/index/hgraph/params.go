@@ -23,9 +23,10 @@ type Params struct {
 	// EfConstruction is the beam width of insertions (default 400, valid
 	// max_degree..max(1000, 100*max_degree)).
 	EfConstruction int `json:"ef_construction"`
-	// Alpha relaxes the pruning heuristic (default 1.0, valid 1.0..2.0). With graph_type
-	// "vamana" and metric ip or cosine the rule compares similarities, as SVS does, so values
-	// below 1 relax it (valid 0.5..2.0 there; SVS uses 0.95).
+	// Alpha relaxes the pruning heuristic (default 1.0, and 1.2 with graph_type "odescent" as
+	// in VSAG; valid 1.0..2.0). With graph_type "vamana" and metric ip or cosine the rule
+	// compares similarities, as SVS does, so values below 1 relax it (valid 0.5..2.0 there;
+	// SVS uses 0.95).
 	Alpha float64 `json:"alpha"`
 	// GraphType is the bottom graph construction: "nsw" (hierarchical, VSAG's default),
 	// "vamana" (one layer entered at the medoid, built in two passes whose back edges are
