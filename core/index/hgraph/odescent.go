@@ -79,6 +79,10 @@ func (p *Params) odescentKeys(raw json.RawMessage) error {
 // once (graph.BuildODescent) on the build threads, with the distances of the codes the nsw
 // build prunes with. When the graph already has an entry point (an Add ran meanwhile), or the
 // machine cannot hold the build's working memory, the nodes are inserted as nsw does instead.
+//
+// The shared lock is held for the whole build (the code slabs must stay put), so a writer that
+// comes meanwhile waits for it, and the searches queued behind that writer too; until this
+// first batch is linked the index has no graph to search anyway.
 func (x *Index) linkODescent(pending []pendingNode, vectors []float32) error {
 	if len(pending) == 0 {
 		return nil
