@@ -444,9 +444,9 @@ func (b *Builder) odescentLayer(nodes []uint32, deg, poolDeg int, p *ODescentPar
 	}
 	k := min(poolDeg, n-1)
 	threads := len(workers)
-	// blocks of at most build_block_size, small enough that every goroutine gets several
-	// blocks of each chunk
-	blk := max(min(p.BlockSize, (min(n, odChunk)+4*threads-1)/(4*threads)), 16)
+	// blocks of at most build_block_size, small enough that every goroutine gets many blocks
+	// of each chunk, so that none waits long for the last block at the chunk's end
+	blk := max(min(p.BlockSize, (min(n, odChunk)+16*threads-1)/(16*threads)), 16)
 	o := &odLayer{
 		b: b, p: p, nodes: nodes, n: n, k: k, deg: deg, minIn: min(max(p.MinInDegree, 0), k, deg), blk: blk,
 		chunk:   max(odChunk/blk, 1) * blk,
