@@ -487,8 +487,18 @@ func (b *Builder) odescentLayer(nodes []uint32, deg, poolDeg int, p *ODescentPar
 		if pending == 0 {
 			break // every entry has been joined: further rounds change nothing
 		}
-		o.revNew.reverse(n, k, o.fwdNew, o.nNew)
-		o.revOld.reverse(n, k, o.fwdOld, o.nOld)
+		two := min(threads, 2)
+		if err := parallel.Run(two, func(w int) error {
+			if w == 0 {
+				o.revNew.reverse(n, k, o.fwdNew, o.nNew)
+			}
+			if w == 1 || two == 1 {
+				o.revOld.reverse(n, k, o.fwdOld, o.nOld)
+			}
+			return nil
+		}); err != nil {
+			return nil, err
+		}
 		for lo := 0; lo < n; lo += o.chunk {
 			if err := o.blocks(uint64(t), lo, min(lo+o.chunk, n), o.joinBlock); err != nil {
 				return nil, err
