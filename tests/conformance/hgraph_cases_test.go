@@ -36,6 +36,7 @@ func init() {
 	}, Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.95, Quantizer: "pq"})
 	register(Case{Name: "hgraph/vamana", Index: "hgraph", Create: vamanaCreate("fp32", ""), Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.95})
 	register(Case{Name: "hgraph/vamana+leanvec", Index: "hgraph", Create: vamanaCreate("leanvec", `,"leanvec_dims":12,"leanvec_primary":"lvq8","leanvec_secondary":"fp16"`), Search: `{"hgraph":{"search_window_size":50,"search_buffer_capacity":100}}`, MinRecall: 0.9, Quantizer: "leanvec"})
+	register(Case{Name: "hgraph/odescent", Index: "hgraph", Create: hgraphCreate("fp32", `,"graph_type":"odescent"`), Search: `{"hgraph":{"ef_search":100}}`, MinRecall: 0.95})
 }
 
 // pqDimFor returns a pq_dim that divides dim: two dimensions per subspace when dim is even,

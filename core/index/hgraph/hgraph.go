@@ -3,6 +3,9 @@
 // re-ranking with precise codes, mark-remove and force remove (remove.go), and concurrent
 // add/search/remove.
 //
+// graph_type "odescent" builds the graph of a Build by ODescent (graph.BuildODescent); vectors
+// added afterwards are inserted as with nsw.
+//
 // graph_type "vamana" builds instead a single-layer Vamana graph (DiskANN, SVS) entered at the
 // medoid of the first batch: two passes over it, each node linked from its search history and
 // back edges pruned with alpha 1 in the first pass and alpha in the second; later batches are
@@ -426,7 +429,11 @@ func (x *Index) insertBatch(vectors []float32, ids []int64, onInsert api.InsertH
 			return err
 		})
 	}
-	if lerr := x.linkAll(pending, vectors); lerr != nil {
+	link := x.linkAll
+	if build && x.p.GraphType == "odescent" {
+		link = x.linkODescent // VSAG builds odescent graphs on Build only; adds insert as nsw
+	}
+	if lerr := link(pending, vectors); lerr != nil {
 		return failed, lerr
 	}
 	return failed, err

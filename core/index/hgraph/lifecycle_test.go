@@ -132,7 +132,7 @@ func TestParamErrors(t *testing.T) {
 		{`{"max_degree":300}`, "max_degree"},
 		{`{"max_degree":16,"ef_construction":8}`, "ef_construction"},
 		{`{"alpha":0.5}`, "alpha"},
-		{`{"graph_type":"odescent"}`, "graph_type"},
+		{`{"graph_type":"hnsw"}`, "graph_type"},
 		{`{"nope":1}`, "nope"},
 		{`{"base_quantization_type":"nope"}`, "base_quantization_type"},
 		{`{"build_thread_count":0}`, "build_thread_count"},

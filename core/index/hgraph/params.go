@@ -23,13 +23,15 @@ type Params struct {
 	// EfConstruction is the beam width of insertions (default 400, valid
 	// max_degree..max(1000, 100*max_degree)).
 	EfConstruction int `json:"ef_construction"`
-	// Alpha relaxes the pruning heuristic (default 1.0, valid 1.0..2.0). With graph_type
-	// "vamana" and metric ip or cosine the rule compares similarities, as SVS does, so values
-	// below 1 relax it (valid 0.5..2.0 there; SVS uses 0.95).
+	// Alpha relaxes the pruning heuristic (default 1.0, and 1.2 with graph_type "odescent" as
+	// in VSAG; valid 1.0..2.0). With graph_type "vamana" and metric ip or cosine the rule
+	// compares similarities, as SVS does, so values below 1 relax it (valid 0.5..2.0 there;
+	// SVS uses 0.95).
 	Alpha float64 `json:"alpha"`
-	// GraphType is the bottom graph construction: "nsw" (hierarchical, VSAG's default) or
+	// GraphType is the bottom graph construction: "nsw" (hierarchical, VSAG's default),
 	// "vamana" (one layer entered at the medoid, built in two passes whose back edges are
-	// pruned with alpha 1, then alpha).
+	// pruned with alpha 1, then alpha) or "odescent" (hierarchical; Build refines a random
+	// graph by NN-descent, later adds insert as nsw does).
 	GraphType string `json:"graph_type"`
 	// WindowSize is Vamana's build search window (default ef_construction).
 	WindowSize int `json:"window_size"`
@@ -38,6 +40,12 @@ type Params struct {
 	MaxCandidatePoolSize int `json:"max_candidate_pool_size"`
 	// PruneTo is the degree Vamana prunes an overflowing list back to (default max_degree-4).
 	PruneTo int `json:"prune_to"`
+	// GraphIterTurn, NeighborSampleRate, MinInDegree and BuildBlockSize configure graph_type
+	// "odescent" (defaults 30, 0.2, 1, 10000; see odescentKeys); with it alpha defaults to 1.2.
+	GraphIterTurn      int     `json:"graph_iter_turn"`
+	NeighborSampleRate float64 `json:"neighbor_sample_rate"`
+	MinInDegree        int     `json:"min_in_degree"`
+	BuildBlockSize     int     `json:"build_block_size"`
 	// LeanVecDims is leanvec's reduced dimension (default (dim+1)/2).
 	LeanVecDims int `json:"leanvec_dims"`
 	// LeanVecPrimary is the encoding of the reduced vectors: fp32, fp16, lvq8 (default), lvq4.
@@ -111,6 +119,9 @@ func parseParams(c *params.Create) (Params, error) {
 	if err := params.Int("ef_construction", p.EfConstruction, p.MaxDegree, max(1000, 100*p.MaxDegree)); err != nil {
 		return p, err
 	}
+	if err := p.odescentKeys(c.IndexParam); err != nil {
+		return p, err
+	}
 	alphaLo := 1.0
 	if p.GraphType == "vamana" && c.Metric.UsesInnerProduct() {
 		alphaLo = 0.5
@@ -125,7 +136,7 @@ func parseParams(c *params.Create) (Params, error) {
 		return p, err
 	}
 	switch p.GraphType {
-	case "nsw":
+	case "nsw", "odescent":
 		for _, k := range []struct {
 			key string
 			v   int
@@ -154,7 +165,7 @@ func parseParams(c *params.Create) (Params, error) {
 			return p, err
 		}
 	default:
-		return p, api.Errorf(api.InvalidArgument, "key \"graph_type\": %q is not one of nsw, vamana", p.GraphType)
+		return p, api.Errorf(api.InvalidArgument, "key \"graph_type\": %q is not one of nsw, vamana, odescent", p.GraphType)
 	}
 	if p.BaseQuantizationType != "leanvec" && (!p.UseReorder || p.PreciseQuantizationType != "leanvec") {
 		for _, k := range []struct {

@@ -173,7 +173,7 @@ func TestVamanaAndLeanVecParams(t *testing.T) {
 		{"l2", `"graph_type":"vamana","alpha":0.95`, false},
 		{"ip", `"graph_type":"vamana","alpha":0.95`, true},
 		{"ip", `"alpha":0.95`, false},
-		{"l2", `"graph_type":"odescent"`, false},
+		{"l2", `"graph_type":"odescent","prune_to":20`, false},
 		{"l2", `"window_size":50`, false},
 		{"l2", `"graph_type":"vamana","prune_to":70`, false},
 		{"l2", `"graph_type":"vamana","max_candidate_pool_size":-1`, false},
