@@ -113,9 +113,12 @@ func (x *Index) checkRowKind(ds *Dataset, what string) error {
 		}
 		return api.Errorf(api.InvalidArgument, "%s: %s takes one vector per row, the dataset holds multi-vector documents", what, x.name)
 	}
-	if ds.Paths != nil {
-		if err := ds.CheckPaths(what); err != nil {
+	if ds.HasPaths() {
+		if err := ds.CheckAllPaths(what); err != nil {
 			return err
+		}
+		if _, ok := x.eng().(api.PathInserter); ok {
+			return nil
 		}
 		return api.Errorf(api.InvalidArgument, "%s: paths are for pyramid indexes, not %s", what, x.name)
 	}
@@ -222,6 +225,9 @@ func (x *Index) insert(ds *Dataset, what string) (_ []int64, err error) {
 	hook := x.insertHook(ds, sets)
 	defer x.writing()()
 	eng := x.eng()
+	if pi, ok := eng.(api.PathInserter); ok {
+		return pi.InsertWithPaths(v, idsOf(ds, n), ds.RowPaths(n), what == "build", hook)
+	}
 	if what == "build" {
 		if b, ok := eng.(api.Builder); ok {
 			return b.Build(v, idsOf(ds, n), hook)
@@ -458,7 +464,7 @@ func (x *Index) Search(query []float32, k int, searchJSON string, filter Filter)
 	return ns, err
 }
 
-func (x *Index) search(q []float32, k int, searchJSON string, filter Filter, stats *SearchStats, buckets []int64) (_ []Neighbor, err error) {
+func (x *Index) search(q []float32, k int, searchJSON string, filter Filter, stats *SearchStats, buckets []int64, paths map[string]string) (_ []Neighbor, err error) {
 	defer recovered(&err)
 	if k <= 0 {
 		return nil, api.Errorf(api.InvalidArgument, "knn search: k %d must be positive", k)
@@ -469,6 +475,7 @@ func (x *Index) search(q []float32, k int, searchJSON string, filter Filter, sta
 	}
 	opts.Stats = stats
 	opts.BucketIDs = buckets
+	opts.Paths = paths
 	start := time.Now()
 	// k never sizes an allocation beyond the live count (a caller's k may be 1<<43)
 	k = x.capK(k)
@@ -513,7 +520,7 @@ func (x *Index) RangeSearchVector(query []float32, radius float32, searchJSON st
 	return ns, err
 }
 
-func (x *Index) rangeSearch(q []float32, radius float32, searchJSON string, filter Filter, limitedSize int, buckets []int64) (_ []Neighbor, err error) {
+func (x *Index) rangeSearch(q []float32, radius float32, searchJSON string, filter Filter, limitedSize int, buckets []int64, paths map[string]string) (_ []Neighbor, err error) {
 	defer recovered(&err)
 	if err := checkLimitedSize(limitedSize); err != nil {
 		return nil, err
@@ -530,6 +537,7 @@ func (x *Index) rangeSearch(q []float32, radius float32, searchJSON string, filt
 		return nil, err
 	}
 	opts.BucketIDs = buckets
+	opts.Paths = paths
 	return rs.RangeSearch(q, radius, limitedSize, opts)
 }
 
@@ -545,6 +553,9 @@ func (x *Index) BatchKnnSearch(queries *Dataset, k int, searchJSON string, filte
 	v, nq, err := x.vectors(queries, "batch search", false)
 	if err != nil {
 		return nil, err
+	}
+	if queries.HasPaths() {
+		return x.batchSearchWithPaths(queries, v, nq, k, searchJSON, filter)
 	}
 	k = x.capK(k) // the result rows hold at most the live count
 	if nq > 0 && k > maxResultEntries/nq {

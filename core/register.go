@@ -6,6 +6,7 @@ import (
 	"github.com/govsag/vsag/core/index/hgraph"
 	"github.com/govsag/vsag/core/index/ivf"
 	"github.com/govsag/vsag/core/index/lazyhgraph"
+	"github.com/govsag/vsag/core/index/pyramid"
 	"github.com/govsag/vsag/core/params"
 )
 
@@ -15,4 +16,5 @@ func init() {
 	RegisterIndex(hgraph.Name, func(c *params.Create) (api.Engine, error) { return hgraph.New(c) })
 	RegisterIndex(ivf.Name, func(c *params.Create) (api.Engine, error) { return ivf.New(c) })
 	RegisterIndex(lazyhgraph.Name, func(c *params.Create) (api.Engine, error) { return lazyhgraph.New(c) })
+	RegisterIndex(pyramid.Name, func(c *params.Create) (api.Engine, error) { return pyramid.New(c) })
 }
