@@ -4,7 +4,6 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/govsag/vsag/core/api"
-	"github.com/govsag/vsag/core/params"
 	"github.com/govsag/vsag/core/quant"
 	"github.com/govsag/vsag/core/store"
 )
@@ -107,56 +106,6 @@ func walk(n *node, fn func(*node)) {
 			stack = append(stack, c)
 		}
 	}
-}
-
-// ExportModel implements api.ModelExporter: a new index with the same parameters and trained
-// quantizers, and no vectors.
-func (x *Index) ExportModel() (api.Engine, error) {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	y := &Index{
-		dim: x.dim, metric: x.metric, p: x.p, threads: x.threads,
-		labels: store.NewLabels(),
-	}
-	var err error
-	c := &params.Create{DType: params.Float32, Metric: x.metric, Dim: x.dim}
-	if y.base, err = quant.New(x.base.Name(), c.Dim, c.Metric, x.p.quantOptions()); err != nil {
-		return nil, err
-	}
-	if err := copyState(x.base, y.base); err != nil {
-		return nil, err
-	}
-	y.baseCodes = store.NewCodes(y.base)
-	if x.precise != nil {
-		if y.precise, err = quant.New(x.precise.Name(), c.Dim, c.Metric, x.p.preciseOptions()); err != nil {
-			return nil, err
-		}
-		if err := copyState(x.precise, y.precise); err != nil {
-			return nil, err
-		}
-		y.preciseCodes = store.NewCodes(y.precise)
-	}
-	if x.raw != nil {
-		y.raw = store.NewCodes(x.raw.Quantizer())
-	}
-	y.LabelView = store.LabelView{Mu: &y.mu, Table: func() *store.Labels { return y.labels }, Index: Name}
-	y.parsed.Parse = parseSearch
-	y.hiers = newHierarchies(x.p)
-	y.rng = newRNG()
-	y.resetPools()
-	return y, nil
-}
-
-// copyState copies a trained quantizer's state into a fresh one of the same settings.
-func copyState(from, to quant.Quantizer) error {
-	st, err := quant.MarshalState(from)
-	if err != nil || len(st) == 0 {
-		return err
-	}
-	if err := to.UnmarshalBinary(st); err != nil {
-		return api.Wrap(api.InternalError, err, "pyramid: export model")
-	}
-	return nil
 }
 
 // LevelStats describes one level of a tree in Stats.

@@ -42,6 +42,7 @@ type info struct {
 	Hierarchies     []hierInfo `json:"hierarchies"`
 	Named           bool       `json:"named"`
 	GraphType       string     `json:"graph_type"`
+	Model           string     `json:"model"`
 }
 
 // hierInfo is what a file records of a hierarchy's build settings: a file loads only into an
@@ -57,7 +58,7 @@ type hierInfo struct {
 
 func (x *Index) info() info {
 	inf := info{Base: x.base.Name(), BaseTrained: x.base.Trained(), BaseCodeSize: x.base.CodeSize(),
-		Raw: x.raw != nil, Dim: x.dim, Named: x.p.named, GraphType: x.p.GraphType}
+		Raw: x.raw != nil, Dim: x.dim, Named: x.p.named, GraphType: x.p.GraphType, Model: strconv.FormatUint(x.modelID, 16)}
 	if x.precise != nil {
 		inf.Precise, inf.PreciseTrained, inf.PreciseCodeSize = x.precise.Name(), x.precise.Trained(), x.precise.CodeSize()
 	}
@@ -505,6 +506,9 @@ func (x *Index) Load(f *serial.File) error {
 		if err != nil {
 			return bad(err, sec)
 		}
+	}
+	if id, err := strconv.ParseUint(inf.Model, 16, 64); err == nil {
+		x.modelID = id
 	}
 	x.labels, x.baseCodes, x.preciseCodes, x.raw, x.hiers = labels, baseCodes, preciseCodes, raw, hiers
 	x.resetPools()

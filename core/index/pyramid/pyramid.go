@@ -60,6 +60,9 @@ type Index struct {
 
 	pools  atomic.Pointer[sync.Pool] // *searchCtx, replaced when the quantizers are trained
 	parsed params.Cache[*SearchParams]
+	// modelID names the model the index was made from: drawn at creation, copied by
+	// ExportModel and kept by saving. Merge takes only sources of the same model.
+	modelID uint64
 }
 
 // New creates an empty pyramid index from parsed create parameters.
@@ -75,7 +78,7 @@ func New(c *params.Create) (*Index, error) {
 	x := &Index{
 		dim: c.Dim, metric: c.Metric, p: p, threads: p.buildThreads(),
 		base: base, baseCodes: store.NewCodes(base), labels: store.NewLabels(),
-		rng: newRNG(),
+		rng: newRNG(), modelID: rand.Uint64(),
 	}
 	x.LabelView = store.LabelView{Mu: &x.mu, Table: func() *store.Labels { return x.labels }, Index: Name}
 	x.parsed.Parse = parseSearch
@@ -383,7 +386,14 @@ func (x *Index) appendRows(vectors []float32, ids []int64, byHier [][]string, lo
 			onInsert(i, id)
 		}
 	}
-	// groups that reached index_min_size get their graph, sized for the members they have
+	return failed, x.openGraphs(touched, first, rowOf, pending), nil
+}
+
+// openGraphs gives the nodes of touched whose groups reached index_min_size their graph, sized
+// for the members they have, and returns pending with every member of those graphs added: the
+// members appended as inner ids first.. link from rowOf[id-first] of the batch, the others from
+// their decoded build codes. Caller holds the exclusive lock.
+func (x *Index) openGraphs(touched []*node, first uint32, rowOf []int32, pending []pendingLink) []pendingLink {
 	for _, n := range touched {
 		h := x.hierOf(n)
 		if n.g != nil || len(n.members) == 0 || int64(len(n.members)) < h.hp.IndexMinSize {
@@ -403,7 +413,7 @@ func (x *Index) appendRows(vectors []float32, ids []int64, byHier [][]string, lo
 			pending = append(pending, x.addGraphNode(n, uint32(local), row))
 		}
 	}
-	return failed, pending, nil
+	return pending
 }
 
 // hierOf returns the hierarchy whose tree holds n.
