@@ -22,12 +22,14 @@ type dataset struct {
 	dim           int64
 	extraInfoSize int64
 	ptrs          [numFields]unsafe.Pointer
-	stats         *C.char             // always owned
-	attributes    string              // JSON array of one object per row, copied from C ("" when none)
-	nnz           uint64              // entries of the sparse term id and value arrays
-	numVectors    uint64              // sub-vectors of a multi-vector dataset (sum of the counts)
-	paths         []string            // one path per row, copied from C (nil when none)
-	hpaths        map[string][]string // paths by hierarchy name, copied from C (nil when none)
+	stats         *C.char  // always owned
+	attributes    string   // JSON array of one object per row, copied from C ("" when none)
+	nnz           uint64   // entries of the sparse term id and value arrays
+	numVectors    uint64   // sub-vectors of a multi-vector dataset (sum of the counts)
+	paths         []string // one path per row, copied from C (nil when none)
+
+	// hpaths holds the paths of named hierarchies, copied from C (nil when none).
+	hpaths map[string][]string
 }
 
 // Array fields of a dataset, as numbered by vsagi_dataset_set_ptr / get_ptr.
