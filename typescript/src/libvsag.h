@@ -86,7 +86,8 @@
     X(vsag_index_clone) \
     X(vsag_index_export_model) \
     X(vsag_index_merge) \
-    X(vsag_index_train_vectors)
+    X(vsag_index_train_vectors) \
+    X(vsag_dataset_set_hierarchy_paths)
 
 #define VSAG_DECLARE_IMPORT(name) extern __typeof__(name)* vsagp_##name;
 VSAG_IMPORTS(VSAG_DECLARE_IMPORT)
@@ -174,5 +175,6 @@ const char* vsag_library_path(void);
 #define vsag_index_export_model (*vsagp_vsag_index_export_model)
 #define vsag_index_merge (*vsagp_vsag_index_merge)
 #define vsag_index_train_vectors (*vsagp_vsag_index_train_vectors)
+#define vsag_dataset_set_hierarchy_paths (*vsagp_vsag_dataset_set_hierarchy_paths)
 
 #endif
