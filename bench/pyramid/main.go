@@ -12,7 +12,8 @@
 //   - Root queries: pyramid without a path (its root graph holds every vector) against a plain
 //     hgraph of the same data and graph settings, recall@10 against an exact scan of all.
 //
-// Each search is one query at a time on one locked OS thread; the measurements run in rounds
+// Each search is one query at a time on one locked OS thread, timed in CPU-seconds of that
+// thread (so other work on the machine distorts it less); the measurements run in rounds
 // that visit every configuration in turn and keep each one's best round, so a busy machine
 // skews the ratios less. QPS at a recall is interpolated between the ef_search values that
 // bracket it. Without the Debian package dataset-fashion-mnist it runs on generated data.
@@ -53,7 +54,7 @@ type curve struct {
 	ef     []int
 	recall []float64
 	qps    []float64
-	search func(ef int) ([]int64, float64, error) // results (k per query) and seconds
+	search func(ef int) ([]int64, float64, error) // results (k per query) and CPU seconds
 }
 
 func run() error {
@@ -199,7 +200,7 @@ func run() error {
 		}
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		t0 := time.Now()
+		c0 := benchutil.ThreadCPU()
 		for i := 0; i < *nq; i++ {
 			res, err := fn(i)
 			if err != nil {
@@ -213,7 +214,7 @@ func run() error {
 				}
 			}
 		}
-		return got, time.Since(t0).Seconds(), nil
+		return got, (benchutil.ThreadCPU() - c0).Seconds(), nil
 	}
 	qds := func(i int, path string) *core.Dataset {
 		ds := &core.Dataset{NumElements: 1, Dim: d, Float32: queries[i*d : (i+1)*d]}

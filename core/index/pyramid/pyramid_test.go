@@ -628,3 +628,31 @@ func TestConcurrentAddSearchRemove(t *testing.T) {
 	}
 	require.EqualValues(t, len(d.ids)-(half+8)/9, idx.GetNumElements())
 }
+
+// A vector whose path ends at a level without an index is found by a search of that node (its
+// own vectors are scanned besides the children's graphs), and Stats reports the levels.
+func TestVectorsEndingAtNoBuildLevel(t *testing.T) {
+	d := makeData(12, 600, 4)
+	paths := make([]string, len(d.paths))
+	for i, p := range d.paths {
+		if i%3 == 0 {
+			p = fmt.Sprintf("t%d", d.tenant[i]) // ends at level 1
+		}
+		paths[i] = p
+	}
+	d.paths = paths
+	idx := create(t, "l2", `,"no_build_levels":[1]`)
+	build(t, idx, d)
+	for i := 0; i < 12; i++ {
+		row := i * 47
+		q := d.vecs[row*dim : (row+1)*dim]
+		tn := d.tenant[row]
+		got := search(t, idx, q, 10, ef, map[string]string{"": fmt.Sprintf("t%d", tn)})
+		want := exact("l2", d, q, 10, func(r int) bool { return d.tenant[r] == tn })
+		h, n := recall(got, want)
+		require.GreaterOrEqual(t, h, n-1)
+		require.Equal(t, d.ids[row], got[0].ID)
+	}
+	js := idx.Engine().(*pyramid.Index).StatsJSON()
+	require.Contains(t, js, `"no_index_nodes":4`)
+}
