@@ -217,7 +217,7 @@ func (x *Index) mergeOne(src int, y *Index, mapID func(int64) (int64, bool), onM
 					onMerge(src, m.from, label)
 				}
 			}
-			pending = x.openGraphs(touched, 0, nil, pending)
+			pending = x.openGraphs(touched, 0, nil, pending, len(rows)-lo-len(chunk))
 			return nil
 		})
 		if err != nil {

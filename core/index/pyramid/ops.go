@@ -13,8 +13,8 @@ import (
 func (x *Index) CalcDistanceByIDs(query []float32, ids []int64, out []float32) error {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	c, done := x.getCtx()
-	defer done()
+	c, pool := x.getCtx()
+	defer c.put(pool)
 	codes, comp := x.baseCodes, c.base
 	if x.preciseCodes != nil {
 		codes, comp = x.preciseCodes, c.precise

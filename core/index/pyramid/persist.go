@@ -387,7 +387,8 @@ func readTree(sr *serial.SectionReader, h *hierarchy, total int) error {
 	if err := sr.Done(); err != nil {
 		return err
 	}
-	h.root, h.nodes, h.leaf = nodes[0], len(nodes), make([]*node, total)
+	h.setRoot(nodes[0])
+	h.nodes, h.leaf = len(nodes), make([]*node, total)
 	for i, l := range leaf {
 		if l == noNode {
 			continue

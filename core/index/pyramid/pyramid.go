@@ -102,7 +102,8 @@ func New(c *params.Create) (*Index, error) {
 func newHierarchies(p Params) []*hierarchy {
 	out := make([]*hierarchy, len(p.hiers))
 	for i, hp := range p.hiers {
-		out[i] = &hierarchy{name: hp.Name, hp: hp, root: newNode("", nil, !hp.noBuild(0)), nodes: 1}
+		out[i] = &hierarchy{name: hp.Name, hp: hp, nodes: 1}
+		out[i].setRoot(newNode("", nil, !hp.noBuild(0)))
 	}
 	return out
 }
@@ -248,6 +249,8 @@ func (x *Index) InsertWithPaths(vectors []float32, ids []int64, paths map[string
 			return nil, err
 		}
 	}
+	// the code stores take the whole batch at once (no slack left by doubling), when it fits
+	_ = x.ensure(len(ids))
 	x.mu.Unlock()
 	var failed []int64
 	var pending []pendingLink
@@ -386,14 +389,15 @@ func (x *Index) appendRows(vectors []float32, ids []int64, byHier [][]string, lo
 			onInsert(i, id)
 		}
 	}
-	return failed, x.openGraphs(touched, first, rowOf, pending), nil
+	return failed, x.openGraphs(touched, first, rowOf, pending, len(ids)-hi), nil
 }
 
 // openGraphs gives the nodes of touched whose groups reached index_min_size their graph, sized
 // for the members they have, and returns pending with every member of those graphs added: the
 // members appended as inner ids first.. link from rowOf[id-first] of the batch, the others from
-// their decoded build codes. Caller holds the exclusive lock.
-func (x *Index) openGraphs(touched []*node, first uint32, rowOf []int32, pending []pendingLink) []pendingLink {
+// their decoded build codes. A root graph gets room for the rest more rows of the batch too.
+// Caller holds the exclusive lock.
+func (x *Index) openGraphs(touched []*node, first uint32, rowOf []int32, pending []pendingLink, rest int) []pendingLink {
 	for _, n := range touched {
 		h := x.hierOf(n)
 		if n.g != nil || len(n.members) == 0 || int64(len(n.members)) < h.hp.IndexMinSize {
@@ -404,7 +408,11 @@ func (x *Index) openGraphs(touched []*node, first uint32, rowOf []int32, pending
 			n.degree = subDegree(h.hp.MaxDegree, len(n.members))
 		}
 		n.g = graph.New(n.degree)
-		n.g.Reserve(len(n.members))
+		if n.level == 0 {
+			n.g.Reserve(len(n.members) + rest)
+		} else {
+			n.g.Reserve(len(n.members))
+		}
 		for local, m := range n.members {
 			row := int32(-1)
 			if m >= first && int(m-first) < len(rowOf) {

@@ -2,6 +2,7 @@ package pyramid
 
 import (
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/govsag/vsag/core/api"
@@ -33,7 +34,7 @@ type searchCtx struct {
 	keepID  func(inner uint32) bool
 }
 
-func (x *Index) getCtx() (*searchCtx, func()) {
+func (x *Index) getCtx() (*searchCtx, *sync.Pool) {
 	pool := x.pools.Load()
 	c, _ := pool.Get().(*searchCtx)
 	if c == nil {
@@ -45,11 +46,14 @@ func (x *Index) getCtx() (*searchCtx, func()) {
 		c.keepMap = func(local uint32) bool { return c.live(c.members[local]) }
 		c.keepID = func(inner uint32) bool { return c.passes(inner) }
 	}
-	return c, func() {
-		c.filter, c.extra, c.labels, c.removed, c.members = nil, nil, nil, nil, nil
-		c.mapped.codes = nil
-		pool.Put(c)
-	}
+	return c, pool
+}
+
+// put returns c to the pool it came from, dropping what it refers to of the last query.
+func (c *searchCtx) put(pool *sync.Pool) {
+	c.filter, c.extra, c.labels, c.removed, c.members = nil, nil, nil, nil, nil
+	c.mapped.codes = nil
+	pool.Put(c)
 }
 
 // passes reports whether the filter and the intersection keep inner id id (removal aside).
@@ -109,6 +113,9 @@ func (t *target) size() int {
 // targets resolves the hierarchies a search covers and the subtrees of its paths. Caller
 // holds mu shared.
 func (x *Index) targets(sp *SearchParams, qp map[string]string, rangeQ bool) ([]target, int, error) {
+	if sp.Hierarchies == nil && len(qp) == 0 && sp.op == opSingle && len(x.hiers) == 1 && x.hiers[0].root.build {
+		return x.hiers[0].atRoot, opSingle, nil // the common query at the root, without allocating
+	}
 	names := sp.Hierarchies
 	if names == nil {
 		for name := range qp {
@@ -187,8 +194,8 @@ func (x *Index) KnnSearch(v []float32, k int, opts *api.SearchOptions) ([]api.Ne
 	if x.labels.Live() == 0 {
 		return []api.Neighbor{}, nil
 	}
-	c, done := x.getCtx()
-	defer done()
+	c, pool := x.getCtx()
+	defer c.put(pool)
 	x.begin(c, q, opts.Filter)
 	if op == opIntersection {
 		x.intersect(c, q, ts)
@@ -232,8 +239,8 @@ func (x *Index) RangeSearch(v []float32, radius float32, limit int, opts *api.Se
 	if x.labels.Live() == 0 {
 		return []api.Neighbor{}, nil
 	}
-	c, done := x.getCtx()
-	defer done()
+	c, pool := x.getCtx()
+	defer c.put(pool)
 	x.begin(c, q, opts.Filter)
 	for _, n := range ts[0].nodes {
 		x.searchSubtree(c, q, n)
@@ -393,12 +400,26 @@ func (x *Index) finish(c *searchCtx, n int) []topk.Item {
 		}
 		items = out
 	}
-	sortItems(items)
+	if !sorted(items) {
+		sortItems(items)
+	}
 	if n >= 0 && len(items) > n {
 		items = items[:n]
 	}
 	c.items = items
 	return items
+}
+
+// sorted reports whether items ascend by distance (ties by id), as one graph search returns
+// them.
+func sorted(items []topk.Item) bool {
+	for i := 1; i < len(items); i++ {
+		a, b := items[i-1], items[i]
+		if a.Dist > b.Dist || a.Dist == b.Dist && a.ID > b.ID {
+			return false
+		}
+	}
+	return true
 }
 
 // rerank recomputes the distances of items with the precise codes (use_reorder) and sorts

@@ -20,6 +20,14 @@ type hierarchy struct {
 	leaf []*node
 	// nodes counts the nodes of the tree.
 	nodes int
+	// atRoot is the target of a query at the root (set with root).
+	atRoot []target
+}
+
+// setRoot makes r the tree's root.
+func (h *hierarchy) setRoot(r *node) {
+	h.root = r
+	h.atRoot = []target{{h: h, nodes: []*node{r}}}
 }
 
 // node is one path prefix. A node of a level listed in no_build_levels has no index of its
