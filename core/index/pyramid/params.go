@@ -42,7 +42,8 @@ type Params struct {
 	// StoreRawVector keeps an fp32 copy of every vector so raw vectors can be returned.
 	StoreRawVector bool `json:"store_raw_vector"`
 	// IndexMinSize is the size a node's group must reach before it gets a graph; smaller
-	// groups are scanned exactly (default 0: every node gets a graph).
+	// groups are scanned exactly (default 0; groups of fewer than 32 vectors are always
+	// scanned, which costs less than a graph search of so few).
 	IndexMinSize int64 `json:"index_min_size"`
 	// NoBuildLevels are the tree levels (0 is the root) that get no graph: a search that starts
 	// at such a node searches the graphs of its children.

@@ -366,6 +366,9 @@ func readTree(sr *serial.SectionReader, h *hierarchy, total int) error {
 				return err
 			}
 			g := graph.New(int(deg))
+			if n.level > 0 {
+				g = graph.NewStriped(int(deg), len(n.members))
+			}
 			if err := g.UnmarshalBinary(b); err != nil {
 				return fmt.Errorf("node %d: %w", i, err)
 			}

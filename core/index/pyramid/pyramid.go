@@ -213,6 +213,11 @@ func (x *Index) buildStore() *store.Codes {
 	return x.baseCodes
 }
 
+// minGraphSize is the smallest group that gets a graph, whatever index_min_size: a search of
+// fewer vectors scans them exactly for less than a graph search costs (and a graph per tiny
+// group, such as paths that end in an item id, would cost more memory than its vectors).
+const minGraphSize = 32
+
 // appendChunk is the number of rows appended per hold of the write lock.
 const appendChunk = 1024
 
@@ -400,17 +405,18 @@ func (x *Index) appendRows(vectors []float32, ids []int64, byHier [][]string, lo
 func (x *Index) openGraphs(touched []*node, first uint32, rowOf []int32, pending []pendingLink, rest int) []pendingLink {
 	for _, n := range touched {
 		h := x.hierOf(n)
-		if n.g != nil || len(n.members) == 0 || int64(len(n.members)) < h.hp.IndexMinSize {
+		if n.g != nil || len(n.members) < minGraphSize || int64(len(n.members)) < h.hp.IndexMinSize {
 			continue
 		}
 		n.degree = h.hp.MaxDegree
 		if n.level > 0 {
 			n.degree = subDegree(h.hp.MaxDegree, len(n.members))
 		}
-		n.g = graph.New(n.degree)
 		if n.level == 0 {
+			n.g = graph.New(n.degree)
 			n.g.Reserve(len(n.members) + rest)
 		} else {
+			n.g = graph.NewStriped(n.degree, len(n.members)) // a sub-graph: few node locks
 			n.g.Reserve(len(n.members))
 		}
 		for local, m := range n.members {

@@ -656,3 +656,21 @@ func TestVectorsEndingAtNoBuildLevel(t *testing.T) {
 	js := idx.Engine().(*pyramid.Index).StatsJSON()
 	require.Contains(t, js, `"no_index_nodes":4`)
 }
+
+// Paths that end in a unique item make a node per vector: those tiny groups get no graph, so
+// memory stays a small multiple of the vectors' (a graph per vector would cost kilobytes each).
+func TestUniqueLeavesStaySmall(t *testing.T) {
+	d := makeData(13, 3000, 10)
+	for i := range d.paths {
+		d.paths[i] = fmt.Sprintf("t%d/item%d", d.tenant[i], i)
+	}
+	idx := create(t, "l2", "")
+	build(t, idx, d)
+	vecBytes := int64(len(d.vecs) * 4)
+	require.Less(t, idx.GetMemoryUsage(), 4*vecBytes+1<<20, "memory %d for %d bytes of vectors", idx.GetMemoryUsage(), vecBytes)
+	st := idx.Engine().(*pyramid.Index).Stats()
+	require.Equal(t, 3000, st.Hierarchies[0].Levels[2].FlatNodes)
+	q := d.vecs[5*dim : 6*dim]
+	got := search(t, idx, q, 1, ef, map[string]string{"": d.paths[5]})
+	require.Equal(t, d.ids[5], got[0].ID)
+}
