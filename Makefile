@@ -24,6 +24,7 @@ TEST_TARGETS += test-examples-go
 test-examples-go:
 	$(GO) run ./examples/go/quickstart
 	$(GO) run ./examples/go/ivf
+	$(GO) run ./examples/go/pyramid
 
 deps-go:
 	@$(GO) mod download

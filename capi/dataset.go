@@ -27,6 +27,9 @@ type dataset struct {
 	nnz           uint64   // entries of the sparse term id and value arrays
 	numVectors    uint64   // sub-vectors of a multi-vector dataset (sum of the counts)
 	paths         []string // one path per row, copied from C (nil when none)
+
+	// hpaths holds the paths of named hierarchies, copied from C (nil when none).
+	hpaths map[string][]string
 }
 
 // Array fields of a dataset, as numbered by vsagi_dataset_set_ptr / get_ptr.
@@ -135,6 +138,7 @@ func (d *dataset) toCore(what string, needIDs bool) (*core.Dataset, error) {
 		}
 	}
 	ds.Paths = d.paths
+	ds.HierarchyPaths = d.hpaths
 	if p := d.ptrs[fieldF16]; p != nil {
 		ds.Float16 = unsafe.Slice((*uint16)(p), cnt)
 	}

@@ -596,6 +596,21 @@ int vsag_dataset_get_path(vsag_dataset_t ds, uint64_t row, char* buf, uint64_t c
     return vsagi_dataset_get_path(H(ds), row, buf, cap, len);
 }
 
+int vsag_dataset_set_hierarchy_paths(vsag_dataset_t ds, const char* hierarchy,
+                                     const char* const* paths, uint64_t count) {
+    return vsagi_dataset_set_hierarchy_paths(H(ds), (char*)hierarchy, (char**)paths, count);
+}
+
+int vsag_dataset_get_num_hierarchy_paths(vsag_dataset_t ds, const char* hierarchy,
+                                         uint64_t* out) {
+    return vsagi_dataset_get_num_hierarchy_paths(H(ds), (char*)hierarchy, out);
+}
+
+int vsag_dataset_get_hierarchy_path(vsag_dataset_t ds, const char* hierarchy, uint64_t row,
+                                    char* buf, uint64_t cap, uint64_t* len) {
+    return vsagi_dataset_get_hierarchy_path(H(ds), (char*)hierarchy, row, buf, cap, len);
+}
+
 /* ---- search requests ---- */
 
 int vsag_index_search_request(vsag_index_t index, const vsag_search_request_t* request,

@@ -116,9 +116,12 @@ func (x *Index) checkRowKind(ds *Dataset, what string) error {
 		}
 		return api.Errorf(api.InvalidArgument, "%s: %s takes one vector per row, the dataset holds multi-vector documents", what, x.name)
 	}
-	if ds.Paths != nil {
-		if err := ds.CheckPaths(what); err != nil {
+	if ds.HasPaths() {
+		if err := ds.CheckAllPaths(what); err != nil {
 			return err
+		}
+		if _, ok := x.eng().(api.PathInserter); ok {
+			return nil
 		}
 		return api.Errorf(api.InvalidArgument, "%s: paths are for pyramid indexes, not %s", what, x.name)
 	}
@@ -225,6 +228,9 @@ func (x *Index) insert(ds *Dataset, what string) (_ []int64, err error) {
 	hook := x.insertHook(ds, sets)
 	defer x.writing()()
 	eng := x.eng()
+	if pi, ok := eng.(api.PathInserter); ok {
+		return pi.InsertWithPaths(v, idsOf(ds, n), ds.RowPaths(n), what == "build", hook)
+	}
 	if what == "build" {
 		if b, ok := eng.(api.Builder); ok {
 			return b.Build(v, idsOf(ds, n), hook)
@@ -461,7 +467,7 @@ func (x *Index) Search(query []float32, k int, searchJSON string, filter Filter)
 	return ns, err
 }
 
-func (x *Index) search(q []float32, k int, searchJSON string, filter Filter, stats *SearchStats, buckets []int64) (_ []Neighbor, err error) {
+func (x *Index) search(q []float32, k int, searchJSON string, filter Filter, stats *SearchStats, buckets []int64, paths map[string]string) (_ []Neighbor, err error) {
 	defer recovered(&err)
 	if k <= 0 {
 		return nil, api.Errorf(api.InvalidArgument, "knn search: k %d must be positive", k)
@@ -472,6 +478,7 @@ func (x *Index) search(q []float32, k int, searchJSON string, filter Filter, sta
 	}
 	opts.Stats = stats
 	opts.BucketIDs = buckets
+	opts.Paths = paths
 	start := time.Now()
 	// k never sizes an allocation beyond the live count (a caller's k may be 1<<43)
 	k = x.capK(k)
@@ -516,7 +523,7 @@ func (x *Index) RangeSearchVector(query []float32, radius float32, searchJSON st
 	return ns, err
 }
 
-func (x *Index) rangeSearch(q []float32, radius float32, searchJSON string, filter Filter, limitedSize int, buckets []int64) (_ []Neighbor, err error) {
+func (x *Index) rangeSearch(q []float32, radius float32, searchJSON string, filter Filter, limitedSize int, buckets []int64, paths map[string]string) (_ []Neighbor, err error) {
 	defer recovered(&err)
 	if err := checkLimitedSize(limitedSize); err != nil {
 		return nil, err
@@ -533,6 +540,7 @@ func (x *Index) rangeSearch(q []float32, radius float32, searchJSON string, filt
 		return nil, err
 	}
 	opts.BucketIDs = buckets
+	opts.Paths = paths
 	return rs.RangeSearch(q, radius, limitedSize, opts)
 }
 
@@ -548,6 +556,9 @@ func (x *Index) BatchKnnSearch(queries *Dataset, k int, searchJSON string, filte
 	v, nq, err := x.vectors(queries, "batch search", false)
 	if err != nil {
 		return nil, err
+	}
+	if queries.HasPaths() {
+		return x.batchSearchWithPaths(queries, v, nq, k, searchJSON, filter)
 	}
 	k = x.capK(k) // the result rows hold at most the live count
 	if nq > 0 && k > maxResultEntries/nq {

@@ -7,6 +7,7 @@ import (
 	"github.com/govsag/vsag/core/index/hnsw"
 	"github.com/govsag/vsag/core/index/ivf"
 	"github.com/govsag/vsag/core/index/lazyhgraph"
+	"github.com/govsag/vsag/core/index/pyramid"
 	"github.com/govsag/vsag/core/params"
 )
 
@@ -17,4 +18,5 @@ func init() {
 	RegisterIndex(hnsw.Name, func(c *params.Create) (api.Engine, error) { return hnsw.New(c) })
 	RegisterIndex(ivf.Name, func(c *params.Create) (api.Engine, error) { return ivf.New(c) })
 	RegisterIndex(lazyhgraph.Name, func(c *params.Create) (api.Engine, error) { return lazyhgraph.New(c) })
+	RegisterIndex(pyramid.Name, func(c *params.Create) (api.Engine, error) { return pyramid.New(c) })
 }

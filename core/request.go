@@ -121,13 +121,13 @@ func (x *Index) searchVector(req *SearchRequest, q []float32) ([]Neighbor, Filte
 	var ns []Neighbor
 	switch req.Mode {
 	case KnnSearchMode:
-		ns, err = x.search(q, req.TopK, req.Params, filter, req.Stats, req.BucketIDs)
+		ns, err = x.search(q, req.TopK, req.Params, filter, req.Stats, req.BucketIDs, req.Query.QueryPaths())
 	case RangeSearchMode:
 		limit := req.LimitedSize
 		if limit == 0 {
 			limit = -1
 		}
-		ns, err = x.rangeSearch(q, req.Radius, req.Params, filter, limit, req.BucketIDs)
+		ns, err = x.rangeSearch(q, req.Radius, req.Params, filter, limit, req.BucketIDs, req.Query.QueryPaths())
 	default:
 		return nil, nil, api.Errorf(api.InvalidArgument, "search: unknown mode %d", req.Mode)
 	}

@@ -1131,6 +1131,30 @@ int vsag_dataset_get_num_paths(vsag_dataset_t ds, uint64_t* out);
 int vsag_dataset_get_path(vsag_dataset_t ds, uint64_t row, char* buf, uint64_t cap,
                           uint64_t* len);
 
+/**
+ * vsag_dataset_set_hierarchy_paths gives the rows their paths in the hierarchy named
+ * hierarchy, for pyramid indexes created with "hierarchies" (VSAG's Dataset::Paths(name,
+ * paths)): count NUL-terminated strings, copied, one per row. Each hierarchy has its own list;
+ * NULL paths detaches the hierarchy's list (count is then ignored). As query_dataset of a
+ * search request, the first path of each list is the query's path in that hierarchy.
+ * Returns: 0, or VSAG_INVALID_ARGUMENT (NULL or empty hierarchy, a NULL entry, count beyond
+ * 2^40); on error the dataset's earlier paths are kept.
+ * Thread-safety: not while the dataset is in use.
+ */
+int vsag_dataset_set_hierarchy_paths(vsag_dataset_t ds, const char* hierarchy,
+                                     const char* const* paths, uint64_t count);
+
+/** vsag_dataset_get_num_hierarchy_paths stores the number of paths attached for hierarchy. */
+int vsag_dataset_get_num_hierarchy_paths(vsag_dataset_t ds, const char* hierarchy,
+                                         uint64_t* out);
+
+/**
+ * vsag_dataset_get_hierarchy_path copies path number row of hierarchy into buf like
+ * vsag_dataset_get_path. Errors: row beyond the hierarchy's paths.
+ */
+int vsag_dataset_get_hierarchy_path(vsag_dataset_t ds, const char* hierarchy, uint64_t row,
+                                    char* buf, uint64_t cap, uint64_t* len);
+
 /* ---- search requests ---------------------------------------------------------------------- */
 
 /** vsag_search_mode_t selects the kind of search of a vsag_search_request_t. */

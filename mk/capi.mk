@@ -102,6 +102,8 @@ test-capi: lib lib-bench
 	$(CAPI_OUT)/ivf_c $(CAPI_OUT)/scratch/ivf_c.vsag
 	$(CAPI_CXX) $(CAPI_CXXFLAGS) examples/cpp/ivf.cpp -o $(CAPI_OUT)/ivf_cpp $(CAPI_LDFLAGS)
 	$(CAPI_OUT)/ivf_cpp $(CAPI_OUT)/scratch/ivf_cpp.vsag
+	$(CAPI_CC) $(CAPI_CFLAGS) examples/c/pyramid.c -o $(CAPI_OUT)/pyramid_c $(CAPI_LDFLAGS)
+	$(CAPI_OUT)/pyramid_c $(CAPI_OUT)/scratch/pyramid_c.vsag
 
 test-cmake:
 	@command -v cmake >/dev/null || $(MAKE) --no-print-directory deps-apt PKGS="cmake"

@@ -36,6 +36,10 @@ type Dataset struct {
 	VectorCounts []int
 	// Paths gives each row a path per hierarchy, such as "tenant/shop/item" (pyramid).
 	Paths []string
+	// HierarchyPaths gives the rows their paths in named hierarchies (pyramid indexes created
+	// with "hierarchies"): one path per row under each hierarchy's name. Paths is the path of
+	// the unnamed hierarchy. A query takes the first path of each list.
+	HierarchyPaths map[string][]string
 	// Attributes holds one attribute map per input row (nil or empty: none), for attribute
 	// filtering at search time. Values are integers, floats, strings, bools (stored as 1/0) or
 	// lists of one of these; see package core/attr. Leave the slice nil when no row has any.

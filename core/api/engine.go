@@ -21,6 +21,9 @@ type SearchOptions struct {
 	// BucketIDs, when non-nil, names the buckets a BucketScanner scans instead of the ones
 	// its routing picks.
 	BucketIDs []int64
+	// Paths, when non-nil, is the query's path by hierarchy name ("" for the unnamed
+	// hierarchy), for a PathInserter: the search stays inside those subtrees.
+	Paths map[string]string
 }
 
 // SearchStats counts the work of one search.
@@ -200,4 +203,14 @@ type Merger interface {
 // (LeanVec-OOD). vectors holds n rows and queries nq rows, both already validated.
 type QueryTrainer interface {
 	TrainWithQueries(vectors []float32, n int, queries []float32, nq int) error
+}
+
+// PathInserter is implemented by engines whose rows carry paths (pyramid). Core hands them the
+// rows of Build and Add with their paths, validated, and the query's paths in
+// SearchOptions.Paths; other engines refuse datasets with paths.
+type PathInserter interface {
+	// InsertWithPaths inserts a batch as Build (build true) or Add does. paths maps a hierarchy
+	// name ("" for the unnamed hierarchy) to one path per row; it is nil when the dataset
+	// carries none.
+	InsertWithPaths(vectors []float32, ids []int64, paths map[string][]string, build bool, onInsert InsertHook) ([]int64, error)
 }

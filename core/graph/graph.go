@@ -32,6 +32,7 @@ type Graph struct {
 	entry    atomic.Uint64 // 0: empty; else (level+1)<<32 | id
 	epMu     sync.Mutex
 	locks    []sync.Mutex
+	lockMask uint32 // len(locks)-1
 }
 
 // routeLayer is one sparse upper layer: a slot per member node.
@@ -44,8 +45,19 @@ type routeLayer struct {
 // New returns an empty graph whose bottom lists hold maxDegree neighbours and whose route
 // lists hold maxDegree/2.
 func New(maxDegree int) *Graph {
+	return NewStriped(maxDegree, lockStripes)
+}
+
+// NewStriped is New with stripes node locks (a power of two, at most New's 4096): a small
+// graph, such as one of the many sub-graphs of a pyramid index, needs few.
+func NewStriped(maxDegree, stripes int) *Graph {
 	g := &Graph{maxDeg: maxDegree, routeDeg: max(maxDegree/2, 2), stride: maxDegree + 1}
-	g.locks = make([]sync.Mutex, lockStripes)
+	st := 1
+	for st < min(max(stripes, 1), lockStripes) {
+		st <<= 1
+	}
+	g.locks = make([]sync.Mutex, st)
+	g.lockMask = uint32(st - 1)
 	return g
 }
 
@@ -195,14 +207,14 @@ func (g *Graph) SetNeighbors(level int, id uint32, ids []uint32) {
 }
 
 // Lock locks the stripe of node id; writers of id's lists hold it.
-func (g *Graph) Lock(id uint32) { g.locks[id&(lockStripes-1)].Lock() }
+func (g *Graph) Lock(id uint32) { g.locks[id&g.lockMask].Lock() }
 
 // Unlock unlocks the stripe of node id.
-func (g *Graph) Unlock(id uint32) { g.locks[id&(lockStripes-1)].Unlock() }
+func (g *Graph) Unlock(id uint32) { g.locks[id&g.lockMask].Unlock() }
 
 // MemoryUsage returns the bytes held by the adjacency.
 func (g *Graph) MemoryUsage() int64 {
-	b := int64(cap(g.adj))*4 + lockStripes*8 + 256
+	b := int64(cap(g.adj))*4 + int64(len(g.locks))*8 + 256
 	for _, r := range g.layers {
 		b += int64(cap(r.adj))*4 + int64(cap(r.nodes))*4 + int64(len(r.slot))*routeMapEntryBytes
 	}
@@ -224,7 +236,7 @@ func EstimateMemory(n int64, maxDegree int) int64 {
 
 // Clone returns a deep copy of the graph.
 func (g *Graph) Clone() *Graph {
-	c := New(g.maxDeg)
+	c := NewStriped(g.maxDeg, len(g.locks))
 	c.adj = append([]uint32(nil), g.adj[:g.n*g.stride]...)
 	c.n = g.n
 	for _, r := range g.layers {

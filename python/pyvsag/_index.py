@@ -16,8 +16,8 @@ from ._lib import (DTYPE_SPARSE, EXPLANATION_DTYPE, SEARCH_KNN, SEARCH_RANGE, Me
                    SearchRequestStruct)
 from ._lib import addr as _addr
 from ._lib import check, check_error, lib
-from ._rows import (Explanation, SearchResult, SparseRows, as_sparse, is_sparse, path_bytes,
-                    path_list, reason_of)
+from ._paths import QueryPath, RowPaths, attach_paths, encode_paths, named_query_paths
+from ._rows import Explanation, SearchResult, SparseRows, as_sparse, is_sparse, path_bytes, reason_of
 from ._types import DType, Feature
 from .errors import ErrorCode, IndexEmptyError, InvalidArgumentError, VsagError
 from ._iterator import SearchIterator
@@ -543,7 +543,7 @@ class Index:
     def _insert(self, fn: Any, dataset_fn: Any, vectors: Any, ids: Any,
                 num_elements: Optional[int], dim: Optional[int], extra_infos: Any,
                 op: str, attributes: Attributes = None, vector_counts: Any = None,
-                paths: Any = None) -> np.ndarray:
+                paths: RowPaths = None) -> np.ndarray:
         sparse = as_sparse(vectors, "vectors", op)
         if sparse is not None or vector_counts is not None or paths is not None:
             return self._insert_rows(dataset_fn, vectors, sparse, ids, num_elements, dim,
@@ -583,7 +583,7 @@ class Index:
 
     def _insert_rows(self, dataset_fn: Any, vectors: Any, sparse: Optional[SparseRows], ids: Any,
                      num_elements: Optional[int], dim: Optional[int], extra_infos: Any, op: str,
-                     attributes: Attributes, vector_counts: Any, paths: Any) -> np.ndarray:
+                     attributes: Attributes, vector_counts: Any, paths: RowPaths) -> np.ndarray:
         """_insert_rows builds or adds through a dataset handle carrying sparse rows,
         multi-vector rows or paths (with extra infos and attributes as usual)."""
         keep: List[Any] = []  # everything the dataset borrows, alive until the call returns
@@ -626,10 +626,7 @@ class Index:
                                        f"rows ({n})", operation=op)
         attrs = None if attributes is None else _attributes_json(attributes, n, op)
         extra, size = (None, 0) if extra_infos is None else self._extra_infos(extra_infos, n, op)
-        plist = None
-        if paths is not None:
-            encoded = path_list(paths, n, op)
-            plist = (ctypes.c_char_p * max(len(encoded), 1))(*encoded)
+        plists = None if paths is None else encode_paths(paths, n, op)
         failed = np.empty(n, dtype=np.int64)
         nf = ctypes.c_uint64()
         h = self._handle()
@@ -654,8 +651,8 @@ class Index:
                 check(lib.vsag_dataset_set_extra_infos(ds, _addr(extra)), op)
             if attrs is not None:
                 check(lib.vsag_dataset_set_attributes(ds, attrs), op)
-            if plist is not None:
-                check(lib.vsag_dataset_set_paths(ds, plist, len(encoded)), op)
+            if plists is not None:
+                attach_paths(ds, plists, op)
             check(dataset_fn(h, ds, _addr(failed), ctypes.byref(nf)), op)
         finally:
             lib.vsag_dataset_destroy(ds)
@@ -689,7 +686,7 @@ class Index:
     def build(self, vectors: Any, ids: Any, num_elements: Optional[int] = None,
               dim: Optional[int] = None, extra_infos: Any = None,
               attributes: Attributes = None, *, vector_counts: Any = None,
-              paths: Any = None) -> np.ndarray:
+              paths: RowPaths = None) -> np.ndarray:
         """build fills the empty index with vectors (training it first if it needs training).
 
         Args:
@@ -718,7 +715,9 @@ class Index:
                 document; ``vectors`` then holds sum(vector_counts) rows of dim floats, the
                 documents' sub-vectors one document after the other (the eval HDF5 format's
                 ``vector_counts``).
-            paths: one path per row, such as ``"tenant/shop/item"``, for pyramid indexes.
+            paths: one path per row, such as ``"tenant/shop/item"``, for pyramid indexes; for
+                a pyramid index with named hierarchies, a dict from hierarchy name to one path
+                per row (``{"site": [...], "category": [...]}``).
 
         Sparse rows, multi-vector rows and paths are checked by the library (unsorted or
         duplicate term ids, offsets or counts that do not add up, empty paths raise
@@ -735,7 +734,7 @@ class Index:
     def add(self, vectors: Any, ids: Any, num_elements: Optional[int] = None,
             dim: Optional[int] = None, extra_infos: Any = None,
             attributes: Attributes = None, *, vector_counts: Any = None,
-            paths: Any = None) -> np.ndarray:
+            paths: RowPaths = None) -> np.ndarray:
         """add inserts vectors into the index (empty or built); arguments as :meth:`build`.
 
         Returns:
@@ -1074,7 +1073,7 @@ class Index:
 
     def knn_search(self, vector: Any, k: int, parameters: Parameters = "",
                    filter: FilterLike = None, filter_expr: Optional[str] = None,
-                   *, attribute_filter_str: Optional[str] = None, path: Optional[str] = None,
+                   *, attribute_filter_str: Optional[str] = None, path: QueryPath = None,
                    extra_info_filter: Optional[Callable[[bytes], bool]] = None
                    ) -> Tuple[np.ndarray, np.ndarray]:
         """knn_search finds the k nearest neighbours of one query or of a batch of queries.
@@ -1095,7 +1094,8 @@ class Index:
                 or a quoted string; IN / NOT IN take a [...] list; AND, OR, NOT and parentheses
                 combine them. A label is returned only when it satisfies the expression and
                 ``filter`` keeps it. ``attribute_filter_str`` (VSAG's name) is an alias.
-            path: the queries' path (pyramid indexes), such as ``"tenant/shop"``.
+            path: the queries' path (pyramid indexes), such as ``"tenant/shop"``, or a dict
+                from hierarchy name to path for an index with named hierarchies.
             extra_info_filter: a callable ``f(info: bytes) -> bool`` on a candidate's stored
                 extra info (``extra_info_size`` bytes); True KEEPS the label. ANDed with
                 ``filter`` and ``filter_expr``; slow like a callable filter (one Python call per
@@ -1364,7 +1364,7 @@ class Index:
 
     def range_search(self, point: Any, threshold: float, parameters: Parameters = "",
                      limited_size: int = -1, filter: FilterLike = None, *,
-                     path: Optional[str] = None,
+                     path: QueryPath = None,
                      extra_info_filter: Optional[Callable[[bytes], bool]] = None
                      ) -> Tuple[np.ndarray, np.ndarray]:
         """range_search finds every neighbour of one query within a distance threshold.
@@ -1376,7 +1376,8 @@ class Index:
             limited_size: at most this many results (-1: unlimited; 0 is invalid); the
                 nearest are kept.
             filter: labels to leave out, as for :meth:`knn_search`.
-            path: the query's path (pyramid indexes).
+            path: the query's path (pyramid indexes): a string, or a dict from hierarchy
+                name to path.
 
         A sparse query (sparse indexes) is a one-row ``scipy.sparse`` matrix or tuple
         ``(indptr, indices, values)``.
@@ -1426,7 +1427,7 @@ class Index:
                parameters: Parameters = "", filter: FilterLike = None,
                filter_expr: Optional[str] = None, limited_size: Optional[int] = None,
                bucket_ids: Any = None, expected_labels: Any = None, *,
-               path: Optional[str] = None, multi_vector: bool = False,
+               path: QueryPath = None, multi_vector: bool = False,
                extra_info_filter: Optional[Callable[[bytes], bool]] = None) -> SearchResult:
         """search runs one search request (VSAG's SearchRequest): a knn search (``k``) or a
         range search (``radius``) of one query, with every filter ANDed.
@@ -1450,7 +1451,10 @@ class Index:
                 distance), the reason one of :class:`pyvsag.Reason`: found, absent, filtered,
                 beyond_k (an exact search would not return it either) or not_reached (an
                 exact search would: raise ef_search).
-            path: the query's path (pyramid indexes), such as ``"tenant/shop"``.
+            path: the query's path (pyramid indexes), such as ``"tenant/shop"`` (``"a|b"``
+                searches both subtrees), or, for an index with named hierarchies, a dict from
+                hierarchy name to path, such as ``{"site": "s1", "category": "shoes"}`` (with
+                ``"hierarchy_op"`` in the parameters when it names several).
             multi_vector: the query is a multi-vector document (see query).
 
         Returns:
@@ -1538,7 +1542,7 @@ class Index:
         return SearchResult(ids[:n], dists[:n], None if extra is None else extra[:n], expected)
 
     def _request_query(self, req: SearchRequestStruct, query: Any, refs: List[Any],
-                       path: Optional[str], multi_vector: bool, op: str) -> None:
+                       path: QueryPath, multi_vector: bool, op: str) -> None:
         """_request_query points req at one query (kept alive in refs)."""
         sparse = as_sparse(query, "query", op)
         if sparse is not None:
@@ -1573,11 +1577,30 @@ class Index:
                     operation=op)
             refs.append(q)
             req.query, req.query_dtype, req.query_dim = _addr(q), self._dt, q.size
-        if path is not None:
+        if isinstance(path, Mapping):
+            self._named_path_query(req, refs, path, op)
+        elif path is not None:
             req.query_path = path_bytes(path, "path", op)
 
+    def _named_path_query(self, req: SearchRequestStruct, refs: List[Any],
+                          path: Mapping[str, Any], op: str) -> None:
+        """_named_path_query moves the dense query of req into a query dataset carrying the
+        query's paths by hierarchy name (the library takes named paths from a dataset)."""
+        if req.query is None or req.query_vector_count:
+            raise InvalidArgumentError("a path by hierarchy name takes one dense query vector",
+                                       operation=op)
+        encoded = named_query_paths(path, op)
+        ds = _OwnedDataset(op)
+        refs += [encoded, ds]
+        for rc in (lib.vsag_dataset_set_num_elements(ds.h, 1),
+                   lib.vsag_dataset_set_dim(ds.h, req.query_dim),
+                   getattr(lib, _VECTOR_SETTERS[self._dtype])(ds.h, req.query)):
+            check(rc, op)
+        attach_paths(ds.h, encoded, op)
+        req.query_dataset, req.query, req.query_dim, req.query_dtype = ds.h, None, 0, 0
+
     def _knn_by_request(self, vector: Any, k: Any, parameters: Parameters, filter: FilterLike,
-                        filter_expr: Optional[str], path: Optional[str]
+                        filter_expr: Optional[str], path: QueryPath
                         ) -> Tuple[np.ndarray, np.ndarray]:
         """_knn_by_request is knn_search for sparse queries and queries with a path: one
         search() per query, padded to k columns like knn_search."""
@@ -1828,3 +1851,18 @@ def _take_result(ds: Optional[int]) -> Tuple[np.ndarray, np.ndarray, str]:
 
 # remove modes by name (VSAG's RemoveMode numbering; the C constants VSAG_REMOVE_*)
 _REMOVE_MODES = {"mark": 0, "force": 1, "MARK_REMOVE": 0, "FORCE_REMOVE": 1}
+
+
+class _OwnedDataset:
+    """_OwnedDataset is a dataset handle destroyed with the object (a search request's query
+    dataset, alive until the request has run)."""
+
+    def __init__(self, op: str) -> None:
+        h = ctypes.c_void_p()
+        check(lib.vsag_dataset_make(ctypes.byref(h)), op)
+        self.h = h
+
+    def __del__(self) -> None:
+        if getattr(self, "h", None) is not None and self.h.value:
+            lib.vsag_dataset_destroy(self.h)
+            self.h = None

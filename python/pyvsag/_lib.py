@@ -304,6 +304,7 @@ _PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
     ),
     ("vsag_dataset_set_vector_counts", c_int, [c_void_p, c_void_p, c_uint64]),
     ("vsag_dataset_set_paths", c_int, [c_void_p, c_void_p, c_uint64]),
+    ("vsag_dataset_set_hierarchy_paths", c_int, [c_void_p, c_char_p, c_void_p, c_uint64]),
     (
         "vsag_index_search_request",
         c_int,

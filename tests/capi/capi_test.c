@@ -2611,6 +2611,217 @@ static void test_feedback_unsupported(void) {
     OK(vsag_index_close(idx));
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* pyramid: paths on build and add, searches confined to a path, named hierarchies           */
+
+#define PYR_TENANTS 7
+static const char* PYR_SEARCH = "{\"pyramid\":{\"ef_search\":100}}";
+
+/* pyr_knn runs a knn request for query q with path p (NULL: none) and returns the count. */
+static uint64_t pyr_knn(vsag_index_t idx, const float* q, const char* p, const char* sp,
+                        int64_t* got, float* gd) {
+    vsag_search_request_t r = VSAG_SEARCH_REQUEST_INIT;
+    r.topk = K;
+    r.query = q;
+    r.query_dim = DIM;
+    r.query_path = p;
+    r.parameters = sp;
+    uint64_t count = 0;
+    OK(vsag_index_search_request(idx, &r, got, gd, NULL, K, &count, NULL, NULL));
+    return count;
+}
+
+/* pyr_tenant_knn writes the exact k nearest labels among rows of tenant t (of the first n). */
+static void pyr_tenant_knn(int n, int t, const float* q, int64_t* want, float* wd) {
+    float* sub = malloc(sizeof(float) * n * DIM);
+    int64_t* sid = malloc(sizeof(int64_t) * n);
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        if (i % PYR_TENANTS != t) continue;
+        memcpy(sub + m * DIM, base + i * DIM, sizeof(float) * DIM);
+        sid[m++] = ids[i];
+    }
+    tu_exact_knn(sub, sid, m, DIM, q, K, want, wd);
+    free(sub);
+    free(sid);
+}
+
+static void test_pyramid(void) {
+    const char* params =
+        "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":16,\"index_param\":"
+        "{\"max_degree\":16,\"ef_construction\":100,\"index_min_size\":20}}";
+    static char buf[N][16];
+    const char* paths[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(buf[i], sizeof(buf[i]), "t%d/s%d", i % PYR_TENANTS, (i / PYR_TENANTS) % 2);
+        paths[i] = buf[i];
+    }
+    vsag_index_t idx = NULL;
+    OK(vsag_index_make("pyramid", params, &idx));
+    bool feat = false;
+    OK(vsag_index_check_feature(idx, VSAG_FEATURE_SUPPORT_RANGE_SEARCH, &feat));
+    CHECK(feat);
+    vsag_dataset_t ds = NULL;
+    OK(vsag_dataset_make(&ds));
+    OK(vsag_dataset_set_num_elements(ds, N / 2));
+    OK(vsag_dataset_set_dim(ds, DIM));
+    OK(vsag_dataset_set_ids(ds, ids));
+    OK(vsag_dataset_set_float32_vectors(ds, base));
+    /* rows without paths have no place in the trees */
+    FAILS(vsag_index_build_dataset(idx, ds, NULL, NULL), VSAG_INVALID_ARGUMENT);
+    CHECK(strstr(vsag_last_error(), "need paths") != NULL);
+    OK(vsag_dataset_set_paths(ds, paths, N / 2));
+    OK(vsag_index_build_dataset(idx, ds, NULL, NULL));
+    /* the second half through add */
+    OK(vsag_dataset_set_ids(ds, ids + N / 2));
+    OK(vsag_dataset_set_float32_vectors(ds, base + (N / 2) * DIM));
+    OK(vsag_dataset_set_paths(ds, paths + N / 2, N / 2));
+    OK(vsag_index_add_dataset(idx, ds, NULL, NULL));
+    int64_t count = 0;
+    OK(vsag_index_get_num_elements(idx, &count));
+    CHECK(count == N);
+
+    int64_t got[K], want[K];
+    float gd[K], wd[K];
+    int hits = 0;
+    for (int q = 0; q < 10; q++) {
+        const float* qv = queries + q * DIM;
+        int t = q % PYR_TENANTS;
+        char p[8];
+        snprintf(p, sizeof(p), "t%d", t);
+        CHECK(pyr_knn(idx, qv, p, PYR_SEARCH, got, gd) == K);
+        pyr_tenant_knn(N, t, qv, want, wd);
+        for (int i = 0; i < K; i++) {
+            CHECK(got[i] % PYR_TENANTS == t);
+            for (int j = 0; j < K; j++) hits += got[i] == want[j];
+        }
+    }
+    CHECK(hits >= 95);
+    /* alternatives, a shop, an absent path, the root */
+    CHECK(pyr_knn(idx, queries, "t1|t2/s0", PYR_SEARCH, got, gd) == K);
+    for (int i = 0; i < K; i++)
+        CHECK(got[i] % PYR_TENANTS == 1 || (got[i] % PYR_TENANTS == 2 && (got[i] / PYR_TENANTS) % 2 == 0));
+    CHECK(pyr_knn(idx, queries, "t9", PYR_SEARCH, got, gd) == 0);
+    CHECK(pyr_knn(idx, queries, NULL, PYR_SEARCH, got, gd) == K);
+    /* range search inside a tenant, and a removed label */
+    pyr_tenant_knn(N, 3, queries, want, wd);
+    vsag_search_request_t rr = VSAG_SEARCH_REQUEST_INIT;
+    rr.mode = VSAG_SEARCH_RANGE;
+    rr.query = queries;
+    rr.query_dim = DIM;
+    rr.query_path = "t3";
+    rr.radius = wd[4] * 1.0001f;
+    rr.parameters = PYR_SEARCH;
+    uint64_t total = 0, found = 0;
+    OK(vsag_index_search_request(idx, &rr, got, gd, NULL, K, &found, &total, NULL));
+    CHECK(total >= 4 && total <= 6);
+    for (uint64_t i = 0; i < found; i++) CHECK(got[i] % PYR_TENANTS == 3 && gd[i] <= rr.radius);
+    uint32_t removed = 0;
+    OK(vsag_index_remove(idx, want[0], &removed));
+    CHECK(removed == 1);
+    CHECK(pyr_knn(idx, queries, "t3", PYR_SEARCH, got, gd) == K);
+    for (int i = 0; i < K; i++) CHECK(got[i] != want[0]);
+    /* search parameters */
+    vsag_search_request_t bad = VSAG_SEARCH_REQUEST_INIT;
+    bad.topk = K;
+    bad.query = queries;
+    bad.query_dim = DIM;
+    bad.query_path = "t3";
+    bad.parameters = "{\"pyramid\":{}}";
+    search_fails(idx, &bad, "ef_search");
+    bad.parameters = "{\"pyramid\":{\"ef_search\":10,\"hierarchy_op\":\"union\"}}";
+    search_fails(idx, &bad, "hierarchy_op");
+    /* saved and loaded, it answers the same */
+    void* flat = NULL;
+    uint64_t flat_size = 0;
+    OK(vsag_index_serialize_buffer(idx, &flat, &flat_size));
+    vsag_index_t loaded = NULL;
+    OK(vsag_index_make("pyramid", params, &loaded));
+    OK(vsag_index_deserialize_buffer(loaded, flat, flat_size));
+    vsag_free(flat);
+    int64_t got2[K];
+    float gd2[K];
+    CHECK(pyr_knn(idx, queries + DIM, "t5", PYR_SEARCH, got, gd) == K);
+    CHECK(pyr_knn(loaded, queries + DIM, "t5", PYR_SEARCH, got2, gd2) == K);
+    for (int i = 0; i < K; i++) CHECK(got[i] == got2[i]);
+    vsag_index_destroy(loaded);
+    vsag_index_destroy(idx);
+
+    /* named hierarchies: the tenant and the parity of the label */
+    const char* named =
+        "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":16,\"index_param\":"
+        "{\"max_degree\":16,\"ef_construction\":100,\"hierarchies\":[\"site\","
+        "{\"name\":\"parity\",\"max_degree\":8}]}}";
+    OK(vsag_index_make("pyramid", named, &idx));
+    static char pbuf[N][8];
+    const char* parity[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(pbuf[i], sizeof(pbuf[i]), "p%d", i % 2);
+        parity[i] = pbuf[i];
+    }
+    OK(vsag_dataset_set_num_elements(ds, N));
+    OK(vsag_dataset_set_ids(ds, ids));
+    OK(vsag_dataset_set_float32_vectors(ds, base));
+    OK(vsag_dataset_set_paths(ds, NULL, 0));
+    FAILS(vsag_dataset_set_hierarchy_paths(ds, NULL, paths, N), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_dataset_set_hierarchy_paths(ds, "", paths, N), VSAG_INVALID_ARGUMENT);
+    const char* holes[2] = {"a", NULL};
+    FAILS(vsag_dataset_set_hierarchy_paths(ds, "site", holes, 2), VSAG_INVALID_ARGUMENT);
+    OK(vsag_dataset_set_hierarchy_paths(ds, "site", paths, N));
+    OK(vsag_dataset_set_hierarchy_paths(ds, "parity", parity, N));
+    uint64_t np = 0;
+    OK(vsag_dataset_get_num_hierarchy_paths(ds, "parity", &np));
+    CHECK(np == N);
+    OK(vsag_dataset_get_num_hierarchy_paths(ds, "other", &np));
+    CHECK(np == 0);
+    char pb[16];
+    uint64_t plen = 0;
+    OK(vsag_dataset_get_hierarchy_path(ds, "site", 8, pb, sizeof(pb), &plen));
+    CHECK(strcmp(pb, "t1/s1") == 0 && plen == 5);
+    FAILS(vsag_dataset_get_hierarchy_path(ds, "site", N, pb, sizeof(pb), &plen), VSAG_INVALID_ARGUMENT);
+    OK(vsag_index_build_dataset(idx, ds, NULL, NULL));
+    /* a query dataset carries one path per hierarchy */
+    vsag_dataset_t qd = NULL;
+    OK(vsag_dataset_make(&qd));
+    OK(vsag_dataset_set_num_elements(qd, 1));
+    OK(vsag_dataset_set_dim(qd, DIM));
+    OK(vsag_dataset_set_float32_vectors(qd, queries));
+    const char* qsite[1] = {"t4"};
+    const char* qpar[1] = {"p1"};
+    OK(vsag_dataset_set_hierarchy_paths(qd, "site", qsite, 1));
+    OK(vsag_dataset_set_hierarchy_paths(qd, "parity", qpar, 1));
+    vsag_search_request_t hr = VSAG_SEARCH_REQUEST_INIT;
+    hr.topk = K;
+    hr.query_dataset = qd;
+    hr.parameters = "{\"pyramid\":{\"ef_search\":100,\"hierarchy_op\":\"intersection\"}}";
+    OK(vsag_index_search_request(idx, &hr, got, gd, NULL, K, &found, NULL, NULL));
+    CHECK(found == K);
+    for (int i = 0; i < K; i++) CHECK(got[i] % PYR_TENANTS == 4 && got[i] % 2 == 1);
+    hr.parameters = "{\"pyramid\":{\"ef_search\":100,\"hierarchy_op\":\"union\"}}";
+    OK(vsag_index_search_request(idx, &hr, got, gd, NULL, K, &found, NULL, NULL));
+    CHECK(found == K);
+    for (int i = 0; i < K; i++) CHECK(got[i] % PYR_TENANTS == 4 || got[i] % 2 == 1);
+    hr.parameters = "{\"pyramid\":{\"ef_search\":100,\"hierarchies\":[\"site\"]}}";
+    OK(vsag_index_search_request(idx, &hr, got, gd, NULL, K, &found, NULL, NULL));
+    for (int i = 0; i < K; i++) CHECK(got[i] % PYR_TENANTS == 4);
+    hr.parameters = PYR_SEARCH;
+    search_fails(idx, &hr, "hierarchy_op");
+    OK(vsag_dataset_set_hierarchy_paths(qd, "parity", NULL, 0));
+    OK(vsag_dataset_get_num_hierarchy_paths(qd, "parity", &np));
+    CHECK(np == 0);
+    OK(vsag_index_search_request(idx, &hr, got, gd, NULL, K, &found, NULL, NULL));
+    for (int i = 0; i < K; i++) CHECK(got[i] % PYR_TENANTS == 4);
+    vsag_dataset_destroy(qd);
+    vsag_dataset_destroy(ds);
+    vsag_index_destroy(idx);
+    /* odescent is not available for pyramid yet */
+    FAILS(vsag_index_make("pyramid",
+                          "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":16,\"index_param\":"
+                          "{\"graph_type\":\"odescent\"}}",
+                          &idx),
+          VSAG_INVALID_ARGUMENT);
+}
+
 int main(int argc, char** argv) {
     if (argc > 1) snprintf(scratch, sizeof(scratch), "%s", argv[1]);
     base = tu_vectors(N, DIM, 1);
@@ -2635,6 +2846,7 @@ int main(int argc, char** argv) {
     test_ivf();
     test_lazy_hgraph();
     test_feedback_unsupported();
+    test_pyramid();
 
     free(base);
     free(queries);

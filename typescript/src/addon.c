@@ -1963,10 +1963,131 @@ static bool get_rows(napi_env env, const native_index* ni, napi_value v, const c
 }
 
 /*
+ * named_paths is a copy of {hierarchy: paths} from JavaScript (pyramid indexes with named
+ * hierarchies): for build/add each value is an Array of strings, one per row; for a query each
+ * value is one string.
+ */
+typedef struct named_paths {
+    uint32_t n;
+    char** names;
+    char*** paths;
+    uint32_t* counts;
+} named_paths;
+
+static void named_paths_free(named_paths* p) {
+    for (uint32_t i = 0; i < p->n; i++) {
+        free(p->names[i]);
+        if (p->paths[i] != NULL) {
+            for (uint32_t j = 0; j < p->counts[i]; j++) free(p->paths[i][j]);
+            free(p->paths[i]);
+        }
+    }
+    free(p->names);
+    free(p->paths);
+    free(p->counts);
+    memset(p, 0, sizeof *p);
+}
+
+/* get_path_list copies an Array of strings (what names it in errors). */
+static bool get_path_list(napi_env env, napi_value arr, const char* what, char*** out,
+                          uint32_t* n) {
+    bool is_array = false;
+    napi_is_array(env, arr, &is_array);
+    if (!is_array) {
+        throw_arg_error(env, false, "%s must be an Array of strings", what);
+        return false;
+    }
+    napi_get_array_length(env, arr, n);
+    *out = calloc((size_t)*n + 1, sizeof(char*));
+    if (*out == NULL) {
+        throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+        return false;
+    }
+    for (uint32_t i = 0; i < *n; i++) {
+        napi_value e;
+        napi_valuetype et = napi_undefined;
+        if (napi_get_element(env, arr, i, &e) == napi_ok) napi_typeof(env, e, &et);
+        if (et != napi_string) {
+            throw_arg_error(env, false, "%s[%u] must be a string", what, i);
+            return false;
+        }
+        str_arg s;
+        if (!get_string(env, e, "path", false, &s)) return false;
+        (*out)[i] = heap_string(&s);
+        if ((*out)[i] == NULL) {
+            throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* get_named_paths copies {hierarchy: paths} (one: each value is one string, a query's path). */
+static bool get_named_paths(napi_env env, napi_value obj, bool one, named_paths* out) {
+    memset(out, 0, sizeof *out);
+    napi_value keys;
+    if (napi_get_property_names(env, obj, &keys) != napi_ok) {
+        throw_error(env, CODE_INVALID_ARGUMENT, "paths by hierarchy must be a plain object");
+        return false;
+    }
+    uint32_t n = 0;
+    napi_get_array_length(env, keys, &n);
+    if (n == 0) {
+        throw_error(env, CODE_INVALID_ARGUMENT,
+                    "paths by hierarchy is an empty object: give {hierarchy: paths}");
+        return false;
+    }
+    out->names = calloc(n, sizeof(char*));
+    out->paths = calloc(n, sizeof(char**));
+    out->counts = calloc(n, sizeof(uint32_t));
+    if (out->names == NULL || out->paths == NULL || out->counts == NULL) {
+        throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+        return false;
+    }
+    out->n = n;
+    for (uint32_t i = 0; i < n; i++) {
+        napi_value key, val;
+        str_arg s;
+        if (napi_get_element(env, keys, i, &key) != napi_ok ||
+            !get_string(env, key, "a hierarchy name", false, &s))
+            return false;
+        out->names[i] = heap_string(&s);
+        if (out->names[i] == NULL || napi_get_property(env, obj, key, &val) != napi_ok) {
+            throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+            return false;
+        }
+        if (one) {
+            str_arg p;
+            if (!get_string(env, val, "path", false, &p)) return false;
+            out->paths[i] = calloc(1, sizeof(char*));
+            if (out->paths[i] == NULL || (out->paths[i][0] = heap_string(&p)) == NULL) {
+                throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory");
+                return false;
+            }
+            out->counts[i] = 1;
+        } else if (!get_path_list(env, val, out->names[i], &out->paths[i], &out->counts[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* named_paths_attach sets every hierarchy's paths on ds. */
+static int named_paths_attach(vsag_dataset_t ds, const named_paths* p) {
+    for (uint32_t i = 0; i < p->n; i++) {
+        int st = vsag_dataset_set_hierarchy_paths(ds, p->names[i], (const char* const*)p->paths[i],
+                                                  p->counts[i]);
+        if (st != 0) return st;
+    }
+    return 0;
+}
+
+/*
  * insertRows(add, rows, ids, numElements, dim, extraInfos | null, extraInfoSize,
  *            attributesJson | undefined, paths | undefined)
  * builds (add false) or adds rows of any kind (see get_rows) through a dataset, with extra
- * infos, attributes and one path per row.
+ * infos, attributes and one path per row (an Array), or {hierarchy: Array} for pyramid indexes
+ * with named hierarchies.
  */
 static napi_value index_insert_rows(napi_env env, napi_callback_info info) {
     size_t argc = 9;
@@ -1986,6 +2107,7 @@ static napi_value index_insert_rows(napi_env env, napi_callback_info info) {
     str_arg attrs = {NULL, {0}};
     char** paths = NULL;
     uint32_t npaths = 0;
+    named_paths named = {0, NULL, NULL, NULL};
     int64_t* failed = NULL;
     vsag_dataset_t ds = NULL;
     napi_value out = NULL;
@@ -2049,8 +2171,12 @@ static napi_value index_insert_rows(napi_env env, napi_callback_info info) {
     if (ok) ok = get_string(env, argv[7], "attributes", true, &attrs);
     if (ok && !is_nullish(env, argv[8])) {
         bool is_array = false;
+        napi_valuetype pt = napi_undefined;
         napi_is_array(env, argv[8], &is_array);
-        if (!is_array) {
+        napi_typeof(env, argv[8], &pt);
+        if (!is_array && pt == napi_object) {
+            ok = get_named_paths(env, argv[8], false, &named);
+        } else if (!is_array) {
             throw_arg_error(env, false, "paths must be an Array of strings");
             ok = false;
         } else {
@@ -2120,6 +2246,7 @@ static napi_value index_insert_rows(napi_env env, napi_callback_info info) {
         if (st == 0 && attrs.s != NULL) st = vsag_dataset_set_attributes(ds, attrs.s);
         if (st == 0 && paths != NULL)
             st = vsag_dataset_set_paths(ds, (const char* const*)paths, npaths);
+        if (st == 0) st = named_paths_attach(ds, &named);
         uint64_t nfailed = 0;
         if (st == 0)
             st = add ? vsag_index_add_dataset(ni->handle, ds, failed, &nfailed)
@@ -2138,6 +2265,7 @@ static napi_value index_insert_rows(napi_env env, napi_callback_info info) {
         for (uint32_t i = 0; i < npaths; i++) free(paths[i]);
         free(paths);
     }
+    named_paths_free(&named);
     rows_free(&rw);
     return out;
 }
@@ -2150,6 +2278,8 @@ typedef struct search_req {
     char* params;
     char* expr;
     char* path;
+    named_paths named; /* the query's paths by hierarchy, carried by qds */
+    vsag_dataset_t qds;
     int64_t* buckets;
     int64_t* expected;
     uint64_t nexp;
@@ -2170,6 +2300,8 @@ static void search_req_free(search_req* s) {
     free(s->params);
     free(s->expr);
     free(s->path);
+    named_paths_free(&s->named);
+    if (s->qds != NULL) vsag_dataset_destroy(s->qds);
     free(s->buckets);
     free(s->expected);
     free(s->ids);
@@ -2203,9 +2335,46 @@ static bool copy_labels(napi_env env, napi_value v, const char* what, int64_t** 
 }
 
 /*
+ * named_query moves the dense query of s into a query dataset that carries the query's paths by
+ * hierarchy name ({hierarchy: path}), the form the library takes named paths in.
+ */
+static bool named_query(napi_env env, search_req* s, napi_value v) {
+    if (s->q.kind != ROWS_DENSE) {
+        throw_error(env, CODE_INVALID_ARGUMENT, "a path by hierarchy name takes one dense query");
+        return false;
+    }
+    if (!get_named_paths(env, v, true, &s->named)) return false;
+    int st = vsag_dataset_make(&s->qds);
+    if (st == 0) st = vsag_dataset_set_num_elements(s->qds, 1);
+    if (st == 0) st = vsag_dataset_set_dim(s->qds, (int64_t)s->q.vectors.length);
+    if (st == 0) {
+        switch (s->q.dtype) {
+            case VSAG_DTYPE_FLOAT16:
+                st = vsag_dataset_set_float16_vectors(s->qds, s->q.vectors.data);
+                break;
+            case VSAG_DTYPE_BFLOAT16:
+                st = vsag_dataset_set_bfloat16_vectors(s->qds, s->q.vectors.data);
+                break;
+            case VSAG_DTYPE_INT8: st = vsag_dataset_set_int8_vectors(s->qds, s->q.vectors.data); break;
+            default: st = vsag_dataset_set_float32_vectors(s->qds, s->q.vectors.data); break;
+        }
+    }
+    if (st == 0) st = named_paths_attach(s->qds, &s->named);
+    if (st != 0) {
+        throw_status(env, st);
+        return false;
+    }
+    s->r.query_dataset = s->qds;
+    s->r.query = NULL;
+    s->r.query_dim = 0;
+    s->r.query_dtype = 0;
+    return true;
+}
+
+/*
  * get_search_req parses search(query, options, extraInfoSize). options: {k | radius, params,
- * filter, filterExpr, limitedSize, bucketIds, expectedLabels, path}; params is a string (the
- * TypeScript layer serializes objects).
+ * filter, filterExpr, limitedSize, bucketIds, expectedLabels, path (a string, or {hierarchy:
+ * path})}; params is a string (the TypeScript layer serializes objects).
  */
 static search_req* get_search_req(napi_env env, native_index* ni, napi_value query,
                                   napi_value opts, napi_value esize_v) {
@@ -2311,8 +2480,14 @@ static search_req* get_search_req(napi_env env, native_index* ni, napi_value que
         s->expr = heap_string(&a);
     }
     if ((v = get_opt(env, opts, "path")) != NULL) {
-        if (!get_string(env, v, "path", false, &a)) goto fail;
-        s->path = heap_string(&a);
+        napi_valuetype pt = napi_undefined;
+        napi_typeof(env, v, &pt);
+        if (pt == napi_object) {
+            if (!named_query(env, s, v)) goto fail;
+        } else {
+            if (!get_string(env, v, "path", false, &a)) goto fail;
+            s->path = heap_string(&a);
+        }
     }
     if (!get_filter(env, get_opt(env, opts, "filter"), &s->filter)) goto fail;
     if ((v = get_opt(env, opts, "bucketIds")) != NULL) {

@@ -138,8 +138,12 @@ export interface RequestOptions {
     bucketIds?: BigInt64Array | readonly Label[];
     /** labels whose fate the result explains ({@link RequestResult.expected}). */
     expectedLabels?: BigInt64Array | readonly Label[];
-    /** the query's path (pyramid indexes), such as "tenant/shop". */
-    path?: string;
+    /**
+     * the query's path (pyramid indexes), such as "tenant/shop" ("a|b" searches both subtrees),
+     * or, for an index with named hierarchies, the path by hierarchy name, such as
+     * `{site: "s1", category: "shoes"}` (with "hierarchy_op" in params when it names several).
+     */
+    path?: string | Record<string, string>;
     /**
      * A filter on each label's stored extra info (indexes created with extra_info_size > 0):
      * it receives the label's extra_info_size bytes and returns true to KEEP the label. It is
@@ -199,11 +203,12 @@ export interface MergeUnit {
 /** Options of {@link Index.build} and {@link Index.add}. */
 export interface InsertOptions {
     /**
-     * One path per row, such as "tenant/shop/item", for pyramid indexes (the index types
-     * available today refuse them with INVALID_ARGUMENT). Empty paths or empty segments are
-     * refused naming the row.
+     * One path per row, such as "tenant/shop/item", for pyramid indexes (the other index types
+     * refuse them with INVALID_ARGUMENT); for a pyramid index with named hierarchies, one such
+     * list per hierarchy name (`{site: [...], category: [...]}`). Empty paths or empty segments
+     * are refused naming the row.
      */
-    paths?: string[];
+    paths?: string[] | Record<string, string[]>;
     /**
      * One attribute object per vector (null for a vector without attributes), for attribute
      * filtering with {@link SearchOptions.filterExpr}, e.g.
@@ -445,7 +450,7 @@ interface NativeIndex {
         extra: Uint8Array | null,
         extraSize: number,
         attrs: string | undefined,
-        paths: string[] | undefined,
+        paths: string[] | Record<string, string[]> | undefined,
     ): BigInt64Array;
     train(v: VectorArray, n: number, dim: number): void;
     trainAsync(v: VectorArray, n: number, dim: number): Promise<void>;
