@@ -142,6 +142,9 @@ def test_save_load_clone_and_errors(data: Data, tmp_path: Any) -> None:
     index = built(data, no_build_levels=[1], use_reorder=True, base_quantization_type="sq8")
     assert not index.check_feature("SUPPORT_ESTIMATE_MEMORY")
     assert index.check_feature("SUPPORT_RANGE_SEARCH")
+    assert index.check_feature("SUPPORT_GET_STATS")
+    stats = index.get_stats()
+    assert stats["num_elements"] == N and stats["hierarchies"][0]["levels"]
     assert index.get_memory_usage() > N * DIM * 5
     f = str(tmp_path / "pyramid.vsag")
     index.save(f)

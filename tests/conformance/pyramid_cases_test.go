@@ -3,6 +3,7 @@ package conformance
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -42,6 +43,11 @@ func (a autoPath) InsertWithPaths(vectors []float32, ids []int64, paths map[stri
 		paths = map[string][]string{"": ps}
 	}
 	return a.Index.InsertWithPaths(vectors, ids, paths, build, onInsert)
+}
+
+// AnalysisSearchParams names the suite's search block.
+func (a autoPath) AnalysisSearchParams() string {
+	return strings.Replace(a.Index.AnalysisSearchParams(), `"pyramid"`, `"`+pyramidAuto+`"`, 1)
 }
 
 func (a autoPath) Build(vectors []float32, ids []int64, onInsert api.InsertHook) ([]int64, error) {
