@@ -79,7 +79,9 @@ func TestForceRemoveRepairsAndReusesSlots(t *testing.T) {
 		t.Run(gt, func(t *testing.T) {
 			data := clustered(31, n, d, 12)
 			queries := clustered(32, 50, d, 12)
-			x := newIndex(t, "l2", d, forceParam+`,"graph_type":"`+gt+`"`)
+			// one build thread: the graph, and so the recall checked below, is the same on every
+			// run (a parallel build on a loaded machine links a little worse)
+			x := newIndex(t, "l2", d, forceParam+`,"build_thread_count":1,"graph_type":"`+gt+`"`)
 			_, err := x.Build(data, seq(0, n), nil)
 			require.NoError(t, err)
 			mem := x.MemoryUsage()
@@ -107,15 +109,15 @@ func TestForceRemoveRepairsAndReusesSlots(t *testing.T) {
 				require.False(t, x.Contains(int64(id)))
 			}
 			skip := func(i int) bool { return gone[i] }
-			r := meanRecall(t, x, metric.L2, data, queries, d, k, 80, skip)
+			r := meanRecall(t, x, metric.L2, data, queries, d, k, 120, skip)
 			t.Logf("%s: recall@%d after force-removing %d of %d: %.4f", gt, k, len(gone), n, r)
 			require.GreaterOrEqual(t, r, 0.95)
 			// adds take the free slots: nothing grows
 			var vecs []float32
 			var back []int64
-			for id := range gone {
-				vecs = append(vecs, data[id*d:(id+1)*d]...)
-				back = append(back, int64(id))
+			for _, id := range dedup(ids) { // in a fixed order, so the graph is the same on every run
+				vecs = append(vecs, data[id*int64(d):(id+1)*int64(d)]...)
+				back = append(back, id)
 			}
 			failed, err := x.Add(vecs, back, nil)
 			require.NoError(t, err)
@@ -124,7 +126,7 @@ func TestForceRemoveRepairsAndReusesSlots(t *testing.T) {
 			require.Zero(t, x.slots.len())
 			require.EqualValues(t, n, x.NumElements())
 			require.LessOrEqual(t, float64(x.MemoryUsage()), 1.01*float64(mem)) // the free list's own array stays
-			r = meanRecall(t, x, metric.L2, data, queries, d, k, 80, nil)
+			r = meanRecall(t, x, metric.L2, data, queries, d, k, 120, nil)
 			t.Logf("%s: recall@%d after re-adding them: %.4f", gt, k, r)
 			require.GreaterOrEqual(t, r, 0.95)
 		})

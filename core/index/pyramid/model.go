@@ -58,10 +58,14 @@ func copyState(from, to quant.Quantizer) error {
 	return nil
 }
 
-// model returns the bytes that identify the model: its id and the quantizer states.
+// model returns the bytes that identify the model: its id and the quantizer states. Without a
+// quantizer that trains there is no learned state, so every index of the same parameters holds
+// the same model (as for hgraph and ivf) and the id is left out.
 func (x *Index) model() ([]byte, error) {
 	var b bytes.Buffer
-	b.WriteString(strconv.FormatUint(x.modelID, 16))
+	if x.base.NeedTrain() || (x.precise != nil && x.precise.NeedTrain()) {
+		b.WriteString(strconv.FormatUint(x.modelID, 16))
+	}
 	for _, q := range []quant.Quantizer{x.base, x.precise} {
 		if q == nil {
 			continue
