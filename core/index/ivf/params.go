@@ -222,11 +222,6 @@ type SearchParams struct {
 	DisableBucketScan bool `json:"disable_bucket_scan"`
 }
 
-// parseSearch parses a search block of this index.
-func (x *Index) parseSearch(raw []byte) (*SearchParams, error) {
-	return parseSearch(raw, x.p.BucketsCount)
-}
-
 // search is a validated search block.
 type search struct {
 	scan     int
