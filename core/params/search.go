@@ -1,6 +1,8 @@
 package params
 
 import (
+	"time"
+
 	json "github.com/goccy/go-json"
 
 	"github.com/govsag/vsag/core/api"
@@ -70,6 +72,17 @@ func (s *Search) validate() error {
 		return api.Errorf(api.InvalidArgument, "key \"timeout_ms\": %g must not be negative", s.TimeoutMs)
 	}
 	return nil
+}
+
+// Deadline returns the earlier of d (zero: none) and timeout_ms from now (when positive).
+func (c SearchCommon) Deadline(d time.Time) time.Time {
+	if c.TimeoutMs > 0 {
+		t := time.Now().Add(time.Duration(c.TimeoutMs * float64(time.Millisecond)))
+		if d.IsZero() || t.Before(d) {
+			d = t
+		}
+	}
+	return d
 }
 
 // Validate checks the common keys after a block has overridden them.

@@ -165,13 +165,7 @@ func (it *iterator) pageDeadline(page *api.PageOptions) time.Time {
 	if page != nil {
 		d = page.Deadline
 	}
-	if it.sp.TimeoutMs > 0 {
-		t := time.Now().Add(time.Duration(it.sp.TimeoutMs * float64(time.Millisecond)))
-		if d.IsZero() || t.Before(d) {
-			d = t
-		}
-	}
-	return d
+	return it.sp.Deadline(d)
 }
 
 // nextGraph advances the walk and cuts the next page from its window. Caller holds mu shared.

@@ -314,12 +314,5 @@ func parseSearch(raw []byte) (*SearchParams, error) {
 
 // deadline combines the request's deadline with the block's timeout_ms.
 func (sp *SearchParams) deadline(opts *api.SearchOptions) time.Time {
-	d := opts.Deadline
-	if sp.TimeoutMs > 0 {
-		t := time.Now().Add(time.Duration(sp.TimeoutMs * float64(time.Millisecond)))
-		if d.IsZero() || t.Before(d) {
-			d = t
-		}
-	}
-	return d
+	return sp.Deadline(opts.Deadline)
 }

@@ -288,12 +288,6 @@ func (sp *SearchParams) resolve(opts *api.SearchOptions) *search {
 		s.parallel = sp.Parallelism
 	}
 	s.parallel = max(1, s.parallel)
-	s.deadline = opts.Deadline
-	if sp.TimeoutMs > 0 {
-		t := time.Now().Add(time.Duration(sp.TimeoutMs * float64(time.Millisecond)))
-		if s.deadline.IsZero() || t.Before(s.deadline) {
-			s.deadline = t
-		}
-	}
+	s.deadline = sp.Deadline(opts.Deadline)
 	return s
 }
