@@ -21,8 +21,10 @@ func (x *Index) feedbacker(what string) (api.Feedbacker, error) {
 
 // Feedback teaches the index's conjugate graph (SUPPORT_FEEDBACK: hnsw created with
 // use_conjugate_graph) from one query: the query is searched for k results with searchJSON
-// and an edge is added from each result to globalOptimumID, the label of the query's true
-// nearest neighbour; with GlobalOptimumUnknown the index finds that label by an exact scan.
+// and an edge is added from each node the graph search found to globalOptimumID, the label of
+// the query's true nearest neighbour, as in VSAG. With GlobalOptimumUnknown the index finds the
+// query's true k nearest neighbours by an exact scan and links to the nearest one and to every
+// other one the search missed.
 // Later searches with use_conjugate_graph_search (the default) follow these edges from their
 // best results. It returns the number of edges added (edges present already are not counted);
 // an empty index adds none. A globalOptimumID that is not in the index is INVALID_ARGUMENT.

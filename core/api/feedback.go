@@ -15,9 +15,10 @@ type Feedbacker interface {
 	// FeedbackEnabled reports whether the engine keeps a conjugate graph (hnsw's
 	// use_conjugate_graph); Feedback and Pretrain fail otherwise.
 	FeedbackEnabled() bool
-	// Feedback searches query with opts for k results and links each of them to
-	// globalOptimum (found by an exact scan when it is GlobalOptimumUnknown), returning the
-	// number of edges added. An empty engine adds none.
+	// Feedback searches query with opts for k results and links the nodes the search found to
+	// globalOptimum; with GlobalOptimumUnknown the engine finds the true neighbours by an
+	// exact scan and links to the nearest and to those the search missed. It returns the
+	// number of edges added; an empty engine adds none.
 	Feedback(query []float32, k int, opts *SearchOptions, globalOptimum int64) (int, error)
 	// Pretrain runs Feedback for queries generated around the stored vectors of ids (each
 	// vector moved a little towards each of its neighbours) with the vector's own label as the

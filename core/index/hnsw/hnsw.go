@@ -4,8 +4,9 @@
 // plus VSAG's conjugate graph.
 //
 // The conjugate graph (use_conjugate_graph) learns from feedback: Feedback searches a query and
-// links each result to the query's true nearest neighbour; Pretrain does so for queries made
-// around stored vectors. A knn search that consults it (use_conjugate_graph_search, default
+// links the nodes its graph search found to the query's true nearest neighbour (and, when it
+// finds the answer itself, to every true neighbour the search missed); Pretrain does so for
+// queries made around stored vectors. A knn search that consults it (use_conjugate_graph_search, default
 // true) asks the graph for at least 20 results, follows the conjugate edges of the 20 best and
 // takes in their targets that are closer than its worst result, then returns the k best.
 package hnsw
