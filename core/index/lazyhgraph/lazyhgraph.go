@@ -73,6 +73,8 @@ type Index struct {
 	// proto is an empty hgraph with the graph phase's parameters: it answers for the graph
 	// phase before the graph exists (features, memory estimates, raw-vector support).
 	proto *hgraph.Index
+	// flatBlocks turns hgraph search blocks into the flat phase's (flatBlock), once per block.
+	flatBlocks params.Cache[[]byte]
 
 	// mu guards the phase: flat-phase writes and all searches hold it shared, the switch to the
 	// graph holds it exclusively.
@@ -133,7 +135,9 @@ func New(c *params.Create) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Index{threshold: p.TransitionThreshold, graphCreate: gc, proto: proto, flat: flat}, nil
+	x := &Index{threshold: p.TransitionThreshold, graphCreate: gc, proto: proto, flat: flat}
+	x.flatBlocks.Parse = flatBlock
+	return x, nil
 }
 
 // Name implements api.Engine.

@@ -66,7 +66,7 @@ func (x *Index) KnnSearch(query []float32, k int, opts *api.SearchOptions) ([]ap
 	if x.graph != nil {
 		return x.graph.KnnSearch(query, k, opts)
 	}
-	fo, err := flatOptions(opts)
+	fo, err := x.flatOptions(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ func (x *Index) RangeSearch(query []float32, radius float32, limit int, opts *ap
 	if x.graph != nil {
 		return x.graph.RangeSearch(query, radius, limit, opts)
 	}
-	fo, err := flatOptions(opts)
+	fo, err := x.flatOptions(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -88,26 +88,37 @@ func (x *Index) RangeSearch(query []float32, radius float32, limit int, opts *ap
 }
 
 // flatOptions checks an hgraph search block and returns options for the flat phase carrying
-// only the block's common keys (parallelism, timeout_ms).
-func flatOptions(opts *api.SearchOptions) (*api.SearchOptions, error) {
-	if _, err := hgraph.SearchCommonOf(opts.Block); err != nil {
+// only the block's common keys (parallelism, timeout_ms); both are worked out once per block.
+func (x *Index) flatOptions(opts *api.SearchOptions) (*api.SearchOptions, error) {
+	block, err := x.flatBlocks.Get(opts.Block)
+	if err != nil {
 		return nil, err
 	}
 	fo := *opts
-	fo.Block = nil
+	fo.Block = block
+	return &fo, nil
+}
+
+// flatBlock validates an hgraph search block and returns the brute_force block of its common
+// keys (nil when it has none).
+func flatBlock(raw []byte) ([]byte, error) {
+	if _, err := hgraph.SearchCommonOf(raw); err != nil {
+		return nil, err
+	}
 	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(bytes.TrimSpace(opts.Block), &keys); err == nil {
-		common := map[string]json.RawMessage{}
-		for _, k := range []string{"parallelism", "timeout_ms"} {
-			if v, ok := keys[k]; ok {
-				common[k] = v
-			}
-		}
-		if len(common) > 0 {
-			fo.Block, _ = json.Marshal(common)
+	if err := json.Unmarshal(bytes.TrimSpace(raw), &keys); err != nil {
+		return nil, nil
+	}
+	common := map[string]json.RawMessage{}
+	for _, k := range []string{"parallelism", "timeout_ms"} {
+		if v, ok := keys[k]; ok {
+			common[k] = v
 		}
 	}
-	return &fo, nil
+	if len(common) == 0 {
+		return nil, nil
+	}
+	return json.Marshal(common)
 }
 
 // CalcDistanceByIDs implements api.DistanceCalculator.
