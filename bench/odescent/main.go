@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"sort"
@@ -61,28 +60,18 @@ func run() error {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the builds to this file")
 	flag.Parse()
 
-	set, err := dataset.FashionMNISTOrGenerated(*dir, os.Stdout)
+	f, err := benchutil.LoadFashion(*dir, *cache, *nq, *k, os.Stdout)
 	if err != nil {
 		return err
 	}
-	d, n := set.Dim, set.NumBase()
-	*nq = min(*nq, set.NumQueries())
-	queries := set.Queries[:*nq*d]
+	set, d, n, queries, sc := f.Set, f.Dim, f.Set.NumBase(), f.Queries, f.Scorer
+	*nq = f.NQ
 	efs, err := parseInts(*efList)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("dataset %s: %d x %d, %d queries, k=%d, simd %s, %d CPUs, %d build threads, max_degree %d\n",
 		set.Name, n, d, *nq, *k, simd.Level(), runtime.NumCPU(), *threads, *degree)
-	if err := os.MkdirAll(*cache, 0o755); err != nil {
-		return err
-	}
-	gtk := 100
-	gt, err := benchutil.LoadOrComputeTruth(filepath.Join(*cache, fmt.Sprintf("%s-l2-q%d-k%d.i32", set.Name, *nq, gtk)), set.Base, queries, d, gtk)
-	if err != nil {
-		return err
-	}
-	sc := benchutil.NewScorer(set.Base, queries, d, *k, gt, gtk)
 
 	common := fmt.Sprintf(`"base_quantization_type":"fp32","max_degree":%d,"build_thread_count":%d`, *degree, *threads)
 	configs := []*config{
