@@ -9,7 +9,9 @@ func (h *MinHeap) Init(items []Item) {
 	}
 }
 
-// siftDown restores the heap order below position i.
+// siftDown restores the heap order below position i. Pop keeps its own copy of this loop: the
+// call costs it about 10% (BenchmarkMinHeapPushPop), and Pop runs once per node a graph search
+// expands.
 func (h *MinHeap) siftDown(i int) {
 	it := h.items
 	n := len(it)
