@@ -46,6 +46,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	json "github.com/goccy/go-json"
 )
@@ -161,6 +162,16 @@ func (f *File) AddOptional(name string, data []byte) {
 // size bytes; the caller keeps what it writes unchanged until the file has been written.
 func (f *File) AddStream(name string, flags Flags, size int64, write func(io.Writer) error) {
 	f.Sections = append(f.Sections, Section{Name: name, Flags: flags, size: size, write: write})
+}
+
+// AddLockedStream is AddStream whose write runs holding l, such as an index's read lock
+// (mu.RLocker()), so the stores it writes do not change under it.
+func (f *File) AddLockedStream(name string, flags Flags, size int64, l sync.Locker, write func(io.Writer) error) {
+	f.AddStream(name, flags, size, func(w io.Writer) error {
+		l.Lock()
+		defer l.Unlock()
+		return write(w)
+	})
 }
 
 // Materialize runs the writer functions of streamed sections into memory, so that the file no

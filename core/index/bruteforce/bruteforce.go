@@ -446,16 +446,8 @@ func (x *Index) Save(f *serial.File) error {
 	}
 	f.Add(secInfo, inf)
 	f.Add(secQuant, qs)
-	f.AddStream(secLabels, serial.Critical, x.labels.SectionSize(), func(w io.Writer) error {
-		x.mu.RLock()
-		defer x.mu.RUnlock()
-		return x.labels.WriteSection(w)
-	})
-	f.AddStream(secCodes, serial.Critical, x.codes.SectionSize(), func(w io.Writer) error {
-		x.mu.RLock()
-		defer x.mu.RUnlock()
-		return x.codes.WriteSection(w)
-	})
+	f.AddLockedStream(secLabels, serial.Critical, x.labels.SectionSize(), x.mu.RLocker(), func(w io.Writer) error { return x.labels.WriteSection(w) })
+	f.AddLockedStream(secCodes, serial.Critical, x.codes.SectionSize(), x.mu.RLocker(), func(w io.Writer) error { return x.codes.WriteSection(w) })
 	return nil
 }
 

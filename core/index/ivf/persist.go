@@ -110,20 +110,14 @@ func (x *Index) Save(f *serial.File) error {
 		}
 		f.Add(q.name, st)
 	}
-	locked := func(write func(io.Writer) error) func(io.Writer) error {
-		return func(w io.Writer) error {
-			x.mu.RLock()
-			defer x.mu.RUnlock()
-			return write(w)
-		}
-	}
-	f.AddStream(secLabels, serial.Critical, x.labels.SectionSize(), locked(x.labels.WriteSection))
-	f.AddStream(secBuckets, serial.Critical, x.bucketsSize(), locked(x.writeBuckets))
+	rl := x.mu.RLocker()
+	f.AddLockedStream(secLabels, serial.Critical, x.labels.SectionSize(), rl, x.labels.WriteSection)
+	f.AddLockedStream(secBuckets, serial.Critical, x.bucketsSize(), rl, x.writeBuckets)
 	if x.preciseCodes != nil {
-		f.AddStream(secPrecise, serial.Critical, x.preciseCodes.SectionSize(), locked(x.preciseCodes.WriteSection))
+		f.AddLockedStream(secPrecise, serial.Critical, x.preciseCodes.SectionSize(), rl, x.preciseCodes.WriteSection)
 	}
 	if x.p.GraphBuildThreshold > 0 {
-		f.AddStream(secGraphs, serial.Critical, x.graphsSize(), locked(x.writeGraphs))
+		f.AddLockedStream(secGraphs, serial.Critical, x.graphsSize(), rl, x.writeGraphs)
 	}
 	return nil
 }

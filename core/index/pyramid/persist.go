@@ -87,11 +87,7 @@ func (x *Index) Save(f *serial.File) error {
 	}
 	f.Add(secBaseQuant, qs)
 	stream := func(name string, size int64, write func(w io.Writer) error) {
-		f.AddStream(name, serial.Critical, size, func(w io.Writer) error {
-			x.mu.RLock()
-			defer x.mu.RUnlock()
-			return write(w)
-		})
+		f.AddLockedStream(name, serial.Critical, size, x.mu.RLocker(), write)
 	}
 	stream(secLabels, x.labels.SectionSize(), func(w io.Writer) error { return x.labels.WriteSection(w) })
 	stream(secBaseCodes, x.baseCodes.SectionSize(), func(w io.Writer) error { return x.baseCodes.WriteSection(w) })
