@@ -33,7 +33,21 @@ type kernels struct {
 	dotU4, l2U4          func(a, b []uint8, dim int) uint32
 	hamming, popcountAnd func(a, b []uint64) int
 	lookupAccumulate32   func(codes, lut []uint8, m int, out *[32]uint16)
+
+	// fam and popcnt4 select the kernels whose wrappers switch on a small
+	// integer instead of calling through a function value (LVQ and RaBitQ,
+	// see doc.go): fam is famGeneric, famAVX2 or famAVX512; popcnt4 selects
+	// popcountPlanes4AVX512 (AVX512_VPOPCNTDQ).
+	fam     uint8
+	popcnt4 bool
 }
+
+// Kernel families of kernels.fam.
+const (
+	famGeneric uint8 = iota
+	famAVX2
+	famAVX512
+)
 
 // level is a named dispatch table that this machine can run.
 type level struct {
@@ -103,18 +117,11 @@ func SetLevel(name string) error {
 	for _, l := range levelTable {
 		if l.name == name {
 			k, curLevel = *l.k, l.name
-			for _, hook := range levelHooks {
-				hook(name)
-			}
 			return nil
 		}
 	}
 	return errors.Join(ErrUnsupportedLevel, errors.New("simd: level "+name+" not available (have "+joinNames()+")"))
 }
-
-// levelHooks are called by SetLevel so kernel families dispatched outside the main table
-// (the LVQ kernels) follow the level too.
-var levelHooks []func(name string)
 
 func joinNames() string {
 	s := ""

@@ -45,6 +45,7 @@ func archLevels() []level {
 	if cpuid.CPU.Supports(cpuid.AVX512VPOPCNTDQ) {
 		k512.hamming = asmBits(hammingVPOPCNTQ)
 		k512.popcountAnd = asmBits(popcountAndVPOPCNTQ)
+		k512.popcnt4 = true
 	}
 	return append(out, level{"avx512", &k512})
 }
@@ -72,6 +73,7 @@ var avx2Kernels = kernels{
 	dotU4: asmU4(dotU4AVX2, 16, dotU4Generic), l2U4: asmU4(l2U4AVX2, 16, l2U4Generic),
 	hamming: asmBits(hammingPOPCNT), popcountAnd: asmBits(popcountAndPOPCNT),
 	lookupAccumulate32: asmLookup(lookupAccumulate32AVX2, 2),
+	fam:                famAVX2,
 }
 
 // avx512Kernels; archLevels upgrades the VNNI / VPOPCNTDQ entries when present.
@@ -98,6 +100,7 @@ var avx512Kernels = kernels{
 	dotU4: asmU4(dotU4AVX2, 16, dotU4Generic), l2U4: asmU4(l2U4AVX2, 16, l2U4Generic),
 	hamming: asmBits(hammingPOPCNT), popcountAnd: asmBits(popcountAndPOPCNT),
 	lookupAccumulate32: asmLookup(lookupAccumulate32AVX512, 4),
+	fam:                famAVX512,
 }
 
 // Prefetch hints that the cache line at p will be read soon (PREFETCHT0).

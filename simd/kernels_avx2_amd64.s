@@ -3868,6 +3868,1301 @@ lut_done_294:
 	VZEROUPPER
 	RET
 
+// func lvqIP8AVX2(q *float32, n int, qsum float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
+// Requires: AVX, AVX2, F16C, FMA3, MMX+
+TEXT ·lvqIP8AVX2(SB), NOSPLIT, $0-72
+	VMOVSS qsum+16(FP), X0
+	MOVQ   n+8(FP), AX
+	MOVQ   slab+24(FP), CX
+	MOVQ   stride+32(FP), DX
+	MOVQ   ids+40(FP), BX
+	MOVQ   out+48(FP), SI
+	MOVQ   cnt+56(FP), DI
+	MOVQ   plen+64(FP), R8
+	TESTQ  DI, DI
+	JZ     lvq_done_296
+
+lvq_row_295:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_297
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_298:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_298
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_297:
+	MOVL      (R9), R10
+	VMOVD     R10, X1
+	VCVTPH2PS X1, X1
+	VMOVSHDUP X1, X2
+	LEAQ      4(R9), R9
+	MOVQ      q+0(FP), R10
+	MOVQ      AX, R11
+	VXORPS    Y3, Y3, Y3
+	VXORPS    Y4, Y4, Y4
+
+lvq_step_301:
+	CMPQ        R11, $0x00000010
+	JL          lvq_step_302
+	VPMOVZXBD   (R9), Y5
+	VPMOVZXBD   8(R9), Y6
+	VCVTDQ2PS   Y5, Y5
+	VCVTDQ2PS   Y6, Y6
+	VFMADD231PS (R10), Y5, Y3
+	VFMADD231PS 32(R10), Y6, Y4
+	ADDQ        $0x00000010, R9
+	ADDQ        $0x00000040, R10
+	SUBQ        $0x00000010, R11
+	JMP         lvq_step_301
+
+lvq_step_302:
+	CMPQ        R11, $0x00000008
+	JL          lvq_tail_300
+	VPMOVZXBD   (R9), Y5
+	VCVTDQ2PS   Y5, Y5
+	VFMADD231PS (R10), Y5, Y3
+	ADDQ        $0x00000008, R9
+	ADDQ        $0x00000020, R10
+	SUBQ        $0x00000008, R11
+
+lvq_tail_300:
+	VADDPS       Y4, Y3, Y3
+	VEXTRACTF128 $0x01, Y3, X4
+	VADDPS       X4, X3, X3
+	VPERMILPS    $0x4e, X3, X4
+	VADDPS       X4, X3, X3
+	VPERMILPS    $0xb1, X3, X4
+	VADDPS       X4, X3, X3
+	VMULSS       X1, X3, X3
+	VFMADD231SS  X0, X2, X3
+	VMOVSS       X3, (SI)
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JNZ          lvq_row_295
+
+lvq_done_296:
+	VZEROUPPER
+	RET
+
+// func lvqL28AVX2(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
+// Requires: AVX, AVX2, F16C, FMA3, MMX+
+TEXT ·lvqL28AVX2(SB), NOSPLIT, $0-64
+	MOVQ  n+8(FP), AX
+	MOVQ  slab+16(FP), CX
+	MOVQ  stride+24(FP), DX
+	MOVQ  ids+32(FP), BX
+	MOVQ  out+40(FP), SI
+	MOVQ  cnt+48(FP), DI
+	MOVQ  plen+56(FP), R8
+	TESTQ DI, DI
+	JZ    lvq_done_306
+
+lvq_row_305:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_307
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_308:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_308
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_307:
+	MOVL         (R9), R10
+	VMOVD        R10, X0
+	VCVTPH2PS    X0, X0
+	VMOVSHDUP    X0, X1
+	VBROADCASTSS X0, Y0
+	VBROADCASTSS X1, Y1
+	LEAQ         4(R9), R9
+	MOVQ         q+0(FP), R10
+	MOVQ         AX, R11
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+
+lvq_step_311:
+	CMPQ        R11, $0x00000010
+	JL          lvq_step_312
+	VPMOVZXBD   (R9), Y4
+	VPMOVZXBD   8(R9), Y5
+	VCVTDQ2PS   Y4, Y4
+	VCVTDQ2PS   Y5, Y5
+	VFMADD213PS Y1, Y0, Y4
+	VFMADD213PS Y1, Y0, Y5
+	VSUBPS      (R10), Y4, Y4
+	VSUBPS      32(R10), Y5, Y5
+	VFMADD231PS Y4, Y4, Y2
+	VFMADD231PS Y5, Y5, Y3
+	ADDQ        $0x00000010, R9
+	ADDQ        $0x00000040, R10
+	SUBQ        $0x00000010, R11
+	JMP         lvq_step_311
+
+lvq_step_312:
+	CMPQ        R11, $0x00000008
+	JL          lvq_tail_310
+	VPMOVZXBD   (R9), Y4
+	VCVTDQ2PS   Y4, Y4
+	VFMADD213PS Y1, Y0, Y4
+	VSUBPS      (R10), Y4, Y4
+	VFMADD231PS Y4, Y4, Y2
+	ADDQ        $0x00000008, R9
+	ADDQ        $0x00000020, R10
+	SUBQ        $0x00000008, R11
+
+lvq_tail_310:
+	VADDPS       Y3, Y2, Y2
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X2
+	VPERMILPS    $0x4e, X2, X0
+	VADDPS       X0, X2, X2
+	VPERMILPS    $0xb1, X2, X0
+	VADDPS       X0, X2, X2
+	VMOVSS       X2, (SI)
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JNZ          lvq_row_305
+
+lvq_done_306:
+	VZEROUPPER
+	RET
+
+// func lvqIP4AVX2(q *float32, n int, qsum float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
+// Requires: AVX, AVX2, F16C, FMA3, MMX+
+TEXT ·lvqIP4AVX2(SB), NOSPLIT, $0-72
+	VMOVSS       qsum+16(FP), X0
+	MOVL         $0x0000000f, AX
+	VMOVD        AX, X1
+	VPBROADCASTD X1, Y1
+	MOVQ         n+8(FP), AX
+	MOVQ         slab+24(FP), CX
+	MOVQ         stride+32(FP), DX
+	MOVQ         ids+40(FP), BX
+	MOVQ         out+48(FP), SI
+	MOVQ         cnt+56(FP), DI
+	MOVQ         plen+64(FP), R8
+	TESTQ        DI, DI
+	JZ           lvq_done_316
+
+lvq_row_315:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_317
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_318:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_318
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_317:
+	MOVL      (R9), R10
+	VMOVD     R10, X2
+	VCVTPH2PS X2, X2
+	VMOVSHDUP X2, X3
+	LEAQ      4(R9), R9
+	MOVQ      q+0(FP), R10
+	MOVQ      AX, R11
+	VXORPS    Y4, Y4, Y4
+	VXORPS    Y5, Y5, Y5
+
+lvq_blk_320:
+	VPMOVZXBD    (R9), Y6
+	VPAND        Y1, Y6, Y7
+	VPSRLD       $0x04, Y6, Y6
+	VCVTDQ2PS    Y7, Y7
+	VCVTDQ2PS    Y6, Y6
+	VFMADD231PS  (R10), Y7, Y4
+	VFMADD231PS  64(R10), Y6, Y5
+	VPMOVZXBD    8(R9), Y6
+	VPAND        Y1, Y6, Y7
+	VPSRLD       $0x04, Y6, Y6
+	VCVTDQ2PS    Y7, Y7
+	VCVTDQ2PS    Y6, Y6
+	VFMADD231PS  32(R10), Y7, Y4
+	VFMADD231PS  96(R10), Y6, Y5
+	ADDQ         $0x00000010, R9
+	ADDQ         $0x00000080, R10
+	SUBQ         $0x00000020, R11
+	JNZ          lvq_blk_320
+	VADDPS       Y5, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X5
+	VADDPS       X5, X4, X4
+	VPERMILPS    $0x4e, X4, X5
+	VADDPS       X5, X4, X4
+	VPERMILPS    $0xb1, X4, X5
+	VADDPS       X5, X4, X4
+	VMULSS       X2, X4, X4
+	VFMADD231SS  X0, X3, X4
+	VMOVSS       X4, (SI)
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JNZ          lvq_row_315
+
+lvq_done_316:
+	VZEROUPPER
+	RET
+
+// func lvqL24AVX2(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
+// Requires: AVX, AVX2, F16C, FMA3, MMX+
+TEXT ·lvqL24AVX2(SB), NOSPLIT, $0-64
+	MOVL         $0x0000000f, AX
+	VMOVD        AX, X0
+	VPBROADCASTD X0, Y0
+	MOVQ         n+8(FP), AX
+	MOVQ         slab+16(FP), CX
+	MOVQ         stride+24(FP), DX
+	MOVQ         ids+32(FP), BX
+	MOVQ         out+40(FP), SI
+	MOVQ         cnt+48(FP), DI
+	MOVQ         plen+56(FP), R8
+	TESTQ        DI, DI
+	JZ           lvq_done_322
+
+lvq_row_321:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_323
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_324:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_324
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_323:
+	MOVL         (R9), R10
+	VMOVD        R10, X1
+	VCVTPH2PS    X1, X1
+	VMOVSHDUP    X1, X2
+	VBROADCASTSS X1, Y1
+	VBROADCASTSS X2, Y2
+	LEAQ         4(R9), R9
+	MOVQ         q+0(FP), R10
+	MOVQ         AX, R11
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+
+lvq_blk_326:
+	VPMOVZXBD    (R9), Y5
+	VPAND        Y0, Y5, Y6
+	VPSRLD       $0x04, Y5, Y5
+	VCVTDQ2PS    Y6, Y6
+	VCVTDQ2PS    Y5, Y5
+	VFMADD213PS  Y2, Y1, Y6
+	VFMADD213PS  Y2, Y1, Y5
+	VSUBPS       (R10), Y6, Y6
+	VSUBPS       64(R10), Y5, Y5
+	VFMADD231PS  Y6, Y6, Y3
+	VFMADD231PS  Y5, Y5, Y4
+	VPMOVZXBD    8(R9), Y5
+	VPAND        Y0, Y5, Y6
+	VPSRLD       $0x04, Y5, Y5
+	VCVTDQ2PS    Y6, Y6
+	VCVTDQ2PS    Y5, Y5
+	VFMADD213PS  Y2, Y1, Y6
+	VFMADD213PS  Y2, Y1, Y5
+	VSUBPS       32(R10), Y6, Y6
+	VSUBPS       96(R10), Y5, Y5
+	VFMADD231PS  Y6, Y6, Y3
+	VFMADD231PS  Y5, Y5, Y4
+	ADDQ         $0x00000010, R9
+	ADDQ         $0x00000080, R10
+	SUBQ         $0x00000020, R11
+	JNZ          lvq_blk_326
+	VADDPS       Y4, Y3, Y3
+	VEXTRACTF128 $0x01, Y3, X1
+	VADDPS       X1, X3, X3
+	VPERMILPS    $0x4e, X3, X1
+	VADDPS       X1, X3, X3
+	VPERMILPS    $0xb1, X3, X1
+	VADDPS       X1, X3, X3
+	VMOVSS       X3, (SI)
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JNZ          lvq_row_321
+
+lvq_done_322:
+	VZEROUPPER
+	RET
+
+// func lvq2IP88AVX2(q *float32, n int, qsum float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+// Requires: AVX, AVX2, F16C, FMA3, MMX+
+TEXT ·lvq2IP88AVX2(SB), NOSPLIT, $0-80
+	VMOVSS qsum+16(FP), X0
+	MOVL   $0x437f0000, AX
+	VMOVD  AX, X1
+	MOVL   $0x3f000000, AX
+	VMOVD  AX, X2
+	MOVQ   n+8(FP), AX
+	MOVQ   slab+24(FP), CX
+	MOVQ   stride+32(FP), DX
+	MOVQ   ids+40(FP), BX
+	MOVQ   out+48(FP), SI
+	MOVQ   cnt+56(FP), DI
+	MOVQ   plen+64(FP), R8
+	TESTQ  DI, DI
+	JZ     lvq_done_328
+
+lvq_row_327:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_329
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_330:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_330
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_329:
+	MOVL      (R9), R10
+	VMOVD     R10, X3
+	VCVTPH2PS X3, X3
+	VMOVSHDUP X3, X4
+	VDIVSS    X1, X3, X5
+	VMULSS    X2, X3, X6
+	VSUBSS    X6, X4, X4
+	LEAQ      4(R9), R10
+	MOVQ      roff+72(FP), R11
+	ADDQ      R9, R11
+	MOVQ      q+0(FP), R9
+	MOVQ      AX, R12
+	VXORPS    Y6, Y6, Y6
+	VXORPS    Y7, Y7, Y7
+
+lvq_blk_332:
+	VPMOVZXBD    (R10), Y8
+	VPMOVZXBD    (R11), Y9
+	VCVTDQ2PS    Y8, Y8
+	VCVTDQ2PS    Y9, Y9
+	VFMADD231PS  (R9), Y8, Y6
+	VFMADD231PS  (R9), Y9, Y7
+	ADDQ         $0x00000008, R10
+	ADDQ         $0x00000008, R11
+	ADDQ         $0x00000020, R9
+	SUBQ         $0x00000008, R12
+	JNZ          lvq_blk_332
+	VEXTRACTF128 $0x01, Y6, X8
+	VADDPS       X8, X6, X6
+	VPERMILPS    $0x4e, X6, X8
+	VADDPS       X8, X6, X6
+	VPERMILPS    $0xb1, X6, X8
+	VADDPS       X8, X6, X6
+	VEXTRACTF128 $0x01, Y7, X8
+	VADDPS       X8, X7, X7
+	VPERMILPS    $0x4e, X7, X8
+	VADDPS       X8, X7, X7
+	VPERMILPS    $0xb1, X7, X8
+	VADDPS       X8, X7, X7
+	VMULSS       X3, X6, X6
+	VFMADD231SS  X5, X7, X6
+	VFMADD231SS  X0, X4, X6
+	VMOVSS       X6, (SI)
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JNZ          lvq_row_327
+
+lvq_done_328:
+	VZEROUPPER
+	RET
+
+// func lvq2L288AVX2(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+// Requires: AVX, AVX2, F16C, FMA3, MMX+
+TEXT ·lvq2L288AVX2(SB), NOSPLIT, $0-72
+	MOVL  $0x437f0000, AX
+	VMOVD AX, X0
+	MOVL  $0x3f000000, AX
+	VMOVD AX, X1
+	MOVQ  n+8(FP), AX
+	MOVQ  slab+16(FP), CX
+	MOVQ  stride+24(FP), DX
+	MOVQ  ids+32(FP), BX
+	MOVQ  out+40(FP), SI
+	MOVQ  cnt+48(FP), DI
+	MOVQ  plen+56(FP), R8
+	TESTQ DI, DI
+	JZ    lvq_done_334
+
+lvq_row_333:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_335
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_336:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_336
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_335:
+	MOVL         (R9), R10
+	VMOVD        R10, X2
+	VCVTPH2PS    X2, X2
+	VMOVSHDUP    X2, X3
+	VDIVSS       X0, X2, X4
+	VMULSS       X1, X2, X5
+	VSUBSS       X5, X3, X3
+	VBROADCASTSS X2, Y2
+	VBROADCASTSS X3, Y3
+	VBROADCASTSS X4, Y4
+	LEAQ         4(R9), R10
+	MOVQ         roff+64(FP), R11
+	ADDQ         R9, R11
+	MOVQ         q+0(FP), R9
+	MOVQ         AX, R12
+	VXORPS       Y5, Y5, Y5
+
+lvq_blk_338:
+	VPMOVZXBD    (R10), Y6
+	VPMOVZXBD    (R11), Y7
+	VCVTDQ2PS    Y6, Y6
+	VCVTDQ2PS    Y7, Y7
+	VFMADD213PS  Y3, Y2, Y6
+	VFMADD231PS  Y4, Y7, Y6
+	VSUBPS       (R9), Y6, Y6
+	VFMADD231PS  Y6, Y6, Y5
+	ADDQ         $0x00000008, R10
+	ADDQ         $0x00000008, R11
+	ADDQ         $0x00000020, R9
+	SUBQ         $0x00000008, R12
+	JNZ          lvq_blk_338
+	VEXTRACTF128 $0x01, Y5, X2
+	VADDPS       X2, X5, X5
+	VPERMILPS    $0x4e, X5, X2
+	VADDPS       X2, X5, X5
+	VPERMILPS    $0xb1, X5, X2
+	VADDPS       X2, X5, X5
+	VMOVSS       X5, (SI)
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JNZ          lvq_row_333
+
+lvq_done_334:
+	VZEROUPPER
+	RET
+
+// func lvq2IP48AVX2(q *float32, n int, qsum float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+// Requires: AVX, AVX2, F16C, FMA3, MMX+
+TEXT ·lvq2IP48AVX2(SB), NOSPLIT, $0-80
+	VMOVSS       qsum+16(FP), X0
+	MOVL         $0x0000000f, AX
+	VMOVD        AX, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0x437f0000, AX
+	VMOVD        AX, X2
+	MOVL         $0x3f000000, AX
+	VMOVD        AX, X3
+	MOVQ         n+8(FP), AX
+	MOVQ         slab+24(FP), CX
+	MOVQ         stride+32(FP), DX
+	MOVQ         ids+40(FP), BX
+	MOVQ         out+48(FP), SI
+	MOVQ         cnt+56(FP), DI
+	MOVQ         plen+64(FP), R8
+	TESTQ        DI, DI
+	JZ           lvq_done_340
+
+lvq_row_339:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_341
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_342:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_342
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_341:
+	MOVL      (R9), R10
+	VMOVD     R10, X4
+	VCVTPH2PS X4, X4
+	VMOVSHDUP X4, X5
+	VDIVSS    X2, X4, X6
+	VMULSS    X3, X4, X7
+	VSUBSS    X7, X5, X5
+	LEAQ      4(R9), R10
+	MOVQ      roff+72(FP), R11
+	ADDQ      R9, R11
+	MOVQ      q+0(FP), R9
+	MOVQ      AX, R12
+	VXORPS    Y7, Y7, Y7
+	VXORPS    Y8, Y8, Y8
+
+lvq_blk_344:
+	VPMOVZXBD    (R10), Y9
+	VPAND        Y1, Y9, Y10
+	VPSRLD       $0x04, Y9, Y9
+	VPMOVZXBD    (R11), Y11
+	VPMOVZXBD    16(R11), Y12
+	VCVTDQ2PS    Y10, Y10
+	VCVTDQ2PS    Y9, Y9
+	VCVTDQ2PS    Y11, Y11
+	VCVTDQ2PS    Y12, Y12
+	VFMADD231PS  (R9), Y10, Y7
+	VFMADD231PS  64(R9), Y9, Y7
+	VFMADD231PS  (R9), Y11, Y8
+	VFMADD231PS  64(R9), Y12, Y8
+	VPMOVZXBD    8(R10), Y9
+	VPAND        Y1, Y9, Y10
+	VPSRLD       $0x04, Y9, Y9
+	VPMOVZXBD    8(R11), Y11
+	VPMOVZXBD    24(R11), Y12
+	VCVTDQ2PS    Y10, Y10
+	VCVTDQ2PS    Y9, Y9
+	VCVTDQ2PS    Y11, Y11
+	VCVTDQ2PS    Y12, Y12
+	VFMADD231PS  32(R9), Y10, Y7
+	VFMADD231PS  96(R9), Y9, Y7
+	VFMADD231PS  32(R9), Y11, Y8
+	VFMADD231PS  96(R9), Y12, Y8
+	ADDQ         $0x00000010, R10
+	ADDQ         $0x00000020, R11
+	ADDQ         $0x00000080, R9
+	SUBQ         $0x00000020, R12
+	JNZ          lvq_blk_344
+	VEXTRACTF128 $0x01, Y7, X9
+	VADDPS       X9, X7, X7
+	VPERMILPS    $0x4e, X7, X9
+	VADDPS       X9, X7, X7
+	VPERMILPS    $0xb1, X7, X9
+	VADDPS       X9, X7, X7
+	VEXTRACTF128 $0x01, Y8, X9
+	VADDPS       X9, X8, X8
+	VPERMILPS    $0x4e, X8, X9
+	VADDPS       X9, X8, X8
+	VPERMILPS    $0xb1, X8, X9
+	VADDPS       X9, X8, X8
+	VMULSS       X4, X7, X7
+	VFMADD231SS  X6, X8, X7
+	VFMADD231SS  X0, X5, X7
+	VMOVSS       X7, (SI)
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JNZ          lvq_row_339
+
+lvq_done_340:
+	VZEROUPPER
+	RET
+
+// func lvq2L248AVX2(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+// Requires: AVX, AVX2, F16C, FMA3, MMX+
+TEXT ·lvq2L248AVX2(SB), NOSPLIT, $0-72
+	MOVL         $0x0000000f, AX
+	VMOVD        AX, X0
+	VPBROADCASTD X0, Y0
+	MOVL         $0x437f0000, AX
+	VMOVD        AX, X1
+	MOVL         $0x3f000000, AX
+	VMOVD        AX, X2
+	MOVQ         n+8(FP), AX
+	MOVQ         slab+16(FP), CX
+	MOVQ         stride+24(FP), DX
+	MOVQ         ids+32(FP), BX
+	MOVQ         out+40(FP), SI
+	MOVQ         cnt+48(FP), DI
+	MOVQ         plen+56(FP), R8
+	TESTQ        DI, DI
+	JZ           lvq_done_346
+
+lvq_row_345:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_347
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_348:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_348
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_347:
+	MOVL         (R9), R10
+	VMOVD        R10, X3
+	VCVTPH2PS    X3, X3
+	VMOVSHDUP    X3, X4
+	VDIVSS       X1, X3, X5
+	VMULSS       X2, X3, X6
+	VSUBSS       X6, X4, X4
+	VBROADCASTSS X3, Y3
+	VBROADCASTSS X4, Y4
+	VBROADCASTSS X5, Y5
+	LEAQ         4(R9), R10
+	MOVQ         roff+64(FP), R11
+	ADDQ         R9, R11
+	MOVQ         q+0(FP), R9
+	MOVQ         AX, R12
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+
+lvq_blk_350:
+	VPMOVZXBD    (R10), Y8
+	VPAND        Y0, Y8, Y9
+	VPSRLD       $0x04, Y8, Y8
+	VPMOVZXBD    (R11), Y10
+	VPMOVZXBD    16(R11), Y11
+	VCVTDQ2PS    Y9, Y9
+	VCVTDQ2PS    Y8, Y8
+	VCVTDQ2PS    Y10, Y10
+	VCVTDQ2PS    Y11, Y11
+	VFMADD213PS  Y4, Y3, Y9
+	VFMADD231PS  Y5, Y10, Y9
+	VSUBPS       (R9), Y9, Y9
+	VFMADD231PS  Y9, Y9, Y6
+	VFMADD213PS  Y4, Y3, Y8
+	VFMADD231PS  Y5, Y11, Y8
+	VSUBPS       64(R9), Y8, Y8
+	VFMADD231PS  Y8, Y8, Y7
+	VPMOVZXBD    8(R10), Y8
+	VPAND        Y0, Y8, Y9
+	VPSRLD       $0x04, Y8, Y8
+	VPMOVZXBD    8(R11), Y10
+	VPMOVZXBD    24(R11), Y11
+	VCVTDQ2PS    Y9, Y9
+	VCVTDQ2PS    Y8, Y8
+	VCVTDQ2PS    Y10, Y10
+	VCVTDQ2PS    Y11, Y11
+	VFMADD213PS  Y4, Y3, Y9
+	VFMADD231PS  Y5, Y10, Y9
+	VSUBPS       32(R9), Y9, Y9
+	VFMADD231PS  Y9, Y9, Y6
+	VFMADD213PS  Y4, Y3, Y8
+	VFMADD231PS  Y5, Y11, Y8
+	VSUBPS       96(R9), Y8, Y8
+	VFMADD231PS  Y8, Y8, Y7
+	ADDQ         $0x00000010, R10
+	ADDQ         $0x00000020, R11
+	ADDQ         $0x00000080, R9
+	SUBQ         $0x00000020, R12
+	JNZ          lvq_blk_350
+	VADDPS       Y7, Y6, Y6
+	VEXTRACTF128 $0x01, Y6, X3
+	VADDPS       X3, X6, X6
+	VPERMILPS    $0x4e, X6, X3
+	VADDPS       X3, X6, X6
+	VPERMILPS    $0xb1, X6, X3
+	VADDPS       X3, X6, X6
+	VMOVSS       X6, (SI)
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JNZ          lvq_row_345
+
+lvq_done_346:
+	VZEROUPPER
+	RET
+
+// func lvq2IP44AVX2(q *float32, n int, qsum float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+// Requires: AVX, AVX2, F16C, FMA3, MMX+
+TEXT ·lvq2IP44AVX2(SB), NOSPLIT, $0-80
+	VMOVSS       qsum+16(FP), X0
+	MOVL         $0x0000000f, AX
+	VMOVD        AX, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0x41700000, AX
+	VMOVD        AX, X2
+	MOVL         $0x3f000000, AX
+	VMOVD        AX, X3
+	MOVQ         n+8(FP), AX
+	MOVQ         slab+24(FP), CX
+	MOVQ         stride+32(FP), DX
+	MOVQ         ids+40(FP), BX
+	MOVQ         out+48(FP), SI
+	MOVQ         cnt+56(FP), DI
+	MOVQ         plen+64(FP), R8
+	TESTQ        DI, DI
+	JZ           lvq_done_352
+
+lvq_row_351:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_353
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_354:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_354
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_353:
+	MOVL      (R9), R10
+	VMOVD     R10, X4
+	VCVTPH2PS X4, X4
+	VMOVSHDUP X4, X5
+	VDIVSS    X2, X4, X6
+	VMULSS    X3, X4, X7
+	VSUBSS    X7, X5, X5
+	LEAQ      4(R9), R10
+	MOVQ      roff+72(FP), R11
+	ADDQ      R9, R11
+	MOVQ      q+0(FP), R9
+	MOVQ      AX, R12
+	VXORPS    Y7, Y7, Y7
+	VXORPS    Y8, Y8, Y8
+
+lvq_blk_356:
+	VPMOVZXBD    (R10), Y9
+	VPAND        Y1, Y9, Y10
+	VPSRLD       $0x04, Y9, Y9
+	VPMOVZXBD    (R11), Y11
+	VPAND        Y1, Y11, Y12
+	VPSRLD       $0x04, Y11, Y11
+	VCVTDQ2PS    Y10, Y10
+	VCVTDQ2PS    Y9, Y9
+	VCVTDQ2PS    Y12, Y12
+	VCVTDQ2PS    Y11, Y11
+	VFMADD231PS  (R9), Y10, Y7
+	VFMADD231PS  64(R9), Y9, Y7
+	VFMADD231PS  (R9), Y12, Y8
+	VFMADD231PS  64(R9), Y11, Y8
+	VPMOVZXBD    8(R10), Y9
+	VPAND        Y1, Y9, Y10
+	VPSRLD       $0x04, Y9, Y9
+	VPMOVZXBD    8(R11), Y11
+	VPAND        Y1, Y11, Y12
+	VPSRLD       $0x04, Y11, Y11
+	VCVTDQ2PS    Y10, Y10
+	VCVTDQ2PS    Y9, Y9
+	VCVTDQ2PS    Y12, Y12
+	VCVTDQ2PS    Y11, Y11
+	VFMADD231PS  32(R9), Y10, Y7
+	VFMADD231PS  96(R9), Y9, Y7
+	VFMADD231PS  32(R9), Y12, Y8
+	VFMADD231PS  96(R9), Y11, Y8
+	ADDQ         $0x00000010, R10
+	ADDQ         $0x00000010, R11
+	ADDQ         $0x00000080, R9
+	SUBQ         $0x00000020, R12
+	JNZ          lvq_blk_356
+	VEXTRACTF128 $0x01, Y7, X9
+	VADDPS       X9, X7, X7
+	VPERMILPS    $0x4e, X7, X9
+	VADDPS       X9, X7, X7
+	VPERMILPS    $0xb1, X7, X9
+	VADDPS       X9, X7, X7
+	VEXTRACTF128 $0x01, Y8, X9
+	VADDPS       X9, X8, X8
+	VPERMILPS    $0x4e, X8, X9
+	VADDPS       X9, X8, X8
+	VPERMILPS    $0xb1, X8, X9
+	VADDPS       X9, X8, X8
+	VMULSS       X4, X7, X7
+	VFMADD231SS  X6, X8, X7
+	VFMADD231SS  X0, X5, X7
+	VMOVSS       X7, (SI)
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JNZ          lvq_row_351
+
+lvq_done_352:
+	VZEROUPPER
+	RET
+
+// func lvq2L244AVX2(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+// Requires: AVX, AVX2, F16C, FMA3, MMX+
+TEXT ·lvq2L244AVX2(SB), NOSPLIT, $0-72
+	MOVL         $0x0000000f, AX
+	VMOVD        AX, X0
+	VPBROADCASTD X0, Y0
+	MOVL         $0x41700000, AX
+	VMOVD        AX, X1
+	MOVL         $0x3f000000, AX
+	VMOVD        AX, X2
+	MOVQ         n+8(FP), AX
+	MOVQ         slab+16(FP), CX
+	MOVQ         stride+24(FP), DX
+	MOVQ         ids+32(FP), BX
+	MOVQ         out+40(FP), SI
+	MOVQ         cnt+48(FP), DI
+	MOVQ         plen+56(FP), R8
+	TESTQ        DI, DI
+	JZ           lvq_done_358
+
+lvq_row_357:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_359
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_360:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_360
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_359:
+	MOVL         (R9), R10
+	VMOVD        R10, X3
+	VCVTPH2PS    X3, X3
+	VMOVSHDUP    X3, X4
+	VDIVSS       X1, X3, X5
+	VMULSS       X2, X3, X6
+	VSUBSS       X6, X4, X4
+	VBROADCASTSS X3, Y3
+	VBROADCASTSS X4, Y4
+	VBROADCASTSS X5, Y5
+	LEAQ         4(R9), R10
+	MOVQ         roff+64(FP), R11
+	ADDQ         R9, R11
+	MOVQ         q+0(FP), R9
+	MOVQ         AX, R12
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+
+lvq_blk_362:
+	VPMOVZXBD    (R10), Y8
+	VPAND        Y0, Y8, Y9
+	VPSRLD       $0x04, Y8, Y8
+	VPMOVZXBD    (R11), Y10
+	VPAND        Y0, Y10, Y11
+	VPSRLD       $0x04, Y10, Y10
+	VCVTDQ2PS    Y9, Y9
+	VCVTDQ2PS    Y8, Y8
+	VCVTDQ2PS    Y11, Y11
+	VCVTDQ2PS    Y10, Y10
+	VFMADD213PS  Y4, Y3, Y9
+	VFMADD231PS  Y5, Y11, Y9
+	VSUBPS       (R9), Y9, Y9
+	VFMADD231PS  Y9, Y9, Y6
+	VFMADD213PS  Y4, Y3, Y8
+	VFMADD231PS  Y5, Y10, Y8
+	VSUBPS       64(R9), Y8, Y8
+	VFMADD231PS  Y8, Y8, Y7
+	VPMOVZXBD    8(R10), Y8
+	VPAND        Y0, Y8, Y9
+	VPSRLD       $0x04, Y8, Y8
+	VPMOVZXBD    8(R11), Y10
+	VPAND        Y0, Y10, Y11
+	VPSRLD       $0x04, Y10, Y10
+	VCVTDQ2PS    Y9, Y9
+	VCVTDQ2PS    Y8, Y8
+	VCVTDQ2PS    Y11, Y11
+	VCVTDQ2PS    Y10, Y10
+	VFMADD213PS  Y4, Y3, Y9
+	VFMADD231PS  Y5, Y11, Y9
+	VSUBPS       32(R9), Y9, Y9
+	VFMADD231PS  Y9, Y9, Y6
+	VFMADD213PS  Y4, Y3, Y8
+	VFMADD231PS  Y5, Y10, Y8
+	VSUBPS       96(R9), Y8, Y8
+	VFMADD231PS  Y8, Y8, Y7
+	ADDQ         $0x00000010, R10
+	ADDQ         $0x00000010, R11
+	ADDQ         $0x00000080, R9
+	SUBQ         $0x00000020, R12
+	JNZ          lvq_blk_362
+	VADDPS       Y7, Y6, Y6
+	VEXTRACTF128 $0x01, Y6, X3
+	VADDPS       X3, X6, X6
+	VPERMILPS    $0x4e, X6, X3
+	VADDPS       X3, X6, X6
+	VPERMILPS    $0xb1, X6, X3
+	VADDPS       X3, X6, X6
+	VMOVSS       X6, (SI)
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JNZ          lvq_row_357
+
+lvq_done_358:
+	VZEROUPPER
+	RET
+
+// func lvq2IP84AVX2(q *float32, n int, qsum float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+// Requires: AVX, AVX2, F16C, FMA3, MMX+
+TEXT ·lvq2IP84AVX2(SB), NOSPLIT, $0-80
+	VMOVSS       qsum+16(FP), X0
+	MOVL         $0x0000000f, AX
+	VMOVD        AX, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0x41700000, AX
+	VMOVD        AX, X2
+	MOVL         $0x3f000000, AX
+	VMOVD        AX, X3
+	MOVQ         n+8(FP), AX
+	MOVQ         slab+24(FP), CX
+	MOVQ         stride+32(FP), DX
+	MOVQ         ids+40(FP), BX
+	MOVQ         out+48(FP), SI
+	MOVQ         cnt+56(FP), DI
+	MOVQ         plen+64(FP), R8
+	TESTQ        DI, DI
+	JZ           lvq_done_364
+
+lvq_row_363:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_365
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_366:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_366
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_365:
+	MOVL      (R9), R10
+	VMOVD     R10, X4
+	VCVTPH2PS X4, X4
+	VMOVSHDUP X4, X5
+	VDIVSS    X2, X4, X6
+	VMULSS    X3, X4, X7
+	VSUBSS    X7, X5, X5
+	LEAQ      4(R9), R10
+	MOVQ      roff+72(FP), R11
+	ADDQ      R9, R11
+	MOVQ      q+0(FP), R9
+	MOVQ      AX, R12
+	VXORPS    Y7, Y7, Y7
+	VXORPS    Y8, Y8, Y8
+
+lvq_blk_368:
+	VPMOVZXBD    (R10), Y9
+	VPMOVZXBD    16(R10), Y10
+	VPMOVZXBD    (R11), Y11
+	VPAND        Y1, Y11, Y12
+	VPSRLD       $0x04, Y11, Y11
+	VCVTDQ2PS    Y9, Y9
+	VCVTDQ2PS    Y10, Y10
+	VCVTDQ2PS    Y12, Y12
+	VCVTDQ2PS    Y11, Y11
+	VFMADD231PS  (R9), Y9, Y7
+	VFMADD231PS  64(R9), Y10, Y7
+	VFMADD231PS  (R9), Y12, Y8
+	VFMADD231PS  64(R9), Y11, Y8
+	VPMOVZXBD    8(R10), Y9
+	VPMOVZXBD    24(R10), Y10
+	VPMOVZXBD    8(R11), Y11
+	VPAND        Y1, Y11, Y12
+	VPSRLD       $0x04, Y11, Y11
+	VCVTDQ2PS    Y9, Y9
+	VCVTDQ2PS    Y10, Y10
+	VCVTDQ2PS    Y12, Y12
+	VCVTDQ2PS    Y11, Y11
+	VFMADD231PS  32(R9), Y9, Y7
+	VFMADD231PS  96(R9), Y10, Y7
+	VFMADD231PS  32(R9), Y12, Y8
+	VFMADD231PS  96(R9), Y11, Y8
+	ADDQ         $0x00000020, R10
+	ADDQ         $0x00000010, R11
+	ADDQ         $0x00000080, R9
+	SUBQ         $0x00000020, R12
+	JNZ          lvq_blk_368
+	VEXTRACTF128 $0x01, Y7, X9
+	VADDPS       X9, X7, X7
+	VPERMILPS    $0x4e, X7, X9
+	VADDPS       X9, X7, X7
+	VPERMILPS    $0xb1, X7, X9
+	VADDPS       X9, X7, X7
+	VEXTRACTF128 $0x01, Y8, X9
+	VADDPS       X9, X8, X8
+	VPERMILPS    $0x4e, X8, X9
+	VADDPS       X9, X8, X8
+	VPERMILPS    $0xb1, X8, X9
+	VADDPS       X9, X8, X8
+	VMULSS       X4, X7, X7
+	VFMADD231SS  X6, X8, X7
+	VFMADD231SS  X0, X5, X7
+	VMOVSS       X7, (SI)
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JNZ          lvq_row_363
+
+lvq_done_364:
+	VZEROUPPER
+	RET
+
+// func lvq2L284AVX2(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+// Requires: AVX, AVX2, F16C, FMA3, MMX+
+TEXT ·lvq2L284AVX2(SB), NOSPLIT, $0-72
+	MOVL         $0x0000000f, AX
+	VMOVD        AX, X0
+	VPBROADCASTD X0, Y0
+	MOVL         $0x41700000, AX
+	VMOVD        AX, X1
+	MOVL         $0x3f000000, AX
+	VMOVD        AX, X2
+	MOVQ         n+8(FP), AX
+	MOVQ         slab+16(FP), CX
+	MOVQ         stride+24(FP), DX
+	MOVQ         ids+32(FP), BX
+	MOVQ         out+40(FP), SI
+	MOVQ         cnt+48(FP), DI
+	MOVQ         plen+56(FP), R8
+	TESTQ        DI, DI
+	JZ           lvq_done_370
+
+lvq_row_369:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_371
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_372:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_372
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_371:
+	MOVL         (R9), R10
+	VMOVD        R10, X3
+	VCVTPH2PS    X3, X3
+	VMOVSHDUP    X3, X4
+	VDIVSS       X1, X3, X5
+	VMULSS       X2, X3, X6
+	VSUBSS       X6, X4, X4
+	VBROADCASTSS X3, Y3
+	VBROADCASTSS X4, Y4
+	VBROADCASTSS X5, Y5
+	LEAQ         4(R9), R10
+	MOVQ         roff+64(FP), R11
+	ADDQ         R9, R11
+	MOVQ         q+0(FP), R9
+	MOVQ         AX, R12
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+
+lvq_blk_374:
+	VPMOVZXBD    (R10), Y8
+	VPMOVZXBD    16(R10), Y9
+	VPMOVZXBD    (R11), Y10
+	VPAND        Y0, Y10, Y11
+	VPSRLD       $0x04, Y10, Y10
+	VCVTDQ2PS    Y8, Y8
+	VCVTDQ2PS    Y9, Y9
+	VCVTDQ2PS    Y11, Y11
+	VCVTDQ2PS    Y10, Y10
+	VFMADD213PS  Y4, Y3, Y8
+	VFMADD231PS  Y5, Y11, Y8
+	VSUBPS       (R9), Y8, Y8
+	VFMADD231PS  Y8, Y8, Y6
+	VFMADD213PS  Y4, Y3, Y9
+	VFMADD231PS  Y5, Y10, Y9
+	VSUBPS       64(R9), Y9, Y9
+	VFMADD231PS  Y9, Y9, Y7
+	VPMOVZXBD    8(R10), Y8
+	VPMOVZXBD    24(R10), Y9
+	VPMOVZXBD    8(R11), Y10
+	VPAND        Y0, Y10, Y11
+	VPSRLD       $0x04, Y10, Y10
+	VCVTDQ2PS    Y8, Y8
+	VCVTDQ2PS    Y9, Y9
+	VCVTDQ2PS    Y11, Y11
+	VCVTDQ2PS    Y10, Y10
+	VFMADD213PS  Y4, Y3, Y8
+	VFMADD231PS  Y5, Y11, Y8
+	VSUBPS       32(R9), Y8, Y8
+	VFMADD231PS  Y8, Y8, Y6
+	VFMADD213PS  Y4, Y3, Y9
+	VFMADD231PS  Y5, Y10, Y9
+	VSUBPS       96(R9), Y9, Y9
+	VFMADD231PS  Y9, Y9, Y7
+	ADDQ         $0x00000020, R10
+	ADDQ         $0x00000010, R11
+	ADDQ         $0x00000080, R9
+	SUBQ         $0x00000020, R12
+	JNZ          lvq_blk_374
+	VADDPS       Y7, Y6, Y6
+	VEXTRACTF128 $0x01, Y6, X3
+	VADDPS       X3, X6, X6
+	VPERMILPS    $0x4e, X6, X3
+	VADDPS       X3, X6, X6
+	VPERMILPS    $0xb1, X6, X3
+	VADDPS       X3, X6, X6
+	VMOVSS       X6, (SI)
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JNZ          lvq_row_369
+
+lvq_done_370:
+	VZEROUPPER
+	RET
+
+// func maskedSumAVX2(q *float32, n int, bits *byte) float32
+// Requires: AVX, AVX2, SSE
+TEXT ·maskedSumAVX2(SB), NOSPLIT, $0-28
+	VMOVDQU bitsel<>+0(SB), Y0
+	MOVQ    q+0(FP), AX
+	MOVQ    n+8(FP), CX
+	MOVQ    bits+16(FP), DX
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+
+msum_loop4_375:
+	CMPQ         CX, $0x00000020
+	JL           msum_loop1_376
+	MOVBLZX      (DX), BX
+	VMOVD        BX, X5
+	VPBROADCASTD X5, Y5
+	VPAND        Y0, Y5, Y5
+	VPCMPEQD     Y0, Y5, Y5
+	VANDPS       (AX), Y5, Y5
+	VADDPS       Y5, Y1, Y1
+	MOVBLZX      1(DX), BX
+	VMOVD        BX, X5
+	VPBROADCASTD X5, Y5
+	VPAND        Y0, Y5, Y5
+	VPCMPEQD     Y0, Y5, Y5
+	VANDPS       32(AX), Y5, Y5
+	VADDPS       Y5, Y2, Y2
+	MOVBLZX      2(DX), BX
+	VMOVD        BX, X5
+	VPBROADCASTD X5, Y5
+	VPAND        Y0, Y5, Y5
+	VPCMPEQD     Y0, Y5, Y5
+	VANDPS       64(AX), Y5, Y5
+	VADDPS       Y5, Y3, Y3
+	MOVBLZX      3(DX), BX
+	VMOVD        BX, X5
+	VPBROADCASTD X5, Y5
+	VPAND        Y0, Y5, Y5
+	VPCMPEQD     Y0, Y5, Y5
+	VANDPS       96(AX), Y5, Y5
+	VADDPS       Y5, Y4, Y4
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000004, DX
+	SUBQ         $0x00000020, CX
+	JMP          msum_loop4_375
+
+msum_loop1_376:
+	CMPQ         CX, $0x00000008
+	JL           msum_reduce_377
+	MOVBLZX      (DX), BX
+	VMOVD        BX, X5
+	VPBROADCASTD X5, Y5
+	VPAND        Y0, Y5, Y5
+	VPCMPEQD     Y0, Y5, Y5
+	VANDPS       (AX), Y5, Y5
+	VADDPS       Y5, Y1, Y1
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000001, DX
+	SUBQ         $0x00000008, CX
+	JMP          msum_loop1_376
+
+msum_reduce_377:
+	VADDPS       Y2, Y1, Y1
+	VADDPS       Y4, Y3, Y3
+	VADDPS       Y3, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X1
+	VPERMILPS    $0x4e, X1, X0
+	VADDPS       X0, X1, X1
+	VPERMILPS    $0xb1, X1, X0
+	VADDPS       X0, X1, X1
+	VZEROUPPER
+	MOVSS        X1, ret+24(FP)
+	RET
+
+DATA bitsel<>+0(SB)/4, $0x00000001
+DATA bitsel<>+4(SB)/4, $0x00000002
+DATA bitsel<>+8(SB)/4, $0x00000004
+DATA bitsel<>+12(SB)/4, $0x00000008
+DATA bitsel<>+16(SB)/4, $0x00000010
+DATA bitsel<>+20(SB)/4, $0x00000020
+DATA bitsel<>+24(SB)/4, $0x00000040
+DATA bitsel<>+28(SB)/4, $0x00000080
+GLOBL bitsel<>(SB), RODATA|NOPTR, $32
+
 // func prefetchT0(p uintptr)
 // Requires: MMX+
 TEXT ·prefetchT0(SB), NOSPLIT, $0-8

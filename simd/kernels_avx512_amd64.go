@@ -226,3 +226,135 @@ func popcountAndVPOPCNTQ(a *uint64, b *uint64, n int) int
 //
 //go:noescape
 func lookupAccumulate32AVX512(codes *uint8, lut *uint8, m int, out *[32]uint16)
+
+// lvqIP8AVX512: one-level 8-bit LVQ rows ids[i] of slab (row at slab+ids[i]*stride,
+// header at offset 0, codes at offset 4) against q[:n], for i < cnt.
+// Stores scale*<q,c> + bias*qsum in out[i].
+// The next row is prefetched (plen bytes from its start).
+// Preconditions: every row lies inside slab, out has cnt entries;
+// any n >= 0 (masked tail).
+//
+//go:noescape
+func lvqIP8AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
+
+// lvqL28AVX512: one-level 8-bit LVQ rows ids[i] of slab (row at slab+ids[i]*stride,
+// header at offset 0, codes at offset 4) against q[:n], for i < cnt.
+// Stores sum_j (q_j - (scale*c_j + bias))^2 in out[i].
+// The next row is prefetched (plen bytes from its start).
+// Preconditions: every row lies inside slab, out has cnt entries;
+// any n >= 0 (masked tail).
+//
+//go:noescape
+func lvqL28AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
+
+// lvqIP4AVX512: one-level 4-bit LVQ rows ids[i] of slab (row at slab+ids[i]*stride,
+// header at offset 0, codes at offset 4) against q[:n], for i < cnt.
+// Stores scale*<q,c> + bias*qsum in out[i].
+// The next row is prefetched (plen bytes from its start).
+// Preconditions: every row lies inside slab, out has cnt entries;
+// any n >= 0 (masked tail).
+//
+//go:noescape
+func lvqIP4AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
+
+// lvqL24AVX512: one-level 4-bit LVQ rows ids[i] of slab (row at slab+ids[i]*stride,
+// header at offset 0, codes at offset 4) against q[:n], for i < cnt.
+// Stores sum_j (q_j - (scale*c_j + bias))^2 in out[i].
+// The next row is prefetched (plen bytes from its start).
+// Preconditions: every row lies inside slab, out has cnt entries;
+// any n >= 0 (masked tail).
+//
+//go:noescape
+func lvqL24AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
+
+// lvq2IP88AVX512: two-level LVQ rows (8-bit primary codes at row offset 4, 8-bit
+// residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
+// Stores scale*<q,c1> + step*<q,c2> + (bias-scale/2)*qsum in out[i].
+// The next row is prefetched (plen bytes from its start).
+// Preconditions: every row lies inside slab, out has cnt entries;
+// n > 0 and n % 16 == 0 (the caller adds the tail).
+//
+//go:noescape
+func lvq2IP88AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+
+// lvq2L288AVX512: two-level LVQ rows (8-bit primary codes at row offset 4, 8-bit
+// residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
+// Stores sum_j (q_j - x_j)^2 in out[i], x = scale*c1 + step*c2 + bias - scale/2.
+// The next row is prefetched (plen bytes from its start).
+// Preconditions: every row lies inside slab, out has cnt entries;
+// n > 0 and n % 16 == 0 (the caller adds the tail).
+//
+//go:noescape
+func lvq2L288AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+
+// lvq2IP48AVX512: two-level LVQ rows (4-bit primary codes at row offset 4, 8-bit
+// residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
+// Stores scale*<q,c1> + step*<q,c2> + (bias-scale/2)*qsum in out[i].
+// The next row is prefetched (plen bytes from its start).
+// Preconditions: every row lies inside slab, out has cnt entries;
+// n > 0 and n % 32 == 0 (the caller adds the tail).
+//
+//go:noescape
+func lvq2IP48AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+
+// lvq2L248AVX512: two-level LVQ rows (4-bit primary codes at row offset 4, 8-bit
+// residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
+// Stores sum_j (q_j - x_j)^2 in out[i], x = scale*c1 + step*c2 + bias - scale/2.
+// The next row is prefetched (plen bytes from its start).
+// Preconditions: every row lies inside slab, out has cnt entries;
+// n > 0 and n % 32 == 0 (the caller adds the tail).
+//
+//go:noescape
+func lvq2L248AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+
+// lvq2IP44AVX512: two-level LVQ rows (4-bit primary codes at row offset 4, 4-bit
+// residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
+// Stores scale*<q,c1> + step*<q,c2> + (bias-scale/2)*qsum in out[i].
+// The next row is prefetched (plen bytes from its start).
+// Preconditions: every row lies inside slab, out has cnt entries;
+// n > 0 and n % 32 == 0 (the caller adds the tail).
+//
+//go:noescape
+func lvq2IP44AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+
+// lvq2L244AVX512: two-level LVQ rows (4-bit primary codes at row offset 4, 4-bit
+// residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
+// Stores sum_j (q_j - x_j)^2 in out[i], x = scale*c1 + step*c2 + bias - scale/2.
+// The next row is prefetched (plen bytes from its start).
+// Preconditions: every row lies inside slab, out has cnt entries;
+// n > 0 and n % 32 == 0 (the caller adds the tail).
+//
+//go:noescape
+func lvq2L244AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+
+// lvq2IP84AVX512: two-level LVQ rows (8-bit primary codes at row offset 4, 4-bit
+// residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
+// Stores scale*<q,c1> + step*<q,c2> + (bias-scale/2)*qsum in out[i].
+// The next row is prefetched (plen bytes from its start).
+// Preconditions: every row lies inside slab, out has cnt entries;
+// n > 0 and n % 32 == 0 (the caller adds the tail).
+//
+//go:noescape
+func lvq2IP84AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+
+// lvq2L284AVX512: two-level LVQ rows (8-bit primary codes at row offset 4, 4-bit
+// residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
+// Stores sum_j (q_j - x_j)^2 in out[i], x = scale*c1 + step*c2 + bias - scale/2.
+// The next row is prefetched (plen bytes from its start).
+// Preconditions: every row lies inside slab, out has cnt entries;
+// n > 0 and n % 32 == 0 (the caller adds the tail).
+//
+//go:noescape
+func lvq2L284AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+
+// maskedSumAVX512 returns the sum of q[i] over the i < n whose bit (bit i%8 of bits[i/8]) is set.
+// Precondition: n % 16 == 0 (the caller adds the tail); bits holds n/8 bytes.
+//
+//go:noescape
+func maskedSumAVX512(q *float32, n int, bits *byte) float32
+
+// popcountPlanes4AVX512 returns sum_j 2^j*popcount(a[:w] & q[j*w:(j+1)*w]) over the four
+// query planes j < 4, and popcount(a[:w]). Precondition: w >= 1.
+//
+//go:noescape
+func popcountPlanes4AVX512(a *uint64, q *uint64, w int) (weighted int, ones int)

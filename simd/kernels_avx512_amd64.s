@@ -4997,3 +4997,1398 @@ lut_done_300:
 	VMOVDQU       X1, 48(BX)
 	VZEROUPPER
 	RET
+
+// func lvqIP8AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
+// Requires: AVX, AVX512F, AVX512VL, BMI2, F16C, FMA3, MMX+
+TEXT ·lvqIP8AVX512(SB), NOSPLIT, $0-72
+	VMOVSS qsum+16(FP), X0
+	MOVQ   n+8(FP), AX
+	MOVL   AX, CX
+	ANDL   $0x0000000f, CX
+	MOVL   $0xffffffff, DX
+	BZHIL  CX, DX, DX
+	KMOVW  DX, K1
+	MOVQ   slab+24(FP), CX
+	MOVQ   stride+32(FP), DX
+	MOVQ   ids+40(FP), BX
+	MOVQ   out+48(FP), SI
+	MOVQ   cnt+56(FP), DI
+	MOVQ   plen+64(FP), R8
+	TESTQ  DI, DI
+	JZ     lvq_done_302
+
+lvq_row_301:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_303
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_304:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_304
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_303:
+	MOVL      (R9), R10
+	VMOVD     R10, X1
+	VCVTPH2PS X1, X1
+	VMOVSHDUP X1, X2
+	LEAQ      4(R9), R9
+	MOVQ      q+0(FP), R10
+	MOVQ      AX, R11
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+
+lvq_step_307:
+	CMPQ        R11, $0x00000040
+	JL          lvq_step_308
+	VPMOVZXBD   (R9), Z7
+	VPMOVZXBD   16(R9), Z8
+	VPMOVZXBD   32(R9), Z9
+	VPMOVZXBD   48(R9), Z10
+	VCVTDQ2PS   Z7, Z7
+	VCVTDQ2PS   Z8, Z8
+	VCVTDQ2PS   Z9, Z9
+	VCVTDQ2PS   Z10, Z10
+	VFMADD231PS (R10), Z7, Z3
+	VFMADD231PS 64(R10), Z8, Z4
+	VFMADD231PS 128(R10), Z9, Z5
+	VFMADD231PS 192(R10), Z10, Z6
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000100, R10
+	SUBQ        $0x00000040, R11
+	JMP         lvq_step_307
+
+lvq_step_308:
+	CMPQ        R11, $0x00000020
+	JL          lvq_step_310
+	VPMOVZXBD   (R9), Z7
+	VPMOVZXBD   16(R9), Z8
+	VCVTDQ2PS   Z7, Z7
+	VCVTDQ2PS   Z8, Z8
+	VFMADD231PS (R10), Z7, Z3
+	VFMADD231PS 64(R10), Z8, Z4
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000080, R10
+	SUBQ        $0x00000020, R11
+
+lvq_step_310:
+	CMPQ        R11, $0x00000010
+	JL          lvq_tail_306
+	VPMOVZXBD   (R9), Z7
+	VCVTDQ2PS   Z7, Z7
+	VFMADD231PS (R10), Z7, Z3
+	ADDQ        $0x00000010, R9
+	ADDQ        $0x00000040, R10
+	SUBQ        $0x00000010, R11
+
+lvq_tail_306:
+	TESTQ       R11, R11
+	JZ          lvq_sum_305
+	VPMOVZXBD.Z (R9), K1, Z7
+	VCVTDQ2PS   Z7, Z7
+	VMOVUPS.Z   (R10), K1, Z8
+	VFMADD231PS Z8, Z7, Z3
+
+lvq_sum_305:
+	VADDPS        Z4, Z3, Z3
+	VADDPS        Z6, Z5, Z5
+	VADDPS        Z5, Z3, Z3
+	VEXTRACTF64X4 $0x01, Z3, Y7
+	VADDPS        Y7, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X7
+	VADDPS        X7, X3, X3
+	VPERMILPS     $0x4e, X3, X7
+	VADDPS        X7, X3, X3
+	VPERMILPS     $0xb1, X3, X7
+	VADDPS        X7, X3, X3
+	VMULSS        X1, X3, X3
+	VFMADD231SS   X0, X2, X3
+	VMOVSS        X3, (SI)
+	ADDQ          $0x00000004, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JNZ           lvq_row_301
+
+lvq_done_302:
+	VZEROUPPER
+	RET
+
+// func lvqL28AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
+// Requires: AVX, AVX512F, AVX512VL, BMI2, F16C, MMX+
+TEXT ·lvqL28AVX512(SB), NOSPLIT, $0-64
+	MOVQ  n+8(FP), AX
+	MOVL  AX, CX
+	ANDL  $0x0000000f, CX
+	MOVL  $0xffffffff, DX
+	BZHIL CX, DX, DX
+	KMOVW DX, K1
+	MOVQ  slab+16(FP), CX
+	MOVQ  stride+24(FP), DX
+	MOVQ  ids+32(FP), BX
+	MOVQ  out+40(FP), SI
+	MOVQ  cnt+48(FP), DI
+	MOVQ  plen+56(FP), R8
+	TESTQ DI, DI
+	JZ    lvq_done_314
+
+lvq_row_313:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_315
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_316:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_316
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_315:
+	MOVL         (R9), R10
+	VMOVD        R10, X0
+	VCVTPH2PS    X0, X0
+	VMOVSHDUP    X0, X1
+	VBROADCASTSS X0, Z0
+	VBROADCASTSS X1, Z1
+	LEAQ         4(R9), R9
+	MOVQ         q+0(FP), R10
+	MOVQ         AX, R11
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z4, Z4, Z4
+	VPXORD       Z5, Z5, Z5
+
+lvq_step_319:
+	CMPQ        R11, $0x00000040
+	JL          lvq_step_320
+	VPMOVZXBD   (R9), Z6
+	VPMOVZXBD   16(R9), Z7
+	VPMOVZXBD   32(R9), Z8
+	VPMOVZXBD   48(R9), Z9
+	VCVTDQ2PS   Z6, Z6
+	VCVTDQ2PS   Z7, Z7
+	VCVTDQ2PS   Z8, Z8
+	VCVTDQ2PS   Z9, Z9
+	VFMADD213PS Z1, Z0, Z6
+	VFMADD213PS Z1, Z0, Z7
+	VFMADD213PS Z1, Z0, Z8
+	VFMADD213PS Z1, Z0, Z9
+	VSUBPS      (R10), Z6, Z6
+	VSUBPS      64(R10), Z7, Z7
+	VSUBPS      128(R10), Z8, Z8
+	VSUBPS      192(R10), Z9, Z9
+	VFMADD231PS Z6, Z6, Z2
+	VFMADD231PS Z7, Z7, Z3
+	VFMADD231PS Z8, Z8, Z4
+	VFMADD231PS Z9, Z9, Z5
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000100, R10
+	SUBQ        $0x00000040, R11
+	JMP         lvq_step_319
+
+lvq_step_320:
+	CMPQ        R11, $0x00000020
+	JL          lvq_step_322
+	VPMOVZXBD   (R9), Z6
+	VPMOVZXBD   16(R9), Z7
+	VCVTDQ2PS   Z6, Z6
+	VCVTDQ2PS   Z7, Z7
+	VFMADD213PS Z1, Z0, Z6
+	VFMADD213PS Z1, Z0, Z7
+	VSUBPS      (R10), Z6, Z6
+	VSUBPS      64(R10), Z7, Z7
+	VFMADD231PS Z6, Z6, Z2
+	VFMADD231PS Z7, Z7, Z3
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000080, R10
+	SUBQ        $0x00000020, R11
+
+lvq_step_322:
+	CMPQ        R11, $0x00000010
+	JL          lvq_tail_318
+	VPMOVZXBD   (R9), Z6
+	VCVTDQ2PS   Z6, Z6
+	VFMADD213PS Z1, Z0, Z6
+	VSUBPS      (R10), Z6, Z6
+	VFMADD231PS Z6, Z6, Z2
+	ADDQ        $0x00000010, R9
+	ADDQ        $0x00000040, R10
+	SUBQ        $0x00000010, R11
+
+lvq_tail_318:
+	TESTQ       R11, R11
+	JZ          lvq_sum_317
+	VPMOVZXBD.Z (R9), K1, Z6
+	VCVTDQ2PS   Z6, Z6
+	VFMADD213PS Z1, Z0, Z6
+	VMOVUPS.Z   (R10), K1, Z0
+	VSUBPS      Z0, Z6, Z6
+	VFMADD231PS Z6, Z6, K1, Z2
+
+lvq_sum_317:
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z5, Z4, Z4
+	VADDPS        Z4, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y0
+	VADDPS        Y0, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X0
+	VADDPS        X0, X2, X2
+	VPERMILPS     $0x4e, X2, X0
+	VADDPS        X0, X2, X2
+	VPERMILPS     $0xb1, X2, X0
+	VADDPS        X0, X2, X2
+	VMOVSS        X2, (SI)
+	ADDQ          $0x00000004, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JNZ           lvq_row_313
+
+lvq_done_314:
+	VZEROUPPER
+	RET
+
+// func lvqIP4AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
+// Requires: AVX, AVX512F, AVX512VL, BMI2, F16C, FMA3, MMX+
+TEXT ·lvqIP4AVX512(SB), NOSPLIT, $0-72
+	VMOVSS       qsum+16(FP), X0
+	MOVL         $0x0000000f, AX
+	VPBROADCASTD AX, Z1
+	MOVQ         n+8(FP), AX
+	MOVL         AX, CX
+	ANDL         $0x0000001f, CX
+	MOVL         CX, DX
+	INCL         DX
+	SHRL         $0x01, DX
+	MOVL         DX, BX
+	MOVL         $0xffffffff, SI
+	BZHIL        BX, SI, SI
+	KMOVW        SI, K1
+	SUBL         DX, CX
+	MOVL         $0xffffffff, DX
+	BZHIL        CX, DX, DX
+	KMOVW        DX, K2
+	MOVQ         slab+24(FP), CX
+	MOVQ         stride+32(FP), DX
+	MOVQ         ids+40(FP), BX
+	MOVQ         out+48(FP), SI
+	MOVQ         cnt+56(FP), DI
+	MOVQ         plen+64(FP), R8
+	TESTQ        DI, DI
+	JZ           lvq_done_326
+
+lvq_row_325:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_327
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_328:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_328
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_327:
+	MOVL      (R9), R10
+	VMOVD     R10, X2
+	VCVTPH2PS X2, X2
+	VMOVSHDUP X2, X3
+	LEAQ      4(R9), R9
+	MOVQ      q+0(FP), R10
+	MOVQ      AX, R11
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+
+lvq_step_331:
+	CMPQ        R11, $0x00000020
+	JL          lvq_tail_330
+	VPMOVZXBD   (R9), Z6
+	VPANDD      Z1, Z6, Z7
+	VPSRLD      $0x04, Z6, Z6
+	VCVTDQ2PS   Z7, Z7
+	VCVTDQ2PS   Z6, Z6
+	VFMADD231PS (R10), Z7, Z4
+	VFMADD231PS 64(R10), Z6, Z5
+	ADDQ        $0x00000010, R9
+	ADDQ        $0x00000080, R10
+	SUBQ        $0x00000020, R11
+	JMP         lvq_step_331
+
+lvq_tail_330:
+	TESTQ       R11, R11
+	JZ          lvq_sum_329
+	LEAQ        1(R11), R11
+	SHRQ        $0x01, R11
+	VPMOVZXBD.Z (R9), K1, Z6
+	VPANDD      Z1, Z6, Z7
+	VPSRLD      $0x04, Z6, Z6
+	VCVTDQ2PS   Z7, Z7
+	VCVTDQ2PS   Z6, Z6
+	VMOVUPS.Z   (R10), K1, Z8
+	VMOVUPS.Z   (R10)(R11*4), K2, Z9
+	VFMADD231PS Z8, Z7, Z4
+	VFMADD231PS Z9, Z6, Z5
+
+lvq_sum_329:
+	VADDPS        Z5, Z4, Z4
+	VEXTRACTF64X4 $0x01, Z4, Y6
+	VADDPS        Y6, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X6
+	VADDPS        X6, X4, X4
+	VPERMILPS     $0x4e, X4, X6
+	VADDPS        X6, X4, X4
+	VPERMILPS     $0xb1, X4, X6
+	VADDPS        X6, X4, X4
+	VMULSS        X2, X4, X4
+	VFMADD231SS   X0, X3, X4
+	VMOVSS        X4, (SI)
+	ADDQ          $0x00000004, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JNZ           lvq_row_325
+
+lvq_done_326:
+	VZEROUPPER
+	RET
+
+// func lvqL24AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
+// Requires: AVX, AVX512F, AVX512VL, BMI2, F16C, MMX+
+TEXT ·lvqL24AVX512(SB), NOSPLIT, $0-64
+	MOVL         $0x0000000f, AX
+	VPBROADCASTD AX, Z0
+	MOVQ         n+8(FP), AX
+	MOVL         AX, CX
+	ANDL         $0x0000001f, CX
+	MOVL         CX, DX
+	INCL         DX
+	SHRL         $0x01, DX
+	MOVL         DX, BX
+	MOVL         $0xffffffff, SI
+	BZHIL        BX, SI, SI
+	KMOVW        SI, K1
+	SUBL         DX, CX
+	MOVL         $0xffffffff, DX
+	BZHIL        CX, DX, DX
+	KMOVW        DX, K2
+	MOVQ         slab+16(FP), CX
+	MOVQ         stride+24(FP), DX
+	MOVQ         ids+32(FP), BX
+	MOVQ         out+40(FP), SI
+	MOVQ         cnt+48(FP), DI
+	MOVQ         plen+56(FP), R8
+	TESTQ        DI, DI
+	JZ           lvq_done_334
+
+lvq_row_333:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_335
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_336:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_336
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_335:
+	MOVL         (R9), R10
+	VMOVD        R10, X1
+	VCVTPH2PS    X1, X1
+	VMOVSHDUP    X1, X2
+	VBROADCASTSS X1, Z1
+	VBROADCASTSS X2, Z2
+	LEAQ         4(R9), R9
+	MOVQ         q+0(FP), R10
+	MOVQ         AX, R11
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z4, Z4, Z4
+
+lvq_step_339:
+	CMPQ        R11, $0x00000020
+	JL          lvq_tail_338
+	VPMOVZXBD   (R9), Z5
+	VPANDD      Z0, Z5, Z6
+	VPSRLD      $0x04, Z5, Z5
+	VCVTDQ2PS   Z6, Z6
+	VCVTDQ2PS   Z5, Z5
+	VFMADD213PS Z2, Z1, Z6
+	VFMADD213PS Z2, Z1, Z5
+	VSUBPS      (R10), Z6, Z6
+	VSUBPS      64(R10), Z5, Z5
+	VFMADD231PS Z6, Z6, Z3
+	VFMADD231PS Z5, Z5, Z4
+	ADDQ        $0x00000010, R9
+	ADDQ        $0x00000080, R10
+	SUBQ        $0x00000020, R11
+	JMP         lvq_step_339
+
+lvq_tail_338:
+	TESTQ       R11, R11
+	JZ          lvq_sum_337
+	LEAQ        1(R11), R11
+	SHRQ        $0x01, R11
+	VPMOVZXBD.Z (R9), K1, Z5
+	VPANDD      Z0, Z5, Z6
+	VPSRLD      $0x04, Z5, Z5
+	VCVTDQ2PS   Z6, Z6
+	VCVTDQ2PS   Z5, Z5
+	VFMADD213PS Z2, Z1, Z6
+	VFMADD213PS Z2, Z1, Z5
+	VMOVUPS.Z   (R10), K1, Z1
+	VMOVUPS.Z   (R10)(R11*4), K2, Z2
+	VSUBPS      Z1, Z6, Z6
+	VSUBPS      Z2, Z5, Z5
+	VFMADD231PS Z6, Z6, K1, Z3
+	VFMADD231PS Z5, Z5, K2, Z4
+
+lvq_sum_337:
+	VADDPS        Z4, Z3, Z3
+	VEXTRACTF64X4 $0x01, Z3, Y1
+	VADDPS        Y1, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0x4e, X3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0xb1, X3, X1
+	VADDPS        X1, X3, X3
+	VMOVSS        X3, (SI)
+	ADDQ          $0x00000004, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JNZ           lvq_row_333
+
+lvq_done_334:
+	VZEROUPPER
+	RET
+
+// func lvq2IP88AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+// Requires: AVX, AVX512F, AVX512VL, F16C, FMA3, MMX+
+TEXT ·lvq2IP88AVX512(SB), NOSPLIT, $0-80
+	VMOVSS qsum+16(FP), X0
+	MOVL   $0x437f0000, AX
+	VMOVD  AX, X1
+	MOVL   $0x3f000000, AX
+	VMOVD  AX, X2
+	MOVQ   n+8(FP), AX
+	MOVQ   slab+24(FP), CX
+	MOVQ   stride+32(FP), DX
+	MOVQ   ids+40(FP), BX
+	MOVQ   out+48(FP), SI
+	MOVQ   cnt+56(FP), DI
+	MOVQ   plen+64(FP), R8
+	TESTQ  DI, DI
+	JZ     lvq_done_342
+
+lvq_row_341:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_343
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_344:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_344
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_343:
+	MOVL      (R9), R10
+	VMOVD     R10, X3
+	VCVTPH2PS X3, X3
+	VMOVSHDUP X3, X4
+	VDIVSS    X1, X3, X5
+	VMULSS    X2, X3, X6
+	VSUBSS    X6, X4, X4
+	LEAQ      4(R9), R10
+	MOVQ      roff+72(FP), R11
+	ADDQ      R9, R11
+	MOVQ      q+0(FP), R9
+	MOVQ      AX, R12
+	VPXORD    Z7, Z7, Z7
+	VPXORD    Z8, Z8, Z8
+
+lvq_blk_346:
+	VPMOVZXBD     (R10), Z6
+	VPMOVZXBD     (R11), Z9
+	VCVTDQ2PS     Z6, Z6
+	VCVTDQ2PS     Z9, Z9
+	VFMADD231PS   (R9), Z6, Z7
+	VFMADD231PS   (R9), Z9, Z8
+	ADDQ          $0x00000010, R10
+	ADDQ          $0x00000010, R11
+	ADDQ          $0x00000040, R9
+	SUBQ          $0x00000010, R12
+	JNZ           lvq_blk_346
+	VEXTRACTF64X4 $0x01, Z7, Y6
+	VADDPS        Y6, Y7, Y7
+	VEXTRACTF32X4 $0x01, Y7, X6
+	VADDPS        X6, X7, X7
+	VPERMILPS     $0x4e, X7, X6
+	VADDPS        X6, X7, X7
+	VPERMILPS     $0xb1, X7, X6
+	VADDPS        X6, X7, X7
+	VEXTRACTF64X4 $0x01, Z8, Y6
+	VADDPS        Y6, Y8, Y8
+	VEXTRACTF32X4 $0x01, Y8, X6
+	VADDPS        X6, X8, X8
+	VPERMILPS     $0x4e, X8, X6
+	VADDPS        X6, X8, X8
+	VPERMILPS     $0xb1, X8, X6
+	VADDPS        X6, X8, X8
+	VMULSS        X3, X7, X7
+	VFMADD231SS   X5, X8, X7
+	VFMADD231SS   X0, X4, X7
+	VMOVSS        X7, (SI)
+	ADDQ          $0x00000004, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JNZ           lvq_row_341
+
+lvq_done_342:
+	VZEROUPPER
+	RET
+
+// func lvq2L288AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+// Requires: AVX, AVX512F, AVX512VL, F16C, MMX+
+TEXT ·lvq2L288AVX512(SB), NOSPLIT, $0-72
+	MOVL  $0x437f0000, AX
+	VMOVD AX, X0
+	MOVL  $0x3f000000, AX
+	VMOVD AX, X1
+	MOVQ  n+8(FP), AX
+	MOVQ  slab+16(FP), CX
+	MOVQ  stride+24(FP), DX
+	MOVQ  ids+32(FP), BX
+	MOVQ  out+40(FP), SI
+	MOVQ  cnt+48(FP), DI
+	MOVQ  plen+56(FP), R8
+	TESTQ DI, DI
+	JZ    lvq_done_348
+
+lvq_row_347:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_349
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_350:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_350
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_349:
+	MOVL         (R9), R10
+	VMOVD        R10, X2
+	VCVTPH2PS    X2, X2
+	VMOVSHDUP    X2, X3
+	VDIVSS       X0, X2, X4
+	VMULSS       X1, X2, X5
+	VSUBSS       X5, X3, X3
+	VBROADCASTSS X2, Z2
+	VBROADCASTSS X3, Z3
+	VBROADCASTSS X4, Z4
+	LEAQ         4(R9), R10
+	MOVQ         roff+64(FP), R11
+	ADDQ         R9, R11
+	MOVQ         q+0(FP), R9
+	MOVQ         AX, R12
+	VPXORD       Z6, Z6, Z6
+
+lvq_blk_352:
+	VPMOVZXBD     (R10), Z5
+	VPMOVZXBD     (R11), Z7
+	VCVTDQ2PS     Z5, Z5
+	VCVTDQ2PS     Z7, Z7
+	VFMADD213PS   Z3, Z2, Z5
+	VFMADD231PS   Z4, Z7, Z5
+	VSUBPS        (R9), Z5, Z5
+	VFMADD231PS   Z5, Z5, Z6
+	ADDQ          $0x00000010, R10
+	ADDQ          $0x00000010, R11
+	ADDQ          $0x00000040, R9
+	SUBQ          $0x00000010, R12
+	JNZ           lvq_blk_352
+	VEXTRACTF64X4 $0x01, Z6, Y2
+	VADDPS        Y2, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X2
+	VADDPS        X2, X6, X6
+	VPERMILPS     $0x4e, X6, X2
+	VADDPS        X2, X6, X6
+	VPERMILPS     $0xb1, X6, X2
+	VADDPS        X2, X6, X6
+	VMOVSS        X6, (SI)
+	ADDQ          $0x00000004, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JNZ           lvq_row_347
+
+lvq_done_348:
+	VZEROUPPER
+	RET
+
+// func lvq2IP48AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+// Requires: AVX, AVX512F, AVX512VL, F16C, FMA3, MMX+
+TEXT ·lvq2IP48AVX512(SB), NOSPLIT, $0-80
+	VMOVSS       qsum+16(FP), X0
+	MOVL         $0x0000000f, AX
+	VPBROADCASTD AX, Z1
+	MOVL         $0x437f0000, AX
+	VMOVD        AX, X2
+	MOVL         $0x3f000000, AX
+	VMOVD        AX, X3
+	MOVQ         n+8(FP), AX
+	MOVQ         slab+24(FP), CX
+	MOVQ         stride+32(FP), DX
+	MOVQ         ids+40(FP), BX
+	MOVQ         out+48(FP), SI
+	MOVQ         cnt+56(FP), DI
+	MOVQ         plen+64(FP), R8
+	TESTQ        DI, DI
+	JZ           lvq_done_354
+
+lvq_row_353:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_355
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_356:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_356
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_355:
+	MOVL      (R9), R10
+	VMOVD     R10, X4
+	VCVTPH2PS X4, X4
+	VMOVSHDUP X4, X5
+	VDIVSS    X2, X4, X6
+	VMULSS    X3, X4, X7
+	VSUBSS    X7, X5, X5
+	LEAQ      4(R9), R10
+	MOVQ      roff+72(FP), R11
+	ADDQ      R9, R11
+	MOVQ      q+0(FP), R9
+	MOVQ      AX, R12
+	VPXORD    Z8, Z8, Z8
+	VPXORD    Z9, Z9, Z9
+
+lvq_blk_358:
+	VPMOVZXBD     (R10), Z7
+	VPANDD        Z1, Z7, Z10
+	VPSRLD        $0x04, Z7, Z7
+	VPMOVZXBD     (R11), Z11
+	VPMOVZXBD     16(R11), Z12
+	VCVTDQ2PS     Z10, Z10
+	VCVTDQ2PS     Z7, Z7
+	VCVTDQ2PS     Z11, Z11
+	VCVTDQ2PS     Z12, Z12
+	VFMADD231PS   (R9), Z10, Z8
+	VFMADD231PS   64(R9), Z7, Z8
+	VFMADD231PS   (R9), Z11, Z9
+	VFMADD231PS   64(R9), Z12, Z9
+	ADDQ          $0x00000010, R10
+	ADDQ          $0x00000020, R11
+	ADDQ          $0x00000080, R9
+	SUBQ          $0x00000020, R12
+	JNZ           lvq_blk_358
+	VEXTRACTF64X4 $0x01, Z8, Y7
+	VADDPS        Y7, Y8, Y8
+	VEXTRACTF32X4 $0x01, Y8, X7
+	VADDPS        X7, X8, X8
+	VPERMILPS     $0x4e, X8, X7
+	VADDPS        X7, X8, X8
+	VPERMILPS     $0xb1, X8, X7
+	VADDPS        X7, X8, X8
+	VEXTRACTF64X4 $0x01, Z9, Y7
+	VADDPS        Y7, Y9, Y9
+	VEXTRACTF32X4 $0x01, Y9, X7
+	VADDPS        X7, X9, X9
+	VPERMILPS     $0x4e, X9, X7
+	VADDPS        X7, X9, X9
+	VPERMILPS     $0xb1, X9, X7
+	VADDPS        X7, X9, X9
+	VMULSS        X4, X8, X8
+	VFMADD231SS   X6, X9, X8
+	VFMADD231SS   X0, X5, X8
+	VMOVSS        X8, (SI)
+	ADDQ          $0x00000004, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JNZ           lvq_row_353
+
+lvq_done_354:
+	VZEROUPPER
+	RET
+
+// func lvq2L248AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+// Requires: AVX, AVX512F, AVX512VL, F16C, MMX+
+TEXT ·lvq2L248AVX512(SB), NOSPLIT, $0-72
+	MOVL         $0x0000000f, AX
+	VPBROADCASTD AX, Z0
+	MOVL         $0x437f0000, AX
+	VMOVD        AX, X1
+	MOVL         $0x3f000000, AX
+	VMOVD        AX, X2
+	MOVQ         n+8(FP), AX
+	MOVQ         slab+16(FP), CX
+	MOVQ         stride+24(FP), DX
+	MOVQ         ids+32(FP), BX
+	MOVQ         out+40(FP), SI
+	MOVQ         cnt+48(FP), DI
+	MOVQ         plen+56(FP), R8
+	TESTQ        DI, DI
+	JZ           lvq_done_360
+
+lvq_row_359:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_361
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_362:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_362
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_361:
+	MOVL         (R9), R10
+	VMOVD        R10, X3
+	VCVTPH2PS    X3, X3
+	VMOVSHDUP    X3, X4
+	VDIVSS       X1, X3, X5
+	VMULSS       X2, X3, X6
+	VSUBSS       X6, X4, X4
+	VBROADCASTSS X3, Z3
+	VBROADCASTSS X4, Z4
+	VBROADCASTSS X5, Z5
+	LEAQ         4(R9), R10
+	MOVQ         roff+64(FP), R11
+	ADDQ         R9, R11
+	MOVQ         q+0(FP), R9
+	MOVQ         AX, R12
+	VPXORD       Z7, Z7, Z7
+	VPXORD       Z8, Z8, Z8
+
+lvq_blk_364:
+	VPMOVZXBD     (R10), Z6
+	VPANDD        Z0, Z6, Z9
+	VPSRLD        $0x04, Z6, Z6
+	VPMOVZXBD     (R11), Z10
+	VPMOVZXBD     16(R11), Z11
+	VCVTDQ2PS     Z9, Z9
+	VCVTDQ2PS     Z6, Z6
+	VCVTDQ2PS     Z10, Z10
+	VCVTDQ2PS     Z11, Z11
+	VFMADD213PS   Z4, Z3, Z9
+	VFMADD231PS   Z5, Z10, Z9
+	VSUBPS        (R9), Z9, Z9
+	VFMADD231PS   Z9, Z9, Z7
+	VFMADD213PS   Z4, Z3, Z6
+	VFMADD231PS   Z5, Z11, Z6
+	VSUBPS        64(R9), Z6, Z6
+	VFMADD231PS   Z6, Z6, Z8
+	ADDQ          $0x00000010, R10
+	ADDQ          $0x00000020, R11
+	ADDQ          $0x00000080, R9
+	SUBQ          $0x00000020, R12
+	JNZ           lvq_blk_364
+	VADDPS        Z8, Z7, Z7
+	VEXTRACTF64X4 $0x01, Z7, Y3
+	VADDPS        Y3, Y7, Y7
+	VEXTRACTF32X4 $0x01, Y7, X3
+	VADDPS        X3, X7, X7
+	VPERMILPS     $0x4e, X7, X3
+	VADDPS        X3, X7, X7
+	VPERMILPS     $0xb1, X7, X3
+	VADDPS        X3, X7, X7
+	VMOVSS        X7, (SI)
+	ADDQ          $0x00000004, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JNZ           lvq_row_359
+
+lvq_done_360:
+	VZEROUPPER
+	RET
+
+// func lvq2IP44AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+// Requires: AVX, AVX512F, AVX512VL, F16C, FMA3, MMX+
+TEXT ·lvq2IP44AVX512(SB), NOSPLIT, $0-80
+	VMOVSS       qsum+16(FP), X0
+	MOVL         $0x0000000f, AX
+	VPBROADCASTD AX, Z1
+	MOVL         $0x41700000, AX
+	VMOVD        AX, X2
+	MOVL         $0x3f000000, AX
+	VMOVD        AX, X3
+	MOVQ         n+8(FP), AX
+	MOVQ         slab+24(FP), CX
+	MOVQ         stride+32(FP), DX
+	MOVQ         ids+40(FP), BX
+	MOVQ         out+48(FP), SI
+	MOVQ         cnt+56(FP), DI
+	MOVQ         plen+64(FP), R8
+	TESTQ        DI, DI
+	JZ           lvq_done_366
+
+lvq_row_365:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_367
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_368:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_368
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_367:
+	MOVL      (R9), R10
+	VMOVD     R10, X4
+	VCVTPH2PS X4, X4
+	VMOVSHDUP X4, X5
+	VDIVSS    X2, X4, X6
+	VMULSS    X3, X4, X7
+	VSUBSS    X7, X5, X5
+	LEAQ      4(R9), R10
+	MOVQ      roff+72(FP), R11
+	ADDQ      R9, R11
+	MOVQ      q+0(FP), R9
+	MOVQ      AX, R12
+	VPXORD    Z8, Z8, Z8
+	VPXORD    Z9, Z9, Z9
+
+lvq_blk_370:
+	VPMOVZXBD     (R10), Z7
+	VPANDD        Z1, Z7, Z10
+	VPSRLD        $0x04, Z7, Z7
+	VPMOVZXBD     (R11), Z11
+	VPANDD        Z1, Z11, Z12
+	VPSRLD        $0x04, Z11, Z11
+	VCVTDQ2PS     Z10, Z10
+	VCVTDQ2PS     Z7, Z7
+	VCVTDQ2PS     Z12, Z12
+	VCVTDQ2PS     Z11, Z11
+	VFMADD231PS   (R9), Z10, Z8
+	VFMADD231PS   64(R9), Z7, Z8
+	VFMADD231PS   (R9), Z12, Z9
+	VFMADD231PS   64(R9), Z11, Z9
+	ADDQ          $0x00000010, R10
+	ADDQ          $0x00000010, R11
+	ADDQ          $0x00000080, R9
+	SUBQ          $0x00000020, R12
+	JNZ           lvq_blk_370
+	VEXTRACTF64X4 $0x01, Z8, Y7
+	VADDPS        Y7, Y8, Y8
+	VEXTRACTF32X4 $0x01, Y8, X7
+	VADDPS        X7, X8, X8
+	VPERMILPS     $0x4e, X8, X7
+	VADDPS        X7, X8, X8
+	VPERMILPS     $0xb1, X8, X7
+	VADDPS        X7, X8, X8
+	VEXTRACTF64X4 $0x01, Z9, Y7
+	VADDPS        Y7, Y9, Y9
+	VEXTRACTF32X4 $0x01, Y9, X7
+	VADDPS        X7, X9, X9
+	VPERMILPS     $0x4e, X9, X7
+	VADDPS        X7, X9, X9
+	VPERMILPS     $0xb1, X9, X7
+	VADDPS        X7, X9, X9
+	VMULSS        X4, X8, X8
+	VFMADD231SS   X6, X9, X8
+	VFMADD231SS   X0, X5, X8
+	VMOVSS        X8, (SI)
+	ADDQ          $0x00000004, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JNZ           lvq_row_365
+
+lvq_done_366:
+	VZEROUPPER
+	RET
+
+// func lvq2L244AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+// Requires: AVX, AVX512F, AVX512VL, F16C, MMX+
+TEXT ·lvq2L244AVX512(SB), NOSPLIT, $0-72
+	MOVL         $0x0000000f, AX
+	VPBROADCASTD AX, Z0
+	MOVL         $0x41700000, AX
+	VMOVD        AX, X1
+	MOVL         $0x3f000000, AX
+	VMOVD        AX, X2
+	MOVQ         n+8(FP), AX
+	MOVQ         slab+16(FP), CX
+	MOVQ         stride+24(FP), DX
+	MOVQ         ids+32(FP), BX
+	MOVQ         out+40(FP), SI
+	MOVQ         cnt+48(FP), DI
+	MOVQ         plen+56(FP), R8
+	TESTQ        DI, DI
+	JZ           lvq_done_372
+
+lvq_row_371:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_373
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_374:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_374
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_373:
+	MOVL         (R9), R10
+	VMOVD        R10, X3
+	VCVTPH2PS    X3, X3
+	VMOVSHDUP    X3, X4
+	VDIVSS       X1, X3, X5
+	VMULSS       X2, X3, X6
+	VSUBSS       X6, X4, X4
+	VBROADCASTSS X3, Z3
+	VBROADCASTSS X4, Z4
+	VBROADCASTSS X5, Z5
+	LEAQ         4(R9), R10
+	MOVQ         roff+64(FP), R11
+	ADDQ         R9, R11
+	MOVQ         q+0(FP), R9
+	MOVQ         AX, R12
+	VPXORD       Z7, Z7, Z7
+	VPXORD       Z8, Z8, Z8
+
+lvq_blk_376:
+	VPMOVZXBD     (R10), Z6
+	VPANDD        Z0, Z6, Z9
+	VPSRLD        $0x04, Z6, Z6
+	VPMOVZXBD     (R11), Z10
+	VPANDD        Z0, Z10, Z11
+	VPSRLD        $0x04, Z10, Z10
+	VCVTDQ2PS     Z9, Z9
+	VCVTDQ2PS     Z6, Z6
+	VCVTDQ2PS     Z11, Z11
+	VCVTDQ2PS     Z10, Z10
+	VFMADD213PS   Z4, Z3, Z9
+	VFMADD231PS   Z5, Z11, Z9
+	VSUBPS        (R9), Z9, Z9
+	VFMADD231PS   Z9, Z9, Z7
+	VFMADD213PS   Z4, Z3, Z6
+	VFMADD231PS   Z5, Z10, Z6
+	VSUBPS        64(R9), Z6, Z6
+	VFMADD231PS   Z6, Z6, Z8
+	ADDQ          $0x00000010, R10
+	ADDQ          $0x00000010, R11
+	ADDQ          $0x00000080, R9
+	SUBQ          $0x00000020, R12
+	JNZ           lvq_blk_376
+	VADDPS        Z8, Z7, Z7
+	VEXTRACTF64X4 $0x01, Z7, Y3
+	VADDPS        Y3, Y7, Y7
+	VEXTRACTF32X4 $0x01, Y7, X3
+	VADDPS        X3, X7, X7
+	VPERMILPS     $0x4e, X7, X3
+	VADDPS        X3, X7, X7
+	VPERMILPS     $0xb1, X7, X3
+	VADDPS        X3, X7, X7
+	VMOVSS        X7, (SI)
+	ADDQ          $0x00000004, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JNZ           lvq_row_371
+
+lvq_done_372:
+	VZEROUPPER
+	RET
+
+// func lvq2IP84AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+// Requires: AVX, AVX512F, AVX512VL, F16C, FMA3, MMX+
+TEXT ·lvq2IP84AVX512(SB), NOSPLIT, $0-80
+	VMOVSS       qsum+16(FP), X0
+	MOVL         $0x0000000f, AX
+	VPBROADCASTD AX, Z1
+	MOVL         $0x41700000, AX
+	VMOVD        AX, X2
+	MOVL         $0x3f000000, AX
+	VMOVD        AX, X3
+	MOVQ         n+8(FP), AX
+	MOVQ         slab+24(FP), CX
+	MOVQ         stride+32(FP), DX
+	MOVQ         ids+40(FP), BX
+	MOVQ         out+48(FP), SI
+	MOVQ         cnt+56(FP), DI
+	MOVQ         plen+64(FP), R8
+	TESTQ        DI, DI
+	JZ           lvq_done_378
+
+lvq_row_377:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_379
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_380:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_380
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_379:
+	MOVL      (R9), R10
+	VMOVD     R10, X4
+	VCVTPH2PS X4, X4
+	VMOVSHDUP X4, X5
+	VDIVSS    X2, X4, X6
+	VMULSS    X3, X4, X7
+	VSUBSS    X7, X5, X5
+	LEAQ      4(R9), R10
+	MOVQ      roff+72(FP), R11
+	ADDQ      R9, R11
+	MOVQ      q+0(FP), R9
+	MOVQ      AX, R12
+	VPXORD    Z8, Z8, Z8
+	VPXORD    Z9, Z9, Z9
+
+lvq_blk_382:
+	VPMOVZXBD     (R10), Z7
+	VPMOVZXBD     16(R10), Z10
+	VPMOVZXBD     (R11), Z11
+	VPANDD        Z1, Z11, Z12
+	VPSRLD        $0x04, Z11, Z11
+	VCVTDQ2PS     Z7, Z7
+	VCVTDQ2PS     Z10, Z10
+	VCVTDQ2PS     Z12, Z12
+	VCVTDQ2PS     Z11, Z11
+	VFMADD231PS   (R9), Z7, Z8
+	VFMADD231PS   64(R9), Z10, Z8
+	VFMADD231PS   (R9), Z12, Z9
+	VFMADD231PS   64(R9), Z11, Z9
+	ADDQ          $0x00000020, R10
+	ADDQ          $0x00000010, R11
+	ADDQ          $0x00000080, R9
+	SUBQ          $0x00000020, R12
+	JNZ           lvq_blk_382
+	VEXTRACTF64X4 $0x01, Z8, Y7
+	VADDPS        Y7, Y8, Y8
+	VEXTRACTF32X4 $0x01, Y8, X7
+	VADDPS        X7, X8, X8
+	VPERMILPS     $0x4e, X8, X7
+	VADDPS        X7, X8, X8
+	VPERMILPS     $0xb1, X8, X7
+	VADDPS        X7, X8, X8
+	VEXTRACTF64X4 $0x01, Z9, Y7
+	VADDPS        Y7, Y9, Y9
+	VEXTRACTF32X4 $0x01, Y9, X7
+	VADDPS        X7, X9, X9
+	VPERMILPS     $0x4e, X9, X7
+	VADDPS        X7, X9, X9
+	VPERMILPS     $0xb1, X9, X7
+	VADDPS        X7, X9, X9
+	VMULSS        X4, X8, X8
+	VFMADD231SS   X6, X9, X8
+	VFMADD231SS   X0, X5, X8
+	VMOVSS        X8, (SI)
+	ADDQ          $0x00000004, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JNZ           lvq_row_377
+
+lvq_done_378:
+	VZEROUPPER
+	RET
+
+// func lvq2L284AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+// Requires: AVX, AVX512F, AVX512VL, F16C, MMX+
+TEXT ·lvq2L284AVX512(SB), NOSPLIT, $0-72
+	MOVL         $0x0000000f, AX
+	VPBROADCASTD AX, Z0
+	MOVL         $0x41700000, AX
+	VMOVD        AX, X1
+	MOVL         $0x3f000000, AX
+	VMOVD        AX, X2
+	MOVQ         n+8(FP), AX
+	MOVQ         slab+16(FP), CX
+	MOVQ         stride+24(FP), DX
+	MOVQ         ids+32(FP), BX
+	MOVQ         out+40(FP), SI
+	MOVQ         cnt+48(FP), DI
+	MOVQ         plen+56(FP), R8
+	TESTQ        DI, DI
+	JZ           lvq_done_384
+
+lvq_row_383:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_385
+	MOVL  4(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_386:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_386
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_385:
+	MOVL         (R9), R10
+	VMOVD        R10, X3
+	VCVTPH2PS    X3, X3
+	VMOVSHDUP    X3, X4
+	VDIVSS       X1, X3, X5
+	VMULSS       X2, X3, X6
+	VSUBSS       X6, X4, X4
+	VBROADCASTSS X3, Z3
+	VBROADCASTSS X4, Z4
+	VBROADCASTSS X5, Z5
+	LEAQ         4(R9), R10
+	MOVQ         roff+64(FP), R11
+	ADDQ         R9, R11
+	MOVQ         q+0(FP), R9
+	MOVQ         AX, R12
+	VPXORD       Z7, Z7, Z7
+	VPXORD       Z8, Z8, Z8
+
+lvq_blk_388:
+	VPMOVZXBD     (R10), Z6
+	VPMOVZXBD     16(R10), Z9
+	VPMOVZXBD     (R11), Z10
+	VPANDD        Z0, Z10, Z11
+	VPSRLD        $0x04, Z10, Z10
+	VCVTDQ2PS     Z6, Z6
+	VCVTDQ2PS     Z9, Z9
+	VCVTDQ2PS     Z11, Z11
+	VCVTDQ2PS     Z10, Z10
+	VFMADD213PS   Z4, Z3, Z6
+	VFMADD231PS   Z5, Z11, Z6
+	VSUBPS        (R9), Z6, Z6
+	VFMADD231PS   Z6, Z6, Z7
+	VFMADD213PS   Z4, Z3, Z9
+	VFMADD231PS   Z5, Z10, Z9
+	VSUBPS        64(R9), Z9, Z9
+	VFMADD231PS   Z9, Z9, Z8
+	ADDQ          $0x00000020, R10
+	ADDQ          $0x00000010, R11
+	ADDQ          $0x00000080, R9
+	SUBQ          $0x00000020, R12
+	JNZ           lvq_blk_388
+	VADDPS        Z8, Z7, Z7
+	VEXTRACTF64X4 $0x01, Z7, Y3
+	VADDPS        Y3, Y7, Y7
+	VEXTRACTF32X4 $0x01, Y7, X3
+	VADDPS        X3, X7, X7
+	VPERMILPS     $0x4e, X7, X3
+	VADDPS        X3, X7, X7
+	VPERMILPS     $0xb1, X7, X3
+	VADDPS        X3, X7, X7
+	VMOVSS        X7, (SI)
+	ADDQ          $0x00000004, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JNZ           lvq_row_383
+
+lvq_done_384:
+	VZEROUPPER
+	RET
+
+// func maskedSumAVX512(q *float32, n int, bits *byte) float32
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, SSE
+TEXT ·maskedSumAVX512(SB), NOSPLIT, $0-28
+	MOVQ   q+0(FP), AX
+	MOVQ   n+8(FP), CX
+	MOVQ   bits+16(FP), DX
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+msum_loop4_389:
+	CMPQ     CX, $0x00000040
+	JL       msum_loop1_390
+	KMOVQ    (DX), K1
+	KSHIFTRQ $0x10, K1, K2
+	KSHIFTRQ $0x20, K1, K3
+	KSHIFTRQ $0x30, K1, K4
+	VADDPS   (AX), Z0, K1, Z0
+	VADDPS   64(AX), Z1, K2, Z1
+	VADDPS   128(AX), Z2, K3, Z2
+	VADDPS   192(AX), Z3, K4, Z3
+	ADDQ     $0x00000100, AX
+	ADDQ     $0x00000008, DX
+	SUBQ     $0x00000040, CX
+	JMP      msum_loop4_389
+
+msum_loop1_390:
+	CMPQ   CX, $0x00000010
+	JL     msum_reduce_391
+	KMOVW  (DX), K1
+	VADDPS (AX), Z0, K1, Z0
+	ADDQ   $0x00000040, AX
+	ADDQ   $0x00000002, DX
+	SUBQ   $0x00000010, CX
+	JMP    msum_loop1_390
+
+msum_reduce_391:
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z2, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	VZEROUPPER
+	MOVSS         X0, ret+24(FP)
+	RET
+
+// func popcountPlanes4AVX512(a *uint64, q *uint64, w int) (weighted int, ones int)
+// Requires: AVX, AVX2, AVX512DQ, AVX512F, AVX512VL, AVX512VPOPCNTDQ, BMI2
+TEXT ·popcountPlanes4AVX512(SB), NOSPLIT, $0-40
+	MOVQ   a+0(FP), AX
+	MOVQ   q+8(FP), CX
+	MOVQ   w+16(FP), DX
+	MOVQ   DX, BX
+	SHLQ   $0x03, BX
+	LEAQ   (CX)(BX*2), SI
+	ADDQ   BX, SI
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+
+pp4_step_392:
+	MOVQ  $0x000000ff, DI
+	CMPQ  DX, $0x00000008
+	JGE   pp4_full_393
+	MOVQ  $0xffffffff, DI
+	BZHIQ DX, DI, DI
+
+pp4_full_393:
+	KMOVB         DI, K1
+	VMOVDQU64.Z   (AX), K1, Z5
+	VPOPCNTQ      Z5, Z6
+	VPADDQ        Z6, Z4, Z4
+	VPANDQ.Z      (CX), Z5, K1, Z6
+	VPOPCNTQ      Z6, Z6
+	VPADDQ        Z6, Z0, Z0
+	VPANDQ.Z      (CX)(BX*1), Z5, K1, Z6
+	VPOPCNTQ      Z6, Z6
+	VPADDQ        Z6, Z1, Z1
+	VPANDQ.Z      (CX)(BX*2), Z5, K1, Z6
+	VPOPCNTQ      Z6, Z6
+	VPADDQ        Z6, Z2, Z2
+	VPANDQ.Z      (SI), Z5, K1, Z5
+	VPOPCNTQ      Z5, Z5
+	VPADDQ        Z5, Z3, Z3
+	ADDQ          $0x00000040, AX
+	ADDQ          $0x00000040, CX
+	ADDQ          $0x00000040, SI
+	SUBQ          $0x00000008, DX
+	JG            pp4_step_392
+	VPSLLQ        $0x01, Z1, Z1
+	VPSLLQ        $0x02, Z2, Z2
+	VPSLLQ        $0x03, Z3, Z3
+	VPADDQ        Z1, Z0, Z0
+	VPADDQ        Z3, Z2, Z2
+	VPADDQ        Z2, Z0, Z0
+	VEXTRACTI64X4 $0x01, Z0, Y1
+	VPADDQ        Y1, Y0, Y1
+	VEXTRACTI64X2 $0x01, Y1, X0
+	VPADDQ        X0, X1, X0
+	VPSHUFD       $0x4e, X0, X1
+	VPADDQ        X1, X0, X0
+	VMOVQ         X0, AX
+	VEXTRACTI64X4 $0x01, Z4, Y0
+	VPADDQ        Y0, Y4, Y0
+	VEXTRACTI64X2 $0x01, Y0, X1
+	VPADDQ        X1, X0, X1
+	VPSHUFD       $0x4e, X1, X0
+	VPADDQ        X0, X1, X1
+	VMOVQ         X1, CX
+	VZEROUPPER
+	MOVQ          AX, weighted+24(FP)
+	MOVQ          CX, ones+32(FP)
+	RET

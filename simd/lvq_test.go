@@ -15,13 +15,11 @@ func forLVQLevels(t *testing.T, body func(t *testing.T)) {
 	orig := Level()
 	defer func() {
 		SetLevel(orig)
-		lvqSetLevel(orig)
 	}()
 	for _, l := range Levels() {
 		if err := SetLevel(l); err != nil {
 			t.Fatal(err)
 		}
-		lvqSetLevel(l)
 		t.Run(l, body)
 	}
 }
@@ -305,14 +303,12 @@ func benchLVQLevels(b *testing.B, setup func(dim int) (int, func())) {
 	orig := Level()
 	defer func() {
 		SetLevel(orig)
-		lvqSetLevel(orig)
 	}()
 	for _, dim := range []int{96, 128, 160, 784, 960} {
 		bytes, op := setup(dim)
 		for _, l := range Levels() {
 			b.Run(fmt.Sprintf("dim=%d/impl=%s", dim, l), func(b *testing.B) {
 				SetLevel(l)
-				lvqSetLevel(l)
 				b.SetBytes(int64(bytes))
 				for b.Loop() {
 					op()

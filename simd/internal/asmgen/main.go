@@ -938,6 +938,8 @@ func genAVX2() {
 	u4Kernels("AVX2", false)
 	popcntScalar()
 	lookupKernel("AVX2", false)
+	lvqKernels(false)
+	maskedSumKernel(false)
 
 	text("prefetchT0", "func(p uintptr)", "prefetchT0 issues PREFETCHT0 on the cache line holding p; it never faults.")
 	p := ld("p")
@@ -955,4 +957,7 @@ func genAVX512() {
 	u4Kernels("VNNI", true)
 	popcntVPOPCNTQ()
 	lookupKernel("AVX512", true)
+	lvqKernels(true)
+	maskedSumKernel(true)
+	popcountPlanes4Kernel()
 }
