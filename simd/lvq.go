@@ -25,11 +25,12 @@ package simd
 //
 // The kernels take the query in float32 and never decode rows to memory.
 // Batch kernels prefetch the next row (header and the codes they read) while
-// computing the current one. Implementations (lvq_amd64.s): AVX-512 F
-// kernels for every length (masked tails); AVX2+FMA+F16C kernels for whole
-// blocks with the tail in the pure-Go reference; the pure-Go references in
-// lvq_generic.go otherwise. The level is Level() as chosen at start-up
-// (VSAG_SIMD is honoured); a later SetLevel does not switch the LVQ kernels.
+// computing the current one. Implementations (kernels_*_amd64.s, generated
+// by simd/internal/asmgen/lvq.go): AVX-512 F kernels for every length
+// (masked tails) and AVX2+FMA+F16C kernels for whole blocks, the tail in the
+// pure-Go reference, for one level and for two; the pure-Go references in
+// lvq_generic.go otherwise. They follow Level() and SetLevel like every
+// other kernel.
 
 // LVQCodeBytes returns the bytes of the codes of n dimensions at bits bits
 // (8 or 4) per dimension.
