@@ -231,7 +231,7 @@ func lookupAccumulate32AVX512(codes *uint8, lut *uint8, m int, out *[32]uint16)
 // header at offset 0, codes at offset 4) against q[:n], for i < cnt.
 // Stores scale*<q,c> + bias*qsum in out[i].
 // The next row is prefetched (plen bytes from its start).
-// Preconditions: every row lies inside slab, out has cnt entries;
+// Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // any n >= 0 (masked tail).
 //
 //go:noescape
@@ -241,7 +241,7 @@ func lvqIP8AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids *
 // header at offset 0, codes at offset 4) against q[:n], for i < cnt.
 // Stores sum_j (q_j - (scale*c_j + bias))^2 in out[i].
 // The next row is prefetched (plen bytes from its start).
-// Preconditions: every row lies inside slab, out has cnt entries;
+// Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // any n >= 0 (masked tail).
 //
 //go:noescape
@@ -251,7 +251,7 @@ func lvqL28AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out *f
 // header at offset 0, codes at offset 4) against q[:n], for i < cnt.
 // Stores scale*<q,c> + bias*qsum in out[i].
 // The next row is prefetched (plen bytes from its start).
-// Preconditions: every row lies inside slab, out has cnt entries;
+// Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // any n >= 0 (masked tail).
 //
 //go:noescape
@@ -261,7 +261,7 @@ func lvqIP4AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids *
 // header at offset 0, codes at offset 4) against q[:n], for i < cnt.
 // Stores sum_j (q_j - (scale*c_j + bias))^2 in out[i].
 // The next row is prefetched (plen bytes from its start).
-// Preconditions: every row lies inside slab, out has cnt entries;
+// Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // any n >= 0 (masked tail).
 //
 //go:noescape
@@ -271,7 +271,7 @@ func lvqL24AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out *f
 // residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
 // Stores scale*<q,c1> + step*<q,c2> + (bias-scale/2)*qsum in out[i].
 // The next row is prefetched (plen bytes from its start).
-// Preconditions: every row lies inside slab, out has cnt entries;
+// Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // n > 0 and n % 16 == 0 (the caller adds the tail).
 //
 //go:noescape
@@ -281,7 +281,7 @@ func lvq2IP88AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids
 // residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
 // Stores sum_j (q_j - x_j)^2 in out[i], x = scale*c1 + step*c2 + bias - scale/2.
 // The next row is prefetched (plen bytes from its start).
-// Preconditions: every row lies inside slab, out has cnt entries;
+// Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // n > 0 and n % 16 == 0 (the caller adds the tail).
 //
 //go:noescape
@@ -291,7 +291,7 @@ func lvq2L288AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out 
 // residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
 // Stores scale*<q,c1> + step*<q,c2> + (bias-scale/2)*qsum in out[i].
 // The next row is prefetched (plen bytes from its start).
-// Preconditions: every row lies inside slab, out has cnt entries;
+// Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // n > 0 and n % 32 == 0 (the caller adds the tail).
 //
 //go:noescape
@@ -301,7 +301,7 @@ func lvq2IP48AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids
 // residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
 // Stores sum_j (q_j - x_j)^2 in out[i], x = scale*c1 + step*c2 + bias - scale/2.
 // The next row is prefetched (plen bytes from its start).
-// Preconditions: every row lies inside slab, out has cnt entries;
+// Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // n > 0 and n % 32 == 0 (the caller adds the tail).
 //
 //go:noescape
@@ -311,7 +311,7 @@ func lvq2L248AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out 
 // residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
 // Stores scale*<q,c1> + step*<q,c2> + (bias-scale/2)*qsum in out[i].
 // The next row is prefetched (plen bytes from its start).
-// Preconditions: every row lies inside slab, out has cnt entries;
+// Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // n > 0 and n % 32 == 0 (the caller adds the tail).
 //
 //go:noescape
@@ -321,7 +321,7 @@ func lvq2IP44AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids
 // residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
 // Stores sum_j (q_j - x_j)^2 in out[i], x = scale*c1 + step*c2 + bias - scale/2.
 // The next row is prefetched (plen bytes from its start).
-// Preconditions: every row lies inside slab, out has cnt entries;
+// Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // n > 0 and n % 32 == 0 (the caller adds the tail).
 //
 //go:noescape
@@ -331,7 +331,7 @@ func lvq2L244AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out 
 // residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
 // Stores scale*<q,c1> + step*<q,c2> + (bias-scale/2)*qsum in out[i].
 // The next row is prefetched (plen bytes from its start).
-// Preconditions: every row lies inside slab, out has cnt entries;
+// Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // n > 0 and n % 32 == 0 (the caller adds the tail).
 //
 //go:noescape
@@ -341,7 +341,7 @@ func lvq2IP84AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids
 // residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
 // Stores sum_j (q_j - x_j)^2 in out[i], x = scale*c1 + step*c2 + bias - scale/2.
 // The next row is prefetched (plen bytes from its start).
-// Preconditions: every row lies inside slab, out has cnt entries;
+// Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // n > 0 and n % 32 == 0 (the caller adds the tail).
 //
 //go:noescape

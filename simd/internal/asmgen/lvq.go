@@ -302,7 +302,7 @@ func (s lvqSpec) doc() []string {
 		}
 	}
 	d = append(d, "The next row is prefetched (plen bytes from its start).",
-		"Preconditions: every row lies inside slab, out has cnt entries;")
+		"Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;")
 	if s.whole() {
 		d = append(d, fmt.Sprintf("n > 0 and n %% %d == 0 (the caller adds the tail).", s.block()))
 	} else {

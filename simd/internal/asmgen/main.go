@@ -5,6 +5,8 @@
 //	kernels_avx2_amd64.s   + kernels_avx2_amd64.go   (AVX2 + FMA + F16C)
 //	kernels_avx512_amd64.s + kernels_avx512_amd64.go (AVX-512 F/BW/DQ/VL, VNNI, VPOPCNTDQ)
 //
+// including the LVQ (lvq.go) and RaBitQ (rabitq.go) kernels of each level.
+//
 // The generated header names a fixed command line (not os.Args), so output is
 // byte-identical wherever it is run; check.sh relies on that.
 //
