@@ -44,6 +44,16 @@ func (b *Bitset) growWords(n int) {
 	b.words = nw
 }
 
+// NewBitsetFor returns an empty bitset whose dense part is allocated up front for labels up to
+// maxLabel, so setting them does not grow it step by step.
+func NewBitsetFor(maxLabel int64) *Bitset {
+	b := &Bitset{}
+	if maxLabel >= 0 {
+		b.words = make([]uint64, 0, min(maxLabel>>6+1, denseLimitWords))
+	}
+	return b
+}
+
 // word returns word w (0 when absent).
 func (b *Bitset) word(w int64) uint64 {
 	if w < 0 {

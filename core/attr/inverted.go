@@ -144,6 +144,28 @@ func (s *labelSet) orInto(b *api.Bitset) {
 	}
 }
 
+// maxLabel returns the largest label of s (-1 when s holds no label >= 0).
+func (s *labelSet) maxLabel() int64 {
+	top := int64(-1)
+	var tc *chunk
+	for key, c := range s.chunks {
+		if key > top {
+			top, tc = key, c
+		}
+	}
+	if tc == nil {
+		return -1
+	}
+	if tc.bm != nil {
+		for i := len(tc.bm) - 1; i >= 0; i-- {
+			if w := tc.bm[i]; w != 0 {
+				return top<<chunkBits | int64(i<<6+63-bits.LeadingZeros64(w))
+			}
+		}
+	}
+	return top<<chunkBits | int64(tc.arr[len(tc.arr)-1])
+}
+
 // negatives returns the labels < 0 of s, ascending.
 func (s *labelSet) negatives() []int64 {
 	var out []int64
@@ -395,7 +417,7 @@ func (m *Match) ForEachKept(lo, hi int64, fn func(label int64) bool) {
 // the negative labels, which bitsets cannot hold. The caller keeps ix and the sets unchanged
 // during the call.
 func (e *Expr) Match(ix *Inverted, lookup func(label int64) Set) *Match {
-	c := &compiler{ix: ix, lookup: lookup}
+	c := &compiler{ix: ix, lookup: lookup, top: ix.all.maxLabel()}
 	m := &Match{nilPass: e.Eval(nil)}
 	pass := c.bits(e.root)
 	nPass := pass.Count()
@@ -434,11 +456,15 @@ type compiler struct {
 	ix     *Inverted
 	lookup func(int64) Set
 	all    *api.Bitset // the labels >= 0 with attributes, built on first use
+	top    int64       // the largest label with attributes, sizing every bitset
 }
+
+// newBits returns an empty bitset sized for the labels of the index.
+func (c *compiler) newBits() *api.Bitset { return api.NewBitsetFor(c.top) }
 
 func (c *compiler) universe() *api.Bitset {
 	if c.all == nil {
-		c.all = api.NewBitset()
+		c.all = c.newBits()
 		c.ix.all.orInto(c.all)
 	}
 	return c.all
@@ -499,7 +525,7 @@ func (c *compiler) bits(n node) *api.Bitset {
 		if n {
 			return c.universe().Clone()
 		}
-		return api.NewBitset()
+		return c.newBits()
 	case notNode:
 		u := c.universe().Clone()
 		u.AndNot(c.bits(n.x))
@@ -537,7 +563,7 @@ func (c *compiler) bits(n node) *api.Bitset {
 		return c.leaf(n.field, n, func(f *fieldIndex) ([]*labelSet, bool) { return c.directIn(n, f) })
 	}
 	// a node kind the index does not know: evaluate it on every label with attributes
-	out := api.NewBitset()
+	out := c.newBits()
 	c.universe().ForEach(func(l int64) bool {
 		if n.eval(c.lookup(l)) {
 			out.Set(l, true)
@@ -557,7 +583,7 @@ type elemMatcher interface {
 // leaf unions the label sets of the field's values the predicate accepts: found directly for
 // equality and IN when direct can, else by testing every distinct value of the field.
 func (c *compiler) leaf(field string, m elemMatcher, direct func(*fieldIndex) ([]*labelSet, bool)) *api.Bitset {
-	out := api.NewBitset()
+	out := c.newBits()
 	f := c.ix.fields[field]
 	if f == nil {
 		return out
