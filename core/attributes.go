@@ -11,11 +11,13 @@ import (
 	"github.com/govsag/vsag/core/serial"
 )
 
-// attributes keeps the attribute set of each live label, for every index type alike. Labels
-// without attributes have no entry.
+// attributes keeps the attribute set of each live label, for every index type alike, and an
+// inverted index over them (kept in step under mu) that filter expressions compile against.
+// Labels without attributes have no entry.
 type attributes struct {
-	mu sync.RWMutex
-	m  map[int64]attr.Set
+	mu  sync.RWMutex
+	m   map[int64]attr.Set
+	inv *attr.Inverted
 }
 
 // attrs returns the index's attribute table, creating it on first use.
@@ -23,7 +25,7 @@ func (x *Index) attrs() *attributes {
 	if a := x.attrTable.Load(); a != nil {
 		return a
 	}
-	x.attrTable.CompareAndSwap(nil, &attributes{m: map[int64]attr.Set{}})
+	x.attrTable.CompareAndSwap(nil, newAttributes(map[int64]attr.Set{}))
 	return x.attrTable.Load()
 }
 
@@ -78,11 +80,13 @@ func (x *Index) insertHook(ds *Dataset, sets []attr.Set) api.InsertHook {
 func (a *attributes) set(label int64, s attr.Set) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.inv.Remove(label, a.m[label])
 	if len(s) == 0 {
 		delete(a.m, label)
 		return
 	}
 	a.m[label] = s
+	a.inv.Add(label, s)
 }
 
 func (x *Index) relabelAttrs(from, to int64) {
@@ -93,8 +97,11 @@ func (x *Index) relabelAttrs(from, to int64) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if s, ok := a.m[from]; ok {
+		a.inv.Remove(from, s)
+		a.inv.Remove(to, a.m[to])
 		delete(a.m, from)
 		a.m[to] = s
+		a.inv.Add(to, s)
 	}
 }
 
@@ -209,7 +216,7 @@ func (x *Index) loadAttrs(f *serial.File) error {
 			return api.Errorf(api.InvalidBinary, "load attributes: %d bytes left over", len(p))
 		}
 	}
-	x.attrTable.Store(&attributes{m: m})
+	x.attrTable.Store(newAttributes(m))
 	return nil
 }
 
@@ -227,87 +234,21 @@ func CompileFilterExpression(expr string) (*attr.Expr, error) {
 	return e, nil
 }
 
-// attrFilter keeps labels whose attributes satisfy an expression and that pass an optional id
-// filter as well.
-type attrFilter struct {
-	table *attributes
-	expr  *attr.Expr
-	ids   Filter
-	ratio float32
-}
-
-func (f *attrFilter) CheckValid(label int64) bool {
-	if f.ids != nil && !f.ids.CheckValid(label) {
-		return false
-	}
-	var s attr.Set
-	if f.table != nil {
-		f.table.mu.RLock()
-		s = f.table.m[label]
-		f.table.mu.RUnlock()
-	}
-	return f.expr.Eval(s)
-}
-
-func (f *attrFilter) ValidRatio() float32 { return f.ratio }
-
-// passSet is an expression evaluated once for every label with attributes: a search then tests
-// bits instead of evaluating per candidate and query.
-type passSet struct {
-	has, pass *api.Bitset // labels with attributes; those of them that pass
-	nilPass   bool        // whether a label without attributes passes
-	lazy      *attrFilter // for negative labels, which bitsets cannot hold
-}
-
-func (p *passSet) CheckValid(label int64) bool {
-	if label < 0 {
-		return p.lazy.CheckValid(label)
-	}
-	if p.lazy.ids != nil && !p.lazy.ids.CheckValid(label) {
-		return false
-	}
-	if p.has.Test(label) {
-		return p.pass.Test(label)
-	}
-	return p.nilPass
-}
-
-func (p *passSet) ValidRatio() float32 { return p.lazy.ratio }
-
-// BatchAttributeFilter is AttributeFilter for searches of many queries: it evaluates expr once
-// for every label up front (one pass over the attribute table), so each candidate of each query
-// costs a bit test. Labels added while the filter is in use are judged as labels without
-// attributes.
+// BatchAttributeFilter is AttributeFilter, kept for the searches of many queries that called
+// it: every attribute filter is now compiled once against the inverted index into a set of
+// labels, so each candidate of each query costs a bit test. Labels added while the filter is
+// in use are judged as labels without attributes.
 func (x *Index) BatchAttributeFilter(expr string, filter Filter) (Filter, error) {
-	f, err := x.AttributeFilter(expr, filter)
-	if err != nil || expr == "" {
-		return f, err
-	}
-	af := f.(*attrFilter)
-	p := &passSet{has: api.NewBitset(), pass: api.NewBitset(), nilPass: af.expr.Eval(nil), lazy: af}
-	if t := af.table; t != nil {
-		t.mu.RLock()
-		for l, s := range t.m {
-			if l < 0 {
-				continue
-			}
-			p.has.Set(l, true)
-			if af.expr.Eval(s) {
-				p.pass.Set(l, true)
-			}
-		}
-		t.mu.RUnlock()
-	}
-	return p, nil
+	return x.AttributeFilter(expr, filter)
 }
-
-// ratioSamples is how many labels with attributes the ValidRatio estimate evaluates.
-const ratioSamples = 256
 
 // AttributeFilter compiles expr and returns a Filter keeping the labels whose attributes satisfy
 // it and that filter (nil: none) keeps as well; pass it to any search. An empty expr returns
-// filter unchanged. ValidRatio is estimated from a sample of the labels, so graph indexes can
-// switch to an exact scan for selective expressions.
+// filter unchanged. The expression is evaluated through the inverted index of the attribute
+// values into a set of labels (see attr.Expr.Match), so a search tests a bit per candidate,
+// ValidRatio is the exact share of the labels that pass (times filter's), and an index's exact
+// path can list the labels that pass instead of testing all of its own (api.KeptLister).
+// Labels added while the filter is in use are judged as labels without attributes.
 func (x *Index) AttributeFilter(expr string, filter Filter) (Filter, error) {
 	if expr == "" {
 		return filter, nil
@@ -316,49 +257,7 @@ func (x *Index) AttributeFilter(expr string, filter Filter) (Filter, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &attrFilter{table: x.attrTable.Load(), expr: e, ids: filter}
-	f.ratio = x.estimateRatio(f)
-	return f, nil
-}
-
-func (x *Index) estimateRatio(f *attrFilter) float32 {
-	total := float64(x.eng().NumElements())
-	if total <= 0 {
-		return 1
-	}
-	var withAttrs, sampled, passed float64
-	if f.table != nil {
-		f.table.mu.RLock()
-		withAttrs = float64(len(f.table.m))
-		// Map iteration starts at a random position, so the first entries are a fair sample.
-		for _, s := range f.table.m {
-			if sampled >= ratioSamples {
-				break
-			}
-			sampled++
-			if f.expr.Eval(s) {
-				passed++
-			}
-		}
-		f.table.mu.RUnlock()
-	}
-	r := 0.0
-	if sampled > 0 {
-		r = passed / sampled * min(withAttrs, total) / total
-	}
-	if f.expr.Eval(nil) {
-		r += max(total-withAttrs, 0) / total
-	}
-	if f.ids != nil {
-		r *= float64(f.ids.ValidRatio())
-	}
-	switch {
-	case r > 1:
-		r = 1
-	case r < 1/total:
-		r = 1 / total // never claim that nothing passes: a sample can miss the few that do
-	}
-	return float32(r)
+	return x.matchFilter(e, filter), nil
 }
 
 // SearchWithFilterString is Search with an attribute filter expression: a label is returned

@@ -24,6 +24,10 @@ type Labels struct {
 	keys  []int64
 	vals  []uint32 // emptySlot marks a free slot
 	count int
+	// lo and hi bound every label ever mapped (bounded once one was): every live label lies in
+	// [lo, hi]; removing labels does not narrow them.
+	lo, hi  int64
+	bounded bool
 }
 
 // NewLabels returns an empty table.
@@ -56,6 +60,13 @@ func (l *Labels) grow() {
 }
 
 func (l *Labels) put(label int64, inner uint32) {
+	if !l.bounded || label < l.lo {
+		l.lo = label
+	}
+	if !l.bounded || label > l.hi {
+		l.hi = label
+	}
+	l.bounded = true
 	if (l.count+1)*4 > len(l.keys)*3 {
 		l.grow()
 	}
@@ -229,6 +240,10 @@ func (l *Labels) MinMax() (lo, hi int64, ok bool) {
 	return lo, hi, ok
 }
 
+// Bounds returns a range holding every live label, in O(1): the smallest and largest label
+// ever mapped, so it may be wider than MinMax. ok is false when no label was ever mapped.
+func (l *Labels) Bounds() (lo, hi int64, ok bool) { return l.lo, l.hi, l.bounded }
+
 // MemoryUsage returns the bytes held by the table.
 func (l *Labels) MemoryUsage() int64 {
 	return int64(cap(l.labels))*8 + int64(cap(l.removed))*8 + int64(cap(l.keys))*8 + int64(cap(l.vals))*4
@@ -245,7 +260,7 @@ func EstimateLabelsMemory(n int) int64 {
 
 // Clone returns a deep copy.
 func (l *Labels) Clone() *Labels {
-	c := &Labels{nRemove: l.nRemove, count: l.count}
+	c := &Labels{nRemove: l.nRemove, count: l.count, lo: l.lo, hi: l.hi, bounded: l.bounded}
 	c.labels = append([]int64(nil), l.labels...)
 	c.removed = append([]uint64(nil), l.removed...)
 	c.keys = append([]int64(nil), l.keys...)

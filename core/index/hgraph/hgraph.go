@@ -1046,6 +1046,9 @@ const scanBlock = 256
 // scan is the exact path for very selective filters: it measures every kept live row with the
 // most precise codes held. k > 0 keeps the k best; otherwise rows within radius are kept.
 func (x *Index) scan(c *searchCtx, query []float32, k int, radius float32, filter api.Filter, deadline time.Time) []topk.Item {
+	if items, ok := x.scanListed(c, query, k, radius, filter, deadline); ok {
+		return items // a filter that lists its few labels: measure only those (filtered.go)
+	}
 	codes, comp := x.baseCodes, c.base
 	if x.preciseCodes != nil {
 		codes, comp = x.preciseCodes, c.precise
