@@ -27,10 +27,12 @@ type Params struct {
 	EfConstruction int `json:"ef_construction"`
 	// Alpha relaxes the pruning heuristic (default 1.2, in (0, 10]).
 	Alpha float64 `json:"alpha"`
-	// GraphType is the sub-graph construction; only "nsw" is available.
+	// GraphType is the sub-graph construction of a Build: "nsw" (insertion, the default) or
+	// "odescent" (each sub-graph built at once by ODescent over its group); vectors added
+	// after the build are inserted as nsw does.
 	GraphType string `json:"graph_type"`
-	// GraphIterTurn, NeighborSampleRate, MinInDegree and BuildBlockSize are ODescent's keys,
-	// refused with graph_type "nsw".
+	// GraphIterTurn, NeighborSampleRate, MinInDegree and BuildBlockSize are ODescent's keys
+	// (defaults 30, 0.2, 1, 10000; see params.ParseODescentKeys), refused with graph_type "nsw".
 	GraphIterTurn      *int     `json:"graph_iter_turn"`
 	NeighborSampleRate *float64 `json:"neighbor_sample_rate"`
 	MinInDegree        *int     `json:"min_in_degree"`
@@ -71,6 +73,7 @@ type Params struct {
 	PreciseFilePath string `json:"precise_file_path"`
 
 	codebook quant.CodebookOptions
+	od       params.ODescentKeys // the odescent keys, filled in (graph_type "odescent")
 	hiers    []hierParams // the path trees, one unnamed tree without "hierarchies"
 	named    bool         // "hierarchies" was given
 }
@@ -133,20 +136,12 @@ func parseParams(c *params.Create) (Params, error) {
 	}
 	p.NoBuildLevels = levels
 	switch p.GraphType {
-	case "nsw":
-		for _, k := range []struct {
-			key string
-			set bool
-		}{{"graph_iter_turn", p.GraphIterTurn != nil}, {"neighbor_sample_rate", p.NeighborSampleRate != nil},
-			{"min_in_degree", p.MinInDegree != nil}, {"build_block_size", p.BuildBlockSize != nil}} {
-			if k.set {
-				return p, api.Errorf(api.InvalidArgument, "key %q is only for graph_type \"odescent\"", k.key)
-			}
-		}
-	case "odescent":
-		return p, api.Errorf(api.InvalidArgument, "key \"graph_type\": \"odescent\" is not available for pyramid yet; use \"nsw\"")
+	case "nsw", "odescent":
 	default:
 		return p, api.Errorf(api.InvalidArgument, "key \"graph_type\": %q is not one of nsw, odescent", p.GraphType)
+	}
+	if p.od, err = params.ParseODescentKeys(c.IndexParam, p.GraphType == "odescent", p.MaxDegree); err != nil {
+		return p, err
 	}
 	for _, io := range []struct{ key, v string }{{"base_io_type", p.BaseIOType}, {"precise_io_type", p.PreciseIOType}} {
 		switch io.v {

@@ -266,7 +266,11 @@ func (x *Index) InsertWithPaths(vectors []float32, ids []int64, paths map[string
 			return err
 		})
 	}
-	if lerr := x.linkAll(pending, vectors); lerr != nil {
+	link := x.linkAll
+	if build && x.p.GraphType == "odescent" {
+		link = x.linkODescent
+	}
+	if lerr := link(pending, vectors); lerr != nil {
 		return failed, lerr
 	}
 	return failed, err
