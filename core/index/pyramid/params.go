@@ -74,8 +74,8 @@ type Params struct {
 
 	codebook quant.CodebookOptions
 	od       params.ODescentKeys // the odescent keys, filled in (graph_type "odescent")
-	hiers    []hierParams // the path trees, one unnamed tree without "hierarchies"
-	named    bool         // "hierarchies" was given
+	hiers    []hierParams        // the path trees, one unnamed tree without "hierarchies"
+	named    bool                // "hierarchies" was given
 }
 
 // hierParams are the build settings of one path tree.
