@@ -210,7 +210,9 @@ func (x *Index) mergeOne(src int, y *Index, mapID func(int64) (int64, bool), onM
 					}
 					x.place(h, inner, splitPath(m.paths[hi]), func(n *node) {
 						if n.g != nil {
-							pending = append(pending, x.addGraphNode(n, uint32(len(n.members)-1), -1))
+							if pl, ok := x.addGraphMember(n, uint32(len(n.members)-1), -1); ok {
+								pending = append(pending, pl)
+							}
 						} else if !seen[n] {
 							seen[n] = true
 							touched = append(touched, n)

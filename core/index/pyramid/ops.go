@@ -90,6 +90,9 @@ func (x *Index) MemoryUsage() int64 {
 			if n.g != nil {
 				b += n.g.MemoryUsage()
 			}
+			if n.dups != nil {
+				b += n.dups.memoryUsage()
+			}
 		})
 	}
 	return b
@@ -123,6 +126,9 @@ type LevelStats struct {
 	// path reaches); Edges the bottom-layer edges of its graphs.
 	Vectors int   `json:"vectors"`
 	Edges   int64 `json:"edges"`
+	// Duplicates counts the vectors its graphs hold as duplicates of another
+	// (support_duplicate).
+	Duplicates int `json:"duplicates,omitempty"`
 	// MaxGroup is the largest group (the vectors of one prefix) at this level.
 	MaxGroup int `json:"max_group"`
 }
@@ -164,6 +170,7 @@ func (x *Index) Stats() Stats {
 				ls.NoIndexNodes++
 			case n.graphReady():
 				ls.GraphNodes++
+				ls.Duplicates += n.numDups()
 				for i := 0; i < n.g.Len(); i++ {
 					nb = n.g.Neighbors(0, uint32(i), nb[:0])
 					ls.Edges += int64(len(nb))

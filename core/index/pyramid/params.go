@@ -50,7 +50,9 @@ type Params struct {
 	// NoBuildLevels are the tree levels (0 is the root) that get no graph: a search that starts
 	// at such a node searches the graphs of its children.
 	NoBuildLevels []int `json:"no_build_levels"`
-	// SupportDuplicate (duplicate-vector handling) is not available; only false is accepted.
+	// SupportDuplicate records a vector whose build codes equal those of a vector already in a
+	// sub-graph as that vector's duplicate instead of linking it (see dup.go); searches return
+	// the duplicates with their head.
 	SupportDuplicate bool `json:"support_duplicate"`
 	// PersistSourceID (build caches) is not available; only false is accepted.
 	PersistSourceID bool `json:"persist_source_id"`
@@ -150,13 +152,8 @@ func parseParams(c *params.Create) (Params, error) {
 			return p, api.Errorf(api.InvalidArgument, "key %q: %q is not available (only memory_io, block_memory_io)", io.key, io.v)
 		}
 	}
-	for _, f := range []struct {
-		key string
-		v   bool
-	}{{"support_duplicate", p.SupportDuplicate}, {"persist_source_id", p.PersistSourceID}} {
-		if f.v {
-			return p, api.Errorf(api.InvalidArgument, "key %q: true is not available for pyramid", f.key)
-		}
+	if p.PersistSourceID {
+		return p, api.Errorf(api.InvalidArgument, "key \"persist_source_id\": true is not available for pyramid (it has no build cache)")
 	}
 	if p.SQ4UniformTruncRate != nil {
 		if err := params.Float("sq4_uniform_trunc_rate", *p.SQ4UniformTruncRate, 0, 0.5); err != nil {

@@ -387,7 +387,9 @@ func (x *Index) appendRows(vectors []float32, ids []int64, byHier [][]string, lo
 			}
 			x.place(h, inner, splitPath(byHier[hi][i]), func(n *node) {
 				if n.g != nil {
-					pending = append(pending, x.addGraphNode(n, uint32(len(n.members)-1), int32(i)))
+					if pl, ok := x.addGraphMember(n, uint32(len(n.members)-1), int32(i)); ok {
+						pending = append(pending, pl)
+					}
 				} else if !seen[n] {
 					seen[n] = true
 					touched = append(touched, n)
@@ -428,7 +430,9 @@ func (x *Index) openGraphs(touched []*node, first uint32, rowOf []int32, pending
 			if m >= first && int(m-first) < len(rowOf) {
 				row = rowOf[m-first]
 			}
-			pending = append(pending, x.addGraphNode(n, uint32(local), row))
+			if pl, ok := x.addGraphMember(n, uint32(local), row); ok {
+				pending = append(pending, pl)
+			}
 		}
 	}
 	return pending
@@ -600,6 +604,9 @@ func (lk *linker) builder(n *node) *graph.Builder {
 	}
 	h := lk.x.hierOf(n)
 	b := &graph.Builder{G: n.g, Alpha: float32(h.hp.Alpha), EfConstruction: h.hp.EfConstruction}
+	if lk.x.p.SupportDuplicate {
+		b.Skip = n.skipDup // duplicates stay without edges (their heads lead to them)
+	}
 	if n.identity {
 		b.Quant, b.Slab = lk.plain, lk.slab
 	} else {

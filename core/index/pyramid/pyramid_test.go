@@ -194,7 +194,8 @@ func TestCreateParameters(t *testing.T) {
 		{`,"hierarchies":[{"name":"a","max_degree":0}]`, false},
 		{`,"hierarchies":[{"name":"a","bogus":1}]`, false},
 		{`,"hierarchies":[3]`, false},
-		{`,"support_duplicate":true`, false},
+		{`,"support_duplicate":true`, true},
+		{`,"persist_source_id":true`, false},
 		{`,"bogus":1`, false},
 		{`,"rabitq_version":"split","base_quantization_type":"rabitq","use_reorder":true,"precise_quantization_type":"rabitq","rabitq_bits_per_dim_precise":3`, false},
 	} {

@@ -32,6 +32,10 @@ type searchCtx struct {
 	members []uint32                // of the sub-graph being searched
 	keepMap func(local uint32) bool
 	keepID  func(inner uint32) bool
+	// dupNode is the sub-graph being searched when it holds duplicates (support_duplicate),
+	// keepGrp its keep function: a head stays while it or one of its duplicates may be returned.
+	dupNode *node
+	keepGrp func(local uint32) bool
 }
 
 func (x *Index) getCtx() (*searchCtx, *sync.Pool) {
@@ -45,13 +49,14 @@ func (x *Index) getCtx() (*searchCtx, *sync.Pool) {
 		}
 		c.keepMap = func(local uint32) bool { return c.live(c.members[local]) }
 		c.keepID = func(inner uint32) bool { return c.passes(inner) }
+		c.keepGrp = c.keepGroup
 	}
 	return c, pool
 }
 
 // put returns c to the pool it came from, dropping what it refers to of the last query.
 func (c *searchCtx) put(pool *sync.Pool) {
-	c.filter, c.extra, c.labels, c.removed, c.members = nil, nil, nil, nil, nil
+	c.filter, c.extra, c.labels, c.removed, c.members, c.dupNode = nil, nil, nil, nil, nil, nil
 	c.mapped.codes = nil
 	pool.Put(c)
 }
@@ -312,6 +317,10 @@ func (x *Index) searchNode(c *searchCtx, q *query, n *node) {
 		p.HopsLimit = q.hops
 	}
 	var sp graph.Space
+	dups := n.hasDups()
+	if dups {
+		c.members, c.dupNode = n.members, n
+	}
 	if n.identity {
 		sp = graph.Space{Comp: c.base, Slab: x.baseCodes.Slab()}
 		p.Removed = c.removed
@@ -325,7 +334,20 @@ func (x *Index) searchNode(c *searchCtx, q *query, n *node) {
 			p.Keep = c.keepMap
 		}
 	}
+	if dups {
+		p.Removed, p.Keep = nil, c.keepGrp
+	}
 	res := c.s.Search(n.g, sp, &p)
+	if dups {
+		if q.rangeQ {
+			c.appendGroups(n, c.s.InRange)
+			if x.precise == nil {
+				return
+			}
+		}
+		c.appendGroups(n, res)
+		return
+	}
 	if q.rangeQ {
 		for _, it := range c.s.InRange {
 			c.items = append(c.items, topk.Item{Dist: it.Dist, ID: n.members[it.ID]})
