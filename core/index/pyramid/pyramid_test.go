@@ -560,10 +560,12 @@ func TestFeaturesAreTruthful(t *testing.T) {
 		api.SupportKnnSearchWithIDFilter, api.SupportRangeSearch, api.SupportRangeSearchWithIDFilter, api.SupportDeleteByID,
 		api.SupportCalDistanceByID, api.SupportGetRawVectorByIDs, api.SupportSerializeFile, api.SupportDeserializeFile,
 		api.SupportClone, api.SupportExportModel, api.SupportMergeIndex, api.SupportGetMemoryUsage, api.SupportSearchConcurrent, api.SupportAddConcurrent,
-		api.SupportMetricTypeL2, api.SupportMetricTypeInnerProduct, api.SupportMetricTypeCosine} {
+		api.SupportMetricTypeL2, api.SupportMetricTypeInnerProduct, api.SupportMetricTypeCosine, api.SupportEstimateMemory} {
 		require.True(t, idx.CheckFeature(f), "%d", f)
 	}
-	for _, f := range []api.Feature{api.NeedTrain, api.SupportEstimateMemory, api.SupportKnnIteratorFilterSearch, api.SupportFeedback} {
+	// VSAG's pyramid has no iterator search: KNN_ITERATOR_FILTER_SEARCH (9) and
+	// CONTINUE_SEARCH_SESSION (52) stay off
+	for _, f := range []api.Feature{api.NeedTrain, api.SupportKnnIteratorFilterSearch, api.SupportContinueSearchSession, api.SupportFeedback} {
 		require.False(t, idx.CheckFeature(f), "%d", f)
 	}
 	sq := create(t, "l2", `,"base_quantization_type":"sq8"`)
