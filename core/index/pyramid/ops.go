@@ -16,10 +16,13 @@ func (x *Index) CalcDistanceByIDs(query []float32, ids []int64, out []float32) e
 	c, pool := x.getCtx()
 	defer c.put(pool)
 	codes, comp := x.baseCodes, c.base
-	if x.preciseCodes != nil {
+	if x.preciseCodes != nil && x.split == nil {
 		codes, comp = x.preciseCodes, c.precise
 	}
 	comp.SetQuery(query)
+	if x.split != nil {
+		c.splitc.SetQuery(query)
+	}
 	var one [1]uint32
 	for i, id := range ids {
 		r, ok := x.labels.Lookup(id)
@@ -28,6 +31,10 @@ func (x *Index) CalcDistanceByIDs(query []float32, ids []int64, out []float32) e
 			continue
 		}
 		one[0] = r
+		if x.split != nil {
+			c.splitc.DistanceSplitBatch(x.baseCodes.Slab(), x.preciseCodes.Slab(), one[:], out[i:i+1])
+			continue
+		}
 		comp.DistanceBatch(codes.Slab(), one[:], out[i:i+1])
 	}
 	return nil

@@ -165,7 +165,16 @@ func parseParams(c *params.Create) (Params, error) {
 		return p, err
 	}
 	if cb.RaBitQVersion == "split" {
-		return p, api.Errorf(api.InvalidArgument, "key \"rabitq_version\": %q is not available for pyramid", p.RaBitQVersion)
+		switch {
+		case p.BaseQuantizationType != "rabitq":
+			return p, api.Errorf(api.InvalidArgument, "key \"rabitq_version\": %q needs base_quantization_type \"rabitq\", got %q", p.RaBitQVersion, p.BaseQuantizationType)
+		case !p.UseReorder:
+			return p, api.Errorf(api.InvalidArgument, "key \"rabitq_version\": %q keeps the remaining bits in the precise codes and needs use_reorder true", p.RaBitQVersion)
+		case p.PreciseQuantizationType != "rabitq":
+			return p, api.Errorf(api.InvalidArgument, "key \"rabitq_version\": %q needs precise_quantization_type \"rabitq\", got %q", p.RaBitQVersion, p.PreciseQuantizationType)
+		case cb.RaBitQBitsPrecise < 1:
+			return p, api.Errorf(api.InvalidArgument, "key \"rabitq_version\": %q needs rabitq_bits_per_dim_precise (1..%d)", p.RaBitQVersion, 8-cb.RaBitQBitsBase)
+		}
 	}
 	p.codebook = cb
 	top := hierParams{MaxDegree: p.MaxDegree, EfConstruction: p.EfConstruction, Alpha: p.Alpha, NoBuildLevels: p.NoBuildLevels, IndexMinSize: p.IndexMinSize}

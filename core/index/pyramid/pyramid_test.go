@@ -197,7 +197,9 @@ func TestCreateParameters(t *testing.T) {
 		{`,"support_duplicate":true`, true},
 		{`,"persist_source_id":true`, false},
 		{`,"bogus":1`, false},
-		{`,"rabitq_version":"split","base_quantization_type":"rabitq","use_reorder":true,"precise_quantization_type":"rabitq","rabitq_bits_per_dim_precise":3`, false},
+		{`,"rabitq_version":"split","base_quantization_type":"rabitq","use_reorder":true,"precise_quantization_type":"rabitq","rabitq_bits_per_dim_precise":3`, true},
+		{`,"rabitq_version":"split","base_quantization_type":"rabitq","precise_quantization_type":"rabitq","rabitq_bits_per_dim_precise":3`, false},
+		{`,"rabitq_version":"split","base_quantization_type":"sq8","use_reorder":true,"precise_quantization_type":"rabitq","rabitq_bits_per_dim_precise":3`, false},
 	} {
 		_, err := core.CreateIndex("pyramid", fmt.Sprintf(`{"dtype":"float32","metric_type":"l2","dim":%d,"index_param":{"max_degree":16%s}}`, dim, c.extra))
 		if c.ok {

@@ -18,6 +18,7 @@ type searchCtx struct {
 	base    quant.Computer
 	mapped  *mappedComp // reads through a sub-graph's members; wraps base (one SetQuery for both)
 	precise quant.Computer
+	splitc  quant.SplitComputer // the precise distances of the split layout (base + rest records)
 	heap    *topk.MaxHeap
 	ids     []uint32
 	dists   []float32
@@ -44,7 +45,10 @@ func (x *Index) getCtx() (*searchCtx, *sync.Pool) {
 	if c == nil {
 		c = &searchCtx{s: graph.NewSearcher(x.p.MaxDegree), base: x.base.NewComputer(), heap: topk.NewMaxHeap(16)}
 		c.mapped = &mappedComp{Computer: c.base, stride: x.base.CodeSize()}
-		if x.precise != nil {
+		switch {
+		case x.split != nil:
+			c.splitc = x.split.NewSplitComputer()
+		case x.precise != nil:
 			c.precise = x.precise.NewComputer()
 		}
 		c.keepMap = func(local uint32) bool { return c.live(c.members[local]) }
@@ -450,7 +454,6 @@ func (x *Index) rerank(c *searchCtx, v []float32, items []topk.Item) []topk.Item
 	if x.precise == nil || len(items) == 0 {
 		return items
 	}
-	c.precise.SetQuery(v)
 	ids := c.ids[:0]
 	for _, it := range items {
 		ids = append(ids, it.ID)
@@ -460,7 +463,13 @@ func (x *Index) rerank(c *searchCtx, v []float32, items []topk.Item) []topk.Item
 		c.dists = make([]float32, len(ids))
 	}
 	d := c.dists[:len(ids)]
-	c.precise.DistanceBatch(x.preciseCodes.Slab(), ids, d)
+	if x.split != nil {
+		c.splitc.SetQuery(v)
+		c.splitc.DistanceSplitBatch(x.baseCodes.Slab(), x.preciseCodes.Slab(), ids, d)
+	} else {
+		c.precise.SetQuery(v)
+		c.precise.DistanceBatch(x.preciseCodes.Slab(), ids, d)
+	}
 	c.s.DistCmp += int64(len(ids))
 	for i := range items {
 		items[i].Dist = d[i]
