@@ -86,6 +86,8 @@ test-capi: lib lib-bench
 	ASAN_OPTIONS=detect_leaks=1 $(CAPI_OUT)/tune_test
 	$(CAPI_CXX) $(CAPI_CXXFLAGS) tests/capi/cpp_model_test.cpp -o $(CAPI_OUT)/cpp_model_test $(CAPI_LDFLAGS)
 	$(CAPI_OUT)/cpp_model_test
+	$(CAPI_CXX) $(CAPI_CXXFLAGS) tests/capi/cpp_pyramid_test.cpp -o $(CAPI_OUT)/cpp_pyramid_test $(CAPI_LDFLAGS)
+	$(CAPI_OUT)/cpp_pyramid_test
 	CC=$(CAPI_CC) tests/capi/check_symbols.sh include/vsag.h $(CAPI_LIB) tests/capi/capi_test.c tests/capi/iterator_test.c tests/capi/remove_test.c tests/capi/stats_test.c
 	$(CAPI_CC) $(CAPI_BENCH_CFLAGS) tests/capi/bench_hooks_test.c -o $(CAPI_OUT)/bench_hooks_test $(CAPI_BENCH_LDFLAGS)
 	$(CAPI_OUT)/bench_hooks_test

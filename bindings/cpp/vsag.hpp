@@ -24,6 +24,7 @@
 #include <functional>
 #include <istream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -297,6 +298,22 @@ public:
         for (const auto& x : paths) p.push_back(x.c_str());
         return set(vsag_dataset_set_paths(h_, p.data(), p.size()));
     }
+    /// Paths(hierarchy, paths) gives each row its path in the named hierarchy of a pyramid index
+    /// created with "hierarchies" (VSAG's Dataset::Paths(name, paths)); copied. Each hierarchy
+    /// keeps its own list. As a search request's query dataset (SearchRequest::Query), the
+    /// first path of each list is the query's path in that hierarchy.
+    DatasetPtr Paths(const std::string& hierarchy, const std::vector<std::string>& paths) {
+        std::vector<const char*> p;
+        p.reserve(paths.size());
+        for (const auto& x : paths) p.push_back(x.c_str());
+        return set(vsag_dataset_set_hierarchy_paths(h_, hierarchy.c_str(), p.data(), p.size()));
+    }
+    /// HierarchyPaths sets the paths of several hierarchies at once, as Paths(name, list) for
+    /// each entry.
+    DatasetPtr HierarchyPaths(const std::map<std::string, std::vector<std::string>>& paths) {
+        for (const auto& kv : paths) Paths(kv.first, kv.second);
+        return shared_from_this();
+    }
 
     int64_t GetNumElements() const { return get_int(vsag_dataset_get_num_elements); }
     int64_t GetDim() const { return get_int(vsag_dataset_get_dim); }
@@ -339,6 +356,22 @@ public:
             detail::check(vsag_dataset_get_path(h_, i, nullptr, 0, &len));
             std::string p(static_cast<size_t>(len) + 1, '\0');
             detail::check(vsag_dataset_get_path(h_, i, &p[0], p.size(), &len));
+            p.resize(static_cast<size_t>(len));
+            out.push_back(std::move(p));
+        }
+        return out;
+    }
+    /// GetPaths(hierarchy) returns a copy of the paths attached for the named hierarchy
+    /// (empty when none).
+    std::vector<std::string> GetPaths(const std::string& hierarchy) const {
+        uint64_t n = 0;
+        detail::check(vsag_dataset_get_num_hierarchy_paths(h_, hierarchy.c_str(), &n));
+        std::vector<std::string> out;
+        for (uint64_t i = 0; i < n; ++i) {
+            uint64_t len = 0;
+            detail::check(vsag_dataset_get_hierarchy_path(h_, hierarchy.c_str(), i, nullptr, 0, &len));
+            std::string p(static_cast<size_t>(len) + 1, '\0');
+            detail::check(vsag_dataset_get_hierarchy_path(h_, hierarchy.c_str(), i, &p[0], p.size(), &len));
             p.resize(static_cast<size_t>(len));
             out.push_back(std::move(p));
         }

@@ -140,7 +140,10 @@ def test_named_hierarchies(data: Data) -> None:
 
 def test_save_load_clone_and_errors(data: Data, tmp_path: Any) -> None:
     index = built(data, no_build_levels=[1], use_reorder=True, base_quantization_type="sq8")
-    assert not index.check_feature("SUPPORT_ESTIMATE_MEMORY")
+    assert index.check_feature("SUPPORT_ESTIMATE_MEMORY")
+    estimate = index.estimate_memory(1200)
+    assert index.get_memory_usage() / 2 < estimate < index.get_memory_usage() * 2
+    assert not index.check_feature("SUPPORT_KNN_ITERATOR_FILTER_SEARCH")
     assert index.check_feature("SUPPORT_RANGE_SEARCH")
     assert index.check_feature("SUPPORT_GET_STATS")
     stats = index.get_stats()
@@ -161,7 +164,10 @@ def test_save_load_clone_and_errors(data: Data, tmp_path: Any) -> None:
         index.search(data.queries[0], k=5, parameters={"pyramid": {}}, path="t1")
     with pytest.raises(pyvsag.InvalidArgumentError, match="level 0 has no graph"):
         pyvsag.Index("pyramid", params(no_build_levels=[0])).search(data.queries[0], k=1, parameters=EF)
-    with pytest.raises(pyvsag.InvalidArgumentError, match="odescent"):
-        pyvsag.Index("pyramid", params(graph_type="odescent"))
+    pyvsag.Index("pyramid", params(graph_type="odescent", graph_iter_turn=5)).close()
+    with pytest.raises(pyvsag.InvalidArgumentError, match="neighbor_sample_rate"):
+        pyvsag.Index("pyramid", params(graph_type="odescent", neighbor_sample_rate=0))
+    with pytest.raises(pyvsag.InvalidArgumentError, match="only for graph_type"):
+        pyvsag.Index("pyramid", params(graph_iter_turn=5))
     with pytest.raises(pyvsag.InvalidArgumentError, match="duplicate hierarchy"):
         pyvsag.Index("pyramid", params(hierarchies=["a", "a"]))

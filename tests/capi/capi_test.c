@@ -2814,10 +2814,15 @@ static void test_pyramid(void) {
     vsag_dataset_destroy(qd);
     vsag_dataset_destroy(ds);
     vsag_index_destroy(idx);
-    /* odescent is not available for pyramid yet */
+    /* odescent builds pyramid's sub-graphs; its keys are checked */
+    OK(vsag_index_make("pyramid",
+                       "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":16,\"index_param\":"
+                       "{\"graph_type\":\"odescent\",\"graph_iter_turn\":5}}",
+                       &idx));
+    vsag_index_destroy(idx);
     FAILS(vsag_index_make("pyramid",
                           "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":16,\"index_param\":"
-                          "{\"graph_type\":\"odescent\"}}",
+                          "{\"graph_type\":\"odescent\",\"neighbor_sample_rate\":0}}",
                           &idx),
           VSAG_INVALID_ARGUMENT);
 }

@@ -94,6 +94,8 @@ func init() {
 	search := `{"pyramid_suite":{"ef_search":100}}` // the search block takes the index type's name
 	register(Case{Name: "pyramid/fp32", Index: pyramidAuto, Create: pyramidCreate(""), Search: search, MinRecall: 0.95})
 	register(Case{Name: "pyramid/sq8+reorder", Index: pyramidAuto, Create: pyramidCreate(`,"base_quantization_type":"sq8","use_reorder":true,"build_thread_count":2`), Search: search, MinRecall: 0.95, Quantizer: "sq8"})
+	register(Case{Name: "pyramid/odescent", Index: pyramidAuto, Create: pyramidCreate(`,"graph_type":"odescent","build_thread_count":2`), Search: search, MinRecall: 0.95})
+	register(Case{Name: "pyramid/support_duplicate", Index: pyramidAuto, Create: pyramidCreate(`,"support_duplicate":true`), Search: search, MinRecall: 0.95})
 	register(Case{Name: "pyramid/min_size+no_build+raw", Index: pyramidAuto, Create: pyramidCreate(`,"base_quantization_type":"fp16","store_raw_vector":true,"index_min_size":300,"no_build_levels":[2]`), Search: search, MinRecall: 0.95, Quantizer: "fp16"})
 }
 

@@ -90,5 +90,7 @@ test("pyramid: named hierarchies, union and intersection", opt, () => {
     index.add(base.subarray(0, DIM), BigInt64Array.of(5000n), 1, DIM, { paths: { site: ["new"] } });
     assert.deepEqual(Array.from(index.search(q0, { k: 3, params: EF, path: { site: "new" } }).ids), [5000n]);
     index.close();
-    invalid(() => pyramid({ graph_type: "odescent" }), /odescent/);
+    pyramid({ graph_type: "odescent", graph_iter_turn: 5 }).close();
+    invalid(() => pyramid({ graph_type: "odescent", neighbor_sample_rate: 0 }), /neighbor_sample_rate/);
+    invalid(() => pyramid({ graph_iter_turn: 5 }), /only for graph_type/);
 });

@@ -3,76 +3,27 @@ package hgraph
 import (
 	json "github.com/goccy/go-json"
 
-	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/graph"
 	"github.com/govsag/vsag/core/internal/memguard"
 	"github.com/govsag/vsag/core/params"
 )
 
-// ODescent defaults, as VSAG's hgraph fills them in.
-const (
-	odescentTurns      = 30
-	odescentSampleRate = 0.2
-	odescentMinIn      = 1
-	odescentBlockSize  = 10000
-	odescentAlpha      = 1.2
-)
-
-// odescentKeys fills in and validates the graph_type "odescent" keys: graph_iter_turn
-// (1..1000), neighbor_sample_rate (0..1, above 0), min_in_degree (0..max_degree),
-// build_block_size (1..2^30), and alpha, whose default is 1.2 there (VSAG reads the same key
-// for both builders and fills 1.2 into the ODescent block). VSAG itself checks none of these
-// ranges. With another graph_type the odescent keys are refused.
+// odescentKeys fills in and validates the graph_type "odescent" keys through
+// params.ParseODescentKeys (shared with pyramid): graph_iter_turn (1..1000),
+// neighbor_sample_rate (0..1, above 0), min_in_degree (0..max_degree), build_block_size
+// (1..2^30), and alpha, whose default is 1.2 there (VSAG reads the same key for both builders
+// and fills 1.2 into the ODescent block). With another graph_type the odescent keys are refused.
 func (p *Params) odescentKeys(raw json.RawMessage) error {
-	var given struct {
-		Alpha *float64 `json:"alpha"`
-		Turn  *int     `json:"graph_iter_turn"`
-		Rate  *float64 `json:"neighbor_sample_rate"`
-		MinIn *int     `json:"min_in_degree"`
-		Block *int     `json:"build_block_size"`
-	}
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &given); err != nil {
-			return api.Wrap(api.InvalidArgument, err, "index_param")
-		}
-	}
-	if p.GraphType != "odescent" {
-		for _, k := range []struct {
-			key string
-			set bool
-		}{{"graph_iter_turn", given.Turn != nil}, {"neighbor_sample_rate", given.Rate != nil},
-			{"min_in_degree", given.MinIn != nil}, {"build_block_size", given.Block != nil}} {
-			if k.set {
-				return api.Errorf(api.InvalidArgument, "key %q is only for graph_type \"odescent\"", k.key)
-			}
-		}
-		return nil
-	}
-	if given.Alpha == nil {
-		p.Alpha = odescentAlpha
-	}
-	if given.Turn == nil {
-		p.GraphIterTurn = odescentTurns
-	}
-	if given.Rate == nil {
-		p.NeighborSampleRate = odescentSampleRate
-	}
-	if given.MinIn == nil {
-		p.MinInDegree = odescentMinIn
-	}
-	if given.Block == nil {
-		p.BuildBlockSize = odescentBlockSize
-	}
-	if err := params.Int("graph_iter_turn", p.GraphIterTurn, 1, 1000); err != nil {
+	k, err := params.ParseODescentKeys(raw, p.GraphType == "odescent", p.MaxDegree)
+	if err != nil || p.GraphType != "odescent" {
 		return err
 	}
-	if r := p.NeighborSampleRate; !(r > 0 && r <= 1) {
-		return api.Errorf(api.InvalidArgument, "key \"neighbor_sample_rate\": %g is out of range (0, 1]", r)
+	if !k.AlphaGiven {
+		p.Alpha = params.ODescentAlpha
 	}
-	if err := params.Int("min_in_degree", p.MinInDegree, 0, p.MaxDegree); err != nil {
-		return err
-	}
-	return params.Int("build_block_size", p.BuildBlockSize, 1, 1<<30)
+	p.GraphIterTurn, p.NeighborSampleRate = k.GraphIterTurn, k.NeighborSampleRate
+	p.MinInDegree, p.BuildBlockSize = k.MinInDegree, k.BuildBlockSize
+	return nil
 }
 
 // linkODescent links the nodes of a Build on an odescent index: ODescent over all of them at

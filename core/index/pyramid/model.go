@@ -20,14 +20,16 @@ func (x *Index) ExportModel() (api.Engine, error) {
 	c := &params.Create{DType: params.Float32, Metric: x.metric, Dim: x.dim}
 	y := &Index{dim: x.dim, metric: x.metric, p: x.p, threads: x.threads, labels: store.NewLabels(), rng: newRNG(), modelID: x.modelID}
 	var err error
-	if y.base, err = quant.New(x.base.Name(), c.Dim, c.Metric, x.p.quantOptions()); err != nil {
+	if y.base, y.split, err = newBase(c, x.p); err != nil {
 		return nil, err
 	}
 	if err := copyState(x.base, y.base); err != nil {
 		return nil, err
 	}
 	y.baseCodes = store.NewCodes(y.base)
-	if x.precise != nil {
+	if y.split != nil {
+		y.precise, y.preciseCodes = y.split, store.NewCodes(y.split)
+	} else if x.precise != nil {
 		if y.precise, err = quant.New(x.precise.Name(), c.Dim, c.Metric, x.p.preciseOptions()); err != nil {
 			return nil, err
 		}
@@ -210,7 +212,9 @@ func (x *Index) mergeOne(src int, y *Index, mapID func(int64) (int64, bool), onM
 					}
 					x.place(h, inner, splitPath(m.paths[hi]), func(n *node) {
 						if n.g != nil {
-							pending = append(pending, x.addGraphNode(n, uint32(len(n.members)-1), -1))
+							if pl, ok := x.addGraphMember(n, uint32(len(n.members)-1), -1); ok {
+								pending = append(pending, pl)
+							}
 						} else if !seen[n] {
 							seen[n] = true
 							touched = append(touched, n)

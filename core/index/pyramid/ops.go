@@ -16,10 +16,13 @@ func (x *Index) CalcDistanceByIDs(query []float32, ids []int64, out []float32) e
 	c, pool := x.getCtx()
 	defer c.put(pool)
 	codes, comp := x.baseCodes, c.base
-	if x.preciseCodes != nil {
+	if x.preciseCodes != nil && x.split == nil {
 		codes, comp = x.preciseCodes, c.precise
 	}
 	comp.SetQuery(query)
+	if x.split != nil {
+		c.splitc.SetQuery(query)
+	}
 	var one [1]uint32
 	for i, id := range ids {
 		r, ok := x.labels.Lookup(id)
@@ -28,6 +31,10 @@ func (x *Index) CalcDistanceByIDs(query []float32, ids []int64, out []float32) e
 			continue
 		}
 		one[0] = r
+		if x.split != nil {
+			c.splitc.DistanceSplitBatch(x.baseCodes.Slab(), x.preciseCodes.Slab(), one[:], out[i:i+1])
+			continue
+		}
 		comp.DistanceBatch(codes.Slab(), one[:], out[i:i+1])
 	}
 	return nil
@@ -90,6 +97,9 @@ func (x *Index) MemoryUsage() int64 {
 			if n.g != nil {
 				b += n.g.MemoryUsage()
 			}
+			if n.dups != nil {
+				b += n.dups.memoryUsage()
+			}
 		})
 	}
 	return b
@@ -123,6 +133,9 @@ type LevelStats struct {
 	// path reaches); Edges the bottom-layer edges of its graphs.
 	Vectors int   `json:"vectors"`
 	Edges   int64 `json:"edges"`
+	// Duplicates counts the vectors its graphs hold as duplicates of another
+	// (support_duplicate).
+	Duplicates int `json:"duplicates,omitempty"`
 	// MaxGroup is the largest group (the vectors of one prefix) at this level.
 	MaxGroup int `json:"max_group"`
 }
@@ -164,6 +177,7 @@ func (x *Index) Stats() Stats {
 				ls.NoIndexNodes++
 			case n.graphReady():
 				ls.GraphNodes++
+				ls.Duplicates += n.numDups()
 				for i := 0; i < n.g.Len(); i++ {
 					nb = n.g.Neighbors(0, uint32(i), nb[:0])
 					ls.Edges += int64(len(nb))

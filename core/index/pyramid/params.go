@@ -27,10 +27,12 @@ type Params struct {
 	EfConstruction int `json:"ef_construction"`
 	// Alpha relaxes the pruning heuristic (default 1.2, in (0, 10]).
 	Alpha float64 `json:"alpha"`
-	// GraphType is the sub-graph construction; only "nsw" is available.
+	// GraphType is the sub-graph construction of a Build: "nsw" (insertion, the default) or
+	// "odescent" (each sub-graph built at once by ODescent over its group); vectors added
+	// after the build are inserted as nsw does.
 	GraphType string `json:"graph_type"`
-	// GraphIterTurn, NeighborSampleRate, MinInDegree and BuildBlockSize are ODescent's keys,
-	// refused with graph_type "nsw".
+	// GraphIterTurn, NeighborSampleRate, MinInDegree and BuildBlockSize are ODescent's keys
+	// (defaults 30, 0.2, 1, 10000; see params.ParseODescentKeys), refused with graph_type "nsw".
 	GraphIterTurn      *int     `json:"graph_iter_turn"`
 	NeighborSampleRate *float64 `json:"neighbor_sample_rate"`
 	MinInDegree        *int     `json:"min_in_degree"`
@@ -48,7 +50,9 @@ type Params struct {
 	// NoBuildLevels are the tree levels (0 is the root) that get no graph: a search that starts
 	// at such a node searches the graphs of its children.
 	NoBuildLevels []int `json:"no_build_levels"`
-	// SupportDuplicate (duplicate-vector handling) is not available; only false is accepted.
+	// SupportDuplicate records a vector whose build codes equal those of a vector already in a
+	// sub-graph as that vector's duplicate instead of linking it (see dup.go); searches return
+	// the duplicates with their head.
 	SupportDuplicate bool `json:"support_duplicate"`
 	// PersistSourceID (build caches) is not available; only false is accepted.
 	PersistSourceID bool `json:"persist_source_id"`
@@ -71,8 +75,9 @@ type Params struct {
 	PreciseFilePath string `json:"precise_file_path"`
 
 	codebook quant.CodebookOptions
-	hiers    []hierParams // the path trees, one unnamed tree without "hierarchies"
-	named    bool         // "hierarchies" was given
+	od       params.ODescentKeys // the odescent keys, filled in (graph_type "odescent")
+	hiers    []hierParams        // the path trees, one unnamed tree without "hierarchies"
+	named    bool                // "hierarchies" was given
 }
 
 // hierParams are the build settings of one path tree.
@@ -133,20 +138,12 @@ func parseParams(c *params.Create) (Params, error) {
 	}
 	p.NoBuildLevels = levels
 	switch p.GraphType {
-	case "nsw":
-		for _, k := range []struct {
-			key string
-			set bool
-		}{{"graph_iter_turn", p.GraphIterTurn != nil}, {"neighbor_sample_rate", p.NeighborSampleRate != nil},
-			{"min_in_degree", p.MinInDegree != nil}, {"build_block_size", p.BuildBlockSize != nil}} {
-			if k.set {
-				return p, api.Errorf(api.InvalidArgument, "key %q is only for graph_type \"odescent\"", k.key)
-			}
-		}
-	case "odescent":
-		return p, api.Errorf(api.InvalidArgument, "key \"graph_type\": \"odescent\" is not available for pyramid yet; use \"nsw\"")
+	case "nsw", "odescent":
 	default:
 		return p, api.Errorf(api.InvalidArgument, "key \"graph_type\": %q is not one of nsw, odescent", p.GraphType)
+	}
+	if p.od, err = params.ParseODescentKeys(c.IndexParam, p.GraphType == "odescent", p.MaxDegree); err != nil {
+		return p, err
 	}
 	for _, io := range []struct{ key, v string }{{"base_io_type", p.BaseIOType}, {"precise_io_type", p.PreciseIOType}} {
 		switch io.v {
@@ -155,13 +152,8 @@ func parseParams(c *params.Create) (Params, error) {
 			return p, api.Errorf(api.InvalidArgument, "key %q: %q is not available (only memory_io, block_memory_io)", io.key, io.v)
 		}
 	}
-	for _, f := range []struct {
-		key string
-		v   bool
-	}{{"support_duplicate", p.SupportDuplicate}, {"persist_source_id", p.PersistSourceID}} {
-		if f.v {
-			return p, api.Errorf(api.InvalidArgument, "key %q: true is not available for pyramid", f.key)
-		}
+	if p.PersistSourceID {
+		return p, api.Errorf(api.InvalidArgument, "key \"persist_source_id\": true is not available for pyramid (it has no build cache)")
 	}
 	if p.SQ4UniformTruncRate != nil {
 		if err := params.Float("sq4_uniform_trunc_rate", *p.SQ4UniformTruncRate, 0, 0.5); err != nil {
@@ -173,7 +165,16 @@ func parseParams(c *params.Create) (Params, error) {
 		return p, err
 	}
 	if cb.RaBitQVersion == "split" {
-		return p, api.Errorf(api.InvalidArgument, "key \"rabitq_version\": %q is not available for pyramid", p.RaBitQVersion)
+		switch {
+		case p.BaseQuantizationType != "rabitq":
+			return p, api.Errorf(api.InvalidArgument, "key \"rabitq_version\": %q needs base_quantization_type \"rabitq\", got %q", p.RaBitQVersion, p.BaseQuantizationType)
+		case !p.UseReorder:
+			return p, api.Errorf(api.InvalidArgument, "key \"rabitq_version\": %q keeps the remaining bits in the precise codes and needs use_reorder true", p.RaBitQVersion)
+		case p.PreciseQuantizationType != "rabitq":
+			return p, api.Errorf(api.InvalidArgument, "key \"rabitq_version\": %q needs precise_quantization_type \"rabitq\", got %q", p.RaBitQVersion, p.PreciseQuantizationType)
+		case cb.RaBitQBitsPrecise < 1:
+			return p, api.Errorf(api.InvalidArgument, "key \"rabitq_version\": %q needs rabitq_bits_per_dim_precise (1..%d)", p.RaBitQVersion, 8-cb.RaBitQBitsBase)
+		}
 	}
 	p.codebook = cb
 	top := hierParams{MaxDegree: p.MaxDegree, EfConstruction: p.EfConstruction, Alpha: p.Alpha, NoBuildLevels: p.NoBuildLevels, IndexMinSize: p.IndexMinSize}

@@ -43,6 +43,8 @@ type info struct {
 	Named           bool       `json:"named"`
 	GraphType       string     `json:"graph_type"`
 	Model           string     `json:"model"`
+	// SupportDuplicate is support_duplicate; the groups are recomputed from the codes on load.
+	SupportDuplicate bool `json:"support_duplicate,omitempty"`
 }
 
 // hierInfo is what a file records of a hierarchy's build settings: a file loads only into an
@@ -58,7 +60,8 @@ type hierInfo struct {
 
 func (x *Index) info() info {
 	inf := info{Base: x.base.Name(), BaseTrained: x.base.Trained(), BaseCodeSize: x.base.CodeSize(),
-		Raw: x.raw != nil, Dim: x.dim, Named: x.p.named, GraphType: x.p.GraphType, Model: strconv.FormatUint(x.modelID, 16)}
+		Raw: x.raw != nil, Dim: x.dim, Named: x.p.named, GraphType: x.p.GraphType, Model: strconv.FormatUint(x.modelID, 16),
+		SupportDuplicate: x.p.SupportDuplicate}
 	if x.precise != nil {
 		inf.Precise, inf.PreciseTrained, inf.PreciseCodeSize = x.precise.Name(), x.precise.Trained(), x.precise.CodeSize()
 	}
@@ -431,6 +434,8 @@ func (x *Index) Load(f *serial.File) error {
 		return mismatch("precise code size", inf.PreciseCodeSize, want.PreciseCodeSize)
 	case inf.Raw != want.Raw:
 		return mismatch("store_raw_vector", inf.Raw, want.Raw)
+	case inf.SupportDuplicate != want.SupportDuplicate:
+		return mismatch("support_duplicate", inf.SupportDuplicate, want.SupportDuplicate)
 	case inf.Named != want.Named || len(inf.Hierarchies) != len(want.Hierarchies):
 		return mismatch("hierarchies", inf.Hierarchies, want.Hierarchies)
 	}
@@ -511,6 +516,11 @@ func (x *Index) Load(f *serial.File) error {
 		x.modelID = id
 	}
 	x.labels, x.baseCodes, x.preciseCodes, x.raw, x.hiers = labels, baseCodes, preciseCodes, raw, hiers
+	if x.p.SupportDuplicate {
+		for _, h := range x.hiers {
+			x.rebuildDups(h)
+		}
+	}
 	x.resetPools()
 	return nil
 }

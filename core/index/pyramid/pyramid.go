@@ -51,7 +51,8 @@ type Index struct {
 
 	base         quant.Quantizer
 	baseCodes    *store.Codes
-	precise      quant.Quantizer // nil unless use_reorder
+	precise      quant.Quantizer    // nil unless use_reorder
+	split        quant.SplitPrecise // precise as the rest records of rabitq's split layout, else nil
 	preciseCodes *store.Codes
 	raw          *store.Codes // fp32 copy when store_raw_vector
 	labels       *store.Labels
@@ -71,9 +72,9 @@ func New(c *params.Create) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, err := quant.New(p.BaseQuantizationType, c.Dim, c.Metric, p.quantOptions())
+	base, split, err := newBase(c, p)
 	if err != nil {
-		return nil, api.Wrap(api.InvalidArgument, err, "key \"base_quantization_type\"")
+		return nil, err
 	}
 	x := &Index{
 		dim: c.Dim, metric: c.Metric, p: p, threads: p.buildThreads(),
@@ -82,7 +83,10 @@ func New(c *params.Create) (*Index, error) {
 	}
 	x.LabelView = store.LabelView{Mu: &x.mu, Table: func() *store.Labels { return x.labels }, Index: Name}
 	x.parsed.Parse = parseSearch
-	if p.UseReorder {
+	switch {
+	case split != nil:
+		x.precise, x.preciseCodes, x.split = split, store.NewCodes(split), split
+	case p.UseReorder:
 		pq, err := quant.New(p.PreciseQuantizationType, c.Dim, c.Metric, p.preciseOptions())
 		if err != nil {
 			return nil, api.Wrap(api.InvalidArgument, err, "key \"precise_quantization_type\"")
@@ -207,7 +211,7 @@ func (x *Index) Add(vectors []float32, ids []int64, onInsert api.InsertHook) ([]
 // buildStore returns the codes the graphs are built on: the precise codes when the index
 // reranks with them, else the base codes.
 func (x *Index) buildStore() *store.Codes {
-	if x.preciseCodes != nil {
+	if x.preciseCodes != nil && x.split == nil {
 		return x.preciseCodes
 	}
 	return x.baseCodes
@@ -266,7 +270,11 @@ func (x *Index) InsertWithPaths(vectors []float32, ids []int64, paths map[string
 			return err
 		})
 	}
-	if lerr := x.linkAll(pending, vectors); lerr != nil {
+	link := x.linkAll
+	if build && x.p.GraphType == "odescent" {
+		link = x.linkODescent
+	}
+	if lerr := link(pending, vectors); lerr != nil {
 		return failed, lerr
 	}
 	return failed, err
@@ -383,7 +391,9 @@ func (x *Index) appendRows(vectors []float32, ids []int64, byHier [][]string, lo
 			}
 			x.place(h, inner, splitPath(byHier[hi][i]), func(n *node) {
 				if n.g != nil {
-					pending = append(pending, x.addGraphNode(n, uint32(len(n.members)-1), int32(i)))
+					if pl, ok := x.addGraphMember(n, uint32(len(n.members)-1), int32(i)); ok {
+						pending = append(pending, pl)
+					}
 				} else if !seen[n] {
 					seen[n] = true
 					touched = append(touched, n)
@@ -424,7 +434,9 @@ func (x *Index) openGraphs(touched []*node, first uint32, rowOf []int32, pending
 			if m >= first && int(m-first) < len(rowOf) {
 				row = rowOf[m-first]
 			}
-			pending = append(pending, x.addGraphNode(n, uint32(local), row))
+			if pl, ok := x.addGraphMember(n, uint32(local), row); ok {
+				pending = append(pending, pl)
+			}
 		}
 	}
 	return pending
@@ -596,6 +608,9 @@ func (lk *linker) builder(n *node) *graph.Builder {
 	}
 	h := lk.x.hierOf(n)
 	b := &graph.Builder{G: n.g, Alpha: float32(h.hp.Alpha), EfConstruction: h.hp.EfConstruction}
+	if lk.x.p.SupportDuplicate {
+		b.Skip = n.skipDup // duplicates stay without edges (their heads lead to them)
+	}
 	if n.identity {
 		b.Quant, b.Slab = lk.plain, lk.slab
 	} else {

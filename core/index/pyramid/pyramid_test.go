@@ -174,7 +174,11 @@ func TestCreateParameters(t *testing.T) {
 		{`,"index_min_size":50,"no_build_levels":[0,2],"use_reorder":true,"store_raw_vector":true`, true},
 		{`,"hierarchies":["site",{"name":"category","max_degree":8,"no_build_levels":[0],"index_min_size":3,"alpha":1.0,"ef_construction":40}]`, true},
 		{`,"base_quantization_type":"sq8","build_thread_count":2`, true},
-		{`,"graph_type":"odescent"`, false},
+		{`,"graph_type":"odescent"`, true},
+		{`,"graph_type":"odescent","graph_iter_turn":5,"neighbor_sample_rate":0.5,"min_in_degree":2,"build_block_size":100,"alpha":1.0`, true},
+		{`,"graph_type":"odescent","neighbor_sample_rate":0`, false},
+		{`,"graph_type":"odescent","min_in_degree":17`, false},
+		{`,"graph_type":"odescent","graph_iter_turn":0`, false},
 		{`,"graph_type":"bogus"`, false},
 		{`,"graph_iter_turn":10`, false},
 		{`,"max_degree":2`, false},
@@ -190,9 +194,12 @@ func TestCreateParameters(t *testing.T) {
 		{`,"hierarchies":[{"name":"a","max_degree":0}]`, false},
 		{`,"hierarchies":[{"name":"a","bogus":1}]`, false},
 		{`,"hierarchies":[3]`, false},
-		{`,"support_duplicate":true`, false},
+		{`,"support_duplicate":true`, true},
+		{`,"persist_source_id":true`, false},
 		{`,"bogus":1`, false},
-		{`,"rabitq_version":"split","base_quantization_type":"rabitq","use_reorder":true,"precise_quantization_type":"rabitq","rabitq_bits_per_dim_precise":3`, false},
+		{`,"rabitq_version":"split","base_quantization_type":"rabitq","use_reorder":true,"precise_quantization_type":"rabitq","rabitq_bits_per_dim_precise":3`, true},
+		{`,"rabitq_version":"split","base_quantization_type":"rabitq","precise_quantization_type":"rabitq","rabitq_bits_per_dim_precise":3`, false},
+		{`,"rabitq_version":"split","base_quantization_type":"sq8","use_reorder":true,"precise_quantization_type":"rabitq","rabitq_bits_per_dim_precise":3`, false},
 	} {
 		_, err := core.CreateIndex("pyramid", fmt.Sprintf(`{"dtype":"float32","metric_type":"l2","dim":%d,"index_param":{"max_degree":16%s}}`, dim, c.extra))
 		if c.ok {
@@ -555,10 +562,12 @@ func TestFeaturesAreTruthful(t *testing.T) {
 		api.SupportKnnSearchWithIDFilter, api.SupportRangeSearch, api.SupportRangeSearchWithIDFilter, api.SupportDeleteByID,
 		api.SupportCalDistanceByID, api.SupportGetRawVectorByIDs, api.SupportSerializeFile, api.SupportDeserializeFile,
 		api.SupportClone, api.SupportExportModel, api.SupportMergeIndex, api.SupportGetMemoryUsage, api.SupportSearchConcurrent, api.SupportAddConcurrent,
-		api.SupportMetricTypeL2, api.SupportMetricTypeInnerProduct, api.SupportMetricTypeCosine} {
+		api.SupportMetricTypeL2, api.SupportMetricTypeInnerProduct, api.SupportMetricTypeCosine, api.SupportEstimateMemory} {
 		require.True(t, idx.CheckFeature(f), "%d", f)
 	}
-	for _, f := range []api.Feature{api.NeedTrain, api.SupportEstimateMemory, api.SupportKnnIteratorFilterSearch, api.SupportFeedback} {
+	// VSAG's pyramid has no iterator search: KNN_ITERATOR_FILTER_SEARCH (9) and
+	// CONTINUE_SEARCH_SESSION (52) stay off
+	for _, f := range []api.Feature{api.NeedTrain, api.SupportKnnIteratorFilterSearch, api.SupportContinueSearchSession, api.SupportFeedback} {
 		require.False(t, idx.CheckFeature(f), "%d", f)
 	}
 	sq := create(t, "l2", `,"base_quantization_type":"sq8"`)

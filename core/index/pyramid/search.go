@@ -18,6 +18,7 @@ type searchCtx struct {
 	base    quant.Computer
 	mapped  *mappedComp // reads through a sub-graph's members; wraps base (one SetQuery for both)
 	precise quant.Computer
+	splitc  quant.SplitComputer // the precise distances of the split layout (base + rest records)
 	heap    *topk.MaxHeap
 	ids     []uint32
 	dists   []float32
@@ -32,6 +33,10 @@ type searchCtx struct {
 	members []uint32                // of the sub-graph being searched
 	keepMap func(local uint32) bool
 	keepID  func(inner uint32) bool
+	// dupNode is the sub-graph being searched when it holds duplicates (support_duplicate),
+	// keepGrp its keep function: a head stays while it or one of its duplicates may be returned.
+	dupNode *node
+	keepGrp func(local uint32) bool
 }
 
 func (x *Index) getCtx() (*searchCtx, *sync.Pool) {
@@ -40,18 +45,22 @@ func (x *Index) getCtx() (*searchCtx, *sync.Pool) {
 	if c == nil {
 		c = &searchCtx{s: graph.NewSearcher(x.p.MaxDegree), base: x.base.NewComputer(), heap: topk.NewMaxHeap(16)}
 		c.mapped = &mappedComp{Computer: c.base, stride: x.base.CodeSize()}
-		if x.precise != nil {
+		switch {
+		case x.split != nil:
+			c.splitc = x.split.NewSplitComputer()
+		case x.precise != nil:
 			c.precise = x.precise.NewComputer()
 		}
 		c.keepMap = func(local uint32) bool { return c.live(c.members[local]) }
 		c.keepID = func(inner uint32) bool { return c.passes(inner) }
+		c.keepGrp = c.keepGroup
 	}
 	return c, pool
 }
 
 // put returns c to the pool it came from, dropping what it refers to of the last query.
 func (c *searchCtx) put(pool *sync.Pool) {
-	c.filter, c.extra, c.labels, c.removed, c.members = nil, nil, nil, nil, nil
+	c.filter, c.extra, c.labels, c.removed, c.members, c.dupNode = nil, nil, nil, nil, nil, nil
 	c.mapped.codes = nil
 	pool.Put(c)
 }
@@ -312,6 +321,10 @@ func (x *Index) searchNode(c *searchCtx, q *query, n *node) {
 		p.HopsLimit = q.hops
 	}
 	var sp graph.Space
+	dups := n.hasDups()
+	if dups {
+		c.members, c.dupNode = n.members, n
+	}
 	if n.identity {
 		sp = graph.Space{Comp: c.base, Slab: x.baseCodes.Slab()}
 		p.Removed = c.removed
@@ -325,7 +338,20 @@ func (x *Index) searchNode(c *searchCtx, q *query, n *node) {
 			p.Keep = c.keepMap
 		}
 	}
+	if dups {
+		p.Removed, p.Keep = nil, c.keepGrp
+	}
 	res := c.s.Search(n.g, sp, &p)
+	if dups {
+		if q.rangeQ {
+			c.appendGroups(n, c.s.InRange)
+			if x.precise == nil {
+				return
+			}
+		}
+		c.appendGroups(n, res)
+		return
+	}
 	if q.rangeQ {
 		for _, it := range c.s.InRange {
 			c.items = append(c.items, topk.Item{Dist: it.Dist, ID: n.members[it.ID]})
@@ -428,7 +454,6 @@ func (x *Index) rerank(c *searchCtx, v []float32, items []topk.Item) []topk.Item
 	if x.precise == nil || len(items) == 0 {
 		return items
 	}
-	c.precise.SetQuery(v)
 	ids := c.ids[:0]
 	for _, it := range items {
 		ids = append(ids, it.ID)
@@ -438,7 +463,13 @@ func (x *Index) rerank(c *searchCtx, v []float32, items []topk.Item) []topk.Item
 		c.dists = make([]float32, len(ids))
 	}
 	d := c.dists[:len(ids)]
-	c.precise.DistanceBatch(x.preciseCodes.Slab(), ids, d)
+	if x.split != nil {
+		c.splitc.SetQuery(v)
+		c.splitc.DistanceSplitBatch(x.baseCodes.Slab(), x.preciseCodes.Slab(), ids, d)
+	} else {
+		c.precise.SetQuery(v)
+		c.precise.DistanceBatch(x.preciseCodes.Slab(), ids, d)
+	}
 	c.s.DistCmp += int64(len(ids))
 	for i := range items {
 		items[i].Dist = d[i]

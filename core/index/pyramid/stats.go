@@ -35,7 +35,7 @@ func (x *Index) Representations() api.Representations {
 	switch {
 	case x.raw != nil:
 		r.Best, r.Separate, r.BestExact = "fp32 raw vectors", true, true
-	case x.preciseCodes != nil:
+	case x.preciseCodes != nil && x.split == nil:
 		r.Best, r.Separate, r.BestExact = x.precise.Name()+" precise codes", true, quant.Exact(x.precise)
 	default:
 		r.Best, r.BestExact = x.base.Name()+" base codes", r.BaseExact
@@ -48,7 +48,7 @@ func (x *Index) best() (*store.Codes, quant.Quantizer) {
 	switch {
 	case x.raw != nil:
 		return x.raw, x.raw.Quantizer()
-	case x.preciseCodes != nil:
+	case x.preciseCodes != nil && x.split == nil: // rest records alone measure nothing
 		return x.preciseCodes, x.precise
 	}
 	return x.baseCodes, x.base

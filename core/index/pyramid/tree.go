@@ -57,6 +57,8 @@ type node struct {
 	own []uint32
 	// sinceRepair counts the graph nodes linked since the graph's last reachability repair.
 	sinceRepair atomic.Int64
+	// dups are the duplicate groups of g (support_duplicate; see dup.go), nil without any.
+	dups *dupSet
 }
 
 func newNode(key string, parent *node, build bool) *node {
