@@ -379,6 +379,7 @@ def _shard_file(shard: int, generation: int) -> str:
 
 def _save_entry(index: Index, root: str, shard: int, generation: int) -> Dict[str, Any]:
     name = _shard_file(shard, generation)
+    os.makedirs(root, exist_ok=True)
     path = os.path.join(root, name)
     index.save(path)
     n = index.get_num_elements()
