@@ -256,12 +256,11 @@ def _kmeans(x: np.ndarray, k: int, metric: str, iters: int = 20, seed: int = 0) 
         closest = np.minimum(closest, _scores(x, c[j:j + 1], "l2")[:, 0])
     for _ in range(iters):
         a = _scores(x, c, "l2").argmin(1)
-        counts = np.bincount(a, minlength=k)
-        sums = np.zeros_like(c, dtype=np.float64)
-        np.add.at(sums, a, x)
-        moved = counts > 0
         new = c.copy()
-        new[moved] = (sums[moved] / counts[moved, None]).astype(np.float32)
+        for j in range(k):
+            members = x[a == j]
+            if len(members):
+                new[j] = members.mean(0)
         if metric != "l2":
             new = _unit(new)
         if np.allclose(new, c):
@@ -356,19 +355,18 @@ def _part(parts: List[Tuple[np.ndarray, np.ndarray]], shard: int) -> Tuple[np.nd
     return parts[shard]
 
 
-def _train_model(root: str, index_name: str, create_params: str,
-                 sample: np.ndarray) -> Tuple[Optional[bytes], Optional[Dict[str, Any]]]:
-    """_train_model trains an index on the sample and writes its exported, empty model to the
-    root; (None, None) for index types without a model to export."""
+def _train_model(index_name: str, create_params: str, sample: np.ndarray) -> Optional[bytes]:
+    """_train_model trains an index on the sample and returns its exported, empty model
+    serialized; None for index types without a model to export."""
     index = Index(index_name, create_params)
     try:
         if not index.check_feature(Feature.SUPPORT_EXPORT_MODEL):
-            return None, None
+            return None
         index.train(np.ascontiguousarray(sample))
         model = index.export_model()
         data = model.serialize()
         model.close()
-        return data, _write_model(root, data)
+        return data
     finally:
         index.close()
 
@@ -390,13 +388,35 @@ def _save_entry(index: Index, root: str, shard: int, generation: int) -> Dict[st
             "id_min": None if lo is None else int(lo), "id_max": None if hi is None else int(hi)}
 
 
+def _load_part(part: Any) -> Tuple[np.ndarray, np.ndarray]:
+    """_load_part returns a part's (vectors, labels): given as such, or as the paths of two
+    staged .npy files."""
+    if isinstance(part, tuple) and len(part) == 3 and part[0] == "files":
+        return np.load(part[1]), np.load(part[2])
+    return part[0], part[1]
+
+
+def _stage(root: str, shard: int, x: np.ndarray, ids: np.ndarray) -> Tuple[str, str, str]:
+    """_stage writes a shard's rows under root/.staging for the worker that builds it."""
+    folder = os.path.join(root, ".staging")
+    os.makedirs(folder, exist_ok=True)
+    tag = uuid.uuid4().hex[:8]
+    vp = os.path.join(folder, f"part-{shard:04d}-{tag}.npy")
+    ip = os.path.join(folder, f"part-{shard:04d}-{tag}.ids.npy")
+    np.save(vp, x)
+    np.save(ip, ids)
+    return ("files", vp, ip)
+
+
 def _build_shard(root: str, shard: int, index_name: str, create_params: str,
                  model: Optional[bytes], metric: str, parts: Sequence[Tuple[np.ndarray, np.ndarray]],
                  routing: int, seed: int) -> Tuple[Dict[str, Any], np.ndarray, float]:
     """_build_shard builds one shard from its parts, writes it under root and returns its
     manifest entry, its routing centroids and the seconds the build itself took."""
-    vecs = [p[0] for p in parts if len(p[0])]
-    labs = [p[1] for p in parts if len(p[1])]
+    loaded = [_load_part(p) for p in parts]
+    vecs = [p[0] for p in loaded if len(p[0])]
+    labs = [p[1] for p in loaded if len(p[1])]
+    del loaded
     if not vecs:
         raise InvalidArgumentError(f"shard {shard} would be empty: fewer rows than shards, or "
                                    "a partition that leaves a shard empty",
@@ -456,14 +476,15 @@ def build_sharded(client: Any, index_name: str, create_params: Parameters, data:
                   ids: Any = None, shards: int = 4, root: PathLike = "", *,
                   partition: str = "kmeans", sample_size: int = 10000, balance: float = 1.15,
                   routing_centroids: int = _ROUTING_PER_SHARD, seed: int = 0,
-                  overwrite: bool = False) -> Dict[str, Any]:
+                  overwrite: bool = False, stage: str = "auto") -> Dict[str, Any]:
     """build_sharded builds an index in shards as Dask tasks and writes them under root.
 
     Steps: a sample of the rows is drawn (by the workers for Dask arrays and files); where the
     partition is k-means its ``shards`` centroids are learnt from the sample (balanced so no
     shard exceeds ``balance`` times the mean); where the index type has a model to export
     (hgraph, ivf: quantizer ranges, codebooks, IVF centroids) one index is trained on the sample
-    on a worker and its empty model written to ``root/model.vsag``; every block of rows is split
+    (in the calling process, which gathers the sample) and its empty model written to
+    ``root/model.vsag``; every block of rows is split
     by partition; and one task per shard builds its index from the shared model (so shards share
     one quantizer), writes ``shard-NNNN-g0.vsag`` and learns a few routing centroids. The
     manifest is written last, by atomic rename: a root without ``manifest.json`` holds no index.
@@ -488,6 +509,11 @@ def build_sharded(client: Any, index_name: str, create_params: Parameters, data:
         routing_centroids: centroids per shard kept for query routing.
         seed: seed of the sampling and k-means.
         overwrite: replace an existing manifest under root (its files are removed).
+        stage: how the rows of a numpy array reach the workers: ``"files"`` (each shard's rows
+            are written under ``root/.staging`` and read there by the worker building it, then
+            removed: the cheapest way when the client shares the root's storage),
+            ``"scatter"`` (sent through Dask), or ``"auto"`` (files when the client can write
+            the root).
 
     Returns:
         The manifest (a dict, as written to ``root/manifest.json``).
@@ -503,12 +529,23 @@ def build_sharded(client: Any, index_name: str, create_params: Parameters, data:
                                    operation=op)
     if not isinstance(shards, int) or isinstance(shards, bool) or shards < 1:
         raise InvalidArgumentError(f"shards must be an integer >= 1, got {shards!r}", operation=op)
+    if stage not in ("auto", "files", "scatter"):
+        raise InvalidArgumentError(f'stage must be "auto", "files" or "scatter", got {stage!r}',
+                                   operation=op)
     if partition not in ("kmeans", "contiguous"):
         raise InvalidArgumentError(f'partition must be "kmeans" or "contiguous", got '
                                    f"{partition!r}", operation=op)
     params = _params_dict(create_params)
     metric = str(params.get("metric_type", "l2")).lower()
     kind, rows = _rows_of(data)
+
+    phases: Dict[str, float] = {}
+    clock = [time.perf_counter()]
+
+    def phase(name: str) -> None:
+        now = time.perf_counter()
+        phases[name] = round(now - clock[0], 4)
+        clock[0] = now
 
     old = _run(client, _try_read_manifest, root)
     if old is not None and not overwrite:
@@ -554,6 +591,7 @@ def build_sharded(client: Any, index_name: str, create_params: Parameters, data:
         sources = []
 
     # The sample: drawn from every block in proportion to its size.
+    phase("blocks")
     want = min(sample_size, n)
     if kind == "numpy":
         pick = np.sort(np.random.default_rng(seed).choice(n, want, replace=False))
@@ -564,8 +602,11 @@ def build_sharded(client: Any, index_name: str, create_params: Parameters, data:
                  for b, (src, (_, cnt)) in enumerate(zip(sources, block_rows)) if cnt]
         sample = np.concatenate(client.gather(tasks))
 
+    phase("sample")
     if partition == "kmeans" and shards > 1:
-        cents = _kmeans(sample, shards, metric, seed=seed)
+        # a few hundred rows per centroid place a handful of centroids well
+        few = sample[:min(len(sample), 500 * shards)]
+        cents = _kmeans(few, shards, metric, iters=15, seed=seed)
         bias = _balance(_scores(sample, cents, metric), balance)
         spec: Dict[str, Any] = {"kind": "kmeans", "centroids": cents, "bias": bias,
                                 "metric": metric}
@@ -578,21 +619,32 @@ def build_sharded(client: Any, index_name: str, create_params: Parameters, data:
         _run(client, _remove_files, root,
              [s["file"] for s in old["shards"]] + [MANIFEST, "routing.npy", "model.vsag"])
 
-    sample_f = client.scatter(sample, hash=False)
-    model_bytes, model_info = client.submit(_train_model, root, index_name, params_json,
-                                            sample_f, pure=False).result()
-    model_f = (client.scatter(model_bytes, broadcast=True, hash=False)
-               if model_bytes is not None else None)
+    phase("partition")
+    # The sample is here already: training here saves sending it to a worker and back.
+    model_bytes = _train_model(index_name, params_json, sample)
+    model_info = None
+    model_f = None
+    if model_bytes is not None:
+        model_f = client.scatter(model_bytes, broadcast=True, hash=False)
+        model_info = client.submit(_write_model, root, model_f, pure=False).result()
 
+    phase("model")
     workers = _worker_list(client)
     shard_parts: List[List[Any]] = [[] for _ in range(shards)]
+    staged: List[str] = []
     if kind == "numpy":
         a = _assign(rows, np.arange(n), spec)
+        via_files = stage == "files" or (stage == "auto" and _writable(root))
         for s in range(shards):
             sel = np.flatnonzero(a == s)
             x = np.ascontiguousarray(rows[sel])
-            shard_parts[s].append(client.scatter([(x, labels[sel])], hash=False,
-                                                 workers=[workers[s % len(workers)]])[0])
+            if via_files:
+                part = _stage(root, s, x, labels[sel])
+                staged.extend(part[1:])
+                shard_parts[s].append(part)
+            else:
+                shard_parts[s].append(client.scatter([(x, labels[sel])], hash=False,
+                                                     workers=[workers[s % len(workers)]])[0])
             del x
     else:
         for b, (src, (start, cnt)) in enumerate(zip(sources, block_rows)):
@@ -603,13 +655,25 @@ def build_sharded(client: Any, index_name: str, create_params: Parameters, data:
             for s in range(shards):
                 shard_parts[s].append(client.submit(_part, split, s, pure=False))
 
-    t0 = time.perf_counter()
+    phase("distribute")
     futures = [client.submit(_build_shard, root, s, index_name, params_json, model_f, metric,
                              shard_parts[s], routing_centroids, seed + s, pure=False,
                              key=f"vsag-build-shard-{s}-{uuid.uuid4().hex[:8]}")
                for s in range(shards)]
-    results = client.gather(futures)
-    wall = time.perf_counter() - t0
+    try:
+        results = client.gather(futures)
+    finally:
+        for path in staged:
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+        if staged:
+            try:
+                os.rmdir(os.path.dirname(staged[0]))
+            except OSError:
+                pass
+    phase("shards")
     del futures, shard_parts, sources
 
     entries = [r[0] for r in results]
@@ -631,10 +695,18 @@ def build_sharded(client: Any, index_name: str, create_params: Parameters, data:
         "routing": {"per_shard": int(routing_centroids), "metric": metric},
         "count": int(sum(e["count"] for e in entries)),
         "shards": entries,
-        "build_seconds": {"shards": [round(r[2], 4) for r in results], "wall": round(wall, 4)},
+        "build_seconds": {"shards": [round(r[2], 4) for r in results], "phases": phases},
         "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     return _run(client, _commit, root, manifest, routing, [])
+
+
+def _writable(root: str) -> bool:
+    try:
+        os.makedirs(root, exist_ok=True)
+        return os.access(root, os.W_OK)
+    except OSError:
+        return False
 
 
 def _dim_of(path: str) -> int:
