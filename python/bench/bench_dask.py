@@ -117,7 +117,8 @@ def rounds(fns: Dict[str, Callable[[], float]], reps: int) -> Dict[str, List[flo
 
 
 def fmt(values: List[float], unit: str = "", digits: int = 2) -> str:
-    return f"{statistics.median(values):.{digits}f}{unit} [{min(values):.{digits}f}..{max(values):.{digits}f}]"
+    lo, mid, hi = min(values), statistics.median(values), max(values)
+    return f"{mid:.{digits}f}{unit} [{lo:.{digits}f}..{hi:.{digits}f}]"
 
 
 def main() -> None:

@@ -40,7 +40,7 @@ import os
 import threading
 import time
 import uuid
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
 
@@ -409,8 +409,8 @@ def _stage(root: str, shard: int, x: np.ndarray, ids: np.ndarray) -> Tuple[str, 
 
 
 def _build_shard(root: str, shard: int, index_name: str, create_params: str,
-                 model: Optional[bytes], metric: str, parts: Sequence[Tuple[np.ndarray, np.ndarray]],
-                 routing: int, seed: int) -> Tuple[Dict[str, Any], np.ndarray, float]:
+                 model: Optional[bytes], metric: str, parts: Sequence[Any], routing: int,
+                 seed: int) -> Tuple[Dict[str, Any], np.ndarray, float]:
     """_build_shard builds one shard from its parts, writes it under root and returns its
     manifest entry, its routing centroids and the seconds the build itself took."""
     loaded = [_load_part(p) for p in parts]
@@ -823,6 +823,15 @@ class ShardActor:
 _Op = Tuple[str, Tuple[Any, ...]]
 
 
+def _first_error(errs: Sequence[Optional[Exception]]) -> Optional[Exception]:
+    """_first_error returns the first error that is not the library's, else the first one."""
+    found = [e for e in errs if e is not None]
+    for e in found:
+        if not isinstance(e, VsagError):
+            return e
+    return found[0] if found else None
+
+
 class _Shard:
     """_Shard is the client's view of one shard: its actor, its journal of unsaved updates."""
 
@@ -951,42 +960,56 @@ class ShardedIndex:
 
     def _call(self, calls: Sequence[Tuple[int, str, Tuple[Any, ...]]]) -> List[Any]:
         """_call runs actor methods (shard, method, args) concurrently and returns their results
-        in order; a lost worker's shards are reloaded and the whole batch retried once."""
-        try:
-            return self._gather(calls)
-        except VsagError:
-            raise
-        except Exception as exc:
-            if not self._recover():
-                raise
-            try:
-                return self._gather(calls)
-            except VsagError:
-                raise
-            except Exception as again:
-                raise RuntimeError(f"shard call failed after recovering lost shards: {again}") \
-                    from exc
+        in order. When a call fails because its worker was lost, the lost shards are reloaded
+        and the calls that failed -- and the calls of this batch on shards that were reloaded,
+        whose effect the reload dropped -- are run once more; the other results are kept."""
+        out, errs = self._gather(calls)
+        first = _first_error(errs)
+        if first is None:
+            return out
+        if isinstance(first, VsagError):
+            raise first
+        replaced = self._recover()
+        if not replaced:
+            raise first
+        redo = [i for i, (c, e) in enumerate(zip(calls, errs)) if e is not None or c[0] in replaced]
+        again, errs2 = self._gather([calls[i] for i in redo])
+        second = _first_error(errs2)
+        if second is not None:
+            if isinstance(second, VsagError):
+                raise second
+            raise RuntimeError(f"shard call failed again after reloading shards "
+                               f"{sorted(replaced)}: {second}") from first
+        for i, r in zip(redo, again):
+            out[i] = r
+        return out
 
-    def _gather(self, calls: Sequence[Tuple[int, str, Tuple[Any, ...]]]) -> List[Any]:
-        pending = []
+    def _gather(self, calls: Sequence[Tuple[int, str, Tuple[Any, ...]]]
+                ) -> Tuple[List[Any], List[Optional[Exception]]]:
+        """_gather starts every call, then waits for all of them: (results, errors)."""
+        pending: List[Any] = []
         for shard, method, args in calls:
             actor = self._shards[shard].actor
             if actor is None:
                 raise RuntimeError(f"shard {shard} has no actor (the index is closed)")
-            pending.append(getattr(actor, method)(*args))
-        out = []
-        first: Optional[BaseException] = None
-        for f in pending:  # wait for every call, so none runs on when the batch is retried
+            try:
+                pending.append(getattr(actor, method)(*args))
+            except Exception as exc:  # the actor's future is lost: no call was made
+                pending.append(exc)
+        out: List[Any] = []
+        errs: List[Optional[Exception]] = []
+        for f in pending:
+            if isinstance(f, Exception):
+                out.append(None)
+                errs.append(f)
+                continue
             try:
                 out.append(f.result(timeout=self.timeout))
-            except Exception as exc:  # re-raised below, once every call has ended
+                errs.append(None)
+            except Exception as exc:
                 out.append(None)
-                if first is None or (isinstance(first, VsagError) and
-                                     not isinstance(exc, VsagError)):
-                    first = exc
-        if first is not None:
-            raise first
-        return out
+                errs.append(exc)
+        return out, errs
 
     def _alive(self, shard: int, live: Sequence[str]) -> bool:
         sh = self._shards[shard]
@@ -998,12 +1021,12 @@ class ShardedIndex:
         except Exception:
             return False
 
-    def _recover(self) -> bool:
-        """_recover replaces every shard whose worker is gone; True when it replaced one."""
+    def _recover(self) -> Set[int]:
+        """_recover replaces every shard whose worker is gone and returns their numbers."""
         live = list(self.client.scheduler_info()["workers"])
         lost = [i for i in range(len(self._shards)) if not self._alive(i, live)]
         if not lost:
-            return False
+            return set()
         pending = set(lost)
         for i in lost:
             sh = self._shards[i]
@@ -1033,7 +1056,7 @@ class ShardedIndex:
             for method, args in sh.journal:  # replay what was not saved
                 getattr(sh.actor, method)(*args).result(timeout=self.timeout)
             self.recoveries += 1
-        return True
+        return set(lost)
 
     # ---- search ------------------------------------------------------------------------------
 
