@@ -14,7 +14,8 @@ PYTHON ?= /usr/bin/python3
 PYVSAG_SO := python/pyvsag/libvsag.so
 PYVSAG_TMP := build/pyvsag
 PYVSAG_BENCH := build/pyvsag-bench
-PYVSAG_APT := python3-numpy python3-scipy python3-pytest python3-setuptools python3-wheel python3-pip python3-venv
+PYVSAG_APT := python3-numpy python3-scipy python3-pytest python3-setuptools python3-wheel python3-pip python3-venv \
+  python3-dask python3-distributed
 
 BUILD_TARGETS += pyvsag
 TEST_TARGETS += test-python

@@ -91,6 +91,11 @@ class VsagError(RuntimeError):
         text = message if message.startswith(self.code.name) else f"{self.code.name}: {message}"
         super().__init__(f"{operation} failed: {text}" if operation else text)
 
+    def __reduce__(self) -> tuple:  # type: ignore[type-arg]
+        # Pickled (for instance from a Dask worker to the client) with its own fields, so the
+        # copy has the same code, message and operation rather than a re-prefixed message.
+        return (type(self), (self.message, int(self.code), self.operation))
+
 
 def _to_code(code: Optional[int], default: ErrorCode) -> ErrorCode:
     if code is None:

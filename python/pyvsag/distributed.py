@@ -1,0 +1,1264 @@
+"""pyvsag.distributed: sharded build and scatter-gather search on Dask distributed.
+
+One index is split into shards, each an ordinary pyvsag index file under a shared *root*
+folder that every Dask worker can read and write (a local folder for a ``LocalCluster``, a
+network or cluster file system for a real cluster). The root holds::
+
+    manifest.json                 written last, by atomic rename: what the root holds
+    model.vsag                    the trained, empty model the shards were filled from
+                                  (index types with export_model: hgraph, ivf)
+    routing.npy                   per-shard routing centroids (float32, one block per shard)
+    shard-0000-g0.vsag ...        one file per shard and generation
+
+:func:`build_sharded` trains once on a sample (where the index type has a model to export),
+partitions the rows (k-means by default, so that routing can skip shards; or contiguous row
+ranges) and builds one shard per partition as Dask tasks. :meth:`ShardedIndex.open` starts one
+Dask actor per shard, pinned to a worker, that loads its shard file; searches are scattered to
+the shards and their top-k merged by distance (ties by label). A worker that dies is replaced:
+its shard is reloaded from the root on a live worker, the adds and removes made since the last
+:meth:`ShardedIndex.save` are replayed, and the query that was in flight is retried once.
+
+Example::
+
+    from distributed import Client
+    import pyvsag.distributed as pd
+
+    client = Client("tcp://scheduler:8786")            # or Client(LocalCluster(...))
+    pd.build_sharded(client, "hgraph", params, data, ids, shards=4, root="/shared/idx")
+    index = pd.ShardedIndex.open(client, "/shared/idx")
+    ids, dists = index.knn_search(queries, 10, {"hgraph": {"ef_search": 100}})
+
+The manifest's format is versioned (``format_version``); readers refuse a newer major format.
+Every file it names carries a SHA-256 checksum that loading verifies (``verify=True``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+import uuid
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
+
+import numpy as np
+
+from ._index import Index, Parameters
+from .errors import InvalidArgumentError, UnsupportedIndexOperationError, VsagError
+from ._types import Feature
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "MANIFEST",
+    "build_sharded",
+    "read_manifest",
+    "read_vectors",
+    "count_rows",
+    "merge_topk",
+    "ShardedIndex",
+    "ShardActor",
+]
+
+FORMAT = "pyvsag-sharded"
+"""FORMAT is the manifest's ``format`` field."""
+
+FORMAT_VERSION = 1
+"""FORMAT_VERSION is the manifest format this module writes and the newest it reads."""
+
+MANIFEST = "manifest.json"
+"""MANIFEST is the manifest's file name inside the root."""
+
+PathLike = Union[str, "os.PathLike[str]"]
+DataLike = Any  # numpy array, dask array, or a sequence of .npy / .fvecs paths
+
+_ROUTING_PER_SHARD = 16
+
+
+# ---- files (these run on the workers) -------------------------------------------------------
+
+
+def read_vectors(path: PathLike, lo: int = 0, hi: Optional[int] = None) -> np.ndarray:
+    """read_vectors reads rows lo..hi-1 of a ``.npy`` (2-D) or ``.fvecs`` file (each row an
+    int32 dimension followed by that many float32 values) as a 2-D array; ``.npy`` files are
+    memory-mapped, so only the rows asked for are read."""
+    p = os.fspath(path)
+    if p.endswith(".npy"):
+        arr = np.load(p, mmap_mode="r")
+        if arr.ndim != 2:
+            raise InvalidArgumentError(f"{p}: a .npy file of vectors must be 2-D, got shape "
+                                       f"{arr.shape}", operation="read_vectors")
+        return np.ascontiguousarray(arr[lo:hi])
+    if p.endswith(".fvecs"):
+        with open(p, "rb") as f:
+            head = np.fromfile(f, dtype=np.int32, count=1)
+        if head.size != 1 or head[0] <= 0:
+            raise InvalidArgumentError(f"{p}: not an .fvecs file", operation="read_vectors")
+        dim = int(head[0])
+        rows = count_rows(p)
+        hi = rows if hi is None else min(hi, rows)
+        raw = np.fromfile(p, dtype=np.float32, count=(hi - lo) * (dim + 1),
+                          offset=lo * (dim + 1) * 4).reshape(hi - lo, dim + 1)
+        if (raw[:, 0].view(np.int32) != dim).any():
+            raise InvalidArgumentError(f"{p}: rows of different dimensions",
+                                       operation="read_vectors")
+        return np.ascontiguousarray(raw[:, 1:])
+    raise InvalidArgumentError(f"{p}: vector files are .npy or .fvecs", operation="read_vectors")
+
+
+def count_rows(path: PathLike) -> int:
+    """count_rows returns the number of vectors in a ``.npy`` or ``.fvecs`` file."""
+    p = os.fspath(path)
+    if p.endswith(".npy"):
+        return int(np.load(p, mmap_mode="r").shape[0])
+    if p.endswith(".fvecs"):
+        with open(p, "rb") as f:
+            head = np.fromfile(f, dtype=np.int32, count=1)
+        if head.size != 1 or head[0] <= 0:
+            raise InvalidArgumentError(f"{p}: not an .fvecs file", operation="count_rows")
+        size = os.path.getsize(p)
+        row = (int(head[0]) + 1) * 4
+        if size % row:
+            raise InvalidArgumentError(f"{p}: size {size} is not a multiple of rows of {row} "
+                                       "bytes", operation="count_rows")
+        return size // row
+    raise InvalidArgumentError(f"{p}: vector files are .npy or .fvecs", operation="count_rows")
+
+
+def _sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _write_atomic(path: str, data: bytes) -> None:
+    tmp = f"{path}.tmp-{uuid.uuid4().hex}"
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _fsync_dir(root: str) -> None:
+    try:
+        fd = os.open(root, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_model(root: str, model: bytes) -> Dict[str, Any]:
+    os.makedirs(root, exist_ok=True)
+    path = os.path.join(root, "model.vsag")
+    _write_atomic(path, model)
+    return {"file": "model.vsag", "bytes": len(model), "sha256": hashlib.sha256(model).hexdigest()}
+
+
+def _commit(root: str, manifest: Dict[str, Any], routing: Optional[np.ndarray],
+            obsolete: Sequence[str]) -> Dict[str, Any]:
+    """_commit writes routing.npy (when given), then the manifest by atomic rename, then removes
+    the files the new manifest no longer names."""
+    os.makedirs(root, exist_ok=True)
+    manifest = dict(manifest)
+    if routing is not None:
+        path = os.path.join(root, "routing.npy")
+        tmp = f"{path}.tmp-{uuid.uuid4().hex}.npy"
+        np.save(tmp, np.ascontiguousarray(routing, dtype=np.float32))
+        os.replace(tmp, path)
+        manifest["routing"] = dict(manifest.get("routing") or {}, file="routing.npy",
+                                   sha256=_sha256(path))
+    text = json.dumps(manifest, indent=1, sort_keys=True).encode()
+    _write_atomic(os.path.join(root, MANIFEST), text)
+    _fsync_dir(root)
+    keep = {s["file"] for s in manifest["shards"]}
+    for name in obsolete:
+        if name not in keep and os.path.basename(name) == name:
+            try:
+                os.remove(os.path.join(root, name))
+            except FileNotFoundError:
+                pass
+    return manifest
+
+
+def read_manifest(root: PathLike) -> Dict[str, Any]:
+    """read_manifest reads and checks ``root/manifest.json``.
+
+    Raises:
+        MissingFileError-like ``FileNotFoundError``: no manifest under root.
+        InvalidArgumentError: not a pyvsag sharded manifest, or a newer format version.
+    """
+    path = os.path.join(os.fspath(root), MANIFEST)
+    with open(path, "rb") as f:
+        manifest: Dict[str, Any] = json.loads(f.read())
+    if manifest.get("format") != FORMAT:
+        raise InvalidArgumentError(f"{path} is not a {FORMAT} manifest", operation="open")
+    version = manifest.get("format_version")
+    if not isinstance(version, int) or version < 1 or version > FORMAT_VERSION:
+        raise InvalidArgumentError(f"{path} has format_version {version!r}; this pyvsag reads "
+                                   f"1..{FORMAT_VERSION}", operation="open")
+    return manifest
+
+
+def _read_routing(root: str, manifest: Mapping[str, Any], verify: bool) -> Optional[np.ndarray]:
+    info = manifest.get("routing")
+    if not info:
+        return None
+    path = os.path.join(root, info["file"])
+    if verify and _sha256(path) != info["sha256"]:
+        raise InvalidArgumentError(f"{path}: checksum mismatch", operation="open")
+    return np.load(path)
+
+
+# ---- geometry --------------------------------------------------------------------------------
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(x, axis=1, keepdims=True)
+    n[n == 0] = 1
+    return x / n
+
+
+def _scores(x: np.ndarray, c: np.ndarray, metric: str) -> np.ndarray:
+    """_scores is smaller-is-closer: squared L2 for "l2", minus the cosine otherwise."""
+    x = np.asarray(x, dtype=np.float32)
+    c = np.asarray(c, dtype=np.float32)
+    if metric == "l2":
+        d = (x * x).sum(1)[:, None] - 2 * (x @ c.T) + (c * c).sum(1)[None, :]
+        return np.maximum(d, 0)
+    return -(_unit(x) @ _unit(c).T)
+
+
+def _kmeans(x: np.ndarray, k: int, metric: str, iters: int = 20, seed: int = 0) -> np.ndarray:
+    """_kmeans returns k centroids of x (k-means++ start, Lloyd iterations; spherical for
+    inner product and cosine)."""
+    x = np.asarray(x, dtype=np.float32)
+    if metric != "l2":
+        x = _unit(x)
+    n = len(x)
+    k = max(1, min(k, n))
+    rng = np.random.default_rng(seed)
+    c = np.empty((k, x.shape[1]), dtype=np.float32)
+    c[0] = x[rng.integers(n)]
+    closest = _scores(x, c[:1], "l2")[:, 0]
+    for j in range(1, k):
+        total = float(closest.sum())
+        pick = rng.integers(n) if total <= 0 else rng.choice(n, p=closest / total)
+        c[j] = x[pick]
+        closest = np.minimum(closest, _scores(x, c[j:j + 1], "l2")[:, 0])
+    for _ in range(iters):
+        a = _scores(x, c, "l2").argmin(1)
+        new = c.copy()
+        for j in range(k):
+            members = x[a == j]
+            if len(members):
+                new[j] = members.mean(0)
+        if metric != "l2":
+            new = _unit(new)
+        if np.allclose(new, c):
+            c = new
+            break
+        c = new
+    return c
+
+
+def _balance(scores: np.ndarray, tolerance: float, rounds: int = 200) -> np.ndarray:
+    """_balance returns per-centroid offsets added to scores so that argmin assigns no centroid
+    more than tolerance times the mean share of the sample."""
+    n, k = scores.shape
+    bias = np.zeros(k, dtype=np.float64)
+    cap = tolerance * n / k
+    spread = float(np.median(np.abs(scores - scores.mean(1, keepdims=True)))) or 1.0
+    for _ in range(rounds):
+        counts = np.bincount((scores + bias).argmin(1), minlength=k)
+        if counts.max() <= cap:
+            break
+        bias += 0.05 * spread * (counts / (n / k) - 1)
+    return bias
+
+
+def _assign(x: np.ndarray, rows: np.ndarray, spec: Mapping[str, Any]) -> np.ndarray:
+    """_assign returns the shard of each row (rows are the rows' global positions)."""
+    if spec["kind"] == "range":
+        return np.searchsorted(np.asarray(spec["bounds"]), rows, side="right") - 1
+    s = _scores(x, spec["centroids"], spec["metric"]) + np.asarray(spec["bias"])[None, :]
+    return s.argmin(1)
+
+
+def merge_topk(ids: np.ndarray, dists: np.ndarray, k: int) -> Tuple[np.ndarray, np.ndarray]:
+    """merge_topk keeps the k best of each row of (nq, m) candidate arrays: ascending distance,
+    ties broken by the smaller label; padding (label -1, distance +inf) sorts last."""
+    ids = np.asarray(ids, dtype=np.int64)
+    dists = np.asarray(dists, dtype=np.float32)
+    key = np.where(ids < 0, np.iinfo(np.int64).max, ids)
+    order = np.lexsort((key, dists), axis=-1)[:, :k]
+    out_ids = np.take_along_axis(ids, order, axis=1)
+    out_d = np.take_along_axis(dists, order, axis=1)
+    if out_ids.shape[1] < k:
+        pad = k - out_ids.shape[1]
+        out_ids = np.pad(out_ids, ((0, 0), (0, pad)), constant_values=-1)
+        out_d = np.pad(out_d, ((0, 0), (0, pad)), constant_values=np.inf)
+    return out_ids, out_d
+
+
+# ---- build tasks -----------------------------------------------------------------------------
+
+
+def _params_dict(parameters: Parameters) -> Dict[str, Any]:
+    if isinstance(parameters, dict):
+        return dict(parameters)
+    if isinstance(parameters, bytes):
+        parameters = parameters.decode()
+    if isinstance(parameters, str):
+        try:
+            out = json.loads(parameters)
+        except ValueError as exc:
+            raise InvalidArgumentError(f"create_params is not JSON: {exc}",
+                                       operation="build_sharded") from None
+        if isinstance(out, dict):
+            return out
+    raise InvalidArgumentError("create_params must be a JSON object (str or dict)",
+                               operation="build_sharded")
+
+
+def _sample_block(block: Any, count: int, seed: int) -> np.ndarray:
+    x = read_vectors(block) if isinstance(block, str) else np.asarray(block)
+    if count >= len(x):
+        return np.array(x, dtype=np.float32)
+    rng = np.random.default_rng(seed)
+    return np.asarray(x[np.sort(rng.choice(len(x), count, replace=False))], dtype=np.float32)
+
+
+def _split_block(block: Any, ids: np.ndarray, start: int, spec: Mapping[str, Any],
+                 shards: int) -> List[Tuple[np.ndarray, np.ndarray]]:
+    x = read_vectors(block) if isinstance(block, str) else np.asarray(block)
+    if len(x) != len(ids):
+        raise InvalidArgumentError(f"a block has {len(x)} rows for {len(ids)} ids",
+                                   operation="build_sharded")
+    a = _assign(x, np.arange(start, start + len(x)), spec)
+    out = []
+    for s in range(shards):
+        sel = np.flatnonzero(a == s)
+        out.append((np.ascontiguousarray(x[sel]), ids[sel]))
+    return out
+
+
+def _part(parts: List[Tuple[np.ndarray, np.ndarray]], shard: int) -> Tuple[np.ndarray, np.ndarray]:
+    return parts[shard]
+
+
+def _train_model(index_name: str, create_params: str, sample: np.ndarray) -> Optional[bytes]:
+    """_train_model trains an index on the sample and returns its exported, empty model
+    serialized; None for index types without a model to export."""
+    index = Index(index_name, create_params)
+    try:
+        if not index.check_feature(Feature.SUPPORT_EXPORT_MODEL):
+            return None
+        index.train(np.ascontiguousarray(sample))
+        model = index.export_model()
+        data = model.serialize()
+        model.close()
+        return data
+    finally:
+        index.close()
+
+
+def _shard_file(shard: int, generation: int) -> str:
+    return f"shard-{shard:04d}-g{generation}.vsag"
+
+
+def _save_entry(index: Index, root: str, shard: int, generation: int) -> Dict[str, Any]:
+    name = _shard_file(shard, generation)
+    os.makedirs(root, exist_ok=True)
+    path = os.path.join(root, name)
+    index.save(path)
+    n = index.get_num_elements()
+    lo, hi = index.get_min_max_id() if n else (None, None)
+    return {"shard": shard, "file": name, "sha256": _sha256(path),
+            "bytes": os.path.getsize(path), "count": int(n),
+            "removed": int(index.get_num_removed()),
+            "id_min": None if lo is None else int(lo), "id_max": None if hi is None else int(hi)}
+
+
+def _load_part(part: Any) -> Tuple[np.ndarray, np.ndarray]:
+    """_load_part returns a part's (vectors, labels): given as such, or as the paths of two
+    staged .npy files."""
+    if isinstance(part, tuple) and len(part) == 3 and part[0] == "files":
+        return np.load(part[1]), np.load(part[2])
+    return part[0], part[1]
+
+
+def _stage(root: str, shard: int, x: np.ndarray, ids: np.ndarray) -> Tuple[str, str, str]:
+    """_stage writes a shard's rows under root/.staging for the worker that builds it."""
+    folder = os.path.join(root, ".staging")
+    os.makedirs(folder, exist_ok=True)
+    tag = uuid.uuid4().hex[:8]
+    vp = os.path.join(folder, f"part-{shard:04d}-{tag}.npy")
+    ip = os.path.join(folder, f"part-{shard:04d}-{tag}.ids.npy")
+    np.save(vp, x)
+    np.save(ip, ids)
+    return ("files", vp, ip)
+
+
+def _build_shard(root: str, shard: int, index_name: str, create_params: str,
+                 model: Optional[bytes], metric: str, parts: Sequence[Any], routing: int,
+                 seed: int) -> Tuple[Dict[str, Any], np.ndarray, float]:
+    """_build_shard builds one shard from its parts, writes it under root and returns its
+    manifest entry, its routing centroids and the seconds the build itself took."""
+    loaded = [_load_part(p) for p in parts]
+    vecs = [p[0] for p in loaded if len(p[0])]
+    labs = [p[1] for p in loaded if len(p[1])]
+    del loaded
+    if not vecs:
+        raise InvalidArgumentError(f"shard {shard} would be empty: fewer rows than shards, or "
+                                   "a partition that leaves a shard empty",
+                                   operation="build_sharded")
+    x = vecs[0] if len(vecs) == 1 else np.concatenate(vecs)
+    ids = labs[0] if len(labs) == 1 else np.concatenate(labs)
+    del vecs, labs
+    index = Index.from_bytes(model) if model is not None else Index(index_name, create_params)
+    try:
+        t0 = time.perf_counter()
+        failed = index.build(x, ids)
+        took = time.perf_counter() - t0
+        if failed.size:
+            raise InvalidArgumentError(f"shard {shard}: {failed.size} labels could not be added "
+                                       f"(duplicates?), first {failed[:5].tolist()}",
+                                       operation="build_sharded")
+        sample = x if len(x) <= 20 * routing else x[np.random.default_rng(seed).choice(
+            len(x), 20 * routing, replace=False)]
+        cents = _kmeans(sample, routing, metric, iters=10, seed=seed)
+        entry = _save_entry(index, root, shard, 0)
+        return entry, cents, took
+    finally:
+        index.close()
+
+
+def _remove_files(root: str, names: Sequence[str]) -> None:
+    for name in names:
+        try:
+            os.remove(os.path.join(root, name))
+        except FileNotFoundError:
+            pass
+
+
+def _rows_of(data: DataLike) -> Tuple[str, Any]:
+    """_rows_of classifies data: ("numpy", array), ("dask", array) or ("paths", [str])."""
+    if isinstance(data, np.ndarray):
+        if data.ndim != 2:
+            raise InvalidArgumentError(f"data must be 2-D, got shape {data.shape}",
+                                       operation="build_sharded")
+        return "numpy", data
+    if type(data).__module__.startswith("dask.array"):
+        if data.ndim != 2:
+            raise InvalidArgumentError(f"data must be 2-D, got shape {data.shape}",
+                                       operation="build_sharded")
+        return "dask", data
+    if isinstance(data, (str, os.PathLike)):
+        data = [data]
+    if isinstance(data, (list, tuple)) and data and all(isinstance(p, (str, os.PathLike))
+                                                        for p in data):
+        return "paths", [os.fspath(p) for p in data]
+    raise InvalidArgumentError("data must be a numpy array, a dask array or a list of .npy / "
+                               f".fvecs paths, got {type(data).__name__}",
+                               operation="build_sharded")
+
+
+def build_sharded(client: Any, index_name: str, create_params: Parameters, data: DataLike,
+                  ids: Any = None, shards: int = 4, root: PathLike = "", *,
+                  partition: str = "kmeans", sample_size: int = 10000, balance: float = 1.15,
+                  routing_centroids: int = _ROUTING_PER_SHARD, seed: int = 0,
+                  overwrite: bool = False, stage: str = "auto") -> Dict[str, Any]:
+    """build_sharded builds an index in shards as Dask tasks and writes them under root.
+
+    Steps: a sample of the rows is drawn (by the workers for Dask arrays and files); where the
+    partition is k-means its ``shards`` centroids are learnt from the sample (balanced so no
+    shard exceeds ``balance`` times the mean); where the index type has a model to export
+    (hgraph, ivf: quantizer ranges, codebooks, IVF centroids) one index is trained on the sample
+    (in the calling process, which gathers the sample) and its empty model written to
+    ``root/model.vsag``; every block of rows is split
+    by partition; and one task per shard builds its index from the shared model (so shards share
+    one quantizer), writes ``shard-NNNN-g0.vsag`` and learns a few routing centroids. The
+    manifest is written last, by atomic rename: a root without ``manifest.json`` holds no index.
+
+    Args:
+        client: a ``distributed.Client``.
+        index_name: the index type, such as ``"hgraph"``, ``"ivf"`` or ``"brute_force"``.
+        create_params: the create JSON (str or dict); its ``dim`` is checked against the data.
+        data: the rows: a 2-D numpy array (split here and sent to the workers), a 2-D Dask
+            array (its blocks are computed on the workers), or a list of ``.npy`` / ``.fvecs``
+            paths that the workers read themselves (the paths must be valid on the workers).
+        ids: int64 labels, one per row (numpy or Dask array or sequence); default 0..n-1 in
+            row order (across the files in the order given).
+        shards: the number of shards (>= 1).
+        root: the folder of the sharded index, on storage every worker shares.
+        partition: ``"kmeans"`` (rows go to the shard of their nearest balanced centroid, so
+            that :meth:`ShardedIndex.knn_search` with ``probe_shards`` can skip far shards) or
+            ``"contiguous"`` (shard i takes the i-th run of rows: disjoint label ranges when the
+            labels ascend).
+        sample_size: rows sampled for the partition and the model.
+        balance: the largest shard's size over the mean that the k-means partition allows.
+        routing_centroids: centroids per shard kept for query routing.
+        seed: seed of the sampling and k-means.
+        overwrite: replace an existing manifest under root (its files are removed).
+        stage: how the rows of a numpy array reach the workers: ``"files"`` (each shard's rows
+            are written under ``root/.staging`` and read there by the worker building it, then
+            removed: the cheapest way when the client shares the root's storage),
+            ``"scatter"`` (sent through Dask), or ``"auto"`` (files when the client can write
+            the root).
+
+    Returns:
+        The manifest (a dict, as written to ``root/manifest.json``).
+
+    Raises:
+        InvalidArgumentError: bad arguments or data; errors of the workers' tasks are raised
+            as they are (VsagError subclasses for the library's).
+    """
+    op = "build_sharded"
+    root = os.path.abspath(os.fspath(root)) if root else ""
+    if not root:
+        raise InvalidArgumentError("root (the shared folder of the shards) is required",
+                                   operation=op)
+    if not isinstance(shards, int) or isinstance(shards, bool) or shards < 1:
+        raise InvalidArgumentError(f"shards must be an integer >= 1, got {shards!r}", operation=op)
+    if stage not in ("auto", "files", "scatter"):
+        raise InvalidArgumentError(f'stage must be "auto", "files" or "scatter", got {stage!r}',
+                                   operation=op)
+    if partition not in ("kmeans", "contiguous"):
+        raise InvalidArgumentError(f'partition must be "kmeans" or "contiguous", got '
+                                   f"{partition!r}", operation=op)
+    params = _params_dict(create_params)
+    metric = str(params.get("metric_type", "l2")).lower()
+    kind, rows = _rows_of(data)
+
+    phases: Dict[str, float] = {}
+    clock = [time.perf_counter()]
+
+    def phase(name: str) -> None:
+        now = time.perf_counter()
+        phases[name] = round(now - clock[0], 4)
+        clock[0] = now
+
+    old = _run(client, _try_read_manifest, root)
+    if old is not None and not overwrite:
+        raise InvalidArgumentError(f"{root} already holds a sharded index (overwrite=True "
+                                   "replaces it)", operation=op)
+
+    # Blocks: (source, start row, row count); source is a future or a path.
+    if kind == "numpy":
+        n, dim = rows.shape
+        block_rows = [(0, n)]
+    elif kind == "dask":
+        n, dim = (int(v) for v in rows.shape)
+        rows = rows.rechunk({1: -1})
+        sizes = [int(c) for c in rows.chunks[0]]
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int).tolist()
+        block_rows = list(zip(starts, sizes))
+    else:
+        counts = client.gather(client.map(count_rows, rows, pure=False))
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int).tolist()
+        block_rows = list(zip(starts, counts))
+        n = int(sum(counts))
+        dims = client.gather([client.submit(_dim_of, p, pure=False) for p in rows])
+        if len(set(dims)) != 1:
+            raise InvalidArgumentError(f"the files have different dimensions {sorted(set(dims))}",
+                                       operation=op)
+        dim = dims[0]
+    if "dim" in params and int(params["dim"]) != dim:
+        raise InvalidArgumentError(f"create_params has dim {params['dim']} but the data has "
+                                   f"{dim}", operation=op)
+    params["dim"] = dim
+    if n < shards:
+        raise InvalidArgumentError(f"{n} rows cannot fill {shards} shards", operation=op)
+    labels = _labels_of(ids, n)
+    params_json = json.dumps(params)
+
+    # Sources of the blocks on the workers (numpy rows stay here until split).
+    sources: List[Any]
+    if kind == "dask":
+        sources = client.compute(list(rows.to_delayed().ravel()))
+    elif kind == "paths":
+        sources = list(rows)
+    else:
+        sources = []
+
+    # The sample: drawn from every block in proportion to its size.
+    phase("blocks")
+    want = min(sample_size, n)
+    if kind == "numpy":
+        pick = np.sort(np.random.default_rng(seed).choice(n, want, replace=False))
+        sample = np.asarray(rows[pick], dtype=np.float32)
+    else:
+        tasks = [client.submit(_sample_block, src, max(1, round(want * cnt / n)), seed + b,
+                               pure=False)
+                 for b, (src, (_, cnt)) in enumerate(zip(sources, block_rows)) if cnt]
+        sample = np.concatenate(client.gather(tasks))
+
+    phase("sample")
+    if partition == "kmeans" and shards > 1:
+        # a few hundred rows per centroid place a handful of centroids well
+        few = sample[:min(len(sample), 500 * shards)]
+        cents = _kmeans(few, shards, metric, iters=15, seed=seed)
+        bias = _balance(_scores(sample, cents, metric), balance)
+        spec: Dict[str, Any] = {"kind": "kmeans", "centroids": cents, "bias": bias,
+                                "metric": metric}
+    else:
+        bounds = [round(i * n / shards) for i in range(shards)]
+        spec = {"kind": "range", "bounds": bounds}
+
+    # Remove what an overwritten index left behind before writing the new files.
+    if old is not None:
+        _run(client, _remove_files, root,
+             [s["file"] for s in old["shards"]] + [MANIFEST, "routing.npy", "model.vsag"])
+
+    phase("partition")
+    # The sample is here already: training here saves sending it to a worker and back.
+    model_bytes = _train_model(index_name, params_json, sample)
+    model_info = None
+    model_f = None
+    if model_bytes is not None:
+        model_f = client.scatter(model_bytes, broadcast=True, hash=False)
+        model_info = client.submit(_write_model, root, model_f, pure=False).result()
+
+    phase("model")
+    workers = _worker_list(client)
+    shard_parts: List[List[Any]] = [[] for _ in range(shards)]
+    staged: List[str] = []
+    if kind == "numpy":
+        a = _assign(rows, np.arange(n), spec)
+        via_files = stage == "files" or (stage == "auto" and _writable(root))
+        for s in range(shards):
+            sel = np.flatnonzero(a == s)
+            x = np.ascontiguousarray(rows[sel])
+            if via_files:
+                part = _stage(root, s, x, labels[sel])
+                staged.extend(part[1:])
+                shard_parts[s].append(part)
+            else:
+                shard_parts[s].append(client.scatter([(x, labels[sel])], hash=False,
+                                                     workers=[workers[s % len(workers)]])[0])
+            del x
+    else:
+        for b, (src, (start, cnt)) in enumerate(zip(sources, block_rows)):
+            if not cnt:
+                continue
+            split = client.submit(_split_block, src, labels[start:start + cnt], start, spec,
+                                  shards, pure=False)
+            for s in range(shards):
+                shard_parts[s].append(client.submit(_part, split, s, pure=False))
+
+    phase("distribute")
+    futures = [client.submit(_build_shard, root, s, index_name, params_json, model_f, metric,
+                             shard_parts[s], routing_centroids, seed + s, pure=False,
+                             key=f"vsag-build-shard-{s}-{uuid.uuid4().hex[:8]}")
+               for s in range(shards)]
+    try:
+        results = client.gather(futures)
+    finally:
+        for path in staged:
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+        if staged:
+            try:
+                os.rmdir(os.path.dirname(staged[0]))
+            except OSError:
+                pass
+    phase("shards")
+    del futures, shard_parts, sources
+
+    entries = [r[0] for r in results]
+    routing = np.concatenate([r[1] for r in results]).astype(np.float32)
+    routing_rows = np.cumsum([0] + [len(r[1]) for r in results]).tolist()
+    for e, lo, hi in zip(entries, routing_rows[:-1], routing_rows[1:]):
+        e["routing_rows"] = [int(lo), int(hi)]
+    manifest: Dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "generation": 0,
+        "index_name": index_name,
+        "create_params": params,
+        "dim": int(dim),
+        "metric": metric,
+        "dtype": str(params.get("dtype", "float32")),
+        "partition": partition,
+        "model": model_info,
+        "routing": {"per_shard": int(routing_centroids), "metric": metric},
+        "count": int(sum(e["count"] for e in entries)),
+        "shards": entries,
+        "build_seconds": {"shards": [round(r[2], 4) for r in results], "phases": phases},
+        "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    return _run(client, _commit, root, manifest, routing, [])
+
+
+def _writable(root: str) -> bool:
+    try:
+        os.makedirs(root, exist_ok=True)
+        return os.access(root, os.W_OK)
+    except OSError:
+        return False
+
+
+def _dim_of(path: str) -> int:
+    return int(read_vectors(path, 0, 1).shape[1])
+
+
+def _labels_of(ids: Any, n: int) -> np.ndarray:
+    if ids is None:
+        return np.arange(n, dtype=np.int64)
+    if type(ids).__module__.startswith("dask"):
+        ids = ids.compute()
+    out = np.asarray(ids)
+    if out.dtype.kind not in "iu":
+        raise InvalidArgumentError(f"ids must be integers, got {out.dtype}",
+                                   operation="build_sharded")
+    out = out.astype(np.int64).reshape(-1)
+    if out.size != n:
+        raise InvalidArgumentError(f"{out.size} ids for {n} rows", operation="build_sharded")
+    return out
+
+
+def _try_read_manifest(root: str) -> Optional[Dict[str, Any]]:
+    try:
+        return read_manifest(root)
+    except FileNotFoundError:
+        return None
+
+
+def _run(client: Any, fn: Any, *args: Any) -> Any:
+    """_run runs fn(*args) as one task on some worker (the root is read and written by the
+    workers, so the client needs no access to it) and returns its result."""
+    return client.submit(fn, *args, pure=False).result()
+
+
+def _worker_list(client: Any) -> List[str]:
+    workers = sorted(client.scheduler_info()["workers"])
+    if not workers:
+        client.wait_for_workers(1)
+        workers = sorted(client.scheduler_info()["workers"])
+    return workers
+
+
+# ---- serving ---------------------------------------------------------------------------------
+
+
+class ShardActor:
+    """ShardActor holds one shard on a Dask worker (created by :meth:`ShardedIndex.open` as a
+    Dask actor): it loads the shard's file from the root and runs the shard's searches,
+    updates and saves. Its methods run on the worker's actor thread."""
+
+    def __init__(self, root: str, shard: int, verify: bool = True) -> None:
+        self.root = root
+        self.shard = shard
+        manifest = read_manifest(root)
+        entry = manifest["shards"][shard]
+        self.generation = int(manifest.get("generation", 0))
+        path = os.path.join(root, entry["file"])
+        if verify and _sha256(path) != entry["sha256"]:
+            raise InvalidArgumentError(f"{path}: checksum mismatch", operation="open")
+        self.index = Index.load_file(path)
+        self.file = entry["file"]
+        self.pid = os.getpid()
+        self.lock = threading.Lock()
+
+    def ping(self) -> Tuple[int, int]:
+        """ping returns (process id, live count)."""
+        return self.pid, self.index.get_num_elements()
+
+    def knn_search(self, queries: np.ndarray, k: int, parameters: Parameters,
+                   filter: Any = None, filter_expr: Optional[str] = None
+                   ) -> Tuple[np.ndarray, np.ndarray]:
+        """knn_search searches the shard for a (nq, dim) batch."""
+        return self.index.knn_search(queries, k, parameters, filter=filter,
+                                     filter_expr=filter_expr)
+
+    def contains(self, ids: np.ndarray) -> np.ndarray:
+        """contains tells for each label whether the shard holds it (live)."""
+        out = self.index.check_id_exist(ids)
+        return np.asarray(out, dtype=bool).reshape(-1)
+
+    def add(self, vectors: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """add inserts rows; returns the labels that could not be added."""
+        return self.index.add(vectors, ids)
+
+    def remove(self, ids: np.ndarray) -> int:
+        """remove removes the labels the shard holds; returns how many."""
+        return self.index.remove(ids)
+
+    def save(self, generation: int) -> Dict[str, Any]:
+        """save writes the shard as the given generation and returns its manifest entry."""
+        entry = _save_entry(self.index, self.root, self.shard, generation)
+        self.file = entry["file"]
+        self.generation = generation
+        return entry
+
+    def stats(self, detail: bool = True) -> Dict[str, Any]:
+        """stats returns the shard's counts and, with detail, the index's get_stats()."""
+        out: Dict[str, Any] = {
+            "shard": self.shard, "pid": self.pid, "file": self.file,
+            "num_elements": self.index.get_num_elements(),
+            "num_removed": self.index.get_num_removed(),
+            "memory_usage": self.index.get_memory_usage(),
+        }
+        if self.index.get_num_elements():
+            out["id_min"], out["id_max"] = self.index.get_min_max_id()
+        if detail:
+            try:
+                out["index"] = self.index.get_stats()
+            except UnsupportedIndexOperationError:
+                pass
+        return out
+
+
+_Op = Tuple[str, Tuple[Any, ...]]
+
+
+def _first_error(errs: Sequence[Optional[Exception]]) -> Optional[Exception]:
+    """_first_error returns the first error that is not the library's, else the first one."""
+    found = [e for e in errs if e is not None]
+    for e in found:
+        if not isinstance(e, VsagError):
+            return e
+    return found[0] if found else None
+
+
+class _Shard:
+    """_Shard is the client's view of one shard: its actor, its journal of unsaved updates."""
+
+    def __init__(self, entry: Dict[str, Any]) -> None:
+        self.entry = entry
+        self.future: Any = None
+        self.actor: Any = None
+        self.address = ""
+        self.journal: List[_Op] = []
+        self.dirty = False
+        self.id_min: Optional[int] = entry.get("id_min")
+        self.id_max: Optional[int] = entry.get("id_max")
+        self.count = int(entry.get("count", 0))
+
+
+class ShardedIndex:
+    """ShardedIndex serves a root written by :func:`build_sharded`: one Dask actor per shard.
+
+    Use :meth:`open`; the index is a context manager (``close`` releases the actors).
+
+    Failures: a call that fails because a worker died (the actor's future lost, its address
+    gone, or the connection refused) replaces the lost shards -- a new actor on the live worker
+    holding the fewest shards loads the shard from the root and replays the adds and removes
+    made since the last :meth:`save` -- and retries the call once. Errors of the library are
+    raised as they are (VsagError subclasses), without a retry.
+
+    Thread safety: one caller at a time (methods hold a lock).
+    """
+
+    def __init__(self, client: Any, root: str, manifest: Dict[str, Any],
+                 routing: Optional[np.ndarray], verify: bool, timeout: Optional[float]) -> None:
+        self.client = client
+        self.root = root
+        self.manifest = manifest
+        self.verify = verify
+        self.timeout = timeout
+        self.routing = routing
+        self.metric = str(manifest.get("metric", "l2"))
+        self.dim = int(manifest["dim"])
+        self._float32 = manifest.get("dtype", "float32") == "float32"
+        self._shards = [_Shard(dict(e)) for e in manifest["shards"]]
+        self._routing_owner = np.zeros(0, dtype=np.int64)
+        if routing is not None:
+            owner = np.empty(len(routing), dtype=np.int64)
+            for s, e in enumerate(manifest["shards"]):
+                lo, hi = e["routing_rows"]
+                owner[lo:hi] = s
+            self._routing_owner = owner
+        self._lock = threading.RLock()
+        self.recoveries = 0
+        """recoveries counts the shards reloaded after their worker was lost."""
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, client: Any, root: PathLike, *, workers: Optional[Sequence[str]] = None,
+             verify: bool = True, timeout: Optional[float] = None) -> "ShardedIndex":
+        """open starts one actor per shard of root, spread round-robin over the workers (or
+        over ``workers``, a list of worker addresses), each pinned to its worker and loading its
+        shard file (checking its SHA-256 with ``verify``).
+
+        Args:
+            client: a ``distributed.Client``.
+            root: the folder :func:`build_sharded` wrote (as the workers see it).
+            workers: the worker addresses to use; default all.
+            verify: check the files' checksums against the manifest.
+            timeout: seconds to wait for any one shard call (None: no limit).
+        """
+        root = os.path.abspath(os.fspath(root))
+        manifest = _run(client, read_manifest, root)
+        routing = _run(client, _read_routing, root, manifest, verify)
+        self = cls(client, root, manifest, routing, verify, timeout)
+        pool = list(workers) if workers else _worker_list(client)
+        for i, sh in enumerate(self._shards):
+            sh.future = self._start(i, pool[i % len(pool)])
+        for i, sh in enumerate(self._shards):
+            self._bind(i)
+        return self
+
+    def _start(self, shard: int, worker: str) -> Any:
+        return self.client.submit(ShardActor, self.root, shard, self.verify, actor=True,
+                                  workers=[worker], allow_other_workers=False, pure=False,
+                                  key=f"vsag-shard-{shard}-{uuid.uuid4().hex[:12]}")
+
+    def _bind(self, shard: int) -> None:
+        sh = self._shards[shard]
+        sh.actor = sh.future.result(timeout=self.timeout)
+        sh.address = sh.actor._address
+
+    def close(self) -> None:
+        """close releases the shards' actors (unsaved updates are lost; see :meth:`save`)."""
+        with self._lock:
+            futures = [sh.future for sh in self._shards if sh.future is not None]
+            for sh in self._shards:
+                sh.future = sh.actor = None
+            if futures:
+                try:
+                    self.client.cancel(futures)
+                except Exception:  # the client may already be closed
+                    pass
+
+    def __enter__(self) -> "ShardedIndex":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __len__(self) -> int:
+        return self.get_num_elements()
+
+    def __repr__(self) -> str:
+        return (f"<pyvsag.distributed.ShardedIndex {self.manifest['index_name']} "
+                f"shards={len(self._shards)} dim={self.dim} root={self.root!r}>")
+
+    @property
+    def shards(self) -> int:
+        """shards is the number of shards."""
+        return len(self._shards)
+
+    @property
+    def workers(self) -> List[str]:
+        """workers lists the address of the worker holding each shard."""
+        return [sh.address for sh in self._shards]
+
+    # ---- calls with recovery -----------------------------------------------------------------
+
+    def _call(self, calls: Sequence[Tuple[int, str, Tuple[Any, ...]]]) -> List[Any]:
+        """_call runs actor methods (shard, method, args) concurrently and returns their results
+        in order. When a call fails because its worker was lost, the lost shards are reloaded
+        and the calls that failed -- and the calls of this batch on shards that were reloaded,
+        whose effect the reload dropped -- are run once more; the other results are kept."""
+        out, errs = self._gather(calls)
+        first = _first_error(errs)
+        if first is None:
+            return out
+        if isinstance(first, VsagError):
+            raise first
+        replaced = self._recover()
+        if not replaced:
+            raise first
+        redo = [i for i, (c, e) in enumerate(zip(calls, errs)) if e is not None or c[0] in replaced]
+        again, errs2 = self._gather([calls[i] for i in redo])
+        second = _first_error(errs2)
+        if second is not None:
+            if isinstance(second, VsagError):
+                raise second
+            raise RuntimeError(f"shard call failed again after reloading shards "
+                               f"{sorted(replaced)}: {second}") from first
+        for i, r in zip(redo, again):
+            out[i] = r
+        return out
+
+    def _gather(self, calls: Sequence[Tuple[int, str, Tuple[Any, ...]]]
+                ) -> Tuple[List[Any], List[Optional[Exception]]]:
+        """_gather starts every call, then waits for all of them: (results, errors)."""
+        pending: List[Any] = []
+        for shard, method, args in calls:
+            actor = self._shards[shard].actor
+            if actor is None:
+                raise RuntimeError(f"shard {shard} has no actor (the index is closed)")
+            try:
+                pending.append(getattr(actor, method)(*args))
+            except Exception as exc:  # the actor's future is lost: no call was made
+                pending.append(exc)
+        out: List[Any] = []
+        errs: List[Optional[Exception]] = []
+        for f in pending:
+            if isinstance(f, Exception):
+                out.append(None)
+                errs.append(f)
+                continue
+            try:
+                out.append(f.result(timeout=self.timeout))
+                errs.append(None)
+            except Exception as exc:
+                out.append(None)
+                errs.append(exc)
+        return out, errs
+
+    def _alive(self, shard: int, live: Sequence[str]) -> bool:
+        sh = self._shards[shard]
+        if sh.future is None or sh.future.status != "finished" or sh.address not in live:
+            return False
+        try:
+            sh.actor.ping().result(timeout=30)
+            return True
+        except Exception:
+            return False
+
+    def _recover(self) -> Set[int]:
+        """_recover replaces every shard whose worker is gone and returns their numbers."""
+        live = list(self.client.scheduler_info()["workers"])
+        lost = [i for i in range(len(self._shards)) if not self._alive(i, live)]
+        if not lost:
+            return set()
+        pending = set(lost)
+        for i in lost:
+            sh = self._shards[i]
+            if sh.future is not None:
+                try:
+                    self.client.cancel([sh.future])
+                except Exception:
+                    pass
+            for attempt in range(5):
+                live = _worker_list(self.client)
+                held = {w: 0 for w in live}
+                for j, other in enumerate(self._shards):
+                    if j not in pending and other.address in held:
+                        held[other.address] += 1
+                worker = min(live, key=lambda w: (held[w], w))
+                sh.future = self._start(i, worker)
+                try:
+                    self._bind(i)
+                    break
+                except VsagError:
+                    raise
+                except Exception:
+                    if attempt == 4:
+                        raise
+                    time.sleep(0.5)
+            pending.discard(i)
+            for method, args in sh.journal:  # replay what was not saved
+                getattr(sh.actor, method)(*args).result(timeout=self.timeout)
+            self.recoveries += 1
+        return set(lost)
+
+    # ---- search ------------------------------------------------------------------------------
+
+    def route(self, queries: Any, probe_shards: int) -> np.ndarray:
+        """route returns, per query, the probe_shards shards whose routing centroids are
+        nearest (an (nq, probe_shards) int array, nearest first)."""
+        q = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+        s = len(self._shards)
+        if self.routing is None or probe_shards >= s:
+            return np.tile(np.arange(s), (len(q), 1))[:, :probe_shards]
+        sc = _scores(q, self.routing, self.metric)
+        best = np.full((len(q), s), np.inf, dtype=np.float32)
+        for shard in range(s):
+            cols = self._routing_owner == shard
+            if cols.any():
+                best[:, shard] = sc[:, cols].min(1)
+        return np.argsort(best, axis=1, kind="stable")[:, :probe_shards]
+
+    def knn_search(self, queries: Any, k: int, parameters: Parameters = "",
+                   filter: Any = None, *, filter_expr: Optional[str] = None,
+                   probe_shards: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray]:
+        """knn_search finds the k nearest neighbours of one query (dim,) or a batch (nq, dim).
+
+        The batch is sent to every shard (or, with ``probe_shards``, each query only to the
+        ``probe_shards`` shards whose routing centroids are nearest), each shard returns its k
+        best, and the results are merged by distance with ties broken by the smaller label.
+
+        Args:
+            queries: one query or a batch, of the index's element type.
+            k: neighbours per query (>= 1).
+            parameters: the search JSON (str or dict), as for :meth:`pyvsag.Index.knn_search`.
+            filter: as :meth:`pyvsag.Index.knn_search`'s (labels or a mask of labels to
+                exclude, a callable, a Filter); it must pickle, since it runs on the workers.
+            filter_expr: an attribute filter expression, applied by every shard.
+            probe_shards: search only this many shards per query (1..shards); None: all.
+
+        Returns:
+            (ids, distances) of shape (k,) or (nq, k), padded with -1 / +inf.
+        """
+        with self._lock:
+            q = np.asarray(queries)
+            one = q.ndim == 1
+            if self._float32 and q.dtype.kind == "f" and q.dtype != np.float32:
+                q = q.astype(np.float32)
+            q = np.ascontiguousarray(np.atleast_2d(q))
+            if q.ndim != 2 or q.shape[1] != self.dim:
+                raise InvalidArgumentError(f"queries must be (nq, {self.dim}), got shape "
+                                           f"{np.shape(queries)}", operation="knn_search")
+            if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
+                raise InvalidArgumentError(f"k must be an integer >= 1, got {k!r}",
+                                           operation="knn_search")
+            k = int(k)
+            s = len(self._shards)
+            nq = len(q)
+            if probe_shards is not None:
+                if (not isinstance(probe_shards, (int, np.integer)) or probe_shards < 1):
+                    raise InvalidArgumentError(f"probe_shards must be an integer >= 1, got "
+                                               f"{probe_shards!r}", operation="knn_search")
+                probe_shards = min(int(probe_shards), s)
+            if probe_shards is None or probe_shards >= s:
+                calls = [(i, "knn_search", (q, k, parameters, filter, filter_expr))
+                         for i in range(s)]
+                res = self._call(calls)
+                ids = np.concatenate([r[0] for r in res], axis=1)
+                dists = np.concatenate([r[1] for r in res], axis=1)
+            else:
+                picks = self.route(q, probe_shards)
+                ids = np.full((nq, s, k), -1, dtype=np.int64)
+                dists = np.full((nq, s, k), np.inf, dtype=np.float32)
+                rows = [np.flatnonzero((picks == i).any(1)) for i in range(s)]
+                calls = [(i, "knn_search", (np.ascontiguousarray(q[r]), k, parameters, filter,
+                                            filter_expr))
+                         for i, r in enumerate(rows) if len(r)]
+                res = self._call(calls)
+                for (i, _, _), (ri, rd) in zip(calls, res):
+                    ids[rows[i], i] = ri
+                    dists[rows[i], i] = rd
+                ids = ids.reshape(nq, s * k)
+                dists = dists.reshape(nq, s * k)
+            out_i, out_d = merge_topk(ids, dists, k)
+            if one:
+                return out_i[0], out_d[0]
+            return out_i, out_d
+
+    # ---- updates -----------------------------------------------------------------------------
+
+    def add(self, vectors: Any, ids: Any) -> np.ndarray:
+        """add inserts rows, each into the shard of its nearest routing centroid (the smallest
+        shard when the index has no routing). Labels already present in any shard (or given
+        twice) are not added and are returned, as :meth:`pyvsag.Index.add` does.
+
+        The rows are journaled until :meth:`save`, so a shard reloaded after its worker died
+        gets them again.
+        """
+        with self._lock:
+            x = np.ascontiguousarray(np.atleast_2d(np.asarray(vectors)))
+            if x.shape[1] != self.dim:
+                raise InvalidArgumentError(f"vectors must be (n, {self.dim}), got {x.shape}",
+                                           operation="add")
+            labels = np.asarray(ids, dtype=np.int64).reshape(-1)
+            if labels.size != len(x):
+                raise InvalidArgumentError(f"{labels.size} ids for {len(x)} vectors",
+                                           operation="add")
+            if not len(x):
+                return np.empty(0, dtype=np.int64)
+            present = np.zeros(len(labels), dtype=bool)
+            for r in self._call([(i, "contains", (labels,)) for i in range(self.shards)]):
+                present |= r
+            _, first = np.unique(labels, return_index=True)
+            dup = np.ones(len(labels), dtype=bool)
+            dup[first] = False
+            bad = present | dup
+            keep = np.flatnonzero(~bad)
+            failed = [labels[bad]]
+            if self.routing is not None:
+                target = self.route(x[keep], 1)[:, 0]
+            else:
+                smallest = min(range(self.shards), key=lambda i: self._shards[i].count)
+                target = np.full(len(keep), smallest)
+            calls = []
+            for i in range(self.shards):
+                sel = keep[target == i]
+                if len(sel):
+                    calls.append((i, "add", (np.ascontiguousarray(x[sel]), labels[sel])))
+            for (i, _, args), fail in zip(calls, self._call(calls)):
+                sh = self._shards[i]
+                sh.journal.append(("add", args))
+                sh.dirty = True
+                done = np.setdiff1d(args[1], fail)
+                failed.append(np.asarray(fail, dtype=np.int64))
+                if len(done):
+                    sh.count += len(done)
+                    lo, hi = int(done.min()), int(done.max())
+                    sh.id_min = lo if sh.id_min is None else min(sh.id_min, lo)
+                    sh.id_max = hi if sh.id_max is None else max(sh.id_max, hi)
+            return np.concatenate(failed)
+
+    def remove(self, ids: Any) -> int:
+        """remove takes labels out of the shards that own them (only shards whose label range
+        covers one of them are asked); returns the number removed. Journaled until save."""
+        with self._lock:
+            labels = np.asarray(ids, dtype=np.int64).reshape(-1)
+            calls = []
+            for i, sh in enumerate(self._shards):
+                if sh.id_min is None:
+                    continue
+                sel = labels[(labels >= sh.id_min) & (labels <= sh.id_max)]
+                if len(sel):
+                    calls.append((i, "remove", (sel,)))
+            total = 0
+            for (i, _, args), n in zip(calls, self._call(calls)):
+                if n:
+                    sh = self._shards[i]
+                    sh.journal.append(("remove", args))
+                    sh.dirty = True
+                    sh.count -= int(n)
+                    total += int(n)
+            return total
+
+    def save(self) -> Dict[str, Any]:
+        """save writes the shards changed since open (or the last save) as a new generation,
+        then the manifest by atomic rename, then removes the files it replaced; returns the
+        manifest. A crash before the rename leaves the previous manifest and files intact."""
+        with self._lock:
+            changed = [i for i, sh in enumerate(self._shards) if sh.dirty]
+            if not changed:
+                return dict(self.manifest)
+            gen = int(self.manifest.get("generation", 0)) + 1
+            entries = self._call([(i, "save", (gen,)) for i in changed])
+            manifest = dict(self.manifest)
+            shards = [dict(e) for e in manifest["shards"]]
+            obsolete = []
+            for i, e in zip(changed, entries):
+                obsolete.append(shards[i]["file"])
+                e["routing_rows"] = shards[i].get("routing_rows")
+                shards[i] = e
+            manifest["shards"] = shards
+            manifest["generation"] = gen
+            manifest["count"] = int(sum(e["count"] for e in shards))
+            manifest["written"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            self.manifest = _run(self.client, _commit, self.root, manifest, None, obsolete)
+            for i, e in zip(changed, entries):
+                sh = self._shards[i]
+                sh.entry, sh.journal, sh.dirty = e, [], False
+                sh.count, sh.id_min, sh.id_max = e["count"], e["id_min"], e["id_max"]
+            return dict(self.manifest)
+
+    # ---- introspection -----------------------------------------------------------------------
+
+    def stats(self, detail: bool = True) -> List[Dict[str, Any]]:
+        """stats returns one dict per shard: shard, worker, pid, file, num_elements,
+        num_removed, memory_usage, id_min/id_max, unsaved (updates since the last save) and,
+        with detail, the shard index's get_stats() under "index"."""
+        with self._lock:
+            out = self._call([(i, "stats", (detail,)) for i in range(self.shards)])
+            for i, st in enumerate(out):
+                st["worker"] = self._shards[i].address
+                st["unsaved"] = len(self._shards[i].journal)
+            return out
+
+    def get_num_elements(self) -> int:
+        """get_num_elements returns the live vectors over all shards."""
+        with self._lock:
+            return int(sum(r[1] for r in self._call([(i, "ping", ())
+                                                      for i in range(self.shards)])))

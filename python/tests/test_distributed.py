@@ -1,0 +1,225 @@
+"""pyvsag.distributed on a LocalCluster of worker processes on loopback: sharded build from
+numpy, Dask arrays and files; scatter-gather search against exact results; routing; add,
+remove, save and reopen; checksums; and a worker killed under a live index."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import time
+from typing import Any, Iterator
+
+import numpy as np
+import pytest
+
+from conftest import make_data, recall
+
+distributed = pytest.importorskip("distributed")
+da = pytest.importorskip("dask.array")
+
+import pyvsag  # noqa: E402
+import pyvsag.distributed as pdist  # noqa: E402
+
+PY_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+DIM = 32
+
+
+def hgraph_params(quant: str = "sq8") -> dict:
+    return {"dtype": "float32", "metric_type": "l2", "dim": DIM,
+            "index_param": {"base_quantization_type": quant, "max_degree": 16,
+                            "ef_construction": 100}}
+
+
+BF_PARAMS = {"dtype": "float32", "metric_type": "l2", "dim": DIM,
+             "index_param": {"base_quantization_type": "fp32"}}
+EF = {"hgraph": {"ef_search": 100}}
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    # The workers are new processes: they find pyvsag (and libvsag.so next to it) through
+    # PYTHONPATH, as the tests do through sys.path.
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = PY_DIR + (os.pathsep + old if old else "")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address=":0",
+                                       silence_logs=logging.CRITICAL)
+    c = distributed.Client(cluster)
+    try:
+        yield c
+    finally:
+        c.close()
+        cluster.close()
+        if old is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = old
+
+
+@pytest.fixture(scope="module")
+def data() -> Any:
+    return make_data(n=3000, dim=DIM, nq=40, seed=11)
+
+
+def test_merge_topk_orders_by_distance_then_label() -> None:
+    ids = np.array([[7, 3, -1, 5, 2, 9]])
+    dists = np.array([[1.0, 0.5, np.inf, 0.5, 2.0, 1.0]], dtype=np.float32)
+    got_i, got_d = pdist.merge_topk(ids, dists, 5)
+    assert got_i.tolist() == [[3, 5, 7, 9, 2]]
+    assert got_d.tolist() == [[0.5, 0.5, 1.0, 1.0, 2.0]]
+    got_i, got_d = pdist.merge_topk(ids[:, :3], dists[:, :3], 5)
+    assert got_i.tolist() == [[3, 7, -1, -1, -1]] and np.isinf(got_d[0, 2:]).all()
+
+
+def test_brute_force_shards_match_one_index(client: Any, data: Any, tmp_path: Any) -> None:
+    root = tmp_path / "bf"
+    m = pdist.build_sharded(client, "brute_force", BF_PARAMS, data.base, data.ids, shards=3,
+                            root=str(root))
+    assert m["format"] == pdist.FORMAT and m["format_version"] == pdist.FORMAT_VERSION
+    assert m["count"] == data.n and m["dim"] == DIM and m["metric"] == "l2"
+    assert m["model"] is None  # brute_force has no model to export
+    assert sorted(os.listdir(root)) == sorted([s["file"] for s in m["shards"]] +
+                                              ["manifest.json", "routing.npy"])
+    assert json.loads((root / "manifest.json").read_text()) == m
+    with pdist.ShardedIndex.open(client, root) as index:
+        assert index.shards == 3 and len(index) == data.n
+        one = pyvsag.Index("brute_force", json.dumps(BF_PARAMS))
+        one.build(data.base, data.ids)
+        want_i, want_d = one.knn_search(data.queries, 10)
+        got_i, got_d = index.knn_search(data.queries, 10)
+        np.testing.assert_allclose(got_d, want_d, rtol=1e-5, atol=1e-4)
+        assert recall(got_i, data.truth(10)[0]) == 1.0
+        i1, d1 = index.knn_search(data.queries[0], 10)
+        assert i1.shape == (10,) and (i1 == got_i[0]).all()
+        # a filter runs on every shard: excluded labels never come back
+        banned = got_i[:, 0]
+        fi, _ = index.knn_search(data.queries, 10, filter=banned)
+        assert not np.isin(fi, banned).any()
+        with pytest.raises(pyvsag.InvalidArgumentError):
+            index.knn_search(data.queries[:, :5], 10)
+
+
+def test_hgraph_trained_model_routing_and_stats(client: Any, data: Any, tmp_path: Any) -> None:
+    root = str(tmp_path / "hg")
+    m = pdist.build_sharded(client, "hgraph", hgraph_params("sq8"), data.base, data.ids,
+                            shards=4, root=root)
+    assert m["model"]["file"] == "model.vsag" and os.path.exists(os.path.join(root, "model.vsag"))
+    counts = [s["count"] for s in m["shards"]]
+    assert sum(counts) == data.n and max(counts) <= 1.16 * data.n / 4
+    for s in m["shards"]:
+        assert len(s["sha256"]) == 64 and s["routing_rows"][1] - s["routing_rows"][0] == 16
+    truth = data.truth(10)[0]
+    with pdist.ShardedIndex.open(client, root) as index:
+        full_i, _ = index.knn_search(data.queries, 10, EF)
+        assert recall(full_i, truth) >= 0.9
+        same_i, _ = index.knn_search(data.queries, 10, EF, probe_shards=4)
+        assert (same_i == full_i).all()
+        picks = index.route(data.queries, 2)
+        assert picks.shape == (len(data.queries), 2)
+        r1 = recall(index.knn_search(data.queries, 10, EF, probe_shards=1)[0], truth)
+        r2 = recall(index.knn_search(data.queries, 10, EF, probe_shards=2)[0], truth)
+        assert 0.5 <= r1 <= r2 + 1e-9
+        stats = index.stats()
+        assert [s["shard"] for s in stats] == [0, 1, 2, 3]
+        assert [s["num_elements"] for s in stats] == counts
+        assert all("index" in s and s["worker"] for s in stats)
+        with pytest.raises(pyvsag.InvalidArgumentError):
+            index.knn_search(data.queries, 10, EF, probe_shards=0)
+    with pytest.raises(pyvsag.InvalidArgumentError, match="already holds"):
+        pdist.build_sharded(client, "hgraph", hgraph_params(), data.base, shards=2, root=root)
+
+
+def test_files_and_dask_array_inputs(client: Any, data: Any, tmp_path: Any) -> None:
+    half = data.n // 2
+    npy = tmp_path / "a.npy"
+    np.save(npy, data.base[:half])
+    fvecs = tmp_path / "b.fvecs"
+    rows = data.base[half:]
+    with open(fvecs, "wb") as f:
+        out = np.empty((len(rows), DIM + 1), dtype=np.float32)
+        out[:, 0] = np.array([DIM], dtype=np.int32).view(np.float32)[0]
+        out[:, 1:] = rows
+        out.tofile(f)
+    assert pdist.count_rows(fvecs) == len(rows)
+    assert np.array_equal(pdist.read_vectors(fvecs, 3, 7), rows[3:7])
+    m = pdist.build_sharded(client, "brute_force", BF_PARAMS, [str(npy), str(fvecs)], None,
+                            shards=2, root=str(tmp_path / "files"), partition="contiguous")
+    assert [(s["id_min"], s["id_max"]) for s in m["shards"]] == [(0, half - 1),
+                                                                 (half, data.n - 1)]
+    darr = da.from_array(data.base, chunks=(700, DIM))
+    m2 = pdist.build_sharded(client, "hgraph", hgraph_params("fp32"), darr, data.ids + 100,
+                             shards=3, root=str(tmp_path / "dask"))
+    assert m2["count"] == data.n
+    with pdist.ShardedIndex.open(client, tmp_path / "files") as a, \
+            pdist.ShardedIndex.open(client, tmp_path / "dask") as b:
+        ia, _ = a.knn_search(data.queries, 10)
+        assert recall(ia, data.truth(10)[0]) == 1.0
+        ib, _ = b.knn_search(data.queries, 10, EF)
+        assert recall(ib - 100, data.truth(10)[0]) >= 0.9
+    with pytest.raises(pyvsag.InvalidArgumentError, match="dim"):
+        pdist.build_sharded(client, "brute_force", dict(BF_PARAMS, dim=8), data.base,
+                            root=str(tmp_path / "bad"))
+
+
+def test_add_remove_save_reopen_and_checksum(client: Any, data: Any, tmp_path: Any) -> None:
+    root = tmp_path / "upd"
+    pdist.build_sharded(client, "hgraph", hgraph_params("fp32"), data.base, data.ids, shards=2,
+                        root=str(root))
+    extra = make_data(n=50, dim=DIM, nq=1, seed=99, first_id=data.n)
+    with pdist.ShardedIndex.open(client, root) as index:
+        failed = index.add(extra.base, extra.ids)
+        assert failed.size == 0 and len(index) == data.n + 50
+        failed = index.add(extra.base[:2], [int(extra.ids[0]), 10**9])  # first one is present
+        assert failed.tolist() == [int(extra.ids[0])]
+        assert index.remove([0, 1, int(extra.ids[1]), 10**12]) == 3
+        got, _ = index.knn_search(extra.base[5], 1, EF)
+        assert got[0] == extra.ids[5]
+        assert sum(s["unsaved"] for s in index.stats(detail=False)) > 0
+        m = index.save()
+        assert m["generation"] == 1 and m["count"] == data.n + 50 + 1 - 3
+        assert sum(s["unsaved"] for s in index.stats(detail=False)) == 0
+    on_disk = sorted(p for p in os.listdir(root) if p.startswith("shard-"))
+    assert on_disk == sorted(s["file"] for s in m["shards"])
+    with pdist.ShardedIndex.open(client, root) as index:
+        assert len(index) == data.n + 48
+        got, _ = index.knn_search(extra.base[5], 1, EF)
+        assert got[0] == extra.ids[5]
+        got, _ = index.knn_search(data.base[0], 1, EF)
+        assert got[0] != 0
+    # a damaged shard file fails its checksum
+    shard = root / m["shards"][0]["file"]
+    raw = bytearray(shard.read_bytes())
+    raw[-1] ^= 0xFF
+    shard.write_bytes(bytes(raw))
+    with pytest.raises(pyvsag.InvalidArgumentError, match="checksum"):
+        pdist.ShardedIndex.open(client, root)
+
+
+def test_killed_worker_is_replaced_and_query_retried(client: Any, data: Any,
+                                                    tmp_path: Any) -> None:
+    root = tmp_path / "kill"
+    pdist.build_sharded(client, "hgraph", hgraph_params("fp32"), data.base, data.ids, shards=2,
+                        root=str(root))
+    extra = make_data(n=20, dim=DIM, nq=1, seed=5, first_id=data.n)
+    with pdist.ShardedIndex.open(client, root) as index:
+        before, _ = index.knn_search(data.queries, 10, EF)
+        assert index.add(extra.base, extra.ids).size == 0  # unsaved: must be replayed
+        assert index.remove([int(data.ids[7])]) == 1
+        victim = index.stats(detail=False)[0]
+        os.kill(victim["pid"], signal.SIGKILL)
+        deadline = time.time() + 30
+        while victim["worker"] in client.scheduler_info()["workers"] and time.time() < deadline:
+            time.sleep(0.1)
+        got, _ = index.knn_search(data.queries, 10, EF)  # fails once, recovers, retried
+        assert index.recoveries >= 1
+        assert recall(got, data.truth(10)[0]) >= 0.9
+        assert recall(got, before) >= 0.9
+        stats = index.stats(detail=False)
+        assert all(s["pid"] != victim["pid"] for s in stats)
+        assert sum(s["num_elements"] for s in stats) == data.n + 20 - 1
+        got, _ = index.knn_search(extra.base[3], 1, EF)
+        assert got[0] == extra.ids[3]
+        got, _ = index.knn_search(data.base[7], 1, EF)
+        assert got[0] != data.ids[7]
