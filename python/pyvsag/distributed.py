@@ -474,7 +474,7 @@ def _rows_of(data: DataLike) -> Tuple[str, Any]:
 
 def build_sharded(client: Any, index_name: str, create_params: Parameters, data: DataLike,
                   ids: Any = None, shards: int = 4, root: PathLike = "", *,
-                  partition: str = "kmeans", sample_size: int = 10000, balance: float = 1.15,
+                  partition: str = "kmeans", sample_size: int = 10000, balance: float = 1.05,
                   routing_centroids: int = _ROUTING_PER_SHARD, seed: int = 0,
                   overwrite: bool = False, stage: str = "auto") -> Dict[str, Any]:
     """build_sharded builds an index in shards as Dask tasks and writes them under root.
@@ -632,35 +632,43 @@ def build_sharded(client: Any, index_name: str, create_params: Parameters, data:
     workers = _worker_list(client)
     shard_parts: List[List[Any]] = [[] for _ in range(shards)]
     staged: List[str] = []
-    if kind == "numpy":
-        a = _assign(rows, np.arange(n), spec)
-        via_files = stage == "files" or (stage == "auto" and _writable(root))
-        for s in range(shards):
-            sel = np.flatnonzero(a == s)
-            x = np.ascontiguousarray(rows[sel])
-            if via_files:
-                part = _stage(root, s, x, labels[sel])
-                staged.extend(part[1:])
-                shard_parts[s].append(part)
-            else:
-                shard_parts[s].append(client.scatter([(x, labels[sel])], hash=False,
-                                                     workers=[workers[s % len(workers)]])[0])
-            del x
-    else:
-        for b, (src, (start, cnt)) in enumerate(zip(sources, block_rows)):
-            if not cnt:
-                continue
-            split = client.submit(_split_block, src, labels[start:start + cnt], start, spec,
-                                  shards, pure=False)
-            for s in range(shards):
-                shard_parts[s].append(client.submit(_part, split, s, pure=False))
+    futures: List[Any] = [None] * shards
 
-    phase("distribute")
-    futures = [client.submit(_build_shard, root, s, index_name, params_json, model_f, metric,
-                             shard_parts[s], routing_centroids, seed + s, pure=False,
-                             key=f"vsag-build-shard-{s}-{uuid.uuid4().hex[:8]}")
-               for s in range(shards)]
+    def submit(shard: int) -> None:
+        # each shard's build starts as soon as its rows are on their way
+        futures[shard] = client.submit(_build_shard, root, shard, index_name, params_json,
+                                       model_f, metric, shard_parts[shard], routing_centroids,
+                                       seed + shard, pure=False,
+                                       key=f"vsag-build-shard-{shard}-{uuid.uuid4().hex[:8]}")
+
     try:
+        if kind == "numpy":
+            a = _assign(rows, np.arange(n), spec)
+            via_files = stage == "files" or (stage == "auto" and _writable(root))
+            # largest shards first: the workers then finish close together
+            for s in np.argsort(-np.bincount(a, minlength=shards), kind="stable").tolist():
+                sel = np.flatnonzero(a == s)
+                x = np.ascontiguousarray(rows[sel])
+                if via_files:
+                    part = _stage(root, s, x, labels[sel])
+                    staged.extend(part[1:])
+                    shard_parts[s].append(part)
+                else:
+                    shard_parts[s].append(client.scatter([(x, labels[sel])], hash=False,
+                                                         workers=[workers[s % len(workers)]])[0])
+                del x
+                submit(s)
+        else:
+            for b, (src, (start, cnt)) in enumerate(zip(sources, block_rows)):
+                if not cnt:
+                    continue
+                split = client.submit(_split_block, src, labels[start:start + cnt], start, spec,
+                                      shards, pure=False)
+                for s in range(shards):
+                    shard_parts[s].append(client.submit(_part, split, s, pure=False))
+            for s in range(shards):
+                submit(s)
+        phase("distribute")
         results = client.gather(futures)
     finally:
         for path in staged:
