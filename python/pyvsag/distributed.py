@@ -232,8 +232,11 @@ def _scores(x: np.ndarray, c: np.ndarray, metric: str) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     c = np.asarray(c, dtype=np.float32)
     if metric == "l2":
-        d = (x * x).sum(1)[:, None] - 2 * (x @ c.T) + (c * c).sum(1)[None, :]
-        return np.maximum(d, 0)
+        d = x @ c.T
+        d *= -2
+        d += np.einsum("ij,ij->i", x, x)[:, None]
+        d += np.einsum("ij,ij->i", c, c)[None, :]
+        return np.maximum(d, 0, out=d)
     return -(_unit(x) @ _unit(c).T)
 
 
@@ -389,23 +392,27 @@ def _save_entry(index: Index, root: str, shard: int, generation: int) -> Dict[st
 
 
 def _load_part(part: Any) -> Tuple[np.ndarray, np.ndarray]:
-    """_load_part returns a part's (vectors, labels): given as such, or as the paths of two
-    staged .npy files."""
-    if isinstance(part, tuple) and len(part) == 3 and part[0] == "files":
-        return np.load(part[1]), np.load(part[2])
+    """_load_part returns a part's (vectors, labels): given as such, or as ("staged", rows
+    file, labels file, shard-of-row file, shard): the shard's rows of files staged once for
+    every shard."""
+    if isinstance(part, tuple) and len(part) == 5 and part[0] == "staged":
+        _, rows_path, ids_path, assign_path, shard = part
+        sel = np.flatnonzero(np.load(assign_path, mmap_mode="r") == shard)
+        rows = np.load(rows_path, mmap_mode="r")
+        return np.ascontiguousarray(rows[sel]), np.load(ids_path, mmap_mode="r")[sel]
     return part[0], part[1]
 
 
-def _stage(root: str, shard: int, x: np.ndarray, ids: np.ndarray) -> Tuple[str, str, str]:
-    """_stage writes a shard's rows under root/.staging for the worker that builds it."""
+def _stage(root: str, rows: np.ndarray, ids: np.ndarray, assign: np.ndarray) -> List[str]:
+    """_stage writes the rows, their labels and their shards once under root/.staging, for
+    the workers to take their shard's rows from."""
     folder = os.path.join(root, ".staging")
     os.makedirs(folder, exist_ok=True)
     tag = uuid.uuid4().hex[:8]
-    vp = os.path.join(folder, f"part-{shard:04d}-{tag}.npy")
-    ip = os.path.join(folder, f"part-{shard:04d}-{tag}.ids.npy")
-    np.save(vp, x)
-    np.save(ip, ids)
-    return ("files", vp, ip)
+    paths = [os.path.join(folder, f"{what}-{tag}.npy") for what in ("rows", "ids", "shard")]
+    for path, arr in zip(paths, (rows, ids, assign)):
+        np.save(path, np.ascontiguousarray(arr))
+    return paths
 
 
 def _build_shard(root: str, shard: int, index_name: str, create_params: str,
@@ -474,7 +481,7 @@ def _rows_of(data: DataLike) -> Tuple[str, Any]:
 
 def build_sharded(client: Any, index_name: str, create_params: Parameters, data: DataLike,
                   ids: Any = None, shards: int = 4, root: PathLike = "", *,
-                  partition: str = "kmeans", sample_size: int = 10000, balance: float = 1.15,
+                  partition: str = "kmeans", sample_size: int = 10000, balance: float = 1.05,
                   routing_centroids: int = _ROUTING_PER_SHARD, seed: int = 0,
                   overwrite: bool = False, stage: str = "auto") -> Dict[str, Any]:
     """build_sharded builds an index in shards as Dask tasks and writes them under root.
@@ -509,9 +516,10 @@ def build_sharded(client: Any, index_name: str, create_params: Parameters, data:
         routing_centroids: centroids per shard kept for query routing.
         seed: seed of the sampling and k-means.
         overwrite: replace an existing manifest under root (its files are removed).
-        stage: how the rows of a numpy array reach the workers: ``"files"`` (each shard's rows
-            are written under ``root/.staging`` and read there by the worker building it, then
-            removed: the cheapest way when the client shares the root's storage),
+        stage: how the rows of a numpy array reach the workers: ``"files"`` (the rows, labels
+            and shard of each row are written once under ``root/.staging``, each worker copies
+            out its shard's rows, and the files are removed: the cheapest way when the client
+            shares the root's storage),
             ``"scatter"`` (sent through Dask), or ``"auto"`` (files when the client can write
             the root).
 
@@ -632,35 +640,41 @@ def build_sharded(client: Any, index_name: str, create_params: Parameters, data:
     workers = _worker_list(client)
     shard_parts: List[List[Any]] = [[] for _ in range(shards)]
     staged: List[str] = []
-    if kind == "numpy":
-        a = _assign(rows, np.arange(n), spec)
-        via_files = stage == "files" or (stage == "auto" and _writable(root))
-        for s in range(shards):
-            sel = np.flatnonzero(a == s)
-            x = np.ascontiguousarray(rows[sel])
-            if via_files:
-                part = _stage(root, s, x, labels[sel])
-                staged.extend(part[1:])
-                shard_parts[s].append(part)
-            else:
-                shard_parts[s].append(client.scatter([(x, labels[sel])], hash=False,
-                                                     workers=[workers[s % len(workers)]])[0])
-            del x
-    else:
-        for b, (src, (start, cnt)) in enumerate(zip(sources, block_rows)):
-            if not cnt:
-                continue
-            split = client.submit(_split_block, src, labels[start:start + cnt], start, spec,
-                                  shards, pure=False)
-            for s in range(shards):
-                shard_parts[s].append(client.submit(_part, split, s, pure=False))
+    futures: List[Any] = [None] * shards
 
-    phase("distribute")
-    futures = [client.submit(_build_shard, root, s, index_name, params_json, model_f, metric,
-                             shard_parts[s], routing_centroids, seed + s, pure=False,
-                             key=f"vsag-build-shard-{s}-{uuid.uuid4().hex[:8]}")
-               for s in range(shards)]
+    def submit(shard: int) -> None:
+        # each shard's build starts as soon as its rows are on their way
+        futures[shard] = client.submit(_build_shard, root, shard, index_name, params_json,
+                                       model_f, metric, shard_parts[shard], routing_centroids,
+                                       seed + shard, pure=False,
+                                       key=f"vsag-build-shard-{shard}-{uuid.uuid4().hex[:8]}")
+
     try:
+        if kind == "numpy":
+            a = _assign(rows, np.arange(n), spec).astype(np.int32)
+            via_files = stage == "files" or (stage == "auto" and _writable(root))
+            if via_files:  # one write; each worker copies out its own shard's rows
+                staged = _stage(root, rows, labels, a)
+            # largest shards first: the workers then finish close together
+            for s in np.argsort(-np.bincount(a, minlength=shards), kind="stable").tolist():
+                if via_files:
+                    shard_parts[s].append(("staged", staged[0], staged[1], staged[2], s))
+                else:
+                    sel = np.flatnonzero(a == s)
+                    shard_parts[s].append(client.scatter([(rows[sel], labels[sel])], hash=False,
+                                                         workers=[workers[s % len(workers)]])[0])
+                submit(s)
+        else:
+            for b, (src, (start, cnt)) in enumerate(zip(sources, block_rows)):
+                if not cnt:
+                    continue
+                split = client.submit(_split_block, src, labels[start:start + cnt], start, spec,
+                                      shards, pure=False)
+                for s in range(shards):
+                    shard_parts[s].append(client.submit(_part, split, s, pure=False))
+            for s in range(shards):
+                submit(s)
+        phase("distribute")
         results = client.gather(futures)
     finally:
         for path in staged:
