@@ -38,7 +38,7 @@ test-python-unit: pyvsag pyvsag-deps
 
 test-python-examples: pyvsag pyvsag-deps
 	@set -e; for f in examples/python/*.py; do \
-	  echo "== $$f"; PYTHONPATH=python $(PYTHON) $$f; \
+	  echo "== $$f"; VSAG_EXAMPLE_ROWS=10000 PYTHONPATH=python $(PYTHON) $$f; \
 	done
 
 # Offline install (system setuptools, no index, no build isolation) into a fresh virtual

@@ -59,7 +59,8 @@ def load_data(nq: int) -> tuple:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=0, help="use only the first ROWS rows")
+    ap.add_argument("--rows", type=int, default=int(os.environ.get("VSAG_EXAMPLE_ROWS", "0")),
+                    help="use only the first ROWS rows (default: $VSAG_EXAMPLE_ROWS, else all)")
     ap.add_argument("--root", default="", help="the shards' folder (default: a temporary one)")
     args = ap.parse_args()
 
