@@ -14,12 +14,12 @@ type forward struct {
 	ids  []uint32
 	vals []float32 // fp32
 	// dmq8
-	dmq       bool
-	shared    uint32
-	trained   bool
-	codes     []uint8
-	books     map[uint32]codebook
-	sharedCB  codebook
+	dmq      bool
+	shared   uint32
+	trained  bool
+	codes    []uint8
+	books    map[uint32]codebook
+	sharedCB codebook
 }
 
 // codebook maps a code c to lo + c*scale.

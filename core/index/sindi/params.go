@@ -28,7 +28,7 @@ const (
 	maxWindowSize           = 60_000
 	defaultAvgDocTermLength = 100
 	// amplification bounds n_candidate: at most amplification*k (VSAG's SPARSE_AMPLIFICATION_FACTOR).
-	amplification = 500
+	amplification    = 500
 	defaultDMQShared = 1024
 )
 

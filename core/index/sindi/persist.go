@@ -31,10 +31,10 @@ type info struct {
 // enc appends little-endian values to a byte slice.
 type enc struct{ b []byte }
 
-func (e *enc) u8(v uint8)   { e.b = append(e.b, v) }
-func (e *enc) u16(v uint16) { e.b = binary.LittleEndian.AppendUint16(e.b, v) }
-func (e *enc) u32(v uint32) { e.b = binary.LittleEndian.AppendUint32(e.b, v) }
-func (e *enc) u64(v uint64) { e.b = binary.LittleEndian.AppendUint64(e.b, v) }
+func (e *enc) u8(v uint8)    { e.b = append(e.b, v) }
+func (e *enc) u16(v uint16)  { e.b = binary.LittleEndian.AppendUint16(e.b, v) }
+func (e *enc) u32(v uint32)  { e.b = binary.LittleEndian.AppendUint32(e.b, v) }
+func (e *enc) u64(v uint64)  { e.b = binary.LittleEndian.AppendUint64(e.b, v) }
 func (e *enc) f32(v float32) { e.u32(math.Float32bits(v)) }
 
 // Save implements api.Engine.
@@ -188,7 +188,9 @@ func (x *Index) Load(f *serial.File) error {
 }
 
 func (x *Index) decode(d *dec, inf info) error {
-	corrupt := func(format string, args ...any) error { return api.Errorf(api.InvalidBinary, "sindi: "+format, args...) }
+	corrupt := func(format string, args ...any) error {
+		return api.Errorf(api.InvalidBinary, "sindi: "+format, args...)
+	}
 	x.sqMin, x.sqScale, x.sqSet, x.built, x.nRemoved = inf.SQMin, inf.SQScale, inf.SQSet, inf.Built, inf.Removed
 	n := d.count(9)
 	x.labels, x.state = make([]int64, n), make([]uint8, n)

@@ -55,9 +55,9 @@ type Index struct {
 	byLabel  map[int64]uint32
 	nRemoved int64
 
-	windows []*window
-	slots   map[uint32]uint32 // term id -> slot (dense, in order of first sight)
-	slotTerm []uint32         // slot -> term id
+	windows  []*window
+	slots    map[uint32]uint32 // term id -> slot (dense, in order of first sight)
+	slotTerm []uint32          // slot -> term id
 
 	sqMin, sqScale float32 // sq8: value = sqMin + code*sqScale
 	sqSet          bool
