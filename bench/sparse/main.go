@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"time"
 
@@ -23,8 +24,25 @@ func main() {
 	nq := flag.Int("queries", 1000, "held-out packages whose summaries are the queries")
 	k := flag.Int("k", 10, "neighbours per query")
 	rounds := flag.Int("rounds", 3, "timed rounds per configuration (the best is kept)")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the sindi searches to this file")
 	flag.Parse()
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench/sparse:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		profiling = func(on bool) {
+			if on {
+				_ = pprof.StartCPUProfile(f)
+			} else {
+				pprof.StopCPUProfile()
+			}
+		}
+	}
 	if err := run(*dir, *nq, *k, *rounds); err != nil {
+		profiling(false)
 		fmt.Fprintln(os.Stderr, "bench/sparse:", err)
 		os.Exit(1)
 	}
@@ -71,6 +89,9 @@ func (b *brute) search(ids []uint32, w []float32, k int) []topk.Item {
 	}
 	return b.heap.Sorted()
 }
+
+// profiling starts and stops the CPU profile around the sindi searches (-cpuprofile).
+var profiling = func(bool) {}
 
 func run(dir string, nq, k, rounds int) error {
 	t0 := time.Now()
@@ -143,6 +164,8 @@ func run(dir string, nq, k, rounds int) error {
 		recall, qps   float64
 	}
 	var top best
+	profiling(true)
+	defer profiling(false)
 	for _, b := range builds {
 		x, err := core.CreateIndex("sindi", fmt.Sprintf(`{"dtype":"sparse","metric_type":"ip","dim":%d,"index_param":%s}`, 256, b.param))
 		if err != nil {

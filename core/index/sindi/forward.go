@@ -113,12 +113,32 @@ func (f *forward) value(p int64) float32 {
 	return f.vals[p]
 }
 
-// dot returns the inner product of inner id in with the query whose weights dense holds by
-// term (dense[t] for t < len(dense), with marks telling which terms the query has).
+// dot returns the inner product of inner id in with q: a binary search of each query term in
+// the document's terms when the query is much shorter, else a merge.
 func (f *forward) dot(in uint32, q api.SparseVector) float32 {
 	lo, hi := f.off[in], f.off[in+1]
 	ids := f.ids[lo:hi]
 	s := float32(0)
+	if len(q.IDs)*8 < len(ids) {
+		rest := ids
+		for j, t := range q.IDs {
+			a, b := 0, len(rest)
+			for a < b {
+				m := int(uint(a+b) >> 1)
+				if rest[m] < t {
+					a = m + 1
+				} else {
+					b = m
+				}
+			}
+			if a < len(rest) && rest[a] == t {
+				p := lo + int64(len(ids)-len(rest)+a)
+				s += f.value(p) * q.Values[j]
+			}
+			rest = rest[a:]
+		}
+		return s
+	}
 	i, j := 0, 0
 	for i < len(ids) && j < len(q.IDs) {
 		a, b := ids[i], q.IDs[j]

@@ -106,14 +106,10 @@ func (x *Index) scatter(acc []float32, l *plist, m int, w float32) {
 	}
 }
 
-// collector receives the scored documents of a window: inner id and approximate distance
-// (-inner product). It returns false to stop the search.
-type collector func(in uint32, dist float32) bool
-
-// scan scores every window for the prepared query and hands the documents with a non-zero
-// score that are live and pass the filter to keep. bound (may be nil) gives the distance a
-// document must beat to be worth a filter call.
-func (x *Index) scan(s *scratch, sp *SearchParams, opts *api.SearchOptions, bound func() float32, keep func(in uint32, dist float32)) {
+// scan scores every window for the prepared query. Documents with a non-zero score that are
+// live and pass the filter go into h when it is non-nil (the bound check runs before the
+// filter, so a document that would not enter costs no filter call), else to keep.
+func (x *Index) scan(s *scratch, sp *SearchParams, opts *api.SearchOptions, h *topk.MaxHeap, keep func(in uint32, dist float32)) {
 	var filter api.Filter
 	var deadline time.Time
 	var stats *api.SearchStats
@@ -121,12 +117,14 @@ func (x *Index) scan(s *scratch, sp *SearchParams, opts *api.SearchOptions, boun
 		filter, deadline, stats = opts.Filter, opts.Deadline, opts.Stats
 	}
 	calls, limit := int64(0), sp.FilterCallbackLimit
-	consider := func(in uint32, score float32) bool {
+	state, labels := x.state, x.labels
+	// offer hands one scored document on; false stops the search (filter_callback_limit).
+	offer := func(in uint32, score float32) bool {
 		dist := -score
-		if bound != nil && dist >= bound() {
+		if h != nil && h.Full() && dist >= h.Top().Dist {
 			return true
 		}
-		if x.state[in] != live {
+		if state[in] != live {
 			return true
 		}
 		if filter != nil {
@@ -134,11 +132,15 @@ func (x *Index) scan(s *scratch, sp *SearchParams, opts *api.SearchOptions, boun
 				return false
 			}
 			calls++
-			if !filter.CheckValid(x.labels[in]) {
+			if !filter.CheckValid(labels[in]) {
 				return true
 			}
 		}
-		keep(in, dist)
+		if h != nil {
+			h.Push(dist, in)
+		} else {
+			keep(in, dist)
+		}
 		return true
 	}
 	if cap(s.pos) < len(s.terms) {
@@ -177,7 +179,7 @@ func (x *Index) scan(s *scratch, sp *SearchParams, opts *api.SearchOptions, boun
 			for d, v := range acc[:ndocs] {
 				if v != 0 {
 					acc[d] = 0
-					if !stop && !consider(uint32(base+d), v) {
+					if !stop && !offer(uint32(base+d), v) {
 						stop = true
 					}
 				}
@@ -189,11 +191,16 @@ func (x *Index) scan(s *scratch, sp *SearchParams, opts *api.SearchOptions, boun
 				}
 				l := &w.lists[w.at[t.slot]-1]
 				for _, d := range l.docs[:pos[ti]] {
-					if v := acc[d]; v != 0 {
-						acc[d] = 0
-						if !stop && !consider(uint32(base+int(d)), v) {
-							stop = true
-						}
+					v := acc[d]
+					if v == 0 {
+						continue
+					}
+					acc[d] = 0
+					if stop || (h != nil && h.Full() && -v >= h.Top().Dist) {
+						continue
+					}
+					if !offer(uint32(base+int(d)), v) {
+						stop = true
 					}
 				}
 			}
@@ -222,7 +229,7 @@ func (x *Index) KnnSearchSparse(q api.SparseVector, k int, opts *api.SearchOptio
 	}
 	ef := max(int(sp.NCandidate), k)
 	s.heap.Reset(ef)
-	x.scan(s, sp, opts, s.heap.Bound, func(in uint32, d float32) { s.heap.Push(d, in) })
+	x.scan(s, sp, opts, &s.heap, nil)
 	var items []topk.Item
 	if x.fwd != nil {
 		cands := s.heap.Items()
