@@ -13,6 +13,8 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -25,6 +27,7 @@ func main() {
 	nq := flag.Int("queries", 1000, "held-out packages whose summaries are the queries")
 	k := flag.Int("k", 10, "neighbours per query")
 	rounds := flag.Int("rounds", 3, "timed rounds per configuration (the best is kept)")
+	only := flag.String("builds", "", "comma-separated build names to run (default: all)")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the sindi searches to this file")
 	flag.Parse()
 	if *profile != "" {
@@ -42,6 +45,7 @@ func main() {
 			}
 		}
 	}
+	onlyBuilds = *only
 	if err := run(*dir, *nq, *k, *rounds); err != nil {
 		profiling(false)
 		fmt.Fprintln(os.Stderr, "bench/sparse:", err)
@@ -101,6 +105,9 @@ func threadCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// onlyBuilds limits the builds run (-builds).
+var onlyBuilds string
 
 // profiling starts and stops the CPU profile around the sindi searches (-cpuprofile).
 var profiling = func(bool) {}
@@ -186,6 +193,9 @@ func run(dir string, nq, k, rounds int) error {
 	profiling(true)
 	defer profiling(false)
 	for _, b := range builds {
+		if onlyBuilds != "" && !slices.Contains(strings.Split(onlyBuilds, ","), b.name) {
+			continue
+		}
 		x, err := core.CreateIndex("sindi", fmt.Sprintf(`{"dtype":"sparse","metric_type":"ip","dim":%d,"index_param":%s}`, 256, b.param))
 		if err != nil {
 			return err

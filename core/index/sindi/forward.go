@@ -11,7 +11,7 @@ import (
 // occur at most dmq_shared_codebook_threshold times in the build share one codebook).
 type forward struct {
 	off  []int64
-	ids  []uint32
+	ids  []uint32  // term slots of the index (Index.slotTerm maps them back to term ids)
 	vals []float32 // fp32
 	// dmq8
 	dmq      bool
@@ -47,7 +47,7 @@ func rangeBook(lo, hi float32) codebook {
 	return codebook{lo: lo, scale: (hi - lo) / 255}
 }
 
-// train fixes the dmq8 codebooks from the build batch.
+// train fixes the dmq8 codebooks from the build batch (codebooks are keyed by term id).
 func (f *forward) train(rows api.SparseBatch) {
 	count := map[uint32]uint32{}
 	lo, hi := map[uint32]float32{}, map[uint32]float32{}
@@ -83,8 +83,9 @@ func (f *forward) book(t uint32) codebook {
 	return f.sharedCB
 }
 
-func (f *forward) append(v api.SparseVector) {
-	f.ids = append(f.ids, v.IDs...)
+// append stores row v, whose terms have the slots slots.
+func (f *forward) append(v api.SparseVector, slots []uint32) {
+	f.ids = append(f.ids, slots...)
 	if f.dmq {
 		for i, t := range v.IDs {
 			f.codes = append(f.codes, f.book(t).encode(v.Values[i]))
@@ -95,63 +96,44 @@ func (f *forward) append(v api.SparseVector) {
 	f.off = append(f.off, int64(len(f.ids)))
 }
 
-// row returns the stored document of inner id in (values decoded).
-func (f *forward) row(in uint32) api.SparseVector {
+// row returns the stored document of inner id in (values decoded); slotTerm maps slots to
+// term ids.
+func (f *forward) row(in uint32, slotTerm []uint32) api.SparseVector {
 	lo, hi := f.off[in], f.off[in+1]
-	out := api.SparseVector{IDs: append([]uint32(nil), f.ids[lo:hi]...), Values: make([]float32, hi-lo)}
+	out := api.SparseVector{IDs: make([]uint32, hi-lo), Values: make([]float32, hi-lo)}
 	for i := range out.IDs {
-		out.Values[i] = f.value(lo + int64(i))
+		out.IDs[i] = slotTerm[f.ids[lo+int64(i)]]
+		out.Values[i] = f.value(lo+int64(i), out.IDs[i])
 	}
 	return out
 }
 
-func (f *forward) value(p int64) float32 {
+// value returns the weight at position p, whose term id is t.
+func (f *forward) value(p int64, t uint32) float32 {
 	if f.dmq {
-		b := f.book(f.ids[p])
+		b := f.book(t)
 		return b.lo + float32(f.codes[p])*b.scale
 	}
 	return f.vals[p]
 }
 
-// dot returns the inner product of inner id in with q: a binary search of each query term in
-// the document's terms when the query is much shorter, else a merge.
-func (f *forward) dot(in uint32, q api.SparseVector) float32 {
+// dot returns the inner product of inner id in with the query whose weights qd holds by term
+// slot (zero for the terms it does not have); slotTerm maps slots to term ids (dmq8).
+func (f *forward) dot(in uint32, qd []float32, slotTerm []uint32) float32 {
 	lo, hi := f.off[in], f.off[in+1]
-	ids := f.ids[lo:hi]
+	slots := f.ids[lo:hi]
 	s := float32(0)
-	if len(q.IDs)*8 < len(ids) {
-		rest := ids
-		for j, t := range q.IDs {
-			a, b := 0, len(rest)
-			for a < b {
-				m := int(uint(a+b) >> 1)
-				if rest[m] < t {
-					a = m + 1
-				} else {
-					b = m
-				}
+	if f.dmq {
+		for i, sl := range slots {
+			if w := qd[sl]; w != 0 {
+				s += w * f.value(lo+int64(i), slotTerm[sl])
 			}
-			if a < len(rest) && rest[a] == t {
-				p := lo + int64(len(ids)-len(rest)+a)
-				s += f.value(p) * q.Values[j]
-			}
-			rest = rest[a:]
 		}
 		return s
 	}
-	i, j := 0, 0
-	for i < len(ids) && j < len(q.IDs) {
-		a, b := ids[i], q.IDs[j]
-		switch {
-		case a == b:
-			s += f.value(lo+int64(i)) * q.Values[j]
-			i++
-			j++
-		case a < b:
-			i++
-		default:
-			j++
-		}
+	vals := f.vals[lo:hi]
+	for i, sl := range slots {
+		s += qd[sl] * vals[i]
 	}
 	return s
 }

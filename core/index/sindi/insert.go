@@ -141,7 +141,7 @@ func (x *Index) AddSparse(rows api.SparseBatch, ids []int64, onInsert api.Insert
 		x.state = append(x.state, live)
 		x.byLabel[label] = in
 		if x.fwd != nil {
-			x.fwd.append(row)
+			x.fwd.append(row, x.slotsOf(row.IDs))
 		}
 		if onInsert != nil {
 			onInsert(i, label)
@@ -185,6 +185,15 @@ func (x *Index) slot(t uint32) uint32 {
 		x.slotTerm = append(x.slotTerm, t)
 	}
 	return s
+}
+
+// slotsOf returns the slots of terms, creating them (reusing one buffer).
+func (x *Index) slotsOf(terms []uint32) []uint32 {
+	x.slotBuf = x.slotBuf[:0]
+	for _, t := range terms {
+		x.slotBuf = append(x.slotBuf, x.slot(t))
+	}
+	return x.slotBuf
 }
 
 // insertDoc appends the postings of document in; touched collects the lists to sort.
@@ -315,7 +324,7 @@ func (v vecSorter) Swap(i, j int) {
 // use_reorder, else the postings' terms.
 func (x *Index) stored(in uint32) api.SparseVector {
 	if x.fwd != nil {
-		return x.fwd.row(in)
+		return x.fwd.row(in, x.slotTerm)
 	}
 	return x.docTerms(in)
 }
@@ -370,7 +379,7 @@ func (x *Index) UpdateSparse(label int64, v api.SparseVector, force bool) error 
 	x.state[in] = replaced
 	x.byLabel[label] = nin
 	if x.fwd != nil {
-		x.fwd.append(v)
+		x.fwd.append(v, x.slotsOf(v.IDs))
 	}
 	for k := range touched {
 		sort.Sort(byValue{&x.windows[k[0]].lists[k[1]], x})

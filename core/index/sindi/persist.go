@@ -294,6 +294,9 @@ func (x *Index) decode(d *dec, inf info) error {
 		}
 		for i := 0; i < total; i++ {
 			fw.ids[i] = d.u32()
+			if d.err == nil && int(fw.ids[i]) >= ns {
+				return corrupt("rerank term slot %d out of range", fw.ids[i])
+			}
 			if fw.dmq {
 				fw.codes[i] = d.u8()
 			} else {

@@ -20,7 +20,28 @@ type scratch struct {
 	terms []qterm
 	heap  topk.MaxHeap
 	items []topk.Item
-	pos   []int // query term -> length of the scanned prefix in the current window
+	pos   []int     // query term -> length of the scanned prefix in the current window
+	qd    []float32 // rerank: query weight by term slot, zero elsewhere
+}
+
+// denseQuery writes q's weights into s.qd by slot (terms without a slot score nothing) and
+// returns the function that zeroes them again.
+func (x *Index) denseQuery(q api.SparseVector, s *scratch) func() {
+	if len(s.qd) < len(x.slotTerm) {
+		s.qd = make([]float32, len(x.slotTerm)+len(x.slotTerm)/4)
+	}
+	for i, t := range q.IDs {
+		if sl, ok := x.slots[t]; ok {
+			s.qd[sl] = q.Values[i]
+		}
+	}
+	return func() {
+		for _, t := range q.IDs {
+			if sl, ok := x.slots[t]; ok {
+				s.qd[sl] = 0
+			}
+		}
+	}
 }
 
 func (x *Index) scratch() *scratch {
@@ -234,8 +255,9 @@ func (x *Index) KnnSearchSparse(q api.SparseVector, k int, opts *api.SearchOptio
 	if x.fwd != nil {
 		cands := s.heap.Items()
 		s.items = s.items[:0]
+		defer x.denseQuery(q, s)()
 		for _, c := range cands {
-			s.items = append(s.items, topk.Item{Dist: 1 - x.fwd.dot(c.ID, q), ID: c.ID})
+			s.items = append(s.items, topk.Item{Dist: 1 - x.fwd.dot(c.ID, s.qd, x.slotTerm), ID: c.ID})
 		}
 		topk.SortItems(s.items)
 		items = s.items[:min(k, len(s.items))]
@@ -268,9 +290,12 @@ func (x *Index) RangeSearchSparse(q api.SparseVector, radius float32, limit int,
 		return nil, err
 	}
 	s.items = s.items[:0]
+	if x.fwd != nil {
+		defer x.denseQuery(q, s)()
+	}
 	x.scan(s, sp, opts, nil, func(in uint32, d float32) {
 		if x.fwd != nil {
-			d = 1 - x.fwd.dot(in, q)
+			d = 1 - x.fwd.dot(in, s.qd, x.slotTerm)
 		} else {
 			d++
 		}
@@ -295,6 +320,13 @@ func (x *Index) RangeSearchSparse(q api.SparseVector, radius float32, limit int,
 func (x *Index) CalcDistanceSparse(q api.SparseVector, ids []int64, out []float32) error {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	var qd []float32
+	if x.fwd != nil {
+		s := x.scratch()
+		defer x.pool.Put(s)
+		defer x.denseQuery(q, s)()
+		qd = s.qd
+	}
 	for i, l := range ids {
 		in, ok := x.byLabel[l]
 		if !ok {
@@ -302,7 +334,7 @@ func (x *Index) CalcDistanceSparse(q api.SparseVector, ids []int64, out []float3
 			continue
 		}
 		if x.fwd != nil {
-			out[i] = 1 - x.fwd.dot(in, q)
+			out[i] = 1 - x.fwd.dot(in, qd, x.slotTerm)
 			continue
 		}
 		w, local := x.windowOf(in)
@@ -341,9 +373,12 @@ func (x *Index) ExactKnnSparse(q api.SparseVector, k int, filter api.Filter) ([]
 		return nil, err
 	}
 	s.items = s.items[:0]
+	if x.fwd != nil {
+		defer x.denseQuery(q, s)()
+	}
 	x.scan(s, sp, opts, nil, func(in uint32, d float32) {
 		if x.fwd != nil {
-			d = -x.fwd.dot(in, q)
+			d = -x.fwd.dot(in, s.qd, x.slotTerm)
 		}
 		s.items = append(s.items, topk.Item{Dist: 1 + d, ID: in})
 	})

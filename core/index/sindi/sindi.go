@@ -58,6 +58,7 @@ type Index struct {
 	windows  []*window
 	slots    map[uint32]uint32 // term id -> slot (dense, in order of first sight)
 	slotTerm []uint32          // slot -> term id
+	slotBuf  []uint32          // scratch of inserts (under the write lock)
 
 	sqMin, sqScale float32 // sq8: value = sqMin + code*sqScale
 	sqSet          bool
