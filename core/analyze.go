@@ -82,6 +82,9 @@ func (x *Index) GetStats() (string, error) { return x.GetStatsWithOptions(StatsO
 
 // GetStatsWithOptions is GetStats with the sample, k and search parameters of o.
 func (x *Index) GetStatsWithOptions(o StatsOptions) (_ string, err error) {
+	if x.sparseIndex() {
+		return x.sparseStats()
+	}
 	defer recovered(&err)
 	const what = "get stats"
 	if o.SampleSize < 0 || o.SampleSize > maxStatsSampleSize {

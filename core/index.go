@@ -76,6 +76,9 @@ func (x *Index) vectors(ds *Dataset, what string, needIDs bool) ([]float32, int,
 	if err := x.checkRowKind(ds, what); err != nil {
 		return nil, 0, err
 	}
+	if x.sparseIndex() {
+		return nil, 0, x.sparseOnly(ds, what)
+	}
 	if n == 0 {
 		return nil, 0, nil
 	}
@@ -108,6 +111,9 @@ func (x *Index) checkRowKind(ds *Dataset, what string) error {
 	case api.SparseRows:
 		if err := ds.CheckSparse(what); err != nil {
 			return err
+		}
+		if x.sparseIndex() {
+			return nil
 		}
 		return api.Errorf(api.InvalidArgument, "%s: %s takes dense %s vectors, the dataset holds sparse rows", what, x.name, x.create.DType)
 	case api.MultiVectorRows:
@@ -210,6 +216,9 @@ func (x *Index) Build(ds *Dataset) ([]int64, error) { return x.insert(ds, "build
 // attributes of each row are recorded through the engine's insert hook, in the same step as
 // its label, so searches, snapshots and concurrent writes never see one without the other.
 func (x *Index) insert(ds *Dataset, what string) (_ []int64, err error) {
+	if x.sparseIndex() {
+		return x.insertSparse(ds, what)
+	}
 	defer recovered(&err)
 	if err := x.checkMutable(what); err != nil {
 		return nil, err
@@ -354,6 +363,9 @@ func (x *Index) UpdateID(from, to int64) (err error) {
 // UpdateVector replaces the vector of label (ds holds one vector). Without force an index may
 // refuse a vector too far from the old one.
 func (x *Index) UpdateVector(label int64, ds *Dataset, force bool) (err error) {
+	if x.sparseIndex() {
+		return x.updateSparse(label, ds, force)
+	}
 	defer recovered(&err)
 	if err := x.checkMutable("update vector"); err != nil {
 		return err
@@ -547,6 +559,9 @@ func (x *Index) rangeSearch(q []float32, radius float32, searchJSON string, filt
 // BatchKnnSearch searches every query of queries on all cores and returns a Dataset with
 // NumElements = number of queries, Dim = k, and nq*k IDs/Distances padded with -1 / +Inf.
 func (x *Index) BatchKnnSearch(queries *Dataset, k int, searchJSON string, filter Filter) (*Dataset, error) {
+	if x.sparseIndex() {
+		return x.batchSearchSparse(queries, k, searchJSON, filter)
+	}
 	if queries == nil {
 		return nil, api.Errorf(api.InvalidArgument, "batch search: query dataset is nil")
 	}

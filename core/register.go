@@ -8,6 +8,7 @@ import (
 	"github.com/govsag/vsag/core/index/ivf"
 	"github.com/govsag/vsag/core/index/lazyhgraph"
 	"github.com/govsag/vsag/core/index/pyramid"
+	"github.com/govsag/vsag/core/index/sindi"
 	"github.com/govsag/vsag/core/params"
 )
 
@@ -19,4 +20,5 @@ func init() {
 	RegisterIndex(ivf.Name, func(c *params.Create) (api.Engine, error) { return ivf.New(c) })
 	RegisterIndex(lazyhgraph.Name, func(c *params.Create) (api.Engine, error) { return lazyhgraph.New(c) })
 	RegisterIndex(pyramid.Name, func(c *params.Create) (api.Engine, error) { return pyramid.New(c) })
+	RegisterIndex(sindi.Name, func(c *params.Create) (api.Engine, error) { return sindi.New(c) })
 }

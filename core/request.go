@@ -86,6 +86,9 @@ func (x *Index) SearchWithRequest(req *SearchRequest) (_ *SearchResult, err erro
 	if req == nil {
 		return nil, api.Errorf(api.InvalidArgument, "search: request is nil")
 	}
+	if x.sparseIndex() {
+		return x.searchSparse(req)
+	}
 	what := "knn search"
 	if req.Mode == RangeSearchMode {
 		what = "range search"

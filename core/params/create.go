@@ -73,7 +73,10 @@ func ParseCreate(indexName, js string) (*Create, error) {
 			case Float32, Float16, BFloat16, Int8:
 				c.DType = DType(s)
 			case Sparse:
-				return nil, api.Errorf(api.UnsupportedIndex, "dtype \"sparse\" is only for the sindi index, which is not available")
+				if indexName != "sindi" {
+					return nil, api.Errorf(api.UnsupportedIndex, "dtype \"sparse\" is only for the sindi index, not %s", indexName)
+				}
+				c.DType = Sparse
 			default:
 				return nil, api.Errorf(api.InvalidArgument, "key \"dtype\": %q is not one of float32, float16, bfloat16, int8", s)
 			}

@@ -1,0 +1,432 @@
+package sindi
+
+import (
+	"sort"
+	"time"
+
+	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/topk"
+)
+
+// qterm is one query term kept for scanning: its slot and weight.
+type qterm struct {
+	slot uint32
+	w    float32
+}
+
+// scratch holds one search's buffers, reused through the engine's pool.
+type scratch struct {
+	acc   []float32
+	terms []qterm
+	heap  topk.MaxHeap
+	items []topk.Item
+	pos   []int     // query term -> length of the scanned prefix in the current window
+	qd    []float32 // rerank: query weight by term slot, zero elsewhere
+}
+
+// denseQuery writes q's weights into s.qd by slot (terms without a slot score nothing) and
+// returns the function that zeroes them again.
+func (x *Index) denseQuery(q api.SparseVector, s *scratch) func() {
+	if len(s.qd) < len(x.slotTerm) {
+		s.qd = make([]float32, len(x.slotTerm)+len(x.slotTerm)/4)
+	}
+	for i, t := range q.IDs {
+		if sl, ok := x.slots[t]; ok {
+			s.qd[sl] = q.Values[i]
+		}
+	}
+	return func() {
+		for _, t := range q.IDs {
+			if sl, ok := x.slots[t]; ok {
+				s.qd[sl] = 0
+			}
+		}
+	}
+}
+
+func (x *Index) scratch() *scratch {
+	s, _ := x.pool.Get().(*scratch)
+	if s == nil {
+		s = &scratch{}
+	}
+	if len(s.acc) < x.cfg.WindowSize {
+		s.acc = make([]float32, x.cfg.WindowSize)
+	}
+	return s
+}
+
+// searchParams parses the search block (cached by its JSON) and checks n_candidate against k.
+func (x *Index) searchParams(opts *api.SearchOptions, k int) (*SearchParams, error) {
+	var raw []byte
+	if opts != nil {
+		raw = opts.Block
+	}
+	sp, err := x.cache.Get(raw)
+	if err != nil {
+		return nil, err
+	}
+	if k > 0 && sp.NCandidate > int64(amplification)*int64(k) {
+		return nil, api.Errorf(api.InvalidArgument, "sindi: n_candidate (%d) should be less than %d * k (%d)", sp.NCandidate, amplification, k)
+	}
+	return sp, nil
+}
+
+// prepare fills s.terms with the query's known terms, heaviest first, pruned by
+// query_prune_ratio (VSAG: keep floor((1-ratio)*len) terms, at least one).
+func (x *Index) prepare(q api.SparseVector, sp *SearchParams, s *scratch) error {
+	if len(q.IDs) == 0 {
+		return api.Errorf(api.InvalidArgument, "sindi: the query is empty (it needs at least one term)")
+	}
+	s.terms = s.terms[:0]
+	for i, t := range q.IDs {
+		if slot, ok := x.slots[t]; ok && q.Values[i] != 0 {
+			s.terms = append(s.terms, qterm{slot: slot, w: q.Values[i]})
+		}
+	}
+	keep := len(q.IDs)
+	if sp.QueryPruneRatio > 0 {
+		keep = max(int((1-sp.QueryPruneRatio)*float64(len(q.IDs))), 1)
+		sort.Slice(s.terms, func(i, j int) bool { return s.terms[i].w > s.terms[j].w })
+	}
+	s.terms = s.terms[:min(keep, len(s.terms))]
+	return nil
+}
+
+// scanLen returns the prefix of a posting list of length n a search scans.
+func (x *Index) scanLen(n int, sp *SearchParams) int {
+	m := n
+	if sp.TermPruneRatio > 0 {
+		m = int(float64(n) * (1 - sp.TermPruneRatio))
+	}
+	if sp.TermRetainThreshold > 0 {
+		m = min(m, int(sp.TermRetainThreshold/int64(max(len(x.windows), 1))))
+	}
+	return min(max(m, 1), n)
+}
+
+// scatter adds w times the scanned prefix of l into acc.
+func (x *Index) scatter(acc []float32, l *plist, m int, w float32) {
+	docs := l.docs[:m]
+	switch x.cfg.Value {
+	case valueSQ8:
+		a, b := w*x.sqMin, w*x.sqScale
+		codes := l.q8[:m]
+		for i, d := range docs {
+			acc[d] += a + b*float32(codes[i])
+		}
+	case valueFP16:
+		h := l.f16[:m]
+		for i, d := range docs {
+			acc[d] += w * f16Table[h[i]]
+		}
+	default:
+		vals := l.f32[:m]
+		for i, d := range docs {
+			acc[d] += w * vals[i]
+		}
+	}
+}
+
+// scan scores every window for the prepared query. Documents with a non-zero score that are
+// live and pass the filter go into h when it is non-nil (the bound check runs before the
+// filter, so a document that would not enter costs no filter call), else to keep.
+func (x *Index) scan(s *scratch, sp *SearchParams, opts *api.SearchOptions, h *topk.MaxHeap, keep func(in uint32, dist float32)) {
+	var filter api.Filter
+	var deadline time.Time
+	var stats *api.SearchStats
+	if opts != nil {
+		filter, deadline, stats = opts.Filter, opts.Deadline, opts.Stats
+	}
+	calls, limit := int64(0), sp.FilterCallbackLimit
+	state, labels := x.state, x.labels
+	// offer hands one scored document on; false stops the search (filter_callback_limit).
+	offer := func(in uint32, score float32) bool {
+		dist := -score
+		if h != nil && h.Full() && dist >= h.Top().Dist {
+			return true
+		}
+		if state[in] != live {
+			return true
+		}
+		if filter != nil {
+			if limit > 0 && calls >= limit {
+				return false
+			}
+			calls++
+			if !filter.CheckValid(labels[in]) {
+				return true
+			}
+		}
+		if h != nil {
+			h.Push(dist, in)
+		} else {
+			keep(in, dist)
+		}
+		return true
+	}
+	if cap(s.pos) < len(s.terms) {
+		s.pos = make([]int, len(s.terms))
+	}
+	pos := s.pos[:len(s.terms)]
+	W := x.cfg.WindowSize
+	for wi, w := range x.windows {
+		if !deadline.IsZero() && time.Now().After(deadline) {
+			if stats != nil {
+				stats.TimedOut = true
+			}
+			return
+		}
+		base := wi * W
+		ndocs := min(W, len(x.labels)-base)
+		acc := s.acc[:W]
+		total := 0
+		for ti, t := range s.terms {
+			pos[ti] = 0
+			if int(t.slot) >= len(w.at) || w.at[t.slot] == 0 {
+				continue
+			}
+			l := &w.lists[w.at[t.slot]-1]
+			m := x.scanLen(len(l.docs), sp)
+			x.scatter(acc, l, m, t.w)
+			pos[ti] = m
+			total += m
+		}
+		if stats != nil {
+			stats.DistanceComputations += int64(total)
+			stats.Hops++
+		}
+		stop := false
+		if total > ndocs/2 {
+			for d, v := range acc[:ndocs] {
+				if v != 0 {
+					acc[d] = 0
+					if !stop && !offer(uint32(base+d), v) {
+						stop = true
+					}
+				}
+			}
+		} else {
+			for ti, t := range s.terms {
+				if pos[ti] == 0 {
+					continue
+				}
+				l := &w.lists[w.at[t.slot]-1]
+				for _, d := range l.docs[:pos[ti]] {
+					v := acc[d]
+					if v == 0 {
+						continue
+					}
+					acc[d] = 0
+					if stop || (h != nil && h.Full() && -v >= h.Top().Dist) {
+						continue
+					}
+					if !offer(uint32(base+int(d)), v) {
+						stop = true
+					}
+				}
+			}
+		}
+		if stop {
+			return
+		}
+	}
+}
+
+// KnnSearchSparse implements api.SparseEngine.
+func (x *Index) KnnSearchSparse(q api.SparseVector, k int, opts *api.SearchOptions) ([]api.Neighbor, error) {
+	if k <= 0 {
+		return nil, api.Errorf(api.InvalidArgument, "sindi: knn search: k %d must be positive", k)
+	}
+	sp, err := x.searchParams(opts, k)
+	if err != nil {
+		return nil, err
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	s := x.scratch()
+	defer x.pool.Put(s)
+	if err := x.prepare(q, sp, s); err != nil {
+		return nil, err
+	}
+	ef := max(int(sp.NCandidate), k)
+	s.heap.Reset(ef)
+	x.scan(s, sp, opts, &s.heap, nil)
+	var items []topk.Item
+	if x.fwd != nil {
+		cands := s.heap.Items()
+		s.items = s.items[:0]
+		defer x.denseQuery(q, s)()
+		for _, c := range cands {
+			s.items = append(s.items, topk.Item{Dist: 1 - x.fwd.dot(c.ID, s.qd, x.slotTerm), ID: c.ID})
+		}
+		topk.SortItems(s.items)
+		items = s.items[:min(k, len(s.items))]
+	} else {
+		items = s.heap.Sorted()
+		items = items[:min(k, len(items))]
+		for i := range items {
+			items[i].Dist++
+		}
+	}
+	out := make([]api.Neighbor, len(items))
+	for i, it := range items {
+		out[i] = api.Neighbor{ID: x.labels[it.ID], Distance: it.Dist}
+	}
+	return out, nil
+}
+
+// RangeSearchSparse implements api.SparseEngine: every document within radius of the
+// approximate distance (with use_reorder, every scored document rescored exactly).
+func (x *Index) RangeSearchSparse(q api.SparseVector, radius float32, limit int, opts *api.SearchOptions) ([]api.Neighbor, error) {
+	sp, err := x.searchParams(opts, 0)
+	if err != nil {
+		return nil, err
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	s := x.scratch()
+	defer x.pool.Put(s)
+	if err := x.prepare(q, sp, s); err != nil {
+		return nil, err
+	}
+	s.items = s.items[:0]
+	if x.fwd != nil {
+		defer x.denseQuery(q, s)()
+	}
+	x.scan(s, sp, opts, nil, func(in uint32, d float32) {
+		if x.fwd != nil {
+			d = 1 - x.fwd.dot(in, s.qd, x.slotTerm)
+		} else {
+			d++
+		}
+		if d <= radius {
+			s.items = append(s.items, topk.Item{Dist: d, ID: in})
+		}
+	})
+	topk.SortItems(s.items)
+	items := s.items
+	if limit >= 0 && len(items) > limit {
+		items = items[:limit]
+	}
+	out := make([]api.Neighbor, len(items))
+	for i, it := range items {
+		out[i] = api.Neighbor{ID: x.labels[it.ID], Distance: it.Dist}
+	}
+	return out, nil
+}
+
+// CalcDistanceSparse implements api.SparseEngine: 1 - inner product with the most precise row
+// held (the whole document with use_reorder, else the stored postings).
+func (x *Index) CalcDistanceSparse(q api.SparseVector, ids []int64, out []float32) error {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var qd []float32
+	if x.fwd != nil {
+		s := x.scratch()
+		defer x.pool.Put(s)
+		defer x.denseQuery(q, s)()
+		qd = s.qd
+	}
+	for i, l := range ids {
+		in, ok := x.byLabel[l]
+		if !ok {
+			out[i] = -1
+			continue
+		}
+		if x.fwd != nil {
+			out[i] = 1 - x.fwd.dot(in, qd, x.slotTerm)
+			continue
+		}
+		w, local := x.windowOf(in)
+		s := float32(0)
+		for j, t := range q.IDs {
+			slot, ok := x.slots[t]
+			if !ok || int(slot) >= len(w.at) || w.at[slot] == 0 {
+				continue
+			}
+			pl := &w.lists[w.at[slot]-1]
+			for p, d := range pl.docs {
+				if d == local {
+					s += q.Values[j] * x.value(pl, p)
+					break
+				}
+			}
+		}
+		out[i] = 1 - s
+	}
+	return nil
+}
+
+// ExactKnnSparse returns the k live documents of the best inner product with q, scoring every
+// posting of every query term (no pruning) and, with use_reorder, rescoring the whole
+// documents: the exact answer on the stored rows, the reference the benchmarks and tests
+// measure recall against.
+func (x *Index) ExactKnnSparse(q api.SparseVector, k int, filter api.Filter) ([]api.Neighbor, error) {
+	n := int(x.NumElements())
+	sp := &SearchParams{NCandidate: int64(n)}
+	opts := &api.SearchOptions{Filter: filter}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	s := x.scratch()
+	defer x.pool.Put(s)
+	if err := x.prepare(q, sp, s); err != nil {
+		return nil, err
+	}
+	s.items = s.items[:0]
+	if x.fwd != nil {
+		defer x.denseQuery(q, s)()
+	}
+	x.scan(s, sp, opts, nil, func(in uint32, d float32) {
+		if x.fwd != nil {
+			d = -x.fwd.dot(in, s.qd, x.slotTerm)
+		}
+		s.items = append(s.items, topk.Item{Dist: 1 + d, ID: in})
+	})
+	topk.SortItems(s.items)
+	items := s.items[:min(k, len(s.items))]
+	out := make([]api.Neighbor, len(items))
+	for i, it := range items {
+		out[i] = api.Neighbor{ID: x.labels[it.ID], Distance: it.Dist}
+	}
+	return out, nil
+}
+
+// SparseStats implements api.SparseEngine: window count, documents, terms and the shape of the
+// posting lists.
+func (x *Index) SparseStats() (map[string]any, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	lists, postings, longest := 0, 0, 0
+	perWindow := make([]int, len(x.windows))
+	for wi, w := range x.windows {
+		lists += len(w.lists)
+		for i := range w.lists {
+			n := len(w.lists[i].docs)
+			postings += n
+			perWindow[wi] += n
+			longest = max(longest, n)
+		}
+	}
+	avg := 0.0
+	if lists > 0 {
+		avg = float64(postings) / float64(lists)
+	}
+	out := map[string]any{
+		"window_count":            len(x.windows),
+		"window_size":             x.cfg.WindowSize,
+		"term_count":              len(x.slotTerm),
+		"posting_list_count":      lists,
+		"posting_count":           postings,
+		"postings_per_window":     perWindow,
+		"avg_posting_list_length": avg,
+		"max_posting_list_length": longest,
+		"value_format":            valueNames[x.cfg.Value],
+		"use_reorder":             x.cfg.UseReorder,
+		"replaced_count":          len(x.labels) - len(x.byLabel) - int(x.nRemoved),
+	}
+	if x.fwd != nil {
+		out["rerank_type"] = map[bool]string{false: "fp32", true: "dmq8"}[x.cfg.RerankDMQ8]
+		out["rerank_term_count"] = len(x.fwd.ids)
+	}
+	return out, nil
+}
