@@ -114,6 +114,9 @@ func (x *Index) checkRowKind(ds *Dataset, what string) error {
 		if _, err := ds.CheckMultiVector(what); err != nil {
 			return err
 		}
+		if x.multiVectorIndex() { // the paths that take documents branch to multivector.go first
+			return api.Errorf(api.UnsupportedIndexOperation, "%s is not supported for the multi-vector documents of %s", what, x.name)
+		}
 		return api.Errorf(api.InvalidArgument, "%s: %s takes one vector per row, the dataset holds multi-vector documents", what, x.name)
 	}
 	if ds.HasPaths() {
@@ -210,6 +213,9 @@ func (x *Index) Build(ds *Dataset) ([]int64, error) { return x.insert(ds, "build
 // attributes of each row are recorded through the engine's insert hook, in the same step as
 // its label, so searches, snapshots and concurrent writes never see one without the other.
 func (x *Index) insert(ds *Dataset, what string) (_ []int64, err error) {
+	if x.multiVectorIndex() {
+		return x.insertMulti(ds, what)
+	}
 	defer recovered(&err)
 	if err := x.checkMutable(what); err != nil {
 		return nil, err
@@ -547,6 +553,9 @@ func (x *Index) rangeSearch(q []float32, radius float32, searchJSON string, filt
 // BatchKnnSearch searches every query of queries on all cores and returns a Dataset with
 // NumElements = number of queries, Dim = k, and nq*k IDs/Distances padded with -1 / +Inf.
 func (x *Index) BatchKnnSearch(queries *Dataset, k int, searchJSON string, filter Filter) (*Dataset, error) {
+	if x.multiVectorIndex() {
+		return x.batchKnnSearchMulti(queries, k, searchJSON, filter)
+	}
 	if queries == nil {
 		return nil, api.Errorf(api.InvalidArgument, "batch search: query dataset is nil")
 	}

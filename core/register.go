@@ -8,6 +8,8 @@ import (
 	"github.com/govsag/vsag/core/index/ivf"
 	"github.com/govsag/vsag/core/index/lazyhgraph"
 	"github.com/govsag/vsag/core/index/pyramid"
+	"github.com/govsag/vsag/core/index/simq"
+	"github.com/govsag/vsag/core/index/warp"
 	"github.com/govsag/vsag/core/params"
 )
 
@@ -19,4 +21,6 @@ func init() {
 	RegisterIndex(ivf.Name, func(c *params.Create) (api.Engine, error) { return ivf.New(c) })
 	RegisterIndex(lazyhgraph.Name, func(c *params.Create) (api.Engine, error) { return lazyhgraph.New(c) })
 	RegisterIndex(pyramid.Name, func(c *params.Create) (api.Engine, error) { return pyramid.New(c) })
+	RegisterIndex(warp.Name, func(c *params.Create) (api.Engine, error) { return warp.New(c) })
+	RegisterIndex(simq.Name, func(c *params.Create) (api.Engine, error) { return simq.New(c) })
 }
