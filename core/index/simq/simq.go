@@ -595,36 +595,26 @@ func (x *Index) candidates(query []float32, count, coarseK, rerankK int, opts *a
 			}
 		}
 	}
-	type cand struct {
-		d uint32
-		s float32
-	}
-	cands := make([]cand, 0, len(sc.dirty))
+	// the rerankK best-scored live documents the filter keeps: a bounded max-heap on -score
+	h := topk.NewMaxHeap(rerankK)
 	for _, d := range sc.dirty {
-		if !x.labels.IsRemoved(d) && (opts.Filter == nil || opts.Filter.CheckValid(x.labels.Label(d))) {
-			cands = append(cands, cand{d, sc.score[d]})
-		}
+		s := -sc.score[d]
 		sc.score[d], sc.seen[d] = 0, 0
-	}
-	slices.SortFunc(cands, func(a, b cand) int {
-		switch {
-		case a.s > b.s:
-			return -1
-		case a.s < b.s:
-			return 1
+		if h.Full() && s >= h.Bound() {
+			continue
 		}
-		return int(a.d) - int(b.d)
-	})
-	if len(cands) > rerankK {
-		cands = cands[:rerankK]
+		if !x.labels.IsRemoved(d) && (opts.Filter == nil || opts.Filter.CheckValid(x.labels.Label(d))) {
+			h.Push(s, d)
+		}
 	}
+	cands := h.Sorted()
 	if opts.Stats != nil {
 		opts.Stats.DistanceComputations += coarseCmp
 		opts.Stats.Hops += int64(len(cands))
 	}
 	out := make([]uint32, len(cands))
 	for i, c := range cands {
-		out[i] = c.d
+		out[i] = c.ID
 	}
 	return out, nil
 }
