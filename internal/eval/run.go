@@ -190,6 +190,9 @@ func (r *Runner) Run(c *Config) (*Result, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	if dataset.IsMultiVectorHDF5(c.DataPath) {
+		return r.runMultiVector(c)
+	}
 	p, err := r.prepare(c)
 	if err != nil {
 		return nil, err
