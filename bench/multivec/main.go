@@ -164,7 +164,7 @@ func run() error {
 	k := flag.Int("k", 10, "neighbours per query")
 	minInk := flag.Float64("min-ink", 0.05, "mean intensity below which a patch is blank and left out")
 	simqParams := flag.String("simq", `"init_cluster_ratio":0.02,"max_cluster_size":256,"split_start_idx":128`, "simq index_param keys")
-	settings := flag.String("settings", "8:100,16:200,32:300,32:500,64:500", "simq coarse_k:rerank_k settings")
+	settings := flag.String("settings", "16:200,32:500,64:800,64:1200,128:1600", "simq coarse_k:rerank_k settings")
 	runWarp := flag.Bool("warp", true, "measure warp's exact scan (the speedups are against it)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the simq searches to this file")
 	dump := flag.String("dump", "", "write the documents, queries and ground truth into this folder for numpy_maxsim.py")
