@@ -13,6 +13,7 @@ import (
 	"encoding/binary"
 	"io"
 	"math"
+	"slices"
 
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/metric"
@@ -47,6 +48,13 @@ func (d *Docs) SubVectors() int64 { return d.Starts[len(d.Starts)-1] }
 func (d *Docs) Append(v []float32, count int) {
 	d.Vecs = append(d.Vecs, v[:count*d.Dim]...)
 	d.Starts = append(d.Starts, d.Starts[len(d.Starts)-1]+int64(count))
+}
+
+// Grow makes room for floats more sub-vector values and rows more documents, so that a batch
+// is appended without repeated reallocation.
+func (d *Docs) Grow(floats, rows int) {
+	d.Vecs = slices.Grow(d.Vecs, floats)
+	d.Starts = slices.Grow(d.Starts, rows)
 }
 
 // Doc returns the sub-vectors of document r and their count.

@@ -195,6 +195,7 @@ func (x *Index) AddMulti(vectors []float32, counts []int, ids []int64, build boo
 		return nil, api.Errorf(api.BuildTwice, "simq: the index is already built")
 	}
 	firstTok := x.docs.SubVectors()
+	x.docs.Grow(len(vectors), len(ids))
 	var failed []int64
 	var newDocs []uint32
 	off := 0

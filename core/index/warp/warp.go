@@ -80,7 +80,7 @@ func New(c *params.Create) (*Index, error) {
 }
 
 // CheckCommon refuses the create parameters a multi-vector index cannot take: a dtype other
-// than float32 and extra info.
+// than float32 (VSAG's multi-vector documents hold float32 sub-vectors).
 func CheckCommon(name string, c *params.Create) error {
 	if c.DType != params.Float32 {
 		return api.Errorf(api.InvalidArgument, "%s only supports float32 datatype, not %s", name, c.DType)
@@ -127,6 +127,7 @@ func (x *Index) AddMulti(vectors []float32, counts []int, ids []int64, build boo
 	if build && x.labels.Total() > 0 {
 		return nil, api.Errorf(api.BuildTwice, "warp: the index is already built")
 	}
+	x.docs.Grow(len(vectors), len(ids))
 	var failed []int64
 	off := 0
 	for i, id := range ids {
