@@ -120,6 +120,9 @@ func (x *Index) checkRowKind(ds *Dataset, what string) error {
 		if _, err := ds.CheckMultiVector(what); err != nil {
 			return err
 		}
+		if x.multiVectorIndex() { // the paths that take documents branch to multivector.go first
+			return api.Errorf(api.UnsupportedIndexOperation, "%s is not supported for the multi-vector documents of %s", what, x.name)
+		}
 		return api.Errorf(api.InvalidArgument, "%s: %s takes one vector per row, the dataset holds multi-vector documents", what, x.name)
 	}
 	if ds.HasPaths() {
@@ -218,6 +221,9 @@ func (x *Index) Build(ds *Dataset) ([]int64, error) { return x.insert(ds, "build
 func (x *Index) insert(ds *Dataset, what string) (_ []int64, err error) {
 	if x.sparseIndex() {
 		return x.insertSparse(ds, what)
+	}
+	if x.multiVectorIndex() {
+		return x.insertMulti(ds, what)
 	}
 	defer recovered(&err)
 	if err := x.checkMutable(what); err != nil {
@@ -561,6 +567,9 @@ func (x *Index) rangeSearch(q []float32, radius float32, searchJSON string, filt
 func (x *Index) BatchKnnSearch(queries *Dataset, k int, searchJSON string, filter Filter) (*Dataset, error) {
 	if x.sparseIndex() {
 		return x.batchSearchSparse(queries, k, searchJSON, filter)
+	}
+	if x.multiVectorIndex() {
+		return x.batchKnnSearchMulti(queries, k, searchJSON, filter)
 	}
 	if queries == nil {
 		return nil, api.Errorf(api.InvalidArgument, "batch search: query dataset is nil")

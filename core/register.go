@@ -8,7 +8,9 @@ import (
 	"github.com/govsag/vsag/core/index/ivf"
 	"github.com/govsag/vsag/core/index/lazyhgraph"
 	"github.com/govsag/vsag/core/index/pyramid"
+	"github.com/govsag/vsag/core/index/simq"
 	"github.com/govsag/vsag/core/index/sindi"
+	"github.com/govsag/vsag/core/index/warp"
 	"github.com/govsag/vsag/core/params"
 )
 
@@ -21,4 +23,6 @@ func init() {
 	RegisterIndex(lazyhgraph.Name, func(c *params.Create) (api.Engine, error) { return lazyhgraph.New(c) })
 	RegisterIndex(pyramid.Name, func(c *params.Create) (api.Engine, error) { return pyramid.New(c) })
 	RegisterIndex(sindi.Name, func(c *params.Create) (api.Engine, error) { return sindi.New(c) })
+	RegisterIndex(warp.Name, func(c *params.Create) (api.Engine, error) { return warp.New(c) })
+	RegisterIndex(simq.Name, func(c *params.Create) (api.Engine, error) { return simq.New(c) })
 }

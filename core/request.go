@@ -82,6 +82,9 @@ type SearchResult struct {
 
 // SearchWithRequest runs one search as req describes.
 func (x *Index) SearchWithRequest(req *SearchRequest) (_ *SearchResult, err error) {
+	if x.multiVectorIndex() {
+		return x.searchMulti(req)
+	}
 	defer recovered(&err)
 	if req == nil {
 		return nil, api.Errorf(api.InvalidArgument, "search: request is nil")

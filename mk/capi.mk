@@ -80,6 +80,8 @@ test-capi: lib lib-bench
 	$(CAPI_OUT)/cpp_remove_test
 	$(CAPI_CC) $(CAPI_CFLAGS) $(CAPI_ASAN) tests/capi/stats_test.c -o $(CAPI_OUT)/stats_test $(CAPI_LDFLAGS)
 	ASAN_OPTIONS=detect_leaks=1 $(CAPI_OUT)/stats_test
+	$(CAPI_CC) $(CAPI_CFLAGS) $(CAPI_ASAN) tests/capi/multivector_test.c -o $(CAPI_OUT)/multivector_test_asan $(CAPI_LDFLAGS)
+	ASAN_OPTIONS=detect_leaks=1 $(CAPI_OUT)/multivector_test_asan $(CAPI_OUT)/scratch
 	$(CAPI_CXX) $(CAPI_CXXFLAGS) tests/capi/cpp_stats_test.cpp -o $(CAPI_OUT)/cpp_stats_test $(CAPI_LDFLAGS)
 	$(CAPI_OUT)/cpp_stats_test
 	$(CAPI_CC) $(CAPI_CFLAGS) $(CAPI_ASAN) tests/capi/hgraph_merge_test.c -o $(CAPI_OUT)/hgraph_merge_test $(CAPI_LDFLAGS)
@@ -90,7 +92,7 @@ test-capi: lib lib-bench
 	$(CAPI_OUT)/cpp_model_test
 	$(CAPI_CXX) $(CAPI_CXXFLAGS) tests/capi/cpp_pyramid_test.cpp -o $(CAPI_OUT)/cpp_pyramid_test $(CAPI_LDFLAGS)
 	$(CAPI_OUT)/cpp_pyramid_test
-	CC=$(CAPI_CC) tests/capi/check_symbols.sh include/vsag.h $(CAPI_LIB) tests/capi/capi_test.c tests/capi/iterator_test.c tests/capi/remove_test.c tests/capi/stats_test.c tests/capi/sparse_test.c
+	CC=$(CAPI_CC) tests/capi/check_symbols.sh include/vsag.h $(CAPI_LIB) tests/capi/capi_test.c tests/capi/iterator_test.c tests/capi/remove_test.c tests/capi/stats_test.c tests/capi/sparse_test.c tests/capi/multivector_test.c
 	$(CAPI_CC) $(CAPI_BENCH_CFLAGS) tests/capi/bench_hooks_test.c -o $(CAPI_OUT)/bench_hooks_test $(CAPI_BENCH_LDFLAGS)
 	$(CAPI_OUT)/bench_hooks_test
 	cat include/vsag.h capi/vsag_bench.h >$(CAPI_OUT)/vsag_with_bench.h

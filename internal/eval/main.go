@@ -153,6 +153,9 @@ func runCLI(r *Runner, cli *CLI, stdout, stderr io.Writer) int {
 // ExportHDF5 writes the dataset at datapath as an ann-benchmarks HDF5 file at out, with the
 // exact 100 nearest neighbours of every query (metric is used when the source has none).
 func (r *Runner) ExportHDF5(datapath, out, metric string) error {
+	if dataset.IsMultiVectorHDF5(datapath) {
+		return r.exportMultiVectorHDF5(datapath, out)
+	}
 	s, err := r.Dataset(datapath)
 	if err != nil {
 		return err

@@ -193,6 +193,9 @@ func (r *Runner) Run(c *Config) (*Result, error) {
 	if c.IndexName == "sindi" {
 		return r.runSparse(c)
 	}
+	if dataset.IsMultiVectorHDF5(c.DataPath) {
+		return r.runMultiVector(c)
+	}
 	p, err := r.prepare(c)
 	if err != nil {
 		return nil, err

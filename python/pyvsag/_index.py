@@ -17,6 +17,7 @@ from ._lib import (DTYPE_SPARSE, EXPLANATION_DTYPE, SEARCH_KNN, SEARCH_RANGE, Me
 from ._lib import addr as _addr
 from ._lib import check, check_error, lib
 from ._paths import QueryPath, RowPaths, attach_paths, encode_paths, named_query_paths
+from . import _multivector
 from ._rows import Explanation, SearchResult, SparseRows, as_sparse, is_sparse, path_bytes, reason_of
 from ._types import DType, Feature
 from .errors import ErrorCode, IndexEmptyError, InvalidArgumentError, VsagError
@@ -1074,8 +1075,8 @@ class Index:
     def knn_search(self, vector: Any, k: int, parameters: Parameters = "",
                    filter: FilterLike = None, filter_expr: Optional[str] = None,
                    *, attribute_filter_str: Optional[str] = None, path: QueryPath = None,
-                   extra_info_filter: Optional[Callable[[bytes], bool]] = None
-                   ) -> Tuple[np.ndarray, np.ndarray]:
+                   extra_info_filter: Optional[Callable[[bytes], bool]] = None,
+                   vector_counts: Any = None) -> Tuple[np.ndarray, np.ndarray]:
         """knn_search finds the k nearest neighbours of one query or of a batch of queries.
 
         Args:
@@ -1108,6 +1109,11 @@ class Index:
         then have shape (rows, k). Sparse queries and queries with a path run one
         :meth:`search` per query.
 
+        Multi-vector queries (warp and simq indexes) take ``vector_counts``: one query is a
+        float32 array (sub-vectors, dim) with ``vector_counts=[n]`` (results of shape (k,)); a
+        batch is the flat array of all the queries' sub-vectors with one count per query
+        (results (nq, k)), as :meth:`build` takes documents. Each runs one :meth:`search`.
+
         Returns:
             (ids, distances): int64 and float32 arrays of shape (k,) for one query, (nq, k) for
             a batch, ascending by distance. When fewer than k labels qualify, the rest is
@@ -1116,6 +1122,9 @@ class Index:
             sized by a hostile k. A batch runs on all cores in one call.
         """
         filter = with_extra_info(filter, extra_info_filter)
+        if vector_counts is not None:
+            return _multivector.knn_search(self, vector, vector_counts, k, parameters, filter,
+                                           filter_expr or attribute_filter_str)
         h = self._h
         if (type(vector) is np.ndarray and vector.dtype is self._np and vector.ndim == 1
                 and type(k) is int and 0 < k <= PAD_LIMIT and filter is None and h is not None
@@ -1365,8 +1374,8 @@ class Index:
     def range_search(self, point: Any, threshold: float, parameters: Parameters = "",
                      limited_size: int = -1, filter: FilterLike = None, *,
                      path: QueryPath = None,
-                     extra_info_filter: Optional[Callable[[bytes], bool]] = None
-                     ) -> Tuple[np.ndarray, np.ndarray]:
+                     extra_info_filter: Optional[Callable[[bytes], bool]] = None,
+                     vector_counts: Any = None) -> Tuple[np.ndarray, np.ndarray]:
         """range_search finds every neighbour of one query within a distance threshold.
 
         Args:
@@ -1386,6 +1395,9 @@ class Index:
             (ids, distances), int64 and float32, ascending by distance.
         """
         filter = with_extra_info(filter, extra_info_filter)
+        if vector_counts is not None:  # one multi-vector query (warp, simq): vector_counts=[n]
+            return _multivector.range_search(self, point, vector_counts, threshold, parameters,
+                                             limited_size, filter)
         if path is not None or is_sparse(point):
             lim = _limited_size(limited_size)
             if lim == 0:
@@ -1428,7 +1440,8 @@ class Index:
                filter_expr: Optional[str] = None, limited_size: Optional[int] = None,
                bucket_ids: Any = None, expected_labels: Any = None, *,
                path: QueryPath = None, multi_vector: bool = False,
-               extra_info_filter: Optional[Callable[[bytes], bool]] = None) -> SearchResult:
+               extra_info_filter: Optional[Callable[[bytes], bool]] = None,
+               vector_counts: Any = None) -> SearchResult:
         """search runs one search request (VSAG's SearchRequest): a knn search (``k``) or a
         range search (``radius``) of one query, with every filter ANDed.
 
@@ -1456,6 +1469,8 @@ class Index:
                 hierarchy name to path, such as ``{"site": "s1", "category": "shoes"}`` (with
                 ``"hierarchy_op"`` in the parameters when it names several).
             multi_vector: the query is a multi-vector document (see query).
+            vector_counts: ``[n]`` for a multi-vector query of n sub-vectors (the same as
+                multi_vector=True; n must match the query's rows).
 
         Returns:
             A :class:`pyvsag.SearchResult` (a named tuple ``ids, distances, extra_infos,
@@ -1466,6 +1481,8 @@ class Index:
         """
         filter = with_extra_info(filter, extra_info_filter)
         op = "search"
+        if vector_counts is not None:
+            query, multi_vector = _multivector.one_document(self, query, vector_counts, op), True
         h = self._handle()
         req = SearchRequestStruct()
         req.struct_size = ctypes.sizeof(SearchRequestStruct)

@@ -1,0 +1,78 @@
+"""Multi-vector queries (warp and simq indexes): a query is a document of sub-vectors, given as
+a 2-D float32 array (sub-vectors, dim) with ``vector_counts=[n]``, or a batch of documents as
+the flat array of all their sub-vectors with one count per document, as builds take them."""
+from typing import Any, List, Tuple
+
+import numpy as np
+
+from .errors import InvalidArgumentError
+
+
+def split_documents(index: Any, vectors: Any, vector_counts: Any, op: str) -> List[np.ndarray]:
+    """split_documents checks a multi-vector query (or batch) and returns one (count, dim)
+    float32 array per document."""
+    from ._index import _float_matrix, _integers  # the helpers of the index module
+
+    v = _float_matrix(vectors, "query", op)
+    if v.ndim == 1:
+        d = index.dim
+        if d <= 0 or v.size % d:
+            raise InvalidArgumentError(f"the query holds {v.size} values, not a whole number "
+                                       f"of sub-vectors of dim {d}", operation=op)
+        v = v.reshape(-1, d)
+    if v.ndim != 2:
+        raise InvalidArgumentError(f"a multi-vector query is a 2-D array (sub-vectors, dim), "
+                                   f"got shape {v.shape}", operation=op)
+    counts = _integers(vector_counts, "vector_counts", op).reshape(-1)
+    if counts.size == 0:
+        raise InvalidArgumentError("vector_counts holds no count", operation=op)
+    if (counts <= 0).any():
+        raise InvalidArgumentError("every vector count must be at least 1", operation=op)
+    if int(counts.sum()) != v.shape[0]:
+        raise InvalidArgumentError(f"the vector counts add up to {int(counts.sum())} "
+                                   f"sub-vectors, the query holds {v.shape[0]}", operation=op)
+    bounds = np.concatenate(([0], np.cumsum(counts)))
+    return [v[bounds[i]:bounds[i + 1]] for i in range(counts.size)]
+
+
+def one_document(index: Any, vectors: Any, vector_counts: Any, op: str) -> np.ndarray:
+    """one_document checks a single multi-vector query (one count) and returns it."""
+    docs = split_documents(index, vectors, vector_counts, op)
+    if len(docs) != 1:
+        raise InvalidArgumentError(f"{op} takes one multi-vector query: give one count, got "
+                                   f"{len(docs)}", operation=op)
+    return docs[0]
+
+
+def knn_search(index: Any, vectors: Any, vector_counts: Any, k: int, parameters: Any,
+               filter: Any, filter_expr: Any, op: str = "knn_search"
+               ) -> Tuple[np.ndarray, np.ndarray]:
+    """knn_search searches every document of a multi-vector query for its k nearest documents:
+    arrays (k,) for one count, (nq, k) for several, padded with -1 / +inf."""
+    from ._index import _k
+
+    kk = _k(k)
+    docs = split_documents(index, vectors, vector_counts, op)
+    ids = np.full((len(docs), kk), -1, dtype=np.int64)
+    dists = np.full((len(docs), kk), np.inf, dtype=np.float32)
+    for i, doc in enumerate(docs):
+        res = index.search(doc, k=kk, parameters=parameters, filter=filter,
+                           filter_expr=filter_expr, multi_vector=True)
+        n = min(len(res.ids), kk)
+        ids[i, :n], dists[i, :n] = res.ids[:n], res.distances[:n]
+    if len(docs) == 1:
+        return ids[0], dists[0]
+    return ids, dists
+
+
+def range_search(index: Any, vectors: Any, vector_counts: Any, radius: float, parameters: Any,
+                 limited_size: int, filter: Any) -> Tuple[np.ndarray, np.ndarray]:
+    """range_search finds the documents within radius of one multi-vector query."""
+    doc = one_document(index, vectors, vector_counts, "range_search")
+    if limited_size == 0:
+        raise InvalidArgumentError("limited_size 0 is invalid (-1: unlimited)",
+                                   operation="range_search")
+    res = index.search(doc, radius=radius, parameters=parameters, filter=filter,
+                       limited_size=None if limited_size == -1 else limited_size,
+                       multi_vector=True)
+    return res.ids, res.distances
