@@ -3,6 +3,7 @@ package core
 import (
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/index/bruteforce"
+	"github.com/govsag/vsag/core/index/diskann"
 	"github.com/govsag/vsag/core/index/hgraph"
 	"github.com/govsag/vsag/core/index/hnsw"
 	"github.com/govsag/vsag/core/index/ivf"
@@ -19,4 +20,5 @@ func init() {
 	RegisterIndex(ivf.Name, func(c *params.Create) (api.Engine, error) { return ivf.New(c) })
 	RegisterIndex(lazyhgraph.Name, func(c *params.Create) (api.Engine, error) { return lazyhgraph.New(c) })
 	RegisterIndex(pyramid.Name, func(c *params.Create) (api.Engine, error) { return pyramid.New(c) })
+	RegisterIndex(diskann.Name, func(c *params.Create) (api.Engine, error) { return diskann.New(c) })
 }
