@@ -154,6 +154,11 @@ func TestAddToEmptyAndContinueAdd(t *testing.T) {
 		require.NoError(t, err)
 		require.Empty(t, failed)
 		require.EqualValues(t, half, idx.GetNumElements())
+		if !idx.CheckFeature(api.SupportAddAfterBuild) {
+			_, err = idx.Add(&core.Dataset{NumElements: nb - half, Dim: dim, IDs: data.ids[half:], Float32: data.base[half*dim:]})
+			require.Equal(t, api.UnsupportedIndexOperation, api.CodeOf(err))
+			return
+		}
 		failed, err = idx.Add(&core.Dataset{NumElements: nb - half, Dim: dim, IDs: data.ids[half:], Float32: data.base[half*dim:]})
 		require.NoError(t, err)
 		require.Empty(t, failed)
@@ -357,6 +362,9 @@ func TestMarkRemove(t *testing.T) {
 		}
 		for _, id := range drop {
 			require.False(t, idx.CheckIDExist(id))
+		}
+		if !idx.CheckFeature(api.SupportAddAfterBuild) {
+			return // built once (diskann)
 		}
 		// re-add the removed labels with their vectors
 		vecs := make([]float32, 0, len(drop)*dim)

@@ -306,6 +306,9 @@ func (c *ctx) insert(id uint32, d float32, l int) {
 func (x *Index) search(c *ctx, q []float32, l int, sp *SearchParams, filter api.Filter, deadline time.Time, stats *api.SearchStats) ([]topk.Item, error) {
 	n := x.d.l.n
 	c.results, c.cands, c.reads = c.results[:0], c.cands[:0], 0
+	// as VSAG: a knn search reads at least k records (with use_pq_search and use_reorder, at
+	// least 2k are reranked)
+	ioLimit := max(sp.IOLimit, l)
 	if n == 0 {
 		return nil, nil
 	}
@@ -350,8 +353,8 @@ func (x *Index) search(c *ctx, q []float32, l int, sp *SearchParams, filter api.
 		if preload {
 			visit(x.adj.list(int(c.beam[0])))
 		} else {
-			if int(c.reads)+len(c.beam) > sp.IOLimit {
-				c.beam = c.beam[:max(sp.IOLimit-int(c.reads), 0)]
+			if int(c.reads)+len(c.beam) > ioLimit {
+				c.beam = c.beam[:max(ioLimit-int(c.reads), 0)]
 				if len(c.beam) == 0 {
 					break
 				}
@@ -366,7 +369,7 @@ func (x *Index) search(c *ctx, q []float32, l int, sp *SearchParams, filter api.
 				visit(c.nbs[j])
 			}
 			dc += int64(len(c.beam))
-			if int(c.reads) >= sp.IOLimit {
+			if int(c.reads) >= ioLimit {
 				break
 			}
 		}
@@ -385,7 +388,7 @@ func (x *Index) search(c *ctx, q []float32, l int, sp *SearchParams, filter api.
 		}
 		if sp.UseReorder {
 			topk.SortItems(c.results)
-			c.results = c.results[:min(len(c.results), sp.IOLimit)]
+			c.results = c.results[:min(len(c.results), max(sp.IOLimit, 2*l))]
 			for lo := 0; lo < len(c.results); lo += sp.BeamSearch {
 				hi := min(lo+sp.BeamSearch, len(c.results))
 				c.beam = c.beam[:0]
