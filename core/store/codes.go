@@ -106,6 +106,9 @@ func (c *Codes) AppendCode(code []byte) int {
 
 // Set re-encodes row r with v.
 func (c *Codes) Set(r int, v []float32) {
+	if c.disk != nil && c.disk.shared && !c.unshare() {
+		return // the error is kept for Err; the saved index's row stays as it was
+	}
 	c.q.Encode(c.slab[r*c.stride:(r+1)*c.stride], v)
 	if c.disk != nil && c.disk.cache != nil {
 		c.disk.cache.invalidate(r)

@@ -2,8 +2,10 @@ package store
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 
 	json "github.com/goccy/go-json"
@@ -40,17 +42,25 @@ func OnDiskIO(kind string) bool { return kind == IOMMap || kind == IOBuffer }
 // diskStore is the file behind an on-disk code store. Stores made by Grown share it (and its
 // file) with the store they grew from; each holds its own mapping.
 type diskStore struct {
-	kind  string
-	path  string
-	f     *os.File
-	m     *mapping // the current mapping, len(m.data) == len(Codes.slab)
-	err   error    // the first error met growing the file, reported by Err
+	kind string
+	path string
+	f    *os.File
+	m    *mapping // the current mapping, len(m.data) == len(Codes.slab)
+	// maps are every mapping made, the current one last. Earlier ones (before a growth or a
+	// copy) are only dropped from memory (a reader may still hold a slab of one) and all are
+	// unmapped together when the store becomes unreachable.
+	maps  []*mapping
+	err   error // the first error met growing the file, reported by Err
 	cache *rowCache
 	// opened is false until the first row is reserved: the file is created (truncated) then, not
 	// when the index is made, so an index made only to load a file that references the same
 	// path does not destroy it.
 	opened bool
 	ro     bool // opened from a saved reference: never truncated
+	// shared is set when a saved index references the file (Ref, OpenRef): its first rows then
+	// belong to that index too, so the store moves to a copy of its own (unshare) before it
+	// rewrites a row or grows, and the saved index keeps the file as it was.
+	shared bool
 	diskCounters
 }
 
@@ -72,6 +82,11 @@ func NewCodesIO(q quant.Quantizer, kind, path string) (*Codes, error) {
 		return nil, fmt.Errorf("io file path %q: %w", path, err)
 	}
 	c.disk = &diskStore{kind: kind, path: abs}
+	runtime.SetFinalizer(c.disk, func(d *diskStore) {
+		for _, m := range d.maps {
+			m.release()
+		}
+	})
 	if kind == IOBuffer {
 		c.disk.cache = newRowCache(c.stride, rowCacheBytes)
 	}
@@ -115,6 +130,9 @@ func (c *Codes) reserveDisk(rows int) {
 	if need <= len(c.slab) && d.opened {
 		return
 	}
+	if d.shared && !c.unshare() {
+		return
+	}
 	if !d.opened {
 		flag := os.O_RDWR | os.O_CREATE
 		if !d.ro {
@@ -146,7 +164,7 @@ func (c *Codes) reserveDisk(rows int) {
 		return
 	}
 	old := d.m
-	d.m = m
+	d.m, d.maps = m, append(d.maps, m)
 	c.slab = m.data[:need:need]
 	if old != nil {
 		old.drop() // readers of the old mapping still see the file's bytes
@@ -172,7 +190,42 @@ func (c *Codes) Ref() ([]byte, error) {
 			return nil, api.Wrap(api.InternalError, err, "flushing the store file")
 		}
 	}
+	c.disk.shared = true
 	return json.Marshal(storeRef{IO: c.disk.kind, Path: c.disk.path, Rows: c.n, Stride: c.stride})
+}
+
+// unshare moves a store whose file a saved index references to a copy of its rows in a new
+// file beside it (named after it, with a random suffix), which Ref names from then on. It
+// reports false, with the error kept for Err, when the copy cannot be made.
+func (c *Codes) unshare() bool {
+	d := c.disk
+	f, err := os.CreateTemp(filepath.Dir(d.path), filepath.Base(d.path)+".*")
+	if err != nil {
+		d.setErr(api.Wrap(api.InternalError, err, "copying a shared store file"))
+		return false
+	}
+	size := int64(c.n) * int64(c.stride)
+	if _, err := io.Copy(f, io.NewSectionReader(d.f, 0, size)); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		d.setErr(api.Wrap(api.InternalError, err, "copying a shared store file"))
+		return false
+	}
+	m, err := mapFile(f, max(int(size), 1))
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		d.setErr(api.Wrap(api.NoEnoughMemory, err, "mapping a store file"))
+		return false
+	}
+	old := d.m
+	d.f, d.path, d.m, d.shared, d.ro = f, f.Name(), m, false, false
+	d.maps = append(d.maps, m)
+	c.slab = m.data[:size:size]
+	if old != nil {
+		old.drop()
+	}
+	return true
 }
 
 // OpenRef opens the on-disk store a reference (Ref) names, without reading its rows into
@@ -209,6 +262,7 @@ func OpenRef(q quant.Quantizer, ref []byte, kind string) (*Codes, error) {
 	if c.disk.err != nil {
 		return nil, c.disk.err
 	}
+	c.disk.shared = true
 	c.n = r.Rows
 	return c, nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -61,7 +62,9 @@ func TestCodesIOBackends(t *testing.T) {
 				require.NoError(t, err)
 				require.Equal(t, c.Len(), d.Len())
 				require.Equal(t, c.Slab(), d.Slab())
+				runtime.KeepAlive(d) // the slab is a mapping the store unmaps when collected
 			}
+			runtime.KeepAlive(c)
 		})
 	}
 }
@@ -116,4 +119,38 @@ func TestGatherConcurrent(t *testing.T) {
 		}(w)
 	}
 	wg.Wait()
+}
+
+// A saved reference freezes the rows it names: the writer and a store opened from the
+// reference both move to copies of their own before they rewrite a row or grow.
+func TestSharedStoreCopiesOnWrite(t *testing.T) {
+	const dim = 4
+	path := filepath.Join(t.TempDir(), "codes.bin")
+	c, err := NewCodesIO(fp32(t, dim), IOMMap, path)
+	require.NoError(t, err)
+	v := []float32{1, 2, 3, 4}
+	for i := 0; i < 10; i++ {
+		require.NoError(t, c.Ensure(1))
+		v[0] = float32(i)
+		c.Append(v)
+	}
+	ref, err := c.Ref()
+	require.NoError(t, err)
+	saved := append([]byte(nil), c.Slab()...)
+	c.Set(3, []float32{9, 9, 9, 9})
+	require.NoError(t, c.Err())
+	require.NotEqual(t, path, c.Path())
+	d, err := OpenRef(fp32(t, dim), ref, "")
+	require.NoError(t, err)
+	require.Equal(t, saved, d.Slab())
+	require.NoError(t, d.Ensure(100))
+	d.Append(v)
+	require.NotEqual(t, path, d.Path())
+	e, err := OpenRef(fp32(t, dim), ref, IOBuffer)
+	require.NoError(t, err)
+	require.Equal(t, saved, e.Slab())
+	require.Equal(t, saved[:d.Stride()*10], d.Slab()[:d.Stride()*10])
+	runtime.KeepAlive(c)
+	runtime.KeepAlive(d)
+	runtime.KeepAlive(e)
 }

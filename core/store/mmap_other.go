@@ -14,5 +14,6 @@ var errNoMmap = errors.New("on-disk code stores need a unix system")
 
 func mapFile(*os.File, int) (*mapping, error)       { return nil, errNoMmap }
 func (m *mapping) drop()                            {}
+func (m *mapping) release()                         {}
 func (m *mapping) sync() error                      { return errNoMmap }
 func pread(f *os.File, dst []byte, off int64) error { _, err := f.ReadAt(dst, off); return err }

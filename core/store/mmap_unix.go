@@ -4,14 +4,13 @@ package store
 
 import (
 	"os"
-	"runtime"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 )
 
-// mapping is one shared, writable mapping of a store file; it is unmapped when it becomes
-// unreachable.
+// mapping is one shared, writable mapping of a store file; the diskStore that made it unmaps
+// it when the store becomes unreachable (release).
 type mapping struct{ data []byte }
 
 // mapFile maps the first size bytes of f.
@@ -20,13 +19,14 @@ func mapFile(f *os.File, size int) (*mapping, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &mapping{data: b}
-	runtime.SetFinalizer(m, func(m *mapping) { _ = unix.Munmap(m.data) })
-	return m, nil
+	return &mapping{data: b}, nil
 }
 
 // drop releases the mapping's resident pages; the bytes stay in the file and read back on demand.
 func (m *mapping) drop() { _ = unix.Madvise(m.data, unix.MADV_DONTNEED) }
+
+// release unmaps the mapping.
+func (m *mapping) release() { _ = unix.Munmap(m.data) }
 
 // sync writes the mapping's dirty pages to the file.
 func (m *mapping) sync() error { return unix.Msync(m.data, unix.MS_SYNC) }

@@ -82,6 +82,20 @@ func TestPreciseCodesOnDisk(t *testing.T) {
 					require.NoError(t, err)
 					require.Equal(t, a, b)
 				}
+				// the loaded index writes to a copy of its own: the saved store stays as it was
+				_, err = y.Add(queries[:5*d], seq(n, 5), nil)
+				require.NoError(t, err)
+				require.NoError(t, y.UpdateVector(0, queries[5*d:6*d], true))
+				require.NotEqual(t, path, y.preciseCodes.Path())
+				rf, err = serial.Read(bytes.NewReader(buf.Bytes()))
+				require.NoError(t, err)
+				z := diskIndex(t, d, loader)
+				require.NoError(t, z.Load(rf))
+				a, err := x.KnnSearch(queries[:d], k, searchOpts(60))
+				require.NoError(t, err)
+				b, err := z.KnnSearch(queries[:d], k, searchOpts(60))
+				require.NoError(t, err)
+				require.Equal(t, a, b)
 			}
 		})
 	}
