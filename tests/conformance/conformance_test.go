@@ -170,6 +170,9 @@ func TestAddToEmptyAndContinueAdd(t *testing.T) {
 func TestDuplicateLabelsFail(t *testing.T) {
 	forEach(t, func(t *testing.T, c Case) {
 		idx := built(t, c, "l2")
+		if !idx.CheckFeature(api.SupportAddAfterBuild) {
+			t.Skip("built once (diskann)")
+		}
 		ids := []int64{data.ids[0], 5, 5, data.ids[7]}
 		vecs := append([]float32(nil), data.base[:4*dim]...)
 		failed, err := idx.Add(&core.Dataset{NumElements: 4, Dim: dim, IDs: ids, Float32: vecs})

@@ -93,8 +93,14 @@ func (x *Index) Features() api.FeatureSet {
 // SupportAddAfterBuild).
 func (x *Index) BuildOnly() bool { return true }
 
-// Build implements api.Builder.
+// Build implements api.Builder: BUILD_TWICE on a built index.
 func (x *Index) Build(vectors []float32, ids []int64, onInsert api.InsertHook) ([]int64, error) {
+	x.mu.RLock()
+	built := x.d != nil
+	x.mu.RUnlock()
+	if built {
+		return nil, api.Errorf(api.BuildTwice, "diskann: the index is built already")
+	}
 	return x.Add(vectors, ids, onInsert)
 }
 
@@ -309,6 +315,13 @@ func (x *Index) search(c *ctx, q []float32, l int, sp *SearchParams, filter api.
 	// as VSAG: a knn search reads at least k records (with use_pq_search and use_reorder, at
 	// least 2k are reranked)
 	ioLimit := max(sp.IOLimit, l)
+	if filter != nil {
+		// a filter keeping a share r of the labels: r times fewer of the records read qualify,
+		// so the list and the reads grow by 1/r (up to 50 times)
+		r := float64(max(min(filter.ValidRatio(), 1), 0.02))
+		l = min(n, int(float64(l)/r))
+		ioLimit = min(n, int(float64(ioLimit)/r))
+	}
 	if n == 0 {
 		return nil, nil
 	}

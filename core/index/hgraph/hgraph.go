@@ -479,11 +479,14 @@ func (x *Index) bytesPerNode() int64 { return x.codeBytesPerRow() + int64(x.p.Ma
 
 // codeBytesPerRow returns the bytes one row takes across the code stores.
 func (x *Index) codeBytesPerRow() int64 {
-	b := int64(x.baseCodes.Stride())
+	b := int64(0)
+	if !x.baseCodes.OnDisk() { // stores on disk take file space, not memory
+		b += int64(x.baseCodes.Stride())
+	}
 	if x.primCodes != nil {
 		b += int64(x.primCodes.stride)
 	}
-	if x.preciseCodes != nil {
+	if x.preciseCodes != nil && !x.preciseCodes.OnDisk() {
 		b += int64(x.preciseCodes.Stride())
 	}
 	if x.raw != nil {
