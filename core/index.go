@@ -775,6 +775,9 @@ func (x *Index) Features() []Feature { return x.features().List() }
 func (x *Index) features() api.FeatureSet {
 	eng := x.eng()
 	s := eng.Features().With(api.SupportBuild).With(api.SupportAddAfterBuild).With(api.SupportAddFromEmpty)
+	if bo, ok := eng.(interface{ BuildOnly() bool }); ok && bo.BuildOnly() {
+		s = s.Without(api.SupportAddAfterBuild) // the first add builds; later ones are refused
+	}
 	for _, f := range []api.Feature{
 		api.SupportKnnSearch, api.SupportKnnSearchWithIDFilter, api.SupportBatchSearch, api.SupportBatchSearchWithMultiThread,
 		api.SupportSerializeFile, api.SupportSerializeBinarySet, api.SupportSerializeWriteFunc,

@@ -3,6 +3,7 @@ package core
 import (
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/index/bruteforce"
+	"github.com/govsag/vsag/core/index/diskann"
 	"github.com/govsag/vsag/core/index/hgraph"
 	"github.com/govsag/vsag/core/index/hnsw"
 	"github.com/govsag/vsag/core/index/ivf"
@@ -25,4 +26,5 @@ func init() {
 	RegisterIndex(sindi.Name, func(c *params.Create) (api.Engine, error) { return sindi.New(c) })
 	RegisterIndex(warp.Name, func(c *params.Create) (api.Engine, error) { return warp.New(c) })
 	RegisterIndex(simq.Name, func(c *params.Create) (api.Engine, error) { return simq.New(c) })
+	RegisterIndex(diskann.Name, func(c *params.Create) (api.Engine, error) { return diskann.New(c) })
 }

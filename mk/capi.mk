@@ -92,7 +92,9 @@ test-capi: lib lib-bench
 	$(CAPI_OUT)/cpp_model_test
 	$(CAPI_CXX) $(CAPI_CXXFLAGS) tests/capi/cpp_pyramid_test.cpp -o $(CAPI_OUT)/cpp_pyramid_test $(CAPI_LDFLAGS)
 	$(CAPI_OUT)/cpp_pyramid_test
-	CC=$(CAPI_CC) tests/capi/check_symbols.sh include/vsag.h $(CAPI_LIB) tests/capi/capi_test.c tests/capi/iterator_test.c tests/capi/remove_test.c tests/capi/stats_test.c tests/capi/sparse_test.c tests/capi/multivector_test.c
+	$(CAPI_CC) $(CAPI_CFLAGS) $(CAPI_ASAN) tests/capi/diskann_test.c -o $(CAPI_OUT)/diskann_test $(CAPI_LDFLAGS)
+	ASAN_OPTIONS=detect_leaks=1 $(CAPI_OUT)/diskann_test $(CAPI_OUT)/scratch
+	CC=$(CAPI_CC) tests/capi/check_symbols.sh include/vsag.h $(CAPI_LIB) tests/capi/capi_test.c tests/capi/iterator_test.c tests/capi/remove_test.c tests/capi/stats_test.c tests/capi/sparse_test.c tests/capi/multivector_test.c tests/capi/diskann_test.c
 	$(CAPI_CC) $(CAPI_BENCH_CFLAGS) tests/capi/bench_hooks_test.c -o $(CAPI_OUT)/bench_hooks_test $(CAPI_BENCH_LDFLAGS)
 	$(CAPI_OUT)/bench_hooks_test
 	cat include/vsag.h capi/vsag_bench.h >$(CAPI_OUT)/vsag_with_bench.h

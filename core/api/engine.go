@@ -36,6 +36,8 @@ type SearchStats struct {
 	ElapsedMs float64 `json:"elapsed_ms"`
 	// TimedOut is set when the deadline cut the search short.
 	TimedOut bool `json:"timed_out"`
+	// IOReads counts the records read from disk (diskann).
+	IOReads int64 `json:"io_reads,omitempty"`
 }
 
 // InsertHook is called by an engine's Build and Add for every row of the batch it stores (row

@@ -19,6 +19,7 @@ type Codes struct {
 	buf    []uint64 // backing, 8-byte aligned; slab starts at the first 64-byte boundary
 	slab   []byte
 	n      int
+	disk   *diskStore // nil: the rows are in memory (io.go)
 }
 
 // NewCodes returns an empty store of codes of q.
@@ -39,6 +40,10 @@ func (c *Codes) Reserve(rows int) {
 	if need <= len(c.slab) {
 		return
 	}
+	if c.disk != nil {
+		c.reserveDisk(rows)
+		return
+	}
 	words := (need+63)/8 + 8
 	buf := make([]uint64, words)
 	hugepage.Slice(buf)
@@ -57,6 +62,10 @@ func (c *Codes) Ensure(extra int) error {
 	need := int64(c.n) + int64(max(extra, 0))
 	if need*int64(c.stride) <= int64(len(c.slab)) {
 		return nil
+	}
+	if c.disk != nil {
+		c.Reserve(int(max(need, int64(c.n)*2, 64)))
+		return c.Err()
 	}
 	rows := max(need, int64(c.n)*2, 64)
 	if err := memguard.Check(memguard.Mul(rows, int64(c.stride)), "growing a code store"); err != nil {
@@ -96,7 +105,15 @@ func (c *Codes) AppendCode(code []byte) int {
 }
 
 // Set re-encodes row r with v.
-func (c *Codes) Set(r int, v []float32) { c.q.Encode(c.slab[r*c.stride:(r+1)*c.stride], v) }
+func (c *Codes) Set(r int, v []float32) {
+	if c.disk != nil && c.disk.shared && !c.unshare() {
+		return // the error is kept for Err; the saved index's row stays as it was
+	}
+	c.q.Encode(c.slab[r*c.stride:(r+1)*c.stride], v)
+	if c.disk != nil && c.disk.cache != nil {
+		c.disk.cache.invalidate(r)
+	}
+}
 
 // Code returns row r's code.
 func (c *Codes) Code(r int) []byte { return c.slab[r*c.stride : (r+1)*c.stride] }
@@ -105,7 +122,14 @@ func (c *Codes) Code(r int) []byte { return c.slab[r*c.stride : (r+1)*c.stride] 
 func (c *Codes) Slab() []byte { return c.slab[:c.n*c.stride] }
 
 // MemoryUsage returns the bytes held.
-func (c *Codes) MemoryUsage() int64 { return int64(len(c.buf)) * 8 }
+// An on-disk store counts only its row cache: its rows are in the file (the pages of its
+// mapping that were touched stay in the page cache, which the system reclaims).
+func (c *Codes) MemoryUsage() int64 {
+	if c.disk != nil && c.disk.cache != nil {
+		return int64(len(c.disk.cache.data))
+	}
+	return int64(len(c.buf)) * 8
+}
 
 // Clone returns a deep copy sharing the (immutable once trained) quantizer.
 func (c *Codes) Clone() *Codes {

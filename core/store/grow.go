@@ -5,6 +5,9 @@ package store
 // so the caller holds the index's shared lock while Grown copies; it then takes the exclusive
 // lock, calls CatchUp and replaces c with the result.
 func (c *Codes) Grown(rows int) *Codes {
+	if c.disk != nil {
+		return c // an on-disk store grows its file in place, under the exclusive lock
+	}
 	g := &Codes{q: c.q, stride: c.stride}
 	g.Reserve(max(rows, c.n))
 	copy(g.slab, c.slab[:c.n*c.stride])
@@ -16,6 +19,9 @@ func (c *Codes) Grown(rows int) *Codes {
 // changing nothing, when g has no room for them. The caller holds the index's exclusive lock
 // and knows that no row g already holds has been rewritten since.
 func (g *Codes) CatchUp(c *Codes) bool {
+	if g == c {
+		return true
+	}
 	if c.stride != g.stride || c.n < g.n || c.n*c.stride > len(g.slab) {
 		return false
 	}

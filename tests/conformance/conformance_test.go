@@ -154,6 +154,11 @@ func TestAddToEmptyAndContinueAdd(t *testing.T) {
 		require.NoError(t, err)
 		require.Empty(t, failed)
 		require.EqualValues(t, half, idx.GetNumElements())
+		if !idx.CheckFeature(api.SupportAddAfterBuild) {
+			_, err = idx.Add(&core.Dataset{NumElements: nb - half, Dim: dim, IDs: data.ids[half:], Float32: data.base[half*dim:]})
+			require.Equal(t, api.UnsupportedIndexOperation, api.CodeOf(err))
+			return
+		}
 		failed, err = idx.Add(&core.Dataset{NumElements: nb - half, Dim: dim, IDs: data.ids[half:], Float32: data.base[half*dim:]})
 		require.NoError(t, err)
 		require.Empty(t, failed)
@@ -165,6 +170,9 @@ func TestAddToEmptyAndContinueAdd(t *testing.T) {
 func TestDuplicateLabelsFail(t *testing.T) {
 	forEach(t, func(t *testing.T, c Case) {
 		idx := built(t, c, "l2")
+		if !idx.CheckFeature(api.SupportAddAfterBuild) {
+			t.Skip("built once (diskann)")
+		}
 		ids := []int64{data.ids[0], 5, 5, data.ids[7]}
 		vecs := append([]float32(nil), data.base[:4*dim]...)
 		failed, err := idx.Add(&core.Dataset{NumElements: 4, Dim: dim, IDs: ids, Float32: vecs})
@@ -357,6 +365,9 @@ func TestMarkRemove(t *testing.T) {
 		}
 		for _, id := range drop {
 			require.False(t, idx.CheckIDExist(id))
+		}
+		if !idx.CheckFeature(api.SupportAddAfterBuild) {
+			return // built once (diskann)
 		}
 		// re-add the removed labels with their vectors
 		vecs := make([]float32, 0, len(drop)*dim)

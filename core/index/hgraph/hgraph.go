@@ -124,7 +124,8 @@ type searchCtx struct {
 	filter api.Filter
 	labels *store.Labels
 	keep   func(uint32) bool
-	skip   skipState // SearchParams.Skip's state, set per query
+	skip   skipState    // SearchParams.Skip's state, set per query
+	gather store.Gather // rows of a buffer_io precise store read for the rerank
 }
 
 // New creates an empty hgraph index from parsed create parameters.
@@ -161,6 +162,9 @@ func newFromParams(c *params.Create, p Params) (*Index, error) {
 		g:      graph.New(p.MaxDegree),
 		rng:    rand.New(rand.NewPCG(0x5eed, 0x4a11)),
 	}
+	if x.baseCodes, err = newStore(base, p.BaseIOType, p.BaseFilePath, "base"); err != nil {
+		return nil, err
+	}
 	x.LabelView = store.LabelView{Mu: &x.mu, Table: func() *store.Labels { return x.labels }, Index: Name}
 	x.parsed.Parse = parseSearch
 	if ts, ok := base.(quant.TwoStage); ok && ts.PrimaryCodeSize() < ts.CodeSize() && ts.Primary().CodeSize() == ts.PrimaryCodeSize() {
@@ -168,13 +172,19 @@ func newFromParams(c *params.Create, p Params) (*Index, error) {
 	}
 	switch {
 	case split != nil:
-		x.precise, x.preciseCodes, x.split = split, store.NewCodes(split), split
+		x.precise, x.split = split, split
+		if x.preciseCodes, err = newStore(split, p.PreciseIOType, p.PreciseFilePath, "precise"); err != nil {
+			return nil, err
+		}
 	case p.UseReorder:
 		pq, err := quant.New(p.PreciseQuantizationType, c.Dim, c.Metric, p.preciseOptions())
 		if err != nil {
 			return nil, api.Wrap(api.InvalidArgument, err, "key \"precise_quantization_type\"")
 		}
-		x.precise, x.preciseCodes = pq, store.NewCodes(pq)
+		x.precise = pq
+		if x.preciseCodes, err = newStore(pq, p.PreciseIOType, p.PreciseFilePath, "precise"); err != nil {
+			return nil, err
+		}
 	}
 	if p.StoreRawVector {
 		rq, _ := quant.New("fp32", c.Dim, c.Metric, quant.DefaultOptions())
@@ -469,11 +479,14 @@ func (x *Index) bytesPerNode() int64 { return x.codeBytesPerRow() + int64(x.p.Ma
 
 // codeBytesPerRow returns the bytes one row takes across the code stores.
 func (x *Index) codeBytesPerRow() int64 {
-	b := int64(x.baseCodes.Stride())
+	b := int64(0)
+	if !x.baseCodes.OnDisk() { // stores on disk take file space, not memory
+		b += int64(x.baseCodes.Stride())
+	}
 	if x.primCodes != nil {
 		b += int64(x.primCodes.stride)
 	}
-	if x.preciseCodes != nil {
+	if x.preciseCodes != nil && !x.preciseCodes.OnDisk() {
 		b += int64(x.preciseCodes.Stride())
 	}
 	if x.raw != nil {
@@ -500,7 +513,7 @@ func (x *Index) growFor(total int) error {
 	for _, n := range tries {
 		if err = memguard.Check(memguard.Mul(int64(n), per), "hgraph: growing to "+strconv.Itoa(n)+" nodes"); err == nil {
 			x.reserve(n)
-			return nil
+			return x.storeErr()
 		}
 	}
 	return err
@@ -921,7 +934,7 @@ func (x *Index) rerank(c *searchCtx, sp *SearchParams, query []float32, items []
 	comp, codes := c.base, x.baseCodes
 	if x.precise != nil {
 		comp, codes = c.precise, x.preciseCodes
-		if b, ok := c.base.(quant.Bounded); ok && boundedRerank && x.ts == nil {
+		if b, ok := c.base.(quant.Bounded); ok && boundedRerank && x.ts == nil && !codes.ReadsRows() {
 			if k > 0 && len(items) > k {
 				return x.rerankBounded(c, b, query, items, k)
 			}
@@ -939,7 +952,8 @@ func (x *Index) rerank(c *searchCtx, sp *SearchParams, query []float32, items []
 		c.dists = make([]float32, len(items))
 	}
 	d := c.dists[:len(items)]
-	comp.DistanceBatch(codes.Slab(), c.ids, d)
+	slab, ids := codes.Gather(c.ids, &c.gather) // the slab and ids as they are, unless buffer_io
+	comp.DistanceBatch(slab, ids, d)
 	c.s.DistCmp += int64(len(items))
 	for i := range items {
 		items[i].Dist = d[i]

@@ -160,6 +160,10 @@ type info struct {
 	FreeSlots int `json:"free_slots,omitempty"`
 	// TuneDisabled is set by a Tune with disable_future_tuning.
 	TuneDisabled bool `json:"tune_disabled,omitempty"`
+	// BaseIO and PreciseIO name the backend of a store kept on disk, whose section then holds a
+	// reference to its file (store.Codes.Ref) in place of its rows; absent: in the file.
+	BaseIO    string `json:"base_io_type,omitempty"`
+	PreciseIO string `json:"precise_io_type,omitempty"`
 }
 
 // Save implements api.Engine. The small sections (info, quantizer states) are encoded now;
@@ -175,6 +179,7 @@ func (x *Index) Save(f *serial.File) error {
 		inf.GraphType = x.p.GraphType
 	}
 	inf.TuneDisabled = x.tuneOff
+	inf.BaseIO, inf.PreciseIO = diskIO(x.baseCodes), diskIO(x.preciseCodes)
 	if x.precise != nil {
 		inf.Precise, inf.PreciseTrained, inf.PreciseCodeSize = x.precise.Name(), x.precise.Trained(), x.precise.CodeSize()
 	}
@@ -189,14 +194,18 @@ func (x *Index) Save(f *serial.File) error {
 		f.AddLockedStream(name, serial.Critical, size, x.mu.RLocker(), write)
 	}
 	stream(secLabels, x.labels.SectionSize(), func(w io.Writer) error { return x.labels.WriteSection(w) })
-	stream(secBaseCodes, x.baseCodes.SectionSize(), func(w io.Writer) error { return x.baseCodes.WriteSection(w) })
+	if err := saveStore(f, secBaseCodes, x.baseCodes, stream); err != nil {
+		return err
+	}
 	if x.precise != nil {
 		ps, err := quant.MarshalState(x.precise)
 		if err != nil {
 			return api.Wrap(api.InternalError, err, "hgraph: save precise quantizer")
 		}
 		f.Add(secPreciseQuant, ps)
-		stream(secPreciseCodes, x.preciseCodes.SectionSize(), func(w io.Writer) error { return x.preciseCodes.WriteSection(w) })
+		if err := saveStore(f, secPreciseCodes, x.preciseCodes, stream); err != nil {
+			return err
+		}
 	}
 	if x.raw != nil {
 		stream(secRawCodes, x.raw.SectionSize(), func(w io.Writer) error { return x.raw.WriteSection(w) })
@@ -264,12 +273,8 @@ func (x *Index) Load(f *serial.File) error {
 		return bad(err, "labels")
 	}
 	loadCodes := func(sec string, c *store.Codes) (*store.Codes, error) {
-		sr, err := f.Open(sec)
+		nc, err := loadStore(f, sec, c, inf)
 		if err != nil {
-			return nil, bad(err, sec)
-		}
-		nc := store.NewCodes(c.Quantizer())
-		if err := nc.ReadSection(sr); err != nil {
 			return nil, bad(err, sec)
 		}
 		if nc.Len() != labels.Total() {

@@ -76,10 +76,12 @@ type Params struct {
 	quant.Keys
 	// codebook is what the Keys carry, validated.
 	codebook quant.CodebookOptions
-	// BaseIOType and PreciseIOType name where codes live; only memory is available.
+	// BaseIOType and PreciseIOType name where codes live: memory_io (default), block_memory_io
+	// (the same in-memory slab), mmap_io or buffer_io (a file; see store.NewCodesIO).
 	BaseIOType    string `json:"base_io_type"`
 	PreciseIOType string `json:"precise_io_type"`
-	// BaseFilePath and PreciseFilePath are meaningless for in-memory codes and accepted as VSAG does.
+	// BaseFilePath and PreciseFilePath are the files of on-disk stores (required with mmap_io
+	// and buffer_io, ignored in memory as VSAG does).
 	BaseFilePath    string `json:"base_file_path"`
 	PreciseFilePath string `json:"precise_file_path"`
 	// SupportRemove is accepted for compatibility: removal always works.
@@ -178,12 +180,8 @@ func parseParams(c *params.Create) (Params, error) {
 			}
 		}
 	}
-	for _, io := range []struct{ key, v string }{{"base_io_type", p.BaseIOType}, {"precise_io_type", p.PreciseIOType}} {
-		switch io.v {
-		case "", "memory_io", "block_memory_io":
-		default:
-			return p, api.Errorf(api.InvalidArgument, "key %q: %q is not available (only memory_io, block_memory_io)", io.key, io.v)
-		}
+	if err := p.ioKeys(); err != nil {
+		return p, err
 	}
 	for _, f := range []struct {
 		key string
