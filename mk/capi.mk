@@ -110,6 +110,8 @@ test-capi: lib lib-bench
 	$(CAPI_OUT)/ivf_c $(CAPI_OUT)/scratch/ivf_c.vsag
 	$(CAPI_CXX) $(CAPI_CXXFLAGS) examples/cpp/ivf.cpp -o $(CAPI_OUT)/ivf_cpp $(CAPI_LDFLAGS)
 	$(CAPI_OUT)/ivf_cpp $(CAPI_OUT)/scratch/ivf_cpp.vsag
+	$(CAPI_CXX) $(CAPI_CXXFLAGS) examples/cpp/pyramid.cpp -o $(CAPI_OUT)/pyramid_cpp $(CAPI_LDFLAGS)
+	$(CAPI_OUT)/pyramid_cpp $(CAPI_OUT)/scratch/pyramid_cpp.vsag
 	$(CAPI_CC) $(CAPI_CFLAGS) examples/c/pyramid.c -o $(CAPI_OUT)/pyramid_c $(CAPI_LDFLAGS)
 	$(CAPI_OUT)/pyramid_c $(CAPI_OUT)/scratch/pyramid_c.vsag
 
