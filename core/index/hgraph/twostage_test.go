@@ -135,7 +135,7 @@ func TestVamanaIndex(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, 0, x.g.Levels())
 			// normalised clustered data is harder: the same test gives nsw 0.93 at ef 100
-			ef, want := 40, 0.92 // a two-thread build is not deterministic
+			ef, want := 60, 0.92 // a two-thread build is not deterministic: margin for the slow interleavings
 			if mt == metric.IP {
 				ef, want = 100, 0.85
 			}
