@@ -112,7 +112,7 @@ func (x *Index) attrMemory() int64 {
 	}
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	var m int64
+	m := a.inv.MemoryUsage()
 	for _, s := range a.m {
 		m += 64
 		for k, v := range s {

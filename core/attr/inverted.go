@@ -218,6 +218,33 @@ func NewInverted() *Inverted { return &Inverted{fields: map[string]*fieldIndex{}
 // Len returns the number of labels with attributes.
 func (ix *Inverted) Len() int { return ix.all.n }
 
+// memory returns the bytes s holds, roughly.
+func (s *labelSet) memory() int64 {
+	m := int64(48)
+	for _, c := range s.chunks {
+		m += 64 + int64(cap(c.arr))*2 + int64(len(c.bm))*8
+	}
+	return m
+}
+
+// MemoryUsage returns the bytes the index holds, roughly.
+func (ix *Inverted) MemoryUsage() int64 {
+	m := ix.all.memory()
+	for name, f := range ix.fields {
+		m += int64(len(name)) + 96 + f.nan.memory()
+		for _, s := range f.ints {
+			m += 24 + s.memory()
+		}
+		for _, s := range f.floats {
+			m += 24 + s.memory()
+		}
+		for x, s := range f.strs {
+			m += 32 + int64(len(x)) + s.memory()
+		}
+	}
+	return m
+}
+
 // Add records the attributes s of label (nothing when s is empty). A label must be removed
 // (with the set it had) before it is added again.
 func (ix *Inverted) Add(label int64, s Set) {

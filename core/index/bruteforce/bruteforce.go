@@ -276,6 +276,9 @@ func (x *Index) KnnSearch(query []float32, k int, opts *api.SearchOptions) ([]ap
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	if ns, ok := x.knnListed(query, k, opts); ok {
+		return ns, nil // a filter that lists its few labels: only those are measured (filtered.go)
+	}
 	n := x.codes.Len()
 	ranges := parts(n, opts.Parallelism)
 	heaps := make([]*topk.MaxHeap, len(ranges))
