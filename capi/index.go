@@ -153,8 +153,11 @@ func vsagi_index_remove_many(h C.uintptr_t, ids *C.int64_t, count C.uint64_t, re
 
 //export vsagi_index_knn_search_batch
 func vsagi_index_knn_search_batch(h C.uintptr_t, queries unsafe.Pointer, dtype C.vsag_dtype_t, nq, dim C.uint64_t,
-	k C.int64_t, params *C.char, cf *C.vsag_filter_t, ids *C.int64_t, dists *C.float) (rc C.int) {
+	k C.int64_t, params *C.char, cf *C.vsag_filter_t, ids *C.int64_t, dists *C.float, last *C.uint64_t) (rc C.int) {
 	defer guard(&rc)
+	if nq == 1 {
+		return knnSearchOne(h, queries, dtype, dim, k, params, cf, ids, dists, last)
+	}
 	return knnSearchBatch(h, queries, dtype, nq, dim, k, params, nil, cf, ids, dists)
 }
 
