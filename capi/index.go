@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"math"
+	"time"
 	"unsafe"
 
 	"github.com/govsag/vsag/core"
@@ -222,7 +223,7 @@ func pad(ids []int64, dists []float32) {
 
 //export vsagi_index_knn_search_vector
 func vsagi_index_knn_search_vector(h C.uintptr_t, query unsafe.Pointer, dtype C.vsag_dtype_t, dim C.uint64_t,
-	k C.int64_t, params *C.char, cf *C.vsag_filter_t, result *C.uintptr_t) (rc C.int) {
+	k C.int64_t, params *C.char, cf *C.vsag_filter_t, result *C.uintptr_t, last *C.uint64_t) (rc C.int) {
 	defer guard(&rc)
 	const what = "knn search"
 	x, err := getIndex(h)
@@ -251,7 +252,12 @@ func vsagi_index_knn_search_vector(h C.uintptr_t, query unsafe.Pointer, dtype C.
 		return fail(err)
 	}
 	defer release()
-	res, stats, err := x.SearchWithStatistics(&core.SearchRequest{Query: q, TopK: int(k), Params: goStr(params), Filter: f})
+	req := &core.SearchRequest{Query: q, TopK: int(k), Params: goStr(params), Filter: f}
+	start := time.Now()
+	res, stats, err := x.SearchWithStatistics(req)
+	if last != nil {
+		*last = C.uint64_t(time.Since(start))
+	}
 	if err != nil {
 		return fail(err)
 	}

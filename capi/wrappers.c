@@ -423,7 +423,8 @@ int vsag_index_knn_search_vector(vsag_index_t index, const void* query, vsag_dty
                                  const vsag_filter_t* filter, vsag_dataset_t* result) {
     uintptr_t h = 0;
     int rc = vsagi_index_knn_search_vector(H(index), (void*)query, dtype, dim, k, (char*)parameters,
-                                           (vsag_filter_t*)filter, result == NULL ? NULL : &h);
+                                           (vsag_filter_t*)filter, result == NULL ? NULL : &h,
+                                           &vsagi_last_search_ns);
     return result_out(rc, h, result);
 }
 

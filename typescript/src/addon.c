@@ -3554,6 +3554,15 @@ static napi_value mod_live_handles(napi_env env, napi_callback_info info) {
 }
 
 /* noop() returns undefined without touching the library: the floor of a call's cost. */
+/* lastSearchNanoseconds() is vsag_last_search_nanoseconds: the time the calling thread's last
+ * one-query search spent inside the engine (benchmarks subtract it from a call's wall time). */
+static napi_value mod_last_search_ns(napi_env env, napi_callback_info info) {
+    (void)info;
+    napi_value out;
+    NAPI_CALL(env, napi_create_double(env, (double)vsag_last_search_nanoseconds(), &out));
+    return out;
+}
+
 static napi_value mod_noop(napi_env env, napi_callback_info info) {
     (void)env;
     (void)info;
@@ -3962,6 +3971,7 @@ NAPI_MODULE_INIT() {
         METHOD("libraryPath", mod_library_path),
         METHOD("errstr", mod_errstr),
         METHOD("noop", mod_noop),
+        METHOD("lastSearchNanoseconds", mod_last_search_ns),
         METHOD("liveHandles", mod_live_handles),
         METHOD("iteratorNext", mod_iterator_next),
         METHOD("iteratorNextAsync", mod_iterator_next_async),

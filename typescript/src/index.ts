@@ -484,6 +484,7 @@ interface NativeAddon extends NativeIteratorFns {
     libraryPath(): string;
     errstr(code: number): string;
     noop(): void;
+    lastSearchNanoseconds(): number;
     liveHandles(): number;
 }
 
