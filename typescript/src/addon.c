@@ -1055,6 +1055,41 @@ static bool alloc_results(napi_env env, int64_t nq, int64_t k, napi_value* ids_a
            new_buffer(env, (size_t)entries * sizeof(float), dists_ab, dists);
 }
 
+/* KNN_ONE_MAX_K: knnSearch with k up to this runs through knn_search_one. */
+#define KNN_ONE_MAX_K 256
+
+/*
+ * knn_search_one is knnSearch for k <= KNN_ONE_MAX_K: one crossing into the library
+ * (vsag_index_knn_search_batch with nq = 1 runs on the calling thread) writing into buffers on
+ * the stack, then one ArrayBuffer per array sized to the real results (the padding, ids < 0, is
+ * dropped as by trim() in index.ts), instead of a result dataset read back and released through
+ * four more calls. Frees a->params.
+ */
+static napi_value knn_search_one(napi_env env, native_index* ni, search_args* a) {
+    int64_t ids[KNN_ONE_MAX_K];
+    float dists[KNN_ONE_MAX_K];
+    int st = vsag_index_knn_search_batch(ni->handle, a->queries.data, a->dtype, 1,
+                                         a->queries.length, a->k, a->params.s,
+                                         a->filter.present ? &a->filter.f : NULL, ids, dists);
+    str_free(&a->params);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    size_t n = (size_t)a->k;
+    while (n > 0 && ids[n - 1] < 0) n--;
+    napi_value ids_ab, dists_ab;
+    void *pi, *pd;
+    if (!new_buffer(env, n * sizeof(int64_t), &ids_ab, &pi) ||
+        !new_buffer(env, n * sizeof(float), &dists_ab, &pd))
+        return NULL;
+    if (n > 0) {
+        memcpy(pi, ids, n * sizeof(int64_t));
+        memcpy(pd, dists, n * sizeof(float));
+    }
+    return search_result(env, ids_ab, dists_ab, n);
+}
+
 /*
  * knnSearch(vector, k, parameters, filter) uses the single-query entry point: the batch one
  * fans out to goroutines, and waking the calling (non-Go) thread afterwards costs tens of
@@ -1067,6 +1102,7 @@ static napi_value index_knn_search(napi_env env, napi_callback_info info) {
     if (ni == NULL) return NULL;
     search_args a;
     if (!get_search_args(env, ni, argv, false, &a)) return NULL;
+    if (a.k <= KNN_ONE_MAX_K) return knn_search_one(env, ni, &a);
     vsag_dataset_t ds = NULL;
     int st = vsag_index_knn_search_vector(ni->handle, a.queries.data, a.dtype, a.queries.length,
                                           a.k, a.params.s, a.filter.present ? &a.filter.f : NULL,
