@@ -1125,9 +1125,11 @@ class Index:
             # One query of the index's element type, no filter: the library runs it on the
             # calling thread (as the Go API's Index.Search) and writes straight into the
             # arrays. Read-only or strided arrays fail the buffer import and take the
-            # general path below.
+            # general path below. A query up to 4096 elements is passed as a bytes copy:
+            # cheaper than a buffer import and works for any layout.
             try:
-                qa = _addressof(_from_buffer(vector))
+                qa = (vector.tobytes() if len(vector) <= 4096
+                      else _addressof(_from_buffer(vector)))
             except (TypeError, ValueError, BufferError):
                 qa = 0
             if qa:
