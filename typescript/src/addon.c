@@ -1091,6 +1091,48 @@ static napi_value knn_search_one(napi_env env, native_index* ni, search_args* a)
 }
 
 /*
+ * knnSearchInto(vector, k, parameters, filter, ids, dists) is knnSearch writing into the
+ * caller's BigInt64Array ids and Float32Array dists (at least k entries each, k at most
+ * KNN_ONE_MAX_K): one crossing into the library and no allocation. It returns the number of
+ * real results; the rest of the first k entries is padding (id -1, distance Infinity). The
+ * TypeScript layer keeps one pair of such arrays and copies the results out of them, which
+ * costs less than creating ArrayBuffers here.
+ */
+static napi_value index_knn_search_into(napi_env env, napi_callback_info info) {
+    size_t argc = 6;
+    napi_value argv[6];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    search_args a;
+    if (!get_search_args(env, ni, argv, false, &a)) return NULL;
+    typed_arg ids, dists;
+    if (!get_typed(env, argv[4], &ids) || ids.type != napi_bigint64_array ||
+        !get_typed(env, argv[5], &dists) || dists.type != napi_float32_array ||
+        a.k > KNN_ONE_MAX_K || ids.length < (size_t)a.k || dists.length < (size_t)a.k) {
+        str_free(&a.params);
+        throw_error(env, CODE_INVALID_ARGUMENT,
+                    "knnSearchInto: ids and dists must be a BigInt64Array and a Float32Array "
+                    "of at least k entries, k at most 256");
+        return NULL;
+    }
+    int st = vsag_index_knn_search_batch(ni->handle, a.queries.data, a.dtype, 1,
+                                         a.queries.length, a.k, a.params.s,
+                                         a.filter.present ? &a.filter.f : NULL, ids.data,
+                                         dists.data);
+    str_free(&a.params);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    const int64_t* got = ids.data;
+    int64_t n = a.k;
+    while (n > 0 && got[n - 1] < 0) n--;
+    napi_value out;
+    NAPI_CALL(env, napi_create_int64(env, n, &out));
+    return out;
+}
+
+/*
  * knnSearch(vector, k, parameters, filter) uses the single-query entry point: the batch one
  * fans out to goroutines, and waking the calling (non-Go) thread afterwards costs tens of
  * microseconds, which matters for one query and not for a thousand.
@@ -3939,6 +3981,7 @@ NAPI_MODULE_INIT() {
         METHOD("add", index_add),
         METHOD("remove", index_remove),
         METHOD("knnSearch", index_knn_search),
+        METHOD("knnSearchInto", index_knn_search_into),
         METHOD("knnSearchBatch", index_knn_search_batch),
         METHOD("rangeSearch", index_range_search),
         METHOD("save", index_save),
