@@ -1874,7 +1874,7 @@ class _OwnedDataset:
 # ---- the single-query fast path of knn_search: encoded parameters and result rows -----------
 
 # _PARAM_BYTES maps search parameter strings seen by knn_search to their UTF-8 encoding, and
-# _DICT_PARAMS maps id(dict) to (a deep copy of the dict, its JSON encoding): a query loop
+# _DICT_PARAMS maps id(dict) to (a copy decoded from its JSON, the JSON): a query loop
 # passing the same parameters encodes them once. A dict entry is used only while the dict
 # still equals the copy, so a dict changed in place is encoded anew. Both are bounded.
 _PARAM_BYTES: Dict[str, bytes] = {}
