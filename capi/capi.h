@@ -9,6 +9,10 @@
 /* vsagi_set_error records code and the first n bytes of msg as the calling thread's last error. */
 void vsagi_set_error(int code, const char* msg, size_t n);
 
+/* vsagi_last_search_ns is the calling thread's slot of vsag_last_search_nanoseconds
+ * (lastsearch.c). */
+extern __thread uint64_t vsagi_last_search_ns;
+
 /* Trampolines: Go cannot call C function pointers directly. */
 bool vsagi_call_filter_func(FilterFunc_t f, int64_t id);
 bool vsagi_call_filter_fn(vsag_filter_fn f, int64_t id, void* ctx);

@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"math"
+	"time"
 	"unsafe"
 
 	"github.com/govsag/vsag/core"
@@ -153,8 +154,11 @@ func vsagi_index_remove_many(h C.uintptr_t, ids *C.int64_t, count C.uint64_t, re
 
 //export vsagi_index_knn_search_batch
 func vsagi_index_knn_search_batch(h C.uintptr_t, queries unsafe.Pointer, dtype C.vsag_dtype_t, nq, dim C.uint64_t,
-	k C.int64_t, params *C.char, cf *C.vsag_filter_t, ids *C.int64_t, dists *C.float) (rc C.int) {
+	k C.int64_t, params *C.char, cf *C.vsag_filter_t, ids *C.int64_t, dists *C.float, last *C.uint64_t) (rc C.int) {
 	defer guard(&rc)
+	if nq == 1 {
+		return knnSearchOne(h, queries, dtype, dim, k, params, cf, ids, dists, last)
+	}
 	return knnSearchBatch(h, queries, dtype, nq, dim, k, params, nil, cf, ids, dists)
 }
 
@@ -219,7 +223,7 @@ func pad(ids []int64, dists []float32) {
 
 //export vsagi_index_knn_search_vector
 func vsagi_index_knn_search_vector(h C.uintptr_t, query unsafe.Pointer, dtype C.vsag_dtype_t, dim C.uint64_t,
-	k C.int64_t, params *C.char, cf *C.vsag_filter_t, result *C.uintptr_t) (rc C.int) {
+	k C.int64_t, params *C.char, cf *C.vsag_filter_t, result *C.uintptr_t, last *C.uint64_t) (rc C.int) {
 	defer guard(&rc)
 	const what = "knn search"
 	x, err := getIndex(h)
@@ -248,7 +252,12 @@ func vsagi_index_knn_search_vector(h C.uintptr_t, query unsafe.Pointer, dtype C.
 		return fail(err)
 	}
 	defer release()
-	res, stats, err := x.SearchWithStatistics(&core.SearchRequest{Query: q, TopK: int(k), Params: goStr(params), Filter: f})
+	req := &core.SearchRequest{Query: q, TopK: int(k), Params: goStr(params), Filter: f}
+	start := time.Now()
+	res, stats, err := x.SearchWithStatistics(req)
+	if last != nil {
+		*last = C.uint64_t(time.Since(start))
+	}
 	if err != nil {
 		return fail(err)
 	}

@@ -403,7 +403,8 @@ int vsag_index_knn_search_batch(vsag_index_t index, const void* queries, vsag_dt
                                 uint64_t nq, uint64_t dim, int64_t k, const char* parameters,
                                 const vsag_filter_t* filter, int64_t* ids, float* dists) {
     return vsagi_index_knn_search_batch(H(index), (void*)queries, dtype, nq, dim, k,
-                                        (char*)parameters, (vsag_filter_t*)filter, ids, dists);
+                                        (char*)parameters, (vsag_filter_t*)filter, ids, dists,
+                                        &vsagi_last_search_ns);
 }
 
 int vsag_index_range_search_vector(vsag_index_t index, const void* query, vsag_dtype_t dtype,
@@ -422,7 +423,8 @@ int vsag_index_knn_search_vector(vsag_index_t index, const void* query, vsag_dty
                                  const vsag_filter_t* filter, vsag_dataset_t* result) {
     uintptr_t h = 0;
     int rc = vsagi_index_knn_search_vector(H(index), (void*)query, dtype, dim, k, (char*)parameters,
-                                           (vsag_filter_t*)filter, result == NULL ? NULL : &h);
+                                           (vsag_filter_t*)filter, result == NULL ? NULL : &h,
+                                           &vsagi_last_search_ns);
     return result_out(rc, h, result);
 }
 

@@ -1536,6 +1536,21 @@ int vsag_index_analyze_by_search(vsag_index_t index, const void* queries, vsag_d
  */
 int vsag_index_tune(vsag_index_t index, const char* params_json, bool disable_future_tuning);
 
+/* ---- latency measurement --------------------------------------------------------------------- */
+
+/**
+ * vsag_last_search_nanoseconds returns how long the calling thread's most recent one-query
+ * search through vsag_index_knn_search_batch (nq = 1) or vsag_index_knn_search_vector spent
+ * inside the engine, in nanoseconds: the time of the engine's own search call (what the Go
+ * API's Index.Search, or Index.SearchWithStatistics for the latter, takes), excluding
+ * the argument checks, the crossing into the library and the copy of the results. A failed
+ * search records its time too; 0 before the thread's first such search. With it a binding
+ * measures its own overhead in process: the wall time of its call minus this, for the same
+ * call. Returns: nanoseconds. Thread-safety: each thread has its own slot; the call does not
+ * enter the Go runtime.
+ */
+uint64_t vsag_last_search_nanoseconds(void);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

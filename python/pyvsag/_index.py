@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import itertools
 import json
 import operator
 import os
@@ -1121,7 +1122,8 @@ class Index:
             capped at the number of live vectors (but not below 1024), so the arrays are never
             sized by a hostile k. A batch runs on all cores in one call.
         """
-        filter = with_extra_info(filter, extra_info_filter)
+        if extra_info_filter is not None:
+            filter = with_extra_info(filter, extra_info_filter)
         if vector_counts is not None:
             return _multivector.knn_search(self, vector, vector_counts, k, parameters, filter,
                                            filter_expr or attribute_filter_str)
@@ -1132,18 +1134,19 @@ class Index:
             # One query of the index's element type, no filter: the library runs it on the
             # calling thread (as the Go API's Index.Search) and writes straight into the
             # arrays. Read-only or strided arrays fail the buffer import and take the
-            # general path below.
+            # general path below. A query up to 4096 elements is passed as a bytes copy:
+            # cheaper than a buffer import and works for any layout.
             try:
-                qa = _addressof(_from_buffer(vector))
+                qa = (vector.tobytes() if len(vector) <= 4096
+                      else _addressof(_from_buffer(vector)))
             except (TypeError, ValueError, BufferError):
                 qa = 0
             if qa:
-                params = (parameters.encode() if type(parameters) is str
-                          else _params(parameters))
-                ids = np.empty(k, dtype=_I64)
-                dists = np.empty(k, dtype=_F32)
-                rc = _search_one(h, qa, self._dt, 1, len(vector), k, params, None,
-                                 _addressof(_from_buffer(ids)), _addressof(_from_buffer(dists)))
+                params = _PARAM_BYTES.get(parameters) if type(parameters) is str else None
+                if params is None:
+                    params = _param_bytes(parameters)
+                ids, dists, ia, da = _result_row(k)
+                rc = _search_one(h, qa, self._dt, 1, len(vector), k, params, None, ia, da)
                 if rc:
                     check(rc, "knn_search")
                 return ids, dists
@@ -1883,3 +1886,77 @@ class _OwnedDataset:
         if getattr(self, "h", None) is not None and self.h.value:
             lib.vsag_dataset_destroy(self.h)
             self.h = None
+
+
+# ---- the single-query fast path of knn_search: encoded parameters and result rows -----------
+
+# _PARAM_BYTES maps search parameter strings seen by knn_search to their UTF-8 encoding, and
+# _DICT_PARAMS maps id(dict) to (a copy decoded from its JSON, the JSON): a query loop
+# passing the same parameters encodes them once. A dict entry is used only while the dict
+# still equals the copy, so a dict changed in place is encoded anew. Both are bounded.
+_PARAM_BYTES: Dict[str, bytes] = {}
+_DICT_PARAMS: Dict[int, Tuple[Any, bytes]] = {}
+_PARAM_CACHE_MAX = 64
+
+
+def _param_bytes(parameters: Parameters) -> bytes:
+    """_param_bytes is _params remembering the encoding of strings and dicts (see above)."""
+    if type(parameters) is dict:
+        hit = _DICT_PARAMS.get(id(parameters))
+        if hit is not None and hit[0] == parameters:
+            return hit[1]
+        enc = _params(parameters)
+        if len(_DICT_PARAMS) >= _PARAM_CACHE_MAX:
+            _DICT_PARAMS.clear()
+        _DICT_PARAMS[id(parameters)] = (json.loads(enc), enc)
+        return enc
+    enc = _params(parameters)
+    if type(parameters) is str and len(parameters) <= 1024:
+        if len(_PARAM_BYTES) >= _PARAM_CACHE_MAX:
+            _PARAM_BYTES.clear()
+        _PARAM_BYTES[parameters] = enc
+    return enc
+
+
+class _RowSlab:
+    """_RowSlab is a block of result rows of one width k: ids (int64) and distances (float32)
+    for _ROWS rows, with their addresses. Each row is handed out once (itertools.count is
+    atomic under the GIL, so threads never share a row); the slab lives while any of its rows
+    does."""
+
+    __slots__ = ("ids", "dists", "ia", "da", "next")
+
+    def __init__(self, k: int) -> None:
+        self.ids = np.empty(_ROWS * k, dtype=_I64)
+        self.dists = np.empty(_ROWS * k, dtype=_F32)
+        self.ia = _addressof(_from_buffer(self.ids))
+        self.da = _addressof(_from_buffer(self.dists))
+        self.next = itertools.count().__next__
+
+
+# Rows per slab, and the widest k served from slabs (wider rows are allocated one by one).
+_ROWS = 256
+_SLAB_MAX_K = 64
+_SLABS: Dict[int, _RowSlab] = {}
+
+
+def _result_row(k: int) -> Tuple[np.ndarray, np.ndarray, int, int]:
+    """_result_row returns new id and distance arrays of k entries for one query's results, and
+    their addresses. Rows of k <= _SLAB_MAX_K are views of a slab: allocating two arrays and
+    taking their addresses through ctypes costs more than the search call's crossing into the
+    library."""
+    if k <= _SLAB_MAX_K:
+        slab = _SLABS.get(k)
+        if slab is not None:
+            i = slab.next()
+            if i < _ROWS:
+                o = i * k
+                return (slab.ids[o:o + k], slab.dists[o:o + k], slab.ia + 8 * o, slab.da + 4 * o)
+        slab = _RowSlab(k)
+        _SLABS[k] = slab
+        i = slab.next()
+        o = i * k
+        return (slab.ids[o:o + k], slab.dists[o:o + k], slab.ia + 8 * o, slab.da + 4 * o)
+    ids = np.empty(k, dtype=_I64)
+    dists = np.empty(k, dtype=_F32)
+    return ids, dists, _addressof(_from_buffer(ids)), _addressof(_from_buffer(dists))

@@ -1055,6 +1055,83 @@ static bool alloc_results(napi_env env, int64_t nq, int64_t k, napi_value* ids_a
            new_buffer(env, (size_t)entries * sizeof(float), dists_ab, dists);
 }
 
+/* KNN_ONE_MAX_K: knnSearch with k up to this runs through knn_search_one. */
+#define KNN_ONE_MAX_K 256
+
+/*
+ * knn_search_one is knnSearch for k <= KNN_ONE_MAX_K: one crossing into the library
+ * (vsag_index_knn_search_batch with nq = 1 runs on the calling thread) writing into buffers on
+ * the stack, then one ArrayBuffer per array sized to the real results (the padding, ids < 0, is
+ * dropped as by trim() in index.ts), instead of a result dataset read back and released through
+ * four more calls. Frees a->params.
+ */
+static napi_value knn_search_one(napi_env env, native_index* ni, search_args* a) {
+    int64_t ids[KNN_ONE_MAX_K];
+    float dists[KNN_ONE_MAX_K];
+    int st = vsag_index_knn_search_batch(ni->handle, a->queries.data, a->dtype, 1,
+                                         a->queries.length, a->k, a->params.s,
+                                         a->filter.present ? &a->filter.f : NULL, ids, dists);
+    str_free(&a->params);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    size_t n = (size_t)a->k;
+    while (n > 0 && ids[n - 1] < 0) n--;
+    napi_value ids_ab, dists_ab;
+    void *pi, *pd;
+    if (!new_buffer(env, n * sizeof(int64_t), &ids_ab, &pi) ||
+        !new_buffer(env, n * sizeof(float), &dists_ab, &pd))
+        return NULL;
+    if (n > 0) {
+        memcpy(pi, ids, n * sizeof(int64_t));
+        memcpy(pd, dists, n * sizeof(float));
+    }
+    return search_result(env, ids_ab, dists_ab, n);
+}
+
+/*
+ * knnSearchInto(vector, k, parameters, filter, ids, dists) is knnSearch writing into the
+ * caller's BigInt64Array ids and Float32Array dists (at least k entries each, k at most
+ * KNN_ONE_MAX_K): one crossing into the library and no allocation. It returns the number of
+ * real results; the rest of the first k entries is padding (id -1, distance Infinity). The
+ * TypeScript layer keeps one pair of such arrays and copies the results out of them, which
+ * costs less than creating ArrayBuffers here.
+ */
+static napi_value index_knn_search_into(napi_env env, napi_callback_info info) {
+    size_t argc = 6;
+    napi_value argv[6];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    search_args a;
+    if (!get_search_args(env, ni, argv, false, &a)) return NULL;
+    typed_arg ids, dists;
+    if (!get_typed(env, argv[4], &ids) || ids.type != napi_bigint64_array ||
+        !get_typed(env, argv[5], &dists) || dists.type != napi_float32_array ||
+        a.k > KNN_ONE_MAX_K || ids.length < (size_t)a.k || dists.length < (size_t)a.k) {
+        str_free(&a.params);
+        throw_error(env, CODE_INVALID_ARGUMENT,
+                    "knnSearchInto: ids and dists must be a BigInt64Array and a Float32Array "
+                    "of at least k entries, k at most 256");
+        return NULL;
+    }
+    int st = vsag_index_knn_search_batch(ni->handle, a.queries.data, a.dtype, 1,
+                                         a.queries.length, a.k, a.params.s,
+                                         a.filter.present ? &a.filter.f : NULL, ids.data,
+                                         dists.data);
+    str_free(&a.params);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    const int64_t* got = ids.data;
+    int64_t n = a.k;
+    while (n > 0 && got[n - 1] < 0) n--;
+    napi_value out;
+    NAPI_CALL(env, napi_create_int64(env, n, &out));
+    return out;
+}
+
 /*
  * knnSearch(vector, k, parameters, filter) uses the single-query entry point: the batch one
  * fans out to goroutines, and waking the calling (non-Go) thread afterwards costs tens of
@@ -1067,6 +1144,7 @@ static napi_value index_knn_search(napi_env env, napi_callback_info info) {
     if (ni == NULL) return NULL;
     search_args a;
     if (!get_search_args(env, ni, argv, false, &a)) return NULL;
+    if (a.k <= KNN_ONE_MAX_K) return knn_search_one(env, ni, &a);
     vsag_dataset_t ds = NULL;
     int st = vsag_index_knn_search_vector(ni->handle, a.queries.data, a.dtype, a.queries.length,
                                           a.k, a.params.s, a.filter.present ? &a.filter.f : NULL,
@@ -3554,6 +3632,15 @@ static napi_value mod_live_handles(napi_env env, napi_callback_info info) {
 }
 
 /* noop() returns undefined without touching the library: the floor of a call's cost. */
+/* lastSearchNanoseconds() is vsag_last_search_nanoseconds: the time the calling thread's last
+ * one-query search spent inside the engine (benchmarks subtract it from a call's wall time). */
+static napi_value mod_last_search_ns(napi_env env, napi_callback_info info) {
+    (void)info;
+    napi_value out;
+    NAPI_CALL(env, napi_create_double(env, (double)vsag_last_search_nanoseconds(), &out));
+    return out;
+}
+
 static napi_value mod_noop(napi_env env, napi_callback_info info) {
     (void)env;
     (void)info;
@@ -3894,6 +3981,7 @@ NAPI_MODULE_INIT() {
         METHOD("add", index_add),
         METHOD("remove", index_remove),
         METHOD("knnSearch", index_knn_search),
+        METHOD("knnSearchInto", index_knn_search_into),
         METHOD("knnSearchBatch", index_knn_search_batch),
         METHOD("rangeSearch", index_range_search),
         METHOD("save", index_save),
@@ -3962,6 +4050,7 @@ NAPI_MODULE_INIT() {
         METHOD("libraryPath", mod_library_path),
         METHOD("errstr", mod_errstr),
         METHOD("noop", mod_noop),
+        METHOD("lastSearchNanoseconds", mod_last_search_ns),
         METHOD("liveHandles", mod_live_handles),
         METHOD("iteratorNext", mod_iterator_next),
         METHOD("iteratorNextAsync", mod_iterator_next_async),

@@ -364,6 +364,7 @@ interface NativeIndex {
     add(v: VectorArray, ids: BigInt64Array, n: number, dim: number, attrs?: string): BigInt64Array;
     remove(ids: BigInt64Array, mode?: number): number;
     knnSearch(v: VectorArray, k: number | bigint, p: string | undefined, f: Filter | undefined): SearchResult;
+    knnSearchInto(v: VectorArray, k: number | bigint, p: string | undefined, f: undefined, ids: BigInt64Array, dists: Float32Array): number;
     knnSearchBatch(
         q: VectorArray,
         nq: number,
@@ -484,6 +485,7 @@ interface NativeAddon extends NativeIteratorFns {
     libraryPath(): string;
     errstr(code: number): string;
     noop(): void;
+    lastSearchNanoseconds(): number;
     liveHandles(): number;
 }
 
@@ -826,6 +828,10 @@ export class Index {
                 return this.native.knnSearch(vector, k, json(parameters), filter); // throws the dim error
             }
             return trim(this.native.knnSearchBatch(vector, 1, k, json(parameters), filter, expr));
+        }
+        if (filter === undefined && typeof k === "number" && k <= SCRATCH_K) {
+            const n = this.native.knnSearchInto(vector, k, json(parameters), undefined, scratchIds, scratchDists);
+            return { ids: scratchIds.slice(0, n), distances: scratchDists.slice(0, n) };
         }
         return this.native.knnSearch(vector, k, json(parameters), filter);
     }
@@ -1458,3 +1464,13 @@ export interface SearchAnalysis {
     quantization_inversion_count_rate_query: number | Skipped;
     [key: string]: unknown;
 }
+
+/*
+ * scratchIds and scratchDists receive the results of knnSearch without a filter for k up to
+ * SCRATCH_K (the addon's knnSearchInto), which are then copied into new arrays of the real
+ * result count: cheaper than the addon creating two ArrayBuffers per call. The search never
+ * calls back into JavaScript, so no other search can overwrite them in between.
+ */
+const SCRATCH_K = 256;
+const scratchIds = new BigInt64Array(new ArrayBuffer(SCRATCH_K * 8));
+const scratchDists = new Float32Array(new ArrayBuffer(SCRATCH_K * 4));

@@ -97,7 +97,8 @@
     X(vsag_index_get_stats) \
     X(vsag_index_analyze_by_search) \
     X(vsag_index_tune) \
-    X(vsag_dataset_set_hierarchy_paths)
+    X(vsag_dataset_set_hierarchy_paths) \
+    X(vsag_last_search_nanoseconds)
 
 #define VSAG_DECLARE_IMPORT(name) extern __typeof__(name)* vsagp_##name;
 VSAG_IMPORTS(VSAG_DECLARE_IMPORT)
@@ -196,5 +197,6 @@ const char* vsag_library_path(void);
 #define vsag_index_analyze_by_search (*vsagp_vsag_index_analyze_by_search)
 #define vsag_index_tune (*vsagp_vsag_index_tune)
 #define vsag_dataset_set_hierarchy_paths (*vsagp_vsag_dataset_set_hierarchy_paths)
+#define vsag_last_search_nanoseconds (*vsagp_vsag_last_search_nanoseconds)
 
 #endif
