@@ -415,3 +415,35 @@ func TestLogger(t *testing.T) {
 	require.Contains(t, joined, "warn: brute_force: build of 1000 vectors failed")
 	require.Error(t, vlog.SetLevel(7))
 }
+
+// BenchmarkProgressAdd measures one report of work done from concurrent build goroutines (the
+// cost a build pays per linked chunk of rows, or per row for engines counted through the hook).
+func BenchmarkProgressAdd(b *testing.B) {
+	calls := atomic.Int64{}
+	p := &progressOp{fn: func(string, int64, int64) bool { calls.Add(1); return true }, op: "build", total: int64(b.N), step: max(int64(b.N)/progressSteps, 1)}
+	p.next.Store(p.step)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			_ = p.add(1)
+		}
+	})
+}
+
+// BenchmarkBuildProgress builds a brute_force index (the cheapest build per row, counted through
+// the insert hook) with and without a progress callback.
+func BenchmarkBuildProgress(b *testing.B) {
+	ds := resData(100000, 1, 0)
+	for _, prog := range []bool{false, true} {
+		b.Run(fmt.Sprintf("progress=%v", prog), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				idx, err := CreateIndex("brute_force", resIndexes[0].create)
+				require.NoError(b, err)
+				if prog {
+					idx.SetProgress(func(string, int64, int64) bool { return true })
+				}
+				_, err = idx.Build(ds)
+				require.NoError(b, err)
+			}
+		})
+	}
+}
