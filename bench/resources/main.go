@@ -167,7 +167,12 @@ func overhead(data []float32, n, dim int, create string, rounds int) {
 	var with, without []time.Duration
 	var calls int
 	for r := 0; r < rounds; r++ {
-		for _, prog := range []bool{false, true} {
+		order := []bool{false, true}
+		if r%2 == 1 {
+			order = []bool{true, false} // alternate which build goes first
+		}
+		for _, prog := range order {
+			runtime.GC() // the previous round's index is garbage: collect it outside the timing
 			idx, err := core.CreateIndex("hgraph", create)
 			check(err)
 			if prog {
