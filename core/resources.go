@@ -274,8 +274,15 @@ func (x *Index) startInsert(what string, n int, hook api.InsertHook, eng api.Eng
 			logEnd(err)
 		}, nil
 	}
+	// Insert hooks run under the engine's exclusive lock, one at a time: rows are counted in a
+	// plain variable and handed to the shared counter in groups, so a row costs an increment.
+	var pending int64
+	group := min(p.step, 256)
 	counted := func(row int, label int64) {
-		_ = p.add(1)
+		if pending++; pending >= group {
+			_ = p.add(pending)
+			pending = 0
+		}
 		if hook != nil {
 			hook(row, label)
 		}
