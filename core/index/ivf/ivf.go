@@ -868,8 +868,8 @@ func (x *Index) EstimateMemory(n int64) int64 {
 	if t := int64(x.p.GraphBuildThreshold); t > 0 && n/int64(x.p.BucketsCount) >= t {
 		fixed += graph.EstimateMemory(n, bucketGraphDegree) // buckets of average size get graphs
 	}
-	// growing slices hold a quarter more than they use on average
-	return fixed + memguard.Mul(n, x.perRow()*5/4) + store.EstimateLabelsMemory(int(min(n, math.MaxInt32)))
+	// a bucket grows to what a batch needs, or by a quarter: an eighth spare on average
+	return fixed + memguard.Mul(n, x.perRow()*9/8) + store.EstimateLabelsMemory(int(min(n, math.MaxInt32)))
 }
 
 // MemoryUsage implements api.Engine.
