@@ -21,6 +21,13 @@ void vsagi_call_write_func(void (*f)(OffsetType, SizeType, const void*), uint64_
 void vsagi_call_read_func(void (*f)(OffsetType, SizeType, void*), uint64_t off, uint64_t size, void* data);
 uint64_t vsagi_call_size_func(SizeType (*f)(void));
 
+void* vsagi_call_allocate(const vsag_allocator_t* a, uint64_t size);
+void vsagi_call_deallocate(const vsag_allocator_t* a, void* p);
+void* vsagi_call_reallocate(const vsag_allocator_t* a, void* p, uint64_t size);
+void vsagi_call_log_fn(vsag_log_fn fn, int level, const char* msg, void* user_data);
+const char* vsagi_op_name(int op);
+int vsagi_call_progress_fn(vsag_progress_fn fn, const char* op, uint64_t done, uint64_t total, void* user_data);
+
 typedef void (*vsagi_write_func)(OffsetType, SizeType, const void*);
 typedef void (*vsagi_read_func)(OffsetType, SizeType, void*);
 typedef SizeType (*vsagi_size_func)(void);

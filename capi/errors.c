@@ -1,6 +1,7 @@
 /* Per-thread last error, static error names, versions, logging level and trampolines. */
 #include <string.h>
 
+#include "_cgo_export.h"
 #include "capi.h"
 
 static __thread int tls_code;
@@ -71,6 +72,7 @@ int vsag_set_log_level(int level) {
         return VSAG_INVALID_ARGUMENT;
     }
     __atomic_store_n(&log_level, level, __ATOMIC_RELAXED);
+    vsagi_log_level_changed(level);
     return VSAG_SUCCESS;
 }
 

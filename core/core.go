@@ -91,6 +91,7 @@ func CreateIndex(name, createJSON string) (*Index, error) {
 	}
 	idx := &Index{name: name, create: c}
 	idx.engine.Store(&engineRef{e: eng})
+	idx.account() // the engine charges its slabs to the index's account from the start
 	if c.ExtraInfoSize > 0 {
 		idx.extra = newExtraInfos(c.ExtraInfoSize)
 	}

@@ -37,6 +37,8 @@ type Index struct {
 
 	searchMu    sync.RWMutex
 	searchCache map[string]*params.Search // parsed search JSON by string
+
+	res resources // memory account and progress callback (resources.go)
 }
 
 // Name returns the index type, such as "brute_force".
@@ -243,6 +245,11 @@ func (x *Index) insert(ds *Dataset, what string) (_ []int64, err error) {
 	hook := x.insertHook(ds, sets)
 	defer x.writing()()
 	eng := x.eng()
+	hook, end, err := x.startInsert(what, n, hook, eng)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { end(err) }()
 	if pi, ok := eng.(api.PathInserter); ok {
 		return pi.InsertWithPaths(v, idsOf(ds, n), ds.RowPaths(n), what == "build", hook)
 	}
@@ -290,6 +297,11 @@ func (x *Index) Train(ds *Dataset) (err error) {
 		return api.Errorf(api.UnsupportedIndexOperation, "train is not supported by %s", x.name)
 	}
 	defer x.writing()()
+	end, err := x.trainProgress(n)
+	if err != nil {
+		return err
+	}
+	defer func() { end(err) }()
 	return tr.Train(v, n)
 }
 

@@ -28,6 +28,7 @@ func (x *Index) Reset() (err error) {
 	}
 	x.attrTable.Store(nil)
 	x.engine.Store(&engineRef{e: eng})
+	x.reapplyAccount()
 	x.tuned.Store(nil) // the engine was made from the parameters the index was created with
 	return nil
 }

@@ -58,6 +58,7 @@ func MapIDs(m map[int64]int64) func(int64) (int64, bool) {
 // labels already present in x are returned (as mapped) and left out.
 func (x *Index) Merge(units []MergeUnit) (_ []int64, err error) {
 	defer recovered(&err)
+	defer x.reapplyAccount() // the engine's stores may have been replaced
 	if err := x.checkMutable("merge"); err != nil {
 		return nil, err
 	}

@@ -161,7 +161,12 @@ func (x *Index) load(f *serial.File) error {
 	if err != nil {
 		return err
 	}
-	if err := fresh.restore(f); err != nil {
+	fresh.shareAccount(x)
+	end, err := x.startLoad(f)
+	if err != nil {
+		return err
+	}
+	if err := end(fresh.restore(f)); err != nil {
 		return err
 	}
 	if x.extra != nil {
@@ -169,6 +174,7 @@ func (x *Index) load(f *serial.File) error {
 	}
 	x.engine.Store(fresh.engine.Load())
 	x.attrTable.Store(fresh.attrTable.Load())
+	x.reapplyAccount()
 	return nil
 }
 

@@ -22,6 +22,7 @@ import (
 // saves and loads as it is now. Searches go on during a Tune; writes and saves wait for it.
 func (x *Index) Tune(paramsJSON string, disableFutureTuning bool) (err error) {
 	defer recovered(&err)
+	defer x.reapplyAccount() // the engine's stores may have been replaced
 	if err := x.checkMutable("tune"); err != nil {
 		return err
 	}

@@ -144,8 +144,8 @@ void vsag_free(void* ptr);
 #define VSAG_LOG_OFF 6
 
 /**
- * vsag_set_log_level sets the library's log level (VSAG_LOG_*; VSAG's numbering). The engine
- * writes no log output at present, so this only records the level; errors are always reported
+ * vsag_set_log_level sets the library's log level (VSAG_LOG_*; VSAG's numbering): messages below
+ * it do not reach the logger of vsag_set_logger; errors are always reported
  * through status codes and vsag_last_error().
  * Returns: 0, or VSAG_INVALID_ARGUMENT for a level outside 0..6. Thread-safety: any thread.
  */
@@ -1550,6 +1550,125 @@ int vsag_index_tune(vsag_index_t index, const char* params_json, bool disable_fu
  * enter the Go runtime.
  */
 uint64_t vsag_last_search_nanoseconds(void);
+
+/* ---- resources: memory budgets, allocator, global options, logger, progress ------------------ */
+
+/**
+ * vsag_set_global_memory_budget limits the bytes of the large slabs of all indexes together
+ * (code stores, graph adjacency, ivf bucket lists; what vsag_get_global_budgeted_memory counts)
+ * to bytes; 0 removes the limit (the default). A build, add, merge or load that would grow them
+ * beyond it fails with VSAG_NO_ENOUGH_MEMORY before any vector is stored: the index is left as
+ * it was. A limit below what is held refuses every growth and frees nothing.
+ * Returns: 0. Thread-safety: any thread.
+ */
+int vsag_set_global_memory_budget(uint64_t bytes);
+
+/** vsag_get_global_memory_budget stores the global memory budget in *out (0: none). */
+int vsag_get_global_memory_budget(uint64_t* out);
+
+/**
+ * vsag_get_global_budgeted_memory stores in *out the bytes of large slabs charged to the global
+ * budget. The slabs of a destroyed index are released when the library reclaims its memory,
+ * shortly after vsag_index_destroy, not within it.
+ */
+int vsag_get_global_budgeted_memory(uint64_t* out);
+
+/**
+ * vsag_index_set_memory_budget limits the bytes of index's large slabs to bytes (0: no limit of
+ * its own; the global budget still applies), as vsag_set_global_memory_budget does for all
+ * indexes: a write or load beyond it is VSAG_NO_ENOUGH_MEMORY and stores nothing; searches are
+ * never refused.
+ * Returns: 0, or VSAG_INVALID_ARGUMENT (NULL or destroyed handle). Thread-safety: any thread.
+ */
+int vsag_index_set_memory_budget(vsag_index_t index, uint64_t bytes);
+
+/** vsag_index_get_memory_budget stores index's memory budget in *out (0: none). */
+int vsag_index_get_memory_budget(vsag_index_t index, uint64_t* out);
+
+/**
+ * vsag_index_get_budgeted_memory stores in *out the bytes of index's large slabs charged to its
+ * budget (a part of vsag_index_get_memory_usage: labels and small tables are not charged).
+ */
+int vsag_index_get_budgeted_memory(vsag_index_t index, uint64_t* out);
+
+/**
+ * vsag_allocator_t supplies the memory of an index's code stores (VSAG's Allocator). allocate
+ * returns at least size bytes or NULL; deallocate frees a block allocate or reallocate returned;
+ * reallocate resizes a block keeping its contents, or returns NULL leaving it unchanged. A NULL
+ * from allocate or reallocate makes the write that needed the memory fail with
+ * VSAG_NO_ENOUGH_MEMORY (nothing stored). The functions are called from library threads
+ * (deallocate also from the thread that reclaims a replaced or destroyed index's memory, which
+ * may run after vsag_index_destroy returns), must be thread-safe and must not call the library.
+ * The functions and user_data must stay valid until every block is deallocated: in practice,
+ * for the life of the process. name may be NULL.
+ */
+typedef struct vsag_allocator_s {
+    const char* name;
+    void* (*allocate)(uint64_t size, void* user_data);
+    void (*deallocate)(void* ptr, void* user_data);
+    void* (*reallocate)(void* ptr, uint64_t size, void* user_data);
+    void* user_data;
+} vsag_allocator_t;
+
+/**
+ * vsag_index_set_allocator makes index's code stores allocate their slabs through allocator
+ * (copied) from their next growth on; NULL restores the library's own allocation. Slabs
+ * allocated before keep the allocator they came from and are freed with it.
+ * Returns: 0, or VSAG_INVALID_ARGUMENT (NULL or destroyed handle, a NULL function in allocator).
+ * Thread-safety: any thread.
+ */
+int vsag_index_set_allocator(vsag_index_t index, const vsag_allocator_t* allocator);
+
+/**
+ * vsag_set_option sets a global option (VSAG's Options): "num_threads_building" (1..200,
+ * default 4: threads one build or add uses, also capped by the CPUs and the index's
+ * build_thread_count), "num_threads_io" (1..200, default 8: concurrent reads of one search on a
+ * disk-resident store), "block_size_limit" (bytes, at least 262144, default 134217728: the most
+ * a store allocates beyond what it needs when it grows), "concurrency_limit" (the most threads
+ * any one call of the library runs work on, in place of VSAG's thread pool size; 0, the
+ * default, for no limit).
+ * Returns: 0, or VSAG_INVALID_ARGUMENT (NULL or unknown name, value out of range).
+ * Thread-safety: any thread; calls already running keep the value they started with.
+ */
+int vsag_set_option(const char* name, int64_t value);
+
+/** vsag_get_option stores a global option's value in *out (see vsag_set_option). */
+int vsag_get_option(const char* name, int64_t* out);
+
+/**
+ * vsag_log_fn receives one log message at level (VSAG_LOG_TRACE..VSAG_LOG_CRITICAL); message
+ * is valid during the call only. It is called from library threads, one call at a time, and
+ * must not call the library.
+ */
+typedef void (*vsag_log_fn)(int level, const char* message, void* user_data);
+
+/**
+ * vsag_set_logger makes fn receive the library's messages at or above vsag_set_log_level's
+ * level (NULL: drop them, the default). The library logs writes and loads (debug, info),
+ * refusals such as a memory budget's (warn) and cancellations (info).
+ * Returns: 0. Thread-safety: any thread.
+ */
+int vsag_set_logger(vsag_log_fn fn, void* user_data);
+
+/**
+ * vsag_progress_fn receives the progress of a long operation: op is "build", "add", "train" or
+ * "load", done of total units (vectors; bytes for a load, total 0 when the input's size is not
+ * known in advance, as for a stream). It is called from library threads, one call at a time:
+ * first with done 0, then about every 1% of the work, and last with done == total when the
+ * operation succeeds. A non-zero return cancels the operation where nothing is lost: a load at
+ * any point (the index stays empty), a build, add or train at its first call, before anything
+ * changes; the operation then fails with VSAG_UNKNOWN_ERROR and a message saying it was
+ * cancelled. Later non-zero returns of a build, add or train are ignored. It must not call the
+ * library on the same index.
+ */
+typedef int (*vsag_progress_fn)(const char* op, uint64_t done, uint64_t total, void* user_data);
+
+/**
+ * vsag_index_set_progress makes fn receive the progress of index's builds, adds, trains and
+ * loads (NULL: none).
+ * Returns: 0, or VSAG_INVALID_ARGUMENT (NULL or destroyed handle). Thread-safety: any thread.
+ */
+int vsag_index_set_progress(vsag_index_t index, vsag_progress_fn fn, void* user_data);
 
 #ifdef __cplusplus
 } /* extern "C" */

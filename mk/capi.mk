@@ -96,11 +96,15 @@ test-capi: lib lib-bench
 	ASAN_OPTIONS=detect_leaks=1 $(CAPI_OUT)/diskann_test $(CAPI_OUT)/scratch
 	$(CAPI_CC) $(CAPI_CFLAGS) $(CAPI_ASAN) tests/capi/last_search_test.c -o $(CAPI_OUT)/last_search_test_asan $(CAPI_LDFLAGS)
 	ASAN_OPTIONS=detect_leaks=1 $(CAPI_OUT)/last_search_test_asan
-	CC=$(CAPI_CC) tests/capi/check_symbols.sh include/vsag.h $(CAPI_LIB) tests/capi/capi_test.c tests/capi/iterator_test.c tests/capi/remove_test.c tests/capi/stats_test.c tests/capi/sparse_test.c tests/capi/multivector_test.c tests/capi/diskann_test.c tests/capi/last_search_test.c
+	$(CAPI_CC) $(CAPI_CFLAGS) $(CAPI_ASAN) tests/capi/resources_test.c -o $(CAPI_OUT)/resources_test_asan $(CAPI_LDFLAGS)
+	ASAN_OPTIONS=detect_leaks=1 $(CAPI_OUT)/resources_test_asan $(CAPI_OUT)/scratch
+	$(CAPI_CXX) $(CAPI_CXXFLAGS) tests/capi/cpp_resources_test.cpp -o $(CAPI_OUT)/cpp_resources_test $(CAPI_LDFLAGS)
+	$(CAPI_OUT)/cpp_resources_test $(CAPI_OUT)/scratch
+	CC=$(CAPI_CC) tests/capi/check_symbols.sh include/vsag.h $(CAPI_LIB) tests/capi/capi_test.c tests/capi/iterator_test.c tests/capi/remove_test.c tests/capi/stats_test.c tests/capi/sparse_test.c tests/capi/multivector_test.c tests/capi/diskann_test.c tests/capi/last_search_test.c tests/capi/resources_test.c
 	$(CAPI_CC) $(CAPI_BENCH_CFLAGS) tests/capi/bench_hooks_test.c -o $(CAPI_OUT)/bench_hooks_test $(CAPI_BENCH_LDFLAGS)
 	$(CAPI_OUT)/bench_hooks_test
 	cat include/vsag.h capi/vsag_bench.h >$(CAPI_OUT)/vsag_with_bench.h
-	cat tests/capi/capi_test.c tests/capi/iterator_test.c tests/capi/stats_test.c tests/capi/bench_hooks_test.c tests/capi/last_search_test.c >$(CAPI_OUT)/tests_with_bench.c
+	cat tests/capi/capi_test.c tests/capi/iterator_test.c tests/capi/stats_test.c tests/capi/resources_test.c tests/capi/bench_hooks_test.c tests/capi/last_search_test.c >$(CAPI_OUT)/tests_with_bench.c
 	CC=$(CAPI_CC) tests/capi/check_symbols.sh $(CAPI_OUT)/vsag_with_bench.h $(CAPI_BENCH_LIB) $(CAPI_OUT)/tests_with_bench.c
 	$(CAPI_CC) $(CAPI_CFLAGS) examples/c/quickstart.c -o $(CAPI_OUT)/quickstart_c $(CAPI_LDFLAGS)
 	$(CAPI_OUT)/quickstart_c $(CAPI_OUT)/scratch/quickstart_c.vsag

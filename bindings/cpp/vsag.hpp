@@ -26,6 +26,7 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
@@ -708,6 +709,25 @@ enum class RemoveMode : int {
     FORCE_REMOVE = VSAG_REMOVE_FORCE,
 };
 
+/// Allocator supplies the memory of an index's code stores, as VSAG's vsag::Allocator. Allocate
+/// returns at least size bytes or nullptr; Deallocate frees a block of Allocate or Reallocate;
+/// Reallocate resizes a block keeping its contents, or returns nullptr leaving it unchanged. The
+/// methods are called from library threads and must be thread-safe. An allocator must outlive
+/// every block it handed out: Deallocate may run after the index is destroyed (see
+/// vsag_allocator_t), so keep it for the life of the process.
+class Allocator {
+public:
+    virtual ~Allocator() = default;
+    virtual std::string Name() = 0;
+    virtual void* Allocate(uint64_t size) = 0;
+    virtual void Deallocate(void* p) = 0;
+    virtual void* Reallocate(void* p, uint64_t size) = 0;
+};
+
+/// ProgressFunction receives an operation's progress ("build", "add", "train", "load"; done of
+/// total) and returns false to cancel it where nothing is lost (see vsag_progress_fn).
+using ProgressFunction = std::function<bool(const std::string& op, uint64_t done, uint64_t total)>;
+
 class Index {
 public:
     /// Adopt wraps a C handle and takes ownership of it.
@@ -1227,6 +1247,55 @@ public:
                                     parameters);
     }
 
+    /// SetMemoryBudget limits the bytes of the index's large slabs (0: none); a write or load
+    /// beyond it fails with NO_ENOUGH_MEMORY and stores nothing (vsag_index_set_memory_budget).
+    expected<void> SetMemoryBudget(uint64_t bytes) {
+        int rc = vsag_index_set_memory_budget(h_, bytes);
+        if (rc != VSAG_SUCCESS) return detail::last_error(rc);
+        return {};
+    }
+    /// GetMemoryBudget returns the index's memory budget (0: none).
+    uint64_t GetMemoryBudget() const {
+        uint64_t v = 0;
+        detail::check(vsag_index_get_memory_budget(h_, &v));
+        return v;
+    }
+    /// GetBudgetedMemory returns the bytes of the index's large slabs charged to its budget.
+    uint64_t GetBudgetedMemory() const {
+        uint64_t v = 0;
+        detail::check(vsag_index_get_budgeted_memory(h_, &v));
+        return v;
+    }
+    /// SetAllocator makes the code stores allocate their slabs through allocator from their next
+    /// growth on (nullptr restores the library's allocation).
+    expected<void> SetAllocator(Allocator* allocator) {
+        int rc;
+        if (allocator == nullptr) {
+            rc = vsag_index_set_allocator(h_, nullptr);
+        } else {
+            vsag_allocator_t a{nullptr, &Index::allocate, &Index::deallocate, &Index::reallocate, allocator};
+            rc = vsag_index_set_allocator(h_, &a);
+        }
+        if (rc != VSAG_SUCCESS) return detail::last_error(rc);
+        return {};
+    }
+    /// SetProgress makes fn receive the progress of the index's builds, adds, trains and loads
+    /// (an empty function: none). fn is called from library threads, one call at a time.
+    expected<void> SetProgress(ProgressFunction fn) {
+        if (!fn) {
+            int rc = vsag_index_set_progress(h_, nullptr, nullptr);
+            if (rc != VSAG_SUCCESS) return detail::last_error(rc);
+            progress_.reset();
+            return {};
+        }
+        std::unique_ptr<ProgressFunction> next(new ProgressFunction(std::move(fn)));
+        int rc = vsag_index_set_progress(h_, &Index::on_progress, next.get());
+        if (rc != VSAG_SUCCESS) return detail::last_error(rc);
+        old_progress_.push_back(std::move(progress_));  // a running operation may still call it
+        progress_ = std::move(next);
+        return {};
+    }
+
     /// handle returns the C handle (owned by this object).
     vsag_index_t handle() const { return h_; }
 
@@ -1267,7 +1336,20 @@ private:
         return v;
     }
 
+    static void* allocate(uint64_t size, void* a) { return static_cast<Allocator*>(a)->Allocate(size); }
+    static void deallocate(void* p, void* a) { static_cast<Allocator*>(a)->Deallocate(p); }
+    static void* reallocate(void* p, uint64_t size, void* a) { return static_cast<Allocator*>(a)->Reallocate(p, size); }
+    static int on_progress(const char* op, uint64_t done, uint64_t total, void* fn) {
+        try {
+            return (*static_cast<ProgressFunction*>(fn))(op, done, total) ? 0 : 1;
+        } catch (...) {
+            return 1;  // an exception cannot cross the library; it cancels where that is safe
+        }
+    }
+
     vsag_index_t h_;
+    std::unique_ptr<ProgressFunction> progress_;
+    std::vector<std::unique_ptr<ProgressFunction>> old_progress_;
 };
 
 class SearchIterator;
@@ -1365,6 +1447,67 @@ public:
         if (rc != VSAG_SUCCESS) return detail::fail<IndexPtr>(rc);
         return Index::Adopt(h);
     }
+};
+
+/// LoggerFunction receives a log message and its level (VSAG_LOG_TRACE..VSAG_LOG_CRITICAL).
+using LoggerFunction = std::function<void(int level, const std::string& message)>;
+
+/// Options holds the library's global options, as VSAG's vsag::Options singleton.
+class Options {
+public:
+    static Options& Instance() {
+        static Options o;
+        return o;
+    }
+    uint64_t num_threads_building() const { return static_cast<uint64_t>(get("num_threads_building")); }
+    void set_num_threads_building(uint64_t n) { set("num_threads_building", n); }
+    uint64_t num_threads_io() const { return static_cast<uint64_t>(get("num_threads_io")); }
+    void set_num_threads_io(uint64_t n) { set("num_threads_io", n); }
+    uint64_t block_size_limit() const { return static_cast<uint64_t>(get("block_size_limit")); }
+    void set_block_size_limit(uint64_t n) { set("block_size_limit", n); }
+    /// concurrency_limit caps the threads one call of the library runs work on (0: none).
+    uint64_t concurrency_limit() const { return static_cast<uint64_t>(get("concurrency_limit")); }
+    void set_concurrency_limit(uint64_t n) { set("concurrency_limit", n); }
+    /// global_memory_budget limits the large slabs of all indexes together (0: none).
+    uint64_t global_memory_budget() const {
+        uint64_t v = 0;
+        detail::check(vsag_get_global_memory_budget(&v));
+        return v;
+    }
+    void set_global_memory_budget(uint64_t bytes) { detail::check(vsag_set_global_memory_budget(bytes)); }
+    /// set_logger makes fn receive the library's messages at or above set_log_level's level (an
+    /// empty function: none). fn is called from library threads, one call at a time.
+    void set_logger(LoggerFunction fn) {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!fn) {
+            detail::check(vsag_set_logger(nullptr, nullptr));
+            return;
+        }
+        std::unique_ptr<LoggerFunction> next(new LoggerFunction(std::move(fn)));
+        detail::check(vsag_set_logger(&Options::on_log, next.get()));
+        loggers_.push_back(std::move(next));  // a message in flight may still use the old one
+    }
+    void set_log_level(int level) { detail::check(vsag_set_log_level(level)); }
+    int log_level() const { return vsag_get_log_level(); }
+
+private:
+    Options() = default;
+    static int64_t get(const char* name) {
+        int64_t v = 0;
+        detail::check(vsag_get_option(name, &v));
+        return v;
+    }
+    static void set(const char* name, uint64_t v) {
+        detail::check(vsag_set_option(name, v > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(v)));
+    }
+    static void on_log(int level, const char* msg, void* fn) {
+        try {
+            (*static_cast<LoggerFunction*>(fn))(level, msg);
+        } catch (...) {
+        }
+    }
+    std::mutex mu_;
+    std::vector<std::unique_ptr<LoggerFunction>> loggers_;
 };
 
 }  // namespace vsag

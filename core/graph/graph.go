@@ -10,6 +10,7 @@
 package graph
 
 import (
+	"github.com/govsag/vsag/core/alloc"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -32,7 +33,8 @@ type Graph struct {
 	entry    atomic.Uint64 // 0: empty; else (level+1)<<32 | id
 	epMu     sync.Mutex
 	locks    []sync.Mutex
-	lockMask uint32 // len(locks)-1
+	lockMask uint32         // len(locks)-1
+	charge   *alloc.Tracker // bytes of adj charged to the index's account (nil: not charged)
 }
 
 // routeLayer is one sparse upper layer: a slot per member node.
@@ -90,6 +92,7 @@ func (g *Graph) Reserve(n int) {
 	hugepage.Slice(adj)
 	copy(adj, g.adj[:g.n*g.stride])
 	g.adj = adj
+	g.charge.Set(int64(len(adj)) * 4)
 }
 
 // RandomLevel maps a uniform u in (0,1] to the number of route layers a node joins. VSAG draws

@@ -30,6 +30,9 @@ type ODescentParams struct {
 	Threads int
 	// Seed seeds the random initial graph and the sampling.
 	Seed uint64
+	// OnTurn, when non-nil, is called on the building goroutine after each refinement round of
+	// each layer with the round and Turns, and with Turns+1 once the layer is pruned.
+	OnTurn func(turn, turns int)
 }
 
 // odNew flags a pool entry (in the high bit of its id) that has not yet taken part in a local
@@ -508,9 +511,15 @@ func (b *Builder) odescentLayer(nodes []uint32, deg, poolDeg int, p *ODescentPar
 			}
 		}
 		o.repairInDegree()
+		if p.OnTurn != nil {
+			p.OnTurn(t, p.Turns)
+		}
 	}
 	if err := o.prune(out); err != nil {
 		return nil, err
+	}
+	if p.OnTurn != nil {
+		p.OnTurn(p.Turns+1, p.Turns)
 	}
 	o.enforceInDegree(out)
 	return out, nil

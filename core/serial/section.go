@@ -25,7 +25,8 @@ type SectionReader struct {
 	check   func(sum uint32) error // nil: nothing to check (a payload held in memory)
 	err     error
 	checked bool
-	onEnd   func() // called once when the payload has been read and checked
+	onEnd   func()              // called once when the payload has been read and checked
+	watch   func(n int64) error // File.SetWatch's function, nil for none
 }
 
 func bytesSection(name string, version int, b []byte) *SectionReader {
@@ -69,6 +70,9 @@ func (s *SectionReader) Read(p []byte) (int, error) {
 	n, err := io.ReadFull(s.r, p)
 	s.sum = crc32.Update(s.sum, crc32.IEEETable, p[:n])
 	s.left -= int64(n)
+	if s.watch != nil && err == nil {
+		err = s.watch(int64(n))
+	}
 	if err != nil {
 		s.err = s.wrapErr(err, "payload")
 		return n, s.err

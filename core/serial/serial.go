@@ -135,7 +135,8 @@ type File struct {
 	version int    // format version of the sections' encodings; 0 is FormatVersion
 	src     source // nil: the sections are in Sections
 	used    map[string]bool
-	err     error // first error met by Get
+	err     error               // first error met by Get
+	watch   func(n int64) error // see SetWatch (progress.go)
 }
 
 // Version returns the format version whose section encodings the file holds: the version of
@@ -242,9 +243,10 @@ func (f *File) open(name string) (*SectionReader, bool, error) {
 			return nil, false, err
 		}
 		f.markUsed(name)
-		return bytesSection(name, f.Version(), s.Data), true, nil
+		return f.watched(bytesSection(name, f.Version(), s.Data)), true, nil
 	}
-	return f.src.open(name)
+	sr, ok, err := f.src.open(name)
+	return f.watched(sr), ok, err
 }
 
 func (f *File) markUsed(name string) {

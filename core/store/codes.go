@@ -2,10 +2,9 @@ package store
 
 import (
 	"encoding/binary"
-	"unsafe"
 
-	"github.com/govsag/vsag/core/hugepage"
-	"github.com/govsag/vsag/core/internal/memguard"
+	"github.com/govsag/vsag/core/alloc"
+	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/quant"
 	"github.com/govsag/vsag/core/serial"
 )
@@ -16,7 +15,8 @@ import (
 type Codes struct {
 	q      quant.Quantizer
 	stride int
-	buf    []uint64 // backing, 8-byte aligned; slab starts at the first 64-byte boundary
+	acct   *alloc.Account // nil: the global account
+	mem    *alloc.Slab    // backing of slab (64-byte aligned), charged to acct
 	slab   []byte
 	n      int
 	disk   *diskStore // nil: the rows are in memory (io.go)
@@ -34,26 +34,57 @@ func (c *Codes) Stride() int { return c.stride }
 // Len returns the number of rows.
 func (c *Codes) Len() int { return c.n }
 
-// Reserve makes room for at least rows rows without further reallocation.
+// Reserve makes room for at least rows rows without further reallocation. The old slab is
+// freed, so the caller holds the index's exclusive lock (or the store is not published yet).
+// It panics with NO_ENOUGH_MEMORY when the account's allocator returns no memory; Ensure
+// returns that error instead.
 func (c *Codes) Reserve(rows int) {
+	if err := c.reserve(rows); err != nil {
+		panic(err)
+	}
+}
+
+// reserve is Reserve returning NO_ENOUGH_MEMORY, with nothing changed, when the allocator
+// returns no memory.
+func (c *Codes) reserve(rows int) error {
 	need := rows * c.stride
 	if need <= len(c.slab) {
-		return
+		return nil
 	}
 	if c.disk != nil {
-		c.reserveDisk(rows)
+		c.reserveDisk(rows) // an error is kept for Err
+		return nil
+	}
+	var s *alloc.Slab
+	if c.mem != nil {
+		s = c.mem.Grow(need, c.n*c.stride)
+	} else {
+		s = alloc.NewSlab(c.acct, need)
+	}
+	if s == nil {
+		return api.Errorf(api.NoEnoughMemory, "the allocator returned no memory for a code store of %d bytes", need)
+	}
+	c.mem, c.slab = s, s.Bytes()
+	return nil
+}
+
+// SetAccount makes the store charge its slabs to a (nil: the global account) and allocate them
+// with a's allocator from its next growth on; the slab held now is moved to a's charge.
+func (c *Codes) SetAccount(a *alloc.Account) {
+	if c.acct == a {
 		return
 	}
-	words := (need+63)/8 + 8
-	buf := make([]uint64, words)
-	hugepage.Slice(buf)
-	base := unsafe.Pointer(&buf[0])
-	off := (64 - int(uintptr(base)&63)) & 63
-	all := unsafe.Slice((*byte)(base), words*8)
-	slab := all[off : off+need : off+need]
-	copy(slab, c.slab[:c.n*c.stride])
-	c.buf, c.slab = buf, slab
+	if c.mem != nil {
+		c.mem = c.mem.Move(a)
+	}
+	c.acct = a
 }
+
+// Account returns the account the store charges (nil: the global account).
+func (c *Codes) Account() *alloc.Account { return c.acct }
+
+// Empty returns an empty store of the same quantizer charging the same account.
+func (c *Codes) Empty() *Codes { return &Codes{q: c.q, stride: c.stride, acct: c.acct} }
 
 // Ensure makes room for extra more rows (growing to at least twice the rows held, as Append
 // does), or returns NO_ENOUGH_MEMORY with nothing changed when the machine cannot hold the
@@ -67,25 +98,26 @@ func (c *Codes) Ensure(extra int) error {
 		c.Reserve(int(max(need, int64(c.n)*2, 64)))
 		return c.Err()
 	}
-	rows := max(need, int64(c.n)*2, 64)
-	if err := memguard.Check(memguard.Mul(rows, int64(c.stride)), "growing a code store"); err != nil {
+	rows := alloc.GrowRows(need, int64(c.n), int64(c.stride))
+	if err := c.checkGrow(rows); err != nil {
 		rows = need // try the exact size before giving up
-		if err := memguard.Check(memguard.Mul(rows, int64(c.stride)), "growing a code store"); err != nil {
+		if err := c.checkGrow(rows); err != nil {
 			return err
 		}
 	}
-	c.Reserve(int(rows))
-	return nil
+	return c.reserve(int(rows))
+}
+
+// checkGrow checks growing the slab to rows rows against the account and the machine.
+func (c *Codes) checkGrow(rows int64) error {
+	total := alloc.Mul(rows, int64(c.stride))
+	return c.acct.CheckGrowth(total, total-int64(len(c.slab)), "growing a code store")
 }
 
 // Append encodes v as a new row and returns its row number.
 func (c *Codes) Append(v []float32) int {
 	if c.n == len(c.slab)/max(c.stride, 1) {
-		grow := c.n * 2
-		if grow < 64 {
-			grow = 64
-		}
-		c.Reserve(grow)
+		c.Reserve(int(alloc.GrowRows(int64(c.n)+1, int64(c.n), int64(c.stride))))
 	}
 	r := c.n
 	c.n++
@@ -96,7 +128,7 @@ func (c *Codes) Append(v []float32) int {
 // AppendCode appends a row whose code is already encoded (CodeSize bytes) and returns its row.
 func (c *Codes) AppendCode(code []byte) int {
 	if c.n == len(c.slab)/max(c.stride, 1) {
-		c.Reserve(max(c.n*2, 64))
+		c.Reserve(int(alloc.GrowRows(int64(c.n)+1, int64(c.n), int64(c.stride))))
 	}
 	r := c.n
 	c.n++
@@ -128,12 +160,12 @@ func (c *Codes) MemoryUsage() int64 {
 	if c.disk != nil && c.disk.cache != nil {
 		return int64(len(c.disk.cache.data))
 	}
-	return int64(len(c.buf)) * 8
+	return c.mem.Size()
 }
 
 // Clone returns a deep copy sharing the (immutable once trained) quantizer.
 func (c *Codes) Clone() *Codes {
-	d := &Codes{q: c.q, stride: c.stride}
+	d := c.Empty()
 	d.Reserve(c.n)
 	copy(d.slab, c.slab[:c.n*c.stride])
 	d.n = c.n

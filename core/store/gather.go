@@ -3,14 +3,31 @@ package store
 import (
 	"sync"
 	"sync/atomic"
+
+	"github.com/govsag/vsag/internal/parallel"
 )
 
-// IOWorkers bounds the goroutines that read rows of buffer_io stores concurrently, across all
-// stores and searches (VSAG's num_threads_io plays this part).
-const IOWorkers = 8
+// ioBusy counts the read goroutines running, across all stores and searches; the global option
+// num_threads_io (parallel.IOThreads, VSAG's name) bounds it.
+var ioBusy atomic.Int64
 
-// ioSlots is the bounded pool: a read goroutine runs only while it holds a slot.
-var ioSlots = make(chan struct{}, IOWorkers)
+// AcquireIO takes a slot of the bounded pool of read goroutines, or reports false when all
+// num_threads_io slots are taken (the caller then reads on its own goroutine). A slot taken is
+// given back with ReleaseIO.
+func AcquireIO() bool {
+	for {
+		b := ioBusy.Load()
+		if b >= int64(parallel.IOThreads()) {
+			return false
+		}
+		if ioBusy.CompareAndSwap(b, b+1) {
+			return true
+		}
+	}
+}
+
+// ReleaseIO gives back a slot taken by AcquireIO.
+func ReleaseIO() { ioBusy.Add(-1) }
 
 // ioChunk is the fewest rows worth handing to a goroutine of their own.
 const ioChunk = 8
@@ -35,7 +52,7 @@ func (c *Codes) Reads() int64 {
 }
 
 // Gather reads the rows ids of a buffer_io store into g and returns them as a slab with the ids
-// to measure it with (0..len(ids)-1), the rows read concurrently by up to IOWorkers goroutines
+// to measure it with (0..len(ids)-1), the rows read concurrently by up to num_threads_io goroutines
 // with pread, through the store's row cache. Any other store returns its slab and ids as they
 // are. A row that cannot be read leaves zeros (the error is kept for Err).
 func (c *Codes) Gather(ids []uint32, g *Gather) ([]byte, []uint32) {
@@ -66,16 +83,15 @@ func (c *Codes) Gather(ids []uint32, g *Gather) ([]byte, []uint32) {
 	var wg sync.WaitGroup
 	for lo := ioChunk; lo < n; lo += ioChunk {
 		hi := min(lo+ioChunk, n)
-		select {
-		case ioSlots <- struct{}{}:
-			wg.Add(1)
-			go func() {
-				defer func() { <-ioSlots; wg.Done() }()
-				read(lo, hi)
-			}()
-		default: // the pool is busy: read here
+		if !AcquireIO() { // the pool is busy: read here
 			read(lo, hi)
+			continue
 		}
+		wg.Add(1)
+		go func() {
+			defer func() { ReleaseIO(); wg.Done() }()
+			read(lo, hi)
+		}()
 	}
 	read(0, min(ioChunk, n))
 	wg.Wait()

@@ -8,7 +8,7 @@ func (c *Codes) Grown(rows int) *Codes {
 	if c.disk != nil {
 		return c // an on-disk store grows its file in place, under the exclusive lock
 	}
-	g := &Codes{q: c.q, stride: c.stride}
+	g := c.Empty()
 	g.Reserve(max(rows, c.n))
 	copy(g.slab, c.slab[:c.n*c.stride])
 	g.n = c.n
@@ -32,3 +32,11 @@ func (g *Codes) CatchUp(c *Codes) bool {
 
 // Cap returns the rows the store has room for without growing.
 func (c *Codes) Cap() int { return len(c.slab) / max(c.stride, 1) }
+
+// Release frees the store's slab (its charge, and its block when an allocator's) before the
+// store is collected: for a store just replaced by a grown copy, under the index's exclusive
+// lock so no reader still uses it. The store must not be used afterwards.
+func (c *Codes) Release() {
+	c.mem.Free()
+	c.mem, c.slab, c.n = nil, nil, 0
+}

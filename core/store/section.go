@@ -66,14 +66,18 @@ func (c *Codes) ReadSection(sr *serial.SectionReader) error {
 	if stride == 0 && (rows != 0 || n > 1<<32) || stride > 0 && (n > rows/stride || rows != n*stride) {
 		return fmt.Errorf("code store: %d bytes do not hold %d rows of %d bytes", rows, n, stride)
 	}
-	if err := memguard.Check(int64(rows), "loading a code store"); err != nil {
+	if err := c.acct.Check(int64(rows), "loading a code store"); err != nil {
 		return err
 	}
 	c.n = 0
-	c.buf, c.slab = nil, nil
-	c.Reserve(int(n))
+	c.mem.Free()
+	c.mem, c.slab = nil, nil
+	if err := c.reserve(int(n)); err != nil {
+		return err
+	}
 	if _, err := io.ReadFull(sr, c.slab[:rows]); err != nil {
-		c.buf, c.slab = nil, nil
+		c.mem.Free()
+		c.mem, c.slab = nil, nil
 		return err
 	}
 	c.n = int(n)

@@ -256,7 +256,16 @@ func (r *Runner) build(c *Config, p *prepared, indexName, create string, res *Re
 	if !c.DisableMemory {
 		mem = startMemMonitor()
 	}
-	bar := StartProgress(r.Log, r.Progress, fmt.Sprintf("building %s on %d vectors", indexName, n), 0)
+	bar := StartProgress(r.Log, r.Progress, fmt.Sprintf("building %s on %d vectors", indexName, n), int64(n))
+	if bar != nil {
+		var last int64 // the index reports done so far, one call at a time
+		idx.SetProgress(func(_ string, done, _ int64) bool {
+			bar.Add(done - last)
+			last = done
+			return true
+		})
+		defer idx.SetProgress(nil)
+	}
 	t0 := time.Now()
 	failed, err := idx.Build(ds)
 	dur := time.Since(t0).Seconds()

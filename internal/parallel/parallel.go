@@ -37,15 +37,15 @@ func Run(workers int, fn func(w int) error) error {
 }
 
 // For calls fn(w, i) for every i in [0, n), handing indexes out one at a time to up to workers
-// goroutines (w is the worker's number, for per-worker scratch). After the first error or
-// panic no new index is handed out; that error is returned.
+// goroutines, fewer under the concurrency limit (w is the worker's number, for per-worker
+// scratch). After the first error or panic no new index is handed out; that error is returned.
 func For(n, workers int, fn func(w, i int) error) error {
 	if n <= 0 {
 		return nil
 	}
 	var next atomic.Int64
 	var stop atomic.Bool
-	return Run(min(workers, n), func(w int) error {
+	return Run(min(capped(workers), n), func(w int) error {
 		for !stop.Load() {
 			i := int(next.Add(1) - 1)
 			if i >= n {

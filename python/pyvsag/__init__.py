@@ -37,6 +37,8 @@ from . import _lib
 from ._filter import Bitset, Filter
 from ._index import PAD_LIMIT, Index
 from ._iterator import SearchIterator
+from ._resources import (ProgressBar, get_global_memory_budget, get_option, global_budgeted_memory,
+                         route_logging, set_global_memory_budget, set_option)
 from ._rows import Explanation, Reason, SearchResult
 from ._types import DType, Feature, LogLevel
 from .errors import (
@@ -92,6 +94,13 @@ __all__ = [
     "set_logger_info",
     "set_logger_debug",
     "set_log_level",
+    "set_global_memory_budget",
+    "get_global_memory_budget",
+    "global_budgeted_memory",
+    "set_option",
+    "get_option",
+    "route_logging",
+    "ProgressBar",
     "get_log_level",
     "library_version",
     "library_path",

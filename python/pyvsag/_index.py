@@ -23,6 +23,8 @@ from ._rows import Explanation, SearchResult, SparseRows, as_sparse, is_sparse, 
 from ._types import DType, Feature
 from .errors import ErrorCode, IndexEmptyError, InvalidArgumentError, VsagError
 from ._iterator import SearchIterator
+from ._resources import ProgressLike, progress_scope
+from ._resources import fn as _res_fn
 
 __all__ = ["Index"]
 
@@ -688,7 +690,7 @@ class Index:
     def build(self, vectors: Any, ids: Any, num_elements: Optional[int] = None,
               dim: Optional[int] = None, extra_infos: Any = None,
               attributes: Attributes = None, *, vector_counts: Any = None,
-              paths: RowPaths = None) -> np.ndarray:
+              paths: RowPaths = None, progress: ProgressLike = None) -> np.ndarray:
         """build fills the empty index with vectors (training it first if it needs training).
 
         Args:
@@ -720,6 +722,11 @@ class Index:
             paths: one path per row, such as ``"tenant/shop/item"``, for pyramid indexes; for
                 a pyramid index with named hierarchies, a dict from hierarchy name to one path
                 per row (``{"site": [...], "category": [...]}``).
+            progress: a callable ``progress(op, done, total)`` called from the library's
+                threads about every 1% of the build (done of total vectors), returning False to
+                cancel (honoured at the first call, before anything changes); or True for a
+                bar on stderr when it is a terminal. An exception it raises cancels likewise
+                and is raised again.
 
         Sparse rows, multi-vector rows and paths are checked by the library (unsorted or
         duplicate term ids, offsets or counts that do not add up, empty paths raise
@@ -729,25 +736,28 @@ class Index:
         Returns:
             The labels that could not be added (such as duplicates), int64; usually empty.
         """
-        return self._insert(lib.vsag_index_build_vectors, lib.vsag_index_build_dataset, vectors,
-                            ids, num_elements, dim, extra_infos, "build", attributes,
-                            vector_counts, paths)
+        with progress_scope(self._handle(), progress):
+            return self._insert(lib.vsag_index_build_vectors, lib.vsag_index_build_dataset,
+                                vectors, ids, num_elements, dim, extra_infos, "build", attributes,
+                                vector_counts, paths)
 
     def add(self, vectors: Any, ids: Any, num_elements: Optional[int] = None,
             dim: Optional[int] = None, extra_infos: Any = None,
             attributes: Attributes = None, *, vector_counts: Any = None,
-            paths: RowPaths = None) -> np.ndarray:
+            paths: RowPaths = None, progress: ProgressLike = None) -> np.ndarray:
         """add inserts vectors into the index (empty or built); arguments as :meth:`build`.
 
         Returns:
             The labels that could not be added (such as labels already present), int64.
         """
-        return self._insert(lib.vsag_index_add_vectors, lib.vsag_index_add_dataset, vectors, ids,
-                            num_elements, dim, extra_infos, "add", attributes, vector_counts,
-                            paths)
+        with progress_scope(self._handle(), progress):
+            return self._insert(lib.vsag_index_add_vectors, lib.vsag_index_add_dataset, vectors,
+                                ids, num_elements, dim, extra_infos, "add", attributes,
+                                vector_counts, paths)
 
     def train(self, vectors: Any, num_elements: Optional[int] = None,
-              dim: Optional[int] = None, queries: Any = None) -> None:
+              dim: Optional[int] = None, queries: Any = None, *,
+              progress: ProgressLike = None) -> None:
         """train learns the index's quantizer state from vectors without adding them.
 
         Args:
@@ -757,11 +767,13 @@ class Index:
                 "ood"`` learns its data and query matrices from the vectors and these queries
                 (LeanVec-OOD). Index types without such a quantizer raise
                 UnsupportedIndexOperationError. None (default): plain training.
+            progress: as :meth:`build` (reports at the start and the end of the training).
         """
         v, _, n, d = self._rows(vectors, None, num_elements, dim, "train")
         if queries is None:
-            check(lib.vsag_index_train_vectors(self._handle(), _addr(v), self._dt, n, d),
-                  "train")
+            with progress_scope(self._handle(), progress):
+                check(lib.vsag_index_train_vectors(self._handle(), _addr(v), self._dt, n, d),
+                      "train")
             return
         q, _, nq, _ = self._rows(queries, None, None, d, "train")
         check(lib.vsag_index_train_with_queries(self._handle(), _addr(v), self._dt, n,
@@ -1705,13 +1717,16 @@ class Index:
         Errors raise (unlike upstream pyvsag)."""
         check(lib.vsag_index_serialize_file(self._handle(), _path(filename, "filename")), "save")
 
-    def load(self, filename: PathLike) -> None:
+    def load(self, filename: PathLike, *, progress: ProgressLike = None) -> None:
         """load reads a file written by :meth:`save` into this empty index, which must have
         been created with matching parameters. Errors raise (MissingFileError,
         InvalidBinaryError, InvalidArgumentError naming a mismatched field, ...).
-        :meth:`load_file` instead recreates the index from the file alone."""
-        check(lib.vsag_index_deserialize_file(self._handle(), _path(filename, "filename")),
-              "load")
+        :meth:`load_file` instead recreates the index from the file alone. progress is as
+        :meth:`build`'s, in bytes read; returning False cancels the load at any point (the
+        index stays empty)."""
+        with progress_scope(self._handle(), progress):
+            check(lib.vsag_index_deserialize_file(self._handle(), _path(filename, "filename")),
+                  "load")
 
     @classmethod
     def load_file(cls, filename: PathLike) -> "Index":
@@ -1731,12 +1746,38 @@ class Index:
         finally:
             lib.vsag_free(ptr.value)
 
-    def deserialize(self, data: Any) -> None:
+    def deserialize(self, data: Any, *, progress: ProgressLike = None) -> None:
         """deserialize loads bytes from :meth:`serialize` into this empty index (as
         :meth:`load`)."""
         buf = np.frombuffer(data, dtype=np.uint8)
-        check(lib.vsag_index_deserialize_buffer(self._handle(), _addr(buf), buf.size),
-              "deserialize")
+        with progress_scope(self._handle(), progress):
+            check(lib.vsag_index_deserialize_buffer(self._handle(), _addr(buf), buf.size),
+                  "deserialize")
+
+    def set_memory_budget(self, nbytes: int) -> None:
+        """set_memory_budget limits the bytes of the index's large slabs (code stores, graph
+        adjacency, bucket lists) to nbytes (0: no limit of its own; the global budget of
+        :func:`pyvsag.set_global_memory_budget` still applies). A build, add, merge or load
+        beyond it raises NoEnoughMemoryError and stores nothing; searches are never refused."""
+        if isinstance(nbytes, bool) or not isinstance(nbytes, int) or not 0 <= nbytes < 1 << 64:
+            raise InvalidArgumentError(f"memory budget must be a non-negative integer, got {nbytes!r}",
+                                       operation="set_memory_budget")
+        check(_res_fn["vsag_index_set_memory_budget"](self._handle(), nbytes), "set_memory_budget")
+
+    def get_memory_budget(self) -> int:
+        """get_memory_budget returns the index's memory budget in bytes (0: none)."""
+        out = ctypes.c_uint64()
+        check(_res_fn["vsag_index_get_memory_budget"](self._handle(), ctypes.byref(out)),
+              "get_memory_budget")
+        return out.value
+
+    def get_budgeted_memory(self) -> int:
+        """get_budgeted_memory returns the bytes of the index's large slabs charged to its
+        budget (part of :meth:`get_memory_usage`)."""
+        out = ctypes.c_uint64()
+        check(_res_fn["vsag_index_get_budgeted_memory"](self._handle(), ctypes.byref(out)),
+              "get_budgeted_memory")
+        return out.value
 
     @classmethod
     def from_bytes(cls, data: Any) -> "Index":

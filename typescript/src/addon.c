@@ -68,6 +68,7 @@ typedef struct native_index {
     uint32_t pending;     /* asynchronous operations not yet completed */
     bool close_requested; /* close() was called while operations were pending */
     vsag_index_t closing; /* the handle to release when pending drops to 0 */
+    void* progress;       /* progress_ctx of setProgress (resources section), NULL until used */
 } native_index;
 
 /* ------------------------------------------------------------------------------------------ */
@@ -665,12 +666,16 @@ static void release_handle(vsag_index_t h) {
     __atomic_sub_fetch(&live_handles, 1, __ATOMIC_RELAXED);
 }
 
+static void progress_release(native_index* ni);
+
 static void index_finalize(napi_env env, void* data, void* hint) {
     native_index* ni = data;
     (void)env;
     (void)hint;
+    if (ni->progress != NULL && ni->handle != NULL) vsag_index_set_progress(ni->handle, NULL, NULL);
     release_handle(ni->handle);
     release_handle(ni->closing);
+    progress_release(ni);
     free(ni);
 }
 
@@ -3580,6 +3585,299 @@ static napi_value mod_from_buffer(napi_env env, napi_callback_info info) {
     return obj;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Resources: memory budgets, global options, logger and progress callbacks                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/* get_byte_count reads a non-negative safe integer (a byte count). */
+static bool get_byte_count(napi_env env, napi_value v, const char* what, uint64_t* out) {
+    int64_t n = 0;
+    if (!get_count(env, v, what, 9007199254740991.0, &n)) return false;
+    *out = (uint64_t)n;
+    return true;
+}
+
+static napi_value index_set_memory_budget(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    uint64_t n;
+    if (!get_byte_count(env, argc >= 1 ? argv[0] : NULL, "bytes", &n)) return NULL;
+    int st = vsag_index_set_memory_budget(ni->handle, n);
+    if (st != 0) throw_status(env, st);
+    return undefined(env);
+}
+
+static napi_value index_memory_figure(napi_env env, napi_callback_info info,
+                                      int (*fn)(vsag_index_t, uint64_t*)) {
+    native_index* ni = this_index(env, info, NULL, NULL, NULL);
+    if (ni == NULL) return NULL;
+    uint64_t n = 0;
+    int st = fn(ni->handle, &n);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    napi_value out;
+    napi_create_double(env, (double)n, &out);
+    return out;
+}
+
+static napi_value index_get_memory_budget(napi_env env, napi_callback_info info) {
+    return index_memory_figure(env, info, vsag_index_get_memory_budget);
+}
+
+static napi_value index_get_budgeted_memory(napi_env env, napi_callback_info info) {
+    return index_memory_figure(env, info, vsag_index_get_budgeted_memory);
+}
+
+static napi_value mod_set_global_memory_budget(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    uint64_t n;
+    if (!get_byte_count(env, argc >= 1 ? argv[0] : NULL, "bytes", &n)) return NULL;
+    int st = vsag_set_global_memory_budget(n);
+    if (st != 0) throw_status(env, st);
+    return undefined(env);
+}
+
+/* getGlobalMemory(which): 0 the global budget, 1 the bytes charged to it. */
+static napi_value mod_get_global_memory(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    int64_t which = 0;
+    if (!get_count(env, argc >= 1 ? argv[0] : NULL, "which", 1, &which)) return NULL;
+    uint64_t n = 0;
+    int st = which == 0 ? vsag_get_global_memory_budget(&n) : vsag_get_global_budgeted_memory(&n);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    napi_value out;
+    napi_create_double(env, (double)n, &out);
+    return out;
+}
+
+static napi_value mod_set_option(napi_env env, napi_callback_info info) {
+    size_t argc = 2;
+    napi_value argv[2];
+    NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    str_arg name;
+    if (!get_string(env, argc >= 1 ? argv[0] : NULL, "name", false, &name)) return NULL;
+    double v = 0;
+    napi_valuetype t = napi_undefined;
+    if (argc >= 2) napi_typeof(env, argv[1], &t);
+    if (t != napi_number || napi_get_value_double(env, argv[1], &v) != napi_ok || v != (double)(int64_t)v) {
+        str_free(&name);
+        throw_error(env, CODE_INVALID_ARGUMENT, "option value must be an integer");
+        return NULL;
+    }
+    int st = vsag_set_option(name.s, (int64_t)v);
+    str_free(&name);
+    if (st != 0) throw_status(env, st);
+    return undefined(env);
+}
+
+static napi_value mod_get_option(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    str_arg name;
+    if (!get_string(env, argc >= 1 ? argv[0] : NULL, "name", false, &name)) return NULL;
+    int64_t v = 0;
+    int st = vsag_get_option(name.s, &v);
+    str_free(&name);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    napi_value out;
+    napi_create_double(env, (double)v, &out);
+    return out;
+}
+
+/* A callback context: a thread-safe function that calls the JavaScript function held by ref
+ * on the main thread. Events from library threads are queued and delivered in order; during a
+ * synchronous call they arrive once it returns. */
+typedef struct callback_ctx {
+    napi_threadsafe_function tsfn;
+    napi_ref fn;     /* the current JavaScript callback, NULL when none */
+    bool is_logger;  /* the library's logger points at it */
+    bool finalized;  /* the thread-safe function is gone (environment teardown or release) */
+    bool owner_gone; /* its index was finalized */
+} callback_ctx;
+
+typedef struct callback_event {
+    int kind; /* 0 log, 1 progress */
+    int level;
+    char op[8];
+    double done, total;
+    char* message;
+} callback_event;
+
+static void callback_call_js(napi_env env, napi_value js_cb, void* context, void* data) {
+    callback_ctx* ctx = context;
+    callback_event* ev = data;
+    (void)js_cb;
+    if (env != NULL && ctx->fn != NULL) {
+        napi_value fn, argv[3], global, result;
+        if (napi_get_reference_value(env, ctx->fn, &fn) == napi_ok && fn != NULL) {
+            if (ev->kind == 0) {
+                napi_create_int32(env, ev->level, &argv[0]);
+                napi_create_string_utf8(env, ev->message, NAPI_AUTO_LENGTH, &argv[1]);
+            } else {
+                napi_create_string_utf8(env, ev->op, NAPI_AUTO_LENGTH, &argv[0]);
+                napi_create_double(env, ev->done, &argv[1]);
+                napi_create_double(env, ev->total, &argv[2]);
+            }
+            napi_get_global(env, &global);
+            if (napi_call_function(env, global, fn, ev->kind == 0 ? 2 : 3, argv, &result) != napi_ok) {
+                /* an exception in the callback is reported as uncaught, not swallowed */
+                napi_value exc;
+                if (napi_get_and_clear_last_exception(env, &exc) == napi_ok) napi_fatal_exception(env, exc);
+            }
+        }
+    }
+    free(ev->message);
+    free(ev);
+}
+
+static callback_ctx* logger_ctx;
+
+/* callback_finalize runs when the thread-safe function goes away: after its release, or when
+ * the environment is torn down first. The library must not call into it afterwards. */
+static void callback_finalize(napi_env env, void* data, void* hint) {
+    callback_ctx* ctx = data;
+    (void)hint;
+    if (ctx->is_logger) {
+        vsag_set_logger(NULL, NULL);
+        logger_ctx = NULL;
+    }
+    if (ctx->fn != NULL) napi_delete_reference(env, ctx->fn);
+    ctx->fn = NULL;
+    ctx->finalized = true;
+    if (ctx->is_logger || ctx->owner_gone) free(ctx);
+}
+
+/* callback_ctx_new makes a context whose thread-safe function does not keep the process alive. */
+static callback_ctx* callback_ctx_new(napi_env env, const char* name) {
+    callback_ctx* ctx = calloc(1, sizeof *ctx);
+    if (ctx == NULL) return NULL;
+    napi_value res_name;
+    napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &res_name);
+    if (napi_create_threadsafe_function(env, NULL, NULL, res_name, 0, 1, ctx, callback_finalize, ctx,
+                                        callback_call_js, &ctx->tsfn) != napi_ok) {
+        free(ctx);
+        return NULL;
+    }
+    napi_unref_threadsafe_function(env, ctx->tsfn);
+    return ctx;
+}
+
+/* callback_set makes v (a function, or null/undefined for none) ctx's callback. */
+static bool callback_set(napi_env env, callback_ctx* ctx, napi_value v, bool* none) {
+    napi_valuetype t = napi_undefined;
+    if (v != NULL) napi_typeof(env, v, &t);
+    *none = t == napi_undefined || t == napi_null;
+    if (!*none && t != napi_function) {
+        throw_error(env, CODE_INVALID_ARGUMENT, "callback must be a function or null");
+        return false;
+    }
+    if (ctx->fn != NULL) {
+        napi_delete_reference(env, ctx->fn);
+        ctx->fn = NULL;
+    }
+    if (!*none) napi_create_reference(env, v, 1, &ctx->fn);
+    return true;
+}
+
+static void queue_event(callback_ctx* ctx, callback_event* ev) {
+    if (napi_call_threadsafe_function(ctx->tsfn, ev, napi_tsfn_nonblocking) != napi_ok) {
+        free(ev->message);
+        free(ev);
+    }
+}
+
+
+static void on_log(int level, const char* message, void* user) {
+    callback_event* ev = calloc(1, sizeof *ev);
+    if (ev == NULL) return;
+    ev->kind = 0;
+    ev->level = level;
+    ev->message = strdup(message);
+    if (ev->message == NULL) {
+        free(ev);
+        return;
+    }
+    queue_event(user, ev);
+}
+
+/* setLogger(fn | null): fn(level, message) receives the library's messages. */
+static napi_value mod_set_logger(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    if (logger_ctx == NULL) {
+        if ((logger_ctx = callback_ctx_new(env, "vsag logger")) == NULL) {
+            throw_error(env, 2, "cannot create the logger's thread-safe function");
+            return NULL;
+        }
+        logger_ctx->is_logger = true;
+    }
+    bool none;
+    if (!callback_set(env, logger_ctx, argc >= 1 ? argv[0] : NULL, &none)) return NULL;
+    int st = none ? vsag_set_logger(NULL, NULL) : vsag_set_logger(on_log, logger_ctx);
+    if (st != 0) throw_status(env, st);
+    return undefined(env);
+}
+
+static int on_progress(const char* op, uint64_t done, uint64_t total, void* user) {
+    callback_event* ev = calloc(1, sizeof *ev);
+    if (ev == NULL) return 0;
+    ev->kind = 1;
+    snprintf(ev->op, sizeof ev->op, "%s", op);
+    ev->done = (double)done;
+    ev->total = (double)total;
+    queue_event(user, ev);
+    return 0; /* the event is delivered later: it cannot cancel */
+}
+
+/* setProgress(fn | null): fn(op, done, total) receives the progress of builds, adds, trains
+ * and loads. */
+static napi_value index_set_progress(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    if (ni->progress == NULL && (ni->progress = callback_ctx_new(env, "vsag progress")) == NULL) {
+        throw_error(env, 2, "cannot create the progress thread-safe function");
+        return NULL;
+    }
+    bool none;
+    if (!callback_set(env, ni->progress, argc >= 1 ? argv[0] : NULL, &none)) return NULL;
+    int st = none ? vsag_index_set_progress(ni->handle, NULL, NULL)
+                  : vsag_index_set_progress(ni->handle, on_progress, ni->progress);
+    if (st != 0) throw_status(env, st);
+    return undefined(env);
+}
+
+/* progress_release lets the progress context go once the index is released (the library no
+ * longer reaches it: its handle is closed). */
+static void progress_release(native_index* ni) {
+    callback_ctx* ctx = ni->progress;
+    if (ctx == NULL) return;
+    ni->progress = NULL;
+    ctx->owner_gone = true;
+    if (ctx->finalized) {
+        free(ctx);
+    } else {
+        napi_release_threadsafe_function(ctx->tsfn, napi_tsfn_release);
+    }
+}
+
 /* setLogLevel(level) sets the library log level (VSAG numbering, 0 trace .. 6 off). */
 static napi_value mod_set_log_level(napi_env env, napi_callback_info info) {
     size_t argc = 1;
@@ -4033,6 +4331,10 @@ NAPI_MODULE_INIT() {
         METHOD("pretrainAsync", index_pretrain_async),
         METHOD("tune", index_tune),
         METHOD("tuneAsync", index_tune_async),
+        METHOD("setMemoryBudget", index_set_memory_budget),
+        METHOD("getMemoryBudget", index_get_memory_budget),
+        METHOD("getBudgetedMemory", index_get_budgeted_memory),
+        METHOD("setProgress", index_set_progress),
     };
     napi_value ctor;
     if (napi_define_class(env, "NativeIndex", NAPI_AUTO_LENGTH, index_new, NULL,
@@ -4057,6 +4359,11 @@ NAPI_MODULE_INIT() {
         METHOD("iteratorDrain", mod_iterator_drain),
         METHOD("iteratorDrainAsync", mod_iterator_drain_async),
         METHOD("iteratorClose", mod_iterator_close),
+        METHOD("setLogger", mod_set_logger),
+        METHOD("setGlobalMemoryBudget", mod_set_global_memory_budget),
+        METHOD("getGlobalMemory", mod_get_global_memory),
+        METHOD("setOption", mod_set_option),
+        METHOD("getOption", mod_get_option),
         {"NativeIndex", NULL, NULL, NULL, NULL, ctor, napi_default, NULL},
     };
     if (napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) != napi_ok)

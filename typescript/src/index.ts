@@ -385,6 +385,10 @@ interface NativeIndex {
     getNumElements(): number;
     getNumRemoved(): number;
     getMemoryUsage(): number;
+    setMemoryBudget(bytes: number): void;
+    getMemoryBudget(): number;
+    getBudgetedMemory(): number;
+    setProgress(fn: ProgressCallback | null): void;
     estimateMemory(n: number): number;
     checkIdExist(id: Label): boolean;
     checkIdsExist(ids: BigInt64Array): Uint8Array;
@@ -481,6 +485,11 @@ interface NativeAddon extends NativeIteratorFns {
     fromBuffer(buffer: Uint8Array): NativeIndex;
     setLogLevel(level: number): void;
     getLogLevel(): number;
+    setLogger(fn: ((level: number, message: string) => void) | null): void;
+    setGlobalMemoryBudget(bytes: number): void;
+    getGlobalMemory(which: number): number;
+    setOption(name: string, value: number): void;
+    getOption(name: string): number;
     version(): string;
     libraryPath(): string;
     errstr(code: number): string;
@@ -899,6 +908,37 @@ export class Index {
     /** The bytes of memory the index holds now. */
     getMemoryUsage(): number {
         return this.native.getMemoryUsage();
+    }
+
+    /**
+     * Limit the bytes of the index's large slabs (code stores, graph adjacency, bucket lists)
+     * to `bytes` (0: no limit of its own; {@link setGlobalMemoryBudget} still applies). A
+     * build, add, merge or load beyond it throws VsagError NO_ENOUGH_MEMORY and stores
+     * nothing; searches are never refused.
+     */
+    setMemoryBudget(bytes: number): void {
+        this.native.setMemoryBudget(bytes);
+    }
+
+    /** The index's memory budget in bytes (0: none). */
+    getMemoryBudget(): number {
+        return this.native.getMemoryBudget();
+    }
+
+    /** The bytes of the index's large slabs charged to its budget. */
+    getBudgetedMemory(): number {
+        return this.native.getBudgetedMemory();
+    }
+
+    /**
+     * Receive the progress of the index's builds, adds, trains and loads: `fn(op, done,
+     * total)` with op "build", "add", "train" or "load" (vectors; bytes for a load, total 0
+     * when not known in advance), about every 1% of the work, on the main thread. The events
+     * of an asynchronous call (buildAsync, loadAsync, ...) arrive while it runs, those of a
+     * synchronous call once it returns; they cannot cancel it. null stops them.
+     */
+    setProgress(fn: ProgressCallback | null): void {
+        this.native.setProgress(fn);
     }
 
     /** The estimated bytes an index of this configuration needs for numElements vectors. */
@@ -1367,6 +1407,50 @@ export function createBitmask(labels: Iterable<Label>, size = 0): Uint8Array {
     const mask = new Uint8Array(Math.ceil((max + 1) / 8));
     for (const l of list) mask[Math.floor(l / 8)] |= 1 << l % 8;
     return mask;
+}
+
+/** A progress callback: see {@link Index.setProgress}. */
+export type ProgressCallback = (op: string, done: number, total: number) => void;
+
+/**
+ * Receive the library's log messages at or above {@link setLogLevel}'s level: `fn(level,
+ * message)` on the main thread (level with VSAG's numbering, see {@link LogLevel}). null
+ * stops them.
+ */
+export function setLogger(fn: ((level: LogLevel, message: string) => void) | null): void {
+    native.setLogger(fn);
+}
+
+/**
+ * Limit the bytes of the large slabs of all indexes together (0: no limit); a write or load
+ * beyond it throws VsagError NO_ENOUGH_MEMORY and stores nothing.
+ */
+export function setGlobalMemoryBudget(bytes: number): void {
+    native.setGlobalMemoryBudget(bytes);
+}
+
+/** The global memory budget in bytes (0: none). */
+export function getGlobalMemoryBudget(): number {
+    return native.getGlobalMemory(0);
+}
+
+/** The bytes of all indexes' large slabs charged to the global budget. */
+export function globalBudgetedMemory(): number {
+    return native.getGlobalMemory(1);
+}
+
+/**
+ * Set a global option: "num_threads_building" (1..200, default 4), "num_threads_io" (1..200,
+ * default 8), "block_size_limit" (bytes, at least 262144, default 128 MiB) or
+ * "concurrency_limit" (threads per call, 0 for none).
+ */
+export function setOption(name: string, value: number): void {
+    native.setOption(name, value);
+}
+
+/** A global option's value (see {@link setOption}). */
+export function getOption(name: string): number {
+    return native.getOption(name);
 }
 
 /** Set the library's log level. */

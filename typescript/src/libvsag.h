@@ -98,7 +98,17 @@
     X(vsag_index_analyze_by_search) \
     X(vsag_index_tune) \
     X(vsag_dataset_set_hierarchy_paths) \
-    X(vsag_last_search_nanoseconds)
+    X(vsag_last_search_nanoseconds) \
+    X(vsag_set_global_memory_budget) \
+    X(vsag_get_global_memory_budget) \
+    X(vsag_get_global_budgeted_memory) \
+    X(vsag_index_set_memory_budget) \
+    X(vsag_index_get_memory_budget) \
+    X(vsag_index_get_budgeted_memory) \
+    X(vsag_set_option) \
+    X(vsag_get_option) \
+    X(vsag_set_logger) \
+    X(vsag_index_set_progress)
 
 #define VSAG_DECLARE_IMPORT(name) extern __typeof__(name)* vsagp_##name;
 VSAG_IMPORTS(VSAG_DECLARE_IMPORT)
@@ -198,5 +208,15 @@ const char* vsag_library_path(void);
 #define vsag_index_tune (*vsagp_vsag_index_tune)
 #define vsag_dataset_set_hierarchy_paths (*vsagp_vsag_dataset_set_hierarchy_paths)
 #define vsag_last_search_nanoseconds (*vsagp_vsag_last_search_nanoseconds)
+#define vsag_set_global_memory_budget (*vsagp_vsag_set_global_memory_budget)
+#define vsag_get_global_memory_budget (*vsagp_vsag_get_global_memory_budget)
+#define vsag_get_global_budgeted_memory (*vsagp_vsag_get_global_budgeted_memory)
+#define vsag_index_set_memory_budget (*vsagp_vsag_index_set_memory_budget)
+#define vsag_index_get_memory_budget (*vsagp_vsag_index_get_memory_budget)
+#define vsag_index_get_budgeted_memory (*vsagp_vsag_index_get_budgeted_memory)
+#define vsag_set_option (*vsagp_vsag_set_option)
+#define vsag_get_option (*vsagp_vsag_get_option)
+#define vsag_set_logger (*vsagp_vsag_set_logger)
+#define vsag_index_set_progress (*vsagp_vsag_index_set_progress)
 
 #endif

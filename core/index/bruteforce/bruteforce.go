@@ -490,7 +490,7 @@ func (x *Index) Load(f *serial.File) error {
 	if err != nil {
 		return bad(err, "labels")
 	}
-	codes := store.NewCodes(x.q)
+	codes := x.codes.Empty() // charged to the index's account
 	sr, err = f.Open(secCodes)
 	if err == nil {
 		err = codes.ReadSection(sr)

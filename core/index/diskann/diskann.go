@@ -255,9 +255,6 @@ func (c *ctx) grow(w, record, degree int) {
 	}
 }
 
-// ioSlots bounds the goroutines reading records concurrently, across searches.
-var ioSlots = make(chan struct{}, store.IOWorkers)
-
 // readBeam reads the records of c.beam into c.bufs, concurrently when async.
 func (x *Index) readBeam(c *ctx, async bool) error {
 	c.grow(len(c.beam), x.d.l.record, x.d.l.degree)
@@ -271,16 +268,15 @@ func (x *Index) readBeam(c *ctx, async bool) error {
 	} else {
 		var wg sync.WaitGroup
 		for j := 1; j < len(c.beam); j++ {
-			select {
-			case ioSlots <- struct{}{}:
-				wg.Add(1)
-				go func() {
-					defer func() { <-ioSlots; wg.Done() }()
-					read(j)
-				}()
-			default:
+			if !store.AcquireIO() { // num_threads_io reads run already: read here
 				read(j)
+				continue
 			}
+			wg.Add(1)
+			go func() {
+				defer func() { store.ReleaseIO(); wg.Done() }()
+				read(j)
+			}()
 		}
 		read(0)
 		wg.Wait()

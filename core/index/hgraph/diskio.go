@@ -99,7 +99,7 @@ func loadStore(f *serial.File, sec string, c *store.Codes, inf info) (*store.Cod
 	if err != nil {
 		return nil, err
 	}
-	nc := store.NewCodes(c.Quantizer())
+	nc := c.Empty() // charging the same account
 	if err := nc.ReadSection(sr); err != nil {
 		return nil, err
 	}

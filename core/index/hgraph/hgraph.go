@@ -41,9 +41,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/govsag/vsag/core/alloc"
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/graph"
-	"github.com/govsag/vsag/core/internal/memguard"
 	"github.com/govsag/vsag/core/metric"
 	"github.com/govsag/vsag/core/params"
 	"github.com/govsag/vsag/core/quant"
@@ -70,6 +70,8 @@ type Index struct {
 	metric  metric.Kind
 	p       Params
 	threads int
+	acct    *alloc.Account               // the index's memory account (nil: the global one); see account.go
+	prog    atomic.Pointer[api.Progress] // the running Build or Add's progress; see progress.go
 
 	base         quant.Quantizer
 	baseCodes    *store.Codes
@@ -511,7 +513,7 @@ func (x *Index) growFor(total int) error {
 	}
 	var err error
 	for _, n := range tries {
-		if err = memguard.Check(memguard.Mul(int64(n), per), "hgraph: growing to "+strconv.Itoa(n)+" nodes"); err == nil {
+		if err = x.checkGrow(n, per, "hgraph: growing to "+strconv.Itoa(n)+" nodes"); err == nil {
 			x.reserve(n)
 			return x.storeErr()
 		}
@@ -544,7 +546,7 @@ func (x *Index) pregrow(n int) *grownStores {
 		return nil
 	}
 	rows := max(total, x.g.Len()*3/2)
-	if memguard.Check(memguard.Mul(int64(rows), x.bytesPerNode()), "hgraph: growing the code stores") != nil {
+	if x.checkGrow(rows, x.bytesPerNode(), "hgraph: growing the code stores") != nil {
 		return nil
 	}
 	gs := &grownStores{base: x.baseCodes.Grown(rows), edits: x.rowEdits}
@@ -573,6 +575,11 @@ func (x *Index) adopt(gs *grownStores) {
 	ok = ok && (gs.prim == nil || gs.prim.catchUp(x.primCodes))
 	if !ok {
 		return
+	}
+	for _, p := range [][2]*store.Codes{{x.baseCodes, gs.base}, {x.preciseCodes, gs.precise}, {x.raw, gs.raw}} {
+		if p[0] != nil && p[0] != p[1] { // an on-disk store grows in place: Grown returns it
+			p[0].Release() // no reader: the exclusive lock is held
+		}
 	}
 	x.baseCodes, x.preciseCodes, x.raw = gs.base, gs.precise, gs.raw
 	if gs.prim != nil {
@@ -712,6 +719,7 @@ func (x *Index) linkAll(pending []pendingNode, vectors []float32) error {
 			if err != nil {
 				return err
 			}
+			x.prog.Load().Add(int64(len(chunk)) / int64(len(passes)))
 		}
 		start = 0
 	}

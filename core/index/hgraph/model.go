@@ -7,7 +7,6 @@ import (
 
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/graph"
-	"github.com/govsag/vsag/core/internal/memguard"
 	"github.com/govsag/vsag/core/params"
 	"github.com/govsag/vsag/core/quant"
 	"github.com/govsag/vsag/core/store"
@@ -276,7 +275,7 @@ func (x *Index) adoptGraph(src int, m *mergePart, onMerge func(int, int64, int64
 		return false, nil
 	}
 	n := len(m.rows)
-	if err := memguard.Check(memguard.Mul(int64(n), x.bytesPerNode()), "hgraph: merging "+strconv.Itoa(n)+" nodes"); err != nil {
+	if err := x.checkGrow(x.g.Len()+n, x.bytesPerNode(), "hgraph: merging "+strconv.Itoa(n)+" nodes"); err != nil {
 		return false, err
 	}
 	x.g = m.g

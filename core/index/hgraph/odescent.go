@@ -60,7 +60,7 @@ func (x *Index) linkODescent(pending []pendingNode, vectors []float32) error {
 		err := b.BuildODescent(nodes, levels, &graph.ODescentParams{
 			Turns: x.p.GraphIterTurn, SampleRate: x.p.NeighborSampleRate, MinInDegree: x.p.MinInDegree,
 			BlockSize: x.p.BuildBlockSize, Alpha: float32(x.p.Alpha), Threads: x.threads,
-			Seed: 0x0de5ce47 ^ uint64(len(pending))<<32,
+			Seed: 0x0de5ce47 ^ uint64(len(pending))<<32, OnTurn: x.odescentProgress(len(pending)),
 		})
 		x.sinceRepair.Store(0)
 		return err

@@ -1,7 +1,7 @@
 package hgraph
 
 import (
-	"runtime"
+	"github.com/govsag/vsag/internal/parallel"
 	"time"
 
 	"github.com/govsag/vsag/core/api"
@@ -241,7 +241,7 @@ func (p Params) preciseOptions() quant.Options {
 }
 
 // buildThreads caps the configured thread count at the CPUs available.
-func (p Params) buildThreads() int { return max(1, min(p.BuildThreadCount, runtime.NumCPU())) }
+func (p Params) buildThreads() int { return parallel.BuildWorkers(p.BuildThreadCount) }
 
 // SearchParams is the hgraph search block ({"hgraph": {...}}), with VSAG's key names.
 type SearchParams struct {

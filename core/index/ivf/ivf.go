@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/govsag/vsag/core/alloc"
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/graph"
 	"github.com/govsag/vsag/core/internal/memguard"
@@ -56,6 +57,9 @@ type Index struct {
 	store.LabelView
 	mu  sync.RWMutex
 	wmu sync.Mutex
+
+	acct         *alloc.Account // the index's memory account (nil: the global one); see account.go
+	bucketCharge *alloc.Tracker // the bucket lists' bytes charged to acct
 
 	dim    int
 	metric metric.Kind
@@ -271,7 +275,17 @@ func (x *Index) add(vectors []float32, ids []int64, onInsert api.InsertHook) ([]
 	if x.precise != nil {
 		ps = x.precise.CodeSize()
 	}
-	x.reserve(e.assign, n, ps)
+	if x.preciseCodes != nil {
+		x.mu.Lock()
+		err := x.preciseCodes.Ensure(n)
+		x.mu.Unlock()
+		if err != nil {
+			return nil, api.Wrap(api.NoEnoughMemory, err, "ivf: add %d vectors", n)
+		}
+	}
+	if err := x.reserve(e.assign, n, ps); err != nil {
+		return nil, api.Wrap(api.NoEnoughMemory, err, "ivf: add %d vectors", n)
+	}
 	var failed []int64
 	for lo := 0; lo < n; lo += appendChunk {
 		hi := min(lo+appendChunk, n)
@@ -311,9 +325,11 @@ func (x *Index) add(vectors []float32, ids []int64, onInsert api.InsertHook) ([]
 	return failed, x.refreshGraphs()
 }
 
-// reserve grows every bucket the batch goes to once, to the size it will have, so the appends
-// neither copy a bucket again and again nor leave it with spare room.
-func (x *Index) reserve(assign []uint32, n, ps int) {
+// reserve grows every bucket the batch goes to once, to the size it will have (or by a quarter
+// of what it holds, when that is more), so the appends neither copy a bucket again and again
+// nor leave it with much spare room. The growth is checked against the index's memory budget
+// first: NO_ENOUGH_MEMORY changes nothing.
+func (x *Index) reserve(assign []uint32, n, ps int) error {
 	counts := make(map[uint32]int)
 	for _, b := range assign {
 		counts[b]++
@@ -321,18 +337,61 @@ func (x *Index) reserve(assign []uint32, n, ps int) {
 	cs := x.base.CodeSize()
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.loc = slices.Grow(x.loc, n)
+	type plan struct{ rows, codes, precise, packed int }
+	plans := make(map[uint32]plan, len(counts))
+	grown := int64(0)
 	for b, c := range counts {
 		bk := &x.buckets[b]
-		bk.rows = slices.Grow(bk.rows, c)
-		bk.codes = slices.Grow(bk.codes, c*cs)
+		var pl plan
+		pl.rows = growCap(len(bk.rows), cap(bk.rows), c)
+		pl.codes = growCap(len(bk.codes), cap(bk.codes), c*cs)
+		grown += int64(pl.rows-cap(bk.rows))*4 + int64(pl.codes-cap(bk.codes))
 		if x.precise != nil && x.preciseCodes == nil {
-			bk.precise = slices.Grow(bk.precise, c*ps)
+			pl.precise = growCap(len(bk.precise), cap(bk.precise), c*ps)
+			grown += int64(pl.precise - cap(bk.precise))
 		}
 		if x.packed != nil {
-			bk.packed = slices.Grow(bk.packed, x.packed.PackedSize(len(bk.rows)+c)-len(bk.packed))
+			pl.packed = growCap(len(bk.packed), cap(bk.packed), x.packed.PackedSize(len(bk.rows)+c)-len(bk.packed))
+			grown += int64(pl.packed - cap(bk.packed))
+		}
+		plans[b] = pl
+	}
+	if err := x.acct.Check(grown, "ivf: growing the buckets"); err != nil {
+		return err
+	}
+	x.loc = slices.Grow(x.loc, n)
+	for b, pl := range plans {
+		bk := &x.buckets[b]
+		bk.rows = withCap(bk.rows, pl.rows)
+		bk.codes = withCap(bk.codes, pl.codes)
+		if x.precise != nil && x.preciseCodes == nil {
+			bk.precise = withCap(bk.precise, pl.precise)
+		}
+		if x.packed != nil {
+			bk.packed = withCap(bk.packed, pl.packed)
 		}
 	}
+	x.bucketCharge.Add(grown)
+	return nil
+}
+
+// growCap returns the capacity a list of length l and capacity c takes to hold more elements:
+// c when they fit, else at least a quarter more than c.
+func growCap(l, c, more int) int {
+	if l+more <= c {
+		return c
+	}
+	return max(l+more, c+c/4)
+}
+
+// withCap returns s with capacity exactly c (s itself when it has that already).
+func withCap[T any](s []T, c int) []T {
+	if cap(s) == c {
+		return s
+	}
+	out := make([]T, len(s), c)
+	copy(out, s)
+	return out
 }
 
 // push appends one code to bucket b and returns its position there; it holds mu.
@@ -809,8 +868,8 @@ func (x *Index) EstimateMemory(n int64) int64 {
 	if t := int64(x.p.GraphBuildThreshold); t > 0 && n/int64(x.p.BucketsCount) >= t {
 		fixed += graph.EstimateMemory(n, bucketGraphDegree) // buckets of average size get graphs
 	}
-	// growing slices hold a quarter more than they use on average
-	return fixed + memguard.Mul(n, x.perRow()*5/4) + store.EstimateLabelsMemory(int(min(n, math.MaxInt32)))
+	// a bucket grows to what a batch needs, or by a quarter: an eighth spare on average
+	return fixed + memguard.Mul(n, x.perRow()*9/8) + store.EstimateLabelsMemory(int(min(n, math.MaxInt32)))
 }
 
 // MemoryUsage implements api.Engine.

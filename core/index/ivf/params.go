@@ -1,7 +1,7 @@
 package ivf
 
 import (
-	"runtime"
+	"github.com/govsag/vsag/internal/parallel"
 	"time"
 
 	"github.com/govsag/vsag/core/api"
@@ -201,7 +201,7 @@ func (p Params) preciseOptions() quant.Options {
 	return o
 }
 
-func (p Params) threads() int { return max(1, min(p.ThreadCount, runtime.NumCPU())) }
+func (p Params) threads() int { return parallel.BuildWorkers(p.ThreadCount) }
 
 // SearchParams is the ivf search block ({"ivf": {...}}), with VSAG's key names.
 type SearchParams struct {

@@ -183,7 +183,7 @@ func (x *Index) Load(f *serial.File) error {
 	}
 	var precise *store.Codes
 	if x.preciseCodes != nil {
-		precise = store.NewCodes(x.precise)
+		precise = x.preciseCodes.Empty()
 		sr, err = f.Open(secPrecise)
 		if err == nil {
 			err = precise.ReadSection(sr)

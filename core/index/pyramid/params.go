@@ -2,8 +2,8 @@ package pyramid
 
 import (
 	"bytes"
+	"github.com/govsag/vsag/internal/parallel"
 	"math"
-	"runtime"
 	"sort"
 	"time"
 
@@ -322,7 +322,7 @@ func (p Params) preciseOptions() quant.Options {
 }
 
 // buildThreads caps the configured thread count at the CPUs available.
-func (p Params) buildThreads() int { return max(1, min(p.BuildThreadCount, runtime.NumCPU())) }
+func (p Params) buildThreads() int { return parallel.BuildWorkers(p.BuildThreadCount) }
 
 // Hierarchy operations of a search over several hierarchies.
 const (

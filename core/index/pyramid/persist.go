@@ -468,7 +468,7 @@ func (x *Index) Load(f *serial.File) error {
 		if err != nil {
 			return nil, bad(err, sec)
 		}
-		nc := store.NewCodes(c.Quantizer())
+		nc := c.Empty()
 		if err := nc.ReadSection(sr); err != nil {
 			return nil, bad(err, sec)
 		}

@@ -1,0 +1,24 @@
+package graph
+
+import "github.com/govsag/vsag/core/alloc"
+
+// SetAccount charges the bottom adjacency (the graph's large slab) to a from now on, moving the
+// bytes held already. The caller holds the exclusive lock.
+func (g *Graph) SetAccount(a *alloc.Account) {
+	if g.charge == nil {
+		g.charge = alloc.NewTracker(a)
+	} else {
+		g.charge.Move(a)
+	}
+	g.charge.Set(int64(len(g.adj)) * 4)
+}
+
+// CheckGrow returns NO_ENOUGH_MEMORY when growing the bottom adjacency to n nodes does not fit
+// in the graph's account (or the machine); nil when it fits or needs no growth.
+func (g *Graph) CheckGrow(n int) error {
+	extra := int64(n*g.stride-len(g.adj)) * 4
+	if extra <= 0 {
+		return nil
+	}
+	return g.charge.Account().Check(extra, "growing a graph")
+}
