@@ -292,17 +292,3 @@ func (e *evaluator) measure(x *core.Index, k int, search string, rounds int) (fl
 	}
 	return float64(hits) / float64(max(total, 1)), float64(q.rows()) / best.Seconds(), nil
 }
-
-func overlap(want, got []int64) int {
-	set := map[int64]bool{}
-	for _, g := range got {
-		set[g] = true
-	}
-	n := 0
-	for _, w := range want {
-		if set[w] {
-			n++
-		}
-	}
-	return n
-}

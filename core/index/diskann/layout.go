@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sync"
 
 	"github.com/govsag/vsag/core/quant"
 )
@@ -134,10 +133,8 @@ func (lw *layoutWriter) flush() error { return lw.w.Flush() }
 
 // disk is an open layout file, read with pread (os.File.ReadAt) from any goroutine.
 type disk struct {
-	l     layout
-	f     *os.File
-	mu    sync.Mutex
-	reads int64
+	l layout
+	f *os.File
 }
 
 // tempFile creates a file in the system's temporary directory and unlinks it at once: the

@@ -88,13 +88,12 @@ func CheckCounts(index string, vectors []float32, counts []int, n, dim int) erro
 // Scorer measures one query document against stored documents. It is not safe for concurrent
 // use; each search takes its own.
 type Scorer struct {
-	ip    bool
-	dim   int
-	q     []float32
-	nq    int
-	buf   []float32
-	best  []float32
-	accum []float32
+	ip   bool
+	dim  int
+	q    []float32
+	nq   int
+	buf  []float32
+	best []float32
 }
 
 // NewScorer returns a scorer for the query document q (count sub-vectors of dim floats) under

@@ -212,17 +212,6 @@ func (x *Index) UpdateID(from, to int64, onRelabel func()) error {
 	return nil
 }
 
-// quantize returns the stored value of v in the index's value format, as float32.
-func (x *Index) roundTrip(v float32) float32 {
-	switch x.cfg.Value {
-	case valueSQ8:
-		return x.sqMin + float32(x.sqCode(v))*x.sqScale
-	case valueFP16:
-		return f16Table[f32ToF16(v)]
-	}
-	return v
-}
-
 func (x *Index) sqCode(v float32) uint8 {
 	c := (v - x.sqMin) / x.sqScale
 	switch {
