@@ -175,6 +175,17 @@ func (l *Labels) Remove(label int64) (uint32, bool) {
 	return inner, true
 }
 
+// RemoveAll marks every live label of ids removed (Remove for each) and returns how many were.
+func (l *Labels) RemoveAll(ids []int64) int {
+	n := 0
+	for _, id := range ids {
+		if _, ok := l.Remove(id); ok {
+			n++
+		}
+	}
+	return n
+}
+
 // Relabel changes the label of a live label; it fails when to is live or from is absent.
 func (l *Labels) Relabel(from, to int64) error {
 	i, ok := l.find(from)

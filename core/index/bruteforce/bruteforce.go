@@ -213,13 +213,7 @@ func (x *Index) add(vectors []float32, ids []int64, onInsert api.InsertHook) ([]
 func (x *Index) Remove(ids []int64) (int, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	n := 0
-	for _, id := range ids {
-		if _, ok := x.labels.Remove(id); ok {
-			n++
-		}
-	}
-	return n, nil
+	return x.labels.RemoveAll(ids), nil
 }
 
 func (x *Index) computer(q []float32) quant.Computer {

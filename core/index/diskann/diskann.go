@@ -202,13 +202,7 @@ func (x *Index) Add(vectors []float32, ids []int64, onInsert api.InsertHook) ([]
 func (x *Index) Remove(ids []int64) (int, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	n := 0
-	for _, id := range ids {
-		if _, ok := x.labels.Remove(id); ok {
-			n++
-		}
-	}
-	return n, nil
+	return x.labels.RemoveAll(ids), nil
 }
 
 // MemoryUsage implements api.Engine: the PQ codes, the labels and (use_pq_search) the graph;

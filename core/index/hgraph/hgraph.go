@@ -792,13 +792,7 @@ func (x *Index) insert(b *graph.Builder, w *graph.Worker, pn pendingNode, vector
 func (x *Index) Remove(ids []int64) (int, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	n := 0
-	for _, id := range ids {
-		if _, ok := x.labels.Remove(id); ok {
-			n++
-		}
-	}
-	return n, nil
+	return x.labels.RemoveAll(ids), nil
 }
 
 // reranks reports whether a request re-ranks its search buffer: with the precise codes, or

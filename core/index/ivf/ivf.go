@@ -467,13 +467,7 @@ func (x *Index) Remove(ids []int64) (int, error) {
 	defer x.wmu.Unlock()
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	n := 0
-	for _, id := range ids {
-		if _, ok := x.labels.Remove(id); ok {
-			n++
-		}
-	}
-	return n, nil
+	return x.labels.RemoveAll(ids), nil
 }
 
 // candidate is a row found in a bucket scan.

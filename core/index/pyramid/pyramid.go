@@ -664,13 +664,7 @@ func (lk *linker) each(items []pendingLink, fn func(*linkWorker, pendingLink)) e
 func (x *Index) Remove(ids []int64) (int, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	n := 0
-	for _, id := range ids {
-		if _, ok := x.labels.Remove(id); ok {
-			n++
-		}
-	}
-	return n, nil
+	return x.labels.RemoveAll(ids), nil
 }
 
 // sortItems sorts by ascending distance, ties by id.

@@ -512,13 +512,7 @@ func (x *Index) split(c uint32) (uint32, error) {
 func (x *Index) Remove(ids []int64) (int, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	n := 0
-	for _, id := range ids {
-		if _, ok := x.labels.Remove(id); ok {
-			n++
-		}
-	}
-	return n, nil
+	return x.labels.RemoveAll(ids), nil
 }
 
 // searchScratch is the per-search state, pooled.

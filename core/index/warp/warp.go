@@ -150,13 +150,7 @@ func (x *Index) AddMulti(vectors []float32, counts []int, ids []int64, build boo
 func (x *Index) Remove(ids []int64) (int, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	n := 0
-	for _, id := range ids {
-		if _, ok := x.labels.Remove(id); ok {
-			n++
-		}
-	}
-	return n, nil
+	return x.labels.RemoveAll(ids), nil
 }
 
 // blockVectors is the number of sub-vectors a scan block aims at.
