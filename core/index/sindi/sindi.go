@@ -102,12 +102,14 @@ func (x *Index) reset() {
 func (x *Index) Name() string { return Name }
 
 // Features implements api.Engine: the flags of the sparse capabilities core cannot derive from
-// the dense interfaces.
+// the dense interfaces. The distance by id of a sparse query is a Go call of its own
+// (core.Index.CalcDistanceByIDsSparse), not the generic one the C, Python and Node surfaces
+// reach, so SUPPORT_CAL_DISTANCE_BY_ID stays off.
 func (x *Index) Features() api.FeatureSet {
 	var s api.FeatureSet
 	for _, f := range []api.Feature{
 		api.SupportMetricTypeInnerProduct, api.SupportRangeSearch, api.SupportRangeSearchWithIDFilter,
-		api.SupportKnnSearchWithIDFilter, api.SupportCalDistanceByID, api.SupportBatchCalcDistanceByID,
+		api.SupportKnnSearchWithIDFilter,
 		api.SupportGetStats, api.SupportSearchConcurrent, api.SupportAddConcurrent, api.SupportDeleteConcurrent,
 	} {
 		s = s.With(f)
