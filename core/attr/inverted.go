@@ -521,11 +521,7 @@ func (c *compiler) cost(n node) float64 {
 			return 1
 		}
 		if sets, ok := c.direct(n, f); ok {
-			w := float64(len(sets))
-			for _, s := range sets {
-				w += float64(s.n) * perMerge
-			}
-			return w
+			return mergeCost(sets)
 		}
 		return float64(f.distinct())
 	case *inNode:
@@ -534,11 +530,7 @@ func (c *compiler) cost(n node) float64 {
 			return 1
 		}
 		if sets, ok := c.directIn(n, f); ok {
-			w := float64(len(sets))
-			for _, s := range sets {
-				w += float64(s.n) * perMerge
-			}
-			return w
+			return mergeCost(sets)
 		}
 		return float64(f.distinct())
 	}
@@ -652,6 +644,15 @@ func exactInt(x float64) (int64, bool) {
 
 // direct returns the label sets of the values an equality accepts (NaN aside), and false for
 // other comparisons or when the values cannot be looked up one by one.
+// mergeCost is the cost of joining the label sets of the values a comparison looks up.
+func mergeCost(sets []*labelSet) float64 {
+	w := float64(len(sets))
+	for _, s := range sets {
+		w += float64(s.n) * perMerge
+	}
+	return w
+}
+
 func (c *compiler) direct(n *cmpNode, f *fieldIndex) ([]*labelSet, bool) {
 	if n.op != tEq {
 		return nil, false
