@@ -66,6 +66,12 @@ func (d *Docs) Doc(r uint32) ([]float32, int) {
 // MemoryUsage returns the bytes held.
 func (d *Docs) MemoryUsage() int64 { return int64(cap(d.Vecs))*4 + int64(cap(d.Starts))*8 }
 
+// ErrDense is the answer of a multi-vector engine's dense Engine methods (Add, KnnSearch): what
+// names the call, index the engine.
+func ErrDense(index, what string) error {
+	return api.Errorf(api.InvalidArgument, "%s: %s takes multi-vector documents (vector_counts), not one vector per row", what, index)
+}
+
 // CheckCounts validates the sub-vector counts of a batch of n documents, as core hands them to
 // an engine: one count per row, each in [1, MaxDocVectors], adding up to len(vectors)/dim.
 func CheckCounts(index string, vectors []float32, counts []int, n, dim int) error {

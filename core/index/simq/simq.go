@@ -170,16 +170,14 @@ func (x *Index) Features() api.FeatureSet {
 	)
 }
 
-func errDense(what string) error {
-	return api.Errorf(api.InvalidArgument, "%s: simq takes multi-vector documents (vector_counts), not one vector per row", what)
-}
-
 // Add implements api.Engine: simq refuses one-vector-per-row input.
-func (x *Index) Add([]float32, []int64, api.InsertHook) ([]int64, error) { return nil, errDense("add") }
+func (x *Index) Add([]float32, []int64, api.InsertHook) ([]int64, error) {
+	return nil, mvec.ErrDense(Name, "add")
+}
 
 // KnnSearch implements api.Engine: simq refuses a dense query.
 func (x *Index) KnnSearch([]float32, int, *api.SearchOptions) ([]api.Neighbor, error) {
-	return nil, errDense("knn search")
+	return nil, mvec.ErrDense(Name, "knn search")
 }
 
 // AddMulti implements api.MultiVectorEngine. The first batch into an empty index builds the
