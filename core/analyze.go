@@ -85,6 +85,9 @@ func (x *Index) GetStatsWithOptions(o StatsOptions) (_ string, err error) {
 	if x.sparseIndex() {
 		return x.sparseStats()
 	}
+	if x.multiVectorIndex() {
+		return x.multiVectorStats()
+	}
 	defer recovered(&err)
 	const what = "get stats"
 	if o.SampleSize < 0 || o.SampleSize > maxStatsSampleSize {

@@ -263,3 +263,29 @@ func (x *Index) CalcDistanceMulti(query *Dataset, labels []int64) (_ []float32, 
 
 // IsMultiVector reports whether the index takes multi-vector documents (warp, simq).
 func (x *Index) IsMultiVector() bool { return x.multiVectorIndex() }
+
+// multiVectorStats is GetStats for multi-vector indexes: the counts core keeps for every
+// index, the memory held and the engine's own statistics (documents, sub-vectors, clusters).
+// An engine without them answers UNSUPPORTED_INDEX_OPERATION.
+func (x *Index) multiVectorStats() (_ string, err error) {
+	defer recovered(&err)
+	defer x.snapshotting()()
+	eng := x.eng()
+	sr, ok := eng.(api.MultiVectorStatsReporter)
+	if !ok {
+		return "", api.Errorf(api.UnsupportedIndexOperation, "get stats is not supported by %s", x.name)
+	}
+	out, err := sr.MultiVectorStats()
+	if err != nil {
+		return "", err
+	}
+	if out == nil {
+		out = map[string]any{}
+	}
+	live, removed := eng.NumElements(), x.numRemoved(eng)
+	out["total_count"] = live + removed
+	out["deleted_count"] = removed
+	out["num_elements"] = live
+	out["memory_usage"] = x.GetMemoryUsage()
+	return render(out)
+}

@@ -31,3 +31,11 @@ type MultiVectorDistanceCalculator interface {
 	// out (-1 when the label is missing).
 	CalcDistanceMulti(query []float32, count int, ids []int64, out []float32) error
 }
+
+// MultiVectorStatsReporter is implemented by multi-vector engines that report their
+// statistics (GetStats, SUPPORT_GET_STATS).
+type MultiVectorStatsReporter interface {
+	// MultiVectorStats returns the engine's statistics (documents, sub-vectors, structure) to
+	// be merged into the GetStats object; values must marshal to JSON.
+	MultiVectorStats() (map[string]any, error)
+}

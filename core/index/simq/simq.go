@@ -167,6 +167,7 @@ func (x *Index) Features() api.FeatureSet {
 		api.SupportRangeSearch, api.SupportRangeSearchWithIDFilter, // RangeSearchMulti
 		api.SupportBatchAddWithMultiThread,
 		api.SupportSearchConcurrent, api.SupportDeleteConcurrent, api.SupportSearchDeleteConcurrent,
+		api.SupportGetStats, // MultiVectorStats
 	)
 }
 
@@ -703,18 +704,6 @@ func (x *Index) MemoryUsage() int64 {
 		m += x.rep.MemoryUsage()
 	}
 	return m
-}
-
-// StructureStats returns the document, token and cluster counts and the cluster sizes.
-func (x *Index) StructureStats() map[string]any {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	largest := 0
-	for _, t := range x.clusterTokens {
-		largest = max(largest, len(t))
-	}
-	return map[string]any{"documents": x.docs.Rows(), "sub_vectors": x.docs.SubVectors(),
-		"clusters": len(x.clusterTokens), "largest_cluster": largest}
 }
 
 // Section names.

@@ -53,8 +53,9 @@ type Index struct {
 	labels *store.Labels
 }
 
-// New creates an empty warp index. dtype must be float32 and metric_type ip or l2 (VSAG's
-// multi-vector computer scores these two).
+// New creates an empty warp index. dtype must be float32 and metric_type ip or l2: VSAG's
+// multi-vector computer scores these two and refuses cosine, so warp does too (unit-length
+// sub-vectors under ip score as cosine).
 func New(c *params.Create) (*Index, error) {
 	p := Params{BaseQuantizationType: "fp32", BaseIOType: "block_memory_io"}
 	if err := params.DecodeStrict(c.IndexParam, &p, "index_param"); err != nil {
@@ -64,7 +65,7 @@ func New(c *params.Create) (*Index, error) {
 		return nil, err
 	}
 	if c.Metric == metric.Cosine {
-		return nil, api.Errorf(api.InvalidArgument, "warp supports metric_type ip and l2, not cosine")
+		return nil, api.Errorf(api.InvalidArgument, "warp supports metric_type ip and l2, not cosine: VSAG's multi-vector MaxSim scoring has no cosine form (normalise the sub-vectors and use ip, which then scores as cosine)")
 	}
 	if p.BaseQuantizationType != "fp32" {
 		return nil, api.Errorf(api.InvalidArgument, "key \"base_quantization_type\": warp stores fp32 sub-vectors, %q is not available", p.BaseQuantizationType)
@@ -101,6 +102,7 @@ func (x *Index) Features() api.FeatureSet {
 		api.SupportUpdateIDConcurrent,
 		api.SupportAddSearchConcurrent, api.SupportAddDeleteConcurrent, api.SupportSearchDeleteConcurrent,
 		api.SupportAddSearchDeleteConcurrent,
+		api.SupportGetStats, // MultiVectorStats
 	)
 }
 
@@ -338,13 +340,6 @@ func (x *Index) MemoryUsage() int64 {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	return x.docs.MemoryUsage() + x.labels.MemoryUsage() + 4096
-}
-
-// StructureStats returns the document and sub-vector counts.
-func (x *Index) StructureStats() map[string]any {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	return map[string]any{"documents": x.docs.Rows(), "sub_vectors": x.docs.SubVectors()}
 }
 
 // Section names.
