@@ -289,3 +289,59 @@ func (x *Index) multiVectorStats() (_ string, err error) {
 	out["memory_usage"] = x.GetMemoryUsage()
 	return render(out)
 }
+
+// batchKnnSearchMultiInto is BatchKnnSearchInto for a multi-vector index: queries holds nq
+// documents (VectorCounts, the sub-vectors of all of them in Float32), each searched for its k
+// nearest documents on all cores, with the filter and the attribute expression ANDed; query
+// i's results go to ids[i*k:(i+1)*k] and dists[i*k:(i+1)*k], ascending, padded with -1 /
+// +Inf. Every document is validated before any search runs.
+func (x *Index) batchKnnSearchMultiInto(queries *Dataset, k int, searchJSON, filterExpr string, filter Filter, ids []int64, dists []float32) (err error) {
+	defer recovered(&err)
+	const what = "batch search"
+	nq, err := x.checkInto(what, queries, k, ids, dists)
+	if err != nil || nq == 0 {
+		return err
+	}
+	if !x.multiVectorIndex() {
+		if _, err := queries.CheckMultiVector(what); err != nil {
+			return err
+		}
+		return api.Errorf(api.InvalidArgument, "%s: %s takes one vector per row, the dataset holds multi-vector documents", what, x.name)
+	}
+	v, counts, _, err := x.multiVectors(queries, what)
+	if err != nil {
+		return err
+	}
+	attrFilter := x.AttributeFilter
+	if nq > 1 {
+		attrFilter = x.BatchAttributeFilter // evaluated once per label, not per query
+	}
+	f, err := attrFilter(filterExpr, filter)
+	if err != nil {
+		return err
+	}
+	opts, err := x.searchOptions(searchJSON, f)
+	if err != nil {
+		return err
+	}
+	kk := x.capK(k)
+	starts := make([]int, nq+1)
+	for i, c := range counts[:nq] {
+		starts[i+1] = starts[i] + c
+	}
+	d := x.create.Dim
+	eng := x.multiVectorEngine()
+	search := func(_, i int) error {
+		o := *opts
+		ns, err := eng.KnnSearchMulti(v[starts[i]*d:starts[i+1]*d], counts[i], kk, &o)
+		if err != nil {
+			return err
+		}
+		writeRow(ns, ids[i*k:(i+1)*k], dists[i*k:(i+1)*k])
+		return nil
+	}
+	if nq == 1 { // on the calling goroutine, as a single search
+		return search(0, 0)
+	}
+	return parallel.For(nq, runtime.GOMAXPROCS(0), search)
+}

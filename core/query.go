@@ -61,8 +61,12 @@ func (x *Index) checkInto(what string, queries *Dataset, k int, ids []int64, dis
 // successful no-op. k beyond the live count is searched as the live count and padded.
 // Errors: k <= 0, a dimension other than the index's, buffers shorter than nq*k, bad search
 // JSON or expression, and whatever the search reports; the buffers' content is then
-// unspecified.
+// unspecified. On a multi-vector index (warp, simq) each query is a document: VectorCounts
+// gives its sub-vectors, as builds take them; other indexes refuse documents.
 func (x *Index) BatchKnnSearchInto(queries *Dataset, k int, searchJSON, filterExpr string, filter Filter, ids []int64, dists []float32) error {
+	if x.multiVectorIndex() || (queries != nil && queries.Kind() == api.MultiVectorRows) { // documents
+		return x.batchKnnSearchMultiInto(queries, k, searchJSON, filterExpr, filter, ids, dists)
+	}
 	const what = "batch search"
 	nq, err := x.checkInto(what, queries, k, ids, dists)
 	if err != nil || nq == 0 {

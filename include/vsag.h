@@ -1110,6 +1110,34 @@ int vsag_dataset_get_vector_counts(vsag_dataset_t ds, const int64_t** counts,
                                    uint64_t* num_vectors);
 
 /**
+ * vsag_index_knn_search_multi_vector_batch searches nq multi-vector queries (warp and simq
+ * indexes) for their k nearest documents by MaxSim distance, on all cores. The queries are laid
+ * out as a build dataset's documents: query i is vector_counts[i] (>= 1) sub-vectors of dim
+ * floats, the sub-vectors of all queries concatenated in queries (num_vectors*dim floats;
+ * vector_counts holds nq entries adding up to num_vectors). Results are written as
+ * vsag_index_knn_search_batch writes them: query i's at ids[i*k .. i*k+k-1] and
+ * dists[i*k .. i*k+k-1], ascending, padded with id -1 and distance +INFINITY; k beyond the live
+ * count is capped for the search. parameters is the search JSON (e.g.
+ * {"simq":{"coarse_k":16,"rerank_k":200}}); filter_expr an attribute filter expression (see
+ * vsag_index_knn_search_batch_with_filter_string; NULL or "": none) and filter a
+ * vsag_filter_t (NULL: none), both applied. Each row equals what a one-query search
+ * (vsag_index_search_request with query_vector_count) returns. nq == 0 is a successful no-op.
+ * Returns: 0, or VSAG_INVALID_ARGUMENT (k <= 0, nq*k beyond 2^46 entries, NULL queries,
+ * vector_counts or buffers, a count below 1, counts that do not add up to num_vectors, NaN or
+ * infinite values, bad JSON or expression, an index that takes one vector per row),
+ * VSAG_DIMENSION_NOT_EQUAL. Every query is checked before any search runs; on error the
+ * buffers' content is unspecified and the index is unchanged.
+ * Ownership: every array is read or written during the call only.
+ * Thread-safety: any thread, concurrently with other searches and with add/remove.
+ */
+int vsag_index_knn_search_multi_vector_batch(vsag_index_t index, const float* queries,
+                                             const int64_t* vector_counts, uint64_t nq,
+                                             uint64_t num_vectors, uint64_t dim, int64_t k,
+                                             const char* parameters, const char* filter_expr,
+                                             const vsag_filter_t* filter, int64_t* ids,
+                                             float* dists);
+
+/**
  * vsag_dataset_set_paths gives the rows their paths, such as "tenant/shop/item" (pyramid
  * indexes): count NUL-terminated UTF-8 strings, copied (the caller may free them afterwards).
  * count must equal num_elements when the dataset is used. NULL paths detaches them (count is

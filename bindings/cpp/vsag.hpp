@@ -903,6 +903,23 @@ public:
         if (rc != VSAG_SUCCESS) return detail::last_error(rc);
         return {};
     }
+
+    /// BatchKnnSearchMultiVector searches nq multi-vector queries (warp, simq indexes) for their
+    /// k nearest documents, on all cores: query i is vector_counts[i] sub-vectors of the index
+    /// dim, the sub-vectors of all queries concatenated in queries (num_vectors in all, the sum
+    /// of the counts). Results go into caller buffers of nq*k ids and distances as
+    /// BatchKnnSearch writes them; a label must satisfy filter_expr (empty: none) and be kept
+    /// by filter.
+    expected<void> BatchKnnSearchMultiVector(const float* queries, const int64_t* vector_counts, uint64_t nq,
+                                             uint64_t num_vectors, int64_t k, const std::string& parameters,
+                                             int64_t* ids, float* dists, const vsag_filter_t* filter = nullptr,
+                                             const std::string& filter_expr = "") const {
+        int rc = vsag_index_knn_search_multi_vector_batch(h_, queries, vector_counts, nq, num_vectors,
+                                                          static_cast<uint64_t>(GetDim()), k, parameters.c_str(),
+                                                          filter_expr.c_str(), filter, ids, dists);
+        if (rc != VSAG_SUCCESS) return detail::last_error(rc);
+        return {};
+    }
     /// BuildWithAttributes builds from count float32 vectors with labels ids and their
     /// attributes as a JSON array of count objects; returns the labels that could not be added.
     expected<std::vector<int64_t>> BuildWithAttributes(const float* vectors, const int64_t* ids, uint64_t count,

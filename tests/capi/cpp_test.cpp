@@ -505,6 +505,38 @@ int main(int argc, char** argv) {
         CHECK(merged->Merge({}).value().empty());
     }
 
+    // a batch of multi-vector queries (warp) gives what one Search per query gives
+    {
+        const int64_t mdim = 4;
+        auto mv = vsag::Factory::CreateIndex("warp", R"({"dtype":"float32","metric_type":"l2","dim":4})").value();
+        std::vector<int64_t> mcounts = {1, 3, 2, 4, 2, 1, 3, 2};
+        std::vector<int64_t> mids = {10, 11, 12, 13, 14, 15, 16, 17};
+        const uint64_t total = 18;
+        std::vector<float> mvecs(total * mdim);
+        for (size_t i = 0; i < mvecs.size(); i++) mvecs[i] = static_cast<float>((i * 7919) % 23) / 23.0f;
+        auto md = vsag::Dataset::Make();
+        md->NumElements(8)->Dim(mdim)->Ids(mids.data())->Float32Vectors(mvecs.data())->VectorCounts(mcounts.data(), total);
+        CHECK(mv->Build(md).value().empty());
+        // queries: documents 1 (3 sub-vectors, at 1) and 3 (4 sub-vectors, at 6)
+        std::vector<float> mq(mvecs.begin() + 1 * mdim, mvecs.begin() + 4 * mdim);
+        mq.insert(mq.end(), mvecs.begin() + 6 * mdim, mvecs.begin() + 10 * mdim);
+        int64_t qc[2] = {3, 4};
+        int64_t got[2 * 4];
+        float gotd[2 * 4];
+        CHECK(mv->BatchKnnSearchMultiVector(mq.data(), qc, 2, 7, 4, "", got, gotd).has_value());
+        CHECK(got[0] == 11 && got[4] == 13 && gotd[0] == 0.0f && gotd[4] == 0.0f);
+        for (int q = 0; q < 2; q++) {
+            auto one = mv->Search(vsag::SearchRequest::Knn(4).MultiVectorQuery(mq.data() + (q == 0 ? 0 : 3 * mdim),
+                                                                                 static_cast<uint64_t>(qc[q]), mdim));
+            CHECK(one.has_value() && one.value().ids.size() == 4);
+            if (one.has_value())
+                for (size_t j = 0; j < one.value().ids.size(); j++) CHECK(got[q * 4 + j] == one.value().ids[j]);
+        }
+        auto bad = mv->BatchKnnSearchMultiVector(mq.data(), qc, 2, 6, 4, "", got, gotd);
+        CHECK(!bad.has_value() && bad.error().type == vsag::ErrorType::INVALID_ARGUMENT);
+        CHECK(mv->GetNumElements() == 8);
+    }
+
     CHECK(index->SetImmutable().has_value());
     auto imm = index->Add(base);
     CHECK(!imm.has_value() && imm.error().type == vsag::ErrorType::WRONG_STATUS);

@@ -1,6 +1,7 @@
 /* Multi-vector documents through the C ABI: warp and simq built from a dataset with
- * vector_counts, searched with a query dataset (vsag_index_knn_search_dataset) and with
- * vsag_index_search_request (query_vector_count), range search, mark remove, save and load, and
+ * vector_counts, searched with a query dataset (vsag_index_knn_search_dataset), with
+ * vsag_index_search_request (query_vector_count) and in batches
+ * (vsag_index_knn_search_multi_vector_batch), GetStats, range search, mark remove, save and load, and
  * the refusals (counts that do not add up, zero counts, NaN, dense rows) that keep what is
  * stored. */
 #include "testutil.h"
@@ -63,6 +64,151 @@ static int64_t nearest(vsag_index_t idx, int i, const char* params) {
     return out;
 }
 
+/* one searches document i alone through vsag_index_search_request (filter may be NULL). */
+static void one(vsag_index_t idx, int i, int64_t k, const char* params, const vsag_filter_t* filter,
+                int64_t* got, float* dist) {
+    vsag_search_request_t req = VSAG_SEARCH_REQUEST_INIT;
+    uint64_t count = 0, total = 0;
+    req.query = vecs + starts[i] * DIM;
+    req.query_dim = DIM;
+    req.query_dtype = VSAG_DTYPE_FLOAT32;
+    req.query_vector_count = (uint64_t)counts[i];
+    req.topk = k;
+    req.parameters = params;
+    req.filter_spec = filter;
+    OK(vsag_index_search_request(idx, &req, got, dist, NULL, (uint64_t)k, &count, &total, NULL));
+}
+
+#define NQ 5
+#define BK 6
+
+/* batch checks vsag_index_knn_search_multi_vector_batch against one search per query, with
+ * and without a filter, padding past the live count, and its refusals, which lose nothing. */
+static void batch(vsag_index_t idx, const char* params) {
+    static const int qs[NQ] = {3, 8, 14, 27, 50};
+    static float flat[NQ * 6 * DIM];
+    int64_t qcounts[NQ], ids_out[NQ * N], want[N];
+    float dists_out[NQ * N], wantd[N];
+    uint64_t total = 0;
+    for (int q = 0; q < NQ; q++) {
+        int i = qs[q];
+        memcpy(flat + total * DIM, vecs + starts[i] * DIM, sizeof(float) * (size_t)(counts[i] * DIM));
+        qcounts[q] = counts[i];
+        total += (uint64_t)counts[i];
+    }
+    int64_t excluded[2] = {ids[8], ids[27]};
+    vsag_filter_t filter = VSAG_FILTER_INIT;
+    filter.exclude_ids = excluded;
+    filter.num_exclude_ids = 2;
+    const vsag_filter_t* filters[2] = {NULL, &filter};
+    for (int fi = 0; fi < 2; fi++) {
+        OK(vsag_index_knn_search_multi_vector_batch(idx, flat, qcounts, NQ, total, DIM, BK, params, NULL,
+                                                    filters[fi], ids_out, dists_out));
+        for (int q = 0; q < NQ; q++) {
+            one(idx, qs[q], BK, params, filters[fi], want, wantd);
+            for (int j = 0; j < BK; j++) {
+                CHECK(ids_out[q * BK + j] == want[j]);
+                CHECK(dists_out[q * BK + j] == wantd[j]);
+            }
+            if (fi == 0 && counts[qs[q]] > 1) CHECK(ids_out[q * BK] == ids[qs[q]]);
+            if (fi == 1) CHECK(ids_out[q * BK] != ids[8] && ids_out[q * BK] != ids[27]);
+        }
+    }
+    /* an attribute expression the index cannot compile is refused */
+    FAILS(vsag_index_knn_search_multi_vector_batch(idx, flat, qcounts, NQ, total, DIM, BK, params, "a ==",
+                                                   NULL, ids_out, dists_out),
+          VSAG_INVALID_ARGUMENT);
+    /* k beyond the live count: rows of k, padded */
+    int64_t n = 0;
+    OK(vsag_index_get_num_elements(idx, &n));
+    OK(vsag_index_knn_search_multi_vector_batch(idx, flat, qcounts, 2, (uint64_t)(qcounts[0] + qcounts[1]),
+                                                DIM, N + 8, params, "", NULL, ids_out, dists_out));
+    for (int q = 0; q < 2; q++) {
+        CHECK(ids_out[q * (N + 8)] == ids[qs[q]]);
+        CHECK(ids_out[q * (N + 8) + N + 7] == -1 && isinf(dists_out[q * (N + 8) + N + 7]));
+    }
+    /* one query equals the single search too */
+    OK(vsag_index_knn_search_multi_vector_batch(idx, flat, qcounts, 1, (uint64_t)qcounts[0], DIM, BK,
+                                                params, NULL, NULL, ids_out, dists_out));
+    one(idx, qs[0], BK, params, NULL, want, wantd);
+    for (int j = 0; j < BK; j++) CHECK(ids_out[j] == want[j] && dists_out[j] == wantd[j]);
+
+    /* refusals */
+    FAILS(vsag_index_knn_search_multi_vector_batch(idx, flat, qcounts, NQ, total - 1, DIM, BK, params,
+                                                   NULL, NULL, ids_out, dists_out),
+          VSAG_INVALID_ARGUMENT); /* counts add up to one more than num_vectors */
+    FAILS(vsag_index_knn_search_multi_vector_batch(idx, flat, qcounts, NQ - 1, total, DIM, BK, params,
+                                                   NULL, NULL, ids_out, dists_out),
+          VSAG_INVALID_ARGUMENT); /* the first nq-1 counts add up to fewer */
+    int64_t zero[2] = {qcounts[0], 0};
+    FAILS(vsag_index_knn_search_multi_vector_batch(idx, flat, zero, 2, (uint64_t)qcounts[0], DIM, BK,
+                                                   params, NULL, NULL, ids_out, dists_out),
+          VSAG_INVALID_ARGUMENT);
+    int64_t negative[2] = {qcounts[0] + 1, -1};
+    FAILS(vsag_index_knn_search_multi_vector_batch(idx, flat, negative, 2, (uint64_t)qcounts[0], DIM, BK,
+                                                   params, NULL, NULL, ids_out, dists_out),
+          VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_knn_search_multi_vector_batch(idx, flat, NULL, NQ, total, DIM, BK, params, NULL, NULL,
+                                                   ids_out, dists_out),
+          VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_knn_search_multi_vector_batch(idx, NULL, qcounts, NQ, total, DIM, BK, params, NULL,
+                                                   NULL, ids_out, dists_out),
+          VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_knn_search_multi_vector_batch(idx, flat, qcounts, NQ, total, DIM, BK, params, NULL,
+                                                   NULL, NULL, dists_out),
+          VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_knn_search_multi_vector_batch(idx, flat, qcounts, NQ, total, DIM, 0, params, NULL,
+                                                   NULL, ids_out, dists_out),
+          VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_knn_search_multi_vector_batch(idx, flat, qcounts, NQ, total, DIM + 1, BK, params,
+                                                   NULL, NULL, ids_out, dists_out),
+          VSAG_DIMENSION_NOT_EQUAL);
+    FAILS(vsag_index_knn_search_multi_vector_batch(idx, flat, qcounts, NQ, total, DIM, BK, "{\"nope\":",
+                                                   NULL, NULL, ids_out, dists_out),
+          VSAG_INVALID_ARGUMENT);
+    float nan_flat[NQ * 6 * DIM];
+    memcpy(nan_flat, flat, sizeof nan_flat);
+    nan_flat[DIM + 1] = NAN;
+    FAILS(vsag_index_knn_search_multi_vector_batch(idx, nan_flat, qcounts, NQ, total, DIM, BK, params,
+                                                   NULL, NULL, ids_out, dists_out),
+          VSAG_INVALID_ARGUMENT);
+    OK(vsag_index_knn_search_multi_vector_batch(idx, flat, qcounts, 0, 0, DIM, BK, params, NULL, NULL,
+                                                NULL, NULL)); /* nq 0: a no-op */
+    /* nothing lost */
+    int64_t after = 0;
+    OK(vsag_index_get_num_elements(idx, &after));
+    CHECK(after == n);
+    OK(vsag_index_knn_search_multi_vector_batch(idx, flat, qcounts, NQ, total, DIM, BK, params, NULL,
+                                                NULL, ids_out, dists_out));
+    for (int q = 0; q < NQ; q++)
+        if (counts[qs[q]] > 1) CHECK(ids_out[q * BK] == ids[qs[q]]);
+}
+
+/* stats checks the GetStats object of a multi-vector index: counts, sub-vectors, and for simq
+ * the clusters and the representative graph. */
+static void stats(vsag_index_t idx, const char* name) {
+    bool has = false;
+    OK(vsag_index_check_feature(idx, VSAG_FEATURE_SUPPORT_GET_STATS, &has));
+    CHECK(has);
+    char* js = NULL;
+    uint64_t size = 0;
+    OK(vsag_index_get_stats(idx, &js, &size));
+    CHECK(js != NULL && size == strlen(js));
+    char want[64];
+    snprintf(want, sizeof want, "\"sub_vector_count\": %lld", (long long)starts[N]);
+    CHECK(strstr(js, want) != NULL);
+    snprintf(want, sizeof want, "\"num_elements\": %d", N);
+    CHECK(strstr(js, want) != NULL);
+    CHECK(strstr(js, "\"sub_vectors_per_document\"") != NULL);
+    CHECK(strstr(js, "\"memory_usage\"") != NULL);
+    if (strcmp(name, "simq") == 0) {
+        CHECK(strstr(js, "\"cluster_count\"") != NULL);
+        CHECK(strstr(js, "\"cluster_size\"") != NULL);
+        CHECK(strstr(js, "\"representative_graph\"") != NULL);
+    }
+    vsag_free(js);
+}
+
 static void run(const char* name, const char* params, const char* scratch) {
     vsag_index_t idx = NULL, back = NULL;
     int64_t n = 0;
@@ -99,6 +245,9 @@ static void run(const char* name, const char* params, const char* scratch) {
     req.radius = 0.001f;
     OK(vsag_index_search_request(idx, &req, got, dist, NULL, 4, &count, &total, NULL));
     CHECK(count >= 1 && got[0] == ids[5]);
+
+    batch(idx, params);
+    stats(idx, name);
 
     /* a dense query and a dense search are refused */
     req = (vsag_search_request_t)VSAG_SEARCH_REQUEST_INIT;
@@ -164,5 +313,14 @@ int main(int argc, char** argv) {
     FAILS(vsag_index_make("warp", "{\"dtype\":\"float32\",\"metric_type\":\"cosine\",\"dim\":8}",
                           &idx),
           VSAG_INVALID_ARGUMENT);
+    /* a dense index refuses multi-vector queries in a batch too */
+    int64_t one_count = 2, got[2];
+    float dist[2];
+    OK(vsag_index_make("brute_force", "{\"dtype\":\"float32\",\"metric_type\":\"ip\",\"dim\":8}", &idx));
+    OK(vsag_index_build_vectors(idx, vecs, VSAG_DTYPE_FLOAT32, ids, 4, DIM, NULL, NULL));
+    FAILS(vsag_index_knn_search_multi_vector_batch(idx, vecs, &one_count, 1, 2, DIM, 2, NULL, NULL, NULL,
+                                                   got, dist),
+          VSAG_INVALID_ARGUMENT);
+    OK(vsag_index_close(idx));
     return tu_report("multivector_test");
 }
