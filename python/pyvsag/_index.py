@@ -1125,7 +1125,8 @@ class Index:
         Multi-vector queries (warp and simq indexes) take ``vector_counts``: one query is a
         float32 array (sub-vectors, dim) with ``vector_counts=[n]`` (results of shape (k,)); a
         batch is the flat array of all the queries' sub-vectors with one count per query
-        (results (nq, k)), as :meth:`build` takes documents. Each runs one :meth:`search`.
+        (results (nq, k)), as :meth:`build` takes documents. A batch runs on all cores in one
+        call.
 
         Returns:
             (ids, distances): int64 and float32 arrays of shape (k,) for one query, (nq, k) for

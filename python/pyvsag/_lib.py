@@ -303,6 +303,12 @@ _PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
         [c_void_p, c_void_p, c_void_p, c_void_p, c_uint64],
     ),
     ("vsag_dataset_set_vector_counts", c_int, [c_void_p, c_void_p, c_uint64]),
+    (
+        "vsag_index_knn_search_multi_vector_batch",
+        c_int,
+        [c_void_p, c_void_p, c_void_p, c_uint64, c_uint64, c_uint64, c_int64, c_char_p, c_char_p,
+         c_void_p, c_void_p, c_void_p],
+    ),
     ("vsag_dataset_set_paths", c_int, [c_void_p, c_void_p, c_uint64]),
     ("vsag_dataset_set_hierarchy_paths", c_int, [c_void_p, c_char_p, c_void_p, c_uint64]),
     (

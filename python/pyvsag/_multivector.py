@@ -8,9 +8,10 @@ import numpy as np
 from .errors import InvalidArgumentError
 
 
-def split_documents(index: Any, vectors: Any, vector_counts: Any, op: str) -> List[np.ndarray]:
-    """split_documents checks a multi-vector query (or batch) and returns one (count, dim)
-    float32 array per document."""
+def _flat_documents(index: Any, vectors: Any, vector_counts: Any, op: str
+                    ) -> Tuple[np.ndarray, np.ndarray]:
+    """_flat_documents checks a multi-vector query (or batch) and returns the sub-vectors as one
+    C-contiguous float32 array (total, dim) and the counts as a C-contiguous int64 array."""
     from ._index import _float_matrix, _integers  # the helpers of the index module
 
     v = _float_matrix(vectors, "query", op)
@@ -31,6 +32,13 @@ def split_documents(index: Any, vectors: Any, vector_counts: Any, op: str) -> Li
     if int(counts.sum()) != v.shape[0]:
         raise InvalidArgumentError(f"the vector counts add up to {int(counts.sum())} "
                                    f"sub-vectors, the query holds {v.shape[0]}", operation=op)
+    return v, counts
+
+
+def split_documents(index: Any, vectors: Any, vector_counts: Any, op: str) -> List[np.ndarray]:
+    """split_documents checks a multi-vector query (or batch) and returns one (count, dim)
+    float32 array per document."""
+    v, counts = _flat_documents(index, vectors, vector_counts, op)
     bounds = np.concatenate(([0], np.cumsum(counts)))
     return [v[bounds[i]:bounds[i + 1]] for i in range(counts.size)]
 
@@ -47,20 +55,34 @@ def one_document(index: Any, vectors: Any, vector_counts: Any, op: str) -> np.nd
 def knn_search(index: Any, vectors: Any, vector_counts: Any, k: int, parameters: Any,
                filter: Any, filter_expr: Any, op: str = "knn_search"
                ) -> Tuple[np.ndarray, np.ndarray]:
-    """knn_search searches every document of a multi-vector query for its k nearest documents:
-    arrays (k,) for one count, (nq, k) for several, padded with -1 / +inf."""
-    from ._index import _k
+    """knn_search searches every document of a multi-vector query for its k nearest documents
+    in one library call (vsag_index_knn_search_multi_vector_batch: all cores for a batch, the
+    calling thread for one query): arrays (k,) for one count, (nq, k) for several, padded with
+    -1 / +inf. A k above PAD_LIMIT is first capped at the live count (not below PAD_LIMIT)."""
+    from ._index import _k, _params, _prepare, PAD_LIMIT
+    from ._lib import addr, check, lib
 
+    if filter_expr is not None and not isinstance(filter_expr, str):
+        raise InvalidArgumentError(
+            f"filter_expr must be a string, got {type(filter_expr).__name__}", operation=op)
+    v, counts = _flat_documents(index, vectors, vector_counts, op)
     kk = _k(k)
-    docs = split_documents(index, vectors, vector_counts, op)
-    ids = np.full((len(docs), kk), -1, dtype=np.int64)
-    dists = np.full((len(docs), kk), np.inf, dtype=np.float32)
-    for i, doc in enumerate(docs):
-        res = index.search(doc, k=kk, parameters=parameters, filter=filter,
-                           filter_expr=filter_expr, multi_vector=True)
-        n = min(len(res.ids), kk)
-        ids[i, :n], dists[i, :n] = res.ids[:n], res.distances[:n]
-    if len(docs) == 1:
+    if kk > PAD_LIMIT:
+        kk = index._width(kk)
+    nq = counts.size
+    ids = np.empty((nq, max(kk, 0)), dtype=np.int64)
+    dists = np.empty((nq, max(kk, 0)), dtype=np.float32)
+    params = parameters.encode() if type(parameters) is str else _params(parameters)
+    expr = filter_expr.encode() if filter_expr else None
+    prep = _prepare(filter) if filter is not None else None
+    rc = lib.vsag_index_knn_search_multi_vector_batch(
+        index._handle(), addr(v), addr(counts), nq, v.shape[0], v.shape[1], kk, params, expr,
+        prep.ptr if prep else None, addr(ids), addr(dists))
+    if prep is not None:
+        prep.raise_pending()
+    if rc:
+        check(rc, op)
+    if nq == 1:
         return ids[0], dists[0]
     return ids, dists
 
