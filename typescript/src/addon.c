@@ -4253,6 +4253,61 @@ static napi_value index_analyze_by_search(napi_env env, napi_callback_info info)
     return json_string(env, js, len);
 }
 
+/*
+ * knnSearchMultiVectorBatch(queries, k, parameters, filter, filterExpr) searches every
+ * document of multi-vector rows {vectors, vectorCounts} (warp and simq indexes) for its k
+ * nearest documents in one call (vsag_index_knn_search_multi_vector_batch: all cores), writing
+ * straight into the result arrays: one row of k per document (k capped as PAD_LIMIT says),
+ * padded with -1 / Infinity.
+ */
+static napi_value index_knn_search_multi_vector_batch(napi_env env, napi_callback_info info) {
+    size_t argc = 5;
+    napi_value argv[5];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    rows_arg r;
+    if (!get_rows(env, ni, argv[0], "queries", &r)) return NULL;
+    if (r.kind != ROWS_MULTI) {
+        rows_free(&r);
+        throw_error(env, CODE_INVALID_ARGUMENT,
+                    "knnSearchMultiVectorBatch takes multi-vector rows {vectors, vectorCounts}");
+        return NULL;
+    }
+    if (ni->dim == 0 || r.vectors.length % ni->dim != 0) {
+        throw_errorf(env, CODE_DIMENSION_NOT_EQUAL,
+                     "queries: vectors holds %zu values, not a whole number of sub-vectors of the "
+                     "index dim %llu",
+                     r.vectors.length, (unsigned long long)ni->dim);
+        rows_free(&r);
+        return NULL;
+    }
+    int64_t k = 0;
+    str_arg params = {0}, expr = {0};
+    filter_arg filter;
+    napi_value ids_ab, dists_ab, out = NULL;
+    void *ids, *dists;
+    bool ok = get_k(env, argv[1], &k) && get_string(env, argv[2], "parameters", true, &params) &&
+              get_filter(env, argv[3], &filter) &&
+              get_string(env, argv[4], "filterExpr", true, &expr);
+    if (ok && result_width(env, ni, k, &k) &&
+        alloc_results(env, (int64_t)r.nrows, k, &ids_ab, &ids, &dists_ab, &dists)) {
+        int st = r.nrows == 0
+                     ? 0
+                     : vsag_index_knn_search_multi_vector_batch(
+                           ni->handle, r.vectors.data, r.counts, r.nrows,
+                           (uint64_t)(r.vectors.length / ni->dim), ni->dim, k, params.s, expr.s,
+                           filter.present ? &filter.f : NULL, ids, dists);
+        if (st != 0)
+            throw_status(env, st);
+        else
+            out = batch_result(env, ids_ab, dists_ab, (int64_t)r.nrows, k);
+    }
+    str_free(&params);
+    str_free(&expr);
+    rows_free(&r);
+    return out;
+}
+
 #define METHOD(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default, NULL}
 
 NAPI_MODULE_INIT() {
@@ -4281,6 +4336,7 @@ NAPI_MODULE_INIT() {
         METHOD("knnSearch", index_knn_search),
         METHOD("knnSearchInto", index_knn_search_into),
         METHOD("knnSearchBatch", index_knn_search_batch),
+        METHOD("knnSearchMultiVectorBatch", index_knn_search_multi_vector_batch),
         METHOD("rangeSearch", index_range_search),
         METHOD("save", index_save),
         METHOD("load", index_load),

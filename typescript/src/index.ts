@@ -373,6 +373,13 @@ interface NativeIndex {
         f: Filter | undefined,
         expr?: string,
     ): SearchResult;
+    knnSearchMultiVectorBatch(
+        q: MultiVectorRows,
+        k: number | bigint,
+        p: string | undefined,
+        f: Filter | undefined,
+        expr: string | undefined,
+    ): SearchResult;
     rangeSearch(
         v: VectorArray,
         r: number,
@@ -862,6 +869,27 @@ export class Index {
     ): SearchResult {
         filter = this.withExtraInfoFilter(filter, options?.extraInfoFilter);
         return this.native.knnSearchBatch(queries, nq, k, json(parameters), filter, options?.filterExpr || undefined);
+    }
+
+    /**
+     * Search a batch of multi-vector queries (warp and simq indexes) in one call, on all cores:
+     * `queries` holds the documents as {@link Index.build} takes them, query i being
+     * `vectorCounts[i]` sub-vectors of the index dimension.
+     *
+     * @returns one row of k per query, laid out as {@link Index.knnSearchBatch} lays them out
+     *   (query i's results at [i*k, i*k+k), ascending by MaxSim distance, padded with id -1 and
+     *   distance Infinity; `k` in the result is the row width); each row equals what
+     *   {@link Index.search} returns for that document alone
+     */
+    knnSearchMultiVectorBatch(
+        queries: MultiVectorRows,
+        k: number | bigint,
+        parameters?: Parameters,
+        filter?: Filter,
+        options?: SearchOptions,
+    ): SearchResult {
+        filter = this.withExtraInfoFilter(filter, options?.extraInfoFilter);
+        return this.native.knnSearchMultiVectorBatch(queries, k, json(parameters), filter, options?.filterExpr || undefined);
     }
 
     /**

@@ -86,6 +86,7 @@
     X(vsag_index_add_dataset) \
     X(vsag_dataset_set_sparse_vectors) \
     X(vsag_dataset_set_vector_counts) \
+    X(vsag_index_knn_search_multi_vector_batch) \
     X(vsag_dataset_set_paths) \
     X(vsag_index_search_request) \
     X(vsag_index_clone) \
@@ -195,6 +196,7 @@ const char* vsag_library_path(void);
 #define vsag_index_add_dataset (*vsagp_vsag_index_add_dataset)
 #define vsag_dataset_set_sparse_vectors (*vsagp_vsag_dataset_set_sparse_vectors)
 #define vsag_dataset_set_vector_counts (*vsagp_vsag_dataset_set_vector_counts)
+#define vsag_index_knn_search_multi_vector_batch (*vsagp_vsag_index_knn_search_multi_vector_batch)
 #define vsag_dataset_set_paths (*vsagp_vsag_dataset_set_paths)
 #define vsag_index_search_request (*vsagp_vsag_index_search_request)
 #define vsag_index_clone (*vsagp_vsag_index_clone)
