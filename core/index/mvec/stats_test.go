@@ -8,7 +8,7 @@ import (
 	"github.com/govsag/vsag/core/store"
 )
 
-func TestStats(t *testing.T) {
+func TestMultiVectorDocStats(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		counts    []int
