@@ -1513,6 +1513,11 @@ int vsag_index_pretrain(vsag_index_t index, const int64_t* ids, uint64_t count, 
  * self_recall, avg_distance_base, time_cost_query, quantization_bias_ratio,
  * quantization_inversion_count_rate (an object {"skipped_reason": ...} when the index keeps
  * nothing more precise than lossy base codes) and, on graphs, proximity_recall_neighbor.
+ * Multi-vector indexes (warp, simq) report no sampled searches but their documents:
+ * memory_usage, sub_vector_count, live_sub_vector_count, sub_vectors_per_document {mean, std,
+ * min, max, q25, q50, q75}, sub_vector_count_histogram; simq adds cluster_count, cluster_size,
+ * largest_cluster_size, documents_per_cluster, clusters_per_document and representative_graph
+ * (the hgraph over the cluster representatives: its structure keys and memory_usage).
  * Returns: 0, VSAG_INVALID_ARGUMENT (bad handle, NULL out), VSAG_UNSUPPORTED_INDEX_OPERATION
  * (index types without the feature).
  * Thread-safety: any thread; searches run meanwhile, writes to index wait until it returns.
