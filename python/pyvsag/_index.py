@@ -1336,7 +1336,11 @@ class Index:
         queries, recall_base, self_recall, avg_distance_base, time_cost_query,
         quantization_bias_ratio, quantization_inversion_count_rate (a dict with
         ``skipped_reason`` when the index keeps nothing more precise than lossy base codes) and,
-        on graphs, proximity_recall_neighbor. Writes wait while it runs; searches do not.
+        on graphs, proximity_recall_neighbor. Multi-vector indexes (warp, simq) report their
+        documents instead of sampled searches: sub_vector_count, live_sub_vector_count,
+        sub_vectors_per_document, sub_vector_count_histogram, memory_usage; simq adds
+        cluster_count, cluster_size, documents_per_cluster, clusters_per_document and
+        representative_graph. Writes wait while it runs; searches do not.
         Raises UnsupportedIndexOperationError on index types without SUPPORT_GET_STATS."""
         h = self._handle()
         return self._json_out(lambda out, size: lib.vsag_index_get_stats(h, out, size),

@@ -1094,7 +1094,11 @@ export class Index {
      * The index's statistics (VSAG's GetStats): counts, the structure (hgraph: connect_components,
      * in/out degree distributions, ...; ivf: bucket_count, bucket_num, bucket_radius, ...),
      * duplicate_ratio, and from a sample of stored vectors searched as queries recall_base,
-     * self_recall, quantization_bias_ratio, ... Writes wait while it runs; searches do not.
+     * self_recall, quantization_bias_ratio, ... Multi-vector indexes (warp, simq) report their
+     * documents instead of sampled searches: sub_vector_count, live_sub_vector_count,
+     * sub_vectors_per_document, sub_vector_count_histogram, memory_usage; simq adds
+     * cluster_count, cluster_size, documents_per_cluster, clusters_per_document and
+     * representative_graph. Writes wait while it runs; searches do not.
      */
     getStats(): IndexStats {
         return JSON.parse(this.native.getStats()) as IndexStats;
@@ -1561,6 +1565,14 @@ export interface IndexStats {
     average_degree?: number;
     proximity_recall_neighbor?: number;
     bucket_count?: number;
+    /** Multi-vector indexes (warp, simq): the sub-vectors stored, of removed documents too. */
+    sub_vector_count?: number;
+    /** Multi-vector indexes: the sub-vectors of live documents. */
+    live_sub_vector_count?: number;
+    /** Multi-vector indexes: {mean, std, min, max, q25, q50, q75} of sub-vectors per live document. */
+    sub_vectors_per_document?: Record<string, number>;
+    /** simq: the number of token clusters (one representative each). */
+    cluster_count?: number;
     [key: string]: unknown;
 }
 
