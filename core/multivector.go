@@ -294,7 +294,8 @@ func (x *Index) multiVectorStats() (_ string, err error) {
 // documents (VectorCounts, the sub-vectors of all of them in Float32), each searched for its k
 // nearest documents on all cores, with the filter and the attribute expression ANDed; query
 // i's results go to ids[i*k:(i+1)*k] and dists[i*k:(i+1)*k], ascending, padded with -1 /
-// +Inf. Every document is validated before any search runs.
+// +Inf. Every document is validated before any search runs. An index that takes one vector
+// per row refuses documents with INVALID_ARGUMENT.
 func (x *Index) batchKnnSearchMultiInto(queries *Dataset, k int, searchJSON, filterExpr string, filter Filter, ids []int64, dists []float32) (err error) {
 	defer recovered(&err)
 	const what = "batch search"
