@@ -16,7 +16,7 @@ import (
 // max_cluster_size, one representative per cluster, and per-document cluster counts within
 // the document's token count.
 func TestSimqMultiVectorStats(t *testing.T) {
-	c, err := params.ParseCreate(Name, `{"dtype":"float32","metric_type":"ip","dim":8,"index_param":{"max_cluster_size":16,"split_start_idx":8,"build_thread_count":2}}`)
+	c, err := params.ParseCreate(Name, `{"dtype":"float32","metric_type":"ip","dim":8,"index_param":{"init_cluster_ratio":0.01,"max_cluster_size":16,"split_start_idx":8,"build_thread_count":2}}`)
 	require.NoError(t, err)
 	x, err := New(c)
 	require.NoError(t, err)
@@ -53,6 +53,7 @@ func TestSimqMultiVectorStats(t *testing.T) {
 	}
 	tokens := 0
 	maxCount := 0
+	built := 0
 	for step, n := range []int{150, 60, 60} {
 		v, counts, ids := batch(step*1000, n)
 		_, err := x.AddMulti(v, counts, ids, step == 0, nil)
@@ -61,7 +62,11 @@ func TestSimqMultiVectorStats(t *testing.T) {
 			tokens += c
 			maxCount = max(maxCount, c)
 		}
+		if step == 0 {
+			built = len(x.clusterTokens)
+		}
 	}
+	require.Greater(t, len(x.clusterTokens), built, "the adds split clusters")
 	_, err = x.Remove([]int64{0, 1000})
 	require.NoError(t, err)
 
