@@ -2,6 +2,7 @@ package sindi
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 	"time"
 
@@ -32,18 +33,20 @@ import (
 
 // dterm is one query term in one window of the pruned search.
 type dterm struct {
-	l   *plist
-	w   float32 // query weight
-	ub  float32 // w times the list's largest value
-	cut float32 // w times the largest value of the part left out (0: the whole list was read)
-	n   int     // the postings read
-	lim int     // the prefix term_prune_ratio and term_retain_threshold allow
+	l    *plist
+	bits []uint64 // l.bits
+	w    float32  // query weight
+	ub   float32  // w times the list's largest value
+	cut  float32  // w times the largest value of the part left out (0: the whole list was read)
+	n    int      // the postings read
+	lim  int      // the prefix term_prune_ratio and term_retain_threshold allow
 }
 
 // cand is a candidate of the pruned search: its bound and local document number.
 type cand struct {
-	ub  float32
-	doc uint16
+	ub   float32
+	doc  uint16
+	open uint32 // the lists (of the first maskTerms) whose left-out part may hold it
 }
 
 // dotCost is the cost of scoring a document with its whole document (a few cache misses)
@@ -182,7 +185,7 @@ func (x *Index) prunedSearch(q api.SparseVector, k, ef int, sp *SearchParams, op
 				return false
 			}
 			ub := t.w * x.value(l, 0)
-			dt = append(dt, dterm{l: l, w: t.w, ub: ub, lim: x.scanLen(len(l.docs), sp)})
+			dt = append(dt, dterm{l: l, bits: l.bits, w: t.w, ub: ub, lim: x.scanLen(len(l.docs), sp)})
 			rest += ub
 			errSum += t.w * x.margin(l)
 		}
@@ -233,13 +236,30 @@ func (x *Index) prunedSearch(q api.SparseVector, k, ef int, sp *SearchParams, op
 		// none is left out
 		cands := s.cands[:0]
 		theta := threshold()
-		reach := theta - slack - cutSum // cutSum: the left-out parts of every list
+		// unreached[m] is what the left-out parts of the lists of the first 8 that the mask m
+		// has not reached (and of all later lists) can add: the test before the bitmaps'
+		var unreached [256]float32
+		tail := float32(0)
+		for j := 8; j < len(dt); j++ {
+			tail += dt[j].cut
+		}
+		lo := min(len(dt), 8)
+		for m := range 1 << lo {
+			u := tail
+			for j := range lo {
+				if m&(1<<j) == 0 {
+					u += dt[j].cut
+				}
+			}
+			unreached[m] = u
+		}
 		for _, d := range touched {
-			if acc[d] < reach {
+			if acc[d]+slack+unreached[mask[d]&(1<<lo-1)] < theta {
 				continue
 			}
-			if ub := x.bound(d, acc, mask, dt) + slack; ub >= theta {
-				cands = append(cands, cand{ub: ub, doc: d})
+			open := openLists(d, mask, dt)
+			if ub := acc[d] + slack + openBound(open, dt); ub >= theta {
+				cands = append(cands, cand{ub: ub, doc: d, open: open})
 			}
 		}
 		dots := x.fwd != nil && x.exactPostings()
@@ -259,8 +279,7 @@ func (x *Index) prunedSearch(q api.SparseVector, k, ef int, sp *SearchParams, op
 				t := &dt[best]
 				u := 0
 				for _, c := range cands {
-					d := c.doc
-					if (best >= maskTerms || mask[d]&(1<<best) == 0) && (t.l.bits == nil || t.l.bits[d>>6]&(1<<(d&63)) != 0) {
+					if best >= maskTerms || c.open&(1<<best) != 0 {
 						u++
 					}
 				}
@@ -290,15 +309,16 @@ func (x *Index) prunedSearch(q api.SparseVector, k, ef int, sp *SearchParams, op
 			theta = threshold()
 			kept := cands[:0]
 			for _, c := range cands {
-				if ub := x.bound(c.doc, acc, mask, dt) + slack; ub >= theta {
-					kept = append(kept, cand{ub: ub, doc: c.doc})
+				if ub := acc[c.doc] + slack + openBound(c.open, dt); ub >= theta {
+					c.ub = ub
+					kept = append(kept, c)
 				}
 			}
 			cands = kept
 		}
 		if dots && !stop {
 			var n int64
-			cands, n = x.resolve(s, cands, base, acc, mask, dt, slack, filter)
+			cands, n = x.resolve(s, cands, base, acc, mask, dt, filter)
 			postings += n
 		}
 		// the window's entries of the heap were lower bounds: put the final scores in
@@ -351,16 +371,32 @@ func (x *Index) prunedSearch(q api.SparseVector, k, ef int, sp *SearchParams, op
 	return true
 }
 
-// bound returns the largest score local document d can reach: its partial score plus the
-// left-out parts of the lists that have not reached it.
-func (x *Index) bound(d uint16, acc []float32, mask []uint32, dt []dterm) float32 {
+// openLists returns the lists (of the first maskTerms) whose left-out part may hold local
+// document d: not read to the end, not reaching d in the part read, and without a bitmap
+// that says d is absent.
+func openLists(d uint16, mask []uint32, dt []dterm) uint32 {
 	m := mask[d]
-	ub := acc[d]
-	for j := range dt {
+	open := uint32(0)
+	for j := range dt[:min(len(dt), maskTerms)] {
 		t := &dt[j]
-		if t.cut != 0 && (j >= maskTerms || m&(1<<j) == 0) && (t.l.bits == nil || t.l.bits[d>>6]&(1<<(d&63)) != 0) {
-			ub += t.cut
+		if t.cut != 0 && m&(1<<j) == 0 && (t.bits == nil || t.bits[d>>6]&(1<<(d&63)) != 0) {
+			open |= 1 << j
 		}
+	}
+	return open
+}
+
+// openBound returns the most a document with the open lists open can still gain: their
+// left-out parts and those of every list past the first maskTerms.
+func openBound(open uint32, dt []dterm) float32 {
+	ub := float32(0)
+	for open != 0 {
+		j := bits.TrailingZeros32(open)
+		ub += dt[j].cut
+		open &= open - 1
+	}
+	for j := maskTerms; j < len(dt); j++ {
+		ub += dt[j].cut
 	}
 	return ub
 }
@@ -512,7 +548,7 @@ func (x *Index) memberBits(l *plist) {
 // while the bound can beat the threshold, a candidate some left-out list part may still hold
 // is scored with its whole document; the others' partial scores are final. It returns the
 // candidates finished, their scores in acc, and the number of documents scored whole.
-func (x *Index) resolve(s *scratch, cands []cand, base int, acc []float32, mask []uint32, dt []dterm, slack float32, filter api.Filter) ([]cand, int64) {
+func (x *Index) resolve(s *scratch, cands []cand, base int, acc []float32, mask []uint32, dt []dterm, filter api.Filter) ([]cand, int64) {
 	slices.SortFunc(cands, func(a, b cand) int {
 		switch {
 		case a.ub > b.ub:
@@ -534,7 +570,7 @@ func (x *Index) resolve(s *scratch, cands []cand, base int, acc []float32, mask 
 		if x.state[in] != live {
 			continue
 		}
-		if ub := x.bound(d, acc, mask, dt) + slack; ub > acc[d]+slack {
+		if openBound(c.open, dt) > 0 {
 			acc[d] = x.dotBits(in, s)
 			dots++
 		}
