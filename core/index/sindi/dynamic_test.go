@@ -138,3 +138,57 @@ func TestMemberBits(t *testing.T) {
 	require.Equal(t, float32(0), x.margin(l))
 	require.False(t, math.IsNaN(float64(x.margin(l))))
 }
+
+// TestDynamicPruningConcurrent: pruned searches run beside adds and removes (run with -race);
+// every answer holds live documents only.
+func TestDynamicPruningConcurrent(t *testing.T) {
+	rows, ids := zipfRows(6000, 800, 6)
+	x := newTest(t, `{"window_size":10000,"use_reorder":true}`)
+	half := api.SparseBatch{Offsets: rows.Offsets[:3001], IDs: rows.IDs[:rows.Offsets[3000]], Values: rows.Values[:rows.Offsets[3000]]}
+	_, err := x.AddSparse(half, ids[:3000], nil)
+	require.NoError(t, err)
+	done := make(chan struct{})
+	errs := make(chan error, 4)
+	for g := 0; g < 3; g++ {
+		go func(g int) {
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				if _, err := x.KnnSearchSparse(rows.Row((g*131+i)%6000), 10, &api.SearchOptions{Block: []byte(`{"use_dynamic_pruning":true}`)}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(g)
+	}
+	for i := 3000; i < 6000; i += 100 {
+		part := api.SparseBatch{Offsets: make([]int64, 101), IDs: rows.IDs[rows.Offsets[i]:rows.Offsets[i+100]], Values: rows.Values[rows.Offsets[i]:rows.Offsets[i+100]]}
+		for j := range part.Offsets {
+			part.Offsets[j] = rows.Offsets[i+j] - rows.Offsets[i]
+		}
+		_, err := x.AddSparse(part, ids[i:i+100], nil)
+		require.NoError(t, err)
+		_, err = x.Remove([]int64{ids[i-3000]})
+		require.NoError(t, err)
+	}
+	close(done)
+	for g := 0; g < 3; g++ {
+		require.NoError(t, <-errs)
+	}
+	for qi := 0; qi < 50; qi++ {
+		q := rows.Row(qi * 97)
+		want, err := x.ExactKnnSparse(q, 10, nil)
+		require.NoError(t, err)
+		got, err := x.KnnSearchSparse(q, 10, &api.SearchOptions{Block: []byte(`{"use_dynamic_pruning":true}`)})
+		require.NoError(t, err)
+		require.Len(t, got, len(want))
+		for i := range want {
+			require.InDelta(t, want[i].Distance, got[i].Distance, 1e-4)
+			require.True(t, x.Contains(got[i].ID))
+		}
+	}
+}
