@@ -42,6 +42,13 @@ type dterm struct {
 	lim  int      // the prefix term_prune_ratio and term_retain_threshold allow
 }
 
+// accm is the partial score of a local document and its mask bits (together: one cache line
+// per posting read).
+type accm struct {
+	v float32
+	m uint32
+}
+
 // cand is a candidate of the pruned search: its bound and local document number.
 type cand struct {
 	ub   float32
@@ -53,7 +60,7 @@ type cand struct {
 // in postings read.
 const dotCost = 64
 
-// Bits of scratch.mask, per local document of the current window.
+// Bits of accm.m, per local document of the current window.
 const (
 	maskTerms  = 30      // terms 0..29 (in bound order) have a bit of their own
 	bitReached = 1 << 30 // reached by a term past the first maskTerms
@@ -88,39 +95,39 @@ func (x *Index) prefixAbove(l *plist, v float32, n int) int {
 
 // accumulate adds w times the first n postings of l into acc and marks them in mask with bit;
 // documents reached for the first time go to touched.
-func (x *Index) accumulate(acc []float32, mask []uint32, touched []uint16, l *plist, n int, w float32, bit uint32) []uint16 {
+func (x *Index) accumulate(am []accm, touched []uint16, l *plist, n int, w float32, bit uint32) []uint16 {
 	docs := l.docs[:n]
 	switch x.cfg.Value {
 	case valueSQ8:
 		a, b := w*x.sqMin, w*x.sqScale
 		codes := l.q8[:n]
 		for i, d := range docs {
-			m := mask[d]
-			if m == 0 {
+			p := &am[d]
+			if p.m == 0 {
 				touched = append(touched, d)
 			}
-			mask[d] = m | bit
-			acc[d] += a + b*float32(codes[i])
+			p.m |= bit
+			p.v += a + b*float32(codes[i])
 		}
 	case valueFP16:
 		h := l.f16[:n]
 		for i, d := range docs {
-			m := mask[d]
-			if m == 0 {
+			p := &am[d]
+			if p.m == 0 {
 				touched = append(touched, d)
 			}
-			mask[d] = m | bit
-			acc[d] += w * f16Table[h[i]]
+			p.m |= bit
+			p.v += w * f16Table[h[i]]
 		}
 	default:
 		vals := l.f32[:n]
 		for i, d := range docs {
-			m := mask[d]
-			if m == 0 {
+			p := &am[d]
+			if p.m == 0 {
 				touched = append(touched, d)
 			}
-			mask[d] = m | bit
-			acc[d] += w * vals[i]
+			p.m |= bit
+			p.v += w * vals[i]
 		}
 	}
 	return touched
@@ -150,11 +157,11 @@ func (x *Index) prunedSearch(q api.SparseVector, k, ef int, sp *SearchParams, op
 		defer x.queryBits(q, s)()
 	}
 	W := x.cfg.WindowSize
-	if len(s.mask) < W {
-		s.mask = make([]uint32, W)
+	if len(s.am) < W {
+		s.am = make([]accm, W)
 		s.surv = make([]uint64, (W+63)/64)
 	}
-	acc, mask, surv := s.acc[:W], s.mask[:W], s.surv[:(W+63)/64]
+	am, surv := s.am[:W], s.surv[:(W+63)/64]
 	postings := int64(0)
 	stop := false
 	threshold := func() float32 {
@@ -218,7 +225,7 @@ func (x *Index) prunedSearch(q api.SparseVector, k, ef int, sp *SearchParams, op
 				bit = 1 << j
 			}
 			if n > 0 {
-				touched = x.accumulate(acc, mask, touched, t.l, n, t.w, bit)
+				touched = x.accumulate(am, touched, t.l, n, t.w, bit)
 				postings += int64(n)
 			}
 			t.cut, t.n = 0, n
@@ -228,7 +235,7 @@ func (x *Index) prunedSearch(q api.SparseVector, k, ef int, sp *SearchParams, op
 			cutSum += t.cut
 			if j+1 < len(dt) && filter == nil && n > 0 {
 				// the partial scores are lower bounds: the k-th best lifts the threshold
-				x.raise(s, t.l.docs[:n], acc, mask, base)
+				x.raise(s, t.l.docs[:n], am, base)
 			}
 		}
 		// candidates: every document reached whose bound can beat the threshold; the
@@ -254,11 +261,11 @@ func (x *Index) prunedSearch(q api.SparseVector, k, ef int, sp *SearchParams, op
 			unreached[m] = u
 		}
 		for _, d := range touched {
-			if acc[d]+slack+unreached[mask[d]&(1<<lo-1)] < theta {
+			if am[d].v+slack+unreached[am[d].m&(1<<lo-1)] < theta {
 				continue
 			}
-			open := openLists(d, mask, dt)
-			if ub := acc[d] + slack + openBound(open, dt); ub >= theta {
+			open := openLists(d, am, dt)
+			if ub := am[d].v + slack + openBound(open, dt); ub >= theta {
 				cands = append(cands, cand{ub: ub, doc: d, open: open})
 			}
 		}
@@ -296,20 +303,20 @@ func (x *Index) prunedSearch(q api.SparseVector, k, ef int, sp *SearchParams, op
 				bit = 1 << best
 			}
 			postings += int64(t.lim - t.n)
-			x.complete(acc, mask, surv, t.l, t.n, t.lim, t.w, bit)
+			x.complete(am, surv, t.l, t.n, t.lim, t.w, bit)
 			t.cut, t.n = 0, t.lim
 			for _, c := range cands {
 				surv[c.doc>>6] = 0
 			}
 			if filter == nil {
 				for _, c := range cands {
-					x.offerBound(s, c.doc, acc, mask, base)
+					x.offerBound(s, c.doc, am, base)
 				}
 			}
 			theta = threshold()
 			kept := cands[:0]
 			for _, c := range cands {
-				if ub := acc[c.doc] + slack + openBound(c.open, dt); ub >= theta {
+				if ub := am[c.doc].v + slack + openBound(c.open, dt); ub >= theta {
 					c.ub = ub
 					kept = append(kept, c)
 				}
@@ -318,7 +325,7 @@ func (x *Index) prunedSearch(q api.SparseVector, k, ef int, sp *SearchParams, op
 		}
 		if dots && !stop {
 			var n int64
-			cands, n = x.resolve(s, cands, base, acc, mask, dt, filter)
+			cands, n = x.resolve(s, cands, base, am, dt, filter)
 			postings += n
 		}
 		// the window's entries of the heap were lower bounds: put the final scores in
@@ -328,7 +335,7 @@ func (x *Index) prunedSearch(q api.SparseVector, k, ef int, sp *SearchParams, op
 			if int(it.ID) < base {
 				keep = append(keep, it)
 			} else {
-				mask[int(it.ID)-base] &^= bitHeap
+				am[int(it.ID)-base].m &^= bitHeap
 			}
 		}
 		h.Reset(max(ef, k))
@@ -336,7 +343,7 @@ func (x *Index) prunedSearch(q api.SparseVector, k, ef int, sp *SearchParams, op
 			h.Push(it.Dist, it.ID)
 		}
 		for _, c := range cands {
-			v := acc[c.doc]
+			v := am[c.doc].v
 			if h.Full() && -v >= h.Top().Dist {
 				continue
 			}
@@ -358,7 +365,7 @@ func (x *Index) prunedSearch(q api.SparseVector, k, ef int, sp *SearchParams, op
 		}
 		s.cands = cands
 		for _, d := range touched {
-			acc[d], mask[d] = 0, 0
+			am[d].v, am[d].m = 0, 0
 		}
 		s.touched = touched
 		if stats != nil {
@@ -374,8 +381,8 @@ func (x *Index) prunedSearch(q api.SparseVector, k, ef int, sp *SearchParams, op
 // openLists returns the lists (of the first maskTerms) whose left-out part may hold local
 // document d: not read to the end, not reaching d in the part read, and without a bitmap
 // that says d is absent.
-func openLists(d uint16, mask []uint32, dt []dterm) uint32 {
-	m := mask[d]
+func openLists(d uint16, am []accm, dt []dterm) uint32 {
+	m := am[d].m
 	open := uint32(0)
 	for j := range dt[:min(len(dt), maskTerms)] {
 		t := &dt[j]
@@ -402,7 +409,7 @@ func openBound(open uint32, dt []dterm) float32 {
 }
 
 // complete adds w times the postings [from, to) of l whose documents are in surv into acc.
-func (x *Index) complete(acc []float32, mask []uint32, surv []uint64, l *plist, from, to int, w float32, bit uint32) {
+func (x *Index) complete(am []accm, surv []uint64, l *plist, from, to int, w float32, bit uint32) {
 	docs := l.docs[from:to]
 	switch x.cfg.Value {
 	case valueSQ8:
@@ -410,43 +417,46 @@ func (x *Index) complete(acc []float32, mask []uint32, surv []uint64, l *plist, 
 		codes := l.q8[from:to]
 		for i, d := range docs {
 			if surv[d>>6]&(1<<(d&63)) != 0 {
-				acc[d] += a + b*float32(codes[i])
-				mask[d] |= bit
+				p := &am[d]
+				p.v += a + b*float32(codes[i])
+				p.m |= bit
 			}
 		}
 	case valueFP16:
 		h := l.f16[from:to]
 		for i, d := range docs {
 			if surv[d>>6]&(1<<(d&63)) != 0 {
-				acc[d] += w * f16Table[h[i]]
-				mask[d] |= bit
+				p := &am[d]
+				p.v += w * f16Table[h[i]]
+				p.m |= bit
 			}
 		}
 	default:
 		vals := l.f32[from:to]
 		for i, d := range docs {
 			if surv[d>>6]&(1<<(d&63)) != 0 {
-				acc[d] += w * vals[i]
-				mask[d] |= bit
+				p := &am[d]
+				p.v += w * vals[i]
+				p.m |= bit
 			}
 		}
 	}
 }
 
 // raise offers the partial scores of docs (lower bounds of their scores) to the heap.
-func (x *Index) raise(s *scratch, docs []uint16, acc []float32, mask []uint32, base int) {
+func (x *Index) raise(s *scratch, docs []uint16, am []accm, base int) {
 	for _, d := range docs {
-		x.offerBound(s, d, acc, mask, base)
+		x.offerBound(s, d, am, base)
 	}
 }
 
 // offerBound puts local document d's partial score into the heap when it is live, beats the
 // heap's worst and is not in it yet (an entry of the current window is a lower bound that
 // the end of the window replaces by the final score).
-func (x *Index) offerBound(s *scratch, d uint16, acc []float32, mask []uint32, base int) {
+func (x *Index) offerBound(s *scratch, d uint16, am []accm, base int) {
 	h := &s.heap
-	v := acc[d]
-	if mask[d]&bitHeap != 0 || (h.Full() && -v >= h.Top().Dist) {
+	v := am[d].v
+	if am[d].m&bitHeap != 0 || (h.Full() && -v >= h.Top().Dist) {
 		return
 	}
 	in := uint32(base + int(d))
@@ -455,11 +465,11 @@ func (x *Index) offerBound(s *scratch, d uint16, acc []float32, mask []uint32, b
 	}
 	if h.Full() {
 		if out := int(h.Top().ID) - base; out >= 0 {
-			mask[out] &^= bitHeap
+			am[out].m &^= bitHeap
 		}
 	}
 	h.Push(-v, in)
-	mask[d] |= bitHeap
+	am[d].m |= bitHeap
 }
 
 // neighbors returns items as labelled neighbours, their distances shifted by add.
@@ -548,7 +558,7 @@ func (x *Index) memberBits(l *plist) {
 // while the bound can beat the threshold, a candidate some left-out list part may still hold
 // is scored with its whole document; the others' partial scores are final. It returns the
 // candidates finished, their scores in acc, and the number of documents scored whole.
-func (x *Index) resolve(s *scratch, cands []cand, base int, acc []float32, mask []uint32, dt []dterm, filter api.Filter) ([]cand, int64) {
+func (x *Index) resolve(s *scratch, cands []cand, base int, am []accm, dt []dterm, filter api.Filter) ([]cand, int64) {
 	slices.SortFunc(cands, func(a, b cand) int {
 		switch {
 		case a.ub > b.ub:
@@ -571,12 +581,12 @@ func (x *Index) resolve(s *scratch, cands []cand, base int, acc []float32, mask 
 			continue
 		}
 		if openBound(c.open, dt) > 0 {
-			acc[d] = x.dotBits(in, s)
+			am[d].v = x.dotBits(in, s)
 			dots++
 		}
 		out = append(out, c)
 		if filter == nil {
-			x.offerBound(s, d, acc, mask, base)
+			x.offerBound(s, d, am, base)
 		}
 	}
 	return out, dots

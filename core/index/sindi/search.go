@@ -24,7 +24,7 @@ type scratch struct {
 	qd    []float32 // rerank: query weight by term slot, zero elsewhere
 	// use_dynamic_pruning (dynamic.go)
 	qbits   []uint64 // bit per term slot of the query
-	mask    []uint32 // per local document: the terms that reached it, bitScored
+	am      []accm   // per local document: the partial score and the terms that reached it
 	surv    []uint64 // bit per local document: the candidates a left-out list part completes
 	touched []uint16 // the local documents reached in the current window
 	dterms  []dterm
