@@ -2,7 +2,8 @@
 # Translation-en lists, fetched by apt-get update when missing; nothing else is downloaded),
 # queries from held-out packages' summaries, exact ground truth by sparse brute force (an
 # inverted-index scan); prints recall@10 and single-thread QPS against the brute force.
-# BENCH_SPARSE_FLAGS passes more flags, e.g. -queries 2000 -rounds 5.
+# BENCH_SPARSE_FLAGS passes more flags, e.g. -queries 2000 -rounds 5, -builds fp32,sq8+reorder,
+# -searches '{"sindi":{}};{"sindi":{"use_dynamic_pruning":true}}', -cpuprofile FILE.
 BENCH_TARGETS += bench-sparse
 
 .PHONY: bench-sparse bench-sparse-sindi

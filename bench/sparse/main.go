@@ -28,6 +28,7 @@ func main() {
 	k := flag.Int("k", 10, "neighbours per query")
 	rounds := flag.Int("rounds", 3, "timed rounds per configuration (the best is kept)")
 	only := flag.String("builds", "", "comma-separated build names to run (default: all)")
+	searchList := flag.String("searches", "", "semicolon-separated search parameter blocks to run instead of the default list")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the sindi searches to this file")
 	flag.Parse()
 	if *profile != "" {
@@ -46,6 +47,9 @@ func main() {
 		}
 	}
 	onlyBuilds = *only
+	if *searchList != "" {
+		onlySearches = strings.Split(*searchList, ";")
+	}
 	if err := run(*dir, *nq, *k, *rounds); err != nil {
 		profiling(false)
 		fmt.Fprintln(os.Stderr, "bench/sparse:", err)
@@ -108,6 +112,9 @@ func threadCPU() time.Duration {
 
 // onlyBuilds limits the builds run (-builds).
 var onlyBuilds string
+
+// onlySearches replaces the searches run (-searches).
+var onlySearches []string
 
 // profiling starts and stops the CPU profile around the sindi searches (-cpuprofile).
 var profiling = func(bool) {}
@@ -177,12 +184,16 @@ func run(dir string, nq, k, rounds int) error {
 	}
 	searches := []string{
 		`{"sindi":{}}`,
+		`{"sindi":{"use_dynamic_pruning":true}}`,
 		`{"sindi":{"n_candidate":100,"term_retain_threshold":4000}}`,
 		`{"sindi":{"n_candidate":100,"term_retain_threshold":2000}}`,
 		`{"sindi":{"n_candidate":200,"term_retain_threshold":1000}}`,
 		`{"sindi":{"n_candidate":200,"term_retain_threshold":500}}`,
 		`{"sindi":{"n_candidate":100,"term_prune_ratio":0.5}}`,
 		`{"sindi":{"n_candidate":100,"query_prune_ratio":0.3,"term_retain_threshold":2000}}`,
+	}
+	if onlySearches != nil {
+		searches = onlySearches
 	}
 	fmt.Printf("%-18s %-78s %9s %9s %8s\n", "build", "search", "recall@10", "QPS", "vs bf")
 	type best struct {
@@ -206,7 +217,7 @@ func run(dir string, nq, k, rounds int) error {
 		}
 		fmt.Printf("%-18s built in %.2fs, %.1f MB\n", b.name, time.Since(start).Seconds(), float64(x.GetMemoryUsage())/1e6)
 		for _, s := range searches {
-			if b.name == "fp32" && s != searches[0] {
+			if b.name == "fp32" && s != searches[0] && s != searches[1] && onlySearches == nil {
 				continue
 			}
 			recall, qps, err := ev.measure(x, k, s, rounds)

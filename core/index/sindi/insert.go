@@ -150,6 +150,7 @@ func (x *Index) AddSparse(rows api.SparseBatch, ids []int64, onInsert api.Insert
 	for k := range touched {
 		l := &x.windows[k[0]].lists[k[1]]
 		sort.Sort(byValue{l, x})
+		x.memberBits(l)
 	}
 	if n > 0 {
 		x.built = true
@@ -382,7 +383,9 @@ func (x *Index) UpdateSparse(label int64, v api.SparseVector, force bool) error 
 		x.fwd.append(v, x.slotsOf(v.IDs))
 	}
 	for k := range touched {
-		sort.Sort(byValue{&x.windows[k[0]].lists[k[1]], x})
+		l := &x.windows[k[0]].lists[k[1]]
+		sort.Sort(byValue{l, x})
+		x.memberBits(l)
 	}
 	return nil
 }

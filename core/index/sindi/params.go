@@ -165,6 +165,14 @@ type SearchParams struct {
 	// FilterCallbackLimit caps the filter calls of one search (0: none); the search then
 	// returns what it has.
 	FilterCallbackLimit int64 `json:"filter_callback_limit"`
+	// UseDynamicPruning (an extension of this library; default false) makes a knn search
+	// return the exact top k of the stored postings (with use_reorder, fp32 postings and no
+	// doc pruning: of the whole documents) while reading only the parts of the posting lists
+	// that can still change it (dynamic.go). query_prune_ratio, term_prune_ratio and
+	// term_retain_threshold still cut what is read (and make the answer approximate);
+	// n_candidate sizes the heap rescored with the whole documents when the postings are
+	// quantized or pruned. Range searches ignore it.
+	UseDynamicPruning bool `json:"use_dynamic_pruning"`
 	// UseTermListsHeapInsert is VSAG's legacy key, accepted and ignored.
 	UseTermListsHeapInsert *bool `json:"use_term_lists_heap_insert"`
 }

@@ -267,6 +267,7 @@ func (x *Index) decode(d *dec, inf info) error {
 					l.f32[i] = d.f32()
 				}
 			}
+			x.memberBits(l)
 		}
 		x.windows = append(x.windows, w)
 	}

@@ -22,6 +22,14 @@ type scratch struct {
 	items []topk.Item
 	pos   []int     // query term -> length of the scanned prefix in the current window
 	qd    []float32 // rerank: query weight by term slot, zero elsewhere
+	// use_dynamic_pruning (dynamic.go)
+	qbits   []uint64 // bit per term slot of the query
+	am      []accm   // per local document: the partial score and the terms that reached it
+	surv    []uint64 // bit per local document: the candidates a left-out list part completes
+	touched []uint16 // the local documents reached in the current window
+	dterms  []dterm
+	cands   []cand
+	sel     topk.MaxHeap
 }
 
 // denseQuery writes q's weights into s.qd by slot (terms without a slot score nothing) and
@@ -249,8 +257,13 @@ func (x *Index) KnnSearchSparse(q api.SparseVector, k int, opts *api.SearchOptio
 		return nil, err
 	}
 	ef := max(int(sp.NCandidate), k)
-	s.heap.Reset(ef)
-	x.scan(s, sp, opts, &s.heap, nil)
+	if !sp.UseDynamicPruning || !x.prunedSearch(q, k, ef, sp, opts, s) {
+		s.heap.Reset(ef)
+		x.scan(s, sp, opts, &s.heap, nil)
+	} else if x.fwd == nil || x.exactPostings() {
+		items := s.heap.Sorted()
+		return x.neighbors(items[:min(k, len(items))], 1), nil
+	}
 	var items []topk.Item
 	if x.fwd != nil {
 		cands := s.heap.Items()

@@ -35,6 +35,9 @@ type plist struct {
 	f32  []float32
 	f16  []uint16
 	q8   []uint8
+	// bits marks the list's documents, for long lists only (see memberBits): the test of
+	// use_dynamic_pruning that a document does not hold the term
+	bits []uint64
 }
 
 // window holds the posting lists of window_size consecutive inner ids.
@@ -116,6 +119,12 @@ func (x *Index) Features() api.FeatureSet {
 	}
 	return s
 }
+
+// BuildOnly reports whether only the first add (the build) is accepted: with immutable, the
+// compact read-only runtime refuses later adds (and updates of a vector), so core leaves
+// SUPPORT_ADD_AFTER_BUILD off. Removing and relabelling stay: like VSAG's, they only mark the
+// label table, which the immutable runtime keeps.
+func (x *Index) BuildOnly() bool { return x.cfg.Immutable }
 
 var errDense = api.Errorf(api.InvalidArgument, "sindi takes sparse rows (dtype sparse), not dense vectors")
 
@@ -250,7 +259,7 @@ func (x *Index) MemoryUsage() int64 {
 		m += int64(cap(w.at))*4 + int64(cap(w.lists))*96 + int64(cap(w.terms))*4
 		for i := range w.lists {
 			l := &w.lists[i]
-			m += int64(cap(l.docs))*2 + int64(cap(l.f32))*4 + int64(cap(l.f16))*2 + int64(cap(l.q8))
+			m += int64(cap(l.docs))*2 + int64(cap(l.f32))*4 + int64(cap(l.f16))*2 + int64(cap(l.q8)) + int64(cap(l.bits))*8
 		}
 	}
 	if x.fwd != nil {

@@ -59,6 +59,8 @@ func TestParseSearch(t *testing.T) {
 		`{"filter_callback_limit":5}`:         true,
 		`{"use_term_lists_heap_insert":1}`:    false,
 		`{"use_term_lists_heap_insert":true}`: true,
+		`{"use_dynamic_pruning":true}`:        true,
+		`{"use_dynamic_pruning":1}`:           false,
 	} {
 		_, err := parseSearch([]byte(js))
 		require.Equal(t, ok, err == nil, js)
