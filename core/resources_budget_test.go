@@ -1,0 +1,92 @@
+package core
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/govsag/vsag/core/api"
+)
+
+// budgetCases are the index types whose whole memory (trees and graphs, both lazy phases) is
+// charged besides their code stores.
+var budgetCases = []struct {
+	name, typ, create, search string
+	paths                     bool
+}{
+	{"pyramid", "pyramid", `{"dtype":"float32","metric_type":"l2","dim":32,"index_param":{"base_quantization_type":"fp32","max_degree":16,"ef_construction":60,"index_min_size":50}}`, `{"pyramid":{"ef_search":60}}`, true},
+	{"lazy_hgraph-flat", "lazy_hgraph", `{"dtype":"float32","metric_type":"l2","dim":32,"lazy_hgraph":{"transition_threshold":1000000,"hgraph":{"max_degree":16,"ef_construction":60}}}`, `{"hgraph":{"ef_search":60}}`, false},
+	{"lazy_hgraph-graph", "lazy_hgraph", `{"dtype":"float32","metric_type":"l2","dim":32,"lazy_hgraph":{"transition_threshold":200,"hgraph":{"max_degree":16,"ef_construction":60}}}`, `{"hgraph":{"ef_search":60}}`, false},
+}
+
+func budgetData(n int, seed uint64, first int64, paths bool) *Dataset {
+	ds := resData(n, seed, first)
+	if paths {
+		ds.Paths = make([]string, n)
+		for i := range ds.Paths {
+			ds.Paths[i] = fmt.Sprintf("t%d/s%d", (int(first)+i)%4, (int(first)+i)%3)
+		}
+	}
+	return ds
+}
+
+// TestBudgetCoversTreesAndPhases: a build larger than the budget is NO_ENOUGH_MEMORY and stores
+// nothing; filled batch by batch, the index stops at its budget with whole batches refused
+// (also a batch of several append chunks), its charge covers its memory usage, and it answers.
+func TestBudgetCoversTreesAndPhases(t *testing.T) {
+	for _, tc := range budgetCases {
+		t.Run(tc.name, func(t *testing.T) {
+			idx, err := CreateIndex(tc.typ, tc.create)
+			require.NoError(t, err)
+			const budget = 600 << 10
+			require.NoError(t, idx.SetMemoryBudget(budget))
+			_, err = idx.Build(budgetData(5000, 1, 0, tc.paths))
+			require.Equal(t, api.NoEnoughMemory, api.CodeOf(err), "build over the budget: %v", err)
+			require.Zero(t, idx.GetNumElements())
+			require.LessOrEqual(t, idx.BudgetedMemory(), int64(budget))
+
+			held := int64(0)
+			var refused error
+			for b := 0; b < 60 && refused == nil; b++ {
+				ds := budgetData(400, uint64(b+2), int64(b)*400, tc.paths)
+				if b == 0 {
+					_, refused = idx.Build(ds)
+				} else {
+					_, refused = idx.Add(ds)
+				}
+				if refused == nil {
+					held += 400
+				}
+				waitConversion(idx)
+				require.LessOrEqual(t, idx.BudgetedMemory(), int64(budget))
+			}
+			require.Error(t, refused, "the budget never refused a batch")
+			require.Equal(t, api.NoEnoughMemory, api.CodeOf(refused), refused.Error())
+			require.Equal(t, held, idx.GetNumElements(), "a refused batch left rows behind")
+			require.Greater(t, held, int64(400))
+			// a batch of several append chunks is refused whole too
+			_, err = idx.Add(budgetData(3000, 77, 1<<30, tc.paths))
+			require.Equal(t, api.NoEnoughMemory, api.CodeOf(err))
+			require.Equal(t, held, idx.GetNumElements())
+			// the charge covers the index's own account of its memory (less fixed overheads)
+			require.GreaterOrEqual(t, idx.BudgetedMemory(), idx.GetMemoryUsage()-64<<10,
+				"charged %d, memory usage %d", idx.BudgetedMemory(), idx.GetMemoryUsage())
+			q := budgetData(1, 99, 0, false)
+			res, err := idx.KnnSearch(q, 10, tc.search, nil)
+			require.NoError(t, err)
+			require.Len(t, res.IDs, 10)
+			require.NoError(t, idx.SetMemoryBudget(0))
+			_, err = idx.Add(budgetData(400, 1000, 1<<40, tc.paths))
+			require.NoError(t, err)
+			require.Equal(t, held+400, idx.GetNumElements())
+		})
+	}
+}
+
+// waitConversion waits for a lazy_hgraph's background conversion, if one runs.
+func waitConversion(idx *Index) {
+	if w, ok := idx.eng().(interface{ WaitConversion() error }); ok {
+		_ = w.WaitConversion()
+	}
+}
