@@ -1,6 +1,9 @@
 package core
 
 import (
+	"sync/atomic"
+	"unsafe"
+
 	"fmt"
 	"testing"
 
@@ -88,5 +91,55 @@ func TestBudgetCoversTreesAndPhases(t *testing.T) {
 func waitConversion(idx *Index) {
 	if w, ok := idx.eng().(interface{ WaitConversion() error }); ok {
 		_ = w.WaitConversion()
+	}
+}
+
+// refusingAllocator is an mmap allocator that returns no memory once off is set.
+type refusingAllocator struct {
+	mmapAllocator
+	off atomic.Bool
+}
+
+func (r *refusingAllocator) Allocate(size uint64) unsafe.Pointer {
+	if r.off.Load() {
+		return nil
+	}
+	return r.mmapAllocator.Allocate(size)
+}
+
+func (r *refusingAllocator) Reallocate(p unsafe.Pointer, size uint64) unsafe.Pointer {
+	if r.off.Load() {
+		return nil
+	}
+	return r.mmapAllocator.Reallocate(p, size)
+}
+
+// TestAllocatorRefusalIsNoEnoughMemory: an allocator that returns no memory fails the write
+// that needed it with NO_ENOUGH_MEMORY (not an internal error), the index keeps its rows and
+// answers, and takes the batch once the allocator serves again.
+func TestAllocatorRefusalIsNoEnoughMemory(t *testing.T) {
+	for _, tc := range resIndexes {
+		if tc.name == "ivf" { // ivf keeps its codes in bucket lists, not in allocator slabs
+			continue
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			a := &refusingAllocator{mmapAllocator: mmapAllocator{blocks: map[uintptr][]byte{}}}
+			idx, err := CreateIndex(resIndexType(tc.name), tc.create)
+			require.NoError(t, err)
+			idx.SetAllocator(a)
+			_, err = idx.Build(resData(500, 1, 0))
+			require.NoError(t, err)
+			a.off.Store(true)
+			_, err = idx.Add(resData(5000, 2, 500))
+			require.Equal(t, api.NoEnoughMemory, api.CodeOf(err), "%v", err)
+			require.Equal(t, int64(500), idx.GetNumElements())
+			res, err := idx.KnnSearch(resData(1, 9, 0), 5, tc.search, nil)
+			require.NoError(t, err)
+			require.Len(t, res.IDs, 5)
+			a.off.Store(false)
+			_, err = idx.Add(resData(5000, 2, 500))
+			require.NoError(t, err)
+			require.Equal(t, int64(5500), idx.GetNumElements())
+		})
 	}
 }

@@ -90,3 +90,33 @@ func (x *Index) chargeSide() {
 		x.side.Set(x.sideMemory())
 	}
 }
+
+// complete reports whether pregrow made a copy of every code store; when the account's
+// allocator refused one, it frees the copies made and reports false (the insert then grows, or
+// refuses with NO_ENOUGH_MEMORY, under the exclusive lock).
+func (gs *grownStores) complete(x *Index) bool {
+	if gs.base != nil && (x.preciseCodes == nil || gs.precise != nil) && (x.raw == nil || gs.raw != nil) {
+		return true
+	}
+	for _, p := range [][2]*store.Codes{{x.baseCodes, gs.base}, {x.preciseCodes, gs.precise}, {x.raw, gs.raw}} {
+		if p[1] != nil && p[1] != p[0] {
+			p[1].Release()
+		}
+	}
+	return false
+}
+
+// tryReserve is reserve returning NO_ENOUGH_MEMORY when the account's allocator refuses a code
+// store's slab: the stores grown before it keep their larger slabs and every row; the graph is
+// grown only once every store was. The caller holds the exclusive lock.
+func (x *Index) tryReserve(n int) error {
+	for _, c := range []*store.Codes{x.baseCodes, x.preciseCodes, x.raw} {
+		if c != nil {
+			if err := c.TryReserve(n); err != nil {
+				return err
+			}
+		}
+	}
+	x.reserve(n) // the code stores hold n rows already: only the primary codes and the graph grow
+	return nil
+}

@@ -515,8 +515,9 @@ func (x *Index) growFor(total int) error {
 	var err error
 	for _, n := range tries {
 		if err = x.checkGrow(n, per, "hgraph: growing to "+strconv.Itoa(n)+" nodes"); err == nil {
-			x.reserve(n)
-			return x.storeErr()
+			if err = x.tryReserve(n); err == nil {
+				return x.storeErr()
+			}
 		}
 	}
 	return err
@@ -559,6 +560,9 @@ func (x *Index) pregrow(n int) *grownStores {
 	}
 	if x.primCodes != nil {
 		gs.prim = x.primCodes.grown(rows)
+	}
+	if !gs.complete(x) {
+		return nil
 	}
 	return gs
 }
