@@ -56,7 +56,7 @@ type Index struct {
 	q      quant.Quantizer
 	codes  *store.Codes
 	labels *store.Labels
-	pool   sync.Pool // quant.Computer
+	pool   sync.Pool      // quant.Computer
 	side   *alloc.Tracker // the label table's charge (nil: no account handed); see account.go
 }
 
