@@ -18,7 +18,8 @@ type resources struct {
 	mu       sync.Mutex // guards acct's creation and its hand-over to a new engine
 	acct     *alloc.Account
 	progress atomic.Pointer[ProgressFunc]
-	engProg  sync.Mutex // held by the operation whose progress the engine reports
+	engProg  sync.Mutex     // held by the operation whose progress the engine reports
+	extra    *alloc.Tracker // the extra info's charge to acct (nil until a write with extra info)
 }
 
 // account returns the index's memory account, creating it (a child of the global account) and
@@ -352,4 +353,38 @@ func (x *Index) trainProgress(n int) (func(error), error) {
 		}
 		p.finish(err)
 	}, nil
+}
+
+// extraRowBytes is what the extra info of one row takes besides its bytes: its entry in the
+// label -> row map (extraInfos.memory counts the same).
+const extraRowBytes = 48
+
+// reserveExtra checks the extra info of n more rows (extra_info_size bytes and a map entry
+// each) against the index's budget, before anything is stored, and holds that much of it for
+// the write; the returned function, called when the write ends, charges what the extra info
+// holds then instead. It returns NO_ENOUGH_MEMORY when the rows do not fit. Indexes without
+// extra info reserve nothing.
+func (x *Index) reserveExtra(what string, n int) (func(), error) {
+	if x.extra == nil || n == 0 {
+		return func() {}, nil
+	}
+	a := x.account()
+	need := alloc.Mul(int64(n), int64(x.extra.size+extraRowBytes))
+	if err := a.Check(need, x.name+": "+what+": the extra info of "+strconv.Itoa(n)+" vectors"); err != nil {
+		return nil, err
+	}
+	t := x.extraCharge(a)
+	t.Add(need)
+	return func() { t.Set(x.extra.memory()) }, nil
+}
+
+// extraCharge returns the tracker charging the index's extra info to a, made on first use.
+func (x *Index) extraCharge(a *alloc.Account) *alloc.Tracker {
+	x.res.mu.Lock()
+	defer x.res.mu.Unlock()
+	if x.res.extra == nil {
+		x.res.extra = alloc.NewTracker(a)
+		x.res.extra.Set(x.extra.memory())
+	}
+	return x.res.extra
 }

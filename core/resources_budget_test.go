@@ -143,3 +143,41 @@ func TestAllocatorRefusalIsNoEnoughMemory(t *testing.T) {
 		})
 	}
 }
+
+// TestBudgetCoversExtraInfo: the extra info of the rows is charged to the budget and a batch
+// whose extra info does not fit is refused whole, with nothing stored.
+func TestBudgetCoversExtraInfo(t *testing.T) {
+	const size = 2048
+	idx, err := CreateIndex("hgraph", fmt.Sprintf(`{"dtype":"float32","metric_type":"l2","dim":32,"extra_info_size":%d,"index_param":{"base_quantization_type":"fp32","max_degree":16,"ef_construction":60}}`, size))
+	require.NoError(t, err)
+	const budget = 2 << 20
+	require.NoError(t, idx.SetMemoryBudget(budget))
+	batch := func(b int) *Dataset {
+		ds := resData(200, uint64(b), int64(b)*200)
+		ds.ExtraInfos = make([]byte, 200*size)
+		for i := range ds.ExtraInfos {
+			ds.ExtraInfos[i] = byte(b)
+		}
+		return ds
+	}
+	held := int64(0)
+	var refused error
+	for b := 0; b < 50 && refused == nil; b++ {
+		if b == 0 {
+			_, refused = idx.Build(batch(b))
+		} else {
+			_, refused = idx.Add(batch(b))
+		}
+		if refused == nil {
+			held += 200
+			require.GreaterOrEqual(t, idx.BudgetedMemory(), held*size, "the extra info is charged")
+		}
+		require.LessOrEqual(t, idx.BudgetedMemory(), int64(budget))
+	}
+	require.Equal(t, api.NoEnoughMemory, api.CodeOf(refused), "%v", refused)
+	require.Equal(t, held, idx.GetNumElements())
+	require.Less(t, held, int64(budget/size), "the extra info alone would not fit in more")
+	got, err := idx.GetExtraInfoByIDs([]int64{held - 1})
+	require.NoError(t, err)
+	require.Equal(t, byte((held-1)/200), got[0])
+}
