@@ -115,7 +115,22 @@ func goMemory() int64 {
 
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
+// warmUp builds and searches a small index and drops it, so the library's code is paged in
+// and the runtime's pools are made before the baseline is taken.
+func warmUp(data []float32, dim int, create string) {
+	w, err := core.CreateIndex("hgraph", create)
+	check(err)
+	m := min(2000, len(data)/dim)
+	_, err = w.Build(&core.Dataset{NumElements: m, Dim: dim, IDs: ids(0, m), Float32: data[:m*dim]})
+	check(err)
+	for q := 0; q < 200; q++ {
+		_, err = w.Search(data[q*dim:(q+1)*dim], 10, `{"hgraph":{"ef_search":100}}`, nil)
+		check(err)
+	}
+}
+
 func budget(data []float32, n, dim int, create string, frac float64, useMmap bool) {
+	warmUp(data, dim, create)
 	idx, err := core.CreateIndex("hgraph", create)
 	check(err)
 	est := idx.EstimateMemory(uint64(n))
@@ -125,11 +140,12 @@ func budget(data []float32, n, dim int, create string, frac float64, useMmap boo
 	if useMmap {
 		idx.SetAllocator(mm)
 	}
-	// the baseline: resident memory with the data set generated and the empty index made,
-	// after a collection returned the free heap to the system; growth is measured from it
+	// the baseline: resident memory with the data set generated, the library warmed up on a
+	// small index since dropped, and the empty index made, after a collection returned the free
+	// heap to the system; growth is measured from it
 	base := settle()
 	goBase := goMemory()
-	fmt.Printf("baseline RSS %s (the Go runtime, the binary, the %s data set)\n", mib(base), mib(int64(len(data))*4))
+	fmt.Printf("baseline RSS %s (the Go runtime, the binary warmed up, the %s data set)\n", mib(base), mib(int64(len(data))*4))
 	fmt.Printf("estimated memory for %d x %d: %s; budget %s (%.0f%%); allocator: %s\n", n, dim, mib(int64(est)), mib(limit), frac*100, map[bool]string{false: "Go", true: "mmap"}[useMmap])
 	const batch = 10000
 	held, refusedAt := 0, -1
