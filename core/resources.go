@@ -63,7 +63,9 @@ func (x *Index) shareAccount(dst *Index) {
 }
 
 // SetMemoryBudget limits the bytes of the index's large slabs (code stores, graph adjacency,
-// bucket lists) to n (0: no limit of its own; the global budget still applies). A build, add,
+// bucket lists) and, for the engines that charge them, of what grows with the index besides
+// (labels, route layers, trees, extra info, the scratch of concurrent searches) to n (0: no
+// limit of its own; the global budget still applies). A build, add,
 // merge or load that would grow them beyond it fails with NO_ENOUGH_MEMORY before any row is
 // stored, and the index is left as it was. Negative n is INVALID_ARGUMENT.
 func (x *Index) SetMemoryBudget(n int64) error {
