@@ -188,3 +188,35 @@ def test_counting_allocator_bad_limit(bad):
     a = pyvsag.CountingAllocator()
     with pytest.raises(pyvsag.InvalidArgumentError):
         a.limit = bad
+
+
+def test_python_allocator_under_concurrent_writers():
+    """Writers on several Python threads, each index allocating through Python callbacks from
+    the library's threads, while the main thread keeps the GIL busy: every write completes."""
+    allocs = [MallocAllocator() for _ in range(3)]
+    indexes = []
+    for a in allocs:
+        index = pyvsag.Index("hgraph", HG)
+        index.set_allocator(a)
+        indexes.append(index)
+    errors = []
+
+    def write(i):
+        try:
+            for b in range(4):
+                indexes[i].add(data(1500, 10 * i + b), np.arange(b * 1500, (b + 1) * 1500))
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    spins = 0
+    while any(t.is_alive() for t in threads):
+        spins += sum(range(1000))  # pure Python work holding the GIL between switches
+        for t in threads:
+            t.join(0.001)
+    assert not errors
+    for index, a in zip(indexes, allocs):
+        assert index.get_num_elements() == 6000
+        assert a.live() >= 6000 * DIM * 4
