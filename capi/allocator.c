@@ -38,10 +38,11 @@ static int take(struct counting* c, uint64_t n) {
 
 static void* counting_allocate(uint64_t size, void* user) {
     struct counting* c = user;
-    if (size > UINT64_MAX - HDR || size + HDR > (uint64_t)SIZE_MAX || !take(c, size)) {
-        if (size > UINT64_MAX - HDR || size + HDR > (uint64_t)SIZE_MAX) atomic_fetch_add(&c->failures, 1);
+    if (size > UINT64_MAX - HDR || size + HDR > (uint64_t)SIZE_MAX) {
+        atomic_fetch_add(&c->failures, 1);
         return NULL;
     }
+    if (!take(c, size)) return NULL; /* take counted the failure */
     unsigned char* b = malloc((size_t)(size + HDR));
     if (b == NULL) {
         atomic_fetch_sub(&c->in_use, size);
