@@ -244,6 +244,11 @@ func (x *Index) insert(ds *Dataset, what string) (_ []int64, err error) {
 	}
 	hook := x.insertHook(ds, sets)
 	defer x.writing()()
+	release, err := x.reserveExtra(what, n)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	eng := x.eng()
 	hook, end, err := x.startInsert(what, n, hook, eng)
 	if err != nil {

@@ -18,7 +18,8 @@ type resources struct {
 	mu       sync.Mutex // guards acct's creation and its hand-over to a new engine
 	acct     *alloc.Account
 	progress atomic.Pointer[ProgressFunc]
-	engProg  sync.Mutex // held by the operation whose progress the engine reports
+	engProg  sync.Mutex     // held by the operation whose progress the engine reports
+	extra    *alloc.Tracker // the extra info's charge to acct (nil until a write with extra info)
 }
 
 // account returns the index's memory account, creating it (a child of the global account) and
@@ -62,7 +63,9 @@ func (x *Index) shareAccount(dst *Index) {
 }
 
 // SetMemoryBudget limits the bytes of the index's large slabs (code stores, graph adjacency,
-// bucket lists) to n (0: no limit of its own; the global budget still applies). A build, add,
+// bucket lists) and, for the engines that charge them, of what grows with the index besides
+// (labels, route layers, trees, extra info, the scratch of concurrent searches) to n (0: no
+// limit of its own; the global budget still applies). A build, add,
 // merge or load that would grow them beyond it fails with NO_ENOUGH_MEMORY before any row is
 // stored, and the index is left as it was. Negative n is INVALID_ARGUMENT.
 func (x *Index) SetMemoryBudget(n int64) error {
@@ -352,4 +355,38 @@ func (x *Index) trainProgress(n int) (func(error), error) {
 		}
 		p.finish(err)
 	}, nil
+}
+
+// extraRowBytes is what the extra info of one row takes besides its bytes: its entry in the
+// label -> row map (extraInfos.memory counts the same).
+const extraRowBytes = 48
+
+// reserveExtra checks the extra info of n more rows (extra_info_size bytes and a map entry
+// each) against the index's budget, before anything is stored, and holds that much of it for
+// the write; the returned function, called when the write ends, charges what the extra info
+// holds then instead. It returns NO_ENOUGH_MEMORY when the rows do not fit. Indexes without
+// extra info reserve nothing.
+func (x *Index) reserveExtra(what string, n int) (func(), error) {
+	if x.extra == nil || n == 0 {
+		return func() {}, nil
+	}
+	a := x.account()
+	need := alloc.Mul(int64(n), int64(x.extra.size+extraRowBytes))
+	if err := a.Check(need, x.name+": "+what+": the extra info of "+strconv.Itoa(n)+" vectors"); err != nil {
+		return nil, err
+	}
+	t := x.extraCharge(a)
+	t.Add(need)
+	return func() { t.Set(x.extra.memory()) }, nil
+}
+
+// extraCharge returns the tracker charging the index's extra info to a, made on first use.
+func (x *Index) extraCharge(a *alloc.Account) *alloc.Tracker {
+	x.res.mu.Lock()
+	defer x.res.mu.Unlock()
+	if x.res.extra == nil {
+		x.res.extra = alloc.NewTracker(a)
+		x.res.extra.Set(x.extra.memory())
+	}
+	return x.res.extra
 }

@@ -1620,7 +1620,9 @@ int vsag_index_get_memory_budget(vsag_index_t index, uint64_t* out);
 
 /**
  * vsag_index_get_budgeted_memory stores in *out the bytes of index's large slabs charged to its
- * budget (a part of vsag_index_get_memory_usage: labels and small tables are not charged).
+ * budget (a part of vsag_index_get_memory_usage: hgraph, hnsw, pyramid, lazy_hgraph and
+ * brute_force charge their labels, trees and search scratch too; small fixed tables are not
+ * charged).
  */
 int vsag_index_get_budgeted_memory(vsag_index_t index, uint64_t* out);
 
@@ -1651,6 +1653,43 @@ typedef struct vsag_allocator_s {
  * Thread-safety: any thread.
  */
 int vsag_index_set_allocator(vsag_index_t index, const vsag_allocator_t* allocator);
+
+/** vsag_allocator_stats_t holds a counting allocator's counters (vsag_counting_allocator_stats). */
+typedef struct vsag_allocator_stats_s {
+    uint64_t bytes_in_use; /* bytes of the blocks held now */
+    uint64_t peak_bytes;   /* the most bytes held at once */
+    uint64_t blocks;       /* blocks held now */
+    uint64_t allocations;  /* allocate and reallocate calls served */
+    uint64_t failures;     /* calls refused: beyond the limit, or malloc failed */
+    uint64_t limit;        /* the limit in bytes, 0 for none */
+} vsag_allocator_stats_t;
+
+/**
+ * vsag_counting_allocator_new fills *out with an allocator over malloc, realloc and free that
+ * counts the bytes it holds and refuses (returns NULL from allocate or reallocate, so the write
+ * that needed the memory fails with VSAG_NO_ENOUGH_MEMORY and stores nothing) growth beyond
+ * limit bytes (0: no limit); name (may be NULL) is copied. Hand it to vsag_index_set_allocator
+ * (any number of indexes) and read it with vsag_counting_allocator_stats. It makes no callback
+ * into the caller, so bindings whose language cannot be called from library threads use it.
+ * Its state (a few dozen bytes) lives for the process; *out may be copied freely.
+ * Returns: 0, VSAG_INVALID_ARGUMENT (out NULL) or VSAG_NO_ENOUGH_MEMORY. Thread-safety: any
+ * thread; the allocator itself is thread-safe.
+ */
+int vsag_counting_allocator_new(const char* name, uint64_t limit, vsag_allocator_t* out);
+
+/**
+ * vsag_counting_allocator_stats stores allocator's counters in *out.
+ * Returns: 0, or VSAG_INVALID_ARGUMENT (out NULL, or allocator not made by
+ * vsag_counting_allocator_new).
+ */
+int vsag_counting_allocator_stats(const vsag_allocator_t* allocator, vsag_allocator_stats_t* out);
+
+/**
+ * vsag_counting_allocator_set_limit changes allocator's limit (0: none); blocks held beyond a
+ * lower limit stay, later growth is refused.
+ * Returns: 0, or VSAG_INVALID_ARGUMENT (not made by vsag_counting_allocator_new).
+ */
+int vsag_counting_allocator_set_limit(const vsag_allocator_t* allocator, uint64_t limit);
 
 /**
  * vsag_set_option sets a global option (VSAG's Options): "num_threads_building" (1..200,

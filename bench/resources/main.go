@@ -17,6 +17,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -31,7 +32,9 @@ func main() {
 	dim := flag.Int("dim", 96, "dimension")
 	frac := flag.Float64("budget-frac", 0.5, "budget as a share of the index's estimated memory for n vectors")
 	useMmap := flag.Bool("mmap", false, "allocate the code slabs with an mmap allocator (outside Go's heap)")
+	memLimit = flag.Bool("memlimit", true, "budget: set the Go runtime's memory limit to its baseline plus the budget before the searches, so garbage is collected before it takes resident memory beyond the budget")
 	rounds := flag.Int("rounds", 5, "overhead: interleaved builds of each kind")
+	nQueries = flag.Int("queries", 2000, "budget: searches after the adds")
 	flag.Parse()
 	data := generate(*n, *dim)
 	create := fmt.Sprintf(`{"dtype":"float32","metric_type":"l2","dim":%d,"index_param":{"base_quantization_type":"sq8","max_degree":24,"ef_construction":100}}`, *dim)
@@ -45,6 +48,12 @@ func main() {
 		os.Exit(2)
 	}
 }
+
+// nQueries is -queries, memLimit -memlimit.
+var (
+	nQueries *int
+	memLimit *bool
+)
 
 func generate(n, dim int) []float32 {
 	r := rand.New(rand.NewPCG(1, 2))
@@ -96,18 +105,47 @@ func settle() int64 {
 	return cur
 }
 
+// goMemory returns the memory the Go runtime holds from the system, as its memory limit
+// counts it.
+func goMemory() int64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.Sys - m.HeapReleased)
+}
+
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
+// warmUp builds and searches a small index and drops it, so the library's code is paged in
+// and the runtime's pools are made before the baseline is taken.
+func warmUp(data []float32, dim int, create string) {
+	w, err := core.CreateIndex("hgraph", create)
+	check(err)
+	m := min(2000, len(data)/dim)
+	_, err = w.Build(&core.Dataset{NumElements: m, Dim: dim, IDs: ids(0, m), Float32: data[:m*dim]})
+	check(err)
+	for q := 0; q < 200; q++ {
+		_, err = w.Search(data[q*dim:(q+1)*dim], 10, `{"hgraph":{"ef_search":100}}`, nil)
+		check(err)
+	}
+}
+
 func budget(data []float32, n, dim int, create string, frac float64, useMmap bool) {
+	warmUp(data, dim, create)
 	idx, err := core.CreateIndex("hgraph", create)
 	check(err)
 	est := idx.EstimateMemory(uint64(n))
 	limit := int64(float64(est) * frac)
 	check(idx.SetMemoryBudget(limit))
+	mm := &mmapAllocator{blocks: map[uintptr][]byte{}}
 	if useMmap {
-		idx.SetAllocator(&mmapAllocator{blocks: map[uintptr][]byte{}})
+		idx.SetAllocator(mm)
 	}
+	// the baseline: resident memory with the data set generated, the library warmed up on a
+	// small index since dropped, and the empty index made, after a collection returned the free
+	// heap to the system; growth is measured from it
 	base := settle()
+	goBase := goMemory()
+	fmt.Printf("baseline RSS %s (the Go runtime, the binary warmed up, the %s data set)\n", mib(base), mib(int64(len(data))*4))
 	fmt.Printf("estimated memory for %d x %d: %s; budget %s (%.0f%%); allocator: %s\n", n, dim, mib(int64(est)), mib(limit), frac*100, map[bool]string{false: "Go", true: "mmap"}[useMmap])
 	const batch = 10000
 	held, refusedAt := 0, -1
@@ -140,27 +178,45 @@ func budget(data []float32, n, dim int, create string, frac float64, useMmap boo
 	fmt.Printf("held %d vectors (refused the batch at %d: NO_ENOUGH_MEMORY, count unchanged %v)\n", held, refusedAt, int(idx.GetNumElements()) == held)
 	fmt.Printf("budgeted %s <= budget %s; memory usage (all of the index) %s\n", mib(idx.BudgetedMemory()), mib(limit), mib(idx.GetMemoryUsage()))
 	fmt.Printf("RSS growth: settled %s, largest seen while adding %s\n", mib(after-base), mib(maxGrowth))
-	// searches under the budget
-	var mu sync.Mutex
-	var worst int64
-	start := time.Now()
-	hits := 0
-	for q := 0; q < 1000; q++ {
-		row := (q * 7919) % held
-		res, err := idx.Search(data[row*dim:(row+1)*dim], 10, `{"hgraph":{"ef_search":100}}`, nil)
-		check(err)
-		if len(res) > 0 && res[0].ID == int64(row) {
-			hits++
-		}
-		if q%100 == 0 {
-			cur, _ := rss()
-			mu.Lock()
-			worst = max(worst, cur-base)
-			mu.Unlock()
-		}
+	// searches under the budget: threads goroutines at once, the peak resident memory read from
+	// VmHWM after resetting it (clear_refs), so no peak between samples is missed
+	threads := runtime.GOMAXPROCS(0)
+	if *memLimit {
+		// the runtime counts the memory it has from the system, not the allocator's blocks
+		lim := goBase + limit - mm.live()
+		debug.SetMemoryLimit(lim)
+		fmt.Printf("Go memory limit: its baseline %s + the budget - the allocator's %s = %s\n", mib(goBase), mib(mm.live()), mib(lim))
 	}
+	resetPeak := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+	var hits atomic.Int64
+	start := time.Now()
+	var wg sync.WaitGroup
+	queries := *nQueries
+	for t := 0; t < threads; t++ {
+		wg.Add(1)
+		go func(t int) {
+			defer wg.Done()
+			for q := t; q < queries; q += threads {
+				row := (q * 7919) % held
+				res, err := idx.Search(data[row*dim:(row+1)*dim], 10, `{"hgraph":{"ef_search":100}}`, nil)
+				check(err)
+				if len(res) > 0 && res[0].ID == int64(row) {
+					hits.Add(1)
+				}
+			}
+		}(t)
+	}
+	wg.Wait()
 	el := time.Since(start)
-	fmt.Printf("1000 searches in %s (%.0f QPS), self-hit@1 %.3f, RSS growth during searches at most %s\n", el.Round(time.Millisecond), 1000/el.Seconds(), float64(hits)/1000, mib(worst))
+	cur, peak := rss()
+	if !resetPeak {
+		peak = cur
+	}
+	fmt.Printf("%d searches on %d goroutines in %s (%.0f QPS), self-hit@1 %.3f\n", queries, threads, el.Round(time.Millisecond), float64(queries)/el.Seconds(), float64(hits.Load())/float64(queries))
+	fmt.Printf("RSS growth during searches: peak %s (VmHWM%s), after %s; budget %s: %s\n", mib(peak-base), map[bool]string{true: " reset before the searches", false: " not resettable: sampled"}[resetPeak], mib(cur-base), mib(limit), map[bool]string{true: "within", false: "EXCEEDED"}[peak-base <= limit])
+	if peak-base > limit {
+		os.Exit(1)
+	}
 }
 
 func overhead(data []float32, n, dim int, create string, rounds int) {
@@ -218,6 +274,17 @@ func check(err error) {
 type mmapAllocator struct {
 	mu     sync.Mutex
 	blocks map[uintptr][]byte
+}
+
+// live returns the bytes of the blocks held.
+func (m *mmapAllocator) live() int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, b := range m.blocks {
+		n += len(b)
+	}
+	return int64(n)
 }
 
 func (m *mmapAllocator) Name() string { return "mmap" }

@@ -22,3 +22,12 @@ func (g *Graph) CheckGrow(n int) error {
 	}
 	return g.charge.Account().Check(extra, "growing a graph")
 }
+
+// SideMemory returns the bytes the graph holds besides the bottom adjacency: its route layers
+// (lists, member tables) and lock stripes. The caller holds the lock that keeps nodes from
+// being added (AddNode).
+func (g *Graph) SideMemory() int64 { return g.MemoryUsage() - int64(cap(g.adj))*4 }
+
+// RouteMemberBytes is what one node's membership of a route layer takes: its list, its entry
+// in the layer's node table and its slot in the layer's map.
+func (g *Graph) RouteMemberBytes() int64 { return int64(g.routeDeg+1)*4 + 4 + routeMapEntryBytes }

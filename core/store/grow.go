@@ -3,13 +3,16 @@ package store
 // Grown returns a new store with room for rows rows holding a copy of c's rows: the slow part
 // of growing, done without the index's exclusive lock. c's rows change only under that lock,
 // so the caller holds the index's shared lock while Grown copies; it then takes the exclusive
-// lock, calls CatchUp and replaces c with the result.
+// lock, calls CatchUp and replaces c with the result. It returns nil when the account's
+// allocator returns no memory for the copy.
 func (c *Codes) Grown(rows int) *Codes {
 	if c.disk != nil {
 		return c // an on-disk store grows its file in place, under the exclusive lock
 	}
 	g := c.Empty()
-	g.Reserve(max(rows, c.n))
+	if g.reserve(max(rows, c.n)) != nil {
+		return nil
+	}
 	copy(g.slab, c.slab[:c.n*c.stride])
 	g.n = c.n
 	return g
@@ -40,3 +43,7 @@ func (c *Codes) Release() {
 	c.mem.Free()
 	c.mem, c.slab, c.n = nil, nil, 0
 }
+
+// TryReserve is Reserve returning NO_ENOUGH_MEMORY, with the store unchanged, when the
+// account's allocator returns no memory.
+func (c *Codes) TryReserve(rows int) error { return c.reserve(rows) }

@@ -34,6 +34,7 @@ from typing import Any, Union
 import numpy as np
 
 from . import _lib
+from ._allocator import Allocator, CountingAllocator
 from ._filter import Bitset, Filter
 from ._index import PAD_LIMIT, Index
 from ._iterator import SearchIterator
@@ -64,6 +65,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Index",
+    "Allocator",
+    "CountingAllocator",
     "SearchIterator",
     "PAD_LIMIT",
     "SearchResult",

@@ -2006,3 +2006,9 @@ def _result_row(k: int) -> Tuple[np.ndarray, np.ndarray, int, int]:
     ids = np.empty(k, dtype=_I64)
     dists = np.empty(k, dtype=_F32)
     return ids, dists, _addressof(_from_buffer(ids)), _addressof(_from_buffer(dists))
+
+
+# Index.set_allocator: pyvsag/_allocator.py (the allocators and their wiring to vsag_allocator_t).
+from ._allocator import index_set_allocator as _index_set_allocator  # noqa: E402
+
+Index.set_allocator = _index_set_allocator  # type: ignore[attr-defined]

@@ -177,6 +177,56 @@ static void test_allocator(void) {
     EOK(vsag_index_destroy(idx));
 }
 
+/* The library's counting allocator sees the code slabs of an hgraph, refuses growth beyond its
+ * limit (the add fails whole with NO_ENOUGH_MEMORY) and gets every block back. */
+static void test_counting_allocator(void) {
+    vsag_allocator_t a;
+    OK(vsag_counting_allocator_new("counted", 0, &a));
+    CHECK(a.name != NULL && strcmp(a.name, "counted") == 0);
+    vsag_index_t idx = vsag_index_factory("hgraph", HG);
+    OK(vsag_index_set_allocator(idx, &a));
+    const int64_t n = 3000;
+    float* v = tu_vectors(n, DIM, 6);
+    int64_t* ids = labels(n, 0);
+    EOK(vsag_index_build(idx, v, ids, DIM, 2000));
+    vsag_allocator_stats_t st;
+    OK(vsag_counting_allocator_stats(&a, &st));
+    /* the fp32 codes of 2000 vectors (256 KB) are in the allocator's blocks */
+    CHECK(st.bytes_in_use >= 2000u * DIM * 4 && st.blocks > 0 && st.allocations > 0);
+    CHECK(st.peak_bytes >= st.bytes_in_use && st.failures == 0 && st.limit == 0);
+    /* a limit at what is held: the next growth is refused whole */
+    OK(vsag_counting_allocator_set_limit(&a, st.bytes_in_use));
+    Error_t e = vsag_index_add(idx, v + 2000 * DIM, ids + 2000, DIM, 1000);
+    CHECK(e.code == VSAG_NO_ENOUGH_MEMORY);
+    CHECK(count_of(idx) == 2000);
+    OK(vsag_counting_allocator_stats(&a, &st));
+    CHECK(st.failures > 0 && st.limit > 0);
+    OK(vsag_counting_allocator_set_limit(&a, 0));
+    EOK(vsag_index_add(idx, v + 2000 * DIM, ids + 2000, DIM, 1000));
+    int64_t rid[1];
+    float rd[1];
+    SearchResult_t r = {rd, rid, 0, NULL};
+    EOK(vsag_index_knn_search(idx, v + 2345 * DIM, DIM, 1, "{\"hgraph\":{\"ef_search\":100}}", &r));
+    CHECK(r.count == 1 && rid[0] == 2345);
+    EOK(vsag_index_destroy(idx));
+    /* the blocks come back once the library reclaims the destroyed index */
+    for (int i = 0; i < 200; i++) {
+        OK(vsag_counting_allocator_stats(&a, &st));
+        if (st.blocks == 0) break;
+        vsag_index_t tmp = vsag_index_factory("brute_force", BF); /* churn to let the reclaimer run */
+        EOK(vsag_index_build(tmp, v, ids, DIM, 1000));
+        EOK(vsag_index_destroy(tmp));
+    }
+    CHECK(st.blocks == 0 && st.bytes_in_use == 0);
+    vsag_allocator_t plain = {NULL, c_alloc, c_free, c_realloc, &counting};
+    FAILS(vsag_counting_allocator_stats(&plain, &st), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_counting_allocator_stats(&a, NULL), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_counting_allocator_set_limit(NULL, 1), VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_counting_allocator_new("x", 0, NULL), VSAG_INVALID_ARGUMENT);
+    free(v);
+    free(ids);
+}
+
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 static int log_warn, log_debug, log_below;
 static int log_min_level = VSAG_LOG_DEBUG;
@@ -302,6 +352,7 @@ int main(int argc, char** argv) {
     test_index_budget("hgraph", HG, "{\"hgraph\":{\"ef_search\":60}}");
     test_global_budget();
     test_allocator();
+    test_counting_allocator();
     test_logger();
     test_progress(dir);
     return tu_report("resources_test");

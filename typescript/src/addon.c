@@ -4424,5 +4424,173 @@ NAPI_MODULE_INIT() {
     };
     if (napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) != napi_ok)
         return NULL;
+    extern int vsag_node_define_allocators(napi_env env, napi_value exports); /* at the end */
+    if (vsag_node_define_allocators(env, exports) != 0) return NULL;
     return exports;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Allocators: the library's counting allocator, its policy set from JavaScript                */
+/* ------------------------------------------------------------------------------------------ */
+
+/* There is no allocator written in JavaScript, by design: the library allocates and frees slabs
+ * on its own threads (the build workers, and the thread that reclaims replaced or destroyed
+ * slabs at any later time), and JavaScript runs on the main thread only. A synchronous call from
+ * a library thread would wait for the main thread, which may itself be waiting in the library
+ * (a synchronous build holding the lock the allocating thread needs): a deadlock; an
+ * asynchronous call (a thread-safe function) cannot return the memory. So Node hands indexes
+ * the library's counting allocator (vsag_counting_allocator_new: malloc, counted and limited in
+ * C, no callback) and sets its limit and reads its counters from JavaScript. The four functions
+ * are looked up here so that an older libvsag.so without them still loads the addon. */
+#include <dlfcn.h>
+
+static struct {
+    int tried;
+    int (*set)(vsag_index_t, const vsag_allocator_t*);
+    int (*make)(const char*, uint64_t, vsag_allocator_t*);
+    int (*stats)(const vsag_allocator_t*, vsag_allocator_stats_t*);
+    int (*limit)(const vsag_allocator_t*, uint64_t);
+} alloc_api;
+
+/* alloc_api_ready resolves the allocator functions once (on the main thread); it throws and
+ * returns false when the library lacks them. */
+static bool alloc_api_ready(napi_env env) {
+    if (!alloc_api.tried) {
+        alloc_api.tried = 1;
+        void* h = dlopen(vsag_library_path(), RTLD_NOW | RTLD_NOLOAD);
+        if (h != NULL) {
+            *(void**)&alloc_api.set = dlsym(h, "vsag_index_set_allocator");
+            *(void**)&alloc_api.make = dlsym(h, "vsag_counting_allocator_new");
+            *(void**)&alloc_api.stats = dlsym(h, "vsag_counting_allocator_stats");
+            *(void**)&alloc_api.limit = dlsym(h, "vsag_counting_allocator_set_limit");
+        }
+    }
+    if (alloc_api.set == NULL || alloc_api.make == NULL || alloc_api.stats == NULL || alloc_api.limit == NULL) {
+        throw_error(env, VSAG_UNSUPPORTED_INDEX_OPERATION,
+                    "this libvsag.so has no counting allocator (vsag_counting_allocator_new)");
+        return false;
+    }
+    return true;
+}
+
+/* The tag of the externals holding a vsag_allocator_t made by allocatorNew. */
+static const napi_type_tag alloc_tag = {0x76736167616c6c6fULL, 0x636f756e74696e67ULL};
+
+static void alloc_finalize(napi_env env, void* data, void* hint) { free(data); }
+
+/* get_allocator returns the vsag_allocator_t of an allocatorNew external, or throws. */
+static vsag_allocator_t* get_allocator(napi_env env, napi_value v) {
+    bool ok = false;
+    void* data = NULL;
+    napi_valuetype t;
+    if (v != NULL && napi_typeof(env, v, &t) == napi_ok && t == napi_external &&
+        napi_check_object_type_tag(env, v, &alloc_tag, &ok) == napi_ok && ok &&
+        napi_get_value_external(env, v, &data) == napi_ok && data != NULL)
+        return data;
+    throw_error(env, CODE_INVALID_ARGUMENT, "allocator: not a CountingAllocator");
+    return NULL;
+}
+
+/* allocatorNew(name, limit): an external holding a new counting allocator. */
+static napi_value mod_allocator_new(napi_env env, napi_callback_info info) {
+    size_t argc = 2;
+    napi_value argv[2];
+    NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    if (!alloc_api_ready(env)) return NULL;
+    char name[64] = "counting";
+    napi_valuetype t;
+    if (argc >= 1 && napi_typeof(env, argv[0], &t) == napi_ok && t == napi_string)
+        NAPI_CALL(env, napi_get_value_string_utf8(env, argv[0], name, sizeof name, NULL));
+    uint64_t limit;
+    if (!get_byte_count(env, argc >= 2 ? argv[1] : NULL, "limit", &limit)) return NULL;
+    vsag_allocator_t* a = calloc(1, sizeof *a);
+    if (a == NULL) {
+        throw_error(env, CODE_NO_ENOUGH_MEMORY, "allocator: out of memory");
+        return NULL;
+    }
+    int st = alloc_api.make(name, limit, a);
+    if (st != 0) {
+        free(a);
+        throw_status(env, st);
+        return NULL;
+    }
+    /* The external owns only this copy of the struct: the allocator's state lives for the
+     * process, and every index keeps its own copy. */
+    napi_value ext;
+    if (napi_create_external(env, a, alloc_finalize, NULL, &ext) != napi_ok) {
+        free(a);
+        throw_error(env, CODE_INVALID_ARGUMENT, "allocator: cannot create the external");
+        return NULL;
+    }
+    NAPI_CALL(env, napi_type_tag_object(env, ext, &alloc_tag));
+    return ext;
+}
+
+/* allocatorStats(ext): {bytesInUse, peakBytes, blocks, allocations, failures, limit}. */
+static napi_value mod_allocator_stats(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    if (!alloc_api_ready(env)) return NULL;
+    vsag_allocator_t* a = get_allocator(env, argc >= 1 ? argv[0] : NULL);
+    if (a == NULL) return NULL;
+    vsag_allocator_stats_t s;
+    int st = alloc_api.stats(a, &s);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    napi_value out, v;
+    NAPI_CALL(env, napi_create_object(env, &out));
+    const char* names[] = {"bytesInUse", "peakBytes", "blocks", "allocations", "failures", "limit"};
+    const uint64_t vals[] = {s.bytes_in_use, s.peak_bytes, s.blocks, s.allocations, s.failures, s.limit};
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        NAPI_CALL(env, napi_create_double(env, (double)vals[i], &v));
+        NAPI_CALL(env, napi_set_named_property(env, out, names[i], v));
+    }
+    return out;
+}
+
+/* allocatorSetLimit(ext, limit). */
+static napi_value mod_allocator_set_limit(napi_env env, napi_callback_info info) {
+    size_t argc = 2;
+    napi_value argv[2];
+    NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    if (!alloc_api_ready(env)) return NULL;
+    vsag_allocator_t* a = get_allocator(env, argc >= 1 ? argv[0] : NULL);
+    if (a == NULL) return NULL;
+    uint64_t limit;
+    if (!get_byte_count(env, argc >= 2 ? argv[1] : NULL, "limit", &limit)) return NULL;
+    int st = alloc_api.limit(a, limit);
+    if (st != 0) throw_status(env, st);
+    return undefined(env);
+}
+
+/* indexSetAllocator.call(nativeIndex, ext | null). */
+static napi_value mod_index_set_allocator(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    if (!alloc_api_ready(env)) return NULL;
+    vsag_allocator_t* a = NULL;
+    if (argc >= 1 && !is_nullish(env, argv[0])) {
+        a = get_allocator(env, argv[0]);
+        if (a == NULL) return NULL;
+    }
+    int st = alloc_api.set(ni->handle, a);
+    if (st != 0) throw_status(env, st);
+    return undefined(env);
+}
+
+/* vsag_node_define_allocators adds the allocator functions to the module's exports. */
+int vsag_node_define_allocators(napi_env env, napi_value exports);
+int vsag_node_define_allocators(napi_env env, napi_value exports) {
+    napi_property_descriptor fns[] = {
+        METHOD("allocatorNew", mod_allocator_new),
+        METHOD("allocatorStats", mod_allocator_stats),
+        METHOD("allocatorSetLimit", mod_allocator_set_limit),
+        METHOD("indexSetAllocator", mod_index_set_allocator),
+    };
+    return napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) == napi_ok ? 0 : -1;
 }

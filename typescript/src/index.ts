@@ -959,6 +959,18 @@ export class Index {
     }
 
     /**
+     * Allocate the code stores' slabs from `allocator` (a {@link CountingAllocator}) from their
+     * next growth on; `null` restores the library's own allocation. Slabs allocated before keep
+     * the allocator they came from and are freed with it.
+     */
+    setAllocator(allocator: CountingAllocator | null): void {
+        if (allocator !== null && !(allocator instanceof CountingAllocator)) {
+            throw new VsagError("setAllocator takes a CountingAllocator or null", ErrorCode.INVALID_ARGUMENT);
+        }
+        allocatorFns().indexSetAllocator.call(this.native, allocator === null ? null : allocator._external);
+    }
+
+    /**
      * Receive the progress of the index's builds, adds, trains and loads: `fn(op, done,
      * total)` with op "build", "add", "train" or "load" (vectors; bytes for a load, total 0
      * when not known in advance), about every 1% of the work, on the main thread. The events
@@ -1598,3 +1610,74 @@ export interface SearchAnalysis {
 const SCRATCH_K = 256;
 const scratchIds = new BigInt64Array(new ArrayBuffer(SCRATCH_K * 8));
 const scratchDists = new Float32Array(new ArrayBuffer(SCRATCH_K * 4));
+
+/** The counters of a {@link CountingAllocator}. */
+export interface AllocatorStats {
+    /** Bytes of the blocks held now. */
+    bytesInUse: number;
+    /** The most bytes held at once. */
+    peakBytes: number;
+    /** Blocks held now. */
+    blocks: number;
+    /** Allocations and reallocations served. */
+    allocations: number;
+    /** Calls refused: beyond the limit, or malloc failed. */
+    failures: number;
+    /** The limit in bytes (0: none). */
+    limit: number;
+}
+
+interface AllocatorFns {
+    allocatorNew(name: string, limit: number): object;
+    allocatorStats(ext: object): AllocatorStats;
+    allocatorSetLimit(ext: object, limit: number): void;
+    indexSetAllocator(this: NativeIndex, ext: object | null): void;
+}
+
+function allocatorFns(): AllocatorFns {
+    return native as unknown as AllocatorFns;
+}
+
+/**
+ * The library's counting allocator (VSAG's Allocator, in C over malloc): it counts the bytes of
+ * the slabs it holds and refuses growth beyond `limit` bytes (0: none), so a build or add that
+ * needs more throws VsagError NO_ENOUGH_MEMORY and stores nothing. One allocator may serve many
+ * indexes ({@link Index.setAllocator}). There is no allocator written in JavaScript: the library
+ * allocates on its own threads, which cannot call JavaScript while the main thread may be
+ * waiting in the library; the policy (the limit, the counters) is set and read from here.
+ */
+export class CountingAllocator {
+    /** @internal */
+    readonly _external: object;
+    /** The allocator's name. */
+    readonly name: string;
+
+    constructor(options: { limit?: number; name?: string } = {}) {
+        this.name = options.name ?? "counting";
+        this._external = allocatorFns().allocatorNew(this.name, options.limit ?? 0);
+    }
+
+    /** The allocator's counters. */
+    stats(): AllocatorStats {
+        return allocatorFns().allocatorStats(this._external);
+    }
+
+    /** Bytes of the blocks held now. */
+    get bytesInUse(): number {
+        return this.stats().bytesInUse;
+    }
+
+    /** The most bytes held at once. */
+    get peakBytes(): number {
+        return this.stats().peakBytes;
+    }
+
+    /** The limit in bytes (0: none); a lower limit frees nothing, it refuses later growth. */
+    get limit(): number {
+        return this.stats().limit;
+    }
+
+    set limit(bytes: number) {
+        allocatorFns().allocatorSetLimit(this._external, bytes);
+    }
+}

@@ -11,6 +11,7 @@ import (
 
 	json "github.com/goccy/go-json"
 
+	"github.com/govsag/vsag/core/alloc"
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/metric"
 	"github.com/govsag/vsag/core/params"
@@ -55,7 +56,8 @@ type Index struct {
 	q      quant.Quantizer
 	codes  *store.Codes
 	labels *store.Labels
-	pool   sync.Pool // quant.Computer
+	pool   sync.Pool      // quant.Computer
+	side   *alloc.Tracker // the label table's charge (nil: no account handed); see account.go
 }
 
 // New creates an empty brute_force index from parsed create parameters.
@@ -191,6 +193,10 @@ func (x *Index) Add(vectors []float32, ids []int64, onInsert api.InsertHook) ([]
 
 // add stores a batch under the exclusive lock; nothing changes when the codes cannot grow.
 func (x *Index) add(vectors []float32, ids []int64, onInsert api.InsertHook) ([]int64, error) {
+	if err := x.checkLabels(len(ids)); err != nil {
+		return nil, api.Wrap(api.NoEnoughMemory, err, "brute_force: add %d vectors", len(ids))
+	}
+	defer x.chargeLabels()
 	if err := x.codes.Ensure(len(ids)); err != nil {
 		return nil, api.Wrap(api.NoEnoughMemory, err, "brute_force: add %d vectors", len(ids))
 	}

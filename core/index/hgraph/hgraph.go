@@ -71,6 +71,7 @@ type Index struct {
 	p       Params
 	threads int
 	acct    *alloc.Account               // the index's memory account (nil: the global one); see account.go
+	side    *alloc.Tracker               // labels, route layers, search scratch charged to acct; see account.go
 	prog    atomic.Pointer[api.Progress] // the running Build or Add's progress; see progress.go
 
 	base         quant.Quantizer
@@ -514,8 +515,9 @@ func (x *Index) growFor(total int) error {
 	var err error
 	for _, n := range tries {
 		if err = x.checkGrow(n, per, "hgraph: growing to "+strconv.Itoa(n)+" nodes"); err == nil {
-			x.reserve(n)
-			return x.storeErr()
+			if err = x.tryReserve(n); err == nil {
+				return x.storeErr()
+			}
 		}
 	}
 	return err
@@ -558,6 +560,9 @@ func (x *Index) pregrow(n int) *grownStores {
 	}
 	if x.primCodes != nil {
 		gs.prim = x.primCodes.grown(rows)
+	}
+	if !gs.complete(x) {
+		return nil
 	}
 	return gs
 }
@@ -608,6 +613,7 @@ func (x *Index) capacity() int { return min(x.storeCapacity(), x.g.Cap()) }
 // for each row stored; the stores are grown for the rest of the batch first. Caller holds the
 // exclusive lock.
 func (x *Index) appendNodes(vectors []float32, ids []int64, lo, hi int, onInsert api.InsertHook) ([]int64, []pendingNode, error) {
+	defer x.chargeSide()
 	if err := x.growFor(x.labels.Total() + x.newRows(len(ids)-lo)); err != nil {
 		return nil, nil, err
 	}

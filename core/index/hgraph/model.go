@@ -278,6 +278,9 @@ func (x *Index) adoptGraph(src int, m *mergePart, onMerge func(int, int64, int64
 	if err := x.checkGrow(x.g.Len()+n, x.bytesPerNode(), "hgraph: merging "+strconv.Itoa(n)+" nodes"); err != nil {
 		return false, err
 	}
+	if err := x.tryReserve(n); err != nil { // the allocator refused: nothing changed but room
+		return false, err
+	}
 	x.g = m.g
 	x.reserve(n)
 	for i := 0; i < n; i++ {

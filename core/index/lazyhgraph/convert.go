@@ -18,7 +18,7 @@ func (x *Index) convert(c *conversion, vectors []float32, ids []int64) {
 	if x.convertHook != nil {
 		x.convertHook()
 	}
-	g, err := hgraph.New(&x.graphCreate)
+	g, err := x.newGraph()
 	if err == nil {
 		var failed []int64
 		failed, err = g.Build(vectors, ids, nil)

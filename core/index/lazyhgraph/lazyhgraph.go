@@ -12,9 +12,11 @@ package lazyhgraph
 import (
 	"bytes"
 	"sync"
+	"sync/atomic"
 
 	json "github.com/goccy/go-json"
 
+	"github.com/govsag/vsag/core/alloc"
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/index/bruteforce"
 	"github.com/govsag/vsag/core/index/hgraph"
@@ -88,6 +90,8 @@ type Index struct {
 	conv     *conversion
 	failedAt int64
 	convErr  error
+	// acct is the index's memory account (nil: none handed yet); see account.go
+	acct atomic.Pointer[alloc.Account]
 
 	// convertHook, set by tests before any write, runs at the start of every conversion (to
 	// hold it while the test writes to the flat phase).
@@ -227,7 +231,7 @@ func (x *Index) Build(vectors []float32, ids []int64, onInsert api.InsertHook) (
 	if int64(len(ids)) < x.threshold {
 		return x.flat.Build(vectors, ids, onInsert)
 	}
-	g, err := hgraph.New(&x.graphCreate)
+	g, err := x.newGraph()
 	if err != nil {
 		return nil, err
 	}

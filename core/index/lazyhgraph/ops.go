@@ -234,7 +234,7 @@ func (x *Index) load(f *serial.File) error {
 	case "flat":
 		return x.flat.Load(f)
 	case "graph":
-		g, err := hgraph.New(&x.graphCreate)
+		g, err := x.newGraph()
 		if err != nil {
 			return err
 		}

@@ -19,6 +19,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/govsag/vsag/core/alloc"
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/graph"
 	"github.com/govsag/vsag/core/metric"
@@ -64,6 +65,10 @@ type Index struct {
 	// modelID names the model the index was made from: drawn at creation, copied by
 	// ExportModel and kept by saving. Merge takes only sources of the same model.
 	modelID uint64
+	// acct and side: the index's memory account and the charge of what its code stores do not
+	// hold (nil: none handed yet); see account.go
+	acct *alloc.Account
+	side *alloc.Tracker
 }
 
 // New creates an empty pyramid index from parsed create parameters.
@@ -247,6 +252,7 @@ func (x *Index) InsertWithPaths(vectors []float32, ids []int64, paths map[string
 	if err != nil {
 		return nil, err
 	}
+	defer x.chargeSide()
 	x.mu.Lock()
 	if build && x.labels.Total() > 0 {
 		x.mu.Unlock()
@@ -257,6 +263,10 @@ func (x *Index) InsertWithPaths(vectors []float32, ids []int64, paths map[string
 			x.mu.Unlock()
 			return nil, err
 		}
+	}
+	if err := x.checkBatch(what, len(ids), byHier); err != nil {
+		x.mu.Unlock()
+		return nil, err
 	}
 	// the code stores take the whole batch at once (no slack left by doubling), when it fits
 	_ = x.ensure(len(ids))
