@@ -38,6 +38,10 @@ func (b *Builder) split() bool { return b.Search != nil }
 // searchSpace returns the space insertion searches traverse, with the query set to v.
 func (b *Builder) searchSpace(w *Worker, v []float32) Space {
 	if b.split() {
+		if w.scq != b.Search {
+			// a pooled worker may come from a builder that searched other codes
+			w.sc, w.scq = b.Search.NewComputer(), b.Search
+		}
 		w.sc.SetQuery(v)
 		return Space{Comp: w.sc, Slab: b.SearchSlab}
 	}
@@ -72,6 +76,7 @@ type Worker struct {
 	s      *Searcher
 	qc, pc quant.Computer
 	sc     quant.Computer // search-space computer when the builder splits spaces
+	scq    quant.Quantizer
 	exact  bool
 	ip     bool
 	dim    int
@@ -97,6 +102,7 @@ func (b *Builder) NewWorker() *Worker {
 	}
 	return &Worker{
 		sc:     sc,
+		scq:    b.Search,
 		s:      NewSearcher(deg),
 		qc:     b.Quant.NewComputer(),
 		pc:     b.Quant.NewComputer(),
