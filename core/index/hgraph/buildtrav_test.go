@@ -1,6 +1,7 @@
 package hgraph
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -67,4 +68,43 @@ func TestBuildTraversalSkipped(t *testing.T) {
 	require.Nil(t, x.buildTraversal(10000))
 	x = newIndex(t, "l2", 128, `,"graph_type":"vamana"`)
 	require.Nil(t, x.buildTraversal(10000))
+}
+
+// TestBuildTraversalConcurrentAdds adds two large batches from two goroutines while a third
+// searches: each batch's codes must cover the nodes the other added (run it with -race).
+func TestBuildTraversalConcurrentAdds(t *testing.T) {
+	const d, per = 128, minBuildTravBatch
+	data := clustered(6, 3*per, d, 20)
+	x := newIndex(t, "l2", d, `,"build_thread_count":2`)
+	_, err := x.Build(data[:per*d], seq(0, per), nil)
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	for b := 1; b <= 2; b++ {
+		wg.Add(1)
+		go func(b int) {
+			defer wg.Done()
+			_, err := x.Add(data[b*per*d:(b+1)*per*d], seq(b*per, per), nil)
+			errs <- err
+		}(b)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 50; i++ {
+			if _, err := x.KnnSearch(data[i*d:(i+1)*d], 10, searchOpts(32)); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	<-done
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	r := meanRecall(t, x, metric.L2, data, data[:100*d], d, 10, 64, nil)
+	t.Logf("recall@10 at ef 64: %.4f", r)
+	require.GreaterOrEqual(t, r, 0.93)
 }
