@@ -39,6 +39,8 @@ func archLevels() []level {
 		k512.l2U8 = asmU8(l2U8VNNI)
 		k512.dotU8Rows = asmU8Rows(dotU8RowsVNNI, 1, dotU8Generic)
 		k512.l2U8Rows = asmU8Rows(l2U8RowsVNNI, 1, l2U8Generic)
+		k512.dotU8Batch = asmU8Batch(dotU8BatchVNNI)
+		k512.l2U8Batch = asmU8Batch(l2U8BatchVNNI)
 		k512.dotU4 = asmU4(dotU4VNNI, 1, dotU4Generic)
 		k512.l2U4 = asmU4(l2U4VNNI, 1, l2U4Generic)
 	}
@@ -369,5 +371,14 @@ func asmResidRows(f func(r *float32, codes *uint8, scale *float32, n, stride int
 				out[i] += g(r[m:], codes[off:off+n-m], scale[m:n])
 			}
 		}
+	}
+}
+
+func asmU8Batch(f func(a, slab *uint8, n, stride int, ids *uint32, out *uint32, cnt int)) func(a, slab []uint8, stride int, ids []uint32, out []uint32) {
+	return func(a, slab []uint8, stride int, ids []uint32, out []uint32) {
+		if len(ids) == 0 {
+			return
+		}
+		f(unsafe.SliceData(a), unsafe.SliceData(slab), len(a), stride, unsafe.SliceData(ids), unsafe.SliceData(out), len(ids))
 	}
 }

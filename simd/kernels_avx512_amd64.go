@@ -358,3 +358,13 @@ func maskedSumAVX512(q *float32, n int, bits *byte) float32
 //
 //go:noescape
 func popcountPlanes4AVX512(a *uint64, q *uint64, w int) (weighted int, ones int)
+
+// l2U8BatchVNNI sets out[i] to the uint8 kernel over a[:n] and slab[ids[i]*stride:][:n] for i < cnt, prefetching the rows of ids[i+1..i+2]. Any n >= 0 (masked tail).
+//
+//go:noescape
+func l2U8BatchVNNI(a *uint8, slab *uint8, n int, stride int, ids *uint32, out *uint32, cnt int)
+
+// dotU8BatchVNNI sets out[i] to the uint8 kernel over a[:n] and slab[ids[i]*stride:][:n] for i < cnt, prefetching the rows of ids[i+1..i+2]. Any n >= 0 (masked tail).
+//
+//go:noescape
+func dotU8BatchVNNI(a *uint8, slab *uint8, n int, stride int, ids *uint32, out *uint32, cnt int)

@@ -6392,3 +6392,365 @@ pp4_full_393:
 	MOVQ          AX, weighted+24(FP)
 	MOVQ          CX, ones+32(FP)
 	RET
+
+// func l2U8BatchVNNI(a *uint8, slab *uint8, n int, stride int, ids *uint32, out *uint32, cnt int)
+// Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, AVX512_VNNI, BMI2, MMX+
+TEXT ·l2U8BatchVNNI(SB), NOSPLIT, $0-56
+	MOVQ  ids+32(FP), AX
+	MOVQ  cnt+48(FP), CX
+	CMPQ  CX, $0x00000000
+	JLE   u8b_pf0_394
+	MOVL  (AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_395:
+	CMPQ       SI, BX
+	JAE        pf_done_396
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_395
+
+pf_done_396:
+u8b_pf0_394:
+	CMPQ  CX, $0x00000001
+	JLE   u8b_pf0_397
+	MOVL  4(AX), AX
+	MOVQ  stride+24(FP), CX
+	IMULQ CX, AX
+	MOVQ  slab+8(FP), CX
+	ADDQ  CX, AX
+	MOVQ  n+16(FP), CX
+	XORQ  DX, DX
+
+pf_398:
+	CMPQ       DX, CX
+	JAE        pf_done_399
+	PREFETCHT0 (AX)(DX*1)
+	ADDQ       $0x00000040, DX
+	JMP        pf_398
+
+pf_done_399:
+u8b_pf0_397:
+	MOVQ ids+32(FP), AX
+	MOVQ out+40(FP), CX
+	MOVQ cnt+48(FP), DX
+
+u8b_loop_400:
+	TESTQ DX, DX
+	JZ    u8b_end_401
+	CMPQ  DX, $0x00000002
+	JLE   u8b_nopf_402
+	MOVL  8(AX), BX
+	MOVQ  stride+24(FP), SI
+	IMULQ SI, BX
+	MOVQ  slab+8(FP), SI
+	ADDQ  SI, BX
+	MOVQ  n+16(FP), SI
+	XORQ  DI, DI
+
+pf_403:
+	CMPQ       DI, SI
+	JAE        pf_done_404
+	PREFETCHT0 (BX)(DI*1)
+	ADDQ       $0x00000040, DI
+	JMP        pf_403
+
+pf_done_404:
+u8b_nopf_402:
+	MOVL         (AX), BX
+	MOVQ         stride+24(FP), SI
+	IMULQ        SI, BX
+	MOVQ         slab+8(FP), SI
+	ADDQ         SI, BX
+	MOVQ         a+0(FP), SI
+	MOVQ         n+16(FP), DI
+	MOVL         $0x80808080, R8
+	VPBROADCASTD R8, Z0
+	VPXORD       Z1, Z1, Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z4, Z4, Z4
+	VPXORD       Z5, Z5, Z5
+	VPXORD       Z6, Z6, Z6
+
+u8_4_405:
+	CMPQ      DI, $0x00000100
+	JL        u8_1_406
+	VMOVDQU64 (SI), Z7
+	VPMINUB   (BX), Z7, Z8
+	VPMAXUB   (BX), Z7, Z7
+	VPSUBB    Z8, Z7, Z7
+	VPXORD    Z0, Z7, Z8
+	VPDPBUSD  Z8, Z7, Z2
+	VPSADBW   Z1, Z7, Z7
+	VPADDQ    Z7, Z6, Z6
+	VMOVDQU64 64(SI), Z7
+	VPMINUB   64(BX), Z7, Z8
+	VPMAXUB   64(BX), Z7, Z7
+	VPSUBB    Z8, Z7, Z7
+	VPXORD    Z0, Z7, Z8
+	VPDPBUSD  Z8, Z7, Z3
+	VPSADBW   Z1, Z7, Z7
+	VPADDQ    Z7, Z6, Z6
+	VMOVDQU64 128(SI), Z7
+	VPMINUB   128(BX), Z7, Z8
+	VPMAXUB   128(BX), Z7, Z7
+	VPSUBB    Z8, Z7, Z7
+	VPXORD    Z0, Z7, Z8
+	VPDPBUSD  Z8, Z7, Z4
+	VPSADBW   Z1, Z7, Z7
+	VPADDQ    Z7, Z6, Z6
+	VMOVDQU64 192(SI), Z7
+	VPMINUB   192(BX), Z7, Z8
+	VPMAXUB   192(BX), Z7, Z7
+	VPSUBB    Z8, Z7, Z7
+	VPXORD    Z0, Z7, Z8
+	VPDPBUSD  Z8, Z7, Z5
+	VPSADBW   Z1, Z7, Z7
+	VPADDQ    Z7, Z6, Z6
+	ADDQ      $0x00000100, SI
+	ADDQ      $0x00000100, BX
+	SUBQ      $0x00000100, DI
+	JMP       u8_4_405
+
+u8_1_406:
+	CMPQ      DI, $0x00000040
+	JL        u8_tail_407
+	VMOVDQU64 (SI), Z7
+	VPMINUB   (BX), Z7, Z8
+	VPMAXUB   (BX), Z7, Z7
+	VPSUBB    Z8, Z7, Z7
+	VPXORD    Z0, Z7, Z8
+	VPDPBUSD  Z8, Z7, Z2
+	VPSADBW   Z1, Z7, Z7
+	VPADDQ    Z7, Z6, Z6
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, BX
+	SUBQ      $0x00000040, DI
+	JMP       u8_1_406
+
+u8_tail_407:
+	TESTQ      DI, DI
+	JZ         u8_done_408
+	MOVQ       $-1, R8
+	BZHIQ      DI, R8, R8
+	KMOVQ      R8, K1
+	VMOVDQU8.Z (SI), K1, Z7
+	VMOVDQU8.Z (BX), K1, Z8
+	VMOVDQU64  Z7, Z7
+	VPMINUB    Z8, Z7, Z9
+	VPMAXUB    Z8, Z7, Z7
+	VPSUBB     Z9, Z7, Z7
+	VPXORD     Z0, Z7, Z9
+	VPDPBUSD   Z9, Z7, Z3
+	VPSADBW    Z1, Z7, Z0
+	VPADDQ     Z0, Z6, Z6
+
+u8_done_408:
+	VPADDD        Z3, Z2, Z2
+	VPADDD        Z4, Z2, Z2
+	VPADDD        Z5, Z2, Z2
+	VEXTRACTI64X4 $0x01, Z2, Y0
+	VPADDD        Y0, Y2, Y0
+	VEXTRACTI32X4 $0x01, Y0, X7
+	VPADDD        X7, X0, X7
+	VPSHUFD       $0x4e, X7, X0
+	VPADDD        X0, X7, X7
+	VPSHUFD       $0xb1, X7, X0
+	VPADDD        X0, X7, X7
+	VMOVD         X7, BX
+	VEXTRACTI64X4 $0x01, Z6, Y0
+	VPADDQ        Y0, Y6, Y0
+	VEXTRACTI32X4 $0x01, Y0, X7
+	VPADDQ        X7, X0, X7
+	VPSHUFD       $0x4e, X7, X0
+	VPADDQ        X0, X7, X7
+	VMOVQ         X7, SI
+	SHLQ          $0x07, SI
+	ADDL          SI, BX
+	MOVL          BX, (CX)
+	ADDQ          $0x00000004, AX
+	ADDQ          $0x00000004, CX
+	DECQ          DX
+	JMP           u8b_loop_400
+
+u8b_end_401:
+	VZEROUPPER
+	RET
+
+// func dotU8BatchVNNI(a *uint8, slab *uint8, n int, stride int, ids *uint32, out *uint32, cnt int)
+// Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, AVX512_VNNI, BMI2, MMX+
+TEXT ·dotU8BatchVNNI(SB), NOSPLIT, $0-56
+	MOVQ  ids+32(FP), AX
+	MOVQ  cnt+48(FP), CX
+	CMPQ  CX, $0x00000000
+	JLE   u8b_pf0_409
+	MOVL  (AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_410:
+	CMPQ       SI, BX
+	JAE        pf_done_411
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_410
+
+pf_done_411:
+u8b_pf0_409:
+	CMPQ  CX, $0x00000001
+	JLE   u8b_pf0_412
+	MOVL  4(AX), AX
+	MOVQ  stride+24(FP), CX
+	IMULQ CX, AX
+	MOVQ  slab+8(FP), CX
+	ADDQ  CX, AX
+	MOVQ  n+16(FP), CX
+	XORQ  DX, DX
+
+pf_413:
+	CMPQ       DX, CX
+	JAE        pf_done_414
+	PREFETCHT0 (AX)(DX*1)
+	ADDQ       $0x00000040, DX
+	JMP        pf_413
+
+pf_done_414:
+u8b_pf0_412:
+	MOVQ ids+32(FP), AX
+	MOVQ out+40(FP), CX
+	MOVQ cnt+48(FP), DX
+
+u8b_loop_415:
+	TESTQ DX, DX
+	JZ    u8b_end_416
+	CMPQ  DX, $0x00000002
+	JLE   u8b_nopf_417
+	MOVL  8(AX), BX
+	MOVQ  stride+24(FP), SI
+	IMULQ SI, BX
+	MOVQ  slab+8(FP), SI
+	ADDQ  SI, BX
+	MOVQ  n+16(FP), SI
+	XORQ  DI, DI
+
+pf_418:
+	CMPQ       DI, SI
+	JAE        pf_done_419
+	PREFETCHT0 (BX)(DI*1)
+	ADDQ       $0x00000040, DI
+	JMP        pf_418
+
+pf_done_419:
+u8b_nopf_417:
+	MOVL         (AX), BX
+	MOVQ         stride+24(FP), SI
+	IMULQ        SI, BX
+	MOVQ         slab+8(FP), SI
+	ADDQ         SI, BX
+	MOVQ         a+0(FP), SI
+	MOVQ         n+16(FP), DI
+	MOVL         $0x80808080, R8
+	VPBROADCASTD R8, Z0
+	VPXORD       Z1, Z1, Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z4, Z4, Z4
+	VPXORD       Z5, Z5, Z5
+	VPXORD       Z6, Z6, Z6
+
+u8_4_420:
+	CMPQ      DI, $0x00000100
+	JL        u8_1_421
+	VMOVDQU64 (SI), Z7
+	VPXORD    (BX), Z0, Z8
+	VPDPBUSD  Z8, Z7, Z2
+	VPSADBW   Z1, Z7, Z7
+	VPADDQ    Z7, Z6, Z6
+	VMOVDQU64 64(SI), Z7
+	VPXORD    64(BX), Z0, Z8
+	VPDPBUSD  Z8, Z7, Z3
+	VPSADBW   Z1, Z7, Z7
+	VPADDQ    Z7, Z6, Z6
+	VMOVDQU64 128(SI), Z7
+	VPXORD    128(BX), Z0, Z8
+	VPDPBUSD  Z8, Z7, Z4
+	VPSADBW   Z1, Z7, Z7
+	VPADDQ    Z7, Z6, Z6
+	VMOVDQU64 192(SI), Z7
+	VPXORD    192(BX), Z0, Z8
+	VPDPBUSD  Z8, Z7, Z5
+	VPSADBW   Z1, Z7, Z7
+	VPADDQ    Z7, Z6, Z6
+	ADDQ      $0x00000100, SI
+	ADDQ      $0x00000100, BX
+	SUBQ      $0x00000100, DI
+	JMP       u8_4_420
+
+u8_1_421:
+	CMPQ      DI, $0x00000040
+	JL        u8_tail_422
+	VMOVDQU64 (SI), Z7
+	VPXORD    (BX), Z0, Z8
+	VPDPBUSD  Z8, Z7, Z2
+	VPSADBW   Z1, Z7, Z7
+	VPADDQ    Z7, Z6, Z6
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, BX
+	SUBQ      $0x00000040, DI
+	JMP       u8_1_421
+
+u8_tail_422:
+	TESTQ      DI, DI
+	JZ         u8_done_423
+	MOVQ       $-1, R8
+	BZHIQ      DI, R8, R8
+	KMOVQ      R8, K1
+	VMOVDQU8.Z (SI), K1, Z7
+	VMOVDQU8.Z (BX), K1, Z8
+	VMOVDQU64  Z7, Z7
+	VPXORD     Z8, Z0, Z0
+	VPDPBUSD   Z0, Z7, Z3
+	VPSADBW    Z1, Z7, Z0
+	VPADDQ     Z0, Z6, Z6
+
+u8_done_423:
+	VPADDD        Z3, Z2, Z2
+	VPADDD        Z4, Z2, Z2
+	VPADDD        Z5, Z2, Z2
+	VEXTRACTI64X4 $0x01, Z2, Y0
+	VPADDD        Y0, Y2, Y0
+	VEXTRACTI32X4 $0x01, Y0, X7
+	VPADDD        X7, X0, X7
+	VPSHUFD       $0x4e, X7, X0
+	VPADDD        X0, X7, X7
+	VPSHUFD       $0xb1, X7, X0
+	VPADDD        X0, X7, X7
+	VMOVD         X7, BX
+	VEXTRACTI64X4 $0x01, Z6, Y0
+	VPADDQ        Y0, Y6, Y0
+	VEXTRACTI32X4 $0x01, Y0, X7
+	VPADDQ        X7, X0, X7
+	VPSHUFD       $0x4e, X7, X0
+	VPADDQ        X0, X7, X7
+	VMOVQ         X7, SI
+	SHLQ          $0x07, SI
+	ADDL          SI, BX
+	MOVL          BX, (CX)
+	ADDQ          $0x00000004, AX
+	ADDQ          $0x00000004, CX
+	DECQ          DX
+	JMP           u8b_loop_415
+
+u8b_end_416:
+	VZEROUPPER
+	RET

@@ -14,8 +14,10 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/govsag/vsag/core/hugepage"
+	"github.com/govsag/vsag/simd"
 )
 
 const lockStripes = 1 << 12
@@ -255,3 +257,13 @@ func (g *Graph) Clone() *Graph {
 
 // Cap returns the nodes the bottom layer has room for without growing.
 func (g *Graph) Cap() int { return len(g.adj) / g.stride }
+
+// prefetchList asks for the cache lines of node id's bottom list.
+func (g *Graph) prefetchList(id uint32) {
+	o := int(id) * g.stride
+	if o+g.stride > len(g.adj) {
+		return
+	}
+	simd.Prefetch(unsafe.Pointer(&g.adj[o]))
+	simd.Prefetch(unsafe.Pointer(&g.adj[o+g.stride-1]))
+}

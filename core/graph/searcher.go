@@ -190,6 +190,10 @@ func (s *Searcher) SearchLayer(g *Graph, level int, sp Space, ep uint32, epD flo
 		}
 		s.cand.Pop()
 		hops++
+		if level == 0 && s.cand.Len() > 0 {
+			// the next candidate is likely the next hop: its list arrives while this one is measured
+			g.prefetchList(s.cand.Top().ID)
+		}
 		if track {
 			s.History = append(s.History, c)
 		}

@@ -686,11 +686,13 @@ func (x *Index) linkAll(pending []pendingNode, vectors []float32) error {
 	}
 	threads := 1
 	var passes []float32
+	var bt *buildTrav
 	start := 0
 	err := x.underShared(func() error {
 		if len(pending) >= minParallelLink {
 			threads = x.threads // a Tune replaces it under the exclusive lock
 		}
+		bt = x.buildTraversal(len(pending)) // see buildtrav.go
 		if x.p.GraphType == "vamana" {
 			passes = x.vamanaPasses(pending, vectors)
 			return nil
@@ -714,6 +716,7 @@ func (x *Index) linkAll(pending []pendingNode, vectors []float32) error {
 			chunk := pending[lo:min(lo+linkChunk, len(pending))]
 			err := x.underShared(func() error {
 				b, vp := x.builder(), x.vamana() // a Tune may replace the parameters in between
+				bt.apply(x, b)
 				return x.eachNode(b, chunk, threads, func(w *graph.Worker, pn pendingNode) {
 					if x.p.GraphType == "vamana" {
 						b.VamanaLink(w, pn.id, vectors[int(pn.row)*x.dim:int(pn.row+1)*x.dim], vp, alpha)

@@ -962,4 +962,5 @@ func genAVX512() {
 	lvqKernels(true)
 	maskedSumKernel(true)
 	popcountPlanes4Kernel()
+	u8BatchKernels("VNNI", u8DistVNNI, "Any n >= 0 (masked tail).")
 }
