@@ -4253,6 +4253,123 @@ static napi_value index_analyze_by_search(napi_env env, napi_callback_info info)
     return json_string(env, js, len);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* The single-query fast path of Index.knnSearch                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * fast_search is the per-environment state of knnSearchFast: the search parameters of the
+ * calls, set by fastSearchParams only when they change (the TypeScript layer remembers the
+ * last string it set), so a call does not copy the parameter string. It reaches the functions
+ * as their callback data, without a lookup.
+ */
+typedef struct fast_search {
+    char* params; /* NULL: none (the library's defaults) */
+    size_t params_cap;
+} fast_search;
+
+static void fast_search_free(void* arg) {
+    fast_search* fs = arg;
+    free(fs->params);
+    free(fs);
+}
+
+static fast_search* fast_search_new(napi_env env) {
+    fast_search* fs = calloc(1, sizeof *fs);
+    if (fs == NULL) return NULL;
+    if (napi_add_env_cleanup_hook(env, fast_search_free, fs) != napi_ok) {
+        free(fs);
+        return NULL;
+    }
+    return fs;
+}
+
+/* fastSearchParams(parameters: string | undefined) sets the parameters of knnSearchFast. */
+static napi_value mod_fast_search_params(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    fast_search* fs = NULL;
+    NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, (void**)&fs));
+    str_arg p;
+    if (!get_string(env, argc ? argv[0] : NULL, "parameters", true, &p)) return NULL;
+    if (p.s == NULL) {
+        free(fs->params);
+        fs->params = NULL;
+        fs->params_cap = 0;
+        return NULL;
+    }
+    size_t len = strlen(p.s);
+    if (len + 1 > fs->params_cap) {
+        char* n = malloc(len + 1);
+        if (n == NULL) {
+            str_free(&p);
+            throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory copying the parameters");
+            return NULL;
+        }
+        free(fs->params);
+        fs->params = n;
+        fs->params_cap = len + 1;
+    }
+    memcpy(fs->params, p.s, len + 1);
+    str_free(&p);
+    return NULL;
+}
+
+/* fast_dtype maps a query array type to the element type of index ni; false if none. */
+static bool fast_dtype(const native_index* ni, napi_typedarray_type t, vsag_dtype_t* dt) {
+    switch (t) {
+        case napi_float32_array: *dt = VSAG_DTYPE_FLOAT32; return true;
+        case napi_uint16_array:
+            *dt = ni->dtype == VSAG_DTYPE_BFLOAT16 ? VSAG_DTYPE_BFLOAT16 : VSAG_DTYPE_FLOAT16;
+            return true;
+        case napi_int8_array: *dt = VSAG_DTYPE_INT8; return true;
+        default: return false;
+    }
+}
+
+/*
+ * knnSearchFast(vector, k, ids, dists, offset) is knnSearchInto without a filter, with the
+ * parameters of fastSearchParams, writing k results into the BigInt64Array ids and the
+ * Float32Array dists from entry offset: eight N-API calls where knnSearchInto makes sixteen.
+ * It returns the number of real results (the rest of the k entries is padding), or -1 when
+ * the call is not this common case (a vector of the index's dimension and element type; k an
+ * integer >= 1; offset + k within both arrays; an open index) or the library refused it: the
+ * caller then takes the general path, which checks every argument and throws the error.
+ * The arrays are looked up on every call, so a detached buffer (length 0) is never written.
+ */
+static napi_value index_knn_search_fast(napi_env env, napi_callback_info info) {
+    size_t argc = 5;
+    napi_value argv[5], self, out;
+    fast_search* fs = NULL;
+    native_index* ni = NULL;
+    int64_t n = -1;
+    if (napi_get_cb_info(env, info, &argc, argv, &self, (void**)&fs) != napi_ok) return NULL;
+    napi_typedarray_type qt, it, dt_;
+    size_t qlen = 0, ilen = 0, dlen = 0;
+    void *q = NULL, *ids = NULL, *dists = NULL;
+    double k = 0, off = -1;
+    vsag_dtype_t dt;
+    if (argc == 5 && fs != NULL && napi_unwrap(env, self, (void**)&ni) == napi_ok && ni != NULL &&
+        ni->handle != NULL &&
+        napi_get_typedarray_info(env, argv[0], &qt, &qlen, &q, NULL, NULL) == napi_ok &&
+        qlen == ni->dim && qlen > 0 && q != NULL && fast_dtype(ni, qt, &dt) &&
+        napi_get_value_double(env, argv[1], &k) == napi_ok && k >= 1 && k == floor(k) &&
+        napi_get_value_double(env, argv[4], &off) == napi_ok && off >= 0 && off == floor(off) &&
+        napi_get_typedarray_info(env, argv[2], &it, &ilen, &ids, NULL, NULL) == napi_ok &&
+        it == napi_bigint64_array && ids != NULL && off + k <= (double)ilen &&
+        napi_get_typedarray_info(env, argv[3], &dt_, &dlen, &dists, NULL, NULL) == napi_ok &&
+        dt_ == napi_float32_array && dists != NULL && off + k <= (double)dlen) {
+        int64_t* oi = (int64_t*)ids + (size_t)off;
+        if (vsag_index_knn_search_batch(ni->handle, q, dt, 1, qlen, (int64_t)k, fs->params, NULL,
+                                        oi, (float*)dists + (size_t)off) == 0) {
+            n = (int64_t)k;
+            while (n > 0 && oi[n - 1] < 0) n--;
+        }
+    }
+    NAPI_CALL(env, napi_create_int64(env, n, &out));
+    return out;
+}
+
 #define METHOD(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default, NULL}
 
 NAPI_MODULE_INIT() {
@@ -4272,7 +4389,10 @@ NAPI_MODULE_INIT() {
         free(st);
         return NULL;
     }
+    fast_search* fs = fast_search_new(env);
+    if (fs == NULL) return NULL;
     napi_property_descriptor methods[] = {
+        {"knnSearchFast", NULL, index_knn_search_fast, NULL, NULL, NULL, napi_default, fs},
         METHOD("close", index_close),
         METHOD("isClosed", index_is_closed),
         METHOD("build", index_build),
@@ -4364,6 +4484,7 @@ NAPI_MODULE_INIT() {
         METHOD("getGlobalMemory", mod_get_global_memory),
         METHOD("setOption", mod_set_option),
         METHOD("getOption", mod_get_option),
+        {"fastSearchParams", NULL, mod_fast_search_params, NULL, NULL, NULL, napi_default, fs},
         {"NativeIndex", NULL, NULL, NULL, NULL, ctor, napi_default, NULL},
     };
     if (napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) != napi_ok)

@@ -365,6 +365,7 @@ interface NativeIndex {
     remove(ids: BigInt64Array, mode?: number): number;
     knnSearch(v: VectorArray, k: number | bigint, p: string | undefined, f: Filter | undefined): SearchResult;
     knnSearchInto(v: VectorArray, k: number | bigint, p: string | undefined, f: undefined, ids: BigInt64Array, dists: Float32Array): number;
+    knnSearchFast(v: VectorArray, k: number, ids: BigInt64Array, dists: Float32Array, offset: number): number;
     knnSearchBatch(
         q: VectorArray,
         nq: number,
@@ -496,6 +497,7 @@ interface NativeAddon extends NativeIteratorFns {
     noop(): void;
     lastSearchNanoseconds(): number;
     liveHandles(): number;
+    fastSearchParams(parameters: string | undefined): void;
 }
 
 function loadAddon(): NativeAddon {
@@ -839,8 +841,19 @@ export class Index {
             return trim(this.native.knnSearchBatch(vector, 1, k, json(parameters), filter, expr));
         }
         if (filter === undefined && typeof k === "number" && k <= SCRATCH_K) {
-            const n = this.native.knnSearchInto(vector, k, json(parameters), undefined, scratchIds, scratchDists);
-            return { ids: scratchIds.slice(0, n), distances: scratchDists.slice(0, n) };
+            const p = json(parameters);
+            if (p !== fastParams) {
+                native.fastSearchParams(p);
+                fastParams = p;
+            }
+            if (poolAt + k > POOL || poolIds.length === 0 || poolDists.length === 0) newPool();
+            const at = poolAt;
+            const n = this.native.knnSearchFast(vector, k, poolIds, poolDists, at);
+            if (n >= 0) {
+                poolAt = at + n;
+                return { ids: new BigInt64Array(poolIds.buffer, at * 8, n), distances: new Float32Array(poolDists.buffer, at * 4, n) };
+            }
+            return this.native.knnSearch(vector, k, p, filter); // checks the arguments, throws
         }
         return this.native.knnSearch(vector, k, json(parameters), filter);
     }
@@ -1550,11 +1563,25 @@ export interface SearchAnalysis {
 }
 
 /*
- * scratchIds and scratchDists receive the results of knnSearch without a filter for k up to
- * SCRATCH_K (the addon's knnSearchInto), which are then copied into new arrays of the real
- * result count: cheaper than the addon creating two ArrayBuffers per call. The search never
- * calls back into JavaScript, so no other search can overwrite them in between.
+ * knnSearch without a filter, for k up to SCRATCH_K, searches through the addon's knnSearchFast
+ * straight into a pool of POOL result entries (poolIds, poolDists) and returns views of the
+ * entries it filled, as Node hands out small Buffers from a shared pool: a typed array over
+ * 64 bytes of its own costs an allocation outside the JavaScript heap, several times the
+ * addon call itself. A new pool is taken when the entries run out (or a result's buffer was
+ * transferred, which detaches the pool); a pool lives while any of its results does. The
+ * search never calls back into JavaScript, so nothing else writes the pool meanwhile. The
+ * parameters reach the addon by fastSearchParams, called only when they differ from the last
+ * ones (fastParams).
  */
 const SCRATCH_K = 256;
-const scratchIds = new BigInt64Array(new ArrayBuffer(SCRATCH_K * 8));
-const scratchDists = new Float32Array(new ArrayBuffer(SCRATCH_K * 4));
+const POOL = 1024;
+let poolIds = new BigInt64Array(POOL);
+let poolDists = new Float32Array(POOL);
+let poolAt = 0;
+let fastParams: string | undefined = undefined;
+
+function newPool(): void {
+    poolIds = new BigInt64Array(POOL);
+    poolDists = new Float32Array(POOL);
+    poolAt = 0;
+}

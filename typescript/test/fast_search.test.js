@@ -1,0 +1,207 @@
+"use strict";
+// The fast single-query path of knnSearch (the addon's knnSearchFast into a pool of result
+// entries, parameters set by fastSearchParams only when they change) against the general
+// path (the addon's knnSearch): the same results, the same errors, results that stay distinct
+// across pools, a transferred result buffer, and the cases it hands back to the general path.
+
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const { Worker } = require("node:worker_threads");
+const h = require("./helpers");
+const { vsag } = h;
+
+const dim = 16;
+const n = 400;
+
+function fixture(name = "hgraph", extra = {}) {
+    const base = h.randomVectors(n, dim, 81);
+    const ids = h.seqIds(n, 1000);
+    const index = new vsag.Index(name, h.params(name, dim, extra));
+    index.build(base, ids, n, dim);
+    return { base, ids, index };
+}
+
+/* general runs the addon's general single-query search (trimmed like knnSearch). */
+function general(index, q, k, p, f) {
+    return index.native.knnSearch(q, k, p === undefined || typeof p === "string" ? p : JSON.stringify(p), f);
+}
+
+function same(a, b) {
+    assert.ok(a.ids instanceof BigInt64Array && a.distances instanceof Float32Array);
+    assert.deepEqual(Array.from(a.ids), Array.from(b.ids));
+    assert.deepEqual(Array.from(a.distances), Array.from(b.distances));
+}
+
+function outcome(fn) {
+    try {
+        const r = fn();
+        return { ids: Array.from(r.ids), distances: Array.from(r.distances) };
+    } catch (e) {
+        return { error: e.constructor.name, code: e.code, message: e.message };
+    }
+}
+
+test("the fast path equals the general path for every k it serves, and above", () => {
+    const { base, index } = fixture();
+    for (const k of [1, 7, 10, 100, 255, 256, 257, 399, 400, 401, 1000]) {
+        for (const i of [0, 17, 123]) {
+            const q = base.subarray(i * dim, (i + 1) * dim);
+            same(index.knnSearch(q, k, h.SEARCH.hgraph), general(index, q, k, h.SEARCH.hgraph));
+        }
+    }
+    // k up to 256 without a filter never reaches the general path
+    const q = base.subarray(0, dim);
+    Object.defineProperty(index.native, "knnSearch", { value: () => assert.fail("the general path ran"), configurable: true });
+    for (const k of [1, 10, 256]) assert.equal(index.knnSearch(q, k, h.SEARCH.hgraph).ids.length, k);
+    delete index.native.knnSearch;
+    index.close();
+});
+
+test("parameters: strings, objects, undefined, and switching between them", () => {
+    const { base, index } = fixture("hgraph");
+    const q = Float32Array.from(base.subarray(5 * dim, 6 * dim), (x) => x + 0.03);
+    const forms = [
+        JSON.stringify({ hgraph: { ef_search: 10 } }),
+        { hgraph: { ef_search: 300 } },
+        JSON.stringify({ hgraph: { ef_search: 10 } }),
+        JSON.stringify({ hgraph: { ef_search: 40 } }),
+        undefined, // hgraph needs ef_search: the general path throws the error
+        { hgraph: { ef_search: 40 } },
+        "{not json",
+        JSON.stringify({ hgraph: { ef_search: 10 } }),
+    ];
+    for (let round = 0; round < 2; round++) {
+        for (const p of forms) {
+            assert.deepEqual(outcome(() => index.knnSearch(q, 50, p)), outcome(() => general(index, q, 50, p)));
+        }
+    }
+    // another index in between, with its own parameters
+    const other = fixture("brute_force").index;
+    for (let i = 0; i < 3; i++) {
+        same(other.knnSearch(q, 9), general(other, q, 9, undefined));
+        same(index.knnSearch(q, 9, forms[0]), general(index, q, 9, forms[0]));
+        same(other.knnSearch(q, 9, "{}"), general(other, q, 9, "{}"));
+    }
+    other.close();
+    index.close();
+});
+
+test("results stay distinct across pools; each views only its own entries", () => {
+    const { base, ids, index } = fixture("brute_force");
+    const kept = [];
+    for (let i = 0; i < 600; i++) { // k = 10 and 7: several pools of 1024 entries
+        const j = i % n;
+        const k = i % 2 ? 10 : 7;
+        const r = index.knnSearch(base.subarray(j * dim, (j + 1) * dim), k);
+        assert.equal(r.ids.length, k);
+        assert.equal(r.ids[0], ids[j]);
+        kept.push([r, Array.from(r.ids), Array.from(r.distances)]);
+    }
+    for (const [r, wantIds, wantD] of kept) {
+        assert.deepEqual(Array.from(r.ids), wantIds);
+        assert.deepEqual(Array.from(r.distances), wantD);
+    }
+    const first = kept[0][0];
+    first.ids[0] = -5n; // writing a result changes no other
+    assert.equal(kept[1][0].ids[0], ids[1]);
+    index.close();
+});
+
+test("a transferred result buffer detaches its pool; later searches take a new one", () => {
+    const { base, ids, index } = fixture("brute_force");
+    const q = (j) => base.subarray(j * dim, (j + 1) * dim);
+    const a = index.knnSearch(q(3), 5);
+    const b = index.knnSearch(q(4), 5);
+    assert.equal(a.ids.buffer, b.ids.buffer); // the pool, as Node's small Buffers share theirs
+    structuredClone(a.ids.buffer, { transfer: [a.ids.buffer] });
+    structuredClone(b.distances.buffer, { transfer: [b.distances.buffer] });
+    assert.equal(a.ids.length, 0);
+    for (let j = 0; j < 5; j++) {
+        const r = index.knnSearch(q(j), 5);
+        assert.equal(r.ids[0], ids[j]);
+        assert.equal(r.distances.length, 5);
+        same(r, general(index, q(j), 5, undefined));
+    }
+    index.close();
+});
+
+test("knnSearchFast hands anything else back (-1); knnSearch then throws the general errors", () => {
+    const { base, index } = fixture("brute_force");
+    const q = base.subarray(0, dim);
+    const raw = index.native;
+    const ids = new BigInt64Array(64), dists = new Float32Array(64);
+    assert.equal(raw.knnSearchFast(q, 5, ids, dists, 0), 5);
+    assert.equal(ids[0], 1000n);
+    assert.equal(raw.knnSearchFast(q, 5, ids, dists, 59), 5);
+    assert.equal(ids[59], 1000n);
+    const bad = [
+        [new Float32Array(dim + 1), 5, ids, dists, 0],
+        [new Float64Array(dim), 5, ids, dists, 0],
+        [Array.from(q), 5, ids, dists, 0],
+        [q, 0, ids, dists, 0],
+        [q, 2.5, ids, dists, 0],
+        [q, "5", ids, dists, 0],
+        [q, 5, ids, dists, 60],
+        [q, 5, ids, dists, -1],
+        [q, 5, ids, dists, 1.5],
+        [q, 5, dists, ids, 0],
+        [q, 5, new BigInt64Array(4), dists, 0],
+        [q, 5, ids, new Float32Array(4), 0],
+    ];
+    for (const args of bad) assert.equal(raw.knnSearchFast(...args), -1, String(args.map((x) => x?.constructor?.name ?? x)));
+    for (const [v, k] of [[new Float32Array(dim + 1), 3], [new Float64Array(dim), 3], [q, 0], [q, 2.5], [q, "5"]]) {
+        assert.deepEqual(outcome(() => index.knnSearch(v, k)), outcome(() => general(index, v, k, undefined)));
+        assert.throws(() => index.knnSearch(v, k), vsag.VsagError);
+    }
+    index.close();
+    assert.equal(raw.knnSearchFast(q, 5, ids, dists, 0), -1);
+    assert.throws(() => index.knnSearch(q, 5), { code: vsag.ErrorCode.WRONG_STATUS });
+});
+
+test("int8 and 16-bit queries take the fast path with the index's element type", () => {
+    for (const dtype of ["int8", "float16", "bfloat16"]) {
+        const quantization = { int8: "fp32", float16: "fp16", bfloat16: "bf16" }[dtype];
+        const index = new vsag.Index("brute_force", h.params("brute_force", dim, { dtype, quantization }));
+        const base = dtype === "int8" ? new Int8Array(n * dim) : new Uint16Array(n * dim);
+        const r = h.rng(5);
+        for (let i = 0; i < base.length; i++) {
+            base[i] = dtype === "int8" ? Math.floor(r() * 200) - 100 : 0x3c00 + Math.floor(r() * 0x300);
+        }
+        index.build(base, h.seqIds(n, 0), n, dim);
+        for (const j of [0, 9, 77]) {
+            const q = base.subarray(j * dim, (j + 1) * dim);
+            const got = index.knnSearch(q, 4);
+            same(got, general(index, q, 4, undefined));
+            assert.equal(got.ids[0], BigInt(j));
+            assert.equal(index.native.knnSearchFast(q, 4, new BigInt64Array(4), new Float32Array(4), 0), 4);
+        }
+        index.close();
+    }
+});
+
+test("a worker thread has its own fast-path state", async () => {
+    const { base, index } = fixture("brute_force");
+    const q = base.subarray(7 * dim, 8 * dim);
+    const want = Array.from(index.knnSearch(q, 6, "{}").ids, String);
+    const code = `
+        const { parentPort, workerData } = require("node:worker_threads");
+        const vsag = require(workerData.pkg);
+        const index = new vsag.Index("brute_force", workerData.params);
+        index.build(workerData.base, BigInt64Array.from({ length: workerData.n }, (_, i) => BigInt(1000 + i)), workerData.n, workerData.dim);
+        const out = [];
+        for (let i = 0; i < 3; i++) out.push(Array.from(index.knnSearch(workerData.q, 6, i === 1 ? undefined : "{}").ids, String));
+        index.close();
+        parentPort.postMessage(out);
+    `;
+    const got = await new Promise((resolve, reject) => {
+        const w = new Worker(code, {
+            eval: true,
+            workerData: { pkg: require.resolve(".."), params: h.params("brute_force", dim), base, n, dim, q: Float32Array.from(q) },
+        });
+        w.once("message", resolve);
+        w.once("error", reject);
+    });
+    assert.deepEqual(got, [want, want, want]);
+    assert.deepEqual(Array.from(index.knnSearch(q, 6).ids, String), want); // this thread's state is intact
+    index.close();
+});
