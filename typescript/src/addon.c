@@ -4328,42 +4328,44 @@ static bool fast_dtype(const native_index* ni, napi_typedarray_type t, vsag_dtyp
 }
 
 /*
- * knnSearchFast(vector, k, ids, dists, offset) is knnSearchInto without a filter, with the
- * parameters of fastSearchParams, writing k results into the BigInt64Array ids and the
- * Float32Array dists from entry offset: eight N-API calls where knnSearchInto makes sixteen.
- * It returns the number of real results (the rest of the k entries is padding), or -1 when
- * the call is not this common case (a vector of the index's dimension and element type; k an
- * integer >= 1; offset + k within both arrays; an open index) or the library refused it: the
- * caller then takes the general path, which checks every argument and throws the error.
- * The arrays are looked up on every call, so a detached buffer (length 0) is never written.
+ * knnSearchFast(vector, k, pool, offset) is knnSearchInto without a filter, with the
+ * parameters of fastSearchParams, writing k results into pool from entry offset. pool is an
+ * ArrayBuffer of 12*m bytes: m ids (int64) from byte 0, then m distances (float32) from byte
+ * 8*m. Seven N-API calls where knnSearchInto makes sixteen. It returns the number of real
+ * results (the rest of the k entries is padding), or -1 when the call is not this common case
+ * (a vector of the index's dimension and element type; k an integer >= 1; offset + k <= m; an
+ * open index) or the library refused it: the caller then takes the general path, which checks
+ * every argument and throws the error. The pool is looked up on every call, so a detached one
+ * (0 bytes) is never written.
  */
 static napi_value index_knn_search_fast(napi_env env, napi_callback_info info) {
-    size_t argc = 5;
-    napi_value argv[5], self, out;
+    size_t argc = 4;
+    napi_value argv[4], self, out;
     fast_search* fs = NULL;
     native_index* ni = NULL;
     int64_t n = -1;
     if (napi_get_cb_info(env, info, &argc, argv, &self, (void**)&fs) != napi_ok) return NULL;
-    napi_typedarray_type qt, it, dt_;
-    size_t qlen = 0, ilen = 0, dlen = 0;
-    void *q = NULL, *ids = NULL, *dists = NULL;
+    napi_typedarray_type qt;
+    size_t qlen = 0, bytes = 0;
+    void *q = NULL, *pool = NULL;
     double k = 0, off = -1;
     vsag_dtype_t dt;
-    if (argc == 5 && fs != NULL && napi_unwrap(env, self, (void**)&ni) == napi_ok && ni != NULL &&
+    if (argc == 4 && fs != NULL && napi_unwrap(env, self, (void**)&ni) == napi_ok && ni != NULL &&
         ni->handle != NULL &&
         napi_get_typedarray_info(env, argv[0], &qt, &qlen, &q, NULL, NULL) == napi_ok &&
         qlen == ni->dim && qlen > 0 && q != NULL && fast_dtype(ni, qt, &dt) &&
         napi_get_value_double(env, argv[1], &k) == napi_ok && k >= 1 && k == floor(k) &&
-        napi_get_value_double(env, argv[4], &off) == napi_ok && off >= 0 && off == floor(off) &&
-        napi_get_typedarray_info(env, argv[2], &it, &ilen, &ids, NULL, NULL) == napi_ok &&
-        it == napi_bigint64_array && ids != NULL && off + k <= (double)ilen &&
-        napi_get_typedarray_info(env, argv[3], &dt_, &dlen, &dists, NULL, NULL) == napi_ok &&
-        dt_ == napi_float32_array && dists != NULL && off + k <= (double)dlen) {
-        int64_t* oi = (int64_t*)ids + (size_t)off;
+        napi_get_arraybuffer_info(env, argv[2], &pool, &bytes) == napi_ok && pool != NULL &&
+        bytes % 12 == 0 && ((uintptr_t)pool & 7) == 0 &&
+        napi_get_value_double(env, argv[3], &off) == napi_ok && off >= 0 && off == floor(off) &&
+        off + k <= (double)(bytes / 12)) {
+        size_t m = bytes / 12;
+        int64_t* ids = (int64_t*)pool + (size_t)off;
+        float* dists = (float*)((char*)pool + 8 * m) + (size_t)off;
         if (vsag_index_knn_search_batch(ni->handle, q, dt, 1, qlen, (int64_t)k, fs->params, NULL,
-                                        oi, (float*)dists + (size_t)off) == 0) {
+                                        ids, dists) == 0) {
             n = (int64_t)k;
-            while (n > 0 && oi[n - 1] < 0) n--;
+            while (n > 0 && ids[n - 1] < 0) n--;
         }
     }
     NAPI_CALL(env, napi_create_int64(env, n, &out));

@@ -18,6 +18,7 @@
  */
 
 import * as path from "path";
+import { markAsUntransferable } from "worker_threads";
 import { SearchIterator, type NativeIteratorFns } from "./iterator";
 export { SearchIterator } from "./iterator";
 
@@ -365,7 +366,7 @@ interface NativeIndex {
     remove(ids: BigInt64Array, mode?: number): number;
     knnSearch(v: VectorArray, k: number | bigint, p: string | undefined, f: Filter | undefined): SearchResult;
     knnSearchInto(v: VectorArray, k: number | bigint, p: string | undefined, f: undefined, ids: BigInt64Array, dists: Float32Array): number;
-    knnSearchFast(v: VectorArray, k: number, ids: BigInt64Array, dists: Float32Array, offset: number): number;
+    knnSearchFast(v: VectorArray, k: number, pool: ArrayBuffer, offset: number): number;
     knnSearchBatch(
         q: VectorArray,
         nq: number,
@@ -846,12 +847,12 @@ export class Index {
                 native.fastSearchParams(p);
                 fastParams = p;
             }
-            if (poolAt + k > POOL || poolIds.length === 0 || poolDists.length === 0) newPool();
+            if (poolAt + k > POOL || pool.byteLength === 0) newPool();
             const at = poolAt;
-            const n = this.native.knnSearchFast(vector, k, poolIds, poolDists, at);
+            const n = this.native.knnSearchFast(vector, k, pool, at);
             if (n >= 0) {
                 poolAt = at + n;
-                return { ids: new BigInt64Array(poolIds.buffer, at * 8, n), distances: new Float32Array(poolDists.buffer, at * 4, n) };
+                return { ids: new BigInt64Array(pool, at * 8, n), distances: new Float32Array(pool, POOL * 8 + at * 4, n) };
             }
             return this.native.knnSearch(vector, k, p, filter); // checks the arguments, throws
         }
@@ -1564,24 +1565,24 @@ export interface SearchAnalysis {
 
 /*
  * knnSearch without a filter, for k up to SCRATCH_K, searches through the addon's knnSearchFast
- * straight into a pool of POOL result entries (poolIds, poolDists) and returns views of the
- * entries it filled, as Node hands out small Buffers from a shared pool: a typed array over
- * 64 bytes of its own costs an allocation outside the JavaScript heap, several times the
- * addon call itself. A new pool is taken when the entries run out (or a result's buffer was
- * transferred, which detaches the pool); a pool lives while any of its results does. The
- * search never calls back into JavaScript, so nothing else writes the pool meanwhile. The
- * parameters reach the addon by fastSearchParams, called only when they differ from the last
- * ones (fastParams).
+ * straight into a pool of POOL result entries (one ArrayBuffer: POOL ids, then POOL distances)
+ * and returns views of the entries it filled, as Node hands out small Buffers from a shared
+ * pool: a typed array over 64 bytes of its own costs an allocation outside the JavaScript
+ * heap, several times the addon call itself. A new pool is taken when the entries run out; a
+ * pool lives while any of its results does. Like Node's pool it is marked untransferable, so
+ * posting a result's buffer to a worker copies it instead of detaching the other results (a
+ * pool detached anyway is replaced). The search never calls back into JavaScript, so nothing
+ * else writes the pool meanwhile. The parameters reach the addon by fastSearchParams, called
+ * only when they differ from the last ones (fastParams).
  */
 const SCRATCH_K = 256;
 const POOL = 1024;
-let poolIds = new BigInt64Array(POOL);
-let poolDists = new Float32Array(POOL);
-let poolAt = 0;
+let pool = new ArrayBuffer(0);
+let poolAt = POOL;
 let fastParams: string | undefined = undefined;
 
 function newPool(): void {
-    poolIds = new BigInt64Array(POOL);
-    poolDists = new Float32Array(POOL);
+    pool = new ArrayBuffer(POOL * 12);
+    if (markAsUntransferable) markAsUntransferable(pool);
     poolAt = 0;
 }

@@ -107,19 +107,33 @@ test("results stay distinct across pools; each views only its own entries", () =
     index.close();
 });
 
-test("a transferred result buffer detaches its pool; later searches take a new one", () => {
+test("a result buffer posted with transfer is copied, or a detached pool is replaced", () => {
     const { base, ids, index } = fixture("brute_force");
     const q = (j) => base.subarray(j * dim, (j + 1) * dim);
     const a = index.knnSearch(q(3), 5);
     const b = index.knnSearch(q(4), 5);
     assert.equal(a.ids.buffer, b.ids.buffer); // the pool, as Node's small Buffers share theirs
-    structuredClone(a.ids.buffer, { transfer: [a.ids.buffer] });
-    structuredClone(b.distances.buffer, { transfer: [b.distances.buffer] });
-    assert.equal(a.ids.length, 0);
+    assert.equal(a.ids.buffer, a.distances.buffer);
+    const want = Array.from(b.ids);
+    try {
+        const c = structuredClone(a.ids.buffer, { transfer: [a.ids.buffer] });
+        assert.equal(c.byteLength, a.ids.buffer.byteLength); // copied
+    } catch (e) {
+        assert.equal(e.name, "DataCloneError"); // newer Node refuses to transfer it
+    }
+    assert.equal(a.ids.length, 5);
+    assert.deepEqual(Array.from(b.ids), want);
+    // a detached pool is never written
+    const { port1 } = new MessageChannel();
+    const raw = index.native;
+    const p = new ArrayBuffer(12 * 8);
+    port1.postMessage(p, [p]);
+    port1.close();
+    assert.equal(p.byteLength, 0);
+    assert.equal(raw.knnSearchFast(q(1), 5, p, 0), -1);
     for (let j = 0; j < 5; j++) {
         const r = index.knnSearch(q(j), 5);
         assert.equal(r.ids[0], ids[j]);
-        assert.equal(r.distances.length, 5);
         same(r, general(index, q(j), 5, undefined));
     }
     index.close();
@@ -129,24 +143,29 @@ test("knnSearchFast hands anything else back (-1); knnSearch then throws the gen
     const { base, index } = fixture("brute_force");
     const q = base.subarray(0, dim);
     const raw = index.native;
-    const ids = new BigInt64Array(64), dists = new Float32Array(64);
-    assert.equal(raw.knnSearchFast(q, 5, ids, dists, 0), 5);
+    const pool = new ArrayBuffer(64 * 12);
+    const ids = new BigInt64Array(pool, 0, 64), dists = new Float32Array(pool, 64 * 8, 64);
+    assert.equal(raw.knnSearchFast(q, 5, pool, 0), 5);
     assert.equal(ids[0], 1000n);
-    assert.equal(raw.knnSearchFast(q, 5, ids, dists, 59), 5);
+    assert.equal(dists[0], 0);
+    assert.equal(raw.knnSearchFast(q, 5, pool, 59), 5);
     assert.equal(ids[59], 1000n);
+    assert.equal(ids[58], 0n); // between the two calls' entries: untouched
+    assert.deepEqual(Array.from(ids.subarray(0, 5)), Array.from(ids.subarray(59, 64)));
     const bad = [
-        [new Float32Array(dim + 1), 5, ids, dists, 0],
-        [new Float64Array(dim), 5, ids, dists, 0],
-        [Array.from(q), 5, ids, dists, 0],
-        [q, 0, ids, dists, 0],
-        [q, 2.5, ids, dists, 0],
-        [q, "5", ids, dists, 0],
-        [q, 5, ids, dists, 60],
-        [q, 5, ids, dists, -1],
-        [q, 5, ids, dists, 1.5],
-        [q, 5, dists, ids, 0],
-        [q, 5, new BigInt64Array(4), dists, 0],
-        [q, 5, ids, new Float32Array(4), 0],
+        [new Float32Array(dim + 1), 5, pool, 0],
+        [new Float64Array(dim), 5, pool, 0],
+        [Array.from(q), 5, pool, 0],
+        [q, 0, pool, 0],
+        [q, 2.5, pool, 0],
+        [q, "5", pool, 0],
+        [q, 5, pool, 60],
+        [q, 5, pool, -1],
+        [q, 5, pool, 1.5],
+        [q, 5, ids, 0],
+        [q, 5, new ArrayBuffer(13 * 12 + 4), 0],
+        [q, 5, new ArrayBuffer(4 * 12), 0],
+        [q, 5, pool],
     ];
     for (const args of bad) assert.equal(raw.knnSearchFast(...args), -1, String(args.map((x) => x?.constructor?.name ?? x)));
     for (const [v, k] of [[new Float32Array(dim + 1), 3], [new Float64Array(dim), 3], [q, 0], [q, 2.5], [q, "5"]]) {
@@ -154,7 +173,7 @@ test("knnSearchFast hands anything else back (-1); knnSearch then throws the gen
         assert.throws(() => index.knnSearch(v, k), vsag.VsagError);
     }
     index.close();
-    assert.equal(raw.knnSearchFast(q, 5, ids, dists, 0), -1);
+    assert.equal(raw.knnSearchFast(q, 5, pool, 0), -1);
     assert.throws(() => index.knnSearch(q, 5), { code: vsag.ErrorCode.WRONG_STATUS });
 });
 
@@ -173,7 +192,7 @@ test("int8 and 16-bit queries take the fast path with the index's element type",
             const got = index.knnSearch(q, 4);
             same(got, general(index, q, 4, undefined));
             assert.equal(got.ids[0], BigInt(j));
-            assert.equal(index.native.knnSearchFast(q, 4, new BigInt64Array(4), new Float32Array(4), 0), 4);
+            assert.equal(index.native.knnSearchFast(q, 4, new ArrayBuffer(4 * 12), 0), 4);
         }
         index.close();
     }
