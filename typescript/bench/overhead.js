@@ -5,9 +5,9 @@
 // per-thread slot (vsag_last_search_nanoseconds, through the addon). Two callers, interleaved
 // query by query and alternating which goes first:
 //   knnSearch         Index.knnSearch(query, k, params): the public call (TypeScript + addon);
-//   knnSearchFast     the addon method knnSearch uses, called directly into preallocated
-//                     arrays (the parameters set once by fastSearchParams): the addon and the
-//                     C ABI alone, without the result arrays.
+//   knnSearchFast     the addon function knnSearch uses, called directly into a preallocated
+//                     pool (the parameters as knnSearch left them, by fastSearchParams): the
+//                     addon and the C ABI alone, without the result arrays.
 // Prints p50 / p90 of each caller's overhead, the engine's own p50, the medians of each round
 // (their spread is the noise) and the load average.
 //
@@ -57,6 +57,7 @@ for (let i = 0; i < NQ; i++) {
 const params = JSON.stringify({ hgraph: { ef_search: EF } });
 const raw = index.native;
 const outPool = new ArrayBuffer(K * 12); // K ids, then K distances
+const fast = native.knnSearchFast, handle = raw.fastHandle();
 const total = NQ * ROUNDS;
 const tsOver = new Float64Array(total), nOver = new Float64Array(total), eng = new Float64Array(2 * total);
 const last = native.lastSearchNanoseconds;
@@ -72,7 +73,7 @@ function tsCall(q, j) {
 }
 function nativeCall(q, j) {
     const t = now();
-    raw.knnSearchFast(q, K, outPool, 0);
+    fast(handle, q, K, outPool, 0);
     const w = (now() - t) * 1e6;
     const e = last();
     nOver[j] = w - e;
@@ -84,7 +85,7 @@ for (let i = 0; i < Math.min(200, NQ); i++) { // warm up (JIT, caches)
     nativeCall(queries[i], 0);
 }
 const a = index.knnSearch(queries[0], K, params), b = raw.knnSearch(queries[0], K, params, undefined);
-raw.knnSearchFast(queries[0], K, outPool, 0);
+fast(handle, queries[0], K, outPool, 0);
 const outIds = new BigInt64Array(outPool, 0, K);
 if (a.ids.length !== K || String(a.ids) !== String(b.ids) || String(a.ids) !== String(outIds)) {
     console.error("knnSearch and the native call disagree");

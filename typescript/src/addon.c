@@ -4315,60 +4315,69 @@ static napi_value mod_fast_search_params(napi_env env, napi_callback_info info) 
     return NULL;
 }
 
-/* fast_dtype maps a query array type to the element type of index ni; false if none. */
-static bool fast_dtype(const native_index* ni, napi_typedarray_type t, vsag_dtype_t* dt) {
-    switch (t) {
-        case napi_float32_array: *dt = VSAG_DTYPE_FLOAT32; return true;
-        case napi_uint16_array:
-            *dt = ni->dtype == VSAG_DTYPE_BFLOAT16 ? VSAG_DTYPE_BFLOAT16 : VSAG_DTYPE_FLOAT16;
-            return true;
-        case napi_int8_array: *dt = VSAG_DTYPE_INT8; return true;
-        default: return false;
-    }
-}
-
 /*
- * knnSearchFast(vector, k, pool, offset) is knnSearchInto without a filter, with the
- * parameters of fastSearchParams, writing k results into pool from entry offset. pool is an
- * ArrayBuffer of 12*m bytes: m ids (int64) from byte 0, then m distances (float32) from byte
- * 8*m. Seven N-API calls where knnSearchInto makes sixteen. It returns the number of real
- * results (the rest of the k entries is padding), or -1 when the call is not this common case
- * (a vector of the index's dimension and element type; k an integer >= 1; offset + k <= m; an
- * open index) or the library refused it: the caller then takes the general path, which checks
- * every argument and throws the error. The pool is looked up on every call, so a detached one
- * (0 bytes) is never written.
+ * knnSearchFast(handle, vector, k, pool, offset) is knnSearchInto without a filter, with the
+ * parameters of fastSearchParams, writing k results into pool from entry offset. handle is
+ * the index's library handle (fastHandle(), a BigInt): the library detects a stale or forged
+ * handle and fails the call, so the function needs no receiver to unwrap (napi_unwrap costs
+ * as much as the rest of the call). pool is an ArrayBuffer of 12*m bytes: m ids (int64) from
+ * byte 0, then m distances (float32) from byte 8*m. Seven N-API calls where knnSearchInto
+ * makes sixteen. It returns the number of real results (the rest of the k entries is
+ * padding), or -1 when the call is not this common case (a Float32Array or Int8Array vector;
+ * k an integer >= 1; offset + k <= m) or the library refused it (another dimension or element
+ * type, a closed index): the caller then takes the general path, which checks every argument
+ * and throws the error. The pool is looked up on every call, so a detached one (0 bytes) is
+ * never written.
  */
-static napi_value index_knn_search_fast(napi_env env, napi_callback_info info) {
-    size_t argc = 4;
-    napi_value argv[4], self, out;
+static napi_value mod_knn_search_fast(napi_env env, napi_callback_info info) {
+    size_t argc = 5;
+    napi_value argv[5], out;
     fast_search* fs = NULL;
-    native_index* ni = NULL;
     int64_t n = -1;
-    if (napi_get_cb_info(env, info, &argc, argv, &self, (void**)&fs) != napi_ok) return NULL;
-    napi_typedarray_type qt;
+    if (napi_get_cb_info(env, info, &argc, argv, NULL, (void**)&fs) != napi_ok) return NULL;
+    napi_typedarray_type qt = napi_int8_array;
     size_t qlen = 0, bytes = 0;
     void *q = NULL, *pool = NULL;
+    uint64_t h = 0;
+    bool lossless = false;
     double k = 0, off = -1;
-    vsag_dtype_t dt;
-    if (argc == 4 && fs != NULL && napi_unwrap(env, self, (void**)&ni) == napi_ok && ni != NULL &&
-        ni->handle != NULL &&
-        napi_get_typedarray_info(env, argv[0], &qt, &qlen, &q, NULL, NULL) == napi_ok &&
-        qlen == ni->dim && qlen > 0 && q != NULL && fast_dtype(ni, qt, &dt) &&
-        napi_get_value_double(env, argv[1], &k) == napi_ok && k >= 1 && k == floor(k) &&
-        napi_get_arraybuffer_info(env, argv[2], &pool, &bytes) == napi_ok && pool != NULL &&
+    if (argc == 5 && fs != NULL &&
+        napi_get_value_bigint_uint64(env, argv[0], &h, &lossless) == napi_ok && lossless &&
+        h != 0 && napi_get_typedarray_info(env, argv[1], &qt, &qlen, &q, NULL, NULL) == napi_ok &&
+        (qt == napi_float32_array || qt == napi_int8_array) && qlen > 0 && q != NULL &&
+        napi_get_value_double(env, argv[2], &k) == napi_ok && k >= 1 && k == floor(k) &&
+        napi_get_arraybuffer_info(env, argv[3], &pool, &bytes) == napi_ok && pool != NULL &&
         bytes % 12 == 0 && ((uintptr_t)pool & 7) == 0 &&
-        napi_get_value_double(env, argv[3], &off) == napi_ok && off >= 0 && off == floor(off) &&
+        napi_get_value_double(env, argv[4], &off) == napi_ok && off >= 0 && off == floor(off) &&
         off + k <= (double)(bytes / 12)) {
         size_t m = bytes / 12;
         int64_t* ids = (int64_t*)pool + (size_t)off;
         float* dists = (float*)((char*)pool + 8 * m) + (size_t)off;
-        if (vsag_index_knn_search_batch(ni->handle, q, dt, 1, qlen, (int64_t)k, fs->params, NULL,
-                                        ids, dists) == 0) {
+        vsag_dtype_t dt = qt == napi_float32_array ? VSAG_DTYPE_FLOAT32 : VSAG_DTYPE_INT8;
+        if (vsag_index_knn_search_batch((vsag_index_t)(uintptr_t)h, q, dt, 1, qlen, (int64_t)k,
+                                        fs->params, NULL, ids, dists) == 0) {
             n = (int64_t)k;
             while (n > 0 && ids[n - 1] < 0) n--;
         }
     }
     NAPI_CALL(env, napi_create_int64(env, n, &out));
+    return out;
+}
+
+/* fastHandle() is the index's library handle for knnSearchFast (a BigInt), null once closed. */
+static napi_value index_fast_handle(napi_env env, napi_callback_info info) {
+    napi_value self, out;
+    NAPI_CALL(env, napi_get_cb_info(env, info, NULL, NULL, &self, NULL));
+    native_index* ni = NULL;
+    if (napi_unwrap(env, self, (void**)&ni) != napi_ok || ni == NULL) {
+        throw_error(env, CODE_INVALID_ARGUMENT, "receiver is not a vsag index");
+        return NULL;
+    }
+    if (ni->handle == NULL) {
+        NAPI_CALL(env, napi_get_null(env, &out));
+        return out;
+    }
+    NAPI_CALL(env, napi_create_bigint_uint64(env, (uint64_t)(uintptr_t)ni->handle, &out));
     return out;
 }
 
@@ -4394,7 +4403,7 @@ NAPI_MODULE_INIT() {
     fast_search* fs = fast_search_new(env);
     if (fs == NULL) return NULL;
     napi_property_descriptor methods[] = {
-        {"knnSearchFast", NULL, index_knn_search_fast, NULL, NULL, NULL, napi_default, fs},
+        METHOD("fastHandle", index_fast_handle),
         METHOD("close", index_close),
         METHOD("isClosed", index_is_closed),
         METHOD("build", index_build),
@@ -4487,6 +4496,7 @@ NAPI_MODULE_INIT() {
         METHOD("setOption", mod_set_option),
         METHOD("getOption", mod_get_option),
         {"fastSearchParams", NULL, mod_fast_search_params, NULL, NULL, NULL, napi_default, fs},
+        {"knnSearchFast", NULL, mod_knn_search_fast, NULL, NULL, NULL, napi_default, fs},
         {"NativeIndex", NULL, NULL, NULL, NULL, ctor, napi_default, NULL},
     };
     if (napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) != napi_ok)

@@ -366,7 +366,7 @@ interface NativeIndex {
     remove(ids: BigInt64Array, mode?: number): number;
     knnSearch(v: VectorArray, k: number | bigint, p: string | undefined, f: Filter | undefined): SearchResult;
     knnSearchInto(v: VectorArray, k: number | bigint, p: string | undefined, f: undefined, ids: BigInt64Array, dists: Float32Array): number;
-    knnSearchFast(v: VectorArray, k: number, pool: ArrayBuffer, offset: number): number;
+    fastHandle(): bigint | null;
     knnSearchBatch(
         q: VectorArray,
         nq: number,
@@ -499,6 +499,7 @@ interface NativeAddon extends NativeIteratorFns {
     lastSearchNanoseconds(): number;
     liveHandles(): number;
     fastSearchParams(parameters: string | undefined): void;
+    knnSearchFast(handle: bigint, v: VectorArray, k: number, pool: ArrayBuffer, offset: number): number;
 }
 
 function loadAddon(): NativeAddon {
@@ -633,6 +634,8 @@ function excludeMore(filter: Filter | undefined | null, rejected: BigInt64Array)
  */
 export class Index {
     private native: NativeIndex;
+    /* the library handle knnSearch passes to knnSearchFast; undefined until read, null once closed */
+    private fastH?: bigint | null;
 
     /**
      * Create an empty index.
@@ -841,7 +844,9 @@ export class Index {
             }
             return trim(this.native.knnSearchBatch(vector, 1, k, json(parameters), filter, expr));
         }
-        if (filter === undefined && typeof k === "number" && k <= SCRATCH_K) {
+        let h = this.fastH;
+        if (h === undefined) h = this.fastH = this.native.fastHandle();
+        if (filter === undefined && typeof k === "number" && k <= SCRATCH_K && h !== null) {
             const p = json(parameters);
             if (p !== fastParams) {
                 native.fastSearchParams(p);
@@ -849,7 +854,7 @@ export class Index {
             }
             if (poolAt + k > POOL || pool.byteLength === 0) newPool();
             const at = poolAt;
-            const n = this.native.knnSearchFast(vector, k, pool, at);
+            const n = native.knnSearchFast(h, vector, k, pool, at);
             if (n >= 0) {
                 poolAt = at + n;
                 return { ids: new BigInt64Array(pool, at * 8, n), distances: new Float32Array(pool, POOL * 8 + at * 4, n) };
@@ -1338,6 +1343,7 @@ export class Index {
      * Asynchronous operations already started finish first, then the handle is released.
      */
     close(): void {
+        this.fastH = null;
         this.native.close();
     }
 

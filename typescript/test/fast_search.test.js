@@ -1,7 +1,7 @@
 "use strict";
-// The fast single-query path of knnSearch (the addon's knnSearchFast into a pool of result
-// entries, parameters set by fastSearchParams only when they change) against the general
-// path (the addon's knnSearch): the same results, the same errors, results that stay distinct
+// The fast single-query path of knnSearch (the addon's knnSearchFast on the index's library
+// handle into a pool of result entries, parameters set by fastSearchParams only when they
+// change) against the general path (the addon's knnSearch): the same results, the same errors, results that stay distinct
 // across pools, a transferred result buffer, and the cases it hands back to the general path.
 
 const test = require("node:test");
@@ -107,7 +107,7 @@ test("results stay distinct across pools; each views only its own entries", () =
     index.close();
 });
 
-test("a result buffer posted with transfer is copied, or a detached pool is replaced", () => {
+test("a result buffer posted with transfer is copied; a detached pool is never written", () => {
     const { base, ids, index } = fixture("brute_force");
     const q = (j) => base.subarray(j * dim, (j + 1) * dim);
     const a = index.knnSearch(q(3), 5);
@@ -130,7 +130,7 @@ test("a result buffer posted with transfer is copied, or a detached pool is repl
     port1.postMessage(p, [p]);
     port1.close();
     assert.equal(p.byteLength, 0);
-    assert.equal(raw.knnSearchFast(q(1), 5, p, 0), -1);
+    assert.equal(vsag._native.knnSearchFast(raw.fastHandle(), q(1), 5, p, 0), -1);
     for (let j = 0; j < 5; j++) {
         const r = index.knnSearch(q(j), 5);
         assert.equal(r.ids[0], ids[j]);
@@ -142,42 +142,53 @@ test("a result buffer posted with transfer is copied, or a detached pool is repl
 test("knnSearchFast hands anything else back (-1); knnSearch then throws the general errors", () => {
     const { base, index } = fixture("brute_force");
     const q = base.subarray(0, dim);
-    const raw = index.native;
+    const hd = index.native.fastHandle();
+    assert.equal(typeof hd, "bigint");
+    const fast = (...args) => vsag._native.knnSearchFast(...args);
     const pool = new ArrayBuffer(64 * 12);
     const ids = new BigInt64Array(pool, 0, 64), dists = new Float32Array(pool, 64 * 8, 64);
-    assert.equal(raw.knnSearchFast(q, 5, pool, 0), 5);
+    assert.equal(fast(hd, q, 5, pool, 0), 5);
     assert.equal(ids[0], 1000n);
     assert.equal(dists[0], 0);
-    assert.equal(raw.knnSearchFast(q, 5, pool, 59), 5);
+    assert.equal(fast(hd, q, 5, pool, 59), 5);
     assert.equal(ids[59], 1000n);
     assert.equal(ids[58], 0n); // between the two calls' entries: untouched
     assert.deepEqual(Array.from(ids.subarray(0, 5)), Array.from(ids.subarray(59, 64)));
     const bad = [
-        [new Float32Array(dim + 1), 5, pool, 0],
-        [new Float64Array(dim), 5, pool, 0],
-        [Array.from(q), 5, pool, 0],
-        [q, 0, pool, 0],
-        [q, 2.5, pool, 0],
-        [q, "5", pool, 0],
-        [q, 5, pool, 60],
-        [q, 5, pool, -1],
-        [q, 5, pool, 1.5],
-        [q, 5, ids, 0],
-        [q, 5, new ArrayBuffer(13 * 12 + 4), 0],
-        [q, 5, new ArrayBuffer(4 * 12), 0],
-        [q, 5, pool],
+        [hd, new Float32Array(dim + 1), 5, pool, 0],
+        [hd, new Float64Array(dim), 5, pool, 0],
+        [hd, new Uint16Array(dim), 5, pool, 0], // 16-bit queries take the general path
+        [hd, Array.from(q), 5, pool, 0],
+        [hd, q, 0, pool, 0],
+        [hd, q, 2.5, pool, 0],
+        [hd, q, "5", pool, 0],
+        [hd, q, 5, pool, 60],
+        [hd, q, 5, pool, -1],
+        [hd, q, 5, pool, 1.5],
+        [hd, q, 5, ids, 0],
+        [hd, q, 5, new ArrayBuffer(13 * 12 + 4), 0],
+        [hd, q, 5, new ArrayBuffer(4 * 12), 0],
+        [hd, q, 5, pool],
+        [Number(hd), q, 5, pool, 0],
+        [0n, q, 5, pool, 0],
+        [hd + 1n, q, 5, pool, 0], // a forged handle
+        [-1n, q, 5, pool, 0],
     ];
-    for (const args of bad) assert.equal(raw.knnSearchFast(...args), -1, String(args.map((x) => x?.constructor?.name ?? x)));
+    for (const args of bad) assert.equal(fast(...args), -1, String(args.map((x) => x?.constructor?.name ?? x)));
     for (const [v, k] of [[new Float32Array(dim + 1), 3], [new Float64Array(dim), 3], [q, 0], [q, 2.5], [q, "5"]]) {
         assert.deepEqual(outcome(() => index.knnSearch(v, k)), outcome(() => general(index, v, k, undefined)));
         assert.throws(() => index.knnSearch(v, k), vsag.VsagError);
     }
+    // an Int8Array query on a float32 index: whatever the library makes of it, as the general path
+    const i8 = Int8Array.from({ length: dim }, (_, i) => i - 8);
+    assert.deepEqual(outcome(() => index.knnSearch(i8, 3)), outcome(() => general(index, i8, 3, undefined)));
     index.close();
-    assert.equal(raw.knnSearchFast(q, 5, pool, 0), -1);
+    assert.equal(index.native.fastHandle(), null);
+    assert.equal(fast(hd, q, 5, pool, 0), -1); // the closed index's handle
     assert.throws(() => index.knnSearch(q, 5), { code: vsag.ErrorCode.WRONG_STATUS });
 });
 
-test("int8 and 16-bit queries take the fast path with the index's element type", () => {
+test("int8 queries take the fast path; 16-bit ones the general path, with the same results", () => {
     for (const dtype of ["int8", "float16", "bfloat16"]) {
         const quantization = { int8: "fp32", float16: "fp16", bfloat16: "bf16" }[dtype];
         const index = new vsag.Index("brute_force", h.params("brute_force", dim, { dtype, quantization }));
@@ -192,7 +203,8 @@ test("int8 and 16-bit queries take the fast path with the index's element type",
             const got = index.knnSearch(q, 4);
             same(got, general(index, q, 4, undefined));
             assert.equal(got.ids[0], BigInt(j));
-            assert.equal(index.native.knnSearchFast(q, 4, new ArrayBuffer(4 * 12), 0), 4);
+            const n = vsag._native.knnSearchFast(index.native.fastHandle(), q, 4, new ArrayBuffer(4 * 12), 0);
+            assert.equal(n, dtype === "int8" ? 4 : -1);
         }
         index.close();
     }
@@ -223,4 +235,15 @@ test("a worker thread has its own fast-path state", async () => {
     assert.deepEqual(got, [want, want, want]);
     assert.deepEqual(Array.from(index.knnSearch(q, 6).ids, String), want); // this thread's state is intact
     index.close();
+});
+
+test("close() with an asynchronous search pending: knnSearch throws at once", async () => {
+    const { base, index } = fixture("hgraph");
+    const q = base.subarray(0, dim);
+    assert.equal(index.knnSearch(q, 3, h.SEARCH.hgraph).ids.length, 3); // the handle is cached
+    const pending = index.knnSearchAsync(q, 3, h.SEARCH.hgraph);
+    index.close(); // the library handle stays open until the search completes
+    assert.throws(() => index.knnSearch(q, 3, h.SEARCH.hgraph), { code: vsag.ErrorCode.WRONG_STATUS });
+    await pending.catch(() => undefined);
+    assert.throws(() => index.knnSearch(q, 3, h.SEARCH.hgraph), { code: vsag.ErrorCode.WRONG_STATUS });
 });
