@@ -22,7 +22,14 @@ import { markAsUntransferable } from "worker_threads";
 import { SearchIterator, type NativeIteratorFns } from "./iterator";
 export { SearchIterator } from "./iterator";
 
-/** Search results: labels and their distances, ascending by distance. */
+/**
+ * Search results: labels and their distances, ascending by distance.
+ *
+ * The arrays of a single-query {@link Index.knnSearch} (k up to 256, no filter) are views into
+ * a pool ArrayBuffer shared with other results, as Node's small Buffers share theirs: use
+ * `byteOffset` / `byteLength` with `ids.buffer`, or copy (`ids.slice()`) to own the memory.
+ * The pool is untransferable: posting `ids.buffer` to a worker copies it.
+ */
 export interface SearchResult {
     ids: BigInt64Array;
     distances: Float32Array;
