@@ -56,8 +56,11 @@ for (let i = 0; i < NQ; i++) {
 }
 const params = JSON.stringify({ hgraph: { ef_search: EF } });
 const raw = index.native;
-const outPool = new ArrayBuffer(K * 12); // K ids, then K distances
-const fast = native.knnSearchFast, handle = raw.fastHandle();
+// the pool of knnSearchFast: a 32-byte header (handle, k, offset, count), K ids, K distances
+const outPool = new ArrayBuffer(32 + K * 12);
+new BigUint64Array(outPool, 0, 1)[0] = raw.fastHandle();
+new Int32Array(outPool, 8, 2).set([K, 0]);
+const fast = native.knnSearchFast;
 const total = NQ * ROUNDS;
 const tsOver = new Float64Array(total), nOver = new Float64Array(total), eng = new Float64Array(2 * total);
 const last = native.lastSearchNanoseconds;
@@ -73,7 +76,7 @@ function tsCall(q, j) {
 }
 function nativeCall(q, j) {
     const t = now();
-    fast(handle, q, K, outPool, 0);
+    fast(q, outPool);
     const w = (now() - t) * 1e6;
     const e = last();
     nOver[j] = w - e;
@@ -85,8 +88,8 @@ for (let i = 0; i < Math.min(200, NQ); i++) { // warm up (JIT, caches)
     nativeCall(queries[i], 0);
 }
 const a = index.knnSearch(queries[0], K, params), b = raw.knnSearch(queries[0], K, params, undefined);
-fast(handle, queries[0], K, outPool, 0);
-const outIds = new BigInt64Array(outPool, 0, K);
+fast(queries[0], outPool);
+const outIds = new BigInt64Array(outPool, 32, K);
 if (a.ids.length !== K || String(a.ids) !== String(b.ids) || String(a.ids) !== String(outIds)) {
     console.error("knnSearch and the native call disagree");
     process.exit(1);

@@ -4316,52 +4316,66 @@ static napi_value mod_fast_search_params(napi_env env, napi_callback_info info) 
 }
 
 /*
- * knnSearchFast(handle, vector, k, pool, offset) is knnSearchInto without a filter, with the
- * parameters of fastSearchParams, writing k results into pool from entry offset. handle is
- * the index's library handle (fastHandle(), a BigInt): the library detects a stale or forged
- * handle and fails the call, so the function needs no receiver to unwrap (napi_unwrap costs
- * as much as the rest of the call). pool is an ArrayBuffer of 12*m bytes: m ids (int64) from
- * byte 0, then m distances (float32) from byte 8*m. Seven N-API calls where knnSearchInto
- * makes sixteen. It returns the number of real results (the rest of the k entries is
- * padding), or -1 when the call is not this common case (a Float32Array or Int8Array vector;
- * k an integer >= 1; offset + k <= m) or the library refused it (another dimension or element
- * type, a closed index): the caller then takes the general path, which checks every argument
- * and throws the error. The pool is looked up on every call, so a detached one (0 bytes) is
- * never written.
+ * fast_header opens the pool of knnSearchFast: the caller writes the index's library handle
+ * (fastHandle()), k and the entry offset there, and the function writes back the number of
+ * real results (-1: not served). Passing them in memory instead of as arguments saves an
+ * N-API call each.
+ */
+typedef struct fast_header {
+    uint64_t handle;
+    int32_t k;
+    int32_t offset;
+    int32_t count;
+    int32_t reserved[3];
+} fast_header;
+
+/*
+ * knnSearchFast(vector, pool) is knnSearchInto without a filter, with the parameters of
+ * fastSearchParams, on the index and for the k and offset in pool's header, writing k results
+ * into pool from entry offset. pool is an ArrayBuffer of 32 + 12*m bytes: the header
+ * (fast_header), m ids (int64), then m distances (float32). The handle is the library's: the
+ * library detects a stale or forged one and fails the call, so no receiver is unwrapped
+ * (napi_unwrap costs as much as the rest of the call). Three N-API calls where knnSearchInto
+ * makes sixteen. The header's count becomes the number of real results (the rest of the k
+ * entries is padding), or -1 when the call is not this common case (a Float32Array or
+ * Int8Array vector; k >= 1; offset + k <= m) or the library refused it (another dimension or
+ * element type, a closed index): the caller then takes the general path, which checks every
+ * argument and throws the error. The pool is looked up on every call, so a detached one (0
+ * bytes) is never written.
  */
 static napi_value mod_knn_search_fast(napi_env env, napi_callback_info info) {
-    size_t argc = 5;
-    napi_value argv[5], out;
+    size_t argc = 2;
+    napi_value argv[2];
     fast_search* fs = NULL;
-    int64_t n = -1;
     if (napi_get_cb_info(env, info, &argc, argv, NULL, (void**)&fs) != napi_ok) return NULL;
+    size_t bytes = 0;
+    void* pool = NULL;
+    if (argc != 2 || fs == NULL ||
+        napi_get_arraybuffer_info(env, argv[1], &pool, &bytes) != napi_ok || pool == NULL ||
+        bytes < sizeof(fast_header) || (bytes - sizeof(fast_header)) % 12 != 0 ||
+        ((uintptr_t)pool & 7) != 0)
+        return NULL;
+    fast_header* hd = pool;
+    size_t m = (bytes - sizeof(fast_header)) / 12;
+    int32_t k = hd->k, off = hd->offset;
+    hd->count = -1;
     napi_typedarray_type qt = napi_int8_array;
-    size_t qlen = 0, bytes = 0;
-    void *q = NULL, *pool = NULL;
-    uint64_t h = 0;
-    bool lossless = false;
-    double k = 0, off = -1;
-    if (argc == 5 && fs != NULL &&
-        napi_get_value_bigint_uint64(env, argv[0], &h, &lossless) == napi_ok && lossless &&
-        h != 0 && napi_get_typedarray_info(env, argv[1], &qt, &qlen, &q, NULL, NULL) == napi_ok &&
-        (qt == napi_float32_array || qt == napi_int8_array) && qlen > 0 && q != NULL &&
-        napi_get_value_double(env, argv[2], &k) == napi_ok && k >= 1 && k == floor(k) &&
-        napi_get_arraybuffer_info(env, argv[3], &pool, &bytes) == napi_ok && pool != NULL &&
-        bytes % 12 == 0 && ((uintptr_t)pool & 7) == 0 &&
-        napi_get_value_double(env, argv[4], &off) == napi_ok && off >= 0 && off == floor(off) &&
-        off + k <= (double)(bytes / 12)) {
-        size_t m = bytes / 12;
-        int64_t* ids = (int64_t*)pool + (size_t)off;
-        float* dists = (float*)((char*)pool + 8 * m) + (size_t)off;
-        vsag_dtype_t dt = qt == napi_float32_array ? VSAG_DTYPE_FLOAT32 : VSAG_DTYPE_INT8;
-        if (vsag_index_knn_search_batch((vsag_index_t)(uintptr_t)h, q, dt, 1, qlen, (int64_t)k,
-                                        fs->params, NULL, ids, dists) == 0) {
-            n = (int64_t)k;
-            while (n > 0 && ids[n - 1] < 0) n--;
-        }
-    }
-    NAPI_CALL(env, napi_create_int64(env, n, &out));
-    return out;
+    size_t qlen = 0;
+    void* q = NULL;
+    if (hd->handle == 0 || k < 1 || off < 0 || (size_t)off + (size_t)k > m ||
+        napi_get_typedarray_info(env, argv[0], &qt, &qlen, &q, NULL, NULL) != napi_ok ||
+        (qt != napi_float32_array && qt != napi_int8_array) || qlen == 0 || q == NULL)
+        return NULL;
+    int64_t* ids = (int64_t*)(hd + 1) + off;
+    float* dists = (float*)((char*)(hd + 1) + 8 * m) + off;
+    vsag_dtype_t dt = qt == napi_float32_array ? VSAG_DTYPE_FLOAT32 : VSAG_DTYPE_INT8;
+    if (vsag_index_knn_search_batch((vsag_index_t)(uintptr_t)hd->handle, q, dt, 1, qlen, k,
+                                    fs->params, NULL, ids, dists) != 0)
+        return NULL;
+    int32_t n = k;
+    while (n > 0 && ids[n - 1] < 0) n--;
+    hd->count = n;
+    return NULL;
 }
 
 /* fastHandle() is the index's library handle for knnSearchFast (a BigInt), null once closed. */

@@ -506,7 +506,7 @@ interface NativeAddon extends NativeIteratorFns {
     lastSearchNanoseconds(): number;
     liveHandles(): number;
     fastSearchParams(parameters: string | undefined): void;
-    knnSearchFast(handle: bigint, v: VectorArray, k: number, pool: ArrayBuffer, offset: number): number;
+    knnSearchFast(v: VectorArray, pool: ArrayBuffer): void;
 }
 
 function loadAddon(): NativeAddon {
@@ -853,7 +853,7 @@ export class Index {
         }
         let h = this.fastH;
         if (h === undefined) h = this.fastH = this.native.fastHandle();
-        if (filter === undefined && typeof k === "number" && k <= SCRATCH_K && h !== null) {
+        if (filter === undefined && typeof k === "number" && k <= SCRATCH_K && k >= 1 && (k | 0) === k && h !== null) {
             const p = json(parameters);
             if (p !== fastParams) {
                 native.fastSearchParams(p);
@@ -861,10 +861,18 @@ export class Index {
             }
             if (poolAt + k > POOL || pool.byteLength === 0) newPool();
             const at = poolAt;
-            const n = native.knnSearchFast(h, vector, k, pool, at);
+            if (h !== poolHandle) {
+                poolHandle = h;
+                poolHandle64[0] = h;
+            }
+            poolHead[2] = k;
+            poolHead[3] = at;
+            poolHead[4] = -1;
+            native.knnSearchFast(vector, pool);
+            const n = poolHead[4];
             if (n >= 0) {
                 poolAt = at + n;
-                return { ids: new BigInt64Array(pool, at * 8, n), distances: new Float32Array(pool, POOL * 8 + at * 4, n) };
+                return { ids: new BigInt64Array(pool, HEAD + at * 8, n), distances: new Float32Array(pool, HEAD + POOL * 8 + at * 4, n) };
             }
             return this.native.knnSearch(vector, k, p, filter); // checks the arguments, throws
         }
@@ -1578,24 +1586,33 @@ export interface SearchAnalysis {
 
 /*
  * knnSearch without a filter, for k up to SCRATCH_K, searches through the addon's knnSearchFast
- * straight into a pool of POOL result entries (one ArrayBuffer: POOL ids, then POOL distances)
- * and returns views of the entries it filled, as Node hands out small Buffers from a shared
- * pool: a typed array over 64 bytes of its own costs an allocation outside the JavaScript
- * heap, several times the addon call itself. A new pool is taken when the entries run out; a
- * pool lives while any of its results does. Like Node's pool it is marked untransferable, so
- * posting a result's buffer to a worker copies it instead of detaching the other results (a
- * pool detached anyway is replaced). The search never calls back into JavaScript, so nothing
- * else writes the pool meanwhile. The parameters reach the addon by fastSearchParams, called
- * only when they differ from the last ones (fastParams).
+ * straight into a pool of POOL result entries and returns views of the entries it filled, as
+ * Node hands out small Buffers from a shared pool: a typed array over 64 bytes of its own
+ * costs an allocation outside the JavaScript heap, several times the addon call itself. The
+ * pool is one ArrayBuffer: a header of HEAD bytes (the library handle, k, the offset, and the
+ * result count the addon writes back: arguments in memory cost no N-API call), POOL ids, then
+ * POOL distances. A new pool is taken when the entries run out; a pool lives while any of its
+ * results does. Like Node's pool it is marked untransferable, so posting a result's buffer to a
+ * worker copies it instead of detaching the other results (a pool detached anyway is
+ * replaced). The search never calls back into JavaScript, so nothing else writes the pool
+ * meanwhile. The parameters reach the addon by fastSearchParams, called only when they differ
+ * from the last ones (fastParams).
  */
 const SCRATCH_K = 256;
 const POOL = 1024;
+const HEAD = 32;
 let pool = new ArrayBuffer(0);
+let poolHead = new Int32Array(0);
+let poolHandle64 = new BigUint64Array(0);
+let poolHandle: bigint | null = null;
 let poolAt = POOL;
 let fastParams: string | undefined = undefined;
 
 function newPool(): void {
-    pool = new ArrayBuffer(POOL * 12);
+    pool = new ArrayBuffer(HEAD + POOL * 12);
     if (markAsUntransferable) markAsUntransferable(pool);
+    poolHead = new Int32Array(pool, 0, HEAD / 4);
+    poolHandle64 = new BigUint64Array(pool, 0, 1);
+    poolHandle = null;
     poolAt = 0;
 }
