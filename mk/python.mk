@@ -1,8 +1,10 @@
 # pyvsag (python/): the Python package over libvsag.so, its tests, examples and benchmark.
 # Python packages come from Debian; $(PYTHON) is /usr/bin/python3, the interpreter that has them.
 #
-#   make pyvsag               copy build/lib/libvsag.so into python/pyvsag/ (part of `make build`);
-#                             afterwards `PYTHONPATH=python /usr/bin/python3 -c 'import pyvsag'` works
+#   make pyvsag               copy build/lib/libvsag.so into python/pyvsag/ and compile the
+#                             single-query fast path python/pyvsag/_fastpath.c next to it
+#                             (part of `make build`); afterwards
+#                             `PYTHONPATH=python /usr/bin/python3 -c 'import pyvsag'` works
 #   make test-python          pytest, examples/python/*.py, and an offline `pip install ./python`
 #                             into a temporary virtual environment (part of `make test`)
 #   make bench-python         batch and single-query search through pyvsag vs the Go API; it runs
@@ -14,6 +16,8 @@ PYTHON ?= /usr/bin/python3
 PYVSAG_SO := python/pyvsag/libvsag.so
 PYVSAG_TMP := build/pyvsag
 PYVSAG_BENCH := build/pyvsag-bench
+PYVSAG_FASTPATH := python/pyvsag/_fastpath$(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))' 2>/dev/null || echo .so)
+PYVSAG_FASTPATH_APT := python3-dev python3-numpy
 PYVSAG_APT := python3-numpy python3-scipy python3-pytest python3-setuptools python3-wheel python3-pip python3-venv \
   python3-dask python3-distributed
 
@@ -24,9 +28,19 @@ BENCH_TARGETS += bench-python
 .PHONY: pyvsag pyvsag-deps test-python test-python-unit test-python-examples test-python-install bench-python
 
 # The library is replaced by rename, so a running Python keeps the copy it mapped.
-pyvsag: lib
+pyvsag: lib $(PYVSAG_FASTPATH)
 	@cmp -s build/lib/libvsag.so $(PYVSAG_SO) || \
 	  { cp build/lib/libvsag.so $(PYVSAG_SO).tmp && chmod 0755 $(PYVSAG_SO).tmp && mv -f $(PYVSAG_SO).tmp $(PYVSAG_SO); }
+
+# The single-query fast path (python/pyvsag/_fastpath.c), a CPython extension for $(PYTHON)
+# against Debian's headers (python3-dev, python3-numpy). It does not link libvsag.so: pyvsag
+# hands it the library's search function at import. Without it pyvsag searches through ctypes.
+$(PYVSAG_FASTPATH): python/pyvsag/_fastpath.c
+	@$(MAKE) --no-print-directory deps-apt PKGS="$(PYVSAG_FASTPATH_APT)"
+	$(CAPI_CC) -shared -fPIC -O2 -g -Wall -Wextra -Werror \
+	  -I"$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')" \
+	  -I"$$($(PYTHON) -c 'import numpy; print(numpy.get_include())')" \
+	  $< -o $@.tmp && mv -f $@.tmp $@
 
 pyvsag-deps:
 	@$(MAKE) --no-print-directory deps-apt PKGS="$(PYVSAG_APT)"

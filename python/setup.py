@@ -1,7 +1,9 @@
 """Build hooks for pyvsag (the metadata lives in pyproject.toml).
 
 * The wheel carries libvsag.so, so it is tagged for the platform (py3-none-<platform>) rather
-  than as pure Python; the package itself needs no compiler.
+  than as pure Python; the package itself needs no compiler. ``make build`` also compiles
+  pyvsag/_fastpath*.so (the single-query search path, optional), which is carried along when
+  present.
 * If pyvsag/libvsag.so is absent (``make build`` copies it there), the library is taken from
   ``VSAG_LIBRARY_PATH`` or from the repository's ``build/lib/libvsag.so``.
 """

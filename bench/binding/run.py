@@ -69,7 +69,7 @@ def main() -> int:
         ("  the same C call through ctypes", "py", "ctypes_overhead"),
         ("pyvsag Index.knn_search, params dict", "pydict", "pyvsag_overhead"),
         ("Node Index.knnSearch", "node", "node_overhead"),
-        ("  the addon method knnSearchInto directly", "node", "native_overhead"),
+        ("  the addon function knnSearchFast directly", "node", "native_overhead"),
     ]
     for label, name, key in table:
         print(f"{label:44s} {cell(name, key + '_p50_us'):>22s} {cell(name, key + '_p90_us'):>22s} "

@@ -1140,6 +1140,20 @@ class Index:
         if vector_counts is not None:
             return _multivector.knn_search(self, vector, vector_counts, k, parameters, filter,
                                            filter_expr or attribute_filter_str)
+        if (_knn_fast is not None and filter_expr is None and path is None
+                and attribute_filter_str is None):
+            # The compiled fast path (_fastpath.c): None when it does not apply or the library
+            # refused the call; the general path below then converts or raises.
+            if filter is None:
+                r = _knn_fast(self._h, vector, k, parameters, self._dt, 0)
+                if r is not None:
+                    return r
+            else:
+                prep = _prepare(filter)
+                r = _knn_fast(self._h, vector, k, parameters, self._dt, prep.ptr)
+                prep.raise_pending()
+                if r is not None:
+                    return r
         h = self._h
         if (type(vector) is np.ndarray and vector.dtype is self._np and vector.ndim == 1
                 and type(k) is int and 0 < k <= PAD_LIMIT and filter is None and h is not None
@@ -2012,3 +2026,17 @@ def _result_row(k: int) -> Tuple[np.ndarray, np.ndarray, int, int]:
 from ._allocator import index_set_allocator as _index_set_allocator  # noqa: E402
 
 Index.set_allocator = _index_set_allocator  # type: ignore[attr-defined]
+# ---- the compiled fast path of knn_search --------------------------------------------------
+
+# _knn_fast is _fastpath.knn_search (python/pyvsag/_fastpath.c, built by `make build`), bound
+# to the vsag_index_knn_search_batch of the library loaded above; None when the module is
+# absent (a copy of the package without it, another interpreter) or PYVSAG_NO_FASTPATH is set.
+_knn_fast: Optional[Callable[..., Any]] = None
+if not os.environ.get("PYVSAG_NO_FASTPATH"):
+    try:
+        from . import _fastpath  # type: ignore[attr-defined]
+    except ImportError:
+        pass
+    else:
+        _fastpath.bind(ctypes.cast(_search_one, ctypes.c_void_p).value, _param_bytes)
+        _knn_fast = _fastpath.knn_search

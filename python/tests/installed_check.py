@@ -1,6 +1,7 @@
 """Checks an installed pyvsag (run by `make test-python-install` with the venv's python):
 the package and its libvsag.so come from the installation, and a search works."""
 
+import glob
 import os
 import sys
 
@@ -12,6 +13,11 @@ pkg = os.path.dirname(os.path.realpath(pyvsag.__file__))
 assert os.path.realpath(pkg).startswith(os.path.realpath(sys.prefix)), (pkg, sys.prefix)
 assert os.path.dirname(os.path.realpath(pyvsag.library_path)) == pkg, pyvsag.library_path
 assert os.path.isfile(os.path.join(pkg, "py.typed"))
+# The compiled single-query path travels with the package when the source tree has one.
+src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pyvsag")
+if glob.glob(os.path.join(src, "_fastpath*.so")):
+    from pyvsag import _index
+    assert _index._knn_fast is not None, "the installed package lacks its _fastpath module"
 
 rng = np.random.default_rng(1)
 data = rng.random((200, 8), dtype=np.float32)

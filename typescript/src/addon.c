@@ -4308,6 +4308,148 @@ static napi_value index_knn_search_multi_vector_batch(napi_env env, napi_callbac
     return out;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* The single-query fast path of Index.knnSearch                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * fast_search is the per-environment state of knnSearchFast: the search parameters of the
+ * calls, set by fastSearchParams only when they change (the TypeScript layer remembers the
+ * last string it set), so a call does not copy the parameter string. It reaches the functions
+ * as their callback data, without a lookup.
+ */
+typedef struct fast_search {
+    char* params; /* NULL: none (the library's defaults) */
+    size_t params_cap;
+} fast_search;
+
+static void fast_search_free(void* arg) {
+    fast_search* fs = arg;
+    free(fs->params);
+    free(fs);
+}
+
+static fast_search* fast_search_new(napi_env env) {
+    fast_search* fs = calloc(1, sizeof *fs);
+    if (fs == NULL) return NULL;
+    if (napi_add_env_cleanup_hook(env, fast_search_free, fs) != napi_ok) {
+        free(fs);
+        return NULL;
+    }
+    return fs;
+}
+
+/* fastSearchParams(parameters: string | undefined) sets the parameters of knnSearchFast. */
+static napi_value mod_fast_search_params(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    fast_search* fs = NULL;
+    NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, (void**)&fs));
+    str_arg p;
+    if (!get_string(env, argc ? argv[0] : NULL, "parameters", true, &p)) return NULL;
+    if (p.s == NULL) {
+        free(fs->params);
+        fs->params = NULL;
+        fs->params_cap = 0;
+        return NULL;
+    }
+    size_t len = strlen(p.s);
+    if (len + 1 > fs->params_cap) {
+        char* n = malloc(len + 1);
+        if (n == NULL) {
+            str_free(&p);
+            throw_error(env, CODE_NO_ENOUGH_MEMORY, "out of memory copying the parameters");
+            return NULL;
+        }
+        free(fs->params);
+        fs->params = n;
+        fs->params_cap = len + 1;
+    }
+    memcpy(fs->params, p.s, len + 1);
+    str_free(&p);
+    return NULL;
+}
+
+/*
+ * fast_header opens the pool of knnSearchFast: the caller writes the index's library handle
+ * (fastHandle()), k and the entry offset there, and the function writes back the number of
+ * real results (-1: not served). Passing them in memory instead of as arguments saves an
+ * N-API call each.
+ */
+typedef struct fast_header {
+    uint64_t handle;
+    int32_t k;
+    int32_t offset;
+    int32_t count;
+    int32_t reserved[3];
+} fast_header;
+
+/*
+ * knnSearchFast(vector, pool) is knnSearchInto without a filter, with the parameters of
+ * fastSearchParams, on the index and for the k and offset in pool's header, writing k results
+ * into pool from entry offset. pool is an ArrayBuffer of 32 + 12*m bytes: the header
+ * (fast_header), m ids (int64), then m distances (float32). The handle is the library's: the
+ * library detects a stale or forged one and fails the call, so no receiver is unwrapped
+ * (napi_unwrap costs as much as the rest of the call). Three N-API calls where knnSearchInto
+ * makes sixteen. The header's count becomes the number of real results (the rest of the k
+ * entries is padding), or -1 when the call is not this common case (a Float32Array or
+ * Int8Array vector; k >= 1; offset + k <= m) or the library refused it (another dimension or
+ * element type, a closed index): the caller then takes the general path, which checks every
+ * argument and throws the error. The pool is looked up on every call, so a detached one (0
+ * bytes) is never written.
+ */
+static napi_value mod_knn_search_fast(napi_env env, napi_callback_info info) {
+    size_t argc = 2;
+    napi_value argv[2];
+    fast_search* fs = NULL;
+    if (napi_get_cb_info(env, info, &argc, argv, NULL, (void**)&fs) != napi_ok) return NULL;
+    size_t bytes = 0;
+    void* pool = NULL;
+    if (argc != 2 || fs == NULL ||
+        napi_get_arraybuffer_info(env, argv[1], &pool, &bytes) != napi_ok || pool == NULL ||
+        bytes < sizeof(fast_header) || (bytes - sizeof(fast_header)) % 12 != 0 ||
+        ((uintptr_t)pool & 7) != 0)
+        return NULL;
+    fast_header* hd = pool;
+    size_t m = (bytes - sizeof(fast_header)) / 12;
+    int32_t k = hd->k, off = hd->offset;
+    hd->count = -1;
+    napi_typedarray_type qt = napi_int8_array;
+    size_t qlen = 0;
+    void* q = NULL;
+    if (hd->handle == 0 || k < 1 || off < 0 || (size_t)off + (size_t)k > m ||
+        napi_get_typedarray_info(env, argv[0], &qt, &qlen, &q, NULL, NULL) != napi_ok ||
+        (qt != napi_float32_array && qt != napi_int8_array) || qlen == 0 || q == NULL)
+        return NULL;
+    int64_t* ids = (int64_t*)(hd + 1) + off;
+    float* dists = (float*)((char*)(hd + 1) + 8 * m) + off;
+    vsag_dtype_t dt = qt == napi_float32_array ? VSAG_DTYPE_FLOAT32 : VSAG_DTYPE_INT8;
+    if (vsag_index_knn_search_batch((vsag_index_t)(uintptr_t)hd->handle, q, dt, 1, qlen, k,
+                                    fs->params, NULL, ids, dists) != 0)
+        return NULL;
+    int32_t n = k;
+    while (n > 0 && ids[n - 1] < 0) n--;
+    hd->count = n;
+    return NULL;
+}
+
+/* fastHandle() is the index's library handle for knnSearchFast (a BigInt), null once closed. */
+static napi_value index_fast_handle(napi_env env, napi_callback_info info) {
+    napi_value self, out;
+    NAPI_CALL(env, napi_get_cb_info(env, info, NULL, NULL, &self, NULL));
+    native_index* ni = NULL;
+    if (napi_unwrap(env, self, (void**)&ni) != napi_ok || ni == NULL) {
+        throw_error(env, CODE_INVALID_ARGUMENT, "receiver is not a vsag index");
+        return NULL;
+    }
+    if (ni->handle == NULL) {
+        NAPI_CALL(env, napi_get_null(env, &out));
+        return out;
+    }
+    NAPI_CALL(env, napi_create_bigint_uint64(env, (uint64_t)(uintptr_t)ni->handle, &out));
+    return out;
+}
+
 #define METHOD(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default, NULL}
 
 NAPI_MODULE_INIT() {
@@ -4327,7 +4469,10 @@ NAPI_MODULE_INIT() {
         free(st);
         return NULL;
     }
+    fast_search* fs = fast_search_new(env);
+    if (fs == NULL) return NULL;
     napi_property_descriptor methods[] = {
+        METHOD("fastHandle", index_fast_handle),
         METHOD("close", index_close),
         METHOD("isClosed", index_is_closed),
         METHOD("build", index_build),
@@ -4420,6 +4565,8 @@ NAPI_MODULE_INIT() {
         METHOD("getGlobalMemory", mod_get_global_memory),
         METHOD("setOption", mod_set_option),
         METHOD("getOption", mod_get_option),
+        {"fastSearchParams", NULL, mod_fast_search_params, NULL, NULL, NULL, napi_default, fs},
+        {"knnSearchFast", NULL, mod_knn_search_fast, NULL, NULL, NULL, napi_default, fs},
         {"NativeIndex", NULL, NULL, NULL, NULL, ctor, napi_default, NULL},
     };
     if (napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) != napi_ok)

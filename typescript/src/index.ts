@@ -18,10 +18,18 @@
  */
 
 import * as path from "path";
+import { markAsUntransferable } from "worker_threads";
 import { SearchIterator, type NativeIteratorFns } from "./iterator";
 export { SearchIterator } from "./iterator";
 
-/** Search results: labels and their distances, ascending by distance. */
+/**
+ * Search results: labels and their distances, ascending by distance.
+ *
+ * The arrays of a single-query {@link Index.knnSearch} (k up to 256, no filter) are views into
+ * a pool ArrayBuffer shared with other results, as Node's small Buffers share theirs: use
+ * `byteOffset` / `byteLength` with `ids.buffer`, or copy (`ids.slice()`) to own the memory.
+ * The pool is untransferable: posting `ids.buffer` to a worker copies it.
+ */
 export interface SearchResult {
     ids: BigInt64Array;
     distances: Float32Array;
@@ -365,6 +373,7 @@ interface NativeIndex {
     remove(ids: BigInt64Array, mode?: number): number;
     knnSearch(v: VectorArray, k: number | bigint, p: string | undefined, f: Filter | undefined): SearchResult;
     knnSearchInto(v: VectorArray, k: number | bigint, p: string | undefined, f: undefined, ids: BigInt64Array, dists: Float32Array): number;
+    fastHandle(): bigint | null;
     knnSearchBatch(
         q: VectorArray,
         nq: number,
@@ -503,6 +512,8 @@ interface NativeAddon extends NativeIteratorFns {
     noop(): void;
     lastSearchNanoseconds(): number;
     liveHandles(): number;
+    fastSearchParams(parameters: string | undefined): void;
+    knnSearchFast(v: VectorArray, pool: ArrayBuffer): void;
 }
 
 function loadAddon(): NativeAddon {
@@ -637,6 +648,8 @@ function excludeMore(filter: Filter | undefined | null, rejected: BigInt64Array)
  */
 export class Index {
     private native: NativeIndex;
+    /* the library handle knnSearch passes to knnSearchFast; undefined until read, null once closed */
+    private fastH?: bigint | null;
 
     /**
      * Create an empty index.
@@ -845,9 +858,30 @@ export class Index {
             }
             return trim(this.native.knnSearchBatch(vector, 1, k, json(parameters), filter, expr));
         }
-        if (filter === undefined && typeof k === "number" && k <= SCRATCH_K) {
-            const n = this.native.knnSearchInto(vector, k, json(parameters), undefined, scratchIds, scratchDists);
-            return { ids: scratchIds.slice(0, n), distances: scratchDists.slice(0, n) };
+        let h = this.fastH;
+        if (h === undefined) h = this.fastH = this.native.fastHandle();
+        if (filter === undefined && typeof k === "number" && k <= SCRATCH_K && k >= 1 && (k | 0) === k && h !== null) {
+            const p = json(parameters);
+            if (p !== fastParams) {
+                native.fastSearchParams(p);
+                fastParams = p;
+            }
+            if (poolAt + k > POOL || pool.byteLength === 0) newPool();
+            const at = poolAt;
+            if (h !== poolHandle) {
+                poolHandle = h;
+                poolHandle64[0] = h;
+            }
+            poolHead[2] = k;
+            poolHead[3] = at;
+            poolHead[4] = -1;
+            native.knnSearchFast(vector, pool);
+            const n = poolHead[4];
+            if (n >= 0) {
+                poolAt = at + n;
+                return { ids: new BigInt64Array(pool, HEAD + at * 8, n), distances: new Float32Array(pool, HEAD + POOL * 8 + at * 4, n) };
+            }
+            return this.native.knnSearch(vector, k, p, filter); // checks the arguments, throws
         }
         return this.native.knnSearch(vector, k, json(parameters), filter);
     }
@@ -1368,6 +1402,7 @@ export class Index {
      * Asynchronous operations already started finish first, then the handle is released.
      */
     close(): void {
+        this.fastH = null;
         this.native.close();
     }
 
@@ -1602,14 +1637,37 @@ export interface SearchAnalysis {
 }
 
 /*
- * scratchIds and scratchDists receive the results of knnSearch without a filter for k up to
- * SCRATCH_K (the addon's knnSearchInto), which are then copied into new arrays of the real
- * result count: cheaper than the addon creating two ArrayBuffers per call. The search never
- * calls back into JavaScript, so no other search can overwrite them in between.
+ * knnSearch without a filter, for k up to SCRATCH_K, searches through the addon's knnSearchFast
+ * straight into a pool of POOL result entries and returns views of the entries it filled, as
+ * Node hands out small Buffers from a shared pool: a typed array over 64 bytes of its own
+ * costs an allocation outside the JavaScript heap, several times the addon call itself. The
+ * pool is one ArrayBuffer: a header of HEAD bytes (the library handle, k, the offset, and the
+ * result count the addon writes back: arguments in memory cost no N-API call), POOL ids, then
+ * POOL distances. A new pool is taken when the entries run out; a pool lives while any of its
+ * results does. Like Node's pool it is marked untransferable, so posting a result's buffer to a
+ * worker copies it instead of detaching the other results (a pool detached anyway is
+ * replaced). The search never calls back into JavaScript, so nothing else writes the pool
+ * meanwhile. The parameters reach the addon by fastSearchParams, called only when they differ
+ * from the last ones (fastParams).
  */
 const SCRATCH_K = 256;
-const scratchIds = new BigInt64Array(new ArrayBuffer(SCRATCH_K * 8));
-const scratchDists = new Float32Array(new ArrayBuffer(SCRATCH_K * 4));
+const POOL = 1024;
+const HEAD = 32;
+let pool = new ArrayBuffer(0);
+let poolHead = new Int32Array(0);
+let poolHandle64 = new BigUint64Array(0);
+let poolHandle: bigint | null = null;
+let poolAt = POOL;
+let fastParams: string | undefined = undefined;
+
+function newPool(): void {
+    pool = new ArrayBuffer(HEAD + POOL * 12);
+    if (markAsUntransferable) markAsUntransferable(pool);
+    poolHead = new Int32Array(pool, 0, HEAD / 4);
+    poolHandle64 = new BigUint64Array(pool, 0, 1);
+    poolHandle = null;
+    poolAt = 0;
+}
 
 /** The counters of a {@link CountingAllocator}. */
 export interface AllocatorStats {

@@ -1,6 +1,6 @@
 "use strict";
-// The single-query path of knnSearch (knnSearchInto into the package's scratch arrays, copied
-// out) against the exact answer, its other paths (filter, large k, bigint k), the independence
+// The single-query path of knnSearch (knnSearchFast into the package's pool of result entries,
+// viewed) against the exact answer, its other paths (filter, large k, bigint k), the independence
 // of successive results, and lastSearchNanoseconds.
 
 const test = require("node:test");
