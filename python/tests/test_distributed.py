@@ -131,6 +131,33 @@ def test_hgraph_trained_model_routing_and_stats(client: Any, data: Any, tmp_path
         pdist.build_sharded(client, "hgraph", hgraph_params(), data.base, shards=2, root=root)
 
 
+def test_build_threads_share_the_host_and_are_restored(client: Any, data: Any,
+                                                      tmp_path: Any) -> None:
+    # two single-threaded workers on one host: each shard build takes half the cores
+    before = client.run(pyvsag.get_option, "num_threads_building")
+    cores = len(os.sched_getaffinity(0))
+    m = pdist.build_sharded(client, "hgraph", hgraph_params("fp32"), data.base, data.ids,
+                            shards=4, root=str(tmp_path / "auto"))
+    steps = m["build_seconds"]["shard_steps"]
+    assert sorted(s["shard"] for s in steps) == [0, 1, 2, 3]
+    assert {s["threads"] for s in steps} == {max(1, cores // 2)}
+    for s in steps:
+        assert {"load", "build", "routing", "write", "checksum", "cpu"} <= set(s)
+    assert m["build_seconds"]["shards"] == [s["build"] for s in steps]
+    # the staged rows are gone and the option is back to what it was on every worker
+    assert not os.path.exists(tmp_path / "auto" / ".staging")
+    assert client.run(pyvsag.get_option, "num_threads_building") == before
+    m1 = pdist.build_sharded(client, "hgraph", hgraph_params("fp32"), data.base, data.ids,
+                             shards=2, root=str(tmp_path / "one"), build_threads=1,
+                             stage="scatter")
+    assert {s["threads"] for s in m1["build_seconds"]["shard_steps"]} == {1}
+    assert client.run(pyvsag.get_option, "num_threads_building") == before
+    for bad in (0, 201, 1.5, True):
+        with pytest.raises(pyvsag.InvalidArgumentError, match="build_threads"):
+            pdist.build_sharded(client, "hgraph", hgraph_params("fp32"), data.base,
+                                root=str(tmp_path / "bad"), build_threads=bad)
+
+
 def test_files_and_dask_array_inputs(client: Any, data: Any, tmp_path: Any) -> None:
     half = data.n // 2
     npy = tmp_path / "a.npy"
