@@ -890,6 +890,52 @@ def _worker_list(client: Any) -> List[str]:
 # ---- serving ---------------------------------------------------------------------------------
 
 
+class _Batch:
+    """_Batch carries a query batch to a shard actor. Dask sends it uncompressed: by default it
+    compresses every frame that samples well, and a batch of image-like vectors does, so each
+    search paid for compressing the batch once per shard on the client and decompressing it on
+    every worker, which cost more CPU than the searches themselves at small ef_search."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+
+
+def _register_batch() -> None:
+    try:
+        from distributed.protocol import dask_deserialize, dask_serialize
+    except ImportError:  # distributed is not installed: nothing to register
+        return
+
+    @dask_serialize.register(_Batch)
+    def _dump(batch: _Batch) -> Tuple[Dict[str, Any], List[memoryview]]:
+        a = np.ascontiguousarray(batch.array)
+        header = {"dtype": a.dtype.str, "shape": list(a.shape)}
+        return header, [memoryview(a.reshape(-1).view(np.uint8))]
+
+    @dask_deserialize.register(_Batch)
+    def _load(header: Dict[str, Any], frames: List[Any]) -> _Batch:
+        a = np.frombuffer(frames[0], dtype=np.dtype(header["dtype"]))
+        return _Batch(a.reshape(header["shape"]))
+
+
+_register_batch()
+
+
+def _batch(q: np.ndarray) -> Any:
+    """_batch returns a query batch as an actor call's argument: serialized once, as a
+    _Batch whose frame Dask sends uncompressed (to every shard), or the array itself where
+    distributed's serialization is not at hand."""
+    try:
+        from distributed.protocol.serialize import Serialized, serialize
+    except ImportError:
+        return q
+    header, frames = serialize(_Batch(q), serializers=("dask",), on_error="raise")
+    header["compression"] = (False,) * len(frames)
+    return Serialized(header, frames)
+
+
 class ShardActor:
     """ShardActor holds one shard on a Dask worker (created by :meth:`ShardedIndex.open` as a
     Dask actor): it loads the shard's file from the root and runs the shard's searches,
@@ -916,7 +962,9 @@ class ShardActor:
     def knn_search(self, queries: np.ndarray, k: int, parameters: Parameters,
                    filter: Any = None, filter_expr: Optional[str] = None
                    ) -> Tuple[np.ndarray, np.ndarray]:
-        """knn_search searches the shard for a (nq, dim) batch."""
+        """knn_search searches the shard for a (nq, dim) batch (an array or a _Batch)."""
+        if isinstance(queries, _Batch):
+            queries = queries.array
         return self.index.knn_search(queries, k, parameters, filter=filter,
                                      filter_expr=filter_expr)
 
@@ -1255,7 +1303,8 @@ class ShardedIndex:
                                                f"{probe_shards!r}", operation="knn_search")
                 probe_shards = min(int(probe_shards), s)
             if probe_shards is None or probe_shards >= s:
-                calls = [(i, "knn_search", (q, k, parameters, filter, filter_expr))
+                batch = _batch(q)
+                calls = [(i, "knn_search", (batch, k, parameters, filter, filter_expr))
                          for i in range(s)]
                 res = self._call(calls)
                 ids = np.concatenate([r[0] for r in res], axis=1)
@@ -1265,8 +1314,8 @@ class ShardedIndex:
                 ids = np.full((nq, s, k), -1, dtype=np.int64)
                 dists = np.full((nq, s, k), np.inf, dtype=np.float32)
                 rows = [np.flatnonzero((picks == i).any(1)) for i in range(s)]
-                calls = [(i, "knn_search", (np.ascontiguousarray(q[r]), k, parameters, filter,
-                                            filter_expr))
+                calls = [(i, "knn_search", (_batch(np.ascontiguousarray(q[r])), k, parameters,
+                                            filter, filter_expr))
                          for i, r in enumerate(rows) if len(r)]
                 res = self._call(calls)
                 for (i, _, _), (ri, rd) in zip(calls, res):

@@ -73,6 +73,18 @@ def test_merge_topk_orders_by_distance_then_label() -> None:
     assert got_i.tolist() == [[3, 7, -1, -1, -1]] and np.isinf(got_d[0, 2:]).all()
 
 
+def test_query_batches_travel_uncompressed() -> None:
+    # zeros compress to almost nothing: Dask would compress them unless told not to
+    from distributed.protocol import dumps, loads, to_serialize
+    q = np.zeros((300, DIM), dtype=np.float32)
+    q[:, 0] = np.arange(300)
+    frames = dumps({"x": to_serialize(pdist._batch(q))})
+    assert max(len(memoryview(f)) for f in frames) == q.nbytes
+    got = loads(frames)["x"]
+    assert isinstance(got, pdist._Batch)
+    assert got.array.dtype == np.float32 and np.array_equal(got.array, q)
+
+
 def test_brute_force_shards_match_one_index(client: Any, data: Any, tmp_path: Any) -> None:
     root = tmp_path / "bf"
     m = pdist.build_sharded(client, "brute_force", BF_PARAMS, data.base, data.ids, shards=3,
