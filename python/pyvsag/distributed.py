@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 import threading
 import time
@@ -127,11 +128,15 @@ def count_rows(path: PathLike) -> int:
 
 
 def _sha256(path: str) -> str:
-    h = hashlib.sha256()
+    """_sha256 hashes a file in one call over a read-only mapping: hashlib lets go of the GIL
+    for the whole file, where a loop of reads would take it back for every chunk (on a Dask
+    worker, whose own threads want the GIL too, that made hashing a shard several times
+    slower than writing it)."""
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        if os.fstat(f.fileno()).st_size == 0:
+            return hashlib.sha256(b"").hexdigest()
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            return hashlib.sha256(m).hexdigest()
 
 
 def _write_atomic(path: str, data: bytes) -> None:
@@ -156,8 +161,14 @@ def _fsync_dir(root: str) -> None:
         os.close(fd)
 
 
-def _write_model(root: str, model: bytes) -> Dict[str, Any]:
+def _prepare_root(root: str, obsolete: Sequence[str],
+                  model: Optional[bytes]) -> Optional[Dict[str, Any]]:
+    """_prepare_root removes the files of the index a build overwrites, then writes the model
+    (when there is one) and returns its manifest entry."""
     os.makedirs(root, exist_ok=True)
+    _remove_files(root, obsolete)
+    if model is None:
+        return None
     path = os.path.join(root, "model.vsag")
     _write_atomic(path, model)
     return {"file": "model.vsag", "bytes": len(model), "sha256": hashlib.sha256(model).hexdigest()}
@@ -378,11 +389,14 @@ def _shard_file(shard: int, generation: int) -> str:
     return f"shard-{shard:04d}-g{generation}.vsag"
 
 
-def _save_entry(index: Index, root: str, shard: int, generation: int) -> Dict[str, Any]:
+def _save_entry(index: Index, root: str, shard: int, generation: int,
+                step: Optional[Any] = None) -> Dict[str, Any]:
     name = _shard_file(shard, generation)
     os.makedirs(root, exist_ok=True)
     path = os.path.join(root, name)
     index.save(path)
+    if step is not None:
+        step("write")
     n = index.get_num_elements()
     lo, hi = index.get_min_max_id() if n else (None, None)
     return {"shard": shard, "file": name, "sha256": _sha256(path),
@@ -393,33 +407,108 @@ def _save_entry(index: Index, root: str, shard: int, generation: int) -> Dict[st
 
 def _load_part(part: Any) -> Tuple[np.ndarray, np.ndarray]:
     """_load_part returns a part's (vectors, labels): given as such, or as ("staged", rows
-    file, labels file, shard-of-row file, shard): the shard's rows of files staged once for
-    every shard."""
-    if isinstance(part, tuple) and len(part) == 5 and part[0] == "staged":
-        _, rows_path, ids_path, assign_path, shard = part
-        sel = np.flatnonzero(np.load(assign_path, mmap_mode="r") == shard)
-        rows = np.load(rows_path, mmap_mode="r")
-        return np.ascontiguousarray(rows[sel]), np.load(ids_path, mmap_mode="r")[sel]
+    file, labels file): the shard's rows and labels, staged for it as two .npy files."""
+    if isinstance(part, tuple) and len(part) == 3 and part[0] == "staged":
+        _, rows_path, ids_path = part
+        return np.load(rows_path), np.load(ids_path)
     return part[0], part[1]
 
 
-def _stage(root: str, rows: np.ndarray, ids: np.ndarray, assign: np.ndarray) -> List[str]:
-    """_stage writes the rows, their labels and their shards once under root/.staging, for
-    the workers to take their shard's rows from."""
-    folder = os.path.join(root, ".staging")
+def _stage_shard(folder: str, tag: str, shard: int, rows: np.ndarray, ids: np.ndarray,
+                 sel: np.ndarray) -> Tuple[str, str]:
+    """_stage_shard writes one shard's rows and labels under folder (root/.staging) for its
+    build task to read: two .npy files, returned as paths."""
     os.makedirs(folder, exist_ok=True)
-    tag = uuid.uuid4().hex[:8]
-    paths = [os.path.join(folder, f"{what}-{tag}.npy") for what in ("rows", "ids", "shard")]
-    for path, arr in zip(paths, (rows, ids, assign)):
-        np.save(path, np.ascontiguousarray(arr))
-    return paths
+    out = []
+    for what, arr in (("rows", rows), ("ids", ids)):
+        path = os.path.join(folder, f"{what}-{tag}-{shard:04d}.npy")
+        np.save(path, np.ascontiguousarray(arr[sel]))
+        out.append(path)
+    return out[0], out[1]
+
+
+_threads_lock = threading.Lock()
+_threads_users = 0
+_threads_saved = 0
+
+
+def _host_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _task_threads(slots_per_host: Mapping[str, int], requested: Optional[int]) -> int:
+    """_task_threads is the build threads of one shard task: requested, or the cores of the
+    worker's host divided by the Dask threads on that host (tasks that run side by side then
+    share the cores instead of each taking all of them)."""
+    if requested:
+        return int(requested)
+    slots = 0
+    try:
+        from distributed import get_worker
+        from distributed.comm import get_address_host
+
+        worker = get_worker()
+        slots = int(slots_per_host.get(get_address_host(worker.address), 0))
+        if not slots:
+            slots = int(worker.state.nthreads)
+    except Exception:  # not on a Dask worker (a direct call)
+        slots = 1
+    return max(1, _host_cores() // max(1, slots))
+
+
+class _BuildThreads:
+    """_BuildThreads sets the process's num_threads_building for the shard builds running in
+    it and restores the previous value when the last of them ends."""
+
+    def __init__(self, threads: int) -> None:
+        self.threads = min(max(1, threads), 200)
+
+    def __enter__(self) -> "_BuildThreads":
+        global _threads_users, _threads_saved
+        from ._resources import get_option, set_option
+        with _threads_lock:
+            if _threads_users == 0:
+                _threads_saved = get_option("num_threads_building")
+            _threads_users += 1
+            set_option("num_threads_building", self.threads)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        global _threads_users
+        from ._resources import set_option
+        with _threads_lock:
+            _threads_users -= 1
+            if _threads_users == 0:
+                set_option("num_threads_building", _threads_saved)
+
+
+def _cpu_seconds() -> float:
+    t = os.times()
+    return t.user + t.system
 
 
 def _build_shard(root: str, shard: int, index_name: str, create_params: str,
                  model: Optional[bytes], metric: str, parts: Sequence[Any], routing: int,
-                 seed: int) -> Tuple[Dict[str, Any], np.ndarray, float]:
+                 seed: int, slots_per_host: Optional[Mapping[str, int]] = None,
+                 threads: Optional[int] = None, after: Any = None
+                 ) -> Tuple[Dict[str, Any], np.ndarray, Dict[str, Any]]:
     """_build_shard builds one shard from its parts, writes it under root and returns its
-    manifest entry, its routing centroids and the seconds the build itself took."""
+    manifest entry, its routing centroids and where its time went (seconds of each step,
+    the process's CPU seconds and the build threads). after is a task it must follow (its
+    value is not used)."""
+    clock = [time.perf_counter(), _cpu_seconds()]
+    cpu0 = clock[1]
+    timing: Dict[str, Any] = {"shard": shard, "pid": os.getpid()}
+
+    def step(name: str) -> None:
+        now, cpu = time.perf_counter(), _cpu_seconds()
+        timing[name] = round(now - clock[0], 4)
+        timing[name + "_cpu"] = round(cpu - clock[1], 4)
+        clock[0], clock[1] = now, cpu
+
     loaded = [_load_part(p) for p in parts]
     vecs = [p[0] for p in loaded if len(p[0])]
     labs = [p[1] for p in loaded if len(p[1])]
@@ -431,11 +520,13 @@ def _build_shard(root: str, shard: int, index_name: str, create_params: str,
     x = vecs[0] if len(vecs) == 1 else np.concatenate(vecs)
     ids = labs[0] if len(labs) == 1 else np.concatenate(labs)
     del vecs, labs
+    timing["threads"] = _task_threads(slots_per_host or {}, threads)
+    step("load")
     index = Index.from_bytes(model) if model is not None else Index(index_name, create_params)
     try:
-        t0 = time.perf_counter()
-        failed = index.build(x, ids)
-        took = time.perf_counter() - t0
+        with _BuildThreads(timing["threads"]):
+            failed = index.build(x, ids)
+        step("build")
         if failed.size:
             raise InvalidArgumentError(f"shard {shard}: {failed.size} labels could not be added "
                                        f"(duplicates?), first {failed[:5].tolist()}",
@@ -443,8 +534,11 @@ def _build_shard(root: str, shard: int, index_name: str, create_params: str,
         sample = x if len(x) <= 20 * routing else x[np.random.default_rng(seed).choice(
             len(x), 20 * routing, replace=False)]
         cents = _kmeans(sample, routing, metric, iters=10, seed=seed)
-        entry = _save_entry(index, root, shard, 0)
-        return entry, cents, took
+        step("routing")
+        entry = _save_entry(index, root, shard, 0, step)
+        step("checksum")
+        timing["cpu"] = round(_cpu_seconds() - cpu0, 4)
+        return entry, cents, timing
     finally:
         index.close()
 
@@ -483,7 +577,8 @@ def build_sharded(client: Any, index_name: str, create_params: Parameters, data:
                   ids: Any = None, shards: int = 4, root: PathLike = "", *,
                   partition: str = "kmeans", sample_size: int = 10000, balance: float = 1.05,
                   routing_centroids: int = _ROUTING_PER_SHARD, seed: int = 0,
-                  overwrite: bool = False, stage: str = "auto") -> Dict[str, Any]:
+                  overwrite: bool = False, stage: str = "auto",
+                  build_threads: Optional[int] = None) -> Dict[str, Any]:
     """build_sharded builds an index in shards as Dask tasks and writes them under root.
 
     Steps: a sample of the rows is drawn (by the workers for Dask arrays and files); where the
@@ -516,12 +611,18 @@ def build_sharded(client: Any, index_name: str, create_params: Parameters, data:
         routing_centroids: centroids per shard kept for query routing.
         seed: seed of the sampling and k-means.
         overwrite: replace an existing manifest under root (its files are removed).
-        stage: how the rows of a numpy array reach the workers: ``"files"`` (the rows, labels
-            and shard of each row are written once under ``root/.staging``, each worker copies
-            out its shard's rows, and the files are removed: the cheapest way when the client
-            shares the root's storage),
+        stage: how the rows of a numpy array reach the workers: ``"files"`` (each shard's
+            rows and labels are written under ``root/.staging``, largest shard first, and its
+            task is submitted as soon as they are, so the first builds run while the other
+            shards are written; the workers read them and the files are removed: the cheapest
+            way when the client shares the root's storage),
             ``"scatter"`` (sent through Dask), or ``"auto"`` (files when the client can write
             the root).
+        build_threads: build threads of each shard task (pyvsag's ``num_threads_building`` in
+            the worker while it builds); default the cores of the worker's host divided by the
+            Dask threads of the workers on that host, so that shards built side by side share
+            the cores rather than oversubscribe them (one thread each for two single-threaded
+            workers on two cores; all cores for the only worker of a machine).
 
     Returns:
         The manifest (a dict, as written to ``root/manifest.json``).
@@ -540,6 +641,11 @@ def build_sharded(client: Any, index_name: str, create_params: Parameters, data:
     if stage not in ("auto", "files", "scatter"):
         raise InvalidArgumentError(f'stage must be "auto", "files" or "scatter", got {stage!r}',
                                    operation=op)
+    if build_threads is not None and (not isinstance(build_threads, int)
+                                      or isinstance(build_threads, bool)
+                                      or not 1 <= build_threads <= 200):
+        raise InvalidArgumentError(f"build_threads must be an integer in 1..200 or None, got "
+                                   f"{build_threads!r}", operation=op)
     if partition not in ("kmeans", "contiguous"):
         raise InvalidArgumentError(f'partition must be "kmeans" or "contiguous", got '
                                    f"{partition!r}", operation=op)
@@ -622,22 +728,20 @@ def build_sharded(client: Any, index_name: str, create_params: Parameters, data:
         bounds = [round(i * n / shards) for i in range(shards)]
         spec = {"kind": "range", "bounds": bounds}
 
-    # Remove what an overwritten index left behind before writing the new files.
-    if old is not None:
-        _run(client, _remove_files, root,
-             [s["file"] for s in old["shards"]] + [MANIFEST, "routing.npy", "model.vsag"])
-
     phase("partition")
     # The sample is here already: training here saves sending it to a worker and back.
     model_bytes = _train_model(index_name, params_json, sample)
-    model_info = None
     model_f = None
     if model_bytes is not None:
         model_f = client.scatter(model_bytes, broadcast=True, hash=False)
-        model_info = client.submit(_write_model, root, model_f, pure=False).result()
+    # One task removes what an overwritten index left behind and writes the model; the shard
+    # tasks wait for it on the cluster, not here.
+    obsolete = [] if old is None else ([s["file"] for s in old["shards"]] +
+                                       [MANIFEST, "routing.npy", "model.vsag"])
+    prepared = client.submit(_prepare_root, root, obsolete, model_f, pure=False)
 
     phase("model")
-    workers = _worker_list(client)
+    workers, slots = _workers_and_slots(client)
     shard_parts: List[List[Any]] = [[] for _ in range(shards)]
     staged: List[str] = []
     futures: List[Any] = [None] * shards
@@ -646,19 +750,22 @@ def build_sharded(client: Any, index_name: str, create_params: Parameters, data:
         # each shard's build starts as soon as its rows are on their way
         futures[shard] = client.submit(_build_shard, root, shard, index_name, params_json,
                                        model_f, metric, shard_parts[shard], routing_centroids,
-                                       seed + shard, pure=False,
+                                       seed + shard, slots, build_threads, prepared,
+                                       pure=False,
                                        key=f"vsag-build-shard-{shard}-{uuid.uuid4().hex[:8]}")
 
     try:
         if kind == "numpy":
             a = _assign(rows, np.arange(n), spec).astype(np.int32)
             via_files = stage == "files" or (stage == "auto" and _writable(root))
-            if via_files:  # one write; each worker copies out its own shard's rows
-                staged = _stage(root, rows, labels, a)
-            # largest shards first: the workers then finish close together
+            folder, tag = os.path.join(root, ".staging"), uuid.uuid4().hex[:8]
+            # largest shards first: the workers then finish close together; each shard's
+            # build starts while the next shard's rows are being written
             for s in np.argsort(-np.bincount(a, minlength=shards), kind="stable").tolist():
                 if via_files:
-                    shard_parts[s].append(("staged", staged[0], staged[1], staged[2], s))
+                    paths = _stage_shard(folder, tag, s, rows, labels, np.flatnonzero(a == s))
+                    staged.extend(paths)
+                    shard_parts[s].append(("staged",) + paths)
                 else:
                     sel = np.flatnonzero(a == s)
                     shard_parts[s].append(client.scatter([(rows[sel], labels[sel])], hash=False,
@@ -687,8 +794,10 @@ def build_sharded(client: Any, index_name: str, create_params: Parameters, data:
                 os.rmdir(os.path.dirname(staged[0]))
             except OSError:
                 pass
+    model_info = prepared.result()
     phase("shards")
-    del futures, shard_parts, sources
+    del futures, shard_parts, sources, prepared
+    detail = [r[2] for r in results]
 
     entries = [r[0] for r in results]
     routing = np.concatenate([r[1] for r in results]).astype(np.float32)
@@ -709,10 +818,25 @@ def build_sharded(client: Any, index_name: str, create_params: Parameters, data:
         "routing": {"per_shard": int(routing_centroids), "metric": metric},
         "count": int(sum(e["count"] for e in entries)),
         "shards": entries,
-        "build_seconds": {"shards": [round(r[2], 4) for r in results], "phases": phases},
+        "build_seconds": {"shards": [d["build"] for d in detail], "phases": phases,
+                          "shard_steps": detail},
         "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     return _run(client, _commit, root, manifest, routing, [])
+
+
+def _workers_and_slots(client: Any) -> Tuple[List[str], Dict[str, int]]:
+    """_workers_and_slots returns the worker addresses and, per host, the Dask threads (task
+    slots) of its workers."""
+    info = client.scheduler_info()["workers"]
+    if not info:
+        client.wait_for_workers(1)
+        info = client.scheduler_info()["workers"]
+    slots: Dict[str, int] = {}
+    for w in info.values():
+        host = str(w.get("host", ""))
+        slots[host] = slots.get(host, 0) + int(w.get("nthreads", 1) or 1)
+    return sorted(info), slots
 
 
 def _writable(root: str) -> bool:
@@ -766,6 +890,52 @@ def _worker_list(client: Any) -> List[str]:
 # ---- serving ---------------------------------------------------------------------------------
 
 
+class _Batch:
+    """_Batch carries a query batch to a shard actor. Dask sends it uncompressed: by default it
+    compresses every frame that samples well, and a batch of image-like vectors does, so each
+    search paid for compressing the batch once per shard on the client and decompressing it on
+    every worker, which cost more CPU than the searches themselves at small ef_search."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+
+
+def _register_batch() -> None:
+    try:
+        from distributed.protocol import dask_deserialize, dask_serialize
+    except ImportError:  # distributed is not installed: nothing to register
+        return
+
+    @dask_serialize.register(_Batch)
+    def _dump(batch: _Batch) -> Tuple[Dict[str, Any], List[memoryview]]:
+        a = np.ascontiguousarray(batch.array)
+        header = {"dtype": a.dtype.str, "shape": list(a.shape)}
+        return header, [memoryview(a.reshape(-1).view(np.uint8))]
+
+    @dask_deserialize.register(_Batch)
+    def _load(header: Dict[str, Any], frames: List[Any]) -> _Batch:
+        a = np.frombuffer(frames[0], dtype=np.dtype(header["dtype"]))
+        return _Batch(a.reshape(header["shape"]))
+
+
+_register_batch()
+
+
+def _batch(q: np.ndarray) -> Any:
+    """_batch returns a query batch as an actor call's argument: serialized once, as a
+    _Batch whose frame Dask sends uncompressed (to every shard), or the array itself where
+    distributed's serialization is not at hand."""
+    try:
+        from distributed.protocol.serialize import Serialized, serialize
+    except ImportError:
+        return q
+    header, frames = serialize(_Batch(q), serializers=("dask",), on_error="raise")
+    header["compression"] = (False,) * len(frames)
+    return Serialized(header, frames)
+
+
 class ShardActor:
     """ShardActor holds one shard on a Dask worker (created by :meth:`ShardedIndex.open` as a
     Dask actor): it loads the shard's file from the root and runs the shard's searches,
@@ -792,7 +962,9 @@ class ShardActor:
     def knn_search(self, queries: np.ndarray, k: int, parameters: Parameters,
                    filter: Any = None, filter_expr: Optional[str] = None
                    ) -> Tuple[np.ndarray, np.ndarray]:
-        """knn_search searches the shard for a (nq, dim) batch."""
+        """knn_search searches the shard for a (nq, dim) batch (an array or a _Batch)."""
+        if isinstance(queries, _Batch):
+            queries = queries.array
         return self.index.knn_search(queries, k, parameters, filter=filter,
                                      filter_expr=filter_expr)
 
@@ -1131,7 +1303,8 @@ class ShardedIndex:
                                                f"{probe_shards!r}", operation="knn_search")
                 probe_shards = min(int(probe_shards), s)
             if probe_shards is None or probe_shards >= s:
-                calls = [(i, "knn_search", (q, k, parameters, filter, filter_expr))
+                batch = _batch(q)
+                calls = [(i, "knn_search", (batch, k, parameters, filter, filter_expr))
                          for i in range(s)]
                 res = self._call(calls)
                 ids = np.concatenate([r[0] for r in res], axis=1)
@@ -1141,8 +1314,8 @@ class ShardedIndex:
                 ids = np.full((nq, s, k), -1, dtype=np.int64)
                 dists = np.full((nq, s, k), np.inf, dtype=np.float32)
                 rows = [np.flatnonzero((picks == i).any(1)) for i in range(s)]
-                calls = [(i, "knn_search", (np.ascontiguousarray(q[r]), k, parameters, filter,
-                                            filter_expr))
+                calls = [(i, "knn_search", (_batch(np.ascontiguousarray(q[r])), k, parameters,
+                                            filter, filter_expr))
                          for i, r in enumerate(rows) if len(r)]
                 res = self._call(calls)
                 for (i, _, _), (ri, rd) in zip(calls, res):

@@ -73,6 +73,18 @@ def test_merge_topk_orders_by_distance_then_label() -> None:
     assert got_i.tolist() == [[3, 7, -1, -1, -1]] and np.isinf(got_d[0, 2:]).all()
 
 
+def test_query_batches_travel_uncompressed() -> None:
+    # zeros compress to almost nothing: Dask would compress them unless told not to
+    from distributed.protocol import dumps, loads, to_serialize
+    q = np.zeros((300, DIM), dtype=np.float32)
+    q[:, 0] = np.arange(300)
+    frames = dumps({"x": to_serialize(pdist._batch(q))})
+    assert max(len(memoryview(f)) for f in frames) == q.nbytes
+    got = loads(frames)["x"]
+    assert isinstance(got, pdist._Batch)
+    assert got.array.dtype == np.float32 and np.array_equal(got.array, q)
+
+
 def test_brute_force_shards_match_one_index(client: Any, data: Any, tmp_path: Any) -> None:
     root = tmp_path / "bf"
     m = pdist.build_sharded(client, "brute_force", BF_PARAMS, data.base, data.ids, shards=3,
@@ -129,6 +141,33 @@ def test_hgraph_trained_model_routing_and_stats(client: Any, data: Any, tmp_path
             index.knn_search(data.queries, 10, EF, probe_shards=0)
     with pytest.raises(pyvsag.InvalidArgumentError, match="already holds"):
         pdist.build_sharded(client, "hgraph", hgraph_params(), data.base, shards=2, root=root)
+
+
+def test_build_threads_share_the_host_and_are_restored(client: Any, data: Any,
+                                                      tmp_path: Any) -> None:
+    # two single-threaded workers on one host: each shard build takes half the cores
+    before = client.run(pyvsag.get_option, "num_threads_building")
+    cores = len(os.sched_getaffinity(0))
+    m = pdist.build_sharded(client, "hgraph", hgraph_params("fp32"), data.base, data.ids,
+                            shards=4, root=str(tmp_path / "auto"))
+    steps = m["build_seconds"]["shard_steps"]
+    assert sorted(s["shard"] for s in steps) == [0, 1, 2, 3]
+    assert {s["threads"] for s in steps} == {max(1, cores // 2)}
+    for s in steps:
+        assert {"load", "build", "routing", "write", "checksum", "cpu"} <= set(s)
+    assert m["build_seconds"]["shards"] == [s["build"] for s in steps]
+    # the staged rows are gone and the option is back to what it was on every worker
+    assert not os.path.exists(tmp_path / "auto" / ".staging")
+    assert client.run(pyvsag.get_option, "num_threads_building") == before
+    m1 = pdist.build_sharded(client, "hgraph", hgraph_params("fp32"), data.base, data.ids,
+                             shards=2, root=str(tmp_path / "one"), build_threads=1,
+                             stage="scatter")
+    assert {s["threads"] for s in m1["build_seconds"]["shard_steps"]} == {1}
+    assert client.run(pyvsag.get_option, "num_threads_building") == before
+    for bad in (0, 201, 1.5, True):
+        with pytest.raises(pyvsag.InvalidArgumentError, match="build_threads"):
+            pdist.build_sharded(client, "hgraph", hgraph_params("fp32"), data.base,
+                                root=str(tmp_path / "bad"), build_threads=bad)
 
 
 def test_files_and_dask_array_inputs(client: Any, data: Any, tmp_path: Any) -> None:
