@@ -27,6 +27,7 @@ func TestImmutableRuntime(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, x.CheckFeature(api.SupportBuild))
 		require.Equal(t, !immutable, x.CheckFeature(api.SupportAddAfterBuild), "immutable %v", immutable)
+		require.Equal(t, !immutable, x.CheckFeature(api.SupportAddConcurrent), "immutable %v", immutable)
 		require.True(t, x.CheckFeature(api.SupportDeleteByID))
 		_, err = x.Build(base)
 		require.NoError(t, err)

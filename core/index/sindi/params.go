@@ -169,7 +169,9 @@ type SearchParams struct {
 	// return the exact top k of the stored postings (with use_reorder, fp32 postings and no
 	// doc pruning: of the whole documents) while reading only the parts of the posting lists
 	// that can still change it (dynamic.go). query_prune_ratio, term_prune_ratio and
-	// term_retain_threshold still cut what is read (and make the answer approximate);
+	// term_retain_threshold still cut what is read and make the answer approximate (the
+	// candidates found then differ from the plain search's: with fp32 postings and use_reorder
+	// a candidate is scored with its whole document, cut terms included);
 	// n_candidate sizes the heap rescored with the whole documents when the postings are
 	// quantized or pruned. Range searches ignore it.
 	UseDynamicPruning bool `json:"use_dynamic_pruning"`

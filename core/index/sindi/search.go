@@ -29,7 +29,6 @@ type scratch struct {
 	touched []uint16 // the local documents reached in the current window
 	dterms  []dterm
 	cands   []cand
-	sel     topk.MaxHeap
 }
 
 // denseQuery writes q's weights into s.qd by slot (terms without a slot score nothing) and

@@ -113,9 +113,13 @@ func (x *Index) Features() api.FeatureSet {
 	for _, f := range []api.Feature{
 		api.SupportMetricTypeInnerProduct, api.SupportRangeSearch, api.SupportRangeSearchWithIDFilter,
 		api.SupportKnnSearchWithIDFilter,
-		api.SupportGetStats, api.SupportSearchConcurrent, api.SupportAddConcurrent, api.SupportDeleteConcurrent,
+		api.SupportGetStats, api.SupportSearchConcurrent, api.SupportDeleteConcurrent,
 	} {
 		s = s.With(f)
+	}
+	if !x.cfg.Immutable {
+		// An immutable index refuses every add after its build, so adds are not concurrent.
+		s = s.With(api.SupportAddConcurrent)
 	}
 	return s
 }
