@@ -48,7 +48,7 @@ pyvsag-deps:
 test-python: test-python-unit test-python-examples test-python-install
 
 test-python-unit: pyvsag pyvsag-deps
-	cd python && $(PYTHON) -m pytest -q -p no:cacheprovider tests
+	cd python && PYVSAG_REQUIRE_FASTPATH=1 $(PYTHON) -m pytest -q -p no:cacheprovider tests
 
 test-python-examples: pyvsag pyvsag-deps
 	@set -e; for f in examples/python/*.py; do \

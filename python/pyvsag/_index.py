@@ -1133,13 +1133,17 @@ class Index:
             a batch, ascending by distance. When fewer than k labels qualify, the rest is
             padded with id -1 and distance +inf. A k above ``pyvsag.PAD_LIMIT`` (1024) is first
             capped at the number of live vectors (but not below 1024), so the arrays are never
-            sized by a hostile k. A batch runs on all cores in one call.
+            sized by a hostile k. A batch runs on all cores in one call. The arrays of one
+            query are views (``owndata`` False) of a slab shared with other single-query
+            results, which a kept row keeps alive (up to 256 rows of k); ``.copy()`` owns
+            the memory.
         """
         if extra_info_filter is not None:
             filter = with_extra_info(filter, extra_info_filter)
         if vector_counts is not None:
             return _multivector.knn_search(self, vector, vector_counts, k, parameters, filter,
                                            filter_expr or attribute_filter_str)
+        fast_prep: Optional[_Prepared] = None
         if (_knn_fast is not None and filter_expr is None and path is None
                 and attribute_filter_str is None):
             # The compiled fast path (_fastpath.c): None when it does not apply or the library
@@ -1149,9 +1153,9 @@ class Index:
                 if r is not None:
                     return r
             else:
-                prep = _prepare(filter)
-                r = _knn_fast(self._h, vector, k, parameters, self._dt, prep.ptr)
-                prep.raise_pending()
+                fast_prep = _prepare(filter)
+                r = _knn_fast(self._h, vector, k, parameters, self._dt, fast_prep.ptr)
+                fast_prep.raise_pending()
                 if r is not None:
                     return r
         h = self._h
@@ -1211,7 +1215,8 @@ class Index:
             rc = lib.vsag_index_knn_search_batch(h, _addr(q), self._dt, nq, d, k, params,
                                                  None, _addr(ids), _addr(dists))
         else:
-            prep = _prepare(filter)
+            # The filter prepared for the fast path (when it declined) is used again.
+            prep = fast_prep if fast_prep is not None else _prepare(filter)
             rc = lib.vsag_index_knn_search_batch(h, _addr(q), self._dt, nq, d, k, params,
                                                  prep.ptr, _addr(ids), _addr(dists))
             prep.raise_pending()
