@@ -41,6 +41,7 @@ var (
 	flagEf       = flag.String("ef", "40,60,80,120,160,240", "ef_search values of the sweep")
 	flagDeadline = flag.String("deadline", "", "UTC time HH:MM: stop adding at the last checkpoint the build can reach before it (projected from the rate so far)")
 	flagSave     = flag.Bool("save", false, "serialize the index to the scratch folder and report the file's size")
+	flagByBase   = flag.Bool("build-by-base", false, "build_by_base: build the graph on the sq8 codes instead of reading the fp32 precise codes from their file")
 )
 
 const k = 10
@@ -131,8 +132,8 @@ func run() error {
 // build adds the base rows batch by batch and reports time and memory; it returns the index
 // and the rows it holds (n, or the last checkpoint reached before -deadline).
 func build(p *paths, n, d int, snaps []snapshot) (*core.Index, int, error) {
-	create := fmt.Sprintf(`{"dtype":"float32","metric_type":"l2","dim":%d,"index_param":{"base_quantization_type":"sq8","max_degree":%d,"ef_construction":%d,"use_reorder":true,"precise_quantization_type":"fp32","precise_io_type":%q,"precise_file_path":%q,"build_thread_count":%d,"hgraph_init_capacity":%d}}`,
-		d, *flagDegree, *flagEfc, *flagIO, p.precise, *flagThreads, n)
+	create := fmt.Sprintf(`{"dtype":"float32","metric_type":"l2","dim":%d,"index_param":{"base_quantization_type":"sq8","max_degree":%d,"ef_construction":%d,"use_reorder":true,"precise_quantization_type":"fp32","precise_io_type":%q,"precise_file_path":%q,"build_thread_count":%d,"hgraph_init_capacity":%d,"build_by_base":%t}}`,
+		d, *flagDegree, *flagEfc, *flagIO, p.precise, *flagThreads, n, *flagByBase)
 	fmt.Printf("create: %s\n", create)
 	idx, err := core.CreateIndex("hgraph", create)
 	if err != nil {
@@ -209,8 +210,8 @@ func build(p *paths, n, d int, snaps []snapshot) (*core.Index, int, error) {
 	mem := idx.GetMemoryUsage()
 	fmt.Printf("  peak RSS (VmHWM) %.2f GiB; after build RSS %.2f GiB = anonymous %.2f + file-backed %.2f (the mapped precise file's cached pages)\n",
 		gib(status("VmHWM")), gib(status("VmRSS")), gib(status("RssAnon")), gib(status("RssFile")))
-	fmt.Printf("  index memory (GetMemoryUsage) %.2f GiB = %.1f bytes/vector; anonymous RSS %.1f bytes/vector; fp32 vectors would be %d bytes/vector\n",
-		gib(mem), float64(mem)/float64(built), float64(status("RssAnon"))/float64(built), 4*d)
+	fmt.Printf("  index memory (GetMemoryUsage, room for %d rows reserved by hgraph_init_capacity) %.2f GiB = %.1f bytes/row reserved; anonymous RSS %.1f bytes/vector; fp32 vectors would be %d bytes/vector\n",
+		n, gib(mem), float64(mem)/float64(n), float64(status("RssAnon"))/float64(built), 4*d)
 	fmt.Printf("  on disk: precise codes %s %.2f GiB (%.0f bytes/vector)\n", p.precise, gib(fileSize(p.precise)), float64(fileSize(p.precise))/float64(built))
 	if *flagSave {
 		ts := time.Now()
