@@ -212,7 +212,9 @@ func build(p *paths, n, d int, snaps []snapshot) (*core.Index, int, error) {
 		gib(status("VmHWM")), gib(status("VmRSS")), gib(status("RssAnon")), gib(status("RssFile")))
 	fmt.Printf("  index memory (GetMemoryUsage, room for %d rows reserved by hgraph_init_capacity) %.2f GiB = %.1f bytes/row reserved; anonymous RSS %.1f bytes/vector; fp32 vectors would be %d bytes/vector\n",
 		n, gib(mem), float64(mem)/float64(n), float64(status("RssAnon"))/float64(built), 4*d)
-	fmt.Printf("  on disk: precise codes %s %.2f GiB (%.0f bytes/vector)\n", p.precise, gib(fileSize(p.precise)), float64(fileSize(p.precise))/float64(built))
+	used := diskUsage(p.precise)
+	fmt.Printf("  on disk: precise codes %s %.2f GiB allocated = %.0f bytes/vector (file size %.2f GiB: room for the reserved rows)\n",
+		p.precise, gib(used), float64(used)/float64(built), gib(fileSize(p.precise)))
 	if *flagSave {
 		ts := time.Now()
 		if err := idx.SerializeFile(p.index); err != nil {
@@ -295,6 +297,15 @@ func fileSize(path string) int64 {
 		return -1
 	}
 	return st.Size()
+}
+
+// diskUsage returns the bytes of disk a (possibly sparse) file takes.
+func diskUsage(path string) int64 {
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		return -1
+	}
+	return st.Blocks * 512
 }
 
 // status returns a kB field of /proc/self/status in bytes (-1 when missing).
