@@ -20,6 +20,10 @@ type resources struct {
 	progress atomic.Pointer[ProgressFunc]
 	engProg  sync.Mutex     // held by the operation whose progress the engine reports
 	extra    *alloc.Tracker // the extra info's charge to acct (nil until a write with extra info)
+	// extraMu orders the extra info's reservations and recharges; extraHeld is the bytes
+	// reserved by the writes in flight (charged on extra besides what the extra info holds).
+	extraMu   sync.Mutex
+	extraHeld int64
 }
 
 // account returns the index's memory account, creating it (a child of the global account) and
@@ -363,21 +367,31 @@ const extraRowBytes = 48
 
 // reserveExtra checks the extra info of n more rows (extra_info_size bytes and a map entry
 // each) against the index's budget, before anything is stored, and holds that much of it for
-// the write; the returned function, called when the write ends, charges what the extra info
-// holds then instead. It returns NO_ENOUGH_MEMORY when the rows do not fit. Indexes without
-// extra info reserve nothing.
+// the write, the check and the charge in one step so that concurrent writes cannot both take
+// the last room; the returned function, called when the write ends, charges what the extra
+// info holds then plus what the writes still running hold. It returns NO_ENOUGH_MEMORY when
+// the rows do not fit. Indexes without extra info reserve nothing.
 func (x *Index) reserveExtra(what string, n int) (func(), error) {
 	if x.extra == nil || n == 0 {
 		return func() {}, nil
 	}
 	a := x.account()
 	need := alloc.Mul(int64(n), int64(x.extra.size+extraRowBytes))
-	if err := a.Check(need, x.name+": "+what+": the extra info of "+strconv.Itoa(n)+" vectors"); err != nil {
+	t := x.extraCharge(a)
+	// writes run concurrently: the check and the charge are one step (TryAdd), and each write
+	// recharges what the extra info holds plus the reservations of the writes still running
+	x.res.extraMu.Lock()
+	defer x.res.extraMu.Unlock()
+	if err := t.TryAdd(need, x.name+": "+what+": the extra info of "+strconv.Itoa(n)+" vectors"); err != nil {
 		return nil, err
 	}
-	t := x.extraCharge(a)
-	t.Add(need)
-	return func() { t.Set(x.extra.memory()) }, nil
+	x.res.extraHeld += need
+	return func() {
+		x.res.extraMu.Lock()
+		defer x.res.extraMu.Unlock()
+		x.res.extraHeld -= need
+		t.Set(x.extra.memory() + x.res.extraHeld)
+	}, nil
 }
 
 // extraCharge returns the tracker charging the index's extra info to a, made on first use.

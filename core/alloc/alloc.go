@@ -131,3 +131,33 @@ func (a *Account) Allocator() Allocator {
 
 // Parent returns the account's parent (nil for the global account).
 func (a *Account) Parent() *Account { return a.parent }
+
+// TryCharge charges n bytes to the account and every parent when they fit in all their
+// budgets and in the machine's memory, in one step: two callers can never both pass a check
+// when only one fits. When they do not fit it charges nothing and returns NO_ENOUGH_MEMORY,
+// naming what. Zero or negative n is charged as Charge does.
+func (a *Account) TryCharge(n int64, what string) error {
+	a = orGlobal(a)
+	if n <= 0 {
+		a.Charge(n)
+		return nil
+	}
+	if err := memguard.Check(n, what); err != nil {
+		return err
+	}
+	for c := a; c != nil; c = c.parent {
+		for {
+			used := c.used.Load()
+			if lim := c.limit.Load(); lim > 0 && n > lim-used {
+				for u := a; u != c; u = u.parent { // undo the levels charged already
+					u.used.Add(-n)
+				}
+				return api.Errorf(api.NoEnoughMemory, "%s needs %d bytes, %s has %d of %d bytes left", what, n, c.name, max(lim-used, 0), lim)
+			}
+			if c.used.CompareAndSwap(used, used+n) {
+				break
+			}
+		}
+	}
+	return nil
+}

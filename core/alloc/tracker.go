@@ -64,3 +64,25 @@ func (t *Tracker) Add(delta int64) {
 	t.cell.n.Add(delta)
 	t.cell.acct.Load().Charge(delta)
 }
+
+// TryAdd is Add for a growth that must fit: it charges delta more bytes only when they fit in
+// the account's budgets (Account.TryCharge, one atomic step), else charges nothing and returns
+// NO_ENOUGH_MEMORY naming what.
+func (t *Tracker) TryAdd(delta int64, what string) error {
+	if t == nil || delta == 0 {
+		return nil
+	}
+	if err := t.cell.acct.Load().TryCharge(delta, what); err != nil {
+		return err
+	}
+	t.cell.n.Add(delta)
+	return nil
+}
+
+// Held returns the bytes the tracker charges.
+func (t *Tracker) Held() int64 {
+	if t == nil {
+		return 0
+	}
+	return t.cell.n.Load()
+}

@@ -31,3 +31,9 @@ func (g *Graph) SideMemory() int64 { return g.MemoryUsage() - int64(cap(g.adj))*
 // RouteMemberBytes is what one node's membership of a route layer takes: its list, its entry
 // in the layer's node table and its slot in the layer's map.
 func (g *Graph) RouteMemberBytes() int64 { return int64(g.routeDeg+1)*4 + 4 + routeMapEntryBytes }
+
+// AdjBytes returns the bytes of the bottom adjacency, what SetAccount charges.
+func (g *Graph) AdjBytes() int64 { return int64(len(g.adj)) * 4 }
+
+// ReleaseCharge releases what the graph is charged, for a graph that is being dropped.
+func (g *Graph) ReleaseCharge() { g.charge.Set(0) }

@@ -4,6 +4,7 @@ import (
 	"runtime"
 
 	"github.com/govsag/vsag/core/alloc"
+	"github.com/govsag/vsag/core/graph"
 	"github.com/govsag/vsag/core/internal/memguard"
 	"github.com/govsag/vsag/core/store"
 )
@@ -119,4 +120,24 @@ func (x *Index) tryReserve(n int) error {
 	}
 	x.reserve(n) // the code stores hold n rows already: only the primary codes and the graph grow
 	return nil
+}
+
+// checkAdopt checks taking over g, a graph of n nodes not charged to any account, in place of
+// the index's empty graph: the code stores' growth to n rows, g's adjacency (less what the
+// empty graph is charged) and the side memory at n nodes with g's route layers. The caller
+// holds the exclusive lock.
+func (x *Index) checkAdopt(g *graph.Graph, n int, what string) error {
+	codes := memguard.Mul(int64(max(n-x.storeCapacity(), 0)), x.codeBytesPerRow())
+	if codes > 0 {
+		codes += 4 * (alloc.Align + 8) // each slab's alignment slack
+	}
+	delta := codes + max(g.AdjBytes()-x.g.AdjBytes(), 0)
+	if x.side != nil {
+		old := x.g
+		x.g = g
+		side := x.sideBound(n)
+		x.g = old
+		delta += max(side-x.sideMemory(), 0)
+	}
+	return x.acct.CheckGrowth(memguard.Mul(int64(n), x.codeBytesPerRow()), delta, what)
 }

@@ -1,7 +1,9 @@
 package hgraph
 
 import (
+	"github.com/govsag/vsag/core/alloc"
 	"github.com/govsag/vsag/core/graph"
+	"github.com/govsag/vsag/core/internal/memguard"
 	"github.com/govsag/vsag/core/metric"
 	"github.com/govsag/vsag/core/quant"
 )
@@ -11,7 +13,9 @@ import (
 // memory and run the integer kernel, and the ef_construction candidates they find are measured
 // again with the build codes before pruning, so edges are still chosen by the precise distances.
 // An index with sq8_uniform base codes and precise codes to build on traverses its base codes;
-// an fp32 index gets sq8_uniform codes made for the batch and dropped after it.
+// an fp32 index gets sq8_uniform codes made for the batch and dropped after it. Those are
+// charged to the index's account while they exist; as they only speed the build up, a batch
+// whose codes do not fit in the budget traverses the build codes instead of being refused.
 
 // minBuildTravDim is the dimension below which insertion searches keep the build codes: short
 // rows cost little to read, and the rescoring of the candidates would eat the gain.
@@ -32,6 +36,10 @@ type buildTrav struct {
 	n    int
 	size int
 	dim  int
+	// charge is what the codes made for the batch are charged (they are dropped, and the
+	// build codes traversed, when the account refuses their growth)
+	charge *alloc.Tracker
+	off    bool
 }
 
 // buildTraversal returns the compact codes for linking pending nodes, or nil to traverse the
@@ -56,12 +64,30 @@ func (x *Index) buildTraversal(pending int) *buildTrav {
 	if err != nil {
 		return nil
 	}
+	// the codes of every node (a quarter to spare for the nodes added meanwhile) must fit in
+	// the budget, else the build codes are traversed
+	t := &buildTrav{q: q, size: q.CodeSize(), dim: x.dim, charge: alloc.NewTracker(x.acct)}
+	est := memguard.Mul(int64(x.g.Len()+x.g.Len()/4), int64(t.size))
+	if t.charge.TryAdd(est, "hgraph: the traversal codes of a batch") != nil {
+		return nil
+	}
 	rows := quant.AsFloat32(bs.Slab())
 	n := len(rows) / x.dim
 	if q.Train(rows, n) != nil {
+		t.release()
 		return nil
 	}
-	return &buildTrav{q: q, size: q.CodeSize(), dim: x.dim}
+	return t
+}
+
+// release drops the codes made for the batch and their charge; the build codes are traversed
+// from then on.
+func (t *buildTrav) release() {
+	if t == nil || t.base {
+		return
+	}
+	t.off, t.slab, t.n = true, nil, 0
+	t.charge.Set(0)
 }
 
 // apply makes b's insertion searches traverse t's codes, encoding the nodes added to the graph
@@ -74,9 +100,16 @@ func (t *buildTrav) apply(x *Index, b *graph.Builder) {
 		b.Search, b.SearchSlab = t.q, x.baseCodes.Slab()
 		return
 	}
+	if t.off {
+		return
+	}
 	n := x.g.Len()
 	if n > t.n {
 		if need := n * t.size; need > cap(t.slab) {
+			if grow := int64(need+need/4) - t.charge.Held(); grow > 0 && t.charge.TryAdd(grow, "hgraph: the traversal codes of a batch") != nil {
+				t.release() // the budget is full: traverse the build codes
+				return
+			}
 			s := make([]byte, need, need+need/4)
 			copy(s, t.slab[:t.n*t.size])
 			t.slab = s

@@ -40,6 +40,7 @@ func TestBuildTraversal(t *testing.T) {
 						x.mu.RUnlock()
 						require.NotNil(t, bt)
 						require.Equal(t, tc.base, bt.base)
+						bt.release()
 					}
 					_, err = x.Add(data[half*d:], seq(half, n-half), nil)
 					require.NoError(t, err)

@@ -687,6 +687,7 @@ func (x *Index) linkAll(pending []pendingNode, vectors []float32) error {
 	threads := 1
 	var passes []float32
 	var bt *buildTrav
+	defer func() { bt.release() }() // the codes made for the batch go with their charge
 	start := 0
 	err := x.underShared(func() error {
 		if len(pending) >= minParallelLink {

@@ -275,14 +275,22 @@ func (x *Index) adoptGraph(src int, m *mergePart, onMerge func(int, int64, int64
 		return false, nil
 	}
 	n := len(m.rows)
-	if err := x.checkGrow(x.g.Len()+n, x.bytesPerNode(), "hgraph: merging "+strconv.Itoa(n)+" nodes"); err != nil {
+	if err := x.checkAdopt(m.g, n, "hgraph: merging "+strconv.Itoa(n)+" nodes"); err != nil {
 		return false, err
 	}
-	if err := x.tryReserve(n); err != nil { // the allocator refused: nothing changed but room
-		return false, err
-	}
+	// the stores grow for the rows; m.g, which has room for them, replaces the empty graph
+	// (growing that one would only waste the memory), and is charged once adopted
+	old := x.g
 	x.g = m.g
-	x.reserve(n)
+	if err := x.tryReserve(n); err != nil { // the allocator refused: nothing changed but room
+		x.g = old
+		return false, err
+	}
+	old.ReleaseCharge()
+	if x.acct != nil {
+		x.g.SetAccount(x.acct)
+	}
+	defer x.chargeSide()
 	for i := 0; i < n; i++ {
 		if _, err := x.labels.Append(m.to[i]); err != nil {
 			panic("hgraph: a merged label is taken in an empty index") // mergeRows checked them

@@ -69,6 +69,7 @@ type Index struct {
 	// hold (nil: none handed yet); see account.go
 	acct *alloc.Account
 	side *alloc.Tracker
+	sc   sideCharge
 }
 
 // New creates an empty pyramid index from parsed create parameters.
@@ -252,7 +253,8 @@ func (x *Index) InsertWithPaths(vectors []float32, ids []int64, paths map[string
 	if err != nil {
 		return nil, err
 	}
-	defer x.chargeSide()
+	touched := map[*node]struct{}{} // the nodes on the batch's paths, charged again at the end
+	defer func() { x.chargeNodes(touched) }()
 	x.mu.Lock()
 	if build && x.labels.Total() > 0 {
 		x.mu.Unlock()
@@ -275,7 +277,7 @@ func (x *Index) InsertWithPaths(vectors []float32, ids []int64, paths map[string
 	var pending []pendingLink
 	for lo := 0; lo < len(ids) && err == nil; lo += appendChunk {
 		err = x.underExclusive(func() error {
-			f, p, err := x.appendRows(vectors, ids, byHier, lo, min(lo+appendChunk, len(ids)), onInsert)
+			f, p, err := x.appendRows(vectors, ids, byHier, lo, min(lo+appendChunk, len(ids)), onInsert, touched)
 			failed, pending = append(failed, f...), append(pending, p...)
 			return err
 		})
@@ -365,8 +367,9 @@ func (x *Index) ensure(n int) error {
 
 // appendRows adds rows lo..hi-1 of the batch: labels, codes and their places in the trees.
 // Nodes whose group reaches index_min_size get their graph here, every member a pending
-// link. Caller holds the exclusive lock.
-func (x *Index) appendRows(vectors []float32, ids []int64, byHier [][]string, lo, hi int, onInsert api.InsertHook) ([]int64, []pendingLink, error) {
+// link. Every node on the path of a row placed is added to paths. Caller holds the exclusive
+// lock.
+func (x *Index) appendRows(vectors []float32, ids []int64, byHier [][]string, lo, hi int, onInsert api.InsertHook, paths map[*node]struct{}) ([]int64, []pendingLink, error) {
 	if err := x.ensure(hi - lo); err != nil {
 		return nil, nil, err
 	}
@@ -409,6 +412,9 @@ func (x *Index) appendRows(vectors []float32, ids []int64, byHier [][]string, lo
 					touched = append(touched, n)
 				}
 			})
+			for n := h.leaf[inner]; n != nil; n = n.parent {
+				paths[n] = struct{}{}
+			}
 		}
 		if onInsert != nil {
 			onInsert(i, id)

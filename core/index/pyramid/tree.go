@@ -59,6 +59,8 @@ type node struct {
 	sinceRepair atomic.Int64
 	// dups are the duplicate groups of g (support_duplicate; see dup.go), nil without any.
 	dups *dupSet
+	// charged is what the side charge counts for the node (see sideCharge).
+	charged int64
 }
 
 func newNode(key string, parent *node, build bool) *node {
