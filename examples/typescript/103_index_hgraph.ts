@@ -30,10 +30,17 @@ function hgraphExample(): void {
     const index = new Index("hgraph", indexParams);
     index.build(vectors, ids, numVectors, dim);
 
-    const queryVector = new Float32Array(dim);
-    for (let i = 0; i < dim; i++) {
-        queryVector[i] = Math.random();
-    }
+    // Several queries: one query's recall varies with the random data (now and then 0.7);
+    // their mean is what the example checks.
+    const numQueries = 10;
+    const queries = Array.from({ length: numQueries }, () => {
+        const q = new Float32Array(dim);
+        for (let i = 0; i < dim; i++) {
+            q[i] = Math.random();
+        }
+        return q;
+    });
+    const queryVector = queries[0];
 
     const searchParams = JSON.stringify({ hgraph: { ef_search: 100 } });
     const topk = 10;
@@ -43,18 +50,23 @@ function hgraphExample(): void {
         console.log(`${resultIds[i]}: ${distances[i]}`);
     }
 
-    // The exact answer, for comparison.
-    const exact = Array.from({ length: numVectors }, (_, row) => {
-        let d = 0;
-        for (let j = 0; j < dim; j++) {
-            const diff = vectors[row * dim + j] - queryVector[j];
-            d += diff * diff;
-        }
-        return { id: BigInt(row), d };
-    }).sort((a, b) => a.d - b.d);
-    const truth = new Set(exact.slice(0, topk).map((e) => e.id));
-    const hits = Array.from(resultIds).filter((id) => truth.has(id)).length;
-    console.log(`recall@${topk}: ${hits / topk}`);
+    // The exact answers, for comparison.
+    let hits = 0;
+    for (const q of queries) {
+        const exact = Array.from({ length: numVectors }, (_, row) => {
+            let d = 0;
+            for (let j = 0; j < dim; j++) {
+                const diff = vectors[row * dim + j] - q[j];
+                d += diff * diff;
+            }
+            return { id: BigInt(row), d };
+        }).sort((a, b) => a.d - b.d);
+        const truth = new Set(exact.slice(0, topk).map((e) => e.id));
+        const found = q === queryVector ? resultIds : index.knnSearch(q, topk, searchParams).ids;
+        hits += Array.from(found).filter((id) => truth.has(id)).length;
+    }
+    const recall = hits / (topk * numQueries);
+    console.log(`recall@${topk} over ${numQueries} queries: ${recall}`);
 
     const filename = "/tmp/103_index_hgraph_ts.index";
     index.save(filename);
@@ -68,7 +80,7 @@ function hgraphExample(): void {
 
     index.close();
     newIndex.close();
-    if (hits < topk * 0.8 || !same || newIndex.closed !== true) {
+    if (recall < 0.9 || !same || newIndex.closed !== true) {
         process.exitCode = 1;
     }
 }
