@@ -122,13 +122,7 @@ func (x *Index) GetStatsWithOptions(o StatsOptions) (_ string, err error) {
 	if err != nil {
 		return "", err
 	}
-	if out == nil {
-		out = map[string]any{}
-	}
-	live, removed := eng.NumElements(), x.numRemoved(eng)
-	out["total_count"] = live + removed
-	out["deleted_count"] = removed
-	out["num_elements"] = live
+	out = x.countStats(out, eng)
 	rep := in.Representations()
 	describe(out, rep)
 	a := &analysis{x: x, in: in, rep: rep, d: x.create.Dim, seed: maphash.MakeSeed()}
@@ -605,4 +599,17 @@ func (x *Index) AnalysisSearchParams() (string, error) {
 		return "", api.Errorf(api.UnsupportedIndexOperation, "index analysis is not supported by %s", x.name)
 	}
 	return in.AnalysisSearchParams(), nil
+}
+
+// countStats puts the element counts every GetStats reports (total_count, deleted_count,
+// num_elements) into out, made when nil, and returns it.
+func (x *Index) countStats(out map[string]any, eng api.Engine) map[string]any {
+	if out == nil {
+		out = map[string]any{}
+	}
+	live, removed := eng.NumElements(), x.numRemoved(eng)
+	out["total_count"] = live + removed
+	out["deleted_count"] = removed
+	out["num_elements"] = live
+	return out
 }

@@ -292,10 +292,7 @@ func (x *Index) sparseStats() (_ string, err error) {
 	if err != nil {
 		return "", err
 	}
-	live, removed := eng.NumElements(), x.numRemoved(eng)
-	out["total_count"] = live + removed
-	out["deleted_count"] = removed
-	out["num_elements"] = live
+	out = x.countStats(out, eng)
 	out["memory_usage"] = x.GetMemoryUsage()
 	return render(out)
 }
