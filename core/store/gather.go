@@ -52,9 +52,10 @@ func (c *Codes) Reads() int64 {
 }
 
 // Gather reads the rows ids of a buffer_io store into g and returns them as a slab with the ids
-// to measure it with (0..len(ids)-1), the rows read concurrently by up to num_threads_io goroutines
-// with pread, through the store's row cache. Any other store returns its slab and ids as they
-// are. A row that cannot be read leaves zeros (the error is kept for Err).
+// to measure it with (0..len(ids)-1), the rows read as one io_uring batch where the kernel allows
+// it (see URingEnabled), else concurrently by up to num_threads_io goroutines with pread, through
+// the store's row cache. Any other store returns its slab and ids as they are. A row that cannot
+// be read leaves zeros (the error is kept for Err).
 func (c *Codes) Gather(ids []uint32, g *Gather) ([]byte, []uint32) {
 	if !c.ReadsRows() {
 		return c.Slab(), ids
@@ -75,6 +76,9 @@ func (c *Codes) Gather(ids []uint32, g *Gather) ([]byte, []uint32) {
 				clear(dst)
 			}
 		}
+	}
+	if c.gatherRing(ids, buf) { // io_uring, where the kernel allows it
+		return buf, g.local
 	}
 	if n < 2*ioChunk {
 		read(0, n)
