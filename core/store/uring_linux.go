@@ -83,6 +83,9 @@ type ring struct {
 	cqMask         uint32
 	cqes           []uringCQE
 	entries        uint32
+	// scratch of gatherRing, kept with the ring to spare allocations
+	reqs []uringRead
+	rows []int
 }
 
 func newRing(entries uint32) (*ring, error) {
@@ -324,10 +327,13 @@ func (c *Codes) gatherRing(ids []uint32, buf []byte) bool {
 		return false
 	}
 	d, s := c.disk, c.stride
-	fd := int(d.f.Fd())
+	f := d.f
+	fd := int(f.Fd())
 	ok := true
-	reqs := make([]uringRead, 0, min(len(ids), int(r.entries)))
-	rows := make([]int, 0, cap(reqs))
+	if r.reqs == nil {
+		r.reqs, r.rows = make([]uringRead, 0, r.entries), make([]int, 0, r.entries)
+	}
+	reqs, rows := r.reqs[:0], r.rows[:0]
 	flush := func() {
 		if len(reqs) == 0 {
 			return
@@ -344,7 +350,7 @@ func (c *Codes) gatherRing(ids []uint32, buf []byte) bool {
 				done = int(q.got)
 			}
 			if done < len(q.dst) {
-				if err := pread(d.f, q.dst[done:], q.off+int64(done)); err != nil {
+				if err := pread(f, q.dst[done:], q.off+int64(done)); err != nil {
 					d.setErr(err)
 					clear(q.dst)
 					continue
@@ -369,7 +375,8 @@ func (c *Codes) gatherRing(ids []uint32, buf []byte) bool {
 		}
 	}
 	flush()
-	runtime.KeepAlive(d.f)
+	clear(r.reqs[:cap(r.reqs)]) // drops the references to buf
+	runtime.KeepAlive(f)        // its descriptor stays open until the reads are done
 	runtime.KeepAlive(buf)
 	putRing(r, ok)
 	return true

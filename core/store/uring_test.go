@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
@@ -289,4 +290,36 @@ func BenchmarkGather(b *testing.B) {
 			})
 		}
 	}
+}
+
+// A ring whose io_uring_enter fails reports it with no read done and its queue left as it was.
+func TestRingEnterFails(t *testing.T) {
+	if !URingEnabled() {
+		t.Skip("io_uring is not available here")
+	}
+	fd, err := unix.MemfdCreate("ring-test", unix.MFD_CLOEXEC)
+	require.NoError(t, err)
+	defer unix.Close(fd)
+	_, err = unix.Pwrite(fd, []byte("abcdefgh"), 0)
+	require.NoError(t, err)
+	r := getRing()
+	require.NotNil(t, r)
+	defer putRing(r, true)
+	ringFd := r.fd
+	r.fd = -1
+	reqs := []uringRead{{dst: make([]byte, 4)}, {dst: make([]byte, 4), off: 4}}
+	require.Error(t, r.readBatch(fd, reqs))
+	r.fd = ringFd
+	for _, q := range reqs {
+		require.EqualValues(t, notDone, q.got)
+	}
+	require.NoError(t, r.readBatch(fd, reqs))
+	require.Equal(t, "abcdefgh", string(reqs[0].dst)+string(reqs[1].dst))
+}
+
+// The structures shared with the kernel have its sizes.
+func TestURingABI(t *testing.T) {
+	require.EqualValues(t, 120, unsafe.Sizeof(uringParams{}))
+	require.EqualValues(t, uringSQESize, unsafe.Sizeof(uringSQE{}))
+	require.EqualValues(t, uringCQESize, unsafe.Sizeof(uringCQE{}))
 }
