@@ -12,7 +12,7 @@ import (
 // the build codes when those are full-precision floats: the searches read a quarter of the
 // memory and run the integer kernel, and the ef_construction candidates they find are measured
 // again with the build codes before pruning, so edges are still chosen by the precise distances.
-// An index with sq8_uniform base codes and precise codes to build on traverses its base codes;
+// An index with sq8_uniform or sq8 base codes and precise codes to build on traverses its base codes;
 // an fp32 index gets sq8_uniform codes made for the batch and dropped after it. Those are
 // charged to the index's account while they exist; as they only speed the build up, a batch
 // whose codes do not fit in the budget traverses the build codes instead of being refused.
@@ -47,12 +47,17 @@ type buildTrav struct {
 func (x *Index) buildTraversal(pending int) *buildTrav {
 	// l2 only: on unit vectors under the inner product the byte codes of one global range
 	// traverse worse (recall@10 0.01 lower on clustered data at dim 128)
-	if !buildTravOn || x.metric != metric.L2 || x.ts != nil || x.p.GraphType == "vamana" || x.dim < minBuildTravDim || pending < minBuildTravBatch {
+	if !buildTravOn || x.metric != metric.L2 || x.ts != nil || x.p.GraphType == "vamana" || pending < minBuildTravBatch {
 		return nil
 	}
 	bs := x.buildStore()
+	// build codes in a file are worth sparing at any dimension: each insertion search would
+	// otherwise read its rows at random through the page cache
+	if x.dim < minBuildTravDim && !bs.OnDisk() {
+		return nil
+	}
 	if bs != x.baseCodes {
-		if x.base.Name() == "sq8_uniform" && !x.baseCodes.OnDisk() {
+		if byteBase(x.base.Name()) && !x.baseCodes.OnDisk() {
 			return &buildTrav{q: x.base, base: true}
 		}
 		return nil
@@ -79,6 +84,10 @@ func (x *Index) buildTraversal(pending int) *buildTrav {
 	}
 	return t
 }
+
+// byteBase reports whether base codes of quantizer name are a byte per dimension that insertion
+// searches can traverse in place of the precise codes.
+func byteBase(name string) bool { return name == "sq8_uniform" || name == "sq8" }
 
 // release drops the codes made for the batch and their charge; the build codes are traversed
 // from then on.

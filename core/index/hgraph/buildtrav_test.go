@@ -1,6 +1,7 @@
 package hgraph
 
 import (
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -30,7 +31,7 @@ func TestBuildTraversal(t *testing.T) {
 				var recall [2]float64
 				for i, on := range []bool{false, true} {
 					buildTravOn = on
-					x := newIndex(t, mt.String(), d, tc.extra)
+					x := newIndex(t, mt.String(), d, tc.extra+`,"build_thread_count":1`) // one thread: the two recalls compare graphs, not schedules
 					half := n / 2
 					_, err := x.Build(data[:half*d], seq(0, half), nil)
 					require.NoError(t, err)
@@ -108,4 +109,38 @@ func TestBuildTraversalConcurrentAdds(t *testing.T) {
 	r := meanRecall(t, x, metric.L2, data, data[:100*d], d, 10, 64, nil)
 	t.Logf("recall@10 at ef 64: %.4f", r)
 	require.GreaterOrEqual(t, r, 0.93)
+}
+
+// TestBuildTraversalPreciseOnDisk: sq8 base codes in memory with fp32 precise codes in a file
+// are traversed in place of the file's rows even below minBuildTravDim, and the graph answers
+// as well as one built by reading the file.
+func TestBuildTraversalPreciseOnDisk(t *testing.T) {
+	const n, d, k, ef = 3000, 64, 10, 64
+	defer func() { buildTravOn = true }()
+	data := clustered(7, n, d, 30)
+	queries := clustered(8, 200, d, 30)
+	var recall [2]float64
+	for i, on := range []bool{false, true} {
+		buildTravOn = on
+		path := filepath.Join(t.TempDir(), "precise.bin")
+		x := newIndex(t, "l2", d, `,"base_quantization_type":"sq8","use_reorder":true,"precise_quantization_type":"fp32","precise_io_type":"mmap_io","precise_file_path":"`+path+`","build_thread_count":1`)
+		half := n / 2
+		_, err := x.Build(data[:half*d], seq(0, half), nil)
+		require.NoError(t, err)
+		x.mu.RLock()
+		bt := x.buildTraversal(n - half)
+		x.mu.RUnlock()
+		if on {
+			require.NotNil(t, bt)
+			require.True(t, bt.base)
+		} else {
+			require.Nil(t, bt)
+		}
+		_, err = x.Add(data[half*d:], seq(half, n-half), nil)
+		require.NoError(t, err)
+		recall[i] = meanRecall(t, x, metric.L2, data, queries, d, k, ef, nil)
+	}
+	t.Logf("recall@%d at ef %d: file rows %.4f, base codes %.4f", k, ef, recall[0], recall[1])
+	require.GreaterOrEqual(t, recall[1], 0.9)
+	require.GreaterOrEqual(t, recall[1], recall[0]-0.01)
 }
