@@ -44,6 +44,12 @@ type Quantizer interface {
 	UnmarshalBinary(data []byte) error
 }
 
+// QueryQuantizer is implemented by computers that measure codes against a quantized copy q̂ of
+// the query: QueryError returns ‖q - q̂‖ for q, the query last given to SetQuery.
+type QueryQuantizer interface {
+	QueryError(q []float32) float32
+}
+
 // Computer computes the distance of one query to codes. Codes of row r live at
 // slab[r*CodeSize : (r+1)*CodeSize].
 type Computer interface {

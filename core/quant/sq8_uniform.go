@@ -2,6 +2,7 @@ package quant
 
 import (
 	"encoding/binary"
+	"math"
 
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/metric"
@@ -248,4 +249,22 @@ func (c *sqUniformComputer) batch8(slab []byte, ids []uint32, out []float32) {
 		off := int(id) * c.size
 		out[i] = c.ipDist(acc[i], slab[off:off+c.size])
 	}
+}
+
+// QueryError returns ‖q - q̂‖, the distance between query q (the vector last given to SetQuery)
+// and the quantized query q̂ whose levels the computer measures codes with.
+func (c *sqUniformComputer) QueryError(q []float32) float32 {
+	s := c.q.diff / float32(c.q.levels)
+	var sum float32
+	for j, x := range q[:c.q.dim] {
+		var a uint8
+		if c.q.bits == 8 {
+			a = c.a[j]
+		} else {
+			a = nibble(c.a, j)
+		}
+		d := x - (c.q.lo + float32(a)*s)
+		sum += d * d
+	}
+	return float32(math.Sqrt(float64(sum)))
 }

@@ -28,6 +28,7 @@ func (x *Index) UseAccount(a *alloc.Account) {
 	} else {
 		x.side.Move(a)
 	}
+	x.resid.move(a)
 	x.chargeSide()
 }
 

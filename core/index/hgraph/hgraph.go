@@ -96,6 +96,8 @@ type Index struct {
 	growMu sync.Mutex
 	// rowEdits counts rows rewritten in place (UpdateVector, a reused slot); guarded by mu.
 	rowEdits int64
+	// resid holds the residual norms of the base codes for the rerank (residual.go)
+	resid residualBounds
 	// writeMu orders force removes against the other graph writes: inserts and vector updates
 	// hold it shared, a force remove exclusively (remove.go). Taken before mu.
 	writeMu sync.RWMutex
@@ -738,6 +740,7 @@ func (x *Index) linkAll(pending []pendingNode, vectors []float32) error {
 		if err := x.eachNode(b, pending, threads, func(w *graph.Worker, pn pendingNode) { b.LinkBack(w, pn.id) }); err != nil {
 			return err
 		}
+		x.residuals() // measured now rather than by the next search
 		since := x.sinceRepair.Add(int64(len(pending)))
 		if len(pending) < minParallelLink || since*4 < int64(x.g.Len()) {
 			return nil
@@ -952,6 +955,13 @@ func (x *Index) rerank(c *searchCtx, sp *SearchParams, query []float32, items []
 			}
 			if k == 0 {
 				items = x.dropBeyond(b, items, radius)
+			}
+		} else if norms := x.residuals(); norms != nil {
+			if k > 0 && len(items) > k {
+				return x.rerankResidual(c, norms, query, items, k)
+			}
+			if k == 0 {
+				items = x.dropResidual(c, norms, query, items, radius)
 			}
 		}
 	}

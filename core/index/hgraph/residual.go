@@ -1,0 +1,189 @@
+package hgraph
+
+import (
+	"math"
+	"sync"
+
+	"github.com/govsag/vsag/core/alloc"
+	"github.com/govsag/vsag/core/metric"
+	"github.com/govsag/vsag/core/quant"
+	"github.com/govsag/vsag/core/topk"
+	"github.com/govsag/vsag/simd"
+)
+
+// Reranking with residual bounds.
+//
+// With l2 byte base codes (sq8_uniform, sq4_uniform, sq8) and fp32 precise codes in memory, the
+// traversal's estimate of a candidate x is ‖q' - x̂‖², where x̂ is x's decoded base code and q'
+// is the query as the base computer measures it: its own levels decoded for the uniform
+// quantizers (which quantize the query too), the query itself for sq8. By the triangle
+// inequality
+//
+//	‖q - x‖ ≥ ‖q' - x̂‖ - ‖q - q'‖ - ‖x - x̂‖
+//
+// so once the k best precise distances of the candidates taken by ascending estimate are known,
+// a candidate whose bound exceeds the k-th of them cannot enter the result and its precise row
+// (the dearest read of the search: 4 bytes per dimension) is not read. The result is the one the
+// full rerank gives. The residual ‖x - x̂‖ of every row is kept (4 bytes a row, charged to the
+// index's account): measured after each add, and after a load, a Tune or a row rewritten in
+// place by the first search that wants them. A search that finds them being measured, or an
+// account that refuses them, reranks every candidate as before.
+
+// residualBounds holds the residual norms of the rows of the base codes. Its fields are guarded
+// by mu; the rows it covers are read under the index's shared lock.
+type residualBounds struct {
+	mu     sync.Mutex
+	q      quant.Quantizer // the base quantizer the norms were measured for
+	edits  int64           // the index's rowEdits when they were
+	norms  []float32       // ‖x - x̂‖ per row, rows 0..len-1 measured
+	charge *alloc.Tracker
+	vec    []float32 // decode scratch
+}
+
+// residualOn enables the residual bounds; tests and benchmarks turn it off to compare.
+var residualOn = true
+
+// residualSlack widens the bound for the rounding of the kernels (relative, on the distance).
+const residualSlack = 1e-5
+
+// residualBase reports whether the index's base and precise codes suit residual bounds.
+func (x *Index) residualBase() bool {
+	if !residualOn || x.metric != metric.L2 || x.precise == nil || x.split != nil || x.ts != nil || x.prim != nil {
+		return false
+	}
+	if x.precise.Name() != "fp32" || x.preciseCodes.OnDisk() || x.baseCodes.OnDisk() {
+		return false
+	}
+	switch x.base.Name() {
+	case "sq8_uniform", "sq4_uniform", "sq8":
+		return true
+	}
+	return false
+}
+
+// residuals returns the residual norms of every row, measuring the rows added since the last
+// call (all of them after a rewrite or a new base quantizer), or nil when they are not to be
+// had now: another search is measuring them, or the account refuses their memory. Caller holds
+// mu shared at least.
+func (x *Index) residuals() []float32 {
+	if !x.residualBase() {
+		return nil
+	}
+	r := &x.resid
+	if !r.mu.TryLock() {
+		return nil
+	}
+	defer r.mu.Unlock()
+	n := min(x.baseCodes.Len(), x.preciseCodes.Len())
+	if r.q != x.base || r.edits != x.rowEdits {
+		r.q, r.edits, r.norms = x.base, x.rowEdits, r.norms[:0]
+	}
+	if len(r.norms) >= n {
+		return r.norms[:n]
+	}
+	if r.charge == nil {
+		r.charge = alloc.NewTracker(x.acct)
+	}
+	if need := int64(n) * 4; need > int64(cap(r.norms))*4 {
+		grown := need + need/4
+		if r.charge.TryAdd(grown-r.charge.Held(), "hgraph: the residual norms of the base codes") != nil {
+			return nil
+		}
+		norms := make([]float32, len(r.norms), grown/4)
+		copy(norms, r.norms)
+		r.norms = norms
+	}
+	if len(r.vec) < x.dim {
+		r.vec = make([]float32, x.dim)
+	}
+	precise := quant.AsFloat32(x.preciseCodes.Slab())
+	for row := len(r.norms); row < n; row++ {
+		x.base.Decode(r.vec, x.baseCodes.Code(row))
+		d := simd.L2Sqr(precise[row*x.dim:(row+1)*x.dim], r.vec)
+		r.norms = append(r.norms, float32(math.Sqrt(float64(d))))
+	}
+	return r.norms
+}
+
+// queryResidual returns ‖q - q'‖ for the base computer's view q' of query: the distance to its
+// quantized copy for the uniform quantizers, 0 for those that measure the query itself. The base
+// computer holds query (the traversal set it).
+func queryResidual(c *searchCtx, query []float32) float32 {
+	if qq, ok := c.base.(quant.QueryQuantizer); ok {
+		return qq.QueryError(query)
+	}
+	return 0
+}
+
+// residualLower returns a lower bound of the true l2 distance of a candidate whose traversal
+// estimate is est and whose residual norm is r, qr being the query's own residual.
+func residualLower(est, r, qr float32) float32 {
+	root := float32(math.Sqrt(float64(max(est, 0)))) - r - qr
+	if root <= 0 {
+		return 0
+	}
+	return root * root * (1 - residualSlack)
+}
+
+// rerankResidual reranks items (carrying the traversal estimates) with the precise codes,
+// keeping the k best and skipping the candidates whose residual bound exceeds the k-th precise
+// distance found. It returns the k best, sorted.
+func (x *Index) rerankResidual(c *searchCtx, norms []float32, query []float32, items []topk.Item, k int) []topk.Item {
+	sortItems(items)
+	qr := float32(-1) // measured when a candidate first needs it
+	c.precise.SetQuery(query)
+	slab := x.preciseCodes.Slab()
+	var dist [rerankChunk]float32
+	c.heap.Reset(k)
+	for i := 0; i < len(items); {
+		ids := c.ids[:0]
+		bound := c.heap.Bound()
+		for ; i < len(items) && len(ids) < rerankChunk; i++ {
+			id := items[i].ID
+			if c.heap.Full() && residualLower(items[i].Dist, norms[id], 0) > bound {
+				if qr < 0 {
+					qr = queryResidual(c, query)
+				}
+				if residualLower(items[i].Dist, norms[id], qr) > bound {
+					continue
+				}
+			}
+			ids = append(ids, id)
+		}
+		c.ids = ids
+		if len(ids) == 0 {
+			continue
+		}
+		d := dist[:len(ids)]
+		c.precise.DistanceBatch(slab, ids, d)
+		c.s.DistCmp += int64(len(ids))
+		for j, id := range ids {
+			c.heap.Push(d[j], id)
+		}
+	}
+	out := append(items[:0], c.heap.Items()...)
+	sortItems(out)
+	return out
+}
+
+// dropResidual removes the items whose residual bound exceeds radius (a range search's
+// candidates, carrying the traversal estimates).
+func (x *Index) dropResidual(c *searchCtx, norms []float32, query []float32, items []topk.Item, radius float32) []topk.Item {
+	qr := queryResidual(c, query)
+	out := items[:0]
+	for _, it := range items {
+		if residualLower(it.Dist, norms[it.ID], qr) <= radius {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// move charges the norms to account a from now on.
+func (r *residualBounds) move(a *alloc.Account) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.charge != nil {
+		r.charge.Move(a)
+	}
+}

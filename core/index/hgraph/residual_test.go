@@ -1,0 +1,95 @@
+package hgraph
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/metric"
+)
+
+// TestResidualRerank: with byte base codes and fp32 precise codes, the rerank skips the
+// candidates whose residual bound exceeds the k-th precise distance. The bound is exact, so the
+// results equal the full rerank's, with fewer precise distances; range searches keep every
+// result; rows rewritten in place and rows added later are measured before they are bounded.
+func TestResidualRerank(t *testing.T) {
+	const n, d, k, nq, ef = 2000, 48, 10, 30, 120
+	defer func() { residualOn = true }()
+	all := lowRank(71, n+n/2+nq, d, 12, 8)
+	data, more, queries := all[:n*d], all[n*d:(n+n/2)*d], all[(n+n/2)*d:]
+	for _, base := range []string{"sq8_uniform", "sq4_uniform", "sq8"} {
+		t.Run(base, func(t *testing.T) {
+			x := newWith(t, "l2", d, `"base_quantization_type":"`+base+`","use_reorder":true,"precise_quantization_type":"fp32","max_degree":16,"ef_construction":80,"build_thread_count":1`)
+			_, err := x.Build(data, seq(0, n), nil)
+			require.NoError(t, err)
+			check := func(stage string, vecs func(id int64) []float32) {
+				var with, without int64
+				block := []byte(fmt.Sprintf(`{"ef_search":%d}`, ef))
+				for i := 0; i < nq; i++ {
+					q := queries[i*d : (i+1)*d]
+					var s1, s2 api.SearchStats
+					residualOn = true
+					a, err := x.KnnSearch(q, k, &api.SearchOptions{Block: block, Stats: &s1})
+					require.NoError(t, err)
+					residualOn = false
+					b, err := x.KnnSearch(q, k, &api.SearchOptions{Block: block, Stats: &s2})
+					require.NoError(t, err)
+					require.Len(t, a, k)
+					require.Equal(t, b, a, "%s: query %d", stage, i)
+					for _, r := range a {
+						require.InDelta(t, metric.Reference(metric.L2, q, vecs(r.ID)), r.Distance, 1e-3)
+					}
+					with += s1.DistanceComputations
+					without += s2.DistanceComputations
+					radius := b[k/2].Distance
+					residualOn = true
+					ra, err := x.RangeSearch(q, radius, -1, &api.SearchOptions{Block: block})
+					require.NoError(t, err)
+					residualOn = false
+					rb, err := x.RangeSearch(q, radius, -1, &api.SearchOptions{Block: block})
+					require.NoError(t, err)
+					require.Equal(t, rb, ra, "%s: range query %d", stage, i)
+				}
+				t.Logf("%s: %d distances with the bound, %d without", stage, with, without)
+				require.Less(t, with, without)
+			}
+			rowOf := func(id int64) []float32 {
+				if id < n {
+					return data[id*d : (id+1)*d]
+				}
+				return more[(id-n)*d : (id-n+1)*d]
+			}
+			check("build", rowOf)
+			_, err = x.Add(more, seq(n, n/2), nil)
+			require.NoError(t, err)
+			check("add", rowOf)
+			// a row rewritten in place: its old residual must not bound it
+			moved := append([]float32(nil), more[:d]...)
+			for j := range moved {
+				moved[j] *= 3
+			}
+			require.NoError(t, x.UpdateVector(0, moved, true))
+			check("update", func(id int64) []float32 {
+				if id == 0 {
+					return moved
+				}
+				return rowOf(id)
+			})
+		})
+	}
+}
+
+// TestResidualSkipped: inner-product metrics, fp32 base codes and precise codes on disk keep
+// the full rerank.
+func TestResidualSkipped(t *testing.T) {
+	x := newWith(t, "ip", 16, `"base_quantization_type":"sq8_uniform","use_reorder":true,"precise_quantization_type":"fp32"`)
+	require.False(t, x.residualBase())
+	x = newWith(t, "l2", 16, `"base_quantization_type":"fp16","use_reorder":true,"precise_quantization_type":"fp32"`)
+	require.False(t, x.residualBase())
+	x = newWith(t, "l2", 16, `"base_quantization_type":"sq8_uniform","use_reorder":true,"precise_quantization_type":"fp16"`)
+	require.False(t, x.residualBase())
+	x = newWith(t, "l2", 16, `"base_quantization_type":"sq8_uniform","use_reorder":true,"precise_quantization_type":"fp32"`)
+	require.True(t, x.residualBase())
+}
