@@ -128,7 +128,7 @@ func (x *Index) MemoryUsage() int64 {
 	if x.raw != nil {
 		b += x.raw.MemoryUsage()
 	}
-	return b
+	return b + x.resid.memoryUsage()
 }
 
 // Section names.

@@ -187,3 +187,10 @@ func (r *residualBounds) move(a *alloc.Account) {
 		r.charge.Move(a)
 	}
 }
+
+// memoryUsage returns the bytes the residual norms hold.
+func (r *residualBounds) memoryUsage() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return int64(cap(r.norms)) * 4
+}
