@@ -1597,8 +1597,10 @@ export interface IndexStats {
     total_count: number;
     deleted_count: number;
     num_elements: number;
-    duplicate_ratio: number;
-    sample_size: number;
+    /** Dense indexes: the share of vectors stored more than once. */
+    duplicate_ratio?: number;
+    /** Dense indexes: the vectors sampled for the measures below. */
+    sample_size?: number;
     recall_base?: number;
     self_recall?: number;
     avg_distance_base?: number;
