@@ -3,11 +3,12 @@
 * The wheel carries libvsag.so, so it is tagged for the platform (py3-none-<platform>) rather
   than as pure Python; the package itself needs no compiler. ``make build`` also compiles
   pyvsag/_fastpath*.so (the single-query search path, optional), which is carried along when
-  present.
+  present, and then the wheel is tagged for the interpreter that built it (cpXY-cpXY-<platform>).
 * If pyvsag/libvsag.so is absent (``make build`` copies it there), the library is taken from
   ``VSAG_LIBRARY_PATH`` or from the repository's ``build/lib/libvsag.so``.
 """
 
+import glob
 import os
 import shutil
 
@@ -57,10 +58,13 @@ try:
     from wheel.bdist_wheel import bdist_wheel
 
     class BdistWheel(bdist_wheel):
-        """bdist_wheel for a package holding a native library but no extension module."""
+        """bdist_wheel tagged py3-none-<platform> for the native library alone, or for the
+        building interpreter (cpXY-cpXY-<platform>) when the compiled fast path is carried."""
 
         def get_tag(self):
-            _, _, plat = super().get_tag()
+            impl, abi, plat = super().get_tag()
+            if glob.glob(os.path.join(HERE, "pyvsag", "_fastpath*.so")):
+                return impl, abi, plat
             return "py3", "none", plat
 
     cmdclass["bdist_wheel"] = BdistWheel
