@@ -98,6 +98,7 @@ func (x *Index) Merge(units []MergeUnit) (_ []int64, err error) {
 			x.attrs() // create the table before the engine runs the hook
 		}
 	}
+	defer x.chargeLoaded() // the extra info and attributes merged in
 	return mg.Merge(sources, func(src int, from, to int64) {
 		u := units[src].Index
 		if x.extra != nil {

@@ -114,6 +114,7 @@ func (x *Index) Merge(sources []api.MergeSource, onMerge func(src int, from, to 
 	for i, y := range srcs {
 		failed = x.mergeOne(i, y, sources[i].Map, onMerge, failed)
 	}
+	x.recharge()
 	return failed, x.refreshGraphs()
 }
 
