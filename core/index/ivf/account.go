@@ -1,6 +1,8 @@
 package ivf
 
 import (
+	"strconv"
+
 	"github.com/govsag/vsag/core/alloc"
 	"github.com/govsag/vsag/core/store"
 )
@@ -71,4 +73,43 @@ func (x *Index) recharge() {
 		x.bucketCharge.Set(held)
 	}
 	x.chargeLabels()
+}
+
+// checkMerge checks what merging the live rows of srcs appends (their bucket entries with
+// base, packed and precise codes, the label table and the row locations) against the account
+// before anything is appended: NO_ENOUGH_MEMORY changes nothing. Rows a merge's id map drops
+// are counted too (a bound). The caller holds wmu.
+func (x *Index) checkMerge(srcs []*Index) error {
+	cs := int64(x.base.CodeSize())
+	per := 4 + cs // a bucket entry: its row and its base code
+	if x.packed != nil {
+		per += cs
+	}
+	if x.precise != nil && x.preciseCodes == nil {
+		per += int64(x.precise.CodeSize())
+	}
+	var entries, rows int64
+	for _, y := range srcs {
+		y.mu.RLock()
+		rows += int64(y.labels.Live())
+		for b := range y.buckets {
+			for _, r := range y.buckets[b].rows {
+				if !y.labels.IsRemoved(r) {
+					entries++
+				}
+			}
+		}
+		y.mu.RUnlock()
+	}
+	if rows == 0 {
+		return nil
+	}
+	need := entries * per
+	if x.preciseCodes != nil {
+		need += rows * int64(x.precise.CodeSize())
+	}
+	x.mu.RLock()
+	need += x.labelGrowth(int(rows), growCap(len(x.loc), cap(x.loc), int(rows)))
+	x.mu.RUnlock()
+	return x.acct.Check(need, "ivf: merging "+strconv.FormatInt(rows, 10)+" rows")
 }

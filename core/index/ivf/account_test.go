@@ -24,8 +24,8 @@ func heldBytes(x *Index) int64 {
 }
 
 // TestAccountChargesLabels: the label table and the row locations are charged with the bucket
-// lists, after adds, a merge and a load; an add beyond the budget is NO_ENOUGH_MEMORY and
-// leaves the rows, the labels and the charge as they were.
+// lists, after adds, a merge and a load; an add or a merge beyond the budget is NO_ENOUGH_MEMORY
+// and leaves the rows, the labels and the charge as they were.
 func TestAccountChargesLabels(t *testing.T) {
 	const d = 16
 	block := `"buckets_count":8,"base_quantization_type":"fp32"`
@@ -62,6 +62,13 @@ func TestAccountChargesLabels(t *testing.T) {
 	y := ye.(*Index)
 	_, err = y.Add(data[4000*d:], ids[4000:], nil)
 	require.NoError(t, err)
+	require.NoError(t, a.SetLimit(a.Used()+1))
+	used, total = a.Used(), x.labels.Total()
+	_, err = x.Merge([]api.MergeSource{{Engine: y}}, nil)
+	require.Equal(t, api.NoEnoughMemory, api.CodeOf(err), "%v", err)
+	require.Equal(t, total, x.labels.Total())
+	require.Equal(t, used, a.Used())
+	require.NoError(t, a.SetLimit(0))
 	_, err = x.Merge([]api.MergeSource{{Engine: y}}, nil)
 	require.NoError(t, err)
 	require.Equal(t, int(6000), x.labels.Total())
