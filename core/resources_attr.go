@@ -65,11 +65,17 @@ func (x *Index) reserveAttrs(what string, labels []int64, sets []attr.Set) (func
 			need += setBytes(s)
 		}
 	}
+	return x.holdAttrs(need, x.name+": "+what+": the attributes of "+strconv.Itoa(len(labels))+" vectors")
+}
+
+// holdAttrs reserves need bytes for the attributes a write adds (NO_ENOUGH_MEMORY naming what
+// when they do not fit) and returns the function that ends the write (see reserveAttrs).
+func (x *Index) holdAttrs(need int64, what string) (func(), error) {
 	c := &x.res.attr
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t := x.attrTracker()
-	if err := t.TryAdd(need, x.name+": "+what+": the attributes of "+strconv.Itoa(len(labels))+" vectors"); err != nil {
+	if err := t.TryAdd(need, what); err != nil {
 		return nil, err
 	}
 	c.held += need
@@ -110,4 +116,18 @@ func (x *Index) chargeExtra() {
 func (x *Index) chargeLoaded() {
 	x.chargeExtra()
 	x.chargeAttrs()
+}
+
+// reserveMergedAttrs reserves, before a merge, what the attributes of the sources take in
+// theirs (a merged label takes as much in the index's table, give or take the inverted index's
+// chunks), and returns the function that ends the merge (see reserveAttrs).
+func (x *Index) reserveMergedAttrs(units []MergeUnit) (func(), error) {
+	var need int64
+	for _, u := range units {
+		need += u.Index.attrMemory()
+	}
+	if need == 0 && x.attrTable.Load() == nil {
+		return func() {}, nil
+	}
+	return x.holdAttrs(need, x.name+": merge: the attributes of the sources")
 }

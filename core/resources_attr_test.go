@@ -98,3 +98,36 @@ func TestBudgetCoversAttributes(t *testing.T) {
 		})
 	}
 }
+
+// TestBudgetMergeAttributes: a merge whose vectors fit but whose attributes do not is
+// NO_ENOUGH_MEMORY naming them, merges nothing and leaves the charge as it was.
+func TestBudgetMergeAttributes(t *testing.T) {
+	create, search := resIndexes[1].create, resIndexes[1].search
+	mk := func(ds *Dataset) *Index {
+		x, err := CreateIndex("hgraph", create)
+		require.NoError(t, err)
+		_, err = x.Build(ds)
+		require.NoError(t, err)
+		return x
+	}
+	plainDst, dst := mk(resData(500, 1, 0)), mk(resData(500, 1, 0))
+	plainSrc := mk(resData(50, 2, 1000))
+	src := mk(withAttrs(resData(50, 2, 1000), 8000))
+	used := plainDst.BudgetedMemory()
+	_, err := plainDst.Merge([]MergeUnit{{Index: plainSrc}})
+	require.NoError(t, err)
+	vectors := plainDst.BudgetedMemory() - used
+
+	require.NoError(t, dst.SetMemoryBudget(dst.BudgetedMemory()+vectors+64<<10))
+	used = dst.BudgetedMemory()
+	_, err = dst.Merge([]MergeUnit{{Index: src}})
+	require.Equal(t, api.NoEnoughMemory, api.CodeOf(err), "%v", err)
+	require.Contains(t, err.Error(), "attributes")
+	require.Equal(t, int64(500), dst.GetNumElements())
+	require.Equal(t, used, dst.BudgetedMemory())
+	_, err = dst.KnnSearch(resData(1, 9, 0), 5, search, nil)
+	require.NoError(t, err)
+	_, err = dst.Merge([]MergeUnit{{Index: plainSrc}})
+	require.NoError(t, err)
+	require.Equal(t, int64(550), dst.GetNumElements())
+}
