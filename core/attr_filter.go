@@ -8,10 +8,12 @@ import (
 // newAttributes returns an attribute table over m with its inverted index built.
 func newAttributes(m map[int64]attr.Set) *attributes {
 	inv := attr.NewInverted()
+	var mem int64
 	for l, s := range m {
 		inv.Add(l, s)
+		mem += setBytes(s)
 	}
-	return &attributes{m: m, inv: inv}
+	return &attributes{m: m, inv: inv, setMem: mem}
 }
 
 // emptyInverted stands for the inverted index of an index without attributes.

@@ -15,9 +15,10 @@ import (
 // inverted index over them (kept in step under mu) that filter expressions compile against.
 // Labels without attributes have no entry.
 type attributes struct {
-	mu  sync.RWMutex
-	m   map[int64]attr.Set
-	inv *attr.Inverted
+	mu     sync.RWMutex
+	m      map[int64]attr.Set
+	inv    *attr.Inverted
+	setMem int64 // setBytes of the sets of m, kept in step under mu
 }
 
 // attrs returns the index's attribute table, creating it on first use.
@@ -81,11 +82,13 @@ func (a *attributes) set(label int64, s attr.Set) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.inv.Remove(label, a.m[label])
+	a.setMem -= setBytes(a.m[label])
 	if len(s) == 0 {
 		delete(a.m, label)
 		return
 	}
 	a.m[label] = s
+	a.setMem += setBytes(s)
 	a.inv.Add(label, s)
 }
 
@@ -99,6 +102,7 @@ func (x *Index) relabelAttrs(from, to int64) {
 	if s, ok := a.m[from]; ok {
 		a.inv.Remove(from, s)
 		a.inv.Remove(to, a.m[to])
+		a.setMem -= setBytes(a.m[to])
 		delete(a.m, from)
 		a.m[to] = s
 		a.inv.Add(to, s)
@@ -112,17 +116,7 @@ func (x *Index) attrMemory() int64 {
 	}
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	m := a.inv.MemoryUsage()
-	for _, s := range a.m {
-		m += 64
-		for k, v := range s {
-			m += int64(len(k)) + 64 + int64(len(v.Ints)+len(v.Floats))*8
-			for _, str := range v.Strs {
-				m += int64(len(str)) + 16
-			}
-		}
-	}
-	return m
+	return a.inv.MemoryUsage() + a.setMem
 }
 
 // GetAttributesByIDs returns the attributes of each label as plain Go values (see

@@ -249,6 +249,11 @@ func (x *Index) insert(ds *Dataset, what string) (_ []int64, err error) {
 		return nil, err
 	}
 	defer release()
+	releaseAttrs, err := x.reserveAttrs(what, idsOf(ds, n), sets)
+	if err != nil {
+		return nil, err
+	}
+	defer releaseAttrs()
 	eng := x.eng()
 	hook, end, err := x.startInsert(what, n, hook, eng)
 	if err != nil {

@@ -29,6 +29,7 @@ func (x *Index) Reset() (err error) {
 	x.attrTable.Store(nil)
 	x.engine.Store(&engineRef{e: eng})
 	x.reapplyAccount()
+	x.chargeLoaded()   // the extra info and attributes dropped
 	x.tuned.Store(nil) // the engine was made from the parameters the index was created with
 	return nil
 }

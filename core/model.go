@@ -93,11 +93,17 @@ func (x *Index) Merge(units []MergeUnit) (_ []int64, err error) {
 		defer u.Index.snapshotting()()
 	}
 	defer x.writing()()
+	releaseAttrs, err := x.reserveMergedAttrs(units)
+	if err != nil {
+		return nil, err
+	}
+	defer releaseAttrs()
 	for _, u := range units {
 		if u.Index.attrTable.Load() != nil {
 			x.attrs() // create the table before the engine runs the hook
 		}
 	}
+	defer x.chargeLoaded() // the extra info and attributes merged in
 	return mg.Merge(sources, func(src int, from, to int64) {
 		u := units[src].Index
 		if x.extra != nil {

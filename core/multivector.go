@@ -86,6 +86,11 @@ func (x *Index) insertMulti(ds *Dataset, what string) (_ []int64, err error) {
 	}
 	hook := x.insertHook(ds, sets)
 	defer x.writing()()
+	releaseAttrs, err := x.reserveAttrs(what, idsOf(ds, n), sets)
+	if err != nil {
+		return nil, err
+	}
+	defer releaseAttrs()
 	return x.multiVectorEngine().AddMulti(v, counts, idsOf(ds, n), what == "build", hook)
 }
 

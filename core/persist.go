@@ -161,12 +161,13 @@ func (x *Index) load(f *serial.File) error {
 	if err != nil {
 		return err
 	}
+	x.account() // made now, so the load is charged to it and checked against its budget
 	fresh.shareAccount(x)
 	end, err := x.startLoad(f)
 	if err != nil {
 		return err
 	}
-	if err := end(fresh.restore(f)); err != nil {
+	if err := end(fresh.restoreWithinBudget(f)); err != nil {
 		return err
 	}
 	if x.extra != nil {
@@ -175,6 +176,7 @@ func (x *Index) load(f *serial.File) error {
 	x.engine.Store(fresh.engine.Load())
 	x.attrTable.Store(fresh.attrTable.Load())
 	x.reapplyAccount()
+	x.chargeLoaded()
 	return nil
 }
 
@@ -395,8 +397,9 @@ func fromFile(f *serial.File) (*Index, error) {
 	if err != nil {
 		return nil, api.Wrap(api.InvalidBinary, err, "load: create parameters in the file")
 	}
-	if err := idx.restore(f); err != nil {
+	if err := idx.restoreWithinBudget(f); err != nil {
 		return nil, err
 	}
+	idx.chargeLoaded()
 	return idx, nil
 }

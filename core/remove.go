@@ -41,6 +41,7 @@ func (x *Index) RemoveWithMode(ids []int64, mode RemoveMode) (_ int, err error) 
 		return 0, api.Errorf(api.UnsupportedIndexOperation, "remove: FORCE_REMOVE is not supported by %s", x.name)
 	}
 	defer x.writing()()
+	defer x.chargeAttrs()
 	return fr.ForceRemove(ids, x.forget)
 }
 

@@ -24,6 +24,7 @@ type resources struct {
 	// reserved by the writes in flight (charged on extra besides what the extra info holds).
 	extraMu   sync.Mutex
 	extraHeld int64
+	attr      attrCharge // the attribute table's charge to acct; see resources_attr.go
 }
 
 // account returns the index's memory account, creating it (a child of the global account) and

@@ -87,6 +87,11 @@ func (x *Index) insertSparse(ds *Dataset, what string) (_ []int64, err error) {
 	}
 	hook := x.insertHook(ds, sets)
 	defer x.writing()()
+	releaseAttrs, err := x.reserveAttrs(what, idsOf(ds, n), sets)
+	if err != nil {
+		return nil, err
+	}
+	defer releaseAttrs()
 	eng := x.eng()
 	if what == "build" && (eng.NumElements() > 0 || x.numRemoved(eng) > 0) {
 		return nil, api.Errorf(api.BuildTwice, "%s: the index is already built", x.name)

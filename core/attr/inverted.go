@@ -33,6 +33,15 @@ type chunk struct {
 type labelSet struct {
 	chunks map[int64]*chunk
 	n      int
+	mem    int64 // the bytes of the chunks (chunkMemory summed), kept in step by add and remove
+}
+
+// chunkMemory returns the bytes c holds, roughly (0 for nil).
+func chunkMemory(c *chunk) int64 {
+	if c == nil {
+		return 0
+	}
+	return 64 + int64(cap(c.arr))*2 + int64(len(c.bm))*8
 }
 
 func split(l int64) (int64, uint16) { return l >> chunkBits, uint16(l & (1<<chunkBits - 1)) }
@@ -44,10 +53,12 @@ func (s *labelSet) add(l int64) bool {
 		s.chunks = map[int64]*chunk{}
 	}
 	c := s.chunks[key]
+	before := chunkMemory(c) // 0 for a chunk made now
 	if c == nil {
 		c = &chunk{}
 		s.chunks[key] = c
 	}
+	defer func() { s.mem += chunkMemory(c) - before }()
 	if c.bm != nil {
 		w, m := low>>6, uint64(1)<<(low&63)
 		if c.bm[w]&m != 0 {
@@ -84,6 +95,14 @@ func (s *labelSet) remove(l int64) bool {
 	if c == nil {
 		return false
 	}
+	before := chunkMemory(c)
+	defer func() {
+		if s.chunks[key] == c {
+			s.mem += chunkMemory(c) - before
+		} else {
+			s.mem -= before
+		}
+	}()
 	if c.bm != nil {
 		w, m := low>>6, uint64(1)<<(low&63)
 		if c.bm[w]&m == 0 {
@@ -210,36 +229,45 @@ func (f *fieldIndex) distinct() int { return len(f.ints) + len(f.floats) + len(f
 type Inverted struct {
 	all    labelSet
 	fields map[string]*fieldIndex
+	bytes  int64 // MemoryUsage, kept in step by Add and Remove
 }
 
 // NewInverted returns an empty inverted index.
-func NewInverted() *Inverted { return &Inverted{fields: map[string]*fieldIndex{}} }
+func NewInverted() *Inverted { return &Inverted{fields: map[string]*fieldIndex{}, bytes: 48} }
 
 // Len returns the number of labels with attributes.
 func (ix *Inverted) Len() int { return ix.all.n }
 
 // memory returns the bytes s holds, roughly.
-func (s *labelSet) memory() int64 {
+func (s *labelSet) memory() int64 { return 48 + s.mem }
+
+// memoryScan is memory counted chunk by chunk (what mem keeps in step).
+func (s *labelSet) memoryScan() int64 {
 	m := int64(48)
 	for _, c := range s.chunks {
-		m += 64 + int64(cap(c.arr))*2 + int64(len(c.bm))*8
+		m += chunkMemory(c)
 	}
 	return m
 }
 
-// MemoryUsage returns the bytes the index holds, roughly.
-func (ix *Inverted) MemoryUsage() int64 {
-	m := ix.all.memory()
+// MemoryUsage returns the bytes the index holds, roughly: the label sets' chunks, a set's and
+// a map entry's overhead per value and field. It is kept in step by Add and Remove, so it
+// costs nothing to ask.
+func (ix *Inverted) MemoryUsage() int64 { return ix.bytes }
+
+// memoryScan is MemoryUsage counted over every field, value and chunk.
+func (ix *Inverted) memoryScan() int64 {
+	m := ix.all.memoryScan()
 	for name, f := range ix.fields {
-		m += int64(len(name)) + 96 + f.nan.memory()
+		m += int64(len(name)) + 96 + f.nan.memoryScan()
 		for _, s := range f.ints {
-			m += 24 + s.memory()
+			m += 24 + s.memoryScan()
 		}
 		for _, s := range f.floats {
-			m += 24 + s.memory()
+			m += 24 + s.memoryScan()
 		}
 		for x, s := range f.strs {
-			m += 32 + int64(len(x)) + s.memory()
+			m += 32 + int64(len(x)) + s.memoryScan()
 		}
 	}
 	return m
@@ -251,12 +279,13 @@ func (ix *Inverted) Add(label int64, s Set) {
 	if len(s) == 0 {
 		return
 	}
-	ix.all.add(label)
+	ix.bytes += addTo(&ix.all, label)
 	for name, v := range s {
 		f := ix.fields[name]
 		if f == nil {
 			f = &fieldIndex{}
 			ix.fields[name] = f
+			ix.bytes += int64(len(name)) + 96 + f.nan.memory()
 		}
 		for _, x := range v.Ints {
 			if f.ints == nil {
@@ -266,12 +295,13 @@ func (ix *Inverted) Add(label int64, s Set) {
 			if p == nil {
 				p = &labelSet{}
 				f.ints[x] = p
+				ix.bytes += 24 + p.memory()
 			}
-			p.add(label)
+			ix.bytes += addTo(p, label)
 		}
 		for _, x := range v.Floats {
 			if math.IsNaN(x) {
-				f.nan.add(label)
+				ix.bytes += addTo(&f.nan, label)
 				continue
 			}
 			if f.floats == nil {
@@ -281,8 +311,9 @@ func (ix *Inverted) Add(label int64, s Set) {
 			if p == nil {
 				p = &labelSet{}
 				f.floats[x] = p
+				ix.bytes += 24 + p.memory()
 			}
-			p.add(label)
+			ix.bytes += addTo(p, label)
 		}
 		for _, x := range v.Strs {
 			if f.strs == nil {
@@ -292,10 +323,26 @@ func (ix *Inverted) Add(label int64, s Set) {
 			if p == nil {
 				p = &labelSet{}
 				f.strs[x] = p
+				ix.bytes += 32 + int64(len(x)) + p.memory()
 			}
-			p.add(label)
+			ix.bytes += addTo(p, label)
 		}
 	}
+}
+
+// addTo adds label to s and returns the bytes s grew by.
+func addTo(s *labelSet, label int64) int64 {
+	before := s.mem
+	s.add(label)
+	return s.mem - before
+}
+
+// removeFrom removes label from s and returns the bytes s grew by (negative: shrank) and
+// whether label was there.
+func removeFrom(s *labelSet, label int64) (int64, bool) {
+	before := s.mem
+	ok := s.remove(label)
+	return s.mem - before, ok
 }
 
 // Remove forgets label, whose attributes were s (the set given to Add).
@@ -303,31 +350,49 @@ func (ix *Inverted) Remove(label int64, s Set) {
 	if len(s) == 0 {
 		return
 	}
-	ix.all.remove(label)
+	d, _ := removeFrom(&ix.all, label)
+	ix.bytes += d
 	for name, v := range s {
 		f := ix.fields[name]
 		if f == nil {
 			continue
 		}
 		for _, x := range v.Ints {
-			if p := f.ints[x]; p != nil && p.remove(label) && p.n == 0 {
-				delete(f.ints, x)
+			if p := f.ints[x]; p != nil {
+				d, ok := removeFrom(p, label)
+				ix.bytes += d
+				if ok && p.n == 0 {
+					delete(f.ints, x)
+					ix.bytes -= 24 + p.memory()
+				}
 			}
 		}
 		for _, x := range v.Floats {
 			if math.IsNaN(x) {
-				f.nan.remove(label)
-			} else if p := f.floats[x]; p != nil && p.remove(label) && p.n == 0 {
-				delete(f.floats, x)
+				d, _ := removeFrom(&f.nan, label)
+				ix.bytes += d
+			} else if p := f.floats[x]; p != nil {
+				d, ok := removeFrom(p, label)
+				ix.bytes += d
+				if ok && p.n == 0 {
+					delete(f.floats, x)
+					ix.bytes -= 24 + p.memory()
+				}
 			}
 		}
 		for _, x := range v.Strs {
-			if p := f.strs[x]; p != nil && p.remove(label) && p.n == 0 {
-				delete(f.strs, x)
+			if p := f.strs[x]; p != nil {
+				d, ok := removeFrom(p, label)
+				ix.bytes += d
+				if ok && p.n == 0 {
+					delete(f.strs, x)
+					ix.bytes -= 32 + int64(len(x)) + p.memory()
+				}
 			}
 		}
 		if len(f.ints) == 0 && len(f.floats) == 0 && len(f.strs) == 0 && f.nan.n == 0 {
 			delete(ix.fields, name)
+			ix.bytes -= int64(len(name)) + 96 + f.nan.memory()
 		}
 	}
 }

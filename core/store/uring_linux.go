@@ -12,6 +12,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/govsag/vsag/internal/parallel"
 )
 
 // The io_uring reader of buffer_io stores: Gather submits the rows it misses in its row cache as
@@ -29,10 +31,18 @@ const (
 	uringGetEvents = 1  // IORING_ENTER_GETEVENTS
 	uringSQESize   = 64
 	uringCQESize   = 16
-	uringEntries   = 64 // reads in flight per ring
-	maxRings       = 16 // rings kept (and made) at most, across all Gathers
-	uringMinRows   = 4  // fewer rows are read with pread
+	uringMaxDepth  = 512 // the most reads in flight per ring (VSAG's ring size)
+	uringMinRows   = 4   // fewer rows are read with pread
 )
+
+// num_threads_io (parallel.IOThreads) bounds the io_uring reader as it bounds the pread pool:
+// at most num_threads_io rings are in use at once across all searches (each stands for one IO
+// thread; a Gather that finds none reads with pread), and a ring has num_threads_io * ioChunk
+// reads in flight at most (the rows the pread pool's goroutines read at once, 64 by default),
+// uringMaxDepth at most.
+
+// uringDepth returns the reads a ring has in flight at most under the current num_threads_io.
+func uringDepth() int { return min(parallel.IOThreads()*ioChunk, uringMaxDepth) }
 
 // uringParams is struct io_uring_params.
 type uringParams struct {
@@ -211,48 +221,68 @@ func (r *ring) reap(reqs []uringRead) int {
 	return int(tail - head)
 }
 
-// rings is the free list of rings, with a fixed cap.
+// rings is the free list of rings; inUse counts the rings taken, at most num_threads_io.
 var rings struct {
-	mu   sync.Mutex
-	free []*ring
-	made int // rings open: on the free list or taken
+	mu    sync.Mutex
+	free  []*ring
+	made  int // rings open: on the free list or taken
+	inUse int
 }
 
-// getRing takes a free ring or makes one; nil when maxRings are taken or one cannot be made.
+// getRing takes a free ring or makes one, sized for uringDepth; nil when num_threads_io rings
+// are taken or one cannot be made. A free ring smaller than uringDepth (num_threads_io was
+// raised since it was made) is closed and made again.
 func getRing() *ring {
+	want := uringDepth()
 	rings.mu.Lock()
-	if k := len(rings.free); k > 0 {
-		r := rings.free[k-1]
-		rings.free = rings.free[:k-1]
-		rings.mu.Unlock()
-		return r
-	}
-	if rings.made >= maxRings {
+	if rings.inUse >= parallel.IOThreads() {
 		rings.mu.Unlock()
 		return nil
 	}
-	rings.made++
+	rings.inUse++
+	var r, small *ring
+	if k := len(rings.free); k > 0 {
+		r = rings.free[k-1]
+		rings.free = rings.free[:k-1]
+		if int(r.entries) < want {
+			small, r = r, nil
+			rings.made--
+		}
+	}
+	if r == nil {
+		rings.made++
+	}
 	rings.mu.Unlock()
-	r, err := newRing(uringEntries)
+	if small != nil {
+		small.close()
+	}
+	if r != nil {
+		return r
+	}
+	r, err := newRing(uint32(want))
 	if err != nil {
 		rings.mu.Lock()
 		rings.made--
+		rings.inUse--
 		rings.mu.Unlock()
 		return nil
 	}
 	return r
 }
 
-// putRing gives back a ring taken by getRing; a ring that failed is closed instead.
+// putRing gives back a ring taken by getRing; a ring that failed is closed instead, and so are
+// the free rings beyond num_threads_io (it was lowered).
 func putRing(r *ring, ok bool) {
 	rings.mu.Lock()
-	defer rings.mu.Unlock()
-	if !ok {
-		r.close()
-		rings.made--
+	rings.inUse--
+	if ok && rings.inUse+len(rings.free) < parallel.IOThreads() {
+		rings.free = append(rings.free, r)
+		rings.mu.Unlock()
 		return
 	}
-	rings.free = append(rings.free, r)
+	rings.made--
+	rings.mu.Unlock()
+	r.close()
 }
 
 // uringBatches counts the batches submitted to rings (tests check the ring was used).
@@ -333,6 +363,7 @@ func (c *Codes) gatherRing(ids []uint32, buf []byte) bool {
 	if r.reqs == nil {
 		r.reqs, r.rows = make([]uringRead, 0, r.entries), make([]int, 0, r.entries)
 	}
+	depth := min(uringDepth(), int(r.entries), cap(r.reqs)) // num_threads_io may have been lowered
 	reqs, rows := r.reqs[:0], r.rows[:0]
 	flush := func() {
 		if len(reqs) == 0 {
@@ -370,7 +401,7 @@ func (c *Codes) gatherRing(ids []uint32, buf []byte) bool {
 		d.reads.Add(1)
 		reqs = append(reqs, uringRead{dst: dst, off: int64(id) * int64(s)})
 		rows = append(rows, int(id))
-		if len(reqs) == cap(reqs) {
+		if len(reqs) == depth {
 			flush()
 		}
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/govsag/vsag/core/metric"
 	"github.com/govsag/vsag/core/quant"
+	"github.com/govsag/vsag/internal/parallel"
 )
 
 // withIOPath runs f with Gather reading through io_uring (uring) or pread; the io_uring run is
@@ -139,7 +140,7 @@ func TestGatherURingConcurrent(t *testing.T) {
 				c.disk.cache = nil
 				s := c.Stride()
 				var wg sync.WaitGroup
-				for w := 0; w < maxRings+8; w++ {
+				for w := 0; w < parallel.IOThreads()+8; w++ {
 					wg.Add(1)
 					go func(w int) {
 						defer wg.Done()

@@ -224,6 +224,8 @@ type ctx struct {
 	results []topk.Item
 	beam    []uint32
 	reads   int64
+	offs    []int64  // the offsets of the beam's records (readBeamRing)
+	recs    [][]byte // the beam's record buffers (readBeamRing)
 }
 
 type cand struct {
@@ -249,7 +251,8 @@ func (c *ctx) grow(w, record, degree int) {
 	}
 }
 
-// readBeam reads the records of c.beam into c.bufs, concurrently when async.
+// readBeam reads the records of c.beam into c.bufs, concurrently when async: as one io_uring
+// batch where the kernel allows it (readBeamRing), else by up to num_threads_io goroutines.
 func (x *Index) readBeam(c *ctx, async bool) error {
 	c.grow(len(c.beam), x.d.l.record, x.d.l.degree)
 	read := func(j int) {
@@ -259,7 +262,7 @@ func (x *Index) readBeam(c *ctx, async bool) error {
 		for j := range c.beam {
 			read(j)
 		}
-	} else {
+	} else if !x.readBeamRing(c) {
 		var wg sync.WaitGroup
 		for j := 1; j < len(c.beam); j++ {
 			if !store.AcquireIO() { // num_threads_io reads run already: read here

@@ -151,11 +151,17 @@ func tempFile() (*os.File, error) {
 // record reads node i's record into buf (len >= l.record) and returns the vector and the
 // neighbours it holds (decoded into nb's storage).
 func (d *disk) record(i uint32, buf []byte, nb []uint32) ([]float32, []uint32, error) {
-	l := d.l
-	b := buf[:l.record]
-	if _, err := d.f.ReadAt(b, l.offset(i)); err != nil {
+	b := buf[:d.l.record]
+	if _, err := d.f.ReadAt(b, d.l.offset(i)); err != nil {
 		return nil, nil, fmt.Errorf("diskann: reading node %d: %w", i, err)
 	}
+	return d.decode(i, b, nb)
+}
+
+// decode returns the vector and the neighbours node i's record b holds (decoded into nb's
+// storage), checking the degree and the neighbour ids.
+func (d *disk) decode(i uint32, b []byte, nb []uint32) ([]float32, []uint32, error) {
+	l := d.l
 	deg := binary.LittleEndian.Uint32(b[4*l.dim:])
 	if int(deg) > l.degree {
 		return nil, nil, fmt.Errorf("diskann: node %d has degree %d > %d", i, deg, l.degree)

@@ -60,6 +60,7 @@ type Index struct {
 
 	acct         *alloc.Account // the index's memory account (nil: the global one); see account.go
 	bucketCharge *alloc.Tracker // the bucket lists' bytes charged to acct
+	labelCharge  *alloc.Tracker // the label table's and row locations' bytes charged to acct
 
 	dim    int
 	metric metric.Kind
@@ -320,6 +321,7 @@ func (x *Index) add(vectors []float32, ids []int64, onInsert api.InsertHook) ([]
 				onInsert(i, ids[i])
 			}
 		}
+		x.chargeLabels()
 		x.mu.Unlock()
 	}
 	return failed, x.refreshGraphs()
@@ -356,10 +358,11 @@ func (x *Index) reserve(assign []uint32, n, ps int) error {
 		}
 		plans[b] = pl
 	}
-	if err := x.acct.Check(grown, "ivf: growing the buckets"); err != nil {
+	locCap := growCap(len(x.loc), cap(x.loc), n)
+	if err := x.acct.Check(grown+x.labelGrowth(n, locCap), "ivf: growing the buckets and the labels"); err != nil {
 		return err
 	}
-	x.loc = slices.Grow(x.loc, n)
+	x.loc = withCap(x.loc, locCap)
 	for b, pl := range plans {
 		bk := &x.buckets[b]
 		bk.rows = withCap(bk.rows, pl.rows)

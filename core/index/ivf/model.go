@@ -110,10 +110,14 @@ func (x *Index) Merge(sources []api.MergeSource, onMerge func(src int, from, to 
 			return nil, api.Errorf(api.InvalidArgument, "ivf: merge source %d was trained on another model (centroids or quantizers differ)", i)
 		}
 	}
+	if err := x.checkMerge(srcs); err != nil {
+		return nil, err
+	}
 	var failed []int64
 	for i, y := range srcs {
 		failed = x.mergeOne(i, y, sources[i].Map, onMerge, failed)
 	}
+	x.recharge()
 	return failed, x.refreshGraphs()
 }
 
