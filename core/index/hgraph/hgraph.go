@@ -999,30 +999,39 @@ const rerankChunk = 8
 // Skipped candidates are not counted as distance computations: their estimates were counted
 // by the traversal. It returns the k best, sorted.
 func (x *Index) rerankBounded(c *searchCtx, b quant.Bounded, query []float32, items []topk.Item, k int) []topk.Item {
+	m, margined := b.(quant.Margined)
+	return x.rerankTop(c, query, items, k, func(it topk.Item, bound float32) bool {
+		code := x.baseCodes.Code(int(it.ID))
+		var lower float32
+		if margined {
+			lower = it.Dist - m.Margin(code)
+		} else {
+			_, lower = b.DistanceBound(code)
+		}
+		return lower > bound
+	})
+}
+
+// rerankTop reranks items (carrying the base estimates) with the precise codes, keeping the k
+// best: candidates are visited by ascending estimate, in chunks measured by one batch call, and
+// once k precise distances are known a candidate for which skip(candidate, k-th distance) holds
+// is passed over without reading its precise code. Skipped candidates are not counted as
+// distance computations: their estimates were counted by the traversal. It returns the k best,
+// sorted.
+func (x *Index) rerankTop(c *searchCtx, query []float32, items []topk.Item, k int, skip func(it topk.Item, bound float32) bool) []topk.Item {
 	sortItems(items)
 	c.precise.SetQuery(query)
 	slab := x.preciseCodes.Slab()
-	m, margined := b.(quant.Margined)
 	var dist [rerankChunk]float32
 	c.heap.Reset(k)
 	for i := 0; i < len(items); {
 		ids := c.ids[:0]
 		bound := c.heap.Bound()
 		for ; i < len(items) && len(ids) < rerankChunk; i++ {
-			id := items[i].ID
-			if c.heap.Full() {
-				code := x.baseCodes.Code(int(id))
-				var lower float32
-				if margined {
-					lower = items[i].Dist - m.Margin(code)
-				} else {
-					_, lower = b.DistanceBound(code)
-				}
-				if lower > bound {
-					continue
-				}
+			if c.heap.Full() && skip(items[i], bound) {
+				continue
 			}
-			ids = append(ids, id)
+			ids = append(ids, items[i].ID)
 		}
 		c.ids = ids
 		if len(ids) == 0 {

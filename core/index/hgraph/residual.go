@@ -129,41 +129,16 @@ func residualLower(est, r, qr float32) float32 {
 // keeping the k best and skipping the candidates whose residual bound exceeds the k-th precise
 // distance found. It returns the k best, sorted.
 func (x *Index) rerankResidual(c *searchCtx, norms []float32, query []float32, items []topk.Item, k int) []topk.Item {
-	sortItems(items)
 	qr := float32(-1) // measured when a candidate first needs it
-	c.precise.SetQuery(query)
-	slab := x.preciseCodes.Slab()
-	var dist [rerankChunk]float32
-	c.heap.Reset(k)
-	for i := 0; i < len(items); {
-		ids := c.ids[:0]
-		bound := c.heap.Bound()
-		for ; i < len(items) && len(ids) < rerankChunk; i++ {
-			id := items[i].ID
-			if c.heap.Full() && residualLower(items[i].Dist, norms[id], 0) > bound {
-				if qr < 0 {
-					qr = queryResidual(c, query)
-				}
-				if residualLower(items[i].Dist, norms[id], qr) > bound {
-					continue
-				}
-			}
-			ids = append(ids, id)
+	return x.rerankTop(c, query, items, k, func(it topk.Item, bound float32) bool {
+		if residualLower(it.Dist, norms[it.ID], 0) <= bound {
+			return false
 		}
-		c.ids = ids
-		if len(ids) == 0 {
-			continue
+		if qr < 0 {
+			qr = queryResidual(c, query)
 		}
-		d := dist[:len(ids)]
-		c.precise.DistanceBatch(slab, ids, d)
-		c.s.DistCmp += int64(len(ids))
-		for j, id := range ids {
-			c.heap.Push(d[j], id)
-		}
-	}
-	out := append(items[:0], c.heap.Items()...)
-	sortItems(out)
-	return out
+		return residualLower(it.Dist, norms[it.ID], qr) > bound
+	})
 }
 
 // dropResidual removes the items whose residual bound exceeds radius (a range search's
