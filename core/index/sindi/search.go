@@ -29,6 +29,12 @@ type scratch struct {
 	touched []uint16 // the local documents reached in the current window
 	dterms  []dterm
 	cands   []cand
+	// use_max_score (maxscore.go)
+	ms       []msTerm
+	inh      []uint64 // bit per local document: its partial score is in the heap
+	cbits    []uint64 // bit per local document: a candidate
+	mtouched []uint16
+	mcands   []uint16
 }
 
 // denseQuery writes q's weights into s.qd by slot (terms without a slot score nothing) and
@@ -256,7 +262,16 @@ func (x *Index) KnnSearchSparse(q api.SparseVector, k int, opts *api.SearchOptio
 		return nil, err
 	}
 	ef := max(int(sp.NCandidate), k)
-	if !sp.UseDynamicPruning || !x.prunedSearch(q, k, ef, sp, opts, s) {
+	if sp.UseMaxScore {
+		if !x.cfg.DocOrderedPostings {
+			return nil, api.Errorf(api.InvalidArgument, "sindi: use_max_score needs an index created with doc_ordered_postings")
+		}
+		s.heap.Reset(ef)
+		if x.do == nil || !x.maxScoreSearch(s, sp, opts, ef, &s.heap) {
+			s.heap.Reset(ef)
+			x.scan(s, sp, opts, &s.heap, nil)
+		}
+	} else if !sp.UseDynamicPruning || !x.prunedSearch(q, k, ef, sp, opts, s) {
 		s.heap.Reset(ef)
 		x.scan(s, sp, opts, &s.heap, nil)
 	} else if x.fwd == nil || x.exactPostings() {

@@ -66,7 +66,8 @@ type Index struct {
 	sqMin, sqScale float32 // sq8: value = sqMin + code*sqScale
 	sqSet          bool
 
-	fwd   *forward // whole documents for reorder (nil without use_reorder)
+	fwd   *forward  // whole documents for reorder (nil without use_reorder)
+	do    *docOrder // the postings of doc_ordered_postings (nil without; docorder.go)
 	built bool
 
 	cache params.Cache[*SearchParams]
@@ -95,7 +96,7 @@ func (x *Index) reset() {
 	x.labels, x.state, x.byLabel, x.nRemoved = nil, nil, map[int64]uint32{}, 0
 	x.windows, x.slots, x.slotTerm = nil, map[uint32]uint32{}, nil
 	x.sqMin, x.sqScale, x.sqSet, x.built = 0, 0, false, false
-	x.fwd = nil
+	x.fwd, x.do = nil, nil
 	if x.cfg.UseReorder {
 		x.fwd = newForward(x.cfg.RerankDMQ8, x.cfg.DMQShared)
 	}
@@ -268,6 +269,9 @@ func (x *Index) MemoryUsage() int64 {
 	}
 	if x.fwd != nil {
 		m += x.fwd.memory()
+	}
+	if x.do != nil {
+		m += x.do.memory()
 	}
 	return m
 }
