@@ -195,6 +195,7 @@ func run(dir string, nq, k, rounds int) error {
 		{"sq8+reorder", `{"use_quantization":true,"use_reorder":true}`},
 		{"prune0.3+reorder", `{"doc_prune_ratio":0.3,"use_reorder":true}`},
 		{"fp32+docorder", `{"doc_ordered_postings":true}`},
+		{"fp32+reorder+do", `{"use_reorder":true,"doc_ordered_postings":true}`},
 	}
 	searches := []string{
 		`{"sindi":{}}`,
