@@ -1,5 +1,7 @@
 package sindi
 
+import "math/bits"
+
 // The document-ordered postings of doc_ordered_postings (an extension of this library), which
 // the use_max_score search reads (maxscore.go): per term, the stored postings a second time,
 // over the whole index, sorted by inner id, with the term's largest value. They are built from
@@ -60,6 +62,9 @@ func (x *Index) extendDocOrder() {
 	var posts []post
 	for wi := b.n / W; wi < len(x.windows); wi++ {
 		w := x.windows[wi]
+		for li := range w.lists {
+			rankBits(&w.lists[li])
+		}
 		base := wi * W
 		from := max(b.n-base, 0) // the first new local document
 		ndocs := min(W, n-base)
@@ -132,5 +137,21 @@ func (b *docOrder) compact() {
 	for i := range b.terms {
 		t := &b.terms[i]
 		t.docs, t.val = trim(t.docs), trim(t.val)
+	}
+}
+
+// rankBits sets l.rank from l.bits (nil without them).
+func rankBits(l *plist) {
+	if l.bits == nil {
+		l.rank = nil
+		return
+	}
+	if len(l.rank) != len(l.bits) {
+		l.rank = make([]uint16, len(l.bits))
+	}
+	n := 0
+	for i, w := range l.bits {
+		l.rank[i] = uint16(n)
+		n += bits.OnesCount64(w)
 	}
 }

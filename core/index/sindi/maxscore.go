@@ -9,16 +9,20 @@ import (
 )
 
 // The search of use_max_score (an extension of this library): MaxScore over the
-// document-ordered postings of doc_ordered_postings (docorder.go), one window at a time. The query's terms go
-// by their bound (query weight times the term's largest value), largest first. A term is read
-// whole while a document no term has reached yet could still beat the threshold (the k-th best
-// score so far, the n_candidate-th with n_candidate; partial scores are lower bounds of scores
-// and raise it as they grow); the remaining terms are then the non-essential ones: only the
-// documents reached whose partial score plus their bounds can still beat the threshold are
-// candidates, and they are looked up in the non-essential lists (in document order, a galloping
-// search), largest bound first, dropping the candidates that fall out. The answer is the top k
-// of the stored postings; only the order in which a document's terms are summed differs from
-// the plain scan's (scores agree to float rounding).
+// document-ordered postings of doc_ordered_postings (docorder.go), one window at a time. The
+// query's terms go by their bound (query weight times the term's largest value), largest
+// first. A term's postings in the window are added up whole while a document no term has
+// reached yet could still beat the threshold (the k-th best score so far, the n_candidate-th
+// with n_candidate; partial scores are lower bounds of scores and raise it). The remaining
+// terms are the non-essential ones. Every document the essential terms reached whose partial
+// score plus the non-essential bounds can still beat the threshold is completed by looking the
+// non-essential terms up, largest bound first, and dropped as soon as what is left cannot lift
+// it over the threshold: a lookup tests the term's member bitmap of the window and counts the
+// bits before the document (a rank directory per 64 documents gives the position in the
+// document-ordered postings); a list without a stored bitmap gets one for the search when it is
+// long enough (msBuildBits), else it is binary-searched. The answer is the top k of the stored
+// postings; only the order in which a document's terms are summed differs from the plain
+// scan's (scores agree to float rounding).
 
 // msTerm is one query term of a max-score search.
 type msTerm struct {
@@ -29,27 +33,43 @@ type msTerm struct {
 	slot   uint32
 	lo, hi int      // the term's postings in the current window
 	bits   []uint64 // the member bitmap of the term's window list (nil: none kept)
+	rank   []uint16 // its rank directory (plist.rank)
 }
 
-// present reports whether local document d may hold term q in the current window.
-func (q *msTerm) present(d uint16) bool {
-	return q.bits == nil || q.bits[d>>6]&(1<<(d&63)) != 0
-}
-
-// bound returns what the terms qs can still add to local document d: the bounds of those
-// that may hold it.
-func bound(qs []msTerm, d uint16) float32 {
-	u := float32(0)
-	for j := range qs {
-		if q := &qs[j]; q.lo < q.hi && q.present(d) {
-			u += q.ub
+// lookup returns the contribution of term q to local document d of the current window (base
+// its first inner id): through the member bitmap and its rank directory where the list has
+// them, else by a binary search of the window's postings.
+func (q *msTerm) lookup(d uint16, base uint32, sq8 bool) float32 {
+	var p int
+	if q.bits != nil {
+		w := q.bits[d>>6]
+		bit := uint64(1) << (d & 63)
+		if w&bit == 0 {
+			return 0
+		}
+		p = q.lo + int(q.rank[d>>6]) + bits.OnesCount64(w&(bit-1))
+	} else {
+		target := base + uint32(d)
+		p = lowerBound(q.t.docs, q.lo, q.hi, target)
+		if p == q.hi || q.t.docs[p] != target {
+			return 0
 		}
 	}
-	return u
+	if sq8 {
+		return q.a + q.c*q.t.val[p]
+	}
+	return q.w * q.t.val[p]
 }
 
 // msSlack is the relative margin of the bounds against float rounding.
 const msSlack = 1e-6
+
+// msBuildBits is the length from which a non-essential list of a window without a member
+// bitmap gets one built for the search; msBitsTerms bounds the lists that get one.
+const (
+	msBuildBits = 256
+	msBitsTerms = 8
+)
 
 // maxScoreSearch is the knn search of use_max_score. It leaves in h the max(ef, k) best live,
 // admitted documents by their scores on the stored postings, as negated scores; false when a
@@ -98,6 +118,10 @@ func (x *Index) maxScoreSearch(s *scratch, sp *SearchParams, opts *api.SearchOpt
 	}
 	if len(s.inh) < words {
 		s.inh, s.cbits = make([]uint64, words), make([]uint64, words)
+		s.nbits, s.nrank = make([][]uint64, msBitsTerms), make([][]uint16, msBitsTerms)
+		for i := range s.nbits {
+			s.nbits[i], s.nrank[i] = make([]uint64, words), make([]uint16, words)
+		}
 	}
 	acc, inh, cbits := s.acc[:W], s.inh[:words], s.cbits[:words]
 	state, labels := x.state, x.labels
@@ -149,13 +173,13 @@ func (x *Index) maxScoreSearch(s *scratch, sp *SearchParams, opts *api.SearchOpt
 			q := &qs[i]
 			q.lo = lowerBound(q.t.docs, 0, len(q.t.docs), uint32(base))
 			q.hi = lowerBound(q.t.docs, q.lo, len(q.t.docs), end)
-			q.bits = nil
+			q.bits, q.rank = nil, nil
 			if q.lo < q.hi {
 				rest += q.ub
-				q.bits = win.lists[win.at[q.slot]-1].bits
+				l := &win.lists[win.at[q.slot]-1]
+				q.bits, q.rank = l.bits, l.rank
 			}
 		}
-		touched := s.mtouched[:0]
 		ne := len(qs)
 		for j := range qs {
 			q := &qs[j]
@@ -173,85 +197,91 @@ func (x *Index) maxScoreSearch(s *scratch, sp *SearchParams, opts *api.SearchOpt
 			if sq8 {
 				a, c := q.a, q.c
 				for i, d := range docs {
-					l := d - ub
-					if acc[l] == 0 {
-						touched = append(touched, uint16(l))
-					}
-					acc[l] += a + c*vals[i]
+					acc[d-ub] += a + c*vals[i]
 				}
 			} else {
 				w := q.w
 				for i, d := range docs {
-					l := d - ub
-					if acc[l] == 0 {
-						touched = append(touched, uint16(l))
-					}
-					acc[l] += w * vals[i]
+					acc[d-ub] += w * vals[i]
 				}
 			}
 			if filter == nil {
+				th := threshold()
 				for _, d := range docs {
-					offer(uint16(d - ub))
+					if l := uint16(d - ub); acc[l] > th {
+						offer(l)
+						th = threshold()
+					}
 				}
 			}
 		}
-		s.mtouched = touched
-		// the candidates: the documents reached that the non-essential terms can still lift
-		// over the threshold, in document order
+		// the candidates: every document reached whose partial score the non-essential terms
+		// can still lift over the threshold; their scores are completed by looking the
+		// non-essential terms up, largest bound first, while they can
 		th := threshold()
-		for _, d := range touched {
-			if v := acc[d] + rest; v+v*msSlack >= th {
-				// the member bitmaps of the non-essential terms' lists tighten the bound
-				if v := acc[d] + bound(qs[ne:], d); v+v*msSlack >= th {
-					cbits[d>>6] |= 1 << (d & 63)
+		cands := s.mcands[:0]
+		nes := qs[ne:]
+		// a non-essential list without a member bitmap gets one (with its rank directory)
+		// for this window when it is long enough that building it costs less than the binary
+		// searches it saves
+		for i := range nes {
+			if n := &nes[i]; n.bits == nil && n.hi-n.lo >= msBuildBits && i < len(s.nbits) {
+				n.bits, n.rank = s.nbits[i][:words], s.nrank[i][:words]
+				clear(n.bits)
+				for _, d := range n.t.docs[n.lo:n.hi] {
+					l := d - uint32(base)
+					n.bits[l>>6] |= 1 << (l & 63)
+				}
+				c := 0
+				for w, word := range n.bits {
+					n.rank[w] = uint16(c)
+					c += bits.OnesCount64(word)
 				}
 			}
 		}
-		cands := s.mcands[:0]
-		for wd, word := range cbits {
-			for word != 0 {
-				cands = append(cands, uint16(wd*64+bits.TrailingZeros64(word)))
-				word &= word - 1
-			}
-			cbits[wd] = 0
-		}
-		for j := ne; j < len(qs) && len(cands) > 0; j++ {
+		for j := range qs[:ne] {
 			q := &qs[j]
-			if q.lo == q.hi {
-				continue
-			}
-			rest -= q.ub
-			docs, vals := q.t.docs, q.t.val
-			p, hi := q.lo, q.hi
-			for _, c := range cands {
-				if !q.present(c) {
+			for _, d := range q.t.docs[q.lo:q.hi] {
+				l := uint16(d - uint32(base))
+				if cbits[l>>6]&(1<<(l&63)) != 0 {
 					continue
 				}
-				target := uint32(base) + uint32(c)
-				p = lowerBoundGallop(docs, p, hi, target)
-				if p == hi {
-					break
+				cbits[l>>6] |= 1 << (l & 63)
+				v := acc[l]
+				if u := v + rest; u+u*msSlack < th {
+					continue
 				}
-				if docs[p] == target {
-					if sq8 {
-						acc[c] += q.a + q.c*vals[p]
-					} else {
-						acc[c] += q.w * vals[p]
+				left := rest
+				for i := range nes {
+					n := &nes[i]
+					if n.lo == n.hi {
+						continue
 					}
+					left -= n.ub
+					v += n.lookup(l, uint32(base), sq8)
 					postings++
-					if filter == nil {
-						offer(c)
+					if u := v + left; u+u*msSlack < th {
+						break
 					}
 				}
-			}
-			th := threshold()
-			kept := cands[:0]
-			for _, c := range cands {
-				if v := acc[c] + bound(qs[j+1:], c); v+v*msSlack >= th {
-					kept = append(kept, c)
+				acc[l] = v
+				if u := v + left; u+u*msSlack < th {
+					continue
+				}
+				cands = append(cands, l)
+				if filter == nil && v > th {
+					offer(l)
+					th = threshold()
 				}
 			}
-			cands = kept
+		}
+		// clear the marks
+		for j := range qs[:ne] {
+			q := &qs[j]
+			for _, d := range q.t.docs[q.lo:q.hi] {
+				l := d - uint32(base)
+				cbits[l>>6] = 0
+			}
 		}
 		s.mcands = cands
 		// the window's entries of h were lower bounds: put the final scores in
@@ -290,8 +320,11 @@ func (x *Index) maxScoreSearch(s *scratch, sp *SearchParams, opts *api.SearchOpt
 			}
 			h.Push(-v, in)
 		}
-		for _, d := range touched {
-			acc[d] = 0
+		for j := range qs[:ne] {
+			q := &qs[j]
+			for _, d := range q.t.docs[q.lo:q.hi] {
+				acc[d-uint32(base)] = 0
+			}
 		}
 		if stats != nil {
 			stats.Hops++
@@ -315,18 +348,4 @@ func lowerBound(docs []uint32, lo, hi int, target uint32) int {
 		}
 	}
 	return lo
-}
-
-// lowerBoundGallop is lowerBound from a cursor p that the answer is known not to precede:
-// doubling steps from p, then a binary search in the last step.
-func lowerBoundGallop(docs []uint32, p, hi int, target uint32) int {
-	if p >= hi || docs[p] >= target {
-		return p
-	}
-	step := 1
-	for p+step < hi && docs[p+step] < target {
-		p += step
-		step <<= 1
-	}
-	return lowerBound(docs, p+1, min(p+step+1, hi), target)
 }

@@ -30,11 +30,12 @@ type scratch struct {
 	dterms  []dterm
 	cands   []cand
 	// use_max_score (maxscore.go)
-	ms       []msTerm
-	inh      []uint64 // bit per local document: its partial score is in the heap
-	cbits    []uint64 // bit per local document: a candidate
-	mtouched []uint16
-	mcands   []uint16
+	ms     []msTerm
+	inh    []uint64 // bit per local document: its partial score is in the heap
+	cbits  []uint64 // bit per local document: a candidate
+	mcands []uint16
+	nbits  [][]uint64 // member bitmaps built for non-essential lists
+	nrank  [][]uint16 // their rank directories
 }
 
 // denseQuery writes q's weights into s.qd by slot (terms without a slot score nothing) and

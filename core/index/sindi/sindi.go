@@ -38,6 +38,9 @@ type plist struct {
 	// bits marks the list's documents, for long lists only (see memberBits): the test of
 	// use_dynamic_pruning that a document does not hold the term
 	bits []uint64
+	// rank holds, per word of bits, the documents before it: with doc_ordered_postings, the
+	// position of a document among the list's documents in document order (docorder.go)
+	rank []uint16
 }
 
 // window holds the posting lists of window_size consecutive inner ids.
@@ -264,7 +267,7 @@ func (x *Index) MemoryUsage() int64 {
 		m += int64(cap(w.at))*4 + int64(cap(w.lists))*96 + int64(cap(w.terms))*4
 		for i := range w.lists {
 			l := &w.lists[i]
-			m += int64(cap(l.docs))*2 + int64(cap(l.f32))*4 + int64(cap(l.f16))*2 + int64(cap(l.q8)) + int64(cap(l.bits))*8
+			m += int64(cap(l.docs))*2 + int64(cap(l.f32))*4 + int64(cap(l.f16))*2 + int64(cap(l.q8)) + int64(cap(l.bits))*8 + int64(cap(l.rank))*2
 		}
 	}
 	if x.fwd != nil {
