@@ -1,6 +1,7 @@
 package sindi
 
 import (
+	"math"
 	"math/bits"
 	"time"
 
@@ -194,22 +195,30 @@ func (x *Index) maxScoreSearch(s *scratch, sp *SearchParams, opts *api.SearchOpt
 			docs, vals := q.t.docs[q.lo:q.hi], q.t.val[q.lo:q.hi]
 			postings += int64(len(docs))
 			ub := uint32(base)
+			// with a filter, partial scores do not raise the threshold (th stays above all)
+			th := float32(math.Inf(1))
+			if filter == nil {
+				th = threshold()
+			}
 			if sq8 {
 				a, c := q.a, q.c
 				for i, d := range docs {
-					acc[d-ub] += a + c*vals[i]
+					l := d - ub
+					v := acc[l] + (a + c*vals[i])
+					acc[l] = v
+					if v > th {
+						offer(uint16(l))
+						th = threshold()
+					}
 				}
 			} else {
 				w := q.w
 				for i, d := range docs {
-					acc[d-ub] += w * vals[i]
-				}
-			}
-			if filter == nil {
-				th := threshold()
-				for _, d := range docs {
-					if l := uint16(d - ub); acc[l] > th {
-						offer(l)
+					l := d - ub
+					v := acc[l] + w*vals[i]
+					acc[l] = v
+					if v > th {
+						offer(uint16(l))
 						th = threshold()
 					}
 				}
@@ -243,14 +252,14 @@ func (x *Index) maxScoreSearch(s *scratch, sp *SearchParams, opts *api.SearchOpt
 			q := &qs[j]
 			for _, d := range q.t.docs[q.lo:q.hi] {
 				l := uint16(d - uint32(base))
+				v := acc[l]
+				if u := v + rest; u+u*msSlack < th {
+					continue // the threshold only rises: it stays out
+				}
 				if cbits[l>>6]&(1<<(l&63)) != 0 {
 					continue
 				}
 				cbits[l>>6] |= 1 << (l & 63)
-				v := acc[l]
-				if u := v + rest; u+u*msSlack < th {
-					continue
-				}
 				left := rest
 				for i := range nes {
 					n := &nes[i]
