@@ -271,6 +271,10 @@ func (x *Index) KnnSearchSparse(q api.SparseVector, k int, opts *api.SearchOptio
 		if x.do == nil || !x.maxScoreSearch(s, sp, opts, ef, &s.heap) {
 			s.heap.Reset(ef)
 			x.scan(s, sp, opts, &s.heap, nil)
+		} else if x.fwd == nil || x.exactPostings() {
+			// the postings are the whole documents: their scores need no rescoring
+			items := s.heap.Sorted()
+			return x.neighbors(items[:min(k, len(items))], 1), nil
 		}
 	} else if !sp.UseDynamicPruning || !x.prunedSearch(q, k, ef, sp, opts, s) {
 		s.heap.Reset(ef)
