@@ -454,6 +454,7 @@ func (x *Index) SparseStats() (map[string]any, error) {
 		"max_posting_list_length": longest,
 		"value_format":            valueNames[x.cfg.Value],
 		"use_reorder":             x.cfg.UseReorder,
+		"doc_ordered_postings":    x.cfg.DocOrderedPostings,
 		"replaced_count":          len(x.labels) - len(x.byLabel) - int(x.nRemoved),
 	}
 	if x.fwd != nil {

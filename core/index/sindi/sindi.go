@@ -264,7 +264,7 @@ func (x *Index) MemoryUsage() int64 {
 	defer x.mu.RUnlock()
 	m := int64(cap(x.labels))*8 + int64(cap(x.state)) + int64(len(x.byLabel))*24 + int64(len(x.slots))*16 + int64(cap(x.slotTerm))*4
 	for _, w := range x.windows {
-		m += int64(cap(w.at))*4 + int64(cap(w.lists))*96 + int64(cap(w.terms))*4
+		m += int64(cap(w.at))*4 + int64(cap(w.lists))*120 + int64(cap(w.terms))*4
 		for i := range w.lists {
 			l := &w.lists[i]
 			m += int64(cap(l.docs))*2 + int64(cap(l.f32))*4 + int64(cap(l.f16))*2 + int64(cap(l.q8)) + int64(cap(l.bits))*8 + int64(cap(l.rank))*2
@@ -287,6 +287,9 @@ func (x *Index) EstimateMemory(n int64) int64 {
 	m := int64(float64(terms)*keep)*(2+valueBytes) + n*(8+1+24)
 	windows := (n + int64(x.cfg.WindowSize) - 1) / int64(x.cfg.WindowSize)
 	m += windows * int64(min(x.cfg.TermIDLimit, 1<<20)) * 4
+	if x.cfg.DocOrderedPostings {
+		m += int64(float64(terms)*keep) * 8
+	}
 	if x.cfg.UseReorder {
 		per := int64(8)
 		if x.cfg.RerankDMQ8 {
