@@ -155,6 +155,7 @@ func (x *Index) AddSparse(rows api.SparseBatch, ids []int64, onInsert api.Insert
 	if n > 0 {
 		x.built = true
 	}
+	x.extendDocOrder()
 	if x.cfg.Immutable {
 		x.compact()
 	}
@@ -246,6 +247,9 @@ func (x *Index) compact() {
 	x.labels, x.state = trim(x.labels), trim(x.state)
 	if x.fwd != nil {
 		x.fwd.compact()
+	}
+	if x.do != nil {
+		x.do.compact()
 	}
 }
 
@@ -387,6 +391,7 @@ func (x *Index) UpdateSparse(label int64, v api.SparseVector, force bool) error 
 		sort.Sort(byValue{l, x})
 		x.memberBits(l)
 	}
+	x.extendDocOrder()
 	return nil
 }
 

@@ -56,6 +56,10 @@ type Params struct {
 	AvgDocTermLength *int64 `json:"avg_doc_term_length"`
 	// Immutable makes the index read-only after its build.
 	Immutable bool `json:"immutable"`
+	// DocOrderedPostings (an extension of this library; default false) keeps the postings a
+	// second time, sorted by document, for the knn searches of use_max_score (docorder.go);
+	// rebuilt on load, not persisted.
+	DocOrderedPostings bool `json:"doc_ordered_postings"`
 	// DeserializeWithoutFooter and DeserializeWithoutBuffer are VSAG loader switches,
 	// accepted and without effect here.
 	DeserializeWithoutFooter bool `json:"deserialize_without_footer"`
@@ -74,6 +78,9 @@ type config struct {
 	RemapTermIDs     bool    `json:"remap_term_ids"`
 	AvgDocTermLength int     `json:"avg_doc_term_length"`
 	Immutable        bool    `json:"immutable"`
+	// DocOrderedPostings is left out of the saved configuration when false, so files without
+	// it read as before.
+	DocOrderedPostings bool `json:"doc_ordered_postings,omitempty"`
 }
 
 func parseConfig(raw []byte) (config, error) {
@@ -130,6 +137,7 @@ func parseConfig(raw []byte) (config, error) {
 		}
 		c.AvgDocTermLength = int(*p.AvgDocTermLength)
 	}
+	c.DocOrderedPostings = p.DocOrderedPostings
 	if p.RerankType != nil {
 		switch *p.RerankType {
 		case "fp32":
@@ -175,6 +183,12 @@ type SearchParams struct {
 	// n_candidate sizes the heap rescored with the whole documents when the postings are
 	// quantized or pruned. Range searches ignore it.
 	UseDynamicPruning bool `json:"use_dynamic_pruning"`
+	// UseMaxScore (an extension of this library; default false) makes a knn search run
+	// MaxScore over the postings of doc_ordered_postings (maxscore.go): the candidates of the
+	// plain search (the stored postings' top n_candidate), their scores summed in another term
+	// order. It needs an index created with doc_ordered_postings and excludes
+	// use_dynamic_pruning, term_prune_ratio and term_retain_threshold. Range searches ignore it.
+	UseMaxScore bool `json:"use_max_score"`
 	// UseTermListsHeapInsert is VSAG's legacy key, accepted and ignored.
 	UseTermListsHeapInsert *bool `json:"use_term_lists_heap_insert"`
 }
@@ -200,6 +214,16 @@ func parseSearch(raw []byte) (*SearchParams, error) {
 	}
 	if sp.FilterCallbackLimit < 0 {
 		return nil, api.Errorf(api.InvalidArgument, "key \"filter_callback_limit\": must be non-negative, got %d", sp.FilterCallbackLimit)
+	}
+	if sp.UseMaxScore {
+		switch {
+		case sp.UseDynamicPruning:
+			return nil, api.Errorf(api.InvalidArgument, "key \"use_max_score\": cannot be combined with use_dynamic_pruning")
+		case sp.TermPruneRatio > 0:
+			return nil, api.Errorf(api.InvalidArgument, "key \"use_max_score\": cannot be combined with term_prune_ratio")
+		case sp.TermRetainThreshold > 0:
+			return nil, api.Errorf(api.InvalidArgument, "key \"use_max_score\": cannot be combined with term_retain_threshold")
+		}
 	}
 	if err := sp.SearchCommon.Validate(); err != nil {
 		return nil, err

@@ -172,7 +172,11 @@ func (x *Index) Load(f *serial.File) error {
 	if err := json.Unmarshal(ib, &inf); err != nil {
 		return bad(err, "info")
 	}
-	if inf.Config != x.cfg {
+	// doc_ordered_postings only shapes what is rebuilt after the load: a file written with or
+	// without loads into an index of either
+	fileCfg := inf.Config
+	fileCfg.DocOrderedPostings = x.cfg.DocOrderedPostings
+	if fileCfg != x.cfg {
 		return api.Errorf(api.InvalidArgument, "sindi: the file was written with other parameters (%+v) than the index's (%+v)", inf.Config, x.cfg)
 	}
 	data, err := f.Need(secData)
@@ -184,6 +188,7 @@ func (x *Index) Load(f *serial.File) error {
 		x.reset()
 		return bad(err, "data")
 	}
+	x.extendDocOrder()
 	return nil
 }
 

@@ -29,6 +29,13 @@ type scratch struct {
 	touched []uint16 // the local documents reached in the current window
 	dterms  []dterm
 	cands   []cand
+	// use_max_score (maxscore.go)
+	ms     []msTerm
+	inh    []uint64 // bit per local document: its partial score is in the heap
+	cbits  []uint64 // bit per local document: a candidate
+	mcands []uint16
+	nbits  [][]uint64 // member bitmaps built for non-essential lists
+	nrank  [][]uint16 // their rank directories
 }
 
 // denseQuery writes q's weights into s.qd by slot (terms without a slot score nothing) and
@@ -256,7 +263,20 @@ func (x *Index) KnnSearchSparse(q api.SparseVector, k int, opts *api.SearchOptio
 		return nil, err
 	}
 	ef := max(int(sp.NCandidate), k)
-	if !sp.UseDynamicPruning || !x.prunedSearch(q, k, ef, sp, opts, s) {
+	if sp.UseMaxScore {
+		if !x.cfg.DocOrderedPostings {
+			return nil, api.Errorf(api.InvalidArgument, "sindi: use_max_score needs an index created with doc_ordered_postings")
+		}
+		s.heap.Reset(ef)
+		if x.do == nil || !x.maxScoreSearch(s, sp, opts, ef, &s.heap) {
+			s.heap.Reset(ef)
+			x.scan(s, sp, opts, &s.heap, nil)
+		} else if x.fwd == nil || x.exactPostings() {
+			// the postings are the whole documents: their scores need no rescoring
+			items := s.heap.Sorted()
+			return x.neighbors(items[:min(k, len(items))], 1), nil
+		}
+	} else if !sp.UseDynamicPruning || !x.prunedSearch(q, k, ef, sp, opts, s) {
 		s.heap.Reset(ef)
 		x.scan(s, sp, opts, &s.heap, nil)
 	} else if x.fwd == nil || x.exactPostings() {
@@ -434,6 +454,7 @@ func (x *Index) SparseStats() (map[string]any, error) {
 		"max_posting_list_length": longest,
 		"value_format":            valueNames[x.cfg.Value],
 		"use_reorder":             x.cfg.UseReorder,
+		"doc_ordered_postings":    x.cfg.DocOrderedPostings,
 		"replaced_count":          len(x.labels) - len(x.byLabel) - int(x.nRemoved),
 	}
 	if x.fwd != nil {

@@ -38,6 +38,9 @@ type plist struct {
 	// bits marks the list's documents, for long lists only (see memberBits): the test of
 	// use_dynamic_pruning that a document does not hold the term
 	bits []uint64
+	// rank holds, per word of bits, the documents before it: with doc_ordered_postings, the
+	// position of a document among the list's documents in document order (docorder.go)
+	rank []uint16
 }
 
 // window holds the posting lists of window_size consecutive inner ids.
@@ -66,7 +69,8 @@ type Index struct {
 	sqMin, sqScale float32 // sq8: value = sqMin + code*sqScale
 	sqSet          bool
 
-	fwd   *forward // whole documents for reorder (nil without use_reorder)
+	fwd   *forward  // whole documents for reorder (nil without use_reorder)
+	do    *docOrder // the postings of doc_ordered_postings (nil without; docorder.go)
 	built bool
 
 	cache params.Cache[*SearchParams]
@@ -95,7 +99,7 @@ func (x *Index) reset() {
 	x.labels, x.state, x.byLabel, x.nRemoved = nil, nil, map[int64]uint32{}, 0
 	x.windows, x.slots, x.slotTerm = nil, map[uint32]uint32{}, nil
 	x.sqMin, x.sqScale, x.sqSet, x.built = 0, 0, false, false
-	x.fwd = nil
+	x.fwd, x.do = nil, nil
 	if x.cfg.UseReorder {
 		x.fwd = newForward(x.cfg.RerankDMQ8, x.cfg.DMQShared)
 	}
@@ -260,14 +264,17 @@ func (x *Index) MemoryUsage() int64 {
 	defer x.mu.RUnlock()
 	m := int64(cap(x.labels))*8 + int64(cap(x.state)) + int64(len(x.byLabel))*24 + int64(len(x.slots))*16 + int64(cap(x.slotTerm))*4
 	for _, w := range x.windows {
-		m += int64(cap(w.at))*4 + int64(cap(w.lists))*96 + int64(cap(w.terms))*4
+		m += int64(cap(w.at))*4 + int64(cap(w.lists))*120 + int64(cap(w.terms))*4
 		for i := range w.lists {
 			l := &w.lists[i]
-			m += int64(cap(l.docs))*2 + int64(cap(l.f32))*4 + int64(cap(l.f16))*2 + int64(cap(l.q8)) + int64(cap(l.bits))*8
+			m += int64(cap(l.docs))*2 + int64(cap(l.f32))*4 + int64(cap(l.f16))*2 + int64(cap(l.q8)) + int64(cap(l.bits))*8 + int64(cap(l.rank))*2
 		}
 	}
 	if x.fwd != nil {
 		m += x.fwd.memory()
+	}
+	if x.do != nil {
+		m += x.do.memory()
 	}
 	return m
 }
@@ -280,6 +287,9 @@ func (x *Index) EstimateMemory(n int64) int64 {
 	m := int64(float64(terms)*keep)*(2+valueBytes) + n*(8+1+24)
 	windows := (n + int64(x.cfg.WindowSize) - 1) / int64(x.cfg.WindowSize)
 	m += windows * int64(min(x.cfg.TermIDLimit, 1<<20)) * 4
+	if x.cfg.DocOrderedPostings {
+		m += int64(float64(terms)*keep) * 8
+	}
 	if x.cfg.UseReorder {
 		per := int64(8)
 		if x.cfg.RerankDMQ8 {
