@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/govsag/vsag/core/api"
@@ -56,6 +57,7 @@ type LeanVec struct {
 	trained      bool
 	losses       []float64
 	scratch      sync.Pool // *lvScratch
+	qmat         atomic.Pointer[lvQueryMat]
 }
 
 type lvScratch struct{ y, c []float32 }
@@ -402,7 +404,7 @@ func (c *lvPrimaryComputer) SetQuery(q []float32) {
 	t := lv.tr
 	switch {
 	case lv.l2proj:
-		t.ProjectQuery(c.z, q, c.c, true)
+		lv.projectQuery(c.z, q, c.c, true)
 		var full, in float64
 		for j, x := range q {
 			d := float64(x) - float64(t.Mean[j])
@@ -413,7 +415,7 @@ func (c *lvPrimaryComputer) SetQuery(q []float32) {
 		}
 		c.add = float32(max(0, full-in))
 	default:
-		t.ProjectQuery(c.z, q, c.c, false)
+		lv.projectQuery(c.z, q, c.c, false)
 		var qm, qq float64
 		for j, x := range q {
 			qm += float64(x) * float64(t.Mean[j])
@@ -442,6 +444,7 @@ func (c *lvPrimaryComputer) Distance(code []byte) float32 {
 }
 
 func (c *lvPrimaryComputer) DistanceBatch(slab []byte, ids []uint32, out []float32) {
+	lvPrefetchRows(slab, c.stride, c.lv.psize, ids)
 	c.inner.DistanceBatch(slab, ids, out)
 	for i, id := range ids {
 		if c.lv.norms {
@@ -669,11 +672,14 @@ func (c *lvFloatComputer) DistanceBatch(slab []byte, ids []uint32, out []float32
 	case !c.c.half:
 		simd.L2SqrBatch(c.q, lvqFloats(slab), c.stride/4, ids, out)
 	default:
+		// whole rows lvRerankAhead ahead: a secondary code spans dozens of lines
+		n := c.c.size()
+		for _, id := range ids[:min(lvRerankAhead, len(ids))] {
+			lvPrefetchRow(slab, int(id)*c.stride, n)
+		}
 		for i, id := range ids {
-			if i+1 < len(ids) {
-				if off := int(ids[i+1]) * c.stride; off < len(slab) {
-					simd.Prefetch(unsafe.Pointer(&slab[off]))
-				}
+			if i+lvRerankAhead < len(ids) {
+				lvPrefetchRow(slab, int(ids[i+lvRerankAhead])*c.stride, n)
 			}
 			out[i] = c.one(slab[int(id)*c.stride:])
 		}

@@ -1,0 +1,89 @@
+package quant
+
+import (
+	"math"
+	"unsafe"
+
+	"github.com/govsag/vsag/simd"
+)
+
+// Search-time helpers of leanvec: the query projection and the prefetching of the rows a
+// batch reads.
+
+// lvQueryMat is the query matrix of a transform as the projection of queries reads it: IEEE
+// half when every entry fits the half range (half the bytes to stream per query, and the
+// grouped half kernel measures eight rows per pass), else float32.
+type lvQueryMat struct {
+	tr   *Transform
+	half []uint16 // Out x In, nil when the matrix stays float32
+}
+
+// queryMat returns the query matrix of the current transform, converting it on first use
+// after the transform changed.
+func (lv *LeanVec) queryMat() *lvQueryMat {
+	t := lv.tr
+	if m := lv.qmat.Load(); m != nil && m.tr == t {
+		return m
+	}
+	m := &lvQueryMat{tr: t}
+	fits := true
+	for _, v := range t.Query {
+		if !(math.Abs(float64(v)) <= lvqMaxHalf) {
+			fits = false
+			break
+		}
+	}
+	if fits {
+		m.half = make([]uint16, len(t.Query))
+		simd.F32ToF16(m.half, t.Query)
+	}
+	lv.qmat.Store(m)
+	return m
+}
+
+// projectQuery writes the projection of the query q into dst (len Out): Query·(q - Mean)
+// when centre, else Query·q; scratch holds In values. The projection feeds the primary
+// distances, which are estimates of lvq8 or coarser codes, so the half matrix's relative
+// error of about 2^-11 per entry is far below what they resolve.
+func (lv *LeanVec) projectQuery(dst, q, scratch []float32, centre bool) {
+	t := lv.tr
+	x := q[:t.In]
+	if centre {
+		for j, v := range x {
+			scratch[j] = v - t.Mean[j]
+		}
+		x = scratch[:t.In]
+	}
+	if m := lv.queryMat(); m.half != nil {
+		simd.InnerProductF16Rows(x, m.half, t.In, dst[:t.Out])
+		return
+	}
+	simd.InnerProductRows(x, t.Query, t.In, dst[:t.Out])
+}
+
+// lvPrefetchRows issues a prefetch for every cache line of the first n bytes of the rows ids
+// of slab (rows of stride bytes). Graph search measures the neighbours of a node in an order
+// the hardware prefetcher cannot guess; with every row requested before the first is
+// measured, their misses overlap instead of following one another.
+func lvPrefetchRows(slab []byte, stride, n int, ids []uint32) {
+	for _, id := range ids {
+		lvPrefetchRow(slab, int(id)*stride, n)
+	}
+}
+
+// lvPrefetchRow prefetches the lines of slab[off:off+n], when they lie inside slab.
+func lvPrefetchRow(slab []byte, off, n int) {
+	if n <= 0 || off < 0 || off+n > len(slab) {
+		return
+	}
+	simd.Prefetch(unsafe.Pointer(&slab[off]))
+	// then the first byte of every later line the row touches
+	first := off - int((uintptr(unsafe.Pointer(&slab[0]))+uintptr(off))&63)
+	for i := first + 64; i < off+n; i += 64 {
+		simd.Prefetch(unsafe.Pointer(&slab[i]))
+	}
+}
+
+// lvRerankAhead is how many rows ahead the rerank over fp16 or fp32 secondary codes
+// prefetches whole rows.
+const lvRerankAhead = 2
