@@ -404,15 +404,9 @@ func (c *lvPrimaryComputer) SetQuery(q []float32) {
 	t := lv.tr
 	switch {
 	case lv.l2proj:
-		lv.projectQuery(c.z, q, c.c, true)
-		var full, in float64
-		for j, x := range q {
-			d := float64(x) - float64(t.Mean[j])
-			full += d * d
-		}
-		for _, v := range c.z {
-			in += float64(v) * float64(v)
-		}
+		lv.projectQuery(c.z, q, c.c, true) // leaves q - Mean in c.c
+		full := float64(simd.InnerProduct(c.c, c.c))
+		in := float64(simd.InnerProduct(c.z, c.z))
 		c.add = float32(max(0, full-in))
 	default:
 		lv.projectQuery(c.z, q, c.c, false)

@@ -42,7 +42,7 @@ func (lv *LeanVec) queryMat() *lvQueryMat {
 }
 
 // projectQuery writes the projection of the query q into dst (len Out): Query·(q - Mean)
-// when centre, else Query·q; scratch holds In values. The projection feeds the primary
+// when centre (q - Mean is left in scratch[:In]), else Query·q; scratch holds In values. The projection feeds the primary
 // distances, which are estimates of lvq8 or coarser codes, so the half matrix's relative
 // error of about 2^-11 per entry is far below what they resolve.
 func (lv *LeanVec) projectQuery(dst, q, scratch []float32, centre bool) {
