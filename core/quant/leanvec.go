@@ -626,6 +626,7 @@ type lvFloatComputer struct {
 	stride int
 	ip     bool
 	q      []float32
+	one1   [1]float32 // result of a one-row fp16 batch
 }
 
 func (c *lvFloatComputer) SetQuery(q []float32) { copy(c.q, q[:c.c.dim]) }
@@ -640,10 +641,10 @@ func lvHalves(b []byte) []uint16 {
 func (c *lvFloatComputer) one(code []byte) float32 {
 	n := c.c.dim
 	switch {
-	case c.c.half && c.ip:
-		return simd.InnerProductF16(c.q, lvHalves(code[:2*n]))
 	case c.c.half:
-		return simd.L2SqrF16(c.q, lvHalves(code[:2*n]))
+		// the batch kernel for one row, so that every path gives the same bits
+		c.halfBatch(lvHalves(code[:2*n]), 0, lvZeroID[:], c.one1[:])
+		return c.one1[0]
 	case c.ip:
 		return simd.InnerProduct(c.q, lvqFloats(code[:4*n]))
 	}
@@ -666,17 +667,7 @@ func (c *lvFloatComputer) DistanceBatch(slab []byte, ids []uint32, out []float32
 	case !c.c.half:
 		simd.L2SqrBatch(c.q, lvqFloats(slab), c.stride/4, ids, out)
 	default:
-		// whole rows lvRerankAhead ahead: a secondary code spans dozens of lines
-		n := c.c.size()
-		for _, id := range ids[:min(lvRerankAhead, len(ids))] {
-			lvPrefetchRow(slab, int(id)*c.stride, n)
-		}
-		for i, id := range ids {
-			if i+lvRerankAhead < len(ids) {
-				lvPrefetchRow(slab, int(ids[i+lvRerankAhead])*c.stride, n)
-			}
-			out[i] = c.one(slab[int(id)*c.stride:])
-		}
+		c.halfBatch(lvHalves(slab), c.stride/2, ids, out)
 	}
 	if c.ip {
 		lvOneMinus(out)
@@ -690,8 +681,10 @@ func (c *lvFloatComputer) DistanceRows(slab []byte, out []float32) {
 	case !c.c.half:
 		simd.L2SqrRows(c.q, lvqFloats(slab), c.stride/4, out)
 	default:
-		for i := range out {
-			out[i] = c.one(slab[i*c.stride:])
+		ids := lvRowIDs[:]
+		for base := 0; base < len(out); base += len(ids) {
+			m := min(len(ids), len(out)-base)
+			c.halfBatch(lvHalves(slab[base*c.stride:]), c.stride/2, ids[:m], out[base:base+m])
 		}
 	}
 	if c.ip {

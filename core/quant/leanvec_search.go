@@ -84,6 +84,23 @@ func lvPrefetchRow(slab []byte, off, n int) {
 	}
 }
 
-// lvRerankAhead is how many rows ahead the rerank over fp16 or fp32 secondary codes
-// prefetches whole rows.
-const lvRerankAhead = 2
+// halfBatch measures fp16 rows by id with the grouped batch kernel (eight rows in flight):
+// the rerank reads secondary codes of ids scattered over the slab.
+func (c *lvFloatComputer) halfBatch(codes []uint16, stride int, ids []uint32, out []float32) {
+	if c.ip {
+		simd.InnerProductF16Batch(c.q, codes, stride, ids, out)
+		return
+	}
+	simd.L2SqrF16Batch(c.q, codes, stride, ids, out)
+}
+
+// lvZeroID and lvRowIDs are the ids of a one-row batch and of the chunks of a row scan.
+var (
+	lvZeroID [1]uint32
+	lvRowIDs = func() (a [64]uint32) {
+		for i := range a {
+			a[i] = uint32(i)
+		}
+		return a
+	}()
+)
