@@ -12,7 +12,7 @@ import (
 
 // lvQueryMat is the query matrix of a transform as the projection of queries reads it: IEEE
 // half when every entry fits the half range (half the bytes to stream per query, and the
-// grouped half kernel measures eight rows per pass), else float32.
+// fp16 batch kernel measures eight rows per pass), else float32.
 type lvQueryMat struct {
 	tr   *Transform
 	half []uint16 // Out x In, nil when the matrix stays float32
@@ -55,7 +55,12 @@ func (lv *LeanVec) projectQuery(dst, q, scratch []float32, centre bool) {
 		x = scratch[:t.In]
 	}
 	if m := lv.queryMat(); m.half != nil {
-		simd.InnerProductF16Rows(x, m.half, t.In, dst[:t.Out])
+		// the batch kernel over row ids 0..63 takes eight matrix rows per pass (the query
+		// loaded once for them)
+		for base := 0; base < t.Out; base += len(lvRowIDs) {
+			n := min(len(lvRowIDs), t.Out-base)
+			simd.InnerProductF16Batch(x, m.half[base*t.In:], t.In, lvRowIDs[:n], dst[base:base+n])
+		}
 		return
 	}
 	simd.InnerProductRows(x, t.Query, t.In, dst[:t.Out])
