@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/govsag/vsag/core/api"
@@ -56,6 +57,7 @@ type LeanVec struct {
 	trained      bool
 	losses       []float64
 	scratch      sync.Pool // *lvScratch
+	qmat         atomic.Pointer[lvQueryMat]
 }
 
 type lvScratch struct{ y, c []float32 }
@@ -402,18 +404,12 @@ func (c *lvPrimaryComputer) SetQuery(q []float32) {
 	t := lv.tr
 	switch {
 	case lv.l2proj:
-		t.ProjectQuery(c.z, q, c.c, true)
-		var full, in float64
-		for j, x := range q {
-			d := float64(x) - float64(t.Mean[j])
-			full += d * d
-		}
-		for _, v := range c.z {
-			in += float64(v) * float64(v)
-		}
+		lv.projectQuery(c.z, q, c.c, true) // leaves q - Mean in c.c
+		full := float64(simd.InnerProduct(c.c, c.c))
+		in := float64(simd.InnerProduct(c.z, c.z))
 		c.add = float32(max(0, full-in))
 	default:
-		t.ProjectQuery(c.z, q, c.c, false)
+		lv.projectQuery(c.z, q, c.c, false)
 		var qm, qq float64
 		for j, x := range q {
 			qm += float64(x) * float64(t.Mean[j])
@@ -442,6 +438,7 @@ func (c *lvPrimaryComputer) Distance(code []byte) float32 {
 }
 
 func (c *lvPrimaryComputer) DistanceBatch(slab []byte, ids []uint32, out []float32) {
+	lvPrefetchRows(slab, c.stride, c.lv.psize, ids)
 	c.inner.DistanceBatch(slab, ids, out)
 	for i, id := range ids {
 		if c.lv.norms {
@@ -629,6 +626,7 @@ type lvFloatComputer struct {
 	stride int
 	ip     bool
 	q      []float32
+	one1   [1]float32 // result of a one-row fp16 batch
 }
 
 func (c *lvFloatComputer) SetQuery(q []float32) { copy(c.q, q[:c.c.dim]) }
@@ -643,10 +641,10 @@ func lvHalves(b []byte) []uint16 {
 func (c *lvFloatComputer) one(code []byte) float32 {
 	n := c.c.dim
 	switch {
-	case c.c.half && c.ip:
-		return simd.InnerProductF16(c.q, lvHalves(code[:2*n]))
 	case c.c.half:
-		return simd.L2SqrF16(c.q, lvHalves(code[:2*n]))
+		// the batch kernel for one row, so that every path gives the same bits
+		c.halfBatch(lvHalves(code[:2*n]), 0, lvZeroID[:], c.one1[:])
+		return c.one1[0]
 	case c.ip:
 		return simd.InnerProduct(c.q, lvqFloats(code[:4*n]))
 	}
@@ -669,14 +667,7 @@ func (c *lvFloatComputer) DistanceBatch(slab []byte, ids []uint32, out []float32
 	case !c.c.half:
 		simd.L2SqrBatch(c.q, lvqFloats(slab), c.stride/4, ids, out)
 	default:
-		for i, id := range ids {
-			if i+1 < len(ids) {
-				if off := int(ids[i+1]) * c.stride; off < len(slab) {
-					simd.Prefetch(unsafe.Pointer(&slab[off]))
-				}
-			}
-			out[i] = c.one(slab[int(id)*c.stride:])
-		}
+		c.halfBatch(lvHalves(slab), c.stride/2, ids, out)
 	}
 	if c.ip {
 		lvOneMinus(out)
@@ -690,8 +681,10 @@ func (c *lvFloatComputer) DistanceRows(slab []byte, out []float32) {
 	case !c.c.half:
 		simd.L2SqrRows(c.q, lvqFloats(slab), c.stride/4, out)
 	default:
-		for i := range out {
-			out[i] = c.one(slab[i*c.stride:])
+		ids := lvRowIDs[:]
+		for base := 0; base < len(out); base += len(ids) {
+			m := min(len(ids), len(out)-base)
+			c.halfBatch(lvHalves(slab[base*c.stride:]), c.stride/2, ids[:m], out[base:base+m])
 		}
 	}
 	if c.ip {

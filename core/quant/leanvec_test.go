@@ -273,9 +273,19 @@ func newTrainedLeanVec(t testing.TB, dim int, m metric.Kind, o Options, data []f
 	return lv
 }
 
-// primaryReference computes the leanvec primary distance from decoded parts.
+// primaryReference computes the leanvec primary distance from decoded parts (with the query
+// matrix the primary computer projects queries with).
 func primaryReference(lv *LeanVec, m metric.Kind, q []float32, code []byte) float64 {
 	tr := lv.tr
+	if h := lv.queryMat().half; h != nil {
+		// queries are projected with the half copy of the query matrix
+		c := *tr
+		c.Query = make([]float32, len(h))
+		for i, v := range h {
+			c.Query[i] = lvqFromHalf(v)
+		}
+		tr = &c
+	}
 	y := make([]float32, lv.d)
 	lv.prim.decode(y, code[:lv.pcode])
 	z := make([]float32, lv.d)

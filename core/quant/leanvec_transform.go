@@ -61,9 +61,8 @@ func (t *Transform) project(dst []float32, m, x, centre, scratch []float32) {
 		}
 		x = scratch[:t.In]
 	}
-	for r := range dst[:t.Out] {
-		dst[r] = simd.InnerProduct(m[r*t.In:(r+1)*t.In], x[:t.In])
-	}
+	// the grouped kernel measures several rows per pass, each summed as InnerProduct would
+	simd.InnerProductRows(x[:t.In], m[:t.Out*t.In], t.In, dst[:t.Out])
 }
 
 // ProjectData writes the reduced data vector Data·(x - Mean) into dst (len Out); scratch holds

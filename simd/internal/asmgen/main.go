@@ -963,4 +963,5 @@ func genAVX512() {
 	maskedSumKernel(true)
 	popcountPlanes4Kernel()
 	u8BatchKernels("VNNI", u8DistVNNI, "Any n >= 0 (masked tail).")
+	halfBatchKernels("AVX512")
 }
