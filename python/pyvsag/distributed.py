@@ -14,7 +14,10 @@ network or cluster file system for a real cluster). The root holds::
 partitions the rows (k-means by default, so that routing can skip shards; or contiguous row
 ranges) and builds one shard per partition as Dask tasks. :meth:`ShardedIndex.open` starts one
 Dask actor per shard, pinned to a worker, that loads its shard file; searches are scattered to
-the shards and their top-k merged by distance (ties by label). A worker that dies is replaced:
+the shards and their top-k merged by distance (ties by label). The calls go from the client
+straight to each actor's worker (not through the scheduler), and a query batch reaches the
+shards on the client's own host as one file in ``/dev/shm`` that they map, rather than one copy
+per shard through the connections. A worker that dies is replaced:
 its shard is reloaded from the root on a live worker, the adds and removes made since the last
 :meth:`ShardedIndex.save` are replayed, and the query that was in flight is retried once.
 
@@ -1243,7 +1246,8 @@ class ShardedIndex:
         except OSError:  # no /dev/shm here
             return False
         try:
-            return bool(self._direct(sh, "probe", (path, token)).result(timeout=self.timeout))
+            ok, res = self._send([(sh, "probe", (path, token))])[0]
+            return bool(res) if ok else False
         finally:
             _unlink(path)
 
@@ -1261,32 +1265,62 @@ class ShardedIndex:
             f.truncate()
         return self._scratch
 
-    def _direct(self, sh: _Shard, method: str, args: Tuple[Any, ...]) -> Any:
-        """_direct calls an actor method over the client's own connection to the actor's
-        worker and returns a concurrent.futures.Future of its result. Dask's actor handle
-        sends its calls through the scheduler unless the client was made with
-        ``direct_to_workers=True``: every query batch then went to the scheduler and on to the
-        worker, and every result back the same way, a second hop both ways for each shard."""
+    def _send(self, jobs: Sequence[Tuple[_Shard, str, Tuple[Any, ...]]]
+              ) -> List[Tuple[bool, Any]]:
+        """_send runs actor methods (shard, method, args) at once, each over the client's own
+        connection to the actor's worker, and returns (True, result) or (False, error) for
+        each; a call still running after the index's timeout is cancelled (a TimeoutError).
+
+        Dask's actor handles send their calls through the scheduler unless the client was made
+        with ``direct_to_workers=True``: every query batch then went to the scheduler and on to
+        the worker, and every result back the same way, a second hop both ways per shard. And
+        the calls of a batch start and end with one hand-over to the client's event loop, not
+        one per shard."""
         import asyncio
 
         from distributed.protocol import to_serialize
 
-        actor = sh.actor
-        if actor is None:
-            raise RuntimeError("the shard has no actor (the index is closed)")
-        status = sh.future.status if sh.future is not None else "lost"
-        if status not in ("finished", "pending"):
-            raise RuntimeError(f"the worker holding the shard's actor was lost ({status})")
-        client, address, key = self.client, sh.address, actor.key
+        client, timeout = self.client, self.timeout
+        out: List[Tuple[bool, Any]] = []
+        todo: List[Tuple[int, str, str, str, Tuple[Any, ...]]] = []
+        for n, (sh, method, args) in enumerate(jobs):
+            status = sh.future.status if sh.future is not None else "lost"
+            if sh.actor is None or status not in ("finished", "pending"):
+                # as Dask's actor handle: the scheduler has seen the worker go
+                out.append((False, RuntimeError(f"the worker holding the shard's actor was "
+                                                f"lost ({status})")))
+                continue
+            out.append((False, None))
+            todo.append((n, sh.address, sh.actor.key, method, args))
+        if not todo:
+            return out
 
-        async def run() -> Any:
+        async def one(address: str, key: str, method: str, args: Tuple[Any, ...]) -> Any:
             res = await client.rpc(address).actor_execute(
                 function=method, actor=key, args=[to_serialize(a) for a in args], kwargs={})
             if res["status"] == "OK":
                 return res["result"]
             raise res["exception"]
 
-        return asyncio.run_coroutine_threadsafe(run(), client.loop.asyncio_loop)
+        async def run() -> List[Tuple[bool, Any]]:
+            tasks = [asyncio.ensure_future(one(*t[1:])) for t in todo]
+            _, late = await asyncio.wait(tasks, timeout=timeout)
+            for t in late:
+                t.cancel()
+            got: List[Tuple[bool, Any]] = []
+            for t in tasks:
+                if t in late:
+                    got.append((False, TimeoutError(f"a shard call took more than {timeout} s")))
+                elif t.exception() is not None:
+                    got.append((False, t.exception()))
+                else:
+                    got.append((True, t.result()))
+            return got
+
+        done = asyncio.run_coroutine_threadsafe(run(), client.loop.asyncio_loop).result()
+        for t, r in zip(todo, done):
+            out[t[0]] = r
+        return out
 
     def close(self) -> None:
         """close releases the shards' actors (unsaved updates are lost; see :meth:`save`)."""
@@ -1357,30 +1391,18 @@ class ShardedIndex:
     def _gather(self, calls: Sequence[Tuple[int, str, Tuple[Any, ...]]]
                 ) -> Tuple[List[Any], List[Optional[Exception]]]:
         """_gather starts every call, then waits for all of them: (results, errors)."""
-        pending: List[Any] = []
+        jobs = []
         for shard, method, args in calls:
             sh = self._shards[shard]
             if sh.actor is None:
                 raise RuntimeError(f"shard {shard} has no actor (the index is closed)")
-            args = tuple(a.query.arg(sh.shared, a.rows) if isinstance(a, _ForShard) else a
-                         for a in args)
-            try:
-                pending.append(self._direct(sh, method, args))
-            except Exception as exc:  # the actor's future is lost: no call was made
-                pending.append(exc)
+            jobs.append((sh, method, tuple(a.query.arg(sh.shared, a.rows)
+                                           if isinstance(a, _ForShard) else a for a in args)))
         out: List[Any] = []
         errs: List[Optional[Exception]] = []
-        for f in pending:
-            if isinstance(f, Exception):
-                out.append(None)
-                errs.append(f)
-                continue
-            try:
-                out.append(f.result(timeout=self.timeout))
-                errs.append(None)
-            except Exception as exc:
-                out.append(None)
-                errs.append(exc)
+        for ok, res in self._send(jobs):
+            out.append(res if ok else None)
+            errs.append(None if ok else res)
         return out, errs
 
     def _alive(self, shard: int, live: Sequence[str]) -> bool:
@@ -1455,6 +1477,8 @@ class ShardedIndex:
         The batch is sent to every shard (or, with ``probe_shards``, each query only to the
         ``probe_shards`` shards whose routing centroids are nearest), each shard returns its k
         best, and the results are merged by distance with ties broken by the smaller label.
+        Shards on this process's host (see ``shared_memory`` of :meth:`open`) read the batch
+        from one file in ``/dev/shm``; the others receive it, serialized once, uncompressed.
 
         Args:
             queries: one query or a batch, of the index's element type.
