@@ -1255,14 +1255,15 @@ class ShardedIndex:
         """_write_batch writes a query batch to the index's file in SHARED_DIR and returns its
         path. The file is made by the first batch and rewritten in place by the next (writing
         into pages the file already has costs less than a new file's pages); one file does,
-        since the index runs one call at a time. close removes it."""
+        since the index runs one call at a time. It never shrinks (a _SharedBatch says how
+        much of it is the batch): a shard still mapping it after its call timed out would die
+        of SIGBUS reading past a shortened end. close removes it."""
         if not self._scratch:
             self._scratch = _write_shared(data)
             self._scratch_done = weakref.finalize(self, _unlink, self._scratch)
             return self._scratch
         with open(self._scratch, "r+b") as f:
             f.write(data)
-            f.truncate()
         return self._scratch
 
     def _send(self, jobs: Sequence[Tuple[_Shard, str, Tuple[Any, ...]]]

@@ -340,10 +340,13 @@ def test_shard_calls_skip_the_scheduler_and_batches_go_through_shared_memory(
             assert (one_i == net.knn_search(data.queries[4], 10, EF)[0]).all()
             scratch = shm._scratch
             if shm_ok:
-                # one file for the index, rewritten in place by each batch
+                # one file for the index, rewritten in place by each batch, never shortened
                 assert os.path.dirname(scratch) == pdist.SHARED_DIR
-                shm.knn_search(data.queries[:3], 10, EF)
-                assert shm._scratch == scratch and os.path.getsize(scratch) == 3 * DIM * 4
+                size = os.path.getsize(scratch)
+                assert size == data.queries.nbytes
+                got_i, _ = shm.knn_search(data.queries[:3], 10, EF)
+                assert (got_i == net.knn_search(data.queries[:3], 10, EF)[0]).all()
+                assert shm._scratch == scratch and os.path.getsize(scratch) == size
             assert net._scratch == ""
         assert not scratch or not os.path.exists(scratch)  # close removes it
         assert proxied == []
