@@ -115,10 +115,16 @@ def quiet_dask() -> None:
     statistical profiler, which samples every thread's stack every 10 ms, and the event-loop
     health check every 20 ms (made 500 ms). On this 2-core machine, with 4 workers and the
     scheduler, they took 0.25 of a core when nothing ran (0.09 without them), CPU the shards'
-    searches and builds then lack."""
+    searches and builds then lack. The nannies' memory checks of their workers (every 100 ms,
+    made 1 s) and the system monitors of the scheduler and the workers (every 500 ms, made
+    2 s) read /proc with psutil; they run in this process too (a LocalCluster's nannies and
+    scheduler do), so they also took from the in-process side: 0.08 of a core when nothing
+    ran, 0.035 with them slowed."""
     import dask
     dask.config.set({"distributed.worker.profile.enabled": False,
-                     "distributed.admin.tick.interval": "500ms"})
+                     "distributed.admin.tick.interval": "500ms",
+                     "distributed.worker.memory.monitor-interval": "1s",
+                     "distributed.admin.system-monitor.interval": "2s"})
 
 
 def rounds(fns: Dict[str, Callable[[], Any]], reps: int) -> Dict[str, List[Any]]:

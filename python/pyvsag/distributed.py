@@ -14,7 +14,10 @@ network or cluster file system for a real cluster). The root holds::
 partitions the rows (k-means by default, so that routing can skip shards; or contiguous row
 ranges) and builds one shard per partition as Dask tasks. :meth:`ShardedIndex.open` starts one
 Dask actor per shard, pinned to a worker, that loads its shard file; searches are scattered to
-the shards and their top-k merged by distance (ties by label). A worker that dies is replaced:
+the shards and their top-k merged by distance (ties by label). The calls go from the client
+straight to each actor's worker (not through the scheduler), and a query batch reaches the
+shards on the client's own host as one file in ``/dev/shm`` that they map, rather than one copy
+per shard through the connections. A worker that dies is replaced:
 its shard is reloaded from the root on a live worker, the adds and removes made since the last
 :meth:`ShardedIndex.save` are replayed, and the query that was in flight is retried once.
 
@@ -41,6 +44,7 @@ import os
 import threading
 import time
 import uuid
+import weakref
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
@@ -936,6 +940,107 @@ def _batch(q: np.ndarray) -> Any:
     return Serialized(header, frames)
 
 
+SHARED_DIR = "/dev/shm"
+"""SHARED_DIR is where query batches are written for the shard actors on the client's host."""
+
+
+def _write_shared(data: Any, folder: str = SHARED_DIR) -> str:
+    """_write_shared writes a buffer to a new file (mode 0600) in folder and returns its path."""
+    import tempfile
+
+    fd, path = tempfile.mkstemp(prefix="pyvsag-q-", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+    except BaseException:
+        _unlink(path)
+        raise
+    return path
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+
+
+class _SharedBatch:
+    """_SharedBatch names a query batch the client wrote to a file in shared memory
+    (:data:`SHARED_DIR`) for the shard actors on its host: the message carries its path, and
+    the actor maps the file instead of receiving the rows over the connection (one write on
+    the client for every shard of the host, in place of a copy per shard through the
+    connection's event loops on both sides). rows, when given, picks the queries of this shard
+    (routing)."""
+
+    __slots__ = ("path", "dtype", "shape", "rows")
+
+    def __init__(self, path: str, dtype: str, shape: Tuple[int, int],
+                 rows: Optional[np.ndarray] = None) -> None:
+        self.path = path
+        self.dtype = dtype
+        self.shape = shape
+        self.rows = rows
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        return (_SharedBatch, (self.path, self.dtype, self.shape, self.rows))
+
+    def open(self) -> np.ndarray:
+        """open maps the batch read-only (its rows of this shard are copied out); the mapping
+        goes with the last array that uses it."""
+        dtype = np.dtype(self.dtype)
+        count = int(self.shape[0]) * int(self.shape[1])
+        with open(self.path, "rb") as f:
+            if count == 0:
+                return np.empty(self.shape, dtype=dtype)
+            m = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        a = np.frombuffer(m, dtype=dtype, count=count).reshape(self.shape)
+        if self.rows is not None:
+            a = a[self.rows]
+        return a
+
+
+class _Query:
+    """_Query is a query batch on its way to the shards, in the form each shard takes it:
+    a _SharedBatch for a shard whose worker shares the client's host (see
+    :meth:`ShardActor.probe`; the batch is written on first use, by write, which returns the
+    file's path), else the batch serialized once for every shard (_batch). rows picks one
+    shard's queries."""
+
+    def __init__(self, q: np.ndarray, write: Any) -> None:
+        self.q = q
+        self.write = write
+        self.path = ""
+        self.failed = False
+        self._sent: Dict[Optional[int], Any] = {}
+
+    def arg(self, shared: bool, rows: Optional[np.ndarray] = None) -> Any:
+        """arg is the call argument for a shard (shared: on the client's host)."""
+        if shared and not self.failed:
+            if not self.path:
+                try:
+                    self.path = self.write(memoryview(self.q).cast("B"))
+                except OSError:  # /dev/shm full or gone: send the batch instead
+                    self.failed = True
+            if self.path:
+                return _SharedBatch(self.path, self.q.dtype.str, self.q.shape, rows)
+        key = None if rows is None else id(rows)
+        if key not in self._sent:
+            self._sent[key] = _batch(self.q if rows is None else np.ascontiguousarray(self.q[rows]))
+        return self._sent[key]
+
+
+class _ForShard:
+    """_ForShard stands for a _Query in a call's arguments: _gather replaces it by the form
+    the call's shard takes (_Query.arg)."""
+
+    __slots__ = ("query", "rows")
+
+    def __init__(self, query: _Query, rows: Optional[np.ndarray] = None) -> None:
+        self.query = query
+        self.rows = rows
+
+
 class ShardActor:
     """ShardActor holds one shard on a Dask worker (created by :meth:`ShardedIndex.open` as a
     Dask actor): it loads the shard's file from the root and runs the shard's searches,
@@ -962,11 +1067,24 @@ class ShardActor:
     def knn_search(self, queries: np.ndarray, k: int, parameters: Parameters,
                    filter: Any = None, filter_expr: Optional[str] = None
                    ) -> Tuple[np.ndarray, np.ndarray]:
-        """knn_search searches the shard for a (nq, dim) batch (an array or a _Batch)."""
+        """knn_search searches the shard for a (nq, dim) batch (an array, a _Batch or a
+        _SharedBatch)."""
         if isinstance(queries, _Batch):
             queries = queries.array
+        elif isinstance(queries, _SharedBatch):
+            queries = queries.open()
         return self.index.knn_search(queries, k, parameters, filter=filter,
                                      filter_expr=filter_expr)
+
+    def probe(self, path: str, token: bytes) -> bool:
+        """probe tells whether the file at path (written by the client) holds token: whether
+        this worker sees the client's shared memory, so that query batches can reach it as a
+        _SharedBatch."""
+        try:
+            with open(path, "rb") as f:
+                return f.read(len(token) + 1) == token
+        except OSError:
+            return False
 
     def contains(self, ids: np.ndarray) -> np.ndarray:
         """contains tells for each label whether the shard holds it (live)."""
@@ -1031,6 +1149,8 @@ class _Shard:
         self.id_min: Optional[int] = entry.get("id_min")
         self.id_max: Optional[int] = entry.get("id_max")
         self.count = int(entry.get("count", 0))
+        self.shared = False
+        """shared: the worker sees the client's shared memory (query batches as files)."""
 
 
 class ShardedIndex:
@@ -1067,6 +1187,9 @@ class ShardedIndex:
                 owner[lo:hi] = s
             self._routing_owner = owner
         self._lock = threading.RLock()
+        self.shared_memory = False
+        self._scratch = ""
+        self._scratch_done: Any = None
         self.recoveries = 0
         """recoveries counts the shards reloaded after their worker was lost."""
 
@@ -1074,7 +1197,8 @@ class ShardedIndex:
 
     @classmethod
     def open(cls, client: Any, root: PathLike, *, workers: Optional[Sequence[str]] = None,
-             verify: bool = True, timeout: Optional[float] = None) -> "ShardedIndex":
+             verify: bool = True, timeout: Optional[float] = None,
+             shared_memory: bool = True) -> "ShardedIndex":
         """open starts one actor per shard of root, spread round-robin over the workers (or
         over ``workers``, a list of worker addresses), each pinned to its worker and loading its
         shard file (checking its SHA-256 with ``verify``).
@@ -1085,11 +1209,16 @@ class ShardedIndex:
             workers: the worker addresses to use; default all.
             verify: check the files' checksums against the manifest.
             timeout: seconds to wait for any one shard call (None: no limit).
+            shared_memory: hand query batches to the shards whose worker shares this
+                process's host (and its ``/dev/shm``, checked for each worker by a file it
+                must read back) as a file there, one for all of them, rather than sending
+                the batch to each over its connection.
         """
         root = os.path.abspath(os.fspath(root))
         manifest = _run(client, read_manifest, root)
         routing = _run(client, _read_routing, root, manifest, verify)
         self = cls(client, root, manifest, routing, verify, timeout)
+        self.shared_memory = bool(shared_memory)
         pool = list(workers) if workers else _worker_list(client)
         for i, sh in enumerate(self._shards):
             sh.future = self._start(i, pool[i % len(pool)])
@@ -1106,11 +1235,101 @@ class ShardedIndex:
         sh = self._shards[shard]
         sh.actor = sh.future.result(timeout=self.timeout)
         sh.address = sh.actor._address
+        sh.shared = self.shared_memory and self._probe(sh)
+
+    def _probe(self, sh: _Shard) -> bool:
+        """_probe tells whether the shard's worker reads a file this process writes to
+        SHARED_DIR (same host, same /dev/shm, permission to read it)."""
+        token = uuid.uuid4().hex.encode()
+        try:
+            path = _write_shared(token)
+        except OSError:  # no /dev/shm here
+            return False
+        try:
+            ok, res = self._send([(sh, "probe", (path, token))])[0]
+            return bool(res) if ok else False
+        finally:
+            _unlink(path)
+
+    def _write_batch(self, data: memoryview) -> str:
+        """_write_batch writes a query batch to the index's file in SHARED_DIR and returns its
+        path. The file is made by the first batch and rewritten in place by the next (writing
+        into pages the file already has costs less than a new file's pages); one file does,
+        since the index runs one call at a time. It never shrinks (a _SharedBatch says how
+        much of it is the batch): a shard still mapping it after its call timed out would die
+        of SIGBUS reading past a shortened end. close removes it."""
+        if not self._scratch:
+            self._scratch = _write_shared(data)
+            self._scratch_done = weakref.finalize(self, _unlink, self._scratch)
+            return self._scratch
+        with open(self._scratch, "r+b") as f:
+            f.write(data)
+        return self._scratch
+
+    def _send(self, jobs: Sequence[Tuple[_Shard, str, Tuple[Any, ...]]]
+              ) -> List[Tuple[bool, Any]]:
+        """_send runs actor methods (shard, method, args) at once, each over the client's own
+        connection to the actor's worker, and returns (True, result) or (False, error) for
+        each; a call still running after the index's timeout is cancelled (a TimeoutError).
+
+        Dask's actor handles send their calls through the scheduler unless the client was made
+        with ``direct_to_workers=True``: every query batch then went to the scheduler and on to
+        the worker, and every result back the same way, a second hop both ways per shard. And
+        the calls of a batch start and end with one hand-over to the client's event loop, not
+        one per shard."""
+        import asyncio
+
+        from distributed.protocol import to_serialize
+
+        client, timeout = self.client, self.timeout
+        out: List[Tuple[bool, Any]] = []
+        todo: List[Tuple[int, str, str, str, Tuple[Any, ...]]] = []
+        for n, (sh, method, args) in enumerate(jobs):
+            status = sh.future.status if sh.future is not None else "lost"
+            if sh.actor is None or status not in ("finished", "pending"):
+                # as Dask's actor handle: the scheduler has seen the worker go
+                out.append((False, RuntimeError(f"the worker holding the shard's actor was "
+                                                f"lost ({status})")))
+                continue
+            out.append((False, None))
+            todo.append((n, sh.address, sh.actor.key, method, args))
+        if not todo:
+            return out
+
+        async def one(address: str, key: str, method: str, args: Tuple[Any, ...]) -> Any:
+            res = await client.rpc(address).actor_execute(
+                function=method, actor=key, args=[to_serialize(a) for a in args], kwargs={})
+            if res["status"] == "OK":
+                return res["result"]
+            raise res["exception"]
+
+        async def run() -> List[Tuple[bool, Any]]:
+            tasks = [asyncio.ensure_future(one(*t[1:])) for t in todo]
+            _, late = await asyncio.wait(tasks, timeout=timeout)
+            for t in late:
+                t.cancel()
+            got: List[Tuple[bool, Any]] = []
+            for t in tasks:
+                if t in late:
+                    got.append((False, TimeoutError(f"a shard call took more than {timeout} s")))
+                elif t.exception() is not None:
+                    got.append((False, t.exception()))
+                else:
+                    got.append((True, t.result()))
+            return got
+
+        done = asyncio.run_coroutine_threadsafe(run(), client.loop.asyncio_loop).result()
+        for t, r in zip(todo, done):
+            out[t[0]] = r
+        return out
 
     def close(self) -> None:
         """close releases the shards' actors (unsaved updates are lost; see :meth:`save`)."""
         with self._lock:
             futures = [sh.future for sh in self._shards if sh.future is not None]
+            if self._scratch_done is not None:
+                self._scratch_done()
+                self._scratch, self._scratch_done = "", None
             for sh in self._shards:
                 sh.future = sh.actor = None
             if futures:
@@ -1173,28 +1392,18 @@ class ShardedIndex:
     def _gather(self, calls: Sequence[Tuple[int, str, Tuple[Any, ...]]]
                 ) -> Tuple[List[Any], List[Optional[Exception]]]:
         """_gather starts every call, then waits for all of them: (results, errors)."""
-        pending: List[Any] = []
+        jobs = []
         for shard, method, args in calls:
-            actor = self._shards[shard].actor
-            if actor is None:
+            sh = self._shards[shard]
+            if sh.actor is None:
                 raise RuntimeError(f"shard {shard} has no actor (the index is closed)")
-            try:
-                pending.append(getattr(actor, method)(*args))
-            except Exception as exc:  # the actor's future is lost: no call was made
-                pending.append(exc)
+            jobs.append((sh, method, tuple(a.query.arg(sh.shared, a.rows)
+                                           if isinstance(a, _ForShard) else a for a in args)))
         out: List[Any] = []
         errs: List[Optional[Exception]] = []
-        for f in pending:
-            if isinstance(f, Exception):
-                out.append(None)
-                errs.append(f)
-                continue
-            try:
-                out.append(f.result(timeout=self.timeout))
-                errs.append(None)
-            except Exception as exc:
-                out.append(None)
-                errs.append(exc)
+        for ok, res in self._send(jobs):
+            out.append(res if ok else None)
+            errs.append(None if ok else res)
         return out, errs
 
     def _alive(self, shard: int, live: Sequence[str]) -> bool:
@@ -1269,6 +1478,8 @@ class ShardedIndex:
         The batch is sent to every shard (or, with ``probe_shards``, each query only to the
         ``probe_shards`` shards whose routing centroids are nearest), each shard returns its k
         best, and the results are merged by distance with ties broken by the smaller label.
+        Shards on this process's host (see ``shared_memory`` of :meth:`open`) read the batch
+        from one file in ``/dev/shm``; the others receive it, serialized once, uncompressed.
 
         Args:
             queries: one query or a batch, of the index's element type.
@@ -1302,10 +1513,10 @@ class ShardedIndex:
                     raise InvalidArgumentError(f"probe_shards must be an integer >= 1, got "
                                                f"{probe_shards!r}", operation="knn_search")
                 probe_shards = min(int(probe_shards), s)
+            query = _Query(q, self._write_batch)
             if probe_shards is None or probe_shards >= s:
-                batch = _batch(q)
-                calls = [(i, "knn_search", (batch, k, parameters, filter, filter_expr))
-                         for i in range(s)]
+                calls = [(i, "knn_search", (_ForShard(query), k, parameters, filter,
+                                            filter_expr)) for i in range(s)]
                 res = self._call(calls)
                 ids = np.concatenate([r[0] for r in res], axis=1)
                 dists = np.concatenate([r[1] for r in res], axis=1)
@@ -1314,8 +1525,8 @@ class ShardedIndex:
                 ids = np.full((nq, s, k), -1, dtype=np.int64)
                 dists = np.full((nq, s, k), np.inf, dtype=np.float32)
                 rows = [np.flatnonzero((picks == i).any(1)) for i in range(s)]
-                calls = [(i, "knn_search", (_batch(np.ascontiguousarray(q[r])), k, parameters,
-                                            filter, filter_expr))
+                calls = [(i, "knn_search", (_ForShard(query, r), k, parameters, filter,
+                                            filter_expr))
                          for i, r in enumerate(rows) if len(r)]
                 res = self._call(calls)
                 for (i, _, _), (ri, rd) in zip(calls, res):

@@ -290,3 +290,65 @@ def test_worker_killed_during_a_query(client: Any, data: Any, tmp_path: Any) -> 
         assert not t.is_alive() and "error" not in box, box.get("error")
         assert index.recoveries >= 1
         assert (box["result"][0] == want).all()
+
+
+def test_shared_batch_maps_the_file_and_picks_rows(tmp_path: Any) -> None:
+    import pickle
+    q = np.arange(12 * DIM, dtype=np.float32).reshape(12, DIM)
+    path = pdist._write_shared(memoryview(q).cast("B"), str(tmp_path))
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    whole = pickle.loads(pickle.dumps(pdist._SharedBatch(path, q.dtype.str, q.shape)))
+    got = whole.open()
+    assert not got.flags.writeable and np.array_equal(got, q)
+    rows = np.array([7, 2, 11])
+    part = pickle.loads(pickle.dumps(pdist._SharedBatch(path, q.dtype.str, q.shape, rows)))
+    assert np.array_equal(part.open(), q[rows])
+    assert pdist.ShardActor.probe(None, path, q.tobytes()[:16]) is False  # more follows
+    assert pdist.ShardActor.probe(None, path, q.tobytes()) is True
+    assert pdist.ShardActor.probe(None, str(tmp_path / "gone"), b"x") is False
+    del got
+    os.remove(path)
+
+
+def test_shard_calls_skip_the_scheduler_and_batches_go_through_shared_memory(
+        client: Any, data: Any, tmp_path: Any) -> None:
+    import functools
+    root = str(tmp_path / "direct")
+    pdist.build_sharded(client, "hgraph", hgraph_params("fp32"), data.base, data.ids, shards=3,
+                        root=root)
+    scheduler = client.cluster.scheduler  # a LocalCluster's scheduler runs in this process
+    proxied: list = []
+    orig = scheduler.handlers["proxy"]
+
+    @functools.wraps(orig)
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        proxied.append(kwargs.get("worker"))
+        return orig(*args, **kwargs)
+
+    scheduler.handlers["proxy"] = counting
+    shm_ok = os.path.isdir(pdist.SHARED_DIR) and os.access(pdist.SHARED_DIR, os.W_OK)
+    try:
+        with pdist.ShardedIndex.open(client, root) as shm, \
+                pdist.ShardedIndex.open(client, root, shared_memory=False) as net:
+            assert [sh.shared for sh in shm._shards] == [shm_ok] * 3
+            assert not any(sh.shared for sh in net._shards)
+            for kw in ({}, {"probe_shards": 2}, {"probe_shards": 1}):
+                a_i, a_d = shm.knn_search(data.queries, 10, EF, **kw)
+                b_i, b_d = net.knn_search(data.queries, 10, EF, **kw)
+                assert (a_i == b_i).all() and np.array_equal(a_d, b_d)
+            one_i, _ = shm.knn_search(data.queries[4], 10, EF)
+            assert (one_i == net.knn_search(data.queries[4], 10, EF)[0]).all()
+            scratch = shm._scratch
+            if shm_ok:
+                # one file for the index, rewritten in place by each batch, never shortened
+                assert os.path.dirname(scratch) == pdist.SHARED_DIR
+                size = os.path.getsize(scratch)
+                assert size == data.queries.nbytes
+                got_i, _ = shm.knn_search(data.queries[:3], 10, EF)
+                assert (got_i == net.knn_search(data.queries[:3], 10, EF)[0]).all()
+                assert shm._scratch == scratch and os.path.getsize(scratch) == size
+            assert net._scratch == ""
+        assert not scratch or not os.path.exists(scratch)  # close removes it
+        assert proxied == []
+    finally:
+        scheduler.handlers["proxy"] = orig
