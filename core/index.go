@@ -380,6 +380,7 @@ func (x *Index) UpdateID(from, to int64) (err error) {
 		return api.Errorf(api.UnsupportedIndexOperation, "update id is not supported by %s", x.name)
 	}
 	defer x.writing()()
+	defer x.chargeAttrs() // the label may move to another chunk of the inverted index
 	return rl.UpdateID(from, to, func() {
 		if x.extra != nil {
 			x.extra.relabel(from, to)

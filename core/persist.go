@@ -168,6 +168,7 @@ func (x *Index) load(f *serial.File) error {
 		return err
 	}
 	if err := end(fresh.restoreWithinBudget(f)); err != nil {
+		fresh.releaseCharges() // a load that failed after the restore charges nothing
 		return err
 	}
 	if x.extra != nil {

@@ -87,6 +87,7 @@ func (x *Index) UpdateVector(label int64, v []float32, force bool) error {
 	}
 	x.rowEdits++ // store copies grown before this rewrite are stale
 	x.baseCodes.Set(int(r), v)
+	defer x.remeasure(int(r)) // once the precise row is rewritten too
 	if x.primCodes != nil {
 		x.primCodes.set(int(r), x.baseCodes.Code(int(r)))
 	}
@@ -111,7 +112,11 @@ const fixedOverhead = 4096
 
 // EstimateMemory implements api.Engine.
 func (x *Index) EstimateMemory(n int64) int64 {
-	return n*x.codeBytesPerRow() + store.EstimateLabelsMemory(int(n)) + graph.EstimateMemory(n, x.p.MaxDegree) + fixedOverhead
+	b := n*x.codeBytesPerRow() + store.EstimateLabelsMemory(int(n)) + graph.EstimateMemory(n, x.p.MaxDegree) + fixedOverhead
+	if x.residualBase() {
+		b += n * 5 // the residual norms, with a quarter to spare (residual.go)
+	}
+	return b
 }
 
 // MemoryUsage implements api.Engine.
@@ -339,5 +344,6 @@ func (x *Index) Load(f *serial.File) error {
 	x.slots = slots
 	x.tuneOff = inf.TuneDisabled
 	x.resetPools()
+	x.residuals() // measured with the load rather than by the first search
 	return nil
 }

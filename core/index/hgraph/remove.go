@@ -276,6 +276,7 @@ func (x *Index) takeSlot(row int, id int64, v []float32, onInsert api.InsertHook
 	// copies of the stores grown before this rewrite (pregrow) are stale now
 	x.rowEdits++
 	x.baseCodes.Set(int(inner), v)
+	defer x.remeasure(int(inner)) // once the precise row is rewritten too
 	if x.primCodes != nil {
 		x.primCodes.set(int(inner), x.baseCodes.Code(int(inner)))
 	}

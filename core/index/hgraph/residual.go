@@ -43,8 +43,9 @@ type residualBounds struct {
 // residualOn enables the residual bounds; tests and benchmarks turn it off to compare.
 var residualOn = true
 
-// residualSlack widens the bound for the rounding of the kernels (relative, on the distance).
-const residualSlack = 1e-5
+// residualSlack widens the bound for the rounding of the float32 kernels: the residual norms are
+// rounded up by it, and the bound lowered by it relative to the terms it is made of.
+const residualSlack = 1e-4
 
 // residualBase reports whether the index's base and precise codes suit residual bounds.
 func (x *Index) residualBase() bool {
@@ -96,13 +97,45 @@ func (x *Index) residuals() []float32 {
 	if len(r.vec) < x.dim {
 		r.vec = make([]float32, x.dim)
 	}
-	precise := quant.AsFloat32(x.preciseCodes.Slab())
 	for row := len(r.norms); row < n; row++ {
-		x.base.Decode(r.vec, x.baseCodes.Code(row))
-		d := simd.L2Sqr(precise[row*x.dim:(row+1)*x.dim], r.vec)
-		r.norms = append(r.norms, float32(math.Sqrt(float64(d))))
+		r.norms = append(r.norms, x.residualOf(row, r.vec))
 	}
 	return r.norms
+}
+
+// residualOf returns ‖x - x̂‖ of row, rounded up past the kernel's float32 rounding, with vec as
+// decode scratch.
+func (x *Index) residualOf(row int, vec []float32) float32 {
+	precise := quant.AsFloat32(x.preciseCodes.Code(row))
+	x.base.Decode(vec, x.baseCodes.Code(row))
+	d := math.Sqrt(float64(simd.L2Sqr(precise[:x.dim], vec[:x.dim])))
+	return float32(d*(1+residualSlack) + 1e-7)
+}
+
+// remeasure measures the residual of row again after its codes were rewritten in place
+// (UpdateVector, a reused slot), so that the norms of the other rows stay valid. Caller holds mu
+// exclusively and has counted the rewrite in rowEdits.
+func (x *Index) remeasure(row int) {
+	r := &x.resid
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.q != x.base || r.edits != x.rowEdits-1 || !x.residualBase() {
+		return // measured afresh when next wanted
+	}
+	r.edits = x.rowEdits
+	if row < len(r.norms) {
+		r.norms[row] = x.residualOf(row, r.vec)
+	}
+}
+
+// drop releases the norms and their charge.
+func (r *residualBounds) drop() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.q, r.norms = nil, nil
+	if r.charge != nil {
+		r.charge.Set(0)
+	}
 }
 
 // queryResidual returns ‖q - q'‖ for the base computer's view q' of query: the distance to its
@@ -118,11 +151,12 @@ func queryResidual(c *searchCtx, query []float32) float32 {
 // residualLower returns a lower bound of the true l2 distance of a candidate whose traversal
 // estimate is est and whose residual norm is r, qr being the query's own residual.
 func residualLower(est, r, qr float32) float32 {
-	root := float32(math.Sqrt(float64(max(est, 0)))) - r - qr
+	e := float32(math.Sqrt(float64(max(est, 0))))
+	root := e - r - qr - residualSlack*(e+r+qr)
 	if root <= 0 {
 		return 0
 	}
-	return root * root * (1 - residualSlack)
+	return root * root
 }
 
 // rerankResidual reranks items (carrying the traversal estimates) with the precise codes,

@@ -70,7 +70,13 @@ func TestResidualRerank(t *testing.T) {
 			for j := range moved {
 				moved[j] *= 3
 			}
+			residualOn = true
 			require.NoError(t, x.UpdateVector(0, moved, true))
+			// the rewritten row is measured again on its own; the other rows' norms stay
+			x.resid.mu.Lock()
+			require.Equal(t, x.rowEdits, x.resid.edits)
+			require.Len(t, x.resid.norms, n+n/2)
+			x.resid.mu.Unlock()
 			check("update", func(id int64) []float32 {
 				if id == 0 {
 					return moved
