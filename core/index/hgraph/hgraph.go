@@ -999,17 +999,20 @@ const rerankChunk = 8
 // Skipped candidates are not counted as distance computations: their estimates were counted
 // by the traversal. It returns the k best, sorted.
 func (x *Index) rerankBounded(c *searchCtx, b quant.Bounded, query []float32, items []topk.Item, k int) []topk.Item {
-	m, margined := b.(quant.Margined)
 	return x.rerankTop(c, query, items, k, func(it topk.Item, bound float32) bool {
-		code := x.baseCodes.Code(int(it.ID))
-		var lower float32
-		if margined {
-			lower = it.Dist - m.Margin(code)
-		} else {
-			_, lower = b.DistanceBound(code)
-		}
-		return lower > bound
+		return x.lowerBound(b, it) > bound
 	})
+}
+
+// lowerBound returns the lower bound of the true distance of it (carrying its base estimate)
+// that the base computer b gives: the estimate less the margin where b gives it alone.
+func (x *Index) lowerBound(b quant.Bounded, it topk.Item) float32 {
+	code := x.baseCodes.Code(int(it.ID))
+	if m, ok := b.(quant.Margined); ok {
+		return it.Dist - m.Margin(code)
+	}
+	_, lower := b.DistanceBound(code)
+	return lower
 }
 
 // rerankTop reranks items (carrying the base estimates) with the precise codes, keeping the k
@@ -1052,17 +1055,9 @@ func (x *Index) rerankTop(c *searchCtx, query []float32, items []topk.Item, k in
 // dropBeyond removes the items whose lower bound of the true distance exceeds radius; items
 // carry the base estimates, as in rerankBounded.
 func (x *Index) dropBeyond(b quant.Bounded, items []topk.Item, radius float32) []topk.Item {
-	m, margined := b.(quant.Margined)
 	out := items[:0]
 	for _, it := range items {
-		code := x.baseCodes.Code(int(it.ID))
-		var lower float32
-		if margined {
-			lower = it.Dist - m.Margin(code)
-		} else {
-			_, lower = b.DistanceBound(code)
-		}
-		if lower <= radius {
+		if x.lowerBound(b, it) <= radius {
 			out = append(out, it)
 		}
 	}
