@@ -99,3 +99,36 @@ func TestResidualSkipped(t *testing.T) {
 	x = newWith(t, "l2", 16, `"base_quantization_type":"sq8_uniform","use_reorder":true,"precise_quantization_type":"fp32"`)
 	require.True(t, x.residualBase())
 }
+
+// TestResidualTune: a Tune to other base codes measures the residuals of the new codes at once,
+// and the reranks stay equal to the full ones; a Tune to codes without them releases them.
+func TestResidualTune(t *testing.T) {
+	const n, d, k, nq = 1500, 32, 10, 20
+	defer func() { residualOn = true }()
+	all := lowRank(72, n+nq, d, 8, 6)
+	data, queries := all[:n*d], all[n*d:]
+	x := newWith(t, "l2", d, `"base_quantization_type":"sq8_uniform","use_reorder":true,"precise_quantization_type":"fp32","max_degree":16,"ef_construction":60,"build_thread_count":1`)
+	_, err := x.Build(data, seq(0, n), nil)
+	require.NoError(t, err)
+	_, err = x.Tune([]byte(`{"base_quantization_type":"sq8","use_reorder":true,"precise_quantization_type":"fp32"}`), false)
+	require.NoError(t, err)
+	x.resid.mu.Lock()
+	require.Len(t, x.resid.norms, n)
+	require.Equal(t, x.base, x.resid.q)
+	x.resid.mu.Unlock()
+	block := []byte(`{"ef_search":100}`)
+	for i := 0; i < nq; i++ {
+		q := queries[i*d : (i+1)*d]
+		residualOn = true
+		a, err := x.KnnSearch(q, k, &api.SearchOptions{Block: block})
+		require.NoError(t, err)
+		residualOn = false
+		b, err := x.KnnSearch(q, k, &api.SearchOptions{Block: block})
+		require.NoError(t, err)
+		require.Equal(t, b, a, "query %d", i)
+	}
+	residualOn = true
+	_, err = x.Tune([]byte(`{"base_quantization_type":"fp16","use_reorder":true,"precise_quantization_type":"fp32"}`), false)
+	require.NoError(t, err)
+	require.Zero(t, x.resid.memoryUsage())
+}

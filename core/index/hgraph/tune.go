@@ -347,5 +347,6 @@ func (x *Index) applyTune(t *tunePlan, s *tuneStores, disable bool) {
 	}
 	x.rowEdits++ // store copies grown before the swap are stale
 	x.resetPools()
-	x.resid.drop() // the codes changed: measured again by the next add or search, if they still qualify
+	x.resid.drop() // the codes changed
+	x.residuals()  // measured again now, if they still qualify
 }
