@@ -14,7 +14,7 @@ package simd
 // codes[ids[i]*stride:][:len(q)] for i < len(ids). It panics if a row lies outside codes, if
 // stride < 0 or if len(out) < len(ids).
 func L2SqrF16Batch(q []float32, codes []uint16, stride int, ids []uint32, out []float32) {
-	checkHalfBatch(len(q), len(codes), stride, ids, len(out))
+	checkBatchOut(len(q), len(codes), stride, ids, len(out))
 	if len(ids) == 0 {
 		return
 	}
@@ -23,31 +23,11 @@ func L2SqrF16Batch(q []float32, codes []uint16, stride int, ids []uint32, out []
 
 // InnerProductF16Batch is L2SqrF16Batch for the inner product.
 func InnerProductF16Batch(q []float32, codes []uint16, stride int, ids []uint32, out []float32) {
-	checkHalfBatch(len(q), len(codes), stride, ids, len(out))
+	checkBatchOut(len(q), len(codes), stride, ids, len(out))
 	if len(ids) == 0 {
 		return
 	}
 	halfBatch(true, q, codes, stride, ids, out[:len(ids)])
-}
-
-// checkHalfBatch panics unless every row ids[i] has n elements inside codes.
-func checkHalfBatch(n, codesLen, stride int, ids []uint32, outLen int) {
-	if stride < 0 {
-		panic("simd: negative stride")
-	}
-	if outLen < len(ids) {
-		panic("simd: slice shorter than required length")
-	}
-	if len(ids) == 0 {
-		return
-	}
-	var mx uint32
-	for _, id := range ids {
-		mx = max(mx, id)
-	}
-	if n > codesLen || (stride > 0 && int(mx) > (codesLen-n)/stride) {
-		panic("simd: row id out of range of slab")
-	}
 }
 
 // halfBatchRows measures the rows one by one with the level's single-row kernel.

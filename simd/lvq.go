@@ -76,26 +76,6 @@ func checkBits(bits int) {
 	}
 }
 
-// checkLVQBatch panics unless every row ids[i] has rowLen bytes inside slab.
-func checkLVQBatch(rowLen, slabLen, stride int, ids []uint32, outLen int) {
-	if stride < 0 {
-		panic("simd: negative stride")
-	}
-	if outLen < len(ids) {
-		panic("simd: slice shorter than required length")
-	}
-	if len(ids) == 0 {
-		return
-	}
-	var mx uint32
-	for _, id := range ids {
-		mx = max(mx, id)
-	}
-	if rowLen > slabLen || (stride > 0 && int(mx) > (slabLen-rowLen)/stride) {
-		panic("simd: row id out of range of slab")
-	}
-}
-
 // LVQInnerProduct returns <q, x>, x the decoding of the one-level row of
 // len(q) dimensions with bits-bit codes (without the dataset mean); qsum must
 // be the sum of q. It panics if row is shorter than 4+LVQCodeBytes(len(q), bits).
@@ -123,7 +103,7 @@ func LVQL2Sqr(q []float32, row []byte, bits int) float32 {
 // two-level rows. It panics if a row lies outside slab or len(out) < len(ids).
 func LVQInnerProductBatch(q []float32, qsum float32, slab []byte, stride int, ids []uint32, out []float32, bits int) {
 	checkBits(bits)
-	checkLVQBatch(4+LVQCodeBytes(len(q), bits), len(slab), stride, ids, len(out))
+	checkBatchOut(4+LVQCodeBytes(len(q), bits), len(slab), stride, ids, len(out))
 	if len(ids) == 0 {
 		return
 	}
@@ -133,7 +113,7 @@ func LVQInnerProductBatch(q []float32, qsum float32, slab []byte, stride int, id
 // LVQL2SqrBatch is LVQInnerProductBatch for the squared L2 distance.
 func LVQL2SqrBatch(q []float32, slab []byte, stride int, ids []uint32, out []float32, bits int) {
 	checkBits(bits)
-	checkLVQBatch(4+LVQCodeBytes(len(q), bits), len(slab), stride, ids, len(out))
+	checkBatchOut(4+LVQCodeBytes(len(q), bits), len(slab), stride, ids, len(out))
 	if len(ids) == 0 {
 		return
 	}
@@ -189,7 +169,7 @@ func LVQ2L2Sqr(q []float32, row []byte, b1, b2 int) float32 {
 func LVQ2InnerProductBatch(q []float32, qsum float32, slab []byte, stride int, ids []uint32, out []float32, b1, b2 int) {
 	checkBits(b1)
 	checkBits(b2)
-	checkLVQBatch(lvq2RowBytes(len(q), b1, b2), len(slab), stride, ids, len(out))
+	checkBatchOut(lvq2RowBytes(len(q), b1, b2), len(slab), stride, ids, len(out))
 	if len(ids) == 0 {
 		return
 	}
@@ -200,7 +180,7 @@ func LVQ2InnerProductBatch(q []float32, qsum float32, slab []byte, stride int, i
 func LVQ2L2SqrBatch(q []float32, slab []byte, stride int, ids []uint32, out []float32, b1, b2 int) {
 	checkBits(b1)
 	checkBits(b2)
-	checkLVQBatch(lvq2RowBytes(len(q), b1, b2), len(slab), stride, ids, len(out))
+	checkBatchOut(lvq2RowBytes(len(q), b1, b2), len(slab), stride, ids, len(out))
 	if len(ids) == 0 {
 		return
 	}

@@ -66,6 +66,14 @@ func checkBatch(n, slabLen, stride int, ids []uint32) {
 	}
 }
 
+// checkBatchOut is checkBatch for kernels writing one result per id into out (outLen long).
+func checkBatchOut(n, slabLen, stride int, ids []uint32, outLen int) {
+	if stride >= 0 && outLen < len(ids) {
+		panic("simd: slice shorter than required length")
+	}
+	checkBatch(n, slabLen, stride, ids)
+}
+
 func checkRows(n, slabLen, stride, rows int) {
 	if stride < 0 {
 		panic("simd: negative stride")
