@@ -92,20 +92,7 @@ func TestMaxScoreIsExact(t *testing.T) {
 // TestMaxScoreReadsLess: on a skewed corpus the search reads a fraction of the postings the
 // plain scan reads.
 func TestMaxScoreReadsLess(t *testing.T) {
-	rows, ids := zipfRows(20000, 3000, 4)
-	queries, _ := zipfRows(50, 3000, 5)
-	x := newTest(t, `{"window_size":20000,"doc_ordered_postings":true}`)
-	_, err := x.AddSparse(rows, ids, nil)
-	require.NoError(t, err)
-	var plain, ms api.SearchStats
-	for qi := 0; qi < queries.Len(); qi++ {
-		q := queries.Row(qi)
-		_, err := x.KnnSearchSparse(q, 10, &api.SearchOptions{Stats: &plain})
-		require.NoError(t, err)
-		_, err = x.KnnSearchSparse(q, 10, &api.SearchOptions{Stats: &ms, Block: []byte(`{"use_max_score":true}`)})
-		require.NoError(t, err)
-	}
-	require.Less(t, ms.DistanceComputations, plain.DistanceComputations*9/10, "max score %d, plain %d", ms.DistanceComputations, plain.DistanceComputations)
+	requireReadsLess(t, `{"window_size":20000,"doc_ordered_postings":true}`, `{"use_max_score":true}`)
 }
 
 // TestMaxScoreParams: the keys are validated, use_max_score needs doc_ordered_postings, and
