@@ -149,7 +149,7 @@ func (x *Index) prunedSearch(q api.SparseVector, k, ef int, sp *SearchParams, op
 			return false
 		}
 	}
-	calls, limit := int64(0), sp.FilterCallbackLimit
+	adm := x.newAdmission(filter, sp)
 	h := &s.heap
 	h.Reset(max(ef, k))
 	if x.fwd != nil {
@@ -348,18 +348,13 @@ func (x *Index) prunedSearch(q api.SparseVector, k, ef int, sp *SearchParams, op
 				continue
 			}
 			in := uint32(base + int(c.doc))
-			if x.state[in] != live {
-				continue
+			ok, halt := adm.admit(in)
+			if halt {
+				stop = true
+				break
 			}
-			if filter != nil {
-				if limit > 0 && calls >= limit {
-					stop = true
-					break
-				}
-				calls++
-				if !filter.CheckValid(x.labels[in]) {
-					continue
-				}
+			if !ok {
+				continue
 			}
 			h.Push(-v, in)
 		}

@@ -125,8 +125,8 @@ func (x *Index) maxScoreSearch(s *scratch, sp *SearchParams, opts *api.SearchOpt
 		}
 	}
 	acc, inh, cbits := s.acc[:W], s.inh[:words], s.cbits[:words]
-	state, labels := x.state, x.labels
-	calls, limit := int64(0), sp.FilterCallbackLimit
+	state := x.state
+	adm := x.newAdmission(filter, sp)
 	postings := int64(0)
 	threshold := func() float32 {
 		if !h.Full() {
@@ -314,18 +314,13 @@ func (x *Index) maxScoreSearch(s *scratch, sp *SearchParams, opts *api.SearchOpt
 				continue
 			}
 			in := uint32(base + int(c))
-			if state[in] != live {
-				continue
+			ok, halt := adm.admit(in)
+			if halt {
+				stop = true
+				break
 			}
-			if filter != nil {
-				if limit > 0 && calls >= limit {
-					stop = true
-					break
-				}
-				calls++
-				if !filter.CheckValid(labels[in]) {
-					continue
-				}
+			if !ok {
+				continue
 			}
 			h.Push(-v, in)
 		}

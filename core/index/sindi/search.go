@@ -141,6 +141,37 @@ func (x *Index) scatter(acc []float32, l *plist, m int, w float32) {
 	}
 }
 
+// admission decides whether a scored document may enter a search's results: it must be live
+// and pass the filter, which is called at most filter_callback_limit times per search.
+type admission struct {
+	state  []uint8
+	labels []int64
+	filter api.Filter
+	limit  int64
+	calls  int64
+}
+
+// newAdmission returns the admission of one search.
+func (x *Index) newAdmission(filter api.Filter, sp *SearchParams) admission {
+	return admission{state: x.state, labels: x.labels, filter: filter, limit: sp.FilterCallbackLimit}
+}
+
+// admit reports whether inner id in may enter, and stop when the filter's call limit is spent
+// (the search ends there).
+func (a *admission) admit(in uint32) (ok, stop bool) {
+	if a.state[in] != live {
+		return false, false
+	}
+	if a.filter == nil {
+		return true, false
+	}
+	if a.limit > 0 && a.calls >= a.limit {
+		return false, true
+	}
+	a.calls++
+	return a.filter.CheckValid(a.labels[in]), false
+}
+
 // scan scores every window for the prepared query. Documents with a non-zero score that are
 // live and pass the filter go into h when it is non-nil (the bound check runs before the
 // filter, so a document that would not enter costs no filter call), else to keep.
@@ -151,25 +182,15 @@ func (x *Index) scan(s *scratch, sp *SearchParams, opts *api.SearchOptions, h *t
 	if opts != nil {
 		filter, deadline, stats = opts.Filter, opts.Deadline, opts.Stats
 	}
-	calls, limit := int64(0), sp.FilterCallbackLimit
-	state, labels := x.state, x.labels
+	adm := x.newAdmission(filter, sp)
 	// offer hands one scored document on; false stops the search (filter_callback_limit).
 	offer := func(in uint32, score float32) bool {
 		dist := -score
 		if h != nil && h.Full() && dist >= h.Top().Dist {
 			return true
 		}
-		if state[in] != live {
-			return true
-		}
-		if filter != nil {
-			if limit > 0 && calls >= limit {
-				return false
-			}
-			calls++
-			if !filter.CheckValid(labels[in]) {
-				return true
-			}
+		if ok, stop := adm.admit(in); !ok {
+			return !stop
 		}
 		if h != nil {
 			h.Push(dist, in)
