@@ -23,6 +23,7 @@ type kernels struct {
 	sq8L2Rows, sq8IPRows                         func(q []float32, codes []uint8, stride int, lo, scale, out []float32)
 	dotU8Rows, l2U8Rows                          func(a, codes []uint8, stride int, out []uint32)
 	dotU8Batch, l2U8Batch                        func(a, slab []uint8, stride int, ids []uint32, out []uint32) // nil: row by row (u8batch.go)
+	dotU4Batch, l2U4Batch                        func(a, slab []uint8, stride int, ids []uint32, out []uint32) // whole bytes; nil: row by row (u8batch.go)
 
 	sq8L2R       func(r []float32, code []uint8, scale []float32) float32
 	sq8L2RRows   func(r []float32, codes []uint8, stride int, scale, out []float32)

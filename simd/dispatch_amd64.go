@@ -41,6 +41,8 @@ func archLevels() []level {
 		k512.l2U8Rows = asmU8Rows(l2U8RowsVNNI, 1, l2U8Generic)
 		k512.dotU8Batch = asmU8Batch(dotU8BatchVNNI)
 		k512.l2U8Batch = asmU8Batch(l2U8BatchVNNI)
+		k512.dotU4Batch = asmU8Batch(dotU4BatchVNNI)
+		k512.l2U4Batch = asmU8Batch(l2U4BatchVNNI)
 		k512.dotU4 = asmU4(dotU4VNNI, 1, dotU4Generic)
 		k512.l2U4 = asmU4(l2U4VNNI, 1, l2U4Generic)
 	}

@@ -359,15 +359,25 @@ func maskedSumAVX512(q *float32, n int, bits *byte) float32
 //go:noescape
 func popcountPlanes4AVX512(a *uint64, q *uint64, w int) (weighted int, ones int)
 
-// l2U8BatchVNNI sets out[i] to the uint8 kernel over a[:n] and slab[ids[i]*stride:][:n] for i < cnt, prefetching the rows of ids[i+1..i+2]. Any n >= 0 (masked tail).
+// l2U8BatchVNNI sets out[i] to the uint8 kernel over a[:n] and slab[ids[i]*stride:][:n] for i < cnt, prefetching the rows of ids[i+1..i+8]. Any n >= 0 (masked tail).
 //
 //go:noescape
 func l2U8BatchVNNI(a *uint8, slab *uint8, n int, stride int, ids *uint32, out *uint32, cnt int)
 
-// dotU8BatchVNNI sets out[i] to the uint8 kernel over a[:n] and slab[ids[i]*stride:][:n] for i < cnt, prefetching the rows of ids[i+1..i+2]. Any n >= 0 (masked tail).
+// dotU8BatchVNNI sets out[i] to the uint8 kernel over a[:n] and slab[ids[i]*stride:][:n] for i < cnt, prefetching the rows of ids[i+1..i+8]. Any n >= 0 (masked tail).
 //
 //go:noescape
 func dotU8BatchVNNI(a *uint8, slab *uint8, n int, stride int, ids *uint32, out *uint32, cnt int)
+
+// l2U4BatchVNNI sets out[i] to the packed-nibble kernel over a[:n] and slab[ids[i]*stride:][:n] for i < cnt, prefetching the rows of ids[i+1..i+8]. n counts bytes (2*n values). Any n >= 0 (masked tail).
+//
+//go:noescape
+func l2U4BatchVNNI(a *uint8, slab *uint8, n int, stride int, ids *uint32, out *uint32, cnt int)
+
+// dotU4BatchVNNI sets out[i] to the packed-nibble kernel over a[:n] and slab[ids[i]*stride:][:n] for i < cnt, prefetching the rows of ids[i+1..i+8]. n counts bytes (2*n values). Any n >= 0 (masked tail).
+//
+//go:noescape
+func dotU4BatchVNNI(a *uint8, slab *uint8, n int, stride int, ids *uint32, out *uint32, cnt int)
 
 // l2F16BatchAVX512 sets out[i] to the l2 kernel of q[:n] and the fp16 row at slab[ids[i]*stride:] (stride in bytes) for i < cnt,
 // eight rows per pass (the first lines of the next eight prefetched), the rest one at a time; every row is summed

@@ -6419,7 +6419,121 @@ pf_done_396:
 u8b_pf0_394:
 	CMPQ  CX, $0x00000001
 	JLE   u8b_pf0_397
-	MOVL  4(AX), AX
+	MOVL  4(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_398:
+	CMPQ       SI, BX
+	JAE        pf_done_399
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_398
+
+pf_done_399:
+u8b_pf0_397:
+	CMPQ  CX, $0x00000002
+	JLE   u8b_pf0_400
+	MOVL  8(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_401:
+	CMPQ       SI, BX
+	JAE        pf_done_402
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_401
+
+pf_done_402:
+u8b_pf0_400:
+	CMPQ  CX, $0x00000003
+	JLE   u8b_pf0_403
+	MOVL  12(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_404:
+	CMPQ       SI, BX
+	JAE        pf_done_405
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_404
+
+pf_done_405:
+u8b_pf0_403:
+	CMPQ  CX, $0x00000004
+	JLE   u8b_pf0_406
+	MOVL  16(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_407:
+	CMPQ       SI, BX
+	JAE        pf_done_408
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_407
+
+pf_done_408:
+u8b_pf0_406:
+	CMPQ  CX, $0x00000005
+	JLE   u8b_pf0_409
+	MOVL  20(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_410:
+	CMPQ       SI, BX
+	JAE        pf_done_411
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_410
+
+pf_done_411:
+u8b_pf0_409:
+	CMPQ  CX, $0x00000006
+	JLE   u8b_pf0_412
+	MOVL  24(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_413:
+	CMPQ       SI, BX
+	JAE        pf_done_414
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_413
+
+pf_done_414:
+u8b_pf0_412:
+	CMPQ  CX, $0x00000007
+	JLE   u8b_pf0_415
+	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
 	MOVQ  slab+8(FP), CX
@@ -6427,25 +6541,25 @@ u8b_pf0_394:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_398:
+pf_416:
 	CMPQ       DX, CX
-	JAE        pf_done_399
+	JAE        pf_done_417
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_398
+	JMP        pf_416
 
-pf_done_399:
-u8b_pf0_397:
+pf_done_417:
+u8b_pf0_415:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_400:
+u8b_loop_418:
 	TESTQ DX, DX
-	JZ    u8b_end_401
-	CMPQ  DX, $0x00000002
-	JLE   u8b_nopf_402
-	MOVL  8(AX), BX
+	JZ    u8b_end_419
+	CMPQ  DX, $0x00000008
+	JLE   u8b_nopf_420
+	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
 	MOVQ  slab+8(FP), SI
@@ -6453,15 +6567,15 @@ u8b_loop_400:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_403:
+pf_421:
 	CMPQ       DI, SI
-	JAE        pf_done_404
+	JAE        pf_done_422
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_403
+	JMP        pf_421
 
-pf_done_404:
-u8b_nopf_402:
+pf_done_422:
+u8b_nopf_420:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -6478,9 +6592,9 @@ u8b_nopf_402:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_405:
+u8_4_423:
 	CMPQ      DI, $0x00000100
-	JL        u8_1_406
+	JL        u8_1_424
 	VMOVDQU64 (SI), Z7
 	VPMINUB   (BX), Z7, Z8
 	VPMAXUB   (BX), Z7, Z7
@@ -6516,11 +6630,11 @@ u8_4_405:
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, BX
 	SUBQ      $0x00000100, DI
-	JMP       u8_4_405
+	JMP       u8_4_423
 
-u8_1_406:
+u8_1_424:
 	CMPQ      DI, $0x00000040
-	JL        u8_tail_407
+	JL        u8_tail_425
 	VMOVDQU64 (SI), Z7
 	VPMINUB   (BX), Z7, Z8
 	VPMAXUB   (BX), Z7, Z7
@@ -6532,11 +6646,11 @@ u8_1_406:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u8_1_406
+	JMP       u8_1_424
 
-u8_tail_407:
+u8_tail_425:
 	TESTQ      DI, DI
-	JZ         u8_done_408
+	JZ         u8_done_426
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -6551,7 +6665,7 @@ u8_tail_407:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_408:
+u8_done_426:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -6577,9 +6691,9 @@ u8_done_408:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_400
+	JMP           u8b_loop_418
 
-u8b_end_401:
+u8b_end_419:
 	VZEROUPPER
 	RET
 
@@ -6589,7 +6703,7 @@ TEXT ·dotU8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_409
+	JLE   u8b_pf0_427
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -6598,18 +6712,132 @@ TEXT ·dotU8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_410:
+pf_428:
 	CMPQ       SI, BX
-	JAE        pf_done_411
+	JAE        pf_done_429
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_410
+	JMP        pf_428
 
-pf_done_411:
-u8b_pf0_409:
+pf_done_429:
+u8b_pf0_427:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_412
-	MOVL  4(AX), AX
+	JLE   u8b_pf0_430
+	MOVL  4(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_431:
+	CMPQ       SI, BX
+	JAE        pf_done_432
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_431
+
+pf_done_432:
+u8b_pf0_430:
+	CMPQ  CX, $0x00000002
+	JLE   u8b_pf0_433
+	MOVL  8(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_434:
+	CMPQ       SI, BX
+	JAE        pf_done_435
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_434
+
+pf_done_435:
+u8b_pf0_433:
+	CMPQ  CX, $0x00000003
+	JLE   u8b_pf0_436
+	MOVL  12(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_437:
+	CMPQ       SI, BX
+	JAE        pf_done_438
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_437
+
+pf_done_438:
+u8b_pf0_436:
+	CMPQ  CX, $0x00000004
+	JLE   u8b_pf0_439
+	MOVL  16(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_440:
+	CMPQ       SI, BX
+	JAE        pf_done_441
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_440
+
+pf_done_441:
+u8b_pf0_439:
+	CMPQ  CX, $0x00000005
+	JLE   u8b_pf0_442
+	MOVL  20(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_443:
+	CMPQ       SI, BX
+	JAE        pf_done_444
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_443
+
+pf_done_444:
+u8b_pf0_442:
+	CMPQ  CX, $0x00000006
+	JLE   u8b_pf0_445
+	MOVL  24(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_446:
+	CMPQ       SI, BX
+	JAE        pf_done_447
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_446
+
+pf_done_447:
+u8b_pf0_445:
+	CMPQ  CX, $0x00000007
+	JLE   u8b_pf0_448
+	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
 	MOVQ  slab+8(FP), CX
@@ -6617,25 +6845,25 @@ u8b_pf0_409:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_413:
+pf_449:
 	CMPQ       DX, CX
-	JAE        pf_done_414
+	JAE        pf_done_450
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_413
+	JMP        pf_449
 
-pf_done_414:
-u8b_pf0_412:
+pf_done_450:
+u8b_pf0_448:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_415:
+u8b_loop_451:
 	TESTQ DX, DX
-	JZ    u8b_end_416
-	CMPQ  DX, $0x00000002
-	JLE   u8b_nopf_417
-	MOVL  8(AX), BX
+	JZ    u8b_end_452
+	CMPQ  DX, $0x00000008
+	JLE   u8b_nopf_453
+	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
 	MOVQ  slab+8(FP), SI
@@ -6643,15 +6871,15 @@ u8b_loop_415:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_418:
+pf_454:
 	CMPQ       DI, SI
-	JAE        pf_done_419
+	JAE        pf_done_455
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_418
+	JMP        pf_454
 
-pf_done_419:
-u8b_nopf_417:
+pf_done_455:
+u8b_nopf_453:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -6668,9 +6896,9 @@ u8b_nopf_417:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_420:
+u8_4_456:
 	CMPQ      DI, $0x00000100
-	JL        u8_1_421
+	JL        u8_1_457
 	VMOVDQU64 (SI), Z7
 	VPXORD    (BX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -6694,11 +6922,11 @@ u8_4_420:
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, BX
 	SUBQ      $0x00000100, DI
-	JMP       u8_4_420
+	JMP       u8_4_456
 
-u8_1_421:
+u8_1_457:
 	CMPQ      DI, $0x00000040
-	JL        u8_tail_422
+	JL        u8_tail_458
 	VMOVDQU64 (SI), Z7
 	VPXORD    (BX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -6707,11 +6935,11 @@ u8_1_421:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u8_1_421
+	JMP       u8_1_457
 
-u8_tail_422:
+u8_tail_458:
 	TESTQ      DI, DI
-	JZ         u8_done_423
+	JZ         u8_done_459
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -6723,7 +6951,7 @@ u8_tail_422:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_423:
+u8_done_459:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -6749,21 +6977,535 @@ u8_done_423:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_415
+	JMP           u8b_loop_451
 
-u8b_end_416:
+u8b_end_452:
+	VZEROUPPER
+	RET
+
+// func l2U4BatchVNNI(a *uint8, slab *uint8, n int, stride int, ids *uint32, out *uint32, cnt int)
+// Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, AVX512_VNNI, BMI2, MMX+
+TEXT ·l2U4BatchVNNI(SB), NOSPLIT, $0-56
+	MOVQ  ids+32(FP), AX
+	MOVQ  cnt+48(FP), CX
+	CMPQ  CX, $0x00000000
+	JLE   u8b_pf0_460
+	MOVL  (AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_461:
+	CMPQ       SI, BX
+	JAE        pf_done_462
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_461
+
+pf_done_462:
+u8b_pf0_460:
+	CMPQ  CX, $0x00000001
+	JLE   u8b_pf0_463
+	MOVL  4(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_464:
+	CMPQ       SI, BX
+	JAE        pf_done_465
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_464
+
+pf_done_465:
+u8b_pf0_463:
+	CMPQ  CX, $0x00000002
+	JLE   u8b_pf0_466
+	MOVL  8(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_467:
+	CMPQ       SI, BX
+	JAE        pf_done_468
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_467
+
+pf_done_468:
+u8b_pf0_466:
+	CMPQ  CX, $0x00000003
+	JLE   u8b_pf0_469
+	MOVL  12(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_470:
+	CMPQ       SI, BX
+	JAE        pf_done_471
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_470
+
+pf_done_471:
+u8b_pf0_469:
+	CMPQ  CX, $0x00000004
+	JLE   u8b_pf0_472
+	MOVL  16(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_473:
+	CMPQ       SI, BX
+	JAE        pf_done_474
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_473
+
+pf_done_474:
+u8b_pf0_472:
+	CMPQ  CX, $0x00000005
+	JLE   u8b_pf0_475
+	MOVL  20(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_476:
+	CMPQ       SI, BX
+	JAE        pf_done_477
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_476
+
+pf_done_477:
+u8b_pf0_475:
+	CMPQ  CX, $0x00000006
+	JLE   u8b_pf0_478
+	MOVL  24(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_479:
+	CMPQ       SI, BX
+	JAE        pf_done_480
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_479
+
+pf_done_480:
+u8b_pf0_478:
+	CMPQ  CX, $0x00000007
+	JLE   u8b_pf0_481
+	MOVL  28(AX), AX
+	MOVQ  stride+24(FP), CX
+	IMULQ CX, AX
+	MOVQ  slab+8(FP), CX
+	ADDQ  CX, AX
+	MOVQ  n+16(FP), CX
+	XORQ  DX, DX
+
+pf_482:
+	CMPQ       DX, CX
+	JAE        pf_done_483
+	PREFETCHT0 (AX)(DX*1)
+	ADDQ       $0x00000040, DX
+	JMP        pf_482
+
+pf_done_483:
+u8b_pf0_481:
+	MOVQ ids+32(FP), AX
+	MOVQ out+40(FP), CX
+	MOVQ cnt+48(FP), DX
+
+u8b_loop_484:
+	TESTQ DX, DX
+	JZ    u8b_end_485
+	CMPQ  DX, $0x00000008
+	JLE   u8b_nopf_486
+	MOVL  32(AX), BX
+	MOVQ  stride+24(FP), SI
+	IMULQ SI, BX
+	MOVQ  slab+8(FP), SI
+	ADDQ  SI, BX
+	MOVQ  n+16(FP), SI
+	XORQ  DI, DI
+
+pf_487:
+	CMPQ       DI, SI
+	JAE        pf_done_488
+	PREFETCHT0 (BX)(DI*1)
+	ADDQ       $0x00000040, DI
+	JMP        pf_487
+
+pf_done_488:
+u8b_nopf_486:
+	MOVL         (AX), BX
+	MOVQ         stride+24(FP), SI
+	IMULQ        SI, BX
+	MOVQ         slab+8(FP), SI
+	ADDQ         SI, BX
+	MOVQ         a+0(FP), SI
+	MOVQ         n+16(FP), DI
+	MOVL         $0x0f0f0f0f, R8
+	VPBROADCASTD R8, Z0
+	VPXORD       Z1, Z1, Z1
+	VPXORD       Z2, Z2, Z2
+
+u4_1_489:
+	CMPQ      DI, $0x00000040
+	JL        u4_tail_490
+	VMOVDQU64 (SI), Z3
+	VMOVDQU64 (BX), Z4
+	VPANDD    Z0, Z3, Z5
+	VPSRLW    $0x04, Z3, Z3
+	VPANDD    Z0, Z3, Z3
+	VPANDD    Z0, Z4, Z6
+	VPSRLW    $0x04, Z4, Z4
+	VPANDD    Z0, Z4, Z4
+	VPSUBB    Z6, Z5, Z5
+	VPABSB    Z5, Z5
+	VPSUBB    Z4, Z3, Z3
+	VPABSB    Z3, Z3
+	VPDPBUSD  Z5, Z5, Z1
+	VPDPBUSD  Z3, Z3, Z2
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, BX
+	SUBQ      $0x00000040, DI
+	JMP       u4_1_489
+
+u4_tail_490:
+	TESTQ      DI, DI
+	JZ         u4_done_491
+	MOVQ       $-1, R8
+	BZHIQ      DI, R8, R8
+	KMOVQ      R8, K1
+	VMOVDQU8.Z (SI), K1, Z3
+	VMOVDQU8.Z (BX), K1, Z4
+	VMOVDQU64  Z3, Z3
+	VMOVDQU64  Z4, Z4
+	VPANDD     Z0, Z3, Z5
+	VPSRLW     $0x04, Z3, Z3
+	VPANDD     Z0, Z3, Z3
+	VPANDD     Z0, Z4, Z6
+	VPSRLW     $0x04, Z4, Z4
+	VPANDD     Z0, Z4, Z4
+	VPSUBB     Z6, Z5, Z5
+	VPABSB     Z5, Z5
+	VPSUBB     Z4, Z3, Z3
+	VPABSB     Z3, Z3
+	VPDPBUSD   Z5, Z5, Z1
+	VPDPBUSD   Z3, Z3, Z2
+
+u4_done_491:
+	VPADDD        Z2, Z1, Z1
+	VEXTRACTI64X4 $0x01, Z1, Y0
+	VPADDD        Y0, Y1, Y0
+	VEXTRACTI32X4 $0x01, Y0, X3
+	VPADDD        X3, X0, X3
+	VPSHUFD       $0x4e, X3, X0
+	VPADDD        X0, X3, X3
+	VPSHUFD       $0xb1, X3, X0
+	VPADDD        X0, X3, X3
+	VMOVD         X3, BX
+	MOVL          BX, (CX)
+	ADDQ          $0x00000004, AX
+	ADDQ          $0x00000004, CX
+	DECQ          DX
+	JMP           u8b_loop_484
+
+u8b_end_485:
+	VZEROUPPER
+	RET
+
+// func dotU4BatchVNNI(a *uint8, slab *uint8, n int, stride int, ids *uint32, out *uint32, cnt int)
+// Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, AVX512_VNNI, BMI2, MMX+
+TEXT ·dotU4BatchVNNI(SB), NOSPLIT, $0-56
+	MOVQ  ids+32(FP), AX
+	MOVQ  cnt+48(FP), CX
+	CMPQ  CX, $0x00000000
+	JLE   u8b_pf0_492
+	MOVL  (AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_493:
+	CMPQ       SI, BX
+	JAE        pf_done_494
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_493
+
+pf_done_494:
+u8b_pf0_492:
+	CMPQ  CX, $0x00000001
+	JLE   u8b_pf0_495
+	MOVL  4(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_496:
+	CMPQ       SI, BX
+	JAE        pf_done_497
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_496
+
+pf_done_497:
+u8b_pf0_495:
+	CMPQ  CX, $0x00000002
+	JLE   u8b_pf0_498
+	MOVL  8(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_499:
+	CMPQ       SI, BX
+	JAE        pf_done_500
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_499
+
+pf_done_500:
+u8b_pf0_498:
+	CMPQ  CX, $0x00000003
+	JLE   u8b_pf0_501
+	MOVL  12(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_502:
+	CMPQ       SI, BX
+	JAE        pf_done_503
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_502
+
+pf_done_503:
+u8b_pf0_501:
+	CMPQ  CX, $0x00000004
+	JLE   u8b_pf0_504
+	MOVL  16(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_505:
+	CMPQ       SI, BX
+	JAE        pf_done_506
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_505
+
+pf_done_506:
+u8b_pf0_504:
+	CMPQ  CX, $0x00000005
+	JLE   u8b_pf0_507
+	MOVL  20(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_508:
+	CMPQ       SI, BX
+	JAE        pf_done_509
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_508
+
+pf_done_509:
+u8b_pf0_507:
+	CMPQ  CX, $0x00000006
+	JLE   u8b_pf0_510
+	MOVL  24(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_511:
+	CMPQ       SI, BX
+	JAE        pf_done_512
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_511
+
+pf_done_512:
+u8b_pf0_510:
+	CMPQ  CX, $0x00000007
+	JLE   u8b_pf0_513
+	MOVL  28(AX), AX
+	MOVQ  stride+24(FP), CX
+	IMULQ CX, AX
+	MOVQ  slab+8(FP), CX
+	ADDQ  CX, AX
+	MOVQ  n+16(FP), CX
+	XORQ  DX, DX
+
+pf_514:
+	CMPQ       DX, CX
+	JAE        pf_done_515
+	PREFETCHT0 (AX)(DX*1)
+	ADDQ       $0x00000040, DX
+	JMP        pf_514
+
+pf_done_515:
+u8b_pf0_513:
+	MOVQ ids+32(FP), AX
+	MOVQ out+40(FP), CX
+	MOVQ cnt+48(FP), DX
+
+u8b_loop_516:
+	TESTQ DX, DX
+	JZ    u8b_end_517
+	CMPQ  DX, $0x00000008
+	JLE   u8b_nopf_518
+	MOVL  32(AX), BX
+	MOVQ  stride+24(FP), SI
+	IMULQ SI, BX
+	MOVQ  slab+8(FP), SI
+	ADDQ  SI, BX
+	MOVQ  n+16(FP), SI
+	XORQ  DI, DI
+
+pf_519:
+	CMPQ       DI, SI
+	JAE        pf_done_520
+	PREFETCHT0 (BX)(DI*1)
+	ADDQ       $0x00000040, DI
+	JMP        pf_519
+
+pf_done_520:
+u8b_nopf_518:
+	MOVL         (AX), BX
+	MOVQ         stride+24(FP), SI
+	IMULQ        SI, BX
+	MOVQ         slab+8(FP), SI
+	ADDQ         SI, BX
+	MOVQ         a+0(FP), SI
+	MOVQ         n+16(FP), DI
+	MOVL         $0x0f0f0f0f, R8
+	VPBROADCASTD R8, Z0
+	VPXORD       Z1, Z1, Z1
+	VPXORD       Z2, Z2, Z2
+
+u4_1_521:
+	CMPQ      DI, $0x00000040
+	JL        u4_tail_522
+	VMOVDQU64 (SI), Z3
+	VMOVDQU64 (BX), Z4
+	VPANDD    Z0, Z3, Z5
+	VPSRLW    $0x04, Z3, Z3
+	VPANDD    Z0, Z3, Z3
+	VPANDD    Z0, Z4, Z6
+	VPSRLW    $0x04, Z4, Z4
+	VPANDD    Z0, Z4, Z4
+	VPDPBUSD  Z6, Z5, Z1
+	VPDPBUSD  Z4, Z3, Z2
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, BX
+	SUBQ      $0x00000040, DI
+	JMP       u4_1_521
+
+u4_tail_522:
+	TESTQ      DI, DI
+	JZ         u4_done_523
+	MOVQ       $-1, R8
+	BZHIQ      DI, R8, R8
+	KMOVQ      R8, K1
+	VMOVDQU8.Z (SI), K1, Z3
+	VMOVDQU8.Z (BX), K1, Z4
+	VMOVDQU64  Z3, Z3
+	VMOVDQU64  Z4, Z4
+	VPANDD     Z0, Z3, Z5
+	VPSRLW     $0x04, Z3, Z3
+	VPANDD     Z0, Z3, Z3
+	VPANDD     Z0, Z4, Z6
+	VPSRLW     $0x04, Z4, Z4
+	VPANDD     Z0, Z4, Z4
+	VPDPBUSD   Z6, Z5, Z1
+	VPDPBUSD   Z4, Z3, Z2
+
+u4_done_523:
+	VPADDD        Z2, Z1, Z1
+	VEXTRACTI64X4 $0x01, Z1, Y0
+	VPADDD        Y0, Y1, Y0
+	VEXTRACTI32X4 $0x01, Y0, X3
+	VPADDD        X3, X0, X3
+	VPSHUFD       $0x4e, X3, X0
+	VPADDD        X0, X3, X3
+	VPSHUFD       $0xb1, X3, X0
+	VPADDD        X0, X3, X3
+	VMOVD         X3, BX
+	MOVL          BX, (CX)
+	ADDQ          $0x00000004, AX
+	ADDQ          $0x00000004, CX
+	DECQ          DX
+	JMP           u8b_loop_516
+
+u8b_end_517:
 	VZEROUPPER
 	RET
 
 // func l2F16BatchAVX512(q *float32, n int, slab *uint16, stride int, ids *uint32, out *float32, cnt int)
 // Requires: AVX, AVX512BW, AVX512F, AVX512VL, BMI2, MMX+
 TEXT ·l2F16BatchAVX512(SB), NOSPLIT, $0-56
-f16b_group_424:
+f16b_group_524:
 	MOVQ cnt+48(FP), AX
 	CMPQ AX, $0x00000008
-	JL   f16b_gdone_425
+	JL   f16b_gdone_525
 	CMPQ AX, $0x00000010
-	JL   f16b_gnopf_426
+	JL   f16b_gnopf_526
 	MOVQ ids+32(FP), AX
 	MOVQ slab+16(FP), CX
 	MOVQ stride+24(FP), DX
@@ -6771,123 +7513,123 @@ f16b_group_424:
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
 	CMPQ BX, $0x00000004
-	JLE  f16b_pfcap_427
+	JLE  f16b_pfcap_527
 	MOVQ $0x00000004, BX
 
-f16b_pfcap_427:
+f16b_pfcap_527:
 	MOVL  32(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_428:
+f16b_pf_528:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_429
+	JZ         f16b_pf_end_529
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_428
+	JMP        f16b_pf_528
 
-f16b_pf_end_429:
+f16b_pf_end_529:
 	MOVL  36(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_430:
+f16b_pf_530:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_431
+	JZ         f16b_pf_end_531
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_430
+	JMP        f16b_pf_530
 
-f16b_pf_end_431:
+f16b_pf_end_531:
 	MOVL  40(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_432:
+f16b_pf_532:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_433
+	JZ         f16b_pf_end_533
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_432
+	JMP        f16b_pf_532
 
-f16b_pf_end_433:
+f16b_pf_end_533:
 	MOVL  44(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_434:
+f16b_pf_534:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_435
+	JZ         f16b_pf_end_535
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_434
+	JMP        f16b_pf_534
 
-f16b_pf_end_435:
+f16b_pf_end_535:
 	MOVL  48(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_436:
+f16b_pf_536:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_437
+	JZ         f16b_pf_end_537
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_436
+	JMP        f16b_pf_536
 
-f16b_pf_end_437:
+f16b_pf_end_537:
 	MOVL  52(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_438:
+f16b_pf_538:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_439
+	JZ         f16b_pf_end_539
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_438
+	JMP        f16b_pf_538
 
-f16b_pf_end_439:
+f16b_pf_end_539:
 	MOVL  56(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_440:
+f16b_pf_540:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_441
+	JZ         f16b_pf_end_541
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_440
+	JMP        f16b_pf_540
 
-f16b_pf_end_441:
+f16b_pf_end_541:
 	MOVL  60(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_442:
+f16b_pf_542:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_443
+	JZ         f16b_pf_end_543
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_442
+	JMP        f16b_pf_542
 
-f16b_pf_end_443:
-f16b_gnopf_426:
+f16b_pf_end_543:
+f16b_gnopf_526:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -6936,9 +7678,9 @@ f16b_gnopf_426:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_444:
+f16b_block_544:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_445
+	JL          f16b_single_545
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -6999,11 +7741,11 @@ f16b_block_444:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_444
+	JMP         f16b_block_544
 
-f16b_single_445:
+f16b_single_545:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_446
+	JL          f16b_tail_546
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -7040,9 +7782,9 @@ f16b_single_445:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_446:
+f16b_tail_546:
 	TESTQ       CX, CX
-	JZ          f16b_done_447
+	JZ          f16b_done_547
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -7080,7 +7822,7 @@ f16b_tail_446:
 	VSUBPS      Z17, Z16, Z17
 	VFMADD231PS Z17, Z17, Z15
 
-f16b_done_447:
+f16b_done_547:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -7167,15 +7909,15 @@ f16b_done_447:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_424
+	JMP           f16b_group_524
 
-f16b_gdone_425:
-f16b_one_448:
+f16b_gdone_525:
+f16b_one_548:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_449
+	JZ    f16b_end_549
 	CMPQ  AX, $0x00000001
-	JE    f16b_onopf_450
+	JE    f16b_onopf_550
 	MOVQ  ids+32(FP), AX
 	MOVQ  slab+16(FP), CX
 	MOVQ  stride+24(FP), DX
@@ -7183,25 +7925,25 @@ f16b_one_448:
 	ADDQ  $0x0000001f, BX
 	SHRQ  $0x05, BX
 	CMPQ  BX, $0x00000004
-	JLE   f16b_pfcap_451
+	JLE   f16b_pfcap_551
 	MOVQ  $0x00000004, BX
 
-f16b_pfcap_451:
+f16b_pfcap_551:
 	MOVL  4(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_452:
+f16b_pf_552:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_453
+	JZ         f16b_pf_end_553
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_452
+	JMP        f16b_pf_552
 
-f16b_pf_end_453:
-f16b_onopf_450:
+f16b_pf_end_553:
+f16b_onopf_550:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -7215,9 +7957,9 @@ f16b_onopf_450:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_454:
+f16b_block_554:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_455
+	JL          f16b_single_555
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -7229,11 +7971,11 @@ f16b_block_454:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_454
+	JMP         f16b_block_554
 
-f16b_single_455:
+f16b_single_555:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_456
+	JL          f16b_tail_556
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -7242,9 +7984,9 @@ f16b_single_455:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_456:
+f16b_tail_556:
 	TESTQ       DX, DX
-	JZ          f16b_done_457
+	JZ          f16b_done_557
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -7254,7 +7996,7 @@ f16b_tail_456:
 	VSUBPS      Z1, Z0, Z1
 	VFMADD231PS Z1, Z1, Z19
 
-f16b_done_457:
+f16b_done_557:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -7271,21 +8013,21 @@ f16b_done_457:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_448
+	JMP           f16b_one_548
 
-f16b_end_449:
+f16b_end_549:
 	VZEROUPPER
 	RET
 
 // func ipF16BatchAVX512(q *float32, n int, slab *uint16, stride int, ids *uint32, out *float32, cnt int)
 // Requires: AVX, AVX512BW, AVX512F, AVX512VL, BMI2, MMX+
 TEXT ·ipF16BatchAVX512(SB), NOSPLIT, $0-56
-f16b_group_458:
+f16b_group_558:
 	MOVQ cnt+48(FP), AX
 	CMPQ AX, $0x00000008
-	JL   f16b_gdone_459
+	JL   f16b_gdone_559
 	CMPQ AX, $0x00000010
-	JL   f16b_gnopf_460
+	JL   f16b_gnopf_560
 	MOVQ ids+32(FP), AX
 	MOVQ slab+16(FP), CX
 	MOVQ stride+24(FP), DX
@@ -7293,123 +8035,123 @@ f16b_group_458:
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
 	CMPQ BX, $0x00000004
-	JLE  f16b_pfcap_461
+	JLE  f16b_pfcap_561
 	MOVQ $0x00000004, BX
 
-f16b_pfcap_461:
+f16b_pfcap_561:
 	MOVL  32(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_462:
+f16b_pf_562:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_463
+	JZ         f16b_pf_end_563
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_462
+	JMP        f16b_pf_562
 
-f16b_pf_end_463:
+f16b_pf_end_563:
 	MOVL  36(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_464:
+f16b_pf_564:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_465
+	JZ         f16b_pf_end_565
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_464
+	JMP        f16b_pf_564
 
-f16b_pf_end_465:
+f16b_pf_end_565:
 	MOVL  40(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_466:
+f16b_pf_566:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_467
+	JZ         f16b_pf_end_567
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_466
+	JMP        f16b_pf_566
 
-f16b_pf_end_467:
+f16b_pf_end_567:
 	MOVL  44(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_468:
+f16b_pf_568:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_469
+	JZ         f16b_pf_end_569
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_468
+	JMP        f16b_pf_568
 
-f16b_pf_end_469:
+f16b_pf_end_569:
 	MOVL  48(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_470:
+f16b_pf_570:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_471
+	JZ         f16b_pf_end_571
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_470
+	JMP        f16b_pf_570
 
-f16b_pf_end_471:
+f16b_pf_end_571:
 	MOVL  52(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_472:
+f16b_pf_572:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_473
+	JZ         f16b_pf_end_573
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_472
+	JMP        f16b_pf_572
 
-f16b_pf_end_473:
+f16b_pf_end_573:
 	MOVL  56(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_474:
+f16b_pf_574:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_475
+	JZ         f16b_pf_end_575
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_474
+	JMP        f16b_pf_574
 
-f16b_pf_end_475:
+f16b_pf_end_575:
 	MOVL  60(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_476:
+f16b_pf_576:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_477
+	JZ         f16b_pf_end_577
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_476
+	JMP        f16b_pf_576
 
-f16b_pf_end_477:
-f16b_gnopf_460:
+f16b_pf_end_577:
+f16b_gnopf_560:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -7458,9 +8200,9 @@ f16b_gnopf_460:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_478:
+f16b_block_578:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_479
+	JL          f16b_single_579
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -7505,11 +8247,11 @@ f16b_block_478:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_478
+	JMP         f16b_block_578
 
-f16b_single_479:
+f16b_single_579:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_480
+	JL          f16b_tail_580
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -7538,9 +8280,9 @@ f16b_single_479:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_480:
+f16b_tail_580:
 	TESTQ       CX, CX
-	JZ          f16b_done_481
+	JZ          f16b_done_581
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -7570,7 +8312,7 @@ f16b_tail_480:
 	VCVTPH2PS   Y26, Z17
 	VFMADD231PS Z17, Z16, Z15
 
-f16b_done_481:
+f16b_done_581:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -7657,15 +8399,15 @@ f16b_done_481:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_458
+	JMP           f16b_group_558
 
-f16b_gdone_459:
-f16b_one_482:
+f16b_gdone_559:
+f16b_one_582:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_483
+	JZ    f16b_end_583
 	CMPQ  AX, $0x00000001
-	JE    f16b_onopf_484
+	JE    f16b_onopf_584
 	MOVQ  ids+32(FP), AX
 	MOVQ  slab+16(FP), CX
 	MOVQ  stride+24(FP), DX
@@ -7673,25 +8415,25 @@ f16b_one_482:
 	ADDQ  $0x0000001f, BX
 	SHRQ  $0x05, BX
 	CMPQ  BX, $0x00000004
-	JLE   f16b_pfcap_485
+	JLE   f16b_pfcap_585
 	MOVQ  $0x00000004, BX
 
-f16b_pfcap_485:
+f16b_pfcap_585:
 	MOVL  4(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_486:
+f16b_pf_586:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_487
+	JZ         f16b_pf_end_587
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_486
+	JMP        f16b_pf_586
 
-f16b_pf_end_487:
-f16b_onopf_484:
+f16b_pf_end_587:
+f16b_onopf_584:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -7705,9 +8447,9 @@ f16b_onopf_484:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_488:
+f16b_block_588:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_489
+	JL          f16b_single_589
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -7717,11 +8459,11 @@ f16b_block_488:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_488
+	JMP         f16b_block_588
 
-f16b_single_489:
+f16b_single_589:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_490
+	JL          f16b_tail_590
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -7729,9 +8471,9 @@ f16b_single_489:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_490:
+f16b_tail_590:
 	TESTQ       DX, DX
-	JZ          f16b_done_491
+	JZ          f16b_done_591
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -7740,7 +8482,7 @@ f16b_tail_490:
 	VCVTPH2PS   Y1, Z1
 	VFMADD231PS Z1, Z0, Z19
 
-f16b_done_491:
+f16b_done_591:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -7757,8 +8499,8 @@ f16b_done_491:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_482
+	JMP           f16b_one_582
 
-f16b_end_483:
+f16b_end_583:
 	VZEROUPPER
 	RET

@@ -108,6 +108,7 @@ func run() error {
 	configs := []config{
 		{"hgraph fp32", `"base_quantization_type":"fp32","max_degree":32,"ef_construction":200,"build_thread_count":1`, ""},
 		{"hgraph sq8_uniform+fp32 reorder", `"base_quantization_type":"sq8_uniform","use_reorder":true,"precise_quantization_type":"fp32","max_degree":32,"ef_construction":200,"build_thread_count":1`, ""},
+		{"hgraph sq4_uniform+fp32 reorder", `"base_quantization_type":"sq4_uniform","use_reorder":true,"precise_quantization_type":"fp32","max_degree":32,"ef_construction":200,"build_thread_count":1`, ""},
 		{"hgraph fp16", `"base_quantization_type":"fp16","max_degree":32,"ef_construction":200,"build_thread_count":1`, ""},
 		// alpha > 1 keeps more edges through pruning: a denser graph that reaches higher recall
 		{"hgraph fp32 alpha=1.1", `"base_quantization_type":"fp32","max_degree":32,"ef_construction":200,"alpha":1.1,"build_thread_count":1`, ""},

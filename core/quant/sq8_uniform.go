@@ -106,11 +106,20 @@ func (q *sqUniform) encodeLevels(dst []byte, v []float32) uint32 {
 		}
 		return sum
 	}
-	packNibbles(dst[:q.levelBytes()], q.dim, func(j int) uint8 {
+	// a plain loop over pairs rather than packNibbles' callback: queries are encoded here too,
+	// once per search
+	dst = dst[:q.levelBytes()]
+	j := 0
+	for ; j+1 < len(v); j += 2 {
+		lo, hi := level(v[j], q.lo, q.inv, 15), level(v[j+1], q.lo, q.inv, 15)
+		dst[j/2] = lo | hi<<4
+		sum += uint32(lo) + uint32(hi)
+	}
+	if j < len(v) {
 		c := level(v[j], q.lo, q.inv, 15)
+		dst[j/2] = c
 		sum += uint32(c)
-		return c
-	})
+	}
 	return sum
 }
 
@@ -204,18 +213,7 @@ func (c *sqUniformComputer) ipDist(dot uint32, code []byte) float32 {
 }
 
 func (c *sqUniformComputer) DistanceBatch(slab []byte, ids []uint32, out []float32) {
-	out = out[:len(ids)]
-	if c.q.bits == 8 {
-		c.batch8(slab, ids, out)
-		return
-	}
-	for i, id := range ids {
-		if i+1 < len(ids) {
-			prefetchRow(slab, ids[i+1], c.size)
-		}
-		off := int(id) * c.size
-		out[i] = c.Distance(slab[off : off+c.size])
-	}
+	c.batch(slab, ids, out[:len(ids)])
 }
 
 func (c *sqUniformComputer) DistanceRows(slab []byte, out []float32) {
@@ -229,22 +227,30 @@ func (c *sqUniformComputer) DistanceRows(slab []byte, out []float32) {
 	}
 }
 
-// batch8 is DistanceBatch for sq8_uniform: the integer kernels over the rows by id in one
-// call (whole rows prefetched ahead), then the scale and, for the inner product, the
+// batch is DistanceBatch: the integer kernels (bytes or packed nibbles) over the rows by id
+// in one call (whole rows prefetched ahead), then the scale and, for the inner product, the
 // corrections.
-func (c *sqUniformComputer) batch8(slab []byte, ids []uint32, out []float32) {
+func (c *sqUniformComputer) batch(slab []byte, ids []uint32, out []float32) {
 	if cap(c.acc) < len(ids) {
 		c.acc = make([]uint32, len(ids)+len(ids)/2)
 	}
 	acc := c.acc[:len(ids)]
-	if !c.ip {
+	switch {
+	case c.q.bits == 8 && c.ip:
+		simd.DotU8Batch(c.a, slab, c.size, ids, acc)
+	case c.q.bits == 8:
 		simd.L2SqrU8Batch(c.a, slab, c.size, ids, acc)
+	case c.ip:
+		simd.DotU4Batch(c.a, slab, c.size, ids, acc, c.q.dim)
+	default:
+		simd.L2SqrU4Batch(c.a, slab, c.size, ids, acc, c.q.dim)
+	}
+	if !c.ip {
 		for i, v := range acc {
 			out[i] = float32(c.s2 * float64(v))
 		}
 		return
 	}
-	simd.DotU8Batch(c.a, slab, c.size, ids, acc)
 	for i, id := range ids {
 		off := int(id) * c.size
 		out[i] = c.ipDist(acc[i], slab[off:off+c.size])

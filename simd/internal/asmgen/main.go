@@ -598,16 +598,32 @@ func u8DistVNNI(metric int, pa, pb, n Register) Register {
 	return d
 }
 
+var u4Name = [...]string{mL2: "l2U4", mIP: "dotU4"}
+
 // u4 kernels over nb bytes of packed nibbles (2*nb values).
 func u4Kernels(sfx string, zmm bool) {
 	for metric := mL2; metric <= mIP; metric++ {
-		name := map[int]string{mL2: "l2U4", mIP: "dotU4"}[metric] + sfx
+		name := u4Name[metric] + sfx
 		pre := "Precondition: nb % 16 == 0."
 		if zmm {
 			pre = "Any nb >= 0 (masked tail)."
 		}
 		text(name, "func(a, b *uint8, nb int) uint32", name+" returns the packed-nibble kernel over the 2*nb values in a[:nb], b[:nb]. "+pre)
-		pa, pb, n := ld("a"), ld("b"), ld("nb")
+		r := u4Dist(metric, zmm, ld("a"), ld("b"), ld("nb"))
+		c.VZEROUPPER()
+		c.Store(r, c.ReturnIndex(0))
+		c.RET()
+	}
+}
+
+// u4DistVNNI is u4Dist on 512-bit vectors with a masked tail: any n.
+func u4DistVNNI(metric int, pa, pb, n Register) Register { return u4Dist(metric, true, pa, pb, n) }
+
+// u4Dist returns the packed-nibble kernel over the n bytes at pa, pb (all three clobbered)
+// in a GP32: VPDPBUSD on 512-bit vectors (any n, masked tail) when zmm, else VPMADDUBSW on
+// 256-bit ones (n % 16 == 0).
+func u4Dist(metric int, zmm bool, pa, pb, n Register) Register {
+	{
 		W := 32
 		vec := c.YMM
 		if zmm {
@@ -720,10 +736,7 @@ func u4Kernels(sfx string, zmm bool) {
 			c.VPADDD(alo.AsY(), acc[0], acc[0])
 		}
 		c.Label(ldone)
-		r := reduceD(acc[:], zmm)
-		c.VZEROUPPER()
-		c.Store(r, c.ReturnIndex(0))
-		c.RET()
+		return reduceD(acc[:], zmm)
 	}
 }
 
@@ -962,6 +975,7 @@ func genAVX512() {
 	lvqKernels(true)
 	maskedSumKernel(true)
 	popcountPlanes4Kernel()
-	u8BatchKernels("VNNI", u8DistVNNI, "Any n >= 0 (masked tail).")
+	batchKernels(u8Name, "uint8", "VNNI", u8DistVNNI, "Any n >= 0 (masked tail).")
+	batchKernels(u4Name, "packed-nibble", "VNNI", u4DistVNNI, "n counts bytes (2*n values). Any n >= 0 (masked tail).")
 	halfBatchKernels("AVX512")
 }

@@ -1,22 +1,25 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
 )
 
-// u8BatchAhead is how many rows ahead the uint8 batch kernels prefetch whole rows. Graph
-// search reads rows in an order the hardware prefetcher cannot guess, and a row of sq8 codes
-// spans a dozen lines; the prefetched rows stay in flight while the current one is measured.
-const u8BatchAhead = 2
+// u8BatchAhead is how many rows ahead the byte batch kernels prefetch whole rows. Graph
+// search reads rows in an order the hardware prefetcher cannot guess, and a row of sq8 or sq4
+// codes spans several lines; the prefetched rows stay in flight while the current one is measured.
+const u8BatchAhead = 8
 
-// u8BatchKernels emits the by-id forms of the uint8 kernels: out[i] is the kernel over a[:n]
-// and slab[ids[i]*stride:][:n], whole rows prefetched u8BatchAhead ahead.
-func u8BatchKernels(sfx string, dist func(metric int, pa, pb, n Register) Register, pre string) {
+// batchKernels emits the by-id forms of the byte kernels named by names (uint8 or packed
+// nibbles, whose distance dist measures n bytes): out[i] is the kernel over a[:n] and
+// slab[ids[i]*stride:][:n], whole rows prefetched u8BatchAhead ahead.
+func batchKernels(names [2]string, what, sfx string, dist func(metric int, pa, pb, n Register) Register, pre string) {
 	for metric := mL2; metric <= mIP; metric++ {
-		name := u8Name[metric] + "Batch" + sfx
+		name := names[metric] + "Batch" + sfx
 		text(name, "func(a, slab *uint8, n, stride int, ids *uint32, out *uint32, cnt int)",
-			name+" sets out[i] to the uint8 kernel over a[:n] and slab[ids[i]*stride:][:n] for i < cnt, prefetching the rows of ids[i+1..i+2]. "+pre)
+			name+" sets out[i] to the "+what+" kernel over a[:n] and slab[ids[i]*stride:][:n] for i < cnt, prefetching the rows of ids[i+1..i+"+fmt.Sprint(u8BatchAhead)+"]. "+pre)
 		// the first rows: all their lines before any is measured
 		{
 			ids, cnt := ld("ids"), ld("cnt")
