@@ -95,15 +95,36 @@ func (x *Index) vectors(ds *Dataset, what string, needIDs bool) ([]float32, int,
 	if err != nil {
 		return nil, 0, err
 	}
-	for i, f := range v {
-		if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
-			return nil, 0, api.Errorf(api.InvalidArgument, "%s: vector %d has a NaN or infinite value at dimension %d", what, i/d, i%d)
-		}
+	if i := firstNonFinite(v); i >= 0 {
+		return nil, 0, api.Errorf(api.InvalidArgument, "%s: vector %d has a NaN or infinite value at dimension %d", what, i/d, i%d)
 	}
 	if x.create.Metric.NeedsNormalize() {
 		v = normalizedCopy(v, ds.Float32, d)
 	}
 	return v, n, nil
+}
+
+// firstNonFinite returns the index of the first NaN or infinite value of v, or -1. A float32 is
+// NaN or infinite exactly when its exponent bits are all set; the bits of eight values are
+// or-reduced before the one branch, since every query passes through here.
+func firstNonFinite(v []float32) int {
+	const exp = 0x7f800000
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		w := v[i : i+8 : i+8]
+		m := math.Float32bits(w[0])&exp ^ exp
+		m = min(m, math.Float32bits(w[1])&exp^exp, math.Float32bits(w[2])&exp^exp, math.Float32bits(w[3])&exp^exp)
+		m = min(m, math.Float32bits(w[4])&exp^exp, math.Float32bits(w[5])&exp^exp, math.Float32bits(w[6])&exp^exp, math.Float32bits(w[7])&exp^exp)
+		if m == 0 {
+			break
+		}
+	}
+	for ; i < len(v); i++ {
+		if math.Float32bits(v[i])&exp == exp {
+			return i
+		}
+	}
+	return -1
 }
 
 // checkRowKind validates sparse rows, multi-vector rows and paths and refuses them: the index

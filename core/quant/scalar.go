@@ -144,10 +144,7 @@ func level(x, lo, inv float32, levels int) uint8 {
 	if !(t > 0) { // also NaN
 		return 0
 	}
-	if t >= float32(levels) {
-		return uint8(levels)
-	}
-	return uint8(t)
+	return uint8(min(t, float32(levels)))
 }
 
 // invScale returns levels/diff, or 0 for an empty range.
