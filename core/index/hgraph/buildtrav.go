@@ -6,6 +6,7 @@ import (
 	"github.com/govsag/vsag/core/internal/memguard"
 	"github.com/govsag/vsag/core/metric"
 	"github.com/govsag/vsag/core/quant"
+	"github.com/govsag/vsag/internal/parallel"
 )
 
 // Insertion searches of a large batch of l2 vectors traverse compact codes (a byte per dimension) instead of
@@ -99,9 +100,12 @@ func (t *buildTrav) release() {
 	t.charge.Set(0)
 }
 
+// encodeBlock is the number of rows a worker encodes at a time for the traversal codes.
+const encodeBlock = 1024
+
 // apply makes b's insertion searches traverse t's codes, encoding the nodes added to the graph
-// since the last call. Caller holds the shared lock (the build codes do not move under it).
-func (t *buildTrav) apply(x *Index, b *graph.Builder) {
+// since the last call on up to threads goroutines. Caller holds the shared lock (the build codes do not move under it).
+func (t *buildTrav) apply(x *Index, b *graph.Builder, threads int) {
 	if t == nil {
 		return
 	}
@@ -125,8 +129,18 @@ func (t *buildTrav) apply(x *Index, b *graph.Builder) {
 		}
 		t.slab = t.slab[:n*t.size]
 		rows := quant.AsFloat32(b.Slab)
-		for r := t.n; r < n; r++ {
-			t.q.Encode(t.slab[r*t.size:(r+1)*t.size], rows[r*t.dim:(r+1)*t.dim])
+		// the first call encodes the whole batch: on the build's threads, in blocks of rows
+		from := t.n
+		blocks := (n - from + encodeBlock - 1) / encodeBlock
+		err := parallel.For(blocks, threads, func(_, i int) error {
+			for r := from + i*encodeBlock; r < min(from+(i+1)*encodeBlock, n); r++ {
+				t.q.Encode(t.slab[r*t.size:(r+1)*t.size], rows[r*t.dim:(r+1)*t.dim])
+			}
+			return nil
+		})
+		if err != nil { // a fault in an encoder: traverse the build codes instead
+			t.release()
+			return
 		}
 		t.n = n
 	}

@@ -719,7 +719,7 @@ func (x *Index) linkAll(pending []pendingNode, vectors []float32) error {
 			chunk := pending[lo:min(lo+linkChunk, len(pending))]
 			err := x.underShared(func() error {
 				b, vp := x.builder(), x.vamana() // a Tune may replace the parameters in between
-				bt.apply(x, b)
+				bt.apply(x, b, threads)
 				return x.eachNode(b, chunk, threads, func(w *graph.Worker, pn pendingNode) {
 					if x.p.GraphType == "vamana" {
 						b.VamanaLink(w, pn.id, vectors[int(pn.row)*x.dim:int(pn.row+1)*x.dim], vp, alpha)
