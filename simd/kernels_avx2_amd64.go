@@ -230,7 +230,7 @@ func lookupAccumulate32AVX2(codes *uint8, lut *uint8, m int, out *[32]uint16)
 // lvqIP8AVX2: one-level 8-bit LVQ rows ids[i] of slab (row at slab+ids[i]*stride,
 // header at offset 0, codes at offset 4) against q[:n], for i < cnt.
 // Stores scale*<q,c> + bias*qsum in out[i].
-// The next row is prefetched (plen bytes from its start).
+// Rows are prefetched 8 ahead (plen bytes from their start).
 // Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // n > 0 and n % 8 == 0 (the caller adds the tail).
 //
@@ -240,7 +240,7 @@ func lvqIP8AVX2(q *float32, n int, qsum float32, slab *byte, stride int, ids *ui
 // lvqL28AVX2: one-level 8-bit LVQ rows ids[i] of slab (row at slab+ids[i]*stride,
 // header at offset 0, codes at offset 4) against q[:n], for i < cnt.
 // Stores sum_j (q_j - (scale*c_j + bias))^2 in out[i].
-// The next row is prefetched (plen bytes from its start).
+// Rows are prefetched 8 ahead (plen bytes from their start).
 // Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // n > 0 and n % 8 == 0 (the caller adds the tail).
 //
@@ -250,7 +250,7 @@ func lvqL28AVX2(q *float32, n int, slab *byte, stride int, ids *uint32, out *flo
 // lvqIP4AVX2: one-level 4-bit LVQ rows ids[i] of slab (row at slab+ids[i]*stride,
 // header at offset 0, codes at offset 4) against q[:n], for i < cnt.
 // Stores scale*<q,c> + bias*qsum in out[i].
-// The next row is prefetched (plen bytes from its start).
+// Rows are prefetched 8 ahead (plen bytes from their start).
 // Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // n > 0 and n % 32 == 0 (the caller adds the tail).
 //
@@ -260,7 +260,7 @@ func lvqIP4AVX2(q *float32, n int, qsum float32, slab *byte, stride int, ids *ui
 // lvqL24AVX2: one-level 4-bit LVQ rows ids[i] of slab (row at slab+ids[i]*stride,
 // header at offset 0, codes at offset 4) against q[:n], for i < cnt.
 // Stores sum_j (q_j - (scale*c_j + bias))^2 in out[i].
-// The next row is prefetched (plen bytes from its start).
+// Rows are prefetched 8 ahead (plen bytes from their start).
 // Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // n > 0 and n % 32 == 0 (the caller adds the tail).
 //
@@ -270,7 +270,7 @@ func lvqL24AVX2(q *float32, n int, slab *byte, stride int, ids *uint32, out *flo
 // lvq2IP88AVX2: two-level LVQ rows (8-bit primary codes at row offset 4, 8-bit
 // residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
 // Stores scale*<q,c1> + step*<q,c2> + (bias-scale/2)*qsum in out[i].
-// The next row is prefetched (plen bytes from its start).
+// Rows are prefetched 8 ahead (plen bytes from their start).
 // Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // n > 0 and n % 8 == 0 (the caller adds the tail).
 //
@@ -280,7 +280,7 @@ func lvq2IP88AVX2(q *float32, n int, qsum float32, slab *byte, stride int, ids *
 // lvq2L288AVX2: two-level LVQ rows (8-bit primary codes at row offset 4, 8-bit
 // residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
 // Stores sum_j (q_j - x_j)^2 in out[i], x = scale*c1 + step*c2 + bias - scale/2.
-// The next row is prefetched (plen bytes from its start).
+// Rows are prefetched 8 ahead (plen bytes from their start).
 // Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // n > 0 and n % 8 == 0 (the caller adds the tail).
 //
@@ -290,7 +290,7 @@ func lvq2L288AVX2(q *float32, n int, slab *byte, stride int, ids *uint32, out *f
 // lvq2IP48AVX2: two-level LVQ rows (4-bit primary codes at row offset 4, 8-bit
 // residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
 // Stores scale*<q,c1> + step*<q,c2> + (bias-scale/2)*qsum in out[i].
-// The next row is prefetched (plen bytes from its start).
+// Rows are prefetched 8 ahead (plen bytes from their start).
 // Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // n > 0 and n % 32 == 0 (the caller adds the tail).
 //
@@ -300,7 +300,7 @@ func lvq2IP48AVX2(q *float32, n int, qsum float32, slab *byte, stride int, ids *
 // lvq2L248AVX2: two-level LVQ rows (4-bit primary codes at row offset 4, 8-bit
 // residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
 // Stores sum_j (q_j - x_j)^2 in out[i], x = scale*c1 + step*c2 + bias - scale/2.
-// The next row is prefetched (plen bytes from its start).
+// Rows are prefetched 8 ahead (plen bytes from their start).
 // Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // n > 0 and n % 32 == 0 (the caller adds the tail).
 //
@@ -310,7 +310,7 @@ func lvq2L248AVX2(q *float32, n int, slab *byte, stride int, ids *uint32, out *f
 // lvq2IP44AVX2: two-level LVQ rows (4-bit primary codes at row offset 4, 4-bit
 // residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
 // Stores scale*<q,c1> + step*<q,c2> + (bias-scale/2)*qsum in out[i].
-// The next row is prefetched (plen bytes from its start).
+// Rows are prefetched 8 ahead (plen bytes from their start).
 // Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // n > 0 and n % 32 == 0 (the caller adds the tail).
 //
@@ -320,7 +320,7 @@ func lvq2IP44AVX2(q *float32, n int, qsum float32, slab *byte, stride int, ids *
 // lvq2L244AVX2: two-level LVQ rows (4-bit primary codes at row offset 4, 4-bit
 // residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
 // Stores sum_j (q_j - x_j)^2 in out[i], x = scale*c1 + step*c2 + bias - scale/2.
-// The next row is prefetched (plen bytes from its start).
+// Rows are prefetched 8 ahead (plen bytes from their start).
 // Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // n > 0 and n % 32 == 0 (the caller adds the tail).
 //
@@ -330,7 +330,7 @@ func lvq2L244AVX2(q *float32, n int, slab *byte, stride int, ids *uint32, out *f
 // lvq2IP84AVX2: two-level LVQ rows (8-bit primary codes at row offset 4, 4-bit
 // residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
 // Stores scale*<q,c1> + step*<q,c2> + (bias-scale/2)*qsum in out[i].
-// The next row is prefetched (plen bytes from its start).
+// Rows are prefetched 8 ahead (plen bytes from their start).
 // Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // n > 0 and n % 32 == 0 (the caller adds the tail).
 //
@@ -340,7 +340,7 @@ func lvq2IP84AVX2(q *float32, n int, qsum float32, slab *byte, stride int, ids *
 // lvq2L284AVX2: two-level LVQ rows (8-bit primary codes at row offset 4, 4-bit
 // residual codes at roff) ids[i] of slab against q[:n], for i < cnt, step = scale/(2^b2-1).
 // Stores sum_j (q_j - x_j)^2 in out[i], x = scale*c1 + step*c2 + bias - scale/2.
-// The next row is prefetched (plen bytes from its start).
+// Rows are prefetched 8 ahead (plen bytes from their start).
 // Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;
 // n > 0 and n % 32 == 0 (the caller adds the tail).
 //

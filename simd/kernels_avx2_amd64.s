@@ -3881,26 +3881,145 @@ TEXT ·lvqIP8AVX2(SB), NOSPLIT, $0-72
 	MOVQ   plen+64(FP), R8
 	TESTQ  DI, DI
 	JZ     lvq_done_296
+	CMPQ   DI, $0x00000000
+	JLE    lvq_nopf_297
+	MOVL   (BX), R9
+	IMULQ  DX, R9
+	ADDQ   CX, R9
+	XORL   R10, R10
 
+lvq_pf_298:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_298
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_297:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_299
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_300:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_300
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_299:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_301
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_302:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_302
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_301:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_303
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_304:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_304
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_303:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_305
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_306:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_306
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_305:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_307
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_308:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_308
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_307:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_309
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_310:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_310
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_309:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_311
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_312:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_312
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_311:
 lvq_row_295:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_297
-	MOVL  4(BX), R10
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_313
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_298:
+lvq_pf_314:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_298
+	JL         lvq_pf_314
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_297:
+lvq_nopf_313:
 	MOVL      (R9), R10
 	VMOVD     R10, X1
 	VCVTPH2PS X1, X1
@@ -3911,9 +4030,9 @@ lvq_nopf_297:
 	VXORPS    Y3, Y3, Y3
 	VXORPS    Y4, Y4, Y4
 
-lvq_step_301:
+lvq_step_317:
 	CMPQ        R11, $0x00000010
-	JL          lvq_step_302
+	JL          lvq_step_318
 	VPMOVZXBD   (R9), Y5
 	VPMOVZXBD   8(R9), Y6
 	VCVTDQ2PS   Y5, Y5
@@ -3923,11 +4042,11 @@ lvq_step_301:
 	ADDQ        $0x00000010, R9
 	ADDQ        $0x00000040, R10
 	SUBQ        $0x00000010, R11
-	JMP         lvq_step_301
+	JMP         lvq_step_317
 
-lvq_step_302:
+lvq_step_318:
 	CMPQ        R11, $0x00000008
-	JL          lvq_tail_300
+	JL          lvq_tail_316
 	VPMOVZXBD   (R9), Y5
 	VCVTDQ2PS   Y5, Y5
 	VFMADD231PS (R10), Y5, Y3
@@ -3935,7 +4054,7 @@ lvq_step_302:
 	ADDQ        $0x00000020, R10
 	SUBQ        $0x00000008, R11
 
-lvq_tail_300:
+lvq_tail_316:
 	VADDPS       Y4, Y3, Y3
 	VEXTRACTF128 $0x01, Y3, X4
 	VADDPS       X4, X3, X3
@@ -3966,27 +4085,146 @@ TEXT ·lvqL28AVX2(SB), NOSPLIT, $0-64
 	MOVQ  cnt+48(FP), DI
 	MOVQ  plen+56(FP), R8
 	TESTQ DI, DI
-	JZ    lvq_done_306
-
-lvq_row_305:
+	JZ    lvq_done_322
+	CMPQ  DI, $0x00000000
+	JLE   lvq_nopf_323
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_324:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_324
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_323:
 	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_307
-	MOVL  4(BX), R10
+	JLE   lvq_nopf_325
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_326:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_326
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_325:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_327
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_328:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_328
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_327:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_329
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_330:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_330
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_329:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_331
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_332:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_332
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_331:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_333
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_334:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_334
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_333:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_335
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_336:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_336
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_335:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_337
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_338:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_338
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_337:
+lvq_row_321:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_339
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_308:
+lvq_pf_340:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_308
+	JL         lvq_pf_340
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_307:
+lvq_nopf_339:
 	MOVL         (R9), R10
 	VMOVD        R10, X0
 	VCVTPH2PS    X0, X0
@@ -3999,9 +4237,9 @@ lvq_nopf_307:
 	VXORPS       Y2, Y2, Y2
 	VXORPS       Y3, Y3, Y3
 
-lvq_step_311:
+lvq_step_343:
 	CMPQ        R11, $0x00000010
-	JL          lvq_step_312
+	JL          lvq_step_344
 	VPMOVZXBD   (R9), Y4
 	VPMOVZXBD   8(R9), Y5
 	VCVTDQ2PS   Y4, Y4
@@ -4015,11 +4253,11 @@ lvq_step_311:
 	ADDQ        $0x00000010, R9
 	ADDQ        $0x00000040, R10
 	SUBQ        $0x00000010, R11
-	JMP         lvq_step_311
+	JMP         lvq_step_343
 
-lvq_step_312:
+lvq_step_344:
 	CMPQ        R11, $0x00000008
-	JL          lvq_tail_310
+	JL          lvq_tail_342
 	VPMOVZXBD   (R9), Y4
 	VCVTDQ2PS   Y4, Y4
 	VFMADD213PS Y1, Y0, Y4
@@ -4029,7 +4267,7 @@ lvq_step_312:
 	ADDQ        $0x00000020, R10
 	SUBQ        $0x00000008, R11
 
-lvq_tail_310:
+lvq_tail_342:
 	VADDPS       Y3, Y2, Y2
 	VEXTRACTF128 $0x01, Y2, X0
 	VADDPS       X0, X2, X2
@@ -4041,9 +4279,9 @@ lvq_tail_310:
 	ADDQ         $0x00000004, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JNZ          lvq_row_305
+	JNZ          lvq_row_321
 
-lvq_done_306:
+lvq_done_322:
 	VZEROUPPER
 	RET
 
@@ -4062,27 +4300,146 @@ TEXT ·lvqIP4AVX2(SB), NOSPLIT, $0-72
 	MOVQ         cnt+56(FP), DI
 	MOVQ         plen+64(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_316
+	JZ           lvq_done_348
+	CMPQ         DI, $0x00000000
+	JLE          lvq_nopf_349
+	MOVL         (BX), R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	XORL         R10, R10
 
-lvq_row_315:
+lvq_pf_350:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_350
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_349:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_351
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_352:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_352
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_351:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_353
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_354:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_354
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_353:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_355
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_356:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_356
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_355:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_357
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_358:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_358
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_357:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_359
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_360:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_360
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_359:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_361
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_362:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_362
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_361:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_363
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_364:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_364
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_363:
+lvq_row_347:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_317
-	MOVL  4(BX), R10
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_365
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_318:
+lvq_pf_366:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_318
+	JL         lvq_pf_366
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_317:
+lvq_nopf_365:
 	MOVL      (R9), R10
 	VMOVD     R10, X2
 	VCVTPH2PS X2, X2
@@ -4093,7 +4450,7 @@ lvq_nopf_317:
 	VXORPS    Y4, Y4, Y4
 	VXORPS    Y5, Y5, Y5
 
-lvq_blk_320:
+lvq_blk_368:
 	VPMOVZXBD    (R9), Y6
 	VPAND        Y1, Y6, Y7
 	VPSRLD       $0x04, Y6, Y6
@@ -4111,7 +4468,7 @@ lvq_blk_320:
 	ADDQ         $0x00000010, R9
 	ADDQ         $0x00000080, R10
 	SUBQ         $0x00000020, R11
-	JNZ          lvq_blk_320
+	JNZ          lvq_blk_368
 	VADDPS       Y5, Y4, Y4
 	VEXTRACTF128 $0x01, Y4, X5
 	VADDPS       X5, X4, X4
@@ -4125,9 +4482,9 @@ lvq_blk_320:
 	ADDQ         $0x00000004, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JNZ          lvq_row_315
+	JNZ          lvq_row_347
 
-lvq_done_316:
+lvq_done_348:
 	VZEROUPPER
 	RET
 
@@ -4145,27 +4502,146 @@ TEXT ·lvqL24AVX2(SB), NOSPLIT, $0-64
 	MOVQ         cnt+48(FP), DI
 	MOVQ         plen+56(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_322
+	JZ           lvq_done_370
+	CMPQ         DI, $0x00000000
+	JLE          lvq_nopf_371
+	MOVL         (BX), R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	XORL         R10, R10
 
-lvq_row_321:
+lvq_pf_372:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_372
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_371:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_373
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_374:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_374
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_373:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_375
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_376:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_376
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_375:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_377
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_378:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_378
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_377:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_379
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_380:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_380
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_379:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_381
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_382:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_382
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_381:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_383
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_384:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_384
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_383:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_385
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_386:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_386
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_385:
+lvq_row_369:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_323
-	MOVL  4(BX), R10
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_387
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_324:
+lvq_pf_388:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_324
+	JL         lvq_pf_388
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_323:
+lvq_nopf_387:
 	MOVL         (R9), R10
 	VMOVD        R10, X1
 	VCVTPH2PS    X1, X1
@@ -4178,7 +4654,7 @@ lvq_nopf_323:
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
 
-lvq_blk_326:
+lvq_blk_390:
 	VPMOVZXBD    (R9), Y5
 	VPAND        Y0, Y5, Y6
 	VPSRLD       $0x04, Y5, Y5
@@ -4204,7 +4680,7 @@ lvq_blk_326:
 	ADDQ         $0x00000010, R9
 	ADDQ         $0x00000080, R10
 	SUBQ         $0x00000020, R11
-	JNZ          lvq_blk_326
+	JNZ          lvq_blk_390
 	VADDPS       Y4, Y3, Y3
 	VEXTRACTF128 $0x01, Y3, X1
 	VADDPS       X1, X3, X3
@@ -4216,9 +4692,9 @@ lvq_blk_326:
 	ADDQ         $0x00000004, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JNZ          lvq_row_321
+	JNZ          lvq_row_369
 
-lvq_done_322:
+lvq_done_370:
 	VZEROUPPER
 	RET
 
@@ -4238,27 +4714,146 @@ TEXT ·lvq2IP88AVX2(SB), NOSPLIT, $0-80
 	MOVQ   cnt+56(FP), DI
 	MOVQ   plen+64(FP), R8
 	TESTQ  DI, DI
-	JZ     lvq_done_328
+	JZ     lvq_done_392
+	CMPQ   DI, $0x00000000
+	JLE    lvq_nopf_393
+	MOVL   (BX), R9
+	IMULQ  DX, R9
+	ADDQ   CX, R9
+	XORL   R10, R10
 
-lvq_row_327:
+lvq_pf_394:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_394
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_393:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_395
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_396:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_396
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_395:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_397
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_398:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_398
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_397:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_399
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_400:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_400
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_399:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_401
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_402:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_402
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_401:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_403
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_404:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_404
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_403:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_405
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_406:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_406
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_405:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_407
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_408:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_408
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_407:
+lvq_row_391:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_329
-	MOVL  4(BX), R10
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_409
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_330:
+lvq_pf_410:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_330
+	JL         lvq_pf_410
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_329:
+lvq_nopf_409:
 	MOVL      (R9), R10
 	VMOVD     R10, X3
 	VCVTPH2PS X3, X3
@@ -4274,7 +4869,7 @@ lvq_nopf_329:
 	VXORPS    Y6, Y6, Y6
 	VXORPS    Y7, Y7, Y7
 
-lvq_blk_332:
+lvq_blk_412:
 	VPMOVZXBD    (R10), Y8
 	VPMOVZXBD    (R11), Y9
 	VCVTDQ2PS    Y8, Y8
@@ -4285,7 +4880,7 @@ lvq_blk_332:
 	ADDQ         $0x00000008, R11
 	ADDQ         $0x00000020, R9
 	SUBQ         $0x00000008, R12
-	JNZ          lvq_blk_332
+	JNZ          lvq_blk_412
 	VEXTRACTF128 $0x01, Y6, X8
 	VADDPS       X8, X6, X6
 	VPERMILPS    $0x4e, X6, X8
@@ -4305,9 +4900,9 @@ lvq_blk_332:
 	ADDQ         $0x00000004, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JNZ          lvq_row_327
+	JNZ          lvq_row_391
 
-lvq_done_328:
+lvq_done_392:
 	VZEROUPPER
 	RET
 
@@ -4326,27 +4921,146 @@ TEXT ·lvq2L288AVX2(SB), NOSPLIT, $0-72
 	MOVQ  cnt+48(FP), DI
 	MOVQ  plen+56(FP), R8
 	TESTQ DI, DI
-	JZ    lvq_done_334
-
-lvq_row_333:
+	JZ    lvq_done_414
+	CMPQ  DI, $0x00000000
+	JLE   lvq_nopf_415
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_416:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_416
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_415:
 	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_335
-	MOVL  4(BX), R10
+	JLE   lvq_nopf_417
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_418:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_418
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_417:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_419
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_420:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_420
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_419:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_421
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_422:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_422
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_421:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_423
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_424:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_424
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_423:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_425
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_426:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_426
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_425:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_427
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_428:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_428
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_427:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_429
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_430:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_430
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_429:
+lvq_row_413:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_431
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_336:
+lvq_pf_432:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_336
+	JL         lvq_pf_432
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_335:
+lvq_nopf_431:
 	MOVL         (R9), R10
 	VMOVD        R10, X2
 	VCVTPH2PS    X2, X2
@@ -4364,7 +5078,7 @@ lvq_nopf_335:
 	MOVQ         AX, R12
 	VXORPS       Y5, Y5, Y5
 
-lvq_blk_338:
+lvq_blk_434:
 	VPMOVZXBD    (R10), Y6
 	VPMOVZXBD    (R11), Y7
 	VCVTDQ2PS    Y6, Y6
@@ -4377,7 +5091,7 @@ lvq_blk_338:
 	ADDQ         $0x00000008, R11
 	ADDQ         $0x00000020, R9
 	SUBQ         $0x00000008, R12
-	JNZ          lvq_blk_338
+	JNZ          lvq_blk_434
 	VEXTRACTF128 $0x01, Y5, X2
 	VADDPS       X2, X5, X5
 	VPERMILPS    $0x4e, X5, X2
@@ -4388,9 +5102,9 @@ lvq_blk_338:
 	ADDQ         $0x00000004, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JNZ          lvq_row_333
+	JNZ          lvq_row_413
 
-lvq_done_334:
+lvq_done_414:
 	VZEROUPPER
 	RET
 
@@ -4413,27 +5127,146 @@ TEXT ·lvq2IP48AVX2(SB), NOSPLIT, $0-80
 	MOVQ         cnt+56(FP), DI
 	MOVQ         plen+64(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_340
+	JZ           lvq_done_436
+	CMPQ         DI, $0x00000000
+	JLE          lvq_nopf_437
+	MOVL         (BX), R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	XORL         R10, R10
 
-lvq_row_339:
+lvq_pf_438:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_438
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_437:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_439
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_440:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_440
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_439:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_441
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_442:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_442
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_441:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_443
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_444:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_444
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_443:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_445
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_446:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_446
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_445:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_447
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_448:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_448
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_447:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_449
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_450:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_450
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_449:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_451
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_452:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_452
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_451:
+lvq_row_435:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_341
-	MOVL  4(BX), R10
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_453
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_342:
+lvq_pf_454:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_342
+	JL         lvq_pf_454
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_341:
+lvq_nopf_453:
 	MOVL      (R9), R10
 	VMOVD     R10, X4
 	VCVTPH2PS X4, X4
@@ -4449,7 +5282,7 @@ lvq_nopf_341:
 	VXORPS    Y7, Y7, Y7
 	VXORPS    Y8, Y8, Y8
 
-lvq_blk_344:
+lvq_blk_456:
 	VPMOVZXBD    (R10), Y9
 	VPAND        Y1, Y9, Y10
 	VPSRLD       $0x04, Y9, Y9
@@ -4480,7 +5313,7 @@ lvq_blk_344:
 	ADDQ         $0x00000020, R11
 	ADDQ         $0x00000080, R9
 	SUBQ         $0x00000020, R12
-	JNZ          lvq_blk_344
+	JNZ          lvq_blk_456
 	VEXTRACTF128 $0x01, Y7, X9
 	VADDPS       X9, X7, X7
 	VPERMILPS    $0x4e, X7, X9
@@ -4500,9 +5333,9 @@ lvq_blk_344:
 	ADDQ         $0x00000004, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JNZ          lvq_row_339
+	JNZ          lvq_row_435
 
-lvq_done_340:
+lvq_done_436:
 	VZEROUPPER
 	RET
 
@@ -4524,27 +5357,146 @@ TEXT ·lvq2L248AVX2(SB), NOSPLIT, $0-72
 	MOVQ         cnt+48(FP), DI
 	MOVQ         plen+56(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_346
+	JZ           lvq_done_458
+	CMPQ         DI, $0x00000000
+	JLE          lvq_nopf_459
+	MOVL         (BX), R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	XORL         R10, R10
 
-lvq_row_345:
+lvq_pf_460:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_460
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_459:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_461
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_462:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_462
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_461:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_463
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_464:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_464
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_463:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_465
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_466:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_466
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_465:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_467
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_468:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_468
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_467:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_469
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_470:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_470
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_469:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_471
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_472:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_472
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_471:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_473
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_474:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_474
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_473:
+lvq_row_457:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_347
-	MOVL  4(BX), R10
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_475
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_348:
+lvq_pf_476:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_348
+	JL         lvq_pf_476
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_347:
+lvq_nopf_475:
 	MOVL         (R9), R10
 	VMOVD        R10, X3
 	VCVTPH2PS    X3, X3
@@ -4563,7 +5515,7 @@ lvq_nopf_347:
 	VXORPS       Y6, Y6, Y6
 	VXORPS       Y7, Y7, Y7
 
-lvq_blk_350:
+lvq_blk_478:
 	VPMOVZXBD    (R10), Y8
 	VPAND        Y0, Y8, Y9
 	VPSRLD       $0x04, Y8, Y8
@@ -4602,7 +5554,7 @@ lvq_blk_350:
 	ADDQ         $0x00000020, R11
 	ADDQ         $0x00000080, R9
 	SUBQ         $0x00000020, R12
-	JNZ          lvq_blk_350
+	JNZ          lvq_blk_478
 	VADDPS       Y7, Y6, Y6
 	VEXTRACTF128 $0x01, Y6, X3
 	VADDPS       X3, X6, X6
@@ -4614,9 +5566,9 @@ lvq_blk_350:
 	ADDQ         $0x00000004, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JNZ          lvq_row_345
+	JNZ          lvq_row_457
 
-lvq_done_346:
+lvq_done_458:
 	VZEROUPPER
 	RET
 
@@ -4639,27 +5591,146 @@ TEXT ·lvq2IP44AVX2(SB), NOSPLIT, $0-80
 	MOVQ         cnt+56(FP), DI
 	MOVQ         plen+64(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_352
+	JZ           lvq_done_480
+	CMPQ         DI, $0x00000000
+	JLE          lvq_nopf_481
+	MOVL         (BX), R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	XORL         R10, R10
 
-lvq_row_351:
+lvq_pf_482:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_482
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_481:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_483
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_484:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_484
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_483:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_485
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_486:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_486
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_485:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_487
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_488:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_488
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_487:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_489
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_490:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_490
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_489:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_491
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_492:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_492
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_491:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_493
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_494:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_494
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_493:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_495
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_496:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_496
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_495:
+lvq_row_479:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_353
-	MOVL  4(BX), R10
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_497
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_354:
+lvq_pf_498:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_354
+	JL         lvq_pf_498
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_353:
+lvq_nopf_497:
 	MOVL      (R9), R10
 	VMOVD     R10, X4
 	VCVTPH2PS X4, X4
@@ -4675,7 +5746,7 @@ lvq_nopf_353:
 	VXORPS    Y7, Y7, Y7
 	VXORPS    Y8, Y8, Y8
 
-lvq_blk_356:
+lvq_blk_500:
 	VPMOVZXBD    (R10), Y9
 	VPAND        Y1, Y9, Y10
 	VPSRLD       $0x04, Y9, Y9
@@ -4708,7 +5779,7 @@ lvq_blk_356:
 	ADDQ         $0x00000010, R11
 	ADDQ         $0x00000080, R9
 	SUBQ         $0x00000020, R12
-	JNZ          lvq_blk_356
+	JNZ          lvq_blk_500
 	VEXTRACTF128 $0x01, Y7, X9
 	VADDPS       X9, X7, X7
 	VPERMILPS    $0x4e, X7, X9
@@ -4728,9 +5799,9 @@ lvq_blk_356:
 	ADDQ         $0x00000004, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JNZ          lvq_row_351
+	JNZ          lvq_row_479
 
-lvq_done_352:
+lvq_done_480:
 	VZEROUPPER
 	RET
 
@@ -4752,27 +5823,146 @@ TEXT ·lvq2L244AVX2(SB), NOSPLIT, $0-72
 	MOVQ         cnt+48(FP), DI
 	MOVQ         plen+56(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_358
+	JZ           lvq_done_502
+	CMPQ         DI, $0x00000000
+	JLE          lvq_nopf_503
+	MOVL         (BX), R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	XORL         R10, R10
 
-lvq_row_357:
+lvq_pf_504:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_504
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_503:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_505
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_506:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_506
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_505:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_507
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_508:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_508
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_507:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_509
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_510:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_510
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_509:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_511
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_512:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_512
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_511:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_513
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_514:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_514
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_513:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_515
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_516:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_516
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_515:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_517
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_518:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_518
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_517:
+lvq_row_501:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_359
-	MOVL  4(BX), R10
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_519
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_360:
+lvq_pf_520:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_360
+	JL         lvq_pf_520
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_359:
+lvq_nopf_519:
 	MOVL         (R9), R10
 	VMOVD        R10, X3
 	VCVTPH2PS    X3, X3
@@ -4791,7 +5981,7 @@ lvq_nopf_359:
 	VXORPS       Y6, Y6, Y6
 	VXORPS       Y7, Y7, Y7
 
-lvq_blk_362:
+lvq_blk_522:
 	VPMOVZXBD    (R10), Y8
 	VPAND        Y0, Y8, Y9
 	VPSRLD       $0x04, Y8, Y8
@@ -4832,7 +6022,7 @@ lvq_blk_362:
 	ADDQ         $0x00000010, R11
 	ADDQ         $0x00000080, R9
 	SUBQ         $0x00000020, R12
-	JNZ          lvq_blk_362
+	JNZ          lvq_blk_522
 	VADDPS       Y7, Y6, Y6
 	VEXTRACTF128 $0x01, Y6, X3
 	VADDPS       X3, X6, X6
@@ -4844,9 +6034,9 @@ lvq_blk_362:
 	ADDQ         $0x00000004, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JNZ          lvq_row_357
+	JNZ          lvq_row_501
 
-lvq_done_358:
+lvq_done_502:
 	VZEROUPPER
 	RET
 
@@ -4869,27 +6059,146 @@ TEXT ·lvq2IP84AVX2(SB), NOSPLIT, $0-80
 	MOVQ         cnt+56(FP), DI
 	MOVQ         plen+64(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_364
+	JZ           lvq_done_524
+	CMPQ         DI, $0x00000000
+	JLE          lvq_nopf_525
+	MOVL         (BX), R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	XORL         R10, R10
 
-lvq_row_363:
+lvq_pf_526:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_526
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_525:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_527
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_528:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_528
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_527:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_529
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_530:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_530
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_529:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_531
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_532:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_532
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_531:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_533
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_534:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_534
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_533:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_535
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_536:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_536
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_535:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_537
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_538:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_538
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_537:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_539
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_540:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_540
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_539:
+lvq_row_523:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_365
-	MOVL  4(BX), R10
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_541
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_366:
+lvq_pf_542:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_366
+	JL         lvq_pf_542
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_365:
+lvq_nopf_541:
 	MOVL      (R9), R10
 	VMOVD     R10, X4
 	VCVTPH2PS X4, X4
@@ -4905,7 +6214,7 @@ lvq_nopf_365:
 	VXORPS    Y7, Y7, Y7
 	VXORPS    Y8, Y8, Y8
 
-lvq_blk_368:
+lvq_blk_544:
 	VPMOVZXBD    (R10), Y9
 	VPMOVZXBD    16(R10), Y10
 	VPMOVZXBD    (R11), Y11
@@ -4936,7 +6245,7 @@ lvq_blk_368:
 	ADDQ         $0x00000010, R11
 	ADDQ         $0x00000080, R9
 	SUBQ         $0x00000020, R12
-	JNZ          lvq_blk_368
+	JNZ          lvq_blk_544
 	VEXTRACTF128 $0x01, Y7, X9
 	VADDPS       X9, X7, X7
 	VPERMILPS    $0x4e, X7, X9
@@ -4956,9 +6265,9 @@ lvq_blk_368:
 	ADDQ         $0x00000004, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JNZ          lvq_row_363
+	JNZ          lvq_row_523
 
-lvq_done_364:
+lvq_done_524:
 	VZEROUPPER
 	RET
 
@@ -4980,27 +6289,146 @@ TEXT ·lvq2L284AVX2(SB), NOSPLIT, $0-72
 	MOVQ         cnt+48(FP), DI
 	MOVQ         plen+56(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_370
+	JZ           lvq_done_546
+	CMPQ         DI, $0x00000000
+	JLE          lvq_nopf_547
+	MOVL         (BX), R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	XORL         R10, R10
 
-lvq_row_369:
+lvq_pf_548:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_548
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_547:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_549
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_550:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_550
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_549:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_551
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_552:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_552
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_551:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_553
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_554:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_554
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_553:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_555
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_556:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_556
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_555:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_557
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_558:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_558
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_557:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_559
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_560:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_560
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_559:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_561
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_562:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_562
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_561:
+lvq_row_545:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_371
-	MOVL  4(BX), R10
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_563
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_372:
+lvq_pf_564:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_372
+	JL         lvq_pf_564
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_371:
+lvq_nopf_563:
 	MOVL         (R9), R10
 	VMOVD        R10, X3
 	VCVTPH2PS    X3, X3
@@ -5019,7 +6447,7 @@ lvq_nopf_371:
 	VXORPS       Y6, Y6, Y6
 	VXORPS       Y7, Y7, Y7
 
-lvq_blk_374:
+lvq_blk_566:
 	VPMOVZXBD    (R10), Y8
 	VPMOVZXBD    16(R10), Y9
 	VPMOVZXBD    (R11), Y10
@@ -5058,7 +6486,7 @@ lvq_blk_374:
 	ADDQ         $0x00000010, R11
 	ADDQ         $0x00000080, R9
 	SUBQ         $0x00000020, R12
-	JNZ          lvq_blk_374
+	JNZ          lvq_blk_566
 	VADDPS       Y7, Y6, Y6
 	VEXTRACTF128 $0x01, Y6, X3
 	VADDPS       X3, X6, X6
@@ -5070,9 +6498,9 @@ lvq_blk_374:
 	ADDQ         $0x00000004, BX
 	ADDQ         $0x00000004, SI
 	DECQ         DI
-	JNZ          lvq_row_369
+	JNZ          lvq_row_545
 
-lvq_done_370:
+lvq_done_546:
 	VZEROUPPER
 	RET
 
@@ -5088,9 +6516,9 @@ TEXT ·maskedSumAVX2(SB), NOSPLIT, $0-28
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
 
-msum_loop4_375:
+msum_loop4_567:
 	CMPQ         CX, $0x00000020
-	JL           msum_loop1_376
+	JL           msum_loop1_568
 	MOVBLZX      (DX), BX
 	VMOVD        BX, X5
 	VPBROADCASTD X5, Y5
@@ -5122,11 +6550,11 @@ msum_loop4_375:
 	ADDQ         $0x00000080, AX
 	ADDQ         $0x00000004, DX
 	SUBQ         $0x00000020, CX
-	JMP          msum_loop4_375
+	JMP          msum_loop4_567
 
-msum_loop1_376:
+msum_loop1_568:
 	CMPQ         CX, $0x00000008
-	JL           msum_reduce_377
+	JL           msum_reduce_569
 	MOVBLZX      (DX), BX
 	VMOVD        BX, X5
 	VPBROADCASTD X5, Y5
@@ -5137,9 +6565,9 @@ msum_loop1_376:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000001, DX
 	SUBQ         $0x00000008, CX
-	JMP          msum_loop1_376
+	JMP          msum_loop1_568
 
-msum_reduce_377:
+msum_reduce_569:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y4, Y3, Y3
 	VADDPS       Y3, Y1, Y1

@@ -5016,26 +5016,145 @@ TEXT ·lvqIP8AVX512(SB), NOSPLIT, $0-72
 	MOVQ   plen+64(FP), R8
 	TESTQ  DI, DI
 	JZ     lvq_done_302
+	CMPQ   DI, $0x00000000
+	JLE    lvq_nopf_303
+	MOVL   (BX), R9
+	IMULQ  DX, R9
+	ADDQ   CX, R9
+	XORL   R10, R10
 
+lvq_pf_304:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_304
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_303:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_305
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_306:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_306
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_305:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_307
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_308:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_308
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_307:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_309
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_310:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_310
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_309:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_311
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_312:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_312
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_311:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_313
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_314:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_314
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_313:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_315
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_316:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_316
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_315:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_317
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_318:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_318
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_317:
 lvq_row_301:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_303
-	MOVL  4(BX), R10
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_319
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_304:
+lvq_pf_320:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_304
+	JL         lvq_pf_320
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_303:
+lvq_nopf_319:
 	MOVL      (R9), R10
 	VMOVD     R10, X1
 	VCVTPH2PS X1, X1
@@ -5048,9 +5167,9 @@ lvq_nopf_303:
 	VPXORD    Z5, Z5, Z5
 	VPXORD    Z6, Z6, Z6
 
-lvq_step_307:
+lvq_step_323:
 	CMPQ        R11, $0x00000040
-	JL          lvq_step_308
+	JL          lvq_step_324
 	VPMOVZXBD   (R9), Z7
 	VPMOVZXBD   16(R9), Z8
 	VPMOVZXBD   32(R9), Z9
@@ -5066,11 +5185,11 @@ lvq_step_307:
 	ADDQ        $0x00000040, R9
 	ADDQ        $0x00000100, R10
 	SUBQ        $0x00000040, R11
-	JMP         lvq_step_307
+	JMP         lvq_step_323
 
-lvq_step_308:
+lvq_step_324:
 	CMPQ        R11, $0x00000020
-	JL          lvq_step_310
+	JL          lvq_step_326
 	VPMOVZXBD   (R9), Z7
 	VPMOVZXBD   16(R9), Z8
 	VCVTDQ2PS   Z7, Z7
@@ -5081,9 +5200,9 @@ lvq_step_308:
 	ADDQ        $0x00000080, R10
 	SUBQ        $0x00000020, R11
 
-lvq_step_310:
+lvq_step_326:
 	CMPQ        R11, $0x00000010
-	JL          lvq_tail_306
+	JL          lvq_tail_322
 	VPMOVZXBD   (R9), Z7
 	VCVTDQ2PS   Z7, Z7
 	VFMADD231PS (R10), Z7, Z3
@@ -5091,15 +5210,15 @@ lvq_step_310:
 	ADDQ        $0x00000040, R10
 	SUBQ        $0x00000010, R11
 
-lvq_tail_306:
+lvq_tail_322:
 	TESTQ       R11, R11
-	JZ          lvq_sum_305
+	JZ          lvq_sum_321
 	VPMOVZXBD.Z (R9), K1, Z7
 	VCVTDQ2PS   Z7, Z7
 	VMOVUPS.Z   (R10), K1, Z8
 	VFMADD231PS Z8, Z7, Z3
 
-lvq_sum_305:
+lvq_sum_321:
 	VADDPS        Z4, Z3, Z3
 	VADDPS        Z6, Z5, Z5
 	VADDPS        Z5, Z3, Z3
@@ -5139,27 +5258,146 @@ TEXT ·lvqL28AVX512(SB), NOSPLIT, $0-64
 	MOVQ  cnt+48(FP), DI
 	MOVQ  plen+56(FP), R8
 	TESTQ DI, DI
-	JZ    lvq_done_314
-
-lvq_row_313:
+	JZ    lvq_done_330
+	CMPQ  DI, $0x00000000
+	JLE   lvq_nopf_331
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_332:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_332
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_331:
 	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_315
-	MOVL  4(BX), R10
+	JLE   lvq_nopf_333
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_334:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_334
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_333:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_335
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_336:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_336
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_335:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_337
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_338:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_338
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_337:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_339
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_340:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_340
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_339:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_341
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_342:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_342
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_341:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_343
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_344:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_344
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_343:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_345
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_346:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_346
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_345:
+lvq_row_329:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_347
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_316:
+lvq_pf_348:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_316
+	JL         lvq_pf_348
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_315:
+lvq_nopf_347:
 	MOVL         (R9), R10
 	VMOVD        R10, X0
 	VCVTPH2PS    X0, X0
@@ -5174,9 +5412,9 @@ lvq_nopf_315:
 	VPXORD       Z4, Z4, Z4
 	VPXORD       Z5, Z5, Z5
 
-lvq_step_319:
+lvq_step_351:
 	CMPQ        R11, $0x00000040
-	JL          lvq_step_320
+	JL          lvq_step_352
 	VPMOVZXBD   (R9), Z6
 	VPMOVZXBD   16(R9), Z7
 	VPMOVZXBD   32(R9), Z8
@@ -5200,11 +5438,11 @@ lvq_step_319:
 	ADDQ        $0x00000040, R9
 	ADDQ        $0x00000100, R10
 	SUBQ        $0x00000040, R11
-	JMP         lvq_step_319
+	JMP         lvq_step_351
 
-lvq_step_320:
+lvq_step_352:
 	CMPQ        R11, $0x00000020
-	JL          lvq_step_322
+	JL          lvq_step_354
 	VPMOVZXBD   (R9), Z6
 	VPMOVZXBD   16(R9), Z7
 	VCVTDQ2PS   Z6, Z6
@@ -5219,9 +5457,9 @@ lvq_step_320:
 	ADDQ        $0x00000080, R10
 	SUBQ        $0x00000020, R11
 
-lvq_step_322:
+lvq_step_354:
 	CMPQ        R11, $0x00000010
-	JL          lvq_tail_318
+	JL          lvq_tail_350
 	VPMOVZXBD   (R9), Z6
 	VCVTDQ2PS   Z6, Z6
 	VFMADD213PS Z1, Z0, Z6
@@ -5231,9 +5469,9 @@ lvq_step_322:
 	ADDQ        $0x00000040, R10
 	SUBQ        $0x00000010, R11
 
-lvq_tail_318:
+lvq_tail_350:
 	TESTQ       R11, R11
-	JZ          lvq_sum_317
+	JZ          lvq_sum_349
 	VPMOVZXBD.Z (R9), K1, Z6
 	VCVTDQ2PS   Z6, Z6
 	VFMADD213PS Z1, Z0, Z6
@@ -5241,7 +5479,7 @@ lvq_tail_318:
 	VSUBPS      Z0, Z6, Z6
 	VFMADD231PS Z6, Z6, K1, Z2
 
-lvq_sum_317:
+lvq_sum_349:
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z5, Z4, Z4
 	VADDPS        Z4, Z2, Z2
@@ -5257,9 +5495,9 @@ lvq_sum_317:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_313
+	JNZ           lvq_row_329
 
-lvq_done_314:
+lvq_done_330:
 	VZEROUPPER
 	RET
 
@@ -5290,27 +5528,146 @@ TEXT ·lvqIP4AVX512(SB), NOSPLIT, $0-72
 	MOVQ         cnt+56(FP), DI
 	MOVQ         plen+64(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_326
+	JZ           lvq_done_358
+	CMPQ         DI, $0x00000000
+	JLE          lvq_nopf_359
+	MOVL         (BX), R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	XORL         R10, R10
 
-lvq_row_325:
+lvq_pf_360:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_360
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_359:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_361
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_362:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_362
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_361:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_363
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_364:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_364
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_363:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_365
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_366:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_366
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_365:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_367
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_368:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_368
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_367:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_369
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_370:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_370
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_369:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_371
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_372:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_372
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_371:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_373
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_374:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_374
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_373:
+lvq_row_357:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_327
-	MOVL  4(BX), R10
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_375
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_328:
+lvq_pf_376:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_328
+	JL         lvq_pf_376
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_327:
+lvq_nopf_375:
 	MOVL      (R9), R10
 	VMOVD     R10, X2
 	VCVTPH2PS X2, X2
@@ -5321,9 +5678,9 @@ lvq_nopf_327:
 	VPXORD    Z4, Z4, Z4
 	VPXORD    Z5, Z5, Z5
 
-lvq_step_331:
+lvq_step_379:
 	CMPQ        R11, $0x00000020
-	JL          lvq_tail_330
+	JL          lvq_tail_378
 	VPMOVZXBD   (R9), Z6
 	VPANDD      Z1, Z6, Z7
 	VPSRLD      $0x04, Z6, Z6
@@ -5334,11 +5691,11 @@ lvq_step_331:
 	ADDQ        $0x00000010, R9
 	ADDQ        $0x00000080, R10
 	SUBQ        $0x00000020, R11
-	JMP         lvq_step_331
+	JMP         lvq_step_379
 
-lvq_tail_330:
+lvq_tail_378:
 	TESTQ       R11, R11
-	JZ          lvq_sum_329
+	JZ          lvq_sum_377
 	LEAQ        1(R11), R11
 	SHRQ        $0x01, R11
 	VPMOVZXBD.Z (R9), K1, Z6
@@ -5351,7 +5708,7 @@ lvq_tail_330:
 	VFMADD231PS Z8, Z7, Z4
 	VFMADD231PS Z9, Z6, Z5
 
-lvq_sum_329:
+lvq_sum_377:
 	VADDPS        Z5, Z4, Z4
 	VEXTRACTF64X4 $0x01, Z4, Y6
 	VADDPS        Y6, Y4, Y4
@@ -5367,9 +5724,9 @@ lvq_sum_329:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_325
+	JNZ           lvq_row_357
 
-lvq_done_326:
+lvq_done_358:
 	VZEROUPPER
 	RET
 
@@ -5399,27 +5756,146 @@ TEXT ·lvqL24AVX512(SB), NOSPLIT, $0-64
 	MOVQ         cnt+48(FP), DI
 	MOVQ         plen+56(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_334
+	JZ           lvq_done_382
+	CMPQ         DI, $0x00000000
+	JLE          lvq_nopf_383
+	MOVL         (BX), R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	XORL         R10, R10
 
-lvq_row_333:
+lvq_pf_384:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_384
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_383:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_385
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_386:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_386
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_385:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_387
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_388:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_388
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_387:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_389
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_390:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_390
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_389:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_391
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_392:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_392
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_391:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_393
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_394:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_394
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_393:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_395
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_396:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_396
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_395:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_397
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_398:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_398
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_397:
+lvq_row_381:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_335
-	MOVL  4(BX), R10
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_399
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_336:
+lvq_pf_400:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_336
+	JL         lvq_pf_400
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_335:
+lvq_nopf_399:
 	MOVL         (R9), R10
 	VMOVD        R10, X1
 	VCVTPH2PS    X1, X1
@@ -5432,9 +5908,9 @@ lvq_nopf_335:
 	VPXORD       Z3, Z3, Z3
 	VPXORD       Z4, Z4, Z4
 
-lvq_step_339:
+lvq_step_403:
 	CMPQ        R11, $0x00000020
-	JL          lvq_tail_338
+	JL          lvq_tail_402
 	VPMOVZXBD   (R9), Z5
 	VPANDD      Z0, Z5, Z6
 	VPSRLD      $0x04, Z5, Z5
@@ -5449,11 +5925,11 @@ lvq_step_339:
 	ADDQ        $0x00000010, R9
 	ADDQ        $0x00000080, R10
 	SUBQ        $0x00000020, R11
-	JMP         lvq_step_339
+	JMP         lvq_step_403
 
-lvq_tail_338:
+lvq_tail_402:
 	TESTQ       R11, R11
-	JZ          lvq_sum_337
+	JZ          lvq_sum_401
 	LEAQ        1(R11), R11
 	SHRQ        $0x01, R11
 	VPMOVZXBD.Z (R9), K1, Z5
@@ -5470,7 +5946,7 @@ lvq_tail_338:
 	VFMADD231PS Z6, Z6, K1, Z3
 	VFMADD231PS Z5, Z5, K2, Z4
 
-lvq_sum_337:
+lvq_sum_401:
 	VADDPS        Z4, Z3, Z3
 	VEXTRACTF64X4 $0x01, Z3, Y1
 	VADDPS        Y1, Y3, Y3
@@ -5484,9 +5960,9 @@ lvq_sum_337:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_333
+	JNZ           lvq_row_381
 
-lvq_done_334:
+lvq_done_382:
 	VZEROUPPER
 	RET
 
@@ -5506,27 +5982,146 @@ TEXT ·lvq2IP88AVX512(SB), NOSPLIT, $0-80
 	MOVQ   cnt+56(FP), DI
 	MOVQ   plen+64(FP), R8
 	TESTQ  DI, DI
-	JZ     lvq_done_342
+	JZ     lvq_done_406
+	CMPQ   DI, $0x00000000
+	JLE    lvq_nopf_407
+	MOVL   (BX), R9
+	IMULQ  DX, R9
+	ADDQ   CX, R9
+	XORL   R10, R10
 
-lvq_row_341:
+lvq_pf_408:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_408
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_407:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_409
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_410:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_410
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_409:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_411
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_412:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_412
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_411:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_413
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_414:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_414
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_413:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_415
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_416:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_416
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_415:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_417
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_418:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_418
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_417:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_419
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_420:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_420
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_419:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_421
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_422:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_422
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_421:
+lvq_row_405:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_343
-	MOVL  4(BX), R10
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_423
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_344:
+lvq_pf_424:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_344
+	JL         lvq_pf_424
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_343:
+lvq_nopf_423:
 	MOVL      (R9), R10
 	VMOVD     R10, X3
 	VCVTPH2PS X3, X3
@@ -5542,7 +6137,7 @@ lvq_nopf_343:
 	VPXORD    Z7, Z7, Z7
 	VPXORD    Z8, Z8, Z8
 
-lvq_blk_346:
+lvq_blk_426:
 	VPMOVZXBD     (R10), Z6
 	VPMOVZXBD     (R11), Z9
 	VCVTDQ2PS     Z6, Z6
@@ -5553,7 +6148,7 @@ lvq_blk_346:
 	ADDQ          $0x00000010, R11
 	ADDQ          $0x00000040, R9
 	SUBQ          $0x00000010, R12
-	JNZ           lvq_blk_346
+	JNZ           lvq_blk_426
 	VEXTRACTF64X4 $0x01, Z7, Y6
 	VADDPS        Y6, Y7, Y7
 	VEXTRACTF32X4 $0x01, Y7, X6
@@ -5577,9 +6172,9 @@ lvq_blk_346:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_341
+	JNZ           lvq_row_405
 
-lvq_done_342:
+lvq_done_406:
 	VZEROUPPER
 	RET
 
@@ -5598,27 +6193,146 @@ TEXT ·lvq2L288AVX512(SB), NOSPLIT, $0-72
 	MOVQ  cnt+48(FP), DI
 	MOVQ  plen+56(FP), R8
 	TESTQ DI, DI
-	JZ    lvq_done_348
-
-lvq_row_347:
+	JZ    lvq_done_428
+	CMPQ  DI, $0x00000000
+	JLE   lvq_nopf_429
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_430:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_430
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_429:
 	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_349
-	MOVL  4(BX), R10
+	JLE   lvq_nopf_431
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_432:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_432
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_431:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_433
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_434:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_434
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_433:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_435
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_436:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_436
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_435:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_437
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_438:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_438
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_437:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_439
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_440:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_440
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_439:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_441
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_442:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_442
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_441:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_443
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_444:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_444
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_443:
+lvq_row_427:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_445
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_350:
+lvq_pf_446:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_350
+	JL         lvq_pf_446
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_349:
+lvq_nopf_445:
 	MOVL         (R9), R10
 	VMOVD        R10, X2
 	VCVTPH2PS    X2, X2
@@ -5636,7 +6350,7 @@ lvq_nopf_349:
 	MOVQ         AX, R12
 	VPXORD       Z6, Z6, Z6
 
-lvq_blk_352:
+lvq_blk_448:
 	VPMOVZXBD     (R10), Z5
 	VPMOVZXBD     (R11), Z7
 	VCVTDQ2PS     Z5, Z5
@@ -5649,7 +6363,7 @@ lvq_blk_352:
 	ADDQ          $0x00000010, R11
 	ADDQ          $0x00000040, R9
 	SUBQ          $0x00000010, R12
-	JNZ           lvq_blk_352
+	JNZ           lvq_blk_448
 	VEXTRACTF64X4 $0x01, Z6, Y2
 	VADDPS        Y2, Y6, Y6
 	VEXTRACTF32X4 $0x01, Y6, X2
@@ -5662,9 +6376,9 @@ lvq_blk_352:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_347
+	JNZ           lvq_row_427
 
-lvq_done_348:
+lvq_done_428:
 	VZEROUPPER
 	RET
 
@@ -5686,27 +6400,146 @@ TEXT ·lvq2IP48AVX512(SB), NOSPLIT, $0-80
 	MOVQ         cnt+56(FP), DI
 	MOVQ         plen+64(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_354
+	JZ           lvq_done_450
+	CMPQ         DI, $0x00000000
+	JLE          lvq_nopf_451
+	MOVL         (BX), R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	XORL         R10, R10
 
-lvq_row_353:
+lvq_pf_452:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_452
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_451:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_453
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_454:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_454
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_453:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_455
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_456:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_456
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_455:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_457
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_458:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_458
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_457:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_459
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_460:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_460
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_459:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_461
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_462:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_462
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_461:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_463
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_464:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_464
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_463:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_465
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_466:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_466
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_465:
+lvq_row_449:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_355
-	MOVL  4(BX), R10
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_467
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_356:
+lvq_pf_468:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_356
+	JL         lvq_pf_468
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_355:
+lvq_nopf_467:
 	MOVL      (R9), R10
 	VMOVD     R10, X4
 	VCVTPH2PS X4, X4
@@ -5722,7 +6555,7 @@ lvq_nopf_355:
 	VPXORD    Z8, Z8, Z8
 	VPXORD    Z9, Z9, Z9
 
-lvq_blk_358:
+lvq_blk_470:
 	VPMOVZXBD     (R10), Z7
 	VPANDD        Z1, Z7, Z10
 	VPSRLD        $0x04, Z7, Z7
@@ -5740,7 +6573,7 @@ lvq_blk_358:
 	ADDQ          $0x00000020, R11
 	ADDQ          $0x00000080, R9
 	SUBQ          $0x00000020, R12
-	JNZ           lvq_blk_358
+	JNZ           lvq_blk_470
 	VEXTRACTF64X4 $0x01, Z8, Y7
 	VADDPS        Y7, Y8, Y8
 	VEXTRACTF32X4 $0x01, Y8, X7
@@ -5764,9 +6597,9 @@ lvq_blk_358:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_353
+	JNZ           lvq_row_449
 
-lvq_done_354:
+lvq_done_450:
 	VZEROUPPER
 	RET
 
@@ -5787,27 +6620,146 @@ TEXT ·lvq2L248AVX512(SB), NOSPLIT, $0-72
 	MOVQ         cnt+48(FP), DI
 	MOVQ         plen+56(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_360
+	JZ           lvq_done_472
+	CMPQ         DI, $0x00000000
+	JLE          lvq_nopf_473
+	MOVL         (BX), R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	XORL         R10, R10
 
-lvq_row_359:
+lvq_pf_474:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_474
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_473:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_475
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_476:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_476
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_475:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_477
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_478:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_478
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_477:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_479
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_480:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_480
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_479:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_481
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_482:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_482
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_481:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_483
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_484:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_484
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_483:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_485
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_486:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_486
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_485:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_487
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_488:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_488
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_487:
+lvq_row_471:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_361
-	MOVL  4(BX), R10
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_489
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_362:
+lvq_pf_490:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_362
+	JL         lvq_pf_490
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_361:
+lvq_nopf_489:
 	MOVL         (R9), R10
 	VMOVD        R10, X3
 	VCVTPH2PS    X3, X3
@@ -5826,7 +6778,7 @@ lvq_nopf_361:
 	VPXORD       Z7, Z7, Z7
 	VPXORD       Z8, Z8, Z8
 
-lvq_blk_364:
+lvq_blk_492:
 	VPMOVZXBD     (R10), Z6
 	VPANDD        Z0, Z6, Z9
 	VPSRLD        $0x04, Z6, Z6
@@ -5848,7 +6800,7 @@ lvq_blk_364:
 	ADDQ          $0x00000020, R11
 	ADDQ          $0x00000080, R9
 	SUBQ          $0x00000020, R12
-	JNZ           lvq_blk_364
+	JNZ           lvq_blk_492
 	VADDPS        Z8, Z7, Z7
 	VEXTRACTF64X4 $0x01, Z7, Y3
 	VADDPS        Y3, Y7, Y7
@@ -5862,9 +6814,9 @@ lvq_blk_364:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_359
+	JNZ           lvq_row_471
 
-lvq_done_360:
+lvq_done_472:
 	VZEROUPPER
 	RET
 
@@ -5886,27 +6838,146 @@ TEXT ·lvq2IP44AVX512(SB), NOSPLIT, $0-80
 	MOVQ         cnt+56(FP), DI
 	MOVQ         plen+64(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_366
+	JZ           lvq_done_494
+	CMPQ         DI, $0x00000000
+	JLE          lvq_nopf_495
+	MOVL         (BX), R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	XORL         R10, R10
 
-lvq_row_365:
+lvq_pf_496:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_496
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_495:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_497
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_498:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_498
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_497:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_499
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_500:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_500
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_499:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_501
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_502:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_502
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_501:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_503
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_504:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_504
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_503:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_505
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_506:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_506
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_505:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_507
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_508:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_508
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_507:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_509
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_510:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_510
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_509:
+lvq_row_493:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_367
-	MOVL  4(BX), R10
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_511
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_368:
+lvq_pf_512:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_368
+	JL         lvq_pf_512
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_367:
+lvq_nopf_511:
 	MOVL      (R9), R10
 	VMOVD     R10, X4
 	VCVTPH2PS X4, X4
@@ -5922,7 +6993,7 @@ lvq_nopf_367:
 	VPXORD    Z8, Z8, Z8
 	VPXORD    Z9, Z9, Z9
 
-lvq_blk_370:
+lvq_blk_514:
 	VPMOVZXBD     (R10), Z7
 	VPANDD        Z1, Z7, Z10
 	VPSRLD        $0x04, Z7, Z7
@@ -5941,7 +7012,7 @@ lvq_blk_370:
 	ADDQ          $0x00000010, R11
 	ADDQ          $0x00000080, R9
 	SUBQ          $0x00000020, R12
-	JNZ           lvq_blk_370
+	JNZ           lvq_blk_514
 	VEXTRACTF64X4 $0x01, Z8, Y7
 	VADDPS        Y7, Y8, Y8
 	VEXTRACTF32X4 $0x01, Y8, X7
@@ -5965,9 +7036,9 @@ lvq_blk_370:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_365
+	JNZ           lvq_row_493
 
-lvq_done_366:
+lvq_done_494:
 	VZEROUPPER
 	RET
 
@@ -5988,27 +7059,146 @@ TEXT ·lvq2L244AVX512(SB), NOSPLIT, $0-72
 	MOVQ         cnt+48(FP), DI
 	MOVQ         plen+56(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_372
+	JZ           lvq_done_516
+	CMPQ         DI, $0x00000000
+	JLE          lvq_nopf_517
+	MOVL         (BX), R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	XORL         R10, R10
 
-lvq_row_371:
+lvq_pf_518:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_518
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_517:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_519
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_520:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_520
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_519:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_521
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_522:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_522
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_521:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_523
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_524:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_524
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_523:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_525
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_526:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_526
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_525:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_527
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_528:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_528
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_527:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_529
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_530:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_530
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_529:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_531
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_532:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_532
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_531:
+lvq_row_515:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_373
-	MOVL  4(BX), R10
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_533
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_374:
+lvq_pf_534:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_374
+	JL         lvq_pf_534
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_373:
+lvq_nopf_533:
 	MOVL         (R9), R10
 	VMOVD        R10, X3
 	VCVTPH2PS    X3, X3
@@ -6027,7 +7217,7 @@ lvq_nopf_373:
 	VPXORD       Z7, Z7, Z7
 	VPXORD       Z8, Z8, Z8
 
-lvq_blk_376:
+lvq_blk_536:
 	VPMOVZXBD     (R10), Z6
 	VPANDD        Z0, Z6, Z9
 	VPSRLD        $0x04, Z6, Z6
@@ -6050,7 +7240,7 @@ lvq_blk_376:
 	ADDQ          $0x00000010, R11
 	ADDQ          $0x00000080, R9
 	SUBQ          $0x00000020, R12
-	JNZ           lvq_blk_376
+	JNZ           lvq_blk_536
 	VADDPS        Z8, Z7, Z7
 	VEXTRACTF64X4 $0x01, Z7, Y3
 	VADDPS        Y3, Y7, Y7
@@ -6064,9 +7254,9 @@ lvq_blk_376:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_371
+	JNZ           lvq_row_515
 
-lvq_done_372:
+lvq_done_516:
 	VZEROUPPER
 	RET
 
@@ -6088,27 +7278,146 @@ TEXT ·lvq2IP84AVX512(SB), NOSPLIT, $0-80
 	MOVQ         cnt+56(FP), DI
 	MOVQ         plen+64(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_378
+	JZ           lvq_done_538
+	CMPQ         DI, $0x00000000
+	JLE          lvq_nopf_539
+	MOVL         (BX), R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	XORL         R10, R10
 
-lvq_row_377:
+lvq_pf_540:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_540
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_539:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_541
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_542:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_542
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_541:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_543
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_544:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_544
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_543:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_545
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_546:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_546
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_545:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_547
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_548:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_548
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_547:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_549
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_550:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_550
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_549:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_551
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_552:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_552
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_551:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_553
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_554:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_554
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_553:
+lvq_row_537:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_379
-	MOVL  4(BX), R10
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_555
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_380:
+lvq_pf_556:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_380
+	JL         lvq_pf_556
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_379:
+lvq_nopf_555:
 	MOVL      (R9), R10
 	VMOVD     R10, X4
 	VCVTPH2PS X4, X4
@@ -6124,7 +7433,7 @@ lvq_nopf_379:
 	VPXORD    Z8, Z8, Z8
 	VPXORD    Z9, Z9, Z9
 
-lvq_blk_382:
+lvq_blk_558:
 	VPMOVZXBD     (R10), Z7
 	VPMOVZXBD     16(R10), Z10
 	VPMOVZXBD     (R11), Z11
@@ -6142,7 +7451,7 @@ lvq_blk_382:
 	ADDQ          $0x00000010, R11
 	ADDQ          $0x00000080, R9
 	SUBQ          $0x00000020, R12
-	JNZ           lvq_blk_382
+	JNZ           lvq_blk_558
 	VEXTRACTF64X4 $0x01, Z8, Y7
 	VADDPS        Y7, Y8, Y8
 	VEXTRACTF32X4 $0x01, Y8, X7
@@ -6166,9 +7475,9 @@ lvq_blk_382:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_377
+	JNZ           lvq_row_537
 
-lvq_done_378:
+lvq_done_538:
 	VZEROUPPER
 	RET
 
@@ -6189,27 +7498,146 @@ TEXT ·lvq2L284AVX512(SB), NOSPLIT, $0-72
 	MOVQ         cnt+48(FP), DI
 	MOVQ         plen+56(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_384
+	JZ           lvq_done_560
+	CMPQ         DI, $0x00000000
+	JLE          lvq_nopf_561
+	MOVL         (BX), R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	XORL         R10, R10
 
-lvq_row_383:
+lvq_pf_562:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_562
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_561:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_563
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_564:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_564
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_563:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_565
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_566:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_566
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_565:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_567
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_568:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_568
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_567:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_569
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_570:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_570
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_569:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_571
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_572:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_572
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_571:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_573
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_574:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_574
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_573:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_575
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_576:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_576
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_575:
+lvq_row_559:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_385
-	MOVL  4(BX), R10
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_577
+	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_386:
+lvq_pf_578:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_386
+	JL         lvq_pf_578
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_385:
+lvq_nopf_577:
 	MOVL         (R9), R10
 	VMOVD        R10, X3
 	VCVTPH2PS    X3, X3
@@ -6228,7 +7656,7 @@ lvq_nopf_385:
 	VPXORD       Z7, Z7, Z7
 	VPXORD       Z8, Z8, Z8
 
-lvq_blk_388:
+lvq_blk_580:
 	VPMOVZXBD     (R10), Z6
 	VPMOVZXBD     16(R10), Z9
 	VPMOVZXBD     (R11), Z10
@@ -6250,7 +7678,7 @@ lvq_blk_388:
 	ADDQ          $0x00000010, R11
 	ADDQ          $0x00000080, R9
 	SUBQ          $0x00000020, R12
-	JNZ           lvq_blk_388
+	JNZ           lvq_blk_580
 	VADDPS        Z8, Z7, Z7
 	VEXTRACTF64X4 $0x01, Z7, Y3
 	VADDPS        Y3, Y7, Y7
@@ -6264,9 +7692,9 @@ lvq_blk_388:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_383
+	JNZ           lvq_row_559
 
-lvq_done_384:
+lvq_done_560:
 	VZEROUPPER
 	RET
 
@@ -6281,9 +7709,9 @@ TEXT ·maskedSumAVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-msum_loop4_389:
+msum_loop4_581:
 	CMPQ     CX, $0x00000040
-	JL       msum_loop1_390
+	JL       msum_loop1_582
 	KMOVQ    (DX), K1
 	KSHIFTRQ $0x10, K1, K2
 	KSHIFTRQ $0x20, K1, K3
@@ -6295,19 +7723,19 @@ msum_loop4_389:
 	ADDQ     $0x00000100, AX
 	ADDQ     $0x00000008, DX
 	SUBQ     $0x00000040, CX
-	JMP      msum_loop4_389
+	JMP      msum_loop4_581
 
-msum_loop1_390:
+msum_loop1_582:
 	CMPQ   CX, $0x00000010
-	JL     msum_reduce_391
+	JL     msum_reduce_583
 	KMOVW  (DX), K1
 	VADDPS (AX), Z0, K1, Z0
 	ADDQ   $0x00000040, AX
 	ADDQ   $0x00000002, DX
 	SUBQ   $0x00000010, CX
-	JMP    msum_loop1_390
+	JMP    msum_loop1_582
 
-msum_reduce_391:
+msum_reduce_583:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -6339,14 +7767,14 @@ TEXT ·popcountPlanes4AVX512(SB), NOSPLIT, $0-40
 	VPXORD Z3, Z3, Z3
 	VPXORD Z4, Z4, Z4
 
-pp4_step_392:
+pp4_step_584:
 	MOVQ  $0x000000ff, DI
 	CMPQ  DX, $0x00000008
-	JGE   pp4_full_393
+	JGE   pp4_full_585
 	MOVQ  $0xffffffff, DI
 	BZHIQ DX, DI, DI
 
-pp4_full_393:
+pp4_full_585:
 	KMOVB         DI, K1
 	VMOVDQU64.Z   (AX), K1, Z5
 	VPOPCNTQ      Z5, Z6
@@ -6367,7 +7795,7 @@ pp4_full_393:
 	ADDQ          $0x00000040, CX
 	ADDQ          $0x00000040, SI
 	SUBQ          $0x00000008, DX
-	JG            pp4_step_392
+	JG            pp4_step_584
 	VPSLLQ        $0x01, Z1, Z1
 	VPSLLQ        $0x02, Z2, Z2
 	VPSLLQ        $0x03, Z3, Z3
@@ -6399,7 +7827,7 @@ TEXT ·l2U8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_394
+	JLE   u8b_pf0_586
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -6408,17 +7836,17 @@ TEXT ·l2U8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_395:
+pf_587:
 	CMPQ       SI, BX
-	JAE        pf_done_396
+	JAE        pf_done_588
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_395
+	JMP        pf_587
 
-pf_done_396:
-u8b_pf0_394:
+pf_done_588:
+u8b_pf0_586:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_397
+	JLE   u8b_pf0_589
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -6427,17 +7855,17 @@ u8b_pf0_394:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_398:
+pf_590:
 	CMPQ       SI, BX
-	JAE        pf_done_399
+	JAE        pf_done_591
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_398
+	JMP        pf_590
 
-pf_done_399:
-u8b_pf0_397:
+pf_done_591:
+u8b_pf0_589:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_400
+	JLE   u8b_pf0_592
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -6446,17 +7874,17 @@ u8b_pf0_397:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_401:
+pf_593:
 	CMPQ       SI, BX
-	JAE        pf_done_402
+	JAE        pf_done_594
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_401
+	JMP        pf_593
 
-pf_done_402:
-u8b_pf0_400:
+pf_done_594:
+u8b_pf0_592:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_403
+	JLE   u8b_pf0_595
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -6465,17 +7893,17 @@ u8b_pf0_400:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_404:
+pf_596:
 	CMPQ       SI, BX
-	JAE        pf_done_405
+	JAE        pf_done_597
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_404
+	JMP        pf_596
 
-pf_done_405:
-u8b_pf0_403:
+pf_done_597:
+u8b_pf0_595:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_406
+	JLE   u8b_pf0_598
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -6484,17 +7912,17 @@ u8b_pf0_403:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_407:
+pf_599:
 	CMPQ       SI, BX
-	JAE        pf_done_408
+	JAE        pf_done_600
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_407
+	JMP        pf_599
 
-pf_done_408:
-u8b_pf0_406:
+pf_done_600:
+u8b_pf0_598:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_409
+	JLE   u8b_pf0_601
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -6503,17 +7931,17 @@ u8b_pf0_406:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_410:
+pf_602:
 	CMPQ       SI, BX
-	JAE        pf_done_411
+	JAE        pf_done_603
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_410
+	JMP        pf_602
 
-pf_done_411:
-u8b_pf0_409:
+pf_done_603:
+u8b_pf0_601:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_412
+	JLE   u8b_pf0_604
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -6522,17 +7950,17 @@ u8b_pf0_409:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_413:
+pf_605:
 	CMPQ       SI, BX
-	JAE        pf_done_414
+	JAE        pf_done_606
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_413
+	JMP        pf_605
 
-pf_done_414:
-u8b_pf0_412:
+pf_done_606:
+u8b_pf0_604:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_415
+	JLE   u8b_pf0_607
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -6541,24 +7969,24 @@ u8b_pf0_412:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_416:
+pf_608:
 	CMPQ       DX, CX
-	JAE        pf_done_417
+	JAE        pf_done_609
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_416
+	JMP        pf_608
 
-pf_done_417:
-u8b_pf0_415:
+pf_done_609:
+u8b_pf0_607:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_418:
+u8b_loop_610:
 	TESTQ DX, DX
-	JZ    u8b_end_419
+	JZ    u8b_end_611
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_420
+	JLE   u8b_nopf_612
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -6567,15 +7995,15 @@ u8b_loop_418:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_421:
+pf_613:
 	CMPQ       DI, SI
-	JAE        pf_done_422
+	JAE        pf_done_614
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_421
+	JMP        pf_613
 
-pf_done_422:
-u8b_nopf_420:
+pf_done_614:
+u8b_nopf_612:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -6592,9 +8020,9 @@ u8b_nopf_420:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_423:
+u8_4_615:
 	CMPQ      DI, $0x00000100
-	JL        u8_1_424
+	JL        u8_1_616
 	VMOVDQU64 (SI), Z7
 	VPMINUB   (BX), Z7, Z8
 	VPMAXUB   (BX), Z7, Z7
@@ -6630,11 +8058,11 @@ u8_4_423:
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, BX
 	SUBQ      $0x00000100, DI
-	JMP       u8_4_423
+	JMP       u8_4_615
 
-u8_1_424:
+u8_1_616:
 	CMPQ      DI, $0x00000040
-	JL        u8_tail_425
+	JL        u8_tail_617
 	VMOVDQU64 (SI), Z7
 	VPMINUB   (BX), Z7, Z8
 	VPMAXUB   (BX), Z7, Z7
@@ -6646,11 +8074,11 @@ u8_1_424:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u8_1_424
+	JMP       u8_1_616
 
-u8_tail_425:
+u8_tail_617:
 	TESTQ      DI, DI
-	JZ         u8_done_426
+	JZ         u8_done_618
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -6665,7 +8093,7 @@ u8_tail_425:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_426:
+u8_done_618:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -6691,9 +8119,9 @@ u8_done_426:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_418
+	JMP           u8b_loop_610
 
-u8b_end_419:
+u8b_end_611:
 	VZEROUPPER
 	RET
 
@@ -6703,7 +8131,7 @@ TEXT ·dotU8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_427
+	JLE   u8b_pf0_619
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -6712,17 +8140,17 @@ TEXT ·dotU8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_428:
+pf_620:
 	CMPQ       SI, BX
-	JAE        pf_done_429
+	JAE        pf_done_621
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_428
+	JMP        pf_620
 
-pf_done_429:
-u8b_pf0_427:
+pf_done_621:
+u8b_pf0_619:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_430
+	JLE   u8b_pf0_622
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -6731,17 +8159,17 @@ u8b_pf0_427:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_431:
+pf_623:
 	CMPQ       SI, BX
-	JAE        pf_done_432
+	JAE        pf_done_624
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_431
+	JMP        pf_623
 
-pf_done_432:
-u8b_pf0_430:
+pf_done_624:
+u8b_pf0_622:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_433
+	JLE   u8b_pf0_625
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -6750,17 +8178,17 @@ u8b_pf0_430:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_434:
+pf_626:
 	CMPQ       SI, BX
-	JAE        pf_done_435
+	JAE        pf_done_627
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_434
+	JMP        pf_626
 
-pf_done_435:
-u8b_pf0_433:
+pf_done_627:
+u8b_pf0_625:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_436
+	JLE   u8b_pf0_628
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -6769,17 +8197,17 @@ u8b_pf0_433:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_437:
+pf_629:
 	CMPQ       SI, BX
-	JAE        pf_done_438
+	JAE        pf_done_630
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_437
+	JMP        pf_629
 
-pf_done_438:
-u8b_pf0_436:
+pf_done_630:
+u8b_pf0_628:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_439
+	JLE   u8b_pf0_631
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -6788,17 +8216,17 @@ u8b_pf0_436:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_440:
+pf_632:
 	CMPQ       SI, BX
-	JAE        pf_done_441
+	JAE        pf_done_633
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_440
+	JMP        pf_632
 
-pf_done_441:
-u8b_pf0_439:
+pf_done_633:
+u8b_pf0_631:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_442
+	JLE   u8b_pf0_634
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -6807,17 +8235,17 @@ u8b_pf0_439:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_443:
+pf_635:
 	CMPQ       SI, BX
-	JAE        pf_done_444
+	JAE        pf_done_636
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_443
+	JMP        pf_635
 
-pf_done_444:
-u8b_pf0_442:
+pf_done_636:
+u8b_pf0_634:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_445
+	JLE   u8b_pf0_637
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -6826,17 +8254,17 @@ u8b_pf0_442:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_446:
+pf_638:
 	CMPQ       SI, BX
-	JAE        pf_done_447
+	JAE        pf_done_639
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_446
+	JMP        pf_638
 
-pf_done_447:
-u8b_pf0_445:
+pf_done_639:
+u8b_pf0_637:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_448
+	JLE   u8b_pf0_640
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -6845,24 +8273,24 @@ u8b_pf0_445:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_449:
+pf_641:
 	CMPQ       DX, CX
-	JAE        pf_done_450
+	JAE        pf_done_642
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_449
+	JMP        pf_641
 
-pf_done_450:
-u8b_pf0_448:
+pf_done_642:
+u8b_pf0_640:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_451:
+u8b_loop_643:
 	TESTQ DX, DX
-	JZ    u8b_end_452
+	JZ    u8b_end_644
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_453
+	JLE   u8b_nopf_645
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -6871,15 +8299,15 @@ u8b_loop_451:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_454:
+pf_646:
 	CMPQ       DI, SI
-	JAE        pf_done_455
+	JAE        pf_done_647
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_454
+	JMP        pf_646
 
-pf_done_455:
-u8b_nopf_453:
+pf_done_647:
+u8b_nopf_645:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -6896,9 +8324,9 @@ u8b_nopf_453:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_456:
+u8_4_648:
 	CMPQ      DI, $0x00000100
-	JL        u8_1_457
+	JL        u8_1_649
 	VMOVDQU64 (SI), Z7
 	VPXORD    (BX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -6922,11 +8350,11 @@ u8_4_456:
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, BX
 	SUBQ      $0x00000100, DI
-	JMP       u8_4_456
+	JMP       u8_4_648
 
-u8_1_457:
+u8_1_649:
 	CMPQ      DI, $0x00000040
-	JL        u8_tail_458
+	JL        u8_tail_650
 	VMOVDQU64 (SI), Z7
 	VPXORD    (BX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -6935,11 +8363,11 @@ u8_1_457:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u8_1_457
+	JMP       u8_1_649
 
-u8_tail_458:
+u8_tail_650:
 	TESTQ      DI, DI
-	JZ         u8_done_459
+	JZ         u8_done_651
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -6951,7 +8379,7 @@ u8_tail_458:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_459:
+u8_done_651:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -6977,9 +8405,9 @@ u8_done_459:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_451
+	JMP           u8b_loop_643
 
-u8b_end_452:
+u8b_end_644:
 	VZEROUPPER
 	RET
 
@@ -6989,7 +8417,7 @@ TEXT ·l2U4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_460
+	JLE   u8b_pf0_652
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -6998,17 +8426,17 @@ TEXT ·l2U4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_461:
+pf_653:
 	CMPQ       SI, BX
-	JAE        pf_done_462
+	JAE        pf_done_654
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_461
+	JMP        pf_653
 
-pf_done_462:
-u8b_pf0_460:
+pf_done_654:
+u8b_pf0_652:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_463
+	JLE   u8b_pf0_655
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7017,17 +8445,17 @@ u8b_pf0_460:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_464:
+pf_656:
 	CMPQ       SI, BX
-	JAE        pf_done_465
+	JAE        pf_done_657
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_464
+	JMP        pf_656
 
-pf_done_465:
-u8b_pf0_463:
+pf_done_657:
+u8b_pf0_655:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_466
+	JLE   u8b_pf0_658
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7036,17 +8464,17 @@ u8b_pf0_463:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_467:
+pf_659:
 	CMPQ       SI, BX
-	JAE        pf_done_468
+	JAE        pf_done_660
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_467
+	JMP        pf_659
 
-pf_done_468:
-u8b_pf0_466:
+pf_done_660:
+u8b_pf0_658:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_469
+	JLE   u8b_pf0_661
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7055,17 +8483,17 @@ u8b_pf0_466:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_470:
+pf_662:
 	CMPQ       SI, BX
-	JAE        pf_done_471
+	JAE        pf_done_663
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_470
+	JMP        pf_662
 
-pf_done_471:
-u8b_pf0_469:
+pf_done_663:
+u8b_pf0_661:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_472
+	JLE   u8b_pf0_664
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7074,17 +8502,17 @@ u8b_pf0_469:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_473:
+pf_665:
 	CMPQ       SI, BX
-	JAE        pf_done_474
+	JAE        pf_done_666
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_473
+	JMP        pf_665
 
-pf_done_474:
-u8b_pf0_472:
+pf_done_666:
+u8b_pf0_664:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_475
+	JLE   u8b_pf0_667
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7093,17 +8521,17 @@ u8b_pf0_472:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_476:
+pf_668:
 	CMPQ       SI, BX
-	JAE        pf_done_477
+	JAE        pf_done_669
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_476
+	JMP        pf_668
 
-pf_done_477:
-u8b_pf0_475:
+pf_done_669:
+u8b_pf0_667:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_478
+	JLE   u8b_pf0_670
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7112,17 +8540,17 @@ u8b_pf0_475:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_479:
+pf_671:
 	CMPQ       SI, BX
-	JAE        pf_done_480
+	JAE        pf_done_672
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_479
+	JMP        pf_671
 
-pf_done_480:
-u8b_pf0_478:
+pf_done_672:
+u8b_pf0_670:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_481
+	JLE   u8b_pf0_673
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -7131,24 +8559,24 @@ u8b_pf0_478:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_482:
+pf_674:
 	CMPQ       DX, CX
-	JAE        pf_done_483
+	JAE        pf_done_675
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_482
+	JMP        pf_674
 
-pf_done_483:
-u8b_pf0_481:
+pf_done_675:
+u8b_pf0_673:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_484:
+u8b_loop_676:
 	TESTQ DX, DX
-	JZ    u8b_end_485
+	JZ    u8b_end_677
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_486
+	JLE   u8b_nopf_678
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -7157,15 +8585,15 @@ u8b_loop_484:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_487:
+pf_679:
 	CMPQ       DI, SI
-	JAE        pf_done_488
+	JAE        pf_done_680
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_487
+	JMP        pf_679
 
-pf_done_488:
-u8b_nopf_486:
+pf_done_680:
+u8b_nopf_678:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -7178,9 +8606,9 @@ u8b_nopf_486:
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_489:
+u4_1_681:
 	CMPQ      DI, $0x00000040
-	JL        u4_tail_490
+	JL        u4_tail_682
 	VMOVDQU64 (SI), Z3
 	VMOVDQU64 (BX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -7198,11 +8626,11 @@ u4_1_489:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u4_1_489
+	JMP       u4_1_681
 
-u4_tail_490:
+u4_tail_682:
 	TESTQ      DI, DI
-	JZ         u4_done_491
+	JZ         u4_done_683
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -7223,7 +8651,7 @@ u4_tail_490:
 	VPDPBUSD   Z5, Z5, Z1
 	VPDPBUSD   Z3, Z3, Z2
 
-u4_done_491:
+u4_done_683:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -7238,9 +8666,9 @@ u4_done_491:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_484
+	JMP           u8b_loop_676
 
-u8b_end_485:
+u8b_end_677:
 	VZEROUPPER
 	RET
 
@@ -7250,7 +8678,7 @@ TEXT ·dotU4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_492
+	JLE   u8b_pf0_684
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7259,17 +8687,17 @@ TEXT ·dotU4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_493:
+pf_685:
 	CMPQ       SI, BX
-	JAE        pf_done_494
+	JAE        pf_done_686
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_493
+	JMP        pf_685
 
-pf_done_494:
-u8b_pf0_492:
+pf_done_686:
+u8b_pf0_684:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_495
+	JLE   u8b_pf0_687
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7278,17 +8706,17 @@ u8b_pf0_492:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_496:
+pf_688:
 	CMPQ       SI, BX
-	JAE        pf_done_497
+	JAE        pf_done_689
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_496
+	JMP        pf_688
 
-pf_done_497:
-u8b_pf0_495:
+pf_done_689:
+u8b_pf0_687:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_498
+	JLE   u8b_pf0_690
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7297,17 +8725,17 @@ u8b_pf0_495:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_499:
+pf_691:
 	CMPQ       SI, BX
-	JAE        pf_done_500
+	JAE        pf_done_692
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_499
+	JMP        pf_691
 
-pf_done_500:
-u8b_pf0_498:
+pf_done_692:
+u8b_pf0_690:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_501
+	JLE   u8b_pf0_693
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7316,17 +8744,17 @@ u8b_pf0_498:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_502:
+pf_694:
 	CMPQ       SI, BX
-	JAE        pf_done_503
+	JAE        pf_done_695
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_502
+	JMP        pf_694
 
-pf_done_503:
-u8b_pf0_501:
+pf_done_695:
+u8b_pf0_693:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_504
+	JLE   u8b_pf0_696
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7335,17 +8763,17 @@ u8b_pf0_501:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_505:
+pf_697:
 	CMPQ       SI, BX
-	JAE        pf_done_506
+	JAE        pf_done_698
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_505
+	JMP        pf_697
 
-pf_done_506:
-u8b_pf0_504:
+pf_done_698:
+u8b_pf0_696:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_507
+	JLE   u8b_pf0_699
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7354,17 +8782,17 @@ u8b_pf0_504:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_508:
+pf_700:
 	CMPQ       SI, BX
-	JAE        pf_done_509
+	JAE        pf_done_701
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_508
+	JMP        pf_700
 
-pf_done_509:
-u8b_pf0_507:
+pf_done_701:
+u8b_pf0_699:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_510
+	JLE   u8b_pf0_702
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7373,17 +8801,17 @@ u8b_pf0_507:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_511:
+pf_703:
 	CMPQ       SI, BX
-	JAE        pf_done_512
+	JAE        pf_done_704
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_511
+	JMP        pf_703
 
-pf_done_512:
-u8b_pf0_510:
+pf_done_704:
+u8b_pf0_702:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_513
+	JLE   u8b_pf0_705
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -7392,24 +8820,24 @@ u8b_pf0_510:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_514:
+pf_706:
 	CMPQ       DX, CX
-	JAE        pf_done_515
+	JAE        pf_done_707
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_514
+	JMP        pf_706
 
-pf_done_515:
-u8b_pf0_513:
+pf_done_707:
+u8b_pf0_705:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_516:
+u8b_loop_708:
 	TESTQ DX, DX
-	JZ    u8b_end_517
+	JZ    u8b_end_709
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_518
+	JLE   u8b_nopf_710
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -7418,15 +8846,15 @@ u8b_loop_516:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_519:
+pf_711:
 	CMPQ       DI, SI
-	JAE        pf_done_520
+	JAE        pf_done_712
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_519
+	JMP        pf_711
 
-pf_done_520:
-u8b_nopf_518:
+pf_done_712:
+u8b_nopf_710:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -7439,9 +8867,9 @@ u8b_nopf_518:
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_521:
+u4_1_713:
 	CMPQ      DI, $0x00000040
-	JL        u4_tail_522
+	JL        u4_tail_714
 	VMOVDQU64 (SI), Z3
 	VMOVDQU64 (BX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -7455,11 +8883,11 @@ u4_1_521:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u4_1_521
+	JMP       u4_1_713
 
-u4_tail_522:
+u4_tail_714:
 	TESTQ      DI, DI
-	JZ         u4_done_523
+	JZ         u4_done_715
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -7476,7 +8904,7 @@ u4_tail_522:
 	VPDPBUSD   Z6, Z5, Z1
 	VPDPBUSD   Z4, Z3, Z2
 
-u4_done_523:
+u4_done_715:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -7491,21 +8919,21 @@ u4_done_523:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_516
+	JMP           u8b_loop_708
 
-u8b_end_517:
+u8b_end_709:
 	VZEROUPPER
 	RET
 
 // func l2F16BatchAVX512(q *float32, n int, slab *uint16, stride int, ids *uint32, out *float32, cnt int)
 // Requires: AVX, AVX512BW, AVX512F, AVX512VL, BMI2, MMX+
 TEXT ·l2F16BatchAVX512(SB), NOSPLIT, $0-56
-f16b_group_524:
+f16b_group_716:
 	MOVQ cnt+48(FP), AX
 	CMPQ AX, $0x00000008
-	JL   f16b_gdone_525
+	JL   f16b_gdone_717
 	CMPQ AX, $0x00000010
-	JL   f16b_gnopf_526
+	JL   f16b_gnopf_718
 	MOVQ ids+32(FP), AX
 	MOVQ slab+16(FP), CX
 	MOVQ stride+24(FP), DX
@@ -7513,123 +8941,123 @@ f16b_group_524:
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
 	CMPQ BX, $0x00000004
-	JLE  f16b_pfcap_527
+	JLE  f16b_pfcap_719
 	MOVQ $0x00000004, BX
 
-f16b_pfcap_527:
+f16b_pfcap_719:
 	MOVL  32(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_528:
+f16b_pf_720:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_529
+	JZ         f16b_pf_end_721
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_528
+	JMP        f16b_pf_720
 
-f16b_pf_end_529:
+f16b_pf_end_721:
 	MOVL  36(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_530:
+f16b_pf_722:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_531
+	JZ         f16b_pf_end_723
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_530
+	JMP        f16b_pf_722
 
-f16b_pf_end_531:
+f16b_pf_end_723:
 	MOVL  40(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_532:
+f16b_pf_724:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_533
+	JZ         f16b_pf_end_725
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_532
+	JMP        f16b_pf_724
 
-f16b_pf_end_533:
+f16b_pf_end_725:
 	MOVL  44(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_534:
+f16b_pf_726:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_535
+	JZ         f16b_pf_end_727
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_534
+	JMP        f16b_pf_726
 
-f16b_pf_end_535:
+f16b_pf_end_727:
 	MOVL  48(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_536:
+f16b_pf_728:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_537
+	JZ         f16b_pf_end_729
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_536
+	JMP        f16b_pf_728
 
-f16b_pf_end_537:
+f16b_pf_end_729:
 	MOVL  52(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_538:
+f16b_pf_730:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_539
+	JZ         f16b_pf_end_731
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_538
+	JMP        f16b_pf_730
 
-f16b_pf_end_539:
+f16b_pf_end_731:
 	MOVL  56(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_540:
+f16b_pf_732:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_541
+	JZ         f16b_pf_end_733
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_540
+	JMP        f16b_pf_732
 
-f16b_pf_end_541:
+f16b_pf_end_733:
 	MOVL  60(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_542:
+f16b_pf_734:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_543
+	JZ         f16b_pf_end_735
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_542
+	JMP        f16b_pf_734
 
-f16b_pf_end_543:
-f16b_gnopf_526:
+f16b_pf_end_735:
+f16b_gnopf_718:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -7678,9 +9106,9 @@ f16b_gnopf_526:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_544:
+f16b_block_736:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_545
+	JL          f16b_single_737
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -7741,11 +9169,11 @@ f16b_block_544:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_544
+	JMP         f16b_block_736
 
-f16b_single_545:
+f16b_single_737:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_546
+	JL          f16b_tail_738
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -7782,9 +9210,9 @@ f16b_single_545:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_546:
+f16b_tail_738:
 	TESTQ       CX, CX
-	JZ          f16b_done_547
+	JZ          f16b_done_739
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -7822,7 +9250,7 @@ f16b_tail_546:
 	VSUBPS      Z17, Z16, Z17
 	VFMADD231PS Z17, Z17, Z15
 
-f16b_done_547:
+f16b_done_739:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -7909,15 +9337,15 @@ f16b_done_547:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_524
+	JMP           f16b_group_716
 
-f16b_gdone_525:
-f16b_one_548:
+f16b_gdone_717:
+f16b_one_740:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_549
+	JZ    f16b_end_741
 	CMPQ  AX, $0x00000001
-	JE    f16b_onopf_550
+	JE    f16b_onopf_742
 	MOVQ  ids+32(FP), AX
 	MOVQ  slab+16(FP), CX
 	MOVQ  stride+24(FP), DX
@@ -7925,25 +9353,25 @@ f16b_one_548:
 	ADDQ  $0x0000001f, BX
 	SHRQ  $0x05, BX
 	CMPQ  BX, $0x00000004
-	JLE   f16b_pfcap_551
+	JLE   f16b_pfcap_743
 	MOVQ  $0x00000004, BX
 
-f16b_pfcap_551:
+f16b_pfcap_743:
 	MOVL  4(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_552:
+f16b_pf_744:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_553
+	JZ         f16b_pf_end_745
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_552
+	JMP        f16b_pf_744
 
-f16b_pf_end_553:
-f16b_onopf_550:
+f16b_pf_end_745:
+f16b_onopf_742:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -7957,9 +9385,9 @@ f16b_onopf_550:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_554:
+f16b_block_746:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_555
+	JL          f16b_single_747
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -7971,11 +9399,11 @@ f16b_block_554:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_554
+	JMP         f16b_block_746
 
-f16b_single_555:
+f16b_single_747:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_556
+	JL          f16b_tail_748
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -7984,9 +9412,9 @@ f16b_single_555:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_556:
+f16b_tail_748:
 	TESTQ       DX, DX
-	JZ          f16b_done_557
+	JZ          f16b_done_749
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -7996,7 +9424,7 @@ f16b_tail_556:
 	VSUBPS      Z1, Z0, Z1
 	VFMADD231PS Z1, Z1, Z19
 
-f16b_done_557:
+f16b_done_749:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -8013,21 +9441,21 @@ f16b_done_557:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_548
+	JMP           f16b_one_740
 
-f16b_end_549:
+f16b_end_741:
 	VZEROUPPER
 	RET
 
 // func ipF16BatchAVX512(q *float32, n int, slab *uint16, stride int, ids *uint32, out *float32, cnt int)
 // Requires: AVX, AVX512BW, AVX512F, AVX512VL, BMI2, MMX+
 TEXT ·ipF16BatchAVX512(SB), NOSPLIT, $0-56
-f16b_group_558:
+f16b_group_750:
 	MOVQ cnt+48(FP), AX
 	CMPQ AX, $0x00000008
-	JL   f16b_gdone_559
+	JL   f16b_gdone_751
 	CMPQ AX, $0x00000010
-	JL   f16b_gnopf_560
+	JL   f16b_gnopf_752
 	MOVQ ids+32(FP), AX
 	MOVQ slab+16(FP), CX
 	MOVQ stride+24(FP), DX
@@ -8035,123 +9463,123 @@ f16b_group_558:
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
 	CMPQ BX, $0x00000004
-	JLE  f16b_pfcap_561
+	JLE  f16b_pfcap_753
 	MOVQ $0x00000004, BX
 
-f16b_pfcap_561:
+f16b_pfcap_753:
 	MOVL  32(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_562:
+f16b_pf_754:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_563
+	JZ         f16b_pf_end_755
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_562
+	JMP        f16b_pf_754
 
-f16b_pf_end_563:
+f16b_pf_end_755:
 	MOVL  36(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_564:
+f16b_pf_756:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_565
+	JZ         f16b_pf_end_757
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_564
+	JMP        f16b_pf_756
 
-f16b_pf_end_565:
+f16b_pf_end_757:
 	MOVL  40(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_566:
+f16b_pf_758:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_567
+	JZ         f16b_pf_end_759
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_566
+	JMP        f16b_pf_758
 
-f16b_pf_end_567:
+f16b_pf_end_759:
 	MOVL  44(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_568:
+f16b_pf_760:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_569
+	JZ         f16b_pf_end_761
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_568
+	JMP        f16b_pf_760
 
-f16b_pf_end_569:
+f16b_pf_end_761:
 	MOVL  48(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_570:
+f16b_pf_762:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_571
+	JZ         f16b_pf_end_763
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_570
+	JMP        f16b_pf_762
 
-f16b_pf_end_571:
+f16b_pf_end_763:
 	MOVL  52(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_572:
+f16b_pf_764:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_573
+	JZ         f16b_pf_end_765
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_572
+	JMP        f16b_pf_764
 
-f16b_pf_end_573:
+f16b_pf_end_765:
 	MOVL  56(AX), SI
 	IMULQ DX, SI
 	ADDQ  CX, SI
 	MOVQ  BX, DI
 
-f16b_pf_574:
+f16b_pf_766:
 	TESTQ      DI, DI
-	JZ         f16b_pf_end_575
+	JZ         f16b_pf_end_767
 	PREFETCHT0 (SI)
 	ADDQ       $0x00000040, SI
 	DECQ       DI
-	JMP        f16b_pf_574
+	JMP        f16b_pf_766
 
-f16b_pf_end_575:
+f16b_pf_end_767:
 	MOVL  60(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_576:
+f16b_pf_768:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_577
+	JZ         f16b_pf_end_769
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_576
+	JMP        f16b_pf_768
 
-f16b_pf_end_577:
-f16b_gnopf_560:
+f16b_pf_end_769:
+f16b_gnopf_752:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -8200,9 +9628,9 @@ f16b_gnopf_560:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_578:
+f16b_block_770:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_579
+	JL          f16b_single_771
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -8247,11 +9675,11 @@ f16b_block_578:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_578
+	JMP         f16b_block_770
 
-f16b_single_579:
+f16b_single_771:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_580
+	JL          f16b_tail_772
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -8280,9 +9708,9 @@ f16b_single_579:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_580:
+f16b_tail_772:
 	TESTQ       CX, CX
-	JZ          f16b_done_581
+	JZ          f16b_done_773
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -8312,7 +9740,7 @@ f16b_tail_580:
 	VCVTPH2PS   Y26, Z17
 	VFMADD231PS Z17, Z16, Z15
 
-f16b_done_581:
+f16b_done_773:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -8399,15 +9827,15 @@ f16b_done_581:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_558
+	JMP           f16b_group_750
 
-f16b_gdone_559:
-f16b_one_582:
+f16b_gdone_751:
+f16b_one_774:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_583
+	JZ    f16b_end_775
 	CMPQ  AX, $0x00000001
-	JE    f16b_onopf_584
+	JE    f16b_onopf_776
 	MOVQ  ids+32(FP), AX
 	MOVQ  slab+16(FP), CX
 	MOVQ  stride+24(FP), DX
@@ -8415,25 +9843,25 @@ f16b_one_582:
 	ADDQ  $0x0000001f, BX
 	SHRQ  $0x05, BX
 	CMPQ  BX, $0x00000004
-	JLE   f16b_pfcap_585
+	JLE   f16b_pfcap_777
 	MOVQ  $0x00000004, BX
 
-f16b_pfcap_585:
+f16b_pfcap_777:
 	MOVL  4(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_586:
+f16b_pf_778:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_587
+	JZ         f16b_pf_end_779
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_586
+	JMP        f16b_pf_778
 
-f16b_pf_end_587:
-f16b_onopf_584:
+f16b_pf_end_779:
+f16b_onopf_776:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -8447,9 +9875,9 @@ f16b_onopf_584:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_588:
+f16b_block_780:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_589
+	JL          f16b_single_781
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -8459,11 +9887,11 @@ f16b_block_588:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_588
+	JMP         f16b_block_780
 
-f16b_single_589:
+f16b_single_781:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_590
+	JL          f16b_tail_782
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -8471,9 +9899,9 @@ f16b_single_589:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_590:
+f16b_tail_782:
 	TESTQ       DX, DX
-	JZ          f16b_done_591
+	JZ          f16b_done_783
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -8482,7 +9910,7 @@ f16b_tail_590:
 	VCVTPH2PS   Y1, Z1
 	VFMADD231PS Z1, Z0, Z19
 
-f16b_done_591:
+f16b_done_783:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -8499,8 +9927,8 @@ f16b_done_591:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_582
+	JMP           f16b_one_774
 
-f16b_end_583:
+f16b_end_775:
 	VZEROUPPER
 	RET

@@ -24,7 +24,7 @@ package simd
 // and 32k+h+i high (zero when absent).
 //
 // The kernels take the query in float32 and never decode rows to memory.
-// Batch kernels prefetch the next row (header and the codes they read) while
+// Batch kernels prefetch rows eight ahead (header and the codes they read) while
 // computing the current one. Implementations (kernels_*_amd64.s, generated
 // by simd/internal/asmgen/lvq.go): AVX-512 F kernels for every length
 // (masked tails) and AVX2+FMA+F16C kernels for whole blocks, the tail in the

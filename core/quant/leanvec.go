@@ -438,7 +438,6 @@ func (c *lvPrimaryComputer) Distance(code []byte) float32 {
 }
 
 func (c *lvPrimaryComputer) DistanceBatch(slab []byte, ids []uint32, out []float32) {
-	lvPrefetchRows(slab, c.stride, c.lv.psize, ids)
 	c.inner.DistanceBatch(slab, ids, out)
 	for i, id := range ids {
 		if c.lv.norms {

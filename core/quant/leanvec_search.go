@@ -2,7 +2,6 @@ package quant
 
 import (
 	"math"
-	"unsafe"
 
 	"github.com/govsag/vsag/simd"
 )
@@ -64,29 +63,6 @@ func (lv *LeanVec) projectQuery(dst, q, scratch []float32, centre bool) {
 		return
 	}
 	simd.InnerProductRows(x, t.Query, t.In, dst[:t.Out])
-}
-
-// lvPrefetchRows issues a prefetch for every cache line of the first n bytes of the rows ids
-// of slab (rows of stride bytes). Graph search measures the neighbours of a node in an order
-// the hardware prefetcher cannot guess; with every row requested before the first is
-// measured, their misses overlap instead of following one another.
-func lvPrefetchRows(slab []byte, stride, n int, ids []uint32) {
-	for _, id := range ids {
-		lvPrefetchRow(slab, int(id)*stride, n)
-	}
-}
-
-// lvPrefetchRow prefetches the lines of slab[off:off+n], when they lie inside slab.
-func lvPrefetchRow(slab []byte, off, n int) {
-	if n <= 0 || off < 0 || off+n > len(slab) {
-		return
-	}
-	simd.Prefetch(unsafe.Pointer(&slab[off]))
-	// then the first byte of every later line the row touches
-	first := off - int((uintptr(unsafe.Pointer(&slab[0]))+uintptr(off))&63)
-	for i := first + 64; i < off+n; i += 64 {
-		simd.Prefetch(unsafe.Pointer(&slab[i]))
-	}
 }
 
 // halfBatch measures fp16 rows by id with the grouped batch kernel (eight rows in flight):

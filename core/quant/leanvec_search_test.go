@@ -56,16 +56,3 @@ func TestLeanVecQueryMat(t *testing.T) {
 		})
 	}
 }
-
-// TestLvPrefetchRows checks that prefetching ignores rows outside the slab and reads nothing.
-func TestLvPrefetchRows(t *testing.T) {
-	slab := make([]byte, 1000)
-	assert.NotPanics(t, func() {
-		lvPrefetchRows(slab, 164, 164, []uint32{0, 1, 5, 6, 7, 1 << 30})
-		lvPrefetchRow(slab, -1, 10)
-		lvPrefetchRow(slab, 990, 20)
-		lvPrefetchRow(slab, 0, 0)
-		lvPrefetchRow(nil, 0, 4)
-	})
-	assert.Equal(t, make([]byte, 1000), slab)
-}

@@ -19,7 +19,7 @@ import (
 // splits at h = (r+1)/2 instead of 16).
 //
 // Every kernel is one instance of lvqKernel, chosen by lvqSpec: the loop
-// over row ids (prefetching the next row), the loads that widen codes into
+// over row ids (prefetching rows ahead), the loads that widen codes into
 // float32 lanes, the per-metric arithmetic and the reduction are written
 // once below.
 
@@ -301,7 +301,7 @@ func (s lvqSpec) doc() []string {
 			d = append(d, "Stores sum_j (q_j - x_j)^2 in out[i], x = scale*c1 + step*c2 + bias - scale/2.")
 		}
 	}
-	d = append(d, "The next row is prefetched (plen bytes from its start).",
+	d = append(d, fmt.Sprintf("Rows are prefetched %d ahead (plen bytes from their start).", lvqAhead),
 		"Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries;")
 	if s.whole() {
 		d = append(d, fmt.Sprintf("n > 0 and n %% %d == 0 (the caller adds the tail).", s.block()))
@@ -358,12 +358,15 @@ func lvqKernel(s lvqSpec) {
 	lrow, ldone := lbl("lvq_row"), lbl("lvq_done")
 	c.TESTQ(cnt, cnt)
 	c.JZ(LabelRef(ldone))
+	for k := 0; k < lvqAhead; k++ { // the first rows: all their lines before any is measured
+		prefetchRowAt(k, ids, slab, stride, cnt, plen)
+	}
 	c.Label(lrow)
 	row := c.GP64()
 	c.MOVL(mem(ids, 0), row.As32())
 	c.IMULQ(stride, row)
 	c.ADDQ(slab, row)
-	prefetchNextRow(ids, slab, stride, cnt, plen)
+	prefetchRowAt(lvqAhead, ids, slab, stride, cnt, plen)
 
 	// Header: scale in lane 0 of hdr, bias in lane 1.
 	hdr := c.XMM()
@@ -536,14 +539,19 @@ func bzhiMask(x Register, and int) Register {
 	return k
 }
 
-// prefetchNextRow prefetches the plen bytes of row ids[1] when cnt > 1:
+// lvqAhead is how many rows ahead the LVQ batch kernels prefetch: graph search measures a
+// neighbour list's rows in an order the hardware prefetcher cannot guess, so several rows'
+// lines are kept in flight while one is measured.
+const lvqAhead = 8
+
+// prefetchRowAt prefetches the plen bytes of row ids[k] when cnt > k:
 // one PREFETCHT0 per 64 bytes and one on its last byte.
-func prefetchNextRow(ids, slab, stride, cnt, plen Register) {
+func prefetchRowAt(k int, ids, slab, stride, cnt, plen Register) {
 	lnopf, lpf := lbl("lvq_nopf"), lbl("lvq_pf")
-	c.CMPQ(cnt, U32(1))
+	c.CMPQ(cnt, U32(uint32(k)))
 	c.JLE(LabelRef(lnopf))
 	nx := c.GP64()
-	c.MOVL(mem(ids, 4), nx.As32())
+	c.MOVL(mem(ids, 4*k), nx.As32())
 	c.IMULQ(stride, nx)
 	c.ADDQ(slab, nx)
 	off := c.GP64()
