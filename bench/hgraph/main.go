@@ -78,9 +78,10 @@ func run() error {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the searches to this file")
 	rounds := flag.Int("rounds", 5, "measurement rounds over all indexes and hnswlib, interleaved; each point keeps its best")
 	mode := flag.String("mode", "hnswlib", "hnswlib: quantizers against hnswlib; leanvec: LeanVec and LVQ-8 against fp32 (no hnswlib)")
+	data := flag.String("data", "fashion-mnist", "fashion-mnist; fashion-mnist-196 (the images pooled 2x2 to 14x14, another dimension); clustered-128 (100 000 Gaussian vectors around 32 centres, 128 dimensions: another distribution)")
 	flag.Parse()
 
-	set, err := dataset.FashionMNISTOrGenerated(*dir, os.Stdout)
+	set, err := loadData(*data, *dir)
 	if err != nil {
 		return err
 	}
@@ -558,4 +559,49 @@ func timedBuild(js string, n, d int, ids []int64, base []float32) (time.Duration
 		return 0, err
 	}
 	return time.Since(t0), nil
+}
+
+// loadData returns the benchmark's dataset: Fashion-MNIST (or generated data of its shape when it
+// is not installed), Fashion-MNIST pooled to 14 x 14, or clustered Gaussian vectors; the latter
+// two are data the quantizers and defaults were not tuned on.
+func loadData(name, dir string) (*dataset.Set, error) {
+	switch name {
+	case "fashion-mnist":
+		return dataset.FashionMNISTOrGenerated(dir, os.Stdout)
+	case "fashion-mnist-196":
+		set, err := dataset.FashionMNISTOrGenerated(dir, os.Stdout)
+		if err != nil {
+			return nil, err
+		}
+		return pool2x2(set, 28), nil
+	case "clustered-128":
+		set := dataset.Generated(100000, 1000, 128, 7)
+		set.Name = "clustered-100000x128"
+		return set, nil
+	}
+	return nil, fmt.Errorf("unknown -data %q", name)
+}
+
+// pool2x2 averages each 2 x 2 block of the side x side images of set: a quarter of the
+// dimensions, values no longer whole numbers.
+func pool2x2(set *dataset.Set, side int) *dataset.Set {
+	h := side / 2
+	pool := func(v []float32) []float32 {
+		n := len(v) / set.Dim
+		out := make([]float32, n*h*h)
+		for i := range n {
+			img, o := v[i*set.Dim:], out[i*h*h:]
+			for y := range h {
+				for x := range h {
+					a := 2*y*side + 2*x
+					o[y*h+x] = (img[a] + img[a+1] + img[a+side] + img[a+side+1]) / 4
+				}
+			}
+		}
+		return out
+	}
+	p := *set
+	p.Name, p.Dim = set.Name+"-pooled-196", h*h
+	p.Base, p.Queries = pool(set.Base), pool(set.Queries)
+	return &p
 }
