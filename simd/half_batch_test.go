@@ -70,21 +70,12 @@ func TestHalfBatch(t *testing.T) {
 }
 
 func TestHalfBatchBounds(t *testing.T) {
-	mustPanic := func(name string, f func()) {
-		t.Helper()
-		defer func() {
-			if recover() == nil {
-				t.Errorf("%s: no panic", name)
-			}
-		}()
-		f()
-	}
 	codes := make([]uint16, 3*8)
 	q := make([]float32, 8)
 	out := make([]float32, 2)
-	mustPanic("row past the slab", func() { L2SqrF16Batch(q, codes, 8, []uint32{3}, out) })
-	mustPanic("short out", func() { InnerProductF16Batch(q, codes, 8, []uint32{0, 1, 2}, out) })
-	mustPanic("negative stride", func() { L2SqrF16Batch(q, codes, -1, []uint32{0}, out) })
-	mustPanic("query longer than the slab", func() { L2SqrF16Batch(make([]float32, 25), codes, 0, []uint32{0}, out) })
+	mustPanic(t, "row past the slab", func() { L2SqrF16Batch(q, codes, 8, []uint32{3}, out) })
+	mustPanic(t, "short out", func() { InnerProductF16Batch(q, codes, 8, []uint32{0, 1, 2}, out) })
+	mustPanic(t, "negative stride", func() { L2SqrF16Batch(q, codes, -1, []uint32{0}, out) })
+	mustPanic(t, "query longer than the slab", func() { L2SqrF16Batch(make([]float32, 25), codes, 0, []uint32{0}, out) })
 	L2SqrF16Batch(q, codes, 8, nil, nil) // no ids: nothing to check
 }

@@ -55,19 +55,10 @@ func TestMaskedSum(t *testing.T) {
 }
 
 func TestMaskedSumPanics(t *testing.T) {
-	mustPanic := func(name string, f func()) {
-		t.Helper()
-		defer func() {
-			if recover() == nil {
-				t.Fatalf("%s: no panic", name)
-			}
-		}()
-		f()
-	}
 	q := make([]float32, 17)
-	mustPanic("short bits", func() { MaskedSum(q, make([]byte, 2)) })
-	mustPanic("row outside", func() { MaskedSumRows(q, make([]byte, 10), 5, 0, []uint32{2}, make([]float32, 1)) })
-	mustPanic("short out", func() { MaskedSumRows(q, make([]byte, 10), 0, 0, []uint32{0}, nil) })
+	mustPanic(t, "short bits", func() { MaskedSum(q, make([]byte, 2)) })
+	mustPanic(t, "row outside", func() { MaskedSumRows(q, make([]byte, 10), 5, 0, []uint32{2}, make([]float32, 1)) })
+	mustPanic(t, "short out", func() { MaskedSumRows(q, make([]byte, 10), 0, 0, []uint32{0}, nil) })
 }
 
 func BenchmarkMaskedSum784(b *testing.B) {

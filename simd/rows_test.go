@@ -212,31 +212,22 @@ func TestCodeRows(t *testing.T) {
 }
 
 func TestCodeRowsBounds(t *testing.T) {
-	mustPanic := func(name string, f func()) {
-		t.Helper()
-		defer func() {
-			if recover() == nil {
-				t.Errorf("%s: no panic", name)
-			}
-		}()
-		f()
-	}
 	q := make([]float32, 8)
 	out := make([]float32, 3)
 	f16 := make([]uint16, 3*8)
 	u8 := make([]uint8, 3*8)
 	lo := make([]float32, 8)
-	mustPanic("f16 rows past end", func() { L2SqrF16Rows(q, f16, 9, out) })
-	mustPanic("bf16 negative stride", func() { InnerProductBF16Rows(q, f16, -1, out) })
-	mustPanic("sq8 rows past end", func() { SQ8L2SqrRows(q, u8, 9, lo, lo, out) })
-	mustPanic("sq8 short scale", func() { SQ8InnerProductRows(q, u8, 8, lo, lo[:7], out) })
-	mustPanic("u8 rows past end", func() { DotU8Rows(u8[:8], u8, 9, make([]uint32, 3)) })
-	mustPanic("sq8 scaled short code", func() { SQ8L2SqrScaled(q, u8[:7], lo, lo) })
-	mustPanic("sq4 scaled short code", func() { SQ4InnerProductScaled(q, u8[:3], lo, lo) })
-	mustPanic("residual short scale", func() { SQ8L2SqrResidual(q, u8, lo[:7]) })
-	mustPanic("residual rows past end", func() { SQ8L2SqrResidualRows(q, u8, 9, lo, out) })
-	mustPanic("dot short code", func() { DotF32U8(q, u8[:7]) })
-	mustPanic("dot rows past end", func() { DotF32U8Rows(q, u8, 9, out) })
+	mustPanic(t, "f16 rows past end", func() { L2SqrF16Rows(q, f16, 9, out) })
+	mustPanic(t, "bf16 negative stride", func() { InnerProductBF16Rows(q, f16, -1, out) })
+	mustPanic(t, "sq8 rows past end", func() { SQ8L2SqrRows(q, u8, 9, lo, lo, out) })
+	mustPanic(t, "sq8 short scale", func() { SQ8InnerProductRows(q, u8, 8, lo, lo[:7], out) })
+	mustPanic(t, "u8 rows past end", func() { DotU8Rows(u8[:8], u8, 9, make([]uint32, 3)) })
+	mustPanic(t, "sq8 scaled short code", func() { SQ8L2SqrScaled(q, u8[:7], lo, lo) })
+	mustPanic(t, "sq4 scaled short code", func() { SQ4InnerProductScaled(q, u8[:3], lo, lo) })
+	mustPanic(t, "residual short scale", func() { SQ8L2SqrResidual(q, u8, lo[:7]) })
+	mustPanic(t, "residual rows past end", func() { SQ8L2SqrResidualRows(q, u8, 9, lo, out) })
+	mustPanic(t, "dot short code", func() { DotF32U8(q, u8[:7]) })
+	mustPanic(t, "dot rows past end", func() { DotF32U8Rows(q, u8, 9, out) })
 	// exact fit is fine
 	L2SqrF16Rows(q, f16, 8, out)
 	SQ8L2SqrRows(q, u8, 8, lo, lo, out)

@@ -39,6 +39,17 @@ func forLevels(t *testing.T, body func(t *testing.T)) {
 
 func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x5eed)) }
 
+// mustPanic fails the test when f returns without panicking.
+func mustPanic(t *testing.T, name string, f func()) {
+	t.Helper()
+	defer func() {
+		if recover() == nil {
+			t.Errorf("%s: no panic", name)
+		}
+	}()
+	f()
+}
+
 func randF32(r *rand.Rand, n int, scale float32) []float32 {
 	v := make([]float32, n)
 	for i := range v {
@@ -212,25 +223,16 @@ func TestFloat32Batch(t *testing.T) {
 }
 
 func TestBatchBounds(t *testing.T) {
-	mustPanic := func(name string, f func()) {
-		t.Helper()
-		defer func() {
-			if recover() == nil {
-				t.Errorf("%s: no panic", name)
-			}
-		}()
-		f()
-	}
 	q := make([]float32, 8)
 	slab := make([]float32, 8*4)
 	out := make([]float32, 4)
 	L2SqrBatch(q, slab, 8, []uint32{3, 0}, out) // last row fits exactly
-	mustPanic("id past end", func() { L2SqrBatch(q, slab, 8, []uint32{4}, out) })
-	mustPanic("huge id", func() { L2SqrBatch(q, slab, 8, []uint32{math.MaxUint32}, out) })
-	mustPanic("short out", func() { L2SqrBatch(q, slab, 8, []uint32{0, 1, 2, 3, 0}, out) })
-	mustPanic("negative stride", func() { L2SqrBatch(q, slab, -1, []uint32{0}, out) })
-	mustPanic("rows past end", func() { L2SqrRows(q, slab, 9, out) })
-	mustPanic("short b", func() { L2Sqr(q, q[:7]) })
+	mustPanic(t, "id past end", func() { L2SqrBatch(q, slab, 8, []uint32{4}, out) })
+	mustPanic(t, "huge id", func() { L2SqrBatch(q, slab, 8, []uint32{math.MaxUint32}, out) })
+	mustPanic(t, "short out", func() { L2SqrBatch(q, slab, 8, []uint32{0, 1, 2, 3, 0}, out) })
+	mustPanic(t, "negative stride", func() { L2SqrBatch(q, slab, -1, []uint32{0}, out) })
+	mustPanic(t, "rows past end", func() { L2SqrRows(q, slab, 9, out) })
+	mustPanic(t, "short b", func() { L2Sqr(q, q[:7]) })
 	L2SqrRows(q, slab, 8, out)
 }
 

@@ -71,23 +71,14 @@ func TestU4Batch(t *testing.T) {
 }
 
 func TestU8BatchBounds(t *testing.T) {
-	mustPanic := func(name string, f func()) {
-		t.Helper()
-		defer func() {
-			if recover() == nil {
-				t.Errorf("%s: no panic", name)
-			}
-		}()
-		f()
-	}
 	slab := make([]uint8, 3*8)
 	a := make([]uint8, 8)
 	out := make([]uint32, 2)
-	mustPanic("row past the slab", func() { L2SqrU8Batch(a, slab, 8, []uint32{3}, out) })
-	mustPanic("short out", func() { DotU8Batch(a, slab, 8, []uint32{0, 1, 2}, out) })
-	mustPanic("stride below the row", func() { L2SqrU8Batch(a, slab, 4, []uint32{0}, out) })
-	mustPanic("u4 row past the slab", func() { L2SqrU4Batch(a, slab, 8, []uint32{3}, out, 16) })
-	mustPanic("u4 short out", func() { DotU4Batch(a, slab, 8, []uint32{0, 1, 2}, out, 16) })
-	mustPanic("u4 short query", func() { L2SqrU4Batch(a, slab, 8, []uint32{0}, out, 17) })
-	mustPanic("u4 stride below the row", func() { DotU4Batch(a, slab, 4, []uint32{0}, out, 16) })
+	mustPanic(t, "row past the slab", func() { L2SqrU8Batch(a, slab, 8, []uint32{3}, out) })
+	mustPanic(t, "short out", func() { DotU8Batch(a, slab, 8, []uint32{0, 1, 2}, out) })
+	mustPanic(t, "stride below the row", func() { L2SqrU8Batch(a, slab, 4, []uint32{0}, out) })
+	mustPanic(t, "u4 row past the slab", func() { L2SqrU4Batch(a, slab, 8, []uint32{3}, out, 16) })
+	mustPanic(t, "u4 short out", func() { DotU4Batch(a, slab, 8, []uint32{0, 1, 2}, out, 16) })
+	mustPanic(t, "u4 short query", func() { L2SqrU4Batch(a, slab, 8, []uint32{0}, out, 17) })
+	mustPanic(t, "u4 stride below the row", func() { DotU4Batch(a, slab, 4, []uint32{0}, out, 16) })
 }
