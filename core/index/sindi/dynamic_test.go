@@ -149,6 +149,26 @@ func TestMemberBits(t *testing.T) {
 func TestDynamicPruningConcurrent(t *testing.T) {
 	rows, ids := zipfRows(6000, 800, 6)
 	x := newTest(t, `{"window_size":10000,"use_reorder":true}`)
+	searchesBesideWrites(t, x, rows, ids, []byte(`{"use_dynamic_pruning":true}`), false)
+	for qi := 0; qi < 50; qi++ {
+		q := rows.Row(qi * 97)
+		want, err := x.ExactKnnSparse(q, 10, nil)
+		require.NoError(t, err)
+		got, err := x.KnnSearchSparse(q, 10, &api.SearchOptions{Block: []byte(`{"use_dynamic_pruning":true}`)})
+		require.NoError(t, err)
+		require.Len(t, got, len(want))
+		for i := range want {
+			require.InDelta(t, want[i].Distance, got[i].Distance, 1e-4)
+			require.True(t, x.Contains(got[i].ID))
+		}
+	}
+}
+
+// searchesBesideWrites adds the first 3000 of the 6000 rows, then runs three goroutines of
+// searches with the search block beside adds of the rest in hundreds, a remove per hundred
+// and, with update, an in-place update per hundred; it fails the test on any error.
+func searchesBesideWrites(t *testing.T, x *Index, rows api.SparseBatch, ids []int64, block []byte, update bool) {
+	t.Helper()
 	half := api.SparseBatch{Offsets: rows.Offsets[:3001], IDs: rows.IDs[:rows.Offsets[3000]], Values: rows.Values[:rows.Offsets[3000]]}
 	_, err := x.AddSparse(half, ids[:3000], nil)
 	require.NoError(t, err)
@@ -163,7 +183,7 @@ func TestDynamicPruningConcurrent(t *testing.T) {
 					return
 				default:
 				}
-				if _, err := x.KnnSearchSparse(rows.Row((g*131+i)%6000), 10, &api.SearchOptions{Block: []byte(`{"use_dynamic_pruning":true}`)}); err != nil {
+				if _, err := x.KnnSearchSparse(rows.Row((g*131+i)%6000), 10, &api.SearchOptions{Block: block}); err != nil {
 					errs <- err
 					return
 				}
@@ -179,21 +199,12 @@ func TestDynamicPruningConcurrent(t *testing.T) {
 		require.NoError(t, err)
 		_, err = x.Remove([]int64{ids[i-3000]})
 		require.NoError(t, err)
+		if update {
+			require.NoError(t, x.UpdateSparse(ids[i-2999], rows.Row(i), true))
+		}
 	}
 	close(done)
 	for g := 0; g < 3; g++ {
 		require.NoError(t, <-errs)
-	}
-	for qi := 0; qi < 50; qi++ {
-		q := rows.Row(qi * 97)
-		want, err := x.ExactKnnSparse(q, 10, nil)
-		require.NoError(t, err)
-		got, err := x.KnnSearchSparse(q, 10, &api.SearchOptions{Block: []byte(`{"use_dynamic_pruning":true}`)})
-		require.NoError(t, err)
-		require.Len(t, got, len(want))
-		for i := range want {
-			require.InDelta(t, want[i].Distance, got[i].Distance, 1e-4)
-			require.True(t, x.Contains(got[i].ID))
-		}
 	}
 }

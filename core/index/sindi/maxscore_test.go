@@ -162,43 +162,7 @@ func TestMaxScoreNegativeValues(t *testing.T) {
 func TestMaxScoreConcurrent(t *testing.T) {
 	rows, ids := zipfRows(6000, 800, 6)
 	x := newTest(t, `{"window_size":10000,"doc_ordered_postings":true}`)
-	half := api.SparseBatch{Offsets: rows.Offsets[:3001], IDs: rows.IDs[:rows.Offsets[3000]], Values: rows.Values[:rows.Offsets[3000]]}
-	_, err := x.AddSparse(half, ids[:3000], nil)
-	require.NoError(t, err)
-	done := make(chan struct{})
-	errs := make(chan error, 4)
-	block := []byte(`{"use_max_score":true}`)
-	for g := 0; g < 3; g++ {
-		go func(g int) {
-			for i := 0; ; i++ {
-				select {
-				case <-done:
-					errs <- nil
-					return
-				default:
-				}
-				if _, err := x.KnnSearchSparse(rows.Row((g*131+i)%6000), 10, &api.SearchOptions{Block: block}); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}(g)
-	}
-	for i := 3000; i < 6000; i += 100 {
-		part := api.SparseBatch{Offsets: make([]int64, 101), IDs: rows.IDs[rows.Offsets[i]:rows.Offsets[i+100]], Values: rows.Values[rows.Offsets[i]:rows.Offsets[i+100]]}
-		for j := range part.Offsets {
-			part.Offsets[j] = rows.Offsets[i+j] - rows.Offsets[i]
-		}
-		_, err := x.AddSparse(part, ids[i:i+100], nil)
-		require.NoError(t, err)
-		_, err = x.Remove([]int64{ids[i-3000]})
-		require.NoError(t, err)
-		require.NoError(t, x.UpdateSparse(ids[i-2999], rows.Row(i), true))
-	}
-	close(done)
-	for g := 0; g < 3; g++ {
-		require.NoError(t, <-errs)
-	}
+	searchesBesideWrites(t, x, rows, ids, []byte(`{"use_max_score":true}`), true)
 	for qi := 0; qi < 50; qi++ {
 		q := rows.Row(qi * 97)
 		requireSameAnswer(t, x, q, 10, nil, 0, func() ([]api.Neighbor, error) { return x.ExactKnnSparse(q, 10, nil) }, "after")
