@@ -118,13 +118,9 @@ func TestRaBitQBoundedRerank(t *testing.T) {
 			block := []byte(fmt.Sprintf(`{"ef_search":%d}`, ef))
 			for i := 0; i < nq; i++ {
 				q := queries[i*d : (i+1)*d]
-				var s1, s2 api.SearchStats
-				boundedRerank = true
-				a, err := x.KnnSearch(q, k, &api.SearchOptions{Block: block, Stats: &s1})
-				require.NoError(t, err)
-				boundedRerank = false
-				b, err := x.KnnSearch(q, k, &api.SearchOptions{Block: block, Stats: &s2})
-				require.NoError(t, err)
+				a, b, s1, s2 := onOff(t, &boundedRerank, func(st *api.SearchStats) ([]api.Neighbor, error) {
+					return x.KnnSearch(q, k, &api.SearchOptions{Block: block, Stats: st})
+				})
 				require.Len(t, a, k)
 				for j := range a {
 					require.InDelta(t, metric.Reference(metric.L2, q, data[int(a[j].ID)*d:int(a[j].ID+1)*d]), a[j].Distance, 1e-3)
@@ -136,12 +132,9 @@ func TestRaBitQBoundedRerank(t *testing.T) {
 				without += s2.DistanceComputations
 				// range search: candidates whose lower bound exceeds the radius are dropped
 				radius := b[k-1].Distance
-				boundedRerank = true
-				ra, err := x.RangeSearch(q, radius, -1, &api.SearchOptions{Block: block})
-				require.NoError(t, err)
-				boundedRerank = false
-				rb, err := x.RangeSearch(q, radius, -1, &api.SearchOptions{Block: block})
-				require.NoError(t, err)
+				ra, rb, _, _ := onOff(t, &boundedRerank, func(*api.SearchStats) ([]api.Neighbor, error) {
+					return x.RangeSearch(q, radius, -1, &api.SearchOptions{Block: block})
+				})
 				require.GreaterOrEqual(t, len(ra), len(rb)-1)
 				for _, r := range ra {
 					require.LessOrEqual(t, r.Distance, radius)

@@ -29,13 +29,9 @@ func TestResidualRerank(t *testing.T) {
 				block := []byte(fmt.Sprintf(`{"ef_search":%d}`, ef))
 				for i := 0; i < nq; i++ {
 					q := queries[i*d : (i+1)*d]
-					var s1, s2 api.SearchStats
-					residualOn = true
-					a, err := x.KnnSearch(q, k, &api.SearchOptions{Block: block, Stats: &s1})
-					require.NoError(t, err)
-					residualOn = false
-					b, err := x.KnnSearch(q, k, &api.SearchOptions{Block: block, Stats: &s2})
-					require.NoError(t, err)
+					a, b, s1, s2 := onOff(t, &residualOn, func(st *api.SearchStats) ([]api.Neighbor, error) {
+						return x.KnnSearch(q, k, &api.SearchOptions{Block: block, Stats: st})
+					})
 					require.Len(t, a, k)
 					require.Equal(t, b, a, "%s: query %d", stage, i)
 					for _, r := range a {
@@ -44,12 +40,9 @@ func TestResidualRerank(t *testing.T) {
 					with += s1.DistanceComputations
 					without += s2.DistanceComputations
 					radius := b[k/2].Distance
-					residualOn = true
-					ra, err := x.RangeSearch(q, radius, -1, &api.SearchOptions{Block: block})
-					require.NoError(t, err)
-					residualOn = false
-					rb, err := x.RangeSearch(q, radius, -1, &api.SearchOptions{Block: block})
-					require.NoError(t, err)
+					ra, rb, _, _ := onOff(t, &residualOn, func(*api.SearchStats) ([]api.Neighbor, error) {
+						return x.RangeSearch(q, radius, -1, &api.SearchOptions{Block: block})
+					})
 					require.Equal(t, rb, ra, "%s: range query %d", stage, i)
 				}
 				t.Logf("%s: %d distances with the bound, %d without", stage, with, without)
@@ -119,16 +112,27 @@ func TestResidualTune(t *testing.T) {
 	block := []byte(`{"ef_search":100}`)
 	for i := 0; i < nq; i++ {
 		q := queries[i*d : (i+1)*d]
-		residualOn = true
-		a, err := x.KnnSearch(q, k, &api.SearchOptions{Block: block})
-		require.NoError(t, err)
-		residualOn = false
-		b, err := x.KnnSearch(q, k, &api.SearchOptions{Block: block})
-		require.NoError(t, err)
+		a, b, _, _ := onOff(t, &residualOn, func(*api.SearchStats) ([]api.Neighbor, error) {
+			return x.KnnSearch(q, k, &api.SearchOptions{Block: block})
+		})
 		require.Equal(t, b, a, "query %d", i)
 	}
 	residualOn = true
 	_, err = x.Tune([]byte(`{"base_quantization_type":"fp16","use_reorder":true,"precise_quantization_type":"fp32"}`), false)
 	require.NoError(t, err)
 	require.Zero(t, x.resid.memoryUsage())
+}
+
+// onOff runs search with the toggle set and then cleared and returns both answers with the
+// statistics of each; the toggle is left cleared (the caller's defer restores it).
+func onOff(t *testing.T, toggle *bool, search func(*api.SearchStats) ([]api.Neighbor, error)) (on, off []api.Neighbor, sOn, sOff api.SearchStats) {
+	t.Helper()
+	var err error
+	*toggle = true
+	on, err = search(&sOn)
+	require.NoError(t, err)
+	*toggle = false
+	off, err = search(&sOff)
+	require.NoError(t, err)
+	return on, off, sOn, sOff
 }
