@@ -347,16 +347,10 @@ func (x *Index) prunedSearch(q api.SparseVector, k, ef int, sp *SearchParams, op
 			if h.Full() && -v >= h.Top().Dist {
 				continue
 			}
-			in := uint32(base + int(c.doc))
-			ok, halt := adm.admit(in)
-			if halt {
+			if adm.offer(h, -v, uint32(base+int(c.doc))) {
 				stop = true
 				break
 			}
-			if !ok {
-				continue
-			}
-			h.Push(-v, in)
 		}
 		s.cands = cands
 		for _, d := range touched {

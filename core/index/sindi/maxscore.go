@@ -313,16 +313,10 @@ func (x *Index) maxScoreSearch(s *scratch, sp *SearchParams, opts *api.SearchOpt
 			if v == 0 || (h.Full() && -v >= h.Top().Dist) {
 				continue
 			}
-			in := uint32(base + int(c))
-			ok, halt := adm.admit(in)
-			if halt {
+			if adm.offer(h, -v, uint32(base+int(c))) {
 				stop = true
 				break
 			}
-			if !ok {
-				continue
-			}
-			h.Push(-v, in)
 		}
 		for j := range qs[:ne] {
 			q := &qs[j]

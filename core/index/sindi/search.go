@@ -172,6 +172,16 @@ func (a *admission) admit(in uint32) (ok, stop bool) {
 	return a.filter.CheckValid(a.labels[in]), false
 }
 
+// offer pushes inner id in into h at dist when it is admitted, and reports stop when the
+// filter's call limit is spent (the search ends there).
+func (a *admission) offer(h *topk.MaxHeap, dist float32, in uint32) (stop bool) {
+	ok, stop := a.admit(in)
+	if ok {
+		h.Push(dist, in)
+	}
+	return stop
+}
+
 // scan scores every window for the prepared query. Documents with a non-zero score that are
 // live and pass the filter go into h when it is non-nil (the bound check runs before the
 // filter, so a document that would not enter costs no filter call), else to keep.
