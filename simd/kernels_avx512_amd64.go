@@ -380,14 +380,14 @@ func l2U4BatchVNNI(a *uint8, slab *uint8, n int, stride int, ids *uint32, out *u
 func dotU4BatchVNNI(a *uint8, slab *uint8, n int, stride int, ids *uint32, out *uint32, cnt int)
 
 // l2F16BatchAVX512 sets out[i] to the l2 kernel of q[:n] and the fp16 row at slab[ids[i]*stride:] (stride in bytes) for i < cnt,
-// eight rows per pass (the first lines of the next eight prefetched), the rest one at a time; every row is summed
+// eight rows per pass (the first eight rows prefetched whole, then the next eight during each pass), the rest one at a time; every row is summed
 // in the same order whatever the grouping. Preconditions: every row lies inside slab; out has cnt entries. Any n >= 0.
 //
 //go:noescape
 func l2F16BatchAVX512(q *float32, n int, slab *uint16, stride int, ids *uint32, out *float32, cnt int)
 
 // ipF16BatchAVX512 sets out[i] to the ip kernel of q[:n] and the fp16 row at slab[ids[i]*stride:] (stride in bytes) for i < cnt,
-// eight rows per pass (the first lines of the next eight prefetched), the rest one at a time; every row is summed
+// eight rows per pass (the first eight rows prefetched whole, then the next eight during each pass), the rest one at a time; every row is summed
 // in the same order whatever the grouping. Preconditions: every row lies inside slab; out has cnt entries. Any n >= 0.
 //
 //go:noescape

@@ -8928,136 +8928,291 @@ u8b_end_709:
 // func l2F16BatchAVX512(q *float32, n int, slab *uint16, stride int, ids *uint32, out *float32, cnt int)
 // Requires: AVX, AVX512BW, AVX512F, AVX512VL, BMI2, MMX+
 TEXT ·l2F16BatchAVX512(SB), NOSPLIT, $0-56
-f16b_group_716:
-	MOVQ cnt+48(FP), AX
-	CMPQ AX, $0x00000008
-	JL   f16b_gdone_717
-	CMPQ AX, $0x00000010
-	JL   f16b_gnopf_718
 	MOVQ ids+32(FP), AX
 	MOVQ slab+16(FP), CX
 	MOVQ stride+24(FP), DX
 	MOVQ n+8(FP), BX
+	MOVQ cnt+48(FP), SI
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
-	CMPQ BX, $0x00000004
-	JLE  f16b_pfcap_719
-	MOVQ $0x00000004, BX
+	CMPQ BX, $0x00000020
+	JLE  f16b_pfcap_716
+	MOVQ $0x00000020, BX
 
-f16b_pfcap_719:
-	MOVL  32(AX), SI
-	IMULQ DX, SI
-	ADDQ  CX, SI
-	MOVQ  BX, DI
+f16b_pfcap_716:
+	CMPQ  SI, $0x00000000
+	JLE   f16b_pfdone_717
+	MOVL  (AX), DI
+	IMULQ DX, DI
+	ADDQ  CX, DI
+	MOVQ  BX, R8
+
+f16b_pf_718:
+	TESTQ      R8, R8
+	JZ         f16b_pf_end_719
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
+	JMP        f16b_pf_718
+
+f16b_pf_end_719:
+	CMPQ  SI, $0x00000001
+	JLE   f16b_pfdone_717
+	MOVL  4(AX), DI
+	IMULQ DX, DI
+	ADDQ  CX, DI
+	MOVQ  BX, R8
 
 f16b_pf_720:
-	TESTQ      DI, DI
+	TESTQ      R8, R8
 	JZ         f16b_pf_end_721
-	PREFETCHT0 (SI)
-	ADDQ       $0x00000040, SI
-	DECQ       DI
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
 	JMP        f16b_pf_720
 
 f16b_pf_end_721:
-	MOVL  36(AX), SI
-	IMULQ DX, SI
-	ADDQ  CX, SI
-	MOVQ  BX, DI
+	CMPQ  SI, $0x00000002
+	JLE   f16b_pfdone_717
+	MOVL  8(AX), DI
+	IMULQ DX, DI
+	ADDQ  CX, DI
+	MOVQ  BX, R8
 
 f16b_pf_722:
-	TESTQ      DI, DI
+	TESTQ      R8, R8
 	JZ         f16b_pf_end_723
-	PREFETCHT0 (SI)
-	ADDQ       $0x00000040, SI
-	DECQ       DI
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
 	JMP        f16b_pf_722
 
 f16b_pf_end_723:
-	MOVL  40(AX), SI
-	IMULQ DX, SI
-	ADDQ  CX, SI
-	MOVQ  BX, DI
+	CMPQ  SI, $0x00000003
+	JLE   f16b_pfdone_717
+	MOVL  12(AX), DI
+	IMULQ DX, DI
+	ADDQ  CX, DI
+	MOVQ  BX, R8
 
 f16b_pf_724:
-	TESTQ      DI, DI
+	TESTQ      R8, R8
 	JZ         f16b_pf_end_725
-	PREFETCHT0 (SI)
-	ADDQ       $0x00000040, SI
-	DECQ       DI
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
 	JMP        f16b_pf_724
 
 f16b_pf_end_725:
-	MOVL  44(AX), SI
-	IMULQ DX, SI
-	ADDQ  CX, SI
-	MOVQ  BX, DI
+	CMPQ  SI, $0x00000004
+	JLE   f16b_pfdone_717
+	MOVL  16(AX), DI
+	IMULQ DX, DI
+	ADDQ  CX, DI
+	MOVQ  BX, R8
 
 f16b_pf_726:
-	TESTQ      DI, DI
+	TESTQ      R8, R8
 	JZ         f16b_pf_end_727
-	PREFETCHT0 (SI)
-	ADDQ       $0x00000040, SI
-	DECQ       DI
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
 	JMP        f16b_pf_726
 
 f16b_pf_end_727:
-	MOVL  48(AX), SI
-	IMULQ DX, SI
-	ADDQ  CX, SI
-	MOVQ  BX, DI
+	CMPQ  SI, $0x00000005
+	JLE   f16b_pfdone_717
+	MOVL  20(AX), DI
+	IMULQ DX, DI
+	ADDQ  CX, DI
+	MOVQ  BX, R8
 
 f16b_pf_728:
-	TESTQ      DI, DI
+	TESTQ      R8, R8
 	JZ         f16b_pf_end_729
-	PREFETCHT0 (SI)
-	ADDQ       $0x00000040, SI
-	DECQ       DI
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
 	JMP        f16b_pf_728
 
 f16b_pf_end_729:
-	MOVL  52(AX), SI
-	IMULQ DX, SI
-	ADDQ  CX, SI
-	MOVQ  BX, DI
+	CMPQ  SI, $0x00000006
+	JLE   f16b_pfdone_717
+	MOVL  24(AX), DI
+	IMULQ DX, DI
+	ADDQ  CX, DI
+	MOVQ  BX, R8
 
 f16b_pf_730:
-	TESTQ      DI, DI
+	TESTQ      R8, R8
 	JZ         f16b_pf_end_731
-	PREFETCHT0 (SI)
-	ADDQ       $0x00000040, SI
-	DECQ       DI
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
 	JMP        f16b_pf_730
 
 f16b_pf_end_731:
-	MOVL  56(AX), SI
-	IMULQ DX, SI
-	ADDQ  CX, SI
-	MOVQ  BX, DI
-
-f16b_pf_732:
-	TESTQ      DI, DI
-	JZ         f16b_pf_end_733
-	PREFETCHT0 (SI)
-	ADDQ       $0x00000040, SI
-	DECQ       DI
-	JMP        f16b_pf_732
-
-f16b_pf_end_733:
-	MOVL  60(AX), AX
+	CMPQ  SI, $0x00000007
+	JLE   f16b_pfdone_717
+	MOVL  28(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_734:
+f16b_pf_732:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_735
+	JZ         f16b_pf_end_733
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_734
+	JMP        f16b_pf_732
 
-f16b_pf_end_735:
-f16b_gnopf_718:
+f16b_pf_end_733:
+f16b_pfdone_717:
+f16b_group_734:
+	MOVQ cnt+48(FP), AX
+	CMPQ AX, $0x00000008
+	JL   f16b_gdone_735
+	MOVQ ids+32(FP), CX
+	MOVQ slab+16(FP), DX
+	MOVQ stride+24(FP), BX
+	MOVQ n+8(FP), SI
+	ADDQ $0x0000001f, SI
+	SHRQ $0x05, SI
+	CMPQ SI, $0x00000020
+	JLE  f16b_pfcap_736
+	MOVQ $0x00000020, SI
+
+f16b_pfcap_736:
+	CMPQ  AX, $0x00000008
+	JLE   f16b_pfdone_737
+	MOVL  32(CX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	MOVQ  SI, R8
+
+f16b_pf_738:
+	TESTQ      R8, R8
+	JZ         f16b_pf_end_739
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
+	JMP        f16b_pf_738
+
+f16b_pf_end_739:
+	CMPQ  AX, $0x00000009
+	JLE   f16b_pfdone_737
+	MOVL  36(CX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	MOVQ  SI, R8
+
+f16b_pf_740:
+	TESTQ      R8, R8
+	JZ         f16b_pf_end_741
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
+	JMP        f16b_pf_740
+
+f16b_pf_end_741:
+	CMPQ  AX, $0x0000000a
+	JLE   f16b_pfdone_737
+	MOVL  40(CX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	MOVQ  SI, R8
+
+f16b_pf_742:
+	TESTQ      R8, R8
+	JZ         f16b_pf_end_743
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
+	JMP        f16b_pf_742
+
+f16b_pf_end_743:
+	CMPQ  AX, $0x0000000b
+	JLE   f16b_pfdone_737
+	MOVL  44(CX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	MOVQ  SI, R8
+
+f16b_pf_744:
+	TESTQ      R8, R8
+	JZ         f16b_pf_end_745
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
+	JMP        f16b_pf_744
+
+f16b_pf_end_745:
+	CMPQ  AX, $0x0000000c
+	JLE   f16b_pfdone_737
+	MOVL  48(CX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	MOVQ  SI, R8
+
+f16b_pf_746:
+	TESTQ      R8, R8
+	JZ         f16b_pf_end_747
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
+	JMP        f16b_pf_746
+
+f16b_pf_end_747:
+	CMPQ  AX, $0x0000000d
+	JLE   f16b_pfdone_737
+	MOVL  52(CX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	MOVQ  SI, R8
+
+f16b_pf_748:
+	TESTQ      R8, R8
+	JZ         f16b_pf_end_749
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
+	JMP        f16b_pf_748
+
+f16b_pf_end_749:
+	CMPQ  AX, $0x0000000e
+	JLE   f16b_pfdone_737
+	MOVL  56(CX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	MOVQ  SI, R8
+
+f16b_pf_750:
+	TESTQ      R8, R8
+	JZ         f16b_pf_end_751
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
+	JMP        f16b_pf_750
+
+f16b_pf_end_751:
+	CMPQ  AX, $0x0000000f
+	JLE   f16b_pfdone_737
+	MOVL  60(CX), AX
+	IMULQ BX, AX
+	ADDQ  DX, AX
+	MOVQ  SI, CX
+
+f16b_pf_752:
+	TESTQ      CX, CX
+	JZ         f16b_pf_end_753
+	PREFETCHT0 (AX)
+	ADDQ       $0x00000040, AX
+	DECQ       CX
+	JMP        f16b_pf_752
+
+f16b_pf_end_753:
+f16b_pfdone_737:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -9106,9 +9261,9 @@ f16b_gnopf_718:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_736:
+f16b_block_754:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_737
+	JL          f16b_single_755
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -9169,11 +9324,11 @@ f16b_block_736:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_736
+	JMP         f16b_block_754
 
-f16b_single_737:
+f16b_single_755:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_738
+	JL          f16b_tail_756
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -9210,9 +9365,9 @@ f16b_single_737:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_738:
+f16b_tail_756:
 	TESTQ       CX, CX
-	JZ          f16b_done_739
+	JZ          f16b_done_757
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -9250,7 +9405,7 @@ f16b_tail_738:
 	VSUBPS      Z17, Z16, Z17
 	VFMADD231PS Z17, Z17, Z15
 
-f16b_done_739:
+f16b_done_757:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -9337,41 +9492,41 @@ f16b_done_739:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_716
+	JMP           f16b_group_734
 
-f16b_gdone_717:
-f16b_one_740:
+f16b_gdone_735:
+f16b_one_758:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_741
+	JZ    f16b_end_759
+	MOVQ  ids+32(FP), CX
+	MOVQ  slab+16(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  n+8(FP), SI
+	ADDQ  $0x0000001f, SI
+	SHRQ  $0x05, SI
+	CMPQ  SI, $0x00000020
+	JLE   f16b_pfcap_760
+	MOVQ  $0x00000020, SI
+
+f16b_pfcap_760:
 	CMPQ  AX, $0x00000001
-	JE    f16b_onopf_742
-	MOVQ  ids+32(FP), AX
-	MOVQ  slab+16(FP), CX
-	MOVQ  stride+24(FP), DX
-	MOVQ  n+8(FP), BX
-	ADDQ  $0x0000001f, BX
-	SHRQ  $0x05, BX
-	CMPQ  BX, $0x00000004
-	JLE   f16b_pfcap_743
-	MOVQ  $0x00000004, BX
+	JLE   f16b_pfdone_761
+	MOVL  4(CX), AX
+	IMULQ BX, AX
+	ADDQ  DX, AX
+	MOVQ  SI, CX
 
-f16b_pfcap_743:
-	MOVL  4(AX), AX
-	IMULQ DX, AX
-	ADDQ  CX, AX
-	MOVQ  BX, CX
-
-f16b_pf_744:
+f16b_pf_762:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_745
+	JZ         f16b_pf_end_763
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_744
+	JMP        f16b_pf_762
 
-f16b_pf_end_745:
-f16b_onopf_742:
+f16b_pf_end_763:
+f16b_pfdone_761:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -9385,9 +9540,9 @@ f16b_onopf_742:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_746:
+f16b_block_764:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_747
+	JL          f16b_single_765
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -9399,11 +9554,11 @@ f16b_block_746:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_746
+	JMP         f16b_block_764
 
-f16b_single_747:
+f16b_single_765:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_748
+	JL          f16b_tail_766
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -9412,9 +9567,9 @@ f16b_single_747:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_748:
+f16b_tail_766:
 	TESTQ       DX, DX
-	JZ          f16b_done_749
+	JZ          f16b_done_767
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -9424,7 +9579,7 @@ f16b_tail_748:
 	VSUBPS      Z1, Z0, Z1
 	VFMADD231PS Z1, Z1, Z19
 
-f16b_done_749:
+f16b_done_767:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -9441,145 +9596,300 @@ f16b_done_749:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_740
+	JMP           f16b_one_758
 
-f16b_end_741:
+f16b_end_759:
 	VZEROUPPER
 	RET
 
 // func ipF16BatchAVX512(q *float32, n int, slab *uint16, stride int, ids *uint32, out *float32, cnt int)
 // Requires: AVX, AVX512BW, AVX512F, AVX512VL, BMI2, MMX+
 TEXT ·ipF16BatchAVX512(SB), NOSPLIT, $0-56
-f16b_group_750:
-	MOVQ cnt+48(FP), AX
-	CMPQ AX, $0x00000008
-	JL   f16b_gdone_751
-	CMPQ AX, $0x00000010
-	JL   f16b_gnopf_752
 	MOVQ ids+32(FP), AX
 	MOVQ slab+16(FP), CX
 	MOVQ stride+24(FP), DX
 	MOVQ n+8(FP), BX
+	MOVQ cnt+48(FP), SI
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
-	CMPQ BX, $0x00000004
-	JLE  f16b_pfcap_753
-	MOVQ $0x00000004, BX
+	CMPQ BX, $0x00000020
+	JLE  f16b_pfcap_768
+	MOVQ $0x00000020, BX
 
-f16b_pfcap_753:
-	MOVL  32(AX), SI
-	IMULQ DX, SI
-	ADDQ  CX, SI
-	MOVQ  BX, DI
+f16b_pfcap_768:
+	CMPQ  SI, $0x00000000
+	JLE   f16b_pfdone_769
+	MOVL  (AX), DI
+	IMULQ DX, DI
+	ADDQ  CX, DI
+	MOVQ  BX, R8
 
-f16b_pf_754:
-	TESTQ      DI, DI
-	JZ         f16b_pf_end_755
-	PREFETCHT0 (SI)
-	ADDQ       $0x00000040, SI
-	DECQ       DI
-	JMP        f16b_pf_754
+f16b_pf_770:
+	TESTQ      R8, R8
+	JZ         f16b_pf_end_771
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
+	JMP        f16b_pf_770
 
-f16b_pf_end_755:
-	MOVL  36(AX), SI
-	IMULQ DX, SI
-	ADDQ  CX, SI
-	MOVQ  BX, DI
+f16b_pf_end_771:
+	CMPQ  SI, $0x00000001
+	JLE   f16b_pfdone_769
+	MOVL  4(AX), DI
+	IMULQ DX, DI
+	ADDQ  CX, DI
+	MOVQ  BX, R8
 
-f16b_pf_756:
-	TESTQ      DI, DI
-	JZ         f16b_pf_end_757
-	PREFETCHT0 (SI)
-	ADDQ       $0x00000040, SI
-	DECQ       DI
-	JMP        f16b_pf_756
+f16b_pf_772:
+	TESTQ      R8, R8
+	JZ         f16b_pf_end_773
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
+	JMP        f16b_pf_772
 
-f16b_pf_end_757:
-	MOVL  40(AX), SI
-	IMULQ DX, SI
-	ADDQ  CX, SI
-	MOVQ  BX, DI
+f16b_pf_end_773:
+	CMPQ  SI, $0x00000002
+	JLE   f16b_pfdone_769
+	MOVL  8(AX), DI
+	IMULQ DX, DI
+	ADDQ  CX, DI
+	MOVQ  BX, R8
 
-f16b_pf_758:
-	TESTQ      DI, DI
-	JZ         f16b_pf_end_759
-	PREFETCHT0 (SI)
-	ADDQ       $0x00000040, SI
-	DECQ       DI
-	JMP        f16b_pf_758
+f16b_pf_774:
+	TESTQ      R8, R8
+	JZ         f16b_pf_end_775
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
+	JMP        f16b_pf_774
 
-f16b_pf_end_759:
-	MOVL  44(AX), SI
-	IMULQ DX, SI
-	ADDQ  CX, SI
-	MOVQ  BX, DI
+f16b_pf_end_775:
+	CMPQ  SI, $0x00000003
+	JLE   f16b_pfdone_769
+	MOVL  12(AX), DI
+	IMULQ DX, DI
+	ADDQ  CX, DI
+	MOVQ  BX, R8
 
-f16b_pf_760:
-	TESTQ      DI, DI
-	JZ         f16b_pf_end_761
-	PREFETCHT0 (SI)
-	ADDQ       $0x00000040, SI
-	DECQ       DI
-	JMP        f16b_pf_760
+f16b_pf_776:
+	TESTQ      R8, R8
+	JZ         f16b_pf_end_777
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
+	JMP        f16b_pf_776
 
-f16b_pf_end_761:
-	MOVL  48(AX), SI
-	IMULQ DX, SI
-	ADDQ  CX, SI
-	MOVQ  BX, DI
+f16b_pf_end_777:
+	CMPQ  SI, $0x00000004
+	JLE   f16b_pfdone_769
+	MOVL  16(AX), DI
+	IMULQ DX, DI
+	ADDQ  CX, DI
+	MOVQ  BX, R8
 
-f16b_pf_762:
-	TESTQ      DI, DI
-	JZ         f16b_pf_end_763
-	PREFETCHT0 (SI)
-	ADDQ       $0x00000040, SI
-	DECQ       DI
-	JMP        f16b_pf_762
+f16b_pf_778:
+	TESTQ      R8, R8
+	JZ         f16b_pf_end_779
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
+	JMP        f16b_pf_778
 
-f16b_pf_end_763:
-	MOVL  52(AX), SI
-	IMULQ DX, SI
-	ADDQ  CX, SI
-	MOVQ  BX, DI
+f16b_pf_end_779:
+	CMPQ  SI, $0x00000005
+	JLE   f16b_pfdone_769
+	MOVL  20(AX), DI
+	IMULQ DX, DI
+	ADDQ  CX, DI
+	MOVQ  BX, R8
 
-f16b_pf_764:
-	TESTQ      DI, DI
-	JZ         f16b_pf_end_765
-	PREFETCHT0 (SI)
-	ADDQ       $0x00000040, SI
-	DECQ       DI
-	JMP        f16b_pf_764
+f16b_pf_780:
+	TESTQ      R8, R8
+	JZ         f16b_pf_end_781
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
+	JMP        f16b_pf_780
 
-f16b_pf_end_765:
-	MOVL  56(AX), SI
-	IMULQ DX, SI
-	ADDQ  CX, SI
-	MOVQ  BX, DI
+f16b_pf_end_781:
+	CMPQ  SI, $0x00000006
+	JLE   f16b_pfdone_769
+	MOVL  24(AX), DI
+	IMULQ DX, DI
+	ADDQ  CX, DI
+	MOVQ  BX, R8
 
-f16b_pf_766:
-	TESTQ      DI, DI
-	JZ         f16b_pf_end_767
-	PREFETCHT0 (SI)
-	ADDQ       $0x00000040, SI
-	DECQ       DI
-	JMP        f16b_pf_766
+f16b_pf_782:
+	TESTQ      R8, R8
+	JZ         f16b_pf_end_783
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
+	JMP        f16b_pf_782
 
-f16b_pf_end_767:
-	MOVL  60(AX), AX
+f16b_pf_end_783:
+	CMPQ  SI, $0x00000007
+	JLE   f16b_pfdone_769
+	MOVL  28(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_768:
+f16b_pf_784:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_769
+	JZ         f16b_pf_end_785
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_768
+	JMP        f16b_pf_784
 
-f16b_pf_end_769:
-f16b_gnopf_752:
+f16b_pf_end_785:
+f16b_pfdone_769:
+f16b_group_786:
+	MOVQ cnt+48(FP), AX
+	CMPQ AX, $0x00000008
+	JL   f16b_gdone_787
+	MOVQ ids+32(FP), CX
+	MOVQ slab+16(FP), DX
+	MOVQ stride+24(FP), BX
+	MOVQ n+8(FP), SI
+	ADDQ $0x0000001f, SI
+	SHRQ $0x05, SI
+	CMPQ SI, $0x00000020
+	JLE  f16b_pfcap_788
+	MOVQ $0x00000020, SI
+
+f16b_pfcap_788:
+	CMPQ  AX, $0x00000008
+	JLE   f16b_pfdone_789
+	MOVL  32(CX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	MOVQ  SI, R8
+
+f16b_pf_790:
+	TESTQ      R8, R8
+	JZ         f16b_pf_end_791
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
+	JMP        f16b_pf_790
+
+f16b_pf_end_791:
+	CMPQ  AX, $0x00000009
+	JLE   f16b_pfdone_789
+	MOVL  36(CX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	MOVQ  SI, R8
+
+f16b_pf_792:
+	TESTQ      R8, R8
+	JZ         f16b_pf_end_793
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
+	JMP        f16b_pf_792
+
+f16b_pf_end_793:
+	CMPQ  AX, $0x0000000a
+	JLE   f16b_pfdone_789
+	MOVL  40(CX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	MOVQ  SI, R8
+
+f16b_pf_794:
+	TESTQ      R8, R8
+	JZ         f16b_pf_end_795
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
+	JMP        f16b_pf_794
+
+f16b_pf_end_795:
+	CMPQ  AX, $0x0000000b
+	JLE   f16b_pfdone_789
+	MOVL  44(CX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	MOVQ  SI, R8
+
+f16b_pf_796:
+	TESTQ      R8, R8
+	JZ         f16b_pf_end_797
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
+	JMP        f16b_pf_796
+
+f16b_pf_end_797:
+	CMPQ  AX, $0x0000000c
+	JLE   f16b_pfdone_789
+	MOVL  48(CX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	MOVQ  SI, R8
+
+f16b_pf_798:
+	TESTQ      R8, R8
+	JZ         f16b_pf_end_799
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
+	JMP        f16b_pf_798
+
+f16b_pf_end_799:
+	CMPQ  AX, $0x0000000d
+	JLE   f16b_pfdone_789
+	MOVL  52(CX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	MOVQ  SI, R8
+
+f16b_pf_800:
+	TESTQ      R8, R8
+	JZ         f16b_pf_end_801
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
+	JMP        f16b_pf_800
+
+f16b_pf_end_801:
+	CMPQ  AX, $0x0000000e
+	JLE   f16b_pfdone_789
+	MOVL  56(CX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	MOVQ  SI, R8
+
+f16b_pf_802:
+	TESTQ      R8, R8
+	JZ         f16b_pf_end_803
+	PREFETCHT0 (DI)
+	ADDQ       $0x00000040, DI
+	DECQ       R8
+	JMP        f16b_pf_802
+
+f16b_pf_end_803:
+	CMPQ  AX, $0x0000000f
+	JLE   f16b_pfdone_789
+	MOVL  60(CX), AX
+	IMULQ BX, AX
+	ADDQ  DX, AX
+	MOVQ  SI, CX
+
+f16b_pf_804:
+	TESTQ      CX, CX
+	JZ         f16b_pf_end_805
+	PREFETCHT0 (AX)
+	ADDQ       $0x00000040, AX
+	DECQ       CX
+	JMP        f16b_pf_804
+
+f16b_pf_end_805:
+f16b_pfdone_789:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -9628,9 +9938,9 @@ f16b_gnopf_752:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_770:
+f16b_block_806:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_771
+	JL          f16b_single_807
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -9675,11 +9985,11 @@ f16b_block_770:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_770
+	JMP         f16b_block_806
 
-f16b_single_771:
+f16b_single_807:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_772
+	JL          f16b_tail_808
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -9708,9 +10018,9 @@ f16b_single_771:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_772:
+f16b_tail_808:
 	TESTQ       CX, CX
-	JZ          f16b_done_773
+	JZ          f16b_done_809
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -9740,7 +10050,7 @@ f16b_tail_772:
 	VCVTPH2PS   Y26, Z17
 	VFMADD231PS Z17, Z16, Z15
 
-f16b_done_773:
+f16b_done_809:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -9827,41 +10137,41 @@ f16b_done_773:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_750
+	JMP           f16b_group_786
 
-f16b_gdone_751:
-f16b_one_774:
+f16b_gdone_787:
+f16b_one_810:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_775
+	JZ    f16b_end_811
+	MOVQ  ids+32(FP), CX
+	MOVQ  slab+16(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  n+8(FP), SI
+	ADDQ  $0x0000001f, SI
+	SHRQ  $0x05, SI
+	CMPQ  SI, $0x00000020
+	JLE   f16b_pfcap_812
+	MOVQ  $0x00000020, SI
+
+f16b_pfcap_812:
 	CMPQ  AX, $0x00000001
-	JE    f16b_onopf_776
-	MOVQ  ids+32(FP), AX
-	MOVQ  slab+16(FP), CX
-	MOVQ  stride+24(FP), DX
-	MOVQ  n+8(FP), BX
-	ADDQ  $0x0000001f, BX
-	SHRQ  $0x05, BX
-	CMPQ  BX, $0x00000004
-	JLE   f16b_pfcap_777
-	MOVQ  $0x00000004, BX
+	JLE   f16b_pfdone_813
+	MOVL  4(CX), AX
+	IMULQ BX, AX
+	ADDQ  DX, AX
+	MOVQ  SI, CX
 
-f16b_pfcap_777:
-	MOVL  4(AX), AX
-	IMULQ DX, AX
-	ADDQ  CX, AX
-	MOVQ  BX, CX
-
-f16b_pf_778:
+f16b_pf_814:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_779
+	JZ         f16b_pf_end_815
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_778
+	JMP        f16b_pf_814
 
-f16b_pf_end_779:
-f16b_onopf_776:
+f16b_pf_end_815:
+f16b_pfdone_813:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -9875,9 +10185,9 @@ f16b_onopf_776:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_780:
+f16b_block_816:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_781
+	JL          f16b_single_817
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -9887,11 +10197,11 @@ f16b_block_780:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_780
+	JMP         f16b_block_816
 
-f16b_single_781:
+f16b_single_817:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_782
+	JL          f16b_tail_818
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -9899,9 +10209,9 @@ f16b_single_781:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_782:
+f16b_tail_818:
 	TESTQ       DX, DX
-	JZ          f16b_done_783
+	JZ          f16b_done_819
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -9910,7 +10220,7 @@ f16b_tail_782:
 	VCVTPH2PS   Y1, Z1
 	VFMADD231PS Z1, Z0, Z19
 
-f16b_done_783:
+f16b_done_819:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -9927,8 +10237,8 @@ f16b_done_783:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_774
+	JMP           f16b_one_810
 
-f16b_end_775:
+f16b_end_811:
 	VZEROUPPER
 	RET
