@@ -87,6 +87,9 @@ func (q *half) NewComputer() Computer {
 	default:
 		c.kern, c.rows = simd.L2SqrF16, simd.L2SqrF16Rows
 	}
+	if !q.bf {
+		c.batch = f16Batch(c.ip)
+	}
 	return c
 }
 
@@ -96,12 +99,23 @@ type halfComputer struct {
 	ip   bool
 	kern func(q []float32, c []uint16) float32
 	rows func(q []float32, codes []uint16, stride int, out []float32)
+	// batch, set for IEEE half codes, measures rows by id eight at a time with whole rows
+	// prefetched; Distance and DistanceRows then go through it too, so that every path gives
+	// the same bits for a row.
+	batch func(q []float32, codes []uint16, stride int, ids []uint32, out []float32)
+	one   [1]float32
 }
 
 func (c *halfComputer) SetQuery(q []float32) { copy(c.q, q[:len(c.q)]) }
 
 func (c *halfComputer) Distance(code []byte) float32 {
-	d := c.kern(c.q, asUint16(code[:c.size]))
+	var d float32
+	if c.batch != nil {
+		c.batch(c.q, asUint16(code[:c.size]), 0, lvZeroID[:], c.one[:])
+		d = c.one[0]
+	} else {
+		d = c.kern(c.q, asUint16(code[:c.size]))
+	}
 	if c.ip {
 		return 1 - d
 	}
@@ -110,12 +124,16 @@ func (c *halfComputer) Distance(code []byte) float32 {
 
 func (c *halfComputer) DistanceBatch(slab []byte, ids []uint32, out []float32) {
 	out = out[:len(ids)]
-	for i, id := range ids {
-		if i+1 < len(ids) {
-			prefetchRow(slab, ids[i+1], c.size)
+	if c.batch != nil {
+		c.batch(c.q, asUint16(slab), c.size/2, ids, out)
+	} else {
+		for i, id := range ids {
+			if i+1 < len(ids) {
+				prefetchRow(slab, ids[i+1], c.size)
+			}
+			off := int(id) * c.size
+			out[i] = c.kern(c.q, asUint16(slab[off:off+c.size]))
 		}
-		off := int(id) * c.size
-		out[i] = c.kern(c.q, asUint16(slab[off:off+c.size]))
 	}
 	if c.ip {
 		oneMinus(out)
@@ -126,9 +144,23 @@ func (c *halfComputer) DistanceRows(slab []byte, out []float32) {
 	if len(out) == 0 {
 		return
 	}
-	c.rows(c.q, asUint16(slab[:len(out)*c.size]), c.size/2, out)
+	if c.batch != nil {
+		halfRowsByID(c.batch, c.q, asUint16(slab[:len(out)*c.size]), c.size/2, out)
+	} else {
+		c.rows(c.q, asUint16(slab[:len(out)*c.size]), c.size/2, out)
+	}
 	if c.ip {
 		oneMinus(out)
+	}
+}
+
+// halfRowsByID measures the consecutive rows of codes (stride uint16 values apart) with the
+// batch kernel, in chunks of row ids 0..63 from the chunk's first row.
+func halfRowsByID(batch func(q []float32, codes []uint16, stride int, ids []uint32, out []float32), q []float32, codes []uint16, stride int, out []float32) {
+	ids := lvRowIDs[:]
+	for base := 0; base < len(out); base += len(ids) {
+		m := min(len(ids), len(out)-base)
+		batch(q, codes[base*stride:], stride, ids[:m], out[base:base+m])
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/metric"
@@ -630,19 +629,12 @@ type lvFloatComputer struct {
 
 func (c *lvFloatComputer) SetQuery(q []float32) { copy(c.q, q[:c.c.dim]) }
 
-func lvHalves(b []byte) []uint16 {
-	if len(b) < 2 {
-		return nil
-	}
-	return unsafe.Slice((*uint16)(unsafe.Pointer(&b[0])), len(b)/2)
-}
-
 func (c *lvFloatComputer) one(code []byte) float32 {
 	n := c.c.dim
 	switch {
 	case c.c.half:
 		// the batch kernel for one row, so that every path gives the same bits
-		c.halfBatch(lvHalves(code[:2*n]), 0, lvZeroID[:], c.one1[:])
+		c.halfBatch(asUint16(code[:2*n]), 0, lvZeroID[:], c.one1[:])
 		return c.one1[0]
 	case c.ip:
 		return simd.InnerProduct(c.q, lvqFloats(code[:4*n]))
@@ -666,10 +658,10 @@ func (c *lvFloatComputer) DistanceBatch(slab []byte, ids []uint32, out []float32
 	case !c.c.half:
 		simd.L2SqrBatch(c.q, lvqFloats(slab), c.stride/4, ids, out)
 	default:
-		c.halfBatch(lvHalves(slab), c.stride/2, ids, out)
+		c.halfBatch(asUint16(slab), c.stride/2, ids, out)
 	}
 	if c.ip {
-		lvOneMinus(out)
+		oneMinus(out)
 	}
 }
 
@@ -680,20 +672,10 @@ func (c *lvFloatComputer) DistanceRows(slab []byte, out []float32) {
 	case !c.c.half:
 		simd.L2SqrRows(c.q, lvqFloats(slab), c.stride/4, out)
 	default:
-		ids := lvRowIDs[:]
-		for base := 0; base < len(out); base += len(ids) {
-			m := min(len(ids), len(out)-base)
-			c.halfBatch(lvHalves(slab[base*c.stride:]), c.stride/2, ids[:m], out[base:base+m])
-		}
+		halfRowsByID(f16Batch(c.ip), c.q, asUint16(slab), c.stride/2, out)
 	}
 	if c.ip {
-		lvOneMinus(out)
-	}
-}
-
-func lvOneMinus(out []float32) {
-	for i, v := range out {
-		out[i] = 1 - v
+		oneMinus(out)
 	}
 }
 

@@ -68,11 +68,15 @@ func (lv *LeanVec) projectQuery(dst, q, scratch []float32, centre bool) {
 // halfBatch measures fp16 rows by id with the grouped batch kernel (eight rows in flight):
 // the rerank reads secondary codes of ids scattered over the slab.
 func (c *lvFloatComputer) halfBatch(codes []uint16, stride int, ids []uint32, out []float32) {
-	if c.ip {
-		simd.InnerProductF16Batch(c.q, codes, stride, ids, out)
-		return
+	f16Batch(c.ip)(c.q, codes, stride, ids, out)
+}
+
+// f16Batch returns the fp16 batch kernel of the metric: dot products when ip, else squared L2.
+func f16Batch(ip bool) func(q []float32, codes []uint16, stride int, ids []uint32, out []float32) {
+	if ip {
+		return simd.InnerProductF16Batch
 	}
-	simd.L2SqrF16Batch(c.q, codes, stride, ids, out)
+	return simd.L2SqrF16Batch
 }
 
 // lvZeroID and lvRowIDs are the ids of a one-row batch and of the chunks of a row scan.
