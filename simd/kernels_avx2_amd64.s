@@ -6591,6 +6591,630 @@ DATA bitsel<>+24(SB)/4, $0x00000040
 DATA bitsel<>+28(SB)/4, $0x00000080
 GLOBL bitsel<>(SB), RODATA|NOPTR, $32
 
+// func accF16Cols1AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// Requires: AVX, F16C, FMA3
+TEXT ·accF16Cols1AVX2(SB), NOSPLIT, $0-48
+	MOVQ    z+0(FP), AX
+	VMOVUPS (AX), Y0
+	MOVQ    cols+8(FP), CX
+	MOVQ    stride+16(FP), DX
+	MOVQ    idx+24(FP), BX
+	MOVQ    w+32(FP), SI
+	MOVQ    cnt+40(FP), DI
+
+acccols_loop_570:
+	TESTQ        DI, DI
+	JZ           acccols_done_571
+	MOVL         (BX), R8
+	IMULQ        DX, R8
+	ADDQ         CX, R8
+	VBROADCASTSS (SI), Y1
+	VCVTPH2PS    (R8), Y2
+	VFMADD231PS  Y2, Y1, Y0
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JMP          acccols_loop_570
+
+acccols_done_571:
+	VMOVUPS Y0, (AX)
+	VZEROUPPER
+	RET
+
+// func accF16Cols2AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// Requires: AVX, F16C, FMA3
+TEXT ·accF16Cols2AVX2(SB), NOSPLIT, $0-48
+	MOVQ    z+0(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	MOVQ    cols+8(FP), CX
+	MOVQ    stride+16(FP), DX
+	MOVQ    idx+24(FP), BX
+	MOVQ    w+32(FP), SI
+	MOVQ    cnt+40(FP), DI
+
+acccols_loop_572:
+	TESTQ        DI, DI
+	JZ           acccols_done_573
+	MOVL         (BX), R8
+	IMULQ        DX, R8
+	ADDQ         CX, R8
+	VBROADCASTSS (SI), Y2
+	VCVTPH2PS    (R8), Y3
+	VFMADD231PS  Y3, Y2, Y0
+	VCVTPH2PS    16(R8), Y3
+	VFMADD231PS  Y3, Y2, Y1
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JMP          acccols_loop_572
+
+acccols_done_573:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VZEROUPPER
+	RET
+
+// func accF16Cols3AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// Requires: AVX, F16C, FMA3
+TEXT ·accF16Cols3AVX2(SB), NOSPLIT, $0-48
+	MOVQ    z+0(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	MOVQ    cols+8(FP), CX
+	MOVQ    stride+16(FP), DX
+	MOVQ    idx+24(FP), BX
+	MOVQ    w+32(FP), SI
+	MOVQ    cnt+40(FP), DI
+
+acccols_loop_574:
+	TESTQ        DI, DI
+	JZ           acccols_done_575
+	MOVL         (BX), R8
+	IMULQ        DX, R8
+	ADDQ         CX, R8
+	VBROADCASTSS (SI), Y3
+	VCVTPH2PS    (R8), Y4
+	VFMADD231PS  Y4, Y3, Y0
+	VCVTPH2PS    16(R8), Y4
+	VFMADD231PS  Y4, Y3, Y1
+	VCVTPH2PS    32(R8), Y4
+	VFMADD231PS  Y4, Y3, Y2
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JMP          acccols_loop_574
+
+acccols_done_575:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func accF16Cols4AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// Requires: AVX, F16C, FMA3
+TEXT ·accF16Cols4AVX2(SB), NOSPLIT, $0-48
+	MOVQ    z+0(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	MOVQ    cols+8(FP), CX
+	MOVQ    stride+16(FP), DX
+	MOVQ    idx+24(FP), BX
+	MOVQ    w+32(FP), SI
+	MOVQ    cnt+40(FP), DI
+
+acccols_loop_576:
+	TESTQ        DI, DI
+	JZ           acccols_done_577
+	MOVL         (BX), R8
+	IMULQ        DX, R8
+	ADDQ         CX, R8
+	VBROADCASTSS (SI), Y4
+	VCVTPH2PS    (R8), Y5
+	VFMADD231PS  Y5, Y4, Y0
+	VCVTPH2PS    16(R8), Y5
+	VFMADD231PS  Y5, Y4, Y1
+	VCVTPH2PS    32(R8), Y5
+	VFMADD231PS  Y5, Y4, Y2
+	VCVTPH2PS    48(R8), Y5
+	VFMADD231PS  Y5, Y4, Y3
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JMP          acccols_loop_576
+
+acccols_done_577:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y3, 96(AX)
+	VZEROUPPER
+	RET
+
+// func accF16Cols5AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// Requires: AVX, F16C, FMA3
+TEXT ·accF16Cols5AVX2(SB), NOSPLIT, $0-48
+	MOVQ    z+0(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS 128(AX), Y4
+	MOVQ    cols+8(FP), CX
+	MOVQ    stride+16(FP), DX
+	MOVQ    idx+24(FP), BX
+	MOVQ    w+32(FP), SI
+	MOVQ    cnt+40(FP), DI
+
+acccols_loop_578:
+	TESTQ        DI, DI
+	JZ           acccols_done_579
+	MOVL         (BX), R8
+	IMULQ        DX, R8
+	ADDQ         CX, R8
+	VBROADCASTSS (SI), Y5
+	VCVTPH2PS    (R8), Y6
+	VFMADD231PS  Y6, Y5, Y0
+	VCVTPH2PS    16(R8), Y6
+	VFMADD231PS  Y6, Y5, Y1
+	VCVTPH2PS    32(R8), Y6
+	VFMADD231PS  Y6, Y5, Y2
+	VCVTPH2PS    48(R8), Y6
+	VFMADD231PS  Y6, Y5, Y3
+	VCVTPH2PS    64(R8), Y6
+	VFMADD231PS  Y6, Y5, Y4
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JMP          acccols_loop_578
+
+acccols_done_579:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y3, 96(AX)
+	VMOVUPS Y4, 128(AX)
+	VZEROUPPER
+	RET
+
+// func accF16Cols6AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// Requires: AVX, F16C, FMA3
+TEXT ·accF16Cols6AVX2(SB), NOSPLIT, $0-48
+	MOVQ    z+0(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS 128(AX), Y4
+	VMOVUPS 160(AX), Y5
+	MOVQ    cols+8(FP), CX
+	MOVQ    stride+16(FP), DX
+	MOVQ    idx+24(FP), BX
+	MOVQ    w+32(FP), SI
+	MOVQ    cnt+40(FP), DI
+
+acccols_loop_580:
+	TESTQ        DI, DI
+	JZ           acccols_done_581
+	MOVL         (BX), R8
+	IMULQ        DX, R8
+	ADDQ         CX, R8
+	VBROADCASTSS (SI), Y6
+	VCVTPH2PS    (R8), Y7
+	VFMADD231PS  Y7, Y6, Y0
+	VCVTPH2PS    16(R8), Y7
+	VFMADD231PS  Y7, Y6, Y1
+	VCVTPH2PS    32(R8), Y7
+	VFMADD231PS  Y7, Y6, Y2
+	VCVTPH2PS    48(R8), Y7
+	VFMADD231PS  Y7, Y6, Y3
+	VCVTPH2PS    64(R8), Y7
+	VFMADD231PS  Y7, Y6, Y4
+	VCVTPH2PS    80(R8), Y7
+	VFMADD231PS  Y7, Y6, Y5
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JMP          acccols_loop_580
+
+acccols_done_581:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y3, 96(AX)
+	VMOVUPS Y4, 128(AX)
+	VMOVUPS Y5, 160(AX)
+	VZEROUPPER
+	RET
+
+// func accF16Cols7AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// Requires: AVX, F16C, FMA3
+TEXT ·accF16Cols7AVX2(SB), NOSPLIT, $0-48
+	MOVQ    z+0(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS 128(AX), Y4
+	VMOVUPS 160(AX), Y5
+	VMOVUPS 192(AX), Y6
+	MOVQ    cols+8(FP), CX
+	MOVQ    stride+16(FP), DX
+	MOVQ    idx+24(FP), BX
+	MOVQ    w+32(FP), SI
+	MOVQ    cnt+40(FP), DI
+
+acccols_loop_582:
+	TESTQ        DI, DI
+	JZ           acccols_done_583
+	MOVL         (BX), R8
+	IMULQ        DX, R8
+	ADDQ         CX, R8
+	VBROADCASTSS (SI), Y7
+	VCVTPH2PS    (R8), Y8
+	VFMADD231PS  Y8, Y7, Y0
+	VCVTPH2PS    16(R8), Y8
+	VFMADD231PS  Y8, Y7, Y1
+	VCVTPH2PS    32(R8), Y8
+	VFMADD231PS  Y8, Y7, Y2
+	VCVTPH2PS    48(R8), Y8
+	VFMADD231PS  Y8, Y7, Y3
+	VCVTPH2PS    64(R8), Y8
+	VFMADD231PS  Y8, Y7, Y4
+	VCVTPH2PS    80(R8), Y8
+	VFMADD231PS  Y8, Y7, Y5
+	VCVTPH2PS    96(R8), Y8
+	VFMADD231PS  Y8, Y7, Y6
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JMP          acccols_loop_582
+
+acccols_done_583:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y3, 96(AX)
+	VMOVUPS Y4, 128(AX)
+	VMOVUPS Y5, 160(AX)
+	VMOVUPS Y6, 192(AX)
+	VZEROUPPER
+	RET
+
+// func accF16Cols8AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// Requires: AVX, F16C, FMA3
+TEXT ·accF16Cols8AVX2(SB), NOSPLIT, $0-48
+	MOVQ    z+0(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS 128(AX), Y4
+	VMOVUPS 160(AX), Y5
+	VMOVUPS 192(AX), Y6
+	VMOVUPS 224(AX), Y7
+	MOVQ    cols+8(FP), CX
+	MOVQ    stride+16(FP), DX
+	MOVQ    idx+24(FP), BX
+	MOVQ    w+32(FP), SI
+	MOVQ    cnt+40(FP), DI
+
+acccols_loop_584:
+	TESTQ        DI, DI
+	JZ           acccols_done_585
+	MOVL         (BX), R8
+	IMULQ        DX, R8
+	ADDQ         CX, R8
+	VBROADCASTSS (SI), Y8
+	VCVTPH2PS    (R8), Y9
+	VFMADD231PS  Y9, Y8, Y0
+	VCVTPH2PS    16(R8), Y9
+	VFMADD231PS  Y9, Y8, Y1
+	VCVTPH2PS    32(R8), Y9
+	VFMADD231PS  Y9, Y8, Y2
+	VCVTPH2PS    48(R8), Y9
+	VFMADD231PS  Y9, Y8, Y3
+	VCVTPH2PS    64(R8), Y9
+	VFMADD231PS  Y9, Y8, Y4
+	VCVTPH2PS    80(R8), Y9
+	VFMADD231PS  Y9, Y8, Y5
+	VCVTPH2PS    96(R8), Y9
+	VFMADD231PS  Y9, Y8, Y6
+	VCVTPH2PS    112(R8), Y9
+	VFMADD231PS  Y9, Y8, Y7
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JMP          acccols_loop_584
+
+acccols_done_585:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y3, 96(AX)
+	VMOVUPS Y4, 128(AX)
+	VMOVUPS Y5, 160(AX)
+	VMOVUPS Y6, 192(AX)
+	VMOVUPS Y7, 224(AX)
+	VZEROUPPER
+	RET
+
+// func accF16Cols9AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// Requires: AVX, F16C, FMA3
+TEXT ·accF16Cols9AVX2(SB), NOSPLIT, $0-48
+	MOVQ    z+0(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS 128(AX), Y4
+	VMOVUPS 160(AX), Y5
+	VMOVUPS 192(AX), Y6
+	VMOVUPS 224(AX), Y7
+	VMOVUPS 256(AX), Y8
+	MOVQ    cols+8(FP), CX
+	MOVQ    stride+16(FP), DX
+	MOVQ    idx+24(FP), BX
+	MOVQ    w+32(FP), SI
+	MOVQ    cnt+40(FP), DI
+
+acccols_loop_586:
+	TESTQ        DI, DI
+	JZ           acccols_done_587
+	MOVL         (BX), R8
+	IMULQ        DX, R8
+	ADDQ         CX, R8
+	VBROADCASTSS (SI), Y9
+	VCVTPH2PS    (R8), Y10
+	VFMADD231PS  Y10, Y9, Y0
+	VCVTPH2PS    16(R8), Y10
+	VFMADD231PS  Y10, Y9, Y1
+	VCVTPH2PS    32(R8), Y10
+	VFMADD231PS  Y10, Y9, Y2
+	VCVTPH2PS    48(R8), Y10
+	VFMADD231PS  Y10, Y9, Y3
+	VCVTPH2PS    64(R8), Y10
+	VFMADD231PS  Y10, Y9, Y4
+	VCVTPH2PS    80(R8), Y10
+	VFMADD231PS  Y10, Y9, Y5
+	VCVTPH2PS    96(R8), Y10
+	VFMADD231PS  Y10, Y9, Y6
+	VCVTPH2PS    112(R8), Y10
+	VFMADD231PS  Y10, Y9, Y7
+	VCVTPH2PS    128(R8), Y10
+	VFMADD231PS  Y10, Y9, Y8
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JMP          acccols_loop_586
+
+acccols_done_587:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y3, 96(AX)
+	VMOVUPS Y4, 128(AX)
+	VMOVUPS Y5, 160(AX)
+	VMOVUPS Y6, 192(AX)
+	VMOVUPS Y7, 224(AX)
+	VMOVUPS Y8, 256(AX)
+	VZEROUPPER
+	RET
+
+// func accF16Cols10AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// Requires: AVX, F16C, FMA3
+TEXT ·accF16Cols10AVX2(SB), NOSPLIT, $0-48
+	MOVQ    z+0(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS 128(AX), Y4
+	VMOVUPS 160(AX), Y5
+	VMOVUPS 192(AX), Y6
+	VMOVUPS 224(AX), Y7
+	VMOVUPS 256(AX), Y8
+	VMOVUPS 288(AX), Y9
+	MOVQ    cols+8(FP), CX
+	MOVQ    stride+16(FP), DX
+	MOVQ    idx+24(FP), BX
+	MOVQ    w+32(FP), SI
+	MOVQ    cnt+40(FP), DI
+
+acccols_loop_588:
+	TESTQ        DI, DI
+	JZ           acccols_done_589
+	MOVL         (BX), R8
+	IMULQ        DX, R8
+	ADDQ         CX, R8
+	VBROADCASTSS (SI), Y10
+	VCVTPH2PS    (R8), Y11
+	VFMADD231PS  Y11, Y10, Y0
+	VCVTPH2PS    16(R8), Y11
+	VFMADD231PS  Y11, Y10, Y1
+	VCVTPH2PS    32(R8), Y11
+	VFMADD231PS  Y11, Y10, Y2
+	VCVTPH2PS    48(R8), Y11
+	VFMADD231PS  Y11, Y10, Y3
+	VCVTPH2PS    64(R8), Y11
+	VFMADD231PS  Y11, Y10, Y4
+	VCVTPH2PS    80(R8), Y11
+	VFMADD231PS  Y11, Y10, Y5
+	VCVTPH2PS    96(R8), Y11
+	VFMADD231PS  Y11, Y10, Y6
+	VCVTPH2PS    112(R8), Y11
+	VFMADD231PS  Y11, Y10, Y7
+	VCVTPH2PS    128(R8), Y11
+	VFMADD231PS  Y11, Y10, Y8
+	VCVTPH2PS    144(R8), Y11
+	VFMADD231PS  Y11, Y10, Y9
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JMP          acccols_loop_588
+
+acccols_done_589:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y3, 96(AX)
+	VMOVUPS Y4, 128(AX)
+	VMOVUPS Y5, 160(AX)
+	VMOVUPS Y6, 192(AX)
+	VMOVUPS Y7, 224(AX)
+	VMOVUPS Y8, 256(AX)
+	VMOVUPS Y9, 288(AX)
+	VZEROUPPER
+	RET
+
+// func accF16Cols11AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// Requires: AVX, F16C, FMA3
+TEXT ·accF16Cols11AVX2(SB), NOSPLIT, $0-48
+	MOVQ    z+0(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS 128(AX), Y4
+	VMOVUPS 160(AX), Y5
+	VMOVUPS 192(AX), Y6
+	VMOVUPS 224(AX), Y7
+	VMOVUPS 256(AX), Y8
+	VMOVUPS 288(AX), Y9
+	VMOVUPS 320(AX), Y10
+	MOVQ    cols+8(FP), CX
+	MOVQ    stride+16(FP), DX
+	MOVQ    idx+24(FP), BX
+	MOVQ    w+32(FP), SI
+	MOVQ    cnt+40(FP), DI
+
+acccols_loop_590:
+	TESTQ        DI, DI
+	JZ           acccols_done_591
+	MOVL         (BX), R8
+	IMULQ        DX, R8
+	ADDQ         CX, R8
+	VBROADCASTSS (SI), Y11
+	VCVTPH2PS    (R8), Y12
+	VFMADD231PS  Y12, Y11, Y0
+	VCVTPH2PS    16(R8), Y12
+	VFMADD231PS  Y12, Y11, Y1
+	VCVTPH2PS    32(R8), Y12
+	VFMADD231PS  Y12, Y11, Y2
+	VCVTPH2PS    48(R8), Y12
+	VFMADD231PS  Y12, Y11, Y3
+	VCVTPH2PS    64(R8), Y12
+	VFMADD231PS  Y12, Y11, Y4
+	VCVTPH2PS    80(R8), Y12
+	VFMADD231PS  Y12, Y11, Y5
+	VCVTPH2PS    96(R8), Y12
+	VFMADD231PS  Y12, Y11, Y6
+	VCVTPH2PS    112(R8), Y12
+	VFMADD231PS  Y12, Y11, Y7
+	VCVTPH2PS    128(R8), Y12
+	VFMADD231PS  Y12, Y11, Y8
+	VCVTPH2PS    144(R8), Y12
+	VFMADD231PS  Y12, Y11, Y9
+	VCVTPH2PS    160(R8), Y12
+	VFMADD231PS  Y12, Y11, Y10
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JMP          acccols_loop_590
+
+acccols_done_591:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y3, 96(AX)
+	VMOVUPS Y4, 128(AX)
+	VMOVUPS Y5, 160(AX)
+	VMOVUPS Y6, 192(AX)
+	VMOVUPS Y7, 224(AX)
+	VMOVUPS Y8, 256(AX)
+	VMOVUPS Y9, 288(AX)
+	VMOVUPS Y10, 320(AX)
+	VZEROUPPER
+	RET
+
+// func accF16Cols12AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// Requires: AVX, F16C, FMA3
+TEXT ·accF16Cols12AVX2(SB), NOSPLIT, $0-48
+	MOVQ    z+0(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VMOVUPS 128(AX), Y4
+	VMOVUPS 160(AX), Y5
+	VMOVUPS 192(AX), Y6
+	VMOVUPS 224(AX), Y7
+	VMOVUPS 256(AX), Y8
+	VMOVUPS 288(AX), Y9
+	VMOVUPS 320(AX), Y10
+	VMOVUPS 352(AX), Y11
+	MOVQ    cols+8(FP), CX
+	MOVQ    stride+16(FP), DX
+	MOVQ    idx+24(FP), BX
+	MOVQ    w+32(FP), SI
+	MOVQ    cnt+40(FP), DI
+
+acccols_loop_592:
+	TESTQ        DI, DI
+	JZ           acccols_done_593
+	MOVL         (BX), R8
+	IMULQ        DX, R8
+	ADDQ         CX, R8
+	VBROADCASTSS (SI), Y12
+	VCVTPH2PS    (R8), Y13
+	VFMADD231PS  Y13, Y12, Y0
+	VCVTPH2PS    16(R8), Y13
+	VFMADD231PS  Y13, Y12, Y1
+	VCVTPH2PS    32(R8), Y13
+	VFMADD231PS  Y13, Y12, Y2
+	VCVTPH2PS    48(R8), Y13
+	VFMADD231PS  Y13, Y12, Y3
+	VCVTPH2PS    64(R8), Y13
+	VFMADD231PS  Y13, Y12, Y4
+	VCVTPH2PS    80(R8), Y13
+	VFMADD231PS  Y13, Y12, Y5
+	VCVTPH2PS    96(R8), Y13
+	VFMADD231PS  Y13, Y12, Y6
+	VCVTPH2PS    112(R8), Y13
+	VFMADD231PS  Y13, Y12, Y7
+	VCVTPH2PS    128(R8), Y13
+	VFMADD231PS  Y13, Y12, Y8
+	VCVTPH2PS    144(R8), Y13
+	VFMADD231PS  Y13, Y12, Y9
+	VCVTPH2PS    160(R8), Y13
+	VFMADD231PS  Y13, Y12, Y10
+	VCVTPH2PS    176(R8), Y13
+	VFMADD231PS  Y13, Y12, Y11
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JMP          acccols_loop_592
+
+acccols_done_593:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y3, 96(AX)
+	VMOVUPS Y4, 128(AX)
+	VMOVUPS Y5, 160(AX)
+	VMOVUPS Y6, 192(AX)
+	VMOVUPS Y7, 224(AX)
+	VMOVUPS Y8, 256(AX)
+	VMOVUPS Y9, 288(AX)
+	VMOVUPS Y10, 320(AX)
+	VMOVUPS Y11, 352(AX)
+	VZEROUPPER
+	RET
+
 // func prefetchT0(p uintptr)
 // Requires: MMX+
 TEXT ·prefetchT0(SB), NOSPLIT, $0-8

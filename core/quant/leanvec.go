@@ -350,7 +350,7 @@ func (lv *LeanVec) NewPrimaryComputer() Computer { return lv.newPrimaryComputer(
 func (lv *LeanVec) newPrimaryComputer(stride int) Computer {
 	return &lvPrimaryComputer{
 		lv: lv, inner: lv.prim.computer(stride), stride: stride,
-		z: make([]float32, lv.d), c: make([]float32, lv.dim),
+		z: make([]float32, lv.d), s: newLvProjScratch(lv.dim),
 	}
 }
 
@@ -388,7 +388,8 @@ type lvPrimaryComputer struct {
 	lv     *LeanVec
 	inner  Computer
 	stride int
-	z, c   []float32
+	z      []float32
+	s      *lvProjScratch
 	add    float32
 }
 
@@ -403,12 +404,12 @@ func (c *lvPrimaryComputer) SetQuery(q []float32) {
 	t := lv.tr
 	switch {
 	case lv.l2proj:
-		lv.projectQuery(c.z, q, c.c, true) // leaves q - Mean in c.c
-		full := float64(simd.InnerProduct(c.c, c.c))
+		lv.projectQuery(c.z, q, c.s, true) // leaves q - Mean in c.s.c
+		full := float64(simd.InnerProduct(c.s.c, c.s.c))
 		in := float64(simd.InnerProduct(c.z, c.z))
 		c.add = float32(max(0, full-in))
 	default:
-		lv.projectQuery(c.z, q, c.c, false)
+		lv.projectQuery(c.z, q, c.s, false)
 		var qm, qq float64
 		for j, x := range q {
 			qm += float64(x) * float64(t.Mean[j])

@@ -10,11 +10,14 @@ import (
 // batch reads.
 
 // lvQueryMat is the query matrix of a transform as the projection of queries reads it: IEEE
-// half when every entry fits the half range (half the bytes to stream per query, and the
-// fp16 batch kernel measures eight rows per pass), else float32.
+// half, column-major, when every entry fits the half range (half the bytes of float32, and the
+// projection then adds up only the columns of the query's nonzero entries), else float32.
 type lvQueryMat struct {
-	tr   *Transform
-	half []uint16 // Out x In, nil when the matrix stays float32
+	tr *Transform
+	// cols holds In columns of Out half values (nil when the matrix stays float32); mean is
+	// cols times Mean (Out values), what a centred projection subtracts.
+	cols []uint16
+	mean []float32
 }
 
 // queryMat returns the query matrix of the current transform, converting it on first use
@@ -33,36 +36,78 @@ func (lv *LeanVec) queryMat() *lvQueryMat {
 		}
 	}
 	if fits {
-		m.half = make([]uint16, len(t.Query))
-		simd.F32ToF16(m.half, t.Query)
+		m.cols = make([]uint16, len(t.Query))
+		col := make([]float32, t.Out)
+		for j := 0; j < t.In; j++ {
+			for r := range col {
+				col[r] = t.Query[r*t.In+j]
+			}
+			simd.F32ToF16(m.cols[j*t.Out:(j+1)*t.Out], col)
+		}
+		m.mean = make([]float32, t.Out)
+		for r := range m.mean {
+			var s float64
+			for j, mu := range t.Mean {
+				s += float64(lvqFromHalf(m.cols[j*t.Out+r])) * float64(mu)
+			}
+			m.mean[r] = float32(s)
+		}
 	}
 	lv.qmat.Store(m)
 	return m
 }
 
+// lvProjScratch is the scratch of one query projection: q - Mean, and the positions and values of
+// the query's nonzero entries (In each).
+type lvProjScratch struct {
+	c   []float32
+	idx []uint32
+	w   []float32
+}
+
+func newLvProjScratch(in int) *lvProjScratch {
+	return &lvProjScratch{c: make([]float32, in), idx: make([]uint32, in), w: make([]float32, in)}
+}
+
 // projectQuery writes the projection of the query q into dst (len Out): Query·(q - Mean)
-// when centre (q - Mean is left in scratch[:In]), else Query·q; scratch holds In values. The projection feeds the primary
+// when centre (q - Mean is left in s.c), else Query·q. The projection feeds the primary
 // distances, which are estimates of lvq8 or coarser codes, so the half matrix's relative
-// error of about 2^-11 per entry is far below what they resolve.
-func (lv *LeanVec) projectQuery(dst, q, scratch []float32, centre bool) {
+// error of about 2^-11 per entry is far below what they resolve. With the half matrix, the
+// columns of the query's nonzero entries are added up and the centred projection subtracts
+// Query·Mean: a query with many zeros (an image's background, a sparse feature vector) costs
+// only its nonzero entries.
+func (lv *LeanVec) projectQuery(dst, q []float32, s *lvProjScratch, centre bool) {
 	t := lv.tr
 	x := q[:t.In]
 	if centre {
 		for j, v := range x {
-			scratch[j] = v - t.Mean[j]
+			s.c[j] = v - t.Mean[j]
 		}
-		x = scratch[:t.In]
 	}
-	if m := lv.queryMat(); m.half != nil {
-		// the batch kernel over row ids 0..63 takes eight matrix rows per pass (the query
-		// loaded once for them)
-		for base := 0; base < t.Out; base += len(lvRowIDs) {
-			n := min(len(lvRowIDs), t.Out-base)
-			simd.InnerProductF16Batch(x, m.half[base*t.In:], t.In, lvRowIDs[:n], dst[base:base+n])
+	m := lv.queryMat()
+	if m.cols == nil {
+		if centre {
+			x = s.c[:t.In]
 		}
+		simd.InnerProductRows(x, t.Query, t.In, dst[:t.Out])
 		return
 	}
-	simd.InnerProductRows(x, t.Query, t.In, dst[:t.Out])
+	n := 0
+	for j, v := range x {
+		if v != 0 {
+			s.idx[n], s.w[n] = uint32(j), v
+			n++
+		}
+	}
+	z := dst[:t.Out]
+	if centre {
+		for r, v := range m.mean {
+			z[r] = -v
+		}
+	} else {
+		clear(z)
+	}
+	simd.AccumulateF16Cols(z, m.cols, t.Out, s.idx[:n], s.w[:n])
 }
 
 // halfBatch measures fp16 rows by id with the grouped batch kernel (eight rows in flight):

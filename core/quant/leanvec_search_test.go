@@ -38,16 +38,29 @@ func TestLeanVecQueryMat(t *testing.T) {
 			tr.Query = tr.Data
 			lv.tr = &tr
 			m := lv.queryMat()
-			assert.Equal(t, tc.half, m.half != nil)
+			assert.Equal(t, tc.half, m.cols != nil)
 			assert.Same(t, m, lv.queryMat(), "kept while the transform stays")
-			want, got, scratch := make([]float32, d), make([]float32, d), make([]float32, dim)
-			tr.ProjectQuery(want, q, scratch, true)
-			lv.projectQuery(got, q, scratch, true)
-			for r := range want {
-				if tc.half {
-					assert.InDelta(t, want[r], got[r], 2e-3*(1+math.Abs(float64(want[r]))), "row %d", r)
-				} else {
-					assert.Equal(t, want[r], got[r], "row %d", r)
+			// a dense query, and one with half its entries zero (their columns are skipped)
+			sparse := append([]float32(nil), q...)
+			for j := 0; j < dim; j += 2 {
+				sparse[j] = 0
+			}
+			for _, query := range [][]float32{q, sparse} {
+				for _, centre := range []bool{true, false} {
+					want, got, scratch := make([]float32, d), make([]float32, d), make([]float32, dim)
+					tr.ProjectQuery(want, query, scratch, centre)
+					s := newLvProjScratch(dim)
+					lv.projectQuery(got, query, s, centre)
+					if centre {
+						assert.Equal(t, scratch, s.c, "q - Mean left in the scratch")
+					}
+					for r := range want {
+						if tc.half {
+							assert.InDelta(t, want[r], got[r], 2e-3*(1+math.Abs(float64(want[r]))), "row %d", r)
+						} else {
+							assert.Equal(t, want[r], got[r], "row %d", r)
+						}
+					}
 				}
 			}
 			other := tr

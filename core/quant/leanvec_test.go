@@ -277,12 +277,14 @@ func newTrainedLeanVec(t testing.TB, dim int, m metric.Kind, o Options, data []f
 // matrix the primary computer projects queries with).
 func primaryReference(lv *LeanVec, m metric.Kind, q []float32, code []byte) float64 {
 	tr := lv.tr
-	if h := lv.queryMat().half; h != nil {
-		// queries are projected with the half copy of the query matrix
+	if h := lv.queryMat().cols; h != nil {
+		// queries are projected with the half copy of the query matrix (column-major)
 		c := *tr
 		c.Query = make([]float32, len(h))
-		for i, v := range h {
-			c.Query[i] = lvqFromHalf(v)
+		for j := 0; j < c.In; j++ {
+			for r := 0; r < c.Out; r++ {
+				c.Query[r*c.In+j] = lvqFromHalf(h[j*c.Out+r])
+			}
 		}
 		tr = &c
 	}

@@ -955,6 +955,7 @@ func genAVX2() {
 	lookupKernel("AVX2", false)
 	lvqKernels(false)
 	maskedSumKernel(false)
+	f16ColKernels("AVX2", false)
 
 	text("prefetchT0", "func(p uintptr)", "prefetchT0 issues PREFETCHT0 on the cache line holding p; it never faults.")
 	p := ld("p")
@@ -978,4 +979,5 @@ func genAVX512() {
 	batchKernels(u8Name, "uint8", "VNNI", u8DistVNNI, "Any n >= 0 (masked tail).")
 	batchKernels(u4Name, "packed-nibble", "VNNI", u4DistVNNI, "n counts bytes (2*n values). Any n >= 0 (masked tail).")
 	halfBatchKernels("AVX512")
+	f16ColKernels("AVX512", true)
 }

@@ -1,0 +1,7 @@
+//go:build purego || !amd64
+
+package simd
+
+func accF16Cols(z []float32, cols []uint16, stride int, idx []uint32, w []float32) {
+	accF16ColsGeneric(z, cols, stride, idx, w)
+}
