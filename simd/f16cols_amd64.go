@@ -5,7 +5,7 @@ package simd
 import "unsafe"
 
 // accF16ColsKernel is the signature of the generated column kernels.
-type accF16ColsKernel func(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+type accF16ColsKernel func(z *float32, cols *uint16, stride int, x *float32, n int)
 
 // accF16ColsAVX512 and accF16ColsAVX2 hold accF16Cols<v><level> at index v-1: the kernel keeping
 // v vectors of sums (16 float32 lanes on AVX-512, 8 on AVX2) in registers.
@@ -23,10 +23,10 @@ var (
 	}
 )
 
-// accF16Cols receives checked arguments (len(idx) >= 1, len(w) == len(idx), columns inside
-// cols). Whole vectors of outputs go to the level's kernels, as many per call as one keeps in
-// registers; the last len(z) % width outputs to Go.
-func accF16Cols(z []float32, cols []uint16, stride int, idx []uint32, w []float32) {
+// accF16Cols receives checked arguments (len(x) >= 1, every column inside cols). Whole vectors
+// of outputs go to the level's kernels, as many per call as one keeps in registers; the last
+// len(z) % width outputs go to Go.
+func accF16Cols(z []float32, cols []uint16, stride int, x []float32) {
 	var kernels []accF16ColsKernel
 	width := 16
 	switch k.fam {
@@ -35,16 +35,15 @@ func accF16Cols(z []float32, cols []uint16, stride int, idx []uint32, w []float3
 	case famAVX2:
 		kernels, width = accF16ColsAVX2[:], 8
 	default:
-		accF16ColsGeneric(z, cols, stride, idx, w)
+		accF16ColsGeneric(z, cols, stride, x)
 		return
 	}
 	block := width * len(kernels)
 	full := len(z) / width * width
 	for lo := 0; lo < full; lo += block {
-		nv := min(block, full-lo) / width
-		kernels[nv-1](&z[lo], &cols[lo], 2*stride, unsafe.SliceData(idx), unsafe.SliceData(w), len(idx))
+		kernels[min(block, full-lo)/width-1](&z[lo], &cols[lo], 2*stride, unsafe.SliceData(x), len(x))
 	}
 	if full < len(z) {
-		accF16ColsGeneric(z[full:], cols[full:], stride, idx, w)
+		accF16ColsGeneric(z[full:], cols[full:], stride, x)
 	}
 }

@@ -2,6 +2,6 @@
 
 package simd
 
-func accF16Cols(z []float32, cols []uint16, stride int, idx []uint32, w []float32) {
-	accF16ColsGeneric(z, cols, stride, idx, w)
+func accF16Cols(z []float32, cols []uint16, stride int, x []float32) {
+	accF16ColsGeneric(z, cols, stride, x)
 }

@@ -353,77 +353,77 @@ func lvq2L284AVX2(q *float32, n int, slab *byte, stride int, ids *uint32, out *f
 //go:noescape
 func maskedSumAVX2(q *float32, n int, bits *byte) float32
 
-// accF16Cols1AVX2 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:8] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 8 values inside cols; cnt >= 0.
+// accF16Cols1AVX2 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:8] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 8 values inside cols.
 //
 //go:noescape
-func accF16Cols1AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols1AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols2AVX2 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:16] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 16 values inside cols; cnt >= 0.
+// accF16Cols2AVX2 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:16] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 16 values inside cols.
 //
 //go:noescape
-func accF16Cols2AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols2AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols3AVX2 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:24] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 24 values inside cols; cnt >= 0.
+// accF16Cols3AVX2 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:24] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 24 values inside cols.
 //
 //go:noescape
-func accF16Cols3AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols3AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols4AVX2 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:32] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 32 values inside cols; cnt >= 0.
+// accF16Cols4AVX2 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:32] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 32 values inside cols.
 //
 //go:noescape
-func accF16Cols4AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols4AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols5AVX2 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:40] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 40 values inside cols; cnt >= 0.
+// accF16Cols5AVX2 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:40] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 40 values inside cols.
 //
 //go:noescape
-func accF16Cols5AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols5AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols6AVX2 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:48] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 48 values inside cols; cnt >= 0.
+// accF16Cols6AVX2 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:48] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 48 values inside cols.
 //
 //go:noescape
-func accF16Cols6AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols6AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols7AVX2 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:56] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 56 values inside cols; cnt >= 0.
+// accF16Cols7AVX2 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:56] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 56 values inside cols.
 //
 //go:noescape
-func accF16Cols7AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols7AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols8AVX2 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:64] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 64 values inside cols; cnt >= 0.
+// accF16Cols8AVX2 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:64] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 64 values inside cols.
 //
 //go:noescape
-func accF16Cols8AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols8AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols9AVX2 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:72] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 72 values inside cols; cnt >= 0.
+// accF16Cols9AVX2 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:72] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 72 values inside cols.
 //
 //go:noescape
-func accF16Cols9AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols9AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols10AVX2 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:80] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 80 values inside cols; cnt >= 0.
+// accF16Cols10AVX2 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:80] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 80 values inside cols.
 //
 //go:noescape
-func accF16Cols10AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols10AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols11AVX2 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:88] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 88 values inside cols; cnt >= 0.
+// accF16Cols11AVX2 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:88] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 88 values inside cols.
 //
 //go:noescape
-func accF16Cols11AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols11AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols12AVX2 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:96] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 96 values inside cols; cnt >= 0.
+// accF16Cols12AVX2 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:96] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 96 values inside cols.
 //
 //go:noescape
-func accF16Cols12AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols12AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
 
 // prefetchT0 issues PREFETCHT0 on the cache line holding p; it never faults.
 //

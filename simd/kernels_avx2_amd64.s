@@ -6591,111 +6591,222 @@ DATA bitsel<>+24(SB)/4, $0x00000040
 DATA bitsel<>+28(SB)/4, $0x00000080
 GLOBL bitsel<>(SB), RODATA|NOPTR, $32
 
-// func accF16Cols1AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
-// Requires: AVX, F16C, FMA3
-TEXT ·accF16Cols1AVX2(SB), NOSPLIT, $0-48
+// func accF16Cols1AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
+// Requires: AVX, AVX2, F16C, FMA3
+TEXT ·accF16Cols1AVX2(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Y0
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXOR   Y1, Y1, Y1
 
-acccols_loop_570:
-	TESTQ        DI, DI
-	JZ           acccols_done_571
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Y1
-	VCVTPH2PS    (R8), Y2
-	VFMADD231PS  Y2, Y1, Y0
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_570
+acccols_reg_570:
+	CMPQ      SI, $0x00000008
+	JL        acccols_tail_573
+	VMOVUPS   (BX), Y2
+	VCMPPS    $0x04, Y1, Y2, Y2
+	VMOVMSKPS Y2, DI
 
-acccols_done_571:
+acccols_bit_571:
+	TESTL        DI, DI
+	JZ           acccols_next_572
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Y2
+	VCVTPH2PS    (R9), Y3
+	VFMADD231PS  Y3, Y2, Y0
+	JMP          acccols_bit_571
+
+acccols_next_572:
+	ADDQ $0x00000020, BX
+	MOVQ DX, DI
+	SHLQ $0x03, DI
+	ADDQ DI, CX
+	SUBQ $0x00000008, SI
+	JMP  acccols_reg_570
+
+acccols_tail_573:
+	TESTQ    SI, SI
+	JZ       acccols_done_574
+	VMOVSS   (BX), X2
+	VUCOMISS X1, X2
+	JNE      acccols_tadd_575
+	JP       acccols_tadd_575
+	JMP      acccols_tskip_576
+
+acccols_tadd_575:
+	VBROADCASTSS (BX), Y2
+	VCVTPH2PS    (CX), Y3
+	VFMADD231PS  Y3, Y2, Y0
+
+acccols_tskip_576:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_573
+
+acccols_done_574:
 	VMOVUPS Y0, (AX)
 	VZEROUPPER
 	RET
 
-// func accF16Cols2AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
-// Requires: AVX, F16C, FMA3
-TEXT ·accF16Cols2AVX2(SB), NOSPLIT, $0-48
+// func accF16Cols2AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
+// Requires: AVX, AVX2, F16C, FMA3
+TEXT ·accF16Cols2AVX2(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Y0
 	VMOVUPS 32(AX), Y1
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXOR   Y2, Y2, Y2
 
-acccols_loop_572:
-	TESTQ        DI, DI
-	JZ           acccols_done_573
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Y2
-	VCVTPH2PS    (R8), Y3
-	VFMADD231PS  Y3, Y2, Y0
-	VCVTPH2PS    16(R8), Y3
-	VFMADD231PS  Y3, Y2, Y1
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_572
+acccols_reg_577:
+	CMPQ      SI, $0x00000008
+	JL        acccols_tail_580
+	VMOVUPS   (BX), Y3
+	VCMPPS    $0x04, Y2, Y3, Y3
+	VMOVMSKPS Y3, DI
 
-acccols_done_573:
+acccols_bit_578:
+	TESTL        DI, DI
+	JZ           acccols_next_579
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Y3
+	VCVTPH2PS    (R9), Y4
+	VFMADD231PS  Y4, Y3, Y0
+	VCVTPH2PS    16(R9), Y4
+	VFMADD231PS  Y4, Y3, Y1
+	JMP          acccols_bit_578
+
+acccols_next_579:
+	ADDQ $0x00000020, BX
+	MOVQ DX, DI
+	SHLQ $0x03, DI
+	ADDQ DI, CX
+	SUBQ $0x00000008, SI
+	JMP  acccols_reg_577
+
+acccols_tail_580:
+	TESTQ    SI, SI
+	JZ       acccols_done_581
+	VMOVSS   (BX), X3
+	VUCOMISS X2, X3
+	JNE      acccols_tadd_582
+	JP       acccols_tadd_582
+	JMP      acccols_tskip_583
+
+acccols_tadd_582:
+	VBROADCASTSS (BX), Y3
+	VCVTPH2PS    (CX), Y4
+	VFMADD231PS  Y4, Y3, Y0
+	VCVTPH2PS    16(CX), Y4
+	VFMADD231PS  Y4, Y3, Y1
+
+acccols_tskip_583:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_580
+
+acccols_done_581:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VZEROUPPER
 	RET
 
-// func accF16Cols3AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
-// Requires: AVX, F16C, FMA3
-TEXT ·accF16Cols3AVX2(SB), NOSPLIT, $0-48
+// func accF16Cols3AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
+// Requires: AVX, AVX2, F16C, FMA3
+TEXT ·accF16Cols3AVX2(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Y0
 	VMOVUPS 32(AX), Y1
 	VMOVUPS 64(AX), Y2
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXOR   Y3, Y3, Y3
 
-acccols_loop_574:
-	TESTQ        DI, DI
-	JZ           acccols_done_575
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Y3
-	VCVTPH2PS    (R8), Y4
-	VFMADD231PS  Y4, Y3, Y0
-	VCVTPH2PS    16(R8), Y4
-	VFMADD231PS  Y4, Y3, Y1
-	VCVTPH2PS    32(R8), Y4
-	VFMADD231PS  Y4, Y3, Y2
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_574
+acccols_reg_584:
+	CMPQ      SI, $0x00000008
+	JL        acccols_tail_587
+	VMOVUPS   (BX), Y4
+	VCMPPS    $0x04, Y3, Y4, Y4
+	VMOVMSKPS Y4, DI
 
-acccols_done_575:
+acccols_bit_585:
+	TESTL        DI, DI
+	JZ           acccols_next_586
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Y4
+	VCVTPH2PS    (R9), Y5
+	VFMADD231PS  Y5, Y4, Y0
+	VCVTPH2PS    16(R9), Y5
+	VFMADD231PS  Y5, Y4, Y1
+	VCVTPH2PS    32(R9), Y5
+	VFMADD231PS  Y5, Y4, Y2
+	JMP          acccols_bit_585
+
+acccols_next_586:
+	ADDQ $0x00000020, BX
+	MOVQ DX, DI
+	SHLQ $0x03, DI
+	ADDQ DI, CX
+	SUBQ $0x00000008, SI
+	JMP  acccols_reg_584
+
+acccols_tail_587:
+	TESTQ    SI, SI
+	JZ       acccols_done_588
+	VMOVSS   (BX), X4
+	VUCOMISS X3, X4
+	JNE      acccols_tadd_589
+	JP       acccols_tadd_589
+	JMP      acccols_tskip_590
+
+acccols_tadd_589:
+	VBROADCASTSS (BX), Y4
+	VCVTPH2PS    (CX), Y5
+	VFMADD231PS  Y5, Y4, Y0
+	VCVTPH2PS    16(CX), Y5
+	VFMADD231PS  Y5, Y4, Y1
+	VCVTPH2PS    32(CX), Y5
+	VFMADD231PS  Y5, Y4, Y2
+
+acccols_tskip_590:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_587
+
+acccols_done_588:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
 	VZEROUPPER
 	RET
 
-// func accF16Cols4AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
-// Requires: AVX, F16C, FMA3
-TEXT ·accF16Cols4AVX2(SB), NOSPLIT, $0-48
+// func accF16Cols4AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
+// Requires: AVX, AVX2, F16C, FMA3
+TEXT ·accF16Cols4AVX2(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Y0
 	VMOVUPS 32(AX), Y1
@@ -6703,31 +6814,72 @@ TEXT ·accF16Cols4AVX2(SB), NOSPLIT, $0-48
 	VMOVUPS 96(AX), Y3
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXOR   Y4, Y4, Y4
 
-acccols_loop_576:
-	TESTQ        DI, DI
-	JZ           acccols_done_577
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Y4
-	VCVTPH2PS    (R8), Y5
-	VFMADD231PS  Y5, Y4, Y0
-	VCVTPH2PS    16(R8), Y5
-	VFMADD231PS  Y5, Y4, Y1
-	VCVTPH2PS    32(R8), Y5
-	VFMADD231PS  Y5, Y4, Y2
-	VCVTPH2PS    48(R8), Y5
-	VFMADD231PS  Y5, Y4, Y3
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_576
+acccols_reg_591:
+	CMPQ      SI, $0x00000008
+	JL        acccols_tail_594
+	VMOVUPS   (BX), Y5
+	VCMPPS    $0x04, Y4, Y5, Y5
+	VMOVMSKPS Y5, DI
 
-acccols_done_577:
+acccols_bit_592:
+	TESTL        DI, DI
+	JZ           acccols_next_593
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Y5
+	VCVTPH2PS    (R9), Y6
+	VFMADD231PS  Y6, Y5, Y0
+	VCVTPH2PS    16(R9), Y6
+	VFMADD231PS  Y6, Y5, Y1
+	VCVTPH2PS    32(R9), Y6
+	VFMADD231PS  Y6, Y5, Y2
+	VCVTPH2PS    48(R9), Y6
+	VFMADD231PS  Y6, Y5, Y3
+	JMP          acccols_bit_592
+
+acccols_next_593:
+	ADDQ $0x00000020, BX
+	MOVQ DX, DI
+	SHLQ $0x03, DI
+	ADDQ DI, CX
+	SUBQ $0x00000008, SI
+	JMP  acccols_reg_591
+
+acccols_tail_594:
+	TESTQ    SI, SI
+	JZ       acccols_done_595
+	VMOVSS   (BX), X5
+	VUCOMISS X4, X5
+	JNE      acccols_tadd_596
+	JP       acccols_tadd_596
+	JMP      acccols_tskip_597
+
+acccols_tadd_596:
+	VBROADCASTSS (BX), Y5
+	VCVTPH2PS    (CX), Y6
+	VFMADD231PS  Y6, Y5, Y0
+	VCVTPH2PS    16(CX), Y6
+	VFMADD231PS  Y6, Y5, Y1
+	VCVTPH2PS    32(CX), Y6
+	VFMADD231PS  Y6, Y5, Y2
+	VCVTPH2PS    48(CX), Y6
+	VFMADD231PS  Y6, Y5, Y3
+
+acccols_tskip_597:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_594
+
+acccols_done_595:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -6735,9 +6887,9 @@ acccols_done_577:
 	VZEROUPPER
 	RET
 
-// func accF16Cols5AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
-// Requires: AVX, F16C, FMA3
-TEXT ·accF16Cols5AVX2(SB), NOSPLIT, $0-48
+// func accF16Cols5AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
+// Requires: AVX, AVX2, F16C, FMA3
+TEXT ·accF16Cols5AVX2(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Y0
 	VMOVUPS 32(AX), Y1
@@ -6746,33 +6898,76 @@ TEXT ·accF16Cols5AVX2(SB), NOSPLIT, $0-48
 	VMOVUPS 128(AX), Y4
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXOR   Y5, Y5, Y5
 
-acccols_loop_578:
-	TESTQ        DI, DI
-	JZ           acccols_done_579
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Y5
-	VCVTPH2PS    (R8), Y6
-	VFMADD231PS  Y6, Y5, Y0
-	VCVTPH2PS    16(R8), Y6
-	VFMADD231PS  Y6, Y5, Y1
-	VCVTPH2PS    32(R8), Y6
-	VFMADD231PS  Y6, Y5, Y2
-	VCVTPH2PS    48(R8), Y6
-	VFMADD231PS  Y6, Y5, Y3
-	VCVTPH2PS    64(R8), Y6
-	VFMADD231PS  Y6, Y5, Y4
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_578
+acccols_reg_598:
+	CMPQ      SI, $0x00000008
+	JL        acccols_tail_601
+	VMOVUPS   (BX), Y6
+	VCMPPS    $0x04, Y5, Y6, Y6
+	VMOVMSKPS Y6, DI
 
-acccols_done_579:
+acccols_bit_599:
+	TESTL        DI, DI
+	JZ           acccols_next_600
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Y6
+	VCVTPH2PS    (R9), Y7
+	VFMADD231PS  Y7, Y6, Y0
+	VCVTPH2PS    16(R9), Y7
+	VFMADD231PS  Y7, Y6, Y1
+	VCVTPH2PS    32(R9), Y7
+	VFMADD231PS  Y7, Y6, Y2
+	VCVTPH2PS    48(R9), Y7
+	VFMADD231PS  Y7, Y6, Y3
+	VCVTPH2PS    64(R9), Y7
+	VFMADD231PS  Y7, Y6, Y4
+	JMP          acccols_bit_599
+
+acccols_next_600:
+	ADDQ $0x00000020, BX
+	MOVQ DX, DI
+	SHLQ $0x03, DI
+	ADDQ DI, CX
+	SUBQ $0x00000008, SI
+	JMP  acccols_reg_598
+
+acccols_tail_601:
+	TESTQ    SI, SI
+	JZ       acccols_done_602
+	VMOVSS   (BX), X6
+	VUCOMISS X5, X6
+	JNE      acccols_tadd_603
+	JP       acccols_tadd_603
+	JMP      acccols_tskip_604
+
+acccols_tadd_603:
+	VBROADCASTSS (BX), Y6
+	VCVTPH2PS    (CX), Y7
+	VFMADD231PS  Y7, Y6, Y0
+	VCVTPH2PS    16(CX), Y7
+	VFMADD231PS  Y7, Y6, Y1
+	VCVTPH2PS    32(CX), Y7
+	VFMADD231PS  Y7, Y6, Y2
+	VCVTPH2PS    48(CX), Y7
+	VFMADD231PS  Y7, Y6, Y3
+	VCVTPH2PS    64(CX), Y7
+	VFMADD231PS  Y7, Y6, Y4
+
+acccols_tskip_604:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_601
+
+acccols_done_602:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -6781,9 +6976,9 @@ acccols_done_579:
 	VZEROUPPER
 	RET
 
-// func accF16Cols6AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
-// Requires: AVX, F16C, FMA3
-TEXT ·accF16Cols6AVX2(SB), NOSPLIT, $0-48
+// func accF16Cols6AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
+// Requires: AVX, AVX2, F16C, FMA3
+TEXT ·accF16Cols6AVX2(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Y0
 	VMOVUPS 32(AX), Y1
@@ -6793,35 +6988,80 @@ TEXT ·accF16Cols6AVX2(SB), NOSPLIT, $0-48
 	VMOVUPS 160(AX), Y5
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXOR   Y6, Y6, Y6
 
-acccols_loop_580:
-	TESTQ        DI, DI
-	JZ           acccols_done_581
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Y6
-	VCVTPH2PS    (R8), Y7
-	VFMADD231PS  Y7, Y6, Y0
-	VCVTPH2PS    16(R8), Y7
-	VFMADD231PS  Y7, Y6, Y1
-	VCVTPH2PS    32(R8), Y7
-	VFMADD231PS  Y7, Y6, Y2
-	VCVTPH2PS    48(R8), Y7
-	VFMADD231PS  Y7, Y6, Y3
-	VCVTPH2PS    64(R8), Y7
-	VFMADD231PS  Y7, Y6, Y4
-	VCVTPH2PS    80(R8), Y7
-	VFMADD231PS  Y7, Y6, Y5
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_580
+acccols_reg_605:
+	CMPQ      SI, $0x00000008
+	JL        acccols_tail_608
+	VMOVUPS   (BX), Y7
+	VCMPPS    $0x04, Y6, Y7, Y7
+	VMOVMSKPS Y7, DI
 
-acccols_done_581:
+acccols_bit_606:
+	TESTL        DI, DI
+	JZ           acccols_next_607
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Y7
+	VCVTPH2PS    (R9), Y8
+	VFMADD231PS  Y8, Y7, Y0
+	VCVTPH2PS    16(R9), Y8
+	VFMADD231PS  Y8, Y7, Y1
+	VCVTPH2PS    32(R9), Y8
+	VFMADD231PS  Y8, Y7, Y2
+	VCVTPH2PS    48(R9), Y8
+	VFMADD231PS  Y8, Y7, Y3
+	VCVTPH2PS    64(R9), Y8
+	VFMADD231PS  Y8, Y7, Y4
+	VCVTPH2PS    80(R9), Y8
+	VFMADD231PS  Y8, Y7, Y5
+	JMP          acccols_bit_606
+
+acccols_next_607:
+	ADDQ $0x00000020, BX
+	MOVQ DX, DI
+	SHLQ $0x03, DI
+	ADDQ DI, CX
+	SUBQ $0x00000008, SI
+	JMP  acccols_reg_605
+
+acccols_tail_608:
+	TESTQ    SI, SI
+	JZ       acccols_done_609
+	VMOVSS   (BX), X7
+	VUCOMISS X6, X7
+	JNE      acccols_tadd_610
+	JP       acccols_tadd_610
+	JMP      acccols_tskip_611
+
+acccols_tadd_610:
+	VBROADCASTSS (BX), Y7
+	VCVTPH2PS    (CX), Y8
+	VFMADD231PS  Y8, Y7, Y0
+	VCVTPH2PS    16(CX), Y8
+	VFMADD231PS  Y8, Y7, Y1
+	VCVTPH2PS    32(CX), Y8
+	VFMADD231PS  Y8, Y7, Y2
+	VCVTPH2PS    48(CX), Y8
+	VFMADD231PS  Y8, Y7, Y3
+	VCVTPH2PS    64(CX), Y8
+	VFMADD231PS  Y8, Y7, Y4
+	VCVTPH2PS    80(CX), Y8
+	VFMADD231PS  Y8, Y7, Y5
+
+acccols_tskip_611:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_608
+
+acccols_done_609:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -6831,9 +7071,9 @@ acccols_done_581:
 	VZEROUPPER
 	RET
 
-// func accF16Cols7AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
-// Requires: AVX, F16C, FMA3
-TEXT ·accF16Cols7AVX2(SB), NOSPLIT, $0-48
+// func accF16Cols7AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
+// Requires: AVX, AVX2, F16C, FMA3
+TEXT ·accF16Cols7AVX2(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Y0
 	VMOVUPS 32(AX), Y1
@@ -6844,37 +7084,84 @@ TEXT ·accF16Cols7AVX2(SB), NOSPLIT, $0-48
 	VMOVUPS 192(AX), Y6
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXOR   Y7, Y7, Y7
 
-acccols_loop_582:
-	TESTQ        DI, DI
-	JZ           acccols_done_583
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Y7
-	VCVTPH2PS    (R8), Y8
-	VFMADD231PS  Y8, Y7, Y0
-	VCVTPH2PS    16(R8), Y8
-	VFMADD231PS  Y8, Y7, Y1
-	VCVTPH2PS    32(R8), Y8
-	VFMADD231PS  Y8, Y7, Y2
-	VCVTPH2PS    48(R8), Y8
-	VFMADD231PS  Y8, Y7, Y3
-	VCVTPH2PS    64(R8), Y8
-	VFMADD231PS  Y8, Y7, Y4
-	VCVTPH2PS    80(R8), Y8
-	VFMADD231PS  Y8, Y7, Y5
-	VCVTPH2PS    96(R8), Y8
-	VFMADD231PS  Y8, Y7, Y6
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_582
+acccols_reg_612:
+	CMPQ      SI, $0x00000008
+	JL        acccols_tail_615
+	VMOVUPS   (BX), Y8
+	VCMPPS    $0x04, Y7, Y8, Y8
+	VMOVMSKPS Y8, DI
 
-acccols_done_583:
+acccols_bit_613:
+	TESTL        DI, DI
+	JZ           acccols_next_614
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Y8
+	VCVTPH2PS    (R9), Y9
+	VFMADD231PS  Y9, Y8, Y0
+	VCVTPH2PS    16(R9), Y9
+	VFMADD231PS  Y9, Y8, Y1
+	VCVTPH2PS    32(R9), Y9
+	VFMADD231PS  Y9, Y8, Y2
+	VCVTPH2PS    48(R9), Y9
+	VFMADD231PS  Y9, Y8, Y3
+	VCVTPH2PS    64(R9), Y9
+	VFMADD231PS  Y9, Y8, Y4
+	VCVTPH2PS    80(R9), Y9
+	VFMADD231PS  Y9, Y8, Y5
+	VCVTPH2PS    96(R9), Y9
+	VFMADD231PS  Y9, Y8, Y6
+	JMP          acccols_bit_613
+
+acccols_next_614:
+	ADDQ $0x00000020, BX
+	MOVQ DX, DI
+	SHLQ $0x03, DI
+	ADDQ DI, CX
+	SUBQ $0x00000008, SI
+	JMP  acccols_reg_612
+
+acccols_tail_615:
+	TESTQ    SI, SI
+	JZ       acccols_done_616
+	VMOVSS   (BX), X8
+	VUCOMISS X7, X8
+	JNE      acccols_tadd_617
+	JP       acccols_tadd_617
+	JMP      acccols_tskip_618
+
+acccols_tadd_617:
+	VBROADCASTSS (BX), Y8
+	VCVTPH2PS    (CX), Y9
+	VFMADD231PS  Y9, Y8, Y0
+	VCVTPH2PS    16(CX), Y9
+	VFMADD231PS  Y9, Y8, Y1
+	VCVTPH2PS    32(CX), Y9
+	VFMADD231PS  Y9, Y8, Y2
+	VCVTPH2PS    48(CX), Y9
+	VFMADD231PS  Y9, Y8, Y3
+	VCVTPH2PS    64(CX), Y9
+	VFMADD231PS  Y9, Y8, Y4
+	VCVTPH2PS    80(CX), Y9
+	VFMADD231PS  Y9, Y8, Y5
+	VCVTPH2PS    96(CX), Y9
+	VFMADD231PS  Y9, Y8, Y6
+
+acccols_tskip_618:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_615
+
+acccols_done_616:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -6885,9 +7172,9 @@ acccols_done_583:
 	VZEROUPPER
 	RET
 
-// func accF16Cols8AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
-// Requires: AVX, F16C, FMA3
-TEXT ·accF16Cols8AVX2(SB), NOSPLIT, $0-48
+// func accF16Cols8AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
+// Requires: AVX, AVX2, F16C, FMA3
+TEXT ·accF16Cols8AVX2(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Y0
 	VMOVUPS 32(AX), Y1
@@ -6899,39 +7186,88 @@ TEXT ·accF16Cols8AVX2(SB), NOSPLIT, $0-48
 	VMOVUPS 224(AX), Y7
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXOR   Y8, Y8, Y8
 
-acccols_loop_584:
-	TESTQ        DI, DI
-	JZ           acccols_done_585
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Y8
-	VCVTPH2PS    (R8), Y9
-	VFMADD231PS  Y9, Y8, Y0
-	VCVTPH2PS    16(R8), Y9
-	VFMADD231PS  Y9, Y8, Y1
-	VCVTPH2PS    32(R8), Y9
-	VFMADD231PS  Y9, Y8, Y2
-	VCVTPH2PS    48(R8), Y9
-	VFMADD231PS  Y9, Y8, Y3
-	VCVTPH2PS    64(R8), Y9
-	VFMADD231PS  Y9, Y8, Y4
-	VCVTPH2PS    80(R8), Y9
-	VFMADD231PS  Y9, Y8, Y5
-	VCVTPH2PS    96(R8), Y9
-	VFMADD231PS  Y9, Y8, Y6
-	VCVTPH2PS    112(R8), Y9
-	VFMADD231PS  Y9, Y8, Y7
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_584
+acccols_reg_619:
+	CMPQ      SI, $0x00000008
+	JL        acccols_tail_622
+	VMOVUPS   (BX), Y9
+	VCMPPS    $0x04, Y8, Y9, Y9
+	VMOVMSKPS Y9, DI
 
-acccols_done_585:
+acccols_bit_620:
+	TESTL        DI, DI
+	JZ           acccols_next_621
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Y9
+	VCVTPH2PS    (R9), Y10
+	VFMADD231PS  Y10, Y9, Y0
+	VCVTPH2PS    16(R9), Y10
+	VFMADD231PS  Y10, Y9, Y1
+	VCVTPH2PS    32(R9), Y10
+	VFMADD231PS  Y10, Y9, Y2
+	VCVTPH2PS    48(R9), Y10
+	VFMADD231PS  Y10, Y9, Y3
+	VCVTPH2PS    64(R9), Y10
+	VFMADD231PS  Y10, Y9, Y4
+	VCVTPH2PS    80(R9), Y10
+	VFMADD231PS  Y10, Y9, Y5
+	VCVTPH2PS    96(R9), Y10
+	VFMADD231PS  Y10, Y9, Y6
+	VCVTPH2PS    112(R9), Y10
+	VFMADD231PS  Y10, Y9, Y7
+	JMP          acccols_bit_620
+
+acccols_next_621:
+	ADDQ $0x00000020, BX
+	MOVQ DX, DI
+	SHLQ $0x03, DI
+	ADDQ DI, CX
+	SUBQ $0x00000008, SI
+	JMP  acccols_reg_619
+
+acccols_tail_622:
+	TESTQ    SI, SI
+	JZ       acccols_done_623
+	VMOVSS   (BX), X9
+	VUCOMISS X8, X9
+	JNE      acccols_tadd_624
+	JP       acccols_tadd_624
+	JMP      acccols_tskip_625
+
+acccols_tadd_624:
+	VBROADCASTSS (BX), Y9
+	VCVTPH2PS    (CX), Y10
+	VFMADD231PS  Y10, Y9, Y0
+	VCVTPH2PS    16(CX), Y10
+	VFMADD231PS  Y10, Y9, Y1
+	VCVTPH2PS    32(CX), Y10
+	VFMADD231PS  Y10, Y9, Y2
+	VCVTPH2PS    48(CX), Y10
+	VFMADD231PS  Y10, Y9, Y3
+	VCVTPH2PS    64(CX), Y10
+	VFMADD231PS  Y10, Y9, Y4
+	VCVTPH2PS    80(CX), Y10
+	VFMADD231PS  Y10, Y9, Y5
+	VCVTPH2PS    96(CX), Y10
+	VFMADD231PS  Y10, Y9, Y6
+	VCVTPH2PS    112(CX), Y10
+	VFMADD231PS  Y10, Y9, Y7
+
+acccols_tskip_625:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_622
+
+acccols_done_623:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -6943,9 +7279,9 @@ acccols_done_585:
 	VZEROUPPER
 	RET
 
-// func accF16Cols9AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
-// Requires: AVX, F16C, FMA3
-TEXT ·accF16Cols9AVX2(SB), NOSPLIT, $0-48
+// func accF16Cols9AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
+// Requires: AVX, AVX2, F16C, FMA3
+TEXT ·accF16Cols9AVX2(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Y0
 	VMOVUPS 32(AX), Y1
@@ -6958,41 +7294,92 @@ TEXT ·accF16Cols9AVX2(SB), NOSPLIT, $0-48
 	VMOVUPS 256(AX), Y8
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXOR   Y9, Y9, Y9
 
-acccols_loop_586:
-	TESTQ        DI, DI
-	JZ           acccols_done_587
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Y9
-	VCVTPH2PS    (R8), Y10
-	VFMADD231PS  Y10, Y9, Y0
-	VCVTPH2PS    16(R8), Y10
-	VFMADD231PS  Y10, Y9, Y1
-	VCVTPH2PS    32(R8), Y10
-	VFMADD231PS  Y10, Y9, Y2
-	VCVTPH2PS    48(R8), Y10
-	VFMADD231PS  Y10, Y9, Y3
-	VCVTPH2PS    64(R8), Y10
-	VFMADD231PS  Y10, Y9, Y4
-	VCVTPH2PS    80(R8), Y10
-	VFMADD231PS  Y10, Y9, Y5
-	VCVTPH2PS    96(R8), Y10
-	VFMADD231PS  Y10, Y9, Y6
-	VCVTPH2PS    112(R8), Y10
-	VFMADD231PS  Y10, Y9, Y7
-	VCVTPH2PS    128(R8), Y10
-	VFMADD231PS  Y10, Y9, Y8
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_586
+acccols_reg_626:
+	CMPQ      SI, $0x00000008
+	JL        acccols_tail_629
+	VMOVUPS   (BX), Y10
+	VCMPPS    $0x04, Y9, Y10, Y10
+	VMOVMSKPS Y10, DI
 
-acccols_done_587:
+acccols_bit_627:
+	TESTL        DI, DI
+	JZ           acccols_next_628
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Y10
+	VCVTPH2PS    (R9), Y11
+	VFMADD231PS  Y11, Y10, Y0
+	VCVTPH2PS    16(R9), Y11
+	VFMADD231PS  Y11, Y10, Y1
+	VCVTPH2PS    32(R9), Y11
+	VFMADD231PS  Y11, Y10, Y2
+	VCVTPH2PS    48(R9), Y11
+	VFMADD231PS  Y11, Y10, Y3
+	VCVTPH2PS    64(R9), Y11
+	VFMADD231PS  Y11, Y10, Y4
+	VCVTPH2PS    80(R9), Y11
+	VFMADD231PS  Y11, Y10, Y5
+	VCVTPH2PS    96(R9), Y11
+	VFMADD231PS  Y11, Y10, Y6
+	VCVTPH2PS    112(R9), Y11
+	VFMADD231PS  Y11, Y10, Y7
+	VCVTPH2PS    128(R9), Y11
+	VFMADD231PS  Y11, Y10, Y8
+	JMP          acccols_bit_627
+
+acccols_next_628:
+	ADDQ $0x00000020, BX
+	MOVQ DX, DI
+	SHLQ $0x03, DI
+	ADDQ DI, CX
+	SUBQ $0x00000008, SI
+	JMP  acccols_reg_626
+
+acccols_tail_629:
+	TESTQ    SI, SI
+	JZ       acccols_done_630
+	VMOVSS   (BX), X10
+	VUCOMISS X9, X10
+	JNE      acccols_tadd_631
+	JP       acccols_tadd_631
+	JMP      acccols_tskip_632
+
+acccols_tadd_631:
+	VBROADCASTSS (BX), Y10
+	VCVTPH2PS    (CX), Y11
+	VFMADD231PS  Y11, Y10, Y0
+	VCVTPH2PS    16(CX), Y11
+	VFMADD231PS  Y11, Y10, Y1
+	VCVTPH2PS    32(CX), Y11
+	VFMADD231PS  Y11, Y10, Y2
+	VCVTPH2PS    48(CX), Y11
+	VFMADD231PS  Y11, Y10, Y3
+	VCVTPH2PS    64(CX), Y11
+	VFMADD231PS  Y11, Y10, Y4
+	VCVTPH2PS    80(CX), Y11
+	VFMADD231PS  Y11, Y10, Y5
+	VCVTPH2PS    96(CX), Y11
+	VFMADD231PS  Y11, Y10, Y6
+	VCVTPH2PS    112(CX), Y11
+	VFMADD231PS  Y11, Y10, Y7
+	VCVTPH2PS    128(CX), Y11
+	VFMADD231PS  Y11, Y10, Y8
+
+acccols_tskip_632:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_629
+
+acccols_done_630:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -7005,9 +7392,9 @@ acccols_done_587:
 	VZEROUPPER
 	RET
 
-// func accF16Cols10AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
-// Requires: AVX, F16C, FMA3
-TEXT ·accF16Cols10AVX2(SB), NOSPLIT, $0-48
+// func accF16Cols10AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
+// Requires: AVX, AVX2, F16C, FMA3
+TEXT ·accF16Cols10AVX2(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Y0
 	VMOVUPS 32(AX), Y1
@@ -7021,43 +7408,96 @@ TEXT ·accF16Cols10AVX2(SB), NOSPLIT, $0-48
 	VMOVUPS 288(AX), Y9
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXOR   Y10, Y10, Y10
 
-acccols_loop_588:
-	TESTQ        DI, DI
-	JZ           acccols_done_589
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Y10
-	VCVTPH2PS    (R8), Y11
-	VFMADD231PS  Y11, Y10, Y0
-	VCVTPH2PS    16(R8), Y11
-	VFMADD231PS  Y11, Y10, Y1
-	VCVTPH2PS    32(R8), Y11
-	VFMADD231PS  Y11, Y10, Y2
-	VCVTPH2PS    48(R8), Y11
-	VFMADD231PS  Y11, Y10, Y3
-	VCVTPH2PS    64(R8), Y11
-	VFMADD231PS  Y11, Y10, Y4
-	VCVTPH2PS    80(R8), Y11
-	VFMADD231PS  Y11, Y10, Y5
-	VCVTPH2PS    96(R8), Y11
-	VFMADD231PS  Y11, Y10, Y6
-	VCVTPH2PS    112(R8), Y11
-	VFMADD231PS  Y11, Y10, Y7
-	VCVTPH2PS    128(R8), Y11
-	VFMADD231PS  Y11, Y10, Y8
-	VCVTPH2PS    144(R8), Y11
-	VFMADD231PS  Y11, Y10, Y9
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_588
+acccols_reg_633:
+	CMPQ      SI, $0x00000008
+	JL        acccols_tail_636
+	VMOVUPS   (BX), Y11
+	VCMPPS    $0x04, Y10, Y11, Y11
+	VMOVMSKPS Y11, DI
 
-acccols_done_589:
+acccols_bit_634:
+	TESTL        DI, DI
+	JZ           acccols_next_635
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Y11
+	VCVTPH2PS    (R9), Y12
+	VFMADD231PS  Y12, Y11, Y0
+	VCVTPH2PS    16(R9), Y12
+	VFMADD231PS  Y12, Y11, Y1
+	VCVTPH2PS    32(R9), Y12
+	VFMADD231PS  Y12, Y11, Y2
+	VCVTPH2PS    48(R9), Y12
+	VFMADD231PS  Y12, Y11, Y3
+	VCVTPH2PS    64(R9), Y12
+	VFMADD231PS  Y12, Y11, Y4
+	VCVTPH2PS    80(R9), Y12
+	VFMADD231PS  Y12, Y11, Y5
+	VCVTPH2PS    96(R9), Y12
+	VFMADD231PS  Y12, Y11, Y6
+	VCVTPH2PS    112(R9), Y12
+	VFMADD231PS  Y12, Y11, Y7
+	VCVTPH2PS    128(R9), Y12
+	VFMADD231PS  Y12, Y11, Y8
+	VCVTPH2PS    144(R9), Y12
+	VFMADD231PS  Y12, Y11, Y9
+	JMP          acccols_bit_634
+
+acccols_next_635:
+	ADDQ $0x00000020, BX
+	MOVQ DX, DI
+	SHLQ $0x03, DI
+	ADDQ DI, CX
+	SUBQ $0x00000008, SI
+	JMP  acccols_reg_633
+
+acccols_tail_636:
+	TESTQ    SI, SI
+	JZ       acccols_done_637
+	VMOVSS   (BX), X11
+	VUCOMISS X10, X11
+	JNE      acccols_tadd_638
+	JP       acccols_tadd_638
+	JMP      acccols_tskip_639
+
+acccols_tadd_638:
+	VBROADCASTSS (BX), Y11
+	VCVTPH2PS    (CX), Y12
+	VFMADD231PS  Y12, Y11, Y0
+	VCVTPH2PS    16(CX), Y12
+	VFMADD231PS  Y12, Y11, Y1
+	VCVTPH2PS    32(CX), Y12
+	VFMADD231PS  Y12, Y11, Y2
+	VCVTPH2PS    48(CX), Y12
+	VFMADD231PS  Y12, Y11, Y3
+	VCVTPH2PS    64(CX), Y12
+	VFMADD231PS  Y12, Y11, Y4
+	VCVTPH2PS    80(CX), Y12
+	VFMADD231PS  Y12, Y11, Y5
+	VCVTPH2PS    96(CX), Y12
+	VFMADD231PS  Y12, Y11, Y6
+	VCVTPH2PS    112(CX), Y12
+	VFMADD231PS  Y12, Y11, Y7
+	VCVTPH2PS    128(CX), Y12
+	VFMADD231PS  Y12, Y11, Y8
+	VCVTPH2PS    144(CX), Y12
+	VFMADD231PS  Y12, Y11, Y9
+
+acccols_tskip_639:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_636
+
+acccols_done_637:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -7071,9 +7511,9 @@ acccols_done_589:
 	VZEROUPPER
 	RET
 
-// func accF16Cols11AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
-// Requires: AVX, F16C, FMA3
-TEXT ·accF16Cols11AVX2(SB), NOSPLIT, $0-48
+// func accF16Cols11AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
+// Requires: AVX, AVX2, F16C, FMA3
+TEXT ·accF16Cols11AVX2(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Y0
 	VMOVUPS 32(AX), Y1
@@ -7088,45 +7528,100 @@ TEXT ·accF16Cols11AVX2(SB), NOSPLIT, $0-48
 	VMOVUPS 320(AX), Y10
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXOR   Y11, Y11, Y11
 
-acccols_loop_590:
-	TESTQ        DI, DI
-	JZ           acccols_done_591
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Y11
-	VCVTPH2PS    (R8), Y12
-	VFMADD231PS  Y12, Y11, Y0
-	VCVTPH2PS    16(R8), Y12
-	VFMADD231PS  Y12, Y11, Y1
-	VCVTPH2PS    32(R8), Y12
-	VFMADD231PS  Y12, Y11, Y2
-	VCVTPH2PS    48(R8), Y12
-	VFMADD231PS  Y12, Y11, Y3
-	VCVTPH2PS    64(R8), Y12
-	VFMADD231PS  Y12, Y11, Y4
-	VCVTPH2PS    80(R8), Y12
-	VFMADD231PS  Y12, Y11, Y5
-	VCVTPH2PS    96(R8), Y12
-	VFMADD231PS  Y12, Y11, Y6
-	VCVTPH2PS    112(R8), Y12
-	VFMADD231PS  Y12, Y11, Y7
-	VCVTPH2PS    128(R8), Y12
-	VFMADD231PS  Y12, Y11, Y8
-	VCVTPH2PS    144(R8), Y12
-	VFMADD231PS  Y12, Y11, Y9
-	VCVTPH2PS    160(R8), Y12
-	VFMADD231PS  Y12, Y11, Y10
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_590
+acccols_reg_640:
+	CMPQ      SI, $0x00000008
+	JL        acccols_tail_643
+	VMOVUPS   (BX), Y12
+	VCMPPS    $0x04, Y11, Y12, Y12
+	VMOVMSKPS Y12, DI
 
-acccols_done_591:
+acccols_bit_641:
+	TESTL        DI, DI
+	JZ           acccols_next_642
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Y12
+	VCVTPH2PS    (R9), Y13
+	VFMADD231PS  Y13, Y12, Y0
+	VCVTPH2PS    16(R9), Y13
+	VFMADD231PS  Y13, Y12, Y1
+	VCVTPH2PS    32(R9), Y13
+	VFMADD231PS  Y13, Y12, Y2
+	VCVTPH2PS    48(R9), Y13
+	VFMADD231PS  Y13, Y12, Y3
+	VCVTPH2PS    64(R9), Y13
+	VFMADD231PS  Y13, Y12, Y4
+	VCVTPH2PS    80(R9), Y13
+	VFMADD231PS  Y13, Y12, Y5
+	VCVTPH2PS    96(R9), Y13
+	VFMADD231PS  Y13, Y12, Y6
+	VCVTPH2PS    112(R9), Y13
+	VFMADD231PS  Y13, Y12, Y7
+	VCVTPH2PS    128(R9), Y13
+	VFMADD231PS  Y13, Y12, Y8
+	VCVTPH2PS    144(R9), Y13
+	VFMADD231PS  Y13, Y12, Y9
+	VCVTPH2PS    160(R9), Y13
+	VFMADD231PS  Y13, Y12, Y10
+	JMP          acccols_bit_641
+
+acccols_next_642:
+	ADDQ $0x00000020, BX
+	MOVQ DX, DI
+	SHLQ $0x03, DI
+	ADDQ DI, CX
+	SUBQ $0x00000008, SI
+	JMP  acccols_reg_640
+
+acccols_tail_643:
+	TESTQ    SI, SI
+	JZ       acccols_done_644
+	VMOVSS   (BX), X12
+	VUCOMISS X11, X12
+	JNE      acccols_tadd_645
+	JP       acccols_tadd_645
+	JMP      acccols_tskip_646
+
+acccols_tadd_645:
+	VBROADCASTSS (BX), Y12
+	VCVTPH2PS    (CX), Y13
+	VFMADD231PS  Y13, Y12, Y0
+	VCVTPH2PS    16(CX), Y13
+	VFMADD231PS  Y13, Y12, Y1
+	VCVTPH2PS    32(CX), Y13
+	VFMADD231PS  Y13, Y12, Y2
+	VCVTPH2PS    48(CX), Y13
+	VFMADD231PS  Y13, Y12, Y3
+	VCVTPH2PS    64(CX), Y13
+	VFMADD231PS  Y13, Y12, Y4
+	VCVTPH2PS    80(CX), Y13
+	VFMADD231PS  Y13, Y12, Y5
+	VCVTPH2PS    96(CX), Y13
+	VFMADD231PS  Y13, Y12, Y6
+	VCVTPH2PS    112(CX), Y13
+	VFMADD231PS  Y13, Y12, Y7
+	VCVTPH2PS    128(CX), Y13
+	VFMADD231PS  Y13, Y12, Y8
+	VCVTPH2PS    144(CX), Y13
+	VFMADD231PS  Y13, Y12, Y9
+	VCVTPH2PS    160(CX), Y13
+	VFMADD231PS  Y13, Y12, Y10
+
+acccols_tskip_646:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_643
+
+acccols_done_644:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -7141,9 +7636,9 @@ acccols_done_591:
 	VZEROUPPER
 	RET
 
-// func accF16Cols12AVX2(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
-// Requires: AVX, F16C, FMA3
-TEXT ·accF16Cols12AVX2(SB), NOSPLIT, $0-48
+// func accF16Cols12AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
+// Requires: AVX, AVX2, F16C, FMA3
+TEXT ·accF16Cols12AVX2(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Y0
 	VMOVUPS 32(AX), Y1
@@ -7159,47 +7654,104 @@ TEXT ·accF16Cols12AVX2(SB), NOSPLIT, $0-48
 	VMOVUPS 352(AX), Y11
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXOR   Y12, Y12, Y12
 
-acccols_loop_592:
-	TESTQ        DI, DI
-	JZ           acccols_done_593
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Y12
-	VCVTPH2PS    (R8), Y13
-	VFMADD231PS  Y13, Y12, Y0
-	VCVTPH2PS    16(R8), Y13
-	VFMADD231PS  Y13, Y12, Y1
-	VCVTPH2PS    32(R8), Y13
-	VFMADD231PS  Y13, Y12, Y2
-	VCVTPH2PS    48(R8), Y13
-	VFMADD231PS  Y13, Y12, Y3
-	VCVTPH2PS    64(R8), Y13
-	VFMADD231PS  Y13, Y12, Y4
-	VCVTPH2PS    80(R8), Y13
-	VFMADD231PS  Y13, Y12, Y5
-	VCVTPH2PS    96(R8), Y13
-	VFMADD231PS  Y13, Y12, Y6
-	VCVTPH2PS    112(R8), Y13
-	VFMADD231PS  Y13, Y12, Y7
-	VCVTPH2PS    128(R8), Y13
-	VFMADD231PS  Y13, Y12, Y8
-	VCVTPH2PS    144(R8), Y13
-	VFMADD231PS  Y13, Y12, Y9
-	VCVTPH2PS    160(R8), Y13
-	VFMADD231PS  Y13, Y12, Y10
-	VCVTPH2PS    176(R8), Y13
-	VFMADD231PS  Y13, Y12, Y11
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_592
+acccols_reg_647:
+	CMPQ      SI, $0x00000008
+	JL        acccols_tail_650
+	VMOVUPS   (BX), Y13
+	VCMPPS    $0x04, Y12, Y13, Y13
+	VMOVMSKPS Y13, DI
 
-acccols_done_593:
+acccols_bit_648:
+	TESTL        DI, DI
+	JZ           acccols_next_649
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Y13
+	VCVTPH2PS    (R9), Y14
+	VFMADD231PS  Y14, Y13, Y0
+	VCVTPH2PS    16(R9), Y14
+	VFMADD231PS  Y14, Y13, Y1
+	VCVTPH2PS    32(R9), Y14
+	VFMADD231PS  Y14, Y13, Y2
+	VCVTPH2PS    48(R9), Y14
+	VFMADD231PS  Y14, Y13, Y3
+	VCVTPH2PS    64(R9), Y14
+	VFMADD231PS  Y14, Y13, Y4
+	VCVTPH2PS    80(R9), Y14
+	VFMADD231PS  Y14, Y13, Y5
+	VCVTPH2PS    96(R9), Y14
+	VFMADD231PS  Y14, Y13, Y6
+	VCVTPH2PS    112(R9), Y14
+	VFMADD231PS  Y14, Y13, Y7
+	VCVTPH2PS    128(R9), Y14
+	VFMADD231PS  Y14, Y13, Y8
+	VCVTPH2PS    144(R9), Y14
+	VFMADD231PS  Y14, Y13, Y9
+	VCVTPH2PS    160(R9), Y14
+	VFMADD231PS  Y14, Y13, Y10
+	VCVTPH2PS    176(R9), Y14
+	VFMADD231PS  Y14, Y13, Y11
+	JMP          acccols_bit_648
+
+acccols_next_649:
+	ADDQ $0x00000020, BX
+	MOVQ DX, DI
+	SHLQ $0x03, DI
+	ADDQ DI, CX
+	SUBQ $0x00000008, SI
+	JMP  acccols_reg_647
+
+acccols_tail_650:
+	TESTQ    SI, SI
+	JZ       acccols_done_651
+	VMOVSS   (BX), X13
+	VUCOMISS X12, X13
+	JNE      acccols_tadd_652
+	JP       acccols_tadd_652
+	JMP      acccols_tskip_653
+
+acccols_tadd_652:
+	VBROADCASTSS (BX), Y13
+	VCVTPH2PS    (CX), Y14
+	VFMADD231PS  Y14, Y13, Y0
+	VCVTPH2PS    16(CX), Y14
+	VFMADD231PS  Y14, Y13, Y1
+	VCVTPH2PS    32(CX), Y14
+	VFMADD231PS  Y14, Y13, Y2
+	VCVTPH2PS    48(CX), Y14
+	VFMADD231PS  Y14, Y13, Y3
+	VCVTPH2PS    64(CX), Y14
+	VFMADD231PS  Y14, Y13, Y4
+	VCVTPH2PS    80(CX), Y14
+	VFMADD231PS  Y14, Y13, Y5
+	VCVTPH2PS    96(CX), Y14
+	VFMADD231PS  Y14, Y13, Y6
+	VCVTPH2PS    112(CX), Y14
+	VFMADD231PS  Y14, Y13, Y7
+	VCVTPH2PS    128(CX), Y14
+	VFMADD231PS  Y14, Y13, Y8
+	VCVTPH2PS    144(CX), Y14
+	VFMADD231PS  Y14, Y13, Y9
+	VCVTPH2PS    160(CX), Y14
+	VFMADD231PS  Y14, Y13, Y10
+	VCVTPH2PS    176(CX), Y14
+	VFMADD231PS  Y14, Y13, Y11
+
+acccols_tskip_653:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_650
+
+acccols_done_651:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)

@@ -393,98 +393,98 @@ func l2F16BatchAVX512(q *float32, n int, slab *uint16, stride int, ids *uint32, 
 //go:noescape
 func ipF16BatchAVX512(q *float32, n int, slab *uint16, stride int, ids *uint32, out *float32, cnt int)
 
-// accF16Cols1AVX512 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:16] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 16 values inside cols; cnt >= 0.
+// accF16Cols1AVX512 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:16] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 16 values inside cols.
 //
 //go:noescape
-func accF16Cols1AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols1AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols2AVX512 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:32] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 32 values inside cols; cnt >= 0.
+// accF16Cols2AVX512 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:32] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 32 values inside cols.
 //
 //go:noescape
-func accF16Cols2AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols2AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols3AVX512 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:48] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 48 values inside cols; cnt >= 0.
+// accF16Cols3AVX512 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:48] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 48 values inside cols.
 //
 //go:noescape
-func accF16Cols3AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols3AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols4AVX512 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:64] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 64 values inside cols; cnt >= 0.
+// accF16Cols4AVX512 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:64] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 64 values inside cols.
 //
 //go:noescape
-func accF16Cols4AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols4AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols5AVX512 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:80] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 80 values inside cols; cnt >= 0.
+// accF16Cols5AVX512 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:80] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 80 values inside cols.
 //
 //go:noescape
-func accF16Cols5AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols5AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols6AVX512 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:96] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 96 values inside cols; cnt >= 0.
+// accF16Cols6AVX512 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:96] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 96 values inside cols.
 //
 //go:noescape
-func accF16Cols6AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols6AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols7AVX512 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:112] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 112 values inside cols; cnt >= 0.
+// accF16Cols7AVX512 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:112] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 112 values inside cols.
 //
 //go:noescape
-func accF16Cols7AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols7AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols8AVX512 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:128] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 128 values inside cols; cnt >= 0.
+// accF16Cols8AVX512 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:128] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 128 values inside cols.
 //
 //go:noescape
-func accF16Cols8AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols8AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols9AVX512 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:144] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 144 values inside cols; cnt >= 0.
+// accF16Cols9AVX512 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:144] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 144 values inside cols.
 //
 //go:noescape
-func accF16Cols9AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols9AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols10AVX512 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:160] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 160 values inside cols; cnt >= 0.
+// accF16Cols10AVX512 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:160] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 160 values inside cols.
 //
 //go:noescape
-func accF16Cols10AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols10AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols11AVX512 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:176] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 176 values inside cols; cnt >= 0.
+// accF16Cols11AVX512 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:176] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 176 values inside cols.
 //
 //go:noescape
-func accF16Cols11AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols11AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols12AVX512 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:192] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 192 values inside cols; cnt >= 0.
+// accF16Cols12AVX512 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:192] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 192 values inside cols.
 //
 //go:noescape
-func accF16Cols12AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols12AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols13AVX512 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:208] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 208 values inside cols; cnt >= 0.
+// accF16Cols13AVX512 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:208] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 208 values inside cols.
 //
 //go:noescape
-func accF16Cols13AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols13AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols14AVX512 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:224] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 224 values inside cols; cnt >= 0.
+// accF16Cols14AVX512 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:224] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 224 values inside cols.
 //
 //go:noescape
-func accF16Cols14AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols14AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols15AVX512 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:240] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 240 values inside cols; cnt >= 0.
+// accF16Cols15AVX512 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:240] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 240 values inside cols.
 //
 //go:noescape
-func accF16Cols15AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols15AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 
-// accF16Cols16AVX512 adds w[k] times the fp16 column at cols[idx[k]*stride:] (stride in bytes) to z[:256] for k < cnt,
-// the columns in order. Preconditions: every column holds at least 256 values inside cols; cnt >= 0.
+// accF16Cols16AVX512 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:256] for every j < n
+// with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 256 values inside cols.
 //
 //go:noescape
-func accF16Cols16AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+func accF16Cols16AVX512(z *float32, cols *uint16, stride int, x *float32, n int)

@@ -10243,111 +10243,222 @@ f16b_end_811:
 	VZEROUPPER
 	RET
 
-// func accF16Cols1AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// func accF16Cols1AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 // Requires: AVX, AVX512F
-TEXT ·accF16Cols1AVX512(SB), NOSPLIT, $0-48
+TEXT ·accF16Cols1AVX512(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Z0
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXORD  Z1, Z1, Z1
 
-acccols_loop_820:
-	TESTQ        DI, DI
-	JZ           acccols_done_821
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Z1
-	VCVTPH2PS    (R8), Z2
-	VFMADD231PS  Z2, Z1, Z0
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_820
+acccols_reg_820:
+	CMPQ    SI, $0x00000010
+	JL      acccols_tail_823
+	VMOVUPS (BX), Z2
+	VCMPPS  $0x04, Z1, Z2, K1
+	KMOVW   K1, DI
 
-acccols_done_821:
+acccols_bit_821:
+	TESTL        DI, DI
+	JZ           acccols_next_822
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Z2
+	VCVTPH2PS    (R9), Z3
+	VFMADD231PS  Z3, Z2, Z0
+	JMP          acccols_bit_821
+
+acccols_next_822:
+	ADDQ $0x00000040, BX
+	MOVQ DX, DI
+	SHLQ $0x04, DI
+	ADDQ DI, CX
+	SUBQ $0x00000010, SI
+	JMP  acccols_reg_820
+
+acccols_tail_823:
+	TESTQ    SI, SI
+	JZ       acccols_done_824
+	VMOVSS   (BX), X2
+	VUCOMISS X1, X2
+	JNE      acccols_tadd_825
+	JP       acccols_tadd_825
+	JMP      acccols_tskip_826
+
+acccols_tadd_825:
+	VBROADCASTSS (BX), Z2
+	VCVTPH2PS    (CX), Z3
+	VFMADD231PS  Z3, Z2, Z0
+
+acccols_tskip_826:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_823
+
+acccols_done_824:
 	VMOVUPS Z0, (AX)
 	VZEROUPPER
 	RET
 
-// func accF16Cols2AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// func accF16Cols2AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 // Requires: AVX, AVX512F
-TEXT ·accF16Cols2AVX512(SB), NOSPLIT, $0-48
+TEXT ·accF16Cols2AVX512(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXORD  Z2, Z2, Z2
 
-acccols_loop_822:
-	TESTQ        DI, DI
-	JZ           acccols_done_823
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Z2
-	VCVTPH2PS    (R8), Z3
-	VFMADD231PS  Z3, Z2, Z0
-	VCVTPH2PS    32(R8), Z3
-	VFMADD231PS  Z3, Z2, Z1
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_822
+acccols_reg_827:
+	CMPQ    SI, $0x00000010
+	JL      acccols_tail_830
+	VMOVUPS (BX), Z3
+	VCMPPS  $0x04, Z2, Z3, K1
+	KMOVW   K1, DI
 
-acccols_done_823:
+acccols_bit_828:
+	TESTL        DI, DI
+	JZ           acccols_next_829
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Z3
+	VCVTPH2PS    (R9), Z4
+	VFMADD231PS  Z4, Z3, Z0
+	VCVTPH2PS    32(R9), Z4
+	VFMADD231PS  Z4, Z3, Z1
+	JMP          acccols_bit_828
+
+acccols_next_829:
+	ADDQ $0x00000040, BX
+	MOVQ DX, DI
+	SHLQ $0x04, DI
+	ADDQ DI, CX
+	SUBQ $0x00000010, SI
+	JMP  acccols_reg_827
+
+acccols_tail_830:
+	TESTQ    SI, SI
+	JZ       acccols_done_831
+	VMOVSS   (BX), X3
+	VUCOMISS X2, X3
+	JNE      acccols_tadd_832
+	JP       acccols_tadd_832
+	JMP      acccols_tskip_833
+
+acccols_tadd_832:
+	VBROADCASTSS (BX), Z3
+	VCVTPH2PS    (CX), Z4
+	VFMADD231PS  Z4, Z3, Z0
+	VCVTPH2PS    32(CX), Z4
+	VFMADD231PS  Z4, Z3, Z1
+
+acccols_tskip_833:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_830
+
+acccols_done_831:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VZEROUPPER
 	RET
 
-// func accF16Cols3AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// func accF16Cols3AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 // Requires: AVX, AVX512F
-TEXT ·accF16Cols3AVX512(SB), NOSPLIT, $0-48
+TEXT ·accF16Cols3AVX512(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
 	VMOVUPS 128(AX), Z2
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXORD  Z3, Z3, Z3
 
-acccols_loop_824:
-	TESTQ        DI, DI
-	JZ           acccols_done_825
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Z3
-	VCVTPH2PS    (R8), Z4
-	VFMADD231PS  Z4, Z3, Z0
-	VCVTPH2PS    32(R8), Z4
-	VFMADD231PS  Z4, Z3, Z1
-	VCVTPH2PS    64(R8), Z4
-	VFMADD231PS  Z4, Z3, Z2
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_824
+acccols_reg_834:
+	CMPQ    SI, $0x00000010
+	JL      acccols_tail_837
+	VMOVUPS (BX), Z4
+	VCMPPS  $0x04, Z3, Z4, K1
+	KMOVW   K1, DI
 
-acccols_done_825:
+acccols_bit_835:
+	TESTL        DI, DI
+	JZ           acccols_next_836
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Z4
+	VCVTPH2PS    (R9), Z5
+	VFMADD231PS  Z5, Z4, Z0
+	VCVTPH2PS    32(R9), Z5
+	VFMADD231PS  Z5, Z4, Z1
+	VCVTPH2PS    64(R9), Z5
+	VFMADD231PS  Z5, Z4, Z2
+	JMP          acccols_bit_835
+
+acccols_next_836:
+	ADDQ $0x00000040, BX
+	MOVQ DX, DI
+	SHLQ $0x04, DI
+	ADDQ DI, CX
+	SUBQ $0x00000010, SI
+	JMP  acccols_reg_834
+
+acccols_tail_837:
+	TESTQ    SI, SI
+	JZ       acccols_done_838
+	VMOVSS   (BX), X4
+	VUCOMISS X3, X4
+	JNE      acccols_tadd_839
+	JP       acccols_tadd_839
+	JMP      acccols_tskip_840
+
+acccols_tadd_839:
+	VBROADCASTSS (BX), Z4
+	VCVTPH2PS    (CX), Z5
+	VFMADD231PS  Z5, Z4, Z0
+	VCVTPH2PS    32(CX), Z5
+	VFMADD231PS  Z5, Z4, Z1
+	VCVTPH2PS    64(CX), Z5
+	VFMADD231PS  Z5, Z4, Z2
+
+acccols_tskip_840:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_837
+
+acccols_done_838:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
 	VZEROUPPER
 	RET
 
-// func accF16Cols4AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// func accF16Cols4AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 // Requires: AVX, AVX512F
-TEXT ·accF16Cols4AVX512(SB), NOSPLIT, $0-48
+TEXT ·accF16Cols4AVX512(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
@@ -10355,31 +10466,72 @@ TEXT ·accF16Cols4AVX512(SB), NOSPLIT, $0-48
 	VMOVUPS 192(AX), Z3
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXORD  Z4, Z4, Z4
 
-acccols_loop_826:
-	TESTQ        DI, DI
-	JZ           acccols_done_827
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Z4
-	VCVTPH2PS    (R8), Z5
-	VFMADD231PS  Z5, Z4, Z0
-	VCVTPH2PS    32(R8), Z5
-	VFMADD231PS  Z5, Z4, Z1
-	VCVTPH2PS    64(R8), Z5
-	VFMADD231PS  Z5, Z4, Z2
-	VCVTPH2PS    96(R8), Z5
-	VFMADD231PS  Z5, Z4, Z3
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_826
+acccols_reg_841:
+	CMPQ    SI, $0x00000010
+	JL      acccols_tail_844
+	VMOVUPS (BX), Z5
+	VCMPPS  $0x04, Z4, Z5, K1
+	KMOVW   K1, DI
 
-acccols_done_827:
+acccols_bit_842:
+	TESTL        DI, DI
+	JZ           acccols_next_843
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Z5
+	VCVTPH2PS    (R9), Z6
+	VFMADD231PS  Z6, Z5, Z0
+	VCVTPH2PS    32(R9), Z6
+	VFMADD231PS  Z6, Z5, Z1
+	VCVTPH2PS    64(R9), Z6
+	VFMADD231PS  Z6, Z5, Z2
+	VCVTPH2PS    96(R9), Z6
+	VFMADD231PS  Z6, Z5, Z3
+	JMP          acccols_bit_842
+
+acccols_next_843:
+	ADDQ $0x00000040, BX
+	MOVQ DX, DI
+	SHLQ $0x04, DI
+	ADDQ DI, CX
+	SUBQ $0x00000010, SI
+	JMP  acccols_reg_841
+
+acccols_tail_844:
+	TESTQ    SI, SI
+	JZ       acccols_done_845
+	VMOVSS   (BX), X5
+	VUCOMISS X4, X5
+	JNE      acccols_tadd_846
+	JP       acccols_tadd_846
+	JMP      acccols_tskip_847
+
+acccols_tadd_846:
+	VBROADCASTSS (BX), Z5
+	VCVTPH2PS    (CX), Z6
+	VFMADD231PS  Z6, Z5, Z0
+	VCVTPH2PS    32(CX), Z6
+	VFMADD231PS  Z6, Z5, Z1
+	VCVTPH2PS    64(CX), Z6
+	VFMADD231PS  Z6, Z5, Z2
+	VCVTPH2PS    96(CX), Z6
+	VFMADD231PS  Z6, Z5, Z3
+
+acccols_tskip_847:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_844
+
+acccols_done_845:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10387,9 +10539,9 @@ acccols_done_827:
 	VZEROUPPER
 	RET
 
-// func accF16Cols5AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// func accF16Cols5AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 // Requires: AVX, AVX512F
-TEXT ·accF16Cols5AVX512(SB), NOSPLIT, $0-48
+TEXT ·accF16Cols5AVX512(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
@@ -10398,33 +10550,76 @@ TEXT ·accF16Cols5AVX512(SB), NOSPLIT, $0-48
 	VMOVUPS 256(AX), Z4
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXORD  Z5, Z5, Z5
 
-acccols_loop_828:
-	TESTQ        DI, DI
-	JZ           acccols_done_829
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Z5
-	VCVTPH2PS    (R8), Z6
-	VFMADD231PS  Z6, Z5, Z0
-	VCVTPH2PS    32(R8), Z6
-	VFMADD231PS  Z6, Z5, Z1
-	VCVTPH2PS    64(R8), Z6
-	VFMADD231PS  Z6, Z5, Z2
-	VCVTPH2PS    96(R8), Z6
-	VFMADD231PS  Z6, Z5, Z3
-	VCVTPH2PS    128(R8), Z6
-	VFMADD231PS  Z6, Z5, Z4
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_828
+acccols_reg_848:
+	CMPQ    SI, $0x00000010
+	JL      acccols_tail_851
+	VMOVUPS (BX), Z6
+	VCMPPS  $0x04, Z5, Z6, K1
+	KMOVW   K1, DI
 
-acccols_done_829:
+acccols_bit_849:
+	TESTL        DI, DI
+	JZ           acccols_next_850
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Z6
+	VCVTPH2PS    (R9), Z7
+	VFMADD231PS  Z7, Z6, Z0
+	VCVTPH2PS    32(R9), Z7
+	VFMADD231PS  Z7, Z6, Z1
+	VCVTPH2PS    64(R9), Z7
+	VFMADD231PS  Z7, Z6, Z2
+	VCVTPH2PS    96(R9), Z7
+	VFMADD231PS  Z7, Z6, Z3
+	VCVTPH2PS    128(R9), Z7
+	VFMADD231PS  Z7, Z6, Z4
+	JMP          acccols_bit_849
+
+acccols_next_850:
+	ADDQ $0x00000040, BX
+	MOVQ DX, DI
+	SHLQ $0x04, DI
+	ADDQ DI, CX
+	SUBQ $0x00000010, SI
+	JMP  acccols_reg_848
+
+acccols_tail_851:
+	TESTQ    SI, SI
+	JZ       acccols_done_852
+	VMOVSS   (BX), X6
+	VUCOMISS X5, X6
+	JNE      acccols_tadd_853
+	JP       acccols_tadd_853
+	JMP      acccols_tskip_854
+
+acccols_tadd_853:
+	VBROADCASTSS (BX), Z6
+	VCVTPH2PS    (CX), Z7
+	VFMADD231PS  Z7, Z6, Z0
+	VCVTPH2PS    32(CX), Z7
+	VFMADD231PS  Z7, Z6, Z1
+	VCVTPH2PS    64(CX), Z7
+	VFMADD231PS  Z7, Z6, Z2
+	VCVTPH2PS    96(CX), Z7
+	VFMADD231PS  Z7, Z6, Z3
+	VCVTPH2PS    128(CX), Z7
+	VFMADD231PS  Z7, Z6, Z4
+
+acccols_tskip_854:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_851
+
+acccols_done_852:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10433,9 +10628,9 @@ acccols_done_829:
 	VZEROUPPER
 	RET
 
-// func accF16Cols6AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// func accF16Cols6AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 // Requires: AVX, AVX512F
-TEXT ·accF16Cols6AVX512(SB), NOSPLIT, $0-48
+TEXT ·accF16Cols6AVX512(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
@@ -10445,35 +10640,80 @@ TEXT ·accF16Cols6AVX512(SB), NOSPLIT, $0-48
 	VMOVUPS 320(AX), Z5
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXORD  Z6, Z6, Z6
 
-acccols_loop_830:
-	TESTQ        DI, DI
-	JZ           acccols_done_831
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Z6
-	VCVTPH2PS    (R8), Z7
-	VFMADD231PS  Z7, Z6, Z0
-	VCVTPH2PS    32(R8), Z7
-	VFMADD231PS  Z7, Z6, Z1
-	VCVTPH2PS    64(R8), Z7
-	VFMADD231PS  Z7, Z6, Z2
-	VCVTPH2PS    96(R8), Z7
-	VFMADD231PS  Z7, Z6, Z3
-	VCVTPH2PS    128(R8), Z7
-	VFMADD231PS  Z7, Z6, Z4
-	VCVTPH2PS    160(R8), Z7
-	VFMADD231PS  Z7, Z6, Z5
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_830
+acccols_reg_855:
+	CMPQ    SI, $0x00000010
+	JL      acccols_tail_858
+	VMOVUPS (BX), Z7
+	VCMPPS  $0x04, Z6, Z7, K1
+	KMOVW   K1, DI
 
-acccols_done_831:
+acccols_bit_856:
+	TESTL        DI, DI
+	JZ           acccols_next_857
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Z7
+	VCVTPH2PS    (R9), Z8
+	VFMADD231PS  Z8, Z7, Z0
+	VCVTPH2PS    32(R9), Z8
+	VFMADD231PS  Z8, Z7, Z1
+	VCVTPH2PS    64(R9), Z8
+	VFMADD231PS  Z8, Z7, Z2
+	VCVTPH2PS    96(R9), Z8
+	VFMADD231PS  Z8, Z7, Z3
+	VCVTPH2PS    128(R9), Z8
+	VFMADD231PS  Z8, Z7, Z4
+	VCVTPH2PS    160(R9), Z8
+	VFMADD231PS  Z8, Z7, Z5
+	JMP          acccols_bit_856
+
+acccols_next_857:
+	ADDQ $0x00000040, BX
+	MOVQ DX, DI
+	SHLQ $0x04, DI
+	ADDQ DI, CX
+	SUBQ $0x00000010, SI
+	JMP  acccols_reg_855
+
+acccols_tail_858:
+	TESTQ    SI, SI
+	JZ       acccols_done_859
+	VMOVSS   (BX), X7
+	VUCOMISS X6, X7
+	JNE      acccols_tadd_860
+	JP       acccols_tadd_860
+	JMP      acccols_tskip_861
+
+acccols_tadd_860:
+	VBROADCASTSS (BX), Z7
+	VCVTPH2PS    (CX), Z8
+	VFMADD231PS  Z8, Z7, Z0
+	VCVTPH2PS    32(CX), Z8
+	VFMADD231PS  Z8, Z7, Z1
+	VCVTPH2PS    64(CX), Z8
+	VFMADD231PS  Z8, Z7, Z2
+	VCVTPH2PS    96(CX), Z8
+	VFMADD231PS  Z8, Z7, Z3
+	VCVTPH2PS    128(CX), Z8
+	VFMADD231PS  Z8, Z7, Z4
+	VCVTPH2PS    160(CX), Z8
+	VFMADD231PS  Z8, Z7, Z5
+
+acccols_tskip_861:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_858
+
+acccols_done_859:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10483,9 +10723,9 @@ acccols_done_831:
 	VZEROUPPER
 	RET
 
-// func accF16Cols7AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// func accF16Cols7AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 // Requires: AVX, AVX512F
-TEXT ·accF16Cols7AVX512(SB), NOSPLIT, $0-48
+TEXT ·accF16Cols7AVX512(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
@@ -10496,37 +10736,84 @@ TEXT ·accF16Cols7AVX512(SB), NOSPLIT, $0-48
 	VMOVUPS 384(AX), Z6
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXORD  Z7, Z7, Z7
 
-acccols_loop_832:
-	TESTQ        DI, DI
-	JZ           acccols_done_833
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Z7
-	VCVTPH2PS    (R8), Z8
-	VFMADD231PS  Z8, Z7, Z0
-	VCVTPH2PS    32(R8), Z8
-	VFMADD231PS  Z8, Z7, Z1
-	VCVTPH2PS    64(R8), Z8
-	VFMADD231PS  Z8, Z7, Z2
-	VCVTPH2PS    96(R8), Z8
-	VFMADD231PS  Z8, Z7, Z3
-	VCVTPH2PS    128(R8), Z8
-	VFMADD231PS  Z8, Z7, Z4
-	VCVTPH2PS    160(R8), Z8
-	VFMADD231PS  Z8, Z7, Z5
-	VCVTPH2PS    192(R8), Z8
-	VFMADD231PS  Z8, Z7, Z6
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_832
+acccols_reg_862:
+	CMPQ    SI, $0x00000010
+	JL      acccols_tail_865
+	VMOVUPS (BX), Z8
+	VCMPPS  $0x04, Z7, Z8, K1
+	KMOVW   K1, DI
 
-acccols_done_833:
+acccols_bit_863:
+	TESTL        DI, DI
+	JZ           acccols_next_864
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Z8
+	VCVTPH2PS    (R9), Z9
+	VFMADD231PS  Z9, Z8, Z0
+	VCVTPH2PS    32(R9), Z9
+	VFMADD231PS  Z9, Z8, Z1
+	VCVTPH2PS    64(R9), Z9
+	VFMADD231PS  Z9, Z8, Z2
+	VCVTPH2PS    96(R9), Z9
+	VFMADD231PS  Z9, Z8, Z3
+	VCVTPH2PS    128(R9), Z9
+	VFMADD231PS  Z9, Z8, Z4
+	VCVTPH2PS    160(R9), Z9
+	VFMADD231PS  Z9, Z8, Z5
+	VCVTPH2PS    192(R9), Z9
+	VFMADD231PS  Z9, Z8, Z6
+	JMP          acccols_bit_863
+
+acccols_next_864:
+	ADDQ $0x00000040, BX
+	MOVQ DX, DI
+	SHLQ $0x04, DI
+	ADDQ DI, CX
+	SUBQ $0x00000010, SI
+	JMP  acccols_reg_862
+
+acccols_tail_865:
+	TESTQ    SI, SI
+	JZ       acccols_done_866
+	VMOVSS   (BX), X8
+	VUCOMISS X7, X8
+	JNE      acccols_tadd_867
+	JP       acccols_tadd_867
+	JMP      acccols_tskip_868
+
+acccols_tadd_867:
+	VBROADCASTSS (BX), Z8
+	VCVTPH2PS    (CX), Z9
+	VFMADD231PS  Z9, Z8, Z0
+	VCVTPH2PS    32(CX), Z9
+	VFMADD231PS  Z9, Z8, Z1
+	VCVTPH2PS    64(CX), Z9
+	VFMADD231PS  Z9, Z8, Z2
+	VCVTPH2PS    96(CX), Z9
+	VFMADD231PS  Z9, Z8, Z3
+	VCVTPH2PS    128(CX), Z9
+	VFMADD231PS  Z9, Z8, Z4
+	VCVTPH2PS    160(CX), Z9
+	VFMADD231PS  Z9, Z8, Z5
+	VCVTPH2PS    192(CX), Z9
+	VFMADD231PS  Z9, Z8, Z6
+
+acccols_tskip_868:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_865
+
+acccols_done_866:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10537,9 +10824,9 @@ acccols_done_833:
 	VZEROUPPER
 	RET
 
-// func accF16Cols8AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// func accF16Cols8AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 // Requires: AVX, AVX512F
-TEXT ·accF16Cols8AVX512(SB), NOSPLIT, $0-48
+TEXT ·accF16Cols8AVX512(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
@@ -10551,39 +10838,88 @@ TEXT ·accF16Cols8AVX512(SB), NOSPLIT, $0-48
 	VMOVUPS 448(AX), Z7
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXORD  Z8, Z8, Z8
 
-acccols_loop_834:
-	TESTQ        DI, DI
-	JZ           acccols_done_835
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Z8
-	VCVTPH2PS    (R8), Z9
-	VFMADD231PS  Z9, Z8, Z0
-	VCVTPH2PS    32(R8), Z9
-	VFMADD231PS  Z9, Z8, Z1
-	VCVTPH2PS    64(R8), Z9
-	VFMADD231PS  Z9, Z8, Z2
-	VCVTPH2PS    96(R8), Z9
-	VFMADD231PS  Z9, Z8, Z3
-	VCVTPH2PS    128(R8), Z9
-	VFMADD231PS  Z9, Z8, Z4
-	VCVTPH2PS    160(R8), Z9
-	VFMADD231PS  Z9, Z8, Z5
-	VCVTPH2PS    192(R8), Z9
-	VFMADD231PS  Z9, Z8, Z6
-	VCVTPH2PS    224(R8), Z9
-	VFMADD231PS  Z9, Z8, Z7
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_834
+acccols_reg_869:
+	CMPQ    SI, $0x00000010
+	JL      acccols_tail_872
+	VMOVUPS (BX), Z9
+	VCMPPS  $0x04, Z8, Z9, K1
+	KMOVW   K1, DI
 
-acccols_done_835:
+acccols_bit_870:
+	TESTL        DI, DI
+	JZ           acccols_next_871
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Z9
+	VCVTPH2PS    (R9), Z10
+	VFMADD231PS  Z10, Z9, Z0
+	VCVTPH2PS    32(R9), Z10
+	VFMADD231PS  Z10, Z9, Z1
+	VCVTPH2PS    64(R9), Z10
+	VFMADD231PS  Z10, Z9, Z2
+	VCVTPH2PS    96(R9), Z10
+	VFMADD231PS  Z10, Z9, Z3
+	VCVTPH2PS    128(R9), Z10
+	VFMADD231PS  Z10, Z9, Z4
+	VCVTPH2PS    160(R9), Z10
+	VFMADD231PS  Z10, Z9, Z5
+	VCVTPH2PS    192(R9), Z10
+	VFMADD231PS  Z10, Z9, Z6
+	VCVTPH2PS    224(R9), Z10
+	VFMADD231PS  Z10, Z9, Z7
+	JMP          acccols_bit_870
+
+acccols_next_871:
+	ADDQ $0x00000040, BX
+	MOVQ DX, DI
+	SHLQ $0x04, DI
+	ADDQ DI, CX
+	SUBQ $0x00000010, SI
+	JMP  acccols_reg_869
+
+acccols_tail_872:
+	TESTQ    SI, SI
+	JZ       acccols_done_873
+	VMOVSS   (BX), X9
+	VUCOMISS X8, X9
+	JNE      acccols_tadd_874
+	JP       acccols_tadd_874
+	JMP      acccols_tskip_875
+
+acccols_tadd_874:
+	VBROADCASTSS (BX), Z9
+	VCVTPH2PS    (CX), Z10
+	VFMADD231PS  Z10, Z9, Z0
+	VCVTPH2PS    32(CX), Z10
+	VFMADD231PS  Z10, Z9, Z1
+	VCVTPH2PS    64(CX), Z10
+	VFMADD231PS  Z10, Z9, Z2
+	VCVTPH2PS    96(CX), Z10
+	VFMADD231PS  Z10, Z9, Z3
+	VCVTPH2PS    128(CX), Z10
+	VFMADD231PS  Z10, Z9, Z4
+	VCVTPH2PS    160(CX), Z10
+	VFMADD231PS  Z10, Z9, Z5
+	VCVTPH2PS    192(CX), Z10
+	VFMADD231PS  Z10, Z9, Z6
+	VCVTPH2PS    224(CX), Z10
+	VFMADD231PS  Z10, Z9, Z7
+
+acccols_tskip_875:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_872
+
+acccols_done_873:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10595,9 +10931,9 @@ acccols_done_835:
 	VZEROUPPER
 	RET
 
-// func accF16Cols9AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// func accF16Cols9AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 // Requires: AVX, AVX512F
-TEXT ·accF16Cols9AVX512(SB), NOSPLIT, $0-48
+TEXT ·accF16Cols9AVX512(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
@@ -10610,41 +10946,92 @@ TEXT ·accF16Cols9AVX512(SB), NOSPLIT, $0-48
 	VMOVUPS 512(AX), Z8
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXORD  Z9, Z9, Z9
 
-acccols_loop_836:
-	TESTQ        DI, DI
-	JZ           acccols_done_837
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Z9
-	VCVTPH2PS    (R8), Z10
-	VFMADD231PS  Z10, Z9, Z0
-	VCVTPH2PS    32(R8), Z10
-	VFMADD231PS  Z10, Z9, Z1
-	VCVTPH2PS    64(R8), Z10
-	VFMADD231PS  Z10, Z9, Z2
-	VCVTPH2PS    96(R8), Z10
-	VFMADD231PS  Z10, Z9, Z3
-	VCVTPH2PS    128(R8), Z10
-	VFMADD231PS  Z10, Z9, Z4
-	VCVTPH2PS    160(R8), Z10
-	VFMADD231PS  Z10, Z9, Z5
-	VCVTPH2PS    192(R8), Z10
-	VFMADD231PS  Z10, Z9, Z6
-	VCVTPH2PS    224(R8), Z10
-	VFMADD231PS  Z10, Z9, Z7
-	VCVTPH2PS    256(R8), Z10
-	VFMADD231PS  Z10, Z9, Z8
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_836
+acccols_reg_876:
+	CMPQ    SI, $0x00000010
+	JL      acccols_tail_879
+	VMOVUPS (BX), Z10
+	VCMPPS  $0x04, Z9, Z10, K1
+	KMOVW   K1, DI
 
-acccols_done_837:
+acccols_bit_877:
+	TESTL        DI, DI
+	JZ           acccols_next_878
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Z10
+	VCVTPH2PS    (R9), Z11
+	VFMADD231PS  Z11, Z10, Z0
+	VCVTPH2PS    32(R9), Z11
+	VFMADD231PS  Z11, Z10, Z1
+	VCVTPH2PS    64(R9), Z11
+	VFMADD231PS  Z11, Z10, Z2
+	VCVTPH2PS    96(R9), Z11
+	VFMADD231PS  Z11, Z10, Z3
+	VCVTPH2PS    128(R9), Z11
+	VFMADD231PS  Z11, Z10, Z4
+	VCVTPH2PS    160(R9), Z11
+	VFMADD231PS  Z11, Z10, Z5
+	VCVTPH2PS    192(R9), Z11
+	VFMADD231PS  Z11, Z10, Z6
+	VCVTPH2PS    224(R9), Z11
+	VFMADD231PS  Z11, Z10, Z7
+	VCVTPH2PS    256(R9), Z11
+	VFMADD231PS  Z11, Z10, Z8
+	JMP          acccols_bit_877
+
+acccols_next_878:
+	ADDQ $0x00000040, BX
+	MOVQ DX, DI
+	SHLQ $0x04, DI
+	ADDQ DI, CX
+	SUBQ $0x00000010, SI
+	JMP  acccols_reg_876
+
+acccols_tail_879:
+	TESTQ    SI, SI
+	JZ       acccols_done_880
+	VMOVSS   (BX), X10
+	VUCOMISS X9, X10
+	JNE      acccols_tadd_881
+	JP       acccols_tadd_881
+	JMP      acccols_tskip_882
+
+acccols_tadd_881:
+	VBROADCASTSS (BX), Z10
+	VCVTPH2PS    (CX), Z11
+	VFMADD231PS  Z11, Z10, Z0
+	VCVTPH2PS    32(CX), Z11
+	VFMADD231PS  Z11, Z10, Z1
+	VCVTPH2PS    64(CX), Z11
+	VFMADD231PS  Z11, Z10, Z2
+	VCVTPH2PS    96(CX), Z11
+	VFMADD231PS  Z11, Z10, Z3
+	VCVTPH2PS    128(CX), Z11
+	VFMADD231PS  Z11, Z10, Z4
+	VCVTPH2PS    160(CX), Z11
+	VFMADD231PS  Z11, Z10, Z5
+	VCVTPH2PS    192(CX), Z11
+	VFMADD231PS  Z11, Z10, Z6
+	VCVTPH2PS    224(CX), Z11
+	VFMADD231PS  Z11, Z10, Z7
+	VCVTPH2PS    256(CX), Z11
+	VFMADD231PS  Z11, Z10, Z8
+
+acccols_tskip_882:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_879
+
+acccols_done_880:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10657,9 +11044,9 @@ acccols_done_837:
 	VZEROUPPER
 	RET
 
-// func accF16Cols10AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// func accF16Cols10AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 // Requires: AVX, AVX512F
-TEXT ·accF16Cols10AVX512(SB), NOSPLIT, $0-48
+TEXT ·accF16Cols10AVX512(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
@@ -10673,43 +11060,96 @@ TEXT ·accF16Cols10AVX512(SB), NOSPLIT, $0-48
 	VMOVUPS 576(AX), Z9
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXORD  Z10, Z10, Z10
 
-acccols_loop_838:
-	TESTQ        DI, DI
-	JZ           acccols_done_839
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Z10
-	VCVTPH2PS    (R8), Z11
-	VFMADD231PS  Z11, Z10, Z0
-	VCVTPH2PS    32(R8), Z11
-	VFMADD231PS  Z11, Z10, Z1
-	VCVTPH2PS    64(R8), Z11
-	VFMADD231PS  Z11, Z10, Z2
-	VCVTPH2PS    96(R8), Z11
-	VFMADD231PS  Z11, Z10, Z3
-	VCVTPH2PS    128(R8), Z11
-	VFMADD231PS  Z11, Z10, Z4
-	VCVTPH2PS    160(R8), Z11
-	VFMADD231PS  Z11, Z10, Z5
-	VCVTPH2PS    192(R8), Z11
-	VFMADD231PS  Z11, Z10, Z6
-	VCVTPH2PS    224(R8), Z11
-	VFMADD231PS  Z11, Z10, Z7
-	VCVTPH2PS    256(R8), Z11
-	VFMADD231PS  Z11, Z10, Z8
-	VCVTPH2PS    288(R8), Z11
-	VFMADD231PS  Z11, Z10, Z9
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_838
+acccols_reg_883:
+	CMPQ    SI, $0x00000010
+	JL      acccols_tail_886
+	VMOVUPS (BX), Z11
+	VCMPPS  $0x04, Z10, Z11, K1
+	KMOVW   K1, DI
 
-acccols_done_839:
+acccols_bit_884:
+	TESTL        DI, DI
+	JZ           acccols_next_885
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Z11
+	VCVTPH2PS    (R9), Z12
+	VFMADD231PS  Z12, Z11, Z0
+	VCVTPH2PS    32(R9), Z12
+	VFMADD231PS  Z12, Z11, Z1
+	VCVTPH2PS    64(R9), Z12
+	VFMADD231PS  Z12, Z11, Z2
+	VCVTPH2PS    96(R9), Z12
+	VFMADD231PS  Z12, Z11, Z3
+	VCVTPH2PS    128(R9), Z12
+	VFMADD231PS  Z12, Z11, Z4
+	VCVTPH2PS    160(R9), Z12
+	VFMADD231PS  Z12, Z11, Z5
+	VCVTPH2PS    192(R9), Z12
+	VFMADD231PS  Z12, Z11, Z6
+	VCVTPH2PS    224(R9), Z12
+	VFMADD231PS  Z12, Z11, Z7
+	VCVTPH2PS    256(R9), Z12
+	VFMADD231PS  Z12, Z11, Z8
+	VCVTPH2PS    288(R9), Z12
+	VFMADD231PS  Z12, Z11, Z9
+	JMP          acccols_bit_884
+
+acccols_next_885:
+	ADDQ $0x00000040, BX
+	MOVQ DX, DI
+	SHLQ $0x04, DI
+	ADDQ DI, CX
+	SUBQ $0x00000010, SI
+	JMP  acccols_reg_883
+
+acccols_tail_886:
+	TESTQ    SI, SI
+	JZ       acccols_done_887
+	VMOVSS   (BX), X11
+	VUCOMISS X10, X11
+	JNE      acccols_tadd_888
+	JP       acccols_tadd_888
+	JMP      acccols_tskip_889
+
+acccols_tadd_888:
+	VBROADCASTSS (BX), Z11
+	VCVTPH2PS    (CX), Z12
+	VFMADD231PS  Z12, Z11, Z0
+	VCVTPH2PS    32(CX), Z12
+	VFMADD231PS  Z12, Z11, Z1
+	VCVTPH2PS    64(CX), Z12
+	VFMADD231PS  Z12, Z11, Z2
+	VCVTPH2PS    96(CX), Z12
+	VFMADD231PS  Z12, Z11, Z3
+	VCVTPH2PS    128(CX), Z12
+	VFMADD231PS  Z12, Z11, Z4
+	VCVTPH2PS    160(CX), Z12
+	VFMADD231PS  Z12, Z11, Z5
+	VCVTPH2PS    192(CX), Z12
+	VFMADD231PS  Z12, Z11, Z6
+	VCVTPH2PS    224(CX), Z12
+	VFMADD231PS  Z12, Z11, Z7
+	VCVTPH2PS    256(CX), Z12
+	VFMADD231PS  Z12, Z11, Z8
+	VCVTPH2PS    288(CX), Z12
+	VFMADD231PS  Z12, Z11, Z9
+
+acccols_tskip_889:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_886
+
+acccols_done_887:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10723,9 +11163,9 @@ acccols_done_839:
 	VZEROUPPER
 	RET
 
-// func accF16Cols11AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// func accF16Cols11AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 // Requires: AVX, AVX512F
-TEXT ·accF16Cols11AVX512(SB), NOSPLIT, $0-48
+TEXT ·accF16Cols11AVX512(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
@@ -10740,45 +11180,100 @@ TEXT ·accF16Cols11AVX512(SB), NOSPLIT, $0-48
 	VMOVUPS 640(AX), Z10
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXORD  Z11, Z11, Z11
 
-acccols_loop_840:
-	TESTQ        DI, DI
-	JZ           acccols_done_841
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Z11
-	VCVTPH2PS    (R8), Z12
-	VFMADD231PS  Z12, Z11, Z0
-	VCVTPH2PS    32(R8), Z12
-	VFMADD231PS  Z12, Z11, Z1
-	VCVTPH2PS    64(R8), Z12
-	VFMADD231PS  Z12, Z11, Z2
-	VCVTPH2PS    96(R8), Z12
-	VFMADD231PS  Z12, Z11, Z3
-	VCVTPH2PS    128(R8), Z12
-	VFMADD231PS  Z12, Z11, Z4
-	VCVTPH2PS    160(R8), Z12
-	VFMADD231PS  Z12, Z11, Z5
-	VCVTPH2PS    192(R8), Z12
-	VFMADD231PS  Z12, Z11, Z6
-	VCVTPH2PS    224(R8), Z12
-	VFMADD231PS  Z12, Z11, Z7
-	VCVTPH2PS    256(R8), Z12
-	VFMADD231PS  Z12, Z11, Z8
-	VCVTPH2PS    288(R8), Z12
-	VFMADD231PS  Z12, Z11, Z9
-	VCVTPH2PS    320(R8), Z12
-	VFMADD231PS  Z12, Z11, Z10
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_840
+acccols_reg_890:
+	CMPQ    SI, $0x00000010
+	JL      acccols_tail_893
+	VMOVUPS (BX), Z12
+	VCMPPS  $0x04, Z11, Z12, K1
+	KMOVW   K1, DI
 
-acccols_done_841:
+acccols_bit_891:
+	TESTL        DI, DI
+	JZ           acccols_next_892
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Z12
+	VCVTPH2PS    (R9), Z13
+	VFMADD231PS  Z13, Z12, Z0
+	VCVTPH2PS    32(R9), Z13
+	VFMADD231PS  Z13, Z12, Z1
+	VCVTPH2PS    64(R9), Z13
+	VFMADD231PS  Z13, Z12, Z2
+	VCVTPH2PS    96(R9), Z13
+	VFMADD231PS  Z13, Z12, Z3
+	VCVTPH2PS    128(R9), Z13
+	VFMADD231PS  Z13, Z12, Z4
+	VCVTPH2PS    160(R9), Z13
+	VFMADD231PS  Z13, Z12, Z5
+	VCVTPH2PS    192(R9), Z13
+	VFMADD231PS  Z13, Z12, Z6
+	VCVTPH2PS    224(R9), Z13
+	VFMADD231PS  Z13, Z12, Z7
+	VCVTPH2PS    256(R9), Z13
+	VFMADD231PS  Z13, Z12, Z8
+	VCVTPH2PS    288(R9), Z13
+	VFMADD231PS  Z13, Z12, Z9
+	VCVTPH2PS    320(R9), Z13
+	VFMADD231PS  Z13, Z12, Z10
+	JMP          acccols_bit_891
+
+acccols_next_892:
+	ADDQ $0x00000040, BX
+	MOVQ DX, DI
+	SHLQ $0x04, DI
+	ADDQ DI, CX
+	SUBQ $0x00000010, SI
+	JMP  acccols_reg_890
+
+acccols_tail_893:
+	TESTQ    SI, SI
+	JZ       acccols_done_894
+	VMOVSS   (BX), X12
+	VUCOMISS X11, X12
+	JNE      acccols_tadd_895
+	JP       acccols_tadd_895
+	JMP      acccols_tskip_896
+
+acccols_tadd_895:
+	VBROADCASTSS (BX), Z12
+	VCVTPH2PS    (CX), Z13
+	VFMADD231PS  Z13, Z12, Z0
+	VCVTPH2PS    32(CX), Z13
+	VFMADD231PS  Z13, Z12, Z1
+	VCVTPH2PS    64(CX), Z13
+	VFMADD231PS  Z13, Z12, Z2
+	VCVTPH2PS    96(CX), Z13
+	VFMADD231PS  Z13, Z12, Z3
+	VCVTPH2PS    128(CX), Z13
+	VFMADD231PS  Z13, Z12, Z4
+	VCVTPH2PS    160(CX), Z13
+	VFMADD231PS  Z13, Z12, Z5
+	VCVTPH2PS    192(CX), Z13
+	VFMADD231PS  Z13, Z12, Z6
+	VCVTPH2PS    224(CX), Z13
+	VFMADD231PS  Z13, Z12, Z7
+	VCVTPH2PS    256(CX), Z13
+	VFMADD231PS  Z13, Z12, Z8
+	VCVTPH2PS    288(CX), Z13
+	VFMADD231PS  Z13, Z12, Z9
+	VCVTPH2PS    320(CX), Z13
+	VFMADD231PS  Z13, Z12, Z10
+
+acccols_tskip_896:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_893
+
+acccols_done_894:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10793,9 +11288,9 @@ acccols_done_841:
 	VZEROUPPER
 	RET
 
-// func accF16Cols12AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// func accF16Cols12AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 // Requires: AVX, AVX512F
-TEXT ·accF16Cols12AVX512(SB), NOSPLIT, $0-48
+TEXT ·accF16Cols12AVX512(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
@@ -10811,47 +11306,104 @@ TEXT ·accF16Cols12AVX512(SB), NOSPLIT, $0-48
 	VMOVUPS 704(AX), Z11
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXORD  Z12, Z12, Z12
 
-acccols_loop_842:
-	TESTQ        DI, DI
-	JZ           acccols_done_843
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Z12
-	VCVTPH2PS    (R8), Z13
-	VFMADD231PS  Z13, Z12, Z0
-	VCVTPH2PS    32(R8), Z13
-	VFMADD231PS  Z13, Z12, Z1
-	VCVTPH2PS    64(R8), Z13
-	VFMADD231PS  Z13, Z12, Z2
-	VCVTPH2PS    96(R8), Z13
-	VFMADD231PS  Z13, Z12, Z3
-	VCVTPH2PS    128(R8), Z13
-	VFMADD231PS  Z13, Z12, Z4
-	VCVTPH2PS    160(R8), Z13
-	VFMADD231PS  Z13, Z12, Z5
-	VCVTPH2PS    192(R8), Z13
-	VFMADD231PS  Z13, Z12, Z6
-	VCVTPH2PS    224(R8), Z13
-	VFMADD231PS  Z13, Z12, Z7
-	VCVTPH2PS    256(R8), Z13
-	VFMADD231PS  Z13, Z12, Z8
-	VCVTPH2PS    288(R8), Z13
-	VFMADD231PS  Z13, Z12, Z9
-	VCVTPH2PS    320(R8), Z13
-	VFMADD231PS  Z13, Z12, Z10
-	VCVTPH2PS    352(R8), Z13
-	VFMADD231PS  Z13, Z12, Z11
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_842
+acccols_reg_897:
+	CMPQ    SI, $0x00000010
+	JL      acccols_tail_900
+	VMOVUPS (BX), Z13
+	VCMPPS  $0x04, Z12, Z13, K1
+	KMOVW   K1, DI
 
-acccols_done_843:
+acccols_bit_898:
+	TESTL        DI, DI
+	JZ           acccols_next_899
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Z13
+	VCVTPH2PS    (R9), Z14
+	VFMADD231PS  Z14, Z13, Z0
+	VCVTPH2PS    32(R9), Z14
+	VFMADD231PS  Z14, Z13, Z1
+	VCVTPH2PS    64(R9), Z14
+	VFMADD231PS  Z14, Z13, Z2
+	VCVTPH2PS    96(R9), Z14
+	VFMADD231PS  Z14, Z13, Z3
+	VCVTPH2PS    128(R9), Z14
+	VFMADD231PS  Z14, Z13, Z4
+	VCVTPH2PS    160(R9), Z14
+	VFMADD231PS  Z14, Z13, Z5
+	VCVTPH2PS    192(R9), Z14
+	VFMADD231PS  Z14, Z13, Z6
+	VCVTPH2PS    224(R9), Z14
+	VFMADD231PS  Z14, Z13, Z7
+	VCVTPH2PS    256(R9), Z14
+	VFMADD231PS  Z14, Z13, Z8
+	VCVTPH2PS    288(R9), Z14
+	VFMADD231PS  Z14, Z13, Z9
+	VCVTPH2PS    320(R9), Z14
+	VFMADD231PS  Z14, Z13, Z10
+	VCVTPH2PS    352(R9), Z14
+	VFMADD231PS  Z14, Z13, Z11
+	JMP          acccols_bit_898
+
+acccols_next_899:
+	ADDQ $0x00000040, BX
+	MOVQ DX, DI
+	SHLQ $0x04, DI
+	ADDQ DI, CX
+	SUBQ $0x00000010, SI
+	JMP  acccols_reg_897
+
+acccols_tail_900:
+	TESTQ    SI, SI
+	JZ       acccols_done_901
+	VMOVSS   (BX), X13
+	VUCOMISS X12, X13
+	JNE      acccols_tadd_902
+	JP       acccols_tadd_902
+	JMP      acccols_tskip_903
+
+acccols_tadd_902:
+	VBROADCASTSS (BX), Z13
+	VCVTPH2PS    (CX), Z14
+	VFMADD231PS  Z14, Z13, Z0
+	VCVTPH2PS    32(CX), Z14
+	VFMADD231PS  Z14, Z13, Z1
+	VCVTPH2PS    64(CX), Z14
+	VFMADD231PS  Z14, Z13, Z2
+	VCVTPH2PS    96(CX), Z14
+	VFMADD231PS  Z14, Z13, Z3
+	VCVTPH2PS    128(CX), Z14
+	VFMADD231PS  Z14, Z13, Z4
+	VCVTPH2PS    160(CX), Z14
+	VFMADD231PS  Z14, Z13, Z5
+	VCVTPH2PS    192(CX), Z14
+	VFMADD231PS  Z14, Z13, Z6
+	VCVTPH2PS    224(CX), Z14
+	VFMADD231PS  Z14, Z13, Z7
+	VCVTPH2PS    256(CX), Z14
+	VFMADD231PS  Z14, Z13, Z8
+	VCVTPH2PS    288(CX), Z14
+	VFMADD231PS  Z14, Z13, Z9
+	VCVTPH2PS    320(CX), Z14
+	VFMADD231PS  Z14, Z13, Z10
+	VCVTPH2PS    352(CX), Z14
+	VFMADD231PS  Z14, Z13, Z11
+
+acccols_tskip_903:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_900
+
+acccols_done_901:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10867,9 +11419,9 @@ acccols_done_843:
 	VZEROUPPER
 	RET
 
-// func accF16Cols13AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// func accF16Cols13AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 // Requires: AVX, AVX512F
-TEXT ·accF16Cols13AVX512(SB), NOSPLIT, $0-48
+TEXT ·accF16Cols13AVX512(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
@@ -10886,49 +11438,108 @@ TEXT ·accF16Cols13AVX512(SB), NOSPLIT, $0-48
 	VMOVUPS 768(AX), Z12
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXORD  Z13, Z13, Z13
 
-acccols_loop_844:
-	TESTQ        DI, DI
-	JZ           acccols_done_845
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Z13
-	VCVTPH2PS    (R8), Z14
-	VFMADD231PS  Z14, Z13, Z0
-	VCVTPH2PS    32(R8), Z14
-	VFMADD231PS  Z14, Z13, Z1
-	VCVTPH2PS    64(R8), Z14
-	VFMADD231PS  Z14, Z13, Z2
-	VCVTPH2PS    96(R8), Z14
-	VFMADD231PS  Z14, Z13, Z3
-	VCVTPH2PS    128(R8), Z14
-	VFMADD231PS  Z14, Z13, Z4
-	VCVTPH2PS    160(R8), Z14
-	VFMADD231PS  Z14, Z13, Z5
-	VCVTPH2PS    192(R8), Z14
-	VFMADD231PS  Z14, Z13, Z6
-	VCVTPH2PS    224(R8), Z14
-	VFMADD231PS  Z14, Z13, Z7
-	VCVTPH2PS    256(R8), Z14
-	VFMADD231PS  Z14, Z13, Z8
-	VCVTPH2PS    288(R8), Z14
-	VFMADD231PS  Z14, Z13, Z9
-	VCVTPH2PS    320(R8), Z14
-	VFMADD231PS  Z14, Z13, Z10
-	VCVTPH2PS    352(R8), Z14
-	VFMADD231PS  Z14, Z13, Z11
-	VCVTPH2PS    384(R8), Z14
-	VFMADD231PS  Z14, Z13, Z12
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_844
+acccols_reg_904:
+	CMPQ    SI, $0x00000010
+	JL      acccols_tail_907
+	VMOVUPS (BX), Z14
+	VCMPPS  $0x04, Z13, Z14, K1
+	KMOVW   K1, DI
 
-acccols_done_845:
+acccols_bit_905:
+	TESTL        DI, DI
+	JZ           acccols_next_906
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Z14
+	VCVTPH2PS    (R9), Z15
+	VFMADD231PS  Z15, Z14, Z0
+	VCVTPH2PS    32(R9), Z15
+	VFMADD231PS  Z15, Z14, Z1
+	VCVTPH2PS    64(R9), Z15
+	VFMADD231PS  Z15, Z14, Z2
+	VCVTPH2PS    96(R9), Z15
+	VFMADD231PS  Z15, Z14, Z3
+	VCVTPH2PS    128(R9), Z15
+	VFMADD231PS  Z15, Z14, Z4
+	VCVTPH2PS    160(R9), Z15
+	VFMADD231PS  Z15, Z14, Z5
+	VCVTPH2PS    192(R9), Z15
+	VFMADD231PS  Z15, Z14, Z6
+	VCVTPH2PS    224(R9), Z15
+	VFMADD231PS  Z15, Z14, Z7
+	VCVTPH2PS    256(R9), Z15
+	VFMADD231PS  Z15, Z14, Z8
+	VCVTPH2PS    288(R9), Z15
+	VFMADD231PS  Z15, Z14, Z9
+	VCVTPH2PS    320(R9), Z15
+	VFMADD231PS  Z15, Z14, Z10
+	VCVTPH2PS    352(R9), Z15
+	VFMADD231PS  Z15, Z14, Z11
+	VCVTPH2PS    384(R9), Z15
+	VFMADD231PS  Z15, Z14, Z12
+	JMP          acccols_bit_905
+
+acccols_next_906:
+	ADDQ $0x00000040, BX
+	MOVQ DX, DI
+	SHLQ $0x04, DI
+	ADDQ DI, CX
+	SUBQ $0x00000010, SI
+	JMP  acccols_reg_904
+
+acccols_tail_907:
+	TESTQ    SI, SI
+	JZ       acccols_done_908
+	VMOVSS   (BX), X14
+	VUCOMISS X13, X14
+	JNE      acccols_tadd_909
+	JP       acccols_tadd_909
+	JMP      acccols_tskip_910
+
+acccols_tadd_909:
+	VBROADCASTSS (BX), Z14
+	VCVTPH2PS    (CX), Z15
+	VFMADD231PS  Z15, Z14, Z0
+	VCVTPH2PS    32(CX), Z15
+	VFMADD231PS  Z15, Z14, Z1
+	VCVTPH2PS    64(CX), Z15
+	VFMADD231PS  Z15, Z14, Z2
+	VCVTPH2PS    96(CX), Z15
+	VFMADD231PS  Z15, Z14, Z3
+	VCVTPH2PS    128(CX), Z15
+	VFMADD231PS  Z15, Z14, Z4
+	VCVTPH2PS    160(CX), Z15
+	VFMADD231PS  Z15, Z14, Z5
+	VCVTPH2PS    192(CX), Z15
+	VFMADD231PS  Z15, Z14, Z6
+	VCVTPH2PS    224(CX), Z15
+	VFMADD231PS  Z15, Z14, Z7
+	VCVTPH2PS    256(CX), Z15
+	VFMADD231PS  Z15, Z14, Z8
+	VCVTPH2PS    288(CX), Z15
+	VFMADD231PS  Z15, Z14, Z9
+	VCVTPH2PS    320(CX), Z15
+	VFMADD231PS  Z15, Z14, Z10
+	VCVTPH2PS    352(CX), Z15
+	VFMADD231PS  Z15, Z14, Z11
+	VCVTPH2PS    384(CX), Z15
+	VFMADD231PS  Z15, Z14, Z12
+
+acccols_tskip_910:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_907
+
+acccols_done_908:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10945,9 +11556,9 @@ acccols_done_845:
 	VZEROUPPER
 	RET
 
-// func accF16Cols14AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// func accF16Cols14AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 // Requires: AVX, AVX512F
-TEXT ·accF16Cols14AVX512(SB), NOSPLIT, $0-48
+TEXT ·accF16Cols14AVX512(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
@@ -10965,51 +11576,112 @@ TEXT ·accF16Cols14AVX512(SB), NOSPLIT, $0-48
 	VMOVUPS 832(AX), Z13
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXORD  Z14, Z14, Z14
 
-acccols_loop_846:
-	TESTQ        DI, DI
-	JZ           acccols_done_847
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Z14
-	VCVTPH2PS    (R8), Z15
-	VFMADD231PS  Z15, Z14, Z0
-	VCVTPH2PS    32(R8), Z15
-	VFMADD231PS  Z15, Z14, Z1
-	VCVTPH2PS    64(R8), Z15
-	VFMADD231PS  Z15, Z14, Z2
-	VCVTPH2PS    96(R8), Z15
-	VFMADD231PS  Z15, Z14, Z3
-	VCVTPH2PS    128(R8), Z15
-	VFMADD231PS  Z15, Z14, Z4
-	VCVTPH2PS    160(R8), Z15
-	VFMADD231PS  Z15, Z14, Z5
-	VCVTPH2PS    192(R8), Z15
-	VFMADD231PS  Z15, Z14, Z6
-	VCVTPH2PS    224(R8), Z15
-	VFMADD231PS  Z15, Z14, Z7
-	VCVTPH2PS    256(R8), Z15
-	VFMADD231PS  Z15, Z14, Z8
-	VCVTPH2PS    288(R8), Z15
-	VFMADD231PS  Z15, Z14, Z9
-	VCVTPH2PS    320(R8), Z15
-	VFMADD231PS  Z15, Z14, Z10
-	VCVTPH2PS    352(R8), Z15
-	VFMADD231PS  Z15, Z14, Z11
-	VCVTPH2PS    384(R8), Z15
-	VFMADD231PS  Z15, Z14, Z12
-	VCVTPH2PS    416(R8), Z15
-	VFMADD231PS  Z15, Z14, Z13
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_846
+acccols_reg_911:
+	CMPQ    SI, $0x00000010
+	JL      acccols_tail_914
+	VMOVUPS (BX), Z15
+	VCMPPS  $0x04, Z14, Z15, K1
+	KMOVW   K1, DI
 
-acccols_done_847:
+acccols_bit_912:
+	TESTL        DI, DI
+	JZ           acccols_next_913
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Z15
+	VCVTPH2PS    (R9), Z16
+	VFMADD231PS  Z16, Z15, Z0
+	VCVTPH2PS    32(R9), Z16
+	VFMADD231PS  Z16, Z15, Z1
+	VCVTPH2PS    64(R9), Z16
+	VFMADD231PS  Z16, Z15, Z2
+	VCVTPH2PS    96(R9), Z16
+	VFMADD231PS  Z16, Z15, Z3
+	VCVTPH2PS    128(R9), Z16
+	VFMADD231PS  Z16, Z15, Z4
+	VCVTPH2PS    160(R9), Z16
+	VFMADD231PS  Z16, Z15, Z5
+	VCVTPH2PS    192(R9), Z16
+	VFMADD231PS  Z16, Z15, Z6
+	VCVTPH2PS    224(R9), Z16
+	VFMADD231PS  Z16, Z15, Z7
+	VCVTPH2PS    256(R9), Z16
+	VFMADD231PS  Z16, Z15, Z8
+	VCVTPH2PS    288(R9), Z16
+	VFMADD231PS  Z16, Z15, Z9
+	VCVTPH2PS    320(R9), Z16
+	VFMADD231PS  Z16, Z15, Z10
+	VCVTPH2PS    352(R9), Z16
+	VFMADD231PS  Z16, Z15, Z11
+	VCVTPH2PS    384(R9), Z16
+	VFMADD231PS  Z16, Z15, Z12
+	VCVTPH2PS    416(R9), Z16
+	VFMADD231PS  Z16, Z15, Z13
+	JMP          acccols_bit_912
+
+acccols_next_913:
+	ADDQ $0x00000040, BX
+	MOVQ DX, DI
+	SHLQ $0x04, DI
+	ADDQ DI, CX
+	SUBQ $0x00000010, SI
+	JMP  acccols_reg_911
+
+acccols_tail_914:
+	TESTQ    SI, SI
+	JZ       acccols_done_915
+	VMOVSS   (BX), X15
+	VUCOMISS X14, X15
+	JNE      acccols_tadd_916
+	JP       acccols_tadd_916
+	JMP      acccols_tskip_917
+
+acccols_tadd_916:
+	VBROADCASTSS (BX), Z15
+	VCVTPH2PS    (CX), Z16
+	VFMADD231PS  Z16, Z15, Z0
+	VCVTPH2PS    32(CX), Z16
+	VFMADD231PS  Z16, Z15, Z1
+	VCVTPH2PS    64(CX), Z16
+	VFMADD231PS  Z16, Z15, Z2
+	VCVTPH2PS    96(CX), Z16
+	VFMADD231PS  Z16, Z15, Z3
+	VCVTPH2PS    128(CX), Z16
+	VFMADD231PS  Z16, Z15, Z4
+	VCVTPH2PS    160(CX), Z16
+	VFMADD231PS  Z16, Z15, Z5
+	VCVTPH2PS    192(CX), Z16
+	VFMADD231PS  Z16, Z15, Z6
+	VCVTPH2PS    224(CX), Z16
+	VFMADD231PS  Z16, Z15, Z7
+	VCVTPH2PS    256(CX), Z16
+	VFMADD231PS  Z16, Z15, Z8
+	VCVTPH2PS    288(CX), Z16
+	VFMADD231PS  Z16, Z15, Z9
+	VCVTPH2PS    320(CX), Z16
+	VFMADD231PS  Z16, Z15, Z10
+	VCVTPH2PS    352(CX), Z16
+	VFMADD231PS  Z16, Z15, Z11
+	VCVTPH2PS    384(CX), Z16
+	VFMADD231PS  Z16, Z15, Z12
+	VCVTPH2PS    416(CX), Z16
+	VFMADD231PS  Z16, Z15, Z13
+
+acccols_tskip_917:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_914
+
+acccols_done_915:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11027,9 +11699,9 @@ acccols_done_847:
 	VZEROUPPER
 	RET
 
-// func accF16Cols15AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// func accF16Cols15AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 // Requires: AVX, AVX512F
-TEXT ·accF16Cols15AVX512(SB), NOSPLIT, $0-48
+TEXT ·accF16Cols15AVX512(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
@@ -11048,53 +11720,116 @@ TEXT ·accF16Cols15AVX512(SB), NOSPLIT, $0-48
 	VMOVUPS 896(AX), Z14
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXORD  Z15, Z15, Z15
 
-acccols_loop_848:
-	TESTQ        DI, DI
-	JZ           acccols_done_849
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Z15
-	VCVTPH2PS    (R8), Z16
-	VFMADD231PS  Z16, Z15, Z0
-	VCVTPH2PS    32(R8), Z16
-	VFMADD231PS  Z16, Z15, Z1
-	VCVTPH2PS    64(R8), Z16
-	VFMADD231PS  Z16, Z15, Z2
-	VCVTPH2PS    96(R8), Z16
-	VFMADD231PS  Z16, Z15, Z3
-	VCVTPH2PS    128(R8), Z16
-	VFMADD231PS  Z16, Z15, Z4
-	VCVTPH2PS    160(R8), Z16
-	VFMADD231PS  Z16, Z15, Z5
-	VCVTPH2PS    192(R8), Z16
-	VFMADD231PS  Z16, Z15, Z6
-	VCVTPH2PS    224(R8), Z16
-	VFMADD231PS  Z16, Z15, Z7
-	VCVTPH2PS    256(R8), Z16
-	VFMADD231PS  Z16, Z15, Z8
-	VCVTPH2PS    288(R8), Z16
-	VFMADD231PS  Z16, Z15, Z9
-	VCVTPH2PS    320(R8), Z16
-	VFMADD231PS  Z16, Z15, Z10
-	VCVTPH2PS    352(R8), Z16
-	VFMADD231PS  Z16, Z15, Z11
-	VCVTPH2PS    384(R8), Z16
-	VFMADD231PS  Z16, Z15, Z12
-	VCVTPH2PS    416(R8), Z16
-	VFMADD231PS  Z16, Z15, Z13
-	VCVTPH2PS    448(R8), Z16
-	VFMADD231PS  Z16, Z15, Z14
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_848
+acccols_reg_918:
+	CMPQ    SI, $0x00000010
+	JL      acccols_tail_921
+	VMOVUPS (BX), Z16
+	VCMPPS  $0x04, Z15, Z16, K1
+	KMOVW   K1, DI
 
-acccols_done_849:
+acccols_bit_919:
+	TESTL        DI, DI
+	JZ           acccols_next_920
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Z16
+	VCVTPH2PS    (R9), Z17
+	VFMADD231PS  Z17, Z16, Z0
+	VCVTPH2PS    32(R9), Z17
+	VFMADD231PS  Z17, Z16, Z1
+	VCVTPH2PS    64(R9), Z17
+	VFMADD231PS  Z17, Z16, Z2
+	VCVTPH2PS    96(R9), Z17
+	VFMADD231PS  Z17, Z16, Z3
+	VCVTPH2PS    128(R9), Z17
+	VFMADD231PS  Z17, Z16, Z4
+	VCVTPH2PS    160(R9), Z17
+	VFMADD231PS  Z17, Z16, Z5
+	VCVTPH2PS    192(R9), Z17
+	VFMADD231PS  Z17, Z16, Z6
+	VCVTPH2PS    224(R9), Z17
+	VFMADD231PS  Z17, Z16, Z7
+	VCVTPH2PS    256(R9), Z17
+	VFMADD231PS  Z17, Z16, Z8
+	VCVTPH2PS    288(R9), Z17
+	VFMADD231PS  Z17, Z16, Z9
+	VCVTPH2PS    320(R9), Z17
+	VFMADD231PS  Z17, Z16, Z10
+	VCVTPH2PS    352(R9), Z17
+	VFMADD231PS  Z17, Z16, Z11
+	VCVTPH2PS    384(R9), Z17
+	VFMADD231PS  Z17, Z16, Z12
+	VCVTPH2PS    416(R9), Z17
+	VFMADD231PS  Z17, Z16, Z13
+	VCVTPH2PS    448(R9), Z17
+	VFMADD231PS  Z17, Z16, Z14
+	JMP          acccols_bit_919
+
+acccols_next_920:
+	ADDQ $0x00000040, BX
+	MOVQ DX, DI
+	SHLQ $0x04, DI
+	ADDQ DI, CX
+	SUBQ $0x00000010, SI
+	JMP  acccols_reg_918
+
+acccols_tail_921:
+	TESTQ    SI, SI
+	JZ       acccols_done_922
+	VMOVSS   (BX), X16
+	VUCOMISS X15, X16
+	JNE      acccols_tadd_923
+	JP       acccols_tadd_923
+	JMP      acccols_tskip_924
+
+acccols_tadd_923:
+	VBROADCASTSS (BX), Z16
+	VCVTPH2PS    (CX), Z17
+	VFMADD231PS  Z17, Z16, Z0
+	VCVTPH2PS    32(CX), Z17
+	VFMADD231PS  Z17, Z16, Z1
+	VCVTPH2PS    64(CX), Z17
+	VFMADD231PS  Z17, Z16, Z2
+	VCVTPH2PS    96(CX), Z17
+	VFMADD231PS  Z17, Z16, Z3
+	VCVTPH2PS    128(CX), Z17
+	VFMADD231PS  Z17, Z16, Z4
+	VCVTPH2PS    160(CX), Z17
+	VFMADD231PS  Z17, Z16, Z5
+	VCVTPH2PS    192(CX), Z17
+	VFMADD231PS  Z17, Z16, Z6
+	VCVTPH2PS    224(CX), Z17
+	VFMADD231PS  Z17, Z16, Z7
+	VCVTPH2PS    256(CX), Z17
+	VFMADD231PS  Z17, Z16, Z8
+	VCVTPH2PS    288(CX), Z17
+	VFMADD231PS  Z17, Z16, Z9
+	VCVTPH2PS    320(CX), Z17
+	VFMADD231PS  Z17, Z16, Z10
+	VCVTPH2PS    352(CX), Z17
+	VFMADD231PS  Z17, Z16, Z11
+	VCVTPH2PS    384(CX), Z17
+	VFMADD231PS  Z17, Z16, Z12
+	VCVTPH2PS    416(CX), Z17
+	VFMADD231PS  Z17, Z16, Z13
+	VCVTPH2PS    448(CX), Z17
+	VFMADD231PS  Z17, Z16, Z14
+
+acccols_tskip_924:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_921
+
+acccols_done_922:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11113,9 +11848,9 @@ acccols_done_849:
 	VZEROUPPER
 	RET
 
-// func accF16Cols16AVX512(z *float32, cols *uint16, stride int, idx *uint32, w *float32, cnt int)
+// func accF16Cols16AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 // Requires: AVX, AVX512F
-TEXT ·accF16Cols16AVX512(SB), NOSPLIT, $0-48
+TEXT ·accF16Cols16AVX512(SB), NOSPLIT, $0-40
 	MOVQ    z+0(FP), AX
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
@@ -11135,55 +11870,120 @@ TEXT ·accF16Cols16AVX512(SB), NOSPLIT, $0-48
 	VMOVUPS 960(AX), Z15
 	MOVQ    cols+8(FP), CX
 	MOVQ    stride+16(FP), DX
-	MOVQ    idx+24(FP), BX
-	MOVQ    w+32(FP), SI
-	MOVQ    cnt+40(FP), DI
+	MOVQ    x+24(FP), BX
+	MOVQ    n+32(FP), SI
+	VPXORD  Z16, Z16, Z16
 
-acccols_loop_850:
-	TESTQ        DI, DI
-	JZ           acccols_done_851
-	MOVL         (BX), R8
-	IMULQ        DX, R8
-	ADDQ         CX, R8
-	VBROADCASTSS (SI), Z16
-	VCVTPH2PS    (R8), Z17
-	VFMADD231PS  Z17, Z16, Z0
-	VCVTPH2PS    32(R8), Z17
-	VFMADD231PS  Z17, Z16, Z1
-	VCVTPH2PS    64(R8), Z17
-	VFMADD231PS  Z17, Z16, Z2
-	VCVTPH2PS    96(R8), Z17
-	VFMADD231PS  Z17, Z16, Z3
-	VCVTPH2PS    128(R8), Z17
-	VFMADD231PS  Z17, Z16, Z4
-	VCVTPH2PS    160(R8), Z17
-	VFMADD231PS  Z17, Z16, Z5
-	VCVTPH2PS    192(R8), Z17
-	VFMADD231PS  Z17, Z16, Z6
-	VCVTPH2PS    224(R8), Z17
-	VFMADD231PS  Z17, Z16, Z7
-	VCVTPH2PS    256(R8), Z17
-	VFMADD231PS  Z17, Z16, Z8
-	VCVTPH2PS    288(R8), Z17
-	VFMADD231PS  Z17, Z16, Z9
-	VCVTPH2PS    320(R8), Z17
-	VFMADD231PS  Z17, Z16, Z10
-	VCVTPH2PS    352(R8), Z17
-	VFMADD231PS  Z17, Z16, Z11
-	VCVTPH2PS    384(R8), Z17
-	VFMADD231PS  Z17, Z16, Z12
-	VCVTPH2PS    416(R8), Z17
-	VFMADD231PS  Z17, Z16, Z13
-	VCVTPH2PS    448(R8), Z17
-	VFMADD231PS  Z17, Z16, Z14
-	VCVTPH2PS    480(R8), Z17
-	VFMADD231PS  Z17, Z16, Z15
-	ADDQ         $0x00000004, BX
-	ADDQ         $0x00000004, SI
-	DECQ         DI
-	JMP          acccols_loop_850
+acccols_reg_925:
+	CMPQ    SI, $0x00000010
+	JL      acccols_tail_928
+	VMOVUPS (BX), Z17
+	VCMPPS  $0x04, Z16, Z17, K1
+	KMOVW   K1, DI
 
-acccols_done_851:
+acccols_bit_926:
+	TESTL        DI, DI
+	JZ           acccols_next_927
+	BSFL         DI, R8
+	LEAL         -1(DI), R9
+	ANDL         R9, DI
+	MOVQ         R8, R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	VBROADCASTSS (BX)(R8*4), Z17
+	VCVTPH2PS    (R9), Z18
+	VFMADD231PS  Z18, Z17, Z0
+	VCVTPH2PS    32(R9), Z18
+	VFMADD231PS  Z18, Z17, Z1
+	VCVTPH2PS    64(R9), Z18
+	VFMADD231PS  Z18, Z17, Z2
+	VCVTPH2PS    96(R9), Z18
+	VFMADD231PS  Z18, Z17, Z3
+	VCVTPH2PS    128(R9), Z18
+	VFMADD231PS  Z18, Z17, Z4
+	VCVTPH2PS    160(R9), Z18
+	VFMADD231PS  Z18, Z17, Z5
+	VCVTPH2PS    192(R9), Z18
+	VFMADD231PS  Z18, Z17, Z6
+	VCVTPH2PS    224(R9), Z18
+	VFMADD231PS  Z18, Z17, Z7
+	VCVTPH2PS    256(R9), Z18
+	VFMADD231PS  Z18, Z17, Z8
+	VCVTPH2PS    288(R9), Z18
+	VFMADD231PS  Z18, Z17, Z9
+	VCVTPH2PS    320(R9), Z18
+	VFMADD231PS  Z18, Z17, Z10
+	VCVTPH2PS    352(R9), Z18
+	VFMADD231PS  Z18, Z17, Z11
+	VCVTPH2PS    384(R9), Z18
+	VFMADD231PS  Z18, Z17, Z12
+	VCVTPH2PS    416(R9), Z18
+	VFMADD231PS  Z18, Z17, Z13
+	VCVTPH2PS    448(R9), Z18
+	VFMADD231PS  Z18, Z17, Z14
+	VCVTPH2PS    480(R9), Z18
+	VFMADD231PS  Z18, Z17, Z15
+	JMP          acccols_bit_926
+
+acccols_next_927:
+	ADDQ $0x00000040, BX
+	MOVQ DX, DI
+	SHLQ $0x04, DI
+	ADDQ DI, CX
+	SUBQ $0x00000010, SI
+	JMP  acccols_reg_925
+
+acccols_tail_928:
+	TESTQ    SI, SI
+	JZ       acccols_done_929
+	VMOVSS   (BX), X17
+	VUCOMISS X16, X17
+	JNE      acccols_tadd_930
+	JP       acccols_tadd_930
+	JMP      acccols_tskip_931
+
+acccols_tadd_930:
+	VBROADCASTSS (BX), Z17
+	VCVTPH2PS    (CX), Z18
+	VFMADD231PS  Z18, Z17, Z0
+	VCVTPH2PS    32(CX), Z18
+	VFMADD231PS  Z18, Z17, Z1
+	VCVTPH2PS    64(CX), Z18
+	VFMADD231PS  Z18, Z17, Z2
+	VCVTPH2PS    96(CX), Z18
+	VFMADD231PS  Z18, Z17, Z3
+	VCVTPH2PS    128(CX), Z18
+	VFMADD231PS  Z18, Z17, Z4
+	VCVTPH2PS    160(CX), Z18
+	VFMADD231PS  Z18, Z17, Z5
+	VCVTPH2PS    192(CX), Z18
+	VFMADD231PS  Z18, Z17, Z6
+	VCVTPH2PS    224(CX), Z18
+	VFMADD231PS  Z18, Z17, Z7
+	VCVTPH2PS    256(CX), Z18
+	VFMADD231PS  Z18, Z17, Z8
+	VCVTPH2PS    288(CX), Z18
+	VFMADD231PS  Z18, Z17, Z9
+	VCVTPH2PS    320(CX), Z18
+	VFMADD231PS  Z18, Z17, Z10
+	VCVTPH2PS    352(CX), Z18
+	VFMADD231PS  Z18, Z17, Z11
+	VCVTPH2PS    384(CX), Z18
+	VFMADD231PS  Z18, Z17, Z12
+	VCVTPH2PS    416(CX), Z18
+	VFMADD231PS  Z18, Z17, Z13
+	VCVTPH2PS    448(CX), Z18
+	VFMADD231PS  Z18, Z17, Z14
+	VCVTPH2PS    480(CX), Z18
+	VFMADD231PS  Z18, Z17, Z15
+
+acccols_tskip_931:
+	ADDQ $0x00000004, BX
+	ADDQ DX, CX
+	DECQ SI
+	JMP  acccols_tail_928
+
+acccols_done_929:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)

@@ -350,7 +350,7 @@ func (lv *LeanVec) NewPrimaryComputer() Computer { return lv.newPrimaryComputer(
 func (lv *LeanVec) newPrimaryComputer(stride int) Computer {
 	return &lvPrimaryComputer{
 		lv: lv, inner: lv.prim.computer(stride), stride: stride,
-		z: make([]float32, lv.d), s: newLvProjScratch(lv.dim),
+		z: make([]float32, lv.d), c: make([]float32, lv.dim),
 	}
 }
 
@@ -388,8 +388,7 @@ type lvPrimaryComputer struct {
 	lv     *LeanVec
 	inner  Computer
 	stride int
-	z      []float32
-	s      *lvProjScratch
+	z, c   []float32
 	add    float32
 }
 
@@ -404,12 +403,14 @@ func (c *lvPrimaryComputer) SetQuery(q []float32) {
 	t := lv.tr
 	switch {
 	case lv.l2proj:
-		lv.projectQuery(c.z, q, c.s, true) // leaves q - Mean in c.s.c
-		full := float64(simd.InnerProduct(c.s.c, c.s.c))
+		lv.projectQuery(c.z, q, c.c, true)
+		// ||q - Mean||^2 expanded: the offset is the same for every row of this query, so its
+		// rounding does not reorder them
+		full := float64(simd.InnerProduct(q, q)) - 2*float64(simd.InnerProduct(q, t.Mean)) + lv.queryMat().meanNorm
 		in := float64(simd.InnerProduct(c.z, c.z))
 		c.add = float32(max(0, full-in))
 	default:
-		lv.projectQuery(c.z, q, c.s, false)
+		lv.projectQuery(c.z, q, c.c, false)
 		var qm, qq float64
 		for j, x := range q {
 			qm += float64(x) * float64(t.Mean[j])

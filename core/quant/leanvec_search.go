@@ -18,6 +18,8 @@ type lvQueryMat struct {
 	// cols times Mean (Out values), what a centred projection subtracts.
 	cols []uint16
 	mean []float32
+	// meanNorm is ||Mean||^2.
+	meanNorm float64
 }
 
 // queryMat returns the query matrix of the current transform, converting it on first use
@@ -28,6 +30,9 @@ func (lv *LeanVec) queryMat() *lvQueryMat {
 		return m
 	}
 	m := &lvQueryMat{tr: t}
+	for _, mu := range t.Mean {
+		m.meanNorm += float64(mu) * float64(mu)
+	}
 	fits := true
 	for _, v := range t.Query {
 		if !(math.Abs(float64(v)) <= lvqMaxHalf) {
@@ -57,47 +62,26 @@ func (lv *LeanVec) queryMat() *lvQueryMat {
 	return m
 }
 
-// lvProjScratch is the scratch of one query projection: q - Mean, and the positions and values of
-// the query's nonzero entries (In each).
-type lvProjScratch struct {
-	c   []float32
-	idx []uint32
-	w   []float32
-}
-
-func newLvProjScratch(in int) *lvProjScratch {
-	return &lvProjScratch{c: make([]float32, in), idx: make([]uint32, in), w: make([]float32, in)}
-}
-
 // projectQuery writes the projection of the query q into dst (len Out): Query·(q - Mean)
-// when centre (q - Mean is left in s.c), else Query·q. The projection feeds the primary
-// distances, which are estimates of lvq8 or coarser codes, so the half matrix's relative
-// error of about 2^-11 per entry is far below what they resolve. With the half matrix, the
-// columns of the query's nonzero entries are added up and the centred projection subtracts
-// Query·Mean: a query with many zeros (an image's background, a sparse feature vector) costs
-// only its nonzero entries.
-func (lv *LeanVec) projectQuery(dst, q []float32, s *lvProjScratch, centre bool) {
+// when centre, else Query·q; scratch holds In values. The projection feeds the primary
+// distances, which are estimates of lvq8 or coarser codes, so the half matrix's relative error
+// of about 2^-11 per entry is far below what they resolve. With the half matrix the columns of
+// the query's nonzero entries are added up, and a centred projection subtracts Query·Mean: a
+// query with many zeros (an image's background, a sparse feature vector) costs only its
+// nonzero entries.
+func (lv *LeanVec) projectQuery(dst, q, scratch []float32, centre bool) {
 	t := lv.tr
 	x := q[:t.In]
-	if centre {
-		for j, v := range x {
-			s.c[j] = v - t.Mean[j]
-		}
-	}
 	m := lv.queryMat()
 	if m.cols == nil {
 		if centre {
-			x = s.c[:t.In]
+			for j, v := range x {
+				scratch[j] = v - t.Mean[j]
+			}
+			x = scratch[:t.In]
 		}
 		simd.InnerProductRows(x, t.Query, t.In, dst[:t.Out])
 		return
-	}
-	n := 0
-	for j, v := range x {
-		if v != 0 {
-			s.idx[n], s.w[n] = uint32(j), v
-			n++
-		}
 	}
 	z := dst[:t.Out]
 	if centre {
@@ -107,7 +91,7 @@ func (lv *LeanVec) projectQuery(dst, q []float32, s *lvProjScratch, centre bool)
 	} else {
 		clear(z)
 	}
-	simd.AccumulateF16Cols(z, m.cols, t.Out, s.idx[:n], s.w[:n])
+	simd.AccumulateF16Cols(z, m.cols, t.Out, x)
 }
 
 // halfBatch measures fp16 rows by id with the grouped batch kernel (eight rows in flight):
