@@ -988,8 +988,15 @@ func (x *Index) rerank(c *searchCtx, sp *SearchParams, query []float32, items []
 // compare.
 var boundedRerank = true
 
-// rerankChunk is the number of candidates measured per batch of precise distances.
-const rerankChunk = 8
+// rerankChunk is the number of candidates measured per batch of precise distances after the
+// first. The first batch takes max(k, 2*rerankChunk) candidates, at most rerankFirst: the first
+// k are measured whatever the bounds say, and a batch of two groups or more lets the batch
+// kernels request the next group's rows while one group is measured (fp16 reorder of
+// sq4_uniform codes at ef_search 12-16: +4-7% against batches of eight).
+const (
+	rerankChunk = 8
+	rerankFirst = 64
+)
 
 // rerankBounded reranks the traversal's candidates with the precise codes, keeping the k best.
 // items carry the base estimates and the base computer still holds the query (the traversal
@@ -1025,12 +1032,16 @@ func (x *Index) rerankTop(c *searchCtx, query []float32, items []topk.Item, k in
 	sortItems(items)
 	c.precise.SetQuery(query)
 	slab := x.preciseCodes.Slab()
-	var dist [rerankChunk]float32
+	var dist [rerankFirst]float32
 	c.heap.Reset(k)
 	for i := 0; i < len(items); {
 		ids := c.ids[:0]
 		bound := c.heap.Bound()
-		for ; i < len(items) && len(ids) < rerankChunk; i++ {
+		limit := rerankChunk
+		if i == 0 {
+			limit = min(rerankFirst, max(k, 2*rerankChunk))
+		}
+		for ; i < len(items) && len(ids) < limit; i++ {
 			if c.heap.Full() && skip(items[i], bound) {
 				continue
 			}
