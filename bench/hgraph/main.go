@@ -73,7 +73,7 @@ func run() error {
 	driver := flag.String("driver", "build/hnswlib_driver", "the compiled hnswlib driver (empty: skip hnswlib)")
 	nq := flag.Int("queries", 1000, "number of test queries")
 	k := flag.Int("k", 10, "neighbours per query")
-	efList := flag.String("ef", "10,12,14,16,20,24,32,48,64,96,128,200,300", "ef_search values to sweep")
+	efList := flag.String("ef", "10,12,13,14,16,18,20,24,32,48,64,96,128,200,300", "ef_search values to sweep")
 	only := flag.String("only", "", "comma-separated config names to run (default all)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the searches to this file")
 	rounds := flag.Int("rounds", 5, "measurement rounds over all indexes and hnswlib, interleaved; each point keeps its best")
