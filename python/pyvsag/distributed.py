@@ -988,13 +988,21 @@ class _SharedBatch:
     def open(self) -> np.ndarray:
         """open maps the batch read-only (its rows of this shard are copied out); the mapping
         goes with the last array that uses it."""
-        dtype = np.dtype(self.dtype)
-        count = int(self.shape[0]) * int(self.shape[1])
+        if self._count() == 0:
+            return np.empty(self.shape, dtype=np.dtype(self.dtype))
+        return self.view(self.map())
+
+    def _count(self) -> int:
+        return int(self.shape[0]) * int(self.shape[1])
+
+    def map(self) -> mmap.mmap:
+        """map maps the whole file read-only."""
         with open(self.path, "rb") as f:
-            if count == 0:
-                return np.empty(self.shape, dtype=dtype)
-            m = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        a = np.frombuffer(m, dtype=dtype, count=count).reshape(self.shape)
+            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+
+    def view(self, m: mmap.mmap) -> np.ndarray:
+        """view reads the batch from a mapping of its file (see map)."""
+        a = np.frombuffer(m, dtype=np.dtype(self.dtype), count=self._count()).reshape(self.shape)
         if self.rows is not None:
             a = a[self.rows]
         return a
@@ -1059,6 +1067,9 @@ class ShardActor:
         self.file = entry["file"]
         self.pid = os.getpid()
         self.lock = threading.Lock()
+        # the mapping of the client's batch file, kept while the file stays the same: (path,
+        # device, inode, size) and the mapping
+        self._mapped: Optional[Tuple[Tuple[str, int, int, int], mmap.mmap]] = None
 
     def ping(self) -> Tuple[int, int]:
         """ping returns (process id, live count)."""
@@ -1072,9 +1083,25 @@ class ShardActor:
         if isinstance(queries, _Batch):
             queries = queries.array
         elif isinstance(queries, _SharedBatch):
-            queries = queries.open()
+            queries = self._shared(queries)
         return self.index.knn_search(queries, k, parameters, filter=filter,
                                      filter_expr=filter_expr)
+
+    def _shared(self, batch: _SharedBatch) -> np.ndarray:
+        """_shared reads a batch from the client's file in shared memory through a mapping kept
+        from one call to the next: the client rewrites one file in place for every batch, and
+        a fresh mapping's page faults cost about 2 ms of CPU a call for 1 000 x 784 float32
+        queries. The file is mapped again when it is another file or has grown (it never
+        shrinks while the client's index is open); the mapping goes with the actor."""
+        if batch._count() == 0:
+            return batch.open()
+        st = os.stat(batch.path)
+        key = (batch.path, st.st_dev, st.st_ino, st.st_size)
+        mapped = self._mapped
+        if mapped is None or mapped[0] != key:
+            mapped = (key, batch.map())
+            self._mapped = mapped
+        return batch.view(mapped[1])
 
     def probe(self, path: str, token: bytes) -> bool:
         """probe tells whether the file at path (written by the client) holds token: whether

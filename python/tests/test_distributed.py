@@ -310,6 +310,40 @@ def test_shared_batch_maps_the_file_and_picks_rows(tmp_path: Any) -> None:
     os.remove(path)
 
 
+def test_shard_actor_keeps_the_batch_mapping_while_the_file_stays(tmp_path: Any) -> None:
+    class Holder:
+        _mapped = None
+    actor = Holder()
+    q = np.arange(6 * DIM, dtype=np.float32).reshape(6, DIM)
+    path = pdist._write_shared(memoryview(q).cast("B"), str(tmp_path))
+    batch = pdist._SharedBatch(path, q.dtype.str, q.shape)
+    assert np.array_equal(pdist.ShardActor._shared(actor, batch), q)
+    first = actor._mapped
+    # the client rewrites the file in place for the next batch: same mapping, new rows
+    with open(path, "r+b") as f:
+        f.write((q + 1).tobytes())
+    assert np.array_equal(pdist.ShardActor._shared(actor, batch), q + 1)
+    assert actor._mapped is first
+    rows = np.array([4, 0])
+    part = pdist._SharedBatch(path, q.dtype.str, q.shape, rows)
+    assert np.array_equal(pdist.ShardActor._shared(actor, part), (q + 1)[rows])
+    # another file at the same path: mapped again
+    other = pdist._write_shared(memoryview(q + 2).cast("B"), str(tmp_path))
+    os.replace(other, path)
+    assert np.array_equal(pdist.ShardActor._shared(actor, batch), q + 2)
+    assert actor._mapped is not first
+    # a file grown for a larger batch: mapped again
+    big = np.concatenate([q + 3, q + 3])
+    with open(path, "r+b") as f:
+        f.write(big.tobytes())
+    grown = pdist._SharedBatch(path, q.dtype.str, big.shape)
+    assert np.array_equal(pdist.ShardActor._shared(actor, grown), big)
+    empty = pdist._SharedBatch(path, q.dtype.str, (0, DIM))
+    assert pdist.ShardActor._shared(actor, empty).shape == (0, DIM)
+    actor._mapped = None
+    os.remove(path)
+
+
 def test_shard_calls_skip_the_scheduler_and_batches_go_through_shared_memory(
         client: Any, data: Any, tmp_path: Any) -> None:
     import functools
