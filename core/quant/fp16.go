@@ -78,17 +78,12 @@ func (q *half) Decode(dst []float32, code []byte) {
 func (q *half) NewComputer() Computer {
 	c := &halfComputer{q: make([]float32, q.dim), size: 2 * q.dim, ip: q.metric.UsesInnerProduct()}
 	switch {
-	case q.bf && c.ip:
-		c.kern, c.rows = simd.InnerProductBF16, simd.InnerProductBF16Rows
-	case q.bf:
-		c.kern, c.rows = simd.L2SqrBF16, simd.L2SqrBF16Rows
-	case c.ip:
-		c.kern, c.rows = simd.InnerProductF16, simd.InnerProductF16Rows
-	default:
-		c.kern, c.rows = simd.L2SqrF16, simd.L2SqrF16Rows
-	}
-	if !q.bf {
+	case !q.bf:
 		c.batch = f16Batch(c.ip)
+	case c.ip:
+		c.kern, c.rows = simd.InnerProductBF16, simd.InnerProductBF16Rows
+	default:
+		c.kern, c.rows = simd.L2SqrBF16, simd.L2SqrBF16Rows
 	}
 	return c
 }
@@ -97,12 +92,12 @@ type halfComputer struct {
 	q    []float32
 	size int
 	ip   bool
-	kern func(q []float32, c []uint16) float32
-	rows func(q []float32, codes []uint16, stride int, out []float32)
-	// batch, set for IEEE half codes, measures rows by id eight at a time with whole rows
-	// prefetched; Distance and DistanceRows then go through it too, so that every path gives
-	// the same bits for a row.
-	batch func(q []float32, codes []uint16, stride int, ids []uint32, out []float32)
+	// kern and rows measure bf16 codes. batch, set instead for IEEE half codes, measures rows
+	// by id eight at a time with whole rows prefetched; Distance and DistanceRows go through
+	// it too, so that every path gives the same bits for a row.
+	kern  func(q []float32, c []uint16) float32
+	rows  func(q []float32, codes []uint16, stride int, out []float32)
+	batch f16BatchKernel
 	one   [1]float32
 }
 
@@ -111,8 +106,7 @@ func (c *halfComputer) SetQuery(q []float32) { copy(c.q, q[:len(c.q)]) }
 func (c *halfComputer) Distance(code []byte) float32 {
 	var d float32
 	if c.batch != nil {
-		c.batch(c.q, asUint16(code[:c.size]), 0, lvZeroID[:], c.one[:])
-		d = c.one[0]
+		d = halfOne(c.batch, c.q, asUint16(code[:c.size]), &c.one)
 	} else {
 		d = c.kern(c.q, asUint16(code[:c.size]))
 	}
@@ -154,10 +148,39 @@ func (c *halfComputer) DistanceRows(slab []byte, out []float32) {
 	}
 }
 
+// f16BatchKernel is the signature of the fp16 batch kernels of package simd.
+type f16BatchKernel = func(q []float32, codes []uint16, stride int, ids []uint32, out []float32)
+
+// f16Batch returns the fp16 batch kernel of the metric: dot products when ip, else squared L2.
+func f16Batch(ip bool) f16BatchKernel {
+	if ip {
+		return simd.InnerProductF16Batch
+	}
+	return simd.L2SqrF16Batch
+}
+
+// batchZeroID and batchRowIDs are the ids of a one-row batch and of the chunks of a row scan.
+var (
+	batchZeroID [1]uint32
+	batchRowIDs = func() (a [64]uint32) {
+		for i := range a {
+			a[i] = uint32(i)
+		}
+		return a
+	}()
+)
+
+// halfOne measures one fp16 row with the batch kernel, so that it gives the same bits as the
+// row measured in any batch; one is the caller's result slot.
+func halfOne(batch f16BatchKernel, q []float32, code []uint16, one *[1]float32) float32 {
+	batch(q, code, 0, batchZeroID[:], one[:])
+	return one[0]
+}
+
 // halfRowsByID measures the consecutive rows of codes (stride uint16 values apart) with the
 // batch kernel, in chunks of row ids 0..63 from the chunk's first row.
-func halfRowsByID(batch func(q []float32, codes []uint16, stride int, ids []uint32, out []float32), q []float32, codes []uint16, stride int, out []float32) {
-	ids := lvRowIDs[:]
+func halfRowsByID(batch f16BatchKernel, q []float32, codes []uint16, stride int, out []float32) {
+	ids := batchRowIDs[:]
 	for base := 0; base < len(out); base += len(ids) {
 		m := min(len(ids), len(out)-base)
 		batch(q, codes[base*stride:], stride, ids[:m], out[base:base+m])

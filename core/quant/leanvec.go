@@ -636,8 +636,7 @@ func (c *lvFloatComputer) one(code []byte) float32 {
 	switch {
 	case c.c.half:
 		// the batch kernel for one row, so that every path gives the same bits
-		c.halfBatch(asUint16(code[:2*n]), 0, lvZeroID[:], c.one1[:])
-		return c.one1[0]
+		return halfOne(f16Batch(c.ip), c.q, asUint16(code[:2*n]), &c.one1)
 	case c.ip:
 		return simd.InnerProduct(c.q, lvqFloats(code[:4*n]))
 	}
@@ -660,7 +659,8 @@ func (c *lvFloatComputer) DistanceBatch(slab []byte, ids []uint32, out []float32
 	case !c.c.half:
 		simd.L2SqrBatch(c.q, lvqFloats(slab), c.stride/4, ids, out)
 	default:
-		c.halfBatch(asUint16(slab), c.stride/2, ids, out)
+		// the rerank reads secondary codes of ids scattered over the slab: eight rows in flight
+		f16Batch(c.ip)(c.q, asUint16(slab), c.stride/2, ids, out)
 	}
 	if c.ip {
 		oneMinus(out)

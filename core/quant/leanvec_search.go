@@ -6,8 +6,8 @@ import (
 	"github.com/govsag/vsag/simd"
 )
 
-// Search-time helpers of leanvec: the query projection and the prefetching of the rows a
-// batch reads.
+// Search-time helper of leanvec: the query projection (the fp16 batch kernels its rerank uses
+// are shared with the fp16 quantizer, fp16.go).
 
 // lvQueryMat is the query matrix of a transform as the projection of queries reads it: IEEE
 // half, column-major, when every entry fits the half range (half the bytes of float32, and the
@@ -93,28 +93,3 @@ func (lv *LeanVec) projectQuery(dst, q, scratch []float32, centre bool) {
 	}
 	simd.AccumulateF16Cols(z, m.cols, t.Out, x)
 }
-
-// halfBatch measures fp16 rows by id with the grouped batch kernel (eight rows in flight):
-// the rerank reads secondary codes of ids scattered over the slab.
-func (c *lvFloatComputer) halfBatch(codes []uint16, stride int, ids []uint32, out []float32) {
-	f16Batch(c.ip)(c.q, codes, stride, ids, out)
-}
-
-// f16Batch returns the fp16 batch kernel of the metric: dot products when ip, else squared L2.
-func f16Batch(ip bool) func(q []float32, codes []uint16, stride int, ids []uint32, out []float32) {
-	if ip {
-		return simd.InnerProductF16Batch
-	}
-	return simd.L2SqrF16Batch
-}
-
-// lvZeroID and lvRowIDs are the ids of a one-row batch and of the chunks of a row scan.
-var (
-	lvZeroID [1]uint32
-	lvRowIDs = func() (a [64]uint32) {
-		for i := range a {
-			a[i] = uint32(i)
-		}
-		return a
-	}()
-)
