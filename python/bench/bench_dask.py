@@ -190,6 +190,8 @@ def main() -> None:
     ap.add_argument("--dask-profiler", action="store_true",
                     help="keep Dask's statistical profiler on in the workers (Dask's default; "
                          "the bench turns it off, see quiet_dask)")
+    ap.add_argument("--no-host-turns", action="store_true",
+                    help="let the shards of a host search a batch all at once (host_turns=False)")
     args = ap.parse_args()
     if not args.dask_profiler:
         quiet_dask()
@@ -208,7 +210,8 @@ def main() -> None:
     print(f"data: {name} {n} x {dim}, {len(queries)} queries, k={k}; hgraph "
           f"max_degree={args.max_degree} ef_construction={args.ef_construction}; "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; Dask profiler "
-          f"{'on' if args.dask_profiler else 'off'}")
+          f"{'on' if args.dask_profiler else 'off'}; host turns "
+          f"{'off' if args.no_host_turns else 'on'}")
     t0 = time.perf_counter()
     gt = truth(base, queries, k)
     print(f"ground truth in {time.perf_counter() - t0:.1f} s")
@@ -282,7 +285,7 @@ def main() -> None:
 
         # 2-4. search
         cl, client = cluster(args.workers)
-        index = pdist.ShardedIndex.open(client, root)
+        index = pdist.ShardedIndex.open(client, root, host_turns=not args.no_host_turns)
         pids = worker_pids(client)
         local = [pyvsag.Index.load_file(os.path.join(root, s["file"]))
                  for s in manifest["shards"]]

@@ -344,6 +344,58 @@ def test_shard_actor_keeps_the_batch_mapping_while_the_file_stays(tmp_path: Any)
     os.remove(path)
 
 
+def test_host_turns_let_one_large_search_run_at_a_time(tmp_path: Any) -> None:
+    import threading
+    base = make_data(n=500, dim=DIM, nq=1, seed=3).base
+    index = pyvsag.Index("brute_force", json.dumps(BF_PARAMS))
+    index.build(base, np.arange(len(base), dtype=np.int64))
+
+    class Holder:
+        _mapped = None
+        _turns = pdist._HostTurns(str(tmp_path))
+    actor = Holder()
+    actor.index = index
+    other = pdist._HostTurns(str(tmp_path))  # another shard's actor on the host
+    assert other.path == actor._turns.path
+    large = base[:pdist.TURN_MIN_QUERIES]
+    small = base[:pdist.TURN_MIN_QUERIES - 1]
+    assert other.acquire()
+    try:
+        # a small batch does not wait for the turn
+        ids, _ = pdist.ShardActor.knn_search(actor, small, 1, "")
+        assert np.array_equal(ids[:, 0], np.arange(len(small)))
+        got: dict = {}
+        t = threading.Thread(target=lambda: got.setdefault(
+            "ids", pdist.ShardActor.knn_search(actor, large, 1, "")[0]))
+        t.start()
+        t.join(0.3)
+        assert t.is_alive() and "ids" not in got  # waits while the other shard searches
+    finally:
+        other.release()
+    t.join(10)
+    assert not t.is_alive()
+    assert np.array_equal(got["ids"][:, 0], np.arange(len(large)))
+    # the turn was given back: the other shard gets it at once
+    assert other.acquire()
+    other.release()
+
+
+def test_host_turns_that_cannot_lock_let_the_search_run(tmp_path: Any) -> None:
+    turns = pdist._HostTurns(str(tmp_path / "missing"))
+    assert not turns.acquire()
+    base = make_data(n=200, dim=DIM, nq=1, seed=4).base
+    index = pyvsag.Index("brute_force", json.dumps(BF_PARAMS))
+    index.build(base, np.arange(len(base), dtype=np.int64))
+
+    class Holder:
+        _mapped = None
+        _turns = turns
+    actor = Holder()
+    actor.index = index
+    ids, _ = pdist.ShardActor.knn_search(actor, base[:40], 1, "")
+    assert np.array_equal(ids[:, 0], np.arange(40))
+
+
 def test_shard_calls_skip_the_scheduler_and_batches_go_through_shared_memory(
         client: Any, data: Any, tmp_path: Any) -> None:
     import functools
