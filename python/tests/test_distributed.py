@@ -344,6 +344,31 @@ def test_shard_actor_keeps_the_batch_mapping_while_the_file_stays(tmp_path: Any)
     os.remove(path)
 
 
+@pytest.mark.parametrize("metric", ["l2", "ip", "cosine"])
+def test_route_ranks_shards_by_their_nearest_centroid(metric: str) -> None:
+    rng = np.random.default_rng(5)
+    per = [3, 5, 0, 4]  # shard 2 has no centroid
+    routing = rng.normal(size=(sum(per), DIM)).astype(np.float32)
+    bounds = np.cumsum([0] + per)
+    manifest = {"dim": DIM, "metric": metric,
+                "shards": [{"routing_rows": [int(lo), int(hi)]}
+                           for lo, hi in zip(bounds[:-1], bounds[1:])]}
+    index = pdist.ShardedIndex(None, "/nowhere", manifest, routing, False, None)
+    q = rng.normal(size=(200, DIM)).astype(np.float32)
+    sc = pdist._scores(q, routing, metric)
+    best = np.full((len(q), len(per)), np.inf)
+    for shard, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
+        if hi > lo:
+            best[:, shard] = sc[:, lo:hi].min(1)
+    want = np.argsort(best, axis=1, kind="stable")
+    for probe in (1, 2, 3):
+        got = index.route(q, probe)
+        assert got.shape == (len(q), probe)
+        assert np.array_equal(got, want[:, :probe])
+    assert index.route(q[:0], 2).shape == (0, 2)
+    assert np.array_equal(index.route(q[:3], 4), np.tile(np.arange(4), (3, 1)))
+
+
 def test_host_turns_let_one_large_search_run_at_a_time(tmp_path: Any) -> None:
     import threading
     base = make_data(n=500, dim=DIM, nq=1, seed=3).base
