@@ -638,6 +638,7 @@ def build_sharded(client: Any, index_name: str, create_params: Parameters, data:
             as they are (VsagError subclasses for the library's).
     """
     op = "build_sharded"
+    _check_client(client, op)
     root = os.path.abspath(os.fspath(root)) if root else ""
     if not root:
         raise InvalidArgumentError("root (the shared folder of the shards) is required",
@@ -877,6 +878,27 @@ def _try_read_manifest(root: str) -> Optional[Dict[str, Any]]:
         return read_manifest(root)
     except FileNotFoundError:
         return None
+
+
+def _check_client(client: Any, operation: str) -> None:
+    """_check_client refuses what would hang: an asynchronous client (its futures' results are
+    coroutines, and this module waits for them), and a call made on the client's own event-loop
+    thread (the loop would wait for itself)."""
+    import asyncio
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    loop = getattr(getattr(client, "loop", None), "asyncio_loop", None)
+    if running is not None and running is loop:
+        raise RuntimeError(f"pyvsag.distributed {operation} cannot run on the Dask client's "
+                           "own event-loop thread: it waits for that loop; call it from "
+                           "another thread")
+    if getattr(client, "asynchronous", False):
+        raise InvalidArgumentError("pyvsag.distributed takes a synchronous distributed.Client; "
+                                   "in an asynchronous program, make one with "
+                                   "asynchronous=False and call it from a thread (for example "
+                                   "loop.run_in_executor)", operation=operation)
 
 
 def _run(client: Any, fn: Any, *args: Any) -> Any:
@@ -1298,6 +1320,7 @@ class ShardedIndex:
                 host's cores, rather than all at once with as many threads each (see
                 :class:`_HostTurns`).
         """
+        _check_client(client, "open")
         root = os.path.abspath(os.fspath(root))
         manifest = _run(client, read_manifest, root)
         routing = _run(client, _read_routing, root, manifest, verify)
@@ -1368,6 +1391,7 @@ class ShardedIndex:
         from distributed.protocol import to_serialize
 
         client, timeout = self.client, self.timeout
+        _check_client(client, jobs[0][1] if jobs else "call")
         out: List[Tuple[bool, Any]] = []
         todo: List[Tuple[int, str, str, str, Tuple[Any, ...]]] = []
         for n, (sh, method, args) in enumerate(jobs):

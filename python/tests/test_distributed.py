@@ -113,6 +113,34 @@ def test_brute_force_shards_match_one_index(client: Any, data: Any, tmp_path: An
             index.knn_search(data.queries[:, :5], 10)
 
 
+def test_calls_that_would_hang_are_refused(client: Any, data: Any, tmp_path: Any) -> None:
+    import asyncio
+    root = tmp_path / "loop"
+    pdist.build_sharded(client, "brute_force", BF_PARAMS, data.base[:300], data.ids[:300],
+                        shards=2, root=str(root))
+    with pdist.ShardedIndex.open(client, root) as index:
+        async def on_the_loop() -> Any:
+            # a search made on the client's own event-loop thread would wait for that loop
+            with pytest.raises(RuntimeError, match="event-loop thread"):
+                index.knn_search(data.queries, 5)
+            with pytest.raises(RuntimeError, match="event-loop thread"):
+                pdist.ShardedIndex.open(client, root)
+            return "refused"
+        fut = asyncio.run_coroutine_threadsafe(on_the_loop(), client.loop.asyncio_loop)
+        assert fut.result(timeout=30) == "refused"
+        # the index still serves from other threads
+        ids, _ = index.knn_search(data.queries, 5)
+        assert ids.shape == (len(data.queries), 5)
+
+    class AsyncClient:
+        asynchronous = True
+    with pytest.raises(pyvsag.InvalidArgumentError, match="synchronous"):
+        pdist.build_sharded(AsyncClient(), "brute_force", BF_PARAMS, data.base, data.ids,
+                            shards=2, root=str(tmp_path / "async"))
+    with pytest.raises(pyvsag.InvalidArgumentError, match="synchronous"):
+        pdist.ShardedIndex.open(AsyncClient(), root)
+
+
 def test_hgraph_trained_model_routing_and_stats(client: Any, data: Any, tmp_path: Any) -> None:
     root = str(tmp_path / "hg")
     m = pdist.build_sharded(client, "hgraph", hgraph_params("sq8"), data.base, data.ids,
