@@ -403,10 +403,10 @@ func (c *lvPrimaryComputer) SetQuery(q []float32) {
 	t := lv.tr
 	switch {
 	case lv.l2proj:
-		lv.projectQuery(c.z, q, c.c, true)
+		m := lv.projectQuery(c.z, q, c.c, true)
 		// ||q - Mean||^2 expanded: the offset is the same for every row of this query, so its
 		// rounding does not reorder them
-		full := float64(simd.InnerProduct(q, q)) - 2*float64(simd.InnerProduct(q, t.Mean)) + lv.queryMat().meanNorm
+		full := float64(simd.InnerProduct(q, q)) - 2*float64(simd.InnerProduct(q, t.Mean)) + m.meanNorm
 		in := float64(simd.InnerProduct(c.z, c.z))
 		c.add = float32(max(0, full-in))
 	default:

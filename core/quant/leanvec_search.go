@@ -68,8 +68,8 @@ func (lv *LeanVec) queryMat() *lvQueryMat {
 // of about 2^-11 per entry is far below what they resolve. With the half matrix the columns of
 // the query's nonzero entries are added up, and a centred projection subtracts Query·Mean: a
 // query with many zeros (an image's background, a sparse feature vector) costs only its
-// nonzero entries.
-func (lv *LeanVec) projectQuery(dst, q, scratch []float32, centre bool) {
+// nonzero entries. It returns the query matrix it used.
+func (lv *LeanVec) projectQuery(dst, q, scratch []float32, centre bool) *lvQueryMat {
 	t := lv.tr
 	x := q[:t.In]
 	m := lv.queryMat()
@@ -81,7 +81,7 @@ func (lv *LeanVec) projectQuery(dst, q, scratch []float32, centre bool) {
 			x = scratch[:t.In]
 		}
 		simd.InnerProductRows(x, t.Query, t.In, dst[:t.Out])
-		return
+		return m
 	}
 	z := dst[:t.Out]
 	if centre {
@@ -92,4 +92,5 @@ func (lv *LeanVec) projectQuery(dst, q, scratch []float32, centre bool) {
 		clear(z)
 	}
 	simd.AccumulateF16Cols(z, m.cols, t.Out, x)
+	return m
 }
