@@ -621,6 +621,12 @@ func (x *Index) appendNodes(vectors []float32, ids []int64, lo, hi int, onInsert
 	}
 	var failed []int64
 	pending := make([]pendingNode, 0, hi-lo)
+	// the rows of a large chunk without free slots are encoded after the loop, in parallel;
+	// deferred holds their batch rows, in store order
+	var deferred []int32
+	if x.threads > 1 && hi-lo >= minParallelEncode && x.slots.len() == 0 {
+		deferred = make([]int32, 0, hi-lo)
+	}
 	for i := lo; i < hi; i++ {
 		id := ids[i]
 		v := vectors[i*x.dim : (i+1)*x.dim]
@@ -637,15 +643,10 @@ func (x *Index) appendNodes(vectors []float32, ids []int64, lo, hi int, onInsert
 			failed = append(failed, id)
 			continue
 		}
-		r := x.baseCodes.Append(v)
-		if x.primCodes != nil {
-			x.primCodes.push(x.baseCodes.Code(r))
-		}
-		if x.preciseCodes != nil {
-			x.preciseCodes.Append(v)
-		}
-		if x.raw != nil {
-			x.raw.Append(v)
+		if deferred != nil {
+			deferred = append(deferred, int32(i)) // encoded below, on the build threads
+		} else {
+			x.storeRow(v)
 		}
 		level := 0 // Vamana graphs have one layer
 		if x.p.GraphType != "vamana" {
@@ -660,7 +661,65 @@ func (x *Index) appendNodes(vectors []float32, ids []int64, lo, hi int, onInsert
 		}
 		pending = append(pending, pendingNode{id: gid, level: int32(level), row: int32(i)})
 	}
+	if len(deferred) > 0 {
+		x.storeRows(vectors, deferred)
+	}
 	return failed, pending, nil
+}
+
+// minParallelEncode is the chunk size from which appendNodes encodes its rows on the build
+// threads; encodeChunk is the number of rows one of them encodes at a time.
+const (
+	minParallelEncode = 256
+	encodeChunk       = 64
+)
+
+// storeRow encodes v as the next row of every code store. Caller holds mu exclusively.
+func (x *Index) storeRow(v []float32) {
+	r := x.baseCodes.Append(v)
+	if x.primCodes != nil {
+		x.primCodes.push(x.baseCodes.Code(r))
+	}
+	if x.preciseCodes != nil {
+		x.preciseCodes.Append(v)
+	}
+	if x.raw != nil {
+		x.raw.Append(v)
+	}
+}
+
+// storeRows appends the batch rows rows (of vectors) to every code store, as storeRow one
+// after another would, with the encoding spread over the build threads: in a build it is the
+// first write to the stores' new memory, page faults included. Caller holds mu exclusively.
+func (x *Index) storeRows(vectors []float32, rows []int32) {
+	stores := []*store.Codes{x.baseCodes}
+	for _, c := range []*store.Codes{x.preciseCodes, x.raw} {
+		if c != nil {
+			stores = append(stores, c)
+		}
+	}
+	first := make([]int, len(stores))
+	for i, c := range stores {
+		first[i] = c.AppendRows(len(rows))
+	}
+	p0 := 0
+	if x.primCodes != nil {
+		p0 = x.primCodes.extend(len(rows))
+	}
+	chunks := (len(rows) + encodeChunk - 1) / encodeChunk
+	_ = parallel.For(chunks, x.threads, func(_, c int) error {
+		for j := c * encodeChunk; j < min((c+1)*encodeChunk, len(rows)); j++ {
+			i := int(rows[j])
+			v := vectors[i*x.dim : (i+1)*x.dim]
+			for s, st := range stores {
+				st.Quantizer().Encode(st.Code(first[s]+j), v)
+			}
+			if x.primCodes != nil {
+				x.primCodes.set(p0+j, x.baseCodes.Code(first[0]+j))
+			}
+		}
+		return nil
+	})
 }
 
 // minParallelLink is the batch size below which linking stays on the calling goroutine.

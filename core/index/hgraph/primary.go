@@ -48,6 +48,16 @@ func (p *primaryStore) push(code []byte) {
 	p.n++
 }
 
+// extend appends n rows for set to fill and returns the first of them.
+func (p *primaryStore) extend(n int) int {
+	if (p.n+n)*p.stride > len(p.slab) {
+		p.reserve(max(2*p.n, p.n+n, 64))
+	}
+	r := p.n
+	p.n += n
+	return r
+}
+
 // set replaces row r with the prefix of code.
 func (p *primaryStore) set(r int, code []byte) {
 	copy(p.slab[r*p.stride:(r+1)*p.stride], code[:p.stride])
