@@ -3,6 +3,7 @@ package hgraph
 import (
 	"github.com/govsag/vsag/core/alloc"
 	"github.com/govsag/vsag/core/graph"
+	"github.com/govsag/vsag/core/hugepage"
 	"github.com/govsag/vsag/core/internal/memguard"
 	"github.com/govsag/vsag/core/metric"
 	"github.com/govsag/vsag/core/quant"
@@ -124,6 +125,7 @@ func (t *buildTrav) apply(x *Index, b *graph.Builder, threads int) {
 				return
 			}
 			s := make([]byte, need, need+need/4)
+			hugepage.Slice(s) // read at random by every insertion, like the stores' slabs
 			copy(s, t.slab[:t.n*t.size])
 			t.slab = s
 		}
