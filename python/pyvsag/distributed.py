@@ -1081,11 +1081,11 @@ smaller batches have too little work to spread over the host's cores and run at 
 class _HostTurns:
     """_HostTurns lets the shard actors of one host search large batches one after the other,
     each over all of the host's cores, as one process searching its shards would: an exclusive
-    lock on a file of the host's temporary folder (flock, released by the kernel if the
-    process dies). Without it, the shards of a scattered batch all search at once, each with
-    as many threads as the host has cores: the cores are oversubscribed, and the threads
-    preempt each other and evict each other's cached rows (on 2 cores and 4 shards of
-    Fashion-MNIST, 30% more CPU per search at ef_search 40-160)."""
+    lock (flock, released by the kernel if the process dies) on one file per user in
+    ``/dev/shm``, else in the temporary folder. Without it, the shards of a scattered batch all
+    search at once, each with as many threads as the host has cores: the cores are
+    oversubscribed, and the threads preempt each other and evict each other's cached rows (on
+    2 cores and 4 shards of Fashion-MNIST, 20-40% more CPU per batch at ef_search 40-160)."""
 
     def __init__(self, folder: str = "") -> None:
         folder = folder or (SHARED_DIR if os.path.isdir(SHARED_DIR) else tempfile.gettempdir())
@@ -1579,7 +1579,8 @@ class ShardedIndex:
         # run in the BLAS's threads, which then spin for a while after it and took about 50 ms
         # of CPU a batch of 1 000 from the shards' searches on a 2-core host
         order, _ = self._router().knn_search(np.ascontiguousarray(q), m, "")
-        owner = self._routing_owner[np.asarray(order, dtype=np.int64).reshape(len(q), m)]
+        order = np.asarray(order, dtype=np.int64).reshape(len(q), m)
+        owner = np.where(order >= 0, self._routing_owner[order.clip(0)], -1)  # -1: padding
         # a shard's rank is the position of its nearest centroid (m when it has none)
         rank = np.full((len(q), s), m, dtype=np.int64)
         for shard in range(s):
