@@ -75,7 +75,7 @@ func run() error {
 	k := flag.Int("k", 10, "neighbours per query")
 	efList := flag.String("ef", "10,12,13,14,16,18,20,24,32,48,64,96,128,200,300", "ef_search values to sweep")
 	only := flag.String("only", "", "comma-separated config names to run (default all)")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the searches to this file")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of every round of the searches to this file (hnswlib's run in its own process; -only picks the indexes)")
 	rounds := flag.Int("rounds", 5, "measurement rounds over all indexes and hnswlib, interleaved; each point keeps its best")
 	mode := flag.String("mode", "hnswlib", "hnswlib: quantizers against hnswlib; leanvec: LeanVec and LVQ-8 against fp32 (no hnswlib)")
 	data := flag.String("data", "fashion-mnist", "fashion-mnist; fashion-mnist-196 (the images pooled 2x2 to 14x14, another dimension); clustered-128 (100 000 Gaussian vectors around 32 centres, 128 dimensions: another distribution)")
@@ -225,20 +225,18 @@ func run() error {
 		c.points[j].qps = math.Max(c.points[j].qps, p.qps)
 		c.points[j].cpuQPS = math.Max(c.points[j].cpuQPS, p.cpuQPS)
 	}
+	if prof != nil {
+		_ = pprof.StartCPUProfile(prof)
+		defer pprof.StopCPUProfile() // on an early return; a no-op after the stop below
+	}
 	for r := 0; r < *rounds && len(built) > 0; r++ {
 		for i, b := range built {
-			if prof != nil && r == 0 && i == 0 {
-				_ = pprof.StartCPUProfile(prof)
-			}
 			for j, ef := range efs {
 				p, err := sweep(b.idx, b.cf.searchJSON(ef), queries, d, *nq, *k, ef, sc)
 				if err != nil {
 					return err
 				}
 				keep(&curves[i], r, j, p)
-			}
-			if prof != nil && r == 0 && i == 0 {
-				pprof.StopCPUProfile()
 			}
 		}
 		if hn != nil {
@@ -250,6 +248,9 @@ func run() error {
 				keep(&hn.curve, r, j, p)
 			}
 		}
+	}
+	if prof != nil {
+		pprof.StopCPUProfile()
 	}
 	all := curves
 	if hn != nil {
