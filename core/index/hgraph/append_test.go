@@ -9,8 +9,9 @@ import (
 )
 
 // TestParallelAppendStoresTheSameCodes builds the same rows with one build thread (rows encoded
-// one by one) and with two (large chunks encoded on the build threads): every code store must
-// hold the same bytes in the same rows, duplicate labels skipped alike.
+// one by one) and with two (large chunks encoded on the build threads): each row must hold its
+// own vector's code, and every code store the same bytes in the same rows, duplicate labels
+// skipped alike.
 func TestParallelAppendStoresTheSameCodes(t *testing.T) {
 	const d, n = 24, 1500
 	data := clustered(7, n, d, 6)
@@ -39,6 +40,20 @@ func TestParallelAppendStoresTheSameCodes(t *testing.T) {
 				t.Skip("one processor: the build threads are capped at one")
 			}
 			require.Equal(t, n-1, one.baseCodes.Len())
+			// and each row holds its own vector's code: batch row i is store row i, less the
+			// refused row 700 before it
+			for _, c := range []*Index{one, two} {
+				q := c.baseCodes.Quantizer()
+				code := make([]byte, c.baseCodes.Stride())
+				for r := 0; r < c.baseCodes.Len(); r++ {
+					i := r
+					if r >= 700 {
+						i++
+					}
+					q.Encode(code, data[i*d:(i+1)*d])
+					require.Equal(t, code, c.baseCodes.Code(r), "row %d", r)
+				}
+			}
 			require.Equal(t, one.baseCodes.Slab(), two.baseCodes.Slab(), "base codes")
 			if one.preciseCodes != nil {
 				require.Equal(t, one.preciseCodes.Slab(), two.preciseCodes.Slab(), "precise codes")

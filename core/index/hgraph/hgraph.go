@@ -621,12 +621,9 @@ func (x *Index) appendNodes(vectors []float32, ids []int64, lo, hi int, onInsert
 	}
 	var failed []int64
 	pending := make([]pendingNode, 0, hi-lo)
-	// the rows of a large chunk without free slots are encoded after the loop, in parallel;
-	// deferred holds their batch rows, in store order
-	var deferred []int32
-	if x.threads > 1 && hi-lo >= minParallelEncode && x.slots.len() == 0 {
-		deferred = make([]int32, 0, hi-lo)
-	}
+	// the rows appended to the stores are encoded after the loop (in parallel when there are
+	// many); fresh holds their batch rows, in store order
+	fresh := make([]int32, 0, hi-lo)
 	for i := lo; i < hi; i++ {
 		id := ids[i]
 		v := vectors[i*x.dim : (i+1)*x.dim]
@@ -643,11 +640,7 @@ func (x *Index) appendNodes(vectors []float32, ids []int64, lo, hi int, onInsert
 			failed = append(failed, id)
 			continue
 		}
-		if deferred != nil {
-			deferred = append(deferred, int32(i)) // encoded below, on the build threads
-		} else {
-			x.storeRow(v)
-		}
+		fresh = append(fresh, int32(i))
 		level := 0 // Vamana graphs have one layer
 		if x.p.GraphType != "vamana" {
 			level = graph.RandomLevel(1-x.rng.Float64(), x.p.MaxDegree)
@@ -661,37 +654,28 @@ func (x *Index) appendNodes(vectors []float32, ids []int64, lo, hi int, onInsert
 		}
 		pending = append(pending, pendingNode{id: gid, level: int32(level), row: int32(i)})
 	}
-	if len(deferred) > 0 {
-		x.storeRows(vectors, deferred)
-	}
+	x.storeRows(vectors, fresh)
 	return failed, pending, nil
 }
 
-// minParallelEncode is the chunk size from which appendNodes encodes its rows on the build
-// threads; encodeChunk is the number of rows one of them encodes at a time.
+// minParallelEncode is the number of rows from which storeRows encodes on the build threads;
+// encodeChunk is the number of rows one of them encodes at a time.
 const (
 	minParallelEncode = 256
 	encodeChunk       = 64
 )
 
-// storeRow encodes v as the next row of every code store. Caller holds mu exclusively.
-func (x *Index) storeRow(v []float32) {
-	r := x.baseCodes.Append(v)
-	if x.primCodes != nil {
-		x.primCodes.push(x.baseCodes.Code(r))
-	}
-	if x.preciseCodes != nil {
-		x.preciseCodes.Append(v)
-	}
-	if x.raw != nil {
-		x.raw.Append(v)
-	}
-}
-
-// storeRows appends the batch rows rows (of vectors) to every code store, as storeRow one
-// after another would, with the encoding spread over the build threads: in a build it is the
-// first write to the stores' new memory, page faults included. Caller holds mu exclusively.
+// storeRows appends the batch rows rows (of vectors) to every code store, in order, with the
+// encoding of many rows spread over the build threads: in a build it is the first write to the
+// stores' new memory, page faults included. Caller holds mu exclusively.
 func (x *Index) storeRows(vectors []float32, rows []int32) {
+	if len(rows) == 0 {
+		return
+	}
+	threads := x.threads
+	if len(rows) < minParallelEncode {
+		threads = 1
+	}
 	stores := []*store.Codes{x.baseCodes}
 	for _, c := range []*store.Codes{x.preciseCodes, x.raw} {
 		if c != nil {
@@ -707,7 +691,7 @@ func (x *Index) storeRows(vectors []float32, rows []int32) {
 		p0 = x.primCodes.extend(len(rows))
 	}
 	chunks := (len(rows) + encodeChunk - 1) / encodeChunk
-	_ = parallel.For(chunks, x.threads, func(_, c int) error {
+	_ = parallel.For(chunks, threads, func(_, c int) error {
 		for j := c * encodeChunk; j < min((c+1)*encodeChunk, len(rows)); j++ {
 			i := int(rows[j])
 			v := vectors[i*x.dim : (i+1)*x.dim]

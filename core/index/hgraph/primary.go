@@ -40,13 +40,7 @@ func (p *primaryStore) reserve(rows int) {
 }
 
 // push appends the primary prefix of a full code.
-func (p *primaryStore) push(code []byte) {
-	if (p.n+1)*p.stride > len(p.slab) {
-		p.reserve(max(2*p.n, 64))
-	}
-	copy(p.slab[p.n*p.stride:(p.n+1)*p.stride], code[:p.stride])
-	p.n++
-}
+func (p *primaryStore) push(code []byte) { p.set(p.extend(1), code) }
 
 // extend appends n rows for set to fill and returns the first of them.
 func (p *primaryStore) extend(n int) int {
