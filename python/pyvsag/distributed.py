@@ -1570,11 +1570,9 @@ class ShardedIndex:
         nearest (an (nq, probe_shards) int array, nearest first)."""
         q = np.atleast_2d(np.asarray(queries, dtype=np.float32))
         s = len(self._shards)
-        if self.routing is None or probe_shards >= s:
+        if self.routing is None or probe_shards >= s or len(q) == 0 or len(self.routing) == 0:
             return np.tile(np.arange(s), (len(q), 1))[:, :probe_shards]
         m = len(self.routing)
-        if len(q) == 0 or m == 0:
-            return np.tile(np.arange(s), (len(q), 1))[:, :probe_shards]
         # every centroid by distance, from the library's own exact scan: a numpy product would
         # run in the BLAS's threads, which then spin for a while after it and took about 50 ms
         # of CPU a batch of 1 000 from the shards' searches on a 2-core host
