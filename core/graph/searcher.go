@@ -50,9 +50,12 @@ type Searcher struct {
 	top   *topk.MaxHeap
 	buf   *topk.MaxHeap // results when the buffer is split (Params.Capacity)
 	split bool
-	ids   []uint32
-	dists []float32
-	out   []topk.Item
+	// beam replaces cand and top in a plain search; onBeam says the last search ran on it
+	beam   beam
+	onBeam bool
+	ids    []uint32
+	dists  []float32
+	out    []topk.Item
 	// InRange holds the nodes found within the radius by a range search (unsorted).
 	InRange []topk.Item
 	// TrackHistory makes SearchLayer record every node it expands, with its distance, in
@@ -140,22 +143,27 @@ func (s *Searcher) eligible(id uint32, p *Params) bool {
 }
 
 // SearchLayer runs a best-first beam search on layer level from ep and leaves the ef best
-// eligible nodes (p.Capacity of them when the buffer is split) in the searcher's result heap
-// (read them with Results). p may be nil for a
-// construction search (no filtering, no limits) with beam ef.
+// eligible nodes (p.Capacity of them when the buffer is split) in the searcher (read them with
+// Results). p may be nil for a construction search (no filtering, no limits) with beam ef. A
+// plain search (every node seen may be returned, ef up to maxBeam) runs on one sorted array
+// instead of the candidate and result heaps, with the same results.
 func (s *Searcher) SearchLayer(g *Graph, level int, sp Space, ep uint32, epD float32, ef int, p *Params) {
 	s.scratch(g.Degree(level))
+	s.InRange = s.InRange[:0]
+	s.History = s.History[:0]
+	s.split = false
+	if s.onBeam = useBeam && s.plain(ef, p); s.onBeam {
+		s.searchBeam(g, level, sp, ep, epD, ef, p)
+		return
+	}
 	s.vis.Reset(g.Len())
 	s.top.Reset(max(ef, 1))
 	s.cand.Reset()
-	s.InRange = s.InRange[:0]
-	s.History = s.History[:0]
 	var hopsLimit int
 	var deadline time.Time
 	var rangeMode bool
 	var radius float32
 	var visit func(uint32) bool
-	s.split = false
 	if p != nil {
 		hopsLimit, deadline, rangeMode, radius, visit = p.HopsLimit, p.Deadline, p.Range, p.Radius, p.Visit
 		if p.Capacity > ef {
@@ -250,6 +258,9 @@ func (s *Searcher) SearchLayer(g *Graph, level int, sp Space, ep uint32, epD flo
 // Results empties the result heap into ascending order; the slice is the searcher's own and
 // is valid until its next use.
 func (s *Searcher) Results() []topk.Item {
+	if s.onBeam {
+		return s.beamResults()
+	}
 	h := s.top
 	if s.split {
 		h = s.buf
