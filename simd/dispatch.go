@@ -35,6 +35,7 @@ type kernels struct {
 	dotU4, l2U4          func(a, b []uint8, dim int) uint32
 	hamming, popcountAnd func(a, b []uint64) int
 	lookupAccumulate32   func(codes, lut []uint8, m int, out *[32]uint16)
+	levelsU8, levelsU4   func(dst []uint8, src []float32, lo, inv, top float32) uint32
 
 	// fam and popcnt4 select the kernels whose wrappers switch on a small
 	// integer instead of calling through a function value (LVQ and RaBitQ,
@@ -77,6 +78,7 @@ var genericKernels = kernels{
 	dotU4: dotU4Generic, l2U4: l2U4Generic,
 	hamming: hammingGeneric, popcountAnd: popcountAndGeneric,
 	lookupAccumulate32: lookupAccumulate32Generic,
+	levelsU8:           levelsU8Generic, levelsU4: levelsU4Generic,
 }
 
 var (

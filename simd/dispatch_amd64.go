@@ -77,7 +77,8 @@ var avx2Kernels = kernels{
 	dotU4: asmU4(dotU4AVX2, 16, dotU4Generic), l2U4: asmU4(l2U4AVX2, 16, l2U4Generic),
 	hamming: asmBits(hammingPOPCNT), popcountAnd: asmBits(popcountAndPOPCNT),
 	lookupAccumulate32: asmLookup(lookupAccumulate32AVX2, 2),
-	fam:                famAVX2,
+	levelsU8:           levelsU8Generic, levelsU4: levelsU4Generic,
+	fam: famAVX2,
 }
 
 // avx512Kernels; archLevels upgrades the VNNI / VPOPCNTDQ entries when present.
@@ -104,7 +105,8 @@ var avx512Kernels = kernels{
 	dotU4: asmU4(dotU4AVX2, 16, dotU4Generic), l2U4: asmU4(l2U4AVX2, 16, l2U4Generic),
 	hamming: asmBits(hammingPOPCNT), popcountAnd: asmBits(popcountAndPOPCNT),
 	lookupAccumulate32: asmLookup(lookupAccumulate32AVX512, 4),
-	fam:                famAVX512,
+	levelsU8:           asmLevels(levelsU8AVX512, 16, 1, levelsU8Generic), levelsU4: asmLevels(levelsU4AVX512, 32, 2, levelsU4Generic),
+	fam: famAVX512,
 }
 
 // Prefetch hints that the cache line at p will be read soon (PREFETCHT0).
@@ -148,6 +150,23 @@ func asmNarrow(f func(dst *uint16, src *float32, n int), w int, g func(dst []uin
 		if m < n {
 			g(dst[m:n], src[m:n])
 		}
+	}
+}
+
+// asmLevels runs a levels kernel over the largest multiple of w values, whose levels fill
+// per values a byte of dst, and g over the rest.
+func asmLevels(f func(dst *uint8, src *float32, n int, lo, inv, top float32) uint32, w, per int, g func(dst []uint8, src []float32, lo, inv, top float32) uint32) func(dst []uint8, src []float32, lo, inv, top float32) uint32 {
+	return func(dst []uint8, src []float32, lo, inv, top float32) uint32 {
+		n := len(src)
+		m := n - n%w
+		var sum uint32
+		if m > 0 {
+			sum = f(&dst[0], &src[0], m, lo, inv, top)
+		}
+		if m < n {
+			sum += g(dst[m/per:], src[m:], lo, inv, top)
+		}
+		return sum
 	}
 }
 

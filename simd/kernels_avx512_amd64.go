@@ -488,3 +488,13 @@ func accF16Cols15AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
 //
 //go:noescape
 func accF16Cols16AVX512(z *float32, cols *uint16, stride int, x *float32, n int)
+
+// levelsU8AVX512 writes the uniform levels of src[:n] to dst[:n] and returns their sum. Precondition: n % 16 == 0.
+//
+//go:noescape
+func levelsU8AVX512(dst *uint8, src *float32, n int, lo float32, inv float32, top float32) uint32
+
+// levelsU4AVX512 writes the uniform levels of src[:n] (each below 16), two a byte with the low nibble first, to dst[:n/2] and returns their sum. Precondition: n % 32 == 0.
+//
+//go:noescape
+func levelsU4AVX512(dst *uint8, src *float32, n int, lo float32, inv float32, top float32) uint32

@@ -12002,3 +12002,112 @@ acccols_done_929:
 	VMOVUPS Z15, 960(AX)
 	VZEROUPPER
 	RET
+
+// func levelsU8AVX512(dst *uint8, src *float32, n int, lo float32, inv float32, top float32) uint32
+// Requires: AVX, AVX2, AVX512F, AVX512VL, SSE
+TEXT ·levelsU8AVX512(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVSS        lo+24(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVSS        inv+28(FP), X3
+	VBROADCASTSS X3, Z3
+	MOVSS        top+32(FP), X4
+	VBROADCASTSS X4, Z4
+	MOVL         $0x3f000000, BX
+	VPBROADCASTD BX, Z5
+	VPXORD       Z1, Z1, Z1
+	VPXORD       Z2, Z2, Z2
+
+lev_932:
+	TESTQ      DX, DX
+	JZ         lev_done_933
+	VMOVUPS    (CX), Z6
+	VSUBPS     Z0, Z6, Z6
+	VMULPS     Z3, Z6, Z6
+	VADDPS     Z5, Z6, Z6
+	VMAXPS     Z1, Z6, Z6
+	VMINPS     Z4, Z6, Z6
+	VCVTTPS2DQ Z6, Z6
+	VPADDD     Z6, Z2, Z2
+	VPMOVDB    Z6, (AX)
+	ADDQ       $0x00000040, CX
+	ADDQ       $0x00000010, AX
+	SUBQ       $0x00000010, DX
+	JMP        lev_932
+
+lev_done_933:
+	VEXTRACTI64X4 $0x01, Z2, Y0
+	VPADDD        Y0, Y2, Y0
+	VEXTRACTI32X4 $0x01, Y0, X1
+	VPADDD        X1, X0, X1
+	VPSHUFD       $0x4e, X1, X0
+	VPADDD        X0, X1, X1
+	VPSHUFD       $0xb1, X1, X0
+	VPADDD        X0, X1, X1
+	VMOVD         X1, AX
+	MOVL          AX, ret+40(FP)
+	VZEROUPPER
+	RET
+
+// func levelsU4AVX512(dst *uint8, src *float32, n int, lo float32, inv float32, top float32) uint32
+// Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, SSE
+TEXT ·levelsU4AVX512(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVSS        lo+24(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVSS        inv+28(FP), X3
+	VBROADCASTSS X3, Z3
+	MOVSS        top+32(FP), X4
+	VBROADCASTSS X4, Z4
+	MOVL         $0x3f000000, BX
+	VPBROADCASTD BX, Z5
+	VPXORD       Z1, Z1, Z1
+	VPXORD       Z2, Z2, Z2
+
+lev_934:
+	TESTQ       DX, DX
+	JZ          lev_done_935
+	VMOVUPS     (CX), Z6
+	VSUBPS      Z0, Z6, Z6
+	VMULPS      Z3, Z6, Z6
+	VADDPS      Z5, Z6, Z6
+	VMAXPS      Z1, Z6, Z6
+	VMINPS      Z4, Z6, Z6
+	VCVTTPS2DQ  Z6, Z6
+	VPADDD      Z6, Z2, Z2
+	VMOVUPS     64(CX), Z7
+	VSUBPS      Z0, Z7, Z7
+	VMULPS      Z3, Z7, Z7
+	VADDPS      Z5, Z7, Z7
+	VMAXPS      Z1, Z7, Z7
+	VMINPS      Z4, Z7, Z7
+	VCVTTPS2DQ  Z7, Z7
+	VPADDD      Z7, Z2, Z2
+	VPMOVDB     Z6, X8
+	VPMOVDB     Z7, X6
+	VINSERTI128 $0x01, X6, Y8, Y8
+	VPSRLW      $0x04, Y8, Y6
+	VPOR        Y6, Y8, Y8
+	VPMOVWB     Y8, (AX)
+	ADDQ        $0x00000080, CX
+	ADDQ        $0x00000010, AX
+	SUBQ        $0x00000020, DX
+	JMP         lev_934
+
+lev_done_935:
+	VEXTRACTI64X4 $0x01, Z2, Y0
+	VPADDD        Y0, Y2, Y0
+	VEXTRACTI32X4 $0x01, Y0, X1
+	VPADDD        X1, X0, X1
+	VPSHUFD       $0x4e, X1, X0
+	VPADDD        X0, X1, X1
+	VPSHUFD       $0xb1, X1, X0
+	VPADDD        X0, X1, X1
+	VMOVD         X1, AX
+	MOVL          AX, ret+40(FP)
+	VZEROUPPER
+	RET

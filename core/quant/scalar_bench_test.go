@@ -44,3 +44,30 @@ func BenchmarkComputerRows(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSetQuery measures what each search pays once to prepare its query.
+func BenchmarkSetQuery(b *testing.B) {
+	const n = 256
+	for _, name := range append([]string{"fp32"}, scalarNames...) {
+		for _, dim := range []int{128, 784} {
+			b.Run(fmt.Sprintf("quant=%s/dim=%d", name, dim), func(b *testing.B) {
+				data := testVectors(name, metric.L2, n, dim, 1)
+				q, err := New(name, dim, metric.L2, DefaultOptions())
+				if err != nil {
+					b.Fatal(err)
+				}
+				if q.NeedTrain() {
+					if err := q.Train(data, n); err != nil {
+						b.Fatal(err)
+					}
+				}
+				c := q.NewComputer()
+				i := 0
+				for b.Loop() {
+					c.SetQuery(data[i*dim : (i+1)*dim])
+					i = (i + 1) % n
+				}
+			})
+		}
+	}
+}

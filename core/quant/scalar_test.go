@@ -1,6 +1,7 @@
 package quant
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand"
@@ -474,6 +475,47 @@ func TestScalarConcurrentComputers(t *testing.T) {
 		}
 		for w := range got {
 			require.Equal(t, want, got[w], "%s worker %d", name, w)
+		}
+	}
+}
+
+// TestUniformQueryLevelsMatchCodes: a query is encoded to the same levels, and the same sum, as
+// a stored vector equal to it, and the same as level gives value by value.
+func TestUniformQueryLevelsMatchCodes(t *testing.T) {
+	r := rand.New(rand.NewSource(21))
+	for _, name := range []string{"sq8_uniform", "sq4_uniform"} {
+		for _, dim := range []int{1, 2, 7, 8, 15, 16, 17, 33, 784} {
+			q, err := New(name, dim, metric.L2, DefaultOptions())
+			require.NoError(t, err)
+			train := make([]float32, 200*dim)
+			for i := range train {
+				train[i] = r.Float32()*4 - 2
+			}
+			require.NoError(t, q.Train(train, 200))
+			u := q.(*sqUniform)
+			c := q.NewComputer().(*sqUniformComputer)
+			code := make([]byte, q.CodeSize())
+			v := make([]float32, dim)
+			for range 20 {
+				for i := range v {
+					v[i] = r.Float32()*6 - 3 // a third of them outside the range
+				}
+				q.Encode(code, v)
+				c.SetQuery(v)
+				nb := u.levelBytes()
+				require.Equal(t, code[:nb], c.a, "%s dim %d", name, dim)
+				var sum uint32
+				for j, x := range v {
+					l := level(x, u.lo, u.inv, u.levels)
+					sum += uint32(l)
+					if u.bits == 8 {
+						require.Equal(t, l, c.a[j])
+					} else {
+						require.Equal(t, l, nibble(c.a, j))
+					}
+				}
+				require.Equal(t, binary.LittleEndian.Uint32(code[nb:]), sum, "%s dim %d", name, dim)
+			}
 		}
 	}
 }

@@ -93,34 +93,14 @@ func (q *sqUniform) setState(lo, diff float32) {
 	q.trained = true
 }
 
-// encodeLevels writes the levels of v into dst and returns their sum.
+// encodeLevels writes the levels of v into dst and returns their sum (simd.UniformLevels;
+// queries and stored vectors alike).
 func (q *sqUniform) encodeLevels(dst []byte, v []float32) uint32 {
 	v = v[:q.dim]
-	var sum uint32
 	if q.bits == 8 {
-		dst = dst[:q.dim]
-		for j, x := range v {
-			c := level(x, q.lo, q.inv, 255)
-			dst[j] = c
-			sum += uint32(c)
-		}
-		return sum
+		return simd.UniformLevels(dst, v, q.lo, q.inv, 255)
 	}
-	// a plain loop over pairs rather than packNibbles' callback: queries are encoded here too,
-	// once per search
-	dst = dst[:q.levelBytes()]
-	j := 0
-	for ; j+1 < len(v); j += 2 {
-		lo, hi := level(v[j], q.lo, q.inv, 15), level(v[j+1], q.lo, q.inv, 15)
-		dst[j/2] = lo | hi<<4
-		sum += uint32(lo) + uint32(hi)
-	}
-	if j < len(v) {
-		c := level(v[j], q.lo, q.inv, 15)
-		dst[j/2] = c
-		sum += uint32(c)
-	}
-	return sum
+	return simd.UniformLevels4(dst, v, q.lo, q.inv, 15)
 }
 
 func (q *sqUniform) Encode(dst []byte, v []float32) {

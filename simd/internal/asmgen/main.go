@@ -980,4 +980,5 @@ func genAVX512() {
 	batchKernels(u4Name, "packed-nibble", "VNNI", u4DistVNNI, "n counts bytes (2*n values). Any n >= 0 (masked tail).")
 	halfBatchKernels("AVX512")
 	f16ColKernels("AVX512", true)
+	levelsKernels()
 }
