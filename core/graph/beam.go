@@ -11,21 +11,24 @@ import (
 // whose insertion cost grows with log ef rather than ef.
 const maxBeam = 256
 
-// beamItem is a node of the beam with whether it was expanded.
+// beamItem is a node of the beam with whether it may be returned (ok) and whether it was
+// expanded.
 type beamItem struct {
 	Dist     float32
 	ID       uint32
+	ok       bool
 	expanded bool
 }
 
-// beam is the search buffer of a plain best-first search: the ef closest nodes seen, in
-// ascending distance, each marked once expanded. It replaces the pair of heaps (candidates and
-// results) when every node seen may be returned: the candidates worth expanding are exactly
-// the unexpanded nodes among the ef closest, so one sorted array holds both, and the results
-// come out already sorted.
+// beam is the search buffer of a best-first search: in ascending distance, the ef closest
+// nodes that may be returned and the nodes closer than the farthest of them that may not
+// (removed or filtered out: traversed, never returned), each marked once expanded. It replaces
+// the pair of heaps (candidates and results): the candidates worth expanding are exactly the
+// unexpanded nodes it holds, so one sorted array holds both, and the results come out sorted.
 type beam struct {
 	items []beamItem
 	ef    int
+	nOK   int // items that may be returned
 	next  int // no node before next is unexpanded
 }
 
@@ -33,20 +36,23 @@ func (b *beam) reset(ef int) {
 	if cap(b.items) < ef {
 		b.items = make([]beamItem, 0, ef)
 	}
-	b.items, b.ef, b.next = b.items[:0], ef, 0
+	b.items, b.ef, b.nOK, b.next = b.items[:0], ef, 0, 0
 }
 
-// bound returns the distance a node must beat to enter: the largest kept once ef are kept.
+// bound returns the distance a node must beat to enter: once ef nodes that may be returned
+// are kept, the farthest of them, which is the last item.
 func (b *beam) bound() float32 {
-	if len(b.items) < b.ef {
+	if b.nOK < b.ef {
 		return maxDist
 	}
 	return b.items[len(b.items)-1].Dist
 }
 
-// insert adds a node closer than bound(), dropping the farthest when the beam is full. A node
-// at the same distance as kept ones goes after them.
-func (b *beam) insert(d float32, id uint32) {
+// insert adds a node closer than bound(). Once ef nodes that may be returned are kept, the
+// beam ends at the ef-th of them: a node that may be returned drops what lies beyond the new
+// ef-th, which can neither be returned nor expanded any more. A node at the same distance as
+// kept ones goes after them.
+func (b *beam) insert(d float32, id uint32, ok bool) {
 	n := len(b.items)
 	lo, hi := 0, n
 	for lo < hi {
@@ -57,16 +63,27 @@ func (b *beam) insert(d float32, id uint32) {
 			hi = m
 		}
 	}
-	if n < b.ef {
-		b.items = b.items[:n+1]
-	} else {
-		n--
-	}
-	copy(b.items[lo+1:n+1], b.items[lo:n])
-	b.items[lo] = beamItem{Dist: d, ID: id}
+	b.items = append(b.items, beamItem{})
+	copy(b.items[lo+1:], b.items[lo:n])
+	b.items[lo] = beamItem{Dist: d, ID: id, ok: ok}
 	if lo < b.next {
 		b.next = lo
 	}
+	if !ok {
+		return
+	}
+	b.nOK++
+	if b.nOK < b.ef {
+		return
+	}
+	last := len(b.items) - 1
+	for b.nOK > b.ef || !b.items[last].ok {
+		if b.items[last].ok {
+			b.nOK--
+		}
+		last--
+	}
+	b.items = b.items[:last+1]
 }
 
 // pop marks the closest unexpanded node expanded and returns it; ok is false when every node
@@ -94,13 +111,20 @@ func (b *beam) peek() (uint32, bool) {
 
 const maxDist = float32(3.4028234663852886e38)
 
-// plain reports whether a search with p may run on the beam: every node it sees may be
-// returned and no node beyond the ef closest is kept or expanded.
+// plain reports whether a search with p may run on the beam: no range search, no split
+// buffer, no history, ef up to maxBeam, and nodes it may not return (removed or filtered out)
+// few, as the caller says with p.FewRejected.
 func (s *Searcher) plain(ef int, p *Params) bool {
 	if ef > maxBeam || s.TrackHistory {
 		return false
 	}
-	return p == nil || (p.Removed == nil && p.Keep == nil && !p.Range && p.Capacity <= ef && p.Visit == nil)
+	if p == nil {
+		return true
+	}
+	if p.Range || p.Capacity > ef {
+		return false
+	}
+	return (p.Removed == nil && p.Keep == nil) || p.FewRejected
 }
 
 // searchBeam is SearchLayer for a plain search (see plain): the same walk with the same
@@ -110,11 +134,12 @@ func (s *Searcher) searchBeam(g *Graph, level int, sp Space, ep uint32, epD floa
 	b.reset(max(ef, 1))
 	s.vis.Reset(g.Len())
 	s.vis.Visit(ep)
-	b.insert(epD, ep)
+	b.insert(epD, ep, s.eligible(ep, p))
 	var hopsLimit int
 	var deadline time.Time
+	var visit func(uint32) bool
 	if p != nil {
-		hopsLimit, deadline = p.HopsLimit, p.Deadline
+		hopsLimit, deadline, visit = p.HopsLimit, p.Deadline, p.Visit
 	}
 	checkTime := !deadline.IsZero()
 	bound := b.bound()
@@ -149,7 +174,7 @@ func (s *Searcher) searchBeam(g *Graph, level int, sp Space, ep uint32, epD floa
 		ids := s.ids[:0]
 		for i := 1; i <= n; i++ {
 			id := atomic.LoadUint32(&l[i])
-			if !s.vis.Visit(id) {
+			if !s.vis.Visit(id) && (visit == nil || visit(id)) {
 				ids = append(ids, id)
 			}
 		}
@@ -162,7 +187,7 @@ func (s *Searcher) searchBeam(g *Graph, level int, sp Space, ep uint32, epD floa
 		s.DistCmp += int64(len(ids))
 		for i, id := range ids {
 			if d[i] < bound {
-				b.insert(d[i], id)
+				b.insert(d[i], id, s.eligible(id, p))
 				bound = b.bound()
 			}
 		}
@@ -180,18 +205,21 @@ func (b *beam) peekFirst() (uint32, bool) {
 	return 0, false
 }
 
-// beamResults copies the beam, already ascending, into the searcher's result slice.
+// beamResults copies the nodes of the beam that may be returned, already ascending, into the
+// searcher's result slice.
 func (s *Searcher) beamResults() []topk.Item {
-	n := len(s.beam.items)
+	n := s.beam.nOK
 	if cap(s.out) < n {
 		s.out = make([]topk.Item, n)
 	}
-	out := s.out[:n]
-	for i, it := range s.beam.items {
-		out[i] = topk.Item{Dist: it.Dist, ID: it.ID}
+	out := s.out[:0]
+	for _, it := range s.beam.items {
+		if it.ok {
+			out = append(out, topk.Item{Dist: it.Dist, ID: it.ID})
+		}
 	}
 	s.out = out
-	s.beam.items = s.beam.items[:0]
+	s.beam.items, s.beam.nOK = s.beam.items[:0], 0
 	return out
 }
 

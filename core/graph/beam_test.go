@@ -26,7 +26,7 @@ func TestBeamKeepsTheClosestInOrder(t *testing.T) {
 		for i := range 500 {
 			d := float32(r.IntN(200)) // repeats: equal distances keep their arrival order
 			if d < b.bound() {
-				b.insert(d, uint32(i))
+				b.insert(d, uint32(i), true)
 				ref = append(ref, d)
 			}
 			require.LessOrEqual(t, len(b.items), ef)
@@ -51,21 +51,64 @@ func TestBeamKeepsTheClosestInOrder(t *testing.T) {
 		require.Equal(t, ref[:len(got)], got, "ef %d: the beam holds the closest offered", ef)
 	}
 
+	// nodes that may not be returned: the beam holds them while they lie before the ef-th node
+	// that may, and ends at that node
+	for _, ef := range []int{1, 3, 16} {
+		var b beam
+		b.reset(ef)
+		type offer struct {
+			d  float32
+			id uint32
+			ok bool
+		}
+		var ref []offer
+		for i := range 400 {
+			o := offer{float32(r.IntN(100)), uint32(i), r.IntN(3) > 0}
+			if o.d < b.bound() {
+				b.insert(o.d, o.id, o.ok)
+				ref = append(ref, o)
+			}
+		}
+		slices.SortStableFunc(ref, func(x, y offer) int {
+			switch {
+			case x.d < y.d:
+				return -1
+			case x.d > y.d:
+				return 1
+			}
+			return 0
+		})
+		nOK, cut := 0, len(ref)
+		for i, o := range ref {
+			if o.ok {
+				if nOK++; nOK == ef {
+					cut = i + 1
+					break
+				}
+			}
+		}
+		require.Len(t, b.items, cut, "ef %d", ef)
+		for i, o := range ref[:cut] {
+			require.Equal(t, beamItem{Dist: o.d, ID: o.id, ok: o.ok}, b.items[i], "ef %d item %d", ef, i)
+		}
+		require.Equal(t, min(nOK, ef), b.nOK)
+	}
+
 	// pop returns the closest unexpanded node, also after a closer one arrives
 	var b beam
 	b.reset(4)
-	b.insert(5, 1)
-	b.insert(3, 2)
+	b.insert(5, 1, true)
+	b.insert(3, 2, true)
 	it, ok := b.pop()
 	require.True(t, ok)
 	require.Equal(t, uint32(2), it.ID)
 	nx, ok := b.peek()
 	require.True(t, ok)
 	require.Equal(t, uint32(1), nx)
-	b.insert(1, 3)
-	b.insert(4, 4)
+	b.insert(1, 3, true)
+	b.insert(4, 4, true)
 	require.False(t, 6 < b.bound(), "full: 6 does not beat the farthest kept")
-	b.insert(2, 5) // full: 1, 2, 3, 4 kept; 5 (node 1) dropped
+	b.insert(2, 5, true) // full: 1, 2, 3, 4 kept; 5 (node 1) dropped
 	var order []uint32
 	for {
 		it, ok := b.pop()
@@ -127,11 +170,45 @@ func TestBeamSearchEqualsHeapSearch(t *testing.T) {
 			}
 		}
 	}
-	// a search that must see nodes it cannot return keeps the heaps
+	// nodes removed or filtered out are traversed and never returned, on the beam as on the
+	// heaps, when the caller says they are few; else the heaps are kept
 	removed := make([]uint64, (n+63)/64)
-	removed[0] = 1
+	for i := 0; i < n; i++ {
+		if r.IntN(10) == 0 {
+			removed[i>>6] |= 1 << (i & 63)
+		}
+	}
+	keep := func(id uint32) bool { return id%3 != 0 }
+	visit := func(id uint32) bool { return id%7 != 0 }
+	for _, ef := range []int{1, 5, 10, 32, 100} {
+		for range 20 {
+			for j := range q {
+				q[j] = r.Float32()
+			}
+			comp.SetQuery(q)
+			for _, p := range []Params{
+				{Ef: ef, Removed: removed, FewRejected: true},
+				{Ef: ef, Keep: keep, FewRejected: true},
+				{Ef: ef, Removed: removed, Keep: keep, Visit: visit, FewRejected: true, HopsLimit: 6},
+				{Ef: ef, Visit: visit},
+			} {
+				heap, bm := search(false, &p), search(true, &p)
+				require.True(t, bm.usedTheBeams)
+				heap.usedTheBeams = true
+				require.Equal(t, heap, bm, "ef %d", ef)
+				for _, id := range bm.res {
+					if p.Removed != nil {
+						require.Zero(t, removed[id>>6]&(1<<(id&63)), "removed node %d returned", id)
+					}
+					if p.Keep != nil {
+						require.True(t, keep(id))
+					}
+				}
+			}
+		}
+	}
 	p := Params{Ef: 10, Removed: removed}
-	require.False(t, search(true, &p).usedTheBeams)
+	require.False(t, search(true, &p).usedTheBeams, "rejections not said to be few: the heaps")
 }
 
 // TestBeamBuildEqualsHeapBuild: insertion searches on the beam make the same graph.

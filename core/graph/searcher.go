@@ -36,6 +36,10 @@ type Params struct {
 	// decides which nodes are expanded and when the search stops, but the best Capacity
 	// eligible nodes seen are returned (the candidates a caller reranks).
 	Capacity int
+	// FewRejected says that Removed and Keep leave out few of the nodes a search meets (the
+	// caller's estimate): the search may then keep them in one sorted buffer with the results
+	// (Searcher's beam), which costs a move per node kept rather than a heap operation.
+	FewRejected bool
 	// Visit, when non-nil, is asked about every neighbour of the bottom layer not visited yet,
 	// before its distance is computed; false leaves the neighbour out of the search (hnsw's
 	// skip_ratio skips a share of the neighbours its filter rejects this way).

@@ -977,7 +977,23 @@ func (x *Index) graphSearch(c *searchCtx, query []float32, ef, capacity int, sp 
 			p.Visit = c.skipGate(sp.Skip, filter)
 		}
 	}
+	p.FewRejected = x.fewRejected(filter)
 	return c.s.Search(x.g, graph.Space{Comp: c.trav, Slab: x.travSlab()}, &p)
+}
+
+// fewRejected estimates whether the removed nodes and the filter leave out at most half of the
+// nodes a search meets, so that it may keep them with its results in one sorted buffer (see
+// graph.Params.FewRejected). A filter whose share is unknown (ValidRatio 1) is not counted on.
+func (x *Index) fewRejected(filter api.Filter) bool {
+	kept := 1 - float64(x.labels.NumRemoved())/float64(max(x.g.Len(), 1))
+	if filter != nil {
+		r := float64(filter.ValidRatio())
+		if r >= 1 {
+			return false
+		}
+		kept *= r
+	}
+	return kept >= 0.5
 }
 
 // rerank recomputes the distances of items, when the request reranks, with the precise codes
