@@ -541,7 +541,10 @@ func (x *Index) search(q []float32, k int, searchJSON string, filter Filter, sta
 	opts.Stats = stats
 	opts.BucketIDs = buckets
 	opts.Paths = paths
-	start := time.Now()
+	var start time.Time
+	if stats != nil { // the clock is read only for a caller that asked for the time
+		start = time.Now()
+	}
 	// k never sizes an allocation beyond the live count (a caller's k may be 1<<43)
 	k = x.capK(k)
 	ns, err := x.eng().KnnSearch(q, k, opts)
