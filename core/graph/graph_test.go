@@ -149,16 +149,38 @@ func TestSearcherFindsNearest(t *testing.T) {
 }
 
 func TestVisitedEpochWrap(t *testing.T) {
-	var v VisitedList
-	v.Reset(10)
-	require.False(t, v.Visit(3))
-	require.True(t, v.Visit(3))
-	for i := 0; i < 70000; i++ {
-		v.Reset(10)
-		require.False(t, v.Seen(3), "iteration %d", i)
-		if i%1000 == 0 {
-			v.Visit(3)
+	// bits up to bitsetNodes nodes, tags with epochs beyond; the epochs wrap after 65535 resets
+	for _, n := range []int{10, bitsetNodes + 1} {
+		var v VisitedList
+		v.Reset(n)
+		require.Equal(t, n <= bitsetNodes, v.bits != nil, "n %d", n)
+		require.False(t, v.Visit(3))
+		require.True(t, v.Visit(3))
+		require.True(t, v.Seen(3))
+		require.False(t, v.Visit(uint32(n-1)))
+		require.True(t, v.Seen(uint32(n-1)))
+		for i := 0; i < 70000; i++ {
+			v.Reset(n)
+			require.False(t, v.Seen(3), "n %d iteration %d", n, i)
+			if i%1000 == 0 {
+				v.Visit(3)
+			}
 		}
+	}
+	// a list moving between the modes as its graph grows and shrinks forgets what it saw
+	var v VisitedList
+	v.Reset(100)
+	v.Visit(3)
+	v.Reset(bitsetNodes + 10)
+	require.False(t, v.Seen(3))
+	v.Visit(5)
+	v.Reset(200)
+	require.False(t, v.Seen(5))
+	require.False(t, v.Seen(3))
+	for _, n := range []int{1, 100, bitsetNodes, bitsetNodes + 1} {
+		var w VisitedList
+		w.Reset(n)
+		require.Equal(t, VisitedBytes(n), w.MemoryUsage(), "n %d: what an index charges for a search", n)
 	}
 }
 

@@ -51,9 +51,9 @@ func (x *Index) checkGrow(n int, per int64, what string) error {
 // preempted in the middle of a search) use scratch that is not charged.
 func (x *Index) scratchSearches() int64 { return int64(runtime.GOMAXPROCS(0) + max(x.threads, 1)) }
 
-// visitedBytes is the visited list of one search over n nodes (graph.VisitedList: a 16-bit tag
-// per node, allocated with a quarter to spare).
-func visitedBytes(n int) int64 { return int64(n+n/4+64) * 2 }
+// visitedBytes is the visited list of one search over n nodes (graph.VisitedList: a bit or a
+// 16-bit tag per node, allocated with a quarter to spare).
+func visitedBytes(n int) int64 { return graph.VisitedBytes(n) }
 
 // sideMemory returns the bytes chargeSide charges: the labels, the graph's route layers and
 // lock stripes, the dense primary codes of a two-stage base, the free-slot list and the
