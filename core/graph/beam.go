@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"sync/atomic"
 	"time"
 
 	"github.com/govsag/vsag/core/topk"
@@ -166,25 +165,7 @@ func (s *Searcher) searchBeam(g *Graph, level int, sp Space, ep uint32, epD floa
 			s.TimedOut = true
 			break
 		}
-		l := g.list(level, c.ID)
-		if l == nil {
-			continue
-		}
-		n := min(int(atomic.LoadUint32(&l[0])), len(l)-1)
-		ids := s.ids[:0]
-		for i := 1; i <= n; i++ {
-			id := atomic.LoadUint32(&l[i])
-			if !s.vis.Visit(id) && (visit == nil || visit(id)) {
-				ids = append(ids, id)
-			}
-		}
-		s.ids = ids
-		if len(ids) == 0 {
-			continue
-		}
-		d := s.dists[:len(ids)]
-		sp.Comp.DistanceBatch(sp.Slab, ids, d)
-		s.DistCmp += int64(len(ids))
+		ids, d := s.expand(g, level, sp, c.ID, visit)
 		for i, id := range ids {
 			if d[i] < bound {
 				b.insert(d[i], id, s.eligible(id, p))

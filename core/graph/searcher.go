@@ -213,25 +213,7 @@ func (s *Searcher) SearchLayer(g *Graph, level int, sp Space, ep uint32, epD flo
 			s.TimedOut = true
 			break
 		}
-		l := g.list(level, c.ID)
-		if l == nil {
-			continue
-		}
-		n := min(int(atomic.LoadUint32(&l[0])), len(l)-1)
-		ids := s.ids[:0]
-		for i := 1; i <= n; i++ {
-			id := atomic.LoadUint32(&l[i])
-			if !s.vis.Visit(id) && (visit == nil || visit(id)) {
-				ids = append(ids, id)
-			}
-		}
-		s.ids = ids
-		if len(ids) == 0 {
-			continue
-		}
-		d := s.dists[:len(ids)]
-		sp.Comp.DistanceBatch(sp.Slab, ids, d)
-		s.DistCmp += int64(len(ids))
+		ids, d := s.expand(g, level, sp, c.ID, visit)
 		for i, id := range ids {
 			di := d[i]
 			inWindow := di < bound || (rangeMode && di <= radius)
@@ -257,6 +239,32 @@ func (s *Searcher) SearchLayer(g *Graph, level int, sp Space, ep uint32, epD flo
 		}
 	}
 	s.Hops += int64(hops)
+}
+
+// expand collects the neighbours of node id on level not visited yet (and let in by visit,
+// when set), marks them visited and measures them; it returns them and their distances in the
+// searcher's scratch, empty when there are none.
+func (s *Searcher) expand(g *Graph, level int, sp Space, id uint32, visit func(uint32) bool) ([]uint32, []float32) {
+	l := g.list(level, id)
+	if l == nil {
+		return nil, nil
+	}
+	n := min(int(atomic.LoadUint32(&l[0])), len(l)-1)
+	ids := s.ids[:0]
+	for i := 1; i <= n; i++ {
+		nb := atomic.LoadUint32(&l[i])
+		if !s.vis.Visit(nb) && (visit == nil || visit(nb)) {
+			ids = append(ids, nb)
+		}
+	}
+	s.ids = ids
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	d := s.dists[:len(ids)]
+	sp.Comp.DistanceBatch(sp.Slab, ids, d)
+	s.DistCmp += int64(len(ids))
+	return ids, d
 }
 
 // Results empties the result heap into ascending order; the slice is the searcher's own and
