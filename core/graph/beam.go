@@ -127,7 +127,8 @@ func (s *Searcher) plain(ef int, p *Params) bool {
 }
 
 // searchBeam is SearchLayer for a plain search (see plain): the same walk with the same
-// results, on the sorted beam instead of the heaps.
+// results, short of exact distance ties at the beam's edge, on the sorted beam instead of the
+// heaps.
 func (s *Searcher) searchBeam(g *Graph, level int, sp Space, ep uint32, epD float32, ef int, p *Params) {
 	b := &s.beam
 	b.reset(max(ef, 1))
@@ -204,5 +205,5 @@ func (s *Searcher) beamResults() []topk.Item {
 	return out
 }
 
-// useBeam runs plain searches on the beam; benchmarks turn it off to compare.
+// useBeam runs plain searches on the beam; tests turn it off to compare the two paths.
 var useBeam = true

@@ -149,8 +149,9 @@ func (s *Searcher) eligible(id uint32, p *Params) bool {
 // SearchLayer runs a best-first beam search on layer level from ep and leaves the ef best
 // eligible nodes (p.Capacity of them when the buffer is split) in the searcher (read them with
 // Results). p may be nil for a construction search (no filtering, no limits) with beam ef. A
-// plain search (every node seen may be returned, ef up to maxBeam) runs on one sorted array
-// instead of the candidate and result heaps, with the same results.
+// search without range or split buffer, with ef up to maxBeam and few nodes it may not return
+// (see plain), runs on one sorted array instead of the candidate and result heaps, with the
+// same results short of exact distance ties at the edge of the beam.
 func (s *Searcher) SearchLayer(g *Graph, level int, sp Space, ep uint32, epD float32, ef int, p *Params) {
 	s.scratch(g.Degree(level))
 	s.InRange = s.InRange[:0]

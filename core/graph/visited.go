@@ -17,12 +17,9 @@ type VisitedList struct {
 // bitsetNodes is the largest node count a visited list keeps as bits.
 const bitsetNodes = 1 << 18
 
-// useBits lets graphs up to bitsetNodes nodes use the bit mode; tests turn it off to compare.
-var useBits = true
-
 // Reset prepares the list for a search over n nodes.
 func (v *VisitedList) Reset(n int) {
-	if n <= bitsetNodes && useBits {
+	if n <= bitsetNodes {
 		if w := (n + 63) / 64; len(v.bits) < w || v.bits == nil {
 			v.bits = make([]uint64, max(w+w/4+1, 1))
 		} else {
@@ -46,7 +43,7 @@ func (v *VisitedList) Reset(n int) {
 
 // VisitedBytes returns the bytes a visited list allocates when first reset for n nodes.
 func VisitedBytes(n int) int64 {
-	if n <= bitsetNodes && useBits {
+	if n <= bitsetNodes {
 		w := (n + 63) / 64
 		return int64(max(w+w/4+1, 1)) * 8
 	}
