@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"math"
 	"time"
 
 	"github.com/govsag/vsag/core/topk"
@@ -42,7 +43,7 @@ func (b *beam) reset(ef int) {
 // are kept, the farthest of them, which is the last item.
 func (b *beam) bound() float32 {
 	if b.nOK < b.ef {
-		return maxDist
+		return math.MaxFloat32
 	}
 	return b.items[len(b.items)-1].Dist
 }
@@ -98,17 +99,16 @@ func (b *beam) pop() (it beamItem, ok bool) {
 	return b.items[b.next], true
 }
 
-// peek returns the closest unexpanded node after the one pop returned last, if any.
-func (b *beam) peek() (uint32, bool) {
-	for i := b.next + 1; i < len(b.items); i++ {
+// unexpanded returns the closest unexpanded node from position from on, if any: from next+1,
+// the one after the node pop returned last (the likely next hop); from next, any.
+func (b *beam) unexpanded(from int) (uint32, bool) {
+	for i := from; i < len(b.items); i++ {
 		if !b.items[i].expanded {
 			return b.items[i].ID, true
 		}
 	}
 	return 0, false
 }
-
-const maxDist = float32(3.4028234663852886e38)
 
 // plain reports whether a search with p may run on the beam: no range search, no split
 // buffer, no history, ef up to maxBeam, and nodes it may not return (removed or filtered out)
@@ -146,7 +146,7 @@ func (s *Searcher) searchBeam(g *Graph, level int, sp Space, ep uint32, epD floa
 	hops := 0
 	for {
 		if hopsLimit > 0 && hops >= hopsLimit {
-			if _, more := b.peekFirst(); more {
+			if _, more := b.unexpanded(b.next); more {
 				s.TimedOut = true
 			}
 			break
@@ -158,7 +158,7 @@ func (s *Searcher) searchBeam(g *Graph, level int, sp Space, ep uint32, epD floa
 		hops++
 		if level == 0 {
 			// the next candidate is likely the next hop: its list arrives while this one is measured
-			if nx, ok := b.peek(); ok {
+			if nx, ok := b.unexpanded(b.next + 1); ok {
 				g.prefetchList(nx)
 			}
 		}
@@ -175,16 +175,6 @@ func (s *Searcher) searchBeam(g *Graph, level int, sp Space, ep uint32, epD floa
 		}
 	}
 	s.Hops += int64(hops)
-}
-
-// peekFirst returns the closest unexpanded node, if any.
-func (b *beam) peekFirst() (uint32, bool) {
-	for i := b.next; i < len(b.items); i++ {
-		if !b.items[i].expanded {
-			return b.items[i].ID, true
-		}
-	}
-	return 0, false
 }
 
 // beamResults copies the nodes of the beam that may be returned, already ascending, into the

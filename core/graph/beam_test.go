@@ -102,7 +102,7 @@ func TestBeamKeepsTheClosestInOrder(t *testing.T) {
 	it, ok := b.pop()
 	require.True(t, ok)
 	require.Equal(t, uint32(2), it.ID)
-	nx, ok := b.peek()
+	nx, ok := b.unexpanded(b.next + 1)
 	require.True(t, ok)
 	require.Equal(t, uint32(1), nx)
 	b.insert(1, 3, true)
@@ -118,7 +118,7 @@ func TestBeamKeepsTheClosestInOrder(t *testing.T) {
 		order = append(order, it.ID)
 	}
 	require.Equal(t, []uint32{3, 5, 4}, order)
-	_, ok = b.peekFirst()
+	_, ok = b.unexpanded(b.next)
 	require.False(t, ok)
 }
 

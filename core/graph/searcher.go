@@ -107,15 +107,7 @@ func (s *Searcher) Distance(sp Space, id uint32) float32 {
 func (s *Searcher) Greedy(g *Graph, level int, sp Space, ep uint32, epD float32) (uint32, float32) {
 	s.scratch(g.Degree(level))
 	for {
-		l := g.list(level, ep)
-		if l == nil {
-			return ep, epD
-		}
-		n := min(int(atomic.LoadUint32(&l[0])), len(l)-1)
-		ids := s.ids[:0]
-		for i := 1; i <= n; i++ {
-			ids = append(ids, atomic.LoadUint32(&l[i]))
-		}
+		ids := g.Neighbors(level, ep, s.ids[:0])
 		if len(ids) == 0 {
 			return ep, epD
 		}

@@ -21,7 +21,7 @@ const bitsetNodes = 1 << 18
 func (v *VisitedList) Reset(n int) {
 	if n <= bitsetNodes {
 		if w := (n + 63) / 64; len(v.bits) < w || v.bits == nil {
-			v.bits = make([]uint64, max(w+w/4+1, 1))
+			v.bits = make([]uint64, bitWords(n))
 		} else {
 			clear(v.bits)
 		}
@@ -29,8 +29,7 @@ func (v *VisitedList) Reset(n int) {
 	}
 	v.bits = nil
 	if len(v.tags) < n {
-		c := n + n/4 + 64
-		v.tags = make([]uint16, c)
+		v.tags = make([]uint16, tagCount(n))
 		v.epoch = 1
 		return
 	}
@@ -41,13 +40,21 @@ func (v *VisitedList) Reset(n int) {
 	}
 }
 
+// bitWords is the words of the bit mode for n nodes, a quarter to spare for growth.
+func bitWords(n int) int {
+	w := (n + 63) / 64
+	return w + w/4 + 1
+}
+
+// tagCount is the tags of the tag mode for n nodes, a quarter to spare for growth.
+func tagCount(n int) int { return n + n/4 + 64 }
+
 // VisitedBytes returns the bytes a visited list allocates when first reset for n nodes.
 func VisitedBytes(n int) int64 {
 	if n <= bitsetNodes {
-		w := (n + 63) / 64
-		return int64(max(w+w/4+1, 1)) * 8
+		return int64(bitWords(n)) * 8
 	}
-	return int64(n+n/4+64) * 2
+	return int64(tagCount(n)) * 2
 }
 
 // Visit marks id visited and reports whether it was visited before.
