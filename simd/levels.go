@@ -15,8 +15,9 @@ func UniformLevels4(dst []uint8, src []float32, lo, inv, top float32) uint32 {
 	return k.levelsU4(head(dst, (len(src)+1)/2), src, lo, inv, min(top, 15))
 }
 
-// uniformLevel is the level of x (see UniformLevels).
-func uniformLevel(x, lo, inv, top float32) uint8 {
+// UniformLevel is the level of one value x (see UniformLevels): the rounding every scalar
+// quantizer of the engine applies, per dimension or with one range for all.
+func UniformLevel(x, lo, inv, top float32) uint8 {
 	t := (x-lo)*inv + 0.5
 	if !(t > 0) {
 		return 0
@@ -28,7 +29,7 @@ func levelsU8Generic(dst []uint8, src []float32, lo, inv, top float32) uint32 {
 	dst = dst[:len(src)]
 	var sum uint32
 	for j, x := range src {
-		c := uniformLevel(x, lo, inv, top)
+		c := UniformLevel(x, lo, inv, top)
 		dst[j] = c
 		sum += uint32(c)
 	}
@@ -40,12 +41,12 @@ func levelsU4Generic(dst []uint8, src []float32, lo, inv, top float32) uint32 {
 	var sum uint32
 	j := 0
 	for ; j+1 < len(src); j += 2 {
-		a, b := uniformLevel(src[j], lo, inv, top), uniformLevel(src[j+1], lo, inv, top)
+		a, b := UniformLevel(src[j], lo, inv, top), UniformLevel(src[j+1], lo, inv, top)
 		dst[j/2] = a | b<<4
 		sum += uint32(a) + uint32(b)
 	}
 	if j < len(src) {
-		a := uniformLevel(src[j], lo, inv, top)
+		a := UniformLevel(src[j], lo, inv, top)
 		dst[j/2] = a
 		sum += uint32(a)
 	}

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -31,16 +32,7 @@ func TestBeamKeepsTheClosestInOrder(t *testing.T) {
 			}
 			require.LessOrEqual(t, len(b.items), ef)
 			require.True(t, slices.IsSortedFunc(b.items, func(x, y beamItem) int {
-				if x.Dist < y.Dist {
-					return -1
-				}
-				if x.Dist > y.Dist {
-					return 1
-				}
-				if x.ID < y.ID {
-					return -1
-				}
-				return 1
+				return cmp.Or(cmp.Compare(x.Dist, y.Dist), cmp.Compare(x.ID, y.ID))
 			}), "ef %d: the beam is ascending, ties by arrival", ef)
 		}
 		slices.Sort(ref)
@@ -69,15 +61,7 @@ func TestBeamKeepsTheClosestInOrder(t *testing.T) {
 				ref = append(ref, o)
 			}
 		}
-		slices.SortStableFunc(ref, func(x, y offer) int {
-			switch {
-			case x.d < y.d:
-				return -1
-			case x.d > y.d:
-				return 1
-			}
-			return 0
-		})
+		slices.SortStableFunc(ref, func(x, y offer) int { return cmp.Compare(x.d, y.d) })
 		nOK, cut := 0, len(ref)
 		for i, o := range ref {
 			if o.ok {

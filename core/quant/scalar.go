@@ -140,11 +140,7 @@ func selectNth(a []float32, k int) float32 {
 // level maps x in [lo, lo+diff] to the nearest of levels+1 evenly spaced codes 0..levels,
 // clamping values outside the range; inv is levels/diff (0 when diff is 0). NaN maps to 0.
 func level(x, lo, inv float32, levels int) uint8 {
-	t := (x-lo)*inv + 0.5
-	if !(t > 0) { // also NaN
-		return 0
-	}
-	return uint8(min(t, float32(levels)))
+	return simd.UniformLevel(x, lo, inv, float32(levels))
 }
 
 // invScale returns levels/diff, or 0 for an empty range.
