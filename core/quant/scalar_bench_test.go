@@ -15,16 +15,7 @@ func BenchmarkComputerRows(b *testing.B) {
 		for _, m := range []metric.Kind{metric.L2, metric.IP} {
 			for _, dim := range []int{128, 784} {
 				b.Run(fmt.Sprintf("quant=%s/metric=%s/dim=%d", name, m, dim), func(b *testing.B) {
-					data := testVectors(name, m, n, dim, 1)
-					q, err := New(name, dim, m, DefaultOptions())
-					if err != nil {
-						b.Fatal(err)
-					}
-					if q.NeedTrain() {
-						if err := q.Train(data, n); err != nil {
-							b.Fatal(err)
-						}
-					}
+					data, q := benchQuantizer(b, name, m, n, dim)
 					cs := q.CodeSize()
 					slab := make([]byte, n*cs)
 					for i := 0; i < n; i++ {
@@ -51,16 +42,7 @@ func BenchmarkSetQuery(b *testing.B) {
 	for _, name := range append([]string{"fp32"}, scalarNames...) {
 		for _, dim := range []int{128, 784} {
 			b.Run(fmt.Sprintf("quant=%s/dim=%d", name, dim), func(b *testing.B) {
-				data := testVectors(name, metric.L2, n, dim, 1)
-				q, err := New(name, dim, metric.L2, DefaultOptions())
-				if err != nil {
-					b.Fatal(err)
-				}
-				if q.NeedTrain() {
-					if err := q.Train(data, n); err != nil {
-						b.Fatal(err)
-					}
-				}
+				data, q := benchQuantizer(b, name, metric.L2, n, dim)
 				c := q.NewComputer()
 				i := 0
 				for b.Loop() {
@@ -70,4 +52,20 @@ func BenchmarkSetQuery(b *testing.B) {
 			})
 		}
 	}
+}
+
+// benchQuantizer returns n test vectors of dim and quantizer name trained on them.
+func benchQuantizer(b *testing.B, name string, m metric.Kind, n, dim int) ([]float32, Quantizer) {
+	b.Helper()
+	data := testVectors(name, m, n, dim, 1)
+	q, err := New(name, dim, m, DefaultOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if q.NeedTrain() {
+		if err := q.Train(data, n); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return data, q
 }
