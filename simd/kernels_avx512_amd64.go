@@ -353,6 +353,13 @@ func lvq2L284AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out 
 //go:noescape
 func maskedSumAVX512(q *float32, n int, bits *byte) float32
 
+// maskedSumPlanesAVX512 returns sum_{b<planes} 2^b * sum of q[i] over the i < n whose bit is set
+// in plane b (bit i%8 of bits[b*plane+i/8]).
+// Precondition: n % 16 == 0, planes >= 1; each plane holds n/8 bytes.
+//
+//go:noescape
+func maskedSumPlanesAVX512(q *float32, n int, bits *byte, plane int, planes int) float32
+
 // popcountPlanes4AVX512 returns sum_j 2^j*popcount(a[:w] & q[j*w:(j+1)*w]) over the four
 // query planes j < 4, and popcount(a[:w]). Precondition: w >= 1.
 //

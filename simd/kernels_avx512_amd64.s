@@ -7751,6 +7751,93 @@ msum_reduce_583:
 	MOVSS         X0, ret+24(FP)
 	RET
 
+// func maskedSumPlanesAVX512(q *float32, n int, bits *byte, plane int, planes int) float32
+// Requires: AVX, AVX512F, AVX512VL, SSE
+TEXT ·maskedSumPlanesAVX512(SB), NOSPLIT, $0-44
+	MOVQ   q+0(FP), AX
+	MOVQ   n+8(FP), CX
+	MOVQ   bits+16(FP), DX
+	MOVQ   plane+24(FP), BX
+	MOVQ   planes+32(FP), SI
+	MOVQ   SI, DI
+	DECQ   DI
+	IMULQ  BX, DI
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+
+msp_loop4_584:
+	CMPQ   CX, $0x00000040
+	JL     msp_loop1_585
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	LEAQ   (DX)(DI*1), R8
+	MOVQ   SI, R9
+
+msp_planes4_587:
+	VADDPS Z4, Z4, Z4
+	VADDPS Z5, Z5, Z5
+	VADDPS Z6, Z6, Z6
+	VADDPS Z7, Z7, Z7
+	KMOVW  (R8), K1
+	VADDPS (AX), Z4, K1, Z4
+	KMOVW  2(R8), K1
+	VADDPS 64(AX), Z5, K1, Z5
+	KMOVW  4(R8), K1
+	VADDPS 128(AX), Z6, K1, Z6
+	KMOVW  6(R8), K1
+	VADDPS 192(AX), Z7, K1, Z7
+	SUBQ   BX, R8
+	DECQ   R9
+	JNZ    msp_planes4_587
+	VADDPS Z4, Z0, Z0
+	VADDPS Z5, Z1, Z1
+	VADDPS Z6, Z2, Z2
+	VADDPS Z7, Z3, Z3
+	ADDQ   $0x00000100, AX
+	ADDQ   $0x00000008, DX
+	SUBQ   $0x00000040, CX
+	JMP    msp_loop4_584
+
+msp_loop1_585:
+	CMPQ   CX, $0x00000010
+	JL     msp_reduce_586
+	VPXORD Z4, Z4, Z4
+	LEAQ   (DX)(DI*1), R8
+	MOVQ   SI, R9
+
+msp_planes1_588:
+	VADDPS Z4, Z4, Z4
+	KMOVW  (R8), K1
+	VADDPS (AX), Z4, K1, Z4
+	SUBQ   BX, R8
+	DECQ   R9
+	JNZ    msp_planes1_588
+	VADDPS Z4, Z0, Z0
+	ADDQ   $0x00000040, AX
+	ADDQ   $0x00000002, DX
+	SUBQ   $0x00000010, CX
+	JMP    msp_loop1_585
+
+msp_reduce_586:
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z2, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	VZEROUPPER
+	MOVSS         X0, ret+40(FP)
+	RET
+
 // func popcountPlanes4AVX512(a *uint64, q *uint64, w int) (weighted int, ones int)
 // Requires: AVX, AVX2, AVX512DQ, AVX512F, AVX512VL, AVX512VPOPCNTDQ, BMI2
 TEXT ·popcountPlanes4AVX512(SB), NOSPLIT, $0-40
@@ -7767,14 +7854,14 @@ TEXT ·popcountPlanes4AVX512(SB), NOSPLIT, $0-40
 	VPXORD Z3, Z3, Z3
 	VPXORD Z4, Z4, Z4
 
-pp4_step_584:
+pp4_step_589:
 	MOVQ  $0x000000ff, DI
 	CMPQ  DX, $0x00000008
-	JGE   pp4_full_585
+	JGE   pp4_full_590
 	MOVQ  $0xffffffff, DI
 	BZHIQ DX, DI, DI
 
-pp4_full_585:
+pp4_full_590:
 	KMOVB         DI, K1
 	VMOVDQU64.Z   (AX), K1, Z5
 	VPOPCNTQ      Z5, Z6
@@ -7795,7 +7882,7 @@ pp4_full_585:
 	ADDQ          $0x00000040, CX
 	ADDQ          $0x00000040, SI
 	SUBQ          $0x00000008, DX
-	JG            pp4_step_584
+	JG            pp4_step_589
 	VPSLLQ        $0x01, Z1, Z1
 	VPSLLQ        $0x02, Z2, Z2
 	VPSLLQ        $0x03, Z3, Z3
@@ -7827,7 +7914,7 @@ TEXT ·l2U8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_586
+	JLE   u8b_pf0_591
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7836,17 +7923,17 @@ TEXT ·l2U8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_587:
+pf_592:
 	CMPQ       SI, BX
-	JAE        pf_done_588
+	JAE        pf_done_593
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_587
+	JMP        pf_592
 
-pf_done_588:
-u8b_pf0_586:
+pf_done_593:
+u8b_pf0_591:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_589
+	JLE   u8b_pf0_594
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7855,17 +7942,17 @@ u8b_pf0_586:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_590:
+pf_595:
 	CMPQ       SI, BX
-	JAE        pf_done_591
+	JAE        pf_done_596
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_590
+	JMP        pf_595
 
-pf_done_591:
-u8b_pf0_589:
+pf_done_596:
+u8b_pf0_594:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_592
+	JLE   u8b_pf0_597
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7874,17 +7961,17 @@ u8b_pf0_589:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_593:
+pf_598:
 	CMPQ       SI, BX
-	JAE        pf_done_594
+	JAE        pf_done_599
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_593
+	JMP        pf_598
 
-pf_done_594:
-u8b_pf0_592:
+pf_done_599:
+u8b_pf0_597:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_595
+	JLE   u8b_pf0_600
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7893,17 +7980,17 @@ u8b_pf0_592:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_596:
+pf_601:
 	CMPQ       SI, BX
-	JAE        pf_done_597
+	JAE        pf_done_602
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_596
+	JMP        pf_601
 
-pf_done_597:
-u8b_pf0_595:
+pf_done_602:
+u8b_pf0_600:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_598
+	JLE   u8b_pf0_603
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7912,17 +7999,17 @@ u8b_pf0_595:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_599:
+pf_604:
 	CMPQ       SI, BX
-	JAE        pf_done_600
+	JAE        pf_done_605
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_599
+	JMP        pf_604
 
-pf_done_600:
-u8b_pf0_598:
+pf_done_605:
+u8b_pf0_603:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_601
+	JLE   u8b_pf0_606
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7931,17 +8018,17 @@ u8b_pf0_598:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_602:
+pf_607:
 	CMPQ       SI, BX
-	JAE        pf_done_603
+	JAE        pf_done_608
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_602
+	JMP        pf_607
 
-pf_done_603:
-u8b_pf0_601:
+pf_done_608:
+u8b_pf0_606:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_604
+	JLE   u8b_pf0_609
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7950,17 +8037,17 @@ u8b_pf0_601:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_605:
+pf_610:
 	CMPQ       SI, BX
-	JAE        pf_done_606
+	JAE        pf_done_611
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_605
+	JMP        pf_610
 
-pf_done_606:
-u8b_pf0_604:
+pf_done_611:
+u8b_pf0_609:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_607
+	JLE   u8b_pf0_612
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -7969,24 +8056,24 @@ u8b_pf0_604:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_608:
+pf_613:
 	CMPQ       DX, CX
-	JAE        pf_done_609
+	JAE        pf_done_614
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_608
+	JMP        pf_613
 
-pf_done_609:
-u8b_pf0_607:
+pf_done_614:
+u8b_pf0_612:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_610:
+u8b_loop_615:
 	TESTQ DX, DX
-	JZ    u8b_end_611
+	JZ    u8b_end_616
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_612
+	JLE   u8b_nopf_617
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -7995,15 +8082,15 @@ u8b_loop_610:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_613:
+pf_618:
 	CMPQ       DI, SI
-	JAE        pf_done_614
+	JAE        pf_done_619
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_613
+	JMP        pf_618
 
-pf_done_614:
-u8b_nopf_612:
+pf_done_619:
+u8b_nopf_617:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -8020,9 +8107,9 @@ u8b_nopf_612:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_615:
+u8_4_620:
 	CMPQ      DI, $0x00000100
-	JL        u8_1_616
+	JL        u8_1_621
 	VMOVDQU64 (SI), Z7
 	VPMINUB   (BX), Z7, Z8
 	VPMAXUB   (BX), Z7, Z7
@@ -8058,11 +8145,11 @@ u8_4_615:
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, BX
 	SUBQ      $0x00000100, DI
-	JMP       u8_4_615
+	JMP       u8_4_620
 
-u8_1_616:
+u8_1_621:
 	CMPQ      DI, $0x00000040
-	JL        u8_tail_617
+	JL        u8_tail_622
 	VMOVDQU64 (SI), Z7
 	VPMINUB   (BX), Z7, Z8
 	VPMAXUB   (BX), Z7, Z7
@@ -8074,11 +8161,11 @@ u8_1_616:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u8_1_616
+	JMP       u8_1_621
 
-u8_tail_617:
+u8_tail_622:
 	TESTQ      DI, DI
-	JZ         u8_done_618
+	JZ         u8_done_623
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -8093,7 +8180,7 @@ u8_tail_617:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_618:
+u8_done_623:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -8119,9 +8206,9 @@ u8_done_618:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_610
+	JMP           u8b_loop_615
 
-u8b_end_611:
+u8b_end_616:
 	VZEROUPPER
 	RET
 
@@ -8131,7 +8218,7 @@ TEXT ·dotU8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_619
+	JLE   u8b_pf0_624
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8140,17 +8227,17 @@ TEXT ·dotU8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_620:
+pf_625:
 	CMPQ       SI, BX
-	JAE        pf_done_621
+	JAE        pf_done_626
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_620
+	JMP        pf_625
 
-pf_done_621:
-u8b_pf0_619:
+pf_done_626:
+u8b_pf0_624:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_622
+	JLE   u8b_pf0_627
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8159,17 +8246,17 @@ u8b_pf0_619:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_623:
+pf_628:
 	CMPQ       SI, BX
-	JAE        pf_done_624
+	JAE        pf_done_629
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_623
+	JMP        pf_628
 
-pf_done_624:
-u8b_pf0_622:
+pf_done_629:
+u8b_pf0_627:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_625
+	JLE   u8b_pf0_630
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8178,17 +8265,17 @@ u8b_pf0_622:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_626:
+pf_631:
 	CMPQ       SI, BX
-	JAE        pf_done_627
+	JAE        pf_done_632
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_626
+	JMP        pf_631
 
-pf_done_627:
-u8b_pf0_625:
+pf_done_632:
+u8b_pf0_630:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_628
+	JLE   u8b_pf0_633
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8197,17 +8284,17 @@ u8b_pf0_625:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_629:
+pf_634:
 	CMPQ       SI, BX
-	JAE        pf_done_630
+	JAE        pf_done_635
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_629
+	JMP        pf_634
 
-pf_done_630:
-u8b_pf0_628:
+pf_done_635:
+u8b_pf0_633:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_631
+	JLE   u8b_pf0_636
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8216,17 +8303,17 @@ u8b_pf0_628:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_632:
+pf_637:
 	CMPQ       SI, BX
-	JAE        pf_done_633
+	JAE        pf_done_638
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_632
+	JMP        pf_637
 
-pf_done_633:
-u8b_pf0_631:
+pf_done_638:
+u8b_pf0_636:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_634
+	JLE   u8b_pf0_639
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8235,17 +8322,17 @@ u8b_pf0_631:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_635:
+pf_640:
 	CMPQ       SI, BX
-	JAE        pf_done_636
+	JAE        pf_done_641
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_635
+	JMP        pf_640
 
-pf_done_636:
-u8b_pf0_634:
+pf_done_641:
+u8b_pf0_639:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_637
+	JLE   u8b_pf0_642
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8254,17 +8341,17 @@ u8b_pf0_634:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_638:
+pf_643:
 	CMPQ       SI, BX
-	JAE        pf_done_639
+	JAE        pf_done_644
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_638
+	JMP        pf_643
 
-pf_done_639:
-u8b_pf0_637:
+pf_done_644:
+u8b_pf0_642:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_640
+	JLE   u8b_pf0_645
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -8273,24 +8360,24 @@ u8b_pf0_637:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_641:
+pf_646:
 	CMPQ       DX, CX
-	JAE        pf_done_642
+	JAE        pf_done_647
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_641
+	JMP        pf_646
 
-pf_done_642:
-u8b_pf0_640:
+pf_done_647:
+u8b_pf0_645:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_643:
+u8b_loop_648:
 	TESTQ DX, DX
-	JZ    u8b_end_644
+	JZ    u8b_end_649
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_645
+	JLE   u8b_nopf_650
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -8299,15 +8386,15 @@ u8b_loop_643:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_646:
+pf_651:
 	CMPQ       DI, SI
-	JAE        pf_done_647
+	JAE        pf_done_652
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_646
+	JMP        pf_651
 
-pf_done_647:
-u8b_nopf_645:
+pf_done_652:
+u8b_nopf_650:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -8324,9 +8411,9 @@ u8b_nopf_645:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_648:
+u8_4_653:
 	CMPQ      DI, $0x00000100
-	JL        u8_1_649
+	JL        u8_1_654
 	VMOVDQU64 (SI), Z7
 	VPXORD    (BX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -8350,11 +8437,11 @@ u8_4_648:
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, BX
 	SUBQ      $0x00000100, DI
-	JMP       u8_4_648
+	JMP       u8_4_653
 
-u8_1_649:
+u8_1_654:
 	CMPQ      DI, $0x00000040
-	JL        u8_tail_650
+	JL        u8_tail_655
 	VMOVDQU64 (SI), Z7
 	VPXORD    (BX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -8363,11 +8450,11 @@ u8_1_649:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u8_1_649
+	JMP       u8_1_654
 
-u8_tail_650:
+u8_tail_655:
 	TESTQ      DI, DI
-	JZ         u8_done_651
+	JZ         u8_done_656
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -8379,7 +8466,7 @@ u8_tail_650:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_651:
+u8_done_656:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -8405,9 +8492,9 @@ u8_done_651:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_643
+	JMP           u8b_loop_648
 
-u8b_end_644:
+u8b_end_649:
 	VZEROUPPER
 	RET
 
@@ -8417,7 +8504,7 @@ TEXT ·l2U4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_652
+	JLE   u8b_pf0_657
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8426,17 +8513,17 @@ TEXT ·l2U4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_653:
+pf_658:
 	CMPQ       SI, BX
-	JAE        pf_done_654
+	JAE        pf_done_659
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_653
+	JMP        pf_658
 
-pf_done_654:
-u8b_pf0_652:
+pf_done_659:
+u8b_pf0_657:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_655
+	JLE   u8b_pf0_660
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8445,17 +8532,17 @@ u8b_pf0_652:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_656:
+pf_661:
 	CMPQ       SI, BX
-	JAE        pf_done_657
+	JAE        pf_done_662
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_656
+	JMP        pf_661
 
-pf_done_657:
-u8b_pf0_655:
+pf_done_662:
+u8b_pf0_660:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_658
+	JLE   u8b_pf0_663
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8464,17 +8551,17 @@ u8b_pf0_655:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_659:
+pf_664:
 	CMPQ       SI, BX
-	JAE        pf_done_660
+	JAE        pf_done_665
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_659
+	JMP        pf_664
 
-pf_done_660:
-u8b_pf0_658:
+pf_done_665:
+u8b_pf0_663:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_661
+	JLE   u8b_pf0_666
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8483,17 +8570,17 @@ u8b_pf0_658:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_662:
+pf_667:
 	CMPQ       SI, BX
-	JAE        pf_done_663
+	JAE        pf_done_668
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_662
+	JMP        pf_667
 
-pf_done_663:
-u8b_pf0_661:
+pf_done_668:
+u8b_pf0_666:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_664
+	JLE   u8b_pf0_669
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8502,17 +8589,17 @@ u8b_pf0_661:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_665:
+pf_670:
 	CMPQ       SI, BX
-	JAE        pf_done_666
+	JAE        pf_done_671
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_665
+	JMP        pf_670
 
-pf_done_666:
-u8b_pf0_664:
+pf_done_671:
+u8b_pf0_669:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_667
+	JLE   u8b_pf0_672
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8521,17 +8608,17 @@ u8b_pf0_664:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_668:
+pf_673:
 	CMPQ       SI, BX
-	JAE        pf_done_669
+	JAE        pf_done_674
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_668
+	JMP        pf_673
 
-pf_done_669:
-u8b_pf0_667:
+pf_done_674:
+u8b_pf0_672:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_670
+	JLE   u8b_pf0_675
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8540,17 +8627,17 @@ u8b_pf0_667:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_671:
+pf_676:
 	CMPQ       SI, BX
-	JAE        pf_done_672
+	JAE        pf_done_677
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_671
+	JMP        pf_676
 
-pf_done_672:
-u8b_pf0_670:
+pf_done_677:
+u8b_pf0_675:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_673
+	JLE   u8b_pf0_678
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -8559,24 +8646,24 @@ u8b_pf0_670:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_674:
+pf_679:
 	CMPQ       DX, CX
-	JAE        pf_done_675
+	JAE        pf_done_680
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_674
+	JMP        pf_679
 
-pf_done_675:
-u8b_pf0_673:
+pf_done_680:
+u8b_pf0_678:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_676:
+u8b_loop_681:
 	TESTQ DX, DX
-	JZ    u8b_end_677
+	JZ    u8b_end_682
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_678
+	JLE   u8b_nopf_683
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -8585,15 +8672,15 @@ u8b_loop_676:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_679:
+pf_684:
 	CMPQ       DI, SI
-	JAE        pf_done_680
+	JAE        pf_done_685
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_679
+	JMP        pf_684
 
-pf_done_680:
-u8b_nopf_678:
+pf_done_685:
+u8b_nopf_683:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -8606,9 +8693,9 @@ u8b_nopf_678:
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_681:
+u4_1_686:
 	CMPQ      DI, $0x00000040
-	JL        u4_tail_682
+	JL        u4_tail_687
 	VMOVDQU64 (SI), Z3
 	VMOVDQU64 (BX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -8626,11 +8713,11 @@ u4_1_681:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u4_1_681
+	JMP       u4_1_686
 
-u4_tail_682:
+u4_tail_687:
 	TESTQ      DI, DI
-	JZ         u4_done_683
+	JZ         u4_done_688
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -8651,7 +8738,7 @@ u4_tail_682:
 	VPDPBUSD   Z5, Z5, Z1
 	VPDPBUSD   Z3, Z3, Z2
 
-u4_done_683:
+u4_done_688:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -8666,9 +8753,9 @@ u4_done_683:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_676
+	JMP           u8b_loop_681
 
-u8b_end_677:
+u8b_end_682:
 	VZEROUPPER
 	RET
 
@@ -8678,7 +8765,7 @@ TEXT ·dotU4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_684
+	JLE   u8b_pf0_689
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8687,17 +8774,17 @@ TEXT ·dotU4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_685:
+pf_690:
 	CMPQ       SI, BX
-	JAE        pf_done_686
+	JAE        pf_done_691
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_685
+	JMP        pf_690
 
-pf_done_686:
-u8b_pf0_684:
+pf_done_691:
+u8b_pf0_689:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_687
+	JLE   u8b_pf0_692
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8706,17 +8793,17 @@ u8b_pf0_684:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_688:
+pf_693:
 	CMPQ       SI, BX
-	JAE        pf_done_689
+	JAE        pf_done_694
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_688
+	JMP        pf_693
 
-pf_done_689:
-u8b_pf0_687:
+pf_done_694:
+u8b_pf0_692:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_690
+	JLE   u8b_pf0_695
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8725,17 +8812,17 @@ u8b_pf0_687:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_691:
+pf_696:
 	CMPQ       SI, BX
-	JAE        pf_done_692
+	JAE        pf_done_697
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_691
+	JMP        pf_696
 
-pf_done_692:
-u8b_pf0_690:
+pf_done_697:
+u8b_pf0_695:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_693
+	JLE   u8b_pf0_698
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8744,17 +8831,17 @@ u8b_pf0_690:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_694:
+pf_699:
 	CMPQ       SI, BX
-	JAE        pf_done_695
+	JAE        pf_done_700
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_694
+	JMP        pf_699
 
-pf_done_695:
-u8b_pf0_693:
+pf_done_700:
+u8b_pf0_698:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_696
+	JLE   u8b_pf0_701
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8763,17 +8850,17 @@ u8b_pf0_693:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_697:
+pf_702:
 	CMPQ       SI, BX
-	JAE        pf_done_698
+	JAE        pf_done_703
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_697
+	JMP        pf_702
 
-pf_done_698:
-u8b_pf0_696:
+pf_done_703:
+u8b_pf0_701:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_699
+	JLE   u8b_pf0_704
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8782,17 +8869,17 @@ u8b_pf0_696:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_700:
+pf_705:
 	CMPQ       SI, BX
-	JAE        pf_done_701
+	JAE        pf_done_706
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_700
+	JMP        pf_705
 
-pf_done_701:
-u8b_pf0_699:
+pf_done_706:
+u8b_pf0_704:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_702
+	JLE   u8b_pf0_707
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8801,17 +8888,17 @@ u8b_pf0_699:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_703:
+pf_708:
 	CMPQ       SI, BX
-	JAE        pf_done_704
+	JAE        pf_done_709
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_703
+	JMP        pf_708
 
-pf_done_704:
-u8b_pf0_702:
+pf_done_709:
+u8b_pf0_707:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_705
+	JLE   u8b_pf0_710
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -8820,24 +8907,24 @@ u8b_pf0_702:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_706:
+pf_711:
 	CMPQ       DX, CX
-	JAE        pf_done_707
+	JAE        pf_done_712
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_706
+	JMP        pf_711
 
-pf_done_707:
-u8b_pf0_705:
+pf_done_712:
+u8b_pf0_710:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_708:
+u8b_loop_713:
 	TESTQ DX, DX
-	JZ    u8b_end_709
+	JZ    u8b_end_714
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_710
+	JLE   u8b_nopf_715
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -8846,15 +8933,15 @@ u8b_loop_708:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_711:
+pf_716:
 	CMPQ       DI, SI
-	JAE        pf_done_712
+	JAE        pf_done_717
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_711
+	JMP        pf_716
 
-pf_done_712:
-u8b_nopf_710:
+pf_done_717:
+u8b_nopf_715:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -8867,9 +8954,9 @@ u8b_nopf_710:
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_713:
+u4_1_718:
 	CMPQ      DI, $0x00000040
-	JL        u4_tail_714
+	JL        u4_tail_719
 	VMOVDQU64 (SI), Z3
 	VMOVDQU64 (BX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -8883,11 +8970,11 @@ u4_1_713:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u4_1_713
+	JMP       u4_1_718
 
-u4_tail_714:
+u4_tail_719:
 	TESTQ      DI, DI
-	JZ         u4_done_715
+	JZ         u4_done_720
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -8904,7 +8991,7 @@ u4_tail_714:
 	VPDPBUSD   Z6, Z5, Z1
 	VPDPBUSD   Z4, Z3, Z2
 
-u4_done_715:
+u4_done_720:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -8919,9 +9006,9 @@ u4_done_715:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_708
+	JMP           u8b_loop_713
 
-u8b_end_709:
+u8b_end_714:
 	VZEROUPPER
 	RET
 
@@ -8936,143 +9023,143 @@ TEXT ·l2F16BatchAVX512(SB), NOSPLIT, $0-56
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
 	CMPQ BX, $0x00000020
-	JLE  f16b_pfcap_716
+	JLE  f16b_pfcap_721
 	MOVQ $0x00000020, BX
 
-f16b_pfcap_716:
+f16b_pfcap_721:
 	CMPQ  SI, $0x00000000
-	JLE   f16b_pfdone_717
+	JLE   f16b_pfdone_722
 	MOVL  (AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_718:
+f16b_pf_723:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_719
+	JZ         f16b_pf_end_724
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_718
+	JMP        f16b_pf_723
 
-f16b_pf_end_719:
+f16b_pf_end_724:
 	CMPQ  SI, $0x00000001
-	JLE   f16b_pfdone_717
+	JLE   f16b_pfdone_722
 	MOVL  4(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_720:
+f16b_pf_725:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_721
+	JZ         f16b_pf_end_726
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_720
+	JMP        f16b_pf_725
 
-f16b_pf_end_721:
+f16b_pf_end_726:
 	CMPQ  SI, $0x00000002
-	JLE   f16b_pfdone_717
+	JLE   f16b_pfdone_722
 	MOVL  8(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_722:
+f16b_pf_727:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_723
+	JZ         f16b_pf_end_728
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_722
+	JMP        f16b_pf_727
 
-f16b_pf_end_723:
+f16b_pf_end_728:
 	CMPQ  SI, $0x00000003
-	JLE   f16b_pfdone_717
+	JLE   f16b_pfdone_722
 	MOVL  12(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_724:
+f16b_pf_729:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_725
+	JZ         f16b_pf_end_730
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_724
+	JMP        f16b_pf_729
 
-f16b_pf_end_725:
+f16b_pf_end_730:
 	CMPQ  SI, $0x00000004
-	JLE   f16b_pfdone_717
+	JLE   f16b_pfdone_722
 	MOVL  16(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_726:
+f16b_pf_731:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_727
+	JZ         f16b_pf_end_732
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_726
+	JMP        f16b_pf_731
 
-f16b_pf_end_727:
+f16b_pf_end_732:
 	CMPQ  SI, $0x00000005
-	JLE   f16b_pfdone_717
+	JLE   f16b_pfdone_722
 	MOVL  20(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_728:
+f16b_pf_733:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_729
+	JZ         f16b_pf_end_734
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_728
+	JMP        f16b_pf_733
 
-f16b_pf_end_729:
+f16b_pf_end_734:
 	CMPQ  SI, $0x00000006
-	JLE   f16b_pfdone_717
+	JLE   f16b_pfdone_722
 	MOVL  24(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_730:
+f16b_pf_735:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_731
+	JZ         f16b_pf_end_736
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_730
+	JMP        f16b_pf_735
 
-f16b_pf_end_731:
+f16b_pf_end_736:
 	CMPQ  SI, $0x00000007
-	JLE   f16b_pfdone_717
+	JLE   f16b_pfdone_722
 	MOVL  28(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_732:
+f16b_pf_737:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_733
+	JZ         f16b_pf_end_738
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_732
+	JMP        f16b_pf_737
 
-f16b_pf_end_733:
-f16b_pfdone_717:
-f16b_group_734:
+f16b_pf_end_738:
+f16b_pfdone_722:
+f16b_group_739:
 	MOVQ cnt+48(FP), AX
 	CMPQ AX, $0x00000008
-	JL   f16b_gdone_735
+	JL   f16b_gdone_740
 	MOVQ ids+32(FP), CX
 	MOVQ slab+16(FP), DX
 	MOVQ stride+24(FP), BX
@@ -9080,139 +9167,139 @@ f16b_group_734:
 	ADDQ $0x0000001f, SI
 	SHRQ $0x05, SI
 	CMPQ SI, $0x00000020
-	JLE  f16b_pfcap_736
+	JLE  f16b_pfcap_741
 	MOVQ $0x00000020, SI
 
-f16b_pfcap_736:
+f16b_pfcap_741:
 	CMPQ  AX, $0x00000008
-	JLE   f16b_pfdone_737
+	JLE   f16b_pfdone_742
 	MOVL  32(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_738:
+f16b_pf_743:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_739
+	JZ         f16b_pf_end_744
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_738
+	JMP        f16b_pf_743
 
-f16b_pf_end_739:
+f16b_pf_end_744:
 	CMPQ  AX, $0x00000009
-	JLE   f16b_pfdone_737
+	JLE   f16b_pfdone_742
 	MOVL  36(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_740:
+f16b_pf_745:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_741
+	JZ         f16b_pf_end_746
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_740
+	JMP        f16b_pf_745
 
-f16b_pf_end_741:
+f16b_pf_end_746:
 	CMPQ  AX, $0x0000000a
-	JLE   f16b_pfdone_737
+	JLE   f16b_pfdone_742
 	MOVL  40(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_742:
+f16b_pf_747:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_743
+	JZ         f16b_pf_end_748
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_742
+	JMP        f16b_pf_747
 
-f16b_pf_end_743:
+f16b_pf_end_748:
 	CMPQ  AX, $0x0000000b
-	JLE   f16b_pfdone_737
+	JLE   f16b_pfdone_742
 	MOVL  44(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_744:
+f16b_pf_749:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_745
+	JZ         f16b_pf_end_750
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_744
+	JMP        f16b_pf_749
 
-f16b_pf_end_745:
+f16b_pf_end_750:
 	CMPQ  AX, $0x0000000c
-	JLE   f16b_pfdone_737
+	JLE   f16b_pfdone_742
 	MOVL  48(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_746:
+f16b_pf_751:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_747
+	JZ         f16b_pf_end_752
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_746
+	JMP        f16b_pf_751
 
-f16b_pf_end_747:
+f16b_pf_end_752:
 	CMPQ  AX, $0x0000000d
-	JLE   f16b_pfdone_737
+	JLE   f16b_pfdone_742
 	MOVL  52(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_748:
+f16b_pf_753:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_749
+	JZ         f16b_pf_end_754
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_748
+	JMP        f16b_pf_753
 
-f16b_pf_end_749:
+f16b_pf_end_754:
 	CMPQ  AX, $0x0000000e
-	JLE   f16b_pfdone_737
+	JLE   f16b_pfdone_742
 	MOVL  56(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_750:
+f16b_pf_755:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_751
+	JZ         f16b_pf_end_756
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_750
+	JMP        f16b_pf_755
 
-f16b_pf_end_751:
+f16b_pf_end_756:
 	CMPQ  AX, $0x0000000f
-	JLE   f16b_pfdone_737
+	JLE   f16b_pfdone_742
 	MOVL  60(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_752:
+f16b_pf_757:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_753
+	JZ         f16b_pf_end_758
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_752
+	JMP        f16b_pf_757
 
-f16b_pf_end_753:
-f16b_pfdone_737:
+f16b_pf_end_758:
+f16b_pfdone_742:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -9261,9 +9348,9 @@ f16b_pfdone_737:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_754:
+f16b_block_759:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_755
+	JL          f16b_single_760
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -9324,11 +9411,11 @@ f16b_block_754:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_754
+	JMP         f16b_block_759
 
-f16b_single_755:
+f16b_single_760:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_756
+	JL          f16b_tail_761
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -9365,9 +9452,9 @@ f16b_single_755:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_756:
+f16b_tail_761:
 	TESTQ       CX, CX
-	JZ          f16b_done_757
+	JZ          f16b_done_762
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -9405,7 +9492,7 @@ f16b_tail_756:
 	VSUBPS      Z17, Z16, Z17
 	VFMADD231PS Z17, Z17, Z15
 
-f16b_done_757:
+f16b_done_762:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -9492,13 +9579,13 @@ f16b_done_757:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_734
+	JMP           f16b_group_739
 
-f16b_gdone_735:
-f16b_one_758:
+f16b_gdone_740:
+f16b_one_763:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_759
+	JZ    f16b_end_764
 	MOVQ  ids+32(FP), CX
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
@@ -9506,27 +9593,27 @@ f16b_one_758:
 	ADDQ  $0x0000001f, SI
 	SHRQ  $0x05, SI
 	CMPQ  SI, $0x00000020
-	JLE   f16b_pfcap_760
+	JLE   f16b_pfcap_765
 	MOVQ  $0x00000020, SI
 
-f16b_pfcap_760:
+f16b_pfcap_765:
 	CMPQ  AX, $0x00000001
-	JLE   f16b_pfdone_761
+	JLE   f16b_pfdone_766
 	MOVL  4(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_762:
+f16b_pf_767:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_763
+	JZ         f16b_pf_end_768
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_762
+	JMP        f16b_pf_767
 
-f16b_pf_end_763:
-f16b_pfdone_761:
+f16b_pf_end_768:
+f16b_pfdone_766:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -9540,9 +9627,9 @@ f16b_pfdone_761:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_764:
+f16b_block_769:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_765
+	JL          f16b_single_770
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -9554,11 +9641,11 @@ f16b_block_764:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_764
+	JMP         f16b_block_769
 
-f16b_single_765:
+f16b_single_770:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_766
+	JL          f16b_tail_771
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -9567,9 +9654,9 @@ f16b_single_765:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_766:
+f16b_tail_771:
 	TESTQ       DX, DX
-	JZ          f16b_done_767
+	JZ          f16b_done_772
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -9579,7 +9666,7 @@ f16b_tail_766:
 	VSUBPS      Z1, Z0, Z1
 	VFMADD231PS Z1, Z1, Z19
 
-f16b_done_767:
+f16b_done_772:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -9596,9 +9683,9 @@ f16b_done_767:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_758
+	JMP           f16b_one_763
 
-f16b_end_759:
+f16b_end_764:
 	VZEROUPPER
 	RET
 
@@ -9613,143 +9700,143 @@ TEXT ·ipF16BatchAVX512(SB), NOSPLIT, $0-56
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
 	CMPQ BX, $0x00000020
-	JLE  f16b_pfcap_768
+	JLE  f16b_pfcap_773
 	MOVQ $0x00000020, BX
 
-f16b_pfcap_768:
+f16b_pfcap_773:
 	CMPQ  SI, $0x00000000
-	JLE   f16b_pfdone_769
+	JLE   f16b_pfdone_774
 	MOVL  (AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_770:
+f16b_pf_775:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_771
+	JZ         f16b_pf_end_776
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_770
+	JMP        f16b_pf_775
 
-f16b_pf_end_771:
+f16b_pf_end_776:
 	CMPQ  SI, $0x00000001
-	JLE   f16b_pfdone_769
+	JLE   f16b_pfdone_774
 	MOVL  4(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_772:
+f16b_pf_777:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_773
+	JZ         f16b_pf_end_778
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_772
+	JMP        f16b_pf_777
 
-f16b_pf_end_773:
+f16b_pf_end_778:
 	CMPQ  SI, $0x00000002
-	JLE   f16b_pfdone_769
+	JLE   f16b_pfdone_774
 	MOVL  8(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_774:
+f16b_pf_779:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_775
+	JZ         f16b_pf_end_780
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_774
+	JMP        f16b_pf_779
 
-f16b_pf_end_775:
+f16b_pf_end_780:
 	CMPQ  SI, $0x00000003
-	JLE   f16b_pfdone_769
+	JLE   f16b_pfdone_774
 	MOVL  12(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_776:
+f16b_pf_781:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_777
+	JZ         f16b_pf_end_782
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_776
+	JMP        f16b_pf_781
 
-f16b_pf_end_777:
+f16b_pf_end_782:
 	CMPQ  SI, $0x00000004
-	JLE   f16b_pfdone_769
+	JLE   f16b_pfdone_774
 	MOVL  16(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_778:
+f16b_pf_783:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_779
+	JZ         f16b_pf_end_784
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_778
+	JMP        f16b_pf_783
 
-f16b_pf_end_779:
+f16b_pf_end_784:
 	CMPQ  SI, $0x00000005
-	JLE   f16b_pfdone_769
+	JLE   f16b_pfdone_774
 	MOVL  20(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_780:
+f16b_pf_785:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_781
+	JZ         f16b_pf_end_786
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_780
+	JMP        f16b_pf_785
 
-f16b_pf_end_781:
+f16b_pf_end_786:
 	CMPQ  SI, $0x00000006
-	JLE   f16b_pfdone_769
+	JLE   f16b_pfdone_774
 	MOVL  24(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_782:
+f16b_pf_787:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_783
+	JZ         f16b_pf_end_788
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_782
+	JMP        f16b_pf_787
 
-f16b_pf_end_783:
+f16b_pf_end_788:
 	CMPQ  SI, $0x00000007
-	JLE   f16b_pfdone_769
+	JLE   f16b_pfdone_774
 	MOVL  28(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_784:
+f16b_pf_789:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_785
+	JZ         f16b_pf_end_790
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_784
+	JMP        f16b_pf_789
 
-f16b_pf_end_785:
-f16b_pfdone_769:
-f16b_group_786:
+f16b_pf_end_790:
+f16b_pfdone_774:
+f16b_group_791:
 	MOVQ cnt+48(FP), AX
 	CMPQ AX, $0x00000008
-	JL   f16b_gdone_787
+	JL   f16b_gdone_792
 	MOVQ ids+32(FP), CX
 	MOVQ slab+16(FP), DX
 	MOVQ stride+24(FP), BX
@@ -9757,139 +9844,139 @@ f16b_group_786:
 	ADDQ $0x0000001f, SI
 	SHRQ $0x05, SI
 	CMPQ SI, $0x00000020
-	JLE  f16b_pfcap_788
+	JLE  f16b_pfcap_793
 	MOVQ $0x00000020, SI
 
-f16b_pfcap_788:
+f16b_pfcap_793:
 	CMPQ  AX, $0x00000008
-	JLE   f16b_pfdone_789
+	JLE   f16b_pfdone_794
 	MOVL  32(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_790:
+f16b_pf_795:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_791
+	JZ         f16b_pf_end_796
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_790
+	JMP        f16b_pf_795
 
-f16b_pf_end_791:
+f16b_pf_end_796:
 	CMPQ  AX, $0x00000009
-	JLE   f16b_pfdone_789
+	JLE   f16b_pfdone_794
 	MOVL  36(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_792:
+f16b_pf_797:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_793
+	JZ         f16b_pf_end_798
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_792
+	JMP        f16b_pf_797
 
-f16b_pf_end_793:
+f16b_pf_end_798:
 	CMPQ  AX, $0x0000000a
-	JLE   f16b_pfdone_789
+	JLE   f16b_pfdone_794
 	MOVL  40(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_794:
+f16b_pf_799:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_795
+	JZ         f16b_pf_end_800
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_794
+	JMP        f16b_pf_799
 
-f16b_pf_end_795:
+f16b_pf_end_800:
 	CMPQ  AX, $0x0000000b
-	JLE   f16b_pfdone_789
+	JLE   f16b_pfdone_794
 	MOVL  44(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_796:
+f16b_pf_801:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_797
+	JZ         f16b_pf_end_802
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_796
+	JMP        f16b_pf_801
 
-f16b_pf_end_797:
+f16b_pf_end_802:
 	CMPQ  AX, $0x0000000c
-	JLE   f16b_pfdone_789
+	JLE   f16b_pfdone_794
 	MOVL  48(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_798:
+f16b_pf_803:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_799
+	JZ         f16b_pf_end_804
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_798
+	JMP        f16b_pf_803
 
-f16b_pf_end_799:
+f16b_pf_end_804:
 	CMPQ  AX, $0x0000000d
-	JLE   f16b_pfdone_789
+	JLE   f16b_pfdone_794
 	MOVL  52(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_800:
+f16b_pf_805:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_801
+	JZ         f16b_pf_end_806
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_800
+	JMP        f16b_pf_805
 
-f16b_pf_end_801:
+f16b_pf_end_806:
 	CMPQ  AX, $0x0000000e
-	JLE   f16b_pfdone_789
+	JLE   f16b_pfdone_794
 	MOVL  56(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_802:
+f16b_pf_807:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_803
+	JZ         f16b_pf_end_808
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_802
+	JMP        f16b_pf_807
 
-f16b_pf_end_803:
+f16b_pf_end_808:
 	CMPQ  AX, $0x0000000f
-	JLE   f16b_pfdone_789
+	JLE   f16b_pfdone_794
 	MOVL  60(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_804:
+f16b_pf_809:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_805
+	JZ         f16b_pf_end_810
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_804
+	JMP        f16b_pf_809
 
-f16b_pf_end_805:
-f16b_pfdone_789:
+f16b_pf_end_810:
+f16b_pfdone_794:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -9938,9 +10025,9 @@ f16b_pfdone_789:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_806:
+f16b_block_811:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_807
+	JL          f16b_single_812
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -9985,11 +10072,11 @@ f16b_block_806:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_806
+	JMP         f16b_block_811
 
-f16b_single_807:
+f16b_single_812:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_808
+	JL          f16b_tail_813
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -10018,9 +10105,9 @@ f16b_single_807:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_808:
+f16b_tail_813:
 	TESTQ       CX, CX
-	JZ          f16b_done_809
+	JZ          f16b_done_814
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -10050,7 +10137,7 @@ f16b_tail_808:
 	VCVTPH2PS   Y26, Z17
 	VFMADD231PS Z17, Z16, Z15
 
-f16b_done_809:
+f16b_done_814:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -10137,13 +10224,13 @@ f16b_done_809:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_786
+	JMP           f16b_group_791
 
-f16b_gdone_787:
-f16b_one_810:
+f16b_gdone_792:
+f16b_one_815:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_811
+	JZ    f16b_end_816
 	MOVQ  ids+32(FP), CX
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
@@ -10151,27 +10238,27 @@ f16b_one_810:
 	ADDQ  $0x0000001f, SI
 	SHRQ  $0x05, SI
 	CMPQ  SI, $0x00000020
-	JLE   f16b_pfcap_812
+	JLE   f16b_pfcap_817
 	MOVQ  $0x00000020, SI
 
-f16b_pfcap_812:
+f16b_pfcap_817:
 	CMPQ  AX, $0x00000001
-	JLE   f16b_pfdone_813
+	JLE   f16b_pfdone_818
 	MOVL  4(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_814:
+f16b_pf_819:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_815
+	JZ         f16b_pf_end_820
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_814
+	JMP        f16b_pf_819
 
-f16b_pf_end_815:
-f16b_pfdone_813:
+f16b_pf_end_820:
+f16b_pfdone_818:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -10185,9 +10272,9 @@ f16b_pfdone_813:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_816:
+f16b_block_821:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_817
+	JL          f16b_single_822
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -10197,11 +10284,11 @@ f16b_block_816:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_816
+	JMP         f16b_block_821
 
-f16b_single_817:
+f16b_single_822:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_818
+	JL          f16b_tail_823
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -10209,9 +10296,9 @@ f16b_single_817:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_818:
+f16b_tail_823:
 	TESTQ       DX, DX
-	JZ          f16b_done_819
+	JZ          f16b_done_824
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -10220,7 +10307,7 @@ f16b_tail_818:
 	VCVTPH2PS   Y1, Z1
 	VFMADD231PS Z1, Z0, Z19
 
-f16b_done_819:
+f16b_done_824:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -10237,9 +10324,9 @@ f16b_done_819:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_810
+	JMP           f16b_one_815
 
-f16b_end_811:
+f16b_end_816:
 	VZEROUPPER
 	RET
 
@@ -10254,16 +10341,16 @@ TEXT ·accF16Cols1AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z1, Z1, Z1
 
-acccols_reg_820:
+acccols_reg_825:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_823
+	JL      acccols_tail_828
 	VMOVUPS (BX), Z2
 	VCMPPS  $0x04, Z1, Z2, K1
 	KMOVW   K1, DI
 
-acccols_bit_821:
+acccols_bit_826:
 	TESTL        DI, DI
-	JZ           acccols_next_822
+	JZ           acccols_next_827
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10273,37 +10360,37 @@ acccols_bit_821:
 	VBROADCASTSS (BX)(R8*4), Z2
 	VCVTPH2PS    (R9), Z3
 	VFMADD231PS  Z3, Z2, Z0
-	JMP          acccols_bit_821
+	JMP          acccols_bit_826
 
-acccols_next_822:
+acccols_next_827:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_820
+	JMP  acccols_reg_825
 
-acccols_tail_823:
+acccols_tail_828:
 	TESTQ    SI, SI
-	JZ       acccols_done_824
+	JZ       acccols_done_829
 	VMOVSS   (BX), X2
 	VUCOMISS X1, X2
-	JNE      acccols_tadd_825
-	JP       acccols_tadd_825
-	JMP      acccols_tskip_826
+	JNE      acccols_tadd_830
+	JP       acccols_tadd_830
+	JMP      acccols_tskip_831
 
-acccols_tadd_825:
+acccols_tadd_830:
 	VBROADCASTSS (BX), Z2
 	VCVTPH2PS    (CX), Z3
 	VFMADD231PS  Z3, Z2, Z0
 
-acccols_tskip_826:
+acccols_tskip_831:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_823
+	JMP  acccols_tail_828
 
-acccols_done_824:
+acccols_done_829:
 	VMOVUPS Z0, (AX)
 	VZEROUPPER
 	RET
@@ -10320,16 +10407,16 @@ TEXT ·accF16Cols2AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z2, Z2, Z2
 
-acccols_reg_827:
+acccols_reg_832:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_830
+	JL      acccols_tail_835
 	VMOVUPS (BX), Z3
 	VCMPPS  $0x04, Z2, Z3, K1
 	KMOVW   K1, DI
 
-acccols_bit_828:
+acccols_bit_833:
 	TESTL        DI, DI
-	JZ           acccols_next_829
+	JZ           acccols_next_834
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10341,39 +10428,39 @@ acccols_bit_828:
 	VFMADD231PS  Z4, Z3, Z0
 	VCVTPH2PS    32(R9), Z4
 	VFMADD231PS  Z4, Z3, Z1
-	JMP          acccols_bit_828
+	JMP          acccols_bit_833
 
-acccols_next_829:
+acccols_next_834:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_827
+	JMP  acccols_reg_832
 
-acccols_tail_830:
+acccols_tail_835:
 	TESTQ    SI, SI
-	JZ       acccols_done_831
+	JZ       acccols_done_836
 	VMOVSS   (BX), X3
 	VUCOMISS X2, X3
-	JNE      acccols_tadd_832
-	JP       acccols_tadd_832
-	JMP      acccols_tskip_833
+	JNE      acccols_tadd_837
+	JP       acccols_tadd_837
+	JMP      acccols_tskip_838
 
-acccols_tadd_832:
+acccols_tadd_837:
 	VBROADCASTSS (BX), Z3
 	VCVTPH2PS    (CX), Z4
 	VFMADD231PS  Z4, Z3, Z0
 	VCVTPH2PS    32(CX), Z4
 	VFMADD231PS  Z4, Z3, Z1
 
-acccols_tskip_833:
+acccols_tskip_838:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_830
+	JMP  acccols_tail_835
 
-acccols_done_831:
+acccols_done_836:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VZEROUPPER
@@ -10392,16 +10479,16 @@ TEXT ·accF16Cols3AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z3, Z3, Z3
 
-acccols_reg_834:
+acccols_reg_839:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_837
+	JL      acccols_tail_842
 	VMOVUPS (BX), Z4
 	VCMPPS  $0x04, Z3, Z4, K1
 	KMOVW   K1, DI
 
-acccols_bit_835:
+acccols_bit_840:
 	TESTL        DI, DI
-	JZ           acccols_next_836
+	JZ           acccols_next_841
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10415,26 +10502,26 @@ acccols_bit_835:
 	VFMADD231PS  Z5, Z4, Z1
 	VCVTPH2PS    64(R9), Z5
 	VFMADD231PS  Z5, Z4, Z2
-	JMP          acccols_bit_835
+	JMP          acccols_bit_840
 
-acccols_next_836:
+acccols_next_841:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_834
+	JMP  acccols_reg_839
 
-acccols_tail_837:
+acccols_tail_842:
 	TESTQ    SI, SI
-	JZ       acccols_done_838
+	JZ       acccols_done_843
 	VMOVSS   (BX), X4
 	VUCOMISS X3, X4
-	JNE      acccols_tadd_839
-	JP       acccols_tadd_839
-	JMP      acccols_tskip_840
+	JNE      acccols_tadd_844
+	JP       acccols_tadd_844
+	JMP      acccols_tskip_845
 
-acccols_tadd_839:
+acccols_tadd_844:
 	VBROADCASTSS (BX), Z4
 	VCVTPH2PS    (CX), Z5
 	VFMADD231PS  Z5, Z4, Z0
@@ -10443,13 +10530,13 @@ acccols_tadd_839:
 	VCVTPH2PS    64(CX), Z5
 	VFMADD231PS  Z5, Z4, Z2
 
-acccols_tskip_840:
+acccols_tskip_845:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_837
+	JMP  acccols_tail_842
 
-acccols_done_838:
+acccols_done_843:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10470,16 +10557,16 @@ TEXT ·accF16Cols4AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z4, Z4, Z4
 
-acccols_reg_841:
+acccols_reg_846:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_844
+	JL      acccols_tail_849
 	VMOVUPS (BX), Z5
 	VCMPPS  $0x04, Z4, Z5, K1
 	KMOVW   K1, DI
 
-acccols_bit_842:
+acccols_bit_847:
 	TESTL        DI, DI
-	JZ           acccols_next_843
+	JZ           acccols_next_848
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10495,26 +10582,26 @@ acccols_bit_842:
 	VFMADD231PS  Z6, Z5, Z2
 	VCVTPH2PS    96(R9), Z6
 	VFMADD231PS  Z6, Z5, Z3
-	JMP          acccols_bit_842
+	JMP          acccols_bit_847
 
-acccols_next_843:
+acccols_next_848:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_841
+	JMP  acccols_reg_846
 
-acccols_tail_844:
+acccols_tail_849:
 	TESTQ    SI, SI
-	JZ       acccols_done_845
+	JZ       acccols_done_850
 	VMOVSS   (BX), X5
 	VUCOMISS X4, X5
-	JNE      acccols_tadd_846
-	JP       acccols_tadd_846
-	JMP      acccols_tskip_847
+	JNE      acccols_tadd_851
+	JP       acccols_tadd_851
+	JMP      acccols_tskip_852
 
-acccols_tadd_846:
+acccols_tadd_851:
 	VBROADCASTSS (BX), Z5
 	VCVTPH2PS    (CX), Z6
 	VFMADD231PS  Z6, Z5, Z0
@@ -10525,13 +10612,13 @@ acccols_tadd_846:
 	VCVTPH2PS    96(CX), Z6
 	VFMADD231PS  Z6, Z5, Z3
 
-acccols_tskip_847:
+acccols_tskip_852:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_844
+	JMP  acccols_tail_849
 
-acccols_done_845:
+acccols_done_850:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10554,16 +10641,16 @@ TEXT ·accF16Cols5AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z5, Z5, Z5
 
-acccols_reg_848:
+acccols_reg_853:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_851
+	JL      acccols_tail_856
 	VMOVUPS (BX), Z6
 	VCMPPS  $0x04, Z5, Z6, K1
 	KMOVW   K1, DI
 
-acccols_bit_849:
+acccols_bit_854:
 	TESTL        DI, DI
-	JZ           acccols_next_850
+	JZ           acccols_next_855
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10581,26 +10668,26 @@ acccols_bit_849:
 	VFMADD231PS  Z7, Z6, Z3
 	VCVTPH2PS    128(R9), Z7
 	VFMADD231PS  Z7, Z6, Z4
-	JMP          acccols_bit_849
+	JMP          acccols_bit_854
 
-acccols_next_850:
+acccols_next_855:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_848
+	JMP  acccols_reg_853
 
-acccols_tail_851:
+acccols_tail_856:
 	TESTQ    SI, SI
-	JZ       acccols_done_852
+	JZ       acccols_done_857
 	VMOVSS   (BX), X6
 	VUCOMISS X5, X6
-	JNE      acccols_tadd_853
-	JP       acccols_tadd_853
-	JMP      acccols_tskip_854
+	JNE      acccols_tadd_858
+	JP       acccols_tadd_858
+	JMP      acccols_tskip_859
 
-acccols_tadd_853:
+acccols_tadd_858:
 	VBROADCASTSS (BX), Z6
 	VCVTPH2PS    (CX), Z7
 	VFMADD231PS  Z7, Z6, Z0
@@ -10613,13 +10700,13 @@ acccols_tadd_853:
 	VCVTPH2PS    128(CX), Z7
 	VFMADD231PS  Z7, Z6, Z4
 
-acccols_tskip_854:
+acccols_tskip_859:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_851
+	JMP  acccols_tail_856
 
-acccols_done_852:
+acccols_done_857:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10644,16 +10731,16 @@ TEXT ·accF16Cols6AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z6, Z6, Z6
 
-acccols_reg_855:
+acccols_reg_860:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_858
+	JL      acccols_tail_863
 	VMOVUPS (BX), Z7
 	VCMPPS  $0x04, Z6, Z7, K1
 	KMOVW   K1, DI
 
-acccols_bit_856:
+acccols_bit_861:
 	TESTL        DI, DI
-	JZ           acccols_next_857
+	JZ           acccols_next_862
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10673,26 +10760,26 @@ acccols_bit_856:
 	VFMADD231PS  Z8, Z7, Z4
 	VCVTPH2PS    160(R9), Z8
 	VFMADD231PS  Z8, Z7, Z5
-	JMP          acccols_bit_856
+	JMP          acccols_bit_861
 
-acccols_next_857:
+acccols_next_862:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_855
+	JMP  acccols_reg_860
 
-acccols_tail_858:
+acccols_tail_863:
 	TESTQ    SI, SI
-	JZ       acccols_done_859
+	JZ       acccols_done_864
 	VMOVSS   (BX), X7
 	VUCOMISS X6, X7
-	JNE      acccols_tadd_860
-	JP       acccols_tadd_860
-	JMP      acccols_tskip_861
+	JNE      acccols_tadd_865
+	JP       acccols_tadd_865
+	JMP      acccols_tskip_866
 
-acccols_tadd_860:
+acccols_tadd_865:
 	VBROADCASTSS (BX), Z7
 	VCVTPH2PS    (CX), Z8
 	VFMADD231PS  Z8, Z7, Z0
@@ -10707,13 +10794,13 @@ acccols_tadd_860:
 	VCVTPH2PS    160(CX), Z8
 	VFMADD231PS  Z8, Z7, Z5
 
-acccols_tskip_861:
+acccols_tskip_866:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_858
+	JMP  acccols_tail_863
 
-acccols_done_859:
+acccols_done_864:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10740,16 +10827,16 @@ TEXT ·accF16Cols7AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z7, Z7, Z7
 
-acccols_reg_862:
+acccols_reg_867:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_865
+	JL      acccols_tail_870
 	VMOVUPS (BX), Z8
 	VCMPPS  $0x04, Z7, Z8, K1
 	KMOVW   K1, DI
 
-acccols_bit_863:
+acccols_bit_868:
 	TESTL        DI, DI
-	JZ           acccols_next_864
+	JZ           acccols_next_869
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10771,26 +10858,26 @@ acccols_bit_863:
 	VFMADD231PS  Z9, Z8, Z5
 	VCVTPH2PS    192(R9), Z9
 	VFMADD231PS  Z9, Z8, Z6
-	JMP          acccols_bit_863
+	JMP          acccols_bit_868
 
-acccols_next_864:
+acccols_next_869:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_862
+	JMP  acccols_reg_867
 
-acccols_tail_865:
+acccols_tail_870:
 	TESTQ    SI, SI
-	JZ       acccols_done_866
+	JZ       acccols_done_871
 	VMOVSS   (BX), X8
 	VUCOMISS X7, X8
-	JNE      acccols_tadd_867
-	JP       acccols_tadd_867
-	JMP      acccols_tskip_868
+	JNE      acccols_tadd_872
+	JP       acccols_tadd_872
+	JMP      acccols_tskip_873
 
-acccols_tadd_867:
+acccols_tadd_872:
 	VBROADCASTSS (BX), Z8
 	VCVTPH2PS    (CX), Z9
 	VFMADD231PS  Z9, Z8, Z0
@@ -10807,13 +10894,13 @@ acccols_tadd_867:
 	VCVTPH2PS    192(CX), Z9
 	VFMADD231PS  Z9, Z8, Z6
 
-acccols_tskip_868:
+acccols_tskip_873:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_865
+	JMP  acccols_tail_870
 
-acccols_done_866:
+acccols_done_871:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10842,16 +10929,16 @@ TEXT ·accF16Cols8AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z8, Z8, Z8
 
-acccols_reg_869:
+acccols_reg_874:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_872
+	JL      acccols_tail_877
 	VMOVUPS (BX), Z9
 	VCMPPS  $0x04, Z8, Z9, K1
 	KMOVW   K1, DI
 
-acccols_bit_870:
+acccols_bit_875:
 	TESTL        DI, DI
-	JZ           acccols_next_871
+	JZ           acccols_next_876
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10875,26 +10962,26 @@ acccols_bit_870:
 	VFMADD231PS  Z10, Z9, Z6
 	VCVTPH2PS    224(R9), Z10
 	VFMADD231PS  Z10, Z9, Z7
-	JMP          acccols_bit_870
+	JMP          acccols_bit_875
 
-acccols_next_871:
+acccols_next_876:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_869
+	JMP  acccols_reg_874
 
-acccols_tail_872:
+acccols_tail_877:
 	TESTQ    SI, SI
-	JZ       acccols_done_873
+	JZ       acccols_done_878
 	VMOVSS   (BX), X9
 	VUCOMISS X8, X9
-	JNE      acccols_tadd_874
-	JP       acccols_tadd_874
-	JMP      acccols_tskip_875
+	JNE      acccols_tadd_879
+	JP       acccols_tadd_879
+	JMP      acccols_tskip_880
 
-acccols_tadd_874:
+acccols_tadd_879:
 	VBROADCASTSS (BX), Z9
 	VCVTPH2PS    (CX), Z10
 	VFMADD231PS  Z10, Z9, Z0
@@ -10913,13 +11000,13 @@ acccols_tadd_874:
 	VCVTPH2PS    224(CX), Z10
 	VFMADD231PS  Z10, Z9, Z7
 
-acccols_tskip_875:
+acccols_tskip_880:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_872
+	JMP  acccols_tail_877
 
-acccols_done_873:
+acccols_done_878:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10950,16 +11037,16 @@ TEXT ·accF16Cols9AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z9, Z9, Z9
 
-acccols_reg_876:
+acccols_reg_881:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_879
+	JL      acccols_tail_884
 	VMOVUPS (BX), Z10
 	VCMPPS  $0x04, Z9, Z10, K1
 	KMOVW   K1, DI
 
-acccols_bit_877:
+acccols_bit_882:
 	TESTL        DI, DI
-	JZ           acccols_next_878
+	JZ           acccols_next_883
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10985,26 +11072,26 @@ acccols_bit_877:
 	VFMADD231PS  Z11, Z10, Z7
 	VCVTPH2PS    256(R9), Z11
 	VFMADD231PS  Z11, Z10, Z8
-	JMP          acccols_bit_877
+	JMP          acccols_bit_882
 
-acccols_next_878:
+acccols_next_883:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_876
+	JMP  acccols_reg_881
 
-acccols_tail_879:
+acccols_tail_884:
 	TESTQ    SI, SI
-	JZ       acccols_done_880
+	JZ       acccols_done_885
 	VMOVSS   (BX), X10
 	VUCOMISS X9, X10
-	JNE      acccols_tadd_881
-	JP       acccols_tadd_881
-	JMP      acccols_tskip_882
+	JNE      acccols_tadd_886
+	JP       acccols_tadd_886
+	JMP      acccols_tskip_887
 
-acccols_tadd_881:
+acccols_tadd_886:
 	VBROADCASTSS (BX), Z10
 	VCVTPH2PS    (CX), Z11
 	VFMADD231PS  Z11, Z10, Z0
@@ -11025,13 +11112,13 @@ acccols_tadd_881:
 	VCVTPH2PS    256(CX), Z11
 	VFMADD231PS  Z11, Z10, Z8
 
-acccols_tskip_882:
+acccols_tskip_887:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_879
+	JMP  acccols_tail_884
 
-acccols_done_880:
+acccols_done_885:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11064,16 +11151,16 @@ TEXT ·accF16Cols10AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z10, Z10, Z10
 
-acccols_reg_883:
+acccols_reg_888:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_886
+	JL      acccols_tail_891
 	VMOVUPS (BX), Z11
 	VCMPPS  $0x04, Z10, Z11, K1
 	KMOVW   K1, DI
 
-acccols_bit_884:
+acccols_bit_889:
 	TESTL        DI, DI
-	JZ           acccols_next_885
+	JZ           acccols_next_890
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11101,26 +11188,26 @@ acccols_bit_884:
 	VFMADD231PS  Z12, Z11, Z8
 	VCVTPH2PS    288(R9), Z12
 	VFMADD231PS  Z12, Z11, Z9
-	JMP          acccols_bit_884
+	JMP          acccols_bit_889
 
-acccols_next_885:
+acccols_next_890:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_883
+	JMP  acccols_reg_888
 
-acccols_tail_886:
+acccols_tail_891:
 	TESTQ    SI, SI
-	JZ       acccols_done_887
+	JZ       acccols_done_892
 	VMOVSS   (BX), X11
 	VUCOMISS X10, X11
-	JNE      acccols_tadd_888
-	JP       acccols_tadd_888
-	JMP      acccols_tskip_889
+	JNE      acccols_tadd_893
+	JP       acccols_tadd_893
+	JMP      acccols_tskip_894
 
-acccols_tadd_888:
+acccols_tadd_893:
 	VBROADCASTSS (BX), Z11
 	VCVTPH2PS    (CX), Z12
 	VFMADD231PS  Z12, Z11, Z0
@@ -11143,13 +11230,13 @@ acccols_tadd_888:
 	VCVTPH2PS    288(CX), Z12
 	VFMADD231PS  Z12, Z11, Z9
 
-acccols_tskip_889:
+acccols_tskip_894:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_886
+	JMP  acccols_tail_891
 
-acccols_done_887:
+acccols_done_892:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11184,16 +11271,16 @@ TEXT ·accF16Cols11AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z11, Z11, Z11
 
-acccols_reg_890:
+acccols_reg_895:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_893
+	JL      acccols_tail_898
 	VMOVUPS (BX), Z12
 	VCMPPS  $0x04, Z11, Z12, K1
 	KMOVW   K1, DI
 
-acccols_bit_891:
+acccols_bit_896:
 	TESTL        DI, DI
-	JZ           acccols_next_892
+	JZ           acccols_next_897
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11223,26 +11310,26 @@ acccols_bit_891:
 	VFMADD231PS  Z13, Z12, Z9
 	VCVTPH2PS    320(R9), Z13
 	VFMADD231PS  Z13, Z12, Z10
-	JMP          acccols_bit_891
+	JMP          acccols_bit_896
 
-acccols_next_892:
+acccols_next_897:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_890
+	JMP  acccols_reg_895
 
-acccols_tail_893:
+acccols_tail_898:
 	TESTQ    SI, SI
-	JZ       acccols_done_894
+	JZ       acccols_done_899
 	VMOVSS   (BX), X12
 	VUCOMISS X11, X12
-	JNE      acccols_tadd_895
-	JP       acccols_tadd_895
-	JMP      acccols_tskip_896
+	JNE      acccols_tadd_900
+	JP       acccols_tadd_900
+	JMP      acccols_tskip_901
 
-acccols_tadd_895:
+acccols_tadd_900:
 	VBROADCASTSS (BX), Z12
 	VCVTPH2PS    (CX), Z13
 	VFMADD231PS  Z13, Z12, Z0
@@ -11267,13 +11354,13 @@ acccols_tadd_895:
 	VCVTPH2PS    320(CX), Z13
 	VFMADD231PS  Z13, Z12, Z10
 
-acccols_tskip_896:
+acccols_tskip_901:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_893
+	JMP  acccols_tail_898
 
-acccols_done_894:
+acccols_done_899:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11310,16 +11397,16 @@ TEXT ·accF16Cols12AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z12, Z12, Z12
 
-acccols_reg_897:
+acccols_reg_902:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_900
+	JL      acccols_tail_905
 	VMOVUPS (BX), Z13
 	VCMPPS  $0x04, Z12, Z13, K1
 	KMOVW   K1, DI
 
-acccols_bit_898:
+acccols_bit_903:
 	TESTL        DI, DI
-	JZ           acccols_next_899
+	JZ           acccols_next_904
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11351,26 +11438,26 @@ acccols_bit_898:
 	VFMADD231PS  Z14, Z13, Z10
 	VCVTPH2PS    352(R9), Z14
 	VFMADD231PS  Z14, Z13, Z11
-	JMP          acccols_bit_898
+	JMP          acccols_bit_903
 
-acccols_next_899:
+acccols_next_904:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_897
+	JMP  acccols_reg_902
 
-acccols_tail_900:
+acccols_tail_905:
 	TESTQ    SI, SI
-	JZ       acccols_done_901
+	JZ       acccols_done_906
 	VMOVSS   (BX), X13
 	VUCOMISS X12, X13
-	JNE      acccols_tadd_902
-	JP       acccols_tadd_902
-	JMP      acccols_tskip_903
+	JNE      acccols_tadd_907
+	JP       acccols_tadd_907
+	JMP      acccols_tskip_908
 
-acccols_tadd_902:
+acccols_tadd_907:
 	VBROADCASTSS (BX), Z13
 	VCVTPH2PS    (CX), Z14
 	VFMADD231PS  Z14, Z13, Z0
@@ -11397,13 +11484,13 @@ acccols_tadd_902:
 	VCVTPH2PS    352(CX), Z14
 	VFMADD231PS  Z14, Z13, Z11
 
-acccols_tskip_903:
+acccols_tskip_908:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_900
+	JMP  acccols_tail_905
 
-acccols_done_901:
+acccols_done_906:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11442,16 +11529,16 @@ TEXT ·accF16Cols13AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z13, Z13, Z13
 
-acccols_reg_904:
+acccols_reg_909:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_907
+	JL      acccols_tail_912
 	VMOVUPS (BX), Z14
 	VCMPPS  $0x04, Z13, Z14, K1
 	KMOVW   K1, DI
 
-acccols_bit_905:
+acccols_bit_910:
 	TESTL        DI, DI
-	JZ           acccols_next_906
+	JZ           acccols_next_911
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11485,26 +11572,26 @@ acccols_bit_905:
 	VFMADD231PS  Z15, Z14, Z11
 	VCVTPH2PS    384(R9), Z15
 	VFMADD231PS  Z15, Z14, Z12
-	JMP          acccols_bit_905
+	JMP          acccols_bit_910
 
-acccols_next_906:
+acccols_next_911:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_904
+	JMP  acccols_reg_909
 
-acccols_tail_907:
+acccols_tail_912:
 	TESTQ    SI, SI
-	JZ       acccols_done_908
+	JZ       acccols_done_913
 	VMOVSS   (BX), X14
 	VUCOMISS X13, X14
-	JNE      acccols_tadd_909
-	JP       acccols_tadd_909
-	JMP      acccols_tskip_910
+	JNE      acccols_tadd_914
+	JP       acccols_tadd_914
+	JMP      acccols_tskip_915
 
-acccols_tadd_909:
+acccols_tadd_914:
 	VBROADCASTSS (BX), Z14
 	VCVTPH2PS    (CX), Z15
 	VFMADD231PS  Z15, Z14, Z0
@@ -11533,13 +11620,13 @@ acccols_tadd_909:
 	VCVTPH2PS    384(CX), Z15
 	VFMADD231PS  Z15, Z14, Z12
 
-acccols_tskip_910:
+acccols_tskip_915:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_907
+	JMP  acccols_tail_912
 
-acccols_done_908:
+acccols_done_913:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11580,16 +11667,16 @@ TEXT ·accF16Cols14AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z14, Z14, Z14
 
-acccols_reg_911:
+acccols_reg_916:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_914
+	JL      acccols_tail_919
 	VMOVUPS (BX), Z15
 	VCMPPS  $0x04, Z14, Z15, K1
 	KMOVW   K1, DI
 
-acccols_bit_912:
+acccols_bit_917:
 	TESTL        DI, DI
-	JZ           acccols_next_913
+	JZ           acccols_next_918
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11625,26 +11712,26 @@ acccols_bit_912:
 	VFMADD231PS  Z16, Z15, Z12
 	VCVTPH2PS    416(R9), Z16
 	VFMADD231PS  Z16, Z15, Z13
-	JMP          acccols_bit_912
+	JMP          acccols_bit_917
 
-acccols_next_913:
+acccols_next_918:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_911
+	JMP  acccols_reg_916
 
-acccols_tail_914:
+acccols_tail_919:
 	TESTQ    SI, SI
-	JZ       acccols_done_915
+	JZ       acccols_done_920
 	VMOVSS   (BX), X15
 	VUCOMISS X14, X15
-	JNE      acccols_tadd_916
-	JP       acccols_tadd_916
-	JMP      acccols_tskip_917
+	JNE      acccols_tadd_921
+	JP       acccols_tadd_921
+	JMP      acccols_tskip_922
 
-acccols_tadd_916:
+acccols_tadd_921:
 	VBROADCASTSS (BX), Z15
 	VCVTPH2PS    (CX), Z16
 	VFMADD231PS  Z16, Z15, Z0
@@ -11675,13 +11762,13 @@ acccols_tadd_916:
 	VCVTPH2PS    416(CX), Z16
 	VFMADD231PS  Z16, Z15, Z13
 
-acccols_tskip_917:
+acccols_tskip_922:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_914
+	JMP  acccols_tail_919
 
-acccols_done_915:
+acccols_done_920:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11724,16 +11811,16 @@ TEXT ·accF16Cols15AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z15, Z15, Z15
 
-acccols_reg_918:
+acccols_reg_923:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_921
+	JL      acccols_tail_926
 	VMOVUPS (BX), Z16
 	VCMPPS  $0x04, Z15, Z16, K1
 	KMOVW   K1, DI
 
-acccols_bit_919:
+acccols_bit_924:
 	TESTL        DI, DI
-	JZ           acccols_next_920
+	JZ           acccols_next_925
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11771,26 +11858,26 @@ acccols_bit_919:
 	VFMADD231PS  Z17, Z16, Z13
 	VCVTPH2PS    448(R9), Z17
 	VFMADD231PS  Z17, Z16, Z14
-	JMP          acccols_bit_919
+	JMP          acccols_bit_924
 
-acccols_next_920:
+acccols_next_925:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_918
+	JMP  acccols_reg_923
 
-acccols_tail_921:
+acccols_tail_926:
 	TESTQ    SI, SI
-	JZ       acccols_done_922
+	JZ       acccols_done_927
 	VMOVSS   (BX), X16
 	VUCOMISS X15, X16
-	JNE      acccols_tadd_923
-	JP       acccols_tadd_923
-	JMP      acccols_tskip_924
+	JNE      acccols_tadd_928
+	JP       acccols_tadd_928
+	JMP      acccols_tskip_929
 
-acccols_tadd_923:
+acccols_tadd_928:
 	VBROADCASTSS (BX), Z16
 	VCVTPH2PS    (CX), Z17
 	VFMADD231PS  Z17, Z16, Z0
@@ -11823,13 +11910,13 @@ acccols_tadd_923:
 	VCVTPH2PS    448(CX), Z17
 	VFMADD231PS  Z17, Z16, Z14
 
-acccols_tskip_924:
+acccols_tskip_929:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_921
+	JMP  acccols_tail_926
 
-acccols_done_922:
+acccols_done_927:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11874,16 +11961,16 @@ TEXT ·accF16Cols16AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z16, Z16, Z16
 
-acccols_reg_925:
+acccols_reg_930:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_928
+	JL      acccols_tail_933
 	VMOVUPS (BX), Z17
 	VCMPPS  $0x04, Z16, Z17, K1
 	KMOVW   K1, DI
 
-acccols_bit_926:
+acccols_bit_931:
 	TESTL        DI, DI
-	JZ           acccols_next_927
+	JZ           acccols_next_932
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11923,26 +12010,26 @@ acccols_bit_926:
 	VFMADD231PS  Z18, Z17, Z14
 	VCVTPH2PS    480(R9), Z18
 	VFMADD231PS  Z18, Z17, Z15
-	JMP          acccols_bit_926
+	JMP          acccols_bit_931
 
-acccols_next_927:
+acccols_next_932:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_925
+	JMP  acccols_reg_930
 
-acccols_tail_928:
+acccols_tail_933:
 	TESTQ    SI, SI
-	JZ       acccols_done_929
+	JZ       acccols_done_934
 	VMOVSS   (BX), X17
 	VUCOMISS X16, X17
-	JNE      acccols_tadd_930
-	JP       acccols_tadd_930
-	JMP      acccols_tskip_931
+	JNE      acccols_tadd_935
+	JP       acccols_tadd_935
+	JMP      acccols_tskip_936
 
-acccols_tadd_930:
+acccols_tadd_935:
 	VBROADCASTSS (BX), Z17
 	VCVTPH2PS    (CX), Z18
 	VFMADD231PS  Z18, Z17, Z0
@@ -11977,13 +12064,13 @@ acccols_tadd_930:
 	VCVTPH2PS    480(CX), Z18
 	VFMADD231PS  Z18, Z17, Z15
 
-acccols_tskip_931:
+acccols_tskip_936:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_928
+	JMP  acccols_tail_933
 
-acccols_done_929:
+acccols_done_934:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12020,9 +12107,9 @@ TEXT ·levelsU8AVX512(SB), NOSPLIT, $0-44
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-lev_932:
+lev_937:
 	TESTQ      DX, DX
-	JZ         lev_done_933
+	JZ         lev_done_938
 	VMOVUPS    (CX), Z6
 	VSUBPS     Z0, Z6, Z6
 	VMULPS     Z3, Z6, Z6
@@ -12035,9 +12122,9 @@ lev_932:
 	ADDQ       $0x00000040, CX
 	ADDQ       $0x00000010, AX
 	SUBQ       $0x00000010, DX
-	JMP        lev_932
+	JMP        lev_937
 
-lev_done_933:
+lev_done_938:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDD        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1
@@ -12068,9 +12155,9 @@ TEXT ·levelsU4AVX512(SB), NOSPLIT, $0-44
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-lev_934:
+lev_939:
 	TESTQ       DX, DX
-	JZ          lev_done_935
+	JZ          lev_done_940
 	VMOVUPS     (CX), Z6
 	VSUBPS      Z0, Z6, Z6
 	VMULPS      Z3, Z6, Z6
@@ -12096,9 +12183,9 @@ lev_934:
 	ADDQ        $0x00000080, CX
 	ADDQ        $0x00000010, AX
 	SUBQ        $0x00000020, DX
-	JMP         lev_934
+	JMP         lev_939
 
-lev_done_935:
+lev_done_940:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDD        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1

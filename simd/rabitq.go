@@ -53,6 +53,50 @@ func MaskedSumRows(q []float32, slab []byte, stride, off int, ids []uint32, out 
 	}
 }
 
+// MaskedSumPlanes returns sum_{b < planes} 2^b · MaskedSum(q, bits[b*plane:]): the inner
+// product of q with a B-bit code held as B bit planes of plane bytes each, lowest bit first.
+// It panics if planes < 1, plane < (len(q)+7)/8 or bits is shorter than the planes.
+func MaskedSumPlanes(q []float32, bits []byte, plane, planes int) float32 {
+	nb := (len(q) + 7) / 8
+	if planes < 1 || plane < nb {
+		panic("simd: MaskedSumPlanes needs planes >= 1 and plane >= (len(q)+7)/8")
+	}
+	return maskedSumPlanes(q, head(bits, (planes-1)*plane+nb), plane, planes)
+}
+
+// MaskedSumPlanesRows sets out[i] = MaskedSumPlanes(q, slab[ids[i]*stride+off:], plane,
+// planes) for every i < len(ids): the inner products of q with many B-bit code rows, one call
+// per row whatever B. The next row is prefetched. It panics as MaskedSumPlanes does, if a
+// row's planes lie outside slab or if len(out) < len(ids).
+func MaskedSumPlanesRows(q []float32, slab []byte, stride, off, plane, planes int, ids []uint32, out []float32) {
+	nb := (len(q) + 7) / 8
+	if planes < 1 || plane < nb {
+		panic("simd: MaskedSumPlanesRows needs planes >= 1 and plane >= (len(q)+7)/8")
+	}
+	if stride < 0 || off < 0 {
+		panic("simd: negative stride or offset")
+	}
+	out = head(out, len(ids))
+	if len(ids) == 0 {
+		return
+	}
+	span := (planes-1)*plane + nb // the bytes of a row the planes cover
+	var mx uint32
+	for _, id := range ids {
+		mx = max(mx, id)
+	}
+	if off+span > len(slab) || (stride > 0 && int(mx) > (len(slab)-off-span)/stride) {
+		panic("simd: row id out of range of slab")
+	}
+	for i, id := range ids {
+		if i+1 < len(ids) {
+			prefetchByte(slab, int(ids[i+1])*stride+off)
+		}
+		p := int(id)*stride + off
+		out[i] = maskedSumPlanes(q, slab[p:p+span], plane, planes)
+	}
+}
+
 // PopcountPlanes4 returns, for a code plane a of w = len(a) words and the four planes of a
 // 4-bit query q[0:w], q[w:2w], q[2w:3w], q[3w:4w] (level bit j in plane j), the weighted count
 // sum_j 2^j·popcount(a & plane j) and popcount(a). It panics if len(q) < 4*len(a).

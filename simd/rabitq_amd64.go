@@ -45,6 +45,29 @@ func maskedSum(q []float32, bits []byte) float32 {
 	return s
 }
 
+// maskedSumPlanes runs maskedSumPlanesAVX512 over the whole blocks of 16 dimensions at the
+// avx512 level (one call for every plane) and adds the tail's planes; other levels combine
+// the planes' masked sums.
+func maskedSumPlanes(q []float32, bits []byte, plane, planes int) float32 {
+	if k.fam != famAVX512 {
+		return maskedSumPlanesGeneric(q, bits, plane, planes)
+	}
+	m := len(q) &^ 15
+	var s float32
+	if m > 0 {
+		s = maskedSumPlanesAVX512(unsafe.SliceData(q), m, unsafe.SliceData(bits), plane, planes)
+	}
+	if m < len(q) {
+		var t float32
+		nb := (len(q) + 7) / 8
+		for b := planes - 1; b >= 0; b-- {
+			t = 2*t + maskedSumGeneric(q[m:], bits[b*plane+m/8:b*plane+nb])
+		}
+		s += t
+	}
+	return s
+}
+
 // prefetchByte prefetches the cache line of slab[off] when off is inside slab.
 func prefetchByte(slab []byte, off int) {
 	if off >= 0 && off < len(slab) {

@@ -2,6 +2,17 @@ package simd
 
 import "math/bits"
 
+// maskedSumPlanesGeneric is the reference of MaskedSumPlanes: the planes' masked sums by
+// maskedSum (the active level's kernel), combined top plane first by Horner's rule.
+func maskedSumPlanesGeneric(q []float32, bits []byte, plane, planes int) float32 {
+	nb := (len(q) + 7) / 8
+	var s float32
+	for b := planes - 1; b >= 0; b-- {
+		s = 2*s + maskedSum(q, bits[b*plane:b*plane+nb])
+	}
+	return s
+}
+
 // maskedSumGeneric is the reference of MaskedSum; len(bits) >= (len(q)+7)/8.
 func maskedSumGeneric(q []float32, bits []byte) float32 {
 	var s0, s1, s2, s3 float32

@@ -9,3 +9,7 @@ func maskedSum(q []float32, bits []byte) float32 { return maskedSumGeneric(q, bi
 func popcountPlanes4(a, q []uint64) (int, int) { return popcountPlanes4Generic(a, q) }
 
 func prefetchByte(slab []byte, off int) {}
+
+func maskedSumPlanes(q []float32, bits []byte, plane, planes int) float32 {
+	return maskedSumPlanesGeneric(q, bits, plane, planes)
+}

@@ -121,3 +121,83 @@ func TestPopcountPlanes4(t *testing.T) {
 	}()
 	PopcountPlanes4(make([]uint64, 2), make([]uint64, 7))
 }
+
+// TestMaskedSumPlanes checks MaskedSumPlanes and MaskedSumPlanesRows at every level against a
+// float64 sum over the planes, for lengths with and without a tail, 1 to 8 planes, and planes
+// padded beyond the bytes the dimensions use.
+func TestMaskedSumPlanes(t *testing.T) {
+	defer func() { _ = SetLevel(Levels()[len(Levels())-1]) }()
+	rng := rand.New(rand.NewSource(7))
+	for _, lvl := range Levels() {
+		if err := SetLevel(lvl); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{0, 1, 7, 15, 16, 17, 48, 64, 65, 100, 128, 129, 784} {
+			q := make([]float32, n)
+			for i := range q {
+				q[i] = float32(rng.NormFloat64())
+			}
+			nb := (n + 7) / 8
+			for planes := 1; planes <= 8; planes++ {
+				for _, pad := range []int{0, 3} {
+					plane := nb + pad
+					code := make([]byte, planes*plane)
+					rng.Read(code)
+					var want, mag float64
+					for b := 0; b < planes; b++ {
+						for i := 0; i < n; i++ {
+							if code[b*plane+i/8]>>(i%8)&1 == 1 {
+								want += float64(int(1)<<b) * float64(q[i])
+								mag += float64(int(1)<<b) * math.Abs(float64(q[i]))
+							}
+						}
+					}
+					got := MaskedSumPlanes(q, code, plane, planes)
+					if math.Abs(float64(got)-want) > 1e-5*(1+mag) {
+						t.Fatalf("%s n=%d planes=%d pad=%d: MaskedSumPlanes %g, want %g", lvl, n, planes, pad, got, want)
+					}
+					// the same code as row 2 of a slab, among rows of other bytes
+					const rows, off = 4, 5
+					stride := off + len(code) + 2
+					slab := make([]byte, rows*stride)
+					rng.Read(slab)
+					copy(slab[2*stride+off:], code)
+					ids := []uint32{2, 0, 3, 2}
+					out := make([]float32, len(ids))
+					MaskedSumPlanesRows(q, slab, stride, off, plane, planes, ids, out)
+					for i, id := range ids {
+						p := int(id)*stride + off
+						if w := MaskedSumPlanes(q, slab[p:p+len(code)], plane, planes); out[i] != w {
+							t.Fatalf("%s n=%d planes=%d: row %d: %g, MaskedSumPlanes %g", lvl, n, planes, id, out[i], w)
+						}
+					}
+					if out[0] != got {
+						t.Fatalf("%s n=%d planes=%d: row 2 %g, the code alone %g", lvl, n, planes, out[0], got)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestMaskedSumPlanesPanics checks the refusals: no plane, planes shorter than the dimensions,
+// and rows outside the slab.
+func TestMaskedSumPlanesPanics(t *testing.T) {
+	q := make([]float32, 20) // 3 bytes a plane
+	for name, f := range map[string]func(){
+		"no plane":         func() { MaskedSumPlanes(q, make([]byte, 9), 3, 0) },
+		"short plane":      func() { MaskedSumPlanes(q, make([]byte, 9), 2, 3) },
+		"short code":       func() { MaskedSumPlanes(q, make([]byte, 8), 3, 3) },
+		"row outside slab": func() { MaskedSumPlanesRows(q, make([]byte, 20), 10, 0, 3, 3, []uint32{0, 1, 2}, make([]float32, 3)) },
+		"short out":        func() { MaskedSumPlanesRows(q, make([]byte, 20), 10, 0, 3, 3, []uint32{0, 1}, make([]float32, 1)) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}

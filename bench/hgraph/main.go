@@ -79,6 +79,14 @@ func run() error {
 	rounds := flag.Int("rounds", 5, "measurement rounds over all indexes and hnswlib, interleaved; each point keeps its best")
 	mode := flag.String("mode", "hnswlib", "hnswlib: quantizers against hnswlib; leanvec: LeanVec and LVQ-8 against fp32 (no hnswlib)")
 	data := flag.String("data", "fashion-mnist", "fashion-mnist; fashion-mnist-196 (the images pooled 2x2 to 14x14, another dimension); clustered-128 (100 000 Gaussian vectors around 32 centres, 128 dimensions: another distribution)")
+	var extra []string
+	flag.Func("config", "an extra index to measure, NAME=INDEX_PARAM_BODY (repeatable; e.g. 'my sq8=\"base_quantization_type\":\"sq8\",\"max_degree\":32'); -only names it too", func(v string) error {
+		if !strings.Contains(v, "=") {
+			return fmt.Errorf("want NAME=INDEX_PARAM_BODY, got %q", v)
+		}
+		extra = append(extra, v)
+		return nil
+	})
 	flag.Parse()
 
 	set, err := loadData(*data, *dir)
@@ -123,6 +131,10 @@ func run() error {
 	if *mode == "leanvec" {
 		configs = leanvecConfigs(d)
 		*driver = ""
+	}
+	for _, v := range extra {
+		name, body, _ := strings.Cut(v, "=")
+		configs = append(configs, config{name: name, param: body})
 	}
 	want := map[string]bool{}
 	for _, s := range strings.Split(*only, ",") {

@@ -629,7 +629,6 @@ type rabitqComputer struct {
 	qplanes []uint64
 	lo, dq  float32 // 4-bit query: q_n[i] ≈ lo + dq·level
 	tmp     []uint64
-	sums    []float32
 }
 
 // SetQuery implements Computer.
@@ -773,11 +772,7 @@ func (c *rabitqComputer) words(code []byte) []uint64 {
 func (c *rabitqComputer) dot(code []byte) float32 {
 	q := c.q
 	if q.qbits == 32 {
-		var s float32
-		for b := 0; b < q.bits; b++ {
-			s += float32(int(1)<<b) * simd.MaskedSum(c.qn, code[b*q.plane:(b+1)*q.plane])
-		}
-		return s - c.csum
+		return simd.MaskedSumPlanes(c.qn, code, q.plane, q.bits) - c.csum
 	}
 	w := q.plane / 8
 	words := c.words(code[:q.foff])
@@ -836,20 +831,7 @@ func (c *rabitqComputer) DistanceBatch(slab []byte, ids []uint32, out []float32)
 		}
 	}
 	if q.qbits == 32 && len(ids) > 0 {
-		simd.MaskedSumRows(c.qn, slab, q.size, 0, ids, out)
-		if q.bits > 1 {
-			if cap(c.sums) < len(ids) {
-				c.sums = make([]float32, len(ids))
-			}
-			t := c.sums[:len(ids)]
-			for b := 1; b < q.bits; b++ {
-				simd.MaskedSumRows(c.qn, slab, q.size, b*q.plane, ids, t)
-				w := float32(int(1) << b)
-				for i := range out {
-					out[i] += w * t[i]
-				}
-			}
-		}
+		simd.MaskedSumPlanesRows(c.qn, slab, q.size, 0, q.plane, q.bits, ids, out)
 		for i, id := range ids {
 			off := int(id) * q.size
 			out[i] = c.finish(slab[off:off+q.size], out[i]-c.csum)

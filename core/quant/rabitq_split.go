@@ -227,12 +227,10 @@ func (c *rabitqSplitComputer) DistanceSplit(base, rest []byte) float32 {
 		return float32(math.Inf(1))
 	}
 	qn := c.bc.qn
-	var sum float32
-	for b := 0; b < c.s.rest; b++ {
-		sum += float32(int(1)<<b) * simd.MaskedSum(qn, rest[b*q.plane:(b+1)*q.plane])
-	}
-	for b := 0; b < q.bits; b++ {
-		sum += float32(int(1)<<(c.s.rest+b)) * simd.MaskedSum(qn, base[b*q.plane:(b+1)*q.plane])
+	// as DistanceSplitBatch: the base planes are the high bits
+	sum := simd.MaskedSumPlanes(qn, base, q.plane, q.bits)
+	if c.s.rest > 0 {
+		sum = float32(int(1)<<c.s.rest)*sum + simd.MaskedSumPlanes(qn, rest, q.plane, c.s.rest)
 	}
 	return c.finish(base, rest, sum-c.csum)
 }
@@ -265,19 +263,15 @@ func (c *rabitqSplitComputer) DistanceSplitBatch(baseSlab, restSlab []byte, ids 
 		c.t = make([]float32, len(ids))
 	}
 	t := c.t[:len(ids)]
-	clear(out)
+	// the base planes are the high bits: their sum weighs 2^rest against the rest planes'
 	qn := c.bc.qn
-	add := func(slab []byte, stride, off int, w float32) {
-		simd.MaskedSumRows(qn, slab, stride, off, ids, t)
+	simd.MaskedSumPlanesRows(qn, baseSlab, bs, 0, q.plane, q.bits, ids, out)
+	if c.s.rest > 0 {
+		simd.MaskedSumPlanesRows(qn, restSlab, rs, 0, q.plane, c.s.rest, ids, t)
+		w := float32(int(1) << c.s.rest)
 		for i := range out {
-			out[i] += w * t[i]
+			out[i] = w*out[i] + t[i]
 		}
-	}
-	for b := 0; b < c.s.rest; b++ {
-		add(restSlab, rs, b*q.plane, float32(int(1)<<b))
-	}
-	for b := 0; b < q.bits; b++ {
-		add(baseSlab, bs, b*q.plane, float32(int(1)<<(c.s.rest+b)))
 	}
 	for i, id := range ids {
 		out[i] = c.finish(baseSlab[int(id)*bs:], restSlab[int(id)*rs:], out[i]-c.csum)

@@ -975,6 +975,7 @@ func genAVX512() {
 	lookupKernel("AVX512", true)
 	lvqKernels(true)
 	maskedSumKernel(true)
+	maskedSumPlanesKernel()
 	popcountPlanes4Kernel()
 	batchKernels(u8Name, "uint8", "VNNI", u8DistVNNI, "Any n >= 0 (masked tail).")
 	batchKernels(u4Name, "packed-nibble", "VNNI", u4DistVNNI, "n counts bytes (2*n values). Any n >= 0 (masked tail).")

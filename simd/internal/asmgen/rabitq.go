@@ -193,3 +193,79 @@ func hsumQ(z VecVirtual) Register {
 	c.VMOVQ(x, r)
 	return r
 }
+
+// maskedSumPlanesKernel emits maskedSumPlanesAVX512(q, n, bits, plane, planes): the sum over
+// the planes b < planes of 2^b times the masked sum of q[:n] under plane b (the bytes at
+// bits+b*plane), which is the inner product of q with a B-bit code held as B bit planes. Each
+// block of 16 dimensions is summed over the planes by Horner's rule, top plane first (double,
+// then add the plane's masked lanes; doubling is exact), into four independent chains of four
+// blocks; single blocks follow.
+func maskedSumPlanesKernel() {
+	const w = 16
+	text("maskedSumPlanesAVX512", "func(q *float32, n int, bits *byte, plane int, planes int) float32",
+		"maskedSumPlanesAVX512 returns sum_{b<planes} 2^b * sum of q[i] over the i < n whose bit is set",
+		"in plane b (bit i%8 of bits[b*plane+i/8]).",
+		"Precondition: n % 16 == 0, planes >= 1; each plane holds n/8 bytes.")
+	q, n, bits, plane, planes := ld("q"), ld("n"), ld("bits"), ld("plane"), ld("planes")
+	// top: the offset of the top plane, (planes-1)*plane
+	top := c.GP64()
+	c.MOVQ(planes, top)
+	c.DECQ(top)
+	c.IMULQ(plane, top)
+	acc := make([]VecVirtual, 4)
+	for i := range acc {
+		acc[i] = zero(c.ZMM())
+	}
+	p, cnt := c.GP64(), c.GP64()
+	// horner runs the plane loop for steps blocks into v (zeroed first)
+	horner := func(name string, steps int, v []VecVirtual) {
+		for j := 0; j < steps; j++ {
+			zero(v[j])
+		}
+		c.LEAQ(Mem{Base: bits, Index: top, Scale: 1}, p)
+		c.MOVQ(planes, cnt)
+		l := lbl(name)
+		c.Label(l)
+		for j := 0; j < steps; j++ {
+			c.VADDPS(v[j], v[j], v[j])
+		}
+		for j := 0; j < steps; j++ {
+			k := c.K()
+			c.KMOVW(mem(p, 2*j), k)
+			c.VADDPS(mem(q, 4*w*j), v[j], k, v[j])
+		}
+		c.SUBQ(plane, p)
+		c.DECQ(cnt)
+		c.JNZ(LabelRef(l))
+	}
+	l4, l1, lred := lbl("msp_loop4"), lbl("msp_loop1"), lbl("msp_reduce")
+	v := []VecVirtual{c.ZMM(), c.ZMM(), c.ZMM(), c.ZMM()}
+	c.Label(l4)
+	c.CMPQ(n, U32(4*w))
+	c.JL(LabelRef(l1))
+	horner("msp_planes4", 4, v)
+	for j := 0; j < 4; j++ {
+		c.VADDPS(v[j], acc[j], acc[j])
+	}
+	c.ADDQ(U32(16*w), q)
+	c.ADDQ(U32(w/2), bits)
+	c.SUBQ(U32(4*w), n)
+	c.JMP(LabelRef(l4))
+	c.Label(l1)
+	c.CMPQ(n, U32(w))
+	c.JL(LabelRef(lred))
+	horner("msp_planes1", 1, v)
+	c.VADDPS(v[0], acc[0], acc[0])
+	c.ADDQ(U32(4*w), q)
+	c.ADDQ(U32(w/8), bits)
+	c.SUBQ(U32(w), n)
+	c.JMP(LabelRef(l1))
+	c.Label(lred)
+	c.VADDPS(acc[1], acc[0], acc[0])
+	c.VADDPS(acc[3], acc[2], acc[2])
+	c.VADDPS(acc[2], acc[0], acc[0])
+	r := hsumPS(acc[0], true)
+	c.VZEROUPPER()
+	c.Store(r, c.ReturnIndex(0))
+	c.RET()
+}
