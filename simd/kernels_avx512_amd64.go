@@ -360,6 +360,13 @@ func maskedSumAVX512(q *float32, n int, bits *byte) float32
 //go:noescape
 func maskedSumPlanesAVX512(q *float32, n int, bits *byte, plane int, planes int) float32
 
+// maskedSumPlanesBatchAVX512 sets out[i] = maskedSumPlanesAVX512(q, n, slab+ids[i]*stride, plane, planes) for i < cnt,
+// prefetching the first span bytes of the rows of ids[i+1..i+8].
+// Precondition: n % 16 == 0, planes >= 1, span >= 1.
+//
+//go:noescape
+func maskedSumPlanesBatchAVX512(q *float32, n int, slab *byte, stride int, plane int, planes int, span int, ids *uint32, out *float32, cnt int)
+
 // popcountPlanes4AVX512 returns sum_j 2^j*popcount(a[:w] & q[j*w:(j+1)*w]) over the four
 // query planes j < 4, and popcount(a[:w]). Precondition: w >= 1.
 //

@@ -7759,73 +7759,100 @@ TEXT ·maskedSumPlanesAVX512(SB), NOSPLIT, $0-44
 	MOVQ   bits+16(FP), DX
 	MOVQ   plane+24(FP), BX
 	MOVQ   planes+32(FP), SI
-	MOVQ   SI, DI
-	DECQ   DI
-	IMULQ  BX, DI
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
-
-msp_loop4_584:
-	CMPQ   CX, $0x00000040
-	JL     msp_loop1_585
 	VPXORD Z4, Z4, Z4
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
-	LEAQ   (DX)(DI*1), R8
-	MOVQ   SI, R9
+	MOVL   $0x3f800000, DI
 
-msp_planes4_587:
-	VADDPS Z4, Z4, Z4
-	VADDPS Z5, Z5, Z5
-	VADDPS Z6, Z6, Z6
-	VADDPS Z7, Z7, Z7
-	KMOVW  (R8), K1
-	VADDPS (AX), Z4, K1, Z4
-	KMOVW  2(R8), K1
-	VADDPS 64(AX), Z5, K1, Z5
-	KMOVW  4(R8), K1
-	VADDPS 128(AX), Z6, K1, Z6
-	KMOVW  6(R8), K1
-	VADDPS 192(AX), Z7, K1, Z7
-	SUBQ   BX, R8
-	DECQ   R9
-	JNZ    msp_planes4_587
-	VADDPS Z4, Z0, Z0
-	VADDPS Z5, Z1, Z1
-	VADDPS Z6, Z2, Z2
-	VADDPS Z7, Z3, Z3
-	ADDQ   $0x00000100, AX
-	ADDQ   $0x00000008, DX
-	SUBQ   $0x00000040, CX
-	JMP    msp_loop4_584
+msp_loop8_584:
+	CMPQ         CX, $0x00000080
+	JL           msp_loop4_585
+	VPBROADCASTD DI, Z8
+	MOVQ         DX, R8
+	MOVQ         SI, R9
 
-msp_loop1_585:
-	CMPQ   CX, $0x00000010
-	JL     msp_reduce_586
-	VPXORD Z4, Z4, Z4
-	LEAQ   (DX)(DI*1), R8
-	MOVQ   SI, R9
+msp_planes8_588:
+	KMOVW       (R8), K1
+	VFMADD231PS (AX), Z8, K1, Z0
+	KMOVW       2(R8), K1
+	VFMADD231PS 64(AX), Z8, K1, Z1
+	KMOVW       4(R8), K1
+	VFMADD231PS 128(AX), Z8, K1, Z2
+	KMOVW       6(R8), K1
+	VFMADD231PS 192(AX), Z8, K1, Z3
+	KMOVW       8(R8), K1
+	VFMADD231PS 256(AX), Z8, K1, Z4
+	KMOVW       10(R8), K1
+	VFMADD231PS 320(AX), Z8, K1, Z5
+	KMOVW       12(R8), K1
+	VFMADD231PS 384(AX), Z8, K1, Z6
+	KMOVW       14(R8), K1
+	VFMADD231PS 448(AX), Z8, K1, Z7
+	VADDPS      Z8, Z8, Z8
+	ADDQ        BX, R8
+	DECQ        R9
+	JNZ         msp_planes8_588
+	ADDQ        $0x00000200, AX
+	ADDQ        $0x00000010, DX
+	SUBQ        $0x00000080, CX
+	JMP         msp_loop8_584
 
-msp_planes1_588:
-	VADDPS Z4, Z4, Z4
-	KMOVW  (R8), K1
-	VADDPS (AX), Z4, K1, Z4
-	SUBQ   BX, R8
-	DECQ   R9
-	JNZ    msp_planes1_588
-	VADDPS Z4, Z0, Z0
-	ADDQ   $0x00000040, AX
-	ADDQ   $0x00000002, DX
-	SUBQ   $0x00000010, CX
-	JMP    msp_loop1_585
+msp_loop4_585:
+	CMPQ         CX, $0x00000040
+	JL           msp_loop1_586
+	VPBROADCASTD DI, Z8
+	MOVQ         DX, R8
+	MOVQ         SI, R9
 
-msp_reduce_586:
-	VADDPS        Z1, Z0, Z0
-	VADDPS        Z3, Z2, Z2
+msp_planes4_589:
+	KMOVW       (R8), K1
+	VFMADD231PS (AX), Z8, K1, Z0
+	KMOVW       2(R8), K1
+	VFMADD231PS 64(AX), Z8, K1, Z1
+	KMOVW       4(R8), K1
+	VFMADD231PS 128(AX), Z8, K1, Z2
+	KMOVW       6(R8), K1
+	VFMADD231PS 192(AX), Z8, K1, Z3
+	VADDPS      Z8, Z8, Z8
+	ADDQ        BX, R8
+	DECQ        R9
+	JNZ         msp_planes4_589
+	ADDQ        $0x00000100, AX
+	ADDQ        $0x00000008, DX
+	SUBQ        $0x00000040, CX
+
+msp_loop1_586:
+	CMPQ         CX, $0x00000010
+	JL           msp_reduce_587
+	VPBROADCASTD DI, Z8
+	MOVQ         DX, R8
+	MOVQ         SI, R9
+
+msp_planes1_590:
+	KMOVW       (R8), K1
+	VFMADD231PS (AX), Z8, K1, Z0
+	VADDPS      Z8, Z8, Z8
+	ADDQ        BX, R8
+	DECQ        R9
+	JNZ         msp_planes1_590
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000002, DX
+	SUBQ        $0x00000010, CX
+	JMP         msp_loop1_586
+
+msp_reduce_587:
+	VADDPS        Z4, Z0, Z0
+	VADDPS        Z5, Z1, Z1
+	VADDPS        Z6, Z2, Z2
+	VADDPS        Z7, Z3, Z3
 	VADDPS        Z2, Z0, Z0
+	VADDPS        Z3, Z1, Z1
+	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
 	VADDPS        Y1, Y0, Y0
 	VEXTRACTF32X4 $0x01, Y0, X1
@@ -7836,6 +7863,301 @@ msp_reduce_586:
 	VADDPS        X1, X0, X0
 	VZEROUPPER
 	MOVSS         X0, ret+40(FP)
+	RET
+
+// func maskedSumPlanesBatchAVX512(q *float32, n int, slab *byte, stride int, plane int, planes int, span int, ids *uint32, out *float32, cnt int)
+// Requires: AVX, AVX512F, AVX512VL, MMX+
+TEXT ·maskedSumPlanesBatchAVX512(SB), NOSPLIT, $0-80
+	MOVQ  ids+56(FP), AX
+	MOVQ  cnt+72(FP), CX
+	MOVQ  slab+16(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  span+48(FP), SI
+	CMPQ  CX, $0x00000000
+	JLE   lvq_nopf_591
+	MOVL  (AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_592:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_592
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_591:
+	MOVQ  slab+16(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  span+48(FP), SI
+	CMPQ  CX, $0x00000001
+	JLE   lvq_nopf_593
+	MOVL  4(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_594:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_594
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_593:
+	MOVQ  slab+16(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  span+48(FP), SI
+	CMPQ  CX, $0x00000002
+	JLE   lvq_nopf_595
+	MOVL  8(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_596:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_596
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_595:
+	MOVQ  slab+16(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  span+48(FP), SI
+	CMPQ  CX, $0x00000003
+	JLE   lvq_nopf_597
+	MOVL  12(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_598:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_598
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_597:
+	MOVQ  slab+16(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  span+48(FP), SI
+	CMPQ  CX, $0x00000004
+	JLE   lvq_nopf_599
+	MOVL  16(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_600:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_600
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_599:
+	MOVQ  slab+16(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  span+48(FP), SI
+	CMPQ  CX, $0x00000005
+	JLE   lvq_nopf_601
+	MOVL  20(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_602:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_602
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_601:
+	MOVQ  slab+16(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  span+48(FP), SI
+	CMPQ  CX, $0x00000006
+	JLE   lvq_nopf_603
+	MOVL  24(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_604:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_604
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_603:
+	MOVQ  slab+16(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  span+48(FP), SI
+	CMPQ  CX, $0x00000007
+	JLE   lvq_nopf_605
+	MOVL  28(AX), AX
+	IMULQ BX, AX
+	ADDQ  DX, AX
+	XORL  CX, CX
+
+lvq_pf_606:
+	PREFETCHT0 (AX)(CX*1)
+	ADDQ       $0x00000040, CX
+	CMPQ       CX, SI
+	JL         lvq_pf_606
+	PREFETCHT0 -1(AX)(SI*1)
+
+lvq_nopf_605:
+	MOVQ ids+56(FP), AX
+	MOVQ out+64(FP), CX
+	MOVQ cnt+72(FP), DX
+
+mspb_loop_607:
+	TESTQ DX, DX
+	JZ    mspb_end_608
+	MOVQ  slab+16(FP), BX
+	MOVQ  stride+24(FP), SI
+	MOVQ  span+48(FP), DI
+	CMPQ  DX, $0x00000008
+	JLE   lvq_nopf_609
+	MOVL  32(AX), R8
+	IMULQ SI, R8
+	ADDQ  BX, R8
+	XORL  BX, BX
+
+lvq_pf_610:
+	PREFETCHT0 (R8)(BX*1)
+	ADDQ       $0x00000040, BX
+	CMPQ       BX, DI
+	JL         lvq_pf_610
+	PREFETCHT0 -1(R8)(DI*1)
+
+lvq_nopf_609:
+	MOVL   (AX), BX
+	MOVQ   stride+24(FP), SI
+	IMULQ  SI, BX
+	MOVQ   slab+16(FP), SI
+	ADDQ   SI, BX
+	MOVQ   q+0(FP), SI
+	MOVQ   n+8(FP), DI
+	MOVQ   plane+32(FP), R8
+	MOVQ   planes+40(FP), R9
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	MOVL   $0x3f800000, R10
+
+msp_loop8_611:
+	CMPQ         DI, $0x00000080
+	JL           msp_loop4_612
+	VPBROADCASTD R10, Z8
+	MOVQ         BX, R11
+	MOVQ         R9, R12
+
+msp_planes8_615:
+	KMOVW       (R11), K1
+	VFMADD231PS (SI), Z8, K1, Z0
+	KMOVW       2(R11), K1
+	VFMADD231PS 64(SI), Z8, K1, Z1
+	KMOVW       4(R11), K1
+	VFMADD231PS 128(SI), Z8, K1, Z2
+	KMOVW       6(R11), K1
+	VFMADD231PS 192(SI), Z8, K1, Z3
+	KMOVW       8(R11), K1
+	VFMADD231PS 256(SI), Z8, K1, Z4
+	KMOVW       10(R11), K1
+	VFMADD231PS 320(SI), Z8, K1, Z5
+	KMOVW       12(R11), K1
+	VFMADD231PS 384(SI), Z8, K1, Z6
+	KMOVW       14(R11), K1
+	VFMADD231PS 448(SI), Z8, K1, Z7
+	VADDPS      Z8, Z8, Z8
+	ADDQ        R8, R11
+	DECQ        R12
+	JNZ         msp_planes8_615
+	ADDQ        $0x00000200, SI
+	ADDQ        $0x00000010, BX
+	SUBQ        $0x00000080, DI
+	JMP         msp_loop8_611
+
+msp_loop4_612:
+	CMPQ         DI, $0x00000040
+	JL           msp_loop1_613
+	VPBROADCASTD R10, Z8
+	MOVQ         BX, R11
+	MOVQ         R9, R12
+
+msp_planes4_616:
+	KMOVW       (R11), K1
+	VFMADD231PS (SI), Z8, K1, Z0
+	KMOVW       2(R11), K1
+	VFMADD231PS 64(SI), Z8, K1, Z1
+	KMOVW       4(R11), K1
+	VFMADD231PS 128(SI), Z8, K1, Z2
+	KMOVW       6(R11), K1
+	VFMADD231PS 192(SI), Z8, K1, Z3
+	VADDPS      Z8, Z8, Z8
+	ADDQ        R8, R11
+	DECQ        R12
+	JNZ         msp_planes4_616
+	ADDQ        $0x00000100, SI
+	ADDQ        $0x00000008, BX
+	SUBQ        $0x00000040, DI
+
+msp_loop1_613:
+	CMPQ         DI, $0x00000010
+	JL           msp_reduce_614
+	VPBROADCASTD R10, Z8
+	MOVQ         BX, R11
+	MOVQ         R9, R12
+
+msp_planes1_617:
+	KMOVW       (R11), K1
+	VFMADD231PS (SI), Z8, K1, Z0
+	VADDPS      Z8, Z8, Z8
+	ADDQ        R8, R11
+	DECQ        R12
+	JNZ         msp_planes1_617
+	ADDQ        $0x00000040, SI
+	ADDQ        $0x00000002, BX
+	SUBQ        $0x00000010, DI
+	JMP         msp_loop1_613
+
+msp_reduce_614:
+	VADDPS        Z4, Z0, Z0
+	VADDPS        Z5, Z1, Z1
+	VADDPS        Z6, Z2, Z2
+	VADDPS        Z7, Z3, Z3
+	VADDPS        Z2, Z0, Z0
+	VADDPS        Z3, Z1, Z1
+	VADDPS        Z1, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y8
+	VADDPS        Y8, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X8
+	VADDPS        X8, X0, X0
+	VPERMILPS     $0x4e, X0, X8
+	VADDPS        X8, X0, X0
+	VPERMILPS     $0xb1, X0, X8
+	VADDPS        X8, X0, X0
+	VMOVSS        X0, (CX)
+	ADDQ          $0x00000004, AX
+	ADDQ          $0x00000004, CX
+	DECQ          DX
+	JMP           mspb_loop_607
+
+mspb_end_608:
+	VZEROUPPER
 	RET
 
 // func popcountPlanes4AVX512(a *uint64, q *uint64, w int) (weighted int, ones int)
@@ -7854,14 +8176,14 @@ TEXT ·popcountPlanes4AVX512(SB), NOSPLIT, $0-40
 	VPXORD Z3, Z3, Z3
 	VPXORD Z4, Z4, Z4
 
-pp4_step_589:
+pp4_step_618:
 	MOVQ  $0x000000ff, DI
 	CMPQ  DX, $0x00000008
-	JGE   pp4_full_590
+	JGE   pp4_full_619
 	MOVQ  $0xffffffff, DI
 	BZHIQ DX, DI, DI
 
-pp4_full_590:
+pp4_full_619:
 	KMOVB         DI, K1
 	VMOVDQU64.Z   (AX), K1, Z5
 	VPOPCNTQ      Z5, Z6
@@ -7882,7 +8204,7 @@ pp4_full_590:
 	ADDQ          $0x00000040, CX
 	ADDQ          $0x00000040, SI
 	SUBQ          $0x00000008, DX
-	JG            pp4_step_589
+	JG            pp4_step_618
 	VPSLLQ        $0x01, Z1, Z1
 	VPSLLQ        $0x02, Z2, Z2
 	VPSLLQ        $0x03, Z3, Z3
@@ -7914,7 +8236,7 @@ TEXT ·l2U8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_591
+	JLE   u8b_pf0_620
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7923,17 +8245,17 @@ TEXT ·l2U8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_592:
+pf_621:
 	CMPQ       SI, BX
-	JAE        pf_done_593
+	JAE        pf_done_622
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_592
+	JMP        pf_621
 
-pf_done_593:
-u8b_pf0_591:
+pf_done_622:
+u8b_pf0_620:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_594
+	JLE   u8b_pf0_623
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7942,17 +8264,17 @@ u8b_pf0_591:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_595:
+pf_624:
 	CMPQ       SI, BX
-	JAE        pf_done_596
+	JAE        pf_done_625
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_595
+	JMP        pf_624
 
-pf_done_596:
-u8b_pf0_594:
+pf_done_625:
+u8b_pf0_623:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_597
+	JLE   u8b_pf0_626
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7961,17 +8283,17 @@ u8b_pf0_594:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_598:
+pf_627:
 	CMPQ       SI, BX
-	JAE        pf_done_599
+	JAE        pf_done_628
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_598
+	JMP        pf_627
 
-pf_done_599:
-u8b_pf0_597:
+pf_done_628:
+u8b_pf0_626:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_600
+	JLE   u8b_pf0_629
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7980,17 +8302,17 @@ u8b_pf0_597:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_601:
+pf_630:
 	CMPQ       SI, BX
-	JAE        pf_done_602
+	JAE        pf_done_631
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_601
+	JMP        pf_630
 
-pf_done_602:
-u8b_pf0_600:
+pf_done_631:
+u8b_pf0_629:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_603
+	JLE   u8b_pf0_632
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -7999,17 +8321,17 @@ u8b_pf0_600:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_604:
+pf_633:
 	CMPQ       SI, BX
-	JAE        pf_done_605
+	JAE        pf_done_634
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_604
+	JMP        pf_633
 
-pf_done_605:
-u8b_pf0_603:
+pf_done_634:
+u8b_pf0_632:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_606
+	JLE   u8b_pf0_635
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8018,17 +8340,17 @@ u8b_pf0_603:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_607:
+pf_636:
 	CMPQ       SI, BX
-	JAE        pf_done_608
+	JAE        pf_done_637
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_607
+	JMP        pf_636
 
-pf_done_608:
-u8b_pf0_606:
+pf_done_637:
+u8b_pf0_635:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_609
+	JLE   u8b_pf0_638
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8037,17 +8359,17 @@ u8b_pf0_606:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_610:
+pf_639:
 	CMPQ       SI, BX
-	JAE        pf_done_611
+	JAE        pf_done_640
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_610
+	JMP        pf_639
 
-pf_done_611:
-u8b_pf0_609:
+pf_done_640:
+u8b_pf0_638:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_612
+	JLE   u8b_pf0_641
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -8056,24 +8378,24 @@ u8b_pf0_609:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_613:
+pf_642:
 	CMPQ       DX, CX
-	JAE        pf_done_614
+	JAE        pf_done_643
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_613
+	JMP        pf_642
 
-pf_done_614:
-u8b_pf0_612:
+pf_done_643:
+u8b_pf0_641:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_615:
+u8b_loop_644:
 	TESTQ DX, DX
-	JZ    u8b_end_616
+	JZ    u8b_end_645
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_617
+	JLE   u8b_nopf_646
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -8082,15 +8404,15 @@ u8b_loop_615:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_618:
+pf_647:
 	CMPQ       DI, SI
-	JAE        pf_done_619
+	JAE        pf_done_648
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_618
+	JMP        pf_647
 
-pf_done_619:
-u8b_nopf_617:
+pf_done_648:
+u8b_nopf_646:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -8107,9 +8429,9 @@ u8b_nopf_617:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_620:
+u8_4_649:
 	CMPQ      DI, $0x00000100
-	JL        u8_1_621
+	JL        u8_1_650
 	VMOVDQU64 (SI), Z7
 	VPMINUB   (BX), Z7, Z8
 	VPMAXUB   (BX), Z7, Z7
@@ -8145,11 +8467,11 @@ u8_4_620:
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, BX
 	SUBQ      $0x00000100, DI
-	JMP       u8_4_620
+	JMP       u8_4_649
 
-u8_1_621:
+u8_1_650:
 	CMPQ      DI, $0x00000040
-	JL        u8_tail_622
+	JL        u8_tail_651
 	VMOVDQU64 (SI), Z7
 	VPMINUB   (BX), Z7, Z8
 	VPMAXUB   (BX), Z7, Z7
@@ -8161,11 +8483,11 @@ u8_1_621:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u8_1_621
+	JMP       u8_1_650
 
-u8_tail_622:
+u8_tail_651:
 	TESTQ      DI, DI
-	JZ         u8_done_623
+	JZ         u8_done_652
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -8180,7 +8502,7 @@ u8_tail_622:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_623:
+u8_done_652:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -8206,9 +8528,9 @@ u8_done_623:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_615
+	JMP           u8b_loop_644
 
-u8b_end_616:
+u8b_end_645:
 	VZEROUPPER
 	RET
 
@@ -8218,7 +8540,7 @@ TEXT ·dotU8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_624
+	JLE   u8b_pf0_653
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8227,17 +8549,17 @@ TEXT ·dotU8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_625:
+pf_654:
 	CMPQ       SI, BX
-	JAE        pf_done_626
+	JAE        pf_done_655
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_625
+	JMP        pf_654
 
-pf_done_626:
-u8b_pf0_624:
+pf_done_655:
+u8b_pf0_653:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_627
+	JLE   u8b_pf0_656
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8246,17 +8568,17 @@ u8b_pf0_624:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_628:
+pf_657:
 	CMPQ       SI, BX
-	JAE        pf_done_629
+	JAE        pf_done_658
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_628
+	JMP        pf_657
 
-pf_done_629:
-u8b_pf0_627:
+pf_done_658:
+u8b_pf0_656:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_630
+	JLE   u8b_pf0_659
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8265,17 +8587,17 @@ u8b_pf0_627:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_631:
+pf_660:
 	CMPQ       SI, BX
-	JAE        pf_done_632
+	JAE        pf_done_661
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_631
+	JMP        pf_660
 
-pf_done_632:
-u8b_pf0_630:
+pf_done_661:
+u8b_pf0_659:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_633
+	JLE   u8b_pf0_662
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8284,17 +8606,17 @@ u8b_pf0_630:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_634:
+pf_663:
 	CMPQ       SI, BX
-	JAE        pf_done_635
+	JAE        pf_done_664
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_634
+	JMP        pf_663
 
-pf_done_635:
-u8b_pf0_633:
+pf_done_664:
+u8b_pf0_662:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_636
+	JLE   u8b_pf0_665
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8303,17 +8625,17 @@ u8b_pf0_633:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_637:
+pf_666:
 	CMPQ       SI, BX
-	JAE        pf_done_638
+	JAE        pf_done_667
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_637
+	JMP        pf_666
 
-pf_done_638:
-u8b_pf0_636:
+pf_done_667:
+u8b_pf0_665:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_639
+	JLE   u8b_pf0_668
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8322,17 +8644,17 @@ u8b_pf0_636:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_640:
+pf_669:
 	CMPQ       SI, BX
-	JAE        pf_done_641
+	JAE        pf_done_670
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_640
+	JMP        pf_669
 
-pf_done_641:
-u8b_pf0_639:
+pf_done_670:
+u8b_pf0_668:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_642
+	JLE   u8b_pf0_671
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8341,17 +8663,17 @@ u8b_pf0_639:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_643:
+pf_672:
 	CMPQ       SI, BX
-	JAE        pf_done_644
+	JAE        pf_done_673
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_643
+	JMP        pf_672
 
-pf_done_644:
-u8b_pf0_642:
+pf_done_673:
+u8b_pf0_671:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_645
+	JLE   u8b_pf0_674
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -8360,24 +8682,24 @@ u8b_pf0_642:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_646:
+pf_675:
 	CMPQ       DX, CX
-	JAE        pf_done_647
+	JAE        pf_done_676
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_646
+	JMP        pf_675
 
-pf_done_647:
-u8b_pf0_645:
+pf_done_676:
+u8b_pf0_674:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_648:
+u8b_loop_677:
 	TESTQ DX, DX
-	JZ    u8b_end_649
+	JZ    u8b_end_678
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_650
+	JLE   u8b_nopf_679
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -8386,15 +8708,15 @@ u8b_loop_648:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_651:
+pf_680:
 	CMPQ       DI, SI
-	JAE        pf_done_652
+	JAE        pf_done_681
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_651
+	JMP        pf_680
 
-pf_done_652:
-u8b_nopf_650:
+pf_done_681:
+u8b_nopf_679:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -8411,9 +8733,9 @@ u8b_nopf_650:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_653:
+u8_4_682:
 	CMPQ      DI, $0x00000100
-	JL        u8_1_654
+	JL        u8_1_683
 	VMOVDQU64 (SI), Z7
 	VPXORD    (BX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -8437,11 +8759,11 @@ u8_4_653:
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, BX
 	SUBQ      $0x00000100, DI
-	JMP       u8_4_653
+	JMP       u8_4_682
 
-u8_1_654:
+u8_1_683:
 	CMPQ      DI, $0x00000040
-	JL        u8_tail_655
+	JL        u8_tail_684
 	VMOVDQU64 (SI), Z7
 	VPXORD    (BX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -8450,11 +8772,11 @@ u8_1_654:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u8_1_654
+	JMP       u8_1_683
 
-u8_tail_655:
+u8_tail_684:
 	TESTQ      DI, DI
-	JZ         u8_done_656
+	JZ         u8_done_685
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -8466,7 +8788,7 @@ u8_tail_655:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_656:
+u8_done_685:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -8492,9 +8814,9 @@ u8_done_656:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_648
+	JMP           u8b_loop_677
 
-u8b_end_649:
+u8b_end_678:
 	VZEROUPPER
 	RET
 
@@ -8504,7 +8826,7 @@ TEXT ·l2U4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_657
+	JLE   u8b_pf0_686
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8513,17 +8835,17 @@ TEXT ·l2U4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_658:
+pf_687:
 	CMPQ       SI, BX
-	JAE        pf_done_659
+	JAE        pf_done_688
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_658
+	JMP        pf_687
 
-pf_done_659:
-u8b_pf0_657:
+pf_done_688:
+u8b_pf0_686:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_660
+	JLE   u8b_pf0_689
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8532,17 +8854,17 @@ u8b_pf0_657:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_661:
+pf_690:
 	CMPQ       SI, BX
-	JAE        pf_done_662
+	JAE        pf_done_691
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_661
+	JMP        pf_690
 
-pf_done_662:
-u8b_pf0_660:
+pf_done_691:
+u8b_pf0_689:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_663
+	JLE   u8b_pf0_692
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8551,17 +8873,17 @@ u8b_pf0_660:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_664:
+pf_693:
 	CMPQ       SI, BX
-	JAE        pf_done_665
+	JAE        pf_done_694
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_664
+	JMP        pf_693
 
-pf_done_665:
-u8b_pf0_663:
+pf_done_694:
+u8b_pf0_692:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_666
+	JLE   u8b_pf0_695
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8570,17 +8892,17 @@ u8b_pf0_663:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_667:
+pf_696:
 	CMPQ       SI, BX
-	JAE        pf_done_668
+	JAE        pf_done_697
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_667
+	JMP        pf_696
 
-pf_done_668:
-u8b_pf0_666:
+pf_done_697:
+u8b_pf0_695:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_669
+	JLE   u8b_pf0_698
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8589,17 +8911,17 @@ u8b_pf0_666:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_670:
+pf_699:
 	CMPQ       SI, BX
-	JAE        pf_done_671
+	JAE        pf_done_700
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_670
+	JMP        pf_699
 
-pf_done_671:
-u8b_pf0_669:
+pf_done_700:
+u8b_pf0_698:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_672
+	JLE   u8b_pf0_701
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8608,17 +8930,17 @@ u8b_pf0_669:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_673:
+pf_702:
 	CMPQ       SI, BX
-	JAE        pf_done_674
+	JAE        pf_done_703
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_673
+	JMP        pf_702
 
-pf_done_674:
-u8b_pf0_672:
+pf_done_703:
+u8b_pf0_701:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_675
+	JLE   u8b_pf0_704
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8627,17 +8949,17 @@ u8b_pf0_672:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_676:
+pf_705:
 	CMPQ       SI, BX
-	JAE        pf_done_677
+	JAE        pf_done_706
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_676
+	JMP        pf_705
 
-pf_done_677:
-u8b_pf0_675:
+pf_done_706:
+u8b_pf0_704:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_678
+	JLE   u8b_pf0_707
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -8646,24 +8968,24 @@ u8b_pf0_675:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_679:
+pf_708:
 	CMPQ       DX, CX
-	JAE        pf_done_680
+	JAE        pf_done_709
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_679
+	JMP        pf_708
 
-pf_done_680:
-u8b_pf0_678:
+pf_done_709:
+u8b_pf0_707:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_681:
+u8b_loop_710:
 	TESTQ DX, DX
-	JZ    u8b_end_682
+	JZ    u8b_end_711
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_683
+	JLE   u8b_nopf_712
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -8672,15 +8994,15 @@ u8b_loop_681:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_684:
+pf_713:
 	CMPQ       DI, SI
-	JAE        pf_done_685
+	JAE        pf_done_714
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_684
+	JMP        pf_713
 
-pf_done_685:
-u8b_nopf_683:
+pf_done_714:
+u8b_nopf_712:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -8693,9 +9015,9 @@ u8b_nopf_683:
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_686:
+u4_1_715:
 	CMPQ      DI, $0x00000040
-	JL        u4_tail_687
+	JL        u4_tail_716
 	VMOVDQU64 (SI), Z3
 	VMOVDQU64 (BX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -8713,11 +9035,11 @@ u4_1_686:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u4_1_686
+	JMP       u4_1_715
 
-u4_tail_687:
+u4_tail_716:
 	TESTQ      DI, DI
-	JZ         u4_done_688
+	JZ         u4_done_717
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -8738,7 +9060,7 @@ u4_tail_687:
 	VPDPBUSD   Z5, Z5, Z1
 	VPDPBUSD   Z3, Z3, Z2
 
-u4_done_688:
+u4_done_717:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -8753,9 +9075,9 @@ u4_done_688:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_681
+	JMP           u8b_loop_710
 
-u8b_end_682:
+u8b_end_711:
 	VZEROUPPER
 	RET
 
@@ -8765,7 +9087,7 @@ TEXT ·dotU4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_689
+	JLE   u8b_pf0_718
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8774,17 +9096,17 @@ TEXT ·dotU4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_690:
+pf_719:
 	CMPQ       SI, BX
-	JAE        pf_done_691
+	JAE        pf_done_720
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_690
+	JMP        pf_719
 
-pf_done_691:
-u8b_pf0_689:
+pf_done_720:
+u8b_pf0_718:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_692
+	JLE   u8b_pf0_721
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8793,17 +9115,17 @@ u8b_pf0_689:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_693:
+pf_722:
 	CMPQ       SI, BX
-	JAE        pf_done_694
+	JAE        pf_done_723
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_693
+	JMP        pf_722
 
-pf_done_694:
-u8b_pf0_692:
+pf_done_723:
+u8b_pf0_721:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_695
+	JLE   u8b_pf0_724
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8812,17 +9134,17 @@ u8b_pf0_692:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_696:
+pf_725:
 	CMPQ       SI, BX
-	JAE        pf_done_697
+	JAE        pf_done_726
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_696
+	JMP        pf_725
 
-pf_done_697:
-u8b_pf0_695:
+pf_done_726:
+u8b_pf0_724:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_698
+	JLE   u8b_pf0_727
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8831,17 +9153,17 @@ u8b_pf0_695:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_699:
+pf_728:
 	CMPQ       SI, BX
-	JAE        pf_done_700
+	JAE        pf_done_729
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_699
+	JMP        pf_728
 
-pf_done_700:
-u8b_pf0_698:
+pf_done_729:
+u8b_pf0_727:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_701
+	JLE   u8b_pf0_730
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8850,17 +9172,17 @@ u8b_pf0_698:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_702:
+pf_731:
 	CMPQ       SI, BX
-	JAE        pf_done_703
+	JAE        pf_done_732
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_702
+	JMP        pf_731
 
-pf_done_703:
-u8b_pf0_701:
+pf_done_732:
+u8b_pf0_730:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_704
+	JLE   u8b_pf0_733
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8869,17 +9191,17 @@ u8b_pf0_701:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_705:
+pf_734:
 	CMPQ       SI, BX
-	JAE        pf_done_706
+	JAE        pf_done_735
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_705
+	JMP        pf_734
 
-pf_done_706:
-u8b_pf0_704:
+pf_done_735:
+u8b_pf0_733:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_707
+	JLE   u8b_pf0_736
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8888,17 +9210,17 @@ u8b_pf0_704:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_708:
+pf_737:
 	CMPQ       SI, BX
-	JAE        pf_done_709
+	JAE        pf_done_738
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_708
+	JMP        pf_737
 
-pf_done_709:
-u8b_pf0_707:
+pf_done_738:
+u8b_pf0_736:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_710
+	JLE   u8b_pf0_739
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -8907,24 +9229,24 @@ u8b_pf0_707:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_711:
+pf_740:
 	CMPQ       DX, CX
-	JAE        pf_done_712
+	JAE        pf_done_741
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_711
+	JMP        pf_740
 
-pf_done_712:
-u8b_pf0_710:
+pf_done_741:
+u8b_pf0_739:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_713:
+u8b_loop_742:
 	TESTQ DX, DX
-	JZ    u8b_end_714
+	JZ    u8b_end_743
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_715
+	JLE   u8b_nopf_744
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -8933,15 +9255,15 @@ u8b_loop_713:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_716:
+pf_745:
 	CMPQ       DI, SI
-	JAE        pf_done_717
+	JAE        pf_done_746
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_716
+	JMP        pf_745
 
-pf_done_717:
-u8b_nopf_715:
+pf_done_746:
+u8b_nopf_744:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -8954,9 +9276,9 @@ u8b_nopf_715:
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_718:
+u4_1_747:
 	CMPQ      DI, $0x00000040
-	JL        u4_tail_719
+	JL        u4_tail_748
 	VMOVDQU64 (SI), Z3
 	VMOVDQU64 (BX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -8970,11 +9292,11 @@ u4_1_718:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u4_1_718
+	JMP       u4_1_747
 
-u4_tail_719:
+u4_tail_748:
 	TESTQ      DI, DI
-	JZ         u4_done_720
+	JZ         u4_done_749
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -8991,7 +9313,7 @@ u4_tail_719:
 	VPDPBUSD   Z6, Z5, Z1
 	VPDPBUSD   Z4, Z3, Z2
 
-u4_done_720:
+u4_done_749:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -9006,9 +9328,9 @@ u4_done_720:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_713
+	JMP           u8b_loop_742
 
-u8b_end_714:
+u8b_end_743:
 	VZEROUPPER
 	RET
 
@@ -9023,143 +9345,143 @@ TEXT ·l2F16BatchAVX512(SB), NOSPLIT, $0-56
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
 	CMPQ BX, $0x00000020
-	JLE  f16b_pfcap_721
+	JLE  f16b_pfcap_750
 	MOVQ $0x00000020, BX
 
-f16b_pfcap_721:
+f16b_pfcap_750:
 	CMPQ  SI, $0x00000000
-	JLE   f16b_pfdone_722
+	JLE   f16b_pfdone_751
 	MOVL  (AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_723:
+f16b_pf_752:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_724
+	JZ         f16b_pf_end_753
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_723
+	JMP        f16b_pf_752
 
-f16b_pf_end_724:
+f16b_pf_end_753:
 	CMPQ  SI, $0x00000001
-	JLE   f16b_pfdone_722
+	JLE   f16b_pfdone_751
 	MOVL  4(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_725:
+f16b_pf_754:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_726
+	JZ         f16b_pf_end_755
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_725
+	JMP        f16b_pf_754
 
-f16b_pf_end_726:
+f16b_pf_end_755:
 	CMPQ  SI, $0x00000002
-	JLE   f16b_pfdone_722
+	JLE   f16b_pfdone_751
 	MOVL  8(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_727:
+f16b_pf_756:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_728
+	JZ         f16b_pf_end_757
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_727
+	JMP        f16b_pf_756
 
-f16b_pf_end_728:
+f16b_pf_end_757:
 	CMPQ  SI, $0x00000003
-	JLE   f16b_pfdone_722
+	JLE   f16b_pfdone_751
 	MOVL  12(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_729:
+f16b_pf_758:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_730
+	JZ         f16b_pf_end_759
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_729
+	JMP        f16b_pf_758
 
-f16b_pf_end_730:
+f16b_pf_end_759:
 	CMPQ  SI, $0x00000004
-	JLE   f16b_pfdone_722
+	JLE   f16b_pfdone_751
 	MOVL  16(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_731:
+f16b_pf_760:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_732
+	JZ         f16b_pf_end_761
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_731
+	JMP        f16b_pf_760
 
-f16b_pf_end_732:
+f16b_pf_end_761:
 	CMPQ  SI, $0x00000005
-	JLE   f16b_pfdone_722
+	JLE   f16b_pfdone_751
 	MOVL  20(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_733:
+f16b_pf_762:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_734
+	JZ         f16b_pf_end_763
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_733
+	JMP        f16b_pf_762
 
-f16b_pf_end_734:
+f16b_pf_end_763:
 	CMPQ  SI, $0x00000006
-	JLE   f16b_pfdone_722
+	JLE   f16b_pfdone_751
 	MOVL  24(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_735:
+f16b_pf_764:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_736
+	JZ         f16b_pf_end_765
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_735
+	JMP        f16b_pf_764
 
-f16b_pf_end_736:
+f16b_pf_end_765:
 	CMPQ  SI, $0x00000007
-	JLE   f16b_pfdone_722
+	JLE   f16b_pfdone_751
 	MOVL  28(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_737:
+f16b_pf_766:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_738
+	JZ         f16b_pf_end_767
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_737
+	JMP        f16b_pf_766
 
-f16b_pf_end_738:
-f16b_pfdone_722:
-f16b_group_739:
+f16b_pf_end_767:
+f16b_pfdone_751:
+f16b_group_768:
 	MOVQ cnt+48(FP), AX
 	CMPQ AX, $0x00000008
-	JL   f16b_gdone_740
+	JL   f16b_gdone_769
 	MOVQ ids+32(FP), CX
 	MOVQ slab+16(FP), DX
 	MOVQ stride+24(FP), BX
@@ -9167,139 +9489,139 @@ f16b_group_739:
 	ADDQ $0x0000001f, SI
 	SHRQ $0x05, SI
 	CMPQ SI, $0x00000020
-	JLE  f16b_pfcap_741
+	JLE  f16b_pfcap_770
 	MOVQ $0x00000020, SI
 
-f16b_pfcap_741:
+f16b_pfcap_770:
 	CMPQ  AX, $0x00000008
-	JLE   f16b_pfdone_742
+	JLE   f16b_pfdone_771
 	MOVL  32(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_743:
+f16b_pf_772:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_744
+	JZ         f16b_pf_end_773
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_743
+	JMP        f16b_pf_772
 
-f16b_pf_end_744:
+f16b_pf_end_773:
 	CMPQ  AX, $0x00000009
-	JLE   f16b_pfdone_742
+	JLE   f16b_pfdone_771
 	MOVL  36(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_745:
+f16b_pf_774:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_746
+	JZ         f16b_pf_end_775
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_745
+	JMP        f16b_pf_774
 
-f16b_pf_end_746:
+f16b_pf_end_775:
 	CMPQ  AX, $0x0000000a
-	JLE   f16b_pfdone_742
+	JLE   f16b_pfdone_771
 	MOVL  40(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_747:
+f16b_pf_776:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_748
+	JZ         f16b_pf_end_777
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_747
+	JMP        f16b_pf_776
 
-f16b_pf_end_748:
+f16b_pf_end_777:
 	CMPQ  AX, $0x0000000b
-	JLE   f16b_pfdone_742
+	JLE   f16b_pfdone_771
 	MOVL  44(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_749:
+f16b_pf_778:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_750
+	JZ         f16b_pf_end_779
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_749
+	JMP        f16b_pf_778
 
-f16b_pf_end_750:
+f16b_pf_end_779:
 	CMPQ  AX, $0x0000000c
-	JLE   f16b_pfdone_742
+	JLE   f16b_pfdone_771
 	MOVL  48(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_751:
+f16b_pf_780:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_752
+	JZ         f16b_pf_end_781
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_751
+	JMP        f16b_pf_780
 
-f16b_pf_end_752:
+f16b_pf_end_781:
 	CMPQ  AX, $0x0000000d
-	JLE   f16b_pfdone_742
+	JLE   f16b_pfdone_771
 	MOVL  52(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_753:
+f16b_pf_782:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_754
+	JZ         f16b_pf_end_783
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_753
+	JMP        f16b_pf_782
 
-f16b_pf_end_754:
+f16b_pf_end_783:
 	CMPQ  AX, $0x0000000e
-	JLE   f16b_pfdone_742
+	JLE   f16b_pfdone_771
 	MOVL  56(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_755:
+f16b_pf_784:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_756
+	JZ         f16b_pf_end_785
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_755
+	JMP        f16b_pf_784
 
-f16b_pf_end_756:
+f16b_pf_end_785:
 	CMPQ  AX, $0x0000000f
-	JLE   f16b_pfdone_742
+	JLE   f16b_pfdone_771
 	MOVL  60(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_757:
+f16b_pf_786:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_758
+	JZ         f16b_pf_end_787
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_757
+	JMP        f16b_pf_786
 
-f16b_pf_end_758:
-f16b_pfdone_742:
+f16b_pf_end_787:
+f16b_pfdone_771:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -9348,9 +9670,9 @@ f16b_pfdone_742:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_759:
+f16b_block_788:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_760
+	JL          f16b_single_789
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -9411,11 +9733,11 @@ f16b_block_759:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_759
+	JMP         f16b_block_788
 
-f16b_single_760:
+f16b_single_789:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_761
+	JL          f16b_tail_790
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -9452,9 +9774,9 @@ f16b_single_760:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_761:
+f16b_tail_790:
 	TESTQ       CX, CX
-	JZ          f16b_done_762
+	JZ          f16b_done_791
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -9492,7 +9814,7 @@ f16b_tail_761:
 	VSUBPS      Z17, Z16, Z17
 	VFMADD231PS Z17, Z17, Z15
 
-f16b_done_762:
+f16b_done_791:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -9579,13 +9901,13 @@ f16b_done_762:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_739
+	JMP           f16b_group_768
 
-f16b_gdone_740:
-f16b_one_763:
+f16b_gdone_769:
+f16b_one_792:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_764
+	JZ    f16b_end_793
 	MOVQ  ids+32(FP), CX
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
@@ -9593,27 +9915,27 @@ f16b_one_763:
 	ADDQ  $0x0000001f, SI
 	SHRQ  $0x05, SI
 	CMPQ  SI, $0x00000020
-	JLE   f16b_pfcap_765
+	JLE   f16b_pfcap_794
 	MOVQ  $0x00000020, SI
 
-f16b_pfcap_765:
+f16b_pfcap_794:
 	CMPQ  AX, $0x00000001
-	JLE   f16b_pfdone_766
+	JLE   f16b_pfdone_795
 	MOVL  4(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_767:
+f16b_pf_796:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_768
+	JZ         f16b_pf_end_797
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_767
+	JMP        f16b_pf_796
 
-f16b_pf_end_768:
-f16b_pfdone_766:
+f16b_pf_end_797:
+f16b_pfdone_795:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -9627,9 +9949,9 @@ f16b_pfdone_766:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_769:
+f16b_block_798:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_770
+	JL          f16b_single_799
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -9641,11 +9963,11 @@ f16b_block_769:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_769
+	JMP         f16b_block_798
 
-f16b_single_770:
+f16b_single_799:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_771
+	JL          f16b_tail_800
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -9654,9 +9976,9 @@ f16b_single_770:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_771:
+f16b_tail_800:
 	TESTQ       DX, DX
-	JZ          f16b_done_772
+	JZ          f16b_done_801
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -9666,7 +9988,7 @@ f16b_tail_771:
 	VSUBPS      Z1, Z0, Z1
 	VFMADD231PS Z1, Z1, Z19
 
-f16b_done_772:
+f16b_done_801:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -9683,9 +10005,9 @@ f16b_done_772:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_763
+	JMP           f16b_one_792
 
-f16b_end_764:
+f16b_end_793:
 	VZEROUPPER
 	RET
 
@@ -9700,143 +10022,143 @@ TEXT ·ipF16BatchAVX512(SB), NOSPLIT, $0-56
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
 	CMPQ BX, $0x00000020
-	JLE  f16b_pfcap_773
+	JLE  f16b_pfcap_802
 	MOVQ $0x00000020, BX
 
-f16b_pfcap_773:
+f16b_pfcap_802:
 	CMPQ  SI, $0x00000000
-	JLE   f16b_pfdone_774
+	JLE   f16b_pfdone_803
 	MOVL  (AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_775:
+f16b_pf_804:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_776
+	JZ         f16b_pf_end_805
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_775
+	JMP        f16b_pf_804
 
-f16b_pf_end_776:
+f16b_pf_end_805:
 	CMPQ  SI, $0x00000001
-	JLE   f16b_pfdone_774
+	JLE   f16b_pfdone_803
 	MOVL  4(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_777:
+f16b_pf_806:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_778
+	JZ         f16b_pf_end_807
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_777
+	JMP        f16b_pf_806
 
-f16b_pf_end_778:
+f16b_pf_end_807:
 	CMPQ  SI, $0x00000002
-	JLE   f16b_pfdone_774
+	JLE   f16b_pfdone_803
 	MOVL  8(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_779:
+f16b_pf_808:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_780
+	JZ         f16b_pf_end_809
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_779
+	JMP        f16b_pf_808
 
-f16b_pf_end_780:
+f16b_pf_end_809:
 	CMPQ  SI, $0x00000003
-	JLE   f16b_pfdone_774
+	JLE   f16b_pfdone_803
 	MOVL  12(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_781:
+f16b_pf_810:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_782
+	JZ         f16b_pf_end_811
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_781
+	JMP        f16b_pf_810
 
-f16b_pf_end_782:
+f16b_pf_end_811:
 	CMPQ  SI, $0x00000004
-	JLE   f16b_pfdone_774
+	JLE   f16b_pfdone_803
 	MOVL  16(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_783:
+f16b_pf_812:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_784
+	JZ         f16b_pf_end_813
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_783
+	JMP        f16b_pf_812
 
-f16b_pf_end_784:
+f16b_pf_end_813:
 	CMPQ  SI, $0x00000005
-	JLE   f16b_pfdone_774
+	JLE   f16b_pfdone_803
 	MOVL  20(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_785:
+f16b_pf_814:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_786
+	JZ         f16b_pf_end_815
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_785
+	JMP        f16b_pf_814
 
-f16b_pf_end_786:
+f16b_pf_end_815:
 	CMPQ  SI, $0x00000006
-	JLE   f16b_pfdone_774
+	JLE   f16b_pfdone_803
 	MOVL  24(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_787:
+f16b_pf_816:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_788
+	JZ         f16b_pf_end_817
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_787
+	JMP        f16b_pf_816
 
-f16b_pf_end_788:
+f16b_pf_end_817:
 	CMPQ  SI, $0x00000007
-	JLE   f16b_pfdone_774
+	JLE   f16b_pfdone_803
 	MOVL  28(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_789:
+f16b_pf_818:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_790
+	JZ         f16b_pf_end_819
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_789
+	JMP        f16b_pf_818
 
-f16b_pf_end_790:
-f16b_pfdone_774:
-f16b_group_791:
+f16b_pf_end_819:
+f16b_pfdone_803:
+f16b_group_820:
 	MOVQ cnt+48(FP), AX
 	CMPQ AX, $0x00000008
-	JL   f16b_gdone_792
+	JL   f16b_gdone_821
 	MOVQ ids+32(FP), CX
 	MOVQ slab+16(FP), DX
 	MOVQ stride+24(FP), BX
@@ -9844,139 +10166,139 @@ f16b_group_791:
 	ADDQ $0x0000001f, SI
 	SHRQ $0x05, SI
 	CMPQ SI, $0x00000020
-	JLE  f16b_pfcap_793
+	JLE  f16b_pfcap_822
 	MOVQ $0x00000020, SI
 
-f16b_pfcap_793:
+f16b_pfcap_822:
 	CMPQ  AX, $0x00000008
-	JLE   f16b_pfdone_794
+	JLE   f16b_pfdone_823
 	MOVL  32(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_795:
+f16b_pf_824:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_796
+	JZ         f16b_pf_end_825
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_795
+	JMP        f16b_pf_824
 
-f16b_pf_end_796:
+f16b_pf_end_825:
 	CMPQ  AX, $0x00000009
-	JLE   f16b_pfdone_794
+	JLE   f16b_pfdone_823
 	MOVL  36(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_797:
+f16b_pf_826:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_798
+	JZ         f16b_pf_end_827
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_797
+	JMP        f16b_pf_826
 
-f16b_pf_end_798:
+f16b_pf_end_827:
 	CMPQ  AX, $0x0000000a
-	JLE   f16b_pfdone_794
+	JLE   f16b_pfdone_823
 	MOVL  40(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_799:
+f16b_pf_828:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_800
+	JZ         f16b_pf_end_829
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_799
+	JMP        f16b_pf_828
 
-f16b_pf_end_800:
+f16b_pf_end_829:
 	CMPQ  AX, $0x0000000b
-	JLE   f16b_pfdone_794
+	JLE   f16b_pfdone_823
 	MOVL  44(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_801:
+f16b_pf_830:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_802
+	JZ         f16b_pf_end_831
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_801
+	JMP        f16b_pf_830
 
-f16b_pf_end_802:
+f16b_pf_end_831:
 	CMPQ  AX, $0x0000000c
-	JLE   f16b_pfdone_794
+	JLE   f16b_pfdone_823
 	MOVL  48(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_803:
+f16b_pf_832:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_804
+	JZ         f16b_pf_end_833
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_803
+	JMP        f16b_pf_832
 
-f16b_pf_end_804:
+f16b_pf_end_833:
 	CMPQ  AX, $0x0000000d
-	JLE   f16b_pfdone_794
+	JLE   f16b_pfdone_823
 	MOVL  52(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_805:
+f16b_pf_834:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_806
+	JZ         f16b_pf_end_835
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_805
+	JMP        f16b_pf_834
 
-f16b_pf_end_806:
+f16b_pf_end_835:
 	CMPQ  AX, $0x0000000e
-	JLE   f16b_pfdone_794
+	JLE   f16b_pfdone_823
 	MOVL  56(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_807:
+f16b_pf_836:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_808
+	JZ         f16b_pf_end_837
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_807
+	JMP        f16b_pf_836
 
-f16b_pf_end_808:
+f16b_pf_end_837:
 	CMPQ  AX, $0x0000000f
-	JLE   f16b_pfdone_794
+	JLE   f16b_pfdone_823
 	MOVL  60(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_809:
+f16b_pf_838:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_810
+	JZ         f16b_pf_end_839
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_809
+	JMP        f16b_pf_838
 
-f16b_pf_end_810:
-f16b_pfdone_794:
+f16b_pf_end_839:
+f16b_pfdone_823:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -10025,9 +10347,9 @@ f16b_pfdone_794:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_811:
+f16b_block_840:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_812
+	JL          f16b_single_841
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -10072,11 +10394,11 @@ f16b_block_811:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_811
+	JMP         f16b_block_840
 
-f16b_single_812:
+f16b_single_841:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_813
+	JL          f16b_tail_842
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -10105,9 +10427,9 @@ f16b_single_812:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_813:
+f16b_tail_842:
 	TESTQ       CX, CX
-	JZ          f16b_done_814
+	JZ          f16b_done_843
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -10137,7 +10459,7 @@ f16b_tail_813:
 	VCVTPH2PS   Y26, Z17
 	VFMADD231PS Z17, Z16, Z15
 
-f16b_done_814:
+f16b_done_843:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -10224,13 +10546,13 @@ f16b_done_814:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_791
+	JMP           f16b_group_820
 
-f16b_gdone_792:
-f16b_one_815:
+f16b_gdone_821:
+f16b_one_844:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_816
+	JZ    f16b_end_845
 	MOVQ  ids+32(FP), CX
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
@@ -10238,27 +10560,27 @@ f16b_one_815:
 	ADDQ  $0x0000001f, SI
 	SHRQ  $0x05, SI
 	CMPQ  SI, $0x00000020
-	JLE   f16b_pfcap_817
+	JLE   f16b_pfcap_846
 	MOVQ  $0x00000020, SI
 
-f16b_pfcap_817:
+f16b_pfcap_846:
 	CMPQ  AX, $0x00000001
-	JLE   f16b_pfdone_818
+	JLE   f16b_pfdone_847
 	MOVL  4(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_819:
+f16b_pf_848:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_820
+	JZ         f16b_pf_end_849
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_819
+	JMP        f16b_pf_848
 
-f16b_pf_end_820:
-f16b_pfdone_818:
+f16b_pf_end_849:
+f16b_pfdone_847:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -10272,9 +10594,9 @@ f16b_pfdone_818:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_821:
+f16b_block_850:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_822
+	JL          f16b_single_851
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -10284,11 +10606,11 @@ f16b_block_821:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_821
+	JMP         f16b_block_850
 
-f16b_single_822:
+f16b_single_851:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_823
+	JL          f16b_tail_852
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -10296,9 +10618,9 @@ f16b_single_822:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_823:
+f16b_tail_852:
 	TESTQ       DX, DX
-	JZ          f16b_done_824
+	JZ          f16b_done_853
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -10307,7 +10629,7 @@ f16b_tail_823:
 	VCVTPH2PS   Y1, Z1
 	VFMADD231PS Z1, Z0, Z19
 
-f16b_done_824:
+f16b_done_853:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -10324,9 +10646,9 @@ f16b_done_824:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_815
+	JMP           f16b_one_844
 
-f16b_end_816:
+f16b_end_845:
 	VZEROUPPER
 	RET
 
@@ -10341,16 +10663,16 @@ TEXT ·accF16Cols1AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z1, Z1, Z1
 
-acccols_reg_825:
+acccols_reg_854:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_828
+	JL      acccols_tail_857
 	VMOVUPS (BX), Z2
 	VCMPPS  $0x04, Z1, Z2, K1
 	KMOVW   K1, DI
 
-acccols_bit_826:
+acccols_bit_855:
 	TESTL        DI, DI
-	JZ           acccols_next_827
+	JZ           acccols_next_856
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10360,37 +10682,37 @@ acccols_bit_826:
 	VBROADCASTSS (BX)(R8*4), Z2
 	VCVTPH2PS    (R9), Z3
 	VFMADD231PS  Z3, Z2, Z0
-	JMP          acccols_bit_826
+	JMP          acccols_bit_855
 
-acccols_next_827:
+acccols_next_856:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_825
+	JMP  acccols_reg_854
 
-acccols_tail_828:
+acccols_tail_857:
 	TESTQ    SI, SI
-	JZ       acccols_done_829
+	JZ       acccols_done_858
 	VMOVSS   (BX), X2
 	VUCOMISS X1, X2
-	JNE      acccols_tadd_830
-	JP       acccols_tadd_830
-	JMP      acccols_tskip_831
+	JNE      acccols_tadd_859
+	JP       acccols_tadd_859
+	JMP      acccols_tskip_860
 
-acccols_tadd_830:
+acccols_tadd_859:
 	VBROADCASTSS (BX), Z2
 	VCVTPH2PS    (CX), Z3
 	VFMADD231PS  Z3, Z2, Z0
 
-acccols_tskip_831:
+acccols_tskip_860:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_828
+	JMP  acccols_tail_857
 
-acccols_done_829:
+acccols_done_858:
 	VMOVUPS Z0, (AX)
 	VZEROUPPER
 	RET
@@ -10407,16 +10729,16 @@ TEXT ·accF16Cols2AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z2, Z2, Z2
 
-acccols_reg_832:
+acccols_reg_861:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_835
+	JL      acccols_tail_864
 	VMOVUPS (BX), Z3
 	VCMPPS  $0x04, Z2, Z3, K1
 	KMOVW   K1, DI
 
-acccols_bit_833:
+acccols_bit_862:
 	TESTL        DI, DI
-	JZ           acccols_next_834
+	JZ           acccols_next_863
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10428,39 +10750,39 @@ acccols_bit_833:
 	VFMADD231PS  Z4, Z3, Z0
 	VCVTPH2PS    32(R9), Z4
 	VFMADD231PS  Z4, Z3, Z1
-	JMP          acccols_bit_833
+	JMP          acccols_bit_862
 
-acccols_next_834:
+acccols_next_863:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_832
+	JMP  acccols_reg_861
 
-acccols_tail_835:
+acccols_tail_864:
 	TESTQ    SI, SI
-	JZ       acccols_done_836
+	JZ       acccols_done_865
 	VMOVSS   (BX), X3
 	VUCOMISS X2, X3
-	JNE      acccols_tadd_837
-	JP       acccols_tadd_837
-	JMP      acccols_tskip_838
+	JNE      acccols_tadd_866
+	JP       acccols_tadd_866
+	JMP      acccols_tskip_867
 
-acccols_tadd_837:
+acccols_tadd_866:
 	VBROADCASTSS (BX), Z3
 	VCVTPH2PS    (CX), Z4
 	VFMADD231PS  Z4, Z3, Z0
 	VCVTPH2PS    32(CX), Z4
 	VFMADD231PS  Z4, Z3, Z1
 
-acccols_tskip_838:
+acccols_tskip_867:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_835
+	JMP  acccols_tail_864
 
-acccols_done_836:
+acccols_done_865:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VZEROUPPER
@@ -10479,16 +10801,16 @@ TEXT ·accF16Cols3AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z3, Z3, Z3
 
-acccols_reg_839:
+acccols_reg_868:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_842
+	JL      acccols_tail_871
 	VMOVUPS (BX), Z4
 	VCMPPS  $0x04, Z3, Z4, K1
 	KMOVW   K1, DI
 
-acccols_bit_840:
+acccols_bit_869:
 	TESTL        DI, DI
-	JZ           acccols_next_841
+	JZ           acccols_next_870
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10502,26 +10824,26 @@ acccols_bit_840:
 	VFMADD231PS  Z5, Z4, Z1
 	VCVTPH2PS    64(R9), Z5
 	VFMADD231PS  Z5, Z4, Z2
-	JMP          acccols_bit_840
+	JMP          acccols_bit_869
 
-acccols_next_841:
+acccols_next_870:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_839
+	JMP  acccols_reg_868
 
-acccols_tail_842:
+acccols_tail_871:
 	TESTQ    SI, SI
-	JZ       acccols_done_843
+	JZ       acccols_done_872
 	VMOVSS   (BX), X4
 	VUCOMISS X3, X4
-	JNE      acccols_tadd_844
-	JP       acccols_tadd_844
-	JMP      acccols_tskip_845
+	JNE      acccols_tadd_873
+	JP       acccols_tadd_873
+	JMP      acccols_tskip_874
 
-acccols_tadd_844:
+acccols_tadd_873:
 	VBROADCASTSS (BX), Z4
 	VCVTPH2PS    (CX), Z5
 	VFMADD231PS  Z5, Z4, Z0
@@ -10530,13 +10852,13 @@ acccols_tadd_844:
 	VCVTPH2PS    64(CX), Z5
 	VFMADD231PS  Z5, Z4, Z2
 
-acccols_tskip_845:
+acccols_tskip_874:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_842
+	JMP  acccols_tail_871
 
-acccols_done_843:
+acccols_done_872:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10557,16 +10879,16 @@ TEXT ·accF16Cols4AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z4, Z4, Z4
 
-acccols_reg_846:
+acccols_reg_875:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_849
+	JL      acccols_tail_878
 	VMOVUPS (BX), Z5
 	VCMPPS  $0x04, Z4, Z5, K1
 	KMOVW   K1, DI
 
-acccols_bit_847:
+acccols_bit_876:
 	TESTL        DI, DI
-	JZ           acccols_next_848
+	JZ           acccols_next_877
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10582,26 +10904,26 @@ acccols_bit_847:
 	VFMADD231PS  Z6, Z5, Z2
 	VCVTPH2PS    96(R9), Z6
 	VFMADD231PS  Z6, Z5, Z3
-	JMP          acccols_bit_847
+	JMP          acccols_bit_876
 
-acccols_next_848:
+acccols_next_877:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_846
+	JMP  acccols_reg_875
 
-acccols_tail_849:
+acccols_tail_878:
 	TESTQ    SI, SI
-	JZ       acccols_done_850
+	JZ       acccols_done_879
 	VMOVSS   (BX), X5
 	VUCOMISS X4, X5
-	JNE      acccols_tadd_851
-	JP       acccols_tadd_851
-	JMP      acccols_tskip_852
+	JNE      acccols_tadd_880
+	JP       acccols_tadd_880
+	JMP      acccols_tskip_881
 
-acccols_tadd_851:
+acccols_tadd_880:
 	VBROADCASTSS (BX), Z5
 	VCVTPH2PS    (CX), Z6
 	VFMADD231PS  Z6, Z5, Z0
@@ -10612,13 +10934,13 @@ acccols_tadd_851:
 	VCVTPH2PS    96(CX), Z6
 	VFMADD231PS  Z6, Z5, Z3
 
-acccols_tskip_852:
+acccols_tskip_881:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_849
+	JMP  acccols_tail_878
 
-acccols_done_850:
+acccols_done_879:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10641,16 +10963,16 @@ TEXT ·accF16Cols5AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z5, Z5, Z5
 
-acccols_reg_853:
+acccols_reg_882:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_856
+	JL      acccols_tail_885
 	VMOVUPS (BX), Z6
 	VCMPPS  $0x04, Z5, Z6, K1
 	KMOVW   K1, DI
 
-acccols_bit_854:
+acccols_bit_883:
 	TESTL        DI, DI
-	JZ           acccols_next_855
+	JZ           acccols_next_884
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10668,26 +10990,26 @@ acccols_bit_854:
 	VFMADD231PS  Z7, Z6, Z3
 	VCVTPH2PS    128(R9), Z7
 	VFMADD231PS  Z7, Z6, Z4
-	JMP          acccols_bit_854
+	JMP          acccols_bit_883
 
-acccols_next_855:
+acccols_next_884:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_853
+	JMP  acccols_reg_882
 
-acccols_tail_856:
+acccols_tail_885:
 	TESTQ    SI, SI
-	JZ       acccols_done_857
+	JZ       acccols_done_886
 	VMOVSS   (BX), X6
 	VUCOMISS X5, X6
-	JNE      acccols_tadd_858
-	JP       acccols_tadd_858
-	JMP      acccols_tskip_859
+	JNE      acccols_tadd_887
+	JP       acccols_tadd_887
+	JMP      acccols_tskip_888
 
-acccols_tadd_858:
+acccols_tadd_887:
 	VBROADCASTSS (BX), Z6
 	VCVTPH2PS    (CX), Z7
 	VFMADD231PS  Z7, Z6, Z0
@@ -10700,13 +11022,13 @@ acccols_tadd_858:
 	VCVTPH2PS    128(CX), Z7
 	VFMADD231PS  Z7, Z6, Z4
 
-acccols_tskip_859:
+acccols_tskip_888:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_856
+	JMP  acccols_tail_885
 
-acccols_done_857:
+acccols_done_886:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10731,16 +11053,16 @@ TEXT ·accF16Cols6AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z6, Z6, Z6
 
-acccols_reg_860:
+acccols_reg_889:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_863
+	JL      acccols_tail_892
 	VMOVUPS (BX), Z7
 	VCMPPS  $0x04, Z6, Z7, K1
 	KMOVW   K1, DI
 
-acccols_bit_861:
+acccols_bit_890:
 	TESTL        DI, DI
-	JZ           acccols_next_862
+	JZ           acccols_next_891
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10760,26 +11082,26 @@ acccols_bit_861:
 	VFMADD231PS  Z8, Z7, Z4
 	VCVTPH2PS    160(R9), Z8
 	VFMADD231PS  Z8, Z7, Z5
-	JMP          acccols_bit_861
+	JMP          acccols_bit_890
 
-acccols_next_862:
+acccols_next_891:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_860
+	JMP  acccols_reg_889
 
-acccols_tail_863:
+acccols_tail_892:
 	TESTQ    SI, SI
-	JZ       acccols_done_864
+	JZ       acccols_done_893
 	VMOVSS   (BX), X7
 	VUCOMISS X6, X7
-	JNE      acccols_tadd_865
-	JP       acccols_tadd_865
-	JMP      acccols_tskip_866
+	JNE      acccols_tadd_894
+	JP       acccols_tadd_894
+	JMP      acccols_tskip_895
 
-acccols_tadd_865:
+acccols_tadd_894:
 	VBROADCASTSS (BX), Z7
 	VCVTPH2PS    (CX), Z8
 	VFMADD231PS  Z8, Z7, Z0
@@ -10794,13 +11116,13 @@ acccols_tadd_865:
 	VCVTPH2PS    160(CX), Z8
 	VFMADD231PS  Z8, Z7, Z5
 
-acccols_tskip_866:
+acccols_tskip_895:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_863
+	JMP  acccols_tail_892
 
-acccols_done_864:
+acccols_done_893:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10827,16 +11149,16 @@ TEXT ·accF16Cols7AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z7, Z7, Z7
 
-acccols_reg_867:
+acccols_reg_896:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_870
+	JL      acccols_tail_899
 	VMOVUPS (BX), Z8
 	VCMPPS  $0x04, Z7, Z8, K1
 	KMOVW   K1, DI
 
-acccols_bit_868:
+acccols_bit_897:
 	TESTL        DI, DI
-	JZ           acccols_next_869
+	JZ           acccols_next_898
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10858,26 +11180,26 @@ acccols_bit_868:
 	VFMADD231PS  Z9, Z8, Z5
 	VCVTPH2PS    192(R9), Z9
 	VFMADD231PS  Z9, Z8, Z6
-	JMP          acccols_bit_868
+	JMP          acccols_bit_897
 
-acccols_next_869:
+acccols_next_898:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_867
+	JMP  acccols_reg_896
 
-acccols_tail_870:
+acccols_tail_899:
 	TESTQ    SI, SI
-	JZ       acccols_done_871
+	JZ       acccols_done_900
 	VMOVSS   (BX), X8
 	VUCOMISS X7, X8
-	JNE      acccols_tadd_872
-	JP       acccols_tadd_872
-	JMP      acccols_tskip_873
+	JNE      acccols_tadd_901
+	JP       acccols_tadd_901
+	JMP      acccols_tskip_902
 
-acccols_tadd_872:
+acccols_tadd_901:
 	VBROADCASTSS (BX), Z8
 	VCVTPH2PS    (CX), Z9
 	VFMADD231PS  Z9, Z8, Z0
@@ -10894,13 +11216,13 @@ acccols_tadd_872:
 	VCVTPH2PS    192(CX), Z9
 	VFMADD231PS  Z9, Z8, Z6
 
-acccols_tskip_873:
+acccols_tskip_902:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_870
+	JMP  acccols_tail_899
 
-acccols_done_871:
+acccols_done_900:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10929,16 +11251,16 @@ TEXT ·accF16Cols8AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z8, Z8, Z8
 
-acccols_reg_874:
+acccols_reg_903:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_877
+	JL      acccols_tail_906
 	VMOVUPS (BX), Z9
 	VCMPPS  $0x04, Z8, Z9, K1
 	KMOVW   K1, DI
 
-acccols_bit_875:
+acccols_bit_904:
 	TESTL        DI, DI
-	JZ           acccols_next_876
+	JZ           acccols_next_905
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10962,26 +11284,26 @@ acccols_bit_875:
 	VFMADD231PS  Z10, Z9, Z6
 	VCVTPH2PS    224(R9), Z10
 	VFMADD231PS  Z10, Z9, Z7
-	JMP          acccols_bit_875
+	JMP          acccols_bit_904
 
-acccols_next_876:
+acccols_next_905:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_874
+	JMP  acccols_reg_903
 
-acccols_tail_877:
+acccols_tail_906:
 	TESTQ    SI, SI
-	JZ       acccols_done_878
+	JZ       acccols_done_907
 	VMOVSS   (BX), X9
 	VUCOMISS X8, X9
-	JNE      acccols_tadd_879
-	JP       acccols_tadd_879
-	JMP      acccols_tskip_880
+	JNE      acccols_tadd_908
+	JP       acccols_tadd_908
+	JMP      acccols_tskip_909
 
-acccols_tadd_879:
+acccols_tadd_908:
 	VBROADCASTSS (BX), Z9
 	VCVTPH2PS    (CX), Z10
 	VFMADD231PS  Z10, Z9, Z0
@@ -11000,13 +11322,13 @@ acccols_tadd_879:
 	VCVTPH2PS    224(CX), Z10
 	VFMADD231PS  Z10, Z9, Z7
 
-acccols_tskip_880:
+acccols_tskip_909:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_877
+	JMP  acccols_tail_906
 
-acccols_done_878:
+acccols_done_907:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11037,16 +11359,16 @@ TEXT ·accF16Cols9AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z9, Z9, Z9
 
-acccols_reg_881:
+acccols_reg_910:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_884
+	JL      acccols_tail_913
 	VMOVUPS (BX), Z10
 	VCMPPS  $0x04, Z9, Z10, K1
 	KMOVW   K1, DI
 
-acccols_bit_882:
+acccols_bit_911:
 	TESTL        DI, DI
-	JZ           acccols_next_883
+	JZ           acccols_next_912
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11072,26 +11394,26 @@ acccols_bit_882:
 	VFMADD231PS  Z11, Z10, Z7
 	VCVTPH2PS    256(R9), Z11
 	VFMADD231PS  Z11, Z10, Z8
-	JMP          acccols_bit_882
+	JMP          acccols_bit_911
 
-acccols_next_883:
+acccols_next_912:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_881
+	JMP  acccols_reg_910
 
-acccols_tail_884:
+acccols_tail_913:
 	TESTQ    SI, SI
-	JZ       acccols_done_885
+	JZ       acccols_done_914
 	VMOVSS   (BX), X10
 	VUCOMISS X9, X10
-	JNE      acccols_tadd_886
-	JP       acccols_tadd_886
-	JMP      acccols_tskip_887
+	JNE      acccols_tadd_915
+	JP       acccols_tadd_915
+	JMP      acccols_tskip_916
 
-acccols_tadd_886:
+acccols_tadd_915:
 	VBROADCASTSS (BX), Z10
 	VCVTPH2PS    (CX), Z11
 	VFMADD231PS  Z11, Z10, Z0
@@ -11112,13 +11434,13 @@ acccols_tadd_886:
 	VCVTPH2PS    256(CX), Z11
 	VFMADD231PS  Z11, Z10, Z8
 
-acccols_tskip_887:
+acccols_tskip_916:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_884
+	JMP  acccols_tail_913
 
-acccols_done_885:
+acccols_done_914:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11151,16 +11473,16 @@ TEXT ·accF16Cols10AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z10, Z10, Z10
 
-acccols_reg_888:
+acccols_reg_917:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_891
+	JL      acccols_tail_920
 	VMOVUPS (BX), Z11
 	VCMPPS  $0x04, Z10, Z11, K1
 	KMOVW   K1, DI
 
-acccols_bit_889:
+acccols_bit_918:
 	TESTL        DI, DI
-	JZ           acccols_next_890
+	JZ           acccols_next_919
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11188,26 +11510,26 @@ acccols_bit_889:
 	VFMADD231PS  Z12, Z11, Z8
 	VCVTPH2PS    288(R9), Z12
 	VFMADD231PS  Z12, Z11, Z9
-	JMP          acccols_bit_889
+	JMP          acccols_bit_918
 
-acccols_next_890:
+acccols_next_919:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_888
+	JMP  acccols_reg_917
 
-acccols_tail_891:
+acccols_tail_920:
 	TESTQ    SI, SI
-	JZ       acccols_done_892
+	JZ       acccols_done_921
 	VMOVSS   (BX), X11
 	VUCOMISS X10, X11
-	JNE      acccols_tadd_893
-	JP       acccols_tadd_893
-	JMP      acccols_tskip_894
+	JNE      acccols_tadd_922
+	JP       acccols_tadd_922
+	JMP      acccols_tskip_923
 
-acccols_tadd_893:
+acccols_tadd_922:
 	VBROADCASTSS (BX), Z11
 	VCVTPH2PS    (CX), Z12
 	VFMADD231PS  Z12, Z11, Z0
@@ -11230,13 +11552,13 @@ acccols_tadd_893:
 	VCVTPH2PS    288(CX), Z12
 	VFMADD231PS  Z12, Z11, Z9
 
-acccols_tskip_894:
+acccols_tskip_923:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_891
+	JMP  acccols_tail_920
 
-acccols_done_892:
+acccols_done_921:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11271,16 +11593,16 @@ TEXT ·accF16Cols11AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z11, Z11, Z11
 
-acccols_reg_895:
+acccols_reg_924:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_898
+	JL      acccols_tail_927
 	VMOVUPS (BX), Z12
 	VCMPPS  $0x04, Z11, Z12, K1
 	KMOVW   K1, DI
 
-acccols_bit_896:
+acccols_bit_925:
 	TESTL        DI, DI
-	JZ           acccols_next_897
+	JZ           acccols_next_926
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11310,26 +11632,26 @@ acccols_bit_896:
 	VFMADD231PS  Z13, Z12, Z9
 	VCVTPH2PS    320(R9), Z13
 	VFMADD231PS  Z13, Z12, Z10
-	JMP          acccols_bit_896
+	JMP          acccols_bit_925
 
-acccols_next_897:
+acccols_next_926:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_895
+	JMP  acccols_reg_924
 
-acccols_tail_898:
+acccols_tail_927:
 	TESTQ    SI, SI
-	JZ       acccols_done_899
+	JZ       acccols_done_928
 	VMOVSS   (BX), X12
 	VUCOMISS X11, X12
-	JNE      acccols_tadd_900
-	JP       acccols_tadd_900
-	JMP      acccols_tskip_901
+	JNE      acccols_tadd_929
+	JP       acccols_tadd_929
+	JMP      acccols_tskip_930
 
-acccols_tadd_900:
+acccols_tadd_929:
 	VBROADCASTSS (BX), Z12
 	VCVTPH2PS    (CX), Z13
 	VFMADD231PS  Z13, Z12, Z0
@@ -11354,13 +11676,13 @@ acccols_tadd_900:
 	VCVTPH2PS    320(CX), Z13
 	VFMADD231PS  Z13, Z12, Z10
 
-acccols_tskip_901:
+acccols_tskip_930:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_898
+	JMP  acccols_tail_927
 
-acccols_done_899:
+acccols_done_928:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11397,16 +11719,16 @@ TEXT ·accF16Cols12AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z12, Z12, Z12
 
-acccols_reg_902:
+acccols_reg_931:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_905
+	JL      acccols_tail_934
 	VMOVUPS (BX), Z13
 	VCMPPS  $0x04, Z12, Z13, K1
 	KMOVW   K1, DI
 
-acccols_bit_903:
+acccols_bit_932:
 	TESTL        DI, DI
-	JZ           acccols_next_904
+	JZ           acccols_next_933
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11438,26 +11760,26 @@ acccols_bit_903:
 	VFMADD231PS  Z14, Z13, Z10
 	VCVTPH2PS    352(R9), Z14
 	VFMADD231PS  Z14, Z13, Z11
-	JMP          acccols_bit_903
+	JMP          acccols_bit_932
 
-acccols_next_904:
+acccols_next_933:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_902
+	JMP  acccols_reg_931
 
-acccols_tail_905:
+acccols_tail_934:
 	TESTQ    SI, SI
-	JZ       acccols_done_906
+	JZ       acccols_done_935
 	VMOVSS   (BX), X13
 	VUCOMISS X12, X13
-	JNE      acccols_tadd_907
-	JP       acccols_tadd_907
-	JMP      acccols_tskip_908
+	JNE      acccols_tadd_936
+	JP       acccols_tadd_936
+	JMP      acccols_tskip_937
 
-acccols_tadd_907:
+acccols_tadd_936:
 	VBROADCASTSS (BX), Z13
 	VCVTPH2PS    (CX), Z14
 	VFMADD231PS  Z14, Z13, Z0
@@ -11484,13 +11806,13 @@ acccols_tadd_907:
 	VCVTPH2PS    352(CX), Z14
 	VFMADD231PS  Z14, Z13, Z11
 
-acccols_tskip_908:
+acccols_tskip_937:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_905
+	JMP  acccols_tail_934
 
-acccols_done_906:
+acccols_done_935:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11529,16 +11851,16 @@ TEXT ·accF16Cols13AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z13, Z13, Z13
 
-acccols_reg_909:
+acccols_reg_938:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_912
+	JL      acccols_tail_941
 	VMOVUPS (BX), Z14
 	VCMPPS  $0x04, Z13, Z14, K1
 	KMOVW   K1, DI
 
-acccols_bit_910:
+acccols_bit_939:
 	TESTL        DI, DI
-	JZ           acccols_next_911
+	JZ           acccols_next_940
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11572,26 +11894,26 @@ acccols_bit_910:
 	VFMADD231PS  Z15, Z14, Z11
 	VCVTPH2PS    384(R9), Z15
 	VFMADD231PS  Z15, Z14, Z12
-	JMP          acccols_bit_910
+	JMP          acccols_bit_939
 
-acccols_next_911:
+acccols_next_940:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_909
+	JMP  acccols_reg_938
 
-acccols_tail_912:
+acccols_tail_941:
 	TESTQ    SI, SI
-	JZ       acccols_done_913
+	JZ       acccols_done_942
 	VMOVSS   (BX), X14
 	VUCOMISS X13, X14
-	JNE      acccols_tadd_914
-	JP       acccols_tadd_914
-	JMP      acccols_tskip_915
+	JNE      acccols_tadd_943
+	JP       acccols_tadd_943
+	JMP      acccols_tskip_944
 
-acccols_tadd_914:
+acccols_tadd_943:
 	VBROADCASTSS (BX), Z14
 	VCVTPH2PS    (CX), Z15
 	VFMADD231PS  Z15, Z14, Z0
@@ -11620,13 +11942,13 @@ acccols_tadd_914:
 	VCVTPH2PS    384(CX), Z15
 	VFMADD231PS  Z15, Z14, Z12
 
-acccols_tskip_915:
+acccols_tskip_944:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_912
+	JMP  acccols_tail_941
 
-acccols_done_913:
+acccols_done_942:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11667,16 +11989,16 @@ TEXT ·accF16Cols14AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z14, Z14, Z14
 
-acccols_reg_916:
+acccols_reg_945:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_919
+	JL      acccols_tail_948
 	VMOVUPS (BX), Z15
 	VCMPPS  $0x04, Z14, Z15, K1
 	KMOVW   K1, DI
 
-acccols_bit_917:
+acccols_bit_946:
 	TESTL        DI, DI
-	JZ           acccols_next_918
+	JZ           acccols_next_947
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11712,26 +12034,26 @@ acccols_bit_917:
 	VFMADD231PS  Z16, Z15, Z12
 	VCVTPH2PS    416(R9), Z16
 	VFMADD231PS  Z16, Z15, Z13
-	JMP          acccols_bit_917
+	JMP          acccols_bit_946
 
-acccols_next_918:
+acccols_next_947:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_916
+	JMP  acccols_reg_945
 
-acccols_tail_919:
+acccols_tail_948:
 	TESTQ    SI, SI
-	JZ       acccols_done_920
+	JZ       acccols_done_949
 	VMOVSS   (BX), X15
 	VUCOMISS X14, X15
-	JNE      acccols_tadd_921
-	JP       acccols_tadd_921
-	JMP      acccols_tskip_922
+	JNE      acccols_tadd_950
+	JP       acccols_tadd_950
+	JMP      acccols_tskip_951
 
-acccols_tadd_921:
+acccols_tadd_950:
 	VBROADCASTSS (BX), Z15
 	VCVTPH2PS    (CX), Z16
 	VFMADD231PS  Z16, Z15, Z0
@@ -11762,13 +12084,13 @@ acccols_tadd_921:
 	VCVTPH2PS    416(CX), Z16
 	VFMADD231PS  Z16, Z15, Z13
 
-acccols_tskip_922:
+acccols_tskip_951:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_919
+	JMP  acccols_tail_948
 
-acccols_done_920:
+acccols_done_949:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11811,16 +12133,16 @@ TEXT ·accF16Cols15AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z15, Z15, Z15
 
-acccols_reg_923:
+acccols_reg_952:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_926
+	JL      acccols_tail_955
 	VMOVUPS (BX), Z16
 	VCMPPS  $0x04, Z15, Z16, K1
 	KMOVW   K1, DI
 
-acccols_bit_924:
+acccols_bit_953:
 	TESTL        DI, DI
-	JZ           acccols_next_925
+	JZ           acccols_next_954
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11858,26 +12180,26 @@ acccols_bit_924:
 	VFMADD231PS  Z17, Z16, Z13
 	VCVTPH2PS    448(R9), Z17
 	VFMADD231PS  Z17, Z16, Z14
-	JMP          acccols_bit_924
+	JMP          acccols_bit_953
 
-acccols_next_925:
+acccols_next_954:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_923
+	JMP  acccols_reg_952
 
-acccols_tail_926:
+acccols_tail_955:
 	TESTQ    SI, SI
-	JZ       acccols_done_927
+	JZ       acccols_done_956
 	VMOVSS   (BX), X16
 	VUCOMISS X15, X16
-	JNE      acccols_tadd_928
-	JP       acccols_tadd_928
-	JMP      acccols_tskip_929
+	JNE      acccols_tadd_957
+	JP       acccols_tadd_957
+	JMP      acccols_tskip_958
 
-acccols_tadd_928:
+acccols_tadd_957:
 	VBROADCASTSS (BX), Z16
 	VCVTPH2PS    (CX), Z17
 	VFMADD231PS  Z17, Z16, Z0
@@ -11910,13 +12232,13 @@ acccols_tadd_928:
 	VCVTPH2PS    448(CX), Z17
 	VFMADD231PS  Z17, Z16, Z14
 
-acccols_tskip_929:
+acccols_tskip_958:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_926
+	JMP  acccols_tail_955
 
-acccols_done_927:
+acccols_done_956:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11961,16 +12283,16 @@ TEXT ·accF16Cols16AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z16, Z16, Z16
 
-acccols_reg_930:
+acccols_reg_959:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_933
+	JL      acccols_tail_962
 	VMOVUPS (BX), Z17
 	VCMPPS  $0x04, Z16, Z17, K1
 	KMOVW   K1, DI
 
-acccols_bit_931:
+acccols_bit_960:
 	TESTL        DI, DI
-	JZ           acccols_next_932
+	JZ           acccols_next_961
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12010,26 +12332,26 @@ acccols_bit_931:
 	VFMADD231PS  Z18, Z17, Z14
 	VCVTPH2PS    480(R9), Z18
 	VFMADD231PS  Z18, Z17, Z15
-	JMP          acccols_bit_931
+	JMP          acccols_bit_960
 
-acccols_next_932:
+acccols_next_961:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_930
+	JMP  acccols_reg_959
 
-acccols_tail_933:
+acccols_tail_962:
 	TESTQ    SI, SI
-	JZ       acccols_done_934
+	JZ       acccols_done_963
 	VMOVSS   (BX), X17
 	VUCOMISS X16, X17
-	JNE      acccols_tadd_935
-	JP       acccols_tadd_935
-	JMP      acccols_tskip_936
+	JNE      acccols_tadd_964
+	JP       acccols_tadd_964
+	JMP      acccols_tskip_965
 
-acccols_tadd_935:
+acccols_tadd_964:
 	VBROADCASTSS (BX), Z17
 	VCVTPH2PS    (CX), Z18
 	VFMADD231PS  Z18, Z17, Z0
@@ -12064,13 +12386,13 @@ acccols_tadd_935:
 	VCVTPH2PS    480(CX), Z18
 	VFMADD231PS  Z18, Z17, Z15
 
-acccols_tskip_936:
+acccols_tskip_965:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_933
+	JMP  acccols_tail_962
 
-acccols_done_934:
+acccols_done_963:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12107,9 +12429,9 @@ TEXT ·levelsU8AVX512(SB), NOSPLIT, $0-44
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-lev_937:
+lev_966:
 	TESTQ      DX, DX
-	JZ         lev_done_938
+	JZ         lev_done_967
 	VMOVUPS    (CX), Z6
 	VSUBPS     Z0, Z6, Z6
 	VMULPS     Z3, Z6, Z6
@@ -12122,9 +12444,9 @@ lev_937:
 	ADDQ       $0x00000040, CX
 	ADDQ       $0x00000010, AX
 	SUBQ       $0x00000010, DX
-	JMP        lev_937
+	JMP        lev_966
 
-lev_done_938:
+lev_done_967:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDD        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1
@@ -12155,9 +12477,9 @@ TEXT ·levelsU4AVX512(SB), NOSPLIT, $0-44
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-lev_939:
+lev_968:
 	TESTQ       DX, DX
-	JZ          lev_done_940
+	JZ          lev_done_969
 	VMOVUPS     (CX), Z6
 	VSUBPS      Z0, Z6, Z6
 	VMULPS      Z3, Z6, Z6
@@ -12183,9 +12505,9 @@ lev_939:
 	ADDQ        $0x00000080, CX
 	ADDQ        $0x00000010, AX
 	SUBQ        $0x00000020, DX
-	JMP         lev_939
+	JMP         lev_968
 
-lev_done_940:
+lev_done_969:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDD        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1

@@ -13,3 +13,7 @@ func prefetchByte(slab []byte, off int) {}
 func maskedSumPlanes(q []float32, bits []byte, plane, planes int) float32 {
 	return maskedSumPlanesGeneric(q, bits, plane, planes)
 }
+
+func maskedSumPlanesRows(q []float32, slab []byte, stride, plane, planes, span int, ids []uint32, out []float32) {
+	maskedSumPlanesRowsGeneric(q, slab, stride, plane, planes, span, ids, out)
+}

@@ -822,6 +822,15 @@ func (c *rabitqComputer) Margin(code []byte) float32 {
 func (c *rabitqComputer) DistanceBatch(slab []byte, ids []uint32, out []float32) {
 	out = out[:len(ids)]
 	q := c.q
+	if q.qbits == 32 && len(ids) > 0 {
+		// the kernel prefetches whole rows ahead of the one it measures
+		simd.MaskedSumPlanesRows(c.qn, slab, q.size, 0, q.plane, q.bits, ids, out)
+		for i, id := range ids {
+			off := int(id) * q.size
+			out[i] = c.finish(slab[off:off+q.size], out[i]-c.csum)
+		}
+		return
+	}
 	// a code spans two or three cache lines: ask for all of them before the first is read
 	for _, id := range ids {
 		off := int(id) * q.size
@@ -829,14 +838,6 @@ func (c *rabitqComputer) DistanceBatch(slab []byte, ids []uint32, out []float32)
 			simd.Prefetch(unsafe.Pointer(&slab[off]))
 			simd.Prefetch(unsafe.Pointer(&slab[off+q.size-1]))
 		}
-	}
-	if q.qbits == 32 && len(ids) > 0 {
-		simd.MaskedSumPlanesRows(c.qn, slab, q.size, 0, q.plane, q.bits, ids, out)
-		for i, id := range ids {
-			off := int(id) * q.size
-			out[i] = c.finish(slab[off:off+q.size], out[i]-c.csum)
-		}
-		return
 	}
 	for i, id := range ids {
 		off := int(id) * q.size

@@ -976,6 +976,7 @@ func genAVX512() {
 	lvqKernels(true)
 	maskedSumKernel(true)
 	maskedSumPlanesKernel()
+	maskedSumPlanesBatchKernel()
 	popcountPlanes4Kernel()
 	batchKernels(u8Name, "uint8", "VNNI", u8DistVNNI, "Any n >= 0 (masked tail).")
 	batchKernels(u4Name, "packed-nibble", "VNNI", u4DistVNNI, "n counts bytes (2*n values). Any n >= 0 (masked tail).")

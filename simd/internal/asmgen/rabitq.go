@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/mmcloughlin/avo/attr"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -196,76 +198,109 @@ func hsumQ(z VecVirtual) Register {
 
 // maskedSumPlanesKernel emits maskedSumPlanesAVX512(q, n, bits, plane, planes): the sum over
 // the planes b < planes of 2^b times the masked sum of q[:n] under plane b (the bytes at
-// bits+b*plane), which is the inner product of q with a B-bit code held as B bit planes. Each
-// block of 16 dimensions is summed over the planes by Horner's rule, top plane first (double,
-// then add the plane's masked lanes; doubling is exact), into four independent chains of four
-// blocks; single blocks follow.
+// bits+b*plane), which is the inner product of q with a B-bit code held as B bit planes.
 func maskedSumPlanesKernel() {
-	const w = 16
 	text("maskedSumPlanesAVX512", "func(q *float32, n int, bits *byte, plane int, planes int) float32",
 		"maskedSumPlanesAVX512 returns sum_{b<planes} 2^b * sum of q[i] over the i < n whose bit is set",
 		"in plane b (bit i%8 of bits[b*plane+i/8]).",
 		"Precondition: n % 16 == 0, planes >= 1; each plane holds n/8 bytes.")
-	q, n, bits, plane, planes := ld("q"), ld("n"), ld("bits"), ld("plane"), ld("planes")
-	// top: the offset of the top plane, (planes-1)*plane
-	top := c.GP64()
-	c.MOVQ(planes, top)
-	c.DECQ(top)
-	c.IMULQ(plane, top)
-	acc := make([]VecVirtual, 4)
-	for i := range acc {
-		acc[i] = zero(c.ZMM())
-	}
-	p, cnt := c.GP64(), c.GP64()
-	// horner runs the plane loop for steps blocks into v (zeroed first)
-	horner := func(name string, steps int, v []VecVirtual) {
-		for j := 0; j < steps; j++ {
-			zero(v[j])
-		}
-		c.LEAQ(Mem{Base: bits, Index: top, Scale: 1}, p)
-		c.MOVQ(planes, cnt)
-		l := lbl(name)
-		c.Label(l)
-		for j := 0; j < steps; j++ {
-			c.VADDPS(v[j], v[j], v[j])
-		}
-		for j := 0; j < steps; j++ {
-			k := c.K()
-			c.KMOVW(mem(p, 2*j), k)
-			c.VADDPS(mem(q, 4*w*j), v[j], k, v[j])
-		}
-		c.SUBQ(plane, p)
-		c.DECQ(cnt)
-		c.JNZ(LabelRef(l))
-	}
-	l4, l1, lred := lbl("msp_loop4"), lbl("msp_loop1"), lbl("msp_reduce")
-	v := []VecVirtual{c.ZMM(), c.ZMM(), c.ZMM(), c.ZMM()}
-	c.Label(l4)
-	c.CMPQ(n, U32(4*w))
-	c.JL(LabelRef(l1))
-	horner("msp_planes4", 4, v)
-	for j := 0; j < 4; j++ {
-		c.VADDPS(v[j], acc[j], acc[j])
-	}
-	c.ADDQ(U32(16*w), q)
-	c.ADDQ(U32(w/2), bits)
-	c.SUBQ(U32(4*w), n)
-	c.JMP(LabelRef(l4))
-	c.Label(l1)
-	c.CMPQ(n, U32(w))
-	c.JL(LabelRef(lred))
-	horner("msp_planes1", 1, v)
-	c.VADDPS(v[0], acc[0], acc[0])
-	c.ADDQ(U32(4*w), q)
-	c.ADDQ(U32(w/8), bits)
-	c.SUBQ(U32(w), n)
-	c.JMP(LabelRef(l1))
-	c.Label(lred)
-	c.VADDPS(acc[1], acc[0], acc[0])
-	c.VADDPS(acc[3], acc[2], acc[2])
-	c.VADDPS(acc[2], acc[0], acc[0])
-	r := hsumPS(acc[0], true)
+	r := maskedSumPlanesBody(ld("q"), ld("n"), ld("bits"), ld("plane"), ld("planes"))
 	c.VZEROUPPER()
 	c.Store(r, c.ReturnIndex(0))
 	c.RET()
+}
+
+// maskedSumPlanesBatchKernel emits maskedSumPlanesBatchAVX512: maskedSumPlanesAVX512 of the
+// rows slab[ids[i]*stride:] for i < cnt into out[i], the first span bytes of the rows of
+// ids[i+1..i+u8BatchAhead] prefetched (the first rows' all before any is measured).
+func maskedSumPlanesBatchKernel() {
+	name := "maskedSumPlanesBatchAVX512"
+	text(name, "func(q *float32, n int, slab *byte, stride int, plane int, planes int, span int, ids *uint32, out *float32, cnt int)",
+		name+" sets out[i] = maskedSumPlanesAVX512(q, n, slab+ids[i]*stride, plane, planes) for i < cnt,",
+		fmt.Sprintf("prefetching the first span bytes of the rows of ids[i+1..i+%d].", u8BatchAhead),
+		"Precondition: n % 16 == 0, planes >= 1, span >= 1.")
+	{
+		ids, cnt := ld("ids"), ld("cnt")
+		for k := 0; k < u8BatchAhead; k++ {
+			prefetchRowAt(k, ids, ld("slab"), ld("stride"), cnt, ld("span"))
+		}
+	}
+	ids, out, cnt := ld("ids"), ld("out"), ld("cnt")
+	lloop, lend := lbl("mspb_loop"), lbl("mspb_end")
+	c.Label(lloop)
+	c.TESTQ(cnt, cnt)
+	c.JZ(LabelRef(lend))
+	prefetchRowAt(u8BatchAhead, ids, ld("slab"), ld("stride"), cnt, ld("span"))
+	pb := c.GP64()
+	c.MOVL(mem(ids, 0), pb.As32())
+	c.IMULQ(ld("stride"), pb)
+	c.ADDQ(ld("slab"), pb)
+	r := maskedSumPlanesBody(ld("q"), ld("n"), pb, ld("plane"), ld("planes"))
+	c.VMOVSS(r, mem(out, 0))
+	c.ADDQ(U32(4), ids)
+	c.ADDQ(U32(4), out)
+	c.DECQ(cnt)
+	c.JMP(LabelRef(lloop))
+	c.Label(lend)
+	c.VZEROUPPER()
+	c.RET()
+}
+
+// maskedSumPlanesBody emits the sum of maskedSumPlanesAVX512 (q, n and bits are advanced) and
+// returns an XMM holding it in lane 0. A step of eight (then four, then one) blocks of 16
+// dimensions runs the planes bottom up: each block's lanes whose bit is set in the plane get
+// q times the plane's weight 2^b (a masked FMA; the weight doubles from plane to plane, exactly)
+// in an accumulator of its own, so the step's blocks are independent chains.
+func maskedSumPlanesBody(q, n, bits, plane, planes Register) VecVirtual {
+	const w = 16
+	acc := make([]VecVirtual, 8)
+	for i := range acc {
+		acc[i] = zero(c.ZMM())
+	}
+	one := c.GP32()
+	c.MOVL(U32(0x3f800000), one) // float32 1.0
+	scale := c.ZMM()
+	p, cnt := c.GP64(), c.GP64()
+	// step runs the plane loop over blocks blocks of the step at q and bits
+	step := func(name string, blocks int) {
+		c.VPBROADCASTD(one, scale)
+		c.MOVQ(bits, p)
+		c.MOVQ(planes, cnt)
+		l := lbl(name)
+		c.Label(l)
+		for j := 0; j < blocks; j++ {
+			k := c.K()
+			c.KMOVW(mem(p, 2*j), k)
+			c.VFMADD231PS(mem(q, 4*w*j), scale, k, acc[j])
+		}
+		c.VADDPS(scale, scale, scale)
+		c.ADDQ(plane, p)
+		c.DECQ(cnt)
+		c.JNZ(LabelRef(l))
+		c.ADDQ(U32(4*w*blocks), q)
+		c.ADDQ(U32(w/8*blocks), bits)
+		c.SUBQ(U32(w*blocks), n)
+	}
+	l8, l4, l1, lred := lbl("msp_loop8"), lbl("msp_loop4"), lbl("msp_loop1"), lbl("msp_reduce")
+	c.Label(l8)
+	c.CMPQ(n, U32(8*w))
+	c.JL(LabelRef(l4))
+	step("msp_planes8", 8)
+	c.JMP(LabelRef(l8))
+	c.Label(l4)
+	c.CMPQ(n, U32(4*w))
+	c.JL(LabelRef(l1))
+	step("msp_planes4", 4)
+	c.Label(l1)
+	c.CMPQ(n, U32(w))
+	c.JL(LabelRef(lred))
+	step("msp_planes1", 1)
+	c.JMP(LabelRef(l1))
+	c.Label(lred)
+	for h := 4; h >= 1; h /= 2 {
+		for j := 0; j < h; j++ {
+			c.VADDPS(acc[j+h], acc[j], acc[j])
+		}
+	}
+	return hsumPS(acc[0], true)
 }
