@@ -629,6 +629,7 @@ type rabitqComputer struct {
 	qplanes []uint64
 	lo, dq  float32 // 4-bit query: q_n[i] ≈ lo + dq·level
 	tmp     []uint64
+	seq     []uint32 // 0, 1, 2, ...: the ids of DistanceRows' contiguous rows
 }
 
 // SetQuery implements Computer.
@@ -845,9 +846,23 @@ func (c *rabitqComputer) DistanceBatch(slab []byte, ids []uint32, out []float32)
 	}
 }
 
-// DistanceRows implements Computer.
+// DistanceRows implements Computer: with a float query the rows' planes go through the batch
+// kernel, as DistanceBatch's rows by id do.
 func (c *rabitqComputer) DistanceRows(slab []byte, out []float32) {
 	size := c.q.size
+	if q := c.q; q.qbits == 32 && len(out) > 0 && len(out)*size <= len(slab) {
+		if cap(c.seq) < len(out) {
+			c.seq = make([]uint32, len(out))
+			for i := range c.seq {
+				c.seq[i] = uint32(i)
+			}
+		}
+		simd.MaskedSumPlanesRows(c.qn, slab, size, 0, q.plane, q.bits, c.seq[:len(out)], out)
+		for i := range out {
+			out[i] = c.finish(slab[i*size:(i+1)*size], out[i]-c.csum)
+		}
+		return
+	}
 	for i := range out {
 		out[i] = c.Distance(slab[i*size : (i+1)*size])
 	}
