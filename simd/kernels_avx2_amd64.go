@@ -353,6 +353,12 @@ func lvq2L284AVX2(q *float32, n int, slab *byte, stride int, ids *uint32, out *f
 //go:noescape
 func maskedSumAVX2(q *float32, n int, bits *byte) float32
 
+// axpyF32AVX2 adds a*x[i] to dst[i] for i < n.
+// Precondition: n is a multiple of the vector width (8 or 16).
+//
+//go:noescape
+func axpyF32AVX2(dst *float32, x *float32, a float32, n int)
+
 // accF16Cols1AVX2 adds x[j] times the fp16 column at cols[j*stride:] (stride in bytes) to z[:8] for every j < n
 // with x[j] != 0, in order of j. Precondition: the column of every nonzero x[j] holds at least 8 values inside cols.
 //

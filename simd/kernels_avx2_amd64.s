@@ -6591,6 +6591,49 @@ DATA bitsel<>+24(SB)/4, $0x00000040
 DATA bitsel<>+28(SB)/4, $0x00000080
 GLOBL bitsel<>(SB), RODATA|NOPTR, $32
 
+// func axpyF32AVX2(dst *float32, x *float32, a float32, n int)
+// Requires: AVX, FMA3
+TEXT ·axpyF32AVX2(SB), NOSPLIT, $0-32
+	MOVQ         dst+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         n+24(FP), DX
+	VBROADCASTSS a+16(FP), Y0
+
+axpy_loop4_570:
+	CMPQ        DX, $0x00000020
+	JL          axpy_loop1_571
+	VMOVUPS     (AX), Y1
+	VFMADD231PS (CX), Y0, Y1
+	VMOVUPS     Y1, (AX)
+	VMOVUPS     32(AX), Y1
+	VFMADD231PS 32(CX), Y0, Y1
+	VMOVUPS     Y1, 32(AX)
+	VMOVUPS     64(AX), Y1
+	VFMADD231PS 64(CX), Y0, Y1
+	VMOVUPS     Y1, 64(AX)
+	VMOVUPS     96(AX), Y1
+	VFMADD231PS 96(CX), Y0, Y1
+	VMOVUPS     Y1, 96(AX)
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, CX
+	SUBQ        $0x00000020, DX
+	JMP         axpy_loop4_570
+
+axpy_loop1_571:
+	CMPQ        DX, $0x00000008
+	JL          axpy_end_572
+	VMOVUPS     (AX), Y1
+	VFMADD231PS (CX), Y0, Y1
+	VMOVUPS     Y1, (AX)
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, CX
+	SUBQ        $0x00000008, DX
+	JMP         axpy_loop1_571
+
+axpy_end_572:
+	VZEROUPPER
+	RET
+
 // func accF16Cols1AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
 // Requires: AVX, AVX2, F16C, FMA3
 TEXT ·accF16Cols1AVX2(SB), NOSPLIT, $0-40
@@ -6602,16 +6645,16 @@ TEXT ·accF16Cols1AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y1, Y1, Y1
 
-acccols_reg_570:
+acccols_reg_573:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_573
+	JL        acccols_tail_576
 	VMOVUPS   (BX), Y2
 	VCMPPS    $0x04, Y1, Y2, Y2
 	VMOVMSKPS Y2, DI
 
-acccols_bit_571:
+acccols_bit_574:
 	TESTL        DI, DI
-	JZ           acccols_next_572
+	JZ           acccols_next_575
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -6621,37 +6664,37 @@ acccols_bit_571:
 	VBROADCASTSS (BX)(R8*4), Y2
 	VCVTPH2PS    (R9), Y3
 	VFMADD231PS  Y3, Y2, Y0
-	JMP          acccols_bit_571
+	JMP          acccols_bit_574
 
-acccols_next_572:
+acccols_next_575:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_570
+	JMP  acccols_reg_573
 
-acccols_tail_573:
+acccols_tail_576:
 	TESTQ    SI, SI
-	JZ       acccols_done_574
+	JZ       acccols_done_577
 	VMOVSS   (BX), X2
 	VUCOMISS X1, X2
-	JNE      acccols_tadd_575
-	JP       acccols_tadd_575
-	JMP      acccols_tskip_576
+	JNE      acccols_tadd_578
+	JP       acccols_tadd_578
+	JMP      acccols_tskip_579
 
-acccols_tadd_575:
+acccols_tadd_578:
 	VBROADCASTSS (BX), Y2
 	VCVTPH2PS    (CX), Y3
 	VFMADD231PS  Y3, Y2, Y0
 
-acccols_tskip_576:
+acccols_tskip_579:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_573
+	JMP  acccols_tail_576
 
-acccols_done_574:
+acccols_done_577:
 	VMOVUPS Y0, (AX)
 	VZEROUPPER
 	RET
@@ -6668,16 +6711,16 @@ TEXT ·accF16Cols2AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y2, Y2, Y2
 
-acccols_reg_577:
+acccols_reg_580:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_580
+	JL        acccols_tail_583
 	VMOVUPS   (BX), Y3
 	VCMPPS    $0x04, Y2, Y3, Y3
 	VMOVMSKPS Y3, DI
 
-acccols_bit_578:
+acccols_bit_581:
 	TESTL        DI, DI
-	JZ           acccols_next_579
+	JZ           acccols_next_582
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -6689,39 +6732,39 @@ acccols_bit_578:
 	VFMADD231PS  Y4, Y3, Y0
 	VCVTPH2PS    16(R9), Y4
 	VFMADD231PS  Y4, Y3, Y1
-	JMP          acccols_bit_578
+	JMP          acccols_bit_581
 
-acccols_next_579:
+acccols_next_582:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_577
+	JMP  acccols_reg_580
 
-acccols_tail_580:
+acccols_tail_583:
 	TESTQ    SI, SI
-	JZ       acccols_done_581
+	JZ       acccols_done_584
 	VMOVSS   (BX), X3
 	VUCOMISS X2, X3
-	JNE      acccols_tadd_582
-	JP       acccols_tadd_582
-	JMP      acccols_tskip_583
+	JNE      acccols_tadd_585
+	JP       acccols_tadd_585
+	JMP      acccols_tskip_586
 
-acccols_tadd_582:
+acccols_tadd_585:
 	VBROADCASTSS (BX), Y3
 	VCVTPH2PS    (CX), Y4
 	VFMADD231PS  Y4, Y3, Y0
 	VCVTPH2PS    16(CX), Y4
 	VFMADD231PS  Y4, Y3, Y1
 
-acccols_tskip_583:
+acccols_tskip_586:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_580
+	JMP  acccols_tail_583
 
-acccols_done_581:
+acccols_done_584:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VZEROUPPER
@@ -6740,16 +6783,16 @@ TEXT ·accF16Cols3AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y3, Y3, Y3
 
-acccols_reg_584:
+acccols_reg_587:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_587
+	JL        acccols_tail_590
 	VMOVUPS   (BX), Y4
 	VCMPPS    $0x04, Y3, Y4, Y4
 	VMOVMSKPS Y4, DI
 
-acccols_bit_585:
+acccols_bit_588:
 	TESTL        DI, DI
-	JZ           acccols_next_586
+	JZ           acccols_next_589
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -6763,26 +6806,26 @@ acccols_bit_585:
 	VFMADD231PS  Y5, Y4, Y1
 	VCVTPH2PS    32(R9), Y5
 	VFMADD231PS  Y5, Y4, Y2
-	JMP          acccols_bit_585
+	JMP          acccols_bit_588
 
-acccols_next_586:
+acccols_next_589:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_584
+	JMP  acccols_reg_587
 
-acccols_tail_587:
+acccols_tail_590:
 	TESTQ    SI, SI
-	JZ       acccols_done_588
+	JZ       acccols_done_591
 	VMOVSS   (BX), X4
 	VUCOMISS X3, X4
-	JNE      acccols_tadd_589
-	JP       acccols_tadd_589
-	JMP      acccols_tskip_590
+	JNE      acccols_tadd_592
+	JP       acccols_tadd_592
+	JMP      acccols_tskip_593
 
-acccols_tadd_589:
+acccols_tadd_592:
 	VBROADCASTSS (BX), Y4
 	VCVTPH2PS    (CX), Y5
 	VFMADD231PS  Y5, Y4, Y0
@@ -6791,13 +6834,13 @@ acccols_tadd_589:
 	VCVTPH2PS    32(CX), Y5
 	VFMADD231PS  Y5, Y4, Y2
 
-acccols_tskip_590:
+acccols_tskip_593:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_587
+	JMP  acccols_tail_590
 
-acccols_done_588:
+acccols_done_591:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -6818,16 +6861,16 @@ TEXT ·accF16Cols4AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y4, Y4, Y4
 
-acccols_reg_591:
+acccols_reg_594:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_594
+	JL        acccols_tail_597
 	VMOVUPS   (BX), Y5
 	VCMPPS    $0x04, Y4, Y5, Y5
 	VMOVMSKPS Y5, DI
 
-acccols_bit_592:
+acccols_bit_595:
 	TESTL        DI, DI
-	JZ           acccols_next_593
+	JZ           acccols_next_596
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -6843,26 +6886,26 @@ acccols_bit_592:
 	VFMADD231PS  Y6, Y5, Y2
 	VCVTPH2PS    48(R9), Y6
 	VFMADD231PS  Y6, Y5, Y3
-	JMP          acccols_bit_592
+	JMP          acccols_bit_595
 
-acccols_next_593:
+acccols_next_596:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_591
+	JMP  acccols_reg_594
 
-acccols_tail_594:
+acccols_tail_597:
 	TESTQ    SI, SI
-	JZ       acccols_done_595
+	JZ       acccols_done_598
 	VMOVSS   (BX), X5
 	VUCOMISS X4, X5
-	JNE      acccols_tadd_596
-	JP       acccols_tadd_596
-	JMP      acccols_tskip_597
+	JNE      acccols_tadd_599
+	JP       acccols_tadd_599
+	JMP      acccols_tskip_600
 
-acccols_tadd_596:
+acccols_tadd_599:
 	VBROADCASTSS (BX), Y5
 	VCVTPH2PS    (CX), Y6
 	VFMADD231PS  Y6, Y5, Y0
@@ -6873,13 +6916,13 @@ acccols_tadd_596:
 	VCVTPH2PS    48(CX), Y6
 	VFMADD231PS  Y6, Y5, Y3
 
-acccols_tskip_597:
+acccols_tskip_600:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_594
+	JMP  acccols_tail_597
 
-acccols_done_595:
+acccols_done_598:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -6902,16 +6945,16 @@ TEXT ·accF16Cols5AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y5, Y5, Y5
 
-acccols_reg_598:
+acccols_reg_601:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_601
+	JL        acccols_tail_604
 	VMOVUPS   (BX), Y6
 	VCMPPS    $0x04, Y5, Y6, Y6
 	VMOVMSKPS Y6, DI
 
-acccols_bit_599:
+acccols_bit_602:
 	TESTL        DI, DI
-	JZ           acccols_next_600
+	JZ           acccols_next_603
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -6929,26 +6972,26 @@ acccols_bit_599:
 	VFMADD231PS  Y7, Y6, Y3
 	VCVTPH2PS    64(R9), Y7
 	VFMADD231PS  Y7, Y6, Y4
-	JMP          acccols_bit_599
+	JMP          acccols_bit_602
 
-acccols_next_600:
+acccols_next_603:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_598
+	JMP  acccols_reg_601
 
-acccols_tail_601:
+acccols_tail_604:
 	TESTQ    SI, SI
-	JZ       acccols_done_602
+	JZ       acccols_done_605
 	VMOVSS   (BX), X6
 	VUCOMISS X5, X6
-	JNE      acccols_tadd_603
-	JP       acccols_tadd_603
-	JMP      acccols_tskip_604
+	JNE      acccols_tadd_606
+	JP       acccols_tadd_606
+	JMP      acccols_tskip_607
 
-acccols_tadd_603:
+acccols_tadd_606:
 	VBROADCASTSS (BX), Y6
 	VCVTPH2PS    (CX), Y7
 	VFMADD231PS  Y7, Y6, Y0
@@ -6961,13 +7004,13 @@ acccols_tadd_603:
 	VCVTPH2PS    64(CX), Y7
 	VFMADD231PS  Y7, Y6, Y4
 
-acccols_tskip_604:
+acccols_tskip_607:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_601
+	JMP  acccols_tail_604
 
-acccols_done_602:
+acccols_done_605:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -6992,16 +7035,16 @@ TEXT ·accF16Cols6AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y6, Y6, Y6
 
-acccols_reg_605:
+acccols_reg_608:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_608
+	JL        acccols_tail_611
 	VMOVUPS   (BX), Y7
 	VCMPPS    $0x04, Y6, Y7, Y7
 	VMOVMSKPS Y7, DI
 
-acccols_bit_606:
+acccols_bit_609:
 	TESTL        DI, DI
-	JZ           acccols_next_607
+	JZ           acccols_next_610
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -7021,26 +7064,26 @@ acccols_bit_606:
 	VFMADD231PS  Y8, Y7, Y4
 	VCVTPH2PS    80(R9), Y8
 	VFMADD231PS  Y8, Y7, Y5
-	JMP          acccols_bit_606
+	JMP          acccols_bit_609
 
-acccols_next_607:
+acccols_next_610:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_605
+	JMP  acccols_reg_608
 
-acccols_tail_608:
+acccols_tail_611:
 	TESTQ    SI, SI
-	JZ       acccols_done_609
+	JZ       acccols_done_612
 	VMOVSS   (BX), X7
 	VUCOMISS X6, X7
-	JNE      acccols_tadd_610
-	JP       acccols_tadd_610
-	JMP      acccols_tskip_611
+	JNE      acccols_tadd_613
+	JP       acccols_tadd_613
+	JMP      acccols_tskip_614
 
-acccols_tadd_610:
+acccols_tadd_613:
 	VBROADCASTSS (BX), Y7
 	VCVTPH2PS    (CX), Y8
 	VFMADD231PS  Y8, Y7, Y0
@@ -7055,13 +7098,13 @@ acccols_tadd_610:
 	VCVTPH2PS    80(CX), Y8
 	VFMADD231PS  Y8, Y7, Y5
 
-acccols_tskip_611:
+acccols_tskip_614:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_608
+	JMP  acccols_tail_611
 
-acccols_done_609:
+acccols_done_612:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -7088,16 +7131,16 @@ TEXT ·accF16Cols7AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y7, Y7, Y7
 
-acccols_reg_612:
+acccols_reg_615:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_615
+	JL        acccols_tail_618
 	VMOVUPS   (BX), Y8
 	VCMPPS    $0x04, Y7, Y8, Y8
 	VMOVMSKPS Y8, DI
 
-acccols_bit_613:
+acccols_bit_616:
 	TESTL        DI, DI
-	JZ           acccols_next_614
+	JZ           acccols_next_617
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -7119,26 +7162,26 @@ acccols_bit_613:
 	VFMADD231PS  Y9, Y8, Y5
 	VCVTPH2PS    96(R9), Y9
 	VFMADD231PS  Y9, Y8, Y6
-	JMP          acccols_bit_613
+	JMP          acccols_bit_616
 
-acccols_next_614:
+acccols_next_617:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_612
+	JMP  acccols_reg_615
 
-acccols_tail_615:
+acccols_tail_618:
 	TESTQ    SI, SI
-	JZ       acccols_done_616
+	JZ       acccols_done_619
 	VMOVSS   (BX), X8
 	VUCOMISS X7, X8
-	JNE      acccols_tadd_617
-	JP       acccols_tadd_617
-	JMP      acccols_tskip_618
+	JNE      acccols_tadd_620
+	JP       acccols_tadd_620
+	JMP      acccols_tskip_621
 
-acccols_tadd_617:
+acccols_tadd_620:
 	VBROADCASTSS (BX), Y8
 	VCVTPH2PS    (CX), Y9
 	VFMADD231PS  Y9, Y8, Y0
@@ -7155,13 +7198,13 @@ acccols_tadd_617:
 	VCVTPH2PS    96(CX), Y9
 	VFMADD231PS  Y9, Y8, Y6
 
-acccols_tskip_618:
+acccols_tskip_621:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_615
+	JMP  acccols_tail_618
 
-acccols_done_616:
+acccols_done_619:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -7190,16 +7233,16 @@ TEXT ·accF16Cols8AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y8, Y8, Y8
 
-acccols_reg_619:
+acccols_reg_622:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_622
+	JL        acccols_tail_625
 	VMOVUPS   (BX), Y9
 	VCMPPS    $0x04, Y8, Y9, Y9
 	VMOVMSKPS Y9, DI
 
-acccols_bit_620:
+acccols_bit_623:
 	TESTL        DI, DI
-	JZ           acccols_next_621
+	JZ           acccols_next_624
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -7223,26 +7266,26 @@ acccols_bit_620:
 	VFMADD231PS  Y10, Y9, Y6
 	VCVTPH2PS    112(R9), Y10
 	VFMADD231PS  Y10, Y9, Y7
-	JMP          acccols_bit_620
+	JMP          acccols_bit_623
 
-acccols_next_621:
+acccols_next_624:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_619
+	JMP  acccols_reg_622
 
-acccols_tail_622:
+acccols_tail_625:
 	TESTQ    SI, SI
-	JZ       acccols_done_623
+	JZ       acccols_done_626
 	VMOVSS   (BX), X9
 	VUCOMISS X8, X9
-	JNE      acccols_tadd_624
-	JP       acccols_tadd_624
-	JMP      acccols_tskip_625
+	JNE      acccols_tadd_627
+	JP       acccols_tadd_627
+	JMP      acccols_tskip_628
 
-acccols_tadd_624:
+acccols_tadd_627:
 	VBROADCASTSS (BX), Y9
 	VCVTPH2PS    (CX), Y10
 	VFMADD231PS  Y10, Y9, Y0
@@ -7261,13 +7304,13 @@ acccols_tadd_624:
 	VCVTPH2PS    112(CX), Y10
 	VFMADD231PS  Y10, Y9, Y7
 
-acccols_tskip_625:
+acccols_tskip_628:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_622
+	JMP  acccols_tail_625
 
-acccols_done_623:
+acccols_done_626:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -7298,16 +7341,16 @@ TEXT ·accF16Cols9AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y9, Y9, Y9
 
-acccols_reg_626:
+acccols_reg_629:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_629
+	JL        acccols_tail_632
 	VMOVUPS   (BX), Y10
 	VCMPPS    $0x04, Y9, Y10, Y10
 	VMOVMSKPS Y10, DI
 
-acccols_bit_627:
+acccols_bit_630:
 	TESTL        DI, DI
-	JZ           acccols_next_628
+	JZ           acccols_next_631
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -7333,26 +7376,26 @@ acccols_bit_627:
 	VFMADD231PS  Y11, Y10, Y7
 	VCVTPH2PS    128(R9), Y11
 	VFMADD231PS  Y11, Y10, Y8
-	JMP          acccols_bit_627
+	JMP          acccols_bit_630
 
-acccols_next_628:
+acccols_next_631:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_626
+	JMP  acccols_reg_629
 
-acccols_tail_629:
+acccols_tail_632:
 	TESTQ    SI, SI
-	JZ       acccols_done_630
+	JZ       acccols_done_633
 	VMOVSS   (BX), X10
 	VUCOMISS X9, X10
-	JNE      acccols_tadd_631
-	JP       acccols_tadd_631
-	JMP      acccols_tskip_632
+	JNE      acccols_tadd_634
+	JP       acccols_tadd_634
+	JMP      acccols_tskip_635
 
-acccols_tadd_631:
+acccols_tadd_634:
 	VBROADCASTSS (BX), Y10
 	VCVTPH2PS    (CX), Y11
 	VFMADD231PS  Y11, Y10, Y0
@@ -7373,13 +7416,13 @@ acccols_tadd_631:
 	VCVTPH2PS    128(CX), Y11
 	VFMADD231PS  Y11, Y10, Y8
 
-acccols_tskip_632:
+acccols_tskip_635:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_629
+	JMP  acccols_tail_632
 
-acccols_done_630:
+acccols_done_633:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -7412,16 +7455,16 @@ TEXT ·accF16Cols10AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y10, Y10, Y10
 
-acccols_reg_633:
+acccols_reg_636:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_636
+	JL        acccols_tail_639
 	VMOVUPS   (BX), Y11
 	VCMPPS    $0x04, Y10, Y11, Y11
 	VMOVMSKPS Y11, DI
 
-acccols_bit_634:
+acccols_bit_637:
 	TESTL        DI, DI
-	JZ           acccols_next_635
+	JZ           acccols_next_638
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -7449,26 +7492,26 @@ acccols_bit_634:
 	VFMADD231PS  Y12, Y11, Y8
 	VCVTPH2PS    144(R9), Y12
 	VFMADD231PS  Y12, Y11, Y9
-	JMP          acccols_bit_634
+	JMP          acccols_bit_637
 
-acccols_next_635:
+acccols_next_638:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_633
+	JMP  acccols_reg_636
 
-acccols_tail_636:
+acccols_tail_639:
 	TESTQ    SI, SI
-	JZ       acccols_done_637
+	JZ       acccols_done_640
 	VMOVSS   (BX), X11
 	VUCOMISS X10, X11
-	JNE      acccols_tadd_638
-	JP       acccols_tadd_638
-	JMP      acccols_tskip_639
+	JNE      acccols_tadd_641
+	JP       acccols_tadd_641
+	JMP      acccols_tskip_642
 
-acccols_tadd_638:
+acccols_tadd_641:
 	VBROADCASTSS (BX), Y11
 	VCVTPH2PS    (CX), Y12
 	VFMADD231PS  Y12, Y11, Y0
@@ -7491,13 +7534,13 @@ acccols_tadd_638:
 	VCVTPH2PS    144(CX), Y12
 	VFMADD231PS  Y12, Y11, Y9
 
-acccols_tskip_639:
+acccols_tskip_642:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_636
+	JMP  acccols_tail_639
 
-acccols_done_637:
+acccols_done_640:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -7532,16 +7575,16 @@ TEXT ·accF16Cols11AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y11, Y11, Y11
 
-acccols_reg_640:
+acccols_reg_643:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_643
+	JL        acccols_tail_646
 	VMOVUPS   (BX), Y12
 	VCMPPS    $0x04, Y11, Y12, Y12
 	VMOVMSKPS Y12, DI
 
-acccols_bit_641:
+acccols_bit_644:
 	TESTL        DI, DI
-	JZ           acccols_next_642
+	JZ           acccols_next_645
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -7571,26 +7614,26 @@ acccols_bit_641:
 	VFMADD231PS  Y13, Y12, Y9
 	VCVTPH2PS    160(R9), Y13
 	VFMADD231PS  Y13, Y12, Y10
-	JMP          acccols_bit_641
+	JMP          acccols_bit_644
 
-acccols_next_642:
+acccols_next_645:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_640
+	JMP  acccols_reg_643
 
-acccols_tail_643:
+acccols_tail_646:
 	TESTQ    SI, SI
-	JZ       acccols_done_644
+	JZ       acccols_done_647
 	VMOVSS   (BX), X12
 	VUCOMISS X11, X12
-	JNE      acccols_tadd_645
-	JP       acccols_tadd_645
-	JMP      acccols_tskip_646
+	JNE      acccols_tadd_648
+	JP       acccols_tadd_648
+	JMP      acccols_tskip_649
 
-acccols_tadd_645:
+acccols_tadd_648:
 	VBROADCASTSS (BX), Y12
 	VCVTPH2PS    (CX), Y13
 	VFMADD231PS  Y13, Y12, Y0
@@ -7615,13 +7658,13 @@ acccols_tadd_645:
 	VCVTPH2PS    160(CX), Y13
 	VFMADD231PS  Y13, Y12, Y10
 
-acccols_tskip_646:
+acccols_tskip_649:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_643
+	JMP  acccols_tail_646
 
-acccols_done_644:
+acccols_done_647:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -7658,16 +7701,16 @@ TEXT ·accF16Cols12AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y12, Y12, Y12
 
-acccols_reg_647:
+acccols_reg_650:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_650
+	JL        acccols_tail_653
 	VMOVUPS   (BX), Y13
 	VCMPPS    $0x04, Y12, Y13, Y13
 	VMOVMSKPS Y13, DI
 
-acccols_bit_648:
+acccols_bit_651:
 	TESTL        DI, DI
-	JZ           acccols_next_649
+	JZ           acccols_next_652
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -7699,26 +7742,26 @@ acccols_bit_648:
 	VFMADD231PS  Y14, Y13, Y10
 	VCVTPH2PS    176(R9), Y14
 	VFMADD231PS  Y14, Y13, Y11
-	JMP          acccols_bit_648
+	JMP          acccols_bit_651
 
-acccols_next_649:
+acccols_next_652:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_647
+	JMP  acccols_reg_650
 
-acccols_tail_650:
+acccols_tail_653:
 	TESTQ    SI, SI
-	JZ       acccols_done_651
+	JZ       acccols_done_654
 	VMOVSS   (BX), X13
 	VUCOMISS X12, X13
-	JNE      acccols_tadd_652
-	JP       acccols_tadd_652
-	JMP      acccols_tskip_653
+	JNE      acccols_tadd_655
+	JP       acccols_tadd_655
+	JMP      acccols_tskip_656
 
-acccols_tadd_652:
+acccols_tadd_655:
 	VBROADCASTSS (BX), Y13
 	VCVTPH2PS    (CX), Y14
 	VFMADD231PS  Y14, Y13, Y0
@@ -7745,13 +7788,13 @@ acccols_tadd_652:
 	VCVTPH2PS    176(CX), Y14
 	VFMADD231PS  Y14, Y13, Y11
 
-acccols_tskip_653:
+acccols_tskip_656:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_650
+	JMP  acccols_tail_653
 
-acccols_done_651:
+acccols_done_654:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)

@@ -367,6 +367,12 @@ func maskedSumPlanesAVX512(q *float32, n int, bits *byte, plane int, planes int)
 //go:noescape
 func maskedSumPlanesBatchAVX512(q *float32, n int, slab *byte, stride int, plane int, planes int, span int, ids *uint32, out *float32, cnt int)
 
+// axpyF32AVX512 adds a*x[i] to dst[i] for i < n.
+// Precondition: n is a multiple of the vector width (8 or 16).
+//
+//go:noescape
+func axpyF32AVX512(dst *float32, x *float32, a float32, n int)
+
 // popcountPlanes4AVX512 returns sum_j 2^j*popcount(a[:w] & q[j*w:(j+1)*w]) over the four
 // query planes j < 4, and popcount(a[:w]). Precondition: w >= 1.
 //

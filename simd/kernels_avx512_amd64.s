@@ -8160,6 +8160,49 @@ mspb_end_608:
 	VZEROUPPER
 	RET
 
+// func axpyF32AVX512(dst *float32, x *float32, a float32, n int)
+// Requires: AVX, AVX512F
+TEXT ·axpyF32AVX512(SB), NOSPLIT, $0-32
+	MOVQ         dst+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         n+24(FP), DX
+	VBROADCASTSS a+16(FP), Z0
+
+axpy_loop4_618:
+	CMPQ        DX, $0x00000040
+	JL          axpy_loop1_619
+	VMOVUPS     (AX), Z1
+	VFMADD231PS (CX), Z0, Z1
+	VMOVUPS     Z1, (AX)
+	VMOVUPS     64(AX), Z1
+	VFMADD231PS 64(CX), Z0, Z1
+	VMOVUPS     Z1, 64(AX)
+	VMOVUPS     128(AX), Z1
+	VFMADD231PS 128(CX), Z0, Z1
+	VMOVUPS     Z1, 128(AX)
+	VMOVUPS     192(AX), Z1
+	VFMADD231PS 192(CX), Z0, Z1
+	VMOVUPS     Z1, 192(AX)
+	ADDQ        $0x00000100, AX
+	ADDQ        $0x00000100, CX
+	SUBQ        $0x00000040, DX
+	JMP         axpy_loop4_618
+
+axpy_loop1_619:
+	CMPQ        DX, $0x00000010
+	JL          axpy_end_620
+	VMOVUPS     (AX), Z1
+	VFMADD231PS (CX), Z0, Z1
+	VMOVUPS     Z1, (AX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, CX
+	SUBQ        $0x00000010, DX
+	JMP         axpy_loop1_619
+
+axpy_end_620:
+	VZEROUPPER
+	RET
+
 // func popcountPlanes4AVX512(a *uint64, q *uint64, w int) (weighted int, ones int)
 // Requires: AVX, AVX2, AVX512DQ, AVX512F, AVX512VL, AVX512VPOPCNTDQ, BMI2
 TEXT ·popcountPlanes4AVX512(SB), NOSPLIT, $0-40
@@ -8176,14 +8219,14 @@ TEXT ·popcountPlanes4AVX512(SB), NOSPLIT, $0-40
 	VPXORD Z3, Z3, Z3
 	VPXORD Z4, Z4, Z4
 
-pp4_step_618:
+pp4_step_621:
 	MOVQ  $0x000000ff, DI
 	CMPQ  DX, $0x00000008
-	JGE   pp4_full_619
+	JGE   pp4_full_622
 	MOVQ  $0xffffffff, DI
 	BZHIQ DX, DI, DI
 
-pp4_full_619:
+pp4_full_622:
 	KMOVB         DI, K1
 	VMOVDQU64.Z   (AX), K1, Z5
 	VPOPCNTQ      Z5, Z6
@@ -8204,7 +8247,7 @@ pp4_full_619:
 	ADDQ          $0x00000040, CX
 	ADDQ          $0x00000040, SI
 	SUBQ          $0x00000008, DX
-	JG            pp4_step_618
+	JG            pp4_step_621
 	VPSLLQ        $0x01, Z1, Z1
 	VPSLLQ        $0x02, Z2, Z2
 	VPSLLQ        $0x03, Z3, Z3
@@ -8236,27 +8279,8 @@ TEXT ·l2U8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_620
-	MOVL  (AX), DX
-	MOVQ  stride+24(FP), BX
-	IMULQ BX, DX
-	MOVQ  slab+8(FP), BX
-	ADDQ  BX, DX
-	MOVQ  n+16(FP), BX
-	XORQ  SI, SI
-
-pf_621:
-	CMPQ       SI, BX
-	JAE        pf_done_622
-	PREFETCHT0 (DX)(SI*1)
-	ADDQ       $0x00000040, SI
-	JMP        pf_621
-
-pf_done_622:
-u8b_pf0_620:
-	CMPQ  CX, $0x00000001
 	JLE   u8b_pf0_623
-	MOVL  4(AX), DX
+	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -8273,9 +8297,9 @@ pf_624:
 
 pf_done_625:
 u8b_pf0_623:
-	CMPQ  CX, $0x00000002
+	CMPQ  CX, $0x00000001
 	JLE   u8b_pf0_626
-	MOVL  8(AX), DX
+	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -8292,9 +8316,9 @@ pf_627:
 
 pf_done_628:
 u8b_pf0_626:
-	CMPQ  CX, $0x00000003
+	CMPQ  CX, $0x00000002
 	JLE   u8b_pf0_629
-	MOVL  12(AX), DX
+	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -8311,9 +8335,9 @@ pf_630:
 
 pf_done_631:
 u8b_pf0_629:
-	CMPQ  CX, $0x00000004
+	CMPQ  CX, $0x00000003
 	JLE   u8b_pf0_632
-	MOVL  16(AX), DX
+	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -8330,9 +8354,9 @@ pf_633:
 
 pf_done_634:
 u8b_pf0_632:
-	CMPQ  CX, $0x00000005
+	CMPQ  CX, $0x00000004
 	JLE   u8b_pf0_635
-	MOVL  20(AX), DX
+	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -8349,9 +8373,9 @@ pf_636:
 
 pf_done_637:
 u8b_pf0_635:
-	CMPQ  CX, $0x00000006
+	CMPQ  CX, $0x00000005
 	JLE   u8b_pf0_638
-	MOVL  24(AX), DX
+	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -8368,8 +8392,27 @@ pf_639:
 
 pf_done_640:
 u8b_pf0_638:
-	CMPQ  CX, $0x00000007
+	CMPQ  CX, $0x00000006
 	JLE   u8b_pf0_641
+	MOVL  24(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_642:
+	CMPQ       SI, BX
+	JAE        pf_done_643
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_642
+
+pf_done_643:
+u8b_pf0_641:
+	CMPQ  CX, $0x00000007
+	JLE   u8b_pf0_644
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -8378,24 +8421,24 @@ u8b_pf0_638:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_642:
+pf_645:
 	CMPQ       DX, CX
-	JAE        pf_done_643
+	JAE        pf_done_646
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_642
+	JMP        pf_645
 
-pf_done_643:
-u8b_pf0_641:
+pf_done_646:
+u8b_pf0_644:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_644:
+u8b_loop_647:
 	TESTQ DX, DX
-	JZ    u8b_end_645
+	JZ    u8b_end_648
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_646
+	JLE   u8b_nopf_649
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -8404,15 +8447,15 @@ u8b_loop_644:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_647:
+pf_650:
 	CMPQ       DI, SI
-	JAE        pf_done_648
+	JAE        pf_done_651
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_647
+	JMP        pf_650
 
-pf_done_648:
-u8b_nopf_646:
+pf_done_651:
+u8b_nopf_649:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -8429,9 +8472,9 @@ u8b_nopf_646:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_649:
+u8_4_652:
 	CMPQ      DI, $0x00000100
-	JL        u8_1_650
+	JL        u8_1_653
 	VMOVDQU64 (SI), Z7
 	VPMINUB   (BX), Z7, Z8
 	VPMAXUB   (BX), Z7, Z7
@@ -8467,11 +8510,11 @@ u8_4_649:
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, BX
 	SUBQ      $0x00000100, DI
-	JMP       u8_4_649
+	JMP       u8_4_652
 
-u8_1_650:
+u8_1_653:
 	CMPQ      DI, $0x00000040
-	JL        u8_tail_651
+	JL        u8_tail_654
 	VMOVDQU64 (SI), Z7
 	VPMINUB   (BX), Z7, Z8
 	VPMAXUB   (BX), Z7, Z7
@@ -8483,11 +8526,11 @@ u8_1_650:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u8_1_650
+	JMP       u8_1_653
 
-u8_tail_651:
+u8_tail_654:
 	TESTQ      DI, DI
-	JZ         u8_done_652
+	JZ         u8_done_655
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -8502,7 +8545,7 @@ u8_tail_651:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_652:
+u8_done_655:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -8528,9 +8571,9 @@ u8_done_652:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_644
+	JMP           u8b_loop_647
 
-u8b_end_645:
+u8b_end_648:
 	VZEROUPPER
 	RET
 
@@ -8540,27 +8583,8 @@ TEXT ·dotU8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_653
-	MOVL  (AX), DX
-	MOVQ  stride+24(FP), BX
-	IMULQ BX, DX
-	MOVQ  slab+8(FP), BX
-	ADDQ  BX, DX
-	MOVQ  n+16(FP), BX
-	XORQ  SI, SI
-
-pf_654:
-	CMPQ       SI, BX
-	JAE        pf_done_655
-	PREFETCHT0 (DX)(SI*1)
-	ADDQ       $0x00000040, SI
-	JMP        pf_654
-
-pf_done_655:
-u8b_pf0_653:
-	CMPQ  CX, $0x00000001
 	JLE   u8b_pf0_656
-	MOVL  4(AX), DX
+	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -8577,9 +8601,9 @@ pf_657:
 
 pf_done_658:
 u8b_pf0_656:
-	CMPQ  CX, $0x00000002
+	CMPQ  CX, $0x00000001
 	JLE   u8b_pf0_659
-	MOVL  8(AX), DX
+	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -8596,9 +8620,9 @@ pf_660:
 
 pf_done_661:
 u8b_pf0_659:
-	CMPQ  CX, $0x00000003
+	CMPQ  CX, $0x00000002
 	JLE   u8b_pf0_662
-	MOVL  12(AX), DX
+	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -8615,9 +8639,9 @@ pf_663:
 
 pf_done_664:
 u8b_pf0_662:
-	CMPQ  CX, $0x00000004
+	CMPQ  CX, $0x00000003
 	JLE   u8b_pf0_665
-	MOVL  16(AX), DX
+	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -8634,9 +8658,9 @@ pf_666:
 
 pf_done_667:
 u8b_pf0_665:
-	CMPQ  CX, $0x00000005
+	CMPQ  CX, $0x00000004
 	JLE   u8b_pf0_668
-	MOVL  20(AX), DX
+	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -8653,9 +8677,9 @@ pf_669:
 
 pf_done_670:
 u8b_pf0_668:
-	CMPQ  CX, $0x00000006
+	CMPQ  CX, $0x00000005
 	JLE   u8b_pf0_671
-	MOVL  24(AX), DX
+	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -8672,8 +8696,27 @@ pf_672:
 
 pf_done_673:
 u8b_pf0_671:
-	CMPQ  CX, $0x00000007
+	CMPQ  CX, $0x00000006
 	JLE   u8b_pf0_674
+	MOVL  24(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_675:
+	CMPQ       SI, BX
+	JAE        pf_done_676
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_675
+
+pf_done_676:
+u8b_pf0_674:
+	CMPQ  CX, $0x00000007
+	JLE   u8b_pf0_677
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -8682,24 +8725,24 @@ u8b_pf0_671:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_675:
+pf_678:
 	CMPQ       DX, CX
-	JAE        pf_done_676
+	JAE        pf_done_679
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_675
+	JMP        pf_678
 
-pf_done_676:
-u8b_pf0_674:
+pf_done_679:
+u8b_pf0_677:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_677:
+u8b_loop_680:
 	TESTQ DX, DX
-	JZ    u8b_end_678
+	JZ    u8b_end_681
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_679
+	JLE   u8b_nopf_682
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -8708,15 +8751,15 @@ u8b_loop_677:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_680:
+pf_683:
 	CMPQ       DI, SI
-	JAE        pf_done_681
+	JAE        pf_done_684
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_680
+	JMP        pf_683
 
-pf_done_681:
-u8b_nopf_679:
+pf_done_684:
+u8b_nopf_682:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -8733,9 +8776,9 @@ u8b_nopf_679:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_682:
+u8_4_685:
 	CMPQ      DI, $0x00000100
-	JL        u8_1_683
+	JL        u8_1_686
 	VMOVDQU64 (SI), Z7
 	VPXORD    (BX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -8759,11 +8802,11 @@ u8_4_682:
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, BX
 	SUBQ      $0x00000100, DI
-	JMP       u8_4_682
+	JMP       u8_4_685
 
-u8_1_683:
+u8_1_686:
 	CMPQ      DI, $0x00000040
-	JL        u8_tail_684
+	JL        u8_tail_687
 	VMOVDQU64 (SI), Z7
 	VPXORD    (BX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -8772,11 +8815,11 @@ u8_1_683:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u8_1_683
+	JMP       u8_1_686
 
-u8_tail_684:
+u8_tail_687:
 	TESTQ      DI, DI
-	JZ         u8_done_685
+	JZ         u8_done_688
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -8788,7 +8831,7 @@ u8_tail_684:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_685:
+u8_done_688:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -8814,9 +8857,9 @@ u8_done_685:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_677
+	JMP           u8b_loop_680
 
-u8b_end_678:
+u8b_end_681:
 	VZEROUPPER
 	RET
 
@@ -8826,27 +8869,8 @@ TEXT ·l2U4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_686
-	MOVL  (AX), DX
-	MOVQ  stride+24(FP), BX
-	IMULQ BX, DX
-	MOVQ  slab+8(FP), BX
-	ADDQ  BX, DX
-	MOVQ  n+16(FP), BX
-	XORQ  SI, SI
-
-pf_687:
-	CMPQ       SI, BX
-	JAE        pf_done_688
-	PREFETCHT0 (DX)(SI*1)
-	ADDQ       $0x00000040, SI
-	JMP        pf_687
-
-pf_done_688:
-u8b_pf0_686:
-	CMPQ  CX, $0x00000001
 	JLE   u8b_pf0_689
-	MOVL  4(AX), DX
+	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -8863,9 +8887,9 @@ pf_690:
 
 pf_done_691:
 u8b_pf0_689:
-	CMPQ  CX, $0x00000002
+	CMPQ  CX, $0x00000001
 	JLE   u8b_pf0_692
-	MOVL  8(AX), DX
+	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -8882,9 +8906,9 @@ pf_693:
 
 pf_done_694:
 u8b_pf0_692:
-	CMPQ  CX, $0x00000003
+	CMPQ  CX, $0x00000002
 	JLE   u8b_pf0_695
-	MOVL  12(AX), DX
+	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -8901,9 +8925,9 @@ pf_696:
 
 pf_done_697:
 u8b_pf0_695:
-	CMPQ  CX, $0x00000004
+	CMPQ  CX, $0x00000003
 	JLE   u8b_pf0_698
-	MOVL  16(AX), DX
+	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -8920,9 +8944,9 @@ pf_699:
 
 pf_done_700:
 u8b_pf0_698:
-	CMPQ  CX, $0x00000005
+	CMPQ  CX, $0x00000004
 	JLE   u8b_pf0_701
-	MOVL  20(AX), DX
+	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -8939,9 +8963,9 @@ pf_702:
 
 pf_done_703:
 u8b_pf0_701:
-	CMPQ  CX, $0x00000006
+	CMPQ  CX, $0x00000005
 	JLE   u8b_pf0_704
-	MOVL  24(AX), DX
+	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -8958,8 +8982,27 @@ pf_705:
 
 pf_done_706:
 u8b_pf0_704:
-	CMPQ  CX, $0x00000007
+	CMPQ  CX, $0x00000006
 	JLE   u8b_pf0_707
+	MOVL  24(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_708:
+	CMPQ       SI, BX
+	JAE        pf_done_709
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_708
+
+pf_done_709:
+u8b_pf0_707:
+	CMPQ  CX, $0x00000007
+	JLE   u8b_pf0_710
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -8968,24 +9011,24 @@ u8b_pf0_704:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_708:
+pf_711:
 	CMPQ       DX, CX
-	JAE        pf_done_709
+	JAE        pf_done_712
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_708
+	JMP        pf_711
 
-pf_done_709:
-u8b_pf0_707:
+pf_done_712:
+u8b_pf0_710:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_710:
+u8b_loop_713:
 	TESTQ DX, DX
-	JZ    u8b_end_711
+	JZ    u8b_end_714
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_712
+	JLE   u8b_nopf_715
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -8994,15 +9037,15 @@ u8b_loop_710:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_713:
+pf_716:
 	CMPQ       DI, SI
-	JAE        pf_done_714
+	JAE        pf_done_717
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_713
+	JMP        pf_716
 
-pf_done_714:
-u8b_nopf_712:
+pf_done_717:
+u8b_nopf_715:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -9015,9 +9058,9 @@ u8b_nopf_712:
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_715:
+u4_1_718:
 	CMPQ      DI, $0x00000040
-	JL        u4_tail_716
+	JL        u4_tail_719
 	VMOVDQU64 (SI), Z3
 	VMOVDQU64 (BX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -9035,11 +9078,11 @@ u4_1_715:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u4_1_715
+	JMP       u4_1_718
 
-u4_tail_716:
+u4_tail_719:
 	TESTQ      DI, DI
-	JZ         u4_done_717
+	JZ         u4_done_720
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -9060,7 +9103,7 @@ u4_tail_716:
 	VPDPBUSD   Z5, Z5, Z1
 	VPDPBUSD   Z3, Z3, Z2
 
-u4_done_717:
+u4_done_720:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -9075,9 +9118,9 @@ u4_done_717:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_710
+	JMP           u8b_loop_713
 
-u8b_end_711:
+u8b_end_714:
 	VZEROUPPER
 	RET
 
@@ -9087,27 +9130,8 @@ TEXT ·dotU4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_718
-	MOVL  (AX), DX
-	MOVQ  stride+24(FP), BX
-	IMULQ BX, DX
-	MOVQ  slab+8(FP), BX
-	ADDQ  BX, DX
-	MOVQ  n+16(FP), BX
-	XORQ  SI, SI
-
-pf_719:
-	CMPQ       SI, BX
-	JAE        pf_done_720
-	PREFETCHT0 (DX)(SI*1)
-	ADDQ       $0x00000040, SI
-	JMP        pf_719
-
-pf_done_720:
-u8b_pf0_718:
-	CMPQ  CX, $0x00000001
 	JLE   u8b_pf0_721
-	MOVL  4(AX), DX
+	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -9124,9 +9148,9 @@ pf_722:
 
 pf_done_723:
 u8b_pf0_721:
-	CMPQ  CX, $0x00000002
+	CMPQ  CX, $0x00000001
 	JLE   u8b_pf0_724
-	MOVL  8(AX), DX
+	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -9143,9 +9167,9 @@ pf_725:
 
 pf_done_726:
 u8b_pf0_724:
-	CMPQ  CX, $0x00000003
+	CMPQ  CX, $0x00000002
 	JLE   u8b_pf0_727
-	MOVL  12(AX), DX
+	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -9162,9 +9186,9 @@ pf_728:
 
 pf_done_729:
 u8b_pf0_727:
-	CMPQ  CX, $0x00000004
+	CMPQ  CX, $0x00000003
 	JLE   u8b_pf0_730
-	MOVL  16(AX), DX
+	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -9181,9 +9205,9 @@ pf_731:
 
 pf_done_732:
 u8b_pf0_730:
-	CMPQ  CX, $0x00000005
+	CMPQ  CX, $0x00000004
 	JLE   u8b_pf0_733
-	MOVL  20(AX), DX
+	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -9200,9 +9224,9 @@ pf_734:
 
 pf_done_735:
 u8b_pf0_733:
-	CMPQ  CX, $0x00000006
+	CMPQ  CX, $0x00000005
 	JLE   u8b_pf0_736
-	MOVL  24(AX), DX
+	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
 	MOVQ  slab+8(FP), BX
@@ -9219,8 +9243,27 @@ pf_737:
 
 pf_done_738:
 u8b_pf0_736:
-	CMPQ  CX, $0x00000007
+	CMPQ  CX, $0x00000006
 	JLE   u8b_pf0_739
+	MOVL  24(AX), DX
+	MOVQ  stride+24(FP), BX
+	IMULQ BX, DX
+	MOVQ  slab+8(FP), BX
+	ADDQ  BX, DX
+	MOVQ  n+16(FP), BX
+	XORQ  SI, SI
+
+pf_740:
+	CMPQ       SI, BX
+	JAE        pf_done_741
+	PREFETCHT0 (DX)(SI*1)
+	ADDQ       $0x00000040, SI
+	JMP        pf_740
+
+pf_done_741:
+u8b_pf0_739:
+	CMPQ  CX, $0x00000007
+	JLE   u8b_pf0_742
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -9229,24 +9272,24 @@ u8b_pf0_736:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_740:
+pf_743:
 	CMPQ       DX, CX
-	JAE        pf_done_741
+	JAE        pf_done_744
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_740
+	JMP        pf_743
 
-pf_done_741:
-u8b_pf0_739:
+pf_done_744:
+u8b_pf0_742:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_742:
+u8b_loop_745:
 	TESTQ DX, DX
-	JZ    u8b_end_743
+	JZ    u8b_end_746
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_744
+	JLE   u8b_nopf_747
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -9255,15 +9298,15 @@ u8b_loop_742:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_745:
+pf_748:
 	CMPQ       DI, SI
-	JAE        pf_done_746
+	JAE        pf_done_749
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_745
+	JMP        pf_748
 
-pf_done_746:
-u8b_nopf_744:
+pf_done_749:
+u8b_nopf_747:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -9276,9 +9319,9 @@ u8b_nopf_744:
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_747:
+u4_1_750:
 	CMPQ      DI, $0x00000040
-	JL        u4_tail_748
+	JL        u4_tail_751
 	VMOVDQU64 (SI), Z3
 	VMOVDQU64 (BX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -9292,11 +9335,11 @@ u4_1_747:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u4_1_747
+	JMP       u4_1_750
 
-u4_tail_748:
+u4_tail_751:
 	TESTQ      DI, DI
-	JZ         u4_done_749
+	JZ         u4_done_752
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -9313,7 +9356,7 @@ u4_tail_748:
 	VPDPBUSD   Z6, Z5, Z1
 	VPDPBUSD   Z4, Z3, Z2
 
-u4_done_749:
+u4_done_752:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -9328,9 +9371,9 @@ u4_done_749:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_742
+	JMP           u8b_loop_745
 
-u8b_end_743:
+u8b_end_746:
 	VZEROUPPER
 	RET
 
@@ -9345,143 +9388,143 @@ TEXT ·l2F16BatchAVX512(SB), NOSPLIT, $0-56
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
 	CMPQ BX, $0x00000020
-	JLE  f16b_pfcap_750
+	JLE  f16b_pfcap_753
 	MOVQ $0x00000020, BX
 
-f16b_pfcap_750:
+f16b_pfcap_753:
 	CMPQ  SI, $0x00000000
-	JLE   f16b_pfdone_751
+	JLE   f16b_pfdone_754
 	MOVL  (AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_752:
+f16b_pf_755:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_753
+	JZ         f16b_pf_end_756
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_752
+	JMP        f16b_pf_755
 
-f16b_pf_end_753:
+f16b_pf_end_756:
 	CMPQ  SI, $0x00000001
-	JLE   f16b_pfdone_751
+	JLE   f16b_pfdone_754
 	MOVL  4(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_754:
+f16b_pf_757:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_755
+	JZ         f16b_pf_end_758
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_754
+	JMP        f16b_pf_757
 
-f16b_pf_end_755:
+f16b_pf_end_758:
 	CMPQ  SI, $0x00000002
-	JLE   f16b_pfdone_751
+	JLE   f16b_pfdone_754
 	MOVL  8(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_756:
+f16b_pf_759:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_757
+	JZ         f16b_pf_end_760
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_756
+	JMP        f16b_pf_759
 
-f16b_pf_end_757:
+f16b_pf_end_760:
 	CMPQ  SI, $0x00000003
-	JLE   f16b_pfdone_751
+	JLE   f16b_pfdone_754
 	MOVL  12(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_758:
+f16b_pf_761:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_759
+	JZ         f16b_pf_end_762
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_758
+	JMP        f16b_pf_761
 
-f16b_pf_end_759:
+f16b_pf_end_762:
 	CMPQ  SI, $0x00000004
-	JLE   f16b_pfdone_751
+	JLE   f16b_pfdone_754
 	MOVL  16(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_760:
+f16b_pf_763:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_761
+	JZ         f16b_pf_end_764
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_760
+	JMP        f16b_pf_763
 
-f16b_pf_end_761:
+f16b_pf_end_764:
 	CMPQ  SI, $0x00000005
-	JLE   f16b_pfdone_751
+	JLE   f16b_pfdone_754
 	MOVL  20(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_762:
+f16b_pf_765:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_763
+	JZ         f16b_pf_end_766
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_762
+	JMP        f16b_pf_765
 
-f16b_pf_end_763:
+f16b_pf_end_766:
 	CMPQ  SI, $0x00000006
-	JLE   f16b_pfdone_751
+	JLE   f16b_pfdone_754
 	MOVL  24(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_764:
+f16b_pf_767:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_765
+	JZ         f16b_pf_end_768
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_764
+	JMP        f16b_pf_767
 
-f16b_pf_end_765:
+f16b_pf_end_768:
 	CMPQ  SI, $0x00000007
-	JLE   f16b_pfdone_751
+	JLE   f16b_pfdone_754
 	MOVL  28(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_766:
+f16b_pf_769:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_767
+	JZ         f16b_pf_end_770
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_766
+	JMP        f16b_pf_769
 
-f16b_pf_end_767:
-f16b_pfdone_751:
-f16b_group_768:
+f16b_pf_end_770:
+f16b_pfdone_754:
+f16b_group_771:
 	MOVQ cnt+48(FP), AX
 	CMPQ AX, $0x00000008
-	JL   f16b_gdone_769
+	JL   f16b_gdone_772
 	MOVQ ids+32(FP), CX
 	MOVQ slab+16(FP), DX
 	MOVQ stride+24(FP), BX
@@ -9489,139 +9532,139 @@ f16b_group_768:
 	ADDQ $0x0000001f, SI
 	SHRQ $0x05, SI
 	CMPQ SI, $0x00000020
-	JLE  f16b_pfcap_770
+	JLE  f16b_pfcap_773
 	MOVQ $0x00000020, SI
 
-f16b_pfcap_770:
+f16b_pfcap_773:
 	CMPQ  AX, $0x00000008
-	JLE   f16b_pfdone_771
+	JLE   f16b_pfdone_774
 	MOVL  32(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_772:
+f16b_pf_775:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_773
+	JZ         f16b_pf_end_776
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_772
+	JMP        f16b_pf_775
 
-f16b_pf_end_773:
+f16b_pf_end_776:
 	CMPQ  AX, $0x00000009
-	JLE   f16b_pfdone_771
+	JLE   f16b_pfdone_774
 	MOVL  36(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_774:
+f16b_pf_777:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_775
+	JZ         f16b_pf_end_778
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_774
+	JMP        f16b_pf_777
 
-f16b_pf_end_775:
+f16b_pf_end_778:
 	CMPQ  AX, $0x0000000a
-	JLE   f16b_pfdone_771
+	JLE   f16b_pfdone_774
 	MOVL  40(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_776:
+f16b_pf_779:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_777
+	JZ         f16b_pf_end_780
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_776
+	JMP        f16b_pf_779
 
-f16b_pf_end_777:
+f16b_pf_end_780:
 	CMPQ  AX, $0x0000000b
-	JLE   f16b_pfdone_771
+	JLE   f16b_pfdone_774
 	MOVL  44(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_778:
+f16b_pf_781:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_779
+	JZ         f16b_pf_end_782
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_778
+	JMP        f16b_pf_781
 
-f16b_pf_end_779:
+f16b_pf_end_782:
 	CMPQ  AX, $0x0000000c
-	JLE   f16b_pfdone_771
+	JLE   f16b_pfdone_774
 	MOVL  48(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_780:
+f16b_pf_783:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_781
+	JZ         f16b_pf_end_784
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_780
+	JMP        f16b_pf_783
 
-f16b_pf_end_781:
+f16b_pf_end_784:
 	CMPQ  AX, $0x0000000d
-	JLE   f16b_pfdone_771
+	JLE   f16b_pfdone_774
 	MOVL  52(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_782:
+f16b_pf_785:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_783
+	JZ         f16b_pf_end_786
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_782
+	JMP        f16b_pf_785
 
-f16b_pf_end_783:
+f16b_pf_end_786:
 	CMPQ  AX, $0x0000000e
-	JLE   f16b_pfdone_771
+	JLE   f16b_pfdone_774
 	MOVL  56(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_784:
+f16b_pf_787:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_785
+	JZ         f16b_pf_end_788
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_784
+	JMP        f16b_pf_787
 
-f16b_pf_end_785:
+f16b_pf_end_788:
 	CMPQ  AX, $0x0000000f
-	JLE   f16b_pfdone_771
+	JLE   f16b_pfdone_774
 	MOVL  60(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_786:
+f16b_pf_789:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_787
+	JZ         f16b_pf_end_790
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_786
+	JMP        f16b_pf_789
 
-f16b_pf_end_787:
-f16b_pfdone_771:
+f16b_pf_end_790:
+f16b_pfdone_774:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -9670,9 +9713,9 @@ f16b_pfdone_771:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_788:
+f16b_block_791:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_789
+	JL          f16b_single_792
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -9733,11 +9776,11 @@ f16b_block_788:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_788
+	JMP         f16b_block_791
 
-f16b_single_789:
+f16b_single_792:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_790
+	JL          f16b_tail_793
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -9774,9 +9817,9 @@ f16b_single_789:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_790:
+f16b_tail_793:
 	TESTQ       CX, CX
-	JZ          f16b_done_791
+	JZ          f16b_done_794
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -9814,7 +9857,7 @@ f16b_tail_790:
 	VSUBPS      Z17, Z16, Z17
 	VFMADD231PS Z17, Z17, Z15
 
-f16b_done_791:
+f16b_done_794:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -9901,13 +9944,13 @@ f16b_done_791:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_768
+	JMP           f16b_group_771
 
-f16b_gdone_769:
-f16b_one_792:
+f16b_gdone_772:
+f16b_one_795:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_793
+	JZ    f16b_end_796
 	MOVQ  ids+32(FP), CX
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
@@ -9915,27 +9958,27 @@ f16b_one_792:
 	ADDQ  $0x0000001f, SI
 	SHRQ  $0x05, SI
 	CMPQ  SI, $0x00000020
-	JLE   f16b_pfcap_794
+	JLE   f16b_pfcap_797
 	MOVQ  $0x00000020, SI
 
-f16b_pfcap_794:
+f16b_pfcap_797:
 	CMPQ  AX, $0x00000001
-	JLE   f16b_pfdone_795
+	JLE   f16b_pfdone_798
 	MOVL  4(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_796:
+f16b_pf_799:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_797
+	JZ         f16b_pf_end_800
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_796
+	JMP        f16b_pf_799
 
-f16b_pf_end_797:
-f16b_pfdone_795:
+f16b_pf_end_800:
+f16b_pfdone_798:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -9949,9 +9992,9 @@ f16b_pfdone_795:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_798:
+f16b_block_801:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_799
+	JL          f16b_single_802
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -9963,11 +10006,11 @@ f16b_block_798:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_798
+	JMP         f16b_block_801
 
-f16b_single_799:
+f16b_single_802:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_800
+	JL          f16b_tail_803
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -9976,9 +10019,9 @@ f16b_single_799:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_800:
+f16b_tail_803:
 	TESTQ       DX, DX
-	JZ          f16b_done_801
+	JZ          f16b_done_804
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -9988,7 +10031,7 @@ f16b_tail_800:
 	VSUBPS      Z1, Z0, Z1
 	VFMADD231PS Z1, Z1, Z19
 
-f16b_done_801:
+f16b_done_804:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -10005,9 +10048,9 @@ f16b_done_801:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_792
+	JMP           f16b_one_795
 
-f16b_end_793:
+f16b_end_796:
 	VZEROUPPER
 	RET
 
@@ -10022,143 +10065,143 @@ TEXT ·ipF16BatchAVX512(SB), NOSPLIT, $0-56
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
 	CMPQ BX, $0x00000020
-	JLE  f16b_pfcap_802
+	JLE  f16b_pfcap_805
 	MOVQ $0x00000020, BX
 
-f16b_pfcap_802:
+f16b_pfcap_805:
 	CMPQ  SI, $0x00000000
-	JLE   f16b_pfdone_803
+	JLE   f16b_pfdone_806
 	MOVL  (AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_804:
+f16b_pf_807:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_805
+	JZ         f16b_pf_end_808
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_804
+	JMP        f16b_pf_807
 
-f16b_pf_end_805:
+f16b_pf_end_808:
 	CMPQ  SI, $0x00000001
-	JLE   f16b_pfdone_803
+	JLE   f16b_pfdone_806
 	MOVL  4(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_806:
+f16b_pf_809:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_807
+	JZ         f16b_pf_end_810
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_806
+	JMP        f16b_pf_809
 
-f16b_pf_end_807:
+f16b_pf_end_810:
 	CMPQ  SI, $0x00000002
-	JLE   f16b_pfdone_803
+	JLE   f16b_pfdone_806
 	MOVL  8(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_808:
+f16b_pf_811:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_809
+	JZ         f16b_pf_end_812
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_808
+	JMP        f16b_pf_811
 
-f16b_pf_end_809:
+f16b_pf_end_812:
 	CMPQ  SI, $0x00000003
-	JLE   f16b_pfdone_803
+	JLE   f16b_pfdone_806
 	MOVL  12(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_810:
+f16b_pf_813:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_811
+	JZ         f16b_pf_end_814
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_810
+	JMP        f16b_pf_813
 
-f16b_pf_end_811:
+f16b_pf_end_814:
 	CMPQ  SI, $0x00000004
-	JLE   f16b_pfdone_803
+	JLE   f16b_pfdone_806
 	MOVL  16(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_812:
+f16b_pf_815:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_813
+	JZ         f16b_pf_end_816
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_812
+	JMP        f16b_pf_815
 
-f16b_pf_end_813:
+f16b_pf_end_816:
 	CMPQ  SI, $0x00000005
-	JLE   f16b_pfdone_803
+	JLE   f16b_pfdone_806
 	MOVL  20(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_814:
+f16b_pf_817:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_815
+	JZ         f16b_pf_end_818
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_814
+	JMP        f16b_pf_817
 
-f16b_pf_end_815:
+f16b_pf_end_818:
 	CMPQ  SI, $0x00000006
-	JLE   f16b_pfdone_803
+	JLE   f16b_pfdone_806
 	MOVL  24(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_816:
+f16b_pf_819:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_817
+	JZ         f16b_pf_end_820
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_816
+	JMP        f16b_pf_819
 
-f16b_pf_end_817:
+f16b_pf_end_820:
 	CMPQ  SI, $0x00000007
-	JLE   f16b_pfdone_803
+	JLE   f16b_pfdone_806
 	MOVL  28(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_818:
+f16b_pf_821:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_819
+	JZ         f16b_pf_end_822
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_818
+	JMP        f16b_pf_821
 
-f16b_pf_end_819:
-f16b_pfdone_803:
-f16b_group_820:
+f16b_pf_end_822:
+f16b_pfdone_806:
+f16b_group_823:
 	MOVQ cnt+48(FP), AX
 	CMPQ AX, $0x00000008
-	JL   f16b_gdone_821
+	JL   f16b_gdone_824
 	MOVQ ids+32(FP), CX
 	MOVQ slab+16(FP), DX
 	MOVQ stride+24(FP), BX
@@ -10166,139 +10209,139 @@ f16b_group_820:
 	ADDQ $0x0000001f, SI
 	SHRQ $0x05, SI
 	CMPQ SI, $0x00000020
-	JLE  f16b_pfcap_822
+	JLE  f16b_pfcap_825
 	MOVQ $0x00000020, SI
 
-f16b_pfcap_822:
+f16b_pfcap_825:
 	CMPQ  AX, $0x00000008
-	JLE   f16b_pfdone_823
+	JLE   f16b_pfdone_826
 	MOVL  32(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_824:
+f16b_pf_827:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_825
+	JZ         f16b_pf_end_828
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_824
+	JMP        f16b_pf_827
 
-f16b_pf_end_825:
+f16b_pf_end_828:
 	CMPQ  AX, $0x00000009
-	JLE   f16b_pfdone_823
+	JLE   f16b_pfdone_826
 	MOVL  36(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_826:
+f16b_pf_829:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_827
+	JZ         f16b_pf_end_830
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_826
+	JMP        f16b_pf_829
 
-f16b_pf_end_827:
+f16b_pf_end_830:
 	CMPQ  AX, $0x0000000a
-	JLE   f16b_pfdone_823
+	JLE   f16b_pfdone_826
 	MOVL  40(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_828:
+f16b_pf_831:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_829
+	JZ         f16b_pf_end_832
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_828
+	JMP        f16b_pf_831
 
-f16b_pf_end_829:
+f16b_pf_end_832:
 	CMPQ  AX, $0x0000000b
-	JLE   f16b_pfdone_823
+	JLE   f16b_pfdone_826
 	MOVL  44(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_830:
+f16b_pf_833:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_831
+	JZ         f16b_pf_end_834
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_830
+	JMP        f16b_pf_833
 
-f16b_pf_end_831:
+f16b_pf_end_834:
 	CMPQ  AX, $0x0000000c
-	JLE   f16b_pfdone_823
+	JLE   f16b_pfdone_826
 	MOVL  48(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_832:
+f16b_pf_835:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_833
+	JZ         f16b_pf_end_836
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_832
+	JMP        f16b_pf_835
 
-f16b_pf_end_833:
+f16b_pf_end_836:
 	CMPQ  AX, $0x0000000d
-	JLE   f16b_pfdone_823
+	JLE   f16b_pfdone_826
 	MOVL  52(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_834:
+f16b_pf_837:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_835
+	JZ         f16b_pf_end_838
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_834
+	JMP        f16b_pf_837
 
-f16b_pf_end_835:
+f16b_pf_end_838:
 	CMPQ  AX, $0x0000000e
-	JLE   f16b_pfdone_823
+	JLE   f16b_pfdone_826
 	MOVL  56(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_836:
+f16b_pf_839:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_837
+	JZ         f16b_pf_end_840
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_836
+	JMP        f16b_pf_839
 
-f16b_pf_end_837:
+f16b_pf_end_840:
 	CMPQ  AX, $0x0000000f
-	JLE   f16b_pfdone_823
+	JLE   f16b_pfdone_826
 	MOVL  60(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_838:
+f16b_pf_841:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_839
+	JZ         f16b_pf_end_842
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_838
+	JMP        f16b_pf_841
 
-f16b_pf_end_839:
-f16b_pfdone_823:
+f16b_pf_end_842:
+f16b_pfdone_826:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -10347,9 +10390,9 @@ f16b_pfdone_823:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_840:
+f16b_block_843:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_841
+	JL          f16b_single_844
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -10394,11 +10437,11 @@ f16b_block_840:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_840
+	JMP         f16b_block_843
 
-f16b_single_841:
+f16b_single_844:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_842
+	JL          f16b_tail_845
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -10427,9 +10470,9 @@ f16b_single_841:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_842:
+f16b_tail_845:
 	TESTQ       CX, CX
-	JZ          f16b_done_843
+	JZ          f16b_done_846
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -10459,7 +10502,7 @@ f16b_tail_842:
 	VCVTPH2PS   Y26, Z17
 	VFMADD231PS Z17, Z16, Z15
 
-f16b_done_843:
+f16b_done_846:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -10546,13 +10589,13 @@ f16b_done_843:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_820
+	JMP           f16b_group_823
 
-f16b_gdone_821:
-f16b_one_844:
+f16b_gdone_824:
+f16b_one_847:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_845
+	JZ    f16b_end_848
 	MOVQ  ids+32(FP), CX
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
@@ -10560,27 +10603,27 @@ f16b_one_844:
 	ADDQ  $0x0000001f, SI
 	SHRQ  $0x05, SI
 	CMPQ  SI, $0x00000020
-	JLE   f16b_pfcap_846
+	JLE   f16b_pfcap_849
 	MOVQ  $0x00000020, SI
 
-f16b_pfcap_846:
+f16b_pfcap_849:
 	CMPQ  AX, $0x00000001
-	JLE   f16b_pfdone_847
+	JLE   f16b_pfdone_850
 	MOVL  4(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_848:
+f16b_pf_851:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_849
+	JZ         f16b_pf_end_852
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_848
+	JMP        f16b_pf_851
 
-f16b_pf_end_849:
-f16b_pfdone_847:
+f16b_pf_end_852:
+f16b_pfdone_850:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -10594,9 +10637,9 @@ f16b_pfdone_847:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_850:
+f16b_block_853:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_851
+	JL          f16b_single_854
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -10606,11 +10649,11 @@ f16b_block_850:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_850
+	JMP         f16b_block_853
 
-f16b_single_851:
+f16b_single_854:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_852
+	JL          f16b_tail_855
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -10618,9 +10661,9 @@ f16b_single_851:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_852:
+f16b_tail_855:
 	TESTQ       DX, DX
-	JZ          f16b_done_853
+	JZ          f16b_done_856
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -10629,7 +10672,7 @@ f16b_tail_852:
 	VCVTPH2PS   Y1, Z1
 	VFMADD231PS Z1, Z0, Z19
 
-f16b_done_853:
+f16b_done_856:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -10646,9 +10689,9 @@ f16b_done_853:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_844
+	JMP           f16b_one_847
 
-f16b_end_845:
+f16b_end_848:
 	VZEROUPPER
 	RET
 
@@ -10663,16 +10706,16 @@ TEXT ·accF16Cols1AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z1, Z1, Z1
 
-acccols_reg_854:
+acccols_reg_857:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_857
+	JL      acccols_tail_860
 	VMOVUPS (BX), Z2
 	VCMPPS  $0x04, Z1, Z2, K1
 	KMOVW   K1, DI
 
-acccols_bit_855:
+acccols_bit_858:
 	TESTL        DI, DI
-	JZ           acccols_next_856
+	JZ           acccols_next_859
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10682,37 +10725,37 @@ acccols_bit_855:
 	VBROADCASTSS (BX)(R8*4), Z2
 	VCVTPH2PS    (R9), Z3
 	VFMADD231PS  Z3, Z2, Z0
-	JMP          acccols_bit_855
+	JMP          acccols_bit_858
 
-acccols_next_856:
+acccols_next_859:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_854
+	JMP  acccols_reg_857
 
-acccols_tail_857:
+acccols_tail_860:
 	TESTQ    SI, SI
-	JZ       acccols_done_858
+	JZ       acccols_done_861
 	VMOVSS   (BX), X2
 	VUCOMISS X1, X2
-	JNE      acccols_tadd_859
-	JP       acccols_tadd_859
-	JMP      acccols_tskip_860
+	JNE      acccols_tadd_862
+	JP       acccols_tadd_862
+	JMP      acccols_tskip_863
 
-acccols_tadd_859:
+acccols_tadd_862:
 	VBROADCASTSS (BX), Z2
 	VCVTPH2PS    (CX), Z3
 	VFMADD231PS  Z3, Z2, Z0
 
-acccols_tskip_860:
+acccols_tskip_863:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_857
+	JMP  acccols_tail_860
 
-acccols_done_858:
+acccols_done_861:
 	VMOVUPS Z0, (AX)
 	VZEROUPPER
 	RET
@@ -10729,16 +10772,16 @@ TEXT ·accF16Cols2AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z2, Z2, Z2
 
-acccols_reg_861:
+acccols_reg_864:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_864
+	JL      acccols_tail_867
 	VMOVUPS (BX), Z3
 	VCMPPS  $0x04, Z2, Z3, K1
 	KMOVW   K1, DI
 
-acccols_bit_862:
+acccols_bit_865:
 	TESTL        DI, DI
-	JZ           acccols_next_863
+	JZ           acccols_next_866
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10750,39 +10793,39 @@ acccols_bit_862:
 	VFMADD231PS  Z4, Z3, Z0
 	VCVTPH2PS    32(R9), Z4
 	VFMADD231PS  Z4, Z3, Z1
-	JMP          acccols_bit_862
+	JMP          acccols_bit_865
 
-acccols_next_863:
+acccols_next_866:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_861
+	JMP  acccols_reg_864
 
-acccols_tail_864:
+acccols_tail_867:
 	TESTQ    SI, SI
-	JZ       acccols_done_865
+	JZ       acccols_done_868
 	VMOVSS   (BX), X3
 	VUCOMISS X2, X3
-	JNE      acccols_tadd_866
-	JP       acccols_tadd_866
-	JMP      acccols_tskip_867
+	JNE      acccols_tadd_869
+	JP       acccols_tadd_869
+	JMP      acccols_tskip_870
 
-acccols_tadd_866:
+acccols_tadd_869:
 	VBROADCASTSS (BX), Z3
 	VCVTPH2PS    (CX), Z4
 	VFMADD231PS  Z4, Z3, Z0
 	VCVTPH2PS    32(CX), Z4
 	VFMADD231PS  Z4, Z3, Z1
 
-acccols_tskip_867:
+acccols_tskip_870:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_864
+	JMP  acccols_tail_867
 
-acccols_done_865:
+acccols_done_868:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VZEROUPPER
@@ -10801,16 +10844,16 @@ TEXT ·accF16Cols3AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z3, Z3, Z3
 
-acccols_reg_868:
+acccols_reg_871:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_871
+	JL      acccols_tail_874
 	VMOVUPS (BX), Z4
 	VCMPPS  $0x04, Z3, Z4, K1
 	KMOVW   K1, DI
 
-acccols_bit_869:
+acccols_bit_872:
 	TESTL        DI, DI
-	JZ           acccols_next_870
+	JZ           acccols_next_873
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10824,26 +10867,26 @@ acccols_bit_869:
 	VFMADD231PS  Z5, Z4, Z1
 	VCVTPH2PS    64(R9), Z5
 	VFMADD231PS  Z5, Z4, Z2
-	JMP          acccols_bit_869
+	JMP          acccols_bit_872
 
-acccols_next_870:
+acccols_next_873:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_868
+	JMP  acccols_reg_871
 
-acccols_tail_871:
+acccols_tail_874:
 	TESTQ    SI, SI
-	JZ       acccols_done_872
+	JZ       acccols_done_875
 	VMOVSS   (BX), X4
 	VUCOMISS X3, X4
-	JNE      acccols_tadd_873
-	JP       acccols_tadd_873
-	JMP      acccols_tskip_874
+	JNE      acccols_tadd_876
+	JP       acccols_tadd_876
+	JMP      acccols_tskip_877
 
-acccols_tadd_873:
+acccols_tadd_876:
 	VBROADCASTSS (BX), Z4
 	VCVTPH2PS    (CX), Z5
 	VFMADD231PS  Z5, Z4, Z0
@@ -10852,13 +10895,13 @@ acccols_tadd_873:
 	VCVTPH2PS    64(CX), Z5
 	VFMADD231PS  Z5, Z4, Z2
 
-acccols_tskip_874:
+acccols_tskip_877:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_871
+	JMP  acccols_tail_874
 
-acccols_done_872:
+acccols_done_875:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10879,16 +10922,16 @@ TEXT ·accF16Cols4AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z4, Z4, Z4
 
-acccols_reg_875:
+acccols_reg_878:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_878
+	JL      acccols_tail_881
 	VMOVUPS (BX), Z5
 	VCMPPS  $0x04, Z4, Z5, K1
 	KMOVW   K1, DI
 
-acccols_bit_876:
+acccols_bit_879:
 	TESTL        DI, DI
-	JZ           acccols_next_877
+	JZ           acccols_next_880
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10904,26 +10947,26 @@ acccols_bit_876:
 	VFMADD231PS  Z6, Z5, Z2
 	VCVTPH2PS    96(R9), Z6
 	VFMADD231PS  Z6, Z5, Z3
-	JMP          acccols_bit_876
+	JMP          acccols_bit_879
 
-acccols_next_877:
+acccols_next_880:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_875
+	JMP  acccols_reg_878
 
-acccols_tail_878:
+acccols_tail_881:
 	TESTQ    SI, SI
-	JZ       acccols_done_879
+	JZ       acccols_done_882
 	VMOVSS   (BX), X5
 	VUCOMISS X4, X5
-	JNE      acccols_tadd_880
-	JP       acccols_tadd_880
-	JMP      acccols_tskip_881
+	JNE      acccols_tadd_883
+	JP       acccols_tadd_883
+	JMP      acccols_tskip_884
 
-acccols_tadd_880:
+acccols_tadd_883:
 	VBROADCASTSS (BX), Z5
 	VCVTPH2PS    (CX), Z6
 	VFMADD231PS  Z6, Z5, Z0
@@ -10934,13 +10977,13 @@ acccols_tadd_880:
 	VCVTPH2PS    96(CX), Z6
 	VFMADD231PS  Z6, Z5, Z3
 
-acccols_tskip_881:
+acccols_tskip_884:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_878
+	JMP  acccols_tail_881
 
-acccols_done_879:
+acccols_done_882:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10963,16 +11006,16 @@ TEXT ·accF16Cols5AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z5, Z5, Z5
 
-acccols_reg_882:
+acccols_reg_885:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_885
+	JL      acccols_tail_888
 	VMOVUPS (BX), Z6
 	VCMPPS  $0x04, Z5, Z6, K1
 	KMOVW   K1, DI
 
-acccols_bit_883:
+acccols_bit_886:
 	TESTL        DI, DI
-	JZ           acccols_next_884
+	JZ           acccols_next_887
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10990,26 +11033,26 @@ acccols_bit_883:
 	VFMADD231PS  Z7, Z6, Z3
 	VCVTPH2PS    128(R9), Z7
 	VFMADD231PS  Z7, Z6, Z4
-	JMP          acccols_bit_883
+	JMP          acccols_bit_886
 
-acccols_next_884:
+acccols_next_887:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_882
+	JMP  acccols_reg_885
 
-acccols_tail_885:
+acccols_tail_888:
 	TESTQ    SI, SI
-	JZ       acccols_done_886
+	JZ       acccols_done_889
 	VMOVSS   (BX), X6
 	VUCOMISS X5, X6
-	JNE      acccols_tadd_887
-	JP       acccols_tadd_887
-	JMP      acccols_tskip_888
+	JNE      acccols_tadd_890
+	JP       acccols_tadd_890
+	JMP      acccols_tskip_891
 
-acccols_tadd_887:
+acccols_tadd_890:
 	VBROADCASTSS (BX), Z6
 	VCVTPH2PS    (CX), Z7
 	VFMADD231PS  Z7, Z6, Z0
@@ -11022,13 +11065,13 @@ acccols_tadd_887:
 	VCVTPH2PS    128(CX), Z7
 	VFMADD231PS  Z7, Z6, Z4
 
-acccols_tskip_888:
+acccols_tskip_891:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_885
+	JMP  acccols_tail_888
 
-acccols_done_886:
+acccols_done_889:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11053,16 +11096,16 @@ TEXT ·accF16Cols6AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z6, Z6, Z6
 
-acccols_reg_889:
+acccols_reg_892:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_892
+	JL      acccols_tail_895
 	VMOVUPS (BX), Z7
 	VCMPPS  $0x04, Z6, Z7, K1
 	KMOVW   K1, DI
 
-acccols_bit_890:
+acccols_bit_893:
 	TESTL        DI, DI
-	JZ           acccols_next_891
+	JZ           acccols_next_894
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11082,26 +11125,26 @@ acccols_bit_890:
 	VFMADD231PS  Z8, Z7, Z4
 	VCVTPH2PS    160(R9), Z8
 	VFMADD231PS  Z8, Z7, Z5
-	JMP          acccols_bit_890
+	JMP          acccols_bit_893
 
-acccols_next_891:
+acccols_next_894:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_889
+	JMP  acccols_reg_892
 
-acccols_tail_892:
+acccols_tail_895:
 	TESTQ    SI, SI
-	JZ       acccols_done_893
+	JZ       acccols_done_896
 	VMOVSS   (BX), X7
 	VUCOMISS X6, X7
-	JNE      acccols_tadd_894
-	JP       acccols_tadd_894
-	JMP      acccols_tskip_895
+	JNE      acccols_tadd_897
+	JP       acccols_tadd_897
+	JMP      acccols_tskip_898
 
-acccols_tadd_894:
+acccols_tadd_897:
 	VBROADCASTSS (BX), Z7
 	VCVTPH2PS    (CX), Z8
 	VFMADD231PS  Z8, Z7, Z0
@@ -11116,13 +11159,13 @@ acccols_tadd_894:
 	VCVTPH2PS    160(CX), Z8
 	VFMADD231PS  Z8, Z7, Z5
 
-acccols_tskip_895:
+acccols_tskip_898:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_892
+	JMP  acccols_tail_895
 
-acccols_done_893:
+acccols_done_896:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11149,16 +11192,16 @@ TEXT ·accF16Cols7AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z7, Z7, Z7
 
-acccols_reg_896:
+acccols_reg_899:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_899
+	JL      acccols_tail_902
 	VMOVUPS (BX), Z8
 	VCMPPS  $0x04, Z7, Z8, K1
 	KMOVW   K1, DI
 
-acccols_bit_897:
+acccols_bit_900:
 	TESTL        DI, DI
-	JZ           acccols_next_898
+	JZ           acccols_next_901
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11180,26 +11223,26 @@ acccols_bit_897:
 	VFMADD231PS  Z9, Z8, Z5
 	VCVTPH2PS    192(R9), Z9
 	VFMADD231PS  Z9, Z8, Z6
-	JMP          acccols_bit_897
+	JMP          acccols_bit_900
 
-acccols_next_898:
+acccols_next_901:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_896
+	JMP  acccols_reg_899
 
-acccols_tail_899:
+acccols_tail_902:
 	TESTQ    SI, SI
-	JZ       acccols_done_900
+	JZ       acccols_done_903
 	VMOVSS   (BX), X8
 	VUCOMISS X7, X8
-	JNE      acccols_tadd_901
-	JP       acccols_tadd_901
-	JMP      acccols_tskip_902
+	JNE      acccols_tadd_904
+	JP       acccols_tadd_904
+	JMP      acccols_tskip_905
 
-acccols_tadd_901:
+acccols_tadd_904:
 	VBROADCASTSS (BX), Z8
 	VCVTPH2PS    (CX), Z9
 	VFMADD231PS  Z9, Z8, Z0
@@ -11216,13 +11259,13 @@ acccols_tadd_901:
 	VCVTPH2PS    192(CX), Z9
 	VFMADD231PS  Z9, Z8, Z6
 
-acccols_tskip_902:
+acccols_tskip_905:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_899
+	JMP  acccols_tail_902
 
-acccols_done_900:
+acccols_done_903:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11251,16 +11294,16 @@ TEXT ·accF16Cols8AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z8, Z8, Z8
 
-acccols_reg_903:
+acccols_reg_906:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_906
+	JL      acccols_tail_909
 	VMOVUPS (BX), Z9
 	VCMPPS  $0x04, Z8, Z9, K1
 	KMOVW   K1, DI
 
-acccols_bit_904:
+acccols_bit_907:
 	TESTL        DI, DI
-	JZ           acccols_next_905
+	JZ           acccols_next_908
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11284,26 +11327,26 @@ acccols_bit_904:
 	VFMADD231PS  Z10, Z9, Z6
 	VCVTPH2PS    224(R9), Z10
 	VFMADD231PS  Z10, Z9, Z7
-	JMP          acccols_bit_904
+	JMP          acccols_bit_907
 
-acccols_next_905:
+acccols_next_908:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_903
+	JMP  acccols_reg_906
 
-acccols_tail_906:
+acccols_tail_909:
 	TESTQ    SI, SI
-	JZ       acccols_done_907
+	JZ       acccols_done_910
 	VMOVSS   (BX), X9
 	VUCOMISS X8, X9
-	JNE      acccols_tadd_908
-	JP       acccols_tadd_908
-	JMP      acccols_tskip_909
+	JNE      acccols_tadd_911
+	JP       acccols_tadd_911
+	JMP      acccols_tskip_912
 
-acccols_tadd_908:
+acccols_tadd_911:
 	VBROADCASTSS (BX), Z9
 	VCVTPH2PS    (CX), Z10
 	VFMADD231PS  Z10, Z9, Z0
@@ -11322,13 +11365,13 @@ acccols_tadd_908:
 	VCVTPH2PS    224(CX), Z10
 	VFMADD231PS  Z10, Z9, Z7
 
-acccols_tskip_909:
+acccols_tskip_912:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_906
+	JMP  acccols_tail_909
 
-acccols_done_907:
+acccols_done_910:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11359,16 +11402,16 @@ TEXT ·accF16Cols9AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z9, Z9, Z9
 
-acccols_reg_910:
+acccols_reg_913:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_913
+	JL      acccols_tail_916
 	VMOVUPS (BX), Z10
 	VCMPPS  $0x04, Z9, Z10, K1
 	KMOVW   K1, DI
 
-acccols_bit_911:
+acccols_bit_914:
 	TESTL        DI, DI
-	JZ           acccols_next_912
+	JZ           acccols_next_915
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11394,26 +11437,26 @@ acccols_bit_911:
 	VFMADD231PS  Z11, Z10, Z7
 	VCVTPH2PS    256(R9), Z11
 	VFMADD231PS  Z11, Z10, Z8
-	JMP          acccols_bit_911
+	JMP          acccols_bit_914
 
-acccols_next_912:
+acccols_next_915:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_910
+	JMP  acccols_reg_913
 
-acccols_tail_913:
+acccols_tail_916:
 	TESTQ    SI, SI
-	JZ       acccols_done_914
+	JZ       acccols_done_917
 	VMOVSS   (BX), X10
 	VUCOMISS X9, X10
-	JNE      acccols_tadd_915
-	JP       acccols_tadd_915
-	JMP      acccols_tskip_916
+	JNE      acccols_tadd_918
+	JP       acccols_tadd_918
+	JMP      acccols_tskip_919
 
-acccols_tadd_915:
+acccols_tadd_918:
 	VBROADCASTSS (BX), Z10
 	VCVTPH2PS    (CX), Z11
 	VFMADD231PS  Z11, Z10, Z0
@@ -11434,13 +11477,13 @@ acccols_tadd_915:
 	VCVTPH2PS    256(CX), Z11
 	VFMADD231PS  Z11, Z10, Z8
 
-acccols_tskip_916:
+acccols_tskip_919:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_913
+	JMP  acccols_tail_916
 
-acccols_done_914:
+acccols_done_917:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11473,16 +11516,16 @@ TEXT ·accF16Cols10AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z10, Z10, Z10
 
-acccols_reg_917:
+acccols_reg_920:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_920
+	JL      acccols_tail_923
 	VMOVUPS (BX), Z11
 	VCMPPS  $0x04, Z10, Z11, K1
 	KMOVW   K1, DI
 
-acccols_bit_918:
+acccols_bit_921:
 	TESTL        DI, DI
-	JZ           acccols_next_919
+	JZ           acccols_next_922
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11510,26 +11553,26 @@ acccols_bit_918:
 	VFMADD231PS  Z12, Z11, Z8
 	VCVTPH2PS    288(R9), Z12
 	VFMADD231PS  Z12, Z11, Z9
-	JMP          acccols_bit_918
+	JMP          acccols_bit_921
 
-acccols_next_919:
+acccols_next_922:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_917
+	JMP  acccols_reg_920
 
-acccols_tail_920:
+acccols_tail_923:
 	TESTQ    SI, SI
-	JZ       acccols_done_921
+	JZ       acccols_done_924
 	VMOVSS   (BX), X11
 	VUCOMISS X10, X11
-	JNE      acccols_tadd_922
-	JP       acccols_tadd_922
-	JMP      acccols_tskip_923
+	JNE      acccols_tadd_925
+	JP       acccols_tadd_925
+	JMP      acccols_tskip_926
 
-acccols_tadd_922:
+acccols_tadd_925:
 	VBROADCASTSS (BX), Z11
 	VCVTPH2PS    (CX), Z12
 	VFMADD231PS  Z12, Z11, Z0
@@ -11552,13 +11595,13 @@ acccols_tadd_922:
 	VCVTPH2PS    288(CX), Z12
 	VFMADD231PS  Z12, Z11, Z9
 
-acccols_tskip_923:
+acccols_tskip_926:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_920
+	JMP  acccols_tail_923
 
-acccols_done_921:
+acccols_done_924:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11593,16 +11636,16 @@ TEXT ·accF16Cols11AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z11, Z11, Z11
 
-acccols_reg_924:
+acccols_reg_927:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_927
+	JL      acccols_tail_930
 	VMOVUPS (BX), Z12
 	VCMPPS  $0x04, Z11, Z12, K1
 	KMOVW   K1, DI
 
-acccols_bit_925:
+acccols_bit_928:
 	TESTL        DI, DI
-	JZ           acccols_next_926
+	JZ           acccols_next_929
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11632,26 +11675,26 @@ acccols_bit_925:
 	VFMADD231PS  Z13, Z12, Z9
 	VCVTPH2PS    320(R9), Z13
 	VFMADD231PS  Z13, Z12, Z10
-	JMP          acccols_bit_925
+	JMP          acccols_bit_928
 
-acccols_next_926:
+acccols_next_929:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_924
+	JMP  acccols_reg_927
 
-acccols_tail_927:
+acccols_tail_930:
 	TESTQ    SI, SI
-	JZ       acccols_done_928
+	JZ       acccols_done_931
 	VMOVSS   (BX), X12
 	VUCOMISS X11, X12
-	JNE      acccols_tadd_929
-	JP       acccols_tadd_929
-	JMP      acccols_tskip_930
+	JNE      acccols_tadd_932
+	JP       acccols_tadd_932
+	JMP      acccols_tskip_933
 
-acccols_tadd_929:
+acccols_tadd_932:
 	VBROADCASTSS (BX), Z12
 	VCVTPH2PS    (CX), Z13
 	VFMADD231PS  Z13, Z12, Z0
@@ -11676,13 +11719,13 @@ acccols_tadd_929:
 	VCVTPH2PS    320(CX), Z13
 	VFMADD231PS  Z13, Z12, Z10
 
-acccols_tskip_930:
+acccols_tskip_933:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_927
+	JMP  acccols_tail_930
 
-acccols_done_928:
+acccols_done_931:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11719,16 +11762,16 @@ TEXT ·accF16Cols12AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z12, Z12, Z12
 
-acccols_reg_931:
+acccols_reg_934:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_934
+	JL      acccols_tail_937
 	VMOVUPS (BX), Z13
 	VCMPPS  $0x04, Z12, Z13, K1
 	KMOVW   K1, DI
 
-acccols_bit_932:
+acccols_bit_935:
 	TESTL        DI, DI
-	JZ           acccols_next_933
+	JZ           acccols_next_936
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11760,26 +11803,26 @@ acccols_bit_932:
 	VFMADD231PS  Z14, Z13, Z10
 	VCVTPH2PS    352(R9), Z14
 	VFMADD231PS  Z14, Z13, Z11
-	JMP          acccols_bit_932
+	JMP          acccols_bit_935
 
-acccols_next_933:
+acccols_next_936:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_931
+	JMP  acccols_reg_934
 
-acccols_tail_934:
+acccols_tail_937:
 	TESTQ    SI, SI
-	JZ       acccols_done_935
+	JZ       acccols_done_938
 	VMOVSS   (BX), X13
 	VUCOMISS X12, X13
-	JNE      acccols_tadd_936
-	JP       acccols_tadd_936
-	JMP      acccols_tskip_937
+	JNE      acccols_tadd_939
+	JP       acccols_tadd_939
+	JMP      acccols_tskip_940
 
-acccols_tadd_936:
+acccols_tadd_939:
 	VBROADCASTSS (BX), Z13
 	VCVTPH2PS    (CX), Z14
 	VFMADD231PS  Z14, Z13, Z0
@@ -11806,13 +11849,13 @@ acccols_tadd_936:
 	VCVTPH2PS    352(CX), Z14
 	VFMADD231PS  Z14, Z13, Z11
 
-acccols_tskip_937:
+acccols_tskip_940:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_934
+	JMP  acccols_tail_937
 
-acccols_done_935:
+acccols_done_938:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11851,16 +11894,16 @@ TEXT ·accF16Cols13AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z13, Z13, Z13
 
-acccols_reg_938:
+acccols_reg_941:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_941
+	JL      acccols_tail_944
 	VMOVUPS (BX), Z14
 	VCMPPS  $0x04, Z13, Z14, K1
 	KMOVW   K1, DI
 
-acccols_bit_939:
+acccols_bit_942:
 	TESTL        DI, DI
-	JZ           acccols_next_940
+	JZ           acccols_next_943
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11894,26 +11937,26 @@ acccols_bit_939:
 	VFMADD231PS  Z15, Z14, Z11
 	VCVTPH2PS    384(R9), Z15
 	VFMADD231PS  Z15, Z14, Z12
-	JMP          acccols_bit_939
+	JMP          acccols_bit_942
 
-acccols_next_940:
+acccols_next_943:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_938
+	JMP  acccols_reg_941
 
-acccols_tail_941:
+acccols_tail_944:
 	TESTQ    SI, SI
-	JZ       acccols_done_942
+	JZ       acccols_done_945
 	VMOVSS   (BX), X14
 	VUCOMISS X13, X14
-	JNE      acccols_tadd_943
-	JP       acccols_tadd_943
-	JMP      acccols_tskip_944
+	JNE      acccols_tadd_946
+	JP       acccols_tadd_946
+	JMP      acccols_tskip_947
 
-acccols_tadd_943:
+acccols_tadd_946:
 	VBROADCASTSS (BX), Z14
 	VCVTPH2PS    (CX), Z15
 	VFMADD231PS  Z15, Z14, Z0
@@ -11942,13 +11985,13 @@ acccols_tadd_943:
 	VCVTPH2PS    384(CX), Z15
 	VFMADD231PS  Z15, Z14, Z12
 
-acccols_tskip_944:
+acccols_tskip_947:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_941
+	JMP  acccols_tail_944
 
-acccols_done_942:
+acccols_done_945:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11989,16 +12032,16 @@ TEXT ·accF16Cols14AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z14, Z14, Z14
 
-acccols_reg_945:
+acccols_reg_948:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_948
+	JL      acccols_tail_951
 	VMOVUPS (BX), Z15
 	VCMPPS  $0x04, Z14, Z15, K1
 	KMOVW   K1, DI
 
-acccols_bit_946:
+acccols_bit_949:
 	TESTL        DI, DI
-	JZ           acccols_next_947
+	JZ           acccols_next_950
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12034,26 +12077,26 @@ acccols_bit_946:
 	VFMADD231PS  Z16, Z15, Z12
 	VCVTPH2PS    416(R9), Z16
 	VFMADD231PS  Z16, Z15, Z13
-	JMP          acccols_bit_946
+	JMP          acccols_bit_949
 
-acccols_next_947:
+acccols_next_950:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_945
+	JMP  acccols_reg_948
 
-acccols_tail_948:
+acccols_tail_951:
 	TESTQ    SI, SI
-	JZ       acccols_done_949
+	JZ       acccols_done_952
 	VMOVSS   (BX), X15
 	VUCOMISS X14, X15
-	JNE      acccols_tadd_950
-	JP       acccols_tadd_950
-	JMP      acccols_tskip_951
+	JNE      acccols_tadd_953
+	JP       acccols_tadd_953
+	JMP      acccols_tskip_954
 
-acccols_tadd_950:
+acccols_tadd_953:
 	VBROADCASTSS (BX), Z15
 	VCVTPH2PS    (CX), Z16
 	VFMADD231PS  Z16, Z15, Z0
@@ -12084,13 +12127,13 @@ acccols_tadd_950:
 	VCVTPH2PS    416(CX), Z16
 	VFMADD231PS  Z16, Z15, Z13
 
-acccols_tskip_951:
+acccols_tskip_954:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_948
+	JMP  acccols_tail_951
 
-acccols_done_949:
+acccols_done_952:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12133,16 +12176,16 @@ TEXT ·accF16Cols15AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z15, Z15, Z15
 
-acccols_reg_952:
+acccols_reg_955:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_955
+	JL      acccols_tail_958
 	VMOVUPS (BX), Z16
 	VCMPPS  $0x04, Z15, Z16, K1
 	KMOVW   K1, DI
 
-acccols_bit_953:
+acccols_bit_956:
 	TESTL        DI, DI
-	JZ           acccols_next_954
+	JZ           acccols_next_957
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12180,26 +12223,26 @@ acccols_bit_953:
 	VFMADD231PS  Z17, Z16, Z13
 	VCVTPH2PS    448(R9), Z17
 	VFMADD231PS  Z17, Z16, Z14
-	JMP          acccols_bit_953
+	JMP          acccols_bit_956
 
-acccols_next_954:
+acccols_next_957:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_952
+	JMP  acccols_reg_955
 
-acccols_tail_955:
+acccols_tail_958:
 	TESTQ    SI, SI
-	JZ       acccols_done_956
+	JZ       acccols_done_959
 	VMOVSS   (BX), X16
 	VUCOMISS X15, X16
-	JNE      acccols_tadd_957
-	JP       acccols_tadd_957
-	JMP      acccols_tskip_958
+	JNE      acccols_tadd_960
+	JP       acccols_tadd_960
+	JMP      acccols_tskip_961
 
-acccols_tadd_957:
+acccols_tadd_960:
 	VBROADCASTSS (BX), Z16
 	VCVTPH2PS    (CX), Z17
 	VFMADD231PS  Z17, Z16, Z0
@@ -12232,13 +12275,13 @@ acccols_tadd_957:
 	VCVTPH2PS    448(CX), Z17
 	VFMADD231PS  Z17, Z16, Z14
 
-acccols_tskip_958:
+acccols_tskip_961:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_955
+	JMP  acccols_tail_958
 
-acccols_done_956:
+acccols_done_959:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12283,16 +12326,16 @@ TEXT ·accF16Cols16AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z16, Z16, Z16
 
-acccols_reg_959:
+acccols_reg_962:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_962
+	JL      acccols_tail_965
 	VMOVUPS (BX), Z17
 	VCMPPS  $0x04, Z16, Z17, K1
 	KMOVW   K1, DI
 
-acccols_bit_960:
+acccols_bit_963:
 	TESTL        DI, DI
-	JZ           acccols_next_961
+	JZ           acccols_next_964
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12332,26 +12375,26 @@ acccols_bit_960:
 	VFMADD231PS  Z18, Z17, Z14
 	VCVTPH2PS    480(R9), Z18
 	VFMADD231PS  Z18, Z17, Z15
-	JMP          acccols_bit_960
+	JMP          acccols_bit_963
 
-acccols_next_961:
+acccols_next_964:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_959
+	JMP  acccols_reg_962
 
-acccols_tail_962:
+acccols_tail_965:
 	TESTQ    SI, SI
-	JZ       acccols_done_963
+	JZ       acccols_done_966
 	VMOVSS   (BX), X17
 	VUCOMISS X16, X17
-	JNE      acccols_tadd_964
-	JP       acccols_tadd_964
-	JMP      acccols_tskip_965
+	JNE      acccols_tadd_967
+	JP       acccols_tadd_967
+	JMP      acccols_tskip_968
 
-acccols_tadd_964:
+acccols_tadd_967:
 	VBROADCASTSS (BX), Z17
 	VCVTPH2PS    (CX), Z18
 	VFMADD231PS  Z18, Z17, Z0
@@ -12386,13 +12429,13 @@ acccols_tadd_964:
 	VCVTPH2PS    480(CX), Z18
 	VFMADD231PS  Z18, Z17, Z15
 
-acccols_tskip_965:
+acccols_tskip_968:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_962
+	JMP  acccols_tail_965
 
-acccols_done_963:
+acccols_done_966:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12429,9 +12472,9 @@ TEXT ·levelsU8AVX512(SB), NOSPLIT, $0-44
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-lev_966:
+lev_969:
 	TESTQ      DX, DX
-	JZ         lev_done_967
+	JZ         lev_done_970
 	VMOVUPS    (CX), Z6
 	VSUBPS     Z0, Z6, Z6
 	VMULPS     Z3, Z6, Z6
@@ -12444,9 +12487,9 @@ lev_966:
 	ADDQ       $0x00000040, CX
 	ADDQ       $0x00000010, AX
 	SUBQ       $0x00000010, DX
-	JMP        lev_966
+	JMP        lev_969
 
-lev_done_967:
+lev_done_970:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDD        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1
@@ -12477,9 +12520,9 @@ TEXT ·levelsU4AVX512(SB), NOSPLIT, $0-44
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-lev_968:
+lev_971:
 	TESTQ       DX, DX
-	JZ          lev_done_969
+	JZ          lev_done_972
 	VMOVUPS     (CX), Z6
 	VSUBPS      Z0, Z6, Z6
 	VMULPS      Z3, Z6, Z6
@@ -12505,9 +12548,9 @@ lev_968:
 	ADDQ        $0x00000080, CX
 	ADDQ        $0x00000010, AX
 	SUBQ        $0x00000020, DX
-	JMP         lev_968
+	JMP         lev_971
 
-lev_done_969:
+lev_done_972:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDD        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1

@@ -485,17 +485,32 @@ func (q *RaBitQ) Decode(dst []float32, code []byte) {
 	defer q.scratch.Put(s)
 	c := float64(int(1)<<q.bits-1) / 2
 	var yn2 float64
-	for i := 0; i < q.d; i++ {
-		var u int
+	// eight dimensions at a time: byte t of lanes is the level of dimension i+t, gathered from
+	// the planes' byte i/8 (bits <= 8, so a level fits its byte)
+	for i := 0; i < q.d; i += 8 {
+		var lanes uint64
 		for b := 0; b < q.bits; b++ {
-			u |= int(code[b*q.plane+i>>3]>>(i&7)&1) << b
+			lanes |= bitLanes[code[b*q.plane+i>>3]] << b
 		}
-		y := float64(u) - c
-		s.o[i] = y
-		yn2 += y * y
+		for t := i; t < min(i+8, q.d); t++ {
+			y := float64(lanes&0xff) - c
+			lanes >>= 8
+			s.o[t] = y
+			yn2 += y * y
+		}
 	}
 	q.unrotate(dst, s, yn2, q.codeNorm(code))
 }
+
+// bitLanes[x] holds bit t of x in the lowest bit of byte t, for t < 8.
+var bitLanes = func() (t [256]uint64) {
+	for x := range t {
+		for b := 0; b < 8; b++ {
+			t[x] |= uint64(x>>b&1) << (8 * b)
+		}
+	}
+	return t
+}()
 
 // unrotate finishes a decode: the code's centred levels in s.o (their squared length yn2) are
 // scaled to norm, moved back by the centroid, rotated back and, with PCA, lifted.

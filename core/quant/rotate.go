@@ -98,10 +98,7 @@ func (r *denseRotation) inverse(dst, src []float32) {
 		if s == 0 {
 			continue
 		}
-		row := r.m[i*d : (i+1)*d]
-		for j, v := range row {
-			dst[j] += s * v
-		}
+		simd.Axpy(dst, r.m[i*d:(i+1)*d], s)
 	}
 }
 

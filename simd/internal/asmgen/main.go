@@ -955,6 +955,7 @@ func genAVX2() {
 	lookupKernel("AVX2", false)
 	lvqKernels(false)
 	maskedSumKernel(false)
+	axpyKernel("AVX2")
 	f16ColKernels("AVX2", false)
 
 	text("prefetchT0", "func(p uintptr)", "prefetchT0 issues PREFETCHT0 on the cache line holding p; it never faults.")
@@ -977,6 +978,7 @@ func genAVX512() {
 	maskedSumKernel(true)
 	maskedSumPlanesKernel()
 	maskedSumPlanesBatchKernel()
+	axpyKernel("AVX512")
 	popcountPlanes4Kernel()
 	batchKernels(u8Name, "uint8", "VNNI", u8DistVNNI, "Any n >= 0 (masked tail).")
 	batchKernels(u4Name, "packed-nibble", "VNNI", u4DistVNNI, "n counts bytes (2*n values). Any n >= 0 (masked tail).")

@@ -1,0 +1,5 @@
+//go:build purego || !amd64
+
+package simd
+
+func axpy(dst, x []float32, a float32) { axpyGeneric(dst, x, a) }
