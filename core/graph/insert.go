@@ -133,10 +133,14 @@ func (b *Builder) pivotBatch(w *Worker, p uint32, ids []uint32, out []float32) {
 }
 
 // pivotSet makes node p the pivot of the pivotMeasure calls that follow: it returns p's row
-// for fp32 codes and otherwise sets p's decoded vector as the query of w.pc.
+// for fp32 codes and otherwise sets p's code (quant.CodeQuerier) or decoded vector as the
+// query of w.pc.
 func (b *Builder) pivotSet(w *Worker, p uint32) []float32 {
 	if w.exact {
 		return b.vecOf(w, p)
+	}
+	if cq, ok := w.pc.(quant.CodeQuerier); ok && cq.SetQueryCode(b.Slab[int(p)*w.stride:int(p+1)*w.stride]) {
+		return nil
 	}
 	w.pc.SetQuery(b.vecOf(w, p))
 	return nil

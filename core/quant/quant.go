@@ -50,6 +50,14 @@ type QueryQuantizer interface {
 	QueryError(q []float32) float32
 }
 
+// CodeQuerier is implemented by computers that can take a stored code of their own quantizer
+// as the query without decoding it: SetQueryCode prepares what SetQuery(Decode(code)) would, up
+// to float rounding, and reports false, changing nothing, where it cannot (graph builds then
+// decode).
+type CodeQuerier interface {
+	SetQueryCode(code []byte) bool
+}
+
 // Computer computes the distance of one query to codes. Codes of row r live at
 // slab[r*CodeSize : (r+1)*CodeSize].
 type Computer interface {

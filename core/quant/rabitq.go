@@ -483,10 +483,16 @@ func rqExactEncode(o []float64, u []uint8, b int) {
 func (q *RaBitQ) Decode(dst []float32, code []byte) {
 	s := q.scratch.Get().(*rqScratch)
 	defer q.scratch.Put(s)
+	yn2 := q.levels(s.o, code)
+	q.unrotate(dst, s, yn2, q.codeNorm(code))
+}
+
+// levels writes the centred levels u - (2^B-1)/2 of code into o and returns their squared
+// length. Eight dimensions at a time: byte t of lanes is the level of dimension i+t, gathered
+// from the planes' byte i/8 (B <= 8, so a level fits its byte).
+func (q *RaBitQ) levels(o []float64, code []byte) float64 {
 	c := float64(int(1)<<q.bits-1) / 2
 	var yn2 float64
-	// eight dimensions at a time: byte t of lanes is the level of dimension i+t, gathered from
-	// the planes' byte i/8 (bits <= 8, so a level fits its byte)
 	for i := 0; i < q.d; i += 8 {
 		var lanes uint64
 		for b := 0; b < q.bits; b++ {
@@ -495,11 +501,11 @@ func (q *RaBitQ) Decode(dst []float32, code []byte) {
 		for t := i; t < min(i+8, q.d); t++ {
 			y := float64(lanes&0xff) - c
 			lanes >>= 8
-			s.o[t] = y
+			o[t] = y
 			yn2 += y * y
 		}
 	}
-	q.unrotate(dst, s, yn2, q.codeNorm(code))
+	return yn2
 }
 
 // bitLanes[x] holds bit t of x in the lowest bit of byte t, for t < 8.
@@ -651,6 +657,45 @@ type rabitqComputer struct {
 func (c *rabitqComputer) SetQuery(query []float32) {
 	q := c.q
 	res := q.forward(c.qn, query, c.s)
+	raw := float32(0)
+	if q.metric.UsesInnerProduct() {
+		raw = simd.InnerProduct(query[:q.dim], query[:q.dim])
+	}
+	c.prepare(res, raw)
+}
+
+// SetQueryCode implements CodeQuerier (without PCA): the code's rotated, centred vector is its
+// centred levels scaled to the code's norm, which Decode would rotate back and SetQuery rotate
+// forward again, so both rotations are skipped; the squared norm of the decoded vector, which
+// the inner product needs, is that of the rotated one.
+func (c *rabitqComputer) SetQueryCode(code []byte) bool {
+	q := c.q
+	if q.pca != nil || len(code) < q.size {
+		return false
+	}
+	s := c.s
+	yn2 := q.levels(s.o, code)
+	scale := 0.0
+	if yn2 > 0 {
+		scale = q.codeNorm(code) / math.Sqrt(yn2)
+	}
+	raw := float32(0)
+	for i := range c.qn {
+		v := float32(s.o[i] * scale)
+		c.qn[i] = v
+		if q.metric.UsesInnerProduct() {
+			x := v + q.centroid[i]
+			raw += x * x
+		}
+	}
+	c.prepare(0, raw)
+	return true
+}
+
+// prepare finishes SetQuery once c.qn holds the rotated, centred query: res is the energy PCA
+// left out and raw the query's squared norm (inner product metrics).
+func (c *rabitqComputer) prepare(res, raw float32) {
+	q := c.q
 	n2 := float64(simd.InnerProduct(c.qn, c.qn))
 	nq := math.Sqrt(n2)
 	inv := float32(0)
@@ -679,7 +724,6 @@ func (c *rabitqComputer) SetQuery(query []float32) {
 	base := float32(n2) + res // ||q'-c||^2 + residual energy
 	rq := float32(math.Sqrt(float64(res)))
 	if q.metric.UsesInnerProduct() {
-		raw := simd.InnerProduct(query[:q.dim], query[:q.dim])
 		c.cst = 1 - raw/2 + base/2
 		c.k = float32(nq)
 		c.kb = q.errRate * float32(nq) / 2

@@ -436,3 +436,56 @@ func bitsOnes(x int) int {
 	}
 	return c
 }
+
+// TestRaBitQSetQueryCode checks that a stored code taken as the query (SetQueryCode) prepares
+// what SetQuery of the decoded code prepares (the rotated unit query and the constants of the
+// estimate), for both metrics, 1, 4 and 8 bits, float and 4-bit queries and both rotations, and
+// with float queries the same estimates and bounds (a 4-bit query's dither is drawn from its
+// exact bits, so its estimates differ by the quantization noise); with PCA it declines and
+// changes nothing.
+func TestRaBitQSetQueryCode(t *testing.T) {
+	const dim, n = 40, 200
+	data := clustered(n, dim, 4, 3)
+	for _, m := range []metric.Kind{metric.L2, metric.IP} {
+		for _, bits := range []int{1, 4, 8} {
+			for _, qbits := range []int{32, 4} {
+				for _, fht := range []bool{false, true} {
+					q := trainedRaBitQ(t, dim, m, rqOpts(bits, qbits, 0, fht), data)
+					slab := encodeAll(q, data)
+					size := q.CodeSize()
+					byCode := q.NewComputer().(*rabitqComputer)
+					byVec := q.NewComputer().(*rabitqComputer)
+					dec := make([]float32, dim)
+					for _, p := range []int{0, 7, 123} {
+						code := slab[p*size : (p+1)*size]
+						require.True(t, byCode.SetQueryCode(code))
+						q.Decode(dec, code)
+						byVec.SetQuery(dec)
+						require.InDeltaSlice(t, byVec.qn, byCode.qn, 1e-5)
+						for _, pair := range [][2]float32{{byCode.cst, byVec.cst}, {byCode.k, byVec.k}, {byCode.kb, byVec.kb}} {
+							require.InDelta(t, pair[1], pair[0], 1e-4*(1+math.Abs(float64(pair[1]))))
+						}
+						if qbits == 4 {
+							continue
+						}
+						for r := 0; r < n; r += 9 {
+							row := slab[r*size : (r+1)*size]
+							a, la := byCode.DistanceBound(row)
+							b, lb := byVec.DistanceBound(row)
+							tol := 1e-3 * (1 + math.Abs(float64(b)))
+							require.InDelta(t, b, a, tol, "%v bits %d qbits %d fht %v pivot %d row %d", m, bits, qbits, fht, p, r)
+							require.InDelta(t, lb, la, tol+1e-3*math.Abs(float64(lb)), "bound")
+						}
+					}
+				}
+			}
+		}
+	}
+	q := trainedRaBitQ(t, dim, metric.L2, rqOpts(4, 32, 16, true), data)
+	slab := encodeAll(q, data)
+	c := q.NewComputer().(*rabitqComputer)
+	c.SetQuery(data[:dim])
+	before := c.Distance(slab[q.CodeSize() : 2*q.CodeSize()])
+	require.False(t, c.SetQueryCode(slab[:q.CodeSize()]), "PCA codes are decoded")
+	require.Equal(t, before, c.Distance(slab[q.CodeSize():2*q.CodeSize()]))
+}
