@@ -379,6 +379,14 @@ func axpyF32AVX512(dst *float32, x *float32, a float32, n int)
 //go:noescape
 func popcountPlanes4AVX512(a *uint64, q *uint64, w int) (weighted int, ones int)
 
+// popcountPlanes4BatchAVX512 sets weighted[i] = sum_{b<planes} 2^b * sum_{j<4} 2^j*popcount(P_b & q[j*w:(j+1)*w]) and
+// ones[i] = sum_b 2^b * popcount(P_b), P_b the w words at slab+ids[i]*stride+b*plane, for i < cnt,
+// prefetching the first span bytes of the rows of ids[i+1..i+8].
+// Precondition: w >= 1, planes >= 1, span >= 1.
+//
+//go:noescape
+func popcountPlanes4BatchAVX512(q *uint64, w int, slab *byte, stride int, plane int, planes int, span int, ids *uint32, weighted *int64, ones *int64, cnt int)
+
 // l2U8BatchVNNI sets out[i] to the uint8 kernel over a[:n] and slab[ids[i]*stride:][:n] for i < cnt, prefetching the rows of ids[i+1..i+8]. Any n >= 0 (masked tail).
 //
 //go:noescape

@@ -8273,13 +8273,286 @@ pp4_full_622:
 	MOVQ          CX, ones+32(FP)
 	RET
 
+// func popcountPlanes4BatchAVX512(q *uint64, w int, slab *byte, stride int, plane int, planes int, span int, ids *uint32, weighted *int64, ones *int64, cnt int)
+// Requires: AVX, AVX2, AVX512DQ, AVX512F, AVX512VL, AVX512VPOPCNTDQ, BMI2, MMX+
+TEXT ·popcountPlanes4BatchAVX512(SB), NOSPLIT, $8-88
+	MOVQ  ids+56(FP), AX
+	MOVQ  cnt+80(FP), CX
+	MOVQ  slab+16(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  span+48(FP), SI
+	CMPQ  CX, $0x00000000
+	JLE   lvq_nopf_623
+	MOVL  (AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_624:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_624
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_623:
+	MOVQ  slab+16(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  span+48(FP), SI
+	CMPQ  CX, $0x00000001
+	JLE   lvq_nopf_625
+	MOVL  4(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_626:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_626
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_625:
+	MOVQ  slab+16(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  span+48(FP), SI
+	CMPQ  CX, $0x00000002
+	JLE   lvq_nopf_627
+	MOVL  8(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_628:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_628
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_627:
+	MOVQ  slab+16(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  span+48(FP), SI
+	CMPQ  CX, $0x00000003
+	JLE   lvq_nopf_629
+	MOVL  12(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_630:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_630
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_629:
+	MOVQ  slab+16(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  span+48(FP), SI
+	CMPQ  CX, $0x00000004
+	JLE   lvq_nopf_631
+	MOVL  16(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_632:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_632
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_631:
+	MOVQ  slab+16(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  span+48(FP), SI
+	CMPQ  CX, $0x00000005
+	JLE   lvq_nopf_633
+	MOVL  20(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_634:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_634
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_633:
+	MOVQ  slab+16(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  span+48(FP), SI
+	CMPQ  CX, $0x00000006
+	JLE   lvq_nopf_635
+	MOVL  24(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_636:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_636
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_635:
+	MOVQ  slab+16(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  span+48(FP), SI
+	CMPQ  CX, $0x00000007
+	JLE   lvq_nopf_637
+	MOVL  28(AX), AX
+	IMULQ BX, AX
+	ADDQ  DX, AX
+	XORL  CX, CX
+
+lvq_pf_638:
+	PREFETCHT0 (AX)(CX*1)
+	ADDQ       $0x00000040, CX
+	CMPQ       CX, SI
+	JL         lvq_pf_638
+	PREFETCHT0 -1(AX)(SI*1)
+
+lvq_nopf_637:
+	MOVQ ids+56(FP), AX
+	MOVQ weighted+64(FP), CX
+	MOVQ ones+72(FP), DX
+	MOVQ cnt+80(FP), BX
+
+pp4b_loop_639:
+	TESTQ BX, BX
+	JZ    pp4b_end_640
+	MOVQ  slab+16(FP), SI
+	MOVQ  stride+24(FP), DI
+	MOVQ  span+48(FP), R8
+	CMPQ  BX, $0x00000008
+	JLE   lvq_nopf_641
+	MOVL  32(AX), R9
+	IMULQ DI, R9
+	ADDQ  SI, R9
+	XORL  SI, SI
+
+lvq_pf_642:
+	PREFETCHT0 (R9)(SI*1)
+	ADDQ       $0x00000040, SI
+	CMPQ       SI, R8
+	JL         lvq_pf_642
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_641:
+	MOVL   (AX), SI
+	MOVQ   stride+24(FP), DI
+	IMULQ  DI, SI
+	MOVQ   slab+16(FP), DI
+	ADDQ   DI, SI
+	MOVQ   q+0(FP), DI
+	MOVQ   w+8(FP), R8
+	MOVQ   plane+32(FP), R9
+	MOVQ   planes+40(FP), R10
+	MOVQ   R8, R11
+	SHLQ   $0x03, R11
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	MOVQ   R10, R12
+	DECQ   R12
+	IMULQ  R9, R12
+	ADDQ   SI, R12
+	MOVQ   R10, SI
+
+pp4p_plane_643:
+	VPADDQ Z0, Z0, Z0
+	VPADDQ Z1, Z1, Z1
+	VPADDQ Z2, Z2, Z2
+	VPADDQ Z3, Z3, Z3
+	VPADDQ Z4, Z4, Z4
+	MOVQ   R12, R10
+	MOVQ   DI, R13
+	LEAQ   (DI)(R11*2), R14
+	ADDQ   R11, R14
+	MOVQ   R8, R15
+
+pp4p_step_644:
+	MOVQ  $0x000000ff, BP
+	CMPQ  R15, $0x00000008
+	JGE   pp4p_full_645
+	MOVQ  $0xffffffff, BP
+	BZHIQ R15, BP, BP
+
+pp4p_full_645:
+	KMOVB         BP, K1
+	VMOVDQU64.Z   (R10), K1, Z5
+	VPOPCNTQ      Z5, Z6
+	VPADDQ        Z6, Z4, Z4
+	VPANDQ.Z      (R13), Z5, K1, Z6
+	VPOPCNTQ      Z6, Z6
+	VPADDQ        Z6, Z0, Z0
+	VPANDQ.Z      (R13)(R11*1), Z5, K1, Z6
+	VPOPCNTQ      Z6, Z6
+	VPADDQ        Z6, Z1, Z1
+	VPANDQ.Z      (R13)(R11*2), Z5, K1, Z6
+	VPOPCNTQ      Z6, Z6
+	VPADDQ        Z6, Z2, Z2
+	VPANDQ.Z      (R14), Z5, K1, Z5
+	VPOPCNTQ      Z5, Z5
+	VPADDQ        Z5, Z3, Z3
+	ADDQ          $0x00000040, R10
+	ADDQ          $0x00000040, R13
+	ADDQ          $0x00000040, R14
+	SUBQ          $0x00000008, R15
+	JG            pp4p_step_644
+	SUBQ          R9, R12
+	DECQ          SI
+	JNZ           pp4p_plane_643
+	VPSLLQ        $0x01, Z1, Z1
+	VPSLLQ        $0x02, Z2, Z2
+	VPSLLQ        $0x03, Z3, Z3
+	VPADDQ        Z1, Z0, Z0
+	VPADDQ        Z3, Z2, Z2
+	VPADDQ        Z2, Z0, Z0
+	VEXTRACTI64X4 $0x01, Z0, Y5
+	VPADDQ        Y5, Y0, Y5
+	VEXTRACTI64X2 $0x01, Y5, X6
+	VPADDQ        X6, X5, X6
+	VPSHUFD       $0x4e, X6, X5
+	VPADDQ        X5, X6, X6
+	VMOVQ         X6, SI
+	VEXTRACTI64X4 $0x01, Z4, Y5
+	VPADDQ        Y5, Y4, Y5
+	VEXTRACTI64X2 $0x01, Y5, X6
+	VPADDQ        X6, X5, X6
+	VPSHUFD       $0x4e, X6, X5
+	VPADDQ        X5, X6, X6
+	VMOVQ         X6, DI
+	MOVQ          SI, (CX)
+	MOVQ          DI, (DX)
+	ADDQ          $0x00000004, AX
+	ADDQ          $0x00000008, CX
+	ADDQ          $0x00000008, DX
+	DECQ          BX
+	JMP           pp4b_loop_639
+
+pp4b_end_640:
+	VZEROUPPER
+	RET
+
 // func l2U8BatchVNNI(a *uint8, slab *uint8, n int, stride int, ids *uint32, out *uint32, cnt int)
 // Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, AVX512_VNNI, BMI2, MMX+
 TEXT ·l2U8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_623
+	JLE   u8b_pf0_646
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8288,17 +8561,17 @@ TEXT ·l2U8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_624:
+pf_647:
 	CMPQ       SI, BX
-	JAE        pf_done_625
+	JAE        pf_done_648
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_624
+	JMP        pf_647
 
-pf_done_625:
-u8b_pf0_623:
+pf_done_648:
+u8b_pf0_646:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_626
+	JLE   u8b_pf0_649
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8307,17 +8580,17 @@ u8b_pf0_623:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_627:
+pf_650:
 	CMPQ       SI, BX
-	JAE        pf_done_628
+	JAE        pf_done_651
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_627
+	JMP        pf_650
 
-pf_done_628:
-u8b_pf0_626:
+pf_done_651:
+u8b_pf0_649:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_629
+	JLE   u8b_pf0_652
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8326,17 +8599,17 @@ u8b_pf0_626:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_630:
+pf_653:
 	CMPQ       SI, BX
-	JAE        pf_done_631
+	JAE        pf_done_654
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_630
+	JMP        pf_653
 
-pf_done_631:
-u8b_pf0_629:
+pf_done_654:
+u8b_pf0_652:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_632
+	JLE   u8b_pf0_655
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8345,17 +8618,17 @@ u8b_pf0_629:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_633:
+pf_656:
 	CMPQ       SI, BX
-	JAE        pf_done_634
+	JAE        pf_done_657
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_633
+	JMP        pf_656
 
-pf_done_634:
-u8b_pf0_632:
+pf_done_657:
+u8b_pf0_655:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_635
+	JLE   u8b_pf0_658
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8364,17 +8637,17 @@ u8b_pf0_632:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_636:
+pf_659:
 	CMPQ       SI, BX
-	JAE        pf_done_637
+	JAE        pf_done_660
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_636
+	JMP        pf_659
 
-pf_done_637:
-u8b_pf0_635:
+pf_done_660:
+u8b_pf0_658:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_638
+	JLE   u8b_pf0_661
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8383,17 +8656,17 @@ u8b_pf0_635:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_639:
+pf_662:
 	CMPQ       SI, BX
-	JAE        pf_done_640
+	JAE        pf_done_663
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_639
+	JMP        pf_662
 
-pf_done_640:
-u8b_pf0_638:
+pf_done_663:
+u8b_pf0_661:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_641
+	JLE   u8b_pf0_664
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8402,17 +8675,17 @@ u8b_pf0_638:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_642:
+pf_665:
 	CMPQ       SI, BX
-	JAE        pf_done_643
+	JAE        pf_done_666
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_642
+	JMP        pf_665
 
-pf_done_643:
-u8b_pf0_641:
+pf_done_666:
+u8b_pf0_664:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_644
+	JLE   u8b_pf0_667
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -8421,24 +8694,24 @@ u8b_pf0_641:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_645:
+pf_668:
 	CMPQ       DX, CX
-	JAE        pf_done_646
+	JAE        pf_done_669
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_645
+	JMP        pf_668
 
-pf_done_646:
-u8b_pf0_644:
+pf_done_669:
+u8b_pf0_667:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_647:
+u8b_loop_670:
 	TESTQ DX, DX
-	JZ    u8b_end_648
+	JZ    u8b_end_671
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_649
+	JLE   u8b_nopf_672
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -8447,15 +8720,15 @@ u8b_loop_647:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_650:
+pf_673:
 	CMPQ       DI, SI
-	JAE        pf_done_651
+	JAE        pf_done_674
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_650
+	JMP        pf_673
 
-pf_done_651:
-u8b_nopf_649:
+pf_done_674:
+u8b_nopf_672:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -8472,9 +8745,9 @@ u8b_nopf_649:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_652:
+u8_4_675:
 	CMPQ      DI, $0x00000100
-	JL        u8_1_653
+	JL        u8_1_676
 	VMOVDQU64 (SI), Z7
 	VPMINUB   (BX), Z7, Z8
 	VPMAXUB   (BX), Z7, Z7
@@ -8510,11 +8783,11 @@ u8_4_652:
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, BX
 	SUBQ      $0x00000100, DI
-	JMP       u8_4_652
+	JMP       u8_4_675
 
-u8_1_653:
+u8_1_676:
 	CMPQ      DI, $0x00000040
-	JL        u8_tail_654
+	JL        u8_tail_677
 	VMOVDQU64 (SI), Z7
 	VPMINUB   (BX), Z7, Z8
 	VPMAXUB   (BX), Z7, Z7
@@ -8526,11 +8799,11 @@ u8_1_653:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u8_1_653
+	JMP       u8_1_676
 
-u8_tail_654:
+u8_tail_677:
 	TESTQ      DI, DI
-	JZ         u8_done_655
+	JZ         u8_done_678
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -8545,7 +8818,7 @@ u8_tail_654:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_655:
+u8_done_678:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -8571,9 +8844,9 @@ u8_done_655:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_647
+	JMP           u8b_loop_670
 
-u8b_end_648:
+u8b_end_671:
 	VZEROUPPER
 	RET
 
@@ -8583,7 +8856,7 @@ TEXT ·dotU8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_656
+	JLE   u8b_pf0_679
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8592,17 +8865,17 @@ TEXT ·dotU8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_657:
+pf_680:
 	CMPQ       SI, BX
-	JAE        pf_done_658
+	JAE        pf_done_681
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_657
+	JMP        pf_680
 
-pf_done_658:
-u8b_pf0_656:
+pf_done_681:
+u8b_pf0_679:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_659
+	JLE   u8b_pf0_682
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8611,17 +8884,17 @@ u8b_pf0_656:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_660:
+pf_683:
 	CMPQ       SI, BX
-	JAE        pf_done_661
+	JAE        pf_done_684
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_660
+	JMP        pf_683
 
-pf_done_661:
-u8b_pf0_659:
+pf_done_684:
+u8b_pf0_682:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_662
+	JLE   u8b_pf0_685
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8630,17 +8903,17 @@ u8b_pf0_659:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_663:
+pf_686:
 	CMPQ       SI, BX
-	JAE        pf_done_664
+	JAE        pf_done_687
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_663
+	JMP        pf_686
 
-pf_done_664:
-u8b_pf0_662:
+pf_done_687:
+u8b_pf0_685:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_665
+	JLE   u8b_pf0_688
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8649,17 +8922,17 @@ u8b_pf0_662:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_666:
+pf_689:
 	CMPQ       SI, BX
-	JAE        pf_done_667
+	JAE        pf_done_690
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_666
+	JMP        pf_689
 
-pf_done_667:
-u8b_pf0_665:
+pf_done_690:
+u8b_pf0_688:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_668
+	JLE   u8b_pf0_691
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8668,17 +8941,17 @@ u8b_pf0_665:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_669:
+pf_692:
 	CMPQ       SI, BX
-	JAE        pf_done_670
+	JAE        pf_done_693
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_669
+	JMP        pf_692
 
-pf_done_670:
-u8b_pf0_668:
+pf_done_693:
+u8b_pf0_691:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_671
+	JLE   u8b_pf0_694
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8687,17 +8960,17 @@ u8b_pf0_668:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_672:
+pf_695:
 	CMPQ       SI, BX
-	JAE        pf_done_673
+	JAE        pf_done_696
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_672
+	JMP        pf_695
 
-pf_done_673:
-u8b_pf0_671:
+pf_done_696:
+u8b_pf0_694:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_674
+	JLE   u8b_pf0_697
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8706,17 +8979,17 @@ u8b_pf0_671:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_675:
+pf_698:
 	CMPQ       SI, BX
-	JAE        pf_done_676
+	JAE        pf_done_699
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_675
+	JMP        pf_698
 
-pf_done_676:
-u8b_pf0_674:
+pf_done_699:
+u8b_pf0_697:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_677
+	JLE   u8b_pf0_700
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -8725,24 +8998,24 @@ u8b_pf0_674:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_678:
+pf_701:
 	CMPQ       DX, CX
-	JAE        pf_done_679
+	JAE        pf_done_702
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_678
+	JMP        pf_701
 
-pf_done_679:
-u8b_pf0_677:
+pf_done_702:
+u8b_pf0_700:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_680:
+u8b_loop_703:
 	TESTQ DX, DX
-	JZ    u8b_end_681
+	JZ    u8b_end_704
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_682
+	JLE   u8b_nopf_705
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -8751,15 +9024,15 @@ u8b_loop_680:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_683:
+pf_706:
 	CMPQ       DI, SI
-	JAE        pf_done_684
+	JAE        pf_done_707
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_683
+	JMP        pf_706
 
-pf_done_684:
-u8b_nopf_682:
+pf_done_707:
+u8b_nopf_705:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -8776,9 +9049,9 @@ u8b_nopf_682:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_685:
+u8_4_708:
 	CMPQ      DI, $0x00000100
-	JL        u8_1_686
+	JL        u8_1_709
 	VMOVDQU64 (SI), Z7
 	VPXORD    (BX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -8802,11 +9075,11 @@ u8_4_685:
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, BX
 	SUBQ      $0x00000100, DI
-	JMP       u8_4_685
+	JMP       u8_4_708
 
-u8_1_686:
+u8_1_709:
 	CMPQ      DI, $0x00000040
-	JL        u8_tail_687
+	JL        u8_tail_710
 	VMOVDQU64 (SI), Z7
 	VPXORD    (BX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -8815,11 +9088,11 @@ u8_1_686:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u8_1_686
+	JMP       u8_1_709
 
-u8_tail_687:
+u8_tail_710:
 	TESTQ      DI, DI
-	JZ         u8_done_688
+	JZ         u8_done_711
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -8831,7 +9104,7 @@ u8_tail_687:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_688:
+u8_done_711:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -8857,9 +9130,9 @@ u8_done_688:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_680
+	JMP           u8b_loop_703
 
-u8b_end_681:
+u8b_end_704:
 	VZEROUPPER
 	RET
 
@@ -8869,7 +9142,7 @@ TEXT ·l2U4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_689
+	JLE   u8b_pf0_712
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8878,17 +9151,17 @@ TEXT ·l2U4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_690:
+pf_713:
 	CMPQ       SI, BX
-	JAE        pf_done_691
+	JAE        pf_done_714
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_690
+	JMP        pf_713
 
-pf_done_691:
-u8b_pf0_689:
+pf_done_714:
+u8b_pf0_712:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_692
+	JLE   u8b_pf0_715
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8897,17 +9170,17 @@ u8b_pf0_689:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_693:
+pf_716:
 	CMPQ       SI, BX
-	JAE        pf_done_694
+	JAE        pf_done_717
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_693
+	JMP        pf_716
 
-pf_done_694:
-u8b_pf0_692:
+pf_done_717:
+u8b_pf0_715:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_695
+	JLE   u8b_pf0_718
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8916,17 +9189,17 @@ u8b_pf0_692:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_696:
+pf_719:
 	CMPQ       SI, BX
-	JAE        pf_done_697
+	JAE        pf_done_720
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_696
+	JMP        pf_719
 
-pf_done_697:
-u8b_pf0_695:
+pf_done_720:
+u8b_pf0_718:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_698
+	JLE   u8b_pf0_721
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8935,17 +9208,17 @@ u8b_pf0_695:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_699:
+pf_722:
 	CMPQ       SI, BX
-	JAE        pf_done_700
+	JAE        pf_done_723
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_699
+	JMP        pf_722
 
-pf_done_700:
-u8b_pf0_698:
+pf_done_723:
+u8b_pf0_721:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_701
+	JLE   u8b_pf0_724
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8954,17 +9227,17 @@ u8b_pf0_698:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_702:
+pf_725:
 	CMPQ       SI, BX
-	JAE        pf_done_703
+	JAE        pf_done_726
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_702
+	JMP        pf_725
 
-pf_done_703:
-u8b_pf0_701:
+pf_done_726:
+u8b_pf0_724:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_704
+	JLE   u8b_pf0_727
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8973,17 +9246,17 @@ u8b_pf0_701:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_705:
+pf_728:
 	CMPQ       SI, BX
-	JAE        pf_done_706
+	JAE        pf_done_729
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_705
+	JMP        pf_728
 
-pf_done_706:
-u8b_pf0_704:
+pf_done_729:
+u8b_pf0_727:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_707
+	JLE   u8b_pf0_730
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8992,17 +9265,17 @@ u8b_pf0_704:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_708:
+pf_731:
 	CMPQ       SI, BX
-	JAE        pf_done_709
+	JAE        pf_done_732
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_708
+	JMP        pf_731
 
-pf_done_709:
-u8b_pf0_707:
+pf_done_732:
+u8b_pf0_730:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_710
+	JLE   u8b_pf0_733
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -9011,24 +9284,24 @@ u8b_pf0_707:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_711:
+pf_734:
 	CMPQ       DX, CX
-	JAE        pf_done_712
+	JAE        pf_done_735
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_711
+	JMP        pf_734
 
-pf_done_712:
-u8b_pf0_710:
+pf_done_735:
+u8b_pf0_733:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_713:
+u8b_loop_736:
 	TESTQ DX, DX
-	JZ    u8b_end_714
+	JZ    u8b_end_737
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_715
+	JLE   u8b_nopf_738
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -9037,15 +9310,15 @@ u8b_loop_713:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_716:
+pf_739:
 	CMPQ       DI, SI
-	JAE        pf_done_717
+	JAE        pf_done_740
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_716
+	JMP        pf_739
 
-pf_done_717:
-u8b_nopf_715:
+pf_done_740:
+u8b_nopf_738:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -9058,9 +9331,9 @@ u8b_nopf_715:
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_718:
+u4_1_741:
 	CMPQ      DI, $0x00000040
-	JL        u4_tail_719
+	JL        u4_tail_742
 	VMOVDQU64 (SI), Z3
 	VMOVDQU64 (BX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -9078,11 +9351,11 @@ u4_1_718:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u4_1_718
+	JMP       u4_1_741
 
-u4_tail_719:
+u4_tail_742:
 	TESTQ      DI, DI
-	JZ         u4_done_720
+	JZ         u4_done_743
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -9103,7 +9376,7 @@ u4_tail_719:
 	VPDPBUSD   Z5, Z5, Z1
 	VPDPBUSD   Z3, Z3, Z2
 
-u4_done_720:
+u4_done_743:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -9118,9 +9391,9 @@ u4_done_720:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_713
+	JMP           u8b_loop_736
 
-u8b_end_714:
+u8b_end_737:
 	VZEROUPPER
 	RET
 
@@ -9130,7 +9403,7 @@ TEXT ·dotU4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_721
+	JLE   u8b_pf0_744
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9139,17 +9412,17 @@ TEXT ·dotU4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_722:
+pf_745:
 	CMPQ       SI, BX
-	JAE        pf_done_723
+	JAE        pf_done_746
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_722
+	JMP        pf_745
 
-pf_done_723:
-u8b_pf0_721:
+pf_done_746:
+u8b_pf0_744:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_724
+	JLE   u8b_pf0_747
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9158,17 +9431,17 @@ u8b_pf0_721:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_725:
+pf_748:
 	CMPQ       SI, BX
-	JAE        pf_done_726
+	JAE        pf_done_749
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_725
+	JMP        pf_748
 
-pf_done_726:
-u8b_pf0_724:
+pf_done_749:
+u8b_pf0_747:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_727
+	JLE   u8b_pf0_750
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9177,17 +9450,17 @@ u8b_pf0_724:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_728:
+pf_751:
 	CMPQ       SI, BX
-	JAE        pf_done_729
+	JAE        pf_done_752
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_728
+	JMP        pf_751
 
-pf_done_729:
-u8b_pf0_727:
+pf_done_752:
+u8b_pf0_750:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_730
+	JLE   u8b_pf0_753
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9196,17 +9469,17 @@ u8b_pf0_727:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_731:
+pf_754:
 	CMPQ       SI, BX
-	JAE        pf_done_732
+	JAE        pf_done_755
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_731
+	JMP        pf_754
 
-pf_done_732:
-u8b_pf0_730:
+pf_done_755:
+u8b_pf0_753:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_733
+	JLE   u8b_pf0_756
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9215,17 +9488,17 @@ u8b_pf0_730:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_734:
+pf_757:
 	CMPQ       SI, BX
-	JAE        pf_done_735
+	JAE        pf_done_758
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_734
+	JMP        pf_757
 
-pf_done_735:
-u8b_pf0_733:
+pf_done_758:
+u8b_pf0_756:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_736
+	JLE   u8b_pf0_759
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9234,17 +9507,17 @@ u8b_pf0_733:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_737:
+pf_760:
 	CMPQ       SI, BX
-	JAE        pf_done_738
+	JAE        pf_done_761
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_737
+	JMP        pf_760
 
-pf_done_738:
-u8b_pf0_736:
+pf_done_761:
+u8b_pf0_759:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_739
+	JLE   u8b_pf0_762
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9253,17 +9526,17 @@ u8b_pf0_736:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_740:
+pf_763:
 	CMPQ       SI, BX
-	JAE        pf_done_741
+	JAE        pf_done_764
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_740
+	JMP        pf_763
 
-pf_done_741:
-u8b_pf0_739:
+pf_done_764:
+u8b_pf0_762:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_742
+	JLE   u8b_pf0_765
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -9272,24 +9545,24 @@ u8b_pf0_739:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_743:
+pf_766:
 	CMPQ       DX, CX
-	JAE        pf_done_744
+	JAE        pf_done_767
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_743
+	JMP        pf_766
 
-pf_done_744:
-u8b_pf0_742:
+pf_done_767:
+u8b_pf0_765:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_745:
+u8b_loop_768:
 	TESTQ DX, DX
-	JZ    u8b_end_746
+	JZ    u8b_end_769
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_747
+	JLE   u8b_nopf_770
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -9298,15 +9571,15 @@ u8b_loop_745:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_748:
+pf_771:
 	CMPQ       DI, SI
-	JAE        pf_done_749
+	JAE        pf_done_772
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_748
+	JMP        pf_771
 
-pf_done_749:
-u8b_nopf_747:
+pf_done_772:
+u8b_nopf_770:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -9319,9 +9592,9 @@ u8b_nopf_747:
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_750:
+u4_1_773:
 	CMPQ      DI, $0x00000040
-	JL        u4_tail_751
+	JL        u4_tail_774
 	VMOVDQU64 (SI), Z3
 	VMOVDQU64 (BX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -9335,11 +9608,11 @@ u4_1_750:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u4_1_750
+	JMP       u4_1_773
 
-u4_tail_751:
+u4_tail_774:
 	TESTQ      DI, DI
-	JZ         u4_done_752
+	JZ         u4_done_775
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -9356,7 +9629,7 @@ u4_tail_751:
 	VPDPBUSD   Z6, Z5, Z1
 	VPDPBUSD   Z4, Z3, Z2
 
-u4_done_752:
+u4_done_775:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -9371,9 +9644,9 @@ u4_done_752:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_745
+	JMP           u8b_loop_768
 
-u8b_end_746:
+u8b_end_769:
 	VZEROUPPER
 	RET
 
@@ -9388,143 +9661,143 @@ TEXT ·l2F16BatchAVX512(SB), NOSPLIT, $0-56
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
 	CMPQ BX, $0x00000020
-	JLE  f16b_pfcap_753
+	JLE  f16b_pfcap_776
 	MOVQ $0x00000020, BX
 
-f16b_pfcap_753:
+f16b_pfcap_776:
 	CMPQ  SI, $0x00000000
-	JLE   f16b_pfdone_754
+	JLE   f16b_pfdone_777
 	MOVL  (AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_755:
+f16b_pf_778:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_756
+	JZ         f16b_pf_end_779
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_755
+	JMP        f16b_pf_778
 
-f16b_pf_end_756:
+f16b_pf_end_779:
 	CMPQ  SI, $0x00000001
-	JLE   f16b_pfdone_754
+	JLE   f16b_pfdone_777
 	MOVL  4(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_757:
+f16b_pf_780:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_758
+	JZ         f16b_pf_end_781
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_757
+	JMP        f16b_pf_780
 
-f16b_pf_end_758:
+f16b_pf_end_781:
 	CMPQ  SI, $0x00000002
-	JLE   f16b_pfdone_754
+	JLE   f16b_pfdone_777
 	MOVL  8(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_759:
+f16b_pf_782:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_760
+	JZ         f16b_pf_end_783
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_759
+	JMP        f16b_pf_782
 
-f16b_pf_end_760:
+f16b_pf_end_783:
 	CMPQ  SI, $0x00000003
-	JLE   f16b_pfdone_754
+	JLE   f16b_pfdone_777
 	MOVL  12(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_761:
+f16b_pf_784:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_762
+	JZ         f16b_pf_end_785
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_761
+	JMP        f16b_pf_784
 
-f16b_pf_end_762:
+f16b_pf_end_785:
 	CMPQ  SI, $0x00000004
-	JLE   f16b_pfdone_754
+	JLE   f16b_pfdone_777
 	MOVL  16(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_763:
+f16b_pf_786:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_764
+	JZ         f16b_pf_end_787
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_763
+	JMP        f16b_pf_786
 
-f16b_pf_end_764:
+f16b_pf_end_787:
 	CMPQ  SI, $0x00000005
-	JLE   f16b_pfdone_754
+	JLE   f16b_pfdone_777
 	MOVL  20(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_765:
+f16b_pf_788:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_766
+	JZ         f16b_pf_end_789
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_765
+	JMP        f16b_pf_788
 
-f16b_pf_end_766:
+f16b_pf_end_789:
 	CMPQ  SI, $0x00000006
-	JLE   f16b_pfdone_754
+	JLE   f16b_pfdone_777
 	MOVL  24(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_767:
+f16b_pf_790:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_768
+	JZ         f16b_pf_end_791
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_767
+	JMP        f16b_pf_790
 
-f16b_pf_end_768:
+f16b_pf_end_791:
 	CMPQ  SI, $0x00000007
-	JLE   f16b_pfdone_754
+	JLE   f16b_pfdone_777
 	MOVL  28(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_769:
+f16b_pf_792:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_770
+	JZ         f16b_pf_end_793
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_769
+	JMP        f16b_pf_792
 
-f16b_pf_end_770:
-f16b_pfdone_754:
-f16b_group_771:
+f16b_pf_end_793:
+f16b_pfdone_777:
+f16b_group_794:
 	MOVQ cnt+48(FP), AX
 	CMPQ AX, $0x00000008
-	JL   f16b_gdone_772
+	JL   f16b_gdone_795
 	MOVQ ids+32(FP), CX
 	MOVQ slab+16(FP), DX
 	MOVQ stride+24(FP), BX
@@ -9532,139 +9805,139 @@ f16b_group_771:
 	ADDQ $0x0000001f, SI
 	SHRQ $0x05, SI
 	CMPQ SI, $0x00000020
-	JLE  f16b_pfcap_773
+	JLE  f16b_pfcap_796
 	MOVQ $0x00000020, SI
 
-f16b_pfcap_773:
+f16b_pfcap_796:
 	CMPQ  AX, $0x00000008
-	JLE   f16b_pfdone_774
+	JLE   f16b_pfdone_797
 	MOVL  32(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_775:
+f16b_pf_798:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_776
+	JZ         f16b_pf_end_799
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_775
+	JMP        f16b_pf_798
 
-f16b_pf_end_776:
+f16b_pf_end_799:
 	CMPQ  AX, $0x00000009
-	JLE   f16b_pfdone_774
+	JLE   f16b_pfdone_797
 	MOVL  36(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_777:
+f16b_pf_800:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_778
+	JZ         f16b_pf_end_801
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_777
+	JMP        f16b_pf_800
 
-f16b_pf_end_778:
+f16b_pf_end_801:
 	CMPQ  AX, $0x0000000a
-	JLE   f16b_pfdone_774
+	JLE   f16b_pfdone_797
 	MOVL  40(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_779:
+f16b_pf_802:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_780
+	JZ         f16b_pf_end_803
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_779
+	JMP        f16b_pf_802
 
-f16b_pf_end_780:
+f16b_pf_end_803:
 	CMPQ  AX, $0x0000000b
-	JLE   f16b_pfdone_774
+	JLE   f16b_pfdone_797
 	MOVL  44(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_781:
+f16b_pf_804:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_782
+	JZ         f16b_pf_end_805
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_781
+	JMP        f16b_pf_804
 
-f16b_pf_end_782:
+f16b_pf_end_805:
 	CMPQ  AX, $0x0000000c
-	JLE   f16b_pfdone_774
+	JLE   f16b_pfdone_797
 	MOVL  48(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_783:
+f16b_pf_806:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_784
+	JZ         f16b_pf_end_807
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_783
+	JMP        f16b_pf_806
 
-f16b_pf_end_784:
+f16b_pf_end_807:
 	CMPQ  AX, $0x0000000d
-	JLE   f16b_pfdone_774
+	JLE   f16b_pfdone_797
 	MOVL  52(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_785:
+f16b_pf_808:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_786
+	JZ         f16b_pf_end_809
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_785
+	JMP        f16b_pf_808
 
-f16b_pf_end_786:
+f16b_pf_end_809:
 	CMPQ  AX, $0x0000000e
-	JLE   f16b_pfdone_774
+	JLE   f16b_pfdone_797
 	MOVL  56(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_787:
+f16b_pf_810:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_788
+	JZ         f16b_pf_end_811
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_787
+	JMP        f16b_pf_810
 
-f16b_pf_end_788:
+f16b_pf_end_811:
 	CMPQ  AX, $0x0000000f
-	JLE   f16b_pfdone_774
+	JLE   f16b_pfdone_797
 	MOVL  60(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_789:
+f16b_pf_812:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_790
+	JZ         f16b_pf_end_813
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_789
+	JMP        f16b_pf_812
 
-f16b_pf_end_790:
-f16b_pfdone_774:
+f16b_pf_end_813:
+f16b_pfdone_797:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -9713,9 +9986,9 @@ f16b_pfdone_774:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_791:
+f16b_block_814:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_792
+	JL          f16b_single_815
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -9776,11 +10049,11 @@ f16b_block_791:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_791
+	JMP         f16b_block_814
 
-f16b_single_792:
+f16b_single_815:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_793
+	JL          f16b_tail_816
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -9817,9 +10090,9 @@ f16b_single_792:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_793:
+f16b_tail_816:
 	TESTQ       CX, CX
-	JZ          f16b_done_794
+	JZ          f16b_done_817
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -9857,7 +10130,7 @@ f16b_tail_793:
 	VSUBPS      Z17, Z16, Z17
 	VFMADD231PS Z17, Z17, Z15
 
-f16b_done_794:
+f16b_done_817:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -9944,13 +10217,13 @@ f16b_done_794:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_771
+	JMP           f16b_group_794
 
-f16b_gdone_772:
-f16b_one_795:
+f16b_gdone_795:
+f16b_one_818:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_796
+	JZ    f16b_end_819
 	MOVQ  ids+32(FP), CX
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
@@ -9958,27 +10231,27 @@ f16b_one_795:
 	ADDQ  $0x0000001f, SI
 	SHRQ  $0x05, SI
 	CMPQ  SI, $0x00000020
-	JLE   f16b_pfcap_797
+	JLE   f16b_pfcap_820
 	MOVQ  $0x00000020, SI
 
-f16b_pfcap_797:
+f16b_pfcap_820:
 	CMPQ  AX, $0x00000001
-	JLE   f16b_pfdone_798
+	JLE   f16b_pfdone_821
 	MOVL  4(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_799:
+f16b_pf_822:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_800
+	JZ         f16b_pf_end_823
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_799
+	JMP        f16b_pf_822
 
-f16b_pf_end_800:
-f16b_pfdone_798:
+f16b_pf_end_823:
+f16b_pfdone_821:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -9992,9 +10265,9 @@ f16b_pfdone_798:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_801:
+f16b_block_824:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_802
+	JL          f16b_single_825
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -10006,11 +10279,11 @@ f16b_block_801:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_801
+	JMP         f16b_block_824
 
-f16b_single_802:
+f16b_single_825:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_803
+	JL          f16b_tail_826
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -10019,9 +10292,9 @@ f16b_single_802:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_803:
+f16b_tail_826:
 	TESTQ       DX, DX
-	JZ          f16b_done_804
+	JZ          f16b_done_827
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -10031,7 +10304,7 @@ f16b_tail_803:
 	VSUBPS      Z1, Z0, Z1
 	VFMADD231PS Z1, Z1, Z19
 
-f16b_done_804:
+f16b_done_827:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -10048,9 +10321,9 @@ f16b_done_804:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_795
+	JMP           f16b_one_818
 
-f16b_end_796:
+f16b_end_819:
 	VZEROUPPER
 	RET
 
@@ -10065,143 +10338,143 @@ TEXT ·ipF16BatchAVX512(SB), NOSPLIT, $0-56
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
 	CMPQ BX, $0x00000020
-	JLE  f16b_pfcap_805
+	JLE  f16b_pfcap_828
 	MOVQ $0x00000020, BX
 
-f16b_pfcap_805:
+f16b_pfcap_828:
 	CMPQ  SI, $0x00000000
-	JLE   f16b_pfdone_806
+	JLE   f16b_pfdone_829
 	MOVL  (AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_807:
+f16b_pf_830:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_808
+	JZ         f16b_pf_end_831
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_807
+	JMP        f16b_pf_830
 
-f16b_pf_end_808:
+f16b_pf_end_831:
 	CMPQ  SI, $0x00000001
-	JLE   f16b_pfdone_806
+	JLE   f16b_pfdone_829
 	MOVL  4(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_809:
+f16b_pf_832:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_810
+	JZ         f16b_pf_end_833
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_809
+	JMP        f16b_pf_832
 
-f16b_pf_end_810:
+f16b_pf_end_833:
 	CMPQ  SI, $0x00000002
-	JLE   f16b_pfdone_806
+	JLE   f16b_pfdone_829
 	MOVL  8(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_811:
+f16b_pf_834:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_812
+	JZ         f16b_pf_end_835
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_811
+	JMP        f16b_pf_834
 
-f16b_pf_end_812:
+f16b_pf_end_835:
 	CMPQ  SI, $0x00000003
-	JLE   f16b_pfdone_806
+	JLE   f16b_pfdone_829
 	MOVL  12(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_813:
+f16b_pf_836:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_814
+	JZ         f16b_pf_end_837
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_813
+	JMP        f16b_pf_836
 
-f16b_pf_end_814:
+f16b_pf_end_837:
 	CMPQ  SI, $0x00000004
-	JLE   f16b_pfdone_806
+	JLE   f16b_pfdone_829
 	MOVL  16(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_815:
+f16b_pf_838:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_816
+	JZ         f16b_pf_end_839
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_815
+	JMP        f16b_pf_838
 
-f16b_pf_end_816:
+f16b_pf_end_839:
 	CMPQ  SI, $0x00000005
-	JLE   f16b_pfdone_806
+	JLE   f16b_pfdone_829
 	MOVL  20(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_817:
+f16b_pf_840:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_818
+	JZ         f16b_pf_end_841
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_817
+	JMP        f16b_pf_840
 
-f16b_pf_end_818:
+f16b_pf_end_841:
 	CMPQ  SI, $0x00000006
-	JLE   f16b_pfdone_806
+	JLE   f16b_pfdone_829
 	MOVL  24(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_819:
+f16b_pf_842:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_820
+	JZ         f16b_pf_end_843
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_819
+	JMP        f16b_pf_842
 
-f16b_pf_end_820:
+f16b_pf_end_843:
 	CMPQ  SI, $0x00000007
-	JLE   f16b_pfdone_806
+	JLE   f16b_pfdone_829
 	MOVL  28(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_821:
+f16b_pf_844:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_822
+	JZ         f16b_pf_end_845
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_821
+	JMP        f16b_pf_844
 
-f16b_pf_end_822:
-f16b_pfdone_806:
-f16b_group_823:
+f16b_pf_end_845:
+f16b_pfdone_829:
+f16b_group_846:
 	MOVQ cnt+48(FP), AX
 	CMPQ AX, $0x00000008
-	JL   f16b_gdone_824
+	JL   f16b_gdone_847
 	MOVQ ids+32(FP), CX
 	MOVQ slab+16(FP), DX
 	MOVQ stride+24(FP), BX
@@ -10209,139 +10482,139 @@ f16b_group_823:
 	ADDQ $0x0000001f, SI
 	SHRQ $0x05, SI
 	CMPQ SI, $0x00000020
-	JLE  f16b_pfcap_825
+	JLE  f16b_pfcap_848
 	MOVQ $0x00000020, SI
 
-f16b_pfcap_825:
+f16b_pfcap_848:
 	CMPQ  AX, $0x00000008
-	JLE   f16b_pfdone_826
+	JLE   f16b_pfdone_849
 	MOVL  32(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_827:
+f16b_pf_850:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_828
+	JZ         f16b_pf_end_851
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_827
+	JMP        f16b_pf_850
 
-f16b_pf_end_828:
+f16b_pf_end_851:
 	CMPQ  AX, $0x00000009
-	JLE   f16b_pfdone_826
+	JLE   f16b_pfdone_849
 	MOVL  36(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_829:
+f16b_pf_852:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_830
+	JZ         f16b_pf_end_853
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_829
+	JMP        f16b_pf_852
 
-f16b_pf_end_830:
+f16b_pf_end_853:
 	CMPQ  AX, $0x0000000a
-	JLE   f16b_pfdone_826
+	JLE   f16b_pfdone_849
 	MOVL  40(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_831:
+f16b_pf_854:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_832
+	JZ         f16b_pf_end_855
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_831
+	JMP        f16b_pf_854
 
-f16b_pf_end_832:
+f16b_pf_end_855:
 	CMPQ  AX, $0x0000000b
-	JLE   f16b_pfdone_826
+	JLE   f16b_pfdone_849
 	MOVL  44(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_833:
+f16b_pf_856:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_834
+	JZ         f16b_pf_end_857
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_833
+	JMP        f16b_pf_856
 
-f16b_pf_end_834:
+f16b_pf_end_857:
 	CMPQ  AX, $0x0000000c
-	JLE   f16b_pfdone_826
+	JLE   f16b_pfdone_849
 	MOVL  48(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_835:
+f16b_pf_858:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_836
+	JZ         f16b_pf_end_859
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_835
+	JMP        f16b_pf_858
 
-f16b_pf_end_836:
+f16b_pf_end_859:
 	CMPQ  AX, $0x0000000d
-	JLE   f16b_pfdone_826
+	JLE   f16b_pfdone_849
 	MOVL  52(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_837:
+f16b_pf_860:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_838
+	JZ         f16b_pf_end_861
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_837
+	JMP        f16b_pf_860
 
-f16b_pf_end_838:
+f16b_pf_end_861:
 	CMPQ  AX, $0x0000000e
-	JLE   f16b_pfdone_826
+	JLE   f16b_pfdone_849
 	MOVL  56(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_839:
+f16b_pf_862:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_840
+	JZ         f16b_pf_end_863
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_839
+	JMP        f16b_pf_862
 
-f16b_pf_end_840:
+f16b_pf_end_863:
 	CMPQ  AX, $0x0000000f
-	JLE   f16b_pfdone_826
+	JLE   f16b_pfdone_849
 	MOVL  60(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_841:
+f16b_pf_864:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_842
+	JZ         f16b_pf_end_865
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_841
+	JMP        f16b_pf_864
 
-f16b_pf_end_842:
-f16b_pfdone_826:
+f16b_pf_end_865:
+f16b_pfdone_849:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -10390,9 +10663,9 @@ f16b_pfdone_826:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_843:
+f16b_block_866:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_844
+	JL          f16b_single_867
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -10437,11 +10710,11 @@ f16b_block_843:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_843
+	JMP         f16b_block_866
 
-f16b_single_844:
+f16b_single_867:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_845
+	JL          f16b_tail_868
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -10470,9 +10743,9 @@ f16b_single_844:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_845:
+f16b_tail_868:
 	TESTQ       CX, CX
-	JZ          f16b_done_846
+	JZ          f16b_done_869
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -10502,7 +10775,7 @@ f16b_tail_845:
 	VCVTPH2PS   Y26, Z17
 	VFMADD231PS Z17, Z16, Z15
 
-f16b_done_846:
+f16b_done_869:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -10589,13 +10862,13 @@ f16b_done_846:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_823
+	JMP           f16b_group_846
 
-f16b_gdone_824:
-f16b_one_847:
+f16b_gdone_847:
+f16b_one_870:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_848
+	JZ    f16b_end_871
 	MOVQ  ids+32(FP), CX
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
@@ -10603,27 +10876,27 @@ f16b_one_847:
 	ADDQ  $0x0000001f, SI
 	SHRQ  $0x05, SI
 	CMPQ  SI, $0x00000020
-	JLE   f16b_pfcap_849
+	JLE   f16b_pfcap_872
 	MOVQ  $0x00000020, SI
 
-f16b_pfcap_849:
+f16b_pfcap_872:
 	CMPQ  AX, $0x00000001
-	JLE   f16b_pfdone_850
+	JLE   f16b_pfdone_873
 	MOVL  4(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_851:
+f16b_pf_874:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_852
+	JZ         f16b_pf_end_875
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_851
+	JMP        f16b_pf_874
 
-f16b_pf_end_852:
-f16b_pfdone_850:
+f16b_pf_end_875:
+f16b_pfdone_873:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -10637,9 +10910,9 @@ f16b_pfdone_850:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_853:
+f16b_block_876:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_854
+	JL          f16b_single_877
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -10649,11 +10922,11 @@ f16b_block_853:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_853
+	JMP         f16b_block_876
 
-f16b_single_854:
+f16b_single_877:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_855
+	JL          f16b_tail_878
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -10661,9 +10934,9 @@ f16b_single_854:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_855:
+f16b_tail_878:
 	TESTQ       DX, DX
-	JZ          f16b_done_856
+	JZ          f16b_done_879
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -10672,7 +10945,7 @@ f16b_tail_855:
 	VCVTPH2PS   Y1, Z1
 	VFMADD231PS Z1, Z0, Z19
 
-f16b_done_856:
+f16b_done_879:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -10689,9 +10962,9 @@ f16b_done_856:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_847
+	JMP           f16b_one_870
 
-f16b_end_848:
+f16b_end_871:
 	VZEROUPPER
 	RET
 
@@ -10706,16 +10979,16 @@ TEXT ·accF16Cols1AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z1, Z1, Z1
 
-acccols_reg_857:
+acccols_reg_880:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_860
+	JL      acccols_tail_883
 	VMOVUPS (BX), Z2
 	VCMPPS  $0x04, Z1, Z2, K1
 	KMOVW   K1, DI
 
-acccols_bit_858:
+acccols_bit_881:
 	TESTL        DI, DI
-	JZ           acccols_next_859
+	JZ           acccols_next_882
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10725,37 +10998,37 @@ acccols_bit_858:
 	VBROADCASTSS (BX)(R8*4), Z2
 	VCVTPH2PS    (R9), Z3
 	VFMADD231PS  Z3, Z2, Z0
-	JMP          acccols_bit_858
+	JMP          acccols_bit_881
 
-acccols_next_859:
+acccols_next_882:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_857
+	JMP  acccols_reg_880
 
-acccols_tail_860:
+acccols_tail_883:
 	TESTQ    SI, SI
-	JZ       acccols_done_861
+	JZ       acccols_done_884
 	VMOVSS   (BX), X2
 	VUCOMISS X1, X2
-	JNE      acccols_tadd_862
-	JP       acccols_tadd_862
-	JMP      acccols_tskip_863
+	JNE      acccols_tadd_885
+	JP       acccols_tadd_885
+	JMP      acccols_tskip_886
 
-acccols_tadd_862:
+acccols_tadd_885:
 	VBROADCASTSS (BX), Z2
 	VCVTPH2PS    (CX), Z3
 	VFMADD231PS  Z3, Z2, Z0
 
-acccols_tskip_863:
+acccols_tskip_886:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_860
+	JMP  acccols_tail_883
 
-acccols_done_861:
+acccols_done_884:
 	VMOVUPS Z0, (AX)
 	VZEROUPPER
 	RET
@@ -10772,16 +11045,16 @@ TEXT ·accF16Cols2AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z2, Z2, Z2
 
-acccols_reg_864:
+acccols_reg_887:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_867
+	JL      acccols_tail_890
 	VMOVUPS (BX), Z3
 	VCMPPS  $0x04, Z2, Z3, K1
 	KMOVW   K1, DI
 
-acccols_bit_865:
+acccols_bit_888:
 	TESTL        DI, DI
-	JZ           acccols_next_866
+	JZ           acccols_next_889
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10793,39 +11066,39 @@ acccols_bit_865:
 	VFMADD231PS  Z4, Z3, Z0
 	VCVTPH2PS    32(R9), Z4
 	VFMADD231PS  Z4, Z3, Z1
-	JMP          acccols_bit_865
+	JMP          acccols_bit_888
 
-acccols_next_866:
+acccols_next_889:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_864
+	JMP  acccols_reg_887
 
-acccols_tail_867:
+acccols_tail_890:
 	TESTQ    SI, SI
-	JZ       acccols_done_868
+	JZ       acccols_done_891
 	VMOVSS   (BX), X3
 	VUCOMISS X2, X3
-	JNE      acccols_tadd_869
-	JP       acccols_tadd_869
-	JMP      acccols_tskip_870
+	JNE      acccols_tadd_892
+	JP       acccols_tadd_892
+	JMP      acccols_tskip_893
 
-acccols_tadd_869:
+acccols_tadd_892:
 	VBROADCASTSS (BX), Z3
 	VCVTPH2PS    (CX), Z4
 	VFMADD231PS  Z4, Z3, Z0
 	VCVTPH2PS    32(CX), Z4
 	VFMADD231PS  Z4, Z3, Z1
 
-acccols_tskip_870:
+acccols_tskip_893:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_867
+	JMP  acccols_tail_890
 
-acccols_done_868:
+acccols_done_891:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VZEROUPPER
@@ -10844,16 +11117,16 @@ TEXT ·accF16Cols3AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z3, Z3, Z3
 
-acccols_reg_871:
+acccols_reg_894:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_874
+	JL      acccols_tail_897
 	VMOVUPS (BX), Z4
 	VCMPPS  $0x04, Z3, Z4, K1
 	KMOVW   K1, DI
 
-acccols_bit_872:
+acccols_bit_895:
 	TESTL        DI, DI
-	JZ           acccols_next_873
+	JZ           acccols_next_896
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10867,26 +11140,26 @@ acccols_bit_872:
 	VFMADD231PS  Z5, Z4, Z1
 	VCVTPH2PS    64(R9), Z5
 	VFMADD231PS  Z5, Z4, Z2
-	JMP          acccols_bit_872
+	JMP          acccols_bit_895
 
-acccols_next_873:
+acccols_next_896:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_871
+	JMP  acccols_reg_894
 
-acccols_tail_874:
+acccols_tail_897:
 	TESTQ    SI, SI
-	JZ       acccols_done_875
+	JZ       acccols_done_898
 	VMOVSS   (BX), X4
 	VUCOMISS X3, X4
-	JNE      acccols_tadd_876
-	JP       acccols_tadd_876
-	JMP      acccols_tskip_877
+	JNE      acccols_tadd_899
+	JP       acccols_tadd_899
+	JMP      acccols_tskip_900
 
-acccols_tadd_876:
+acccols_tadd_899:
 	VBROADCASTSS (BX), Z4
 	VCVTPH2PS    (CX), Z5
 	VFMADD231PS  Z5, Z4, Z0
@@ -10895,13 +11168,13 @@ acccols_tadd_876:
 	VCVTPH2PS    64(CX), Z5
 	VFMADD231PS  Z5, Z4, Z2
 
-acccols_tskip_877:
+acccols_tskip_900:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_874
+	JMP  acccols_tail_897
 
-acccols_done_875:
+acccols_done_898:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -10922,16 +11195,16 @@ TEXT ·accF16Cols4AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z4, Z4, Z4
 
-acccols_reg_878:
+acccols_reg_901:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_881
+	JL      acccols_tail_904
 	VMOVUPS (BX), Z5
 	VCMPPS  $0x04, Z4, Z5, K1
 	KMOVW   K1, DI
 
-acccols_bit_879:
+acccols_bit_902:
 	TESTL        DI, DI
-	JZ           acccols_next_880
+	JZ           acccols_next_903
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10947,26 +11220,26 @@ acccols_bit_879:
 	VFMADD231PS  Z6, Z5, Z2
 	VCVTPH2PS    96(R9), Z6
 	VFMADD231PS  Z6, Z5, Z3
-	JMP          acccols_bit_879
+	JMP          acccols_bit_902
 
-acccols_next_880:
+acccols_next_903:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_878
+	JMP  acccols_reg_901
 
-acccols_tail_881:
+acccols_tail_904:
 	TESTQ    SI, SI
-	JZ       acccols_done_882
+	JZ       acccols_done_905
 	VMOVSS   (BX), X5
 	VUCOMISS X4, X5
-	JNE      acccols_tadd_883
-	JP       acccols_tadd_883
-	JMP      acccols_tskip_884
+	JNE      acccols_tadd_906
+	JP       acccols_tadd_906
+	JMP      acccols_tskip_907
 
-acccols_tadd_883:
+acccols_tadd_906:
 	VBROADCASTSS (BX), Z5
 	VCVTPH2PS    (CX), Z6
 	VFMADD231PS  Z6, Z5, Z0
@@ -10977,13 +11250,13 @@ acccols_tadd_883:
 	VCVTPH2PS    96(CX), Z6
 	VFMADD231PS  Z6, Z5, Z3
 
-acccols_tskip_884:
+acccols_tskip_907:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_881
+	JMP  acccols_tail_904
 
-acccols_done_882:
+acccols_done_905:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11006,16 +11279,16 @@ TEXT ·accF16Cols5AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z5, Z5, Z5
 
-acccols_reg_885:
+acccols_reg_908:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_888
+	JL      acccols_tail_911
 	VMOVUPS (BX), Z6
 	VCMPPS  $0x04, Z5, Z6, K1
 	KMOVW   K1, DI
 
-acccols_bit_886:
+acccols_bit_909:
 	TESTL        DI, DI
-	JZ           acccols_next_887
+	JZ           acccols_next_910
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11033,26 +11306,26 @@ acccols_bit_886:
 	VFMADD231PS  Z7, Z6, Z3
 	VCVTPH2PS    128(R9), Z7
 	VFMADD231PS  Z7, Z6, Z4
-	JMP          acccols_bit_886
+	JMP          acccols_bit_909
 
-acccols_next_887:
+acccols_next_910:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_885
+	JMP  acccols_reg_908
 
-acccols_tail_888:
+acccols_tail_911:
 	TESTQ    SI, SI
-	JZ       acccols_done_889
+	JZ       acccols_done_912
 	VMOVSS   (BX), X6
 	VUCOMISS X5, X6
-	JNE      acccols_tadd_890
-	JP       acccols_tadd_890
-	JMP      acccols_tskip_891
+	JNE      acccols_tadd_913
+	JP       acccols_tadd_913
+	JMP      acccols_tskip_914
 
-acccols_tadd_890:
+acccols_tadd_913:
 	VBROADCASTSS (BX), Z6
 	VCVTPH2PS    (CX), Z7
 	VFMADD231PS  Z7, Z6, Z0
@@ -11065,13 +11338,13 @@ acccols_tadd_890:
 	VCVTPH2PS    128(CX), Z7
 	VFMADD231PS  Z7, Z6, Z4
 
-acccols_tskip_891:
+acccols_tskip_914:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_888
+	JMP  acccols_tail_911
 
-acccols_done_889:
+acccols_done_912:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11096,16 +11369,16 @@ TEXT ·accF16Cols6AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z6, Z6, Z6
 
-acccols_reg_892:
+acccols_reg_915:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_895
+	JL      acccols_tail_918
 	VMOVUPS (BX), Z7
 	VCMPPS  $0x04, Z6, Z7, K1
 	KMOVW   K1, DI
 
-acccols_bit_893:
+acccols_bit_916:
 	TESTL        DI, DI
-	JZ           acccols_next_894
+	JZ           acccols_next_917
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11125,26 +11398,26 @@ acccols_bit_893:
 	VFMADD231PS  Z8, Z7, Z4
 	VCVTPH2PS    160(R9), Z8
 	VFMADD231PS  Z8, Z7, Z5
-	JMP          acccols_bit_893
+	JMP          acccols_bit_916
 
-acccols_next_894:
+acccols_next_917:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_892
+	JMP  acccols_reg_915
 
-acccols_tail_895:
+acccols_tail_918:
 	TESTQ    SI, SI
-	JZ       acccols_done_896
+	JZ       acccols_done_919
 	VMOVSS   (BX), X7
 	VUCOMISS X6, X7
-	JNE      acccols_tadd_897
-	JP       acccols_tadd_897
-	JMP      acccols_tskip_898
+	JNE      acccols_tadd_920
+	JP       acccols_tadd_920
+	JMP      acccols_tskip_921
 
-acccols_tadd_897:
+acccols_tadd_920:
 	VBROADCASTSS (BX), Z7
 	VCVTPH2PS    (CX), Z8
 	VFMADD231PS  Z8, Z7, Z0
@@ -11159,13 +11432,13 @@ acccols_tadd_897:
 	VCVTPH2PS    160(CX), Z8
 	VFMADD231PS  Z8, Z7, Z5
 
-acccols_tskip_898:
+acccols_tskip_921:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_895
+	JMP  acccols_tail_918
 
-acccols_done_896:
+acccols_done_919:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11192,16 +11465,16 @@ TEXT ·accF16Cols7AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z7, Z7, Z7
 
-acccols_reg_899:
+acccols_reg_922:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_902
+	JL      acccols_tail_925
 	VMOVUPS (BX), Z8
 	VCMPPS  $0x04, Z7, Z8, K1
 	KMOVW   K1, DI
 
-acccols_bit_900:
+acccols_bit_923:
 	TESTL        DI, DI
-	JZ           acccols_next_901
+	JZ           acccols_next_924
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11223,26 +11496,26 @@ acccols_bit_900:
 	VFMADD231PS  Z9, Z8, Z5
 	VCVTPH2PS    192(R9), Z9
 	VFMADD231PS  Z9, Z8, Z6
-	JMP          acccols_bit_900
+	JMP          acccols_bit_923
 
-acccols_next_901:
+acccols_next_924:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_899
+	JMP  acccols_reg_922
 
-acccols_tail_902:
+acccols_tail_925:
 	TESTQ    SI, SI
-	JZ       acccols_done_903
+	JZ       acccols_done_926
 	VMOVSS   (BX), X8
 	VUCOMISS X7, X8
-	JNE      acccols_tadd_904
-	JP       acccols_tadd_904
-	JMP      acccols_tskip_905
+	JNE      acccols_tadd_927
+	JP       acccols_tadd_927
+	JMP      acccols_tskip_928
 
-acccols_tadd_904:
+acccols_tadd_927:
 	VBROADCASTSS (BX), Z8
 	VCVTPH2PS    (CX), Z9
 	VFMADD231PS  Z9, Z8, Z0
@@ -11259,13 +11532,13 @@ acccols_tadd_904:
 	VCVTPH2PS    192(CX), Z9
 	VFMADD231PS  Z9, Z8, Z6
 
-acccols_tskip_905:
+acccols_tskip_928:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_902
+	JMP  acccols_tail_925
 
-acccols_done_903:
+acccols_done_926:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11294,16 +11567,16 @@ TEXT ·accF16Cols8AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z8, Z8, Z8
 
-acccols_reg_906:
+acccols_reg_929:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_909
+	JL      acccols_tail_932
 	VMOVUPS (BX), Z9
 	VCMPPS  $0x04, Z8, Z9, K1
 	KMOVW   K1, DI
 
-acccols_bit_907:
+acccols_bit_930:
 	TESTL        DI, DI
-	JZ           acccols_next_908
+	JZ           acccols_next_931
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11327,26 +11600,26 @@ acccols_bit_907:
 	VFMADD231PS  Z10, Z9, Z6
 	VCVTPH2PS    224(R9), Z10
 	VFMADD231PS  Z10, Z9, Z7
-	JMP          acccols_bit_907
+	JMP          acccols_bit_930
 
-acccols_next_908:
+acccols_next_931:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_906
+	JMP  acccols_reg_929
 
-acccols_tail_909:
+acccols_tail_932:
 	TESTQ    SI, SI
-	JZ       acccols_done_910
+	JZ       acccols_done_933
 	VMOVSS   (BX), X9
 	VUCOMISS X8, X9
-	JNE      acccols_tadd_911
-	JP       acccols_tadd_911
-	JMP      acccols_tskip_912
+	JNE      acccols_tadd_934
+	JP       acccols_tadd_934
+	JMP      acccols_tskip_935
 
-acccols_tadd_911:
+acccols_tadd_934:
 	VBROADCASTSS (BX), Z9
 	VCVTPH2PS    (CX), Z10
 	VFMADD231PS  Z10, Z9, Z0
@@ -11365,13 +11638,13 @@ acccols_tadd_911:
 	VCVTPH2PS    224(CX), Z10
 	VFMADD231PS  Z10, Z9, Z7
 
-acccols_tskip_912:
+acccols_tskip_935:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_909
+	JMP  acccols_tail_932
 
-acccols_done_910:
+acccols_done_933:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11402,16 +11675,16 @@ TEXT ·accF16Cols9AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z9, Z9, Z9
 
-acccols_reg_913:
+acccols_reg_936:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_916
+	JL      acccols_tail_939
 	VMOVUPS (BX), Z10
 	VCMPPS  $0x04, Z9, Z10, K1
 	KMOVW   K1, DI
 
-acccols_bit_914:
+acccols_bit_937:
 	TESTL        DI, DI
-	JZ           acccols_next_915
+	JZ           acccols_next_938
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11437,26 +11710,26 @@ acccols_bit_914:
 	VFMADD231PS  Z11, Z10, Z7
 	VCVTPH2PS    256(R9), Z11
 	VFMADD231PS  Z11, Z10, Z8
-	JMP          acccols_bit_914
+	JMP          acccols_bit_937
 
-acccols_next_915:
+acccols_next_938:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_913
+	JMP  acccols_reg_936
 
-acccols_tail_916:
+acccols_tail_939:
 	TESTQ    SI, SI
-	JZ       acccols_done_917
+	JZ       acccols_done_940
 	VMOVSS   (BX), X10
 	VUCOMISS X9, X10
-	JNE      acccols_tadd_918
-	JP       acccols_tadd_918
-	JMP      acccols_tskip_919
+	JNE      acccols_tadd_941
+	JP       acccols_tadd_941
+	JMP      acccols_tskip_942
 
-acccols_tadd_918:
+acccols_tadd_941:
 	VBROADCASTSS (BX), Z10
 	VCVTPH2PS    (CX), Z11
 	VFMADD231PS  Z11, Z10, Z0
@@ -11477,13 +11750,13 @@ acccols_tadd_918:
 	VCVTPH2PS    256(CX), Z11
 	VFMADD231PS  Z11, Z10, Z8
 
-acccols_tskip_919:
+acccols_tskip_942:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_916
+	JMP  acccols_tail_939
 
-acccols_done_917:
+acccols_done_940:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11516,16 +11789,16 @@ TEXT ·accF16Cols10AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z10, Z10, Z10
 
-acccols_reg_920:
+acccols_reg_943:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_923
+	JL      acccols_tail_946
 	VMOVUPS (BX), Z11
 	VCMPPS  $0x04, Z10, Z11, K1
 	KMOVW   K1, DI
 
-acccols_bit_921:
+acccols_bit_944:
 	TESTL        DI, DI
-	JZ           acccols_next_922
+	JZ           acccols_next_945
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11553,26 +11826,26 @@ acccols_bit_921:
 	VFMADD231PS  Z12, Z11, Z8
 	VCVTPH2PS    288(R9), Z12
 	VFMADD231PS  Z12, Z11, Z9
-	JMP          acccols_bit_921
+	JMP          acccols_bit_944
 
-acccols_next_922:
+acccols_next_945:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_920
+	JMP  acccols_reg_943
 
-acccols_tail_923:
+acccols_tail_946:
 	TESTQ    SI, SI
-	JZ       acccols_done_924
+	JZ       acccols_done_947
 	VMOVSS   (BX), X11
 	VUCOMISS X10, X11
-	JNE      acccols_tadd_925
-	JP       acccols_tadd_925
-	JMP      acccols_tskip_926
+	JNE      acccols_tadd_948
+	JP       acccols_tadd_948
+	JMP      acccols_tskip_949
 
-acccols_tadd_925:
+acccols_tadd_948:
 	VBROADCASTSS (BX), Z11
 	VCVTPH2PS    (CX), Z12
 	VFMADD231PS  Z12, Z11, Z0
@@ -11595,13 +11868,13 @@ acccols_tadd_925:
 	VCVTPH2PS    288(CX), Z12
 	VFMADD231PS  Z12, Z11, Z9
 
-acccols_tskip_926:
+acccols_tskip_949:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_923
+	JMP  acccols_tail_946
 
-acccols_done_924:
+acccols_done_947:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11636,16 +11909,16 @@ TEXT ·accF16Cols11AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z11, Z11, Z11
 
-acccols_reg_927:
+acccols_reg_950:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_930
+	JL      acccols_tail_953
 	VMOVUPS (BX), Z12
 	VCMPPS  $0x04, Z11, Z12, K1
 	KMOVW   K1, DI
 
-acccols_bit_928:
+acccols_bit_951:
 	TESTL        DI, DI
-	JZ           acccols_next_929
+	JZ           acccols_next_952
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11675,26 +11948,26 @@ acccols_bit_928:
 	VFMADD231PS  Z13, Z12, Z9
 	VCVTPH2PS    320(R9), Z13
 	VFMADD231PS  Z13, Z12, Z10
-	JMP          acccols_bit_928
+	JMP          acccols_bit_951
 
-acccols_next_929:
+acccols_next_952:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_927
+	JMP  acccols_reg_950
 
-acccols_tail_930:
+acccols_tail_953:
 	TESTQ    SI, SI
-	JZ       acccols_done_931
+	JZ       acccols_done_954
 	VMOVSS   (BX), X12
 	VUCOMISS X11, X12
-	JNE      acccols_tadd_932
-	JP       acccols_tadd_932
-	JMP      acccols_tskip_933
+	JNE      acccols_tadd_955
+	JP       acccols_tadd_955
+	JMP      acccols_tskip_956
 
-acccols_tadd_932:
+acccols_tadd_955:
 	VBROADCASTSS (BX), Z12
 	VCVTPH2PS    (CX), Z13
 	VFMADD231PS  Z13, Z12, Z0
@@ -11719,13 +11992,13 @@ acccols_tadd_932:
 	VCVTPH2PS    320(CX), Z13
 	VFMADD231PS  Z13, Z12, Z10
 
-acccols_tskip_933:
+acccols_tskip_956:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_930
+	JMP  acccols_tail_953
 
-acccols_done_931:
+acccols_done_954:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11762,16 +12035,16 @@ TEXT ·accF16Cols12AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z12, Z12, Z12
 
-acccols_reg_934:
+acccols_reg_957:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_937
+	JL      acccols_tail_960
 	VMOVUPS (BX), Z13
 	VCMPPS  $0x04, Z12, Z13, K1
 	KMOVW   K1, DI
 
-acccols_bit_935:
+acccols_bit_958:
 	TESTL        DI, DI
-	JZ           acccols_next_936
+	JZ           acccols_next_959
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11803,26 +12076,26 @@ acccols_bit_935:
 	VFMADD231PS  Z14, Z13, Z10
 	VCVTPH2PS    352(R9), Z14
 	VFMADD231PS  Z14, Z13, Z11
-	JMP          acccols_bit_935
+	JMP          acccols_bit_958
 
-acccols_next_936:
+acccols_next_959:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_934
+	JMP  acccols_reg_957
 
-acccols_tail_937:
+acccols_tail_960:
 	TESTQ    SI, SI
-	JZ       acccols_done_938
+	JZ       acccols_done_961
 	VMOVSS   (BX), X13
 	VUCOMISS X12, X13
-	JNE      acccols_tadd_939
-	JP       acccols_tadd_939
-	JMP      acccols_tskip_940
+	JNE      acccols_tadd_962
+	JP       acccols_tadd_962
+	JMP      acccols_tskip_963
 
-acccols_tadd_939:
+acccols_tadd_962:
 	VBROADCASTSS (BX), Z13
 	VCVTPH2PS    (CX), Z14
 	VFMADD231PS  Z14, Z13, Z0
@@ -11849,13 +12122,13 @@ acccols_tadd_939:
 	VCVTPH2PS    352(CX), Z14
 	VFMADD231PS  Z14, Z13, Z11
 
-acccols_tskip_940:
+acccols_tskip_963:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_937
+	JMP  acccols_tail_960
 
-acccols_done_938:
+acccols_done_961:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11894,16 +12167,16 @@ TEXT ·accF16Cols13AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z13, Z13, Z13
 
-acccols_reg_941:
+acccols_reg_964:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_944
+	JL      acccols_tail_967
 	VMOVUPS (BX), Z14
 	VCMPPS  $0x04, Z13, Z14, K1
 	KMOVW   K1, DI
 
-acccols_bit_942:
+acccols_bit_965:
 	TESTL        DI, DI
-	JZ           acccols_next_943
+	JZ           acccols_next_966
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11937,26 +12210,26 @@ acccols_bit_942:
 	VFMADD231PS  Z15, Z14, Z11
 	VCVTPH2PS    384(R9), Z15
 	VFMADD231PS  Z15, Z14, Z12
-	JMP          acccols_bit_942
+	JMP          acccols_bit_965
 
-acccols_next_943:
+acccols_next_966:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_941
+	JMP  acccols_reg_964
 
-acccols_tail_944:
+acccols_tail_967:
 	TESTQ    SI, SI
-	JZ       acccols_done_945
+	JZ       acccols_done_968
 	VMOVSS   (BX), X14
 	VUCOMISS X13, X14
-	JNE      acccols_tadd_946
-	JP       acccols_tadd_946
-	JMP      acccols_tskip_947
+	JNE      acccols_tadd_969
+	JP       acccols_tadd_969
+	JMP      acccols_tskip_970
 
-acccols_tadd_946:
+acccols_tadd_969:
 	VBROADCASTSS (BX), Z14
 	VCVTPH2PS    (CX), Z15
 	VFMADD231PS  Z15, Z14, Z0
@@ -11985,13 +12258,13 @@ acccols_tadd_946:
 	VCVTPH2PS    384(CX), Z15
 	VFMADD231PS  Z15, Z14, Z12
 
-acccols_tskip_947:
+acccols_tskip_970:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_944
+	JMP  acccols_tail_967
 
-acccols_done_945:
+acccols_done_968:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12032,16 +12305,16 @@ TEXT ·accF16Cols14AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z14, Z14, Z14
 
-acccols_reg_948:
+acccols_reg_971:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_951
+	JL      acccols_tail_974
 	VMOVUPS (BX), Z15
 	VCMPPS  $0x04, Z14, Z15, K1
 	KMOVW   K1, DI
 
-acccols_bit_949:
+acccols_bit_972:
 	TESTL        DI, DI
-	JZ           acccols_next_950
+	JZ           acccols_next_973
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12077,26 +12350,26 @@ acccols_bit_949:
 	VFMADD231PS  Z16, Z15, Z12
 	VCVTPH2PS    416(R9), Z16
 	VFMADD231PS  Z16, Z15, Z13
-	JMP          acccols_bit_949
+	JMP          acccols_bit_972
 
-acccols_next_950:
+acccols_next_973:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_948
+	JMP  acccols_reg_971
 
-acccols_tail_951:
+acccols_tail_974:
 	TESTQ    SI, SI
-	JZ       acccols_done_952
+	JZ       acccols_done_975
 	VMOVSS   (BX), X15
 	VUCOMISS X14, X15
-	JNE      acccols_tadd_953
-	JP       acccols_tadd_953
-	JMP      acccols_tskip_954
+	JNE      acccols_tadd_976
+	JP       acccols_tadd_976
+	JMP      acccols_tskip_977
 
-acccols_tadd_953:
+acccols_tadd_976:
 	VBROADCASTSS (BX), Z15
 	VCVTPH2PS    (CX), Z16
 	VFMADD231PS  Z16, Z15, Z0
@@ -12127,13 +12400,13 @@ acccols_tadd_953:
 	VCVTPH2PS    416(CX), Z16
 	VFMADD231PS  Z16, Z15, Z13
 
-acccols_tskip_954:
+acccols_tskip_977:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_951
+	JMP  acccols_tail_974
 
-acccols_done_952:
+acccols_done_975:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12176,16 +12449,16 @@ TEXT ·accF16Cols15AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z15, Z15, Z15
 
-acccols_reg_955:
+acccols_reg_978:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_958
+	JL      acccols_tail_981
 	VMOVUPS (BX), Z16
 	VCMPPS  $0x04, Z15, Z16, K1
 	KMOVW   K1, DI
 
-acccols_bit_956:
+acccols_bit_979:
 	TESTL        DI, DI
-	JZ           acccols_next_957
+	JZ           acccols_next_980
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12223,26 +12496,26 @@ acccols_bit_956:
 	VFMADD231PS  Z17, Z16, Z13
 	VCVTPH2PS    448(R9), Z17
 	VFMADD231PS  Z17, Z16, Z14
-	JMP          acccols_bit_956
+	JMP          acccols_bit_979
 
-acccols_next_957:
+acccols_next_980:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_955
+	JMP  acccols_reg_978
 
-acccols_tail_958:
+acccols_tail_981:
 	TESTQ    SI, SI
-	JZ       acccols_done_959
+	JZ       acccols_done_982
 	VMOVSS   (BX), X16
 	VUCOMISS X15, X16
-	JNE      acccols_tadd_960
-	JP       acccols_tadd_960
-	JMP      acccols_tskip_961
+	JNE      acccols_tadd_983
+	JP       acccols_tadd_983
+	JMP      acccols_tskip_984
 
-acccols_tadd_960:
+acccols_tadd_983:
 	VBROADCASTSS (BX), Z16
 	VCVTPH2PS    (CX), Z17
 	VFMADD231PS  Z17, Z16, Z0
@@ -12275,13 +12548,13 @@ acccols_tadd_960:
 	VCVTPH2PS    448(CX), Z17
 	VFMADD231PS  Z17, Z16, Z14
 
-acccols_tskip_961:
+acccols_tskip_984:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_958
+	JMP  acccols_tail_981
 
-acccols_done_959:
+acccols_done_982:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12326,16 +12599,16 @@ TEXT ·accF16Cols16AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z16, Z16, Z16
 
-acccols_reg_962:
+acccols_reg_985:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_965
+	JL      acccols_tail_988
 	VMOVUPS (BX), Z17
 	VCMPPS  $0x04, Z16, Z17, K1
 	KMOVW   K1, DI
 
-acccols_bit_963:
+acccols_bit_986:
 	TESTL        DI, DI
-	JZ           acccols_next_964
+	JZ           acccols_next_987
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12375,26 +12648,26 @@ acccols_bit_963:
 	VFMADD231PS  Z18, Z17, Z14
 	VCVTPH2PS    480(R9), Z18
 	VFMADD231PS  Z18, Z17, Z15
-	JMP          acccols_bit_963
+	JMP          acccols_bit_986
 
-acccols_next_964:
+acccols_next_987:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_962
+	JMP  acccols_reg_985
 
-acccols_tail_965:
+acccols_tail_988:
 	TESTQ    SI, SI
-	JZ       acccols_done_966
+	JZ       acccols_done_989
 	VMOVSS   (BX), X17
 	VUCOMISS X16, X17
-	JNE      acccols_tadd_967
-	JP       acccols_tadd_967
-	JMP      acccols_tskip_968
+	JNE      acccols_tadd_990
+	JP       acccols_tadd_990
+	JMP      acccols_tskip_991
 
-acccols_tadd_967:
+acccols_tadd_990:
 	VBROADCASTSS (BX), Z17
 	VCVTPH2PS    (CX), Z18
 	VFMADD231PS  Z18, Z17, Z0
@@ -12429,13 +12702,13 @@ acccols_tadd_967:
 	VCVTPH2PS    480(CX), Z18
 	VFMADD231PS  Z18, Z17, Z15
 
-acccols_tskip_968:
+acccols_tskip_991:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_965
+	JMP  acccols_tail_988
 
-acccols_done_966:
+acccols_done_989:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12472,9 +12745,9 @@ TEXT ·levelsU8AVX512(SB), NOSPLIT, $0-44
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-lev_969:
+lev_992:
 	TESTQ      DX, DX
-	JZ         lev_done_970
+	JZ         lev_done_993
 	VMOVUPS    (CX), Z6
 	VSUBPS     Z0, Z6, Z6
 	VMULPS     Z3, Z6, Z6
@@ -12487,9 +12760,9 @@ lev_969:
 	ADDQ       $0x00000040, CX
 	ADDQ       $0x00000010, AX
 	SUBQ       $0x00000010, DX
-	JMP        lev_969
+	JMP        lev_992
 
-lev_done_970:
+lev_done_993:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDD        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1
@@ -12520,9 +12793,9 @@ TEXT ·levelsU4AVX512(SB), NOSPLIT, $0-44
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-lev_971:
+lev_994:
 	TESTQ       DX, DX
-	JZ          lev_done_972
+	JZ          lev_done_995
 	VMOVUPS     (CX), Z6
 	VSUBPS      Z0, Z6, Z6
 	VMULPS      Z3, Z6, Z6
@@ -12548,9 +12821,9 @@ lev_971:
 	ADDQ        $0x00000080, CX
 	ADDQ        $0x00000010, AX
 	SUBQ        $0x00000020, DX
-	JMP         lev_971
+	JMP         lev_994
 
-lev_done_972:
+lev_done_995:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDD        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1

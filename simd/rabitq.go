@@ -107,6 +107,34 @@ func maskedSumPlanesRowsGeneric(q []float32, slab []byte, stride, plane, planes,
 	}
 }
 
+// PopcountPlanes4Rows sets, for the rows slab[ids[i]*stride:] of B-bit codes held as planes bit
+// planes of plane bytes each, and the four planes of a 4-bit query q (w = len(q)/4 words each,
+// as PopcountPlanes4 takes them), weighted[i] = sum_b 2^b·(PopcountPlanes4's weighted count of
+// plane b) and ones[i] = sum_b 2^b·popcount(plane b): the integer parts of the inner product of
+// each code's levels with the query's. A plane's words are read little-endian from its first
+// 8w bytes. At the avx512 level with AVX512_VPOPCNTDQ one kernel call measures every row, whole
+// rows (stride bytes) prefetched eight ahead. It panics if len(q) is not a positive multiple
+// of 4, plane < 8w, planes < 1, a row lies outside slab or an output is shorter than ids.
+func PopcountPlanes4Rows(q []uint64, slab []byte, stride, plane, planes int, ids []uint32, weighted, ones []int64) {
+	w := len(q) / 4
+	if w < 1 || len(q) != 4*w || plane < 8*w || planes < 1 || stride < 0 {
+		panic("simd: PopcountPlanes4Rows needs 4w query words, planes of 8w bytes and planes >= 1")
+	}
+	weighted, ones = head(weighted, len(ids)), head(ones, len(ids))
+	if len(ids) == 0 {
+		return
+	}
+	span := (planes-1)*plane + 8*w
+	var mx uint32
+	for _, id := range ids {
+		mx = max(mx, id)
+	}
+	if span > len(slab) || (stride > 0 && int(mx) > (len(slab)-span)/stride) {
+		panic("simd: row id out of range of slab")
+	}
+	popcountPlanes4Rows(q, slab, stride, plane, planes, span, ids, weighted, ones)
+}
+
 // PopcountPlanes4 returns, for a code plane a of w = len(a) words and the four planes of a
 // 4-bit query q[0:w], q[w:2w], q[2w:3w], q[3w:4w] (level bit j in plane j), the weighted count
 // sum_j 2^j·popcount(a & plane j) and popcount(a). It panics if len(q) < 4*len(a).

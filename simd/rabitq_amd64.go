@@ -9,7 +9,8 @@ import "unsafe"
 //	avx512: maskedSumAVX512, whole blocks of 16 dimensions (one 16-bit mask per block);
 //	        maskedSumPlanesAVX512 and maskedSumPlanesBatchAVX512, every bit plane of a
 //	        code (or of a batch of rows by id) in one call;
-//	        popcountPlanes4AVX512 where the CPU has AVX512_VPOPCNTDQ (any length)
+//	        popcountPlanes4AVX512 and popcountPlanes4BatchAVX512 where the CPU has
+//	        AVX512_VPOPCNTDQ (any length)
 //	avx2:   maskedSumAVX2, whole blocks of 8 dimensions (one byte widened to a lane mask)
 //
 // The tail of fewer than a block runs in the pure-Go reference. As for the LVQ kernels the
@@ -94,6 +95,18 @@ func maskedSumPlanesRows(q []float32, slab []byte, stride, plane, planes, span i
 		}
 		out[i] += t
 	}
+}
+
+// popcountPlanes4Rows runs popcountPlanes4BatchAVX512 where the CPU has AVX512_VPOPCNTDQ at
+// the avx512 level (whole rows, stride bytes, prefetched eight ahead; at least span bytes when
+// the rows are packed closer), else the reference.
+func popcountPlanes4Rows(q []uint64, slab []byte, stride, plane, planes, span int, ids []uint32, weighted, ones []int64) {
+	if !k.popcnt4 {
+		popcountPlanes4RowsGeneric(q, slab, stride, plane, planes, ids, weighted, ones)
+		return
+	}
+	popcountPlanes4BatchAVX512(unsafe.SliceData(q), len(q)/4, unsafe.SliceData(slab), stride, plane, planes,
+		max(stride, span), unsafe.SliceData(ids), unsafe.SliceData(weighted), unsafe.SliceData(ones), len(ids))
 }
 
 // prefetchByte prefetches the cache line of slab[off] when off is inside slab.

@@ -1,6 +1,9 @@
 package simd
 
-import "math/bits"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // maskedSumPlanesGeneric is the reference of MaskedSumPlanes: the planes' masked sums by
 // maskedSum (the active level's kernel), combined top plane first by Horner's rule.
@@ -11,6 +14,28 @@ func maskedSumPlanesGeneric(q []float32, bits []byte, plane, planes int) float32
 		s = 2*s + maskedSum(q, bits[b*plane:b*plane+nb])
 	}
 	return s
+}
+
+// popcountPlanes4RowsGeneric is the reference of PopcountPlanes4Rows (rows checked by the
+// caller).
+func popcountPlanes4RowsGeneric(q []uint64, slab []byte, stride, plane, planes int, ids []uint32, weighted, ones []int64) {
+	w := len(q) / 4
+	for i, id := range ids {
+		row := slab[int(id)*stride:]
+		var tw, to int64
+		for b := planes - 1; b >= 0; b-- {
+			var pw, po int
+			for j := 0; j < w; j++ {
+				a := binary.LittleEndian.Uint64(row[b*plane+8*j:])
+				po += bits.OnesCount64(a)
+				for l := 0; l < 4; l++ {
+					pw += bits.OnesCount64(a&q[l*w+j]) << l
+				}
+			}
+			tw, to = 2*tw+int64(pw), 2*to+int64(po)
+		}
+		weighted[i], ones[i] = tw, to
+	}
 }
 
 // maskedSumGeneric is the reference of MaskedSum; len(bits) >= (len(q)+7)/8.

@@ -17,3 +17,7 @@ func maskedSumPlanes(q []float32, bits []byte, plane, planes int) float32 {
 func maskedSumPlanesRows(q []float32, slab []byte, stride, plane, planes, span int, ids []uint32, out []float32) {
 	maskedSumPlanesRowsGeneric(q, slab, stride, plane, planes, span, ids, out)
 }
+
+func popcountPlanes4Rows(q []uint64, slab []byte, stride, plane, planes, span int, ids []uint32, weighted, ones []int64) {
+	popcountPlanes4RowsGeneric(q, slab, stride, plane, planes, ids, weighted, ones)
+}

@@ -248,3 +248,66 @@ func BenchmarkMaskedSumPlanesRows(b *testing.B) {
 		}
 	}
 }
+
+// TestPopcountPlanes4Rows checks PopcountPlanes4Rows at every level against PopcountPlanes4 of
+// each plane weighed by 2^b, for 1 to 8 code planes, plane lengths with a partial last step,
+// planes padded beyond their words, and more rows than the kernel prefetches ahead.
+func TestPopcountPlanes4Rows(t *testing.T) {
+	defer func() { _ = SetLevel(Levels()[len(Levels())-1]) }()
+	rng := rand.New(rand.NewSource(9))
+	for _, lvl := range Levels() {
+		if err := SetLevel(lvl); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range []int{1, 2, 7, 8, 9, 13, 16} {
+			q := make([]uint64, 4*w)
+			for i := range q {
+				q[i] = rng.Uint64()
+			}
+			for planes := 1; planes <= 8; planes++ {
+				for _, pad := range []int{0, 8} {
+					plane := 8*w + pad
+					stride := planes*plane + 16
+					const rows = 5
+					slab := make([]byte, rows*stride)
+					rng.Read(slab)
+					ids := []uint32{4, 0, 2, 2, 1, 3, 0, 4, 1, 3, 2, 0}
+					gotW, gotO := make([]int64, len(ids)), make([]int64, len(ids))
+					PopcountPlanes4Rows(q, slab, stride, plane, planes, ids, gotW, gotO)
+					for i, id := range ids {
+						var wantW, wantO int64
+						for b := 0; b < planes; b++ {
+							words := make([]uint64, w)
+							for j := range words {
+								p := int(id)*stride + b*plane + 8*j
+								for x := 0; x < 8; x++ {
+									words[j] |= uint64(slab[p+x]) << (8 * x)
+								}
+							}
+							pw, po := PopcountPlanes4(words, q)
+							wantW += int64(pw) << b
+							wantO += int64(po) << b
+						}
+						if gotW[i] != wantW || gotO[i] != wantO {
+							t.Fatalf("%s w=%d planes=%d pad=%d row %d: (%d, %d), want (%d, %d)", lvl, w, planes, pad, id, gotW[i], gotO[i], wantW, wantO)
+						}
+					}
+				}
+			}
+		}
+	}
+	for name, f := range map[string]func(){
+		"odd query":        func() { PopcountPlanes4Rows(make([]uint64, 5), make([]byte, 64), 16, 8, 1, nil, nil, nil) },
+		"short plane":      func() { PopcountPlanes4Rows(make([]uint64, 8), make([]byte, 64), 16, 8, 1, nil, nil, nil) },
+		"row outside slab": func() { PopcountPlanes4Rows(make([]uint64, 4), make([]byte, 32), 16, 8, 1, []uint32{2}, make([]int64, 1), make([]int64, 1)) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}

@@ -651,6 +651,7 @@ type rabitqComputer struct {
 	lo, dq  float32 // 4-bit query: q_n[i] ≈ lo + dq·level
 	tmp     []uint64
 	seq     []uint32 // 0, 1, 2, ...: the ids of DistanceRows' contiguous rows
+	pw, po  []int64  // a 4-bit query's batch: the weighted and plain popcounts per row
 }
 
 // SetQuery implements Computer.
@@ -881,9 +882,37 @@ func (c *rabitqComputer) Margin(code []byte) float32 {
 // DistanceBatch implements Computer.
 func (c *rabitqComputer) DistanceBatch(slab []byte, ids []uint32, out []float32) {
 	out = out[:len(ids)]
+	if len(ids) > 0 {
+		c.batch(slab, ids, out)
+	}
+}
+
+// DistanceRows implements Computer: the rows go through the batch kernels, as DistanceBatch's
+// rows by id do.
+func (c *rabitqComputer) DistanceRows(slab []byte, out []float32) {
+	size := c.q.size
+	if len(out) > 0 && len(out)*size <= len(slab) {
+		if cap(c.seq) < len(out) {
+			c.seq = make([]uint32, len(out))
+			for i := range c.seq {
+				c.seq[i] = uint32(i)
+			}
+		}
+		c.batch(slab, c.seq[:len(out)], out)
+		return
+	}
+	for i := range out {
+		out[i] = c.Distance(slab[i*size : (i+1)*size])
+	}
+}
+
+// batch measures the rows ids of slab into out with one kernel call (the kernels prefetch
+// whole rows ahead of the one they measure): the masked sums of the planes for a float query,
+// the planes' popcounts against the query's four planes for a 4-bit one. The estimates equal
+// Distance's.
+func (c *rabitqComputer) batch(slab []byte, ids []uint32, out []float32) {
 	q := c.q
-	if q.qbits == 32 && len(ids) > 0 {
-		// the kernel prefetches whole rows ahead of the one it measures
+	if q.qbits == 32 {
 		simd.MaskedSumPlanesRows(c.qn, slab, q.size, 0, q.plane, q.bits, ids, out)
 		for i, id := range ids {
 			off := int(id) * q.size
@@ -891,38 +920,13 @@ func (c *rabitqComputer) DistanceBatch(slab []byte, ids []uint32, out []float32)
 		}
 		return
 	}
-	// a code spans two or three cache lines: ask for all of them before the first is read
-	for _, id := range ids {
-		off := int(id) * q.size
-		if off+q.size <= len(slab) {
-			simd.Prefetch(unsafe.Pointer(&slab[off]))
-			simd.Prefetch(unsafe.Pointer(&slab[off+q.size-1]))
-		}
+	if cap(c.pw) < len(ids) {
+		c.pw, c.po = make([]int64, len(ids)), make([]int64, len(ids))
 	}
+	pw, po := c.pw[:len(ids)], c.po[:len(ids)]
+	simd.PopcountPlanes4Rows(c.qplanes[:4*(q.plane/8)], slab, q.size, q.plane, q.bits, ids, pw, po)
 	for i, id := range ids {
 		off := int(id) * q.size
-		out[i] = c.Distance(slab[off : off+q.size])
-	}
-}
-
-// DistanceRows implements Computer: with a float query the rows' planes go through the batch
-// kernel, as DistanceBatch's rows by id do.
-func (c *rabitqComputer) DistanceRows(slab []byte, out []float32) {
-	size := c.q.size
-	if q := c.q; q.qbits == 32 && len(out) > 0 && len(out)*size <= len(slab) {
-		if cap(c.seq) < len(out) {
-			c.seq = make([]uint32, len(out))
-			for i := range c.seq {
-				c.seq[i] = uint32(i)
-			}
-		}
-		simd.MaskedSumPlanesRows(c.qn, slab, size, 0, q.plane, q.bits, c.seq[:len(out)], out)
-		for i := range out {
-			out[i] = c.finish(slab[i*size:(i+1)*size], out[i]-c.csum)
-		}
-		return
-	}
-	for i := range out {
-		out[i] = c.Distance(slab[i*size : (i+1)*size])
+		out[i] = c.finish(slab[off:off+q.size], c.lo*float32(po[i])+c.dq*float32(pw[i])-c.csum)
 	}
 }

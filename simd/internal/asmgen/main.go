@@ -980,6 +980,7 @@ func genAVX512() {
 	maskedSumPlanesBatchKernel()
 	axpyKernel("AVX512")
 	popcountPlanes4Kernel()
+	popcountPlanes4BatchKernel()
 	batchKernels(u8Name, "uint8", "VNNI", u8DistVNNI, "Any n >= 0 (masked tail).")
 	batchKernels(u4Name, "packed-nibble", "VNNI", u4DistVNNI, "n counts bytes (2*n values). Any n >= 0 (masked tail).")
 	halfBatchKernels("AVX512")

@@ -304,3 +304,120 @@ func maskedSumPlanesBody(q, n, bits, plane, planes Register) VecVirtual {
 	}
 	return hsumPS(acc[0], true)
 }
+
+// popcountPlanes4BatchKernel emits popcountPlanes4BatchAVX512 (AVX512_VPOPCNTDQ): for the rows
+// slab[ids[i]*stride:] of B-bit codes held as planes bit planes of plane bytes (w words used),
+// weighted[i] = sum_b 2^b * sum_j 2^j*popcount(plane b & q plane j) and ones[i] = sum_b 2^b *
+// popcount(plane b), the first span bytes of the rows of ids[i+1..i+u8BatchAhead] prefetched.
+func popcountPlanes4BatchKernel() {
+	name := "popcountPlanes4BatchAVX512"
+	text(name, "func(q *uint64, w int, slab *byte, stride int, plane int, planes int, span int, ids *uint32, weighted *int64, ones *int64, cnt int)",
+		name+" sets weighted[i] = sum_{b<planes} 2^b * sum_{j<4} 2^j*popcount(P_b & q[j*w:(j+1)*w]) and",
+		"ones[i] = sum_b 2^b * popcount(P_b), P_b the w words at slab+ids[i]*stride+b*plane, for i < cnt,",
+		fmt.Sprintf("prefetching the first span bytes of the rows of ids[i+1..i+%d].", u8BatchAhead),
+		"Precondition: w >= 1, planes >= 1, span >= 1.")
+	{
+		ids, cnt := ld("ids"), ld("cnt")
+		for k := 0; k < u8BatchAhead; k++ {
+			prefetchRowAt(k, ids, ld("slab"), ld("stride"), cnt, ld("span"))
+		}
+	}
+	ids, ow, oo, cnt := ld("ids"), ld("weighted"), ld("ones"), ld("cnt")
+	lloop, lend := lbl("pp4b_loop"), lbl("pp4b_end")
+	c.Label(lloop)
+	c.TESTQ(cnt, cnt)
+	c.JZ(LabelRef(lend))
+	prefetchRowAt(u8BatchAhead, ids, ld("slab"), ld("stride"), cnt, ld("span"))
+	pb := c.GP64()
+	c.MOVL(mem(ids, 0), pb.As32())
+	c.IMULQ(ld("stride"), pb)
+	c.ADDQ(ld("slab"), pb)
+	rw, ro := popcountPlanesBody(pb, ld("q"), ld("w"), ld("plane"), ld("planes"))
+	c.MOVQ(rw, mem(ow, 0))
+	c.MOVQ(ro, mem(oo, 0))
+	c.ADDQ(U32(4), ids)
+	c.ADDQ(U32(8), ow)
+	c.ADDQ(U32(8), oo)
+	c.DECQ(cnt)
+	c.JMP(LabelRef(lloop))
+	c.Label(lend)
+	c.VZEROUPPER()
+	c.RET()
+}
+
+// popcountPlanesBody emits the two sums of popcountPlanes4BatchAVX512 for the row at row and
+// returns them in GP registers (weighted, ones). The planes go top first, the per-lane counts
+// doubled before each (Horner's rule over the code's bits); the words of a plane go eight a
+// step, the last step masked.
+func popcountPlanesBody(row, qbase, w, plane, planes Register) (Register, Register) {
+	pstride := c.GP64()
+	c.MOVQ(w, pstride)
+	c.SHLQ(U8(3), pstride)
+	cnt := make([]VecVirtual, 4)
+	for j := range cnt {
+		cnt[j] = zero(c.ZMM())
+	}
+	ones := zero(c.ZMM())
+	p, pc := c.GP64(), c.GP64()
+	c.MOVQ(planes, p)
+	c.DECQ(p)
+	c.IMULQ(plane, p)
+	c.ADDQ(row, p)
+	c.MOVQ(planes, pc)
+	a, q, q3, ww := c.GP64(), c.GP64(), c.GP64(), c.GP64()
+	lplane, lstep, lfull := lbl("pp4p_plane"), lbl("pp4p_step"), lbl("pp4p_full")
+	c.Label(lplane)
+	for j := range cnt {
+		c.VPADDQ(cnt[j], cnt[j], cnt[j])
+	}
+	c.VPADDQ(ones, ones, ones)
+	c.MOVQ(p, a)
+	c.MOVQ(qbase, q)
+	c.LEAQ(Mem{Base: qbase, Index: pstride, Scale: 2}, q3)
+	c.ADDQ(pstride, q3)
+	c.MOVQ(w, ww)
+	planesAt := []Mem{
+		mem(q, 0),
+		{Base: q, Index: pstride, Scale: 1},
+		{Base: q, Index: pstride, Scale: 2},
+		mem(q3, 0),
+	}
+	c.Label(lstep)
+	m := c.GP64()
+	c.MOVQ(U32(0xff), m)
+	c.CMPQ(ww, U32(8))
+	c.JGE(LabelRef(lfull))
+	c.MOVQ(U32(0xffffffff), m)
+	c.BZHIQ(ww, m, m)
+	c.Label(lfull)
+	k := c.K()
+	c.KMOVB(m.As32(), k)
+	x := c.ZMM()
+	c.VMOVDQU64_Z(mem(a, 0), k, x)
+	t := c.ZMM()
+	c.VPOPCNTQ(x, t)
+	c.VPADDQ(t, ones, ones)
+	for j := range planesAt {
+		t := c.ZMM()
+		c.VPANDQ_Z(planesAt[j], x, k, t)
+		c.VPOPCNTQ(t, t)
+		c.VPADDQ(t, cnt[j], cnt[j])
+	}
+	c.ADDQ(U32(64), a)
+	c.ADDQ(U32(64), q)
+	c.ADDQ(U32(64), q3)
+	c.SUBQ(U32(8), ww)
+	c.JG(LabelRef(lstep))
+	c.SUBQ(plane, p)
+	c.DECQ(pc)
+	c.JNZ(LabelRef(lplane))
+
+	// weighted = c0 + 2 c1 + 4 c2 + 8 c3
+	for j := 1; j < 4; j++ {
+		c.VPSLLQ(U8(j), cnt[j], cnt[j])
+	}
+	c.VPADDQ(cnt[1], cnt[0], cnt[0])
+	c.VPADDQ(cnt[3], cnt[2], cnt[2])
+	c.VPADDQ(cnt[2], cnt[0], cnt[0])
+	return hsumQ(cnt[0]), hsumQ(ones)
+}
