@@ -297,9 +297,11 @@ func TestPopcountPlanes4Rows(t *testing.T) {
 		}
 	}
 	for name, f := range map[string]func(){
-		"odd query":        func() { PopcountPlanes4Rows(make([]uint64, 5), make([]byte, 64), 16, 8, 1, nil, nil, nil) },
-		"short plane":      func() { PopcountPlanes4Rows(make([]uint64, 8), make([]byte, 64), 16, 8, 1, nil, nil, nil) },
-		"row outside slab": func() { PopcountPlanes4Rows(make([]uint64, 4), make([]byte, 32), 16, 8, 1, []uint32{2}, make([]int64, 1), make([]int64, 1)) },
+		"odd query":   func() { PopcountPlanes4Rows(make([]uint64, 5), make([]byte, 64), 16, 8, 1, nil, nil, nil) },
+		"short plane": func() { PopcountPlanes4Rows(make([]uint64, 8), make([]byte, 64), 16, 8, 1, nil, nil, nil) },
+		"row outside slab": func() {
+			PopcountPlanes4Rows(make([]uint64, 4), make([]byte, 32), 16, 8, 1, []uint32{2}, make([]int64, 1), make([]int64, 1))
+		},
 	} {
 		func() {
 			defer func() {
