@@ -29,6 +29,9 @@ type kernels struct {
 	sq8L2RRows   func(r []float32, codes []uint8, stride int, scale, out []float32)
 	dotF32U8     func(w []float32, code []uint8) float32
 	dotF32U8Rows func(w []float32, codes []uint8, stride int, out []float32)
+	// by id, whole rows prefetched ahead; nil: row by row (rows.go)
+	sq8L2RBatch   func(r []float32, slab []uint8, stride int, scale []float32, ids []uint32, out []float32)
+	dotF32U8Batch func(w []float32, slab []uint8, stride int, ids []uint32, out []float32)
 
 	l2Int8, ipInt8       func(a, b []int8) int32
 	dotU8, l2U8          func(a, b []uint8) uint32

@@ -100,6 +100,16 @@ var avx512Kernels = kernels{
 	dotU8Rows: asmU8Rows(dotU8RowsAVX2, 16, dotU8Generic), l2U8Rows: asmU8Rows(l2U8RowsAVX2, 16, l2U8Generic),
 	sq8L2R: asmResid(l2SQ8RAVX512, 1, sq8L2ResidualGeneric), sq8L2RRows: asmResidRows(l2SQ8RRowsAVX512, 1, sq8L2ResidualGeneric),
 	dotF32U8: asmHalf(dotF32U8AVX512, 1, dotF32U8Generic), dotF32U8Rows: asmHalfRows(dotF32U8RowsAVX512, 1, dotF32U8Generic),
+	sq8L2RBatch: func(r []float32, slab []uint8, stride int, scale []float32, ids []uint32, out []float32) {
+		if len(ids) > 0 {
+			l2SQ8RBatchAVX512(unsafe.SliceData(r), unsafe.SliceData(slab), unsafe.SliceData(scale), len(r), stride, unsafe.SliceData(ids), unsafe.SliceData(out), len(ids))
+		}
+	},
+	dotF32U8Batch: func(w []float32, slab []uint8, stride int, ids []uint32, out []float32) {
+		if len(ids) > 0 {
+			dotF32U8BatchAVX512(unsafe.SliceData(w), unsafe.SliceData(slab), len(w), stride, unsafe.SliceData(ids), unsafe.SliceData(out), len(ids))
+		}
+	},
 	l2Int8: asmInt8(l2Int8AVX512, 1, l2Int8Generic), ipInt8: asmInt8(ipInt8AVX512, 1, ipInt8Generic),
 	dotU8: asmU8Tail(dotU8AVX2, 16, dotU8Generic), l2U8: asmU8Tail(l2U8AVX2, 16, l2U8Generic),
 	dotU4: asmU4(dotU4AVX2, 16, dotU4Generic), l2U4: asmU4(l2U4AVX2, 16, l2U4Generic),

@@ -142,6 +142,11 @@ func l2SQ8RAVX512(r *float32, code *uint8, scale *float32, n int) float32
 //go:noescape
 func l2SQ8RRowsAVX512(r *float32, codes *uint8, scale *float32, n int, stride int, out *float32, cnt int)
 
+// l2SQ8RBatchAVX512 sets out[i] to sum (r[j] - code[j]*scale[j])^2 for the code at slab[ids[i]*stride:] (stride in bytes), i < cnt, prefetching the rows of ids[i+1..i+8]. Any n >= 0 (masked tail).
+//
+//go:noescape
+func l2SQ8RBatchAVX512(r *float32, slab *uint8, scale *float32, n int, stride int, ids *uint32, out *float32, cnt int)
+
 // dotF32U8AVX512 returns sum w[j]*code[j] over j < n. Any n >= 0 (masked tail).
 //
 //go:noescape
@@ -151,6 +156,11 @@ func dotF32U8AVX512(w *float32, code *uint8, n int) float32
 //
 //go:noescape
 func dotF32U8RowsAVX512(w *float32, codes *uint8, n int, stride int, out *float32, cnt int)
+
+// dotF32U8BatchAVX512 sets out[i] to sum w[j]*code[j] for the code at slab[ids[i]*stride:] (stride in bytes), i < cnt, prefetching the rows of ids[i+1..i+8]. Any n >= 0 (masked tail).
+//
+//go:noescape
+func dotF32U8BatchAVX512(w *float32, slab *uint8, n int, stride int, ids *uint32, out *float32, cnt int)
 
 // f32ToF16AVX512 converts with round-to-nearest-even (VCVTPS2PH). Precondition: n % 16 == 0, dst and src hold n elements.
 //

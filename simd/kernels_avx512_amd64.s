@@ -3739,6 +3739,273 @@ rows_end_222:
 	VZEROUPPER
 	RET
 
+// func l2SQ8RBatchAVX512(r *float32, slab *uint8, scale *float32, n int, stride int, ids *uint32, out *float32, cnt int)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
+TEXT ·l2SQ8RBatchAVX512(SB), NOSPLIT, $0-64
+	MOVQ  ids+40(FP), AX
+	MOVQ  cnt+56(FP), CX
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+32(FP), BX
+	MOVQ  n+24(FP), SI
+	CMPQ  CX, $0x00000000
+	JLE   lvq_nopf_230
+	MOVL  (AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_231:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_231
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_230:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+32(FP), BX
+	MOVQ  n+24(FP), SI
+	CMPQ  CX, $0x00000001
+	JLE   lvq_nopf_232
+	MOVL  4(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_233:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_233
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_232:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+32(FP), BX
+	MOVQ  n+24(FP), SI
+	CMPQ  CX, $0x00000002
+	JLE   lvq_nopf_234
+	MOVL  8(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_235:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_235
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_234:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+32(FP), BX
+	MOVQ  n+24(FP), SI
+	CMPQ  CX, $0x00000003
+	JLE   lvq_nopf_236
+	MOVL  12(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_237:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_237
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_236:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+32(FP), BX
+	MOVQ  n+24(FP), SI
+	CMPQ  CX, $0x00000004
+	JLE   lvq_nopf_238
+	MOVL  16(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_239:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_239
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_238:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+32(FP), BX
+	MOVQ  n+24(FP), SI
+	CMPQ  CX, $0x00000005
+	JLE   lvq_nopf_240
+	MOVL  20(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_241:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_241
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_240:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+32(FP), BX
+	MOVQ  n+24(FP), SI
+	CMPQ  CX, $0x00000006
+	JLE   lvq_nopf_242
+	MOVL  24(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_243:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_243
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_242:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+32(FP), BX
+	MOVQ  n+24(FP), SI
+	CMPQ  CX, $0x00000007
+	JLE   lvq_nopf_244
+	MOVL  28(AX), AX
+	IMULQ BX, AX
+	ADDQ  DX, AX
+	XORL  CX, CX
+
+lvq_pf_245:
+	PREFETCHT0 (AX)(CX*1)
+	ADDQ       $0x00000040, CX
+	CMPQ       CX, SI
+	JL         lvq_pf_245
+	PREFETCHT0 -1(AX)(SI*1)
+
+lvq_nopf_244:
+	MOVQ ids+40(FP), AX
+	MOVQ out+48(FP), CX
+	MOVQ cnt+56(FP), DX
+
+sq8b_loop_246:
+	TESTQ DX, DX
+	JZ    sq8b_end_247
+	MOVQ  slab+8(FP), BX
+	MOVQ  stride+32(FP), SI
+	MOVQ  n+24(FP), DI
+	CMPQ  DX, $0x00000008
+	JLE   lvq_nopf_248
+	MOVL  32(AX), R8
+	IMULQ SI, R8
+	ADDQ  BX, R8
+	XORL  BX, BX
+
+lvq_pf_249:
+	PREFETCHT0 (R8)(BX*1)
+	ADDQ       $0x00000040, BX
+	CMPQ       BX, DI
+	JL         lvq_pf_249
+	PREFETCHT0 -1(R8)(DI*1)
+
+lvq_nopf_248:
+	MOVL   (AX), BX
+	MOVQ   stride+32(FP), SI
+	IMULQ  SI, BX
+	MOVQ   slab+8(FP), SI
+	ADDQ   SI, BX
+	MOVQ   r+0(FP), SI
+	MOVQ   n+24(FP), DI
+	MOVQ   scale+16(FP), R8
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+code4_250:
+	CMPQ         DI, $0x00000040
+	JL           code1_251
+	VPMOVZXBD    (BX), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      (SI), Z5
+	VFNMADD231PS (R8), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z0
+	VPMOVZXBD    16(BX), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      64(SI), Z5
+	VFNMADD231PS 64(R8), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z1
+	VPMOVZXBD    32(BX), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      128(SI), Z5
+	VFNMADD231PS 128(R8), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z2
+	VPMOVZXBD    48(BX), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      192(SI), Z5
+	VFNMADD231PS 192(R8), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z3
+	ADDQ         $0x00000100, SI
+	ADDQ         $0x00000040, BX
+	ADDQ         $0x00000100, R8
+	SUBQ         $0x00000040, DI
+	JMP          code4_250
+
+code1_251:
+	CMPQ         DI, $0x00000010
+	JL           code_tail_252
+	VPMOVZXBD    (BX), Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      (SI), Z5
+	VFNMADD231PS (R8), Z4, Z5
+	VFMADD231PS  Z5, Z5, Z0
+	ADDQ         $0x00000040, SI
+	ADDQ         $0x00000010, BX
+	ADDQ         $0x00000040, R8
+	SUBQ         $0x00000010, DI
+	JMP          code1_251
+
+code_tail_252:
+	TESTQ        DI, DI
+	JZ           code_done_253
+	MOVL         $0xffffffff, R9
+	BZHIL        DI, R9, R9
+	KMOVW        R9, K1
+	VMOVDQU8.Z   (BX), K1, X4
+	VMOVUPS.Z    (SI), K1, Z5
+	VMOVUPS.Z    (R8), K1, Z6
+	VPMOVZXBD    X4, Z4
+	VCVTDQ2PS    Z4, Z4
+	VMOVUPS      Z5, Z5
+	VFNMADD231PS Z6, Z4, Z5
+	VFMADD231PS  Z5, Z5, Z1
+
+code_done_253:
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z2, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF32X4 $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSS        X0, (CX)
+	ADDQ          $0x00000004, AX
+	ADDQ          $0x00000004, CX
+	DECQ          DX
+	JMP           sq8b_loop_246
+
+sq8b_end_247:
+	VZEROUPPER
+	RET
+
 // func dotF32U8AVX512(w *float32, code *uint8, n int) float32
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, SSE
 TEXT ·dotF32U8AVX512(SB), NOSPLIT, $0-28
@@ -3750,9 +4017,9 @@ TEXT ·dotF32U8AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_230:
+code4_254:
 	CMPQ        DX, $0x00000040
-	JL          code1_231
+	JL          code1_255
 	VPMOVZXBD   (CX), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (AX), Z4, Z0
@@ -3768,22 +4035,22 @@ code4_230:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_230
+	JMP         code4_254
 
-code1_231:
+code1_255:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_232
+	JL          code_tail_256
 	VPMOVZXBD   (CX), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (AX), Z4, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000010, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_231
+	JMP         code1_255
 
-code_tail_232:
+code_tail_256:
 	TESTQ       DX, DX
-	JZ          code_done_233
+	JZ          code_done_257
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -3793,7 +4060,7 @@ code_tail_232:
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_233:
+code_done_257:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -3818,25 +4085,25 @@ TEXT ·dotF32U8RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_234:
+rows_loop_258:
 	TESTQ SI, SI
-	JZ    rows_end_235
+	JZ    rows_end_259
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_236
+	JE    rows_next_260
 	ADDQ  CX, DI
 
-rows_next_236:
+rows_next_260:
 	XORQ R8, R8
 
-pf_237:
+pf_261:
 	CMPQ       R8, AX
-	JAE        pf_done_238
+	JAE        pf_done_262
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_237
+	JMP        pf_261
 
-pf_done_238:
+pf_done_262:
 	MOVQ   w+0(FP), DI
 	MOVQ   DX, R8
 	MOVQ   AX, R9
@@ -3845,9 +4112,9 @@ pf_done_238:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_239:
+code4_263:
 	CMPQ        R9, $0x00000040
-	JL          code1_240
+	JL          code1_264
 	VPMOVZXBD   (R8), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (DI), Z4, Z0
@@ -3863,22 +4130,22 @@ code4_239:
 	ADDQ        $0x00000100, DI
 	ADDQ        $0x00000040, R8
 	SUBQ        $0x00000040, R9
-	JMP         code4_239
+	JMP         code4_263
 
-code1_240:
+code1_264:
 	CMPQ        R9, $0x00000010
-	JL          code_tail_241
+	JL          code_tail_265
 	VPMOVZXBD   (R8), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (DI), Z4, Z0
 	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000010, R8
 	SUBQ        $0x00000010, R9
-	JMP         code1_240
+	JMP         code1_264
 
-code_tail_241:
+code_tail_265:
 	TESTQ       R9, R9
-	JZ          code_done_242
+	JZ          code_done_266
 	MOVL        $0xffffffff, R10
 	BZHIL       R9, R10, R10
 	KMOVW       R10, K1
@@ -3888,7 +4155,7 @@ code_tail_241:
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_242:
+code_done_266:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -3904,9 +4171,260 @@ code_done_242:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_234
+	JMP           rows_loop_258
 
-rows_end_235:
+rows_end_259:
+	VZEROUPPER
+	RET
+
+// func dotF32U8BatchAVX512(w *float32, slab *uint8, n int, stride int, ids *uint32, out *float32, cnt int)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
+TEXT ·dotF32U8BatchAVX512(SB), NOSPLIT, $0-56
+	MOVQ  ids+32(FP), AX
+	MOVQ  cnt+48(FP), CX
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  n+16(FP), SI
+	CMPQ  CX, $0x00000000
+	JLE   lvq_nopf_267
+	MOVL  (AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_268:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_268
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_267:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  n+16(FP), SI
+	CMPQ  CX, $0x00000001
+	JLE   lvq_nopf_269
+	MOVL  4(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_270:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_270
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_269:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  n+16(FP), SI
+	CMPQ  CX, $0x00000002
+	JLE   lvq_nopf_271
+	MOVL  8(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_272:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_272
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_271:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  n+16(FP), SI
+	CMPQ  CX, $0x00000003
+	JLE   lvq_nopf_273
+	MOVL  12(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_274:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_274
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_273:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  n+16(FP), SI
+	CMPQ  CX, $0x00000004
+	JLE   lvq_nopf_275
+	MOVL  16(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_276:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_276
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_275:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  n+16(FP), SI
+	CMPQ  CX, $0x00000005
+	JLE   lvq_nopf_277
+	MOVL  20(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_278:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_278
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_277:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  n+16(FP), SI
+	CMPQ  CX, $0x00000006
+	JLE   lvq_nopf_279
+	MOVL  24(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_280:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_280
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_279:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+24(FP), BX
+	MOVQ  n+16(FP), SI
+	CMPQ  CX, $0x00000007
+	JLE   lvq_nopf_281
+	MOVL  28(AX), AX
+	IMULQ BX, AX
+	ADDQ  DX, AX
+	XORL  CX, CX
+
+lvq_pf_282:
+	PREFETCHT0 (AX)(CX*1)
+	ADDQ       $0x00000040, CX
+	CMPQ       CX, SI
+	JL         lvq_pf_282
+	PREFETCHT0 -1(AX)(SI*1)
+
+lvq_nopf_281:
+	MOVQ ids+32(FP), AX
+	MOVQ out+40(FP), CX
+	MOVQ cnt+48(FP), DX
+
+sq8b_loop_283:
+	TESTQ DX, DX
+	JZ    sq8b_end_284
+	MOVQ  slab+8(FP), BX
+	MOVQ  stride+24(FP), SI
+	MOVQ  n+16(FP), DI
+	CMPQ  DX, $0x00000008
+	JLE   lvq_nopf_285
+	MOVL  32(AX), R8
+	IMULQ SI, R8
+	ADDQ  BX, R8
+	XORL  BX, BX
+
+lvq_pf_286:
+	PREFETCHT0 (R8)(BX*1)
+	ADDQ       $0x00000040, BX
+	CMPQ       BX, DI
+	JL         lvq_pf_286
+	PREFETCHT0 -1(R8)(DI*1)
+
+lvq_nopf_285:
+	MOVL   (AX), BX
+	MOVQ   stride+24(FP), SI
+	IMULQ  SI, BX
+	MOVQ   slab+8(FP), SI
+	ADDQ   SI, BX
+	MOVQ   w+0(FP), SI
+	MOVQ   n+16(FP), DI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+code4_287:
+	CMPQ        DI, $0x00000040
+	JL          code1_288
+	VPMOVZXBD   (BX), Z4
+	VCVTDQ2PS   Z4, Z4
+	VFMADD231PS (SI), Z4, Z0
+	VPMOVZXBD   16(BX), Z4
+	VCVTDQ2PS   Z4, Z4
+	VFMADD231PS 64(SI), Z4, Z1
+	VPMOVZXBD   32(BX), Z4
+	VCVTDQ2PS   Z4, Z4
+	VFMADD231PS 128(SI), Z4, Z2
+	VPMOVZXBD   48(BX), Z4
+	VCVTDQ2PS   Z4, Z4
+	VFMADD231PS 192(SI), Z4, Z3
+	ADDQ        $0x00000100, SI
+	ADDQ        $0x00000040, BX
+	SUBQ        $0x00000040, DI
+	JMP         code4_287
+
+code1_288:
+	CMPQ        DI, $0x00000010
+	JL          code_tail_289
+	VPMOVZXBD   (BX), Z4
+	VCVTDQ2PS   Z4, Z4
+	VFMADD231PS (SI), Z4, Z0
+	ADDQ        $0x00000040, SI
+	ADDQ        $0x00000010, BX
+	SUBQ        $0x00000010, DI
+	JMP         code1_288
+
+code_tail_289:
+	TESTQ       DI, DI
+	JZ          code_done_290
+	MOVL        $0xffffffff, R8
+	BZHIL       DI, R8, R8
+	KMOVW       R8, K1
+	VMOVDQU8.Z  (BX), K1, X4
+	VMOVUPS.Z   (SI), K1, Z5
+	VPMOVZXBD   X4, Z4
+	VCVTDQ2PS   Z4, Z4
+	VFMADD231PS Z5, Z4, Z1
+
+code_done_290:
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z2, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF32X4 $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSS        X0, (CX)
+	ADDQ          $0x00000004, AX
+	ADDQ          $0x00000004, CX
+	DECQ          DX
+	JMP           sq8b_loop_283
+
+sq8b_end_284:
 	VZEROUPPER
 	RET
 
@@ -3917,17 +4435,17 @@ TEXT ·f32ToF16AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_243:
+conv_291:
 	TESTQ     DX, DX
-	JZ        conv_done_244
+	JZ        conv_done_292
 	VMOVUPS   (CX), Z0
 	VCVTPS2PH $0x00, Z0, (AX)
 	ADDQ      $0x00000040, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_243
+	JMP       conv_291
 
-conv_done_244:
+conv_done_292:
 	VZEROUPPER
 	RET
 
@@ -3938,17 +4456,17 @@ TEXT ·f16ToF32AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_245:
+conv_293:
 	TESTQ     DX, DX
-	JZ        conv_done_246
+	JZ        conv_done_294
 	VCVTPH2PS (CX), Z0
 	VMOVUPS   Z0, (AX)
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000040, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_245
+	JMP       conv_293
 
-conv_done_246:
+conv_done_294:
 	VZEROUPPER
 	RET
 
@@ -3959,18 +4477,18 @@ TEXT ·bf16ToF32AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_247:
+conv_295:
 	TESTQ     DX, DX
-	JZ        conv_done_248
+	JZ        conv_done_296
 	VPMOVZXWD (CX), Z0
 	VPSLLD    $0x10, Z0, Z0
 	VMOVUPS   Z0, (AX)
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000040, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_247
+	JMP       conv_295
 
-conv_done_248:
+conv_done_296:
 	VZEROUPPER
 	RET
 
@@ -3987,9 +4505,9 @@ TEXT ·f32ToBF16AVX512(SB), NOSPLIT, $0-24
 	MOVQ         src+8(FP), CX
 	MOVQ         n+16(FP), DX
 
-conv_249:
+conv_297:
 	TESTQ     DX, DX
-	JZ        conv_done_250
+	JZ        conv_done_298
 	VMOVUPS   (CX), Z3
 	VPSRLD    $0x10, Z3, Z4
 	VPANDD    Z0, Z4, Z4
@@ -4004,9 +4522,9 @@ conv_249:
 	ADDQ      $0x00000040, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_249
+	JMP       conv_297
 
-conv_done_250:
+conv_done_298:
 	VZEROUPPER
 	RET
 
@@ -4021,9 +4539,9 @@ TEXT ·l2Int8AVX512(SB), NOSPLIT, $0-28
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-i8_4_251:
+i8_4_299:
 	CMPQ      DX, $0x00000080
-	JL        i8_1_252
+	JL        i8_1_300
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPSUBW    Z5, Z4, Z4
@@ -4047,11 +4565,11 @@ i8_4_251:
 	ADDQ      $0x00000080, AX
 	ADDQ      $0x00000080, CX
 	SUBQ      $0x00000080, DX
-	JMP       i8_4_251
+	JMP       i8_4_299
 
-i8_1_252:
+i8_1_300:
 	CMPQ      DX, $0x00000020
-	JL        i8_tail_253
+	JL        i8_tail_301
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPSUBW    Z5, Z4, Z4
@@ -4060,11 +4578,11 @@ i8_1_252:
 	ADDQ      $0x00000020, AX
 	ADDQ      $0x00000020, CX
 	SUBQ      $0x00000020, DX
-	JMP       i8_1_252
+	JMP       i8_1_300
 
-i8_tail_253:
+i8_tail_301:
 	TESTQ      DX, DX
-	JZ         i8_done_254
+	JZ         i8_done_302
 	MOVL       $0xffffffff, BX
 	BZHIL      DX, BX, BX
 	KMOVD      BX, K1
@@ -4076,7 +4594,7 @@ i8_tail_253:
 	VPMADDWD   Z4, Z4, Z4
 	VPADDD     Z4, Z1, Z1
 
-i8_done_254:
+i8_done_302:
 	VPADDD        Z1, Z0, Z0
 	VPADDD        Z2, Z0, Z0
 	VPADDD        Z3, Z0, Z0
@@ -4104,9 +4622,9 @@ TEXT ·ipInt8AVX512(SB), NOSPLIT, $0-28
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-i8_4_255:
+i8_4_303:
 	CMPQ      DX, $0x00000080
-	JL        i8_1_256
+	JL        i8_1_304
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPMADDWD  Z5, Z4, Z4
@@ -4126,11 +4644,11 @@ i8_4_255:
 	ADDQ      $0x00000080, AX
 	ADDQ      $0x00000080, CX
 	SUBQ      $0x00000080, DX
-	JMP       i8_4_255
+	JMP       i8_4_303
 
-i8_1_256:
+i8_1_304:
 	CMPQ      DX, $0x00000020
-	JL        i8_tail_257
+	JL        i8_tail_305
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPMADDWD  Z5, Z4, Z4
@@ -4138,11 +4656,11 @@ i8_1_256:
 	ADDQ      $0x00000020, AX
 	ADDQ      $0x00000020, CX
 	SUBQ      $0x00000020, DX
-	JMP       i8_1_256
+	JMP       i8_1_304
 
-i8_tail_257:
+i8_tail_305:
 	TESTQ      DX, DX
-	JZ         i8_done_258
+	JZ         i8_done_306
 	MOVL       $0xffffffff, BX
 	BZHIL      DX, BX, BX
 	KMOVD      BX, K1
@@ -4153,7 +4671,7 @@ i8_tail_257:
 	VPMADDWD   Z5, Z4, Z4
 	VPADDD     Z4, Z1, Z1
 
-i8_done_258:
+i8_done_306:
 	VPADDD        Z1, Z0, Z0
 	VPADDD        Z2, Z0, Z0
 	VPADDD        Z3, Z0, Z0
@@ -4185,9 +4703,9 @@ TEXT ·l2U8VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_259:
+u8_4_307:
 	CMPQ      DX, $0x00000100
-	JL        u8_1_260
+	JL        u8_1_308
 	VMOVDQU64 (AX), Z7
 	VPMINUB   (CX), Z7, Z8
 	VPMAXUB   (CX), Z7, Z7
@@ -4223,11 +4741,11 @@ u8_4_259:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000100, DX
-	JMP       u8_4_259
+	JMP       u8_4_307
 
-u8_1_260:
+u8_1_308:
 	CMPQ      DX, $0x00000040
-	JL        u8_tail_261
+	JL        u8_tail_309
 	VMOVDQU64 (AX), Z7
 	VPMINUB   (CX), Z7, Z8
 	VPMAXUB   (CX), Z7, Z7
@@ -4239,11 +4757,11 @@ u8_1_260:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_1_260
+	JMP       u8_1_308
 
-u8_tail_261:
+u8_tail_309:
 	TESTQ      DX, DX
-	JZ         u8_done_262
+	JZ         u8_done_310
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -4258,7 +4776,7 @@ u8_tail_261:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_262:
+u8_done_310:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -4293,25 +4811,25 @@ TEXT ·l2U8RowsVNNI(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_263:
+rows_loop_311:
 	TESTQ SI, SI
-	JZ    rows_end_264
+	JZ    rows_end_312
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_265
+	JE    rows_next_313
 	ADDQ  CX, DI
 
-rows_next_265:
+rows_next_313:
 	XORQ R8, R8
 
-pf_266:
+pf_314:
 	CMPQ       R8, AX
-	JAE        pf_done_267
+	JAE        pf_done_315
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_266
+	JMP        pf_314
 
-pf_done_267:
+pf_done_315:
 	MOVQ         DX, DI
 	MOVQ         AX, R8
 	MOVQ         a+0(FP), R9
@@ -4324,9 +4842,9 @@ pf_done_267:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_268:
+u8_4_316:
 	CMPQ      R8, $0x00000100
-	JL        u8_1_269
+	JL        u8_1_317
 	VMOVDQU64 (R9), Z7
 	VPMINUB   (DI), Z7, Z8
 	VPMAXUB   (DI), Z7, Z7
@@ -4362,11 +4880,11 @@ u8_4_268:
 	ADDQ      $0x00000100, R9
 	ADDQ      $0x00000100, DI
 	SUBQ      $0x00000100, R8
-	JMP       u8_4_268
+	JMP       u8_4_316
 
-u8_1_269:
+u8_1_317:
 	CMPQ      R8, $0x00000040
-	JL        u8_tail_270
+	JL        u8_tail_318
 	VMOVDQU64 (R9), Z7
 	VPMINUB   (DI), Z7, Z8
 	VPMAXUB   (DI), Z7, Z7
@@ -4378,11 +4896,11 @@ u8_1_269:
 	ADDQ      $0x00000040, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000040, R8
-	JMP       u8_1_269
+	JMP       u8_1_317
 
-u8_tail_270:
+u8_tail_318:
 	TESTQ      R8, R8
-	JZ         u8_done_271
+	JZ         u8_done_319
 	MOVQ       $-1, R10
 	BZHIQ      R8, R10, R10
 	KMOVQ      R10, K1
@@ -4397,7 +4915,7 @@ u8_tail_270:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_271:
+u8_done_319:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -4423,9 +4941,9 @@ u8_done_271:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_263
+	JMP           rows_loop_311
 
-rows_end_264:
+rows_end_312:
 	VZEROUPPER
 	RET
 
@@ -4444,9 +4962,9 @@ TEXT ·dotU8VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_272:
+u8_4_320:
 	CMPQ      DX, $0x00000100
-	JL        u8_1_273
+	JL        u8_1_321
 	VMOVDQU64 (AX), Z7
 	VPXORD    (CX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -4470,11 +4988,11 @@ u8_4_272:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000100, DX
-	JMP       u8_4_272
+	JMP       u8_4_320
 
-u8_1_273:
+u8_1_321:
 	CMPQ      DX, $0x00000040
-	JL        u8_tail_274
+	JL        u8_tail_322
 	VMOVDQU64 (AX), Z7
 	VPXORD    (CX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -4483,11 +5001,11 @@ u8_1_273:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_1_273
+	JMP       u8_1_321
 
-u8_tail_274:
+u8_tail_322:
 	TESTQ      DX, DX
-	JZ         u8_done_275
+	JZ         u8_done_323
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -4499,7 +5017,7 @@ u8_tail_274:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_275:
+u8_done_323:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -4534,25 +5052,25 @@ TEXT ·dotU8RowsVNNI(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_276:
+rows_loop_324:
 	TESTQ SI, SI
-	JZ    rows_end_277
+	JZ    rows_end_325
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_278
+	JE    rows_next_326
 	ADDQ  CX, DI
 
-rows_next_278:
+rows_next_326:
 	XORQ R8, R8
 
-pf_279:
+pf_327:
 	CMPQ       R8, AX
-	JAE        pf_done_280
+	JAE        pf_done_328
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_279
+	JMP        pf_327
 
-pf_done_280:
+pf_done_328:
 	MOVQ         DX, DI
 	MOVQ         AX, R8
 	MOVQ         a+0(FP), R9
@@ -4565,9 +5083,9 @@ pf_done_280:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_281:
+u8_4_329:
 	CMPQ      R8, $0x00000100
-	JL        u8_1_282
+	JL        u8_1_330
 	VMOVDQU64 (R9), Z7
 	VPXORD    (DI), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -4591,11 +5109,11 @@ u8_4_281:
 	ADDQ      $0x00000100, R9
 	ADDQ      $0x00000100, DI
 	SUBQ      $0x00000100, R8
-	JMP       u8_4_281
+	JMP       u8_4_329
 
-u8_1_282:
+u8_1_330:
 	CMPQ      R8, $0x00000040
-	JL        u8_tail_283
+	JL        u8_tail_331
 	VMOVDQU64 (R9), Z7
 	VPXORD    (DI), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -4604,11 +5122,11 @@ u8_1_282:
 	ADDQ      $0x00000040, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000040, R8
-	JMP       u8_1_282
+	JMP       u8_1_330
 
-u8_tail_283:
+u8_tail_331:
 	TESTQ      R8, R8
-	JZ         u8_done_284
+	JZ         u8_done_332
 	MOVQ       $-1, R10
 	BZHIQ      R8, R10, R10
 	KMOVQ      R10, K1
@@ -4620,7 +5138,7 @@ u8_tail_283:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_284:
+u8_done_332:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -4646,9 +5164,9 @@ u8_done_284:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_276
+	JMP           rows_loop_324
 
-rows_end_277:
+rows_end_325:
 	VZEROUPPER
 	RET
 
@@ -4663,9 +5181,9 @@ TEXT ·l2U4VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_285:
+u4_1_333:
 	CMPQ      DX, $0x00000040
-	JL        u4_tail_286
+	JL        u4_tail_334
 	VMOVDQU64 (AX), Z3
 	VMOVDQU64 (CX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -4683,11 +5201,11 @@ u4_1_285:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u4_1_285
+	JMP       u4_1_333
 
-u4_tail_286:
+u4_tail_334:
 	TESTQ      DX, DX
-	JZ         u4_done_287
+	JZ         u4_done_335
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -4708,7 +5226,7 @@ u4_tail_286:
 	VPDPBUSD   Z5, Z5, Z1
 	VPDPBUSD   Z3, Z3, Z2
 
-u4_done_287:
+u4_done_335:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -4734,9 +5252,9 @@ TEXT ·dotU4VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_288:
+u4_1_336:
 	CMPQ      DX, $0x00000040
-	JL        u4_tail_289
+	JL        u4_tail_337
 	VMOVDQU64 (AX), Z3
 	VMOVDQU64 (CX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -4750,11 +5268,11 @@ u4_1_288:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u4_1_288
+	JMP       u4_1_336
 
-u4_tail_289:
+u4_tail_337:
 	TESTQ      DX, DX
-	JZ         u4_done_290
+	JZ         u4_done_338
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -4771,7 +5289,7 @@ u4_tail_289:
 	VPDPBUSD   Z6, Z5, Z1
 	VPDPBUSD   Z4, Z3, Z2
 
-u4_done_290:
+u4_done_338:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -4797,9 +5315,9 @@ TEXT ·hammingVPOPCNTQ(SB), NOSPLIT, $0-32
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-vpc4_291:
+vpc4_339:
 	CMPQ      DX, $0x00000020
-	JL        vpc1_292
+	JL        vpc1_340
 	VMOVDQU64 (AX), Z4
 	VPXORQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -4819,11 +5337,11 @@ vpc4_291:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000020, DX
-	JMP       vpc4_291
+	JMP       vpc4_339
 
-vpc1_292:
+vpc1_340:
 	CMPQ      DX, $0x00000008
-	JL        vpc_tail_293
+	JL        vpc_tail_341
 	VMOVDQU64 (AX), Z4
 	VPXORQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -4831,11 +5349,11 @@ vpc1_292:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000008, DX
-	JMP       vpc1_292
+	JMP       vpc1_340
 
-vpc_tail_293:
+vpc_tail_341:
 	TESTQ       DX, DX
-	JZ          vpc_done_294
+	JZ          vpc_done_342
 	MOVL        $0x000000ff, BX
 	BZHIL       DX, BX, BX
 	KMOVB       BX, K1
@@ -4846,7 +5364,7 @@ vpc_tail_293:
 	VPOPCNTQ    Z4, Z4
 	VPADDQ      Z4, Z1, Z1
 
-vpc_done_294:
+vpc_done_342:
 	VPADDQ        Z1, Z0, Z0
 	VPADDQ        Z3, Z2, Z2
 	VPADDQ        Z2, Z0, Z0
@@ -4872,9 +5390,9 @@ TEXT ·popcountAndVPOPCNTQ(SB), NOSPLIT, $0-32
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-vpc4_295:
+vpc4_343:
 	CMPQ      DX, $0x00000020
-	JL        vpc1_296
+	JL        vpc1_344
 	VMOVDQU64 (AX), Z4
 	VPANDQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -4894,11 +5412,11 @@ vpc4_295:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000020, DX
-	JMP       vpc4_295
+	JMP       vpc4_343
 
-vpc1_296:
+vpc1_344:
 	CMPQ      DX, $0x00000008
-	JL        vpc_tail_297
+	JL        vpc_tail_345
 	VMOVDQU64 (AX), Z4
 	VPANDQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -4906,11 +5424,11 @@ vpc1_296:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000008, DX
-	JMP       vpc1_296
+	JMP       vpc1_344
 
-vpc_tail_297:
+vpc_tail_345:
 	TESTQ       DX, DX
-	JZ          vpc_done_298
+	JZ          vpc_done_346
 	MOVL        $0x000000ff, BX
 	BZHIL       DX, BX, BX
 	KMOVB       BX, K1
@@ -4921,7 +5439,7 @@ vpc_tail_297:
 	VPOPCNTQ    Z4, Z4
 	VPADDQ      Z4, Z1, Z1
 
-vpc_done_298:
+vpc_done_346:
 	VPADDQ        Z1, Z0, Z0
 	VPADDQ        Z3, Z2, Z2
 	VPADDQ        Z2, Z0, Z0
@@ -4951,9 +5469,9 @@ TEXT ·lookupAccumulate32AVX512(SB), NOSPLIT, $0-32
 	VPXORD       Z4, Z4, Z4
 	VPXORD       Z5, Z5, Z5
 
-lut_299:
+lut_347:
 	TESTQ      DX, DX
-	JZ         lut_done_300
+	JZ         lut_done_348
 	VMOVDQU64  (AX), Z6
 	VMOVDQU64  (CX), Z7
 	VPANDD     Z0, Z6, Z8
@@ -4972,9 +5490,9 @@ lut_299:
 	ADDQ       $0x00000040, AX
 	ADDQ       $0x00000040, CX
 	SUBQ       $0x00000004, DX
-	JMP        lut_299
+	JMP        lut_347
 
-lut_done_300:
+lut_done_348:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDW        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1
@@ -5015,146 +5533,146 @@ TEXT ·lvqIP8AVX512(SB), NOSPLIT, $0-72
 	MOVQ   cnt+56(FP), DI
 	MOVQ   plen+64(FP), R8
 	TESTQ  DI, DI
-	JZ     lvq_done_302
+	JZ     lvq_done_350
 	CMPQ   DI, $0x00000000
-	JLE    lvq_nopf_303
+	JLE    lvq_nopf_351
 	MOVL   (BX), R9
 	IMULQ  DX, R9
 	ADDQ   CX, R9
 	XORL   R10, R10
 
-lvq_pf_304:
+lvq_pf_352:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_304
+	JL         lvq_pf_352
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_303:
+lvq_nopf_351:
 	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_305
+	JLE   lvq_nopf_353
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_306:
+lvq_pf_354:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_306
+	JL         lvq_pf_354
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_305:
+lvq_nopf_353:
 	CMPQ  DI, $0x00000002
-	JLE   lvq_nopf_307
+	JLE   lvq_nopf_355
 	MOVL  8(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_308:
+lvq_pf_356:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_308
+	JL         lvq_pf_356
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_307:
+lvq_nopf_355:
 	CMPQ  DI, $0x00000003
-	JLE   lvq_nopf_309
+	JLE   lvq_nopf_357
 	MOVL  12(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_310:
+lvq_pf_358:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_310
+	JL         lvq_pf_358
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_309:
+lvq_nopf_357:
 	CMPQ  DI, $0x00000004
-	JLE   lvq_nopf_311
+	JLE   lvq_nopf_359
 	MOVL  16(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_312:
+lvq_pf_360:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_312
+	JL         lvq_pf_360
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_311:
+lvq_nopf_359:
 	CMPQ  DI, $0x00000005
-	JLE   lvq_nopf_313
+	JLE   lvq_nopf_361
 	MOVL  20(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_314:
+lvq_pf_362:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_314
+	JL         lvq_pf_362
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_313:
+lvq_nopf_361:
 	CMPQ  DI, $0x00000006
-	JLE   lvq_nopf_315
+	JLE   lvq_nopf_363
 	MOVL  24(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_316:
+lvq_pf_364:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_316
+	JL         lvq_pf_364
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_315:
+lvq_nopf_363:
 	CMPQ  DI, $0x00000007
-	JLE   lvq_nopf_317
+	JLE   lvq_nopf_365
 	MOVL  28(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_318:
+lvq_pf_366:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_318
+	JL         lvq_pf_366
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_317:
-lvq_row_301:
+lvq_nopf_365:
+lvq_row_349:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	CMPQ  DI, $0x00000008
-	JLE   lvq_nopf_319
+	JLE   lvq_nopf_367
 	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_320:
+lvq_pf_368:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_320
+	JL         lvq_pf_368
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_319:
+lvq_nopf_367:
 	MOVL      (R9), R10
 	VMOVD     R10, X1
 	VCVTPH2PS X1, X1
@@ -5167,9 +5685,9 @@ lvq_nopf_319:
 	VPXORD    Z5, Z5, Z5
 	VPXORD    Z6, Z6, Z6
 
-lvq_step_323:
+lvq_step_371:
 	CMPQ        R11, $0x00000040
-	JL          lvq_step_324
+	JL          lvq_step_372
 	VPMOVZXBD   (R9), Z7
 	VPMOVZXBD   16(R9), Z8
 	VPMOVZXBD   32(R9), Z9
@@ -5185,11 +5703,11 @@ lvq_step_323:
 	ADDQ        $0x00000040, R9
 	ADDQ        $0x00000100, R10
 	SUBQ        $0x00000040, R11
-	JMP         lvq_step_323
+	JMP         lvq_step_371
 
-lvq_step_324:
+lvq_step_372:
 	CMPQ        R11, $0x00000020
-	JL          lvq_step_326
+	JL          lvq_step_374
 	VPMOVZXBD   (R9), Z7
 	VPMOVZXBD   16(R9), Z8
 	VCVTDQ2PS   Z7, Z7
@@ -5200,9 +5718,9 @@ lvq_step_324:
 	ADDQ        $0x00000080, R10
 	SUBQ        $0x00000020, R11
 
-lvq_step_326:
+lvq_step_374:
 	CMPQ        R11, $0x00000010
-	JL          lvq_tail_322
+	JL          lvq_tail_370
 	VPMOVZXBD   (R9), Z7
 	VCVTDQ2PS   Z7, Z7
 	VFMADD231PS (R10), Z7, Z3
@@ -5210,15 +5728,15 @@ lvq_step_326:
 	ADDQ        $0x00000040, R10
 	SUBQ        $0x00000010, R11
 
-lvq_tail_322:
+lvq_tail_370:
 	TESTQ       R11, R11
-	JZ          lvq_sum_321
+	JZ          lvq_sum_369
 	VPMOVZXBD.Z (R9), K1, Z7
 	VCVTDQ2PS   Z7, Z7
 	VMOVUPS.Z   (R10), K1, Z8
 	VFMADD231PS Z8, Z7, Z3
 
-lvq_sum_321:
+lvq_sum_369:
 	VADDPS        Z4, Z3, Z3
 	VADDPS        Z6, Z5, Z5
 	VADDPS        Z5, Z3, Z3
@@ -5236,9 +5754,9 @@ lvq_sum_321:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_301
+	JNZ           lvq_row_349
 
-lvq_done_302:
+lvq_done_350:
 	VZEROUPPER
 	RET
 
@@ -5258,146 +5776,146 @@ TEXT ·lvqL28AVX512(SB), NOSPLIT, $0-64
 	MOVQ  cnt+48(FP), DI
 	MOVQ  plen+56(FP), R8
 	TESTQ DI, DI
-	JZ    lvq_done_330
+	JZ    lvq_done_378
 	CMPQ  DI, $0x00000000
-	JLE   lvq_nopf_331
+	JLE   lvq_nopf_379
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_332:
+lvq_pf_380:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_332
+	JL         lvq_pf_380
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_331:
+lvq_nopf_379:
 	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_333
+	JLE   lvq_nopf_381
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_334:
+lvq_pf_382:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_334
+	JL         lvq_pf_382
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_333:
+lvq_nopf_381:
 	CMPQ  DI, $0x00000002
-	JLE   lvq_nopf_335
+	JLE   lvq_nopf_383
 	MOVL  8(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_336:
+lvq_pf_384:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_336
+	JL         lvq_pf_384
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_335:
+lvq_nopf_383:
 	CMPQ  DI, $0x00000003
-	JLE   lvq_nopf_337
+	JLE   lvq_nopf_385
 	MOVL  12(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_338:
+lvq_pf_386:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_338
+	JL         lvq_pf_386
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_337:
+lvq_nopf_385:
 	CMPQ  DI, $0x00000004
-	JLE   lvq_nopf_339
+	JLE   lvq_nopf_387
 	MOVL  16(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_340:
+lvq_pf_388:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_340
+	JL         lvq_pf_388
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_339:
+lvq_nopf_387:
 	CMPQ  DI, $0x00000005
-	JLE   lvq_nopf_341
+	JLE   lvq_nopf_389
 	MOVL  20(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_342:
+lvq_pf_390:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_342
+	JL         lvq_pf_390
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_341:
+lvq_nopf_389:
 	CMPQ  DI, $0x00000006
-	JLE   lvq_nopf_343
+	JLE   lvq_nopf_391
 	MOVL  24(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_344:
+lvq_pf_392:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_344
+	JL         lvq_pf_392
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_343:
+lvq_nopf_391:
 	CMPQ  DI, $0x00000007
-	JLE   lvq_nopf_345
+	JLE   lvq_nopf_393
 	MOVL  28(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_346:
+lvq_pf_394:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_346
+	JL         lvq_pf_394
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_345:
-lvq_row_329:
+lvq_nopf_393:
+lvq_row_377:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	CMPQ  DI, $0x00000008
-	JLE   lvq_nopf_347
+	JLE   lvq_nopf_395
 	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_348:
+lvq_pf_396:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_348
+	JL         lvq_pf_396
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_347:
+lvq_nopf_395:
 	MOVL         (R9), R10
 	VMOVD        R10, X0
 	VCVTPH2PS    X0, X0
@@ -5412,9 +5930,9 @@ lvq_nopf_347:
 	VPXORD       Z4, Z4, Z4
 	VPXORD       Z5, Z5, Z5
 
-lvq_step_351:
+lvq_step_399:
 	CMPQ        R11, $0x00000040
-	JL          lvq_step_352
+	JL          lvq_step_400
 	VPMOVZXBD   (R9), Z6
 	VPMOVZXBD   16(R9), Z7
 	VPMOVZXBD   32(R9), Z8
@@ -5438,11 +5956,11 @@ lvq_step_351:
 	ADDQ        $0x00000040, R9
 	ADDQ        $0x00000100, R10
 	SUBQ        $0x00000040, R11
-	JMP         lvq_step_351
+	JMP         lvq_step_399
 
-lvq_step_352:
+lvq_step_400:
 	CMPQ        R11, $0x00000020
-	JL          lvq_step_354
+	JL          lvq_step_402
 	VPMOVZXBD   (R9), Z6
 	VPMOVZXBD   16(R9), Z7
 	VCVTDQ2PS   Z6, Z6
@@ -5457,9 +5975,9 @@ lvq_step_352:
 	ADDQ        $0x00000080, R10
 	SUBQ        $0x00000020, R11
 
-lvq_step_354:
+lvq_step_402:
 	CMPQ        R11, $0x00000010
-	JL          lvq_tail_350
+	JL          lvq_tail_398
 	VPMOVZXBD   (R9), Z6
 	VCVTDQ2PS   Z6, Z6
 	VFMADD213PS Z1, Z0, Z6
@@ -5469,9 +5987,9 @@ lvq_step_354:
 	ADDQ        $0x00000040, R10
 	SUBQ        $0x00000010, R11
 
-lvq_tail_350:
+lvq_tail_398:
 	TESTQ       R11, R11
-	JZ          lvq_sum_349
+	JZ          lvq_sum_397
 	VPMOVZXBD.Z (R9), K1, Z6
 	VCVTDQ2PS   Z6, Z6
 	VFMADD213PS Z1, Z0, Z6
@@ -5479,7 +5997,7 @@ lvq_tail_350:
 	VSUBPS      Z0, Z6, Z6
 	VFMADD231PS Z6, Z6, K1, Z2
 
-lvq_sum_349:
+lvq_sum_397:
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z5, Z4, Z4
 	VADDPS        Z4, Z2, Z2
@@ -5495,9 +6013,9 @@ lvq_sum_349:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_329
+	JNZ           lvq_row_377
 
-lvq_done_330:
+lvq_done_378:
 	VZEROUPPER
 	RET
 
@@ -5528,467 +6046,13 @@ TEXT ·lvqIP4AVX512(SB), NOSPLIT, $0-72
 	MOVQ         cnt+56(FP), DI
 	MOVQ         plen+64(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_358
+	JZ           lvq_done_406
 	CMPQ         DI, $0x00000000
-	JLE          lvq_nopf_359
+	JLE          lvq_nopf_407
 	MOVL         (BX), R9
 	IMULQ        DX, R9
 	ADDQ         CX, R9
 	XORL         R10, R10
-
-lvq_pf_360:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_360
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_359:
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_361
-	MOVL  4(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_362:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_362
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_361:
-	CMPQ  DI, $0x00000002
-	JLE   lvq_nopf_363
-	MOVL  8(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_364:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_364
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_363:
-	CMPQ  DI, $0x00000003
-	JLE   lvq_nopf_365
-	MOVL  12(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_366:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_366
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_365:
-	CMPQ  DI, $0x00000004
-	JLE   lvq_nopf_367
-	MOVL  16(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_368:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_368
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_367:
-	CMPQ  DI, $0x00000005
-	JLE   lvq_nopf_369
-	MOVL  20(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_370:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_370
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_369:
-	CMPQ  DI, $0x00000006
-	JLE   lvq_nopf_371
-	MOVL  24(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_372:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_372
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_371:
-	CMPQ  DI, $0x00000007
-	JLE   lvq_nopf_373
-	MOVL  28(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_374:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_374
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_373:
-lvq_row_357:
-	MOVL  (BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	CMPQ  DI, $0x00000008
-	JLE   lvq_nopf_375
-	MOVL  32(BX), R10
-	IMULQ DX, R10
-	ADDQ  CX, R10
-	XORL  R11, R11
-
-lvq_pf_376:
-	PREFETCHT0 (R10)(R11*1)
-	ADDQ       $0x00000040, R11
-	CMPQ       R11, R8
-	JL         lvq_pf_376
-	PREFETCHT0 -1(R10)(R8*1)
-
-lvq_nopf_375:
-	MOVL      (R9), R10
-	VMOVD     R10, X2
-	VCVTPH2PS X2, X2
-	VMOVSHDUP X2, X3
-	LEAQ      4(R9), R9
-	MOVQ      q+0(FP), R10
-	MOVQ      AX, R11
-	VPXORD    Z4, Z4, Z4
-	VPXORD    Z5, Z5, Z5
-
-lvq_step_379:
-	CMPQ        R11, $0x00000020
-	JL          lvq_tail_378
-	VPMOVZXBD   (R9), Z6
-	VPANDD      Z1, Z6, Z7
-	VPSRLD      $0x04, Z6, Z6
-	VCVTDQ2PS   Z7, Z7
-	VCVTDQ2PS   Z6, Z6
-	VFMADD231PS (R10), Z7, Z4
-	VFMADD231PS 64(R10), Z6, Z5
-	ADDQ        $0x00000010, R9
-	ADDQ        $0x00000080, R10
-	SUBQ        $0x00000020, R11
-	JMP         lvq_step_379
-
-lvq_tail_378:
-	TESTQ       R11, R11
-	JZ          lvq_sum_377
-	LEAQ        1(R11), R11
-	SHRQ        $0x01, R11
-	VPMOVZXBD.Z (R9), K1, Z6
-	VPANDD      Z1, Z6, Z7
-	VPSRLD      $0x04, Z6, Z6
-	VCVTDQ2PS   Z7, Z7
-	VCVTDQ2PS   Z6, Z6
-	VMOVUPS.Z   (R10), K1, Z8
-	VMOVUPS.Z   (R10)(R11*4), K2, Z9
-	VFMADD231PS Z8, Z7, Z4
-	VFMADD231PS Z9, Z6, Z5
-
-lvq_sum_377:
-	VADDPS        Z5, Z4, Z4
-	VEXTRACTF64X4 $0x01, Z4, Y6
-	VADDPS        Y6, Y4, Y4
-	VEXTRACTF32X4 $0x01, Y4, X6
-	VADDPS        X6, X4, X4
-	VPERMILPS     $0x4e, X4, X6
-	VADDPS        X6, X4, X4
-	VPERMILPS     $0xb1, X4, X6
-	VADDPS        X6, X4, X4
-	VMULSS        X2, X4, X4
-	VFMADD231SS   X0, X3, X4
-	VMOVSS        X4, (SI)
-	ADDQ          $0x00000004, BX
-	ADDQ          $0x00000004, SI
-	DECQ          DI
-	JNZ           lvq_row_357
-
-lvq_done_358:
-	VZEROUPPER
-	RET
-
-// func lvqL24AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
-// Requires: AVX, AVX512F, AVX512VL, BMI2, F16C, MMX+
-TEXT ·lvqL24AVX512(SB), NOSPLIT, $0-64
-	MOVL         $0x0000000f, AX
-	VPBROADCASTD AX, Z0
-	MOVQ         n+8(FP), AX
-	MOVL         AX, CX
-	ANDL         $0x0000001f, CX
-	MOVL         CX, DX
-	INCL         DX
-	SHRL         $0x01, DX
-	MOVL         DX, BX
-	MOVL         $0xffffffff, SI
-	BZHIL        BX, SI, SI
-	KMOVW        SI, K1
-	SUBL         DX, CX
-	MOVL         $0xffffffff, DX
-	BZHIL        CX, DX, DX
-	KMOVW        DX, K2
-	MOVQ         slab+16(FP), CX
-	MOVQ         stride+24(FP), DX
-	MOVQ         ids+32(FP), BX
-	MOVQ         out+40(FP), SI
-	MOVQ         cnt+48(FP), DI
-	MOVQ         plen+56(FP), R8
-	TESTQ        DI, DI
-	JZ           lvq_done_382
-	CMPQ         DI, $0x00000000
-	JLE          lvq_nopf_383
-	MOVL         (BX), R9
-	IMULQ        DX, R9
-	ADDQ         CX, R9
-	XORL         R10, R10
-
-lvq_pf_384:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_384
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_383:
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_385
-	MOVL  4(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_386:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_386
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_385:
-	CMPQ  DI, $0x00000002
-	JLE   lvq_nopf_387
-	MOVL  8(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_388:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_388
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_387:
-	CMPQ  DI, $0x00000003
-	JLE   lvq_nopf_389
-	MOVL  12(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_390:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_390
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_389:
-	CMPQ  DI, $0x00000004
-	JLE   lvq_nopf_391
-	MOVL  16(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_392:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_392
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_391:
-	CMPQ  DI, $0x00000005
-	JLE   lvq_nopf_393
-	MOVL  20(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_394:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_394
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_393:
-	CMPQ  DI, $0x00000006
-	JLE   lvq_nopf_395
-	MOVL  24(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_396:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_396
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_395:
-	CMPQ  DI, $0x00000007
-	JLE   lvq_nopf_397
-	MOVL  28(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_398:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_398
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_397:
-lvq_row_381:
-	MOVL  (BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	CMPQ  DI, $0x00000008
-	JLE   lvq_nopf_399
-	MOVL  32(BX), R10
-	IMULQ DX, R10
-	ADDQ  CX, R10
-	XORL  R11, R11
-
-lvq_pf_400:
-	PREFETCHT0 (R10)(R11*1)
-	ADDQ       $0x00000040, R11
-	CMPQ       R11, R8
-	JL         lvq_pf_400
-	PREFETCHT0 -1(R10)(R8*1)
-
-lvq_nopf_399:
-	MOVL         (R9), R10
-	VMOVD        R10, X1
-	VCVTPH2PS    X1, X1
-	VMOVSHDUP    X1, X2
-	VBROADCASTSS X1, Z1
-	VBROADCASTSS X2, Z2
-	LEAQ         4(R9), R9
-	MOVQ         q+0(FP), R10
-	MOVQ         AX, R11
-	VPXORD       Z3, Z3, Z3
-	VPXORD       Z4, Z4, Z4
-
-lvq_step_403:
-	CMPQ        R11, $0x00000020
-	JL          lvq_tail_402
-	VPMOVZXBD   (R9), Z5
-	VPANDD      Z0, Z5, Z6
-	VPSRLD      $0x04, Z5, Z5
-	VCVTDQ2PS   Z6, Z6
-	VCVTDQ2PS   Z5, Z5
-	VFMADD213PS Z2, Z1, Z6
-	VFMADD213PS Z2, Z1, Z5
-	VSUBPS      (R10), Z6, Z6
-	VSUBPS      64(R10), Z5, Z5
-	VFMADD231PS Z6, Z6, Z3
-	VFMADD231PS Z5, Z5, Z4
-	ADDQ        $0x00000010, R9
-	ADDQ        $0x00000080, R10
-	SUBQ        $0x00000020, R11
-	JMP         lvq_step_403
-
-lvq_tail_402:
-	TESTQ       R11, R11
-	JZ          lvq_sum_401
-	LEAQ        1(R11), R11
-	SHRQ        $0x01, R11
-	VPMOVZXBD.Z (R9), K1, Z5
-	VPANDD      Z0, Z5, Z6
-	VPSRLD      $0x04, Z5, Z5
-	VCVTDQ2PS   Z6, Z6
-	VCVTDQ2PS   Z5, Z5
-	VFMADD213PS Z2, Z1, Z6
-	VFMADD213PS Z2, Z1, Z5
-	VMOVUPS.Z   (R10), K1, Z1
-	VMOVUPS.Z   (R10)(R11*4), K2, Z2
-	VSUBPS      Z1, Z6, Z6
-	VSUBPS      Z2, Z5, Z5
-	VFMADD231PS Z6, Z6, K1, Z3
-	VFMADD231PS Z5, Z5, K2, Z4
-
-lvq_sum_401:
-	VADDPS        Z4, Z3, Z3
-	VEXTRACTF64X4 $0x01, Z3, Y1
-	VADDPS        Y1, Y3, Y3
-	VEXTRACTF32X4 $0x01, Y3, X1
-	VADDPS        X1, X3, X3
-	VPERMILPS     $0x4e, X3, X1
-	VADDPS        X1, X3, X3
-	VPERMILPS     $0xb1, X3, X1
-	VADDPS        X1, X3, X3
-	VMOVSS        X3, (SI)
-	ADDQ          $0x00000004, BX
-	ADDQ          $0x00000004, SI
-	DECQ          DI
-	JNZ           lvq_row_381
-
-lvq_done_382:
-	VZEROUPPER
-	RET
-
-// func lvq2IP88AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
-// Requires: AVX, AVX512F, AVX512VL, F16C, FMA3, MMX+
-TEXT ·lvq2IP88AVX512(SB), NOSPLIT, $0-80
-	VMOVSS qsum+16(FP), X0
-	MOVL   $0x437f0000, AX
-	VMOVD  AX, X1
-	MOVL   $0x3f000000, AX
-	VMOVD  AX, X2
-	MOVQ   n+8(FP), AX
-	MOVQ   slab+24(FP), CX
-	MOVQ   stride+32(FP), DX
-	MOVQ   ids+40(FP), BX
-	MOVQ   out+48(FP), SI
-	MOVQ   cnt+56(FP), DI
-	MOVQ   plen+64(FP), R8
-	TESTQ  DI, DI
-	JZ     lvq_done_406
-	CMPQ   DI, $0x00000000
-	JLE    lvq_nopf_407
-	MOVL   (BX), R9
-	IMULQ  DX, R9
-	ADDQ   CX, R9
-	XORL   R10, R10
 
 lvq_pf_408:
 	PREFETCHT0 (R9)(R10*1)
@@ -6123,6 +6187,460 @@ lvq_pf_424:
 
 lvq_nopf_423:
 	MOVL      (R9), R10
+	VMOVD     R10, X2
+	VCVTPH2PS X2, X2
+	VMOVSHDUP X2, X3
+	LEAQ      4(R9), R9
+	MOVQ      q+0(FP), R10
+	MOVQ      AX, R11
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+
+lvq_step_427:
+	CMPQ        R11, $0x00000020
+	JL          lvq_tail_426
+	VPMOVZXBD   (R9), Z6
+	VPANDD      Z1, Z6, Z7
+	VPSRLD      $0x04, Z6, Z6
+	VCVTDQ2PS   Z7, Z7
+	VCVTDQ2PS   Z6, Z6
+	VFMADD231PS (R10), Z7, Z4
+	VFMADD231PS 64(R10), Z6, Z5
+	ADDQ        $0x00000010, R9
+	ADDQ        $0x00000080, R10
+	SUBQ        $0x00000020, R11
+	JMP         lvq_step_427
+
+lvq_tail_426:
+	TESTQ       R11, R11
+	JZ          lvq_sum_425
+	LEAQ        1(R11), R11
+	SHRQ        $0x01, R11
+	VPMOVZXBD.Z (R9), K1, Z6
+	VPANDD      Z1, Z6, Z7
+	VPSRLD      $0x04, Z6, Z6
+	VCVTDQ2PS   Z7, Z7
+	VCVTDQ2PS   Z6, Z6
+	VMOVUPS.Z   (R10), K1, Z8
+	VMOVUPS.Z   (R10)(R11*4), K2, Z9
+	VFMADD231PS Z8, Z7, Z4
+	VFMADD231PS Z9, Z6, Z5
+
+lvq_sum_425:
+	VADDPS        Z5, Z4, Z4
+	VEXTRACTF64X4 $0x01, Z4, Y6
+	VADDPS        Y6, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X6
+	VADDPS        X6, X4, X4
+	VPERMILPS     $0x4e, X4, X6
+	VADDPS        X6, X4, X4
+	VPERMILPS     $0xb1, X4, X6
+	VADDPS        X6, X4, X4
+	VMULSS        X2, X4, X4
+	VFMADD231SS   X0, X3, X4
+	VMOVSS        X4, (SI)
+	ADDQ          $0x00000004, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JNZ           lvq_row_405
+
+lvq_done_406:
+	VZEROUPPER
+	RET
+
+// func lvqL24AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
+// Requires: AVX, AVX512F, AVX512VL, BMI2, F16C, MMX+
+TEXT ·lvqL24AVX512(SB), NOSPLIT, $0-64
+	MOVL         $0x0000000f, AX
+	VPBROADCASTD AX, Z0
+	MOVQ         n+8(FP), AX
+	MOVL         AX, CX
+	ANDL         $0x0000001f, CX
+	MOVL         CX, DX
+	INCL         DX
+	SHRL         $0x01, DX
+	MOVL         DX, BX
+	MOVL         $0xffffffff, SI
+	BZHIL        BX, SI, SI
+	KMOVW        SI, K1
+	SUBL         DX, CX
+	MOVL         $0xffffffff, DX
+	BZHIL        CX, DX, DX
+	KMOVW        DX, K2
+	MOVQ         slab+16(FP), CX
+	MOVQ         stride+24(FP), DX
+	MOVQ         ids+32(FP), BX
+	MOVQ         out+40(FP), SI
+	MOVQ         cnt+48(FP), DI
+	MOVQ         plen+56(FP), R8
+	TESTQ        DI, DI
+	JZ           lvq_done_430
+	CMPQ         DI, $0x00000000
+	JLE          lvq_nopf_431
+	MOVL         (BX), R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	XORL         R10, R10
+
+lvq_pf_432:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_432
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_431:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_433
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_434:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_434
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_433:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_435
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_436:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_436
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_435:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_437
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_438:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_438
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_437:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_439
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_440:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_440
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_439:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_441
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_442:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_442
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_441:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_443
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_444:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_444
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_443:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_445
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_446:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_446
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_445:
+lvq_row_429:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_447
+	MOVL  32(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_448:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_448
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_447:
+	MOVL         (R9), R10
+	VMOVD        R10, X1
+	VCVTPH2PS    X1, X1
+	VMOVSHDUP    X1, X2
+	VBROADCASTSS X1, Z1
+	VBROADCASTSS X2, Z2
+	LEAQ         4(R9), R9
+	MOVQ         q+0(FP), R10
+	MOVQ         AX, R11
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z4, Z4, Z4
+
+lvq_step_451:
+	CMPQ        R11, $0x00000020
+	JL          lvq_tail_450
+	VPMOVZXBD   (R9), Z5
+	VPANDD      Z0, Z5, Z6
+	VPSRLD      $0x04, Z5, Z5
+	VCVTDQ2PS   Z6, Z6
+	VCVTDQ2PS   Z5, Z5
+	VFMADD213PS Z2, Z1, Z6
+	VFMADD213PS Z2, Z1, Z5
+	VSUBPS      (R10), Z6, Z6
+	VSUBPS      64(R10), Z5, Z5
+	VFMADD231PS Z6, Z6, Z3
+	VFMADD231PS Z5, Z5, Z4
+	ADDQ        $0x00000010, R9
+	ADDQ        $0x00000080, R10
+	SUBQ        $0x00000020, R11
+	JMP         lvq_step_451
+
+lvq_tail_450:
+	TESTQ       R11, R11
+	JZ          lvq_sum_449
+	LEAQ        1(R11), R11
+	SHRQ        $0x01, R11
+	VPMOVZXBD.Z (R9), K1, Z5
+	VPANDD      Z0, Z5, Z6
+	VPSRLD      $0x04, Z5, Z5
+	VCVTDQ2PS   Z6, Z6
+	VCVTDQ2PS   Z5, Z5
+	VFMADD213PS Z2, Z1, Z6
+	VFMADD213PS Z2, Z1, Z5
+	VMOVUPS.Z   (R10), K1, Z1
+	VMOVUPS.Z   (R10)(R11*4), K2, Z2
+	VSUBPS      Z1, Z6, Z6
+	VSUBPS      Z2, Z5, Z5
+	VFMADD231PS Z6, Z6, K1, Z3
+	VFMADD231PS Z5, Z5, K2, Z4
+
+lvq_sum_449:
+	VADDPS        Z4, Z3, Z3
+	VEXTRACTF64X4 $0x01, Z3, Y1
+	VADDPS        Y1, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0x4e, X3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0xb1, X3, X1
+	VADDPS        X1, X3, X3
+	VMOVSS        X3, (SI)
+	ADDQ          $0x00000004, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JNZ           lvq_row_429
+
+lvq_done_430:
+	VZEROUPPER
+	RET
+
+// func lvq2IP88AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+// Requires: AVX, AVX512F, AVX512VL, F16C, FMA3, MMX+
+TEXT ·lvq2IP88AVX512(SB), NOSPLIT, $0-80
+	VMOVSS qsum+16(FP), X0
+	MOVL   $0x437f0000, AX
+	VMOVD  AX, X1
+	MOVL   $0x3f000000, AX
+	VMOVD  AX, X2
+	MOVQ   n+8(FP), AX
+	MOVQ   slab+24(FP), CX
+	MOVQ   stride+32(FP), DX
+	MOVQ   ids+40(FP), BX
+	MOVQ   out+48(FP), SI
+	MOVQ   cnt+56(FP), DI
+	MOVQ   plen+64(FP), R8
+	TESTQ  DI, DI
+	JZ     lvq_done_454
+	CMPQ   DI, $0x00000000
+	JLE    lvq_nopf_455
+	MOVL   (BX), R9
+	IMULQ  DX, R9
+	ADDQ   CX, R9
+	XORL   R10, R10
+
+lvq_pf_456:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_456
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_455:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_457
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_458:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_458
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_457:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_459
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_460:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_460
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_459:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_461
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_462:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_462
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_461:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_463
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_464:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_464
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_463:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_465
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_466:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_466
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_465:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_467
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_468:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_468
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_467:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_469
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_470:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_470
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_469:
+lvq_row_453:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_471
+	MOVL  32(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_472:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_472
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_471:
+	MOVL      (R9), R10
 	VMOVD     R10, X3
 	VCVTPH2PS X3, X3
 	VMOVSHDUP X3, X4
@@ -6137,7 +6655,7 @@ lvq_nopf_423:
 	VPXORD    Z7, Z7, Z7
 	VPXORD    Z8, Z8, Z8
 
-lvq_blk_426:
+lvq_blk_474:
 	VPMOVZXBD     (R10), Z6
 	VPMOVZXBD     (R11), Z9
 	VCVTDQ2PS     Z6, Z6
@@ -6148,7 +6666,7 @@ lvq_blk_426:
 	ADDQ          $0x00000010, R11
 	ADDQ          $0x00000040, R9
 	SUBQ          $0x00000010, R12
-	JNZ           lvq_blk_426
+	JNZ           lvq_blk_474
 	VEXTRACTF64X4 $0x01, Z7, Y6
 	VADDPS        Y6, Y7, Y7
 	VEXTRACTF32X4 $0x01, Y7, X6
@@ -6172,9 +6690,9 @@ lvq_blk_426:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_405
+	JNZ           lvq_row_453
 
-lvq_done_406:
+lvq_done_454:
 	VZEROUPPER
 	RET
 
@@ -6193,146 +6711,146 @@ TEXT ·lvq2L288AVX512(SB), NOSPLIT, $0-72
 	MOVQ  cnt+48(FP), DI
 	MOVQ  plen+56(FP), R8
 	TESTQ DI, DI
-	JZ    lvq_done_428
+	JZ    lvq_done_476
 	CMPQ  DI, $0x00000000
-	JLE   lvq_nopf_429
+	JLE   lvq_nopf_477
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_430:
+lvq_pf_478:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_430
+	JL         lvq_pf_478
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_429:
+lvq_nopf_477:
 	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_431
+	JLE   lvq_nopf_479
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_432:
+lvq_pf_480:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_432
+	JL         lvq_pf_480
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_431:
+lvq_nopf_479:
 	CMPQ  DI, $0x00000002
-	JLE   lvq_nopf_433
+	JLE   lvq_nopf_481
 	MOVL  8(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_434:
+lvq_pf_482:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_434
+	JL         lvq_pf_482
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_433:
+lvq_nopf_481:
 	CMPQ  DI, $0x00000003
-	JLE   lvq_nopf_435
+	JLE   lvq_nopf_483
 	MOVL  12(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_436:
+lvq_pf_484:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_436
+	JL         lvq_pf_484
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_435:
+lvq_nopf_483:
 	CMPQ  DI, $0x00000004
-	JLE   lvq_nopf_437
+	JLE   lvq_nopf_485
 	MOVL  16(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_438:
+lvq_pf_486:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_438
+	JL         lvq_pf_486
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_437:
+lvq_nopf_485:
 	CMPQ  DI, $0x00000005
-	JLE   lvq_nopf_439
+	JLE   lvq_nopf_487
 	MOVL  20(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_440:
+lvq_pf_488:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_440
+	JL         lvq_pf_488
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_439:
+lvq_nopf_487:
 	CMPQ  DI, $0x00000006
-	JLE   lvq_nopf_441
+	JLE   lvq_nopf_489
 	MOVL  24(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_442:
+lvq_pf_490:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_442
+	JL         lvq_pf_490
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_441:
+lvq_nopf_489:
 	CMPQ  DI, $0x00000007
-	JLE   lvq_nopf_443
+	JLE   lvq_nopf_491
 	MOVL  28(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_444:
+lvq_pf_492:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_444
+	JL         lvq_pf_492
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_443:
-lvq_row_427:
+lvq_nopf_491:
+lvq_row_475:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	CMPQ  DI, $0x00000008
-	JLE   lvq_nopf_445
+	JLE   lvq_nopf_493
 	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_446:
+lvq_pf_494:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_446
+	JL         lvq_pf_494
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_445:
+lvq_nopf_493:
 	MOVL         (R9), R10
 	VMOVD        R10, X2
 	VCVTPH2PS    X2, X2
@@ -6350,7 +6868,7 @@ lvq_nopf_445:
 	MOVQ         AX, R12
 	VPXORD       Z6, Z6, Z6
 
-lvq_blk_448:
+lvq_blk_496:
 	VPMOVZXBD     (R10), Z5
 	VPMOVZXBD     (R11), Z7
 	VCVTDQ2PS     Z5, Z5
@@ -6363,7 +6881,7 @@ lvq_blk_448:
 	ADDQ          $0x00000010, R11
 	ADDQ          $0x00000040, R9
 	SUBQ          $0x00000010, R12
-	JNZ           lvq_blk_448
+	JNZ           lvq_blk_496
 	VEXTRACTF64X4 $0x01, Z6, Y2
 	VADDPS        Y2, Y6, Y6
 	VEXTRACTF32X4 $0x01, Y6, X2
@@ -6376,9 +6894,9 @@ lvq_blk_448:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_427
+	JNZ           lvq_row_475
 
-lvq_done_428:
+lvq_done_476:
 	VZEROUPPER
 	RET
 
@@ -6400,146 +6918,146 @@ TEXT ·lvq2IP48AVX512(SB), NOSPLIT, $0-80
 	MOVQ         cnt+56(FP), DI
 	MOVQ         plen+64(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_450
+	JZ           lvq_done_498
 	CMPQ         DI, $0x00000000
-	JLE          lvq_nopf_451
+	JLE          lvq_nopf_499
 	MOVL         (BX), R9
 	IMULQ        DX, R9
 	ADDQ         CX, R9
 	XORL         R10, R10
 
-lvq_pf_452:
+lvq_pf_500:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_452
+	JL         lvq_pf_500
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_451:
+lvq_nopf_499:
 	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_453
+	JLE   lvq_nopf_501
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_454:
+lvq_pf_502:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_454
+	JL         lvq_pf_502
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_453:
+lvq_nopf_501:
 	CMPQ  DI, $0x00000002
-	JLE   lvq_nopf_455
+	JLE   lvq_nopf_503
 	MOVL  8(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_456:
+lvq_pf_504:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_456
+	JL         lvq_pf_504
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_455:
+lvq_nopf_503:
 	CMPQ  DI, $0x00000003
-	JLE   lvq_nopf_457
+	JLE   lvq_nopf_505
 	MOVL  12(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_458:
+lvq_pf_506:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_458
+	JL         lvq_pf_506
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_457:
+lvq_nopf_505:
 	CMPQ  DI, $0x00000004
-	JLE   lvq_nopf_459
+	JLE   lvq_nopf_507
 	MOVL  16(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_460:
+lvq_pf_508:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_460
+	JL         lvq_pf_508
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_459:
+lvq_nopf_507:
 	CMPQ  DI, $0x00000005
-	JLE   lvq_nopf_461
+	JLE   lvq_nopf_509
 	MOVL  20(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_462:
+lvq_pf_510:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_462
+	JL         lvq_pf_510
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_461:
+lvq_nopf_509:
 	CMPQ  DI, $0x00000006
-	JLE   lvq_nopf_463
+	JLE   lvq_nopf_511
 	MOVL  24(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_464:
+lvq_pf_512:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_464
+	JL         lvq_pf_512
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_463:
+lvq_nopf_511:
 	CMPQ  DI, $0x00000007
-	JLE   lvq_nopf_465
+	JLE   lvq_nopf_513
 	MOVL  28(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_466:
+lvq_pf_514:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_466
+	JL         lvq_pf_514
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_465:
-lvq_row_449:
+lvq_nopf_513:
+lvq_row_497:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	CMPQ  DI, $0x00000008
-	JLE   lvq_nopf_467
+	JLE   lvq_nopf_515
 	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_468:
+lvq_pf_516:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_468
+	JL         lvq_pf_516
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_467:
+lvq_nopf_515:
 	MOVL      (R9), R10
 	VMOVD     R10, X4
 	VCVTPH2PS X4, X4
@@ -6555,7 +7073,7 @@ lvq_nopf_467:
 	VPXORD    Z8, Z8, Z8
 	VPXORD    Z9, Z9, Z9
 
-lvq_blk_470:
+lvq_blk_518:
 	VPMOVZXBD     (R10), Z7
 	VPANDD        Z1, Z7, Z10
 	VPSRLD        $0x04, Z7, Z7
@@ -6573,7 +7091,7 @@ lvq_blk_470:
 	ADDQ          $0x00000020, R11
 	ADDQ          $0x00000080, R9
 	SUBQ          $0x00000020, R12
-	JNZ           lvq_blk_470
+	JNZ           lvq_blk_518
 	VEXTRACTF64X4 $0x01, Z8, Y7
 	VADDPS        Y7, Y8, Y8
 	VEXTRACTF32X4 $0x01, Y8, X7
@@ -6597,9 +7115,9 @@ lvq_blk_470:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_449
+	JNZ           lvq_row_497
 
-lvq_done_450:
+lvq_done_498:
 	VZEROUPPER
 	RET
 
@@ -6620,146 +7138,146 @@ TEXT ·lvq2L248AVX512(SB), NOSPLIT, $0-72
 	MOVQ         cnt+48(FP), DI
 	MOVQ         plen+56(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_472
+	JZ           lvq_done_520
 	CMPQ         DI, $0x00000000
-	JLE          lvq_nopf_473
+	JLE          lvq_nopf_521
 	MOVL         (BX), R9
 	IMULQ        DX, R9
 	ADDQ         CX, R9
 	XORL         R10, R10
 
-lvq_pf_474:
+lvq_pf_522:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_474
+	JL         lvq_pf_522
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_473:
+lvq_nopf_521:
 	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_475
+	JLE   lvq_nopf_523
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_476:
+lvq_pf_524:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_476
+	JL         lvq_pf_524
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_475:
+lvq_nopf_523:
 	CMPQ  DI, $0x00000002
-	JLE   lvq_nopf_477
+	JLE   lvq_nopf_525
 	MOVL  8(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_478:
+lvq_pf_526:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_478
+	JL         lvq_pf_526
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_477:
+lvq_nopf_525:
 	CMPQ  DI, $0x00000003
-	JLE   lvq_nopf_479
+	JLE   lvq_nopf_527
 	MOVL  12(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_480:
+lvq_pf_528:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_480
+	JL         lvq_pf_528
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_479:
+lvq_nopf_527:
 	CMPQ  DI, $0x00000004
-	JLE   lvq_nopf_481
+	JLE   lvq_nopf_529
 	MOVL  16(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_482:
+lvq_pf_530:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_482
+	JL         lvq_pf_530
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_481:
+lvq_nopf_529:
 	CMPQ  DI, $0x00000005
-	JLE   lvq_nopf_483
+	JLE   lvq_nopf_531
 	MOVL  20(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_484:
+lvq_pf_532:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_484
+	JL         lvq_pf_532
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_483:
+lvq_nopf_531:
 	CMPQ  DI, $0x00000006
-	JLE   lvq_nopf_485
+	JLE   lvq_nopf_533
 	MOVL  24(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_486:
+lvq_pf_534:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_486
+	JL         lvq_pf_534
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_485:
+lvq_nopf_533:
 	CMPQ  DI, $0x00000007
-	JLE   lvq_nopf_487
+	JLE   lvq_nopf_535
 	MOVL  28(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_488:
+lvq_pf_536:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_488
+	JL         lvq_pf_536
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_487:
-lvq_row_471:
+lvq_nopf_535:
+lvq_row_519:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	CMPQ  DI, $0x00000008
-	JLE   lvq_nopf_489
+	JLE   lvq_nopf_537
 	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_490:
+lvq_pf_538:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_490
+	JL         lvq_pf_538
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_489:
+lvq_nopf_537:
 	MOVL         (R9), R10
 	VMOVD        R10, X3
 	VCVTPH2PS    X3, X3
@@ -6778,7 +7296,7 @@ lvq_nopf_489:
 	VPXORD       Z7, Z7, Z7
 	VPXORD       Z8, Z8, Z8
 
-lvq_blk_492:
+lvq_blk_540:
 	VPMOVZXBD     (R10), Z6
 	VPANDD        Z0, Z6, Z9
 	VPSRLD        $0x04, Z6, Z6
@@ -6800,7 +7318,7 @@ lvq_blk_492:
 	ADDQ          $0x00000020, R11
 	ADDQ          $0x00000080, R9
 	SUBQ          $0x00000020, R12
-	JNZ           lvq_blk_492
+	JNZ           lvq_blk_540
 	VADDPS        Z8, Z7, Z7
 	VEXTRACTF64X4 $0x01, Z7, Y3
 	VADDPS        Y3, Y7, Y7
@@ -6814,9 +7332,9 @@ lvq_blk_492:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_471
+	JNZ           lvq_row_519
 
-lvq_done_472:
+lvq_done_520:
 	VZEROUPPER
 	RET
 
@@ -6838,146 +7356,146 @@ TEXT ·lvq2IP44AVX512(SB), NOSPLIT, $0-80
 	MOVQ         cnt+56(FP), DI
 	MOVQ         plen+64(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_494
+	JZ           lvq_done_542
 	CMPQ         DI, $0x00000000
-	JLE          lvq_nopf_495
+	JLE          lvq_nopf_543
 	MOVL         (BX), R9
 	IMULQ        DX, R9
 	ADDQ         CX, R9
 	XORL         R10, R10
 
-lvq_pf_496:
+lvq_pf_544:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_496
+	JL         lvq_pf_544
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_495:
+lvq_nopf_543:
 	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_497
+	JLE   lvq_nopf_545
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_498:
+lvq_pf_546:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_498
+	JL         lvq_pf_546
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_497:
+lvq_nopf_545:
 	CMPQ  DI, $0x00000002
-	JLE   lvq_nopf_499
+	JLE   lvq_nopf_547
 	MOVL  8(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_500:
+lvq_pf_548:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_500
+	JL         lvq_pf_548
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_499:
+lvq_nopf_547:
 	CMPQ  DI, $0x00000003
-	JLE   lvq_nopf_501
+	JLE   lvq_nopf_549
 	MOVL  12(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_502:
+lvq_pf_550:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_502
+	JL         lvq_pf_550
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_501:
+lvq_nopf_549:
 	CMPQ  DI, $0x00000004
-	JLE   lvq_nopf_503
+	JLE   lvq_nopf_551
 	MOVL  16(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_504:
+lvq_pf_552:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_504
+	JL         lvq_pf_552
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_503:
+lvq_nopf_551:
 	CMPQ  DI, $0x00000005
-	JLE   lvq_nopf_505
+	JLE   lvq_nopf_553
 	MOVL  20(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_506:
+lvq_pf_554:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_506
+	JL         lvq_pf_554
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_505:
+lvq_nopf_553:
 	CMPQ  DI, $0x00000006
-	JLE   lvq_nopf_507
+	JLE   lvq_nopf_555
 	MOVL  24(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_508:
+lvq_pf_556:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_508
+	JL         lvq_pf_556
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_507:
+lvq_nopf_555:
 	CMPQ  DI, $0x00000007
-	JLE   lvq_nopf_509
+	JLE   lvq_nopf_557
 	MOVL  28(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_510:
+lvq_pf_558:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_510
+	JL         lvq_pf_558
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_509:
-lvq_row_493:
+lvq_nopf_557:
+lvq_row_541:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	CMPQ  DI, $0x00000008
-	JLE   lvq_nopf_511
+	JLE   lvq_nopf_559
 	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_512:
+lvq_pf_560:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_512
+	JL         lvq_pf_560
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_511:
+lvq_nopf_559:
 	MOVL      (R9), R10
 	VMOVD     R10, X4
 	VCVTPH2PS X4, X4
@@ -6993,7 +7511,7 @@ lvq_nopf_511:
 	VPXORD    Z8, Z8, Z8
 	VPXORD    Z9, Z9, Z9
 
-lvq_blk_514:
+lvq_blk_562:
 	VPMOVZXBD     (R10), Z7
 	VPANDD        Z1, Z7, Z10
 	VPSRLD        $0x04, Z7, Z7
@@ -7012,7 +7530,7 @@ lvq_blk_514:
 	ADDQ          $0x00000010, R11
 	ADDQ          $0x00000080, R9
 	SUBQ          $0x00000020, R12
-	JNZ           lvq_blk_514
+	JNZ           lvq_blk_562
 	VEXTRACTF64X4 $0x01, Z8, Y7
 	VADDPS        Y7, Y8, Y8
 	VEXTRACTF32X4 $0x01, Y8, X7
@@ -7036,9 +7554,9 @@ lvq_blk_514:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_493
+	JNZ           lvq_row_541
 
-lvq_done_494:
+lvq_done_542:
 	VZEROUPPER
 	RET
 
@@ -7059,146 +7577,146 @@ TEXT ·lvq2L244AVX512(SB), NOSPLIT, $0-72
 	MOVQ         cnt+48(FP), DI
 	MOVQ         plen+56(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_516
+	JZ           lvq_done_564
 	CMPQ         DI, $0x00000000
-	JLE          lvq_nopf_517
+	JLE          lvq_nopf_565
 	MOVL         (BX), R9
 	IMULQ        DX, R9
 	ADDQ         CX, R9
 	XORL         R10, R10
 
-lvq_pf_518:
+lvq_pf_566:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_518
+	JL         lvq_pf_566
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_517:
+lvq_nopf_565:
 	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_519
+	JLE   lvq_nopf_567
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_520:
+lvq_pf_568:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_520
+	JL         lvq_pf_568
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_519:
+lvq_nopf_567:
 	CMPQ  DI, $0x00000002
-	JLE   lvq_nopf_521
+	JLE   lvq_nopf_569
 	MOVL  8(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_522:
+lvq_pf_570:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_522
+	JL         lvq_pf_570
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_521:
+lvq_nopf_569:
 	CMPQ  DI, $0x00000003
-	JLE   lvq_nopf_523
+	JLE   lvq_nopf_571
 	MOVL  12(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_524:
+lvq_pf_572:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_524
+	JL         lvq_pf_572
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_523:
+lvq_nopf_571:
 	CMPQ  DI, $0x00000004
-	JLE   lvq_nopf_525
+	JLE   lvq_nopf_573
 	MOVL  16(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_526:
+lvq_pf_574:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_526
+	JL         lvq_pf_574
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_525:
+lvq_nopf_573:
 	CMPQ  DI, $0x00000005
-	JLE   lvq_nopf_527
+	JLE   lvq_nopf_575
 	MOVL  20(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_528:
+lvq_pf_576:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_528
+	JL         lvq_pf_576
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_527:
+lvq_nopf_575:
 	CMPQ  DI, $0x00000006
-	JLE   lvq_nopf_529
+	JLE   lvq_nopf_577
 	MOVL  24(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_530:
+lvq_pf_578:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_530
+	JL         lvq_pf_578
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_529:
+lvq_nopf_577:
 	CMPQ  DI, $0x00000007
-	JLE   lvq_nopf_531
+	JLE   lvq_nopf_579
 	MOVL  28(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_532:
+lvq_pf_580:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_532
+	JL         lvq_pf_580
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_531:
-lvq_row_515:
+lvq_nopf_579:
+lvq_row_563:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	CMPQ  DI, $0x00000008
-	JLE   lvq_nopf_533
+	JLE   lvq_nopf_581
 	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_534:
+lvq_pf_582:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_534
+	JL         lvq_pf_582
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_533:
+lvq_nopf_581:
 	MOVL         (R9), R10
 	VMOVD        R10, X3
 	VCVTPH2PS    X3, X3
@@ -7217,7 +7735,7 @@ lvq_nopf_533:
 	VPXORD       Z7, Z7, Z7
 	VPXORD       Z8, Z8, Z8
 
-lvq_blk_536:
+lvq_blk_584:
 	VPMOVZXBD     (R10), Z6
 	VPANDD        Z0, Z6, Z9
 	VPSRLD        $0x04, Z6, Z6
@@ -7240,7 +7758,7 @@ lvq_blk_536:
 	ADDQ          $0x00000010, R11
 	ADDQ          $0x00000080, R9
 	SUBQ          $0x00000020, R12
-	JNZ           lvq_blk_536
+	JNZ           lvq_blk_584
 	VADDPS        Z8, Z7, Z7
 	VEXTRACTF64X4 $0x01, Z7, Y3
 	VADDPS        Y3, Y7, Y7
@@ -7254,9 +7772,9 @@ lvq_blk_536:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_515
+	JNZ           lvq_row_563
 
-lvq_done_516:
+lvq_done_564:
 	VZEROUPPER
 	RET
 
@@ -7278,146 +7796,146 @@ TEXT ·lvq2IP84AVX512(SB), NOSPLIT, $0-80
 	MOVQ         cnt+56(FP), DI
 	MOVQ         plen+64(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_538
+	JZ           lvq_done_586
 	CMPQ         DI, $0x00000000
-	JLE          lvq_nopf_539
+	JLE          lvq_nopf_587
 	MOVL         (BX), R9
 	IMULQ        DX, R9
 	ADDQ         CX, R9
 	XORL         R10, R10
 
-lvq_pf_540:
+lvq_pf_588:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_540
+	JL         lvq_pf_588
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_539:
+lvq_nopf_587:
 	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_541
+	JLE   lvq_nopf_589
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_542:
+lvq_pf_590:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_542
+	JL         lvq_pf_590
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_541:
+lvq_nopf_589:
 	CMPQ  DI, $0x00000002
-	JLE   lvq_nopf_543
+	JLE   lvq_nopf_591
 	MOVL  8(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_544:
+lvq_pf_592:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_544
+	JL         lvq_pf_592
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_543:
+lvq_nopf_591:
 	CMPQ  DI, $0x00000003
-	JLE   lvq_nopf_545
+	JLE   lvq_nopf_593
 	MOVL  12(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_546:
+lvq_pf_594:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_546
+	JL         lvq_pf_594
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_545:
+lvq_nopf_593:
 	CMPQ  DI, $0x00000004
-	JLE   lvq_nopf_547
+	JLE   lvq_nopf_595
 	MOVL  16(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_548:
+lvq_pf_596:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_548
+	JL         lvq_pf_596
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_547:
+lvq_nopf_595:
 	CMPQ  DI, $0x00000005
-	JLE   lvq_nopf_549
+	JLE   lvq_nopf_597
 	MOVL  20(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_550:
+lvq_pf_598:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_550
+	JL         lvq_pf_598
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_549:
+lvq_nopf_597:
 	CMPQ  DI, $0x00000006
-	JLE   lvq_nopf_551
+	JLE   lvq_nopf_599
 	MOVL  24(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_552:
+lvq_pf_600:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_552
+	JL         lvq_pf_600
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_551:
+lvq_nopf_599:
 	CMPQ  DI, $0x00000007
-	JLE   lvq_nopf_553
+	JLE   lvq_nopf_601
 	MOVL  28(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_554:
+lvq_pf_602:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_554
+	JL         lvq_pf_602
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_553:
-lvq_row_537:
+lvq_nopf_601:
+lvq_row_585:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	CMPQ  DI, $0x00000008
-	JLE   lvq_nopf_555
+	JLE   lvq_nopf_603
 	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_556:
+lvq_pf_604:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_556
+	JL         lvq_pf_604
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_555:
+lvq_nopf_603:
 	MOVL      (R9), R10
 	VMOVD     R10, X4
 	VCVTPH2PS X4, X4
@@ -7433,7 +7951,7 @@ lvq_nopf_555:
 	VPXORD    Z8, Z8, Z8
 	VPXORD    Z9, Z9, Z9
 
-lvq_blk_558:
+lvq_blk_606:
 	VPMOVZXBD     (R10), Z7
 	VPMOVZXBD     16(R10), Z10
 	VPMOVZXBD     (R11), Z11
@@ -7451,7 +7969,7 @@ lvq_blk_558:
 	ADDQ          $0x00000010, R11
 	ADDQ          $0x00000080, R9
 	SUBQ          $0x00000020, R12
-	JNZ           lvq_blk_558
+	JNZ           lvq_blk_606
 	VEXTRACTF64X4 $0x01, Z8, Y7
 	VADDPS        Y7, Y8, Y8
 	VEXTRACTF32X4 $0x01, Y8, X7
@@ -7475,9 +7993,9 @@ lvq_blk_558:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_537
+	JNZ           lvq_row_585
 
-lvq_done_538:
+lvq_done_586:
 	VZEROUPPER
 	RET
 
@@ -7498,146 +8016,146 @@ TEXT ·lvq2L284AVX512(SB), NOSPLIT, $0-72
 	MOVQ         cnt+48(FP), DI
 	MOVQ         plen+56(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_560
+	JZ           lvq_done_608
 	CMPQ         DI, $0x00000000
-	JLE          lvq_nopf_561
+	JLE          lvq_nopf_609
 	MOVL         (BX), R9
 	IMULQ        DX, R9
 	ADDQ         CX, R9
 	XORL         R10, R10
 
-lvq_pf_562:
+lvq_pf_610:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_562
+	JL         lvq_pf_610
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_561:
+lvq_nopf_609:
 	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_563
+	JLE   lvq_nopf_611
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_564:
+lvq_pf_612:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_564
+	JL         lvq_pf_612
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_563:
+lvq_nopf_611:
 	CMPQ  DI, $0x00000002
-	JLE   lvq_nopf_565
+	JLE   lvq_nopf_613
 	MOVL  8(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_566:
+lvq_pf_614:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_566
+	JL         lvq_pf_614
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_565:
+lvq_nopf_613:
 	CMPQ  DI, $0x00000003
-	JLE   lvq_nopf_567
+	JLE   lvq_nopf_615
 	MOVL  12(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_568:
+lvq_pf_616:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_568
+	JL         lvq_pf_616
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_567:
+lvq_nopf_615:
 	CMPQ  DI, $0x00000004
-	JLE   lvq_nopf_569
+	JLE   lvq_nopf_617
 	MOVL  16(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_570:
+lvq_pf_618:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_570
+	JL         lvq_pf_618
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_569:
+lvq_nopf_617:
 	CMPQ  DI, $0x00000005
-	JLE   lvq_nopf_571
+	JLE   lvq_nopf_619
 	MOVL  20(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_572:
+lvq_pf_620:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_572
+	JL         lvq_pf_620
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_571:
+lvq_nopf_619:
 	CMPQ  DI, $0x00000006
-	JLE   lvq_nopf_573
+	JLE   lvq_nopf_621
 	MOVL  24(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_574:
+lvq_pf_622:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_574
+	JL         lvq_pf_622
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_573:
+lvq_nopf_621:
 	CMPQ  DI, $0x00000007
-	JLE   lvq_nopf_575
+	JLE   lvq_nopf_623
 	MOVL  28(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_576:
+lvq_pf_624:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_576
+	JL         lvq_pf_624
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_575:
-lvq_row_559:
+lvq_nopf_623:
+lvq_row_607:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	CMPQ  DI, $0x00000008
-	JLE   lvq_nopf_577
+	JLE   lvq_nopf_625
 	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_578:
+lvq_pf_626:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_578
+	JL         lvq_pf_626
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_577:
+lvq_nopf_625:
 	MOVL         (R9), R10
 	VMOVD        R10, X3
 	VCVTPH2PS    X3, X3
@@ -7656,7 +8174,7 @@ lvq_nopf_577:
 	VPXORD       Z7, Z7, Z7
 	VPXORD       Z8, Z8, Z8
 
-lvq_blk_580:
+lvq_blk_628:
 	VPMOVZXBD     (R10), Z6
 	VPMOVZXBD     16(R10), Z9
 	VPMOVZXBD     (R11), Z10
@@ -7678,7 +8196,7 @@ lvq_blk_580:
 	ADDQ          $0x00000010, R11
 	ADDQ          $0x00000080, R9
 	SUBQ          $0x00000020, R12
-	JNZ           lvq_blk_580
+	JNZ           lvq_blk_628
 	VADDPS        Z8, Z7, Z7
 	VEXTRACTF64X4 $0x01, Z7, Y3
 	VADDPS        Y3, Y7, Y7
@@ -7692,9 +8210,9 @@ lvq_blk_580:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_559
+	JNZ           lvq_row_607
 
-lvq_done_560:
+lvq_done_608:
 	VZEROUPPER
 	RET
 
@@ -7709,9 +8227,9 @@ TEXT ·maskedSumAVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-msum_loop4_581:
+msum_loop4_629:
 	CMPQ     CX, $0x00000040
-	JL       msum_loop1_582
+	JL       msum_loop1_630
 	KMOVQ    (DX), K1
 	KSHIFTRQ $0x10, K1, K2
 	KSHIFTRQ $0x20, K1, K3
@@ -7723,19 +8241,19 @@ msum_loop4_581:
 	ADDQ     $0x00000100, AX
 	ADDQ     $0x00000008, DX
 	SUBQ     $0x00000040, CX
-	JMP      msum_loop4_581
+	JMP      msum_loop4_629
 
-msum_loop1_582:
+msum_loop1_630:
 	CMPQ   CX, $0x00000010
-	JL     msum_reduce_583
+	JL     msum_reduce_631
 	KMOVW  (DX), K1
 	VADDPS (AX), Z0, K1, Z0
 	ADDQ   $0x00000040, AX
 	ADDQ   $0x00000002, DX
 	SUBQ   $0x00000010, CX
-	JMP    msum_loop1_582
+	JMP    msum_loop1_630
 
-msum_reduce_583:
+msum_reduce_631:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -7769,14 +8287,14 @@ TEXT ·maskedSumPlanesAVX512(SB), NOSPLIT, $0-44
 	VPXORD Z7, Z7, Z7
 	MOVL   $0x3f800000, DI
 
-msp_loop8_584:
+msp_loop8_632:
 	CMPQ         CX, $0x00000080
-	JL           msp_loop4_585
+	JL           msp_loop4_633
 	VPBROADCASTD DI, Z8
 	MOVQ         DX, R8
 	MOVQ         SI, R9
 
-msp_planes8_588:
+msp_planes8_636:
 	KMOVW       (R8), K1
 	VFMADD231PS (AX), Z8, K1, Z0
 	KMOVW       2(R8), K1
@@ -7796,20 +8314,20 @@ msp_planes8_588:
 	VADDPS      Z8, Z8, Z8
 	ADDQ        BX, R8
 	DECQ        R9
-	JNZ         msp_planes8_588
+	JNZ         msp_planes8_636
 	ADDQ        $0x00000200, AX
 	ADDQ        $0x00000010, DX
 	SUBQ        $0x00000080, CX
-	JMP         msp_loop8_584
+	JMP         msp_loop8_632
 
-msp_loop4_585:
+msp_loop4_633:
 	CMPQ         CX, $0x00000040
-	JL           msp_loop1_586
+	JL           msp_loop1_634
 	VPBROADCASTD DI, Z8
 	MOVQ         DX, R8
 	MOVQ         SI, R9
 
-msp_planes4_589:
+msp_planes4_637:
 	KMOVW       (R8), K1
 	VFMADD231PS (AX), Z8, K1, Z0
 	KMOVW       2(R8), K1
@@ -7821,31 +8339,31 @@ msp_planes4_589:
 	VADDPS      Z8, Z8, Z8
 	ADDQ        BX, R8
 	DECQ        R9
-	JNZ         msp_planes4_589
+	JNZ         msp_planes4_637
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000008, DX
 	SUBQ        $0x00000040, CX
 
-msp_loop1_586:
+msp_loop1_634:
 	CMPQ         CX, $0x00000010
-	JL           msp_reduce_587
+	JL           msp_reduce_635
 	VPBROADCASTD DI, Z8
 	MOVQ         DX, R8
 	MOVQ         SI, R9
 
-msp_planes1_590:
+msp_planes1_638:
 	KMOVW       (R8), K1
 	VFMADD231PS (AX), Z8, K1, Z0
 	VADDPS      Z8, Z8, Z8
 	ADDQ        BX, R8
 	DECQ        R9
-	JNZ         msp_planes1_590
+	JNZ         msp_planes1_638
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000002, DX
 	SUBQ        $0x00000010, CX
-	JMP         msp_loop1_586
+	JMP         msp_loop1_634
 
-msp_reduce_587:
+msp_reduce_635:
 	VADDPS        Z4, Z0, Z0
 	VADDPS        Z5, Z1, Z1
 	VADDPS        Z6, Z2, Z2
@@ -7874,171 +8392,171 @@ TEXT ·maskedSumPlanesBatchAVX512(SB), NOSPLIT, $0-80
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000000
-	JLE   lvq_nopf_591
+	JLE   lvq_nopf_639
 	MOVL  (AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_592:
+lvq_pf_640:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_592
+	JL         lvq_pf_640
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_591:
+lvq_nopf_639:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000001
-	JLE   lvq_nopf_593
+	JLE   lvq_nopf_641
 	MOVL  4(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_594:
+lvq_pf_642:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_594
+	JL         lvq_pf_642
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_593:
+lvq_nopf_641:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000002
-	JLE   lvq_nopf_595
+	JLE   lvq_nopf_643
 	MOVL  8(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_596:
+lvq_pf_644:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_596
+	JL         lvq_pf_644
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_595:
+lvq_nopf_643:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000003
-	JLE   lvq_nopf_597
+	JLE   lvq_nopf_645
 	MOVL  12(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_598:
+lvq_pf_646:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_598
+	JL         lvq_pf_646
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_597:
+lvq_nopf_645:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000004
-	JLE   lvq_nopf_599
+	JLE   lvq_nopf_647
 	MOVL  16(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_600:
+lvq_pf_648:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_600
+	JL         lvq_pf_648
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_599:
+lvq_nopf_647:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000005
-	JLE   lvq_nopf_601
+	JLE   lvq_nopf_649
 	MOVL  20(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_602:
+lvq_pf_650:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_602
+	JL         lvq_pf_650
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_601:
+lvq_nopf_649:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000006
-	JLE   lvq_nopf_603
+	JLE   lvq_nopf_651
 	MOVL  24(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_604:
+lvq_pf_652:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_604
+	JL         lvq_pf_652
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_603:
+lvq_nopf_651:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000007
-	JLE   lvq_nopf_605
+	JLE   lvq_nopf_653
 	MOVL  28(AX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	XORL  CX, CX
 
-lvq_pf_606:
+lvq_pf_654:
 	PREFETCHT0 (AX)(CX*1)
 	ADDQ       $0x00000040, CX
 	CMPQ       CX, SI
-	JL         lvq_pf_606
+	JL         lvq_pf_654
 	PREFETCHT0 -1(AX)(SI*1)
 
-lvq_nopf_605:
+lvq_nopf_653:
 	MOVQ ids+56(FP), AX
 	MOVQ out+64(FP), CX
 	MOVQ cnt+72(FP), DX
 
-mspb_loop_607:
+mspb_loop_655:
 	TESTQ DX, DX
-	JZ    mspb_end_608
+	JZ    mspb_end_656
 	MOVQ  slab+16(FP), BX
 	MOVQ  stride+24(FP), SI
 	MOVQ  span+48(FP), DI
 	CMPQ  DX, $0x00000008
-	JLE   lvq_nopf_609
+	JLE   lvq_nopf_657
 	MOVL  32(AX), R8
 	IMULQ SI, R8
 	ADDQ  BX, R8
 	XORL  BX, BX
 
-lvq_pf_610:
+lvq_pf_658:
 	PREFETCHT0 (R8)(BX*1)
 	ADDQ       $0x00000040, BX
 	CMPQ       BX, DI
-	JL         lvq_pf_610
+	JL         lvq_pf_658
 	PREFETCHT0 -1(R8)(DI*1)
 
-lvq_nopf_609:
+lvq_nopf_657:
 	MOVL   (AX), BX
 	MOVQ   stride+24(FP), SI
 	IMULQ  SI, BX
@@ -8058,14 +8576,14 @@ lvq_nopf_609:
 	VPXORD Z7, Z7, Z7
 	MOVL   $0x3f800000, R10
 
-msp_loop8_611:
+msp_loop8_659:
 	CMPQ         DI, $0x00000080
-	JL           msp_loop4_612
+	JL           msp_loop4_660
 	VPBROADCASTD R10, Z8
 	MOVQ         BX, R11
 	MOVQ         R9, R12
 
-msp_planes8_615:
+msp_planes8_663:
 	KMOVW       (R11), K1
 	VFMADD231PS (SI), Z8, K1, Z0
 	KMOVW       2(R11), K1
@@ -8085,20 +8603,20 @@ msp_planes8_615:
 	VADDPS      Z8, Z8, Z8
 	ADDQ        R8, R11
 	DECQ        R12
-	JNZ         msp_planes8_615
+	JNZ         msp_planes8_663
 	ADDQ        $0x00000200, SI
 	ADDQ        $0x00000010, BX
 	SUBQ        $0x00000080, DI
-	JMP         msp_loop8_611
+	JMP         msp_loop8_659
 
-msp_loop4_612:
+msp_loop4_660:
 	CMPQ         DI, $0x00000040
-	JL           msp_loop1_613
+	JL           msp_loop1_661
 	VPBROADCASTD R10, Z8
 	MOVQ         BX, R11
 	MOVQ         R9, R12
 
-msp_planes4_616:
+msp_planes4_664:
 	KMOVW       (R11), K1
 	VFMADD231PS (SI), Z8, K1, Z0
 	KMOVW       2(R11), K1
@@ -8110,31 +8628,31 @@ msp_planes4_616:
 	VADDPS      Z8, Z8, Z8
 	ADDQ        R8, R11
 	DECQ        R12
-	JNZ         msp_planes4_616
+	JNZ         msp_planes4_664
 	ADDQ        $0x00000100, SI
 	ADDQ        $0x00000008, BX
 	SUBQ        $0x00000040, DI
 
-msp_loop1_613:
+msp_loop1_661:
 	CMPQ         DI, $0x00000010
-	JL           msp_reduce_614
+	JL           msp_reduce_662
 	VPBROADCASTD R10, Z8
 	MOVQ         BX, R11
 	MOVQ         R9, R12
 
-msp_planes1_617:
+msp_planes1_665:
 	KMOVW       (R11), K1
 	VFMADD231PS (SI), Z8, K1, Z0
 	VADDPS      Z8, Z8, Z8
 	ADDQ        R8, R11
 	DECQ        R12
-	JNZ         msp_planes1_617
+	JNZ         msp_planes1_665
 	ADDQ        $0x00000040, SI
 	ADDQ        $0x00000002, BX
 	SUBQ        $0x00000010, DI
-	JMP         msp_loop1_613
+	JMP         msp_loop1_661
 
-msp_reduce_614:
+msp_reduce_662:
 	VADDPS        Z4, Z0, Z0
 	VADDPS        Z5, Z1, Z1
 	VADDPS        Z6, Z2, Z2
@@ -8154,9 +8672,9 @@ msp_reduce_614:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           mspb_loop_607
+	JMP           mspb_loop_655
 
-mspb_end_608:
+mspb_end_656:
 	VZEROUPPER
 	RET
 
@@ -8168,9 +8686,9 @@ TEXT ·axpyF32AVX512(SB), NOSPLIT, $0-32
 	MOVQ         n+24(FP), DX
 	VBROADCASTSS a+16(FP), Z0
 
-axpy_loop4_618:
+axpy_loop4_666:
 	CMPQ        DX, $0x00000040
-	JL          axpy_loop1_619
+	JL          axpy_loop1_667
 	VMOVUPS     (AX), Z1
 	VFMADD231PS (CX), Z0, Z1
 	VMOVUPS     Z1, (AX)
@@ -8186,20 +8704,20 @@ axpy_loop4_618:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000100, CX
 	SUBQ        $0x00000040, DX
-	JMP         axpy_loop4_618
+	JMP         axpy_loop4_666
 
-axpy_loop1_619:
+axpy_loop1_667:
 	CMPQ        DX, $0x00000010
-	JL          axpy_end_620
+	JL          axpy_end_668
 	VMOVUPS     (AX), Z1
 	VFMADD231PS (CX), Z0, Z1
 	VMOVUPS     Z1, (AX)
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000010, DX
-	JMP         axpy_loop1_619
+	JMP         axpy_loop1_667
 
-axpy_end_620:
+axpy_end_668:
 	VZEROUPPER
 	RET
 
@@ -8219,14 +8737,14 @@ TEXT ·popcountPlanes4AVX512(SB), NOSPLIT, $0-40
 	VPXORD Z3, Z3, Z3
 	VPXORD Z4, Z4, Z4
 
-pp4_step_621:
+pp4_step_669:
 	MOVQ  $0x000000ff, DI
 	CMPQ  DX, $0x00000008
-	JGE   pp4_full_622
+	JGE   pp4_full_670
 	MOVQ  $0xffffffff, DI
 	BZHIQ DX, DI, DI
 
-pp4_full_622:
+pp4_full_670:
 	KMOVB         DI, K1
 	VMOVDQU64.Z   (AX), K1, Z5
 	VPOPCNTQ      Z5, Z6
@@ -8247,7 +8765,7 @@ pp4_full_622:
 	ADDQ          $0x00000040, CX
 	ADDQ          $0x00000040, SI
 	SUBQ          $0x00000008, DX
-	JG            pp4_step_621
+	JG            pp4_step_669
 	VPSLLQ        $0x01, Z1, Z1
 	VPSLLQ        $0x02, Z2, Z2
 	VPSLLQ        $0x03, Z3, Z3
@@ -8282,172 +8800,172 @@ TEXT ·popcountPlanes4BatchAVX512(SB), NOSPLIT, $8-88
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000000
-	JLE   lvq_nopf_623
+	JLE   lvq_nopf_671
 	MOVL  (AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_624:
+lvq_pf_672:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_624
+	JL         lvq_pf_672
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_623:
+lvq_nopf_671:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000001
-	JLE   lvq_nopf_625
+	JLE   lvq_nopf_673
 	MOVL  4(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_626:
+lvq_pf_674:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_626
+	JL         lvq_pf_674
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_625:
+lvq_nopf_673:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000002
-	JLE   lvq_nopf_627
+	JLE   lvq_nopf_675
 	MOVL  8(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_628:
+lvq_pf_676:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_628
+	JL         lvq_pf_676
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_627:
+lvq_nopf_675:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000003
-	JLE   lvq_nopf_629
+	JLE   lvq_nopf_677
 	MOVL  12(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_630:
+lvq_pf_678:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_630
+	JL         lvq_pf_678
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_629:
+lvq_nopf_677:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000004
-	JLE   lvq_nopf_631
+	JLE   lvq_nopf_679
 	MOVL  16(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_632:
+lvq_pf_680:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_632
+	JL         lvq_pf_680
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_631:
+lvq_nopf_679:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000005
-	JLE   lvq_nopf_633
+	JLE   lvq_nopf_681
 	MOVL  20(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_634:
+lvq_pf_682:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_634
+	JL         lvq_pf_682
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_633:
+lvq_nopf_681:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000006
-	JLE   lvq_nopf_635
+	JLE   lvq_nopf_683
 	MOVL  24(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_636:
+lvq_pf_684:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_636
+	JL         lvq_pf_684
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_635:
+lvq_nopf_683:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000007
-	JLE   lvq_nopf_637
+	JLE   lvq_nopf_685
 	MOVL  28(AX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	XORL  CX, CX
 
-lvq_pf_638:
+lvq_pf_686:
 	PREFETCHT0 (AX)(CX*1)
 	ADDQ       $0x00000040, CX
 	CMPQ       CX, SI
-	JL         lvq_pf_638
+	JL         lvq_pf_686
 	PREFETCHT0 -1(AX)(SI*1)
 
-lvq_nopf_637:
+lvq_nopf_685:
 	MOVQ ids+56(FP), AX
 	MOVQ weighted+64(FP), CX
 	MOVQ ones+72(FP), DX
 	MOVQ cnt+80(FP), BX
 
-pp4b_loop_639:
+pp4b_loop_687:
 	TESTQ BX, BX
-	JZ    pp4b_end_640
+	JZ    pp4b_end_688
 	MOVQ  slab+16(FP), SI
 	MOVQ  stride+24(FP), DI
 	MOVQ  span+48(FP), R8
 	CMPQ  BX, $0x00000008
-	JLE   lvq_nopf_641
+	JLE   lvq_nopf_689
 	MOVL  32(AX), R9
 	IMULQ DI, R9
 	ADDQ  SI, R9
 	XORL  SI, SI
 
-lvq_pf_642:
+lvq_pf_690:
 	PREFETCHT0 (R9)(SI*1)
 	ADDQ       $0x00000040, SI
 	CMPQ       SI, R8
-	JL         lvq_pf_642
+	JL         lvq_pf_690
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_641:
+lvq_nopf_689:
 	MOVL   (AX), SI
 	MOVQ   stride+24(FP), DI
 	IMULQ  DI, SI
@@ -8470,7 +8988,7 @@ lvq_nopf_641:
 	ADDQ   SI, R12
 	MOVQ   R10, SI
 
-pp4p_plane_643:
+pp4p_plane_691:
 	VPADDQ Z0, Z0, Z0
 	VPADDQ Z1, Z1, Z1
 	VPADDQ Z2, Z2, Z2
@@ -8482,14 +9000,14 @@ pp4p_plane_643:
 	ADDQ   R11, R14
 	MOVQ   R8, R15
 
-pp4p_step_644:
+pp4p_step_692:
 	MOVQ  $0x000000ff, BP
 	CMPQ  R15, $0x00000008
-	JGE   pp4p_full_645
+	JGE   pp4p_full_693
 	MOVQ  $0xffffffff, BP
 	BZHIQ R15, BP, BP
 
-pp4p_full_645:
+pp4p_full_693:
 	KMOVB         BP, K1
 	VMOVDQU64.Z   (R10), K1, Z5
 	VPOPCNTQ      Z5, Z6
@@ -8510,10 +9028,10 @@ pp4p_full_645:
 	ADDQ          $0x00000040, R13
 	ADDQ          $0x00000040, R14
 	SUBQ          $0x00000008, R15
-	JG            pp4p_step_644
+	JG            pp4p_step_692
 	SUBQ          R9, R12
 	DECQ          SI
-	JNZ           pp4p_plane_643
+	JNZ           pp4p_plane_691
 	VPSLLQ        $0x01, Z1, Z1
 	VPSLLQ        $0x02, Z2, Z2
 	VPSLLQ        $0x03, Z3, Z3
@@ -8540,9 +9058,9 @@ pp4p_full_645:
 	ADDQ          $0x00000008, CX
 	ADDQ          $0x00000008, DX
 	DECQ          BX
-	JMP           pp4b_loop_639
+	JMP           pp4b_loop_687
 
-pp4b_end_640:
+pp4b_end_688:
 	VZEROUPPER
 	RET
 
@@ -8552,7 +9070,7 @@ TEXT ·l2U8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_646
+	JLE   u8b_pf0_694
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8561,17 +9079,17 @@ TEXT ·l2U8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_647:
+pf_695:
 	CMPQ       SI, BX
-	JAE        pf_done_648
+	JAE        pf_done_696
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_647
+	JMP        pf_695
 
-pf_done_648:
-u8b_pf0_646:
+pf_done_696:
+u8b_pf0_694:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_649
+	JLE   u8b_pf0_697
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8580,17 +9098,17 @@ u8b_pf0_646:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_650:
+pf_698:
 	CMPQ       SI, BX
-	JAE        pf_done_651
+	JAE        pf_done_699
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_650
+	JMP        pf_698
 
-pf_done_651:
-u8b_pf0_649:
+pf_done_699:
+u8b_pf0_697:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_652
+	JLE   u8b_pf0_700
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8599,17 +9117,17 @@ u8b_pf0_649:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_653:
+pf_701:
 	CMPQ       SI, BX
-	JAE        pf_done_654
+	JAE        pf_done_702
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_653
+	JMP        pf_701
 
-pf_done_654:
-u8b_pf0_652:
+pf_done_702:
+u8b_pf0_700:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_655
+	JLE   u8b_pf0_703
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8618,17 +9136,17 @@ u8b_pf0_652:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_656:
+pf_704:
 	CMPQ       SI, BX
-	JAE        pf_done_657
+	JAE        pf_done_705
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_656
+	JMP        pf_704
 
-pf_done_657:
-u8b_pf0_655:
+pf_done_705:
+u8b_pf0_703:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_658
+	JLE   u8b_pf0_706
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8637,17 +9155,17 @@ u8b_pf0_655:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_659:
+pf_707:
 	CMPQ       SI, BX
-	JAE        pf_done_660
+	JAE        pf_done_708
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_659
+	JMP        pf_707
 
-pf_done_660:
-u8b_pf0_658:
+pf_done_708:
+u8b_pf0_706:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_661
+	JLE   u8b_pf0_709
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8656,17 +9174,17 @@ u8b_pf0_658:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_662:
+pf_710:
 	CMPQ       SI, BX
-	JAE        pf_done_663
+	JAE        pf_done_711
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_662
+	JMP        pf_710
 
-pf_done_663:
-u8b_pf0_661:
+pf_done_711:
+u8b_pf0_709:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_664
+	JLE   u8b_pf0_712
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8675,17 +9193,17 @@ u8b_pf0_661:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_665:
+pf_713:
 	CMPQ       SI, BX
-	JAE        pf_done_666
+	JAE        pf_done_714
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_665
+	JMP        pf_713
 
-pf_done_666:
-u8b_pf0_664:
+pf_done_714:
+u8b_pf0_712:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_667
+	JLE   u8b_pf0_715
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -8694,24 +9212,24 @@ u8b_pf0_664:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_668:
+pf_716:
 	CMPQ       DX, CX
-	JAE        pf_done_669
+	JAE        pf_done_717
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_668
+	JMP        pf_716
 
-pf_done_669:
-u8b_pf0_667:
+pf_done_717:
+u8b_pf0_715:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_670:
+u8b_loop_718:
 	TESTQ DX, DX
-	JZ    u8b_end_671
+	JZ    u8b_end_719
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_672
+	JLE   u8b_nopf_720
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -8720,15 +9238,15 @@ u8b_loop_670:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_673:
+pf_721:
 	CMPQ       DI, SI
-	JAE        pf_done_674
+	JAE        pf_done_722
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_673
+	JMP        pf_721
 
-pf_done_674:
-u8b_nopf_672:
+pf_done_722:
+u8b_nopf_720:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -8745,9 +9263,9 @@ u8b_nopf_672:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_675:
+u8_4_723:
 	CMPQ      DI, $0x00000100
-	JL        u8_1_676
+	JL        u8_1_724
 	VMOVDQU64 (SI), Z7
 	VPMINUB   (BX), Z7, Z8
 	VPMAXUB   (BX), Z7, Z7
@@ -8783,11 +9301,11 @@ u8_4_675:
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, BX
 	SUBQ      $0x00000100, DI
-	JMP       u8_4_675
+	JMP       u8_4_723
 
-u8_1_676:
+u8_1_724:
 	CMPQ      DI, $0x00000040
-	JL        u8_tail_677
+	JL        u8_tail_725
 	VMOVDQU64 (SI), Z7
 	VPMINUB   (BX), Z7, Z8
 	VPMAXUB   (BX), Z7, Z7
@@ -8799,11 +9317,11 @@ u8_1_676:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u8_1_676
+	JMP       u8_1_724
 
-u8_tail_677:
+u8_tail_725:
 	TESTQ      DI, DI
-	JZ         u8_done_678
+	JZ         u8_done_726
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -8818,7 +9336,7 @@ u8_tail_677:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_678:
+u8_done_726:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -8844,9 +9362,9 @@ u8_done_678:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_670
+	JMP           u8b_loop_718
 
-u8b_end_671:
+u8b_end_719:
 	VZEROUPPER
 	RET
 
@@ -8856,7 +9374,7 @@ TEXT ·dotU8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_679
+	JLE   u8b_pf0_727
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8865,17 +9383,17 @@ TEXT ·dotU8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_680:
+pf_728:
 	CMPQ       SI, BX
-	JAE        pf_done_681
+	JAE        pf_done_729
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_680
+	JMP        pf_728
 
-pf_done_681:
-u8b_pf0_679:
+pf_done_729:
+u8b_pf0_727:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_682
+	JLE   u8b_pf0_730
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8884,17 +9402,17 @@ u8b_pf0_679:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_683:
+pf_731:
 	CMPQ       SI, BX
-	JAE        pf_done_684
+	JAE        pf_done_732
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_683
+	JMP        pf_731
 
-pf_done_684:
-u8b_pf0_682:
+pf_done_732:
+u8b_pf0_730:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_685
+	JLE   u8b_pf0_733
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8903,17 +9421,17 @@ u8b_pf0_682:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_686:
+pf_734:
 	CMPQ       SI, BX
-	JAE        pf_done_687
+	JAE        pf_done_735
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_686
+	JMP        pf_734
 
-pf_done_687:
-u8b_pf0_685:
+pf_done_735:
+u8b_pf0_733:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_688
+	JLE   u8b_pf0_736
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8922,17 +9440,17 @@ u8b_pf0_685:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_689:
+pf_737:
 	CMPQ       SI, BX
-	JAE        pf_done_690
+	JAE        pf_done_738
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_689
+	JMP        pf_737
 
-pf_done_690:
-u8b_pf0_688:
+pf_done_738:
+u8b_pf0_736:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_691
+	JLE   u8b_pf0_739
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8941,17 +9459,17 @@ u8b_pf0_688:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_692:
+pf_740:
 	CMPQ       SI, BX
-	JAE        pf_done_693
+	JAE        pf_done_741
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_692
+	JMP        pf_740
 
-pf_done_693:
-u8b_pf0_691:
+pf_done_741:
+u8b_pf0_739:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_694
+	JLE   u8b_pf0_742
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8960,17 +9478,17 @@ u8b_pf0_691:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_695:
+pf_743:
 	CMPQ       SI, BX
-	JAE        pf_done_696
+	JAE        pf_done_744
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_695
+	JMP        pf_743
 
-pf_done_696:
-u8b_pf0_694:
+pf_done_744:
+u8b_pf0_742:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_697
+	JLE   u8b_pf0_745
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -8979,17 +9497,17 @@ u8b_pf0_694:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_698:
+pf_746:
 	CMPQ       SI, BX
-	JAE        pf_done_699
+	JAE        pf_done_747
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_698
+	JMP        pf_746
 
-pf_done_699:
-u8b_pf0_697:
+pf_done_747:
+u8b_pf0_745:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_700
+	JLE   u8b_pf0_748
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -8998,24 +9516,24 @@ u8b_pf0_697:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_701:
+pf_749:
 	CMPQ       DX, CX
-	JAE        pf_done_702
+	JAE        pf_done_750
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_701
+	JMP        pf_749
 
-pf_done_702:
-u8b_pf0_700:
+pf_done_750:
+u8b_pf0_748:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_703:
+u8b_loop_751:
 	TESTQ DX, DX
-	JZ    u8b_end_704
+	JZ    u8b_end_752
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_705
+	JLE   u8b_nopf_753
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -9024,15 +9542,15 @@ u8b_loop_703:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_706:
+pf_754:
 	CMPQ       DI, SI
-	JAE        pf_done_707
+	JAE        pf_done_755
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_706
+	JMP        pf_754
 
-pf_done_707:
-u8b_nopf_705:
+pf_done_755:
+u8b_nopf_753:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -9049,9 +9567,9 @@ u8b_nopf_705:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_708:
+u8_4_756:
 	CMPQ      DI, $0x00000100
-	JL        u8_1_709
+	JL        u8_1_757
 	VMOVDQU64 (SI), Z7
 	VPXORD    (BX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -9075,11 +9593,11 @@ u8_4_708:
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, BX
 	SUBQ      $0x00000100, DI
-	JMP       u8_4_708
+	JMP       u8_4_756
 
-u8_1_709:
+u8_1_757:
 	CMPQ      DI, $0x00000040
-	JL        u8_tail_710
+	JL        u8_tail_758
 	VMOVDQU64 (SI), Z7
 	VPXORD    (BX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -9088,11 +9606,11 @@ u8_1_709:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u8_1_709
+	JMP       u8_1_757
 
-u8_tail_710:
+u8_tail_758:
 	TESTQ      DI, DI
-	JZ         u8_done_711
+	JZ         u8_done_759
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -9104,7 +9622,7 @@ u8_tail_710:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_711:
+u8_done_759:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -9130,9 +9648,9 @@ u8_done_711:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_703
+	JMP           u8b_loop_751
 
-u8b_end_704:
+u8b_end_752:
 	VZEROUPPER
 	RET
 
@@ -9142,7 +9660,7 @@ TEXT ·l2U4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_712
+	JLE   u8b_pf0_760
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9151,17 +9669,17 @@ TEXT ·l2U4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_713:
+pf_761:
 	CMPQ       SI, BX
-	JAE        pf_done_714
+	JAE        pf_done_762
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_713
+	JMP        pf_761
 
-pf_done_714:
-u8b_pf0_712:
+pf_done_762:
+u8b_pf0_760:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_715
+	JLE   u8b_pf0_763
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9170,17 +9688,17 @@ u8b_pf0_712:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_716:
+pf_764:
 	CMPQ       SI, BX
-	JAE        pf_done_717
+	JAE        pf_done_765
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_716
+	JMP        pf_764
 
-pf_done_717:
-u8b_pf0_715:
+pf_done_765:
+u8b_pf0_763:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_718
+	JLE   u8b_pf0_766
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9189,17 +9707,17 @@ u8b_pf0_715:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_719:
+pf_767:
 	CMPQ       SI, BX
-	JAE        pf_done_720
+	JAE        pf_done_768
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_719
+	JMP        pf_767
 
-pf_done_720:
-u8b_pf0_718:
+pf_done_768:
+u8b_pf0_766:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_721
+	JLE   u8b_pf0_769
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9208,17 +9726,17 @@ u8b_pf0_718:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_722:
+pf_770:
 	CMPQ       SI, BX
-	JAE        pf_done_723
+	JAE        pf_done_771
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_722
+	JMP        pf_770
 
-pf_done_723:
-u8b_pf0_721:
+pf_done_771:
+u8b_pf0_769:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_724
+	JLE   u8b_pf0_772
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9227,17 +9745,17 @@ u8b_pf0_721:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_725:
+pf_773:
 	CMPQ       SI, BX
-	JAE        pf_done_726
+	JAE        pf_done_774
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_725
+	JMP        pf_773
 
-pf_done_726:
-u8b_pf0_724:
+pf_done_774:
+u8b_pf0_772:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_727
+	JLE   u8b_pf0_775
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9246,17 +9764,17 @@ u8b_pf0_724:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_728:
+pf_776:
 	CMPQ       SI, BX
-	JAE        pf_done_729
+	JAE        pf_done_777
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_728
+	JMP        pf_776
 
-pf_done_729:
-u8b_pf0_727:
+pf_done_777:
+u8b_pf0_775:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_730
+	JLE   u8b_pf0_778
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9265,17 +9783,17 @@ u8b_pf0_727:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_731:
+pf_779:
 	CMPQ       SI, BX
-	JAE        pf_done_732
+	JAE        pf_done_780
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_731
+	JMP        pf_779
 
-pf_done_732:
-u8b_pf0_730:
+pf_done_780:
+u8b_pf0_778:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_733
+	JLE   u8b_pf0_781
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -9284,24 +9802,24 @@ u8b_pf0_730:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_734:
+pf_782:
 	CMPQ       DX, CX
-	JAE        pf_done_735
+	JAE        pf_done_783
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_734
+	JMP        pf_782
 
-pf_done_735:
-u8b_pf0_733:
+pf_done_783:
+u8b_pf0_781:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_736:
+u8b_loop_784:
 	TESTQ DX, DX
-	JZ    u8b_end_737
+	JZ    u8b_end_785
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_738
+	JLE   u8b_nopf_786
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -9310,15 +9828,15 @@ u8b_loop_736:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_739:
+pf_787:
 	CMPQ       DI, SI
-	JAE        pf_done_740
+	JAE        pf_done_788
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_739
+	JMP        pf_787
 
-pf_done_740:
-u8b_nopf_738:
+pf_done_788:
+u8b_nopf_786:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -9331,9 +9849,9 @@ u8b_nopf_738:
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_741:
+u4_1_789:
 	CMPQ      DI, $0x00000040
-	JL        u4_tail_742
+	JL        u4_tail_790
 	VMOVDQU64 (SI), Z3
 	VMOVDQU64 (BX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -9351,11 +9869,11 @@ u4_1_741:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u4_1_741
+	JMP       u4_1_789
 
-u4_tail_742:
+u4_tail_790:
 	TESTQ      DI, DI
-	JZ         u4_done_743
+	JZ         u4_done_791
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -9376,7 +9894,7 @@ u4_tail_742:
 	VPDPBUSD   Z5, Z5, Z1
 	VPDPBUSD   Z3, Z3, Z2
 
-u4_done_743:
+u4_done_791:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -9391,9 +9909,9 @@ u4_done_743:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_736
+	JMP           u8b_loop_784
 
-u8b_end_737:
+u8b_end_785:
 	VZEROUPPER
 	RET
 
@@ -9403,7 +9921,7 @@ TEXT ·dotU4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_744
+	JLE   u8b_pf0_792
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9412,17 +9930,17 @@ TEXT ·dotU4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_745:
+pf_793:
 	CMPQ       SI, BX
-	JAE        pf_done_746
+	JAE        pf_done_794
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_745
+	JMP        pf_793
 
-pf_done_746:
-u8b_pf0_744:
+pf_done_794:
+u8b_pf0_792:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_747
+	JLE   u8b_pf0_795
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9431,17 +9949,17 @@ u8b_pf0_744:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_748:
+pf_796:
 	CMPQ       SI, BX
-	JAE        pf_done_749
+	JAE        pf_done_797
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_748
+	JMP        pf_796
 
-pf_done_749:
-u8b_pf0_747:
+pf_done_797:
+u8b_pf0_795:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_750
+	JLE   u8b_pf0_798
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9450,17 +9968,17 @@ u8b_pf0_747:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_751:
+pf_799:
 	CMPQ       SI, BX
-	JAE        pf_done_752
+	JAE        pf_done_800
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_751
+	JMP        pf_799
 
-pf_done_752:
-u8b_pf0_750:
+pf_done_800:
+u8b_pf0_798:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_753
+	JLE   u8b_pf0_801
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9469,17 +9987,17 @@ u8b_pf0_750:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_754:
+pf_802:
 	CMPQ       SI, BX
-	JAE        pf_done_755
+	JAE        pf_done_803
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_754
+	JMP        pf_802
 
-pf_done_755:
-u8b_pf0_753:
+pf_done_803:
+u8b_pf0_801:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_756
+	JLE   u8b_pf0_804
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9488,17 +10006,17 @@ u8b_pf0_753:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_757:
+pf_805:
 	CMPQ       SI, BX
-	JAE        pf_done_758
+	JAE        pf_done_806
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_757
+	JMP        pf_805
 
-pf_done_758:
-u8b_pf0_756:
+pf_done_806:
+u8b_pf0_804:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_759
+	JLE   u8b_pf0_807
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9507,17 +10025,17 @@ u8b_pf0_756:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_760:
+pf_808:
 	CMPQ       SI, BX
-	JAE        pf_done_761
+	JAE        pf_done_809
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_760
+	JMP        pf_808
 
-pf_done_761:
-u8b_pf0_759:
+pf_done_809:
+u8b_pf0_807:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_762
+	JLE   u8b_pf0_810
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9526,17 +10044,17 @@ u8b_pf0_759:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_763:
+pf_811:
 	CMPQ       SI, BX
-	JAE        pf_done_764
+	JAE        pf_done_812
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_763
+	JMP        pf_811
 
-pf_done_764:
-u8b_pf0_762:
+pf_done_812:
+u8b_pf0_810:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_765
+	JLE   u8b_pf0_813
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -9545,24 +10063,24 @@ u8b_pf0_762:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_766:
+pf_814:
 	CMPQ       DX, CX
-	JAE        pf_done_767
+	JAE        pf_done_815
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_766
+	JMP        pf_814
 
-pf_done_767:
-u8b_pf0_765:
+pf_done_815:
+u8b_pf0_813:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_768:
+u8b_loop_816:
 	TESTQ DX, DX
-	JZ    u8b_end_769
+	JZ    u8b_end_817
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_770
+	JLE   u8b_nopf_818
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -9571,15 +10089,15 @@ u8b_loop_768:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_771:
+pf_819:
 	CMPQ       DI, SI
-	JAE        pf_done_772
+	JAE        pf_done_820
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_771
+	JMP        pf_819
 
-pf_done_772:
-u8b_nopf_770:
+pf_done_820:
+u8b_nopf_818:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -9592,9 +10110,9 @@ u8b_nopf_770:
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_773:
+u4_1_821:
 	CMPQ      DI, $0x00000040
-	JL        u4_tail_774
+	JL        u4_tail_822
 	VMOVDQU64 (SI), Z3
 	VMOVDQU64 (BX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -9608,11 +10126,11 @@ u4_1_773:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u4_1_773
+	JMP       u4_1_821
 
-u4_tail_774:
+u4_tail_822:
 	TESTQ      DI, DI
-	JZ         u4_done_775
+	JZ         u4_done_823
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -9629,7 +10147,7 @@ u4_tail_774:
 	VPDPBUSD   Z6, Z5, Z1
 	VPDPBUSD   Z4, Z3, Z2
 
-u4_done_775:
+u4_done_823:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -9644,9 +10162,9 @@ u4_done_775:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_768
+	JMP           u8b_loop_816
 
-u8b_end_769:
+u8b_end_817:
 	VZEROUPPER
 	RET
 
@@ -9661,143 +10179,143 @@ TEXT ·l2F16BatchAVX512(SB), NOSPLIT, $0-56
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
 	CMPQ BX, $0x00000020
-	JLE  f16b_pfcap_776
+	JLE  f16b_pfcap_824
 	MOVQ $0x00000020, BX
 
-f16b_pfcap_776:
+f16b_pfcap_824:
 	CMPQ  SI, $0x00000000
-	JLE   f16b_pfdone_777
+	JLE   f16b_pfdone_825
 	MOVL  (AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_778:
+f16b_pf_826:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_779
+	JZ         f16b_pf_end_827
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_778
+	JMP        f16b_pf_826
 
-f16b_pf_end_779:
+f16b_pf_end_827:
 	CMPQ  SI, $0x00000001
-	JLE   f16b_pfdone_777
+	JLE   f16b_pfdone_825
 	MOVL  4(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_780:
+f16b_pf_828:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_781
+	JZ         f16b_pf_end_829
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_780
+	JMP        f16b_pf_828
 
-f16b_pf_end_781:
+f16b_pf_end_829:
 	CMPQ  SI, $0x00000002
-	JLE   f16b_pfdone_777
+	JLE   f16b_pfdone_825
 	MOVL  8(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_782:
+f16b_pf_830:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_783
+	JZ         f16b_pf_end_831
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_782
+	JMP        f16b_pf_830
 
-f16b_pf_end_783:
+f16b_pf_end_831:
 	CMPQ  SI, $0x00000003
-	JLE   f16b_pfdone_777
+	JLE   f16b_pfdone_825
 	MOVL  12(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_784:
+f16b_pf_832:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_785
+	JZ         f16b_pf_end_833
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_784
+	JMP        f16b_pf_832
 
-f16b_pf_end_785:
+f16b_pf_end_833:
 	CMPQ  SI, $0x00000004
-	JLE   f16b_pfdone_777
+	JLE   f16b_pfdone_825
 	MOVL  16(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_786:
+f16b_pf_834:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_787
+	JZ         f16b_pf_end_835
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_786
+	JMP        f16b_pf_834
 
-f16b_pf_end_787:
+f16b_pf_end_835:
 	CMPQ  SI, $0x00000005
-	JLE   f16b_pfdone_777
+	JLE   f16b_pfdone_825
 	MOVL  20(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_788:
+f16b_pf_836:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_789
+	JZ         f16b_pf_end_837
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_788
+	JMP        f16b_pf_836
 
-f16b_pf_end_789:
+f16b_pf_end_837:
 	CMPQ  SI, $0x00000006
-	JLE   f16b_pfdone_777
+	JLE   f16b_pfdone_825
 	MOVL  24(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_790:
+f16b_pf_838:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_791
+	JZ         f16b_pf_end_839
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_790
+	JMP        f16b_pf_838
 
-f16b_pf_end_791:
+f16b_pf_end_839:
 	CMPQ  SI, $0x00000007
-	JLE   f16b_pfdone_777
+	JLE   f16b_pfdone_825
 	MOVL  28(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_792:
+f16b_pf_840:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_793
+	JZ         f16b_pf_end_841
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_792
+	JMP        f16b_pf_840
 
-f16b_pf_end_793:
-f16b_pfdone_777:
-f16b_group_794:
+f16b_pf_end_841:
+f16b_pfdone_825:
+f16b_group_842:
 	MOVQ cnt+48(FP), AX
 	CMPQ AX, $0x00000008
-	JL   f16b_gdone_795
+	JL   f16b_gdone_843
 	MOVQ ids+32(FP), CX
 	MOVQ slab+16(FP), DX
 	MOVQ stride+24(FP), BX
@@ -9805,139 +10323,139 @@ f16b_group_794:
 	ADDQ $0x0000001f, SI
 	SHRQ $0x05, SI
 	CMPQ SI, $0x00000020
-	JLE  f16b_pfcap_796
+	JLE  f16b_pfcap_844
 	MOVQ $0x00000020, SI
 
-f16b_pfcap_796:
+f16b_pfcap_844:
 	CMPQ  AX, $0x00000008
-	JLE   f16b_pfdone_797
+	JLE   f16b_pfdone_845
 	MOVL  32(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_798:
+f16b_pf_846:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_799
+	JZ         f16b_pf_end_847
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_798
+	JMP        f16b_pf_846
 
-f16b_pf_end_799:
+f16b_pf_end_847:
 	CMPQ  AX, $0x00000009
-	JLE   f16b_pfdone_797
+	JLE   f16b_pfdone_845
 	MOVL  36(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_800:
+f16b_pf_848:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_801
+	JZ         f16b_pf_end_849
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_800
+	JMP        f16b_pf_848
 
-f16b_pf_end_801:
+f16b_pf_end_849:
 	CMPQ  AX, $0x0000000a
-	JLE   f16b_pfdone_797
+	JLE   f16b_pfdone_845
 	MOVL  40(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_802:
+f16b_pf_850:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_803
+	JZ         f16b_pf_end_851
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_802
+	JMP        f16b_pf_850
 
-f16b_pf_end_803:
+f16b_pf_end_851:
 	CMPQ  AX, $0x0000000b
-	JLE   f16b_pfdone_797
+	JLE   f16b_pfdone_845
 	MOVL  44(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_804:
+f16b_pf_852:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_805
+	JZ         f16b_pf_end_853
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_804
+	JMP        f16b_pf_852
 
-f16b_pf_end_805:
+f16b_pf_end_853:
 	CMPQ  AX, $0x0000000c
-	JLE   f16b_pfdone_797
+	JLE   f16b_pfdone_845
 	MOVL  48(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_806:
+f16b_pf_854:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_807
+	JZ         f16b_pf_end_855
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_806
+	JMP        f16b_pf_854
 
-f16b_pf_end_807:
+f16b_pf_end_855:
 	CMPQ  AX, $0x0000000d
-	JLE   f16b_pfdone_797
+	JLE   f16b_pfdone_845
 	MOVL  52(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_808:
+f16b_pf_856:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_809
+	JZ         f16b_pf_end_857
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_808
+	JMP        f16b_pf_856
 
-f16b_pf_end_809:
+f16b_pf_end_857:
 	CMPQ  AX, $0x0000000e
-	JLE   f16b_pfdone_797
+	JLE   f16b_pfdone_845
 	MOVL  56(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_810:
+f16b_pf_858:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_811
+	JZ         f16b_pf_end_859
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_810
+	JMP        f16b_pf_858
 
-f16b_pf_end_811:
+f16b_pf_end_859:
 	CMPQ  AX, $0x0000000f
-	JLE   f16b_pfdone_797
+	JLE   f16b_pfdone_845
 	MOVL  60(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_812:
+f16b_pf_860:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_813
+	JZ         f16b_pf_end_861
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_812
+	JMP        f16b_pf_860
 
-f16b_pf_end_813:
-f16b_pfdone_797:
+f16b_pf_end_861:
+f16b_pfdone_845:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -9986,9 +10504,9 @@ f16b_pfdone_797:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_814:
+f16b_block_862:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_815
+	JL          f16b_single_863
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -10049,11 +10567,11 @@ f16b_block_814:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_814
+	JMP         f16b_block_862
 
-f16b_single_815:
+f16b_single_863:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_816
+	JL          f16b_tail_864
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -10090,9 +10608,9 @@ f16b_single_815:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_816:
+f16b_tail_864:
 	TESTQ       CX, CX
-	JZ          f16b_done_817
+	JZ          f16b_done_865
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -10130,7 +10648,7 @@ f16b_tail_816:
 	VSUBPS      Z17, Z16, Z17
 	VFMADD231PS Z17, Z17, Z15
 
-f16b_done_817:
+f16b_done_865:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -10217,13 +10735,13 @@ f16b_done_817:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_794
+	JMP           f16b_group_842
 
-f16b_gdone_795:
-f16b_one_818:
+f16b_gdone_843:
+f16b_one_866:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_819
+	JZ    f16b_end_867
 	MOVQ  ids+32(FP), CX
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
@@ -10231,27 +10749,27 @@ f16b_one_818:
 	ADDQ  $0x0000001f, SI
 	SHRQ  $0x05, SI
 	CMPQ  SI, $0x00000020
-	JLE   f16b_pfcap_820
+	JLE   f16b_pfcap_868
 	MOVQ  $0x00000020, SI
 
-f16b_pfcap_820:
+f16b_pfcap_868:
 	CMPQ  AX, $0x00000001
-	JLE   f16b_pfdone_821
+	JLE   f16b_pfdone_869
 	MOVL  4(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_822:
+f16b_pf_870:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_823
+	JZ         f16b_pf_end_871
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_822
+	JMP        f16b_pf_870
 
-f16b_pf_end_823:
-f16b_pfdone_821:
+f16b_pf_end_871:
+f16b_pfdone_869:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -10265,9 +10783,9 @@ f16b_pfdone_821:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_824:
+f16b_block_872:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_825
+	JL          f16b_single_873
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -10279,11 +10797,11 @@ f16b_block_824:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_824
+	JMP         f16b_block_872
 
-f16b_single_825:
+f16b_single_873:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_826
+	JL          f16b_tail_874
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -10292,9 +10810,9 @@ f16b_single_825:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_826:
+f16b_tail_874:
 	TESTQ       DX, DX
-	JZ          f16b_done_827
+	JZ          f16b_done_875
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -10304,7 +10822,7 @@ f16b_tail_826:
 	VSUBPS      Z1, Z0, Z1
 	VFMADD231PS Z1, Z1, Z19
 
-f16b_done_827:
+f16b_done_875:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -10321,9 +10839,9 @@ f16b_done_827:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_818
+	JMP           f16b_one_866
 
-f16b_end_819:
+f16b_end_867:
 	VZEROUPPER
 	RET
 
@@ -10338,143 +10856,143 @@ TEXT ·ipF16BatchAVX512(SB), NOSPLIT, $0-56
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
 	CMPQ BX, $0x00000020
-	JLE  f16b_pfcap_828
+	JLE  f16b_pfcap_876
 	MOVQ $0x00000020, BX
 
-f16b_pfcap_828:
+f16b_pfcap_876:
 	CMPQ  SI, $0x00000000
-	JLE   f16b_pfdone_829
+	JLE   f16b_pfdone_877
 	MOVL  (AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_830:
+f16b_pf_878:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_831
+	JZ         f16b_pf_end_879
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_830
+	JMP        f16b_pf_878
 
-f16b_pf_end_831:
+f16b_pf_end_879:
 	CMPQ  SI, $0x00000001
-	JLE   f16b_pfdone_829
+	JLE   f16b_pfdone_877
 	MOVL  4(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_832:
+f16b_pf_880:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_833
+	JZ         f16b_pf_end_881
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_832
+	JMP        f16b_pf_880
 
-f16b_pf_end_833:
+f16b_pf_end_881:
 	CMPQ  SI, $0x00000002
-	JLE   f16b_pfdone_829
+	JLE   f16b_pfdone_877
 	MOVL  8(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_834:
+f16b_pf_882:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_835
+	JZ         f16b_pf_end_883
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_834
+	JMP        f16b_pf_882
 
-f16b_pf_end_835:
+f16b_pf_end_883:
 	CMPQ  SI, $0x00000003
-	JLE   f16b_pfdone_829
+	JLE   f16b_pfdone_877
 	MOVL  12(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_836:
+f16b_pf_884:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_837
+	JZ         f16b_pf_end_885
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_836
+	JMP        f16b_pf_884
 
-f16b_pf_end_837:
+f16b_pf_end_885:
 	CMPQ  SI, $0x00000004
-	JLE   f16b_pfdone_829
+	JLE   f16b_pfdone_877
 	MOVL  16(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_838:
+f16b_pf_886:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_839
+	JZ         f16b_pf_end_887
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_838
+	JMP        f16b_pf_886
 
-f16b_pf_end_839:
+f16b_pf_end_887:
 	CMPQ  SI, $0x00000005
-	JLE   f16b_pfdone_829
+	JLE   f16b_pfdone_877
 	MOVL  20(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_840:
+f16b_pf_888:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_841
+	JZ         f16b_pf_end_889
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_840
+	JMP        f16b_pf_888
 
-f16b_pf_end_841:
+f16b_pf_end_889:
 	CMPQ  SI, $0x00000006
-	JLE   f16b_pfdone_829
+	JLE   f16b_pfdone_877
 	MOVL  24(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_842:
+f16b_pf_890:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_843
+	JZ         f16b_pf_end_891
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_842
+	JMP        f16b_pf_890
 
-f16b_pf_end_843:
+f16b_pf_end_891:
 	CMPQ  SI, $0x00000007
-	JLE   f16b_pfdone_829
+	JLE   f16b_pfdone_877
 	MOVL  28(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_844:
+f16b_pf_892:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_845
+	JZ         f16b_pf_end_893
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_844
+	JMP        f16b_pf_892
 
-f16b_pf_end_845:
-f16b_pfdone_829:
-f16b_group_846:
+f16b_pf_end_893:
+f16b_pfdone_877:
+f16b_group_894:
 	MOVQ cnt+48(FP), AX
 	CMPQ AX, $0x00000008
-	JL   f16b_gdone_847
+	JL   f16b_gdone_895
 	MOVQ ids+32(FP), CX
 	MOVQ slab+16(FP), DX
 	MOVQ stride+24(FP), BX
@@ -10482,139 +11000,139 @@ f16b_group_846:
 	ADDQ $0x0000001f, SI
 	SHRQ $0x05, SI
 	CMPQ SI, $0x00000020
-	JLE  f16b_pfcap_848
+	JLE  f16b_pfcap_896
 	MOVQ $0x00000020, SI
 
-f16b_pfcap_848:
+f16b_pfcap_896:
 	CMPQ  AX, $0x00000008
-	JLE   f16b_pfdone_849
+	JLE   f16b_pfdone_897
 	MOVL  32(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_850:
+f16b_pf_898:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_851
+	JZ         f16b_pf_end_899
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_850
+	JMP        f16b_pf_898
 
-f16b_pf_end_851:
+f16b_pf_end_899:
 	CMPQ  AX, $0x00000009
-	JLE   f16b_pfdone_849
+	JLE   f16b_pfdone_897
 	MOVL  36(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_852:
+f16b_pf_900:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_853
+	JZ         f16b_pf_end_901
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_852
+	JMP        f16b_pf_900
 
-f16b_pf_end_853:
+f16b_pf_end_901:
 	CMPQ  AX, $0x0000000a
-	JLE   f16b_pfdone_849
+	JLE   f16b_pfdone_897
 	MOVL  40(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_854:
+f16b_pf_902:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_855
+	JZ         f16b_pf_end_903
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_854
+	JMP        f16b_pf_902
 
-f16b_pf_end_855:
+f16b_pf_end_903:
 	CMPQ  AX, $0x0000000b
-	JLE   f16b_pfdone_849
+	JLE   f16b_pfdone_897
 	MOVL  44(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_856:
+f16b_pf_904:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_857
+	JZ         f16b_pf_end_905
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_856
+	JMP        f16b_pf_904
 
-f16b_pf_end_857:
+f16b_pf_end_905:
 	CMPQ  AX, $0x0000000c
-	JLE   f16b_pfdone_849
+	JLE   f16b_pfdone_897
 	MOVL  48(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_858:
+f16b_pf_906:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_859
+	JZ         f16b_pf_end_907
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_858
+	JMP        f16b_pf_906
 
-f16b_pf_end_859:
+f16b_pf_end_907:
 	CMPQ  AX, $0x0000000d
-	JLE   f16b_pfdone_849
+	JLE   f16b_pfdone_897
 	MOVL  52(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_860:
+f16b_pf_908:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_861
+	JZ         f16b_pf_end_909
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_860
+	JMP        f16b_pf_908
 
-f16b_pf_end_861:
+f16b_pf_end_909:
 	CMPQ  AX, $0x0000000e
-	JLE   f16b_pfdone_849
+	JLE   f16b_pfdone_897
 	MOVL  56(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_862:
+f16b_pf_910:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_863
+	JZ         f16b_pf_end_911
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_862
+	JMP        f16b_pf_910
 
-f16b_pf_end_863:
+f16b_pf_end_911:
 	CMPQ  AX, $0x0000000f
-	JLE   f16b_pfdone_849
+	JLE   f16b_pfdone_897
 	MOVL  60(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_864:
+f16b_pf_912:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_865
+	JZ         f16b_pf_end_913
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_864
+	JMP        f16b_pf_912
 
-f16b_pf_end_865:
-f16b_pfdone_849:
+f16b_pf_end_913:
+f16b_pfdone_897:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -10663,9 +11181,9 @@ f16b_pfdone_849:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_866:
+f16b_block_914:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_867
+	JL          f16b_single_915
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -10710,11 +11228,11 @@ f16b_block_866:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_866
+	JMP         f16b_block_914
 
-f16b_single_867:
+f16b_single_915:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_868
+	JL          f16b_tail_916
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -10743,9 +11261,9 @@ f16b_single_867:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_868:
+f16b_tail_916:
 	TESTQ       CX, CX
-	JZ          f16b_done_869
+	JZ          f16b_done_917
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -10775,7 +11293,7 @@ f16b_tail_868:
 	VCVTPH2PS   Y26, Z17
 	VFMADD231PS Z17, Z16, Z15
 
-f16b_done_869:
+f16b_done_917:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -10862,13 +11380,13 @@ f16b_done_869:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_846
+	JMP           f16b_group_894
 
-f16b_gdone_847:
-f16b_one_870:
+f16b_gdone_895:
+f16b_one_918:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_871
+	JZ    f16b_end_919
 	MOVQ  ids+32(FP), CX
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
@@ -10876,27 +11394,27 @@ f16b_one_870:
 	ADDQ  $0x0000001f, SI
 	SHRQ  $0x05, SI
 	CMPQ  SI, $0x00000020
-	JLE   f16b_pfcap_872
+	JLE   f16b_pfcap_920
 	MOVQ  $0x00000020, SI
 
-f16b_pfcap_872:
+f16b_pfcap_920:
 	CMPQ  AX, $0x00000001
-	JLE   f16b_pfdone_873
+	JLE   f16b_pfdone_921
 	MOVL  4(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_874:
+f16b_pf_922:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_875
+	JZ         f16b_pf_end_923
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_874
+	JMP        f16b_pf_922
 
-f16b_pf_end_875:
-f16b_pfdone_873:
+f16b_pf_end_923:
+f16b_pfdone_921:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -10910,9 +11428,9 @@ f16b_pfdone_873:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_876:
+f16b_block_924:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_877
+	JL          f16b_single_925
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -10922,11 +11440,11 @@ f16b_block_876:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_876
+	JMP         f16b_block_924
 
-f16b_single_877:
+f16b_single_925:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_878
+	JL          f16b_tail_926
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -10934,9 +11452,9 @@ f16b_single_877:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_878:
+f16b_tail_926:
 	TESTQ       DX, DX
-	JZ          f16b_done_879
+	JZ          f16b_done_927
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -10945,7 +11463,7 @@ f16b_tail_878:
 	VCVTPH2PS   Y1, Z1
 	VFMADD231PS Z1, Z0, Z19
 
-f16b_done_879:
+f16b_done_927:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -10962,9 +11480,9 @@ f16b_done_879:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_870
+	JMP           f16b_one_918
 
-f16b_end_871:
+f16b_end_919:
 	VZEROUPPER
 	RET
 
@@ -10979,16 +11497,16 @@ TEXT ·accF16Cols1AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z1, Z1, Z1
 
-acccols_reg_880:
+acccols_reg_928:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_883
+	JL      acccols_tail_931
 	VMOVUPS (BX), Z2
 	VCMPPS  $0x04, Z1, Z2, K1
 	KMOVW   K1, DI
 
-acccols_bit_881:
+acccols_bit_929:
 	TESTL        DI, DI
-	JZ           acccols_next_882
+	JZ           acccols_next_930
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -10998,37 +11516,37 @@ acccols_bit_881:
 	VBROADCASTSS (BX)(R8*4), Z2
 	VCVTPH2PS    (R9), Z3
 	VFMADD231PS  Z3, Z2, Z0
-	JMP          acccols_bit_881
+	JMP          acccols_bit_929
 
-acccols_next_882:
+acccols_next_930:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_880
+	JMP  acccols_reg_928
 
-acccols_tail_883:
+acccols_tail_931:
 	TESTQ    SI, SI
-	JZ       acccols_done_884
+	JZ       acccols_done_932
 	VMOVSS   (BX), X2
 	VUCOMISS X1, X2
-	JNE      acccols_tadd_885
-	JP       acccols_tadd_885
-	JMP      acccols_tskip_886
+	JNE      acccols_tadd_933
+	JP       acccols_tadd_933
+	JMP      acccols_tskip_934
 
-acccols_tadd_885:
+acccols_tadd_933:
 	VBROADCASTSS (BX), Z2
 	VCVTPH2PS    (CX), Z3
 	VFMADD231PS  Z3, Z2, Z0
 
-acccols_tskip_886:
+acccols_tskip_934:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_883
+	JMP  acccols_tail_931
 
-acccols_done_884:
+acccols_done_932:
 	VMOVUPS Z0, (AX)
 	VZEROUPPER
 	RET
@@ -11045,16 +11563,16 @@ TEXT ·accF16Cols2AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z2, Z2, Z2
 
-acccols_reg_887:
+acccols_reg_935:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_890
+	JL      acccols_tail_938
 	VMOVUPS (BX), Z3
 	VCMPPS  $0x04, Z2, Z3, K1
 	KMOVW   K1, DI
 
-acccols_bit_888:
+acccols_bit_936:
 	TESTL        DI, DI
-	JZ           acccols_next_889
+	JZ           acccols_next_937
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11066,39 +11584,39 @@ acccols_bit_888:
 	VFMADD231PS  Z4, Z3, Z0
 	VCVTPH2PS    32(R9), Z4
 	VFMADD231PS  Z4, Z3, Z1
-	JMP          acccols_bit_888
+	JMP          acccols_bit_936
 
-acccols_next_889:
+acccols_next_937:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_887
+	JMP  acccols_reg_935
 
-acccols_tail_890:
+acccols_tail_938:
 	TESTQ    SI, SI
-	JZ       acccols_done_891
+	JZ       acccols_done_939
 	VMOVSS   (BX), X3
 	VUCOMISS X2, X3
-	JNE      acccols_tadd_892
-	JP       acccols_tadd_892
-	JMP      acccols_tskip_893
+	JNE      acccols_tadd_940
+	JP       acccols_tadd_940
+	JMP      acccols_tskip_941
 
-acccols_tadd_892:
+acccols_tadd_940:
 	VBROADCASTSS (BX), Z3
 	VCVTPH2PS    (CX), Z4
 	VFMADD231PS  Z4, Z3, Z0
 	VCVTPH2PS    32(CX), Z4
 	VFMADD231PS  Z4, Z3, Z1
 
-acccols_tskip_893:
+acccols_tskip_941:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_890
+	JMP  acccols_tail_938
 
-acccols_done_891:
+acccols_done_939:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VZEROUPPER
@@ -11117,16 +11635,16 @@ TEXT ·accF16Cols3AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z3, Z3, Z3
 
-acccols_reg_894:
+acccols_reg_942:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_897
+	JL      acccols_tail_945
 	VMOVUPS (BX), Z4
 	VCMPPS  $0x04, Z3, Z4, K1
 	KMOVW   K1, DI
 
-acccols_bit_895:
+acccols_bit_943:
 	TESTL        DI, DI
-	JZ           acccols_next_896
+	JZ           acccols_next_944
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11140,26 +11658,26 @@ acccols_bit_895:
 	VFMADD231PS  Z5, Z4, Z1
 	VCVTPH2PS    64(R9), Z5
 	VFMADD231PS  Z5, Z4, Z2
-	JMP          acccols_bit_895
+	JMP          acccols_bit_943
 
-acccols_next_896:
+acccols_next_944:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_894
+	JMP  acccols_reg_942
 
-acccols_tail_897:
+acccols_tail_945:
 	TESTQ    SI, SI
-	JZ       acccols_done_898
+	JZ       acccols_done_946
 	VMOVSS   (BX), X4
 	VUCOMISS X3, X4
-	JNE      acccols_tadd_899
-	JP       acccols_tadd_899
-	JMP      acccols_tskip_900
+	JNE      acccols_tadd_947
+	JP       acccols_tadd_947
+	JMP      acccols_tskip_948
 
-acccols_tadd_899:
+acccols_tadd_947:
 	VBROADCASTSS (BX), Z4
 	VCVTPH2PS    (CX), Z5
 	VFMADD231PS  Z5, Z4, Z0
@@ -11168,13 +11686,13 @@ acccols_tadd_899:
 	VCVTPH2PS    64(CX), Z5
 	VFMADD231PS  Z5, Z4, Z2
 
-acccols_tskip_900:
+acccols_tskip_948:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_897
+	JMP  acccols_tail_945
 
-acccols_done_898:
+acccols_done_946:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11195,16 +11713,16 @@ TEXT ·accF16Cols4AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z4, Z4, Z4
 
-acccols_reg_901:
+acccols_reg_949:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_904
+	JL      acccols_tail_952
 	VMOVUPS (BX), Z5
 	VCMPPS  $0x04, Z4, Z5, K1
 	KMOVW   K1, DI
 
-acccols_bit_902:
+acccols_bit_950:
 	TESTL        DI, DI
-	JZ           acccols_next_903
+	JZ           acccols_next_951
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11220,26 +11738,26 @@ acccols_bit_902:
 	VFMADD231PS  Z6, Z5, Z2
 	VCVTPH2PS    96(R9), Z6
 	VFMADD231PS  Z6, Z5, Z3
-	JMP          acccols_bit_902
+	JMP          acccols_bit_950
 
-acccols_next_903:
+acccols_next_951:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_901
+	JMP  acccols_reg_949
 
-acccols_tail_904:
+acccols_tail_952:
 	TESTQ    SI, SI
-	JZ       acccols_done_905
+	JZ       acccols_done_953
 	VMOVSS   (BX), X5
 	VUCOMISS X4, X5
-	JNE      acccols_tadd_906
-	JP       acccols_tadd_906
-	JMP      acccols_tskip_907
+	JNE      acccols_tadd_954
+	JP       acccols_tadd_954
+	JMP      acccols_tskip_955
 
-acccols_tadd_906:
+acccols_tadd_954:
 	VBROADCASTSS (BX), Z5
 	VCVTPH2PS    (CX), Z6
 	VFMADD231PS  Z6, Z5, Z0
@@ -11250,13 +11768,13 @@ acccols_tadd_906:
 	VCVTPH2PS    96(CX), Z6
 	VFMADD231PS  Z6, Z5, Z3
 
-acccols_tskip_907:
+acccols_tskip_955:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_904
+	JMP  acccols_tail_952
 
-acccols_done_905:
+acccols_done_953:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11279,16 +11797,16 @@ TEXT ·accF16Cols5AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z5, Z5, Z5
 
-acccols_reg_908:
+acccols_reg_956:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_911
+	JL      acccols_tail_959
 	VMOVUPS (BX), Z6
 	VCMPPS  $0x04, Z5, Z6, K1
 	KMOVW   K1, DI
 
-acccols_bit_909:
+acccols_bit_957:
 	TESTL        DI, DI
-	JZ           acccols_next_910
+	JZ           acccols_next_958
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11306,26 +11824,26 @@ acccols_bit_909:
 	VFMADD231PS  Z7, Z6, Z3
 	VCVTPH2PS    128(R9), Z7
 	VFMADD231PS  Z7, Z6, Z4
-	JMP          acccols_bit_909
+	JMP          acccols_bit_957
 
-acccols_next_910:
+acccols_next_958:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_908
+	JMP  acccols_reg_956
 
-acccols_tail_911:
+acccols_tail_959:
 	TESTQ    SI, SI
-	JZ       acccols_done_912
+	JZ       acccols_done_960
 	VMOVSS   (BX), X6
 	VUCOMISS X5, X6
-	JNE      acccols_tadd_913
-	JP       acccols_tadd_913
-	JMP      acccols_tskip_914
+	JNE      acccols_tadd_961
+	JP       acccols_tadd_961
+	JMP      acccols_tskip_962
 
-acccols_tadd_913:
+acccols_tadd_961:
 	VBROADCASTSS (BX), Z6
 	VCVTPH2PS    (CX), Z7
 	VFMADD231PS  Z7, Z6, Z0
@@ -11338,13 +11856,13 @@ acccols_tadd_913:
 	VCVTPH2PS    128(CX), Z7
 	VFMADD231PS  Z7, Z6, Z4
 
-acccols_tskip_914:
+acccols_tskip_962:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_911
+	JMP  acccols_tail_959
 
-acccols_done_912:
+acccols_done_960:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11369,16 +11887,16 @@ TEXT ·accF16Cols6AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z6, Z6, Z6
 
-acccols_reg_915:
+acccols_reg_963:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_918
+	JL      acccols_tail_966
 	VMOVUPS (BX), Z7
 	VCMPPS  $0x04, Z6, Z7, K1
 	KMOVW   K1, DI
 
-acccols_bit_916:
+acccols_bit_964:
 	TESTL        DI, DI
-	JZ           acccols_next_917
+	JZ           acccols_next_965
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11398,26 +11916,26 @@ acccols_bit_916:
 	VFMADD231PS  Z8, Z7, Z4
 	VCVTPH2PS    160(R9), Z8
 	VFMADD231PS  Z8, Z7, Z5
-	JMP          acccols_bit_916
+	JMP          acccols_bit_964
 
-acccols_next_917:
+acccols_next_965:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_915
+	JMP  acccols_reg_963
 
-acccols_tail_918:
+acccols_tail_966:
 	TESTQ    SI, SI
-	JZ       acccols_done_919
+	JZ       acccols_done_967
 	VMOVSS   (BX), X7
 	VUCOMISS X6, X7
-	JNE      acccols_tadd_920
-	JP       acccols_tadd_920
-	JMP      acccols_tskip_921
+	JNE      acccols_tadd_968
+	JP       acccols_tadd_968
+	JMP      acccols_tskip_969
 
-acccols_tadd_920:
+acccols_tadd_968:
 	VBROADCASTSS (BX), Z7
 	VCVTPH2PS    (CX), Z8
 	VFMADD231PS  Z8, Z7, Z0
@@ -11432,13 +11950,13 @@ acccols_tadd_920:
 	VCVTPH2PS    160(CX), Z8
 	VFMADD231PS  Z8, Z7, Z5
 
-acccols_tskip_921:
+acccols_tskip_969:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_918
+	JMP  acccols_tail_966
 
-acccols_done_919:
+acccols_done_967:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11465,16 +11983,16 @@ TEXT ·accF16Cols7AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z7, Z7, Z7
 
-acccols_reg_922:
+acccols_reg_970:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_925
+	JL      acccols_tail_973
 	VMOVUPS (BX), Z8
 	VCMPPS  $0x04, Z7, Z8, K1
 	KMOVW   K1, DI
 
-acccols_bit_923:
+acccols_bit_971:
 	TESTL        DI, DI
-	JZ           acccols_next_924
+	JZ           acccols_next_972
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11496,26 +12014,26 @@ acccols_bit_923:
 	VFMADD231PS  Z9, Z8, Z5
 	VCVTPH2PS    192(R9), Z9
 	VFMADD231PS  Z9, Z8, Z6
-	JMP          acccols_bit_923
+	JMP          acccols_bit_971
 
-acccols_next_924:
+acccols_next_972:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_922
+	JMP  acccols_reg_970
 
-acccols_tail_925:
+acccols_tail_973:
 	TESTQ    SI, SI
-	JZ       acccols_done_926
+	JZ       acccols_done_974
 	VMOVSS   (BX), X8
 	VUCOMISS X7, X8
-	JNE      acccols_tadd_927
-	JP       acccols_tadd_927
-	JMP      acccols_tskip_928
+	JNE      acccols_tadd_975
+	JP       acccols_tadd_975
+	JMP      acccols_tskip_976
 
-acccols_tadd_927:
+acccols_tadd_975:
 	VBROADCASTSS (BX), Z8
 	VCVTPH2PS    (CX), Z9
 	VFMADD231PS  Z9, Z8, Z0
@@ -11532,13 +12050,13 @@ acccols_tadd_927:
 	VCVTPH2PS    192(CX), Z9
 	VFMADD231PS  Z9, Z8, Z6
 
-acccols_tskip_928:
+acccols_tskip_976:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_925
+	JMP  acccols_tail_973
 
-acccols_done_926:
+acccols_done_974:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11567,16 +12085,16 @@ TEXT ·accF16Cols8AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z8, Z8, Z8
 
-acccols_reg_929:
+acccols_reg_977:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_932
+	JL      acccols_tail_980
 	VMOVUPS (BX), Z9
 	VCMPPS  $0x04, Z8, Z9, K1
 	KMOVW   K1, DI
 
-acccols_bit_930:
+acccols_bit_978:
 	TESTL        DI, DI
-	JZ           acccols_next_931
+	JZ           acccols_next_979
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11600,26 +12118,26 @@ acccols_bit_930:
 	VFMADD231PS  Z10, Z9, Z6
 	VCVTPH2PS    224(R9), Z10
 	VFMADD231PS  Z10, Z9, Z7
-	JMP          acccols_bit_930
+	JMP          acccols_bit_978
 
-acccols_next_931:
+acccols_next_979:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_929
+	JMP  acccols_reg_977
 
-acccols_tail_932:
+acccols_tail_980:
 	TESTQ    SI, SI
-	JZ       acccols_done_933
+	JZ       acccols_done_981
 	VMOVSS   (BX), X9
 	VUCOMISS X8, X9
-	JNE      acccols_tadd_934
-	JP       acccols_tadd_934
-	JMP      acccols_tskip_935
+	JNE      acccols_tadd_982
+	JP       acccols_tadd_982
+	JMP      acccols_tskip_983
 
-acccols_tadd_934:
+acccols_tadd_982:
 	VBROADCASTSS (BX), Z9
 	VCVTPH2PS    (CX), Z10
 	VFMADD231PS  Z10, Z9, Z0
@@ -11638,13 +12156,13 @@ acccols_tadd_934:
 	VCVTPH2PS    224(CX), Z10
 	VFMADD231PS  Z10, Z9, Z7
 
-acccols_tskip_935:
+acccols_tskip_983:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_932
+	JMP  acccols_tail_980
 
-acccols_done_933:
+acccols_done_981:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11675,16 +12193,16 @@ TEXT ·accF16Cols9AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z9, Z9, Z9
 
-acccols_reg_936:
+acccols_reg_984:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_939
+	JL      acccols_tail_987
 	VMOVUPS (BX), Z10
 	VCMPPS  $0x04, Z9, Z10, K1
 	KMOVW   K1, DI
 
-acccols_bit_937:
+acccols_bit_985:
 	TESTL        DI, DI
-	JZ           acccols_next_938
+	JZ           acccols_next_986
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11710,26 +12228,26 @@ acccols_bit_937:
 	VFMADD231PS  Z11, Z10, Z7
 	VCVTPH2PS    256(R9), Z11
 	VFMADD231PS  Z11, Z10, Z8
-	JMP          acccols_bit_937
+	JMP          acccols_bit_985
 
-acccols_next_938:
+acccols_next_986:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_936
+	JMP  acccols_reg_984
 
-acccols_tail_939:
+acccols_tail_987:
 	TESTQ    SI, SI
-	JZ       acccols_done_940
+	JZ       acccols_done_988
 	VMOVSS   (BX), X10
 	VUCOMISS X9, X10
-	JNE      acccols_tadd_941
-	JP       acccols_tadd_941
-	JMP      acccols_tskip_942
+	JNE      acccols_tadd_989
+	JP       acccols_tadd_989
+	JMP      acccols_tskip_990
 
-acccols_tadd_941:
+acccols_tadd_989:
 	VBROADCASTSS (BX), Z10
 	VCVTPH2PS    (CX), Z11
 	VFMADD231PS  Z11, Z10, Z0
@@ -11750,13 +12268,13 @@ acccols_tadd_941:
 	VCVTPH2PS    256(CX), Z11
 	VFMADD231PS  Z11, Z10, Z8
 
-acccols_tskip_942:
+acccols_tskip_990:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_939
+	JMP  acccols_tail_987
 
-acccols_done_940:
+acccols_done_988:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11789,16 +12307,16 @@ TEXT ·accF16Cols10AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z10, Z10, Z10
 
-acccols_reg_943:
+acccols_reg_991:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_946
+	JL      acccols_tail_994
 	VMOVUPS (BX), Z11
 	VCMPPS  $0x04, Z10, Z11, K1
 	KMOVW   K1, DI
 
-acccols_bit_944:
+acccols_bit_992:
 	TESTL        DI, DI
-	JZ           acccols_next_945
+	JZ           acccols_next_993
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11826,26 +12344,26 @@ acccols_bit_944:
 	VFMADD231PS  Z12, Z11, Z8
 	VCVTPH2PS    288(R9), Z12
 	VFMADD231PS  Z12, Z11, Z9
-	JMP          acccols_bit_944
+	JMP          acccols_bit_992
 
-acccols_next_945:
+acccols_next_993:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_943
+	JMP  acccols_reg_991
 
-acccols_tail_946:
+acccols_tail_994:
 	TESTQ    SI, SI
-	JZ       acccols_done_947
+	JZ       acccols_done_995
 	VMOVSS   (BX), X11
 	VUCOMISS X10, X11
-	JNE      acccols_tadd_948
-	JP       acccols_tadd_948
-	JMP      acccols_tskip_949
+	JNE      acccols_tadd_996
+	JP       acccols_tadd_996
+	JMP      acccols_tskip_997
 
-acccols_tadd_948:
+acccols_tadd_996:
 	VBROADCASTSS (BX), Z11
 	VCVTPH2PS    (CX), Z12
 	VFMADD231PS  Z12, Z11, Z0
@@ -11868,13 +12386,13 @@ acccols_tadd_948:
 	VCVTPH2PS    288(CX), Z12
 	VFMADD231PS  Z12, Z11, Z9
 
-acccols_tskip_949:
+acccols_tskip_997:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_946
+	JMP  acccols_tail_994
 
-acccols_done_947:
+acccols_done_995:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11909,16 +12427,16 @@ TEXT ·accF16Cols11AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z11, Z11, Z11
 
-acccols_reg_950:
+acccols_reg_998:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_953
+	JL      acccols_tail_1001
 	VMOVUPS (BX), Z12
 	VCMPPS  $0x04, Z11, Z12, K1
 	KMOVW   K1, DI
 
-acccols_bit_951:
+acccols_bit_999:
 	TESTL        DI, DI
-	JZ           acccols_next_952
+	JZ           acccols_next_1000
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11948,26 +12466,26 @@ acccols_bit_951:
 	VFMADD231PS  Z13, Z12, Z9
 	VCVTPH2PS    320(R9), Z13
 	VFMADD231PS  Z13, Z12, Z10
-	JMP          acccols_bit_951
+	JMP          acccols_bit_999
 
-acccols_next_952:
+acccols_next_1000:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_950
+	JMP  acccols_reg_998
 
-acccols_tail_953:
+acccols_tail_1001:
 	TESTQ    SI, SI
-	JZ       acccols_done_954
+	JZ       acccols_done_1002
 	VMOVSS   (BX), X12
 	VUCOMISS X11, X12
-	JNE      acccols_tadd_955
-	JP       acccols_tadd_955
-	JMP      acccols_tskip_956
+	JNE      acccols_tadd_1003
+	JP       acccols_tadd_1003
+	JMP      acccols_tskip_1004
 
-acccols_tadd_955:
+acccols_tadd_1003:
 	VBROADCASTSS (BX), Z12
 	VCVTPH2PS    (CX), Z13
 	VFMADD231PS  Z13, Z12, Z0
@@ -11992,13 +12510,13 @@ acccols_tadd_955:
 	VCVTPH2PS    320(CX), Z13
 	VFMADD231PS  Z13, Z12, Z10
 
-acccols_tskip_956:
+acccols_tskip_1004:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_953
+	JMP  acccols_tail_1001
 
-acccols_done_954:
+acccols_done_1002:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12035,16 +12553,16 @@ TEXT ·accF16Cols12AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z12, Z12, Z12
 
-acccols_reg_957:
+acccols_reg_1005:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_960
+	JL      acccols_tail_1008
 	VMOVUPS (BX), Z13
 	VCMPPS  $0x04, Z12, Z13, K1
 	KMOVW   K1, DI
 
-acccols_bit_958:
+acccols_bit_1006:
 	TESTL        DI, DI
-	JZ           acccols_next_959
+	JZ           acccols_next_1007
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12076,26 +12594,26 @@ acccols_bit_958:
 	VFMADD231PS  Z14, Z13, Z10
 	VCVTPH2PS    352(R9), Z14
 	VFMADD231PS  Z14, Z13, Z11
-	JMP          acccols_bit_958
+	JMP          acccols_bit_1006
 
-acccols_next_959:
+acccols_next_1007:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_957
+	JMP  acccols_reg_1005
 
-acccols_tail_960:
+acccols_tail_1008:
 	TESTQ    SI, SI
-	JZ       acccols_done_961
+	JZ       acccols_done_1009
 	VMOVSS   (BX), X13
 	VUCOMISS X12, X13
-	JNE      acccols_tadd_962
-	JP       acccols_tadd_962
-	JMP      acccols_tskip_963
+	JNE      acccols_tadd_1010
+	JP       acccols_tadd_1010
+	JMP      acccols_tskip_1011
 
-acccols_tadd_962:
+acccols_tadd_1010:
 	VBROADCASTSS (BX), Z13
 	VCVTPH2PS    (CX), Z14
 	VFMADD231PS  Z14, Z13, Z0
@@ -12122,13 +12640,13 @@ acccols_tadd_962:
 	VCVTPH2PS    352(CX), Z14
 	VFMADD231PS  Z14, Z13, Z11
 
-acccols_tskip_963:
+acccols_tskip_1011:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_960
+	JMP  acccols_tail_1008
 
-acccols_done_961:
+acccols_done_1009:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12167,16 +12685,16 @@ TEXT ·accF16Cols13AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z13, Z13, Z13
 
-acccols_reg_964:
+acccols_reg_1012:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_967
+	JL      acccols_tail_1015
 	VMOVUPS (BX), Z14
 	VCMPPS  $0x04, Z13, Z14, K1
 	KMOVW   K1, DI
 
-acccols_bit_965:
+acccols_bit_1013:
 	TESTL        DI, DI
-	JZ           acccols_next_966
+	JZ           acccols_next_1014
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12210,26 +12728,26 @@ acccols_bit_965:
 	VFMADD231PS  Z15, Z14, Z11
 	VCVTPH2PS    384(R9), Z15
 	VFMADD231PS  Z15, Z14, Z12
-	JMP          acccols_bit_965
+	JMP          acccols_bit_1013
 
-acccols_next_966:
+acccols_next_1014:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_964
+	JMP  acccols_reg_1012
 
-acccols_tail_967:
+acccols_tail_1015:
 	TESTQ    SI, SI
-	JZ       acccols_done_968
+	JZ       acccols_done_1016
 	VMOVSS   (BX), X14
 	VUCOMISS X13, X14
-	JNE      acccols_tadd_969
-	JP       acccols_tadd_969
-	JMP      acccols_tskip_970
+	JNE      acccols_tadd_1017
+	JP       acccols_tadd_1017
+	JMP      acccols_tskip_1018
 
-acccols_tadd_969:
+acccols_tadd_1017:
 	VBROADCASTSS (BX), Z14
 	VCVTPH2PS    (CX), Z15
 	VFMADD231PS  Z15, Z14, Z0
@@ -12258,13 +12776,13 @@ acccols_tadd_969:
 	VCVTPH2PS    384(CX), Z15
 	VFMADD231PS  Z15, Z14, Z12
 
-acccols_tskip_970:
+acccols_tskip_1018:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_967
+	JMP  acccols_tail_1015
 
-acccols_done_968:
+acccols_done_1016:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12305,16 +12823,16 @@ TEXT ·accF16Cols14AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z14, Z14, Z14
 
-acccols_reg_971:
+acccols_reg_1019:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_974
+	JL      acccols_tail_1022
 	VMOVUPS (BX), Z15
 	VCMPPS  $0x04, Z14, Z15, K1
 	KMOVW   K1, DI
 
-acccols_bit_972:
+acccols_bit_1020:
 	TESTL        DI, DI
-	JZ           acccols_next_973
+	JZ           acccols_next_1021
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12350,26 +12868,26 @@ acccols_bit_972:
 	VFMADD231PS  Z16, Z15, Z12
 	VCVTPH2PS    416(R9), Z16
 	VFMADD231PS  Z16, Z15, Z13
-	JMP          acccols_bit_972
+	JMP          acccols_bit_1020
 
-acccols_next_973:
+acccols_next_1021:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_971
+	JMP  acccols_reg_1019
 
-acccols_tail_974:
+acccols_tail_1022:
 	TESTQ    SI, SI
-	JZ       acccols_done_975
+	JZ       acccols_done_1023
 	VMOVSS   (BX), X15
 	VUCOMISS X14, X15
-	JNE      acccols_tadd_976
-	JP       acccols_tadd_976
-	JMP      acccols_tskip_977
+	JNE      acccols_tadd_1024
+	JP       acccols_tadd_1024
+	JMP      acccols_tskip_1025
 
-acccols_tadd_976:
+acccols_tadd_1024:
 	VBROADCASTSS (BX), Z15
 	VCVTPH2PS    (CX), Z16
 	VFMADD231PS  Z16, Z15, Z0
@@ -12400,13 +12918,13 @@ acccols_tadd_976:
 	VCVTPH2PS    416(CX), Z16
 	VFMADD231PS  Z16, Z15, Z13
 
-acccols_tskip_977:
+acccols_tskip_1025:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_974
+	JMP  acccols_tail_1022
 
-acccols_done_975:
+acccols_done_1023:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12449,16 +12967,16 @@ TEXT ·accF16Cols15AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z15, Z15, Z15
 
-acccols_reg_978:
+acccols_reg_1026:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_981
+	JL      acccols_tail_1029
 	VMOVUPS (BX), Z16
 	VCMPPS  $0x04, Z15, Z16, K1
 	KMOVW   K1, DI
 
-acccols_bit_979:
+acccols_bit_1027:
 	TESTL        DI, DI
-	JZ           acccols_next_980
+	JZ           acccols_next_1028
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12496,26 +13014,26 @@ acccols_bit_979:
 	VFMADD231PS  Z17, Z16, Z13
 	VCVTPH2PS    448(R9), Z17
 	VFMADD231PS  Z17, Z16, Z14
-	JMP          acccols_bit_979
+	JMP          acccols_bit_1027
 
-acccols_next_980:
+acccols_next_1028:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_978
+	JMP  acccols_reg_1026
 
-acccols_tail_981:
+acccols_tail_1029:
 	TESTQ    SI, SI
-	JZ       acccols_done_982
+	JZ       acccols_done_1030
 	VMOVSS   (BX), X16
 	VUCOMISS X15, X16
-	JNE      acccols_tadd_983
-	JP       acccols_tadd_983
-	JMP      acccols_tskip_984
+	JNE      acccols_tadd_1031
+	JP       acccols_tadd_1031
+	JMP      acccols_tskip_1032
 
-acccols_tadd_983:
+acccols_tadd_1031:
 	VBROADCASTSS (BX), Z16
 	VCVTPH2PS    (CX), Z17
 	VFMADD231PS  Z17, Z16, Z0
@@ -12548,13 +13066,13 @@ acccols_tadd_983:
 	VCVTPH2PS    448(CX), Z17
 	VFMADD231PS  Z17, Z16, Z14
 
-acccols_tskip_984:
+acccols_tskip_1032:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_981
+	JMP  acccols_tail_1029
 
-acccols_done_982:
+acccols_done_1030:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12599,16 +13117,16 @@ TEXT ·accF16Cols16AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z16, Z16, Z16
 
-acccols_reg_985:
+acccols_reg_1033:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_988
+	JL      acccols_tail_1036
 	VMOVUPS (BX), Z17
 	VCMPPS  $0x04, Z16, Z17, K1
 	KMOVW   K1, DI
 
-acccols_bit_986:
+acccols_bit_1034:
 	TESTL        DI, DI
-	JZ           acccols_next_987
+	JZ           acccols_next_1035
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12648,26 +13166,26 @@ acccols_bit_986:
 	VFMADD231PS  Z18, Z17, Z14
 	VCVTPH2PS    480(R9), Z18
 	VFMADD231PS  Z18, Z17, Z15
-	JMP          acccols_bit_986
+	JMP          acccols_bit_1034
 
-acccols_next_987:
+acccols_next_1035:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_985
+	JMP  acccols_reg_1033
 
-acccols_tail_988:
+acccols_tail_1036:
 	TESTQ    SI, SI
-	JZ       acccols_done_989
+	JZ       acccols_done_1037
 	VMOVSS   (BX), X17
 	VUCOMISS X16, X17
-	JNE      acccols_tadd_990
-	JP       acccols_tadd_990
-	JMP      acccols_tskip_991
+	JNE      acccols_tadd_1038
+	JP       acccols_tadd_1038
+	JMP      acccols_tskip_1039
 
-acccols_tadd_990:
+acccols_tadd_1038:
 	VBROADCASTSS (BX), Z17
 	VCVTPH2PS    (CX), Z18
 	VFMADD231PS  Z18, Z17, Z0
@@ -12702,13 +13220,13 @@ acccols_tadd_990:
 	VCVTPH2PS    480(CX), Z18
 	VFMADD231PS  Z18, Z17, Z15
 
-acccols_tskip_991:
+acccols_tskip_1039:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_988
+	JMP  acccols_tail_1036
 
-acccols_done_989:
+acccols_done_1037:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12745,9 +13263,9 @@ TEXT ·levelsU8AVX512(SB), NOSPLIT, $0-44
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-lev_992:
+lev_1040:
 	TESTQ      DX, DX
-	JZ         lev_done_993
+	JZ         lev_done_1041
 	VMOVUPS    (CX), Z6
 	VSUBPS     Z0, Z6, Z6
 	VMULPS     Z3, Z6, Z6
@@ -12760,9 +13278,9 @@ lev_992:
 	ADDQ       $0x00000040, CX
 	ADDQ       $0x00000010, AX
 	SUBQ       $0x00000010, DX
-	JMP        lev_992
+	JMP        lev_1040
 
-lev_done_993:
+lev_done_1041:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDD        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1
@@ -12793,9 +13311,9 @@ TEXT ·levelsU4AVX512(SB), NOSPLIT, $0-44
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-lev_994:
+lev_1042:
 	TESTQ       DX, DX
-	JZ          lev_done_995
+	JZ          lev_done_1043
 	VMOVUPS     (CX), Z6
 	VSUBPS      Z0, Z6, Z6
 	VMULPS      Z3, Z6, Z6
@@ -12821,9 +13339,9 @@ lev_994:
 	ADDQ        $0x00000080, CX
 	ADDQ        $0x00000010, AX
 	SUBQ        $0x00000020, DX
-	JMP         lev_994
+	JMP         lev_1042
 
-lev_done_995:
+lev_done_1043:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDD        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1

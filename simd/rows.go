@@ -79,6 +79,45 @@ func SQ8L2SqrResidualRows(r []float32, codes []uint8, stride int, scale, out []f
 	k.sq8L2RRows(r, codes, stride, head(scale, n), out)
 }
 
+// SQ8L2SqrResidualBatch sets out[i] = SQ8L2SqrResidual(r, slab[ids[i]*stride:], scale) for
+// i < len(ids): the rows a graph search measures, in one call, with whole rows prefetched
+// ahead where the level has a batch form (AVX-512), else row by row with the next row's first
+// line prefetched. It panics if a row lies outside slab or scale or out is short.
+func SQ8L2SqrResidualBatch(r []float32, slab []uint8, stride int, scale []float32, ids []uint32, out []float32) {
+	n := len(r)
+	checkU8Batch(n, len(slab), stride, ids)
+	scale, out = head(scale, n), head(out, len(ids))
+	if k.sq8L2RBatch != nil {
+		k.sq8L2RBatch(r, slab, stride, scale, ids, out)
+		return
+	}
+	for i, id := range ids {
+		if i+1 < len(ids) {
+			prefetchByte(slab, int(ids[i+1])*stride)
+		}
+		off := int(id) * stride
+		out[i] = k.sq8L2R(r, slab[off:off+n], scale)
+	}
+}
+
+// DotF32U8Batch is SQ8L2SqrResidualBatch for DotF32U8.
+func DotF32U8Batch(w []float32, slab []uint8, stride int, ids []uint32, out []float32) {
+	n := len(w)
+	checkU8Batch(n, len(slab), stride, ids)
+	out = head(out, len(ids))
+	if k.dotF32U8Batch != nil {
+		k.dotF32U8Batch(w, slab, stride, ids, out)
+		return
+	}
+	for i, id := range ids {
+		if i+1 < len(ids) {
+			prefetchByte(slab, int(ids[i+1])*stride)
+		}
+		off := int(id) * stride
+		out[i] = k.dotF32U8(w, slab[off:off+n])
+	}
+}
+
 // DotF32U8 returns sum w[j]*code[j] over j < len(w). With w = q*scale
 // prepared once per query, SQ8InnerProductScaled(q, code, lo, scale) equals
 // InnerProduct(q, lo) + DotF32U8(w, code) up to rounding, from one float

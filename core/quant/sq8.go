@@ -235,16 +235,18 @@ func (c *sq8Computer) Distance(code []byte) float32 {
 	return simd.SQ8L2SqrResidual(c.r, code, c.q.scale)
 }
 
+// DistanceBatch measures the rows in one kernel call, whole rows prefetched ahead.
 func (c *sq8Computer) DistanceBatch(slab []byte, ids []uint32, out []float32) {
 	out = out[:len(ids)]
 	size := c.q.dim
-	for i, id := range ids {
-		if i+1 < len(ids) {
-			prefetchRow(slab, ids[i+1], size)
+	if c.ip {
+		simd.DotF32U8Batch(c.r, slab, size, ids, out)
+		for i := range out {
+			out[i] = 1 - (c.c0 + out[i])
 		}
-		off := int(id) * size
-		out[i] = c.Distance(slab[off : off+size])
+		return
 	}
+	simd.SQ8L2SqrResidualBatch(c.r, slab, size, c.q.scale, ids, out)
 }
 
 func (c *sq8Computer) DistanceRows(slab []byte, out []float32) {

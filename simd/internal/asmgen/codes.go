@@ -429,5 +429,45 @@ func sqPreparedKernels(sfx string, zmm bool) {
 			r := codeDist(s, p, codeConsts{})
 			c.VMOVSS(r, mem(out, 0))
 		})
+
+		if !zmm {
+			continue
+		}
+		// by id: whole rows prefetched u8BatchAhead ahead, as the byte batch kernels do
+		bname := strings.Replace(name, sfx, "Batch"+sfx, 1)
+		bsig := "func(r *float32, slab *uint8, scale *float32, n, stride int, ids *uint32, out *float32, cnt int)"
+		if form == sqDot {
+			bsig = "func(w *float32, slab *uint8, n, stride int, ids *uint32, out *float32, cnt int)"
+		}
+		text(bname, bsig, fmt.Sprintf("%s sets out[i] to %s for the code at slab[ids[i]*stride:] (stride in bytes), i < cnt, prefetching the rows of ids[i+1..i+%d]. %s", bname, doc, u8BatchAhead, pre))
+		{
+			ids, cnt := ld("ids"), ld("cnt")
+			for k := 0; k < u8BatchAhead; k++ {
+				prefetchRowAt(k, ids, ld("slab"), ld("stride"), cnt, ld("n"))
+			}
+		}
+		ids, out, cnt := ld("ids"), ld("out"), ld("cnt")
+		lloop, lend := lbl("sq8b_loop"), lbl("sq8b_end")
+		c.Label(lloop)
+		c.TESTQ(cnt, cnt)
+		c.JZ(LabelRef(lend))
+		prefetchRowAt(u8BatchAhead, ids, ld("slab"), ld("stride"), cnt, ld("n"))
+		pb := c.GP64()
+		c.MOVL(mem(ids, 0), pb.As32())
+		c.IMULQ(ld("stride"), pb)
+		c.ADDQ(ld("slab"), pb)
+		bp := codePtrs{q: ld(qn), code: pb, n: ld("n")}
+		if form == sqResid {
+			bp.st = ld("scale")
+		}
+		br := codeDist(s, bp, codeConsts{})
+		c.VMOVSS(br, mem(out, 0))
+		c.ADDQ(U32(4), ids)
+		c.ADDQ(U32(4), out)
+		c.DECQ(cnt)
+		c.JMP(LabelRef(lloop))
+		c.Label(lend)
+		c.VZEROUPPER()
+		c.RET()
 	}
 }

@@ -1,0 +1,58 @@
+package simd
+
+import (
+	"math/rand"
+	"testing"
+)
+
+// TestSQ8Batch checks SQ8L2SqrResidualBatch and DotF32U8Batch at every level against the
+// one-row functions, bit for bit, for lengths around the vector widths, padded rows and more
+// rows than the kernels prefetch ahead, and their refusals.
+func TestSQ8Batch(t *testing.T) {
+	defer func() { _ = SetLevel(Levels()[len(Levels())-1]) }()
+	rng := rand.New(rand.NewSource(11))
+	for _, lvl := range Levels() {
+		if err := SetLevel(lvl); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{0, 1, 7, 15, 16, 17, 64, 100, 784} {
+			r, scale := make([]float32, n), make([]float32, n)
+			for i := range r {
+				r[i], scale[i] = float32(rng.NormFloat64()), float32(rng.Float64())
+			}
+			const rows = 6
+			stride := n + 5
+			slab := make([]uint8, rows*stride)
+			rng.Read(slab)
+			ids := []uint32{5, 0, 2, 2, 1, 3, 4, 0, 5, 1, 3, 2}
+			l2, dot := make([]float32, len(ids)), make([]float32, len(ids))
+			SQ8L2SqrResidualBatch(r, slab, stride, scale, ids, l2)
+			DotF32U8Batch(r, slab, stride, ids, dot)
+			for i, id := range ids {
+				row := slab[int(id)*stride:]
+				if want := SQ8L2SqrResidual(r, row, scale); l2[i] != want {
+					t.Fatalf("%s n=%d row %d: SQ8L2SqrResidualBatch %g, want %g", lvl, n, id, l2[i], want)
+				}
+				if want := DotF32U8(r, row); dot[i] != want {
+					t.Fatalf("%s n=%d row %d: DotF32U8Batch %g, want %g", lvl, n, id, dot[i], want)
+				}
+			}
+		}
+	}
+	r := make([]float32, 8)
+	for name, f := range map[string]func(){
+		"row outside slab": func() { SQ8L2SqrResidualBatch(r, make([]uint8, 16), 8, r, []uint32{2}, make([]float32, 1)) },
+		"short stride":     func() { DotF32U8Batch(r, make([]uint8, 16), 4, []uint32{0}, make([]float32, 1)) },
+		"short out":        func() { DotF32U8Batch(r, make([]uint8, 16), 8, []uint32{0, 1}, make([]float32, 1)) },
+		"short scale":      func() { SQ8L2SqrResidualBatch(r, make([]uint8, 16), 8, r[:4], []uint32{0}, make([]float32, 1)) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}
