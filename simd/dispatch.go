@@ -32,6 +32,8 @@ type kernels struct {
 	// by id, whole rows prefetched ahead; nil: row by row (rows.go)
 	sq8L2RBatch   func(r []float32, slab []uint8, stride int, scale []float32, ids []uint32, out []float32)
 	dotF32U8Batch func(w []float32, slab []uint8, stride int, ids []uint32, out []float32)
+	sq4L2Batch    func(q []float32, slab []uint8, stride int, lo, diff []float32, ids []uint32, out []float32)
+	sq4IPBatch    func(q []float32, slab []uint8, stride int, lo, diff []float32, ids []uint32, out []float32)
 
 	l2Int8, ipInt8       func(a, b []int8) int32
 	dotU8, l2U8          func(a, b []uint8) uint32

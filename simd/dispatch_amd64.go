@@ -105,6 +105,7 @@ var avx512Kernels = kernels{
 			l2SQ8RBatchAVX512(unsafe.SliceData(r), unsafe.SliceData(slab), unsafe.SliceData(scale), len(r), stride, unsafe.SliceData(ids), unsafe.SliceData(out), len(ids))
 		}
 	},
+	sq4L2Batch: asmSQ4Batch(l2SQ4BatchAVX512), sq4IPBatch: asmSQ4Batch(ipSQ4BatchAVX512),
 	dotF32U8Batch: func(w []float32, slab []uint8, stride int, ids []uint32, out []float32) {
 		if len(ids) > 0 {
 			dotF32U8BatchAVX512(unsafe.SliceData(w), unsafe.SliceData(slab), len(w), stride, unsafe.SliceData(ids), unsafe.SliceData(out), len(ids))
@@ -228,6 +229,15 @@ func asmSQ8(f func(q *float32, code *uint8, lo, diff *float32, n int) float32, w
 
 // asmSQ4: w is even, so the tail starts on a byte boundary; w == 1 means the
 // stub takes any n (including odd n: it reads (n+1)/2 bytes).
+// asmSQ4Batch adapts an sq4 by-id batch kernel (any n, masked tail).
+func asmSQ4Batch(f func(q *float32, slab *uint8, lo, diff *float32, n, stride int, ids *uint32, out *float32, cnt int)) func(q []float32, slab []uint8, stride int, lo, diff []float32, ids []uint32, out []float32) {
+	return func(q []float32, slab []uint8, stride int, lo, diff []float32, ids []uint32, out []float32) {
+		if len(ids) > 0 {
+			f(unsafe.SliceData(q), unsafe.SliceData(slab), unsafe.SliceData(lo), unsafe.SliceData(diff), len(q), stride, unsafe.SliceData(ids), unsafe.SliceData(out), len(ids))
+		}
+	}
+}
+
 func asmSQ4(f func(q *float32, code *uint8, lo, diff *float32, n int) float32, w int, g func(q []float32, code []uint8, lo, diff []float32) float32) func(q []float32, code []uint8, lo, diff []float32) float32 {
 	return func(q []float32, code []uint8, lo, diff []float32) float32 {
 		n := len(q)

@@ -117,10 +117,20 @@ func ipSQ8SRowsAVX512(q *float32, codes *uint8, lo *float32, scale *float32, n i
 //go:noescape
 func l2SQ4AVX512(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
 
+// l2SQ4BatchAVX512 sets out[i] to the l2 distance between q[:n] and the sq4 code at slab[ids[i]*stride:] (stride in bytes) for i < cnt, prefetching the rows of ids[i+1..i+8]. Any n >= 0 (masked tail).
+//
+//go:noescape
+func l2SQ4BatchAVX512(q *float32, slab *uint8, lo *float32, scale *float32, n int, stride int, ids *uint32, out *float32, cnt int)
+
 // ipSQ4AVX512 returns the ip distance between q[:n] and the SQ4 code (value lo + c*diff/levels). Any n >= 0 (masked tail).
 //
 //go:noescape
 func ipSQ4AVX512(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
+
+// ipSQ4BatchAVX512 sets out[i] to the ip distance between q[:n] and the sq4 code at slab[ids[i]*stride:] (stride in bytes) for i < cnt, prefetching the rows of ids[i+1..i+8]. Any n >= 0 (masked tail).
+//
+//go:noescape
+func ipSQ4BatchAVX512(q *float32, slab *uint8, lo *float32, scale *float32, n int, stride int, ids *uint32, out *float32, cnt int)
 
 // l2SQ4SAVX512 returns the l2 distance between q[:n] and the SQ4 code (value lo + c*scale). Any n >= 0 (masked tail).
 //

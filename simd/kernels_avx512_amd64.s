@@ -3166,6 +3166,316 @@ code_done_204:
 	MOVSS         X1, ret+40(FP)
 	RET
 
+// func l2SQ4BatchAVX512(q *float32, slab *uint8, lo *float32, scale *float32, n int, stride int, ids *uint32, out *float32, cnt int)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
+TEXT ·l2SQ4BatchAVX512(SB), NOSPLIT, $0-72
+	MOVL         $0x3d888889, AX
+	VPBROADCASTD AX, Z0
+	MOVL         $0x0f0f0f0f, AX
+	VPBROADCASTD AX, Z1
+	MOVQ         n+32(FP), AX
+	INCQ         AX
+	SHRQ         $0x01, AX
+	MOVQ         ids+48(FP), CX
+	MOVQ         cnt+64(FP), DX
+	MOVQ         slab+8(FP), BX
+	MOVQ         stride+40(FP), SI
+	CMPQ         DX, $0x00000000
+	JLE          lvq_nopf_205
+	MOVL         (CX), DI
+	IMULQ        SI, DI
+	ADDQ         BX, DI
+	XORL         BX, BX
+
+lvq_pf_206:
+	PREFETCHT0 (DI)(BX*1)
+	ADDQ       $0x00000040, BX
+	CMPQ       BX, AX
+	JL         lvq_pf_206
+	PREFETCHT0 -1(DI)(AX*1)
+
+lvq_nopf_205:
+	MOVQ  slab+8(FP), BX
+	MOVQ  stride+40(FP), SI
+	CMPQ  DX, $0x00000001
+	JLE   lvq_nopf_207
+	MOVL  4(CX), DI
+	IMULQ SI, DI
+	ADDQ  BX, DI
+	XORL  BX, BX
+
+lvq_pf_208:
+	PREFETCHT0 (DI)(BX*1)
+	ADDQ       $0x00000040, BX
+	CMPQ       BX, AX
+	JL         lvq_pf_208
+	PREFETCHT0 -1(DI)(AX*1)
+
+lvq_nopf_207:
+	MOVQ  slab+8(FP), BX
+	MOVQ  stride+40(FP), SI
+	CMPQ  DX, $0x00000002
+	JLE   lvq_nopf_209
+	MOVL  8(CX), DI
+	IMULQ SI, DI
+	ADDQ  BX, DI
+	XORL  BX, BX
+
+lvq_pf_210:
+	PREFETCHT0 (DI)(BX*1)
+	ADDQ       $0x00000040, BX
+	CMPQ       BX, AX
+	JL         lvq_pf_210
+	PREFETCHT0 -1(DI)(AX*1)
+
+lvq_nopf_209:
+	MOVQ  slab+8(FP), BX
+	MOVQ  stride+40(FP), SI
+	CMPQ  DX, $0x00000003
+	JLE   lvq_nopf_211
+	MOVL  12(CX), DI
+	IMULQ SI, DI
+	ADDQ  BX, DI
+	XORL  BX, BX
+
+lvq_pf_212:
+	PREFETCHT0 (DI)(BX*1)
+	ADDQ       $0x00000040, BX
+	CMPQ       BX, AX
+	JL         lvq_pf_212
+	PREFETCHT0 -1(DI)(AX*1)
+
+lvq_nopf_211:
+	MOVQ  slab+8(FP), BX
+	MOVQ  stride+40(FP), SI
+	CMPQ  DX, $0x00000004
+	JLE   lvq_nopf_213
+	MOVL  16(CX), DI
+	IMULQ SI, DI
+	ADDQ  BX, DI
+	XORL  BX, BX
+
+lvq_pf_214:
+	PREFETCHT0 (DI)(BX*1)
+	ADDQ       $0x00000040, BX
+	CMPQ       BX, AX
+	JL         lvq_pf_214
+	PREFETCHT0 -1(DI)(AX*1)
+
+lvq_nopf_213:
+	MOVQ  slab+8(FP), BX
+	MOVQ  stride+40(FP), SI
+	CMPQ  DX, $0x00000005
+	JLE   lvq_nopf_215
+	MOVL  20(CX), DI
+	IMULQ SI, DI
+	ADDQ  BX, DI
+	XORL  BX, BX
+
+lvq_pf_216:
+	PREFETCHT0 (DI)(BX*1)
+	ADDQ       $0x00000040, BX
+	CMPQ       BX, AX
+	JL         lvq_pf_216
+	PREFETCHT0 -1(DI)(AX*1)
+
+lvq_nopf_215:
+	MOVQ  slab+8(FP), BX
+	MOVQ  stride+40(FP), SI
+	CMPQ  DX, $0x00000006
+	JLE   lvq_nopf_217
+	MOVL  24(CX), DI
+	IMULQ SI, DI
+	ADDQ  BX, DI
+	XORL  BX, BX
+
+lvq_pf_218:
+	PREFETCHT0 (DI)(BX*1)
+	ADDQ       $0x00000040, BX
+	CMPQ       BX, AX
+	JL         lvq_pf_218
+	PREFETCHT0 -1(DI)(AX*1)
+
+lvq_nopf_217:
+	MOVQ  slab+8(FP), BX
+	MOVQ  stride+40(FP), SI
+	CMPQ  DX, $0x00000007
+	JLE   lvq_nopf_219
+	MOVL  28(CX), CX
+	IMULQ SI, CX
+	ADDQ  BX, CX
+	XORL  DX, DX
+
+lvq_pf_220:
+	PREFETCHT0 (CX)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, AX
+	JL         lvq_pf_220
+	PREFETCHT0 -1(CX)(AX*1)
+
+lvq_nopf_219:
+	MOVQ ids+48(FP), CX
+	MOVQ out+56(FP), DX
+	MOVQ cnt+64(FP), BX
+
+sq4b_loop_221:
+	TESTQ BX, BX
+	JZ    sq4b_end_222
+	MOVQ  slab+8(FP), SI
+	MOVQ  stride+40(FP), DI
+	CMPQ  BX, $0x00000008
+	JLE   lvq_nopf_223
+	MOVL  32(CX), R8
+	IMULQ DI, R8
+	ADDQ  SI, R8
+	XORL  SI, SI
+
+lvq_pf_224:
+	PREFETCHT0 (R8)(SI*1)
+	ADDQ       $0x00000040, SI
+	CMPQ       SI, AX
+	JL         lvq_pf_224
+	PREFETCHT0 -1(R8)(AX*1)
+
+lvq_nopf_223:
+	MOVL   (CX), SI
+	MOVQ   stride+40(FP), DI
+	IMULQ  DI, SI
+	MOVQ   slab+8(FP), DI
+	ADDQ   DI, SI
+	MOVQ   q+0(FP), DI
+	MOVQ   n+32(FP), R8
+	MOVQ   lo+16(FP), R9
+	MOVQ   scale+24(FP), R10
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+
+code4_225:
+	CMPQ         R8, $0x00000040
+	JL           code1_226
+	VPMOVZXBW    (SI), X6
+	VPSLLW       $0x04, X6, X7
+	VPORD        X7, X6, X6
+	VPANDD       X1, X6, X6
+	VPMOVZXBD    X6, Z6
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       (R10), Z6, Z6
+	VMOVUPS      (DI), Z7
+	VSUBPS       (R9), Z7, Z7
+	VFNMADD231PS Z0, Z6, Z7
+	VFMADD231PS  Z7, Z7, Z2
+	VPMOVZXBW    8(SI), X6
+	VPSLLW       $0x04, X6, X7
+	VPORD        X7, X6, X6
+	VPANDD       X1, X6, X6
+	VPMOVZXBD    X6, Z6
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       64(R10), Z6, Z6
+	VMOVUPS      64(DI), Z7
+	VSUBPS       64(R9), Z7, Z7
+	VFNMADD231PS Z0, Z6, Z7
+	VFMADD231PS  Z7, Z7, Z3
+	VPMOVZXBW    16(SI), X6
+	VPSLLW       $0x04, X6, X7
+	VPORD        X7, X6, X6
+	VPANDD       X1, X6, X6
+	VPMOVZXBD    X6, Z6
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       128(R10), Z6, Z6
+	VMOVUPS      128(DI), Z7
+	VSUBPS       128(R9), Z7, Z7
+	VFNMADD231PS Z0, Z6, Z7
+	VFMADD231PS  Z7, Z7, Z4
+	VPMOVZXBW    24(SI), X6
+	VPSLLW       $0x04, X6, X7
+	VPORD        X7, X6, X6
+	VPANDD       X1, X6, X6
+	VPMOVZXBD    X6, Z6
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       192(R10), Z6, Z6
+	VMOVUPS      192(DI), Z7
+	VSUBPS       192(R9), Z7, Z7
+	VFNMADD231PS Z0, Z6, Z7
+	VFMADD231PS  Z7, Z7, Z5
+	ADDQ         $0x00000100, DI
+	ADDQ         $0x00000020, SI
+	ADDQ         $0x00000100, R9
+	ADDQ         $0x00000100, R10
+	SUBQ         $0x00000040, R8
+	JMP          code4_225
+
+code1_226:
+	CMPQ         R8, $0x00000010
+	JL           code_tail_227
+	VPMOVZXBW    (SI), X6
+	VPSLLW       $0x04, X6, X7
+	VPORD        X7, X6, X6
+	VPANDD       X1, X6, X6
+	VPMOVZXBD    X6, Z6
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       (R10), Z6, Z6
+	VMOVUPS      (DI), Z7
+	VSUBPS       (R9), Z7, Z7
+	VFNMADD231PS Z0, Z6, Z7
+	VFMADD231PS  Z7, Z7, Z2
+	ADDQ         $0x00000040, DI
+	ADDQ         $0x00000008, SI
+	ADDQ         $0x00000040, R9
+	ADDQ         $0x00000040, R10
+	SUBQ         $0x00000010, R8
+	JMP          code1_226
+
+code_tail_227:
+	TESTQ        R8, R8
+	JZ           code_done_228
+	MOVL         $0xffffffff, R11
+	BZHIL        R8, R11, R11
+	KMOVW        R11, K1
+	INCL         R8
+	SHRL         $0x01, R8
+	MOVL         $0xffffffff, R11
+	BZHIL        R8, R11, R11
+	KMOVW        R11, K2
+	VMOVDQU8.Z   (SI), K2, X6
+	VMOVUPS.Z    (DI), K1, Z7
+	VMOVUPS.Z    (R9), K1, Z8
+	VMOVUPS.Z    (R10), K1, Z9
+	VPMOVZXBW    X6, X6
+	VPSLLW       $0x04, X6, X10
+	VPORD        X10, X6, X6
+	VPANDD       X1, X6, X6
+	VPMOVZXBD    X6, Z6
+	VCVTDQ2PS    Z6, Z6
+	VMULPS       Z9, Z6, Z6
+	VMOVUPS      Z7, Z7
+	VSUBPS       Z8, Z7, Z7
+	VFNMADD231PS Z0, Z6, Z7
+	VFMADD231PS  Z7, Z7, Z3
+
+code_done_228:
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z5, Z4, Z4
+	VADDPS        Z4, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y3
+	VADDPS        Y3, Y2, Y3
+	VEXTRACTF32X4 $0x01, Y3, X2
+	VADDPS        X2, X3, X2
+	VPERMILPS     $0x4e, X2, X3
+	VADDPS        X3, X2, X2
+	VPERMILPS     $0xb1, X2, X3
+	VADDPS        X3, X2, X2
+	VMOVSS        X2, (DX)
+	ADDQ          $0x00000004, CX
+	ADDQ          $0x00000004, DX
+	DECQ          BX
+	JMP           sq4b_loop_221
+
+sq4b_end_222:
+	VZEROUPPER
+	RET
+
 // func ipSQ4AVX512(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, SSE
 TEXT ·ipSQ4AVX512(SB), NOSPLIT, $0-44
@@ -3183,9 +3493,9 @@ TEXT ·ipSQ4AVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z4, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 
-code4_205:
+code4_229:
 	CMPQ        DX, $0x00000040
-	JL          code1_206
+	JL          code1_230
 	VPMOVZXBW   (CX), X6
 	VPSLLW      $0x04, X6, X7
 	VPORD       X7, X6, X6
@@ -3227,11 +3537,11 @@ code4_205:
 	ADDQ        $0x00000100, BX
 	ADDQ        $0x00000100, SI
 	SUBQ        $0x00000040, DX
-	JMP         code4_205
+	JMP         code4_229
 
-code1_206:
+code1_230:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_207
+	JL          code_tail_231
 	VPMOVZXBW   (CX), X6
 	VPSLLW      $0x04, X6, X7
 	VPORD       X7, X6, X6
@@ -3246,11 +3556,11 @@ code1_206:
 	ADDQ        $0x00000040, BX
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000010, DX
-	JMP         code1_206
+	JMP         code1_230
 
-code_tail_207:
+code_tail_231:
 	TESTQ       DX, DX
-	JZ          code_done_208
+	JZ          code_done_232
 	MOVL        $0xffffffff, DI
 	BZHIL       DX, DI, DI
 	KMOVW       DI, K1
@@ -3273,7 +3583,7 @@ code_tail_207:
 	VFMADD213PS Z8, Z0, Z1
 	VFMADD231PS Z7, Z1, Z3
 
-code_done_208:
+code_done_232:
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z5, Z4, Z4
 	VADDPS        Z4, Z2, Z2
@@ -3287,6 +3597,304 @@ code_done_208:
 	VADDPS        X0, X1, X1
 	VZEROUPPER
 	MOVSS         X1, ret+40(FP)
+	RET
+
+// func ipSQ4BatchAVX512(q *float32, slab *uint8, lo *float32, scale *float32, n int, stride int, ids *uint32, out *float32, cnt int)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
+TEXT ·ipSQ4BatchAVX512(SB), NOSPLIT, $0-72
+	MOVL         $0x3d888889, AX
+	VPBROADCASTD AX, Z0
+	MOVL         $0x0f0f0f0f, AX
+	VPBROADCASTD AX, Z1
+	MOVQ         n+32(FP), AX
+	INCQ         AX
+	SHRQ         $0x01, AX
+	MOVQ         ids+48(FP), CX
+	MOVQ         cnt+64(FP), DX
+	MOVQ         slab+8(FP), BX
+	MOVQ         stride+40(FP), SI
+	CMPQ         DX, $0x00000000
+	JLE          lvq_nopf_233
+	MOVL         (CX), DI
+	IMULQ        SI, DI
+	ADDQ         BX, DI
+	XORL         BX, BX
+
+lvq_pf_234:
+	PREFETCHT0 (DI)(BX*1)
+	ADDQ       $0x00000040, BX
+	CMPQ       BX, AX
+	JL         lvq_pf_234
+	PREFETCHT0 -1(DI)(AX*1)
+
+lvq_nopf_233:
+	MOVQ  slab+8(FP), BX
+	MOVQ  stride+40(FP), SI
+	CMPQ  DX, $0x00000001
+	JLE   lvq_nopf_235
+	MOVL  4(CX), DI
+	IMULQ SI, DI
+	ADDQ  BX, DI
+	XORL  BX, BX
+
+lvq_pf_236:
+	PREFETCHT0 (DI)(BX*1)
+	ADDQ       $0x00000040, BX
+	CMPQ       BX, AX
+	JL         lvq_pf_236
+	PREFETCHT0 -1(DI)(AX*1)
+
+lvq_nopf_235:
+	MOVQ  slab+8(FP), BX
+	MOVQ  stride+40(FP), SI
+	CMPQ  DX, $0x00000002
+	JLE   lvq_nopf_237
+	MOVL  8(CX), DI
+	IMULQ SI, DI
+	ADDQ  BX, DI
+	XORL  BX, BX
+
+lvq_pf_238:
+	PREFETCHT0 (DI)(BX*1)
+	ADDQ       $0x00000040, BX
+	CMPQ       BX, AX
+	JL         lvq_pf_238
+	PREFETCHT0 -1(DI)(AX*1)
+
+lvq_nopf_237:
+	MOVQ  slab+8(FP), BX
+	MOVQ  stride+40(FP), SI
+	CMPQ  DX, $0x00000003
+	JLE   lvq_nopf_239
+	MOVL  12(CX), DI
+	IMULQ SI, DI
+	ADDQ  BX, DI
+	XORL  BX, BX
+
+lvq_pf_240:
+	PREFETCHT0 (DI)(BX*1)
+	ADDQ       $0x00000040, BX
+	CMPQ       BX, AX
+	JL         lvq_pf_240
+	PREFETCHT0 -1(DI)(AX*1)
+
+lvq_nopf_239:
+	MOVQ  slab+8(FP), BX
+	MOVQ  stride+40(FP), SI
+	CMPQ  DX, $0x00000004
+	JLE   lvq_nopf_241
+	MOVL  16(CX), DI
+	IMULQ SI, DI
+	ADDQ  BX, DI
+	XORL  BX, BX
+
+lvq_pf_242:
+	PREFETCHT0 (DI)(BX*1)
+	ADDQ       $0x00000040, BX
+	CMPQ       BX, AX
+	JL         lvq_pf_242
+	PREFETCHT0 -1(DI)(AX*1)
+
+lvq_nopf_241:
+	MOVQ  slab+8(FP), BX
+	MOVQ  stride+40(FP), SI
+	CMPQ  DX, $0x00000005
+	JLE   lvq_nopf_243
+	MOVL  20(CX), DI
+	IMULQ SI, DI
+	ADDQ  BX, DI
+	XORL  BX, BX
+
+lvq_pf_244:
+	PREFETCHT0 (DI)(BX*1)
+	ADDQ       $0x00000040, BX
+	CMPQ       BX, AX
+	JL         lvq_pf_244
+	PREFETCHT0 -1(DI)(AX*1)
+
+lvq_nopf_243:
+	MOVQ  slab+8(FP), BX
+	MOVQ  stride+40(FP), SI
+	CMPQ  DX, $0x00000006
+	JLE   lvq_nopf_245
+	MOVL  24(CX), DI
+	IMULQ SI, DI
+	ADDQ  BX, DI
+	XORL  BX, BX
+
+lvq_pf_246:
+	PREFETCHT0 (DI)(BX*1)
+	ADDQ       $0x00000040, BX
+	CMPQ       BX, AX
+	JL         lvq_pf_246
+	PREFETCHT0 -1(DI)(AX*1)
+
+lvq_nopf_245:
+	MOVQ  slab+8(FP), BX
+	MOVQ  stride+40(FP), SI
+	CMPQ  DX, $0x00000007
+	JLE   lvq_nopf_247
+	MOVL  28(CX), CX
+	IMULQ SI, CX
+	ADDQ  BX, CX
+	XORL  DX, DX
+
+lvq_pf_248:
+	PREFETCHT0 (CX)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, AX
+	JL         lvq_pf_248
+	PREFETCHT0 -1(CX)(AX*1)
+
+lvq_nopf_247:
+	MOVQ ids+48(FP), CX
+	MOVQ out+56(FP), DX
+	MOVQ cnt+64(FP), BX
+
+sq4b_loop_249:
+	TESTQ BX, BX
+	JZ    sq4b_end_250
+	MOVQ  slab+8(FP), SI
+	MOVQ  stride+40(FP), DI
+	CMPQ  BX, $0x00000008
+	JLE   lvq_nopf_251
+	MOVL  32(CX), R8
+	IMULQ DI, R8
+	ADDQ  SI, R8
+	XORL  SI, SI
+
+lvq_pf_252:
+	PREFETCHT0 (R8)(SI*1)
+	ADDQ       $0x00000040, SI
+	CMPQ       SI, AX
+	JL         lvq_pf_252
+	PREFETCHT0 -1(R8)(AX*1)
+
+lvq_nopf_251:
+	MOVL   (CX), SI
+	MOVQ   stride+40(FP), DI
+	IMULQ  DI, SI
+	MOVQ   slab+8(FP), DI
+	ADDQ   DI, SI
+	MOVQ   q+0(FP), DI
+	MOVQ   n+32(FP), R8
+	MOVQ   lo+16(FP), R9
+	MOVQ   scale+24(FP), R10
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+
+code4_253:
+	CMPQ        R8, $0x00000040
+	JL          code1_254
+	VPMOVZXBW   (SI), X6
+	VPSLLW      $0x04, X6, X7
+	VPORD       X7, X6, X6
+	VPANDD      X1, X6, X6
+	VPMOVZXBD   X6, Z6
+	VCVTDQ2PS   Z6, Z6
+	VMULPS      (R10), Z6, Z6
+	VFMADD213PS (R9), Z0, Z6
+	VFMADD231PS (DI), Z6, Z2
+	VPMOVZXBW   8(SI), X6
+	VPSLLW      $0x04, X6, X7
+	VPORD       X7, X6, X6
+	VPANDD      X1, X6, X6
+	VPMOVZXBD   X6, Z6
+	VCVTDQ2PS   Z6, Z6
+	VMULPS      64(R10), Z6, Z6
+	VFMADD213PS 64(R9), Z0, Z6
+	VFMADD231PS 64(DI), Z6, Z3
+	VPMOVZXBW   16(SI), X6
+	VPSLLW      $0x04, X6, X7
+	VPORD       X7, X6, X6
+	VPANDD      X1, X6, X6
+	VPMOVZXBD   X6, Z6
+	VCVTDQ2PS   Z6, Z6
+	VMULPS      128(R10), Z6, Z6
+	VFMADD213PS 128(R9), Z0, Z6
+	VFMADD231PS 128(DI), Z6, Z4
+	VPMOVZXBW   24(SI), X6
+	VPSLLW      $0x04, X6, X7
+	VPORD       X7, X6, X6
+	VPANDD      X1, X6, X6
+	VPMOVZXBD   X6, Z6
+	VCVTDQ2PS   Z6, Z6
+	VMULPS      192(R10), Z6, Z6
+	VFMADD213PS 192(R9), Z0, Z6
+	VFMADD231PS 192(DI), Z6, Z5
+	ADDQ        $0x00000100, DI
+	ADDQ        $0x00000020, SI
+	ADDQ        $0x00000100, R9
+	ADDQ        $0x00000100, R10
+	SUBQ        $0x00000040, R8
+	JMP         code4_253
+
+code1_254:
+	CMPQ        R8, $0x00000010
+	JL          code_tail_255
+	VPMOVZXBW   (SI), X6
+	VPSLLW      $0x04, X6, X7
+	VPORD       X7, X6, X6
+	VPANDD      X1, X6, X6
+	VPMOVZXBD   X6, Z6
+	VCVTDQ2PS   Z6, Z6
+	VMULPS      (R10), Z6, Z6
+	VFMADD213PS (R9), Z0, Z6
+	VFMADD231PS (DI), Z6, Z2
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000008, SI
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000040, R10
+	SUBQ        $0x00000010, R8
+	JMP         code1_254
+
+code_tail_255:
+	TESTQ       R8, R8
+	JZ          code_done_256
+	MOVL        $0xffffffff, R11
+	BZHIL       R8, R11, R11
+	KMOVW       R11, K1
+	INCL        R8
+	SHRL        $0x01, R8
+	MOVL        $0xffffffff, R11
+	BZHIL       R8, R11, R11
+	KMOVW       R11, K2
+	VMOVDQU8.Z  (SI), K2, X6
+	VMOVUPS.Z   (DI), K1, Z7
+	VMOVUPS.Z   (R9), K1, Z8
+	VMOVUPS.Z   (R10), K1, Z9
+	VPMOVZXBW   X6, X6
+	VPSLLW      $0x04, X6, X10
+	VPORD       X10, X6, X6
+	VPANDD      X1, X6, X6
+	VPMOVZXBD   X6, Z6
+	VCVTDQ2PS   Z6, Z6
+	VMULPS      Z9, Z6, Z6
+	VFMADD213PS Z8, Z0, Z6
+	VFMADD231PS Z7, Z6, Z3
+
+code_done_256:
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z5, Z4, Z4
+	VADDPS        Z4, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y3
+	VADDPS        Y3, Y2, Y3
+	VEXTRACTF32X4 $0x01, Y3, X2
+	VADDPS        X2, X3, X2
+	VPERMILPS     $0x4e, X2, X3
+	VADDPS        X3, X2, X2
+	VPERMILPS     $0xb1, X2, X3
+	VADDPS        X3, X2, X2
+	VMOVSS        X2, (DX)
+	ADDQ          $0x00000004, CX
+	ADDQ          $0x00000004, DX
+	DECQ          BX
+	JMP           sq4b_loop_249
+
+sq4b_end_250:
+	VZEROUPPER
 	RET
 
 // func l2SQ4SAVX512(q *float32, code *uint8, lo *float32, scale *float32, n int) float32
@@ -3304,9 +3912,9 @@ TEXT ·l2SQ4SAVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z3, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 
-code4_209:
+code4_257:
 	CMPQ         DX, $0x00000040
-	JL           code1_210
+	JL           code1_258
 	VPMOVZXBW    (CX), X5
 	VPSLLW       $0x04, X5, X6
 	VPORD        X6, X5, X5
@@ -3352,11 +3960,11 @@ code4_209:
 	ADDQ         $0x00000100, BX
 	ADDQ         $0x00000100, SI
 	SUBQ         $0x00000040, DX
-	JMP          code4_209
+	JMP          code4_257
 
-code1_210:
+code1_258:
 	CMPQ         DX, $0x00000010
-	JL           code_tail_211
+	JL           code_tail_259
 	VPMOVZXBW    (CX), X5
 	VPSLLW       $0x04, X5, X6
 	VPORD        X6, X5, X5
@@ -3372,11 +3980,11 @@ code1_210:
 	ADDQ         $0x00000040, BX
 	ADDQ         $0x00000040, SI
 	SUBQ         $0x00000010, DX
-	JMP          code1_210
+	JMP          code1_258
 
-code_tail_211:
+code_tail_259:
 	TESTQ        DX, DX
-	JZ           code_done_212
+	JZ           code_done_260
 	MOVL         $0xffffffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
@@ -3400,7 +4008,7 @@ code_tail_211:
 	VFNMADD231PS Z8, Z0, Z5
 	VFMADD231PS  Z5, Z5, Z2
 
-code_done_212:
+code_done_260:
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z4, Z3, Z3
 	VADDPS        Z3, Z1, Z1
@@ -3431,9 +4039,9 @@ TEXT ·ipSQ4SAVX512(SB), NOSPLIT, $0-44
 	VXORPS       Z3, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 
-code4_213:
+code4_261:
 	CMPQ        DX, $0x00000040
-	JL          code1_214
+	JL          code1_262
 	VPMOVZXBW   (CX), X5
 	VPSLLW      $0x04, X5, X6
 	VPORD       X6, X5, X5
@@ -3475,11 +4083,11 @@ code4_213:
 	ADDQ        $0x00000100, BX
 	ADDQ        $0x00000100, SI
 	SUBQ        $0x00000040, DX
-	JMP         code4_213
+	JMP         code4_261
 
-code1_214:
+code1_262:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_215
+	JL          code_tail_263
 	VPMOVZXBW   (CX), X5
 	VPSLLW      $0x04, X5, X6
 	VPORD       X6, X5, X5
@@ -3494,11 +4102,11 @@ code1_214:
 	ADDQ        $0x00000040, BX
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000010, DX
-	JMP         code1_214
+	JMP         code1_262
 
-code_tail_215:
+code_tail_263:
 	TESTQ       DX, DX
-	JZ          code_done_216
+	JZ          code_done_264
 	MOVL        $0xffffffff, DI
 	BZHIL       DX, DI, DI
 	KMOVW       DI, K1
@@ -3520,7 +4128,7 @@ code_tail_215:
 	VFMADD213PS Z7, Z8, Z0
 	VFMADD231PS Z6, Z0, Z2
 
-code_done_216:
+code_done_264:
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z4, Z3, Z3
 	VADDPS        Z3, Z1, Z1
@@ -3548,9 +4156,9 @@ TEXT ·l2SQ8RAVX512(SB), NOSPLIT, $0-36
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_217:
+code4_265:
 	CMPQ         DX, $0x00000040
-	JL           code1_218
+	JL           code1_266
 	VPMOVZXBD    (CX), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (AX), Z5
@@ -3575,11 +4183,11 @@ code4_217:
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000100, BX
 	SUBQ         $0x00000040, DX
-	JMP          code4_217
+	JMP          code4_265
 
-code1_218:
+code1_266:
 	CMPQ         DX, $0x00000010
-	JL           code_tail_219
+	JL           code_tail_267
 	VPMOVZXBD    (CX), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (AX), Z5
@@ -3589,11 +4197,11 @@ code1_218:
 	ADDQ         $0x00000010, CX
 	ADDQ         $0x00000040, BX
 	SUBQ         $0x00000010, DX
-	JMP          code1_218
+	JMP          code1_266
 
-code_tail_219:
+code_tail_267:
 	TESTQ        DX, DX
-	JZ           code_done_220
+	JZ           code_done_268
 	MOVL         $0xffffffff, SI
 	BZHIL        DX, SI, SI
 	KMOVW        SI, K1
@@ -3606,7 +4214,7 @@ code_tail_219:
 	VFNMADD231PS Z6, Z4, Z5
 	VFMADD231PS  Z5, Z5, Z1
 
-code_done_220:
+code_done_268:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -3631,25 +4239,25 @@ TEXT ·l2SQ8RRowsAVX512(SB), NOSPLIT, $0-56
 	MOVQ out+40(FP), BX
 	MOVQ cnt+48(FP), SI
 
-rows_loop_221:
+rows_loop_269:
 	TESTQ SI, SI
-	JZ    rows_end_222
+	JZ    rows_end_270
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_223
+	JE    rows_next_271
 	ADDQ  CX, DI
 
-rows_next_223:
+rows_next_271:
 	XORQ R8, R8
 
-pf_224:
+pf_272:
 	CMPQ       R8, AX
-	JAE        pf_done_225
+	JAE        pf_done_273
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_224
+	JMP        pf_272
 
-pf_done_225:
+pf_done_273:
 	MOVQ   r+0(FP), DI
 	MOVQ   DX, R8
 	MOVQ   AX, R9
@@ -3659,9 +4267,9 @@ pf_done_225:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_226:
+code4_274:
 	CMPQ         R9, $0x00000040
-	JL           code1_227
+	JL           code1_275
 	VPMOVZXBD    (R8), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (DI), Z5
@@ -3686,11 +4294,11 @@ code4_226:
 	ADDQ         $0x00000040, R8
 	ADDQ         $0x00000100, R10
 	SUBQ         $0x00000040, R9
-	JMP          code4_226
+	JMP          code4_274
 
-code1_227:
+code1_275:
 	CMPQ         R9, $0x00000010
-	JL           code_tail_228
+	JL           code_tail_276
 	VPMOVZXBD    (R8), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (DI), Z5
@@ -3700,11 +4308,11 @@ code1_227:
 	ADDQ         $0x00000010, R8
 	ADDQ         $0x00000040, R10
 	SUBQ         $0x00000010, R9
-	JMP          code1_227
+	JMP          code1_275
 
-code_tail_228:
+code_tail_276:
 	TESTQ        R9, R9
-	JZ           code_done_229
+	JZ           code_done_277
 	MOVL         $0xffffffff, R11
 	BZHIL        R9, R11, R11
 	KMOVW        R11, K1
@@ -3717,7 +4325,7 @@ code_tail_228:
 	VFNMADD231PS Z6, Z4, Z5
 	VFMADD231PS  Z5, Z5, Z1
 
-code_done_229:
+code_done_277:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -3733,9 +4341,9 @@ code_done_229:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_221
+	JMP           rows_loop_269
 
-rows_end_222:
+rows_end_270:
 	VZEROUPPER
 	RET
 
@@ -3748,171 +4356,171 @@ TEXT ·l2SQ8RBatchAVX512(SB), NOSPLIT, $0-64
 	MOVQ  stride+32(FP), BX
 	MOVQ  n+24(FP), SI
 	CMPQ  CX, $0x00000000
-	JLE   lvq_nopf_230
+	JLE   lvq_nopf_278
 	MOVL  (AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_231:
+lvq_pf_279:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_231
+	JL         lvq_pf_279
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_230:
+lvq_nopf_278:
 	MOVQ  slab+8(FP), DX
 	MOVQ  stride+32(FP), BX
 	MOVQ  n+24(FP), SI
 	CMPQ  CX, $0x00000001
-	JLE   lvq_nopf_232
+	JLE   lvq_nopf_280
 	MOVL  4(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_233:
+lvq_pf_281:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_233
+	JL         lvq_pf_281
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_232:
+lvq_nopf_280:
 	MOVQ  slab+8(FP), DX
 	MOVQ  stride+32(FP), BX
 	MOVQ  n+24(FP), SI
 	CMPQ  CX, $0x00000002
-	JLE   lvq_nopf_234
+	JLE   lvq_nopf_282
 	MOVL  8(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_235:
+lvq_pf_283:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_235
+	JL         lvq_pf_283
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_234:
+lvq_nopf_282:
 	MOVQ  slab+8(FP), DX
 	MOVQ  stride+32(FP), BX
 	MOVQ  n+24(FP), SI
 	CMPQ  CX, $0x00000003
-	JLE   lvq_nopf_236
+	JLE   lvq_nopf_284
 	MOVL  12(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_237:
+lvq_pf_285:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_237
+	JL         lvq_pf_285
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_236:
+lvq_nopf_284:
 	MOVQ  slab+8(FP), DX
 	MOVQ  stride+32(FP), BX
 	MOVQ  n+24(FP), SI
 	CMPQ  CX, $0x00000004
-	JLE   lvq_nopf_238
+	JLE   lvq_nopf_286
 	MOVL  16(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_239:
+lvq_pf_287:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_239
+	JL         lvq_pf_287
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_238:
+lvq_nopf_286:
 	MOVQ  slab+8(FP), DX
 	MOVQ  stride+32(FP), BX
 	MOVQ  n+24(FP), SI
 	CMPQ  CX, $0x00000005
-	JLE   lvq_nopf_240
+	JLE   lvq_nopf_288
 	MOVL  20(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_241:
+lvq_pf_289:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_241
+	JL         lvq_pf_289
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_240:
+lvq_nopf_288:
 	MOVQ  slab+8(FP), DX
 	MOVQ  stride+32(FP), BX
 	MOVQ  n+24(FP), SI
 	CMPQ  CX, $0x00000006
-	JLE   lvq_nopf_242
+	JLE   lvq_nopf_290
 	MOVL  24(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_243:
+lvq_pf_291:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_243
+	JL         lvq_pf_291
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_242:
+lvq_nopf_290:
 	MOVQ  slab+8(FP), DX
 	MOVQ  stride+32(FP), BX
 	MOVQ  n+24(FP), SI
 	CMPQ  CX, $0x00000007
-	JLE   lvq_nopf_244
+	JLE   lvq_nopf_292
 	MOVL  28(AX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	XORL  CX, CX
 
-lvq_pf_245:
+lvq_pf_293:
 	PREFETCHT0 (AX)(CX*1)
 	ADDQ       $0x00000040, CX
 	CMPQ       CX, SI
-	JL         lvq_pf_245
+	JL         lvq_pf_293
 	PREFETCHT0 -1(AX)(SI*1)
 
-lvq_nopf_244:
+lvq_nopf_292:
 	MOVQ ids+40(FP), AX
 	MOVQ out+48(FP), CX
 	MOVQ cnt+56(FP), DX
 
-sq8b_loop_246:
+sq8b_loop_294:
 	TESTQ DX, DX
-	JZ    sq8b_end_247
+	JZ    sq8b_end_295
 	MOVQ  slab+8(FP), BX
 	MOVQ  stride+32(FP), SI
 	MOVQ  n+24(FP), DI
 	CMPQ  DX, $0x00000008
-	JLE   lvq_nopf_248
+	JLE   lvq_nopf_296
 	MOVL  32(AX), R8
 	IMULQ SI, R8
 	ADDQ  BX, R8
 	XORL  BX, BX
 
-lvq_pf_249:
+lvq_pf_297:
 	PREFETCHT0 (R8)(BX*1)
 	ADDQ       $0x00000040, BX
 	CMPQ       BX, DI
-	JL         lvq_pf_249
+	JL         lvq_pf_297
 	PREFETCHT0 -1(R8)(DI*1)
 
-lvq_nopf_248:
+lvq_nopf_296:
 	MOVL   (AX), BX
 	MOVQ   stride+32(FP), SI
 	IMULQ  SI, BX
@@ -3926,9 +4534,9 @@ lvq_nopf_248:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_250:
+code4_298:
 	CMPQ         DI, $0x00000040
-	JL           code1_251
+	JL           code1_299
 	VPMOVZXBD    (BX), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (SI), Z5
@@ -3953,11 +4561,11 @@ code4_250:
 	ADDQ         $0x00000040, BX
 	ADDQ         $0x00000100, R8
 	SUBQ         $0x00000040, DI
-	JMP          code4_250
+	JMP          code4_298
 
-code1_251:
+code1_299:
 	CMPQ         DI, $0x00000010
-	JL           code_tail_252
+	JL           code_tail_300
 	VPMOVZXBD    (BX), Z4
 	VCVTDQ2PS    Z4, Z4
 	VMOVUPS      (SI), Z5
@@ -3967,11 +4575,11 @@ code1_251:
 	ADDQ         $0x00000010, BX
 	ADDQ         $0x00000040, R8
 	SUBQ         $0x00000010, DI
-	JMP          code1_251
+	JMP          code1_299
 
-code_tail_252:
+code_tail_300:
 	TESTQ        DI, DI
-	JZ           code_done_253
+	JZ           code_done_301
 	MOVL         $0xffffffff, R9
 	BZHIL        DI, R9, R9
 	KMOVW        R9, K1
@@ -3984,7 +4592,7 @@ code_tail_252:
 	VFNMADD231PS Z6, Z4, Z5
 	VFMADD231PS  Z5, Z5, Z1
 
-code_done_253:
+code_done_301:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -4000,9 +4608,9 @@ code_done_253:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           sq8b_loop_246
+	JMP           sq8b_loop_294
 
-sq8b_end_247:
+sq8b_end_295:
 	VZEROUPPER
 	RET
 
@@ -4017,9 +4625,9 @@ TEXT ·dotF32U8AVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_254:
+code4_302:
 	CMPQ        DX, $0x00000040
-	JL          code1_255
+	JL          code1_303
 	VPMOVZXBD   (CX), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (AX), Z4, Z0
@@ -4035,22 +4643,22 @@ code4_254:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000040, DX
-	JMP         code4_254
+	JMP         code4_302
 
-code1_255:
+code1_303:
 	CMPQ        DX, $0x00000010
-	JL          code_tail_256
+	JL          code_tail_304
 	VPMOVZXBD   (CX), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (AX), Z4, Z0
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000010, CX
 	SUBQ        $0x00000010, DX
-	JMP         code1_255
+	JMP         code1_303
 
-code_tail_256:
+code_tail_304:
 	TESTQ       DX, DX
-	JZ          code_done_257
+	JZ          code_done_305
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -4060,7 +4668,7 @@ code_tail_256:
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_257:
+code_done_305:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -4085,25 +4693,25 @@ TEXT ·dotF32U8RowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_258:
+rows_loop_306:
 	TESTQ SI, SI
-	JZ    rows_end_259
+	JZ    rows_end_307
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_260
+	JE    rows_next_308
 	ADDQ  CX, DI
 
-rows_next_260:
+rows_next_308:
 	XORQ R8, R8
 
-pf_261:
+pf_309:
 	CMPQ       R8, AX
-	JAE        pf_done_262
+	JAE        pf_done_310
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_261
+	JMP        pf_309
 
-pf_done_262:
+pf_done_310:
 	MOVQ   w+0(FP), DI
 	MOVQ   DX, R8
 	MOVQ   AX, R9
@@ -4112,9 +4720,9 @@ pf_done_262:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_263:
+code4_311:
 	CMPQ        R9, $0x00000040
-	JL          code1_264
+	JL          code1_312
 	VPMOVZXBD   (R8), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (DI), Z4, Z0
@@ -4130,22 +4738,22 @@ code4_263:
 	ADDQ        $0x00000100, DI
 	ADDQ        $0x00000040, R8
 	SUBQ        $0x00000040, R9
-	JMP         code4_263
+	JMP         code4_311
 
-code1_264:
+code1_312:
 	CMPQ        R9, $0x00000010
-	JL          code_tail_265
+	JL          code_tail_313
 	VPMOVZXBD   (R8), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (DI), Z4, Z0
 	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000010, R8
 	SUBQ        $0x00000010, R9
-	JMP         code1_264
+	JMP         code1_312
 
-code_tail_265:
+code_tail_313:
 	TESTQ       R9, R9
-	JZ          code_done_266
+	JZ          code_done_314
 	MOVL        $0xffffffff, R10
 	BZHIL       R9, R10, R10
 	KMOVW       R10, K1
@@ -4155,7 +4763,7 @@ code_tail_265:
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_266:
+code_done_314:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -4171,9 +4779,9 @@ code_done_266:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_258
+	JMP           rows_loop_306
 
-rows_end_259:
+rows_end_307:
 	VZEROUPPER
 	RET
 
@@ -4186,171 +4794,171 @@ TEXT ·dotF32U8BatchAVX512(SB), NOSPLIT, $0-56
 	MOVQ  stride+24(FP), BX
 	MOVQ  n+16(FP), SI
 	CMPQ  CX, $0x00000000
-	JLE   lvq_nopf_267
+	JLE   lvq_nopf_315
 	MOVL  (AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_268:
+lvq_pf_316:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_268
+	JL         lvq_pf_316
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_267:
+lvq_nopf_315:
 	MOVQ  slab+8(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  n+16(FP), SI
 	CMPQ  CX, $0x00000001
-	JLE   lvq_nopf_269
+	JLE   lvq_nopf_317
 	MOVL  4(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_270:
+lvq_pf_318:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_270
+	JL         lvq_pf_318
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_269:
+lvq_nopf_317:
 	MOVQ  slab+8(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  n+16(FP), SI
 	CMPQ  CX, $0x00000002
-	JLE   lvq_nopf_271
+	JLE   lvq_nopf_319
 	MOVL  8(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_272:
+lvq_pf_320:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_272
+	JL         lvq_pf_320
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_271:
+lvq_nopf_319:
 	MOVQ  slab+8(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  n+16(FP), SI
 	CMPQ  CX, $0x00000003
-	JLE   lvq_nopf_273
+	JLE   lvq_nopf_321
 	MOVL  12(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_274:
+lvq_pf_322:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_274
+	JL         lvq_pf_322
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_273:
+lvq_nopf_321:
 	MOVQ  slab+8(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  n+16(FP), SI
 	CMPQ  CX, $0x00000004
-	JLE   lvq_nopf_275
+	JLE   lvq_nopf_323
 	MOVL  16(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_276:
+lvq_pf_324:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_276
+	JL         lvq_pf_324
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_275:
+lvq_nopf_323:
 	MOVQ  slab+8(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  n+16(FP), SI
 	CMPQ  CX, $0x00000005
-	JLE   lvq_nopf_277
+	JLE   lvq_nopf_325
 	MOVL  20(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_278:
+lvq_pf_326:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_278
+	JL         lvq_pf_326
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_277:
+lvq_nopf_325:
 	MOVQ  slab+8(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  n+16(FP), SI
 	CMPQ  CX, $0x00000006
-	JLE   lvq_nopf_279
+	JLE   lvq_nopf_327
 	MOVL  24(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_280:
+lvq_pf_328:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_280
+	JL         lvq_pf_328
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_279:
+lvq_nopf_327:
 	MOVQ  slab+8(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  n+16(FP), SI
 	CMPQ  CX, $0x00000007
-	JLE   lvq_nopf_281
+	JLE   lvq_nopf_329
 	MOVL  28(AX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	XORL  CX, CX
 
-lvq_pf_282:
+lvq_pf_330:
 	PREFETCHT0 (AX)(CX*1)
 	ADDQ       $0x00000040, CX
 	CMPQ       CX, SI
-	JL         lvq_pf_282
+	JL         lvq_pf_330
 	PREFETCHT0 -1(AX)(SI*1)
 
-lvq_nopf_281:
+lvq_nopf_329:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-sq8b_loop_283:
+sq8b_loop_331:
 	TESTQ DX, DX
-	JZ    sq8b_end_284
+	JZ    sq8b_end_332
 	MOVQ  slab+8(FP), BX
 	MOVQ  stride+24(FP), SI
 	MOVQ  n+16(FP), DI
 	CMPQ  DX, $0x00000008
-	JLE   lvq_nopf_285
+	JLE   lvq_nopf_333
 	MOVL  32(AX), R8
 	IMULQ SI, R8
 	ADDQ  BX, R8
 	XORL  BX, BX
 
-lvq_pf_286:
+lvq_pf_334:
 	PREFETCHT0 (R8)(BX*1)
 	ADDQ       $0x00000040, BX
 	CMPQ       BX, DI
-	JL         lvq_pf_286
+	JL         lvq_pf_334
 	PREFETCHT0 -1(R8)(DI*1)
 
-lvq_nopf_285:
+lvq_nopf_333:
 	MOVL   (AX), BX
 	MOVQ   stride+24(FP), SI
 	IMULQ  SI, BX
@@ -4363,9 +4971,9 @@ lvq_nopf_285:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-code4_287:
+code4_335:
 	CMPQ        DI, $0x00000040
-	JL          code1_288
+	JL          code1_336
 	VPMOVZXBD   (BX), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (SI), Z4, Z0
@@ -4381,22 +4989,22 @@ code4_287:
 	ADDQ        $0x00000100, SI
 	ADDQ        $0x00000040, BX
 	SUBQ        $0x00000040, DI
-	JMP         code4_287
+	JMP         code4_335
 
-code1_288:
+code1_336:
 	CMPQ        DI, $0x00000010
-	JL          code_tail_289
+	JL          code_tail_337
 	VPMOVZXBD   (BX), Z4
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS (SI), Z4, Z0
 	ADDQ        $0x00000040, SI
 	ADDQ        $0x00000010, BX
 	SUBQ        $0x00000010, DI
-	JMP         code1_288
+	JMP         code1_336
 
-code_tail_289:
+code_tail_337:
 	TESTQ       DI, DI
-	JZ          code_done_290
+	JZ          code_done_338
 	MOVL        $0xffffffff, R8
 	BZHIL       DI, R8, R8
 	KMOVW       R8, K1
@@ -4406,7 +5014,7 @@ code_tail_289:
 	VCVTDQ2PS   Z4, Z4
 	VFMADD231PS Z5, Z4, Z1
 
-code_done_290:
+code_done_338:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -4422,9 +5030,9 @@ code_done_290:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           sq8b_loop_283
+	JMP           sq8b_loop_331
 
-sq8b_end_284:
+sq8b_end_332:
 	VZEROUPPER
 	RET
 
@@ -4435,17 +5043,17 @@ TEXT ·f32ToF16AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_291:
+conv_339:
 	TESTQ     DX, DX
-	JZ        conv_done_292
+	JZ        conv_done_340
 	VMOVUPS   (CX), Z0
 	VCVTPS2PH $0x00, Z0, (AX)
 	ADDQ      $0x00000040, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_291
+	JMP       conv_339
 
-conv_done_292:
+conv_done_340:
 	VZEROUPPER
 	RET
 
@@ -4456,17 +5064,17 @@ TEXT ·f16ToF32AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_293:
+conv_341:
 	TESTQ     DX, DX
-	JZ        conv_done_294
+	JZ        conv_done_342
 	VCVTPH2PS (CX), Z0
 	VMOVUPS   Z0, (AX)
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000040, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_293
+	JMP       conv_341
 
-conv_done_294:
+conv_done_342:
 	VZEROUPPER
 	RET
 
@@ -4477,18 +5085,18 @@ TEXT ·bf16ToF32AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
 
-conv_295:
+conv_343:
 	TESTQ     DX, DX
-	JZ        conv_done_296
+	JZ        conv_done_344
 	VPMOVZXWD (CX), Z0
 	VPSLLD    $0x10, Z0, Z0
 	VMOVUPS   Z0, (AX)
 	ADDQ      $0x00000020, CX
 	ADDQ      $0x00000040, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_295
+	JMP       conv_343
 
-conv_done_296:
+conv_done_344:
 	VZEROUPPER
 	RET
 
@@ -4505,9 +5113,9 @@ TEXT ·f32ToBF16AVX512(SB), NOSPLIT, $0-24
 	MOVQ         src+8(FP), CX
 	MOVQ         n+16(FP), DX
 
-conv_297:
+conv_345:
 	TESTQ     DX, DX
-	JZ        conv_done_298
+	JZ        conv_done_346
 	VMOVUPS   (CX), Z3
 	VPSRLD    $0x10, Z3, Z4
 	VPANDD    Z0, Z4, Z4
@@ -4522,9 +5130,9 @@ conv_297:
 	ADDQ      $0x00000040, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000010, DX
-	JMP       conv_297
+	JMP       conv_345
 
-conv_done_298:
+conv_done_346:
 	VZEROUPPER
 	RET
 
@@ -4539,9 +5147,9 @@ TEXT ·l2Int8AVX512(SB), NOSPLIT, $0-28
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-i8_4_299:
+i8_4_347:
 	CMPQ      DX, $0x00000080
-	JL        i8_1_300
+	JL        i8_1_348
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPSUBW    Z5, Z4, Z4
@@ -4565,11 +5173,11 @@ i8_4_299:
 	ADDQ      $0x00000080, AX
 	ADDQ      $0x00000080, CX
 	SUBQ      $0x00000080, DX
-	JMP       i8_4_299
+	JMP       i8_4_347
 
-i8_1_300:
+i8_1_348:
 	CMPQ      DX, $0x00000020
-	JL        i8_tail_301
+	JL        i8_tail_349
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPSUBW    Z5, Z4, Z4
@@ -4578,11 +5186,11 @@ i8_1_300:
 	ADDQ      $0x00000020, AX
 	ADDQ      $0x00000020, CX
 	SUBQ      $0x00000020, DX
-	JMP       i8_1_300
+	JMP       i8_1_348
 
-i8_tail_301:
+i8_tail_349:
 	TESTQ      DX, DX
-	JZ         i8_done_302
+	JZ         i8_done_350
 	MOVL       $0xffffffff, BX
 	BZHIL      DX, BX, BX
 	KMOVD      BX, K1
@@ -4594,7 +5202,7 @@ i8_tail_301:
 	VPMADDWD   Z4, Z4, Z4
 	VPADDD     Z4, Z1, Z1
 
-i8_done_302:
+i8_done_350:
 	VPADDD        Z1, Z0, Z0
 	VPADDD        Z2, Z0, Z0
 	VPADDD        Z3, Z0, Z0
@@ -4622,9 +5230,9 @@ TEXT ·ipInt8AVX512(SB), NOSPLIT, $0-28
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-i8_4_303:
+i8_4_351:
 	CMPQ      DX, $0x00000080
-	JL        i8_1_304
+	JL        i8_1_352
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPMADDWD  Z5, Z4, Z4
@@ -4644,11 +5252,11 @@ i8_4_303:
 	ADDQ      $0x00000080, AX
 	ADDQ      $0x00000080, CX
 	SUBQ      $0x00000080, DX
-	JMP       i8_4_303
+	JMP       i8_4_351
 
-i8_1_304:
+i8_1_352:
 	CMPQ      DX, $0x00000020
-	JL        i8_tail_305
+	JL        i8_tail_353
 	VPMOVSXBW (AX), Z4
 	VPMOVSXBW (CX), Z5
 	VPMADDWD  Z5, Z4, Z4
@@ -4656,11 +5264,11 @@ i8_1_304:
 	ADDQ      $0x00000020, AX
 	ADDQ      $0x00000020, CX
 	SUBQ      $0x00000020, DX
-	JMP       i8_1_304
+	JMP       i8_1_352
 
-i8_tail_305:
+i8_tail_353:
 	TESTQ      DX, DX
-	JZ         i8_done_306
+	JZ         i8_done_354
 	MOVL       $0xffffffff, BX
 	BZHIL      DX, BX, BX
 	KMOVD      BX, K1
@@ -4671,7 +5279,7 @@ i8_tail_305:
 	VPMADDWD   Z5, Z4, Z4
 	VPADDD     Z4, Z1, Z1
 
-i8_done_306:
+i8_done_354:
 	VPADDD        Z1, Z0, Z0
 	VPADDD        Z2, Z0, Z0
 	VPADDD        Z3, Z0, Z0
@@ -4703,9 +5311,9 @@ TEXT ·l2U8VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_307:
+u8_4_355:
 	CMPQ      DX, $0x00000100
-	JL        u8_1_308
+	JL        u8_1_356
 	VMOVDQU64 (AX), Z7
 	VPMINUB   (CX), Z7, Z8
 	VPMAXUB   (CX), Z7, Z7
@@ -4741,11 +5349,11 @@ u8_4_307:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000100, DX
-	JMP       u8_4_307
+	JMP       u8_4_355
 
-u8_1_308:
+u8_1_356:
 	CMPQ      DX, $0x00000040
-	JL        u8_tail_309
+	JL        u8_tail_357
 	VMOVDQU64 (AX), Z7
 	VPMINUB   (CX), Z7, Z8
 	VPMAXUB   (CX), Z7, Z7
@@ -4757,11 +5365,11 @@ u8_1_308:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_1_308
+	JMP       u8_1_356
 
-u8_tail_309:
+u8_tail_357:
 	TESTQ      DX, DX
-	JZ         u8_done_310
+	JZ         u8_done_358
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -4776,7 +5384,7 @@ u8_tail_309:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_310:
+u8_done_358:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -4811,25 +5419,25 @@ TEXT ·l2U8RowsVNNI(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_311:
+rows_loop_359:
 	TESTQ SI, SI
-	JZ    rows_end_312
+	JZ    rows_end_360
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_313
+	JE    rows_next_361
 	ADDQ  CX, DI
 
-rows_next_313:
+rows_next_361:
 	XORQ R8, R8
 
-pf_314:
+pf_362:
 	CMPQ       R8, AX
-	JAE        pf_done_315
+	JAE        pf_done_363
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_314
+	JMP        pf_362
 
-pf_done_315:
+pf_done_363:
 	MOVQ         DX, DI
 	MOVQ         AX, R8
 	MOVQ         a+0(FP), R9
@@ -4842,9 +5450,9 @@ pf_done_315:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_316:
+u8_4_364:
 	CMPQ      R8, $0x00000100
-	JL        u8_1_317
+	JL        u8_1_365
 	VMOVDQU64 (R9), Z7
 	VPMINUB   (DI), Z7, Z8
 	VPMAXUB   (DI), Z7, Z7
@@ -4880,11 +5488,11 @@ u8_4_316:
 	ADDQ      $0x00000100, R9
 	ADDQ      $0x00000100, DI
 	SUBQ      $0x00000100, R8
-	JMP       u8_4_316
+	JMP       u8_4_364
 
-u8_1_317:
+u8_1_365:
 	CMPQ      R8, $0x00000040
-	JL        u8_tail_318
+	JL        u8_tail_366
 	VMOVDQU64 (R9), Z7
 	VPMINUB   (DI), Z7, Z8
 	VPMAXUB   (DI), Z7, Z7
@@ -4896,11 +5504,11 @@ u8_1_317:
 	ADDQ      $0x00000040, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000040, R8
-	JMP       u8_1_317
+	JMP       u8_1_365
 
-u8_tail_318:
+u8_tail_366:
 	TESTQ      R8, R8
-	JZ         u8_done_319
+	JZ         u8_done_367
 	MOVQ       $-1, R10
 	BZHIQ      R8, R10, R10
 	KMOVQ      R10, K1
@@ -4915,7 +5523,7 @@ u8_tail_318:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_319:
+u8_done_367:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -4941,9 +5549,9 @@ u8_done_319:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_311
+	JMP           rows_loop_359
 
-rows_end_312:
+rows_end_360:
 	VZEROUPPER
 	RET
 
@@ -4962,9 +5570,9 @@ TEXT ·dotU8VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_320:
+u8_4_368:
 	CMPQ      DX, $0x00000100
-	JL        u8_1_321
+	JL        u8_1_369
 	VMOVDQU64 (AX), Z7
 	VPXORD    (CX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -4988,11 +5596,11 @@ u8_4_320:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000100, DX
-	JMP       u8_4_320
+	JMP       u8_4_368
 
-u8_1_321:
+u8_1_369:
 	CMPQ      DX, $0x00000040
-	JL        u8_tail_322
+	JL        u8_tail_370
 	VMOVDQU64 (AX), Z7
 	VPXORD    (CX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -5001,11 +5609,11 @@ u8_1_321:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u8_1_321
+	JMP       u8_1_369
 
-u8_tail_322:
+u8_tail_370:
 	TESTQ      DX, DX
-	JZ         u8_done_323
+	JZ         u8_done_371
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -5017,7 +5625,7 @@ u8_tail_322:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_323:
+u8_done_371:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -5052,25 +5660,25 @@ TEXT ·dotU8RowsVNNI(SB), NOSPLIT, $0-48
 	MOVQ out+32(FP), BX
 	MOVQ cnt+40(FP), SI
 
-rows_loop_324:
+rows_loop_372:
 	TESTQ SI, SI
-	JZ    rows_end_325
+	JZ    rows_end_373
 	MOVQ  DX, DI
 	CMPQ  SI, $0x00000001
-	JE    rows_next_326
+	JE    rows_next_374
 	ADDQ  CX, DI
 
-rows_next_326:
+rows_next_374:
 	XORQ R8, R8
 
-pf_327:
+pf_375:
 	CMPQ       R8, AX
-	JAE        pf_done_328
+	JAE        pf_done_376
 	PREFETCHT0 (DI)(R8*1)
 	ADDQ       $0x00000040, R8
-	JMP        pf_327
+	JMP        pf_375
 
-pf_done_328:
+pf_done_376:
 	MOVQ         DX, DI
 	MOVQ         AX, R8
 	MOVQ         a+0(FP), R9
@@ -5083,9 +5691,9 @@ pf_done_328:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_329:
+u8_4_377:
 	CMPQ      R8, $0x00000100
-	JL        u8_1_330
+	JL        u8_1_378
 	VMOVDQU64 (R9), Z7
 	VPXORD    (DI), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -5109,11 +5717,11 @@ u8_4_329:
 	ADDQ      $0x00000100, R9
 	ADDQ      $0x00000100, DI
 	SUBQ      $0x00000100, R8
-	JMP       u8_4_329
+	JMP       u8_4_377
 
-u8_1_330:
+u8_1_378:
 	CMPQ      R8, $0x00000040
-	JL        u8_tail_331
+	JL        u8_tail_379
 	VMOVDQU64 (R9), Z7
 	VPXORD    (DI), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -5122,11 +5730,11 @@ u8_1_330:
 	ADDQ      $0x00000040, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000040, R8
-	JMP       u8_1_330
+	JMP       u8_1_378
 
-u8_tail_331:
+u8_tail_379:
 	TESTQ      R8, R8
-	JZ         u8_done_332
+	JZ         u8_done_380
 	MOVQ       $-1, R10
 	BZHIQ      R8, R10, R10
 	KMOVQ      R10, K1
@@ -5138,7 +5746,7 @@ u8_tail_331:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_332:
+u8_done_380:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -5164,9 +5772,9 @@ u8_done_332:
 	ADDQ          CX, DX
 	ADDQ          $0x00000004, BX
 	DECQ          SI
-	JMP           rows_loop_324
+	JMP           rows_loop_372
 
-rows_end_325:
+rows_end_373:
 	VZEROUPPER
 	RET
 
@@ -5181,9 +5789,9 @@ TEXT ·l2U4VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_333:
+u4_1_381:
 	CMPQ      DX, $0x00000040
-	JL        u4_tail_334
+	JL        u4_tail_382
 	VMOVDQU64 (AX), Z3
 	VMOVDQU64 (CX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -5201,11 +5809,11 @@ u4_1_333:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u4_1_333
+	JMP       u4_1_381
 
-u4_tail_334:
+u4_tail_382:
 	TESTQ      DX, DX
-	JZ         u4_done_335
+	JZ         u4_done_383
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -5226,7 +5834,7 @@ u4_tail_334:
 	VPDPBUSD   Z5, Z5, Z1
 	VPDPBUSD   Z3, Z3, Z2
 
-u4_done_335:
+u4_done_383:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -5252,9 +5860,9 @@ TEXT ·dotU4VNNI(SB), NOSPLIT, $0-28
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_336:
+u4_1_384:
 	CMPQ      DX, $0x00000040
-	JL        u4_tail_337
+	JL        u4_tail_385
 	VMOVDQU64 (AX), Z3
 	VMOVDQU64 (CX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -5268,11 +5876,11 @@ u4_1_336:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000040, DX
-	JMP       u4_1_336
+	JMP       u4_1_384
 
-u4_tail_337:
+u4_tail_385:
 	TESTQ      DX, DX
-	JZ         u4_done_338
+	JZ         u4_done_386
 	MOVQ       $-1, BX
 	BZHIQ      DX, BX, BX
 	KMOVQ      BX, K1
@@ -5289,7 +5897,7 @@ u4_tail_337:
 	VPDPBUSD   Z6, Z5, Z1
 	VPDPBUSD   Z4, Z3, Z2
 
-u4_done_338:
+u4_done_386:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -5315,9 +5923,9 @@ TEXT ·hammingVPOPCNTQ(SB), NOSPLIT, $0-32
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-vpc4_339:
+vpc4_387:
 	CMPQ      DX, $0x00000020
-	JL        vpc1_340
+	JL        vpc1_388
 	VMOVDQU64 (AX), Z4
 	VPXORQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -5337,11 +5945,11 @@ vpc4_339:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000020, DX
-	JMP       vpc4_339
+	JMP       vpc4_387
 
-vpc1_340:
+vpc1_388:
 	CMPQ      DX, $0x00000008
-	JL        vpc_tail_341
+	JL        vpc_tail_389
 	VMOVDQU64 (AX), Z4
 	VPXORQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -5349,11 +5957,11 @@ vpc1_340:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000008, DX
-	JMP       vpc1_340
+	JMP       vpc1_388
 
-vpc_tail_341:
+vpc_tail_389:
 	TESTQ       DX, DX
-	JZ          vpc_done_342
+	JZ          vpc_done_390
 	MOVL        $0x000000ff, BX
 	BZHIL       DX, BX, BX
 	KMOVB       BX, K1
@@ -5364,7 +5972,7 @@ vpc_tail_341:
 	VPOPCNTQ    Z4, Z4
 	VPADDQ      Z4, Z1, Z1
 
-vpc_done_342:
+vpc_done_390:
 	VPADDQ        Z1, Z0, Z0
 	VPADDQ        Z3, Z2, Z2
 	VPADDQ        Z2, Z0, Z0
@@ -5390,9 +5998,9 @@ TEXT ·popcountAndVPOPCNTQ(SB), NOSPLIT, $0-32
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 
-vpc4_343:
+vpc4_391:
 	CMPQ      DX, $0x00000020
-	JL        vpc1_344
+	JL        vpc1_392
 	VMOVDQU64 (AX), Z4
 	VPANDQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -5412,11 +6020,11 @@ vpc4_343:
 	ADDQ      $0x00000100, AX
 	ADDQ      $0x00000100, CX
 	SUBQ      $0x00000020, DX
-	JMP       vpc4_343
+	JMP       vpc4_391
 
-vpc1_344:
+vpc1_392:
 	CMPQ      DX, $0x00000008
-	JL        vpc_tail_345
+	JL        vpc_tail_393
 	VMOVDQU64 (AX), Z4
 	VPANDQ    (CX), Z4, Z4
 	VPOPCNTQ  Z4, Z4
@@ -5424,11 +6032,11 @@ vpc1_344:
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000040, CX
 	SUBQ      $0x00000008, DX
-	JMP       vpc1_344
+	JMP       vpc1_392
 
-vpc_tail_345:
+vpc_tail_393:
 	TESTQ       DX, DX
-	JZ          vpc_done_346
+	JZ          vpc_done_394
 	MOVL        $0x000000ff, BX
 	BZHIL       DX, BX, BX
 	KMOVB       BX, K1
@@ -5439,7 +6047,7 @@ vpc_tail_345:
 	VPOPCNTQ    Z4, Z4
 	VPADDQ      Z4, Z1, Z1
 
-vpc_done_346:
+vpc_done_394:
 	VPADDQ        Z1, Z0, Z0
 	VPADDQ        Z3, Z2, Z2
 	VPADDQ        Z2, Z0, Z0
@@ -5469,9 +6077,9 @@ TEXT ·lookupAccumulate32AVX512(SB), NOSPLIT, $0-32
 	VPXORD       Z4, Z4, Z4
 	VPXORD       Z5, Z5, Z5
 
-lut_347:
+lut_395:
 	TESTQ      DX, DX
-	JZ         lut_done_348
+	JZ         lut_done_396
 	VMOVDQU64  (AX), Z6
 	VMOVDQU64  (CX), Z7
 	VPANDD     Z0, Z6, Z8
@@ -5490,9 +6098,9 @@ lut_347:
 	ADDQ       $0x00000040, AX
 	ADDQ       $0x00000040, CX
 	SUBQ       $0x00000004, DX
-	JMP        lut_347
+	JMP        lut_395
 
-lut_done_348:
+lut_done_396:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDW        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1
@@ -5533,146 +6141,146 @@ TEXT ·lvqIP8AVX512(SB), NOSPLIT, $0-72
 	MOVQ   cnt+56(FP), DI
 	MOVQ   plen+64(FP), R8
 	TESTQ  DI, DI
-	JZ     lvq_done_350
+	JZ     lvq_done_398
 	CMPQ   DI, $0x00000000
-	JLE    lvq_nopf_351
+	JLE    lvq_nopf_399
 	MOVL   (BX), R9
 	IMULQ  DX, R9
 	ADDQ   CX, R9
 	XORL   R10, R10
 
-lvq_pf_352:
+lvq_pf_400:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_352
+	JL         lvq_pf_400
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_351:
+lvq_nopf_399:
 	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_353
+	JLE   lvq_nopf_401
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_354:
+lvq_pf_402:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_354
+	JL         lvq_pf_402
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_353:
+lvq_nopf_401:
 	CMPQ  DI, $0x00000002
-	JLE   lvq_nopf_355
+	JLE   lvq_nopf_403
 	MOVL  8(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_356:
+lvq_pf_404:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_356
+	JL         lvq_pf_404
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_355:
+lvq_nopf_403:
 	CMPQ  DI, $0x00000003
-	JLE   lvq_nopf_357
+	JLE   lvq_nopf_405
 	MOVL  12(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_358:
+lvq_pf_406:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_358
+	JL         lvq_pf_406
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_357:
+lvq_nopf_405:
 	CMPQ  DI, $0x00000004
-	JLE   lvq_nopf_359
+	JLE   lvq_nopf_407
 	MOVL  16(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_360:
+lvq_pf_408:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_360
+	JL         lvq_pf_408
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_359:
+lvq_nopf_407:
 	CMPQ  DI, $0x00000005
-	JLE   lvq_nopf_361
+	JLE   lvq_nopf_409
 	MOVL  20(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_362:
+lvq_pf_410:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_362
+	JL         lvq_pf_410
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_361:
+lvq_nopf_409:
 	CMPQ  DI, $0x00000006
-	JLE   lvq_nopf_363
+	JLE   lvq_nopf_411
 	MOVL  24(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_364:
+lvq_pf_412:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_364
+	JL         lvq_pf_412
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_363:
+lvq_nopf_411:
 	CMPQ  DI, $0x00000007
-	JLE   lvq_nopf_365
+	JLE   lvq_nopf_413
 	MOVL  28(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_366:
+lvq_pf_414:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_366
+	JL         lvq_pf_414
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_365:
-lvq_row_349:
+lvq_nopf_413:
+lvq_row_397:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	CMPQ  DI, $0x00000008
-	JLE   lvq_nopf_367
+	JLE   lvq_nopf_415
 	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_368:
+lvq_pf_416:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_368
+	JL         lvq_pf_416
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_367:
+lvq_nopf_415:
 	MOVL      (R9), R10
 	VMOVD     R10, X1
 	VCVTPH2PS X1, X1
@@ -5685,9 +6293,9 @@ lvq_nopf_367:
 	VPXORD    Z5, Z5, Z5
 	VPXORD    Z6, Z6, Z6
 
-lvq_step_371:
+lvq_step_419:
 	CMPQ        R11, $0x00000040
-	JL          lvq_step_372
+	JL          lvq_step_420
 	VPMOVZXBD   (R9), Z7
 	VPMOVZXBD   16(R9), Z8
 	VPMOVZXBD   32(R9), Z9
@@ -5703,11 +6311,11 @@ lvq_step_371:
 	ADDQ        $0x00000040, R9
 	ADDQ        $0x00000100, R10
 	SUBQ        $0x00000040, R11
-	JMP         lvq_step_371
+	JMP         lvq_step_419
 
-lvq_step_372:
+lvq_step_420:
 	CMPQ        R11, $0x00000020
-	JL          lvq_step_374
+	JL          lvq_step_422
 	VPMOVZXBD   (R9), Z7
 	VPMOVZXBD   16(R9), Z8
 	VCVTDQ2PS   Z7, Z7
@@ -5718,9 +6326,9 @@ lvq_step_372:
 	ADDQ        $0x00000080, R10
 	SUBQ        $0x00000020, R11
 
-lvq_step_374:
+lvq_step_422:
 	CMPQ        R11, $0x00000010
-	JL          lvq_tail_370
+	JL          lvq_tail_418
 	VPMOVZXBD   (R9), Z7
 	VCVTDQ2PS   Z7, Z7
 	VFMADD231PS (R10), Z7, Z3
@@ -5728,15 +6336,15 @@ lvq_step_374:
 	ADDQ        $0x00000040, R10
 	SUBQ        $0x00000010, R11
 
-lvq_tail_370:
+lvq_tail_418:
 	TESTQ       R11, R11
-	JZ          lvq_sum_369
+	JZ          lvq_sum_417
 	VPMOVZXBD.Z (R9), K1, Z7
 	VCVTDQ2PS   Z7, Z7
 	VMOVUPS.Z   (R10), K1, Z8
 	VFMADD231PS Z8, Z7, Z3
 
-lvq_sum_369:
+lvq_sum_417:
 	VADDPS        Z4, Z3, Z3
 	VADDPS        Z6, Z5, Z5
 	VADDPS        Z5, Z3, Z3
@@ -5754,9 +6362,9 @@ lvq_sum_369:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_349
+	JNZ           lvq_row_397
 
-lvq_done_350:
+lvq_done_398:
 	VZEROUPPER
 	RET
 
@@ -5776,146 +6384,146 @@ TEXT ·lvqL28AVX512(SB), NOSPLIT, $0-64
 	MOVQ  cnt+48(FP), DI
 	MOVQ  plen+56(FP), R8
 	TESTQ DI, DI
-	JZ    lvq_done_378
+	JZ    lvq_done_426
 	CMPQ  DI, $0x00000000
-	JLE   lvq_nopf_379
+	JLE   lvq_nopf_427
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_380:
+lvq_pf_428:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_380
+	JL         lvq_pf_428
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_379:
+lvq_nopf_427:
 	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_381
+	JLE   lvq_nopf_429
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_382:
+lvq_pf_430:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_382
+	JL         lvq_pf_430
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_381:
+lvq_nopf_429:
 	CMPQ  DI, $0x00000002
-	JLE   lvq_nopf_383
+	JLE   lvq_nopf_431
 	MOVL  8(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_384:
+lvq_pf_432:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_384
+	JL         lvq_pf_432
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_383:
+lvq_nopf_431:
 	CMPQ  DI, $0x00000003
-	JLE   lvq_nopf_385
+	JLE   lvq_nopf_433
 	MOVL  12(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_386:
+lvq_pf_434:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_386
+	JL         lvq_pf_434
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_385:
+lvq_nopf_433:
 	CMPQ  DI, $0x00000004
-	JLE   lvq_nopf_387
+	JLE   lvq_nopf_435
 	MOVL  16(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_388:
+lvq_pf_436:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_388
+	JL         lvq_pf_436
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_387:
+lvq_nopf_435:
 	CMPQ  DI, $0x00000005
-	JLE   lvq_nopf_389
+	JLE   lvq_nopf_437
 	MOVL  20(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_390:
+lvq_pf_438:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_390
+	JL         lvq_pf_438
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_389:
+lvq_nopf_437:
 	CMPQ  DI, $0x00000006
-	JLE   lvq_nopf_391
+	JLE   lvq_nopf_439
 	MOVL  24(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_392:
+lvq_pf_440:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_392
+	JL         lvq_pf_440
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_391:
+lvq_nopf_439:
 	CMPQ  DI, $0x00000007
-	JLE   lvq_nopf_393
+	JLE   lvq_nopf_441
 	MOVL  28(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_394:
+lvq_pf_442:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_394
+	JL         lvq_pf_442
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_393:
-lvq_row_377:
+lvq_nopf_441:
+lvq_row_425:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	CMPQ  DI, $0x00000008
-	JLE   lvq_nopf_395
+	JLE   lvq_nopf_443
 	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_396:
+lvq_pf_444:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_396
+	JL         lvq_pf_444
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_395:
+lvq_nopf_443:
 	MOVL         (R9), R10
 	VMOVD        R10, X0
 	VCVTPH2PS    X0, X0
@@ -5930,9 +6538,9 @@ lvq_nopf_395:
 	VPXORD       Z4, Z4, Z4
 	VPXORD       Z5, Z5, Z5
 
-lvq_step_399:
+lvq_step_447:
 	CMPQ        R11, $0x00000040
-	JL          lvq_step_400
+	JL          lvq_step_448
 	VPMOVZXBD   (R9), Z6
 	VPMOVZXBD   16(R9), Z7
 	VPMOVZXBD   32(R9), Z8
@@ -5956,11 +6564,11 @@ lvq_step_399:
 	ADDQ        $0x00000040, R9
 	ADDQ        $0x00000100, R10
 	SUBQ        $0x00000040, R11
-	JMP         lvq_step_399
+	JMP         lvq_step_447
 
-lvq_step_400:
+lvq_step_448:
 	CMPQ        R11, $0x00000020
-	JL          lvq_step_402
+	JL          lvq_step_450
 	VPMOVZXBD   (R9), Z6
 	VPMOVZXBD   16(R9), Z7
 	VCVTDQ2PS   Z6, Z6
@@ -5975,9 +6583,9 @@ lvq_step_400:
 	ADDQ        $0x00000080, R10
 	SUBQ        $0x00000020, R11
 
-lvq_step_402:
+lvq_step_450:
 	CMPQ        R11, $0x00000010
-	JL          lvq_tail_398
+	JL          lvq_tail_446
 	VPMOVZXBD   (R9), Z6
 	VCVTDQ2PS   Z6, Z6
 	VFMADD213PS Z1, Z0, Z6
@@ -5987,9 +6595,9 @@ lvq_step_402:
 	ADDQ        $0x00000040, R10
 	SUBQ        $0x00000010, R11
 
-lvq_tail_398:
+lvq_tail_446:
 	TESTQ       R11, R11
-	JZ          lvq_sum_397
+	JZ          lvq_sum_445
 	VPMOVZXBD.Z (R9), K1, Z6
 	VCVTDQ2PS   Z6, Z6
 	VFMADD213PS Z1, Z0, Z6
@@ -5997,7 +6605,7 @@ lvq_tail_398:
 	VSUBPS      Z0, Z6, Z6
 	VFMADD231PS Z6, Z6, K1, Z2
 
-lvq_sum_397:
+lvq_sum_445:
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z5, Z4, Z4
 	VADDPS        Z4, Z2, Z2
@@ -6013,9 +6621,9 @@ lvq_sum_397:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_377
+	JNZ           lvq_row_425
 
-lvq_done_378:
+lvq_done_426:
 	VZEROUPPER
 	RET
 
@@ -6046,467 +6654,13 @@ TEXT ·lvqIP4AVX512(SB), NOSPLIT, $0-72
 	MOVQ         cnt+56(FP), DI
 	MOVQ         plen+64(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_406
+	JZ           lvq_done_454
 	CMPQ         DI, $0x00000000
-	JLE          lvq_nopf_407
+	JLE          lvq_nopf_455
 	MOVL         (BX), R9
 	IMULQ        DX, R9
 	ADDQ         CX, R9
 	XORL         R10, R10
-
-lvq_pf_408:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_408
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_407:
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_409
-	MOVL  4(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_410:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_410
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_409:
-	CMPQ  DI, $0x00000002
-	JLE   lvq_nopf_411
-	MOVL  8(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_412:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_412
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_411:
-	CMPQ  DI, $0x00000003
-	JLE   lvq_nopf_413
-	MOVL  12(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_414:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_414
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_413:
-	CMPQ  DI, $0x00000004
-	JLE   lvq_nopf_415
-	MOVL  16(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_416:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_416
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_415:
-	CMPQ  DI, $0x00000005
-	JLE   lvq_nopf_417
-	MOVL  20(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_418:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_418
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_417:
-	CMPQ  DI, $0x00000006
-	JLE   lvq_nopf_419
-	MOVL  24(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_420:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_420
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_419:
-	CMPQ  DI, $0x00000007
-	JLE   lvq_nopf_421
-	MOVL  28(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_422:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_422
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_421:
-lvq_row_405:
-	MOVL  (BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	CMPQ  DI, $0x00000008
-	JLE   lvq_nopf_423
-	MOVL  32(BX), R10
-	IMULQ DX, R10
-	ADDQ  CX, R10
-	XORL  R11, R11
-
-lvq_pf_424:
-	PREFETCHT0 (R10)(R11*1)
-	ADDQ       $0x00000040, R11
-	CMPQ       R11, R8
-	JL         lvq_pf_424
-	PREFETCHT0 -1(R10)(R8*1)
-
-lvq_nopf_423:
-	MOVL      (R9), R10
-	VMOVD     R10, X2
-	VCVTPH2PS X2, X2
-	VMOVSHDUP X2, X3
-	LEAQ      4(R9), R9
-	MOVQ      q+0(FP), R10
-	MOVQ      AX, R11
-	VPXORD    Z4, Z4, Z4
-	VPXORD    Z5, Z5, Z5
-
-lvq_step_427:
-	CMPQ        R11, $0x00000020
-	JL          lvq_tail_426
-	VPMOVZXBD   (R9), Z6
-	VPANDD      Z1, Z6, Z7
-	VPSRLD      $0x04, Z6, Z6
-	VCVTDQ2PS   Z7, Z7
-	VCVTDQ2PS   Z6, Z6
-	VFMADD231PS (R10), Z7, Z4
-	VFMADD231PS 64(R10), Z6, Z5
-	ADDQ        $0x00000010, R9
-	ADDQ        $0x00000080, R10
-	SUBQ        $0x00000020, R11
-	JMP         lvq_step_427
-
-lvq_tail_426:
-	TESTQ       R11, R11
-	JZ          lvq_sum_425
-	LEAQ        1(R11), R11
-	SHRQ        $0x01, R11
-	VPMOVZXBD.Z (R9), K1, Z6
-	VPANDD      Z1, Z6, Z7
-	VPSRLD      $0x04, Z6, Z6
-	VCVTDQ2PS   Z7, Z7
-	VCVTDQ2PS   Z6, Z6
-	VMOVUPS.Z   (R10), K1, Z8
-	VMOVUPS.Z   (R10)(R11*4), K2, Z9
-	VFMADD231PS Z8, Z7, Z4
-	VFMADD231PS Z9, Z6, Z5
-
-lvq_sum_425:
-	VADDPS        Z5, Z4, Z4
-	VEXTRACTF64X4 $0x01, Z4, Y6
-	VADDPS        Y6, Y4, Y4
-	VEXTRACTF32X4 $0x01, Y4, X6
-	VADDPS        X6, X4, X4
-	VPERMILPS     $0x4e, X4, X6
-	VADDPS        X6, X4, X4
-	VPERMILPS     $0xb1, X4, X6
-	VADDPS        X6, X4, X4
-	VMULSS        X2, X4, X4
-	VFMADD231SS   X0, X3, X4
-	VMOVSS        X4, (SI)
-	ADDQ          $0x00000004, BX
-	ADDQ          $0x00000004, SI
-	DECQ          DI
-	JNZ           lvq_row_405
-
-lvq_done_406:
-	VZEROUPPER
-	RET
-
-// func lvqL24AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
-// Requires: AVX, AVX512F, AVX512VL, BMI2, F16C, MMX+
-TEXT ·lvqL24AVX512(SB), NOSPLIT, $0-64
-	MOVL         $0x0000000f, AX
-	VPBROADCASTD AX, Z0
-	MOVQ         n+8(FP), AX
-	MOVL         AX, CX
-	ANDL         $0x0000001f, CX
-	MOVL         CX, DX
-	INCL         DX
-	SHRL         $0x01, DX
-	MOVL         DX, BX
-	MOVL         $0xffffffff, SI
-	BZHIL        BX, SI, SI
-	KMOVW        SI, K1
-	SUBL         DX, CX
-	MOVL         $0xffffffff, DX
-	BZHIL        CX, DX, DX
-	KMOVW        DX, K2
-	MOVQ         slab+16(FP), CX
-	MOVQ         stride+24(FP), DX
-	MOVQ         ids+32(FP), BX
-	MOVQ         out+40(FP), SI
-	MOVQ         cnt+48(FP), DI
-	MOVQ         plen+56(FP), R8
-	TESTQ        DI, DI
-	JZ           lvq_done_430
-	CMPQ         DI, $0x00000000
-	JLE          lvq_nopf_431
-	MOVL         (BX), R9
-	IMULQ        DX, R9
-	ADDQ         CX, R9
-	XORL         R10, R10
-
-lvq_pf_432:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_432
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_431:
-	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_433
-	MOVL  4(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_434:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_434
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_433:
-	CMPQ  DI, $0x00000002
-	JLE   lvq_nopf_435
-	MOVL  8(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_436:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_436
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_435:
-	CMPQ  DI, $0x00000003
-	JLE   lvq_nopf_437
-	MOVL  12(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_438:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_438
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_437:
-	CMPQ  DI, $0x00000004
-	JLE   lvq_nopf_439
-	MOVL  16(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_440:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_440
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_439:
-	CMPQ  DI, $0x00000005
-	JLE   lvq_nopf_441
-	MOVL  20(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_442:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_442
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_441:
-	CMPQ  DI, $0x00000006
-	JLE   lvq_nopf_443
-	MOVL  24(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_444:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_444
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_443:
-	CMPQ  DI, $0x00000007
-	JLE   lvq_nopf_445
-	MOVL  28(BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	XORL  R10, R10
-
-lvq_pf_446:
-	PREFETCHT0 (R9)(R10*1)
-	ADDQ       $0x00000040, R10
-	CMPQ       R10, R8
-	JL         lvq_pf_446
-	PREFETCHT0 -1(R9)(R8*1)
-
-lvq_nopf_445:
-lvq_row_429:
-	MOVL  (BX), R9
-	IMULQ DX, R9
-	ADDQ  CX, R9
-	CMPQ  DI, $0x00000008
-	JLE   lvq_nopf_447
-	MOVL  32(BX), R10
-	IMULQ DX, R10
-	ADDQ  CX, R10
-	XORL  R11, R11
-
-lvq_pf_448:
-	PREFETCHT0 (R10)(R11*1)
-	ADDQ       $0x00000040, R11
-	CMPQ       R11, R8
-	JL         lvq_pf_448
-	PREFETCHT0 -1(R10)(R8*1)
-
-lvq_nopf_447:
-	MOVL         (R9), R10
-	VMOVD        R10, X1
-	VCVTPH2PS    X1, X1
-	VMOVSHDUP    X1, X2
-	VBROADCASTSS X1, Z1
-	VBROADCASTSS X2, Z2
-	LEAQ         4(R9), R9
-	MOVQ         q+0(FP), R10
-	MOVQ         AX, R11
-	VPXORD       Z3, Z3, Z3
-	VPXORD       Z4, Z4, Z4
-
-lvq_step_451:
-	CMPQ        R11, $0x00000020
-	JL          lvq_tail_450
-	VPMOVZXBD   (R9), Z5
-	VPANDD      Z0, Z5, Z6
-	VPSRLD      $0x04, Z5, Z5
-	VCVTDQ2PS   Z6, Z6
-	VCVTDQ2PS   Z5, Z5
-	VFMADD213PS Z2, Z1, Z6
-	VFMADD213PS Z2, Z1, Z5
-	VSUBPS      (R10), Z6, Z6
-	VSUBPS      64(R10), Z5, Z5
-	VFMADD231PS Z6, Z6, Z3
-	VFMADD231PS Z5, Z5, Z4
-	ADDQ        $0x00000010, R9
-	ADDQ        $0x00000080, R10
-	SUBQ        $0x00000020, R11
-	JMP         lvq_step_451
-
-lvq_tail_450:
-	TESTQ       R11, R11
-	JZ          lvq_sum_449
-	LEAQ        1(R11), R11
-	SHRQ        $0x01, R11
-	VPMOVZXBD.Z (R9), K1, Z5
-	VPANDD      Z0, Z5, Z6
-	VPSRLD      $0x04, Z5, Z5
-	VCVTDQ2PS   Z6, Z6
-	VCVTDQ2PS   Z5, Z5
-	VFMADD213PS Z2, Z1, Z6
-	VFMADD213PS Z2, Z1, Z5
-	VMOVUPS.Z   (R10), K1, Z1
-	VMOVUPS.Z   (R10)(R11*4), K2, Z2
-	VSUBPS      Z1, Z6, Z6
-	VSUBPS      Z2, Z5, Z5
-	VFMADD231PS Z6, Z6, K1, Z3
-	VFMADD231PS Z5, Z5, K2, Z4
-
-lvq_sum_449:
-	VADDPS        Z4, Z3, Z3
-	VEXTRACTF64X4 $0x01, Z3, Y1
-	VADDPS        Y1, Y3, Y3
-	VEXTRACTF32X4 $0x01, Y3, X1
-	VADDPS        X1, X3, X3
-	VPERMILPS     $0x4e, X3, X1
-	VADDPS        X1, X3, X3
-	VPERMILPS     $0xb1, X3, X1
-	VADDPS        X1, X3, X3
-	VMOVSS        X3, (SI)
-	ADDQ          $0x00000004, BX
-	ADDQ          $0x00000004, SI
-	DECQ          DI
-	JNZ           lvq_row_429
-
-lvq_done_430:
-	VZEROUPPER
-	RET
-
-// func lvq2IP88AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
-// Requires: AVX, AVX512F, AVX512VL, F16C, FMA3, MMX+
-TEXT ·lvq2IP88AVX512(SB), NOSPLIT, $0-80
-	VMOVSS qsum+16(FP), X0
-	MOVL   $0x437f0000, AX
-	VMOVD  AX, X1
-	MOVL   $0x3f000000, AX
-	VMOVD  AX, X2
-	MOVQ   n+8(FP), AX
-	MOVQ   slab+24(FP), CX
-	MOVQ   stride+32(FP), DX
-	MOVQ   ids+40(FP), BX
-	MOVQ   out+48(FP), SI
-	MOVQ   cnt+56(FP), DI
-	MOVQ   plen+64(FP), R8
-	TESTQ  DI, DI
-	JZ     lvq_done_454
-	CMPQ   DI, $0x00000000
-	JLE    lvq_nopf_455
-	MOVL   (BX), R9
-	IMULQ  DX, R9
-	ADDQ   CX, R9
-	XORL   R10, R10
 
 lvq_pf_456:
 	PREFETCHT0 (R9)(R10*1)
@@ -6641,6 +6795,460 @@ lvq_pf_472:
 
 lvq_nopf_471:
 	MOVL      (R9), R10
+	VMOVD     R10, X2
+	VCVTPH2PS X2, X2
+	VMOVSHDUP X2, X3
+	LEAQ      4(R9), R9
+	MOVQ      q+0(FP), R10
+	MOVQ      AX, R11
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+
+lvq_step_475:
+	CMPQ        R11, $0x00000020
+	JL          lvq_tail_474
+	VPMOVZXBD   (R9), Z6
+	VPANDD      Z1, Z6, Z7
+	VPSRLD      $0x04, Z6, Z6
+	VCVTDQ2PS   Z7, Z7
+	VCVTDQ2PS   Z6, Z6
+	VFMADD231PS (R10), Z7, Z4
+	VFMADD231PS 64(R10), Z6, Z5
+	ADDQ        $0x00000010, R9
+	ADDQ        $0x00000080, R10
+	SUBQ        $0x00000020, R11
+	JMP         lvq_step_475
+
+lvq_tail_474:
+	TESTQ       R11, R11
+	JZ          lvq_sum_473
+	LEAQ        1(R11), R11
+	SHRQ        $0x01, R11
+	VPMOVZXBD.Z (R9), K1, Z6
+	VPANDD      Z1, Z6, Z7
+	VPSRLD      $0x04, Z6, Z6
+	VCVTDQ2PS   Z7, Z7
+	VCVTDQ2PS   Z6, Z6
+	VMOVUPS.Z   (R10), K1, Z8
+	VMOVUPS.Z   (R10)(R11*4), K2, Z9
+	VFMADD231PS Z8, Z7, Z4
+	VFMADD231PS Z9, Z6, Z5
+
+lvq_sum_473:
+	VADDPS        Z5, Z4, Z4
+	VEXTRACTF64X4 $0x01, Z4, Y6
+	VADDPS        Y6, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X6
+	VADDPS        X6, X4, X4
+	VPERMILPS     $0x4e, X4, X6
+	VADDPS        X6, X4, X4
+	VPERMILPS     $0xb1, X4, X6
+	VADDPS        X6, X4, X4
+	VMULSS        X2, X4, X4
+	VFMADD231SS   X0, X3, X4
+	VMOVSS        X4, (SI)
+	ADDQ          $0x00000004, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JNZ           lvq_row_453
+
+lvq_done_454:
+	VZEROUPPER
+	RET
+
+// func lvqL24AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
+// Requires: AVX, AVX512F, AVX512VL, BMI2, F16C, MMX+
+TEXT ·lvqL24AVX512(SB), NOSPLIT, $0-64
+	MOVL         $0x0000000f, AX
+	VPBROADCASTD AX, Z0
+	MOVQ         n+8(FP), AX
+	MOVL         AX, CX
+	ANDL         $0x0000001f, CX
+	MOVL         CX, DX
+	INCL         DX
+	SHRL         $0x01, DX
+	MOVL         DX, BX
+	MOVL         $0xffffffff, SI
+	BZHIL        BX, SI, SI
+	KMOVW        SI, K1
+	SUBL         DX, CX
+	MOVL         $0xffffffff, DX
+	BZHIL        CX, DX, DX
+	KMOVW        DX, K2
+	MOVQ         slab+16(FP), CX
+	MOVQ         stride+24(FP), DX
+	MOVQ         ids+32(FP), BX
+	MOVQ         out+40(FP), SI
+	MOVQ         cnt+48(FP), DI
+	MOVQ         plen+56(FP), R8
+	TESTQ        DI, DI
+	JZ           lvq_done_478
+	CMPQ         DI, $0x00000000
+	JLE          lvq_nopf_479
+	MOVL         (BX), R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	XORL         R10, R10
+
+lvq_pf_480:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_480
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_479:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_481
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_482:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_482
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_481:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_483
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_484:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_484
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_483:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_485
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_486:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_486
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_485:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_487
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_488:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_488
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_487:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_489
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_490:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_490
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_489:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_491
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_492:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_492
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_491:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_493
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_494:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_494
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_493:
+lvq_row_477:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_495
+	MOVL  32(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_496:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_496
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_495:
+	MOVL         (R9), R10
+	VMOVD        R10, X1
+	VCVTPH2PS    X1, X1
+	VMOVSHDUP    X1, X2
+	VBROADCASTSS X1, Z1
+	VBROADCASTSS X2, Z2
+	LEAQ         4(R9), R9
+	MOVQ         q+0(FP), R10
+	MOVQ         AX, R11
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z4, Z4, Z4
+
+lvq_step_499:
+	CMPQ        R11, $0x00000020
+	JL          lvq_tail_498
+	VPMOVZXBD   (R9), Z5
+	VPANDD      Z0, Z5, Z6
+	VPSRLD      $0x04, Z5, Z5
+	VCVTDQ2PS   Z6, Z6
+	VCVTDQ2PS   Z5, Z5
+	VFMADD213PS Z2, Z1, Z6
+	VFMADD213PS Z2, Z1, Z5
+	VSUBPS      (R10), Z6, Z6
+	VSUBPS      64(R10), Z5, Z5
+	VFMADD231PS Z6, Z6, Z3
+	VFMADD231PS Z5, Z5, Z4
+	ADDQ        $0x00000010, R9
+	ADDQ        $0x00000080, R10
+	SUBQ        $0x00000020, R11
+	JMP         lvq_step_499
+
+lvq_tail_498:
+	TESTQ       R11, R11
+	JZ          lvq_sum_497
+	LEAQ        1(R11), R11
+	SHRQ        $0x01, R11
+	VPMOVZXBD.Z (R9), K1, Z5
+	VPANDD      Z0, Z5, Z6
+	VPSRLD      $0x04, Z5, Z5
+	VCVTDQ2PS   Z6, Z6
+	VCVTDQ2PS   Z5, Z5
+	VFMADD213PS Z2, Z1, Z6
+	VFMADD213PS Z2, Z1, Z5
+	VMOVUPS.Z   (R10), K1, Z1
+	VMOVUPS.Z   (R10)(R11*4), K2, Z2
+	VSUBPS      Z1, Z6, Z6
+	VSUBPS      Z2, Z5, Z5
+	VFMADD231PS Z6, Z6, K1, Z3
+	VFMADD231PS Z5, Z5, K2, Z4
+
+lvq_sum_497:
+	VADDPS        Z4, Z3, Z3
+	VEXTRACTF64X4 $0x01, Z3, Y1
+	VADDPS        Y1, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0x4e, X3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0xb1, X3, X1
+	VADDPS        X1, X3, X3
+	VMOVSS        X3, (SI)
+	ADDQ          $0x00000004, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JNZ           lvq_row_477
+
+lvq_done_478:
+	VZEROUPPER
+	RET
+
+// func lvq2IP88AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
+// Requires: AVX, AVX512F, AVX512VL, F16C, FMA3, MMX+
+TEXT ·lvq2IP88AVX512(SB), NOSPLIT, $0-80
+	VMOVSS qsum+16(FP), X0
+	MOVL   $0x437f0000, AX
+	VMOVD  AX, X1
+	MOVL   $0x3f000000, AX
+	VMOVD  AX, X2
+	MOVQ   n+8(FP), AX
+	MOVQ   slab+24(FP), CX
+	MOVQ   stride+32(FP), DX
+	MOVQ   ids+40(FP), BX
+	MOVQ   out+48(FP), SI
+	MOVQ   cnt+56(FP), DI
+	MOVQ   plen+64(FP), R8
+	TESTQ  DI, DI
+	JZ     lvq_done_502
+	CMPQ   DI, $0x00000000
+	JLE    lvq_nopf_503
+	MOVL   (BX), R9
+	IMULQ  DX, R9
+	ADDQ   CX, R9
+	XORL   R10, R10
+
+lvq_pf_504:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_504
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_503:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_505
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_506:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_506
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_505:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_507
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_508:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_508
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_507:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_509
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_510:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_510
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_509:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_511
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_512:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_512
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_511:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_513
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_514:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_514
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_513:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_515
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_516:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_516
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_515:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_517
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_518:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_518
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_517:
+lvq_row_501:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_519
+	MOVL  32(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_520:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_520
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_519:
+	MOVL      (R9), R10
 	VMOVD     R10, X3
 	VCVTPH2PS X3, X3
 	VMOVSHDUP X3, X4
@@ -6655,7 +7263,7 @@ lvq_nopf_471:
 	VPXORD    Z7, Z7, Z7
 	VPXORD    Z8, Z8, Z8
 
-lvq_blk_474:
+lvq_blk_522:
 	VPMOVZXBD     (R10), Z6
 	VPMOVZXBD     (R11), Z9
 	VCVTDQ2PS     Z6, Z6
@@ -6666,7 +7274,7 @@ lvq_blk_474:
 	ADDQ          $0x00000010, R11
 	ADDQ          $0x00000040, R9
 	SUBQ          $0x00000010, R12
-	JNZ           lvq_blk_474
+	JNZ           lvq_blk_522
 	VEXTRACTF64X4 $0x01, Z7, Y6
 	VADDPS        Y6, Y7, Y7
 	VEXTRACTF32X4 $0x01, Y7, X6
@@ -6690,9 +7298,9 @@ lvq_blk_474:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_453
+	JNZ           lvq_row_501
 
-lvq_done_454:
+lvq_done_502:
 	VZEROUPPER
 	RET
 
@@ -6711,146 +7319,146 @@ TEXT ·lvq2L288AVX512(SB), NOSPLIT, $0-72
 	MOVQ  cnt+48(FP), DI
 	MOVQ  plen+56(FP), R8
 	TESTQ DI, DI
-	JZ    lvq_done_476
+	JZ    lvq_done_524
 	CMPQ  DI, $0x00000000
-	JLE   lvq_nopf_477
+	JLE   lvq_nopf_525
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_478:
+lvq_pf_526:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_478
+	JL         lvq_pf_526
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_477:
+lvq_nopf_525:
 	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_479
+	JLE   lvq_nopf_527
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_480:
+lvq_pf_528:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_480
+	JL         lvq_pf_528
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_479:
+lvq_nopf_527:
 	CMPQ  DI, $0x00000002
-	JLE   lvq_nopf_481
+	JLE   lvq_nopf_529
 	MOVL  8(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_482:
+lvq_pf_530:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_482
+	JL         lvq_pf_530
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_481:
+lvq_nopf_529:
 	CMPQ  DI, $0x00000003
-	JLE   lvq_nopf_483
+	JLE   lvq_nopf_531
 	MOVL  12(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_484:
+lvq_pf_532:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_484
+	JL         lvq_pf_532
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_483:
+lvq_nopf_531:
 	CMPQ  DI, $0x00000004
-	JLE   lvq_nopf_485
+	JLE   lvq_nopf_533
 	MOVL  16(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_486:
+lvq_pf_534:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_486
+	JL         lvq_pf_534
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_485:
+lvq_nopf_533:
 	CMPQ  DI, $0x00000005
-	JLE   lvq_nopf_487
+	JLE   lvq_nopf_535
 	MOVL  20(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_488:
+lvq_pf_536:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_488
+	JL         lvq_pf_536
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_487:
+lvq_nopf_535:
 	CMPQ  DI, $0x00000006
-	JLE   lvq_nopf_489
+	JLE   lvq_nopf_537
 	MOVL  24(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_490:
+lvq_pf_538:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_490
+	JL         lvq_pf_538
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_489:
+lvq_nopf_537:
 	CMPQ  DI, $0x00000007
-	JLE   lvq_nopf_491
+	JLE   lvq_nopf_539
 	MOVL  28(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_492:
+lvq_pf_540:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_492
+	JL         lvq_pf_540
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_491:
-lvq_row_475:
+lvq_nopf_539:
+lvq_row_523:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	CMPQ  DI, $0x00000008
-	JLE   lvq_nopf_493
+	JLE   lvq_nopf_541
 	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_494:
+lvq_pf_542:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_494
+	JL         lvq_pf_542
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_493:
+lvq_nopf_541:
 	MOVL         (R9), R10
 	VMOVD        R10, X2
 	VCVTPH2PS    X2, X2
@@ -6868,7 +7476,7 @@ lvq_nopf_493:
 	MOVQ         AX, R12
 	VPXORD       Z6, Z6, Z6
 
-lvq_blk_496:
+lvq_blk_544:
 	VPMOVZXBD     (R10), Z5
 	VPMOVZXBD     (R11), Z7
 	VCVTDQ2PS     Z5, Z5
@@ -6881,7 +7489,7 @@ lvq_blk_496:
 	ADDQ          $0x00000010, R11
 	ADDQ          $0x00000040, R9
 	SUBQ          $0x00000010, R12
-	JNZ           lvq_blk_496
+	JNZ           lvq_blk_544
 	VEXTRACTF64X4 $0x01, Z6, Y2
 	VADDPS        Y2, Y6, Y6
 	VEXTRACTF32X4 $0x01, Y6, X2
@@ -6894,9 +7502,9 @@ lvq_blk_496:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_475
+	JNZ           lvq_row_523
 
-lvq_done_476:
+lvq_done_524:
 	VZEROUPPER
 	RET
 
@@ -6918,146 +7526,146 @@ TEXT ·lvq2IP48AVX512(SB), NOSPLIT, $0-80
 	MOVQ         cnt+56(FP), DI
 	MOVQ         plen+64(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_498
+	JZ           lvq_done_546
 	CMPQ         DI, $0x00000000
-	JLE          lvq_nopf_499
+	JLE          lvq_nopf_547
 	MOVL         (BX), R9
 	IMULQ        DX, R9
 	ADDQ         CX, R9
 	XORL         R10, R10
 
-lvq_pf_500:
+lvq_pf_548:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_500
+	JL         lvq_pf_548
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_499:
+lvq_nopf_547:
 	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_501
+	JLE   lvq_nopf_549
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_502:
+lvq_pf_550:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_502
+	JL         lvq_pf_550
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_501:
+lvq_nopf_549:
 	CMPQ  DI, $0x00000002
-	JLE   lvq_nopf_503
+	JLE   lvq_nopf_551
 	MOVL  8(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_504:
+lvq_pf_552:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_504
+	JL         lvq_pf_552
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_503:
+lvq_nopf_551:
 	CMPQ  DI, $0x00000003
-	JLE   lvq_nopf_505
+	JLE   lvq_nopf_553
 	MOVL  12(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_506:
+lvq_pf_554:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_506
+	JL         lvq_pf_554
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_505:
+lvq_nopf_553:
 	CMPQ  DI, $0x00000004
-	JLE   lvq_nopf_507
+	JLE   lvq_nopf_555
 	MOVL  16(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_508:
+lvq_pf_556:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_508
+	JL         lvq_pf_556
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_507:
+lvq_nopf_555:
 	CMPQ  DI, $0x00000005
-	JLE   lvq_nopf_509
+	JLE   lvq_nopf_557
 	MOVL  20(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_510:
+lvq_pf_558:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_510
+	JL         lvq_pf_558
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_509:
+lvq_nopf_557:
 	CMPQ  DI, $0x00000006
-	JLE   lvq_nopf_511
+	JLE   lvq_nopf_559
 	MOVL  24(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_512:
+lvq_pf_560:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_512
+	JL         lvq_pf_560
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_511:
+lvq_nopf_559:
 	CMPQ  DI, $0x00000007
-	JLE   lvq_nopf_513
+	JLE   lvq_nopf_561
 	MOVL  28(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_514:
+lvq_pf_562:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_514
+	JL         lvq_pf_562
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_513:
-lvq_row_497:
+lvq_nopf_561:
+lvq_row_545:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	CMPQ  DI, $0x00000008
-	JLE   lvq_nopf_515
+	JLE   lvq_nopf_563
 	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_516:
+lvq_pf_564:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_516
+	JL         lvq_pf_564
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_515:
+lvq_nopf_563:
 	MOVL      (R9), R10
 	VMOVD     R10, X4
 	VCVTPH2PS X4, X4
@@ -7073,7 +7681,7 @@ lvq_nopf_515:
 	VPXORD    Z8, Z8, Z8
 	VPXORD    Z9, Z9, Z9
 
-lvq_blk_518:
+lvq_blk_566:
 	VPMOVZXBD     (R10), Z7
 	VPANDD        Z1, Z7, Z10
 	VPSRLD        $0x04, Z7, Z7
@@ -7091,7 +7699,7 @@ lvq_blk_518:
 	ADDQ          $0x00000020, R11
 	ADDQ          $0x00000080, R9
 	SUBQ          $0x00000020, R12
-	JNZ           lvq_blk_518
+	JNZ           lvq_blk_566
 	VEXTRACTF64X4 $0x01, Z8, Y7
 	VADDPS        Y7, Y8, Y8
 	VEXTRACTF32X4 $0x01, Y8, X7
@@ -7115,9 +7723,9 @@ lvq_blk_518:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_497
+	JNZ           lvq_row_545
 
-lvq_done_498:
+lvq_done_546:
 	VZEROUPPER
 	RET
 
@@ -7138,146 +7746,146 @@ TEXT ·lvq2L248AVX512(SB), NOSPLIT, $0-72
 	MOVQ         cnt+48(FP), DI
 	MOVQ         plen+56(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_520
+	JZ           lvq_done_568
 	CMPQ         DI, $0x00000000
-	JLE          lvq_nopf_521
+	JLE          lvq_nopf_569
 	MOVL         (BX), R9
 	IMULQ        DX, R9
 	ADDQ         CX, R9
 	XORL         R10, R10
 
-lvq_pf_522:
+lvq_pf_570:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_522
+	JL         lvq_pf_570
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_521:
+lvq_nopf_569:
 	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_523
+	JLE   lvq_nopf_571
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_524:
+lvq_pf_572:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_524
+	JL         lvq_pf_572
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_523:
+lvq_nopf_571:
 	CMPQ  DI, $0x00000002
-	JLE   lvq_nopf_525
+	JLE   lvq_nopf_573
 	MOVL  8(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_526:
+lvq_pf_574:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_526
+	JL         lvq_pf_574
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_525:
+lvq_nopf_573:
 	CMPQ  DI, $0x00000003
-	JLE   lvq_nopf_527
+	JLE   lvq_nopf_575
 	MOVL  12(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_528:
+lvq_pf_576:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_528
+	JL         lvq_pf_576
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_527:
+lvq_nopf_575:
 	CMPQ  DI, $0x00000004
-	JLE   lvq_nopf_529
+	JLE   lvq_nopf_577
 	MOVL  16(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_530:
+lvq_pf_578:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_530
+	JL         lvq_pf_578
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_529:
+lvq_nopf_577:
 	CMPQ  DI, $0x00000005
-	JLE   lvq_nopf_531
+	JLE   lvq_nopf_579
 	MOVL  20(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_532:
+lvq_pf_580:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_532
+	JL         lvq_pf_580
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_531:
+lvq_nopf_579:
 	CMPQ  DI, $0x00000006
-	JLE   lvq_nopf_533
+	JLE   lvq_nopf_581
 	MOVL  24(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_534:
+lvq_pf_582:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_534
+	JL         lvq_pf_582
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_533:
+lvq_nopf_581:
 	CMPQ  DI, $0x00000007
-	JLE   lvq_nopf_535
+	JLE   lvq_nopf_583
 	MOVL  28(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_536:
+lvq_pf_584:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_536
+	JL         lvq_pf_584
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_535:
-lvq_row_519:
+lvq_nopf_583:
+lvq_row_567:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	CMPQ  DI, $0x00000008
-	JLE   lvq_nopf_537
+	JLE   lvq_nopf_585
 	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_538:
+lvq_pf_586:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_538
+	JL         lvq_pf_586
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_537:
+lvq_nopf_585:
 	MOVL         (R9), R10
 	VMOVD        R10, X3
 	VCVTPH2PS    X3, X3
@@ -7296,7 +7904,7 @@ lvq_nopf_537:
 	VPXORD       Z7, Z7, Z7
 	VPXORD       Z8, Z8, Z8
 
-lvq_blk_540:
+lvq_blk_588:
 	VPMOVZXBD     (R10), Z6
 	VPANDD        Z0, Z6, Z9
 	VPSRLD        $0x04, Z6, Z6
@@ -7318,7 +7926,7 @@ lvq_blk_540:
 	ADDQ          $0x00000020, R11
 	ADDQ          $0x00000080, R9
 	SUBQ          $0x00000020, R12
-	JNZ           lvq_blk_540
+	JNZ           lvq_blk_588
 	VADDPS        Z8, Z7, Z7
 	VEXTRACTF64X4 $0x01, Z7, Y3
 	VADDPS        Y3, Y7, Y7
@@ -7332,9 +7940,9 @@ lvq_blk_540:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_519
+	JNZ           lvq_row_567
 
-lvq_done_520:
+lvq_done_568:
 	VZEROUPPER
 	RET
 
@@ -7356,146 +7964,146 @@ TEXT ·lvq2IP44AVX512(SB), NOSPLIT, $0-80
 	MOVQ         cnt+56(FP), DI
 	MOVQ         plen+64(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_542
+	JZ           lvq_done_590
 	CMPQ         DI, $0x00000000
-	JLE          lvq_nopf_543
+	JLE          lvq_nopf_591
 	MOVL         (BX), R9
 	IMULQ        DX, R9
 	ADDQ         CX, R9
 	XORL         R10, R10
 
-lvq_pf_544:
+lvq_pf_592:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_544
+	JL         lvq_pf_592
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_543:
+lvq_nopf_591:
 	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_545
+	JLE   lvq_nopf_593
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_546:
+lvq_pf_594:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_546
+	JL         lvq_pf_594
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_545:
+lvq_nopf_593:
 	CMPQ  DI, $0x00000002
-	JLE   lvq_nopf_547
+	JLE   lvq_nopf_595
 	MOVL  8(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_548:
+lvq_pf_596:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_548
+	JL         lvq_pf_596
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_547:
+lvq_nopf_595:
 	CMPQ  DI, $0x00000003
-	JLE   lvq_nopf_549
+	JLE   lvq_nopf_597
 	MOVL  12(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_550:
+lvq_pf_598:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_550
+	JL         lvq_pf_598
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_549:
+lvq_nopf_597:
 	CMPQ  DI, $0x00000004
-	JLE   lvq_nopf_551
+	JLE   lvq_nopf_599
 	MOVL  16(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_552:
+lvq_pf_600:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_552
+	JL         lvq_pf_600
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_551:
+lvq_nopf_599:
 	CMPQ  DI, $0x00000005
-	JLE   lvq_nopf_553
+	JLE   lvq_nopf_601
 	MOVL  20(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_554:
+lvq_pf_602:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_554
+	JL         lvq_pf_602
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_553:
+lvq_nopf_601:
 	CMPQ  DI, $0x00000006
-	JLE   lvq_nopf_555
+	JLE   lvq_nopf_603
 	MOVL  24(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_556:
+lvq_pf_604:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_556
+	JL         lvq_pf_604
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_555:
+lvq_nopf_603:
 	CMPQ  DI, $0x00000007
-	JLE   lvq_nopf_557
+	JLE   lvq_nopf_605
 	MOVL  28(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_558:
+lvq_pf_606:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_558
+	JL         lvq_pf_606
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_557:
-lvq_row_541:
+lvq_nopf_605:
+lvq_row_589:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	CMPQ  DI, $0x00000008
-	JLE   lvq_nopf_559
+	JLE   lvq_nopf_607
 	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_560:
+lvq_pf_608:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_560
+	JL         lvq_pf_608
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_559:
+lvq_nopf_607:
 	MOVL      (R9), R10
 	VMOVD     R10, X4
 	VCVTPH2PS X4, X4
@@ -7511,7 +8119,7 @@ lvq_nopf_559:
 	VPXORD    Z8, Z8, Z8
 	VPXORD    Z9, Z9, Z9
 
-lvq_blk_562:
+lvq_blk_610:
 	VPMOVZXBD     (R10), Z7
 	VPANDD        Z1, Z7, Z10
 	VPSRLD        $0x04, Z7, Z7
@@ -7530,7 +8138,7 @@ lvq_blk_562:
 	ADDQ          $0x00000010, R11
 	ADDQ          $0x00000080, R9
 	SUBQ          $0x00000020, R12
-	JNZ           lvq_blk_562
+	JNZ           lvq_blk_610
 	VEXTRACTF64X4 $0x01, Z8, Y7
 	VADDPS        Y7, Y8, Y8
 	VEXTRACTF32X4 $0x01, Y8, X7
@@ -7554,9 +8162,9 @@ lvq_blk_562:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_541
+	JNZ           lvq_row_589
 
-lvq_done_542:
+lvq_done_590:
 	VZEROUPPER
 	RET
 
@@ -7577,146 +8185,146 @@ TEXT ·lvq2L244AVX512(SB), NOSPLIT, $0-72
 	MOVQ         cnt+48(FP), DI
 	MOVQ         plen+56(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_564
+	JZ           lvq_done_612
 	CMPQ         DI, $0x00000000
-	JLE          lvq_nopf_565
+	JLE          lvq_nopf_613
 	MOVL         (BX), R9
 	IMULQ        DX, R9
 	ADDQ         CX, R9
 	XORL         R10, R10
 
-lvq_pf_566:
+lvq_pf_614:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_566
+	JL         lvq_pf_614
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_565:
+lvq_nopf_613:
 	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_567
+	JLE   lvq_nopf_615
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_568:
+lvq_pf_616:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_568
+	JL         lvq_pf_616
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_567:
+lvq_nopf_615:
 	CMPQ  DI, $0x00000002
-	JLE   lvq_nopf_569
+	JLE   lvq_nopf_617
 	MOVL  8(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_570:
+lvq_pf_618:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_570
+	JL         lvq_pf_618
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_569:
+lvq_nopf_617:
 	CMPQ  DI, $0x00000003
-	JLE   lvq_nopf_571
+	JLE   lvq_nopf_619
 	MOVL  12(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_572:
+lvq_pf_620:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_572
+	JL         lvq_pf_620
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_571:
+lvq_nopf_619:
 	CMPQ  DI, $0x00000004
-	JLE   lvq_nopf_573
+	JLE   lvq_nopf_621
 	MOVL  16(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_574:
+lvq_pf_622:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_574
+	JL         lvq_pf_622
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_573:
+lvq_nopf_621:
 	CMPQ  DI, $0x00000005
-	JLE   lvq_nopf_575
+	JLE   lvq_nopf_623
 	MOVL  20(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_576:
+lvq_pf_624:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_576
+	JL         lvq_pf_624
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_575:
+lvq_nopf_623:
 	CMPQ  DI, $0x00000006
-	JLE   lvq_nopf_577
+	JLE   lvq_nopf_625
 	MOVL  24(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_578:
+lvq_pf_626:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_578
+	JL         lvq_pf_626
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_577:
+lvq_nopf_625:
 	CMPQ  DI, $0x00000007
-	JLE   lvq_nopf_579
+	JLE   lvq_nopf_627
 	MOVL  28(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_580:
+lvq_pf_628:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_580
+	JL         lvq_pf_628
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_579:
-lvq_row_563:
+lvq_nopf_627:
+lvq_row_611:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	CMPQ  DI, $0x00000008
-	JLE   lvq_nopf_581
+	JLE   lvq_nopf_629
 	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_582:
+lvq_pf_630:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_582
+	JL         lvq_pf_630
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_581:
+lvq_nopf_629:
 	MOVL         (R9), R10
 	VMOVD        R10, X3
 	VCVTPH2PS    X3, X3
@@ -7735,7 +8343,7 @@ lvq_nopf_581:
 	VPXORD       Z7, Z7, Z7
 	VPXORD       Z8, Z8, Z8
 
-lvq_blk_584:
+lvq_blk_632:
 	VPMOVZXBD     (R10), Z6
 	VPANDD        Z0, Z6, Z9
 	VPSRLD        $0x04, Z6, Z6
@@ -7758,7 +8366,7 @@ lvq_blk_584:
 	ADDQ          $0x00000010, R11
 	ADDQ          $0x00000080, R9
 	SUBQ          $0x00000020, R12
-	JNZ           lvq_blk_584
+	JNZ           lvq_blk_632
 	VADDPS        Z8, Z7, Z7
 	VEXTRACTF64X4 $0x01, Z7, Y3
 	VADDPS        Y3, Y7, Y7
@@ -7772,9 +8380,9 @@ lvq_blk_584:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_563
+	JNZ           lvq_row_611
 
-lvq_done_564:
+lvq_done_612:
 	VZEROUPPER
 	RET
 
@@ -7796,146 +8404,146 @@ TEXT ·lvq2IP84AVX512(SB), NOSPLIT, $0-80
 	MOVQ         cnt+56(FP), DI
 	MOVQ         plen+64(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_586
+	JZ           lvq_done_634
 	CMPQ         DI, $0x00000000
-	JLE          lvq_nopf_587
+	JLE          lvq_nopf_635
 	MOVL         (BX), R9
 	IMULQ        DX, R9
 	ADDQ         CX, R9
 	XORL         R10, R10
 
-lvq_pf_588:
+lvq_pf_636:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_588
+	JL         lvq_pf_636
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_587:
+lvq_nopf_635:
 	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_589
+	JLE   lvq_nopf_637
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_590:
+lvq_pf_638:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_590
+	JL         lvq_pf_638
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_589:
+lvq_nopf_637:
 	CMPQ  DI, $0x00000002
-	JLE   lvq_nopf_591
+	JLE   lvq_nopf_639
 	MOVL  8(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_592:
+lvq_pf_640:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_592
+	JL         lvq_pf_640
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_591:
+lvq_nopf_639:
 	CMPQ  DI, $0x00000003
-	JLE   lvq_nopf_593
+	JLE   lvq_nopf_641
 	MOVL  12(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_594:
+lvq_pf_642:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_594
+	JL         lvq_pf_642
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_593:
+lvq_nopf_641:
 	CMPQ  DI, $0x00000004
-	JLE   lvq_nopf_595
+	JLE   lvq_nopf_643
 	MOVL  16(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_596:
+lvq_pf_644:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_596
+	JL         lvq_pf_644
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_595:
+lvq_nopf_643:
 	CMPQ  DI, $0x00000005
-	JLE   lvq_nopf_597
+	JLE   lvq_nopf_645
 	MOVL  20(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_598:
+lvq_pf_646:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_598
+	JL         lvq_pf_646
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_597:
+lvq_nopf_645:
 	CMPQ  DI, $0x00000006
-	JLE   lvq_nopf_599
+	JLE   lvq_nopf_647
 	MOVL  24(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_600:
+lvq_pf_648:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_600
+	JL         lvq_pf_648
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_599:
+lvq_nopf_647:
 	CMPQ  DI, $0x00000007
-	JLE   lvq_nopf_601
+	JLE   lvq_nopf_649
 	MOVL  28(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_602:
+lvq_pf_650:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_602
+	JL         lvq_pf_650
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_601:
-lvq_row_585:
+lvq_nopf_649:
+lvq_row_633:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	CMPQ  DI, $0x00000008
-	JLE   lvq_nopf_603
+	JLE   lvq_nopf_651
 	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_604:
+lvq_pf_652:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_604
+	JL         lvq_pf_652
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_603:
+lvq_nopf_651:
 	MOVL      (R9), R10
 	VMOVD     R10, X4
 	VCVTPH2PS X4, X4
@@ -7951,7 +8559,7 @@ lvq_nopf_603:
 	VPXORD    Z8, Z8, Z8
 	VPXORD    Z9, Z9, Z9
 
-lvq_blk_606:
+lvq_blk_654:
 	VPMOVZXBD     (R10), Z7
 	VPMOVZXBD     16(R10), Z10
 	VPMOVZXBD     (R11), Z11
@@ -7969,7 +8577,7 @@ lvq_blk_606:
 	ADDQ          $0x00000010, R11
 	ADDQ          $0x00000080, R9
 	SUBQ          $0x00000020, R12
-	JNZ           lvq_blk_606
+	JNZ           lvq_blk_654
 	VEXTRACTF64X4 $0x01, Z8, Y7
 	VADDPS        Y7, Y8, Y8
 	VEXTRACTF32X4 $0x01, Y8, X7
@@ -7993,9 +8601,9 @@ lvq_blk_606:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_585
+	JNZ           lvq_row_633
 
-lvq_done_586:
+lvq_done_634:
 	VZEROUPPER
 	RET
 
@@ -8016,146 +8624,146 @@ TEXT ·lvq2L284AVX512(SB), NOSPLIT, $0-72
 	MOVQ         cnt+48(FP), DI
 	MOVQ         plen+56(FP), R8
 	TESTQ        DI, DI
-	JZ           lvq_done_608
+	JZ           lvq_done_656
 	CMPQ         DI, $0x00000000
-	JLE          lvq_nopf_609
+	JLE          lvq_nopf_657
 	MOVL         (BX), R9
 	IMULQ        DX, R9
 	ADDQ         CX, R9
 	XORL         R10, R10
 
-lvq_pf_610:
+lvq_pf_658:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_610
+	JL         lvq_pf_658
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_609:
+lvq_nopf_657:
 	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_611
+	JLE   lvq_nopf_659
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_612:
+lvq_pf_660:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_612
+	JL         lvq_pf_660
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_611:
+lvq_nopf_659:
 	CMPQ  DI, $0x00000002
-	JLE   lvq_nopf_613
+	JLE   lvq_nopf_661
 	MOVL  8(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_614:
+lvq_pf_662:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_614
+	JL         lvq_pf_662
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_613:
+lvq_nopf_661:
 	CMPQ  DI, $0x00000003
-	JLE   lvq_nopf_615
+	JLE   lvq_nopf_663
 	MOVL  12(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_616:
+lvq_pf_664:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_616
+	JL         lvq_pf_664
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_615:
+lvq_nopf_663:
 	CMPQ  DI, $0x00000004
-	JLE   lvq_nopf_617
+	JLE   lvq_nopf_665
 	MOVL  16(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_618:
+lvq_pf_666:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_618
+	JL         lvq_pf_666
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_617:
+lvq_nopf_665:
 	CMPQ  DI, $0x00000005
-	JLE   lvq_nopf_619
+	JLE   lvq_nopf_667
 	MOVL  20(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_620:
+lvq_pf_668:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_620
+	JL         lvq_pf_668
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_619:
+lvq_nopf_667:
 	CMPQ  DI, $0x00000006
-	JLE   lvq_nopf_621
+	JLE   lvq_nopf_669
 	MOVL  24(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_622:
+lvq_pf_670:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_622
+	JL         lvq_pf_670
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_621:
+lvq_nopf_669:
 	CMPQ  DI, $0x00000007
-	JLE   lvq_nopf_623
+	JLE   lvq_nopf_671
 	MOVL  28(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_624:
+lvq_pf_672:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_624
+	JL         lvq_pf_672
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_623:
-lvq_row_607:
+lvq_nopf_671:
+lvq_row_655:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	CMPQ  DI, $0x00000008
-	JLE   lvq_nopf_625
+	JLE   lvq_nopf_673
 	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_626:
+lvq_pf_674:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_626
+	JL         lvq_pf_674
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_625:
+lvq_nopf_673:
 	MOVL         (R9), R10
 	VMOVD        R10, X3
 	VCVTPH2PS    X3, X3
@@ -8174,7 +8782,7 @@ lvq_nopf_625:
 	VPXORD       Z7, Z7, Z7
 	VPXORD       Z8, Z8, Z8
 
-lvq_blk_628:
+lvq_blk_676:
 	VPMOVZXBD     (R10), Z6
 	VPMOVZXBD     16(R10), Z9
 	VPMOVZXBD     (R11), Z10
@@ -8196,7 +8804,7 @@ lvq_blk_628:
 	ADDQ          $0x00000010, R11
 	ADDQ          $0x00000080, R9
 	SUBQ          $0x00000020, R12
-	JNZ           lvq_blk_628
+	JNZ           lvq_blk_676
 	VADDPS        Z8, Z7, Z7
 	VEXTRACTF64X4 $0x01, Z7, Y3
 	VADDPS        Y3, Y7, Y7
@@ -8210,9 +8818,9 @@ lvq_blk_628:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvq_row_607
+	JNZ           lvq_row_655
 
-lvq_done_608:
+lvq_done_656:
 	VZEROUPPER
 	RET
 
@@ -8227,9 +8835,9 @@ TEXT ·maskedSumAVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-msum_loop4_629:
+msum_loop4_677:
 	CMPQ     CX, $0x00000040
-	JL       msum_loop1_630
+	JL       msum_loop1_678
 	KMOVQ    (DX), K1
 	KSHIFTRQ $0x10, K1, K2
 	KSHIFTRQ $0x20, K1, K3
@@ -8241,19 +8849,19 @@ msum_loop4_629:
 	ADDQ     $0x00000100, AX
 	ADDQ     $0x00000008, DX
 	SUBQ     $0x00000040, CX
-	JMP      msum_loop4_629
+	JMP      msum_loop4_677
 
-msum_loop1_630:
+msum_loop1_678:
 	CMPQ   CX, $0x00000010
-	JL     msum_reduce_631
+	JL     msum_reduce_679
 	KMOVW  (DX), K1
 	VADDPS (AX), Z0, K1, Z0
 	ADDQ   $0x00000040, AX
 	ADDQ   $0x00000002, DX
 	SUBQ   $0x00000010, CX
-	JMP    msum_loop1_630
+	JMP    msum_loop1_678
 
-msum_reduce_631:
+msum_reduce_679:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -8287,14 +8895,14 @@ TEXT ·maskedSumPlanesAVX512(SB), NOSPLIT, $0-44
 	VPXORD Z7, Z7, Z7
 	MOVL   $0x3f800000, DI
 
-msp_loop8_632:
+msp_loop8_680:
 	CMPQ         CX, $0x00000080
-	JL           msp_loop4_633
+	JL           msp_loop4_681
 	VPBROADCASTD DI, Z8
 	MOVQ         DX, R8
 	MOVQ         SI, R9
 
-msp_planes8_636:
+msp_planes8_684:
 	KMOVW       (R8), K1
 	VFMADD231PS (AX), Z8, K1, Z0
 	KMOVW       2(R8), K1
@@ -8314,20 +8922,20 @@ msp_planes8_636:
 	VADDPS      Z8, Z8, Z8
 	ADDQ        BX, R8
 	DECQ        R9
-	JNZ         msp_planes8_636
+	JNZ         msp_planes8_684
 	ADDQ        $0x00000200, AX
 	ADDQ        $0x00000010, DX
 	SUBQ        $0x00000080, CX
-	JMP         msp_loop8_632
+	JMP         msp_loop8_680
 
-msp_loop4_633:
+msp_loop4_681:
 	CMPQ         CX, $0x00000040
-	JL           msp_loop1_634
+	JL           msp_loop1_682
 	VPBROADCASTD DI, Z8
 	MOVQ         DX, R8
 	MOVQ         SI, R9
 
-msp_planes4_637:
+msp_planes4_685:
 	KMOVW       (R8), K1
 	VFMADD231PS (AX), Z8, K1, Z0
 	KMOVW       2(R8), K1
@@ -8339,31 +8947,31 @@ msp_planes4_637:
 	VADDPS      Z8, Z8, Z8
 	ADDQ        BX, R8
 	DECQ        R9
-	JNZ         msp_planes4_637
+	JNZ         msp_planes4_685
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000008, DX
 	SUBQ        $0x00000040, CX
 
-msp_loop1_634:
+msp_loop1_682:
 	CMPQ         CX, $0x00000010
-	JL           msp_reduce_635
+	JL           msp_reduce_683
 	VPBROADCASTD DI, Z8
 	MOVQ         DX, R8
 	MOVQ         SI, R9
 
-msp_planes1_638:
+msp_planes1_686:
 	KMOVW       (R8), K1
 	VFMADD231PS (AX), Z8, K1, Z0
 	VADDPS      Z8, Z8, Z8
 	ADDQ        BX, R8
 	DECQ        R9
-	JNZ         msp_planes1_638
+	JNZ         msp_planes1_686
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000002, DX
 	SUBQ        $0x00000010, CX
-	JMP         msp_loop1_634
+	JMP         msp_loop1_682
 
-msp_reduce_635:
+msp_reduce_683:
 	VADDPS        Z4, Z0, Z0
 	VADDPS        Z5, Z1, Z1
 	VADDPS        Z6, Z2, Z2
@@ -8392,171 +9000,171 @@ TEXT ·maskedSumPlanesBatchAVX512(SB), NOSPLIT, $0-80
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000000
-	JLE   lvq_nopf_639
+	JLE   lvq_nopf_687
 	MOVL  (AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_640:
+lvq_pf_688:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_640
+	JL         lvq_pf_688
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_639:
+lvq_nopf_687:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000001
-	JLE   lvq_nopf_641
+	JLE   lvq_nopf_689
 	MOVL  4(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_642:
+lvq_pf_690:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_642
+	JL         lvq_pf_690
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_641:
+lvq_nopf_689:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000002
-	JLE   lvq_nopf_643
+	JLE   lvq_nopf_691
 	MOVL  8(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_644:
+lvq_pf_692:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_644
+	JL         lvq_pf_692
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_643:
+lvq_nopf_691:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000003
-	JLE   lvq_nopf_645
+	JLE   lvq_nopf_693
 	MOVL  12(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_646:
+lvq_pf_694:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_646
+	JL         lvq_pf_694
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_645:
+lvq_nopf_693:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000004
-	JLE   lvq_nopf_647
+	JLE   lvq_nopf_695
 	MOVL  16(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_648:
+lvq_pf_696:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_648
+	JL         lvq_pf_696
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_647:
+lvq_nopf_695:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000005
-	JLE   lvq_nopf_649
+	JLE   lvq_nopf_697
 	MOVL  20(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_650:
+lvq_pf_698:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_650
+	JL         lvq_pf_698
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_649:
+lvq_nopf_697:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000006
-	JLE   lvq_nopf_651
+	JLE   lvq_nopf_699
 	MOVL  24(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_652:
+lvq_pf_700:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_652
+	JL         lvq_pf_700
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_651:
+lvq_nopf_699:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000007
-	JLE   lvq_nopf_653
+	JLE   lvq_nopf_701
 	MOVL  28(AX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	XORL  CX, CX
 
-lvq_pf_654:
+lvq_pf_702:
 	PREFETCHT0 (AX)(CX*1)
 	ADDQ       $0x00000040, CX
 	CMPQ       CX, SI
-	JL         lvq_pf_654
+	JL         lvq_pf_702
 	PREFETCHT0 -1(AX)(SI*1)
 
-lvq_nopf_653:
+lvq_nopf_701:
 	MOVQ ids+56(FP), AX
 	MOVQ out+64(FP), CX
 	MOVQ cnt+72(FP), DX
 
-mspb_loop_655:
+mspb_loop_703:
 	TESTQ DX, DX
-	JZ    mspb_end_656
+	JZ    mspb_end_704
 	MOVQ  slab+16(FP), BX
 	MOVQ  stride+24(FP), SI
 	MOVQ  span+48(FP), DI
 	CMPQ  DX, $0x00000008
-	JLE   lvq_nopf_657
+	JLE   lvq_nopf_705
 	MOVL  32(AX), R8
 	IMULQ SI, R8
 	ADDQ  BX, R8
 	XORL  BX, BX
 
-lvq_pf_658:
+lvq_pf_706:
 	PREFETCHT0 (R8)(BX*1)
 	ADDQ       $0x00000040, BX
 	CMPQ       BX, DI
-	JL         lvq_pf_658
+	JL         lvq_pf_706
 	PREFETCHT0 -1(R8)(DI*1)
 
-lvq_nopf_657:
+lvq_nopf_705:
 	MOVL   (AX), BX
 	MOVQ   stride+24(FP), SI
 	IMULQ  SI, BX
@@ -8576,14 +9184,14 @@ lvq_nopf_657:
 	VPXORD Z7, Z7, Z7
 	MOVL   $0x3f800000, R10
 
-msp_loop8_659:
+msp_loop8_707:
 	CMPQ         DI, $0x00000080
-	JL           msp_loop4_660
+	JL           msp_loop4_708
 	VPBROADCASTD R10, Z8
 	MOVQ         BX, R11
 	MOVQ         R9, R12
 
-msp_planes8_663:
+msp_planes8_711:
 	KMOVW       (R11), K1
 	VFMADD231PS (SI), Z8, K1, Z0
 	KMOVW       2(R11), K1
@@ -8603,20 +9211,20 @@ msp_planes8_663:
 	VADDPS      Z8, Z8, Z8
 	ADDQ        R8, R11
 	DECQ        R12
-	JNZ         msp_planes8_663
+	JNZ         msp_planes8_711
 	ADDQ        $0x00000200, SI
 	ADDQ        $0x00000010, BX
 	SUBQ        $0x00000080, DI
-	JMP         msp_loop8_659
+	JMP         msp_loop8_707
 
-msp_loop4_660:
+msp_loop4_708:
 	CMPQ         DI, $0x00000040
-	JL           msp_loop1_661
+	JL           msp_loop1_709
 	VPBROADCASTD R10, Z8
 	MOVQ         BX, R11
 	MOVQ         R9, R12
 
-msp_planes4_664:
+msp_planes4_712:
 	KMOVW       (R11), K1
 	VFMADD231PS (SI), Z8, K1, Z0
 	KMOVW       2(R11), K1
@@ -8628,31 +9236,31 @@ msp_planes4_664:
 	VADDPS      Z8, Z8, Z8
 	ADDQ        R8, R11
 	DECQ        R12
-	JNZ         msp_planes4_664
+	JNZ         msp_planes4_712
 	ADDQ        $0x00000100, SI
 	ADDQ        $0x00000008, BX
 	SUBQ        $0x00000040, DI
 
-msp_loop1_661:
+msp_loop1_709:
 	CMPQ         DI, $0x00000010
-	JL           msp_reduce_662
+	JL           msp_reduce_710
 	VPBROADCASTD R10, Z8
 	MOVQ         BX, R11
 	MOVQ         R9, R12
 
-msp_planes1_665:
+msp_planes1_713:
 	KMOVW       (R11), K1
 	VFMADD231PS (SI), Z8, K1, Z0
 	VADDPS      Z8, Z8, Z8
 	ADDQ        R8, R11
 	DECQ        R12
-	JNZ         msp_planes1_665
+	JNZ         msp_planes1_713
 	ADDQ        $0x00000040, SI
 	ADDQ        $0x00000002, BX
 	SUBQ        $0x00000010, DI
-	JMP         msp_loop1_661
+	JMP         msp_loop1_709
 
-msp_reduce_662:
+msp_reduce_710:
 	VADDPS        Z4, Z0, Z0
 	VADDPS        Z5, Z1, Z1
 	VADDPS        Z6, Z2, Z2
@@ -8672,9 +9280,9 @@ msp_reduce_662:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           mspb_loop_655
+	JMP           mspb_loop_703
 
-mspb_end_656:
+mspb_end_704:
 	VZEROUPPER
 	RET
 
@@ -8686,9 +9294,9 @@ TEXT ·axpyF32AVX512(SB), NOSPLIT, $0-32
 	MOVQ         n+24(FP), DX
 	VBROADCASTSS a+16(FP), Z0
 
-axpy_loop4_666:
+axpy_loop4_714:
 	CMPQ        DX, $0x00000040
-	JL          axpy_loop1_667
+	JL          axpy_loop1_715
 	VMOVUPS     (AX), Z1
 	VFMADD231PS (CX), Z0, Z1
 	VMOVUPS     Z1, (AX)
@@ -8704,20 +9312,20 @@ axpy_loop4_666:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000100, CX
 	SUBQ        $0x00000040, DX
-	JMP         axpy_loop4_666
+	JMP         axpy_loop4_714
 
-axpy_loop1_667:
+axpy_loop1_715:
 	CMPQ        DX, $0x00000010
-	JL          axpy_end_668
+	JL          axpy_end_716
 	VMOVUPS     (AX), Z1
 	VFMADD231PS (CX), Z0, Z1
 	VMOVUPS     Z1, (AX)
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000010, DX
-	JMP         axpy_loop1_667
+	JMP         axpy_loop1_715
 
-axpy_end_668:
+axpy_end_716:
 	VZEROUPPER
 	RET
 
@@ -8737,14 +9345,14 @@ TEXT ·popcountPlanes4AVX512(SB), NOSPLIT, $0-40
 	VPXORD Z3, Z3, Z3
 	VPXORD Z4, Z4, Z4
 
-pp4_step_669:
+pp4_step_717:
 	MOVQ  $0x000000ff, DI
 	CMPQ  DX, $0x00000008
-	JGE   pp4_full_670
+	JGE   pp4_full_718
 	MOVQ  $0xffffffff, DI
 	BZHIQ DX, DI, DI
 
-pp4_full_670:
+pp4_full_718:
 	KMOVB         DI, K1
 	VMOVDQU64.Z   (AX), K1, Z5
 	VPOPCNTQ      Z5, Z6
@@ -8765,7 +9373,7 @@ pp4_full_670:
 	ADDQ          $0x00000040, CX
 	ADDQ          $0x00000040, SI
 	SUBQ          $0x00000008, DX
-	JG            pp4_step_669
+	JG            pp4_step_717
 	VPSLLQ        $0x01, Z1, Z1
 	VPSLLQ        $0x02, Z2, Z2
 	VPSLLQ        $0x03, Z3, Z3
@@ -8800,172 +9408,172 @@ TEXT ·popcountPlanes4BatchAVX512(SB), NOSPLIT, $8-88
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000000
-	JLE   lvq_nopf_671
+	JLE   lvq_nopf_719
 	MOVL  (AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_672:
+lvq_pf_720:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_672
+	JL         lvq_pf_720
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_671:
+lvq_nopf_719:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000001
-	JLE   lvq_nopf_673
+	JLE   lvq_nopf_721
 	MOVL  4(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_674:
+lvq_pf_722:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_674
+	JL         lvq_pf_722
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_673:
+lvq_nopf_721:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000002
-	JLE   lvq_nopf_675
+	JLE   lvq_nopf_723
 	MOVL  8(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_676:
+lvq_pf_724:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_676
+	JL         lvq_pf_724
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_675:
+lvq_nopf_723:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000003
-	JLE   lvq_nopf_677
+	JLE   lvq_nopf_725
 	MOVL  12(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_678:
+lvq_pf_726:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_678
+	JL         lvq_pf_726
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_677:
+lvq_nopf_725:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000004
-	JLE   lvq_nopf_679
+	JLE   lvq_nopf_727
 	MOVL  16(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_680:
+lvq_pf_728:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_680
+	JL         lvq_pf_728
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_679:
+lvq_nopf_727:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000005
-	JLE   lvq_nopf_681
+	JLE   lvq_nopf_729
 	MOVL  20(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_682:
+lvq_pf_730:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_682
+	JL         lvq_pf_730
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_681:
+lvq_nopf_729:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000006
-	JLE   lvq_nopf_683
+	JLE   lvq_nopf_731
 	MOVL  24(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_684:
+lvq_pf_732:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_684
+	JL         lvq_pf_732
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_683:
+lvq_nopf_731:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000007
-	JLE   lvq_nopf_685
+	JLE   lvq_nopf_733
 	MOVL  28(AX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	XORL  CX, CX
 
-lvq_pf_686:
+lvq_pf_734:
 	PREFETCHT0 (AX)(CX*1)
 	ADDQ       $0x00000040, CX
 	CMPQ       CX, SI
-	JL         lvq_pf_686
+	JL         lvq_pf_734
 	PREFETCHT0 -1(AX)(SI*1)
 
-lvq_nopf_685:
+lvq_nopf_733:
 	MOVQ ids+56(FP), AX
 	MOVQ weighted+64(FP), CX
 	MOVQ ones+72(FP), DX
 	MOVQ cnt+80(FP), BX
 
-pp4b_loop_687:
+pp4b_loop_735:
 	TESTQ BX, BX
-	JZ    pp4b_end_688
+	JZ    pp4b_end_736
 	MOVQ  slab+16(FP), SI
 	MOVQ  stride+24(FP), DI
 	MOVQ  span+48(FP), R8
 	CMPQ  BX, $0x00000008
-	JLE   lvq_nopf_689
+	JLE   lvq_nopf_737
 	MOVL  32(AX), R9
 	IMULQ DI, R9
 	ADDQ  SI, R9
 	XORL  SI, SI
 
-lvq_pf_690:
+lvq_pf_738:
 	PREFETCHT0 (R9)(SI*1)
 	ADDQ       $0x00000040, SI
 	CMPQ       SI, R8
-	JL         lvq_pf_690
+	JL         lvq_pf_738
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_689:
+lvq_nopf_737:
 	MOVL   (AX), SI
 	MOVQ   stride+24(FP), DI
 	IMULQ  DI, SI
@@ -8988,7 +9596,7 @@ lvq_nopf_689:
 	ADDQ   SI, R12
 	MOVQ   R10, SI
 
-pp4p_plane_691:
+pp4p_plane_739:
 	VPADDQ Z0, Z0, Z0
 	VPADDQ Z1, Z1, Z1
 	VPADDQ Z2, Z2, Z2
@@ -9000,14 +9608,14 @@ pp4p_plane_691:
 	ADDQ   R11, R14
 	MOVQ   R8, R15
 
-pp4p_step_692:
+pp4p_step_740:
 	MOVQ  $0x000000ff, BP
 	CMPQ  R15, $0x00000008
-	JGE   pp4p_full_693
+	JGE   pp4p_full_741
 	MOVQ  $0xffffffff, BP
 	BZHIQ R15, BP, BP
 
-pp4p_full_693:
+pp4p_full_741:
 	KMOVB         BP, K1
 	VMOVDQU64.Z   (R10), K1, Z5
 	VPOPCNTQ      Z5, Z6
@@ -9028,10 +9636,10 @@ pp4p_full_693:
 	ADDQ          $0x00000040, R13
 	ADDQ          $0x00000040, R14
 	SUBQ          $0x00000008, R15
-	JG            pp4p_step_692
+	JG            pp4p_step_740
 	SUBQ          R9, R12
 	DECQ          SI
-	JNZ           pp4p_plane_691
+	JNZ           pp4p_plane_739
 	VPSLLQ        $0x01, Z1, Z1
 	VPSLLQ        $0x02, Z2, Z2
 	VPSLLQ        $0x03, Z3, Z3
@@ -9058,9 +9666,9 @@ pp4p_full_693:
 	ADDQ          $0x00000008, CX
 	ADDQ          $0x00000008, DX
 	DECQ          BX
-	JMP           pp4b_loop_687
+	JMP           pp4b_loop_735
 
-pp4b_end_688:
+pp4b_end_736:
 	VZEROUPPER
 	RET
 
@@ -9070,7 +9678,7 @@ TEXT ·l2U8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_694
+	JLE   u8b_pf0_742
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9079,17 +9687,17 @@ TEXT ·l2U8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_695:
+pf_743:
 	CMPQ       SI, BX
-	JAE        pf_done_696
+	JAE        pf_done_744
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_695
+	JMP        pf_743
 
-pf_done_696:
-u8b_pf0_694:
+pf_done_744:
+u8b_pf0_742:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_697
+	JLE   u8b_pf0_745
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9098,17 +9706,17 @@ u8b_pf0_694:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_698:
+pf_746:
 	CMPQ       SI, BX
-	JAE        pf_done_699
+	JAE        pf_done_747
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_698
+	JMP        pf_746
 
-pf_done_699:
-u8b_pf0_697:
+pf_done_747:
+u8b_pf0_745:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_700
+	JLE   u8b_pf0_748
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9117,17 +9725,17 @@ u8b_pf0_697:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_701:
+pf_749:
 	CMPQ       SI, BX
-	JAE        pf_done_702
+	JAE        pf_done_750
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_701
+	JMP        pf_749
 
-pf_done_702:
-u8b_pf0_700:
+pf_done_750:
+u8b_pf0_748:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_703
+	JLE   u8b_pf0_751
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9136,17 +9744,17 @@ u8b_pf0_700:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_704:
+pf_752:
 	CMPQ       SI, BX
-	JAE        pf_done_705
+	JAE        pf_done_753
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_704
+	JMP        pf_752
 
-pf_done_705:
-u8b_pf0_703:
+pf_done_753:
+u8b_pf0_751:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_706
+	JLE   u8b_pf0_754
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9155,17 +9763,17 @@ u8b_pf0_703:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_707:
+pf_755:
 	CMPQ       SI, BX
-	JAE        pf_done_708
+	JAE        pf_done_756
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_707
+	JMP        pf_755
 
-pf_done_708:
-u8b_pf0_706:
+pf_done_756:
+u8b_pf0_754:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_709
+	JLE   u8b_pf0_757
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9174,17 +9782,17 @@ u8b_pf0_706:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_710:
+pf_758:
 	CMPQ       SI, BX
-	JAE        pf_done_711
+	JAE        pf_done_759
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_710
+	JMP        pf_758
 
-pf_done_711:
-u8b_pf0_709:
+pf_done_759:
+u8b_pf0_757:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_712
+	JLE   u8b_pf0_760
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9193,17 +9801,17 @@ u8b_pf0_709:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_713:
+pf_761:
 	CMPQ       SI, BX
-	JAE        pf_done_714
+	JAE        pf_done_762
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_713
+	JMP        pf_761
 
-pf_done_714:
-u8b_pf0_712:
+pf_done_762:
+u8b_pf0_760:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_715
+	JLE   u8b_pf0_763
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -9212,24 +9820,24 @@ u8b_pf0_712:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_716:
+pf_764:
 	CMPQ       DX, CX
-	JAE        pf_done_717
+	JAE        pf_done_765
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_716
+	JMP        pf_764
 
-pf_done_717:
-u8b_pf0_715:
+pf_done_765:
+u8b_pf0_763:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_718:
+u8b_loop_766:
 	TESTQ DX, DX
-	JZ    u8b_end_719
+	JZ    u8b_end_767
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_720
+	JLE   u8b_nopf_768
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -9238,15 +9846,15 @@ u8b_loop_718:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_721:
+pf_769:
 	CMPQ       DI, SI
-	JAE        pf_done_722
+	JAE        pf_done_770
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_721
+	JMP        pf_769
 
-pf_done_722:
-u8b_nopf_720:
+pf_done_770:
+u8b_nopf_768:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -9263,9 +9871,9 @@ u8b_nopf_720:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_723:
+u8_4_771:
 	CMPQ      DI, $0x00000100
-	JL        u8_1_724
+	JL        u8_1_772
 	VMOVDQU64 (SI), Z7
 	VPMINUB   (BX), Z7, Z8
 	VPMAXUB   (BX), Z7, Z7
@@ -9301,11 +9909,11 @@ u8_4_723:
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, BX
 	SUBQ      $0x00000100, DI
-	JMP       u8_4_723
+	JMP       u8_4_771
 
-u8_1_724:
+u8_1_772:
 	CMPQ      DI, $0x00000040
-	JL        u8_tail_725
+	JL        u8_tail_773
 	VMOVDQU64 (SI), Z7
 	VPMINUB   (BX), Z7, Z8
 	VPMAXUB   (BX), Z7, Z7
@@ -9317,11 +9925,11 @@ u8_1_724:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u8_1_724
+	JMP       u8_1_772
 
-u8_tail_725:
+u8_tail_773:
 	TESTQ      DI, DI
-	JZ         u8_done_726
+	JZ         u8_done_774
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -9336,7 +9944,7 @@ u8_tail_725:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_726:
+u8_done_774:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -9362,9 +9970,9 @@ u8_done_726:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_718
+	JMP           u8b_loop_766
 
-u8b_end_719:
+u8b_end_767:
 	VZEROUPPER
 	RET
 
@@ -9374,7 +9982,7 @@ TEXT ·dotU8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_727
+	JLE   u8b_pf0_775
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9383,17 +9991,17 @@ TEXT ·dotU8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_728:
+pf_776:
 	CMPQ       SI, BX
-	JAE        pf_done_729
+	JAE        pf_done_777
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_728
+	JMP        pf_776
 
-pf_done_729:
-u8b_pf0_727:
+pf_done_777:
+u8b_pf0_775:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_730
+	JLE   u8b_pf0_778
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9402,17 +10010,17 @@ u8b_pf0_727:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_731:
+pf_779:
 	CMPQ       SI, BX
-	JAE        pf_done_732
+	JAE        pf_done_780
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_731
+	JMP        pf_779
 
-pf_done_732:
-u8b_pf0_730:
+pf_done_780:
+u8b_pf0_778:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_733
+	JLE   u8b_pf0_781
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9421,17 +10029,17 @@ u8b_pf0_730:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_734:
+pf_782:
 	CMPQ       SI, BX
-	JAE        pf_done_735
+	JAE        pf_done_783
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_734
+	JMP        pf_782
 
-pf_done_735:
-u8b_pf0_733:
+pf_done_783:
+u8b_pf0_781:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_736
+	JLE   u8b_pf0_784
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9440,17 +10048,17 @@ u8b_pf0_733:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_737:
+pf_785:
 	CMPQ       SI, BX
-	JAE        pf_done_738
+	JAE        pf_done_786
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_737
+	JMP        pf_785
 
-pf_done_738:
-u8b_pf0_736:
+pf_done_786:
+u8b_pf0_784:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_739
+	JLE   u8b_pf0_787
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9459,17 +10067,17 @@ u8b_pf0_736:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_740:
+pf_788:
 	CMPQ       SI, BX
-	JAE        pf_done_741
+	JAE        pf_done_789
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_740
+	JMP        pf_788
 
-pf_done_741:
-u8b_pf0_739:
+pf_done_789:
+u8b_pf0_787:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_742
+	JLE   u8b_pf0_790
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9478,17 +10086,17 @@ u8b_pf0_739:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_743:
+pf_791:
 	CMPQ       SI, BX
-	JAE        pf_done_744
+	JAE        pf_done_792
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_743
+	JMP        pf_791
 
-pf_done_744:
-u8b_pf0_742:
+pf_done_792:
+u8b_pf0_790:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_745
+	JLE   u8b_pf0_793
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9497,17 +10105,17 @@ u8b_pf0_742:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_746:
+pf_794:
 	CMPQ       SI, BX
-	JAE        pf_done_747
+	JAE        pf_done_795
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_746
+	JMP        pf_794
 
-pf_done_747:
-u8b_pf0_745:
+pf_done_795:
+u8b_pf0_793:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_748
+	JLE   u8b_pf0_796
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -9516,24 +10124,24 @@ u8b_pf0_745:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_749:
+pf_797:
 	CMPQ       DX, CX
-	JAE        pf_done_750
+	JAE        pf_done_798
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_749
+	JMP        pf_797
 
-pf_done_750:
-u8b_pf0_748:
+pf_done_798:
+u8b_pf0_796:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_751:
+u8b_loop_799:
 	TESTQ DX, DX
-	JZ    u8b_end_752
+	JZ    u8b_end_800
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_753
+	JLE   u8b_nopf_801
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -9542,15 +10150,15 @@ u8b_loop_751:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_754:
+pf_802:
 	CMPQ       DI, SI
-	JAE        pf_done_755
+	JAE        pf_done_803
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_754
+	JMP        pf_802
 
-pf_done_755:
-u8b_nopf_753:
+pf_done_803:
+u8b_nopf_801:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -9567,9 +10175,9 @@ u8b_nopf_753:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_756:
+u8_4_804:
 	CMPQ      DI, $0x00000100
-	JL        u8_1_757
+	JL        u8_1_805
 	VMOVDQU64 (SI), Z7
 	VPXORD    (BX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -9593,11 +10201,11 @@ u8_4_756:
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, BX
 	SUBQ      $0x00000100, DI
-	JMP       u8_4_756
+	JMP       u8_4_804
 
-u8_1_757:
+u8_1_805:
 	CMPQ      DI, $0x00000040
-	JL        u8_tail_758
+	JL        u8_tail_806
 	VMOVDQU64 (SI), Z7
 	VPXORD    (BX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -9606,11 +10214,11 @@ u8_1_757:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u8_1_757
+	JMP       u8_1_805
 
-u8_tail_758:
+u8_tail_806:
 	TESTQ      DI, DI
-	JZ         u8_done_759
+	JZ         u8_done_807
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -9622,7 +10230,7 @@ u8_tail_758:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_759:
+u8_done_807:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -9648,9 +10256,9 @@ u8_done_759:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_751
+	JMP           u8b_loop_799
 
-u8b_end_752:
+u8b_end_800:
 	VZEROUPPER
 	RET
 
@@ -9660,7 +10268,7 @@ TEXT ·l2U4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_760
+	JLE   u8b_pf0_808
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9669,17 +10277,17 @@ TEXT ·l2U4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_761:
+pf_809:
 	CMPQ       SI, BX
-	JAE        pf_done_762
+	JAE        pf_done_810
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_761
+	JMP        pf_809
 
-pf_done_762:
-u8b_pf0_760:
+pf_done_810:
+u8b_pf0_808:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_763
+	JLE   u8b_pf0_811
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9688,17 +10296,17 @@ u8b_pf0_760:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_764:
+pf_812:
 	CMPQ       SI, BX
-	JAE        pf_done_765
+	JAE        pf_done_813
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_764
+	JMP        pf_812
 
-pf_done_765:
-u8b_pf0_763:
+pf_done_813:
+u8b_pf0_811:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_766
+	JLE   u8b_pf0_814
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9707,17 +10315,17 @@ u8b_pf0_763:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_767:
+pf_815:
 	CMPQ       SI, BX
-	JAE        pf_done_768
+	JAE        pf_done_816
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_767
+	JMP        pf_815
 
-pf_done_768:
-u8b_pf0_766:
+pf_done_816:
+u8b_pf0_814:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_769
+	JLE   u8b_pf0_817
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9726,17 +10334,17 @@ u8b_pf0_766:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_770:
+pf_818:
 	CMPQ       SI, BX
-	JAE        pf_done_771
+	JAE        pf_done_819
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_770
+	JMP        pf_818
 
-pf_done_771:
-u8b_pf0_769:
+pf_done_819:
+u8b_pf0_817:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_772
+	JLE   u8b_pf0_820
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9745,17 +10353,17 @@ u8b_pf0_769:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_773:
+pf_821:
 	CMPQ       SI, BX
-	JAE        pf_done_774
+	JAE        pf_done_822
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_773
+	JMP        pf_821
 
-pf_done_774:
-u8b_pf0_772:
+pf_done_822:
+u8b_pf0_820:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_775
+	JLE   u8b_pf0_823
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9764,17 +10372,17 @@ u8b_pf0_772:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_776:
+pf_824:
 	CMPQ       SI, BX
-	JAE        pf_done_777
+	JAE        pf_done_825
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_776
+	JMP        pf_824
 
-pf_done_777:
-u8b_pf0_775:
+pf_done_825:
+u8b_pf0_823:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_778
+	JLE   u8b_pf0_826
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9783,17 +10391,17 @@ u8b_pf0_775:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_779:
+pf_827:
 	CMPQ       SI, BX
-	JAE        pf_done_780
+	JAE        pf_done_828
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_779
+	JMP        pf_827
 
-pf_done_780:
-u8b_pf0_778:
+pf_done_828:
+u8b_pf0_826:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_781
+	JLE   u8b_pf0_829
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -9802,24 +10410,24 @@ u8b_pf0_778:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_782:
+pf_830:
 	CMPQ       DX, CX
-	JAE        pf_done_783
+	JAE        pf_done_831
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_782
+	JMP        pf_830
 
-pf_done_783:
-u8b_pf0_781:
+pf_done_831:
+u8b_pf0_829:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_784:
+u8b_loop_832:
 	TESTQ DX, DX
-	JZ    u8b_end_785
+	JZ    u8b_end_833
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_786
+	JLE   u8b_nopf_834
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -9828,15 +10436,15 @@ u8b_loop_784:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_787:
+pf_835:
 	CMPQ       DI, SI
-	JAE        pf_done_788
+	JAE        pf_done_836
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_787
+	JMP        pf_835
 
-pf_done_788:
-u8b_nopf_786:
+pf_done_836:
+u8b_nopf_834:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -9849,9 +10457,9 @@ u8b_nopf_786:
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_789:
+u4_1_837:
 	CMPQ      DI, $0x00000040
-	JL        u4_tail_790
+	JL        u4_tail_838
 	VMOVDQU64 (SI), Z3
 	VMOVDQU64 (BX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -9869,11 +10477,11 @@ u4_1_789:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u4_1_789
+	JMP       u4_1_837
 
-u4_tail_790:
+u4_tail_838:
 	TESTQ      DI, DI
-	JZ         u4_done_791
+	JZ         u4_done_839
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -9894,7 +10502,7 @@ u4_tail_790:
 	VPDPBUSD   Z5, Z5, Z1
 	VPDPBUSD   Z3, Z3, Z2
 
-u4_done_791:
+u4_done_839:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -9909,9 +10517,9 @@ u4_done_791:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_784
+	JMP           u8b_loop_832
 
-u8b_end_785:
+u8b_end_833:
 	VZEROUPPER
 	RET
 
@@ -9921,7 +10529,7 @@ TEXT ·dotU4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_792
+	JLE   u8b_pf0_840
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9930,17 +10538,17 @@ TEXT ·dotU4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_793:
+pf_841:
 	CMPQ       SI, BX
-	JAE        pf_done_794
+	JAE        pf_done_842
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_793
+	JMP        pf_841
 
-pf_done_794:
-u8b_pf0_792:
+pf_done_842:
+u8b_pf0_840:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_795
+	JLE   u8b_pf0_843
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9949,17 +10557,17 @@ u8b_pf0_792:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_796:
+pf_844:
 	CMPQ       SI, BX
-	JAE        pf_done_797
+	JAE        pf_done_845
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_796
+	JMP        pf_844
 
-pf_done_797:
-u8b_pf0_795:
+pf_done_845:
+u8b_pf0_843:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_798
+	JLE   u8b_pf0_846
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9968,17 +10576,17 @@ u8b_pf0_795:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_799:
+pf_847:
 	CMPQ       SI, BX
-	JAE        pf_done_800
+	JAE        pf_done_848
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_799
+	JMP        pf_847
 
-pf_done_800:
-u8b_pf0_798:
+pf_done_848:
+u8b_pf0_846:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_801
+	JLE   u8b_pf0_849
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9987,17 +10595,17 @@ u8b_pf0_798:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_802:
+pf_850:
 	CMPQ       SI, BX
-	JAE        pf_done_803
+	JAE        pf_done_851
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_802
+	JMP        pf_850
 
-pf_done_803:
-u8b_pf0_801:
+pf_done_851:
+u8b_pf0_849:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_804
+	JLE   u8b_pf0_852
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10006,17 +10614,17 @@ u8b_pf0_801:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_805:
+pf_853:
 	CMPQ       SI, BX
-	JAE        pf_done_806
+	JAE        pf_done_854
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_805
+	JMP        pf_853
 
-pf_done_806:
-u8b_pf0_804:
+pf_done_854:
+u8b_pf0_852:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_807
+	JLE   u8b_pf0_855
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10025,17 +10633,17 @@ u8b_pf0_804:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_808:
+pf_856:
 	CMPQ       SI, BX
-	JAE        pf_done_809
+	JAE        pf_done_857
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_808
+	JMP        pf_856
 
-pf_done_809:
-u8b_pf0_807:
+pf_done_857:
+u8b_pf0_855:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_810
+	JLE   u8b_pf0_858
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10044,17 +10652,17 @@ u8b_pf0_807:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_811:
+pf_859:
 	CMPQ       SI, BX
-	JAE        pf_done_812
+	JAE        pf_done_860
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_811
+	JMP        pf_859
 
-pf_done_812:
-u8b_pf0_810:
+pf_done_860:
+u8b_pf0_858:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_813
+	JLE   u8b_pf0_861
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -10063,24 +10671,24 @@ u8b_pf0_810:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_814:
+pf_862:
 	CMPQ       DX, CX
-	JAE        pf_done_815
+	JAE        pf_done_863
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_814
+	JMP        pf_862
 
-pf_done_815:
-u8b_pf0_813:
+pf_done_863:
+u8b_pf0_861:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_816:
+u8b_loop_864:
 	TESTQ DX, DX
-	JZ    u8b_end_817
+	JZ    u8b_end_865
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_818
+	JLE   u8b_nopf_866
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -10089,15 +10697,15 @@ u8b_loop_816:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_819:
+pf_867:
 	CMPQ       DI, SI
-	JAE        pf_done_820
+	JAE        pf_done_868
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_819
+	JMP        pf_867
 
-pf_done_820:
-u8b_nopf_818:
+pf_done_868:
+u8b_nopf_866:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -10110,9 +10718,9 @@ u8b_nopf_818:
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_821:
+u4_1_869:
 	CMPQ      DI, $0x00000040
-	JL        u4_tail_822
+	JL        u4_tail_870
 	VMOVDQU64 (SI), Z3
 	VMOVDQU64 (BX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -10126,11 +10734,11 @@ u4_1_821:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u4_1_821
+	JMP       u4_1_869
 
-u4_tail_822:
+u4_tail_870:
 	TESTQ      DI, DI
-	JZ         u4_done_823
+	JZ         u4_done_871
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -10147,7 +10755,7 @@ u4_tail_822:
 	VPDPBUSD   Z6, Z5, Z1
 	VPDPBUSD   Z4, Z3, Z2
 
-u4_done_823:
+u4_done_871:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -10162,9 +10770,9 @@ u4_done_823:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_816
+	JMP           u8b_loop_864
 
-u8b_end_817:
+u8b_end_865:
 	VZEROUPPER
 	RET
 
@@ -10179,143 +10787,143 @@ TEXT ·l2F16BatchAVX512(SB), NOSPLIT, $0-56
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
 	CMPQ BX, $0x00000020
-	JLE  f16b_pfcap_824
+	JLE  f16b_pfcap_872
 	MOVQ $0x00000020, BX
 
-f16b_pfcap_824:
+f16b_pfcap_872:
 	CMPQ  SI, $0x00000000
-	JLE   f16b_pfdone_825
+	JLE   f16b_pfdone_873
 	MOVL  (AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_826:
+f16b_pf_874:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_827
+	JZ         f16b_pf_end_875
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_826
+	JMP        f16b_pf_874
 
-f16b_pf_end_827:
+f16b_pf_end_875:
 	CMPQ  SI, $0x00000001
-	JLE   f16b_pfdone_825
+	JLE   f16b_pfdone_873
 	MOVL  4(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_828:
+f16b_pf_876:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_829
+	JZ         f16b_pf_end_877
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_828
+	JMP        f16b_pf_876
 
-f16b_pf_end_829:
+f16b_pf_end_877:
 	CMPQ  SI, $0x00000002
-	JLE   f16b_pfdone_825
+	JLE   f16b_pfdone_873
 	MOVL  8(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_830:
+f16b_pf_878:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_831
+	JZ         f16b_pf_end_879
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_830
+	JMP        f16b_pf_878
 
-f16b_pf_end_831:
+f16b_pf_end_879:
 	CMPQ  SI, $0x00000003
-	JLE   f16b_pfdone_825
+	JLE   f16b_pfdone_873
 	MOVL  12(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_832:
+f16b_pf_880:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_833
+	JZ         f16b_pf_end_881
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_832
+	JMP        f16b_pf_880
 
-f16b_pf_end_833:
+f16b_pf_end_881:
 	CMPQ  SI, $0x00000004
-	JLE   f16b_pfdone_825
+	JLE   f16b_pfdone_873
 	MOVL  16(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_834:
+f16b_pf_882:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_835
+	JZ         f16b_pf_end_883
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_834
+	JMP        f16b_pf_882
 
-f16b_pf_end_835:
+f16b_pf_end_883:
 	CMPQ  SI, $0x00000005
-	JLE   f16b_pfdone_825
+	JLE   f16b_pfdone_873
 	MOVL  20(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_836:
+f16b_pf_884:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_837
+	JZ         f16b_pf_end_885
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_836
+	JMP        f16b_pf_884
 
-f16b_pf_end_837:
+f16b_pf_end_885:
 	CMPQ  SI, $0x00000006
-	JLE   f16b_pfdone_825
+	JLE   f16b_pfdone_873
 	MOVL  24(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_838:
+f16b_pf_886:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_839
+	JZ         f16b_pf_end_887
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_838
+	JMP        f16b_pf_886
 
-f16b_pf_end_839:
+f16b_pf_end_887:
 	CMPQ  SI, $0x00000007
-	JLE   f16b_pfdone_825
+	JLE   f16b_pfdone_873
 	MOVL  28(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_840:
+f16b_pf_888:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_841
+	JZ         f16b_pf_end_889
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_840
+	JMP        f16b_pf_888
 
-f16b_pf_end_841:
-f16b_pfdone_825:
-f16b_group_842:
+f16b_pf_end_889:
+f16b_pfdone_873:
+f16b_group_890:
 	MOVQ cnt+48(FP), AX
 	CMPQ AX, $0x00000008
-	JL   f16b_gdone_843
+	JL   f16b_gdone_891
 	MOVQ ids+32(FP), CX
 	MOVQ slab+16(FP), DX
 	MOVQ stride+24(FP), BX
@@ -10323,139 +10931,139 @@ f16b_group_842:
 	ADDQ $0x0000001f, SI
 	SHRQ $0x05, SI
 	CMPQ SI, $0x00000020
-	JLE  f16b_pfcap_844
+	JLE  f16b_pfcap_892
 	MOVQ $0x00000020, SI
 
-f16b_pfcap_844:
+f16b_pfcap_892:
 	CMPQ  AX, $0x00000008
-	JLE   f16b_pfdone_845
+	JLE   f16b_pfdone_893
 	MOVL  32(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_846:
+f16b_pf_894:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_847
+	JZ         f16b_pf_end_895
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_846
+	JMP        f16b_pf_894
 
-f16b_pf_end_847:
+f16b_pf_end_895:
 	CMPQ  AX, $0x00000009
-	JLE   f16b_pfdone_845
+	JLE   f16b_pfdone_893
 	MOVL  36(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_848:
+f16b_pf_896:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_849
+	JZ         f16b_pf_end_897
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_848
+	JMP        f16b_pf_896
 
-f16b_pf_end_849:
+f16b_pf_end_897:
 	CMPQ  AX, $0x0000000a
-	JLE   f16b_pfdone_845
+	JLE   f16b_pfdone_893
 	MOVL  40(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_850:
+f16b_pf_898:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_851
+	JZ         f16b_pf_end_899
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_850
+	JMP        f16b_pf_898
 
-f16b_pf_end_851:
+f16b_pf_end_899:
 	CMPQ  AX, $0x0000000b
-	JLE   f16b_pfdone_845
+	JLE   f16b_pfdone_893
 	MOVL  44(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_852:
+f16b_pf_900:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_853
+	JZ         f16b_pf_end_901
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_852
+	JMP        f16b_pf_900
 
-f16b_pf_end_853:
+f16b_pf_end_901:
 	CMPQ  AX, $0x0000000c
-	JLE   f16b_pfdone_845
+	JLE   f16b_pfdone_893
 	MOVL  48(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_854:
+f16b_pf_902:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_855
+	JZ         f16b_pf_end_903
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_854
+	JMP        f16b_pf_902
 
-f16b_pf_end_855:
+f16b_pf_end_903:
 	CMPQ  AX, $0x0000000d
-	JLE   f16b_pfdone_845
+	JLE   f16b_pfdone_893
 	MOVL  52(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_856:
+f16b_pf_904:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_857
+	JZ         f16b_pf_end_905
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_856
+	JMP        f16b_pf_904
 
-f16b_pf_end_857:
+f16b_pf_end_905:
 	CMPQ  AX, $0x0000000e
-	JLE   f16b_pfdone_845
+	JLE   f16b_pfdone_893
 	MOVL  56(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_858:
+f16b_pf_906:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_859
+	JZ         f16b_pf_end_907
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_858
+	JMP        f16b_pf_906
 
-f16b_pf_end_859:
+f16b_pf_end_907:
 	CMPQ  AX, $0x0000000f
-	JLE   f16b_pfdone_845
+	JLE   f16b_pfdone_893
 	MOVL  60(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_860:
+f16b_pf_908:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_861
+	JZ         f16b_pf_end_909
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_860
+	JMP        f16b_pf_908
 
-f16b_pf_end_861:
-f16b_pfdone_845:
+f16b_pf_end_909:
+f16b_pfdone_893:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -10504,9 +11112,9 @@ f16b_pfdone_845:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_862:
+f16b_block_910:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_863
+	JL          f16b_single_911
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -10567,11 +11175,11 @@ f16b_block_862:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_862
+	JMP         f16b_block_910
 
-f16b_single_863:
+f16b_single_911:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_864
+	JL          f16b_tail_912
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -10608,9 +11216,9 @@ f16b_single_863:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_864:
+f16b_tail_912:
 	TESTQ       CX, CX
-	JZ          f16b_done_865
+	JZ          f16b_done_913
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -10648,7 +11256,7 @@ f16b_tail_864:
 	VSUBPS      Z17, Z16, Z17
 	VFMADD231PS Z17, Z17, Z15
 
-f16b_done_865:
+f16b_done_913:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -10735,13 +11343,13 @@ f16b_done_865:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_842
+	JMP           f16b_group_890
 
-f16b_gdone_843:
-f16b_one_866:
+f16b_gdone_891:
+f16b_one_914:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_867
+	JZ    f16b_end_915
 	MOVQ  ids+32(FP), CX
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
@@ -10749,27 +11357,27 @@ f16b_one_866:
 	ADDQ  $0x0000001f, SI
 	SHRQ  $0x05, SI
 	CMPQ  SI, $0x00000020
-	JLE   f16b_pfcap_868
+	JLE   f16b_pfcap_916
 	MOVQ  $0x00000020, SI
 
-f16b_pfcap_868:
+f16b_pfcap_916:
 	CMPQ  AX, $0x00000001
-	JLE   f16b_pfdone_869
+	JLE   f16b_pfdone_917
 	MOVL  4(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_870:
+f16b_pf_918:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_871
+	JZ         f16b_pf_end_919
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_870
+	JMP        f16b_pf_918
 
-f16b_pf_end_871:
-f16b_pfdone_869:
+f16b_pf_end_919:
+f16b_pfdone_917:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -10783,9 +11391,9 @@ f16b_pfdone_869:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_872:
+f16b_block_920:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_873
+	JL          f16b_single_921
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -10797,11 +11405,11 @@ f16b_block_872:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_872
+	JMP         f16b_block_920
 
-f16b_single_873:
+f16b_single_921:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_874
+	JL          f16b_tail_922
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -10810,9 +11418,9 @@ f16b_single_873:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_874:
+f16b_tail_922:
 	TESTQ       DX, DX
-	JZ          f16b_done_875
+	JZ          f16b_done_923
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -10822,7 +11430,7 @@ f16b_tail_874:
 	VSUBPS      Z1, Z0, Z1
 	VFMADD231PS Z1, Z1, Z19
 
-f16b_done_875:
+f16b_done_923:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -10839,9 +11447,9 @@ f16b_done_875:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_866
+	JMP           f16b_one_914
 
-f16b_end_867:
+f16b_end_915:
 	VZEROUPPER
 	RET
 
@@ -10856,143 +11464,143 @@ TEXT ·ipF16BatchAVX512(SB), NOSPLIT, $0-56
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
 	CMPQ BX, $0x00000020
-	JLE  f16b_pfcap_876
+	JLE  f16b_pfcap_924
 	MOVQ $0x00000020, BX
 
-f16b_pfcap_876:
+f16b_pfcap_924:
 	CMPQ  SI, $0x00000000
-	JLE   f16b_pfdone_877
+	JLE   f16b_pfdone_925
 	MOVL  (AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_878:
+f16b_pf_926:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_879
+	JZ         f16b_pf_end_927
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_878
+	JMP        f16b_pf_926
 
-f16b_pf_end_879:
+f16b_pf_end_927:
 	CMPQ  SI, $0x00000001
-	JLE   f16b_pfdone_877
+	JLE   f16b_pfdone_925
 	MOVL  4(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_880:
+f16b_pf_928:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_881
+	JZ         f16b_pf_end_929
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_880
+	JMP        f16b_pf_928
 
-f16b_pf_end_881:
+f16b_pf_end_929:
 	CMPQ  SI, $0x00000002
-	JLE   f16b_pfdone_877
+	JLE   f16b_pfdone_925
 	MOVL  8(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_882:
+f16b_pf_930:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_883
+	JZ         f16b_pf_end_931
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_882
+	JMP        f16b_pf_930
 
-f16b_pf_end_883:
+f16b_pf_end_931:
 	CMPQ  SI, $0x00000003
-	JLE   f16b_pfdone_877
+	JLE   f16b_pfdone_925
 	MOVL  12(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_884:
+f16b_pf_932:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_885
+	JZ         f16b_pf_end_933
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_884
+	JMP        f16b_pf_932
 
-f16b_pf_end_885:
+f16b_pf_end_933:
 	CMPQ  SI, $0x00000004
-	JLE   f16b_pfdone_877
+	JLE   f16b_pfdone_925
 	MOVL  16(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_886:
+f16b_pf_934:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_887
+	JZ         f16b_pf_end_935
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_886
+	JMP        f16b_pf_934
 
-f16b_pf_end_887:
+f16b_pf_end_935:
 	CMPQ  SI, $0x00000005
-	JLE   f16b_pfdone_877
+	JLE   f16b_pfdone_925
 	MOVL  20(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_888:
+f16b_pf_936:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_889
+	JZ         f16b_pf_end_937
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_888
+	JMP        f16b_pf_936
 
-f16b_pf_end_889:
+f16b_pf_end_937:
 	CMPQ  SI, $0x00000006
-	JLE   f16b_pfdone_877
+	JLE   f16b_pfdone_925
 	MOVL  24(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_890:
+f16b_pf_938:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_891
+	JZ         f16b_pf_end_939
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_890
+	JMP        f16b_pf_938
 
-f16b_pf_end_891:
+f16b_pf_end_939:
 	CMPQ  SI, $0x00000007
-	JLE   f16b_pfdone_877
+	JLE   f16b_pfdone_925
 	MOVL  28(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_892:
+f16b_pf_940:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_893
+	JZ         f16b_pf_end_941
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_892
+	JMP        f16b_pf_940
 
-f16b_pf_end_893:
-f16b_pfdone_877:
-f16b_group_894:
+f16b_pf_end_941:
+f16b_pfdone_925:
+f16b_group_942:
 	MOVQ cnt+48(FP), AX
 	CMPQ AX, $0x00000008
-	JL   f16b_gdone_895
+	JL   f16b_gdone_943
 	MOVQ ids+32(FP), CX
 	MOVQ slab+16(FP), DX
 	MOVQ stride+24(FP), BX
@@ -11000,139 +11608,139 @@ f16b_group_894:
 	ADDQ $0x0000001f, SI
 	SHRQ $0x05, SI
 	CMPQ SI, $0x00000020
-	JLE  f16b_pfcap_896
+	JLE  f16b_pfcap_944
 	MOVQ $0x00000020, SI
 
-f16b_pfcap_896:
+f16b_pfcap_944:
 	CMPQ  AX, $0x00000008
-	JLE   f16b_pfdone_897
+	JLE   f16b_pfdone_945
 	MOVL  32(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_898:
+f16b_pf_946:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_899
+	JZ         f16b_pf_end_947
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_898
+	JMP        f16b_pf_946
 
-f16b_pf_end_899:
+f16b_pf_end_947:
 	CMPQ  AX, $0x00000009
-	JLE   f16b_pfdone_897
+	JLE   f16b_pfdone_945
 	MOVL  36(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_900:
+f16b_pf_948:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_901
+	JZ         f16b_pf_end_949
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_900
+	JMP        f16b_pf_948
 
-f16b_pf_end_901:
+f16b_pf_end_949:
 	CMPQ  AX, $0x0000000a
-	JLE   f16b_pfdone_897
+	JLE   f16b_pfdone_945
 	MOVL  40(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_902:
+f16b_pf_950:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_903
+	JZ         f16b_pf_end_951
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_902
+	JMP        f16b_pf_950
 
-f16b_pf_end_903:
+f16b_pf_end_951:
 	CMPQ  AX, $0x0000000b
-	JLE   f16b_pfdone_897
+	JLE   f16b_pfdone_945
 	MOVL  44(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_904:
+f16b_pf_952:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_905
+	JZ         f16b_pf_end_953
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_904
+	JMP        f16b_pf_952
 
-f16b_pf_end_905:
+f16b_pf_end_953:
 	CMPQ  AX, $0x0000000c
-	JLE   f16b_pfdone_897
+	JLE   f16b_pfdone_945
 	MOVL  48(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_906:
+f16b_pf_954:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_907
+	JZ         f16b_pf_end_955
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_906
+	JMP        f16b_pf_954
 
-f16b_pf_end_907:
+f16b_pf_end_955:
 	CMPQ  AX, $0x0000000d
-	JLE   f16b_pfdone_897
+	JLE   f16b_pfdone_945
 	MOVL  52(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_908:
+f16b_pf_956:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_909
+	JZ         f16b_pf_end_957
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_908
+	JMP        f16b_pf_956
 
-f16b_pf_end_909:
+f16b_pf_end_957:
 	CMPQ  AX, $0x0000000e
-	JLE   f16b_pfdone_897
+	JLE   f16b_pfdone_945
 	MOVL  56(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_910:
+f16b_pf_958:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_911
+	JZ         f16b_pf_end_959
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_910
+	JMP        f16b_pf_958
 
-f16b_pf_end_911:
+f16b_pf_end_959:
 	CMPQ  AX, $0x0000000f
-	JLE   f16b_pfdone_897
+	JLE   f16b_pfdone_945
 	MOVL  60(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_912:
+f16b_pf_960:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_913
+	JZ         f16b_pf_end_961
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_912
+	JMP        f16b_pf_960
 
-f16b_pf_end_913:
-f16b_pfdone_897:
+f16b_pf_end_961:
+f16b_pfdone_945:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -11181,9 +11789,9 @@ f16b_pfdone_897:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_914:
+f16b_block_962:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_915
+	JL          f16b_single_963
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -11228,11 +11836,11 @@ f16b_block_914:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_914
+	JMP         f16b_block_962
 
-f16b_single_915:
+f16b_single_963:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_916
+	JL          f16b_tail_964
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -11261,9 +11869,9 @@ f16b_single_915:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_916:
+f16b_tail_964:
 	TESTQ       CX, CX
-	JZ          f16b_done_917
+	JZ          f16b_done_965
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -11293,7 +11901,7 @@ f16b_tail_916:
 	VCVTPH2PS   Y26, Z17
 	VFMADD231PS Z17, Z16, Z15
 
-f16b_done_917:
+f16b_done_965:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -11380,13 +11988,13 @@ f16b_done_917:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_894
+	JMP           f16b_group_942
 
-f16b_gdone_895:
-f16b_one_918:
+f16b_gdone_943:
+f16b_one_966:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_919
+	JZ    f16b_end_967
 	MOVQ  ids+32(FP), CX
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
@@ -11394,27 +12002,27 @@ f16b_one_918:
 	ADDQ  $0x0000001f, SI
 	SHRQ  $0x05, SI
 	CMPQ  SI, $0x00000020
-	JLE   f16b_pfcap_920
+	JLE   f16b_pfcap_968
 	MOVQ  $0x00000020, SI
 
-f16b_pfcap_920:
+f16b_pfcap_968:
 	CMPQ  AX, $0x00000001
-	JLE   f16b_pfdone_921
+	JLE   f16b_pfdone_969
 	MOVL  4(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_922:
+f16b_pf_970:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_923
+	JZ         f16b_pf_end_971
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_922
+	JMP        f16b_pf_970
 
-f16b_pf_end_923:
-f16b_pfdone_921:
+f16b_pf_end_971:
+f16b_pfdone_969:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -11428,9 +12036,9 @@ f16b_pfdone_921:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_924:
+f16b_block_972:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_925
+	JL          f16b_single_973
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -11440,11 +12048,11 @@ f16b_block_924:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_924
+	JMP         f16b_block_972
 
-f16b_single_925:
+f16b_single_973:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_926
+	JL          f16b_tail_974
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -11452,9 +12060,9 @@ f16b_single_925:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_926:
+f16b_tail_974:
 	TESTQ       DX, DX
-	JZ          f16b_done_927
+	JZ          f16b_done_975
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -11463,7 +12071,7 @@ f16b_tail_926:
 	VCVTPH2PS   Y1, Z1
 	VFMADD231PS Z1, Z0, Z19
 
-f16b_done_927:
+f16b_done_975:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -11480,9 +12088,9 @@ f16b_done_927:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_918
+	JMP           f16b_one_966
 
-f16b_end_919:
+f16b_end_967:
 	VZEROUPPER
 	RET
 
@@ -11497,16 +12105,16 @@ TEXT ·accF16Cols1AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z1, Z1, Z1
 
-acccols_reg_928:
+acccols_reg_976:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_931
+	JL      acccols_tail_979
 	VMOVUPS (BX), Z2
 	VCMPPS  $0x04, Z1, Z2, K1
 	KMOVW   K1, DI
 
-acccols_bit_929:
+acccols_bit_977:
 	TESTL        DI, DI
-	JZ           acccols_next_930
+	JZ           acccols_next_978
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11516,37 +12124,37 @@ acccols_bit_929:
 	VBROADCASTSS (BX)(R8*4), Z2
 	VCVTPH2PS    (R9), Z3
 	VFMADD231PS  Z3, Z2, Z0
-	JMP          acccols_bit_929
+	JMP          acccols_bit_977
 
-acccols_next_930:
+acccols_next_978:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_928
+	JMP  acccols_reg_976
 
-acccols_tail_931:
+acccols_tail_979:
 	TESTQ    SI, SI
-	JZ       acccols_done_932
+	JZ       acccols_done_980
 	VMOVSS   (BX), X2
 	VUCOMISS X1, X2
-	JNE      acccols_tadd_933
-	JP       acccols_tadd_933
-	JMP      acccols_tskip_934
+	JNE      acccols_tadd_981
+	JP       acccols_tadd_981
+	JMP      acccols_tskip_982
 
-acccols_tadd_933:
+acccols_tadd_981:
 	VBROADCASTSS (BX), Z2
 	VCVTPH2PS    (CX), Z3
 	VFMADD231PS  Z3, Z2, Z0
 
-acccols_tskip_934:
+acccols_tskip_982:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_931
+	JMP  acccols_tail_979
 
-acccols_done_932:
+acccols_done_980:
 	VMOVUPS Z0, (AX)
 	VZEROUPPER
 	RET
@@ -11563,16 +12171,16 @@ TEXT ·accF16Cols2AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z2, Z2, Z2
 
-acccols_reg_935:
+acccols_reg_983:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_938
+	JL      acccols_tail_986
 	VMOVUPS (BX), Z3
 	VCMPPS  $0x04, Z2, Z3, K1
 	KMOVW   K1, DI
 
-acccols_bit_936:
+acccols_bit_984:
 	TESTL        DI, DI
-	JZ           acccols_next_937
+	JZ           acccols_next_985
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11584,39 +12192,39 @@ acccols_bit_936:
 	VFMADD231PS  Z4, Z3, Z0
 	VCVTPH2PS    32(R9), Z4
 	VFMADD231PS  Z4, Z3, Z1
-	JMP          acccols_bit_936
+	JMP          acccols_bit_984
 
-acccols_next_937:
+acccols_next_985:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_935
+	JMP  acccols_reg_983
 
-acccols_tail_938:
+acccols_tail_986:
 	TESTQ    SI, SI
-	JZ       acccols_done_939
+	JZ       acccols_done_987
 	VMOVSS   (BX), X3
 	VUCOMISS X2, X3
-	JNE      acccols_tadd_940
-	JP       acccols_tadd_940
-	JMP      acccols_tskip_941
+	JNE      acccols_tadd_988
+	JP       acccols_tadd_988
+	JMP      acccols_tskip_989
 
-acccols_tadd_940:
+acccols_tadd_988:
 	VBROADCASTSS (BX), Z3
 	VCVTPH2PS    (CX), Z4
 	VFMADD231PS  Z4, Z3, Z0
 	VCVTPH2PS    32(CX), Z4
 	VFMADD231PS  Z4, Z3, Z1
 
-acccols_tskip_941:
+acccols_tskip_989:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_938
+	JMP  acccols_tail_986
 
-acccols_done_939:
+acccols_done_987:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VZEROUPPER
@@ -11635,16 +12243,16 @@ TEXT ·accF16Cols3AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z3, Z3, Z3
 
-acccols_reg_942:
+acccols_reg_990:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_945
+	JL      acccols_tail_993
 	VMOVUPS (BX), Z4
 	VCMPPS  $0x04, Z3, Z4, K1
 	KMOVW   K1, DI
 
-acccols_bit_943:
+acccols_bit_991:
 	TESTL        DI, DI
-	JZ           acccols_next_944
+	JZ           acccols_next_992
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11658,26 +12266,26 @@ acccols_bit_943:
 	VFMADD231PS  Z5, Z4, Z1
 	VCVTPH2PS    64(R9), Z5
 	VFMADD231PS  Z5, Z4, Z2
-	JMP          acccols_bit_943
+	JMP          acccols_bit_991
 
-acccols_next_944:
+acccols_next_992:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_942
+	JMP  acccols_reg_990
 
-acccols_tail_945:
+acccols_tail_993:
 	TESTQ    SI, SI
-	JZ       acccols_done_946
+	JZ       acccols_done_994
 	VMOVSS   (BX), X4
 	VUCOMISS X3, X4
-	JNE      acccols_tadd_947
-	JP       acccols_tadd_947
-	JMP      acccols_tskip_948
+	JNE      acccols_tadd_995
+	JP       acccols_tadd_995
+	JMP      acccols_tskip_996
 
-acccols_tadd_947:
+acccols_tadd_995:
 	VBROADCASTSS (BX), Z4
 	VCVTPH2PS    (CX), Z5
 	VFMADD231PS  Z5, Z4, Z0
@@ -11686,13 +12294,13 @@ acccols_tadd_947:
 	VCVTPH2PS    64(CX), Z5
 	VFMADD231PS  Z5, Z4, Z2
 
-acccols_tskip_948:
+acccols_tskip_996:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_945
+	JMP  acccols_tail_993
 
-acccols_done_946:
+acccols_done_994:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11713,16 +12321,16 @@ TEXT ·accF16Cols4AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z4, Z4, Z4
 
-acccols_reg_949:
+acccols_reg_997:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_952
+	JL      acccols_tail_1000
 	VMOVUPS (BX), Z5
 	VCMPPS  $0x04, Z4, Z5, K1
 	KMOVW   K1, DI
 
-acccols_bit_950:
+acccols_bit_998:
 	TESTL        DI, DI
-	JZ           acccols_next_951
+	JZ           acccols_next_999
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11738,26 +12346,26 @@ acccols_bit_950:
 	VFMADD231PS  Z6, Z5, Z2
 	VCVTPH2PS    96(R9), Z6
 	VFMADD231PS  Z6, Z5, Z3
-	JMP          acccols_bit_950
+	JMP          acccols_bit_998
 
-acccols_next_951:
+acccols_next_999:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_949
+	JMP  acccols_reg_997
 
-acccols_tail_952:
+acccols_tail_1000:
 	TESTQ    SI, SI
-	JZ       acccols_done_953
+	JZ       acccols_done_1001
 	VMOVSS   (BX), X5
 	VUCOMISS X4, X5
-	JNE      acccols_tadd_954
-	JP       acccols_tadd_954
-	JMP      acccols_tskip_955
+	JNE      acccols_tadd_1002
+	JP       acccols_tadd_1002
+	JMP      acccols_tskip_1003
 
-acccols_tadd_954:
+acccols_tadd_1002:
 	VBROADCASTSS (BX), Z5
 	VCVTPH2PS    (CX), Z6
 	VFMADD231PS  Z6, Z5, Z0
@@ -11768,13 +12376,13 @@ acccols_tadd_954:
 	VCVTPH2PS    96(CX), Z6
 	VFMADD231PS  Z6, Z5, Z3
 
-acccols_tskip_955:
+acccols_tskip_1003:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_952
+	JMP  acccols_tail_1000
 
-acccols_done_953:
+acccols_done_1001:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11797,16 +12405,16 @@ TEXT ·accF16Cols5AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z5, Z5, Z5
 
-acccols_reg_956:
+acccols_reg_1004:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_959
+	JL      acccols_tail_1007
 	VMOVUPS (BX), Z6
 	VCMPPS  $0x04, Z5, Z6, K1
 	KMOVW   K1, DI
 
-acccols_bit_957:
+acccols_bit_1005:
 	TESTL        DI, DI
-	JZ           acccols_next_958
+	JZ           acccols_next_1006
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11824,26 +12432,26 @@ acccols_bit_957:
 	VFMADD231PS  Z7, Z6, Z3
 	VCVTPH2PS    128(R9), Z7
 	VFMADD231PS  Z7, Z6, Z4
-	JMP          acccols_bit_957
+	JMP          acccols_bit_1005
 
-acccols_next_958:
+acccols_next_1006:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_956
+	JMP  acccols_reg_1004
 
-acccols_tail_959:
+acccols_tail_1007:
 	TESTQ    SI, SI
-	JZ       acccols_done_960
+	JZ       acccols_done_1008
 	VMOVSS   (BX), X6
 	VUCOMISS X5, X6
-	JNE      acccols_tadd_961
-	JP       acccols_tadd_961
-	JMP      acccols_tskip_962
+	JNE      acccols_tadd_1009
+	JP       acccols_tadd_1009
+	JMP      acccols_tskip_1010
 
-acccols_tadd_961:
+acccols_tadd_1009:
 	VBROADCASTSS (BX), Z6
 	VCVTPH2PS    (CX), Z7
 	VFMADD231PS  Z7, Z6, Z0
@@ -11856,13 +12464,13 @@ acccols_tadd_961:
 	VCVTPH2PS    128(CX), Z7
 	VFMADD231PS  Z7, Z6, Z4
 
-acccols_tskip_962:
+acccols_tskip_1010:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_959
+	JMP  acccols_tail_1007
 
-acccols_done_960:
+acccols_done_1008:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11887,16 +12495,16 @@ TEXT ·accF16Cols6AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z6, Z6, Z6
 
-acccols_reg_963:
+acccols_reg_1011:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_966
+	JL      acccols_tail_1014
 	VMOVUPS (BX), Z7
 	VCMPPS  $0x04, Z6, Z7, K1
 	KMOVW   K1, DI
 
-acccols_bit_964:
+acccols_bit_1012:
 	TESTL        DI, DI
-	JZ           acccols_next_965
+	JZ           acccols_next_1013
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -11916,26 +12524,26 @@ acccols_bit_964:
 	VFMADD231PS  Z8, Z7, Z4
 	VCVTPH2PS    160(R9), Z8
 	VFMADD231PS  Z8, Z7, Z5
-	JMP          acccols_bit_964
+	JMP          acccols_bit_1012
 
-acccols_next_965:
+acccols_next_1013:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_963
+	JMP  acccols_reg_1011
 
-acccols_tail_966:
+acccols_tail_1014:
 	TESTQ    SI, SI
-	JZ       acccols_done_967
+	JZ       acccols_done_1015
 	VMOVSS   (BX), X7
 	VUCOMISS X6, X7
-	JNE      acccols_tadd_968
-	JP       acccols_tadd_968
-	JMP      acccols_tskip_969
+	JNE      acccols_tadd_1016
+	JP       acccols_tadd_1016
+	JMP      acccols_tskip_1017
 
-acccols_tadd_968:
+acccols_tadd_1016:
 	VBROADCASTSS (BX), Z7
 	VCVTPH2PS    (CX), Z8
 	VFMADD231PS  Z8, Z7, Z0
@@ -11950,13 +12558,13 @@ acccols_tadd_968:
 	VCVTPH2PS    160(CX), Z8
 	VFMADD231PS  Z8, Z7, Z5
 
-acccols_tskip_969:
+acccols_tskip_1017:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_966
+	JMP  acccols_tail_1014
 
-acccols_done_967:
+acccols_done_1015:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -11983,16 +12591,16 @@ TEXT ·accF16Cols7AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z7, Z7, Z7
 
-acccols_reg_970:
+acccols_reg_1018:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_973
+	JL      acccols_tail_1021
 	VMOVUPS (BX), Z8
 	VCMPPS  $0x04, Z7, Z8, K1
 	KMOVW   K1, DI
 
-acccols_bit_971:
+acccols_bit_1019:
 	TESTL        DI, DI
-	JZ           acccols_next_972
+	JZ           acccols_next_1020
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12014,26 +12622,26 @@ acccols_bit_971:
 	VFMADD231PS  Z9, Z8, Z5
 	VCVTPH2PS    192(R9), Z9
 	VFMADD231PS  Z9, Z8, Z6
-	JMP          acccols_bit_971
+	JMP          acccols_bit_1019
 
-acccols_next_972:
+acccols_next_1020:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_970
+	JMP  acccols_reg_1018
 
-acccols_tail_973:
+acccols_tail_1021:
 	TESTQ    SI, SI
-	JZ       acccols_done_974
+	JZ       acccols_done_1022
 	VMOVSS   (BX), X8
 	VUCOMISS X7, X8
-	JNE      acccols_tadd_975
-	JP       acccols_tadd_975
-	JMP      acccols_tskip_976
+	JNE      acccols_tadd_1023
+	JP       acccols_tadd_1023
+	JMP      acccols_tskip_1024
 
-acccols_tadd_975:
+acccols_tadd_1023:
 	VBROADCASTSS (BX), Z8
 	VCVTPH2PS    (CX), Z9
 	VFMADD231PS  Z9, Z8, Z0
@@ -12050,13 +12658,13 @@ acccols_tadd_975:
 	VCVTPH2PS    192(CX), Z9
 	VFMADD231PS  Z9, Z8, Z6
 
-acccols_tskip_976:
+acccols_tskip_1024:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_973
+	JMP  acccols_tail_1021
 
-acccols_done_974:
+acccols_done_1022:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12085,16 +12693,16 @@ TEXT ·accF16Cols8AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z8, Z8, Z8
 
-acccols_reg_977:
+acccols_reg_1025:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_980
+	JL      acccols_tail_1028
 	VMOVUPS (BX), Z9
 	VCMPPS  $0x04, Z8, Z9, K1
 	KMOVW   K1, DI
 
-acccols_bit_978:
+acccols_bit_1026:
 	TESTL        DI, DI
-	JZ           acccols_next_979
+	JZ           acccols_next_1027
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12118,26 +12726,26 @@ acccols_bit_978:
 	VFMADD231PS  Z10, Z9, Z6
 	VCVTPH2PS    224(R9), Z10
 	VFMADD231PS  Z10, Z9, Z7
-	JMP          acccols_bit_978
+	JMP          acccols_bit_1026
 
-acccols_next_979:
+acccols_next_1027:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_977
+	JMP  acccols_reg_1025
 
-acccols_tail_980:
+acccols_tail_1028:
 	TESTQ    SI, SI
-	JZ       acccols_done_981
+	JZ       acccols_done_1029
 	VMOVSS   (BX), X9
 	VUCOMISS X8, X9
-	JNE      acccols_tadd_982
-	JP       acccols_tadd_982
-	JMP      acccols_tskip_983
+	JNE      acccols_tadd_1030
+	JP       acccols_tadd_1030
+	JMP      acccols_tskip_1031
 
-acccols_tadd_982:
+acccols_tadd_1030:
 	VBROADCASTSS (BX), Z9
 	VCVTPH2PS    (CX), Z10
 	VFMADD231PS  Z10, Z9, Z0
@@ -12156,13 +12764,13 @@ acccols_tadd_982:
 	VCVTPH2PS    224(CX), Z10
 	VFMADD231PS  Z10, Z9, Z7
 
-acccols_tskip_983:
+acccols_tskip_1031:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_980
+	JMP  acccols_tail_1028
 
-acccols_done_981:
+acccols_done_1029:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12193,16 +12801,16 @@ TEXT ·accF16Cols9AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z9, Z9, Z9
 
-acccols_reg_984:
+acccols_reg_1032:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_987
+	JL      acccols_tail_1035
 	VMOVUPS (BX), Z10
 	VCMPPS  $0x04, Z9, Z10, K1
 	KMOVW   K1, DI
 
-acccols_bit_985:
+acccols_bit_1033:
 	TESTL        DI, DI
-	JZ           acccols_next_986
+	JZ           acccols_next_1034
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12228,26 +12836,26 @@ acccols_bit_985:
 	VFMADD231PS  Z11, Z10, Z7
 	VCVTPH2PS    256(R9), Z11
 	VFMADD231PS  Z11, Z10, Z8
-	JMP          acccols_bit_985
+	JMP          acccols_bit_1033
 
-acccols_next_986:
+acccols_next_1034:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_984
+	JMP  acccols_reg_1032
 
-acccols_tail_987:
+acccols_tail_1035:
 	TESTQ    SI, SI
-	JZ       acccols_done_988
+	JZ       acccols_done_1036
 	VMOVSS   (BX), X10
 	VUCOMISS X9, X10
-	JNE      acccols_tadd_989
-	JP       acccols_tadd_989
-	JMP      acccols_tskip_990
+	JNE      acccols_tadd_1037
+	JP       acccols_tadd_1037
+	JMP      acccols_tskip_1038
 
-acccols_tadd_989:
+acccols_tadd_1037:
 	VBROADCASTSS (BX), Z10
 	VCVTPH2PS    (CX), Z11
 	VFMADD231PS  Z11, Z10, Z0
@@ -12268,13 +12876,13 @@ acccols_tadd_989:
 	VCVTPH2PS    256(CX), Z11
 	VFMADD231PS  Z11, Z10, Z8
 
-acccols_tskip_990:
+acccols_tskip_1038:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_987
+	JMP  acccols_tail_1035
 
-acccols_done_988:
+acccols_done_1036:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12307,16 +12915,16 @@ TEXT ·accF16Cols10AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z10, Z10, Z10
 
-acccols_reg_991:
+acccols_reg_1039:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_994
+	JL      acccols_tail_1042
 	VMOVUPS (BX), Z11
 	VCMPPS  $0x04, Z10, Z11, K1
 	KMOVW   K1, DI
 
-acccols_bit_992:
+acccols_bit_1040:
 	TESTL        DI, DI
-	JZ           acccols_next_993
+	JZ           acccols_next_1041
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12344,26 +12952,26 @@ acccols_bit_992:
 	VFMADD231PS  Z12, Z11, Z8
 	VCVTPH2PS    288(R9), Z12
 	VFMADD231PS  Z12, Z11, Z9
-	JMP          acccols_bit_992
+	JMP          acccols_bit_1040
 
-acccols_next_993:
+acccols_next_1041:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_991
+	JMP  acccols_reg_1039
 
-acccols_tail_994:
+acccols_tail_1042:
 	TESTQ    SI, SI
-	JZ       acccols_done_995
+	JZ       acccols_done_1043
 	VMOVSS   (BX), X11
 	VUCOMISS X10, X11
-	JNE      acccols_tadd_996
-	JP       acccols_tadd_996
-	JMP      acccols_tskip_997
+	JNE      acccols_tadd_1044
+	JP       acccols_tadd_1044
+	JMP      acccols_tskip_1045
 
-acccols_tadd_996:
+acccols_tadd_1044:
 	VBROADCASTSS (BX), Z11
 	VCVTPH2PS    (CX), Z12
 	VFMADD231PS  Z12, Z11, Z0
@@ -12386,13 +12994,13 @@ acccols_tadd_996:
 	VCVTPH2PS    288(CX), Z12
 	VFMADD231PS  Z12, Z11, Z9
 
-acccols_tskip_997:
+acccols_tskip_1045:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_994
+	JMP  acccols_tail_1042
 
-acccols_done_995:
+acccols_done_1043:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12427,16 +13035,16 @@ TEXT ·accF16Cols11AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z11, Z11, Z11
 
-acccols_reg_998:
+acccols_reg_1046:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1001
+	JL      acccols_tail_1049
 	VMOVUPS (BX), Z12
 	VCMPPS  $0x04, Z11, Z12, K1
 	KMOVW   K1, DI
 
-acccols_bit_999:
+acccols_bit_1047:
 	TESTL        DI, DI
-	JZ           acccols_next_1000
+	JZ           acccols_next_1048
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12466,26 +13074,26 @@ acccols_bit_999:
 	VFMADD231PS  Z13, Z12, Z9
 	VCVTPH2PS    320(R9), Z13
 	VFMADD231PS  Z13, Z12, Z10
-	JMP          acccols_bit_999
+	JMP          acccols_bit_1047
 
-acccols_next_1000:
+acccols_next_1048:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_998
+	JMP  acccols_reg_1046
 
-acccols_tail_1001:
+acccols_tail_1049:
 	TESTQ    SI, SI
-	JZ       acccols_done_1002
+	JZ       acccols_done_1050
 	VMOVSS   (BX), X12
 	VUCOMISS X11, X12
-	JNE      acccols_tadd_1003
-	JP       acccols_tadd_1003
-	JMP      acccols_tskip_1004
+	JNE      acccols_tadd_1051
+	JP       acccols_tadd_1051
+	JMP      acccols_tskip_1052
 
-acccols_tadd_1003:
+acccols_tadd_1051:
 	VBROADCASTSS (BX), Z12
 	VCVTPH2PS    (CX), Z13
 	VFMADD231PS  Z13, Z12, Z0
@@ -12510,13 +13118,13 @@ acccols_tadd_1003:
 	VCVTPH2PS    320(CX), Z13
 	VFMADD231PS  Z13, Z12, Z10
 
-acccols_tskip_1004:
+acccols_tskip_1052:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1001
+	JMP  acccols_tail_1049
 
-acccols_done_1002:
+acccols_done_1050:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12553,16 +13161,16 @@ TEXT ·accF16Cols12AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z12, Z12, Z12
 
-acccols_reg_1005:
+acccols_reg_1053:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1008
+	JL      acccols_tail_1056
 	VMOVUPS (BX), Z13
 	VCMPPS  $0x04, Z12, Z13, K1
 	KMOVW   K1, DI
 
-acccols_bit_1006:
+acccols_bit_1054:
 	TESTL        DI, DI
-	JZ           acccols_next_1007
+	JZ           acccols_next_1055
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12594,26 +13202,26 @@ acccols_bit_1006:
 	VFMADD231PS  Z14, Z13, Z10
 	VCVTPH2PS    352(R9), Z14
 	VFMADD231PS  Z14, Z13, Z11
-	JMP          acccols_bit_1006
+	JMP          acccols_bit_1054
 
-acccols_next_1007:
+acccols_next_1055:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1005
+	JMP  acccols_reg_1053
 
-acccols_tail_1008:
+acccols_tail_1056:
 	TESTQ    SI, SI
-	JZ       acccols_done_1009
+	JZ       acccols_done_1057
 	VMOVSS   (BX), X13
 	VUCOMISS X12, X13
-	JNE      acccols_tadd_1010
-	JP       acccols_tadd_1010
-	JMP      acccols_tskip_1011
+	JNE      acccols_tadd_1058
+	JP       acccols_tadd_1058
+	JMP      acccols_tskip_1059
 
-acccols_tadd_1010:
+acccols_tadd_1058:
 	VBROADCASTSS (BX), Z13
 	VCVTPH2PS    (CX), Z14
 	VFMADD231PS  Z14, Z13, Z0
@@ -12640,13 +13248,13 @@ acccols_tadd_1010:
 	VCVTPH2PS    352(CX), Z14
 	VFMADD231PS  Z14, Z13, Z11
 
-acccols_tskip_1011:
+acccols_tskip_1059:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1008
+	JMP  acccols_tail_1056
 
-acccols_done_1009:
+acccols_done_1057:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12685,16 +13293,16 @@ TEXT ·accF16Cols13AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z13, Z13, Z13
 
-acccols_reg_1012:
+acccols_reg_1060:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1015
+	JL      acccols_tail_1063
 	VMOVUPS (BX), Z14
 	VCMPPS  $0x04, Z13, Z14, K1
 	KMOVW   K1, DI
 
-acccols_bit_1013:
+acccols_bit_1061:
 	TESTL        DI, DI
-	JZ           acccols_next_1014
+	JZ           acccols_next_1062
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12728,26 +13336,26 @@ acccols_bit_1013:
 	VFMADD231PS  Z15, Z14, Z11
 	VCVTPH2PS    384(R9), Z15
 	VFMADD231PS  Z15, Z14, Z12
-	JMP          acccols_bit_1013
+	JMP          acccols_bit_1061
 
-acccols_next_1014:
+acccols_next_1062:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1012
+	JMP  acccols_reg_1060
 
-acccols_tail_1015:
+acccols_tail_1063:
 	TESTQ    SI, SI
-	JZ       acccols_done_1016
+	JZ       acccols_done_1064
 	VMOVSS   (BX), X14
 	VUCOMISS X13, X14
-	JNE      acccols_tadd_1017
-	JP       acccols_tadd_1017
-	JMP      acccols_tskip_1018
+	JNE      acccols_tadd_1065
+	JP       acccols_tadd_1065
+	JMP      acccols_tskip_1066
 
-acccols_tadd_1017:
+acccols_tadd_1065:
 	VBROADCASTSS (BX), Z14
 	VCVTPH2PS    (CX), Z15
 	VFMADD231PS  Z15, Z14, Z0
@@ -12776,13 +13384,13 @@ acccols_tadd_1017:
 	VCVTPH2PS    384(CX), Z15
 	VFMADD231PS  Z15, Z14, Z12
 
-acccols_tskip_1018:
+acccols_tskip_1066:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1015
+	JMP  acccols_tail_1063
 
-acccols_done_1016:
+acccols_done_1064:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12823,16 +13431,16 @@ TEXT ·accF16Cols14AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z14, Z14, Z14
 
-acccols_reg_1019:
+acccols_reg_1067:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1022
+	JL      acccols_tail_1070
 	VMOVUPS (BX), Z15
 	VCMPPS  $0x04, Z14, Z15, K1
 	KMOVW   K1, DI
 
-acccols_bit_1020:
+acccols_bit_1068:
 	TESTL        DI, DI
-	JZ           acccols_next_1021
+	JZ           acccols_next_1069
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12868,26 +13476,26 @@ acccols_bit_1020:
 	VFMADD231PS  Z16, Z15, Z12
 	VCVTPH2PS    416(R9), Z16
 	VFMADD231PS  Z16, Z15, Z13
-	JMP          acccols_bit_1020
+	JMP          acccols_bit_1068
 
-acccols_next_1021:
+acccols_next_1069:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1019
+	JMP  acccols_reg_1067
 
-acccols_tail_1022:
+acccols_tail_1070:
 	TESTQ    SI, SI
-	JZ       acccols_done_1023
+	JZ       acccols_done_1071
 	VMOVSS   (BX), X15
 	VUCOMISS X14, X15
-	JNE      acccols_tadd_1024
-	JP       acccols_tadd_1024
-	JMP      acccols_tskip_1025
+	JNE      acccols_tadd_1072
+	JP       acccols_tadd_1072
+	JMP      acccols_tskip_1073
 
-acccols_tadd_1024:
+acccols_tadd_1072:
 	VBROADCASTSS (BX), Z15
 	VCVTPH2PS    (CX), Z16
 	VFMADD231PS  Z16, Z15, Z0
@@ -12918,13 +13526,13 @@ acccols_tadd_1024:
 	VCVTPH2PS    416(CX), Z16
 	VFMADD231PS  Z16, Z15, Z13
 
-acccols_tskip_1025:
+acccols_tskip_1073:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1022
+	JMP  acccols_tail_1070
 
-acccols_done_1023:
+acccols_done_1071:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12967,16 +13575,16 @@ TEXT ·accF16Cols15AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z15, Z15, Z15
 
-acccols_reg_1026:
+acccols_reg_1074:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1029
+	JL      acccols_tail_1077
 	VMOVUPS (BX), Z16
 	VCMPPS  $0x04, Z15, Z16, K1
 	KMOVW   K1, DI
 
-acccols_bit_1027:
+acccols_bit_1075:
 	TESTL        DI, DI
-	JZ           acccols_next_1028
+	JZ           acccols_next_1076
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -13014,26 +13622,26 @@ acccols_bit_1027:
 	VFMADD231PS  Z17, Z16, Z13
 	VCVTPH2PS    448(R9), Z17
 	VFMADD231PS  Z17, Z16, Z14
-	JMP          acccols_bit_1027
+	JMP          acccols_bit_1075
 
-acccols_next_1028:
+acccols_next_1076:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1026
+	JMP  acccols_reg_1074
 
-acccols_tail_1029:
+acccols_tail_1077:
 	TESTQ    SI, SI
-	JZ       acccols_done_1030
+	JZ       acccols_done_1078
 	VMOVSS   (BX), X16
 	VUCOMISS X15, X16
-	JNE      acccols_tadd_1031
-	JP       acccols_tadd_1031
-	JMP      acccols_tskip_1032
+	JNE      acccols_tadd_1079
+	JP       acccols_tadd_1079
+	JMP      acccols_tskip_1080
 
-acccols_tadd_1031:
+acccols_tadd_1079:
 	VBROADCASTSS (BX), Z16
 	VCVTPH2PS    (CX), Z17
 	VFMADD231PS  Z17, Z16, Z0
@@ -13066,13 +13674,13 @@ acccols_tadd_1031:
 	VCVTPH2PS    448(CX), Z17
 	VFMADD231PS  Z17, Z16, Z14
 
-acccols_tskip_1032:
+acccols_tskip_1080:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1029
+	JMP  acccols_tail_1077
 
-acccols_done_1030:
+acccols_done_1078:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -13117,16 +13725,16 @@ TEXT ·accF16Cols16AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z16, Z16, Z16
 
-acccols_reg_1033:
+acccols_reg_1081:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1036
+	JL      acccols_tail_1084
 	VMOVUPS (BX), Z17
 	VCMPPS  $0x04, Z16, Z17, K1
 	KMOVW   K1, DI
 
-acccols_bit_1034:
+acccols_bit_1082:
 	TESTL        DI, DI
-	JZ           acccols_next_1035
+	JZ           acccols_next_1083
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -13166,26 +13774,26 @@ acccols_bit_1034:
 	VFMADD231PS  Z18, Z17, Z14
 	VCVTPH2PS    480(R9), Z18
 	VFMADD231PS  Z18, Z17, Z15
-	JMP          acccols_bit_1034
+	JMP          acccols_bit_1082
 
-acccols_next_1035:
+acccols_next_1083:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1033
+	JMP  acccols_reg_1081
 
-acccols_tail_1036:
+acccols_tail_1084:
 	TESTQ    SI, SI
-	JZ       acccols_done_1037
+	JZ       acccols_done_1085
 	VMOVSS   (BX), X17
 	VUCOMISS X16, X17
-	JNE      acccols_tadd_1038
-	JP       acccols_tadd_1038
-	JMP      acccols_tskip_1039
+	JNE      acccols_tadd_1086
+	JP       acccols_tadd_1086
+	JMP      acccols_tskip_1087
 
-acccols_tadd_1038:
+acccols_tadd_1086:
 	VBROADCASTSS (BX), Z17
 	VCVTPH2PS    (CX), Z18
 	VFMADD231PS  Z18, Z17, Z0
@@ -13220,13 +13828,13 @@ acccols_tadd_1038:
 	VCVTPH2PS    480(CX), Z18
 	VFMADD231PS  Z18, Z17, Z15
 
-acccols_tskip_1039:
+acccols_tskip_1087:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1036
+	JMP  acccols_tail_1084
 
-acccols_done_1037:
+acccols_done_1085:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -13263,9 +13871,9 @@ TEXT ·levelsU8AVX512(SB), NOSPLIT, $0-44
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-lev_1040:
+lev_1088:
 	TESTQ      DX, DX
-	JZ         lev_done_1041
+	JZ         lev_done_1089
 	VMOVUPS    (CX), Z6
 	VSUBPS     Z0, Z6, Z6
 	VMULPS     Z3, Z6, Z6
@@ -13278,9 +13886,9 @@ lev_1040:
 	ADDQ       $0x00000040, CX
 	ADDQ       $0x00000010, AX
 	SUBQ       $0x00000010, DX
-	JMP        lev_1040
+	JMP        lev_1088
 
-lev_done_1041:
+lev_done_1089:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDD        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1
@@ -13311,9 +13919,9 @@ TEXT ·levelsU4AVX512(SB), NOSPLIT, $0-44
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-lev_1042:
+lev_1090:
 	TESTQ       DX, DX
-	JZ          lev_done_1043
+	JZ          lev_done_1091
 	VMOVUPS     (CX), Z6
 	VSUBPS      Z0, Z6, Z6
 	VMULPS      Z3, Z6, Z6
@@ -13339,9 +13947,9 @@ lev_1042:
 	ADDQ        $0x00000080, CX
 	ADDQ        $0x00000010, AX
 	SUBQ        $0x00000020, DX
-	JMP         lev_1042
+	JMP         lev_1090
 
-lev_done_1043:
+lev_done_1091:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDD        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1

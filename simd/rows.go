@@ -100,6 +100,39 @@ func SQ8L2SqrResidualBatch(r []float32, slab []uint8, stride int, scale []float3
 	}
 }
 
+// SQ4L2SqrBatch sets out[i] = SQ4L2Sqr(q, slab[ids[i]*stride:], lo, diff) for i < len(ids):
+// packed 4-bit rows ((len(q)+1)/2 bytes) by id in one call, whole rows prefetched ahead where
+// the level has a batch form (AVX-512), else row by row with the next row's first line
+// prefetched. It panics if a row lies outside slab or lo, diff or out is short.
+func SQ4L2SqrBatch(q []float32, slab []uint8, stride int, lo, diff []float32, ids []uint32, out []float32) {
+	sq4Batch(k.sq4L2Batch, k.sq4L2, q, slab, stride, lo, diff, ids, out)
+}
+
+// SQ4InnerProductBatch is SQ4L2SqrBatch for SQ4InnerProduct.
+func SQ4InnerProductBatch(q []float32, slab []uint8, stride int, lo, diff []float32, ids []uint32, out []float32) {
+	sq4Batch(k.sq4IPBatch, k.sq4IP, q, slab, stride, lo, diff, ids, out)
+}
+
+func sq4Batch(batch func(q []float32, slab []uint8, stride int, lo, diff []float32, ids []uint32, out []float32),
+	one func(q []float32, code []uint8, lo, diff []float32) float32,
+	q []float32, slab []uint8, stride int, lo, diff []float32, ids []uint32, out []float32) {
+	n := len(q)
+	nb := (n + 1) / 2
+	checkU8Batch(nb, len(slab), stride, ids)
+	lo, diff, out = head(lo, n), head(diff, n), head(out, len(ids))
+	if batch != nil {
+		batch(q, slab, stride, lo, diff, ids, out)
+		return
+	}
+	for i, id := range ids {
+		if i+1 < len(ids) {
+			prefetchByte(slab, int(ids[i+1])*stride)
+		}
+		off := int(id) * stride
+		out[i] = one(q, slab[off:off+nb], lo, diff)
+	}
+}
+
 // DotF32U8Batch is SQ8L2SqrResidualBatch for DotF32U8.
 func DotF32U8Batch(w []float32, slab []uint8, stride int, ids []uint32, out []float32) {
 	n := len(w)

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// TestSQ8Batch checks SQ8L2SqrResidualBatch and DotF32U8Batch at every level against the
+// TestSQ8Batch checks SQ8L2SqrResidualBatch, DotF32U8Batch and the sq4 batches at every level against the
 // one-row functions, bit for bit, for lengths around the vector widths, padded rows and more
 // rows than the kernels prefetch ahead, and their refusals.
 func TestSQ8Batch(t *testing.T) {
@@ -28,8 +28,17 @@ func TestSQ8Batch(t *testing.T) {
 			l2, dot := make([]float32, len(ids)), make([]float32, len(ids))
 			SQ8L2SqrResidualBatch(r, slab, stride, scale, ids, l2)
 			DotF32U8Batch(r, slab, stride, ids, dot)
+			s4l2, s4ip := make([]float32, len(ids)), make([]float32, len(ids))
+			SQ4L2SqrBatch(r, slab, stride, r, scale, ids, s4l2)
+			SQ4InnerProductBatch(r, slab, stride, r, scale, ids, s4ip)
 			for i, id := range ids {
 				row := slab[int(id)*stride:]
+				if want := SQ4L2Sqr(r, row, r, scale); s4l2[i] != want {
+					t.Fatalf("%s n=%d row %d: SQ4L2SqrBatch %g, want %g", lvl, n, id, s4l2[i], want)
+				}
+				if want := SQ4InnerProduct(r, row, r, scale); s4ip[i] != want {
+					t.Fatalf("%s n=%d row %d: SQ4InnerProductBatch %g, want %g", lvl, n, id, s4ip[i], want)
+				}
 				if want := SQ8L2SqrResidual(r, row, scale); l2[i] != want {
 					t.Fatalf("%s n=%d row %d: SQ8L2SqrResidualBatch %g, want %g", lvl, n, id, l2[i], want)
 				}
@@ -41,6 +50,9 @@ func TestSQ8Batch(t *testing.T) {
 	}
 	r := make([]float32, 8)
 	for name, f := range map[string]func(){
+		"sq4 row outside slab": func() { SQ4L2SqrBatch(r, make([]uint8, 8), 4, r, r, []uint32{2}, make([]float32, 1)) },
+		"sq4 short stride":     func() { SQ4InnerProductBatch(r, make([]uint8, 8), 3, r, r, []uint32{0}, make([]float32, 1)) },
+		"sq4 short lo":         func() { SQ4L2SqrBatch(r, make([]uint8, 8), 4, r[:2], r, []uint32{0}, make([]float32, 1)) },
 		"row outside slab": func() { SQ8L2SqrResidualBatch(r, make([]uint8, 16), 8, r, []uint32{2}, make([]float32, 1)) },
 		"short stride":     func() { DotF32U8Batch(r, make([]uint8, 16), 4, []uint32{0}, make([]float32, 1)) },
 		"short out":        func() { DotF32U8Batch(r, make([]uint8, 16), 8, []uint32{0, 1}, make([]float32, 1)) },

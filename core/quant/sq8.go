@@ -173,9 +173,19 @@ func (c *sqDimComputer) Distance(code []byte) float32 {
 	return d
 }
 
+// DistanceBatch measures sq4 rows in one kernel call (whole rows prefetched ahead).
 func (c *sqDimComputer) DistanceBatch(slab []byte, ids []uint32, out []float32) {
 	out = out[:len(ids)]
 	lo, diff := c.q.lo, c.q.diff
+	if c.q.bits == 4 {
+		if c.ip {
+			simd.SQ4InnerProductBatch(c.query, slab, c.size, lo, diff, ids, out)
+			oneMinus(out)
+		} else {
+			simd.SQ4L2SqrBatch(c.query, slab, c.size, lo, diff, ids, out)
+		}
+		return
+	}
 	for i, id := range ids {
 		if i+1 < len(ids) {
 			prefetchRow(slab, ids[i+1], c.size)

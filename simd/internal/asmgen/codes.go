@@ -352,6 +352,10 @@ func codeKernels(sfx string, zmm bool) {
 				c.Store(r, c.ReturnIndex(0))
 				c.RET()
 
+				// By id (sq4 at zmm): whole rows of (n+1)/2 bytes prefetched u8BatchAhead ahead.
+				if k == kindSQ4 && !scaled && zmm {
+					sq4BatchKernel(s, mn+tag+"Batch"+sfx, mn, pre)
+				}
 				// Row forms: fp16/bf16 and scaled sq8.
 				if k == kindSQ4 || (k.sq && !scaled) {
 					continue
@@ -470,4 +474,43 @@ func sqPreparedKernels(sfx string, zmm bool) {
 		c.VZEROUPPER()
 		c.RET()
 	}
+}
+
+// sq4BatchKernel emits name(q, slab, lo, scale, n, stride, ids, out, cnt): out[i] is the sq4
+// kernel of spec s between q[:n] and the code at slab[ids[i]*stride:], i < cnt, the (n+1)/2
+// bytes of the rows of ids[i+1..i+u8BatchAhead] prefetched.
+func sq4BatchKernel(s codeSpec, name, mn, pre string) {
+	text(name, "func(q *float32, slab *uint8, lo, scale *float32, n, stride int, ids *uint32, out *float32, cnt int)",
+		fmt.Sprintf("%s sets out[i] to the %s distance between q[:n] and the sq4 code at slab[ids[i]*stride:] (stride in bytes) for i < cnt, prefetching the rows of ids[i+1..i+%d]. %s", name, mn, u8BatchAhead, pre))
+	cst := codeSetup(s)
+	plen := c.GP64()
+	c.MOVQ(ld("n"), plen)
+	c.INCQ(plen)
+	c.SHRQ(U8(1), plen)
+	{
+		ids, cnt := ld("ids"), ld("cnt")
+		for k := 0; k < u8BatchAhead; k++ {
+			prefetchRowAt(k, ids, ld("slab"), ld("stride"), cnt, plen)
+		}
+	}
+	ids, out, cnt := ld("ids"), ld("out"), ld("cnt")
+	lloop, lend := lbl("sq4b_loop"), lbl("sq4b_end")
+	c.Label(lloop)
+	c.TESTQ(cnt, cnt)
+	c.JZ(LabelRef(lend))
+	prefetchRowAt(u8BatchAhead, ids, ld("slab"), ld("stride"), cnt, plen)
+	pb := c.GP64()
+	c.MOVL(mem(ids, 0), pb.As32())
+	c.IMULQ(ld("stride"), pb)
+	c.ADDQ(ld("slab"), pb)
+	p := codePtrs{q: ld("q"), code: pb, n: ld("n"), lo: ld("lo"), st: ld("scale")}
+	r := codeDist(s, p, cst)
+	c.VMOVSS(r, mem(out, 0))
+	c.ADDQ(U32(4), ids)
+	c.ADDQ(U32(4), out)
+	c.DECQ(cnt)
+	c.JMP(LabelRef(lloop))
+	c.Label(lend)
+	c.VZEROUPPER()
+	c.RET()
 }
