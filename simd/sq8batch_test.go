@@ -53,10 +53,10 @@ func TestSQ8Batch(t *testing.T) {
 		"sq4 row outside slab": func() { SQ4L2SqrBatch(r, make([]uint8, 8), 4, r, r, []uint32{2}, make([]float32, 1)) },
 		"sq4 short stride":     func() { SQ4InnerProductBatch(r, make([]uint8, 8), 3, r, r, []uint32{0}, make([]float32, 1)) },
 		"sq4 short lo":         func() { SQ4L2SqrBatch(r, make([]uint8, 8), 4, r[:2], r, []uint32{0}, make([]float32, 1)) },
-		"row outside slab": func() { SQ8L2SqrResidualBatch(r, make([]uint8, 16), 8, r, []uint32{2}, make([]float32, 1)) },
-		"short stride":     func() { DotF32U8Batch(r, make([]uint8, 16), 4, []uint32{0}, make([]float32, 1)) },
-		"short out":        func() { DotF32U8Batch(r, make([]uint8, 16), 8, []uint32{0, 1}, make([]float32, 1)) },
-		"short scale":      func() { SQ8L2SqrResidualBatch(r, make([]uint8, 16), 8, r[:4], []uint32{0}, make([]float32, 1)) },
+		"row outside slab":     func() { SQ8L2SqrResidualBatch(r, make([]uint8, 16), 8, r, []uint32{2}, make([]float32, 1)) },
+		"short stride":         func() { DotF32U8Batch(r, make([]uint8, 16), 4, []uint32{0}, make([]float32, 1)) },
+		"short out":            func() { DotF32U8Batch(r, make([]uint8, 16), 8, []uint32{0, 1}, make([]float32, 1)) },
+		"short scale":          func() { SQ8L2SqrResidualBatch(r, make([]uint8, 16), 8, r[:4], []uint32{0}, make([]float32, 1)) },
 	} {
 		func() {
 			defer func() {
