@@ -80,9 +80,9 @@ func run() error {
 	mode := flag.String("mode", "hnswlib", "hnswlib: quantizers against hnswlib; leanvec: LeanVec and LVQ-8 against fp32 (no hnswlib)")
 	data := flag.String("data", "fashion-mnist", "fashion-mnist; fashion-mnist-196 (the images pooled 2x2 to 14x14, another dimension); clustered-128 (100 000 Gaussian vectors around 32 centres, 128 dimensions: another distribution)")
 	var extra []string
-	flag.Func("config", "an extra index to measure, NAME=INDEX_PARAM_BODY (repeatable; e.g. 'my sq8=\"base_quantization_type\":\"sq8\",\"max_degree\":32'); -only names it too", func(v string) error {
-		if !strings.Contains(v, "=") {
-			return fmt.Errorf("want NAME=INDEX_PARAM_BODY, got %q", v)
+	flag.Func("config", "an extra index to measure, NAME=INDEX_PARAM_BODY, split where '=\"' first occurs (repeatable; e.g. 'my sq8 alpha=1.1=\"base_quantization_type\":\"sq8\",\"alpha\":1.1'); -only names it too", func(v string) error {
+		if !strings.Contains(v, `="`) {
+			return fmt.Errorf("want NAME=INDEX_PARAM_BODY (the body starts with a quoted key), got %q", v)
 		}
 		extra = append(extra, v)
 		return nil
@@ -133,7 +133,8 @@ func run() error {
 		*driver = ""
 	}
 	for _, v := range extra {
-		name, body, _ := strings.Cut(v, "=")
+		i := strings.Index(v, `="`)
+		name, body := v[:i], v[i+1:]
 		configs = append(configs, config{name: name, param: body})
 	}
 	want := map[string]bool{}
