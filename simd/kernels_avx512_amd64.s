@@ -3173,275 +3173,299 @@ TEXT ·l2SQ4BatchAVX512(SB), NOSPLIT, $0-72
 	VPBROADCASTD AX, Z0
 	MOVL         $0x0f0f0f0f, AX
 	VPBROADCASTD AX, Z1
-	MOVQ         n+32(FP), AX
-	INCQ         AX
-	SHRQ         $0x01, AX
-	MOVQ         ids+48(FP), CX
-	MOVQ         cnt+64(FP), DX
-	MOVQ         slab+8(FP), BX
-	MOVQ         stride+40(FP), SI
-	CMPQ         DX, $0x00000000
+	MOVQ         ids+48(FP), AX
+	MOVQ         cnt+64(FP), CX
+	MOVQ         slab+8(FP), DX
+	MOVQ         stride+40(FP), BX
+	MOVQ         n+32(FP), SI
+	INCQ         SI
+	SHRQ         $0x01, SI
+	CMPQ         CX, $0x00000000
 	JLE          lvq_nopf_205
-	MOVL         (CX), DI
-	IMULQ        SI, DI
-	ADDQ         BX, DI
-	XORL         BX, BX
+	MOVL         (AX), DI
+	IMULQ        BX, DI
+	ADDQ         DX, DI
+	XORL         DX, DX
 
 lvq_pf_206:
-	PREFETCHT0 (DI)(BX*1)
-	ADDQ       $0x00000040, BX
-	CMPQ       BX, AX
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
 	JL         lvq_pf_206
-	PREFETCHT0 -1(DI)(AX*1)
+	PREFETCHT0 -1(DI)(SI*1)
 
 lvq_nopf_205:
-	MOVQ  slab+8(FP), BX
-	MOVQ  stride+40(FP), SI
-	CMPQ  DX, $0x00000001
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+40(FP), BX
+	MOVQ  n+32(FP), SI
+	INCQ  SI
+	SHRQ  $0x01, SI
+	CMPQ  CX, $0x00000001
 	JLE   lvq_nopf_207
-	MOVL  4(CX), DI
-	IMULQ SI, DI
-	ADDQ  BX, DI
-	XORL  BX, BX
-
-lvq_pf_208:
-	PREFETCHT0 (DI)(BX*1)
-	ADDQ       $0x00000040, BX
-	CMPQ       BX, AX
-	JL         lvq_pf_208
-	PREFETCHT0 -1(DI)(AX*1)
-
-lvq_nopf_207:
-	MOVQ  slab+8(FP), BX
-	MOVQ  stride+40(FP), SI
-	CMPQ  DX, $0x00000002
-	JLE   lvq_nopf_209
-	MOVL  8(CX), DI
-	IMULQ SI, DI
-	ADDQ  BX, DI
-	XORL  BX, BX
-
-lvq_pf_210:
-	PREFETCHT0 (DI)(BX*1)
-	ADDQ       $0x00000040, BX
-	CMPQ       BX, AX
-	JL         lvq_pf_210
-	PREFETCHT0 -1(DI)(AX*1)
-
-lvq_nopf_209:
-	MOVQ  slab+8(FP), BX
-	MOVQ  stride+40(FP), SI
-	CMPQ  DX, $0x00000003
-	JLE   lvq_nopf_211
-	MOVL  12(CX), DI
-	IMULQ SI, DI
-	ADDQ  BX, DI
-	XORL  BX, BX
-
-lvq_pf_212:
-	PREFETCHT0 (DI)(BX*1)
-	ADDQ       $0x00000040, BX
-	CMPQ       BX, AX
-	JL         lvq_pf_212
-	PREFETCHT0 -1(DI)(AX*1)
-
-lvq_nopf_211:
-	MOVQ  slab+8(FP), BX
-	MOVQ  stride+40(FP), SI
-	CMPQ  DX, $0x00000004
-	JLE   lvq_nopf_213
-	MOVL  16(CX), DI
-	IMULQ SI, DI
-	ADDQ  BX, DI
-	XORL  BX, BX
-
-lvq_pf_214:
-	PREFETCHT0 (DI)(BX*1)
-	ADDQ       $0x00000040, BX
-	CMPQ       BX, AX
-	JL         lvq_pf_214
-	PREFETCHT0 -1(DI)(AX*1)
-
-lvq_nopf_213:
-	MOVQ  slab+8(FP), BX
-	MOVQ  stride+40(FP), SI
-	CMPQ  DX, $0x00000005
-	JLE   lvq_nopf_215
-	MOVL  20(CX), DI
-	IMULQ SI, DI
-	ADDQ  BX, DI
-	XORL  BX, BX
-
-lvq_pf_216:
-	PREFETCHT0 (DI)(BX*1)
-	ADDQ       $0x00000040, BX
-	CMPQ       BX, AX
-	JL         lvq_pf_216
-	PREFETCHT0 -1(DI)(AX*1)
-
-lvq_nopf_215:
-	MOVQ  slab+8(FP), BX
-	MOVQ  stride+40(FP), SI
-	CMPQ  DX, $0x00000006
-	JLE   lvq_nopf_217
-	MOVL  24(CX), DI
-	IMULQ SI, DI
-	ADDQ  BX, DI
-	XORL  BX, BX
-
-lvq_pf_218:
-	PREFETCHT0 (DI)(BX*1)
-	ADDQ       $0x00000040, BX
-	CMPQ       BX, AX
-	JL         lvq_pf_218
-	PREFETCHT0 -1(DI)(AX*1)
-
-lvq_nopf_217:
-	MOVQ  slab+8(FP), BX
-	MOVQ  stride+40(FP), SI
-	CMPQ  DX, $0x00000007
-	JLE   lvq_nopf_219
-	MOVL  28(CX), CX
-	IMULQ SI, CX
-	ADDQ  BX, CX
+	MOVL  4(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_220:
-	PREFETCHT0 (CX)(DX*1)
+lvq_pf_208:
+	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
-	CMPQ       DX, AX
+	CMPQ       DX, SI
+	JL         lvq_pf_208
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_207:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+40(FP), BX
+	MOVQ  n+32(FP), SI
+	INCQ  SI
+	SHRQ  $0x01, SI
+	CMPQ  CX, $0x00000002
+	JLE   lvq_nopf_209
+	MOVL  8(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_210:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_210
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_209:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+40(FP), BX
+	MOVQ  n+32(FP), SI
+	INCQ  SI
+	SHRQ  $0x01, SI
+	CMPQ  CX, $0x00000003
+	JLE   lvq_nopf_211
+	MOVL  12(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_212:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_212
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_211:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+40(FP), BX
+	MOVQ  n+32(FP), SI
+	INCQ  SI
+	SHRQ  $0x01, SI
+	CMPQ  CX, $0x00000004
+	JLE   lvq_nopf_213
+	MOVL  16(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_214:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_214
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_213:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+40(FP), BX
+	MOVQ  n+32(FP), SI
+	INCQ  SI
+	SHRQ  $0x01, SI
+	CMPQ  CX, $0x00000005
+	JLE   lvq_nopf_215
+	MOVL  20(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_216:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_216
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_215:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+40(FP), BX
+	MOVQ  n+32(FP), SI
+	INCQ  SI
+	SHRQ  $0x01, SI
+	CMPQ  CX, $0x00000006
+	JLE   lvq_nopf_217
+	MOVL  24(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_218:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_218
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_217:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+40(FP), BX
+	MOVQ  n+32(FP), SI
+	INCQ  SI
+	SHRQ  $0x01, SI
+	CMPQ  CX, $0x00000007
+	JLE   lvq_nopf_219
+	MOVL  28(AX), AX
+	IMULQ BX, AX
+	ADDQ  DX, AX
+	XORL  CX, CX
+
+lvq_pf_220:
+	PREFETCHT0 (AX)(CX*1)
+	ADDQ       $0x00000040, CX
+	CMPQ       CX, SI
 	JL         lvq_pf_220
-	PREFETCHT0 -1(CX)(AX*1)
+	PREFETCHT0 -1(AX)(SI*1)
 
 lvq_nopf_219:
-	MOVQ ids+48(FP), CX
+	MOVQ ids+48(FP), AX
+	MOVQ cnt+64(FP), CX
 	MOVQ out+56(FP), DX
-	MOVQ cnt+64(FP), BX
 
-sq4b_loop_221:
-	TESTQ BX, BX
-	JZ    sq4b_end_222
-	MOVQ  slab+8(FP), SI
-	MOVQ  stride+40(FP), DI
-	CMPQ  BX, $0x00000008
+byid_loop_221:
+	TESTQ CX, CX
+	JZ    byid_end_222
+	MOVQ  slab+8(FP), BX
+	MOVQ  stride+40(FP), SI
+	MOVQ  n+32(FP), DI
+	INCQ  DI
+	SHRQ  $0x01, DI
+	CMPQ  CX, $0x00000008
 	JLE   lvq_nopf_223
-	MOVL  32(CX), R8
-	IMULQ DI, R8
-	ADDQ  SI, R8
-	XORL  SI, SI
+	MOVL  32(AX), R8
+	IMULQ SI, R8
+	ADDQ  BX, R8
+	XORL  BX, BX
 
 lvq_pf_224:
-	PREFETCHT0 (R8)(SI*1)
-	ADDQ       $0x00000040, SI
-	CMPQ       SI, AX
+	PREFETCHT0 (R8)(BX*1)
+	ADDQ       $0x00000040, BX
+	CMPQ       BX, DI
 	JL         lvq_pf_224
-	PREFETCHT0 -1(R8)(AX*1)
+	PREFETCHT0 -1(R8)(DI*1)
 
 lvq_nopf_223:
-	MOVL   (CX), SI
-	MOVQ   stride+40(FP), DI
-	IMULQ  DI, SI
-	MOVQ   slab+8(FP), DI
-	ADDQ   DI, SI
-	MOVQ   q+0(FP), DI
-	MOVQ   n+32(FP), R8
-	MOVQ   lo+16(FP), R9
-	MOVQ   scale+24(FP), R10
+	MOVL   (AX), BX
+	MOVQ   stride+40(FP), SI
+	IMULQ  SI, BX
+	MOVQ   slab+8(FP), SI
+	ADDQ   SI, BX
+	MOVQ   q+0(FP), SI
+	MOVQ   n+32(FP), DI
+	MOVQ   lo+16(FP), R8
+	MOVQ   scale+24(FP), R9
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	VXORPS Z4, Z4, Z4
 	VXORPS Z5, Z5, Z5
 
 code4_225:
-	CMPQ         R8, $0x00000040
+	CMPQ         DI, $0x00000040
 	JL           code1_226
-	VPMOVZXBW    (SI), X6
+	VPMOVZXBW    (BX), X6
 	VPSLLW       $0x04, X6, X7
 	VPORD        X7, X6, X6
 	VPANDD       X1, X6, X6
 	VPMOVZXBD    X6, Z6
 	VCVTDQ2PS    Z6, Z6
-	VMULPS       (R10), Z6, Z6
-	VMOVUPS      (DI), Z7
-	VSUBPS       (R9), Z7, Z7
+	VMULPS       (R9), Z6, Z6
+	VMOVUPS      (SI), Z7
+	VSUBPS       (R8), Z7, Z7
 	VFNMADD231PS Z0, Z6, Z7
 	VFMADD231PS  Z7, Z7, Z2
-	VPMOVZXBW    8(SI), X6
+	VPMOVZXBW    8(BX), X6
 	VPSLLW       $0x04, X6, X7
 	VPORD        X7, X6, X6
 	VPANDD       X1, X6, X6
 	VPMOVZXBD    X6, Z6
 	VCVTDQ2PS    Z6, Z6
-	VMULPS       64(R10), Z6, Z6
-	VMOVUPS      64(DI), Z7
-	VSUBPS       64(R9), Z7, Z7
+	VMULPS       64(R9), Z6, Z6
+	VMOVUPS      64(SI), Z7
+	VSUBPS       64(R8), Z7, Z7
 	VFNMADD231PS Z0, Z6, Z7
 	VFMADD231PS  Z7, Z7, Z3
-	VPMOVZXBW    16(SI), X6
+	VPMOVZXBW    16(BX), X6
 	VPSLLW       $0x04, X6, X7
 	VPORD        X7, X6, X6
 	VPANDD       X1, X6, X6
 	VPMOVZXBD    X6, Z6
 	VCVTDQ2PS    Z6, Z6
-	VMULPS       128(R10), Z6, Z6
-	VMOVUPS      128(DI), Z7
-	VSUBPS       128(R9), Z7, Z7
+	VMULPS       128(R9), Z6, Z6
+	VMOVUPS      128(SI), Z7
+	VSUBPS       128(R8), Z7, Z7
 	VFNMADD231PS Z0, Z6, Z7
 	VFMADD231PS  Z7, Z7, Z4
-	VPMOVZXBW    24(SI), X6
+	VPMOVZXBW    24(BX), X6
 	VPSLLW       $0x04, X6, X7
 	VPORD        X7, X6, X6
 	VPANDD       X1, X6, X6
 	VPMOVZXBD    X6, Z6
 	VCVTDQ2PS    Z6, Z6
-	VMULPS       192(R10), Z6, Z6
-	VMOVUPS      192(DI), Z7
-	VSUBPS       192(R9), Z7, Z7
+	VMULPS       192(R9), Z6, Z6
+	VMOVUPS      192(SI), Z7
+	VSUBPS       192(R8), Z7, Z7
 	VFNMADD231PS Z0, Z6, Z7
 	VFMADD231PS  Z7, Z7, Z5
-	ADDQ         $0x00000100, DI
-	ADDQ         $0x00000020, SI
+	ADDQ         $0x00000100, SI
+	ADDQ         $0x00000020, BX
+	ADDQ         $0x00000100, R8
 	ADDQ         $0x00000100, R9
-	ADDQ         $0x00000100, R10
-	SUBQ         $0x00000040, R8
+	SUBQ         $0x00000040, DI
 	JMP          code4_225
 
 code1_226:
-	CMPQ         R8, $0x00000010
+	CMPQ         DI, $0x00000010
 	JL           code_tail_227
-	VPMOVZXBW    (SI), X6
+	VPMOVZXBW    (BX), X6
 	VPSLLW       $0x04, X6, X7
 	VPORD        X7, X6, X6
 	VPANDD       X1, X6, X6
 	VPMOVZXBD    X6, Z6
 	VCVTDQ2PS    Z6, Z6
-	VMULPS       (R10), Z6, Z6
-	VMOVUPS      (DI), Z7
-	VSUBPS       (R9), Z7, Z7
+	VMULPS       (R9), Z6, Z6
+	VMOVUPS      (SI), Z7
+	VSUBPS       (R8), Z7, Z7
 	VFNMADD231PS Z0, Z6, Z7
 	VFMADD231PS  Z7, Z7, Z2
-	ADDQ         $0x00000040, DI
-	ADDQ         $0x00000008, SI
+	ADDQ         $0x00000040, SI
+	ADDQ         $0x00000008, BX
+	ADDQ         $0x00000040, R8
 	ADDQ         $0x00000040, R9
-	ADDQ         $0x00000040, R10
-	SUBQ         $0x00000010, R8
+	SUBQ         $0x00000010, DI
 	JMP          code1_226
 
 code_tail_227:
-	TESTQ        R8, R8
+	TESTQ        DI, DI
 	JZ           code_done_228
-	MOVL         $0xffffffff, R11
-	BZHIL        R8, R11, R11
-	KMOVW        R11, K1
-	INCL         R8
-	SHRL         $0x01, R8
-	MOVL         $0xffffffff, R11
-	BZHIL        R8, R11, R11
-	KMOVW        R11, K2
-	VMOVDQU8.Z   (SI), K2, X6
-	VMOVUPS.Z    (DI), K1, Z7
-	VMOVUPS.Z    (R9), K1, Z8
-	VMOVUPS.Z    (R10), K1, Z9
+	MOVL         $0xffffffff, R10
+	BZHIL        DI, R10, R10
+	KMOVW        R10, K1
+	INCL         DI
+	SHRL         $0x01, DI
+	MOVL         $0xffffffff, R10
+	BZHIL        DI, R10, R10
+	KMOVW        R10, K2
+	VMOVDQU8.Z   (BX), K2, X6
+	VMOVUPS.Z    (SI), K1, Z7
+	VMOVUPS.Z    (R8), K1, Z8
+	VMOVUPS.Z    (R9), K1, Z9
 	VPMOVZXBW    X6, X6
 	VPSLLW       $0x04, X6, X10
 	VPORD        X10, X6, X6
@@ -3467,12 +3491,12 @@ code_done_228:
 	VPERMILPS     $0xb1, X2, X3
 	VADDPS        X3, X2, X2
 	VMOVSS        X2, (DX)
-	ADDQ          $0x00000004, CX
+	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, DX
-	DECQ          BX
-	JMP           sq4b_loop_221
+	DECQ          CX
+	JMP           byid_loop_221
 
-sq4b_end_222:
+byid_end_222:
 	VZEROUPPER
 	RET
 
@@ -3606,265 +3630,289 @@ TEXT ·ipSQ4BatchAVX512(SB), NOSPLIT, $0-72
 	VPBROADCASTD AX, Z0
 	MOVL         $0x0f0f0f0f, AX
 	VPBROADCASTD AX, Z1
-	MOVQ         n+32(FP), AX
-	INCQ         AX
-	SHRQ         $0x01, AX
-	MOVQ         ids+48(FP), CX
-	MOVQ         cnt+64(FP), DX
-	MOVQ         slab+8(FP), BX
-	MOVQ         stride+40(FP), SI
-	CMPQ         DX, $0x00000000
+	MOVQ         ids+48(FP), AX
+	MOVQ         cnt+64(FP), CX
+	MOVQ         slab+8(FP), DX
+	MOVQ         stride+40(FP), BX
+	MOVQ         n+32(FP), SI
+	INCQ         SI
+	SHRQ         $0x01, SI
+	CMPQ         CX, $0x00000000
 	JLE          lvq_nopf_233
-	MOVL         (CX), DI
-	IMULQ        SI, DI
-	ADDQ         BX, DI
-	XORL         BX, BX
+	MOVL         (AX), DI
+	IMULQ        BX, DI
+	ADDQ         DX, DI
+	XORL         DX, DX
 
 lvq_pf_234:
-	PREFETCHT0 (DI)(BX*1)
-	ADDQ       $0x00000040, BX
-	CMPQ       BX, AX
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
 	JL         lvq_pf_234
-	PREFETCHT0 -1(DI)(AX*1)
+	PREFETCHT0 -1(DI)(SI*1)
 
 lvq_nopf_233:
-	MOVQ  slab+8(FP), BX
-	MOVQ  stride+40(FP), SI
-	CMPQ  DX, $0x00000001
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+40(FP), BX
+	MOVQ  n+32(FP), SI
+	INCQ  SI
+	SHRQ  $0x01, SI
+	CMPQ  CX, $0x00000001
 	JLE   lvq_nopf_235
-	MOVL  4(CX), DI
-	IMULQ SI, DI
-	ADDQ  BX, DI
-	XORL  BX, BX
-
-lvq_pf_236:
-	PREFETCHT0 (DI)(BX*1)
-	ADDQ       $0x00000040, BX
-	CMPQ       BX, AX
-	JL         lvq_pf_236
-	PREFETCHT0 -1(DI)(AX*1)
-
-lvq_nopf_235:
-	MOVQ  slab+8(FP), BX
-	MOVQ  stride+40(FP), SI
-	CMPQ  DX, $0x00000002
-	JLE   lvq_nopf_237
-	MOVL  8(CX), DI
-	IMULQ SI, DI
-	ADDQ  BX, DI
-	XORL  BX, BX
-
-lvq_pf_238:
-	PREFETCHT0 (DI)(BX*1)
-	ADDQ       $0x00000040, BX
-	CMPQ       BX, AX
-	JL         lvq_pf_238
-	PREFETCHT0 -1(DI)(AX*1)
-
-lvq_nopf_237:
-	MOVQ  slab+8(FP), BX
-	MOVQ  stride+40(FP), SI
-	CMPQ  DX, $0x00000003
-	JLE   lvq_nopf_239
-	MOVL  12(CX), DI
-	IMULQ SI, DI
-	ADDQ  BX, DI
-	XORL  BX, BX
-
-lvq_pf_240:
-	PREFETCHT0 (DI)(BX*1)
-	ADDQ       $0x00000040, BX
-	CMPQ       BX, AX
-	JL         lvq_pf_240
-	PREFETCHT0 -1(DI)(AX*1)
-
-lvq_nopf_239:
-	MOVQ  slab+8(FP), BX
-	MOVQ  stride+40(FP), SI
-	CMPQ  DX, $0x00000004
-	JLE   lvq_nopf_241
-	MOVL  16(CX), DI
-	IMULQ SI, DI
-	ADDQ  BX, DI
-	XORL  BX, BX
-
-lvq_pf_242:
-	PREFETCHT0 (DI)(BX*1)
-	ADDQ       $0x00000040, BX
-	CMPQ       BX, AX
-	JL         lvq_pf_242
-	PREFETCHT0 -1(DI)(AX*1)
-
-lvq_nopf_241:
-	MOVQ  slab+8(FP), BX
-	MOVQ  stride+40(FP), SI
-	CMPQ  DX, $0x00000005
-	JLE   lvq_nopf_243
-	MOVL  20(CX), DI
-	IMULQ SI, DI
-	ADDQ  BX, DI
-	XORL  BX, BX
-
-lvq_pf_244:
-	PREFETCHT0 (DI)(BX*1)
-	ADDQ       $0x00000040, BX
-	CMPQ       BX, AX
-	JL         lvq_pf_244
-	PREFETCHT0 -1(DI)(AX*1)
-
-lvq_nopf_243:
-	MOVQ  slab+8(FP), BX
-	MOVQ  stride+40(FP), SI
-	CMPQ  DX, $0x00000006
-	JLE   lvq_nopf_245
-	MOVL  24(CX), DI
-	IMULQ SI, DI
-	ADDQ  BX, DI
-	XORL  BX, BX
-
-lvq_pf_246:
-	PREFETCHT0 (DI)(BX*1)
-	ADDQ       $0x00000040, BX
-	CMPQ       BX, AX
-	JL         lvq_pf_246
-	PREFETCHT0 -1(DI)(AX*1)
-
-lvq_nopf_245:
-	MOVQ  slab+8(FP), BX
-	MOVQ  stride+40(FP), SI
-	CMPQ  DX, $0x00000007
-	JLE   lvq_nopf_247
-	MOVL  28(CX), CX
-	IMULQ SI, CX
-	ADDQ  BX, CX
+	MOVL  4(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_248:
-	PREFETCHT0 (CX)(DX*1)
+lvq_pf_236:
+	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
-	CMPQ       DX, AX
+	CMPQ       DX, SI
+	JL         lvq_pf_236
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_235:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+40(FP), BX
+	MOVQ  n+32(FP), SI
+	INCQ  SI
+	SHRQ  $0x01, SI
+	CMPQ  CX, $0x00000002
+	JLE   lvq_nopf_237
+	MOVL  8(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_238:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_238
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_237:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+40(FP), BX
+	MOVQ  n+32(FP), SI
+	INCQ  SI
+	SHRQ  $0x01, SI
+	CMPQ  CX, $0x00000003
+	JLE   lvq_nopf_239
+	MOVL  12(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_240:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_240
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_239:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+40(FP), BX
+	MOVQ  n+32(FP), SI
+	INCQ  SI
+	SHRQ  $0x01, SI
+	CMPQ  CX, $0x00000004
+	JLE   lvq_nopf_241
+	MOVL  16(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_242:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_242
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_241:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+40(FP), BX
+	MOVQ  n+32(FP), SI
+	INCQ  SI
+	SHRQ  $0x01, SI
+	CMPQ  CX, $0x00000005
+	JLE   lvq_nopf_243
+	MOVL  20(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_244:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_244
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_243:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+40(FP), BX
+	MOVQ  n+32(FP), SI
+	INCQ  SI
+	SHRQ  $0x01, SI
+	CMPQ  CX, $0x00000006
+	JLE   lvq_nopf_245
+	MOVL  24(AX), DI
+	IMULQ BX, DI
+	ADDQ  DX, DI
+	XORL  DX, DX
+
+lvq_pf_246:
+	PREFETCHT0 (DI)(DX*1)
+	ADDQ       $0x00000040, DX
+	CMPQ       DX, SI
+	JL         lvq_pf_246
+	PREFETCHT0 -1(DI)(SI*1)
+
+lvq_nopf_245:
+	MOVQ  slab+8(FP), DX
+	MOVQ  stride+40(FP), BX
+	MOVQ  n+32(FP), SI
+	INCQ  SI
+	SHRQ  $0x01, SI
+	CMPQ  CX, $0x00000007
+	JLE   lvq_nopf_247
+	MOVL  28(AX), AX
+	IMULQ BX, AX
+	ADDQ  DX, AX
+	XORL  CX, CX
+
+lvq_pf_248:
+	PREFETCHT0 (AX)(CX*1)
+	ADDQ       $0x00000040, CX
+	CMPQ       CX, SI
 	JL         lvq_pf_248
-	PREFETCHT0 -1(CX)(AX*1)
+	PREFETCHT0 -1(AX)(SI*1)
 
 lvq_nopf_247:
-	MOVQ ids+48(FP), CX
+	MOVQ ids+48(FP), AX
+	MOVQ cnt+64(FP), CX
 	MOVQ out+56(FP), DX
-	MOVQ cnt+64(FP), BX
 
-sq4b_loop_249:
-	TESTQ BX, BX
-	JZ    sq4b_end_250
-	MOVQ  slab+8(FP), SI
-	MOVQ  stride+40(FP), DI
-	CMPQ  BX, $0x00000008
+byid_loop_249:
+	TESTQ CX, CX
+	JZ    byid_end_250
+	MOVQ  slab+8(FP), BX
+	MOVQ  stride+40(FP), SI
+	MOVQ  n+32(FP), DI
+	INCQ  DI
+	SHRQ  $0x01, DI
+	CMPQ  CX, $0x00000008
 	JLE   lvq_nopf_251
-	MOVL  32(CX), R8
-	IMULQ DI, R8
-	ADDQ  SI, R8
-	XORL  SI, SI
+	MOVL  32(AX), R8
+	IMULQ SI, R8
+	ADDQ  BX, R8
+	XORL  BX, BX
 
 lvq_pf_252:
-	PREFETCHT0 (R8)(SI*1)
-	ADDQ       $0x00000040, SI
-	CMPQ       SI, AX
+	PREFETCHT0 (R8)(BX*1)
+	ADDQ       $0x00000040, BX
+	CMPQ       BX, DI
 	JL         lvq_pf_252
-	PREFETCHT0 -1(R8)(AX*1)
+	PREFETCHT0 -1(R8)(DI*1)
 
 lvq_nopf_251:
-	MOVL   (CX), SI
-	MOVQ   stride+40(FP), DI
-	IMULQ  DI, SI
-	MOVQ   slab+8(FP), DI
-	ADDQ   DI, SI
-	MOVQ   q+0(FP), DI
-	MOVQ   n+32(FP), R8
-	MOVQ   lo+16(FP), R9
-	MOVQ   scale+24(FP), R10
+	MOVL   (AX), BX
+	MOVQ   stride+40(FP), SI
+	IMULQ  SI, BX
+	MOVQ   slab+8(FP), SI
+	ADDQ   SI, BX
+	MOVQ   q+0(FP), SI
+	MOVQ   n+32(FP), DI
+	MOVQ   lo+16(FP), R8
+	MOVQ   scale+24(FP), R9
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	VXORPS Z4, Z4, Z4
 	VXORPS Z5, Z5, Z5
 
 code4_253:
-	CMPQ        R8, $0x00000040
+	CMPQ        DI, $0x00000040
 	JL          code1_254
-	VPMOVZXBW   (SI), X6
+	VPMOVZXBW   (BX), X6
 	VPSLLW      $0x04, X6, X7
 	VPORD       X7, X6, X6
 	VPANDD      X1, X6, X6
 	VPMOVZXBD   X6, Z6
 	VCVTDQ2PS   Z6, Z6
-	VMULPS      (R10), Z6, Z6
-	VFMADD213PS (R9), Z0, Z6
-	VFMADD231PS (DI), Z6, Z2
-	VPMOVZXBW   8(SI), X6
+	VMULPS      (R9), Z6, Z6
+	VFMADD213PS (R8), Z0, Z6
+	VFMADD231PS (SI), Z6, Z2
+	VPMOVZXBW   8(BX), X6
 	VPSLLW      $0x04, X6, X7
 	VPORD       X7, X6, X6
 	VPANDD      X1, X6, X6
 	VPMOVZXBD   X6, Z6
 	VCVTDQ2PS   Z6, Z6
-	VMULPS      64(R10), Z6, Z6
-	VFMADD213PS 64(R9), Z0, Z6
-	VFMADD231PS 64(DI), Z6, Z3
-	VPMOVZXBW   16(SI), X6
+	VMULPS      64(R9), Z6, Z6
+	VFMADD213PS 64(R8), Z0, Z6
+	VFMADD231PS 64(SI), Z6, Z3
+	VPMOVZXBW   16(BX), X6
 	VPSLLW      $0x04, X6, X7
 	VPORD       X7, X6, X6
 	VPANDD      X1, X6, X6
 	VPMOVZXBD   X6, Z6
 	VCVTDQ2PS   Z6, Z6
-	VMULPS      128(R10), Z6, Z6
-	VFMADD213PS 128(R9), Z0, Z6
-	VFMADD231PS 128(DI), Z6, Z4
-	VPMOVZXBW   24(SI), X6
+	VMULPS      128(R9), Z6, Z6
+	VFMADD213PS 128(R8), Z0, Z6
+	VFMADD231PS 128(SI), Z6, Z4
+	VPMOVZXBW   24(BX), X6
 	VPSLLW      $0x04, X6, X7
 	VPORD       X7, X6, X6
 	VPANDD      X1, X6, X6
 	VPMOVZXBD   X6, Z6
 	VCVTDQ2PS   Z6, Z6
-	VMULPS      192(R10), Z6, Z6
-	VFMADD213PS 192(R9), Z0, Z6
-	VFMADD231PS 192(DI), Z6, Z5
-	ADDQ        $0x00000100, DI
-	ADDQ        $0x00000020, SI
+	VMULPS      192(R9), Z6, Z6
+	VFMADD213PS 192(R8), Z0, Z6
+	VFMADD231PS 192(SI), Z6, Z5
+	ADDQ        $0x00000100, SI
+	ADDQ        $0x00000020, BX
+	ADDQ        $0x00000100, R8
 	ADDQ        $0x00000100, R9
-	ADDQ        $0x00000100, R10
-	SUBQ        $0x00000040, R8
+	SUBQ        $0x00000040, DI
 	JMP         code4_253
 
 code1_254:
-	CMPQ        R8, $0x00000010
+	CMPQ        DI, $0x00000010
 	JL          code_tail_255
-	VPMOVZXBW   (SI), X6
+	VPMOVZXBW   (BX), X6
 	VPSLLW      $0x04, X6, X7
 	VPORD       X7, X6, X6
 	VPANDD      X1, X6, X6
 	VPMOVZXBD   X6, Z6
 	VCVTDQ2PS   Z6, Z6
-	VMULPS      (R10), Z6, Z6
-	VFMADD213PS (R9), Z0, Z6
-	VFMADD231PS (DI), Z6, Z2
-	ADDQ        $0x00000040, DI
-	ADDQ        $0x00000008, SI
+	VMULPS      (R9), Z6, Z6
+	VFMADD213PS (R8), Z0, Z6
+	VFMADD231PS (SI), Z6, Z2
+	ADDQ        $0x00000040, SI
+	ADDQ        $0x00000008, BX
+	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000040, R9
-	ADDQ        $0x00000040, R10
-	SUBQ        $0x00000010, R8
+	SUBQ        $0x00000010, DI
 	JMP         code1_254
 
 code_tail_255:
-	TESTQ       R8, R8
+	TESTQ       DI, DI
 	JZ          code_done_256
-	MOVL        $0xffffffff, R11
-	BZHIL       R8, R11, R11
-	KMOVW       R11, K1
-	INCL        R8
-	SHRL        $0x01, R8
-	MOVL        $0xffffffff, R11
-	BZHIL       R8, R11, R11
-	KMOVW       R11, K2
-	VMOVDQU8.Z  (SI), K2, X6
-	VMOVUPS.Z   (DI), K1, Z7
-	VMOVUPS.Z   (R9), K1, Z8
-	VMOVUPS.Z   (R10), K1, Z9
+	MOVL        $0xffffffff, R10
+	BZHIL       DI, R10, R10
+	KMOVW       R10, K1
+	INCL        DI
+	SHRL        $0x01, DI
+	MOVL        $0xffffffff, R10
+	BZHIL       DI, R10, R10
+	KMOVW       R10, K2
+	VMOVDQU8.Z  (BX), K2, X6
+	VMOVUPS.Z   (SI), K1, Z7
+	VMOVUPS.Z   (R8), K1, Z8
+	VMOVUPS.Z   (R9), K1, Z9
 	VPMOVZXBW   X6, X6
 	VPSLLW      $0x04, X6, X10
 	VPORD       X10, X6, X6
@@ -3888,12 +3936,12 @@ code_done_256:
 	VPERMILPS     $0xb1, X2, X3
 	VADDPS        X3, X2, X2
 	VMOVSS        X2, (DX)
-	ADDQ          $0x00000004, CX
+	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, DX
-	DECQ          BX
-	JMP           sq4b_loop_249
+	DECQ          CX
+	JMP           byid_loop_249
 
-sq4b_end_250:
+byid_end_250:
 	VZEROUPPER
 	RET
 
@@ -4497,16 +4545,16 @@ lvq_pf_293:
 
 lvq_nopf_292:
 	MOVQ ids+40(FP), AX
-	MOVQ out+48(FP), CX
-	MOVQ cnt+56(FP), DX
+	MOVQ cnt+56(FP), CX
+	MOVQ out+48(FP), DX
 
-sq8b_loop_294:
-	TESTQ DX, DX
-	JZ    sq8b_end_295
+byid_loop_294:
+	TESTQ CX, CX
+	JZ    byid_end_295
 	MOVQ  slab+8(FP), BX
 	MOVQ  stride+32(FP), SI
 	MOVQ  n+24(FP), DI
-	CMPQ  DX, $0x00000008
+	CMPQ  CX, $0x00000008
 	JLE   lvq_nopf_296
 	MOVL  32(AX), R8
 	IMULQ SI, R8
@@ -4604,13 +4652,13 @@ code_done_301:
 	VADDPS        X1, X0, X0
 	VPERMILPS     $0xb1, X0, X1
 	VADDPS        X1, X0, X0
-	VMOVSS        X0, (CX)
+	VMOVSS        X0, (DX)
 	ADDQ          $0x00000004, AX
-	ADDQ          $0x00000004, CX
-	DECQ          DX
-	JMP           sq8b_loop_294
+	ADDQ          $0x00000004, DX
+	DECQ          CX
+	JMP           byid_loop_294
 
-sq8b_end_295:
+byid_end_295:
 	VZEROUPPER
 	RET
 
@@ -4935,16 +4983,16 @@ lvq_pf_330:
 
 lvq_nopf_329:
 	MOVQ ids+32(FP), AX
-	MOVQ out+40(FP), CX
-	MOVQ cnt+48(FP), DX
+	MOVQ cnt+48(FP), CX
+	MOVQ out+40(FP), DX
 
-sq8b_loop_331:
-	TESTQ DX, DX
-	JZ    sq8b_end_332
+byid_loop_331:
+	TESTQ CX, CX
+	JZ    byid_end_332
 	MOVQ  slab+8(FP), BX
 	MOVQ  stride+24(FP), SI
 	MOVQ  n+16(FP), DI
-	CMPQ  DX, $0x00000008
+	CMPQ  CX, $0x00000008
 	JLE   lvq_nopf_333
 	MOVL  32(AX), R8
 	IMULQ SI, R8
@@ -5026,13 +5074,13 @@ code_done_338:
 	VADDPS        X1, X0, X0
 	VPERMILPS     $0xb1, X0, X1
 	VADDPS        X1, X0, X0
-	VMOVSS        X0, (CX)
+	VMOVSS        X0, (DX)
 	ADDQ          $0x00000004, AX
-	ADDQ          $0x00000004, CX
-	DECQ          DX
-	JMP           sq8b_loop_331
+	ADDQ          $0x00000004, DX
+	DECQ          CX
+	JMP           byid_loop_331
 
-sq8b_end_332:
+byid_end_332:
 	VZEROUPPER
 	RET
 
@@ -9141,16 +9189,16 @@ lvq_pf_702:
 
 lvq_nopf_701:
 	MOVQ ids+56(FP), AX
-	MOVQ out+64(FP), CX
-	MOVQ cnt+72(FP), DX
+	MOVQ cnt+72(FP), CX
+	MOVQ out+64(FP), DX
 
-mspb_loop_703:
-	TESTQ DX, DX
-	JZ    mspb_end_704
+byid_loop_703:
+	TESTQ CX, CX
+	JZ    byid_end_704
 	MOVQ  slab+16(FP), BX
 	MOVQ  stride+24(FP), SI
 	MOVQ  span+48(FP), DI
-	CMPQ  DX, $0x00000008
+	CMPQ  CX, $0x00000008
 	JLE   lvq_nopf_705
 	MOVL  32(AX), R8
 	IMULQ SI, R8
@@ -9276,13 +9324,13 @@ msp_reduce_710:
 	VADDPS        X8, X0, X0
 	VPERMILPS     $0xb1, X0, X8
 	VADDPS        X8, X0, X0
-	VMOVSS        X0, (CX)
+	VMOVSS        X0, (DX)
 	ADDQ          $0x00000004, AX
-	ADDQ          $0x00000004, CX
-	DECQ          DX
-	JMP           mspb_loop_703
+	ADDQ          $0x00000004, DX
+	DECQ          CX
+	JMP           byid_loop_703
 
-mspb_end_704:
+byid_end_704:
 	VZEROUPPER
 	RET
 
@@ -9332,48 +9380,67 @@ axpy_end_716:
 // func popcountPlanes4AVX512(a *uint64, q *uint64, w int) (weighted int, ones int)
 // Requires: AVX, AVX2, AVX512DQ, AVX512F, AVX512VL, AVX512VPOPCNTDQ, BMI2
 TEXT ·popcountPlanes4AVX512(SB), NOSPLIT, $0-40
-	MOVQ   a+0(FP), AX
-	MOVQ   q+8(FP), CX
-	MOVQ   w+16(FP), DX
-	MOVQ   DX, BX
-	SHLQ   $0x03, BX
-	LEAQ   (CX)(BX*2), SI
-	ADDQ   BX, SI
+	XORQ   AX, AX
+	MOVQ   $0x00000001, CX
+	MOVQ   a+0(FP), DX
+	MOVQ   q+8(FP), BX
+	MOVQ   w+16(FP), SI
+	MOVQ   SI, DI
+	SHLQ   $0x03, DI
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 	VPXORD Z4, Z4, Z4
+	MOVQ   CX, R8
+	DECQ   R8
+	IMULQ  AX, R8
+	ADDQ   DX, R8
 
-pp4_step_717:
-	MOVQ  $0x000000ff, DI
-	CMPQ  DX, $0x00000008
-	JGE   pp4_full_718
-	MOVQ  $0xffffffff, DI
-	BZHIQ DX, DI, DI
+pp4p_plane_717:
+	VPADDQ Z0, Z0, Z0
+	VPADDQ Z1, Z1, Z1
+	VPADDQ Z2, Z2, Z2
+	VPADDQ Z3, Z3, Z3
+	VPADDQ Z4, Z4, Z4
+	MOVQ   R8, DX
+	MOVQ   BX, R9
+	LEAQ   (BX)(DI*2), R10
+	ADDQ   DI, R10
+	MOVQ   SI, R11
 
-pp4_full_718:
-	KMOVB         DI, K1
-	VMOVDQU64.Z   (AX), K1, Z5
+pp4p_step_718:
+	MOVQ  $0x000000ff, R12
+	CMPQ  R11, $0x00000008
+	JGE   pp4p_full_719
+	MOVQ  $0xffffffff, R12
+	BZHIQ R11, R12, R12
+
+pp4p_full_719:
+	KMOVB         R12, K1
+	VMOVDQU64.Z   (DX), K1, Z5
 	VPOPCNTQ      Z5, Z6
 	VPADDQ        Z6, Z4, Z4
-	VPANDQ.Z      (CX), Z5, K1, Z6
+	VPANDQ.Z      (R9), Z5, K1, Z6
 	VPOPCNTQ      Z6, Z6
 	VPADDQ        Z6, Z0, Z0
-	VPANDQ.Z      (CX)(BX*1), Z5, K1, Z6
+	VPANDQ.Z      (R9)(DI*1), Z5, K1, Z6
 	VPOPCNTQ      Z6, Z6
 	VPADDQ        Z6, Z1, Z1
-	VPANDQ.Z      (CX)(BX*2), Z5, K1, Z6
+	VPANDQ.Z      (R9)(DI*2), Z5, K1, Z6
 	VPOPCNTQ      Z6, Z6
 	VPADDQ        Z6, Z2, Z2
-	VPANDQ.Z      (SI), Z5, K1, Z5
+	VPANDQ.Z      (R10), Z5, K1, Z5
 	VPOPCNTQ      Z5, Z5
 	VPADDQ        Z5, Z3, Z3
-	ADDQ          $0x00000040, AX
-	ADDQ          $0x00000040, CX
-	ADDQ          $0x00000040, SI
-	SUBQ          $0x00000008, DX
-	JG            pp4_step_717
+	ADDQ          $0x00000040, DX
+	ADDQ          $0x00000040, R9
+	ADDQ          $0x00000040, R10
+	SUBQ          $0x00000008, R11
+	JG            pp4p_step_718
+	SUBQ          AX, R8
+	DECQ          CX
+	JNZ           pp4p_plane_717
 	VPSLLQ        $0x01, Z1, Z1
 	VPSLLQ        $0x02, Z2, Z2
 	VPSLLQ        $0x03, Z3, Z3
@@ -9408,172 +9475,172 @@ TEXT ·popcountPlanes4BatchAVX512(SB), NOSPLIT, $8-88
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000000
-	JLE   lvq_nopf_719
+	JLE   lvq_nopf_720
 	MOVL  (AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_720:
+lvq_pf_721:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_720
+	JL         lvq_pf_721
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_719:
+lvq_nopf_720:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000001
-	JLE   lvq_nopf_721
+	JLE   lvq_nopf_722
 	MOVL  4(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_722:
+lvq_pf_723:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_722
+	JL         lvq_pf_723
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_721:
+lvq_nopf_722:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000002
-	JLE   lvq_nopf_723
+	JLE   lvq_nopf_724
 	MOVL  8(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_724:
+lvq_pf_725:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_724
+	JL         lvq_pf_725
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_723:
+lvq_nopf_724:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000003
-	JLE   lvq_nopf_725
+	JLE   lvq_nopf_726
 	MOVL  12(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_726:
+lvq_pf_727:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_726
+	JL         lvq_pf_727
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_725:
+lvq_nopf_726:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000004
-	JLE   lvq_nopf_727
+	JLE   lvq_nopf_728
 	MOVL  16(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_728:
+lvq_pf_729:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_728
+	JL         lvq_pf_729
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_727:
+lvq_nopf_728:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000005
-	JLE   lvq_nopf_729
+	JLE   lvq_nopf_730
 	MOVL  20(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_730:
+lvq_pf_731:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_730
+	JL         lvq_pf_731
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_729:
+lvq_nopf_730:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000006
-	JLE   lvq_nopf_731
+	JLE   lvq_nopf_732
 	MOVL  24(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_732:
+lvq_pf_733:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_732
+	JL         lvq_pf_733
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_731:
+lvq_nopf_732:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000007
-	JLE   lvq_nopf_733
+	JLE   lvq_nopf_734
 	MOVL  28(AX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	XORL  CX, CX
 
-lvq_pf_734:
+lvq_pf_735:
 	PREFETCHT0 (AX)(CX*1)
 	ADDQ       $0x00000040, CX
 	CMPQ       CX, SI
-	JL         lvq_pf_734
+	JL         lvq_pf_735
 	PREFETCHT0 -1(AX)(SI*1)
 
-lvq_nopf_733:
+lvq_nopf_734:
 	MOVQ ids+56(FP), AX
-	MOVQ weighted+64(FP), CX
-	MOVQ ones+72(FP), DX
-	MOVQ cnt+80(FP), BX
+	MOVQ cnt+80(FP), CX
+	MOVQ weighted+64(FP), DX
+	MOVQ ones+72(FP), BX
 
-pp4b_loop_735:
-	TESTQ BX, BX
-	JZ    pp4b_end_736
+byid_loop_736:
+	TESTQ CX, CX
+	JZ    byid_end_737
 	MOVQ  slab+16(FP), SI
 	MOVQ  stride+24(FP), DI
 	MOVQ  span+48(FP), R8
-	CMPQ  BX, $0x00000008
-	JLE   lvq_nopf_737
+	CMPQ  CX, $0x00000008
+	JLE   lvq_nopf_738
 	MOVL  32(AX), R9
 	IMULQ DI, R9
 	ADDQ  SI, R9
 	XORL  SI, SI
 
-lvq_pf_738:
+lvq_pf_739:
 	PREFETCHT0 (R9)(SI*1)
 	ADDQ       $0x00000040, SI
 	CMPQ       SI, R8
-	JL         lvq_pf_738
+	JL         lvq_pf_739
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_737:
+lvq_nopf_738:
 	MOVL   (AX), SI
 	MOVQ   stride+24(FP), DI
 	IMULQ  DI, SI
@@ -9596,7 +9663,7 @@ lvq_nopf_737:
 	ADDQ   SI, R12
 	MOVQ   R10, SI
 
-pp4p_plane_739:
+pp4p_plane_740:
 	VPADDQ Z0, Z0, Z0
 	VPADDQ Z1, Z1, Z1
 	VPADDQ Z2, Z2, Z2
@@ -9608,14 +9675,14 @@ pp4p_plane_739:
 	ADDQ   R11, R14
 	MOVQ   R8, R15
 
-pp4p_step_740:
+pp4p_step_741:
 	MOVQ  $0x000000ff, BP
 	CMPQ  R15, $0x00000008
-	JGE   pp4p_full_741
+	JGE   pp4p_full_742
 	MOVQ  $0xffffffff, BP
 	BZHIQ R15, BP, BP
 
-pp4p_full_741:
+pp4p_full_742:
 	KMOVB         BP, K1
 	VMOVDQU64.Z   (R10), K1, Z5
 	VPOPCNTQ      Z5, Z6
@@ -9636,10 +9703,10 @@ pp4p_full_741:
 	ADDQ          $0x00000040, R13
 	ADDQ          $0x00000040, R14
 	SUBQ          $0x00000008, R15
-	JG            pp4p_step_740
+	JG            pp4p_step_741
 	SUBQ          R9, R12
 	DECQ          SI
-	JNZ           pp4p_plane_739
+	JNZ           pp4p_plane_740
 	VPSLLQ        $0x01, Z1, Z1
 	VPSLLQ        $0x02, Z2, Z2
 	VPSLLQ        $0x03, Z3, Z3
@@ -9660,15 +9727,15 @@ pp4p_full_741:
 	VPSHUFD       $0x4e, X6, X5
 	VPADDQ        X5, X6, X6
 	VMOVQ         X6, DI
-	MOVQ          SI, (CX)
-	MOVQ          DI, (DX)
+	MOVQ          SI, (DX)
+	MOVQ          DI, (BX)
 	ADDQ          $0x00000004, AX
-	ADDQ          $0x00000008, CX
 	ADDQ          $0x00000008, DX
-	DECQ          BX
-	JMP           pp4b_loop_735
+	ADDQ          $0x00000008, BX
+	DECQ          CX
+	JMP           byid_loop_736
 
-pp4b_end_736:
+byid_end_737:
 	VZEROUPPER
 	RET
 
@@ -9678,7 +9745,7 @@ TEXT ·l2U8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_742
+	JLE   u8b_pf0_743
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9687,17 +9754,17 @@ TEXT ·l2U8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_743:
+pf_744:
 	CMPQ       SI, BX
-	JAE        pf_done_744
+	JAE        pf_done_745
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_743
+	JMP        pf_744
 
-pf_done_744:
-u8b_pf0_742:
+pf_done_745:
+u8b_pf0_743:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_745
+	JLE   u8b_pf0_746
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9706,17 +9773,17 @@ u8b_pf0_742:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_746:
+pf_747:
 	CMPQ       SI, BX
-	JAE        pf_done_747
+	JAE        pf_done_748
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_746
+	JMP        pf_747
 
-pf_done_747:
-u8b_pf0_745:
+pf_done_748:
+u8b_pf0_746:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_748
+	JLE   u8b_pf0_749
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9725,17 +9792,17 @@ u8b_pf0_745:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_749:
+pf_750:
 	CMPQ       SI, BX
-	JAE        pf_done_750
+	JAE        pf_done_751
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_749
+	JMP        pf_750
 
-pf_done_750:
-u8b_pf0_748:
+pf_done_751:
+u8b_pf0_749:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_751
+	JLE   u8b_pf0_752
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9744,17 +9811,17 @@ u8b_pf0_748:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_752:
+pf_753:
 	CMPQ       SI, BX
-	JAE        pf_done_753
+	JAE        pf_done_754
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_752
+	JMP        pf_753
 
-pf_done_753:
-u8b_pf0_751:
+pf_done_754:
+u8b_pf0_752:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_754
+	JLE   u8b_pf0_755
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9763,17 +9830,17 @@ u8b_pf0_751:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_755:
+pf_756:
 	CMPQ       SI, BX
-	JAE        pf_done_756
+	JAE        pf_done_757
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_755
+	JMP        pf_756
 
-pf_done_756:
-u8b_pf0_754:
+pf_done_757:
+u8b_pf0_755:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_757
+	JLE   u8b_pf0_758
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9782,17 +9849,17 @@ u8b_pf0_754:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_758:
+pf_759:
 	CMPQ       SI, BX
-	JAE        pf_done_759
+	JAE        pf_done_760
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_758
+	JMP        pf_759
 
-pf_done_759:
-u8b_pf0_757:
+pf_done_760:
+u8b_pf0_758:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_760
+	JLE   u8b_pf0_761
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9801,17 +9868,17 @@ u8b_pf0_757:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_761:
+pf_762:
 	CMPQ       SI, BX
-	JAE        pf_done_762
+	JAE        pf_done_763
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_761
+	JMP        pf_762
 
-pf_done_762:
-u8b_pf0_760:
+pf_done_763:
+u8b_pf0_761:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_763
+	JLE   u8b_pf0_764
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -9820,24 +9887,24 @@ u8b_pf0_760:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_764:
+pf_765:
 	CMPQ       DX, CX
-	JAE        pf_done_765
+	JAE        pf_done_766
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_764
+	JMP        pf_765
 
-pf_done_765:
-u8b_pf0_763:
+pf_done_766:
+u8b_pf0_764:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_766:
+u8b_loop_767:
 	TESTQ DX, DX
-	JZ    u8b_end_767
+	JZ    u8b_end_768
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_768
+	JLE   u8b_nopf_769
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -9846,15 +9913,15 @@ u8b_loop_766:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_769:
+pf_770:
 	CMPQ       DI, SI
-	JAE        pf_done_770
+	JAE        pf_done_771
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_769
+	JMP        pf_770
 
-pf_done_770:
-u8b_nopf_768:
+pf_done_771:
+u8b_nopf_769:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -9871,9 +9938,9 @@ u8b_nopf_768:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_771:
+u8_4_772:
 	CMPQ      DI, $0x00000100
-	JL        u8_1_772
+	JL        u8_1_773
 	VMOVDQU64 (SI), Z7
 	VPMINUB   (BX), Z7, Z8
 	VPMAXUB   (BX), Z7, Z7
@@ -9909,11 +9976,11 @@ u8_4_771:
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, BX
 	SUBQ      $0x00000100, DI
-	JMP       u8_4_771
+	JMP       u8_4_772
 
-u8_1_772:
+u8_1_773:
 	CMPQ      DI, $0x00000040
-	JL        u8_tail_773
+	JL        u8_tail_774
 	VMOVDQU64 (SI), Z7
 	VPMINUB   (BX), Z7, Z8
 	VPMAXUB   (BX), Z7, Z7
@@ -9925,11 +9992,11 @@ u8_1_772:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u8_1_772
+	JMP       u8_1_773
 
-u8_tail_773:
+u8_tail_774:
 	TESTQ      DI, DI
-	JZ         u8_done_774
+	JZ         u8_done_775
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -9944,7 +10011,7 @@ u8_tail_773:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_774:
+u8_done_775:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -9970,9 +10037,9 @@ u8_done_774:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_766
+	JMP           u8b_loop_767
 
-u8b_end_767:
+u8b_end_768:
 	VZEROUPPER
 	RET
 
@@ -9982,7 +10049,7 @@ TEXT ·dotU8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_775
+	JLE   u8b_pf0_776
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9991,17 +10058,17 @@ TEXT ·dotU8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_776:
+pf_777:
 	CMPQ       SI, BX
-	JAE        pf_done_777
+	JAE        pf_done_778
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_776
+	JMP        pf_777
 
-pf_done_777:
-u8b_pf0_775:
+pf_done_778:
+u8b_pf0_776:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_778
+	JLE   u8b_pf0_779
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10010,17 +10077,17 @@ u8b_pf0_775:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_779:
+pf_780:
 	CMPQ       SI, BX
-	JAE        pf_done_780
+	JAE        pf_done_781
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_779
+	JMP        pf_780
 
-pf_done_780:
-u8b_pf0_778:
+pf_done_781:
+u8b_pf0_779:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_781
+	JLE   u8b_pf0_782
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10029,17 +10096,17 @@ u8b_pf0_778:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_782:
+pf_783:
 	CMPQ       SI, BX
-	JAE        pf_done_783
+	JAE        pf_done_784
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_782
+	JMP        pf_783
 
-pf_done_783:
-u8b_pf0_781:
+pf_done_784:
+u8b_pf0_782:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_784
+	JLE   u8b_pf0_785
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10048,17 +10115,17 @@ u8b_pf0_781:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_785:
+pf_786:
 	CMPQ       SI, BX
-	JAE        pf_done_786
+	JAE        pf_done_787
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_785
+	JMP        pf_786
 
-pf_done_786:
-u8b_pf0_784:
+pf_done_787:
+u8b_pf0_785:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_787
+	JLE   u8b_pf0_788
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10067,17 +10134,17 @@ u8b_pf0_784:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_788:
+pf_789:
 	CMPQ       SI, BX
-	JAE        pf_done_789
+	JAE        pf_done_790
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_788
+	JMP        pf_789
 
-pf_done_789:
-u8b_pf0_787:
+pf_done_790:
+u8b_pf0_788:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_790
+	JLE   u8b_pf0_791
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10086,17 +10153,17 @@ u8b_pf0_787:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_791:
+pf_792:
 	CMPQ       SI, BX
-	JAE        pf_done_792
+	JAE        pf_done_793
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_791
+	JMP        pf_792
 
-pf_done_792:
-u8b_pf0_790:
+pf_done_793:
+u8b_pf0_791:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_793
+	JLE   u8b_pf0_794
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10105,17 +10172,17 @@ u8b_pf0_790:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_794:
+pf_795:
 	CMPQ       SI, BX
-	JAE        pf_done_795
+	JAE        pf_done_796
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_794
+	JMP        pf_795
 
-pf_done_795:
-u8b_pf0_793:
+pf_done_796:
+u8b_pf0_794:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_796
+	JLE   u8b_pf0_797
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -10124,24 +10191,24 @@ u8b_pf0_793:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_797:
+pf_798:
 	CMPQ       DX, CX
-	JAE        pf_done_798
+	JAE        pf_done_799
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_797
+	JMP        pf_798
 
-pf_done_798:
-u8b_pf0_796:
+pf_done_799:
+u8b_pf0_797:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_799:
+u8b_loop_800:
 	TESTQ DX, DX
-	JZ    u8b_end_800
+	JZ    u8b_end_801
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_801
+	JLE   u8b_nopf_802
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -10150,15 +10217,15 @@ u8b_loop_799:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_802:
+pf_803:
 	CMPQ       DI, SI
-	JAE        pf_done_803
+	JAE        pf_done_804
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_802
+	JMP        pf_803
 
-pf_done_803:
-u8b_nopf_801:
+pf_done_804:
+u8b_nopf_802:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -10175,9 +10242,9 @@ u8b_nopf_801:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_804:
+u8_4_805:
 	CMPQ      DI, $0x00000100
-	JL        u8_1_805
+	JL        u8_1_806
 	VMOVDQU64 (SI), Z7
 	VPXORD    (BX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -10201,11 +10268,11 @@ u8_4_804:
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, BX
 	SUBQ      $0x00000100, DI
-	JMP       u8_4_804
+	JMP       u8_4_805
 
-u8_1_805:
+u8_1_806:
 	CMPQ      DI, $0x00000040
-	JL        u8_tail_806
+	JL        u8_tail_807
 	VMOVDQU64 (SI), Z7
 	VPXORD    (BX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -10214,11 +10281,11 @@ u8_1_805:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u8_1_805
+	JMP       u8_1_806
 
-u8_tail_806:
+u8_tail_807:
 	TESTQ      DI, DI
-	JZ         u8_done_807
+	JZ         u8_done_808
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -10230,7 +10297,7 @@ u8_tail_806:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_807:
+u8_done_808:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -10256,9 +10323,9 @@ u8_done_807:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_799
+	JMP           u8b_loop_800
 
-u8b_end_800:
+u8b_end_801:
 	VZEROUPPER
 	RET
 
@@ -10268,7 +10335,7 @@ TEXT ·l2U4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_808
+	JLE   u8b_pf0_809
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10277,17 +10344,17 @@ TEXT ·l2U4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_809:
+pf_810:
 	CMPQ       SI, BX
-	JAE        pf_done_810
+	JAE        pf_done_811
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_809
+	JMP        pf_810
 
-pf_done_810:
-u8b_pf0_808:
+pf_done_811:
+u8b_pf0_809:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_811
+	JLE   u8b_pf0_812
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10296,17 +10363,17 @@ u8b_pf0_808:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_812:
+pf_813:
 	CMPQ       SI, BX
-	JAE        pf_done_813
+	JAE        pf_done_814
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_812
+	JMP        pf_813
 
-pf_done_813:
-u8b_pf0_811:
+pf_done_814:
+u8b_pf0_812:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_814
+	JLE   u8b_pf0_815
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10315,17 +10382,17 @@ u8b_pf0_811:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_815:
+pf_816:
 	CMPQ       SI, BX
-	JAE        pf_done_816
+	JAE        pf_done_817
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_815
+	JMP        pf_816
 
-pf_done_816:
-u8b_pf0_814:
+pf_done_817:
+u8b_pf0_815:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_817
+	JLE   u8b_pf0_818
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10334,17 +10401,17 @@ u8b_pf0_814:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_818:
+pf_819:
 	CMPQ       SI, BX
-	JAE        pf_done_819
+	JAE        pf_done_820
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_818
+	JMP        pf_819
 
-pf_done_819:
-u8b_pf0_817:
+pf_done_820:
+u8b_pf0_818:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_820
+	JLE   u8b_pf0_821
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10353,17 +10420,17 @@ u8b_pf0_817:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_821:
+pf_822:
 	CMPQ       SI, BX
-	JAE        pf_done_822
+	JAE        pf_done_823
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_821
+	JMP        pf_822
 
-pf_done_822:
-u8b_pf0_820:
+pf_done_823:
+u8b_pf0_821:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_823
+	JLE   u8b_pf0_824
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10372,17 +10439,17 @@ u8b_pf0_820:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_824:
+pf_825:
 	CMPQ       SI, BX
-	JAE        pf_done_825
+	JAE        pf_done_826
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_824
+	JMP        pf_825
 
-pf_done_825:
-u8b_pf0_823:
+pf_done_826:
+u8b_pf0_824:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_826
+	JLE   u8b_pf0_827
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10391,17 +10458,17 @@ u8b_pf0_823:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_827:
+pf_828:
 	CMPQ       SI, BX
-	JAE        pf_done_828
+	JAE        pf_done_829
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_827
+	JMP        pf_828
 
-pf_done_828:
-u8b_pf0_826:
+pf_done_829:
+u8b_pf0_827:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_829
+	JLE   u8b_pf0_830
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -10410,24 +10477,24 @@ u8b_pf0_826:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_830:
+pf_831:
 	CMPQ       DX, CX
-	JAE        pf_done_831
+	JAE        pf_done_832
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_830
+	JMP        pf_831
 
-pf_done_831:
-u8b_pf0_829:
+pf_done_832:
+u8b_pf0_830:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_832:
+u8b_loop_833:
 	TESTQ DX, DX
-	JZ    u8b_end_833
+	JZ    u8b_end_834
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_834
+	JLE   u8b_nopf_835
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -10436,15 +10503,15 @@ u8b_loop_832:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_835:
+pf_836:
 	CMPQ       DI, SI
-	JAE        pf_done_836
+	JAE        pf_done_837
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_835
+	JMP        pf_836
 
-pf_done_836:
-u8b_nopf_834:
+pf_done_837:
+u8b_nopf_835:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -10457,9 +10524,9 @@ u8b_nopf_834:
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_837:
+u4_1_838:
 	CMPQ      DI, $0x00000040
-	JL        u4_tail_838
+	JL        u4_tail_839
 	VMOVDQU64 (SI), Z3
 	VMOVDQU64 (BX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -10477,11 +10544,11 @@ u4_1_837:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u4_1_837
+	JMP       u4_1_838
 
-u4_tail_838:
+u4_tail_839:
 	TESTQ      DI, DI
-	JZ         u4_done_839
+	JZ         u4_done_840
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -10502,7 +10569,7 @@ u4_tail_838:
 	VPDPBUSD   Z5, Z5, Z1
 	VPDPBUSD   Z3, Z3, Z2
 
-u4_done_839:
+u4_done_840:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -10517,9 +10584,9 @@ u4_done_839:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_832
+	JMP           u8b_loop_833
 
-u8b_end_833:
+u8b_end_834:
 	VZEROUPPER
 	RET
 
@@ -10529,7 +10596,7 @@ TEXT ·dotU4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_840
+	JLE   u8b_pf0_841
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10538,17 +10605,17 @@ TEXT ·dotU4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_841:
+pf_842:
 	CMPQ       SI, BX
-	JAE        pf_done_842
+	JAE        pf_done_843
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_841
+	JMP        pf_842
 
-pf_done_842:
-u8b_pf0_840:
+pf_done_843:
+u8b_pf0_841:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_843
+	JLE   u8b_pf0_844
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10557,17 +10624,17 @@ u8b_pf0_840:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_844:
+pf_845:
 	CMPQ       SI, BX
-	JAE        pf_done_845
+	JAE        pf_done_846
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_844
+	JMP        pf_845
 
-pf_done_845:
-u8b_pf0_843:
+pf_done_846:
+u8b_pf0_844:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_846
+	JLE   u8b_pf0_847
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10576,17 +10643,17 @@ u8b_pf0_843:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_847:
+pf_848:
 	CMPQ       SI, BX
-	JAE        pf_done_848
+	JAE        pf_done_849
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_847
+	JMP        pf_848
 
-pf_done_848:
-u8b_pf0_846:
+pf_done_849:
+u8b_pf0_847:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_849
+	JLE   u8b_pf0_850
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10595,17 +10662,17 @@ u8b_pf0_846:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_850:
+pf_851:
 	CMPQ       SI, BX
-	JAE        pf_done_851
+	JAE        pf_done_852
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_850
+	JMP        pf_851
 
-pf_done_851:
-u8b_pf0_849:
+pf_done_852:
+u8b_pf0_850:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_852
+	JLE   u8b_pf0_853
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10614,17 +10681,17 @@ u8b_pf0_849:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_853:
+pf_854:
 	CMPQ       SI, BX
-	JAE        pf_done_854
+	JAE        pf_done_855
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_853
+	JMP        pf_854
 
-pf_done_854:
-u8b_pf0_852:
+pf_done_855:
+u8b_pf0_853:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_855
+	JLE   u8b_pf0_856
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10633,17 +10700,17 @@ u8b_pf0_852:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_856:
+pf_857:
 	CMPQ       SI, BX
-	JAE        pf_done_857
+	JAE        pf_done_858
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_856
+	JMP        pf_857
 
-pf_done_857:
-u8b_pf0_855:
+pf_done_858:
+u8b_pf0_856:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_858
+	JLE   u8b_pf0_859
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10652,17 +10719,17 @@ u8b_pf0_855:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_859:
+pf_860:
 	CMPQ       SI, BX
-	JAE        pf_done_860
+	JAE        pf_done_861
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_859
+	JMP        pf_860
 
-pf_done_860:
-u8b_pf0_858:
+pf_done_861:
+u8b_pf0_859:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_861
+	JLE   u8b_pf0_862
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -10671,24 +10738,24 @@ u8b_pf0_858:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_862:
+pf_863:
 	CMPQ       DX, CX
-	JAE        pf_done_863
+	JAE        pf_done_864
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_862
+	JMP        pf_863
 
-pf_done_863:
-u8b_pf0_861:
+pf_done_864:
+u8b_pf0_862:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_864:
+u8b_loop_865:
 	TESTQ DX, DX
-	JZ    u8b_end_865
+	JZ    u8b_end_866
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_866
+	JLE   u8b_nopf_867
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -10697,15 +10764,15 @@ u8b_loop_864:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_867:
+pf_868:
 	CMPQ       DI, SI
-	JAE        pf_done_868
+	JAE        pf_done_869
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_867
+	JMP        pf_868
 
-pf_done_868:
-u8b_nopf_866:
+pf_done_869:
+u8b_nopf_867:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -10718,9 +10785,9 @@ u8b_nopf_866:
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_869:
+u4_1_870:
 	CMPQ      DI, $0x00000040
-	JL        u4_tail_870
+	JL        u4_tail_871
 	VMOVDQU64 (SI), Z3
 	VMOVDQU64 (BX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -10734,11 +10801,11 @@ u4_1_869:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u4_1_869
+	JMP       u4_1_870
 
-u4_tail_870:
+u4_tail_871:
 	TESTQ      DI, DI
-	JZ         u4_done_871
+	JZ         u4_done_872
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -10755,7 +10822,7 @@ u4_tail_870:
 	VPDPBUSD   Z6, Z5, Z1
 	VPDPBUSD   Z4, Z3, Z2
 
-u4_done_871:
+u4_done_872:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -10770,9 +10837,9 @@ u4_done_871:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_864
+	JMP           u8b_loop_865
 
-u8b_end_865:
+u8b_end_866:
 	VZEROUPPER
 	RET
 
@@ -10787,143 +10854,143 @@ TEXT ·l2F16BatchAVX512(SB), NOSPLIT, $0-56
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
 	CMPQ BX, $0x00000020
-	JLE  f16b_pfcap_872
+	JLE  f16b_pfcap_873
 	MOVQ $0x00000020, BX
 
-f16b_pfcap_872:
+f16b_pfcap_873:
 	CMPQ  SI, $0x00000000
-	JLE   f16b_pfdone_873
+	JLE   f16b_pfdone_874
 	MOVL  (AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_874:
+f16b_pf_875:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_875
+	JZ         f16b_pf_end_876
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_874
+	JMP        f16b_pf_875
 
-f16b_pf_end_875:
+f16b_pf_end_876:
 	CMPQ  SI, $0x00000001
-	JLE   f16b_pfdone_873
+	JLE   f16b_pfdone_874
 	MOVL  4(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_876:
+f16b_pf_877:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_877
+	JZ         f16b_pf_end_878
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_876
+	JMP        f16b_pf_877
 
-f16b_pf_end_877:
+f16b_pf_end_878:
 	CMPQ  SI, $0x00000002
-	JLE   f16b_pfdone_873
+	JLE   f16b_pfdone_874
 	MOVL  8(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_878:
+f16b_pf_879:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_879
+	JZ         f16b_pf_end_880
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_878
+	JMP        f16b_pf_879
 
-f16b_pf_end_879:
+f16b_pf_end_880:
 	CMPQ  SI, $0x00000003
-	JLE   f16b_pfdone_873
+	JLE   f16b_pfdone_874
 	MOVL  12(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_880:
+f16b_pf_881:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_881
+	JZ         f16b_pf_end_882
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_880
+	JMP        f16b_pf_881
 
-f16b_pf_end_881:
+f16b_pf_end_882:
 	CMPQ  SI, $0x00000004
-	JLE   f16b_pfdone_873
+	JLE   f16b_pfdone_874
 	MOVL  16(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_882:
+f16b_pf_883:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_883
+	JZ         f16b_pf_end_884
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_882
+	JMP        f16b_pf_883
 
-f16b_pf_end_883:
+f16b_pf_end_884:
 	CMPQ  SI, $0x00000005
-	JLE   f16b_pfdone_873
+	JLE   f16b_pfdone_874
 	MOVL  20(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_884:
+f16b_pf_885:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_885
+	JZ         f16b_pf_end_886
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_884
+	JMP        f16b_pf_885
 
-f16b_pf_end_885:
+f16b_pf_end_886:
 	CMPQ  SI, $0x00000006
-	JLE   f16b_pfdone_873
+	JLE   f16b_pfdone_874
 	MOVL  24(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_886:
+f16b_pf_887:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_887
+	JZ         f16b_pf_end_888
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_886
+	JMP        f16b_pf_887
 
-f16b_pf_end_887:
+f16b_pf_end_888:
 	CMPQ  SI, $0x00000007
-	JLE   f16b_pfdone_873
+	JLE   f16b_pfdone_874
 	MOVL  28(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_888:
+f16b_pf_889:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_889
+	JZ         f16b_pf_end_890
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_888
+	JMP        f16b_pf_889
 
-f16b_pf_end_889:
-f16b_pfdone_873:
-f16b_group_890:
+f16b_pf_end_890:
+f16b_pfdone_874:
+f16b_group_891:
 	MOVQ cnt+48(FP), AX
 	CMPQ AX, $0x00000008
-	JL   f16b_gdone_891
+	JL   f16b_gdone_892
 	MOVQ ids+32(FP), CX
 	MOVQ slab+16(FP), DX
 	MOVQ stride+24(FP), BX
@@ -10931,139 +10998,139 @@ f16b_group_890:
 	ADDQ $0x0000001f, SI
 	SHRQ $0x05, SI
 	CMPQ SI, $0x00000020
-	JLE  f16b_pfcap_892
+	JLE  f16b_pfcap_893
 	MOVQ $0x00000020, SI
 
-f16b_pfcap_892:
+f16b_pfcap_893:
 	CMPQ  AX, $0x00000008
-	JLE   f16b_pfdone_893
+	JLE   f16b_pfdone_894
 	MOVL  32(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_894:
+f16b_pf_895:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_895
+	JZ         f16b_pf_end_896
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_894
+	JMP        f16b_pf_895
 
-f16b_pf_end_895:
+f16b_pf_end_896:
 	CMPQ  AX, $0x00000009
-	JLE   f16b_pfdone_893
+	JLE   f16b_pfdone_894
 	MOVL  36(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_896:
+f16b_pf_897:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_897
+	JZ         f16b_pf_end_898
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_896
+	JMP        f16b_pf_897
 
-f16b_pf_end_897:
+f16b_pf_end_898:
 	CMPQ  AX, $0x0000000a
-	JLE   f16b_pfdone_893
+	JLE   f16b_pfdone_894
 	MOVL  40(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_898:
+f16b_pf_899:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_899
+	JZ         f16b_pf_end_900
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_898
+	JMP        f16b_pf_899
 
-f16b_pf_end_899:
+f16b_pf_end_900:
 	CMPQ  AX, $0x0000000b
-	JLE   f16b_pfdone_893
+	JLE   f16b_pfdone_894
 	MOVL  44(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_900:
+f16b_pf_901:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_901
+	JZ         f16b_pf_end_902
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_900
+	JMP        f16b_pf_901
 
-f16b_pf_end_901:
+f16b_pf_end_902:
 	CMPQ  AX, $0x0000000c
-	JLE   f16b_pfdone_893
+	JLE   f16b_pfdone_894
 	MOVL  48(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_902:
+f16b_pf_903:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_903
+	JZ         f16b_pf_end_904
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_902
+	JMP        f16b_pf_903
 
-f16b_pf_end_903:
+f16b_pf_end_904:
 	CMPQ  AX, $0x0000000d
-	JLE   f16b_pfdone_893
+	JLE   f16b_pfdone_894
 	MOVL  52(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_904:
+f16b_pf_905:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_905
+	JZ         f16b_pf_end_906
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_904
+	JMP        f16b_pf_905
 
-f16b_pf_end_905:
+f16b_pf_end_906:
 	CMPQ  AX, $0x0000000e
-	JLE   f16b_pfdone_893
+	JLE   f16b_pfdone_894
 	MOVL  56(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_906:
+f16b_pf_907:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_907
+	JZ         f16b_pf_end_908
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_906
+	JMP        f16b_pf_907
 
-f16b_pf_end_907:
+f16b_pf_end_908:
 	CMPQ  AX, $0x0000000f
-	JLE   f16b_pfdone_893
+	JLE   f16b_pfdone_894
 	MOVL  60(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_908:
+f16b_pf_909:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_909
+	JZ         f16b_pf_end_910
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_908
+	JMP        f16b_pf_909
 
-f16b_pf_end_909:
-f16b_pfdone_893:
+f16b_pf_end_910:
+f16b_pfdone_894:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -11112,9 +11179,9 @@ f16b_pfdone_893:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_910:
+f16b_block_911:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_911
+	JL          f16b_single_912
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -11175,11 +11242,11 @@ f16b_block_910:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_910
+	JMP         f16b_block_911
 
-f16b_single_911:
+f16b_single_912:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_912
+	JL          f16b_tail_913
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -11216,9 +11283,9 @@ f16b_single_911:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_912:
+f16b_tail_913:
 	TESTQ       CX, CX
-	JZ          f16b_done_913
+	JZ          f16b_done_914
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -11256,7 +11323,7 @@ f16b_tail_912:
 	VSUBPS      Z17, Z16, Z17
 	VFMADD231PS Z17, Z17, Z15
 
-f16b_done_913:
+f16b_done_914:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -11343,13 +11410,13 @@ f16b_done_913:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_890
+	JMP           f16b_group_891
 
-f16b_gdone_891:
-f16b_one_914:
+f16b_gdone_892:
+f16b_one_915:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_915
+	JZ    f16b_end_916
 	MOVQ  ids+32(FP), CX
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
@@ -11357,27 +11424,27 @@ f16b_one_914:
 	ADDQ  $0x0000001f, SI
 	SHRQ  $0x05, SI
 	CMPQ  SI, $0x00000020
-	JLE   f16b_pfcap_916
+	JLE   f16b_pfcap_917
 	MOVQ  $0x00000020, SI
 
-f16b_pfcap_916:
+f16b_pfcap_917:
 	CMPQ  AX, $0x00000001
-	JLE   f16b_pfdone_917
+	JLE   f16b_pfdone_918
 	MOVL  4(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_918:
+f16b_pf_919:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_919
+	JZ         f16b_pf_end_920
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_918
+	JMP        f16b_pf_919
 
-f16b_pf_end_919:
-f16b_pfdone_917:
+f16b_pf_end_920:
+f16b_pfdone_918:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -11391,9 +11458,9 @@ f16b_pfdone_917:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_920:
+f16b_block_921:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_921
+	JL          f16b_single_922
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -11405,11 +11472,11 @@ f16b_block_920:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_920
+	JMP         f16b_block_921
 
-f16b_single_921:
+f16b_single_922:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_922
+	JL          f16b_tail_923
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -11418,9 +11485,9 @@ f16b_single_921:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_922:
+f16b_tail_923:
 	TESTQ       DX, DX
-	JZ          f16b_done_923
+	JZ          f16b_done_924
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -11430,7 +11497,7 @@ f16b_tail_922:
 	VSUBPS      Z1, Z0, Z1
 	VFMADD231PS Z1, Z1, Z19
 
-f16b_done_923:
+f16b_done_924:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -11447,9 +11514,9 @@ f16b_done_923:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_914
+	JMP           f16b_one_915
 
-f16b_end_915:
+f16b_end_916:
 	VZEROUPPER
 	RET
 
@@ -11464,143 +11531,143 @@ TEXT ·ipF16BatchAVX512(SB), NOSPLIT, $0-56
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
 	CMPQ BX, $0x00000020
-	JLE  f16b_pfcap_924
+	JLE  f16b_pfcap_925
 	MOVQ $0x00000020, BX
 
-f16b_pfcap_924:
+f16b_pfcap_925:
 	CMPQ  SI, $0x00000000
-	JLE   f16b_pfdone_925
+	JLE   f16b_pfdone_926
 	MOVL  (AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_926:
+f16b_pf_927:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_927
+	JZ         f16b_pf_end_928
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_926
+	JMP        f16b_pf_927
 
-f16b_pf_end_927:
+f16b_pf_end_928:
 	CMPQ  SI, $0x00000001
-	JLE   f16b_pfdone_925
+	JLE   f16b_pfdone_926
 	MOVL  4(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_928:
+f16b_pf_929:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_929
+	JZ         f16b_pf_end_930
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_928
+	JMP        f16b_pf_929
 
-f16b_pf_end_929:
+f16b_pf_end_930:
 	CMPQ  SI, $0x00000002
-	JLE   f16b_pfdone_925
+	JLE   f16b_pfdone_926
 	MOVL  8(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_930:
+f16b_pf_931:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_931
+	JZ         f16b_pf_end_932
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_930
+	JMP        f16b_pf_931
 
-f16b_pf_end_931:
+f16b_pf_end_932:
 	CMPQ  SI, $0x00000003
-	JLE   f16b_pfdone_925
+	JLE   f16b_pfdone_926
 	MOVL  12(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_932:
+f16b_pf_933:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_933
+	JZ         f16b_pf_end_934
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_932
+	JMP        f16b_pf_933
 
-f16b_pf_end_933:
+f16b_pf_end_934:
 	CMPQ  SI, $0x00000004
-	JLE   f16b_pfdone_925
+	JLE   f16b_pfdone_926
 	MOVL  16(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_934:
+f16b_pf_935:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_935
+	JZ         f16b_pf_end_936
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_934
+	JMP        f16b_pf_935
 
-f16b_pf_end_935:
+f16b_pf_end_936:
 	CMPQ  SI, $0x00000005
-	JLE   f16b_pfdone_925
+	JLE   f16b_pfdone_926
 	MOVL  20(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_936:
+f16b_pf_937:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_937
+	JZ         f16b_pf_end_938
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_936
+	JMP        f16b_pf_937
 
-f16b_pf_end_937:
+f16b_pf_end_938:
 	CMPQ  SI, $0x00000006
-	JLE   f16b_pfdone_925
+	JLE   f16b_pfdone_926
 	MOVL  24(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_938:
+f16b_pf_939:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_939
+	JZ         f16b_pf_end_940
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_938
+	JMP        f16b_pf_939
 
-f16b_pf_end_939:
+f16b_pf_end_940:
 	CMPQ  SI, $0x00000007
-	JLE   f16b_pfdone_925
+	JLE   f16b_pfdone_926
 	MOVL  28(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_940:
+f16b_pf_941:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_941
+	JZ         f16b_pf_end_942
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_940
+	JMP        f16b_pf_941
 
-f16b_pf_end_941:
-f16b_pfdone_925:
-f16b_group_942:
+f16b_pf_end_942:
+f16b_pfdone_926:
+f16b_group_943:
 	MOVQ cnt+48(FP), AX
 	CMPQ AX, $0x00000008
-	JL   f16b_gdone_943
+	JL   f16b_gdone_944
 	MOVQ ids+32(FP), CX
 	MOVQ slab+16(FP), DX
 	MOVQ stride+24(FP), BX
@@ -11608,139 +11675,139 @@ f16b_group_942:
 	ADDQ $0x0000001f, SI
 	SHRQ $0x05, SI
 	CMPQ SI, $0x00000020
-	JLE  f16b_pfcap_944
+	JLE  f16b_pfcap_945
 	MOVQ $0x00000020, SI
 
-f16b_pfcap_944:
+f16b_pfcap_945:
 	CMPQ  AX, $0x00000008
-	JLE   f16b_pfdone_945
+	JLE   f16b_pfdone_946
 	MOVL  32(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_946:
+f16b_pf_947:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_947
+	JZ         f16b_pf_end_948
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_946
+	JMP        f16b_pf_947
 
-f16b_pf_end_947:
+f16b_pf_end_948:
 	CMPQ  AX, $0x00000009
-	JLE   f16b_pfdone_945
+	JLE   f16b_pfdone_946
 	MOVL  36(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_948:
+f16b_pf_949:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_949
+	JZ         f16b_pf_end_950
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_948
+	JMP        f16b_pf_949
 
-f16b_pf_end_949:
+f16b_pf_end_950:
 	CMPQ  AX, $0x0000000a
-	JLE   f16b_pfdone_945
+	JLE   f16b_pfdone_946
 	MOVL  40(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_950:
+f16b_pf_951:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_951
+	JZ         f16b_pf_end_952
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_950
+	JMP        f16b_pf_951
 
-f16b_pf_end_951:
+f16b_pf_end_952:
 	CMPQ  AX, $0x0000000b
-	JLE   f16b_pfdone_945
+	JLE   f16b_pfdone_946
 	MOVL  44(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_952:
+f16b_pf_953:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_953
+	JZ         f16b_pf_end_954
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_952
+	JMP        f16b_pf_953
 
-f16b_pf_end_953:
+f16b_pf_end_954:
 	CMPQ  AX, $0x0000000c
-	JLE   f16b_pfdone_945
+	JLE   f16b_pfdone_946
 	MOVL  48(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_954:
+f16b_pf_955:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_955
+	JZ         f16b_pf_end_956
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_954
+	JMP        f16b_pf_955
 
-f16b_pf_end_955:
+f16b_pf_end_956:
 	CMPQ  AX, $0x0000000d
-	JLE   f16b_pfdone_945
+	JLE   f16b_pfdone_946
 	MOVL  52(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_956:
+f16b_pf_957:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_957
+	JZ         f16b_pf_end_958
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_956
+	JMP        f16b_pf_957
 
-f16b_pf_end_957:
+f16b_pf_end_958:
 	CMPQ  AX, $0x0000000e
-	JLE   f16b_pfdone_945
+	JLE   f16b_pfdone_946
 	MOVL  56(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_958:
+f16b_pf_959:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_959
+	JZ         f16b_pf_end_960
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_958
+	JMP        f16b_pf_959
 
-f16b_pf_end_959:
+f16b_pf_end_960:
 	CMPQ  AX, $0x0000000f
-	JLE   f16b_pfdone_945
+	JLE   f16b_pfdone_946
 	MOVL  60(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_960:
+f16b_pf_961:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_961
+	JZ         f16b_pf_end_962
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_960
+	JMP        f16b_pf_961
 
-f16b_pf_end_961:
-f16b_pfdone_945:
+f16b_pf_end_962:
+f16b_pfdone_946:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -11789,9 +11856,9 @@ f16b_pfdone_945:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_962:
+f16b_block_963:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_963
+	JL          f16b_single_964
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -11836,11 +11903,11 @@ f16b_block_962:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_962
+	JMP         f16b_block_963
 
-f16b_single_963:
+f16b_single_964:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_964
+	JL          f16b_tail_965
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -11869,9 +11936,9 @@ f16b_single_963:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_964:
+f16b_tail_965:
 	TESTQ       CX, CX
-	JZ          f16b_done_965
+	JZ          f16b_done_966
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -11901,7 +11968,7 @@ f16b_tail_964:
 	VCVTPH2PS   Y26, Z17
 	VFMADD231PS Z17, Z16, Z15
 
-f16b_done_965:
+f16b_done_966:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -11988,13 +12055,13 @@ f16b_done_965:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_942
+	JMP           f16b_group_943
 
-f16b_gdone_943:
-f16b_one_966:
+f16b_gdone_944:
+f16b_one_967:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_967
+	JZ    f16b_end_968
 	MOVQ  ids+32(FP), CX
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
@@ -12002,27 +12069,27 @@ f16b_one_966:
 	ADDQ  $0x0000001f, SI
 	SHRQ  $0x05, SI
 	CMPQ  SI, $0x00000020
-	JLE   f16b_pfcap_968
+	JLE   f16b_pfcap_969
 	MOVQ  $0x00000020, SI
 
-f16b_pfcap_968:
+f16b_pfcap_969:
 	CMPQ  AX, $0x00000001
-	JLE   f16b_pfdone_969
+	JLE   f16b_pfdone_970
 	MOVL  4(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_970:
+f16b_pf_971:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_971
+	JZ         f16b_pf_end_972
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_970
+	JMP        f16b_pf_971
 
-f16b_pf_end_971:
-f16b_pfdone_969:
+f16b_pf_end_972:
+f16b_pfdone_970:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -12036,9 +12103,9 @@ f16b_pfdone_969:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_972:
+f16b_block_973:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_973
+	JL          f16b_single_974
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -12048,11 +12115,11 @@ f16b_block_972:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_972
+	JMP         f16b_block_973
 
-f16b_single_973:
+f16b_single_974:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_974
+	JL          f16b_tail_975
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -12060,9 +12127,9 @@ f16b_single_973:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_974:
+f16b_tail_975:
 	TESTQ       DX, DX
-	JZ          f16b_done_975
+	JZ          f16b_done_976
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -12071,7 +12138,7 @@ f16b_tail_974:
 	VCVTPH2PS   Y1, Z1
 	VFMADD231PS Z1, Z0, Z19
 
-f16b_done_975:
+f16b_done_976:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -12088,9 +12155,9 @@ f16b_done_975:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_966
+	JMP           f16b_one_967
 
-f16b_end_967:
+f16b_end_968:
 	VZEROUPPER
 	RET
 
@@ -12105,16 +12172,16 @@ TEXT ·accF16Cols1AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z1, Z1, Z1
 
-acccols_reg_976:
+acccols_reg_977:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_979
+	JL      acccols_tail_980
 	VMOVUPS (BX), Z2
 	VCMPPS  $0x04, Z1, Z2, K1
 	KMOVW   K1, DI
 
-acccols_bit_977:
+acccols_bit_978:
 	TESTL        DI, DI
-	JZ           acccols_next_978
+	JZ           acccols_next_979
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12124,37 +12191,37 @@ acccols_bit_977:
 	VBROADCASTSS (BX)(R8*4), Z2
 	VCVTPH2PS    (R9), Z3
 	VFMADD231PS  Z3, Z2, Z0
-	JMP          acccols_bit_977
+	JMP          acccols_bit_978
 
-acccols_next_978:
+acccols_next_979:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_976
+	JMP  acccols_reg_977
 
-acccols_tail_979:
+acccols_tail_980:
 	TESTQ    SI, SI
-	JZ       acccols_done_980
+	JZ       acccols_done_981
 	VMOVSS   (BX), X2
 	VUCOMISS X1, X2
-	JNE      acccols_tadd_981
-	JP       acccols_tadd_981
-	JMP      acccols_tskip_982
+	JNE      acccols_tadd_982
+	JP       acccols_tadd_982
+	JMP      acccols_tskip_983
 
-acccols_tadd_981:
+acccols_tadd_982:
 	VBROADCASTSS (BX), Z2
 	VCVTPH2PS    (CX), Z3
 	VFMADD231PS  Z3, Z2, Z0
 
-acccols_tskip_982:
+acccols_tskip_983:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_979
+	JMP  acccols_tail_980
 
-acccols_done_980:
+acccols_done_981:
 	VMOVUPS Z0, (AX)
 	VZEROUPPER
 	RET
@@ -12171,16 +12238,16 @@ TEXT ·accF16Cols2AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z2, Z2, Z2
 
-acccols_reg_983:
+acccols_reg_984:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_986
+	JL      acccols_tail_987
 	VMOVUPS (BX), Z3
 	VCMPPS  $0x04, Z2, Z3, K1
 	KMOVW   K1, DI
 
-acccols_bit_984:
+acccols_bit_985:
 	TESTL        DI, DI
-	JZ           acccols_next_985
+	JZ           acccols_next_986
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12192,39 +12259,39 @@ acccols_bit_984:
 	VFMADD231PS  Z4, Z3, Z0
 	VCVTPH2PS    32(R9), Z4
 	VFMADD231PS  Z4, Z3, Z1
-	JMP          acccols_bit_984
+	JMP          acccols_bit_985
 
-acccols_next_985:
+acccols_next_986:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_983
+	JMP  acccols_reg_984
 
-acccols_tail_986:
+acccols_tail_987:
 	TESTQ    SI, SI
-	JZ       acccols_done_987
+	JZ       acccols_done_988
 	VMOVSS   (BX), X3
 	VUCOMISS X2, X3
-	JNE      acccols_tadd_988
-	JP       acccols_tadd_988
-	JMP      acccols_tskip_989
+	JNE      acccols_tadd_989
+	JP       acccols_tadd_989
+	JMP      acccols_tskip_990
 
-acccols_tadd_988:
+acccols_tadd_989:
 	VBROADCASTSS (BX), Z3
 	VCVTPH2PS    (CX), Z4
 	VFMADD231PS  Z4, Z3, Z0
 	VCVTPH2PS    32(CX), Z4
 	VFMADD231PS  Z4, Z3, Z1
 
-acccols_tskip_989:
+acccols_tskip_990:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_986
+	JMP  acccols_tail_987
 
-acccols_done_987:
+acccols_done_988:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VZEROUPPER
@@ -12243,16 +12310,16 @@ TEXT ·accF16Cols3AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z3, Z3, Z3
 
-acccols_reg_990:
+acccols_reg_991:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_993
+	JL      acccols_tail_994
 	VMOVUPS (BX), Z4
 	VCMPPS  $0x04, Z3, Z4, K1
 	KMOVW   K1, DI
 
-acccols_bit_991:
+acccols_bit_992:
 	TESTL        DI, DI
-	JZ           acccols_next_992
+	JZ           acccols_next_993
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12266,26 +12333,26 @@ acccols_bit_991:
 	VFMADD231PS  Z5, Z4, Z1
 	VCVTPH2PS    64(R9), Z5
 	VFMADD231PS  Z5, Z4, Z2
-	JMP          acccols_bit_991
+	JMP          acccols_bit_992
 
-acccols_next_992:
+acccols_next_993:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_990
+	JMP  acccols_reg_991
 
-acccols_tail_993:
+acccols_tail_994:
 	TESTQ    SI, SI
-	JZ       acccols_done_994
+	JZ       acccols_done_995
 	VMOVSS   (BX), X4
 	VUCOMISS X3, X4
-	JNE      acccols_tadd_995
-	JP       acccols_tadd_995
-	JMP      acccols_tskip_996
+	JNE      acccols_tadd_996
+	JP       acccols_tadd_996
+	JMP      acccols_tskip_997
 
-acccols_tadd_995:
+acccols_tadd_996:
 	VBROADCASTSS (BX), Z4
 	VCVTPH2PS    (CX), Z5
 	VFMADD231PS  Z5, Z4, Z0
@@ -12294,13 +12361,13 @@ acccols_tadd_995:
 	VCVTPH2PS    64(CX), Z5
 	VFMADD231PS  Z5, Z4, Z2
 
-acccols_tskip_996:
+acccols_tskip_997:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_993
+	JMP  acccols_tail_994
 
-acccols_done_994:
+acccols_done_995:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12321,16 +12388,16 @@ TEXT ·accF16Cols4AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z4, Z4, Z4
 
-acccols_reg_997:
+acccols_reg_998:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1000
+	JL      acccols_tail_1001
 	VMOVUPS (BX), Z5
 	VCMPPS  $0x04, Z4, Z5, K1
 	KMOVW   K1, DI
 
-acccols_bit_998:
+acccols_bit_999:
 	TESTL        DI, DI
-	JZ           acccols_next_999
+	JZ           acccols_next_1000
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12346,26 +12413,26 @@ acccols_bit_998:
 	VFMADD231PS  Z6, Z5, Z2
 	VCVTPH2PS    96(R9), Z6
 	VFMADD231PS  Z6, Z5, Z3
-	JMP          acccols_bit_998
+	JMP          acccols_bit_999
 
-acccols_next_999:
+acccols_next_1000:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_997
+	JMP  acccols_reg_998
 
-acccols_tail_1000:
+acccols_tail_1001:
 	TESTQ    SI, SI
-	JZ       acccols_done_1001
+	JZ       acccols_done_1002
 	VMOVSS   (BX), X5
 	VUCOMISS X4, X5
-	JNE      acccols_tadd_1002
-	JP       acccols_tadd_1002
-	JMP      acccols_tskip_1003
+	JNE      acccols_tadd_1003
+	JP       acccols_tadd_1003
+	JMP      acccols_tskip_1004
 
-acccols_tadd_1002:
+acccols_tadd_1003:
 	VBROADCASTSS (BX), Z5
 	VCVTPH2PS    (CX), Z6
 	VFMADD231PS  Z6, Z5, Z0
@@ -12376,13 +12443,13 @@ acccols_tadd_1002:
 	VCVTPH2PS    96(CX), Z6
 	VFMADD231PS  Z6, Z5, Z3
 
-acccols_tskip_1003:
+acccols_tskip_1004:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1000
+	JMP  acccols_tail_1001
 
-acccols_done_1001:
+acccols_done_1002:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12405,16 +12472,16 @@ TEXT ·accF16Cols5AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z5, Z5, Z5
 
-acccols_reg_1004:
+acccols_reg_1005:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1007
+	JL      acccols_tail_1008
 	VMOVUPS (BX), Z6
 	VCMPPS  $0x04, Z5, Z6, K1
 	KMOVW   K1, DI
 
-acccols_bit_1005:
+acccols_bit_1006:
 	TESTL        DI, DI
-	JZ           acccols_next_1006
+	JZ           acccols_next_1007
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12432,26 +12499,26 @@ acccols_bit_1005:
 	VFMADD231PS  Z7, Z6, Z3
 	VCVTPH2PS    128(R9), Z7
 	VFMADD231PS  Z7, Z6, Z4
-	JMP          acccols_bit_1005
+	JMP          acccols_bit_1006
 
-acccols_next_1006:
+acccols_next_1007:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1004
+	JMP  acccols_reg_1005
 
-acccols_tail_1007:
+acccols_tail_1008:
 	TESTQ    SI, SI
-	JZ       acccols_done_1008
+	JZ       acccols_done_1009
 	VMOVSS   (BX), X6
 	VUCOMISS X5, X6
-	JNE      acccols_tadd_1009
-	JP       acccols_tadd_1009
-	JMP      acccols_tskip_1010
+	JNE      acccols_tadd_1010
+	JP       acccols_tadd_1010
+	JMP      acccols_tskip_1011
 
-acccols_tadd_1009:
+acccols_tadd_1010:
 	VBROADCASTSS (BX), Z6
 	VCVTPH2PS    (CX), Z7
 	VFMADD231PS  Z7, Z6, Z0
@@ -12464,13 +12531,13 @@ acccols_tadd_1009:
 	VCVTPH2PS    128(CX), Z7
 	VFMADD231PS  Z7, Z6, Z4
 
-acccols_tskip_1010:
+acccols_tskip_1011:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1007
+	JMP  acccols_tail_1008
 
-acccols_done_1008:
+acccols_done_1009:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12495,16 +12562,16 @@ TEXT ·accF16Cols6AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z6, Z6, Z6
 
-acccols_reg_1011:
+acccols_reg_1012:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1014
+	JL      acccols_tail_1015
 	VMOVUPS (BX), Z7
 	VCMPPS  $0x04, Z6, Z7, K1
 	KMOVW   K1, DI
 
-acccols_bit_1012:
+acccols_bit_1013:
 	TESTL        DI, DI
-	JZ           acccols_next_1013
+	JZ           acccols_next_1014
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12524,26 +12591,26 @@ acccols_bit_1012:
 	VFMADD231PS  Z8, Z7, Z4
 	VCVTPH2PS    160(R9), Z8
 	VFMADD231PS  Z8, Z7, Z5
-	JMP          acccols_bit_1012
+	JMP          acccols_bit_1013
 
-acccols_next_1013:
+acccols_next_1014:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1011
+	JMP  acccols_reg_1012
 
-acccols_tail_1014:
+acccols_tail_1015:
 	TESTQ    SI, SI
-	JZ       acccols_done_1015
+	JZ       acccols_done_1016
 	VMOVSS   (BX), X7
 	VUCOMISS X6, X7
-	JNE      acccols_tadd_1016
-	JP       acccols_tadd_1016
-	JMP      acccols_tskip_1017
+	JNE      acccols_tadd_1017
+	JP       acccols_tadd_1017
+	JMP      acccols_tskip_1018
 
-acccols_tadd_1016:
+acccols_tadd_1017:
 	VBROADCASTSS (BX), Z7
 	VCVTPH2PS    (CX), Z8
 	VFMADD231PS  Z8, Z7, Z0
@@ -12558,13 +12625,13 @@ acccols_tadd_1016:
 	VCVTPH2PS    160(CX), Z8
 	VFMADD231PS  Z8, Z7, Z5
 
-acccols_tskip_1017:
+acccols_tskip_1018:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1014
+	JMP  acccols_tail_1015
 
-acccols_done_1015:
+acccols_done_1016:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12591,16 +12658,16 @@ TEXT ·accF16Cols7AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z7, Z7, Z7
 
-acccols_reg_1018:
+acccols_reg_1019:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1021
+	JL      acccols_tail_1022
 	VMOVUPS (BX), Z8
 	VCMPPS  $0x04, Z7, Z8, K1
 	KMOVW   K1, DI
 
-acccols_bit_1019:
+acccols_bit_1020:
 	TESTL        DI, DI
-	JZ           acccols_next_1020
+	JZ           acccols_next_1021
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12622,26 +12689,26 @@ acccols_bit_1019:
 	VFMADD231PS  Z9, Z8, Z5
 	VCVTPH2PS    192(R9), Z9
 	VFMADD231PS  Z9, Z8, Z6
-	JMP          acccols_bit_1019
+	JMP          acccols_bit_1020
 
-acccols_next_1020:
+acccols_next_1021:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1018
+	JMP  acccols_reg_1019
 
-acccols_tail_1021:
+acccols_tail_1022:
 	TESTQ    SI, SI
-	JZ       acccols_done_1022
+	JZ       acccols_done_1023
 	VMOVSS   (BX), X8
 	VUCOMISS X7, X8
-	JNE      acccols_tadd_1023
-	JP       acccols_tadd_1023
-	JMP      acccols_tskip_1024
+	JNE      acccols_tadd_1024
+	JP       acccols_tadd_1024
+	JMP      acccols_tskip_1025
 
-acccols_tadd_1023:
+acccols_tadd_1024:
 	VBROADCASTSS (BX), Z8
 	VCVTPH2PS    (CX), Z9
 	VFMADD231PS  Z9, Z8, Z0
@@ -12658,13 +12725,13 @@ acccols_tadd_1023:
 	VCVTPH2PS    192(CX), Z9
 	VFMADD231PS  Z9, Z8, Z6
 
-acccols_tskip_1024:
+acccols_tskip_1025:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1021
+	JMP  acccols_tail_1022
 
-acccols_done_1022:
+acccols_done_1023:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12693,16 +12760,16 @@ TEXT ·accF16Cols8AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z8, Z8, Z8
 
-acccols_reg_1025:
+acccols_reg_1026:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1028
+	JL      acccols_tail_1029
 	VMOVUPS (BX), Z9
 	VCMPPS  $0x04, Z8, Z9, K1
 	KMOVW   K1, DI
 
-acccols_bit_1026:
+acccols_bit_1027:
 	TESTL        DI, DI
-	JZ           acccols_next_1027
+	JZ           acccols_next_1028
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12726,26 +12793,26 @@ acccols_bit_1026:
 	VFMADD231PS  Z10, Z9, Z6
 	VCVTPH2PS    224(R9), Z10
 	VFMADD231PS  Z10, Z9, Z7
-	JMP          acccols_bit_1026
+	JMP          acccols_bit_1027
 
-acccols_next_1027:
+acccols_next_1028:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1025
+	JMP  acccols_reg_1026
 
-acccols_tail_1028:
+acccols_tail_1029:
 	TESTQ    SI, SI
-	JZ       acccols_done_1029
+	JZ       acccols_done_1030
 	VMOVSS   (BX), X9
 	VUCOMISS X8, X9
-	JNE      acccols_tadd_1030
-	JP       acccols_tadd_1030
-	JMP      acccols_tskip_1031
+	JNE      acccols_tadd_1031
+	JP       acccols_tadd_1031
+	JMP      acccols_tskip_1032
 
-acccols_tadd_1030:
+acccols_tadd_1031:
 	VBROADCASTSS (BX), Z9
 	VCVTPH2PS    (CX), Z10
 	VFMADD231PS  Z10, Z9, Z0
@@ -12764,13 +12831,13 @@ acccols_tadd_1030:
 	VCVTPH2PS    224(CX), Z10
 	VFMADD231PS  Z10, Z9, Z7
 
-acccols_tskip_1031:
+acccols_tskip_1032:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1028
+	JMP  acccols_tail_1029
 
-acccols_done_1029:
+acccols_done_1030:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12801,16 +12868,16 @@ TEXT ·accF16Cols9AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z9, Z9, Z9
 
-acccols_reg_1032:
+acccols_reg_1033:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1035
+	JL      acccols_tail_1036
 	VMOVUPS (BX), Z10
 	VCMPPS  $0x04, Z9, Z10, K1
 	KMOVW   K1, DI
 
-acccols_bit_1033:
+acccols_bit_1034:
 	TESTL        DI, DI
-	JZ           acccols_next_1034
+	JZ           acccols_next_1035
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12836,26 +12903,26 @@ acccols_bit_1033:
 	VFMADD231PS  Z11, Z10, Z7
 	VCVTPH2PS    256(R9), Z11
 	VFMADD231PS  Z11, Z10, Z8
-	JMP          acccols_bit_1033
+	JMP          acccols_bit_1034
 
-acccols_next_1034:
+acccols_next_1035:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1032
+	JMP  acccols_reg_1033
 
-acccols_tail_1035:
+acccols_tail_1036:
 	TESTQ    SI, SI
-	JZ       acccols_done_1036
+	JZ       acccols_done_1037
 	VMOVSS   (BX), X10
 	VUCOMISS X9, X10
-	JNE      acccols_tadd_1037
-	JP       acccols_tadd_1037
-	JMP      acccols_tskip_1038
+	JNE      acccols_tadd_1038
+	JP       acccols_tadd_1038
+	JMP      acccols_tskip_1039
 
-acccols_tadd_1037:
+acccols_tadd_1038:
 	VBROADCASTSS (BX), Z10
 	VCVTPH2PS    (CX), Z11
 	VFMADD231PS  Z11, Z10, Z0
@@ -12876,13 +12943,13 @@ acccols_tadd_1037:
 	VCVTPH2PS    256(CX), Z11
 	VFMADD231PS  Z11, Z10, Z8
 
-acccols_tskip_1038:
+acccols_tskip_1039:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1035
+	JMP  acccols_tail_1036
 
-acccols_done_1036:
+acccols_done_1037:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12915,16 +12982,16 @@ TEXT ·accF16Cols10AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z10, Z10, Z10
 
-acccols_reg_1039:
+acccols_reg_1040:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1042
+	JL      acccols_tail_1043
 	VMOVUPS (BX), Z11
 	VCMPPS  $0x04, Z10, Z11, K1
 	KMOVW   K1, DI
 
-acccols_bit_1040:
+acccols_bit_1041:
 	TESTL        DI, DI
-	JZ           acccols_next_1041
+	JZ           acccols_next_1042
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12952,26 +13019,26 @@ acccols_bit_1040:
 	VFMADD231PS  Z12, Z11, Z8
 	VCVTPH2PS    288(R9), Z12
 	VFMADD231PS  Z12, Z11, Z9
-	JMP          acccols_bit_1040
+	JMP          acccols_bit_1041
 
-acccols_next_1041:
+acccols_next_1042:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1039
+	JMP  acccols_reg_1040
 
-acccols_tail_1042:
+acccols_tail_1043:
 	TESTQ    SI, SI
-	JZ       acccols_done_1043
+	JZ       acccols_done_1044
 	VMOVSS   (BX), X11
 	VUCOMISS X10, X11
-	JNE      acccols_tadd_1044
-	JP       acccols_tadd_1044
-	JMP      acccols_tskip_1045
+	JNE      acccols_tadd_1045
+	JP       acccols_tadd_1045
+	JMP      acccols_tskip_1046
 
-acccols_tadd_1044:
+acccols_tadd_1045:
 	VBROADCASTSS (BX), Z11
 	VCVTPH2PS    (CX), Z12
 	VFMADD231PS  Z12, Z11, Z0
@@ -12994,13 +13061,13 @@ acccols_tadd_1044:
 	VCVTPH2PS    288(CX), Z12
 	VFMADD231PS  Z12, Z11, Z9
 
-acccols_tskip_1045:
+acccols_tskip_1046:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1042
+	JMP  acccols_tail_1043
 
-acccols_done_1043:
+acccols_done_1044:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -13035,16 +13102,16 @@ TEXT ·accF16Cols11AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z11, Z11, Z11
 
-acccols_reg_1046:
+acccols_reg_1047:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1049
+	JL      acccols_tail_1050
 	VMOVUPS (BX), Z12
 	VCMPPS  $0x04, Z11, Z12, K1
 	KMOVW   K1, DI
 
-acccols_bit_1047:
+acccols_bit_1048:
 	TESTL        DI, DI
-	JZ           acccols_next_1048
+	JZ           acccols_next_1049
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -13074,26 +13141,26 @@ acccols_bit_1047:
 	VFMADD231PS  Z13, Z12, Z9
 	VCVTPH2PS    320(R9), Z13
 	VFMADD231PS  Z13, Z12, Z10
-	JMP          acccols_bit_1047
+	JMP          acccols_bit_1048
 
-acccols_next_1048:
+acccols_next_1049:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1046
+	JMP  acccols_reg_1047
 
-acccols_tail_1049:
+acccols_tail_1050:
 	TESTQ    SI, SI
-	JZ       acccols_done_1050
+	JZ       acccols_done_1051
 	VMOVSS   (BX), X12
 	VUCOMISS X11, X12
-	JNE      acccols_tadd_1051
-	JP       acccols_tadd_1051
-	JMP      acccols_tskip_1052
+	JNE      acccols_tadd_1052
+	JP       acccols_tadd_1052
+	JMP      acccols_tskip_1053
 
-acccols_tadd_1051:
+acccols_tadd_1052:
 	VBROADCASTSS (BX), Z12
 	VCVTPH2PS    (CX), Z13
 	VFMADD231PS  Z13, Z12, Z0
@@ -13118,13 +13185,13 @@ acccols_tadd_1051:
 	VCVTPH2PS    320(CX), Z13
 	VFMADD231PS  Z13, Z12, Z10
 
-acccols_tskip_1052:
+acccols_tskip_1053:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1049
+	JMP  acccols_tail_1050
 
-acccols_done_1050:
+acccols_done_1051:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -13161,16 +13228,16 @@ TEXT ·accF16Cols12AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z12, Z12, Z12
 
-acccols_reg_1053:
+acccols_reg_1054:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1056
+	JL      acccols_tail_1057
 	VMOVUPS (BX), Z13
 	VCMPPS  $0x04, Z12, Z13, K1
 	KMOVW   K1, DI
 
-acccols_bit_1054:
+acccols_bit_1055:
 	TESTL        DI, DI
-	JZ           acccols_next_1055
+	JZ           acccols_next_1056
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -13202,26 +13269,26 @@ acccols_bit_1054:
 	VFMADD231PS  Z14, Z13, Z10
 	VCVTPH2PS    352(R9), Z14
 	VFMADD231PS  Z14, Z13, Z11
-	JMP          acccols_bit_1054
+	JMP          acccols_bit_1055
 
-acccols_next_1055:
+acccols_next_1056:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1053
+	JMP  acccols_reg_1054
 
-acccols_tail_1056:
+acccols_tail_1057:
 	TESTQ    SI, SI
-	JZ       acccols_done_1057
+	JZ       acccols_done_1058
 	VMOVSS   (BX), X13
 	VUCOMISS X12, X13
-	JNE      acccols_tadd_1058
-	JP       acccols_tadd_1058
-	JMP      acccols_tskip_1059
+	JNE      acccols_tadd_1059
+	JP       acccols_tadd_1059
+	JMP      acccols_tskip_1060
 
-acccols_tadd_1058:
+acccols_tadd_1059:
 	VBROADCASTSS (BX), Z13
 	VCVTPH2PS    (CX), Z14
 	VFMADD231PS  Z14, Z13, Z0
@@ -13248,13 +13315,13 @@ acccols_tadd_1058:
 	VCVTPH2PS    352(CX), Z14
 	VFMADD231PS  Z14, Z13, Z11
 
-acccols_tskip_1059:
+acccols_tskip_1060:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1056
+	JMP  acccols_tail_1057
 
-acccols_done_1057:
+acccols_done_1058:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -13293,16 +13360,16 @@ TEXT ·accF16Cols13AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z13, Z13, Z13
 
-acccols_reg_1060:
+acccols_reg_1061:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1063
+	JL      acccols_tail_1064
 	VMOVUPS (BX), Z14
 	VCMPPS  $0x04, Z13, Z14, K1
 	KMOVW   K1, DI
 
-acccols_bit_1061:
+acccols_bit_1062:
 	TESTL        DI, DI
-	JZ           acccols_next_1062
+	JZ           acccols_next_1063
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -13336,26 +13403,26 @@ acccols_bit_1061:
 	VFMADD231PS  Z15, Z14, Z11
 	VCVTPH2PS    384(R9), Z15
 	VFMADD231PS  Z15, Z14, Z12
-	JMP          acccols_bit_1061
+	JMP          acccols_bit_1062
 
-acccols_next_1062:
+acccols_next_1063:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1060
+	JMP  acccols_reg_1061
 
-acccols_tail_1063:
+acccols_tail_1064:
 	TESTQ    SI, SI
-	JZ       acccols_done_1064
+	JZ       acccols_done_1065
 	VMOVSS   (BX), X14
 	VUCOMISS X13, X14
-	JNE      acccols_tadd_1065
-	JP       acccols_tadd_1065
-	JMP      acccols_tskip_1066
+	JNE      acccols_tadd_1066
+	JP       acccols_tadd_1066
+	JMP      acccols_tskip_1067
 
-acccols_tadd_1065:
+acccols_tadd_1066:
 	VBROADCASTSS (BX), Z14
 	VCVTPH2PS    (CX), Z15
 	VFMADD231PS  Z15, Z14, Z0
@@ -13384,13 +13451,13 @@ acccols_tadd_1065:
 	VCVTPH2PS    384(CX), Z15
 	VFMADD231PS  Z15, Z14, Z12
 
-acccols_tskip_1066:
+acccols_tskip_1067:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1063
+	JMP  acccols_tail_1064
 
-acccols_done_1064:
+acccols_done_1065:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -13431,16 +13498,16 @@ TEXT ·accF16Cols14AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z14, Z14, Z14
 
-acccols_reg_1067:
+acccols_reg_1068:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1070
+	JL      acccols_tail_1071
 	VMOVUPS (BX), Z15
 	VCMPPS  $0x04, Z14, Z15, K1
 	KMOVW   K1, DI
 
-acccols_bit_1068:
+acccols_bit_1069:
 	TESTL        DI, DI
-	JZ           acccols_next_1069
+	JZ           acccols_next_1070
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -13476,26 +13543,26 @@ acccols_bit_1068:
 	VFMADD231PS  Z16, Z15, Z12
 	VCVTPH2PS    416(R9), Z16
 	VFMADD231PS  Z16, Z15, Z13
-	JMP          acccols_bit_1068
+	JMP          acccols_bit_1069
 
-acccols_next_1069:
+acccols_next_1070:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1067
+	JMP  acccols_reg_1068
 
-acccols_tail_1070:
+acccols_tail_1071:
 	TESTQ    SI, SI
-	JZ       acccols_done_1071
+	JZ       acccols_done_1072
 	VMOVSS   (BX), X15
 	VUCOMISS X14, X15
-	JNE      acccols_tadd_1072
-	JP       acccols_tadd_1072
-	JMP      acccols_tskip_1073
+	JNE      acccols_tadd_1073
+	JP       acccols_tadd_1073
+	JMP      acccols_tskip_1074
 
-acccols_tadd_1072:
+acccols_tadd_1073:
 	VBROADCASTSS (BX), Z15
 	VCVTPH2PS    (CX), Z16
 	VFMADD231PS  Z16, Z15, Z0
@@ -13526,13 +13593,13 @@ acccols_tadd_1072:
 	VCVTPH2PS    416(CX), Z16
 	VFMADD231PS  Z16, Z15, Z13
 
-acccols_tskip_1073:
+acccols_tskip_1074:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1070
+	JMP  acccols_tail_1071
 
-acccols_done_1071:
+acccols_done_1072:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -13575,16 +13642,16 @@ TEXT ·accF16Cols15AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z15, Z15, Z15
 
-acccols_reg_1074:
+acccols_reg_1075:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1077
+	JL      acccols_tail_1078
 	VMOVUPS (BX), Z16
 	VCMPPS  $0x04, Z15, Z16, K1
 	KMOVW   K1, DI
 
-acccols_bit_1075:
+acccols_bit_1076:
 	TESTL        DI, DI
-	JZ           acccols_next_1076
+	JZ           acccols_next_1077
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -13622,26 +13689,26 @@ acccols_bit_1075:
 	VFMADD231PS  Z17, Z16, Z13
 	VCVTPH2PS    448(R9), Z17
 	VFMADD231PS  Z17, Z16, Z14
-	JMP          acccols_bit_1075
+	JMP          acccols_bit_1076
 
-acccols_next_1076:
+acccols_next_1077:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1074
+	JMP  acccols_reg_1075
 
-acccols_tail_1077:
+acccols_tail_1078:
 	TESTQ    SI, SI
-	JZ       acccols_done_1078
+	JZ       acccols_done_1079
 	VMOVSS   (BX), X16
 	VUCOMISS X15, X16
-	JNE      acccols_tadd_1079
-	JP       acccols_tadd_1079
-	JMP      acccols_tskip_1080
+	JNE      acccols_tadd_1080
+	JP       acccols_tadd_1080
+	JMP      acccols_tskip_1081
 
-acccols_tadd_1079:
+acccols_tadd_1080:
 	VBROADCASTSS (BX), Z16
 	VCVTPH2PS    (CX), Z17
 	VFMADD231PS  Z17, Z16, Z0
@@ -13674,13 +13741,13 @@ acccols_tadd_1079:
 	VCVTPH2PS    448(CX), Z17
 	VFMADD231PS  Z17, Z16, Z14
 
-acccols_tskip_1080:
+acccols_tskip_1081:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1077
+	JMP  acccols_tail_1078
 
-acccols_done_1078:
+acccols_done_1079:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -13725,16 +13792,16 @@ TEXT ·accF16Cols16AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z16, Z16, Z16
 
-acccols_reg_1081:
+acccols_reg_1082:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1084
+	JL      acccols_tail_1085
 	VMOVUPS (BX), Z17
 	VCMPPS  $0x04, Z16, Z17, K1
 	KMOVW   K1, DI
 
-acccols_bit_1082:
+acccols_bit_1083:
 	TESTL        DI, DI
-	JZ           acccols_next_1083
+	JZ           acccols_next_1084
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -13774,26 +13841,26 @@ acccols_bit_1082:
 	VFMADD231PS  Z18, Z17, Z14
 	VCVTPH2PS    480(R9), Z18
 	VFMADD231PS  Z18, Z17, Z15
-	JMP          acccols_bit_1082
+	JMP          acccols_bit_1083
 
-acccols_next_1083:
+acccols_next_1084:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1081
+	JMP  acccols_reg_1082
 
-acccols_tail_1084:
+acccols_tail_1085:
 	TESTQ    SI, SI
-	JZ       acccols_done_1085
+	JZ       acccols_done_1086
 	VMOVSS   (BX), X17
 	VUCOMISS X16, X17
-	JNE      acccols_tadd_1086
-	JP       acccols_tadd_1086
-	JMP      acccols_tskip_1087
+	JNE      acccols_tadd_1087
+	JP       acccols_tadd_1087
+	JMP      acccols_tskip_1088
 
-acccols_tadd_1086:
+acccols_tadd_1087:
 	VBROADCASTSS (BX), Z17
 	VCVTPH2PS    (CX), Z18
 	VFMADD231PS  Z18, Z17, Z0
@@ -13828,13 +13895,13 @@ acccols_tadd_1086:
 	VCVTPH2PS    480(CX), Z18
 	VFMADD231PS  Z18, Z17, Z15
 
-acccols_tskip_1087:
+acccols_tskip_1088:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1084
+	JMP  acccols_tail_1085
 
-acccols_done_1085:
+acccols_done_1086:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -13871,9 +13938,9 @@ TEXT ·levelsU8AVX512(SB), NOSPLIT, $0-44
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-lev_1088:
+lev_1089:
 	TESTQ      DX, DX
-	JZ         lev_done_1089
+	JZ         lev_done_1090
 	VMOVUPS    (CX), Z6
 	VSUBPS     Z0, Z6, Z6
 	VMULPS     Z3, Z6, Z6
@@ -13886,9 +13953,9 @@ lev_1088:
 	ADDQ       $0x00000040, CX
 	ADDQ       $0x00000010, AX
 	SUBQ       $0x00000010, DX
-	JMP        lev_1088
+	JMP        lev_1089
 
-lev_done_1089:
+lev_done_1090:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDD        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1
@@ -13919,9 +13986,9 @@ TEXT ·levelsU4AVX512(SB), NOSPLIT, $0-44
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-lev_1090:
+lev_1091:
 	TESTQ       DX, DX
-	JZ          lev_done_1091
+	JZ          lev_done_1092
 	VMOVUPS     (CX), Z6
 	VSUBPS      Z0, Z6, Z6
 	VMULPS      Z3, Z6, Z6
@@ -13947,9 +14014,9 @@ lev_1090:
 	ADDQ        $0x00000080, CX
 	ADDQ        $0x00000010, AX
 	SUBQ        $0x00000020, DX
-	JMP         lev_1090
+	JMP         lev_1091
 
-lev_done_1091:
+lev_done_1092:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDD        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1

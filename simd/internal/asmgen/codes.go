@@ -444,35 +444,13 @@ func sqPreparedKernels(sfx string, zmm bool) {
 			bsig = "func(w *float32, slab *uint8, n, stride int, ids *uint32, out *float32, cnt int)"
 		}
 		text(bname, bsig, fmt.Sprintf("%s sets out[i] to %s for the code at slab[ids[i]*stride:] (stride in bytes), i < cnt, prefetching the rows of ids[i+1..i+%d]. %s", bname, doc, u8BatchAhead, pre))
-		{
-			ids, cnt := ld("ids"), ld("cnt")
-			for k := 0; k < u8BatchAhead; k++ {
-				prefetchRowAt(k, ids, ld("slab"), ld("stride"), cnt, ld("n"))
+		byIDLoop(func() Register { return ld("n") }, func(row Register, outs []Register) {
+			bp := codePtrs{q: ld(qn), code: row, n: ld("n")}
+			if form == sqResid {
+				bp.st = ld("scale")
 			}
-		}
-		ids, out, cnt := ld("ids"), ld("out"), ld("cnt")
-		lloop, lend := lbl("sq8b_loop"), lbl("sq8b_end")
-		c.Label(lloop)
-		c.TESTQ(cnt, cnt)
-		c.JZ(LabelRef(lend))
-		prefetchRowAt(u8BatchAhead, ids, ld("slab"), ld("stride"), cnt, ld("n"))
-		pb := c.GP64()
-		c.MOVL(mem(ids, 0), pb.As32())
-		c.IMULQ(ld("stride"), pb)
-		c.ADDQ(ld("slab"), pb)
-		bp := codePtrs{q: ld(qn), code: pb, n: ld("n")}
-		if form == sqResid {
-			bp.st = ld("scale")
-		}
-		br := codeDist(s, bp, codeConsts{})
-		c.VMOVSS(br, mem(out, 0))
-		c.ADDQ(U32(4), ids)
-		c.ADDQ(U32(4), out)
-		c.DECQ(cnt)
-		c.JMP(LabelRef(lloop))
-		c.Label(lend)
-		c.VZEROUPPER()
-		c.RET()
+			c.VMOVSS(codeDist(s, bp, codeConsts{}), mem(outs[0], 0))
+		}, out{"out", 4})
 	}
 }
 
@@ -483,34 +461,14 @@ func sq4BatchKernel(s codeSpec, name, mn, pre string) {
 	text(name, "func(q *float32, slab *uint8, lo, scale *float32, n, stride int, ids *uint32, out *float32, cnt int)",
 		fmt.Sprintf("%s sets out[i] to the %s distance between q[:n] and the sq4 code at slab[ids[i]*stride:] (stride in bytes) for i < cnt, prefetching the rows of ids[i+1..i+%d]. %s", name, mn, u8BatchAhead, pre))
 	cst := codeSetup(s)
-	plen := c.GP64()
-	c.MOVQ(ld("n"), plen)
-	c.INCQ(plen)
-	c.SHRQ(U8(1), plen)
-	{
-		ids, cnt := ld("ids"), ld("cnt")
-		for k := 0; k < u8BatchAhead; k++ {
-			prefetchRowAt(k, ids, ld("slab"), ld("stride"), cnt, plen)
-		}
+	span := func() Register { // (n+1)/2 bytes
+		r := ld("n")
+		c.INCQ(r)
+		c.SHRQ(U8(1), r)
+		return r
 	}
-	ids, out, cnt := ld("ids"), ld("out"), ld("cnt")
-	lloop, lend := lbl("sq4b_loop"), lbl("sq4b_end")
-	c.Label(lloop)
-	c.TESTQ(cnt, cnt)
-	c.JZ(LabelRef(lend))
-	prefetchRowAt(u8BatchAhead, ids, ld("slab"), ld("stride"), cnt, plen)
-	pb := c.GP64()
-	c.MOVL(mem(ids, 0), pb.As32())
-	c.IMULQ(ld("stride"), pb)
-	c.ADDQ(ld("slab"), pb)
-	p := codePtrs{q: ld("q"), code: pb, n: ld("n"), lo: ld("lo"), st: ld("scale")}
-	r := codeDist(s, p, cst)
-	c.VMOVSS(r, mem(out, 0))
-	c.ADDQ(U32(4), ids)
-	c.ADDQ(U32(4), out)
-	c.DECQ(cnt)
-	c.JMP(LabelRef(lloop))
-	c.Label(lend)
-	c.VZEROUPPER()
-	c.RET()
+	byIDLoop(span, func(row Register, outs []Register) {
+		p := codePtrs{q: ld("q"), code: row, n: ld("n"), lo: ld("lo"), st: ld("scale")}
+		c.VMOVSS(codeDist(s, p, cst), mem(outs[0], 0))
+	}, out{"out", 4})
 }

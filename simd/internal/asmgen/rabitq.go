@@ -119,61 +119,11 @@ func popcountPlanes4Kernel() {
 	text("popcountPlanes4AVX512", "func(a *uint64, q *uint64, w int) (weighted int, ones int)",
 		"popcountPlanes4AVX512 returns sum_j 2^j*popcount(a[:w] & q[j*w:(j+1)*w]) over the four",
 		"query planes j < 4, and popcount(a[:w]). Precondition: w >= 1.")
-	a, q, w := ld("a"), ld("q"), ld("w")
-	pstride := c.GP64()
-	c.MOVQ(w, pstride)
-	c.SHLQ(U8(3), pstride)
-	q3 := c.GP64()
-	c.LEAQ(Mem{Base: q, Index: pstride, Scale: 2}, q3)
-	c.ADDQ(pstride, q3)
-	planes := []Mem{
-		mem(q, 0),
-		{Base: q, Index: pstride, Scale: 1},
-		{Base: q, Index: pstride, Scale: 2},
-		mem(q3, 0),
-	}
-	cnt := make([]VecVirtual, 4)
-	for j := range cnt {
-		cnt[j] = zero(c.ZMM())
-	}
-	ones := zero(c.ZMM())
-
-	lstep, lfull := lbl("pp4_step"), lbl("pp4_full")
-	c.Label(lstep)
-	m := c.GP64()
-	c.MOVQ(U32(0xff), m)
-	c.CMPQ(w, U32(8))
-	c.JGE(LabelRef(lfull))
-	c.MOVQ(U32(0xffffffff), m)
-	c.BZHIQ(w, m, m)
-	c.Label(lfull)
-	k := c.K()
-	c.KMOVB(m.As32(), k)
-	x := c.ZMM()
-	c.VMOVDQU64_Z(mem(a, 0), k, x)
-	t := c.ZMM()
-	c.VPOPCNTQ(x, t)
-	c.VPADDQ(t, ones, ones)
-	for j := range planes {
-		t := c.ZMM()
-		c.VPANDQ_Z(planes[j], x, k, t)
-		c.VPOPCNTQ(t, t)
-		c.VPADDQ(t, cnt[j], cnt[j])
-	}
-	c.ADDQ(U32(64), a)
-	c.ADDQ(U32(64), q)
-	c.ADDQ(U32(64), q3)
-	c.SUBQ(U32(8), w)
-	c.JG(LabelRef(lstep))
-
-	// weighted = c0 + 2 c1 + 4 c2 + 8 c3
-	for j := 1; j < 4; j++ {
-		c.VPSLLQ(U8(j), cnt[j], cnt[j])
-	}
-	c.VPADDQ(cnt[1], cnt[0], cnt[0])
-	c.VPADDQ(cnt[3], cnt[2], cnt[2])
-	c.VPADDQ(cnt[2], cnt[0], cnt[0])
-	rw, ro := hsumQ(cnt[0]), hsumQ(ones)
+	// one code plane: the batch kernels' body with planes 1
+	plane, planes := c.GP64(), c.GP64()
+	c.XORQ(plane, plane)
+	c.MOVQ(U32(1), planes)
+	rw, ro := popcountPlanesBody(ld("a"), ld("q"), ld("w"), plane, planes)
 	c.VZEROUPPER()
 	c.Store(rw, c.Return("weighted"))
 	c.Store(ro, c.Return("ones"))
@@ -219,31 +169,10 @@ func maskedSumPlanesBatchKernel() {
 		name+" sets out[i] = maskedSumPlanesAVX512(q, n, slab+ids[i]*stride, plane, planes) for i < cnt,",
 		fmt.Sprintf("prefetching the first span bytes of the rows of ids[i+1..i+%d].", u8BatchAhead),
 		"Precondition: n % 16 == 0, planes >= 1, span >= 1.")
-	{
-		ids, cnt := ld("ids"), ld("cnt")
-		for k := 0; k < u8BatchAhead; k++ {
-			prefetchRowAt(k, ids, ld("slab"), ld("stride"), cnt, ld("span"))
-		}
-	}
-	ids, out, cnt := ld("ids"), ld("out"), ld("cnt")
-	lloop, lend := lbl("mspb_loop"), lbl("mspb_end")
-	c.Label(lloop)
-	c.TESTQ(cnt, cnt)
-	c.JZ(LabelRef(lend))
-	prefetchRowAt(u8BatchAhead, ids, ld("slab"), ld("stride"), cnt, ld("span"))
-	pb := c.GP64()
-	c.MOVL(mem(ids, 0), pb.As32())
-	c.IMULQ(ld("stride"), pb)
-	c.ADDQ(ld("slab"), pb)
-	r := maskedSumPlanesBody(ld("q"), ld("n"), pb, ld("plane"), ld("planes"))
-	c.VMOVSS(r, mem(out, 0))
-	c.ADDQ(U32(4), ids)
-	c.ADDQ(U32(4), out)
-	c.DECQ(cnt)
-	c.JMP(LabelRef(lloop))
-	c.Label(lend)
-	c.VZEROUPPER()
-	c.RET()
+	byIDLoop(func() Register { return ld("span") }, func(row Register, outs []Register) {
+		r := maskedSumPlanesBody(ld("q"), ld("n"), row, ld("plane"), ld("planes"))
+		c.VMOVSS(r, mem(outs[0], 0))
+	}, out{"out", 4})
 }
 
 // maskedSumPlanesBody emits the sum of maskedSumPlanesAVX512 (q, n and bits are advanced) and
@@ -316,33 +245,11 @@ func popcountPlanes4BatchKernel() {
 		"ones[i] = sum_b 2^b * popcount(P_b), P_b the w words at slab+ids[i]*stride+b*plane, for i < cnt,",
 		fmt.Sprintf("prefetching the first span bytes of the rows of ids[i+1..i+%d].", u8BatchAhead),
 		"Precondition: w >= 1, planes >= 1, span >= 1.")
-	{
-		ids, cnt := ld("ids"), ld("cnt")
-		for k := 0; k < u8BatchAhead; k++ {
-			prefetchRowAt(k, ids, ld("slab"), ld("stride"), cnt, ld("span"))
-		}
-	}
-	ids, ow, oo, cnt := ld("ids"), ld("weighted"), ld("ones"), ld("cnt")
-	lloop, lend := lbl("pp4b_loop"), lbl("pp4b_end")
-	c.Label(lloop)
-	c.TESTQ(cnt, cnt)
-	c.JZ(LabelRef(lend))
-	prefetchRowAt(u8BatchAhead, ids, ld("slab"), ld("stride"), cnt, ld("span"))
-	pb := c.GP64()
-	c.MOVL(mem(ids, 0), pb.As32())
-	c.IMULQ(ld("stride"), pb)
-	c.ADDQ(ld("slab"), pb)
-	rw, ro := popcountPlanesBody(pb, ld("q"), ld("w"), ld("plane"), ld("planes"))
-	c.MOVQ(rw, mem(ow, 0))
-	c.MOVQ(ro, mem(oo, 0))
-	c.ADDQ(U32(4), ids)
-	c.ADDQ(U32(8), ow)
-	c.ADDQ(U32(8), oo)
-	c.DECQ(cnt)
-	c.JMP(LabelRef(lloop))
-	c.Label(lend)
-	c.VZEROUPPER()
-	c.RET()
+	byIDLoop(func() Register { return ld("span") }, func(row Register, outs []Register) {
+		rw, ro := popcountPlanesBody(row, ld("q"), ld("w"), ld("plane"), ld("planes"))
+		c.MOVQ(rw, mem(outs[0], 0))
+		c.MOVQ(ro, mem(outs[1], 0))
+	}, out{"weighted", 8}, out{"ones", 8})
 }
 
 // popcountPlanesBody emits the two sums of popcountPlanes4BatchAVX512 for the row at row and
