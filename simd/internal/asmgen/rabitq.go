@@ -130,22 +130,6 @@ func popcountPlanes4Kernel() {
 	c.RET()
 }
 
-// hsumQ returns a GP64 holding the sum of the eight int64 lanes of z.
-func hsumQ(z VecVirtual) Register {
-	y := c.YMM()
-	c.VEXTRACTI64X4(U8(1), z, y)
-	c.VPADDQ(y, z.AsY(), y)
-	x := c.XMM()
-	c.VEXTRACTI64X2(U8(1), y, x)
-	c.VPADDQ(x, y.AsX(), x)
-	t := c.XMM()
-	c.VPSHUFD(U8(0x4e), x, t)
-	c.VPADDQ(t, x, x)
-	r := c.GP64()
-	c.VMOVQ(x, r)
-	return r
-}
-
 // maskedSumPlanesKernel emits maskedSumPlanesAVX512(q, n, bits, plane, planes): the sum over
 // the planes b < planes of 2^b times the masked sum of q[:n] under plane b (the bytes at
 // bits+b*plane), which is the inner product of q with a B-bit code held as B bit planes.
@@ -326,5 +310,5 @@ func popcountPlanesBody(row, qbase, w, plane, planes Register) (Register, Regist
 	c.VPADDQ(cnt[1], cnt[0], cnt[0])
 	c.VPADDQ(cnt[3], cnt[2], cnt[2])
 	c.VPADDQ(cnt[2], cnt[0], cnt[0])
-	return hsumQ(cnt[0]), hsumQ(ones)
+	return reduceQ(cnt[0]), reduceQ(ones)
 }
