@@ -142,19 +142,14 @@ func (q *sqDim) NewComputer() Computer {
 		return &sq8Computer{q: q, r: make([]float32, q.dim), ip: q.metric.UsesInnerProduct()}
 	}
 	c := &sqDimComputer{q: q, query: make([]float32, q.dim), size: q.CodeSize(), ip: q.metric.UsesInnerProduct()}
-	switch {
-	case q.bits == 8 && c.ip:
-		c.kern = simd.SQ8InnerProduct
-	case q.bits == 8:
-		c.kern = simd.SQ8L2Sqr
-	case c.ip:
+	c.kern = simd.SQ4L2Sqr
+	if c.ip {
 		c.kern = simd.SQ4InnerProduct
-	default:
-		c.kern = simd.SQ4L2Sqr
 	}
 	return c
 }
 
+// sqDimComputer measures sq4 codes (sq8 has sq8Computer).
 type sqDimComputer struct {
 	q     *sqDim
 	query []float32
@@ -173,29 +168,16 @@ func (c *sqDimComputer) Distance(code []byte) float32 {
 	return d
 }
 
-// DistanceBatch measures sq4 rows in one kernel call (whole rows prefetched ahead).
+// DistanceBatch measures the rows in one kernel call (whole rows prefetched ahead).
 func (c *sqDimComputer) DistanceBatch(slab []byte, ids []uint32, out []float32) {
 	out = out[:len(ids)]
 	lo, diff := c.q.lo, c.q.diff
-	if c.q.bits == 4 {
-		if c.ip {
-			simd.SQ4InnerProductBatch(c.query, slab, c.size, lo, diff, ids, out)
-			oneMinus(out)
-		} else {
-			simd.SQ4L2SqrBatch(c.query, slab, c.size, lo, diff, ids, out)
-		}
+	if c.ip {
+		simd.SQ4InnerProductBatch(c.query, slab, c.size, lo, diff, ids, out)
+		oneMinus(out)
 		return
 	}
-	for i, id := range ids {
-		if i+1 < len(ids) {
-			prefetchRow(slab, ids[i+1], c.size)
-		}
-		off := int(id) * c.size
-		out[i] = c.kern(c.query, slab[off:off+c.size], lo, diff)
-	}
-	if c.ip {
-		oneMinus(out)
-	}
+	simd.SQ4L2SqrBatch(c.query, slab, c.size, lo, diff, ids, out)
 }
 
 func (c *sqDimComputer) DistanceRows(slab []byte, out []float32) {
