@@ -40,8 +40,8 @@
 // next row. Graph searches use the by-id batch forms (L2SqrBatch,
 // L2SqrU8Batch, L2SqrU4Batch, SQ8L2SqrResidualBatch, DotF32U8Batch,
 // SQ4L2SqrBatch, MaskedSumPlanesRows, PopcountPlanes4Rows, ...): one call per
-// neighbour list, whole rows prefetched ahead, at the avx512 level (the
-// others go row by row). Per-query distance computers over SQ8 codes are fastest with the
+// neighbour list, whole rows prefetched ahead (the newer ones only at the
+// avx512 level; the other levels measure their rows one by one). Per-query distance computers over SQ8 codes are fastest with the
 // prepared forms SQ8L2SqrResidual (r = q - lo) and DotF32U8 (w = q*scale),
 // which read one float stream fewer than SQ8L2SqrScaled and two fewer than
 // SQ8InnerProductScaled; the kernels are bound by L1 load bandwidth, so
