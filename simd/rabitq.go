@@ -37,16 +37,7 @@ func MaskedSumRows(q []float32, slab []byte, stride, off int, ids []uint32, out 
 		panic("simd: negative stride or offset")
 	}
 	out = head(out, len(ids))
-	if len(ids) == 0 {
-		return
-	}
-	var mx uint32
-	for _, id := range ids {
-		mx = max(mx, id)
-	}
-	if off+nb > len(slab) || (stride > 0 && int(mx) > (len(slab)-off-nb)/stride) {
-		panic("simd: row id out of range of slab")
-	}
+	checkBatchAt(nb, slab, stride, off, ids)
 	for i, id := range ids {
 		if i+1 < len(ids) {
 			prefetchByte(slab, int(ids[i+1])*stride+off)
@@ -81,16 +72,10 @@ func MaskedSumPlanesRows(q []float32, slab []byte, stride, off, plane, planes in
 		panic("simd: negative stride or offset")
 	}
 	out = head(out, len(ids))
+	span := (planes-1)*plane + nb // the bytes of a row the planes cover
+	checkBatchAt(span, slab, stride, off, ids)
 	if len(ids) == 0 {
 		return
-	}
-	span := (planes-1)*plane + nb // the bytes of a row the planes cover
-	var mx uint32
-	for _, id := range ids {
-		mx = max(mx, id)
-	}
-	if off+span > len(slab) || (stride > 0 && int(mx) > (len(slab)-off-span)/stride) {
-		panic("simd: row id out of range of slab")
 	}
 	maskedSumPlanesRows(q, slab[off:], stride, plane, planes, span, ids, out)
 }
@@ -125,13 +110,7 @@ func PopcountPlanes4Rows(q []uint64, slab []byte, stride, plane, planes int, ids
 		return
 	}
 	span := (planes-1)*plane + 8*w
-	var mx uint32
-	for _, id := range ids {
-		mx = max(mx, id)
-	}
-	if span > len(slab) || (stride > 0 && int(mx) > (len(slab)-span)/stride) {
-		panic("simd: row id out of range of slab")
-	}
+	checkBatch(span, len(slab), stride, ids)
 	popcountPlanes4Rows(q, slab, stride, plane, planes, span, ids, weighted, ones)
 }
 
@@ -140,4 +119,16 @@ func PopcountPlanes4Rows(q []uint64, slab []byte, stride, plane, planes int, ids
 // sum_j 2^j·popcount(a & plane j) and popcount(a). It panics if len(q) < 4*len(a).
 func PopcountPlanes4(a, q []uint64) (weighted, ones int) {
 	return popcountPlanes4(a, head(q, 4*len(a)))
+}
+
+// checkBatchAt is checkBatch for rows whose n bytes start at offset off: every row id of ids
+// must have slab[id*stride+off:][:n] inside slab.
+func checkBatchAt(n int, slab []byte, stride, off int, ids []uint32) {
+	if len(ids) == 0 {
+		return
+	}
+	if off < 0 || off > len(slab) {
+		panic("simd: offset outside slab")
+	}
+	checkBatch(n, len(slab)-off, stride, ids)
 }

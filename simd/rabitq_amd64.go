@@ -61,12 +61,7 @@ func maskedSumPlanes(q []float32, bits []byte, plane, planes int) float32 {
 		s = maskedSumPlanesAVX512(unsafe.SliceData(q), m, unsafe.SliceData(bits), plane, planes)
 	}
 	if m < len(q) {
-		var t float32
-		nb := (len(q) + 7) / 8
-		for b := planes - 1; b >= 0; b-- {
-			t = 2*t + maskedSumGeneric(q[m:], bits[b*plane+m/8:b*plane+nb])
-		}
-		s += t
+		s += maskedSumPlanesTail(q, bits, m, plane, planes)
 	}
 	return s
 }
@@ -86,14 +81,8 @@ func maskedSumPlanesRows(q []float32, slab []byte, stride, plane, planes, span i
 	if m == len(q) {
 		return
 	}
-	nb := (len(q) + 7) / 8
 	for i, id := range ids {
-		p := int(id) * stride
-		var t float32
-		for b := planes - 1; b >= 0; b-- {
-			t = 2*t + maskedSumGeneric(q[m:], slab[p+b*plane+m/8:p+b*plane+nb])
-		}
-		out[i] += t
+		out[i] += maskedSumPlanesTail(q, slab[int(id)*stride:], m, plane, planes)
 	}
 }
 
@@ -107,6 +96,17 @@ func popcountPlanes4Rows(q []uint64, slab []byte, stride, plane, planes, span in
 	}
 	popcountPlanes4BatchAVX512(unsafe.SliceData(q), len(q)/4, unsafe.SliceData(slab), stride, plane, planes,
 		max(stride, span), unsafe.SliceData(ids), unsafe.SliceData(weighted), unsafe.SliceData(ones), len(ids))
+}
+
+// maskedSumPlanesTail returns the planes' masked sums of the dimensions from m on (m a multiple
+// of 8), which the block kernels leave, by the pure-Go reference, top plane first.
+func maskedSumPlanesTail(q []float32, bits []byte, m, plane, planes int) float32 {
+	nb := (len(q) + 7) / 8
+	var t float32
+	for b := planes - 1; b >= 0; b-- {
+		t = 2*t + maskedSumGeneric(q[m:], bits[b*plane+m/8:b*plane+nb])
+	}
+	return t
 }
 
 // prefetchByte prefetches the cache line of slab[off] when off is inside slab.

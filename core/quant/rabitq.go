@@ -680,11 +680,12 @@ func (c *rabitqComputer) SetQueryCode(code []byte) bool {
 	if yn2 > 0 {
 		scale = q.codeNorm(code) / math.Sqrt(yn2)
 	}
-	raw := float32(0)
 	for i := range c.qn {
-		v := float32(s.o[i] * scale)
-		c.qn[i] = v
-		if q.metric.UsesInnerProduct() {
+		c.qn[i] = float32(s.o[i] * scale)
+	}
+	raw := float32(0)
+	if q.metric.UsesInnerProduct() {
+		for i, v := range c.qn {
 			x := v + q.centroid[i]
 			raw += x * x
 		}
