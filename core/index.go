@@ -104,10 +104,16 @@ func (x *Index) vectors(ds *Dataset, what string, needIDs bool) ([]float32, int,
 	return v, n, nil
 }
 
-// firstNonFinite returns the index of the first NaN or infinite value of v, or -1. A float32 is
-// NaN or infinite exactly when its exponent bits are all set; the bits of eight values are
-// or-reduced before the one branch, since every query passes through here.
+// firstNonFinite returns the index of the first NaN or infinite value of v, or -1. Every query
+// passes through here, so the common case is one SIMD pass: a finite sum of squares means every
+// value is finite, since a NaN makes the sum NaN and an infinity makes it +Inf. A sum that is
+// not finite (a bad value, or large finite values whose squares overflow) falls to the scan: a
+// float32 is NaN or infinite exactly when its exponent bits are all set, and the bits of eight
+// values are reduced before the one branch.
 func firstNonFinite(v []float32) int {
+	if s := float64(simd.InnerProduct(v, v)); !math.IsNaN(s) && !math.IsInf(s, 0) {
+		return -1
+	}
 	const exp = 0x7f800000
 	i := 0
 	for ; i+8 <= len(v); i += 8 {
