@@ -7,8 +7,8 @@ import (
 )
 
 func init() {
-	Register("sq8", func(dim int, m metric.Kind, _ Options) (Quantizer, error) {
-		return newSQDim("sq8", 8, dim, m), nil
+	Register("sq8", func(dim int, m metric.Kind, o Options) (Quantizer, error) {
+		return newSQDim("sq8", 8, dim, m, o), nil
 	})
 }
 
@@ -28,15 +28,16 @@ type sqDim struct {
 	levels   int
 	dim      int
 	metric   metric.Kind
+	byL2     bool // cosine codes measured by half their squared distance (cosineByL2)
 	trained  bool
 	lo, diff []float32
 	inv      []float32 // levels/diff[j], 0 for an empty range
 	scale    []float32 // diff[j]/levels: the step of one code level
 }
 
-func newSQDim(name string, bits, dim int, m metric.Kind) *sqDim {
+func newSQDim(name string, bits, dim int, m metric.Kind, o Options) *sqDim {
 	return &sqDim{
-		name: name, bits: bits, levels: 1<<bits - 1, dim: dim, metric: m,
+		name: name, bits: bits, levels: 1<<bits - 1, dim: dim, metric: m, byL2: cosineByL2(m, o),
 		lo: make([]float32, dim), diff: make([]float32, dim), inv: make([]float32, dim),
 	}
 }
@@ -138,10 +139,11 @@ func (q *sqDim) UnmarshalBinary(data []byte) error {
 }
 
 func (q *sqDim) NewComputer() Computer {
+	ip := q.metric.UsesInnerProduct() && !q.byL2
 	if q.bits == 8 {
-		return &sq8Computer{q: q, r: make([]float32, q.dim), ip: q.metric.UsesInnerProduct()}
+		return &sq8Computer{q: q, r: make([]float32, q.dim), ip: ip, half: q.byL2}
 	}
-	c := &sqDimComputer{q: q, query: make([]float32, q.dim), size: q.CodeSize(), ip: q.metric.UsesInnerProduct()}
+	c := &sqDimComputer{q: q, query: make([]float32, q.dim), size: q.CodeSize(), ip: ip, half: q.byL2}
 	c.kern = simd.SQ4L2Sqr
 	if c.ip {
 		c.kern = simd.SQ4InnerProduct
@@ -155,6 +157,7 @@ type sqDimComputer struct {
 	query []float32
 	size  int
 	ip    bool
+	half  bool // cosine by l2: the squared distance halved
 	kern  func(q []float32, code []uint8, lo, diff []float32) float32
 }
 
@@ -164,6 +167,9 @@ func (c *sqDimComputer) Distance(code []byte) float32 {
 	d := c.kern(c.query, code[:c.size], c.q.lo, c.q.diff)
 	if c.ip {
 		return 1 - d
+	}
+	if c.half {
+		return d / 2
 	}
 	return d
 }
@@ -178,6 +184,9 @@ func (c *sqDimComputer) DistanceBatch(slab []byte, ids []uint32, out []float32) 
 		return
 	}
 	simd.SQ4L2SqrBatch(c.query, slab, c.size, lo, diff, ids, out)
+	if c.half {
+		halve(out)
+	}
 }
 
 func (c *sqDimComputer) DistanceRows(slab []byte, out []float32) {
@@ -193,16 +202,28 @@ func (c *sqDimComputer) DistanceRows(slab []byte, out []float32) {
 	if c.ip {
 		oneMinus(out)
 	}
+	if c.half {
+		halve(out)
+	}
+}
+
+// halve divides every distance by two: cosine measured as half the squared l2 distance of unit
+// vectors (cosineByL2).
+func halve(out []float32) {
+	for i := range out {
+		out[i] /= 2
+	}
 }
 
 // sq8Computer prepares the query once so each code costs one pass over two float slices (l2:
 // r = q - lo, distance = sum (r_j - code_j*scale_j)^2) or one (ip: w = q*scale,
 // <q,x> = <q,lo> + sum w_j*code_j), instead of three.
 type sq8Computer struct {
-	q  *sqDim
-	r  []float32 // q - lo for l2, q*scale for ip
-	c0 float32   // <q,lo> for ip
-	ip bool
+	q    *sqDim
+	r    []float32 // q - lo for l2, q*scale for ip
+	c0   float32   // <q,lo> for ip
+	ip   bool
+	half bool // cosine by l2: the squared distance halved
 }
 
 func (c *sq8Computer) SetQuery(q []float32) {
@@ -224,7 +245,11 @@ func (c *sq8Computer) Distance(code []byte) float32 {
 	if c.ip {
 		return 1 - (c.c0 + simd.DotF32U8(c.r, code))
 	}
-	return simd.SQ8L2SqrResidual(c.r, code, c.q.scale)
+	d := simd.SQ8L2SqrResidual(c.r, code, c.q.scale)
+	if c.half {
+		return d / 2
+	}
+	return d
 }
 
 // DistanceBatch measures the rows in one kernel call, whole rows prefetched ahead.
@@ -239,6 +264,9 @@ func (c *sq8Computer) DistanceBatch(slab []byte, ids []uint32, out []float32) {
 		return
 	}
 	simd.SQ8L2SqrResidualBatch(c.r, slab, size, c.q.scale, ids, out)
+	if c.half {
+		halve(out)
+	}
 }
 
 func (c *sq8Computer) DistanceRows(slab []byte, out []float32) {
@@ -255,4 +283,7 @@ func (c *sq8Computer) DistanceRows(slab []byte, out []float32) {
 		return
 	}
 	simd.SQ8L2SqrResidualRows(c.r, rows, size, c.q.scale, out)
+	if c.half {
+		halve(out)
+	}
 }

@@ -10,8 +10,8 @@ import (
 )
 
 func init() {
-	Register("sq8_uniform", func(dim int, m metric.Kind, _ Options) (Quantizer, error) {
-		return &sqUniform{name: "sq8_uniform", bits: 8, levels: 255, dim: dim, metric: m, trunc: sq8UniformTruncRate}, nil
+	Register("sq8_uniform", func(dim int, m metric.Kind, o Options) (Quantizer, error) {
+		return &sqUniform{name: "sq8_uniform", bits: 8, levels: 255, dim: dim, metric: m, byL2: cosineByL2(m, o), trunc: sq8UniformTruncRate}, nil
 	})
 }
 
@@ -45,6 +45,7 @@ type sqUniform struct {
 	levels  int
 	dim     int
 	metric  metric.Kind
+	byL2    bool    // cosine codes measured by half their squared distance (cosineByL2)
 	trunc   float64 // fraction of the training values left outside the range, half at each end
 	trained bool
 	lo      float32
@@ -144,7 +145,7 @@ func (q *sqUniform) UnmarshalBinary(data []byte) error {
 
 func (q *sqUniform) NewComputer() Computer {
 	return &sqUniformComputer{
-		q: q, size: q.CodeSize(), nb: q.levelBytes(), ip: q.metric.UsesInnerProduct(),
+		q: q, size: q.CodeSize(), nb: q.levelBytes(), ip: q.metric.UsesInnerProduct() && !q.byL2,
 		a: make([]byte, q.levelBytes()),
 	}
 }
@@ -167,6 +168,9 @@ func (c *sqUniformComputer) SetQuery(v []float32) {
 	s := float64(q.diff) / float64(q.levels)
 	lo := float64(q.lo)
 	c.s2 = s * s
+	if q.byL2 {
+		c.s2 /= 2 // cosine by l2: half the squared distance
+	}
 	c.ls = lo * s
 	c.base = float64(q.dim)*lo*lo + lo*s*float64(sumA)
 }

@@ -371,3 +371,26 @@ func TestFP16RouteFindsTheExactBuckets(t *testing.T) {
 		require.GreaterOrEqual(t, float64(same)/float64(total), 0.99, m)
 	}
 }
+
+// TestCosineScalarCodes: under cosine the scalar quantizers measure the codes of unit vectors
+// by half their squared distance, but residuals (use_residual) are not unit vectors and keep the
+// dot product; both scanned whole find the true neighbours.
+func TestCosineScalarCodes(t *testing.T) {
+	d, n := 16, 3000
+	data := dataset.Clustered(n+50, d, 30, 4)
+	for i := 0; i < len(data)/d; i++ {
+		metric.Normalize(data[i*d : (i+1)*d])
+	}
+	base, queries := data[:n*d], data[n*d:]
+	for _, block := range []string{
+		`"buckets_count":32,"use_residual":true,"base_quantization_type":"sq8"`,
+		`"buckets_count":32,"base_quantization_type":"sq8"`,
+		`"buckets_count":32,"base_quantization_type":"sq8_uniform"`,
+	} {
+		x := mustIndex(t, "cosine", d, block+`,"thread_count":2`)
+		_, err := x.Build(base, seq(n), nil)
+		require.NoError(t, err)
+		r := recall(t, x, base, queries, d, 10, `{"scan_buckets_count":32}`)
+		require.Greater(t, r, 0.9, block)
+	}
+}

@@ -191,6 +191,7 @@ func (p Params) quantOptions() quant.Options {
 		o.SQ4UniformTruncRate = *p.SQ4UniformTruncRate
 	}
 	o.Codebook = p.codebook
+	o.Residuals = p.UseResidual
 	return o
 }
 
