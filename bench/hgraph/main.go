@@ -78,7 +78,7 @@ func run() error {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of every round of the searches to this file (hnswlib's run in its own process; -only picks the indexes)")
 	rounds := flag.Int("rounds", 5, "measurement rounds over all indexes and hnswlib, interleaved; each point keeps its best")
 	mode := flag.String("mode", "hnswlib", "hnswlib: quantizers against hnswlib; leanvec: LeanVec and LVQ-8 against fp32 (no hnswlib)")
-	data := flag.String("data", "fashion-mnist", "fashion-mnist; fashion-mnist-196 (the images pooled 2x2 to 14x14, another dimension); clustered-128 (100 000 Gaussian vectors around 32 centres, 128 dimensions: another distribution)")
+	data := flag.String("data", "fashion-mnist", "fashion-mnist; fashion-mnist-196 (the images pooled 2x2 to 14x14, another dimension); clustered-128 (100 000 Gaussian vectors around 32 centres, 128 dimensions: another distribution); fashion-mnist-cosine (the images at unit length searched by cosine: another metric)")
 	var extra []string
 	flag.Func("config", "an extra index to measure, NAME=INDEX_PARAM_BODY, split where '=\"' first occurs (repeatable; e.g. 'my sq8 alpha=1.1=\"base_quantization_type\":\"sq8\",\"alpha\":1.1'); -only names it too", func(v string) error {
 		if !strings.Contains(v, `="`) {
@@ -94,6 +94,10 @@ func run() error {
 		return err
 	}
 	d, n := set.Dim, set.NumBase()
+	metric := "l2"
+	if set.Metric == "cosine" {
+		metric = "cosine"
+	}
 	*nq = min(*nq, set.NumQueries())
 	queries := set.Queries[:*nq*d]
 	efs, err := parseInts(*efList)
@@ -165,7 +169,7 @@ func run() error {
 		if len(want) > 0 && !want[cf.name] {
 			continue
 		}
-		js := fmt.Sprintf(`{"dtype":"float32","metric_type":"l2","dim":%d,"index_param":{%s}}`, d, cf.param)
+		js := fmt.Sprintf(`{"dtype":"float32","metric_type":%q,"dim":%d,"index_param":{%s}}`, metric, d, cf.param)
 		idx, err := core.CreateIndex("hgraph", js)
 		if err != nil {
 			fmt.Printf("%s: skipped (%v)\n", cf.name, err)
@@ -405,7 +409,11 @@ func startHnswlib(driver, cache string, set *dataset.Set, queries []float32, gtP
 	}
 	h := &hnswlibProc{outPrefix: filepath.Join(cache, "hnswlib-results"), k: k, sc: sc,
 		curve: curve{name: "hnswlib M=16 efc=200"}}
-	h.cmd = exec.Command(driver, basePath, qPath, gtPath, strconv.Itoa(gtk), "16", "200", strconv.Itoa(k), h.outPrefix, "-")
+	args := []string{basePath, qPath, gtPath, strconv.Itoa(gtk), "16", "200", strconv.Itoa(k), h.outPrefix, "-"}
+	if set.Metric == "cosine" {
+		args = append([]string{"-ip"}, args...)
+	}
+	h.cmd = exec.Command(driver, args...)
 	h.cmd.Stderr = os.Stderr
 	var err error
 	if h.in, err = h.cmd.StdinPipe(); err != nil {
@@ -595,8 +603,36 @@ func loadData(name, dir string) (*dataset.Set, error) {
 		set := dataset.Generated(100000, 1000, 128, 7)
 		set.Name = "clustered-100000x128"
 		return set, nil
+	case "fashion-mnist-cosine":
+		set, err := dataset.FashionMNISTOrGenerated(dir, os.Stdout)
+		if err != nil {
+			return nil, err
+		}
+		return normalized(set), nil
 	}
 	return nil, fmt.Errorf("unknown -data %q", name)
+}
+
+// normalized returns set with every vector scaled to unit length, to be searched by cosine: on
+// unit vectors the l2 order (ground truth, scoring) is the cosine order. hgraph gets
+// metric_type "cosine" and hnswlib its inner-product space, as each library's users search by
+// cosine.
+func normalized(set *dataset.Set) *dataset.Set {
+	unit := func(v []float32) []float32 {
+		out := make([]float32, len(v))
+		for i := 0; i+set.Dim <= len(v); i += set.Dim {
+			var s float64
+			for _, x := range v[i : i+set.Dim] {
+				s += float64(x) * float64(x)
+			}
+			inv := float32(1 / math.Sqrt(max(s, 1e-30)))
+			for j, x := range v[i : i+set.Dim] {
+				out[i+j] = x * inv
+			}
+		}
+		return out
+	}
+	return &dataset.Set{Name: set.Name + "-unit", Dim: set.Dim, Base: unit(set.Base), Queries: unit(set.Queries), Metric: "cosine", DType: set.DType}
 }
 
 // pool2x2 averages each 2 x 2 block of the side x side images of set: a quarter of the

@@ -4,8 +4,10 @@
 // gtk ids) and writes the result ids (nq rows of k int64, -1 padded) to <out>-ef<ef>.i64 so the
 // caller can score them exactly as it scores its own results.
 //
-// usage: hnswlib_driver base.fvecs queries.fvecs truth.i32 gtk M ef_construction k out ef...
-//        (ef "-": read ef values from stdin, one per line, and answer each as it comes)
+// usage: hnswlib_driver [-ip] base.fvecs queries.fvecs truth.i32 gtk M ef_construction k out ef...
+//        (ef "-": read ef values from stdin, one per line, and answer each as it comes; -ip:
+//        hnswlib's inner-product space, which on normalized vectors is its cosine space,
+//        instead of l2)
 // output lines: "build_seconds <wall s> <cpu s>", "bytes_per_vector <b>" and
 // "ef <ef> recall <r> qps <q> cpu_qps <c>", where cpu_qps divides by the thread's CPU time, a
 // figure that holds on a machine shared with other work.
@@ -50,8 +52,14 @@ static std::vector<float> read_fvecs(const std::string& path, int& dim, size_t& 
 }
 
 int main(int argc, char** argv) {
+    bool ip = argc > 1 && std::string(argv[1]) == "-ip";
+    if (ip) {
+        argv[1] = argv[0];
+        argv++;
+        argc--;
+    }
     if (argc < 10) {
-        std::fprintf(stderr, "usage: %s base.fvecs queries.fvecs truth.i32 gtk M ef_construction k out ef...\n", argv[0]);
+        std::fprintf(stderr, "usage: %s [-ip] base.fvecs queries.fvecs truth.i32 gtk M ef_construction k out ef...\n", argv[0]);
         return 2;
     }
     try {
@@ -70,10 +78,13 @@ int main(int argc, char** argv) {
         size_t k = std::atoi(argv[7]);
         std::string out = argv[8];
 
-        hnswlib::L2Space space(dim);
+        hnswlib::L2Space l2(dim);
+        hnswlib::InnerProductSpace inner(dim);
+        hnswlib::SpaceInterface<float>* space = &l2;
+        if (ip) space = &inner;
         auto t0 = std::chrono::steady_clock::now();
         double c0 = thread_cpu_seconds();
-        hnswlib::HierarchicalNSW<float> index(&space, n, M, efc, 100);
+        hnswlib::HierarchicalNSW<float> index(space, n, M, efc, 100);
         for (size_t i = 0; i < n; i++) index.addPoint(base.data() + i * dim, i);
         double build = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         std::printf("build_seconds %.3f %.3f\n", build, thread_cpu_seconds() - c0);
