@@ -6,13 +6,13 @@ import (
 )
 
 func init() {
-	Register("int8", func(dim int, m metric.Kind, _ Options) (Quantizer, error) {
+	Register("int8", func(dim int, m metric.Kind, o Options) (Quantizer, error) {
 		scale := float32(1)
 		if m == metric.Cosine {
 			// unit vectors have components in [-1, 1]; spread them over the int8 range
 			scale = 127
 		}
-		return &int8Quant{dim: dim, metric: m, scale: scale}, nil
+		return &int8Quant{dim: dim, metric: m, scale: scale, byL2: cosineByL2(m, o)}, nil
 	})
 }
 
@@ -29,6 +29,7 @@ type int8Quant struct {
 	dim    int
 	metric metric.Kind
 	scale  float32
+	byL2   bool // cosine codes measured by half their squared distance (cosineByL2)
 }
 
 func (q *int8Quant) Name() string                   { return "int8" }
@@ -81,8 +82,8 @@ func (q *int8Quant) Decode(dst []float32, code []byte) {
 
 func (q *int8Quant) NewComputer() Computer {
 	return &int8Computer{
-		dim: q.dim, scale: q.scale, ip: q.metric.UsesInnerProduct(),
-		inv2: 1 / (q.scale * q.scale),
+		dim: q.dim, scale: q.scale, ip: q.metric.UsesInnerProduct() && !q.byL2,
+		inv2: 1 / (q.scale * q.scale), half: q.byL2,
 		qf:   make([]float32, q.dim), qi: make([]int8, q.dim), tmp: make([]float32, q.dim),
 	}
 }
@@ -95,6 +96,7 @@ type int8Computer struct {
 	scale   float32
 	inv2    float32 // 1/scale^2 turns integer results into decoded-domain ones
 	ip      bool
+	half    bool // cosine by l2: the squared distance halved
 	integer bool // the scaled query is integral and in range: use the integer kernels
 	qf      []float32
 	qi      []int8
@@ -116,6 +118,15 @@ func (c *int8Computer) SetQuery(q []float32) {
 }
 
 func (c *int8Computer) Distance(code []byte) float32 {
+	d := c.distance(code)
+	if c.half {
+		return d / 2
+	}
+	return d
+}
+
+// distance is Distance before the halving of cosine by l2.
+func (c *int8Computer) distance(code []byte) float32 {
 	if c.integer {
 		b := asInt8(code[:c.dim])
 		if c.ip {

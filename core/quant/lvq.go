@@ -16,8 +16,12 @@ func init() {
 		name   string
 		b1, b2 int
 	}{{"lvq8", 8, 0}, {"lvq4", 4, 0}, {"lvq4x4", 4, 4}, {"lvq4x8", 4, 8}, {"lvq8x8", 8, 8}} {
-		Register(v.name, func(dim int, m metric.Kind, _ Options) (Quantizer, error) {
-			return NewLVQ(dim, m, v.b1, v.b2)
+		Register(v.name, func(dim int, m metric.Kind, o Options) (Quantizer, error) {
+			q, err := NewLVQ(dim, m, v.b1, v.b2)
+			if err == nil {
+				q.byL2 = cosineByL2(m, o)
+			}
+			return q, err
 		})
 	}
 }
@@ -72,6 +76,9 @@ type LVQ struct {
 	b1, b2 int
 	n1, n2 int // bytes of the primary and residual codes
 	st     *lvqState
+	// byL2: cosine codes measured by half their squared distance (cosineByL2); set for the
+	// registered quantizers, not for leanvec's codes of projected vectors
+	byL2 bool
 }
 
 // lvqState is the learned state, shared by a two-level quantizer and its Primary view.
@@ -373,7 +380,7 @@ func (q *LVQ) NewComputer() Computer { return q.newComputer(q.CodeSize(), q.b2) 
 // if b2 > 0, the residual level.
 func (q *LVQ) newComputer(stride, b2 int) *lvqComputer {
 	return &lvqComputer{
-		dim: q.dim, b1: q.b1, b2: b2, stride: stride, ip: q.metric.UsesInnerProduct(),
+		dim: q.dim, b1: q.b1, b2: b2, stride: stride, ip: q.metric.UsesInnerProduct() && !q.byL2, half: q.byL2,
 		mean: q.st.mean, q: make([]float32, q.dim),
 	}
 }
@@ -385,7 +392,7 @@ func (q *LVQ) Primary() Quantizer {
 	if q.b2 == 0 {
 		return q
 	}
-	return &LVQ{name: fmt.Sprintf("lvq%d", q.b1), dim: q.dim, metric: q.metric, b1: q.b1, n1: q.n1, st: q.st}
+	return &LVQ{name: fmt.Sprintf("lvq%d", q.b1), dim: q.dim, metric: q.metric, b1: q.b1, n1: q.n1, st: q.st, byL2: q.byL2}
 }
 
 // PrimaryCodeSize implements TwoStage.
@@ -449,6 +456,7 @@ type lvqComputer struct {
 	b1, b2 int // b2 == 0: primary level only
 	stride int
 	ip     bool
+	half   bool // cosine by l2: the squared distance halved
 	mean   []float32
 	q      []float32 // ip: the query; l2: the query minus the mean
 	qsum   float32   // ip: sum of q
@@ -478,10 +486,17 @@ func (c *lvqComputer) Distance(code []byte) float32 {
 		return 1 - (simd.LVQInnerProduct(c.q, c.qsum, code, c.b1) + c.qmean)
 	case c.ip:
 		return 1 - (simd.LVQ2InnerProduct(c.q, c.qsum, code, c.b1, c.b2) + c.qmean)
-	case c.b2 == 0:
-		return simd.LVQL2Sqr(c.q, code, c.b1)
 	}
-	return simd.LVQ2L2Sqr(c.q, code, c.b1, c.b2)
+	var d float32
+	if c.b2 == 0 {
+		d = simd.LVQL2Sqr(c.q, code, c.b1)
+	} else {
+		d = simd.LVQ2L2Sqr(c.q, code, c.b1, c.b2)
+	}
+	if c.half {
+		return d / 2
+	}
+	return d
 }
 
 func (c *lvqComputer) DistanceBatch(slab []byte, ids []uint32, out []float32) {
@@ -492,9 +507,11 @@ func (c *lvqComputer) DistanceBatch(slab []byte, ids []uint32, out []float32) {
 		simd.LVQ2InnerProductBatch(c.q, c.qsum, slab, c.stride, ids, out, c.b1, c.b2)
 	case c.b2 == 0:
 		simd.LVQL2SqrBatch(c.q, slab, c.stride, ids, out, c.b1)
+		c.finishL2(out[:len(ids)])
 		return
 	default:
 		simd.LVQ2L2SqrBatch(c.q, slab, c.stride, ids, out, c.b1, c.b2)
+		c.finishL2(out[:len(ids)])
 		return
 	}
 	c.finishIP(out[:len(ids)])
@@ -508,12 +525,21 @@ func (c *lvqComputer) DistanceRows(slab []byte, out []float32) {
 		simd.LVQ2InnerProductRows(c.q, c.qsum, slab, c.stride, out, c.b1, c.b2)
 	case c.b2 == 0:
 		simd.LVQL2SqrRows(c.q, slab, c.stride, out, c.b1)
+		c.finishL2(out)
 		return
 	default:
 		simd.LVQ2L2SqrRows(c.q, slab, c.stride, out, c.b1, c.b2)
+		c.finishL2(out)
 		return
 	}
 	c.finishIP(out)
+}
+
+// finishL2 halves the squared distances of cosine measured by l2 (cosineByL2).
+func (c *lvqComputer) finishL2(out []float32) {
+	if c.half {
+		halve(out)
+	}
 }
 
 // finishIP turns <q, code> into 1 - <q, x> with x = code + mean.

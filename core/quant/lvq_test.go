@@ -220,7 +220,8 @@ func TestLVQComputer(t *testing.T) {
 								}
 								want := metric.Reference(m, qv, dec)
 								if m == metric.Cosine {
-									want = metric.Reference(metric.IP, qv, dec)
+									// half the squared distance, 1 - <q, x> on unit vectors (cosineByL2)
+									want = metric.Reference(metric.L2, qv, dec) / 2
 								}
 								got := c.Distance(code)
 								require.InDelta(t, want, got, 1e-4*(1+math.Abs(float64(want))), "%s row %d", kind, i)
