@@ -84,7 +84,7 @@ func (q *int8Quant) NewComputer() Computer {
 	return &int8Computer{
 		dim: q.dim, scale: q.scale, ip: q.metric.UsesInnerProduct() && !q.byL2,
 		inv2: 1 / (q.scale * q.scale), half: q.byL2,
-		qf:   make([]float32, q.dim), qi: make([]int8, q.dim), tmp: make([]float32, q.dim),
+		qf: make([]float32, q.dim), qi: make([]int8, q.dim), tmp: make([]float32, q.dim),
 	}
 }
 
