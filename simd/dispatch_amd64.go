@@ -100,17 +100,8 @@ var avx512Kernels = kernels{
 	dotU8Rows: asmU8Rows(dotU8RowsAVX2, 16, dotU8Generic), l2U8Rows: asmU8Rows(l2U8RowsAVX2, 16, l2U8Generic),
 	sq8L2R: asmResid(l2SQ8RAVX512, 1, sq8L2ResidualGeneric), sq8L2RRows: asmResidRows(l2SQ8RRowsAVX512, 1, sq8L2ResidualGeneric),
 	dotF32U8: asmHalf(dotF32U8AVX512, 1, dotF32U8Generic), dotF32U8Rows: asmHalfRows(dotF32U8RowsAVX512, 1, dotF32U8Generic),
-	sq8L2RBatch: func(r []float32, slab []uint8, stride int, scale []float32, ids []uint32, out []float32) {
-		if len(ids) > 0 {
-			l2SQ8RBatchAVX512(unsafe.SliceData(r), unsafe.SliceData(slab), unsafe.SliceData(scale), len(r), stride, unsafe.SliceData(ids), unsafe.SliceData(out), len(ids))
-		}
-	},
+	sq8L2RBatch: asmSQ8RBatch(l2SQ8RBatchAVX512), dotF32U8Batch: asmF32U8Batch(dotF32U8BatchAVX512),
 	sq4L2Batch: asmSQ4Batch(l2SQ4BatchAVX512), sq4IPBatch: asmSQ4Batch(ipSQ4BatchAVX512),
-	dotF32U8Batch: func(w []float32, slab []uint8, stride int, ids []uint32, out []float32) {
-		if len(ids) > 0 {
-			dotF32U8BatchAVX512(unsafe.SliceData(w), unsafe.SliceData(slab), len(w), stride, unsafe.SliceData(ids), unsafe.SliceData(out), len(ids))
-		}
-	},
 	l2Int8: asmInt8(l2Int8AVX512, 1, l2Int8Generic), ipInt8: asmInt8(ipInt8AVX512, 1, ipInt8Generic),
 	dotU8: asmU8Tail(dotU8AVX2, 16, dotU8Generic), l2U8: asmU8Tail(l2U8AVX2, 16, l2U8Generic),
 	dotU4: asmU4(dotU4AVX2, 16, dotU4Generic), l2U4: asmU4(l2U4AVX2, 16, l2U4Generic),
@@ -227,8 +218,6 @@ func asmSQ8(f func(q *float32, code *uint8, lo, diff *float32, n int) float32, w
 	}
 }
 
-// asmSQ4: w is even, so the tail starts on a byte boundary; w == 1 means the
-// stub takes any n (including odd n: it reads (n+1)/2 bytes).
 // asmSQ4Batch adapts an sq4 by-id batch kernel (any n, masked tail).
 func asmSQ4Batch(f func(q *float32, slab *uint8, lo, diff *float32, n, stride int, ids *uint32, out *float32, cnt int)) func(q []float32, slab []uint8, stride int, lo, diff []float32, ids []uint32, out []float32) {
 	return func(q []float32, slab []uint8, stride int, lo, diff []float32, ids []uint32, out []float32) {
@@ -238,6 +227,26 @@ func asmSQ4Batch(f func(q *float32, slab *uint8, lo, diff *float32, n, stride in
 	}
 }
 
+// asmSQ8RBatch adapts the sq8 residual by-id batch kernel (any n, masked tail).
+func asmSQ8RBatch(f func(r *float32, slab *uint8, scale *float32, n, stride int, ids *uint32, out *float32, cnt int)) func(r []float32, slab []uint8, stride int, scale []float32, ids []uint32, out []float32) {
+	return func(r []float32, slab []uint8, stride int, scale []float32, ids []uint32, out []float32) {
+		if len(ids) > 0 {
+			f(unsafe.SliceData(r), unsafe.SliceData(slab), unsafe.SliceData(scale), len(r), stride, unsafe.SliceData(ids), unsafe.SliceData(out), len(ids))
+		}
+	}
+}
+
+// asmF32U8Batch adapts the float-by-byte dot product by-id batch kernel (any n, masked tail).
+func asmF32U8Batch(f func(w *float32, slab *uint8, n, stride int, ids *uint32, out *float32, cnt int)) func(w []float32, slab []uint8, stride int, ids []uint32, out []float32) {
+	return func(w []float32, slab []uint8, stride int, ids []uint32, out []float32) {
+		if len(ids) > 0 {
+			f(unsafe.SliceData(w), unsafe.SliceData(slab), len(w), stride, unsafe.SliceData(ids), unsafe.SliceData(out), len(ids))
+		}
+	}
+}
+
+// asmSQ4: w is even, so the tail starts on a byte boundary; w == 1 means the
+// stub takes any n (including odd n: it reads (n+1)/2 bytes).
 func asmSQ4(f func(q *float32, code *uint8, lo, diff *float32, n int) float32, w int, g func(q []float32, code []uint8, lo, diff []float32) float32) func(q []float32, code []uint8, lo, diff []float32) float32 {
 	return func(q []float32, code []uint8, lo, diff []float32) float32 {
 		n := len(q)
