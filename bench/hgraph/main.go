@@ -24,12 +24,14 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/govsag/vsag/core"
+	"github.com/govsag/vsag/core/metric"
 	"github.com/govsag/vsag/internal/dataset"
 	"github.com/govsag/vsag/simd"
 )
@@ -619,16 +621,9 @@ func loadData(name, dir string) (*dataset.Set, error) {
 // cosine.
 func normalized(set *dataset.Set) *dataset.Set {
 	unit := func(v []float32) []float32 {
-		out := make([]float32, len(v))
-		for i := 0; i+set.Dim <= len(v); i += set.Dim {
-			var s float64
-			for _, x := range v[i : i+set.Dim] {
-				s += float64(x) * float64(x)
-			}
-			inv := float32(1 / math.Sqrt(max(s, 1e-30)))
-			for j, x := range v[i : i+set.Dim] {
-				out[i+j] = x * inv
-			}
+		out := slices.Clone(v)
+		for i := 0; i+set.Dim <= len(out); i += set.Dim {
+			metric.Normalize(out[i : i+set.Dim])
 		}
 		return out
 	}
