@@ -170,3 +170,9 @@ func MarshalState(q Quantizer) ([]byte, error) {
 // 0.76 for sq4_uniform). Residuals (ivf's use_residual) are not unit vectors and keep the dot
 // product.
 func cosineByL2(m metric.Kind, o Options) bool { return m == metric.Cosine && !o.Residuals }
+
+// ownQueryRange reports whether a quantizer that quantizes queries (sq8_uniform, sq4_uniform)
+// gives an inner-product query a range of its own. Residual codes span the small range of the
+// differences from the centroids, while the query they are multiplied with is a whole vector:
+// in the codes' range its components were clamped.
+func ownQueryRange(m metric.Kind, o Options) bool { return o.Residuals && m.UsesInnerProduct() }

@@ -600,3 +600,46 @@ func TestCosineCodesRankByL2(t *testing.T) {
 		require.GreaterOrEqual(t, byL2, least, name)
 	}
 }
+
+// TestUniformResidualQueryRange checks the uniform quantizers' inner product on residual codes:
+// the codes span a small range, the query a wide one. The query is quantized over its own range,
+// so the estimate 1 - <q̂, x̂> stays within ‖q - q̂‖·‖x̂‖ of 1 - <q, x̂> (in the codes' range the
+// query's components were clamped and the error was unbounded).
+func TestUniformResidualQueryRange(t *testing.T) {
+	const dim, n = 40, 300
+	rng := rand.New(rand.NewSource(5))
+	resid := make([]float32, n*dim)
+	for i := range resid {
+		resid[i] = float32(rng.NormFloat64() * 0.05)
+	}
+	query := make([]float32, dim)
+	for j := range query {
+		query[j] = float32(rng.Float64())
+	}
+	o := DefaultOptions()
+	o.Residuals = true
+	for _, name := range []string{"sq8_uniform", "sq4_uniform"} {
+		for _, m := range []metric.Kind{metric.IP, metric.Cosine} {
+			q, err := New(name, dim, m, o)
+			require.NoError(t, err)
+			require.NoError(t, q.Train(resid, n))
+			c := q.NewComputer()
+			c.SetQuery(query)
+			qe := c.(QueryQuantizer).QueryError(query)
+			require.Less(t, qe, float32(0.5), "%s %v: the query's own range", name, m)
+			code := make([]byte, q.CodeSize())
+			dec := make([]float32, dim)
+			for i := 0; i < n; i++ {
+				q.Encode(code, resid[i*dim:(i+1)*dim])
+				q.Decode(dec, code)
+				var dot, norm float64
+				for j := range dec {
+					dot += float64(query[j]) * float64(dec[j])
+					norm += float64(dec[j]) * float64(dec[j])
+				}
+				bound := float64(qe)*math.Sqrt(norm) + 1e-4
+				require.InDelta(t, 1-dot, float64(c.Distance(code)), bound, "%s %v row %d", name, m, i)
+			}
+		}
+	}
+}

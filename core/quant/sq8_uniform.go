@@ -11,7 +11,7 @@ import (
 
 func init() {
 	Register("sq8_uniform", func(dim int, m metric.Kind, o Options) (Quantizer, error) {
-		return &sqUniform{name: "sq8_uniform", bits: 8, levels: 255, dim: dim, metric: m, byL2: cosineByL2(m, o), trunc: sq8UniformTruncRate}, nil
+		return &sqUniform{name: "sq8_uniform", bits: 8, levels: 255, dim: dim, metric: m, byL2: cosineByL2(m, o), ownQuery: ownQueryRange(m, o), trunc: sq8UniformTruncRate}, nil
 	})
 }
 
@@ -40,17 +40,20 @@ const sq8UniformTruncRate = 0.001
 // where ‖q - q̂‖ ≤ sqrt(dim)·s/2 when q lies within the range (components outside it are clamped
 // and add their distance to the range).
 type sqUniform struct {
-	name    string
-	bits    int
-	levels  int
-	dim     int
-	metric  metric.Kind
-	byL2    bool    // cosine codes measured by half their squared distance (cosineByL2)
-	trunc   float64 // fraction of the training values left outside the range, half at each end
-	trained bool
-	lo      float32
-	diff    float32
-	inv     float32 // levels/diff, 0 for an empty range
+	name   string
+	bits   int
+	levels int
+	dim    int
+	metric metric.Kind
+	byL2   bool // cosine codes measured by half their squared distance (cosineByL2)
+	// ownQuery quantizes an inner-product query over its own range rather than the codes'
+	// (ownQueryRange)
+	ownQuery bool
+	trunc    float64 // fraction of the training values left outside the range, half at each end
+	trained  bool
+	lo       float32
+	diff     float32
+	inv      float32 // levels/diff, 0 for an empty range
 }
 
 func (q *sqUniform) Name() string        { return q.name }
@@ -157,22 +160,53 @@ type sqUniformComputer struct {
 	ip   bool
 	a    []byte // the query's levels
 	acc  []uint32
-	s2   float64
-	ls   float64 // lo·s
-	base float64 // dim·lo² + lo·s·Σa
+	s2   float64 // the factor of the integer kernel's result: s² (l2), qs·s (ip)
+	ls   float64 // the factor of a code's level sum: qlo·s
+	base float64 // dim·qlo·lo + lo·qs·Σa
+	qlo  float32 // the query's range: level a decodes to qlo + a·qs
+	qs   float32
 }
 
+// SetQuery quantizes the query. Its levels share the codes' range (lo, s), so that the l2
+// kernels can subtract them, except under ownQuery, where an inner-product query takes a range
+// of its own (qlo, qs) and the dot product of the decoded vectors expands to
+//
+//	Σ (qlo + a_j·qs)(lo + c_j·s) = dim·qlo·lo + lo·qs·Σa + qlo·s·Σc + qs·s·Σ a_j c_j
 func (c *sqUniformComputer) SetQuery(v []float32) {
 	q := c.q
-	sumA := q.encodeLevels(c.a, v)
+	v = v[:q.dim]
+	qlo, qdiff, qinv := q.lo, q.diff, q.inv
+	if q.ownQuery {
+		qlo, qdiff = queryRange(v)
+		qinv = invScale(qdiff, q.levels)
+	}
+	var sumA uint32
+	if q.bits == 8 {
+		sumA = simd.UniformLevels(c.a, v, qlo, qinv, 255)
+	} else {
+		sumA = simd.UniformLevels4(c.a, v, qlo, qinv, 15)
+	}
 	s := float64(q.diff) / float64(q.levels)
-	lo := float64(q.lo)
-	c.s2 = s * s
+	qs := float64(qdiff) / float64(q.levels)
+	c.qlo, c.qs = qlo, float32(qs)
+	c.s2 = qs * s
 	if q.byL2 {
 		c.s2 /= 2 // cosine by l2: half the squared distance
 	}
-	c.ls = lo * s
-	c.base = float64(q.dim)*lo*lo + lo*s*float64(sumA)
+	c.ls = float64(qlo) * s
+	c.base = float64(q.dim)*float64(qlo)*float64(q.lo) + float64(q.lo)*qs*float64(sumA)
+}
+
+// queryRange returns the smallest value of v and the width of its range.
+func queryRange(v []float32) (lo, diff float32) {
+	if len(v) == 0 {
+		return 0, 0
+	}
+	lo, hi := v[0], v[0]
+	for _, x := range v[1:] {
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	return lo, hi - lo
 }
 
 func (c *sqUniformComputer) Distance(code []byte) float32 {
@@ -244,7 +278,6 @@ func (c *sqUniformComputer) batch(slab []byte, ids []uint32, out []float32) {
 // QueryError returns ‖q - q̂‖, the distance between query q (the vector last given to SetQuery)
 // and the quantized query q̂ whose levels the computer measures codes with.
 func (c *sqUniformComputer) QueryError(q []float32) float32 {
-	s := c.q.diff / float32(c.q.levels)
 	var sum float32
 	for j, x := range q[:c.q.dim] {
 		var a uint8
@@ -253,7 +286,7 @@ func (c *sqUniformComputer) QueryError(q []float32) float32 {
 		} else {
 			a = nibble(c.a, j)
 		}
-		d := x - (c.q.lo + float32(a)*s)
+		d := x - (c.qlo + float32(a)*c.qs)
 		sum += d * d
 	}
 	return float32(math.Sqrt(float64(sum)))
