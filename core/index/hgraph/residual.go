@@ -28,6 +28,10 @@ import (
 // index's account): measured after each add, and after a load, a Tune or a row rewritten in
 // place by the first search that wants them. A search that finds them being measured, or an
 // account that refuses them, reranks every candidate as before.
+//
+// Under cosine the vectors are unit vectors, the base codes are measured by half their squared
+// distance (quant's cosineByL2) and 1 - <q, x> = ‖q - x‖²/2, so the same bound applies to twice
+// the estimate and is halved.
 
 // residualBounds holds the residual norms of the rows of the base codes. Its fields are guarded
 // by mu; the rows it covers are read under the index's shared lock.
@@ -49,7 +53,7 @@ const residualSlack = 1e-4
 
 // residualBase reports whether the index's base and precise codes suit residual bounds.
 func (x *Index) residualBase() bool {
-	if !residualOn || x.metric != metric.L2 || x.precise == nil || x.split != nil || x.ts != nil || x.prim != nil {
+	if !residualOn || (x.metric != metric.L2 && x.metric != metric.Cosine) || x.precise == nil || x.split != nil || x.ts != nil || x.prim != nil {
 		return false
 	}
 	if x.precise.Name() != "fp32" || x.preciseCodes.OnDisk() || x.baseCodes.OnDisk() {
@@ -148,8 +152,23 @@ func queryResidual(c *searchCtx, query []float32) float32 {
 	return 0
 }
 
-// residualLower returns a lower bound of the true l2 distance of a candidate whose traversal
-// estimate is est and whose residual norm is r, qr being the query's own residual.
+// cosineSlack lowers the cosine bounds by the rounding of 1 - <q, x> in float32 against the half
+// squared distance of the unit vectors q and x, which are the same number in exact arithmetic.
+const cosineSlack = 1e-5
+
+// residualBound returns a lower bound of the precise distance of a candidate whose traversal
+// estimate is est and whose residual norm is r, qr being the query's own residual. Under cosine
+// the vectors are unit vectors and the base codes measure half their squared distance (see
+// quant's cosineByL2), so the bound is half the l2 bound of twice the estimate.
+func (x *Index) residualBound(est, r, qr float32) float32 {
+	if x.metric == metric.Cosine {
+		return residualLower(2*est, r, qr)/2 - cosineSlack
+	}
+	return residualLower(est, r, qr)
+}
+
+// residualLower returns a lower bound of the true squared l2 distance of a candidate whose
+// traversal estimate is est and whose residual norm is r, qr being the query's own residual.
 func residualLower(est, r, qr float32) float32 {
 	e := float32(math.Sqrt(float64(max(est, 0))))
 	root := e - r - qr - residualSlack*(e+r+qr)
@@ -165,13 +184,13 @@ func residualLower(est, r, qr float32) float32 {
 func (x *Index) rerankResidual(c *searchCtx, norms []float32, query []float32, items []topk.Item, k int) []topk.Item {
 	qr := float32(-1) // measured when a candidate first needs it
 	return x.rerankTop(c, query, items, k, func(it topk.Item, bound float32) bool {
-		if residualLower(it.Dist, norms[it.ID], 0) <= bound {
+		if x.residualBound(it.Dist, norms[it.ID], 0) <= bound {
 			return false
 		}
 		if qr < 0 {
 			qr = queryResidual(c, query)
 		}
-		return residualLower(it.Dist, norms[it.ID], qr) > bound
+		return x.residualBound(it.Dist, norms[it.ID], qr) > bound
 	})
 }
 
@@ -181,7 +200,7 @@ func (x *Index) dropResidual(c *searchCtx, norms []float32, query []float32, ite
 	qr := queryResidual(c, query)
 	out := items[:0]
 	for _, it := range items {
-		if residualLower(it.Dist, norms[it.ID], qr) <= radius {
+		if x.residualBound(it.Dist, norms[it.ID], qr) <= radius {
 			out = append(out, it)
 		}
 	}

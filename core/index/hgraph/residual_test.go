@@ -2,6 +2,7 @@ package hgraph
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -14,77 +15,110 @@ import (
 // candidates whose residual bound exceeds the k-th precise distance. The bound is exact, so the
 // results equal the full rerank's, with fewer precise distances; range searches keep every
 // result; rows rewritten in place and rows added later are measured before they are bounded.
+// Under cosine (unit vectors, as the engine gives them) the bound is half the l2 bound.
 func TestResidualRerank(t *testing.T) {
-	const n, d, k, nq, ef = 2000, 48, 10, 30, 120
 	defer func() { residualOn = true }()
-	all := lowRank(71, n+n/2+nq, d, 12, 8)
-	data, more, queries := all[:n*d], all[n*d:(n+n/2)*d], all[(n+n/2)*d:]
-	for _, base := range []string{"sq8_uniform", "sq4_uniform", "sq8"} {
-		t.Run(base, func(t *testing.T) {
-			x := newWith(t, "l2", d, `"base_quantization_type":"`+base+`","use_reorder":true,"precise_quantization_type":"fp32","max_degree":16,"ef_construction":80,"build_thread_count":1`)
-			_, err := x.Build(data, seq(0, n), nil)
-			require.NoError(t, err)
-			check := func(stage string, vecs func(id int64) []float32) {
-				var with, without int64
-				block := []byte(fmt.Sprintf(`{"ef_search":%d}`, ef))
-				for i := 0; i < nq; i++ {
-					q := queries[i*d : (i+1)*d]
-					a, b, s1, s2 := onOff(t, &residualOn, func(st *api.SearchStats) ([]api.Neighbor, error) {
-						return x.KnnSearch(q, k, &api.SearchOptions{Block: block, Stats: st})
-					})
-					require.Len(t, a, k)
-					require.Equal(t, b, a, "%s: query %d", stage, i)
-					for _, r := range a {
-						require.InDelta(t, metric.Reference(metric.L2, q, vecs(r.ID)), r.Distance, 1e-3)
-					}
-					with += s1.DistanceComputations
-					without += s2.DistanceComputations
-					radius := b[k/2].Distance
-					ra, rb, _, _ := onOff(t, &residualOn, func(*api.SearchStats) ([]api.Neighbor, error) {
-						return x.RangeSearch(q, radius, -1, &api.SearchOptions{Block: block})
-					})
-					require.Equal(t, rb, ra, "%s: range query %d", stage, i)
-				}
-				t.Logf("%s: %d distances with the bound, %d without", stage, with, without)
-				require.Less(t, with, without)
-			}
-			rowOf := func(id int64) []float32 {
-				if id < n {
-					return data[id*d : (id+1)*d]
-				}
-				return more[(id-n)*d : (id-n+1)*d]
-			}
-			check("build", rowOf)
-			_, err = x.Add(more, seq(n, n/2), nil)
-			require.NoError(t, err)
-			check("add", rowOf)
-			// a row rewritten in place: its old residual must not bound it
-			moved := append([]float32(nil), more[:d]...)
-			for j := range moved {
-				moved[j] *= 3
-			}
-			residualOn = true
-			require.NoError(t, x.UpdateVector(0, moved, true))
-			// the rewritten row is measured again on its own; the other rows' norms stay
-			x.resid.mu.Lock()
-			require.Equal(t, x.rowEdits, x.resid.edits)
-			require.Len(t, x.resid.norms, n+n/2)
-			x.resid.mu.Unlock()
-			check("update", func(id int64) []float32 {
-				if id == 0 {
-					return moved
-				}
-				return rowOf(id)
-			})
-		})
+	for _, m := range []string{"l2", "cosine"} {
+		for _, base := range []string{"sq8_uniform", "sq4_uniform", "sq8"} {
+			t.Run(m+"/"+base, func(t *testing.T) { testResidualRerank(t, m, base) })
+		}
 	}
 }
 
-// TestResidualSkipped: inner-product metrics, fp32 base codes and precise codes on disk keep
-// the full rerank.
+func testResidualRerank(t *testing.T, m, base string) {
+	const n, d, k, nq, ef = 2000, 48, 10, 30, 120
+	residualOn = true
+	all := lowRank(71, n+n/2+nq, d, 12, 8)
+	kind := metric.L2
+	if m == "cosine" {
+		kind = metric.Cosine
+		for i := 0; i < len(all)/d; i++ {
+			metric.Normalize(all[i*d : (i+1)*d])
+		}
+	}
+	data, more, queries := all[:n*d], all[n*d:(n+n/2)*d], all[(n+n/2)*d:]
+	x := newWith(t, m, d, `"base_quantization_type":"`+base+`","use_reorder":true,"precise_quantization_type":"fp32","max_degree":16,"ef_construction":80,"build_thread_count":1`)
+	require.True(t, x.residualBase())
+	_, err := x.Build(data, seq(0, n), nil)
+	require.NoError(t, err)
+	check := func(stage string, vecs func(id int64) []float32) {
+		var with, without int64
+		block := []byte(fmt.Sprintf(`{"ef_search":%d}`, ef))
+		for i := 0; i < nq; i++ {
+			q := queries[i*d : (i+1)*d]
+			a, b, s1, s2 := onOff(t, &residualOn, func(st *api.SearchStats) ([]api.Neighbor, error) {
+				return x.KnnSearch(q, k, &api.SearchOptions{Block: block, Stats: st})
+			})
+			require.Len(t, a, k)
+			requireSameKnn(t, b, a, "%s: query %d", stage, i)
+			for _, r := range a {
+				require.InDelta(t, metric.Reference(kind, q, vecs(r.ID)), r.Distance, 1e-3)
+			}
+			with += s1.DistanceComputations
+			without += s2.DistanceComputations
+			radius := b[k/2].Distance
+			ra, rb, _, _ := onOff(t, &residualOn, func(*api.SearchStats) ([]api.Neighbor, error) {
+				return x.RangeSearch(q, radius, -1, &api.SearchOptions{Block: block})
+			})
+			require.Equal(t, rb, ra, "%s: range query %d", stage, i)
+		}
+		t.Logf("%s: %d distances with the bound, %d without", stage, with, without)
+		require.Less(t, with, without)
+	}
+	rowOf := func(id int64) []float32 {
+		if id < n {
+			return data[id*d : (id+1)*d]
+		}
+		return more[(id-n)*d : (id-n+1)*d]
+	}
+	check("build", rowOf)
+	_, err = x.Add(more, seq(n, n/2), nil)
+	require.NoError(t, err)
+	check("add", rowOf)
+	// a row rewritten in place: its old residual must not bound it
+	moved := append([]float32(nil), more[:d]...)
+	for j := range moved {
+		moved[j] *= 3
+	}
+	if kind == metric.Cosine { // another direction, at unit length
+		slices.Reverse(moved)
+		metric.Normalize(moved)
+	}
+	residualOn = true
+	require.NoError(t, x.UpdateVector(0, moved, true))
+	// the rewritten row is measured again on its own; the other rows' norms stay
+	x.resid.mu.Lock()
+	require.Equal(t, x.rowEdits, x.resid.edits)
+	require.Len(t, x.resid.norms, n+n/2)
+	x.resid.mu.Unlock()
+	check("update", func(id int64) []float32 {
+		if id == 0 {
+			return moved
+		}
+		return rowOf(id)
+	})
+}
+
+// requireSameKnn requires the same results, short of which of the vectors at the k-th
+// distance exactly is kept (equal under cosine when one is a scaled copy of another).
+func requireSameKnn(t *testing.T, want, got []api.Neighbor, msgAndArgs ...any) {
+	t.Helper()
+	require.Len(t, got, len(want), msgAndArgs...)
+	for i := range want {
+		require.Equal(t, want[i].Distance, got[i].Distance, msgAndArgs...)
+		if want[i].Distance < want[len(want)-1].Distance {
+			require.Equal(t, want[i].ID, got[i].ID, msgAndArgs...)
+		}
+	}
+}
+
+// TestResidualSkipped: the inner product, fp32 base codes and precise codes on disk keep the
+// full rerank; cosine takes the bounds.
 func TestResidualSkipped(t *testing.T) {
 	x := newWith(t, "ip", 16, `"base_quantization_type":"sq8_uniform","use_reorder":true,"precise_quantization_type":"fp32"`)
 	require.False(t, x.residualBase())
+	x = newWith(t, "cosine", 16, `"base_quantization_type":"sq8_uniform","use_reorder":true,"precise_quantization_type":"fp32"`)
+	require.True(t, x.residualBase())
 	x = newWith(t, "l2", 16, `"base_quantization_type":"fp16","use_reorder":true,"precise_quantization_type":"fp32"`)
 	require.False(t, x.residualBase())
 	x = newWith(t, "l2", 16, `"base_quantization_type":"sq8_uniform","use_reorder":true,"precise_quantization_type":"fp16"`)
