@@ -16,7 +16,7 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		return &pqQuant{productCodebook: b, metric: m}, nil
+		return &pqQuant{productCodebook: b, metric: m, byL2: cosineByL2(m, o)}, nil
 	})
 }
 
@@ -190,6 +190,18 @@ func (b *productCodebook) tables(q []float32, ip bool, lut []float32) {
 	}
 }
 
+// queryTables fills lut with the query's tables (tables) and halves them when half is set: under
+// cosine the codes are measured by half their squared distance (cosineByL2), a table of squared
+// distances each.
+func (b *productCodebook) queryTables(q []float32, ip, half bool, lut []float32) {
+	b.tables(q, ip, lut)
+	if half {
+		for i := range lut[:b.m*b.k] {
+			lut[i] /= 2
+		}
+	}
+}
+
 // decodeSub writes centroid c of subspace s into its place in dst.
 func (b *productCodebook) decodeSub(dst []float32, s, c int) {
 	copy(dst[s*b.sub:(s+1)*b.sub], b.cent[(s*b.k+c)*b.sub:(s*b.k+c+1)*b.sub])
@@ -253,6 +265,7 @@ func (b *productCodebook) unmarshal(tag string, data []byte) ([]float32, error) 
 type pqQuant struct {
 	productCodebook
 	metric  metric.Kind
+	byL2    bool // cosine codes measured by half their squared distance (cosineByL2)
 	trained bool
 }
 
@@ -304,7 +317,7 @@ func (q *pqQuant) UnmarshalBinary(data []byte) error {
 }
 
 func (q *pqQuant) NewComputer() Computer {
-	c := &pqComputer{q: q, lut: make([]float32, q.m*pqCentroids), ip: q.metric.UsesInnerProduct()}
+	c := &pqComputer{q: q, lut: make([]float32, q.m*pqCentroids), ip: q.metric.UsesInnerProduct() && !q.byL2, half: q.byL2}
 	if c.ip {
 		c.bias = 1
 	}
@@ -316,9 +329,10 @@ type pqComputer struct {
 	lut  []float32 // m tables of 256 entries
 	ip   bool
 	bias float32 // 1 for ip (the tables hold negated dot products), 0 for l2
+	half bool    // cosine by l2: the tables hold half the squared distances
 }
 
-func (c *pqComputer) SetQuery(v []float32) { c.q.tables(v, c.ip, c.lut) }
+func (c *pqComputer) SetQuery(v []float32) { c.q.queryTables(v, c.ip, c.half, c.lut) }
 
 func (c *pqComputer) Distance(code []byte) float32 {
 	return c.bias + lutSum(c.lut, code[:c.q.m])

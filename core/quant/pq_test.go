@@ -182,7 +182,7 @@ func TestPQComputer(t *testing.T) {
 						c.DistanceRows(slab, rows)
 						c.DistanceBatch(slab, ids, batch)
 						for i := 0; i < n; i++ {
-							want := refDist(m, qv, decoded[i*tc.dim:(i+1)*tc.dim])
+							want := quantDist(name, m, qv, decoded[i*tc.dim:(i+1)*tc.dim])
 							got := c.Distance(slab[i*size : (i+1)*size])
 							require.InDelta(t, want, got, 1e-4*(1+math.Abs(want)), "row %d", i)
 							require.Equal(t, got, rows[i], "row %d", i)

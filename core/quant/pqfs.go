@@ -12,7 +12,7 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		q := &pqfsQuant{productCodebook: b, metric: m, nb: (b.m + 1) / 2}
+		q := &pqfsQuant{productCodebook: b, metric: m, byL2: cosineByL2(m, o), nb: (b.m + 1) / 2}
 		q.mp = (b.m + 3) &^ 3
 		q.blockBytes = q.mp * 16
 		return q, nil
@@ -64,6 +64,7 @@ const (
 type pqfsQuant struct {
 	productCodebook
 	metric     metric.Kind
+	byL2       bool // cosine codes measured by half their squared distance (cosineByL2)
 	trained    bool
 	nb         int // bytes per row code
 	mp         int // subspaces of the packed layout: m rounded up to a multiple of 4
@@ -146,7 +147,7 @@ func (q *pqfsQuant) PackRow(slab []byte, r int, code []byte) {
 
 func (q *pqfsQuant) NewComputer() Computer {
 	c := &pqfsComputer{
-		q: q, ip: q.metric.UsesInnerProduct(),
+		q: q, ip: q.metric.UsesInnerProduct() && !q.byL2,
 		sub:  make([]float32, q.m*pqfsCentroids),
 		pair: make([]float32, q.nb*256),
 		lut8: make([]uint8, q.blockBytes),
@@ -174,7 +175,7 @@ type pqfsComputer struct {
 }
 
 func (c *pqfsComputer) SetQuery(v []float32) {
-	c.q.tables(v, c.ip, c.sub)
+	c.q.queryTables(v, c.ip, c.q.byL2, c.sub)
 	c.pairOK, c.packOK = false, false
 }
 

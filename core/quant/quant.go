@@ -161,7 +161,7 @@ func MarshalState(q Quantizer) ([]byte, error) {
 }
 
 // cosineByL2 reports whether a quantizer of metric m with options o (sq8, sq4, sq8_uniform,
-// sq4_uniform, int8 and the registered LVQ types) measures codes by half their squared l2
+// sq4_uniform, int8, the registered LVQ types, pq and pqfs) measures codes by half their squared l2
 // distance to the query instead of one minus their dot product. Under cosine the engine stores
 // and searches vectors at unit length, where the two are the same number: 1 - <q, x> =
 // ‖q - x‖²/2. On the codes they differ by (‖x̂‖² - 1)/2, the change that quantization makes to

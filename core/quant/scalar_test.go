@@ -85,7 +85,7 @@ func refDist(m metric.Kind, a, b []float32) float64 {
 
 // byL2Names are the quantizers that measure cosine codes by half their squared l2 distance,
 // which on unit vectors is 1 - <a, b> (cosineByL2).
-var byL2Names = map[string]bool{"sq8": true, "sq4": true, "sq8_uniform": true, "sq4_uniform": true, "int8": true}
+var byL2Names = map[string]bool{"sq8": true, "sq4": true, "sq8_uniform": true, "sq4_uniform": true, "int8": true, "pq": true, "pqfs": true}
 
 // quantDist is the distance quantizer name computes between a and b under m: refDist, except
 // that the byL2Names quantizers take cosine as half the squared l2 distance.
@@ -552,6 +552,10 @@ func TestCosineCodesRankByL2(t *testing.T) {
 	}
 	base, queries := data[:n*dim], data[n*dim:]
 	hits := func(name string, o Options) float64 {
+		o.Codebook.PQDim = 16 // pq: a byte per 4 dimensions
+		if name == "pqfs" {
+			o.Codebook.PQDim = 32 // a nibble per 2 dimensions
+		}
 		q, err := New(name, dim, metric.Cosine, o)
 		require.NoError(t, err)
 		require.NoError(t, q.Train(base, n))
@@ -590,7 +594,7 @@ func TestCosineCodesRankByL2(t *testing.T) {
 	}
 	// at least this recall by l2 (sq4_uniform, sq4, sq8_uniform, sq8: 0.76, 0.83, 0.98, 0.98 when
 	// written), against 0.35, 0.60, 0.91 and 0.96 by dot product
-	for name, least := range map[string]float64{"sq4_uniform": 0.7, "sq4": 0.75, "sq8_uniform": 0.95, "sq8": 0.95, "lvq4": 0.75, "lvq8": 0.95, "int8": 0.9} {
+	for name, least := range map[string]float64{"sq4_uniform": 0.7, "sq4": 0.75, "sq8_uniform": 0.95, "sq8": 0.95, "lvq4": 0.75, "lvq8": 0.95, "int8": 0.9, "pq": 0.65, "pqfs": 0.5} {
 		byL2 := hits(name, DefaultOptions())
 		o := DefaultOptions()
 		o.Residuals = true
