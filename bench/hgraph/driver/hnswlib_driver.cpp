@@ -1,8 +1,9 @@
 // hnswlib_driver builds an hnswlib index (Debian's libhnswlib-dev, header only) on fvecs base
 // vectors with one thread, then sweeps ef over the fvecs queries, one query at a time on one
-// thread, each ef after an untimed warm-up over the first 20 queries. For each ef it prints recall@k by id against an int32 ground-truth file (nq rows of
-// gtk ids) and writes the result ids (nq rows of k int64, -1 padded) to <out>-ef<ef>.i64 so the
-// caller can score them exactly as it scores its own results.
+// thread, each ef after an untimed warm-up over the first 20 queries. For each ef it prints
+// recall@k by id against an int32 ground-truth file (nq rows of gtk ids) and writes the result
+// ids (nq rows of k int64, -1 padded) to <out>-ef<ef>.i64 so the caller can score them exactly
+// as it scores its own results.
 //
 // usage: hnswlib_driver [-ip] base.fvecs queries.fvecs truth.i32 gtk M ef_construction k out ef...
 //        (ef "-": read ef values from stdin, one per line, and answer each as it comes; -ip:
