@@ -172,7 +172,10 @@ func MarshalState(q Quantizer) ([]byte, error) {
 func cosineByL2(m metric.Kind, o Options) bool { return m == metric.Cosine && !o.Residuals }
 
 // ownQueryRange reports whether a quantizer that quantizes queries (sq8_uniform, sq4_uniform)
-// gives an inner-product query a range of its own. Residual codes span the small range of the
-// differences from the centroids, while the query they are multiplied with is a whole vector:
-// in the codes' range its components were clamped.
-func ownQueryRange(m metric.Kind, o Options) bool { return o.Residuals && m.UsesInnerProduct() }
+// gives an inner-product query a range of its own instead of the codes' range. The l2 kernels
+// subtract query and code levels, which must then share one scale; the dot product does not need
+// to. A query whose values leave the codes' range was clamped there: residual codes (ivf's
+// use_residual) span the small range of the differences from the centroids while the query is a
+// whole vector, and a maximum-inner-product query need not share the data's scale. Within the
+// range its own is as fine or finer.
+func ownQueryRange(m metric.Kind, o Options) bool { return m.UsesInnerProduct() && !cosineByL2(m, o) }

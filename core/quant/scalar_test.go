@@ -194,13 +194,20 @@ func TestScalarComputer(t *testing.T) {
 						query := queries[qi*dim : (qi+1)*dim]
 						c.SetQuery(query)
 						// the vector the distances are exact for: the query itself, or its quantized
-						// form for the integer-domain quantizers
+						// form for the integer-domain quantizers (in the codes' range, or its own
+						// for the inner product)
 						qhat := query
 						if u, ok := q.(*sqUniform); ok {
 							qhat = make([]float32, dim)
 							lv := make([]byte, u.CodeSize())
 							u.Encode(lv, query)
 							u.Decode(qhat, lv)
+							if u.ownQuery {
+								uc := c.(*sqUniformComputer)
+								for j := range qhat {
+									qhat[j] = uc.queryValue(j)
+								}
+							}
 						}
 						qerr := math.Sqrt(float64(metric.Reference(metric.L2, query, qhat)))
 						rows := make([]float32, n)
@@ -605,11 +612,12 @@ func TestCosineCodesRankByL2(t *testing.T) {
 	}
 }
 
-// TestUniformResidualQueryRange checks the uniform quantizers' inner product on residual codes:
-// the codes span a small range, the query a wide one. The query is quantized over its own range,
-// so the estimate 1 - <q̂, x̂> stays within ‖q - q̂‖·‖x̂‖ of 1 - <q, x̂> (in the codes' range the
-// query's components were clamped and the error was unbounded).
-func TestUniformResidualQueryRange(t *testing.T) {
+// TestUniformQueryOwnRange checks the uniform quantizers' inner product when the codes span a
+// small range and the query a wide one (residual codes, or a query at another scale than the
+// data). The query is quantized over its own range, so the estimate 1 - <q̂, x̂> stays within
+// ‖q - q̂‖·‖x̂‖ of 1 - <q, x̂> (in the codes' range the query's components were clamped and the
+// error was unbounded).
+func TestUniformQueryOwnRange(t *testing.T) {
 	const dim, n = 40, 300
 	rng := rand.New(rand.NewSource(5))
 	resid := make([]float32, n*dim)
@@ -620,30 +628,35 @@ func TestUniformResidualQueryRange(t *testing.T) {
 	for j := range query {
 		query[j] = float32(rng.Float64())
 	}
-	o := DefaultOptions()
-	o.Residuals = true
-	for _, name := range []string{"sq8_uniform", "sq4_uniform"} {
-		for _, m := range []metric.Kind{metric.IP, metric.Cosine} {
-			q, err := New(name, dim, m, o)
-			require.NoError(t, err)
-			require.NoError(t, q.Train(resid, n))
-			c := q.NewComputer()
-			c.SetQuery(query)
-			qe := c.(QueryQuantizer).QueryError(query)
-			require.Less(t, qe, float32(0.5), "%s %v: the query's own range", name, m)
-			code := make([]byte, q.CodeSize())
-			dec := make([]float32, dim)
-			for i := 0; i < n; i++ {
-				q.Encode(code, resid[i*dim:(i+1)*dim])
-				q.Decode(dec, code)
-				var dot, norm float64
-				for j := range dec {
-					dot += float64(query[j]) * float64(dec[j])
-					norm += float64(dec[j]) * float64(dec[j])
-				}
-				bound := float64(qe)*math.Sqrt(norm) + 1e-4
-				require.InDelta(t, 1-dot, float64(c.Distance(code)), bound, "%s %v row %d", name, m, i)
+	for _, tc := range []struct {
+		name      string
+		m         metric.Kind
+		residuals bool
+	}{
+		{"sq8_uniform", metric.IP, true}, {"sq8_uniform", metric.Cosine, true}, {"sq8_uniform", metric.IP, false},
+		{"sq4_uniform", metric.IP, true}, {"sq4_uniform", metric.Cosine, true}, {"sq4_uniform", metric.IP, false},
+	} {
+		o := DefaultOptions()
+		o.Residuals = tc.residuals
+		q, err := New(tc.name, dim, tc.m, o)
+		require.NoError(t, err)
+		require.NoError(t, q.Train(resid, n))
+		c := q.NewComputer()
+		c.SetQuery(query)
+		qe := c.(QueryQuantizer).QueryError(query)
+		require.Less(t, qe, float32(0.5), "%s %v: the query's own range", tc.name, tc.m)
+		code := make([]byte, q.CodeSize())
+		dec := make([]float32, dim)
+		for i := 0; i < n; i++ {
+			q.Encode(code, resid[i*dim:(i+1)*dim])
+			q.Decode(dec, code)
+			var dot, norm float64
+			for j := range dec {
+				dot += float64(query[j]) * float64(dec[j])
+				norm += float64(dec[j]) * float64(dec[j])
 			}
+			bound := float64(qe)*math.Sqrt(norm) + 1e-4
+			require.InDelta(t, 1-dot, float64(c.Distance(code)), bound, "%s %v row %d", tc.name, tc.m, i)
 		}
 	}
 }

@@ -23,22 +23,27 @@ const sq8UniformTruncRate = 0.001
 // ("sq8_uniform": a byte per dimension, "sq4_uniform": a nibble, low nibble for even
 // dimensions). The range is learned from a sample of the training values with a fraction
 // (sq4_uniform_trunc_rate for sq4_uniform, default 0.05) of the extreme values left outside it,
-// half at each end; values outside are clamped. Value code_j decodes to lo + code_j*s with s = diff/levels. Each code carries the
-// sum of its levels as a little-endian uint32 after the levels, for the inner product.
+// half at each end; values outside are clamped. Value code_j decodes to lo + code_j*s with
+// s = diff/levels. Each code carries the sum of its levels as a little-endian uint32 after the
+// levels, for the inner product.
 //
-// Distances are computed in the integer domain: SetQuery encodes the query once with the same
-// range, giving levels a_j, and then
+// Distances are computed in the integer domain: SetQuery encodes the query once, giving levels
+// a_j, with the codes' range for l2 (and cosine, measured as half the l2 distance) and with a
+// range of its own (qlo, qs: from the query's smallest to its largest value) for the inner
+// product, and then
 //
 //	l2: s² · Σ(a_j - c_j)²
-//	ip: 1 - (dim·lo² + lo·s·(Σa + Σc) + s²·Σ a_j c_j)
+//	ip: 1 - (dim·qlo·lo + lo·qs·Σa + qlo·s·Σc + qs·s·Σ a_j c_j)
 //
-// which are exactly the distances between the quantized query q̂ (q̂_j = lo + a_j·s) and the
-// decoded vector x̂. They differ from the distances between q itself and x̂ by at most
+// which are exactly the distances between the quantized query q̂ (q̂_j = lo + a_j·s, or
+// qlo + a_j·qs) and the decoded vector x̂. They differ from the distances between q itself and x̂
+// by at most
 //
 //	l2: ‖q - q̂‖ · ‖q + q̂ - 2x̂‖    ip: ‖q - q̂‖ · ‖x̂‖   (Cauchy-Schwarz)
 //
-// where ‖q - q̂‖ ≤ sqrt(dim)·s/2 when q lies within the range (components outside it are clamped
-// and add their distance to the range).
+// where ‖q - q̂‖ ≤ sqrt(dim)·s/2 when q lies within the codes' range (components outside it are
+// clamped and add their distance to the range; the inner product's own range holds the whole
+// query).
 type sqUniform struct {
 	name   string
 	bits   int
@@ -168,8 +173,8 @@ type sqUniformComputer struct {
 }
 
 // SetQuery quantizes the query. Its levels share the codes' range (lo, s), so that the l2
-// kernels can subtract them, except under ownQuery, where an inner-product query takes a range
-// of its own (qlo, qs) and the dot product of the decoded vectors expands to
+// kernels can subtract them, except under ownQuery (the inner product), where the query takes a
+// range of its own (qlo, qs) and the dot product of the decoded vectors expands to
 //
 //	Σ (qlo + a_j·qs)(lo + c_j·s) = dim·qlo·lo + lo·qs·Σa + qlo·s·Σc + qs·s·Σ a_j c_j
 func (c *sqUniformComputer) SetQuery(v []float32) {
@@ -280,14 +285,19 @@ func (c *sqUniformComputer) batch(slab []byte, ids []uint32, out []float32) {
 func (c *sqUniformComputer) QueryError(q []float32) float32 {
 	var sum float32
 	for j, x := range q[:c.q.dim] {
-		var a uint8
-		if c.q.bits == 8 {
-			a = c.a[j]
-		} else {
-			a = nibble(c.a, j)
-		}
-		d := x - (c.qlo + float32(a)*c.qs)
+		d := x - c.queryValue(j)
 		sum += d * d
 	}
 	return float32(math.Sqrt(float64(sum)))
+}
+
+// queryValue returns component j of the quantized query q̂ the computer measures codes with.
+func (c *sqUniformComputer) queryValue(j int) float32 {
+	var a uint8
+	if c.q.bits == 8 {
+		a = c.a[j]
+	} else {
+		a = nibble(c.a, j)
+	}
+	return c.qlo + float32(a)*c.qs
 }

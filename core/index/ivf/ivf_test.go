@@ -424,6 +424,29 @@ func TestCosinePQCodes(t *testing.T) {
 	}
 }
 
+// TestUniformIPQueryScale: under the inner product the uniform quantizers quantize a query over
+// its own range, so queries at another scale than the data (three times here, as maximum inner
+// product queries may be) are not clamped to the codes' range: recall with every bucket scanned
+// went from 0.74 to 0.86 (sq8_uniform) and from 0.57 to 0.63 (sq4_uniform).
+func TestUniformIPQueryScale(t *testing.T) {
+	d, n := 32, 4000
+	data := dataset.Clustered(n+50, d, 30, 4)
+	for i := n * d; i < len(data); i++ {
+		data[i] *= 3
+	}
+	base, queries := data[:n*d], data[n*d:]
+	for _, tc := range []struct {
+		quant string
+		floor float64
+	}{{"sq8_uniform", 0.8}, {"sq4_uniform", 0.6}} {
+		x := mustIndex(t, "ip", d, `"buckets_count":16,"thread_count":2,"base_quantization_type":"`+tc.quant+`"`)
+		_, err := x.Build(base, seq(n), nil)
+		require.NoError(t, err)
+		r := recall(t, x, base, queries, d, 10, `{"scan_buckets_count":16}`)
+		require.Greater(t, r, tc.floor, tc.quant)
+	}
+}
+
 // TestResidualUniformQueries checks the uniform quantizers' residual codes under the inner
 // product: the query, a whole vector, is quantized over its own range, not the residuals' (in
 // which its components were clamped: recall 0.71 / 0.69 for sq8_uniform, 0.38 / 0.40 for
