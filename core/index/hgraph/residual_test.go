@@ -19,7 +19,7 @@ import (
 func TestResidualRerank(t *testing.T) {
 	defer func() { residualOn = true }()
 	for _, m := range []string{"l2", "cosine"} {
-		for _, base := range []string{"sq8_uniform", "sq4_uniform", "sq8"} {
+		for _, base := range []string{"sq8_uniform", "sq8"} {
 			t.Run(m+"/"+base, func(t *testing.T) { testResidualRerank(t, m, base) })
 		}
 	}
@@ -112,14 +112,16 @@ func requireSameKnn(t *testing.T, want, got []api.Neighbor, msgAndArgs ...any) {
 	}
 }
 
-// TestResidualSkipped: the inner product, fp32 base codes and precise codes on disk keep the
-// full rerank; cosine takes the bounds.
+// TestResidualSkipped: the inner product, fp32 and sq4_uniform base codes and precise codes on
+// disk keep the full rerank; cosine takes the bounds.
 func TestResidualSkipped(t *testing.T) {
 	x := newWith(t, "ip", 16, `"base_quantization_type":"sq8_uniform","use_reorder":true,"precise_quantization_type":"fp32"`)
 	require.False(t, x.residualBase())
 	x = newWith(t, "cosine", 16, `"base_quantization_type":"sq8_uniform","use_reorder":true,"precise_quantization_type":"fp32"`)
 	require.True(t, x.residualBase())
 	x = newWith(t, "l2", 16, `"base_quantization_type":"fp16","use_reorder":true,"precise_quantization_type":"fp32"`)
+	require.False(t, x.residualBase())
+	x = newWith(t, "l2", 16, `"base_quantization_type":"sq4_uniform","use_reorder":true,"precise_quantization_type":"fp32"`)
 	require.False(t, x.residualBase())
 	x = newWith(t, "l2", 16, `"base_quantization_type":"sq8_uniform","use_reorder":true,"precise_quantization_type":"fp16"`)
 	require.False(t, x.residualBase())
