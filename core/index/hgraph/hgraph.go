@@ -1009,14 +1009,14 @@ func (x *Index) rerank(c *searchCtx, sp *SearchParams, query []float32, items []
 	if x.precise != nil {
 		comp, codes = c.precise, x.preciseCodes
 		if b, ok := c.base.(quant.Bounded); ok && boundedRerank && x.ts == nil && !codes.ReadsRows() {
-			if k > 0 && len(items) > k {
+			if k > 0 && len(items) > firstRerankBatch(k) {
 				return x.rerankBounded(c, b, query, items, k)
 			}
 			if k == 0 {
 				items = x.dropBeyond(b, items, radius)
 			}
 		} else if norms := x.residuals(); norms != nil {
-			if k > 0 && len(items) > k {
+			if k > 0 && len(items) > firstRerankBatch(k) {
 				return x.rerankResidual(c, norms, query, items, k)
 			}
 			if k == 0 {
@@ -1056,6 +1056,12 @@ const (
 	rerankChunk = 8
 	rerankFirst = 64
 )
+
+// firstRerankBatch returns the size of the first batch of a bounded rerank of the k best. When
+// there are no more candidates than that, the bounds cannot skip any of them, and the rerank
+// measures them all without the bounded path's chunks and heap (sq8_uniform + fp32 reorder on
+// Fashion-MNIST at ef_search 14 and 16, k 10: -2% to -4% through the bounded path).
+func firstRerankBatch(k int) int { return min(rerankFirst, max(k, 2*rerankChunk)) }
 
 // rerankBounded reranks the traversal's candidates with the precise codes, keeping the k best.
 // items carry the base estimates and the base computer still holds the query (the traversal
@@ -1098,7 +1104,7 @@ func (x *Index) rerankTop(c *searchCtx, query []float32, items []topk.Item, k in
 		bound := c.heap.Bound()
 		limit := rerankChunk
 		if i == 0 {
-			limit = min(rerankFirst, max(k, 2*rerankChunk))
+			limit = firstRerankBatch(k)
 		}
 		for ; i < len(items) && len(ids) < limit; i++ {
 			if c.heap.Full() && skip(items[i], bound) {
