@@ -1015,7 +1015,10 @@ func (x *Index) rerank(c *searchCtx, sp *SearchParams, query []float32, items []
 			if k == 0 {
 				items = x.dropBeyond(b, items, radius)
 			}
-		} else if norms := x.residuals(); norms != nil {
+		} else if norms, exact := x.residuals(); norms != nil {
+			if exact && queryResidual(c, query) == 0 {
+				return exactEstimates(items, k, radius)
+			}
 			if k > 0 && len(items) > firstRerankBatch(k) {
 				return x.rerankResidual(c, norms, query, items, k)
 			}

@@ -29,6 +29,11 @@ import (
 // place by the first search that wants them. A search that finds them being measured, or an
 // account that refuses them, reranks every candidate as before.
 //
+// When every row's code decodes to the row exactly (byte-valued data, such as pixels, in
+// sq8_uniform's range of 0..255, or sq8's) and the query's own levels are exact too (‖q - q'‖ =
+// 0), every bound equals its estimate: the estimates are the precise distances, and the rerank
+// reads no precise row at all (exactEstimates).
+//
 // Under cosine the vectors are unit vectors, the base codes are measured by half their squared
 // distance (quant's cosineByL2) and 1 - <q, x> = ‖q - x‖²/2, so the same bound applies to twice
 // the estimate and is halved.
@@ -40,12 +45,17 @@ type residualBounds struct {
 	q      quant.Quantizer // the base quantizer the norms were measured for
 	edits  int64           // the index's rowEdits when they were
 	norms  []float32       // ‖x - x̂‖ per row, rows 0..len-1 measured
+	// inexact counts the measured rows whose base code does not decode to the row exactly
+	inexact int
 	charge *alloc.Tracker
 	vec    []float32 // decode scratch
 }
 
 // residualOn enables the residual bounds; tests and benchmarks turn it off to compare.
 var residualOn = true
+
+// zeroResidual is the norm residualOf gives a row whose code decodes to it exactly.
+const zeroResidual = float32(1e-7)
 
 // residualSlack widens the bound for the rounding of the float32 kernels: the residual norms are
 // rounded up by it, and the bound lowered by it relative to the terms it is made of.
@@ -71,23 +81,24 @@ func (x *Index) residualBase() bool {
 
 // residuals returns the residual norms of every row, measuring the rows added since the last
 // call (all of them after a rewrite or a new base quantizer), or nil when they are not to be
-// had now: another search is measuring them, or the account refuses their memory. Caller holds
-// mu shared at least.
-func (x *Index) residuals() []float32 {
+// had now: another search is measuring them, or the account refuses their memory. exact
+// reports that every row's base code decodes to the row exactly (byte-valued data, such as
+// pixels, in sq8_uniform's range of 0..255). Caller holds mu shared at least.
+func (x *Index) residuals() (norms []float32, exact bool) {
 	if !x.residualBase() {
-		return nil
+		return nil, false
 	}
 	r := &x.resid
 	if !r.mu.TryLock() {
-		return nil
+		return nil, false
 	}
 	defer r.mu.Unlock()
 	n := min(x.baseCodes.Len(), x.preciseCodes.Len())
 	if r.q != x.base || r.edits != x.rowEdits {
-		r.q, r.edits, r.norms = x.base, x.rowEdits, r.norms[:0]
+		r.q, r.edits, r.norms, r.inexact = x.base, x.rowEdits, r.norms[:0], 0
 	}
 	if len(r.norms) >= n {
-		return r.norms[:n]
+		return r.norms[:n], r.inexact == 0
 	}
 	if r.charge == nil {
 		r.charge = alloc.NewTracker(x.acct)
@@ -95,7 +106,7 @@ func (x *Index) residuals() []float32 {
 	if need := int64(n) * 4; need > int64(cap(r.norms))*4 {
 		grown := need + need/4
 		if r.charge.TryAdd(grown-r.charge.Held(), "hgraph: the residual norms of the base codes") != nil {
-			return nil
+			return nil, false
 		}
 		norms := make([]float32, len(r.norms), grown/4)
 		copy(norms, r.norms)
@@ -105,18 +116,25 @@ func (x *Index) residuals() []float32 {
 		r.vec = make([]float32, x.dim)
 	}
 	for row := len(r.norms); row < n; row++ {
-		r.norms = append(r.norms, x.residualOf(row, r.vec))
+		v, zero := x.residualOf(row, r.vec)
+		r.norms = append(r.norms, v)
+		if !zero {
+			r.inexact++
+		}
 	}
-	return r.norms
+	return r.norms, r.inexact == 0
 }
 
 // residualOf returns ‖x - x̂‖ of row, rounded up past the kernel's float32 rounding, with vec as
-// decode scratch.
-func (x *Index) residualOf(row int, vec []float32) float32 {
+// decode scratch, and whether it is zero: the code decodes to the row exactly.
+func (x *Index) residualOf(row int, vec []float32) (float32, bool) {
 	precise := quant.AsFloat32(x.preciseCodes.Code(row))
 	x.base.Decode(vec, x.baseCodes.Code(row))
 	d := math.Sqrt(float64(simd.L2Sqr(precise[:x.dim], vec[:x.dim])))
-	return float32(d*(1+residualSlack) + 1e-7)
+	if d == 0 {
+		return zeroResidual, true
+	}
+	return max(float32(d*(1+residualSlack)+1e-7), math.Nextafter32(zeroResidual, 1)), false
 }
 
 // remeasure measures the residual of row again after its codes were rewritten in place
@@ -131,7 +149,15 @@ func (x *Index) remeasure(row int) {
 	}
 	r.edits = x.rowEdits
 	if row < len(r.norms) {
-		r.norms[row] = x.residualOf(row, r.vec)
+		wasZero := r.norms[row] <= zeroResidual
+		v, zero := x.residualOf(row, r.vec)
+		r.norms[row] = v
+		switch {
+		case wasZero && !zero:
+			r.inexact++
+		case !wasZero && zero:
+			r.inexact--
+		}
 	}
 }
 
@@ -195,6 +221,24 @@ func (x *Index) rerankResidual(c *searchCtx, norms []float32, query []float32, i
 		}
 		return x.residualBound(it.Dist, norms[it.ID], qr) > bound
 	})
+}
+
+// exactEstimates returns the rerank of items (carrying the traversal estimates) when every row's
+// base code decodes to the row and the query's own levels are exact: each estimate is then the
+// precise distance itself (the residual bound equals the estimate), so no precise row is read.
+// With k == 0 (a range search) the items beyond radius are dropped. Sorted.
+func exactEstimates(items []topk.Item, k int, radius float32) []topk.Item {
+	if k == 0 {
+		out := items[:0]
+		for _, it := range items {
+			if it.Dist <= radius {
+				out = append(out, it)
+			}
+		}
+		items = out
+	}
+	sortItems(items)
+	return items
 }
 
 // dropResidual removes the items whose residual bound exceeds radius (a range search's

@@ -2,6 +2,7 @@ package hgraph
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -171,4 +172,67 @@ func onOff(t *testing.T, toggle *bool, search func(*api.SearchStats) ([]api.Neig
 	off, err = search(&sOff)
 	require.NoError(t, err)
 	return on, off, sOn, sOff
+}
+
+// TestExactCodesSkipRerank: on byte-valued data (whole numbers in 0..255, as pixels are)
+// sq8_uniform codes decode to the rows exactly, and a query of whole numbers quantizes exactly,
+// so the traversal's estimates are the precise distances and the rerank reads no precise row;
+// the results equal the full rerank's. A row that is not exact (added or rewritten) or a query
+// that is not turns the shortcut off until the row is exact again.
+func TestExactCodesSkipRerank(t *testing.T) {
+	const n, d, k, nq = 1500, 32, 10, 20
+	defer func() { residualOn = true }()
+	rng := rand.New(rand.NewPCG(3, 4))
+	whole := func(rows int) []float32 {
+		v := make([]float32, rows*d)
+		for i := range v {
+			v[i] = float32(rng.IntN(256))
+		}
+		return v
+	}
+	data, queries := whole(n), whole(nq)
+	x := newWith(t, "l2", d, `"base_quantization_type":"sq8_uniform","use_reorder":true,"precise_quantization_type":"fp32","max_degree":16,"ef_construction":60,"build_thread_count":1`)
+	_, err := x.Build(data, seq(0, n), nil)
+	require.NoError(t, err)
+	check := func(stage string, q []float32, exact bool) {
+		t.Helper()
+		for _, ef := range []int{12, 60} {
+			block := []byte(fmt.Sprintf(`{"ef_search":%d}`, ef))
+			a, b, s1, s2 := onOff(t, &residualOn, func(st *api.SearchStats) ([]api.Neighbor, error) {
+				return x.KnnSearch(q, k, &api.SearchOptions{Block: block, Stats: st})
+			})
+			residualOn = true
+			require.Len(t, a, k)
+			requireSameKnn(t, b, a, "%s: ef %d", stage, ef)
+			// the full rerank measures every candidate again; the exact path none
+			if exact {
+				require.Equal(t, s2.DistanceComputations-int64(ef), s1.DistanceComputations, "%s: ef %d", stage, ef)
+			} else {
+				require.Greater(t, s1.DistanceComputations, s2.DistanceComputations-int64(ef), "%s: ef %d", stage, ef)
+			}
+			ra, rb, _, _ := onOff(t, &residualOn, func(*api.SearchStats) ([]api.Neighbor, error) {
+				return x.RangeSearch(q, b[k/2].Distance, -1, &api.SearchOptions{Block: block})
+			})
+			residualOn = true
+			require.Equal(t, rb, ra, "%s: range, ef %d", stage, ef)
+		}
+	}
+	for i := 0; i < nq; i++ {
+		check("build", queries[i*d:(i+1)*d], true)
+	}
+	half := append([]float32(nil), queries[:d]...)
+	half[0] += 0.5 // not a whole number: its levels are not exact
+	check("query not exact", half, false)
+	// a row that is not exact turns the shortcut off for every query
+	odd := whole(1)
+	odd[3] += 0.25
+	_, err = x.Add(odd, seq(n, 1), nil)
+	require.NoError(t, err)
+	check("row not exact", queries[:d], false)
+	// rewritten to whole numbers, the row is exact again
+	require.NoError(t, x.UpdateVector(int64(n), whole(1), true))
+	check("row rewritten", queries[:d], true)
+	// and an exact row rewritten to one that is not turns it off again
+	require.NoError(t, x.UpdateVector(0, odd, true))
+	check("row rewritten, not exact", queries[:d], false)
 }
