@@ -41,14 +41,14 @@ import (
 // residualBounds holds the residual norms of the rows of the base codes. Its fields are guarded
 // by mu; the rows it covers are read under the index's shared lock.
 type residualBounds struct {
-	mu     sync.Mutex
-	q      quant.Quantizer // the base quantizer the norms were measured for
-	edits  int64           // the index's rowEdits when they were
-	norms  []float32       // ‖x - x̂‖ per row, rows 0..len-1 measured
+	mu    sync.Mutex
+	q     quant.Quantizer // the base quantizer the norms were measured for
+	edits int64           // the index's rowEdits when they were
+	norms []float32       // ‖x - x̂‖ per row, rows 0..len-1 measured
 	// inexact counts the measured rows whose base code does not decode to the row exactly
 	inexact int
-	charge *alloc.Tracker
-	vec    []float32 // decode scratch
+	charge  *alloc.Tracker
+	vec     []float32 // decode scratch
 }
 
 // residualOn enables the residual bounds; tests and benchmarks turn it off to compare.
