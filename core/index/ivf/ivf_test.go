@@ -383,17 +383,24 @@ func TestCosineScalarCodes(t *testing.T) {
 	}
 	base, queries := data[:n*d], data[n*d:]
 	for _, block := range []string{
-		`"buckets_count":32,"use_residual":true,"base_quantization_type":"sq8"`,
-		`"buckets_count":32,"use_residual":true,"base_quantization_type":"sq8_uniform"`,
-		`"buckets_count":32,"base_quantization_type":"sq8"`,
-		`"buckets_count":32,"base_quantization_type":"sq8_uniform"`,
+		`"use_residual":true,"base_quantization_type":"sq8"`,
+		`"use_residual":true,"base_quantization_type":"sq8_uniform"`,
+		`"base_quantization_type":"sq8"`,
+		`"base_quantization_type":"sq8_uniform"`,
 	} {
-		x := mustIndex(t, "cosine", d, block+`,"thread_count":2`)
-		_, err := x.Build(base, seq(n), nil)
-		require.NoError(t, err)
-		r := recall(t, x, base, queries, d, 10, `{"scan_buckets_count":32}`)
-		require.Greater(t, r, 0.9, block)
+		requireScanRecall(t, "cosine", d, 32, block, base, queries, 0.9)
 	}
+}
+
+// requireScanRecall builds an ivf index of base under metric m with the given buckets and
+// index_param keys, and requires recall@10 of queries above floor with every bucket scanned.
+func requireScanRecall(t *testing.T, m string, d, buckets int, block string, base, queries []float32, floor float64) {
+	t.Helper()
+	x := mustIndex(t, m, d, fmt.Sprintf(`"buckets_count":%d,"thread_count":2,%s`, buckets, block))
+	_, err := x.Build(base, seq(len(base)/d), nil)
+	require.NoError(t, err)
+	r := recall(t, x, base, queries, d, 10, fmt.Sprintf(`{"scan_buckets_count":%d}`, buckets))
+	require.Greater(t, r, floor, "%s %s", m, block)
 }
 
 // TestCosinePQCodes: under cosine, pq and pqfs codes of unit vectors are measured by half their
@@ -416,11 +423,7 @@ func TestCosinePQCodes(t *testing.T) {
 		{`"base_quantization_type":"pq","base_pq_dim":16`, 0.6},    // 0.71 when written
 		{`"base_quantization_type":"pqfs","base_pq_dim":32`, 0.45}, // 0.57
 	} {
-		x := mustIndex(t, "cosine", d, `"buckets_count":16,"thread_count":2,`+tc.block)
-		_, err := x.Build(base, seq(n), nil)
-		require.NoError(t, err)
-		r := recall(t, x, base, queries, d, 10, `{"scan_buckets_count":16}`)
-		require.Greater(t, r, tc.floor, tc.block)
+		requireScanRecall(t, "cosine", d, 16, tc.block, base, queries, tc.floor)
 	}
 }
 
@@ -439,11 +442,7 @@ func TestUniformIPQueryScale(t *testing.T) {
 		quant string
 		floor float64
 	}{{"sq8_uniform", 0.8}, {"sq4_uniform", 0.6}} {
-		x := mustIndex(t, "ip", d, `"buckets_count":16,"thread_count":2,"base_quantization_type":"`+tc.quant+`"`)
-		_, err := x.Build(base, seq(n), nil)
-		require.NoError(t, err)
-		r := recall(t, x, base, queries, d, 10, `{"scan_buckets_count":16}`)
-		require.Greater(t, r, tc.floor, tc.quant)
+		requireScanRecall(t, "ip", d, 16, `"base_quantization_type":"`+tc.quant+`"`, base, queries, tc.floor)
 	}
 }
 
@@ -467,10 +466,6 @@ func TestResidualUniformQueries(t *testing.T) {
 		{"cosine", "sq4_uniform", 0.6},
 		{"ip", "sq4_uniform", 0.6},
 	} {
-		x := mustIndex(t, tc.metric, d, `"buckets_count":32,"use_residual":true,"thread_count":2,"base_quantization_type":"`+tc.quant+`"`)
-		_, err := x.Build(base, seq(n), nil)
-		require.NoError(t, err)
-		r := recall(t, x, base, queries, d, 10, `{"scan_buckets_count":32}`)
-		require.Greater(t, r, tc.floor, "%s %s", tc.metric, tc.quant)
+		requireScanRecall(t, tc.metric, d, 32, `"use_residual":true,"base_quantization_type":"`+tc.quant+`"`, base, queries, tc.floor)
 	}
 }
