@@ -1,6 +1,6 @@
 // hnswlib_driver builds an hnswlib index (Debian's libhnswlib-dev, header only) on fvecs base
 // vectors with one thread, then sweeps ef over the fvecs queries, one query at a time on one
-// thread, each ef after an untimed warm-up over the first 20 queries. For each ef it prints
+// thread, each ef after an untimed warm-up over the first 200 queries. For each ef it prints
 // recall@k by id against an int32 ground-truth file (nq rows of gtk ids) and writes the result
 // ids (nq rows of k int64, -1 padded) to <out>-ef<ef>.i64 so the caller can score them exactly
 // as it scores its own results.
@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
         auto search = [&](size_t ef) {
             index.setEf(std::max(ef, k));
             // untimed warm-up over the first queries, as the Go side's searches get
-            for (size_t q = 0; q < std::min<size_t>(nq, 20); q++) index.searchKnn(queries.data() + q * dim, k);
+            for (size_t q = 0; q < std::min<size_t>(nq, 200); q++) index.searchKnn(queries.data() + q * dim, k);
             std::vector<std::vector<size_t>> got(nq);
             auto s0 = std::chrono::steady_clock::now();
             double sc0 = thread_cpu_seconds();
