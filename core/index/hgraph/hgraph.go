@@ -1017,7 +1017,9 @@ func (x *Index) rerank(c *searchCtx, sp *SearchParams, query []float32, items []
 			}
 		} else if norms, exact := x.residuals(); norms != nil {
 			if exact && queryResidual(c, query) == 0 {
-				return exactEstimates(items, k, radius)
+				// the estimates are the precise distances (residual.go)
+				sortItems(items)
+				return items
 			}
 			if k > 0 && len(items) > firstRerankBatch(k) {
 				return x.rerankResidual(c, norms, query, items, k)

@@ -32,7 +32,8 @@ import (
 // When every row's code decodes to the row exactly (byte-valued data, such as pixels, in
 // sq8_uniform's range of 0..255, or sq8's) and the query's own levels are exact too (‖q - q'‖ =
 // 0), every bound equals its estimate: the estimates are the precise distances, and the rerank
-// reads no precise row at all (exactEstimates).
+// only sorts them, reading no precise row at all (a range search's caller then cuts them at the
+// radius, as it cuts reranked ones).
 //
 // Under cosine the vectors are unit vectors, the base codes are measured by half their squared
 // distance (quant's cosineByL2) and 1 - <q, x> = ‖q - x‖²/2, so the same bound applies to twice
@@ -221,24 +222,6 @@ func (x *Index) rerankResidual(c *searchCtx, norms []float32, query []float32, i
 		}
 		return x.residualBound(it.Dist, norms[it.ID], qr) > bound
 	})
-}
-
-// exactEstimates returns the rerank of items (carrying the traversal estimates) when every row's
-// base code decodes to the row and the query's own levels are exact: each estimate is then the
-// precise distance itself (the residual bound equals the estimate), so no precise row is read.
-// With k == 0 (a range search) the items beyond radius are dropped. Sorted.
-func exactEstimates(items []topk.Item, k int, radius float32) []topk.Item {
-	if k == 0 {
-		out := items[:0]
-		for _, it := range items {
-			if it.Dist <= radius {
-				out = append(out, it)
-			}
-		}
-		items = out
-	}
-	sortItems(items)
-	return items
 }
 
 // dropResidual removes the items whose residual bound exceeds radius (a range search's
