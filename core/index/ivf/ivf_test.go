@@ -376,12 +376,8 @@ func TestFP16RouteFindsTheExactBuckets(t *testing.T) {
 // by half their squared distance, but residuals (use_residual) are not unit vectors and keep the
 // dot product; both scanned whole find the true neighbours.
 func TestCosineScalarCodes(t *testing.T) {
-	d, n := 16, 3000
-	data := dataset.Clustered(n+50, d, 30, 4)
-	for i := 0; i < len(data)/d; i++ {
-		metric.Normalize(data[i*d : (i+1)*d])
-	}
-	base, queries := data[:n*d], data[n*d:]
+	const d = 16
+	base, queries := unitClustered(3000, d, false)
 	for _, block := range []string{
 		`"use_residual":true,"base_quantization_type":"sq8"`,
 		`"use_residual":true,"base_quantization_type":"sq8_uniform"`,
@@ -390,6 +386,21 @@ func TestCosineScalarCodes(t *testing.T) {
 	} {
 		requireScanRecall(t, "cosine", d, 32, block, base, queries, 0.9)
 	}
+}
+
+// unitClustered returns n clustered base vectors of d dimensions and 50 queries, at unit length
+// and, with nonNeg, with negative components zeroed first (as pixels and tf-idf weights are).
+func unitClustered(n, d int, nonNeg bool) (base, queries []float32) {
+	data := dataset.Clustered(n+50, d, 30, 4)
+	if nonNeg {
+		for i := range data {
+			data[i] = max(data[i], 0)
+		}
+	}
+	for i := 0; i < len(data)/d; i++ {
+		metric.Normalize(data[i*d : (i+1)*d])
+	}
+	return data[:n*d], data[n*d:]
 }
 
 // requireScanRecall builds an ivf index of base under metric m with the given buckets and
@@ -407,15 +418,8 @@ func requireScanRecall(t *testing.T, m string, d, buckets int, block string, bas
 // squared distance to the query, as the scalar codes are; by one minus their dot product the
 // same scans reached recall 0.37 (pq) and 0.23 (pqfs) with every bucket scanned and no rerank.
 func TestCosinePQCodes(t *testing.T) {
-	d, n := 64, 5000
-	data := dataset.Clustered(n+50, d, 30, 4)
-	for i := range data {
-		data[i] = max(data[i], 0) // non-negative, as pixels and tf-idf weights are
-	}
-	for i := 0; i < len(data)/d; i++ {
-		metric.Normalize(data[i*d : (i+1)*d])
-	}
-	base, queries := data[:n*d], data[n*d:]
+	const d = 64
+	base, queries := unitClustered(5000, d, true)
 	for _, tc := range []struct {
 		block string
 		floor float64
@@ -451,12 +455,8 @@ func TestUniformIPQueryScale(t *testing.T) {
 // which its components were clamped: recall 0.71 / 0.69 for sq8_uniform, 0.38 / 0.40 for
 // sq4_uniform under cosine / ip before).
 func TestResidualUniformQueries(t *testing.T) {
-	d, n := 16, 3000
-	data := dataset.Clustered(n+50, d, 30, 4)
-	for i := 0; i < len(data)/d; i++ {
-		metric.Normalize(data[i*d : (i+1)*d])
-	}
-	base, queries := data[:n*d], data[n*d:]
+	const d = 16
+	base, queries := unitClustered(3000, d, false)
 	for _, tc := range []struct {
 		metric, quant string
 		floor         float64
