@@ -106,8 +106,57 @@ func TestBeamKeepsTheClosestInOrder(t *testing.T) {
 	require.False(t, ok)
 }
 
-// TestBeamSearchEqualsHeapSearch: a plain search on the beam expands the same nodes, measures
-// the same distances and returns the same results as on the heaps, with and without hop limits.
+// TestBeamMergeEqualsInserts: adding a hop's nodes in one merge leaves the beam as inserting
+// them one by one does (each checked against the bound as it stands), with ties, nodes that
+// may not be returned, and expansions between hops.
+func TestBeamMergeEqualsInserts(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, ef := range []int{1, 3, 16, 48, 100} {
+		var one, merged beam
+		one.reset(ef)
+		merged.reset(ef)
+		var add []beamItem
+		id := uint32(0)
+		for hop := range 300 {
+			add = add[:0]
+			bound := merged.bound()
+			require.Equal(t, one.bound(), bound)
+			for range r.IntN(33) {
+				it := beamItem{Dist: float32(r.IntN(300)), ID: id, ok: r.IntN(4) > 0}
+				id++
+				if it.Dist < one.bound() {
+					one.insert(it.Dist, it.ID, it.ok)
+				}
+				if it.Dist < bound {
+					add = append(add, it)
+				}
+			}
+			if len(add) > 0 {
+				merged.merge(add)
+			}
+			require.Equal(t, one.items, merged.items, "ef %d hop %d", ef, hop)
+			require.Equal(t, one.nOK, merged.nOK, "ef %d hop %d", ef, hop)
+			for range r.IntN(3) { // expand some nodes between hops
+				a, okA := one.pop()
+				b, okB := merged.pop()
+				require.Equal(t, okA, okB)
+				require.Equal(t, a, b, "ef %d hop %d: the same node expanded", ef, hop)
+			}
+		}
+	}
+}
+
+// withMergeFrom runs f with searches of ef >= from adding each hop's nodes by merge.
+func withMergeFrom(from int, f func()) {
+	old := mergeFromEf
+	mergeFromEf = from
+	defer func() { mergeFromEf = old }()
+	f()
+}
+
+// TestBeamSearchEqualsHeapSearch: a plain search on the beam, each hop's nodes added one by one
+// or merged, expands the same nodes, measures the same distances and returns the same results
+// as on the heaps, with and without hop limits.
 func TestBeamSearchEqualsHeapSearch(t *testing.T) {
 	const n, d = 3000, 8
 	g, codes, _ := buildRandom(t, n, d, 16, 1)
@@ -122,77 +171,84 @@ func TestBeamSearchEqualsHeapSearch(t *testing.T) {
 		timedOut     bool
 		usedTheBeams bool
 	}
+	mergeFrom := mergeFromEf
 	search := func(on bool, p *Params) run {
 		var out run
 		withBeam(t, on, func() {
-			s := NewSearcher(16)
-			res := s.Search(g, sp, p)
-			for _, it := range res {
-				out.res = append(out.res, it.ID)
-				out.dists = append(out.dists, it.Dist)
-			}
-			out.hops, out.dist, out.timedOut, out.usedTheBeams = s.Hops, s.DistCmp, s.TimedOut, s.onBeam
+			withMergeFrom(mergeFrom, func() {
+				s := NewSearcher(16)
+				res := s.Search(g, sp, p)
+				for _, it := range res {
+					out.res = append(out.res, it.ID)
+					out.dists = append(out.dists, it.Dist)
+				}
+				out.hops, out.dist, out.timedOut, out.usedTheBeams = s.Hops, s.DistCmp, s.TimedOut, s.onBeam
+			})
 		})
 		return out
 	}
-	for _, ef := range []int{1, 5, 10, 32, 100, maxBeam, maxBeam + 1} {
-		for range 20 {
-			for j := range q {
-				q[j] = r.Float32()
-			}
-			comp.SetQuery(q)
-			for _, limit := range []int{0, 4} {
-				p := Params{Ef: ef, HopsLimit: limit}
-				heap, bm := search(false, &p), search(true, &p)
-				require.False(t, heap.usedTheBeams)
-				require.Equal(t, ef <= maxBeam, bm.usedTheBeams, "ef %d", ef)
-				heap.usedTheBeams = bm.usedTheBeams
-				require.Equal(t, heap, bm, "ef %d hops limit %d", ef, limit)
-				if limit == 0 {
-					require.Len(t, bm.res, min(ef, n))
+	// every ef through each way of adding a hop's nodes to the beam: one by one, then merged
+	for _, from := range []int{maxBeam + 1, 1} {
+		mergeFrom = from
+		for _, ef := range []int{1, 5, 10, 32, 100, maxBeam, maxBeam + 1} {
+			for range 20 {
+				for j := range q {
+					q[j] = r.Float32()
 				}
-			}
-		}
-	}
-	// nodes removed or filtered out are traversed and never returned, on the beam as on the
-	// heaps, when the caller says they are few; else the heaps are kept
-	removed := make([]uint64, (n+63)/64)
-	for i := 0; i < n; i++ {
-		if r.IntN(10) == 0 {
-			removed[i>>6] |= 1 << (i & 63)
-		}
-	}
-	keep := func(id uint32) bool { return id%3 != 0 }
-	visit := func(id uint32) bool { return id%7 != 0 }
-	for _, ef := range []int{1, 5, 10, 32, 100} {
-		for range 20 {
-			for j := range q {
-				q[j] = r.Float32()
-			}
-			comp.SetQuery(q)
-			for _, p := range []Params{
-				{Ef: ef, Removed: removed, FewRejected: true},
-				{Ef: ef, Keep: keep, FewRejected: true},
-				{Ef: ef, Removed: removed, Keep: keep, Visit: visit, FewRejected: true, HopsLimit: 6},
-				{Ef: ef, Visit: visit},
-			} {
-				heap, bm := search(false, &p), search(true, &p)
-				require.True(t, bm.usedTheBeams)
-				heap.usedTheBeams = true
-				require.Equal(t, heap, bm, "ef %d", ef)
-				for _, id := range bm.res {
-					if p.Removed != nil {
-						require.Zero(t, removed[id>>6]&(1<<(id&63)), "removed node %d returned", id)
-					}
-					if p.Keep != nil {
-						require.True(t, keep(id))
+				comp.SetQuery(q)
+				for _, limit := range []int{0, 4} {
+					p := Params{Ef: ef, HopsLimit: limit}
+					heap, bm := search(false, &p), search(true, &p)
+					require.False(t, heap.usedTheBeams)
+					require.Equal(t, ef <= maxBeam, bm.usedTheBeams, "ef %d", ef)
+					heap.usedTheBeams = bm.usedTheBeams
+					require.Equal(t, heap, bm, "ef %d hops limit %d", ef, limit)
+					if limit == 0 {
+						require.Len(t, bm.res, min(ef, n))
 					}
 				}
 			}
 		}
+		// nodes removed or filtered out are traversed and never returned, on the beam as on the
+		// heaps, when the caller says they are few; else the heaps are kept
+		removed := make([]uint64, (n+63)/64)
+		for i := 0; i < n; i++ {
+			if r.IntN(10) == 0 {
+				removed[i>>6] |= 1 << (i & 63)
+			}
+		}
+		keep := func(id uint32) bool { return id%3 != 0 }
+		visit := func(id uint32) bool { return id%7 != 0 }
+		for _, ef := range []int{1, 5, 10, 32, 100} {
+			for range 20 {
+				for j := range q {
+					q[j] = r.Float32()
+				}
+				comp.SetQuery(q)
+				for _, p := range []Params{
+					{Ef: ef, Removed: removed, FewRejected: true},
+					{Ef: ef, Keep: keep, FewRejected: true},
+					{Ef: ef, Removed: removed, Keep: keep, Visit: visit, FewRejected: true, HopsLimit: 6},
+					{Ef: ef, Visit: visit},
+				} {
+					heap, bm := search(false, &p), search(true, &p)
+					require.True(t, bm.usedTheBeams)
+					heap.usedTheBeams = true
+					require.Equal(t, heap, bm, "ef %d", ef)
+					for _, id := range bm.res {
+						if p.Removed != nil {
+							require.Zero(t, removed[id>>6]&(1<<(id&63)), "removed node %d returned", id)
+						}
+						if p.Keep != nil {
+							require.True(t, keep(id))
+						}
+					}
+				}
+			}
+		}
+		p := Params{Ef: 10, Removed: removed}
+		require.False(t, search(true, &p).usedTheBeams, "rejections not said to be few: the heaps")
 	}
-	p := Params{Ef: 10, Removed: removed}
-	require.False(t, search(true, &p).usedTheBeams, "rejections not said to be few: the heaps")
 }
 
 // TestBeamBuildEqualsHeapBuild: insertion searches on the beam make the same graph.

@@ -56,6 +56,7 @@ type Searcher struct {
 	split bool
 	// beam replaces cand and top in a plain search; onBeam says the last search ran on it
 	beam   beam
+	add    []beamItem // the nodes of a hop that enter the beam (beam.merge)
 	onBeam bool
 	ids    []uint32
 	dists  []float32
