@@ -89,10 +89,12 @@ func (b *beam) insert(d float32, id uint32, ok bool) {
 // mergeFromEf is the smallest ef whose searches add a hop's nodes with merge instead of one
 // insert each. An insert moves the farther half of the beam on average, so its cost grows
 // with ef; the merge moves the beam once per hop but sorts the hop's nodes first. Same index
-// and process, ten alternating rounds (clustered-128, sq8 + fp32 reorder): merge 0.99x at
-// ef_search 32, 1.03x at 64, 1.05x at 100, 1.07x at 160; Fashion-MNIST l2 (sq4_uniform) 0.97-0.99x
-// at ef_search 10-20; unit Fashion-MNIST under cosine 1.01x at 16-48, 1.03x at 96. A variable
-// so that tests can send every search through either path.
+// and process, ten alternating rounds, merge against inserts: clustered-128 with sq8 + fp32
+// reorder 0.99-1.01x at ef_search 32, 1.03-1.04x at 64, 1.04-1.05x at 100, 1.04-1.07x at 160 (two
+// runs), with fp32 0.98-1.04x at 64-160; Fashion-MNIST l2 with sq4_uniform 0.97-0.99x at
+// ef_search 10-20, hence the threshold; unit Fashion-MNIST under cosine 1.01x at 16-48, 1.03x at
+// 96. One-thread builds (ef_construction 200) took the same time. A variable so that tests can
+// send every search through either path.
 var mergeFromEf = 48
 
 // merge adds the nodes of add, each closer than bound() when the hop began, as insert would
