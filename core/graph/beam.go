@@ -241,7 +241,10 @@ func (s *Searcher) searchBeam(g *Graph, level int, sp Space, ep uint32, epD floa
 }
 
 // mergeHop adds the nodes of one hop (ids at distances d) that beat bound to the beam in one
-// merge and returns the beam's new bound.
+// merge and returns the beam's new bound. Every node that beats the hop's first bound is
+// checked for eligibility (p's removed set and Keep), also one that the bound after the hop's
+// earlier nodes would have turned away before the check: a filter may be asked about a few
+// more nodes than with one insert each; the results are the same.
 func (s *Searcher) mergeHop(ids []uint32, d []float32, bound float32, p *Params) float32 {
 	add := s.add[:0]
 	for i, id := range ids {
