@@ -73,17 +73,7 @@ func (b *beam) insert(d float32, id uint32, ok bool) {
 		return
 	}
 	b.nOK++
-	if b.nOK < b.ef {
-		return
-	}
-	last := len(b.items) - 1
-	for b.nOK > b.ef || !b.items[last].ok {
-		if b.items[last].ok {
-			b.nOK--
-		}
-		last--
-	}
-	b.items = b.items[:last+1]
+	b.cut()
 }
 
 // mergeFromEf is the smallest ef whose searches add a hop's nodes with merge instead of one
@@ -132,6 +122,12 @@ func (b *beam) merge(add []beamItem) {
 	if w+1 < b.next {
 		b.next = w + 1
 	}
+	b.cut()
+}
+
+// cut ends the beam at its ef-th node that may be returned, once it holds that many: what lies
+// beyond can neither be returned nor expanded any more.
+func (b *beam) cut() {
 	if b.nOK < b.ef {
 		return
 	}
