@@ -283,12 +283,36 @@ func (c *sqUniformComputer) batch(slab []byte, ids []uint32, out []float32) {
 // QueryError returns ‖q - q̂‖, the distance between query q (the vector last given to SetQuery)
 // and the quantized query q̂ whose levels the computer measures codes with.
 func (c *sqUniformComputer) QueryError(q []float32) float32 {
-	var sum float32
-	for j, x := range q[:c.q.dim] {
-		d := x - c.queryValue(j)
-		sum += d * d
+	q = q[:c.q.dim]
+	if c.q.bits != 8 {
+		var sum float32
+		for j, x := range q {
+			d := x - c.queryValue(j)
+			sum += d * d
+		}
+		return float32(math.Sqrt(float64(sum)))
 	}
-	return float32(math.Sqrt(float64(sum)))
+	// four running sums over the levels in place: a search asks for it once per query, and
+	// one sum through queryValue cost about 1.3 us a query at 784 dimensions
+	a := c.a[:len(q)]
+	qlo, qs := c.qlo, c.qs
+	var s0, s1, s2, s3 float32
+	j := 0
+	for ; j+4 <= len(q); j += 4 {
+		d0 := q[j] - (qlo + float32(a[j])*qs)
+		d1 := q[j+1] - (qlo + float32(a[j+1])*qs)
+		d2 := q[j+2] - (qlo + float32(a[j+2])*qs)
+		d3 := q[j+3] - (qlo + float32(a[j+3])*qs)
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	for ; j < len(q); j++ {
+		d := q[j] - (qlo + float32(a[j])*qs)
+		s0 += d * d
+	}
+	return float32(math.Sqrt(float64((s0 + s1) + (s2 + s3))))
 }
 
 // queryValue returns component j of the quantized query q̂ the computer measures codes with.

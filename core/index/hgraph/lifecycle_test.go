@@ -153,6 +153,8 @@ func TestParamErrors(t *testing.T) {
 		{`{"ef_search":0}`, "ef_search"},
 		{`{"ef_search":10,"what":1}`, "what"},
 		{`{"ef_search":10,"brute_force_threshold":2}`, "brute_force_threshold"},
+		{`{"ef_search":10,"rerank_margin_sigmas":-1}`, "rerank_margin_sigmas"},
+		{`{"ef_search":10,"rerank_margin_sigmas":101}`, "rerank_margin_sigmas"},
 	} {
 		_, err := x.KnnSearch([]float32{1, 2, 3, 4}, 1, &api.SearchOptions{Block: []byte(tc.js)})
 		require.Error(t, err, tc.js)

@@ -262,6 +262,11 @@ type SearchParams struct {
 	BruteForceThreshold float64 `json:"brute_force_threshold"`
 	// EnableReorder, when false, skips re-ranking with the precise codes for this request.
 	EnableReorder *bool `json:"enable_reorder"`
+	// RerankMarginSigmas: a knn search's rerank stops when the next candidate's estimate, less
+	// the mean error of the estimates measured so far plus this many standard deviations of
+	// them, exceeds the k-th precise distance (adaptive.go); 0 measures every candidate.
+	// Default 4; base codes with exact bounds use those instead.
+	RerankMarginSigmas *float64 `json:"rerank_margin_sigmas"`
 	// UseExtraInfoFilter filters on extra info, which hgraph does not store; only false.
 	UseExtraInfoFilter bool `json:"use_extra_info_filter"`
 	// Skip, set only by index types built on this engine (hnsw's skip_ratio and
@@ -297,6 +302,11 @@ func parseSearch(raw []byte) (*SearchParams, error) {
 	}
 	if err := params.Float("brute_force_threshold", sp.BruteForceThreshold, 0, 1); err != nil {
 		return nil, err
+	}
+	if sp.RerankMarginSigmas != nil {
+		if err := params.Float("rerank_margin_sigmas", *sp.RerankMarginSigmas, 0, 100); err != nil {
+			return nil, err
+		}
 	}
 	if sp.UseExtraInfoFilter {
 		return nil, api.Errorf(api.UnsupportedIndexOperation, "key \"use_extra_info_filter\": hgraph stores no extra info")

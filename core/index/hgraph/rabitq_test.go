@@ -115,7 +115,7 @@ func TestRaBitQBoundedRerank(t *testing.T) {
 			require.NoError(t, err)
 			same := 0
 			var with, without int64
-			block := []byte(fmt.Sprintf(`{"ef_search":%d}`, ef))
+			block := []byte(fmt.Sprintf(`{"ef_search":%d,"rerank_margin_sigmas":0}`, ef))
 			for i := 0; i < nq; i++ {
 				q := queries[i*d : (i+1)*d]
 				a, b, s1, s2 := onOff(t, &boundedRerank, func(st *api.SearchStats) ([]api.Neighbor, error) {
@@ -250,7 +250,7 @@ func BenchmarkRaBitQFashionMNIST(b *testing.B) {
 		ratio := float64(4*d) / float64(x.base.CodeSize())
 		b.Logf("%s: built %d vectors in %v; base code %d bytes, %.1fx smaller than fp32", cfg.name, n, build.Round(time.Millisecond), x.base.CodeSize(), ratio)
 		for _, ef := range []int{20, 30, 40, 60, 100} {
-			block := []byte(fmt.Sprintf(`{"ef_search":%d}`, ef))
+			block := []byte(fmt.Sprintf(`{"ef_search":%d,"rerank_margin_sigmas":0}`, ef))
 			run := func(skip bool) (recall, qps, dists float64) {
 				boundedRerank = skip
 				got := make([]int64, nq*k)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -44,7 +45,7 @@ func testResidualRerank(t *testing.T, m, base string) {
 	require.NoError(t, err)
 	check := func(stage string, vecs func(id int64) []float32) {
 		var with, without int64
-		block := []byte(fmt.Sprintf(`{"ef_search":%d}`, ef))
+		block := []byte(fmt.Sprintf(`{"ef_search":%d,"rerank_margin_sigmas":0}`, ef))
 		for i := 0; i < nq; i++ {
 			q := queries[i*d : (i+1)*d]
 			a, b, s1, s2 := onOff(t, &residualOn, func(st *api.SearchStats) ([]api.Neighbor, error) {
@@ -65,6 +66,10 @@ func testResidualRerank(t *testing.T, m, base string) {
 		}
 		t.Logf("%s: %d distances with the bound, %d without", stage, with, without)
 		require.Less(t, with, without)
+		// the rerank stops on the largest residual: it must bound every row's
+		x.resid.mu.Lock()
+		require.GreaterOrEqual(t, x.resid.most, slices.Max(x.resid.norms), stage)
+		x.resid.mu.Unlock()
 	}
 	rowOf := func(id int64) []float32 {
 		if id < n {
@@ -197,7 +202,7 @@ func TestExactCodesSkipRerank(t *testing.T) {
 	check := func(stage string, q []float32, exact bool) {
 		t.Helper()
 		for _, ef := range []int{12, 60} {
-			block := []byte(fmt.Sprintf(`{"ef_search":%d}`, ef))
+			block := []byte(fmt.Sprintf(`{"ef_search":%d,"rerank_margin_sigmas":0}`, ef))
 			a, b, s1, s2 := onOff(t, &residualOn, func(st *api.SearchStats) ([]api.Neighbor, error) {
 				return x.KnnSearch(q, k, &api.SearchOptions{Block: block, Stats: st})
 			})
@@ -235,4 +240,67 @@ func TestExactCodesSkipRerank(t *testing.T) {
 	// and an exact row rewritten to one that is not turns it off again
 	require.NoError(t, x.UpdateVector(0, odd, true))
 	check("row rewritten, not exact", queries[:d], false)
+}
+
+// TestResidualConcurrentAdds: searches take the residual bounds while another goroutine adds
+// rows (which the next search measures and marks in the wide bitmap) and rewrites rows in
+// place; run with -race, nothing races, every result is ordered, and at the end the largest
+// norm and the wide marks agree with the norms.
+func TestResidualConcurrentAdds(t *testing.T) {
+	const n, d, k = 3000, 24, 10
+	all := lowRank(17, n+40, d, 8, 6)
+	data, queries := all[:n*d], all[n*d:]
+	x := newWith(t, "l2", d, `"base_quantization_type":"sq8","use_reorder":true,"precise_quantization_type":"fp32","max_degree":16,"ef_construction":60,"build_thread_count":1`)
+	_, err := x.Build(data[:500*d], seq(0, 500), nil)
+	require.NoError(t, err)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(done)
+		for lo := 500; lo < n; lo += 100 {
+			if _, err := x.Add(data[lo*d:(lo+100)*d], seq(lo, 100), nil); err != nil {
+				t.Error(err)
+				return
+			}
+			if err := x.UpdateVector(int64(lo/2), data[(lo+1)*d:(lo+2)*d], true); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for g := 0; g < 2; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				q := queries[(i+g)%40*d : ((i+g)%40+1)*d]
+				got, err := x.KnnSearch(q, k, &api.SearchOptions{Block: []byte(`{"ef_search":60}`)})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				for j := 1; j < len(got); j++ {
+					if got[j-1].Distance > got[j].Distance {
+						t.Errorf("query %d: results out of order", i)
+						return
+					}
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	x.resid.mu.Lock()
+	require.GreaterOrEqual(t, x.resid.most, slices.Max(x.resid.norms))
+	for row, v := range x.resid.norms {
+		wide := x.resid.wide[row/64]&(1<<(row%64)) != 0
+		require.Equal(t, v > x.resid.tight, wide, "row %d", row)
+	}
+	x.resid.mu.Unlock()
 }
