@@ -16,8 +16,8 @@ import (
 // next estimate, less the margin of the errors seen, exceeds the k-th precise distance. It
 // measures fewer precise rows than the full rerank (rerank_margin_sigmas 0), returns k results
 // by ascending precise distance, and agrees with the full rerank on nearly every neighbour.
-// A beam no larger than the first chunk, and a margin too wide to stop, give the full rerank's
-// results exactly.
+// A beam no larger than the first chunk and adaptiveMin more, and a margin too wide to stop,
+// give the full rerank's results exactly.
 func TestAdaptiveRerank(t *testing.T) {
 	const common = `"max_degree":16,"ef_construction":80,"build_thread_count":1`
 	for _, tc := range []struct {
@@ -72,10 +72,14 @@ func TestAdaptiveRerank(t *testing.T) {
 						agree++
 					}
 				}
-				// a beam the first chunk covers, and a margin too wide to stop on
-				small, _ := search(q, `{"ef_search":12}`)
-				smallFull, _ := search(q, `{"ef_search":12,"rerank_margin_sigmas":0}`)
-				require.Equal(t, smallFull, small, "query %d", i)
+				// beams measured whole (the first chunk, and up to adaptiveMin more), and a
+				// margin too wide to stop on
+				for _, small := range []int{12, firstRerankBatch(k) + adaptiveMin} {
+					got, dcGot := search(q, fmt.Sprintf(`{"ef_search":%d}`, small))
+					want, dcWant := search(q, fmt.Sprintf(`{"ef_search":%d,"rerank_margin_sigmas":0}`, small))
+					require.Equal(t, want, got, "query %d, ef_search %d", i, small)
+					require.Equal(t, dcWant, dcGot, "query %d, ef_search %d", i, small)
+				}
 				wide, _ := search(q, fmt.Sprintf(`{"ef_search":%d,"rerank_margin_sigmas":100}`, ef))
 				require.Equal(t, full, wide, "query %d", i)
 			}

@@ -1029,7 +1029,7 @@ func (x *Index) rerank(c *searchCtx, sp *SearchParams, query []float32, items []
 			}
 		}
 	}
-	if sigmas := sp.marginSigmas(); sigmas > 0 && k > 0 && len(items) > firstRerankBatch(k) && !codes.ReadsRows() {
+	if sigmas := sp.marginSigmas(); sigmas > 0 && k > 0 && len(items) > firstRerankBatch(k)+adaptiveMin && !codes.ReadsRows() {
 		return x.rerankAdaptive(c, comp, codes, query, items, k, sigmas)
 	}
 	comp.SetQuery(query)
