@@ -163,7 +163,7 @@ func (r *residualBounds) measure(x *Index, n int) bool {
 		return true
 	}
 	if words := (n + 63) / 64; words > cap(r.wide) {
-		wide := make([]uint64, words, cap(r.norms)/64+1) // a new array: searches hold the old
+		wide := make([]uint64, words, (cap(r.norms)+63)/64) // a new array: searches hold the old
 		for i := range r.wide {
 			wide[i] = atomic.LoadUint64(&r.wide[i])
 		}
@@ -189,7 +189,7 @@ func (r *residualBounds) retighten() {
 	slices.Sort(sample)
 	r.tight = sample[len(sample)*80/100]
 	r.tightRows = n
-	r.wide = make([]uint64, (n+63)/64, cap(r.norms)/64+1)
+	r.wide = make([]uint64, (n+63)/64, (cap(r.norms)+63)/64)
 	for row := range n {
 		r.mark(row)
 	}
