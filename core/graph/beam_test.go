@@ -2,11 +2,14 @@ package graph
 
 import (
 	"cmp"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/govsag/vsag/core/topk"
 )
 
 // withBeam runs f with plain searches on the beam (on) or on the heaps (off).
@@ -260,5 +263,43 @@ func TestBeamBuildEqualsHeapBuild(t *testing.T) {
 	require.Equal(t, heap.Levels(), bm.Levels())
 	for l := 1; l <= heap.Levels(); l++ {
 		require.Equal(t, heap.layers[l-1].adj, bm.layers[l-1].adj, "route layer %d", l)
+	}
+}
+
+// TestSearchWithRowStride: a space that gives its row stride (so that expand requests short
+// rows as it finds them) searches exactly as one that does not, on the beam and on the heaps;
+// requests at and past the slab's ends are dropped.
+func TestSearchWithRowStride(t *testing.T) {
+	const n, d = 2000, 8
+	g, codes, _ := buildRandom(t, n, d, 16, 1)
+	comp := codes.Quantizer().NewComputer()
+	require.LessOrEqual(t, codes.Stride(), prefetchRowBytes)
+	r := rand.New(rand.NewPCG(9, 10))
+	q := make([]float32, d)
+	for _, beam := range []bool{false, true} {
+		for _, ef := range []int{1, 10, 64} {
+			for range 10 {
+				for j := range q {
+					q[j] = r.Float32()
+				}
+				comp.SetQuery(q)
+				var plain, strided []topk.Item
+				var dc [2]int64
+				withBeam(t, beam, func() {
+					s := NewSearcher(16)
+					plain = append(plain, s.Search(g, Space{Comp: comp, Slab: codes.Slab()}, &Params{Ef: ef})...)
+					dc[0] = s.DistCmp
+					s = NewSearcher(16)
+					strided = append(strided, s.Search(g, Space{Comp: comp, Slab: codes.Slab(), Stride: codes.Stride()}, &Params{Ef: ef})...)
+					dc[1] = s.DistCmp
+				})
+				require.Equal(t, plain, strided, "beam %v ef %d", beam, ef)
+				require.Equal(t, dc[0], dc[1])
+			}
+		}
+	}
+	slab := make([]byte, 300)
+	for _, c := range []struct{ off, n int }{{0, 64}, {172, 128}, {200, 128}, {-1, 64}, {300, 1}, {1 << 40, 64}, {math.MaxInt - 10, 64}, {0, 0}} {
+		prefetchRow(slab, c.off, c.n) // must not fault
 	}
 }

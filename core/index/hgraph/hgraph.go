@@ -255,12 +255,13 @@ func (x *Index) vamana() *graph.VamanaParams {
 	}
 }
 
-// travSlab returns the codes the graph search reads.
-func (x *Index) travSlab() []byte {
+// travSpace is what a search walks the graph with: the traversal computer of c over the
+// traversal codes, with their row stride.
+func (x *Index) travSpace(c *searchCtx) graph.Space {
 	if x.primCodes != nil {
-		return x.primCodes.rows()
+		return graph.Space{Comp: c.trav, Slab: x.primCodes.rows(), Stride: x.primCodes.stride}
 	}
-	return x.baseCodes.Slab()
+	return graph.Space{Comp: c.trav, Slab: x.baseCodes.Slab(), Stride: x.baseCodes.Stride()}
 }
 
 func (x *Index) getWorker(b *graph.Builder) (*graph.Worker, *pools) {
@@ -978,7 +979,7 @@ func (x *Index) graphSearch(c *searchCtx, query []float32, ef, capacity int, sp 
 		}
 	}
 	p.FewRejected = x.fewRejected(filter)
-	return c.s.Search(x.g, graph.Space{Comp: c.trav, Slab: x.travSlab()}, &p)
+	return c.s.Search(x.g, x.travSpace(c), &p)
 }
 
 // fewRejected estimates whether the removed nodes and the filter leave out at most half of the

@@ -181,7 +181,7 @@ func (it *iterator) nextGraph(c *searchCtx, k int, page *api.PageOptions) []topk
 		Ef: ef, Capacity: max(it.sp.SearchBufferCapacity, ef), HopsLimit: it.sp.HopsLimit,
 		Deadline: it.pageDeadline(page), Eligible: eligible,
 	}
-	space := graph.Space{Comp: c.trav, Slab: x.travSlab()}
+	space := x.travSpace(c)
 	var out []topk.Item
 	for len(out) < k {
 		cur.Advance(x.g, space, p)
