@@ -196,3 +196,31 @@ def test_metric_distances(metric: str) -> None:
     np.testing.assert_allclose(dists, np.take_along_axis(full, ids, axis=1), rtol=1e-4,
                                atol=1e-4)
     np.testing.assert_allclose(dists, np.sort(full, axis=1)[:, :5], rtol=1e-4, atol=1e-4)
+
+
+def test_rerank_margin_sigmas() -> None:
+    """hgraph's rerank_margin_sigmas: 0 measures every candidate of the beam again; the default
+    stops early (fewer distance computations) with nearly the same neighbours (at least 9 of
+    10 per query here); values outside 0..100 are refused."""
+    d = make_data(n=2000, dim=32, nq=20)
+    params = json.dumps({"dtype": "float32", "metric_type": "l2", "dim": d.dim,
+                         "index_param": {"base_quantization_type": "sq4_uniform",
+                                         "use_reorder": True, "precise_quantization_type": "fp16",
+                                         "max_degree": 16, "ef_construction": 80}})
+    index = pyvsag.Index("hgraph", params)
+    index.build(d.base, d.ids)
+    full_cmp = early_cmp = 0
+    for q in d.queries:
+        full, _, full_stats = index.knn_search_with_statistics(
+            q, 10, {"hgraph": {"ef_search": 120, "rerank_margin_sigmas": 0}})
+        early, early_d, early_stats = index.knn_search_with_statistics(
+            q, 10, {"hgraph": {"ef_search": 120}})
+        assert len(set(full.tolist()) & set(early.tolist())) >= 9
+        assert np.all(np.diff(early_d) >= 0)
+        full_cmp += json.loads(full_stats)["dist_cmp"]
+        early_cmp += json.loads(early_stats)["dist_cmp"]
+    assert early_cmp < full_cmp
+    for bad in (-1, 101):
+        with pytest.raises(pyvsag.InvalidArgumentError, match="rerank_margin_sigmas"):
+            index.knn_search(d.queries[0], 10, {"hgraph": {"ef_search": 120,
+                                                           "rerank_margin_sigmas": bad}})
