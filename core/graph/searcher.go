@@ -23,9 +23,9 @@ type Space struct {
 // prefetchRowBytes is the longest row expand requests while it reads a neighbour list. The
 // batch kernels request rows eight ahead of the one they measure, so a hop's first rows keep
 // them waiting on memory; requested earlier, rows of one or two cache lines arrive in time:
-// clustered-128 (100 000 rows) +7-13% with sq8 rows of 128 bytes, +5-14% with sq8_uniform,
-// +17-18% with sq4_uniform's 64 bytes, at ef_search 32-160 (same index and process). Longer
-// rows gain nothing (196 bytes) or lose 2-5% (392, 512 and 784 bytes): the kernels' own
+// clustered-128 (100 000 rows) +7-11% with sq8 rows of 128 bytes, +5-14% with sq8_uniform,
+// +17-23% with sq4_uniform's 64 bytes, at ef_search 32-160 (same index and process). Longer
+// rows gain nothing (196 bytes) or lose up to 5% (392, 512 and 784 bytes): the kernels' own
 // requests keep ahead of them, and more requests only compete with those.
 const prefetchRowBytes = 128
 

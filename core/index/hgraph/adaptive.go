@@ -21,8 +21,9 @@ import (
 // The rerank measures the candidates in that order and keeps, besides the k best precise
 // distances, the mean m and the standard deviation s of the errors (estimate - precise) of
 // every candidate measured so far. It stops at the first candidate whose estimate, less m + σ·s
-// (σ = rerank_margin_sigmas, default 4), exceeds the k-th precise distance: that candidate, and every later one, would need an estimate too high by
-// more than σ standard deviations of the errors seen to belong to the k best. The first chunk
+// (σ = rerank_margin_sigmas, default 4), exceeds the k-th precise distance: that candidate, and
+// every later one, would need an estimate too high by more than σ standard deviations of the
+// errors seen to belong to the k best. The first chunk
 // always holds at least k and 16 candidates, so the errors are known from 16 or more of them,
 // and beams of up to 16 more than that are measured whole. rerank_margin_sigmas 0 measures
 // every candidate, as before.
