@@ -1080,11 +1080,8 @@ func firstRerankBatch(k int) int { return min(rerankFirst, max(k, 2*rerankChunk)
 // Skipped candidates are not counted as distance computations: their estimates were counted
 // by the traversal. It returns the k best, sorted.
 func (x *Index) rerankBounded(c *searchCtx, b quant.Bounded, query []float32, items []topk.Item, k int) []topk.Item {
-	return x.rerankTop(c, query, items, k, func(it topk.Item, bound float32) verdict {
-		if x.lowerBound(b, it) > bound {
-			return rerankPass
-		}
-		return rerankMeasure
+	return x.rerankTop(c, query, items, k, func(it topk.Item, bound float32) bool {
+		return x.lowerBound(b, it) > bound
 	})
 }
 
@@ -1099,22 +1096,13 @@ func (x *Index) lowerBound(b quant.Bounded, it topk.Item) float32 {
 	return lower
 }
 
-// verdict is what a bounded rerank does with a candidate once it knows k precise distances.
-type verdict uint8
-
-const (
-	rerankMeasure verdict = iota // read its precise code
-	rerankPass                   // pass over it: it cannot enter the k best
-	rerankStop                   // stop: neither it nor any later candidate can enter
-)
-
 // rerankTop reranks items (carrying the base estimates) with the precise codes, keeping the k
 // best: candidates are visited by ascending estimate, in chunks measured by one batch call, and
-// once k precise distances are known judge(candidate, k-th distance) decides whether a
-// candidate is measured, passed over without reading its precise code, or ends the rerank.
-// Candidates not measured are not counted as distance computations: their estimates were
-// counted by the traversal. It returns the k best, sorted.
-func (x *Index) rerankTop(c *searchCtx, query []float32, items []topk.Item, k int, judge func(it topk.Item, bound float32) verdict) []topk.Item {
+// once k precise distances are known a candidate for which skip(candidate, k-th distance) holds
+// is passed over without reading its precise code. Skipped candidates are not counted as
+// distance computations: their estimates were counted by the traversal. It returns the k best,
+// sorted.
+func (x *Index) rerankTop(c *searchCtx, query []float32, items []topk.Item, k int, skip func(it topk.Item, bound float32) bool) []topk.Item {
 	sortItems(items)
 	c.precise.SetQuery(query)
 	slab := x.preciseCodes.Slab()
@@ -1127,16 +1115,9 @@ func (x *Index) rerankTop(c *searchCtx, query []float32, items []topk.Item, k in
 		if i == 0 {
 			limit = firstRerankBatch(k)
 		}
-	chunk:
 		for ; i < len(items) && len(ids) < limit; i++ {
-			if c.heap.Full() {
-				switch judge(items[i], bound) {
-				case rerankPass:
-					continue
-				case rerankStop:
-					i = len(items)
-					break chunk
-				}
+			if c.heap.Full() && skip(items[i], bound) {
+				continue
 			}
 			ids = append(ids, items[i].ID)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/metric"
+	"github.com/govsag/vsag/core/topk"
 )
 
 // TestResidualRerank: with byte base codes and fp32 precise codes, the rerank skips the
@@ -66,9 +67,11 @@ func testResidualRerank(t *testing.T, m, base string) {
 		}
 		t.Logf("%s: %d distances with the bound, %d without", stage, with, without)
 		require.Less(t, with, without)
-		// the rerank stops on the largest residual: it must bound every row's
+		// the rerank passes over the rows not marked wide on tight: it must bound their norms
 		x.resid.mu.Lock()
-		require.GreaterOrEqual(t, x.resid.most, slices.Max(x.resid.norms), stage)
+		for row, v := range x.resid.norms {
+			require.Equal(t, v > x.resid.tight, x.resid.wide[row/64]&(1<<(row%64)) != 0, "%s: row %d", stage, row)
+		}
 		x.resid.mu.Unlock()
 	}
 	rowOf := func(id int64) []float32 {
@@ -244,8 +247,8 @@ func TestExactCodesSkipRerank(t *testing.T) {
 
 // TestResidualConcurrentAdds: searches take the residual bounds while another goroutine adds
 // rows (which the next search measures and marks in the wide bitmap) and rewrites rows in
-// place; run with -race, nothing races, every result is ordered, and at the end the largest
-// norm and the wide marks agree with the norms.
+// place; run with -race, nothing races, every result is ordered, and at the end the wide marks
+// agree with the norms.
 func TestResidualConcurrentAdds(t *testing.T) {
 	const n, d, k = 3000, 24, 10
 	all := lowRank(17, n+40, d, 8, 6)
@@ -297,10 +300,60 @@ func TestResidualConcurrentAdds(t *testing.T) {
 	}
 	wg.Wait()
 	x.resid.mu.Lock()
-	require.GreaterOrEqual(t, x.resid.most, slices.Max(x.resid.norms))
 	for row, v := range x.resid.norms {
 		wide := x.resid.wide[row/64]&(1<<(row%64)) != 0
 		require.Equal(t, v > x.resid.tight, wide, "row %d", row)
 	}
 	x.resid.mu.Unlock()
+}
+
+// TestResidualWideRows: a candidate marked wide is checked against its own norm, not tight. The
+// true nearest row, given a far estimate and a norm that allows it, is measured and returned
+// even though the bound with tight would pass over it; an unmarked row, and a marked one whose
+// own norm rules it out, with the same far estimate are passed over.
+func TestResidualWideRows(t *testing.T) {
+	const n, d, k = 400, 8, 5
+	data := lowRank(5, n, d, 4, 3)
+	x := newWith(t, "l2", d, `"base_quantization_type":"sq8","use_reorder":true,"precise_quantization_type":"fp32","max_degree":8,"ef_construction":20,"build_thread_count":1`)
+	_, err := x.Build(data, seq(0, n), nil)
+	require.NoError(t, err)
+	c, ps := x.getCtx()
+	defer ps.putCtx(c)
+	const near = 7
+	q := data[near*d : (near+1)*d]
+	// the two nearest rows to q after near itself: measured, they would come second and third
+	dist := func(id int) float32 { return metric.Reference(metric.L2, q, data[id*d:(id+1)*d]) }
+	decoy, marked := -1, -1
+	for id := 0; id < 40; id++ {
+		switch {
+		case id == near:
+		case decoy < 0 || dist(id) < dist(decoy):
+			decoy, marked = id, decoy
+		case marked < 0 || dist(id) < dist(marked):
+			marked = id
+		}
+	}
+	c.trav.SetQuery(q) // the base computer holds the query, as after a traversal
+	var items []topk.Item
+	for id := 0; id < 40; id++ {
+		est := metric.Reference(metric.L2, q, data[id*d:(id+1)*d]) + 1
+		if id == near || id == decoy || id == marked {
+			est = 1e4 // far behind every other candidate
+		}
+		items = append(items, topk.Item{ID: uint32(id), Dist: est})
+	}
+	norms := make([]float32, n)
+	norms[near] = 1e3 // enough for the bound to let it in
+	wide := make([]uint64, (n+63)/64)
+	wide[near/64] |= 1 << (near % 64)
+	wide[marked/64] |= 1 << (marked % 64) // marked, but its own norm (0) passes it over
+	v := residualView{norms: norms, tight: 0, wide: wide}
+	got := x.rerankResidual(c, &v, q, append([]topk.Item(nil), items...), k)
+	require.Len(t, got, k)
+	require.Equal(t, uint32(near), got[0].ID)
+	require.Zero(t, got[0].Dist)
+	for _, it := range got {
+		require.NotEqual(t, uint32(decoy), it.ID, "an unmarked row with a far estimate is passed over")
+		require.NotEqual(t, uint32(marked), it.ID, "a marked row whose own norm rules it out is passed over")
+	}
 }
