@@ -115,6 +115,20 @@ var avx512Kernels = kernels{
 // It never faults, whatever p is.
 func Prefetch(p unsafe.Pointer) { prefetchT0(uintptr(p)) }
 
+// PrefetchRows hints that the rows of ids (stride bytes each, row id at id*stride) of slab will
+// be read soon: the first cache line of each, and the last one when a row is longer than a
+// line. Rows that do not lie wholly inside slab are skipped; nothing faults.
+func PrefetchRows(slab []byte, ids []uint32, stride int) {
+	if len(ids) == 0 || stride < 1 || len(slab) < stride {
+		return
+	}
+	last := 0
+	if stride > 64 {
+		last = stride - 1
+	}
+	prefetchRowsT0(uintptr(unsafe.Pointer(unsafe.SliceData(slab))), unsafe.SliceData(ids), len(ids), stride, len(slab)-stride, last)
+}
+
 // The adapters below turn an assembly stub into a kernel of the table. The
 // exported functions have already sliced every argument to its exact length.
 

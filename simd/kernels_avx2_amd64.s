@@ -7816,3 +7816,34 @@ TEXT ·prefetchT0(SB), NOSPLIT, $0-8
 	MOVQ       p+0(FP), AX
 	PREFETCHT0 (AX)
 	RET
+
+// func prefetchRowsT0(base uintptr, ids *uint32, n int, stride int, limit int, last int)
+// Requires: MMX+
+TEXT ·prefetchRowsT0(SB), NOSPLIT, $0-48
+	MOVQ base+0(FP), AX
+	MOVQ ids+8(FP), CX
+	MOVQ n+16(FP), DX
+	MOVQ stride+24(FP), BX
+	MOVQ limit+32(FP), SI
+	MOVQ last+40(FP), DI
+	XORQ R8, R8
+
+rows_loop_657:
+	CMPQ       R8, DX
+	JGE        rows_done_659
+	MOVL       (CX)(R8*4), R9
+	IMULQ      BX, R9
+	CMPQ       R9, SI
+	JA         rows_next_658
+	PREFETCHT0 (AX)(R9*1)
+	TESTQ      DI, DI
+	JZ         rows_next_658
+	ADDQ       DI, R9
+	PREFETCHT0 (AX)(R9*1)
+
+rows_next_658:
+	INCQ R8
+	JMP  rows_loop_657
+
+rows_done_659:
+	RET

@@ -4,6 +4,8 @@ import (
 	"syscall"
 	"testing"
 	"unsafe"
+
+	"github.com/stretchr/testify/require"
 )
 
 // TestCodeGuardPage places codes and float operands so that each ends
@@ -77,4 +79,39 @@ func TestCodeGuardPage(t *testing.T) {
 			InnerProductBF16Rows(c.q, hr, n, out)
 		}
 	})
+}
+
+// TestPrefetchRowsGuardPage requests rows of a slab that ends where an unmapped page begins,
+// with ids inside it, at its end and far past it, from an id list that itself ends at an
+// unmapped page: nothing faults and neither the slab nor the ids change.
+func TestPrefetchRowsGuardPage(t *testing.T) {
+	page := syscall.Getpagesize()
+	mem, err := syscall.Mmap(-1, 0, 4*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		t.Skip("mmap:", err)
+	}
+	defer syscall.Munmap(mem)
+	if syscall.Mprotect(mem[page:2*page], syscall.PROT_NONE) != nil || syscall.Mprotect(mem[3*page:], syscall.PROT_NONE) != nil {
+		t.Skip("mprotect failed")
+	}
+	slab := mem[:page]
+	for i := range slab {
+		slab[i] = byte(i * 7)
+	}
+	want := append([]byte(nil), slab...)
+	for _, stride := range []int{1, 63, 64, 65, 128, 200, page, page + 1} {
+		rows := page / stride
+		list := []uint32{0, uint32(max(rows-1, 0)), uint32(rows), uint32(rows + 1), 1 << 20, ^uint32(0)}
+		ids := unsafe.Slice((*uint32)(unsafe.Pointer(&mem[3*page-4*len(list)])), len(list))
+		copy(ids, list)
+		for n := 0; n <= len(ids); n++ {
+			PrefetchRows(slab, ids[len(ids)-n:], stride)
+			PrefetchRows(slab[:stride/2], ids[len(ids)-n:], stride) // shorter than a row
+		}
+		require.Equal(t, list, append([]uint32(nil), ids...), "stride %d", stride)
+	}
+	PrefetchRows(nil, []uint32{0, 1}, 64)
+	PrefetchRows(slab, []uint32{0, 1}, 0)
+	PrefetchRows(slab, []uint32{0, 1}, -64)
+	require.Equal(t, want, []byte(slab))
 }

@@ -3,7 +3,6 @@ package graph
 import (
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/govsag/vsag/core/quant"
 	"github.com/govsag/vsag/core/topk"
@@ -16,17 +15,19 @@ type Space struct {
 	Comp quant.Computer
 	Slab []byte
 	// Stride, when not 0, is the bytes of a node's row in Slab (node i at i*Stride): a search
-	// then requests the rows of up to prefetchRowBytes as it finds the nodes to measure.
+	// then requests the rows of up to prefetchRowBytes of the nodes it is about to measure.
 	Stride int
 }
 
-// prefetchRowBytes is the longest row expand requests while it reads a neighbour list. The
-// batch kernels request rows eight ahead of the one they measure, so a hop's first rows keep
-// them waiting on memory; requested earlier, rows of one or two cache lines arrive in time:
-// clustered-128 (100 000 rows) +7-11% with sq8 rows of 128 bytes, +5-14% with sq8_uniform,
-// +17-23% with sq4_uniform's 64 bytes, at ef_search 32-160 (same index and process). Longer
-// rows gain nothing (196 bytes) or lose up to 5% (392, 512 and 784 bytes): the kernels' own
-// requests keep ahead of them, and more requests only compete with those.
+// prefetchRowBytes is the longest row expand requests, in one call, once it has read a
+// neighbour list and before it measures the nodes found. The batch kernels request rows eight
+// ahead of the one they measure, so a hop's first rows keep them waiting on memory; requested
+// first, rows of one or two cache lines arrive in time. Same index and process, six alternating
+// rounds on a quiet machine, clustered-128 (100 000 rows) at ef_search 48 / 96 / 160, against
+// no requests: sq8 rows of 128 bytes +4% / +3% / +7%, sq4_uniform's 64 bytes +3% / +3% / +1%.
+// One request per row as the list was read (an assembly call each) was 3-7% slower than none
+// there, and 5-11% slower than this. Longer rows gain nothing for certain (Fashion-MNIST sq4_uniform, 392 bytes: -5% to +6%):
+// the kernels' own requests keep ahead of them.
 const prefetchRowBytes = 128
 
 // Params controls one search.
@@ -266,9 +267,6 @@ func (s *Searcher) expand(g *Graph, level int, sp Space, id uint32, visit func(u
 	for i := 1; i <= n; i++ {
 		nb := atomic.LoadUint32(&l[i])
 		if !s.vis.Visit(nb) && (visit == nil || visit(nb)) {
-			if stride > 0 {
-				prefetchRow(sp.Slab, int(nb)*stride, stride)
-			}
 			ids = append(ids, nb)
 		}
 	}
@@ -276,22 +274,13 @@ func (s *Searcher) expand(g *Graph, level int, sp Space, id uint32, visit func(u
 	if len(ids) == 0 {
 		return nil, nil
 	}
+	if stride > 0 {
+		simd.PrefetchRows(sp.Slab, ids, stride)
+	}
 	d := s.dists[:len(ids)]
 	sp.Comp.DistanceBatch(sp.Slab, ids, d)
 	s.DistCmp += int64(len(ids))
 	return ids, d
-}
-
-// prefetchRow requests the first and the last byte of the row of n bytes at off of slab (the
-// one or two cache lines of a short row), when it lies in slab.
-func prefetchRow(slab []byte, off, n int) {
-	if off < 0 || n < 1 || off > len(slab)-n {
-		return
-	}
-	simd.Prefetch(unsafe.Pointer(&slab[off]))
-	if n > 64 {
-		simd.Prefetch(unsafe.Pointer(&slab[off+n-1]))
-	}
 }
 
 // Results empties the result heap into ascending order; the slice is the searcher's own and

@@ -962,6 +962,38 @@ func genAVX2() {
 	p := ld("p")
 	c.PREFETCHT0(mem(p, 0))
 	c.RET()
+	prefetchRows()
+}
+
+// prefetchRows emits prefetchRowsT0, which requests the rows of a list of ids in one call:
+// a call from Go costs more than the PREFETCHT0 it wraps, and a graph hop requests up to
+// max_degree rows.
+func prefetchRows() {
+	text("prefetchRowsT0", "func(base uintptr, ids *uint32, n int, stride int, limit int, last int)",
+		"prefetchRowsT0 issues PREFETCHT0 on base + ids[i]*stride, and on that address + last when last > 0, for",
+		"every i < n whose ids[i]*stride is at most limit (unsigned); it never faults.")
+	base, ids, n := ld("base"), ld("ids"), ld("n")
+	stride, limit, last := ld("stride"), ld("limit"), ld("last")
+	i, off := c.GP64(), c.GP64()
+	loop, next, done := lbl("rows_loop"), lbl("rows_next"), lbl("rows_done")
+	c.XORQ(i, i)
+	c.Label(loop)
+	c.CMPQ(i, n)
+	c.JGE(LabelRef(done))
+	c.MOVL(Mem{Base: ids, Index: i, Scale: 4}, off.As32())
+	c.IMULQ(stride, off)
+	c.CMPQ(off, limit)
+	c.JA(LabelRef(next))
+	c.PREFETCHT0(Mem{Base: base, Index: off, Scale: 1})
+	c.TESTQ(last, last)
+	c.JZ(LabelRef(next))
+	c.ADDQ(last, off)
+	c.PREFETCHT0(Mem{Base: base, Index: off, Scale: 1})
+	c.Label(next)
+	c.INCQ(i)
+	c.JMP(LabelRef(loop))
+	c.Label(done)
+	c.RET()
 }
 
 func genAVX512() {
