@@ -116,17 +116,18 @@ var avx512Kernels = kernels{
 func Prefetch(p unsafe.Pointer) { prefetchT0(uintptr(p)) }
 
 // PrefetchRows hints that the rows of ids (stride bytes each, row id at id*stride) of slab will
-// be read soon: the first cache line of each, and the last one when a row is longer than a
-// line. Rows that do not lie wholly inside slab are skipped; nothing faults.
+// be read soon: every cache line each row touches. Rows that do not lie wholly inside slab are
+// skipped; nothing faults.
 func PrefetchRows(slab []byte, ids []uint32, stride int) {
 	if len(ids) == 0 || stride < 1 || len(slab) < stride {
 		return
 	}
-	last := 0
-	if stride > 64 {
-		last = stride - 1
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(slab)))
+	last := stride - 1 // a row that may straddle one line more than its length needs
+	if base%64 == 0 && stride%64 == 0 {
+		last = 0
 	}
-	prefetchRowsT0(uintptr(unsafe.Pointer(unsafe.SliceData(slab))), unsafe.SliceData(ids), len(ids), stride, len(slab)-stride, last)
+	prefetchRowsT0(base, unsafe.SliceData(ids), len(ids), stride, len(slab)-stride, (stride-1)/64, last)
 }
 
 // The adapters below turn an assembly stub into a kernel of the table. The

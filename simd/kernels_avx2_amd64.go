@@ -436,8 +436,8 @@ func accF16Cols12AVX2(z *float32, cols *uint16, stride int, x *float32, n int)
 //go:noescape
 func prefetchT0(p uintptr)
 
-// prefetchRowsT0 issues PREFETCHT0 on base + ids[i]*stride, and on that address + last when last > 0, for
-// every i < n whose ids[i]*stride is at most limit (unsigned); it never faults.
+// prefetchRowsT0 issues PREFETCHT0 on p = base + ids[i]*stride, on p + 64*j for 0 < j <= mid, and on p + last
+// when last > 0, for every i < n whose ids[i]*stride is at most limit (unsigned); it never faults.
 //
 //go:noescape
-func prefetchRowsT0(base uintptr, ids *uint32, n int, stride int, limit int, last int)
+func prefetchRowsT0(base uintptr, ids *uint32, n int, stride int, limit int, mid int, last int)

@@ -7817,33 +7817,46 @@ TEXT ·prefetchT0(SB), NOSPLIT, $0-8
 	PREFETCHT0 (AX)
 	RET
 
-// func prefetchRowsT0(base uintptr, ids *uint32, n int, stride int, limit int, last int)
+// func prefetchRowsT0(base uintptr, ids *uint32, n int, stride int, limit int, mid int, last int)
 // Requires: MMX+
-TEXT ·prefetchRowsT0(SB), NOSPLIT, $0-48
+TEXT ·prefetchRowsT0(SB), NOSPLIT, $0-56
 	MOVQ base+0(FP), AX
 	MOVQ ids+8(FP), CX
 	MOVQ n+16(FP), DX
 	MOVQ stride+24(FP), BX
 	MOVQ limit+32(FP), SI
-	MOVQ last+40(FP), DI
-	XORQ R8, R8
+	MOVQ mid+40(FP), DI
+	MOVQ last+48(FP), R8
+	XORQ R9, R9
 
 rows_loop_657:
-	CMPQ       R8, DX
-	JGE        rows_done_659
-	MOVL       (CX)(R8*4), R9
-	IMULQ      BX, R9
-	CMPQ       R9, SI
-	JA         rows_next_658
-	PREFETCHT0 (AX)(R9*1)
-	TESTQ      DI, DI
-	JZ         rows_next_658
-	ADDQ       DI, R9
-	PREFETCHT0 (AX)(R9*1)
+	CMPQ       R9, DX
+	JGE        rows_done_661
+	MOVL       (CX)(R9*4), R10
+	IMULQ      BX, R10
+	CMPQ       R10, SI
+	JA         rows_next_660
+	PREFETCHT0 (AX)(R10*1)
+	MOVQ       R10, R11
+	MOVQ       DI, R12
 
-rows_next_658:
-	INCQ R8
+rows_lines_658:
+	TESTQ      R12, R12
+	JZ         rows_tail_659
+	ADDQ       $0x00000040, R11
+	PREFETCHT0 (AX)(R11*1)
+	DECQ       R12
+	JMP        rows_lines_658
+
+rows_tail_659:
+	TESTQ      R8, R8
+	JZ         rows_next_660
+	ADDQ       R8, R10
+	PREFETCHT0 (AX)(R10*1)
+
+rows_next_660:
+	INCQ R9
 	JMP  rows_loop_657
 
-rows_done_659:
+rows_done_661:
 	RET

@@ -24,10 +24,12 @@ type Space struct {
 // ahead of the one they measure, so a hop's first rows keep them waiting on memory; requested
 // first, rows of one or two cache lines arrive in time. Same index and process, six alternating
 // rounds on a quiet machine, clustered-128 (100 000 rows) at ef_search 48 / 96 / 160, against
-// no requests: sq8 rows of 128 bytes +4% / +3% / +7%, sq4_uniform's 64 bytes +3% / +3% / +1%.
-// One request per row as the list was read (an assembly call each) was 3-7% slower than none
-// there, and 5-11% slower than this. Longer rows gain nothing for certain (Fashion-MNIST sq4_uniform, 392 bytes: -5% to +6%):
-// the kernels' own requests keep ahead of them.
+// no requests: sq8 rows of 128 bytes +4% / +3% / +7% (a second run: -1% / +5% / +1%),
+// sq4_uniform's 64 bytes +3% / +3% / +1%. One request per row as the list was read (an
+// assembly call each) was 3-7% slower than none there, and 5-11% slower than this. Longer rows
+// gained nothing that stood out of the spread: Fashion-MNIST sq4_uniform (392 bytes) -5% to
+// +6%, LeanVec 160's primary rows (168 bytes, every line requested) -1% to +3% at ef_search
+// 10-48; the kernels' own requests keep ahead of them.
 const prefetchRowBytes = 128
 
 // Params controls one search.

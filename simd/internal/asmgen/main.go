@@ -969,13 +969,14 @@ func genAVX2() {
 // a call from Go costs more than the PREFETCHT0 it wraps, and a graph hop requests up to
 // max_degree rows.
 func prefetchRows() {
-	text("prefetchRowsT0", "func(base uintptr, ids *uint32, n int, stride int, limit int, last int)",
-		"prefetchRowsT0 issues PREFETCHT0 on base + ids[i]*stride, and on that address + last when last > 0, for",
-		"every i < n whose ids[i]*stride is at most limit (unsigned); it never faults.")
+	text("prefetchRowsT0", "func(base uintptr, ids *uint32, n int, stride int, limit int, mid int, last int)",
+		"prefetchRowsT0 issues PREFETCHT0 on p = base + ids[i]*stride, on p + 64*j for 0 < j <= mid, and on p + last",
+		"when last > 0, for every i < n whose ids[i]*stride is at most limit (unsigned); it never faults.")
 	base, ids, n := ld("base"), ld("ids"), ld("n")
-	stride, limit, last := ld("stride"), ld("limit"), ld("last")
-	i, off := c.GP64(), c.GP64()
-	loop, next, done := lbl("rows_loop"), lbl("rows_next"), lbl("rows_done")
+	stride, limit := ld("stride"), ld("limit")
+	mid, last := ld("mid"), ld("last")
+	i, off, p, k := c.GP64(), c.GP64(), c.GP64(), c.GP64()
+	loop, lines, tail, next, done := lbl("rows_loop"), lbl("rows_lines"), lbl("rows_tail"), lbl("rows_next"), lbl("rows_done")
 	c.XORQ(i, i)
 	c.Label(loop)
 	c.CMPQ(i, n)
@@ -985,6 +986,16 @@ func prefetchRows() {
 	c.CMPQ(off, limit)
 	c.JA(LabelRef(next))
 	c.PREFETCHT0(Mem{Base: base, Index: off, Scale: 1})
+	c.MOVQ(off, p)
+	c.MOVQ(mid, k)
+	c.Label(lines)
+	c.TESTQ(k, k)
+	c.JZ(LabelRef(tail))
+	c.ADDQ(U32(64), p)
+	c.PREFETCHT0(Mem{Base: base, Index: p, Scale: 1})
+	c.DECQ(k)
+	c.JMP(LabelRef(lines))
+	c.Label(tail)
 	c.TESTQ(last, last)
 	c.JZ(LabelRef(next))
 	c.ADDQ(last, off)
