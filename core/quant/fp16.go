@@ -121,10 +121,8 @@ func (c *halfComputer) DistanceBatch(slab []byte, ids []uint32, out []float32) {
 	if c.batch != nil {
 		c.batch(c.q, asUint16(slab), c.size/2, ids, out)
 	} else {
+		simd.PrefetchRows(slab, ids, c.size)
 		for i, id := range ids {
-			if i+1 < len(ids) {
-				prefetchRow(slab, ids[i+1], c.size)
-			}
 			off := int(id) * c.size
 			out[i] = c.kern(c.q, asUint16(slab[off:off+c.size]))
 		}

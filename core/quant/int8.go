@@ -146,10 +146,8 @@ func (c *int8Computer) distance(code []byte) float32 {
 
 func (c *int8Computer) DistanceBatch(slab []byte, ids []uint32, out []float32) {
 	out = out[:len(ids)]
+	simd.PrefetchRows(slab, ids, c.dim)
 	for i, id := range ids {
-		if i+1 < len(ids) {
-			prefetchRow(slab, ids[i+1], c.dim)
-		}
 		off := int(id) * c.dim
 		out[i] = c.Distance(slab[off : off+c.dim])
 	}

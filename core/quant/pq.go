@@ -422,9 +422,7 @@ func lutBatch(lut []float32, bias float32, slab []byte, size int, ids []uint32, 
 	for ; i+4 <= len(ids); i += 4 {
 		g := ids[i : i+4 : i+4]
 		if i+8 <= len(ids) {
-			for _, id := range ids[i+4 : i+8] {
-				prefetchRow(slab, id, size)
-			}
+			simd.PrefetchRows(slab, ids[i+4:i+8], size)
 		}
 		d0, d1, d2, d3 := lutSum4(lut, row(g[0]), row(g[1]), row(g[2]), row(g[3]))
 		o := (*[4]float32)(out[i:])

@@ -2,6 +2,7 @@ package quant
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/govsag/vsag/core/metric"
@@ -53,4 +54,76 @@ func BenchmarkPQScan(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkPQBatch measures DistanceBatch over 32 rows at random ids (a graph hop's neighbours)
+// of a 200 000-row slab, for pq and pqfs. It reports ns per row.
+func BenchmarkPQBatch(b *testing.B) {
+	const dim, n, train, hop = 128, 200000, 2000, 32
+	data := clustered(train, dim, 16, 1)
+	r := rand.New(rand.NewPCG(3, 4))
+	ids := make([]uint32, 1<<16)
+	for i := range ids {
+		ids[i] = uint32(r.IntN(n))
+	}
+	for _, pqDim := range []int{16, 64} {
+		for _, name := range pqNames {
+			q, err := New(name, dim, metric.L2, pqOptions(pqDim))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := q.Train(data, train); err != nil {
+				b.Fatal(err)
+			}
+			cs := q.CodeSize()
+			codes := make([]byte, n*cs)
+			for i := 0; i < n; i++ {
+				q.Encode(codes[i*cs:(i+1)*cs], data[(i%train)*dim:(i%train+1)*dim])
+			}
+			c := q.NewComputer()
+			c.SetQuery(data[:dim])
+			out := make([]float32, hop)
+			b.Run(fmt.Sprintf("pq_dim=%d/%s", pqDim, name), func(b *testing.B) {
+				at := 0
+				for b.Loop() {
+					c.DistanceBatch(codes, ids[at:at+hop], out)
+					at = (at + hop) & (len(ids) - 1)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*hop), "ns/row")
+			})
+		}
+	}
+}
+
+// BenchmarkInt8Batch measures int8's DistanceBatch over 32 rows at random ids of a 200 000-row
+// slab of 128 dimensions. It reports ns per row.
+func BenchmarkInt8Batch(b *testing.B) {
+	const dim, n, train, hop = 128, 200000, 2000, 32
+	data := clustered(train, dim, 16, 1)
+	r := rand.New(rand.NewPCG(3, 4))
+	ids := make([]uint32, 1<<16)
+	for i := range ids {
+		ids[i] = uint32(r.IntN(n))
+	}
+	q, err := New("int8", dim, metric.L2, DefaultOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := q.Train(data, train); err != nil {
+		b.Fatal(err)
+	}
+	cs := q.CodeSize()
+	codes := make([]byte, n*cs)
+	for i := 0; i < n; i++ {
+		q.Encode(codes[i*cs:(i+1)*cs], data[(i%train)*dim:(i%train+1)*dim])
+	}
+	c := q.NewComputer()
+	c.SetQuery(data[:dim])
+	out := make([]float32, hop)
+	at := 0
+	for b.Loop() {
+		c.DistanceBatch(codes, ids[at:at+hop], out)
+		at = (at + hop) & (len(ids) - 1)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*hop), "ns/row")
 }

@@ -32,14 +32,6 @@ func asInt8(b []byte) []int8 {
 	return unsafe.Slice((*int8)(unsafe.Pointer(&b[0])), len(b))
 }
 
-// prefetchRow hints the cache to fetch the code of row id.
-func prefetchRow(slab []byte, id uint32, size int) {
-	off := int(id) * size
-	if off < len(slab) {
-		simd.Prefetch(unsafe.Pointer(&slab[off]))
-	}
-}
-
 // checkTrain validates the arguments of Train.
 func checkTrain(name string, vectors []float32, n, dim int) error {
 	if n <= 0 {
