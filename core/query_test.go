@@ -194,3 +194,51 @@ func TestTimedSearch(t *testing.T) {
 	err = x.TimedSearch(&Dataset{NumElements: nq, Dim: qtDim, Float32: q}, 0, "", nil, ids, dists, secs)
 	assert.Equal(t, api.InvalidArgument, CodeOf(err))
 }
+
+// TestBatchSearchRowSearcher: a batch over an engine that writes rows itself (hgraph's
+// api.RowSearcher) gives what per-query searches give, padded past the live count, with a
+// filter and an attribute expression.
+func TestBatchSearchRowSearcher(t *testing.T) {
+	const n, d = 300, 8
+	x, err := CreateIndex("hgraph", `{"dtype":"float32","metric_type":"l2","dim":8,"index_param":{"base_quantization_type":"fp32","max_degree":12,"ef_construction":60}}`)
+	require.NoError(t, err)
+	_, ok := x.Engine().(api.RowSearcher)
+	require.True(t, ok, "hgraph writes rows itself")
+	rng := rand.New(rand.NewSource(11))
+	v := make([]float32, n*d)
+	for i := range v {
+		v[i] = rng.Float32()
+	}
+	ids := make([]int64, n)
+	attrs := make([]map[string]any, n)
+	for i := range ids {
+		ids[i] = int64(1000 + i)
+		attrs[i] = map[string]any{"even": int64(i % 2)}
+	}
+	_, err = x.Build(&Dataset{NumElements: n, Dim: d, IDs: ids, Float32: v, Attributes: attrs})
+	require.NoError(t, err)
+	q := v[:20*d]
+	keep := KeepFunc(func(l int64) bool { return l%3 != 0 }, 0.66)
+	for _, k := range []int{1, 7, n + 5} {
+		for _, tc := range []struct {
+			expr   string
+			filter Filter
+		}{{"", nil}, {"", keep}, {"even = 0", keep}} {
+			gotIDs, gotD := make([]int64, 20*k), make([]float32, 20*k)
+			js := `{"hgraph":{"ef_search":30}}`
+			require.NoError(t, x.BatchKnnSearchInto(&Dataset{NumElements: 20, Dim: d, Float32: q}, k, js, tc.expr, tc.filter, gotIDs, gotD))
+			for i := 0; i < 20; i++ {
+				one, err := x.SearchWithFilterString(q[i*d:(i+1)*d], k, js, tc.expr, tc.filter)
+				require.NoError(t, err)
+				wantIDs, wantD := make([]int64, k), make([]float32, k)
+				writeRow(one, wantIDs, wantD)
+				require.Equal(t, wantIDs, gotIDs[i*k:(i+1)*k], "k %d expr %q query %d", k, tc.expr, i)
+				require.Equal(t, wantD, gotD[i*k:(i+1)*k])
+			}
+			if k > n {
+				require.Equal(t, int64(-1), gotIDs[20*k-1])
+				require.True(t, math.IsInf(float64(gotD[20*k-1]), 1))
+			}
+		}
+	}
+}

@@ -167,6 +167,15 @@ type BatchSearcher interface {
 	BatchKnnSearch(queries []float32, nq, k int, opts *SearchOptions, ids []int64, dists []float32) error
 }
 
+// RowSearcher is implemented by engines that can write one query's results straight into a
+// caller's row, so that a batch search allocates nothing per query.
+type RowSearcher interface {
+	// KnnSearchInto searches like KnnSearch and writes the neighbours, ascending, into ids and
+	// dists (each at least k long); it returns how many it wrote, at most k. The caller pads.
+	// The queries of a batch share opts (whose Stats is nil there), so it only reads it.
+	KnnSearchInto(query []float32, k int, opts *SearchOptions, ids []int64, dists []float32) (int, error)
+}
+
 // BucketScanner is implemented by engines that partition vectors into buckets a search may
 // name (SearchRequest's bucket ids).
 type BucketScanner interface {

@@ -298,6 +298,16 @@ func (l *Labels) UnmarshalBinary(b []byte) error {
 	return l.ReadSection(serial.NewSectionReader("labels", serial.FormatVersion, b))
 }
 
+// WriteRow writes the labels and distances of search results over inner ids into ids and
+// dists, in order, as far as both reach; it returns how many it wrote.
+func (l *Labels) WriteRow(items []topk.Item, ids []int64, dists []float32) int {
+	n := min(len(items), len(ids), len(dists))
+	for i, it := range items[:n] {
+		ids[i], dists[i] = l.labels[it.ID], it.Dist
+	}
+	return n
+}
+
 // Neighbors turns search results over inner ids into labelled neighbours, in order.
 func (l *Labels) Neighbors(items []topk.Item) []api.Neighbor {
 	out := make([]api.Neighbor, len(items))

@@ -861,15 +861,33 @@ func (x *Index) reranks(sp *SearchParams) bool {
 
 // KnnSearch implements api.Engine.
 func (x *Index) KnnSearch(query []float32, k int, opts *api.SearchOptions) ([]api.Neighbor, error) {
-	sp, err := x.parsed.Get(opts.Block)
+	out := []api.Neighbor{}
+	err := x.knn(query, k, opts, func(items []topk.Item) { out = x.labels.Neighbors(items) })
 	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// KnnSearchInto implements api.RowSearcher: the results go to the caller's row.
+func (x *Index) KnnSearchInto(query []float32, k int, opts *api.SearchOptions, ids []int64, dists []float32) (int, error) {
+	n := 0
+	err := x.knn(query, k, opts, func(items []topk.Item) { n = x.labels.WriteRow(items, ids, dists) })
+	return n, err
+}
+
+// knn runs a knn search and hands its k best items, ascending, to emit while the searcher that
+// owns them is held (emit is not called when the index is empty).
+func (x *Index) knn(query []float32, k int, opts *api.SearchOptions, emit func([]topk.Item)) error {
+	sp, err := x.parsed.Get(opts.Block)
+	if err != nil {
+		return err
 	}
 	deadline := sp.deadline(opts)
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if x.labels.Live() == 0 {
-		return []api.Neighbor{}, nil
+		return nil
 	}
 	c, ps := x.getCtx()
 	defer ps.putCtx(c)
@@ -887,7 +905,8 @@ func (x *Index) KnnSearch(query []float32, k int, opts *api.SearchOptions) ([]ap
 		items = items[:k]
 	}
 	x.fillStats(c, opts)
-	return x.labels.Neighbors(items), nil
+	emit(items)
+	return nil
 }
 
 // RangeSearch implements api.Engine.

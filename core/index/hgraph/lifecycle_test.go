@@ -262,3 +262,58 @@ func TestParallelBuildQuality(t *testing.T) {
 	t.Logf("recall 1 thread %.4f, 2 threads %.4f", rec[0], rec[1])
 	require.InDelta(t, rec[0], rec[1], 0.02)
 }
+
+// TestKnnSearchInto: the row form writes what KnnSearch returns, for plain and reranked codes,
+// with removed labels, a filter, the exact scan, k beyond the live count and rows shorter than
+// k; past what it writes, the row is untouched.
+func TestKnnSearchInto(t *testing.T) {
+	const n, d = 600, 12
+	data := clustered(5, n, d, 8)
+	for _, extra := range []string{"", `,"base_quantization_type":"sq8","use_reorder":true,"precise_quantization_type":"fp32"`} {
+		x := newIndex(t, "l2", d, extra)
+		empty := make([]int64, 4)
+		got, err := x.KnnSearchInto(data[:d], 3, searchOpts(10), empty, make([]float32, 4))
+		require.NoError(t, err)
+		require.Zero(t, got, "an empty index writes nothing")
+		_, err = x.Build(data, seq(0, n), nil)
+		require.NoError(t, err)
+		_, err = x.Remove(seq(0, 40))
+		require.NoError(t, err)
+		odd := api.KeepFunc(func(l int64) bool { return l%2 == 1 }, 0.5)
+		rare := api.KeepFunc(func(l int64) bool { return l%50 == 7 }, 0.02)
+		for i := 0; i < 12; i++ {
+			q := data[(100+i)*d : (101+i)*d]
+			for _, k := range []int{1, 10, n} {
+				for _, o := range []*api.SearchOptions{searchOpts(20), {Block: []byte(`{"ef_search":40}`), Filter: odd},
+					{Block: []byte(`{"ef_search":20,"brute_force_threshold":0.05}`), Filter: rare}} {
+					want, err := x.KnnSearch(q, k, o)
+					require.NoError(t, err)
+					ids, dists := make([]int64, k+2), make([]float32, k+2)
+					for j := range ids {
+						ids[j], dists[j] = -7, -7
+					}
+					got, err := x.KnnSearchInto(q, k, o, ids, dists)
+					require.NoError(t, err)
+					require.Equal(t, len(want), got, "k %d", k)
+					for j, w := range want {
+						require.Equal(t, w.ID, ids[j])
+						require.Equal(t, w.Distance, dists[j])
+					}
+					for j := got; j < len(ids); j++ {
+						require.Equal(t, int64(-7), ids[j], "row touched past the results")
+						require.Equal(t, float32(-7), dists[j])
+					}
+					if len(want) >= 3 {
+						short := make([]int64, 2)
+						got, err = x.KnnSearchInto(q, k, o, short, make([]float32, 3))
+						require.NoError(t, err)
+						require.Equal(t, 2, got, "a row shorter than the results takes what fits")
+						require.Equal(t, []int64{want[0].ID, want[1].ID}, short)
+					}
+				}
+			}
+		}
+		_, err = x.KnnSearchInto(data[:d], 3, &api.SearchOptions{Block: []byte(`{"ef_search":0}`)}, make([]int64, 3), make([]float32, 3))
+		require.Error(t, err, "bad search parameters")
+	}
+}
