@@ -1,7 +1,6 @@
 package simd
 
 import (
-	"syscall"
 	"testing"
 	"unsafe"
 )
@@ -10,15 +9,7 @@ import (
 // an unmapped page begins: a kernel that reads past either (a full-width
 // load in a tail) faults here.
 func TestLVQGuardPage(t *testing.T) {
-	page := syscall.Getpagesize()
-	mem, err := syscall.Mmap(-1, 0, 4*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Skip("mmap:", err)
-	}
-	defer syscall.Munmap(mem)
-	if syscall.Mprotect(mem[page:2*page], syscall.PROT_NONE) != nil || syscall.Mprotect(mem[3*page:], syscall.PROT_NONE) != nil {
-		t.Skip("mprotect failed")
-	}
+	mem, page := guardedPages(t)
 	forLVQLevels(t, func(t *testing.T) {
 		r := newRand(5)
 		for _, cb := range lvqCombos {

@@ -12,15 +12,7 @@ import (
 // exactly where an unmapped page begins: a kernel whose tail reads past the
 // end faults here.
 func TestCodeGuardPage(t *testing.T) {
-	page := syscall.Getpagesize()
-	mem, err := syscall.Mmap(-1, 0, 4*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Skip("mmap:", err)
-	}
-	defer syscall.Munmap(mem)
-	if syscall.Mprotect(mem[page:2*page], syscall.PROT_NONE) != nil || syscall.Mprotect(mem[3*page:], syscall.PROT_NONE) != nil {
-		t.Skip("mprotect failed")
-	}
+	mem, page := guardedPages(t)
 	// floats returns a float32 slice of n ending at the second guard page.
 	floats := func(n int) []float32 {
 		return unsafe.Slice((*float32)(unsafe.Pointer(&mem[3*page-4*n])), n)
@@ -85,15 +77,7 @@ func TestCodeGuardPage(t *testing.T) {
 // with ids inside it, at its end and far past it, from an id list that itself ends at an
 // unmapped page: nothing faults and neither the slab nor the ids change.
 func TestPrefetchRowsGuardPage(t *testing.T) {
-	page := syscall.Getpagesize()
-	mem, err := syscall.Mmap(-1, 0, 4*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Skip("mmap:", err)
-	}
-	defer syscall.Munmap(mem)
-	if syscall.Mprotect(mem[page:2*page], syscall.PROT_NONE) != nil || syscall.Mprotect(mem[3*page:], syscall.PROT_NONE) != nil {
-		t.Skip("mprotect failed")
-	}
+	mem, page := guardedPages(t)
 	slab := mem[:page]
 	for i := range slab {
 		slab[i] = byte(i * 7)
@@ -114,4 +98,22 @@ func TestPrefetchRowsGuardPage(t *testing.T) {
 	PrefetchRows(slab, []uint32{0, 1}, 0)
 	PrefetchRows(slab, []uint32{0, 1}, -64)
 	require.Equal(t, want, []byte(slab))
+}
+
+// guardedPages maps four pages of which the second and the fourth are unmapped again
+// (PROT_NONE), so that the first and the third end where a fault begins; it returns the
+// mapping, unmapped when the test ends, and the page size. It skips the test when the
+// mapping cannot be made.
+func guardedPages(t *testing.T) ([]byte, int) {
+	t.Helper()
+	page := syscall.Getpagesize()
+	mem, err := syscall.Mmap(-1, 0, 4*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		t.Skip("mmap:", err)
+	}
+	t.Cleanup(func() { syscall.Munmap(mem) })
+	if syscall.Mprotect(mem[page:2*page], syscall.PROT_NONE) != nil || syscall.Mprotect(mem[3*page:], syscall.PROT_NONE) != nil {
+		t.Skip("mprotect failed")
+	}
+	return mem, page
 }

@@ -59,45 +59,22 @@ func BenchmarkPQScan(b *testing.B) {
 // BenchmarkPQBatch measures DistanceBatch over 32 rows at random ids (a graph hop's neighbours)
 // of a 200 000-row slab, for pq and pqfs. It reports ns per row.
 func BenchmarkPQBatch(b *testing.B) {
-	const dim, n, train, hop = 128, 200000, 2000, 32
-	data := clustered(train, dim, 16, 1)
-	r := rand.New(rand.NewPCG(3, 4))
-	ids := make([]uint32, 1<<16)
-	for i := range ids {
-		ids[i] = uint32(r.IntN(n))
-	}
 	for _, pqDim := range []int{16, 64} {
 		for _, name := range pqNames {
-			q, err := New(name, dim, metric.L2, pqOptions(pqDim))
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := q.Train(data, train); err != nil {
-				b.Fatal(err)
-			}
-			cs := q.CodeSize()
-			codes := make([]byte, n*cs)
-			for i := 0; i < n; i++ {
-				q.Encode(codes[i*cs:(i+1)*cs], data[(i%train)*dim:(i%train+1)*dim])
-			}
-			c := q.NewComputer()
-			c.SetQuery(data[:dim])
-			out := make([]float32, hop)
 			b.Run(fmt.Sprintf("pq_dim=%d/%s", pqDim, name), func(b *testing.B) {
-				at := 0
-				for b.Loop() {
-					c.DistanceBatch(codes, ids[at:at+hop], out)
-					at = (at + hop) & (len(ids) - 1)
-				}
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*hop), "ns/row")
+				benchRandomBatch(b, name, pqOptions(pqDim))
 			})
 		}
 	}
 }
 
-// BenchmarkInt8Batch measures int8's DistanceBatch over 32 rows at random ids of a 200 000-row
-// slab of 128 dimensions. It reports ns per row.
-func BenchmarkInt8Batch(b *testing.B) {
+// BenchmarkInt8Batch measures int8's DistanceBatch the same way (128 dimensions, a float query,
+// so the rows are decoded).
+func BenchmarkInt8Batch(b *testing.B) { benchRandomBatch(b, "int8", DefaultOptions()) }
+
+// benchRandomBatch trains the quantizer name on 2 000 clustered rows of 128 dimensions, encodes
+// 200 000 rows (those 2 000 over and over) and times DistanceBatch over 32 random ids at a time.
+func benchRandomBatch(b *testing.B, name string, o Options) {
 	const dim, n, train, hop = 128, 200000, 2000, 32
 	data := clustered(train, dim, 16, 1)
 	r := rand.New(rand.NewPCG(3, 4))
@@ -105,7 +82,7 @@ func BenchmarkInt8Batch(b *testing.B) {
 	for i := range ids {
 		ids[i] = uint32(r.IntN(n))
 	}
-	q, err := New("int8", dim, metric.L2, DefaultOptions())
+	q, err := New(name, dim, metric.L2, o)
 	if err != nil {
 		b.Fatal(err)
 	}
