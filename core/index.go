@@ -708,35 +708,32 @@ func (x *Index) batchSearchOpts(v []float32, nq, k int, opts *api.SearchOptions,
 	if !opts.Deadline.IsZero() {
 		timeout = time.Until(opts.Deadline)
 	}
-	if rs, ok := x.eng().(api.RowSearcher); ok {
-		// the queries share opts (a row searcher only reads it) unless each needs a deadline
-		// of its own: a copy per query would be an allocation per query
-		return parallel.For(nq, runtime.GOMAXPROCS(0), func(_, i int) error {
-			o := opts
+	// a row searcher only reads opts, so its queries share them unless each needs a deadline of
+	// its own (a copy per query is an allocation per query); KnnSearch gets a copy each
+	rs, rows := x.eng().(api.RowSearcher)
+	return parallel.For(nq, runtime.GOMAXPROCS(0), func(_, i int) error {
+		o := opts
+		if timeout > 0 || !rows {
+			own := *opts
 			if timeout > 0 {
-				own := *opts
 				own.Deadline = time.Now().Add(timeout)
-				o = &own
 			}
-			rowIDs, rowDists := ids[i*k:(i+1)*k], dists[i*k:(i+1)*k]
-			n, err := rs.KnnSearchInto(v[i*d:(i+1)*d], k, o, rowIDs, rowDists)
+			o = &own
+		}
+		q, rowIDs, rowDists := v[i*d:(i+1)*d], ids[i*k:(i+1)*k], dists[i*k:(i+1)*k]
+		if rows {
+			n, err := rs.KnnSearchInto(q, k, o, rowIDs, rowDists)
 			if err != nil {
 				return err
 			}
 			padRow(rowIDs[n:], rowDists[n:])
 			return nil
-		})
-	}
-	return parallel.For(nq, runtime.GOMAXPROCS(0), func(_, i int) error {
-		o := *opts // parsed once; each query gets its own copy and its own deadline
-		if timeout > 0 {
-			o.Deadline = time.Now().Add(timeout)
 		}
-		ns, err := x.eng().KnnSearch(v[i*d:(i+1)*d], k, &o)
+		ns, err := x.eng().KnnSearch(q, k, o)
 		if err != nil {
 			return err
 		}
-		writeRow(ns, ids[i*k:(i+1)*k], dists[i*k:(i+1)*k])
+		writeRow(ns, rowIDs, rowDists)
 		return nil
 	})
 }
