@@ -6504,6 +6504,212 @@ lvq_done_546:
 	VZEROUPPER
 	RET
 
+// func lvqPk8AVX2(q *int16, n int, par *float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
+// Requires: AVX, AVX2, F16C, FMA3, MMX+
+TEXT ·lvqPk8AVX2(SB), NOSPLIT, $0-72
+	MOVQ   par+16(FP), AX
+	VMOVSS (AX), X0
+	VMOVSS 4(AX), X1
+	VMOVSS 8(AX), X2
+	VMOVSS 12(AX), X3
+	MOVQ   n+8(FP), AX
+	MOVQ   slab+24(FP), CX
+	MOVQ   stride+32(FP), DX
+	MOVQ   ids+40(FP), BX
+	MOVQ   out+48(FP), SI
+	MOVQ   cnt+56(FP), DI
+	MOVQ   plen+64(FP), R8
+	TESTQ  DI, DI
+	JZ     lvqpk_done_568
+	CMPQ   DI, $0x00000000
+	JLE    lvq_nopf_569
+	MOVL   (BX), R9
+	IMULQ  DX, R9
+	ADDQ   CX, R9
+	XORL   R10, R10
+
+lvq_pf_570:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_570
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_569:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_571
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_572:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_572
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_571:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_573
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_574:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_574
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_573:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_575
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_576:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_576
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_575:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_577
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_578:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_578
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_577:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_579
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_580:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_580
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_579:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_581
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_582:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_582
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_581:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_583
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_584:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_584
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_583:
+lvqpk_row_567:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_585
+	MOVL  32(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_586:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_586
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_585:
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	MOVQ  q+0(FP), R11
+	LEAQ  8(R9), R10
+	MOVQ  AX, R12
+
+lvqpk_loop_587:
+	CMPQ      R12, $0x00000020
+	JL        lvqpk_tail_588
+	VPMOVZXBW (R10), Y6
+	VPMADDWD  (R11), Y6, Y6
+	VPADDD    Y6, Y4, Y4
+	VPMOVZXBW 16(R10), Y6
+	VPMADDWD  32(R11), Y6, Y6
+	VPADDD    Y6, Y5, Y5
+	ADDQ      $0x00000020, R10
+	ADDQ      $0x00000040, R11
+	SUBQ      $0x00000020, R12
+	JMP       lvqpk_loop_587
+
+lvqpk_tail_588:
+	VCVTDQ2PS    Y4, Y4
+	VCVTDQ2PS    Y5, Y5
+	VADDPS       Y5, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X5
+	VADDPS       X5, X4, X4
+	VPERMILPS    $0x4e, X4, X5
+	VADDPS       X5, X4, X4
+	VPERMILPS    $0xb1, X4, X5
+	VADDPS       X5, X4, X4
+	MOVL         (R9), R10
+	VMOVD        R10, X5
+	VCVTPH2PS    X5, X5
+	VMOVSHDUP    X5, X6
+	VMOVSS       4(R9), X7
+	VMULSS       X5, X4, X4
+	VMOVAPS      X0, X5
+	VFMADD231SS  X1, X7, X5
+	VFMADD231SS  X2, X4, X5
+	VFMADD231SS  X3, X6, X5
+	VMOVSS       X5, (SI)
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	DECQ         DI
+	JNZ          lvqpk_row_567
+
+lvqpk_done_568:
+	VZEROUPPER
+	RET
+
 // func maskedSumAVX2(q *float32, n int, bits *byte) float32
 // Requires: AVX, AVX2, SSE
 TEXT ·maskedSumAVX2(SB), NOSPLIT, $0-28
@@ -6516,9 +6722,9 @@ TEXT ·maskedSumAVX2(SB), NOSPLIT, $0-28
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
 
-msum_loop4_567:
+msum_loop4_590:
 	CMPQ         CX, $0x00000020
-	JL           msum_loop1_568
+	JL           msum_loop1_591
 	MOVBLZX      (DX), BX
 	VMOVD        BX, X5
 	VPBROADCASTD X5, Y5
@@ -6550,11 +6756,11 @@ msum_loop4_567:
 	ADDQ         $0x00000080, AX
 	ADDQ         $0x00000004, DX
 	SUBQ         $0x00000020, CX
-	JMP          msum_loop4_567
+	JMP          msum_loop4_590
 
-msum_loop1_568:
+msum_loop1_591:
 	CMPQ         CX, $0x00000008
-	JL           msum_reduce_569
+	JL           msum_reduce_592
 	MOVBLZX      (DX), BX
 	VMOVD        BX, X5
 	VPBROADCASTD X5, Y5
@@ -6565,9 +6771,9 @@ msum_loop1_568:
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000001, DX
 	SUBQ         $0x00000008, CX
-	JMP          msum_loop1_568
+	JMP          msum_loop1_591
 
-msum_reduce_569:
+msum_reduce_592:
 	VADDPS       Y2, Y1, Y1
 	VADDPS       Y4, Y3, Y3
 	VADDPS       Y3, Y1, Y1
@@ -6599,9 +6805,9 @@ TEXT ·axpyF32AVX2(SB), NOSPLIT, $0-32
 	MOVQ         n+24(FP), DX
 	VBROADCASTSS a+16(FP), Y0
 
-axpy_loop4_570:
+axpy_loop4_593:
 	CMPQ        DX, $0x00000020
-	JL          axpy_loop1_571
+	JL          axpy_loop1_594
 	VMOVUPS     (AX), Y1
 	VFMADD231PS (CX), Y0, Y1
 	VMOVUPS     Y1, (AX)
@@ -6617,20 +6823,20 @@ axpy_loop4_570:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000080, CX
 	SUBQ        $0x00000020, DX
-	JMP         axpy_loop4_570
+	JMP         axpy_loop4_593
 
-axpy_loop1_571:
+axpy_loop1_594:
 	CMPQ        DX, $0x00000008
-	JL          axpy_end_572
+	JL          axpy_end_595
 	VMOVUPS     (AX), Y1
 	VFMADD231PS (CX), Y0, Y1
 	VMOVUPS     Y1, (AX)
 	ADDQ        $0x00000020, AX
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000008, DX
-	JMP         axpy_loop1_571
+	JMP         axpy_loop1_594
 
-axpy_end_572:
+axpy_end_595:
 	VZEROUPPER
 	RET
 
@@ -6645,16 +6851,16 @@ TEXT ·accF16Cols1AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y1, Y1, Y1
 
-acccols_reg_573:
+acccols_reg_596:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_576
+	JL        acccols_tail_599
 	VMOVUPS   (BX), Y2
 	VCMPPS    $0x04, Y1, Y2, Y2
 	VMOVMSKPS Y2, DI
 
-acccols_bit_574:
+acccols_bit_597:
 	TESTL        DI, DI
-	JZ           acccols_next_575
+	JZ           acccols_next_598
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -6664,37 +6870,37 @@ acccols_bit_574:
 	VBROADCASTSS (BX)(R8*4), Y2
 	VCVTPH2PS    (R9), Y3
 	VFMADD231PS  Y3, Y2, Y0
-	JMP          acccols_bit_574
+	JMP          acccols_bit_597
 
-acccols_next_575:
+acccols_next_598:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_573
+	JMP  acccols_reg_596
 
-acccols_tail_576:
+acccols_tail_599:
 	TESTQ    SI, SI
-	JZ       acccols_done_577
+	JZ       acccols_done_600
 	VMOVSS   (BX), X2
 	VUCOMISS X1, X2
-	JNE      acccols_tadd_578
-	JP       acccols_tadd_578
-	JMP      acccols_tskip_579
+	JNE      acccols_tadd_601
+	JP       acccols_tadd_601
+	JMP      acccols_tskip_602
 
-acccols_tadd_578:
+acccols_tadd_601:
 	VBROADCASTSS (BX), Y2
 	VCVTPH2PS    (CX), Y3
 	VFMADD231PS  Y3, Y2, Y0
 
-acccols_tskip_579:
+acccols_tskip_602:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_576
+	JMP  acccols_tail_599
 
-acccols_done_577:
+acccols_done_600:
 	VMOVUPS Y0, (AX)
 	VZEROUPPER
 	RET
@@ -6711,16 +6917,16 @@ TEXT ·accF16Cols2AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y2, Y2, Y2
 
-acccols_reg_580:
+acccols_reg_603:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_583
+	JL        acccols_tail_606
 	VMOVUPS   (BX), Y3
 	VCMPPS    $0x04, Y2, Y3, Y3
 	VMOVMSKPS Y3, DI
 
-acccols_bit_581:
+acccols_bit_604:
 	TESTL        DI, DI
-	JZ           acccols_next_582
+	JZ           acccols_next_605
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -6732,39 +6938,39 @@ acccols_bit_581:
 	VFMADD231PS  Y4, Y3, Y0
 	VCVTPH2PS    16(R9), Y4
 	VFMADD231PS  Y4, Y3, Y1
-	JMP          acccols_bit_581
+	JMP          acccols_bit_604
 
-acccols_next_582:
+acccols_next_605:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_580
+	JMP  acccols_reg_603
 
-acccols_tail_583:
+acccols_tail_606:
 	TESTQ    SI, SI
-	JZ       acccols_done_584
+	JZ       acccols_done_607
 	VMOVSS   (BX), X3
 	VUCOMISS X2, X3
-	JNE      acccols_tadd_585
-	JP       acccols_tadd_585
-	JMP      acccols_tskip_586
+	JNE      acccols_tadd_608
+	JP       acccols_tadd_608
+	JMP      acccols_tskip_609
 
-acccols_tadd_585:
+acccols_tadd_608:
 	VBROADCASTSS (BX), Y3
 	VCVTPH2PS    (CX), Y4
 	VFMADD231PS  Y4, Y3, Y0
 	VCVTPH2PS    16(CX), Y4
 	VFMADD231PS  Y4, Y3, Y1
 
-acccols_tskip_586:
+acccols_tskip_609:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_583
+	JMP  acccols_tail_606
 
-acccols_done_584:
+acccols_done_607:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VZEROUPPER
@@ -6783,16 +6989,16 @@ TEXT ·accF16Cols3AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y3, Y3, Y3
 
-acccols_reg_587:
+acccols_reg_610:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_590
+	JL        acccols_tail_613
 	VMOVUPS   (BX), Y4
 	VCMPPS    $0x04, Y3, Y4, Y4
 	VMOVMSKPS Y4, DI
 
-acccols_bit_588:
+acccols_bit_611:
 	TESTL        DI, DI
-	JZ           acccols_next_589
+	JZ           acccols_next_612
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -6806,26 +7012,26 @@ acccols_bit_588:
 	VFMADD231PS  Y5, Y4, Y1
 	VCVTPH2PS    32(R9), Y5
 	VFMADD231PS  Y5, Y4, Y2
-	JMP          acccols_bit_588
+	JMP          acccols_bit_611
 
-acccols_next_589:
+acccols_next_612:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_587
+	JMP  acccols_reg_610
 
-acccols_tail_590:
+acccols_tail_613:
 	TESTQ    SI, SI
-	JZ       acccols_done_591
+	JZ       acccols_done_614
 	VMOVSS   (BX), X4
 	VUCOMISS X3, X4
-	JNE      acccols_tadd_592
-	JP       acccols_tadd_592
-	JMP      acccols_tskip_593
+	JNE      acccols_tadd_615
+	JP       acccols_tadd_615
+	JMP      acccols_tskip_616
 
-acccols_tadd_592:
+acccols_tadd_615:
 	VBROADCASTSS (BX), Y4
 	VCVTPH2PS    (CX), Y5
 	VFMADD231PS  Y5, Y4, Y0
@@ -6834,13 +7040,13 @@ acccols_tadd_592:
 	VCVTPH2PS    32(CX), Y5
 	VFMADD231PS  Y5, Y4, Y2
 
-acccols_tskip_593:
+acccols_tskip_616:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_590
+	JMP  acccols_tail_613
 
-acccols_done_591:
+acccols_done_614:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -6861,16 +7067,16 @@ TEXT ·accF16Cols4AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y4, Y4, Y4
 
-acccols_reg_594:
+acccols_reg_617:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_597
+	JL        acccols_tail_620
 	VMOVUPS   (BX), Y5
 	VCMPPS    $0x04, Y4, Y5, Y5
 	VMOVMSKPS Y5, DI
 
-acccols_bit_595:
+acccols_bit_618:
 	TESTL        DI, DI
-	JZ           acccols_next_596
+	JZ           acccols_next_619
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -6886,26 +7092,26 @@ acccols_bit_595:
 	VFMADD231PS  Y6, Y5, Y2
 	VCVTPH2PS    48(R9), Y6
 	VFMADD231PS  Y6, Y5, Y3
-	JMP          acccols_bit_595
+	JMP          acccols_bit_618
 
-acccols_next_596:
+acccols_next_619:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_594
+	JMP  acccols_reg_617
 
-acccols_tail_597:
+acccols_tail_620:
 	TESTQ    SI, SI
-	JZ       acccols_done_598
+	JZ       acccols_done_621
 	VMOVSS   (BX), X5
 	VUCOMISS X4, X5
-	JNE      acccols_tadd_599
-	JP       acccols_tadd_599
-	JMP      acccols_tskip_600
+	JNE      acccols_tadd_622
+	JP       acccols_tadd_622
+	JMP      acccols_tskip_623
 
-acccols_tadd_599:
+acccols_tadd_622:
 	VBROADCASTSS (BX), Y5
 	VCVTPH2PS    (CX), Y6
 	VFMADD231PS  Y6, Y5, Y0
@@ -6916,13 +7122,13 @@ acccols_tadd_599:
 	VCVTPH2PS    48(CX), Y6
 	VFMADD231PS  Y6, Y5, Y3
 
-acccols_tskip_600:
+acccols_tskip_623:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_597
+	JMP  acccols_tail_620
 
-acccols_done_598:
+acccols_done_621:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -6945,16 +7151,16 @@ TEXT ·accF16Cols5AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y5, Y5, Y5
 
-acccols_reg_601:
+acccols_reg_624:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_604
+	JL        acccols_tail_627
 	VMOVUPS   (BX), Y6
 	VCMPPS    $0x04, Y5, Y6, Y6
 	VMOVMSKPS Y6, DI
 
-acccols_bit_602:
+acccols_bit_625:
 	TESTL        DI, DI
-	JZ           acccols_next_603
+	JZ           acccols_next_626
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -6972,26 +7178,26 @@ acccols_bit_602:
 	VFMADD231PS  Y7, Y6, Y3
 	VCVTPH2PS    64(R9), Y7
 	VFMADD231PS  Y7, Y6, Y4
-	JMP          acccols_bit_602
+	JMP          acccols_bit_625
 
-acccols_next_603:
+acccols_next_626:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_601
+	JMP  acccols_reg_624
 
-acccols_tail_604:
+acccols_tail_627:
 	TESTQ    SI, SI
-	JZ       acccols_done_605
+	JZ       acccols_done_628
 	VMOVSS   (BX), X6
 	VUCOMISS X5, X6
-	JNE      acccols_tadd_606
-	JP       acccols_tadd_606
-	JMP      acccols_tskip_607
+	JNE      acccols_tadd_629
+	JP       acccols_tadd_629
+	JMP      acccols_tskip_630
 
-acccols_tadd_606:
+acccols_tadd_629:
 	VBROADCASTSS (BX), Y6
 	VCVTPH2PS    (CX), Y7
 	VFMADD231PS  Y7, Y6, Y0
@@ -7004,13 +7210,13 @@ acccols_tadd_606:
 	VCVTPH2PS    64(CX), Y7
 	VFMADD231PS  Y7, Y6, Y4
 
-acccols_tskip_607:
+acccols_tskip_630:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_604
+	JMP  acccols_tail_627
 
-acccols_done_605:
+acccols_done_628:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -7035,16 +7241,16 @@ TEXT ·accF16Cols6AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y6, Y6, Y6
 
-acccols_reg_608:
+acccols_reg_631:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_611
+	JL        acccols_tail_634
 	VMOVUPS   (BX), Y7
 	VCMPPS    $0x04, Y6, Y7, Y7
 	VMOVMSKPS Y7, DI
 
-acccols_bit_609:
+acccols_bit_632:
 	TESTL        DI, DI
-	JZ           acccols_next_610
+	JZ           acccols_next_633
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -7064,26 +7270,26 @@ acccols_bit_609:
 	VFMADD231PS  Y8, Y7, Y4
 	VCVTPH2PS    80(R9), Y8
 	VFMADD231PS  Y8, Y7, Y5
-	JMP          acccols_bit_609
+	JMP          acccols_bit_632
 
-acccols_next_610:
+acccols_next_633:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_608
+	JMP  acccols_reg_631
 
-acccols_tail_611:
+acccols_tail_634:
 	TESTQ    SI, SI
-	JZ       acccols_done_612
+	JZ       acccols_done_635
 	VMOVSS   (BX), X7
 	VUCOMISS X6, X7
-	JNE      acccols_tadd_613
-	JP       acccols_tadd_613
-	JMP      acccols_tskip_614
+	JNE      acccols_tadd_636
+	JP       acccols_tadd_636
+	JMP      acccols_tskip_637
 
-acccols_tadd_613:
+acccols_tadd_636:
 	VBROADCASTSS (BX), Y7
 	VCVTPH2PS    (CX), Y8
 	VFMADD231PS  Y8, Y7, Y0
@@ -7098,13 +7304,13 @@ acccols_tadd_613:
 	VCVTPH2PS    80(CX), Y8
 	VFMADD231PS  Y8, Y7, Y5
 
-acccols_tskip_614:
+acccols_tskip_637:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_611
+	JMP  acccols_tail_634
 
-acccols_done_612:
+acccols_done_635:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -7131,16 +7337,16 @@ TEXT ·accF16Cols7AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y7, Y7, Y7
 
-acccols_reg_615:
+acccols_reg_638:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_618
+	JL        acccols_tail_641
 	VMOVUPS   (BX), Y8
 	VCMPPS    $0x04, Y7, Y8, Y8
 	VMOVMSKPS Y8, DI
 
-acccols_bit_616:
+acccols_bit_639:
 	TESTL        DI, DI
-	JZ           acccols_next_617
+	JZ           acccols_next_640
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -7162,26 +7368,26 @@ acccols_bit_616:
 	VFMADD231PS  Y9, Y8, Y5
 	VCVTPH2PS    96(R9), Y9
 	VFMADD231PS  Y9, Y8, Y6
-	JMP          acccols_bit_616
+	JMP          acccols_bit_639
 
-acccols_next_617:
+acccols_next_640:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_615
+	JMP  acccols_reg_638
 
-acccols_tail_618:
+acccols_tail_641:
 	TESTQ    SI, SI
-	JZ       acccols_done_619
+	JZ       acccols_done_642
 	VMOVSS   (BX), X8
 	VUCOMISS X7, X8
-	JNE      acccols_tadd_620
-	JP       acccols_tadd_620
-	JMP      acccols_tskip_621
+	JNE      acccols_tadd_643
+	JP       acccols_tadd_643
+	JMP      acccols_tskip_644
 
-acccols_tadd_620:
+acccols_tadd_643:
 	VBROADCASTSS (BX), Y8
 	VCVTPH2PS    (CX), Y9
 	VFMADD231PS  Y9, Y8, Y0
@@ -7198,13 +7404,13 @@ acccols_tadd_620:
 	VCVTPH2PS    96(CX), Y9
 	VFMADD231PS  Y9, Y8, Y6
 
-acccols_tskip_621:
+acccols_tskip_644:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_618
+	JMP  acccols_tail_641
 
-acccols_done_619:
+acccols_done_642:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -7233,16 +7439,16 @@ TEXT ·accF16Cols8AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y8, Y8, Y8
 
-acccols_reg_622:
+acccols_reg_645:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_625
+	JL        acccols_tail_648
 	VMOVUPS   (BX), Y9
 	VCMPPS    $0x04, Y8, Y9, Y9
 	VMOVMSKPS Y9, DI
 
-acccols_bit_623:
+acccols_bit_646:
 	TESTL        DI, DI
-	JZ           acccols_next_624
+	JZ           acccols_next_647
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -7266,26 +7472,26 @@ acccols_bit_623:
 	VFMADD231PS  Y10, Y9, Y6
 	VCVTPH2PS    112(R9), Y10
 	VFMADD231PS  Y10, Y9, Y7
-	JMP          acccols_bit_623
+	JMP          acccols_bit_646
 
-acccols_next_624:
+acccols_next_647:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_622
+	JMP  acccols_reg_645
 
-acccols_tail_625:
+acccols_tail_648:
 	TESTQ    SI, SI
-	JZ       acccols_done_626
+	JZ       acccols_done_649
 	VMOVSS   (BX), X9
 	VUCOMISS X8, X9
-	JNE      acccols_tadd_627
-	JP       acccols_tadd_627
-	JMP      acccols_tskip_628
+	JNE      acccols_tadd_650
+	JP       acccols_tadd_650
+	JMP      acccols_tskip_651
 
-acccols_tadd_627:
+acccols_tadd_650:
 	VBROADCASTSS (BX), Y9
 	VCVTPH2PS    (CX), Y10
 	VFMADD231PS  Y10, Y9, Y0
@@ -7304,13 +7510,13 @@ acccols_tadd_627:
 	VCVTPH2PS    112(CX), Y10
 	VFMADD231PS  Y10, Y9, Y7
 
-acccols_tskip_628:
+acccols_tskip_651:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_625
+	JMP  acccols_tail_648
 
-acccols_done_626:
+acccols_done_649:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -7341,16 +7547,16 @@ TEXT ·accF16Cols9AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y9, Y9, Y9
 
-acccols_reg_629:
+acccols_reg_652:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_632
+	JL        acccols_tail_655
 	VMOVUPS   (BX), Y10
 	VCMPPS    $0x04, Y9, Y10, Y10
 	VMOVMSKPS Y10, DI
 
-acccols_bit_630:
+acccols_bit_653:
 	TESTL        DI, DI
-	JZ           acccols_next_631
+	JZ           acccols_next_654
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -7376,26 +7582,26 @@ acccols_bit_630:
 	VFMADD231PS  Y11, Y10, Y7
 	VCVTPH2PS    128(R9), Y11
 	VFMADD231PS  Y11, Y10, Y8
-	JMP          acccols_bit_630
+	JMP          acccols_bit_653
 
-acccols_next_631:
+acccols_next_654:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_629
+	JMP  acccols_reg_652
 
-acccols_tail_632:
+acccols_tail_655:
 	TESTQ    SI, SI
-	JZ       acccols_done_633
+	JZ       acccols_done_656
 	VMOVSS   (BX), X10
 	VUCOMISS X9, X10
-	JNE      acccols_tadd_634
-	JP       acccols_tadd_634
-	JMP      acccols_tskip_635
+	JNE      acccols_tadd_657
+	JP       acccols_tadd_657
+	JMP      acccols_tskip_658
 
-acccols_tadd_634:
+acccols_tadd_657:
 	VBROADCASTSS (BX), Y10
 	VCVTPH2PS    (CX), Y11
 	VFMADD231PS  Y11, Y10, Y0
@@ -7416,13 +7622,13 @@ acccols_tadd_634:
 	VCVTPH2PS    128(CX), Y11
 	VFMADD231PS  Y11, Y10, Y8
 
-acccols_tskip_635:
+acccols_tskip_658:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_632
+	JMP  acccols_tail_655
 
-acccols_done_633:
+acccols_done_656:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -7455,16 +7661,16 @@ TEXT ·accF16Cols10AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y10, Y10, Y10
 
-acccols_reg_636:
+acccols_reg_659:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_639
+	JL        acccols_tail_662
 	VMOVUPS   (BX), Y11
 	VCMPPS    $0x04, Y10, Y11, Y11
 	VMOVMSKPS Y11, DI
 
-acccols_bit_637:
+acccols_bit_660:
 	TESTL        DI, DI
-	JZ           acccols_next_638
+	JZ           acccols_next_661
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -7492,26 +7698,26 @@ acccols_bit_637:
 	VFMADD231PS  Y12, Y11, Y8
 	VCVTPH2PS    144(R9), Y12
 	VFMADD231PS  Y12, Y11, Y9
-	JMP          acccols_bit_637
+	JMP          acccols_bit_660
 
-acccols_next_638:
+acccols_next_661:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_636
+	JMP  acccols_reg_659
 
-acccols_tail_639:
+acccols_tail_662:
 	TESTQ    SI, SI
-	JZ       acccols_done_640
+	JZ       acccols_done_663
 	VMOVSS   (BX), X11
 	VUCOMISS X10, X11
-	JNE      acccols_tadd_641
-	JP       acccols_tadd_641
-	JMP      acccols_tskip_642
+	JNE      acccols_tadd_664
+	JP       acccols_tadd_664
+	JMP      acccols_tskip_665
 
-acccols_tadd_641:
+acccols_tadd_664:
 	VBROADCASTSS (BX), Y11
 	VCVTPH2PS    (CX), Y12
 	VFMADD231PS  Y12, Y11, Y0
@@ -7534,13 +7740,13 @@ acccols_tadd_641:
 	VCVTPH2PS    144(CX), Y12
 	VFMADD231PS  Y12, Y11, Y9
 
-acccols_tskip_642:
+acccols_tskip_665:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_639
+	JMP  acccols_tail_662
 
-acccols_done_640:
+acccols_done_663:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -7575,16 +7781,16 @@ TEXT ·accF16Cols11AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y11, Y11, Y11
 
-acccols_reg_643:
+acccols_reg_666:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_646
+	JL        acccols_tail_669
 	VMOVUPS   (BX), Y12
 	VCMPPS    $0x04, Y11, Y12, Y12
 	VMOVMSKPS Y12, DI
 
-acccols_bit_644:
+acccols_bit_667:
 	TESTL        DI, DI
-	JZ           acccols_next_645
+	JZ           acccols_next_668
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -7614,26 +7820,26 @@ acccols_bit_644:
 	VFMADD231PS  Y13, Y12, Y9
 	VCVTPH2PS    160(R9), Y13
 	VFMADD231PS  Y13, Y12, Y10
-	JMP          acccols_bit_644
+	JMP          acccols_bit_667
 
-acccols_next_645:
+acccols_next_668:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_643
+	JMP  acccols_reg_666
 
-acccols_tail_646:
+acccols_tail_669:
 	TESTQ    SI, SI
-	JZ       acccols_done_647
+	JZ       acccols_done_670
 	VMOVSS   (BX), X12
 	VUCOMISS X11, X12
-	JNE      acccols_tadd_648
-	JP       acccols_tadd_648
-	JMP      acccols_tskip_649
+	JNE      acccols_tadd_671
+	JP       acccols_tadd_671
+	JMP      acccols_tskip_672
 
-acccols_tadd_648:
+acccols_tadd_671:
 	VBROADCASTSS (BX), Y12
 	VCVTPH2PS    (CX), Y13
 	VFMADD231PS  Y13, Y12, Y0
@@ -7658,13 +7864,13 @@ acccols_tadd_648:
 	VCVTPH2PS    160(CX), Y13
 	VFMADD231PS  Y13, Y12, Y10
 
-acccols_tskip_649:
+acccols_tskip_672:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_646
+	JMP  acccols_tail_669
 
-acccols_done_647:
+acccols_done_670:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -7701,16 +7907,16 @@ TEXT ·accF16Cols12AVX2(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXOR   Y12, Y12, Y12
 
-acccols_reg_650:
+acccols_reg_673:
 	CMPQ      SI, $0x00000008
-	JL        acccols_tail_653
+	JL        acccols_tail_676
 	VMOVUPS   (BX), Y13
 	VCMPPS    $0x04, Y12, Y13, Y13
 	VMOVMSKPS Y13, DI
 
-acccols_bit_651:
+acccols_bit_674:
 	TESTL        DI, DI
-	JZ           acccols_next_652
+	JZ           acccols_next_675
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -7742,26 +7948,26 @@ acccols_bit_651:
 	VFMADD231PS  Y14, Y13, Y10
 	VCVTPH2PS    176(R9), Y14
 	VFMADD231PS  Y14, Y13, Y11
-	JMP          acccols_bit_651
+	JMP          acccols_bit_674
 
-acccols_next_652:
+acccols_next_675:
 	ADDQ $0x00000020, BX
 	MOVQ DX, DI
 	SHLQ $0x03, DI
 	ADDQ DI, CX
 	SUBQ $0x00000008, SI
-	JMP  acccols_reg_650
+	JMP  acccols_reg_673
 
-acccols_tail_653:
+acccols_tail_676:
 	TESTQ    SI, SI
-	JZ       acccols_done_654
+	JZ       acccols_done_677
 	VMOVSS   (BX), X13
 	VUCOMISS X12, X13
-	JNE      acccols_tadd_655
-	JP       acccols_tadd_655
-	JMP      acccols_tskip_656
+	JNE      acccols_tadd_678
+	JP       acccols_tadd_678
+	JMP      acccols_tskip_679
 
-acccols_tadd_655:
+acccols_tadd_678:
 	VBROADCASTSS (BX), Y13
 	VCVTPH2PS    (CX), Y14
 	VFMADD231PS  Y14, Y13, Y0
@@ -7788,13 +7994,13 @@ acccols_tadd_655:
 	VCVTPH2PS    176(CX), Y14
 	VFMADD231PS  Y14, Y13, Y11
 
-acccols_tskip_656:
+acccols_tskip_679:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_653
+	JMP  acccols_tail_676
 
-acccols_done_654:
+acccols_done_677:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS Y2, 64(AX)
@@ -7829,34 +8035,34 @@ TEXT ·prefetchRowsT0(SB), NOSPLIT, $0-56
 	MOVQ last+48(FP), R8
 	XORQ R9, R9
 
-rows_loop_657:
+rows_loop_680:
 	CMPQ       R9, DX
-	JGE        rows_done_661
+	JGE        rows_done_684
 	MOVL       (CX)(R9*4), R10
 	IMULQ      BX, R10
 	CMPQ       R10, SI
-	JA         rows_next_660
+	JA         rows_next_683
 	PREFETCHT0 (AX)(R10*1)
 	MOVQ       R10, R11
 	MOVQ       DI, R12
 
-rows_lines_658:
+rows_lines_681:
 	TESTQ      R12, R12
-	JZ         rows_tail_659
+	JZ         rows_tail_682
 	ADDQ       $0x00000040, R11
 	PREFETCHT0 (AX)(R11*1)
 	DECQ       R12
-	JMP        rows_lines_658
+	JMP        rows_lines_681
 
-rows_tail_659:
+rows_tail_682:
 	TESTQ      R8, R8
-	JZ         rows_next_660
+	JZ         rows_next_683
 	ADDQ       R8, R10
 	PREFETCHT0 (AX)(R10*1)
 
-rows_next_660:
+rows_next_683:
 	INCQ R9
-	JMP  rows_loop_657
+	JMP  rows_loop_680
 
-rows_done_661:
+rows_done_684:
 	RET

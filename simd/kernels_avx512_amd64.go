@@ -367,6 +367,16 @@ func lvq2IP84AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids
 //go:noescape
 func lvq2L284AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
 
+// lvqPk8AVX512: packed LVQ-8 rows ids[i] of slab (row at slab+ids[i]*stride: fp16 scale, fp16 bias,
+// float32 aux at offset 4, codes at offset 8) against the int16 query q[:n], for i < cnt.
+// With D = sum_j q_j*c_j, stores par[0] + par[1]*aux + par[2]*scale*D + par[3]*bias in out[i].
+// Rows are prefetched 8 ahead (plen bytes from their start).
+// Preconditions: cnt >= 0, every row lies inside slab, out has cnt entries, n > 0 and
+// n % 32 == 0, |q_j| <= 32767 and n <= 4096 (no int32 lane of either accumulator overflows).
+//
+//go:noescape
+func lvqPk8AVX512(q *int16, n int, par *float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
+
 // maskedSumAVX512 returns the sum of q[i] over the i < n whose bit (bit i%8 of bits[i/8]) is set.
 // Precondition: n % 16 == 0 (the caller adds the tail); bits holds n/8 bytes.
 //

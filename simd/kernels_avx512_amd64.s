@@ -8872,6 +8872,221 @@ lvq_done_656:
 	VZEROUPPER
 	RET
 
+// func lvqPk8AVX512(q *int16, n int, par *float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
+// Requires: AVX, AVX512BW, AVX512F, AVX512VL, F16C, FMA3, MMX+
+TEXT ·lvqPk8AVX512(SB), NOSPLIT, $0-72
+	MOVQ   par+16(FP), AX
+	VMOVSS (AX), X0
+	VMOVSS 4(AX), X1
+	VMOVSS 8(AX), X2
+	VMOVSS 12(AX), X3
+	MOVQ   n+8(FP), AX
+	MOVQ   slab+24(FP), CX
+	MOVQ   stride+32(FP), DX
+	MOVQ   ids+40(FP), BX
+	MOVQ   out+48(FP), SI
+	MOVQ   cnt+56(FP), DI
+	MOVQ   plen+64(FP), R8
+	TESTQ  DI, DI
+	JZ     lvqpk_done_678
+	CMPQ   DI, $0x00000000
+	JLE    lvq_nopf_679
+	MOVL   (BX), R9
+	IMULQ  DX, R9
+	ADDQ   CX, R9
+	XORL   R10, R10
+
+lvq_pf_680:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_680
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_679:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_681
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_682:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_682
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_681:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_683
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_684:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_684
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_683:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_685
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_686:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_686
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_685:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_687
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_688:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_688
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_687:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_689
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_690:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_690
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_689:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_691
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_692:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_692
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_691:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_693
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_694:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_694
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_693:
+lvqpk_row_677:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_695
+	MOVL  32(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_696:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_696
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_695:
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	MOVQ   q+0(FP), R11
+	LEAQ   8(R9), R10
+	MOVQ   AX, R12
+
+lvqpk_loop_697:
+	CMPQ      R12, $0x00000040
+	JL        lvqpk_tail_698
+	VPMOVZXBW (R10), Z6
+	VPMADDWD  (R11), Z6, Z6
+	VPADDD    Z6, Z4, Z4
+	VPMOVZXBW 32(R10), Z6
+	VPMADDWD  64(R11), Z6, Z6
+	VPADDD    Z6, Z5, Z5
+	ADDQ      $0x00000040, R10
+	ADDQ      $0x00000080, R11
+	SUBQ      $0x00000040, R12
+	JMP       lvqpk_loop_697
+
+lvqpk_tail_698:
+	TESTQ     R12, R12
+	JZ        lvqpk_sum_699
+	VPMOVZXBW (R10), Z6
+	VPMADDWD  (R11), Z6, Z6
+	VPADDD    Z6, Z4, Z4
+
+lvqpk_sum_699:
+	VCVTDQ2PS     Z4, Z4
+	VCVTDQ2PS     Z5, Z5
+	VADDPS        Z5, Z4, Z4
+	VEXTRACTF64X4 $0x01, Z4, Y6
+	VADDPS        Y6, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X6
+	VADDPS        X6, X4, X4
+	VPERMILPS     $0x4e, X4, X6
+	VADDPS        X6, X4, X4
+	VPERMILPS     $0xb1, X4, X6
+	VADDPS        X6, X4, X4
+	MOVL          (R9), R10
+	VMOVD         R10, X6
+	VCVTPH2PS     X6, X6
+	VMOVSHDUP     X6, X7
+	VMOVSS        4(R9), X8
+	VMULSS        X6, X4, X4
+	VMOVAPS       X0, X6
+	VFMADD231SS   X1, X8, X6
+	VFMADD231SS   X2, X4, X6
+	VFMADD231SS   X3, X7, X6
+	VMOVSS        X6, (SI)
+	ADDQ          $0x00000004, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JNZ           lvqpk_row_677
+
+lvqpk_done_678:
+	VZEROUPPER
+	RET
+
 // func maskedSumAVX512(q *float32, n int, bits *byte) float32
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, SSE
 TEXT ·maskedSumAVX512(SB), NOSPLIT, $0-28
@@ -8883,9 +9098,9 @@ TEXT ·maskedSumAVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-msum_loop4_677:
+msum_loop4_700:
 	CMPQ     CX, $0x00000040
-	JL       msum_loop1_678
+	JL       msum_loop1_701
 	KMOVQ    (DX), K1
 	KSHIFTRQ $0x10, K1, K2
 	KSHIFTRQ $0x20, K1, K3
@@ -8897,19 +9112,19 @@ msum_loop4_677:
 	ADDQ     $0x00000100, AX
 	ADDQ     $0x00000008, DX
 	SUBQ     $0x00000040, CX
-	JMP      msum_loop4_677
+	JMP      msum_loop4_700
 
-msum_loop1_678:
+msum_loop1_701:
 	CMPQ   CX, $0x00000010
-	JL     msum_reduce_679
+	JL     msum_reduce_702
 	KMOVW  (DX), K1
 	VADDPS (AX), Z0, K1, Z0
 	ADDQ   $0x00000040, AX
 	ADDQ   $0x00000002, DX
 	SUBQ   $0x00000010, CX
-	JMP    msum_loop1_678
+	JMP    msum_loop1_701
 
-msum_reduce_679:
+msum_reduce_702:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -8943,14 +9158,14 @@ TEXT ·maskedSumPlanesAVX512(SB), NOSPLIT, $0-44
 	VPXORD Z7, Z7, Z7
 	MOVL   $0x3f800000, DI
 
-msp_loop8_680:
+msp_loop8_703:
 	CMPQ         CX, $0x00000080
-	JL           msp_loop4_681
+	JL           msp_loop4_704
 	VPBROADCASTD DI, Z8
 	MOVQ         DX, R8
 	MOVQ         SI, R9
 
-msp_planes8_684:
+msp_planes8_707:
 	KMOVW       (R8), K1
 	VFMADD231PS (AX), Z8, K1, Z0
 	KMOVW       2(R8), K1
@@ -8970,20 +9185,20 @@ msp_planes8_684:
 	VADDPS      Z8, Z8, Z8
 	ADDQ        BX, R8
 	DECQ        R9
-	JNZ         msp_planes8_684
+	JNZ         msp_planes8_707
 	ADDQ        $0x00000200, AX
 	ADDQ        $0x00000010, DX
 	SUBQ        $0x00000080, CX
-	JMP         msp_loop8_680
+	JMP         msp_loop8_703
 
-msp_loop4_681:
+msp_loop4_704:
 	CMPQ         CX, $0x00000040
-	JL           msp_loop1_682
+	JL           msp_loop1_705
 	VPBROADCASTD DI, Z8
 	MOVQ         DX, R8
 	MOVQ         SI, R9
 
-msp_planes4_685:
+msp_planes4_708:
 	KMOVW       (R8), K1
 	VFMADD231PS (AX), Z8, K1, Z0
 	KMOVW       2(R8), K1
@@ -8995,31 +9210,31 @@ msp_planes4_685:
 	VADDPS      Z8, Z8, Z8
 	ADDQ        BX, R8
 	DECQ        R9
-	JNZ         msp_planes4_685
+	JNZ         msp_planes4_708
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000008, DX
 	SUBQ        $0x00000040, CX
 
-msp_loop1_682:
+msp_loop1_705:
 	CMPQ         CX, $0x00000010
-	JL           msp_reduce_683
+	JL           msp_reduce_706
 	VPBROADCASTD DI, Z8
 	MOVQ         DX, R8
 	MOVQ         SI, R9
 
-msp_planes1_686:
+msp_planes1_709:
 	KMOVW       (R8), K1
 	VFMADD231PS (AX), Z8, K1, Z0
 	VADDPS      Z8, Z8, Z8
 	ADDQ        BX, R8
 	DECQ        R9
-	JNZ         msp_planes1_686
+	JNZ         msp_planes1_709
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000002, DX
 	SUBQ        $0x00000010, CX
-	JMP         msp_loop1_682
+	JMP         msp_loop1_705
 
-msp_reduce_683:
+msp_reduce_706:
 	VADDPS        Z4, Z0, Z0
 	VADDPS        Z5, Z1, Z1
 	VADDPS        Z6, Z2, Z2
@@ -9048,171 +9263,171 @@ TEXT ·maskedSumPlanesBatchAVX512(SB), NOSPLIT, $0-80
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000000
-	JLE   lvq_nopf_687
+	JLE   lvq_nopf_710
 	MOVL  (AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_688:
+lvq_pf_711:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_688
+	JL         lvq_pf_711
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_687:
+lvq_nopf_710:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000001
-	JLE   lvq_nopf_689
+	JLE   lvq_nopf_712
 	MOVL  4(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_690:
+lvq_pf_713:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_690
+	JL         lvq_pf_713
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_689:
+lvq_nopf_712:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000002
-	JLE   lvq_nopf_691
+	JLE   lvq_nopf_714
 	MOVL  8(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_692:
+lvq_pf_715:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_692
+	JL         lvq_pf_715
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_691:
+lvq_nopf_714:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000003
-	JLE   lvq_nopf_693
+	JLE   lvq_nopf_716
 	MOVL  12(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_694:
+lvq_pf_717:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_694
+	JL         lvq_pf_717
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_693:
+lvq_nopf_716:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000004
-	JLE   lvq_nopf_695
+	JLE   lvq_nopf_718
 	MOVL  16(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_696:
+lvq_pf_719:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_696
+	JL         lvq_pf_719
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_695:
+lvq_nopf_718:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000005
-	JLE   lvq_nopf_697
+	JLE   lvq_nopf_720
 	MOVL  20(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_698:
+lvq_pf_721:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_698
+	JL         lvq_pf_721
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_697:
+lvq_nopf_720:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000006
-	JLE   lvq_nopf_699
+	JLE   lvq_nopf_722
 	MOVL  24(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_700:
+lvq_pf_723:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_700
+	JL         lvq_pf_723
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_699:
+lvq_nopf_722:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000007
-	JLE   lvq_nopf_701
+	JLE   lvq_nopf_724
 	MOVL  28(AX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	XORL  CX, CX
 
-lvq_pf_702:
+lvq_pf_725:
 	PREFETCHT0 (AX)(CX*1)
 	ADDQ       $0x00000040, CX
 	CMPQ       CX, SI
-	JL         lvq_pf_702
+	JL         lvq_pf_725
 	PREFETCHT0 -1(AX)(SI*1)
 
-lvq_nopf_701:
+lvq_nopf_724:
 	MOVQ ids+56(FP), AX
 	MOVQ cnt+72(FP), CX
 	MOVQ out+64(FP), DX
 
-byid_loop_703:
+byid_loop_726:
 	TESTQ CX, CX
-	JZ    byid_end_704
+	JZ    byid_end_727
 	MOVQ  slab+16(FP), BX
 	MOVQ  stride+24(FP), SI
 	MOVQ  span+48(FP), DI
 	CMPQ  CX, $0x00000008
-	JLE   lvq_nopf_705
+	JLE   lvq_nopf_728
 	MOVL  32(AX), R8
 	IMULQ SI, R8
 	ADDQ  BX, R8
 	XORL  BX, BX
 
-lvq_pf_706:
+lvq_pf_729:
 	PREFETCHT0 (R8)(BX*1)
 	ADDQ       $0x00000040, BX
 	CMPQ       BX, DI
-	JL         lvq_pf_706
+	JL         lvq_pf_729
 	PREFETCHT0 -1(R8)(DI*1)
 
-lvq_nopf_705:
+lvq_nopf_728:
 	MOVL   (AX), BX
 	MOVQ   stride+24(FP), SI
 	IMULQ  SI, BX
@@ -9232,14 +9447,14 @@ lvq_nopf_705:
 	VPXORD Z7, Z7, Z7
 	MOVL   $0x3f800000, R10
 
-msp_loop8_707:
+msp_loop8_730:
 	CMPQ         DI, $0x00000080
-	JL           msp_loop4_708
+	JL           msp_loop4_731
 	VPBROADCASTD R10, Z8
 	MOVQ         BX, R11
 	MOVQ         R9, R12
 
-msp_planes8_711:
+msp_planes8_734:
 	KMOVW       (R11), K1
 	VFMADD231PS (SI), Z8, K1, Z0
 	KMOVW       2(R11), K1
@@ -9259,20 +9474,20 @@ msp_planes8_711:
 	VADDPS      Z8, Z8, Z8
 	ADDQ        R8, R11
 	DECQ        R12
-	JNZ         msp_planes8_711
+	JNZ         msp_planes8_734
 	ADDQ        $0x00000200, SI
 	ADDQ        $0x00000010, BX
 	SUBQ        $0x00000080, DI
-	JMP         msp_loop8_707
+	JMP         msp_loop8_730
 
-msp_loop4_708:
+msp_loop4_731:
 	CMPQ         DI, $0x00000040
-	JL           msp_loop1_709
+	JL           msp_loop1_732
 	VPBROADCASTD R10, Z8
 	MOVQ         BX, R11
 	MOVQ         R9, R12
 
-msp_planes4_712:
+msp_planes4_735:
 	KMOVW       (R11), K1
 	VFMADD231PS (SI), Z8, K1, Z0
 	KMOVW       2(R11), K1
@@ -9284,31 +9499,31 @@ msp_planes4_712:
 	VADDPS      Z8, Z8, Z8
 	ADDQ        R8, R11
 	DECQ        R12
-	JNZ         msp_planes4_712
+	JNZ         msp_planes4_735
 	ADDQ        $0x00000100, SI
 	ADDQ        $0x00000008, BX
 	SUBQ        $0x00000040, DI
 
-msp_loop1_709:
+msp_loop1_732:
 	CMPQ         DI, $0x00000010
-	JL           msp_reduce_710
+	JL           msp_reduce_733
 	VPBROADCASTD R10, Z8
 	MOVQ         BX, R11
 	MOVQ         R9, R12
 
-msp_planes1_713:
+msp_planes1_736:
 	KMOVW       (R11), K1
 	VFMADD231PS (SI), Z8, K1, Z0
 	VADDPS      Z8, Z8, Z8
 	ADDQ        R8, R11
 	DECQ        R12
-	JNZ         msp_planes1_713
+	JNZ         msp_planes1_736
 	ADDQ        $0x00000040, SI
 	ADDQ        $0x00000002, BX
 	SUBQ        $0x00000010, DI
-	JMP         msp_loop1_709
+	JMP         msp_loop1_732
 
-msp_reduce_710:
+msp_reduce_733:
 	VADDPS        Z4, Z0, Z0
 	VADDPS        Z5, Z1, Z1
 	VADDPS        Z6, Z2, Z2
@@ -9328,9 +9543,9 @@ msp_reduce_710:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, DX
 	DECQ          CX
-	JMP           byid_loop_703
+	JMP           byid_loop_726
 
-byid_end_704:
+byid_end_727:
 	VZEROUPPER
 	RET
 
@@ -9342,9 +9557,9 @@ TEXT ·axpyF32AVX512(SB), NOSPLIT, $0-32
 	MOVQ         n+24(FP), DX
 	VBROADCASTSS a+16(FP), Z0
 
-axpy_loop4_714:
+axpy_loop4_737:
 	CMPQ        DX, $0x00000040
-	JL          axpy_loop1_715
+	JL          axpy_loop1_738
 	VMOVUPS     (AX), Z1
 	VFMADD231PS (CX), Z0, Z1
 	VMOVUPS     Z1, (AX)
@@ -9360,20 +9575,20 @@ axpy_loop4_714:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000100, CX
 	SUBQ        $0x00000040, DX
-	JMP         axpy_loop4_714
+	JMP         axpy_loop4_737
 
-axpy_loop1_715:
+axpy_loop1_738:
 	CMPQ        DX, $0x00000010
-	JL          axpy_end_716
+	JL          axpy_end_739
 	VMOVUPS     (AX), Z1
 	VFMADD231PS (CX), Z0, Z1
 	VMOVUPS     Z1, (AX)
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000010, DX
-	JMP         axpy_loop1_715
+	JMP         axpy_loop1_738
 
-axpy_end_716:
+axpy_end_739:
 	VZEROUPPER
 	RET
 
@@ -9397,7 +9612,7 @@ TEXT ·popcountPlanes4AVX512(SB), NOSPLIT, $0-40
 	IMULQ  AX, R8
 	ADDQ   DX, R8
 
-pp4p_plane_717:
+pp4p_plane_740:
 	VPADDQ Z0, Z0, Z0
 	VPADDQ Z1, Z1, Z1
 	VPADDQ Z2, Z2, Z2
@@ -9409,14 +9624,14 @@ pp4p_plane_717:
 	ADDQ   DI, R10
 	MOVQ   SI, R11
 
-pp4p_step_718:
+pp4p_step_741:
 	MOVQ  $0x000000ff, R12
 	CMPQ  R11, $0x00000008
-	JGE   pp4p_full_719
+	JGE   pp4p_full_742
 	MOVQ  $0xffffffff, R12
 	BZHIQ R11, R12, R12
 
-pp4p_full_719:
+pp4p_full_742:
 	KMOVB         R12, K1
 	VMOVDQU64.Z   (DX), K1, Z5
 	VPOPCNTQ      Z5, Z6
@@ -9437,10 +9652,10 @@ pp4p_full_719:
 	ADDQ          $0x00000040, R9
 	ADDQ          $0x00000040, R10
 	SUBQ          $0x00000008, R11
-	JG            pp4p_step_718
+	JG            pp4p_step_741
 	SUBQ          AX, R8
 	DECQ          CX
-	JNZ           pp4p_plane_717
+	JNZ           pp4p_plane_740
 	VPSLLQ        $0x01, Z1, Z1
 	VPSLLQ        $0x02, Z2, Z2
 	VPSLLQ        $0x03, Z3, Z3
@@ -9475,172 +9690,172 @@ TEXT ·popcountPlanes4BatchAVX512(SB), NOSPLIT, $8-88
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000000
-	JLE   lvq_nopf_720
+	JLE   lvq_nopf_743
 	MOVL  (AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_721:
+lvq_pf_744:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_721
+	JL         lvq_pf_744
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_720:
+lvq_nopf_743:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000001
-	JLE   lvq_nopf_722
+	JLE   lvq_nopf_745
 	MOVL  4(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_723:
+lvq_pf_746:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_723
+	JL         lvq_pf_746
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_722:
+lvq_nopf_745:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000002
-	JLE   lvq_nopf_724
+	JLE   lvq_nopf_747
 	MOVL  8(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_725:
+lvq_pf_748:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_725
+	JL         lvq_pf_748
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_724:
+lvq_nopf_747:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000003
-	JLE   lvq_nopf_726
+	JLE   lvq_nopf_749
 	MOVL  12(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_727:
+lvq_pf_750:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_727
+	JL         lvq_pf_750
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_726:
+lvq_nopf_749:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000004
-	JLE   lvq_nopf_728
+	JLE   lvq_nopf_751
 	MOVL  16(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_729:
+lvq_pf_752:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_729
+	JL         lvq_pf_752
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_728:
+lvq_nopf_751:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000005
-	JLE   lvq_nopf_730
+	JLE   lvq_nopf_753
 	MOVL  20(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_731:
+lvq_pf_754:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_731
+	JL         lvq_pf_754
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_730:
+lvq_nopf_753:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000006
-	JLE   lvq_nopf_732
+	JLE   lvq_nopf_755
 	MOVL  24(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_733:
+lvq_pf_756:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_733
+	JL         lvq_pf_756
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_732:
+lvq_nopf_755:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000007
-	JLE   lvq_nopf_734
+	JLE   lvq_nopf_757
 	MOVL  28(AX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	XORL  CX, CX
 
-lvq_pf_735:
+lvq_pf_758:
 	PREFETCHT0 (AX)(CX*1)
 	ADDQ       $0x00000040, CX
 	CMPQ       CX, SI
-	JL         lvq_pf_735
+	JL         lvq_pf_758
 	PREFETCHT0 -1(AX)(SI*1)
 
-lvq_nopf_734:
+lvq_nopf_757:
 	MOVQ ids+56(FP), AX
 	MOVQ cnt+80(FP), CX
 	MOVQ weighted+64(FP), DX
 	MOVQ ones+72(FP), BX
 
-byid_loop_736:
+byid_loop_759:
 	TESTQ CX, CX
-	JZ    byid_end_737
+	JZ    byid_end_760
 	MOVQ  slab+16(FP), SI
 	MOVQ  stride+24(FP), DI
 	MOVQ  span+48(FP), R8
 	CMPQ  CX, $0x00000008
-	JLE   lvq_nopf_738
+	JLE   lvq_nopf_761
 	MOVL  32(AX), R9
 	IMULQ DI, R9
 	ADDQ  SI, R9
 	XORL  SI, SI
 
-lvq_pf_739:
+lvq_pf_762:
 	PREFETCHT0 (R9)(SI*1)
 	ADDQ       $0x00000040, SI
 	CMPQ       SI, R8
-	JL         lvq_pf_739
+	JL         lvq_pf_762
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_738:
+lvq_nopf_761:
 	MOVL   (AX), SI
 	MOVQ   stride+24(FP), DI
 	IMULQ  DI, SI
@@ -9663,7 +9878,7 @@ lvq_nopf_738:
 	ADDQ   SI, R12
 	MOVQ   R10, SI
 
-pp4p_plane_740:
+pp4p_plane_763:
 	VPADDQ Z0, Z0, Z0
 	VPADDQ Z1, Z1, Z1
 	VPADDQ Z2, Z2, Z2
@@ -9675,14 +9890,14 @@ pp4p_plane_740:
 	ADDQ   R11, R14
 	MOVQ   R8, R15
 
-pp4p_step_741:
+pp4p_step_764:
 	MOVQ  $0x000000ff, BP
 	CMPQ  R15, $0x00000008
-	JGE   pp4p_full_742
+	JGE   pp4p_full_765
 	MOVQ  $0xffffffff, BP
 	BZHIQ R15, BP, BP
 
-pp4p_full_742:
+pp4p_full_765:
 	KMOVB         BP, K1
 	VMOVDQU64.Z   (R10), K1, Z5
 	VPOPCNTQ      Z5, Z6
@@ -9703,10 +9918,10 @@ pp4p_full_742:
 	ADDQ          $0x00000040, R13
 	ADDQ          $0x00000040, R14
 	SUBQ          $0x00000008, R15
-	JG            pp4p_step_741
+	JG            pp4p_step_764
 	SUBQ          R9, R12
 	DECQ          SI
-	JNZ           pp4p_plane_740
+	JNZ           pp4p_plane_763
 	VPSLLQ        $0x01, Z1, Z1
 	VPSLLQ        $0x02, Z2, Z2
 	VPSLLQ        $0x03, Z3, Z3
@@ -9733,9 +9948,9 @@ pp4p_full_742:
 	ADDQ          $0x00000008, DX
 	ADDQ          $0x00000008, BX
 	DECQ          CX
-	JMP           byid_loop_736
+	JMP           byid_loop_759
 
-byid_end_737:
+byid_end_760:
 	VZEROUPPER
 	RET
 
@@ -9745,7 +9960,7 @@ TEXT ·l2U8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_743
+	JLE   u8b_pf0_766
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9754,17 +9969,17 @@ TEXT ·l2U8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_744:
+pf_767:
 	CMPQ       SI, BX
-	JAE        pf_done_745
+	JAE        pf_done_768
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_744
+	JMP        pf_767
 
-pf_done_745:
-u8b_pf0_743:
+pf_done_768:
+u8b_pf0_766:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_746
+	JLE   u8b_pf0_769
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9773,17 +9988,17 @@ u8b_pf0_743:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_747:
+pf_770:
 	CMPQ       SI, BX
-	JAE        pf_done_748
+	JAE        pf_done_771
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_747
+	JMP        pf_770
 
-pf_done_748:
-u8b_pf0_746:
+pf_done_771:
+u8b_pf0_769:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_749
+	JLE   u8b_pf0_772
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9792,17 +10007,17 @@ u8b_pf0_746:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_750:
+pf_773:
 	CMPQ       SI, BX
-	JAE        pf_done_751
+	JAE        pf_done_774
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_750
+	JMP        pf_773
 
-pf_done_751:
-u8b_pf0_749:
+pf_done_774:
+u8b_pf0_772:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_752
+	JLE   u8b_pf0_775
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9811,17 +10026,17 @@ u8b_pf0_749:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_753:
+pf_776:
 	CMPQ       SI, BX
-	JAE        pf_done_754
+	JAE        pf_done_777
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_753
+	JMP        pf_776
 
-pf_done_754:
-u8b_pf0_752:
+pf_done_777:
+u8b_pf0_775:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_755
+	JLE   u8b_pf0_778
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9830,17 +10045,17 @@ u8b_pf0_752:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_756:
+pf_779:
 	CMPQ       SI, BX
-	JAE        pf_done_757
+	JAE        pf_done_780
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_756
+	JMP        pf_779
 
-pf_done_757:
-u8b_pf0_755:
+pf_done_780:
+u8b_pf0_778:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_758
+	JLE   u8b_pf0_781
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9849,17 +10064,17 @@ u8b_pf0_755:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_759:
+pf_782:
 	CMPQ       SI, BX
-	JAE        pf_done_760
+	JAE        pf_done_783
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_759
+	JMP        pf_782
 
-pf_done_760:
-u8b_pf0_758:
+pf_done_783:
+u8b_pf0_781:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_761
+	JLE   u8b_pf0_784
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9868,17 +10083,17 @@ u8b_pf0_758:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_762:
+pf_785:
 	CMPQ       SI, BX
-	JAE        pf_done_763
+	JAE        pf_done_786
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_762
+	JMP        pf_785
 
-pf_done_763:
-u8b_pf0_761:
+pf_done_786:
+u8b_pf0_784:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_764
+	JLE   u8b_pf0_787
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -9887,24 +10102,24 @@ u8b_pf0_761:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_765:
+pf_788:
 	CMPQ       DX, CX
-	JAE        pf_done_766
+	JAE        pf_done_789
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_765
+	JMP        pf_788
 
-pf_done_766:
-u8b_pf0_764:
+pf_done_789:
+u8b_pf0_787:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_767:
+u8b_loop_790:
 	TESTQ DX, DX
-	JZ    u8b_end_768
+	JZ    u8b_end_791
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_769
+	JLE   u8b_nopf_792
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -9913,15 +10128,15 @@ u8b_loop_767:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_770:
+pf_793:
 	CMPQ       DI, SI
-	JAE        pf_done_771
+	JAE        pf_done_794
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_770
+	JMP        pf_793
 
-pf_done_771:
-u8b_nopf_769:
+pf_done_794:
+u8b_nopf_792:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -9938,9 +10153,9 @@ u8b_nopf_769:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_772:
+u8_4_795:
 	CMPQ      DI, $0x00000100
-	JL        u8_1_773
+	JL        u8_1_796
 	VMOVDQU64 (SI), Z7
 	VPMINUB   (BX), Z7, Z8
 	VPMAXUB   (BX), Z7, Z7
@@ -9976,11 +10191,11 @@ u8_4_772:
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, BX
 	SUBQ      $0x00000100, DI
-	JMP       u8_4_772
+	JMP       u8_4_795
 
-u8_1_773:
+u8_1_796:
 	CMPQ      DI, $0x00000040
-	JL        u8_tail_774
+	JL        u8_tail_797
 	VMOVDQU64 (SI), Z7
 	VPMINUB   (BX), Z7, Z8
 	VPMAXUB   (BX), Z7, Z7
@@ -9992,11 +10207,11 @@ u8_1_773:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u8_1_773
+	JMP       u8_1_796
 
-u8_tail_774:
+u8_tail_797:
 	TESTQ      DI, DI
-	JZ         u8_done_775
+	JZ         u8_done_798
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -10011,7 +10226,7 @@ u8_tail_774:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_775:
+u8_done_798:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -10037,9 +10252,9 @@ u8_done_775:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_767
+	JMP           u8b_loop_790
 
-u8b_end_768:
+u8b_end_791:
 	VZEROUPPER
 	RET
 
@@ -10049,7 +10264,7 @@ TEXT ·dotU8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_776
+	JLE   u8b_pf0_799
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10058,17 +10273,17 @@ TEXT ·dotU8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_777:
+pf_800:
 	CMPQ       SI, BX
-	JAE        pf_done_778
+	JAE        pf_done_801
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_777
+	JMP        pf_800
 
-pf_done_778:
-u8b_pf0_776:
+pf_done_801:
+u8b_pf0_799:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_779
+	JLE   u8b_pf0_802
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10077,17 +10292,17 @@ u8b_pf0_776:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_780:
+pf_803:
 	CMPQ       SI, BX
-	JAE        pf_done_781
+	JAE        pf_done_804
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_780
+	JMP        pf_803
 
-pf_done_781:
-u8b_pf0_779:
+pf_done_804:
+u8b_pf0_802:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_782
+	JLE   u8b_pf0_805
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10096,17 +10311,17 @@ u8b_pf0_779:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_783:
+pf_806:
 	CMPQ       SI, BX
-	JAE        pf_done_784
+	JAE        pf_done_807
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_783
+	JMP        pf_806
 
-pf_done_784:
-u8b_pf0_782:
+pf_done_807:
+u8b_pf0_805:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_785
+	JLE   u8b_pf0_808
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10115,17 +10330,17 @@ u8b_pf0_782:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_786:
+pf_809:
 	CMPQ       SI, BX
-	JAE        pf_done_787
+	JAE        pf_done_810
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_786
+	JMP        pf_809
 
-pf_done_787:
-u8b_pf0_785:
+pf_done_810:
+u8b_pf0_808:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_788
+	JLE   u8b_pf0_811
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10134,17 +10349,17 @@ u8b_pf0_785:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_789:
+pf_812:
 	CMPQ       SI, BX
-	JAE        pf_done_790
+	JAE        pf_done_813
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_789
+	JMP        pf_812
 
-pf_done_790:
-u8b_pf0_788:
+pf_done_813:
+u8b_pf0_811:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_791
+	JLE   u8b_pf0_814
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10153,17 +10368,17 @@ u8b_pf0_788:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_792:
+pf_815:
 	CMPQ       SI, BX
-	JAE        pf_done_793
+	JAE        pf_done_816
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_792
+	JMP        pf_815
 
-pf_done_793:
-u8b_pf0_791:
+pf_done_816:
+u8b_pf0_814:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_794
+	JLE   u8b_pf0_817
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10172,17 +10387,17 @@ u8b_pf0_791:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_795:
+pf_818:
 	CMPQ       SI, BX
-	JAE        pf_done_796
+	JAE        pf_done_819
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_795
+	JMP        pf_818
 
-pf_done_796:
-u8b_pf0_794:
+pf_done_819:
+u8b_pf0_817:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_797
+	JLE   u8b_pf0_820
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -10191,24 +10406,24 @@ u8b_pf0_794:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_798:
+pf_821:
 	CMPQ       DX, CX
-	JAE        pf_done_799
+	JAE        pf_done_822
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_798
+	JMP        pf_821
 
-pf_done_799:
-u8b_pf0_797:
+pf_done_822:
+u8b_pf0_820:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_800:
+u8b_loop_823:
 	TESTQ DX, DX
-	JZ    u8b_end_801
+	JZ    u8b_end_824
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_802
+	JLE   u8b_nopf_825
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -10217,15 +10432,15 @@ u8b_loop_800:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_803:
+pf_826:
 	CMPQ       DI, SI
-	JAE        pf_done_804
+	JAE        pf_done_827
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_803
+	JMP        pf_826
 
-pf_done_804:
-u8b_nopf_802:
+pf_done_827:
+u8b_nopf_825:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -10242,9 +10457,9 @@ u8b_nopf_802:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_805:
+u8_4_828:
 	CMPQ      DI, $0x00000100
-	JL        u8_1_806
+	JL        u8_1_829
 	VMOVDQU64 (SI), Z7
 	VPXORD    (BX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -10268,11 +10483,11 @@ u8_4_805:
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, BX
 	SUBQ      $0x00000100, DI
-	JMP       u8_4_805
+	JMP       u8_4_828
 
-u8_1_806:
+u8_1_829:
 	CMPQ      DI, $0x00000040
-	JL        u8_tail_807
+	JL        u8_tail_830
 	VMOVDQU64 (SI), Z7
 	VPXORD    (BX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -10281,11 +10496,11 @@ u8_1_806:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u8_1_806
+	JMP       u8_1_829
 
-u8_tail_807:
+u8_tail_830:
 	TESTQ      DI, DI
-	JZ         u8_done_808
+	JZ         u8_done_831
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -10297,7 +10512,7 @@ u8_tail_807:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_808:
+u8_done_831:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -10323,9 +10538,9 @@ u8_done_808:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_800
+	JMP           u8b_loop_823
 
-u8b_end_801:
+u8b_end_824:
 	VZEROUPPER
 	RET
 
@@ -10335,7 +10550,7 @@ TEXT ·l2U4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_809
+	JLE   u8b_pf0_832
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10344,17 +10559,17 @@ TEXT ·l2U4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_810:
+pf_833:
 	CMPQ       SI, BX
-	JAE        pf_done_811
+	JAE        pf_done_834
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_810
+	JMP        pf_833
 
-pf_done_811:
-u8b_pf0_809:
+pf_done_834:
+u8b_pf0_832:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_812
+	JLE   u8b_pf0_835
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10363,17 +10578,17 @@ u8b_pf0_809:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_813:
+pf_836:
 	CMPQ       SI, BX
-	JAE        pf_done_814
+	JAE        pf_done_837
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_813
+	JMP        pf_836
 
-pf_done_814:
-u8b_pf0_812:
+pf_done_837:
+u8b_pf0_835:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_815
+	JLE   u8b_pf0_838
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10382,17 +10597,17 @@ u8b_pf0_812:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_816:
+pf_839:
 	CMPQ       SI, BX
-	JAE        pf_done_817
+	JAE        pf_done_840
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_816
+	JMP        pf_839
 
-pf_done_817:
-u8b_pf0_815:
+pf_done_840:
+u8b_pf0_838:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_818
+	JLE   u8b_pf0_841
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10401,17 +10616,17 @@ u8b_pf0_815:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_819:
+pf_842:
 	CMPQ       SI, BX
-	JAE        pf_done_820
+	JAE        pf_done_843
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_819
+	JMP        pf_842
 
-pf_done_820:
-u8b_pf0_818:
+pf_done_843:
+u8b_pf0_841:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_821
+	JLE   u8b_pf0_844
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10420,17 +10635,17 @@ u8b_pf0_818:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_822:
+pf_845:
 	CMPQ       SI, BX
-	JAE        pf_done_823
+	JAE        pf_done_846
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_822
+	JMP        pf_845
 
-pf_done_823:
-u8b_pf0_821:
+pf_done_846:
+u8b_pf0_844:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_824
+	JLE   u8b_pf0_847
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10439,17 +10654,17 @@ u8b_pf0_821:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_825:
+pf_848:
 	CMPQ       SI, BX
-	JAE        pf_done_826
+	JAE        pf_done_849
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_825
+	JMP        pf_848
 
-pf_done_826:
-u8b_pf0_824:
+pf_done_849:
+u8b_pf0_847:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_827
+	JLE   u8b_pf0_850
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10458,17 +10673,17 @@ u8b_pf0_824:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_828:
+pf_851:
 	CMPQ       SI, BX
-	JAE        pf_done_829
+	JAE        pf_done_852
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_828
+	JMP        pf_851
 
-pf_done_829:
-u8b_pf0_827:
+pf_done_852:
+u8b_pf0_850:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_830
+	JLE   u8b_pf0_853
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -10477,24 +10692,24 @@ u8b_pf0_827:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_831:
+pf_854:
 	CMPQ       DX, CX
-	JAE        pf_done_832
+	JAE        pf_done_855
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_831
+	JMP        pf_854
 
-pf_done_832:
-u8b_pf0_830:
+pf_done_855:
+u8b_pf0_853:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_833:
+u8b_loop_856:
 	TESTQ DX, DX
-	JZ    u8b_end_834
+	JZ    u8b_end_857
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_835
+	JLE   u8b_nopf_858
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -10503,15 +10718,15 @@ u8b_loop_833:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_836:
+pf_859:
 	CMPQ       DI, SI
-	JAE        pf_done_837
+	JAE        pf_done_860
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_836
+	JMP        pf_859
 
-pf_done_837:
-u8b_nopf_835:
+pf_done_860:
+u8b_nopf_858:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -10524,9 +10739,9 @@ u8b_nopf_835:
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_838:
+u4_1_861:
 	CMPQ      DI, $0x00000040
-	JL        u4_tail_839
+	JL        u4_tail_862
 	VMOVDQU64 (SI), Z3
 	VMOVDQU64 (BX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -10544,11 +10759,11 @@ u4_1_838:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u4_1_838
+	JMP       u4_1_861
 
-u4_tail_839:
+u4_tail_862:
 	TESTQ      DI, DI
-	JZ         u4_done_840
+	JZ         u4_done_863
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -10569,7 +10784,7 @@ u4_tail_839:
 	VPDPBUSD   Z5, Z5, Z1
 	VPDPBUSD   Z3, Z3, Z2
 
-u4_done_840:
+u4_done_863:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -10584,9 +10799,9 @@ u4_done_840:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_833
+	JMP           u8b_loop_856
 
-u8b_end_834:
+u8b_end_857:
 	VZEROUPPER
 	RET
 
@@ -10596,7 +10811,7 @@ TEXT ·dotU4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_841
+	JLE   u8b_pf0_864
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10605,17 +10820,17 @@ TEXT ·dotU4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_842:
+pf_865:
 	CMPQ       SI, BX
-	JAE        pf_done_843
+	JAE        pf_done_866
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_842
+	JMP        pf_865
 
-pf_done_843:
-u8b_pf0_841:
+pf_done_866:
+u8b_pf0_864:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_844
+	JLE   u8b_pf0_867
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10624,17 +10839,17 @@ u8b_pf0_841:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_845:
+pf_868:
 	CMPQ       SI, BX
-	JAE        pf_done_846
+	JAE        pf_done_869
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_845
+	JMP        pf_868
 
-pf_done_846:
-u8b_pf0_844:
+pf_done_869:
+u8b_pf0_867:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_847
+	JLE   u8b_pf0_870
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10643,17 +10858,17 @@ u8b_pf0_844:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_848:
+pf_871:
 	CMPQ       SI, BX
-	JAE        pf_done_849
+	JAE        pf_done_872
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_848
+	JMP        pf_871
 
-pf_done_849:
-u8b_pf0_847:
+pf_done_872:
+u8b_pf0_870:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_850
+	JLE   u8b_pf0_873
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10662,17 +10877,17 @@ u8b_pf0_847:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_851:
+pf_874:
 	CMPQ       SI, BX
-	JAE        pf_done_852
+	JAE        pf_done_875
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_851
+	JMP        pf_874
 
-pf_done_852:
-u8b_pf0_850:
+pf_done_875:
+u8b_pf0_873:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_853
+	JLE   u8b_pf0_876
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10681,17 +10896,17 @@ u8b_pf0_850:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_854:
+pf_877:
 	CMPQ       SI, BX
-	JAE        pf_done_855
+	JAE        pf_done_878
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_854
+	JMP        pf_877
 
-pf_done_855:
-u8b_pf0_853:
+pf_done_878:
+u8b_pf0_876:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_856
+	JLE   u8b_pf0_879
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10700,17 +10915,17 @@ u8b_pf0_853:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_857:
+pf_880:
 	CMPQ       SI, BX
-	JAE        pf_done_858
+	JAE        pf_done_881
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_857
+	JMP        pf_880
 
-pf_done_858:
-u8b_pf0_856:
+pf_done_881:
+u8b_pf0_879:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_859
+	JLE   u8b_pf0_882
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10719,17 +10934,17 @@ u8b_pf0_856:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_860:
+pf_883:
 	CMPQ       SI, BX
-	JAE        pf_done_861
+	JAE        pf_done_884
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_860
+	JMP        pf_883
 
-pf_done_861:
-u8b_pf0_859:
+pf_done_884:
+u8b_pf0_882:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_862
+	JLE   u8b_pf0_885
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -10738,24 +10953,24 @@ u8b_pf0_859:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_863:
+pf_886:
 	CMPQ       DX, CX
-	JAE        pf_done_864
+	JAE        pf_done_887
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_863
+	JMP        pf_886
 
-pf_done_864:
-u8b_pf0_862:
+pf_done_887:
+u8b_pf0_885:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_865:
+u8b_loop_888:
 	TESTQ DX, DX
-	JZ    u8b_end_866
+	JZ    u8b_end_889
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_867
+	JLE   u8b_nopf_890
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -10764,15 +10979,15 @@ u8b_loop_865:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_868:
+pf_891:
 	CMPQ       DI, SI
-	JAE        pf_done_869
+	JAE        pf_done_892
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_868
+	JMP        pf_891
 
-pf_done_869:
-u8b_nopf_867:
+pf_done_892:
+u8b_nopf_890:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -10785,9 +11000,9 @@ u8b_nopf_867:
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_870:
+u4_1_893:
 	CMPQ      DI, $0x00000040
-	JL        u4_tail_871
+	JL        u4_tail_894
 	VMOVDQU64 (SI), Z3
 	VMOVDQU64 (BX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -10801,11 +11016,11 @@ u4_1_870:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u4_1_870
+	JMP       u4_1_893
 
-u4_tail_871:
+u4_tail_894:
 	TESTQ      DI, DI
-	JZ         u4_done_872
+	JZ         u4_done_895
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -10822,7 +11037,7 @@ u4_tail_871:
 	VPDPBUSD   Z6, Z5, Z1
 	VPDPBUSD   Z4, Z3, Z2
 
-u4_done_872:
+u4_done_895:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -10837,9 +11052,9 @@ u4_done_872:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_865
+	JMP           u8b_loop_888
 
-u8b_end_866:
+u8b_end_889:
 	VZEROUPPER
 	RET
 
@@ -10854,143 +11069,143 @@ TEXT ·l2F16BatchAVX512(SB), NOSPLIT, $0-56
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
 	CMPQ BX, $0x00000020
-	JLE  f16b_pfcap_873
+	JLE  f16b_pfcap_896
 	MOVQ $0x00000020, BX
 
-f16b_pfcap_873:
+f16b_pfcap_896:
 	CMPQ  SI, $0x00000000
-	JLE   f16b_pfdone_874
+	JLE   f16b_pfdone_897
 	MOVL  (AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_875:
+f16b_pf_898:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_876
+	JZ         f16b_pf_end_899
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_875
+	JMP        f16b_pf_898
 
-f16b_pf_end_876:
+f16b_pf_end_899:
 	CMPQ  SI, $0x00000001
-	JLE   f16b_pfdone_874
+	JLE   f16b_pfdone_897
 	MOVL  4(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_877:
+f16b_pf_900:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_878
+	JZ         f16b_pf_end_901
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_877
+	JMP        f16b_pf_900
 
-f16b_pf_end_878:
+f16b_pf_end_901:
 	CMPQ  SI, $0x00000002
-	JLE   f16b_pfdone_874
+	JLE   f16b_pfdone_897
 	MOVL  8(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_879:
+f16b_pf_902:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_880
+	JZ         f16b_pf_end_903
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_879
+	JMP        f16b_pf_902
 
-f16b_pf_end_880:
+f16b_pf_end_903:
 	CMPQ  SI, $0x00000003
-	JLE   f16b_pfdone_874
+	JLE   f16b_pfdone_897
 	MOVL  12(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_881:
+f16b_pf_904:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_882
+	JZ         f16b_pf_end_905
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_881
+	JMP        f16b_pf_904
 
-f16b_pf_end_882:
+f16b_pf_end_905:
 	CMPQ  SI, $0x00000004
-	JLE   f16b_pfdone_874
+	JLE   f16b_pfdone_897
 	MOVL  16(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_883:
+f16b_pf_906:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_884
+	JZ         f16b_pf_end_907
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_883
+	JMP        f16b_pf_906
 
-f16b_pf_end_884:
+f16b_pf_end_907:
 	CMPQ  SI, $0x00000005
-	JLE   f16b_pfdone_874
+	JLE   f16b_pfdone_897
 	MOVL  20(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_885:
+f16b_pf_908:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_886
+	JZ         f16b_pf_end_909
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_885
+	JMP        f16b_pf_908
 
-f16b_pf_end_886:
+f16b_pf_end_909:
 	CMPQ  SI, $0x00000006
-	JLE   f16b_pfdone_874
+	JLE   f16b_pfdone_897
 	MOVL  24(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_887:
+f16b_pf_910:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_888
+	JZ         f16b_pf_end_911
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_887
+	JMP        f16b_pf_910
 
-f16b_pf_end_888:
+f16b_pf_end_911:
 	CMPQ  SI, $0x00000007
-	JLE   f16b_pfdone_874
+	JLE   f16b_pfdone_897
 	MOVL  28(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_889:
+f16b_pf_912:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_890
+	JZ         f16b_pf_end_913
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_889
+	JMP        f16b_pf_912
 
-f16b_pf_end_890:
-f16b_pfdone_874:
-f16b_group_891:
+f16b_pf_end_913:
+f16b_pfdone_897:
+f16b_group_914:
 	MOVQ cnt+48(FP), AX
 	CMPQ AX, $0x00000008
-	JL   f16b_gdone_892
+	JL   f16b_gdone_915
 	MOVQ ids+32(FP), CX
 	MOVQ slab+16(FP), DX
 	MOVQ stride+24(FP), BX
@@ -10998,139 +11213,139 @@ f16b_group_891:
 	ADDQ $0x0000001f, SI
 	SHRQ $0x05, SI
 	CMPQ SI, $0x00000020
-	JLE  f16b_pfcap_893
+	JLE  f16b_pfcap_916
 	MOVQ $0x00000020, SI
 
-f16b_pfcap_893:
+f16b_pfcap_916:
 	CMPQ  AX, $0x00000008
-	JLE   f16b_pfdone_894
+	JLE   f16b_pfdone_917
 	MOVL  32(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_895:
+f16b_pf_918:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_896
+	JZ         f16b_pf_end_919
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_895
+	JMP        f16b_pf_918
 
-f16b_pf_end_896:
+f16b_pf_end_919:
 	CMPQ  AX, $0x00000009
-	JLE   f16b_pfdone_894
+	JLE   f16b_pfdone_917
 	MOVL  36(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_897:
+f16b_pf_920:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_898
+	JZ         f16b_pf_end_921
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_897
+	JMP        f16b_pf_920
 
-f16b_pf_end_898:
+f16b_pf_end_921:
 	CMPQ  AX, $0x0000000a
-	JLE   f16b_pfdone_894
+	JLE   f16b_pfdone_917
 	MOVL  40(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_899:
+f16b_pf_922:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_900
+	JZ         f16b_pf_end_923
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_899
+	JMP        f16b_pf_922
 
-f16b_pf_end_900:
+f16b_pf_end_923:
 	CMPQ  AX, $0x0000000b
-	JLE   f16b_pfdone_894
+	JLE   f16b_pfdone_917
 	MOVL  44(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_901:
+f16b_pf_924:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_902
+	JZ         f16b_pf_end_925
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_901
+	JMP        f16b_pf_924
 
-f16b_pf_end_902:
+f16b_pf_end_925:
 	CMPQ  AX, $0x0000000c
-	JLE   f16b_pfdone_894
+	JLE   f16b_pfdone_917
 	MOVL  48(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_903:
+f16b_pf_926:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_904
+	JZ         f16b_pf_end_927
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_903
+	JMP        f16b_pf_926
 
-f16b_pf_end_904:
+f16b_pf_end_927:
 	CMPQ  AX, $0x0000000d
-	JLE   f16b_pfdone_894
+	JLE   f16b_pfdone_917
 	MOVL  52(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_905:
+f16b_pf_928:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_906
+	JZ         f16b_pf_end_929
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_905
+	JMP        f16b_pf_928
 
-f16b_pf_end_906:
+f16b_pf_end_929:
 	CMPQ  AX, $0x0000000e
-	JLE   f16b_pfdone_894
+	JLE   f16b_pfdone_917
 	MOVL  56(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_907:
+f16b_pf_930:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_908
+	JZ         f16b_pf_end_931
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_907
+	JMP        f16b_pf_930
 
-f16b_pf_end_908:
+f16b_pf_end_931:
 	CMPQ  AX, $0x0000000f
-	JLE   f16b_pfdone_894
+	JLE   f16b_pfdone_917
 	MOVL  60(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_909:
+f16b_pf_932:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_910
+	JZ         f16b_pf_end_933
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_909
+	JMP        f16b_pf_932
 
-f16b_pf_end_910:
-f16b_pfdone_894:
+f16b_pf_end_933:
+f16b_pfdone_917:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -11179,9 +11394,9 @@ f16b_pfdone_894:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_911:
+f16b_block_934:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_912
+	JL          f16b_single_935
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -11242,11 +11457,11 @@ f16b_block_911:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_911
+	JMP         f16b_block_934
 
-f16b_single_912:
+f16b_single_935:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_913
+	JL          f16b_tail_936
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -11283,9 +11498,9 @@ f16b_single_912:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_913:
+f16b_tail_936:
 	TESTQ       CX, CX
-	JZ          f16b_done_914
+	JZ          f16b_done_937
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -11323,7 +11538,7 @@ f16b_tail_913:
 	VSUBPS      Z17, Z16, Z17
 	VFMADD231PS Z17, Z17, Z15
 
-f16b_done_914:
+f16b_done_937:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -11410,13 +11625,13 @@ f16b_done_914:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_891
+	JMP           f16b_group_914
 
-f16b_gdone_892:
-f16b_one_915:
+f16b_gdone_915:
+f16b_one_938:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_916
+	JZ    f16b_end_939
 	MOVQ  ids+32(FP), CX
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
@@ -11424,27 +11639,27 @@ f16b_one_915:
 	ADDQ  $0x0000001f, SI
 	SHRQ  $0x05, SI
 	CMPQ  SI, $0x00000020
-	JLE   f16b_pfcap_917
+	JLE   f16b_pfcap_940
 	MOVQ  $0x00000020, SI
 
-f16b_pfcap_917:
+f16b_pfcap_940:
 	CMPQ  AX, $0x00000001
-	JLE   f16b_pfdone_918
+	JLE   f16b_pfdone_941
 	MOVL  4(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_919:
+f16b_pf_942:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_920
+	JZ         f16b_pf_end_943
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_919
+	JMP        f16b_pf_942
 
-f16b_pf_end_920:
-f16b_pfdone_918:
+f16b_pf_end_943:
+f16b_pfdone_941:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -11458,9 +11673,9 @@ f16b_pfdone_918:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_921:
+f16b_block_944:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_922
+	JL          f16b_single_945
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -11472,11 +11687,11 @@ f16b_block_921:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_921
+	JMP         f16b_block_944
 
-f16b_single_922:
+f16b_single_945:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_923
+	JL          f16b_tail_946
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -11485,9 +11700,9 @@ f16b_single_922:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_923:
+f16b_tail_946:
 	TESTQ       DX, DX
-	JZ          f16b_done_924
+	JZ          f16b_done_947
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -11497,7 +11712,7 @@ f16b_tail_923:
 	VSUBPS      Z1, Z0, Z1
 	VFMADD231PS Z1, Z1, Z19
 
-f16b_done_924:
+f16b_done_947:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -11514,9 +11729,9 @@ f16b_done_924:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_915
+	JMP           f16b_one_938
 
-f16b_end_916:
+f16b_end_939:
 	VZEROUPPER
 	RET
 
@@ -11531,143 +11746,143 @@ TEXT ·ipF16BatchAVX512(SB), NOSPLIT, $0-56
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
 	CMPQ BX, $0x00000020
-	JLE  f16b_pfcap_925
+	JLE  f16b_pfcap_948
 	MOVQ $0x00000020, BX
 
-f16b_pfcap_925:
+f16b_pfcap_948:
 	CMPQ  SI, $0x00000000
-	JLE   f16b_pfdone_926
+	JLE   f16b_pfdone_949
 	MOVL  (AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_927:
+f16b_pf_950:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_928
+	JZ         f16b_pf_end_951
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_927
+	JMP        f16b_pf_950
 
-f16b_pf_end_928:
+f16b_pf_end_951:
 	CMPQ  SI, $0x00000001
-	JLE   f16b_pfdone_926
+	JLE   f16b_pfdone_949
 	MOVL  4(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_929:
+f16b_pf_952:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_930
+	JZ         f16b_pf_end_953
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_929
+	JMP        f16b_pf_952
 
-f16b_pf_end_930:
+f16b_pf_end_953:
 	CMPQ  SI, $0x00000002
-	JLE   f16b_pfdone_926
+	JLE   f16b_pfdone_949
 	MOVL  8(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_931:
+f16b_pf_954:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_932
+	JZ         f16b_pf_end_955
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_931
+	JMP        f16b_pf_954
 
-f16b_pf_end_932:
+f16b_pf_end_955:
 	CMPQ  SI, $0x00000003
-	JLE   f16b_pfdone_926
+	JLE   f16b_pfdone_949
 	MOVL  12(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_933:
+f16b_pf_956:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_934
+	JZ         f16b_pf_end_957
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_933
+	JMP        f16b_pf_956
 
-f16b_pf_end_934:
+f16b_pf_end_957:
 	CMPQ  SI, $0x00000004
-	JLE   f16b_pfdone_926
+	JLE   f16b_pfdone_949
 	MOVL  16(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_935:
+f16b_pf_958:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_936
+	JZ         f16b_pf_end_959
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_935
+	JMP        f16b_pf_958
 
-f16b_pf_end_936:
+f16b_pf_end_959:
 	CMPQ  SI, $0x00000005
-	JLE   f16b_pfdone_926
+	JLE   f16b_pfdone_949
 	MOVL  20(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_937:
+f16b_pf_960:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_938
+	JZ         f16b_pf_end_961
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_937
+	JMP        f16b_pf_960
 
-f16b_pf_end_938:
+f16b_pf_end_961:
 	CMPQ  SI, $0x00000006
-	JLE   f16b_pfdone_926
+	JLE   f16b_pfdone_949
 	MOVL  24(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_939:
+f16b_pf_962:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_940
+	JZ         f16b_pf_end_963
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_939
+	JMP        f16b_pf_962
 
-f16b_pf_end_940:
+f16b_pf_end_963:
 	CMPQ  SI, $0x00000007
-	JLE   f16b_pfdone_926
+	JLE   f16b_pfdone_949
 	MOVL  28(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_941:
+f16b_pf_964:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_942
+	JZ         f16b_pf_end_965
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_941
+	JMP        f16b_pf_964
 
-f16b_pf_end_942:
-f16b_pfdone_926:
-f16b_group_943:
+f16b_pf_end_965:
+f16b_pfdone_949:
+f16b_group_966:
 	MOVQ cnt+48(FP), AX
 	CMPQ AX, $0x00000008
-	JL   f16b_gdone_944
+	JL   f16b_gdone_967
 	MOVQ ids+32(FP), CX
 	MOVQ slab+16(FP), DX
 	MOVQ stride+24(FP), BX
@@ -11675,139 +11890,139 @@ f16b_group_943:
 	ADDQ $0x0000001f, SI
 	SHRQ $0x05, SI
 	CMPQ SI, $0x00000020
-	JLE  f16b_pfcap_945
+	JLE  f16b_pfcap_968
 	MOVQ $0x00000020, SI
 
-f16b_pfcap_945:
+f16b_pfcap_968:
 	CMPQ  AX, $0x00000008
-	JLE   f16b_pfdone_946
+	JLE   f16b_pfdone_969
 	MOVL  32(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_947:
+f16b_pf_970:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_948
+	JZ         f16b_pf_end_971
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_947
+	JMP        f16b_pf_970
 
-f16b_pf_end_948:
+f16b_pf_end_971:
 	CMPQ  AX, $0x00000009
-	JLE   f16b_pfdone_946
+	JLE   f16b_pfdone_969
 	MOVL  36(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_949:
+f16b_pf_972:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_950
+	JZ         f16b_pf_end_973
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_949
+	JMP        f16b_pf_972
 
-f16b_pf_end_950:
+f16b_pf_end_973:
 	CMPQ  AX, $0x0000000a
-	JLE   f16b_pfdone_946
+	JLE   f16b_pfdone_969
 	MOVL  40(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_951:
+f16b_pf_974:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_952
+	JZ         f16b_pf_end_975
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_951
+	JMP        f16b_pf_974
 
-f16b_pf_end_952:
+f16b_pf_end_975:
 	CMPQ  AX, $0x0000000b
-	JLE   f16b_pfdone_946
+	JLE   f16b_pfdone_969
 	MOVL  44(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_953:
+f16b_pf_976:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_954
+	JZ         f16b_pf_end_977
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_953
+	JMP        f16b_pf_976
 
-f16b_pf_end_954:
+f16b_pf_end_977:
 	CMPQ  AX, $0x0000000c
-	JLE   f16b_pfdone_946
+	JLE   f16b_pfdone_969
 	MOVL  48(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_955:
+f16b_pf_978:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_956
+	JZ         f16b_pf_end_979
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_955
+	JMP        f16b_pf_978
 
-f16b_pf_end_956:
+f16b_pf_end_979:
 	CMPQ  AX, $0x0000000d
-	JLE   f16b_pfdone_946
+	JLE   f16b_pfdone_969
 	MOVL  52(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_957:
+f16b_pf_980:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_958
+	JZ         f16b_pf_end_981
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_957
+	JMP        f16b_pf_980
 
-f16b_pf_end_958:
+f16b_pf_end_981:
 	CMPQ  AX, $0x0000000e
-	JLE   f16b_pfdone_946
+	JLE   f16b_pfdone_969
 	MOVL  56(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_959:
+f16b_pf_982:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_960
+	JZ         f16b_pf_end_983
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_959
+	JMP        f16b_pf_982
 
-f16b_pf_end_960:
+f16b_pf_end_983:
 	CMPQ  AX, $0x0000000f
-	JLE   f16b_pfdone_946
+	JLE   f16b_pfdone_969
 	MOVL  60(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_961:
+f16b_pf_984:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_962
+	JZ         f16b_pf_end_985
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_961
+	JMP        f16b_pf_984
 
-f16b_pf_end_962:
-f16b_pfdone_946:
+f16b_pf_end_985:
+f16b_pfdone_969:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -11856,9 +12071,9 @@ f16b_pfdone_946:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_963:
+f16b_block_986:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_964
+	JL          f16b_single_987
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -11903,11 +12118,11 @@ f16b_block_963:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_963
+	JMP         f16b_block_986
 
-f16b_single_964:
+f16b_single_987:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_965
+	JL          f16b_tail_988
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -11936,9 +12151,9 @@ f16b_single_964:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_965:
+f16b_tail_988:
 	TESTQ       CX, CX
-	JZ          f16b_done_966
+	JZ          f16b_done_989
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -11968,7 +12183,7 @@ f16b_tail_965:
 	VCVTPH2PS   Y26, Z17
 	VFMADD231PS Z17, Z16, Z15
 
-f16b_done_966:
+f16b_done_989:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -12055,13 +12270,13 @@ f16b_done_966:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_943
+	JMP           f16b_group_966
 
-f16b_gdone_944:
-f16b_one_967:
+f16b_gdone_967:
+f16b_one_990:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_968
+	JZ    f16b_end_991
 	MOVQ  ids+32(FP), CX
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
@@ -12069,27 +12284,27 @@ f16b_one_967:
 	ADDQ  $0x0000001f, SI
 	SHRQ  $0x05, SI
 	CMPQ  SI, $0x00000020
-	JLE   f16b_pfcap_969
+	JLE   f16b_pfcap_992
 	MOVQ  $0x00000020, SI
 
-f16b_pfcap_969:
+f16b_pfcap_992:
 	CMPQ  AX, $0x00000001
-	JLE   f16b_pfdone_970
+	JLE   f16b_pfdone_993
 	MOVL  4(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_971:
+f16b_pf_994:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_972
+	JZ         f16b_pf_end_995
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_971
+	JMP        f16b_pf_994
 
-f16b_pf_end_972:
-f16b_pfdone_970:
+f16b_pf_end_995:
+f16b_pfdone_993:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -12103,9 +12318,9 @@ f16b_pfdone_970:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_973:
+f16b_block_996:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_974
+	JL          f16b_single_997
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -12115,11 +12330,11 @@ f16b_block_973:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_973
+	JMP         f16b_block_996
 
-f16b_single_974:
+f16b_single_997:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_975
+	JL          f16b_tail_998
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -12127,9 +12342,9 @@ f16b_single_974:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_975:
+f16b_tail_998:
 	TESTQ       DX, DX
-	JZ          f16b_done_976
+	JZ          f16b_done_999
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -12138,7 +12353,7 @@ f16b_tail_975:
 	VCVTPH2PS   Y1, Z1
 	VFMADD231PS Z1, Z0, Z19
 
-f16b_done_976:
+f16b_done_999:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -12155,9 +12370,9 @@ f16b_done_976:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_967
+	JMP           f16b_one_990
 
-f16b_end_968:
+f16b_end_991:
 	VZEROUPPER
 	RET
 
@@ -12172,16 +12387,16 @@ TEXT ·accF16Cols1AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z1, Z1, Z1
 
-acccols_reg_977:
+acccols_reg_1000:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_980
+	JL      acccols_tail_1003
 	VMOVUPS (BX), Z2
 	VCMPPS  $0x04, Z1, Z2, K1
 	KMOVW   K1, DI
 
-acccols_bit_978:
+acccols_bit_1001:
 	TESTL        DI, DI
-	JZ           acccols_next_979
+	JZ           acccols_next_1002
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12191,37 +12406,37 @@ acccols_bit_978:
 	VBROADCASTSS (BX)(R8*4), Z2
 	VCVTPH2PS    (R9), Z3
 	VFMADD231PS  Z3, Z2, Z0
-	JMP          acccols_bit_978
+	JMP          acccols_bit_1001
 
-acccols_next_979:
+acccols_next_1002:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_977
+	JMP  acccols_reg_1000
 
-acccols_tail_980:
+acccols_tail_1003:
 	TESTQ    SI, SI
-	JZ       acccols_done_981
+	JZ       acccols_done_1004
 	VMOVSS   (BX), X2
 	VUCOMISS X1, X2
-	JNE      acccols_tadd_982
-	JP       acccols_tadd_982
-	JMP      acccols_tskip_983
+	JNE      acccols_tadd_1005
+	JP       acccols_tadd_1005
+	JMP      acccols_tskip_1006
 
-acccols_tadd_982:
+acccols_tadd_1005:
 	VBROADCASTSS (BX), Z2
 	VCVTPH2PS    (CX), Z3
 	VFMADD231PS  Z3, Z2, Z0
 
-acccols_tskip_983:
+acccols_tskip_1006:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_980
+	JMP  acccols_tail_1003
 
-acccols_done_981:
+acccols_done_1004:
 	VMOVUPS Z0, (AX)
 	VZEROUPPER
 	RET
@@ -12238,16 +12453,16 @@ TEXT ·accF16Cols2AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z2, Z2, Z2
 
-acccols_reg_984:
+acccols_reg_1007:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_987
+	JL      acccols_tail_1010
 	VMOVUPS (BX), Z3
 	VCMPPS  $0x04, Z2, Z3, K1
 	KMOVW   K1, DI
 
-acccols_bit_985:
+acccols_bit_1008:
 	TESTL        DI, DI
-	JZ           acccols_next_986
+	JZ           acccols_next_1009
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12259,39 +12474,39 @@ acccols_bit_985:
 	VFMADD231PS  Z4, Z3, Z0
 	VCVTPH2PS    32(R9), Z4
 	VFMADD231PS  Z4, Z3, Z1
-	JMP          acccols_bit_985
+	JMP          acccols_bit_1008
 
-acccols_next_986:
+acccols_next_1009:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_984
+	JMP  acccols_reg_1007
 
-acccols_tail_987:
+acccols_tail_1010:
 	TESTQ    SI, SI
-	JZ       acccols_done_988
+	JZ       acccols_done_1011
 	VMOVSS   (BX), X3
 	VUCOMISS X2, X3
-	JNE      acccols_tadd_989
-	JP       acccols_tadd_989
-	JMP      acccols_tskip_990
+	JNE      acccols_tadd_1012
+	JP       acccols_tadd_1012
+	JMP      acccols_tskip_1013
 
-acccols_tadd_989:
+acccols_tadd_1012:
 	VBROADCASTSS (BX), Z3
 	VCVTPH2PS    (CX), Z4
 	VFMADD231PS  Z4, Z3, Z0
 	VCVTPH2PS    32(CX), Z4
 	VFMADD231PS  Z4, Z3, Z1
 
-acccols_tskip_990:
+acccols_tskip_1013:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_987
+	JMP  acccols_tail_1010
 
-acccols_done_988:
+acccols_done_1011:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VZEROUPPER
@@ -12310,16 +12525,16 @@ TEXT ·accF16Cols3AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z3, Z3, Z3
 
-acccols_reg_991:
+acccols_reg_1014:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_994
+	JL      acccols_tail_1017
 	VMOVUPS (BX), Z4
 	VCMPPS  $0x04, Z3, Z4, K1
 	KMOVW   K1, DI
 
-acccols_bit_992:
+acccols_bit_1015:
 	TESTL        DI, DI
-	JZ           acccols_next_993
+	JZ           acccols_next_1016
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12333,26 +12548,26 @@ acccols_bit_992:
 	VFMADD231PS  Z5, Z4, Z1
 	VCVTPH2PS    64(R9), Z5
 	VFMADD231PS  Z5, Z4, Z2
-	JMP          acccols_bit_992
+	JMP          acccols_bit_1015
 
-acccols_next_993:
+acccols_next_1016:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_991
+	JMP  acccols_reg_1014
 
-acccols_tail_994:
+acccols_tail_1017:
 	TESTQ    SI, SI
-	JZ       acccols_done_995
+	JZ       acccols_done_1018
 	VMOVSS   (BX), X4
 	VUCOMISS X3, X4
-	JNE      acccols_tadd_996
-	JP       acccols_tadd_996
-	JMP      acccols_tskip_997
+	JNE      acccols_tadd_1019
+	JP       acccols_tadd_1019
+	JMP      acccols_tskip_1020
 
-acccols_tadd_996:
+acccols_tadd_1019:
 	VBROADCASTSS (BX), Z4
 	VCVTPH2PS    (CX), Z5
 	VFMADD231PS  Z5, Z4, Z0
@@ -12361,13 +12576,13 @@ acccols_tadd_996:
 	VCVTPH2PS    64(CX), Z5
 	VFMADD231PS  Z5, Z4, Z2
 
-acccols_tskip_997:
+acccols_tskip_1020:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_994
+	JMP  acccols_tail_1017
 
-acccols_done_995:
+acccols_done_1018:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12388,16 +12603,16 @@ TEXT ·accF16Cols4AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z4, Z4, Z4
 
-acccols_reg_998:
+acccols_reg_1021:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1001
+	JL      acccols_tail_1024
 	VMOVUPS (BX), Z5
 	VCMPPS  $0x04, Z4, Z5, K1
 	KMOVW   K1, DI
 
-acccols_bit_999:
+acccols_bit_1022:
 	TESTL        DI, DI
-	JZ           acccols_next_1000
+	JZ           acccols_next_1023
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12413,26 +12628,26 @@ acccols_bit_999:
 	VFMADD231PS  Z6, Z5, Z2
 	VCVTPH2PS    96(R9), Z6
 	VFMADD231PS  Z6, Z5, Z3
-	JMP          acccols_bit_999
+	JMP          acccols_bit_1022
 
-acccols_next_1000:
+acccols_next_1023:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_998
+	JMP  acccols_reg_1021
 
-acccols_tail_1001:
+acccols_tail_1024:
 	TESTQ    SI, SI
-	JZ       acccols_done_1002
+	JZ       acccols_done_1025
 	VMOVSS   (BX), X5
 	VUCOMISS X4, X5
-	JNE      acccols_tadd_1003
-	JP       acccols_tadd_1003
-	JMP      acccols_tskip_1004
+	JNE      acccols_tadd_1026
+	JP       acccols_tadd_1026
+	JMP      acccols_tskip_1027
 
-acccols_tadd_1003:
+acccols_tadd_1026:
 	VBROADCASTSS (BX), Z5
 	VCVTPH2PS    (CX), Z6
 	VFMADD231PS  Z6, Z5, Z0
@@ -12443,13 +12658,13 @@ acccols_tadd_1003:
 	VCVTPH2PS    96(CX), Z6
 	VFMADD231PS  Z6, Z5, Z3
 
-acccols_tskip_1004:
+acccols_tskip_1027:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1001
+	JMP  acccols_tail_1024
 
-acccols_done_1002:
+acccols_done_1025:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12472,16 +12687,16 @@ TEXT ·accF16Cols5AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z5, Z5, Z5
 
-acccols_reg_1005:
+acccols_reg_1028:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1008
+	JL      acccols_tail_1031
 	VMOVUPS (BX), Z6
 	VCMPPS  $0x04, Z5, Z6, K1
 	KMOVW   K1, DI
 
-acccols_bit_1006:
+acccols_bit_1029:
 	TESTL        DI, DI
-	JZ           acccols_next_1007
+	JZ           acccols_next_1030
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12499,26 +12714,26 @@ acccols_bit_1006:
 	VFMADD231PS  Z7, Z6, Z3
 	VCVTPH2PS    128(R9), Z7
 	VFMADD231PS  Z7, Z6, Z4
-	JMP          acccols_bit_1006
+	JMP          acccols_bit_1029
 
-acccols_next_1007:
+acccols_next_1030:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1005
+	JMP  acccols_reg_1028
 
-acccols_tail_1008:
+acccols_tail_1031:
 	TESTQ    SI, SI
-	JZ       acccols_done_1009
+	JZ       acccols_done_1032
 	VMOVSS   (BX), X6
 	VUCOMISS X5, X6
-	JNE      acccols_tadd_1010
-	JP       acccols_tadd_1010
-	JMP      acccols_tskip_1011
+	JNE      acccols_tadd_1033
+	JP       acccols_tadd_1033
+	JMP      acccols_tskip_1034
 
-acccols_tadd_1010:
+acccols_tadd_1033:
 	VBROADCASTSS (BX), Z6
 	VCVTPH2PS    (CX), Z7
 	VFMADD231PS  Z7, Z6, Z0
@@ -12531,13 +12746,13 @@ acccols_tadd_1010:
 	VCVTPH2PS    128(CX), Z7
 	VFMADD231PS  Z7, Z6, Z4
 
-acccols_tskip_1011:
+acccols_tskip_1034:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1008
+	JMP  acccols_tail_1031
 
-acccols_done_1009:
+acccols_done_1032:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12562,16 +12777,16 @@ TEXT ·accF16Cols6AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z6, Z6, Z6
 
-acccols_reg_1012:
+acccols_reg_1035:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1015
+	JL      acccols_tail_1038
 	VMOVUPS (BX), Z7
 	VCMPPS  $0x04, Z6, Z7, K1
 	KMOVW   K1, DI
 
-acccols_bit_1013:
+acccols_bit_1036:
 	TESTL        DI, DI
-	JZ           acccols_next_1014
+	JZ           acccols_next_1037
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12591,26 +12806,26 @@ acccols_bit_1013:
 	VFMADD231PS  Z8, Z7, Z4
 	VCVTPH2PS    160(R9), Z8
 	VFMADD231PS  Z8, Z7, Z5
-	JMP          acccols_bit_1013
+	JMP          acccols_bit_1036
 
-acccols_next_1014:
+acccols_next_1037:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1012
+	JMP  acccols_reg_1035
 
-acccols_tail_1015:
+acccols_tail_1038:
 	TESTQ    SI, SI
-	JZ       acccols_done_1016
+	JZ       acccols_done_1039
 	VMOVSS   (BX), X7
 	VUCOMISS X6, X7
-	JNE      acccols_tadd_1017
-	JP       acccols_tadd_1017
-	JMP      acccols_tskip_1018
+	JNE      acccols_tadd_1040
+	JP       acccols_tadd_1040
+	JMP      acccols_tskip_1041
 
-acccols_tadd_1017:
+acccols_tadd_1040:
 	VBROADCASTSS (BX), Z7
 	VCVTPH2PS    (CX), Z8
 	VFMADD231PS  Z8, Z7, Z0
@@ -12625,13 +12840,13 @@ acccols_tadd_1017:
 	VCVTPH2PS    160(CX), Z8
 	VFMADD231PS  Z8, Z7, Z5
 
-acccols_tskip_1018:
+acccols_tskip_1041:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1015
+	JMP  acccols_tail_1038
 
-acccols_done_1016:
+acccols_done_1039:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12658,16 +12873,16 @@ TEXT ·accF16Cols7AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z7, Z7, Z7
 
-acccols_reg_1019:
+acccols_reg_1042:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1022
+	JL      acccols_tail_1045
 	VMOVUPS (BX), Z8
 	VCMPPS  $0x04, Z7, Z8, K1
 	KMOVW   K1, DI
 
-acccols_bit_1020:
+acccols_bit_1043:
 	TESTL        DI, DI
-	JZ           acccols_next_1021
+	JZ           acccols_next_1044
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12689,26 +12904,26 @@ acccols_bit_1020:
 	VFMADD231PS  Z9, Z8, Z5
 	VCVTPH2PS    192(R9), Z9
 	VFMADD231PS  Z9, Z8, Z6
-	JMP          acccols_bit_1020
+	JMP          acccols_bit_1043
 
-acccols_next_1021:
+acccols_next_1044:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1019
+	JMP  acccols_reg_1042
 
-acccols_tail_1022:
+acccols_tail_1045:
 	TESTQ    SI, SI
-	JZ       acccols_done_1023
+	JZ       acccols_done_1046
 	VMOVSS   (BX), X8
 	VUCOMISS X7, X8
-	JNE      acccols_tadd_1024
-	JP       acccols_tadd_1024
-	JMP      acccols_tskip_1025
+	JNE      acccols_tadd_1047
+	JP       acccols_tadd_1047
+	JMP      acccols_tskip_1048
 
-acccols_tadd_1024:
+acccols_tadd_1047:
 	VBROADCASTSS (BX), Z8
 	VCVTPH2PS    (CX), Z9
 	VFMADD231PS  Z9, Z8, Z0
@@ -12725,13 +12940,13 @@ acccols_tadd_1024:
 	VCVTPH2PS    192(CX), Z9
 	VFMADD231PS  Z9, Z8, Z6
 
-acccols_tskip_1025:
+acccols_tskip_1048:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1022
+	JMP  acccols_tail_1045
 
-acccols_done_1023:
+acccols_done_1046:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12760,16 +12975,16 @@ TEXT ·accF16Cols8AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z8, Z8, Z8
 
-acccols_reg_1026:
+acccols_reg_1049:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1029
+	JL      acccols_tail_1052
 	VMOVUPS (BX), Z9
 	VCMPPS  $0x04, Z8, Z9, K1
 	KMOVW   K1, DI
 
-acccols_bit_1027:
+acccols_bit_1050:
 	TESTL        DI, DI
-	JZ           acccols_next_1028
+	JZ           acccols_next_1051
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12793,26 +13008,26 @@ acccols_bit_1027:
 	VFMADD231PS  Z10, Z9, Z6
 	VCVTPH2PS    224(R9), Z10
 	VFMADD231PS  Z10, Z9, Z7
-	JMP          acccols_bit_1027
+	JMP          acccols_bit_1050
 
-acccols_next_1028:
+acccols_next_1051:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1026
+	JMP  acccols_reg_1049
 
-acccols_tail_1029:
+acccols_tail_1052:
 	TESTQ    SI, SI
-	JZ       acccols_done_1030
+	JZ       acccols_done_1053
 	VMOVSS   (BX), X9
 	VUCOMISS X8, X9
-	JNE      acccols_tadd_1031
-	JP       acccols_tadd_1031
-	JMP      acccols_tskip_1032
+	JNE      acccols_tadd_1054
+	JP       acccols_tadd_1054
+	JMP      acccols_tskip_1055
 
-acccols_tadd_1031:
+acccols_tadd_1054:
 	VBROADCASTSS (BX), Z9
 	VCVTPH2PS    (CX), Z10
 	VFMADD231PS  Z10, Z9, Z0
@@ -12831,13 +13046,13 @@ acccols_tadd_1031:
 	VCVTPH2PS    224(CX), Z10
 	VFMADD231PS  Z10, Z9, Z7
 
-acccols_tskip_1032:
+acccols_tskip_1055:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1029
+	JMP  acccols_tail_1052
 
-acccols_done_1030:
+acccols_done_1053:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12868,16 +13083,16 @@ TEXT ·accF16Cols9AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z9, Z9, Z9
 
-acccols_reg_1033:
+acccols_reg_1056:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1036
+	JL      acccols_tail_1059
 	VMOVUPS (BX), Z10
 	VCMPPS  $0x04, Z9, Z10, K1
 	KMOVW   K1, DI
 
-acccols_bit_1034:
+acccols_bit_1057:
 	TESTL        DI, DI
-	JZ           acccols_next_1035
+	JZ           acccols_next_1058
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12903,26 +13118,26 @@ acccols_bit_1034:
 	VFMADD231PS  Z11, Z10, Z7
 	VCVTPH2PS    256(R9), Z11
 	VFMADD231PS  Z11, Z10, Z8
-	JMP          acccols_bit_1034
+	JMP          acccols_bit_1057
 
-acccols_next_1035:
+acccols_next_1058:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1033
+	JMP  acccols_reg_1056
 
-acccols_tail_1036:
+acccols_tail_1059:
 	TESTQ    SI, SI
-	JZ       acccols_done_1037
+	JZ       acccols_done_1060
 	VMOVSS   (BX), X10
 	VUCOMISS X9, X10
-	JNE      acccols_tadd_1038
-	JP       acccols_tadd_1038
-	JMP      acccols_tskip_1039
+	JNE      acccols_tadd_1061
+	JP       acccols_tadd_1061
+	JMP      acccols_tskip_1062
 
-acccols_tadd_1038:
+acccols_tadd_1061:
 	VBROADCASTSS (BX), Z10
 	VCVTPH2PS    (CX), Z11
 	VFMADD231PS  Z11, Z10, Z0
@@ -12943,13 +13158,13 @@ acccols_tadd_1038:
 	VCVTPH2PS    256(CX), Z11
 	VFMADD231PS  Z11, Z10, Z8
 
-acccols_tskip_1039:
+acccols_tskip_1062:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1036
+	JMP  acccols_tail_1059
 
-acccols_done_1037:
+acccols_done_1060:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12982,16 +13197,16 @@ TEXT ·accF16Cols10AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z10, Z10, Z10
 
-acccols_reg_1040:
+acccols_reg_1063:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1043
+	JL      acccols_tail_1066
 	VMOVUPS (BX), Z11
 	VCMPPS  $0x04, Z10, Z11, K1
 	KMOVW   K1, DI
 
-acccols_bit_1041:
+acccols_bit_1064:
 	TESTL        DI, DI
-	JZ           acccols_next_1042
+	JZ           acccols_next_1065
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -13019,26 +13234,26 @@ acccols_bit_1041:
 	VFMADD231PS  Z12, Z11, Z8
 	VCVTPH2PS    288(R9), Z12
 	VFMADD231PS  Z12, Z11, Z9
-	JMP          acccols_bit_1041
+	JMP          acccols_bit_1064
 
-acccols_next_1042:
+acccols_next_1065:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1040
+	JMP  acccols_reg_1063
 
-acccols_tail_1043:
+acccols_tail_1066:
 	TESTQ    SI, SI
-	JZ       acccols_done_1044
+	JZ       acccols_done_1067
 	VMOVSS   (BX), X11
 	VUCOMISS X10, X11
-	JNE      acccols_tadd_1045
-	JP       acccols_tadd_1045
-	JMP      acccols_tskip_1046
+	JNE      acccols_tadd_1068
+	JP       acccols_tadd_1068
+	JMP      acccols_tskip_1069
 
-acccols_tadd_1045:
+acccols_tadd_1068:
 	VBROADCASTSS (BX), Z11
 	VCVTPH2PS    (CX), Z12
 	VFMADD231PS  Z12, Z11, Z0
@@ -13061,13 +13276,13 @@ acccols_tadd_1045:
 	VCVTPH2PS    288(CX), Z12
 	VFMADD231PS  Z12, Z11, Z9
 
-acccols_tskip_1046:
+acccols_tskip_1069:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1043
+	JMP  acccols_tail_1066
 
-acccols_done_1044:
+acccols_done_1067:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -13102,16 +13317,16 @@ TEXT ·accF16Cols11AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z11, Z11, Z11
 
-acccols_reg_1047:
+acccols_reg_1070:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1050
+	JL      acccols_tail_1073
 	VMOVUPS (BX), Z12
 	VCMPPS  $0x04, Z11, Z12, K1
 	KMOVW   K1, DI
 
-acccols_bit_1048:
+acccols_bit_1071:
 	TESTL        DI, DI
-	JZ           acccols_next_1049
+	JZ           acccols_next_1072
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -13141,26 +13356,26 @@ acccols_bit_1048:
 	VFMADD231PS  Z13, Z12, Z9
 	VCVTPH2PS    320(R9), Z13
 	VFMADD231PS  Z13, Z12, Z10
-	JMP          acccols_bit_1048
+	JMP          acccols_bit_1071
 
-acccols_next_1049:
+acccols_next_1072:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1047
+	JMP  acccols_reg_1070
 
-acccols_tail_1050:
+acccols_tail_1073:
 	TESTQ    SI, SI
-	JZ       acccols_done_1051
+	JZ       acccols_done_1074
 	VMOVSS   (BX), X12
 	VUCOMISS X11, X12
-	JNE      acccols_tadd_1052
-	JP       acccols_tadd_1052
-	JMP      acccols_tskip_1053
+	JNE      acccols_tadd_1075
+	JP       acccols_tadd_1075
+	JMP      acccols_tskip_1076
 
-acccols_tadd_1052:
+acccols_tadd_1075:
 	VBROADCASTSS (BX), Z12
 	VCVTPH2PS    (CX), Z13
 	VFMADD231PS  Z13, Z12, Z0
@@ -13185,13 +13400,13 @@ acccols_tadd_1052:
 	VCVTPH2PS    320(CX), Z13
 	VFMADD231PS  Z13, Z12, Z10
 
-acccols_tskip_1053:
+acccols_tskip_1076:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1050
+	JMP  acccols_tail_1073
 
-acccols_done_1051:
+acccols_done_1074:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -13228,16 +13443,16 @@ TEXT ·accF16Cols12AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z12, Z12, Z12
 
-acccols_reg_1054:
+acccols_reg_1077:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1057
+	JL      acccols_tail_1080
 	VMOVUPS (BX), Z13
 	VCMPPS  $0x04, Z12, Z13, K1
 	KMOVW   K1, DI
 
-acccols_bit_1055:
+acccols_bit_1078:
 	TESTL        DI, DI
-	JZ           acccols_next_1056
+	JZ           acccols_next_1079
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -13269,26 +13484,26 @@ acccols_bit_1055:
 	VFMADD231PS  Z14, Z13, Z10
 	VCVTPH2PS    352(R9), Z14
 	VFMADD231PS  Z14, Z13, Z11
-	JMP          acccols_bit_1055
+	JMP          acccols_bit_1078
 
-acccols_next_1056:
+acccols_next_1079:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1054
+	JMP  acccols_reg_1077
 
-acccols_tail_1057:
+acccols_tail_1080:
 	TESTQ    SI, SI
-	JZ       acccols_done_1058
+	JZ       acccols_done_1081
 	VMOVSS   (BX), X13
 	VUCOMISS X12, X13
-	JNE      acccols_tadd_1059
-	JP       acccols_tadd_1059
-	JMP      acccols_tskip_1060
+	JNE      acccols_tadd_1082
+	JP       acccols_tadd_1082
+	JMP      acccols_tskip_1083
 
-acccols_tadd_1059:
+acccols_tadd_1082:
 	VBROADCASTSS (BX), Z13
 	VCVTPH2PS    (CX), Z14
 	VFMADD231PS  Z14, Z13, Z0
@@ -13315,13 +13530,13 @@ acccols_tadd_1059:
 	VCVTPH2PS    352(CX), Z14
 	VFMADD231PS  Z14, Z13, Z11
 
-acccols_tskip_1060:
+acccols_tskip_1083:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1057
+	JMP  acccols_tail_1080
 
-acccols_done_1058:
+acccols_done_1081:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -13360,16 +13575,16 @@ TEXT ·accF16Cols13AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z13, Z13, Z13
 
-acccols_reg_1061:
+acccols_reg_1084:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1064
+	JL      acccols_tail_1087
 	VMOVUPS (BX), Z14
 	VCMPPS  $0x04, Z13, Z14, K1
 	KMOVW   K1, DI
 
-acccols_bit_1062:
+acccols_bit_1085:
 	TESTL        DI, DI
-	JZ           acccols_next_1063
+	JZ           acccols_next_1086
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -13403,26 +13618,26 @@ acccols_bit_1062:
 	VFMADD231PS  Z15, Z14, Z11
 	VCVTPH2PS    384(R9), Z15
 	VFMADD231PS  Z15, Z14, Z12
-	JMP          acccols_bit_1062
+	JMP          acccols_bit_1085
 
-acccols_next_1063:
+acccols_next_1086:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1061
+	JMP  acccols_reg_1084
 
-acccols_tail_1064:
+acccols_tail_1087:
 	TESTQ    SI, SI
-	JZ       acccols_done_1065
+	JZ       acccols_done_1088
 	VMOVSS   (BX), X14
 	VUCOMISS X13, X14
-	JNE      acccols_tadd_1066
-	JP       acccols_tadd_1066
-	JMP      acccols_tskip_1067
+	JNE      acccols_tadd_1089
+	JP       acccols_tadd_1089
+	JMP      acccols_tskip_1090
 
-acccols_tadd_1066:
+acccols_tadd_1089:
 	VBROADCASTSS (BX), Z14
 	VCVTPH2PS    (CX), Z15
 	VFMADD231PS  Z15, Z14, Z0
@@ -13451,13 +13666,13 @@ acccols_tadd_1066:
 	VCVTPH2PS    384(CX), Z15
 	VFMADD231PS  Z15, Z14, Z12
 
-acccols_tskip_1067:
+acccols_tskip_1090:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1064
+	JMP  acccols_tail_1087
 
-acccols_done_1065:
+acccols_done_1088:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -13498,16 +13713,16 @@ TEXT ·accF16Cols14AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z14, Z14, Z14
 
-acccols_reg_1068:
+acccols_reg_1091:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1071
+	JL      acccols_tail_1094
 	VMOVUPS (BX), Z15
 	VCMPPS  $0x04, Z14, Z15, K1
 	KMOVW   K1, DI
 
-acccols_bit_1069:
+acccols_bit_1092:
 	TESTL        DI, DI
-	JZ           acccols_next_1070
+	JZ           acccols_next_1093
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -13543,26 +13758,26 @@ acccols_bit_1069:
 	VFMADD231PS  Z16, Z15, Z12
 	VCVTPH2PS    416(R9), Z16
 	VFMADD231PS  Z16, Z15, Z13
-	JMP          acccols_bit_1069
+	JMP          acccols_bit_1092
 
-acccols_next_1070:
+acccols_next_1093:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1068
+	JMP  acccols_reg_1091
 
-acccols_tail_1071:
+acccols_tail_1094:
 	TESTQ    SI, SI
-	JZ       acccols_done_1072
+	JZ       acccols_done_1095
 	VMOVSS   (BX), X15
 	VUCOMISS X14, X15
-	JNE      acccols_tadd_1073
-	JP       acccols_tadd_1073
-	JMP      acccols_tskip_1074
+	JNE      acccols_tadd_1096
+	JP       acccols_tadd_1096
+	JMP      acccols_tskip_1097
 
-acccols_tadd_1073:
+acccols_tadd_1096:
 	VBROADCASTSS (BX), Z15
 	VCVTPH2PS    (CX), Z16
 	VFMADD231PS  Z16, Z15, Z0
@@ -13593,13 +13808,13 @@ acccols_tadd_1073:
 	VCVTPH2PS    416(CX), Z16
 	VFMADD231PS  Z16, Z15, Z13
 
-acccols_tskip_1074:
+acccols_tskip_1097:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1071
+	JMP  acccols_tail_1094
 
-acccols_done_1072:
+acccols_done_1095:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -13642,16 +13857,16 @@ TEXT ·accF16Cols15AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z15, Z15, Z15
 
-acccols_reg_1075:
+acccols_reg_1098:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1078
+	JL      acccols_tail_1101
 	VMOVUPS (BX), Z16
 	VCMPPS  $0x04, Z15, Z16, K1
 	KMOVW   K1, DI
 
-acccols_bit_1076:
+acccols_bit_1099:
 	TESTL        DI, DI
-	JZ           acccols_next_1077
+	JZ           acccols_next_1100
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -13689,26 +13904,26 @@ acccols_bit_1076:
 	VFMADD231PS  Z17, Z16, Z13
 	VCVTPH2PS    448(R9), Z17
 	VFMADD231PS  Z17, Z16, Z14
-	JMP          acccols_bit_1076
+	JMP          acccols_bit_1099
 
-acccols_next_1077:
+acccols_next_1100:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1075
+	JMP  acccols_reg_1098
 
-acccols_tail_1078:
+acccols_tail_1101:
 	TESTQ    SI, SI
-	JZ       acccols_done_1079
+	JZ       acccols_done_1102
 	VMOVSS   (BX), X16
 	VUCOMISS X15, X16
-	JNE      acccols_tadd_1080
-	JP       acccols_tadd_1080
-	JMP      acccols_tskip_1081
+	JNE      acccols_tadd_1103
+	JP       acccols_tadd_1103
+	JMP      acccols_tskip_1104
 
-acccols_tadd_1080:
+acccols_tadd_1103:
 	VBROADCASTSS (BX), Z16
 	VCVTPH2PS    (CX), Z17
 	VFMADD231PS  Z17, Z16, Z0
@@ -13741,13 +13956,13 @@ acccols_tadd_1080:
 	VCVTPH2PS    448(CX), Z17
 	VFMADD231PS  Z17, Z16, Z14
 
-acccols_tskip_1081:
+acccols_tskip_1104:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1078
+	JMP  acccols_tail_1101
 
-acccols_done_1079:
+acccols_done_1102:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -13792,16 +14007,16 @@ TEXT ·accF16Cols16AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z16, Z16, Z16
 
-acccols_reg_1082:
+acccols_reg_1105:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1085
+	JL      acccols_tail_1108
 	VMOVUPS (BX), Z17
 	VCMPPS  $0x04, Z16, Z17, K1
 	KMOVW   K1, DI
 
-acccols_bit_1083:
+acccols_bit_1106:
 	TESTL        DI, DI
-	JZ           acccols_next_1084
+	JZ           acccols_next_1107
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -13841,26 +14056,26 @@ acccols_bit_1083:
 	VFMADD231PS  Z18, Z17, Z14
 	VCVTPH2PS    480(R9), Z18
 	VFMADD231PS  Z18, Z17, Z15
-	JMP          acccols_bit_1083
+	JMP          acccols_bit_1106
 
-acccols_next_1084:
+acccols_next_1107:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1082
+	JMP  acccols_reg_1105
 
-acccols_tail_1085:
+acccols_tail_1108:
 	TESTQ    SI, SI
-	JZ       acccols_done_1086
+	JZ       acccols_done_1109
 	VMOVSS   (BX), X17
 	VUCOMISS X16, X17
-	JNE      acccols_tadd_1087
-	JP       acccols_tadd_1087
-	JMP      acccols_tskip_1088
+	JNE      acccols_tadd_1110
+	JP       acccols_tadd_1110
+	JMP      acccols_tskip_1111
 
-acccols_tadd_1087:
+acccols_tadd_1110:
 	VBROADCASTSS (BX), Z17
 	VCVTPH2PS    (CX), Z18
 	VFMADD231PS  Z18, Z17, Z0
@@ -13895,13 +14110,13 @@ acccols_tadd_1087:
 	VCVTPH2PS    480(CX), Z18
 	VFMADD231PS  Z18, Z17, Z15
 
-acccols_tskip_1088:
+acccols_tskip_1111:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1085
+	JMP  acccols_tail_1108
 
-acccols_done_1086:
+acccols_done_1109:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -13938,9 +14153,9 @@ TEXT ·levelsU8AVX512(SB), NOSPLIT, $0-44
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-lev_1089:
+lev_1112:
 	TESTQ      DX, DX
-	JZ         lev_done_1090
+	JZ         lev_done_1113
 	VMOVUPS    (CX), Z6
 	VSUBPS     Z0, Z6, Z6
 	VMULPS     Z3, Z6, Z6
@@ -13953,9 +14168,9 @@ lev_1089:
 	ADDQ       $0x00000040, CX
 	ADDQ       $0x00000010, AX
 	SUBQ       $0x00000010, DX
-	JMP        lev_1089
+	JMP        lev_1112
 
-lev_done_1090:
+lev_done_1113:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDD        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1
@@ -13986,9 +14201,9 @@ TEXT ·levelsU4AVX512(SB), NOSPLIT, $0-44
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-lev_1091:
+lev_1114:
 	TESTQ       DX, DX
-	JZ          lev_done_1092
+	JZ          lev_done_1115
 	VMOVUPS     (CX), Z6
 	VSUBPS      Z0, Z6, Z6
 	VMULPS      Z3, Z6, Z6
@@ -14014,9 +14229,9 @@ lev_1091:
 	ADDQ        $0x00000080, CX
 	ADDQ        $0x00000010, AX
 	SUBQ        $0x00000020, DX
-	JMP         lev_1091
+	JMP         lev_1114
 
-lev_done_1092:
+lev_done_1115:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDD        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1

@@ -186,3 +186,17 @@ func lvq2L2Batch(b1, b2 int, q []float32, slab []byte, stride int, ids []uint32,
 		}
 	}
 }
+
+// lvqPackedBatch runs the packed LVQ-8 kernel of the active level (checked arguments).
+func lvqPackedBatch(q []int16, p *LVQ8PackedParams, slab []byte, stride int, ids []uint32, out []float32) {
+	pq, ps, pi, po := unsafe.SliceData(q), unsafe.SliceData(slab), unsafe.SliceData(ids), unsafe.SliceData(out)
+	par := &p.Base
+	switch k.fam {
+	case famAVX512:
+		lvqPk8AVX512(pq, len(q), par, ps, stride, pi, po, len(ids), 8+len(q))
+	case famAVX2:
+		lvqPk8AVX2(pq, len(q), par, ps, stride, pi, po, len(ids), 8+len(q))
+	default:
+		lvqPackedBatchGeneric(q, p, slab, stride, ids, out)
+	}
+}

@@ -19,3 +19,7 @@ func lvq2IPBatch(b1, b2 int, q []float32, qsum float32, slab []byte, stride int,
 func lvq2L2Batch(b1, b2 int, q []float32, slab []byte, stride int, ids []uint32, out []float32) {
 	lvq2L2BatchGeneric(b1, b2, q, slab, stride, ids, out)
 }
+
+func lvqPackedBatch(q []int16, p *LVQ8PackedParams, slab []byte, stride int, ids []uint32, out []float32) {
+	lvqPackedBatchGeneric(q, p, slab, stride, ids, out)
+}

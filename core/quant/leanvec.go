@@ -393,36 +393,37 @@ type lvPrimaryComputer struct {
 }
 
 func (c *lvPrimaryComputer) SetQuery(q []float32) {
-	lv := c.lv
+	c.add = c.lv.primaryQuery(c.z, c.c, q)
+	c.inner.SetQuery(c.z)
+}
+
+// primaryQuery writes the reduced query of q into z (scratch c of dim floats) and returns the
+// offset the primary distance adds to the primary codec's distance of z (see LeanVec).
+func (lv *LeanVec) primaryQuery(z, c, q []float32) float32 {
 	q = q[:lv.dim]
 	if lv.tr == nil {
-		clear(c.z)
-		c.inner.SetQuery(c.z)
-		return
+		clear(z)
+		return 0
 	}
 	t := lv.tr
-	switch {
-	case lv.l2proj:
-		m := lv.projectQuery(c.z, q, c.c, true)
+	if lv.l2proj {
+		m := lv.projectQuery(z, q, c, true)
 		// ||q - Mean||^2 expanded: the offset is the same for every row of this query, so its
 		// rounding does not reorder them
 		full := float64(simd.InnerProduct(q, q)) - 2*float64(simd.InnerProduct(q, t.Mean)) + m.meanNorm
-		in := float64(simd.InnerProduct(c.z, c.z))
-		c.add = float32(max(0, full-in))
-	default:
-		lv.projectQuery(c.z, q, c.c, false)
-		var qm, qq float64
-		for j, x := range q {
-			qm += float64(x) * float64(t.Mean[j])
-			qq += float64(x) * float64(x)
-		}
-		if lv.norms {
-			c.add = float32(qq - 2*qm - 2)
-		} else {
-			c.add = float32(-qm)
-		}
+		in := float64(simd.InnerProduct(z, z))
+		return float32(max(0, full-in))
 	}
-	c.inner.SetQuery(c.z)
+	lv.projectQuery(z, q, c, false)
+	var qm, qq float64
+	for j, x := range q {
+		qm += float64(x) * float64(t.Mean[j])
+		qq += float64(x) * float64(x)
+	}
+	if lv.norms {
+		return float32(qq - 2*qm - 2)
+	}
+	return float32(-qm)
 }
 
 // fix turns the primary codec's distance d of a row into the leanvec primary distance.

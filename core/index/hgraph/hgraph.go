@@ -172,8 +172,9 @@ func newFromParams(c *params.Create, p Params) (*Index, error) {
 	}
 	x.LabelView = store.LabelView{Mu: &x.mu, Table: func() *store.Labels { return x.labels }, Index: Name}
 	x.parsed.Parse = parseSearch
-	if ts, ok := base.(quant.TwoStage); ok && ts.PrimaryCodeSize() < ts.CodeSize() && ts.Primary().CodeSize() == ts.PrimaryCodeSize() {
-		x.ts, x.prim, x.primCodes = ts, ts.Primary(), newPrimaryStore(ts)
+	if ts, ok := hasTwoStage(base); ok {
+		x.ts = ts
+		x.prim, x.primCodes = twoStage(ts)
 	}
 	switch {
 	case split != nil:

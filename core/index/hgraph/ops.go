@@ -336,8 +336,8 @@ func (x *Index) Load(f *serial.File) error {
 		}
 	}
 	if x.ts != nil {
-		// the dense primary codes are the prefixes of the base codes
-		x.primCodes = newPrimaryStore(x.ts)
+		// the dense traversal rows are made from the base codes
+		x.prim, x.primCodes = twoStage(x.ts)
 		x.primCodes.fill(baseCodes.Slab(), baseCodes.Stride(), baseCodes.Len())
 	}
 	x.labels, x.baseCodes, x.preciseCodes, x.raw, x.g = labels, baseCodes, preciseCodes, raw, g

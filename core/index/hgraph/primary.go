@@ -9,19 +9,36 @@ import (
 )
 
 // primaryStore is the dense copy of the primary codes of a two-stage base quantizer (leanvec,
-// lvq4x4, lvq4x8, lvq8x8): row r holds the first stride bytes of base code r. The graph search
-// reads only these, so a hop touches stride bytes per neighbour rather than a whole code row
-// (for leanvec 784 -> 160 dimensions with lvq8/fp16, 164 of 1732 bytes). The store is derived
-// from the base codes and is not saved.
+// lvq4x4, lvq4x8, lvq8x8): row r holds the first stride bytes of base code r, or, when the
+// quantizer has a packed traversal form (quant.PrimaryPacker: leanvec with lvq8 primary
+// codes), the packed row made from it. The graph search reads only these, so a hop touches
+// stride bytes per neighbour rather than a whole code row (for leanvec 784 -> 160 dimensions
+// with lvq8/fp16, 168 of 1732 bytes). The store is derived from the base codes and is not
+// saved.
 type primaryStore struct {
 	stride int
-	buf    []uint64 // backing, 8-byte aligned; slab starts at the first 64-byte boundary
+	pack   func(dst, code []byte) // nil: rows are the prefixes
+	buf    []uint64               // backing, 8-byte aligned; slab starts at the first 64-byte boundary
 	slab   []byte
 	n      int
 }
 
-func newPrimaryStore(ts quant.TwoStage) *primaryStore {
-	return &primaryStore{stride: ts.PrimaryCodeSize()}
+// twoStage returns the traversal quantizer and the empty dense store of a two-stage base
+// quantizer: its packed rows where it has them, else its primary prefixes.
+func twoStage(ts quant.TwoStage) (quant.Quantizer, *primaryStore) {
+	if pp, ok := ts.(quant.PrimaryPacker); ok {
+		if pq := pp.PackedPrimary(); pq != nil {
+			return pq, &primaryStore{stride: pq.CodeSize(), pack: pp.PackPrimary}
+		}
+	}
+	return ts.Primary(), &primaryStore{stride: ts.PrimaryCodeSize()}
+}
+
+// hasTwoStage reports whether base is a two-stage quantizer whose primary prefixes are
+// shorter than its codes, so that a dense store of them pays.
+func hasTwoStage(base quant.Quantizer) (quant.TwoStage, bool) {
+	ts, ok := base.(quant.TwoStage)
+	return ts, ok && ts.PrimaryCodeSize() < ts.CodeSize() && ts.Primary().CodeSize() == ts.PrimaryCodeSize()
 }
 
 func (p *primaryStore) reserve(rows int) {
@@ -52,9 +69,14 @@ func (p *primaryStore) extend(n int) int {
 	return r
 }
 
-// set replaces row r with the prefix of code.
+// set replaces row r with the prefix of code, or its packed row.
 func (p *primaryStore) set(r int, code []byte) {
-	copy(p.slab[r*p.stride:(r+1)*p.stride], code[:p.stride])
+	dst := p.slab[r*p.stride : (r+1)*p.stride]
+	if p.pack != nil {
+		p.pack(dst, code)
+		return
+	}
+	copy(dst, code[:p.stride])
 }
 
 // rows returns rows 0..n-1 as one slice.
@@ -109,7 +131,7 @@ func (f *fastDecoder) Decode(dst []float32, code []byte) {
 
 // grown is store.Codes.Grown for the primary codes.
 func (p *primaryStore) grown(rows int) *primaryStore {
-	g := &primaryStore{stride: p.stride}
+	g := &primaryStore{stride: p.stride, pack: p.pack}
 	g.reserve(max(rows, p.n))
 	copy(g.slab, p.slab[:p.n*p.stride])
 	g.n = p.n

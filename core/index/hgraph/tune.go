@@ -323,8 +323,9 @@ func (x *Index) applyTune(t *tunePlan, s *tuneStores, disable bool) {
 	if t.base != nil {
 		x.base, x.baseCodes = t.base, s.base
 		x.ts, x.prim, x.primCodes = nil, nil, nil
-		if ts, ok := t.base.(quant.TwoStage); ok && ts.PrimaryCodeSize() < ts.CodeSize() && ts.Primary().CodeSize() == ts.PrimaryCodeSize() {
-			x.ts, x.prim, x.primCodes = ts, ts.Primary(), newPrimaryStore(ts)
+		if ts, ok := hasTwoStage(t.base); ok {
+			x.ts = ts
+			x.prim, x.primCodes = twoStage(ts)
 			x.primCodes.fill(x.baseCodes.Slab(), x.baseCodes.Stride(), x.baseCodes.Len())
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/metric"
 	"github.com/govsag/vsag/core/params"
+	"github.com/govsag/vsag/core/quant"
 	"github.com/govsag/vsag/core/serial"
 )
 
@@ -36,17 +37,30 @@ func TestTwoStageBase(t *testing.T) {
 	for _, tc := range []struct {
 		name, param string
 		minRecall   float64
+		packed      bool // traversal rows packed (leanvec's lvq8 primary codes), not prefixes
+		prefixes    bool // with quant.PackedPrimaryOn off
 	}{
-		{"leanvec", `"base_quantization_type":"leanvec","leanvec_dims":24`, 0.85},
-		{"leanvec fp32/fp32", `"base_quantization_type":"leanvec","leanvec_dims":24,"leanvec_primary":"fp32","leanvec_secondary":"fp32"`, 0.85},
-		{"lvq4x8", `"base_quantization_type":"lvq4x8"`, 0.9},
-		{"leanvec vamana", `"base_quantization_type":"leanvec","leanvec_dims":24,"graph_type":"vamana","alpha":1.2,"window_size":60`, 0.85},
+		{"leanvec", `"base_quantization_type":"leanvec","leanvec_dims":24`, 0.85, true, false},
+		{"leanvec prefix rows", `"base_quantization_type":"leanvec","leanvec_dims":24`, 0.85, false, true},
+		{"leanvec fp32/fp32", `"base_quantization_type":"leanvec","leanvec_dims":24,"leanvec_primary":"fp32","leanvec_secondary":"fp32"`, 0.85, false, false},
+		{"lvq4x8", `"base_quantization_type":"lvq4x8"`, 0.9, false, false},
+		{"leanvec vamana", `"base_quantization_type":"leanvec","leanvec_dims":24,"graph_type":"vamana","alpha":1.2,"window_size":60`, 0.85, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.prefixes {
+				defer func(on bool) { quant.PackedPrimaryOn = on }(quant.PackedPrimaryOn)
+				quant.PackedPrimaryOn = false
+			}
 			data := clustered(31, n, d, 10)
 			queries := clustered(32, 30, d, 10)
 			x := newWith(t, "l2", d, tc.param+`,"max_degree":16,"ef_construction":80,"build_thread_count":1`)
 			require.NotNil(t, x.ts, "a two-stage base keeps a primary store")
+			require.Equal(t, tc.packed, x.primCodes.pack != nil)
+			if tc.packed {
+				require.Equal(t, 8+32, x.primCodes.stride, "24 codes padded to 32 after an 8-byte header")
+			} else {
+				require.Equal(t, x.ts.PrimaryCodeSize(), x.primCodes.stride)
+			}
 			require.True(t, x.NeedsTraining())
 			_, err := x.Build(data, seq(0, n), nil)
 			require.NoError(t, err)
