@@ -60,23 +60,29 @@ func LVQ8PackedQuery(dst []int16, q []float32) float32 {
 	dst = dst[:LVQ8PackedLen(len(q))]
 	var top float32
 	for _, x := range q {
-		if a := float32(math.Abs(float64(x))); a <= math.MaxFloat32 && a > top {
+		// |x| by its bits; NaN and the infinities never pass the test
+		if a := math.Float32frombits(math.Float32bits(x) &^ (1 << 31)); a > top && a <= math.MaxFloat32 {
 			top = a
 		}
 	}
-	clear(dst)
+	clear(dst[len(q):])
 	if top == 0 {
+		clear(dst)
 		return 0
 	}
-	step := top / lvq8PackedQueryMax
-	inv := 1 / step
+	const hi = lvq8PackedQueryMax
+	inv := hi / top
 	for j, x := range q {
-		if a := math.Abs(float64(x)); a <= math.MaxFloat32 {
-			v := math.Round(float64(x * inv))
-			dst[j] = int16(max(-lvq8PackedQueryMax, min(lvq8PackedQueryMax, v)))
+		v := x * inv
+		if !(v >= -hi-0.5 && v <= hi+0.5) { // NaN or an infinity
+			dst[j] = 0
+			continue
 		}
+		// round half away from zero (the conversion truncates)
+		r := int32(v + math.Float32frombits(math.Float32bits(v)&(1<<31)|math.Float32bits(0.5)))
+		dst[j] = int16(max(-hi, min(hi, r)))
 	}
-	return step
+	return top / hi
 }
 
 // LVQ8PackedBatch sets out[i] to the packed kernel of row ids[i] of slab (row r

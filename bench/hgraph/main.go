@@ -79,6 +79,7 @@ func run() error {
 	only := flag.String("only", "", "comma-separated config names to run (default all)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of every round of the searches to this file (hnswlib's run in its own process; -only picks the indexes)")
 	rounds := flag.Int("rounds", 5, "measurement rounds over all indexes and hnswlib, interleaved; each point keeps its best")
+	hnswM := flag.Int("hnswlib-m", 16, "hnswlib's M (its bottom layer keeps 2M neighbours); the ratios are against this hnswlib")
 	mode := flag.String("mode", "hnswlib", "hnswlib: quantizers against hnswlib; leanvec: LeanVec and LVQ-8 against fp32 (no hnswlib)")
 	data := flag.String("data", "fashion-mnist", "fashion-mnist; fashion-mnist-196 (the images pooled 2x2 to 14x14, another dimension); clustered-128 (100 000 Gaussian vectors around 32 centres, 128 dimensions: another distribution); fashion-mnist-cosine (the images at unit length searched by cosine: another metric)")
 	var extra []string
@@ -232,7 +233,7 @@ func run() error {
 
 	var hn *hnswlibProc
 	if *driver != "" {
-		if hn, err = startHnswlib(*driver, *cache, set, queries, gtPath, gtk, *k, sc); err != nil {
+		if hn, err = startHnswlib(*driver, *cache, set, queries, gtPath, gtk, *k, *hnswM, sc); err != nil {
 			fmt.Printf("hnswlib: skipped (%v)\n", err)
 		} else {
 			defer hn.close()
@@ -394,7 +395,7 @@ type hnswlibProc struct {
 	curve     curve
 }
 
-func startHnswlib(driver, cache string, set *dataset.Set, queries []float32, gtPath string, gtk, k int, sc *benchutil.Scorer) (*hnswlibProc, error) {
+func startHnswlib(driver, cache string, set *dataset.Set, queries []float32, gtPath string, gtk, k, m int, sc *benchutil.Scorer) (*hnswlibProc, error) {
 	if _, err := os.Stat(driver); err != nil {
 		return nil, fmt.Errorf("driver %s not built", driver)
 	}
@@ -413,8 +414,8 @@ func startHnswlib(driver, cache string, set *dataset.Set, queries []float32, gtP
 		}
 	}
 	h := &hnswlibProc{outPrefix: filepath.Join(cache, "hnswlib-results"), k: k, sc: sc,
-		curve: curve{name: "hnswlib M=16 efc=200"}}
-	args := []string{basePath, qPath, gtPath, strconv.Itoa(gtk), "16", "200", strconv.Itoa(k), h.outPrefix, "-"}
+		curve: curve{name: fmt.Sprintf("hnswlib M=%d efc=200", m)}}
+	args := []string{basePath, qPath, gtPath, strconv.Itoa(gtk), strconv.Itoa(m), "200", strconv.Itoa(k), h.outPrefix, "-"}
 	if set.Metric == "cosine" {
 		args = append([]string{"-ip"}, args...)
 	}
