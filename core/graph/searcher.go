@@ -22,15 +22,14 @@ type Space struct {
 // prefetchRowBytes is the longest row expand requests, in one call, once it has read a
 // neighbour list and before it measures the nodes found. The batch kernels request rows eight
 // ahead of the one they measure, so a hop's first rows keep them waiting on memory; requested
-// first, rows of one or two cache lines arrive in time. Same index and process, six alternating
-// rounds on a quiet machine, clustered-128 (100 000 rows) at ef_search 48 / 96 / 160, against
-// no requests: sq8 rows of 128 bytes +4% / +3% / +7% (a second run: -1% / +5% / +1%),
-// sq4_uniform's 64 bytes +3% / +3% / +1%. One request per row as the list was read (an
-// assembly call each) was 3-7% slower than none there, and 5-11% slower than this. Longer rows
-// gained nothing that stood out of the spread: Fashion-MNIST sq4_uniform (392 bytes) -5% to
-// +6%, LeanVec 160's primary rows (168 bytes, every line requested) -1% to +3% at ef_search
-// 10-48; the kernels' own requests keep ahead of them.
-const prefetchRowBytes = 128
+// first, they arrive in time. Same index and process, eight alternating rounds, against a limit
+// of 128 bytes: Fashion-MNIST pooled to 196 dimensions, sq8_uniform (196-byte rows) +9% to +15%
+// at ef_search 10-48; LeanVec 160's packed primary rows (168 bytes) +3% to +5%; LeanVec 256
+// under cosine (264 bytes) +2% to +5%; sq4_uniform on Fashion-MNIST (392 bytes) +3% to +7%;
+// sq8_uniform (784 bytes) +1% to +3%. Whole float32 rows of 784 dimensions (3136 bytes) lost
+// 16-21%: a hop's rows then outnumber what the cache takes in flight. (Earlier, one request per
+// row as the list was read, an assembly call each, was 3-7% slower than none.)
+const prefetchRowBytes = 1024
 
 // Params controls one search.
 type Params struct {
