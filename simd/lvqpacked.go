@@ -53,15 +53,18 @@ func PackLVQ8(dst, src []byte, n int, aux float32) {
 }
 
 // LVQ8PackedQuery quantizes q into dst (len(dst) >= LVQ8PackedLen(len(q)); the
-// padding is zeroed) and returns the step: q_j is about step*dst[j]. A query
+// padding is zeroed) and returns the step: dst[j] is q_j/step rounded to the
+// nearest integer (ties to even), the largest finite |q_j| at 32767. A query
 // without a non-zero finite entry gets step 0 and zero entries; non-finite
 // entries are zeroed.
 func LVQ8PackedQuery(dst []int16, q []float32) float32 {
 	dst = dst[:LVQ8PackedLen(len(q))]
-	var top float32
+	// The magnitudes are compared as bits: for non-negative floats the order is the same, and
+	// the infinities and NaNs lie above the largest finite value.
+	const maxFinite = 0x7f7fffff
+	var top uint32
 	for _, x := range q {
-		// |x| by its bits; NaN and the infinities never pass the test
-		if a := math.Float32frombits(math.Float32bits(x) &^ (1 << 31)); a > top && a <= math.MaxFloat32 {
+		if a := math.Float32bits(x) &^ (1 << 31); a <= maxFinite && a > top {
 			top = a
 		}
 	}
@@ -71,18 +74,20 @@ func LVQ8PackedQuery(dst []int16, q []float32) float32 {
 		return 0
 	}
 	const hi = lvq8PackedQueryMax
-	inv := hi / top
+	t := math.Float32frombits(top)
+	inv := hi / t
+	// Adding 1.5*2^23 leaves round-to-nearest-even(v) in the low mantissa bits for |v| < 2^22.
+	const magic = 12582912
+	const magicBits = 0x4b400000
 	for j, x := range q {
-		v := x * inv
-		if !(v >= -hi-0.5 && v <= hi+0.5) { // NaN or an infinity
+		if math.Float32bits(x)&^(1<<31) > maxFinite {
 			dst[j] = 0
 			continue
 		}
-		// round half away from zero (the conversion truncates)
-		r := int32(v + math.Float32frombits(math.Float32bits(v)&(1<<31)|math.Float32bits(0.5)))
+		r := int32(math.Float32bits(x*inv+magic)) - magicBits
 		dst[j] = int16(max(-hi, min(hi, r)))
 	}
-	return top / hi
+	return t / hi
 }
 
 // LVQ8PackedBatch sets out[i] to the packed kernel of row ids[i] of slab (row r
