@@ -96,7 +96,8 @@ func (x *Index) SearchWithRequest(req *SearchRequest) (_ *SearchResult, err erro
 	if req.Mode == RangeSearchMode {
 		what = "range search"
 	}
-	q, err := x.query(req.Query, what)
+	q, release, err := x.searchQuery(req.Query, what)
+	defer release()
 	if err != nil {
 		return nil, err
 	}
