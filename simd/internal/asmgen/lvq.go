@@ -353,20 +353,7 @@ func lvqKernel(s lvqSpec) {
 			k2 = bzhiMask(rr, -1)
 		}
 	}
-	slab, stride, ids, out, cnt, plen := ld("slab"), ld("stride"), ld("ids"), ld("out"), ld("cnt"), ld("plen")
-
-	lrow, ldone := lbl("lvq_row"), lbl("lvq_done")
-	c.TESTQ(cnt, cnt)
-	c.JZ(LabelRef(ldone))
-	for k := 0; k < lvqAhead; k++ { // the first rows: all their lines before any is measured
-		prefetchRowAt(k, ids, slab, stride, cnt, plen)
-	}
-	c.Label(lrow)
-	row := c.GP64()
-	c.MOVL(mem(ids, 0), row.As32())
-	c.IMULQ(stride, row)
-	c.ADDQ(slab, row)
-	prefetchRowAt(lvqAhead, ids, slab, stride, cnt, plen)
+	lp, row := lvqLoopStart("lvq")
 
 	// Header: scale in lane 0 of hdr, bias in lane 1.
 	hdr := c.XMM()
@@ -467,12 +454,44 @@ func lvqKernel(s lvqSpec) {
 			c.VFMADD231SS(qsum, r.bias, res)
 		}
 	}
-	c.VMOVSS(res, mem(out, 0))
-	c.ADDQ(U32(4), ids)
-	c.ADDQ(U32(4), out)
-	c.DECQ(cnt)
-	c.JNZ(LabelRef(lrow))
-	c.Label(ldone)
+	lp.end(res)
+}
+
+// lvqLoop is the loop over row ids of a by-id LVQ kernel.
+type lvqLoop struct {
+	ids, out, cnt Register
+	lrow, ldone   string
+}
+
+// lvqLoopStart loads the loop's arguments (slab, stride, ids, out, cnt, plen), returns at once
+// when there are no rows, requests the first lvqAhead rows and emits the loop's head: the
+// current row's address, returned, and the request of the row lvqAhead on. The labels are
+// prefix_row and prefix_done.
+func lvqLoopStart(prefix string) (*lvqLoop, Register) {
+	slab, stride, ids, out, cnt, plen := ld("slab"), ld("stride"), ld("ids"), ld("out"), ld("cnt"), ld("plen")
+	lp := &lvqLoop{ids: ids, out: out, cnt: cnt, lrow: lbl(prefix + "_row"), ldone: lbl(prefix + "_done")}
+	c.TESTQ(cnt, cnt)
+	c.JZ(LabelRef(lp.ldone))
+	for k := 0; k < lvqAhead; k++ { // the first rows: all their lines before any is measured
+		prefetchRowAt(k, ids, slab, stride, cnt, plen)
+	}
+	c.Label(lp.lrow)
+	row := c.GP64()
+	c.MOVL(mem(ids, 0), row.As32())
+	c.IMULQ(stride, row)
+	c.ADDQ(slab, row)
+	prefetchRowAt(lvqAhead, ids, slab, stride, cnt, plen)
+	return lp, row
+}
+
+// end stores the row's result (lane 0 of res) and closes the loop and the function.
+func (lp *lvqLoop) end(res VecVirtual) {
+	c.VMOVSS(res, mem(lp.out, 0))
+	c.ADDQ(U32(4), lp.ids)
+	c.ADDQ(U32(4), lp.out)
+	c.DECQ(lp.cnt)
+	c.JNZ(LabelRef(lp.lrow))
+	c.Label(lp.ldone)
 	c.VZEROUPPER()
 	c.RET()
 }

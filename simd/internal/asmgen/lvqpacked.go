@@ -41,20 +41,7 @@ func lvqPackedKernel(zmm bool) {
 	c.VMOVSS(mem(par, 8), sW)
 	c.VMOVSS(mem(par, 12), bW)
 	n := ld("n")
-	slab, stride, ids, out, cnt, plen := ld("slab"), ld("stride"), ld("ids"), ld("out"), ld("cnt"), ld("plen")
-
-	lrow, ldone := lbl("lvqpk_row"), lbl("lvqpk_done")
-	c.TESTQ(cnt, cnt)
-	c.JZ(LabelRef(ldone))
-	for k := 0; k < lvqAhead; k++ {
-		prefetchRowAt(k, ids, slab, stride, cnt, plen)
-	}
-	c.Label(lrow)
-	row := c.GP64()
-	c.MOVL(mem(ids, 0), row.As32())
-	c.IMULQ(stride, row)
-	c.ADDQ(slab, row)
-	prefetchRowAt(lvqAhead, ids, slab, stride, cnt, plen)
+	lp, row := lvqLoopStart("lvqpk")
 
 	vec := func() VecVirtual {
 		if zmm {
@@ -124,12 +111,5 @@ func lvqPackedKernel(zmm bool) {
 	c.VFMADD231SS(auxW, aux, res)
 	c.VFMADD231SS(sW, dot, res)
 	c.VFMADD231SS(bW, bias, res)
-	c.VMOVSS(res, mem(out, 0))
-	c.ADDQ(U32(4), ids)
-	c.ADDQ(U32(4), out)
-	c.DECQ(cnt)
-	c.JNZ(LabelRef(lrow))
-	c.Label(ldone)
-	c.VZEROUPPER()
-	c.RET()
+	lp.end(res)
 }
