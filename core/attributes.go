@@ -258,8 +258,8 @@ func (x *Index) AttributeFilter(expr string, filter Filter) (Filter, error) {
 // only when its attributes satisfy filterExpr and filter (nil: none) keeps it. The expression
 // is compiled once per call; an empty one filters nothing.
 func (x *Index) SearchWithFilterString(query []float32, k int, searchJSON, filterExpr string, filter Filter) ([]Neighbor, error) {
-	q, release, err := x.searchQuery(&Dataset{NumElements: 1, Dim: len(query), Float32: query}, "knn search")
-	defer release()
+	q, buf, err := x.searchQuery(&Dataset{NumElements: 1, Dim: len(query), Float32: query}, "knn search")
+	defer putQueryBuf(buf)
 	if err != nil {
 		return nil, err
 	}

@@ -510,6 +510,11 @@ func (x *Index) parsedSearch(js string) (*params.Search, error) {
 }
 
 func (x *Index) query(ds *Dataset, what string) ([]float32, error) {
+	return x.queryInto(ds, what, nil)
+}
+
+// queryInto is query with a cosine query's normalised copy put in *buf when buf is not nil.
+func (x *Index) queryInto(ds *Dataset, what string, buf *[]float32) ([]float32, error) {
 	if ds == nil {
 		return nil, api.Errorf(api.InvalidArgument, "%s: query dataset is nil", what)
 	}
@@ -518,7 +523,7 @@ func (x *Index) query(ds *Dataset, what string) ([]float32, error) {
 	}
 	one := *ds
 	one.NumElements = 1
-	v, _, err := x.vectors(&one, what, false)
+	v, _, err := x.vectorsInto(&one, what, false, buf)
 	return v, err
 }
 
@@ -533,20 +538,21 @@ func (x *Index) checkQuery(q []float32, what string) ([]float32, error) {
 var queryBufs = sync.Pool{New: func() any { return new([]float32) }}
 
 // searchQuery is query for a search that is done with the vector when it returns: a cosine
-// query is normalised into a pooled buffer, which release hands back (release is never nil).
-func (x *Index) searchQuery(ds *Dataset, what string) (q []float32, release func(), err error) {
-	if ds == nil || !x.create.Metric.NeedsNormalize() {
-		q, err = x.query(ds, what)
-		return q, func() {}, err
+// query is normalised into a buffer from queryBufs, returned as buf for putQueryBuf (nil for
+// the other metrics).
+func (x *Index) searchQuery(ds *Dataset, what string) (q []float32, buf *[]float32, err error) {
+	if x.create.Metric.NeedsNormalize() {
+		buf = queryBufs.Get().(*[]float32)
 	}
-	if ds.NumElements < 1 {
-		return nil, func() {}, api.Errorf(api.InvalidArgument, "%s: query dataset holds no vector", what)
+	q, err = x.queryInto(ds, what, buf)
+	return q, buf, err
+}
+
+// putQueryBuf hands a buffer of searchQuery back (nil: none was taken).
+func putQueryBuf(buf *[]float32) {
+	if buf != nil {
+		queryBufs.Put(buf)
 	}
-	one := *ds
-	one.NumElements = 1
-	buf := queryBufs.Get().(*[]float32)
-	q, _, err = x.vectorsInto(&one, what, false, buf)
-	return q, func() { queryBufs.Put(buf) }, err
 }
 
 // KnnSearch returns the k nearest neighbours of the first vector of query as a Dataset with
@@ -566,8 +572,8 @@ func (x *Index) KnnSearchWithStats(query *Dataset, k int, searchJSON string, fil
 
 // Search is KnnSearch on a float32 query returning the neighbours directly.
 func (x *Index) Search(query []float32, k int, searchJSON string, filter Filter) ([]Neighbor, error) {
-	q, release, err := x.searchQuery(&Dataset{NumElements: 1, Dim: len(query), Float32: query}, "knn search")
-	defer release()
+	q, buf, err := x.searchQuery(&Dataset{NumElements: 1, Dim: len(query), Float32: query}, "knn search")
+	defer putQueryBuf(buf)
 	if err != nil {
 		return nil, err
 	}
@@ -626,8 +632,8 @@ func (x *Index) RangeSearchVector(query []float32, radius float32, searchJSON st
 	if err := checkLimitedSize(limitedSize); err != nil {
 		return nil, err
 	}
-	q, release, err := x.searchQuery(&Dataset{NumElements: 1, Dim: len(query), Float32: query}, "range search")
-	defer release()
+	q, buf, err := x.searchQuery(&Dataset{NumElements: 1, Dim: len(query), Float32: query}, "range search")
+	defer putQueryBuf(buf)
 	if err != nil {
 		return nil, err
 	}

@@ -96,8 +96,8 @@ func (x *Index) SearchWithRequest(req *SearchRequest) (_ *SearchResult, err erro
 	if req.Mode == RangeSearchMode {
 		what = "range search"
 	}
-	q, release, err := x.searchQuery(req.Query, what)
-	defer release()
+	q, buf, err := x.searchQuery(req.Query, what)
+	defer putQueryBuf(buf)
 	if err != nil {
 		return nil, err
 	}
