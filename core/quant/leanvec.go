@@ -512,7 +512,7 @@ func (p *leanVecPrimary) MarshalBinary() ([]byte, error) { return nil, nil }
 // UnmarshalBinary accepts only the empty state.
 func (p *leanVecPrimary) UnmarshalBinary(b []byte) error {
 	if len(b) != 0 {
-		return api.Errorf(api.InvalidBinary, "leanvec_primary: has no state of its own, got %d bytes", len(b))
+		return api.Errorf(api.InvalidBinary, "leanvec: a traversal quantizer has no state of its own, got %d bytes", len(b))
 	}
 	return nil
 }

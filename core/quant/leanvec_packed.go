@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"math"
 
-	"github.com/govsag/vsag/core/api"
-	"github.com/govsag/vsag/core/metric"
 	"github.com/govsag/vsag/simd"
 )
 
@@ -35,7 +33,7 @@ func (lv *LeanVec) PackedPrimary() Quantizer {
 	if !PackedPrimaryOn || lv.pkind != "lvq8" || lv.d > simd.LVQ8PackedMaxDim {
 		return nil
 	}
-	return &leanVecPacked{lv: lv}
+	return &leanVecPacked{leanVecPrimary{lv: lv}}
 }
 
 // PackPrimary implements PrimaryPacker.
@@ -43,8 +41,7 @@ func (lv *LeanVec) PackPrimary(dst, code []byte) {
 	var aux float32
 	switch {
 	case lv.l2proj:
-		s := f16(code)
-		b := f16(code[2:])
+		s, b := lvqHeader(code)
 		var sum float64
 		for _, c := range code[4 : 4+lv.d] {
 			x := float64(s*float32(c) + b)
@@ -57,25 +54,12 @@ func (lv *LeanVec) PackPrimary(dst, code []byte) {
 	simd.PackLVQ8(dst, code[:lv.pcode], lv.d, aux)
 }
 
-func f16(b []byte) float32 { return lvqFromHalf(binary.LittleEndian.Uint16(b)) }
+// leanVecPacked is the quantizer of leanvec's packed traversal rows. Its state is the leanvec's,
+// so it shares the stateless methods of the primary quantizer.
+type leanVecPacked struct{ leanVecPrimary }
 
-// leanVecPacked is the quantizer of leanvec's packed traversal rows. Its state is the leanvec's.
-type leanVecPacked struct{ lv *LeanVec }
-
-func (p *leanVecPacked) Name() string        { return "leanvec_packed" }
-func (p *leanVecPacked) Dim() int            { return p.lv.dim }
-func (p *leanVecPacked) Metric() metric.Kind { return p.lv.metric }
-func (p *leanVecPacked) CodeSize() int       { return simd.LVQ8PackedRowBytes(p.lv.d) }
-func (p *leanVecPacked) NeedTrain() bool     { return true }
-func (p *leanVecPacked) Trained() bool       { return p.lv.trained }
-
-// Train trains the leanvec quantizer unless it already is.
-func (p *leanVecPacked) Train(vectors []float32, n int) error {
-	if p.lv.trained {
-		return nil
-	}
-	return p.lv.Train(vectors, n)
-}
+func (p *leanVecPacked) Name() string  { return "leanvec_packed" }
+func (p *leanVecPacked) CodeSize() int { return simd.LVQ8PackedRowBytes(p.lv.d) }
 
 // Encode writes the packed row of v.
 func (p *leanVecPacked) Encode(dst []byte, v []float32) {
@@ -90,7 +74,7 @@ func (p *leanVecPacked) Decode(dst []float32, code []byte) {
 	row := make([]byte, lv.psize)
 	copy(row[:4], code[:4])
 	copy(row[4:4+lv.d], code[8:8+lv.d])
-	(&leanVecPrimary{lv: lv}).Decode(dst, row)
+	p.leanVecPrimary.Decode(dst, row)
 }
 
 func (p *leanVecPacked) NewComputer() Computer {
@@ -101,17 +85,6 @@ func (p *leanVecPacked) NewComputer() Computer {
 		z: make([]float32, lv.d), c: make([]float32, lv.dim), u: make([]float32, lv.d),
 		q16: make([]int16, simd.LVQ8PackedLen(lv.d)),
 	}
-}
-
-// MarshalBinary returns an empty state: the state is the leanvec quantizer's.
-func (p *leanVecPacked) MarshalBinary() ([]byte, error) { return nil, nil }
-
-// UnmarshalBinary accepts only the empty state.
-func (p *leanVecPacked) UnmarshalBinary(b []byte) error {
-	if len(b) != 0 {
-		return api.Errorf(api.InvalidBinary, "leanvec_packed: has no state of its own, got %d bytes", len(b))
-	}
-	return nil
 }
 
 // lvPackedComputer gives the primary distances of lvPrimaryComputer over packed rows: the

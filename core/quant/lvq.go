@@ -351,11 +351,15 @@ func (q *LVQ) Decode(dst []float32, code []byte) {
 	lvqDecode(dst[:q.dim], code[:q.CodeSize()], q.st.mean, q.b1, q.b2)
 }
 
+// lvqHeader returns the scale and bias at the head of an LVQ code.
+func lvqHeader(code []byte) (scale, bias float32) {
+	return lvqFromHalf(binary.LittleEndian.Uint16(code)), lvqFromHalf(binary.LittleEndian.Uint16(code[2:]))
+}
+
 // lvqDecode writes mean + the decoding of code into dst, in the kernels' arithmetic.
 func lvqDecode(dst []float32, code []byte, mean []float32, b1, b2 int) {
 	n := len(dst)
-	s := lvqFromHalf(binary.LittleEndian.Uint16(code))
-	b := lvqFromHalf(binary.LittleEndian.Uint16(code[2:]))
+	s, b := lvqHeader(code)
 	n1 := simd.LVQCodeBytes(n, b1)
 	c1 := code[4 : 4+n1]
 	if b2 == 0 {
