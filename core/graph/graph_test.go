@@ -184,6 +184,44 @@ func TestVisitedEpochWrap(t *testing.T) {
 	}
 }
 
+func TestAppendUnvisited(t *testing.T) {
+	// in both modes, against Visit one id at a time: the same ids kept in the same order, the
+	// same marks left, repeats within one list kept once, dst's own entries untouched, and a
+	// dst too small grown
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{1, 64, 1000, bitsetNodes, bitsetNodes + 1} {
+		var v, ref VisitedList
+		v.Reset(n)
+		ref.Reset(n)
+		for round := 0; round < 50; round++ {
+			list := make([]uint32, rng.IntN(40))
+			for i := range list {
+				list[i] = uint32(rng.IntN(min(n, 300)))
+				if i > 0 && rng.IntN(8) == 0 {
+					list[i] = list[rng.IntN(i)]
+				}
+			}
+			prefix := []uint32{99, 98}
+			dst := append(make([]uint32, 0, 2+rng.IntN(len(list)+1)), prefix...)
+			want := append([]uint32(nil), prefix...)
+			for _, id := range list {
+				if !ref.Visit(id) {
+					want = append(want, id)
+				}
+			}
+			got := v.AppendUnvisited(dst, list)
+			require.Equal(t, want, got, "n %d round %d", n, round)
+			for id := uint32(0); id < uint32(min(n, 300)); id++ {
+				require.Equal(t, ref.Seen(id), v.Seen(id), "n %d id %d", n, id)
+			}
+			if round%10 == 9 {
+				v.Reset(n)
+				ref.Reset(n)
+			}
+		}
+	}
+}
+
 func TestMarshalRoundTripAndCorruption(t *testing.T) {
 	g, _, _ := buildRandom(t, 500, 4, 8, 1)
 	b, err := g.MarshalBinary()

@@ -265,10 +265,14 @@ func (s *Searcher) expand(g *Graph, level int, sp Space, id uint32, visit func(u
 	if stride > prefetchRowBytes {
 		stride = 0
 	}
-	for i := 1; i <= n; i++ {
-		nb := atomic.LoadUint32(&l[i])
-		if !s.vis.Visit(nb) && (visit == nil || visit(nb)) {
-			ids = append(ids, nb)
+	if visit == nil {
+		ids = s.vis.AppendUnvisited(ids, l[1:n+1])
+	} else {
+		for i := 1; i <= n; i++ {
+			nb := atomic.LoadUint32(&l[i])
+			if !s.vis.Visit(nb) && visit(nb) {
+				ids = append(ids, nb)
+			}
 		}
 	}
 	s.ids = ids

@@ -1,6 +1,10 @@
 package graph
 
-import "sync"
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+)
 
 // VisitedList marks node ids seen by one search. Over up to bitsetNodes nodes it is a bit per
 // node, cleared by Reset: 32 KiB at most, which stays in the first-level cache while the search
@@ -71,6 +75,49 @@ func (v *VisitedList) Visit(id uint32) bool {
 	}
 	*t = v.epoch
 	return false
+}
+
+// AppendUnvisited marks every id of list visited and appends to dst, in list's order, those
+// not visited before. It is a search's filter of a node's neighbours: whether a neighbour was
+// seen is as good as random, so instead of a branch per id, which the processor mispredicts
+// about as often as it takes, each id is written to dst and dst's length advances only past
+// the fresh ones (same index and process: 5-17% and 10-22% more queries per second in two
+// runs at ef_search 32-200 on clustered-128 with sq8 codes, 4-7% on Fashion-MNIST with
+// sq8_uniform at 12-48). The entries of list are read atomically: an insert may be rewriting
+// the list.
+func (v *VisitedList) AppendUnvisited(dst, list []uint32) []uint32 {
+	k := len(dst)
+	dst = slices.Grow(dst, len(list))[:k+len(list)]
+	if bits := v.bits; bits != nil {
+		for i := range list {
+			id := atomic.LoadUint32(&list[i])
+			w, sh := &bits[id>>6], id&63
+			old := *w
+			*w = old | 1<<sh
+			dst[k] = id
+			k += int(^(old >> sh) & 1)
+		}
+		return dst[:k]
+	}
+	tags, epoch := v.tags, v.epoch
+	for i := range list {
+		id := atomic.LoadUint32(&list[i])
+		t := &tags[id]
+		fresh := *t != epoch
+		*t = epoch
+		dst[k] = id
+		k += b2i(fresh)
+	}
+	return dst[:k]
+}
+
+// b2i is 1 for true and 0 for false, which the compiler turns into a flag move, not a branch.
+func b2i(b bool) int {
+	var i int
+	if b {
+		i = 1
+	}
+	return i
 }
 
 // Seen reports whether id was visited.
