@@ -159,7 +159,7 @@ func (b *Builder) odescentLongEdges(members []uint32, workers []*Worker) error {
 			}
 			sortItems(items)
 			vs.pool = items
-			sel := b.prune(w, items, deg)
+			sel := b.prune(w, items, deg, b.Alpha)
 			all = all[:0]
 			for _, it := range sel {
 				all = append(all, it.ID)

@@ -132,7 +132,8 @@ func (b *Builder) RepairList(w *Worker, rs *RepairScratch, level int, id uint32,
 		}
 	}
 	rs.cands = cands
-	drops := func(dsc, dpc float32) bool { return b.Alpha*dsc < dpc }
+	alpha := b.alphaAt(level)
+	drops := func(dsc, dpc float32) bool { return alpha*dsc < dpc }
 	if vp != nil {
 		drops = func(dsc, dpc float32) bool { return vamanaDrops(vp.IP, vp.Alpha, dsc, dpc) }
 	}
