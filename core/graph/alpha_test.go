@@ -37,7 +37,6 @@ func TestRouteLayersPruneStrictly(t *testing.T) {
 		b := &Builder{G: New(4), Quant: q, Slab: codes.Slab(), Alpha: tc.alpha, EfConstruction: 8}
 		require.Equal(t, tc.wantAlpha, b.alphaAt(tc.level), "alpha %v level %d", tc.alpha, tc.level)
 		w := b.NewWorker()
-		w.pc.SetQuery([]float32{0, 0})
 		cands := []topk.Item{{Dist: 1, ID: 1}, {Dist: 4, ID: 2}, {Dist: 100, ID: 3}}
 		var got []uint32
 		for _, it := range b.prune(w, cands, 2, b.alphaAt(tc.level)) {
@@ -72,12 +71,11 @@ func TestRelaxedGraphFindsTheQuerysCluster(t *testing.T) {
 		}
 	}
 	g := New(deg)
-	b := &Builder{G: g, Quant: q, Slab: nil, Alpha: 4, EfConstruction: 32}
 	for i := 0; i < n; i++ {
 		codes.Append(data[i*d : (i+1)*d])
 		g.AddNode(RandomLevel(1-r.Float64(), deg))
 	}
-	b.Slab = codes.Slab()
+	b := &Builder{G: g, Quant: q, Slab: codes.Slab(), Alpha: 4, EfConstruction: 32}
 	w := b.NewWorker()
 	for i := 0; i < n; i++ {
 		b.Insert(w, uint32(i), g.NodeLevel(uint32(i)), data[i*d:(i+1)*d])

@@ -249,7 +249,8 @@ func (b *Builder) Insert(w *Worker, id uint32, level int, v []float32) {
 // near neighbours that alpha lets through crowd them out. On 128-dim Gaussian clusters
 // (clustered-128, sq8_uniform + fp32 reorder, max_degree 32, alpha 1.1 everywhere) 19 of 1 000
 // queries ended in the wrong cluster with no true neighbour found, even at ef_search 300
-// (recall 0.9777); with strict route layers 1 (recall 0.9954), at the same cost per search.
+// (recall 0.9777); with strict route layers, 1 query did (recall 0.9954), at the same cost
+// per search.
 // On Fashion-MNIST the two builds search alike.
 func (b *Builder) alphaAt(level int) float32 {
 	if level > 0 {
