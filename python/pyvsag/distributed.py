@@ -1565,26 +1565,47 @@ class ShardedIndex:
 
     # ---- search ------------------------------------------------------------------------------
 
-    def route(self, queries: Any, probe_shards: int) -> np.ndarray:
+    def route(self, queries: Any, probe_shards: int,
+              probe_slack: Optional[float] = None) -> np.ndarray:
         """route returns, per query, the probe_shards shards whose routing centroids are
-        nearest (an (nq, probe_shards) int array, nearest first)."""
+        nearest (an (nq, probe_shards) int array, nearest first).
+
+        With probe_slack, a shard after the first is kept only when its nearest centroid lies
+        within (1 + probe_slack) times the distance of the query's nearest centroid (the
+        distances the routing scan measures: squared l2, or 1 - cosine); the places of the
+        shards left out hold -1. A query near one shard's data then searches that shard alone,
+        one between shards searches each of them (SPANN's query-aware pruning of its posting
+        lists)."""
         q = np.atleast_2d(np.asarray(queries, dtype=np.float32))
         s = len(self._shards)
-        if self.routing is None or probe_shards >= s or len(q) == 0 or len(self.routing) == 0:
+        if self.routing is None or len(q) == 0 or len(self.routing) == 0 or (
+                probe_shards >= s and probe_slack is None):
             return np.tile(np.arange(s), (len(q), 1))[:, :probe_shards]
         m = len(self.routing)
         # every centroid by distance, from the library's own exact scan: a numpy product would
         # run in the BLAS's threads, which then spin for a while after it and took about 50 ms
         # of CPU a batch of 1 000 from the shards' searches on a 2-core host
-        order, _ = self._router().knn_search(np.ascontiguousarray(q), m, "")
+        order, dist = self._router().knn_search(np.ascontiguousarray(q), m, "")
         order = np.asarray(order, dtype=np.int64).reshape(len(q), m)
+        dist = np.asarray(dist, dtype=np.float64).reshape(len(q), m)
         owner = np.where(order >= 0, self._routing_owner[order.clip(0)], -1)  # -1: padding
-        # a shard's rank is the position of its nearest centroid (m when it has none)
+        # a shard's rank is the position of its nearest centroid (m when it has none), its
+        # distance that centroid's
         rank = np.full((len(q), s), m, dtype=np.int64)
+        best = np.full((len(q), s), np.inf)
+        rows = np.arange(len(q))
         for shard in range(s):
             hit = owner == shard
-            rank[:, shard] = np.where(hit.any(1), hit.argmax(1), m)
-        return np.argsort(rank, axis=1, kind="stable")[:, :probe_shards]
+            has, first = hit.any(1), hit.argmax(1)
+            rank[:, shard] = np.where(has, first, m)
+            best[:, shard] = np.where(has, dist[rows, first], np.inf)
+        picks = np.argsort(rank, axis=1, kind="stable")[:, :probe_shards]
+        if probe_slack is not None:
+            near = np.maximum(best[rows, picks[:, 0]], 0.0)
+            keep = np.take_along_axis(best, picks, 1) <= (1.0 + probe_slack) * near[:, None]
+            keep[:, 0] = True
+            picks = np.where(keep, picks, -1)
+        return picks
 
     def _router(self) -> Index:
         """_router is a brute-force index of the routing centroids (cosine for the metrics
@@ -1602,7 +1623,8 @@ class ShardedIndex:
 
     def knn_search(self, queries: Any, k: int, parameters: Parameters = "",
                    filter: Any = None, *, filter_expr: Optional[str] = None,
-                   probe_shards: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray]:
+                   probe_shards: Optional[int] = None,
+                   probe_slack: Optional[float] = None) -> Tuple[np.ndarray, np.ndarray]:
         """knn_search finds the k nearest neighbours of one query (dim,) or a batch (nq, dim).
 
         The batch is sent to every shard (or, with ``probe_shards``, each query only to the
@@ -1619,6 +1641,9 @@ class ShardedIndex:
                 exclude, a callable, a Filter); it must pickle, since it runs on the workers.
             filter_expr: an attribute filter expression, applied by every shard.
             probe_shards: search only this many shards per query (1..shards); None: all.
+            probe_slack: search, of those, only the shards whose nearest routing centroid
+                lies within (1 + probe_slack) times the distance of the query's nearest one
+                (>= 0; see :meth:`route`); None: all of them.
 
         Returns:
             (ids, distances) of shape (k,) or (nq, k), padded with -1 / +inf.
@@ -1643,15 +1668,22 @@ class ShardedIndex:
                     raise InvalidArgumentError(f"probe_shards must be an integer >= 1, got "
                                                f"{probe_shards!r}", operation="knn_search")
                 probe_shards = min(int(probe_shards), s)
+            if probe_slack is not None:
+                if (isinstance(probe_slack, bool) or not isinstance(probe_slack, (int, float,
+                                                                                  np.number))
+                        or not probe_slack >= 0 or not np.isfinite(probe_slack)):
+                    raise InvalidArgumentError(f"probe_slack must be a finite number >= 0, "
+                                               f"got {probe_slack!r}", operation="knn_search")
+                probe_slack = float(probe_slack)
             query = _Query(q, self._write_batch)
-            if probe_shards is None or probe_shards >= s:
+            if (probe_shards is None or probe_shards >= s) and probe_slack is None:
                 calls = [(i, "knn_search", (_ForShard(query), k, parameters, filter,
                                             filter_expr)) for i in range(s)]
                 res = self._call(calls)
                 ids = np.concatenate([r[0] for r in res], axis=1)
                 dists = np.concatenate([r[1] for r in res], axis=1)
             else:
-                picks = self.route(q, probe_shards)
+                picks = self.route(q, s if probe_shards is None else probe_shards, probe_slack)
                 ids = np.full((nq, s, k), -1, dtype=np.int64)
                 dists = np.full((nq, s, k), np.inf, dtype=np.float32)
                 rows = [np.flatnonzero((picks == i).any(1)) for i in range(s)]

@@ -161,6 +161,18 @@ def test_hgraph_trained_model_routing_and_stats(client: Any, data: Any, tmp_path
         r1 = recall(index.knn_search(data.queries, 10, EF, probe_shards=1)[0], truth)
         r2 = recall(index.knn_search(data.queries, 10, EF, probe_shards=2)[0], truth)
         assert 0.5 <= r1 <= r2 + 1e-9
+        # probe_slack: 0 keeps the nearest shard only, a huge one every shard probe_shards allows
+        one_i, _ = index.knn_search(data.queries, 10, EF, probe_shards=1)
+        assert (index.knn_search(data.queries, 10, EF, probe_slack=0.0)[0] == one_i).all()
+        two_i, _ = index.knn_search(data.queries, 10, EF, probe_shards=2)
+        assert (index.knn_search(data.queries, 10, EF, probe_shards=2,
+                                 probe_slack=1e9)[0] == two_i).all()
+        assert (index.knn_search(data.queries, 10, EF, probe_slack=1e9)[0] == full_i).all()
+        r_slack = recall(index.knn_search(data.queries, 10, EF, probe_slack=0.2)[0], truth)
+        assert r1 - 1e-9 <= r_slack <= recall(full_i, truth) + 1e-9
+        for bad in (-0.1, float("nan"), float("inf"), "0.1", True):
+            with pytest.raises(pyvsag.InvalidArgumentError):
+                index.knn_search(data.queries, 10, EF, probe_slack=bad)
         stats = index.stats()
         assert [s["shard"] for s in stats] == [0, 1, 2, 3]
         assert [s["num_elements"] for s in stats] == counts
@@ -395,6 +407,21 @@ def test_route_ranks_shards_by_their_nearest_centroid(metric: str) -> None:
         assert np.array_equal(got, want[:, :probe])
     assert index.route(q[:0], 2).shape == (0, 2)
     assert np.array_equal(index.route(q[:3], 4), np.tile(np.arange(4), (3, 1)))
+    # probe_slack keeps a shard only within (1 + slack) times the nearest centroid's distance
+    # (the routing scan's: squared l2, or 1 - cosine); the others are -1
+    dist = best if metric == "l2" else best + 1
+    rows = np.arange(len(q))
+    for probe in (2, 4):
+        for slack in (0.0, 0.05, 0.3, 1e9):
+            got = index.route(q, probe, slack)
+            near = dist[rows, want[:, 0]]
+            exp = np.where(np.take_along_axis(dist, want[:, :probe], 1)
+                           <= (1 + slack) * near[:, None], want[:, :probe], -1)
+            exp[:, 0] = want[:, 0]
+            assert np.array_equal(got, exp), (probe, slack)
+    assert (index.route(q, 4, 0.0)[:, 1:] == -1).mean() > 0.9
+    kept = (index.route(q, 4, 1e9) >= 0).sum(1)
+    assert (kept == 3).all()  # shard 2 has no centroid to be near
 
 
 def test_host_turns_let_one_large_search_run_at_a_time(tmp_path: Any) -> None:
