@@ -364,33 +364,24 @@ def main() -> None:
               "query")
         report["routing"] = {"ef": args.route_ef, "all": {"recall": rec["all"],
                                                           "qps": qps["all"]}}
+        # each routing against every shard: (name, label, shards per query or None)
+        routes = [(f"probe{p}", f"probe_shards={p}", None) for p in probes]
+        routes += [(f"slack{sl}", f"probe_slack={sl}", shards_per_query[sl]) for sl in slacks]
         route_ok = False
-        for p in probes:
-            name_p = f"probe{p}"
-            speed = max(qps[name_p]) / max(qps["all"])
-            med = statistics.median(qps[name_p]) / statistics.median(qps["all"])
-            close = rec[name_p] >= rec["all"] - 0.01
+        for name, label, per_query in routes:
+            speed = max(qps[name]) / max(qps["all"])
+            med = statistics.median(qps[name]) / statistics.median(qps["all"])
+            close = rec[name] >= rec["all"] - 0.01
             route_ok |= close and speed >= 1.5
-            print(f"  probe_shards={p}: recall {rec[name_p]:.4f} ({rec[name_p] - rec['all']:+.4f})"
-                  f" QPS {fmt(qps[name_p], '', 0)} = {speed:.2f}x best, {med:.2f}x median; "
-                  f"{cpu_ms[name_p]:.2f} CPU ms per query")
-            report["routing"][name_p] = {"recall": rec[name_p], "qps": qps[name_p],
-                                         "speedup_best": speed, "speedup_median": med,
-                                         "cpu_ms": cpu_ms[name_p]}
-        for sl in slacks:
-            name_s = f"slack{sl}"
-            speed = max(qps[name_s]) / max(qps["all"])
-            med = statistics.median(qps[name_s]) / statistics.median(qps["all"])
-            close = rec[name_s] >= rec["all"] - 0.01
-            route_ok |= close and speed >= 1.5
-            print(f"  probe_slack={sl}: {shards_per_query[sl]:.2f} shards per query, recall "
-                  f"{rec[name_s]:.4f} ({rec[name_s] - rec['all']:+.4f}) QPS "
-                  f"{fmt(qps[name_s], '', 0)} = {speed:.2f}x best, {med:.2f}x median; "
-                  f"{cpu_ms[name_s]:.2f} CPU ms per query")
-            report["routing"][name_s] = {"recall": rec[name_s], "qps": qps[name_s],
-                                         "shards_per_query": shards_per_query[sl],
-                                         "speedup_best": speed, "speedup_median": med,
-                                         "cpu_ms": cpu_ms[name_s]}
+            spread = "" if per_query is None else f" {per_query:.2f} shards per query,"
+            print(f"  {label}:{spread} recall {rec[name]:.4f} ({rec[name] - rec['all']:+.4f}) QPS "
+                  f"{fmt(qps[name], '', 0)} = {speed:.2f}x best, {med:.2f}x median; "
+                  f"{cpu_ms[name]:.2f} CPU ms per query")
+            report["routing"][name] = {"recall": rec[name], "qps": qps[name],
+                                       "speedup_best": speed, "speedup_median": med,
+                                       "cpu_ms": cpu_ms[name]}
+            if per_query is not None:
+                report["routing"][name]["shards_per_query"] = per_query
         print(f"target routing >= 1.5x the QPS of every shard (best rounds) at recall within "
               f"0.01: {met(route_ok)}")
         index.close()
