@@ -880,6 +880,18 @@ def _try_read_manifest(root: str) -> Optional[Dict[str, Any]]:
         return None
 
 
+def _check_slack(slack: Any, operation: str) -> Optional[float]:
+    """_check_slack returns probe_slack as a float (None stays None), or raises
+    InvalidArgumentError unless it is a finite number >= 0."""
+    if slack is None:
+        return None
+    if isinstance(slack, bool) or not isinstance(slack, (int, float, np.number)) or not (
+            0 <= slack < np.inf):
+        raise InvalidArgumentError(f"probe_slack must be a finite number >= 0, got {slack!r}",
+                                   operation=operation)
+    return float(slack)
+
+
 def _check_client(client: Any, operation: str) -> None:
     """_check_client refuses what would hang: an asynchronous client (its futures' results are
     coroutines, and this module waits for them), and a call made on the client's own event-loop
@@ -1576,6 +1588,7 @@ class ShardedIndex:
         shards left out hold -1. A query near one shard's data then searches that shard alone,
         one between shards searches each of them (SPANN's query-aware pruning of its posting
         lists)."""
+        probe_slack = _check_slack(probe_slack, "route")
         q = np.atleast_2d(np.asarray(queries, dtype=np.float32))
         s = len(self._shards)
         if self.routing is None or len(q) == 0 or len(self.routing) == 0 or (
@@ -1668,13 +1681,7 @@ class ShardedIndex:
                     raise InvalidArgumentError(f"probe_shards must be an integer >= 1, got "
                                                f"{probe_shards!r}", operation="knn_search")
                 probe_shards = min(int(probe_shards), s)
-            if probe_slack is not None:
-                if (isinstance(probe_slack, bool) or not isinstance(probe_slack, (int, float,
-                                                                                  np.number))
-                        or not probe_slack >= 0 or not np.isfinite(probe_slack)):
-                    raise InvalidArgumentError(f"probe_slack must be a finite number >= 0, "
-                                               f"got {probe_slack!r}", operation="knn_search")
-                probe_slack = float(probe_slack)
+            probe_slack = _check_slack(probe_slack, "knn_search")
             query = _Query(q, self._write_batch)
             if (probe_shards is None or probe_shards >= s) and probe_slack is None:
                 calls = [(i, "knn_search", (_ForShard(query), k, parameters, filter,

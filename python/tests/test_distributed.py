@@ -422,6 +422,8 @@ def test_route_ranks_shards_by_their_nearest_centroid(metric: str) -> None:
     assert (index.route(q, 4, 0.0)[:, 1:] == -1).mean() > 0.9
     kept = (index.route(q, 4, 1e9) >= 0).sum(1)
     assert (kept == 3).all()  # shard 2 has no centroid to be near
+    with pytest.raises(pyvsag.InvalidArgumentError):
+        index.route(q, 2, -1.0)
 
 
 def test_host_turns_let_one_large_search_run_at_a_time(tmp_path: Any) -> None:
