@@ -535,6 +535,7 @@ var dtypeCodes = map[string]int64{
 	"float16":  C.VSAG_DTYPE_FLOAT16,
 	"bfloat16": C.VSAG_DTYPE_BFLOAT16,
 	"int8":     C.VSAG_DTYPE_INT8,
+	"sparse":   C.VSAG_DTYPE_SPARSE,
 }
 
 //export vsagi_index_get_int

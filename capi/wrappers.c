@@ -442,6 +442,21 @@ int vsag_index_batch_calc_distance_by_ids(vsag_index_t index, const void* querie
                                            ids_per_query, dists);
 }
 
+int vsag_index_calc_distance_by_ids_sparse(vsag_index_t index, const uint32_t* term_ids,
+                                           const float* values, uint64_t nnz, const int64_t* ids,
+                                           uint64_t count, float* dists) {
+    return vsagi_index_calc_distance_sparse(H(index), (uint32_t*)term_ids, (float*)values, nnz,
+                                            (int64_t*)ids, count, dists);
+}
+
+int vsag_index_get_sparse_vectors_by_ids(vsag_index_t index, const int64_t* ids, uint64_t count,
+                                         vsag_dataset_t* result) {
+    uintptr_t h = 0;
+    int rc = vsagi_index_get_sparse_vectors(H(index), (int64_t*)ids, count,
+                                            result == NULL ? NULL : &h);
+    return result_out(rc, h, result);
+}
+
 int vsag_index_check_feature(vsag_index_t index, int feature, bool* out) {
     return vsagi_index_check_feature(H(index), feature, out);
 }

@@ -816,6 +816,9 @@ func (x *Index) CalcDistanceByIDs(query []float32, labels []int64) (_ []float32,
 // GetRawVectorByIDs returns the stored float32 vectors of labels (normalised for cosine).
 func (x *Index) GetRawVectorByIDs(labels []int64) (_ *Dataset, err error) {
 	defer recovered(&err)
+	if x.sparseIndex() {
+		return nil, api.Errorf(api.UnsupportedIndexOperation, "get raw vectors: %s holds sparse rows; read them with GetSparseVectorByIDs", x.name)
+	}
 	vr, ok := x.eng().(api.VectorReader)
 	if !ok || !vr.KeepsRawVectors() {
 		return nil, api.Errorf(api.UnsupportedIndexOperation, "%s does not keep raw vectors with this quantizer", x.name)

@@ -883,6 +883,38 @@ int vsag_index_batch_calc_distance_by_ids(vsag_index_t index, const void* querie
                                           const int64_t* ids, uint64_t ids_per_query,
                                           float* dists);
 
+/**
+ * vsag_index_calc_distance_by_ids_sparse writes into dists[i] the distance (1 - inner product)
+ * from one sparse query to the stored row of ids[i], -1 where the label is missing (sparse
+ * indexes: sindi). The query is one CSR row: nnz sorted, unique term ids and their weights. The
+ * stored row is what the index keeps: the whole document with use_reorder, else its postings
+ * (pruned by doc_prune_ratio, quantized by use_quantization), as search scores them.
+ * A query term no stored row holds adds nothing, as in search (an empty query: distance 1).
+ * Returns: 0, or VSAG_INVALID_ARGUMENT (NULL arrays with a nonzero size, unsorted or duplicate
+ * term ids, NaN or infinite weights),
+ * VSAG_UNSUPPORTED_INDEX_OPERATION (an index of dense vectors: see
+ * vsag_index_calc_distance_by_ids).
+ * Ownership: every array is read or written during the call only.
+ * Thread-safety: any thread, concurrently with searches and updates.
+ */
+int vsag_index_calc_distance_by_ids_sparse(vsag_index_t index, const uint32_t* term_ids,
+                                           const float* values, uint64_t nnz, const int64_t* ids,
+                                           uint64_t count, float* dists);
+
+/**
+ * vsag_index_get_sparse_vectors_by_ids stores in *result a new dataset holding the stored rows
+ * of ids, in order: count rows, their labels (vsag_dataset_get_ids) and the rows in CSR form
+ * (vsag_dataset_get_sparse_vectors: count+1 offsets, term ids ascending, weights). The rows
+ * are what the index keeps (see vsag_index_calc_distance_by_ids_sparse). Release the dataset
+ * with vsag_dataset_destroy, which frees its arrays. count == 0 gives an empty dataset.
+ * Returns: 0, or VSAG_INVALID_ARGUMENT (a missing label, NULL ids with a nonzero count, NULL
+ * result), VSAG_UNSUPPORTED_INDEX_OPERATION (an index of dense vectors: see
+ * vsag_index_get_vector_by_ids). On error *result is NULL.
+ * Thread-safety: any thread, concurrently with searches and updates.
+ */
+int vsag_index_get_sparse_vectors_by_ids(vsag_index_t index, const int64_t* ids, uint64_t count,
+                                         vsag_dataset_t* result);
+
 /** vsag_index_check_feature stores in *out whether the index supports feature (vsag_feature_t). */
 int vsag_index_check_feature(vsag_index_t index, int feature, bool* out);
 

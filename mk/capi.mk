@@ -104,7 +104,7 @@ test-capi: lib lib-bench
 	$(CAPI_CC) $(CAPI_BENCH_CFLAGS) tests/capi/bench_hooks_test.c -o $(CAPI_OUT)/bench_hooks_test $(CAPI_BENCH_LDFLAGS)
 	$(CAPI_OUT)/bench_hooks_test
 	cat include/vsag.h capi/vsag_bench.h >$(CAPI_OUT)/vsag_with_bench.h
-	cat tests/capi/capi_test.c tests/capi/iterator_test.c tests/capi/stats_test.c tests/capi/resources_test.c tests/capi/bench_hooks_test.c tests/capi/last_search_test.c tests/capi/multivector_test.c >$(CAPI_OUT)/tests_with_bench.c
+	cat tests/capi/capi_test.c tests/capi/iterator_test.c tests/capi/stats_test.c tests/capi/resources_test.c tests/capi/bench_hooks_test.c tests/capi/last_search_test.c tests/capi/multivector_test.c tests/capi/sparse_test.c >$(CAPI_OUT)/tests_with_bench.c
 	CC=$(CAPI_CC) tests/capi/check_symbols.sh $(CAPI_OUT)/vsag_with_bench.h $(CAPI_BENCH_LIB) $(CAPI_OUT)/tests_with_bench.c
 	$(CAPI_CC) $(CAPI_CFLAGS) examples/c/quickstart.c -o $(CAPI_OUT)/quickstart_c $(CAPI_LDFLAGS)
 	$(CAPI_OUT)/quickstart_c $(CAPI_OUT)/scratch/quickstart_c.vsag

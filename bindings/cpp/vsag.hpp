@@ -1001,6 +1001,32 @@ public:
         ds->NumElements(1)->Dim(count)->Distances(d)->Owner(true);
         return ds;
     }
+    /// CalDistanceById with a dataset: the distances from its first row to each id (-1 for a
+    /// missing id). A sparse row (sparse indexes such as sindi) is measured by 1 - inner
+    /// product against the stored rows; a dense row as the float32 overload does.
+    expected<DatasetPtr> CalDistanceById(const DatasetPtr& query, const int64_t* ids, int64_t count) const {
+        if (!query) return Error{ErrorType::INVALID_ARGUMENT, "calc distance by id: the query dataset is null"};
+        Dataset::SparseView sv = query->GetSparseVectors();
+        if (sv.offsets == nullptr) return CalDistanceById(query->GetFloat32Vectors(), ids, count);
+        if (query->GetNumElements() < 1) {
+            return Error{ErrorType::INVALID_ARGUMENT, "calc distance by id: the query dataset holds no row"};
+        }
+        int64_t lo = sv.offsets[0], hi = sv.offsets[1];
+        if (lo < 0 || hi < lo || static_cast<uint64_t>(hi) > sv.nnz) {
+            return Error{ErrorType::INVALID_ARGUMENT, "calc distance by id: the query's sparse offsets are out of range"};
+        }
+        float* d = static_cast<float*>(std::malloc(sizeof(float) * static_cast<size_t>(count > 0 ? count : 1)));
+        int rc = vsag_index_calc_distance_by_ids_sparse(
+            h_, sv.term_ids == nullptr ? nullptr : sv.term_ids + lo, sv.values == nullptr ? nullptr : sv.values + lo,
+            static_cast<uint64_t>(hi - lo), ids, static_cast<uint64_t>(count), d);
+        if (rc != VSAG_SUCCESS) {
+            std::free(d);
+            return detail::fail<DatasetPtr>(rc);
+        }
+        auto ds = Dataset::Make();
+        ds->NumElements(1)->Dim(count)->Distances(d)->Owner(true);
+        return ds;
+    }
     /// BatchCalcDistanceById computes the distances of nq float32 queries (row-major) to
     /// ids_per_query labels each: ids and dists are nq*ids_per_query entries row-major (query
     /// i's at [i*ids_per_query, (i+1)*ids_per_query)), -1 for a missing label.
@@ -1011,8 +1037,14 @@ public:
         if (rc != VSAG_SUCCESS) return detail::last_error(rc);
         return {};
     }
-    /// GetRawVectorByIds returns the stored float32 vectors of ids (count x dim).
+    /// GetRawVectorByIds returns the stored float32 vectors of ids (count x dim), or for a
+    /// sparse index (dtype sparse, such as sindi) the stored rows in CSR form with their ids
+    /// (GetSparseVectors, GetIds).
     expected<DatasetPtr> GetRawVectorByIds(const int64_t* ids, int64_t count) const {
+        vsag_dtype_t dt = VSAG_DTYPE_FLOAT32;
+        if (vsag_index_get_dtype(h_, &dt) == VSAG_SUCCESS && dt == VSAG_DTYPE_SPARSE) {
+            return GetSparseVectorByIds(ids, count);
+        }
         int64_t dim = GetDim();
         size_t bytes = sizeof(float) * static_cast<size_t>(count * dim > 0 ? count * dim : 1);
         float* v = static_cast<float*>(std::malloc(bytes));
@@ -1024,6 +1056,16 @@ public:
         auto ds = Dataset::Make();
         ds->NumElements(count)->Dim(dim)->Float32Vectors(v)->Owner(true);
         return ds;
+    }
+
+    /// GetSparseVectorByIds returns the stored sparse rows of ids (sparse indexes): count rows
+    /// in CSR form (GetSparseVectors) and their ids (GetIds). A missing label is
+    /// INVALID_ARGUMENT.
+    expected<DatasetPtr> GetSparseVectorByIds(const int64_t* ids, int64_t count) const {
+        if (count < 0) return Error{ErrorType::INVALID_ARGUMENT, "get sparse vectors: count is negative"};
+        vsag_dataset_t r = nullptr;
+        int rc = vsag_index_get_sparse_vectors_by_ids(h_, ids, static_cast<uint64_t>(count), &r);
+        return result(rc, r);
     }
 
     /// UpdateId changes a label.

@@ -21,7 +21,8 @@ from ._paths import QueryPath, RowPaths, attach_paths, encode_paths, named_query
 from . import _multivector
 from ._rows import Explanation, SearchResult, SparseRows, as_sparse, is_sparse, path_bytes, reason_of
 from ._types import DType, Feature
-from .errors import ErrorCode, IndexEmptyError, InvalidArgumentError, VsagError
+from .errors import (ErrorCode, IndexEmptyError, InvalidArgumentError,
+                     UnsupportedIndexOperationError, VsagError)
 from ._iterator import SearchIterator
 from ._resources import ProgressLike, progress_scope
 from ._resources import fn as _res_fn
@@ -36,6 +37,7 @@ _EXPECTED = {
     DType.FLOAT16: "numpy.float16",
     DType.BFLOAT16: "numpy.uint16 (raw bfloat16 bits)",
     DType.INT8: "numpy.int8",
+    DType.SPARSE: "numpy.float32",
 }
 
 _VECTOR_SETTERS = {
@@ -43,6 +45,7 @@ _VECTOR_SETTERS = {
     DType.FLOAT16: "vsag_dataset_set_float16_vectors",
     DType.BFLOAT16: "vsag_dataset_set_bfloat16_vectors",
     DType.INT8: "vsag_dataset_set_int8_vectors",
+    DType.SPARSE: "vsag_dataset_set_float32_vectors",
 }
 
 _byref = ctypes.byref
@@ -228,7 +231,9 @@ class Index:
             check(lib.vsag_index_get_dtype(h, ctypes.byref(t)), "open index")
             self._dim = int(d.value)
             self._dtype = DType(t.value)
-            self._dt = int(t.value)
+            # the element type of dense rows in calls: a sparse index gets them as float32 and
+            # refuses them itself, naming what it takes
+            self._dt = int(DType.FLOAT32 if self._dtype is DType.SPARSE else t.value)
             self._np = self._dtype.numpy_dtype
             self._name = name if name is not None else self._string(lib.vsag_index_get_name)
         except BaseException:
@@ -1076,12 +1081,48 @@ class Index:
 
     def get_vectors_by_ids(self, ids: Any) -> np.ndarray:
         """get_vectors_by_ids returns the stored vectors of labels as float32, shape
-        (len(ids), dim) (normalised for "cosine")."""
+        (len(ids), dim) (normalised for "cosine"). Sparse indexes return their rows through
+        :meth:`get_sparse_vectors_by_ids`."""
+        if self._dtype is DType.SPARSE:
+            raise UnsupportedIndexOperationError(
+                f"get_vectors_by_ids: {self._name} holds sparse rows; read them with "
+                "get_sparse_vectors_by_ids", operation="get_vectors_by_ids")
         arr = _labels(ids, "ids").reshape(-1)
         out = np.empty((arr.size, self._dim), dtype=np.float32)
         check_error(lib.vsag_index_get_vector_by_ids(self._handle(), _addr(arr), arr.size,
                                                      _addr(out)), "get_vectors_by_ids")
         return out
+
+    def get_sparse_vectors_by_ids(self, ids: Any) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """get_sparse_vectors_by_ids returns the stored rows of labels (sparse indexes, such as
+        sindi) in CSR form, one row per label in order: ``(indptr, indices, values)`` as int64,
+        uint32 and float32 arrays, the tuple :meth:`build` takes
+        (``scipy.sparse.csr_matrix((values, indices, indptr))`` makes a matrix of it). The rows
+        are what the index keeps: the whole documents with ``use_reorder``, else the stored
+        postings (pruned by ``doc_prune_ratio``, quantized by ``use_quantization``). A missing
+        label raises InvalidArgumentError; a dense index UnsupportedIndexOperationError."""
+        op = "get_sparse_vectors_by_ids"
+        arr = _labels(ids, "ids").reshape(-1)
+        ds = ctypes.c_void_p()
+        check(lib.vsag_index_get_sparse_vectors_by_ids(self._handle(), _addr(arr) if arr.size else None,
+                                                       arr.size, ctypes.byref(ds)), op)
+        try:
+            off, tid, val = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_void_p()
+            nnz = ctypes.c_uint64()
+            check(lib.vsag_dataset_get_sparse_vectors(ds, ctypes.byref(off), ctypes.byref(tid),
+                                                      ctypes.byref(val), ctypes.byref(nnz)), op)
+            n, m = arr.size, int(nnz.value)
+            indptr = np.zeros(n + 1, dtype=np.int64)
+            indices = np.empty(m, dtype=np.uint32)
+            values = np.empty(m, dtype=np.float32)
+            if off.value:
+                ctypes.memmove(_addr(indptr), off.value, 8 * (n + 1))
+            if m:
+                ctypes.memmove(_addr(indices), tid.value, 4 * m)
+                ctypes.memmove(_addr(values), val.value, 4 * m)
+            return indptr, indices, values
+        finally:
+            lib.vsag_dataset_destroy(ds)
 
     # ---- search --------------------------------------------------------------------------------
 
@@ -1700,8 +1741,16 @@ class Index:
         Returns:
             (n,) distances for one query; (nq, n) for a batch, computed in one library call
             (VSAG's BATCH_CALC_DISTANCE_BY_ID).
+
+        Sparse queries (sparse indexes) are a ``scipy.sparse`` matrix or a tuple
+        ``(indptr, indices, values)``, one query per row, as :meth:`knn_search` takes them; the
+        distances (1 - inner product with the stored rows, see
+        :meth:`get_sparse_vectors_by_ids`) then have shape (rows, n).
         """
         op = "calc_distances_by_id"
+        sparse = as_sparse(query, "query", op)
+        if sparse is not None:
+            return self._calc_distances_sparse(sparse, ids, op)
         q = self._vectors(query, "query")
         if q.ndim == 1:
             arr = _labels(ids, "ids").reshape(-1)
@@ -1726,6 +1775,27 @@ class Index:
         check(lib.vsag_index_batch_calc_distance_by_ids(
             self._handle(), _addr(q), self._dt, nq, d, _addr(arr) if arr.size else None, per,
             _addr(out) if out.size else None), op)
+        return out
+
+    def _calc_distances_sparse(self, q: SparseRows, ids: Any, op: str) -> np.ndarray:
+        """_calc_distances_sparse is calc_distances_by_id for sparse query rows: (rows, n)."""
+        nq = q.nrows
+        arr = _labels(ids, "ids", max_ndim=2)
+        if arr.ndim < 2:
+            arr = np.ascontiguousarray(np.broadcast_to(arr.reshape(1, -1), (nq, arr.size)))
+        elif arr.shape[0] != nq:
+            raise InvalidArgumentError(
+                f"ids must have one row per query: {arr.shape[0]} rows for {nq} queries",
+                operation=op)
+        out = np.empty(arr.shape, dtype=np.float32)
+        h = self._handle()
+        for i in range(nq):
+            tids, tvals = q.row(i, op)
+            row = arr[i]
+            check(lib.vsag_index_calc_distance_by_ids_sparse(
+                h, _addr(tids) if tids.size else None, _addr(tvals) if tvals.size else None,
+                tids.size, _addr(row) if row.size else None, row.size,
+                _addr(out[i]) if row.size else None), op)
         return out
 
     def cal_distance_by_id(self, query: Any, ids: Any) -> np.ndarray:

@@ -80,6 +80,8 @@ class DType(enum.IntEnum):
     FLOAT16 = 1
     BFLOAT16 = 2
     INT8 = 3
+    SPARSE = 4
+    """SPARSE: sparse rows (term ids and weights), as sindi takes them."""
 
     @property
     def json_name(self) -> str:
@@ -98,6 +100,7 @@ _JSON_NAMES = {
     DType.FLOAT16: "float16",
     DType.BFLOAT16: "bfloat16",
     DType.INT8: "int8",
+    DType.SPARSE: "sparse",
 }
 
 _NUMPY = {
@@ -105,6 +108,8 @@ _NUMPY = {
     DType.FLOAT16: np.dtype(np.float16),
     DType.BFLOAT16: np.dtype(np.uint16),
     DType.INT8: np.dtype(np.int8),
+    # a sparse index's weights; dense rows given to it are read as float32 and refused by the index
+    DType.SPARSE: np.dtype(np.float32),
 }
 
 

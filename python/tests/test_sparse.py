@@ -127,3 +127,47 @@ def test_sindi_bad_rows_are_invalid_argument_and_lose_nothing():
         assert index.get_num_elements() == 1
     labels, _ = index.knn_search((np.array([0, 1]), np.array([3]), np.array([1.0])), 1, "{}")
     assert list(np.ravel(labels)) == [1]
+
+
+def test_sindi_distances_by_id_and_stored_rows():
+    index = sindi(16, use_reorder=True)
+    assert index.dtype == "sparse"
+    indptr = np.array([0, 2, 5, 6])
+    indices = np.array([1, 7, 2, 7, 9, 4], dtype=np.uint32)
+    values = np.array([0.5, 1.0, 2.0, 0.25, 1.5, 3.0], dtype=np.float32)
+    index.build((indptr, indices, values), ids=[10, 11, 12])
+    dense = np.zeros((3, 16), dtype=np.float32)
+    for r in range(3):
+        dense[r, indices[indptr[r]:indptr[r + 1]]] = values[indptr[r]:indptr[r + 1]]
+    queries = (np.array([0, 2, 3]), np.array([2, 7, 4]), np.array([1.0, 2.0, 0.5]))
+    qd = np.zeros((2, 16), dtype=np.float32)
+    qd[0, [2, 7]] = [1.0, 2.0]
+    qd[1, 4] = 0.5
+    got = index.calc_distances_by_id(queries, [10, 11, 99, 12])
+    assert got.shape == (2, 4)
+    want = 1 - qd @ dense.T
+    np.testing.assert_allclose(got[:, [0, 1, 3]], want, rtol=0, atol=1e-6)
+    assert (got[:, 2] == -1).all()
+    # one row of labels per query, and the distance search reports for the best label
+    per = index.calc_distances_by_id(queries, np.array([[11, 10], [12, 12]]))
+    np.testing.assert_allclose(per, [[want[0, 1], want[0, 0]], [want[1, 2], want[1, 2]]], atol=1e-6)
+    labels, dists = index.knn_search(queries, 1, "{}")
+    assert labels[0][0] == 11 and abs(dists[0][0] - got[0, 1]) < 1e-6
+    # the stored rows, in the order asked, as the tuple build takes
+    ip, ix, vs = index.get_sparse_vectors_by_ids([12, 10])
+    assert ip.tolist() == [0, 1, 3] and ix.tolist() == [4, 1, 7] and vs.tolist() == [3.0, 0.5, 1.0]
+    assert ip.dtype == np.int64 and ix.dtype == np.uint32 and vs.dtype == np.float32
+    empty = index.get_sparse_vectors_by_ids([])
+    assert empty[0].tolist() == [0] and empty[1].size == 0
+    with pytest.raises(pyvsag.InvalidArgumentError):
+        index.get_sparse_vectors_by_ids([10, 99])
+    with pytest.raises(pyvsag.InvalidArgumentError):
+        index.calc_distances_by_id((np.array([0, 2]), np.array([7, 2]), np.array([1.0, 1.0])), [10])
+    with pytest.raises(pyvsag.UnsupportedIndexOperationError):
+        index.get_vectors_by_ids([10])
+    flat = pyvsag.Index("brute_force", json.dumps({"dtype": "float32", "metric_type": "l2", "dim": 4}))
+    flat.build(np.ones((1, 4), dtype=np.float32), ids=[10])
+    with pytest.raises(pyvsag.UnsupportedIndexOperationError):
+        flat.get_sparse_vectors_by_ids([10])
+    with pytest.raises(pyvsag.UnsupportedIndexOperationError):
+        flat.calc_distances_by_id(queries, [10])

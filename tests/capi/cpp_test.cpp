@@ -317,6 +317,48 @@ int main(int argc, char** argv) {
         CHECK(!ep.has_value() && ep.error().message.find("empty segment") != std::string::npos);
     }
 
+    // a sparse index: distances by id from a sparse query dataset, and the stored rows back
+    {
+        auto si = vsag::Factory::CreateIndex(
+                      "sindi",
+                      R"({"dtype":"sparse","metric_type":"ip","dim":8,"index_param":{"use_reorder":true}})")
+                      .value();
+        int64_t off[4] = {0, 2, 5, 6};
+        uint32_t tid[6] = {1, 7, 2, 7, 9, 4};
+        float tv[6] = {0.5f, 1.0f, 2.0f, 0.25f, 1.5f, 3.0f};
+        int64_t sids[3] = {10, 11, 12};
+        auto sd = vsag::Dataset::Make();
+        sd->NumElements(3)->Ids(sids)->SparseVectors(off, tid, tv, 6);
+        CHECK(si->Build(sd).has_value());
+        int64_t qoff[2] = {0, 2};
+        uint32_t qt[2] = {2, 7};
+        float qv[2] = {1.0f, 2.0f};
+        auto q = vsag::Dataset::Make();
+        q->NumElements(1)->SparseVectors(qoff, qt, qv, 2);
+        int64_t want[4] = {10, 11, 99, 12};
+        auto d = si->CalDistanceById(q, want, 4).value();
+        const float* dd = d->GetDistances();
+        CHECK(std::fabs(dd[0] - (1 - 2.0f)) < 1e-6f);          // 7: 1.0 * 2
+        CHECK(std::fabs(dd[1] - (1 - (2.0f + 0.5f))) < 1e-6f);  // 2: 2*1, 7: 0.25*2
+        CHECK(dd[2] == -1.0f && dd[3] == 1.0f);
+        auto dense = si->CalDistanceById(data.data(), want, 4);
+        CHECK(!dense.has_value());
+        int64_t back[2] = {12, 10};
+        auto rows = si->GetRawVectorByIds(back, 2).value();
+        auto rv = rows->GetSparseVectors();
+        CHECK(rows->GetNumElements() == 2 && rows->GetIds()[0] == 12 && rows->GetIds()[1] == 10);
+        CHECK(rv.nnz == 3 && rv.offsets[1] == 1 && rv.term_ids[0] == 4 && rv.values[0] == 3.0f);
+        CHECK(rv.term_ids[1] == 1 && rv.term_ids[2] == 7 && rv.values[2] == 1.0f);
+        int64_t missing[1] = {99};
+        auto bad = si->GetSparseVectorByIds(missing, 1);
+        CHECK(!bad.has_value() && bad.error().type == vsag::ErrorType::INVALID_ARGUMENT);
+        auto di = vsag::Factory::CreateIndex("brute_force", params).value();
+        auto no = di->GetSparseVectorByIds(want, 1);
+        CHECK(!no.has_value() && no.error().type == vsag::ErrorType::UNSUPPORTED_INDEX_OPERATION);
+        auto nq = di->CalDistanceById(q, want, 1);
+        CHECK(!nq.has_value() && nq.error().type == vsag::ErrorType::UNSUPPORTED_INDEX_OPERATION);
+    }
+
     // datasets of sparse, multi-vector and path rows: bad rows are INVALID_ARGUMENT with the
     // reason, good ones reach the index (which takes dense vectors), nothing is inserted
     {

@@ -139,6 +139,98 @@ int main(int argc, char** argv) {
     OK(vsag_index_search_request(idx, &dreq, out, dist, NULL, 1, &count, NULL, NULL));
     CHECK(out[0] == ids[0]);
 
+    /* distances by id and the stored rows: the whole documents (use_reorder) */
+    {
+        vsag_dtype_t dt = VSAG_DTYPE_FLOAT32;
+        OK(vsag_index_get_dtype(idx, &dt));
+        CHECK(dt == VSAG_DTYPE_SPARSE);
+        float dense_out[16];
+        Error_t ge = vsag_index_get_vector_by_ids(idx, ids, 1, dense_out);
+        CHECK(ge.code == VSAG_UNSUPPORTED_INDEX_OPERATION);
+        CHECK(strstr(ge.message, "sparse rows") != NULL);
+        int64_t labels[3] = {ids[0], 424242, ids[7]};
+        float d3[3] = {0, 0, 0};
+        OK(vsag_index_calc_distance_by_ids_sparse(idx, terms, weights, TERMS, labels, 3, d3));
+        float ip0 = 0, ip7 = 0;
+        for (int j = 0; j < TERMS; j++) ip0 += weights[j] * weights[j];
+        for (int64_t a = offsets[7], b = 0; a < offsets[8] && b < TERMS;) {
+            if (terms[a] == terms[b]) ip7 += weights[a++] * weights[b++];
+            else if (terms[a] < terms[b]) a++;
+            else b++;
+        }
+        CHECK(fabsf(d3[0] - (1 - ip0)) < 1e-5f);
+        CHECK(d3[1] == -1.0f);
+        CHECK(fabsf(d3[2] - (1 - ip7)) < 1e-5f);
+        /* the query's distance to its own row is what knn search reports for it */
+        knn(idx, 0, out, dist, 10);
+        CHECK(out[0] == ids[0] && fabsf(dist[0] - d3[0]) < 1e-5f);
+        OK(vsag_index_calc_distance_by_ids_sparse(idx, terms, weights, TERMS, NULL, 0, NULL));
+        FAILS(vsag_index_calc_distance_by_ids_sparse(idx, NULL, weights, TERMS, labels, 3, d3),
+              VSAG_INVALID_ARGUMENT);
+        uint32_t unsorted_q[2] = {9, 3};
+        FAILS(vsag_index_calc_distance_by_ids_sparse(idx, unsorted_q, weights, 2, labels, 3, d3),
+              VSAG_INVALID_ARGUMENT);
+        /* a query term no row holds (even beyond term_id_limit) adds nothing, as in search */
+        uint32_t beyond_q[2] = {terms[0], 500};
+        float with[3], without[3];
+        OK(vsag_index_calc_distance_by_ids_sparse(idx, beyond_q, weights, 2, labels, 3, with));
+        OK(vsag_index_calc_distance_by_ids_sparse(idx, beyond_q, weights, 1, labels, 3, without));
+        for (int j = 0; j < 3; j++) CHECK(with[j] == without[j]);
+        CHECK(without[0] < 1.0f);
+        FAILS(vsag_index_calc_distance_by_ids_sparse(idx, terms, weights, TERMS, NULL, 3, d3),
+              VSAG_INVALID_ARGUMENT);
+        float e3[3];
+        OK(vsag_index_calc_distance_by_ids_sparse(idx, NULL, NULL, 0, labels, 3, e3));
+        CHECK(e3[0] == 1.0f && e3[1] == -1.0f && e3[2] == 1.0f); /* an empty query scores 0 */
+        float nan_w[2] = {1, NAN};
+        FAILS(vsag_index_calc_distance_by_ids_sparse(idx, terms, nan_w, 2, labels, 3, d3),
+              VSAG_INVALID_ARGUMENT);
+
+        int64_t two[2] = {ids[7], ids[0]};
+        vsag_dataset_t rows = NULL;
+        OK(vsag_index_get_sparse_vectors_by_ids(idx, two, 2, &rows));
+        int64_t rn = 0;
+        OK(vsag_dataset_get_num_elements(rows, &rn));
+        CHECK(rn == 2);
+        const int64_t* rids = NULL;
+        OK(vsag_dataset_get_ids(rows, &rids));
+        CHECK(rids[0] == ids[7] && rids[1] == ids[0]);
+        const int64_t* ro = NULL;
+        const uint32_t* rt = NULL;
+        const float* rv = NULL;
+        uint64_t rnnz = 0;
+        OK(vsag_dataset_get_sparse_vectors(rows, &ro, &rt, &rv, &rnnz));
+        CHECK(rnnz == 2 * TERMS && ro[0] == 0 && ro[1] == TERMS && ro[2] == 2 * TERMS);
+        for (int j = 0; j < TERMS; j++) {
+            CHECK(rt[j] == terms[offsets[7] + j] && rv[j] == weights[offsets[7] + j]);
+            CHECK(rt[TERMS + j] == terms[j] && rv[TERMS + j] == weights[j]);
+        }
+        OK(vsag_dataset_destroy(rows));
+        vsag_dataset_t none = NULL;
+        OK(vsag_index_get_sparse_vectors_by_ids(idx, NULL, 0, &none));
+        OK(vsag_dataset_get_num_elements(none, &rn));
+        CHECK(rn == 0);
+        OK(vsag_dataset_destroy(none));
+        int64_t missing[2] = {ids[0], 424242};
+        vsag_dataset_t bad = (vsag_dataset_t)1;
+        FAILS(vsag_index_get_sparse_vectors_by_ids(idx, missing, 2, &bad), VSAG_INVALID_ARGUMENT);
+        CHECK(bad == NULL);
+        FAILS(vsag_index_get_sparse_vectors_by_ids(idx, two, 2, NULL), VSAG_INVALID_ARGUMENT);
+
+        /* an index of dense vectors has no sparse rows */
+        vsag_index_t dense_idx = NULL;
+        OK(vsag_index_make("brute_force",
+                           "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":4}",
+                           &dense_idx));
+        float v4[4] = {1, 2, 3, 4};
+        OK(vsag_index_add_vectors(dense_idx, v4, VSAG_DTYPE_FLOAT32, ids, 1, 4, NULL, NULL));
+        FAILS(vsag_index_calc_distance_by_ids_sparse(dense_idx, terms, weights, TERMS, ids, 1, d3),
+              VSAG_UNSUPPORTED_INDEX_OPERATION);
+        FAILS(vsag_index_get_sparse_vectors_by_ids(dense_idx, ids, 1, &bad),
+              VSAG_UNSUPPORTED_INDEX_OPERATION);
+        OK(vsag_index_close(dense_idx));
+    }
+
     /* bad rows: INVALID_ARGUMENT and nothing lost */
     int64_t boff[2] = {0, 2};
     uint32_t unsorted[2] = {9, 3}, beyond[2] = {3, 500};

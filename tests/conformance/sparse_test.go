@@ -354,6 +354,9 @@ func TestSparseUpdates(t *testing.T) {
 	got, err := x.GetSparseVectorByIDs([]int64{1009})
 	require.NoError(t, err)
 	require.Equal(t, []uint32{61}, got.SparseIDs)
+	_, err = x.GetRawVectorByIDs([]int64{1009})
+	require.Equal(t, api.UnsupportedIndexOperation, core.CodeOf(err))
+	require.Contains(t, err.Error(), "GetSparseVectorByIDs")
 	require.EqualValues(t, 299, x.GetNumElements())
 
 	// the updates survive a save/load

@@ -1446,11 +1446,15 @@ static napi_value index_get_min_max_id(napi_env env, napi_callback_info info) {
     return out;
 }
 
+static napi_value calc_distances_sparse(napi_env env, native_index* ni, napi_value* argv);
+static bool is_sparse_rows(napi_env env, napi_value v);
+
 static napi_value index_calc_distances_by_id(napi_env env, napi_callback_info info) {
     size_t argc = 2;
     napi_value argv[2];
     native_index* ni = this_index(env, info, &argc, argv, NULL);
     if (ni == NULL) return NULL;
+    if (is_sparse_rows(env, argv[0])) return calc_distances_sparse(env, ni, argv);
     typed_arg q, ids;
     vsag_dtype_t dtype;
     if (!get_vectors(env, ni, argv[0], "query", &q, &dtype)) return NULL;
@@ -2043,6 +2047,113 @@ static bool get_rows(napi_env env, const native_index* ni, napi_value v, const c
                  "{indptr, indices, values} or multi-vector rows {vectors, vectorCounts}",
                  what);
     return false;
+}
+
+/* is_sparse_rows tells whether v is an object of sparse rows ({indptr, indices, values}). */
+static bool is_sparse_rows(napi_env env, napi_value v) {
+    napi_valuetype t = napi_undefined;
+    if (v != NULL) napi_typeof(env, v, &t);
+    return t == napi_object && has_prop(env, v, "indptr");
+}
+
+/*
+ * calc_distances_sparse is calcDistancesById(query, ids) for one sparse query row
+ * {indptr, indices, values} (sparse indexes): the distance (1 - inner product) from the row to
+ * the stored row of each label, -1 for a missing label.
+ */
+static napi_value calc_distances_sparse(napi_env env, native_index* ni, napi_value* argv) {
+    rows_arg r;
+    if (!get_rows(env, ni, argv[0], "query", &r)) return NULL;
+    if (r.nrows != 1) {
+        rows_free(&r);
+        throw_errorf(env, CODE_INVALID_ARGUMENT,
+                     "query must be one sparse row (indptr of 2 offsets), got %llu rows",
+                     (unsigned long long)r.nrows);
+        return NULL;
+    }
+    int64_t lo = r.offsets[0], hi = r.offsets[1];
+    if (lo < 0 || hi < lo || (uint64_t)hi > r.nnz) {
+        rows_free(&r);
+        throw_errorf(env, CODE_INVALID_ARGUMENT,
+                     "query: offsets %lld..%lld do not lie within the %llu term ids",
+                     (long long)lo, (long long)hi, (unsigned long long)r.nnz);
+        return NULL;
+    }
+    typed_arg ids;
+    if (!get_ids(env, argv[1], "ids", &ids)) {
+        rows_free(&r);
+        return NULL;
+    }
+    napi_value ab, out;
+    void* data;
+    if (!new_buffer(env, ids.length * sizeof(float), &ab, &data)) {
+        rows_free(&r);
+        return NULL;
+    }
+    int st = vsag_index_calc_distance_by_ids_sparse(
+        ni->handle, hi > lo ? r.indices + lo : NULL, hi > lo ? r.values + lo : NULL,
+        (uint64_t)(hi - lo), ids.data, ids.length, data);
+    rows_free(&r);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    NAPI_CALL(env, napi_create_typedarray(env, napi_float32_array, ids.length, ab, 0, &out));
+    return out;
+}
+
+/*
+ * getSparseVectorsByIds(ids) returns the stored rows of labels (sparse indexes) as
+ * {indptr: BigInt64Array, indices: Uint32Array, values: Float32Array}, one row per label in
+ * order.
+ */
+static napi_value index_get_sparse_vectors_by_ids(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1];
+    native_index* ni = this_index(env, info, &argc, argv, NULL);
+    if (ni == NULL) return NULL;
+    typed_arg ids;
+    if (!get_ids(env, argv[0], "ids", &ids)) return NULL;
+    vsag_dataset_t ds = NULL;
+    int st = vsag_index_get_sparse_vectors_by_ids(ni->handle, ids.data, ids.length, &ds);
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    const int64_t* off = NULL;
+    const uint32_t* tid = NULL;
+    const float* val = NULL;
+    uint64_t nnz = 0;
+    st = vsag_dataset_get_sparse_vectors(ds, &off, &tid, &val, &nnz);
+    if (st != 0) {
+        vsag_dataset_destroy(ds);
+        throw_status(env, st);
+        return NULL;
+    }
+    size_t n = ids.length;
+    napi_value out, a_off, a_tid, a_val, b_off, b_tid, b_val;
+    void *d_off, *d_tid, *d_val;
+    if (!new_buffer(env, (n + 1) * sizeof(int64_t), &b_off, &d_off) ||
+        !new_buffer(env, (size_t)nnz * sizeof(uint32_t), &b_tid, &d_tid) ||
+        !new_buffer(env, (size_t)nnz * sizeof(float), &b_val, &d_val)) {
+        vsag_dataset_destroy(ds);
+        return NULL;
+    }
+    if (off != NULL) memcpy(d_off, off, (n + 1) * sizeof(int64_t));
+    else memset(d_off, 0, (n + 1) * sizeof(int64_t));
+    if (nnz > 0) {
+        memcpy(d_tid, tid, (size_t)nnz * sizeof(uint32_t));
+        memcpy(d_val, val, (size_t)nnz * sizeof(float));
+    }
+    vsag_dataset_destroy(ds);
+    NAPI_CALL(env, napi_create_typedarray(env, napi_bigint64_array, n + 1, b_off, 0, &a_off));
+    NAPI_CALL(env, napi_create_typedarray(env, napi_uint32_array, (size_t)nnz, b_tid, 0, &a_tid));
+    NAPI_CALL(env, napi_create_typedarray(env, napi_float32_array, (size_t)nnz, b_val, 0, &a_val));
+    NAPI_CALL(env, napi_create_object(env, &out));
+    napi_set_named_property(env, out, "indptr", a_off);
+    napi_set_named_property(env, out, "indices", a_tid);
+    napi_set_named_property(env, out, "values", a_val);
+    return out;
 }
 
 /*
@@ -4493,6 +4604,7 @@ NAPI_MODULE_INIT() {
         METHOD("checkIdsExist", index_check_ids_exist),
         METHOD("getMinMaxId", index_get_min_max_id),
         METHOD("calcDistancesById", index_calc_distances_by_id),
+        METHOD("getSparseVectorsByIds", index_get_sparse_vectors_by_ids),
         METHOD("calcDistancesByIdBatch", index_calc_distances_by_id_batch),
         METHOD("checkFeature", index_check_feature),
         METHOD("exportIds", index_export_ids),

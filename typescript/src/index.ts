@@ -113,6 +113,13 @@ export interface SparseRows {
     values: Float32Array;
 }
 
+/** Sparse rows as the library returns them (see {@link Index.getSparseVectorsByIds}). */
+export interface SparseVectors {
+    indptr: BigInt64Array;
+    indices: Uint32Array;
+    values: Float32Array;
+}
+
 /**
  * Multi-vector rows: row i is a document of `vectorCounts[i]` (>= 1) sub-vectors of dim floats,
  * the documents' sub-vectors concatenated in `vectors` (sum(vectorCounts) * dim values).
@@ -409,7 +416,8 @@ interface NativeIndex {
     checkIdExist(id: Label): boolean;
     checkIdsExist(ids: BigInt64Array): Uint8Array;
     getMinMaxId(): MinMaxId;
-    calcDistancesById(q: VectorArray, ids: BigInt64Array): Float32Array;
+    calcDistancesById(q: VectorArray | SparseRows, ids: BigInt64Array): Float32Array;
+    getSparseVectorsByIds(ids: BigInt64Array): SparseVectors;
     calcDistancesByIdBatch(q: VectorArray, nq: number, ids: BigInt64Array): Float32Array;
     checkFeature(f: number): boolean;
     exportIds(): BigInt64Array;
@@ -1035,9 +1043,24 @@ export class Index {
         return this.native.getMinMaxId();
     }
 
-    /** The distance from query to the stored vector of each label (-1 for a missing label). */
-    calcDistancesById(query: VectorArray, ids: BigInt64Array): Float32Array {
+    /**
+     * The distance from query to the stored vector of each label (-1 for a missing label). On
+     * a sparse index the query is one sparse row `{indptr, indices, values}` (indptr of two
+     * offsets) and the distance is 1 - inner product with the stored row (see
+     * {@link Index.getSparseVectorsByIds}).
+     */
+    calcDistancesById(query: VectorArray | SparseRows, ids: BigInt64Array): Float32Array {
         return this.native.calcDistancesById(query, ids);
+    }
+
+    /**
+     * The stored rows of labels on a sparse index (such as sindi), one row per label in order,
+     * in CSR form: the whole documents with `use_reorder`, else the stored postings (pruned by
+     * `doc_prune_ratio`, quantized by `use_quantization`). A missing label is VsagError
+     * INVALID_ARGUMENT; a dense index UNSUPPORTED_INDEX_OPERATION.
+     */
+    getSparseVectorsByIds(ids: BigInt64Array): SparseVectors {
+        return this.native.getSparseVectorsByIds(ids);
     }
 
     /**

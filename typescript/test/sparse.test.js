@@ -113,3 +113,41 @@ test("sindi: bad rows are refused and nothing is lost; save and load", () => {
     again.close();
     index.close();
 });
+
+test("sindi: distances by id and the stored rows", () => {
+    const r = rows();
+    const ids = h.seqIds(N);
+    const index = sindi({ use_reorder: true });
+    index.build(r, ids);
+    const q = row(r, 3);
+    const res = index.search(q, { k: 3 });
+    const asked = new BigInt64Array([res.ids[0], 987654321n, res.ids[2]]);
+    const d = index.calcDistancesById(q, asked);
+    assert.ok(d instanceof Float32Array && d.length === 3);
+    assert.ok(Math.abs(d[0] - res.distances[0]) < 1e-6);
+    assert.equal(d[1], -1);
+    assert.ok(Math.abs(d[2] - res.distances[2]) < 1e-6);
+    // the stored rows come back as they were built, in the order asked
+    const back = index.getSparseVectorsByIds(new BigInt64Array([ids[7], ids[2]]));
+    assert.ok(back.indptr instanceof BigInt64Array && back.indices instanceof Uint32Array);
+    assert.deepEqual([...back.indptr], [0n, BigInt(TERMS), BigInt(2 * TERMS)]);
+    assert.deepEqual([...back.indices], [...row(r, 7).indices, ...row(r, 2).indices]);
+    assert.deepEqual([...back.values], [...row(r, 7).values, ...row(r, 2).values]);
+    const none = index.getSparseVectorsByIds(new BigInt64Array([]));
+    assert.deepEqual([...none.indptr], [0n]);
+    assert.throws(() => index.getSparseVectorsByIds(new BigInt64Array([987654321n])),
+        (e) => e.code === vsag.ErrorCode.INVALID_ARGUMENT);
+    // two rows are not one query; unsorted term ids are refused
+    assert.throws(() => index.calcDistancesById(r, asked), (e) => e.code === vsag.ErrorCode.INVALID_ARGUMENT);
+    assert.throws(() => index.calcDistancesById(
+        { indptr: [0, 2], indices: new Uint32Array([9, 3]), values: new Float32Array([1, 1]) }, asked),
+    (e) => e.code === vsag.ErrorCode.INVALID_ARGUMENT);
+    index.close();
+    const dense = new vsag.Index("brute_force", JSON.stringify({ dtype: "float32", metric_type: "l2", dim: 4 }));
+    dense.build(new Float32Array(4), new BigInt64Array([1n]), 1, 4);
+    assert.throws(() => dense.getSparseVectorsByIds(new BigInt64Array([1n])),
+        (e) => e.code === vsag.ErrorCode.UNSUPPORTED_INDEX_OPERATION);
+    assert.throws(() => dense.calcDistancesById(q, new BigInt64Array([1n])),
+        (e) => e.code === vsag.ErrorCode.UNSUPPORTED_INDEX_OPERATION);
+    dense.close();
+});
