@@ -66,3 +66,40 @@ func vsagi_index_knn_search_multi_batch(h C.uintptr_t, queries *C.float, counts 
 	}
 	return 0
 }
+
+//export vsagi_index_calc_distance_multi
+func vsagi_index_calc_distance_multi(h C.uintptr_t, query *C.float, numVectors, dim C.uint64_t,
+	ids *C.int64_t, count C.uint64_t, dists *C.float) (rc C.int) {
+	defer guard(&rc)
+	const what = "calc distance by id"
+	x, err := getIndex(h)
+	if err != nil {
+		return fail(err)
+	}
+	if (ids == nil || dists == nil) && count > 0 {
+		return fail(errNil(what, "ids or dists"))
+	}
+	if err := checkSizes(what, uint64(count), 1); err != nil {
+		return fail(err)
+	}
+	if uint64(dim) != uint64(x.Dim()) {
+		return failf(api.DimensionNotEqual, "%s: query dim %d does not match the index dim %d", what, uint64(dim), x.Dim())
+	}
+	if err := checkSizes(what, uint64(numVectors), uint64(dim)); err != nil {
+		return fail(err)
+	}
+	if query == nil && numVectors > 0 {
+		return fail(errNil(what, "query"))
+	}
+	vecs := float32s(query, uint64(numVectors)*uint64(dim))
+	if vecs == nil {
+		vecs = []float32{} // no sub-vectors: refused as a document of none
+	}
+	q := &core.Dataset{NumElements: 1, Dim: int(dim), Float32: vecs, VectorCounts: []int{int(numVectors)}}
+	out, err := x.CalcDistanceMulti(q, int64s(ids, uint64(count)))
+	if err != nil {
+		return fail(err)
+	}
+	copy(float32s(dists, uint64(count)), out)
+	return 0
+}

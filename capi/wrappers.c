@@ -449,6 +449,13 @@ int vsag_index_calc_distance_by_ids_sparse(vsag_index_t index, const uint32_t* t
                                             (int64_t*)ids, count, dists);
 }
 
+int vsag_index_calc_distance_by_ids_multi_vector(vsag_index_t index, const float* query,
+                                                 uint64_t num_vectors, uint64_t dim,
+                                                 const int64_t* ids, uint64_t count, float* dists) {
+    return vsagi_index_calc_distance_multi(H(index), (float*)query, num_vectors, dim, (int64_t*)ids,
+                                           count, dists);
+}
+
 int vsag_index_get_sparse_vectors_by_ids(vsag_index_t index, const int64_t* ids, uint64_t count,
                                          vsag_dataset_t* result) {
     uintptr_t h = 0;

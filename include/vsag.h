@@ -902,6 +902,21 @@ int vsag_index_calc_distance_by_ids_sparse(vsag_index_t index, const uint32_t* t
                                            uint64_t count, float* dists);
 
 /**
+ * vsag_index_calc_distance_by_ids_multi_vector writes into dists[i] the MaxSim distance (see
+ * vsag_index_knn_search_multi_vector_batch) from one multi-vector query -- num_vectors (>= 1)
+ * sub-vectors of dim floats in query -- to the stored document of ids[i], -1 where the label is
+ * missing (multi-vector indexes: warp, simq; the distance is what their searches report).
+ * Returns: 0, or VSAG_INVALID_ARGUMENT (NULL arrays with a nonzero size, no sub-vector, NaN or
+ * infinite values), VSAG_DIMENSION_NOT_EQUAL, VSAG_UNSUPPORTED_INDEX_OPERATION (an index of one
+ * vector per row: see vsag_index_calc_distance_by_ids).
+ * Ownership: every array is read or written during the call only.
+ * Thread-safety: any thread, concurrently with searches and updates.
+ */
+int vsag_index_calc_distance_by_ids_multi_vector(vsag_index_t index, const float* query,
+                                                 uint64_t num_vectors, uint64_t dim,
+                                                 const int64_t* ids, uint64_t count, float* dists);
+
+/**
  * vsag_index_get_sparse_vectors_by_ids stores in *result a new dataset holding the stored rows
  * of ids, in order: count rows, their labels (vsag_dataset_get_ids) and the rows in CSR form
  * (vsag_dataset_get_sparse_vectors: count+1 offsets, term ids ascending, weights). The rows

@@ -1003,9 +1003,28 @@ public:
     }
     /// CalDistanceById with a dataset: the distances from its first row to each id (-1 for a
     /// missing id). A sparse row (sparse indexes such as sindi) is measured by 1 - inner
-    /// product against the stored rows; a dense row as the float32 overload does.
+    /// product against the stored rows; a multi-vector document (VectorCounts: warp, simq) by
+    /// MaxSim distance against the stored documents; a dense row as the float32 overload does.
     expected<DatasetPtr> CalDistanceById(const DatasetPtr& query, const int64_t* ids, int64_t count) const {
         if (!query) return Error{ErrorType::INVALID_ARGUMENT, "calc distance by id: the query dataset is null"};
+        uint64_t num_vectors = 0;
+        const int64_t* counts = query->GetVectorCounts(&num_vectors);
+        if (counts != nullptr) {
+            if (query->GetNumElements() < 1 || counts[0] < 0 || static_cast<uint64_t>(counts[0]) > num_vectors) {
+                return Error{ErrorType::INVALID_ARGUMENT, "calc distance by id: the query's vector counts are out of range"};
+            }
+            float* d = static_cast<float*>(std::malloc(sizeof(float) * static_cast<size_t>(count > 0 ? count : 1)));
+            int rc = vsag_index_calc_distance_by_ids_multi_vector(
+                h_, query->GetFloat32Vectors(), static_cast<uint64_t>(counts[0]),
+                static_cast<uint64_t>(query->GetDim()), ids, static_cast<uint64_t>(count), d);
+            if (rc != VSAG_SUCCESS) {
+                std::free(d);
+                return detail::fail<DatasetPtr>(rc);
+            }
+            auto ds = Dataset::Make();
+            ds->NumElements(1)->Dim(count)->Distances(d)->Owner(true);
+            return ds;
+        }
         Dataset::SparseView sv = query->GetSparseVectors();
         if (sv.offsets == nullptr) return CalDistanceById(query->GetFloat32Vectors(), ids, count);
         if (query->GetNumElements() < 1) {

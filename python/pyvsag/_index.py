@@ -1729,7 +1729,8 @@ class Index:
             return ids[0], dists[0]
         return ids, dists
 
-    def calc_distances_by_id(self, query: Any, ids: Any) -> np.ndarray:
+    def calc_distances_by_id(self, query: Any, ids: Any, *,
+                             vector_counts: Any = None) -> np.ndarray:
         """calc_distances_by_id returns distances from queries to the stored vectors of labels
         (float32), -1 where a label is not in the index.
 
@@ -1746,8 +1747,14 @@ class Index:
         ``(indptr, indices, values)``, one query per row, as :meth:`knn_search` takes them; the
         distances (1 - inner product with the stored rows, see
         :meth:`get_sparse_vectors_by_ids`) then have shape (rows, n).
+
+        Multi-vector queries (warp and simq indexes) take ``vector_counts`` as
+        :meth:`knn_search` does: one document (sub-vectors, dim) with ``vector_counts=[n]``
+        gives (n_ids,) MaxSim distances, a batch of documents (one count each) (nq, n_ids).
         """
         op = "calc_distances_by_id"
+        if vector_counts is not None:
+            return _multivector.calc_distances(self, query, vector_counts, ids, op)
         sparse = as_sparse(query, "query", op)
         if sparse is not None:
             return self._calc_distances_sparse(sparse, ids, op)

@@ -313,6 +313,11 @@ _PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
         [c_void_p, c_void_p, c_void_p, c_uint64, c_void_p, c_uint64, c_void_p],
     ),
     ("vsag_index_get_sparse_vectors_by_ids", c_int, [c_void_p, c_void_p, c_uint64, P(c_void_p)]),
+    (
+        "vsag_index_calc_distance_by_ids_multi_vector",
+        c_int,
+        [c_void_p, c_void_p, c_uint64, c_uint64, c_void_p, c_uint64, c_void_p],
+    ),
     ("vsag_dataset_set_vector_counts", c_int, [c_void_p, c_void_p, c_uint64]),
     (
         "vsag_index_knn_search_multi_vector_batch",

@@ -87,6 +87,36 @@ def knn_search(index: Any, vectors: Any, vector_counts: Any, k: int, parameters:
     return ids, dists
 
 
+def calc_distances(index: Any, vectors: Any, vector_counts: Any, ids: Any, op: str
+                   ) -> np.ndarray:
+    """calc_distances returns the MaxSim distance of every document of a multi-vector query to
+    the stored documents of labels (-1 where a label is missing): (n,) for one count, (nq, n)
+    for several, ids being one (n,) array for every document or one row per document."""
+    from ._index import _labels
+    from ._lib import addr, check, lib
+
+    v, counts = _flat_documents(index, vectors, vector_counts, op)
+    nq = counts.size
+    arr = _labels(ids, "ids", max_ndim=2)
+    if arr.ndim < 2:
+        arr = np.ascontiguousarray(np.broadcast_to(arr.reshape(1, -1), (nq, arr.size)))
+    elif arr.shape[0] != nq:
+        raise InvalidArgumentError(
+            f"ids must have one row per query: {arr.shape[0]} rows for {nq} queries",
+            operation=op)
+    out = np.empty(arr.shape, dtype=np.float32)
+    h = index._handle()
+    start = 0
+    for i in range(nq):
+        n = int(counts[i])
+        row = arr[i]
+        check(lib.vsag_index_calc_distance_by_ids_multi_vector(
+            h, addr(v[start:start + n]), n, v.shape[1], addr(row) if row.size else None, row.size,
+            addr(out[i]) if row.size else None), op)
+        start += n
+    return out[0] if nq == 1 else out
+
+
 def range_search(index: Any, vectors: Any, vector_counts: Any, radius: float, parameters: Any,
                  limited_size: int, filter: Any) -> Tuple[np.ndarray, np.ndarray]:
     """range_search finds the documents within radius of one multi-vector query."""

@@ -120,3 +120,25 @@ def test_create_refusals() -> None:
                              '"index_param":{"split_start_idx":100}}')
     with pytest.raises(pyvsag.InvalidArgumentError):
         pyvsag.Index("warp", '{"dtype":"int8","metric_type":"ip","dim":4}')
+
+
+def test_distances_by_id(built) -> None:
+    name, idx, vecs, counts, ids = built
+    docs = docs_of(vecs, counts)
+    q = docs[7]
+    d = idx.calc_distances_by_id(q, [1003, 999999, 1007], vector_counts=[len(q)])
+    assert d.shape == (3,)
+    assert d[0] == pytest.approx(maxsim_dist(q, docs[3]), abs=1e-4)
+    assert d[1] == -1 and d[2] == pytest.approx(0.0, abs=1e-4)
+    # a batch of two documents, one row of labels each
+    flat = np.concatenate([docs[3], docs[9]])
+    b = idx.calc_distances_by_id(flat, [[1009, 1003], [1009, 1003]], vector_counts=[len(docs[3]), len(docs[9])])
+    assert b.shape == (2, 2)
+    np.testing.assert_allclose(b, [[maxsim_dist(docs[3], docs[9]), 0.0], [0.0, maxsim_dist(docs[9], docs[3])]],
+                               atol=1e-4)
+    with pytest.raises(pyvsag.InvalidArgumentError):
+        idx.calc_distances_by_id(q, [1003], vector_counts=[len(q) + 1])
+    flat_index = pyvsag.Index("brute_force", CREATE)
+    flat_index.build(vecs[:4], np.arange(4))
+    with pytest.raises(pyvsag.UnsupportedIndexOperationError):
+        flat_index.calc_distances_by_id(q, [1], vector_counts=[len(q)])

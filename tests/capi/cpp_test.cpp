@@ -577,6 +577,13 @@ int main(int argc, char** argv) {
         auto bad = mv->BatchKnnSearchMultiVector(mq.data(), qc, 2, 6, 4, "", got, gotd);
         CHECK(!bad.has_value() && bad.error().type == vsag::ErrorType::INVALID_ARGUMENT);
         CHECK(mv->GetNumElements() == 8);
+        // distances by id from a multi-vector query dataset: what the search reports
+        auto qd = vsag::Dataset::Make();
+        qd->NumElements(1)->Dim(mdim)->Float32Vectors(mq.data() + 3 * mdim)->VectorCounts(qc + 1, 4);
+        int64_t asked[3] = {got[4], got[5], 999};
+        auto dd = mv->CalDistanceById(qd, asked, 3).value();
+        CHECK(std::fabs(dd->GetDistances()[0] - gotd[4]) < 1e-5f && std::fabs(dd->GetDistances()[1] - gotd[5]) < 1e-5f);
+        CHECK(dd->GetDistances()[2] == -1.0f);
     }
 
     CHECK(index->SetImmutable().has_value());

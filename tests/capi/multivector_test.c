@@ -240,6 +240,38 @@ static void run(const char* name, const char* params, const char* scratch) {
     OK(vsag_index_search_request(idx, &req, got, dist, NULL, 4, &count, &total, NULL));
     CHECK(count == 4 && got[0] == ids[5]);
     CHECK(fabsf(dist[0]) < 1e-4f); /* sum over 6 sub-vectors of 1 - 1 */
+
+    /* distances by id: what the search reports, -1 for a missing label; an exact MaxSim */
+    {
+        int64_t asked[3] = {got[1], 424242, ids[9]};
+        float d3[3];
+        OK(vsag_index_calc_distance_by_ids_multi_vector(idx, vecs + starts[5] * DIM,
+                                                        (uint64_t)counts[5], DIM, asked, 3, d3));
+        CHECK(fabsf(d3[0] - dist[1]) < 1e-5f);
+        CHECK(d3[1] == -1.0f);
+        float want = 0;
+        for (int a = 0; a < counts[5]; a++) {
+            float best = -1e30f;
+            for (int b = 0; b < counts[9]; b++) {
+                float ip = 0;
+                for (int j = 0; j < DIM; j++)
+                    ip += vecs[(starts[5] + a) * DIM + j] * vecs[(starts[9] + b) * DIM + j];
+                if (ip > best) best = ip;
+            }
+            want += 1 - best;
+        }
+        CHECK(fabsf(d3[2] - want) < 1e-4f);
+        OK(vsag_index_calc_distance_by_ids_multi_vector(idx, vecs, 1, DIM, NULL, 0, NULL));
+        FAILS(vsag_index_calc_distance_by_ids_multi_vector(idx, vecs, 0, DIM, asked, 3, d3),
+              VSAG_INVALID_ARGUMENT);
+        FAILS(vsag_index_calc_distance_by_ids_multi_vector(idx, vecs, 2, DIM - 1, asked, 3, d3),
+              VSAG_DIMENSION_NOT_EQUAL);
+        FAILS(vsag_index_calc_distance_by_ids_multi_vector(idx, NULL, 2, DIM, asked, 3, d3),
+              VSAG_INVALID_ARGUMENT);
+        float bad[DIM] = {NAN};
+        FAILS(vsag_index_calc_distance_by_ids_multi_vector(idx, bad, 1, DIM, asked, 3, d3),
+              VSAG_INVALID_ARGUMENT);
+    }
     CHECK(dist[1] >= dist[0]);
     req.mode = VSAG_SEARCH_RANGE;
     req.radius = 0.001f;
@@ -321,6 +353,8 @@ int main(int argc, char** argv) {
     FAILS(vsag_index_knn_search_multi_vector_batch(idx, vecs, &one_count, 1, 2, DIM, 2, NULL, NULL, NULL,
                                                    got, dist),
           VSAG_INVALID_ARGUMENT);
+    FAILS(vsag_index_calc_distance_by_ids_multi_vector(idx, vecs, 2, DIM, ids, 1, dist),
+          VSAG_UNSUPPORTED_INDEX_OPERATION);
     OK(vsag_index_close(idx));
     return tu_report("multivector_test");
 }

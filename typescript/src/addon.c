@@ -1446,15 +1446,17 @@ static napi_value index_get_min_max_id(napi_env env, napi_callback_info info) {
     return out;
 }
 
-static napi_value calc_distances_sparse(napi_env env, native_index* ni, napi_value* argv);
+static napi_value calc_distances_rows(napi_env env, native_index* ni, napi_value* argv);
 static bool is_sparse_rows(napi_env env, napi_value v);
+static bool is_multi_rows(napi_env env, napi_value v);
 
 static napi_value index_calc_distances_by_id(napi_env env, napi_callback_info info) {
     size_t argc = 2;
     napi_value argv[2];
     native_index* ni = this_index(env, info, &argc, argv, NULL);
     if (ni == NULL) return NULL;
-    if (is_sparse_rows(env, argv[0])) return calc_distances_sparse(env, ni, argv);
+    if (is_sparse_rows(env, argv[0]) || is_multi_rows(env, argv[0]))
+        return calc_distances_rows(env, ni, argv);
     typed_arg q, ids;
     vsag_dtype_t dtype;
     if (!get_vectors(env, ni, argv[0], "query", &q, &dtype)) return NULL;
@@ -2056,27 +2058,45 @@ static bool is_sparse_rows(napi_env env, napi_value v) {
     return t == napi_object && has_prop(env, v, "indptr");
 }
 
+/* is_multi_rows tells whether v is an object of multi-vector rows ({vectors, vectorCounts}). */
+static bool is_multi_rows(napi_env env, napi_value v) {
+    napi_valuetype t = napi_undefined;
+    if (v != NULL) napi_typeof(env, v, &t);
+    return t == napi_object && has_prop(env, v, "vectors");
+}
+
 /*
- * calc_distances_sparse is calcDistancesById(query, ids) for one sparse query row
- * {indptr, indices, values} (sparse indexes): the distance (1 - inner product) from the row to
- * the stored row of each label, -1 for a missing label.
+ * calc_distances_rows is calcDistancesById(query, ids) for one sparse query row
+ * {indptr, indices, values} (sparse indexes: 1 - inner product with the stored row) or one
+ * multi-vector document {vectors, vectorCounts: [n]} (warp, simq: MaxSim distance to the
+ * stored document), -1 for a missing label.
  */
-static napi_value calc_distances_sparse(napi_env env, native_index* ni, napi_value* argv) {
+static napi_value calc_distances_rows(napi_env env, native_index* ni, napi_value* argv) {
     rows_arg r;
     if (!get_rows(env, ni, argv[0], "query", &r)) return NULL;
+    bool sparse = r.kind == ROWS_SPARSE;
     if (r.nrows != 1) {
         rows_free(&r);
-        throw_errorf(env, CODE_INVALID_ARGUMENT,
-                     "query must be one sparse row (indptr of 2 offsets), got %llu rows",
+        throw_errorf(env, CODE_INVALID_ARGUMENT, "query must be one %s, got %llu rows",
+                     sparse ? "sparse row (indptr of 2 offsets)"
+                            : "multi-vector document (one vector count)",
                      (unsigned long long)r.nrows);
         return NULL;
     }
-    int64_t lo = r.offsets[0], hi = r.offsets[1];
-    if (lo < 0 || hi < lo || (uint64_t)hi > r.nnz) {
+    int64_t lo = sparse ? r.offsets[0] : 0, hi = sparse ? r.offsets[1] : r.counts[0];
+    if (sparse && (lo < 0 || hi < lo || (uint64_t)hi > r.nnz)) {
         rows_free(&r);
         throw_errorf(env, CODE_INVALID_ARGUMENT,
                      "query: offsets %lld..%lld do not lie within the %llu term ids",
                      (long long)lo, (long long)hi, (unsigned long long)r.nnz);
+        return NULL;
+    }
+    if (!sparse && (hi < 0 || (double)hi * (double)ni->dim != (double)r.vectors.length)) {
+        rows_free(&r);
+        throw_errorf(env, CODE_INVALID_ARGUMENT,
+                     "query: %lld sub-vectors of dim %llu need %.0f values, vectors holds %zu",
+                     (long long)hi, (unsigned long long)ni->dim, (double)hi * (double)ni->dim,
+                     r.vectors.length);
         return NULL;
     }
     typed_arg ids;
@@ -2090,9 +2110,13 @@ static napi_value calc_distances_sparse(napi_env env, native_index* ni, napi_val
         rows_free(&r);
         return NULL;
     }
-    int st = vsag_index_calc_distance_by_ids_sparse(
-        ni->handle, hi > lo ? r.indices + lo : NULL, hi > lo ? r.values + lo : NULL,
-        (uint64_t)(hi - lo), ids.data, ids.length, data);
+    int st = sparse ? vsag_index_calc_distance_by_ids_sparse(
+                          ni->handle, hi > lo ? r.indices + lo : NULL,
+                          hi > lo ? r.values + lo : NULL, (uint64_t)(hi - lo), ids.data,
+                          ids.length, data)
+                    : vsag_index_calc_distance_by_ids_multi_vector(
+                          ni->handle, r.vectors.data, (uint64_t)hi, ni->dim, ids.data,
+                          ids.length, data);
     rows_free(&r);
     if (st != 0) {
         throw_status(env, st);

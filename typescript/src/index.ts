@@ -416,7 +416,7 @@ interface NativeIndex {
     checkIdExist(id: Label): boolean;
     checkIdsExist(ids: BigInt64Array): Uint8Array;
     getMinMaxId(): MinMaxId;
-    calcDistancesById(q: VectorArray | SparseRows, ids: BigInt64Array): Float32Array;
+    calcDistancesById(q: VectorArray | SparseRows | MultiVectorRows, ids: BigInt64Array): Float32Array;
     getSparseVectorsByIds(ids: BigInt64Array): SparseVectors;
     calcDistancesByIdBatch(q: VectorArray, nq: number, ids: BigInt64Array): Float32Array;
     checkFeature(f: number): boolean;
@@ -1047,9 +1047,11 @@ export class Index {
      * The distance from query to the stored vector of each label (-1 for a missing label). On
      * a sparse index the query is one sparse row `{indptr, indices, values}` (indptr of two
      * offsets) and the distance is 1 - inner product with the stored row (see
-     * {@link Index.getSparseVectorsByIds}).
+     * {@link Index.getSparseVectorsByIds}); on a multi-vector index (warp, simq) it is one
+     * document `{vectors, vectorCounts: [n]}` and the distance the MaxSim distance searches
+     * report.
      */
-    calcDistancesById(query: VectorArray | SparseRows, ids: BigInt64Array): Float32Array {
+    calcDistancesById(query: VectorArray | SparseRows | MultiVectorRows, ids: BigInt64Array): Float32Array {
         return this.native.calcDistancesById(query, ids);
     }
 

@@ -39,6 +39,7 @@
     X(vsag_index_calc_distance_by_ids) \
     X(vsag_index_batch_calc_distance_by_ids) \
     X(vsag_index_calc_distance_by_ids_sparse) \
+    X(vsag_index_calc_distance_by_ids_multi_vector) \
     X(vsag_index_get_sparse_vectors_by_ids) \
     X(vsag_dataset_get_sparse_vectors) \
     X(vsag_index_serialize_file) \
@@ -152,6 +153,7 @@ const char* vsag_library_path(void);
 #define vsag_index_calc_distance_by_ids (*vsagp_vsag_index_calc_distance_by_ids)
 #define vsag_index_batch_calc_distance_by_ids (*vsagp_vsag_index_batch_calc_distance_by_ids)
 #define vsag_index_calc_distance_by_ids_sparse (*vsagp_vsag_index_calc_distance_by_ids_sparse)
+#define vsag_index_calc_distance_by_ids_multi_vector (*vsagp_vsag_index_calc_distance_by_ids_multi_vector)
 #define vsag_index_get_sparse_vectors_by_ids (*vsagp_vsag_index_get_sparse_vectors_by_ids)
 #define vsag_dataset_get_sparse_vectors (*vsagp_vsag_dataset_get_sparse_vectors)
 #define vsag_index_serialize_file (*vsagp_vsag_index_serialize_file)

@@ -80,3 +80,24 @@ test("simq and warp refuse what VSAG refuses", () => {
     invalid(() => new vsag.Index("simq", JSON.stringify({ dtype: "float32", metric_type: "l2", dim: 4 })));
     invalid(() => new vsag.Index("warp", JSON.stringify({ dtype: "float32", metric_type: "cosine", dim: 4 })));
 });
+
+test("warp: distances by id from one document", () => {
+    const index = new vsag.Index("warp", CREATE);
+    index.build(rows(0, N), ids);
+    const q = doc(7);
+    const res = index.search(q, { k: 3 });
+    const d = index.calcDistancesById(q, new BigInt64Array([res.ids[1], 123456789n, res.ids[0]]));
+    assert.ok(Math.abs(d[0] - res.distances[1]) < 1e-5);
+    assert.equal(d[1], -1);
+    assert.ok(Math.abs(d[2] - res.distances[0]) < 1e-5);
+    const isInvalid = (e) => e.code === vsag.ErrorCode.INVALID_ARGUMENT;
+    assert.throws(() => index.calcDistancesById(rows(0, 2), new BigInt64Array([500n])), isInvalid);
+    assert.throws(() => index.calcDistancesById({ vectors: q.vectors, vectorCounts: [counts[7] + 1] },
+        new BigInt64Array([500n])), isInvalid);
+    index.close();
+    const dense = new vsag.Index("brute_force", CREATE);
+    dense.build(vectors.subarray(0, 4 * DIM), new BigInt64Array([1n, 2n, 3n, 4n]), 4, DIM);
+    assert.throws(() => dense.calcDistancesById(q, new BigInt64Array([1n])),
+        (e) => e.code === vsag.ErrorCode.UNSUPPORTED_INDEX_OPERATION);
+    dense.close();
+});
