@@ -33,6 +33,7 @@
 package hgraph
 
 import (
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"sort"
@@ -1043,7 +1044,7 @@ func (x *Index) rerank(c *searchCtx, sp *SearchParams, query []float32, items []
 				return items
 			}
 			if k > 0 && len(items) > firstRerankBatch(k) {
-				return x.rerankResidual(c, &v, query, items, k)
+				return x.rerankResidual(c, &v, query, items, k, sp.marginSigmas())
 			}
 			if k == 0 {
 				items = x.dropResidual(c, &v, query, items, radius)
@@ -1100,7 +1101,7 @@ func firstRerankBatch(k int) int { return min(rerankFirst, max(k, 2*rerankChunk)
 // Skipped candidates are not counted as distance computations: their estimates were counted
 // by the traversal. It returns the k best, sorted.
 func (x *Index) rerankBounded(c *searchCtx, b quant.Bounded, query []float32, items []topk.Item, k int) []topk.Item {
-	return x.rerankTop(c, query, items, k, func(it topk.Item, bound float32) bool {
+	return x.rerankTop(c, query, items, k, 0, func(it topk.Item, bound float32) bool {
 		return x.lowerBound(b, it) > bound
 	})
 }
@@ -1119,14 +1120,17 @@ func (x *Index) lowerBound(b quant.Bounded, it topk.Item) float32 {
 // rerankTop reranks items (carrying the base estimates) with the precise codes, keeping the k
 // best: candidates are visited by ascending estimate, in chunks measured by one batch call, and
 // once k precise distances are known a candidate for which skip(candidate, k-th distance) holds
-// is passed over without reading its precise code. Skipped candidates are not counted as
-// distance computations: their estimates were counted by the traversal. It returns the k best,
-// sorted.
-func (x *Index) rerankTop(c *searchCtx, query []float32, items []topk.Item, k int, skip func(it topk.Item, bound float32) bool) []topk.Item {
+// is passed over without reading its precise code. With sigmas > 0 the rerank also stops, as
+// rerankAdaptive does, at the first candidate whose estimate less the mean error plus sigmas
+// standard deviations of the errors measured so far (at least the first chunk's) exceeds the
+// k-th distance (see adaptive.go). Skipped candidates are not counted as distance computations:
+// their estimates were counted by the traversal. It returns the k best, sorted.
+func (x *Index) rerankTop(c *searchCtx, query []float32, items []topk.Item, k int, sigmas float64, skip func(it topk.Item, bound float32) bool) []topk.Item {
 	sortItems(items)
 	c.precise.SetQuery(query)
 	slab := x.preciseCodes.Slab()
-	var dist [rerankFirst]float32
+	var dist, est [rerankFirst]float32
+	var errs errorStats
 	c.heap.Reset(k)
 	for i := 0; i < len(items); {
 		ids := c.ids[:0]
@@ -1135,10 +1139,19 @@ func (x *Index) rerankTop(c *searchCtx, query []float32, items []topk.Item, k in
 		if i == 0 {
 			limit = firstRerankBatch(k)
 		}
+		stop := float32(math.Inf(1)) // an estimate above it ends the rerank
+		if sigmas > 0 && errs.n > 0 && c.heap.Full() {
+			stop = bound + errs.margin(sigmas)
+		}
 		for ; i < len(items) && len(ids) < limit; i++ {
+			if items[i].Dist > stop {
+				i = len(items) // every later candidate's estimate is at least as high
+				break
+			}
 			if c.heap.Full() && skip(items[i], bound) {
 				continue
 			}
+			est[len(ids)] = items[i].Dist
 			ids = append(ids, items[i].ID)
 		}
 		c.ids = ids
@@ -1150,6 +1163,7 @@ func (x *Index) rerankTop(c *searchCtx, query []float32, items []topk.Item, k in
 		c.s.DistCmp += int64(len(ids))
 		for j, id := range ids {
 			c.heap.Push(d[j], id)
+			errs.add(est[j], d[j])
 		}
 	}
 	out := append(items[:0], c.heap.Items()...)

@@ -293,9 +293,9 @@ func residualLower(est, r, qr float32) float32 {
 // ef_search 100 spent 8 us a query reading them). The bit decides 56-80% of the candidates
 // checked on clustered-128 (sq8) and unit Fashion-MNIST under cosine (sq8_uniform) at
 // ef_search 32-160. It returns the k best, sorted.
-func (x *Index) rerankResidual(c *searchCtx, v *residualView, query []float32, items []topk.Item, k int) []topk.Item {
+func (x *Index) rerankResidual(c *searchCtx, v *residualView, query []float32, items []topk.Item, k int, sigmas float64) []topk.Item {
 	qr := float32(-1) // measured when a candidate first needs it
-	return x.rerankTop(c, query, items, k, func(it topk.Item, bound float32) bool {
+	return x.rerankTop(c, query, items, k, sigmas, func(it topk.Item, bound float32) bool {
 		if qr < 0 {
 			qr = queryResidual(c, query)
 		}

@@ -348,12 +348,62 @@ func TestResidualWideRows(t *testing.T) {
 	wide[near/64] |= 1 << (near % 64)
 	wide[marked/64] |= 1 << (marked % 64) // marked, but its own norm (0) passes it over
 	v := residualView{norms: norms, tight: 0, wide: wide}
-	got := x.rerankResidual(c, &v, q, append([]topk.Item(nil), items...), k)
+	got := x.rerankResidual(c, &v, q, append([]topk.Item(nil), items...), k, 0)
 	require.Len(t, got, k)
 	require.Equal(t, uint32(near), got[0].ID)
 	require.Zero(t, got[0].Dist)
 	for _, it := range got {
 		require.NotEqual(t, uint32(decoy), it.ID, "an unmarked row with a far estimate is passed over")
 		require.NotEqual(t, uint32(marked), it.ID, "a marked row whose own norm rules it out is passed over")
+	}
+}
+
+// TestResidualRerankStopsOnErrors: with rerank_margin_sigmas above 0 the residual rerank also
+// stops where the estimate errors seen so far put every later candidate out of reach, even when
+// a candidate's residual bound would let it in; with 0 it is the exact rerank of the bounds.
+func TestResidualRerankStopsOnErrors(t *testing.T) {
+	const n, d, k = 400, 8, 5
+	data := lowRank(5, n, d, 4, 3)
+	x := newWith(t, "l2", d, `"base_quantization_type":"sq8","use_reorder":true,"precise_quantization_type":"fp32","max_degree":8,"ef_construction":20,"build_thread_count":1`)
+	_, err := x.Build(data, seq(0, n), nil)
+	require.NoError(t, err)
+	c, ps := x.getCtx()
+	defer ps.putCtx(c)
+	const near, far = 7, 1e4
+	q := data[near*d : (near+1)*d]
+	c.trav.SetQuery(q)
+	var items []topk.Item
+	for id := 0; id < 60; id++ {
+		est := metric.Reference(metric.L2, q, data[id*d:(id+1)*d])
+		if id == near {
+			est = far // an estimate far behind every other candidate's, with a bound that lets it in
+		}
+		items = append(items, topk.Item{ID: uint32(id), Dist: est})
+	}
+	norms := make([]float32, n)
+	for i := range norms {
+		norms[i] = 1e3
+	}
+	wide := make([]uint64, (n+63)/64)
+	for i := range wide {
+		wide[i] = ^uint64(0)
+	}
+	v := residualView{norms: norms, tight: 1e3, wide: wide}
+	for _, tc := range []struct {
+		sigmas   float64
+		measured int64
+		found    bool
+	}{{0, 60, true}, {defaultMarginSigmas, 0, false}} {
+		before := c.s.DistCmp
+		got := x.rerankResidual(c, &v, q, append([]topk.Item(nil), items...), k, tc.sigmas)
+		require.Len(t, got, k)
+		n := c.s.DistCmp - before
+		require.Equal(t, tc.found, got[0].ID == near, "sigmas %v", tc.sigmas)
+		if tc.found {
+			require.Equal(t, tc.measured, n, "the bounds let every candidate in")
+		} else {
+			require.Less(t, n, int64(len(items)), "the errors end the rerank before the far estimate")
+			require.GreaterOrEqual(t, n, int64(firstRerankBatch(k)))
+		}
 	}
 }
