@@ -990,16 +990,10 @@ public:
     /// CalDistanceById returns a dataset whose distances are those from query to each id
     /// (-1 for a missing id).
     expected<DatasetPtr> CalDistanceById(const float* query, const int64_t* ids, int64_t count) const {
-        float* d = static_cast<float*>(std::malloc(sizeof(float) * static_cast<size_t>(count > 0 ? count : 1)));
-        int rc = vsag_index_calc_distance_by_ids(h_, query, VSAG_DTYPE_FLOAT32, static_cast<uint64_t>(GetDim()),
-                                                 ids, static_cast<uint64_t>(count), d);
-        if (rc != VSAG_SUCCESS) {
-            std::free(d);
-            return detail::fail<DatasetPtr>(rc);
-        }
-        auto ds = Dataset::Make();
-        ds->NumElements(1)->Dim(count)->Distances(d)->Owner(true);
-        return ds;
+        return distances(count, [&](float* d) {
+            return vsag_index_calc_distance_by_ids(h_, query, VSAG_DTYPE_FLOAT32, static_cast<uint64_t>(GetDim()),
+                                                   ids, static_cast<uint64_t>(count), d);
+        });
     }
     /// CalDistanceById with a dataset: the distances from its first row to each id (-1 for a
     /// missing id). A sparse row (sparse indexes such as sindi) is measured by 1 - inner
@@ -1013,17 +1007,11 @@ public:
             if (query->GetNumElements() < 1 || counts[0] < 0 || static_cast<uint64_t>(counts[0]) > num_vectors) {
                 return Error{ErrorType::INVALID_ARGUMENT, "calc distance by id: the query's vector counts are out of range"};
             }
-            float* d = static_cast<float*>(std::malloc(sizeof(float) * static_cast<size_t>(count > 0 ? count : 1)));
-            int rc = vsag_index_calc_distance_by_ids_multi_vector(
-                h_, query->GetFloat32Vectors(), static_cast<uint64_t>(counts[0]),
-                static_cast<uint64_t>(query->GetDim()), ids, static_cast<uint64_t>(count), d);
-            if (rc != VSAG_SUCCESS) {
-                std::free(d);
-                return detail::fail<DatasetPtr>(rc);
-            }
-            auto ds = Dataset::Make();
-            ds->NumElements(1)->Dim(count)->Distances(d)->Owner(true);
-            return ds;
+            return distances(count, [&](float* d) {
+                return vsag_index_calc_distance_by_ids_multi_vector(
+                    h_, query->GetFloat32Vectors(), static_cast<uint64_t>(counts[0]),
+                    static_cast<uint64_t>(query->GetDim()), ids, static_cast<uint64_t>(count), d);
+            });
         }
         Dataset::SparseView sv = query->GetSparseVectors();
         if (sv.offsets == nullptr) return CalDistanceById(query->GetFloat32Vectors(), ids, count);
@@ -1034,17 +1022,12 @@ public:
         if (lo < 0 || hi < lo || static_cast<uint64_t>(hi) > sv.nnz) {
             return Error{ErrorType::INVALID_ARGUMENT, "calc distance by id: the query's sparse offsets are out of range"};
         }
-        float* d = static_cast<float*>(std::malloc(sizeof(float) * static_cast<size_t>(count > 0 ? count : 1)));
-        int rc = vsag_index_calc_distance_by_ids_sparse(
-            h_, sv.term_ids == nullptr ? nullptr : sv.term_ids + lo, sv.values == nullptr ? nullptr : sv.values + lo,
-            static_cast<uint64_t>(hi - lo), ids, static_cast<uint64_t>(count), d);
-        if (rc != VSAG_SUCCESS) {
-            std::free(d);
-            return detail::fail<DatasetPtr>(rc);
-        }
-        auto ds = Dataset::Make();
-        ds->NumElements(1)->Dim(count)->Distances(d)->Owner(true);
-        return ds;
+        return distances(count, [&](float* d) {
+            return vsag_index_calc_distance_by_ids_sparse(
+                h_, sv.term_ids == nullptr ? nullptr : sv.term_ids + lo,
+                sv.values == nullptr ? nullptr : sv.values + lo, static_cast<uint64_t>(hi - lo), ids,
+                static_cast<uint64_t>(count), d);
+        });
     }
     /// BatchCalcDistanceById computes the distances of nq float32 queries (row-major) to
     /// ids_per_query labels each: ids and dists are nq*ids_per_query entries row-major (query
@@ -1382,6 +1365,20 @@ private:
 
     static bool keep_unless(int64_t id, void* ctx) {
         return !(*static_cast<std::function<bool(int64_t)>*>(ctx))(id);
+    }
+    /// distances runs call(d) into a new array d of count floats and returns it as a result
+    /// dataset of one row (Distances, owned), or the error of the call.
+    template <typename Fn>
+    static expected<DatasetPtr> distances(int64_t count, Fn call) {
+        float* d = static_cast<float*>(std::malloc(sizeof(float) * static_cast<size_t>(count > 0 ? count : 1)));
+        int rc = call(d);
+        if (rc != VSAG_SUCCESS) {
+            std::free(d);
+            return detail::fail<DatasetPtr>(rc);
+        }
+        auto ds = Dataset::Make();
+        ds->NumElements(1)->Dim(count)->Distances(d)->Owner(true);
+        return ds;
     }
     static expected<DatasetPtr> result(int rc, vsag_dataset_t r) {
         if (rc != VSAG_SUCCESS) return detail::fail<DatasetPtr>(rc);

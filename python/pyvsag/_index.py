@@ -1770,13 +1770,7 @@ class Index:
             raise InvalidArgumentError(f"query must be 1-D or 2-D, got shape {q.shape}",
                                        operation=op)
         nq, d = q.shape
-        arr = _labels(ids, "ids", max_ndim=2)
-        if arr.ndim < 2:
-            arr = np.ascontiguousarray(np.broadcast_to(arr.reshape(1, -1), (nq, arr.size)))
-        elif arr.shape[0] != nq:
-            raise InvalidArgumentError(
-                f"ids must have one row per query: {arr.shape[0]} rows for {nq} queries",
-                operation=op)
+        arr = _label_rows(ids, nq, op)
         per = arr.shape[1]
         out = np.empty((nq, per), dtype=np.float32)
         check(lib.vsag_index_batch_calc_distance_by_ids(
@@ -1787,13 +1781,7 @@ class Index:
     def _calc_distances_sparse(self, q: SparseRows, ids: Any, op: str) -> np.ndarray:
         """_calc_distances_sparse is calc_distances_by_id for sparse query rows: (rows, n)."""
         nq = q.nrows
-        arr = _labels(ids, "ids", max_ndim=2)
-        if arr.ndim < 2:
-            arr = np.ascontiguousarray(np.broadcast_to(arr.reshape(1, -1), (nq, arr.size)))
-        elif arr.shape[0] != nq:
-            raise InvalidArgumentError(
-                f"ids must have one row per query: {arr.shape[0]} rows for {nq} queries",
-                operation=op)
+        arr = _label_rows(ids, nq, op)
         out = np.empty(arr.shape, dtype=np.float32)
         h = self._handle()
         for i in range(nq):
@@ -1984,6 +1972,19 @@ def _prepare(filter: FilterLike) -> _Prepared:
         p = _Prepared()  # an empty filter keeps everything
         return p
     return f._prepare()
+
+
+def _label_rows(ids: Any, nq: int, op: str) -> np.ndarray:
+    """_label_rows returns the labels of nq queries as a C-contiguous int64 array (nq, n): ids
+    given as one (n,) array for every query, or as one row per query."""
+    arr = _labels(ids, "ids", max_ndim=2)
+    if arr.ndim < 2:
+        return np.ascontiguousarray(np.broadcast_to(arr.reshape(1, -1), (nq, arr.size)))
+    if arr.shape[0] != nq:
+        raise InvalidArgumentError(
+            f"ids must have one row per query: {arr.shape[0]} rows for {nq} queries",
+            operation=op)
+    return arr
 
 
 def _take_result(ds: Optional[int]) -> Tuple[np.ndarray, np.ndarray, str]:

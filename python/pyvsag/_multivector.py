@@ -92,18 +92,12 @@ def calc_distances(index: Any, vectors: Any, vector_counts: Any, ids: Any, op: s
     """calc_distances returns the MaxSim distance of every document of a multi-vector query to
     the stored documents of labels (-1 where a label is missing): (n,) for one count, (nq, n)
     for several, ids being one (n,) array for every document or one row per document."""
-    from ._index import _labels
+    from ._index import _label_rows
     from ._lib import addr, check, lib
 
     v, counts = _flat_documents(index, vectors, vector_counts, op)
     nq = counts.size
-    arr = _labels(ids, "ids", max_ndim=2)
-    if arr.ndim < 2:
-        arr = np.ascontiguousarray(np.broadcast_to(arr.reshape(1, -1), (nq, arr.size)))
-    elif arr.shape[0] != nq:
-        raise InvalidArgumentError(
-            f"ids must have one row per query: {arr.shape[0]} rows for {nq} queries",
-            operation=op)
+    arr = _label_rows(ids, nq, op)
     out = np.empty(arr.shape, dtype=np.float32)
     h = index._handle()
     start = 0
