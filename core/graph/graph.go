@@ -258,12 +258,18 @@ func (g *Graph) Clone() *Graph {
 // Cap returns the nodes the bottom layer has room for without growing.
 func (g *Graph) Cap() int { return len(g.adj) / g.stride }
 
-// prefetchList asks for the cache lines of node id's bottom list.
+// prefetchList asks for every cache line of node id's bottom list: a word in each sixteen (64
+// bytes) and the last one. Asking for the first and last lines only left the middle of a list
+// of max_degree 64 (260 bytes over five lines) to be fetched when the hop read it:
+// clustered-128, VSAG's defaults (max_degree 64), ef_search 32-96, 1.03-1.06x and 1.03-1.05x in
+// two runs (same index and process); max_degree 32 (three lines) within -3% to +8%.
 func (g *Graph) prefetchList(id uint32) {
 	o := int(id) * g.stride
 	if o+g.stride > len(g.adj) {
 		return
 	}
-	simd.Prefetch(unsafe.Pointer(&g.adj[o]))
+	for i := 0; i < g.stride; i += 16 {
+		simd.Prefetch(unsafe.Pointer(&g.adj[o+i]))
+	}
 	simd.Prefetch(unsafe.Pointer(&g.adj[o+g.stride-1]))
 }
