@@ -367,14 +367,8 @@ func vsagi_index_calc_distance(h C.uintptr_t, query unsafe.Pointer, dtype C.vsag
 	ids *C.int64_t, count C.uint64_t, dists *C.float) (rc C.int) {
 	defer guard(&rc)
 	const what = "calc distance by id"
-	x, err := getIndex(h)
+	x, err := distanceCall(h, what, ids, count, dists)
 	if err != nil {
-		return fail(err)
-	}
-	if (ids == nil || dists == nil) && count > 0 {
-		return fail(errNil(what, "ids or dists"))
-	}
-	if err := checkSizes(what, uint64(count), 1); err != nil {
 		return fail(err)
 	}
 	q, err := float32Query(x, what, query, dtype, uint64(dim))
@@ -385,6 +379,28 @@ func vsagi_index_calc_distance(h C.uintptr_t, query unsafe.Pointer, dtype C.vsag
 		return 0
 	}
 	out, err := x.CalcDistanceByIDs(q, int64s(ids, uint64(count)))
+	return distancesOut(out, err, dists, count)
+}
+
+// distanceCall returns the index of a calc-distance call after the checks its forms share:
+// ids and dists given for a nonzero count, and a count within bounds.
+func distanceCall(h C.uintptr_t, what string, ids *C.int64_t, count C.uint64_t, dists *C.float) (*core.Index, error) {
+	x, err := getIndex(h)
+	if err != nil {
+		return nil, err
+	}
+	if (ids == nil || dists == nil) && count > 0 {
+		return nil, errNil(what, "ids or dists")
+	}
+	if err := checkSizes(what, uint64(count), 1); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// distancesOut writes the distances of a calc-distance call to the caller's buffer, or fails
+// with the call's error.
+func distancesOut(out []float32, err error, dists *C.float, count C.uint64_t) C.int {
 	if err != nil {
 		return fail(err)
 	}

@@ -72,14 +72,8 @@ func vsagi_index_calc_distance_multi(h C.uintptr_t, query *C.float, numVectors, 
 	ids *C.int64_t, count C.uint64_t, dists *C.float) (rc C.int) {
 	defer guard(&rc)
 	const what = "calc distance by id"
-	x, err := getIndex(h)
+	x, err := distanceCall(h, what, ids, count, dists)
 	if err != nil {
-		return fail(err)
-	}
-	if (ids == nil || dists == nil) && count > 0 {
-		return fail(errNil(what, "ids or dists"))
-	}
-	if err := checkSizes(what, uint64(count), 1); err != nil {
 		return fail(err)
 	}
 	if uint64(dim) != uint64(x.Dim()) {
@@ -97,9 +91,5 @@ func vsagi_index_calc_distance_multi(h C.uintptr_t, query *C.float, numVectors, 
 	}
 	q := &core.Dataset{NumElements: 1, Dim: int(dim), Float32: vecs, VectorCounts: []int{int(numVectors)}}
 	out, err := x.CalcDistanceMulti(q, int64s(ids, uint64(count)))
-	if err != nil {
-		return fail(err)
-	}
-	copy(float32s(dists, uint64(count)), out)
-	return 0
+	return distancesOut(out, err, dists, count)
 }

@@ -35,14 +35,8 @@ func vsagi_index_calc_distance_sparse(h C.uintptr_t, termIDs *C.uint32_t, values
 	ids *C.int64_t, count C.uint64_t, dists *C.float) (rc C.int) {
 	defer guard(&rc)
 	const what = "calc distance by id"
-	x, err := getIndex(h)
+	x, err := distanceCall(h, what, ids, count, dists)
 	if err != nil {
-		return fail(err)
-	}
-	if (ids == nil || dists == nil) && count > 0 {
-		return fail(errNil(what, "ids or dists"))
-	}
-	if err := checkSizes(what, uint64(count), 1); err != nil {
 		return fail(err)
 	}
 	q, err := sparseRowQuery(what, termIDs, values, nnz)
@@ -50,11 +44,7 @@ func vsagi_index_calc_distance_sparse(h C.uintptr_t, termIDs *C.uint32_t, values
 		return fail(err)
 	}
 	out, err := x.CalcDistanceByIDsSparse(q, int64s(ids, uint64(count)))
-	if err != nil {
-		return fail(err)
-	}
-	copy(float32s(dists, uint64(count)), out)
-	return 0
+	return distancesOut(out, err, dists, count)
 }
 
 //export vsagi_index_get_sparse_vectors

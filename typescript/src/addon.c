@@ -1446,6 +1446,18 @@ static napi_value index_get_min_max_id(napi_env env, napi_callback_info info) {
     return out;
 }
 
+/* float32_result returns the n floats the library wrote into ab as a Float32Array, or throws
+ * the status st of the call. */
+static napi_value float32_result(napi_env env, int st, napi_value ab, size_t n) {
+    if (st != 0) {
+        throw_status(env, st);
+        return NULL;
+    }
+    napi_value out;
+    NAPI_CALL(env, napi_create_typedarray(env, napi_float32_array, n, ab, 0, &out));
+    return out;
+}
+
 static napi_value calc_distances_rows(napi_env env, native_index* ni, napi_value* argv);
 static bool is_sparse_rows(napi_env env, napi_value v);
 static bool is_multi_rows(napi_env env, napi_value v);
@@ -1461,17 +1473,12 @@ static napi_value index_calc_distances_by_id(napi_env env, napi_callback_info in
     vsag_dtype_t dtype;
     if (!get_vectors(env, ni, argv[0], "query", &q, &dtype)) return NULL;
     if (!get_ids(env, argv[1], "ids", &ids)) return NULL;
-    napi_value ab, out;
+    napi_value ab;
     void* data;
     if (!new_buffer(env, ids.length * sizeof(float), &ab, &data)) return NULL;
     int st = vsag_index_calc_distance_by_ids(ni->handle, q.data, dtype, q.length, ids.data,
                                              ids.length, data);
-    if (st != 0) {
-        throw_status(env, st);
-        return NULL;
-    }
-    NAPI_CALL(env, napi_create_typedarray(env, napi_float32_array, ids.length, ab, 0, &out));
-    return out;
+    return float32_result(env, st, ab, ids.length);
 }
 
 /*
@@ -1505,17 +1512,12 @@ static napi_value index_calc_distances_by_id_batch(napi_env env, napi_callback_i
         return NULL;
     }
     uint64_t per = nq > 0 ? (uint64_t)(ids.length / (size_t)nq) : 0;
-    napi_value ab, out;
+    napi_value ab;
     void* data;
     if (!new_buffer(env, ids.length * sizeof(float), &ab, &data)) return NULL;
     int st = vsag_index_batch_calc_distance_by_ids(ni->handle, q.data, dtype, (uint64_t)nq, ni->dim,
                                                    ids.data, per, data);
-    if (st != 0) {
-        throw_status(env, st);
-        return NULL;
-    }
-    NAPI_CALL(env, napi_create_typedarray(env, napi_float32_array, ids.length, ab, 0, &out));
-    return out;
+    return float32_result(env, st, ab, ids.length);
 }
 
 static napi_value index_check_feature(napi_env env, napi_callback_info info) {
@@ -2104,7 +2106,7 @@ static napi_value calc_distances_rows(napi_env env, native_index* ni, napi_value
         rows_free(&r);
         return NULL;
     }
-    napi_value ab, out;
+    napi_value ab;
     void* data;
     if (!new_buffer(env, ids.length * sizeof(float), &ab, &data)) {
         rows_free(&r);
@@ -2118,12 +2120,7 @@ static napi_value calc_distances_rows(napi_env env, native_index* ni, napi_value
                           ni->handle, r.vectors.data, (uint64_t)hi, ni->dim, ids.data,
                           ids.length, data);
     rows_free(&r);
-    if (st != 0) {
-        throw_status(env, st);
-        return NULL;
-    }
-    NAPI_CALL(env, napi_create_typedarray(env, napi_float32_array, ids.length, ab, 0, &out));
-    return out;
+    return float32_result(env, st, ab, ids.length);
 }
 
 /*
