@@ -2074,6 +2074,11 @@ static bool is_multi_rows(napi_env env, napi_value v) {
  * stored document), -1 for a missing label.
  */
 static napi_value calc_distances_rows(napi_env env, native_index* ni, napi_value* argv) {
+    typed_arg ids;
+    if (!get_ids(env, argv[1], "ids", &ids)) return NULL;
+    napi_value ab;
+    void* data;
+    if (!new_buffer(env, ids.length * sizeof(float), &ab, &data)) return NULL;
     rows_arg r;
     if (!get_rows(env, ni, argv[0], "query", &r)) return NULL;
     bool sparse = r.kind == ROWS_SPARSE;
@@ -2099,17 +2104,6 @@ static napi_value calc_distances_rows(napi_env env, native_index* ni, napi_value
                      "query: %lld sub-vectors of dim %llu need %.0f values, vectors holds %zu",
                      (long long)hi, (unsigned long long)ni->dim, (double)hi * (double)ni->dim,
                      r.vectors.length);
-        return NULL;
-    }
-    typed_arg ids;
-    if (!get_ids(env, argv[1], "ids", &ids)) {
-        rows_free(&r);
-        return NULL;
-    }
-    napi_value ab;
-    void* data;
-    if (!new_buffer(env, ids.length * sizeof(float), &ab, &data)) {
-        rows_free(&r);
         return NULL;
     }
     int st = sparse ? vsag_index_calc_distance_by_ids_sparse(
