@@ -187,6 +187,9 @@ func (s *Searcher) plain(ef int, p *Params) bool {
 func (s *Searcher) searchBeam(g *Graph, level int, sp Space, ep uint32, epD float32, ef int, p *Params) {
 	b := &s.beam
 	b.reset(max(ef, 1))
+	if level == 0 {
+		s.headReads = g.HeadReads(ef)
+	}
 	s.vis.Reset(g.Len())
 	s.vis.Visit(ep)
 	b.insert(epD, ep, s.eligible(ep, p))

@@ -185,8 +185,7 @@ func (g *Graph) Neighbors(level int, id uint32, dst []uint32) []uint32 {
 	if l == nil {
 		return dst
 	}
-	n := int(atomic.LoadUint32(&l[0]))
-	n = min(n, len(l)-1)
+	n := listLen(l)
 	for i := 1; i <= n; i++ {
 		dst = append(dst, atomic.LoadUint32(&l[i]))
 	}
@@ -202,7 +201,7 @@ func (g *Graph) SetNeighbors(level int, id uint32, ids []uint32) {
 	}
 	n := min(len(ids), len(l)-1)
 	// Shrinking first keeps a concurrent reader from seeing more entries than are written.
-	if old := int(atomic.LoadUint32(&l[0])); n < old {
+	if old := listLen(l); n < old {
 		atomic.StoreUint32(&l[0], uint32(n))
 	}
 	for i := 0; i < n; i++ {

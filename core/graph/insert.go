@@ -311,7 +311,7 @@ func (b *Builder) addReverse(w *Worker, level int, s, x uint32) {
 	if l == nil {
 		return
 	}
-	n := min(int(atomic.LoadUint32(&l[0])), len(l)-1)
+	n := listLen(l)
 	for i := 1; i <= n; i++ {
 		if l[i] == x {
 			return
@@ -441,7 +441,7 @@ func (b *Builder) forceLink(w *Worker, s, u uint32) {
 	g.Lock(s)
 	defer g.Unlock(s)
 	l := g.list(0, s)
-	n := min(int(atomic.LoadUint32(&l[0])), len(l)-1)
+	n := listLen(l)
 	for i := 1; i <= n; i++ {
 		if l[i] == u {
 			return
@@ -479,7 +479,7 @@ func (b *Builder) LinkBack(w *Worker, u uint32) bool {
 	}
 	for _, s := range out {
 		l := g.list(0, s)
-		n := min(int(atomic.LoadUint32(&l[0])), len(l)-1)
+		n := listLen(l)
 		for i := 1; i <= n; i++ {
 			if atomic.LoadUint32(&l[i]) == u {
 				return false

@@ -65,11 +65,13 @@ type Params struct {
 // Searcher is the per-goroutine state of a search: visited list, heaps and scratch. It is
 // reused across searches (pool it) so that a search does not allocate in steady state.
 type Searcher struct {
-	vis   VisitedList
-	cand  topk.MinHeap
-	top   *topk.MaxHeap
-	buf   *topk.MaxHeap // results when the buffer is split (Params.Capacity)
-	split bool
+	// headReads caps the entries of an ordered bottom list a hop reads (0: all); see headMark.
+	headReads int
+	vis       VisitedList
+	cand      topk.MinHeap
+	top       *topk.MaxHeap
+	buf       *topk.MaxHeap // results when the buffer is split (Params.Capacity)
+	split     bool
 	// beam replaces cand and top in a plain search; onBeam says the last search ran on it
 	beam   beam
 	add    []beamItem // the nodes of a hop that enter the beam (beam.merge)
@@ -166,6 +168,7 @@ func (s *Searcher) SearchLayer(g *Graph, level int, sp Space, ep uint32, epD flo
 	s.InRange = s.InRange[:0]
 	s.History = s.History[:0]
 	s.split = false
+	s.headReads = 0
 	if s.onBeam = useBeam && s.plain(ef, p); s.onBeam {
 		s.searchBeam(g, level, sp, ep, epD, ef, p)
 		return
@@ -259,7 +262,11 @@ func (s *Searcher) expand(g *Graph, level int, sp Space, id uint32, visit func(u
 	if l == nil {
 		return nil, nil
 	}
-	n := min(int(atomic.LoadUint32(&l[0])), len(l)-1)
+	w0 := atomic.LoadUint32(&l[0])
+	n := min(int(w0&^headMark), len(l)-1)
+	if w0&headMark != 0 && level == 0 && s.headReads > 0 {
+		n = min(n, s.headReads)
+	}
 	ids := s.ids[:0]
 	stride := sp.Stride
 	if stride > prefetchRowBytes {

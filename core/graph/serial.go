@@ -45,11 +45,11 @@ func (g *Graph) WriteSection(w io.Writer) error {
 	if _, err := w.Write(h); err != nil {
 		return err
 	}
-	if err := serial.WriteUint32s(w, g.adj[:g.n*g.stride]); err != nil {
+	buf := make([]uint32, 0, 16<<10)
+	if err := g.writeBottom(w, buf); err != nil {
 		return err
 	}
 	st := g.routeDeg + 1
-	buf := make([]uint32, 0, 16<<10)
 	flush := func() error {
 		err := serial.WriteUint32s(w, buf)
 		buf = buf[:0]
@@ -68,6 +68,23 @@ func (g *Graph) WriteSection(w io.Writer) error {
 		}
 	}
 	return flush()
+}
+
+// writeBottom writes the bottom lists without their head marks (see headMark), a run of whole
+// lists at a time through buf.
+func (g *Graph) writeBottom(w io.Writer, buf []uint32) error {
+	per := max(cap(buf)/g.stride, 1)
+	for lo := 0; lo < g.n; lo += per {
+		hi := min(lo+per, g.n)
+		buf = append(buf[:0], g.adj[lo*g.stride:hi*g.stride]...)
+		for o := 0; o < len(buf); o += g.stride {
+			buf[o] &^= headMark
+		}
+		if err := serial.WriteUint32s(w, buf); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // MarshalBinary encodes the graph (WriteSection into memory).

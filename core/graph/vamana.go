@@ -128,7 +128,7 @@ func (b *Builder) vamanaBackEdge(w *Worker, s, x uint32, p *VamanaParams, alpha 
 	g.Lock(s)
 	defer g.Unlock(s)
 	l := g.list(0, s)
-	n := min(int(atomic.LoadUint32(&l[0])), len(l)-1)
+	n := listLen(l)
 	for i := 1; i <= n; i++ {
 		if l[i] == x {
 			return

@@ -786,6 +786,11 @@ func (x *Index) linkAll(pending []pendingNode, vectors []float32) error {
 		if err := x.eachNode(b, pending, threads, func(w *graph.Worker, pn pendingNode) { b.LinkBack(w, pn.id) }); err != nil {
 			return err
 		}
+		if x.p.GraphType == "nsw" && len(pending) >= minParallelLink {
+			if err := x.orderHeads(b, threads); err != nil {
+				return err
+			}
+		}
 		x.residuals() // measured now rather than by the next search
 		since := x.sinceRepair.Add(int64(len(pending)))
 		if len(pending) < minParallelLink || since*4 < int64(x.g.Len()) {
@@ -798,6 +803,24 @@ func (x *Index) linkAll(pending []pendingNode, vectors []float32) error {
 			b.Repair(w)
 			return nil
 		})
+	})
+}
+
+// orderHeads orders every bottom list that is not ordered (graph.Builder.OrderHead): the new
+// nodes' and those the batch added edges to. Caller holds the shared lock.
+func (x *Index) orderHeads(b *graph.Builder, threads int) error {
+	ids := x.g.Unordered(x.g.Len(), nil)
+	var next atomic.Int64
+	return parallel.Run(min(threads, max(len(ids), 1)), func(int) error {
+		w, ps := x.getWorker(b)
+		defer ps.build.Put(w)
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(ids) {
+				return nil
+			}
+			b.OrderHead(w, ids[i])
+		}
 	})
 }
 

@@ -146,6 +146,9 @@ const (
 	secPreciseCodes = "hgraph.precise_codes"
 	secRawCodes     = "hgraph.raw_codes"
 	secGraph        = "hgraph.graph"
+	// secListHeads marks the bottom lists whose head is ordered (graph.Graph.HeadBits); an
+	// optional section, written when some list is.
+	secListHeads = "hgraph.list_heads"
 )
 
 type info struct {
@@ -216,6 +219,9 @@ func (x *Index) Save(f *serial.File) error {
 		stream(secRawCodes, x.raw.SectionSize(), func(w io.Writer) error { return x.raw.WriteSection(w) })
 	}
 	stream(secGraph, x.g.SectionSize(), func(w io.Writer) error { return x.g.WriteSection(w) })
+	if bits := x.g.HeadBits(); bits != nil {
+		f.AddOptional(secListHeads, bits)
+	}
 	x.saveFreeSlots(f)
 	return nil
 }
@@ -321,6 +327,14 @@ func (x *Index) Load(f *serial.File) error {
 	}
 	if g.Len() != labels.Total() {
 		return api.Errorf(api.InvalidBinary, "hgraph: the graph holds %d nodes for %d labels", g.Len(), labels.Total())
+	}
+	if b, ok, err := f.Lookup(secListHeads); err != nil || ok {
+		if err == nil {
+			err = g.SetHeadBits(b)
+		}
+		if err != nil {
+			return bad(err, "list heads")
+		}
 	}
 	var slots freeSlots
 	if inf.FreeSlots != 0 {

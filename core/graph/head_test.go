@@ -1,0 +1,209 @@
+package graph
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/govsag/vsag/core/metric"
+	"github.com/govsag/vsag/core/quant"
+	"github.com/govsag/vsag/core/store"
+	"github.com/govsag/vsag/core/topk"
+)
+
+// headGraph builds a graph of n random points of d dimensions with degree deg and alpha 1.2.
+func headGraph(t *testing.T, n, d, deg int) (*Builder, *store.Codes, quant.Quantizer, []float32) {
+	t.Helper()
+	q, err := quant.New("fp32", d, metric.L2, quant.DefaultOptions())
+	require.NoError(t, err)
+	codes := store.NewCodes(q)
+	r := rand.New(rand.NewPCG(5, 6))
+	data := make([]float32, n*d)
+	for i := range data {
+		data[i] = float32(r.NormFloat64())
+	}
+	g := New(deg)
+	for i := 0; i < n; i++ {
+		codes.Append(data[i*d : (i+1)*d])
+		g.AddNode(RandomLevel(1-r.Float64(), deg))
+	}
+	b := &Builder{G: g, Quant: q, Slab: codes.Slab(), Alpha: 1.2, EfConstruction: 64}
+	w := b.NewWorker()
+	for i := 0; i < n; i++ {
+		b.Insert(w, uint32(i), g.NodeLevel(uint32(i)), data[i*d:(i+1)*d])
+	}
+	return b, codes, q, data
+}
+
+func TestOrderHead(t *testing.T) {
+	const n, d, deg = 1500, 24, 32
+	b, _, _, data := headGraph(t, n, d, deg)
+	g := b.G
+	before := make([][]uint32, n)
+	for i := range before {
+		before[i] = g.Neighbors(0, uint32(i), nil)
+		require.False(t, g.Ordered(uint32(i)))
+	}
+	w := b.NewWorker()
+	for _, id := range g.Unordered(n, nil) {
+		b.OrderHead(w, id)
+	}
+	require.Empty(t, g.Unordered(n, nil))
+	dist := func(a, c uint32) float32 {
+		var s float32
+		for j := 0; j < d; j++ {
+			x := data[int(a)*d+j] - data[int(c)*d+j]
+			s += x * x
+		}
+		return s
+	}
+	longer := 0
+	for i := 0; i < n; i++ {
+		u := uint32(i)
+		got := g.Neighbors(0, u, nil)
+		require.ElementsMatch(t, before[i], got, "node %d keeps its edges", i)
+		require.True(t, g.Ordered(u))
+		if len(got) <= g.HeadSize() {
+			continue
+		}
+		longer++
+		// the head is the pruning rule's choice among the list, nearest first
+		items := make([]topk.Item, len(got))
+		for j, id := range got {
+			items[j] = topk.Item{Dist: dist(u, id), ID: id}
+		}
+		slices.SortStableFunc(items, func(x, y topk.Item) int { return cmpDist(x.Dist, y.Dist) })
+		var want []uint32
+		for _, it := range items {
+			if len(want) == g.HeadSize() {
+				break
+			}
+			ok := true
+			for _, s := range want {
+				if b.Alpha*dist(s, it.ID) < it.Dist {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				want = append(want, it.ID)
+			}
+		}
+		require.Equal(t, want, got[:len(want)], "node %d head", i)
+		// and the rest follow by ascending distance
+		rest := got[len(want):]
+		for j := 1; j < len(rest); j++ {
+			require.LessOrEqual(t, dist(u, rest[j-1]), dist(u, rest[j]), "node %d tail", i)
+		}
+	}
+	require.Greater(t, longer, n/4, "lists longer than the head")
+	// ordering again changes nothing; any other write drops the mark
+	again := g.Neighbors(0, 7, nil)
+	b.OrderHead(w, 7)
+	require.Equal(t, again, g.Neighbors(0, 7, nil))
+	g.Lock(7)
+	g.SetNeighbors(0, 7, again)
+	g.Unlock(7)
+	require.False(t, g.Ordered(7))
+	require.Equal(t, again, g.Neighbors(0, 7, nil))
+	var full uint32
+	for i := 0; i < n && full == 0; i++ {
+		if nb := g.Neighbors(0, uint32(i), nil); len(nb) < deg && i != 7 && !slices.Contains(nb, 7) {
+			full = uint32(i) + 1
+		}
+	}
+	require.NotZero(t, full, "a list with room")
+	u := full - 1
+	b.addReverse(w, 0, u, 7)
+	require.False(t, g.Ordered(u), "an edge added back")
+	require.Contains(t, g.Neighbors(0, u, nil), uint32(7))
+}
+
+func cmpDist(a, b float32) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func TestHeadReadsLimitSmallBeams(t *testing.T) {
+	const n, d, deg = 2000, 32, 32
+	b, codes, q, data := headGraph(t, n, d, deg)
+	g := b.G
+	require.Equal(t, 16, g.HeadSize())
+	require.Equal(t, 16, g.HeadReads(4))
+	require.Equal(t, 30, g.HeadReads(10))
+	s := NewSearcher(deg)
+	comp := q.NewComputer()
+	sp := Space{Comp: comp, Slab: codes.Slab()}
+	run := func(ef int) (cmp int64, res [][]topk.Item) {
+		s.ResetStats()
+		for i := 0; i < 200; i++ {
+			comp.SetQuery(data[i*d : (i+1)*d])
+			res = append(res, slices.Clone(s.Search(g, sp, &Params{Ef: ef})))
+		}
+		return s.DistCmp, res
+	}
+	wholeSmall, _ := run(4)
+	_, wholeLarge := run(40)
+	w := b.NewWorker()
+	for _, id := range g.Unordered(n, nil) {
+		b.OrderHead(w, id)
+	}
+	headSmall, _ := run(4)
+	_, headLarge := run(40)
+	// a beam of 4 reads 16 of up to 32 entries a hop; a beam of 40 reads every entry, so its
+	// searches find the same nodes as before the lists were ordered
+	require.Less(t, float64(headSmall), 0.8*float64(wholeSmall), "distances at ef 4")
+	require.Equal(t, wholeLarge, headLarge)
+	// the heaps path (a range search) reads whole lists
+	comp.SetQuery(data[:d])
+	s.ResetStats()
+	s.Search(g, sp, &Params{Ef: 4, Range: true, Radius: 1e9, Capacity: 8})
+	require.Zero(t, s.headReads)
+}
+
+func TestHeadMarksPersistApart(t *testing.T) {
+	const n, d, deg = 603, 16, 16
+	b, _, _, _ := headGraph(t, n, d, deg)
+	g := b.G
+	plain, err := g.MarshalBinary()
+	require.NoError(t, err)
+	require.Nil(t, g.HeadBits(), "no list ordered")
+	w := b.NewWorker()
+	for _, id := range g.Unordered(n, nil) {
+		b.OrderHead(w, id)
+	}
+	g.Lock(3)
+	g.SetNeighbors(0, 3, g.Neighbors(0, 3, nil))
+	g.Unlock(3)
+	bits := g.HeadBits()
+	require.Len(t, bits, (n+7)/8)
+	require.Zero(t, bits[0]&(1<<3))
+	require.NotZero(t, bits[0]&(1<<4))
+	// the graph section carries the lists without the marks
+	enc, err := g.MarshalBinary()
+	require.NoError(t, err)
+	require.Equal(t, len(plain), len(enc))
+	back := New(deg)
+	require.NoError(t, back.UnmarshalBinary(enc))
+	require.Nil(t, back.HeadBits())
+	for i := 0; i < n; i++ {
+		require.Equal(t, g.Neighbors(0, uint32(i), nil), back.Neighbors(0, uint32(i), nil))
+	}
+	require.NoError(t, back.SetHeadBits(bits))
+	require.True(t, bytes.Equal(bits, back.HeadBits()))
+	require.True(t, back.Ordered(4))
+	require.False(t, back.Ordered(3))
+	// a bitset of another length, or with nodes beyond the graph, is refused
+	require.Error(t, back.SetHeadBits(bits[:len(bits)-1]))
+	bad := slices.Clone(bits)
+	bad[len(bad)-1] |= 0x80 // 603 nodes: bit 7 of the last byte would be node 607
+	require.Error(t, back.SetHeadBits(bad))
+}
