@@ -41,6 +41,7 @@ func NewEngine(c *params.Create, ep EngineParams) (*Index, error) {
 	}
 	x.LabelView.Index = ep.Name
 	x.parsed.Parse = ep.ParseSearch
+	x.wholeLists = true
 	return x, nil
 }
 

@@ -81,6 +81,11 @@ func TestBuildOrdersListHeads(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, n+600, ordered(y))
 
+	// an engine of another index type (hnsw) reads its lists whole
+	e := newEngine(t)
+	_, err = e.Build(clustered(3, n, 8, 4), seq(0, n), nil)
+	require.NoError(t, err)
+	require.Zero(t, ordered(e), "engine")
 	for _, gt := range []string{"vamana", "odescent"} {
 		z := newIndex(t, "l2", d, `,"max_degree":24,"graph_type":"`+gt+`"`)
 		_, err := z.Build(data[:n*d], seq(0, n), nil)

@@ -71,9 +71,13 @@ type Index struct {
 	metric  metric.Kind
 	p       Params
 	threads int
-	acct    *alloc.Account               // the index's memory account (nil: the global one); see account.go
-	side    *alloc.Tracker               // labels, route layers, search scratch charged to acct; see account.go
-	prog    atomic.Pointer[api.Progress] // the running Build or Add's progress; see progress.go
+	// wholeLists keeps the bottom lists as insertion leaves them, never ordering their heads
+	// (orderHeads), so every search reads them whole: engines of other index types (hnsw,
+	// which follows hnswlib's walk) set it.
+	wholeLists bool
+	acct       *alloc.Account               // the index's memory account (nil: the global one); see account.go
+	side       *alloc.Tracker               // labels, route layers, search scratch charged to acct; see account.go
+	prog       atomic.Pointer[api.Progress] // the running Build or Add's progress; see progress.go
 
 	base         quant.Quantizer
 	baseCodes    *store.Codes
@@ -786,7 +790,7 @@ func (x *Index) linkAll(pending []pendingNode, vectors []float32) error {
 		if err := x.eachNode(b, pending, threads, func(w *graph.Worker, pn pendingNode) { b.LinkBack(w, pn.id) }); err != nil {
 			return err
 		}
-		if x.p.GraphType == "nsw" && len(pending) >= minParallelLink {
+		if x.p.GraphType == "nsw" && !x.wholeLists && len(pending) >= minParallelLink {
 			if err := x.orderHeads(b, threads); err != nil {
 				return err
 			}
