@@ -33,6 +33,7 @@ import (
 	"github.com/govsag/vsag/core"
 	"github.com/govsag/vsag/core/metric"
 	"github.com/govsag/vsag/internal/dataset"
+	"github.com/govsag/vsag/internal/textcorpus"
 	"github.com/govsag/vsag/simd"
 )
 
@@ -81,7 +82,7 @@ func run() error {
 	rounds := flag.Int("rounds", 5, "measurement rounds over all indexes and hnswlib, interleaved; each point keeps its best")
 	hnswM := flag.Int("hnswlib-m", 16, "hnswlib's M (its bottom layer keeps 2M neighbours); the ratios are against this hnswlib")
 	mode := flag.String("mode", "hnswlib", "hnswlib: quantizers against hnswlib; leanvec: LeanVec and LVQ-8 against fp32 (no hnswlib)")
-	data := flag.String("data", "fashion-mnist", "fashion-mnist; fashion-mnist-196 (the images pooled 2x2 to 14x14, another dimension); clustered-128 (100 000 Gaussian vectors around 32 centres, 128 dimensions: another distribution); fashion-mnist-cosine (the images at unit length searched by cosine: another metric)")
+	data := flag.String("data", "fashion-mnist", "fashion-mnist; fashion-mnist-196 (the images pooled 2x2 to 14x14, another dimension); clustered-128 (100 000 Gaussian vectors around 32 centres, 128 dimensions: another distribution); fashion-mnist-cosine (the images at unit length searched by cosine: another metric); debian-text-256 (Debian's package descriptions as TF-IDF vectors projected to 256 dimensions, searched by cosine: text; needs apt's Translation-en lists)")
 	var extra []string
 	flag.Func("config", "an extra index to measure, NAME=INDEX_PARAM_BODY, split where '=\"' first occurs (repeatable; e.g. 'my sq8 alpha=1.1=\"base_quantization_type\":\"sq8\",\"alpha\":1.1'); -only names it too", func(v string) error {
 		if !strings.Contains(v, `="`) {
@@ -615,8 +616,45 @@ func loadData(name, dir string) (*dataset.Set, error) {
 			return nil, err
 		}
 		return normalized(set), nil
+	case "debian-text-256":
+		return textSet(256)
 	}
 	return nil, fmt.Errorf("unknown -data %q", name)
+}
+
+// textSet returns Debian's package descriptions as dense vectors of dim dimensions, searched by
+// cosine: BM25 term weights times IDF (TF-IDF with BM25's saturation and length norm), mapped
+// by a Gaussian random projection. The documents are the long descriptions, the queries the
+// summaries of 1 000 held-out packages, split as bench/sparse splits them. The text comes
+// from apt's Translation-en lists (apt-get update -o Acquire::Languages=en).
+func textSet(dim int) (*dataset.Set, error) {
+	entries, err := textcorpus.ReadDescriptions("/var/lib/apt/lists")
+	if err != nil {
+		return nil, err
+	}
+	_, dText := textcorpus.Split(entries, 0)
+	qText, dText := dText[len(dText)-1000:], dText[:len(dText)-1000]
+	m := textcorpus.FitBM25(dText)
+	idf := func(t uint32) float32 { return float32(m.IDF(t)) }
+	base := textcorpus.Project(m.EncodeDocs(dText), len(m.DF), dim, 5, idf)
+	queries := textcorpus.Project(m.EncodeDocs(qText), len(m.DF), dim, 5, idf)
+	// a document or query whose terms all fell outside the vocabulary projects to zero: drop it
+	keep := func(v []float32) []float32 {
+		out := v[:0]
+		for i := 0; i+dim <= len(v); i += dim {
+			var n float32
+			for _, x := range v[i : i+dim] {
+				n += x * x
+			}
+			if n > 0 {
+				out = append(out, v[i:i+dim]...)
+			}
+		}
+		return out
+	}
+	set := &dataset.Set{Name: fmt.Sprintf("debian-text-%d", dim), Dim: dim, Base: keep(base), Queries: keep(queries), Metric: "l2", DType: "float32"}
+	fmt.Printf("debian-text-%d: %d package descriptions, %d queries, %d terms\n", dim, len(set.Base)/dim, len(set.Queries)/dim, len(m.DF))
+	return normalized(set), nil
 }
 
 // normalized returns set with every vector scaled to unit length, to be searched by cosine: on

@@ -9,7 +9,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/govsag/vsag/core"
 	"github.com/govsag/vsag/core/topk"
+	"github.com/govsag/vsag/internal/textcorpus"
 )
 
 func main() {
@@ -65,13 +65,13 @@ type brute struct {
 	heap topk.MaxHeap
 }
 
-func newBrute(c *csr, vocab int) *brute {
-	b := &brute{docs: make([][]uint32, vocab), vals: make([][]float32, vocab), acc: make([]float32, c.rows())}
-	for d := 0; d < c.rows(); d++ {
-		for p := c.off[d]; p < c.off[d+1]; p++ {
-			t := c.ids[p]
+func newBrute(c *textcorpus.CSR, vocab int) *brute {
+	b := &brute{docs: make([][]uint32, vocab), vals: make([][]float32, vocab), acc: make([]float32, c.Rows())}
+	for d := 0; d < c.Rows(); d++ {
+		for p := c.Off[d]; p < c.Off[d+1]; p++ {
+			t := c.IDs[p]
 			b.docs[t] = append(b.docs[t], uint32(d))
-			b.vals[t] = append(b.vals[t], c.vals[p])
+			b.vals[t] = append(b.vals[t], c.Vals[p])
 		}
 	}
 	return b
@@ -126,39 +126,27 @@ func run(dir string, nq, k, rounds int) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	t0 := time.Now()
-	entries, err := readDescriptions(dir)
+	entries, err := textcorpus.ReadDescriptions(dir)
 	if err != nil {
 		return err
 	}
-	rng := rand.New(rand.NewPCG(17, 1))
-	rng.Shuffle(len(entries), func(i, j int) { entries[i], entries[j] = entries[j], entries[i] })
-	var queryText [][]string
-	var docText [][]string
-	for _, e := range entries {
-		if len(queryText) < nq {
-			if q := tokenize(e.summary); len(q) > 0 {
-				queryText = append(queryText, q)
-				continue
-			}
-		}
-		docText = append(docText, tokenize(e.summary+" "+e.long))
-	}
-	enc := fitBM25(docText)
-	docs := enc.encodeDocs(docText)
-	queries := enc.encodeQueries(queryText)
+	queryText, docText := textcorpus.Split(entries, nq)
+	enc := textcorpus.FitBM25(docText)
+	docs := enc.EncodeDocs(docText)
+	queries := enc.EncodeQueries(queryText)
 	fmt.Printf("corpus: %d package descriptions (%d terms, %d postings, %.1f terms/doc), %d queries (%.1f terms/query), prepared in %.1fs\n",
-		docs.rows(), len(enc.df), len(docs.ids), float64(len(docs.ids))/float64(docs.rows()), queries.rows(),
-		float64(len(queries.ids))/float64(queries.rows()), time.Since(t0).Seconds())
+		docs.Rows(), len(enc.DF), len(docs.IDs), float64(len(docs.IDs))/float64(docs.Rows()), queries.Rows(),
+		float64(len(queries.IDs))/float64(queries.Rows()), time.Since(t0).Seconds())
 
-	bf := newBrute(docs, len(enc.df))
-	gt := make([][]int64, queries.rows())
-	kth := make([]float32, queries.rows())
+	bf := newBrute(docs, len(enc.DF))
+	gt := make([][]int64, queries.Rows())
+	kth := make([]float32, queries.Rows())
 	bfTime := time.Duration(1 << 62)
 	for r := 0; r < rounds; r++ {
 		start := threadCPU()
 		for i := range gt {
-			lo, hi := queries.off[i], queries.off[i+1]
-			items := bf.search(queries.ids[lo:hi], queries.vals[lo:hi], k)
+			lo, hi := queries.Off[i], queries.Off[i+1]
+			items := bf.search(queries.IDs[lo:hi], queries.Vals[lo:hi], k)
 			if r == 0 {
 				for _, it := range items {
 					gt[i] = append(gt[i], int64(it.ID))
@@ -170,7 +158,7 @@ func run(dir string, nq, k, rounds int) error {
 		}
 		bfTime = min(bfTime, threadCPU()-start)
 	}
-	bfQPS := float64(queries.rows()) / bfTime.Seconds()
+	bfQPS := float64(queries.Rows()) / bfTime.Seconds()
 	fmt.Printf("exact sparse brute force (inverted-index scan): %.0f QPS, one thread (queries per CPU-second of the searching thread)\n\n", bfQPS)
 	ev := &evaluator{docs: docs, queries: queries, gt: gt, kth: kth}
 	// baseline runs the brute force over every query once, for the rounds interleaved with
@@ -178,17 +166,17 @@ func run(dir string, nq, k, rounds int) error {
 	ev.baseline = func() time.Duration {
 		start := threadCPU()
 		for i := range gt {
-			lo, hi := queries.off[i], queries.off[i+1]
-			bf.search(queries.ids[lo:hi], queries.vals[lo:hi], k)
+			lo, hi := queries.Off[i], queries.Off[i+1]
+			bf.search(queries.IDs[lo:hi], queries.Vals[lo:hi], k)
 		}
 		return threadCPU() - start
 	}
 
-	ids := make([]int64, docs.rows())
+	ids := make([]int64, docs.Rows())
 	for i := range ids {
 		ids[i] = int64(i)
 	}
-	base := &core.Dataset{NumElements: docs.rows(), IDs: ids, SparseOffsets: docs.off, SparseIDs: docs.ids, SparseValues: docs.vals}
+	base := &core.Dataset{NumElements: docs.Rows(), IDs: ids, SparseOffsets: docs.Off, SparseIDs: docs.IDs, SparseValues: docs.Vals}
 	builds := []struct{ name, param string }{
 		{"fp32", `{}`},
 		{"fp32+reorder", `{"use_reorder":true}`},
@@ -261,7 +249,7 @@ func run(dir string, nq, k, rounds int) error {
 // when it is a ground-truth label or scores exactly as well as the k-th of them (BM25 gives
 // many documents equal scores; which of the tied ones a search returns is arbitrary).
 type evaluator struct {
-	docs, queries *csr
+	docs, queries *textcorpus.CSR
 	gt            [][]int64
 	kth           []float32
 	baseline      func() time.Duration // one brute-force round over every query
@@ -269,13 +257,13 @@ type evaluator struct {
 
 // dist returns the exact distance (1 - inner product) of query i to document d.
 func (e *evaluator) dist(i int, d int64) float32 {
-	qa, qb := e.queries.off[i], e.queries.off[i+1]
-	da, db := e.docs.off[d], e.docs.off[d+1]
+	qa, qb := e.queries.Off[i], e.queries.Off[i+1]
+	da, db := e.docs.Off[d], e.docs.Off[d+1]
 	s := float32(0)
 	for qa < qb && da < db {
-		switch a, b := e.queries.ids[qa], e.docs.ids[da]; {
+		switch a, b := e.queries.IDs[qa], e.docs.IDs[da]; {
 		case a == b:
-			s += e.queries.vals[qa] * e.docs.vals[da]
+			s += e.queries.Vals[qa] * e.docs.Vals[da]
 			qa++
 			da++
 		case a < b:
@@ -312,9 +300,9 @@ func (e *evaluator) measure(x *core.Index, k int, search string, rounds int) (fl
 	for r := 0; r < rounds; r++ {
 		bfBest = min(bfBest, e.baseline())
 		start := threadCPU()
-		for i := 0; i < q.rows(); i++ {
-			lo, hi := q.off[i], q.off[i+1]
-			one := &core.Dataset{NumElements: 1, SparseOffsets: []int64{0, hi - lo}, SparseIDs: q.ids[lo:hi], SparseValues: q.vals[lo:hi]}
+		for i := 0; i < q.Rows(); i++ {
+			lo, hi := q.Off[i], q.Off[i+1]
+			one := &core.Dataset{NumElements: 1, SparseOffsets: []int64{0, hi - lo}, SparseIDs: q.IDs[lo:hi], SparseValues: q.Vals[lo:hi]}
 			res, err := x.KnnSearch(one, k, search, nil)
 			if err != nil {
 				return 0, 0, 0, err
@@ -326,6 +314,6 @@ func (e *evaluator) measure(x *core.Index, k int, search string, rounds int) (fl
 		}
 		best = min(best, threadCPU()-start)
 	}
-	n := float64(q.rows())
+	n := float64(q.Rows())
 	return float64(hits) / float64(max(total, 1)), n / best.Seconds(), n / bfBest.Seconds(), nil
 }
