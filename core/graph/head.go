@@ -21,10 +21,11 @@ const headMark = 1 << 31
 // headBeamFactor is how many entries of an ordered list a search reads per slot of its beam,
 // above HeadSize. Same index and process, five interleaved rounds, sq8_uniform + fp32 reorder,
 // max_degree 64 and alpha 1.1: on Fashion-MNIST l2 the lowest beam (ef_search 10) reads 32
-// entries and reaches recall 0.9655 at 1.13x the queries per CPU-second of the whole lists
-// (0.9724), so the curve reaches below 0.97, where the whole lists cannot; from ef_search 22
-// every entry is read, so on 128-dimension Gaussian clusters (recall 0.95 at ef_search 32,
-// where the larger degree pays) nothing changes.
+// entries and reaches recall 0.9655 at 1.12-1.14x the queries per CPU-second of the whole
+// lists (0.9724), so the curve reaches below 0.97, where the whole lists cannot; from ef_search
+// 22 every entry is read, so on 128-dimension Gaussian clusters (recall 0.95 at ef_search 32,
+// where the larger degree pays) nothing changes. Two entries per slot instead of three was no
+// different within the spread of the measurements.
 const headBeamFactor = 3
 
 // listLen returns the number of entries of the raw list l.

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bytes"
+	"cmp"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -75,7 +76,7 @@ func TestOrderHead(t *testing.T) {
 		for j, id := range got {
 			items[j] = topk.Item{Dist: dist(u, id), ID: id}
 		}
-		slices.SortStableFunc(items, func(x, y topk.Item) int { return cmpDist(x.Dist, y.Dist) })
+		slices.SortStableFunc(items, func(x, y topk.Item) int { return cmp.Compare(x.Dist, y.Dist) })
 		var want []uint32
 		for _, it := range items {
 			if len(want) == g.HeadSize() {
@@ -120,16 +121,6 @@ func TestOrderHead(t *testing.T) {
 	b.addReverse(w, 0, u, 7)
 	require.False(t, g.Ordered(u), "an edge added back")
 	require.Contains(t, g.Neighbors(0, u, nil), uint32(7))
-}
-
-func cmpDist(a, b float32) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func TestHeadReadsLimitSmallBeams(t *testing.T) {
