@@ -121,6 +121,18 @@ func TestOrderHead(t *testing.T) {
 	b.addReverse(w, 0, u, 7)
 	require.False(t, g.Ordered(u), "an edge added back")
 	require.Contains(t, g.Neighbors(0, u, nil), uint32(7))
+	// a forced link into a full ordered list replaces its farthest entry and drops the mark too
+	var whole uint32
+	for i := 0; i < n && whole == 0; i++ {
+		if nb := g.Neighbors(0, uint32(i), nil); len(nb) == deg && !slices.Contains(nb, 7) && g.Ordered(uint32(i)) {
+			whole = uint32(i) + 1
+		}
+	}
+	require.NotZero(t, whole, "a full ordered list")
+	b.forceLink(w, whole-1, 7)
+	require.False(t, g.Ordered(whole-1), "a forced link")
+	require.Contains(t, g.Neighbors(0, whole-1, nil), uint32(7))
+	require.Len(t, g.Neighbors(0, whole-1, nil), deg)
 }
 
 func TestHeadReadsLimitSmallBeams(t *testing.T) {

@@ -463,6 +463,7 @@ func (b *Builder) forceLink(w *Worker, s, u uint32) {
 		}
 	}
 	atomic.StoreUint32(&l[far+1], u)
+	atomic.StoreUint32(&l[0], uint32(n)) // no longer ordered (headMark)
 }
 
 // LinkBack makes sure some bottom-layer neighbour of u links back to u, the cheap local form
