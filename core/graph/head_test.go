@@ -3,45 +3,28 @@ package graph
 import (
 	"bytes"
 	"cmp"
-	"math/rand/v2"
 	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/govsag/vsag/core/metric"
 	"github.com/govsag/vsag/core/quant"
 	"github.com/govsag/vsag/core/store"
 	"github.com/govsag/vsag/core/topk"
 )
 
-// headGraph builds a graph of n random points of d dimensions with degree deg and alpha 1.2.
+// headGraph builds a graph of n uniform random points of d dimensions (buildRandom) and returns
+// a builder over it with alpha 1.2.
 func headGraph(t *testing.T, n, d, deg int) (*Builder, *store.Codes, quant.Quantizer, []float32) {
 	t.Helper()
-	q, err := quant.New("fp32", d, metric.L2, quant.DefaultOptions())
-	require.NoError(t, err)
-	codes := store.NewCodes(q)
-	r := rand.New(rand.NewPCG(5, 6))
-	data := make([]float32, n*d)
-	for i := range data {
-		data[i] = float32(r.NormFloat64())
-	}
-	g := New(deg)
-	for i := 0; i < n; i++ {
-		codes.Append(data[i*d : (i+1)*d])
-		g.AddNode(RandomLevel(1-r.Float64(), deg))
-	}
-	b := &Builder{G: g, Quant: q, Slab: codes.Slab(), Alpha: 1.2, EfConstruction: 64}
-	w := b.NewWorker()
-	for i := 0; i < n; i++ {
-		b.Insert(w, uint32(i), g.NodeLevel(uint32(i)), data[i*d:(i+1)*d])
-	}
-	return b, codes, q, data
+	g, codes, data := buildRandom(t, n, d, deg, 1)
+	q := codes.Quantizer()
+	return &Builder{G: g, Quant: q, Slab: codes.Slab(), Alpha: 1.2, EfConstruction: 64}, codes, q, data
 }
 
 func TestOrderHead(t *testing.T) {
 	const n, d, deg = 1500, 24, 32
-	b, _, _, data := headGraph(t, n, d, deg)
+	b, codes, q, data := headGraph(t, n, d, deg)
 	g := b.G
 	before := make([][]uint32, n)
 	for i := range before {
@@ -53,13 +36,13 @@ func TestOrderHead(t *testing.T) {
 		b.OrderHead(w, id)
 	}
 	require.Empty(t, g.Unordered(n, nil))
+	// distances by the kernels the builder uses, so that rounding cannot tell them apart
+	comp := q.NewComputer()
 	dist := func(a, c uint32) float32 {
-		var s float32
-		for j := 0; j < d; j++ {
-			x := data[int(a)*d+j] - data[int(c)*d+j]
-			s += x * x
-		}
-		return s
+		comp.SetQuery(data[int(a)*d : int(a+1)*d])
+		out := []float32{0}
+		comp.DistanceBatch(codes.Slab(), []uint32{c}, out)
+		return out[0]
 	}
 	longer := 0
 	for i := 0; i < n; i++ {

@@ -813,19 +813,7 @@ func (x *Index) linkAll(pending []pendingNode, vectors []float32) error {
 // orderHeads orders every bottom list that is not ordered (graph.Builder.OrderHead): the new
 // nodes' and those the batch added edges to. Caller holds the shared lock.
 func (x *Index) orderHeads(b *graph.Builder, threads int) error {
-	ids := x.g.Unordered(x.g.Len(), nil)
-	var next atomic.Int64
-	return parallel.Run(min(threads, max(len(ids), 1)), func(int) error {
-		w, ps := x.getWorker(b)
-		defer ps.build.Put(w)
-		for {
-			i := int(next.Add(1) - 1)
-			if i >= len(ids) {
-				return nil
-			}
-			b.OrderHead(w, ids[i])
-		}
-	})
+	return eachOf(x, b, x.g.Unordered(x.g.Len(), nil), threads, b.OrderHead)
 }
 
 // eachNode calls fn for every node of nodes on up to threads goroutines, each with a pooled
@@ -833,18 +821,23 @@ func (x *Index) orderHeads(b *graph.Builder, threads int) error {
 // they yield between nodes so that searches get their turn within one insertion, not one time
 // slice.
 func (x *Index) eachNode(b *graph.Builder, nodes []pendingNode, threads int, fn func(*graph.Worker, pendingNode)) error {
+	return eachOf(x, b, nodes, threads, fn)
+}
+
+// eachOf is eachNode over items of any type.
+func eachOf[T any](x *Index, b *graph.Builder, items []T, threads int, fn func(*graph.Worker, T)) error {
 	var next atomic.Int64
-	threads = min(threads, len(nodes))
+	threads = min(threads, len(items))
 	yield := threads >= runtime.GOMAXPROCS(0)
 	return parallel.Run(threads, func(int) error {
 		w, ps := x.getWorker(b)
 		defer ps.build.Put(w)
 		for {
 			i := int(next.Add(1) - 1)
-			if i >= len(nodes) {
+			if i >= len(items) {
 				return nil
 			}
-			fn(w, nodes[i])
+			fn(w, items[i])
 			if yield {
 				runtime.Gosched()
 			}
