@@ -3,8 +3,6 @@ package graph
 import (
 	"fmt"
 	"sync/atomic"
-
-	"github.com/govsag/vsag/core/topk"
 )
 
 // headMark in word 0 of a bottom list (beside its length) marks an ordered list: its first
@@ -61,14 +59,7 @@ func (b *Builder) OrderHead(w *Worker, u uint32) {
 		for i := range ids {
 			ids[i] = atomic.LoadUint32(&l[i+1])
 		}
-		d := w.dists[:n]
-		b.pivotBatch(w, u, ids, d)
-		items := w.cands[:0]
-		for i, id := range ids {
-			items = append(items, topk.Item{Dist: d[i], ID: id})
-		}
-		insertionSort(items)
-		w.cands = items
+		items := b.rank(w, u, ids)
 		sel := b.prune(w, items, head, b.alphaAt(0))
 		out := make32(&w.selIDs, 0)
 		for _, it := range sel {

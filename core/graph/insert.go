@@ -326,7 +326,19 @@ func (b *Builder) addReverse(w *Worker, level int, s, x uint32) {
 	ids := make32(&w.ids, n+1)
 	copy(ids, l[1:n+1])
 	ids[n] = x
-	d := w.dists[:n+1]
+	items := b.rank(w, s, ids)
+	sel := b.prune(w, items, n, b.alphaAt(level))
+	out := make32(&w.selIDs, len(sel))
+	for i, it := range sel {
+		out[i] = it.ID
+	}
+	g.SetNeighbors(level, s, out)
+}
+
+// rank measures ids against node s and returns them as items by ascending distance (held in
+// w.cands; it uses w.dists).
+func (b *Builder) rank(w *Worker, s uint32, ids []uint32) []topk.Item {
+	d := w.dists[:len(ids)]
 	b.pivotBatch(w, s, ids, d)
 	items := w.cands[:0]
 	for i, id := range ids {
@@ -334,12 +346,7 @@ func (b *Builder) addReverse(w *Worker, level int, s, x uint32) {
 	}
 	insertionSort(items)
 	w.cands = items
-	sel := b.prune(w, items, n, b.alphaAt(level))
-	out := make32(&w.selIDs, len(sel))
-	for i, it := range sel {
-		out[i] = it.ID
-	}
-	g.SetNeighbors(level, s, out)
+	return items
 }
 
 func make32(buf *[]uint32, n int) []uint32 {
