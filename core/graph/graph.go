@@ -195,6 +195,11 @@ func (g *Graph) Neighbors(level int, id uint32, dst []uint32) []uint32 {
 // SetNeighbors replaces the list of id on level. The caller holds Lock(id) (or the exclusive
 // lock); len(ids) must not exceed the level's degree.
 func (g *Graph) SetNeighbors(level int, id uint32, ids []uint32) {
+	g.setNeighbors(level, id, ids, 0)
+}
+
+// setNeighbors is SetNeighbors with marks (closedMark) set in the list's word 0.
+func (g *Graph) setNeighbors(level int, id uint32, ids []uint32, marks uint32) {
 	l := g.list(level, id)
 	if l == nil {
 		return
@@ -207,7 +212,7 @@ func (g *Graph) SetNeighbors(level int, id uint32, ids []uint32) {
 	for i := 0; i < n; i++ {
 		atomic.StoreUint32(&l[i+1], ids[i])
 	}
-	atomic.StoreUint32(&l[0], uint32(n))
+	atomic.StoreUint32(&l[0], uint32(n)|marks)
 }
 
 // Lock locks the stripe of node id; writers of id's lists hold it.

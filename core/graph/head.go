@@ -26,8 +26,18 @@ const headMark = 1 << 31
 // different within the spread of the measurements.
 const headBeamFactor = 3
 
+// closedMark in word 0 of a list marks a closed list: one the pruning rule leaves whole (no
+// entry would drop another), as every list the rule itself chose is. An edge added back to a
+// full closed list is then weighed against the list alone (pruneAdd: one distance per entry)
+// instead of pruning the whole list again (up to one per pair), with the same result. Any write
+// other than a prune's drops the mark. Files do not keep it.
+const closedMark = 1 << 30
+
+// listMarks are the bits of word 0 of a list that are not its length.
+const listMarks = headMark | closedMark
+
 // listLen returns the number of entries of the raw list l.
-func listLen(l []uint32) int { return min(int(atomic.LoadUint32(&l[0])&^headMark), len(l)-1) }
+func listLen(l []uint32) int { return min(int(atomic.LoadUint32(&l[0])&^listMarks), len(l)-1) }
 
 // HeadSize returns the length of an ordered bottom list's head: half the degree.
 func (g *Graph) HeadSize() int { return max(g.maxDeg/2, 1) }
@@ -79,7 +89,7 @@ func (b *Builder) OrderHead(w *Worker, u uint32) {
 			atomic.StoreUint32(&l[i+1], id)
 		}
 	}
-	atomic.StoreUint32(&l[0], uint32(n)|headMark)
+	atomic.StoreUint32(&l[0], uint32(n)|headMark|atomic.LoadUint32(&l[0])&closedMark)
 }
 
 // Unordered appends to dst the nodes below n whose bottom list is not ordered.

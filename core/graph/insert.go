@@ -23,6 +23,8 @@ type Builder struct {
 	Alpha float32
 	// EfConstruction is the beam width of insertion searches.
 	EfConstruction int
+	// noClosed prunes every full list whole, closed or not (tests compare the two).
+	noClosed bool
 	// Search and SearchSlab, when set, are the codes that insertion searches traverse (the
 	// cheap primary codes of a two-stage quantizer); Quant and Slab then serve only to rank
 	// the candidates found and to prune, so edges are chosen by the precise distances.
@@ -311,6 +313,7 @@ func (b *Builder) addReverse(w *Worker, level int, s, x uint32) {
 	if l == nil {
 		return
 	}
+	closed := atomic.LoadUint32(&l[0])&closedMark != 0
 	n := listLen(l)
 	for i := 1; i <= n; i++ {
 		if l[i] == x {
@@ -327,12 +330,81 @@ func (b *Builder) addReverse(w *Worker, level int, s, x uint32) {
 	copy(ids, l[1:n+1])
 	ids[n] = x
 	items := b.rank(w, s, ids)
-	sel := b.prune(w, items, n, b.alphaAt(level))
+	var sel []topk.Item
+	if closed && !b.noClosed {
+		sel = b.pruneAdd(w, items, x, n, b.alphaAt(level))
+	} else {
+		sel = b.prune(w, items, n, b.alphaAt(level))
+	}
 	out := make32(&w.selIDs, len(sel))
 	for i, it := range sel {
 		out[i] = it.ID
 	}
-	g.SetNeighbors(level, s, out)
+	g.setNeighbors(level, s, out, closedMark)
+}
+
+// pruneAdd is prune(items, m, alpha) for items that are a closed list (closedMark) and one
+// more node x, ascending: the entries nearer than x are kept as they were; x is kept unless one
+// of them drops it, and then drops the farther entries it would drop. Since no entry of the
+// closed list drops another, that is what pruning the whole list gives, measuring x against
+// each entry once. The result lives in w.sel.
+func (b *Builder) pruneAdd(w *Worker, items []topk.Item, x uint32, m int, alpha float32) []topk.Item {
+	p := 0
+	for p < len(items) && items[p].ID != x {
+		p++
+	}
+	w.sel = w.sel[:0]
+	if p == len(items) {
+		return w.sel
+	}
+	ids := make32(&w.ids, 0)
+	for _, it := range items {
+		if it.ID != x {
+			ids = append(ids, it.ID)
+		}
+	}
+	w.ids = ids
+	d := w.dists[:len(ids)]
+	// x against the nearer entries, nearest first in growing steps as prune measures
+	pv := b.pivotSet(w, x)
+	good := true
+	step := 1
+	for lo := 0; good && lo < p; lo, step = lo+step, min(2*step, pruneChunk) {
+		part := ids[lo:min(lo+step, p)]
+		b.pivotMeasure(w, pv, part, d[lo:lo+len(part)])
+		for _, dsc := range d[lo : lo+len(part)] {
+			if alpha*dsc < items[p].Dist {
+				good = false
+				break
+			}
+		}
+	}
+	if !good {
+		for _, it := range items {
+			if it.ID != x && len(w.sel) < m {
+				w.sel = append(w.sel, it)
+			}
+		}
+		return w.sel
+	}
+	if p < len(ids) {
+		b.pivotMeasure(w, pv, ids[p:], d[p:])
+	}
+	if p >= m {
+		// x comes after m entries that stay: the cap leaves it out
+		w.sel = append(w.sel, items[:m]...)
+		return w.sel
+	}
+	w.sel = append(w.sel, items[:p+1]...)
+	for j, it := range items[p+1:] {
+		if len(w.sel) >= m {
+			break
+		}
+		if alpha*d[p+j] >= it.Dist {
+			w.sel = append(w.sel, it)
+		}
+	}
+	return w.sel
 }
 
 // rank measures ids against node s and returns them as items by ascending distance (held in
@@ -470,7 +542,7 @@ func (b *Builder) forceLink(w *Worker, s, u uint32) {
 		}
 	}
 	atomic.StoreUint32(&l[far+1], u)
-	atomic.StoreUint32(&l[0], uint32(n)) // no longer ordered (headMark)
+	atomic.StoreUint32(&l[0], uint32(n)) // neither ordered nor closed any more (listMarks)
 }
 
 // LinkBack makes sure some bottom-layer neighbour of u links back to u, the cheap local form

@@ -263,7 +263,7 @@ func (s *Searcher) expand(g *Graph, level int, sp Space, id uint32, visit func(u
 		return nil, nil
 	}
 	w0 := atomic.LoadUint32(&l[0])
-	n := min(int(w0&^headMark), len(l)-1)
+	n := min(int(w0&^listMarks), len(l)-1)
 	if w0&headMark != 0 && level == 0 && s.headReads > 0 {
 		n = min(n, s.headReads)
 	}

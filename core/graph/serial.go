@@ -65,12 +65,13 @@ func (g *Graph) WriteSection(w io.Writer) error {
 			}
 			buf = append(buf, id)
 			buf = append(buf, r.adj[s*st:(s+1)*st]...)
+			buf[len(buf)-st] &^= listMarks
 		}
 	}
 	return flush()
 }
 
-// writeBottom writes the bottom lists without their head marks (see headMark), a run of whole
+// writeBottom writes the bottom lists without their marks (see headMark, closedMark), a run of whole
 // lists at a time through buf.
 func (g *Graph) writeBottom(w io.Writer, buf []uint32) error {
 	per := max(cap(buf)/g.stride, 1)
@@ -78,7 +79,7 @@ func (g *Graph) writeBottom(w io.Writer, buf []uint32) error {
 		hi := min(lo+per, g.n)
 		buf = append(buf[:0], g.adj[lo*g.stride:hi*g.stride]...)
 		for o := 0; o < len(buf); o += g.stride {
-			buf[o] &^= headMark
+			buf[o] &^= listMarks
 		}
 		if err := serial.WriteUint32s(w, buf); err != nil {
 			return err
