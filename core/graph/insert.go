@@ -276,24 +276,8 @@ func (b *Builder) prune(w *Worker, cands []topk.Item, m int, alpha float32) []to
 			break
 		}
 		good := true
-		var pv []float32
 		if len(ids) > 0 {
-			pv = b.pivotSet(w, c.ID)
-		}
-		// the accepted are nearest first and the nearest reject most candidates: measure them
-		// in steps of 1, 2, 4 and then a kernel group, stopping at the first rejection (on
-		// Fashion-MNIST this measures 63% fewer pairs than all of them at once)
-		step := 1
-		for lo := 0; good && lo < len(ids); lo, step = lo+step, min(2*step, pruneChunk) {
-			part := ids[lo:min(lo+step, len(ids))]
-			d := w.dists[:len(part)]
-			b.pivotMeasure(w, pv, part, d)
-			for _, dsc := range d {
-				if alpha*dsc < c.Dist {
-					good = false
-					break
-				}
-			}
+			good = !b.droppedBy(w, b.pivotSet(w, c.ID), ids, c.Dist, alpha)
 		}
 		if good {
 			w.sel = append(w.sel, c)
@@ -302,6 +286,26 @@ func (b *Builder) prune(w *Worker, cands []topk.Item, m int, alpha float32) []to
 	}
 	w.ids = ids
 	return w.sel
+}
+
+// droppedBy reports whether one of accepted (nearest first) drops the candidate at distance dist
+// from the list's node, given the candidate as pivot pv (pivotSet): alpha*d(a, candidate) < dist.
+// The nearest reject most candidates, so they are measured in steps of 1, 2, 4 and then a
+// kernel group, stopping at the first rejection (on Fashion-MNIST this measures 63% fewer pairs
+// than all of them at once). It uses w.dists.
+func (b *Builder) droppedBy(w *Worker, pv []float32, accepted []uint32, dist, alpha float32) bool {
+	step := 1
+	for lo := 0; lo < len(accepted); lo, step = lo+step, min(2*step, pruneChunk) {
+		part := accepted[lo:min(lo+step, len(accepted))]
+		d := w.dists[:len(part)]
+		b.pivotMeasure(w, pv, part, d)
+		for _, dsc := range d {
+			if alpha*dsc < dist {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // addReverse adds the edge s -> x on level, re-pruning s's list when it is full.
@@ -353,8 +357,13 @@ func (b *Builder) pruneAdd(w *Worker, items []topk.Item, x uint32, m int, alpha 
 	for p < len(items) && items[p].ID != x {
 		p++
 	}
-	w.sel = w.sel[:0]
 	if p == len(items) {
+		return b.prune(w, items, m, alpha) // not the case addReverse makes
+	}
+	w.sel = w.sel[:0]
+	if p >= m {
+		// x comes after m entries that stay: the cap leaves it out
+		w.sel = append(w.sel, items[:m]...)
 		return w.sel
 	}
 	ids := make32(&w.ids, 0)
@@ -364,22 +373,9 @@ func (b *Builder) pruneAdd(w *Worker, items []topk.Item, x uint32, m int, alpha 
 		}
 	}
 	w.ids = ids
-	d := w.dists[:len(ids)]
-	// x against the nearer entries, nearest first in growing steps as prune measures
+	// x against the nearer entries, as prune measures a candidate
 	pv := b.pivotSet(w, x)
-	good := true
-	step := 1
-	for lo := 0; good && lo < p; lo, step = lo+step, min(2*step, pruneChunk) {
-		part := ids[lo:min(lo+step, p)]
-		b.pivotMeasure(w, pv, part, d[lo:lo+len(part)])
-		for _, dsc := range d[lo : lo+len(part)] {
-			if alpha*dsc < items[p].Dist {
-				good = false
-				break
-			}
-		}
-	}
-	if !good {
+	if b.droppedBy(w, pv, ids[:p], items[p].Dist, alpha) {
 		for _, it := range items {
 			if it.ID != x && len(w.sel) < m {
 				w.sel = append(w.sel, it)
@@ -387,14 +383,8 @@ func (b *Builder) pruneAdd(w *Worker, items []topk.Item, x uint32, m int, alpha 
 		}
 		return w.sel
 	}
-	if p < len(ids) {
-		b.pivotMeasure(w, pv, ids[p:], d[p:])
-	}
-	if p >= m {
-		// x comes after m entries that stay: the cap leaves it out
-		w.sel = append(w.sel, items[:m]...)
-		return w.sel
-	}
+	d := w.dists[:len(ids)]
+	b.pivotMeasure(w, pv, ids[p:], d[p:])
 	w.sel = append(w.sel, items[:p+1]...)
 	for j, it := range items[p+1:] {
 		if len(w.sel) >= m {
