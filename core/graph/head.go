@@ -9,7 +9,7 @@ import (
 // HeadSize entries, or all of them when it holds fewer, are the pruning rule's choice among the
 // list's own neighbours, nearest first, and the rest follow by ascending distance (OrderHead).
 // A search whose beam is small reads only the head of an ordered list, and more of it as the
-// beam grows (HeadReads): a small beam takes few of a hop's neighbours anyway, and the head
+// beam grows (readsFor): a small beam takes few of a hop's neighbours anyway, and the head
 // keeps the diverse edges of a list half as long. Any other write of the list (an edge added
 // back, a re-prune, a repair) drops the mark, and the list is read whole until it is ordered
 // again. Files keep the marks in a section of their own; the list words are written without
@@ -17,7 +17,7 @@ import (
 const headMark = 1 << 31
 
 // headBeamFactor is how many entries of an ordered list a search reads per slot of its beam,
-// above HeadSize. Same index and process, five interleaved rounds, sq8_uniform + fp32 reorder,
+// above headSize. Same index and process, five interleaved rounds, sq8_uniform + fp32 reorder,
 // max_degree 64 and alpha 1.1: on Fashion-MNIST l2 the lowest beam (ef_search 10) reads 32
 // entries and reaches recall 0.9655 at 1.12-1.14x the queries per CPU-second of the whole
 // lists (0.9724), so the curve reaches below 0.97, where the whole lists cannot; from ef_search
@@ -39,21 +39,21 @@ const listMarks = headMark | closedMark
 // listLen returns the number of entries of the raw list l.
 func listLen(l []uint32) int { return min(int(atomic.LoadUint32(&l[0])&^listMarks), len(l)-1) }
 
-// HeadSize returns the length of an ordered bottom list's head: half the degree.
-func (g *Graph) HeadSize() int { return max(g.maxDeg/2, 1) }
+// headSize returns the length of an ordered bottom list's head: half the degree.
+func (g *Graph) headSize() int { return max(g.maxDeg/2, 1) }
 
-// HeadReads returns how many entries of an ordered bottom list a search with a beam of ef
-// reads: HeadSize, or headBeamFactor per slot of the beam when that is more.
-func (g *Graph) HeadReads(ef int) int { return max(g.HeadSize(), headBeamFactor*ef) }
+// readsFor returns how many entries of an ordered bottom list a search with a beam of ef
+// reads: headSize, or headBeamFactor per slot of the beam when that is more.
+func (g *Graph) readsFor(ef int) int { return max(g.headSize(), headBeamFactor*ef) }
 
-// Ordered reports whether node id's bottom list is ordered.
-func (g *Graph) Ordered(id uint32) bool {
+// ordered reports whether node id's bottom list is ordered.
+func (g *Graph) ordered(id uint32) bool {
 	l := g.list(0, id)
 	return l != nil && atomic.LoadUint32(&l[0])&headMark != 0
 }
 
 // OrderHead orders node u's bottom list (see headMark) unless it is ordered already: the list
-// is ranked by distance to u, pruned to HeadSize with the bottom layer's alpha, and written back
+// is ranked by distance to u, pruned to headSize with the bottom layer's alpha, and written back
 // as the chosen entries, then the others by ascending distance. It uses w like an insertion.
 func (b *Builder) OrderHead(w *Worker, u uint32) {
 	g := b.G
@@ -64,7 +64,7 @@ func (b *Builder) OrderHead(w *Worker, u uint32) {
 		return
 	}
 	n := listLen(l)
-	if head := g.HeadSize(); n > head {
+	if head := g.headSize(); n > head {
 		ids := make32(&w.ids, n)
 		for i := range ids {
 			ids[i] = atomic.LoadUint32(&l[i+1])
@@ -92,10 +92,9 @@ func (b *Builder) OrderHead(w *Worker, u uint32) {
 	atomic.StoreUint32(&l[0], uint32(n)|headMark|atomic.LoadUint32(&l[0])&closedMark)
 }
 
-// Unordered appends to dst the nodes below n whose bottom list is not ordered.
-func (g *Graph) Unordered(n int, dst []uint32) []uint32 {
-	n = min(n, g.n)
-	for id := 0; id < n; id++ {
+// Unordered appends to dst the nodes whose bottom list is not ordered.
+func (g *Graph) Unordered(dst []uint32) []uint32 {
+	for id := 0; id < g.n; id++ {
 		if atomic.LoadUint32(&g.adj[id*g.stride])&headMark == 0 {
 			dst = append(dst, uint32(id))
 		}

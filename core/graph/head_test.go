@@ -29,13 +29,13 @@ func TestOrderHead(t *testing.T) {
 	before := make([][]uint32, n)
 	for i := range before {
 		before[i] = g.Neighbors(0, uint32(i), nil)
-		require.False(t, g.Ordered(uint32(i)))
+		require.False(t, g.ordered(uint32(i)))
 	}
 	w := b.NewWorker()
-	for _, id := range g.Unordered(n, nil) {
+	for _, id := range g.Unordered(nil) {
 		b.OrderHead(w, id)
 	}
-	require.Empty(t, g.Unordered(n, nil))
+	require.Empty(t, g.Unordered(nil))
 	// distances by the kernels the builder uses, so that rounding cannot tell them apart
 	comp := q.NewComputer()
 	dist := func(a, c uint32) float32 {
@@ -49,8 +49,8 @@ func TestOrderHead(t *testing.T) {
 		u := uint32(i)
 		got := g.Neighbors(0, u, nil)
 		require.ElementsMatch(t, before[i], got, "node %d keeps its edges", i)
-		require.True(t, g.Ordered(u))
-		if len(got) <= g.HeadSize() {
+		require.True(t, g.ordered(u))
+		if len(got) <= g.headSize() {
 			continue
 		}
 		longer++
@@ -62,7 +62,7 @@ func TestOrderHead(t *testing.T) {
 		slices.SortStableFunc(items, func(x, y topk.Item) int { return cmp.Compare(x.Dist, y.Dist) })
 		var want []uint32
 		for _, it := range items {
-			if len(want) == g.HeadSize() {
+			if len(want) == g.headSize() {
 				break
 			}
 			ok := true
@@ -91,7 +91,7 @@ func TestOrderHead(t *testing.T) {
 	g.Lock(7)
 	g.SetNeighbors(0, 7, again)
 	g.Unlock(7)
-	require.False(t, g.Ordered(7))
+	require.False(t, g.ordered(7))
 	require.Equal(t, again, g.Neighbors(0, 7, nil))
 	var full uint32
 	for i := 0; i < n && full == 0; i++ {
@@ -102,18 +102,18 @@ func TestOrderHead(t *testing.T) {
 	require.NotZero(t, full, "a list with room")
 	u := full - 1
 	b.addReverse(w, 0, u, 7)
-	require.False(t, g.Ordered(u), "an edge added back")
+	require.False(t, g.ordered(u), "an edge added back")
 	require.Contains(t, g.Neighbors(0, u, nil), uint32(7))
 	// a forced link into a full ordered list replaces its farthest entry and drops the mark too
 	var whole uint32
 	for i := 0; i < n && whole == 0; i++ {
-		if nb := g.Neighbors(0, uint32(i), nil); len(nb) == deg && !slices.Contains(nb, 7) && g.Ordered(uint32(i)) {
+		if nb := g.Neighbors(0, uint32(i), nil); len(nb) == deg && !slices.Contains(nb, 7) && g.ordered(uint32(i)) {
 			whole = uint32(i) + 1
 		}
 	}
 	require.NotZero(t, whole, "a full ordered list")
 	b.forceLink(w, whole-1, 7)
-	require.False(t, g.Ordered(whole-1), "a forced link")
+	require.False(t, g.ordered(whole-1), "a forced link")
 	require.Contains(t, g.Neighbors(0, whole-1, nil), uint32(7))
 	require.Len(t, g.Neighbors(0, whole-1, nil), deg)
 }
@@ -122,9 +122,9 @@ func TestHeadReadsLimitSmallBeams(t *testing.T) {
 	const n, d, deg = 2000, 32, 32
 	b, codes, q, data := headGraph(t, n, d, deg)
 	g := b.G
-	require.Equal(t, 16, g.HeadSize())
-	require.Equal(t, 16, g.HeadReads(4))
-	require.Equal(t, 30, g.HeadReads(10))
+	require.Equal(t, 16, g.headSize())
+	require.Equal(t, 16, g.readsFor(4))
+	require.Equal(t, 30, g.readsFor(10))
 	s := NewSearcher(deg)
 	comp := q.NewComputer()
 	sp := Space{Comp: comp, Slab: codes.Slab()}
@@ -139,7 +139,7 @@ func TestHeadReadsLimitSmallBeams(t *testing.T) {
 	wholeSmall, _ := run(4)
 	_, wholeLarge := run(40)
 	w := b.NewWorker()
-	for _, id := range g.Unordered(n, nil) {
+	for _, id := range g.Unordered(nil) {
 		b.OrderHead(w, id)
 	}
 	headSmall, _ := run(4)
@@ -163,7 +163,7 @@ func TestHeadMarksPersistApart(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, g.HeadBits(), "no list ordered")
 	w := b.NewWorker()
-	for _, id := range g.Unordered(n, nil) {
+	for _, id := range g.Unordered(nil) {
 		b.OrderHead(w, id)
 	}
 	g.Lock(3)
@@ -185,8 +185,8 @@ func TestHeadMarksPersistApart(t *testing.T) {
 	}
 	require.NoError(t, back.SetHeadBits(bits))
 	require.True(t, bytes.Equal(bits, back.HeadBits()))
-	require.True(t, back.Ordered(4))
-	require.False(t, back.Ordered(3))
+	require.True(t, back.ordered(4))
+	require.False(t, back.ordered(3))
 	// a bitset of another length, or with nodes beyond the graph, is refused
 	require.Error(t, back.SetHeadBits(bits[:len(bits)-1]))
 	bad := slices.Clone(bits)

@@ -17,7 +17,7 @@ func TestBuildOrdersListHeads(t *testing.T) {
 	const n, d = 1200, 16
 	data := clustered(21, n+600, d, 8)
 	ordered := func(x *Index) int {
-		return x.g.Len() - len(x.g.Unordered(x.g.Len(), nil))
+		return x.g.Len() - len(x.g.Unordered(nil))
 	}
 	x := newIndex(t, "l2", d, `,"max_degree":24,"build_thread_count":2`)
 	_, err := x.Build(data[:n*d], seq(0, n), nil)

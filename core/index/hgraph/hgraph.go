@@ -813,7 +813,7 @@ func (x *Index) linkAll(pending []pendingNode, vectors []float32) error {
 // orderHeads orders every bottom list that is not ordered (graph.Builder.OrderHead): the new
 // nodes' and those the batch added edges to. Caller holds the shared lock.
 func (x *Index) orderHeads(b *graph.Builder, threads int) error {
-	return eachOf(x, b, x.g.Unordered(x.g.Len(), nil), threads, b.OrderHead)
+	return eachOf(x, b, x.g.Unordered(nil), threads, b.OrderHead)
 }
 
 // eachNode calls fn for every node of nodes on up to threads goroutines, each with a pooled
