@@ -307,16 +307,27 @@ func TestResidualConcurrentAdds(t *testing.T) {
 	x.resid.mu.Unlock()
 }
 
+// residualRows and residualDim shape the index of residualIndex.
+const residualRows, residualDim = 400, 8
+
+// residualIndex builds an sq8 + fp32 reorder index over low-rank rows, for the rerank tests that
+// hand-pick the candidates and their estimates.
+func residualIndex(t *testing.T) (*Index, []float32) {
+	t.Helper()
+	data := lowRank(5, residualRows, residualDim, 4, 3)
+	x := newWith(t, "l2", residualDim, `"base_quantization_type":"sq8","use_reorder":true,"precise_quantization_type":"fp32","max_degree":8,"ef_construction":20,"build_thread_count":1`)
+	_, err := x.Build(data, seq(0, residualRows), nil)
+	require.NoError(t, err)
+	return x, data
+}
+
 // TestResidualWideRows: a candidate marked wide is checked against its own norm, not tight. The
 // true nearest row, given a far estimate and a norm that allows it, is measured and returned
 // even though the bound with tight would pass over it; an unmarked row, and a marked one whose
 // own norm rules it out, with the same far estimate are passed over.
 func TestResidualWideRows(t *testing.T) {
-	const n, d, k = 400, 8, 5
-	data := lowRank(5, n, d, 4, 3)
-	x := newWith(t, "l2", d, `"base_quantization_type":"sq8","use_reorder":true,"precise_quantization_type":"fp32","max_degree":8,"ef_construction":20,"build_thread_count":1`)
-	_, err := x.Build(data, seq(0, n), nil)
-	require.NoError(t, err)
+	const n, d, k = residualRows, residualDim, 5
+	x, data := residualIndex(t)
 	c, ps := x.getCtx()
 	defer ps.putCtx(c)
 	const near = 7
@@ -362,11 +373,8 @@ func TestResidualWideRows(t *testing.T) {
 // stops where the estimate errors seen so far put every later candidate out of reach, even when
 // a candidate's residual bound would let it in; with 0 it is the exact rerank of the bounds.
 func TestResidualRerankStopsOnErrors(t *testing.T) {
-	const n, d, k = 400, 8, 5
-	data := lowRank(5, n, d, 4, 3)
-	x := newWith(t, "l2", d, `"base_quantization_type":"sq8","use_reorder":true,"precise_quantization_type":"fp32","max_degree":8,"ef_construction":20,"build_thread_count":1`)
-	_, err := x.Build(data, seq(0, n), nil)
-	require.NoError(t, err)
+	const n, d, k = residualRows, residualDim, 5
+	x, data := residualIndex(t)
 	c, ps := x.getCtx()
 	defer ps.putCtx(c)
 	const near, far = 7, 1e4
