@@ -6,7 +6,7 @@ import (
 )
 
 // headMark in word 0 of a bottom list (beside its length) marks an ordered list: its first
-// HeadSize entries, or all of them when it holds fewer, are the pruning rule's choice among the
+// headSize entries, or all of them when it holds fewer, are the pruning rule's choice among the
 // list's own neighbours, nearest first, and the rest follow by ascending distance (OrderHead).
 // A search whose beam is small reads only the head of an ordered list, and more of it as the
 // beam grows (readsFor): a small beam takes few of a hop's neighbours anyway, and the head
