@@ -188,7 +188,7 @@ func (s *Searcher) searchBeam(g *Graph, level int, sp Space, ep uint32, epD floa
 	b := &s.beam
 	b.reset(max(ef, 1))
 	if level == 0 {
-		s.headReads = g.readsFor(ef)
+		s.headReads = readsFor(ef)
 	}
 	s.vis.Reset(g.Len())
 	s.vis.Visit(ep)

@@ -1,30 +1,38 @@
 package graph
 
 import (
+	"encoding/binary"
 	"fmt"
 	"sync/atomic"
 )
 
-// headMark in word 0 of a bottom list (beside its length) marks an ordered list: its first
-// headSize entries, or all of them when it holds fewer, are the pruning rule's choice among the
-// list's own neighbours, nearest first, and the rest follow by ascending distance (OrderHead).
-// A search whose beam is small reads only the head of an ordered list, and more of it as the
-// beam grows (readsFor): a small beam takes few of a hop's neighbours anyway, and the head
-// keeps the diverse edges of a list half as long. Any other write of the list (an edge added
-// back, a re-prune, a repair) drops the mark, and the list is read whole until it is ordered
-// again. Files keep the marks in a section of their own; the list words are written without
-// them.
+// headMark in word 0 of a bottom list (beside its length) marks an ordered list. Its first
+// entries, the head, are the strict pruning rule's choice (alpha 1) among the list's own
+// neighbours, nearest first, at most headSize of them; the rest follow by ascending distance
+// (OrderHead). The head's length is kept in the same word (headLenMask). A search whose beam is
+// small reads the head, or as many entries as its beam asks for when that is more (readsFor): a
+// small beam takes few of a hop's neighbours anyway, and the head keeps the edges that lead in
+// every direction, while the other entries are near duplicates of a head entry's direction. Any
+// other write of the list (an edge added back, a re-prune, a repair) drops the mark and the
+// length, and the list is read whole until it is ordered again. Files keep the head lengths in
+// a section of their own; the list words are written without them.
+//
+// Same indexes and process, sq8_uniform + fp32 reorder, max_degree 64, alpha 1.1, against the
+// earlier heads (the alpha-1.1 choice of max_degree/2, only in lists longer than that, and
+// max(max_degree/2, 3*ef) entries read): distances per query at recall@10 0.97 / 0.99 fell
+// from 362 / 569 to 336 / 564 on unit Fashion-MNIST under cosine, 300 / 420 to 290 / 398 on
+// Fashion-MNIST l2, 291 / 381 to 272 / 361 on it pooled to 196 dimensions, and were unchanged
+// on 128-dimension Gaussian clusters (1 549 / 1 877 against 1 568 / 1 877).
 const headMark = 1 << 31
 
-// headBeamFactor is how many entries of an ordered list a search reads per slot of its beam,
-// above headSize. Same index and process, five interleaved rounds, sq8_uniform + fp32 reorder,
-// max_degree 64 and alpha 1.1: on Fashion-MNIST l2 the lowest beam (ef_search 10) reads 32
-// entries and reaches recall 0.9655 at 1.12-1.14x the queries per CPU-second of the whole
-// lists (0.9724), so the curve reaches below 0.97, where the whole lists cannot; from ef_search
-// 22 every entry is read, so on 128-dimension Gaussian clusters (recall 0.95 at ef_search 32,
-// where the larger degree pays) nothing changes. Two entries per slot instead of three was no
-// different within the spread of the measurements.
-const headBeamFactor = 3
+// headLenShift and headLenMask place the head length of an ordered list in word 0, above its
+// length. Only graphs of degree below 1<<headLenShift order their lists (orderable), so the
+// length bits never reach them.
+const (
+	headLenShift = 16
+	headLenMask  = (1<<14 - 1) << headLenShift
+	maxHeadLen   = 1<<14 - 1
+)
 
 // closedMark in word 0 of a list marks a closed list: one the pruning rule leaves whole (no
 // entry would drop another), as every list the rule itself chose is. An edge added back to a
@@ -33,18 +41,31 @@ const headBeamFactor = 3
 // other than a prune's drops the mark. Files do not keep it.
 const closedMark = 1 << 30
 
-// listMarks are the bits of word 0 of a list that are not its length.
-const listMarks = headMark | closedMark
+// wordLen returns the list length that word 0 of a list holds, without its marks.
+func wordLen(w uint32) uint32 {
+	if w&headMark != 0 {
+		w &^= headLenMask
+	}
+	return w &^ (headMark | closedMark)
+}
+
+// headLen returns the head length that word 0 of an ordered list holds.
+func headLen(w uint32) int { return int(w & headLenMask >> headLenShift) }
 
 // listLen returns the number of entries of the raw list l.
-func listLen(l []uint32) int { return min(int(atomic.LoadUint32(&l[0])&^listMarks), len(l)-1) }
+func listLen(l []uint32) int { return min(int(wordLen(atomic.LoadUint32(&l[0]))), len(l)-1) }
 
-// headSize returns the length of an ordered bottom list's head: half the degree.
-func (g *Graph) headSize() int { return max(g.maxDeg/2, 1) }
+// headSize returns the most entries a head holds: half the degree.
+func (g *Graph) headSize() int { return min(max(g.maxDeg/2, 1), maxHeadLen) }
 
-// readsFor returns how many entries of an ordered bottom list a search with a beam of ef
-// reads: headSize, or headBeamFactor per slot of the beam when that is more.
-func (g *Graph) readsFor(ef int) int { return max(g.headSize(), headBeamFactor*ef) }
+// orderable reports whether the graph's lists can be ordered: the length of every list must
+// leave the bits of the head length free.
+func (g *Graph) orderable() bool { return g.maxDeg < 1<<headLenShift }
+
+// readsFor returns how many entries of an ordered bottom list a search with a beam of ef reads
+// when its head is shorter: one and a half per slot of the beam. On the same indexes as above,
+// one per slot and two per slot gave the same distances at recall 0.97 within 3%.
+func readsFor(ef int) int { return ef + ef/2 }
 
 // ordered reports whether node id's bottom list is ordered.
 func (g *Graph) ordered(id uint32) bool {
@@ -52,11 +73,15 @@ func (g *Graph) ordered(id uint32) bool {
 	return l != nil && atomic.LoadUint32(&l[0])&headMark != 0
 }
 
-// OrderHead orders node u's bottom list (see headMark) unless it is ordered already: the list
-// is ranked by distance to u, pruned to headSize with the bottom layer's alpha, and written back
-// as the chosen entries, then the others by ascending distance. It uses w like an insertion.
+// OrderHead orders node u's bottom list (see headMark) unless it is ordered already or the
+// graph's lists cannot be: the list is ranked by distance to u, pruned to headSize with alpha 1,
+// and written back as the chosen entries, then the others by ascending distance, with the
+// head's length. It uses w like an insertion.
 func (b *Builder) OrderHead(w *Worker, u uint32) {
 	g := b.G
+	if !g.orderable() {
+		return
+	}
 	g.Lock(u)
 	defer g.Unlock(u)
 	l := g.list(0, u)
@@ -64,13 +89,15 @@ func (b *Builder) OrderHead(w *Worker, u uint32) {
 		return
 	}
 	n := listLen(l)
-	if head := g.headSize(); n > head {
+	head := n
+	if n > 1 {
 		ids := make32(&w.ids, n)
 		for i := range ids {
 			ids[i] = atomic.LoadUint32(&l[i+1])
 		}
 		items := b.rank(w, u, ids)
-		sel := b.prune(w, items, head, b.alphaAt(0))
+		sel := b.choose(w, items, g.headSize(), 1)
+		head = len(sel)
 		out := make32(&w.selIDs, 0)
 		for _, it := range sel {
 			out = append(out, it.ID)
@@ -89,7 +116,7 @@ func (b *Builder) OrderHead(w *Worker, u uint32) {
 			atomic.StoreUint32(&l[i+1], id)
 		}
 	}
-	atomic.StoreUint32(&l[0], uint32(n)|headMark|atomic.LoadUint32(&l[0])&closedMark)
+	atomic.StoreUint32(&l[0], uint32(n)|headMark|uint32(head)<<headLenShift|atomic.LoadUint32(&l[0])&closedMark)
 }
 
 // Unordered appends to dst the nodes whose bottom list is not ordered.
@@ -102,35 +129,52 @@ func (g *Graph) Unordered(dst []uint32) []uint32 {
 	return dst
 }
 
-// HeadBits returns a bitset of the nodes whose bottom list is ordered (node i at bit i%8 of
-// byte i/8), or nil when none is.
-func (g *Graph) HeadBits() []byte {
-	var bits []byte
+// HeadLengths returns the head lengths of the bottom lists as little-endian uint16s, node i's
+// at bytes 2i and 2i+1: 0 for a list that is not ordered, else its head length plus one. It
+// returns nil when no list is ordered.
+func (g *Graph) HeadLengths() []byte {
+	var out []byte
 	for id := 0; id < g.n; id++ {
-		if atomic.LoadUint32(&g.adj[id*g.stride])&headMark == 0 {
+		w := atomic.LoadUint32(&g.adj[id*g.stride])
+		if w&headMark == 0 {
 			continue
 		}
-		if bits == nil {
-			bits = make([]byte, (g.n+7)/8)
+		if out == nil {
+			out = make([]byte, 2*g.n)
 		}
-		bits[id/8] |= 1 << (id % 8)
+		binary.LittleEndian.PutUint16(out[2*id:], uint16(headLen(w)+1))
 	}
-	return bits
+	return out
 }
 
-// SetHeadBits marks the bottom lists of the nodes set in bits (HeadBits' layout) ordered. The
-// bitset must cover the graph's nodes exactly.
-func (g *Graph) SetHeadBits(bits []byte) error {
-	if len(bits) != (g.n+7)/8 {
-		return fmt.Errorf("graph: %d bytes of list heads for %d nodes", len(bits), g.n)
+// SetHeadLengths marks the bottom lists ordered with the head lengths in b (HeadLengths'
+// layout), which must cover the graph's nodes exactly, each head within its list and headSize.
+// On an error no list is marked.
+func (g *Graph) SetHeadLengths(b []byte) error {
+	if len(b) != 2*g.n {
+		return fmt.Errorf("graph: %d bytes of list heads for %d nodes", len(b), g.n)
 	}
-	if r := g.n % 8; r != 0 && bits[len(bits)-1]>>r != 0 {
-		return fmt.Errorf("graph: list heads marked beyond the %d nodes", g.n)
+	if !g.orderable() {
+		for i := 0; i < len(b); i += 2 {
+			if b[i] != 0 || b[i+1] != 0 {
+				return fmt.Errorf("graph: list heads in a graph of degree %d", g.maxDeg)
+			}
+		}
+		return nil
 	}
 	for id := 0; id < g.n; id++ {
-		if bits[id/8]&(1<<(id%8)) != 0 {
-			o := id * g.stride
-			g.adj[o] |= headMark
+		v := int(binary.LittleEndian.Uint16(b[2*id:]))
+		if v == 0 {
+			continue
+		}
+		n := int(g.adj[id*g.stride] &^ (headMark | closedMark))
+		if head := v - 1; head > n || head > g.headSize() || (head == 0 && n > 0) {
+			return fmt.Errorf("graph: node %d: a head of %d in a list of %d", id, head, n)
+		}
+	}
+	for id := 0; id < g.n; id++ {
+		if v := uint32(binary.LittleEndian.Uint16(b[2*id:])); v != 0 {
+			g.adj[id*g.stride] |= headMark | (v-1)<<headLenShift
 		}
 	}
 	return nil

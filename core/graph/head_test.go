@@ -3,6 +3,7 @@ package graph
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"slices"
 	"testing"
 
@@ -44,17 +45,14 @@ func TestOrderHead(t *testing.T) {
 		comp.DistanceBatch(codes.Slab(), []uint32{c}, out)
 		return out[0]
 	}
-	longer := 0
+	tails, fullHeads := 0, 0
 	for i := 0; i < n; i++ {
 		u := uint32(i)
 		got := g.Neighbors(0, u, nil)
 		require.ElementsMatch(t, before[i], got, "node %d keeps its edges", i)
 		require.True(t, g.ordered(u))
-		if len(got) <= g.headSize() {
-			continue
-		}
-		longer++
-		// the head is the pruning rule's choice among the list, nearest first
+		// the head is the strict pruning rule's choice among the list (alpha 1, at most
+		// headSize), nearest first, and word 0 holds its length
 		items := make([]topk.Item, len(got))
 		for j, id := range got {
 			items[j] = topk.Item{Dist: dist(u, id), ID: id}
@@ -67,7 +65,7 @@ func TestOrderHead(t *testing.T) {
 			}
 			ok := true
 			for _, s := range want {
-				if b.Alpha*dist(s, it.ID) < it.Dist {
+				if dist(s, it.ID) < it.Dist {
 					ok = false
 					break
 				}
@@ -77,13 +75,21 @@ func TestOrderHead(t *testing.T) {
 			}
 		}
 		require.Equal(t, want, got[:len(want)], "node %d head", i)
+		require.Equal(t, len(want), headLen(g.list(0, u)[0]), "node %d head length", i)
+		if len(want) < len(got) {
+			tails++
+		}
+		if len(want) == g.headSize() {
+			fullHeads++
+		}
 		// and the rest follow by ascending distance
 		rest := got[len(want):]
 		for j := 1; j < len(rest); j++ {
 			require.LessOrEqual(t, dist(u, rest[j-1]), dist(u, rest[j]), "node %d tail", i)
 		}
 	}
-	require.Greater(t, longer, n/4, "lists longer than the head")
+	require.Greater(t, tails, n/2, "lists longer than their head")
+	require.Positive(t, fullHeads, "heads cut at headSize")
 	// ordering again changes nothing; any other write drops the mark
 	again := g.Neighbors(0, 7, nil)
 	b.OrderHead(w, 7)
@@ -123,8 +129,8 @@ func TestHeadReadsLimitSmallBeams(t *testing.T) {
 	b, codes, q, data := headGraph(t, n, d, deg)
 	g := b.G
 	require.Equal(t, 16, g.headSize())
-	require.Equal(t, 16, g.readsFor(4))
-	require.Equal(t, 30, g.readsFor(10))
+	require.Equal(t, 6, readsFor(4))
+	require.Equal(t, 15, readsFor(10))
 	s := NewSearcher(deg)
 	comp := q.NewComputer()
 	sp := Space{Comp: comp, Slab: codes.Slab()}
@@ -144,8 +150,8 @@ func TestHeadReadsLimitSmallBeams(t *testing.T) {
 	}
 	headSmall, _ := run(4)
 	_, headLarge := run(40)
-	// a beam of 4 reads 16 of up to 32 entries a hop; a beam of 40 reads every entry, so its
-	// searches find the same nodes as before the lists were ordered
+	// a beam of 4 reads the head (or 6 entries) of up to 32 entries a hop; a beam of 40 reads
+	// every entry, so its searches find the same nodes as before the lists were ordered
 	require.Less(t, float64(headSmall), 0.8*float64(wholeSmall), "distances at ef 4")
 	require.Equal(t, wholeLarge, headLarge)
 	// the heaps path (a range search) reads whole lists
@@ -161,7 +167,7 @@ func TestHeadMarksPersistApart(t *testing.T) {
 	g := b.G
 	plain, err := g.MarshalBinary()
 	require.NoError(t, err)
-	require.Nil(t, g.HeadBits(), "no list ordered")
+	require.Nil(t, g.HeadLengths(), "no list ordered")
 	w := b.NewWorker()
 	for _, id := range g.Unordered(nil) {
 		b.OrderHead(w, id)
@@ -169,27 +175,44 @@ func TestHeadMarksPersistApart(t *testing.T) {
 	g.Lock(3)
 	g.SetNeighbors(0, 3, g.Neighbors(0, 3, nil))
 	g.Unlock(3)
-	bits := g.HeadBits()
-	require.Len(t, bits, (n+7)/8)
-	require.Zero(t, bits[0]&(1<<3))
-	require.NotZero(t, bits[0]&(1<<4))
+	heads := g.HeadLengths()
+	require.Len(t, heads, 2*n)
+	require.Zero(t, binary.LittleEndian.Uint16(heads[6:]), "node 3 unordered")
+	require.Equal(t, headLen(g.list(0, 4)[0])+1, int(binary.LittleEndian.Uint16(heads[8:])))
 	// the graph section carries the lists without the marks
 	enc, err := g.MarshalBinary()
 	require.NoError(t, err)
 	require.Equal(t, len(plain), len(enc))
 	back := New(deg)
 	require.NoError(t, back.UnmarshalBinary(enc))
-	require.Nil(t, back.HeadBits())
+	require.Nil(t, back.HeadLengths())
 	for i := 0; i < n; i++ {
 		require.Equal(t, g.Neighbors(0, uint32(i), nil), back.Neighbors(0, uint32(i), nil))
 	}
-	require.NoError(t, back.SetHeadBits(bits))
-	require.True(t, bytes.Equal(bits, back.HeadBits()))
+	require.NoError(t, back.SetHeadLengths(heads))
+	require.True(t, bytes.Equal(heads, back.HeadLengths()))
 	require.True(t, back.ordered(4))
 	require.False(t, back.ordered(3))
-	// a bitset of another length, or with nodes beyond the graph, is refused
-	require.Error(t, back.SetHeadBits(bits[:len(bits)-1]))
-	bad := slices.Clone(bits)
-	bad[len(bad)-1] |= 0x80 // 603 nodes: bit 7 of the last byte would be node 607
-	require.Error(t, back.SetHeadBits(bad))
+	for i := 0; i < n; i++ {
+		require.Equal(t, g.list(0, uint32(i))[0]&^closedMark, back.list(0, uint32(i))[0], "node %d word 0", i)
+	}
+	// lengths of another size, a head longer than its list or than headSize, or an empty head
+	// of a list that has entries, are refused, and nothing is marked
+	fresh := func() *Graph {
+		x := New(deg)
+		require.NoError(t, x.UnmarshalBinary(enc))
+		return x
+	}
+	require.Error(t, fresh().SetHeadLengths(heads[:len(heads)-2]))
+	long := listLen(g.list(0, 5))
+	for _, v := range []int{long + 2, g.headSize() + 2, 1} {
+		bad := slices.Clone(heads)
+		binary.LittleEndian.PutUint16(bad[10:], uint16(v))
+		if v == 1 {
+			require.Positive(t, long)
+		}
+		x := fresh()
+		require.Error(t, x.SetHeadLengths(bad), "head %d of a list of %d", v-1, long)
+		require.Nil(t, x.HeadLengths())
+	}
 }

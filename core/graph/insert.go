@@ -262,14 +262,19 @@ func (b *Builder) alphaAt(level int) float32 {
 }
 
 // prune selects up to m items of cands (ascending distance to the pivot) with the
-// heuristic: c is accepted unless an already accepted s has alpha*d(s,c) < d(pivot,c). The
-// result lives in w.sel. It uses w.pc.
+// heuristic: c is accepted unless an already accepted s has alpha*d(s,c) < d(pivot,c); when
+// all of cands fit, it keeps them all. The result lives in w.sel. It uses w.pc.
 func (b *Builder) prune(w *Worker, cands []topk.Item, m int, alpha float32) []topk.Item {
-	w.sel = w.sel[:0]
 	if len(cands) <= m {
-		w.sel = append(w.sel, cands...)
+		w.sel = append(w.sel[:0], cands...)
 		return w.sel
 	}
+	return b.choose(w, cands, m, alpha)
+}
+
+// choose is prune's heuristic applied whether or not all of cands fit in m.
+func (b *Builder) choose(w *Worker, cands []topk.Item, m int, alpha float32) []topk.Item {
+	w.sel = w.sel[:0]
 	ids := w.ids[:0]
 	for _, c := range cands {
 		if len(w.sel) >= m {
@@ -532,7 +537,7 @@ func (b *Builder) forceLink(w *Worker, s, u uint32) {
 		}
 	}
 	atomic.StoreUint32(&l[far+1], u)
-	atomic.StoreUint32(&l[0], uint32(n)) // neither ordered nor closed any more (listMarks)
+	atomic.StoreUint32(&l[0], uint32(n)) // neither ordered nor closed any more (no marks)
 }
 
 // LinkBack makes sure some bottom-layer neighbour of u links back to u, the cheap local form

@@ -65,7 +65,8 @@ type Params struct {
 // Searcher is the per-goroutine state of a search: visited list, heaps and scratch. It is
 // reused across searches (pool it) so that a search does not allocate in steady state.
 type Searcher struct {
-	// headReads caps the entries of an ordered bottom list a hop reads (0: all); see headMark.
+	// headReads caps the entries of an ordered bottom list a hop reads beyond its head (0: all);
+	// see headMark.
 	headReads int
 	vis       VisitedList
 	cand      topk.MinHeap
@@ -263,9 +264,9 @@ func (s *Searcher) expand(g *Graph, level int, sp Space, id uint32, visit func(u
 		return nil, nil
 	}
 	w0 := atomic.LoadUint32(&l[0])
-	n := min(int(w0&^listMarks), len(l)-1)
+	n := min(int(wordLen(w0)), len(l)-1)
 	if w0&headMark != 0 && level == 0 && s.headReads > 0 {
-		n = min(n, s.headReads)
+		n = min(n, max(headLen(w0), s.headReads))
 	}
 	ids := s.ids[:0]
 	stride := sp.Stride

@@ -65,7 +65,7 @@ func (g *Graph) WriteSection(w io.Writer) error {
 			}
 			buf = append(buf, id)
 			buf = append(buf, r.adj[s*st:(s+1)*st]...)
-			buf[len(buf)-st] &^= listMarks
+			buf[len(buf)-st] = wordLen(buf[len(buf)-st])
 		}
 	}
 	return flush()
@@ -79,7 +79,7 @@ func (g *Graph) writeBottom(w io.Writer, buf []uint32) error {
 		hi := min(lo+per, g.n)
 		buf = append(buf[:0], g.adj[lo*g.stride:hi*g.stride]...)
 		for o := 0; o < len(buf); o += g.stride {
-			buf[o] &^= listMarks
+			buf[o] = wordLen(buf[o])
 		}
 		if err := serial.WriteUint32s(w, buf); err != nil {
 			return err

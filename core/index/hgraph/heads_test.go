@@ -72,6 +72,22 @@ func TestBuildOrdersListHeads(t *testing.T) {
 	buf.Reset()
 	require.NoError(t, serial.Write(&buf, old))
 	require.Zero(t, ordered(load()))
+	// a file of the earlier layout (a bitset of ordered lists, no head lengths) loads with whole
+	// lists and searches as the index did
+	bits := &serial.File{Meta: f.Meta, Sections: append([]serial.Section(nil), old.Sections...)}
+	bits.AddOptional("hgraph.list_heads", bytes.Repeat([]byte{0xff}, n/8))
+	buf.Reset()
+	require.NoError(t, serial.Write(&buf, bits))
+	z := load()
+	require.Zero(t, ordered(z))
+	for i := 0; i < 20; i++ {
+		q := data[(n+i)*d : (n+i+1)*d]
+		a, err := x.KnnSearch(q, 10, searchOpts(60))
+		require.NoError(t, err)
+		b, err := z.KnnSearch(q, 10, searchOpts(60))
+		require.NoError(t, err)
+		require.Equal(t, a, b, "query %d", i)
+	}
 
 	// small adds leave what they touch unordered; a large batch orders every list again
 	_, err = y.Add(data[n*d:(n+8)*d], seq(n, 8), nil)

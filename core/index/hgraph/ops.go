@@ -146,9 +146,11 @@ const (
 	secPreciseCodes = "hgraph.precise_codes"
 	secRawCodes     = "hgraph.raw_codes"
 	secGraph        = "hgraph.graph"
-	// secListHeads marks the bottom lists whose head is ordered (graph.Graph.HeadBits); an
-	// optional section, written when some list is.
-	secListHeads = "hgraph.list_heads"
+	// secListHeads holds the head lengths of the ordered bottom lists
+	// (graph.Graph.HeadLengths); an optional section, written when some list is ordered. Files
+	// written before it may hold "hgraph.list_heads", a bitset of the lists ordered by the
+	// earlier rule (no head lengths), which a load passes over: those lists are read whole.
+	secListHeads = "hgraph.list_head_lengths"
 )
 
 type info struct {
@@ -219,8 +221,8 @@ func (x *Index) Save(f *serial.File) error {
 		stream(secRawCodes, x.raw.SectionSize(), func(w io.Writer) error { return x.raw.WriteSection(w) })
 	}
 	stream(secGraph, x.g.SectionSize(), func(w io.Writer) error { return x.g.WriteSection(w) })
-	if bits := x.g.HeadBits(); bits != nil {
-		f.AddOptional(secListHeads, bits)
+	if heads := x.g.HeadLengths(); heads != nil {
+		f.AddOptional(secListHeads, heads)
 	}
 	x.saveFreeSlots(f)
 	return nil
@@ -330,7 +332,7 @@ func (x *Index) Load(f *serial.File) error {
 	}
 	if b, ok, err := f.Lookup(secListHeads); err != nil || ok {
 		if err == nil {
-			err = g.SetHeadBits(b)
+			err = g.SetHeadLengths(b)
 		}
 		if err != nil {
 			return bad(err, "list heads")
