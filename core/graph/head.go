@@ -17,12 +17,13 @@ import (
 // length, and the list is read whole until it is ordered again. Files keep the head lengths in
 // a section of their own; the list words are written without them.
 //
-// Same indexes and process, sq8_uniform + fp32 reorder, max_degree 64, alpha 1.1, against the
-// earlier heads (the alpha-1.1 choice of max_degree/2, only in lists longer than that, and
-// max(max_degree/2, 3*ef) entries read): distances per query at recall@10 0.97 / 0.99 fell
-// from 362 / 569 to 336 / 564 on unit Fashion-MNIST under cosine, 300 / 420 to 290 / 398 on
-// Fashion-MNIST l2, 291 / 381 to 272 / 361 on it pooled to 196 dimensions, and were unchanged
-// on 128-dimension Gaussian clusters (1 549 / 1 877 against 1 568 / 1 877).
+// Same process, sq8_uniform + fp32 reorder, max_degree 64, alpha 1.1, distances per query at
+// recall@10 0.97 / 0.99 against the earlier heads (the alpha-1.1 choice of max_degree / 2, only
+// in lists longer than that, and max(max_degree / 2, 3 * ef) entries read): unit Fashion-MNIST
+// under cosine 368 / 613 -> 322 / 582 and Fashion-MNIST l2 300 / 420 -> 263 / 387 (5 000 test
+// queries); 128-dimension Gaussian clusters 1 549 / 1 877 -> 1 540 / 1 880. On Fashion-MNIST
+// pooled to 196 dimensions, alpha-1 heads in the long lists only gave 275 / 365 and these 247 /
+// 347, at the same queries per second (short rows: the hops, not the rows, set its pace).
 const headMark = 1 << 31
 
 // headLenShift and headLenMask place the head length of an ordered list in word 0, above its
@@ -63,8 +64,8 @@ func (g *Graph) headSize() int { return min(max(g.maxDeg/2, 1), maxHeadLen) }
 func (g *Graph) orderable() bool { return g.maxDeg < 1<<headLenShift }
 
 // readsFor returns how many entries of an ordered bottom list a search with a beam of ef reads
-// when its head is shorter: one and a half per slot of the beam. On the same indexes as above,
-// one per slot and two per slot gave the same distances at recall 0.97 within 3%.
+// when its head is shorter: one and a half per slot of the beam. With alpha-1 heads in the long
+// lists, one and two per slot gave the same distances at recall 0.97 within 3%.
 func readsFor(ef int) int { return ef + ef/2 }
 
 // ordered reports whether node id's bottom list is ordered.
