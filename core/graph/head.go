@@ -64,8 +64,9 @@ func (g *Graph) headSize() int { return min(max(g.maxDeg/2, 1), maxHeadLen) }
 func (g *Graph) orderable() bool { return g.maxDeg < 1<<headLenShift }
 
 // readsFor returns how many entries of an ordered bottom list a search with a beam of ef reads
-// when its head is shorter: one and a half per slot of the beam. With alpha-1 heads in the long
-// lists, one and two per slot gave the same distances at recall 0.97 within 3%.
+// when its head is shorter: one and a half per slot of the beam. On unit Fashion-MNIST under
+// cosine (max_degree 64, same index) one, one and a half and two per slot measured 327, 338 and
+// 348 distances per query at recall 0.97, with queries per second within the spread.
 func readsFor(ef int) int { return ef + ef/2 }
 
 // ordered reports whether node id's bottom list is ordered.
@@ -168,14 +169,15 @@ func (g *Graph) SetHeadLengths(b []byte) error {
 		if v == 0 {
 			continue
 		}
-		n := int(g.adj[id*g.stride] &^ (headMark | closedMark))
+		n := int(wordLen(g.adj[id*g.stride]))
 		if head := v - 1; head > n || head > g.headSize() || (head == 0 && n > 0) {
 			return fmt.Errorf("graph: node %d: a head of %d in a list of %d", id, head, n)
 		}
 	}
 	for id := 0; id < g.n; id++ {
 		if v := uint32(binary.LittleEndian.Uint16(b[2*id:])); v != 0 {
-			g.adj[id*g.stride] |= headMark | (v-1)<<headLenShift
+			w := g.adj[id*g.stride]
+			g.adj[id*g.stride] = wordLen(w) | w&closedMark | headMark | (v-1)<<headLenShift
 		}
 	}
 	return nil
