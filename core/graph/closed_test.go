@@ -1,15 +1,12 @@
 package graph
 
 import (
-	"math/rand/v2"
 	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/govsag/vsag/core/metric"
-	"github.com/govsag/vsag/core/quant"
-	"github.com/govsag/vsag/core/store"
 )
 
 // TestClosedListsPruneAlike: adding an edge back to a full closed list by pruneAdd gives the
@@ -21,19 +18,7 @@ func TestClosedListsPruneAlike(t *testing.T) {
 		m     metric.Kind
 		alpha float32
 	}{{metric.L2, 1}, {metric.L2, 1.2}, {metric.IP, 1}, {metric.IP, 1.2}} {
-		q, err := quant.New("fp32", d, tc.m, quant.DefaultOptions())
-		require.NoError(t, err)
-		codes := store.NewCodes(q)
-		r := rand.New(rand.NewPCG(8, 9))
-		data := make([]float32, n*d)
-		for i := range data {
-			data[i] = r.Float32()
-		}
-		levels := make([]int, n)
-		for i := range levels {
-			codes.Append(data[i*d : (i+1)*d])
-			levels[i] = RandomLevel(1-r.Float64(), deg)
-		}
+		q, codes, data, levels := randomPoints(t, n, d, deg, tc.m, 8, 9)
 		build := func(noClosed bool) (*Graph, int) {
 			g := New(deg)
 			for i := 0; i < n; i++ {

@@ -11,22 +11,33 @@ import (
 	"github.com/govsag/vsag/core/store"
 )
 
-// buildRandom builds a graph over n uniform random points of dim d with the given threads.
-func buildRandom(t *testing.T, n, d, deg int, threads int) (*Graph, *store.Codes, []float32) {
+// randomPoints draws n uniform random points of dim d and a level per point for a graph of
+// degree deg from one generator (seeds s1, s2), and returns them with their fp32 codes under
+// metric m.
+func randomPoints(t *testing.T, n, d, deg int, m metric.Kind, s1, s2 uint64) (quant.Quantizer, *store.Codes, []float32, []int) {
 	t.Helper()
-	q, err := quant.New("fp32", d, metric.L2, quant.DefaultOptions())
+	q, err := quant.New("fp32", d, m, quant.DefaultOptions())
 	require.NoError(t, err)
 	codes := store.NewCodes(q)
-	r := rand.New(rand.NewPCG(42, 1))
+	r := rand.New(rand.NewPCG(s1, s2))
 	data := make([]float32, n*d)
 	for i := range data {
 		data[i] = r.Float32()
 	}
-	g := New(deg)
 	levels := make([]int, n)
-	for i := 0; i < n; i++ {
+	for i := range levels {
 		codes.Append(data[i*d : (i+1)*d])
 		levels[i] = RandomLevel(1-r.Float64(), deg)
+	}
+	return q, codes, data, levels
+}
+
+// buildRandom builds a graph over n uniform random points of dim d with the given threads.
+func buildRandom(t *testing.T, n, d, deg int, threads int) (*Graph, *store.Codes, []float32) {
+	t.Helper()
+	q, codes, data, levels := randomPoints(t, n, d, deg, metric.L2, 42, 1)
+	g := New(deg)
+	for i := 0; i < n; i++ {
 		require.Equal(t, uint32(i), g.AddNode(levels[i]))
 	}
 	b := &Builder{G: g, Quant: q, Slab: codes.Slab(), Alpha: 1, EfConstruction: 64}

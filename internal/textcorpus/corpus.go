@@ -166,12 +166,7 @@ func (c *CSR) Add(weights map[uint32]float32) {
 func (m *BM25) EncodeDocs(docs [][]string) *CSR {
 	out := &CSR{Off: []int64{0}}
 	for _, d := range docs {
-		tf := map[uint32]float32{}
-		for _, w := range d {
-			if id, ok := m.Vocab[w]; ok {
-				tf[id]++
-			}
-		}
+		tf := m.counts(d)
 		norm := m.K1 * (1 - m.B + m.B*float64(len(d))/m.AvgLen)
 		for t, f := range tf {
 			tf[t] = float32(float64(f) * (m.K1 + 1) / (float64(f) + norm))
@@ -186,15 +181,24 @@ func (m *BM25) EncodeDocs(docs [][]string) *CSR {
 func (m *BM25) EncodeQueries(qs [][]string) *CSR {
 	out := &CSR{Off: []int64{0}}
 	for _, q := range qs {
-		w := map[uint32]float32{}
-		for _, t := range q {
-			if id, ok := m.Vocab[t]; ok {
-				w[id] = float32(m.IDF(id))
-			}
+		w := m.counts(q)
+		for id := range w {
+			w[id] = float32(m.IDF(id))
 		}
 		out.Add(w)
 	}
 	return out
+}
+
+// counts returns how often each term of the vocabulary occurs in words.
+func (m *BM25) counts(words []string) map[uint32]float32 {
+	tf := map[uint32]float32{}
+	for _, w := range words {
+		if id, ok := m.Vocab[w]; ok {
+			tf[id]++
+		}
+	}
+	return tf
 }
 
 // IDF returns the inverse document frequency of term id, ln(1 + (N-df+0.5)/(df+0.5)).
