@@ -14,11 +14,11 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/govsag/vsag/core"
 	"github.com/govsag/vsag/core/topk"
+	"github.com/govsag/vsag/internal/benchutil"
 	"github.com/govsag/vsag/internal/textcorpus"
 )
 
@@ -102,17 +102,6 @@ func (b *brute) search(ids []uint32, w []float32, k int) []topk.Item {
 	return b.heap.Sorted()
 }
 
-// threadCPU returns the CPU time the calling OS thread has used. The timed loops run locked
-// to their thread and are measured by it, not by the wall clock: on a machine shared with
-// other work the wall time mostly measures waiting for a core.
-func threadCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(1 /* RUSAGE_THREAD */, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // onlyBuilds limits the builds run (-builds).
 var onlyBuilds string
 
@@ -143,7 +132,7 @@ func run(dir string, nq, k, rounds int) error {
 	kth := make([]float32, queries.Rows())
 	bfTime := time.Duration(1 << 62)
 	for r := 0; r < rounds; r++ {
-		start := threadCPU()
+		start := benchutil.ThreadCPU()
 		for i := range gt {
 			lo, hi := queries.Off[i], queries.Off[i+1]
 			items := bf.search(queries.IDs[lo:hi], queries.Vals[lo:hi], k)
@@ -156,7 +145,7 @@ func run(dir string, nq, k, rounds int) error {
 				}
 			}
 		}
-		bfTime = min(bfTime, threadCPU()-start)
+		bfTime = min(bfTime, benchutil.ThreadCPU()-start)
 	}
 	bfQPS := float64(queries.Rows()) / bfTime.Seconds()
 	fmt.Printf("exact sparse brute force (inverted-index scan): %.0f QPS, one thread (queries per CPU-second of the searching thread)\n\n", bfQPS)
@@ -164,12 +153,12 @@ func run(dir string, nq, k, rounds int) error {
 	// baseline runs the brute force over every query once, for the rounds interleaved with
 	// each configuration's, and returns its CPU time
 	ev.baseline = func() time.Duration {
-		start := threadCPU()
+		start := benchutil.ThreadCPU()
 		for i := range gt {
 			lo, hi := queries.Off[i], queries.Off[i+1]
 			bf.search(queries.IDs[lo:hi], queries.Vals[lo:hi], k)
 		}
-		return threadCPU() - start
+		return benchutil.ThreadCPU() - start
 	}
 
 	ids := make([]int64, docs.Rows())
@@ -299,7 +288,7 @@ func (e *evaluator) measure(x *core.Index, k int, search string, rounds int) (fl
 	hits, total := 0, 0
 	for r := 0; r < rounds; r++ {
 		bfBest = min(bfBest, e.baseline())
-		start := threadCPU()
+		start := benchutil.ThreadCPU()
 		for i := 0; i < q.Rows(); i++ {
 			lo, hi := q.Off[i], q.Off[i+1]
 			one := &core.Dataset{NumElements: 1, SparseOffsets: []int64{0, hi - lo}, SparseIDs: q.IDs[lo:hi], SparseValues: q.Vals[lo:hi]}
@@ -312,7 +301,7 @@ func (e *evaluator) measure(x *core.Index, k int, search string, rounds int) (fl
 				total += len(e.gt[i])
 			}
 		}
-		best = min(best, threadCPU()-start)
+		best = min(best, benchutil.ThreadCPU()-start)
 	}
 	n := float64(q.Rows())
 	return float64(hits) / float64(max(total, 1)), n / best.Seconds(), n / bfBest.Seconds(), nil

@@ -1,6 +1,7 @@
 package sindi
 
 import (
+	"math"
 	"sort"
 	"time"
 
@@ -241,16 +242,10 @@ func (x *Index) scan(s *scratch, sp *SearchParams, opts *api.SearchOptions, h *t
 			stats.Hops++
 		}
 		stop := false
-		if total > ndocs/2 {
-			for d, v := range acc[:ndocs] {
-				if v != 0 {
-					acc[d] = 0
-					if !stop && !offer(uint32(base+d), v) {
-						stop = true
-					}
-				}
-			}
+		if total > sweepFactor*ndocs {
+			stop = sweep(acc[:ndocs], base, h, offer)
 		} else {
+			bound := heapBound(h)
 			for ti, t := range s.terms {
 				if pos[ti] == 0 {
 					continue
@@ -262,12 +257,13 @@ func (x *Index) scan(s *scratch, sp *SearchParams, opts *api.SearchOptions, h *t
 						continue
 					}
 					acc[d] = 0
-					if stop || (h != nil && h.Full() && -v >= h.Top().Dist) {
+					if stop || -v >= bound {
 						continue
 					}
 					if !offer(uint32(base+int(d)), v) {
 						stop = true
 					}
+					bound = heapBound(h)
 				}
 			}
 		}
@@ -275,6 +271,69 @@ func (x *Index) scan(s *scratch, sp *SearchParams, opts *api.SearchOptions, h *t
 			return
 		}
 	}
+}
+
+// heapBound returns the distance a document must beat to enter h: the largest kept one when h
+// is full, else +Inf (also when h is nil: every scored document is handed on).
+func heapBound(h *topk.MaxHeap) float32 {
+	if h != nil && h.Full() {
+		return h.Top().Dist
+	}
+	return float32(math.Inf(1))
+}
+
+// sweepFactor decides how a window's scores are collected: by walking the query terms'
+// postings a second time (each document found zeroed and offered once), or, when those
+// postings outnumber the window's documents more than sweepFactor times, by sweeping the whole
+// accumulator. A sweep reads every document of the window and mispredicts on the scattered
+// non-zero scores: on the package-description corpus (windows of 50 000 documents, 6 700 query
+// postings per window on average) the plain scan ran at 0.55-0.60x the exact brute force when
+// it swept from half a window's documents on, and at 0.95-1.01x walking (with the heap's bound
+// read once per document entered).
+const sweepFactor = 2
+
+// sweep hands every non-zero score of acc (the window's documents from base on) to offer,
+// zeroing acc on the way, and reports whether offer stopped the search. Blocks of eight zero
+// scores are skipped with one test; a score that cannot enter the full heap h is dropped
+// without a call.
+func sweep(acc []float32, base int, h *topk.MaxHeap, offer func(in uint32, score float32) bool) (stop bool) {
+	bound := heapBound(h)
+	d := 0
+	for ; d+8 <= len(acc); d += 8 {
+		b := acc[d : d+8 : d+8]
+		if math.Float32bits(b[0])|math.Float32bits(b[1])|math.Float32bits(b[2])|math.Float32bits(b[3])|
+			math.Float32bits(b[4])|math.Float32bits(b[5])|math.Float32bits(b[6])|math.Float32bits(b[7]) == 0 {
+			continue
+		}
+		for j, v := range b {
+			if v == 0 {
+				continue
+			}
+			b[j] = 0
+			if stop || -v >= bound {
+				continue
+			}
+			if !offer(uint32(base+d+j), v) {
+				stop = true
+			}
+			bound = heapBound(h)
+		}
+	}
+	for ; d < len(acc); d++ {
+		v := acc[d]
+		if v == 0 {
+			continue
+		}
+		acc[d] = 0
+		if stop || -v >= bound {
+			continue
+		}
+		if !offer(uint32(base+d), v) {
+			stop = true
+		}
+		bound = heapBound(h)
+	}
+	return stop
 }
 
 // KnnSearchSparse implements api.SparseEngine.
