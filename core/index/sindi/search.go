@@ -336,6 +336,10 @@ func sweep(acc []float32, base int, h *topk.MaxHeap, offer func(in uint32, score
 	return stop
 }
 
+// rerankAhead is how many candidates ahead of the one rescored the rerank requests the
+// whole documents of.
+const rerankAhead = 8
+
 // KnnSearchSparse implements api.SparseEngine.
 func (x *Index) KnnSearchSparse(q api.SparseVector, k int, opts *api.SearchOptions) ([]api.Neighbor, error) {
 	if k <= 0 {
@@ -378,7 +382,13 @@ func (x *Index) KnnSearchSparse(q api.SparseVector, k int, opts *api.SearchOptio
 		cands := s.heap.Items()
 		s.items = s.items[:0]
 		defer x.denseQuery(q, s)()
-		for _, c := range cands {
+		for i := range min(rerankAhead, len(cands)) {
+			x.fwd.prefetch(cands[i].ID)
+		}
+		for i, c := range cands {
+			if i+rerankAhead < len(cands) {
+				x.fwd.prefetch(cands[i+rerankAhead].ID)
+			}
 			s.items = append(s.items, topk.Item{Dist: 1 - x.fwd.dot(c.ID, s.qd, x.slotTerm), ID: c.ID})
 		}
 		topk.SortItems(s.items)
