@@ -3,7 +3,7 @@
 // so the hot loops of a search neither allocate nor make dynamic calls.
 package topk
 
-import "sort"
+import "slices"
 
 // Item is a distance and an inner id.
 type Item struct {
@@ -90,12 +90,22 @@ func (h *MaxHeap) Sorted() []Item {
 
 // SortItems sorts items by ascending distance, ties by ascending id.
 func SortItems(items []Item) {
-	sort.Slice(items, func(i, j int) bool {
-		if items[i].Dist != items[j].Dist {
-			return items[i].Dist < items[j].Dist
-		}
-		return items[i].ID < items[j].ID
-	})
+	slices.SortFunc(items, compareItems)
+}
+
+// compareItems orders items by distance, then by id.
+func compareItems(a, b Item) int {
+	switch {
+	case a.Dist < b.Dist:
+		return -1
+	case a.Dist > b.Dist:
+		return 1
+	case a.ID < b.ID:
+		return -1
+	case a.ID > b.ID:
+		return 1
+	}
+	return 0
 }
 
 func (h *MaxHeap) up(i int) {
