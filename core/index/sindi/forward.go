@@ -140,8 +140,9 @@ func (f *forward) dot(in uint32, qd []float32, slotTerm []uint32) float32 {
 	return s
 }
 
-// prefetch asks for the cache lines of inner id in's terms and values (the first two lines of
-// each, a document of up to 16 terms), so that a later dot finds them on its way.
+// prefetch asks for the cache lines that hold the first and the last of inner id in's terms and
+// values (every line of a document that spans two lines at most), so that a later dot finds
+// them on its way.
 func (f *forward) prefetch(in uint32) {
 	lo, hi := f.off[in], f.off[in+1]
 	if lo == hi {

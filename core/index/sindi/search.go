@@ -241,33 +241,29 @@ func (x *Index) scan(s *scratch, sp *SearchParams, opts *api.SearchOptions, h *t
 			stats.DistanceComputations += int64(total)
 			stats.Hops++
 		}
-		stop := false
+		c := collector{acc: acc[:ndocs], base: base, h: h, bound: heapBound(h), offer: offer}
 		if total > sweepFactor*ndocs {
-			stop = sweep(acc[:ndocs], base, h, offer)
+			c.sweep()
 		} else {
-			bound := heapBound(h)
 			for ti, t := range s.terms {
 				if pos[ti] == 0 {
 					continue
 				}
 				l := &w.lists[w.at[t.slot]-1]
 				for _, d := range l.docs[:pos[ti]] {
+					// inline: most postings meet a document already taken or out of reach
 					v := acc[d]
 					if v == 0 {
 						continue
 					}
 					acc[d] = 0
-					if stop || -v >= bound {
-						continue
+					if -v < c.bound && !c.stop {
+						c.hand(int(d), v)
 					}
-					if !offer(uint32(base+int(d)), v) {
-						stop = true
-					}
-					bound = heapBound(h)
 				}
 			}
 		}
-		if stop {
+		if c.stop {
 			return
 		}
 	}
@@ -292,12 +288,29 @@ func heapBound(h *topk.MaxHeap) float32 {
 // read once per document entered).
 const sweepFactor = 2
 
-// sweep hands every non-zero score of acc (the window's documents from base on) to offer,
-// zeroing acc on the way, and reports whether offer stopped the search. Blocks of eight zero
-// scores are skipped with one test; a score that cannot enter the full heap h is dropped
-// without a call.
-func sweep(acc []float32, base int, h *topk.MaxHeap, offer func(in uint32, score float32) bool) (stop bool) {
-	bound := heapBound(h)
+// collector hands a window's scored documents on from its accumulator, zeroing the
+// accumulator on the way.
+type collector struct {
+	acc   []float32 // the window's scores by local document
+	base  int       // the window's first inner id
+	h     *topk.MaxHeap
+	bound float32 // heapBound(h), read again after each document handed on
+	offer func(in uint32, score float32) bool
+	stop  bool // offer stopped the search (filter_callback_limit)
+}
+
+// hand offers local document d, with a score that may enter h, and reads h's bound again.
+func (c *collector) hand(d int, v float32) {
+	if !c.offer(uint32(c.base+d), v) {
+		c.stop = true
+	}
+	c.bound = heapBound(c.h)
+}
+
+// sweep zeroes the whole window and hands on every document that may enter h, skipping
+// blocks of eight empty scores with one test.
+func (c *collector) sweep() {
+	acc := c.acc
 	d := 0
 	for ; d+8 <= len(acc); d += 8 {
 		b := acc[d : d+8 : d+8]
@@ -306,34 +319,22 @@ func sweep(acc []float32, base int, h *topk.MaxHeap, offer func(in uint32, score
 			continue
 		}
 		for j, v := range b {
-			if v == 0 {
-				continue
+			if v != 0 {
+				b[j] = 0
+				if -v < c.bound && !c.stop {
+					c.hand(d+j, v)
+				}
 			}
-			b[j] = 0
-			if stop || -v >= bound {
-				continue
-			}
-			if !offer(uint32(base+d+j), v) {
-				stop = true
-			}
-			bound = heapBound(h)
 		}
 	}
 	for ; d < len(acc); d++ {
-		v := acc[d]
-		if v == 0 {
-			continue
+		if v := acc[d]; v != 0 {
+			acc[d] = 0
+			if -v < c.bound && !c.stop {
+				c.hand(d, v)
+			}
 		}
-		acc[d] = 0
-		if stop || -v >= bound {
-			continue
-		}
-		if !offer(uint32(base+d), v) {
-			stop = true
-		}
-		bound = heapBound(h)
 	}
-	return stop
 }
 
 // rerankAhead is how many candidates ahead of the one rescored the rerank requests the
