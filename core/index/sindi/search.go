@@ -183,9 +183,8 @@ func (a *admission) offer(h *topk.MaxHeap, dist float32, in uint32) (stop bool) 
 	return stop
 }
 
-// scan scores every window for the prepared query. Documents with a non-zero score that are
-// live and pass the filter go into h when it is non-nil (the bound check runs before the
-// filter, so a document that would not enter costs no filter call), else to keep.
+// scan scores every window for the prepared query and hands the documents with a non-zero
+// score on (collector).
 func (x *Index) scan(s *scratch, sp *SearchParams, opts *api.SearchOptions, h *topk.MaxHeap, keep func(in uint32, dist float32)) {
 	var filter api.Filter
 	var deadline time.Time
@@ -193,22 +192,9 @@ func (x *Index) scan(s *scratch, sp *SearchParams, opts *api.SearchOptions, h *t
 	if opts != nil {
 		filter, deadline, stats = opts.Filter, opts.Deadline, opts.Stats
 	}
-	adm := x.newAdmission(filter, sp)
-	// offer hands one scored document on; false stops the search (filter_callback_limit).
-	offer := func(in uint32, score float32) bool {
-		dist := -score
-		if h != nil && h.Full() && dist >= h.Top().Dist {
-			return true
-		}
-		if ok, stop := adm.admit(in); !ok {
-			return !stop
-		}
-		if h != nil {
-			h.Push(dist, in)
-		} else {
-			keep(in, dist)
-		}
-		return true
+	c := collector{h: h, keep: keep, adm: x.newAdmission(filter, sp), bound: float32(math.Inf(1))}
+	if h != nil {
+		c.bound = h.Bound()
 	}
 	if cap(s.pos) < len(s.terms) {
 		s.pos = make([]int, len(s.terms))
@@ -241,7 +227,7 @@ func (x *Index) scan(s *scratch, sp *SearchParams, opts *api.SearchOptions, h *t
 			stats.DistanceComputations += int64(total)
 			stats.Hops++
 		}
-		c := collector{acc: acc[:ndocs], base: base, h: h, bound: heapBound(h), offer: offer}
+		c.acc, c.base = acc[:ndocs], base
 		if total > sweepFactor*ndocs {
 			c.sweep()
 		} else {
@@ -269,15 +255,6 @@ func (x *Index) scan(s *scratch, sp *SearchParams, opts *api.SearchOptions, h *t
 	}
 }
 
-// heapBound returns the distance a document must beat to enter h: the largest kept one when h
-// is full, else +Inf (also when h is nil: every scored document is handed on).
-func heapBound(h *topk.MaxHeap) float32 {
-	if h != nil && h.Full() {
-		return h.Top().Dist
-	}
-	return float32(math.Inf(1))
-}
-
 // sweepFactor decides how a window's scores are collected: by walking the query terms'
 // postings a second time (each document found zeroed and offered once), or, when those
 // postings outnumber the window's documents more than sweepFactor times, by sweeping the whole
@@ -285,26 +262,37 @@ func heapBound(h *topk.MaxHeap) float32 {
 // non-zero scores: on the package-description corpus (windows of 50 000 documents, 6 700 query
 // postings per window on average) the plain scan ran at 0.55-0.60x the exact brute force when
 // it swept from half a window's documents on, and at 0.95-1.01x walking (with the heap's bound
-// read once per document entered).
+// read once per document entered, not once per posting).
 const sweepFactor = 2
 
-// collector hands a window's scored documents on from its accumulator, zeroing the
-// accumulator on the way.
+// collector hands the scored documents of a scan on from a window's accumulator, zeroing the
+// accumulator on the way: a document whose score may enter h (bound) and that is live and
+// passes the filter goes into h, or to keep when h is nil. The bound check runs before the
+// filter, so a document that would not enter costs no filter call.
 type collector struct {
-	acc   []float32 // the window's scores by local document
-	base  int       // the window's first inner id
+	acc   []float32 // the current window's scores by local document
+	base  int       // the current window's first inner id
 	h     *topk.MaxHeap
-	bound float32 // heapBound(h), read again after each document handed on
-	offer func(in uint32, score float32) bool
-	stop  bool // offer stopped the search (filter_callback_limit)
+	keep  func(in uint32, dist float32)
+	adm   admission
+	bound float32 // h.Bound(), +Inf without h
+	stop  bool    // the filter's call limit ended the search (filter_callback_limit)
 }
 
-// hand offers local document d, with a score that may enter h, and reads h's bound again.
+// hand passes on local document d, whose score v may enter h.
 func (c *collector) hand(d int, v float32) {
-	if !c.offer(uint32(c.base+d), v) {
+	in := uint32(c.base + d)
+	ok, stop := c.adm.admit(in)
+	switch {
+	case stop:
 		c.stop = true
+	case !ok:
+	case c.h != nil:
+		c.h.Push(-v, in)
+		c.bound = c.h.Bound()
+	default:
+		c.keep(in, -v)
 	}
-	c.bound = heapBound(c.h)
 }
 
 // sweep zeroes the whole window and hands on every document that may enter h, skipping
