@@ -50,6 +50,12 @@ func wordLen(w uint32) uint32 {
 	return w &^ (headMark | closedMark)
 }
 
+// headWord returns word 0 of an ordered list of n entries whose head holds head of them,
+// keeping the closed mark of w, the word it replaces.
+func headWord(w uint32, n, head int) uint32 {
+	return uint32(n) | w&closedMark | headMark | uint32(head)<<headLenShift
+}
+
 // headLen returns the head length that word 0 of an ordered list holds.
 func headLen(w uint32) int { return int(w & headLenMask >> headLenShift) }
 
@@ -118,7 +124,7 @@ func (b *Builder) OrderHead(w *Worker, u uint32) {
 			atomic.StoreUint32(&l[i+1], id)
 		}
 	}
-	atomic.StoreUint32(&l[0], uint32(n)|headMark|uint32(head)<<headLenShift|atomic.LoadUint32(&l[0])&closedMark)
+	atomic.StoreUint32(&l[0], headWord(atomic.LoadUint32(&l[0]), n, head))
 }
 
 // Unordered appends to dst the nodes whose bottom list is not ordered.
@@ -177,7 +183,7 @@ func (g *Graph) SetHeadLengths(b []byte) error {
 	for id := 0; id < g.n; id++ {
 		if v := uint32(binary.LittleEndian.Uint16(b[2*id:])); v != 0 {
 			w := g.adj[id*g.stride]
-			g.adj[id*g.stride] = wordLen(w) | w&closedMark | headMark | (v-1)<<headLenShift
+			g.adj[id*g.stride] = headWord(w, int(wordLen(w)), int(v-1))
 		}
 	}
 	return nil
