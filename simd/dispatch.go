@@ -45,9 +45,11 @@ type kernels struct {
 	// fam and popcnt4 select the kernels whose wrappers switch on a small
 	// integer instead of calling through a function value (LVQ and RaBitQ,
 	// see doc.go): fam is famGeneric, famAVX2 or famAVX512; popcnt4 selects
-	// popcountPlanes4AVX512 (AVX512_VPOPCNTDQ).
+	// popcountPlanes4AVX512 (AVX512_VPOPCNTDQ); lvq4q selects the byte-query
+	// LVQ-4 kernels lvq4qL2VNNI and lvq4qIPVNNI (AVX512_VNNI).
 	fam     uint8
 	popcnt4 bool
+	lvq4q   bool
 }
 
 // Kernel families of kernels.fam.

@@ -15,7 +15,7 @@ import (
 //	        l2Int8AVX2 ipInt8AVX2, dotU8AVX2 l2U8AVX2, dotU4AVX2 l2U4AVX2,
 //	        hammingPOPCNT popcountAndPOPCNT, lookupAccumulate32AVX2
 //	avx512: the *AVX512 counterparts, dotU8VNNI l2U8VNNI dotU4VNNI l2U4VNNI
-//	        (AVX512_VNNI), hammingVPOPCNTQ popcountAndVPOPCNTQ (AVX512_VPOPCNTDQ);
+//	        lvq4qL2VNNI lvq4qIPVNNI (AVX512_VNNI), hammingVPOPCNTQ popcountAndVPOPCNTQ (AVX512_VPOPCNTDQ);
 //	        the avx2 kernels stand in where those extensions are missing.
 //
 // The code kernels (fp16, bf16, SQ8/SQ4 in diff, scaled and prepared forms)
@@ -45,6 +45,7 @@ func archLevels() []level {
 		k512.l2U4Batch = asmU8Batch(l2U4BatchVNNI)
 		k512.dotU4 = asmU4(dotU4VNNI, 1, dotU4Generic)
 		k512.l2U4 = asmU4(l2U4VNNI, 1, l2U4Generic)
+		k512.lvq4q = true
 	}
 	if cpuid.CPU.Supports(cpuid.AVX512VPOPCNTDQ) {
 		k512.hamming = asmBits(hammingVPOPCNTQ)

@@ -367,6 +367,29 @@ func lvq2IP84AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids
 //go:noescape
 func lvq2L284AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
 
+// rangeF32AVX512 returns the smallest and the largest of v[:n], n >= 1 (masked tail).
+//
+//go:noescape
+func rangeF32AVX512(v *float32, n int) (lo float32, hi float32)
+
+// lvq4qL2VNNI: one-level 4-bit LVQ rows ids[i] of slab (row at slab+ids[i]*stride, header at offset 0,
+// nb code bytes at offset 4) against the byte query q (128 entries per 64 code bytes, padded
+// with zeros to whole 64-byte steps), for i < cnt. k holds mid, step, qq, qsum, n and 2*qsum;
+// out[i] is the squared L2 distance to the decoded row.
+// Rows are prefetched 8 ahead (plen bytes from their start). Any nb >= 0 (masked tail).
+//
+//go:noescape
+func lvq4qL2VNNI(q *int8, nb int, k *float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
+
+// lvq4qIPVNNI: one-level 4-bit LVQ rows ids[i] of slab (row at slab+ids[i]*stride, header at offset 0,
+// nb code bytes at offset 4) against the byte query q (128 entries per 64 code bytes, padded
+// with zeros to whole 64-byte steps), for i < cnt. k holds mid, step, qq, qsum, n and 2*qsum;
+// out[i] is scale*dot + bias*qsum.
+// Rows are prefetched 8 ahead (plen bytes from their start). Any nb >= 0 (masked tail).
+//
+//go:noescape
+func lvq4qIPVNNI(q *int8, nb int, k *float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
+
 // lvqPk8AVX512: packed LVQ-8 rows ids[i] of slab (row at slab+ids[i]*stride: fp16 scale, fp16 bias,
 // float32 aux at offset 4, codes at offset 8) against the int16 query q[:n], for i < cnt.
 // With D = sum_j q_j*c_j, stores par[0] + par[1]*aux + par[2]*scale*D + par[3]*bias in out[i].

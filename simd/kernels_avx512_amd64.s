@@ -8872,6 +8872,572 @@ lvq_done_656:
 	VZEROUPPER
 	RET
 
+// func rangeF32AVX512(v *float32, n int) (lo float32, hi float32)
+// Requires: AVX, AVX512F, BMI2, SSE
+TEXT ·rangeF32AVX512(SB), NOSPLIT, $0-24
+	MOVQ         v+0(FP), AX
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS (AX), Z0
+	VMOVAPS      Z0, Z1
+
+range_loop_677:
+	CMPQ   CX, $0x00000010
+	JL     range_tail_678
+	VMINPS (AX), Z0, Z0
+	VMAXPS (AX), Z1, Z1
+	ADDQ   $0x00000040, AX
+	SUBQ   $0x00000010, CX
+	JMP    range_loop_677
+
+range_tail_678:
+	TESTQ     CX, CX
+	JZ        range_done_679
+	MOVL      $0xffffffff, DX
+	BZHIL     CX, DX, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (AX), K1, Z2
+	VMINPS    Z2, Z0, K1, Z0
+	VMAXPS    Z2, Z1, K1, Z1
+
+range_done_679:
+	VEXTRACTF64X4 $0x01, Z0, Y2
+	VMINPS        Y2, Y0, Y2
+	VEXTRACTF128  $0x01, Y2, X0
+	VMINPS        X0, X2, X0
+	VPERMILPS     $0x4e, X0, X2
+	VMINPS        X2, X0, X0
+	VPERMILPS     $0xb1, X0, X2
+	VMINPS        X2, X0, X0
+	MOVSS         X0, lo+16(FP)
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VMAXPS        Y0, Y1, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VMAXPS        X1, X0, X1
+	VPERMILPS     $0x4e, X1, X0
+	VMAXPS        X0, X1, X1
+	VPERMILPS     $0xb1, X1, X0
+	VMAXPS        X0, X1, X1
+	MOVSS         X1, hi+20(FP)
+	VZEROUPPER
+	RET
+
+// func lvq4qL2VNNI(q *int8, nb int, k *float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
+// Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, AVX512_VNNI, BMI2, F16C, FMA3, MMX+
+TEXT ·lvq4qL2VNNI(SB), NOSPLIT, $0-72
+	MOVL         $0x0f0f0f0f, AX
+	VPBROADCASTD AX, Z0
+	VPXORD       Z1, Z1, Z1
+	MOVQ         nb+8(FP), AX
+	MOVQ         AX, CX
+	ANDQ         $0x0000003f, CX
+	MOVQ         $-1, DX
+	BZHIQ        CX, DX, DX
+	KMOVQ        DX, K1
+	MOVQ         slab+24(FP), CX
+	MOVQ         stride+32(FP), DX
+	MOVQ         ids+40(FP), BX
+	MOVQ         out+48(FP), SI
+	MOVQ         cnt+56(FP), DI
+	MOVQ         plen+64(FP), R8
+	TESTQ        DI, DI
+	JZ           lvq4q_done_681
+	CMPQ         DI, $0x00000000
+	JLE          lvq_nopf_682
+	MOVL         (BX), R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	XORL         R10, R10
+
+lvq_pf_683:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_683
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_682:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_684
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_685:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_685
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_684:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_686
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_687:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_687
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_686:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_688
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_689:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_689
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_688:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_690
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_691:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_691
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_690:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_692
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_693:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_693
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_692:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_694
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_695:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_695
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_694:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_696
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_697:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_697
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_696:
+lvq4q_row_680:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_698
+	MOVL  32(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_699:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_699
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_698:
+	MOVL      (R9), R10
+	VMOVD     R10, X2
+	VCVTPH2PS X2, X2
+	VMOVSHDUP X2, X3
+	MOVQ      q+0(FP), R10
+	LEAQ      4(R9), R9
+	MOVQ      AX, R11
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	VPXORD    Z8, Z8, Z8
+
+lvq4q_loop_700:
+	CMPQ      R11, $0x00000040
+	JL        lvq4q_tail_701
+	VMOVDQU64 (R9), Z9
+	VPANDD    Z0, Z9, Z10
+	VPSRLW    $0x04, Z9, Z9
+	VPANDD    Z0, Z9, Z9
+	VPDPBUSD  (R10), Z10, Z4
+	VPDPBUSD  64(R10), Z9, Z6
+	VPDPBUSD  Z10, Z10, Z5
+	VPDPBUSD  Z9, Z9, Z7
+	VPADDB    Z10, Z9, Z9
+	VPSADBW   Z1, Z9, Z9
+	VPADDQ    Z9, Z8, Z8
+	ADDQ      $0x00000040, R9
+	ADDQ      $0x00000080, R10
+	SUBQ      $0x00000040, R11
+	JMP       lvq4q_loop_700
+
+lvq4q_tail_701:
+	TESTQ      R11, R11
+	JZ         lvq4q_sum_702
+	VMOVDQU8.Z (R9), K1, Z9
+	VPANDD     Z0, Z9, Z10
+	VPSRLW     $0x04, Z9, Z9
+	VPANDD     Z0, Z9, Z9
+	VPDPBUSD   (R10), Z10, Z4
+	VPDPBUSD   64(R10), Z9, Z6
+	VPDPBUSD   Z10, Z10, Z5
+	VPDPBUSD   Z9, Z9, Z7
+	VPADDB     Z10, Z9, Z9
+	VPSADBW    Z1, Z9, Z9
+	VPADDQ     Z9, Z8, Z8
+
+lvq4q_sum_702:
+	VPADDD        Z6, Z4, Z4
+	VEXTRACTI64X4 $0x01, Z4, Y9
+	VPADDD        Y9, Y4, Y9
+	VEXTRACTI32X4 $0x01, Y9, X10
+	VPADDD        X10, X9, X10
+	VPSHUFD       $0x4e, X10, X9
+	VPADDD        X9, X10, X10
+	VPSHUFD       $0xb1, X10, X9
+	VPADDD        X9, X10, X10
+	VMOVD         X10, R9
+	VPADDD        Z7, Z5, Z5
+	VEXTRACTI64X4 $0x01, Z5, Y9
+	VPADDD        Y9, Y5, Y9
+	VEXTRACTI32X4 $0x01, Y9, X10
+	VPADDD        X10, X9, X10
+	VPSHUFD       $0x4e, X10, X9
+	VPADDD        X9, X10, X10
+	VPSHUFD       $0xb1, X10, X9
+	VPADDD        X9, X10, X10
+	VMOVD         X10, R10
+	VEXTRACTI64X4 $0x01, Z8, Y9
+	VPADDQ        Y9, Y8, Y9
+	VEXTRACTI32X4 $0x01, Y9, X10
+	VPADDQ        X10, X9, X10
+	VPSHUFD       $0x4e, X10, X9
+	VPADDQ        X9, X10, X10
+	VMOVQ         X10, R11
+	VXORPS        X9, X9, X9
+	VXORPS        X10, X10, X10
+	VXORPS        X11, X11, X11
+	VCVTSI2SSL    R9, X9, X9
+	VCVTSI2SSQ    R11, X10, X10
+	VCVTSI2SSL    R10, X11, X11
+	MOVQ          k+16(FP), R9
+	VMULSS        (R9), X10, X12
+	VFMADD231SS   4(R9), X9, X12
+	VMULSS        X3, X10, X9
+	VSUBSS        X12, X9, X9
+	VADDSS        X9, X9, X9
+	VFMADD231SS   X2, X11, X9
+	VMULSS        X2, X9, X2
+	VMULSS        16(R9), X3, X9
+	VSUBSS        20(R9), X9, X9
+	VFMADD231SS   X3, X9, X2
+	VADDSS        8(R9), X2, X2
+	VMOVSS        X2, (SI)
+	ADDQ          $0x00000004, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JNZ           lvq4q_row_680
+
+lvq4q_done_681:
+	VZEROUPPER
+	RET
+
+// func lvq4qIPVNNI(q *int8, nb int, k *float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
+// Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, AVX512_VNNI, BMI2, F16C, FMA3, MMX+
+TEXT ·lvq4qIPVNNI(SB), NOSPLIT, $0-72
+	MOVL         $0x0f0f0f0f, AX
+	VPBROADCASTD AX, Z0
+	VPXORD       Z1, Z1, Z1
+	MOVQ         nb+8(FP), AX
+	MOVQ         AX, CX
+	ANDQ         $0x0000003f, CX
+	MOVQ         $-1, DX
+	BZHIQ        CX, DX, DX
+	KMOVQ        DX, K1
+	MOVQ         slab+24(FP), CX
+	MOVQ         stride+32(FP), DX
+	MOVQ         ids+40(FP), BX
+	MOVQ         out+48(FP), SI
+	MOVQ         cnt+56(FP), DI
+	MOVQ         plen+64(FP), R8
+	TESTQ        DI, DI
+	JZ           lvq4q_done_704
+	CMPQ         DI, $0x00000000
+	JLE          lvq_nopf_705
+	MOVL         (BX), R9
+	IMULQ        DX, R9
+	ADDQ         CX, R9
+	XORL         R10, R10
+
+lvq_pf_706:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_706
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_705:
+	CMPQ  DI, $0x00000001
+	JLE   lvq_nopf_707
+	MOVL  4(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_708:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_708
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_707:
+	CMPQ  DI, $0x00000002
+	JLE   lvq_nopf_709
+	MOVL  8(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_710:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_710
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_709:
+	CMPQ  DI, $0x00000003
+	JLE   lvq_nopf_711
+	MOVL  12(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_712:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_712
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_711:
+	CMPQ  DI, $0x00000004
+	JLE   lvq_nopf_713
+	MOVL  16(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_714:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_714
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_713:
+	CMPQ  DI, $0x00000005
+	JLE   lvq_nopf_715
+	MOVL  20(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_716:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_716
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_715:
+	CMPQ  DI, $0x00000006
+	JLE   lvq_nopf_717
+	MOVL  24(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_718:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_718
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_717:
+	CMPQ  DI, $0x00000007
+	JLE   lvq_nopf_719
+	MOVL  28(BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	XORL  R10, R10
+
+lvq_pf_720:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x00000040, R10
+	CMPQ       R10, R8
+	JL         lvq_pf_720
+	PREFETCHT0 -1(R9)(R8*1)
+
+lvq_nopf_719:
+lvq4q_row_703:
+	MOVL  (BX), R9
+	IMULQ DX, R9
+	ADDQ  CX, R9
+	CMPQ  DI, $0x00000008
+	JLE   lvq_nopf_721
+	MOVL  32(BX), R10
+	IMULQ DX, R10
+	ADDQ  CX, R10
+	XORL  R11, R11
+
+lvq_pf_722:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R8
+	JL         lvq_pf_722
+	PREFETCHT0 -1(R10)(R8*1)
+
+lvq_nopf_721:
+	MOVL      (R9), R10
+	VMOVD     R10, X2
+	VCVTPH2PS X2, X2
+	VMOVSHDUP X2, X3
+	MOVQ      q+0(FP), R10
+	LEAQ      4(R9), R9
+	MOVQ      AX, R11
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	VPXORD    Z8, Z8, Z8
+
+lvq4q_loop_723:
+	CMPQ      R11, $0x00000040
+	JL        lvq4q_tail_724
+	VMOVDQU64 (R9), Z9
+	VPANDD    Z0, Z9, Z10
+	VPSRLW    $0x04, Z9, Z9
+	VPANDD    Z0, Z9, Z9
+	VPDPBUSD  (R10), Z10, Z4
+	VPDPBUSD  64(R10), Z9, Z6
+	VPDPBUSD  Z10, Z10, Z5
+	VPDPBUSD  Z9, Z9, Z7
+	VPADDB    Z10, Z9, Z9
+	VPSADBW   Z1, Z9, Z9
+	VPADDQ    Z9, Z8, Z8
+	ADDQ      $0x00000040, R9
+	ADDQ      $0x00000080, R10
+	SUBQ      $0x00000040, R11
+	JMP       lvq4q_loop_723
+
+lvq4q_tail_724:
+	TESTQ      R11, R11
+	JZ         lvq4q_sum_725
+	VMOVDQU8.Z (R9), K1, Z9
+	VPANDD     Z0, Z9, Z10
+	VPSRLW     $0x04, Z9, Z9
+	VPANDD     Z0, Z9, Z9
+	VPDPBUSD   (R10), Z10, Z4
+	VPDPBUSD   64(R10), Z9, Z6
+	VPDPBUSD   Z10, Z10, Z5
+	VPDPBUSD   Z9, Z9, Z7
+	VPADDB     Z10, Z9, Z9
+	VPSADBW    Z1, Z9, Z9
+	VPADDQ     Z9, Z8, Z8
+
+lvq4q_sum_725:
+	VPADDD        Z6, Z4, Z4
+	VEXTRACTI64X4 $0x01, Z4, Y9
+	VPADDD        Y9, Y4, Y9
+	VEXTRACTI32X4 $0x01, Y9, X10
+	VPADDD        X10, X9, X10
+	VPSHUFD       $0x4e, X10, X9
+	VPADDD        X9, X10, X10
+	VPSHUFD       $0xb1, X10, X9
+	VPADDD        X9, X10, X10
+	VMOVD         X10, R9
+	VPADDD        Z7, Z5, Z5
+	VEXTRACTI64X4 $0x01, Z5, Y9
+	VPADDD        Y9, Y5, Y9
+	VEXTRACTI32X4 $0x01, Y9, X10
+	VPADDD        X10, X9, X10
+	VPSHUFD       $0x4e, X10, X9
+	VPADDD        X9, X10, X10
+	VPSHUFD       $0xb1, X10, X9
+	VPADDD        X9, X10, X10
+	VMOVD         X10, R10
+	VEXTRACTI64X4 $0x01, Z8, Y9
+	VPADDQ        Y9, Y8, Y9
+	VEXTRACTI32X4 $0x01, Y9, X10
+	VPADDQ        X10, X9, X10
+	VPSHUFD       $0x4e, X10, X9
+	VPADDQ        X9, X10, X10
+	VMOVQ         X10, R11
+	VXORPS        X9, X9, X9
+	VXORPS        X10, X10, X10
+	VXORPS        X11, X11, X11
+	VCVTSI2SSL    R9, X9, X9
+	VCVTSI2SSQ    R11, X10, X10
+	VCVTSI2SSL    R10, X11, X11
+	MOVQ          k+16(FP), R9
+	VMULSS        (R9), X10, X10
+	VFMADD231SS   4(R9), X9, X10
+	VMULSS        X2, X10, X2
+	VFMADD231SS   12(R9), X3, X2
+	VMOVSS        X2, (SI)
+	ADDQ          $0x00000004, BX
+	ADDQ          $0x00000004, SI
+	DECQ          DI
+	JNZ           lvq4q_row_703
+
+lvq4q_done_704:
+	VZEROUPPER
+	RET
+
 // func lvqPk8AVX512(q *int16, n int, par *float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)
 // Requires: AVX, AVX512BW, AVX512F, AVX512VL, F16C, FMA3, MMX+
 TEXT ·lvqPk8AVX512(SB), NOSPLIT, $0-72
@@ -8888,155 +9454,155 @@ TEXT ·lvqPk8AVX512(SB), NOSPLIT, $0-72
 	MOVQ   cnt+56(FP), DI
 	MOVQ   plen+64(FP), R8
 	TESTQ  DI, DI
-	JZ     lvqpk_done_678
+	JZ     lvqpk_done_727
 	CMPQ   DI, $0x00000000
-	JLE    lvq_nopf_679
+	JLE    lvq_nopf_728
 	MOVL   (BX), R9
 	IMULQ  DX, R9
 	ADDQ   CX, R9
 	XORL   R10, R10
 
-lvq_pf_680:
+lvq_pf_729:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_680
+	JL         lvq_pf_729
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_679:
+lvq_nopf_728:
 	CMPQ  DI, $0x00000001
-	JLE   lvq_nopf_681
+	JLE   lvq_nopf_730
 	MOVL  4(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_682:
+lvq_pf_731:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_682
+	JL         lvq_pf_731
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_681:
+lvq_nopf_730:
 	CMPQ  DI, $0x00000002
-	JLE   lvq_nopf_683
+	JLE   lvq_nopf_732
 	MOVL  8(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_684:
+lvq_pf_733:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_684
+	JL         lvq_pf_733
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_683:
+lvq_nopf_732:
 	CMPQ  DI, $0x00000003
-	JLE   lvq_nopf_685
+	JLE   lvq_nopf_734
 	MOVL  12(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_686:
+lvq_pf_735:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_686
+	JL         lvq_pf_735
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_685:
+lvq_nopf_734:
 	CMPQ  DI, $0x00000004
-	JLE   lvq_nopf_687
+	JLE   lvq_nopf_736
 	MOVL  16(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_688:
+lvq_pf_737:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_688
+	JL         lvq_pf_737
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_687:
+lvq_nopf_736:
 	CMPQ  DI, $0x00000005
-	JLE   lvq_nopf_689
+	JLE   lvq_nopf_738
 	MOVL  20(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_690:
+lvq_pf_739:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_690
+	JL         lvq_pf_739
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_689:
+lvq_nopf_738:
 	CMPQ  DI, $0x00000006
-	JLE   lvq_nopf_691
+	JLE   lvq_nopf_740
 	MOVL  24(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_692:
+lvq_pf_741:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_692
+	JL         lvq_pf_741
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_691:
+lvq_nopf_740:
 	CMPQ  DI, $0x00000007
-	JLE   lvq_nopf_693
+	JLE   lvq_nopf_742
 	MOVL  28(BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	XORL  R10, R10
 
-lvq_pf_694:
+lvq_pf_743:
 	PREFETCHT0 (R9)(R10*1)
 	ADDQ       $0x00000040, R10
 	CMPQ       R10, R8
-	JL         lvq_pf_694
+	JL         lvq_pf_743
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_693:
-lvqpk_row_677:
+lvq_nopf_742:
+lvqpk_row_726:
 	MOVL  (BX), R9
 	IMULQ DX, R9
 	ADDQ  CX, R9
 	CMPQ  DI, $0x00000008
-	JLE   lvq_nopf_695
+	JLE   lvq_nopf_744
 	MOVL  32(BX), R10
 	IMULQ DX, R10
 	ADDQ  CX, R10
 	XORL  R11, R11
 
-lvq_pf_696:
+lvq_pf_745:
 	PREFETCHT0 (R10)(R11*1)
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R8
-	JL         lvq_pf_696
+	JL         lvq_pf_745
 	PREFETCHT0 -1(R10)(R8*1)
 
-lvq_nopf_695:
+lvq_nopf_744:
 	VPXORD Z4, Z4, Z4
 	VPXORD Z5, Z5, Z5
 	MOVQ   q+0(FP), R11
 	LEAQ   8(R9), R10
 	MOVQ   AX, R12
 
-lvqpk_loop_697:
+lvqpk_loop_746:
 	CMPQ      R12, $0x00000040
-	JL        lvqpk_tail_698
+	JL        lvqpk_tail_747
 	VPMOVZXBW (R10), Z6
 	VPMADDWD  (R11), Z6, Z6
 	VPADDD    Z6, Z4, Z4
@@ -9046,16 +9612,16 @@ lvqpk_loop_697:
 	ADDQ      $0x00000040, R10
 	ADDQ      $0x00000080, R11
 	SUBQ      $0x00000040, R12
-	JMP       lvqpk_loop_697
+	JMP       lvqpk_loop_746
 
-lvqpk_tail_698:
+lvqpk_tail_747:
 	TESTQ     R12, R12
-	JZ        lvqpk_sum_699
+	JZ        lvqpk_sum_748
 	VPMOVZXBW (R10), Z6
 	VPMADDWD  (R11), Z6, Z6
 	VPADDD    Z6, Z4, Z4
 
-lvqpk_sum_699:
+lvqpk_sum_748:
 	VCVTDQ2PS     Z4, Z4
 	VCVTDQ2PS     Z5, Z5
 	VADDPS        Z5, Z4, Z4
@@ -9081,9 +9647,9 @@ lvqpk_sum_699:
 	ADDQ          $0x00000004, BX
 	ADDQ          $0x00000004, SI
 	DECQ          DI
-	JNZ           lvqpk_row_677
+	JNZ           lvqpk_row_726
 
-lvqpk_done_678:
+lvqpk_done_727:
 	VZEROUPPER
 	RET
 
@@ -9098,9 +9664,9 @@ TEXT ·maskedSumAVX512(SB), NOSPLIT, $0-28
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-msum_loop4_700:
+msum_loop4_749:
 	CMPQ     CX, $0x00000040
-	JL       msum_loop1_701
+	JL       msum_loop1_750
 	KMOVQ    (DX), K1
 	KSHIFTRQ $0x10, K1, K2
 	KSHIFTRQ $0x20, K1, K3
@@ -9112,19 +9678,19 @@ msum_loop4_700:
 	ADDQ     $0x00000100, AX
 	ADDQ     $0x00000008, DX
 	SUBQ     $0x00000040, CX
-	JMP      msum_loop4_700
+	JMP      msum_loop4_749
 
-msum_loop1_701:
+msum_loop1_750:
 	CMPQ   CX, $0x00000010
-	JL     msum_reduce_702
+	JL     msum_reduce_751
 	KMOVW  (DX), K1
 	VADDPS (AX), Z0, K1, Z0
 	ADDQ   $0x00000040, AX
 	ADDQ   $0x00000002, DX
 	SUBQ   $0x00000010, CX
-	JMP    msum_loop1_701
+	JMP    msum_loop1_750
 
-msum_reduce_702:
+msum_reduce_751:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -9158,14 +9724,14 @@ TEXT ·maskedSumPlanesAVX512(SB), NOSPLIT, $0-44
 	VPXORD Z7, Z7, Z7
 	MOVL   $0x3f800000, DI
 
-msp_loop8_703:
+msp_loop8_752:
 	CMPQ         CX, $0x00000080
-	JL           msp_loop4_704
+	JL           msp_loop4_753
 	VPBROADCASTD DI, Z8
 	MOVQ         DX, R8
 	MOVQ         SI, R9
 
-msp_planes8_707:
+msp_planes8_756:
 	KMOVW       (R8), K1
 	VFMADD231PS (AX), Z8, K1, Z0
 	KMOVW       2(R8), K1
@@ -9185,20 +9751,20 @@ msp_planes8_707:
 	VADDPS      Z8, Z8, Z8
 	ADDQ        BX, R8
 	DECQ        R9
-	JNZ         msp_planes8_707
+	JNZ         msp_planes8_756
 	ADDQ        $0x00000200, AX
 	ADDQ        $0x00000010, DX
 	SUBQ        $0x00000080, CX
-	JMP         msp_loop8_703
+	JMP         msp_loop8_752
 
-msp_loop4_704:
+msp_loop4_753:
 	CMPQ         CX, $0x00000040
-	JL           msp_loop1_705
+	JL           msp_loop1_754
 	VPBROADCASTD DI, Z8
 	MOVQ         DX, R8
 	MOVQ         SI, R9
 
-msp_planes4_708:
+msp_planes4_757:
 	KMOVW       (R8), K1
 	VFMADD231PS (AX), Z8, K1, Z0
 	KMOVW       2(R8), K1
@@ -9210,31 +9776,31 @@ msp_planes4_708:
 	VADDPS      Z8, Z8, Z8
 	ADDQ        BX, R8
 	DECQ        R9
-	JNZ         msp_planes4_708
+	JNZ         msp_planes4_757
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000008, DX
 	SUBQ        $0x00000040, CX
 
-msp_loop1_705:
+msp_loop1_754:
 	CMPQ         CX, $0x00000010
-	JL           msp_reduce_706
+	JL           msp_reduce_755
 	VPBROADCASTD DI, Z8
 	MOVQ         DX, R8
 	MOVQ         SI, R9
 
-msp_planes1_709:
+msp_planes1_758:
 	KMOVW       (R8), K1
 	VFMADD231PS (AX), Z8, K1, Z0
 	VADDPS      Z8, Z8, Z8
 	ADDQ        BX, R8
 	DECQ        R9
-	JNZ         msp_planes1_709
+	JNZ         msp_planes1_758
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000002, DX
 	SUBQ        $0x00000010, CX
-	JMP         msp_loop1_705
+	JMP         msp_loop1_754
 
-msp_reduce_706:
+msp_reduce_755:
 	VADDPS        Z4, Z0, Z0
 	VADDPS        Z5, Z1, Z1
 	VADDPS        Z6, Z2, Z2
@@ -9263,171 +9829,171 @@ TEXT ·maskedSumPlanesBatchAVX512(SB), NOSPLIT, $0-80
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000000
-	JLE   lvq_nopf_710
+	JLE   lvq_nopf_759
 	MOVL  (AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_711:
+lvq_pf_760:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_711
+	JL         lvq_pf_760
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_710:
+lvq_nopf_759:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000001
-	JLE   lvq_nopf_712
+	JLE   lvq_nopf_761
 	MOVL  4(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_713:
+lvq_pf_762:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_713
+	JL         lvq_pf_762
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_712:
+lvq_nopf_761:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000002
-	JLE   lvq_nopf_714
+	JLE   lvq_nopf_763
 	MOVL  8(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_715:
+lvq_pf_764:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_715
+	JL         lvq_pf_764
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_714:
+lvq_nopf_763:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000003
-	JLE   lvq_nopf_716
+	JLE   lvq_nopf_765
 	MOVL  12(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_717:
+lvq_pf_766:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_717
+	JL         lvq_pf_766
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_716:
+lvq_nopf_765:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000004
-	JLE   lvq_nopf_718
+	JLE   lvq_nopf_767
 	MOVL  16(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_719:
+lvq_pf_768:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_719
+	JL         lvq_pf_768
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_718:
+lvq_nopf_767:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000005
-	JLE   lvq_nopf_720
+	JLE   lvq_nopf_769
 	MOVL  20(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_721:
+lvq_pf_770:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_721
+	JL         lvq_pf_770
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_720:
+lvq_nopf_769:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000006
-	JLE   lvq_nopf_722
+	JLE   lvq_nopf_771
 	MOVL  24(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_723:
+lvq_pf_772:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_723
+	JL         lvq_pf_772
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_722:
+lvq_nopf_771:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000007
-	JLE   lvq_nopf_724
+	JLE   lvq_nopf_773
 	MOVL  28(AX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	XORL  CX, CX
 
-lvq_pf_725:
+lvq_pf_774:
 	PREFETCHT0 (AX)(CX*1)
 	ADDQ       $0x00000040, CX
 	CMPQ       CX, SI
-	JL         lvq_pf_725
+	JL         lvq_pf_774
 	PREFETCHT0 -1(AX)(SI*1)
 
-lvq_nopf_724:
+lvq_nopf_773:
 	MOVQ ids+56(FP), AX
 	MOVQ cnt+72(FP), CX
 	MOVQ out+64(FP), DX
 
-byid_loop_726:
+byid_loop_775:
 	TESTQ CX, CX
-	JZ    byid_end_727
+	JZ    byid_end_776
 	MOVQ  slab+16(FP), BX
 	MOVQ  stride+24(FP), SI
 	MOVQ  span+48(FP), DI
 	CMPQ  CX, $0x00000008
-	JLE   lvq_nopf_728
+	JLE   lvq_nopf_777
 	MOVL  32(AX), R8
 	IMULQ SI, R8
 	ADDQ  BX, R8
 	XORL  BX, BX
 
-lvq_pf_729:
+lvq_pf_778:
 	PREFETCHT0 (R8)(BX*1)
 	ADDQ       $0x00000040, BX
 	CMPQ       BX, DI
-	JL         lvq_pf_729
+	JL         lvq_pf_778
 	PREFETCHT0 -1(R8)(DI*1)
 
-lvq_nopf_728:
+lvq_nopf_777:
 	MOVL   (AX), BX
 	MOVQ   stride+24(FP), SI
 	IMULQ  SI, BX
@@ -9447,14 +10013,14 @@ lvq_nopf_728:
 	VPXORD Z7, Z7, Z7
 	MOVL   $0x3f800000, R10
 
-msp_loop8_730:
+msp_loop8_779:
 	CMPQ         DI, $0x00000080
-	JL           msp_loop4_731
+	JL           msp_loop4_780
 	VPBROADCASTD R10, Z8
 	MOVQ         BX, R11
 	MOVQ         R9, R12
 
-msp_planes8_734:
+msp_planes8_783:
 	KMOVW       (R11), K1
 	VFMADD231PS (SI), Z8, K1, Z0
 	KMOVW       2(R11), K1
@@ -9474,20 +10040,20 @@ msp_planes8_734:
 	VADDPS      Z8, Z8, Z8
 	ADDQ        R8, R11
 	DECQ        R12
-	JNZ         msp_planes8_734
+	JNZ         msp_planes8_783
 	ADDQ        $0x00000200, SI
 	ADDQ        $0x00000010, BX
 	SUBQ        $0x00000080, DI
-	JMP         msp_loop8_730
+	JMP         msp_loop8_779
 
-msp_loop4_731:
+msp_loop4_780:
 	CMPQ         DI, $0x00000040
-	JL           msp_loop1_732
+	JL           msp_loop1_781
 	VPBROADCASTD R10, Z8
 	MOVQ         BX, R11
 	MOVQ         R9, R12
 
-msp_planes4_735:
+msp_planes4_784:
 	KMOVW       (R11), K1
 	VFMADD231PS (SI), Z8, K1, Z0
 	KMOVW       2(R11), K1
@@ -9499,31 +10065,31 @@ msp_planes4_735:
 	VADDPS      Z8, Z8, Z8
 	ADDQ        R8, R11
 	DECQ        R12
-	JNZ         msp_planes4_735
+	JNZ         msp_planes4_784
 	ADDQ        $0x00000100, SI
 	ADDQ        $0x00000008, BX
 	SUBQ        $0x00000040, DI
 
-msp_loop1_732:
+msp_loop1_781:
 	CMPQ         DI, $0x00000010
-	JL           msp_reduce_733
+	JL           msp_reduce_782
 	VPBROADCASTD R10, Z8
 	MOVQ         BX, R11
 	MOVQ         R9, R12
 
-msp_planes1_736:
+msp_planes1_785:
 	KMOVW       (R11), K1
 	VFMADD231PS (SI), Z8, K1, Z0
 	VADDPS      Z8, Z8, Z8
 	ADDQ        R8, R11
 	DECQ        R12
-	JNZ         msp_planes1_736
+	JNZ         msp_planes1_785
 	ADDQ        $0x00000040, SI
 	ADDQ        $0x00000002, BX
 	SUBQ        $0x00000010, DI
-	JMP         msp_loop1_732
+	JMP         msp_loop1_781
 
-msp_reduce_733:
+msp_reduce_782:
 	VADDPS        Z4, Z0, Z0
 	VADDPS        Z5, Z1, Z1
 	VADDPS        Z6, Z2, Z2
@@ -9543,9 +10109,9 @@ msp_reduce_733:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, DX
 	DECQ          CX
-	JMP           byid_loop_726
+	JMP           byid_loop_775
 
-byid_end_727:
+byid_end_776:
 	VZEROUPPER
 	RET
 
@@ -9557,9 +10123,9 @@ TEXT ·axpyF32AVX512(SB), NOSPLIT, $0-32
 	MOVQ         n+24(FP), DX
 	VBROADCASTSS a+16(FP), Z0
 
-axpy_loop4_737:
+axpy_loop4_786:
 	CMPQ        DX, $0x00000040
-	JL          axpy_loop1_738
+	JL          axpy_loop1_787
 	VMOVUPS     (AX), Z1
 	VFMADD231PS (CX), Z0, Z1
 	VMOVUPS     Z1, (AX)
@@ -9575,20 +10141,20 @@ axpy_loop4_737:
 	ADDQ        $0x00000100, AX
 	ADDQ        $0x00000100, CX
 	SUBQ        $0x00000040, DX
-	JMP         axpy_loop4_737
+	JMP         axpy_loop4_786
 
-axpy_loop1_738:
+axpy_loop1_787:
 	CMPQ        DX, $0x00000010
-	JL          axpy_end_739
+	JL          axpy_end_788
 	VMOVUPS     (AX), Z1
 	VFMADD231PS (CX), Z0, Z1
 	VMOVUPS     Z1, (AX)
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000010, DX
-	JMP         axpy_loop1_738
+	JMP         axpy_loop1_787
 
-axpy_end_739:
+axpy_end_788:
 	VZEROUPPER
 	RET
 
@@ -9612,7 +10178,7 @@ TEXT ·popcountPlanes4AVX512(SB), NOSPLIT, $0-40
 	IMULQ  AX, R8
 	ADDQ   DX, R8
 
-pp4p_plane_740:
+pp4p_plane_789:
 	VPADDQ Z0, Z0, Z0
 	VPADDQ Z1, Z1, Z1
 	VPADDQ Z2, Z2, Z2
@@ -9624,14 +10190,14 @@ pp4p_plane_740:
 	ADDQ   DI, R10
 	MOVQ   SI, R11
 
-pp4p_step_741:
+pp4p_step_790:
 	MOVQ  $0x000000ff, R12
 	CMPQ  R11, $0x00000008
-	JGE   pp4p_full_742
+	JGE   pp4p_full_791
 	MOVQ  $0xffffffff, R12
 	BZHIQ R11, R12, R12
 
-pp4p_full_742:
+pp4p_full_791:
 	KMOVB         R12, K1
 	VMOVDQU64.Z   (DX), K1, Z5
 	VPOPCNTQ      Z5, Z6
@@ -9652,10 +10218,10 @@ pp4p_full_742:
 	ADDQ          $0x00000040, R9
 	ADDQ          $0x00000040, R10
 	SUBQ          $0x00000008, R11
-	JG            pp4p_step_741
+	JG            pp4p_step_790
 	SUBQ          AX, R8
 	DECQ          CX
-	JNZ           pp4p_plane_740
+	JNZ           pp4p_plane_789
 	VPSLLQ        $0x01, Z1, Z1
 	VPSLLQ        $0x02, Z2, Z2
 	VPSLLQ        $0x03, Z3, Z3
@@ -9690,172 +10256,172 @@ TEXT ·popcountPlanes4BatchAVX512(SB), NOSPLIT, $8-88
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000000
-	JLE   lvq_nopf_743
+	JLE   lvq_nopf_792
 	MOVL  (AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_744:
+lvq_pf_793:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_744
+	JL         lvq_pf_793
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_743:
+lvq_nopf_792:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000001
-	JLE   lvq_nopf_745
+	JLE   lvq_nopf_794
 	MOVL  4(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_746:
+lvq_pf_795:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_746
+	JL         lvq_pf_795
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_745:
+lvq_nopf_794:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000002
-	JLE   lvq_nopf_747
+	JLE   lvq_nopf_796
 	MOVL  8(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_748:
+lvq_pf_797:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_748
+	JL         lvq_pf_797
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_747:
+lvq_nopf_796:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000003
-	JLE   lvq_nopf_749
+	JLE   lvq_nopf_798
 	MOVL  12(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_750:
+lvq_pf_799:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_750
+	JL         lvq_pf_799
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_749:
+lvq_nopf_798:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000004
-	JLE   lvq_nopf_751
+	JLE   lvq_nopf_800
 	MOVL  16(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_752:
+lvq_pf_801:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_752
+	JL         lvq_pf_801
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_751:
+lvq_nopf_800:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000005
-	JLE   lvq_nopf_753
+	JLE   lvq_nopf_802
 	MOVL  20(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_754:
+lvq_pf_803:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_754
+	JL         lvq_pf_803
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_753:
+lvq_nopf_802:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000006
-	JLE   lvq_nopf_755
+	JLE   lvq_nopf_804
 	MOVL  24(AX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	XORL  DX, DX
 
-lvq_pf_756:
+lvq_pf_805:
 	PREFETCHT0 (DI)(DX*1)
 	ADDQ       $0x00000040, DX
 	CMPQ       DX, SI
-	JL         lvq_pf_756
+	JL         lvq_pf_805
 	PREFETCHT0 -1(DI)(SI*1)
 
-lvq_nopf_755:
+lvq_nopf_804:
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
 	MOVQ  span+48(FP), SI
 	CMPQ  CX, $0x00000007
-	JLE   lvq_nopf_757
+	JLE   lvq_nopf_806
 	MOVL  28(AX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	XORL  CX, CX
 
-lvq_pf_758:
+lvq_pf_807:
 	PREFETCHT0 (AX)(CX*1)
 	ADDQ       $0x00000040, CX
 	CMPQ       CX, SI
-	JL         lvq_pf_758
+	JL         lvq_pf_807
 	PREFETCHT0 -1(AX)(SI*1)
 
-lvq_nopf_757:
+lvq_nopf_806:
 	MOVQ ids+56(FP), AX
 	MOVQ cnt+80(FP), CX
 	MOVQ weighted+64(FP), DX
 	MOVQ ones+72(FP), BX
 
-byid_loop_759:
+byid_loop_808:
 	TESTQ CX, CX
-	JZ    byid_end_760
+	JZ    byid_end_809
 	MOVQ  slab+16(FP), SI
 	MOVQ  stride+24(FP), DI
 	MOVQ  span+48(FP), R8
 	CMPQ  CX, $0x00000008
-	JLE   lvq_nopf_761
+	JLE   lvq_nopf_810
 	MOVL  32(AX), R9
 	IMULQ DI, R9
 	ADDQ  SI, R9
 	XORL  SI, SI
 
-lvq_pf_762:
+lvq_pf_811:
 	PREFETCHT0 (R9)(SI*1)
 	ADDQ       $0x00000040, SI
 	CMPQ       SI, R8
-	JL         lvq_pf_762
+	JL         lvq_pf_811
 	PREFETCHT0 -1(R9)(R8*1)
 
-lvq_nopf_761:
+lvq_nopf_810:
 	MOVL   (AX), SI
 	MOVQ   stride+24(FP), DI
 	IMULQ  DI, SI
@@ -9878,7 +10444,7 @@ lvq_nopf_761:
 	ADDQ   SI, R12
 	MOVQ   R10, SI
 
-pp4p_plane_763:
+pp4p_plane_812:
 	VPADDQ Z0, Z0, Z0
 	VPADDQ Z1, Z1, Z1
 	VPADDQ Z2, Z2, Z2
@@ -9890,14 +10456,14 @@ pp4p_plane_763:
 	ADDQ   R11, R14
 	MOVQ   R8, R15
 
-pp4p_step_764:
+pp4p_step_813:
 	MOVQ  $0x000000ff, BP
 	CMPQ  R15, $0x00000008
-	JGE   pp4p_full_765
+	JGE   pp4p_full_814
 	MOVQ  $0xffffffff, BP
 	BZHIQ R15, BP, BP
 
-pp4p_full_765:
+pp4p_full_814:
 	KMOVB         BP, K1
 	VMOVDQU64.Z   (R10), K1, Z5
 	VPOPCNTQ      Z5, Z6
@@ -9918,10 +10484,10 @@ pp4p_full_765:
 	ADDQ          $0x00000040, R13
 	ADDQ          $0x00000040, R14
 	SUBQ          $0x00000008, R15
-	JG            pp4p_step_764
+	JG            pp4p_step_813
 	SUBQ          R9, R12
 	DECQ          SI
-	JNZ           pp4p_plane_763
+	JNZ           pp4p_plane_812
 	VPSLLQ        $0x01, Z1, Z1
 	VPSLLQ        $0x02, Z2, Z2
 	VPSLLQ        $0x03, Z3, Z3
@@ -9948,9 +10514,9 @@ pp4p_full_765:
 	ADDQ          $0x00000008, DX
 	ADDQ          $0x00000008, BX
 	DECQ          CX
-	JMP           byid_loop_759
+	JMP           byid_loop_808
 
-byid_end_760:
+byid_end_809:
 	VZEROUPPER
 	RET
 
@@ -9960,7 +10526,7 @@ TEXT ·l2U8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_766
+	JLE   u8b_pf0_815
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9969,17 +10535,17 @@ TEXT ·l2U8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_767:
+pf_816:
 	CMPQ       SI, BX
-	JAE        pf_done_768
+	JAE        pf_done_817
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_767
+	JMP        pf_816
 
-pf_done_768:
-u8b_pf0_766:
+pf_done_817:
+u8b_pf0_815:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_769
+	JLE   u8b_pf0_818
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -9988,17 +10554,17 @@ u8b_pf0_766:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_770:
+pf_819:
 	CMPQ       SI, BX
-	JAE        pf_done_771
+	JAE        pf_done_820
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_770
+	JMP        pf_819
 
-pf_done_771:
-u8b_pf0_769:
+pf_done_820:
+u8b_pf0_818:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_772
+	JLE   u8b_pf0_821
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10007,17 +10573,17 @@ u8b_pf0_769:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_773:
+pf_822:
 	CMPQ       SI, BX
-	JAE        pf_done_774
+	JAE        pf_done_823
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_773
+	JMP        pf_822
 
-pf_done_774:
-u8b_pf0_772:
+pf_done_823:
+u8b_pf0_821:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_775
+	JLE   u8b_pf0_824
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10026,17 +10592,17 @@ u8b_pf0_772:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_776:
+pf_825:
 	CMPQ       SI, BX
-	JAE        pf_done_777
+	JAE        pf_done_826
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_776
+	JMP        pf_825
 
-pf_done_777:
-u8b_pf0_775:
+pf_done_826:
+u8b_pf0_824:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_778
+	JLE   u8b_pf0_827
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10045,17 +10611,17 @@ u8b_pf0_775:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_779:
+pf_828:
 	CMPQ       SI, BX
-	JAE        pf_done_780
+	JAE        pf_done_829
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_779
+	JMP        pf_828
 
-pf_done_780:
-u8b_pf0_778:
+pf_done_829:
+u8b_pf0_827:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_781
+	JLE   u8b_pf0_830
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10064,17 +10630,17 @@ u8b_pf0_778:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_782:
+pf_831:
 	CMPQ       SI, BX
-	JAE        pf_done_783
+	JAE        pf_done_832
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_782
+	JMP        pf_831
 
-pf_done_783:
-u8b_pf0_781:
+pf_done_832:
+u8b_pf0_830:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_784
+	JLE   u8b_pf0_833
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10083,17 +10649,17 @@ u8b_pf0_781:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_785:
+pf_834:
 	CMPQ       SI, BX
-	JAE        pf_done_786
+	JAE        pf_done_835
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_785
+	JMP        pf_834
 
-pf_done_786:
-u8b_pf0_784:
+pf_done_835:
+u8b_pf0_833:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_787
+	JLE   u8b_pf0_836
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -10102,24 +10668,24 @@ u8b_pf0_784:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_788:
+pf_837:
 	CMPQ       DX, CX
-	JAE        pf_done_789
+	JAE        pf_done_838
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_788
+	JMP        pf_837
 
-pf_done_789:
-u8b_pf0_787:
+pf_done_838:
+u8b_pf0_836:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_790:
+u8b_loop_839:
 	TESTQ DX, DX
-	JZ    u8b_end_791
+	JZ    u8b_end_840
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_792
+	JLE   u8b_nopf_841
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -10128,15 +10694,15 @@ u8b_loop_790:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_793:
+pf_842:
 	CMPQ       DI, SI
-	JAE        pf_done_794
+	JAE        pf_done_843
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_793
+	JMP        pf_842
 
-pf_done_794:
-u8b_nopf_792:
+pf_done_843:
+u8b_nopf_841:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -10153,9 +10719,9 @@ u8b_nopf_792:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_795:
+u8_4_844:
 	CMPQ      DI, $0x00000100
-	JL        u8_1_796
+	JL        u8_1_845
 	VMOVDQU64 (SI), Z7
 	VPMINUB   (BX), Z7, Z8
 	VPMAXUB   (BX), Z7, Z7
@@ -10191,11 +10757,11 @@ u8_4_795:
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, BX
 	SUBQ      $0x00000100, DI
-	JMP       u8_4_795
+	JMP       u8_4_844
 
-u8_1_796:
+u8_1_845:
 	CMPQ      DI, $0x00000040
-	JL        u8_tail_797
+	JL        u8_tail_846
 	VMOVDQU64 (SI), Z7
 	VPMINUB   (BX), Z7, Z8
 	VPMAXUB   (BX), Z7, Z7
@@ -10207,11 +10773,11 @@ u8_1_796:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u8_1_796
+	JMP       u8_1_845
 
-u8_tail_797:
+u8_tail_846:
 	TESTQ      DI, DI
-	JZ         u8_done_798
+	JZ         u8_done_847
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -10226,7 +10792,7 @@ u8_tail_797:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_798:
+u8_done_847:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -10252,9 +10818,9 @@ u8_done_798:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_790
+	JMP           u8b_loop_839
 
-u8b_end_791:
+u8b_end_840:
 	VZEROUPPER
 	RET
 
@@ -10264,7 +10830,7 @@ TEXT ·dotU8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_799
+	JLE   u8b_pf0_848
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10273,17 +10839,17 @@ TEXT ·dotU8BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_800:
+pf_849:
 	CMPQ       SI, BX
-	JAE        pf_done_801
+	JAE        pf_done_850
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_800
+	JMP        pf_849
 
-pf_done_801:
-u8b_pf0_799:
+pf_done_850:
+u8b_pf0_848:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_802
+	JLE   u8b_pf0_851
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10292,17 +10858,17 @@ u8b_pf0_799:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_803:
+pf_852:
 	CMPQ       SI, BX
-	JAE        pf_done_804
+	JAE        pf_done_853
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_803
+	JMP        pf_852
 
-pf_done_804:
-u8b_pf0_802:
+pf_done_853:
+u8b_pf0_851:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_805
+	JLE   u8b_pf0_854
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10311,17 +10877,17 @@ u8b_pf0_802:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_806:
+pf_855:
 	CMPQ       SI, BX
-	JAE        pf_done_807
+	JAE        pf_done_856
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_806
+	JMP        pf_855
 
-pf_done_807:
-u8b_pf0_805:
+pf_done_856:
+u8b_pf0_854:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_808
+	JLE   u8b_pf0_857
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10330,17 +10896,17 @@ u8b_pf0_805:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_809:
+pf_858:
 	CMPQ       SI, BX
-	JAE        pf_done_810
+	JAE        pf_done_859
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_809
+	JMP        pf_858
 
-pf_done_810:
-u8b_pf0_808:
+pf_done_859:
+u8b_pf0_857:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_811
+	JLE   u8b_pf0_860
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10349,17 +10915,17 @@ u8b_pf0_808:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_812:
+pf_861:
 	CMPQ       SI, BX
-	JAE        pf_done_813
+	JAE        pf_done_862
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_812
+	JMP        pf_861
 
-pf_done_813:
-u8b_pf0_811:
+pf_done_862:
+u8b_pf0_860:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_814
+	JLE   u8b_pf0_863
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10368,17 +10934,17 @@ u8b_pf0_811:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_815:
+pf_864:
 	CMPQ       SI, BX
-	JAE        pf_done_816
+	JAE        pf_done_865
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_815
+	JMP        pf_864
 
-pf_done_816:
-u8b_pf0_814:
+pf_done_865:
+u8b_pf0_863:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_817
+	JLE   u8b_pf0_866
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10387,17 +10953,17 @@ u8b_pf0_814:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_818:
+pf_867:
 	CMPQ       SI, BX
-	JAE        pf_done_819
+	JAE        pf_done_868
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_818
+	JMP        pf_867
 
-pf_done_819:
-u8b_pf0_817:
+pf_done_868:
+u8b_pf0_866:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_820
+	JLE   u8b_pf0_869
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -10406,24 +10972,24 @@ u8b_pf0_817:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_821:
+pf_870:
 	CMPQ       DX, CX
-	JAE        pf_done_822
+	JAE        pf_done_871
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_821
+	JMP        pf_870
 
-pf_done_822:
-u8b_pf0_820:
+pf_done_871:
+u8b_pf0_869:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_823:
+u8b_loop_872:
 	TESTQ DX, DX
-	JZ    u8b_end_824
+	JZ    u8b_end_873
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_825
+	JLE   u8b_nopf_874
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -10432,15 +10998,15 @@ u8b_loop_823:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_826:
+pf_875:
 	CMPQ       DI, SI
-	JAE        pf_done_827
+	JAE        pf_done_876
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_826
+	JMP        pf_875
 
-pf_done_827:
-u8b_nopf_825:
+pf_done_876:
+u8b_nopf_874:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -10457,9 +11023,9 @@ u8b_nopf_825:
 	VPXORD       Z5, Z5, Z5
 	VPXORD       Z6, Z6, Z6
 
-u8_4_828:
+u8_4_877:
 	CMPQ      DI, $0x00000100
-	JL        u8_1_829
+	JL        u8_1_878
 	VMOVDQU64 (SI), Z7
 	VPXORD    (BX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -10483,11 +11049,11 @@ u8_4_828:
 	ADDQ      $0x00000100, SI
 	ADDQ      $0x00000100, BX
 	SUBQ      $0x00000100, DI
-	JMP       u8_4_828
+	JMP       u8_4_877
 
-u8_1_829:
+u8_1_878:
 	CMPQ      DI, $0x00000040
-	JL        u8_tail_830
+	JL        u8_tail_879
 	VMOVDQU64 (SI), Z7
 	VPXORD    (BX), Z0, Z8
 	VPDPBUSD  Z8, Z7, Z2
@@ -10496,11 +11062,11 @@ u8_1_829:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u8_1_829
+	JMP       u8_1_878
 
-u8_tail_830:
+u8_tail_879:
 	TESTQ      DI, DI
-	JZ         u8_done_831
+	JZ         u8_done_880
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -10512,7 +11078,7 @@ u8_tail_830:
 	VPSADBW    Z1, Z7, Z0
 	VPADDQ     Z0, Z6, Z6
 
-u8_done_831:
+u8_done_880:
 	VPADDD        Z3, Z2, Z2
 	VPADDD        Z4, Z2, Z2
 	VPADDD        Z5, Z2, Z2
@@ -10538,9 +11104,9 @@ u8_done_831:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_823
+	JMP           u8b_loop_872
 
-u8b_end_824:
+u8b_end_873:
 	VZEROUPPER
 	RET
 
@@ -10550,7 +11116,7 @@ TEXT ·l2U4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_832
+	JLE   u8b_pf0_881
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10559,17 +11125,17 @@ TEXT ·l2U4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_833:
+pf_882:
 	CMPQ       SI, BX
-	JAE        pf_done_834
+	JAE        pf_done_883
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_833
+	JMP        pf_882
 
-pf_done_834:
-u8b_pf0_832:
+pf_done_883:
+u8b_pf0_881:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_835
+	JLE   u8b_pf0_884
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10578,17 +11144,17 @@ u8b_pf0_832:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_836:
+pf_885:
 	CMPQ       SI, BX
-	JAE        pf_done_837
+	JAE        pf_done_886
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_836
+	JMP        pf_885
 
-pf_done_837:
-u8b_pf0_835:
+pf_done_886:
+u8b_pf0_884:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_838
+	JLE   u8b_pf0_887
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10597,17 +11163,17 @@ u8b_pf0_835:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_839:
+pf_888:
 	CMPQ       SI, BX
-	JAE        pf_done_840
+	JAE        pf_done_889
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_839
+	JMP        pf_888
 
-pf_done_840:
-u8b_pf0_838:
+pf_done_889:
+u8b_pf0_887:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_841
+	JLE   u8b_pf0_890
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10616,17 +11182,17 @@ u8b_pf0_838:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_842:
+pf_891:
 	CMPQ       SI, BX
-	JAE        pf_done_843
+	JAE        pf_done_892
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_842
+	JMP        pf_891
 
-pf_done_843:
-u8b_pf0_841:
+pf_done_892:
+u8b_pf0_890:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_844
+	JLE   u8b_pf0_893
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10635,17 +11201,17 @@ u8b_pf0_841:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_845:
+pf_894:
 	CMPQ       SI, BX
-	JAE        pf_done_846
+	JAE        pf_done_895
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_845
+	JMP        pf_894
 
-pf_done_846:
-u8b_pf0_844:
+pf_done_895:
+u8b_pf0_893:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_847
+	JLE   u8b_pf0_896
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10654,17 +11220,17 @@ u8b_pf0_844:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_848:
+pf_897:
 	CMPQ       SI, BX
-	JAE        pf_done_849
+	JAE        pf_done_898
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_848
+	JMP        pf_897
 
-pf_done_849:
-u8b_pf0_847:
+pf_done_898:
+u8b_pf0_896:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_850
+	JLE   u8b_pf0_899
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10673,17 +11239,17 @@ u8b_pf0_847:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_851:
+pf_900:
 	CMPQ       SI, BX
-	JAE        pf_done_852
+	JAE        pf_done_901
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_851
+	JMP        pf_900
 
-pf_done_852:
-u8b_pf0_850:
+pf_done_901:
+u8b_pf0_899:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_853
+	JLE   u8b_pf0_902
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -10692,24 +11258,24 @@ u8b_pf0_850:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_854:
+pf_903:
 	CMPQ       DX, CX
-	JAE        pf_done_855
+	JAE        pf_done_904
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_854
+	JMP        pf_903
 
-pf_done_855:
-u8b_pf0_853:
+pf_done_904:
+u8b_pf0_902:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_856:
+u8b_loop_905:
 	TESTQ DX, DX
-	JZ    u8b_end_857
+	JZ    u8b_end_906
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_858
+	JLE   u8b_nopf_907
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -10718,15 +11284,15 @@ u8b_loop_856:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_859:
+pf_908:
 	CMPQ       DI, SI
-	JAE        pf_done_860
+	JAE        pf_done_909
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_859
+	JMP        pf_908
 
-pf_done_860:
-u8b_nopf_858:
+pf_done_909:
+u8b_nopf_907:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -10739,9 +11305,9 @@ u8b_nopf_858:
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_861:
+u4_1_910:
 	CMPQ      DI, $0x00000040
-	JL        u4_tail_862
+	JL        u4_tail_911
 	VMOVDQU64 (SI), Z3
 	VMOVDQU64 (BX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -10759,11 +11325,11 @@ u4_1_861:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u4_1_861
+	JMP       u4_1_910
 
-u4_tail_862:
+u4_tail_911:
 	TESTQ      DI, DI
-	JZ         u4_done_863
+	JZ         u4_done_912
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -10784,7 +11350,7 @@ u4_tail_862:
 	VPDPBUSD   Z5, Z5, Z1
 	VPDPBUSD   Z3, Z3, Z2
 
-u4_done_863:
+u4_done_912:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -10799,9 +11365,9 @@ u4_done_863:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_856
+	JMP           u8b_loop_905
 
-u8b_end_857:
+u8b_end_906:
 	VZEROUPPER
 	RET
 
@@ -10811,7 +11377,7 @@ TEXT ·dotU4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  ids+32(FP), AX
 	MOVQ  cnt+48(FP), CX
 	CMPQ  CX, $0x00000000
-	JLE   u8b_pf0_864
+	JLE   u8b_pf0_913
 	MOVL  (AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10820,17 +11386,17 @@ TEXT ·dotU4BatchVNNI(SB), NOSPLIT, $0-56
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_865:
+pf_914:
 	CMPQ       SI, BX
-	JAE        pf_done_866
+	JAE        pf_done_915
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_865
+	JMP        pf_914
 
-pf_done_866:
-u8b_pf0_864:
+pf_done_915:
+u8b_pf0_913:
 	CMPQ  CX, $0x00000001
-	JLE   u8b_pf0_867
+	JLE   u8b_pf0_916
 	MOVL  4(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10839,17 +11405,17 @@ u8b_pf0_864:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_868:
+pf_917:
 	CMPQ       SI, BX
-	JAE        pf_done_869
+	JAE        pf_done_918
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_868
+	JMP        pf_917
 
-pf_done_869:
-u8b_pf0_867:
+pf_done_918:
+u8b_pf0_916:
 	CMPQ  CX, $0x00000002
-	JLE   u8b_pf0_870
+	JLE   u8b_pf0_919
 	MOVL  8(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10858,17 +11424,17 @@ u8b_pf0_867:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_871:
+pf_920:
 	CMPQ       SI, BX
-	JAE        pf_done_872
+	JAE        pf_done_921
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_871
+	JMP        pf_920
 
-pf_done_872:
-u8b_pf0_870:
+pf_done_921:
+u8b_pf0_919:
 	CMPQ  CX, $0x00000003
-	JLE   u8b_pf0_873
+	JLE   u8b_pf0_922
 	MOVL  12(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10877,17 +11443,17 @@ u8b_pf0_870:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_874:
+pf_923:
 	CMPQ       SI, BX
-	JAE        pf_done_875
+	JAE        pf_done_924
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_874
+	JMP        pf_923
 
-pf_done_875:
-u8b_pf0_873:
+pf_done_924:
+u8b_pf0_922:
 	CMPQ  CX, $0x00000004
-	JLE   u8b_pf0_876
+	JLE   u8b_pf0_925
 	MOVL  16(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10896,17 +11462,17 @@ u8b_pf0_873:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_877:
+pf_926:
 	CMPQ       SI, BX
-	JAE        pf_done_878
+	JAE        pf_done_927
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_877
+	JMP        pf_926
 
-pf_done_878:
-u8b_pf0_876:
+pf_done_927:
+u8b_pf0_925:
 	CMPQ  CX, $0x00000005
-	JLE   u8b_pf0_879
+	JLE   u8b_pf0_928
 	MOVL  20(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10915,17 +11481,17 @@ u8b_pf0_876:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_880:
+pf_929:
 	CMPQ       SI, BX
-	JAE        pf_done_881
+	JAE        pf_done_930
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_880
+	JMP        pf_929
 
-pf_done_881:
-u8b_pf0_879:
+pf_done_930:
+u8b_pf0_928:
 	CMPQ  CX, $0x00000006
-	JLE   u8b_pf0_882
+	JLE   u8b_pf0_931
 	MOVL  24(AX), DX
 	MOVQ  stride+24(FP), BX
 	IMULQ BX, DX
@@ -10934,17 +11500,17 @@ u8b_pf0_879:
 	MOVQ  n+16(FP), BX
 	XORQ  SI, SI
 
-pf_883:
+pf_932:
 	CMPQ       SI, BX
-	JAE        pf_done_884
+	JAE        pf_done_933
 	PREFETCHT0 (DX)(SI*1)
 	ADDQ       $0x00000040, SI
-	JMP        pf_883
+	JMP        pf_932
 
-pf_done_884:
-u8b_pf0_882:
+pf_done_933:
+u8b_pf0_931:
 	CMPQ  CX, $0x00000007
-	JLE   u8b_pf0_885
+	JLE   u8b_pf0_934
 	MOVL  28(AX), AX
 	MOVQ  stride+24(FP), CX
 	IMULQ CX, AX
@@ -10953,24 +11519,24 @@ u8b_pf0_882:
 	MOVQ  n+16(FP), CX
 	XORQ  DX, DX
 
-pf_886:
+pf_935:
 	CMPQ       DX, CX
-	JAE        pf_done_887
+	JAE        pf_done_936
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ       $0x00000040, DX
-	JMP        pf_886
+	JMP        pf_935
 
-pf_done_887:
-u8b_pf0_885:
+pf_done_936:
+u8b_pf0_934:
 	MOVQ ids+32(FP), AX
 	MOVQ out+40(FP), CX
 	MOVQ cnt+48(FP), DX
 
-u8b_loop_888:
+u8b_loop_937:
 	TESTQ DX, DX
-	JZ    u8b_end_889
+	JZ    u8b_end_938
 	CMPQ  DX, $0x00000008
-	JLE   u8b_nopf_890
+	JLE   u8b_nopf_939
 	MOVL  32(AX), BX
 	MOVQ  stride+24(FP), SI
 	IMULQ SI, BX
@@ -10979,15 +11545,15 @@ u8b_loop_888:
 	MOVQ  n+16(FP), SI
 	XORQ  DI, DI
 
-pf_891:
+pf_940:
 	CMPQ       DI, SI
-	JAE        pf_done_892
+	JAE        pf_done_941
 	PREFETCHT0 (BX)(DI*1)
 	ADDQ       $0x00000040, DI
-	JMP        pf_891
+	JMP        pf_940
 
-pf_done_892:
-u8b_nopf_890:
+pf_done_941:
+u8b_nopf_939:
 	MOVL         (AX), BX
 	MOVQ         stride+24(FP), SI
 	IMULQ        SI, BX
@@ -11000,9 +11566,9 @@ u8b_nopf_890:
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-u4_1_893:
+u4_1_942:
 	CMPQ      DI, $0x00000040
-	JL        u4_tail_894
+	JL        u4_tail_943
 	VMOVDQU64 (SI), Z3
 	VMOVDQU64 (BX), Z4
 	VPANDD    Z0, Z3, Z5
@@ -11016,11 +11582,11 @@ u4_1_893:
 	ADDQ      $0x00000040, SI
 	ADDQ      $0x00000040, BX
 	SUBQ      $0x00000040, DI
-	JMP       u4_1_893
+	JMP       u4_1_942
 
-u4_tail_894:
+u4_tail_943:
 	TESTQ      DI, DI
-	JZ         u4_done_895
+	JZ         u4_done_944
 	MOVQ       $-1, R8
 	BZHIQ      DI, R8, R8
 	KMOVQ      R8, K1
@@ -11037,7 +11603,7 @@ u4_tail_894:
 	VPDPBUSD   Z6, Z5, Z1
 	VPDPBUSD   Z4, Z3, Z2
 
-u4_done_895:
+u4_done_944:
 	VPADDD        Z2, Z1, Z1
 	VEXTRACTI64X4 $0x01, Z1, Y0
 	VPADDD        Y0, Y1, Y0
@@ -11052,9 +11618,9 @@ u4_done_895:
 	ADDQ          $0x00000004, AX
 	ADDQ          $0x00000004, CX
 	DECQ          DX
-	JMP           u8b_loop_888
+	JMP           u8b_loop_937
 
-u8b_end_889:
+u8b_end_938:
 	VZEROUPPER
 	RET
 
@@ -11069,143 +11635,143 @@ TEXT ·l2F16BatchAVX512(SB), NOSPLIT, $0-56
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
 	CMPQ BX, $0x00000020
-	JLE  f16b_pfcap_896
+	JLE  f16b_pfcap_945
 	MOVQ $0x00000020, BX
 
-f16b_pfcap_896:
+f16b_pfcap_945:
 	CMPQ  SI, $0x00000000
-	JLE   f16b_pfdone_897
+	JLE   f16b_pfdone_946
 	MOVL  (AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_898:
+f16b_pf_947:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_899
+	JZ         f16b_pf_end_948
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_898
+	JMP        f16b_pf_947
 
-f16b_pf_end_899:
+f16b_pf_end_948:
 	CMPQ  SI, $0x00000001
-	JLE   f16b_pfdone_897
+	JLE   f16b_pfdone_946
 	MOVL  4(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_900:
+f16b_pf_949:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_901
+	JZ         f16b_pf_end_950
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_900
+	JMP        f16b_pf_949
 
-f16b_pf_end_901:
+f16b_pf_end_950:
 	CMPQ  SI, $0x00000002
-	JLE   f16b_pfdone_897
+	JLE   f16b_pfdone_946
 	MOVL  8(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_902:
+f16b_pf_951:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_903
+	JZ         f16b_pf_end_952
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_902
+	JMP        f16b_pf_951
 
-f16b_pf_end_903:
+f16b_pf_end_952:
 	CMPQ  SI, $0x00000003
-	JLE   f16b_pfdone_897
+	JLE   f16b_pfdone_946
 	MOVL  12(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_904:
+f16b_pf_953:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_905
+	JZ         f16b_pf_end_954
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_904
+	JMP        f16b_pf_953
 
-f16b_pf_end_905:
+f16b_pf_end_954:
 	CMPQ  SI, $0x00000004
-	JLE   f16b_pfdone_897
+	JLE   f16b_pfdone_946
 	MOVL  16(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_906:
+f16b_pf_955:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_907
+	JZ         f16b_pf_end_956
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_906
+	JMP        f16b_pf_955
 
-f16b_pf_end_907:
+f16b_pf_end_956:
 	CMPQ  SI, $0x00000005
-	JLE   f16b_pfdone_897
+	JLE   f16b_pfdone_946
 	MOVL  20(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_908:
+f16b_pf_957:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_909
+	JZ         f16b_pf_end_958
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_908
+	JMP        f16b_pf_957
 
-f16b_pf_end_909:
+f16b_pf_end_958:
 	CMPQ  SI, $0x00000006
-	JLE   f16b_pfdone_897
+	JLE   f16b_pfdone_946
 	MOVL  24(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_910:
+f16b_pf_959:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_911
+	JZ         f16b_pf_end_960
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_910
+	JMP        f16b_pf_959
 
-f16b_pf_end_911:
+f16b_pf_end_960:
 	CMPQ  SI, $0x00000007
-	JLE   f16b_pfdone_897
+	JLE   f16b_pfdone_946
 	MOVL  28(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_912:
+f16b_pf_961:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_913
+	JZ         f16b_pf_end_962
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_912
+	JMP        f16b_pf_961
 
-f16b_pf_end_913:
-f16b_pfdone_897:
-f16b_group_914:
+f16b_pf_end_962:
+f16b_pfdone_946:
+f16b_group_963:
 	MOVQ cnt+48(FP), AX
 	CMPQ AX, $0x00000008
-	JL   f16b_gdone_915
+	JL   f16b_gdone_964
 	MOVQ ids+32(FP), CX
 	MOVQ slab+16(FP), DX
 	MOVQ stride+24(FP), BX
@@ -11213,139 +11779,139 @@ f16b_group_914:
 	ADDQ $0x0000001f, SI
 	SHRQ $0x05, SI
 	CMPQ SI, $0x00000020
-	JLE  f16b_pfcap_916
+	JLE  f16b_pfcap_965
 	MOVQ $0x00000020, SI
 
-f16b_pfcap_916:
+f16b_pfcap_965:
 	CMPQ  AX, $0x00000008
-	JLE   f16b_pfdone_917
+	JLE   f16b_pfdone_966
 	MOVL  32(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_918:
+f16b_pf_967:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_919
+	JZ         f16b_pf_end_968
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_918
+	JMP        f16b_pf_967
 
-f16b_pf_end_919:
+f16b_pf_end_968:
 	CMPQ  AX, $0x00000009
-	JLE   f16b_pfdone_917
+	JLE   f16b_pfdone_966
 	MOVL  36(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_920:
+f16b_pf_969:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_921
+	JZ         f16b_pf_end_970
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_920
+	JMP        f16b_pf_969
 
-f16b_pf_end_921:
+f16b_pf_end_970:
 	CMPQ  AX, $0x0000000a
-	JLE   f16b_pfdone_917
+	JLE   f16b_pfdone_966
 	MOVL  40(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_922:
+f16b_pf_971:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_923
+	JZ         f16b_pf_end_972
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_922
+	JMP        f16b_pf_971
 
-f16b_pf_end_923:
+f16b_pf_end_972:
 	CMPQ  AX, $0x0000000b
-	JLE   f16b_pfdone_917
+	JLE   f16b_pfdone_966
 	MOVL  44(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_924:
+f16b_pf_973:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_925
+	JZ         f16b_pf_end_974
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_924
+	JMP        f16b_pf_973
 
-f16b_pf_end_925:
+f16b_pf_end_974:
 	CMPQ  AX, $0x0000000c
-	JLE   f16b_pfdone_917
+	JLE   f16b_pfdone_966
 	MOVL  48(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_926:
+f16b_pf_975:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_927
+	JZ         f16b_pf_end_976
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_926
+	JMP        f16b_pf_975
 
-f16b_pf_end_927:
+f16b_pf_end_976:
 	CMPQ  AX, $0x0000000d
-	JLE   f16b_pfdone_917
+	JLE   f16b_pfdone_966
 	MOVL  52(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_928:
+f16b_pf_977:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_929
+	JZ         f16b_pf_end_978
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_928
+	JMP        f16b_pf_977
 
-f16b_pf_end_929:
+f16b_pf_end_978:
 	CMPQ  AX, $0x0000000e
-	JLE   f16b_pfdone_917
+	JLE   f16b_pfdone_966
 	MOVL  56(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_930:
+f16b_pf_979:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_931
+	JZ         f16b_pf_end_980
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_930
+	JMP        f16b_pf_979
 
-f16b_pf_end_931:
+f16b_pf_end_980:
 	CMPQ  AX, $0x0000000f
-	JLE   f16b_pfdone_917
+	JLE   f16b_pfdone_966
 	MOVL  60(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_932:
+f16b_pf_981:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_933
+	JZ         f16b_pf_end_982
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_932
+	JMP        f16b_pf_981
 
-f16b_pf_end_933:
-f16b_pfdone_917:
+f16b_pf_end_982:
+f16b_pfdone_966:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -11394,9 +11960,9 @@ f16b_pfdone_917:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_934:
+f16b_block_983:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_935
+	JL          f16b_single_984
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -11457,11 +12023,11 @@ f16b_block_934:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_934
+	JMP         f16b_block_983
 
-f16b_single_935:
+f16b_single_984:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_936
+	JL          f16b_tail_985
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VSUBPS      Z17, Z16, Z17
@@ -11498,9 +12064,9 @@ f16b_single_935:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_936:
+f16b_tail_985:
 	TESTQ       CX, CX
-	JZ          f16b_done_937
+	JZ          f16b_done_986
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -11538,7 +12104,7 @@ f16b_tail_936:
 	VSUBPS      Z17, Z16, Z17
 	VFMADD231PS Z17, Z17, Z15
 
-f16b_done_937:
+f16b_done_986:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -11625,13 +12191,13 @@ f16b_done_937:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_914
+	JMP           f16b_group_963
 
-f16b_gdone_915:
-f16b_one_938:
+f16b_gdone_964:
+f16b_one_987:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_939
+	JZ    f16b_end_988
 	MOVQ  ids+32(FP), CX
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
@@ -11639,27 +12205,27 @@ f16b_one_938:
 	ADDQ  $0x0000001f, SI
 	SHRQ  $0x05, SI
 	CMPQ  SI, $0x00000020
-	JLE   f16b_pfcap_940
+	JLE   f16b_pfcap_989
 	MOVQ  $0x00000020, SI
 
-f16b_pfcap_940:
+f16b_pfcap_989:
 	CMPQ  AX, $0x00000001
-	JLE   f16b_pfdone_941
+	JLE   f16b_pfdone_990
 	MOVL  4(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_942:
+f16b_pf_991:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_943
+	JZ         f16b_pf_end_992
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_942
+	JMP        f16b_pf_991
 
-f16b_pf_end_943:
-f16b_pfdone_941:
+f16b_pf_end_992:
+f16b_pfdone_990:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -11673,9 +12239,9 @@ f16b_pfdone_941:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_944:
+f16b_block_993:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_945
+	JL          f16b_single_994
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -11687,11 +12253,11 @@ f16b_block_944:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_944
+	JMP         f16b_block_993
 
-f16b_single_945:
+f16b_single_994:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_946
+	JL          f16b_tail_995
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VSUBPS      Z1, Z0, Z1
@@ -11700,9 +12266,9 @@ f16b_single_945:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_946:
+f16b_tail_995:
 	TESTQ       DX, DX
-	JZ          f16b_done_947
+	JZ          f16b_done_996
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -11712,7 +12278,7 @@ f16b_tail_946:
 	VSUBPS      Z1, Z0, Z1
 	VFMADD231PS Z1, Z1, Z19
 
-f16b_done_947:
+f16b_done_996:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -11729,9 +12295,9 @@ f16b_done_947:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_938
+	JMP           f16b_one_987
 
-f16b_end_939:
+f16b_end_988:
 	VZEROUPPER
 	RET
 
@@ -11746,143 +12312,143 @@ TEXT ·ipF16BatchAVX512(SB), NOSPLIT, $0-56
 	ADDQ $0x0000001f, BX
 	SHRQ $0x05, BX
 	CMPQ BX, $0x00000020
-	JLE  f16b_pfcap_948
+	JLE  f16b_pfcap_997
 	MOVQ $0x00000020, BX
 
-f16b_pfcap_948:
+f16b_pfcap_997:
 	CMPQ  SI, $0x00000000
-	JLE   f16b_pfdone_949
+	JLE   f16b_pfdone_998
 	MOVL  (AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_950:
+f16b_pf_999:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_951
+	JZ         f16b_pf_end_1000
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_950
+	JMP        f16b_pf_999
 
-f16b_pf_end_951:
+f16b_pf_end_1000:
 	CMPQ  SI, $0x00000001
-	JLE   f16b_pfdone_949
+	JLE   f16b_pfdone_998
 	MOVL  4(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_952:
+f16b_pf_1001:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_953
+	JZ         f16b_pf_end_1002
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_952
+	JMP        f16b_pf_1001
 
-f16b_pf_end_953:
+f16b_pf_end_1002:
 	CMPQ  SI, $0x00000002
-	JLE   f16b_pfdone_949
+	JLE   f16b_pfdone_998
 	MOVL  8(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_954:
+f16b_pf_1003:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_955
+	JZ         f16b_pf_end_1004
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_954
+	JMP        f16b_pf_1003
 
-f16b_pf_end_955:
+f16b_pf_end_1004:
 	CMPQ  SI, $0x00000003
-	JLE   f16b_pfdone_949
+	JLE   f16b_pfdone_998
 	MOVL  12(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_956:
+f16b_pf_1005:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_957
+	JZ         f16b_pf_end_1006
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_956
+	JMP        f16b_pf_1005
 
-f16b_pf_end_957:
+f16b_pf_end_1006:
 	CMPQ  SI, $0x00000004
-	JLE   f16b_pfdone_949
+	JLE   f16b_pfdone_998
 	MOVL  16(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_958:
+f16b_pf_1007:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_959
+	JZ         f16b_pf_end_1008
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_958
+	JMP        f16b_pf_1007
 
-f16b_pf_end_959:
+f16b_pf_end_1008:
 	CMPQ  SI, $0x00000005
-	JLE   f16b_pfdone_949
+	JLE   f16b_pfdone_998
 	MOVL  20(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_960:
+f16b_pf_1009:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_961
+	JZ         f16b_pf_end_1010
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_960
+	JMP        f16b_pf_1009
 
-f16b_pf_end_961:
+f16b_pf_end_1010:
 	CMPQ  SI, $0x00000006
-	JLE   f16b_pfdone_949
+	JLE   f16b_pfdone_998
 	MOVL  24(AX), DI
 	IMULQ DX, DI
 	ADDQ  CX, DI
 	MOVQ  BX, R8
 
-f16b_pf_962:
+f16b_pf_1011:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_963
+	JZ         f16b_pf_end_1012
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_962
+	JMP        f16b_pf_1011
 
-f16b_pf_end_963:
+f16b_pf_end_1012:
 	CMPQ  SI, $0x00000007
-	JLE   f16b_pfdone_949
+	JLE   f16b_pfdone_998
 	MOVL  28(AX), AX
 	IMULQ DX, AX
 	ADDQ  CX, AX
 	MOVQ  BX, CX
 
-f16b_pf_964:
+f16b_pf_1013:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_965
+	JZ         f16b_pf_end_1014
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_964
+	JMP        f16b_pf_1013
 
-f16b_pf_end_965:
-f16b_pfdone_949:
-f16b_group_966:
+f16b_pf_end_1014:
+f16b_pfdone_998:
+f16b_group_1015:
 	MOVQ cnt+48(FP), AX
 	CMPQ AX, $0x00000008
-	JL   f16b_gdone_967
+	JL   f16b_gdone_1016
 	MOVQ ids+32(FP), CX
 	MOVQ slab+16(FP), DX
 	MOVQ stride+24(FP), BX
@@ -11890,139 +12456,139 @@ f16b_group_966:
 	ADDQ $0x0000001f, SI
 	SHRQ $0x05, SI
 	CMPQ SI, $0x00000020
-	JLE  f16b_pfcap_968
+	JLE  f16b_pfcap_1017
 	MOVQ $0x00000020, SI
 
-f16b_pfcap_968:
+f16b_pfcap_1017:
 	CMPQ  AX, $0x00000008
-	JLE   f16b_pfdone_969
+	JLE   f16b_pfdone_1018
 	MOVL  32(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_970:
+f16b_pf_1019:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_971
+	JZ         f16b_pf_end_1020
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_970
+	JMP        f16b_pf_1019
 
-f16b_pf_end_971:
+f16b_pf_end_1020:
 	CMPQ  AX, $0x00000009
-	JLE   f16b_pfdone_969
+	JLE   f16b_pfdone_1018
 	MOVL  36(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_972:
+f16b_pf_1021:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_973
+	JZ         f16b_pf_end_1022
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_972
+	JMP        f16b_pf_1021
 
-f16b_pf_end_973:
+f16b_pf_end_1022:
 	CMPQ  AX, $0x0000000a
-	JLE   f16b_pfdone_969
+	JLE   f16b_pfdone_1018
 	MOVL  40(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_974:
+f16b_pf_1023:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_975
+	JZ         f16b_pf_end_1024
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_974
+	JMP        f16b_pf_1023
 
-f16b_pf_end_975:
+f16b_pf_end_1024:
 	CMPQ  AX, $0x0000000b
-	JLE   f16b_pfdone_969
+	JLE   f16b_pfdone_1018
 	MOVL  44(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_976:
+f16b_pf_1025:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_977
+	JZ         f16b_pf_end_1026
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_976
+	JMP        f16b_pf_1025
 
-f16b_pf_end_977:
+f16b_pf_end_1026:
 	CMPQ  AX, $0x0000000c
-	JLE   f16b_pfdone_969
+	JLE   f16b_pfdone_1018
 	MOVL  48(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_978:
+f16b_pf_1027:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_979
+	JZ         f16b_pf_end_1028
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_978
+	JMP        f16b_pf_1027
 
-f16b_pf_end_979:
+f16b_pf_end_1028:
 	CMPQ  AX, $0x0000000d
-	JLE   f16b_pfdone_969
+	JLE   f16b_pfdone_1018
 	MOVL  52(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_980:
+f16b_pf_1029:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_981
+	JZ         f16b_pf_end_1030
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_980
+	JMP        f16b_pf_1029
 
-f16b_pf_end_981:
+f16b_pf_end_1030:
 	CMPQ  AX, $0x0000000e
-	JLE   f16b_pfdone_969
+	JLE   f16b_pfdone_1018
 	MOVL  56(CX), DI
 	IMULQ BX, DI
 	ADDQ  DX, DI
 	MOVQ  SI, R8
 
-f16b_pf_982:
+f16b_pf_1031:
 	TESTQ      R8, R8
-	JZ         f16b_pf_end_983
+	JZ         f16b_pf_end_1032
 	PREFETCHT0 (DI)
 	ADDQ       $0x00000040, DI
 	DECQ       R8
-	JMP        f16b_pf_982
+	JMP        f16b_pf_1031
 
-f16b_pf_end_983:
+f16b_pf_end_1032:
 	CMPQ  AX, $0x0000000f
-	JLE   f16b_pfdone_969
+	JLE   f16b_pfdone_1018
 	MOVL  60(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_984:
+f16b_pf_1033:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_985
+	JZ         f16b_pf_end_1034
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_984
+	JMP        f16b_pf_1033
 
-f16b_pf_end_985:
-f16b_pfdone_969:
+f16b_pf_end_1034:
+f16b_pfdone_1018:
 	MOVQ   ids+32(FP), AX
 	MOVQ   slab+16(FP), CX
 	MOVQ   stride+24(FP), DX
@@ -12071,9 +12637,9 @@ f16b_pfdone_969:
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
-f16b_block_986:
+f16b_block_1035:
 	CMPQ        CX, $0x00000020
-	JL          f16b_single_987
+	JL          f16b_single_1036
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -12118,11 +12684,11 @@ f16b_block_986:
 	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000040, R12
 	SUBQ        $0x00000020, CX
-	JMP         f16b_block_986
+	JMP         f16b_block_1035
 
-f16b_single_987:
+f16b_single_1036:
 	CMPQ        CX, $0x00000010
-	JL          f16b_tail_988
+	JL          f16b_tail_1037
 	VMOVUPS     (AX), Z16
 	VCVTPH2PS   (BX), Z17
 	VFMADD231PS Z17, Z16, Z0
@@ -12151,9 +12717,9 @@ f16b_single_987:
 	ADDQ        $0x00000020, R12
 	SUBQ        $0x00000010, CX
 
-f16b_tail_988:
+f16b_tail_1037:
 	TESTQ       CX, CX
-	JZ          f16b_done_989
+	JZ          f16b_done_1038
 	MOVL        $0xffffffff, DX
 	BZHIL       CX, DX, DX
 	KMOVW       DX, K1
@@ -12183,7 +12749,7 @@ f16b_tail_988:
 	VCVTPH2PS   Y26, Z17
 	VFMADD231PS Z17, Z16, Z15
 
-f16b_done_989:
+f16b_done_1038:
 	VADDPS        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VADDPS        Y16, Y0, Y16
@@ -12270,13 +12836,13 @@ f16b_done_989:
 	MOVQ          cnt+48(FP), AX
 	SUBQ          $0x00000008, AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_group_966
+	JMP           f16b_group_1015
 
-f16b_gdone_967:
-f16b_one_990:
+f16b_gdone_1016:
+f16b_one_1039:
 	MOVQ  cnt+48(FP), AX
 	TESTQ AX, AX
-	JZ    f16b_end_991
+	JZ    f16b_end_1040
 	MOVQ  ids+32(FP), CX
 	MOVQ  slab+16(FP), DX
 	MOVQ  stride+24(FP), BX
@@ -12284,27 +12850,27 @@ f16b_one_990:
 	ADDQ  $0x0000001f, SI
 	SHRQ  $0x05, SI
 	CMPQ  SI, $0x00000020
-	JLE   f16b_pfcap_992
+	JLE   f16b_pfcap_1041
 	MOVQ  $0x00000020, SI
 
-f16b_pfcap_992:
+f16b_pfcap_1041:
 	CMPQ  AX, $0x00000001
-	JLE   f16b_pfdone_993
+	JLE   f16b_pfdone_1042
 	MOVL  4(CX), AX
 	IMULQ BX, AX
 	ADDQ  DX, AX
 	MOVQ  SI, CX
 
-f16b_pf_994:
+f16b_pf_1043:
 	TESTQ      CX, CX
-	JZ         f16b_pf_end_995
+	JZ         f16b_pf_end_1044
 	PREFETCHT0 (AX)
 	ADDQ       $0x00000040, AX
 	DECQ       CX
-	JMP        f16b_pf_994
+	JMP        f16b_pf_1043
 
-f16b_pf_end_995:
-f16b_pfdone_993:
+f16b_pf_end_1044:
+f16b_pfdone_1042:
 	MOVQ   ids+32(FP), AX
 	MOVL   (AX), CX
 	MOVQ   stride+24(FP), DX
@@ -12318,9 +12884,9 @@ f16b_pfdone_993:
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 
-f16b_block_996:
+f16b_block_1045:
 	CMPQ        DX, $0x00000020
-	JL          f16b_single_997
+	JL          f16b_single_1046
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -12330,11 +12896,11 @@ f16b_block_996:
 	ADDQ        $0x00000080, AX
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000020, DX
-	JMP         f16b_block_996
+	JMP         f16b_block_1045
 
-f16b_single_997:
+f16b_single_1046:
 	CMPQ        DX, $0x00000010
-	JL          f16b_tail_998
+	JL          f16b_tail_1047
 	VMOVUPS     (AX), Z0
 	VCVTPH2PS   (CX), Z1
 	VFMADD231PS Z1, Z0, Z18
@@ -12342,9 +12908,9 @@ f16b_single_997:
 	ADDQ        $0x00000020, CX
 	SUBQ        $0x00000010, DX
 
-f16b_tail_998:
+f16b_tail_1047:
 	TESTQ       DX, DX
-	JZ          f16b_done_999
+	JZ          f16b_done_1048
 	MOVL        $0xffffffff, BX
 	BZHIL       DX, BX, BX
 	KMOVW       BX, K1
@@ -12353,7 +12919,7 @@ f16b_tail_998:
 	VCVTPH2PS   Y1, Z1
 	VFMADD231PS Z1, Z0, Z19
 
-f16b_done_999:
+f16b_done_1048:
 	VADDPS        Z19, Z18, Z18
 	VEXTRACTF64X4 $0x01, Z18, Y0
 	VADDPS        Y0, Y18, Y0
@@ -12370,9 +12936,9 @@ f16b_done_999:
 	MOVQ          cnt+48(FP), AX
 	DECQ          AX
 	MOVQ          AX, cnt+48(FP)
-	JMP           f16b_one_990
+	JMP           f16b_one_1039
 
-f16b_end_991:
+f16b_end_1040:
 	VZEROUPPER
 	RET
 
@@ -12387,16 +12953,16 @@ TEXT ·accF16Cols1AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z1, Z1, Z1
 
-acccols_reg_1000:
+acccols_reg_1049:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1003
+	JL      acccols_tail_1052
 	VMOVUPS (BX), Z2
 	VCMPPS  $0x04, Z1, Z2, K1
 	KMOVW   K1, DI
 
-acccols_bit_1001:
+acccols_bit_1050:
 	TESTL        DI, DI
-	JZ           acccols_next_1002
+	JZ           acccols_next_1051
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12406,37 +12972,37 @@ acccols_bit_1001:
 	VBROADCASTSS (BX)(R8*4), Z2
 	VCVTPH2PS    (R9), Z3
 	VFMADD231PS  Z3, Z2, Z0
-	JMP          acccols_bit_1001
+	JMP          acccols_bit_1050
 
-acccols_next_1002:
+acccols_next_1051:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1000
+	JMP  acccols_reg_1049
 
-acccols_tail_1003:
+acccols_tail_1052:
 	TESTQ    SI, SI
-	JZ       acccols_done_1004
+	JZ       acccols_done_1053
 	VMOVSS   (BX), X2
 	VUCOMISS X1, X2
-	JNE      acccols_tadd_1005
-	JP       acccols_tadd_1005
-	JMP      acccols_tskip_1006
+	JNE      acccols_tadd_1054
+	JP       acccols_tadd_1054
+	JMP      acccols_tskip_1055
 
-acccols_tadd_1005:
+acccols_tadd_1054:
 	VBROADCASTSS (BX), Z2
 	VCVTPH2PS    (CX), Z3
 	VFMADD231PS  Z3, Z2, Z0
 
-acccols_tskip_1006:
+acccols_tskip_1055:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1003
+	JMP  acccols_tail_1052
 
-acccols_done_1004:
+acccols_done_1053:
 	VMOVUPS Z0, (AX)
 	VZEROUPPER
 	RET
@@ -12453,16 +13019,16 @@ TEXT ·accF16Cols2AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z2, Z2, Z2
 
-acccols_reg_1007:
+acccols_reg_1056:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1010
+	JL      acccols_tail_1059
 	VMOVUPS (BX), Z3
 	VCMPPS  $0x04, Z2, Z3, K1
 	KMOVW   K1, DI
 
-acccols_bit_1008:
+acccols_bit_1057:
 	TESTL        DI, DI
-	JZ           acccols_next_1009
+	JZ           acccols_next_1058
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12474,39 +13040,39 @@ acccols_bit_1008:
 	VFMADD231PS  Z4, Z3, Z0
 	VCVTPH2PS    32(R9), Z4
 	VFMADD231PS  Z4, Z3, Z1
-	JMP          acccols_bit_1008
+	JMP          acccols_bit_1057
 
-acccols_next_1009:
+acccols_next_1058:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1007
+	JMP  acccols_reg_1056
 
-acccols_tail_1010:
+acccols_tail_1059:
 	TESTQ    SI, SI
-	JZ       acccols_done_1011
+	JZ       acccols_done_1060
 	VMOVSS   (BX), X3
 	VUCOMISS X2, X3
-	JNE      acccols_tadd_1012
-	JP       acccols_tadd_1012
-	JMP      acccols_tskip_1013
+	JNE      acccols_tadd_1061
+	JP       acccols_tadd_1061
+	JMP      acccols_tskip_1062
 
-acccols_tadd_1012:
+acccols_tadd_1061:
 	VBROADCASTSS (BX), Z3
 	VCVTPH2PS    (CX), Z4
 	VFMADD231PS  Z4, Z3, Z0
 	VCVTPH2PS    32(CX), Z4
 	VFMADD231PS  Z4, Z3, Z1
 
-acccols_tskip_1013:
+acccols_tskip_1062:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1010
+	JMP  acccols_tail_1059
 
-acccols_done_1011:
+acccols_done_1060:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VZEROUPPER
@@ -12525,16 +13091,16 @@ TEXT ·accF16Cols3AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z3, Z3, Z3
 
-acccols_reg_1014:
+acccols_reg_1063:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1017
+	JL      acccols_tail_1066
 	VMOVUPS (BX), Z4
 	VCMPPS  $0x04, Z3, Z4, K1
 	KMOVW   K1, DI
 
-acccols_bit_1015:
+acccols_bit_1064:
 	TESTL        DI, DI
-	JZ           acccols_next_1016
+	JZ           acccols_next_1065
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12548,26 +13114,26 @@ acccols_bit_1015:
 	VFMADD231PS  Z5, Z4, Z1
 	VCVTPH2PS    64(R9), Z5
 	VFMADD231PS  Z5, Z4, Z2
-	JMP          acccols_bit_1015
+	JMP          acccols_bit_1064
 
-acccols_next_1016:
+acccols_next_1065:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1014
+	JMP  acccols_reg_1063
 
-acccols_tail_1017:
+acccols_tail_1066:
 	TESTQ    SI, SI
-	JZ       acccols_done_1018
+	JZ       acccols_done_1067
 	VMOVSS   (BX), X4
 	VUCOMISS X3, X4
-	JNE      acccols_tadd_1019
-	JP       acccols_tadd_1019
-	JMP      acccols_tskip_1020
+	JNE      acccols_tadd_1068
+	JP       acccols_tadd_1068
+	JMP      acccols_tskip_1069
 
-acccols_tadd_1019:
+acccols_tadd_1068:
 	VBROADCASTSS (BX), Z4
 	VCVTPH2PS    (CX), Z5
 	VFMADD231PS  Z5, Z4, Z0
@@ -12576,13 +13142,13 @@ acccols_tadd_1019:
 	VCVTPH2PS    64(CX), Z5
 	VFMADD231PS  Z5, Z4, Z2
 
-acccols_tskip_1020:
+acccols_tskip_1069:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1017
+	JMP  acccols_tail_1066
 
-acccols_done_1018:
+acccols_done_1067:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12603,16 +13169,16 @@ TEXT ·accF16Cols4AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z4, Z4, Z4
 
-acccols_reg_1021:
+acccols_reg_1070:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1024
+	JL      acccols_tail_1073
 	VMOVUPS (BX), Z5
 	VCMPPS  $0x04, Z4, Z5, K1
 	KMOVW   K1, DI
 
-acccols_bit_1022:
+acccols_bit_1071:
 	TESTL        DI, DI
-	JZ           acccols_next_1023
+	JZ           acccols_next_1072
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12628,26 +13194,26 @@ acccols_bit_1022:
 	VFMADD231PS  Z6, Z5, Z2
 	VCVTPH2PS    96(R9), Z6
 	VFMADD231PS  Z6, Z5, Z3
-	JMP          acccols_bit_1022
+	JMP          acccols_bit_1071
 
-acccols_next_1023:
+acccols_next_1072:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1021
+	JMP  acccols_reg_1070
 
-acccols_tail_1024:
+acccols_tail_1073:
 	TESTQ    SI, SI
-	JZ       acccols_done_1025
+	JZ       acccols_done_1074
 	VMOVSS   (BX), X5
 	VUCOMISS X4, X5
-	JNE      acccols_tadd_1026
-	JP       acccols_tadd_1026
-	JMP      acccols_tskip_1027
+	JNE      acccols_tadd_1075
+	JP       acccols_tadd_1075
+	JMP      acccols_tskip_1076
 
-acccols_tadd_1026:
+acccols_tadd_1075:
 	VBROADCASTSS (BX), Z5
 	VCVTPH2PS    (CX), Z6
 	VFMADD231PS  Z6, Z5, Z0
@@ -12658,13 +13224,13 @@ acccols_tadd_1026:
 	VCVTPH2PS    96(CX), Z6
 	VFMADD231PS  Z6, Z5, Z3
 
-acccols_tskip_1027:
+acccols_tskip_1076:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1024
+	JMP  acccols_tail_1073
 
-acccols_done_1025:
+acccols_done_1074:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12687,16 +13253,16 @@ TEXT ·accF16Cols5AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z5, Z5, Z5
 
-acccols_reg_1028:
+acccols_reg_1077:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1031
+	JL      acccols_tail_1080
 	VMOVUPS (BX), Z6
 	VCMPPS  $0x04, Z5, Z6, K1
 	KMOVW   K1, DI
 
-acccols_bit_1029:
+acccols_bit_1078:
 	TESTL        DI, DI
-	JZ           acccols_next_1030
+	JZ           acccols_next_1079
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12714,26 +13280,26 @@ acccols_bit_1029:
 	VFMADD231PS  Z7, Z6, Z3
 	VCVTPH2PS    128(R9), Z7
 	VFMADD231PS  Z7, Z6, Z4
-	JMP          acccols_bit_1029
+	JMP          acccols_bit_1078
 
-acccols_next_1030:
+acccols_next_1079:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1028
+	JMP  acccols_reg_1077
 
-acccols_tail_1031:
+acccols_tail_1080:
 	TESTQ    SI, SI
-	JZ       acccols_done_1032
+	JZ       acccols_done_1081
 	VMOVSS   (BX), X6
 	VUCOMISS X5, X6
-	JNE      acccols_tadd_1033
-	JP       acccols_tadd_1033
-	JMP      acccols_tskip_1034
+	JNE      acccols_tadd_1082
+	JP       acccols_tadd_1082
+	JMP      acccols_tskip_1083
 
-acccols_tadd_1033:
+acccols_tadd_1082:
 	VBROADCASTSS (BX), Z6
 	VCVTPH2PS    (CX), Z7
 	VFMADD231PS  Z7, Z6, Z0
@@ -12746,13 +13312,13 @@ acccols_tadd_1033:
 	VCVTPH2PS    128(CX), Z7
 	VFMADD231PS  Z7, Z6, Z4
 
-acccols_tskip_1034:
+acccols_tskip_1083:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1031
+	JMP  acccols_tail_1080
 
-acccols_done_1032:
+acccols_done_1081:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12777,16 +13343,16 @@ TEXT ·accF16Cols6AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z6, Z6, Z6
 
-acccols_reg_1035:
+acccols_reg_1084:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1038
+	JL      acccols_tail_1087
 	VMOVUPS (BX), Z7
 	VCMPPS  $0x04, Z6, Z7, K1
 	KMOVW   K1, DI
 
-acccols_bit_1036:
+acccols_bit_1085:
 	TESTL        DI, DI
-	JZ           acccols_next_1037
+	JZ           acccols_next_1086
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12806,26 +13372,26 @@ acccols_bit_1036:
 	VFMADD231PS  Z8, Z7, Z4
 	VCVTPH2PS    160(R9), Z8
 	VFMADD231PS  Z8, Z7, Z5
-	JMP          acccols_bit_1036
+	JMP          acccols_bit_1085
 
-acccols_next_1037:
+acccols_next_1086:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1035
+	JMP  acccols_reg_1084
 
-acccols_tail_1038:
+acccols_tail_1087:
 	TESTQ    SI, SI
-	JZ       acccols_done_1039
+	JZ       acccols_done_1088
 	VMOVSS   (BX), X7
 	VUCOMISS X6, X7
-	JNE      acccols_tadd_1040
-	JP       acccols_tadd_1040
-	JMP      acccols_tskip_1041
+	JNE      acccols_tadd_1089
+	JP       acccols_tadd_1089
+	JMP      acccols_tskip_1090
 
-acccols_tadd_1040:
+acccols_tadd_1089:
 	VBROADCASTSS (BX), Z7
 	VCVTPH2PS    (CX), Z8
 	VFMADD231PS  Z8, Z7, Z0
@@ -12840,13 +13406,13 @@ acccols_tadd_1040:
 	VCVTPH2PS    160(CX), Z8
 	VFMADD231PS  Z8, Z7, Z5
 
-acccols_tskip_1041:
+acccols_tskip_1090:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1038
+	JMP  acccols_tail_1087
 
-acccols_done_1039:
+acccols_done_1088:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12873,16 +13439,16 @@ TEXT ·accF16Cols7AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z7, Z7, Z7
 
-acccols_reg_1042:
+acccols_reg_1091:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1045
+	JL      acccols_tail_1094
 	VMOVUPS (BX), Z8
 	VCMPPS  $0x04, Z7, Z8, K1
 	KMOVW   K1, DI
 
-acccols_bit_1043:
+acccols_bit_1092:
 	TESTL        DI, DI
-	JZ           acccols_next_1044
+	JZ           acccols_next_1093
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -12904,26 +13470,26 @@ acccols_bit_1043:
 	VFMADD231PS  Z9, Z8, Z5
 	VCVTPH2PS    192(R9), Z9
 	VFMADD231PS  Z9, Z8, Z6
-	JMP          acccols_bit_1043
+	JMP          acccols_bit_1092
 
-acccols_next_1044:
+acccols_next_1093:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1042
+	JMP  acccols_reg_1091
 
-acccols_tail_1045:
+acccols_tail_1094:
 	TESTQ    SI, SI
-	JZ       acccols_done_1046
+	JZ       acccols_done_1095
 	VMOVSS   (BX), X8
 	VUCOMISS X7, X8
-	JNE      acccols_tadd_1047
-	JP       acccols_tadd_1047
-	JMP      acccols_tskip_1048
+	JNE      acccols_tadd_1096
+	JP       acccols_tadd_1096
+	JMP      acccols_tskip_1097
 
-acccols_tadd_1047:
+acccols_tadd_1096:
 	VBROADCASTSS (BX), Z8
 	VCVTPH2PS    (CX), Z9
 	VFMADD231PS  Z9, Z8, Z0
@@ -12940,13 +13506,13 @@ acccols_tadd_1047:
 	VCVTPH2PS    192(CX), Z9
 	VFMADD231PS  Z9, Z8, Z6
 
-acccols_tskip_1048:
+acccols_tskip_1097:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1045
+	JMP  acccols_tail_1094
 
-acccols_done_1046:
+acccols_done_1095:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -12975,16 +13541,16 @@ TEXT ·accF16Cols8AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z8, Z8, Z8
 
-acccols_reg_1049:
+acccols_reg_1098:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1052
+	JL      acccols_tail_1101
 	VMOVUPS (BX), Z9
 	VCMPPS  $0x04, Z8, Z9, K1
 	KMOVW   K1, DI
 
-acccols_bit_1050:
+acccols_bit_1099:
 	TESTL        DI, DI
-	JZ           acccols_next_1051
+	JZ           acccols_next_1100
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -13008,26 +13574,26 @@ acccols_bit_1050:
 	VFMADD231PS  Z10, Z9, Z6
 	VCVTPH2PS    224(R9), Z10
 	VFMADD231PS  Z10, Z9, Z7
-	JMP          acccols_bit_1050
+	JMP          acccols_bit_1099
 
-acccols_next_1051:
+acccols_next_1100:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1049
+	JMP  acccols_reg_1098
 
-acccols_tail_1052:
+acccols_tail_1101:
 	TESTQ    SI, SI
-	JZ       acccols_done_1053
+	JZ       acccols_done_1102
 	VMOVSS   (BX), X9
 	VUCOMISS X8, X9
-	JNE      acccols_tadd_1054
-	JP       acccols_tadd_1054
-	JMP      acccols_tskip_1055
+	JNE      acccols_tadd_1103
+	JP       acccols_tadd_1103
+	JMP      acccols_tskip_1104
 
-acccols_tadd_1054:
+acccols_tadd_1103:
 	VBROADCASTSS (BX), Z9
 	VCVTPH2PS    (CX), Z10
 	VFMADD231PS  Z10, Z9, Z0
@@ -13046,13 +13612,13 @@ acccols_tadd_1054:
 	VCVTPH2PS    224(CX), Z10
 	VFMADD231PS  Z10, Z9, Z7
 
-acccols_tskip_1055:
+acccols_tskip_1104:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1052
+	JMP  acccols_tail_1101
 
-acccols_done_1053:
+acccols_done_1102:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -13083,16 +13649,16 @@ TEXT ·accF16Cols9AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z9, Z9, Z9
 
-acccols_reg_1056:
+acccols_reg_1105:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1059
+	JL      acccols_tail_1108
 	VMOVUPS (BX), Z10
 	VCMPPS  $0x04, Z9, Z10, K1
 	KMOVW   K1, DI
 
-acccols_bit_1057:
+acccols_bit_1106:
 	TESTL        DI, DI
-	JZ           acccols_next_1058
+	JZ           acccols_next_1107
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -13118,26 +13684,26 @@ acccols_bit_1057:
 	VFMADD231PS  Z11, Z10, Z7
 	VCVTPH2PS    256(R9), Z11
 	VFMADD231PS  Z11, Z10, Z8
-	JMP          acccols_bit_1057
+	JMP          acccols_bit_1106
 
-acccols_next_1058:
+acccols_next_1107:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1056
+	JMP  acccols_reg_1105
 
-acccols_tail_1059:
+acccols_tail_1108:
 	TESTQ    SI, SI
-	JZ       acccols_done_1060
+	JZ       acccols_done_1109
 	VMOVSS   (BX), X10
 	VUCOMISS X9, X10
-	JNE      acccols_tadd_1061
-	JP       acccols_tadd_1061
-	JMP      acccols_tskip_1062
+	JNE      acccols_tadd_1110
+	JP       acccols_tadd_1110
+	JMP      acccols_tskip_1111
 
-acccols_tadd_1061:
+acccols_tadd_1110:
 	VBROADCASTSS (BX), Z10
 	VCVTPH2PS    (CX), Z11
 	VFMADD231PS  Z11, Z10, Z0
@@ -13158,13 +13724,13 @@ acccols_tadd_1061:
 	VCVTPH2PS    256(CX), Z11
 	VFMADD231PS  Z11, Z10, Z8
 
-acccols_tskip_1062:
+acccols_tskip_1111:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1059
+	JMP  acccols_tail_1108
 
-acccols_done_1060:
+acccols_done_1109:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -13197,16 +13763,16 @@ TEXT ·accF16Cols10AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z10, Z10, Z10
 
-acccols_reg_1063:
+acccols_reg_1112:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1066
+	JL      acccols_tail_1115
 	VMOVUPS (BX), Z11
 	VCMPPS  $0x04, Z10, Z11, K1
 	KMOVW   K1, DI
 
-acccols_bit_1064:
+acccols_bit_1113:
 	TESTL        DI, DI
-	JZ           acccols_next_1065
+	JZ           acccols_next_1114
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -13234,26 +13800,26 @@ acccols_bit_1064:
 	VFMADD231PS  Z12, Z11, Z8
 	VCVTPH2PS    288(R9), Z12
 	VFMADD231PS  Z12, Z11, Z9
-	JMP          acccols_bit_1064
+	JMP          acccols_bit_1113
 
-acccols_next_1065:
+acccols_next_1114:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1063
+	JMP  acccols_reg_1112
 
-acccols_tail_1066:
+acccols_tail_1115:
 	TESTQ    SI, SI
-	JZ       acccols_done_1067
+	JZ       acccols_done_1116
 	VMOVSS   (BX), X11
 	VUCOMISS X10, X11
-	JNE      acccols_tadd_1068
-	JP       acccols_tadd_1068
-	JMP      acccols_tskip_1069
+	JNE      acccols_tadd_1117
+	JP       acccols_tadd_1117
+	JMP      acccols_tskip_1118
 
-acccols_tadd_1068:
+acccols_tadd_1117:
 	VBROADCASTSS (BX), Z11
 	VCVTPH2PS    (CX), Z12
 	VFMADD231PS  Z12, Z11, Z0
@@ -13276,13 +13842,13 @@ acccols_tadd_1068:
 	VCVTPH2PS    288(CX), Z12
 	VFMADD231PS  Z12, Z11, Z9
 
-acccols_tskip_1069:
+acccols_tskip_1118:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1066
+	JMP  acccols_tail_1115
 
-acccols_done_1067:
+acccols_done_1116:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -13317,16 +13883,16 @@ TEXT ·accF16Cols11AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z11, Z11, Z11
 
-acccols_reg_1070:
+acccols_reg_1119:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1073
+	JL      acccols_tail_1122
 	VMOVUPS (BX), Z12
 	VCMPPS  $0x04, Z11, Z12, K1
 	KMOVW   K1, DI
 
-acccols_bit_1071:
+acccols_bit_1120:
 	TESTL        DI, DI
-	JZ           acccols_next_1072
+	JZ           acccols_next_1121
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -13356,26 +13922,26 @@ acccols_bit_1071:
 	VFMADD231PS  Z13, Z12, Z9
 	VCVTPH2PS    320(R9), Z13
 	VFMADD231PS  Z13, Z12, Z10
-	JMP          acccols_bit_1071
+	JMP          acccols_bit_1120
 
-acccols_next_1072:
+acccols_next_1121:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1070
+	JMP  acccols_reg_1119
 
-acccols_tail_1073:
+acccols_tail_1122:
 	TESTQ    SI, SI
-	JZ       acccols_done_1074
+	JZ       acccols_done_1123
 	VMOVSS   (BX), X12
 	VUCOMISS X11, X12
-	JNE      acccols_tadd_1075
-	JP       acccols_tadd_1075
-	JMP      acccols_tskip_1076
+	JNE      acccols_tadd_1124
+	JP       acccols_tadd_1124
+	JMP      acccols_tskip_1125
 
-acccols_tadd_1075:
+acccols_tadd_1124:
 	VBROADCASTSS (BX), Z12
 	VCVTPH2PS    (CX), Z13
 	VFMADD231PS  Z13, Z12, Z0
@@ -13400,13 +13966,13 @@ acccols_tadd_1075:
 	VCVTPH2PS    320(CX), Z13
 	VFMADD231PS  Z13, Z12, Z10
 
-acccols_tskip_1076:
+acccols_tskip_1125:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1073
+	JMP  acccols_tail_1122
 
-acccols_done_1074:
+acccols_done_1123:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -13443,16 +14009,16 @@ TEXT ·accF16Cols12AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z12, Z12, Z12
 
-acccols_reg_1077:
+acccols_reg_1126:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1080
+	JL      acccols_tail_1129
 	VMOVUPS (BX), Z13
 	VCMPPS  $0x04, Z12, Z13, K1
 	KMOVW   K1, DI
 
-acccols_bit_1078:
+acccols_bit_1127:
 	TESTL        DI, DI
-	JZ           acccols_next_1079
+	JZ           acccols_next_1128
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -13484,26 +14050,26 @@ acccols_bit_1078:
 	VFMADD231PS  Z14, Z13, Z10
 	VCVTPH2PS    352(R9), Z14
 	VFMADD231PS  Z14, Z13, Z11
-	JMP          acccols_bit_1078
+	JMP          acccols_bit_1127
 
-acccols_next_1079:
+acccols_next_1128:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1077
+	JMP  acccols_reg_1126
 
-acccols_tail_1080:
+acccols_tail_1129:
 	TESTQ    SI, SI
-	JZ       acccols_done_1081
+	JZ       acccols_done_1130
 	VMOVSS   (BX), X13
 	VUCOMISS X12, X13
-	JNE      acccols_tadd_1082
-	JP       acccols_tadd_1082
-	JMP      acccols_tskip_1083
+	JNE      acccols_tadd_1131
+	JP       acccols_tadd_1131
+	JMP      acccols_tskip_1132
 
-acccols_tadd_1082:
+acccols_tadd_1131:
 	VBROADCASTSS (BX), Z13
 	VCVTPH2PS    (CX), Z14
 	VFMADD231PS  Z14, Z13, Z0
@@ -13530,13 +14096,13 @@ acccols_tadd_1082:
 	VCVTPH2PS    352(CX), Z14
 	VFMADD231PS  Z14, Z13, Z11
 
-acccols_tskip_1083:
+acccols_tskip_1132:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1080
+	JMP  acccols_tail_1129
 
-acccols_done_1081:
+acccols_done_1130:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -13575,16 +14141,16 @@ TEXT ·accF16Cols13AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z13, Z13, Z13
 
-acccols_reg_1084:
+acccols_reg_1133:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1087
+	JL      acccols_tail_1136
 	VMOVUPS (BX), Z14
 	VCMPPS  $0x04, Z13, Z14, K1
 	KMOVW   K1, DI
 
-acccols_bit_1085:
+acccols_bit_1134:
 	TESTL        DI, DI
-	JZ           acccols_next_1086
+	JZ           acccols_next_1135
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -13618,26 +14184,26 @@ acccols_bit_1085:
 	VFMADD231PS  Z15, Z14, Z11
 	VCVTPH2PS    384(R9), Z15
 	VFMADD231PS  Z15, Z14, Z12
-	JMP          acccols_bit_1085
+	JMP          acccols_bit_1134
 
-acccols_next_1086:
+acccols_next_1135:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1084
+	JMP  acccols_reg_1133
 
-acccols_tail_1087:
+acccols_tail_1136:
 	TESTQ    SI, SI
-	JZ       acccols_done_1088
+	JZ       acccols_done_1137
 	VMOVSS   (BX), X14
 	VUCOMISS X13, X14
-	JNE      acccols_tadd_1089
-	JP       acccols_tadd_1089
-	JMP      acccols_tskip_1090
+	JNE      acccols_tadd_1138
+	JP       acccols_tadd_1138
+	JMP      acccols_tskip_1139
 
-acccols_tadd_1089:
+acccols_tadd_1138:
 	VBROADCASTSS (BX), Z14
 	VCVTPH2PS    (CX), Z15
 	VFMADD231PS  Z15, Z14, Z0
@@ -13666,13 +14232,13 @@ acccols_tadd_1089:
 	VCVTPH2PS    384(CX), Z15
 	VFMADD231PS  Z15, Z14, Z12
 
-acccols_tskip_1090:
+acccols_tskip_1139:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1087
+	JMP  acccols_tail_1136
 
-acccols_done_1088:
+acccols_done_1137:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -13713,16 +14279,16 @@ TEXT ·accF16Cols14AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z14, Z14, Z14
 
-acccols_reg_1091:
+acccols_reg_1140:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1094
+	JL      acccols_tail_1143
 	VMOVUPS (BX), Z15
 	VCMPPS  $0x04, Z14, Z15, K1
 	KMOVW   K1, DI
 
-acccols_bit_1092:
+acccols_bit_1141:
 	TESTL        DI, DI
-	JZ           acccols_next_1093
+	JZ           acccols_next_1142
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -13758,26 +14324,26 @@ acccols_bit_1092:
 	VFMADD231PS  Z16, Z15, Z12
 	VCVTPH2PS    416(R9), Z16
 	VFMADD231PS  Z16, Z15, Z13
-	JMP          acccols_bit_1092
+	JMP          acccols_bit_1141
 
-acccols_next_1093:
+acccols_next_1142:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1091
+	JMP  acccols_reg_1140
 
-acccols_tail_1094:
+acccols_tail_1143:
 	TESTQ    SI, SI
-	JZ       acccols_done_1095
+	JZ       acccols_done_1144
 	VMOVSS   (BX), X15
 	VUCOMISS X14, X15
-	JNE      acccols_tadd_1096
-	JP       acccols_tadd_1096
-	JMP      acccols_tskip_1097
+	JNE      acccols_tadd_1145
+	JP       acccols_tadd_1145
+	JMP      acccols_tskip_1146
 
-acccols_tadd_1096:
+acccols_tadd_1145:
 	VBROADCASTSS (BX), Z15
 	VCVTPH2PS    (CX), Z16
 	VFMADD231PS  Z16, Z15, Z0
@@ -13808,13 +14374,13 @@ acccols_tadd_1096:
 	VCVTPH2PS    416(CX), Z16
 	VFMADD231PS  Z16, Z15, Z13
 
-acccols_tskip_1097:
+acccols_tskip_1146:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1094
+	JMP  acccols_tail_1143
 
-acccols_done_1095:
+acccols_done_1144:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -13857,16 +14423,16 @@ TEXT ·accF16Cols15AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z15, Z15, Z15
 
-acccols_reg_1098:
+acccols_reg_1147:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1101
+	JL      acccols_tail_1150
 	VMOVUPS (BX), Z16
 	VCMPPS  $0x04, Z15, Z16, K1
 	KMOVW   K1, DI
 
-acccols_bit_1099:
+acccols_bit_1148:
 	TESTL        DI, DI
-	JZ           acccols_next_1100
+	JZ           acccols_next_1149
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -13904,26 +14470,26 @@ acccols_bit_1099:
 	VFMADD231PS  Z17, Z16, Z13
 	VCVTPH2PS    448(R9), Z17
 	VFMADD231PS  Z17, Z16, Z14
-	JMP          acccols_bit_1099
+	JMP          acccols_bit_1148
 
-acccols_next_1100:
+acccols_next_1149:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1098
+	JMP  acccols_reg_1147
 
-acccols_tail_1101:
+acccols_tail_1150:
 	TESTQ    SI, SI
-	JZ       acccols_done_1102
+	JZ       acccols_done_1151
 	VMOVSS   (BX), X16
 	VUCOMISS X15, X16
-	JNE      acccols_tadd_1103
-	JP       acccols_tadd_1103
-	JMP      acccols_tskip_1104
+	JNE      acccols_tadd_1152
+	JP       acccols_tadd_1152
+	JMP      acccols_tskip_1153
 
-acccols_tadd_1103:
+acccols_tadd_1152:
 	VBROADCASTSS (BX), Z16
 	VCVTPH2PS    (CX), Z17
 	VFMADD231PS  Z17, Z16, Z0
@@ -13956,13 +14522,13 @@ acccols_tadd_1103:
 	VCVTPH2PS    448(CX), Z17
 	VFMADD231PS  Z17, Z16, Z14
 
-acccols_tskip_1104:
+acccols_tskip_1153:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1101
+	JMP  acccols_tail_1150
 
-acccols_done_1102:
+acccols_done_1151:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -14007,16 +14573,16 @@ TEXT ·accF16Cols16AVX512(SB), NOSPLIT, $0-40
 	MOVQ    n+32(FP), SI
 	VPXORD  Z16, Z16, Z16
 
-acccols_reg_1105:
+acccols_reg_1154:
 	CMPQ    SI, $0x00000010
-	JL      acccols_tail_1108
+	JL      acccols_tail_1157
 	VMOVUPS (BX), Z17
 	VCMPPS  $0x04, Z16, Z17, K1
 	KMOVW   K1, DI
 
-acccols_bit_1106:
+acccols_bit_1155:
 	TESTL        DI, DI
-	JZ           acccols_next_1107
+	JZ           acccols_next_1156
 	BSFL         DI, R8
 	LEAL         -1(DI), R9
 	ANDL         R9, DI
@@ -14056,26 +14622,26 @@ acccols_bit_1106:
 	VFMADD231PS  Z18, Z17, Z14
 	VCVTPH2PS    480(R9), Z18
 	VFMADD231PS  Z18, Z17, Z15
-	JMP          acccols_bit_1106
+	JMP          acccols_bit_1155
 
-acccols_next_1107:
+acccols_next_1156:
 	ADDQ $0x00000040, BX
 	MOVQ DX, DI
 	SHLQ $0x04, DI
 	ADDQ DI, CX
 	SUBQ $0x00000010, SI
-	JMP  acccols_reg_1105
+	JMP  acccols_reg_1154
 
-acccols_tail_1108:
+acccols_tail_1157:
 	TESTQ    SI, SI
-	JZ       acccols_done_1109
+	JZ       acccols_done_1158
 	VMOVSS   (BX), X17
 	VUCOMISS X16, X17
-	JNE      acccols_tadd_1110
-	JP       acccols_tadd_1110
-	JMP      acccols_tskip_1111
+	JNE      acccols_tadd_1159
+	JP       acccols_tadd_1159
+	JMP      acccols_tskip_1160
 
-acccols_tadd_1110:
+acccols_tadd_1159:
 	VBROADCASTSS (BX), Z17
 	VCVTPH2PS    (CX), Z18
 	VFMADD231PS  Z18, Z17, Z0
@@ -14110,13 +14676,13 @@ acccols_tadd_1110:
 	VCVTPH2PS    480(CX), Z18
 	VFMADD231PS  Z18, Z17, Z15
 
-acccols_tskip_1111:
+acccols_tskip_1160:
 	ADDQ $0x00000004, BX
 	ADDQ DX, CX
 	DECQ SI
-	JMP  acccols_tail_1108
+	JMP  acccols_tail_1157
 
-acccols_done_1109:
+acccols_done_1158:
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS Z2, 128(AX)
@@ -14153,9 +14719,9 @@ TEXT ·levelsU8AVX512(SB), NOSPLIT, $0-44
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-lev_1112:
+lev_1161:
 	TESTQ      DX, DX
-	JZ         lev_done_1113
+	JZ         lev_done_1162
 	VMOVUPS    (CX), Z6
 	VSUBPS     Z0, Z6, Z6
 	VMULPS     Z3, Z6, Z6
@@ -14168,9 +14734,9 @@ lev_1112:
 	ADDQ       $0x00000040, CX
 	ADDQ       $0x00000010, AX
 	SUBQ       $0x00000010, DX
-	JMP        lev_1112
+	JMP        lev_1161
 
-lev_done_1113:
+lev_done_1162:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDD        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1
@@ -14201,9 +14767,9 @@ TEXT ·levelsU4AVX512(SB), NOSPLIT, $0-44
 	VPXORD       Z1, Z1, Z1
 	VPXORD       Z2, Z2, Z2
 
-lev_1114:
+lev_1163:
 	TESTQ       DX, DX
-	JZ          lev_done_1115
+	JZ          lev_done_1164
 	VMOVUPS     (CX), Z6
 	VSUBPS      Z0, Z6, Z6
 	VMULPS      Z3, Z6, Z6
@@ -14229,9 +14795,9 @@ lev_1114:
 	ADDQ        $0x00000080, CX
 	ADDQ        $0x00000010, AX
 	SUBQ        $0x00000020, DX
-	JMP         lev_1114
+	JMP         lev_1163
 
-lev_done_1115:
+lev_done_1164:
 	VEXTRACTI64X4 $0x01, Z2, Y0
 	VPADDD        Y0, Y2, Y0
 	VEXTRACTI32X4 $0x01, Y0, X1

@@ -378,7 +378,7 @@ func lvqDecode(dst []float32, code []byte, mean []float32, b1, b2 int) {
 }
 
 // NewComputer implements Quantizer: distances use every level of the codes.
-func (q *LVQ) NewComputer() Computer { return q.newComputer(q.CodeSize(), q.b2) }
+func (q *LVQ) NewComputer() Computer { return withByteQuery(q.newComputer(q.CodeSize(), q.b2)) }
 
 // newComputer returns a computer over rows of stride bytes that uses the primary level and,
 // if b2 > 0, the residual level.
@@ -387,6 +387,17 @@ func (q *LVQ) newComputer(stride, b2 int) *lvqComputer {
 		dim: q.dim, b1: q.b1, b2: b2, stride: stride, ip: q.metric.UsesInnerProduct() && !q.byL2, half: q.byL2,
 		mean: q.st.mean, q: make([]float32, q.dim),
 	}
+}
+
+// withByteQuery gives a computer of one-level 4-bit codes (lvq4, and the primary level of
+// lvq4x4 and lvq4x8) the byte query where its kernels run in assembly, and returns c.
+// LeanVec's LVQ primaries keep the float query: at their usual length (160 dimensions) the
+// byte kernels measure no faster, and the query's rounding would only add error.
+func withByteQuery(c *lvqComputer) *lvqComputer {
+	if c.b1 == 4 && c.b2 == 0 && simd.LVQ4QFast() {
+		c.q4 = simd.NewLVQ4Query(c.dim)
+	}
+	return c
 }
 
 // Primary implements TwoStage for two-level quantizers: a one-level quantizer sharing this
@@ -404,7 +415,7 @@ func (q *LVQ) PrimaryCodeSize() int { return 4 + q.n1 }
 
 // NewPrimaryComputer implements TwoStage: distances of the primary level only, over rows of
 // CodeSize bytes.
-func (q *LVQ) NewPrimaryComputer() Computer { return q.newComputer(q.CodeSize(), 0) }
+func (q *LVQ) NewPrimaryComputer() Computer { return withByteQuery(q.newComputer(q.CodeSize(), 0)) }
 
 // lvqTag heads the serialized state: tag, dim, b1, b2, then the mean as float32.
 const lvqTag = "LVQ1"
@@ -465,6 +476,10 @@ type lvqComputer struct {
 	q      []float32 // ip: the query; l2: the query minus the mean
 	qsum   float32   // ip: sum of q
 	qmean  float32   // ip: <q, mean>
+	// q4, for one-level 4-bit codes where the byte-query kernels run in assembly, is q
+	// rounded to bytes: a row then costs one integer pass over its codes (about 2.4x
+	// faster at 784 dimensions than widening them to floats).
+	q4 *simd.LVQ4Query
 }
 
 func (c *lvqComputer) SetQuery(q []float32) {
@@ -472,6 +487,9 @@ func (c *lvqComputer) SetQuery(q []float32) {
 	if !c.ip {
 		for j, x := range q {
 			c.q[j] = x - c.mean[j]
+		}
+		if c.q4 != nil {
+			c.q4.Set(c.q)
 		}
 		return
 	}
@@ -482,9 +500,17 @@ func (c *lvqComputer) SetQuery(q []float32) {
 		m += float64(x) * float64(c.mean[j])
 	}
 	c.qsum, c.qmean = float32(s), float32(m)
+	if c.q4 != nil {
+		c.q4.Set(c.q)
+	}
 }
 
 func (c *lvqComputer) Distance(code []byte) float32 {
+	if c.q4 != nil {
+		var out [1]float32
+		c.DistanceBatch(code, lvqRowZero[:], out[:])
+		return out[0]
+	}
 	switch {
 	case c.ip && c.b2 == 0:
 		return 1 - (simd.LVQInnerProduct(c.q, c.qsum, code, c.b1) + c.qmean)
@@ -505,6 +531,12 @@ func (c *lvqComputer) Distance(code []byte) float32 {
 
 func (c *lvqComputer) DistanceBatch(slab []byte, ids []uint32, out []float32) {
 	switch {
+	case c.q4 != nil && c.ip:
+		simd.LVQ4QInnerProductBatch(c.q4, slab, c.stride, ids, out)
+	case c.q4 != nil:
+		simd.LVQ4QL2SqrBatch(c.q4, slab, c.stride, ids, out)
+		c.finishL2(out[:len(ids)])
+		return
 	case c.ip && c.b2 == 0:
 		simd.LVQInnerProductBatch(c.q, c.qsum, slab, c.stride, ids, out, c.b1)
 	case c.ip:
@@ -523,6 +555,12 @@ func (c *lvqComputer) DistanceBatch(slab []byte, ids []uint32, out []float32) {
 
 func (c *lvqComputer) DistanceRows(slab []byte, out []float32) {
 	switch {
+	case c.q4 != nil:
+		simd.LVQ4QRows(c.q4, !c.ip, slab, c.stride, out)
+		if !c.ip {
+			c.finishL2(out)
+			return
+		}
 	case c.ip && c.b2 == 0:
 		simd.LVQInnerProductRows(c.q, c.qsum, slab, c.stride, out, c.b1)
 	case c.ip:
@@ -538,6 +576,9 @@ func (c *lvqComputer) DistanceRows(slab []byte, out []float32) {
 	}
 	c.finishIP(out)
 }
+
+// lvqRowZero is the id list of a single row.
+var lvqRowZero = [1]uint32{0}
 
 // finishL2 halves the squared distances of cosine measured by l2 (cosineByL2).
 func (c *lvqComputer) finishL2(out []float32) {

@@ -624,3 +624,194 @@ func lvqKernels(zmm bool) {
 		}
 	}
 }
+
+// ---------------------------------------------------------------------------
+// Byte-query LVQ-4 kernels (package simd's lvq4q.go describes the query).
+//
+// The query comes as int8 entries s_j with q_j ~ mid + step*s_j, laid out like
+// the codes: for every 64 code bytes, 64 entries for their low nibbles and 64
+// for their high ones, zero where a nibble holds no dimension. One pass of
+// VPDPBUSD over a row's codes gives D = sum s_j*c_j, C2 = sum c_j^2 and (by
+// VPSADBW) C = sum c_j, and the row's result follows from its header:
+//
+//	dot = mid*C + step*D                       (~ sum q_j*c_j)
+//	ip  = scale*dot + bias*qsum
+//	l2  = qq + bias*(n*bias - 2*qsum) + scale*(scale*C2 + 2*(bias*C - dot))
+
+// lvq4qKernel emits lvq4qL2VNNI or lvq4qIPVNNI.
+func lvq4qKernel(metric int) {
+	name := map[int]string{mL2: "lvq4qL2VNNI", mIP: "lvq4qIPVNNI"}[metric]
+	what := "scale*dot + bias*qsum"
+	if metric == mL2 {
+		what = "the squared L2 distance to the decoded row"
+	}
+	text(name, "func(q *int8, nb int, k *float32, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int)",
+		name+": one-level 4-bit LVQ rows ids[i] of slab (row at slab+ids[i]*stride, header at offset 0,",
+		"nb code bytes at offset 4) against the byte query q (128 entries per 64 code bytes, padded",
+		"with zeros to whole 64-byte steps), for i < cnt. k holds mid, step, qq, qsum, n and 2*qsum;",
+		"out[i] is "+what+".",
+		fmt.Sprintf("Rows are prefetched %d ahead (plen bytes from their start). Any nb >= 0 (masked tail).", lvqAhead))
+	c0f := bcast32(0x0f0f0f0f, true)
+	zr := zero(c.ZMM())
+	nb := ld("nb")
+	var kt Register
+	{
+		t := c.GP64()
+		c.MOVQ(nb, t)
+		c.ANDQ(U32(63), t)
+		m := c.GP64()
+		c.MOVQ(I32(-1), m)
+		c.BZHIQ(t, m, m)
+		kt = c.K()
+		c.KMOVQ(m, kt)
+	}
+	lp, row := lvqLoopStart("lvq4q")
+
+	hdr := c.XMM()
+	{
+		t := c.GP32()
+		c.MOVL(mem(row, 0), t)
+		c.VMOVD(t, hdr)
+		c.VCVTPH2PS(hdr, hdr)
+	}
+	scale := hdr
+	bias := c.XMM()
+	c.VMOVSHDUP(hdr, bias)
+
+	p, pq, left := c.GP64(), ld("q"), c.GP64()
+	c.LEAQ(mem(row, 4), p)
+	c.MOVQ(nb, left)
+	var accD, accC2 [2]VecVirtual
+	for i := range accD {
+		accD[i] = zero(c.ZMM())
+		accC2[i] = zero(c.ZMM())
+	}
+	accC := zero(c.ZMM())
+	step := func(codes VecVirtual) {
+		lo, hi := c.ZMM(), c.ZMM()
+		c.VPANDD(c0f, codes, lo)
+		c.VPSRLW(U8(4), codes, hi)
+		c.VPANDD(c0f, hi, hi)
+		// The query entries are signed, the codes (0..15) taken as unsigned.
+		vpdpbusd(mem(pq, 0), lo, accD[0])
+		vpdpbusd(mem(pq, 64), hi, accD[1])
+		vpdpbusd(lo, lo, accC2[0])
+		vpdpbusd(hi, hi, accC2[1])
+		s := c.ZMM()
+		c.VPADDB(lo, hi, s)
+		c.VPSADBW(zr, s, s)
+		c.VPADDQ(s, accC, accC)
+	}
+	lloop, ltail, lsum := lbl("lvq4q_loop"), lbl("lvq4q_tail"), lbl("lvq4q_sum")
+	c.Label(lloop)
+	c.CMPQ(left, U32(64))
+	c.JL(LabelRef(ltail))
+	{
+		x := c.ZMM()
+		c.VMOVDQU64(mem(p, 0), x)
+		step(x)
+	}
+	c.ADDQ(U32(64), p)
+	c.ADDQ(U32(128), pq)
+	c.SUBQ(U32(64), left)
+	c.JMP(LabelRef(lloop))
+	c.Label(ltail)
+	c.TESTQ(left, left)
+	c.JZ(LabelRef(lsum))
+	{
+		x := c.ZMM()
+		c.VMOVDQU8_Z(mem(p, 0), kt, x)
+		step(x)
+	}
+	c.Label(lsum)
+	rd := reduceD(accD[:], true)
+	rc2 := reduceD(accC2[:], true)
+	rc := reduceQ(accC)
+	fd, fc, fc2 := c.XMM(), c.XMM(), c.XMM()
+	c.VXORPS(fd, fd, fd)
+	c.VXORPS(fc, fc, fc)
+	c.VXORPS(fc2, fc2, fc2)
+	c.VCVTSI2SSL(rd, fd, fd)
+	c.VCVTSI2SSQ(rc, fc, fc)
+	c.VCVTSI2SSL(rc2, fc2, fc2)
+	kp := ld("k")
+	dot := c.XMM()
+	c.VMULSS(mem(kp, 0), fc, dot)      // mid*C
+	c.VFMADD231SS(mem(kp, 4), fd, dot) // + step*D
+	res := c.XMM()
+	if metric == mIP {
+		c.VMULSS(scale, dot, res)
+		c.VFMADD231SS(mem(kp, 12), bias, res)
+		lp.end(res)
+		return
+	}
+	t1 := c.XMM()
+	c.VMULSS(bias, fc, t1)
+	c.VSUBSS(dot, t1, t1)
+	c.VADDSS(t1, t1, t1)
+	c.VFMADD231SS(scale, fc2, t1)
+	c.VMULSS(scale, t1, res)
+	t2 := c.XMM()
+	c.VMULSS(mem(kp, 16), bias, t2)
+	c.VSUBSS(mem(kp, 20), t2, t2)
+	c.VFMADD231SS(bias, t2, res)
+	c.VADDSS(mem(kp, 8), res, res)
+	lp.end(res)
+}
+
+func lvq4qKernels() {
+	rangeKernel()
+	lvq4qKernel(mL2)
+	lvq4qKernel(mIP)
+}
+
+// rangeKernel emits rangeF32AVX512: the smallest and the largest of n >= 1 floats.
+func rangeKernel() {
+	text("rangeF32AVX512", "func(v *float32, n int) (lo, hi float32)",
+		"rangeF32AVX512 returns the smallest and the largest of v[:n], n >= 1 (masked tail).")
+	p, n := ld("v"), ld("n")
+	lo, hi := c.ZMM(), c.ZMM()
+	c.VBROADCASTSS(mem(p, 0), lo)
+	c.VMOVAPS(lo, hi)
+	l, ltail, ldone := lbl("range_loop"), lbl("range_tail"), lbl("range_done")
+	c.Label(l)
+	c.CMPQ(n, U32(16))
+	c.JL(LabelRef(ltail))
+	c.VMINPS(mem(p, 0), lo, lo)
+	c.VMAXPS(mem(p, 0), hi, hi)
+	c.ADDQ(U32(64), p)
+	c.SUBQ(U32(16), n)
+	c.JMP(LabelRef(l))
+	c.Label(ltail)
+	c.TESTQ(n, n)
+	c.JZ(LabelRef(ldone))
+	k := bzhiMask(n, -1)
+	t := c.ZMM()
+	c.VMOVUPS_Z(mem(p, 0), k, t)
+	c.VMINPS(t, lo, k, lo)
+	c.VMAXPS(t, hi, k, hi)
+	c.Label(ldone)
+	for _, v := range []struct {
+		z  VecVirtual
+		op func(a, b, d Op)
+	}{{lo, func(a, b, d Op) { c.VMINPS(a, b, d) }}, {hi, func(a, b, d Op) { c.VMAXPS(a, b, d) }}} {
+		y := c.YMM()
+		c.VEXTRACTF64X4(U8(1), v.z, y)
+		v.op(y, v.z.AsY(), y)
+		x := c.XMM()
+		c.VEXTRACTF128(U8(1), y, x)
+		v.op(x, y.AsX(), x)
+		t := c.XMM()
+		c.VPERMILPS(U8(0x4e), x, t)
+		v.op(t, x, x)
+		c.VPERMILPS(U8(0xb1), x, t)
+		v.op(t, x, x)
+		if v.z == lo {
+			c.Store(x, c.ReturnIndex(0))
+		} else {
+			c.Store(x, c.ReturnIndex(1))
+		}
+	}
+	c.VZEROUPPER()
+	c.RET()
+}

@@ -1019,6 +1019,7 @@ func genAVX512() {
 	popcntVPOPCNTQ()
 	lookupKernel("AVX512", true)
 	lvqKernels(true)
+	lvq4qKernels()
 	lvqPackedKernel(true)
 	maskedSumKernel(true)
 	maskedSumPlanesKernel()
