@@ -112,6 +112,12 @@ type Index struct {
 	// Tune with disable_future_tuning.
 	tuneMu  sync.Mutex
 	tuneOff bool
+	// sessions counts the iterator sessions not closed: they hold inner ids, so a build does
+	// not renumber its nodes while any is open (renumber.go).
+	sessions atomic.Int64
+	// inserting counts the Build and Add calls under way: a build renumbers its nodes only
+	// when it is the only one, since another holds inner ids of nodes it has yet to link.
+	inserting atomic.Int64
 }
 
 // pools hold per-goroutine state built from the (trained) quantizers; they are replaced when
@@ -421,6 +427,8 @@ func (x *Index) Add(vectors []float32, ids []int64, onInsert api.InsertHook) ([]
 func (x *Index) insertBatch(vectors []float32, ids []int64, onInsert api.InsertHook, build bool) ([]int64, error) {
 	x.writeMu.RLock() // no force remove while the batch is linked
 	defer x.writeMu.RUnlock()
+	x.inserting.Add(1)
+	defer x.inserting.Add(-1)
 	if len(ids) == 0 {
 		return nil, x.underExclusive(func() error { return x.checkBuild(build) })
 	}
@@ -457,6 +465,11 @@ func (x *Index) insertBatch(vectors []float32, ids []int64, onInsert api.InsertH
 	}
 	if lerr := link(pending, vectors); lerr != nil {
 		return failed, lerr
+	}
+	if build && err == nil {
+		x.mu.Lock()
+		x.renumberAfterBuild()
+		x.mu.Unlock()
 	}
 	return failed, err
 }

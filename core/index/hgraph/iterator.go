@@ -40,6 +40,7 @@ func (x *Index) NewIterator(query []float32, opts *api.SearchOptions) (api.Itera
 	}
 	x.mu.RLock()
 	n0 := x.labels.Total()
+	x.sessions.Add(1) // under the lock, so that a renumbering build sees it (renumber.go)
 	x.mu.RUnlock()
 	return &iterator{x: x, sp: sp, query: append([]float32(nil), query...), filter: opts.Filter, n0: n0}, nil
 }
@@ -50,7 +51,8 @@ type iterator struct {
 	sp     *SearchParams
 	query  []float32
 	filter api.Filter
-	n0     int // inner ids below n0 existed when the session started
+	n0     int  // inner ids below n0 existed when the session started
+	closed bool // Close has run
 
 	started bool
 	exact   bool
@@ -311,6 +313,10 @@ func (it *iterator) Drain(k int) ([]api.Neighbor, error) {
 
 // Close implements api.Iterator.
 func (it *iterator) Close() {
+	if !it.closed {
+		it.closed = true
+		it.x.sessions.Add(-1)
+	}
 	it.done = true
 	if it.cur != nil {
 		it.cur.Reset()
