@@ -355,22 +355,12 @@ func lvqKernel(s lvqSpec) {
 	}
 	lp, row := lvqLoopStart("lvq")
 
-	// Header: scale in lane 0 of hdr, bias in lane 1.
-	hdr := c.XMM()
-	{
-		t := c.GP32()
-		c.MOVL(mem(row, 0), t)
-		c.VMOVD(t, hdr)
-		c.VCVTPH2PS(hdr, hdr)
-	}
-	r.scale = hdr
-	r.bias = c.XMM()
-	c.VMOVSHDUP(hdr, r.bias)
+	r.scale, r.bias = lvqHeader(row)
 	if s.b2 != 0 {
 		r.step = c.XMM()
-		c.VDIVSS(lev, hdr, r.step)
+		c.VDIVSS(lev, r.scale, r.step)
 		t := c.XMM()
-		c.VMULSS(half, hdr, t)
+		c.VMULSS(half, r.scale, t)
 		c.VSUBSS(t, r.bias, r.bias)
 	}
 	if s.metric == mL2 {
@@ -542,6 +532,30 @@ func (s lvqSpec) maskedTail(r *lvqRow, k1, k2 Register) {
 	c.VFMADD231PS(hi, hi, k2, r.acc[1])
 }
 
+// lvqHeader loads the header of the LVQ row at row: scale in lane 0 of an XMM register (and
+// bias in lane 1 of it), bias in lane 0 of another.
+func lvqHeader(row Register) (scale, bias VecVirtual) {
+	scale = c.XMM()
+	t := c.GP32()
+	c.MOVL(mem(row, 0), t)
+	c.VMOVD(t, scale)
+	c.VCVTPH2PS(scale, scale)
+	bias = c.XMM()
+	c.VMOVSHDUP(scale, bias)
+	return scale, bias
+}
+
+// byteMask returns a mask register with the low n (< 64, clobbered) bits set: the bytes of
+// a masked 64-byte load.
+func byteMask(n Register) Register {
+	m := c.GP64()
+	c.MOVQ(I32(-1), m)
+	c.BZHIQ(n, m, m)
+	k := c.K()
+	c.KMOVQ(m, k)
+	return k
+}
+
 // bzhiMask returns a mask register with the low (x & and) bits set (and < 0:
 // all of x, which must be below 16).
 func bzhiMask(x Register, and int) Register {
@@ -654,29 +668,13 @@ func lvq4qKernel(metric int) {
 	c0f := bcast32(0x0f0f0f0f, true)
 	zr := zero(c.ZMM())
 	nb := ld("nb")
-	var kt Register
-	{
-		t := c.GP64()
-		c.MOVQ(nb, t)
-		c.ANDQ(U32(63), t)
-		m := c.GP64()
-		c.MOVQ(I32(-1), m)
-		c.BZHIQ(t, m, m)
-		kt = c.K()
-		c.KMOVQ(m, kt)
-	}
+	t := c.GP64()
+	c.MOVQ(nb, t)
+	c.ANDQ(U32(63), t)
+	kt := byteMask(t)
 	lp, row := lvqLoopStart("lvq4q")
 
-	hdr := c.XMM()
-	{
-		t := c.GP32()
-		c.MOVL(mem(row, 0), t)
-		c.VMOVD(t, hdr)
-		c.VCVTPH2PS(hdr, hdr)
-	}
-	scale := hdr
-	bias := c.XMM()
-	c.VMOVSHDUP(hdr, bias)
+	scale, bias := lvqHeader(row)
 
 	p, pq, left := c.GP64(), ld("q"), c.GP64()
 	c.LEAQ(mem(row, 4), p)
