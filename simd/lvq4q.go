@@ -73,7 +73,9 @@ func (q *LVQ4Query) Set(v []float32) {
 	sum, sq := k.ip(v, q.ones), k.ip(v, v)
 	step := (hi - lo) / 255
 	if !(step > 0) || math.IsInf(float64(step), 0) {
-		// constant (or unrepresentable) range: every entry mid = v[0], exact for a constant
+		// A constant v: every entry is mid = v[0], exactly. A range beyond float32 (values
+		// near 3.4e38, far past what the half-precision LVQ headers hold) takes the same
+		// path and is not exact.
 		q.k = [6]float32{v[0], 0, sq, sum, float32(q.n), 2 * sum}
 		clear(q.s)
 		return
