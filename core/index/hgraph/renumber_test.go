@@ -209,8 +209,11 @@ func TestRenumberWithConcurrentAdd(t *testing.T) {
 			require.NoError(t, x.GetVectors(labels, got))
 			require.Equal(t, rows, got)
 			for i := 0; i < len(labels); i += 37 {
-				nb := knn(t, x, rows[i*d:(i+1)*d], 1, fmtEf(60))
-				require.Zero(t, nb[0].Distance)
+				// a beam over the whole index: every node reachable from the entry is found
+				// (at ef_search 60 an outlier of these clusters is sometimes missed, renumbered
+				// or not, when adds interleave with the build)
+				nb := knn(t, x, rows[i*d:(i+1)*d], 1, fmtEf(n+m))
+				require.Zero(t, nb[0].Distance, "label %d", labels[i])
 			}
 		}
 		check(seq(0, n), data)
