@@ -367,10 +367,10 @@ func lvq2IP84AVX512(q *float32, n int, qsum float32, slab *byte, stride int, ids
 //go:noescape
 func lvq2L284AVX512(q *float32, n int, slab *byte, stride int, ids *uint32, out *float32, cnt int, plen int, roff int)
 
-// rangeF32AVX512 returns the smallest and the largest of v[:n], n >= 1 (masked tail).
+// rangeSumF32AVX512 returns the smallest, the largest and the sum of v[:n], n >= 1 (masked tail).
 //
 //go:noescape
-func rangeF32AVX512(v *float32, n int) (lo float32, hi float32)
+func rangeSumF32AVX512(v *float32, n int) (lo float32, hi float32, sum float32)
 
 // lvq4qL2VNNI: one-level 4-bit LVQ rows ids[i] of slab (row at slab+ids[i]*stride, header at offset 0,
 // nb code bytes at offset 4) against the byte query q (128 entries per 64 code bytes, padded

@@ -8872,19 +8872,21 @@ lvq_done_656:
 	VZEROUPPER
 	RET
 
-// func rangeF32AVX512(v *float32, n int) (lo float32, hi float32)
-// Requires: AVX, AVX512F, BMI2, SSE
-TEXT ·rangeF32AVX512(SB), NOSPLIT, $0-24
+// func rangeSumF32AVX512(v *float32, n int) (lo float32, hi float32, sum float32)
+// Requires: AVX, AVX512F, AVX512VL, BMI2, SSE
+TEXT ·rangeSumF32AVX512(SB), NOSPLIT, $0-28
 	MOVQ         v+0(FP), AX
 	MOVQ         n+8(FP), CX
 	VBROADCASTSS (AX), Z0
 	VMOVAPS      Z0, Z1
+	VPXORD       Z2, Z2, Z2
 
 range_loop_677:
 	CMPQ   CX, $0x00000010
 	JL     range_tail_678
 	VMINPS (AX), Z0, Z0
 	VMAXPS (AX), Z1, Z1
+	VADDPS (AX), Z2, Z2
 	ADDQ   $0x00000040, AX
 	SUBQ   $0x00000010, CX
 	JMP    range_loop_677
@@ -8895,11 +8897,21 @@ range_tail_678:
 	MOVL      $0xffffffff, DX
 	BZHIL     CX, DX, DX
 	KMOVW     DX, K1
-	VMOVUPS.Z (AX), K1, Z2
-	VMINPS    Z2, Z0, K1, Z0
-	VMAXPS    Z2, Z1, K1, Z1
+	VMOVUPS.Z (AX), K1, Z3
+	VMINPS    Z3, Z0, K1, Z0
+	VMAXPS    Z3, Z1, K1, Z1
+	VADDPS    Z3, Z2, Z2
 
 range_done_679:
+	VEXTRACTF64X4 $0x01, Z2, Y3
+	VADDPS        Y3, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X3
+	VADDPS        X3, X2, X2
+	VPERMILPS     $0x4e, X2, X3
+	VADDPS        X3, X2, X2
+	VPERMILPS     $0xb1, X2, X3
+	VADDPS        X3, X2, X2
+	MOVSS         X2, sum+24(FP)
 	VEXTRACTF64X4 $0x01, Z0, Y2
 	VMINPS        Y2, Y0, Y2
 	VEXTRACTF128  $0x01, Y2, X0

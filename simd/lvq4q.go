@@ -24,10 +24,9 @@ import "math"
 // with Set; it is not safe for concurrent use.
 type LVQ4Query struct {
 	n      int
-	pos    []int32 // pos[j]: index of dimension j's entry in s (used past the whole blocks)
+	tail   []int32 // the index in s of each dimension past the whole 32-dimension blocks
 	s      []int8  // 128 entries per 64 code bytes
 	levels []uint8 // the levels of the entries in dimension order
-	ones   []float32
 	k      [6]float32
 }
 
@@ -37,28 +36,22 @@ func NewLVQ4Query(n int) *LVQ4Query {
 		panic("simd: LVQ4Query needs at least one dimension")
 	}
 	nb := LVQCodeBytes(n, 4)
-	q := &LVQ4Query{n: n, pos: make([]int32, n), s: make([]int8, 128*((nb+63)/64)),
-		levels: make([]uint8, n), ones: make([]float32, n)}
-	for j := range n {
-		blk := j &^ 31
-		w, h := j-blk, 16
-		if r := n - blk; r < 32 {
-			h = (r + 1) / 2
-		}
-		b, high := blk/2+w, false
-		if w >= h {
-			b, high = blk/2+w-h, true
-		}
-		p := b/64*128 + b%64
+	q := &LVQ4Query{n: n, s: make([]int8, 128*((nb+63)/64)), levels: make([]uint8, n)}
+	for j := n &^ 31; j < n; j++ {
+		b, high := lvqNibbleAt(n, j)
+		p := lvq4qEntry(b)
 		if high {
 			p += 64
 		}
-		q.pos[j] = int32(p)
-		q.ones[j] = 1
+		q.tail = append(q.tail, int32(p))
 	}
 	q.k[4] = float32(n)
 	return q
 }
+
+// lvq4qEntry returns the index in LVQ4Query.s of the entry for the low nibble of code byte
+// b; the high nibble's is 64 on.
+func lvq4qEntry(b int) int { return b/64*128 + b%64 }
 
 // Dim returns the query's dimension.
 func (q *LVQ4Query) Dim() int { return q.n }
@@ -69,8 +62,8 @@ func (q *LVQ4Query) Dim() int { return q.n }
 // constant v has step 0 and is exact.
 func (q *LVQ4Query) Set(v []float32) {
 	v = head(v, q.n)
-	lo, hi := floatRange(v)
-	sum, sq := k.ip(v, q.ones), k.ip(v, v)
+	lo, hi, sum := floatRangeSum(v)
+	sq := k.ip(v, v)
 	step := (hi - lo) / 255
 	if !(step > 0) || math.IsInf(float64(step), 0) {
 		// A constant v: every entry is mid = v[0], exactly. A range beyond float32 (values
@@ -88,22 +81,23 @@ func (q *LVQ4Query) Set(v []float32) {
 	for g := 0; g < whole/16; g++ {
 		blk, hiHalf := g/2, g%2
 		b := blk * 16 // the block's first code byte
-		p := b/64*128 + b%64 + 64*hiHalf
+		p := lvq4qEntry(b) + 64*hiHalf
 		src := q.levels[16*g : 16*g+16]
 		dst := q.s[p : p+16]
 		for i, u := range src {
 			dst[i] = int8(u ^ 0x80)
 		}
 	}
-	for j := whole; j < q.n; j++ {
-		q.s[q.pos[j]] = int8(q.levels[j] ^ 0x80)
+	for i, p := range q.tail {
+		q.s[p] = int8(q.levels[whole+i] ^ 0x80)
 	}
 }
 
-// floatRangeGeneric returns the smallest and the largest value of v (len(v) >= 1).
-func floatRangeGeneric(v []float32) (lo, hi float32) {
+// floatRangeSumGeneric returns the smallest value, the largest and the sum of v (len(v) >= 1).
+func floatRangeSumGeneric(v []float32) (lo, hi, sum float32) {
 	lo, hi = v[0], v[0]
-	for _, x := range v[1:] {
+	for _, x := range v {
+		sum += x
 		if x < lo {
 			lo = x
 		}
@@ -111,7 +105,7 @@ func floatRangeGeneric(v []float32) (lo, hi float32) {
 			hi = x
 		}
 	}
-	return lo, hi
+	return lo, hi, sum
 }
 
 // LVQ4QL2SqrBatch sets out[i] to the squared L2 distance between q and the
@@ -161,7 +155,7 @@ func lvq4qGeneric(q *LVQ4Query, l2 bool, slab []byte, stride int, ids []uint32, 
 		scale, bias := lvqHeader(row)
 		var d, c1, c2 int64
 		for b, x := range row[4 : 4+nb] {
-			p := b/64*128 + b%64
+			p := lvq4qEntry(b)
 			lo, hi := int64(x&15), int64(x>>4)
 			d += int64(q.s[p])*lo + int64(q.s[p+64])*hi
 			c1 += lo + hi

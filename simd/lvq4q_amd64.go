@@ -20,11 +20,11 @@ func lvq4qBatch(q *LVQ4Query, l2 bool, slab []byte, stride int, ids []uint32, ou
 	lvq4qIPVNNI(unsafe.SliceData(q.s), nb, &q.k[0], ps, stride, pi, po, len(ids), 4+nb)
 }
 
-// floatRange returns the smallest and the largest value of v (len(v) >= 1): rangeF32AVX512
-// where the byte-query kernels run (AVX-512), else the pure-Go loop.
-func floatRange(v []float32) (lo, hi float32) {
+// floatRangeSum returns the smallest value, the largest and the sum of v (len(v) >= 1):
+// rangeSumF32AVX512 where the byte-query kernels run (AVX-512), else the pure-Go loop.
+func floatRangeSum(v []float32) (lo, hi, sum float32) {
 	if k.lvq4q {
-		return rangeF32AVX512(unsafe.SliceData(v), len(v))
+		return rangeSumF32AVX512(unsafe.SliceData(v), len(v))
 	}
-	return floatRangeGeneric(v)
+	return floatRangeSumGeneric(v)
 }

@@ -6,4 +6,4 @@ func lvq4qBatch(q *LVQ4Query, l2 bool, slab []byte, stride int, ids []uint32, ou
 	lvq4qGeneric(q, l2, slab, stride, ids, out)
 }
 
-func floatRange(v []float32) (lo, hi float32) { return floatRangeGeneric(v) }
+func floatRangeSum(v []float32) (lo, hi, sum float32) { return floatRangeSumGeneric(v) }

@@ -48,7 +48,7 @@ func TestLVQ4QKernels(t *testing.T) {
 				// the query as the kernels see it
 				vq := make([]float32, n)
 				for j := range vq {
-					vq[j] = q.k[0] + q.k[1]*float32(q.s[q.pos[j]])
+					vq[j] = q.k[0] + q.k[1]*float32(q.s[lvq4qDimEntry(n, j)])
 					if d := math.Abs(float64(vq[j] - v[j])); d > float64(q.k[1])/2*1.001+1e-6 {
 						t.Fatalf("n=%d query %d: entry %d rounds %v to %v (step %v)", n, qi, j, v[j], vq[j], q.k[1])
 					}
@@ -149,18 +149,30 @@ func TestLVQ4QRange(t *testing.T) {
 			for _, at := range []int{0, n / 2, n - 1} {
 				w := append([]float32(nil), v...)
 				w[at] = -7
-				lo, hi := floatRange(w)
-				glo, ghi := floatRangeGeneric(w)
+				lo, hi, sum := floatRangeSum(w)
+				glo, ghi, gsum := floatRangeSumGeneric(w)
+				if math.Abs(float64(sum-gsum)) > 1e-4*float64(n) {
+					t.Fatalf("n=%d: sum %v, want %v", n, sum, gsum)
+				}
 				if lo != -7 || lo != glo || hi != ghi {
 					t.Fatalf("n=%d min at %d: range [%v, %v], want [%v, %v]", n, at, lo, hi, glo, ghi)
 				}
 				w[at] = 9
-				lo, hi = floatRange(w)
-				glo, ghi = floatRangeGeneric(w)
+				lo, hi, _ = floatRangeSum(w)
+				glo, ghi, _ = floatRangeSumGeneric(w)
 				if hi != 9 || lo != glo || hi != ghi {
 					t.Fatalf("n=%d max at %d: range [%v, %v], want [%v, %v]", n, at, lo, hi, glo, ghi)
 				}
 			}
 		}
 	})
+}
+
+// lvq4qDimEntry returns the index in LVQ4Query.s of dimension j of an n-dimensional query.
+func lvq4qDimEntry(n, j int) int {
+	b, high := lvqNibbleAt(n, j)
+	if high {
+		return lvq4qEntry(b) + 64
+	}
+	return lvq4qEntry(b)
 }

@@ -15,6 +15,16 @@ func lvqHeader(row []byte) (scale, bias float32) {
 // lvqNibble returns the 4-bit code of dimension j of an n-dimensional code in
 // the blocked layout (see LVQPack4).
 func lvqNibble(c []uint8, n, j int) uint8 {
+	b, high := lvqNibbleAt(n, j)
+	if high {
+		return c[b] >> 4
+	}
+	return c[b] & 15
+}
+
+// lvqNibbleAt returns the byte of an n-dimensional 4-bit code that holds dimension j and
+// whether it is that byte's high nibble (see LVQPack4).
+func lvqNibbleAt(n, j int) (b int, high bool) {
 	blk := j &^ 31
 	w := j - blk
 	h := 16
@@ -22,9 +32,9 @@ func lvqNibble(c []uint8, n, j int) uint8 {
 		h = (r + 1) / 2
 	}
 	if w < h {
-		return c[blk/2+w] & 15
+		return blk/2 + w, false
 	}
-	return c[blk/2+w-h] >> 4
+	return blk/2 + w - h, true
 }
 
 // lvqCode returns the code of dimension j of an n-dimensional code of bits

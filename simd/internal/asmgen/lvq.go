@@ -763,20 +763,22 @@ func lvq4qKernels() {
 	lvq4qKernel(mIP)
 }
 
-// rangeKernel emits rangeF32AVX512: the smallest and the largest of n >= 1 floats.
+// rangeKernel emits rangeSumF32AVX512: the smallest, the largest and the sum of n >= 1 floats.
 func rangeKernel() {
-	text("rangeF32AVX512", "func(v *float32, n int) (lo, hi float32)",
-		"rangeF32AVX512 returns the smallest and the largest of v[:n], n >= 1 (masked tail).")
+	text("rangeSumF32AVX512", "func(v *float32, n int) (lo, hi, sum float32)",
+		"rangeSumF32AVX512 returns the smallest, the largest and the sum of v[:n], n >= 1 (masked tail).")
 	p, n := ld("v"), ld("n")
 	lo, hi := c.ZMM(), c.ZMM()
 	c.VBROADCASTSS(mem(p, 0), lo)
 	c.VMOVAPS(lo, hi)
+	sum := zero(c.ZMM())
 	l, ltail, ldone := lbl("range_loop"), lbl("range_tail"), lbl("range_done")
 	c.Label(l)
 	c.CMPQ(n, U32(16))
 	c.JL(LabelRef(ltail))
 	c.VMINPS(mem(p, 0), lo, lo)
 	c.VMAXPS(mem(p, 0), hi, hi)
+	c.VADDPS(mem(p, 0), sum, sum)
 	c.ADDQ(U32(64), p)
 	c.SUBQ(U32(16), n)
 	c.JMP(LabelRef(l))
@@ -788,7 +790,9 @@ func rangeKernel() {
 	c.VMOVUPS_Z(mem(p, 0), k, t)
 	c.VMINPS(t, lo, k, lo)
 	c.VMAXPS(t, hi, k, hi)
+	c.VADDPS(t, sum, sum) // the masked-off lanes were loaded as zero
 	c.Label(ldone)
+	c.Store(hsumPS(sum, true), c.ReturnIndex(2))
 	for _, v := range []struct {
 		z  VecVirtual
 		op func(a, b, d Op)
