@@ -35,14 +35,14 @@ func PermuteRows(slab []byte, stride int, perm []uint32) {
 	}
 }
 
-// Renumber moves row perm[i] to row i for every i, perm a permutation of 0..Len()-1. It
-// reports false, with nothing moved, for a store on disk. Caller holds the exclusive lock.
-func (c *Codes) Renumber(perm []uint32) bool {
+// Renumber moves row perm[i] to row i for every i, perm a permutation of 0..Len()-1. The
+// rows must be in memory (OnDisk false): a store on disk is a programming error and panics.
+// Caller holds the exclusive lock.
+func (c *Codes) Renumber(perm []uint32) {
 	if c.disk != nil || len(perm) != c.n {
-		return false
+		panic("store: Renumber needs an in-memory store and a permutation of its rows")
 	}
 	PermuteRows(c.slab, c.stride, perm)
-	return true
 }
 
 // Renumber gives inner id perm[i] the id i, perm a permutation of 0..Total()-1 and inv its
