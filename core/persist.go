@@ -178,7 +178,16 @@ func (x *Index) load(f *serial.File) error {
 	x.attrTable.Store(fresh.attrTable.Load())
 	x.reapplyAccount()
 	x.chargeLoaded()
+	x.resume()
 	return nil
+}
+
+// resume starts the background work a loaded engine's file asks for (api.Resumer), once the
+// load has succeeded.
+func (x *Index) resume() {
+	if r, ok := x.eng().(api.Resumer); ok {
+		r.Resume()
+	}
 }
 
 // restoreCore loads the index-level sections (extra info, attributes) after the engine's and
@@ -402,5 +411,6 @@ func fromFile(f *serial.File) (*Index, error) {
 		return nil, err
 	}
 	idx.chargeLoaded()
+	idx.resume()
 	return idx, nil
 }

@@ -84,6 +84,13 @@ type Engine interface {
 	Load(f *serial.File) error
 }
 
+// Resumer is implemented by engines whose file may ask for background work (lazy_hgraph's
+// conversion of a flat phase saved past its threshold). Core calls Resume once the whole load
+// has succeeded, never from a load that fails later, so a refused file leaves nothing running.
+type Resumer interface {
+	Resume()
+}
+
 // Builder is implemented by engines with a build of their own (a first batch handled
 // differently from later adds, and refused with BUILD_TWICE on a non-empty index). Without it
 // core builds by adding to the empty index.

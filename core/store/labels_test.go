@@ -105,3 +105,55 @@ func FuzzLabelsUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+// unmix inverts the label hash's mixing without its key: labels made with it would all share
+// one slot of an unkeyed table.
+func unmix(h uint64) int64 {
+	unshift := func(z uint64, s uint) uint64 {
+		x := z
+		for i := 0; i < 64/int(s)+1; i++ {
+			x = z ^ (x >> s)
+		}
+		return x
+	}
+	inverse := func(m uint64) uint64 { // m odd: Newton's iteration for m*x = 1 mod 2^64
+		x := m
+		for i := 0; i < 6; i++ {
+			x *= 2 - m*x
+		}
+		return x
+	}
+	z := unshift(h, 31) * inverse(0x94d049bb133111eb)
+	z = unshift(z, 27) * inverse(0xbf58476d1ce4e5b9)
+	z = unshift(z, 30)
+	return int64(z - 0x9e3779b97f4a7c15)
+}
+
+// Labels chosen to collide under the unkeyed hash spread out under the process's key: the
+// longest probe from a label's home slot stays short (unkeyed, it would be the label count).
+func TestLabelsResistChosenCollisions(t *testing.T) {
+	l := NewLabels()
+	const n = 20000
+	for i := 0; i < n; i++ {
+		label := unmix(uint64(i+1) << 40)
+		_, err := l.Append(label)
+		require.NoError(t, err)
+	}
+	saved := labelSeed
+	labelSeed = 0
+	require.Equal(t, uint64(0), hash64(unmix(5<<40))&(1<<40-1), "unmix inverts the unkeyed hash")
+	labelSeed = saved
+	mask := uint64(len(l.keys) - 1)
+	longest := uint64(0)
+	for i, v := range l.vals {
+		if v != emptySlot {
+			longest = max(longest, (uint64(i)-hash64(l.keys[i]))&mask)
+		}
+	}
+	require.Less(t, longest, uint64(1000))
+	for i := 0; i < n; i += 97 {
+		inner, ok := l.Lookup(unmix(uint64(i+1) << 40))
+		require.True(t, ok)
+		require.Equal(t, uint32(i), inner)
+	}
+}

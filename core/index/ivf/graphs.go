@@ -19,6 +19,11 @@ const (
 	bucketGraphEf     = 300
 )
 
+// bucketGraphLocks is the node locks of a bucket's graph: one goroutine builds it, and an
+// index may hold a graph for each of millions of buckets, so it takes few (graph.New's 4 096
+// cost 32 KiB a graph).
+const bucketGraphLocks = 16
+
 // bucketGraph is a graph over the first n rows of a bucket (nodes are positions in it). Rows
 // added later are scanned until the graph is extended, so a graph is never stale.
 type bucketGraph struct {
@@ -63,7 +68,7 @@ func (x *Index) extendGraph(b int) {
 	if old != nil {
 		g, start = old.g.Clone(), old.n
 	} else {
-		g = graph.New(bucketGraphDegree)
+		g = graph.NewStriped(bucketGraphDegree, bucketGraphLocks)
 	}
 	g.Reserve(n)
 	bl := &graph.Builder{G: g, Quant: x.base, Slab: codes, Alpha: 1, EfConstruction: bucketGraphEf}
@@ -146,18 +151,24 @@ func readGraphs(sr *serial.SectionReader, buckets []bucket) error {
 		if _, err := io.ReadFull(sr, h[:]); err != nil {
 			return err
 		}
-		n, size := int(binary.LittleEndian.Uint32(h[:])), int64(binary.LittleEndian.Uint64(h[4:]))
+		n, size := int(binary.LittleEndian.Uint32(h[:])), binary.LittleEndian.Uint64(h[4:])
 		if size == 0 {
 			continue
 		}
-		if n > len(buckets[i].rows) || size > sr.Remaining() {
+		// size is unsigned: a value with its top bit set must not pass as a negative length
+		if n > len(buckets[i].rows) || sr.Remaining() < 0 || size > uint64(sr.Remaining()) {
 			return api.Errorf(api.InvalidBinary, "the graph of bucket %d covers %d rows of %d in %d bytes", i, n, len(buckets[i].rows), size)
 		}
-		b := make([]byte, size)
-		if _, err := io.ReadFull(sr, b); err != nil {
+		// read as the bytes arrive: in a stream, the section's size is only what its header
+		// claims
+		b, err := io.ReadAll(io.LimitReader(sr, int64(size)))
+		if err != nil {
 			return err
 		}
-		g := graph.New(bucketGraphDegree)
+		if uint64(len(b)) != size {
+			return api.Errorf(api.InvalidBinary, "the graph of bucket %d ends after %d of %d bytes", i, len(b), size)
+		}
+		g := graph.NewStriped(bucketGraphDegree, bucketGraphLocks)
 		if err := g.UnmarshalBinary(b); err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package ivf
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"sort"
 	"testing"
@@ -467,5 +468,17 @@ func TestResidualUniformQueries(t *testing.T) {
 		{"ip", "sq4_uniform", 0.6},
 	} {
 		requireScanRecall(t, tc.metric, d, 32, `"use_residual":true,"base_quantization_type":"`+tc.quant+`"`, base, queries, tc.floor)
+	}
+}
+
+// A bucket graph's size is unsigned in the file: one with its top bit set is refused, not taken
+// for a negative length (which made make panic).
+func TestReadGraphsRefusesHugeSizes(t *testing.T) {
+	for _, size := range []uint64{1 << 63, ^uint64(0), 1 << 40} {
+		payload := make([]byte, 12)
+		binary.LittleEndian.PutUint64(payload[4:], size)
+		buckets := []bucket{{rows: []uint32{0, 1}}}
+		err := readGraphs(serial.NewSectionReader(secGraphs, serial.FormatVersion, payload), buckets)
+		require.Equal(t, api.InvalidBinary, api.CodeOf(err), "%v", err)
 	}
 }

@@ -3,10 +3,11 @@ package ivf
 import (
 	"encoding/binary"
 	"io"
+	"unsafe"
 
 	json "github.com/goccy/go-json"
-
 	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/internal/memguard"
 	"github.com/govsag/vsag/core/quant"
 	"github.com/govsag/vsag/core/serial"
 	"github.com/govsag/vsag/core/store"
@@ -219,6 +220,12 @@ func (x *Index) readBuckets(sr *serial.SectionReader, total int) ([]bucket, []ui
 	if x.precise != nil && x.preciseCodes == nil {
 		ps = x.precise.CodeSize()
 	}
+	// in a stream the section's size is only what its header claims: what it names must
+	// also fit in memory before it is allocated (Go's out-of-memory is fatal)
+	fixed := memguard.Mul(int64(x.p.BucketsCount), int64(unsafe.Sizeof(bucket{})))
+	if err := memguard.Check(fixed+9*int64(total), "loading ivf buckets"); err != nil {
+		return nil, nil, err
+	}
 	buckets := make([]bucket, x.p.BucketsCount)
 	loc := make([]uint64, total)
 	seen := make([]bool, total)
@@ -230,6 +237,9 @@ func (x *Index) readBuckets(sr *serial.SectionReader, total int) ([]bucket, []ui
 		cnt := int64(binary.LittleEndian.Uint32(n[:]))
 		if cnt*int64(4+cs+ps) > sr.Remaining() {
 			return nil, nil, api.Errorf(api.InvalidBinary, "bucket %d claims %d rows, more than the section holds", b, cnt)
+		}
+		if err := memguard.Check(cnt*int64(4+cs+ps), "loading an ivf bucket"); err != nil {
+			return nil, nil, err
 		}
 		bk := &buckets[b]
 		bk.rows = make([]uint32, cnt)

@@ -297,6 +297,13 @@ func saveLoad(t *testing.T, x *Index, block string, hook func()) *Index {
 	y := create(t, block)
 	y.convertHook = hook
 	require.NoError(t, y.Load(g))
+	// Load itself starts nothing: core resumes an engine once the whole file has loaded, so a
+	// load refused later (an unknown critical section, a budget) leaves no conversion running
+	y.mu.RLock()
+	started := y.conv != nil
+	y.mu.RUnlock()
+	require.False(t, started, "Load started a conversion before Resume")
+	y.Resume()
 	return y
 }
 

@@ -206,15 +206,13 @@ func (x *Index) Save(f *serial.File) error {
 }
 
 // Load implements api.Engine. A flat phase at or past transition_threshold (saved while it was
-// converting) starts its conversion again.
-func (x *Index) Load(f *serial.File) error {
-	if err := x.load(f); err != nil {
-		return err
-	}
-	// An empty add runs the threshold check.
-	_, err := x.Add(nil, nil, nil)
-	return err
-}
+// converting) starts its conversion again in Resume, once the whole file has loaded.
+func (x *Index) Load(f *serial.File) error { return x.load(f) }
+
+// Resume implements api.Resumer: it runs the threshold check of an add, which starts the
+// conversion of a loaded flat phase at or past transition_threshold. A conversion that cannot
+// start now is tried again by the next add.
+func (x *Index) Resume() { _, _ = x.Add(nil, nil, nil) }
 
 func (x *Index) load(f *serial.File) error {
 	x.mu.Lock()

@@ -16,6 +16,7 @@ import (
 	"slices"
 
 	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/internal/memguard"
 	"github.com/govsag/vsag/core/metric"
 	"github.com/govsag/vsag/core/serial"
 	"github.com/govsag/vsag/simd"
@@ -249,6 +250,11 @@ func ReadSection(sr *serial.SectionReader, dim int) (*Docs, error) {
 	if rows > uint64(remaining)/8 {
 		return nil, api.Errorf(api.InvalidBinary, "multi-vector store claims %d documents", rows)
 	}
+	// in a stream the section's size is only what its header claims: what it names must
+	// also fit in memory before it is allocated (Go's out-of-memory is fatal)
+	if err := memguard.Check(8*int64(rows+1), "loading a multi-vector store"); err != nil {
+		return nil, err
+	}
 	starts := make([]int64, rows+1)
 	if err := serial.ReadInt64s(r, starts); err != nil {
 		return nil, err
@@ -264,6 +270,9 @@ func ReadSection(sr *serial.SectionReader, dim int) (*Docs, error) {
 	total := starts[rows]
 	if total > (remaining-16-8*int64(rows+1))/4/int64(dim) || 16+8*int64(rows+1)+4*total*int64(dim) != remaining {
 		return nil, api.Errorf(api.InvalidBinary, "multi-vector store: %d bytes do not hold %d sub-vectors", remaining, total)
+	}
+	if err := memguard.Check(memguard.Mul(total, 4*int64(dim)), "loading a multi-vector store"); err != nil {
+		return nil, err
 	}
 	vecs := make([]float32, total*int64(dim))
 	buf := make([]byte, 1<<16)

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/internal/memguard"
 	"github.com/govsag/vsag/core/metric"
 	"github.com/govsag/vsag/core/serial"
 )
@@ -116,4 +118,17 @@ func TestCheckCounts(t *testing.T) {
 	require.Error(t, CheckCounts("x", v, []int{1, 1}, 2, 4))
 	require.Error(t, CheckCounts("x", v, []int{3, 0}, 2, 4))
 	require.Error(t, CheckCounts("x", v, []int{3}, 2, 4))
+}
+
+// A streamed section's size is only what its header claims, so the store checks that what it
+// names fits in memory before allocating (Go's out-of-memory would end the process).
+func TestReadSectionChecksMemory(t *testing.T) {
+	docs := NewDocs(5)
+	docs.Append(make([]float32, 20), 4)
+	var buf bytes.Buffer
+	require.NoError(t, docs.WriteSection(&buf))
+	restore := memguard.SetAvailableForTest(40)
+	defer restore()
+	_, err := ReadSection(serial.NewSectionReader("docs", serial.FormatVersion, buf.Bytes()), 5)
+	require.Equal(t, api.NoEnoughMemory, api.CodeOf(err), "%v", err)
 }

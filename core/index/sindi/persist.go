@@ -8,6 +8,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/govsag/vsag/core/api"
+	"github.com/govsag/vsag/core/internal/memguard"
 	"github.com/govsag/vsag/core/serial"
 )
 
@@ -236,7 +237,13 @@ func (x *Index) decode(d *dec, inf info) error {
 				return corrupt("term slot %d out of range", s)
 			}
 			if int(s) >= len(w.at) {
-				grow := make([]int32, max(int(s)+1, 2*len(w.at)))
+				// a window's table spans the slots its terms reach, whatever the file's size:
+				// refuse what does not fit rather than die of Go's out-of-memory
+				size := min(max(int(s)+1, 2*len(w.at)), ns)
+				if err := memguard.Check(4*int64(size), "loading a sindi window"); err != nil {
+					return err
+				}
+				grow := make([]int32, size)
 				copy(grow, w.at)
 				w.at = grow
 			}
