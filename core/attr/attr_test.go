@@ -340,3 +340,34 @@ func FuzzReadBinary(f *testing.F) {
 		}
 	})
 }
+
+// depthOf returns the depth of a compiled expression's tree.
+func depthOf(n node) int {
+	switch v := n.(type) {
+	case orNode:
+		return 1 + max(depthOf(v.l), depthOf(v.r))
+	case andNode:
+		return 1 + max(depthOf(v.l), depthOf(v.r))
+	case notNode:
+		return 1 + depthOf(v.x)
+	}
+	return 1
+}
+
+// A long flat chain of ORs or ANDs compiles into a balanced tree: as a left-leaning one, a
+// million terms overflowed the stack of the passes that recurse over it, ending the process.
+func TestLongChainsAreBalanced(t *testing.T) {
+	const n = 100000
+	or := strings.Repeat("a = 1 OR ", n) + "a = 2"
+	e, err := Compile(or)
+	require.NoError(t, err)
+	assert.LessOrEqual(t, depthOf(e.root), 20)
+	assert.True(t, e.Eval(Set{"a": Int(2)}))
+	assert.False(t, e.Eval(Set{"a": Int(3)}))
+	and := strings.Repeat("a != 1 AND ", n) + "a != 2"
+	e, err = Compile(and)
+	require.NoError(t, err)
+	assert.LessOrEqual(t, depthOf(e.root), 20)
+	assert.True(t, e.Eval(Set{"a": Int(3)}))
+	assert.False(t, e.Eval(Set{"a": Int(2)}))
+}

@@ -333,15 +333,28 @@ func (p *parser) parseOr(d int) (node, error) {
 	if err != nil {
 		return nil, err
 	}
+	terms := []node{l}
 	for p.peek().kind == tOr {
 		p.next()
 		r, err := p.parseAnd(d + 1)
 		if err != nil {
 			return nil, err
 		}
-		l = orNode{l, r}
+		terms = append(terms, r)
 	}
-	return l, nil
+	return balanced(terms, func(a, b node) node { return orNode{a, b} }), nil
+}
+
+// balanced joins the terms of a chain (a OR b OR c ...) into a tree of depth log2 of their
+// count, in their order. A left-leaning tree would be as deep as the chain is long, and every
+// pass over it (compile, cost, eval) recurses once per level: a chain of a million terms
+// overflowed the goroutine's stack, which ends the process.
+func balanced(terms []node, join func(a, b node) node) node {
+	if len(terms) == 1 {
+		return terms[0]
+	}
+	h := len(terms) / 2
+	return join(balanced(terms[:h], join), balanced(terms[h:], join))
 }
 
 func (p *parser) parseAnd(d int) (node, error) {
@@ -349,15 +362,16 @@ func (p *parser) parseAnd(d int) (node, error) {
 	if err != nil {
 		return nil, err
 	}
+	terms := []node{l}
 	for p.peek().kind == tAnd {
 		p.next()
 		r, err := p.parseUnary(d + 1)
 		if err != nil {
 			return nil, err
 		}
-		l = andNode{l, r}
+		terms = append(terms, r)
 	}
-	return l, nil
+	return balanced(terms, func(a, b node) node { return andNode{a, b} }), nil
 }
 
 func (p *parser) parseUnary(d int) (node, error) {

@@ -168,3 +168,40 @@ func TestMaxScoreConcurrent(t *testing.T) {
 		requireSameAnswer(t, x, q, 10, nil, 0, func() ([]api.Neighbor, error) { return x.ExactKnnSparse(q, 10, nil) }, "after")
 	}
 }
+
+// timeout_ms inside the sindi block bounds a search as the top-level key does: an expired
+// deadline stops every kind of knn search before its first window.
+func TestBlockTimeout(t *testing.T) {
+	rows, ids := zipfRows(23000, 3000, 1)
+	x := newTest(t, `{"window_size":10000,"doc_ordered_postings":true}`)
+	_, err := x.AddSparse(rows, ids, nil)
+	require.NoError(t, err)
+	q := rows.Row(3)
+	for _, extra := range []string{``, `,"use_max_score":true`, `,"use_dynamic_pruning":true`} {
+		got, err := x.KnnSearchSparse(q, 10, &api.SearchOptions{Block: []byte(`{}`)})
+		require.NoError(t, err)
+		require.Len(t, got, 10, extra)
+		stats := &api.SearchStats{}
+		got, err = x.KnnSearchSparse(q, 10, &api.SearchOptions{Block: []byte(`{"timeout_ms":1e-9` + extra + `}`), Stats: stats})
+		require.NoError(t, err)
+		require.Empty(t, got, extra)
+		require.True(t, stats.TimedOut, extra)
+	}
+}
+
+// The dmq8 rerank refuses adds after the build, so the index does not claim them.
+func TestDMQ8IsBuildOnly(t *testing.T) {
+	x := newTest(t, `{"use_reorder":true,"rerank_type":"dmq8"}`)
+	require.True(t, x.BuildOnly())
+	require.False(t, x.Features().Has(api.SupportAddConcurrent))
+	rows, ids := zipfRows(50, 300, 1)
+	_, err := x.AddSparse(rows, ids, nil)
+	require.NoError(t, err)
+	more, more2 := zipfRows(5, 300, 2)
+	for i := range more2 {
+		more2[i] += 1000
+	}
+	_, err = x.AddSparse(more, more2, nil)
+	require.Equal(t, api.UnsupportedIndexOperation, api.CodeOf(err))
+	require.False(t, newTest(t, `{"use_reorder":true}`).BuildOnly())
+}

@@ -192,6 +192,9 @@ func (x *Index) scan(s *scratch, sp *SearchParams, opts *api.SearchOptions, h *t
 	if opts != nil {
 		filter, deadline, stats = opts.Filter, opts.Deadline, opts.Stats
 	}
+	if sp != nil {
+		deadline = sp.Deadline(deadline) // the block's timeout_ms, as the top level's
+	}
 	c := collector{h: h, keep: keep, adm: x.newAdmission(filter, sp), bound: float32(math.Inf(1))}
 	if h != nil {
 		c.bound = h.Bound()

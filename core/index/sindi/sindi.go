@@ -121,18 +121,19 @@ func (x *Index) Features() api.FeatureSet {
 	} {
 		s = s.With(f)
 	}
-	if !x.cfg.Immutable {
-		// An immutable index refuses every add after its build, so adds are not concurrent.
+	if !x.BuildOnly() {
+		// An index that refuses every add after its build has no concurrent adds.
 		s = s.With(api.SupportAddConcurrent)
 	}
 	return s
 }
 
-// BuildOnly reports whether only the first add (the build) is accepted: with immutable, the
-// compact read-only runtime refuses later adds (and updates of a vector), so core leaves
-// SUPPORT_ADD_AFTER_BUILD off. Removing and relabelling stay: like VSAG's, they only mark the
-// label table, which the immutable runtime keeps.
-func (x *Index) BuildOnly() bool { return x.cfg.Immutable }
+// BuildOnly reports whether only the first add (the build) is accepted, so that core leaves
+// SUPPORT_ADD_AFTER_BUILD off: with immutable, the compact read-only runtime refuses later
+// adds (and updates of a vector); with the dmq8 rerank, the codebooks the build fixed cannot
+// take new documents. Removing and relabelling stay: like VSAG's, they only mark the label
+// table.
+func (x *Index) BuildOnly() bool { return x.cfg.Immutable || x.cfg.RerankDMQ8 }
 
 var errDense = api.Errorf(api.InvalidArgument, "sindi takes sparse rows (dtype sparse), not dense vectors")
 
