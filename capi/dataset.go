@@ -333,12 +333,28 @@ func vsagi_index_insert_dataset(h C.uintptr_t, mode C.int, dh C.uintptr_t, faile
 	if err != nil {
 		return fail(err)
 	}
+	if err := checkExtraSize(what, d, x); err != nil {
+		return fail(err)
+	}
 	bad, err := insert(x, mode, ds)
 	if err != nil {
 		return fail(err)
 	}
 	writeFailed(bad, failed, uint64(ds.NumElements), numFailed)
 	return 0
+}
+
+// checkExtraSize refuses a dataset whose extra infos are rows of another size than the
+// index's extra_info_size: read with the index's stride, its bytes would be stored shifted
+// across rows.
+func checkExtraSize(what string, d *dataset, x *core.Index) error {
+	d.mu.Lock()
+	size, given := d.extraInfoSize, d.ptrs[fieldExtra] != nil
+	d.mu.Unlock()
+	if want := x.ExtraInfoSize(); given && want > 0 && int(size) != want {
+		return api.Errorf(api.InvalidArgument, "%s: the dataset's extra infos are %d bytes a row, the index's extra_info_size is %d", what, size, want)
+	}
+	return nil
 }
 
 //export vsagi_index_train_dataset

@@ -78,13 +78,19 @@ int vsag_set_log_level(int level) {
 
 int vsag_get_log_level(void) { return __atomic_load_n(&log_level, __ATOMIC_RELAXED); }
 
-bool vsagi_call_filter_func(FilterFunc_t f, int64_t id) { return f(id); }
+/* The filter trampolines read a callback's answer as a byte and test it against zero: a
+   caller written in another language may hand back any non-zero byte for true, and passed on
+   as a bool unchanged it read as true in some places and false in others. bool and unsigned
+   char are returned alike by the ABIs this library builds for. */
+bool vsagi_call_filter_func(FilterFunc_t f, int64_t id) { return ((unsigned char (*)(int64_t))f)(id) != 0; }
 
-bool vsagi_call_filter_fn(vsag_filter_fn f, int64_t id, void* ctx) { return f(id, ctx); }
+bool vsagi_call_filter_fn(vsag_filter_fn f, int64_t id, void* ctx) {
+    return ((unsigned char (*)(int64_t, void*))f)(id, ctx) != 0;
+}
 
 bool vsagi_call_extra_info_filter_fn(vsag_extra_info_filter_fn f, const uint8_t* info, uint64_t size,
                                      void* ctx) {
-    return f(info, size, ctx);
+    return ((unsigned char (*)(const uint8_t*, uint64_t, void*))f)(info, size, ctx) != 0;
 }
 
 void vsagi_call_write_func(void (*f)(OffsetType, SizeType, const void*), uint64_t off, uint64_t size,

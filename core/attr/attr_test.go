@@ -253,10 +253,16 @@ func TestDecodeJSONRows(t *testing.T) {
 	assert.Equal(t, Floats(1, 2.5), s["b"])
 	assert.Nil(t, rows[1])
 	assert.Empty(t, rows[2])
-	for _, bad := range []string{``, `null`, `{}`, `[1]`, `["x"]`, `[{}] x`, `[{"a":1}`} {
+	for _, bad := range []string{``, `null`, `{}`, `[1]`, `["x"]`, `[{}] x`, `[{"a":1}`,
+		"[{\"a\":\"\xff\xfe\"}]", "[{\"\xc3\":1}]"} {
 		_, err := DecodeJSONRows([]byte(bad))
 		assert.Error(t, err, bad)
 	}
+	// text that is UTF-8 is kept as given
+	rows, err = DecodeJSONRows([]byte(`[{"a":"é€😀"}]`))
+	require.NoError(t, err)
+	assert.Equal(t, "é€😀", rows[0]["a"])
+	assert.Equal(t, 7, invalidUTF8At([]byte("[{\"a\":\"\xff\"}]")))
 }
 
 func TestBinaryRoundTrip(t *testing.T) {

@@ -25,6 +25,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"unicode/utf8"
 	"math"
 	"sort"
 	"strconv"
@@ -390,6 +391,11 @@ func (s Set) Names() []string {
 // FromMap accepts (numbers stay json.Number, so integers keep their full range). Values are
 // checked by FromMap, not here.
 func DecodeJSONRows(b []byte) ([]map[string]any, error) {
+	// the JSON decoder would turn bytes that are not UTF-8 into U+FFFD: the stored value would
+	// differ from the one given, and a filter naming the given bytes would match nothing
+	if !utf8.Valid(b) {
+		return nil, fmt.Errorf("attributes are not valid UTF-8 (at byte %d)", invalidUTF8At(b))
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var rows []map[string]any
@@ -404,4 +410,17 @@ func DecodeJSONRows(b []byte) ([]map[string]any, error) {
 		return nil, fmt.Errorf("attributes are not a JSON array of objects: null")
 	}
 	return rows, nil
+}
+
+// invalidUTF8At returns the offset of the first byte of b that does not start a valid UTF-8
+// sequence (len(b) when all do).
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
 }

@@ -99,6 +99,8 @@ static void test_thread_local_error(void) {
 /* Layer 1: VSAG C API compatibility                                                         */
 
 static bool keep_even(int64_t id) { return id % 2 == 0; }
+/* a callback written elsewhere may answer true with any non-zero byte */
+static unsigned char two_for_odd(int64_t id) { return id % 2 ? 2 : 0; }
 
 static unsigned char* wf_buf;
 static size_t wf_cap, wf_size;
@@ -200,6 +202,13 @@ static void test_compat(void) {
     EOK(vsag_index_knn_search_with_filter(idx, queries, DIM, K, "", keep_even, &r));
     CHECK(r.count == K);
     for (int64_t j = 0; j < r.count; j++) CHECK(rid[j] % 2 == 0);
+    union {
+        unsigned char (*byte)(int64_t);
+        FilterFunc_t filter;
+    } odd = {two_for_odd};
+    EOK(vsag_index_knn_search_with_filter(idx, queries, DIM, K, "", odd.filter, &r));
+    CHECK(r.count == K);
+    for (int64_t j = 0; j < r.count; j++) CHECK(rid[j] % 2 == 1);
     EOK(vsag_index_knn_search_with_filter(idx, queries, DIM, K, "", NULL, &r));
     CHECK(r.count == K);
     EFAILS(vsag_index_knn_search_with_filter(NULL, queries, DIM, K, "", keep_even, &r), VSAG_INVALID_ARGUMENT);
@@ -1490,8 +1499,15 @@ static void test_extra_info(void) {
     OK(vsag_dataset_set_dim(ds, DIM));
     OK(vsag_dataset_set_ids(ds, ids));
     OK(vsag_dataset_set_float32_vectors(ds, base));
-    OK(vsag_dataset_set_extra_info_size(ds, 4));
+    /* rows of another size than the index's would be stored shifted across rows: refused,
+       nothing stored */
+    OK(vsag_dataset_set_extra_info_size(ds, 5));
     OK(vsag_dataset_set_extra_infos(ds, extra));
+    FAILS(vsag_index_build_dataset(idx, ds, NULL, NULL), VSAG_INVALID_ARGUMENT);
+    int64_t count = -1;
+    OK(vsag_index_get_num_elements(idx, &count));
+    CHECK(count == 0);
+    OK(vsag_dataset_set_extra_info_size(ds, 4));
     OK(vsag_index_build_dataset(idx, ds, NULL, NULL));
     vsag_dataset_destroy(ds);
 
