@@ -25,10 +25,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"unicode/utf8"
 	"math"
 	"sort"
 	"strconv"
+	"unicode/utf8"
 
 	json "github.com/goccy/go-json"
 )
