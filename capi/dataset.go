@@ -30,6 +30,12 @@ type dataset struct {
 
 	// hpaths holds the paths of named hierarchies, copied from C (nil when none).
 	hpaths map[string][]string
+
+	// users counts the calls reading the arrays through a view (toCore); dropped marks a
+	// destroyed handle, whose owned arrays are freed when the last of them ends, so a
+	// dataset destroyed while another thread builds from it is not freed under the build.
+	users   int
+	dropped bool
 }
 
 // Array fields of a dataset, as numbered by vsagi_dataset_set_ptr / get_ptr.
@@ -64,10 +70,19 @@ func getDataset(h C.uintptr_t) (*dataset, error) {
 	return obj.(*dataset), nil
 }
 
-// free releases owned arrays and the statistics string.
+// free releases owned arrays and the statistics string (vsag_dataset_destroy), or, while a
+// call still reads them through a view, leaves that to the view's done.
 func (d *dataset) free() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.dropped = true
+	if d.users == 0 {
+		d.release()
+	}
+}
+
+// release frees what free says. Caller holds d.mu.
+func (d *dataset) release() {
 	if d.owner {
 		for i, p := range d.ptrs {
 			if p == nil {
@@ -90,9 +105,33 @@ func (d *dataset) free() {
 }
 
 // toCore views the dataset as a core.Dataset without copying. needIDs requires the ids array.
-func (d *dataset) toCore(what string, needIDs bool) (*core.Dataset, error) {
+// The caller calls done once it no longer reads the view: until then a destroyed dataset
+// keeps its arrays.
+func (d *dataset) toCore(what string, needIDs bool) (_ *core.Dataset, done func(), _ error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.dropped {
+		return nil, nil, api.Errorf(api.InvalidArgument, "%s: the dataset was destroyed", what)
+	}
+	ds, err := d.view(what, needIDs)
+	if err != nil {
+		return nil, nil, err
+	}
+	d.users++
+	var once sync.Once
+	return ds, func() {
+		once.Do(func() {
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			if d.users--; d.users == 0 && d.dropped {
+				d.release()
+			}
+		})
+	}, nil
+}
+
+// view is toCore's view. Caller holds d.mu.
+func (d *dataset) view(what string, needIDs bool) (*core.Dataset, error) {
 	n, dim := d.numElements, d.dim
 	if err := checkSizes(what, uint64(n), uint64(dim)); err != nil {
 		return nil, err
@@ -329,10 +368,11 @@ func vsagi_index_insert_dataset(h C.uintptr_t, mode C.int, dh C.uintptr_t, faile
 	if err != nil {
 		return fail(err)
 	}
-	ds, err := d.toCore(what, true)
+	ds, done, err := d.toCore(what, true)
 	if err != nil {
 		return fail(err)
 	}
+	defer done()
 	if err := checkExtraSize(what, d, x); err != nil {
 		return fail(err)
 	}
@@ -368,10 +408,11 @@ func vsagi_index_train_dataset(h C.uintptr_t, dh C.uintptr_t) (rc C.int) {
 	if err != nil {
 		return fail(err)
 	}
-	ds, err := d.toCore("train", false)
+	ds, done, err := d.toCore("train", false)
 	if err != nil {
 		return fail(err)
 	}
+	defer done()
 	if err := x.Train(ds); err != nil {
 		return fail(err)
 	}

@@ -328,10 +328,11 @@ func vsagi_index_search_dataset(h C.uintptr_t, mode C.int, qh C.uintptr_t, k C.i
 	if err != nil {
 		return fail(err)
 	}
-	q, err := qd.toCore(what, false)
+	q, done, err := qd.toCore(what, false)
 	if err != nil {
 		return fail(err)
 	}
+	defer done()
 	var filter api.Filter
 	if bh != 0 {
 		b, err := getBitset(bh)

@@ -56,57 +56,58 @@ func checkRequestSize(what string, req *C.vsag_search_request_t) error {
 }
 
 // requestQuery builds the query dataset of a request (see vsag_search_request_t). It does not
-// copy the caller's arrays.
-func requestQuery(what string, req *C.vsag_search_request_t) (*core.Dataset, error) {
+// copy the caller's arrays; done ends the view of a query_dataset (see dataset.toCore).
+func requestQuery(what string, req *C.vsag_search_request_t) (_ *core.Dataset, done func(), _ error) {
+	done = func() {}
 	dh := handleField(unsafe.Pointer(&req.query_dataset))
 	sparse := req.query_dtype == C.VSAG_DTYPE_SPARSE
 	if dh != 0 {
 		if req.query != nil || req.query_term_ids != nil || sparse {
-			return nil, api.Errorf(api.InvalidArgument, "%s: the request sets both query_dataset and query or query_term_ids: give one query", what)
+			return nil, done, api.Errorf(api.InvalidArgument, "%s: the request sets both query_dataset and query or query_term_ids: give one query", what)
 		}
 		if req.query_path != nil {
-			return nil, api.Errorf(api.InvalidArgument, "%s: query_path is for the pointer forms; attach the path to query_dataset (vsag_dataset_set_paths)", what)
+			return nil, done, api.Errorf(api.InvalidArgument, "%s: query_path is for the pointer forms; attach the path to query_dataset (vsag_dataset_set_paths)", what)
 		}
 		d, err := getDataset(dh)
 		if err != nil {
-			return nil, api.Wrap(api.InvalidArgument, err, "%s: query_dataset", what)
+			return nil, done, api.Wrap(api.InvalidArgument, err, "%s: query_dataset", what)
 		}
-		ds, err := d.toCore(what, false)
+		ds, done, err := d.toCore(what, false)
 		if err != nil {
-			return nil, err
+			return nil, func() {}, err
 		}
-		return ds.FirstRow(), nil
+		return ds.FirstRow(), done, nil
 	}
 	var ds *core.Dataset
 	switch {
 	case sparse:
 		if req.query != nil {
-			return nil, api.Errorf(api.InvalidArgument, "%s: a sparse query (VSAG_DTYPE_SPARSE) is given by query_term_ids and query_term_values; query must be NULL", what)
+			return nil, done, api.Errorf(api.InvalidArgument, "%s: a sparse query (VSAG_DTYPE_SPARSE) is given by query_term_ids and query_term_values; query must be NULL", what)
 		}
 		nnz := uint64(req.query_nnz)
 		if nnz > maxDim {
-			return nil, api.Errorf(api.InvalidArgument, "%s: query_nnz %d is too large", what, nnz)
+			return nil, done, api.Errorf(api.InvalidArgument, "%s: query_nnz %d is too large", what, nnz)
 		}
 		ds = &core.Dataset{NumElements: 1, Dim: int(min(uint64(req.query_dim), maxDim)),
 			SparseOffsets: []int64{0, int64(nnz)}, SparseIDs: []uint32{}, SparseValues: []float32{}}
 		if nnz > 0 {
 			if req.query_term_ids == nil || req.query_term_values == nil {
-				return nil, errNil(what, "query_term_ids or query_term_values")
+				return nil, done, errNil(what, "query_term_ids or query_term_values")
 			}
 			ds.SparseIDs = unsafe.Slice((*uint32)(unsafe.Pointer(req.query_term_ids)), nnz)
 			ds.SparseValues = unsafe.Slice((*float32)(unsafe.Pointer(req.query_term_values)), nnz)
 		}
 	case req.query != nil:
 		if req.query_term_ids != nil {
-			return nil, api.Errorf(api.InvalidArgument, "%s: query_term_ids is set but query_dtype is not VSAG_DTYPE_SPARSE", what)
+			return nil, done, api.Errorf(api.InvalidArgument, "%s: query_term_ids is set but query_dtype is not VSAG_DTYPE_SPARSE", what)
 		}
 		dim := uint64(req.query_dim)
 		if nvec := uint64(req.query_vector_count); nvec > 0 {
 			if req.query_dtype != C.VSAG_DTYPE_FLOAT32 {
-				return nil, api.Errorf(api.InvalidArgument, "%s: a multi-vector query holds float32 sub-vectors, query_dtype is %d", what, int(req.query_dtype))
+				return nil, done, api.Errorf(api.InvalidArgument, "%s: a multi-vector query holds float32 sub-vectors, query_dtype is %d", what, int(req.query_dtype))
 			}
 			if err := checkSizes(what, nvec, dim); err != nil {
-				return nil, err
+				return nil, done, err
 			}
 			ds = &core.Dataset{NumElements: 1, Dim: int(dim), VectorCounts: []int{int(nvec)},
 				Float32: unsafe.Slice((*float32)(req.query), nvec*dim)}
@@ -114,18 +115,18 @@ func requestQuery(what string, req *C.vsag_search_request_t) (*core.Dataset, err
 		}
 		var err error
 		if ds, err = vectorDataset(what, req.query, C.vsag_dtype_t(req.query_dtype), 1, dim); err != nil {
-			return nil, err
+			return nil, done, err
 		}
 	default:
 		if req.query_term_ids != nil {
-			return nil, api.Errorf(api.InvalidArgument, "%s: query_term_ids is set but query_dtype is not VSAG_DTYPE_SPARSE", what)
+			return nil, done, api.Errorf(api.InvalidArgument, "%s: query_term_ids is set but query_dtype is not VSAG_DTYPE_SPARSE", what)
 		}
-		return nil, api.Errorf(api.InvalidArgument, "%s: the request has no query (set query, a sparse query or query_dataset)", what)
+		return nil, done, api.Errorf(api.InvalidArgument, "%s: the request has no query (set query, a sparse query or query_dataset)", what)
 	}
 	if req.query_path != nil {
 		ds.Paths = []string{C.GoString(req.query_path)}
 	}
-	return ds, nil
+	return ds, done, nil
 }
 
 //export vsagi_index_search_request
@@ -200,9 +201,12 @@ func vsagi_index_search_request(h C.uintptr_t, req *C.vsag_search_request_t, ids
 			sr.BucketIDs = int64s(req.bucket_ids, nb)
 		}
 	}
-	if sr.Query, err = requestQuery(what, req); err != nil {
+	query, done, err := requestQuery(what, req)
+	defer done()
+	if err != nil {
 		return fail(err)
 	}
+	sr.Query = query
 	// filters: the bitset, the callback and the vsag_filter_t, all ANDed (core adds the
 	// attribute expression)
 	if bh := handleField(unsafe.Pointer(&req.invalid)); bh != 0 {

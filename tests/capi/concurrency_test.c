@@ -306,7 +306,47 @@ static void run_merges(void) {
            MERGE_ROUNDS);
 }
 
+/* ---- an owned dataset destroyed while another thread builds from it ---- */
+
+#define OWNED_ROWS 200000
+static vsag_dataset_t owned;
+static vsag_index_t owned_target;
+static volatile int owned_rc = -1;
+
+static void* owned_builder(void* arg) {
+    (void)arg;
+    owned_rc = vsag_index_build_dataset(owned_target, owned, NULL, NULL);
+    return NULL;
+}
+
+/* The handle goes at once; the arrays stay until the build has read them. The build either
+   succeeds (it had the dataset first) or finds the handle gone: never a fault. */
+static void run_owned_destroy(void) {
+    float* v = tu_vectors(OWNED_ROWS, DIM, 21);
+    int64_t* ids = (int64_t*)malloc(sizeof(int64_t) * OWNED_ROWS);
+    for (int i = 0; i < OWNED_ROWS; i++) ids[i] = i;
+    OK(vsag_index_make("brute_force", "{\"dtype\":\"float32\",\"metric_type\":\"l2\",\"dim\":16}", &owned_target));
+    OK(vsag_dataset_make(&owned));
+    OK(vsag_dataset_set_num_elements(owned, OWNED_ROWS));
+    OK(vsag_dataset_set_dim(owned, DIM));
+    OK(vsag_dataset_set_ids(owned, ids));
+    OK(vsag_dataset_set_float32_vectors(owned, v));
+    OK(vsag_dataset_set_owner(owned, true)); /* the dataset frees v and ids */
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, owned_builder, NULL) == 0);
+    struct timespec ts = {0, 1000 * 1000};
+    nanosleep(&ts, NULL);
+    vsag_dataset_destroy(owned);
+    pthread_join(t, NULL);
+    int64_t n = -1;
+    OK(vsag_index_get_num_elements(owned_target, &n));
+    CHECK((owned_rc == VSAG_SUCCESS && n == OWNED_ROWS) || (owned_rc == VSAG_INVALID_ARGUMENT && n == 0));
+    OK(vsag_index_close(owned_target));
+    printf("owned dataset destroyed during a build: rc %d, %lld rows\n", owned_rc, (long long)n);
+}
+
 int main(void) {
+    run_owned_destroy();
     vecs = tu_vectors(INITIAL + ADDED, DIM, 11);
     queries = tu_vectors(64, DIM, 12);
     labels = (int64_t*)malloc(sizeof(int64_t) * (INITIAL + ADDED));
