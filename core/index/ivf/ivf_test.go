@@ -482,3 +482,26 @@ func TestReadGraphsRefusesHugeSizes(t *testing.T) {
 		require.Equal(t, api.InvalidBinary, api.CodeOf(err), "%v", err)
 	}
 }
+
+// ivf_train_type random applies to gno_imi too: both levels are drawn from the data (it was
+// accepted and ignored, every gno_imi index trained by k-means).
+func TestGNOIMIRandomTraining(t *testing.T) {
+	d := 8
+	data := dataset.Clustered(600, d, 8, 5)
+	block := `"partition_strategy_type":"gno_imi","first_order_buckets_count":4,"second_order_buckets_count":4`
+	km := mustIndex(t, "l2", d, block)
+	rn := mustIndex(t, "l2", d, block+`,"ivf_train_type":"random"`)
+	for _, x := range []*Index{km, rn} {
+		_, err := x.Build(data, seq(600), nil)
+		require.NoError(t, err)
+	}
+	gk, gr := km.part.(*gnoimiPartition), rn.part.(*gnoimiPartition)
+	require.False(t, gk.random)
+	require.True(t, gr.random)
+	require.NotEqual(t, gk.s, gr.s)
+	for q := 0; q < 20; q++ {
+		nb, err := rn.KnnSearch(data[q*d:(q+1)*d], 1, &api.SearchOptions{Block: []byte(`{"scan_buckets_count":16}`), Parallelism: 1})
+		require.NoError(t, err)
+		require.Equal(t, int64(q), nb[0].ID)
+	}
+}

@@ -294,14 +294,16 @@ type gnoimiPartition struct {
 	dim, k1, k2 int
 	m           metric.Kind
 	threads     int
-	k1a, k2a    int // centroids in use: fewer than k1, k2 after training on fewer vectors
+	random      bool // ivf_train_type random: centroids drawn from the data, not k-means
+	k1a, k2a    int  // centroids in use: fewer than k1, k2 after training on fewer vectors
 	s, t        []float32
 	normS       []float32 // |S_i|^2 / 2
 	pre         []float32 // |T_j|^2/2 + S_i.T_j, k1 x k2
 }
 
 func newGNOIMIPartition(dim int, m metric.Kind, p *Params) *gnoimiPartition {
-	return &gnoimiPartition{dim: dim, k1: p.FirstOrderBucketsCount, k2: p.SecondOrderBucketsCount, m: m, threads: p.threads()}
+	return &gnoimiPartition{dim: dim, k1: p.FirstOrderBucketsCount, k2: p.SecondOrderBucketsCount, m: m, threads: p.threads(),
+		random: p.IVFTrainType == "random"}
 }
 
 // gnoimiRounds is the number of alternations between the two levels in training.
@@ -319,10 +321,21 @@ func (g *gnoimiPartition) train(data []float32, n int) error {
 	g.k1a, g.k2a = g.k1, g.k2
 	resid := append([]float32(nil), data[:n*g.dim]...)
 	labels := make([]int32, n)
+	rng := rand.New(rand.NewPCG(0x1f, uint64(n)))
 	level := func(k int) ([]float32, error) {
-		c, err := cluster.Train(resid, n, g.dim, cluster.Options{K: k, Iterations: kmeansIterations, Metric: metric.L2, Threads: trainThreads})
-		if err != nil {
-			return nil, api.Wrap(api.InternalError, err, "ivf: gno_imi k-means of %d centroids", k)
+		var c []float32
+		if g.random {
+			// ivf_train_type random: k of the current residuals, drawn at random
+			c = make([]float32, k*g.dim)
+			for i, r := range rng.Perm(n)[:k] {
+				copy(c[i*g.dim:(i+1)*g.dim], resid[r*g.dim:(r+1)*g.dim])
+			}
+		} else {
+			var err error
+			c, err = cluster.Train(resid, n, g.dim, cluster.Options{K: k, Iterations: kmeansIterations, Metric: metric.L2, Threads: trainThreads})
+			if err != nil {
+				return nil, api.Wrap(api.InternalError, err, "ivf: gno_imi k-means of %d centroids", k)
+			}
 		}
 		if err := cluster.Assign(resid, n, g.dim, c, k, metric.L2, g.threads, labels, nil); err != nil {
 			return nil, api.Wrap(api.InternalError, err, "ivf: gno_imi assignment")
