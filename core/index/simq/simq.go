@@ -18,6 +18,8 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/index/hgraph"
@@ -166,6 +168,7 @@ func (x *Index) Features() api.FeatureSet {
 		api.SupportMetricTypeInnerProduct,
 		api.SupportRangeSearch, api.SupportRangeSearchWithIDFilter, // RangeSearchMulti
 		api.SupportBatchAddWithMultiThread,
+		api.SupportSearchOneWithMultiThread, // the rerank runs on parallelism goroutines
 		api.SupportSearchConcurrent, api.SupportDeleteConcurrent, api.SupportSearchDeleteConcurrent,
 		api.SupportGetStats, // MultiVectorStats
 	)
@@ -565,7 +568,12 @@ func (x *Index) candidates(query []float32, count, coarseK, rerankK int, opts *a
 	kc := min(coarseK, len(x.clusterTokens))
 	so := searchOpts(max(repEfSearch, kc))
 	var coarseCmp int64
+	timedOut := false
 	for i := 0; i < count; i++ {
+		if i > 0 && !opts.Deadline.IsZero() && time.Now().After(opts.Deadline) {
+			timedOut = true // the documents of the tokens searched so far are the candidates
+			break
+		}
 		o := *so
 		var st api.SearchStats
 		o.Stats = &st
@@ -605,6 +613,7 @@ func (x *Index) candidates(query []float32, count, coarseK, rerankK int, opts *a
 	if opts.Stats != nil {
 		opts.Stats.DistanceComputations += coarseCmp
 		opts.Stats.Hops += int64(len(cands))
+		opts.Stats.TimedOut = opts.Stats.TimedOut || timedOut
 	}
 	out := make([]uint32, len(cands))
 	for i, c := range cands {
@@ -613,19 +622,51 @@ func (x *Index) candidates(query []float32, count, coarseK, rerankK int, opts *a
 	return out, nil
 }
 
-// rerank scores the candidates by exact MaxSim distance, ascending.
-func (x *Index) rerank(query []float32, count int, cands []uint32, opts *api.SearchOptions) []topk.Item {
-	s := mvec.NewScorer(metric.IP, x.dim, query, count)
+// rerankChunk is the candidates one goroutine of a rerank scores between deadline checks.
+const rerankChunk = 64
+
+// rerank scores the candidates by exact MaxSim distance, ascending, on up to opts.Parallelism
+// goroutines. Once the deadline has passed, the candidates not scored yet are left out.
+func (x *Index) rerank(query []float32, count int, cands []uint32, opts *api.SearchOptions) ([]topk.Item, error) {
 	items := make([]topk.Item, len(cands))
-	for i, d := range cands {
-		doc, c := x.docs.Doc(d)
-		items[i] = topk.Item{Dist: s.Distance(doc, c), ID: d}
+	chunks := (len(cands) + rerankChunk - 1) / rerankChunk
+	done := make([]bool, chunks)
+	var late atomic.Bool
+	workers := max(1, min(opts.Parallelism, chunks))
+	var next atomic.Int64
+	err := parallel.Run(workers, func(int) error {
+		s := mvec.NewScorer(metric.IP, x.dim, query, count)
+		for {
+			c := int(next.Add(1) - 1)
+			if c >= chunks || late.Load() {
+				return nil
+			}
+			if !opts.Deadline.IsZero() && c > 0 && time.Now().After(opts.Deadline) {
+				late.Store(true)
+				return nil
+			}
+			for i := c * rerankChunk; i < min((c+1)*rerankChunk, len(cands)); i++ {
+				doc, n := x.docs.Doc(cands[i])
+				items[i] = topk.Item{Dist: s.Distance(doc, n), ID: cands[i]}
+			}
+			done[c] = true
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	kept := items[:0]
+	for c, ok := range done {
+		if ok {
+			kept = append(kept, items[c*rerankChunk:min((c+1)*rerankChunk, len(cands))]...)
+		}
 	}
 	if opts.Stats != nil {
-		opts.Stats.DistanceComputations += int64(len(cands))
+		opts.Stats.DistanceComputations += int64(len(kept))
+		opts.Stats.TimedOut = opts.Stats.TimedOut || late.Load()
 	}
-	topk.SortItems(items)
-	return items
+	topk.SortItems(kept)
+	return kept, nil
 }
 
 // KnnSearchMulti implements api.MultiVectorEngine.
@@ -643,7 +684,10 @@ func (x *Index) KnnSearchMulti(query []float32, count, k int, opts *api.SearchOp
 	if err != nil {
 		return nil, err
 	}
-	items := x.rerank(query, count, cands, opts)
+	items, err := x.rerank(query, count, cands, opts)
+	if err != nil {
+		return nil, err
+	}
 	if len(items) > k {
 		items = items[:k]
 	}
@@ -666,7 +710,10 @@ func (x *Index) RangeSearchMulti(query []float32, count int, radius float32, lim
 	if err != nil {
 		return nil, err
 	}
-	items := x.rerank(query, count, cands, opts)
+	items, err := x.rerank(query, count, cands, opts)
+	if err != nil {
+		return nil, err
+	}
 	end := sort.Search(len(items), func(i int) bool { return items[i].Dist > radius })
 	items = items[:end]
 	if limit > 0 && len(items) > limit {
