@@ -79,3 +79,11 @@ func TestParseSearch(t *testing.T) {
 	_, err = ParseSearch("hgraph", `{"parallelism":0}`)
 	require.Contains(t, err.Error(), "parallelism")
 }
+
+func TestSingleThreaded(t *testing.T) {
+	require.NoError(t, SearchCommon{Parallelism: 1}.SingleThreaded("hgraph"))
+	require.NoError(t, SearchCommon{}.SingleThreaded("hgraph"))
+	err := SearchCommon{Parallelism: 2}.SingleThreaded("hgraph")
+	require.Equal(t, api.UnsupportedIndexOperation, api.CodeOf(err))
+	require.Contains(t, err.Error(), "hgraph")
+}

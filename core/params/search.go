@@ -85,6 +85,17 @@ func (c SearchCommon) Deadline(d time.Time) time.Time {
 	return d
 }
 
+// SingleThreaded refuses a parallelism above 1 for an index that searches one query on one
+// thread (its SUPPORT_SEARCH_ONE_WITH_MULTI_THREAD is off): accepting the key would promise a
+// parallel search that does not happen. Batch searches spread their queries over the cores
+// whatever the index.
+func (c SearchCommon) SingleThreaded(index string) error {
+	if c.Parallelism > 1 {
+		return api.Errorf(api.UnsupportedIndexOperation, "key \"parallelism\": %s searches one query on one thread (SUPPORT_SEARCH_ONE_WITH_MULTI_THREAD is off), so %d is not supported", index, c.Parallelism)
+	}
+	return nil
+}
+
 // Validate checks the common keys after a block has overridden them.
 func (c SearchCommon) Validate() error {
 	s := Search{SearchCommon: c}

@@ -124,5 +124,11 @@ func parseSearch(raw []byte) (*SearchParams, error) {
 	if sp.Parallelism == 0 {
 		sp.Parallelism = 1
 	}
+	if err := sp.Validate(); err != nil {
+		return nil, err
+	}
+	if err := sp.SingleThreaded("diskann"); err != nil {
+		return nil, err
+	}
 	return sp, nil
 }

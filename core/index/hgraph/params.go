@@ -317,6 +317,9 @@ func parseSearch(raw []byte) (*SearchParams, error) {
 	if err := sp.Validate(); err != nil {
 		return nil, err
 	}
+	if err := sp.SingleThreaded("hgraph"); err != nil {
+		return nil, err
+	}
 	return sp, nil
 }
 

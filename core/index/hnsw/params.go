@@ -122,6 +122,9 @@ func parseSearch(raw []byte) (*SearchParams, error) {
 	if err := sp.Validate(); err != nil {
 		return nil, err
 	}
+	if err := sp.SingleThreaded("hnsw"); err != nil {
+		return nil, err
+	}
 	ef := *sp.EfSearch
 	sp.engine = &hgraph.SearchParams{SearchCommon: sp.SearchCommon, EfSearch: &ef, Skip: skip}
 	return sp, nil

@@ -421,6 +421,9 @@ func parseSearch(raw []byte) (*SearchParams, error) {
 	if err := sp.Validate(); err != nil {
 		return nil, err
 	}
+	if err := sp.SingleThreaded("pyramid"); err != nil {
+		return nil, err
+	}
 	return sp, nil
 }
 

@@ -228,5 +228,8 @@ func parseSearch(raw []byte) (*SearchParams, error) {
 	if err := sp.SearchCommon.Validate(); err != nil {
 		return nil, err
 	}
+	if err := sp.SingleThreaded("sindi"); err != nil {
+		return nil, err
+	}
 	return sp, nil
 }
