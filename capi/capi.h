@@ -13,6 +13,10 @@ void vsagi_set_error(int code, const char* msg, size_t n);
  * (lastsearch.c). */
 extern __thread uint64_t vsagi_last_search_ns;
 
+/* vsagi_try_malloc is malloc: cgo's C.malloc ends the process when malloc returns NULL, so
+ * allocations whose size a caller or an index decides go through this one and check. */
+void* vsagi_try_malloc(size_t n);
+
 /* Trampolines: Go cannot call C function pointers directly. */
 bool vsagi_call_filter_func(FilterFunc_t f, int64_t id);
 bool vsagi_call_filter_fn(vsag_filter_fn f, int64_t id, void* ctx);

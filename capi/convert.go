@@ -157,9 +157,9 @@ func cMalloc(n uintptr) unsafe.Pointer {
 	if n == 0 {
 		n = 1
 	}
-	p := C.malloc(C.size_t(n))
+	p := C.vsagi_try_malloc(C.size_t(n))
 	if p == nil {
-		panic("out of C memory")
+		panic(api.Errorf(api.NoEnoughMemory, "cannot allocate %d bytes of C memory", n))
 	}
 	return p
 }

@@ -78,6 +78,8 @@ int vsag_set_log_level(int level) {
 
 int vsag_get_log_level(void) { return __atomic_load_n(&log_level, __ATOMIC_RELAXED); }
 
+void* vsagi_try_malloc(size_t n) { return malloc(n); }
+
 /* The filter trampolines read a callback's answer as a byte and test it against zero: a
    caller written in another language may hand back any non-zero byte for true, and passed on
    as a bool unchanged it read as true in some places and false in others. bool and unsigned

@@ -38,10 +38,14 @@ func setError(code api.ErrorCode, msg string) C.int {
 	return rc
 }
 
-// guard turns a panic in an exported function into INTERNAL_ERROR. Use as
-// `defer guard(&rc)` with a named result rc.
+// guard turns a panic in an exported function into INTERNAL_ERROR (NO_ENOUGH_MEMORY when
+// cMalloc found no C memory). Use as `defer guard(&rc)` with a named result rc.
 func guard(rc *C.int) {
 	if r := recover(); r != nil {
+		if e, ok := r.(*api.Error); ok && e.Code == api.NoEnoughMemory {
+			*rc = fail(e) // cMalloc: C memory ran out
+			return
+		}
 		*rc = failf(api.InternalError, "internal panic: %v", r)
 	}
 }

@@ -67,13 +67,13 @@ func (it *iterator) saveFilter(cf *C.vsag_filter_t) {
 		if cf.flags&C.VSAG_FILTER_MASK_PACKED != 0 {
 			n = (n + 7) >> 3
 		}
-		m := C.malloc(C.size_t(max(n, 1)))
+		m := cMalloc(uintptr(max(n, 1)))
 		C.memcpy(m, unsafe.Pointer(cf.mask), C.size_t(n))
 		it.cf.mask = (*C.uint8_t)(m)
 	}
 	if fieldFits(size, unsafe.Offsetof(cf.num_exclude_ids), 8) && cf.exclude_ids != nil && cf.num_exclude_ids > 0 {
 		n := C.size_t(cf.num_exclude_ids) * 8
-		e := C.malloc(n)
+		e := cMalloc(uintptr(n))
 		C.memcpy(e, unsafe.Pointer(cf.exclude_ids), n)
 		it.cf.exclude_ids = (*C.int64_t)(e)
 	}

@@ -130,7 +130,7 @@ func vsagi_index_serialize_buffer(h C.uintptr_t, data *unsafe.Pointer, size *C.u
 	if err := x.Serialize(&buf); err != nil {
 		return fail(err)
 	}
-	p := C.malloc(C.size_t(max(buf.Len(), 1)))
+	p := C.vsagi_try_malloc(C.size_t(max(buf.Len(), 1)))
 	if p == nil {
 		return failf(api.NoEnoughMemory, "serialize to buffer: cannot allocate %d bytes", buf.Len())
 	}
