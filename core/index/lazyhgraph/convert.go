@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/govsag/vsag/core/index/hgraph"
+	"github.com/govsag/vsag/internal/parallel"
 )
 
 // replayQuiet is the log length below which the conversion pauses the flat phase and replays
@@ -15,36 +16,42 @@ const replayQuiet = 64
 // for the collection to double.
 func (x *Index) convert(c *conversion, vectors []float32, ids []int64) {
 	defer close(c.done)
-	if x.convertHook != nil {
-		x.convertHook()
-	}
-	g, err := x.newGraph()
-	if err == nil {
-		var failed []int64
-		failed, err = g.Build(vectors, ids, nil)
+	// this goroutine is the library's own: a panic in the build or a replay is recovered as
+	// the conversion's error (parallel.Run), never the end of the host process
+	var g *hgraph.Index
+	err := parallel.Run(1, func(int) error {
+		if x.convertHook != nil {
+			x.convertHook()
+		}
+		var err error
+		if g, err = x.newGraph(); err != nil {
+			return err
+		}
+		failed, err := g.Build(vectors, ids, nil)
 		if err == nil && len(failed) > 0 {
 			err = fmt.Errorf("lazy_hgraph: the graph build refused %d labels", len(failed))
 		}
-	}
-	vectors, ids = nil, nil
-	for err == nil {
-		x.logMu.Lock()
-		ops := c.log
-		if len(ops) < replayQuiet {
+		vectors, ids = nil, nil
+		for err == nil {
+			x.logMu.Lock()
+			ops := c.log
+			if len(ops) < replayQuiet {
+				x.logMu.Unlock()
+				break
+			}
+			c.log = nil
 			x.logMu.Unlock()
-			break
+			err = replay(g, ops)
 		}
-		c.log = nil
-		x.logMu.Unlock()
-		err = replay(g, ops)
-	}
+		return err
+	})
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.logMu.Lock()
 	defer x.logMu.Unlock()
 	if err == nil {
 		// No flat-phase write is in flight now (they hold mu shared): the log is complete.
-		err = replay(g, c.log)
+		err = parallel.Run(1, func(int) error { return replay(g, c.log) })
 	}
 	c.log = nil
 	x.conv = nil

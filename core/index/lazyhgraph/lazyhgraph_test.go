@@ -348,3 +348,22 @@ func TestSaveLoadBothPhases(t *testing.T) {
 	other := create(t, `{"transition_threshold":401}`)
 	require.Error(t, other.Load(roundTrip(t, flat)))
 }
+
+// A panic in the background conversion is its error, not the end of the process: the index
+// stays in its flat phase, exact and writable.
+func TestConversionPanicIsAnError(t *testing.T) {
+	x := create(t, `{"transition_threshold":300}`)
+	x.convertHook = func() { panic("boom") }
+	r := rand.New(rand.NewPCG(7, 8))
+	rows := randomRows(r, 400)
+	_, err := x.Add(rows, labels(0, 400), nil)
+	require.NoError(t, err)
+	err = x.WaitConversion()
+	require.Equal(t, api.InternalError, api.CodeOf(err), "%v", err)
+	require.Contains(t, err.Error(), "boom")
+	require.False(t, x.Converted())
+	require.Equal(t, int64(400), x.NumElements())
+	got, err := x.KnnSearch(rows[:dim], 1, &api.SearchOptions{Block: []byte(`{"ef_search":10}`), Parallelism: 1})
+	require.NoError(t, err)
+	require.Equal(t, int64(0), got[0].ID)
+}
