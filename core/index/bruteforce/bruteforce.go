@@ -360,9 +360,7 @@ func (x *Index) searchParams(opts *api.SearchOptions) (*SearchParams, error) {
 		return nil, err
 	}
 	opts.Parallelism = sp.Parallelism
-	if sp.TimeoutMs > 0 {
-		opts.Deadline = time.Now().Add(time.Duration(sp.TimeoutMs * float64(time.Millisecond)))
-	}
+	opts.Deadline = sp.Deadline(opts.Deadline) // the earlier of the caller's and the block's
 	return sp, nil
 }
 

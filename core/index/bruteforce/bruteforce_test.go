@@ -3,6 +3,7 @@ package bruteforce
 import (
 	"math/rand"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -92,4 +93,26 @@ func TestLeanVecKeys(t *testing.T) {
 	require.NoError(t, err)
 	_, err = New(c)
 	require.Equal(t, api.InvalidArgument, api.CodeOf(err))
+}
+
+// A block timeout_ms never extends the caller's deadline: the earlier of the two holds.
+func TestBlockTimeoutKeepsTheEarlierDeadline(t *testing.T) {
+	const dim = 8
+	x := newTestIndex(t, dim)
+	n := 2000
+	data := make([]float32, n*dim)
+	for i := range data {
+		data[i] = float32(i % 7)
+	}
+	ids := make([]int64, n)
+	for i := range ids {
+		ids[i] = int64(i)
+	}
+	_, err := x.Add(data, ids, nil)
+	require.NoError(t, err)
+	st := &api.SearchStats{}
+	_, err = x.KnnSearch(data[:dim], 5, &api.SearchOptions{Block: []byte(`{"timeout_ms":60000}`), Parallelism: 1,
+		Deadline: time.Now().Add(-time.Second), Stats: st})
+	require.NoError(t, err)
+	require.True(t, st.TimedOut)
 }
