@@ -359,6 +359,7 @@ func TestMarkRemove(t *testing.T) {
 		require.Equal(t, 0, n, "removing twice removes nothing")
 		again, err := idx.Search(query(2), k, c.Search, nil)
 		require.NoError(t, err)
+		require.NotEmpty(t, again, "the search after the removal finds the other neighbours")
 		for _, r := range again {
 			require.NotContains(t, drop, r.ID)
 			require.True(t, idx.CheckIDExist(r.ID))
