@@ -625,32 +625,40 @@ func (x *Index) candidates(query []float32, count, coarseK, rerankK int, opts *a
 // rerankChunk is the candidates one goroutine of a rerank scores between deadline checks.
 const rerankChunk = 64
 
+// rerankWorkers, when set (tests), is told how many goroutines a rerank uses for how many
+// chunks of candidates.
+var rerankWorkers func(workers, chunks int)
+
 // rerank scores the candidates by exact MaxSim distance, ascending, on up to opts.Parallelism
-// goroutines. Once the deadline has passed, the candidates not scored yet are left out.
+// goroutines (at most the cores, and the library's concurrency limit). Once the deadline has
+// passed, the candidates not scored yet are left out.
 func (x *Index) rerank(query []float32, count int, cands []uint32, opts *api.SearchOptions) ([]topk.Item, error) {
 	items := make([]topk.Item, len(cands))
 	chunks := (len(cands) + rerankChunk - 1) / rerankChunk
 	done := make([]bool, chunks)
+	workers := max(1, min(opts.Parallelism, runtime.GOMAXPROCS(0), chunks))
+	if rerankWorkers != nil {
+		rerankWorkers(workers, chunks)
+	}
+	scorers := make([]*mvec.Scorer, workers)
 	var late atomic.Bool
-	workers := max(1, min(opts.Parallelism, chunks))
-	var next atomic.Int64
-	err := parallel.Run(workers, func(int) error {
-		s := mvec.NewScorer(metric.IP, x.dim, query, count)
-		for {
-			c := int(next.Add(1) - 1)
-			if c >= chunks || late.Load() {
-				return nil
-			}
-			if !opts.Deadline.IsZero() && c > 0 && time.Now().After(opts.Deadline) {
-				late.Store(true)
-				return nil
-			}
-			for i := c * rerankChunk; i < min((c+1)*rerankChunk, len(cands)); i++ {
-				doc, n := x.docs.Doc(cands[i])
-				items[i] = topk.Item{Dist: s.Distance(doc, n), ID: cands[i]}
-			}
-			done[c] = true
+	err := parallel.For(chunks, workers, func(w, c int) error {
+		if late.Load() {
+			return nil
 		}
+		if !opts.Deadline.IsZero() && c > 0 && time.Now().After(opts.Deadline) {
+			late.Store(true)
+			return nil
+		}
+		if scorers[w] == nil {
+			scorers[w] = mvec.NewScorer(metric.IP, x.dim, query, count)
+		}
+		for i := c * rerankChunk; i < min((c+1)*rerankChunk, len(cands)); i++ {
+			doc, n := x.docs.Doc(cands[i])
+			items[i] = topk.Item{Dist: scorers[w].Distance(doc, n), ID: cands[i]}
+		}
+		done[c] = true
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package simq
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 	"time"
 
@@ -40,10 +41,16 @@ func TestSimqDeadlineAndParallelism(t *testing.T) {
 		require.NoError(t, err)
 		return ns
 	}
+	var used, chunks int
+	rerankWorkers = func(w, c int) { used, chunks = w, c }
+	defer func() { rerankWorkers = nil }()
 	one := search(`{"rerank_k":500}`, nil)
 	require.Len(t, one, 10)
+	require.Equal(t, 1, used)
+	require.Greater(t, chunks, 1)
 	for _, p := range []int{2, 4, 16} {
 		require.Equal(t, one, search(fmt.Sprintf(`{"rerank_k":500,"parallelism":%d}`, p), nil), "parallelism %d", p)
+		require.Equal(t, min(p, runtime.GOMAXPROCS(0), chunks), used, "parallelism %d", p)
 	}
 	st := &api.SearchStats{}
 	late := search(`{"rerank_k":500,"timeout_ms":1e-9}`, st)
