@@ -8,6 +8,7 @@ import (
 
 	"github.com/govsag/vsag/core/api"
 	"github.com/govsag/vsag/core/graph"
+	"github.com/govsag/vsag/core/internal/memguard"
 	"github.com/govsag/vsag/core/serial"
 	"github.com/govsag/vsag/core/topk"
 	"github.com/govsag/vsag/internal/parallel"
@@ -156,17 +157,16 @@ func readGraphs(sr *serial.SectionReader, buckets []bucket) error {
 			continue
 		}
 		// size is unsigned: a value with its top bit set must not pass as a negative length
-		if n > len(buckets[i].rows) || sr.Remaining() < 0 || size > uint64(sr.Remaining()) {
+		if n > len(buckets[i].rows) || size > uint64(sr.Remaining()) {
 			return api.Errorf(api.InvalidBinary, "the graph of bucket %d covers %d rows of %d in %d bytes", i, n, len(buckets[i].rows), size)
 		}
-		// read as the bytes arrive: in a stream, the section's size is only what its header
-		// claims
-		b, err := io.ReadAll(io.LimitReader(sr, int64(size)))
-		if err != nil {
+		// in a stream, the section's size is only what its header claims
+		if err := memguard.Check(int64(size), "loading an ivf bucket graph"); err != nil {
 			return err
 		}
-		if uint64(len(b)) != size {
-			return api.Errorf(api.InvalidBinary, "the graph of bucket %d ends after %d of %d bytes", i, len(b), size)
+		b := make([]byte, size)
+		if _, err := io.ReadFull(sr, b); err != nil {
+			return err
 		}
 		g := graph.NewStriped(bucketGraphDegree, bucketGraphLocks)
 		if err := g.UnmarshalBinary(b); err != nil {

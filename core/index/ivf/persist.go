@@ -222,8 +222,11 @@ func (x *Index) readBuckets(sr *serial.SectionReader, total int) ([]bucket, []ui
 	}
 	// in a stream the section's size is only what its header claims: what it names must
 	// also fit in memory before it is allocated (Go's out-of-memory is fatal)
-	fixed := memguard.Mul(int64(x.p.BucketsCount), int64(unsafe.Sizeof(bucket{})))
-	if err := memguard.Check(fixed+9*int64(total), "loading ivf buckets"); err != nil {
+	need := memguard.Mul(int64(x.p.BucketsCount), int64(unsafe.Sizeof(bucket{})))
+	if need >= 0 {
+		need += 9 * int64(total)
+	}
+	if err := memguard.Check(need, "loading ivf buckets"); err != nil {
 		return nil, nil, err
 	}
 	buckets := make([]bucket, x.p.BucketsCount)

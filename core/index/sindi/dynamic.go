@@ -144,9 +144,6 @@ func (x *Index) prunedSearch(q api.SparseVector, k, ef int, sp *SearchParams, op
 	if opts != nil {
 		filter, deadline, stats = opts.Filter, opts.Deadline, opts.Stats
 	}
-	if sp != nil {
-		deadline = sp.Deadline(deadline) // the block's timeout_ms, as the top level's
-	}
 	for _, t := range s.terms {
 		if !(t.w > 0) {
 			return false

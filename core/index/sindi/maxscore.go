@@ -87,9 +87,6 @@ func (x *Index) maxScoreSearch(s *scratch, sp *SearchParams, opts *api.SearchOpt
 	if opts != nil {
 		filter, deadline, stats = opts.Filter, opts.Deadline, opts.Stats
 	}
-	if sp != nil {
-		deadline = sp.Deadline(deadline) // the block's timeout_ms, as the top level's
-	}
 	sq8 := x.cfg.Value == valueSQ8
 	qs := s.ms[:0]
 	for _, t := range s.terms {

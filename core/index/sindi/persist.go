@@ -226,6 +226,7 @@ func (x *Index) decode(d *dec, inf info) error {
 		return corrupt("%d windows for %d documents", nw, n)
 	}
 	vsize := [...]int{4, 1, 2}[x.cfg.Value]
+	tables := int64(0) // the bytes of every window's slot table so far
 	for wi := 0; wi < nw; wi++ {
 		w := &window{}
 		nl := d.count(8)
@@ -237,10 +238,12 @@ func (x *Index) decode(d *dec, inf info) error {
 				return corrupt("term slot %d out of range", s)
 			}
 			if int(s) >= len(w.at) {
-				// a window's table spans the slots its terms reach, whatever the file's size:
-				// refuse what does not fit rather than die of Go's out-of-memory
+				// a window's table spans the slots its terms reach, whatever the file's size,
+				// and every window keeps its own: refuse what all of them together cannot
+				// hold rather than die of Go's out-of-memory
 				size := min(max(int(s)+1, 2*len(w.at)), ns)
-				if err := memguard.Check(4*int64(size), "loading a sindi window"); err != nil {
+				tables += 4 * int64(size-len(w.at))
+				if err := memguard.Check(tables, "loading sindi windows"); err != nil {
 					return err
 				}
 				grow := make([]int32, size)

@@ -71,19 +71,30 @@ func (x *Index) scratch() *scratch {
 }
 
 // searchParams parses the search block (cached by its JSON) and checks n_candidate against k.
-func (x *Index) searchParams(opts *api.SearchOptions, k int) (*SearchParams, error) {
+// It returns the options the search runs with: opts, or a copy whose deadline the block's
+// timeout_ms brought forward (set once here, so a search that falls back to the plain scan
+// keeps the same deadline).
+func (x *Index) searchParams(opts *api.SearchOptions, k int) (*SearchParams, *api.SearchOptions, error) {
 	var raw []byte
 	if opts != nil {
 		raw = opts.Block
 	}
 	sp, err := x.cache.Get(raw)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if k > 0 && sp.NCandidate > int64(amplification)*int64(k) {
-		return nil, api.Errorf(api.InvalidArgument, "sindi: n_candidate (%d) should be less than %d * k (%d)", sp.NCandidate, amplification, k)
+		return nil, nil, api.Errorf(api.InvalidArgument, "sindi: n_candidate (%d) should be less than %d * k (%d)", sp.NCandidate, amplification, k)
 	}
-	return sp, nil
+	if sp.TimeoutMs > 0 {
+		o := api.SearchOptions{}
+		if opts != nil {
+			o = *opts
+		}
+		o.Deadline = sp.Deadline(o.Deadline)
+		opts = &o
+	}
+	return sp, opts, nil
 }
 
 // prepare fills s.terms with the query's known terms, heaviest first, pruned by
@@ -191,9 +202,6 @@ func (x *Index) scan(s *scratch, sp *SearchParams, opts *api.SearchOptions, h *t
 	var stats *api.SearchStats
 	if opts != nil {
 		filter, deadline, stats = opts.Filter, opts.Deadline, opts.Stats
-	}
-	if sp != nil {
-		deadline = sp.Deadline(deadline) // the block's timeout_ms, as the top level's
 	}
 	c := collector{h: h, keep: keep, adm: x.newAdmission(filter, sp), bound: float32(math.Inf(1))}
 	if h != nil {
@@ -337,7 +345,7 @@ func (x *Index) KnnSearchSparse(q api.SparseVector, k int, opts *api.SearchOptio
 	if k <= 0 {
 		return nil, api.Errorf(api.InvalidArgument, "sindi: knn search: k %d must be positive", k)
 	}
-	sp, err := x.searchParams(opts, k)
+	sp, opts, err := x.searchParams(opts, k)
 	if err != nil {
 		return nil, err
 	}
@@ -402,7 +410,7 @@ func (x *Index) KnnSearchSparse(q api.SparseVector, k int, opts *api.SearchOptio
 // RangeSearchSparse implements api.SparseEngine: every document within radius of the
 // approximate distance (with use_reorder, every scored document rescored exactly).
 func (x *Index) RangeSearchSparse(q api.SparseVector, radius float32, limit int, opts *api.SearchOptions) ([]api.Neighbor, error) {
-	sp, err := x.searchParams(opts, 0)
+	sp, opts, err := x.searchParams(opts, 0)
 	if err != nil {
 		return nil, err
 	}
