@@ -140,6 +140,7 @@ func TestLabelsResistChosenCollisions(t *testing.T) {
 		require.NoError(t, err)
 	}
 	saved := labelSeed
+	t.Cleanup(func() { labelSeed = saved })
 	labelSeed = 0
 	require.Equal(t, uint64(0), hash64(unmix(5<<40))&(1<<40-1), "unmix inverts the unkeyed hash")
 	labelSeed = saved

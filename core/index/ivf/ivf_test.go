@@ -500,7 +500,8 @@ func TestGNOIMIRandomTraining(t *testing.T) {
 	require.True(t, gr.random)
 	require.NotEqual(t, gk.s, gr.s)
 	for q := 0; q < 20; q++ {
-		nb, err := rn.KnnSearch(data[q*d:(q+1)*d], 1, &api.SearchOptions{Block: []byte(`{"scan_buckets_count":16}`), Parallelism: 1})
+		// two of the 16 buckets: a row lies in its nearest bucket, which the search probes first
+		nb, err := rn.KnnSearch(data[q*d:(q+1)*d], 1, &api.SearchOptions{Block: []byte(`{"scan_buckets_count":2}`), Parallelism: 1})
 		require.NoError(t, err)
 		require.Equal(t, int64(q), nb[0].ID)
 	}

@@ -104,6 +104,23 @@ func newFlatPartition(dim int, m metric.Kind, p *Params) *flatPartition {
 	return &flatPartition{dim: dim, buckets: p.BucketsCount, m: m, p: p, threads: p.threads()}
 }
 
+// drawRows returns k distinct rows of the n rows of dim values in data, drawn by rng (the
+// centroids of ivf_train_type random). k <= n.
+func drawRows(rng *rand.Rand, data []float32, n, dim, k int) []float32 {
+	out := make([]float32, k*dim)
+	pick := make(map[int]bool, k)
+	for i := 0; i < k; {
+		r := rng.IntN(n)
+		if pick[r] {
+			continue
+		}
+		pick[r] = true
+		copy(out[i*dim:(i+1)*dim], data[r*dim:(r+1)*dim])
+		i++
+	}
+	return out
+}
+
 func (f *flatPartition) train(data []float32, n int) error {
 	var cents []float32
 	switch {
@@ -112,11 +129,7 @@ func (f *flatPartition) train(data []float32, n int) error {
 		// stay empty
 		cents = append([]float32(nil), data[:n*f.dim]...)
 	case f.p.IVFTrainType == "random":
-		rng := rand.New(rand.NewPCG(0x1f, uint64(n)))
-		cents = make([]float32, f.buckets*f.dim)
-		for i, r := range rng.Perm(n)[:f.buckets] {
-			copy(cents[i*f.dim:(i+1)*f.dim], data[r*f.dim:(r+1)*f.dim])
-		}
+		cents = drawRows(rand.New(rand.NewPCG(0x1f, uint64(n))), data, n, f.dim, f.buckets)
 	default:
 		km := metric.L2
 		if f.m == metric.Cosine {
@@ -325,11 +338,7 @@ func (g *gnoimiPartition) train(data []float32, n int) error {
 	level := func(k int) ([]float32, error) {
 		var c []float32
 		if g.random {
-			// ivf_train_type random: k of the current residuals, drawn at random
-			c = make([]float32, k*g.dim)
-			for i, r := range rng.Perm(n)[:k] {
-				copy(c[i*g.dim:(i+1)*g.dim], resid[r*g.dim:(r+1)*g.dim])
-			}
+			c = drawRows(rng, resid, n, g.dim, k) // ivf_train_type random: k of the residuals
 		} else {
 			var err error
 			c, err = cluster.Train(resid, n, g.dim, cluster.Options{K: k, Iterations: kmeansIterations, Metric: metric.L2, Threads: trainThreads})

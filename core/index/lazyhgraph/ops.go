@@ -88,7 +88,8 @@ func (x *Index) RangeSearch(query []float32, radius float32, limit int, opts *ap
 }
 
 // flatOptions checks an hgraph search block and returns options for the flat phase carrying
-// only the block's common keys (parallelism, timeout_ms); both are worked out once per block.
+// only the block's timeout_ms (hgraph takes no parallelism above 1); both are worked out once
+// per block.
 func (x *Index) flatOptions(opts *api.SearchOptions) (*api.SearchOptions, error) {
 	block, err := x.flatBlocks.Get(opts.Block)
 	if err != nil {
@@ -99,8 +100,8 @@ func (x *Index) flatOptions(opts *api.SearchOptions) (*api.SearchOptions, error)
 	return &fo, nil
 }
 
-// flatBlock validates an hgraph search block and returns the brute_force block of its common
-// keys (nil when it has none).
+// flatBlock validates an hgraph search block and returns the brute_force block of its
+// timeout_ms (nil when it has none).
 func flatBlock(raw []byte) ([]byte, error) {
 	if _, err := hgraph.SearchCommonOf(raw); err != nil {
 		return nil, err
@@ -110,10 +111,8 @@ func flatBlock(raw []byte) ([]byte, error) {
 		return nil, nil
 	}
 	common := map[string]json.RawMessage{}
-	for _, k := range []string{"parallelism", "timeout_ms"} {
-		if v, ok := keys[k]; ok {
-			common[k] = v
-		}
+	if v, ok := keys["timeout_ms"]; ok {
+		common["timeout_ms"] = v
 	}
 	if len(common) == 0 {
 		return nil, nil
