@@ -164,6 +164,24 @@ func cMalloc(n uintptr) unsafe.Pointer {
 	return p
 }
 
+// cMallocAll allocates an array of each size with cMalloc; when one cannot be had, the ones
+// already made are freed before the panic goes on.
+func cMallocAll(sizes ...uintptr) []unsafe.Pointer {
+	out := make([]unsafe.Pointer, 0, len(sizes))
+	defer func() {
+		if r := recover(); r != nil {
+			for _, p := range out {
+				C.free(p)
+			}
+			panic(r)
+		}
+	}()
+	for _, n := range sizes {
+		out = append(out, cMalloc(n))
+	}
+	return out
+}
+
 // copyOut writes s into a caller buffer of cap bytes, NUL-terminated and truncated, and stores
 // the full length.
 func copyOut(s string, buf *C.char, capacity C.uint64_t, length *C.uint64_t) {

@@ -203,13 +203,19 @@ func (d *dataset) view(what string, needIDs bool) (*core.Dataset, error) {
 // addResult stores a new owned result dataset (1 row of len(ids) results) in *out.
 func addResult(ids []int64, dists []float32, stats string, out *C.uintptr_t) C.int {
 	d := &dataset{owner: true, numElements: 1, dim: int64(len(ids))}
-	pi := cMalloc(uintptr(len(ids)) * 8)
-	pd := cMalloc(uintptr(len(dists)) * 4)
+	sizes := []uintptr{uintptr(len(ids)) * 8, uintptr(len(dists)) * 4}
+	if stats != "" {
+		sizes = append(sizes, uintptr(len(stats))+1)
+	}
+	ps := cMallocAll(sizes...)
+	pi, pd := ps[0], ps[1]
 	copy(unsafe.Slice((*int64)(pi), len(ids)), ids)
 	copy(unsafe.Slice((*float32)(pd), len(dists)), dists)
 	d.ptrs[fieldIDs], d.ptrs[fieldDists] = pi, pd
 	if stats != "" {
-		d.stats = C.CString(stats)
+		b := unsafe.Slice((*byte)(ps[2]), len(stats)+1)
+		b[copy(b, stats)] = 0
+		d.stats = (*C.char)(ps[2])
 	}
 	h, err := handles.add(kindDataset, d)
 	if err != nil {

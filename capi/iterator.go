@@ -60,8 +60,18 @@ func getIterator(h C.uintptr_t) (*iterator, error) {
 func (it *iterator) saveFilter(cf *C.vsag_filter_t) {
 	full := unsafe.Sizeof(*cf)
 	size := min(uintptr(cf.struct_size), full)
-	it.cf = (*C.vsag_filter_t)(C.calloc(1, C.size_t(full)))
+	it.cf = (*C.vsag_filter_t)(cMalloc(full))
+	C.memset(unsafe.Pointer(it.cf), 0, C.size_t(full))
 	C.memcpy(unsafe.Pointer(it.cf), unsafe.Pointer(cf), C.size_t(size))
+	// the copy's arrays are NULL until allocated: if C memory runs out (cMalloc panics), what
+	// was copied so far is freed before the panic goes on to the call's guard
+	it.cf.mask, it.cf.exclude_ids = nil, nil
+	kept := false
+	defer func() {
+		if !kept {
+			it.freeFilter()
+		}
+	}()
 	if fieldFits(size, unsafe.Offsetof(cf.mask_len), 8) && cf.mask != nil {
 		n := uint64(cf.mask_len)
 		if cf.flags&C.VSAG_FILTER_MASK_PACKED != 0 {
@@ -77,6 +87,7 @@ func (it *iterator) saveFilter(cf *C.vsag_filter_t) {
 		C.memcpy(e, unsafe.Pointer(cf.exclude_ids), n)
 		it.cf.exclude_ids = (*C.int64_t)(e)
 	}
+	kept = true
 }
 
 // freeFilter releases the copy saveFilter made.
@@ -129,9 +140,13 @@ func vsagi_iterator_create(h C.uintptr_t, query unsafe.Pointer, dtype C.vsag_dty
 		if f != nil {
 			it.filter = &pageFilter{ratio: f.ValidRatio()}
 			filter = it.filter
-			it.saveFilter(cf)
+			func() {
+				defer release() // also when saveFilter runs out of C memory
+				it.saveFilter(cf)
+			}()
+		} else {
+			release()
 		}
-		release()
 	}
 	s, err := x.NewSearchIteratorDataset(q, goStr(params), filter)
 	if err != nil {

@@ -77,10 +77,8 @@ func vsagi_index_get_sparse_vectors(h C.uintptr_t, ids *C.int64_t, count C.uint6
 func addSparseRows(rows *core.Dataset, out *C.uintptr_t) C.int {
 	n, nnz := rows.NumElements, len(rows.SparseIDs)
 	d := &dataset{owner: true, numElements: int64(n), nnz: uint64(nnz)}
-	pi := cMalloc(uintptr(n) * 8)
-	po := cMalloc(uintptr(n+1) * 8)
-	pt := cMalloc(uintptr(nnz) * 4)
-	pv := cMalloc(uintptr(nnz) * 4)
+	ps := cMallocAll(uintptr(n)*8, uintptr(n+1)*8, uintptr(nnz)*4, uintptr(nnz)*4)
+	pi, po, pt, pv := ps[0], ps[1], ps[2], ps[3]
 	copy(unsafe.Slice((*int64)(pi), n), rows.IDs)
 	copy(unsafe.Slice((*int64)(po), n+1), rows.SparseOffsets)
 	copy(unsafe.Slice((*uint32)(pt), nnz), rows.SparseIDs)
