@@ -9126,7 +9126,7 @@ lvq4q_loop_700:
 
 lvq4q_tail_701:
 	TESTQ      R11, R11
-	JZ         lvq4q_sum_702
+	JZ         lvq4q_done_702
 	VMOVDQU8.Z (R9), K1, Z9
 	VPANDD     Z0, Z9, Z10
 	VPSRLW     $0x04, Z9, Z9
@@ -9139,7 +9139,7 @@ lvq4q_tail_701:
 	VPSADBW    Z1, Z9, Z9
 	VPADDQ     Z9, Z8, Z8
 
-lvq4q_sum_702:
+lvq4q_done_702:
 	VPADDD        Z6, Z4, Z4
 	VEXTRACTI64X4 $0x01, Z4, Y9
 	VPADDD        Y9, Y4, Y9
@@ -9388,7 +9388,7 @@ lvq4q_loop_723:
 
 lvq4q_tail_724:
 	TESTQ      R11, R11
-	JZ         lvq4q_sum_725
+	JZ         lvq4q_done_725
 	VMOVDQU8.Z (R9), K1, Z9
 	VPANDD     Z0, Z9, Z10
 	VPSRLW     $0x04, Z9, Z9
@@ -9401,7 +9401,7 @@ lvq4q_tail_724:
 	VPSADBW    Z1, Z9, Z9
 	VPADDQ     Z9, Z8, Z8
 
-lvq4q_sum_725:
+lvq4q_done_725:
 	VPADDD        Z6, Z4, Z4
 	VEXTRACTI64X4 $0x01, Z4, Y9
 	VPADDD        Y9, Y4, Y9

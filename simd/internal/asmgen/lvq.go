@@ -700,28 +700,17 @@ func lvq4qKernel(metric int) {
 		c.VPSADBW(zr, s, s)
 		c.VPADDQ(s, accC, accC)
 	}
-	lloop, ltail, lsum := lbl("lvq4q_loop"), lbl("lvq4q_tail"), lbl("lvq4q_sum")
-	c.Label(lloop)
-	c.CMPQ(left, U32(64))
-	c.JL(LabelRef(ltail))
-	{
+	blockLoop("lvq4q", left, 64, func() {
 		x := c.ZMM()
 		c.VMOVDQU64(mem(p, 0), x)
 		step(x)
-	}
-	c.ADDQ(U32(64), p)
-	c.ADDQ(U32(128), pq)
-	c.SUBQ(U32(64), left)
-	c.JMP(LabelRef(lloop))
-	c.Label(ltail)
-	c.TESTQ(left, left)
-	c.JZ(LabelRef(lsum))
-	{
+		c.ADDQ(U32(64), p)
+		c.ADDQ(U32(128), pq)
+	}, func() {
 		x := c.ZMM()
 		c.VMOVDQU8_Z(mem(p, 0), kt, x)
 		step(x)
-	}
-	c.Label(lsum)
+	})
 	rd := reduceD(accD[:], true)
 	rc2 := reduceD(accC2[:], true)
 	rc := reduceQ(accC)
@@ -772,26 +761,19 @@ func rangeKernel() {
 	c.VBROADCASTSS(mem(p, 0), lo)
 	c.VMOVAPS(lo, hi)
 	sum := zero(c.ZMM())
-	l, ltail, ldone := lbl("range_loop"), lbl("range_tail"), lbl("range_done")
-	c.Label(l)
-	c.CMPQ(n, U32(16))
-	c.JL(LabelRef(ltail))
-	c.VMINPS(mem(p, 0), lo, lo)
-	c.VMAXPS(mem(p, 0), hi, hi)
-	c.VADDPS(mem(p, 0), sum, sum)
-	c.ADDQ(U32(64), p)
-	c.SUBQ(U32(16), n)
-	c.JMP(LabelRef(l))
-	c.Label(ltail)
-	c.TESTQ(n, n)
-	c.JZ(LabelRef(ldone))
-	k := bzhiMask(n, -1)
-	t := c.ZMM()
-	c.VMOVUPS_Z(mem(p, 0), k, t)
-	c.VMINPS(t, lo, k, lo)
-	c.VMAXPS(t, hi, k, hi)
-	c.VADDPS(t, sum, sum) // the masked-off lanes were loaded as zero
-	c.Label(ldone)
+	blockLoop("range", n, 16, func() {
+		c.VMINPS(mem(p, 0), lo, lo)
+		c.VMAXPS(mem(p, 0), hi, hi)
+		c.VADDPS(mem(p, 0), sum, sum)
+		c.ADDQ(U32(64), p)
+	}, func() {
+		k := bzhiMask(n, -1)
+		t := c.ZMM()
+		c.VMOVUPS_Z(mem(p, 0), k, t)
+		c.VMINPS(t, lo, k, lo)
+		c.VMAXPS(t, hi, k, hi)
+		c.VADDPS(t, sum, sum) // the masked-off lanes were loaded as zero
+	})
 	c.Store(hsumPS(sum, true), c.ReturnIndex(2))
 	for _, v := range []struct {
 		z  VecVirtual
@@ -816,4 +798,22 @@ func rangeKernel() {
 	}
 	c.VZEROUPPER()
 	c.RET()
+}
+
+// blockLoop emits a loop over the left elements still to do, width at a time: whole handles
+// (and steps its pointers past) one block of width, after which left drops by width; tail
+// handles the last partial block when one is left. name prefixes the labels.
+func blockLoop(name string, left Register, width int, whole, tail func()) {
+	l, ltail, ldone := lbl(name+"_loop"), lbl(name+"_tail"), lbl(name+"_done")
+	c.Label(l)
+	c.CMPQ(left, U32(width))
+	c.JL(LabelRef(ltail))
+	whole()
+	c.SUBQ(U32(width), left)
+	c.JMP(LabelRef(l))
+	c.Label(ltail)
+	c.TESTQ(left, left)
+	c.JZ(LabelRef(ldone))
+	tail()
+	c.Label(ldone)
 }
